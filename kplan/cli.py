@@ -1,0 +1,96 @@
+"""The `kplan` command line.
+
+Sub-commands are registered lazily (name -> "module:function") so that `kplan --help` and `kplan --version`
+stay fast: they must not import confluent-kafka, deepdiff or jinja2. Each command module imports what it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from kplan import __version__
+from kplan.errors import KplanError
+
+# name -> (module:function, one-line help). Keep the help here so listing commands imports nothing.
+COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported only when invoked (or when their own --help is asked)."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        entry = COMMANDS.get(name)
+        if entry is None:
+            return None
+        module_name, attr = entry[0].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx, formatter):
+        # The top-level help lists commands from the registry alone, importing none of their modules.
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kplan")
+@click.option("--debug", is_flag=True, envvar="KPLAN_DEBUG", help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx, debug):
+    """kplan plans and applies Kafka topics and Kafka Connect connectors declared in stack files.
+
+    Typical use: `kplan validate STACK`, `kplan plan STACK`, `kplan apply STACK`.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def register(name: str, target: str, help_text: str) -> None:
+    COMMANDS[name] = (target, help_text)
+
+
+def main(argv=None) -> None:
+    """Console entry point: one clear error line instead of a traceback (unless --debug)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or bool(_env_flag("KPLAN_DEBUG"))
+    try:
+        cli.main(args=args, prog_name="kplan", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except KplanError as e:
+        if debug:
+            raise
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
+        if debug:
+            raise
+        click.echo(f"Error: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)", err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _env_flag(name: str) -> str:
+    import os
+
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

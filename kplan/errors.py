@@ -1,0 +1,11 @@
+"""The one exception type users see: a message meant to be printed on one line, never a traceback."""
+
+
+class KplanError(Exception):
+    """An expected failure with a user-facing message (bad input, unreachable cluster, refused plan...).
+
+    `exit_code` lets a command choose its status (1 by default)."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code

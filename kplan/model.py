@@ -1,0 +1,105 @@
+"""The desired-state model: what a stack declares after loading, variable substitution, environment overlays,
+defaults and CDC expansion. Immutable; built by the stack loader, consumed by the planner.
+
+Config values are Kafka's own strings (Kafka and Connect store strings), already normalized: human units turned
+into integers, booleans lower-cased, lists joined with ','.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Mapping
+
+
+def freeze(d: Mapping[str, str] | None) -> Mapping[str, str]:
+    """A read-only, key-sorted copy of a mapping (sorted so that renderings and digests are stable)."""
+    return MappingProxyType({k: d[k] for k in sorted(d or {})})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a resource (or a value) was declared, so plans and errors can point at the stack file."""
+
+    file: str
+    line: int
+    column: int = 1
+    cdc_source: str | None = None  # the cdc source that generated this resource, if any
+    table: str | None = None  # the captured table a generated topic is for
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+class ConnectorState(str, Enum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    protect: bool = False
+    # When true, live overrides that the stack does not declare are planned for removal instead of shown as drift.
+    authoritative_config: bool = False
+    # When true, a partition decrease or a replication-factor change is planned as delete+create (DATA LOSS).
+    allow_replace: bool = False
+    origin: Origin | None = None
+    # file:line of each config key, for diagnostics pointing at the right line.
+    config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class ConnectorSpec:
+    name: str
+    config: Mapping[str, str]  # includes connector.class and tasks.max, as Connect stores them
+    state: ConnectorState = ConnectorState.RUNNING
+    restart_on_change: bool = False
+    protect: bool = False
+    # Keys whose values are secrets: never printed, compared by digest.
+    sensitive_keys: frozenset[str] = frozenset()
+    # Topics this connector needs before it may run (a CDC connector's per-table and schema-history topics).
+    requires_topics: tuple[str, ...] = ()
+    # CDC: tables whose capture starts with this config and that should get an incremental snapshot when added.
+    snapshot_new_tables: bool = False
+    # CDC: the data-collection ids (engine's form) this connector captures, to compute newly added tables.
+    captured_tables: tuple[str, ...] = ()
+    # CDC: the signal channel kplan uses for incremental snapshots (e.g. {"kind": "kafka", "topic": ...}).
+    signal: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    origin: Origin | None = None
+    config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def connector_class(self) -> str:
+        return self.config.get("connector.class", "")
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """How to reach the cluster. `client_properties` are librdkafka properties (may hold secret references)."""
+
+    bootstrap_servers: str
+    connect_url: str | None = None
+    client_properties: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    timeout_s: float = 15.0
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A fully expanded stack for one environment."""
+
+    name: str
+    environment: str | None
+    cluster: ClusterSpec
+    topics: tuple[TopicSpec, ...] = ()
+    connectors: tuple[ConnectorSpec, ...] = ()
+    # Stack-wide switch: undeclared live topic overrides are removed (per-topic flag can also set it).
+    authoritative_config: bool = False
+    files: tuple[str, ...] = ()
+    # sha256 over the loaded files' bytes and the environment name: saved plans record it.
+    inputs_digest: str = ""
