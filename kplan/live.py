@@ -1,0 +1,74 @@
+"""The live-state model and the narrow read-only interface planning uses to get it.
+
+The real reader (confluent-kafka admin + Connect REST, batched) lives in `kplan.reader`; unit and golden tests
+use `StaticReader` over hand-written state. Planning never writes: writers are a separate interface (apply).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol
+
+from kplan.model import freeze
+
+
+@dataclass(frozen=True)
+class LiveTopic:
+    name: str
+    partitions: int
+    replication_factor: int
+    # The topic's own overrides: config entries whose source is DYNAMIC_TOPIC_CONFIG.
+    overrides: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # Every effective value (overrides + inherited broker/static/default values), for "declared == effective".
+    effective: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # Config keys whose live values are sensitive (Kafka reports is_sensitive); never printed.
+    sensitive_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LiveTask:
+    id: int
+    state: str  # RUNNING | PAUSED | FAILED | UNASSIGNED | STOPPED ...
+    worker_id: str = ""
+    trace: str = ""
+
+
+@dataclass(frozen=True)
+class LiveConnector:
+    name: str
+    # The stored config as Connect returns it (strings; includes "name"; provider placeholders unresolved).
+    config: Mapping[str, str]
+    # Connector state from the status endpoint, upper-case as Connect reports it; None when status was missing.
+    state: str | None = None
+    tasks: tuple[LiveTask, ...] = ()
+    type: str | None = None  # source | sink
+    trace: str = ""
+
+
+@dataclass(frozen=True)
+class LiveState:
+    cluster_id: str
+    broker_count: int
+    topics: Mapping[str, LiveTopic]
+    connectors: Mapping[str, LiveConnector]
+    # Names of resources this stack owns, from kplan's ownership record in the cluster.
+    owned_topics: frozenset[str] = frozenset()
+    owned_connectors: frozenset[str] = frozenset()
+    # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
+    connector_plugins: frozenset[str] | None = None
+
+
+class LiveStateReader(Protocol):
+    """Read-only access to the cluster and Connect. Implementations must batch (never one call per resource)."""
+
+    def read(self, stack_name: str) -> LiveState: ...
+
+
+@dataclass
+class StaticReader:
+    """A reader over a fixed LiveState (unit and golden tests)."""
+
+    state: LiveState
+
+    def read(self, stack_name: str) -> LiveState:
+        return self.state
