@@ -1,0 +1,48 @@
+# kplan — developer entry points. `make demo` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
+
+.PHONY: venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "could not create a virtualenv: install python3-venv (apt-get install python3-venv)"; exit 1; }
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+stack-up: venv
+	dev/stack up
+
+stack-down: venv
+	dev/stack down
+
+stack-wipe: venv
+	dev/stack down --wipe
+
+stack-status: venv
+	dev/stack status
+
+stack-logs: venv
+	dev/stack logs
+
+# The main job against the local stack.
+demo: venv
+	dev/stack up
+	dev/stack status
+	@echo "Connect's plugins:"
+	@dev/stack plugins
+
+# The whole suite, integration tests included: the test session starts the stack (or reuses a running one)
+# and stops it again if it started it.
+test: venv
+	$(PY) -m pytest
+
+unit: venv
+	$(PY) -m pytest -m 'not integration'
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
