@@ -222,7 +222,10 @@ class Service:
             if self.pid() is None:
                 proc = getattr(self, "_proc", None)
                 if proc is not None:
-                    proc.poll()
+                    try:  # let it finish writing its last words before we read the log
+                        proc.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        pass
                 raise StackError(
                     f"{self.name} died on start; last lines of {self.log_file}:\n{_tail(self.log_file)}"
                 )
