@@ -7,7 +7,7 @@ use `StaticReader` over hand-written state. Planning never writes: writers are a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol
+from typing import Iterable, Mapping, Protocol
 
 from kplan.model import freeze
 
@@ -56,12 +56,17 @@ class LiveState:
     owned_connectors: frozenset[str] = frozenset()
     # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
     connector_plugins: frozenset[str] | None = None
+    # Every topic name on the cluster (LiveState.topics may hold only those the plan can touch), for
+    # collision checks ('.' vs '_') and "exists but not ours" messages. None when not read.
+    all_topic_names: frozenset[str] | None = None
 
 
 class LiveStateReader(Protocol):
     """Read-only access to the cluster and Connect. Implementations must batch (never one call per resource)."""
 
-    def read(self, stack_name: str) -> LiveState: ...
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None) -> LiveState:
+        """`topic_names` (optional) limits config reads to the topics a plan can touch."""
+        ...
 
 
 @dataclass
@@ -70,5 +75,5 @@ class StaticReader:
 
     state: LiveState
 
-    def read(self, stack_name: str) -> LiveState:
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None) -> LiveState:
         return self.state

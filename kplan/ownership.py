@@ -1,0 +1,78 @@
+"""The ownership record: which topics and connectors each stack created, kept in the cluster itself.
+
+A compacted topic `__kplan_ownership`, keyed by stack name, whose latest value is
+`{"stack": ..., "topics": [...], "connectors": [...], "updated_at": ...}`. Plans delete only what their stack owns;
+a topic or connector created by a person or another stack is never touched. Keeping it in the cluster (not in a
+local state file) means every machine planning against the cluster sees the same record.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+OWNERSHIP_TOPIC = "__kplan_ownership"
+KPLAN_TOPIC_PREFIX = "__kplan"
+
+
+@dataclass(frozen=True)
+class Ownership:
+    topics: frozenset[str] = frozenset()
+    connectors: frozenset[str] = frozenset()
+
+
+def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
+    value = {
+        "stack": stack,
+        "topics": sorted(ownership.topics),
+        "connectors": sorted(ownership.connectors),
+        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    return stack.encode(), json.dumps(value, sort_keys=True).encode()
+
+
+def decode(value: bytes | None) -> Ownership:
+    if not value:  # a tombstone: the stack owns nothing
+        return Ownership()
+    doc = json.loads(value)
+    return Ownership(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())))
+
+
+def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[bytes, bytes | None]:
+    """Latest value per key of a single-partition compacted topic, read from the beginning to the high
+    watermark as of now. Used for kplan's small internal topics (ownership, journal)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
+    latest: dict[bytes, bytes | None] = {}
+    try:
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout_s)
+        if high <= low:
+            return latest
+        consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == msg.error()._PARTITION_EOF:
+                    break
+                continue
+            latest[msg.key()] = msg.value()
+            if msg.offset() >= high - 1:
+                break
+        else:
+            from kplan.errors import KplanError
+
+            raise KplanError(f"reading kplan's record {topic} did not finish within {timeout_s:g}s")
+    finally:
+        consumer.close()
+    return latest
+
+
+def read_ownership(conf: dict[str, Any], stack: str, timeout_s: float) -> Ownership:
+    return decode(read_compacted(conf, OWNERSHIP_TOPIC, timeout_s).get(stack.encode()))

@@ -1,0 +1,172 @@
+"""The real live-state reader: Kafka admin API + Connect REST, batched.
+
+One metadata request for every topic (partitions, replication factor), `describe_configs` in chunks run
+concurrently, one `GET /connectors?expand=info&expand=status`, one `GET /connector-plugins`, and one read of the
+ownership record. Every call is bounded by the stack's `cluster.timeout`; failures become one clear error line.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable, Mapping
+
+from kplan.clients import ConnectHttp, admin_client, client_config, describe_kafka_error, unreachable
+from kplan.errors import KplanError
+from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model import ClusterSpec, freeze
+from kplan.ownership import OWNERSHIP_TOPIC, read_ownership
+
+DESCRIBE_CHUNK = 250
+MAX_CHUNKS_IN_FLIGHT = 8
+
+
+class KafkaReader:
+    """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""
+
+    def __init__(self, cluster: ClusterSpec, environ: Mapping[str, str] | None = None):
+        self.cluster = cluster
+        self.environ = os.environ if environ is None else environ
+        self._admin = None
+        self._connect = ConnectHttp(cluster.connect_url, cluster.timeout_s) if cluster.connect_url else None
+
+    @property
+    def admin(self):
+        if self._admin is None:
+            self._admin = admin_client(self.cluster, self.environ)
+        return self._admin
+
+    # -- the LiveStateReader interface -------------------------------------------------------------------
+
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None) -> LiveState:
+        """Live state for planning. `topic_names` limits the (costly) config reads to the topics the plan can
+        touch — the stack's own and those it owns; None describes every non-internal topic."""
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            # Connect and Kafka are independent: read them at the same time.
+            connect_future = pool.submit(self._read_connect)
+            cluster_id, broker_count = self.describe_cluster()
+            metadata = self.topic_metadata()
+            ownership = (read_ownership(client_config(self.cluster, self.environ), stack_name, self.cluster.timeout_s)
+                         if OWNERSHIP_TOPIC in metadata else None)
+            wanted = set(metadata) if topic_names is None else set(topic_names)
+            if ownership is not None:
+                wanted |= ownership.topics
+            wanted = {t for t in wanted if t in metadata and not t.startswith("__")}
+            configs = self.describe_topic_configs(sorted(wanted))
+            connectors, plugins = connect_future.result()
+        topics = {
+            name: LiveTopic(name, parts, rf, freeze(configs[name][0]), freeze(configs[name][1]), configs[name][2])
+            for name, (parts, rf) in metadata.items()
+            if name in wanted
+        }
+        return LiveState(
+            cluster_id=cluster_id,
+            broker_count=broker_count,
+            topics=freeze(topics),
+            connectors=freeze(connectors),
+            owned_topics=ownership.topics if ownership else frozenset(),
+            owned_connectors=ownership.connectors if ownership else frozenset(),
+            connector_plugins=plugins,
+            all_topic_names=frozenset(metadata),
+        )
+
+    # -- Kafka -------------------------------------------------------------------------------------------
+
+    def describe_cluster(self) -> tuple[str, int]:
+        try:
+            desc = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s).result(
+                timeout=self.cluster.timeout_s + 1)
+        except KplanError:
+            raise
+        except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
+            raise unreachable(self.cluster, e) from e
+        return desc.cluster_id, len(desc.nodes)
+
+    def topic_metadata(self) -> dict[str, tuple[int, int]]:
+        """name -> (partitions, replication factor), from ONE metadata request for all topics."""
+        try:
+            md = self.admin.list_topics(timeout=self.cluster.timeout_s)
+        except Exception as e:  # noqa: BLE001
+            raise unreachable(self.cluster, e) from e
+        out: dict[str, tuple[int, int]] = {}
+        for name, t in md.topics.items():
+            if t.error is not None and not t.partitions:
+                continue  # e.g. a topic being deleted
+            rf = max((len(p.replicas) for p in t.partitions.values()), default=0)
+            out[name] = (len(t.partitions), rf)
+        return out
+
+    def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[dict, dict, frozenset]]:
+        """name -> (overrides, effective, sensitive keys). Chunks of DESCRIBE_CHUNK topics, several in flight."""
+        from confluent_kafka.admin import ConfigResource, ConfigSource
+
+        dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+        out: dict[str, tuple[dict, dict, frozenset]] = {}
+        chunks = [names[i:i + DESCRIBE_CHUNK] for i in range(0, len(names), DESCRIBE_CHUNK)]
+        deadline = time.monotonic() + self.cluster.timeout_s * max(1, len(chunks) / MAX_CHUNKS_IN_FLIGHT)
+        for start in range(0, len(chunks), MAX_CHUNKS_IN_FLIGHT):
+            batch = chunks[start:start + MAX_CHUNKS_IN_FLIGHT]
+            pending = []
+            for chunk in batch:
+                resources = [ConfigResource(ConfigResource.Type.TOPIC, n) for n in chunk]
+                try:
+                    pending.append(self.admin.describe_configs(resources, request_timeout=self.cluster.timeout_s))
+                except Exception as e:  # noqa: BLE001
+                    raise unreachable(self.cluster, e) from e
+            for futures in pending:
+                for res, fut in futures.items():
+                    try:
+                        entries = fut.result(timeout=max(1.0, deadline - time.monotonic()))
+                    except Exception as e:  # noqa: BLE001
+                        reason = describe_kafka_error(e)
+                        if "UNKNOWN_TOPIC" in reason:
+                            continue  # deleted between the metadata and the config read
+                        raise KplanError(f"reading the configs of topic {res.name} failed: {reason}") from e
+                    overrides, effective, sensitive = {}, {}, set()
+                    for key, entry in entries.items():
+                        value = entry.value
+                        if entry.is_sensitive:
+                            sensitive.add(key)
+                        if value is None:
+                            continue
+                        effective[key] = value
+                        if entry.source == dynamic_topic:
+                            overrides[key] = value
+                    out[res.name] = (overrides, effective, frozenset(sensitive))
+        return out
+
+    # -- Connect -----------------------------------------------------------------------------------------
+
+    def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None]:
+        if self._connect is None:
+            return {}, None
+        body = self._connect.get_json("/connectors?expand=info&expand=status")
+        plugins = self._connect.get_json("/connector-plugins?connectorsOnly=true")
+        return parse_connectors(body), frozenset(p["class"] for p in plugins if "class" in p)
+
+    def close(self) -> None:
+        if self._connect is not None:
+            self._connect.close()
+
+
+def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
+    """Parse the expanded /connectors answer; status or info may be missing right after a create."""
+    out: dict[str, LiveConnector] = {}
+    for name, entry in (body or {}).items():
+        info = (entry or {}).get("info") or {}
+        status = (entry or {}).get("status") or {}
+        conn_status = status.get("connector") or {}
+        tasks = tuple(
+            LiveTask(int(t.get("id", i)), str(t.get("state", "")), str(t.get("worker_id", "")), str(t.get("trace", "")))
+            for i, t in enumerate(status.get("tasks") or [])
+        )
+        out[name] = LiveConnector(
+            name=name,
+            config=freeze({k: str(v) for k, v in (info.get("config") or {}).items()}),
+            state=conn_status.get("state"),
+            tasks=tasks,
+            type=info.get("type") or status.get("type"),
+            trace=str(conn_status.get("trace", "")),
+        )
+    return out
