@@ -170,3 +170,13 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
             trace=str(conn_status.get("trace", "")),
         )
     return out
+
+
+def open_cluster(cluster: ClusterSpec, environ: Mapping[str, str] | None = None):
+    """(reader, validator, close) for planning against a real cluster: one admin client and one Connect
+    session shared by the read and the plan-time validation."""
+    from kplan.remote_validation import RealValidator
+
+    reader = KafkaReader(cluster, environ)
+    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, environ)
+    return reader, validator, reader.close

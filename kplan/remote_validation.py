@@ -1,0 +1,147 @@
+"""Plan-time validation by the real systems: whatever apply would be refused for is caught at plan time.
+
+- topic creates: one `create_topics(..., validate_only=True)` for all of them;
+- partition increases: one `create_partitions(..., validate_only=True)`;
+- config changes: one `incremental_alter_configs(..., validate_only=True)`;
+- connectors to create or update: Connect's `PUT /connector-plugins/{class}/config/validate`, concurrently,
+  each key's errors reported at the stack file's line.
+Nothing here writes. Secret values are resolved only to send them for validation and scrubbed from messages.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Mapping
+
+from kplan.clients import ConnectHttp, connect_error_message, describe_kafka_error
+from kplan.model import ConnectorSpec, Stack, TopicSpec
+from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, error
+
+_CONNECT_VALIDATE_WORKERS = 8
+
+
+class RealValidator:
+    def __init__(self, admin, connect: ConnectHttp | None, timeout_s: float,
+                 environ: Mapping[str, str] | None = None):
+        self.admin = admin
+        self.connect = connect
+        self.timeout_s = timeout_s
+        self.environ = os.environ if environ is None else environ
+
+    def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
+        topics = {t.name: t for t in stack.topics}
+        connectors = {c.name: c for c in stack.connectors}
+        diags: list[PlanDiagnostic] = []
+        topic_changes = [c for c in plan.changes if c.type == "topic" and c.name in topics]
+        diags += self._validate_creates([topics[c.name] for c in topic_changes if c.action == Action.CREATE])
+        updates = [c for c in topic_changes if c.action == Action.UPDATE]
+        diags += self._validate_partition_increases(updates, topics)
+        diags += self._validate_config_changes(updates, topics)
+        conn_changes = [connectors[c.name] for c in plan.changes
+                        if c.type == "connector" and c.name in connectors
+                        and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)]
+        diags += self._validate_connectors(conn_changes)
+        return diags
+
+    # -- topics ------------------------------------------------------------------------------------------
+
+    def _results(self, futures: Mapping, what: str, specs: Mapping[str, TopicSpec]) -> list[PlanDiagnostic]:
+        out = []
+        for key, fut in futures.items():
+            name = key if isinstance(key, str) else getattr(key, "name", getattr(key, "topic", str(key)))
+            try:
+                fut.result(timeout=self.timeout_s + 5)
+            except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic
+                spec = specs.get(name)
+                out.append(error(f"the broker would refuse to {what} topic {name!r}: {describe_kafka_error(e)}",
+                                 "broker-refused", address=f"topic.{name}",
+                                 origin=spec.origin if spec else None))
+        return out
+
+    def _validate_creates(self, specs: list[TopicSpec]) -> list[PlanDiagnostic]:
+        if not specs:
+            return []
+        from confluent_kafka.admin import NewTopic
+
+        new = [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in specs]
+        futures = self.admin.create_topics(new, validate_only=True, request_timeout=self.timeout_s)
+        return self._results(futures, "create", {t.name: t for t in specs})
+
+    def _validate_partition_increases(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
+        from confluent_kafka.admin import NewPartitions
+
+        grow = [NewPartitions(c.name, topics[c.name].partitions) for c in changes
+                if any(a.path == ("partitions",) and a.kind == AttrKind.UPDATE for a in c.attributes)]
+        if not grow:
+            return []
+        futures = self.admin.create_partitions(grow, validate_only=True, request_timeout=self.timeout_s)
+        return self._results(futures, "add partitions to", topics)
+
+    def _validate_config_changes(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
+        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+        resources = []
+        for c in changes:
+            entries = []
+            for a in c.attributes:
+                if len(a.path) != 2 or a.path[0] != "config" or not a.changed:
+                    continue
+                key = a.path[1]
+                if a.kind == AttrKind.REMOVE:
+                    entries.append(ConfigEntry(key, None, incremental_operation=AlterConfigOpType.DELETE))
+                else:
+                    entries.append(ConfigEntry(key, topics[c.name].config[key],
+                                               incremental_operation=AlterConfigOpType.SET))
+            if entries:
+                resources.append(ConfigResource(ConfigResource.Type.TOPIC, c.name, incremental_configs=entries))
+        if not resources:
+            return []
+        futures = self.admin.incremental_alter_configs(resources, validate_only=True,
+                                                       request_timeout=self.timeout_s)
+        return self._results(futures, "change the configs of", topics)
+
+    # -- connectors --------------------------------------------------------------------------------------
+
+    def _validate_connectors(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
+        if not specs or self.connect is None:
+            return []
+        with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
+            results = list(pool.map(self._validate_connector, specs))
+        return [d for ds in results for d in ds]
+
+    def _validate_connector(self, spec: ConnectorSpec) -> list[PlanDiagnostic]:
+        from kplan.secrets import resolve_secrets
+
+        cls = spec.connector_class
+        config = {k: resolve_secrets(v, self.environ) for k, v in spec.config.items()}
+        config.setdefault("name", spec.name)
+        secrets = [config[k] for k in spec.sensitive_keys if config.get(k)]
+        r = self.connect.request("PUT", f"/connector-plugins/{cls}/config/validate", json=config)
+        addr = f"connector.{spec.name}"
+        if r.status_code == 404 or (r.status_code >= 400 and "Failed to find any class" in r.text):
+            return [error(f"Kafka Connect has no connector plugin {cls!r} (see GET /connector-plugins)",
+                          "connector-class-missing", address=addr, origin=spec.origin)]
+        if r.status_code != 200:
+            return [error(f"Kafka Connect could not validate the config: HTTP {r.status_code}: "
+                          f"{_scrub(connect_error_message(r), secrets)}", "connect-validate-failed",
+                          address=addr, origin=spec.origin)]
+        body = r.json()
+        if not body.get("error_count"):
+            return []
+        out = []
+        for item in body.get("configs", []):
+            value = item.get("value") or {}
+            key = value.get("name")
+            for msg in value.get("errors") or []:
+                origin = spec.config_origins.get(key) or spec.origin
+                out.append(error(_scrub(str(msg), secrets), "connector-config-invalid", address=addr,
+                                 path=("config", str(key)), origin=origin))
+        return out
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for s in secrets:
+        if s and len(s) >= 3:
+            text = text.replace(s, "(sensitive)")
+    return text
