@@ -1,0 +1,156 @@
+"""Config value normalization: human units to Kafka's integers, and every value to the string Kafka stores.
+
+Pure functions, shared by the stack loader (declared values) and the planner (comparing with live values):
+
+* durations on `*.ms` keys: `500ms`, `30s`, `15m`, `12h`, `7d`, `2w`, compounds like `1h30m`, decimals that
+  come out whole (`1.5h`) -> milliseconds;
+* sizes on `*.bytes` keys: `512B`, `64KiB`, `512MiB`, `1GiB`, `1TiB` (binary, powers of 1024) -> bytes.
+  Decimal units (`KB`, `MB`, `GB`, `k`, `M`, `G`) are refused as ambiguous: write `GiB` or a byte count;
+* `infinite` / `unlimited` -> `-1` for the keys where -1 means "no limit" (retention.ms, retention.bytes,
+  local.retention.ms, local.retention.bytes);
+* booleans -> `true`/`false`; integers -> decimal digits; lists -> items joined with `,` (no spaces).
+
+Plain numbers and strings still work: `604800000` and `"604800000"` normalize to the same string.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from kplan import topic_configs
+
+_DURATION_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+_SIZE_UNITS = {"b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4, "pib": 1024**5}
+_AMBIGUOUS_SIZE_UNITS = {"k", "kb", "m", "mb", "g", "gb", "t", "tb", "p", "pb"}
+
+_NUM = r"\d+(?:\.\d+)?"
+_DURATION_PART = re.compile(rf"({_NUM})(ms|s|m|h|d|w)")
+_DURATION_RE = re.compile(rf"^(?:{_NUM}(?:ms|s|m|h|d|w))+$")
+_SIZE_RE = re.compile(rf"^({_NUM})\s*([A-Za-z]+)$")
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_INFINITE = ("infinite", "unlimited")
+
+
+class UnitError(ValueError):
+    """A value that looks like a human unit but cannot be converted (the message says why)."""
+
+
+def looks_like_duration(text: str) -> bool:
+    return bool(_DURATION_RE.match(text.strip()))
+
+
+def parse_duration_ms(text: str) -> int:
+    """`7d` -> 604800000; `1h30m` -> 5400000; `250` -> 250 (plain integers are milliseconds)."""
+    s = str(text).strip()
+    if _INT_RE.match(s):
+        return int(s)
+    if not _DURATION_RE.match(s):
+        raise UnitError(f"invalid duration {s!r}: use e.g. 500ms, 30s, 15m, 12h, 7d, 2w or a number of milliseconds")
+    total = Decimal(0)
+    for number, unit in _DURATION_PART.findall(s):
+        total += Decimal(number) * _DURATION_UNITS_MS[unit]
+    if total != total.to_integral_value():
+        raise UnitError(f"invalid duration {s!r}: it is not a whole number of milliseconds")
+    return int(total)
+
+
+def parse_duration_seconds(value) -> float:
+    """A timeout: a number of seconds (`15`, `2.5`) or a duration (`15s`, `500ms`, `2m`) -> seconds."""
+    if isinstance(value, bool):
+        raise UnitError(f"invalid duration {value!r}: use e.g. 15s, 500ms or a number of seconds")
+    if isinstance(value, (int, float)):
+        return float(value)
+    s = str(value).strip()
+    try:
+        return float(Decimal(s))
+    except InvalidOperation:
+        pass
+    return parse_duration_ms(s) / 1000.0
+
+
+def looks_like_size(text: str) -> bool:
+    m = _SIZE_RE.match(text.strip())
+    return bool(m) and (m.group(2).lower() in _SIZE_UNITS or m.group(2).lower() in _AMBIGUOUS_SIZE_UNITS)
+
+
+def parse_size_bytes(text: str) -> int:
+    """`1GiB` -> 1073741824; `512MiB` -> 536870912; `4096` -> 4096. `1GB` is refused as ambiguous."""
+    s = str(text).strip()
+    if _INT_RE.match(s):
+        return int(s)
+    m = _SIZE_RE.match(s)
+    if not m:
+        raise UnitError(f"invalid size {s!r}: use e.g. 512MiB, 1GiB or a number of bytes")
+    number, unit = m.group(1), m.group(2).lower()
+    if unit in _AMBIGUOUS_SIZE_UNITS:
+        iec = {"k": "KiB", "m": "MiB", "g": "GiB", "t": "TiB", "p": "PiB"}[unit[0]]
+        raise UnitError(f"ambiguous size unit in {s!r}: write {number}{iec} (powers of 1024) or a number of bytes")
+    if unit not in _SIZE_UNITS:
+        raise UnitError(f"invalid size {s!r}: unknown unit {m.group(2)!r} (use B, KiB, MiB, GiB or TiB)")
+    total = Decimal(number) * _SIZE_UNITS[unit]
+    if total != total.to_integral_value():
+        raise UnitError(f"invalid size {s!r}: it is not a whole number of bytes")
+    return int(total)
+
+
+def _scalar_to_str(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 2**63 else repr(value)
+    return str(value)
+
+
+def _list_to_str(value) -> str:
+    return ",".join(_scalar_to_str(v).strip() for v in value)
+
+
+def normalize_config_value(key: str, value) -> str:
+    """Any config value (connector, client or topic) as the string Kafka/Connect stores.
+
+    Human units are converted only when the value is written in them (`poll.interval.ms: 5s`); anything else
+    (a plain string, a `${...}` reference) passes through unchanged.
+    """
+    if isinstance(value, (list, tuple)):
+        return _list_to_str(value)
+    if isinstance(value, str):
+        s = value.strip()
+        if key.endswith(".ms") and looks_like_duration(s) and not _INT_RE.match(s):
+            return str(parse_duration_ms(s))
+        if key.endswith(".bytes") and looks_like_size(s) and not _INT_RE.match(s):
+            return str(parse_size_bytes(s))
+        return value
+    return _scalar_to_str(value)
+
+
+def normalize_topic_config_value(key: str, value) -> str:
+    """A topic config value in Kafka's canonical string form; raises ValueError (UnitError) for a malformed
+    human unit. Works on declared values (YAML scalars, lists) and on live values (strings) alike."""
+    spec = topic_configs.lookup(key)
+    if isinstance(value, (list, tuple)):
+        return _list_to_str(value)
+    if isinstance(value, bool) or not isinstance(value, str):
+        return _scalar_to_str(value)
+    s = value.strip()
+    if spec is not None:
+        if spec.infinite and s.lower() in _INFINITE:
+            return "-1"
+        if spec.type == "boolean":
+            return s.lower() if s.lower() in ("true", "false") else s
+        if spec.type == "list":
+            return ",".join(item.strip() for item in s.split(",")) if s else ""
+        if spec.type == "double":
+            try:
+                return _scalar_to_str(float(s)) if s.lower() not in ("nan", "inf", "-inf", "infinity") else s
+            except ValueError:
+                return s
+    if _INT_RE.match(s):
+        return str(int(s))
+    if key.endswith(".ms") and (looks_like_duration(s) or re.match(r"^\d", s)):
+        return str(parse_duration_ms(s))
+    if key.endswith(".bytes") and (looks_like_size(s) or re.match(r"^\d", s)):
+        return str(parse_size_bytes(s))
+    return s
