@@ -165,11 +165,16 @@ class Service:
     ready: Callable[[], bool]
     command: Callable[[Path], list[str]]
     prepare: Callable[[Path], None] = lambda dist: None
+    # Runs once the service is ready after a start (e.g. seeding the demo database on first use).
+    after_start: Callable[[], None] = lambda: None
+    stop_signal: int = signal.SIGTERM
+    # Text on the process's command line that tells it apart from an unrelated process that reused its pid;
+    # defaults to a -D marker put on the java command line.
+    marker_text: str | None = None
 
     @property
     def marker(self) -> str:
-        # Put on the java command line so a pid can be told apart from an unrelated process that reused it.
-        return f"-Dkplan.stack={self.name}@{stack_dir()}"
+        return self.marker_text or f"-Dkplan.stack={self.name}@{stack_dir()}"
 
     @property
     def pid_file(self) -> Path:
@@ -243,12 +248,12 @@ class Service:
         stopped = False
         if pid is not None:
             _say(f"stopping {self.name} (pid {pid})")
-            _signal_group(pid, signal.SIGTERM)
+            _signal_group(pid, self.stop_signal)
             deadline = time.monotonic() + STOP_TIMEOUT_S
             while _pid_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.2)
             if _pid_alive(pid):
-                _say(f"{self.name} ignored SIGTERM for {STOP_TIMEOUT_S:.0f}s; killing it")
+                _say(f"{self.name} ignored {signal.Signals(self.stop_signal).name} for {STOP_TIMEOUT_S:.0f}s; killing it")
                 _signal_group(pid, signal.SIGKILL)
                 while _pid_alive(pid):
                     time.sleep(0.1)
@@ -381,8 +386,146 @@ def _connect_service() -> Service:
 
 
 def services() -> list[Service]:
-    """In start order; stopped in reverse."""
-    return [_broker_service(), _connect_service()]
+    """In start order; stopped in reverse (Connect, then the broker, then PostgreSQL)."""
+    return [_postgres_service(), _broker_service(), _connect_service()]
+
+
+# ----------------------------------------------------------------------------------------------- PostgreSQL
+
+PG_PORT = int(os.environ.get("KPLAN_STACK_PG_PORT", "15432"))
+PG_USER = "postgres"
+PG_PASSWORD = "kplan-dev"  # the local demo database's password; tests and the demo pass it by env var
+PG_DATABASE = "demo"
+
+
+def _pg_bin() -> Path:
+    """Debian's server binaries live under /usr/lib/postgresql/<major>/bin, not on PATH. Installed on first use
+    when missing (as root, from Debian's packages)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if found:
+        return found[-1].parent
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        _say("installing PostgreSQL from Debian's packages (apt-get install postgresql)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "postgresql"]):
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if proc.returncode != 0:
+                raise StackError(f"`{' '.join(cmd)}` failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
+        return _pg_bin()
+    raise StackError("PostgreSQL is not installed: install Debian's `postgresql` package (apt-get install postgresql)")
+
+
+def _pg_data() -> Path:
+    """Under the stack directory — unless the unprivileged `postgres` user cannot reach it (a checkout under
+    /root, say), in which case a directory named after the stack directory under /var/tmp (wiped with it)."""
+    inside = stack_dir() / "data" / "postgres"
+    if os.geteuid() != 0 or _postgres_user_can_reach(stack_dir()):
+        return inside
+    return Path("/var/tmp") / f"kplan-stack-pg-{hashlib.sha256(str(stack_dir()).encode()).hexdigest()[:12]}"
+
+
+def _postgres_user_can_reach(path: Path) -> bool:
+    import pwd
+
+    try:
+        pg = pwd.getpwnam("postgres")
+    except KeyError:
+        return True  # no such user yet: the package install creates it with the default home
+    for parent in [path, *path.parents]:
+        if not parent.exists():
+            continue
+        st = parent.stat()
+        mode = st.st_mode
+        can = (mode & 0o001) or (st.st_uid == pg.pw_uid and mode & 0o100) or (st.st_gid == pg.pw_gid and mode & 0o010)
+        if not can:
+            return False
+    return True
+
+
+def _as_pg_user(cmd: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: run them as the package's `postgres` user."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+def _pg_prepare(dist: Path) -> None:
+    data = _pg_data()
+    if (data / "PG_VERSION").exists():
+        return
+    bin_dir = _pg_bin()
+    data.mkdir(parents=True, exist_ok=True)
+    pwfile = data.parent / f".{data.name}.pw"
+    pwfile.parent.mkdir(parents=True, exist_ok=True)
+    pwfile.write_text(PG_PASSWORD + "\n")
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+        shutil.chown(pwfile, "postgres", "postgres")
+    _say(f"initializing PostgreSQL in {data}")
+    proc = subprocess.run(
+        _as_pg_user([str(bin_dir / "initdb"), "-D", str(data), "-U", PG_USER, f"--pwfile={pwfile}",
+                     "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]),
+        capture_output=True, text=True,
+    )
+    pwfile.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise StackError(f"initdb failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
+    with open(data / "postgresql.conf", "a") as conf:
+        conf.write(
+            "\n# kplan local stack: loopback only, logical decoding for Debezium\n"
+            f"listen_addresses = '{HOST}'\nport = {PG_PORT}\nunix_socket_directories = '{data}'\n"
+            "wal_level = logical\nmax_wal_senders = 20\nmax_replication_slots = 20\n"
+            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+        )
+
+
+def psql(sql: str, database: str = PG_DATABASE, check: bool = True) -> str:
+    """Run SQL on the local PostgreSQL (over its unix socket, as the superuser); returns psql's output."""
+    bin_dir = _pg_bin()
+    proc = subprocess.run(
+        [str(bin_dir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", str(_pg_data()),
+         "-p", str(PG_PORT), "-U", PG_USER, "-d", database, "-c", sql],
+        capture_output=True, text=True,
+    )
+    if check and proc.returncode != 0:
+        raise StackError(f"psql failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def _pg_ready() -> bool:
+    try:
+        return psql("SELECT 1", database="postgres", check=False).strip() == "1"
+    except StackError:
+        return False
+
+
+def _pg_seed() -> None:
+    """Create the demo database on first use."""
+    if psql(f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'", database="postgres").strip() == "1":
+        return
+    _say(f"creating the demo database {PG_DATABASE!r} (users, orders, products, customers, invoices)")
+    psql(f"CREATE DATABASE {PG_DATABASE}", database="postgres")
+    bin_dir = _pg_bin()
+    proc = subprocess.run(
+        [str(bin_dir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(_pg_data()), "-p", str(PG_PORT),
+         "-U", PG_USER, "-d", PG_DATABASE, "-f", str(DEV / "conf" / "demo.sql")],
+        capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise StackError(f"seeding the demo database failed: {proc.stderr.strip()}")
+
+
+def _postgres_service() -> Service:
+    def command(dist: Path) -> list[str]:
+        return _as_pg_user([str(_pg_bin() / "postgres"), "-D", str(_pg_data())])
+
+    # SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for Debezium's replication connection to end).
+    return Service("postgres", (PG_PORT,), _pg_ready, command, _pg_prepare, after_start=_pg_seed,
+                   stop_signal=signal.SIGINT, marker_text=f"-D {_pg_data()}")
+
+
+def pg_endpoint() -> dict[str, str | int]:
+    return {"host": HOST, "port": PG_PORT, "user": PG_USER, "password": PG_PASSWORD, "database": PG_DATABASE}
 
 
 # ------------------------------------------------------------------------------------------------- commands
@@ -420,8 +563,9 @@ def up(timeout_s: float = START_TIMEOUT_S) -> bool:
         _say(f"starting {svc.name} (log: {svc.log_file})")
         svc.start(dist)
         svc.wait_ready(timeout_s)
+        svc.after_start()
         started = True
-    _say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}")
+    _say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, PostgreSQL {HOST}:{PG_PORT}/{PG_DATABASE}")
     return started
 
 
@@ -429,6 +573,7 @@ def down(wipe: bool = False) -> None:
     for svc in reversed(services()):
         svc.stop()
     if wipe:
+        shutil.rmtree(_pg_data(), ignore_errors=True)
         for sub in ("data", "logs", "run", "conf"):
             shutil.rmtree(stack_dir() / sub, ignore_errors=True)
         _say(f"wiped data and logs under {stack_dir()} (the jars in {dist_dir()} are kept)")
@@ -451,6 +596,7 @@ def status() -> bool:
         print(f"{svc.name:8} {state}")
     print(f"bootstrap servers: {BOOTSTRAP}")
     print(f"connect url:       {CONNECT_URL}")
+    print(f"postgresql:        {HOST}:{PG_PORT} database {PG_DATABASE!r} (user {PG_USER})")
     print(f"versions:          " + ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items())))
     print(f"data and logs:     {stack_dir()}")
     return healthy
@@ -482,6 +628,8 @@ def main(argv: list[str] | None = None) -> int:
     lg = sub.add_parser("logs", help="show the tails of the logs")
     lg.add_argument("-n", type=int, default=40)
     sub.add_parser("env", help="print the endpoints as shell variables")
+    q = sub.add_parser("psql", help="run SQL on the demo database")
+    q.add_argument("sql")
     args = p.parse_args(argv)
     try:
         if args.cmd == "up":
@@ -499,8 +647,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "logs":
             logs(args.n)
             return 0
+        if args.cmd == "psql":
+            print(psql(args.sql), end="")
+            return 0
         if args.cmd == "env":
-            print(f"export KPLAN_BOOTSTRAP={BOOTSTRAP}\nexport KPLAN_CONNECT_URL={CONNECT_URL}")
+            print(f"export KPLAN_BOOTSTRAP={BOOTSTRAP}\nexport KPLAN_CONNECT_URL={CONNECT_URL}\n"
+                  f"export KPLAN_PG_HOST={HOST}\nexport KPLAN_PG_PORT={PG_PORT}\nexport KPLAN_PG_PASSWORD={PG_PASSWORD}")
             return 0
     except StackError as e:
         print(f"[stack] error: {e}", file=sys.stderr)

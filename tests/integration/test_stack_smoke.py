@@ -110,3 +110,13 @@ def test_broker_runs_kraft_and_the_pinned_version(stack):
     import localstack
 
     assert root["version"] == localstack.pom_versions()["kafka"]
+
+
+def test_postgres_is_ready_for_logical_decoding_with_the_demo_database(stack):
+    import localstack
+
+    assert localstack.psql("SHOW wal_level").strip() == "logical"
+    counts = localstack.psql(
+        "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM orders), (SELECT count(*) FROM products),"
+        " (SELECT count(*) FROM customers), (SELECT count(*) FROM invoices)").strip()
+    assert all(int(n) > 0 for n in counts.split("|"))
