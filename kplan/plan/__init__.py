@@ -1,0 +1,20 @@
+"""Planning: the plan data model and the pure planner (`make_plan`). No I/O here.
+
+Heavier pieces are imported from their modules: `kplan.plan.planner.make_plan`,
+`kplan.plan.fingerprint.fingerprint_resource`, `kplan.plan.validation.PlanValidator`.
+"""
+
+from kplan.plan.model import (  # noqa: F401
+    ABSENT,
+    FORMAT_VERSION,
+    SENSITIVE,
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    Plan,
+    PlanDiagnostic,
+    ResourceChange,
+    Severity,
+    Summary,
+)

@@ -1,0 +1,166 @@
+"""Diffing one declared connector against its live counterpart.
+
+Connect stores strings and adds `name`; config-provider placeholders (`${file:...}`) come back unresolved, so they
+are compared as written. kplan's own `${secret:...}` references are resolved here only to compare digests with
+the live value; neither the resolved nor the live secret ever reaches the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from kplan.errors import KplanError
+from kplan.live import LiveConnector
+from kplan.model import ConnectorSpec
+from kplan.plan.model import (
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    PlanDiagnostic,
+    ResourceChange,
+    Severity,
+    address_of,
+    error,
+    warning,
+)
+from kplan.plan.values import secrets_equal
+from kplan.secrets import display_value, has_secret_ref, is_sensitive_key, resolve_secrets
+
+STEADY_STATES = ("running", "paused", "stopped")
+UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    environ: Mapping[str, str]
+    plugins: frozenset[str] | None = None
+    owned: bool = True
+
+
+def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str]) -> frozenset[str]:
+    declared = spec.sensitive_keys if spec else frozenset()
+    desired = spec.config if spec else {}
+    keys = set(config) | set(desired)
+    return frozenset(k for k in keys if k in declared or is_sensitive_key(k) or has_secret_ref(desired.get(k, "")))
+
+
+def live_config(live: LiveConnector) -> dict[str, str]:
+    """The stored config without the `name` key Connect adds (kept if it differs: that would be a change)."""
+    return {k: v for k, v in live.config.items() if not (k == "name" and v == live.name)}
+
+
+def connector_repr(name: str, config: Mapping[str, str], state: str | None, sensitive: frozenset[str]) -> dict:
+    """The before/after shape; a sensitive value is masked unless it is only a reference (which is kept, so a
+    saved plan can be re-resolved at apply time)."""
+    return {"name": name, "config": {k: _show(k, config[k], sensitive) for k in sorted(config)}, "state": state}
+
+
+def live_connector_repr(live: LiveConnector, sensitive: frozenset[str]) -> dict:
+    return connector_repr(live.name, live_config(live), live.state.lower() if live.state else None, sensitive)
+
+
+def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: ConnectorContext):
+    addr = address_of("connector", spec.name)
+    diags = _plugin_check(spec, ctx)
+    resolved, secret_diags = _resolve(spec, ctx)
+    diags += secret_diags
+    if live is None:
+        sens = sensitive_keys(spec, {})
+        attrs = [AttributeChange(("config", k), AttrKind.ADD, after=_show(k, v, sens), sensitive=k in sens)
+                 for k, v in spec.config.items()]
+        attrs.append(AttributeChange(("state",), AttrKind.ADD, after=spec.state.value))
+        return ResourceChange(
+            address=addr, type="connector", name=spec.name, action=Action.CREATE,
+            after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(attrs),
+            sensitive_paths=_paths(sens), reason="not on the cluster", origin=spec.origin,
+        ), diags
+
+    current = live_config(live)
+    sens = sensitive_keys(spec, current)
+    attrs: list[AttributeChange] = []
+    flags: set[Flag] = set()
+    unchanged = 0
+    for key in sorted(set(current) | set(spec.config)):
+        s = key in sens
+        want, have = resolved.get(key), current.get(key)
+        if key in spec.config and want is None:  # unresolvable secret: already an error; cannot compare
+            continue
+        if want is not None and have is not None and (secrets_equal(want, have) if s else want == have):
+            unchanged += 1
+            continue
+        kind = AttrKind.ADD if have is None else AttrKind.REMOVE if want is None else AttrKind.UPDATE
+        attrs.append(AttributeChange(("config", key), kind, _show(key, have, sens),
+                                     _show(key, spec.config.get(key), sens), sensitive=s))
+
+    desired_state, live_state = spec.state.value, (live.state or "").lower() or None
+    config_changed = bool(attrs)
+    if live_state == desired_state:
+        unchanged += 1
+    elif live_state in STEADY_STATES or (live_state is not None and desired_state != "running"):
+        attrs.append(AttributeChange(("state",), AttrKind.UPDATE, live_state, desired_state))
+    elif live_state is None:
+        diags.append(PlanDiagnostic(Severity.INFO, f"Connect did not report the state of connector {spec.name!r}; "
+                                    "its state is not compared", "connector-state-unknown", address=addr))
+    unhealthy = _unhealthy(live)
+    if unhealthy:
+        flags.add(Flag.UNHEALTHY)
+        diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it",
+                             "connector-unhealthy", address=addr, origin=spec.origin))
+    if config_changed and spec.restart_on_change:
+        flags.add(Flag.RESTART)
+    if not ctx.owned:
+        flags.add(Flag.ADOPT)
+    action = Action.UPDATE if attrs else Action.NOOP
+    return ResourceChange(
+        address=addr, type="connector", name=spec.name, action=action,
+        before=live_connector_repr(live, sens),
+        after=connector_repr(spec.name, spec.config, desired_state, sens),
+        attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=_paths(sens),
+        flags=frozenset(flags), reason="differs from the stack" if attrs else "matches the stack", origin=spec.origin,
+    ), diags
+
+
+def _resolve(spec: ConnectorSpec, ctx: ConnectorContext) -> tuple[dict[str, str | None], list[PlanDiagnostic]]:
+    """Desired values with `${secret:...}` resolved (None where that failed, with an error naming the key)."""
+    out: dict[str, str | None] = {}
+    diags: list[PlanDiagnostic] = []
+    for key, value in spec.config.items():
+        if not has_secret_ref(value):
+            out[key] = value
+            continue
+        try:
+            out[key] = resolve_secrets(value, ctx.environ)
+        except KplanError as e:  # the message names the reference, never a value
+            out[key] = None
+            diags.append(error(f"cannot resolve the secret for {key!r}: {e}", "secret-unresolved",
+                               address=address_of("connector", spec.name), path=("config", key),
+                               origin=spec.config_origins.get(key, spec.origin)))
+    return out, diags
+
+
+def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagnostic]:
+    cls = spec.connector_class
+    if ctx.plugins is None or cls in ctx.plugins:
+        return []
+    what = f"connector class {cls!r}" if cls else "no connector.class"
+    return [error(f"{what} is not installed on the Connect worker", "unknown-connector-class",
+                  address=address_of("connector", spec.name), path=("config", "connector.class"),
+                  origin=spec.config_origins.get("connector.class", spec.origin))]
+
+
+def _unhealthy(live: LiveConnector) -> str:
+    bad = []
+    if live.state in UNHEALTHY_STATES:
+        bad.append(f"connector {live.state}")
+    bad += [f"task {t.id} {t.state}" for t in live.tasks if t.state in UNHEALTHY_STATES]
+    return ", ".join(bad)
+
+
+def _show(key: str, value: str | None, sensitive: frozenset[str]) -> str | None:
+    return None if value is None else display_value(key, value, sensitive)
+
+
+def _paths(keys: frozenset[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(("config", k) for k in sorted(keys))

@@ -1,0 +1,66 @@
+"""Fingerprints of live resources, so apply can refuse a saved plan whose cluster changed since planning.
+
+A fingerprint is `sha256:<hex>` over a canonical JSON form of the live resource (topic: partitions, replication
+factor and its own overrides, normalized; connector: stored config without Connect's `name`, and its state), or
+`absent` when it does not exist. Apply recomputes them with the same functions over a fresh read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Iterable
+
+from kplan.live import LiveConnector, LiveState, LiveTopic
+from kplan.plan.model import ABSENT, Plan, split_address
+from kplan.plan.values import normalize_topic_value
+
+
+def _canonical(live: LiveTopic | LiveConnector) -> dict:
+    if isinstance(live, LiveTopic):
+        return {
+            "type": "topic",
+            "name": live.name,
+            "partitions": live.partitions,
+            "replication_factor": live.replication_factor,
+            "config": {k: normalize_topic_value(k, live.overrides[k]) for k in sorted(live.overrides)},
+        }
+    config = {k: v for k, v in live.config.items() if not (k == "name" and v == live.name)}
+    return {
+        "type": "connector",
+        "name": live.name,
+        "config": {k: config[k] for k in sorted(config)},
+        "state": live.state.upper() if live.state else None,
+    }
+
+
+def fingerprint_resource(resource_type: str, live: LiveTopic | LiveConnector | None) -> str:
+    """`sha256:<hex>` of one live resource, or `absent` for None."""
+    if live is None:
+        return ABSENT
+    data = json.dumps(_canonical(live), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def lookup(live: LiveState, address: str) -> LiveTopic | LiveConnector | None:
+    kind, name = split_address(address)
+    if kind == "topic":
+        return live.topics.get(name)
+    if kind == "connector":
+        return live.connectors.get(name)
+    raise ValueError(f"not a resource address: {address!r}")
+
+
+def fingerprint_address(live: LiveState, address: str) -> str:
+    return fingerprint_resource(split_address(address)[0], lookup(live, address))
+
+
+def fingerprints(live: LiveState, addresses: Iterable[str]) -> dict[str, str]:
+    return {a: fingerprint_address(live, a) for a in addresses}
+
+
+def stale_addresses(plan: Plan, live: LiveState) -> list[str]:
+    """Addresses whose live resource changed since the plan was made (apply refuses the plan if any), plus a
+    pseudo-address `cluster` when the plan was made against another cluster."""
+    stale = ["cluster"] if plan.cluster_id != live.cluster_id else []
+    return stale + [a for a, fp in plan.fingerprints.items() if fingerprint_address(live, a) != fp]

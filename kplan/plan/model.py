@@ -1,0 +1,216 @@
+"""The plan data model: one immutable structure that every renderer, the saved-plan file and apply read.
+
+A plan never holds a plaintext secret: the planner replaces sensitive values with `SENSITIVE` before building it,
+so nothing downstream (renderers, JSON, saved plans) can leak one by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any, Mapping
+
+from kplan.model import Origin
+from kplan.secrets import MASK
+
+# The plan JSON format's version (schemas/plan.schema.json). Bump on any incompatible change.
+FORMAT_VERSION = "1"
+
+# What a sensitive value is replaced by, everywhere (a value that is only a `${...}` reference may be shown).
+SENSITIVE = MASK
+
+# The fingerprint of a resource that does not exist on the cluster.
+ABSENT = "absent"
+
+
+class Action(str, Enum):
+    """The closed set of things a plan can do to one resource."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    REPLACE = "replace"  # delete then create: the topic's data is lost
+    NOOP = "no-op"
+
+
+class Flag(str, Enum):
+    """Markers on a resource change that renderers and apply pay attention to."""
+
+    IRREVERSIBLE = "irreversible"  # e.g. a partition increase: cannot be undone, keys move partitions
+    DATA_LOSS = "data_loss"  # a topic replacement or deletion drops its records
+    DRIFT = "drift"  # the cluster has values the stack does not declare (left alone)
+    UNHEALTHY = "unhealthy"  # connector or task FAILED/UNASSIGNED; not a config change
+    REFUSED = "refused"  # part of the desired change cannot be done (see the plan's error diagnostics)
+    PROTECTED = "protected"  # `protect: true`: never deleted or replaced
+    RESTART = "restart"  # apply restarts the connector after writing its config (restart_on_change)
+    ADOPT = "adopt"  # exists on the cluster but is not yet recorded as owned by this stack
+
+
+class AttrKind(str, Enum):
+    """How one attribute differs between the live and the desired state."""
+
+    ADD = "add"  # set a value that is not set now (a new override, a new connector key)
+    UPDATE = "update"
+    REMOVE = "remove"  # unset (an undeclared override in authoritative mode, a connector key no longer declared)
+    DRIFT = "drift"  # differs from / not declared in the stack, but left alone
+    REFUSED = "refused"  # wanted but impossible without replacement; an error diagnostic explains
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+Path = tuple[str, ...]  # e.g. ("partitions",), ("config", "retention.ms"), ("state",)
+Value = str | int | None
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    path: Path
+    kind: AttrKind
+    before: Value = None  # None: not set (or, for a new override, see `note`)
+    after: Value = None
+    sensitive: bool = False  # before/after are SENSITIVE markers; `changed` says whether the secret differs
+    forces_replacement: bool = False
+    note: str | None = None  # display only (e.g. "inherited from the broker")
+
+    @property
+    def changed(self) -> bool:
+        """True when apply will change this attribute (drift and refused changes are not applied)."""
+        return self.kind in (AttrKind.ADD, AttrKind.UPDATE, AttrKind.REMOVE)
+
+
+@dataclass(frozen=True)
+class PlanDiagnostic:
+    """A finding about the plan. Errors make the plan fail; `origin` points at the stack file when known."""
+
+    severity: Severity
+    message: str
+    code: str = ""  # stable machine-readable id, e.g. "partition-decrease"
+    address: str | None = None
+    path: Path | None = None
+    origin: Origin | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
+
+    def format(self) -> str:
+        """One line: `Error: file:line:col: topic.x: partitions: message`."""
+        parts = [f"{self.severity.value.capitalize()}:"]
+        if self.origin is not None:
+            parts.append(f"{self.origin.file}:{self.origin.line}:{self.origin.column}:")
+        if self.address:
+            parts.append(f"{self.address}{'.' + '.'.join(self.path) if self.path else ''}:")
+        parts.append(self.message)
+        return " ".join(parts)
+
+
+def error(message: str, code: str, **kw: Any) -> PlanDiagnostic:
+    return PlanDiagnostic(Severity.ERROR, message, code, **kw)
+
+
+def warning(message: str, code: str, **kw: Any) -> PlanDiagnostic:
+    return PlanDiagnostic(Severity.WARNING, message, code, **kw)
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    address: str  # "topic.orders", "connector.pg-src"
+    type: str  # "topic" | "connector"
+    name: str
+    action: Action
+    # Live and planned representations (None when absent); sensitive values already replaced by SENSITIVE.
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    attributes: tuple[AttributeChange, ...] = ()  # changed, drifted and refused attributes only
+    unchanged_attributes: int = 0  # declared attributes that already match (hidden by renderers)
+    sensitive_paths: tuple[Path, ...] = ()
+    flags: frozenset[Flag] = frozenset()
+    reason: str = ""  # display only: why this action
+    origin: Origin | None = None
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """Terraform-style list form; currently always exactly one action."""
+        return (self.action,)
+
+    @property
+    def is_change(self) -> bool:
+        return self.action != Action.NOOP
+
+    def has(self, flag: Flag) -> bool:
+        return flag in self.flags
+
+
+@dataclass(frozen=True)
+class Summary:
+    add: int = 0  # creates + replaces
+    change: int = 0  # updates
+    destroy: int = 0  # deletes + replaces
+    unchanged: int = 0
+    drift: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+    @classmethod
+    def of(cls, changes: tuple[ResourceChange, ...], diagnostics: tuple[PlanDiagnostic, ...]) -> "Summary":
+        count = lambda *acts: sum(1 for c in changes if c.action in acts)  # noqa: E731
+        return cls(
+            add=count(Action.CREATE, Action.REPLACE),
+            change=count(Action.UPDATE),
+            destroy=count(Action.DELETE, Action.REPLACE),
+            unchanged=count(Action.NOOP),
+            drift=sum(1 for c in changes if c.has(Flag.DRIFT)),
+            errors=sum(1 for d in diagnostics if d.severity == Severity.ERROR),
+            warnings=sum(1 for d in diagnostics if d.severity == Severity.WARNING),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    environment: str | None
+    cluster_id: str
+    changes: tuple[ResourceChange, ...] = ()  # topics then connectors, each by name
+    diagnostics: tuple[PlanDiagnostic, ...] = ()
+    # address -> "sha256:<hex>" of the live resource the change was computed from, or ABSENT.
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+    inputs_digest: str = ""
+    destroy: bool = False
+    format_version: str = FORMAT_VERSION
+
+    @property
+    def summary(self) -> Summary:
+        return Summary.of(self.changes, self.diagnostics)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.is_change for c in self.changes)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    @property
+    def errors(self) -> tuple[PlanDiagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.is_error)
+
+    def change(self, address: str) -> ResourceChange | None:
+        return next((c for c in self.changes if c.address == address), None)
+
+    def with_diagnostics(self, extra: list[PlanDiagnostic] | tuple[PlanDiagnostic, ...]) -> "Plan":
+        """A copy with more diagnostics (e.g. from plan-time validation against the real systems)."""
+        return replace(self, diagnostics=self.diagnostics + tuple(extra)) if extra else self
+
+
+def address_of(resource_type: str, name: str) -> str:
+    return f"{resource_type}.{name}"
+
+
+def split_address(address: str) -> tuple[str, str]:
+    """("topic", "orders.v1") from "topic.orders.v1" (names may contain dots; the type never does)."""
+    kind, _, name = address.partition(".")
+    return kind, name

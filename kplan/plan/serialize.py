@@ -1,0 +1,145 @@
+"""Plan <-> JSON-ready dicts, in the format described by schemas/plan.schema.json (used by the JSON renderer and
+saved plans). `plan_from_dict` rejects documents of an unknown format version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.errors import KplanError
+from kplan.model import Origin
+from kplan.plan.model import (
+    FORMAT_VERSION,
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    Plan,
+    PlanDiagnostic,
+    ResourceChange,
+    Severity,
+)
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    s = plan.summary
+    return {
+        "format_version": plan.format_version,
+        "stack": plan.stack,
+        "environment": plan.environment,
+        "cluster_id": plan.cluster_id,
+        "destroy": plan.destroy,
+        "inputs_digest": plan.inputs_digest,
+        "summary": {
+            "add": s.add, "change": s.change, "destroy": s.destroy, "unchanged": s.unchanged,
+            "drift": s.drift, "errors": s.errors, "warnings": s.warnings,
+        },
+        "resource_changes": [_change(c) for c in plan.changes],
+        "diagnostics": [_diag(d) for d in plan.diagnostics],
+        "fingerprints": {k: plan.fingerprints[k] for k in sorted(plan.fingerprints)},
+    }
+
+
+def _origin(o: Origin | None) -> dict | None:
+    if o is None:
+        return None
+    return {"file": o.file, "line": o.line, "column": o.column, "cdc_source": o.cdc_source, "table": o.table}
+
+
+def _change(c: ResourceChange) -> dict[str, Any]:
+    return {
+        "address": c.address,
+        "type": c.type,
+        "name": c.name,
+        "actions": [a.value for a in c.actions],
+        "before": _plain(c.before),
+        "after": _plain(c.after),
+        "sensitive_paths": [list(p) for p in c.sensitive_paths],
+        "reason": c.reason,
+        "flags": sorted(f.value for f in c.flags),
+        "origin": _origin(c.origin),
+        "attributes": [
+            {
+                "path": list(a.path), "kind": a.kind.value, "before": a.before, "after": a.after,
+                "changed": a.changed, "sensitive": a.sensitive, "forces_replacement": a.forces_replacement,
+                "note": a.note,
+            }
+            for a in c.attributes
+        ],
+        "unchanged_attributes": c.unchanged_attributes,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _diag(d: PlanDiagnostic) -> dict[str, Any]:
+    return {
+        "severity": d.severity.value, "code": d.code, "message": d.message, "address": d.address,
+        "path": list(d.path) if d.path is not None else None, "origin": _origin(d.origin),
+    }
+
+
+def plan_from_dict(doc: Any) -> Plan:
+    """Rebuild a Plan; raises KplanError (one line) on anything that is not a plan of this format version."""
+    if not isinstance(doc, dict) or "format_version" not in doc or "resource_changes" not in doc:
+        raise KplanError("not a kplan plan (no format_version/resource_changes)")
+    if str(doc["format_version"]).split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise KplanError(f"unsupported plan format version {doc['format_version']!r} (this kplan reads "
+                         f"{FORMAT_VERSION!r})")
+    try:
+        return Plan(
+            stack=doc["stack"],
+            environment=doc.get("environment"),
+            cluster_id=doc["cluster_id"],
+            changes=tuple(_change_from(c) for c in doc["resource_changes"]),
+            diagnostics=tuple(_diag_from(d) for d in doc.get("diagnostics", [])),
+            fingerprints=dict(doc.get("fingerprints", {})),
+            inputs_digest=doc.get("inputs_digest", ""),
+            destroy=bool(doc.get("destroy", False)),
+            format_version=str(doc["format_version"]),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise KplanError(f"malformed plan: {type(e).__name__}: {e}") from None
+
+
+def _origin_from(d: dict | None) -> Origin | None:
+    if d is None:
+        return None
+    return Origin(d["file"], int(d["line"]), int(d.get("column", 1)), d.get("cdc_source"), d.get("table"))
+
+
+def _change_from(d: dict) -> ResourceChange:
+    actions = [Action(a) for a in d["actions"]]
+    if len(actions) != 1:
+        raise ValueError(f"{d['address']}: expected exactly one action, got {d['actions']}")
+    return ResourceChange(
+        address=d["address"],
+        type=d["type"],
+        name=d["name"],
+        action=actions[0],
+        before=d.get("before"),
+        after=d.get("after"),
+        attributes=tuple(
+            AttributeChange(tuple(a["path"]), AttrKind(a["kind"]), a.get("before"), a.get("after"),
+                            bool(a.get("sensitive")), bool(a.get("forces_replacement")), a.get("note"))
+            for a in d.get("attributes", [])
+        ),
+        unchanged_attributes=int(d.get("unchanged_attributes", 0)),
+        sensitive_paths=tuple(tuple(p) for p in d.get("sensitive_paths", [])),
+        flags=frozenset(Flag(f) for f in d.get("flags", [])),
+        reason=d.get("reason", ""),
+        origin=_origin_from(d.get("origin")),
+    )
+
+
+def _diag_from(d: dict) -> PlanDiagnostic:
+    return PlanDiagnostic(
+        severity=Severity(d["severity"]), message=d["message"], code=d.get("code", ""), address=d.get("address"),
+        path=tuple(d["path"]) if d.get("path") is not None else None, origin=_origin_from(d.get("origin")),
+    )
+

@@ -1,0 +1,51 @@
+"""Value comparison rules the planner applies: normalization, set-valued configs, reserved names, digests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from kplan.normalize import normalize_topic_config_value
+
+# Configs Kafka reads as a set: order and duplicates do not matter.
+SET_VALUED_TOPIC_CONFIGS = frozenset(
+    {"cleanup.policy", "leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}
+)
+
+# Connect's default storage topic names (the worker does not report its own through REST).
+CONNECT_STORAGE_TOPICS = frozenset({"connect-configs", "connect-offsets", "connect-status"})
+
+
+def is_reserved_topic(name: str) -> bool:
+    """Topics kplan never creates, changes or deletes: Kafka's internal `__*` (incl. kplan's own `__kplan*`)
+    and Connect's storage topics."""
+    return name.startswith("__") or name in CONNECT_STORAGE_TOPICS
+
+
+def normalize_topic_value(key: str, value: str | None) -> str | None:
+    """The declared/live value in one canonical form; a value the normalizer rejects is compared as-is."""
+    if value is None:
+        return None
+    try:
+        norm = normalize_topic_config_value(key, value)
+    except Exception:  # noqa: BLE001 - a live value kplan cannot parse is still comparable as a string
+        norm = str(value).strip()
+    if key in SET_VALUED_TOPIC_CONFIGS:
+        items = sorted({item.strip() for item in norm.split(",") if item.strip()})
+        return ",".join(items)
+    return norm
+
+
+def topic_values_equal(key: str, a: str | None, b: str | None) -> bool:
+    return normalize_topic_value(key, a) == normalize_topic_value(key, b)
+
+
+def digest(value: str | None) -> str:
+    return hashlib.sha256(("" if value is None else value).encode("utf-8")).hexdigest()
+
+
+def secrets_equal(a: str | None, b: str | None) -> bool:
+    """Compare two secret values through their digests (constant time; neither is ever kept)."""
+    if a is None or b is None:
+        return a is b
+    return hmac.compare_digest(digest(a), digest(b))
