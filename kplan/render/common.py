@@ -1,0 +1,134 @@
+"""Formatting shared by the text and markdown renderers: readable values, attribute labels, headlines."""
+
+from __future__ import annotations
+
+import json
+
+from kplan.model import Origin
+from kplan.plan.model import SENSITIVE, Action, AttributeChange, Flag, Plan, ResourceChange
+
+UNLIMITED = {"-1", "9223372036854775807"}  # Kafka's "no limit" values for .ms and .bytes configs
+
+SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.REPLACE: "-/+",
+    Action.NOOP: " ",
+}
+
+HEADLINES = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in place",
+    Action.DELETE: "will be destroyed",
+    Action.REPLACE: "must be replaced",
+    Action.NOOP: "has no planned changes",
+}
+
+FLAG_NOTES = {
+    Flag.IRREVERSIBLE: "IRREVERSIBLE: a partition increase cannot be undone; keys move to other partitions",
+    Flag.DATA_LOSS: "DATA LOSS: the topic and all its records are deleted",
+    Flag.DRIFT: "drift: the cluster has overrides the stack does not declare (left alone)",
+    Flag.UNHEALTHY: "unhealthy: the connector or one of its tasks is FAILED/UNASSIGNED (not restarted by the plan)",
+    Flag.REFUSED: "refused: part of this change cannot be made (see the errors)",
+    Flag.PROTECTED: "protected: never deleted or replaced",
+    Flag.RESTART: "restart: the connector is restarted after its config is written",
+    Flag.ADOPT: "adopt: exists on the cluster but is not yet recorded as owned by this stack; apply records it",
+}
+
+
+def _duration(ms: int) -> str:
+    parts = []
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        if ms >= size:
+            parts.append(f"{ms // size}{unit}")
+            ms %= size
+    return "".join(parts)
+
+
+def _size(n: int) -> str:
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            q = n / size
+            return f"{q:g} {unit}" if n % size == 0 else f"≈{q:.1f} {unit}"
+    return f"{n} B"
+
+
+def readable(key: str, value: str | int) -> str | None:
+    """`7d` for 604800000 under a `.ms` key, `1 GiB` for 1073741824 under a `bytes` key; None when not useful."""
+    text = str(value).strip()
+    is_ms, is_bytes = key.endswith(".ms") or key.endswith("_ms"), key.endswith("bytes")
+    if not (is_ms or is_bytes) or not text.lstrip("-").isdigit():
+        return None
+    if text in UNLIMITED:
+        return "unlimited"
+    n = int(text)
+    if n < 0:
+        return None
+    if is_ms:
+        return _duration(n) if n >= 1000 else None
+    return _size(n) if n >= 1024 else None
+
+
+def show(attr_key: str, value) -> str:
+    """A value as displayed: sensitive marker, null, quoted when ambiguous, readable units beside numbers."""
+    if value is None:
+        return "null"
+    if value == SENSITIVE:
+        return SENSITIVE
+    if isinstance(value, str) and (value == "" or value != value.strip() or "\n" in value):
+        return json.dumps(value)
+    extra = readable(attr_key, value)
+    return f"{value} ({extra})" if extra else str(value)
+
+
+def label(attr: AttributeChange) -> str:
+    """`partitions`, `state`, `config["retention.ms"]`."""
+    head, *rest = attr.path
+    return head + "".join(f"[{json.dumps(p)}]" for p in rest)
+
+
+def transition(attr: AttributeChange, *, deleting: bool = False) -> str:
+    """The `old -> new` (or single) value text of an attribute change."""
+    key = attr.path[-1]
+    if attr.sensitive and attr.kind.value == "update" and attr.before == attr.after:
+        return "(sensitive value changed)"
+    if attr.kind.value == "add":  # a value it replaces (an inherited one) is in the note
+        return show(key, attr.after)
+    if attr.kind.value in ("remove", "drift") or deleting:
+        return show(key, attr.before)
+    return f"{show(key, attr.before)} -> {show(key, attr.after)}"
+
+
+def attr_note(attr: AttributeChange) -> str:
+    if attr.note == "inherited":
+        if attr.sensitive:
+            return "overrides an inherited value"
+        return f"overrides the inherited {show(attr.path[-1], attr.before)}"
+    if attr.forces_replacement:
+        return "forces replacement"
+    return attr.note or ""
+
+
+def where(origin: Origin | None) -> str:
+    if origin is None:
+        return ""
+    text = origin.where()
+    if origin.cdc_source:
+        text += f" (cdc source {origin.cdc_source}" + (f", table {origin.table})" if origin.table else ")")
+    return text
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary
+    if plan.has_changes:
+        return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."
+    if plan.destroy:
+        return "No changes. Nothing this stack owns exists on the cluster."
+    drift = f" ({s.drift} with drift left alone)" if s.drift else ""
+    return f"No changes. The cluster matches the stack{drift}."
+
+
+def shown(change: ResourceChange) -> bool:
+    """Renderers list changes, plus unchanged resources that carry something worth seeing (drift, refusals...)."""
+    return change.is_change or bool(change.flags - {Flag.ADOPT}) or bool(change.attributes)

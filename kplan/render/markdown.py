@@ -1,0 +1,138 @@
+"""Markdown rendering for a pull-request comment: summary table, then warnings, then per-resource details in
+collapsible blocks. No ANSI codes; stable order; bounded size (GitHub rejects comments over 65,536 characters)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from kplan.plan.model import Action, AttrKind, Flag, Plan, ResourceChange, Severity
+from kplan.render.common import FLAG_NOTES, HEADLINES, SYMBOLS, attr_note, label, show, shown, summary_line, where
+
+# Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
+DEFAULT_LIMIT = 60_000
+# Warnings already said by the destructive/irreversible lists.
+_COVERED_CODES = {"partition-increase", "replace-data-loss"}
+
+
+def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
+    visible = [ch for ch in plan.changes if shown(ch)]
+    head = [_title(plan), "", f"**{summary_line(plan)}**"]
+    if plan.has_errors:
+        head.append(f"\n**Plan failed: {plan.summary.errors} error(s); nothing can be applied.**")
+    blocks: list[str] = ["\n".join(head) + "\n"]
+    if visible:
+        blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
+        blocks += [_row(ch) for ch in visible]
+    warnings = _warnings(plan)
+    if warnings:
+        blocks.append("\n### Warnings\n\n")
+        blocks += [f"- {w}\n" for w in warnings]
+    if visible:
+        blocks.append("\n### Details\n")
+        blocks += [_details(ch) for ch in visible]
+    return _bounded(blocks, limit)
+
+
+def _title(plan: Plan) -> str:
+    env = f" ({_code(plan.environment)})" if plan.environment else ""
+    kind = "destroy plan" if plan.destroy else "plan"
+    return f"### kplan {kind}: stack {_code(plan.stack)}{env}, cluster {_code(plan.cluster_id or '?')}"
+
+
+def _row(ch: ResourceChange) -> str:
+    notes = ", ".join(_flag_word(f) for f in sorted(ch.flags, key=lambda f: f.value))
+    origin = _code(where(ch.origin)) if ch.origin else ""
+    return (f"| {_code(SYMBOLS[ch.action].strip() or '=')} | {_code(ch.address)} | {ch.action.value} | "
+            f"{_cell(notes)} | {origin} |\n")
+
+
+def _flag_word(flag: Flag) -> str:
+    return {Flag.DATA_LOSS: "**DATA LOSS**", Flag.IRREVERSIBLE: "**irreversible**",
+            Flag.REFUSED: "**refused**"}.get(flag, flag.value)
+
+
+def _warnings(plan: Plan) -> list[str]:
+    out = [f"**Error:** {_text(d.format().removeprefix('Error: '))}" for d in plan.diagnostics
+           if d.severity == Severity.ERROR]
+    for ch in plan.changes:
+        if ch.action == Action.REPLACE:
+            out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(ch.reason)})")
+        elif ch.action == Action.DELETE:
+            loss = " — **DATA LOSS**: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
+            out.append(f"**Destroys** {_code(ch.address)} ({_text(ch.reason)}){loss}")
+    for ch in plan.changes:
+        if ch.has(Flag.IRREVERSIBLE):
+            out.append(f"**Irreversible:** {_code(ch.address)}: a partition increase cannot be undone; records "
+                       "with a given key go to a different partition from now on")
+    out += [f"**{d.severity.value.capitalize()}:** {_text(d.format().split(': ', 1)[1])}" for d in plan.diagnostics
+            if d.severity != Severity.ERROR and d.code not in _COVERED_CODES]
+    return out
+
+
+def _details(ch: ResourceChange) -> str:
+    summary = html.escape(f"{SYMBOLS[ch.action].strip() or '='} {ch.address} {HEADLINES[ch.action]}")
+    lines = [f"# {ch.reason}"] if ch.reason else []
+    if ch.origin is not None:
+        lines.append(f"# declared at {where(ch.origin)}")
+    lines += [f"# {FLAG_NOTES[f]}" for f in sorted(ch.flags, key=lambda f: f.value)]
+    deleting = ch.action == Action.DELETE
+    for a in ch.attributes:
+        key, name, note = a.path[-1], label(a), attr_note(a)
+        suffix = f"  # {note}" if note else ""
+        if a.kind == AttrKind.DRIFT:
+            lines.append(f"# drift: {name} = {show(key, a.before)} ({note})")
+        elif a.kind == AttrKind.REFUSED:
+            lines.append(f"# refused: {name} = {show(key, a.before)} -> {show(key, a.after)}")
+        elif a.kind == AttrKind.REMOVE or deleting:
+            lines.append(f"- {name} = {show(key, a.before)}{suffix}")
+        elif a.kind == AttrKind.ADD:
+            lines.append(f"+ {name} = {show(key, a.after)}{suffix}")
+        elif a.sensitive and a.before == a.after:
+            lines.append(f"~ {name} = (sensitive value changed){suffix}")
+        else:
+            lines.append(f"- {name} = {show(key, a.before)}")
+            lines.append(f"+ {name} = {show(key, a.after)}{suffix}")
+    if ch.unchanged_attributes:
+        lines.append(f"# ({ch.unchanged_attributes} unchanged attribute(s) hidden)")
+    body = "\n".join(lines)
+    fence = "`" * max(3, _longest_backtick_run(body) + 1)
+    return f"\n<details><summary><code>{summary}</code></summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
+
+
+def _bounded(blocks: list[str], limit: int) -> str:
+    out, size = [], 0
+    for i, block in enumerate(blocks):
+        note = _truncation_note(len(blocks) - i)
+        if size + len(block) + len(note) > limit:
+            out.append(note)
+            break
+        out.append(block)
+        size += len(block)
+    return "".join(out)
+
+
+def _truncation_note(omitted: int) -> str:
+    return (f"\n> **Truncated:** {omitted} more part(s) of this plan were left out to stay under GitHub's comment "
+            "size limit. Run `kplan show` on the saved plan, or read the CI log, for the full plan.\n")
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(m) for m in re.findall(r"`+", text)), default=0)
+
+
+def _code(text: str) -> str:
+    """Inline code that survives backticks and pipes in names."""
+    text = text.replace("|", "\\|")
+    fence = "`" * (_longest_backtick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _text(text: str) -> str:
+    """Plain text made safe for a list item: no HTML, no table breaks, one line."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")

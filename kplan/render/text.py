@@ -1,0 +1,83 @@
+"""Terraform-like text rendering of a plan, for terminals and logs. Pure: the caller decides on colors."""
+
+from __future__ import annotations
+
+import click
+
+from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
+from kplan.render.common import FLAG_NOTES, HEADLINES, SYMBOLS, attr_note, label, shown, summary_line, transition, where
+
+COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
+          Action.NOOP: None}
+ATTR_SYMBOLS = {AttrKind.ADD: ("+", "green"), AttrKind.UPDATE: ("~", "yellow"), AttrKind.REMOVE: ("-", "red")}
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """The whole plan as text ending in a newline; ANSI colors only when `color` is true."""
+
+    def c(text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold) if color and (fg or bold) else text
+
+    env = f" (environment {plan.environment})" if plan.environment else ""
+    mode = "Destroy plan" if plan.destroy else "Plan"
+    lines = [c(f"{mode} for stack {plan.stack}{env} on cluster {plan.cluster_id or '?'}", bold=True), ""]
+    visible = [ch for ch in plan.changes if shown(ch)]
+    if any(ch.is_change for ch in visible):
+        lines += ["kplan will perform the following actions:", ""]
+    for ch in visible:
+        lines += _resource(ch, c)
+        lines.append("")
+    for d in plan.diagnostics:
+        lines.append(_diagnostic(d, c))
+    if plan.diagnostics:
+        lines.append("")
+    lines.append(c(summary_line(plan), bold=True))
+    if plan.has_errors:
+        n = plan.summary.errors
+        lines.append(c(f"Plan failed: {n} error{'s' if n != 1 else ''}; nothing can be applied.", "red", True))
+    return "\n".join(lines) + "\n"
+
+
+def _resource(ch: ResourceChange, c) -> list[str]:
+    fg = COLORS[ch.action]
+    headline = f"  # {ch.address} {HEADLINES[ch.action]}"
+    if ch.reason:
+        headline += f" ({ch.reason})"
+    lines = [c(headline, bold=True)]
+    if ch.origin is not None:
+        lines.append(f"  #   declared at {where(ch.origin)}")
+    for flag in sorted(ch.flags, key=lambda f: f.value):
+        lines.append(c(f"  #   {FLAG_NOTES[flag]}", "red" if flag.value in ("data_loss", "refused") else "yellow"))
+    symbol = SYMBOLS[ch.action]
+    lines.append(f"{c(symbol.rjust(3), fg)} {ch.type} {_quote(ch.name)} {{")
+    width = max((len(label(a)) for a in ch.attributes), default=0)
+    deleting = ch.action == Action.DELETE
+    for a in ch.attributes:
+        note = attr_note(a)
+        if a.kind in ATTR_SYMBOLS:
+            sym, afg = ATTR_SYMBOLS[a.kind]
+            if deleting:
+                sym, afg = "-", "red"
+            text = f"      {c(sym, afg)} {label(a).ljust(width)} = {transition(a, deleting=deleting)}"
+            if note:
+                text += c(f"  # {note}", "yellow" if "irreversible" in note or "replacement" in note else None)
+        else:
+            word = "drift" if a.kind == AttrKind.DRIFT else "refused"
+            text = c(f"      # {word}: {label(a)} = {transition(a)}", "magenta" if word == "drift" else "red")
+            if a.kind == AttrKind.DRIFT and note:
+                text += c(f" ({note})", "magenta")
+        lines.append(text)
+    if ch.unchanged_attributes:
+        n = ch.unchanged_attributes
+        lines.append(f"        # ({n} unchanged attribute{'s' if n != 1 else ''} hidden)")
+    lines.append("    }")
+    return lines
+
+
+def _diagnostic(d: PlanDiagnostic, c) -> str:
+    fg = {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(d.severity)
+    return c(d.format(), fg)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
