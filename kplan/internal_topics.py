@@ -1,0 +1,48 @@
+"""kplan's own topics in the cluster (ownership record, journal, locks): created on first use, compacted."""
+
+from __future__ import annotations
+
+import time
+from typing import Mapping
+
+
+def internal_replication(broker_count: int) -> tuple[int, str]:
+    """Replication factor and min.insync.replicas for kplan's records: durable on real clusters, 1 on a dev one."""
+    rf = max(1, min(3, broker_count))
+    return rf, str(min(2, rf))
+
+
+def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
+                          extra: Mapping[str, str] | None = None, compacted: bool = True) -> bool:
+    """Create the topic unless it exists; True if this call created it. Waits until metadata shows it."""
+    from confluent_kafka.admin import NewTopic
+
+    from kplan.errors import KplanError
+    from kplan.retry import kafka_error_name
+
+    md = admin.list_topics(name, timeout=timeout_s)
+    if name in md.topics and md.topics[name].error is None:
+        return False
+    rf, min_isr = internal_replication(broker_count)
+    config = {"min.insync.replicas": min_isr, **(extra or {})}
+    if compacted:
+        config["cleanup.policy"] = "compact"
+    created = True
+    try:
+        admin.create_topics([NewTopic(name, 1, rf, config=config)], request_timeout=timeout_s)[name].result(timeout_s + 5)
+    except Exception as e:  # noqa: BLE001
+        if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
+            raise KplanError(f"could not create kplan's internal topic {name}: {e}") from e
+        created = False
+    wait_visible(admin, name, timeout_s)
+    return created
+
+
+def wait_visible(admin, name: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + max(10.0, timeout_s)
+    while time.monotonic() < deadline:
+        md = admin.list_topics(name, timeout=timeout_s)
+        t = md.topics.get(name)
+        if t is not None and t.error is None and t.partitions and all(p.leader >= 0 for p in t.partitions.values()):
+            return
+        time.sleep(0.1)

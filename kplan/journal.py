@@ -1,0 +1,177 @@
+"""The rollback journal: before each step, the step and the before-image needed to undo it; after it, its outcome.
+
+Kept durably in two places: in the cluster (compacted topic `__kplan_journal`, keyed by stack, whose latest value
+is the whole journal of the stack's latest run) and in a local file (`.kplan/journal/<stack>.json`, written
+atomically). A run killed on one machine can be recovered from another through the cluster copy; the local copy
+covers a cluster that became unreachable mid-run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+JOURNAL_TOPIC = "__kplan_journal"
+# A journal holds before-images of whole batches (thousands of topic configs): allow large records.
+JOURNAL_MAX_BYTES = 16 * 1024 * 1024
+
+# Run statuses. A run that is RUNNING or ROLLING_BACK when read by another process is unfinished.
+RUNNING = "running"
+COMPLETE = "complete"
+ROLLED_BACK = "rolled-back"
+ROLLBACK_INCOMPLETE = "rollback-incomplete"
+ROLLING_BACK = "rolling-back"
+UNFINISHED = (RUNNING, ROLLING_BACK)
+
+# Step outcomes.
+PENDING, STARTED, DONE, FAILED, UNDONE, UNDO_FAILED = "pending", "started", "done", "failed", "undone", "undo-failed"
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@dataclass
+class Journal:
+    stack: str
+    environment: str | None
+    cluster_id: str
+    inputs_digest: str
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    status: str = RUNNING
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    started_at: str = field(default_factory=now)
+    updated_at: str = field(default_factory=now)
+    # Each step: {"index", "kind", "args", "before", "irreversible", "status", "error"}; see kplan.apply.steps.
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    # The ownership record as it was before the run (restored by a rollback).
+    ownership_before: dict[str, list[str]] = field(default_factory=dict)
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> "Journal":
+        return cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
+
+    @property
+    def unfinished(self) -> bool:
+        return self.status in UNFINISHED
+
+    def last_step(self) -> dict[str, Any] | None:
+        touched = [s for s in self.steps if s["status"] != PENDING]
+        return touched[-1] if touched else None
+
+    def describe(self) -> str:
+        last = self.last_step()
+        where = (f"last step {last['index'] + 1}/{len(self.steps)} {last['kind']} ({last['status']})"
+                 if last else "no step started")
+        return (f"run {self.run_id} of stack {self.stack!r} started {self.started_at} on {self.host} "
+                f"(pid {self.pid}), status {self.status}, {where}")
+
+
+def local_path(stack: str, state_dir: str | os.PathLike | None = None) -> Path:
+    base = Path(state_dir or os.environ.get("KPLAN_STATE_DIR") or ".kplan")
+    return base / "journal" / f"{stack}.json"
+
+
+class JournalStore:
+    """Writes the journal durably to the cluster and to a local file; reads the newest of the two."""
+
+    def __init__(self, producer_conf: dict[str, Any] | None, consumer_conf: dict[str, Any] | None,
+                 admin, stack: str, timeout_s: float, state_dir: str | os.PathLike | None = None):
+        self.producer_conf = producer_conf
+        self.consumer_conf = consumer_conf
+        self.admin = admin
+        self.stack = stack
+        self.timeout_s = timeout_s
+        self.path = local_path(stack, state_dir)
+        self._producer = None
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def ensure_topic(self, broker_count: int) -> None:
+        from kplan.internal_topics import ensure_internal_topic
+
+        ensure_internal_topic(self.admin, JOURNAL_TOPIC, broker_count, self.timeout_s,
+                              {"max.message.bytes": str(JOURNAL_MAX_BYTES)})
+
+    def write(self, journal: Journal) -> None:
+        """Durable before returning: local file fsynced and the cluster record acknowledged by all replicas."""
+        journal.updated_at = now()
+        payload = json.dumps(journal.to_json(), sort_keys=True).encode()
+        self._write_local(payload)
+        if self.producer_conf is not None:
+            self._write_cluster(payload)
+
+    def _write_local(self, payload: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _write_cluster(self, payload: bytes) -> None:
+        from confluent_kafka import Producer
+
+        from kplan.errors import KplanError
+
+        if self._producer is None:
+            self._producer = Producer({**self.producer_conf, "acks": "all", "enable.idempotence": True,
+                                       "message.max.bytes": JOURNAL_MAX_BYTES + 1024, "linger.ms": 0})
+        errors: list[str] = []
+        self._producer.produce(JOURNAL_TOPIC, key=self.stack.encode(), value=payload,
+                               on_delivery=lambda err, msg: err and errors.append(str(err)))
+        remaining = self._producer.flush(self.timeout_s)
+        if remaining or errors:
+            raise KplanError(f"could not write the journal to {JOURNAL_TOPIC}: "
+                             f"{errors[0] if errors else 'timed out'} (the local copy is at {self.path})")
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def read(self) -> Journal | None:
+        """The stack's latest journal: the cluster's copy, or the local one when it is newer or the only one."""
+        candidates = []
+        if self.consumer_conf is not None:
+            from kplan.ownership import read_compacted
+
+            try:
+                md = self.admin.list_topics(JOURNAL_TOPIC, timeout=self.timeout_s)
+                exists = JOURNAL_TOPIC in md.topics and md.topics[JOURNAL_TOPIC].error is None
+            except Exception:  # noqa: BLE001
+                exists = False
+            if exists:
+                value = read_compacted(self.consumer_conf, JOURNAL_TOPIC, self.timeout_s).get(self.stack.encode())
+                if value:
+                    candidates.append(Journal.from_json(json.loads(value)))
+        if self.path.exists():
+            try:
+                candidates.append(Journal.from_json(json.loads(self.path.read_text())))
+            except (OSError, ValueError, TypeError):
+                pass
+        if not candidates:
+            return None
+        return max(candidates, key=lambda j: (j.updated_at, _progress(j)))
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.flush(self.timeout_s)
+
+
+def _progress(j: Journal) -> int:
+    return sum(1 for s in j.steps if s["status"] != PENDING) + (100000 if not j.unfinished else 0)

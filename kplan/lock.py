@@ -1,0 +1,111 @@
+"""The apply lock: two applies of one stack against one cluster must not interleave.
+
+Atomic on the cluster: acquiring is creating the topic `__kplan_lock.<stack>` (topic creation is atomic at the
+controller: exactly one creator wins, the others get TOPIC_ALREADY_EXISTS). The winner then writes who holds it
+(host, pid, run id, since) into that topic; releasing is deleting the topic. `kplan unlock` removes a dead
+holder's lock after confirmation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kplan.errors import KplanError
+from kplan.internal_topics import internal_replication, wait_visible
+from kplan.retry import kafka_error_name
+
+LOCK_PREFIX = "__kplan_lock."
+
+
+def lock_topic(stack: str) -> str:
+    return LOCK_PREFIX + stack
+
+
+@dataclass(frozen=True)
+class Holder:
+    host: str
+    pid: int
+    run_id: str
+    since: str
+
+    def describe(self) -> str:
+        return f"host {self.host}, pid {self.pid}, run {self.run_id}, since {self.since}"
+
+
+class StackLock:
+    def __init__(self, admin, producer_conf: dict[str, Any], consumer_conf: dict[str, Any], stack: str,
+                 broker_count: int, timeout_s: float):
+        self.admin, self.producer_conf, self.consumer_conf = admin, producer_conf, consumer_conf
+        self.stack, self.broker_count, self.timeout_s = stack, broker_count, timeout_s
+        self.topic = lock_topic(stack)
+        self.held = False
+
+    def acquire(self, run_id: str) -> None:
+        from confluent_kafka.admin import NewTopic
+
+        rf, min_isr = internal_replication(self.broker_count)
+        deadline = time.monotonic() + max(10.0, self.timeout_s)
+        while True:
+            fut = self.admin.create_topics([NewTopic(self.topic, 1, rf, config={"min.insync.replicas": min_isr})],
+                                           request_timeout=self.timeout_s)[self.topic]
+            try:
+                fut.result(self.timeout_s + 5)
+                break
+            except Exception as e:  # noqa: BLE001
+                if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
+                    raise KplanError(f"could not take the apply lock {self.topic}: {e}") from e
+            holder = self.holder()
+            if holder is not None:
+                raise KplanError(f"stack {self.stack!r} is locked by another apply ({holder.describe()}); "
+                                 f"if that run is dead, release it with `kplan unlock`")
+            # Created a moment ago (holder not written yet) or being deleted: look again briefly.
+            if time.monotonic() > deadline:
+                raise KplanError(f"stack {self.stack!r} is locked by another apply (holder unknown); "
+                                 f"if no apply is running, release it with `kplan unlock`")
+            time.sleep(0.5)
+        self.held = True
+        wait_visible(self.admin, self.topic, self.timeout_s)
+        self._write_holder(Holder(socket.gethostname(), os.getpid(), run_id,
+                                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+
+    def _write_holder(self, holder: Holder) -> None:
+        from confluent_kafka import Producer
+
+        p = Producer({**self.producer_conf, "acks": "all"})
+        p.produce(self.topic, key=b"holder", value=json.dumps(holder.__dict__).encode())
+        p.flush(self.timeout_s)
+
+    def holder(self) -> Holder | None:
+        from kplan.ownership import read_compacted
+
+        try:
+            md = self.admin.list_topics(self.topic, timeout=self.timeout_s)
+            if self.topic not in md.topics or md.topics[self.topic].error is not None:
+                return None
+            value = read_compacted(self.consumer_conf, self.topic, min(5.0, self.timeout_s)).get(b"holder")
+        except KplanError:
+            return None
+        if not value:
+            return None
+        return Holder(**json.loads(value))
+
+    def exists(self) -> bool:
+        md = self.admin.list_topics(self.topic, timeout=self.timeout_s)
+        return self.topic in md.topics and md.topics[self.topic].error is None
+
+    def release(self) -> None:
+        """Delete the lock topic and wait until it is gone, so the next apply can take it at once."""
+        try:
+            self.admin.delete_topics([self.topic], request_timeout=self.timeout_s)[self.topic].result(self.timeout_s + 5)
+        except Exception as e:  # noqa: BLE001
+            if kafka_error_name(e) != "UNKNOWN_TOPIC_OR_PART":
+                raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
+        deadline = time.monotonic() + max(10.0, self.timeout_s)
+        while time.monotonic() < deadline and self.exists():
+            time.sleep(0.1)
+        self.held = False

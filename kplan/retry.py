@@ -1,0 +1,110 @@
+"""Error classes for writes, and retrying with exponential backoff, jitter and a deadline.
+
+confluent-kafka never sets `KafkaError.retriable()` on admin results, so errors are classified by code here.
+EXPECTED errors mean the write is already done (the caller decides what "done" means, e.g. the topic exists
+with the declared spec); RETRIABLE ones are retried; FATAL ones stop the run. A timed-out write may have
+happened: callers re-read before retrying it (see `retry(..., before_retry=...)`).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class ErrorClass(str, Enum):
+    EXPECTED = "expected"
+    RETRIABLE = "retriable"
+    FATAL = "fatal"
+
+
+RETRIABLE_KAFKA = {
+    "_TRANSPORT", "_TIMED_OUT", "_ALL_BROKERS_DOWN", "REQUEST_TIMED_OUT", "NOT_CONTROLLER",
+    "LEADER_NOT_AVAILABLE", "BROKER_NOT_AVAILABLE", "NETWORK_EXCEPTION", "THROTTLING_QUOTA_EXCEEDED",
+    "UNKNOWN_TOPIC_OR_PART", "NOT_LEADER_FOR_PARTITION", "_WAIT_COORD", "COORDINATOR_NOT_AVAILABLE",
+    "NOT_ENOUGH_REPLICAS", "REBALANCE_IN_PROGRESS", "_RESOLVE",
+}
+# Ambiguous: the operation may have happened.
+AMBIGUOUS_KAFKA = {"_TIMED_OUT", "REQUEST_TIMED_OUT", "_TRANSPORT", "NETWORK_EXCEPTION"}
+EXPECTED_KAFKA = {"TOPIC_ALREADY_EXISTS"}
+
+
+def kafka_error_name(exc: BaseException) -> str:
+    err = exc.args[0] if getattr(exc, "args", None) else None
+    if err is not None and hasattr(err, "name"):
+        try:
+            return str(err.name())
+        except Exception:  # noqa: BLE001
+            return ""
+    return ""
+
+
+def classify_kafka(exc: BaseException) -> ErrorClass:
+    name = kafka_error_name(exc)
+    if name in EXPECTED_KAFKA:
+        return ErrorClass.EXPECTED
+    if name in RETRIABLE_KAFKA or isinstance(exc, TimeoutError):
+        return ErrorClass.RETRIABLE
+    return ErrorClass.FATAL
+
+
+def classify_connect(status: int, message: str) -> ErrorClass:
+    """Connect: 409 is either "already exists" (permanent) or a rebalance (retry); 500s during a rebalance and
+    503/504 are transient; other 4xx are the caller's mistake."""
+    low = message.lower()
+    if status == 409:
+        return ErrorClass.EXPECTED if "already exists" in low else ErrorClass.RETRIABLE
+    if status in (500, 502, 503, 504) or status == 0:
+        return ErrorClass.RETRIABLE
+    return ErrorClass.FATAL
+
+
+@dataclass
+class RetryPolicy:
+    deadline_s: float = 60.0
+    initial_s: float = 0.2
+    max_s: float = 5.0
+    factor: float = 2.0
+
+    def delays(self):
+        delay = self.initial_s
+        while True:
+            yield random.uniform(delay / 2, delay)  # jitter: never in lock-step with another client
+            delay = min(self.max_s, delay * self.factor)
+
+
+class RetriableError(Exception):
+    """Raised by an attempt to ask for another try (after a transient failure)."""
+
+    def __init__(self, message: str, ambiguous: bool = False):
+        super().__init__(message)
+        self.ambiguous = ambiguous
+
+
+def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
+          before_retry: Callable[[], bool] | None = None, sleep=time.sleep) -> T:
+    """Call `attempt` until it returns, raises a non-retriable error, or the deadline passes.
+
+    `before_retry` runs before each new try after an ambiguous failure; returning True means the re-read shows
+    the write already happened, and the retry loop stops successfully (returning None)."""
+    deadline = time.monotonic() + policy.deadline_s
+    delays = policy.delays()
+    last: RetriableError | None = None
+    while True:
+        try:
+            return attempt()
+        except RetriableError as e:
+            last = e
+            if before_retry is not None and e.ambiguous and before_retry():
+                return None  # type: ignore[return-value]
+        delay = next(delays)
+        if time.monotonic() + delay > deadline:
+            from kplan.errors import KplanError
+
+            raise KplanError(f"{what}: still failing after {policy.deadline_s:g}s of retries: {last}")
+        sleep(delay)

@@ -1,0 +1,288 @@
+"""The writer: every change apply makes to Kafka and Connect goes through here (the reader never writes).
+
+Each write is batched where the API allows (one create request for many topics, one incremental-alter request
+for many), classified (expected / retriable / fatal, see kplan.retry), retried with backoff and a deadline, and
+verified: metadata and configs propagate asynchronously, so we poll until the cluster shows what we wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Iterable, Mapping
+
+from kplan.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error
+from kplan.errors import KplanError
+from kplan.model import ClusterSpec, ConnectorState, TopicSpec
+from kplan.retry import (AMBIGUOUS_KAFKA, ErrorClass, RetriableError, RetryPolicy, classify_connect,
+                         classify_kafka, kafka_error_name, retry)
+
+TERMINAL_TASK_FAILURE = "FAILED"
+_STATE_NAMES = {ConnectorState.RUNNING: "RUNNING", ConnectorState.PAUSED: "PAUSED", ConnectorState.STOPPED: "STOPPED"}
+
+
+class WriteError(KplanError):
+    """A write the cluster refused (fatal) or that never succeeded before its deadline."""
+
+
+def first_lines(trace: str, n: int = 6) -> str:
+    return "\n".join((trace or "").strip().splitlines()[:n])
+
+
+class KafkaWriter:
+    def __init__(self, cluster: ClusterSpec, environ: Mapping[str, str] | None = None,
+                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):
+        self.cluster = cluster
+        self.environ = os.environ if environ is None else environ
+        self.admin = admin_client(cluster, self.environ)
+        self.connect = ConnectHttp(cluster.connect_url, max(cluster.timeout_s, 30.0)) if cluster.connect_url else None
+        self.policy = policy or RetryPolicy(deadline_s=max(60.0, cluster.timeout_s * 4))
+        self.connector_timeout_s = connector_timeout_s
+        self.timeout_s = cluster.timeout_s
+
+    # ------------------------------------------------------------------------------------------ topics
+
+    def _run_batch(self, submit, keys: list[str], what: str, on_expected=None, recheck=None) -> None:
+        """Submit a batched admin request for `keys`; retry only the keys that failed transiently."""
+        remaining = list(keys)
+
+        def attempt():
+            nonlocal remaining
+            futures = submit(remaining)
+            failed_transient, ambiguous, fatal = [], False, []
+            for key, fut in futures.items():
+                name = key if isinstance(key, str) else getattr(key, "name", None) or getattr(key, "topic", str(key))
+                try:
+                    fut.result(timeout=self.timeout_s + 5)
+                except Exception as e:  # noqa: BLE001
+                    cls = classify_kafka(e)
+                    if cls == ErrorClass.EXPECTED and on_expected is not None:
+                        on_expected(name, e)
+                    elif cls == ErrorClass.RETRIABLE:
+                        failed_transient.append(name)
+                        ambiguous = ambiguous or kafka_error_name(e) in AMBIGUOUS_KAFKA
+                    else:
+                        fatal.append(f"{name}: {describe_kafka_error(e)}")
+            if fatal:
+                raise WriteError(f"{what} refused: " + "; ".join(fatal))
+            if failed_transient:
+                remaining = failed_transient
+                raise RetriableError(f"{what}: transient failure for {', '.join(failed_transient)}", ambiguous)
+
+        def reread() -> bool:
+            if recheck is None:
+                return False
+            nonlocal remaining
+            remaining = [k for k in remaining if not recheck(k)]
+            return not remaining
+
+        retry(attempt, self.policy, what, before_retry=reread)
+
+    def create_topics(self, specs: list[TopicSpec]) -> None:
+        from confluent_kafka.admin import NewTopic
+
+        by_name = {t.name: t for t in specs}
+
+        def submit(names):
+            return self.admin.create_topics(
+                [NewTopic(n, by_name[n].partitions, by_name[n].replication_factor, config=dict(by_name[n].config))
+                 for n in names], request_timeout=self.timeout_s)
+
+        def already_exists(name, exc):
+            # Expected only when what exists is what we declared; otherwise someone else's topic is in the way.
+            if not self.topic_matches(by_name[name]):
+                raise WriteError(f"topic {name!r} already exists with a different spec (created outside this run)")
+
+        self._run_batch(submit, list(by_name), "creating topics", already_exists,
+                        recheck=lambda n: n in self.topic_names())
+
+    def delete_topics(self, names: list[str]) -> None:
+        def submit(ns):
+            return self.admin.delete_topics(list(ns), request_timeout=self.timeout_s)
+
+        def gone(name, exc):
+            pass
+
+        # UNKNOWN_TOPIC_OR_PART right after a delete means "already gone": recheck removes it from the retry set.
+        self._run_batch(submit, list(names), "deleting topics", gone,
+                        recheck=lambda n: n not in self.topic_names())
+
+    def alter_topic_configs(self, changes: Mapping[str, tuple[Mapping[str, str], Iterable[str]]]) -> None:
+        """changes: topic -> (keys to SET with values, keys to DELETE). One request for all topics."""
+        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+        def submit(names):
+            resources = []
+            for n in names:
+                sets, deletes = changes[n]
+                entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in sets.items()]
+                entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in deletes]
+                resources.append(ConfigResource(ConfigResource.Type.TOPIC, n, incremental_configs=entries))
+            return self.admin.incremental_alter_configs(resources, request_timeout=self.timeout_s)
+
+        names = [n for n, (s, d) in changes.items() if s or list(d)]
+        if names:
+            self._run_batch(submit, names, "changing topic configs")
+
+    def create_partitions(self, counts: Mapping[str, int]) -> None:
+        from confluent_kafka.admin import NewPartitions
+
+        def submit(names):
+            return self.admin.create_partitions([NewPartitions(n, counts[n]) for n in names],
+                                                request_timeout=self.timeout_s)
+
+        self._run_batch(submit, list(counts), "adding partitions",
+                        recheck=lambda n: self.topic_partitions(n) == counts[n])
+
+    # -------------------------------------------------------------------------------------- topic reads
+
+    def topic_names(self) -> set[str]:
+        return set(self._metadata())
+
+    def _metadata(self) -> dict[str, tuple[int, int]]:
+        md = self.admin.list_topics(timeout=self.timeout_s)
+        return {n: (len(t.partitions), max((len(p.replicas) for p in t.partitions.values()), default=0))
+                for n, t in md.topics.items() if t.error is None}
+
+    def topic_partitions(self, name: str) -> int | None:
+        return self._metadata().get(name, (None, None))[0]
+
+    def topic_overrides(self, names: list[str]) -> dict[str, dict[str, str]]:
+        from confluent_kafka.admin import ConfigResource, ConfigSource
+
+        if not names:
+            return {}
+        out = {}
+        futures = self.admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, n) for n in names],
+                                              request_timeout=self.timeout_s)
+        for res, fut in futures.items():
+            try:
+                entries = fut.result(timeout=self.timeout_s + 5)
+            except Exception:  # noqa: BLE001 - not visible yet
+                continue
+            out[res.name] = {k: e.value for k, e in entries.items()
+                             if e.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value and e.value is not None}
+        return out
+
+    def topic_matches(self, spec: TopicSpec) -> bool:
+        md = self._metadata().get(spec.name)
+        if md != (spec.partitions, spec.replication_factor):
+            return False
+        live = self.topic_overrides([spec.name]).get(spec.name, {})
+        return all(live.get(k) == v for k, v in spec.config.items())
+
+    def wait_topics(self, expected: Mapping[str, tuple[int, int, Mapping[str, str | None]]],
+                    timeout_s: float | None = None) -> None:
+        """Poll until every topic shows its partitions, replication factor and configs (None = no override).
+        Metadata propagates asynchronously: poll, never sleep blindly."""
+        deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
+        pending = dict(expected)
+        delay = 0.1
+        while pending:
+            md = self._metadata()
+            overrides = self.topic_overrides([n for n in pending if n in md])
+            for name, (parts, rf, config) in list(pending.items()):
+                live = overrides.get(name)
+                if md.get(name) == (parts, rf) and live is not None and all(
+                        live.get(k) == v for k, v in config.items()):
+                    del pending[name]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise WriteError("verification failed: the cluster does not show the declared state of "
+                                 + ", ".join(sorted(pending)[:10]) + (" ..." if len(pending) > 10 else ""))
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
+
+    def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
+        names = set(names)
+        while names & self.topic_names():
+            if time.monotonic() > deadline:
+                raise WriteError(f"topics still listed after deletion: {', '.join(sorted(names & self.topic_names()))}")
+            time.sleep(0.2)
+
+    # -------------------------------------------------------------------------------------- connectors
+
+    def _connect_call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,
+                      expected: tuple[int, ...] = ()):
+        if self.connect is None:
+            raise WriteError(f"{what}: the stack has no cluster.connect_url")
+
+        def attempt():
+            r = self.connect.request(method, path, json=json)
+            if r.status_code in ok or r.status_code in expected:
+                return r
+            msg = connect_error_message(r)
+            cls = classify_connect(r.status_code, msg)
+            if cls == ErrorClass.RETRIABLE:
+                raise RetriableError(f"HTTP {r.status_code}: {msg}", ambiguous=r.status_code >= 500)
+            raise WriteError(f"{what}: Kafka Connect answered {r.status_code}: {msg}")
+
+        return retry(attempt, self.policy, what)
+
+    def get_connector(self, name: str) -> tuple[dict | None, dict | None]:
+        """(config, status) of one connector, (None, None) when it does not exist."""
+        r = self._connect_call("GET", f"/connectors/{name}/config", f"reading connector {name}", (200,),
+                               expected=(404,))
+        if r.status_code == 404:
+            return None, None
+        s = self._connect_call("GET", f"/connectors/{name}/status", f"reading connector {name}", (200,),
+                               expected=(404,))
+        return r.json(), (s.json() if s.status_code == 200 else None)
+
+    def create_connector(self, name: str, config: Mapping[str, str], state: ConnectorState) -> None:
+        body = {"name": name, "config": dict(config), "initial_state": _STATE_NAMES[state]}
+        r = self._connect_call("POST", "/connectors", f"creating connector {name}", (201,), json=body,
+                               expected=(409,))
+        if r.status_code == 409:  # already exists (e.g. a retried request that had landed): converge the config
+            self.put_connector_config(name, config)
+
+    def put_connector_config(self, name: str, config: Mapping[str, str]) -> None:
+        self._connect_call("PUT", f"/connectors/{name}/config", f"writing connector {name}'s config", (200, 201),
+                           json=dict(config))
+
+    def delete_connector(self, name: str) -> None:
+        self._connect_call("DELETE", f"/connectors/{name}", f"deleting connector {name}", (204, 200),
+                           expected=(404,))
+
+    def set_connector_state(self, name: str, state: ConnectorState) -> None:
+        verb = {ConnectorState.RUNNING: "resume", ConnectorState.PAUSED: "pause",
+                ConnectorState.STOPPED: "stop"}[state]
+        self._connect_call("PUT", f"/connectors/{name}/{verb}", f"{verb} connector {name}", (202, 204, 200))
+
+    def restart_connector(self, name: str) -> None:
+        self._connect_call("POST", f"/connectors/{name}/restart?includeTasks=true&onlyFailed=false",
+                           f"restarting connector {name}", (202, 204, 200))
+
+    def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
+        """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,
+        with the first lines of its trace."""
+        want = _STATE_NAMES[state]
+        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
+        last = "no status yet"
+        while time.monotonic() < deadline:
+            r = self.connect.request("GET", f"/connectors/{name}/status")
+            if r.status_code == 200:
+                st = r.json()
+                conn = st.get("connector") or {}
+                tasks = st.get("tasks") or []
+                if conn.get("state") == TERMINAL_TASK_FAILURE:
+                    raise WriteError(f"connector {name} FAILED: {first_lines(conn.get('trace', ''))}")
+                for t in tasks:
+                    if t.get("state") == TERMINAL_TASK_FAILURE:
+                        raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
+                                         f"{first_lines(t.get('trace', ''))}")
+                task_ok = (not tasks) if state == ConnectorState.STOPPED else (
+                    bool(tasks) and all(t.get("state") == want for t in tasks))
+                if conn.get("state") == want and task_ok:
+                    return
+                last = f"connector {conn.get('state')}, tasks " + (
+                    ", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks) or "none")
+            time.sleep(0.5)
+        raise WriteError(f"connector {name} did not reach {want} within "
+                         f"{timeout_s or self.connector_timeout_s:g}s ({last})")
+
+    def close(self) -> None:
+        if self.connect is not None:
+            self.connect.close()
