@@ -1,0 +1,95 @@
+"""The live-state reader against the real broker and Connect worker."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from kplan.errors import KplanError
+from kplan.model import ClusterSpec
+from kplan.reader import KafkaReader
+
+
+@pytest.fixture
+def admin(stack):
+    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+
+
+def _create(admin, *topics):
+    for name, fut in admin.create_topics(list(topics)).items():
+        fut.result(30)
+    deadline = time.monotonic() + 30
+    names = [t.topic for t in topics]
+    while time.monotonic() < deadline:
+        md = admin.list_topics(timeout=10).topics
+        if all(n in md and md[n].error is None for n in names):
+            return
+        time.sleep(0.2)
+
+
+def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
+    a, b = unique("read-a"), unique("read-b")
+    _create(admin,
+            NewTopic(a, 3, 1, config={"retention.ms": "3600000", "cleanup.policy": "compact"}),
+            NewTopic(b, 1, 1))
+    try:
+        reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+        live = reader.read("some-stack", topic_names=[a, b, "does-not-exist"])
+        assert live.broker_count == 1 and live.cluster_id
+        ta, tb = live.topics[a], live.topics[b]
+        assert (ta.partitions, ta.replication_factor) == (3, 1)
+        assert dict(ta.overrides) == {"retention.ms": "3600000", "cleanup.policy": "compact"}
+        # inherited broker values are effective but never overrides (min.insync.replicas comes with
+        # source DYNAMIC_DEFAULT_BROKER_CONFIG on 4.1+, segment.bytes from the static default)
+        assert dict(tb.overrides) == {}
+        assert tb.effective["segment.bytes"] == "1073741824"
+        assert tb.effective["cleanup.policy"] == "delete"
+        assert "does-not-exist" not in live.topics
+        assert a in live.all_topic_names and "__consumer_offsets" in live.all_topic_names
+        assert "io.debezium.connector.postgresql.PostgresConnector" in live.connector_plugins
+        reader.close()
+    finally:
+        admin.delete_topics([a, b])
+
+
+def test_reads_every_connector_with_config_and_state_in_one_request(stack, admin, unique, tmp_path):
+    topic, name = unique("read-conn-topic"), unique("read-conn")
+    _create(admin, NewTopic(topic, 1, 1))
+    (tmp_path / "in.txt").write_text("x\n")
+    cfg = {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "tasks.max": "1",
+           "file": str(tmp_path / "in.txt"), "topic": topic}
+    body = {"name": name, "config": cfg, "initial_state": "STOPPED"}
+    assert requests.post(f"{stack.connect_url}/connectors", json=body, timeout=30).status_code == 201
+    try:
+        reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+        deadline = time.monotonic() + 30
+        while True:
+            live = reader.read("s", topic_names=[])
+            conn = live.connectors.get(name)
+            if conn is not None and conn.state == "STOPPED" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert conn is not None
+        assert conn.state == "STOPPED"
+        assert dict(conn.config) == {**cfg, "name": name}
+        assert conn.type == "source"
+    finally:
+        requests.delete(f"{stack.connect_url}/connectors/{name}", timeout=30)
+        admin.delete_topics([topic])
+
+
+def test_unreachable_broker_is_one_clear_error_within_the_timeout():
+    reader = KafkaReader(ClusterSpec("127.0.0.1:1", None, timeout_s=2))
+    started = time.monotonic()
+    with pytest.raises(KplanError, match=r"cannot reach Kafka at 127.0.0.1:1 within 2s"):
+        reader.read("s")
+    assert time.monotonic() - started < 10
+
+
+def test_unreachable_connect_is_one_clear_error(stack):
+    reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, "http://127.0.0.1:1", timeout_s=2))
+    with pytest.raises(KplanError, match=r"cannot reach Kafka Connect at http://127.0.0.1:1"):
+        reader.read("s")
