@@ -1,0 +1,52 @@
+"""LiveState from a JSON document: golden tests, unit tests and offline planning (`kplan plan --live-state`).
+
+    {"cluster_id": "c1", "broker_count": 3,
+     "topics": {"orders": {"partitions": 6, "replication_factor": 3,
+                           "overrides": {"retention.ms": "86400000"}, "effective": {...}, "sensitive_keys": []}},
+     "connectors": {"pg-src": {"config": {...}, "state": "RUNNING", "tasks": [{"id": 0, "state": "RUNNING"}]}},
+     "owned_topics": [...], "owned_connectors": [...], "connector_plugins": [...] or null}
+
+`effective` defaults to the overrides (overrides always win over it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.errors import KplanError
+from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model import freeze
+
+
+def live_state_from_dict(doc: Any) -> LiveState:
+    try:
+        topics = {name: _topic(name, t) for name, t in (doc.get("topics") or {}).items()}
+        connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
+        plugins = doc.get("connector_plugins")
+        names = doc.get("all_topic_names")
+        return LiveState(
+            cluster_id=str(doc.get("cluster_id", "")),
+            broker_count=int(doc.get("broker_count", 1)),
+            topics=freeze(topics),
+            connectors=freeze(connectors),
+            owned_topics=frozenset(doc.get("owned_topics") or ()),
+            owned_connectors=frozenset(doc.get("owned_connectors") or ()),
+            connector_plugins=None if plugins is None else frozenset(plugins),
+            all_topic_names=None if names is None else frozenset(names),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
+
+
+def _topic(name: str, t: dict) -> LiveTopic:
+    overrides = {k: v for k, v in (t.get("overrides") or {}).items()}
+    effective = {**(t.get("effective") or {}), **overrides}
+    return LiveTopic(name, int(t["partitions"]), int(t["replication_factor"]), freeze(overrides), freeze(effective),
+                     frozenset(t.get("sensitive_keys") or ()))
+
+
+def _connector(name: str, c: dict) -> LiveConnector:
+    config = {"name": name, **{k: str(v) for k, v in (c.get("config") or {}).items()}}
+    tasks = tuple(LiveTask(int(x["id"]), str(x["state"]), x.get("worker_id", ""), x.get("trace", ""))
+                  for x in c.get("tasks") or ())
+    return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""))

@@ -1,0 +1,64 @@
+"""Saved plans (`kplan plan -out FILE`, `kplan show FILE`): the plan's JSON document plus the kplan version.
+
+A saved plan carries what apply needs to refuse a stale plan: the cluster id, the stack inputs' digest and a
+fingerprint per changed resource (`kplan.plan.fingerprint`). It never holds a plaintext secret: the plan itself
+holds none (values are masked or kept as unresolved `${...}` references, re-resolved at apply time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from kplan import __version__
+from kplan.errors import KplanError
+from kplan.plan.model import Plan
+from kplan.plan.serialize import plan_from_dict, plan_to_dict
+
+
+def dumps_plan(plan: Plan) -> str:
+    doc = plan_to_dict(plan)
+    doc = {"format_version": doc.pop("format_version"), "kplan_version": __version__, **doc}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def loads_plan(text: str, source: str = "plan") -> Plan:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise KplanError(f"{source} is not a kplan plan file: invalid JSON at line {e.lineno}: {e.msg}") from None
+    try:
+        return plan_from_dict(doc)
+    except KplanError as e:
+        raise KplanError(f"{source}: {e}") from None
+
+
+def save_plan(plan: Plan, path: str) -> None:
+    """Write atomically (a reader never sees half a plan), readable by the owner only."""
+    text = dumps_plan(plan)
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".kplan-plan-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as e:
+        raise KplanError(f"cannot write the plan to {path}: {e.strerror or e}") from None
+
+
+def load_plan(path: str) -> Plan:
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise KplanError(f"cannot read the plan {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise KplanError(f"{path} is not a kplan plan file (not UTF-8 text)") from None
+    return loads_plan(text, path)
