@@ -50,7 +50,7 @@ def _size(n: int) -> str:
     for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= size:
             q = n / size
-            return f"{q:g} {unit}" if n % size == 0 else f"≈{q:.1f} {unit}"
+            return f"{q:g} {unit}" if (n * 100) % size == 0 else f"≈{q:.1f} {unit}"
     return f"{n} B"
 
 
