@@ -92,5 +92,9 @@ def _env_flag(name: str) -> str:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
+register("plan", "kplan.commands.plan:plan_command", "Show what apply would change (text, markdown or json).")
+register("show", "kplan.commands.show:show_command", "Render a plan saved with `kplan plan -out FILE`.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

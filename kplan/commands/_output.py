@@ -1,0 +1,32 @@
+"""Output helpers shared by `kplan plan` and `kplan show`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Mapping
+
+import click
+
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+    help="text for terminals, markdown for a pull-request comment, json (schemas/plan.schema.json) for tools.",
+)
+NO_COLOR_OPTION = click.option("--no-color", is_flag=True, help="No ANSI colors (also: the NO_COLOR variable).")
+
+
+def use_color(no_color: bool, environ: Mapping[str, str] | None = None, isatty: bool | None = None) -> bool:
+    """Colors only on a terminal, never with --no-color or a non-empty NO_COLOR (https://no-color.org)."""
+    environ = os.environ if environ is None else environ
+    if no_color or environ.get("NO_COLOR", ""):
+        return False
+    return sys.stdout.isatty() if isatty is None else isatty
+
+
+def emit(plan, fmt: str, color: bool) -> None:
+    from kplan.render import render
+
+    click.echo(render(plan, fmt, color=color), nl=False, color=color)
+    if fmt != "text":  # text shows diagnostics inline; elsewhere errors also go to stderr, one line each
+        for d in plan.errors:
+            click.echo(d.format(), err=True)
