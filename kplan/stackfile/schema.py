@@ -1,0 +1,161 @@
+"""Validation of stack documents against `schemas/stack.schema.json`, with messages a person can act on.
+
+The schema is loaded from package data (`kplan/schemas/stack.schema.json`, a byte-identical copy of
+`schemas/stack.schema.json`, enforced by a unit test). jsonschema's messages are rewritten ("must be at least 1
+(got 0)", "unknown key "parttions" (did you mean "partitions"?)") and placed at the offending node.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import SourceMap, child_path
+
+SCHEMA_RESOURCE = "schemas/stack.schema.json"
+
+_TYPE_NAMES = {
+    "string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
+    "object": "a mapping", "array": "a list", "null": "null",
+}
+_PATTERN_MESSAGES = {
+    "^[a-zA-Z0-9._-]+$": "may only contain letters, digits, '.', '_' and '-'",
+    "^[A-Za-z0-9][A-Za-z0-9._-]*$": "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
+    "^[A-Za-z_][A-Za-z0-9_]*$": "must be a name of letters, digits and '_' that does not start with a digit",
+    "^[^/\\\\\\u0000-\\u001f]+$": "must not contain '/', '\\' or control characters",
+}
+
+
+@lru_cache(maxsize=1)
+def load_schema() -> dict:
+    return json.loads(resources.files("kplan").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema())
+
+
+def describe(value) -> str:
+    """A short description of a value for messages: `string "abc"`, `integer 0`, `a mapping`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"{'integer' if isinstance(value, int) else 'number'} {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'string "{shown}"'
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _expected(types) -> str:
+    names = [_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _did_you_mean(word: str, candidates) -> str:
+    cands = [c for c in candidates if isinstance(c, str)]
+    lowered = {c.lower(): c for c in cands}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return f' (did you mean "{lowered[word.lower()]}"?)'
+    m = difflib.get_close_matches(word, cands, n=1, cutoff=0.6)
+    return f' (did you mean "{m[0]}"?)' if m else ""
+
+
+def _walk(root, parts):
+    """(parent container, last key, node) along a jsonschema path; parent is None for the root."""
+    parent, last, node = None, None, root
+    for p in parts:
+        try:
+            parent, last, node = node, p, node[p]
+        except (KeyError, IndexError, TypeError):
+            break
+    return parent, last, node
+
+
+def _path_str(parts) -> str:
+    path = ""
+    for p in parts:
+        path = child_path(path, p)
+    return path
+
+
+def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environment: str | None) -> None:
+    """Report every schema violation in one document. Environments other than `environment` are checked for
+    shape only (their values are substituted only when selected)."""
+    view = root
+    envs = root.get("environments")
+    if isinstance(envs, dict):
+        view = dict(root)
+        view["environments"] = {k: (v if k == environment else {}) for k, v in envs.items()}
+    for error in _validator().iter_errors(view):
+        for loc, message in _messages(error, root, smap):
+            diags.add(loc, message, from_schema=True)
+
+
+def _messages(error, root, smap: SourceMap):
+    parts = list(error.absolute_path)
+    parent, last, node = _walk(root, parts)
+    path = _path_str(parts)
+    here = (smap.value_loc(parent, last) if parent is not None else smap.loc(root)) or Loc("<stack>", 0, 0)
+    here = here.child(path)
+    v, inst, val = error.validator, error.instance, error.validator_value
+    in_names = "propertyNames" in error.relative_schema_path
+
+    if in_names:
+        # A bad key: jsonschema reports it against the mapping; point at the key itself.
+        kloc = (smap.key_loc(node, inst) if isinstance(node, dict) else None) or here
+        kloc = kloc.child(child_path(path, inst))
+        if v == "pattern":
+            yield kloc, f'invalid name "{inst}": {_PATTERN_MESSAGES.get(val, f"must match {val}")}'
+        elif v == "minLength":
+            yield kloc, "keys must not be empty"
+        else:
+            yield kloc, f'invalid key "{inst}": {error.message}'
+        return
+    if v == "additionalProperties" and isinstance(inst, dict):
+        known = list((error.schema.get("properties") or {}).keys())
+        pattern_props = error.schema.get("patternProperties") or {}
+        for key in inst:
+            if key in known or pattern_props:
+                continue
+            kloc = (smap.key_loc(node, key) if isinstance(node, dict) else None) or here
+            yield kloc.child(child_path(path, key)), f'unknown key "{key}"' + _did_you_mean(key, known)
+        return
+    if v == "required" and isinstance(inst, dict):
+        for key in val:
+            if key not in inst:
+                yield here, f'missing required key "{key}"'
+        return
+    if v == "type":
+        yield here, f"must be {_expected(val)} (got {describe(inst)})"
+    elif v == "minimum":
+        yield here, f"must be at least {val} (got {inst})"
+    elif v == "maximum":
+        yield here, f"must be at most {val} (got {inst})"
+    elif v == "enum":
+        yield here, f"must be one of {', '.join(map(str, val))} (got {describe(inst)})" + (
+            _did_you_mean(inst, val) if isinstance(inst, str) else "")
+    elif v == "minLength":
+        yield here, "must not be empty" if val == 1 else f"must be at least {val} characters long"
+    elif v == "maxLength":
+        yield here, f"must be at most {val} characters long (got {len(inst)})"
+    elif v == "minItems":
+        yield here, "must not be empty" if val == 1 else f"must have at least {val} items"
+    elif v == "pattern":
+        yield here, f"{_PATTERN_MESSAGES.get(val, f'must match {val}')} (got {describe(inst)})"
+    elif v == "not":
+        yield here, f"{describe(inst)} is not allowed here"
+    else:  # pragma: no cover - the schema uses only the keywords above
+        yield here, error.message

@@ -1,0 +1,179 @@
+"""`${VAR}` and `${VAR:-default}` substitution in stack values.
+
+Lookup order (first match wins): the process environment, then the selected environment overlay's `vars`, then
+the stack's `vars`, then the inline default. `$${` is a literal `${`. References that are not variables pass
+through untouched: kplan secrets (`${secret:env:NAME}`, resolved only at apply) and Kafka Connect config-provider
+placeholders (`${file:/path:key}`, `${env:NAME}`, `${vault:...}`, resolved by the Connect worker).
+
+A plain (unquoted) scalar that is exactly one variable reference takes the type its value would have if written
+inline, so `partitions: ${PARTITIONS:-3}` is the integer 3; quoted scalars and anything longer stay strings.
+Variable values may themselves use `${...}`; a cycle is reported. Substitution applies to values, not keys.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from kplan.secrets import secret_ref_problem
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import QuotedStr, SourceMap
+
+_VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?$", re.S)
+_PROVIDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:")
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+class SubstitutionError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Seg:
+    kind: str  # "text" | "var"
+    text: str = ""
+    name: str = ""
+    default: str | None = None
+
+
+def parse(value: str) -> list[_Seg]:
+    """Split a string into literal text and variable references; raises SubstitutionError when malformed."""
+    segs: list[_Seg] = []
+    buf: list[str] = []
+    i = 0
+    n = len(value)
+    while i < n:
+        if value.startswith("$${", i):
+            buf.append("${")
+            i += 3
+            continue
+        if value.startswith("${", i):
+            end = value.find("}", i + 2)
+            if end < 0:
+                raise SubstitutionError("unterminated '${' (missing '}'; write $${ for a literal ${)")
+            body = value[i + 2 : end]
+            ref = value[i : end + 1]
+            if body.startswith("secret:"):
+                problem = secret_ref_problem(ref)
+                if problem:
+                    raise SubstitutionError(problem)
+                buf.append(ref)
+            elif (m := _VAR.match(body)) is not None:
+                if buf:
+                    segs.append(_Seg("text", "".join(buf)))
+                    buf = []
+                segs.append(_Seg("var", name=m["name"], default=m["default"]))
+            elif _PROVIDER.match(body):
+                buf.append(ref)  # a Connect config-provider placeholder: the worker resolves it
+            else:
+                raise SubstitutionError(
+                    f"invalid reference {ref!r}: expected ${{NAME}}, ${{NAME:-default}}, ${{secret:env:NAME}} "
+                    "or a Connect config provider reference such as ${file:/path:key}"
+                )
+            i = end + 1
+            continue
+        buf.append(value[i])
+        i += 1
+    if buf:
+        segs.append(_Seg("text", "".join(buf)))
+    return segs
+
+
+def coerce_plain(text: str):
+    """The value a plain YAML scalar with this text would have: int, float, bool, or the string itself."""
+    s = text.strip()
+    if _INT.match(s):
+        return int(s)
+    if _FLOAT.match(s):
+        return float(s)
+    if s.lower() in ("true", "false"):
+        return s.lower() == "true"
+    return text
+
+
+def _to_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+class Resolver:
+    """Resolves variables against the environment and the (already merged) `vars` mappings."""
+
+    def __init__(self, environ: Mapping[str, str], vars_: Mapping[str, object], var_locs: Mapping[str, Loc]):
+        self.environ = environ
+        self.vars = vars_
+        self.var_locs = var_locs
+        self._resolved: dict[str, object] = {}
+        self._active: list[str] = []
+
+    def lookup(self, name: str):
+        """The value of a variable, or KeyError when undefined. Values from `vars` are substituted themselves."""
+        if name in self.environ:
+            return self.environ[name]
+        if name not in self.vars:
+            raise KeyError(name)
+        if name in self._resolved:
+            return self._resolved[name]
+        if name in self._active:
+            cycle = " -> ".join(self._active[self._active.index(name):] + [name])
+            raise SubstitutionError(f"variable cycle: {cycle}")
+        raw = self.vars[name]
+        self._active.append(name)
+        try:
+            value = self.substitute(raw, plain=not isinstance(raw, QuotedStr)) if isinstance(raw, str) else raw
+        finally:
+            self._active.pop()
+        self._resolved[name] = value
+        return value
+
+    def substitute(self, value: str, plain: bool = True):
+        """Substitute one string. A plain scalar that is exactly one reference keeps its value's type."""
+        segs = parse(value)
+        if len(segs) == 1 and segs[0].kind == "var" and plain:
+            got = self._one(segs[0])
+            return coerce_plain(got) if isinstance(got, str) else got
+        out = []
+        for seg in segs:
+            out.append(seg.text if seg.kind == "text" else _to_text(self._one(seg)))
+        return "".join(out)
+
+    def _one(self, seg: _Seg):
+        try:
+            return self.lookup(seg.name)
+        except KeyError:
+            if seg.default is not None:
+                return seg.default
+            raise SubstitutionError(
+                f'undefined variable "{seg.name}" (set it in vars or in the environment, '
+                f"or give a default: ${{{seg.name}:-value}})"
+            ) from None
+
+
+def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostics,
+                    skip: Callable[[object, object], bool] | None = None) -> None:
+    """Substitute every string value inside `tree` in place (keys untouched), reporting problems at their
+    location. `skip(container, key)` may exclude subtrees (e.g. environments that were not selected)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if skip is not None and skip(node, key):
+                continue
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(value, str):
+                if "${" not in value:
+                    if isinstance(value, QuotedStr):
+                        node[key] = str(value)
+                    continue
+                try:
+                    node[key] = resolver.substitute(value, plain=not isinstance(value, QuotedStr))
+                except SubstitutionError as e:
+                    diags.error(smap.value_loc(node, key), str(e))
+                    node[key] = str(value)

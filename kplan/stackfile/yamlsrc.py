@@ -1,0 +1,367 @@
+"""Reading stack files into plain Python values while remembering where every value was written.
+
+PyYAML's `safe_load` forgets positions, silently keeps the last of two duplicate keys and expands alias bombs
+until memory runs out. This loader composes nodes with `yaml.SafeLoader`, converts them itself and records, for
+every mapping and list, the location (file, line, column, YAML path) of the container, of each key and of each
+value (`SourceMap`). It refuses files over 5 MiB, non-UTF-8 text, duplicate keys (reporting both lines) and
+documents that expand to too many values through aliases, each as a diagnostic rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_VALUES = 250_000  # per document, after expanding aliases
+MAX_DEPTH = 64
+STACK_SUFFIXES = (".yaml", ".yml")
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_STD_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+class QuotedStr(str):
+    """A string written quoted (or as a block scalar): a `${VAR}` in it stays a string after substitution."""
+
+    __slots__ = ()
+
+
+@dataclass
+class _Info:
+    loc: Loc
+    values: dict = field(default_factory=dict)  # key/index -> Loc of the value
+    keys: dict = field(default_factory=dict)  # key -> Loc of the key
+
+
+class SourceMap:
+    """Locations of containers (dicts, lists) and of their keys and values, keyed by object identity.
+
+    Values stay plain dicts/lists/scalars (so JSON Schema and the rest of the code see ordinary data); whoever
+    builds a new container from located ones registers it here to keep the locations."""
+
+    def __init__(self):
+        self._info: dict[int, tuple[object, _Info]] = {}
+
+    def register(self, obj, loc: Loc, values: dict | None = None, keys: dict | None = None):
+        self._info[id(obj)] = (obj, _Info(loc, dict(values or {}), dict(keys or {})))
+        return obj
+
+    def _get(self, obj) -> _Info | None:
+        entry = self._info.get(id(obj))
+        return entry[1] if entry is not None and entry[0] is obj else None
+
+    def loc(self, obj) -> Loc | None:
+        info = self._get(obj)
+        return info.loc if info else None
+
+    def value_loc(self, obj, key) -> Loc | None:
+        """Where the value under `key` (or index) was written; the container's location if unknown."""
+        info = self._get(obj)
+        if info is None:
+            return None
+        return info.values.get(key) or info.loc
+
+    def key_loc(self, obj, key) -> Loc | None:
+        info = self._get(obj)
+        if info is None:
+            return None
+        return info.keys.get(key) or info.values.get(key) or info.loc
+
+    def set_value_loc(self, obj, key, loc: Loc | None, key_loc: Loc | None = None) -> None:
+        info = self._get(obj)
+        if info is not None and loc is not None:
+            info.values[key] = loc
+            if key_loc is not None:
+                info.keys[key] = key_loc
+
+
+@dataclass
+class Document:
+    file: str  # the path as displayed (relative to where the user pointed)
+    index: int  # 0-based document number in a multi-document file
+    root: dict
+    loc: Loc
+
+
+@dataclass
+class SourceFile:
+    display: str  # shown in diagnostics and origins
+    relpath: str  # relative to the stack root (for the inputs digest)
+    data: bytes
+
+
+def child_path(path: str, key) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def list_stack_files(path: str, diags: Diagnostics) -> list[tuple[str, str]]:
+    """(display path, path relative to the stack root) of each stack file: the file itself, or the directory's
+    `*.yaml`/`*.yml` files (not hidden, not recursive) in name order."""
+    if not os.path.exists(path):
+        diags.error(Loc(path, 0, 0), "no such file or directory")
+        return []
+    if os.path.isdir(path):
+        names = sorted(
+            n for n in os.listdir(path)
+            if not n.startswith(".") and n.endswith(STACK_SUFFIXES) and os.path.isfile(os.path.join(path, n))
+        )
+        if not names:
+            diags.error(Loc(path, 0, 0), "directory contains no stack files (*.yaml, *.yml)")
+        return [(os.path.join(path, n), n) for n in names]
+    return [(path, os.path.basename(path))]
+
+
+def read_file(display: str, diags: Diagnostics, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    try:
+        size = os.stat(display).st_size
+        if size > limit:
+            diags.error(Loc(display, 0, 0),
+                        f"file is too large ({size / 1024 / 1024:.1f} MiB; stack files are limited to {limit // 1024 // 1024} MiB)")
+            return None
+        with open(display, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        diags.error(Loc(display, 0, 0), f"cannot read the file: {e.strerror or e}")
+        return None
+    if len(data) > limit:
+        diags.error(Loc(display, 0, 0), f"file is too large (stack files are limited to {limit // 1024 // 1024} MiB)")
+        return None
+    return data
+
+
+def decode(display: str, data: bytes, diags: Diagnostics) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        diags.error(Loc(display, 1, 1), "file is UTF-16 text: save it as UTF-8")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        diags.error(Loc(display, line, col), f"file is not UTF-8 text (invalid byte 0x{data[e.start]:02x})")
+        return None
+
+
+def parse_documents(display: str, text: str, smap: SourceMap, diags: Diagnostics) -> list[Document]:
+    """Every non-empty YAML document in `text`, converted and located. Problems become diagnostics."""
+    docs: list[Document] = []
+    loader = yaml.SafeLoader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None and not _is_null(node):
+                doc = _convert_document(display, index, node, smap, diags)
+                if doc is not None:
+                    docs.append(doc)
+            index += 1
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        msg = _yaml_error_message(e)
+        diags.error(Loc(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0), f"invalid YAML: {msg}")
+        return docs
+    except yaml.reader.ReaderError as e:
+        line, col = _line_col(text, e.position)
+        what = f"character #x{e.character:04x}" if isinstance(e.character, int) else f"byte {e.character!r}"
+        diags.error(Loc(display, line, col), f"invalid YAML: unacceptable {what} ({e.reason})")
+        return docs
+    except RecursionError:
+        diags.error(Loc(display, 0, 0), "invalid YAML: nested too deeply")
+        return docs
+    except yaml.YAMLError as e:  # pragma: no cover - every PyYAML error is one of the above
+        diags.error(Loc(display, 0, 0), f"invalid YAML: {e}")
+        return docs
+    finally:
+        loader.dispose()
+    if index == 0 or (not docs and not diags.has_errors):
+        if index == 0:
+            diags.error(Loc(display, 0, 0), "file is empty (no YAML document)")
+        else:
+            diags.error(Loc(display, 0, 0), "file has no content (only empty YAML documents)")
+    return docs
+
+
+def _yaml_error_message(e: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (e.context, e.problem) if p]
+    return "; ".join(parts) or str(e)
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _is_null(node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _loc(display: str, node, path: str) -> Loc:
+    return Loc(display, node.start_mark.line + 1, node.start_mark.column + 1, path)
+
+
+def _convert_document(display: str, index: int, node, smap: SourceMap, diags: Diagnostics) -> Document | None:
+    root_loc = _loc(display, node, "")
+    if not isinstance(node, MappingNode):
+        kind = "a list" if isinstance(node, SequenceNode) else "a single value"
+        diags.error(root_loc, f"a stack document must be a mapping of keys (stack, cluster, topics, ...), not {kind}")
+        return None
+    size = _expanded_size(node, {}, set(), 0)
+    if size is None:
+        diags.error(root_loc, "recursive YAML alias (an anchor that contains itself): refusing the document")
+        return None
+    if size < 0:
+        diags.error(root_loc, f"document nests more than {MAX_DEPTH} levels deep: refusing it")
+        return None
+    if size > MAX_VALUES:
+        diags.error(root_loc, f"document has more than {MAX_VALUES} values once YAML aliases are expanded: "
+                              "refusing it (an alias bomb?)")
+        return None
+    conv = _Converter(display, smap, diags)
+    root = conv.convert(node, "")
+    return Document(display, index, root, root_loc)
+
+
+def _expanded_size(node, memo: dict, active: set, depth: int) -> int | None:
+    """How many values the node stands for once aliases are expanded; None for a recursive alias, -1 when
+    nested too deep. Memoized per node, so an alias bomb is measured without being expanded."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if depth > MAX_DEPTH:
+        return -1
+    if isinstance(node, ScalarNode):
+        return 1
+    if key in active:
+        return None
+    active.add(key)
+    total = 1
+    children = node.value if isinstance(node, SequenceNode) else [c for kv in node.value for c in kv]
+    for child in children:
+        n = _expanded_size(child, memo, active, depth + 1)
+        if n is None or n < 0:
+            active.discard(key)
+            return n
+        total += n
+        if total > MAX_VALUES:
+            break
+    active.discard(key)
+    memo[key] = total
+    return total
+
+
+class _Converter:
+    def __init__(self, display: str, smap: SourceMap, diags: Diagnostics):
+        self.display = display
+        self.smap = smap
+        self.diags = diags
+        self.constructor = SafeConstructor()
+
+    def convert(self, node, path: str):
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, SequenceNode):
+            return self._sequence(node, path)
+        return self._mapping(node, path)
+
+    def _scalar(self, node, path: str):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay text: nothing in a stack is a date
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except ConstructorError as e:
+            self.diags.error(_loc(self.display, node, path), f"unsupported YAML value: {e.problem}")
+            return None
+        if isinstance(value, bytes):
+            self.diags.error(_loc(self.display, node, path), "unsupported YAML value: binary data")
+            return None
+        if isinstance(value, str) and node.style is not None:
+            return QuotedStr(value)
+        return value
+
+    def _sequence(self, node, path: str):
+        if node.tag not in _STD_TAGS:
+            self.diags.error(_loc(self.display, node, path), f"unsupported YAML tag {node.tag!r}")
+        out: list = []
+        values = {}
+        for i, child in enumerate(node.value):
+            cpath = child_path(path, i)
+            values[i] = self._value_loc(child, cpath, None)
+            out.append(self.convert(child, cpath))
+        return self.smap.register(out, _loc(self.display, node, path), values)
+
+    def _value_loc(self, node, path: str, key_loc: Loc | None) -> Loc:
+        if key_loc is not None and isinstance(node, ScalarNode) and node.value == "" and node.style is None:
+            return key_loc.child(path)  # an empty value: point at its key
+        return _loc(self.display, node, path)
+
+    def _mapping(self, node, path: str):
+        if node.tag not in _STD_TAGS:
+            self.diags.error(_loc(self.display, node, path), f"unsupported YAML tag {node.tag!r}")
+        out: dict = {}
+        values: dict = {}
+        keys: dict = {}
+        merged: list[tuple[str, object, Loc, Loc]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged.extend(self._merge_sources(value_node, path))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.diags.error(_loc(self.display, key_node, path), "mapping keys must be plain text, not lists or mappings")
+                continue
+            key = str(key_node.value)
+            cpath = child_path(path, key)
+            kloc = _loc(self.display, key_node, cpath)
+            if key in keys:
+                first = keys[key]
+                self.diags.error(kloc, f'duplicate key "{key}" (first defined at line {first.line}; '
+                                       "YAML would silently keep only this one)")
+                continue
+            keys[key] = kloc
+            values[key] = self._value_loc(value_node, cpath, kloc)
+            out[key] = self.convert(value_node, cpath)
+        for key, value, kloc, vloc in merged:  # `<<: *anchor` entries: explicit keys win, earlier merges win
+            if key not in out:
+                out[key] = value
+                keys[key] = kloc
+                values[key] = vloc
+        return self.smap.register(out, _loc(self.display, node, path), values, keys)
+
+    def _merge_sources(self, value_node, path: str):
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        entries = []
+        seen = set()
+        for src in sources:
+            if not isinstance(src, MappingNode):
+                self.diags.error(_loc(self.display, src, path), "a YAML merge (<<) needs a mapping or a list of mappings")
+                continue
+            converted = self._mapping(src, path)
+            for key, value in converted.items():
+                if key not in seen:
+                    seen.add(key)
+                    entries.append((key, value, self.smap.key_loc(converted, key), self.smap.value_loc(converted, key)))
+        return entries
+
+
+def load_path(path: str, smap: SourceMap, diags: Diagnostics) -> tuple[list[SourceFile], list[Document]]:
+    """Read and parse a stack (file or directory). Returns the files read (for the digest) and their documents."""
+    files: list[SourceFile] = []
+    docs: list[Document] = []
+    for display, rel in list_stack_files(path, diags):
+        data = read_file(display, diags)
+        if data is None:
+            continue
+        files.append(SourceFile(display, rel, data))
+        text = decode(display, data, diags)
+        if text is None:
+            continue
+        docs.extend(parse_documents(display, text, smap, diags))
+    return files, docs
