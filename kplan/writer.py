@@ -168,23 +168,34 @@ class KafkaWriter:
         md = self._metadata().get(spec.name)
         if md != (spec.partitions, spec.replication_factor):
             return False
-        live = self.topic_overrides([spec.name]).get(spec.name, {})
-        return all(live.get(k) == v for k, v in spec.config.items())
+        from kplan.plan.values import topic_values_equal
 
-    def wait_topics(self, expected: Mapping[str, tuple[int, int, Mapping[str, str | None]]],
+        live = self.topic_overrides([spec.name]).get(spec.name, {})
+        return all(topic_values_equal(k, live.get(k), v) for k, v in spec.config.items())
+
+    def wait_topics(self, expected: Mapping[str, tuple[int | None, int | None, Mapping[str, str | None]]],
                     timeout_s: float | None = None) -> None:
-        """Poll until every topic shows its partitions, replication factor and configs (None = no override).
-        Metadata propagates asynchronously: poll, never sleep blindly."""
+        """Poll until every topic shows its partitions, replication factor (None: not checked) and configs
+        (a None value: no override). Metadata propagates asynchronously: poll, never sleep blindly."""
+        from kplan.plan.values import topic_values_equal
+
         deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
         pending = dict(expected)
         delay = 0.1
         while pending:
             md = self._metadata()
-            overrides = self.topic_overrides([n for n in pending if n in md])
+            overrides = self.topic_overrides([n for n in pending if n in md and pending[n][2]])
             for name, (parts, rf, config) in list(pending.items()):
-                live = overrides.get(name)
-                if md.get(name) == (parts, rf) and live is not None and all(
-                        live.get(k) == v for k, v in config.items()):
+                if name not in md:
+                    continue
+                live_parts, live_rf = md[name]
+                if (parts is not None and live_parts != parts) or (rf is not None and live_rf != rf):
+                    continue
+                live = overrides.get(name, {}) if config else {}
+                if config and name not in overrides:
+                    continue
+                if all((v is None and k not in live) or (v is not None and topic_values_equal(k, live.get(k), v))
+                       for k, v in config.items()):
                     del pending[name]
             if not pending:
                 return
@@ -254,6 +265,15 @@ class KafkaWriter:
     def restart_connector(self, name: str) -> None:
         self._connect_call("POST", f"/connectors/{name}/restart?includeTasks=true&onlyFailed=false",
                            f"restarting connector {name}", (202, 204, 200))
+
+    def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
+        while time.monotonic() < deadline:
+            r = self.connect.request("GET", f"/connectors/{name}")
+            if r.status_code == 404:
+                return
+            time.sleep(0.2)
+        raise WriteError(f"connector {name} is still listed after its deletion")
 
     def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
         """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,

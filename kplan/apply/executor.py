@@ -1,0 +1,271 @@
+"""Running apply steps with a rollback journal: journal the step (with its before-image) durably, do it, verify
+it, journal the outcome. When a step fails, undo the completed steps in reverse order and report exactly what
+was rolled back and what could not be.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from kplan.apply import steps as S
+from kplan.errors import KplanError
+from kplan.journal import (COMPLETE, DONE, FAILED, PENDING, ROLLBACK_INCOMPLETE, ROLLED_BACK, ROLLING_BACK, STARTED,
+                           UNDO_FAILED, UNDONE, Journal, JournalStore)
+from kplan.model import ConnectorState, TopicSpec, freeze
+from kplan.secrets import resolve_secrets
+
+
+class UndoImpossible(Exception):
+    """This step cannot be undone (irreversible, or its before-image holds a secret that was never journaled)."""
+
+
+@dataclass
+class ApplyResult:
+    status: str  # complete | rolled-back | rollback-incomplete
+    error: str = ""
+    rolled_back: list[str] = field(default_factory=list)
+    not_rolled_back: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {COMPLETE: 0, ROLLED_BACK: 1}.get(self.status, 3)
+
+
+class Progress:
+    """Progress lines: `[2/5] create 3 topic(s): a, b, c ... done (0.4s)`. Colours only on a terminal."""
+
+    def __init__(self, out=None, color: bool | None = None):
+        self.out = out or sys.stdout
+        self.tty = hasattr(self.out, "isatty") and self.out.isatty()
+        self.color = self.tty if color is None else color
+
+    def _c(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def start(self, i: int, n: int, text: str) -> float:
+        self.out.write(f"[{i}/{n}] {text} ... ")
+        self.out.flush()
+        return time.monotonic()
+
+    def done(self, started: float) -> None:
+        self.out.write(self._c("32", "done") + f" ({time.monotonic() - started:.1f}s)\n")
+        self.out.flush()
+
+    def failed(self, started: float) -> None:
+        self.out.write(self._c("31", "FAILED") + f" ({time.monotonic() - started:.1f}s)\n")
+        self.out.flush()
+
+    def line(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+def _topic_spec(args: Mapping[str, Any]) -> TopicSpec:
+    return TopicSpec(args["name"], int(args["partitions"]), int(args["replication_factor"]), freeze(args["config"]))
+
+
+class Executor:
+    def __init__(self, writer, store: JournalStore, environ: Mapping[str, str], progress: Progress,
+                 write_ownership: Callable[[list[str], list[str]], None],
+                 fail_at: str | None = None):
+        self.w = writer
+        self.store = store
+        self.environ = environ
+        self.progress = progress
+        self.write_ownership = write_ownership
+        # Test hook: "step:<n>" makes step n (1-based) fail after it ran, to prove the rollback.
+        self.fail_at = fail_at
+
+    # -- the run -------------------------------------------------------------------------------------
+
+    def execute(self, journal: Journal, steps: list[S.Step]) -> ApplyResult:
+        journal.steps = [{"index": i, **s.to_json(), "status": PENDING, "error": ""} for i, s in enumerate(steps)]
+        self.store.write(journal)
+        n = len(steps)
+        for i, step in enumerate(steps):
+            entry = journal.steps[i]
+            entry["status"] = STARTED
+            self.store.write(journal)
+            t0 = self.progress.start(i + 1, n, step.describe())
+            try:
+                self.run_step(step)
+                if self.fail_at == f"step:{i + 1}":
+                    raise KplanError(f"injected failure after step {i + 1} (KPLAN_TEST_FAIL_AT)")
+            except Exception as e:  # noqa: BLE001 - any failure triggers the rollback
+                self.progress.failed(t0)
+                entry["status"], entry["error"] = FAILED, _one_line(e)
+                journal.status = ROLLING_BACK
+                journal.message = f"step {i + 1} ({step.kind}) failed: {_one_line(e)}"
+                self.store.write(journal)
+                return self.rollback(journal, steps, str(_one_line(e)))
+            entry["status"] = DONE
+            self.store.write(journal)
+            self.progress.done(t0)
+        journal.status = COMPLETE
+        self.store.write(journal)
+        return ApplyResult(COMPLETE)
+
+    def rollback(self, journal: Journal, steps: list[S.Step] | None, error: str) -> ApplyResult:
+        """Undo every started, done or failed step, newest first. Idempotent: undone steps are skipped."""
+        steps = steps or [S.Step(e["kind"], e["args"], e["before"]) for e in journal.steps]
+        result = ApplyResult(ROLLED_BACK, error)
+        touched = [i for i, e in enumerate(journal.steps) if e["status"] in (STARTED, DONE, FAILED, UNDO_FAILED)]
+        if touched:
+            self.progress.line(f"Rolling back {len(touched)} step(s):")
+        for i in reversed(touched):
+            entry, step = journal.steps[i], steps[i]
+            t0 = self.progress.start(len(touched) - touched[::-1].index(i), len(touched), "undo: " + step.describe())
+            try:
+                self.undo_step(step)
+            except UndoImpossible as e:
+                self.progress.failed(t0)
+                entry["status"], entry["error"] = UNDO_FAILED, str(e)
+                result.not_rolled_back.append(f"{step.describe()}: {e}")
+            except Exception as e:  # noqa: BLE001
+                self.progress.failed(t0)
+                entry["status"], entry["error"] = UNDO_FAILED, _one_line(e)
+                result.not_rolled_back.append(f"{step.describe()}: undo failed: {_one_line(e)}")
+            else:
+                self.progress.done(t0)
+                entry["status"] = UNDONE
+                result.rolled_back.append(step.describe())
+            self.store.write(journal)
+        if result.not_rolled_back:
+            result.status = ROLLBACK_INCOMPLETE
+        journal.status = result.status
+        self.store.write(journal)
+        return result
+
+    # -- doing ---------------------------------------------------------------------------------------
+
+    def run_step(self, step: S.Step) -> None:
+        a = step.args
+        if step.kind == S.CREATE_TOPICS:
+            specs = [_topic_spec(t) for t in a["topics"]]
+            self.w.create_topics(specs)
+            self.w.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+        elif step.kind == S.ALTER_TOPIC_CONFIGS:
+            self.w.alter_topic_configs({n: (c["set"], c["delete"]) for n, c in a["topics"].items()})
+            self.w.wait_topics({n: (None, None, {**c["set"], **{k: None for k in c["delete"]}})
+                                for n, c in a["topics"].items()})
+        elif step.kind == S.PUT_CONNECTOR:
+            self._put_connector(a)
+        elif step.kind == S.DELETE_CONNECTOR:
+            self.w.delete_connector(a["name"])
+            self.w.wait_connector_gone(a["name"])
+        elif step.kind == S.INCREASE_PARTITIONS:
+            self.w.create_partitions(a["partitions"])
+            self.w.wait_topics({n: (p, None, {}) for n, p in a["partitions"].items()})
+        elif step.kind == S.REPLACE_TOPICS:
+            specs = [_topic_spec(t) for t in a["topics"]]
+            self.w.delete_topics([t.name for t in specs])
+            self.w.wait_topics_gone([t.name for t in specs])
+            self.w.create_topics(specs)
+            self.w.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+        elif step.kind == S.DELETE_TOPICS:
+            self.w.delete_topics(a["names"])
+            self.w.wait_topics_gone(a["names"])
+        elif step.kind == S.RECORD_OWNERSHIP:
+            self.write_ownership(a["topics"], a["connectors"])
+        elif step.kind == S.SNAPSHOT_SIGNAL:
+            self.w.send_snapshot_signal(a)
+        else:  # pragma: no cover - the kinds are closed
+            raise KplanError(f"unknown step kind {step.kind}")
+
+    def _put_connector(self, a: Mapping[str, Any]) -> None:
+        name, state = a["name"], ConnectorState(a["state"])
+        missing = sorted(set(a.get("requires_topics") or ()) - self.w.topic_names())
+        if missing:  # the seeds' rule: a connector never runs without its topics
+            raise KplanError(f"connector {name} needs topics that do not exist: {', '.join(missing)}")
+        config = ({k: resolve_secrets(v, self.environ) for k, v in a["config"].items()}
+                  if a["config"] is not None else None)
+        if a["create"]:
+            self.w.create_connector(name, config, state)
+        else:
+            if config is not None:
+                self.w.put_connector_config(name, config)
+            if a["restart"]:
+                self.w.restart_connector(name)
+            if a["set_state"]:
+                self.w.set_connector_state(name, state)
+        self.w.wait_connector(name, state)
+
+    # -- undoing -------------------------------------------------------------------------------------
+
+    def undo_step(self, step: S.Step) -> None:
+        a, b = step.args, step.before
+        if step.irreversible:
+            raise UndoImpossible("irreversible (cannot be undone)")
+        if step.kind == S.CREATE_TOPICS:
+            existing = self.w.topic_names()
+            names = [t["name"] for t in a["topics"] if t["name"] in existing and t["name"] in b.get("absent", [])]
+            if names:
+                self.w.delete_topics(names)
+                self.w.wait_topics_gone(names)
+        elif step.kind == S.ALTER_TOPIC_CONFIGS:
+            changes = {}
+            for topic, keys in b["overrides"].items():
+                sets = {k: v for k, v in keys.items() if v is not None}
+                deletes = [k for k, v in keys.items() if v is None]
+                changes[topic] = (sets, deletes)
+            self.w.alter_topic_configs(changes)
+            self.w.wait_topics({t: (None, None, dict(keys)) for t, keys in b["overrides"].items()})
+        elif step.kind == S.PUT_CONNECTOR:
+            self._undo_put_connector(step)
+        elif step.kind == S.DELETE_CONNECTOR:
+            config, state = self._restorable_config(step, a["name"])
+            existing, _ = self.w.get_connector(a["name"])
+            if existing is None:
+                self.w.create_connector(a["name"], config, ConnectorState(state))
+            self.w.wait_connector(a["name"], ConnectorState(state))
+        elif step.kind == S.RECORD_OWNERSHIP:
+            before = b.get("ownership") or {}
+            self.write_ownership(before.get("topics", []), before.get("connectors", []))
+        elif step.kind == S.SNAPSHOT_SIGNAL:
+            pass  # a snapshot request cannot be taken back; it only re-reads existing rows
+        else:  # pragma: no cover
+            raise UndoImpossible(f"no undo for {step.kind}")
+
+    def _restorable_config(self, step: S.Step, name: str) -> tuple[dict[str, str], str]:
+        if step.secret_before:
+            return dict(step.secret_before["config"]), step.secret_before["state"]
+        config = step.before["config"]
+        masked = sorted(k for k, v in config.items() if isinstance(v, dict))
+        if masked:
+            raise UndoImpossible(
+                f"connector {name}'s previous values of {', '.join(masked)} are secrets, which kplan never writes "
+                f"to its journal; restore the connector by applying the previous version of the stack")
+        return dict(config), step.before["state"]
+
+    def _undo_put_connector(self, step: S.Step) -> None:
+        a, b = step.args, step.before
+        name = a["name"]
+        existing, _ = self.w.get_connector(name)
+        if b.get("absent"):
+            if existing is not None:
+                self.w.delete_connector(name)
+                self.w.wait_connector_gone(name)
+            return
+        if existing is None:
+            config, state = self._restorable_config(step, name)
+            self.w.create_connector(name, config, ConnectorState(state))
+        else:
+            state = (step.secret_before or b)["state"]
+            if a["config"] is not None:
+                config, state = self._restorable_config(step, name)
+                current = {k: v for k, v in existing.items() if k != "name"}
+                if current != config:  # never write an unchanged config (Connect restarts on every write)
+                    self.w.put_connector_config(name, config)
+            if state in ("running", "paused", "stopped"):
+                self.w.set_connector_state(name, ConnectorState(state))
+        if b.get("state") in ("running", "paused", "stopped"):
+            self.w.wait_connector(name, ConnectorState(b["state"]))
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    lines = text.splitlines()
+    return lines[0] if len(lines) == 1 else lines[0] + " | " + " | ".join(lines[1:4])

@@ -1,0 +1,267 @@
+"""Apply, destroy and recover: the lock, the journal, the plan and the executor put together.
+
+One run: take the stack's lock on the cluster -> refuse if the journal shows an unfinished run -> read the live
+state and plan (or check a saved plan is still current) -> show it and get approval -> journal and execute the
+steps (rolling back on failure) -> record ownership -> release the lock.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from kplan.apply import steps as S
+from kplan.apply.executor import ApplyResult, Executor, Progress
+from kplan.clients import client_config
+from kplan.errors import KplanError
+from kplan.journal import COMPLETE, RUNNING, Journal, JournalStore
+from kplan.lock import StackLock
+from kplan.model import Stack
+from kplan.ownership import OWNERSHIP_TOPIC, Ownership, encode
+
+ABANDONED = "abandoned"  # an unfinished run whose work `recover --resume` took over
+
+
+@dataclass
+class Cluster:
+    """Everything apply needs to talk to one cluster, opened once."""
+
+    stack: Stack
+    environ: Mapping[str, str]
+    reader: object = None
+    validator: object = None
+    writer: object = None
+    broker_count: int = 1
+    cluster_id: str = ""
+    conf: dict = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
+        from kplan.reader import open_cluster
+        from kplan.writer import KafkaWriter
+
+        reader, validator, _ = open_cluster(stack.cluster, environ)
+        self = cls(stack, environ, reader, validator)
+        self.cluster_id, self.broker_count = reader.describe_cluster()
+        self.writer = KafkaWriter(stack.cluster, environ)
+        self.conf = {k: v for k, v in client_config(stack.cluster, environ).items() if k != "logger"}
+        return self
+
+    def journal_store(self) -> JournalStore:
+        return JournalStore(self.conf, self.conf, self.writer.admin, self.stack.name, self.stack.cluster.timeout_s)
+
+    def lock(self) -> StackLock:
+        return StackLock(self.writer.admin, self.conf, self.conf, self.stack.name, self.broker_count,
+                         self.stack.cluster.timeout_s)
+
+    def write_ownership(self, topics: list[str], connectors: list[str]) -> None:
+        from confluent_kafka import Producer
+
+        from kplan.internal_topics import ensure_internal_topic
+
+        ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s)
+        key, value = encode(self.stack.name, Ownership(frozenset(topics), frozenset(connectors)))
+        p = Producer({**self.conf, "acks": "all", "enable.idempotence": True})
+        errors: list = []
+        p.produce(OWNERSHIP_TOPIC, key=key, value=value, on_delivery=lambda e, m: e and errors.append(e))
+        if p.flush(self.stack.cluster.timeout_s) or errors:
+            raise KplanError(f"could not record ownership in {OWNERSHIP_TOPIC}: {errors[0] if errors else 'timeout'}")
+
+    def close(self) -> None:
+        for c in (self.reader, self.writer):
+            if c is not None:
+                c.close()
+
+
+def unfinished_message(j: Journal) -> str:
+    return (f"an earlier apply did not finish: {j.describe()}. Nothing more is applied until it is recovered: "
+            f"`kplan recover --rollback` puts the cluster back as it was before that run, "
+            f"`kplan recover --resume` finishes it")
+
+
+def check_no_unfinished_run(store: JournalStore) -> Journal | None:
+    j = store.read()
+    if j is not None and j.unfinished:
+        raise KplanError(unfinished_message(j))
+    return j
+
+
+def plan_for(cluster: Cluster, destroy: bool):
+    from kplan.plan.planner import make_plan
+
+    stack = cluster.stack
+    live = cluster.reader.read(stack.name, topic_names=[t.name for t in stack.topics])
+    plan = make_plan(stack, live, destroy=destroy, environ=cluster.environ)
+    plan = plan.with_diagnostics(cluster.validator.validate(stack, plan))
+    return live, plan
+
+
+def steps_for(plan, stack: Stack, live, destroy: bool) -> list[S.Step]:
+    steps = S.build_steps(plan, stack, live)
+    topics, connectors = S.ownership_after(plan, stack, live.owned_topics, live.owned_connectors, destroy)
+    if steps or (topics, connectors) != (sorted(live.owned_topics), sorted(live.owned_connectors)):
+        steps.append(S.Step(S.RECORD_OWNERSHIP, {"topics": topics, "connectors": connectors},
+                            {"ownership": {"topics": sorted(live.owned_topics),
+                                           "connectors": sorted(live.owned_connectors)}}))
+    return steps
+
+
+def count_deletions(plan) -> int:
+    from kplan.plan.model import Action
+
+    return sum(1 for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE))
+
+
+@dataclass
+class RunOptions:
+    destroy: bool = False
+    max_deletions: int | None = None
+    confirm: Callable[[object], bool] = lambda plan: True  # shows nothing; the command shows the plan first
+    show: Callable[[object], None] = lambda plan: None
+    out: object = None
+    saved_plan: object = None  # a Plan loaded from a file: must still be current
+    fail_at: str | None = None
+
+
+def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None = None) -> tuple[ApplyResult | None, object]:
+    """Lock, plan, approve, execute. Returns (result or None when there was nothing to do / not approved, plan)."""
+    stack = cluster.stack
+    store = cluster.journal_store()
+    lock = cluster.lock()
+    journal = Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest)
+    if resume_of is None:
+        check_no_unfinished_run(store)  # before the lock: a crashed run also left its lock behind
+    lock.acquire(journal.run_id)
+    try:
+        if resume_of is None:
+            check_no_unfinished_run(store)
+        live, plan = plan_for(cluster, opts.destroy)
+        if opts.saved_plan is not None:
+            check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
+        opts.show(plan)
+        if plan.has_errors:
+            raise KplanError("the plan has errors (see above); nothing was applied")
+        if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
+            raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
+                             f"{opts.max_deletions}; nothing was applied")
+        steps = steps_for(plan, stack, live, opts.destroy)
+        if not steps:
+            if resume_of is not None:
+                _close_resumed(store, resume_of)
+            return None, plan
+        if plan.has_changes and not opts.confirm(plan):
+            return None, plan
+        store.ensure_topic(cluster.broker_count)
+        journal.ownership_before = {"topics": sorted(live.owned_topics), "connectors": sorted(live.owned_connectors)}
+        if resume_of is not None:
+            _close_resumed(store, resume_of)
+        executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,
+                            fail_at=opts.fail_at or os.environ.get("KPLAN_TEST_FAIL_AT"))
+        result = executor.execute(journal, steps)
+        return result, plan
+    finally:
+        store.close()
+        if lock.held:
+            lock.release()
+
+
+def _close_resumed(store: JournalStore, old: Journal) -> None:
+    old.status = ABANDONED
+    old.message = "taken over by `kplan recover --resume`"
+    store.write(old)
+
+
+def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
+    """A saved plan applies only to the stack, environment and cluster it was made for, and only while the live
+    state it was computed from is unchanged."""
+    from kplan.plan.fingerprint import fingerprints
+
+    if saved.stack != stack.name:
+        raise KplanError(f"the saved plan is for stack {saved.stack!r}, not {stack.name!r}")
+    if (saved.environment or None) != (stack.environment or None):
+        raise KplanError(f"the saved plan is for environment {saved.environment or '(none)'!r}, "
+                         f"not {stack.environment or '(none)'!r}")
+    if saved.cluster_id != cluster_id:
+        raise KplanError(f"the saved plan was made for cluster {saved.cluster_id}, but {stack.cluster.bootstrap_servers} "
+                         f"is cluster {cluster_id}")
+    if saved.inputs_digest != stack.inputs_digest:
+        raise KplanError("the stack files changed since the plan was saved; run `kplan plan` again")
+    now = fingerprints(live, list(saved.fingerprints))
+    changed = sorted(a for a, fp in saved.fingerprints.items() if now.get(a) != fp)
+    if changed or saved.destroy != fresh.destroy:
+        raise KplanError("the saved plan is stale: the cluster changed since it was made ("
+                         + ", ".join(changed[:10]) + (" ..." if len(changed) > 10 else "")
+                         + "); run `kplan plan` again")
+    if [(c.address, c.action) for c in saved.changes if c.is_change] != \
+            [(c.address, c.action) for c in fresh.changes if c.is_change]:
+        raise KplanError("the saved plan no longer matches what kplan would do now; run `kplan plan` again")
+
+
+def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tuple[ApplyResult | None, str]:
+    """`kplan recover --rollback | --resume`. Idempotent: with no unfinished run it does nothing."""
+    store = cluster.journal_store()
+    journal = store.read()
+    if journal is None or not journal.unfinished:
+        status = f"the last run ({journal.run_id}) is {journal.status}" if journal else "no run is journaled"
+        return None, f"Nothing to recover: {status}."
+    lock = cluster.lock()
+    holder = lock.holder() if lock.exists() else None
+    if holder is not None and holder.run_id != journal.run_id:
+        raise KplanError(f"another apply holds the lock ({holder.describe()}); wait for it to finish")
+    if holder is not None and not force and not _holder_is_dead(holder):
+        raise KplanError(f"the interrupted run's lock holder may still be alive ({holder.describe()}); "
+                         "if it is not, run again with --force")
+    if lock.exists():
+        lock.release()
+    if mode == "resume":
+        if journal.inputs_digest != cluster.stack.inputs_digest:
+            raise KplanError("the stack files changed since the interrupted run; restore them to resume, or use "
+                             "`kplan recover --rollback`")
+        result, _ = run_apply(cluster, opts, resume_of=journal)
+        return result, f"Resumed run {journal.run_id}."
+    lock.acquire(journal.run_id)
+    try:
+        executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership)
+        result = executor.rollback(journal, None, journal.message or "interrupted")
+        return result, f"Rolled back run {journal.run_id}."
+    finally:
+        store.close()
+        lock.release()
+
+
+def _holder_is_dead(holder) -> bool:
+    if holder.host != socket.gethostname():
+        return False  # cannot tell from here
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def summary_line(plan, result: ApplyResult | None) -> str:
+    s = plan.summary
+    return f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed."
+
+
+def report_failure(result: ApplyResult) -> list[str]:
+    lines = [f"Error: apply failed: {result.error}"]
+    if result.rolled_back:
+        lines.append("Rolled back:")
+        lines += [f"  - {r}" for r in result.rolled_back]
+    if result.status == COMPLETE:
+        return lines
+    if result.not_rolled_back:
+        lines.append("Could NOT be rolled back (the cluster is not as before):")
+        lines += [f"  - {r}" for r in result.not_rolled_back]
+        lines.append("Check these resources by hand, then run `kplan plan` to see what differs from the stack.")
+    else:
+        lines.append("The cluster is as it was before this apply.")
+    return lines
+
+

@@ -1,0 +1,176 @@
+"""`kplan apply` and `kplan destroy`: execute a plan with a rollback journal under the stack's lock."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from kplan.commands._output import NO_COLOR_OPTION, use_color
+from kplan.commands._stack import confirm_yes, load_or_exit
+from kplan.errors import KplanError
+
+ENV_OPTION = click.option("-e", "--env", "--environment", "environment", metavar="ENV",
+                          help="Environment overlay to apply.")
+APPROVE_OPTION = click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+MAX_DELETIONS_OPTION = click.option("--max-deletions", type=click.IntRange(min=0), metavar="N",
+                                    help="Refuse to run a plan that deletes or replaces more than N resources.")
+
+
+def _is_plan_file(path: str) -> bool:
+    if os.path.isdir(path):
+        return False
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(4096).lstrip()
+        return head.startswith("{") and '"format_version"' in head
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+@click.command("apply")
+@click.argument("path", type=click.Path(exists=True))
+@ENV_OPTION
+@APPROVE_OPTION
+@MAX_DELETIONS_OPTION
+@NO_COLOR_OPTION
+@click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
+              help="With a saved plan: the stack it was made from (default: the path recorded in the plan).")
+@click.pass_context
+def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color, stack_path):
+    """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
+    saved = None
+    if _is_plan_file(path):
+        from kplan.planfile import load_plan, stack_path_of
+
+        saved = load_plan(path)
+        stack_path = stack_path or stack_path_of(path)
+        if not stack_path:
+            raise KplanError(f"{path} does not record its stack's path: pass --stack PATH")
+        environment = environment or saved.environment
+        path = stack_path
+    stack = load_or_exit(ctx, path, environment)
+    _run(ctx, stack, destroy=False, auto_approve=auto_approve, max_deletions=max_deletions,
+         color=use_color(no_color), saved=saved)
+
+
+@click.command("destroy")
+@click.argument("path", type=click.Path(exists=True))
+@ENV_OPTION
+@APPROVE_OPTION
+@MAX_DELETIONS_OPTION
+@NO_COLOR_OPTION
+@click.pass_context
+def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_color):
+    """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
+    stack = load_or_exit(ctx, path, environment)
+    _run(ctx, stack, destroy=True, auto_approve=auto_approve, max_deletions=max_deletions,
+         color=use_color(no_color), saved=None)
+
+
+def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
+    from kplan.apply.run import Cluster, RunOptions, report_failure, run_apply, summary_line
+    from kplan.render import render
+
+    def show(plan):
+        click.echo(render(plan, "text", color=color), nl=False, color=color)
+
+    def confirm(plan):
+        if auto_approve:
+            return True
+        if destroy:
+            ok = confirm_yes(f"Type the stack name ({stack.name}) to destroy everything it owns", stack.name)
+        else:
+            ok = confirm_yes("Do you want to perform these actions? Only 'yes' will be accepted")
+        if not ok:
+            click.echo("Apply cancelled." if not destroy else "Destroy cancelled.")
+        return ok
+
+    opts = RunOptions(destroy=destroy, max_deletions=max_deletions, confirm=confirm, show=show,
+                      saved_plan=saved)
+    cluster = Cluster.open(stack, os.environ)
+    try:
+        result, plan = run_apply(cluster, opts)
+    finally:
+        cluster.close()
+    if result is None:
+        if not plan.has_changes:
+            click.echo("No changes to apply." if not destroy else "Nothing to destroy.")
+        ctx.exit(0)
+    if result.exit_code == 0:
+        line = summary_line(plan, result)
+        if destroy:
+            line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
+        click.echo(click.style(line, fg="green", bold=True) if color else line, color=color)
+        ctx.exit(0)
+    for line in report_failure(result):
+        click.echo(line, err=True)
+    ctx.exit(result.exit_code)
+
+
+@click.command("recover")
+@click.argument("path", type=click.Path(exists=True))
+@ENV_OPTION
+@click.option("--rollback", "mode", flag_value="rollback", help="Undo what the interrupted run did.")
+@click.option("--resume", "mode", flag_value="resume", help="Finish the interrupted run's plan.")
+@click.option("--force", is_flag=True, help="Take over the interrupted run's lock even if its holder may be alive.")
+@APPROVE_OPTION
+@NO_COLOR_OPTION
+@click.pass_context
+def recover_command(ctx, path, environment, mode, force, auto_approve, no_color):
+    """Recover from an apply that was killed mid-way (idempotent: safe to run twice)."""
+    from kplan.apply.run import Cluster, RunOptions, recover, report_failure
+    from kplan.render import render
+
+    if mode is None:
+        raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
+    stack = load_or_exit(ctx, path, environment)
+    color = use_color(no_color)
+    opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
+                      confirm=lambda plan: auto_approve or confirm_yes(
+                          "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
+    cluster = Cluster.open(stack, os.environ)
+    try:
+        result, message = recover(cluster, mode, force=force, opts=opts)
+    finally:
+        cluster.close()
+    click.echo(message)
+    if result is None:
+        ctx.exit(0)
+    if result.exit_code == 0:
+        click.echo("Recovery complete: the cluster is " + ("as it was before the interrupted run."
+                                                           if mode == "rollback" else "as the stack declares."))
+        ctx.exit(0)
+    for line in report_failure(result):
+        click.echo(line, err=True)
+    ctx.exit(result.exit_code)
+
+
+@click.command("unlock")
+@click.argument("path", type=click.Path(exists=True))
+@ENV_OPTION
+@APPROVE_OPTION
+@click.pass_context
+def unlock_command(ctx, path, environment, auto_approve):
+    """Release the stack's apply lock left behind by a dead run."""
+    from kplan.apply.run import Cluster
+
+    stack = load_or_exit(ctx, path, environment)
+    cluster = Cluster.open(stack, os.environ)
+    try:
+        lock = cluster.lock()
+        if not lock.exists():
+            click.echo(f"Stack {stack.name!r} is not locked.")
+            ctx.exit(0)
+        holder = lock.holder()
+        who = holder.describe() if holder else "holder unknown"
+        click.echo(f"Stack {stack.name!r} is locked by {who}.")
+        if not auto_approve and not confirm_yes("Release it? Only do this if that run is dead. Type 'yes'"):
+            click.echo("Left locked.")
+            ctx.exit(1)
+        lock.release()
+        click.echo("Unlocked.")
+    finally:
+        cluster.close()
+
+
