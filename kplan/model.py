@@ -27,6 +27,8 @@ class Origin:
     column: int = 1
     cdc_source: str | None = None  # the cdc source that generated this resource, if any
     table: str | None = None  # the captured table a generated topic is for
+    # What a CDC-generated resource is: "connector", "table", "schema-history" or "signal" (None if declared).
+    role: str | None = None
 
     def where(self) -> str:
         return f"{self.file}:{self.line}"
@@ -73,6 +75,8 @@ class ConnectorSpec:
     signal: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     origin: Origin | None = None
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
+    # CDC: delete the topics of tables removed from the source's table list (otherwise they are left in place).
+    prune_tables: bool = False
 
     @property
     def connector_class(self) -> str:
@@ -103,3 +107,5 @@ class Stack:
     files: tuple[str, ...] = ()
     # sha256 over the loaded files' bytes and the environment name: saved plans record it.
     inputs_digest: str = ""
+    # Formatted warning diagnostics from loading (e.g. "stack.yaml:3:5: warning: ..."), for commands to show.
+    warnings: tuple[str, ...] = ()
