@@ -92,6 +92,7 @@ class Executor:
             t0 = self.progress.start(i + 1, n, step.describe())
             try:
                 self.run_step(step)
+                _test_pause(f"in-step:{i + 1}")
                 if self.fail_at == f"step:{i + 1}":
                     raise KplanError(f"injected failure after step {i + 1} (KPLAN_TEST_FAIL_AT)")
             except Exception as e:  # noqa: BLE001 - any failure triggers the rollback
@@ -104,6 +105,7 @@ class Executor:
             entry["status"] = DONE
             self.store.write(journal)
             self.progress.done(t0)
+            _test_pause(f"after-step:{i + 1}")
         journal.status = COMPLETE
         self.store.write(journal)
         return ApplyResult(COMPLETE)
@@ -263,6 +265,17 @@ class Executor:
                 self.w.set_connector_state(name, ConnectorState(state))
         if b.get("state") in ("running", "paused", "stopped"):
             self.w.wait_connector(name, ConnectorState(b["state"]))
+
+
+def _test_pause(point: str) -> None:
+    """Crash-recovery tests: KPLAN_TEST_PAUSE_AT=in-step:N (the step's writes are done, the journal still says
+    started) or after-step:N makes the run announce itself and wait there to be killed."""
+    import os
+
+    if os.environ.get("KPLAN_TEST_PAUSE_AT") == point:
+        sys.stdout.write(f"\nKPLAN-TEST-PAUSED {point}\n")
+        sys.stdout.flush()
+        time.sleep(float(os.environ.get("KPLAN_TEST_PAUSE_S", "120")))
 
 
 def _one_line(e: BaseException) -> str:

@@ -1,0 +1,113 @@
+"""Shared helpers for the benchmarks: the local stack's endpoints, timing of whole commands, bench resources."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "dev"))
+import localstack  # noqa: E402
+
+BOOTSTRAP = os.environ.get("KPLAN_BOOTSTRAP", localstack.BOOTSTRAP)
+CONNECT = os.environ.get("KPLAN_CONNECT_URL", localstack.CONNECT_URL)
+
+# Runs a command in-process and prints its peak RSS (KiB) on the last stderr line, so memory is kplan's alone.
+MEASURE = (
+    "import resource, runpy, sys\n"
+    "sys.argv = sys.argv[1:]\n"
+    "code = 0\n"
+    "try:\n"
+    "    runpy.run_module(sys.argv[0], run_name='__main__') if not sys.argv[0].endswith('.py') else "
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "except SystemExit as e:\n"
+    "    code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)\n"
+    "sys.stderr.write('\\nMAXRSS_KIB=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "sys.exit(code)\n"
+)
+
+
+def timed(argv: list[str], ok_codes=(0,)) -> tuple[float, int, str]:
+    """(seconds, peak RSS KiB, stdout) of one run of `python -m <module> args` or `python script args`."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *argv], capture_output=True, text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok_codes:
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    rss = int(proc.stderr.rsplit("MAXRSS_KIB=", 1)[1].split()[0])
+    return elapsed, rss, proc.stdout
+
+
+def median_runs(argv: list[str], runs: int, ok_codes=(0,)) -> dict:
+    times, rss = [], []
+    for _ in range(runs):
+        t, m, _ = timed(argv, ok_codes)
+        times.append(t)
+        rss.append(m)
+    return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
+            "peak_rss_mib": round(max(rss) / 1024, 1)}
+
+
+def topic_names(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}-t-{i:05d}" for i in range(n)]
+
+
+def ensure_topics(admin, names: list[str], config: dict[str, str], batch: int = 500) -> int:
+    from confluent_kafka.admin import NewTopic
+
+    existing = set(admin.list_topics(timeout=30).topics)
+    missing = [n for n in names if n not in existing]
+    for i in range(0, len(missing), batch):
+        futures = admin.create_topics([NewTopic(n, 1, 1, config=config) for n in missing[i:i + batch]],
+                                      request_timeout=60)
+        for f in futures.values():
+            f.result(120)
+    return len(missing)
+
+
+def ensure_connectors(names: list[str], topic: str, workers: int = 8) -> int:
+    existing = set(requests.get(f"{CONNECT}/connectors", timeout=30).json())
+    missing = [n for n in names if n not in existing]
+
+    def create(name: str) -> None:
+        body = {"name": name, "initial_state": "STOPPED", "config": connector_config(topic)}
+        for _ in range(20):
+            r = requests.post(f"{CONNECT}/connectors", json=body, timeout=90)
+            if r.status_code in (201, 409) and "rebalance" not in r.text.lower():
+                return
+            time.sleep(0.5)
+        raise SystemExit(f"could not create connector {name}: {r.status_code} {r.text}")
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(create, missing))
+    return len(missing)
+
+
+def connector_config(topic: str) -> dict[str, str]:
+    return {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "tasks.max": "1",
+            "file": "/dev/null", "topic": topic}
+
+
+def delete_prefix(admin, prefix: str) -> None:
+    names = [n for n in admin.list_topics(timeout=30).topics if n.startswith(prefix + "-")]
+    for i in range(0, len(names), 500):
+        for f in admin.delete_topics(names[i:i + 500], request_timeout=60).values():
+            try:
+                f.result(120)
+            except Exception:  # noqa: BLE001
+                pass
+    for name in requests.get(f"{CONNECT}/connectors", timeout=30).json():
+        if name.startswith(prefix + "-"):
+            requests.delete(f"{CONNECT}/connectors/{name}", timeout=90)
+
+
+def emit(result: dict) -> None:
+    print(json.dumps(result, indent=2))
