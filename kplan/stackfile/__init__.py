@@ -1,0 +1,42 @@
+"""Stack files: loading, checking and expanding what users write (see docs/stack-format.md).
+
+Public API:
+    Diagnostic, StackError            - located problems (`file:line:column: path: message`)
+    load_stack(path, environment=None, environ=None, template_dirs=()) -> Stack   (raises StackError)
+    validate_stack(path, environment=None, environ=None, template_dirs=()) -> (Stack | None, [Diagnostic])
+
+Importing this package is cheap: the loader (PyYAML, jsonschema, and jinja2 for CDC templates) is imported when
+a stack is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from kplan.stackfile.diagnostics import Diagnostic, StackError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model import Stack
+
+__all__ = ["Diagnostic", "StackError", "load_stack", "validate_stack"]
+
+
+def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
+                   template_dirs: Sequence = ()) -> "tuple[Stack | None, list[Diagnostic]]":
+    """Load and check a stack; returns (Stack or None if any error, every diagnostic incl. warnings).
+
+    `environ` (default os.environ) supplies ${VAR} values; `template_dirs` are searched for CDC engine
+    templates before the built-in ones."""
+    from kplan.stackfile.pipeline import validate_stack as _validate
+
+    return _validate(path, environment, environ, template_dirs)
+
+
+def load_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
+               template_dirs: Sequence = ()) -> "Stack":
+    """Load a stack for one environment. Raises StackError listing every problem; warnings are kept in
+    `Stack.warnings`."""
+    stack, diagnostics = validate_stack(path, environment, environ, template_dirs)
+    if stack is None:
+        raise StackError(diagnostics)
+    return stack

@@ -1,0 +1,144 @@
+"""Combining a stack's documents into one, and the deep-merge used for defaults and environment overlays.
+
+Directory stacks: `topics`, `connectors` and `cdc` lists are concatenated in file order; `vars` and
+`environments` are merged (the same variable, or the same overlay value, set in two files is an error);
+`stack` may be repeated only with the same value; `cluster`, `defaults`, `authoritative_config` and
+`template_dirs` may be declared by one file only.
+
+Deep merge (defaults under resources, environment overlays over the stack): mappings merge key by key, lists
+and scalars replace, and `null` removes the key (e.g. a default config value a topic does not want).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import Document, SourceMap, child_path
+
+_SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs")
+_LISTS = ("topics", "connectors", "cdc")
+
+
+def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
+    """A new mapping: `base` overlaid by `over` (mappings merge, the rest replaces, None removes the key).
+
+    Locations follow the winning values; the result's own location is `loc` (or over's, or base's)."""
+    if not isinstance(over, dict):
+        return over
+    if not isinstance(base, dict):
+        base = {}
+    out: dict = {}
+    values: dict = {}
+    keys: dict = {}
+    for k, v in base.items():
+        out[k] = v
+        values[k] = smap.value_loc(base, k)
+        keys[k] = smap.key_loc(base, k)
+    for k, v in over.items():
+        if v is None:
+            out.pop(k, None)
+            values.pop(k, None)
+            keys.pop(k, None)
+            continue
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v, smap, smap.loc(v))
+        else:
+            out[k] = v
+        values[k] = smap.value_loc(over, k)
+        keys[k] = smap.key_loc(over, k)
+    where = loc or smap.loc(over) or smap.loc(base) or Loc("<stack>", 0, 0)
+    return smap.register(out, where, {k: l for k, l in values.items() if l}, {k: l for k, l in keys.items() if l})
+
+
+def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:
+    """Merge mappings from two files; the same leaf set in both is an error (both places reported)."""
+    out = deep_merge(into, {}, smap, smap.loc(into))
+    for k, v in other.items():
+        if k in out and isinstance(out[k], dict) and isinstance(v, dict):
+            out[k] = merge_strict(out[k], v, smap, diags, what)
+        elif k in out:
+            first = smap.value_loc(out, k)
+            where = f" (first set at {first.file}:{first.line})" if first else ""
+            diags.error(smap.key_loc(other, k), f'{what} "{k}" is set twice{where}')
+            continue
+        else:
+            out[k] = v
+        smap.set_value_loc(out, k, smap.value_loc(other, k), smap.key_loc(other, k))
+    return out
+
+
+@dataclass
+class Combined:
+    """The documents of a stack combined (before environment overlays and expansion)."""
+
+    name: str | None = None
+    name_loc: Loc | None = None
+    first_loc: Loc | None = None
+    single: dict = field(default_factory=dict)  # key -> (value, container doc root)
+    vars: dict = field(default_factory=dict)
+    environments: dict = field(default_factory=dict)
+    topics: list = field(default_factory=list)  # (item, Loc)
+    connectors: list = field(default_factory=list)
+    cdc: list = field(default_factory=list)
+    template_dirs: list = field(default_factory=list)  # (absolute dir, Loc)
+
+
+def collect_vars_and_envs(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> tuple[dict, dict]:
+    """`vars` and `environments` merged across documents (needed before substitution)."""
+    vars_: dict = smap.register({}, docs[0].loc if docs else Loc("<stack>", 0, 0))
+    envs: dict = smap.register({}, docs[0].loc if docs else Loc("<stack>", 0, 0))
+    for doc in docs:
+        v = doc.root.get("vars")
+        if isinstance(v, dict):
+            vars_ = merge_strict(vars_, v, smap, diags, "variable")
+        e = doc.root.get("environments")
+        if isinstance(e, dict):
+            envs = merge_strict(envs, e, smap, diags, "environment setting")
+    return vars_, envs
+
+
+def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combined:
+    c = Combined()
+    for doc in docs:
+        root = doc.root
+        if c.first_loc is None:
+            c.first_loc = doc.loc
+        name = root.get("stack")
+        if isinstance(name, str):
+            if c.name is None:
+                c.name, c.name_loc = name, smap.value_loc(root, "stack")
+            elif name != c.name:
+                diags.error(smap.value_loc(root, "stack"),
+                            f'stack name "{name}" differs from "{c.name}" declared at {c.name_loc.file}:{c.name_loc.line}')
+        for key in _SINGLE:
+            if key in root:
+                if key in c.single:
+                    first = smap.key_loc(c.single[key][1], key)
+                    diags.error(smap.key_loc(root, key),
+                                f"{key} is declared in more than one place (first at {first.file}:{first.line}); "
+                                "declare it once")
+                else:
+                    c.single[key] = (root[key], root)
+        for key in _LISTS:
+            items = root.get(key)
+            if isinstance(items, list):
+                target = getattr(c, key)
+                for i, item in enumerate(items):
+                    target.append((item, smap.value_loc(items, i)))
+        dirs = root.get("template_dirs")
+        if isinstance(dirs, list):
+            base = os.path.dirname(doc.file)
+            for i, d in enumerate(dirs):
+                if isinstance(d, str):
+                    c.template_dirs.append((os.path.normpath(os.path.join(base, d)), smap.value_loc(dirs, i)))
+    return c
+
+
+def path_of(loc: Loc | None, fallback: str) -> str:
+    return loc.path if loc is not None and loc.path else fallback
+
+
+def key_path(container_path: str, key) -> str:
+    return child_path(container_path, key)

@@ -1,0 +1,270 @@
+"""Loading a stack end to end: read files, substitute variables, check the schema, combine documents, apply the
+selected environment overlay and defaults, expand CDC sources, build the model and run the semantic checks.
+
+Every step reports into one Diagnostics collector and carries on where it safely can, so that one run shows
+every problem. A Stack is returned only when there is no error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from typing import Mapping, Sequence
+
+from kplan.model import ClusterSpec, ConnectorSpec, Stack, TopicSpec, freeze
+from kplan.normalize import UnitError, parse_duration_seconds
+from kplan.stackfile.cdc import expand
+from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
+from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
+from kplan.stackfile.engines import EngineTemplates
+from kplan.stackfile.merge import collect_vars_and_envs, combine, deep_merge
+from kplan.stackfile.schema import validate_document
+from kplan.stackfile.topics import (
+    Aggregate, build_topic, check_duplicates_and_collisions, describe_topic, topic_name_problem,
+)
+from kplan.stackfile.variables import Resolver, substitute_tree
+from kplan.stackfile.yamlsrc import SourceMap, load_path
+
+
+def _hint(word: str, names) -> str:
+    m = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6)
+    return f' (did you mean "{m[0]}"?)' if m else ""
+
+
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
+                   template_dirs: Sequence = ()) -> tuple[Stack | None, list[Diagnostic]]:
+    """Load and check a stack for one environment (None: the base stack). Returns the Stack (None if there
+    is any error) and every diagnostic, errors and warnings, sorted by file and line."""
+    env = os.environ if environ is None else environ
+    smap = SourceMap()
+    diags = Diagnostics()
+    stack = _load(os.fspath(path), environment, env, [os.fspath(d) for d in template_dirs], smap, diags)
+    items = diags.items
+    if diags.has_errors:
+        return None, items
+    return stack, items
+
+
+def _load(path: str, environment: str | None, environ: Mapping[str, str], template_dirs: list[str],
+          smap: SourceMap, diags: Diagnostics) -> Stack | None:
+    files, docs = load_path(path, smap, diags)
+    if not docs:
+        return None
+
+    # Variables and overlays are gathered before substitution: variables may be used anywhere.
+    vars_, envs = collect_vars_and_envs(docs, smap, diags)
+    if environment is not None and environment not in envs:
+        where = next((smap.key_loc(d.root, "environments") for d in docs if "environments" in d.root), docs[0].loc)
+        declared = ", ".join(sorted(envs)) or "none"
+        diags.error(where, f'unknown environment "{environment}" (declared: {declared})' + _hint(environment, envs),
+                    path="environments")
+        return None
+    overlay_vars = _dict(_dict(envs.get(environment)).get("vars")) if environment else {}
+    resolver = Resolver(environ, {**vars_, **overlay_vars}, {})
+
+    skip: set[tuple[int, object]] = set()
+    for doc in docs:
+        skip.add((id(doc.root), "vars"))
+        doc_envs = doc.root.get("environments")
+        if isinstance(doc_envs, dict):
+            for name, body in doc_envs.items():
+                if name != environment:
+                    skip.add((id(doc_envs), name))
+                elif isinstance(body, dict):
+                    skip.add((id(body), "vars"))
+    for doc in docs:
+        substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip)
+    for doc in docs:
+        validate_document(doc.root, smap, diags, environment)
+
+    _, envs = collect_vars_and_envs(docs, smap, Diagnostics())  # again, now substituted
+    overlay = _dict(envs.get(environment)) if environment else {}
+    comb = combine(docs, smap, diags)
+    first = comb.first_loc or docs[0].loc
+
+    if comb.name is None:
+        diags.error(first, 'the stack has no name: add "stack: <name>" (the scope that owns its resources)')
+
+    # Cluster.
+    base_cluster = comb.single.get("cluster", ({}, None))[0]
+    cluster_loc = smap.value_loc(comb.single["cluster"][1], "cluster") if "cluster" in comb.single else first
+    cluster_in = deep_merge(_dict(base_cluster), _dict(overlay.get("cluster")), smap, cluster_loc)
+    cluster = _build_cluster(cluster_in, cluster_loc, smap, diags)
+
+    defaults = deep_merge(_dict(comb.single.get("defaults", ({}, None))[0]), _dict(overlay.get("defaults")), smap, first)
+    topic_defaults = _dict(defaults.get("topic"))
+    connector_defaults = _dict(defaults.get("connector"))
+    authoritative = overlay.get("authoritative_config", comb.single.get("authoritative_config", (False, None))[0])
+
+    templates = EngineTemplates(template_dirs + [d for d, _ in comb.template_dirs])
+    for d, loc in comb.template_dirs:
+        if not os.path.isdir(d):
+            diags.error(loc, f"template directory not found: {d}")
+    for d in template_dirs:
+        if not os.path.isdir(d):
+            diags.error(Loc(d, 0, 0), "template directory not found")
+
+    env_topics = _dict(overlay.get("topics"))
+    env_connectors = _dict(overlay.get("connectors"))
+    env_cdc = _dict(overlay.get("cdc"))
+    used_topics: set[str] = set()
+    agg = Aggregate()
+
+    # Topics declared explicitly, then the ones CDC sources generate.
+    topic_entries: list[tuple[TopicSpec | None, str, Loc, str]] = []
+    for item, loc in comb.topics:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        name = item["name"]
+        settings = deep_merge(topic_defaults, {k: v for k, v in item.items() if k != "name"}, smap, loc)
+        if name in env_topics:
+            used_topics.add(name)
+            settings = deep_merge(settings, env_topics[name], smap, loc)
+        _check_name(name, smap.value_loc(item, "name") or loc, diags)
+        spec = build_topic(name, settings, smap, diags, agg, loc)
+        topic_entries.append((spec, name, loc, "the topic"))
+
+    connector_entries: list[tuple[ConnectorSpec | None, str, Loc]] = []
+    used_connectors: set[str] = set()
+    for item, loc in comb.connectors:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        name = item["name"]
+        declared = {k: v for k, v in item.items() if k != "name"}
+        if name in env_connectors:
+            used_connectors.add(name)
+            declared = deep_merge(declared, env_connectors[name], smap, loc)
+        settings = deep_merge(connector_defaults, declared, smap, loc)
+        layers = [normalize_config(_dict(settings.get("config")), smap, diags, loc)]
+        connector_entries.append((build_connector(name, settings, layers, smap, diags, loc), name, loc))
+
+    used_cdc: set[str] = set()
+    for item, loc in comb.cdc:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        name = item["name"]
+        source = item
+        if name in env_cdc:
+            used_cdc.add(name)
+            source = deep_merge(item, env_cdc[name], smap, loc)
+        exp = expand(source, loc, cluster.bootstrap_servers if cluster else "", topic_defaults, connector_defaults,
+                     templates, smap, diags)
+        if exp is None:
+            continue
+        required = []
+        for gen in exp.topics:
+            settings = gen.settings
+            if gen.name in env_topics:
+                used_topics.add(gen.name)
+                settings = deep_merge(settings, env_topics[gen.name], smap, gen.loc)
+            _check_name(gen.name, gen.loc, diags)
+            spec = build_topic(gen.name, settings, smap, diags, agg, gen.loc, cdc_source=name, table=gen.table,
+                               role=gen.role)
+            topic_entries.append((spec, gen.name, gen.loc, describe_topic(name, gen.table, gen.role)))
+            required.append(gen.name)
+        spec = build_connector(
+            name, exp.connector_settings, exp.layers, smap, diags, loc, cdc_source=name,
+            requires_topics=tuple(required), snapshot_new_tables=exp.snapshot_new_tables,
+            captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
+        )
+        connector_entries.append((spec, name, loc))
+
+    agg.flush(diags)
+    check_duplicates_and_collisions(topic_entries, diags)
+    _check_connector_duplicates(connector_entries, diags)
+    _unused_overlays(environment, overlay, "topics", env_topics, used_topics,
+                     [n for _, n, _, _ in topic_entries], smap, diags, "topic")
+    _unused_overlays(environment, overlay, "connectors", env_connectors, used_connectors,
+                     [n for _, n, _ in connector_entries], smap, diags, "connector")
+    _unused_overlays(environment, overlay, "cdc", env_cdc, used_cdc,
+                     [i["name"] for i, _ in comb.cdc if isinstance(i, dict) and isinstance(i.get("name"), str)],
+                     smap, diags, "cdc source")
+    if connector_entries and cluster is not None and not cluster.connect_url:
+        diags.error(cluster_loc, "cluster.connect_url is not set, but the stack declares connectors "
+                                 "(set it to the Kafka Connect REST URL)")
+
+    if diags.has_errors or cluster is None or comb.name is None:
+        return None
+    topics = tuple(sorted((t for t, *_ in topic_entries if t is not None), key=lambda t: t.name))
+    connectors = tuple(sorted((c for c, *_ in connector_entries if c is not None), key=lambda c: c.name))
+    return Stack(
+        name=comb.name,
+        environment=environment,
+        cluster=cluster,
+        topics=topics,
+        connectors=connectors,
+        authoritative_config=authoritative is True,
+        files=tuple(f.display for f in files),
+        inputs_digest=inputs_digest(files, templates.used, environment),
+        warnings=tuple(d.format() for d in diags.items if d.severity == "warning"),
+    )
+
+
+def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str | None) -> str:
+    """sha256 over each stack file's path (relative to the stack root) and bytes, the engine templates used,
+    and the environment name: a saved plan is stale when any of them changes."""
+    h = hashlib.sha256()
+    entries = [(f"file:{f.relpath}", f.data) for f in files]
+    entries += [(f"template:{os.path.basename(p)}", data) for p, data in templates_used.items()]
+    for name, data in sorted(entries):
+        h.update(name.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
+    h.update(b"environment\0" + (environment or "").encode("utf-8"))
+    return h.hexdigest()
+
+
+def _check_name(name: str, loc: Loc, diags: Diagnostics) -> None:
+    problem = topic_name_problem(name)
+    if problem:
+        diags.error(loc, problem)
+
+
+def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> ClusterSpec | None:
+    bs = c.get("bootstrap_servers")
+    if isinstance(bs, list):
+        bs = ",".join(str(s).strip() for s in bs if isinstance(s, str))
+    if not isinstance(bs, str) or not bs.strip():
+        if "bootstrap_servers" not in c:
+            diags.error(loc, "cluster.bootstrap_servers is not set (host:port of the Kafka brokers)", path="cluster")
+        return None
+    timeout = 15.0
+    if "timeout" in c:
+        tloc = smap.value_loc(c, "timeout") or loc
+        try:
+            timeout = parse_duration_seconds(c["timeout"])
+            if timeout <= 0:
+                diags.error(tloc, f"timeout must be positive (got {c['timeout']})")
+        except UnitError as e:
+            diags.error(tloc, str(e))
+    client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
+    warn_plaintext_secrets(client, client_locs, diags)
+    url = c.get("connect_url") if isinstance(c.get("connect_url"), str) else None
+    if url is not None and not url.startswith(("http://", "https://")):
+        diags.error(smap.value_loc(c, "connect_url") or loc, f'connect_url must be an http:// or https:// URL (got "{url}")')
+    return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url.rstrip("/") if url else None,
+                       client_properties=freeze(client), timeout_s=timeout)
+
+
+def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
+    seen: dict[str, Loc] = {}
+    for _spec, name, loc in entries:
+        if name in seen:
+            first = seen[name]
+            diags.error(loc, f'duplicate connector "{name}" (also declared at {first.file}:{first.line}; a cdc source '
+                             "declares a connector of its own name)")
+        else:
+            seen[name] = loc
+
+
+def _unused_overlays(environment, overlay: dict, key: str, entries: dict, used: set, names: list, smap: SourceMap,
+                     diags: Diagnostics, what: str) -> None:
+    container = overlay.get(key)
+    for name in entries:
+        if name not in used:
+            diags.error(smap.key_loc(container, name),
+                        f'environment "{environment}" overrides {what} "{name}", which the stack does not declare'
+                        + _hint(name, names))

@@ -1,0 +1,199 @@
+"""Turning merged topic settings into TopicSpecs, with the topic-level semantic checks: legal names, known
+config keys with valid values (Kafka 4.x catalogue), and cross-field rules."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from kplan.model import Origin, TopicSpec, freeze
+from kplan.normalize import normalize_topic_config_value
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import SourceMap, child_path
+from kplan.topic_configs import check_topic_config
+
+MAX_TOPIC_NAME = 249
+_LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
+_CONNECT_STORAGE = ("connect-configs", "connect-offsets", "connect-status")
+_LEVEL_KEYS = {"compression.gzip.level": "gzip", "compression.lz4.level": "lz4", "compression.zstd.level": "zstd"}
+
+
+def topic_name_problem(name: str) -> str | None:
+    """Why `name` is not a legal Kafka topic name kplan may manage, or None."""
+    if not name:
+        return "a topic name must not be empty"
+    if name in (".", ".."):
+        return f'"{name}" is not a legal topic name'
+    if len(name) > MAX_TOPIC_NAME:
+        return f"topic name is {len(name)} characters long; Kafka allows at most {MAX_TOPIC_NAME}"
+    if not _LEGAL.match(name):
+        bad = sorted({ch for ch in name if not _LEGAL.match(ch)})
+        shown = ", ".join(repr(ch) for ch in bad)
+        return f'topic name "{name}" contains {shown}: only letters, digits, \'.\', \'_\' and \'-\' are allowed'
+    if name.startswith("__"):
+        return f'topic name "{name}" starts with "__", which is reserved for Kafka\'s internal topics'
+    if name in _CONNECT_STORAGE:
+        return f'"{name}" is a Kafka Connect storage topic; kplan does not manage it'
+    return None
+
+
+def collision_key(name: str) -> str:
+    """Kafka treats '.' and '_' alike in metric names: `a.b` and `a_b` cannot both exist."""
+    return name.replace(".", "_")
+
+
+class Aggregate:
+    """Cross-field problems coming from one declaration (e.g. defaults) for many topics: reported once, with
+    the list of topics, instead of once per topic."""
+
+    def __init__(self):
+        self._items: dict[tuple, list[str]] = defaultdict(list)
+
+    def add(self, loc: Loc, message: str, topic: str, severity: str = "error") -> None:
+        self._items[(loc, message, severity)].append(topic)
+
+    def flush(self, diags: Diagnostics) -> None:
+        for (loc, message, severity), topics in self._items.items():
+            names = sorted(set(topics))
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            diags.add(loc, f"{message} (topic{'s' if len(names) > 1 else ''} {shown})", severity)
+        self._items.clear()
+
+
+def _int(v):
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, agg: Aggregate, origin_loc: Loc,
+                *, cdc_source: str | None = None, table: str | None = None, role: str | None = None) -> TopicSpec | None:
+    """A TopicSpec from fully merged settings (defaults < declaration < overlay). None if unusable."""
+    ok = True
+    partitions = _int(settings.get("partitions"))
+    rf = _int(settings.get("replication_factor"))
+    where = origin_loc
+    if "partitions" not in settings:
+        diags.error(where, "partitions is not set (set it on the topic or in defaults.topic)")
+        ok = False
+    elif partitions is None or partitions < 1:
+        ok = False  # the schema reported it
+    if "replication_factor" not in settings:
+        diags.error(where, "replication_factor is not set (set it on the topic or in defaults.topic)")
+        ok = False
+    elif rf is None or rf < 1:
+        ok = False
+
+    config_in = settings.get("config")
+    config_in = config_in if isinstance(config_in, dict) else {}
+    config: dict[str, str] = {}
+    config_locs: dict[str, Loc] = {}
+    for key in sorted(config_in):
+        raw = config_in[key]
+        vloc = smap.value_loc(config_in, key) or where
+        kloc = smap.key_loc(config_in, key) or vloc
+        if raw is None:
+            continue
+        if isinstance(raw, (dict,)):
+            ok = False
+            continue
+        if isinstance(raw, str) and "${" in raw:
+            diags.error(vloc, f"{key}: topic configs cannot hold ${{...}} references (Kafka does not resolve them)")
+            ok = False
+            continue
+        try:
+            value = normalize_topic_config_value(key, raw)
+        except ValueError as e:
+            diags.error(vloc, str(e))
+            ok = False
+            continue
+        for severity, message in check_topic_config(key, value):
+            diags.add(kloc if message.startswith(("unknown topic config", f"{key} was removed")) else vloc,
+                      message, severity)
+            ok = ok and severity != "error"
+        config[key] = value
+        config_locs[key] = vloc
+
+    _cross_field(name, config, config_locs, rf, agg, where)
+
+    if not ok or partitions is None or rf is None:
+        return None
+    return TopicSpec(
+        name=name,
+        partitions=partitions,
+        replication_factor=rf,
+        config=freeze(config),
+        protect=bool(settings.get("protect", False)),
+        authoritative_config=bool(settings.get("authoritative_config", False)),
+        allow_replace=bool(settings.get("allow_replace", False)),
+        origin=to_origin(origin_loc, cdc_source, table, role),
+        config_origins=freeze({k: to_origin(l, cdc_source, table, role) for k, l in config_locs.items()}),
+    )
+
+
+def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin:
+    loc = loc or Loc("<stack>", 0, 0)
+    return Origin(loc.file, loc.line, loc.column, cdc_source=cdc_source, table=table, role=role)
+
+
+def _cross_field(name: str, config: dict, locs: dict, rf: int | None, agg: Aggregate, where: Loc) -> None:
+    def num(key):
+        try:
+            return int(config[key]) if key in config else None
+        except ValueError:
+            return None
+
+    lo, hi = num("min.compaction.lag.ms"), num("max.compaction.lag.ms")
+    if lo is not None and hi is not None and lo > hi:
+        agg.add(locs["min.compaction.lag.ms"],
+                f"min.compaction.lag.ms ({lo}) must not exceed max.compaction.lag.ms ({hi})", name)
+    isr = num("min.insync.replicas")
+    if isr is not None and rf is not None and rf >= 1 and isr > rf:
+        agg.add(locs["min.insync.replicas"],
+                f"min.insync.replicas ({isr}) must not exceed the replication factor ({rf}): "
+                "producers with acks=all could never write", name)
+    codec = config.get("compression.type")
+    for key, wanted in _LEVEL_KEYS.items():
+        if key in config and codec is not None and codec != wanted:
+            agg.add(locs[key], f"{key} has no effect unless compression.type is {wanted} (it is {codec})", name,
+                    "warning")
+    if config.get("remote.storage.enable") == "true":
+        policy = config.get("cleanup.policy", "delete")
+        if "compact" in policy.split(","):
+            agg.add(locs["remote.storage.enable"],
+                    "remote.storage.enable requires cleanup.policy=delete (compacted topics cannot be tiered)", name)
+        for local, total in (("local.retention.ms", "retention.ms"), ("local.retention.bytes", "retention.bytes")):
+            lv, tv = num(local), num(total)
+            if lv is not None and tv is not None and tv >= 0 and lv >= 0 and lv > tv:
+                agg.add(locs[local], f"{local} ({lv}) must not exceed {total} ({tv})", name)
+
+
+def check_duplicates_and_collisions(topics: list[tuple[TopicSpec | None, str, Loc, str]], diags: Diagnostics) -> None:
+    """Duplicate names (an error, naming both places, incl. CDC-generated ones) and '.'/'_' collisions (a
+    warning). `topics` holds (spec or None, name, location, description) in declaration order."""
+    seen: dict[str, tuple[Loc, str]] = {}
+    colliding: dict[str, tuple[str, Loc]] = {}
+    for _spec, name, loc, what in topics:
+        if name in seen:
+            first_loc, first_what = seen[name]
+            diags.error(loc, f'duplicate topic "{name}": {what} collides with {first_what} at '
+                             f"{first_loc.file}:{first_loc.line}")
+            continue
+        seen[name] = (loc, what)
+        key = collision_key(name)
+        if key in colliding and colliding[key][0] != name:
+            other, oloc = colliding[key]
+            diags.warning(loc, f'topic "{name}" collides with "{other}" ({oloc.file}:{oloc.line}): Kafka treats '
+                               "'.' and '_' alike in metric names and refuses to create both")
+        else:
+            colliding.setdefault(key, (name, loc))
+
+
+def describe_topic(cdc_source: str | None, table: str | None, role: str | None) -> str:
+    if cdc_source is None:
+        return "the topic"
+    if role == "table":
+        return f'the topic of table {table} generated by cdc source "{cdc_source}"'
+    return f'the {role} topic generated by cdc source "{cdc_source}"'
+
+
+def path_for(loc: Loc | None, key: str) -> str:
+    return child_path(loc.path if loc else "", key)
