@@ -94,6 +94,8 @@ def _env_flag(name: str) -> str:
 
 register("plan", "kplan.commands.plan:plan_command", "Show what apply would change (text, markdown or json).")
 register("show", "kplan.commands.show:show_command", "Render a plan saved with `kplan plan -out FILE`.")
+register("validate", "kplan.commands.validate:validate_command", "Check a stack and report every problem with its file and line.")
+register("render", "kplan.commands.render:render_command", "Print the expanded resources of a stack (what CDC and overlays become).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -63,13 +63,14 @@ class Loc:
 
 
 class Diagnostics:
-    """Collects diagnostics. Exact duplicates are dropped; a semantic error on a node that already has a
-    schema error is dropped too (the schema's message is about the same mistake)."""
+    """Collects diagnostics. Exact duplicates are dropped, and so is an error on a node that already has an
+    error from the other phase (schema vs. loading/semantic checks): both would describe the same mistake."""
 
     def __init__(self):
         self._items: list[Diagnostic] = []
         self._seen: set[tuple] = set()
         self._schema_flagged: set[tuple] = set()
+        self._other_flagged: set[tuple] = set()
 
     def add(self, loc: Loc | None, message: str, severity: str = "error", path: str | None = None,
             from_schema: bool = False) -> None:
@@ -81,10 +82,12 @@ class Diagnostics:
         if key in self._seen:
             return
         where = (d.file, d.line, d.column)
-        if not from_schema and severity == "error" and where in self._schema_flagged:
-            return
-        if from_schema:
-            self._schema_flagged.add(where)
+        if severity == "error":
+            # One error per node: a semantic error on a node the schema flagged, or a schema error on a node
+            # already flagged earlier (e.g. an undefined variable), would describe the same mistake again.
+            if where in (self._other_flagged if from_schema else self._schema_flagged):
+                return
+            (self._schema_flagged if from_schema else self._other_flagged).add(where)
         self._seen.add(key)
         self._items.append(d)
 

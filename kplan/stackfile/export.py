@@ -1,0 +1,82 @@
+"""A Stack as plain, deterministic data for `kplan render` (YAML or JSON): sorted, secrets masked, every
+resource with its origin (file:line, and the CDC source, table and role that generated it)."""
+
+from __future__ import annotations
+
+from kplan.model import ConnectorSpec, Origin, Stack, TopicSpec
+from kplan.secrets import display_value
+
+
+def origin_data(origin: Origin | None) -> dict:
+    if origin is None:
+        return {}
+    out: dict = {"at": f"{origin.file}:{origin.line}"}
+    if origin.cdc_source:
+        out["cdc_source"] = origin.cdc_source
+        if origin.role:
+            out["role"] = origin.role
+        if origin.table:
+            out["table"] = origin.table
+    return out
+
+
+def topic_data(t: TopicSpec) -> dict:
+    return {
+        "name": t.name,
+        "partitions": t.partitions,
+        "replication_factor": t.replication_factor,
+        "config": {k: t.config[k] for k in sorted(t.config)},
+        "protect": t.protect,
+        "authoritative_config": t.authoritative_config,
+        "allow_replace": t.allow_replace,
+        "origin": origin_data(t.origin),
+    }
+
+
+def connector_data(c: ConnectorSpec) -> dict:
+    out = {
+        "name": c.name,
+        "state": c.state.value,
+        "restart_on_change": c.restart_on_change,
+        "protect": c.protect,
+        "config": {k: display_value(k, c.config[k], c.sensitive_keys) for k in sorted(c.config)},
+        "sensitive_keys": sorted(c.sensitive_keys),
+    }
+    if c.requires_topics:
+        out["requires_topics"] = list(c.requires_topics)
+    if c.captured_tables:
+        out["captured_tables"] = list(c.captured_tables)
+        out["snapshot_new_tables"] = c.snapshot_new_tables
+        out["prune_tables"] = c.prune_tables
+    if c.signal:
+        out["signal"] = {k: c.signal[k] for k in sorted(c.signal)}
+    out["origin"] = origin_data(c.origin)
+    return out
+
+
+def stack_data(stack: Stack) -> dict:
+    cluster = stack.cluster
+    return {
+        "stack": stack.name,
+        "environment": stack.environment,
+        "files": list(stack.files),
+        "cluster": {
+            "bootstrap_servers": cluster.bootstrap_servers,
+            "connect_url": cluster.connect_url,
+            "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
+            "timeout_s": cluster.timeout_s,
+        },
+        "authoritative_config": stack.authoritative_config,
+        "topics": [topic_data(t) for t in sorted(stack.topics, key=lambda t: t.name)],
+        "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
+    }
+
+
+def dump(data: dict, fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
