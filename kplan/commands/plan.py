@@ -64,6 +64,8 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
     except StackError as e:
         raise _StackInvalid([f"Error: {d.format()}" if d.severity == "error" else d.format()
                              for d in e.diagnostics] or [f"Error: {e}"]) from None
+    for line in stack.warnings:
+        click.echo(line, err=True)
     reader, validator, close = _open(stack, live_state, environ)
     try:
         live = reader.read(stack.name, topic_names=[t.name for t in stack.topics])

@@ -108,6 +108,11 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
         flags.add(Flag.UNHEALTHY)
         diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it",
                              "connector-unhealthy", address=addr, origin=spec.origin))
+    added = _new_tables(spec, current)
+    if added and spec.snapshot_new_tables:
+        diags.append(PlanDiagnostic(Severity.INFO, f"newly captured table(s) {', '.join(added)} will get an "
+                                    "incremental snapshot after the config is written", "cdc-incremental-snapshot",
+                                    address=addr, origin=spec.origin))
     if config_changed and spec.restart_on_change:
         flags.add(Flag.RESTART)
     if not ctx.owned:
@@ -138,6 +143,14 @@ def _resolve(spec: ConnectorSpec, ctx: ConnectorContext) -> tuple[dict[str, str 
                                address=address_of("connector", spec.name), path=("config", key),
                                origin=spec.config_origins.get(key, spec.origin)))
     return out, diags
+
+
+def _new_tables(spec: ConnectorSpec, current: Mapping[str, str]) -> list[str]:
+    """CDC tables the stack captures that the live connector's include list does not name yet."""
+    if not spec.captured_tables:
+        return []
+    live_tables = {t.strip() for t in current.get("table.include.list", "").split(",") if t.strip()}
+    return [t for t in spec.captured_tables if t not in live_tables]
 
 
 def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagnostic]:

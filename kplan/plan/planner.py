@@ -66,10 +66,19 @@ def make_plan(
             connectors[spec.name], more = plan_connector(spec, current, ctx)
             diags += more
 
-    # Removed from the stack: delete only what this stack owns (and never an internal topic).
+    # Removed from the stack: delete only what this stack owns (and never an internal topic). A CDC source's
+    # table removed from its list keeps its topic unless the source prunes (prune_tables).
     for name in sorted(live.owned_topics - set(declared_topics)):
-        if name in live.topics and not is_reserved_topic(name):
-            topics[name] = delete_topic(live.topics[name], "removed from the stack")
+        if name not in live.topics or is_reserved_topic(name):
+            continue
+        keeper = None if destroy else _cdc_keeper(name, declared_connectors.values())
+        if keeper is not None:
+            diags.append(PlanDiagnostic(
+                Severity.INFO, f"topic {name!r} is no longer captured by cdc source {keeper.name!r} and is left in "
+                "place (prune_tables: false)", "cdc-topic-kept", address=address_of("topic", name),
+                origin=keeper.origin))
+            continue
+        topics[name] = delete_topic(live.topics[name], "removed from the stack")
     for name in sorted(live.owned_connectors - set(declared_connectors)):
         if name in live.connectors:
             connectors[name] = delete_connector(live.connectors[name], None, "removed from the stack")
@@ -170,6 +179,15 @@ def _required_topics(specs, topics: dict[str, ResourceChange], live: LiveState) 
             diags.append(error(f"connector {spec.name!r} needs topic {name!r}, which {problem}", "missing-required-topic",
                                address=address_of("connector", spec.name), origin=spec.origin))
     return diags
+
+
+def _cdc_keeper(topic: str, connectors) -> ConnectorSpec | None:
+    """The CDC connector (still declared, not pruning) whose table topics `topic` is named like, if any."""
+    for spec in connectors:
+        prefix = spec.config.get("topic.prefix")
+        if spec.captured_tables and prefix and not spec.prune_tables and topic.startswith(prefix + "."):
+            return spec
+    return None
 
 
 def _all_topics(live: LiveState) -> frozenset[str] | set[str]:

@@ -42,7 +42,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 def _origin(o: Origin | None) -> dict | None:
     if o is None:
         return None
-    return {"file": o.file, "line": o.line, "column": o.column, "cdc_source": o.cdc_source, "table": o.table}
+    return {"file": o.file, "line": o.line, "column": o.column, "cdc_source": o.cdc_source, "table": o.table,
+            "role": o.role}
 
 
 def _change(c: ResourceChange) -> dict[str, Any]:
@@ -110,7 +111,8 @@ def plan_from_dict(doc: Any) -> Plan:
 def _origin_from(d: dict | None) -> Origin | None:
     if d is None:
         return None
-    return Origin(d["file"], int(d["line"]), int(d.get("column", 1)), d.get("cdc_source"), d.get("table"))
+    return Origin(d["file"], int(d["line"]), int(d.get("column", 1)), d.get("cdc_source"), d.get("table"),
+                  d.get("role"))
 
 
 def _change_from(d: dict) -> ResourceChange:

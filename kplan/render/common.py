@@ -115,7 +115,10 @@ def where(origin: Origin | None) -> str:
         return ""
     text = origin.where()
     if origin.cdc_source:
-        text += f" (cdc source {origin.cdc_source}" + (f", table {origin.table})" if origin.table else ")")
+        what = f", table {origin.table}" if origin.table else ""
+        if not what and origin.role not in (None, "connector", "table"):
+            what = f", {origin.role}"
+        text += f" (cdc source {origin.cdc_source}{what})"
     return text
 
 

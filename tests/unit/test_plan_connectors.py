@@ -139,3 +139,12 @@ def test_unknown_connector_class_is_an_error():
 def test_plugins_not_read_means_no_class_check():
     plan, _ = plan_one(connector(config={"connector.class": "com.example.Missing"}), plugins=None)
     assert not plan.has_errors
+
+
+def test_newly_captured_tables_get_a_snapshot_note():
+    spec = connector(config={"table.include.list": "public.a,public.b"}, captured_tables=("public.a", "public.b"),
+                     snapshot_new_tables=True)
+    plan, ch = plan_one(spec, lconn(config={"table.include.list": "public.a"}))
+    assert ch.action == Action.UPDATE
+    notes = [d for d in plan.diagnostics if d.code == "cdc-incremental-snapshot"]
+    assert len(notes) == 1 and "public.b" in notes[0].message and "public.a" not in notes[0].message

@@ -130,3 +130,16 @@ def test_make_plan_is_deterministic():
     args = (stack([topic("b"), topic("a", config={"retention.ms": "1"})], [connector("c")]),
             live([ltopic("a", overrides={"x.y": "1"}), ltopic("gone")], [lconn("c", config={"k": "v"})]))
     assert make_plan(*args, environ={}) == make_plan(*args, environ={})
+
+
+def _cdc(prune: bool):
+    return connector("pg", config={"topic.prefix": "demo"}, captured_tables=("public.users",), prune_tables=prune)
+
+
+def test_cdc_table_topic_removed_from_the_list_is_kept_unless_pruning():
+    state = live([ltopic("demo.public.users"), ltopic("demo.public.gone"), ltopic("other")], [lconn("pg")])
+    kept = make_plan(stack([topic("demo.public.users")], [_cdc(False)]), state, environ={})
+    assert addresses(kept, Action.DELETE) == ["topic.other"]
+    assert [d.code for d in kept.diagnostics if d.code == "cdc-topic-kept"] == ["cdc-topic-kept"]
+    pruned = make_plan(stack([topic("demo.public.users")], [_cdc(True)]), state, environ={})
+    assert addresses(pruned, Action.DELETE) == ["topic.demo.public.gone", "topic.other"]
