@@ -55,6 +55,7 @@ class _StackInvalid(Exception):
 def compute_plan(path: str, environment: str | None, *, destroy: bool = False, live_state: str | None = None,
                  environ: Mapping[str, str] | None = None):
     """Load the stack, read the live state (batched), plan, then validate the plan against the real systems."""
+    from kplan.plan.model import error
     from kplan.plan.planner import make_plan
     from kplan.stackfile import StackError, load_stack
 
@@ -70,7 +71,11 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
     try:
         live = reader.read(stack.name, topic_names=[t.name for t in stack.topics])
         plan = make_plan(stack, live, destroy=destroy, environ=environ)
-        return plan.with_diagnostics(validator.validate(stack, plan))
+        try:
+            extra = validator.validate(stack, plan)
+        except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
+            extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
+        return plan.with_diagnostics(extra)
     finally:
         close()
 
