@@ -89,6 +89,23 @@ REMOVED_TOPIC_CONFIGS: dict[str, str] = {
     "message.timestamp.difference.max.ms": "use message.timestamp.before.max.ms and message.timestamp.after.max.ms",
 }
 
+# Broker-wide names people write for a topic (Kafka's "server default property" synonyms).
+BROKER_SYNONYMS: dict[str, str] = {
+    "log.cleanup.policy": "cleanup.policy", "log.retention.ms": "retention.ms", "log.retention.minutes": "retention.ms",
+    "log.retention.hours": "retention.ms", "log.retention.bytes": "retention.bytes", "log.segment.bytes": "segment.bytes",
+    "log.roll.ms": "segment.ms", "log.roll.hours": "segment.ms", "log.roll.jitter.ms": "segment.jitter.ms",
+    "log.index.size.max.bytes": "segment.index.bytes", "log.index.interval.bytes": "index.interval.bytes",
+    "log.flush.interval.messages": "flush.messages", "log.flush.interval.ms": "flush.ms",
+    "log.segment.delete.delay.ms": "file.delete.delay.ms", "log.cleaner.delete.retention.ms": "delete.retention.ms",
+    "log.cleaner.min.compaction.lag.ms": "min.compaction.lag.ms",
+    "log.cleaner.max.compaction.lag.ms": "max.compaction.lag.ms",
+    "log.cleaner.min.cleanable.ratio": "min.cleanable.dirty.ratio", "message.max.bytes": "max.message.bytes",
+    "log.preallocate": "preallocate", "log.message.timestamp.type": "message.timestamp.type",
+    "log.message.timestamp.before.max.ms": "message.timestamp.before.max.ms",
+    "log.message.timestamp.after.max.ms": "message.timestamp.after.max.ms",
+    "log.local.retention.ms": "local.retention.ms", "log.local.retention.bytes": "local.retention.bytes",
+}
+
 _INT_RE = re.compile(r"^-?\d+$")
 _REPLICA_RE = re.compile(r"^\d+:\d+$")
 
@@ -99,6 +116,8 @@ def lookup(key: str) -> TopicConfigKey | None:
 
 def suggest(key: str, candidates=None) -> str | None:
     """The closest known key to a misspelt one (`retention.msec` -> `retention.ms`), or None."""
+    if candidates is None and key in BROKER_SYNONYMS:
+        return BROKER_SYNONYMS[key]
     names = list(candidates if candidates is not None else TOPIC_CONFIGS)
     match = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
     if match:
@@ -112,6 +131,8 @@ def suggest(key: str, candidates=None) -> str | None:
 
 def unknown_key_message(key: str) -> str:
     hint = suggest(key)
+    if key in BROKER_SYNONYMS:
+        return f'unknown topic config "{key}": that is the broker-wide setting; the topic config is "{hint}"'
     return f'unknown topic config "{key}"' + (f' (did you mean "{hint}"?)' if hint else "")
 
 

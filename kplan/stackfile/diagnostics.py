@@ -63,17 +63,22 @@ class Loc:
 
 
 class Diagnostics:
-    """Collects diagnostics. Exact duplicates are dropped, and so is an error on a node that already has an
-    error from the other phase (schema vs. loading/semantic checks): both would describe the same mistake."""
+    """Collects diagnostics. Exact duplicates are dropped.
+
+    Loading runs in phases (read/parse, variable substitution, schema, semantic checks; `begin_phase()`). An
+    error on a node that an earlier phase already flagged is dropped: it would describe the same mistake again
+    (an undefined variable, then "not an integer" for the text left in its place)."""
 
     def __init__(self):
         self._items: list[Diagnostic] = []
         self._seen: set[tuple] = set()
-        self._schema_flagged: set[tuple] = set()
-        self._other_flagged: set[tuple] = set()
+        self._flagged: dict[tuple, int] = {}
+        self.phase = 0
 
-    def add(self, loc: Loc | None, message: str, severity: str = "error", path: str | None = None,
-            from_schema: bool = False) -> None:
+    def begin_phase(self) -> None:
+        self.phase += 1
+
+    def add(self, loc: Loc | None, message: str, severity: str = "error", path: str | None = None) -> None:
         file, line, col, p = (loc.file, loc.line, loc.column, loc.path) if loc else ("<stack>", 0, 0, "")
         if path is not None:
             p = path
@@ -83,11 +88,9 @@ class Diagnostics:
             return
         where = (d.file, d.line, d.column)
         if severity == "error":
-            # One error per node: a semantic error on a node the schema flagged, or a schema error on a node
-            # already flagged earlier (e.g. an undefined variable), would describe the same mistake again.
-            if where in (self._other_flagged if from_schema else self._schema_flagged):
+            if self._flagged.get(where, self.phase) < self.phase:
                 return
-            (self._schema_flagged if from_schema else self._other_flagged).add(where)
+            self._flagged.setdefault(where, self.phase)
         self._seen.add(key)
         self._items.append(d)
 

@@ -77,10 +77,13 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                     skip.add((id(doc_envs), name))
                 elif isinstance(body, dict):
                     skip.add((id(body), "vars"))
+    diags.begin_phase()
     for doc in docs:
         substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip)
+    diags.begin_phase()
     for doc in docs:
         validate_document(doc.root, smap, diags, environment)
+    diags.begin_phase()
 
     _, envs = collect_vars_and_envs(docs, smap, Diagnostics())  # again, now substituted
     overlay = _dict(envs.get(environment)) if environment else {}

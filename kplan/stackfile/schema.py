@@ -3,6 +3,10 @@
 The schema is loaded from package data (`kplan/schemas/stack.schema.json`, a byte-identical copy of
 `schemas/stack.schema.json`, enforced by a unit test). jsonschema's messages are rewritten ("must be at least 1
 (got 0)", "unknown key "parttions" (did you mean "partitions"?)") and placed at the offending node.
+
+For editors and raw files the schema accepts a `${VAR}` reference wherever a typed value goes
+(`anyOf: [<type>, varRef]`). kplan validates values after substitution, so it uses a strict form of the same
+schema with those variable alternatives removed: the messages then speak about the real type.
 """
 
 from __future__ import annotations
@@ -34,11 +38,30 @@ def load_schema() -> dict:
     return json.loads(resources.files("kplan").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8"))
 
 
+_VAR_REF = {"$ref": "#/$defs/varRef"}
+
+
+def strict_schema(schema: dict) -> dict:
+    """The schema without its `${VAR}` alternatives: `{anyOf: [X, varRef], ...}` becomes `{...X, ...}`."""
+    def strip(node):
+        if isinstance(node, dict):
+            any_of = node.get("anyOf")
+            if isinstance(any_of, list) and len(any_of) == 2 and any_of[1] == _VAR_REF:
+                rest = {k: v for k, v in node.items() if k != "anyOf"}
+                return strip({**any_of[0], **rest})
+            return {k: strip(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return strip(schema)
+
+
 @lru_cache(maxsize=1)
 def _validator():
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(load_schema())
+    return Draft202012Validator(strict_schema(load_schema()))
 
 
 def describe(value) -> str:
@@ -99,9 +122,14 @@ def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environme
     if isinstance(envs, dict):
         view = dict(root)
         view["environments"] = {k: (v if k == environment else {}) for k, v in envs.items()}
-    for error in _validator().iter_errors(view):
+    errors = list(_validator().iter_errors(view))
+    # A value of the wrong type gets the type error only (not also "must be one of ..." for the same value).
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in typed and "propertyNames" not in error.relative_schema_path:
+            continue
         for loc, message in _messages(error, root, smap):
-            diags.add(loc, message, from_schema=True)
+            diags.add(loc, message)
 
 
 def _messages(error, root, smap: SourceMap):
@@ -139,7 +167,10 @@ def _messages(error, root, smap: SourceMap):
                 yield here, f'missing required key "{key}"'
         return
     if v == "type":
-        yield here, f"must be {_expected(val)} (got {describe(inst)})"
+        hint = ""
+        if isinstance(inst, bool) and "string" in ([val] if isinstance(val, str) else val):
+            hint = " (YAML reads yes/no/on/off as true/false: quote the value)"
+        yield here, f"must be {_expected(val)} (got {describe(inst)}){hint}"
     elif v == "minimum":
         yield here, f"must be at least {val} (got {inst})"
     elif v == "maximum":

@@ -120,7 +120,8 @@ def list_stack_files(path: str, diags: Diagnostics) -> list[tuple[str, str]]:
     return [(path, os.path.basename(path))]
 
 
-def read_file(display: str, diags: Diagnostics, limit: int = MAX_FILE_BYTES) -> bytes | None:
+def read_file(display: str, diags: Diagnostics, limit: int | None = None) -> bytes | None:
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         size = os.stat(display).st_size
         if size > limit:
@@ -154,9 +155,10 @@ def decode(display: str, data: bytes, diags: Diagnostics) -> str | None:
 def parse_documents(display: str, text: str, smap: SourceMap, diags: Diagnostics) -> list[Document]:
     """Every non-empty YAML document in `text`, converted and located. Problems become diagnostics."""
     docs: list[Document] = []
-    loader = yaml.SafeLoader(text)
+    loader = None
     index = 0
     try:
+        loader = yaml.SafeLoader(text)  # the reader checks every character here already
         while loader.check_node():
             node = loader.get_node()
             if node is not None and not _is_null(node):
@@ -181,7 +183,8 @@ def parse_documents(display: str, text: str, smap: SourceMap, diags: Diagnostics
         diags.error(Loc(display, 0, 0), f"invalid YAML: {e}")
         return docs
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if index == 0 or (not docs and not diags.has_errors):
         if index == 0:
             diags.error(Loc(display, 0, 0), "file is empty (no YAML document)")
