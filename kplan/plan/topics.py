@@ -157,10 +157,11 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         flags.add(Flag.DATA_LOSS)
         diags += _rf_vs_brokers(spec, ctx)
         diags.append(warning(
-            f"topic {spec.name!r} will be deleted and re-created to change {' and '.join(needs_replace)}: "
+            f"topic {spec.name!r} will be deleted and re-created to change "
+            f"{' and '.join(a.replace('_', ' ') for a in needs_replace)}: "
             "all its records are lost (DATA LOSS)",
             "replace-data-loss", address=addr, origin=spec.origin))
-        reason = " and ".join(_WHAT[a] for a in needs_replace) + " requires replacing the topic (allow_replace)"
+        reason = " and ".join(_WHAT[a] for a in needs_replace) + " with allow_replace"
         after = topic_repr(spec.name, spec.partitions, spec.replication_factor, dict(spec.config), frozenset())
     else:
         action = Action.UPDATE if any(a.changed for a in attrs) else Action.NOOP

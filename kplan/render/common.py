@@ -133,5 +133,6 @@ def summary_line(plan: Plan) -> str:
 
 
 def shown(change: ResourceChange) -> bool:
-    """Renderers list changes, plus unchanged resources that carry something worth seeing (drift, refusals...)."""
-    return change.is_change or bool(change.flags - {Flag.ADOPT}) or bool(change.attributes)
+    """Renderers list changes, plus unchanged resources that carry something worth seeing (drift, refusals,
+    adoption of a resource kplan did not create...)."""
+    return change.is_change or bool(change.flags) or bool(change.attributes)

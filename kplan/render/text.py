@@ -48,6 +48,8 @@ def _resource(ch: ResourceChange, c) -> list[str]:
         lines.append(f"  #   declared at {where(ch.origin)}")
     for flag in sorted(ch.flags, key=lambda f: f.value):
         lines.append(c(f"  #   {FLAG_NOTES[flag]}", "red" if flag.value in ("data_loss", "refused") else "yellow"))
+    if not ch.attributes and not ch.unchanged_attributes:
+        return lines
     symbol = SYMBOLS[ch.action]
     lines.append(f"{c(symbol.rjust(3), fg)} {ch.type} {_quote(ch.name)} {{")
     width = max((len(label(a)) for a in ch.attributes), default=0)
