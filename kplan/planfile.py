@@ -17,10 +17,14 @@ from kplan.plan.model import Plan
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
 
 
-def dumps_plan(plan: Plan) -> str:
+def dumps_plan(plan: Plan, stack_path: str | None = None) -> str:
+    """The saved-plan document; `stack_path` (as apply should find the stack from the plan file's folder) is
+    recorded when given."""
     doc = plan_to_dict(plan)
-    doc = {"format_version": doc.pop("format_version"), "kplan_version": __version__, **doc}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    head = {"format_version": doc.pop("format_version"), "kplan_version": __version__}
+    if stack_path is not None:
+        head["stack_path"] = stack_path
+    return json.dumps({**head, **doc}, indent=2, ensure_ascii=False) + "\n"
 
 
 def loads_plan(text: str, source: str = "plan") -> Plan:
@@ -34,10 +38,11 @@ def loads_plan(text: str, source: str = "plan") -> Plan:
         raise KplanError(f"{source}: {e}") from None
 
 
-def save_plan(plan: Plan, path: str) -> None:
-    """Write atomically (a reader never sees half a plan), readable by the owner only."""
-    text = dumps_plan(plan)
+def save_plan(plan: Plan, path: str, stack_path: str | None = None) -> None:
+    """Write atomically (a reader never sees half a plan), readable by the owner only. `stack_path` (the stack
+    the plan was made from) is stored relative to the plan file, so the two can move together."""
     directory = os.path.dirname(os.path.abspath(path))
+    text = dumps_plan(plan, _relative(stack_path, directory) if stack_path else None)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".kplan-plan-", dir=directory)
         try:
@@ -54,11 +59,34 @@ def save_plan(plan: Plan, path: str) -> None:
 
 
 def load_plan(path: str) -> Plan:
+    return loads_plan(_read(path), path)
+
+
+def stack_path_of(path: str) -> str | None:
+    """The stack a saved plan was made from, as a path usable from the current directory; None if not recorded."""
+    try:
+        recorded = json.loads(_read(path)).get("stack_path")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(recorded, str) or not recorded:
+        return None
+    if os.path.isabs(recorded):
+        return recorded
+    return os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(path)), recorded))
+
+
+def _read(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read()
+            return f.read()
     except OSError as e:
         raise KplanError(f"cannot read the plan {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise KplanError(f"{path} is not a kplan plan file (not UTF-8 text)") from None
-    return loads_plan(text, path)
+
+
+def _relative(stack_path: str, directory: str) -> str:
+    try:
+        return os.path.relpath(os.path.abspath(stack_path), directory)
+    except ValueError:  # another drive (Windows)
+        return os.path.abspath(stack_path)

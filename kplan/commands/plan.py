@@ -40,7 +40,7 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
         else:
             from kplan.planfile import save_plan
 
-            save_plan(plan, out)
+            save_plan(plan, out, stack_path=path)
             click.echo(f"Saved the plan to {out}; show it with `kplan show {out}`.", err=True)
     if plan.has_errors:
         ctx.exit(1)

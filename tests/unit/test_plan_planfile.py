@@ -83,3 +83,24 @@ def test_malformed_plan_is_refused(plan):
 def test_write_error_is_one_line(tmp_path, plan):
     with pytest.raises(KplanError, match="cannot write the plan"):
         save_plan(plan, str(tmp_path / "no" / "such" / "dir" / "plan.json"))
+
+
+def test_stack_path_is_recorded_relative_to_the_plan_file(tmp_path, plan, monkeypatch):
+    from kplan.planfile import stack_path_of
+
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path)
+    save_plan(plan, "out/plan.json", stack_path="stacks/shop.yaml")
+    assert json.loads(Path("out/plan.json").read_text())["stack_path"] == "../stacks/shop.yaml"
+    assert stack_path_of("out/plan.json") == "stacks/shop.yaml"
+    monkeypatch.chdir(tmp_path / "out")
+    assert stack_path_of("plan.json") == "../stacks/shop.yaml"
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(Path("plan.json").read_text()))
+
+
+def test_stack_path_not_recorded(tmp_path, plan):
+    from kplan.planfile import stack_path_of
+
+    save_plan(plan, str(tmp_path / "plan.json"))
+    assert stack_path_of(str(tmp_path / "plan.json")) is None
