@@ -143,9 +143,8 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     try:
         rendered = templates.render(template, context)
     except TemplateFailure as e:
-        field_loc = smap.value_loc(source, e.field.split(".")[0]) if e.field else None
-        diags.error(field_loc or source_loc, f"{e.message}" if e.field else f'cdc source "{name}": {e.message}',
-                    path=child_path(path, e.field) if e.field and field_loc else None)
+        field_loc = _deepest(source, e.field, smap) if e.field else None
+        diags.error(field_loc or source_loc, e.message if field_loc else f'cdc source "{name}": {e.message}')
         return None
     out = _parse_output(rendered, len(tables), template, diags, source_loc)
     if out is None:
@@ -157,10 +156,18 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
 
     exp_topic_defaults = deep_merge(topic_defaults, source.get("topic_defaults") or {}, smap, source_loc)
     exp = Expansion(source=name, loc=source_loc, connector_settings={}, layers=[])
+    first_seen: dict[str, Loc] = {}
+    kept = []
     for t, info in zip(tables, out["tables"]):
+        if info["id"] in first_seen:  # e.g. `orders` and `public.orders`: the same table, spelt twice
+            diags.error(t.loc, f'table "{info["id"]}" is listed twice (first at line {first_seen[info["id"]].line})')
+            continue
+        first_seen[info["id"]] = t.loc
+        kept.append((t, info))
+    for t, info in kept:
         settings = deep_merge(exp_topic_defaults, t.settings, smap, t.loc)
         exp.topics.append(GeneratedTopic(info["topic"], settings, t.loc, "table", info["id"]))
-    exp.captured_tables = tuple(info.get("data_collection") or info["id"] for info in out["tables"])
+    exp.captured_tables = tuple(info.get("data_collection") or info["id"] for _, info in kept)
 
     rf = exp_topic_defaults.get("replication_factor")
     internal_base = {"partitions": 1}
@@ -206,6 +213,17 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     exp.layers = [normalize_config(defaults_cfg, smap, diags, source_loc), (gen_config, gen_locs),
                   normalize_config(own_cfg, smap, diags, source_loc)]
     return exp
+
+
+def _deepest(source: dict, field: str, smap: SourceMap) -> Loc | None:
+    """The location of the deepest existing node along a dotted field (`connection.database` -> the
+    connection mapping when it has no database)."""
+    node, loc = source, None
+    for part in field.split("."):
+        if not isinstance(node, dict) or part not in node:
+            break
+        loc, node = smap.value_loc(node, part), node[part]
+    return loc
 
 
 def _located(smap: SourceMap, settings: dict, loc: Loc) -> dict:

@@ -71,16 +71,13 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
     partitions = _int(settings.get("partitions"))
     rf = _int(settings.get("replication_factor"))
     where = origin_loc
-    if "partitions" not in settings:
-        diags.error(where, "partitions is not set (set it on the topic or in defaults.topic)")
+    missing = [k for k in ("partitions", "replication_factor") if k not in settings]
+    if missing:
+        verb, pronoun = ("is", "it") if len(missing) == 1 else ("are", "them")
+        diags.error(where, f"{' and '.join(missing)} {verb} not set (set {pronoun} on the topic or in defaults.topic)")
         ok = False
-    elif partitions is None or partitions < 1:
-        ok = False  # the schema reported it
-    if "replication_factor" not in settings:
-        diags.error(where, "replication_factor is not set (set it on the topic or in defaults.topic)")
-        ok = False
-    elif rf is None or rf < 1:
-        ok = False
+    if partitions is None or partitions < 1 or rf is None or rf < 1:
+        ok = False  # missing (reported above) or reported by the schema
 
     config_in = settings.get("config")
     config_in = config_in if isinstance(config_in, dict) else {}
