@@ -6,6 +6,7 @@ so nothing downstream (renderers, JSON, saved plans) can leak one by accident.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Mapping
@@ -104,7 +105,7 @@ class PlanDiagnostic:
             parts.append(f"{self.origin.file}:{self.origin.line}:{self.origin.column}:")
         if self.address:
             parts.append(f"{self.address}{'.' + '.'.join(self.path) if self.path else ''}:")
-        parts.append(self.message)
+        parts.append(re.sub(r"\s*\n\s*", " ", self.message.strip()))
         return " ".join(parts)
 
 

@@ -126,7 +126,9 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
     after_config = {} if replace else dict(live.overrides)
     for key, want in spec.config.items():
         sensitive = key in live.sensitive_keys
-        if key in live.effective and topic_values_equal(key, want, live.effective[key]):
+        hidden = sensitive and key in live.effective and live.effective[key] is None
+        # Kafka never returns a sensitive value: such a key cannot be compared and is left as it is.
+        if hidden or (key in live.effective and topic_values_equal(key, want, live.effective[key])):
             unchanged += 1
             if replace:
                 after_config[key] = want

@@ -182,3 +182,16 @@ def test_sensitive_live_config_is_masked():
     assert a.sensitive and a.before == "(sensitive)" and a.after == "(sensitive)"
     assert ch.before["config"]["x.secret"] == "(sensitive)"
     assert ("config", "x.secret") in ch.sensitive_paths
+
+
+def test_hidden_sensitive_live_value_is_not_compared():
+    _, ch = plan_one(topic(config={"x.secret": "v"}),
+                     ltopic(overrides={"x.secret": None}, sensitive=["x.secret"]))
+    assert ch.action == Action.NOOP
+
+
+def test_diagnostic_format_is_one_line():
+    from kplan.plan.model import error
+
+    d = error("first line\n  second line\n", "x", address="topic.a", path=("config", "k"))
+    assert d.format() == "Error: topic.a.config.k: first line second line"
