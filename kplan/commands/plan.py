@@ -41,7 +41,8 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
             from kplan.planfile import save_plan
 
             save_plan(plan, out, stack_path=path)
-            click.echo(f"Saved the plan to {out}; show it with `kplan show {out}`.", err=True)
+            click.echo(f"Saved the plan to {out}: `kplan show {out}` shows it, `kplan apply {out}` applies exactly it.",
+                       err=True)
     if plan.has_errors:
         ctx.exit(1)
     ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
