@@ -61,7 +61,10 @@ def main(argv=None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(_env_flag("KPLAN_DEBUG"))
     try:
-        cli.main(args=args, prog_name="kplan", standalone_mode=False)
+        rv = cli.main(args=args, prog_name="kplan", standalone_mode=False)
+        # Without standalone mode, click returns ctx.exit(code)'s code instead of exiting.
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            sys.exit(rv)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -96,6 +99,10 @@ register("plan", "kplan.commands.plan:plan_command", "Show what apply would chan
 register("show", "kplan.commands.show:show_command", "Render a plan saved with `kplan plan -out FILE`.")
 register("validate", "kplan.commands.validate:validate_command", "Check a stack and report every problem with its file and line.")
 register("render", "kplan.commands.render:render_command", "Print the expanded resources of a stack (what CDC and overlays become).")
+register("apply", "kplan.commands.apply:apply_command", "Apply a stack or a saved plan, rolling back on failure.")
+register("destroy", "kplan.commands.apply:destroy_command", "Delete everything a stack owns (connectors first).")
+register("recover", "kplan.commands.apply:recover_command", "Roll back or resume an apply that was killed mid-way.")
+register("unlock", "kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -59,6 +59,8 @@ class LiveState:
     # Every topic name on the cluster (LiveState.topics may hold only those the plan can touch), for
     # collision checks ('.' vs '_') and "exists but not ours" messages. None when not read.
     all_topic_names: frozenset[str] | None = None
+    # An apply of this stack that did not finish (killed mid-way), described for the user; None when none.
+    unfinished_run: str | None = None
 
 
 class LiveStateReader(Protocol):

@@ -16,6 +16,7 @@ from kplan.clients import ConnectHttp, admin_client, client_config, describe_kaf
 from kplan.errors import KplanError
 from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model import ClusterSpec, freeze
+from kplan.journal import JOURNAL_TOPIC
 from kplan.ownership import OWNERSHIP_TOPIC, read_ownership
 
 DESCRIBE_CHUNK = 250
@@ -42,11 +43,12 @@ class KafkaReader:
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None) -> LiveState:
         """Live state for planning. `topic_names` limits the (costly) config reads to the topics the plan can
         touch — the stack's own and those it owns; None describes every non-internal topic."""
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with ThreadPoolExecutor(max_workers=3) as pool:
             # Connect and Kafka are independent: read them at the same time.
             connect_future = pool.submit(self._read_connect)
             cluster_id, broker_count = self.describe_cluster()
             metadata = self.topic_metadata()
+            journal_future = pool.submit(self._unfinished_run, stack_name) if JOURNAL_TOPIC in metadata else None
             ownership = (read_ownership(client_config(self.cluster, self.environ), stack_name, self.cluster.timeout_s)
                          if OWNERSHIP_TOPIC in metadata else None)
             wanted = set(metadata) if topic_names is None else set(topic_names)
@@ -69,7 +71,15 @@ class KafkaReader:
             owned_connectors=ownership.connectors if ownership else frozenset(),
             connector_plugins=plugins,
             all_topic_names=frozenset(metadata),
+            unfinished_run=journal_future.result() if journal_future else None,
         )
+
+    def _unfinished_run(self, stack_name: str) -> str | None:
+        from kplan.journal import JournalStore
+
+        conf = client_config(self.cluster, self.environ)
+        journal = JournalStore(None, conf, self.admin, stack_name, self.cluster.timeout_s).read()
+        return journal.describe() if journal is not None and journal.unfinished else None
 
     # -- Kafka -------------------------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ class Cluster:
         self = cls(stack, environ, reader, validator)
         self.cluster_id, self.broker_count = reader.describe_cluster()
         self.writer = KafkaWriter(stack.cluster, environ)
-        self.conf = {k: v for k, v in client_config(stack.cluster, environ).items() if k != "logger"}
+        self.conf = client_config(stack.cluster, environ)
         return self
 
     def journal_store(self) -> JournalStore:
@@ -89,11 +89,15 @@ def check_no_unfinished_run(store: JournalStore) -> Journal | None:
     return j
 
 
-def plan_for(cluster: Cluster, destroy: bool):
+def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
+    from dataclasses import replace
+
     from kplan.plan.planner import make_plan
 
     stack = cluster.stack
     live = cluster.reader.read(stack.name, topic_names=[t.name for t in stack.topics])
+    if resuming:  # the unfinished run is the one being resumed
+        live = replace(live, unfinished_run=None)
     plan = make_plan(stack, live, destroy=destroy, environ=cluster.environ)
     plan = plan.with_diagnostics(cluster.validator.validate(stack, plan))
     return live, plan
@@ -132,13 +136,18 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
     store = cluster.journal_store()
     lock = cluster.lock()
     journal = Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest)
-    if resume_of is None:
-        check_no_unfinished_run(store)  # before the lock: a crashed run also left its lock behind
-    lock.acquire(journal.run_id)
+    try:
+        lock.acquire(journal.run_id)
+    except KplanError as e:
+        # A run killed mid-way leaves its lock behind too: say what it left unfinished and how to recover.
+        unfinished = store.read()
+        if unfinished is not None and unfinished.unfinished:
+            raise KplanError(f"{e}. {unfinished_message(unfinished)}") from None
+        raise
     try:
         if resume_of is None:
             check_no_unfinished_run(store)
-        live, plan = plan_for(cluster, opts.destroy)
+        live, plan = plan_for(cluster, opts.destroy, resuming=resume_of is not None)
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         opts.show(plan)

@@ -137,7 +137,9 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color)
     click.echo(message)
     if result is None:
         ctx.exit(0)
-    if result.exit_code == 0:
+    from kplan.journal import COMPLETE, ROLLED_BACK
+
+    if result.status == (ROLLED_BACK if mode == "rollback" else COMPLETE):
         click.echo("Recovery complete: the cluster is " + ("as it was before the interrupted run."
                                                            if mode == "rollback" else "as the stack declares."))
         ctx.exit(0)

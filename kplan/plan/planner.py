@@ -39,6 +39,9 @@ def make_plan(
     callers check `plan.has_errors`."""
     environ = os.environ if environ is None else environ
     diags: list[PlanDiagnostic] = []
+    if live.unfinished_run:
+        diags.append(error(f"an earlier apply did not finish: {live.unfinished_run}; recover it first with "
+                           "`kplan recover --rollback` or `kplan recover --resume`", "unfinished-run"))
     topics: dict[str, ResourceChange] = {}
     connectors: dict[str, ResourceChange] = {}
     declared_topics = _unique(stack.topics, "topic", diags)

@@ -1,0 +1,266 @@
+"""`kplan apply` / `destroy` / `recover` / `unlock` end to end on the real broker and Connect worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+import requests
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from kplan_helpers import ROOT, base_stack, cleanup, kplan, snapshot, wait_for, write_stack
+
+FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
+FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+
+
+@pytest.fixture
+def admin(stack):
+    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+
+
+@pytest.fixture
+def prefix(stack, admin, unique):
+    p = unique("apply")
+    yield p
+    cleanup(admin, stack.connect_url, p)
+
+
+def _doc(stack, prefix, topics, connectors=()):
+    doc = base_stack(prefix, stack)
+    doc["topics"] = list(topics)
+    if connectors:
+        doc["connectors"] = list(connectors)
+    return doc
+
+
+def _source(name, topic, tmp_path, state="running"):
+    f = tmp_path / f"{name}.txt"
+    f.touch()
+    return {"name": name, "class": FILE_SOURCE, "tasks_max": 1, "state": state,
+            "config": {"file": str(f), "topic": topic}}
+
+
+def test_apply_creates_then_plan_shows_no_changes_then_updates_converge(stack, admin, prefix, tmp_path):
+    t1, t2, conn = f"{prefix}.orders", f"{prefix}.events", f"{prefix}-src"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": t1, "partitions": 3, "replication_factor": 1, "config": {"retention.ms": "7d", "cleanup.policy": "delete"}},
+        {"name": t2, "partitions": 1, "replication_factor": 1, "config": {"compression.type": "zstd"}},
+    ], [_source(conn, t1, tmp_path)]))
+
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert "Apply complete! Resources: 3 added, 0 changed, 0 destroyed." in r.out
+    snap = snapshot(admin, stack.connect_url, prefix)
+    assert snap["topics"][t1] == {"partitions": 3, "rf": 1,
+                                  "overrides": {"retention.ms": "604800000", "cleanup.policy": "delete"}}
+    assert snap["topics"][t2]["overrides"] == {"compression.type": "zstd"}
+    assert snap["connectors"][conn]["state"] == "RUNNING"
+
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0, r.text
+    assert "No changes." in r.out
+
+    # change a config, grow partitions, pause the connector
+    doc = _doc(stack, prefix, [
+        {"name": t1, "partitions": 4, "replication_factor": 1, "config": {"retention.ms": "3d", "cleanup.policy": "delete"}},
+        {"name": t2, "partitions": 1, "replication_factor": 1, "config": {"compression.type": "zstd"}},
+    ], [_source(conn, t1, tmp_path, state="paused")])
+    write_stack(path, doc)
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2, r.text
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    snap = snapshot(admin, stack.connect_url, prefix)
+    assert snap["topics"][t1]["partitions"] == 4
+    assert snap["topics"][t1]["overrides"]["retention.ms"] == str(3 * 86400000)
+    assert snap["connectors"][conn]["state"] == "PAUSED"
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0, r.text
+
+
+def test_unchanged_connector_config_is_never_rewritten(stack, admin, prefix, tmp_path):
+    t, conn = f"{prefix}.t", f"{prefix}-src"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": t, "partitions": 1, "replication_factor": 1}], [_source(conn, t, tmp_path)]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    worker_before = requests.get(f"{stack.connect_url}/connectors/{conn}/status", timeout=10).json()
+    # add a topic only: the connector must not be touched (a config write would restart it)
+    doc = _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1},
+                               {"name": f"{prefix}.u", "partitions": 1, "replication_factor": 1}],
+               [_source(conn, t, tmp_path)])
+    write_stack(path, doc)
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert "connector" not in "".join(line for line in r.out.splitlines() if line.startswith("["))
+    worker_after = requests.get(f"{stack.connect_url}/connectors/{conn}/status", timeout=10).json()
+    assert worker_after["tasks"] == worker_before["tasks"]
+
+
+def test_failed_connector_rolls_back_everything_the_run_did(stack, admin, prefix, tmp_path):
+    existing = f"{prefix}.existing"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": existing, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    before = snapshot(admin, stack.connect_url, prefix)
+
+    # a new topic, a config change, and a sink whose task fails at start (its file's directory does not exist):
+    # Connect's validation accepts it, the run fails at the connector step and must undo the topic steps
+    bad_sink = {"name": f"{prefix}-sink", "class": FILE_SINK, "tasks_max": 1,
+                "config": {"topics": f"{prefix}.new", "file": str(tmp_path / "no" / "such" / "dir" / "out.txt")}}
+    write_stack(path, _doc(stack, prefix, [
+        {"name": existing, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "2d"}},
+        {"name": f"{prefix}.new", "partitions": 2, "replication_factor": 1}], [bad_sink]))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1, r.text
+    assert "FAILED" in r.text and "Rolled back" in r.err
+    assert "The cluster is as it was before this apply." in r.err
+    assert snapshot(admin, stack.connect_url, prefix) == before
+
+
+@pytest.mark.parametrize("fail_at", ["step:1", "step:2", "step:3"])
+def test_injected_failure_at_each_step_leaves_the_cluster_exactly_as_before(stack, admin, prefix, tmp_path, fail_at):
+    keep, conn = f"{prefix}.keep", f"{prefix}-src"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}],
+        [_source(conn, keep, tmp_path)]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    before = snapshot(admin, stack.connect_url, prefix)
+    # steps: 1 create topics, 2 alter configs, 3 update connector (+ record ownership)
+    src = _source(conn, f"{prefix}.added", tmp_path)
+    write_stack(path, _doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "5d"}},
+        {"name": f"{prefix}.added", "partitions": 1, "replication_factor": 1}], [src]))
+    r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_FAIL_AT": fail_at})
+    assert r.code == 1, r.text
+    assert snapshot(admin, stack.connect_url, prefix) == before
+    # and the stack still plans the same changes afterwards (nothing recorded as owned by the failed run)
+    assert kplan("plan", str(path), "--detailed-exitcode").code == 2
+
+
+def test_removed_resources_are_deleted_only_when_owned(stack, admin, prefix, tmp_path):
+    mine, foreign = f"{prefix}.mine", f"{prefix}.foreign"
+    admin.create_topics([NewTopic(foreign, 1, 1)])[foreign].result(30)
+    wait_for(lambda: foreign in admin.list_topics(timeout=10).topics, what="foreign topic")
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": mine, "partitions": 1, "replication_factor": 1}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    write_stack(path, _doc(stack, prefix, [{"name": f"{prefix}.other", "partitions": 1, "replication_factor": 1}]))
+    r = kplan("plan", str(path))
+    assert f"- topic {mine}" in r.out or f"topic.{mine}" in r.out
+    assert foreign not in r.out
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    names = set(admin.list_topics(timeout=10).topics)
+    assert mine not in names and foreign in names
+
+
+def test_destroy_protect_and_max_deletions(stack, admin, prefix, tmp_path):
+    a, b, conn = f"{prefix}.a", f"{prefix}.b", f"{prefix}-src"
+    doc = _doc(stack, prefix, [{"name": a, "partitions": 1, "replication_factor": 1},
+                               {"name": b, "partitions": 1, "replication_factor": 1}], [_source(conn, a, tmp_path)])
+    path = write_stack(tmp_path / "s.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    r = kplan("destroy", str(path), "--auto-approve", "--max-deletions", "2")
+    assert r.code == 1 and "more than --max-deletions 2" in r.err
+    r = kplan("destroy", str(path))  # no terminal: refuses to prompt
+    assert r.code != 0 and "--auto-approve" in r.err
+    doc["topics"][0]["protect"] = True
+    write_stack(path, doc)
+    r = kplan("destroy", str(path), "--auto-approve")
+    assert r.code == 1 and "protected" in r.text
+    doc["topics"][0]["protect"] = False
+    write_stack(path, doc)
+    r = kplan("destroy", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert snapshot(admin, stack.connect_url, prefix) == {"topics": {}, "connectors": {}}
+
+
+def test_concurrent_applies_one_wins_the_other_names_the_holder(stack, admin, prefix, tmp_path):
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": f"{prefix}.x", "partitions": 1, "replication_factor": 1}]))
+    env = {**os.environ, "NO_COLOR": "1", "KPLAN_TEST_PAUSE_AT": "after-step:1", "KPLAN_TEST_PAUSE_S": "8"}
+    first = subprocess.Popen([sys.executable, "-m", "kplan.cli", "apply", str(path), "--auto-approve"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(first.stdout), daemon=True)
+    reader.start()
+    wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 60, "first apply to hold the lock")
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1
+    assert "locked by another apply" in r.err and f"pid {first.pid}" in r.err
+    assert first.wait(60) == 0
+    assert kplan("plan", str(path), "--detailed-exitcode").code == 0
+
+
+def _start_and_kill(path, point: str) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "KPLAN_TEST_PAUSE_AT": point}
+    proc = subprocess.Popen([sys.executable, "-m", "kplan.cli", "apply", str(path), "--auto-approve"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 90, f"apply to reach {point}")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+
+
+@pytest.mark.parametrize("point", ["after-step:1", "in-step:2"])
+def test_sigkill_mid_apply_then_recover_rollback(stack, admin, prefix, tmp_path, point):
+    keep = f"{prefix}.keep"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    before = snapshot(admin, stack.connect_url, prefix)
+    write_stack(path, _doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "9d"}},
+        {"name": f"{prefix}.new1", "partitions": 1, "replication_factor": 1},
+        {"name": f"{prefix}.new2", "partitions": 2, "replication_factor": 1}]))
+    _start_and_kill(path, point)
+
+    r = kplan("plan", str(path))
+    assert "did not finish" in r.text
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1 and "did not finish" in r.err and "kplan recover" in r.err
+    r = kplan("recover", str(path), "--rollback")
+    assert r.code == 0, r.text
+    assert snapshot(admin, stack.connect_url, prefix) == before
+    r = kplan("recover", str(path), "--rollback")  # idempotent
+    assert r.code == 0 and "Nothing to recover" in r.out
+
+
+@pytest.mark.parametrize("point", ["after-step:1", "in-step:2"])
+def test_sigkill_mid_apply_then_recover_resume(stack, admin, prefix, tmp_path, point):
+    keep = f"{prefix}.keep"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    write_stack(path, _doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "9d"}},
+        {"name": f"{prefix}.new1", "partitions": 1, "replication_factor": 1}]))
+    _start_and_kill(path, point)
+    r = kplan("recover", str(path), "--resume", "--auto-approve")
+    assert r.code == 0, r.text
+    assert kplan("plan", str(path), "--detailed-exitcode").code == 0
+    r = kplan("recover", str(path), "--resume", "--auto-approve")
+    assert r.code == 0 and "Nothing to recover" in r.out
+
+
+def test_saved_plan_applies_and_stale_plan_is_refused(stack, admin, prefix, tmp_path):
+    t = f"{prefix}.saved"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    planfile = tmp_path / "p.plan"
+    assert kplan("plan", str(path), "-out", str(planfile)).code == 0
+    # someone creates the topic by hand before apply: the plan is stale
+    admin.create_topics([NewTopic(t, 2, 1)])[t].result(30)
+    wait_for(lambda: t in admin.list_topics(timeout=10).topics, what="topic")
+    r = kplan("apply", str(planfile), "--auto-approve")
+    assert r.code == 1 and "stale" in r.err
+    admin.delete_topics([t])[t].result(30)
+    wait_for(lambda: t not in admin.list_topics(timeout=10).topics, what="topic gone")
+    planfile2 = tmp_path / "p2.plan"
+    assert kplan("plan", str(path), "-out", str(planfile2)).code == 0
+    r = kplan("apply", str(planfile2), "--auto-approve")
+    assert r.code == 0, r.text
