@@ -152,7 +152,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
 
     gen_loc = smap.value_loc(source, "engine") or source_loc
     gen_config = {str(k): _str(v) for k, v in out["config"].items() if v is not None}
-    gen_locs = {k: gen_loc for k in gen_config}
+    gen_locs = _generated_locations(gen_config, source, connection, gen_loc, smap)
 
     exp_topic_defaults = deep_merge(topic_defaults, source.get("topic_defaults") or {}, smap, source_loc)
     exp = Expansion(source=name, loc=source_loc, connector_settings={}, layers=[])
@@ -215,6 +215,17 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     return exp
 
 
+def _generated_locations(config: dict, source: dict, connection: dict, default: Loc, smap: SourceMap) -> dict:
+    """Where each generated config value came from: the connection or source field holding the same value
+    (so `database.password` points at `connection.password`), else the source's engine line."""
+    by_value: dict[str, Loc] = {}
+    for container in (connection, source):
+        for k, v in container.items():
+            if isinstance(v, (str, int)) and not isinstance(v, bool) and len(str(v)) > 1:
+                by_value.setdefault(str(v), smap.value_loc(container, k))
+    return {k: (by_value.get(v) or default) for k, v in config.items()}
+
+
 def _deepest(source: dict, field: str, smap: SourceMap) -> Loc | None:
     """The location of the deepest existing node along a dotted field (`connection.database` -> the
     connection mapping when it has no database)."""
@@ -256,7 +267,7 @@ def _parse_output(text: str, n_tables: int, template: str, diags: Diagnostics, l
         diags.error(loc, f"engine template {name} produced an invalid result: {why}")
 
     try:
-        out = yaml.safe_load(text)
+        out = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         bad(f"its output is not YAML (line {mark.line + 1 if mark else '?'} of the output: {getattr(e, 'problem', e)})")

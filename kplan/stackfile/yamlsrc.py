@@ -24,6 +24,7 @@ MAX_DEPTH = 64
 STACK_SUFFIXES = (".yaml", ".yml")
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_QUOTED_STYLES = ("'", '"', "|", ">")  # plain scalars have style None (PyYAML) or "" (libyaml)
 _STD_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
@@ -152,45 +153,65 @@ def decode(display: str, data: bytes, diags: Diagnostics) -> str | None:
         return None
 
 
-def parse_documents(display: str, text: str, smap: SourceMap, diags: Diagnostics) -> list[Document]:
-    """Every non-empty YAML document in `text`, converted and located. Problems become diagnostics."""
-    docs: list[Document] = []
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
+
+
+def _compose_all(text: str, loader_cls, nodes: list) -> None:
+    """Compose every document's node graph into `nodes` (kept on failure: the documents before the error)."""
     loader = None
-    index = 0
     try:
-        loader = yaml.SafeLoader(text)  # the reader checks every character here already
+        loader = loader_cls(text)  # the reader checks every character here already
         while loader.check_node():
-            node = loader.get_node()
-            if node is not None and not _is_null(node):
-                doc = _convert_document(display, index, node, smap, diags)
-                if doc is not None:
-                    docs.append(doc)
-            index += 1
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        msg = _yaml_error_message(e)
-        diags.error(Loc(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0), f"invalid YAML: {msg}")
-        return docs
-    except yaml.reader.ReaderError as e:
-        line, col = _line_col(text, e.position)
-        what = f"character #x{e.character:04x}" if isinstance(e.character, int) else f"byte {e.character!r}"
-        diags.error(Loc(display, line, col), f"invalid YAML: unacceptable {what} ({e.reason})")
-        return docs
-    except RecursionError:
-        diags.error(Loc(display, 0, 0), "invalid YAML: nested too deeply")
-        return docs
-    except yaml.YAMLError as e:  # pragma: no cover - every PyYAML error is one of the above
-        diags.error(Loc(display, 0, 0), f"invalid YAML: {e}")
-        return docs
+            nodes.append(loader.get_node())
     finally:
         if loader is not None:
             loader.dispose()
-    if index == 0 or (not docs and not diags.has_errors):
-        if index == 0:
-            diags.error(Loc(display, 0, 0), "file is empty (no YAML document)")
-        else:
-            diags.error(Loc(display, 0, 0), "file has no content (only empty YAML documents)")
+
+
+def parse_documents(display: str, text: str, smap: SourceMap, diags: Diagnostics) -> list[Document]:
+    """Every non-empty YAML document in `text`, converted and located. Problems become diagnostics.
+
+    Nodes are composed with libyaml when available; after a YAML error the text is parsed again with the
+    pure-Python loader, whose messages are clearer."""
+    nodes: list = []
+    failure = None
+    try:
+        _compose_all(text, _FAST_LOADER, nodes)
+    except (yaml.YAMLError, RecursionError):
+        nodes = []
+        try:
+            _compose_all(text, yaml.SafeLoader, nodes)
+        except (yaml.YAMLError, RecursionError) as e:
+            failure = e
+    docs: list[Document] = []
+    for index, node in enumerate(nodes):
+        if node is not None and not _is_null(node):
+            doc = _convert_document(display, index, node, smap, diags)
+            if doc is not None:
+                docs.append(doc)
+    if failure is not None:
+        _report_yaml_error(display, text, failure, diags)
+        return docs
+    if not nodes:
+        diags.error(Loc(display, 0, 0), "file is empty (no YAML document)")
+    elif not docs and not diags.has_errors:
+        diags.error(Loc(display, 0, 0), "file has no content (only empty YAML documents)")
     return docs
+
+
+def _report_yaml_error(display: str, text: str, e: BaseException, diags: Diagnostics) -> None:
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        diags.error(Loc(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0),
+                    f"invalid YAML: {_yaml_error_message(e)}")
+    elif isinstance(e, yaml.reader.ReaderError):
+        line, col = _line_col(text, e.position)
+        what = f"character #x{e.character:04x}" if isinstance(e.character, int) else f"byte {e.character!r}"
+        diags.error(Loc(display, line, col), f"invalid YAML: unacceptable {what} ({e.reason})")
+    elif isinstance(e, RecursionError):
+        diags.error(Loc(display, 0, 0), "invalid YAML: nested too deeply")
+    else:  # pragma: no cover - every PyYAML error is one of the above
+        diags.error(Loc(display, 0, 0), f"invalid YAML: {e}")
 
 
 def _yaml_error_message(e: yaml.MarkedYAMLError) -> str:
@@ -286,7 +307,7 @@ class _Converter:
         if isinstance(value, bytes):
             self.diags.error(_loc(self.display, node, path), "unsupported YAML value: binary data")
             return None
-        if isinstance(value, str) and node.style is not None:
+        if isinstance(value, str) and node.style in _QUOTED_STYLES:
             return QuotedStr(value)
         return value
 
@@ -302,7 +323,7 @@ class _Converter:
         return self.smap.register(out, _loc(self.display, node, path), values)
 
     def _value_loc(self, node, path: str, key_loc: Loc | None) -> Loc:
-        if key_loc is not None and isinstance(node, ScalarNode) and node.value == "" and node.style is None:
+        if key_loc is not None and isinstance(node, ScalarNode) and node.value == "" and node.style not in _QUOTED_STYLES:
             return key_loc.child(path)  # an empty value: point at its key
         return _loc(self.display, node, path)
 

@@ -329,3 +329,12 @@ def test_bad_user_templates_are_diagnostics(tmp_path, template, fragment):
     (e,) = errs(tmp_path, source("custom"), template_dirs=[d])
     assert fragment in e.message, e.message
     assert e.path.startswith("cdc[0]")
+
+
+def test_generated_config_points_at_the_source_fields(tmp_path):
+    stack, diags = run(tmp_path, source("postgres", connection="{host: db, user: u, password: plaintext, database: app}"))
+    (w,) = [d for d in diags if d.severity == "warning"]
+    assert w.path == "cdc[0].connection.password" and w.message.startswith("database.password holds a plaintext secret")
+    c = stack.connectors[0]
+    assert c.config_origins["database.hostname"].line == 11
+    assert c.config_origins["plugin.name"].line == 10  # generated: the engine line

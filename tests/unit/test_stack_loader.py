@@ -104,7 +104,7 @@ def test_malformed_yaml_has_line_and_column(tmp_path):
     assert d.line == 4 and d.message.startswith("invalid YAML: while parsing a flow sequence")
     d = only(load(tmp_path, "a: b: c\n")[2])
     assert (d.line, d.column) == (1, 5)
-    assert "mapping values are not allowed here" in d.message
+    assert "mapping values are not allowed" in d.message
 
 
 def test_tab_indentation(tmp_path):
