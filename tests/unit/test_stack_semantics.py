@@ -386,3 +386,9 @@ def test_inputs_digest(tmp_path):
     assert load_stack(p, "prod", environ={}).inputs_digest != a
     p.write_text(p.read_text() + "# a comment changes the bytes\n")
     assert load_stack(p, environ={}).inputs_digest != a
+
+
+def test_an_empty_environment_changes_nothing(tmp_path):
+    base, _ = run(tmp_path, "topics: [{name: a}]\nenvironments:\n  dev:\n")
+    dev, diags = run(tmp_path, "topics: [{name: a}]\nenvironments:\n  dev:\n", env="dev")
+    assert diags == [] and dev.topics == base.topics and dev.environment == "dev"
