@@ -13,7 +13,7 @@ from kplan.stackfile.connectors import normalize_config
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
 from kplan.stackfile.merge import deep_merge
-from kplan.stackfile.yamlsrc import SourceMap, child_path
+from kplan.stackfile.yamlsrc import SourceMap
 
 
 class _Lenient(dict):

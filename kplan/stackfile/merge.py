@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import Document, SourceMap, child_path
+from kplan.stackfile.yamlsrc import Document, SourceMap
 
 _SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs")
 _LISTS = ("topics", "connectors", "cdc")
@@ -135,10 +135,3 @@ def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combin
                     c.template_dirs.append((os.path.normpath(os.path.join(base, d)), smap.value_loc(dirs, i)))
     return c
 
-
-def path_of(loc: Loc | None, fallback: str) -> str:
-    return loc.path if loc is not None and loc.path else fallback
-
-
-def key_path(container_path: str, key) -> str:
-    return child_path(container_path, key)

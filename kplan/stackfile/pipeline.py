@@ -65,7 +65,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                     path="environments")
         return None
     overlay_vars = _dict(_dict(envs.get(environment)).get("vars")) if environment else {}
-    resolver = Resolver(environ, {**vars_, **overlay_vars}, {})
+    resolver = Resolver(environ, {**vars_, **overlay_vars})
 
     skip: set[tuple[int, object]] = set()
     for doc in docs:

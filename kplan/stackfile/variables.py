@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from kplan.secrets import secret_ref_problem
-from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.diagnostics import Diagnostics
 from kplan.stackfile.yamlsrc import QuotedStr, SourceMap
 
 _VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?$", re.S)
@@ -104,10 +104,9 @@ def _to_text(value) -> str:
 class Resolver:
     """Resolves variables against the environment and the (already merged) `vars` mappings."""
 
-    def __init__(self, environ: Mapping[str, str], vars_: Mapping[str, object], var_locs: Mapping[str, Loc]):
+    def __init__(self, environ: Mapping[str, str], vars_: Mapping[str, object]):
         self.environ = environ
         self.vars = vars_
-        self.var_locs = var_locs
         self._resolved: dict[str, object] = {}
         self._active: list[str] = []
 

@@ -10,7 +10,7 @@ from kplan.stackfile.yamlsrc import QuotedStr
 
 
 def sub(value, environ=None, vars_=None, plain=True):
-    return Resolver(environ or {}, vars_ or {}, {}).substitute(value, plain=plain)
+    return Resolver(environ or {}, vars_ or {}).substitute(value, plain=plain)
 
 
 def test_plain_variable_from_vars_and_environ():
