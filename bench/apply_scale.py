@@ -1,0 +1,83 @@
+"""Benchmark: creating N topics (default 1,000) with `kplan apply --auto-approve` against a floor of one raw
+batched `create_topics` call. Prints JSON with both times (median of several runs) and their ratio (target <= 1.5).
+
+Each run uses fresh topic names and deletes them afterwards; kplan's time is the whole process (start-up, lock,
+read, plan, plan-time validation, journal, create, verification, ownership record).
+
+    .venv/bin/python bench/apply_scale.py [--topics N] [--runs R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import yaml
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from _common import BOOTSTRAP, CONNECT, delete_prefix, emit, localstack, timed
+
+CONFIG = {"retention.ms": "86400000", "cleanup.policy": "delete"}
+
+
+def floor_once(admin, prefix: str, n: int) -> float:
+    names = [f"{prefix}-t-{i:05d}" for i in range(n)]
+    start = time.perf_counter()
+    futures = admin.create_topics([NewTopic(t, 1, 1, config=CONFIG) for t in names], request_timeout=120)
+    for f in futures.values():
+        f.result(180)
+    return time.perf_counter() - start
+
+
+def kplan_once(prefix: str, n: int) -> tuple[float, int]:
+    doc = {
+        "stack": prefix,
+        "cluster": {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT, "timeout": "60s"},
+        "topics": [{"name": f"{prefix}-t-{i:05d}", "partitions": 1, "replication_factor": 1, "config": dict(CONFIG)}
+                   for i in range(n)],
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Path(tmp) / "apply-bench.yaml"
+        stack.write_text(yaml.safe_dump(doc, sort_keys=False))
+        elapsed, rss, out = timed(["kplan.cli", "apply", str(stack), "--auto-approve", "--no-color"])
+        if f"{n} added" not in out:
+            sys.exit(f"kplan apply did not report {n} topics added:\n{out[-2000:]}")
+        # tear down through kplan too, so its ownership record stays consistent
+        timed(["kplan.cli", "destroy", str(stack), "--auto-approve", "--no-color"])
+    return elapsed, rss
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--topics", type=int, default=1000)
+    p.add_argument("--runs", type=int, default=3)
+    args = p.parse_args()
+    localstack.up()
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    floor, kplan, rss = [], [], []
+    for _ in range(args.runs):
+        prefix = f"kplanbench-apply-{uuid.uuid4().hex[:6]}"
+        floor.append(floor_once(admin, prefix + "f", args.topics))
+        delete_prefix(admin, prefix + "f")
+        t, m = kplan_once(prefix + "k", args.topics)
+        kplan.append(t)
+        rss.append(m)
+    k, f = statistics.median(kplan), statistics.median(floor)
+    emit({
+        "benchmark": "apply_scale",
+        "topics": args.topics,
+        "kplan_apply": {"median_s": round(k, 3), "runs_s": [round(x, 3) for x in kplan],
+                        "peak_rss_mib": round(max(rss) / 1024, 1)},
+        "floor_create_topics": {"median_s": round(f, 3), "runs_s": [round(x, 3) for x in floor]},
+        "ratio": round(k / f, 2),
+        "target_ratio_max": 1.5,
+    })
+
+
+if __name__ == "__main__":
+    main()
