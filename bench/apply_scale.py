@@ -1,5 +1,5 @@
 """Benchmark: creating N topics (default 1,000) with `kplan apply --auto-approve` against a floor of one raw
-batched `create_topics` call. Prints JSON with both times (median of several runs) and their ratio (target <= 1.5).
+batched `create_topics` call (bench/floor_create.py, a fresh process like kplan). Prints JSON with both times (median of several runs) and their ratio (target <= 1.5).
 
 Each run uses fresh topic names and deletes them afterwards; kplan's time is the whole process (start-up, lock,
 read, plan, plan-time validation, journal, create, verification, ownership record).
@@ -13,25 +13,19 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import yaml
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 from _common import BOOTSTRAP, CONNECT, delete_prefix, emit, localstack, timed
 
-CONFIG = {"retention.ms": "86400000", "cleanup.policy": "delete"}
+from floor_create import CONFIG  # noqa: E402  (the same topic configs as the floor)
 
 
-def floor_once(admin, prefix: str, n: int) -> float:
-    names = [f"{prefix}-t-{i:05d}" for i in range(n)]
-    start = time.perf_counter()
-    futures = admin.create_topics([NewTopic(t, 1, 1, config=CONFIG) for t in names], request_timeout=120)
-    for f in futures.values():
-        f.result(180)
-    return time.perf_counter() - start
+def floor_once(prefix: str, n: int) -> float:
+    return timed([str(Path(__file__).with_name("floor_create.py")), BOOTSTRAP, prefix, str(n)])[0]
 
 
 def kplan_once(prefix: str, n: int) -> tuple[float, int]:
@@ -62,7 +56,7 @@ def main() -> None:
     floor, kplan, rss = [], [], []
     for _ in range(args.runs):
         prefix = f"kplanbench-apply-{uuid.uuid4().hex[:6]}"
-        floor.append(floor_once(admin, prefix + "f", args.topics))
+        floor.append(floor_once(prefix + "f", args.topics))
         delete_prefix(admin, prefix + "f")
         t, m = kplan_once(prefix + "k", args.topics)
         kplan.append(t)
