@@ -1,8 +1,9 @@
-"""`kplan validate PATH [-e ENV]`: every problem in a stack, one line each, before anything touches a cluster.
+"""`kplan validate PATH... [-e ENV]`: every problem in a stack, one line each, before anything touches a cluster.
 
 Output (stdout): one `file:line:column: path: message` line per problem (warnings marked `warning:`), sorted
 by file and line, then one summary line per environment checked. Without -e the base stack and every declared
-environment are checked (a typo in the prod overlay is found in a dev run). Exit 1 when there is any error.
+environment are checked (a typo in the prod overlay is found in a dev run). Several stacks may be given (each a
+file or a directory stack): `kplan validate stacks/*.yaml`. Exit 1 when there is any error.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ import click
 
 
 @click.command("validate")
-@click.argument("path", type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATH...")
 @click.option("-e", "--env", "--environment", "environment", metavar="ENV",
               help="Check this environment overlay only (default: the base stack and every environment).")
 @click.option("-T", "--template-dir", "template_dirs", multiple=True, type=click.Path(file_okay=False),
               help="Extra CDC engine template directory (searched before the built-in templates).")
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")
 @click.pass_context
-def validate_command(ctx, path, environment, template_dirs, quiet):
-    """Check the stack at PATH (a file or a directory) and report every problem with its file and line."""
-    ok = run_validate(path, environment, template_dirs, quiet=quiet, environ=os.environ, echo=click.echo)
+def validate_command(ctx, paths, environment, template_dirs, quiet):
+    """Check the stack at each PATH (a file or a directory) and report every problem with its file and line."""
+    ok = True
+    for path in paths:
+        ok = run_validate(path, environment, template_dirs, quiet=quiet, environ=os.environ, echo=click.echo) and ok
     sys.exit(0 if ok else 1)  # not ctx.exit: the exit status must survive a non-standalone click main
 
 

@@ -167,3 +167,19 @@ def test_loading_a_stack_without_cdc_does_not_import_jinja2(good):
             f"load_stack({str(good)!r}, environ={{}})\nprint('jinja2' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_validate_several_stacks(tmp_path, good):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stack: b\n")
+    r = invoke("validate", str(good), str(bad), "-e", "dev")
+    assert r.exit_code == 1
+    assert f"{good} [dev]: valid (1 topic, 1 connector, 1 warning)" in r.output
+    assert f"{bad} [dev]: invalid (1 error)" in r.output  # it declares no environment "dev"
+    assert 'unknown environment "dev" (declared: none)' in r.output
+    r = invoke("validate", *[str(p) for p in sorted((ROOT / "stacks").glob("*.yaml"))])
+    assert r.exit_code == 0, r.output
+
+
+def test_validate_needs_a_path():
+    assert invoke("validate").exit_code == 2
