@@ -392,3 +392,24 @@ def test_an_empty_environment_changes_nothing(tmp_path):
     base, _ = run(tmp_path, "topics: [{name: a}]\nenvironments:\n  dev:\n")
     dev, diags = run(tmp_path, "topics: [{name: a}]\nenvironments:\n  dev:\n", env="dev")
     assert diags == [] and dev.topics == base.topics and dev.environment == "dev"
+
+
+def test_connector_overlay(tmp_path):
+    body = """\
+        connectors:
+          - name: sink
+            class: FileStreamSink
+            config: {file: /tmp/a, topics: t}
+        environments:
+          prod:
+            connectors:
+              sink: {tasks_max: 4, state: stopped, config: {file: /data/a}}
+        """
+    prod, diags = run(tmp_path, body, env="prod")
+    assert diags == []
+    (c,) = prod.connectors
+    assert (c.config["file"], c.config["topics"], c.config["tasks.max"], c.state) == (
+        "/data/a", "t", "4", ConnectorState.STOPPED)
+    assert c.config_origins["file"].line == 12 and c.config_origins["topics"].line == 8
+    d = one_error(tmp_path, body.replace("sink: {tasks", "snk: {tasks"), env="prod")
+    assert d.message.endswith('overrides connector "snk", which the stack does not declare (did you mean "sink"?)')
