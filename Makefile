@@ -29,12 +29,9 @@ stack-status: venv
 stack-logs: venv
 	dev/stack logs
 
-# The main job against the local stack.
+# The main job against the local stack: validate, plan and apply the CDC demo stack, then show a change event.
 demo: venv
-	dev/stack up
-	dev/stack status
-	@echo "Connect's plugins:"
-	@dev/stack plugins
+	$(PY) dev/demo.py
 
 # The whole suite, integration tests included: the test session starts the stack (or reuses a running one)
 # and stops it again if it started it.
