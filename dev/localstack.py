@@ -49,7 +49,7 @@ def stack_dir() -> Path:
 
 
 def _say(msg: str) -> None:
-    print(f"[stack] {msg}", flush=True)
+    print(f"[stack] {msg}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------------------------- prerequisites

@@ -132,7 +132,20 @@ def summary_line(plan: Plan) -> str:
     return f"No changes. The cluster matches the stack{drift}."
 
 
+def adoption_note(plan: Plan) -> str:
+    """One line for the resources that match the stack but are not yet in its ownership record (not listed)."""
+    n = sum(1 for c in plan.changes if not shown(c) and c.has(Flag.ADOPT))
+    if not n:
+        return ""
+    what = "resource matches" if n == 1 else "resources match"
+    return (f"{n} existing {what} the stack but {'is' if n == 1 else 'are'} not yet recorded as owned by it; "
+            "the next apply records ownership (nothing else changes).")
+
+
 def shown(change: ResourceChange) -> bool:
-    """Renderers list changes, plus unchanged resources that carry something worth seeing (drift, refusals,
-    adoption of a resource kplan did not create...)."""
-    return change.is_change or bool(change.flags) or bool(change.attributes)
+    """Renderers list changes, plus unchanged resources that carry something worth seeing (drift, refusals...).
+    A resource that matches the stack and only awaits adoption into the ownership record is counted in the
+    summary line instead: thousands of such blocks would bury what matters."""
+    if change.is_change or change.attributes:
+        return True
+    return bool(change.flags - {Flag.ADOPT})

@@ -7,7 +7,8 @@ import html
 import re
 
 from kplan.plan.model import Action, AttrKind, Flag, Plan, ResourceChange, Severity
-from kplan.render.common import FLAG_NOTES, HEADLINES, SYMBOLS, attr_note, label, show, shown, summary_line, where
+from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attr_note, label, show, shown,
+                                 summary_line, where)
 
 # Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
 DEFAULT_LIMIT = 60_000
@@ -18,6 +19,8 @@ _COVERED_CODES = {"partition-increase", "replace-data-loss"}
 def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     visible = [ch for ch in plan.changes if shown(ch)]
     head = [_title(plan), "", f"**{summary_line(plan)}**"]
+    if adoption_note(plan):
+        head += ["", adoption_note(plan)]
     if plan.has_errors:
         head.append(f"\n**Plan failed: {plan.summary.errors} error(s); nothing can be applied.**")
     blocks: list[str] = ["\n".join(head) + "\n"]

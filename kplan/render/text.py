@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
-from kplan.render.common import FLAG_NOTES, HEADLINES, SYMBOLS, attr_note, label, shown, summary_line, transition, where
+from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attr_note, label, shown, summary_line,
+                                 transition, where)
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
           Action.NOOP: None}
@@ -32,6 +33,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.diagnostics:
         lines.append("")
     lines.append(c(summary_line(plan), bold=True))
+    if adoption_note(plan):
+        lines.append(adoption_note(plan))
     if plan.has_errors:
         n = plan.summary.errors
         lines.append(c(f"Plan failed: {n} error{'s' if n != 1 else ''}; nothing can be applied.", "red", True))
