@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -46,6 +47,16 @@ def kplan_once(prefix: str, n: int) -> tuple[float, int]:
     return elapsed, rss
 
 
+def settle(admin, prefix: str, timeout_s: float = 60.0) -> None:
+    """Wait until no topic with the prefix is listed any more (deletions finish asynchronously)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not any(n.startswith(prefix + "-") for n in admin.list_topics(timeout=30).topics):
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--topics", type=int, default=1000)
@@ -54,13 +65,19 @@ def main() -> None:
     localstack.up()
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     floor, kplan, rss = [], [], []
-    for _ in range(args.runs):
+    for run in range(args.runs):
         prefix = f"kplanbench-apply-{uuid.uuid4().hex[:6]}"
-        floor.append(floor_once(prefix + "f", args.topics))
-        delete_prefix(admin, prefix + "f")
-        t, m = kplan_once(prefix + "k", args.topics)
-        kplan.append(t)
-        rss.append(m)
+        # alternate which goes first, and let the broker finish each deletion before timing the next creation
+        for which in (("kplan", "floor") if run % 2 == 0 else ("floor", "kplan")):
+            if which == "floor":
+                floor.append(floor_once(prefix + "f", args.topics))
+                delete_prefix(admin, prefix + "f")
+                settle(admin, prefix + "f")
+            else:
+                t, m = kplan_once(prefix + "k", args.topics)
+                kplan.append(t)
+                rss.append(m)
+                settle(admin, prefix + "k")
     k, f = statistics.median(kplan), statistics.median(floor)
     emit({
         "benchmark": "apply_scale",

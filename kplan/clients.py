@@ -121,3 +121,33 @@ def connect_error_message(response) -> str:
     except ValueError:
         pass
     return (response.text or "").strip().splitlines()[0][:500] if response.text else "(empty body)"
+
+
+DESCRIBE_CHUNK = 250
+MAX_CHUNKS_IN_FLIGHT = 8
+
+
+def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing_ok: bool = True) -> dict:
+    """name -> {key: ConfigEntry} for many topics: chunks of DESCRIBE_CHUNK topics per request, up to
+    MAX_CHUNKS_IN_FLIGHT requests at once (one request carrying thousands of topics is slower, and one per
+    topic is far slower). Topics that vanished meanwhile are skipped when `missing_ok`."""
+    import time
+
+    from confluent_kafka.admin import ConfigResource
+
+    out: dict = {}
+    chunks = [names[i:i + DESCRIBE_CHUNK] for i in range(0, len(names), DESCRIBE_CHUNK)]
+    deadline = time.monotonic() + timeout_s * max(1, len(chunks) / MAX_CHUNKS_IN_FLIGHT)
+    for start in range(0, len(chunks), MAX_CHUNKS_IN_FLIGHT):
+        pending = [admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, n) for n in chunk],
+                                          request_timeout=timeout_s)
+                   for chunk in chunks[start:start + MAX_CHUNKS_IN_FLIGHT]]
+        for futures in pending:
+            for res, fut in futures.items():
+                try:
+                    out[res.name] = fut.result(timeout=max(1.0, deadline - time.monotonic()))
+                except Exception as e:  # noqa: BLE001
+                    if missing_ok and "UNKNOWN_TOPIC" in describe_kafka_error(e):
+                        continue
+                    raise KplanError(f"reading the configs of topic {res.name} failed: {describe_kafka_error(e)}") from e
+    return out

@@ -46,3 +46,30 @@ def wait_visible(admin, name: str, timeout_s: float) -> None:
         if t is not None and t.error is None and t.partitions and all(p.leader >= 0 for p in t.partitions.values()):
             return
         time.sleep(0.1)
+
+
+# kplan's records (journal entries hold before-images of whole batches) may be large.
+RECORD_MAX_BYTES = 16 * 1024 * 1024
+
+
+def record_producer(conf: Mapping):
+    """One producer per run for kplan's own records (journal, ownership, lock holder): acknowledged by all
+    in-sync replicas, one request in flight so records keep their order. No idempotence: a duplicate of a
+    keyed record in a compacted topic is harmless, and skipping the producer-id handshake saves a round trip
+    per run."""
+    from confluent_kafka import Producer
+
+    return Producer({**conf, "acks": "all", "enable.idempotence": False,
+                     "max.in.flight.requests.per.connection": 1, "linger.ms": 0,
+                     "message.max.bytes": RECORD_MAX_BYTES + 1024})
+
+
+def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_s: float, what: str) -> None:
+    """Produce one record and wait until it is acknowledged (durable before returning)."""
+    from kplan.errors import KplanError
+
+    errors: list = []
+    producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: err and errors.append(err))
+    remaining = producer.flush(timeout_s)
+    if remaining or errors:
+        raise KplanError(f"could not write {what} to {topic}: {errors[0] if errors else 'timed out'}")

@@ -87,15 +87,14 @@ def local_path(stack: str, state_dir: str | os.PathLike | None = None) -> Path:
 class JournalStore:
     """Writes the journal durably to the cluster and to a local file; reads the newest of the two."""
 
-    def __init__(self, producer_conf: dict[str, Any] | None, consumer_conf: dict[str, Any] | None,
+    def __init__(self, producer, consumer_conf: dict[str, Any] | None,
                  admin, stack: str, timeout_s: float, state_dir: str | os.PathLike | None = None):
-        self.producer_conf = producer_conf
+        self.producer = producer  # None: read-only (planning)
         self.consumer_conf = consumer_conf
         self.admin = admin
         self.stack = stack
         self.timeout_s = timeout_s
         self.path = local_path(stack, state_dir)
-        self._producer = None
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -110,7 +109,7 @@ class JournalStore:
         journal.updated_at = now()
         payload = json.dumps(journal.to_json(), sort_keys=True).encode()
         self._write_local(payload)
-        if self.producer_conf is not None:
+        if self.producer is not None:
             self._write_cluster(payload)
 
     def _write_local(self, payload: bytes) -> None:
@@ -127,20 +126,13 @@ class JournalStore:
                 os.unlink(tmp)
 
     def _write_cluster(self, payload: bytes) -> None:
-        from confluent_kafka import Producer
-
         from kplan.errors import KplanError
+        from kplan.internal_topics import write_record
 
-        if self._producer is None:
-            self._producer = Producer({**self.producer_conf, "acks": "all", "enable.idempotence": True,
-                                       "message.max.bytes": JOURNAL_MAX_BYTES + 1024, "linger.ms": 0})
-        errors: list[str] = []
-        self._producer.produce(JOURNAL_TOPIC, key=self.stack.encode(), value=payload,
-                               on_delivery=lambda err, msg: err and errors.append(str(err)))
-        remaining = self._producer.flush(self.timeout_s)
-        if remaining or errors:
-            raise KplanError(f"could not write the journal to {JOURNAL_TOPIC}: "
-                             f"{errors[0] if errors else 'timed out'} (the local copy is at {self.path})")
+        try:
+            write_record(self.producer, JOURNAL_TOPIC, self.stack.encode(), payload, self.timeout_s, "the journal")
+        except KplanError as e:
+            raise KplanError(f"{e} (the local copy is at {self.path})") from None
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -169,8 +161,8 @@ class JournalStore:
         return max(candidates, key=lambda j: (j.updated_at, _progress(j)))
 
     def close(self) -> None:
-        if self._producer is not None:
-            self._producer.flush(self.timeout_s)
+        if self.producer is not None:
+            self.producer.flush(self.timeout_s)
 
 
 def _progress(j: Journal) -> int:

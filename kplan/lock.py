@@ -38,9 +38,9 @@ class Holder:
 
 
 class StackLock:
-    def __init__(self, admin, producer_conf: dict[str, Any], consumer_conf: dict[str, Any], stack: str,
+    def __init__(self, admin, producer, consumer_conf: dict[str, Any], stack: str,
                  broker_count: int, timeout_s: float):
-        self.admin, self.producer_conf, self.consumer_conf = admin, producer_conf, consumer_conf
+        self.admin, self.producer, self.consumer_conf = admin, producer, consumer_conf
         self.stack, self.broker_count, self.timeout_s = stack, broker_count, timeout_s
         self.topic = lock_topic(stack)
         self.held = False
@@ -74,11 +74,10 @@ class StackLock:
                                   time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
 
     def _write_holder(self, holder: Holder) -> None:
-        from confluent_kafka import Producer
+        from kplan.internal_topics import write_record
 
-        p = Producer({**self.producer_conf, "acks": "all"})
-        p.produce(self.topic, key=b"holder", value=json.dumps(holder.__dict__).encode())
-        p.flush(self.timeout_s)
+        write_record(self.producer, self.topic, b"holder", json.dumps(holder.__dict__).encode(), self.timeout_s,
+                     "the lock holder")
 
     def holder(self) -> Holder | None:
         from kplan.ownership import read_compacted
@@ -99,13 +98,11 @@ class StackLock:
         return self.topic in md.topics and md.topics[self.topic].error is None
 
     def release(self) -> None:
-        """Delete the lock topic and wait until it is gone, so the next apply can take it at once."""
+        """Delete the lock topic. Its deletion completes asynchronously; an apply that starts meanwhile sees
+        TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
         try:
             self.admin.delete_topics([self.topic], request_timeout=self.timeout_s)[self.topic].result(self.timeout_s + 5)
         except Exception as e:  # noqa: BLE001
             if kafka_error_name(e) != "UNKNOWN_TOPIC_OR_PART":
                 raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
-        deadline = time.monotonic() + max(10.0, self.timeout_s)
-        while time.monotonic() < deadline and self.exists():
-            time.sleep(0.1)
         self.held = False

@@ -8,20 +8,15 @@ ownership record. Every call is bounded by the stack's `cluster.timeout`; failur
 from __future__ import annotations
 
 import os
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Mapping
 
-from kplan.clients import ConnectHttp, admin_client, client_config, describe_kafka_error, unreachable
+from kplan.clients import ConnectHttp, admin_client, client_config, describe_topic_entries, unreachable
 from kplan.errors import KplanError
 from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model import ClusterSpec, freeze
 from kplan.journal import JOURNAL_TOPIC
 from kplan.ownership import OWNERSHIP_TOPIC, read_ownership
-
-DESCRIBE_CHUNK = 250
-MAX_CHUNKS_IN_FLIGHT = 8
-
 
 class KafkaReader:
     """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""
@@ -108,42 +103,29 @@ class KafkaReader:
         return out
 
     def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[dict, dict, frozenset]]:
-        """name -> (overrides, effective, sensitive keys). Chunks of DESCRIBE_CHUNK topics, several in flight."""
-        from confluent_kafka.admin import ConfigResource, ConfigSource
+        """name -> (overrides, effective, sensitive keys)."""
+        from confluent_kafka.admin import ConfigSource
 
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+        try:
+            described = describe_topic_entries(self.admin, names, self.cluster.timeout_s)
+        except KplanError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            raise unreachable(self.cluster, e) from e
         out: dict[str, tuple[dict, dict, frozenset]] = {}
-        chunks = [names[i:i + DESCRIBE_CHUNK] for i in range(0, len(names), DESCRIBE_CHUNK)]
-        deadline = time.monotonic() + self.cluster.timeout_s * max(1, len(chunks) / MAX_CHUNKS_IN_FLIGHT)
-        for start in range(0, len(chunks), MAX_CHUNKS_IN_FLIGHT):
-            batch = chunks[start:start + MAX_CHUNKS_IN_FLIGHT]
-            pending = []
-            for chunk in batch:
-                resources = [ConfigResource(ConfigResource.Type.TOPIC, n) for n in chunk]
-                try:
-                    pending.append(self.admin.describe_configs(resources, request_timeout=self.cluster.timeout_s))
-                except Exception as e:  # noqa: BLE001
-                    raise unreachable(self.cluster, e) from e
-            for futures in pending:
-                for res, fut in futures.items():
-                    try:
-                        entries = fut.result(timeout=max(1.0, deadline - time.monotonic()))
-                    except Exception as e:  # noqa: BLE001
-                        reason = describe_kafka_error(e)
-                        if "UNKNOWN_TOPIC" in reason:
-                            continue  # deleted between the metadata and the config read
-                        raise KplanError(f"reading the configs of topic {res.name} failed: {reason}") from e
-                    overrides, effective, sensitive = {}, {}, set()
-                    for key, entry in entries.items():
-                        value = entry.value
-                        if entry.is_sensitive:
-                            sensitive.add(key)
-                        if value is None:
-                            continue
-                        effective[key] = value
-                        if entry.source == dynamic_topic:
-                            overrides[key] = value
-                    out[res.name] = (overrides, effective, frozenset(sensitive))
+        for name, entries in described.items():
+            overrides, effective, sensitive = {}, {}, set()
+            for key, entry in entries.items():
+                value = entry.value
+                if entry.is_sensitive:
+                    sensitive.add(key)
+                if value is None:
+                    continue
+                effective[key] = value
+                if entry.source == dynamic_topic:
+                    overrides[key] = value
+            out[name] = (overrides, effective, frozenset(sensitive))
         return out
 
     # -- Connect -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import os
 import time
 from typing import Iterable, Mapping
 
-from kplan.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error
+from kplan.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error, describe_topic_entries
 from kplan.errors import KplanError
 from kplan.model import ClusterSpec, ConnectorState, TopicSpec
 from kplan.retry import (AMBIGUOUS_KAFKA, ErrorClass, RetriableError, RetryPolicy, classify_connect,
@@ -148,21 +148,13 @@ class KafkaWriter:
         return self._metadata().get(name, (None, None))[0]
 
     def topic_overrides(self, names: list[str]) -> dict[str, dict[str, str]]:
-        from confluent_kafka.admin import ConfigResource, ConfigSource
+        """name -> the topic's own overrides, for topics that are visible (chunked, concurrent reads)."""
+        from confluent_kafka.admin import ConfigSource
 
-        if not names:
-            return {}
-        out = {}
-        futures = self.admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, n) for n in names],
-                                              request_timeout=self.timeout_s)
-        for res, fut in futures.items():
-            try:
-                entries = fut.result(timeout=self.timeout_s + 5)
-            except Exception:  # noqa: BLE001 - not visible yet
-                continue
-            out[res.name] = {k: e.value for k, e in entries.items()
-                             if e.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value and e.value is not None}
-        return out
+        dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+        described = describe_topic_entries(self.admin, names, self.timeout_s) if names else {}
+        return {name: {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None}
+                for name, entries in described.items()}
 
     def topic_matches(self, spec: TopicSpec) -> bool:
         md = self._metadata().get(spec.name)
@@ -208,10 +200,12 @@ class KafkaWriter:
     def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
         deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
         names = set(names)
+        delay = 0.05
         while names & self.topic_names():
             if time.monotonic() > deadline:
                 raise WriteError(f"topics still listed after deletion: {', '.join(sorted(names & self.topic_names()))}")
-            time.sleep(0.2)
+            time.sleep(delay)
+            delay = min(0.5, delay * 1.5)
 
     # -------------------------------------------------------------------------------------- connectors
 

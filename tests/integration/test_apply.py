@@ -264,3 +264,33 @@ def test_saved_plan_applies_and_stale_plan_is_refused(stack, admin, prefix, tmp_
     assert kplan("plan", str(path), "-out", str(planfile2)).code == 0
     r = kplan("apply", str(planfile2), "--auto-approve")
     assert r.code == 0, r.text
+
+
+# What the broker or Connect refuses at apply time (here: changes that plan-time validation would have caught,
+# let through with a test switch) fails the step, and every earlier step of the run is undone.
+@pytest.mark.parametrize("case", ["connector-class-missing", "config-rejected", "rf-above-brokers"])
+def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_path, case):
+    keep, conn = f"{prefix}.keep", f"{prefix}-src"
+    base = [{"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, base, [_source(conn, keep, tmp_path)]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    before = snapshot(admin, stack.connect_url, prefix)
+
+    topics = [{"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "4d"}},
+              {"name": f"{prefix}.added", "partitions": 2, "replication_factor": 1}]
+    connectors = [_source(conn, f"{prefix}.added", tmp_path)]
+    if case == "connector-class-missing":
+        connectors.append({"name": f"{prefix}-ghost", "class": "com.example.NoSuchConnector", "tasks_max": 1,
+                           "config": {"topic": f"{prefix}.added"}})
+    elif case == "config-rejected":
+        # a config only the broker can refuse (tiered storage is disabled on it), in the same create batch
+        topics.append({"name": f"{prefix}.bad", "partitions": 1, "replication_factor": 1,
+                       "config": {"remote.storage.enable": True}})
+    else:
+        topics.append({"name": f"{prefix}.wide", "partitions": 1, "replication_factor": 3})
+    write_stack(path, _doc(stack, prefix, topics, connectors))
+    assert kplan("plan", str(path)).code == 1  # plan-time validation catches each of these
+    r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_IGNORE_PLAN_ERRORS": "1"})
+    assert r.code == 1, r.text
+    assert "The cluster is as it was before this apply." in r.err
+    assert snapshot(admin, stack.connect_url, prefix) == before
