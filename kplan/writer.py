@@ -297,6 +297,59 @@ class KafkaWriter:
         raise WriteError(f"connector {name} did not reach {want} within "
                          f"{timeout_s or self.connector_timeout_s:g}s ({last})")
 
+    # ------------------------------------------------------------------------------------ CDC signals
+
+    def send_snapshot_signal(self, a: Mapping, timeout_s: float = 90.0, resend_after_s: float = 20.0) -> None:
+        """Ask a Debezium connector (Kafka signal channel) for an incremental snapshot of `a["tables"]`, then wait
+        until Debezium starts it: it writes snapshot watermarks to its signaling table, whose change events
+        appear on `a["table_topic"]`. Resent once if nothing shows (a channel that only started listening)."""
+        import json
+
+        from confluent_kafka import Consumer, Producer, TopicPartition
+
+        from kplan.clients import client_config
+
+        conf = client_config(self.cluster, self.environ)
+        signal = json.dumps({"type": "execute-snapshot",
+                             "data": {"data-collections": list(a["tables"]), "type": "INCREMENTAL"}}).encode()
+        consumer = None
+        if a.get("table_topic"):
+            consumer = Consumer({**conf, "group.id": "kplan-signal-watch", "enable.auto.commit": False})
+            parts = consumer.list_topics(a["table_topic"], timeout=self.timeout_s).topics[a["table_topic"]].partitions
+            start = [TopicPartition(a["table_topic"], p,
+                                    consumer.get_watermark_offsets(TopicPartition(a["table_topic"], p),
+                                                                   timeout=self.timeout_s)[1]) for p in parts]
+            consumer.assign(start)
+        producer = Producer({**conf, "acks": "all"})
+        try:
+            def send() -> None:
+                errors: list = []
+                producer.produce(a["topic"], key=str(a["key"]).encode(), value=signal,
+                                 on_delivery=lambda err, msg: err and errors.append(err))
+                if producer.flush(self.timeout_s) or errors:
+                    raise WriteError(f"could not send the snapshot signal to {a['topic']}: "
+                                     f"{errors[0] if errors else 'timed out'}")
+
+            send()
+            if consumer is None:
+                return
+            started = time.monotonic()
+            resent = False
+            while time.monotonic() - started < timeout_s:
+                msg = consumer.poll(0.5)
+                if msg is not None and not msg.error():
+                    return  # a watermark: the incremental snapshot is running
+                if not resent and time.monotonic() - started > resend_after_s:
+                    send()
+                    resent = True
+            raise WriteError(f"connector {a['connector']} did not start the incremental snapshot of "
+                             f"{', '.join(a['tables'])} within {timeout_s:g}s (no watermark on {a['table_topic']}; "
+                             "does its signaling table exist?)")
+        finally:
+            producer.flush(self.timeout_s)
+            if consumer is not None:
+                consumer.close()
+
     def close(self) -> None:
         if self.connect is not None:
             self.connect.close()

@@ -35,3 +35,10 @@ INSERT INTO products (name, price) VALUES ('keyboard', 49.90), ('monitor', 219.0
 INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, 1), (2, 2, 2), (3, 3, 5);
 INSERT INTO customers (company, country) VALUES ('Initech', 'US'), ('Globex', 'DE');
 INSERT INTO invoices (customer_id, amount) VALUES (1, 1200.00), (2, 310.50);
+
+-- Debezium's signaling table: incremental snapshots (snapshot_new_tables) write their watermarks here.
+CREATE TABLE debezium_signal (
+  id varchar(64) PRIMARY KEY,
+  type varchar(32) NOT NULL,
+  data varchar(2048)
+);

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 
 from kplan.live import LiveState
 from kplan.model import ConnectorSpec, Stack, TopicSpec
+from kplan.plan.connectors import newly_captured
 from kplan.plan.model import Action, AttrKind, Plan
 from kplan.secrets import is_reference_only, is_sensitive_key
 
@@ -135,7 +136,14 @@ def build_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Step]:
                                               {"config": mask_config(cfg, sens), "state": state},
                                               {"config": cfg, "state": state}))
             elif change.action in (Action.CREATE, Action.UPDATE):
-                connector_steps.append(_put_connector(connectors[change.name], change, current))
+                spec = connectors[change.name]
+                connector_steps.append(_put_connector(spec, change, current))
+                new_tables = newly_captured(spec, current.config) if current is not None else []
+                if new_tables and connector_steps[-1].args["config"] is not None:
+                    connector_steps.append(Step(SNAPSHOT_SIGNAL, {
+                        "connector": spec.name, "tables": new_tables, "topic": spec.signal["topic"],
+                        "key": spec.signal.get("key") or spec.config.get("topic.prefix", spec.name),
+                        "table_topic": spec.signal.get("table_topic")}))
 
     steps: list[Step] = []
     if creates:

@@ -36,7 +36,7 @@ class GeneratedTopic:
     name: str
     settings: dict  # merged topic settings
     loc: Loc
-    role: str  # "table" | "schema-history" | "signal"
+    role: str  # "table" | "schema-history" | "signal" | "signal-table"
     table: str | None = None
 
 
@@ -195,10 +195,26 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
             "signal.kafka.topic": sig_topic,
             "signal.kafka.bootstrap.servers": history_bs,
         })
-        exp.signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": history_bs}
-        if isinstance(sig.get("data_collection"), str):
-            gen_config["signal.data.collection"] = sig["data_collection"]
-            exp.signal["data_collection"] = sig["data_collection"]
+        exp.signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": history_bs, "key": prefix}
+        # Incremental snapshots write watermarks to a signaling table, which Debezium captures like any table:
+        # its topic must exist (brokers here do not auto-create topics). PostgreSQL's defaults to
+        # <schema>.debezium_signal; other engines must name it.
+        data_collection = sig.get("data_collection")
+        if not isinstance(data_collection, str) and engine == "postgres":
+            data_collection = f"{source.get('schema') or 'public'}.debezium_signal"
+        if isinstance(data_collection, str):
+            gen_config["signal.data.collection"] = data_collection
+            exp.signal["data_collection"] = data_collection
+            table_topic = f"{prefix}.{data_collection}"
+            exp.signal["table_topic"] = table_topic
+            tcfg = {"cleanup.policy": "delete", "retention.ms": "86400000"}
+            if isr is not None:
+                tcfg["min.insync.replicas"] = isr
+            exp.topics.append(GeneratedTopic(table_topic, _located(smap, dict(internal_base, config=tcfg), sloc), sloc,
+                                             "signal-table"))
+        else:
+            diags.error(sloc, f'cdc source "{name}": snapshot_new_tables needs signal.data_collection, the signaling '
+                              "table Debezium writes its snapshot watermarks to (e.g. inventory.debezium_signal)")
         for k in ("signal.enabled.channels", "signal.kafka.topic", "signal.kafka.bootstrap.servers",
                   "signal.data.collection"):
             if k in gen_config:

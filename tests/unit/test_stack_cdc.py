@@ -214,10 +214,24 @@ def test_snapshot_new_tables_adds_a_signal_topic(tmp_path):
     assert c.config["signal.kafka.bootstrap.servers"] == "k:9092"
     assert c.config["signal.data.collection"] == "public.debezium_signal"
     assert dict(c.signal) == {"bootstrap_servers": "k:9092", "data_collection": "public.debezium_signal",
-                              "kind": "kafka", "topic": "pre.signal"}
+                              "kind": "kafka", "topic": "pre.signal", "key": "pre",
+                              "table_topic": "pre.public.debezium_signal"}
     sig = topics(stack)["pre.signal"]
     assert (sig.partitions, sig.origin.role) == (1, "signal")
     assert "pre.signal" in c.requires_topics
+    # the signaling table's own topic: Debezium writes its snapshot watermarks there
+    table = topics(stack)["pre.public.debezium_signal"]
+    assert (table.partitions, table.origin.role) == (1, "signal-table")
+    assert "pre.public.debezium_signal" in c.requires_topics
+
+
+def test_snapshot_new_tables_defaults_the_postgres_signaling_table_and_requires_it_elsewhere(tmp_path):
+    stack = ok(tmp_path, source("postgres", extra="snapshot_new_tables: true\n"))
+    (c,) = stack.connectors
+    assert c.config["signal.data.collection"] == "public.debezium_signal"
+    assert "pre.public.debezium_signal" in topics(stack)
+    (d,) = errs(tmp_path, source("mysql", extra="snapshot_new_tables: true\n"))
+    assert "snapshot_new_tables needs signal.data_collection" in d.message
 
 
 def test_tables_forms_and_errors(tmp_path):
