@@ -103,6 +103,7 @@ register("apply", "kplan.commands.apply:apply_command", "Apply a stack or a save
 register("destroy", "kplan.commands.apply:destroy_command", "Delete everything a stack owns (connectors first).")
 register("recover", "kplan.commands.apply:recover_command", "Roll back or resume an apply that was killed mid-way.")
 register("unlock", "kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run.")
+register("status", "kplan.commands.status:status_command", "Show what exists, is missing or drifted, and each connector's state.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,7 +46,6 @@ STATUS_ORDER = (IN_SYNC, DRIFTED, MISSING, WRONG_STATE, NOT_DECLARED)
 _SHOWN_AS_DRIFT = frozenset({"partition-decrease", "replication-factor-change"})
 # How the connectors part of the summary orders (and spells) a connector's overall state.
 _CONNECTOR_STATE_ORDER = ("running", "paused", "stopped", "restarting", "unknown", "UNASSIGNED", "FAILED")
-_UNHEALTHY = ("FAILED", "UNASSIGNED")
 
 
 @dataclass(frozen=True)
@@ -128,17 +127,20 @@ class StatusSummary:
     resources: int
     counts: Mapping[str, int]  # status -> number of resources
     connector_states: tuple[tuple[str, int], ...]  # (overall state, count) of existing connectors
+    errors: int = 0  # the report's diagnostics
 
     def line(self) -> str:
         """`12 resources: 10 in sync, 1 drifted, 1 missing; connectors: 2 running, 1 FAILED`."""
         if not self.resources:
-            return "The stack declares no resources."
+            return "The stack declares no resources." + (f" {self.errors} error(s)." if self.errors else "")
         noun = "resource" if self.resources == 1 else "resources"
         parts = [f"{self.counts.get(s, 0)} {STATUS_LABELS[s]}" for s in STATUS_ORDER
                  if self.counts.get(s, 0) or s == IN_SYNC]
         text = f"{self.resources} {noun}: {', '.join(parts)}"
         if self.connector_states:
             text += "; connectors: " + ", ".join(f"{n} {state}" for state, n in self.connector_states)
+        if self.errors:
+            text += f"; {self.errors} error{'s' if self.errors != 1 else ''}"
         return text
 
 
@@ -162,7 +164,7 @@ class StatusReport:
                 states[r.overall_state] = states.get(r.overall_state, 0) + 1
         order = {s: i for i, s in enumerate(_CONNECTOR_STATE_ORDER)}
         ordered = tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-        return StatusSummary(len(self.resources), counts, ordered)
+        return StatusSummary(len(self.resources), counts, ordered, len(self.diagnostics))
 
     @property
     def in_sync(self) -> bool:
@@ -315,7 +317,9 @@ def render_text(report: StatusReport, *, color: bool = False) -> str:
     from kplan.render.common import where
 
     def c(text: str, fg: str | None = None, bold: bool = False, dim: bool = False) -> str:
-        return click.style(text, fg=fg, bold=bold, dim=dim) if color and (fg or bold or dim) else text
+        if not (color and (fg or bold or dim)):
+            return text
+        return click.style(text, fg=fg, bold=bold or None, dim=dim or None)
 
     env = f" (environment {report.environment})" if report.environment else ""
     lines = [c(f"Status of stack {report.stack}{env} on cluster {report.cluster_id or '?'}", bold=True)]
@@ -337,8 +341,6 @@ def render_text(report: StatusReport, *, color: bool = False) -> str:
             elif r.status == NOT_DECLARED:
                 text += "  owned by the stack, no longer declared: the next apply deletes it"
             lines.append(text.rstrip())
-            if not r.owned:
-                lines.append(c("      not yet recorded as owned by this stack; the next apply records it", dim=True))
             for d in r.differences:
                 lines.append(c(f"      {_difference_text(r, d)}", "yellow"))
             if r.trace.lines:
@@ -349,6 +351,11 @@ def render_text(report: StatusReport, *, color: bool = False) -> str:
                 worker = f"  worker {t.worker_id}" if t.worker_id else ""
                 lines.append(f"      task {t.id}  {state}{worker}")
                 lines += _trace_lines(t.trace, c, "        ")
+    unowned = sum(1 for r in report.resources if not r.owned)
+    if unowned:
+        what = "resource exists" if unowned == 1 else "resources exist"
+        lines += ["", f"{unowned} {what} on the cluster but {'is' if unowned == 1 else 'are'} not yet recorded as owned "
+                      "by this stack; the next apply records ownership."]
     if report.diagnostics:
         lines.append("")
         lines += [c(d.format(), "red") for d in report.diagnostics]
@@ -415,6 +422,7 @@ def status_to_dict(report: StatusReport) -> dict:
             "resources": s.resources,
             **{k: s.counts.get(k, 0) for k in STATUS_ORDER},
             "connectors": dict(s.connector_states),
+            "errors": s.errors,
             "line": s.line(),
         },
         "resources": [_resource_dict(r) for r in report.resources],

@@ -1,0 +1,99 @@
+"""`kplan status PATH`: which of a stack's resources exist, are missing or drifted, and how its connectors run.
+
+The I/O lives here: load the stack, read the cluster and Connect in one batched read, plan (to find what
+differs), resolve the stack's `${secret:...}` references only so that traces can be scrubbed of them. The report
+itself is built and rendered by the pure `kplan.status`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Mapping
+
+import click
+
+from kplan.commands._output import NO_COLOR_OPTION, use_color
+from kplan.commands._stack import load_or_exit
+from kplan.errors import KplanError
+
+
+@click.command("status")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("-e", "--env", "--environment", "environment", metavar="ENV", help="Environment overlay to apply.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for terminals, json for tools.")
+@NO_COLOR_OPTION
+@click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
+              help="Report against a live-state JSON file instead of the cluster (tests, offline demos).")
+@click.pass_context
+def status_command(ctx, path, environment, fmt, no_color, live_state):
+    """Show the status of the resources the stack at PATH declares.
+
+    For each topic: whether it exists, is missing or has drifted from the stack (what differs), its partitions
+    and replication factor. For each connector: the same, its state and each task's state and worker, with the
+    first lines of a FAILED connector's or task's trace. Each resource shows where it was declared. Connector
+    configs are never printed.
+
+    \b
+    Exit status:
+      0  every resource exists, matches the stack, and every connector and
+         task is in its declared state
+      1  error: the stack is invalid, or the cluster or Connect cannot be read
+      2  something is missing, drifted or not in its declared state, or the
+         check found an error (an unfinished apply, an unresolvable secret...)
+    """
+    from kplan.plan.planner import make_plan
+    from kplan.status import build_status, render_status
+
+    environ = os.environ
+    stack = load_or_exit(ctx, path, environment, environ)
+    for line in stack.warnings:
+        click.echo(line, err=True)
+    live = _read(stack, live_state, environ)
+    plan = make_plan(stack, live, environ=environ)
+    report = build_status(stack, live, plan, secrets=_resolved_secrets(stack, environ))
+    color = use_color(no_color) and fmt == "text"
+    click.echo(render_status(report, fmt, color=color), nl=False, color=color)
+    if fmt != "text":  # text shows them inline; with json, stdout stays pure JSON and errors also go to stderr
+        for d in report.diagnostics:
+            click.echo(d.format(), err=True)
+    ctx.exit(report.exit_code)
+
+
+def _read(stack, live_state: str | None, environ: Mapping[str, str]):
+    """The live state: ONE batched read of the cluster and Connect (or a live-state file)."""
+    if live_state is not None:
+        from kplan.plan.livejson import live_state_from_dict
+
+        try:
+            with open(live_state, encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            raise KplanError(f"cannot read the live state {live_state}: {e}") from None
+        return live_state_from_dict(doc)
+    from kplan.reader import open_cluster
+
+    reader, _validator, close = open_cluster(stack.cluster, environ)
+    try:
+        return reader.read(stack.name, topic_names=[t.name for t in stack.topics])
+    finally:
+        close()
+
+
+def _resolved_secrets(stack, environ: Mapping[str, str]) -> set[str]:
+    """The plaintext of every `${secret:...}` reference the stack makes (connector configs and cluster client
+    properties), each resolved on its own, so that traces can be scrubbed of them. Unresolvable ones are
+    skipped (the plan reports them)."""
+    from kplan.secrets import SECRET_REF, resolve_secrets
+
+    values = [v for c in stack.connectors for v in c.config.values()]
+    values += list(stack.cluster.client_properties.values())
+    out: set[str] = set()
+    for value in values:
+        for m in SECRET_REF.finditer(str(value)):
+            try:
+                out.add(resolve_secrets(m.group(0), environ))
+            except KplanError:
+                continue
+    return {v for v in out if v}
