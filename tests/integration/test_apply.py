@@ -294,3 +294,38 @@ def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_
     assert r.code == 1, r.text
     assert "The cluster is as it was before this apply." in r.err
     assert snapshot(admin, stack.connect_url, prefix) == before
+
+
+def test_failure_after_an_irreversible_step_reports_an_incomplete_rollback(stack, admin, prefix, tmp_path):
+    t = f"{prefix}.grow"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    write_stack(path, _doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
+    # steps: 1 increase partitions (irreversible), 2 record ownership <- fails
+    r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_FAIL_AT": "step:2"})
+    assert r.code == 3, r.text
+    assert "Could NOT be rolled back" in r.err and "increase partitions" in r.err and "irreversible" in r.err
+    assert len(admin.list_topics(t, timeout=10).topics[t].partitions) == 2
+
+
+def test_unlock_releases_a_dead_runs_lock_then_recover(stack, admin, prefix, tmp_path):
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": f"{prefix}.a", "partitions": 1, "replication_factor": 1},
+        {"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    before = snapshot(admin, stack.connect_url, prefix)
+    write_stack(path, _doc(stack, prefix, [
+        {"name": f"{prefix}.a", "partitions": 1, "replication_factor": 1},
+        {"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "2d"}},
+        {"name": f"{prefix}.c", "partitions": 1, "replication_factor": 1}]))
+    _start_and_kill(path, "after-step:1")
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1 and "locked by another apply" in r.err
+    r = kplan("unlock", str(path))  # no terminal: asks for --auto-approve
+    assert r.code != 0 and "--auto-approve" in r.err
+    r = kplan("unlock", str(path), "--auto-approve")
+    assert r.code == 0 and "Unlocked." in r.out, r.text
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1 and "did not finish" in r.err  # the journal still shows the unfinished run
+    assert kplan("recover", str(path), "--rollback").code == 0
+    assert snapshot(admin, stack.connect_url, prefix) == before
