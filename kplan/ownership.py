@@ -1,7 +1,8 @@
 """The ownership record: which topics and connectors each stack created, kept in the cluster itself.
 
 A compacted topic `__kplan_ownership`, keyed by stack name, whose latest value is
-`{"stack": ..., "topics": [...], "connectors": [...], "updated_at": ...}`. Plans delete only what their stack owns;
+`{"stack": ..., "topics": [...], "connectors": [...], "protected_topics": [...], "protected_connectors": [...],
+"updated_at": ...}`. Plans delete only what their stack owns;
 a topic or connector created by a person or another stack is never touched. Keeping it in the cluster (not in a
 local state file) means every machine planning against the cluster sees the same record.
 """
@@ -21,6 +22,9 @@ KPLAN_TOPIC_PREFIX = "__kplan"
 class Ownership:
     topics: frozenset[str] = frozenset()
     connectors: frozenset[str] = frozenset()
+    # Resources applied with `protect: true`: never deleted, even after they are removed from the stack.
+    protected_topics: frozenset[str] = frozenset()
+    protected_connectors: frozenset[str] = frozenset()
 
 
 def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
@@ -28,6 +32,8 @@ def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
         "stack": stack,
         "topics": sorted(ownership.topics),
         "connectors": sorted(ownership.connectors),
+        "protected_topics": sorted(ownership.protected_topics),
+        "protected_connectors": sorted(ownership.protected_connectors),
         "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return stack.encode(), json.dumps(value, sort_keys=True).encode()
@@ -37,7 +43,8 @@ def decode(value: bytes | None) -> Ownership:
     if not value:  # a tombstone: the stack owns nothing
         return Ownership()
     doc = json.loads(value)
-    return Ownership(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())))
+    return Ownership(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
+                     frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())))
 
 
 def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[bytes, bytes | None]:

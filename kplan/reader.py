@@ -64,6 +64,8 @@ class KafkaReader:
             connectors=freeze(connectors),
             owned_topics=ownership.topics if ownership else frozenset(),
             owned_connectors=ownership.connectors if ownership else frozenset(),
+            protected_topics=ownership.protected_topics if ownership else frozenset(),
+            protected_connectors=ownership.protected_connectors if ownership else frozenset(),
             connector_plugins=plugins,
             all_topic_names=frozenset(metadata),
             unfinished_run=journal_future.result() if journal_future else None,

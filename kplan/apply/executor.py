@@ -69,7 +69,7 @@ def _topic_spec(args: Mapping[str, Any]) -> TopicSpec:
 
 class Executor:
     def __init__(self, writer, store: JournalStore, environ: Mapping[str, str], progress: Progress,
-                 write_ownership: Callable[[list[str], list[str]], None],
+                 write_ownership: Callable[[dict], None],
                  fail_at: str | None = None):
         self.w = writer
         self.store = store
@@ -171,7 +171,7 @@ class Executor:
             self.w.delete_topics(a["names"])
             self.w.wait_topics_gone(a["names"])
         elif step.kind == S.RECORD_OWNERSHIP:
-            self.write_ownership(a["topics"], a["connectors"])
+            self.write_ownership(a)
         elif step.kind == S.SNAPSHOT_SIGNAL:
             self.w.send_snapshot_signal(a)
         else:  # pragma: no cover - the kinds are closed
@@ -224,8 +224,7 @@ class Executor:
                 self.w.create_connector(a["name"], config, ConnectorState(state))
             self.w.wait_connector(a["name"], ConnectorState(state))
         elif step.kind == S.RECORD_OWNERSHIP:
-            before = b.get("ownership") or {}
-            self.write_ownership(before.get("topics", []), before.get("connectors", []))
+            self.write_ownership(b.get("ownership") or {})
         elif step.kind == S.SNAPSHOT_SIGNAL:
             pass  # a snapshot request cannot be taken back; it only re-reads existing rows
         else:  # pragma: no cover

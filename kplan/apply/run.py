@@ -59,9 +59,10 @@ class Cluster:
         return StackLock(self.writer.admin, self.producer, self.conf, self.stack.name, self.broker_count,
                          self.stack.cluster.timeout_s)
 
-    def write_ownership(self, topics: list[str], connectors: list[str]) -> None:
+    def write_ownership(self, record: dict) -> None:
         ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s)
-        key, value = encode(self.stack.name, Ownership(frozenset(topics), frozenset(connectors)))
+        key, value = encode(self.stack.name, Ownership(*(frozenset(record.get(k, ())) for k in (
+            "topics", "connectors", "protected_topics", "protected_connectors"))))
         write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
 
     def close(self) -> None:
@@ -101,11 +102,9 @@ def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
 
 def steps_for(plan, stack: Stack, live, destroy: bool) -> list[S.Step]:
     steps = S.build_steps(plan, stack, live)
-    topics, connectors = S.ownership_after(plan, stack, live.owned_topics, live.owned_connectors, destroy)
-    if steps or (topics, connectors) != (sorted(live.owned_topics), sorted(live.owned_connectors)):
-        steps.append(S.Step(S.RECORD_OWNERSHIP, {"topics": topics, "connectors": connectors},
-                            {"ownership": {"topics": sorted(live.owned_topics),
-                                           "connectors": sorted(live.owned_connectors)}}))
+    after, before = S.ownership_after(plan, stack, live, destroy), S.ownership_of(live)
+    if steps or after != before:
+        steps.append(S.Step(S.RECORD_OWNERSHIP, after, {"ownership": before}))
     return steps
 
 
@@ -160,7 +159,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         if plan.has_changes and not opts.confirm(plan):
             return None, plan
         store.ensure_topic(cluster.broker_count)
-        journal.ownership_before = {"topics": sorted(live.owned_topics), "connectors": sorted(live.owned_connectors)}
+        journal.ownership_before = S.ownership_of(live)
         if resume_of is not None:
             _close_resumed(store, resume_of)
         executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,

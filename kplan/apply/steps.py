@@ -192,15 +192,29 @@ def _live_topic_args(live: LiveState, name: str) -> dict[str, Any]:
             "config": dict(t.overrides)}
 
 
-def ownership_after(plan: Plan, stack: Stack, owned_topics: frozenset[str], owned_connectors: frozenset[str],
-                    destroy: bool) -> tuple[list[str], list[str]]:
-    """What the stack owns once the plan is applied: everything it declares (created now, or adopted because it
-    already existed as declared), minus what the plan deletes."""
+def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, list[str]]:
+    """The ownership record once the plan is applied: everything the stack declares (created now, or adopted
+    because it already existed as declared), minus what the plan deletes; and which of those are protected
+    (declared so now, or recorded so and no longer declared)."""
     deleted = {(c.type, c.name) for c in plan.changes if c.action == Action.DELETE}
+    declared_t = {t.name: t for t in stack.topics}
+    declared_c = {c.name: c for c in stack.connectors}
     if destroy:
-        topics = {n for n in owned_topics if ("topic", n) not in deleted}
-        conns = {n for n in owned_connectors if ("connector", n) not in deleted}
+        topics = {n for n in live.owned_topics if ("topic", n) not in deleted}
+        conns = {n for n in live.owned_connectors if ("connector", n) not in deleted}
     else:
-        topics = (set(owned_topics) | {t.name for t in stack.topics}) - {n for k, n in deleted if k == "topic"}
-        conns = (set(owned_connectors) | {c.name for c in stack.connectors}) - {n for k, n in deleted if k == "connector"}
-    return sorted(topics), sorted(conns)
+        topics = (set(live.owned_topics) | set(declared_t)) - {n for k, n in deleted if k == "topic"}
+        conns = (set(live.owned_connectors) | set(declared_c)) - {n for k, n in deleted if k == "connector"}
+
+    def protected(names, declared, recorded):
+        return sorted(n for n in names if (declared[n].protect if n in declared else n in recorded))
+
+    return {"topics": sorted(topics), "connectors": sorted(conns),
+            "protected_topics": protected(topics, declared_t, live.protected_topics),
+            "protected_connectors": protected(conns, declared_c, live.protected_connectors)}
+
+
+def ownership_of(live: LiveState) -> dict[str, list[str]]:
+    """The ownership record as the live state shows it (the before-image of RECORD_OWNERSHIP)."""
+    return {"topics": sorted(live.owned_topics), "connectors": sorted(live.owned_connectors),
+            "protected_topics": sorted(live.protected_topics), "protected_connectors": sorted(live.protected_connectors)}

@@ -31,6 +31,8 @@ def live_state_from_dict(doc: Any) -> LiveState:
             connectors=freeze(connectors),
             owned_topics=frozenset(doc.get("owned_topics") or ()),
             owned_connectors=frozenset(doc.get("owned_connectors") or ()),
+            protected_topics=frozenset(doc.get("protected_topics") or ()),
+            protected_connectors=frozenset(doc.get("protected_connectors") or ()),
             connector_plugins=None if plugins is None else frozenset(plugins),
             all_topic_names=None if names is None else frozenset(names),
         )

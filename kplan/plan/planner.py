@@ -81,10 +81,19 @@ def make_plan(
                 "place (prune_tables: false)", "cdc-topic-kept", address=address_of("topic", name),
                 origin=keeper.origin))
             continue
+        if name in live.protected_topics:
+            topics[name] = _protected_removal("topic", name, live_topic_repr(live.topics[name]), diags)
+            continue
         topics[name] = delete_topic(live.topics[name], "removed from the stack")
     for name in sorted(live.owned_connectors - set(declared_connectors)):
-        if name in live.connectors:
-            connectors[name] = delete_connector(live.connectors[name], None, "removed from the stack")
+        if name not in live.connectors:
+            continue
+        if name in live.protected_connectors:
+            current = live.connectors[name]
+            connectors[name] = _protected_removal(
+                "connector", name, live_connector_repr(current, sensitive_keys(None, live_config(current))), diags)
+            continue
+        connectors[name] = delete_connector(live.connectors[name], None, "removed from the stack")
 
     if not destroy:
         diags += _collisions(topics, live)
@@ -101,6 +110,15 @@ def make_plan(
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
     )
+
+
+def _protected_removal(kind: str, name: str, before: dict, diags: list) -> ResourceChange:
+    """An owned resource applied with `protect: true` and since removed from the stack: never deleted."""
+    diags.append(error(f"{kind} {name!r} was applied with protect: true and is never deleted; it is no longer in the "
+                       "stack: declare it again (with protect: false first, if you mean to delete it)",
+                       "protected", address=address_of(kind, name)))
+    return ResourceChange(address_of(kind, name), kind, name, Action.NOOP, before=before, after=before,
+                          flags=frozenset({Flag.PROTECTED, Flag.REFUSED}), reason="protected: never deleted")
 
 
 def _owned(name: str, current, owned: frozenset[str]) -> bool:

@@ -329,3 +329,25 @@ def test_unlock_releases_a_dead_runs_lock_then_recover(stack, admin, prefix, tmp
     assert r.code == 1 and "did not finish" in r.err  # the journal still shows the unfinished run
     assert kplan("recover", str(path), "--rollback").code == 0
     assert snapshot(admin, stack.connect_url, prefix) == before
+
+
+def test_protection_outlives_the_declaration(stack, admin, prefix, tmp_path):
+    keep, other = f"{prefix}.precious", f"{prefix}.other"
+    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "protect": True},
+        {"name": other, "partitions": 1, "replication_factor": 1}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    # removed from the stack: still never deleted (the ownership record remembers it was protected)
+    write_stack(path, _doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
+    r = kplan("plan", str(path))
+    assert r.code == 1 and "protect: true" in r.text and keep in r.text
+    assert kplan("apply", str(path), "--auto-approve").code == 1
+    assert kplan("destroy", str(path), "--auto-approve").code == 1
+    assert keep in admin.list_topics(timeout=10).topics
+    # unprotecting it on purpose, then removing it, deletes it
+    write_stack(path, _doc(stack, prefix, [{"name": keep, "partitions": 1, "replication_factor": 1, "protect": False},
+                                           {"name": other, "partitions": 1, "replication_factor": 1}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    write_stack(path, _doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0 and "1 destroyed" in r.out, r.text
