@@ -44,10 +44,15 @@ def client_config(cluster: ClusterSpec, environ: Mapping[str, str] | None = None
 def admin_client(cluster: ClusterSpec, environ: Mapping[str, str] | None = None):
     from confluent_kafka.admin import AdminClient
 
+    conf = client_config(cluster, environ)
     try:
-        return AdminClient(client_config(cluster, environ))
+        return AdminClient(conf)
     except Exception as e:  # librdkafka rejects unknown or malformed client properties here
-        raise KplanError(f"invalid Kafka client settings for {cluster.bootstrap_servers}: {e}") from e
+        message = str(e)
+        for key, value in conf.items():  # librdkafka quotes the offending value: never show a secret
+            if isinstance(value, str) and len(value) >= 3 and key not in ("bootstrap.servers",):
+                message = message.replace(value, "(value hidden)")
+        raise KplanError(f"invalid Kafka client settings for {cluster.bootstrap_servers}: {message}") from None
 
 
 def describe_kafka_error(exc: BaseException) -> str:

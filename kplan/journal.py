@@ -79,22 +79,24 @@ class Journal:
                 f"(pid {self.pid}), status {self.status}, {where}")
 
 
-def local_path(stack: str, state_dir: str | os.PathLike | None = None) -> Path:
+def local_path(stack: str, cluster_id: str, state_dir: str | os.PathLike | None = None) -> Path:
+    """One local journal per stack and cluster: a dev run's journal never stands for a prod cluster's."""
     base = Path(state_dir or os.environ.get("KPLAN_STATE_DIR") or ".kplan")
-    return base / "journal" / f"{stack}.json"
+    return base / "journal" / f"{stack}@{cluster_id}.json"
 
 
 class JournalStore:
     """Writes the journal durably to the cluster and to a local file; reads the newest of the two."""
 
     def __init__(self, producer, consumer_conf: dict[str, Any] | None,
-                 admin, stack: str, timeout_s: float, state_dir: str | os.PathLike | None = None):
+                 admin, stack: str, cluster_id: str, timeout_s: float, state_dir: str | os.PathLike | None = None):
         self.producer = producer  # None: read-only (planning)
+        self.cluster_id = cluster_id
         self.consumer_conf = consumer_conf
         self.admin = admin
         self.stack = stack
         self.timeout_s = timeout_s
-        self.path = local_path(stack, state_dir)
+        self.path = local_path(stack, cluster_id, state_dir)
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -156,6 +158,8 @@ class JournalStore:
                 candidates.append(Journal.from_json(json.loads(self.path.read_text())))
             except (OSError, ValueError, TypeError):
                 pass
+        # Only this cluster's runs: recovering another cluster's journal here would undo the wrong thing.
+        candidates = [j for j in candidates if j.cluster_id == self.cluster_id]
         if not candidates:
             return None
         return max(candidates, key=lambda j: (j.updated_at, _progress(j)))

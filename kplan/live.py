@@ -43,6 +43,9 @@ class LiveConnector:
     tasks: tuple[LiveTask, ...] = ()
     type: str | None = None  # source | sink
     trace: str = ""
+    # Keys the ownership record says hold secrets (declared sensitive, or set from a ${secret:...} reference):
+    # masked even after the connector is removed from the stack.
+    sensitive_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class LiveState:
     # Owned resources recorded as `protect: true` when they were applied (protection outlives the declaration).
     protected_topics: frozenset[str] = frozenset()
     protected_connectors: frozenset[str] = frozenset()
+    # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
+    foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 
 
 class LiveStateReader(Protocol):

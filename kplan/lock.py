@@ -69,9 +69,13 @@ class StackLock:
                                  f"if no apply is running, release it with `kplan unlock`")
             time.sleep(0.5)
         self.held = True
-        wait_visible(self.admin, self.topic, self.timeout_s)
-        self._write_holder(Holder(socket.gethostname(), os.getpid(), run_id,
-                                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+        try:
+            wait_visible(self.admin, self.topic, self.timeout_s)
+            self._write_holder(Holder(socket.gethostname(), os.getpid(), run_id,
+                                      time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+        except BaseException:
+            self.release()  # never leave a lock nobody can name
+            raise
 
     def _write_holder(self, holder: Holder) -> None:
         from kplan.internal_topics import write_record

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 OWNERSHIP_TOPIC = "__kplan_ownership"
 KPLAN_TOPIC_PREFIX = "__kplan"
@@ -25,6 +25,8 @@ class Ownership:
     # Resources applied with `protect: true`: never deleted, even after they are removed from the stack.
     protected_topics: frozenset[str] = frozenset()
     protected_connectors: frozenset[str] = frozenset()
+    # connector -> config keys holding secrets (never their values)
+    sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
@@ -34,6 +36,7 @@ def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
         "connectors": sorted(ownership.connectors),
         "protected_topics": sorted(ownership.protected_topics),
         "protected_connectors": sorted(ownership.protected_connectors),
+        "sensitive": {c: sorted(keys) for c, keys in sorted(ownership.sensitive.items())},
         "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return stack.encode(), json.dumps(value, sort_keys=True).encode()
@@ -44,7 +47,8 @@ def decode(value: bytes | None) -> Ownership:
         return Ownership()
     doc = json.loads(value)
     return Ownership(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
-                     frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())))
+                     frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
+                     {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()})
 
 
 def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[bytes, bytes | None]:
@@ -83,3 +87,9 @@ def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[b
 
 def read_ownership(conf: dict[str, Any], stack: str, timeout_s: float) -> Ownership:
     return decode(read_compacted(conf, OWNERSHIP_TOPIC, timeout_s).get(stack.encode()))
+
+
+def read_all_ownership(conf: dict[str, Any], timeout_s: float) -> dict[str, Ownership]:
+    """Every stack's record (one read of the compacted topic): plans also need to know what other stacks own."""
+    return {key.decode(errors="replace"): decode(value)
+            for key, value in read_compacted(conf, OWNERSHIP_TOPIC, timeout_s).items() if key}

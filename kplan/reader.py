@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Iterable, Mapping
 
 from kplan.clients import ConnectHttp, admin_client, client_config, describe_topic_entries, unreachable
 from kplan.errors import KplanError
 from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model import ClusterSpec, freeze
-from kplan.journal import JOURNAL_TOPIC
-from kplan.ownership import OWNERSHIP_TOPIC, read_ownership
+from kplan.ownership import OWNERSHIP_TOPIC, read_all_ownership
 
 class KafkaReader:
     """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""
@@ -43,15 +43,19 @@ class KafkaReader:
             connect_future = pool.submit(self._read_connect)
             cluster_id, broker_count = self.describe_cluster()
             metadata = self.topic_metadata()
-            journal_future = pool.submit(self._unfinished_run, stack_name) if JOURNAL_TOPIC in metadata else None
-            ownership = (read_ownership(client_config(self.cluster, self.environ), stack_name, self.cluster.timeout_s)
-                         if OWNERSHIP_TOPIC in metadata else None)
+            journal_future = pool.submit(self._unfinished_run, stack_name, cluster_id)
+            records = (read_all_ownership(client_config(self.cluster, self.environ), self.cluster.timeout_s)
+                       if OWNERSHIP_TOPIC in metadata else {})
+            ownership = records.get(stack_name)
             wanted = set(metadata) if topic_names is None else set(topic_names)
             if ownership is not None:
                 wanted |= ownership.topics
             wanted = {t for t in wanted if t in metadata and not t.startswith("__")}
             configs = self.describe_topic_configs(sorted(wanted))
             connectors, plugins = connect_future.result()
+        if ownership is not None and ownership.sensitive:
+            connectors = {n: (replace(c, sensitive_keys=frozenset(ownership.sensitive.get(n, ()))) if n in ownership.sensitive
+                              else c) for n, c in connectors.items()}
         topics = {
             name: LiveTopic(name, parts, rf, freeze(configs[name][0]), freeze(configs[name][1]), configs[name][2])
             for name, (parts, rf) in metadata.items()
@@ -68,14 +72,15 @@ class KafkaReader:
             protected_connectors=ownership.protected_connectors if ownership else frozenset(),
             connector_plugins=plugins,
             all_topic_names=frozenset(metadata),
-            unfinished_run=journal_future.result() if journal_future else None,
+            unfinished_run=journal_future.result(),
+            foreign_owners=freeze(foreign_owners(records, stack_name)),
         )
 
-    def _unfinished_run(self, stack_name: str) -> str | None:
+    def _unfinished_run(self, stack_name: str, cluster_id: str) -> str | None:
         from kplan.journal import JournalStore
 
         conf = client_config(self.cluster, self.environ)
-        journal = JournalStore(None, conf, self.admin, stack_name, self.cluster.timeout_s).read()
+        journal = JournalStore(None, conf, self.admin, stack_name, cluster_id, self.cluster.timeout_s).read()
         return journal.describe() if journal is not None and journal.unfinished else None
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -142,6 +147,16 @@ class KafkaReader:
     def close(self) -> None:
         if self._connect is not None:
             self._connect.close()
+
+
+def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for stack, record in sorted(records.items()):
+        if stack == stack_name:
+            continue
+        out.update({f"topic.{n}": stack for n in record.topics})
+        out.update({f"connector.{n}": stack for n in record.connectors})
+    return out
 
 
 def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:

@@ -18,6 +18,7 @@ from kplan.retry import (AMBIGUOUS_KAFKA, ErrorClass, RetriableError, RetryPolic
                          classify_kafka, kafka_error_name, retry)
 
 TERMINAL_TASK_FAILURE = "FAILED"
+TASKLESS_SETTLE_S = 5.0
 _STATE_NAMES = {ConnectorState.RUNNING: "RUNNING", ConnectorState.PAUSED: "PAUSED", ConnectorState.STOPPED: "STOPPED"}
 
 
@@ -45,9 +46,11 @@ class KafkaWriter:
     def _run_batch(self, submit, keys: list[str], what: str, on_expected=None, recheck=None) -> None:
         """Submit a batched admin request for `keys`; retry only the keys that failed transiently."""
         remaining = list(keys)
+        attempts = 0
 
         def attempt():
-            nonlocal remaining
+            nonlocal remaining, attempts
+            attempts += 1
             futures = submit(remaining)
             failed_transient, ambiguous, fatal = [], False, []
             for key, fut in futures.items():
@@ -57,7 +60,7 @@ class KafkaWriter:
                 except Exception as e:  # noqa: BLE001
                     cls = classify_kafka(e)
                     if cls == ErrorClass.EXPECTED and on_expected is not None:
-                        on_expected(name, e)
+                        on_expected(name, e, attempts)
                     elif cls == ErrorClass.RETRIABLE:
                         failed_transient.append(name)
                         ambiguous = ambiguous or kafka_error_name(e) in AMBIGUOUS_KAFKA
@@ -78,29 +81,36 @@ class KafkaWriter:
 
         retry(attempt, self.policy, what, before_retry=reread)
 
-    def create_topics(self, specs: list[TopicSpec]) -> None:
+    def create_topics(self, specs: list[TopicSpec]) -> list[str]:
+        """Create the topics (one request, retried for transient failures); returns the names this call created.
+        A topic that already exists with the declared spec is done, but not ours to delete on rollback — unless
+        it appeared on a retry, after an ambiguous failure of our own request."""
         from confluent_kafka.admin import NewTopic
 
         by_name = {t.name: t for t in specs}
+        found: set[str] = set()
 
         def submit(names):
             return self.admin.create_topics(
                 [NewTopic(n, by_name[n].partitions, by_name[n].replication_factor, config=dict(by_name[n].config))
                  for n in names], request_timeout=self.timeout_s)
 
-        def already_exists(name, exc):
+        def already_exists(name, exc, attempt):
             # Expected only when what exists is what we declared; otherwise someone else's topic is in the way.
             if not self.topic_matches(by_name[name]):
                 raise WriteError(f"topic {name!r} already exists with a different spec (created outside this run)")
+            if attempt == 1:
+                found.add(name)
 
         self._run_batch(submit, list(by_name), "creating topics", already_exists,
                         recheck=lambda n: n in self.topic_names())
+        return [n for n in by_name if n not in found]
 
     def delete_topics(self, names: list[str]) -> None:
         def submit(ns):
             return self.admin.delete_topics(list(ns), request_timeout=self.timeout_s)
 
-        def gone(name, exc):
+        def gone(name, exc, attempt):
             pass
 
         # UNKNOWN_TOPIC_OR_PART right after a delete means "already gone": recheck removes it from the retry set.
@@ -222,6 +232,8 @@ class KafkaWriter:
             cls = classify_connect(r.status_code, msg)
             if cls == ErrorClass.RETRIABLE:
                 raise RetriableError(f"HTTP {r.status_code}: {msg}", ambiguous=r.status_code >= 500)
+            if cls == ErrorClass.EXPECTED:  # e.g. 409 "already exists": the caller decides what it means
+                return r
             raise WriteError(f"{what}: Kafka Connect answered {r.status_code}: {msg}")
 
         return retry(attempt, self.policy, what)
@@ -238,10 +250,13 @@ class KafkaWriter:
 
     def create_connector(self, name: str, config: Mapping[str, str], state: ConnectorState) -> None:
         body = {"name": name, "config": dict(config), "initial_state": _STATE_NAMES[state]}
-        r = self._connect_call("POST", "/connectors", f"creating connector {name}", (201,), json=body,
-                               expected=(409,))
-        if r.status_code == 409:  # already exists (e.g. a retried request that had landed): converge the config
-            self.put_connector_config(name, config)
+        r = self._connect_call("POST", "/connectors", f"creating connector {name}", (201,), json=body)
+        if r.status_code == 409:
+            # "already exists": ours if a retried request had landed (same config), else someone else's
+            existing, _ = self.get_connector(name)
+            if existing is None or {k: v for k, v in existing.items() if k != "name"} != dict(config):
+                raise WriteError(f"connector {name} was created by someone else meanwhile (with another config); "
+                                 "run `kplan plan` again")
 
     def put_connector_config(self, name: str, config: Mapping[str, str]) -> None:
         self._connect_call("PUT", f"/connectors/{name}/config", f"writing connector {name}'s config", (200, 201),
@@ -274,6 +289,7 @@ class KafkaWriter:
         with the first lines of its trace."""
         want = _STATE_NAMES[state]
         deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
+        taskless_since = None
         last = "no status yet"
         while time.monotonic() < deadline:
             r = self.connect.request("GET", f"/connectors/{name}/status")
@@ -291,6 +307,13 @@ class KafkaWriter:
                     bool(tasks) and all(t.get("state") == want for t in tasks))
                 if conn.get("state") == want and task_ok:
                     return
+                # a connector may legitimately generate no tasks: settled once it stays so for a while
+                if conn.get("state") == want and not tasks:
+                    taskless_since = taskless_since or time.monotonic()
+                    if time.monotonic() - taskless_since >= TASKLESS_SETTLE_S:
+                        return
+                else:
+                    taskless_since = None
                 last = f"connector {conn.get('state')}, tasks " + (
                     ", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks) or "none")
             time.sleep(0.5)

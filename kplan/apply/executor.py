@@ -70,7 +70,7 @@ def _topic_spec(args: Mapping[str, Any]) -> TopicSpec:
 class Executor:
     def __init__(self, writer, store: JournalStore, environ: Mapping[str, str], progress: Progress,
                  write_ownership: Callable[[dict], None],
-                 fail_at: str | None = None):
+                 fail_at: str | None = None, secrets: tuple[str, ...] = ()):
         self.w = writer
         self.store = store
         self.environ = environ
@@ -78,41 +78,65 @@ class Executor:
         self.write_ownership = write_ownership
         # Test hook: "step:<n>" makes step n (1-based) fail after it ran, to prove the rollback.
         self.fail_at = fail_at
+        # Secret values this run handles: scrubbed from every message (a task's trace may quote a JDBC URL).
+        self.secrets = tuple(sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True))
 
     # -- the run -------------------------------------------------------------------------------------
 
     def execute(self, journal: Journal, steps: list[S.Step]) -> ApplyResult:
         journal.steps = [{"index": i, **s.to_json(), "status": PENDING, "error": ""} for i, s in enumerate(steps)]
-        self.store.write(journal)
+        self.store.write(journal)  # nothing has been done yet: a failure here simply stops the run
         n = len(steps)
         for i, step in enumerate(steps):
             entry = journal.steps[i]
-            entry["status"] = STARTED
-            self.store.write(journal)
-            t0 = self.progress.start(i + 1, n, step.describe())
+            t0 = None
             try:
-                self.run_step(step)
+                # The journal says "started" durably before the step touches anything.
+                entry["status"] = STARTED
+                self.store.write(journal)
+                t0 = self.progress.start(i + 1, n, step.describe())
+                outcome = self.run_step(step)
+                if outcome:
+                    entry["outcome"] = outcome
                 _test_pause(f"in-step:{i + 1}")
                 if self.fail_at == f"step:{i + 1}":
                     raise KplanError(f"injected failure after step {i + 1} (KPLAN_TEST_FAIL_AT)")
-            except Exception as e:  # noqa: BLE001 - any failure triggers the rollback
-                self.progress.failed(t0)
-                entry["status"], entry["error"] = FAILED, _one_line(e)
-                journal.status = ROLLING_BACK
-                journal.message = f"step {i + 1} ({step.kind}) failed: {_one_line(e)}"
+                entry["status"] = DONE
                 self.store.write(journal)
-                return self.rollback(journal, steps, str(_one_line(e)))
-            entry["status"] = DONE
-            self.store.write(journal)
-            self.progress.done(t0)
+                self.progress.done(t0)
+            except BaseException as e:  # any failure, a lost journal write or Ctrl-C: roll back
+                if t0 is not None:
+                    self.progress.failed(t0)
+                reason = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else self._msg(e)
+                if entry["status"] != DONE:
+                    entry["status"] = FAILED
+                entry["error"] = reason
+                journal.status = ROLLING_BACK
+                journal.message = f"step {i + 1} ({step.kind}) failed: {reason}"
+                self._write_quietly(journal)
+                return self.rollback(journal, steps, reason)
             _test_pause(f"after-step:{i + 1}")
         journal.status = COMPLETE
-        self.store.write(journal)
+        self._write_quietly(journal)
         return ApplyResult(COMPLETE)
+
+    def _write_quietly(self, journal: Journal) -> None:
+        """Journal writes during a rollback or after the last step must not stop the undo: report and go on."""
+        try:
+            self.store.write(journal)
+        except Exception as e:  # noqa: BLE001
+            self.progress.line(f"Warning: could not update the journal: {self._msg(e)}")
+
+    def _msg(self, e: BaseException | str) -> str:
+        text = _one_line(e) if isinstance(e, BaseException) else str(e)
+        for secret in self.secrets:
+            text = text.replace(secret, "(sensitive)")
+        return text
 
     def rollback(self, journal: Journal, steps: list[S.Step] | None, error: str) -> ApplyResult:
         """Undo every started, done or failed step, newest first. Idempotent: undone steps are skipped."""
-        steps = steps or [S.Step(e["kind"], e["args"], e["before"]) for e in journal.steps]
+        steps = steps or [S.Step(e["kind"], e["args"], e["before"], outcome=e.get("outcome"))
+                          for e in journal.steps]
         result = ApplyResult(ROLLED_BACK, error)
         touched = [i for i, e in enumerate(journal.steps) if e["status"] in (STARTED, DONE, FAILED, UNDO_FAILED)]
         if touched:
@@ -124,37 +148,40 @@ class Executor:
                 self.undo_step(step)
             except UndoImpossible as e:
                 self.progress.failed(t0)
-                entry["status"], entry["error"] = UNDO_FAILED, str(e)
-                result.not_rolled_back.append(f"{step.describe()}: {e}")
+                entry["status"], entry["error"] = UNDO_FAILED, self._msg(str(e))
+                result.not_rolled_back.append(f"{step.describe()}: {self._msg(str(e))}")
             except Exception as e:  # noqa: BLE001
                 self.progress.failed(t0)
-                entry["status"], entry["error"] = UNDO_FAILED, _one_line(e)
-                result.not_rolled_back.append(f"{step.describe()}: undo failed: {_one_line(e)}")
+                entry["status"], entry["error"] = UNDO_FAILED, self._msg(e)
+                result.not_rolled_back.append(f"{step.describe()}: undo failed: {self._msg(e)}")
             else:
                 self.progress.done(t0)
                 entry["status"] = UNDONE
                 result.rolled_back.append(step.describe())
-            self.store.write(journal)
+            self._write_quietly(journal)
         if result.not_rolled_back:
             result.status = ROLLBACK_INCOMPLETE
         journal.status = result.status
-        self.store.write(journal)
+        self._write_quietly(journal)
         return result
 
     # -- doing ---------------------------------------------------------------------------------------
 
-    def run_step(self, step: S.Step) -> None:
+    def run_step(self, step: S.Step) -> dict | None:
+        """Do one step; returns what the journal should remember of its outcome (e.g. which topics it created)."""
         a = step.args
         if step.kind == S.CREATE_TOPICS:
             specs = [_topic_spec(t) for t in a["topics"]]
-            self.w.create_topics(specs)
+            created = self.w.create_topics(specs)
+            step.outcome = {"created": created}
             self.w.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+            return step.outcome
         elif step.kind == S.ALTER_TOPIC_CONFIGS:
             self.w.alter_topic_configs({n: (c["set"], c["delete"]) for n, c in a["topics"].items()})
             self.w.wait_topics({n: (None, None, {**c["set"], **{k: None for k in c["delete"]}})
                                 for n, c in a["topics"].items()})
         elif step.kind == S.PUT_CONNECTOR:
-            self._put_connector(a)
+            self._put_connector({**a, **step.secret_args})
         elif step.kind == S.DELETE_CONNECTOR:
             self.w.delete_connector(a["name"])
             self.w.wait_connector_gone(a["name"])
@@ -176,6 +203,7 @@ class Executor:
             self.w.send_snapshot_signal(a)
         else:  # pragma: no cover - the kinds are closed
             raise KplanError(f"unknown step kind {step.kind}")
+        return None
 
     def _put_connector(self, a: Mapping[str, Any]) -> None:
         name, state = a["name"], ConnectorState(a["state"])
@@ -200,10 +228,15 @@ class Executor:
     def undo_step(self, step: S.Step) -> None:
         a, b = step.args, step.before
         if step.irreversible:
+            if self._irreversible_step_left_no_trace(step):
+                return  # it failed (or was cut short) before changing anything: nothing to undo
             raise UndoImpossible("irreversible (cannot be undone)")
         if step.kind == S.CREATE_TOPICS:
             existing = self.w.topic_names()
-            names = [t["name"] for t in a["topics"] if t["name"] in existing and t["name"] in b.get("absent", [])]
+            # what this run created (known once the create returned); a crash inside the create leaves only the
+            # before-image: every topic that was absent at plan time
+            ours = (step.outcome or {}).get("created", b.get("absent", []))
+            names = [t["name"] for t in a["topics"] if t["name"] in existing and t["name"] in ours]
             if names:
                 self.w.delete_topics(names)
                 self.w.wait_topics_gone(names)
@@ -218,11 +251,11 @@ class Executor:
         elif step.kind == S.PUT_CONNECTOR:
             self._undo_put_connector(step)
         elif step.kind == S.DELETE_CONNECTOR:
-            config, state = self._restorable_config(step, a["name"])
             existing, _ = self.w.get_connector(a["name"])
+            config, state = self._restorable_config(step, a["name"], existing, changed=None)
             if existing is None:
-                self.w.create_connector(a["name"], config, ConnectorState(state))
-            self.w.wait_connector(a["name"], ConnectorState(state))
+                self.w.create_connector(a["name"], config, steady_state(state))
+            self.w.wait_connector(a["name"], steady_state(state))
         elif step.kind == S.RECORD_OWNERSHIP:
             self.write_ownership(b.get("ownership") or {})
         elif step.kind == S.SNAPSHOT_SIGNAL:
@@ -230,16 +263,37 @@ class Executor:
         else:  # pragma: no cover
             raise UndoImpossible(f"no undo for {step.kind}")
 
-    def _restorable_config(self, step: S.Step, name: str) -> tuple[dict[str, str], str]:
+    def _irreversible_step_left_no_trace(self, step: S.Step) -> bool:
+        """Whether an irreversible step that failed or was cut short changed nothing (then there is nothing that
+        could not be rolled back): partitions still as before, topics to delete all still there."""
+        a, b = step.args, step.before
+        if step.kind == S.INCREASE_PARTITIONS:
+            return all(self.w.topic_partitions(n) == p for n, p in b.get("partitions", {}).items())
+        if step.kind == S.DELETE_TOPICS:
+            return set(a["names"]) <= self.w.topic_names()
+        return False  # a replacement may have deleted and re-created: report it
+
+    def _restorable_config(self, step: S.Step, name: str, live_config: Mapping[str, str] | None,
+                           changed: set[str] | None) -> tuple[dict[str, str], str]:
+        """The connector config and state to put back. Secrets are never journaled: in this process the
+        unmasked before-image is at hand; from a journal alone, a masked key is taken from the live connector when
+        the step did not change it (`changed`: the keys it wrote; None: it replaced everything)."""
         if step.secret_before:
             return dict(step.secret_before["config"]), step.secret_before["state"]
-        config = step.before["config"]
-        masked = sorted(k for k, v in config.items() if isinstance(v, dict))
-        if masked:
+        config = dict(step.before["config"])
+        lost = []
+        for key, value in config.items():
+            if not isinstance(value, dict):
+                continue
+            if changed is not None and key not in changed and live_config is not None and key in live_config:
+                config[key] = live_config[key]
+            else:
+                lost.append(key)
+        if lost:
             raise UndoImpossible(
-                f"connector {name}'s previous values of {', '.join(masked)} are secrets, which kplan never writes "
-                f"to its journal; restore the connector by applying the previous version of the stack")
-        return dict(config), step.before["state"]
+                f"connector {name}'s previous values of {', '.join(sorted(lost))} are secrets, which kplan never "
+                "writes to its journal; restore the connector by applying the previous version of the stack")
+        return config, step.before["state"]
 
     def _undo_put_connector(self, step: S.Step) -> None:
         a, b = step.args, step.before
@@ -250,20 +304,28 @@ class Executor:
                 self.w.delete_connector(name)
                 self.w.wait_connector_gone(name)
             return
+        changed = set(a.get("changed_keys") or ())
+        current = {k: v for k, v in (existing or {}).items() if k != "name"}
         if existing is None:
-            config, state = self._restorable_config(step, name)
-            self.w.create_connector(name, config, ConnectorState(state))
+            config, state = self._restorable_config(step, name, None, None)
+            self.w.create_connector(name, config, steady_state(state))
         else:
             state = (step.secret_before or b)["state"]
             if a["config"] is not None:
-                config, state = self._restorable_config(step, name)
-                current = {k: v for k, v in existing.items() if k != "name"}
+                config, state = self._restorable_config(step, name, current, changed)
                 if current != config:  # never write an unchanged config (Connect restarts on every write)
                     self.w.put_connector_config(name, config)
-            if state in ("running", "paused", "stopped"):
-                self.w.set_connector_state(name, ConnectorState(state))
-        if b.get("state") in ("running", "paused", "stopped"):
-            self.w.wait_connector(name, ConnectorState(b["state"]))
+            self.w.set_connector_state(name, steady_state(state))
+        if b.get("state") in ("running", "paused", "stopped"):  # a connector that had FAILED may fail again
+            self.w.wait_connector(name, steady_state(b["state"]))
+
+
+def steady_state(state: str | None) -> ConnectorState:
+    """The declared state to restore from a live one: FAILED/UNASSIGNED/unknown connectors were meant to run."""
+    try:
+        return ConnectorState((state or "running").lower())
+    except ValueError:
+        return ConnectorState.RUNNING
 
 
 def _test_pause(point: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -53,7 +55,8 @@ class Cluster:
         return self
 
     def journal_store(self) -> JournalStore:
-        return JournalStore(self.producer, self.conf, self.writer.admin, self.stack.name, self.stack.cluster.timeout_s)
+        return JournalStore(self.producer, self.conf, self.writer.admin, self.stack.name, self.cluster_id,
+                            self.stack.cluster.timeout_s)
 
     def lock(self) -> StackLock:
         return StackLock(self.writer.admin, self.producer, self.conf, self.stack.name, self.broker_count,
@@ -61,8 +64,9 @@ class Cluster:
 
     def write_ownership(self, record: dict) -> None:
         ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s)
-        key, value = encode(self.stack.name, Ownership(*(frozenset(record.get(k, ())) for k in (
-            "topics", "connectors", "protected_topics", "protected_connectors"))))
+        key, value = encode(self.stack.name, Ownership(
+            *(frozenset(record.get(k, ())) for k in ("topics", "connectors", "protected_topics", "protected_connectors")),
+            sensitive={c: tuple(keys) for c, keys in (record.get("sensitive") or {}).items()}))
         write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
 
     def close(self) -> None:
@@ -73,8 +77,37 @@ class Cluster:
                 c.close()
 
 
+def run_secrets(stack: Stack, live, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Every secret value a run may meet: the stack's resolved secrets and plaintext sensitive values, the live
+    connectors' sensitive values (a before-image may be restored), the client properties' secrets."""
+    from kplan.secrets import has_secret_ref, is_sensitive_key, resolve_secrets
+
+    values: set[str] = set()
+
+    def add(key: str, value: str, sensitive: bool) -> None:
+        if has_secret_ref(value):
+            try:
+                values.add(resolve_secrets(value, environ))
+            except KplanError:
+                pass
+        elif sensitive or is_sensitive_key(key):
+            values.add(value)
+
+    for spec in stack.connectors:
+        for k, v in spec.config.items():
+            add(k, v, k in spec.sensitive_keys)
+    for conn in live.connectors.values():
+        for k, v in conn.config.items():
+            if k in conn.sensitive_keys or is_sensitive_key(k):
+                values.add(v)
+    for k, v in stack.cluster.client_properties.items():
+        add(k, str(v), False)
+    return tuple(v for v in values if v)
+
+
 def unfinished_message(j: Journal) -> str:
-    return (f"an earlier apply did not finish: {j.describe()}. Nothing more is applied until it is recovered: "
+    return (f"an earlier apply did not finish (or is still running): {j.describe()}. Nothing more is applied until "
+            "it is recovered: "
             f"`kplan recover --rollback` puts the cluster back as it was before that run, "
             f"`kplan recover --resume` finishes it")
 
@@ -156,20 +189,39 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
             if resume_of is not None:
                 _close_resumed(store, resume_of)
             return None, plan
-        if plan.has_changes and not opts.confirm(plan):
+        # Adopting existing resources into the ownership record needs approval too: from then on, removing them
+        # from the stack deletes them.
+        if (plan.has_changes or _adopts(plan)) and not opts.confirm(plan):
             return None, plan
         store.ensure_topic(cluster.broker_count)
         journal.ownership_before = S.ownership_of(live)
         if resume_of is not None:
             _close_resumed(store, resume_of)
         executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,
-                            fail_at=opts.fail_at or os.environ.get("KPLAN_TEST_FAIL_AT"))
+                            fail_at=opts.fail_at or os.environ.get("KPLAN_TEST_FAIL_AT"),
+                            secrets=run_secrets(stack, live, cluster.environ))
         result = executor.execute(journal, steps)
         return result, plan
     finally:
         store.close()
-        if lock.held:
-            lock.release()
+        _release(lock, opts)
+
+
+def _release(lock: StackLock, opts: RunOptions) -> None:
+    """Releasing must not mask the run's own outcome: a failure here is reported, and `kplan unlock` cleans up."""
+    if not lock.held:
+        return
+    try:
+        lock.release()
+    except Exception as e:  # noqa: BLE001
+        print(f"Warning: could not release the apply lock ({e}); run `kplan unlock` once the cluster is reachable",
+              file=sys.stderr)
+
+
+def _adopts(plan) -> bool:
+    from kplan.plan.model import Flag
+
+    return any(c.has(Flag.ADOPT) for c in plan.changes)
 
 
 def _test_ignores_plan_errors() -> bool:
@@ -205,9 +257,23 @@ def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
         raise KplanError("the saved plan is stale: the cluster changed since it was made ("
                          + ", ".join(changed[:10]) + (" ..." if len(changed) > 10 else "")
                          + "); run `kplan plan` again")
-    if [(c.address, c.action) for c in saved.changes if c.is_change] != \
-            [(c.address, c.action) for c in fresh.changes if c.is_change]:
-        raise KplanError("the saved plan no longer matches what kplan would do now; run `kplan plan` again")
+    if _what_changes(saved) != _what_changes(fresh):
+        raise KplanError("the saved plan no longer matches what kplan would do now (a value it shows differs, e.g. "
+                         "a ${VAR} resolved differently); run `kplan plan` again")
+
+
+def _what_changes(plan) -> list:
+    """What a plan would do, value by value (what a reviewer approved): every changed resource's actions,
+    flags and changed attributes with their before/after values (sensitive ones only as 'changed')."""
+    from kplan.plan.serialize import plan_to_dict
+
+    out = []
+    for c in plan_to_dict(plan)["resource_changes"]:
+        if c["actions"] == ["no-op"]:
+            continue
+        attrs = [(tuple(a["path"]), a["kind"], a["before"], a["after"], a["changed"]) for a in c["attributes"]]
+        out.append((c["address"], tuple(c["actions"]), tuple(c["flags"]), tuple(attrs)))
+    return out
 
 
 def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tuple[ApplyResult | None, str]:
@@ -232,14 +298,17 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
                              "`kplan recover --rollback`")
         result, _ = run_apply(cluster, opts, resume_of=journal)
         return result, f"Resumed run {journal.run_id}."
-    lock.acquire(journal.run_id)
+    lock.acquire(f"recover-{uuid.uuid4().hex[:8]}")
     try:
-        executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership)
+        live = cluster.reader.read(cluster.stack.name, topic_names=[])
+        executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,
+                            secrets=run_secrets(cluster.stack, live, cluster.environ))
         result = executor.rollback(journal, None, journal.message or "interrupted")
-        return result, f"Rolled back run {journal.run_id}."
+        done = "Rolled back" if not result.not_rolled_back else "Rolled back what could be of"
+        return result, f"{done} run {journal.run_id}."
     finally:
         store.close()
-        lock.release()
+        _release(lock, opts)
 
 
 def _holder_is_dead(holder) -> bool:

@@ -23,7 +23,7 @@ from kplan.live import LiveState
 from kplan.model import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.connectors import newly_captured
 from kplan.plan.model import Action, AttrKind, Plan
-from kplan.secrets import is_reference_only, is_sensitive_key
+from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key
 
 CREATE_TOPICS = "create-topics"
 ALTER_TOPIC_CONFIGS = "alter-topic-configs"
@@ -46,6 +46,10 @@ class Step:
     before: dict[str, Any] = field(default_factory=dict)
     # Unmasked before-image of connector configs, for an in-process rollback only (never serialized).
     secret_before: dict[str, Any] = field(default_factory=dict)
+    # Unmasked args (a connector config with plaintext secrets), for this process only (never serialized).
+    secret_args: dict[str, Any] = field(default_factory=dict)
+    # What running the step produced that its undo needs (journaled with the step's status).
+    outcome: dict[str, Any] | None = None
 
     @property
     def irreversible(self) -> bool:
@@ -129,7 +133,7 @@ def build_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Step]:
         elif change.type == "connector":
             current = live.connectors.get(change.name)
             if change.action == Action.DELETE:
-                sens = frozenset(k for k in current.config if is_sensitive_key(k))
+                sens = current.sensitive_keys | frozenset(k for k in current.config if is_sensitive_key(k))
                 cfg = {k: v for k, v in current.config.items() if k != "name"}
                 state = (current.state or "RUNNING").lower()
                 connector_deletes.append(Step(DELETE_CONNECTOR, {"name": change.name},
@@ -167,23 +171,29 @@ def build_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Step]:
 def _put_connector(spec: ConnectorSpec, change, current) -> Step:
     config_changed = any(a.changed and a.path[0] == "config" for a in change.attributes)
     state_changed = any(a.changed and a.path == ("state",) for a in change.attributes)
+    config = dict(spec.config) if (current is None or config_changed) else None  # references unresolved
+    sens = frozenset(spec.sensitive_keys) | (current.sensitive_keys if current is not None else frozenset())
     args = {
         "name": spec.name,
         "create": current is None,
-        "config": dict(spec.config) if (current is None or config_changed) else None,  # references unresolved
+        # a plaintext secret written in the stack is journaled masked; the run writes it from memory
+        "config": mask_config(config, sens) if config is not None else None,
         "state": spec.state.value,
         "set_state": current is None or state_changed,
         "restart": bool(config_changed and spec.restart_on_change and current is not None),
+        # the config keys this step writes differently (an undo from the journal alone may keep the others)
+        "changed_keys": sorted(a.path[1] for a in change.attributes if a.changed and a.path[0] == "config"),
         "requires_topics": list(spec.requires_topics),
         "sensitive_keys": sorted(spec.sensitive_keys),
     }
+    secret_args = {"config": config} if config is not None and args["config"] != config else {}
     if current is None:
-        return Step(PUT_CONNECTOR, args, {"absent": True})
+        return Step(PUT_CONNECTOR, args, {"absent": True}, secret_args=secret_args)
     cfg = {k: v for k, v in current.config.items() if k != "name"}
     state = (current.state or "RUNNING").lower()
-    sens = frozenset(spec.sensitive_keys) | frozenset(k for k in cfg if is_sensitive_key(k))
+    sens = frozenset(spec.sensitive_keys) | current.sensitive_keys | frozenset(k for k in cfg if is_sensitive_key(k))
     return Step(PUT_CONNECTOR, args, {"absent": False, "config": mask_config(cfg, sens), "state": state},
-                {"config": cfg, "state": state})
+                {"config": cfg, "state": state}, secret_args)
 
 
 def _live_topic_args(live: LiveState, name: str) -> dict[str, Any]:
@@ -199,22 +209,37 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
     deleted = {(c.type, c.name) for c in plan.changes if c.action == Action.DELETE}
     declared_t = {t.name: t for t in stack.topics}
     declared_c = {c.name: c for c in stack.connectors}
+    # What the record says the stack owns but no longer exists is dropped: if someone creates a topic of that name
+    # later, it is theirs, not this stack's.
+    owned_t = {n for n in live.owned_topics if n in live.topics}
+    owned_c = {n for n in live.owned_connectors if n in live.connectors}
     if destroy:
-        topics = {n for n in live.owned_topics if ("topic", n) not in deleted}
-        conns = {n for n in live.owned_connectors if ("connector", n) not in deleted}
+        topics = {n for n in owned_t if ("topic", n) not in deleted}
+        conns = {n for n in owned_c if ("connector", n) not in deleted}
     else:
-        topics = (set(live.owned_topics) | set(declared_t)) - {n for k, n in deleted if k == "topic"}
-        conns = (set(live.owned_connectors) | set(declared_c)) - {n for k, n in deleted if k == "connector"}
+        topics = (owned_t | set(declared_t)) - {n for k, n in deleted if k == "topic"}
+        conns = (owned_c | set(declared_c)) - {n for k, n in deleted if k == "connector"}
 
     def protected(names, declared, recorded):
         return sorted(n for n in names if (declared[n].protect if n in declared else n in recorded))
 
+    def secrets(name):
+        if name in declared_c:
+            spec = declared_c[name]
+            return sorted(set(spec.sensitive_keys) | {k for k, v in spec.config.items()
+                                                      if has_secret_ref(v) or is_sensitive_key(k)})
+        current = live.connectors.get(name)
+        return sorted(current.sensitive_keys) if current is not None else []
+
     return {"topics": sorted(topics), "connectors": sorted(conns),
             "protected_topics": protected(topics, declared_t, live.protected_topics),
-            "protected_connectors": protected(conns, declared_c, live.protected_connectors)}
+            "protected_connectors": protected(conns, declared_c, live.protected_connectors),
+            "sensitive": {n: keys for n in sorted(conns) if (keys := secrets(n))}}
 
 
 def ownership_of(live: LiveState) -> dict[str, list[str]]:
     """The ownership record as the live state shows it (the before-image of RECORD_OWNERSHIP)."""
     return {"topics": sorted(live.owned_topics), "connectors": sorted(live.owned_connectors),
-            "protected_topics": sorted(live.protected_topics), "protected_connectors": sorted(live.protected_connectors)}
+            "protected_topics": sorted(live.protected_topics), "protected_connectors": sorted(live.protected_connectors),
+            "sensitive": {n: sorted(c.sensitive_keys) for n, c in sorted(live.connectors.items())
+                          if n in live.owned_connectors and c.sensitive_keys}}

@@ -26,6 +26,8 @@ def confirm_yes(prompt: str, expected: str = "yes") -> bool:
     import sys
 
     if not sys.stdin.isatty():
-        raise click.UsageError("no terminal to ask for approval: pass --auto-approve to apply without asking")
+        from kplan.errors import KplanError
+
+        raise KplanError("no terminal to ask for approval: pass --auto-approve to go ahead without asking")
     answer = click.prompt(prompt, default="", show_default=False)
     return answer.strip() == expected

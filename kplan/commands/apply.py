@@ -50,7 +50,7 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
         environment = environment or saved.environment
         path = stack_path
     stack = load_or_exit(ctx, path, environment)
-    _run(ctx, stack, destroy=False, auto_approve=auto_approve, max_deletions=max_deletions,
+    _run(ctx, stack, destroy=bool(saved and saved.destroy), auto_approve=auto_approve, max_deletions=max_deletions,
          color=use_color(no_color), saved=saved)
 
 

@@ -39,8 +39,11 @@ class ConnectorContext:
     owned: bool = True
 
 
-def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str]) -> frozenset[str]:
-    declared = spec.sensitive_keys if spec else frozenset()
+def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
+                   recorded: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Keys whose values are secrets: declared so, named like one, set from a ${secret:...} reference, or
+    recorded as such when the connector was applied (`recorded`, from the ownership record)."""
+    declared = (spec.sensitive_keys if spec else frozenset()) | recorded
     desired = spec.config if spec else {}
     keys = set(config) | set(desired)
     return frozenset(k for k in keys if k in declared or is_sensitive_key(k) or has_secret_ref(desired.get(k, "")))
@@ -87,7 +90,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
         ), diags
 
     current = live_config(live)
-    sens = sensitive_keys(spec, current)
+    sens = sensitive_keys(spec, current, live.sensitive_keys)
     attrs: list[AttributeChange] = []
     flags: set[Flag] = set()
     unchanged = 0

@@ -25,11 +25,17 @@ def _canonical(live: LiveTopic | LiveConnector) -> dict:
             "replication_factor": live.replication_factor,
             "config": {k: normalize_topic_value(k, live.overrides[k]) for k in sorted(live.overrides)},
         }
+    from kplan.secrets import is_reference_only, is_sensitive_key
+
     config = {k: v for k, v in live.config.items() if not (k == "name" and v == live.name)}
+    # A saved plan must not carry even a digest of a secret (it could be brute-forced offline): sensitive values
+    # are left out; the fresh plan at apply time compares them itself.
+    secret = {k for k, v in config.items()
+              if (k in live.sensitive_keys or is_sensitive_key(k)) and not is_reference_only(v)}
     return {
         "type": "connector",
         "name": live.name,
-        "config": {k: config[k] for k in sorted(config)},
+        "config": {k: ("(sensitive)" if k in secret else config[k]) for k in sorted(config)},
         "state": live.state.upper() if live.state else None,
     }
 

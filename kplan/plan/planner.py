@@ -40,7 +40,8 @@ def make_plan(
     environ = os.environ if environ is None else environ
     diags: list[PlanDiagnostic] = []
     if live.unfinished_run:
-        diags.append(error(f"an earlier apply did not finish: {live.unfinished_run}; recover it first with "
+        diags.append(error(f"an earlier apply did not finish (or is still running): {live.unfinished_run}; if it is "
+                           "not running, recover it with "
                            "`kplan recover --rollback` or `kplan recover --resume`", "unfinished-run"))
     topics: dict[str, ResourceChange] = {}
     connectors: dict[str, ResourceChange] = {}
@@ -91,10 +92,12 @@ def make_plan(
         if name in live.protected_connectors:
             current = live.connectors[name]
             connectors[name] = _protected_removal(
-                "connector", name, live_connector_repr(current, sensitive_keys(None, live_config(current))), diags)
+                "connector", name, live_connector_repr(current, sensitive_keys(None, live_config(current), current.sensitive_keys)), diags)
             continue
         connectors[name] = delete_connector(live.connectors[name], None, "removed from the stack")
 
+    diags += _foreign(list(declared_topics.values()), "topic", live)
+    diags += _foreign(list(declared_connectors.values()), "connector", live)
     if not destroy:
         diags += _collisions(topics, live)
         diags += _required_topics(declared_connectors.values(), topics, live)
@@ -110,6 +113,18 @@ def make_plan(
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
     )
+
+
+def _foreign(specs, kind: str, live: LiveState) -> list[PlanDiagnostic]:
+    """A resource belongs to one stack: declaring what another stack owns would make two stacks fight over it."""
+    out = []
+    for spec in specs:
+        owner = live.foreign_owners.get(address_of(kind, spec.name))
+        if owner is not None:
+            out.append(error(f"{kind} {spec.name!r} is owned by stack {owner!r}; a resource belongs to one stack: "
+                             f"remove it from one of them (or destroy it there first)", "owned-by-another-stack",
+                             address=address_of(kind, spec.name), origin=spec.origin))
+    return out
 
 
 def _protected_removal(kind: str, name: str, before: dict, diags: list) -> ResourceChange:
@@ -147,7 +162,7 @@ def _destroy(spec: TopicSpec | ConnectorSpec, current, owned: bool, into: dict, 
     if spec.protect:
         diags.append(error(f"{kind} {spec.name!r} is protected (protect: true) and is never deleted; set protect: "
                            "false first if you mean to destroy it", "protected", address=addr, origin=spec.origin))
-        before = live_topic_repr(current) if kind == "topic" else live_connector_repr(current, sensitive_keys(spec, current.config))
+        before = live_topic_repr(current) if kind == "topic" else live_connector_repr(current, sensitive_keys(spec, current.config, current.sensitive_keys))
         into[spec.name] = ResourceChange(addr, kind, spec.name, Action.NOOP, before=before, after=before,
                                          flags=frozenset({Flag.PROTECTED, Flag.REFUSED}),
                                          reason="protected: never deleted", origin=spec.origin)
@@ -173,7 +188,7 @@ def delete_topic(live: LiveTopic, reason: str, origin=None) -> ResourceChange:
 
 
 def delete_connector(live: LiveConnector, spec: ConnectorSpec | None, reason: str) -> ResourceChange:
-    sens = sensitive_keys(spec, live_config(live))
+    sens = sensitive_keys(spec, live_config(live), live.sensitive_keys)
     before = live_connector_repr(live, sens)
     attrs = [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in sens) for k, v in before["config"].items()]
     if before["state"]:
