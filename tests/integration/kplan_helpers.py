@@ -89,3 +89,12 @@ def cleanup(admin, connect_url: str, prefix: str) -> None:
                 f.result(30)
             except Exception:  # noqa: BLE001
                 pass
+
+
+def stack_doc(stack, name: str, topics, connectors=()) -> dict:
+    """A stack named `name` on the local stack with these topics and connectors."""
+    doc = base_stack(name, stack)
+    doc["topics"] = list(topics)
+    if connectors:
+        doc["connectors"] = list(connectors)
+    return doc

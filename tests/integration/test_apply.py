@@ -10,32 +10,14 @@ import threading
 
 import pytest
 import requests
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
-from kplan_helpers import ROOT, base_stack, cleanup, kplan, snapshot, wait_for, write_stack
+from kplan_helpers import ROOT, kplan, snapshot, stack_doc, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
 
-@pytest.fixture
-def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
-
-
-@pytest.fixture
-def prefix(stack, admin, unique):
-    p = unique("apply")
-    yield p
-    cleanup(admin, stack.connect_url, p)
-
-
-def _doc(stack, prefix, topics, connectors=()):
-    doc = base_stack(prefix, stack)
-    doc["topics"] = list(topics)
-    if connectors:
-        doc["connectors"] = list(connectors)
-    return doc
 
 
 def _source(name, topic, tmp_path, state="running"):
@@ -47,7 +29,7 @@ def _source(name, topic, tmp_path, state="running"):
 
 def test_apply_creates_then_plan_shows_no_changes_then_updates_converge(stack, admin, prefix, tmp_path):
     t1, t2, conn = f"{prefix}.orders", f"{prefix}.events", f"{prefix}-src"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": t1, "partitions": 3, "replication_factor": 1, "config": {"retention.ms": "7d", "cleanup.policy": "delete"}},
         {"name": t2, "partitions": 1, "replication_factor": 1, "config": {"compression.type": "zstd"}},
     ], [_source(conn, t1, tmp_path)]))
@@ -66,7 +48,7 @@ def test_apply_creates_then_plan_shows_no_changes_then_updates_converge(stack, a
     assert "No changes." in r.out
 
     # change a config, grow partitions, pause the connector
-    doc = _doc(stack, prefix, [
+    doc = stack_doc(stack, prefix, [
         {"name": t1, "partitions": 4, "replication_factor": 1, "config": {"retention.ms": "3d", "cleanup.policy": "delete"}},
         {"name": t2, "partitions": 1, "replication_factor": 1, "config": {"compression.type": "zstd"}},
     ], [_source(conn, t1, tmp_path, state="paused")])
@@ -85,12 +67,12 @@ def test_apply_creates_then_plan_shows_no_changes_then_updates_converge(stack, a
 
 def test_unchanged_connector_config_is_never_rewritten(stack, admin, prefix, tmp_path):
     t, conn = f"{prefix}.t", f"{prefix}-src"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": t, "partitions": 1, "replication_factor": 1}], [_source(conn, t, tmp_path)]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     worker_before = requests.get(f"{stack.connect_url}/connectors/{conn}/status", timeout=10).json()
     # add a topic only: the connector must not be touched (a config write would restart it)
-    doc = _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1},
+    doc = stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1},
                                {"name": f"{prefix}.u", "partitions": 1, "replication_factor": 1}],
                [_source(conn, t, tmp_path)])
     write_stack(path, doc)
@@ -103,7 +85,7 @@ def test_unchanged_connector_config_is_never_rewritten(stack, admin, prefix, tmp
 
 def test_failed_connector_rolls_back_everything_the_run_did(stack, admin, prefix, tmp_path):
     existing = f"{prefix}.existing"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": existing, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     before = snapshot(admin, stack.connect_url, prefix)
@@ -112,7 +94,7 @@ def test_failed_connector_rolls_back_everything_the_run_did(stack, admin, prefix
     # Connect's validation accepts it, the run fails at the connector step and must undo the topic steps
     bad_sink = {"name": f"{prefix}-sink", "class": FILE_SINK, "tasks_max": 1,
                 "config": {"topics": f"{prefix}.new", "file": str(tmp_path / "no" / "such" / "dir" / "out.txt")}}
-    write_stack(path, _doc(stack, prefix, [
+    write_stack(path, stack_doc(stack, prefix, [
         {"name": existing, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "2d"}},
         {"name": f"{prefix}.new", "partitions": 2, "replication_factor": 1}], [bad_sink]))
     r = kplan("apply", str(path), "--auto-approve")
@@ -125,14 +107,14 @@ def test_failed_connector_rolls_back_everything_the_run_did(stack, admin, prefix
 @pytest.mark.parametrize("fail_at", ["step:1", "step:2", "step:3"])
 def test_injected_failure_at_each_step_leaves_the_cluster_exactly_as_before(stack, admin, prefix, tmp_path, fail_at):
     keep, conn = f"{prefix}.keep", f"{prefix}-src"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}],
         [_source(conn, keep, tmp_path)]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     before = snapshot(admin, stack.connect_url, prefix)
     # steps: 1 create topics, 2 alter configs, 3 update connector (+ record ownership)
     src = _source(conn, f"{prefix}.added", tmp_path)
-    write_stack(path, _doc(stack, prefix, [
+    write_stack(path, stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "5d"}},
         {"name": f"{prefix}.added", "partitions": 1, "replication_factor": 1}], [src]))
     r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_FAIL_AT": fail_at})
@@ -146,9 +128,9 @@ def test_removed_resources_are_deleted_only_when_owned(stack, admin, prefix, tmp
     mine, foreign = f"{prefix}.mine", f"{prefix}.foreign"
     admin.create_topics([NewTopic(foreign, 1, 1)])[foreign].result(30)
     wait_for(lambda: foreign in admin.list_topics(timeout=10).topics, what="foreign topic")
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": mine, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": mine, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
-    write_stack(path, _doc(stack, prefix, [{"name": f"{prefix}.other", "partitions": 1, "replication_factor": 1}]))
+    write_stack(path, stack_doc(stack, prefix, [{"name": f"{prefix}.other", "partitions": 1, "replication_factor": 1}]))
     r = kplan("plan", str(path))
     assert f"- topic {mine}" in r.out or f"topic.{mine}" in r.out
     assert foreign not in r.out
@@ -160,7 +142,7 @@ def test_removed_resources_are_deleted_only_when_owned(stack, admin, prefix, tmp
 
 def test_destroy_protect_and_max_deletions(stack, admin, prefix, tmp_path):
     a, b, conn = f"{prefix}.a", f"{prefix}.b", f"{prefix}-src"
-    doc = _doc(stack, prefix, [{"name": a, "partitions": 1, "replication_factor": 1},
+    doc = stack_doc(stack, prefix, [{"name": a, "partitions": 1, "replication_factor": 1},
                                {"name": b, "partitions": 1, "replication_factor": 1}], [_source(conn, a, tmp_path)])
     path = write_stack(tmp_path / "s.yaml", doc)
     assert kplan("apply", str(path), "--auto-approve").code == 0
@@ -180,7 +162,7 @@ def test_destroy_protect_and_max_deletions(stack, admin, prefix, tmp_path):
 
 
 def test_concurrent_applies_one_wins_the_other_names_the_holder(stack, admin, prefix, tmp_path):
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": f"{prefix}.x", "partitions": 1, "replication_factor": 1}]))
     env = {**os.environ, "NO_COLOR": "1", "KPLAN_TEST_PAUSE_AT": "after-step:1", "KPLAN_TEST_PAUSE_S": "8"}
     first = subprocess.Popen([sys.executable, "-m", "kplan.cli", "apply", str(path), "--auto-approve"],
@@ -210,11 +192,11 @@ def _start_and_kill(path, point: str) -> None:
 @pytest.mark.parametrize("point", ["after-step:1", "in-step:2"])
 def test_sigkill_mid_apply_then_recover_rollback(stack, admin, prefix, tmp_path, point):
     keep = f"{prefix}.keep"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     before = snapshot(admin, stack.connect_url, prefix)
-    write_stack(path, _doc(stack, prefix, [
+    write_stack(path, stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "9d"}},
         {"name": f"{prefix}.new1", "partitions": 1, "replication_factor": 1},
         {"name": f"{prefix}.new2", "partitions": 2, "replication_factor": 1}]))
@@ -234,10 +216,10 @@ def test_sigkill_mid_apply_then_recover_rollback(stack, admin, prefix, tmp_path,
 @pytest.mark.parametrize("point", ["after-step:1", "in-step:2"])
 def test_sigkill_mid_apply_then_recover_resume(stack, admin, prefix, tmp_path, point):
     keep = f"{prefix}.keep"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
-    write_stack(path, _doc(stack, prefix, [
+    write_stack(path, stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "9d"}},
         {"name": f"{prefix}.new1", "partitions": 1, "replication_factor": 1}]))
     _start_and_kill(path, point)
@@ -250,7 +232,7 @@ def test_sigkill_mid_apply_then_recover_resume(stack, admin, prefix, tmp_path, p
 
 def test_saved_plan_applies_and_stale_plan_is_refused(stack, admin, prefix, tmp_path):
     t = f"{prefix}.saved"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     planfile = tmp_path / "p.plan"
     assert kplan("plan", str(path), "-out", str(planfile)).code == 0
     # someone creates the topic by hand before apply: the plan is stale
@@ -272,7 +254,7 @@ def test_saved_plan_applies_and_stale_plan_is_refused(stack, admin, prefix, tmp_
 def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_path, case):
     keep, conn = f"{prefix}.keep", f"{prefix}-src"
     base = [{"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, base, [_source(conn, keep, tmp_path)]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, base, [_source(conn, keep, tmp_path)]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     before = snapshot(admin, stack.connect_url, prefix)
 
@@ -288,7 +270,7 @@ def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_
                        "config": {"remote.storage.enable": True}})
     else:
         topics.append({"name": f"{prefix}.wide", "partitions": 1, "replication_factor": 3})
-    write_stack(path, _doc(stack, prefix, topics, connectors))
+    write_stack(path, stack_doc(stack, prefix, topics, connectors))
     assert kplan("plan", str(path)).code == 1  # plan-time validation catches each of these
     r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_IGNORE_PLAN_ERRORS": "1"})
     assert r.code == 1, r.text
@@ -298,9 +280,9 @@ def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_
 
 def test_failure_after_an_irreversible_step_reports_an_incomplete_rollback(stack, admin, prefix, tmp_path):
     t = f"{prefix}.grow"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
-    write_stack(path, _doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
+    write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
     # steps: 1 increase partitions (irreversible), 2 record ownership <- fails
     r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_FAIL_AT": "step:2"})
     assert r.code == 3, r.text
@@ -309,12 +291,12 @@ def test_failure_after_an_irreversible_step_reports_an_incomplete_rollback(stack
 
 
 def test_unlock_releases_a_dead_runs_lock_then_recover(stack, admin, prefix, tmp_path):
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": f"{prefix}.a", "partitions": 1, "replication_factor": 1},
         {"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     before = snapshot(admin, stack.connect_url, prefix)
-    write_stack(path, _doc(stack, prefix, [
+    write_stack(path, stack_doc(stack, prefix, [
         {"name": f"{prefix}.a", "partitions": 1, "replication_factor": 1},
         {"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "2d"}},
         {"name": f"{prefix}.c", "partitions": 1, "replication_factor": 1}]))
@@ -333,21 +315,21 @@ def test_unlock_releases_a_dead_runs_lock_then_recover(stack, admin, prefix, tmp
 
 def test_protection_outlives_the_declaration(stack, admin, prefix, tmp_path):
     keep, other = f"{prefix}.precious", f"{prefix}.other"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "protect": True},
         {"name": other, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     # removed from the stack: still never deleted (the ownership record remembers it was protected)
-    write_stack(path, _doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
+    write_stack(path, stack_doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
     r = kplan("plan", str(path))
     assert r.code == 1 and "protect: true" in r.text and keep in r.text
     assert kplan("apply", str(path), "--auto-approve").code == 1
     assert kplan("destroy", str(path), "--auto-approve").code == 1
     assert keep in admin.list_topics(timeout=10).topics
     # unprotecting it on purpose, then removing it, deletes it
-    write_stack(path, _doc(stack, prefix, [{"name": keep, "partitions": 1, "replication_factor": 1, "protect": False},
+    write_stack(path, stack_doc(stack, prefix, [{"name": keep, "partitions": 1, "replication_factor": 1, "protect": False},
                                            {"name": other, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
-    write_stack(path, _doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
+    write_stack(path, stack_doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0 and "1 destroyed" in r.out, r.text

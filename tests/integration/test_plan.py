@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import requests
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
-from kplan_helpers import base_stack, cleanup, kplan, wait_for, write_stack
+from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 
 
-@pytest.fixture
-def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
-
-
-@pytest.fixture
-def prefix(stack, admin, unique):
-    p = unique("plan")
-    yield p
-    cleanup(admin, stack.connect_url, p)
-
-
-def _doc(stack, prefix, topics, connectors=()):
-    doc = base_stack(prefix, stack)
-    doc["topics"] = list(topics)
-    if connectors:
-        doc["connectors"] = list(connectors)
-    return doc
 
 
 def test_resources_created_out_of_band_to_match_exactly_plan_no_changes(stack, admin, prefix, tmp_path):
@@ -42,7 +23,7 @@ def test_resources_created_out_of_band_to_match_exactly_plan_no_changes(stack, a
     assert requests.put(f"{stack.connect_url}/connectors/{conn}/config", json=cfg, timeout=30).status_code == 201
     wait_for(lambda: requests.get(f"{stack.connect_url}/connectors/{conn}/status", timeout=10).json()
              .get("connector", {}).get("state") == "RUNNING", what="connector running")
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         # units and a value equal to the broker's default (cleanup.policy) are not changes
         {"name": t, "partitions": 3, "replication_factor": 1,
          "config": {"retention.ms": "1d", "compression.type": "lz4", "cleanup.policy": "delete"}}],
@@ -56,7 +37,7 @@ def test_resources_created_out_of_band_to_match_exactly_plan_no_changes(stack, a
 
 def test_every_action_type_and_undeclared_override_drift(stack, admin, prefix, tmp_path):
     keep, grow, gone = f"{prefix}.keep", f"{prefix}.grow", f"{prefix}.gone"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}},
         {"name": grow, "partitions": 1, "replication_factor": 1},
         {"name": gone, "partitions": 1, "replication_factor": 1}]))
@@ -66,7 +47,7 @@ def test_every_action_type_and_undeclared_override_drift(stack, admin, prefix, t
     res = ConfigResource(ConfigResource.Type.TOPIC, keep, incremental_configs=[
         ConfigEntry("max.message.bytes", "2097152", incremental_operation=AlterConfigOpType.SET)])
     admin.incremental_alter_configs([res])[res].result(30)
-    write_stack(path, _doc(stack, prefix, [
+    write_stack(path, stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "2d"}},
         {"name": grow, "partitions": 3, "replication_factor": 1},
         {"name": f"{prefix}.new", "partitions": 1, "replication_factor": 1}]))
@@ -87,13 +68,13 @@ def test_every_action_type_and_undeclared_override_drift(stack, admin, prefix, t
 
 def test_partition_decrease_and_rf_change_are_refused_unless_replace_is_allowed(stack, admin, prefix, tmp_path):
     t = f"{prefix}.p"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 3, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 3, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
-    write_stack(path, _doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
+    write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
     r = kplan("plan", str(path))
     assert r.code == 1, r.text
     assert "partitions" in r.text and "allow_replace" in r.text
-    write_stack(path, _doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1, "allow_replace": True}]))
+    write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1, "allow_replace": True}]))
     r = kplan("plan", str(path))
     assert r.code == 0, r.text
     assert "DATA LOSS" in r.out and "-/+" in r.out
@@ -105,7 +86,7 @@ def test_partition_decrease_and_rf_change_are_refused_unless_replace_is_allowed(
 
 def test_plan_time_validation_by_the_real_systems(stack, admin, prefix, tmp_path):
     t = f"{prefix}.v"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": t, "partitions": 1, "replication_factor": 3},                              # RF above brokers
         {"name": f"{prefix}.tiered", "partitions": 1, "replication_factor": 1,
          "config": {"remote.storage.enable": True}}],                                        # the broker refuses
@@ -130,7 +111,7 @@ def test_a_secret_never_appears_in_any_output(stack, admin, prefix, tmp_path, mo
     conn = {"name": f"{prefix}-src", "class": FILE_SOURCE, "tasks_max": 1,
             "config": {"file": str(tmp_path / "in.txt"), "topic": t,
                        "my.app.password": "${secret:env:KPLAN_TEST_SECRET}"}}
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
                                                 [conn]))
     env = {"KPLAN_TEST_SECRET": secret}
     outputs = [kplan("plan", str(path), "--format", f, env=env) for f in ("text", "markdown", "json")]

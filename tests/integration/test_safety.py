@@ -7,37 +7,19 @@ import json
 
 import pytest
 import requests
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
-from kplan_helpers import ROOT, base_stack, cleanup, kplan, wait_for, write_stack
+from kplan_helpers import ROOT, kplan, stack_doc, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
 
-@pytest.fixture
-def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
-
-
-@pytest.fixture
-def prefix(stack, admin, unique):
-    p = unique("safe")
-    yield p
-    cleanup(admin, stack.connect_url, p)
-
-
-def _doc(stack, name, topics, connectors=()):
-    doc = base_stack(name, stack)
-    doc["topics"] = list(topics)
-    if connectors:
-        doc["connectors"] = list(connectors)
-    return doc
 
 
 def test_saved_plan_is_refused_when_a_value_it_showed_resolves_differently(stack, prefix, tmp_path):
     t = f"{prefix}.v"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": t, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "${RET:-1d}"}}]))
     planfile = tmp_path / "p.plan"
     assert kplan("plan", str(path), "-out", str(planfile), env={"RET": "2d"}).code == 0
@@ -49,7 +31,7 @@ def test_saved_plan_is_refused_when_a_value_it_showed_resolves_differently(stack
 
 def test_saved_destroy_plan_applies(stack, admin, prefix, tmp_path):
     t = f"{prefix}.d"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     planfile = tmp_path / "d.plan"
     assert kplan("plan", str(path), "--destroy", "-out", str(planfile)).code == 0
@@ -60,8 +42,8 @@ def test_saved_destroy_plan_applies(stack, admin, prefix, tmp_path):
 
 def test_a_resource_has_one_owner(stack, admin, prefix, tmp_path):
     t = f"{prefix}.shared"
-    a = write_stack(tmp_path / "a.yaml", _doc(stack, f"{prefix}-a", [{"name": t, "partitions": 1, "replication_factor": 1}]))
-    b = write_stack(tmp_path / "b.yaml", _doc(stack, f"{prefix}-b", [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    a = write_stack(tmp_path / "a.yaml", stack_doc(stack, f"{prefix}-a", [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    b = write_stack(tmp_path / "b.yaml", stack_doc(stack, f"{prefix}-b", [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(a), "--auto-approve").code == 0
     r = kplan("plan", str(b))
     assert r.code == 1 and f"owned by stack '{prefix}-a'" in r.text
@@ -71,11 +53,11 @@ def test_adopting_an_existing_resource_needs_approval(stack, admin, prefix, tmp_
     t = f"{prefix}.manual"
     admin.create_topics([NewTopic(t, 1, 1)])[t].result(30)
     wait_for(lambda: t in admin.list_topics(timeout=10).topics, what="topic")
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     r = kplan("apply", str(path))  # no terminal, no --auto-approve: nothing is recorded
     assert r.code == 1 and "--auto-approve" in r.err
     # still not owned: removing it from the stack plans no deletion
-    write_stack(path, _doc(stack, prefix, []))
+    write_stack(path, stack_doc(stack, prefix, []))
     assert "to destroy" not in kplan("plan", str(path)).out
 
 
@@ -86,12 +68,12 @@ def test_secrets_in_ordinary_keys_stay_out_of_plans_and_journals_after_removal(s
     conn = {"name": f"{prefix}-src", "class": FILE_SOURCE, "tasks_max": 1,
             "config": {"file": str(tmp_path / "in.txt"), "topic": t,
                        "connection.url": "jdbc:x://h/db?password=${secret:env:KPLAN_TEST_EMBEDDED}"}}
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
                                                 [conn]))
     env = {"KPLAN_TEST_EMBEDDED": secret}
     assert kplan("apply", str(path), "--auto-approve", env=env).code == 0
     # the connector is removed from the stack: its plan and destroy must still mask the recorded sensitive key
-    write_stack(path, _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     outputs = [kplan("plan", str(path), "--format", f) for f in ("text", "markdown", "json")]
     outputs.append(kplan("apply", str(path), "--auto-approve"))
     assert outputs[-1].code == 0, outputs[-1].text
@@ -108,7 +90,7 @@ def test_apply_time_errors_never_show_a_secret(stack, prefix, tmp_path):
     # trace that quotes the path; the apply rolls back and its report must not show the secret
     sink = {"name": f"{prefix}-sink", "class": FILE_SINK, "tasks_max": 1,
             "config": {"topics": t, "file": f"{tmp_path}/missing/{'${secret:env:KPLAN_TEST_SINK}'}/out.txt"}}
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
                                                 [sink]))
     r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_SINK": secret})
     assert r.code == 1, r.text
@@ -120,7 +102,7 @@ def test_apply_time_errors_never_show_a_secret(stack, prefix, tmp_path):
 
 def test_a_journal_of_another_cluster_is_never_recovered_here(stack, admin, prefix, tmp_path):
     t = f"{prefix}.keep"
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     # an unfinished run recorded against another cluster, whose rollback would delete this topic
     foreign = {"stack": prefix, "environment": None, "cluster_id": "SOME-OTHER-CLUSTER", "inputs_digest": "x",

@@ -5,34 +5,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import requests
-from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 
-from kplan_helpers import base_stack, cleanup, kplan, wait_for, write_stack
+from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
 
-@pytest.fixture
-def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
-
-
-@pytest.fixture
-def prefix(stack, admin, unique):
-    p = unique("status")
-    yield p
-    cleanup(admin, stack.connect_url, p)
-
-
-def _doc(stack, prefix, topics, connectors=()):
-    doc = base_stack(prefix, stack)
-    doc["topics"] = list(topics)
-    if connectors:
-        doc["connectors"] = list(connectors)
-    return doc
 
 
 def _topic(name, partitions=1, **config):
@@ -56,7 +37,7 @@ def _states(connect_url, name):
 
 
 def _applied(stack, prefix, tmp_path, topics, connectors=()):
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, topics, connectors))
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, topics, connectors))
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0, r.text
     return path
@@ -123,7 +104,7 @@ def test_a_failed_task_shows_its_trace_without_secrets(stack, admin, prefix, tmp
     r = requests.put(f"{stack.connect_url}/connectors/{sink}/config", json=cfg, timeout=30)
     assert r.status_code == 201, r.text
     wait_for(lambda: _states(stack.connect_url, sink) == ("RUNNING", ["FAILED"]), what="the sink's task FAILED")
-    path = write_stack(tmp_path / "s.yaml", _doc(stack, prefix, [_topic(t)], [
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [_topic(t)], [
         {"name": sink, "class": FILE_SINK, "tasks_max": 1,
          "config": {"topics": t, "file": "${secret:env:KPLAN_TEST_SINK_FILE}"}}]))
     env = {"KPLAN_TEST_SINK_FILE": secret_path}
@@ -171,7 +152,7 @@ def test_a_paused_connector_declared_running_is_not_in_its_declared_state(stack,
 
 
 def test_unreachable_connect_is_an_error(stack, prefix, tmp_path):
-    doc = _doc(stack, prefix, [_topic(f"{prefix}.t")])
+    doc = stack_doc(stack, prefix, [_topic(f"{prefix}.t")])
     doc["cluster"]["connect_url"] = "http://127.0.0.1:9"
     r = kplan("status", str(write_stack(tmp_path / "s.yaml", doc)))
     assert r.code == 1 and r.out == ""
