@@ -69,7 +69,7 @@ def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_colo
 
 
 def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
-    from kplan.apply.run import Cluster, RunOptions, report_failure, run_apply, summary_line
+    from kplan.apply.run import Cluster, RunOptions, run_apply, summary_line
     from kplan.render import render
 
     def show(plan):
@@ -97,11 +97,19 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
         if not plan.has_changes:
             click.echo("No changes to apply." if not destroy else "Nothing to destroy.")
         ctx.exit(0)
-    if result.exit_code == 0:
-        line = summary_line(plan, result)
-        if destroy:
-            line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
-        click.echo(click.style(line, fg="green", bold=True) if color else line, color=color)
+    line = summary_line(plan, result)
+    if destroy:
+        line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
+    _finish(ctx, result, line if result.exit_code == 0 else None, color)
+
+
+def _finish(ctx, result, success_line: str | None, color: bool) -> None:
+    """The last words of a run: its success line (exit 0), or what failed, what was rolled back and what was
+    not (exit 1 or 3)."""
+    from kplan.apply.run import report_failure
+
+    if success_line is not None:
+        click.echo(click.style(success_line, fg="green", bold=True) if color else success_line, color=color)
         ctx.exit(0)
     for line in report_failure(result):
         click.echo(line, err=True)
@@ -119,7 +127,7 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
 @click.pass_context
 def recover_command(ctx, path, environment, mode, force, auto_approve, no_color):
     """Recover from an apply that was killed mid-way (idempotent: safe to run twice)."""
-    from kplan.apply.run import Cluster, RunOptions, recover, report_failure
+    from kplan.apply.run import Cluster, RunOptions, recover
     from kplan.render import render
 
     if mode is None:
@@ -139,13 +147,9 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color)
         ctx.exit(0)
     from kplan.journal import COMPLETE, ROLLED_BACK
 
-    if result.status == (ROLLED_BACK if mode == "rollback" else COMPLETE):
-        click.echo("Recovery complete: the cluster is " + ("as it was before the interrupted run."
-                                                           if mode == "rollback" else "as the stack declares."))
-        ctx.exit(0)
-    for line in report_failure(result):
-        click.echo(line, err=True)
-    ctx.exit(result.exit_code)
+    ok = result.status == (ROLLED_BACK if mode == "rollback" else COMPLETE)
+    _finish(ctx, result, ("Recovery complete: the cluster is " + ("as it was before the interrupted run."
+                          if mode == "rollback" else "as the stack declares.")) if ok else None, color)
 
 
 @click.command("unlock")
