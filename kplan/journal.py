@@ -71,6 +71,10 @@ class Journal:
         touched = [s for s in self.steps if s["status"] != PENDING]
         return touched[-1] if touched else None
 
+    def marker(self) -> dict[str, Any]:
+        """What the ownership record carries while this run is under way."""
+        return {"run_id": self.run_id, "host": self.host, "pid": self.pid, "started_at": self.started_at}
+
     def describe(self) -> str:
         last = self.last_step()
         where = (f"last step {last['index'] + 1}/{len(self.steps)} {last['kind']} ({last['status']})"
@@ -103,8 +107,10 @@ class JournalStore:
     def ensure_topic(self, broker_count: int) -> None:
         from kplan.internal_topics import ensure_internal_topic
 
+        from kplan.ownership import RECORD_TOPIC_CONFIG
+
         ensure_internal_topic(self.admin, JOURNAL_TOPIC, broker_count, self.timeout_s,
-                              {"max.message.bytes": str(JOURNAL_MAX_BYTES)})
+                              {"max.message.bytes": str(JOURNAL_MAX_BYTES), **RECORD_TOPIC_CONFIG})
 
     def write(self, journal: Journal) -> None:
         """Durable before returning: local file fsynced and the cluster record acknowledged by all replicas."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 OWNERSHIP_TOPIC = "__kplan_ownership"
+# kplan's compacted record topics roll segments hourly so compaction keeps them small (reads are full scans).
+RECORD_TOPIC_CONFIG = {"segment.ms": "3600000", "min.cleanable.dirty.ratio": "0.1", "delete.retention.ms": "3600000"}
 KPLAN_TOPIC_PREFIX = "__kplan"
 
 
@@ -27,6 +29,9 @@ class Ownership:
     protected_connectors: frozenset[str] = frozenset()
     # connector -> config keys holding secrets (never their values)
     sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Set while an apply runs (run id, host, pid, since): left behind, it marks an unfinished run. Plans learn of
+    # it from this small record instead of reading the whole journal.
+    run: Mapping[str, Any] | None = None
 
 
 def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
@@ -37,6 +42,7 @@ def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
         "protected_topics": sorted(ownership.protected_topics),
         "protected_connectors": sorted(ownership.protected_connectors),
         "sensitive": {c: sorted(keys) for c, keys in sorted(ownership.sensitive.items())},
+        "run": dict(ownership.run) if ownership.run else None,
         "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return stack.encode(), json.dumps(value, sort_keys=True).encode()
@@ -48,7 +54,7 @@ def decode(value: bytes | None) -> Ownership:
     doc = json.loads(value)
     return Ownership(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
                      frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
-                     {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()})
+                     {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None)
 
 
 def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[bytes, bytes | None]:

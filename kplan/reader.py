@@ -43,7 +43,6 @@ class KafkaReader:
             connect_future = pool.submit(self._read_connect)
             cluster_id, broker_count = self.describe_cluster()
             metadata = self.topic_metadata()
-            journal_future = pool.submit(self._unfinished_run, stack_name, cluster_id)
             records = (read_all_ownership(client_config(self.cluster, self.environ), self.cluster.timeout_s)
                        if OWNERSHIP_TOPIC in metadata else {})
             ownership = records.get(stack_name)
@@ -72,16 +71,9 @@ class KafkaReader:
             protected_connectors=ownership.protected_connectors if ownership else frozenset(),
             connector_plugins=plugins,
             all_topic_names=frozenset(metadata),
-            unfinished_run=journal_future.result(),
+            unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
         )
-
-    def _unfinished_run(self, stack_name: str, cluster_id: str) -> str | None:
-        from kplan.journal import JournalStore
-
-        conf = client_config(self.cluster, self.environ)
-        journal = JournalStore(None, conf, self.admin, stack_name, cluster_id, self.cluster.timeout_s).read()
-        return journal.describe() if journal is not None and journal.unfinished else None
 
     # -- Kafka -------------------------------------------------------------------------------------------
 
@@ -147,6 +139,11 @@ class KafkaReader:
     def close(self) -> None:
         if self._connect is not None:
             self._connect.close()
+
+
+def describe_run(run: Mapping) -> str:
+    return (f"run {run.get('run_id')} started {run.get('started_at')} on {run.get('host')} (pid {run.get('pid')}); "
+            "its journal has the details")
 
 
 def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:

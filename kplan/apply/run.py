@@ -22,7 +22,7 @@ from kplan.internal_topics import ensure_internal_topic, record_producer, write_
 from kplan.journal import COMPLETE, Journal, JournalStore
 from kplan.lock import StackLock
 from kplan.model import Stack
-from kplan.ownership import OWNERSHIP_TOPIC, Ownership, encode
+from kplan.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, Ownership, encode
 
 ABANDONED = "abandoned"  # an unfinished run whose work `recover --resume` took over
 
@@ -63,10 +63,11 @@ class Cluster:
                          self.stack.cluster.timeout_s)
 
     def write_ownership(self, record: dict) -> None:
-        ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s)
+        ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s,
+                              RECORD_TOPIC_CONFIG)
         key, value = encode(self.stack.name, Ownership(
             *(frozenset(record.get(k, ())) for k in ("topics", "connectors", "protected_topics", "protected_connectors")),
-            sensitive={c: tuple(keys) for c, keys in (record.get("sensitive") or {}).items()}))
+            sensitive={c: tuple(keys) for c, keys in (record.get("sensitive") or {}).items()}, run=record.get("run")))
         write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
 
     def close(self) -> None:
@@ -110,13 +111,6 @@ def unfinished_message(j: Journal) -> str:
             "it is recovered: "
             f"`kplan recover --rollback` puts the cluster back as it was before that run, "
             f"`kplan recover --resume` finishes it")
-
-
-def check_no_unfinished_run(store: JournalStore) -> Journal | None:
-    j = store.read()
-    if j is not None and j.unfinished:
-        raise KplanError(unfinished_message(j))
-    return j
 
 
 def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
@@ -173,14 +167,15 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
             raise KplanError(f"{e}. {unfinished_message(unfinished)}") from None
         raise
     try:
-        if resume_of is None:
-            check_no_unfinished_run(store)
+        # An unfinished earlier run shows as a plan error (its marker in the ownership record).
         live, plan = plan_for(cluster, opts.destroy, resuming=resume_of is not None)
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         opts.show(plan)
         if plan.has_errors and not _test_ignores_plan_errors():
-            raise KplanError("the plan has errors (see above); nothing was applied")
+            first = plan.errors[0].message
+            more = f" (and {len(plan.errors) - 1} more, see above)" if len(plan.errors) > 1 else ""
+            raise KplanError(f"the plan has errors: {first}{more}; nothing was applied")
         if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
             raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
                              f"{opts.max_deletions}; nothing was applied")
@@ -200,7 +195,12 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,
                             fail_at=opts.fail_at or os.environ.get("KPLAN_TEST_FAIL_AT"),
                             secrets=run_secrets(stack, live, cluster.environ))
+        # Mark the run in the ownership record before touching anything: if this process dies, every later plan
+        # and apply of the stack sees the unfinished run (without reading the journal).
+        cluster.write_ownership({**journal.ownership_before, "run": journal.marker()})
         result = executor.execute(journal, steps)
+        if result.status != COMPLETE:  # rolled back: the record as before, without the marker
+            _quietly(lambda: cluster.write_ownership(journal.ownership_before))
         return result, plan
     finally:
         store.close()
@@ -216,6 +216,13 @@ def _release(lock: StackLock, opts: RunOptions) -> None:
     except Exception as e:  # noqa: BLE001
         print(f"Warning: could not release the apply lock ({e}); run `kplan unlock` once the cluster is reachable",
               file=sys.stderr)
+
+
+def _quietly(action) -> None:
+    try:
+        action()
+    except Exception as e:  # noqa: BLE001 - reported; the run's own outcome stands
+        print(f"Warning: {e}", file=sys.stderr)
 
 
 def _adopts(plan) -> bool:
@@ -282,6 +289,8 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
     journal = store.read()
     if journal is None or not journal.unfinished:
         status = f"the last run ({journal.run_id}) is {journal.status}" if journal else "no run is journaled"
+        if _clear_stale_marker(cluster):
+            status += "; cleared the run marker it left in the ownership record"
         return None, f"Nothing to recover: {status}."
     lock = cluster.lock()
     holder = lock.holder() if lock.exists() else None
@@ -304,11 +313,27 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
         executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,
                             secrets=run_secrets(cluster.stack, live, cluster.environ))
         result = executor.rollback(journal, None, journal.message or "interrupted")
+        _quietly(lambda: cluster.write_ownership(journal.ownership_before))
         done = "Rolled back" if not result.not_rolled_back else "Rolled back what could be of"
         return result, f"{done} run {journal.run_id}."
     finally:
         store.close()
         _release(lock, opts)
+
+
+def _clear_stale_marker(cluster: Cluster) -> bool:
+    """A run that died after marking itself but before journaling any step left only its marker."""
+    from kplan.ownership import OWNERSHIP_TOPIC, read_ownership
+
+    record = read_ownership(cluster.conf, cluster.stack.name, cluster.stack.cluster.timeout_s) \
+        if OWNERSHIP_TOPIC in cluster.writer.topic_names() else None
+    if record is None or not record.run:
+        return False
+    cluster.write_ownership({"topics": sorted(record.topics), "connectors": sorted(record.connectors),
+                             "protected_topics": sorted(record.protected_topics),
+                             "protected_connectors": sorted(record.protected_connectors),
+                             "sensitive": {c: list(k) for c, k in record.sensitive.items()}})
+    return True
 
 
 def _holder_is_dead(holder) -> bool:
