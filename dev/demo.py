@@ -71,6 +71,7 @@ def main() -> None:
     except localstack.StackError as e:
         sys.exit(f"[stack] error: {e}")
     localstack.status()
+    print("connect plugins:   " + ", ".join(sorted(p["class"].rsplit(".", 1)[-1] for p in localstack.plugins())))
     os.environ["KPLAN_PG_PASSWORD"] = localstack.PG_PASSWORD  # the demo database's password, for ${secret:env:...}
 
     banner(f"Validate {STACK}")
