@@ -200,7 +200,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
         # its topic must exist (brokers here do not auto-create topics). PostgreSQL's defaults to
         # <schema>.debezium_signal; other engines must name it.
         data_collection = sig.get("data_collection")
-        if not isinstance(data_collection, str) and engine == "postgres":
+        if not isinstance(data_collection, str) and engine in ("postgres", "postgresql"):
             data_collection = f"{source.get('schema') or 'public'}.debezium_signal"
         if isinstance(data_collection, str):
             gen_config["signal.data.collection"] = data_collection
