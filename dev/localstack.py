@@ -81,37 +81,79 @@ def check_maven() -> str:
 def pom_versions() -> dict[str, str]:
     """The pinned versions, read from dev/pom.xml (the single place they are written)."""
     text = (DEV / "pom.xml").read_text()
-    return {k: v for k, v in re.findall(r"<(kafka|debezium|log4j)\.version>([^<]+)</", text)}
+    return {k: v for k, v in re.findall(r"<(kafka|debezium|debezium\.mariadb|log4j)\.version>([^<]+)</", text)}
 
 
 def dist_dir() -> Path:
     return stack_dir() / "dist"
 
 
-def ensure_dist() -> Path:
-    """Lay out the jars and plugins with Maven (downloads into ~/.m2 on first use; later runs reuse it)."""
+def pom_digest() -> str:
+    return hashlib.sha256((DEV / "pom.xml").read_bytes()).hexdigest()
+
+
+def dist_current() -> bool:
+    """True when the laid-out jars and plugins are the ones dev/pom.xml describes."""
     dist = dist_dir()
-    digest = hashlib.sha256((DEV / "pom.xml").read_bytes()).hexdigest()
     stamp = dist / ".pom.sha256"
-    if stamp.exists() and stamp.read_text().strip() == digest and (dist / "lib").is_dir():
+    return stamp.exists() and stamp.read_text().strip() == pom_digest() and (dist / "lib").is_dir()
+
+
+def ensure_dist() -> Path:
+    """Lay out the jars and plugins with Maven (downloads into ~/.m2 on first use; later runs reuse it).
+
+    A changed pom is laid out beside the old dist and swapped in by two renames, so processes running from the old
+    one (a broker, a Connect worker) never see a half-empty directory; concurrent launchers take turns."""
+    dist = dist_dir()
+    if dist_current():
         return dist
-    mvn = check_maven()
-    _say(f"assembling Kafka {pom_versions().get('kafka')} + Debezium {pom_versions().get('debezium')} with Maven")
-    if dist.exists():
-        shutil.rmtree(dist)
-    proc = subprocess.run(
-        [mvn, "-B", "-q", "-f", str(DEV / "pom.xml"), "package", f"-Dstack.dist={dist}"],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise StackError(
-            "Maven could not fetch the stack's artifacts (is Maven Central reachable? see ~/.m2/settings.xml "
-            f"for proxies):\n{tail}"
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(dist.parent / ".dist.lock"):
+        if dist_current():  # another launcher did it while we waited
+            return dist
+        digest = pom_digest()
+        mvn = check_maven()
+        v = pom_versions()
+        _say(f"assembling Kafka {v.get('kafka')} + Debezium {v.get('debezium')} with Maven")
+        fresh = dist.parent / "dist.new"
+        old = dist.parent / "dist.old"
+        for leftover in (fresh, old):
+            shutil.rmtree(leftover, ignore_errors=True)
+        proc = subprocess.run(
+            [mvn, "-B", "-q", "-f", str(DEV / "pom.xml"), "package", f"-Dstack.dist={fresh}"],
+            capture_output=True,
+            text=True,
         )
-    stamp.write_text(digest + "\n")
+        if proc.returncode != 0:
+            shutil.rmtree(fresh, ignore_errors=True)
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+            raise StackError(
+                "Maven could not fetch the stack's artifacts (is Maven Central reachable? see ~/.m2/settings.xml "
+                f"for proxies):\n{tail}"
+            )
+        (fresh / ".pom.sha256").write_text(digest + "\n")
+        if dist.exists():
+            dist.rename(old)
+        fresh.rename(dist)
+        shutil.rmtree(old, ignore_errors=True)
     return dist
+
+
+class _file_lock:
+    """An exclusive advisory lock on a file, held for a `with` block."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)  # closing releases the lock
 
 
 # ----------------------------------------------------------------------------------------------- processes
@@ -171,6 +213,8 @@ class Service:
     # Text on the process's command line that tells it apart from an unrelated process that reused its pid;
     # defaults to a -D marker put on the java command line.
     marker_text: str | None = None
+    # Restart it when dev/pom.xml changed since it started (Connect loads its plugins only on start).
+    restart_on_new_dist: bool = False
 
     @property
     def marker(self) -> str:
@@ -197,6 +241,19 @@ class Service:
     def has_stale_pid_file(self) -> bool:
         return self.pid_file.exists() and self.pid() is None
 
+    @property
+    def dist_file(self) -> Path:
+        """The pom digest of the dist the running process was started from."""
+        return stack_dir() / "run" / f"{self.name}.dist"
+
+    def runs_old_dist(self) -> bool:
+        if not self.restart_on_new_dist:
+            return False
+        try:
+            return self.dist_file.read_text().strip() != pom_digest()
+        except OSError:
+            return True  # started before its dist was recorded: assume it is older
+
     def start(self, dist: Path) -> None:
         for port in self.ports:
             if not _port_free(port):
@@ -219,18 +276,16 @@ class Service:
                 cwd=stack_dir(),
             )
         self.pid_file.write_text(f"{proc.pid}\n")
+        self.dist_file.write_text(pom_digest() + "\n")
         self._proc = proc
 
     def wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
+        proc = getattr(self, "_proc", None)
         while time.monotonic() < deadline:
-            if self.pid() is None:
-                proc = getattr(self, "_proc", None)
-                if proc is not None:
-                    try:  # let it finish writing its last words before we read the log
-                        proc.wait(timeout=5)
-                    except subprocess.TimeoutExpired:
-                        pass
+            # A process this launcher just started is judged by whether it exited: for an instant after exec its
+            # command line can read empty, and pid() would take it for a stranger that reused the pid.
+            if (proc.poll() is not None) if proc is not None else (self.pid() is None):
                 raise StackError(
                     f"{self.name} died on start; last lines of {self.log_file}:\n{_tail(self.log_file)}"
                 )
@@ -259,6 +314,7 @@ class Service:
                     time.sleep(0.1)
             stopped = True
         self.pid_file.unlink(missing_ok=True)
+        self.dist_file.unlink(missing_ok=True)
         return stopped
 
 
@@ -381,13 +437,13 @@ def _connect_service() -> Service:
         return _java_cmd(dist, connect.marker, "1g", "org.apache.kafka.connect.cli.ConnectDistributed",
                          str(stack_dir() / "conf" / "connect.properties"))
 
-    connect = Service("connect", (CONNECT_PORT,), _connect_ready, command, prepare)
+    connect = Service("connect", (CONNECT_PORT,), _connect_ready, command, prepare, restart_on_new_dist=True)
     return connect
 
 
 def services() -> list[Service]:
-    """In start order; stopped in reverse (Connect, then the broker, then PostgreSQL)."""
-    return [_postgres_service(), _broker_service(), _connect_service()]
+    """In start order; stopped in reverse (Connect, then the broker, then MariaDB, then PostgreSQL)."""
+    return [_postgres_service(), _mariadb_service(), _broker_service(), _connect_service()]
 
 
 # ----------------------------------------------------------------------------------------------- PostgreSQL
@@ -404,39 +460,57 @@ def _pg_bin() -> Path:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     if found:
         return found[-1].parent
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        _say("installing PostgreSQL from Debian's packages (apt-get install postgresql)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "postgresql"]):
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-            if proc.returncode != 0:
-                raise StackError(f"`{' '.join(cmd)}` failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
+    if _apt_install("postgresql", "PostgreSQL"):
         return _pg_bin()
     raise StackError("PostgreSQL is not installed: install Debian's `postgresql` package (apt-get install postgresql)")
+
+
+def _apt_install(package: str, what: str) -> bool:
+    """Install a Debian package (as root, with apt-get); False when this machine cannot (not root, no apt-get)."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return False
+    _say(f"installing {what} from Debian's packages (apt-get install {package})")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with _file_lock(Path("/var/tmp/kplan-stack-apt.lock")):  # two launchers must not run apt-get at once
+        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+            if proc.returncode != 0:
+                raise StackError(f"`{' '.join(cmd)}` failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
+    return True
 
 
 def _pg_data() -> Path:
     """Under the stack directory — unless the unprivileged `postgres` user cannot reach it (a checkout under
     /root, say), in which case a directory named after the stack directory under /var/tmp (wiped with it)."""
-    inside = stack_dir() / "data" / "postgres"
-    if os.geteuid() != 0 or _postgres_user_can_reach(stack_dir()):
+    return _service_data_dir("postgres", "postgres", "pg")
+
+
+def _service_data_dir(subdir: str, user: str, short: str) -> Path:
+    """A database's data directory: under the stack directory — unless, running as root, the unprivileged user the
+    server runs as cannot reach it (a checkout under /root, say); then a directory named after the stack directory
+    under /var/tmp (wiped with it)."""
+    inside = stack_dir() / "data" / subdir
+    if os.geteuid() != 0 or _user_can_reach(user, stack_dir()):
         return inside
-    return Path("/var/tmp") / f"kplan-stack-pg-{hashlib.sha256(str(stack_dir()).encode()).hexdigest()[:12]}"
+    return Path("/var/tmp") / f"kplan-stack-{short}-{hashlib.sha256(str(stack_dir()).encode()).hexdigest()[:12]}"
 
 
-def _postgres_user_can_reach(path: Path) -> bool:
+def _user_can_reach(user: str, path: Path) -> bool:
     import pwd
 
     try:
-        pg = pwd.getpwnam("postgres")
+        pw = pwd.getpwnam(user)
+        uid, gid = pw.pw_uid, pw.pw_gid
     except KeyError:
-        return True  # no such user yet: the package install creates it with the default home
+        # not created yet (the package install creates it, owning nothing here): only what others may do counts,
+        # so the answer is the same before and after the install
+        uid = gid = -1
     for parent in [path, *path.parents]:
         if not parent.exists():
             continue
         st = parent.stat()
         mode = st.st_mode
-        can = (mode & 0o001) or (st.st_uid == pg.pw_uid and mode & 0o100) or (st.st_gid == pg.pw_gid and mode & 0o010)
+        can = (mode & 0o001) or (st.st_uid == uid and mode & 0o100) or (st.st_gid == gid and mode & 0o010)
         if not can:
             return False
     return True
@@ -528,6 +602,147 @@ def pg_endpoint() -> dict[str, str | int]:
     return {"host": HOST, "port": PG_PORT, "user": PG_USER, "password": PG_PASSWORD, "database": PG_DATABASE}
 
 
+# -------------------------------------------------------------------------------------------------- MariaDB
+
+MY_PORT = int(os.environ.get("KPLAN_STACK_MARIADB_PORT", "13306"))
+MY_USER = "debezium"  # what CDC connectors log in as, over TCP (REPLICATION SLAVE/CLIENT, SELECT, RELOAD, ...)
+MY_PASSWORD = "kplan-dev"  # the local demo database's password; tests and the demo pass it by env var
+MY_DATABASE = "demo"
+MY_SERVER_ID = 1  # the server's own id; each Debezium connector needs another one (database.server.id)
+
+
+def _my_tool(*names: str) -> str | None:
+    """A MariaDB program by its current or its older name; the server lives in /usr/sbin, off most users' PATH."""
+    for name in names:
+        for found in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
+            if found and os.access(found, os.X_OK):
+                return found
+    return None
+
+
+def _my_bins(install: bool = True) -> dict[str, str]:
+    """The server, mariadb-install-db and the client, from Debian's `mariadb-server` package — installed on first
+    use when missing (as root)."""
+    bins = {"server": _my_tool("mariadbd", "mysqld"), "install_db": _my_tool("mariadb-install-db", "mysql_install_db"),
+            "client": _my_tool("mariadb", "mysql")}
+    if all(bins.values()):
+        return bins  # type: ignore[return-value]
+    if install and _apt_install("mariadb-server", "MariaDB"):
+        return _my_bins(install=False)
+    missing = ", ".join(k for k, v in bins.items() if not v)
+    raise StackError(f"MariaDB is not installed (no {missing}): install Debian's `mariadb-server` package "
+                     "(apt-get install mariadb-server)")
+
+
+def _my_data() -> Path:
+    return _service_data_dir("mariadb", "mysql", "mariadb")
+
+
+def _my_socket() -> Path:
+    return _my_data() / "mysqld.sock"
+
+
+def _my_admin() -> str:
+    """The administrative account mariadb-install-db creates for the OS user running it, authenticated by the unix
+    socket (no password): root when we are root, else the current user."""
+    import pwd
+
+    return "root" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _my_prepare(dist: Path) -> None:
+    """Create the server's own data directory on first use (a half-initialized one from a crashed run is redone)."""
+    data = _my_data()
+    done = data / "kplan-initialized"
+    if done.exists():
+        return
+    bins = _my_bins()
+    if data.exists():
+        _say(f"{data} holds an unfinished MariaDB initialization; starting it over")
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    cmd = [bins["install_db"], "--no-defaults", f"--datadir={data}", "--skip-test-db", "--skip-name-resolve",
+           "--auth-root-authentication-method=socket"]
+    if os.geteuid() == 0:
+        # mariadbd refuses to run as root: like initdb, run it as the package's unprivileged `mysql` user
+        shutil.chown(data, "mysql", "mysql")
+        cmd = ["runuser", "-u", "mysql", "--", *cmd, "--user=mysql"]
+    else:
+        cmd = [*cmd, f"--user={_my_admin()}"]
+    _say(f"initializing MariaDB in {data}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise StackError(f"mariadb-install-db failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
+    done.write_text("mariadb-install-db done\n")
+
+
+def _my_client(database: str | None = None) -> list[str]:
+    cmd = [_my_bins(install=False)["client"], "--no-defaults", f"--socket={_my_socket()}", "-u", _my_admin(),
+           "-N", "-B"]
+    return [*cmd, "-D", database] if database else cmd
+
+
+def mysql(sql: str, database: str = MY_DATABASE, check: bool = True) -> str:
+    """Run SQL on the local MariaDB (over its unix socket, as the administrator); returns the client's output,
+    tab-separated, without column names."""
+    proc = subprocess.run([*_my_client(database), "-e", sql], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise StackError(f"mariadb failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def _my_ready() -> bool:
+    try:
+        return mysql("SELECT 1", database="mysql", check=False).strip() == "1"
+    except StackError:  # not installed: not ready
+        return False
+
+
+def _my_seed() -> None:
+    """Create the demo database and the Debezium user on first use (redone from scratch if a run died midway)."""
+    done = _my_data() / "kplan-seeded"
+    if done.exists():
+        return
+    _say(f"creating the MariaDB demo database {MY_DATABASE!r} (users, orders, products, customers, invoices) "
+         f"and the user {MY_USER!r}")
+    script = f"DROP DATABASE IF EXISTS {MY_DATABASE};\n" + (DEV / "conf" / "mariadb-demo.sql").read_text()
+    proc = subprocess.run(_my_client(), input=script, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise StackError(f"seeding the MariaDB demo database failed: {proc.stderr.strip()}")
+    done.write_text("dev/conf/mariadb-demo.sql done\n")
+
+
+def _mariadb_service() -> Service:
+    def command(dist: Path) -> list[str]:
+        bins = _my_bins()
+        data = _my_data()
+        cmd = [
+            bins["server"], "--no-defaults", f"--datadir={data}",
+            f"--port={MY_PORT}", f"--bind-address={HOST}", "--skip-networking=0", f"--socket={_my_socket()}",
+            f"--pid-file={data / 'mysqld.pid'}", "--skip-name-resolve",
+            # what Debezium needs: the binlog, row-based, with full row images
+            "--log-bin=binlog", "--binlog-format=ROW", "--binlog-row-image=FULL", f"--server-id={MY_SERVER_ID}",
+            "--expire-logs-days=7", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+            # a small, fast, throwaway instance
+            "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2",
+            "--sync-binlog=0", "--performance-schema=OFF",
+        ]
+        if os.geteuid() == 0:
+            # mariadbd drops to the `mysql` user itself. Not through runuser, as PostgreSQL is: runuser SIGKILLs its
+            # child two seconds after forwarding a signal, which would cut a clean shutdown short.
+            cmd.append("--user=mysql")
+        return cmd
+
+    # SIGTERM is mariadbd's clean shutdown. The data directory on the command line tells our server apart.
+    return Service("mariadb", (MY_PORT,), _my_ready, command, _my_prepare, after_start=_my_seed,
+                   stop_signal=signal.SIGTERM, marker_text=f"--datadir={_my_data()} ")
+
+
+def mariadb_endpoint() -> dict[str, str | int]:
+    return {"host": HOST, "port": MY_PORT, "user": MY_USER, "password": MY_PASSWORD, "database": MY_DATABASE}
+
+
 # ------------------------------------------------------------------------------------------------- commands
 
 
@@ -538,7 +753,7 @@ def endpoints() -> dict[str, str]:
 def up(timeout_s: float = START_TIMEOUT_S) -> bool:
     """Start what is not running; return True if anything was started. Idempotent on a healthy stack."""
     svcs = services()
-    if all(s.pid() is not None and s.ready() for s in svcs):
+    if dist_current() and all(s.pid() is not None and s.ready() and not s.runs_old_dist() for s in svcs):
         _say("already running and healthy")
         return False
     check_java()
@@ -546,6 +761,11 @@ def up(timeout_s: float = START_TIMEOUT_S) -> bool:
     started = False
     for i, svc in enumerate(svcs):
         pid = svc.pid()
+        if pid is not None and svc.runs_old_dist():
+            _say(f"{svc.name} (pid {pid}) runs from an older dev/pom.xml; restarting it to load the new plugins")
+            for dependent in reversed(svcs[i:]):
+                dependent.stop()
+            pid = None
         if pid is not None:
             try:
                 svc.wait_ready(min(timeout_s, 60.0))
@@ -565,7 +785,8 @@ def up(timeout_s: float = START_TIMEOUT_S) -> bool:
         svc.wait_ready(timeout_s)
         svc.after_start()
         started = True
-    _say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, PostgreSQL {HOST}:{PG_PORT}/{PG_DATABASE}")
+    _say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, PostgreSQL {HOST}:{PG_PORT}/{PG_DATABASE}, "
+         f"MariaDB {HOST}:{MY_PORT}/{MY_DATABASE}")
     return started
 
 
@@ -574,6 +795,7 @@ def down(wipe: bool = False) -> None:
         svc.stop()
     if wipe:
         shutil.rmtree(_pg_data(), ignore_errors=True)
+        shutil.rmtree(_my_data(), ignore_errors=True)
         for sub in ("data", "logs", "run", "conf"):
             shutil.rmtree(stack_dir() / sub, ignore_errors=True)
         _say(f"wiped data and logs under {stack_dir()} (the jars in {dist_dir()} are kept)")
@@ -597,6 +819,7 @@ def status() -> bool:
     print(f"bootstrap servers: {BOOTSTRAP}")
     print(f"connect url:       {CONNECT_URL}")
     print(f"postgresql:        {HOST}:{PG_PORT} database {PG_DATABASE!r} (user {PG_USER})")
+    print(f"mariadb:           {HOST}:{MY_PORT} database {MY_DATABASE!r} (user {MY_USER})")
     print(f"versions:          " + ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items())))
     print(f"data and logs:     {stack_dir()}")
     return healthy
@@ -621,15 +844,17 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dev/stack", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("up", help="start the stack (idempotent); prints its endpoints")
-    d = sub.add_parser("down", help="stop Connect, then the broker")
+    d = sub.add_parser("down", help="stop Connect, then the broker, then the databases")
     d.add_argument("--wipe", action="store_true", help="also delete data and logs (a clean slate)")
     sub.add_parser("status", help="say what runs (exit 0 when healthy, 3 otherwise)")
     sub.add_parser("plugins", help="list Connect's connector plugins")
     lg = sub.add_parser("logs", help="show the tails of the logs")
     lg.add_argument("-n", type=int, default=40)
     sub.add_parser("env", help="print the endpoints as shell variables")
-    q = sub.add_parser("psql", help="run SQL on the demo database")
+    q = sub.add_parser("psql", help="run SQL on the PostgreSQL demo database")
     q.add_argument("sql")
+    m = sub.add_parser("mysql", help="run SQL on the MariaDB demo database")
+    m.add_argument("sql")
     args = p.parse_args(argv)
     try:
         if args.cmd == "up":
@@ -650,9 +875,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "psql":
             print(psql(args.sql), end="")
             return 0
+        if args.cmd == "mysql":
+            print(mysql(args.sql), end="")
+            return 0
         if args.cmd == "env":
             print(f"export KPLAN_BOOTSTRAP={BOOTSTRAP}\nexport KPLAN_CONNECT_URL={CONNECT_URL}\n"
-                  f"export KPLAN_PG_HOST={HOST}\nexport KPLAN_PG_PORT={PG_PORT}\nexport KPLAN_PG_PASSWORD={PG_PASSWORD}")
+                  f"export KPLAN_PG_HOST={HOST}\nexport KPLAN_PG_PORT={PG_PORT}\n"
+                  f"export KPLAN_PG_PASSWORD={PG_PASSWORD}\n"
+                  f"export KPLAN_MARIADB_HOST={HOST}\nexport KPLAN_MARIADB_PORT={MY_PORT}\n"
+                  f"export KPLAN_MARIADB_PASSWORD={MY_PASSWORD}")
             return 0
     except StackError as e:
         print(f"[stack] error: {e}", file=sys.stderr)
