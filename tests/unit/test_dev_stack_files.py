@@ -98,3 +98,11 @@ def test_launcher_database_ports():
 
     assert (localstack.PG_PORT, localstack.MY_PORT) == (15432, 13306)
     assert [s.name for s in localstack.services()] == ["postgres", "mariadb", "kafka", "connect"]
+
+
+def test_compose_has_postgres_for_cdc_on_the_same_port():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    pg = compose["services"]["postgres"]
+    assert "127.0.0.1:15432:5432" in pg["ports"]
+    assert "wal_level=logical" in pg["command"]
+    assert any("dev/conf/demo.sql" in v for v in pg["volumes"])
