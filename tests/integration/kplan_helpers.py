@@ -98,3 +98,45 @@ def stack_doc(stack, name: str, topics, connectors=()) -> dict:
     if connectors:
         doc["connectors"] = list(connectors)
     return doc
+
+
+def consume_events(bootstrap: str, topic: str, want: int, timeout: float = 90, start: dict | None = None,
+                   where=lambda e: True) -> list[dict]:
+    """Change events (JSON) from `topic` until `want` of them match `where`: from the beginning, or from
+    `start` (partition -> offset)."""
+    import json
+    import uuid
+
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kplan-test-{uuid.uuid4().hex[:8]}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    try:
+        if start is not None:
+            consumer.assign([TopicPartition(topic, p, o) for p, o in start.items()])
+        else:
+            consumer.subscribe([topic])
+        got: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while len(got) < want and time.monotonic() < deadline:
+            msg = consumer.poll(1.0)
+            if msg is None or msg.error() or msg.value() is None:
+                continue
+            event = json.loads(msg.value())
+            if where(event):
+                got.append(event)
+        return got
+    finally:
+        consumer.close()
+
+
+def topic_ends(bootstrap: str, topic: str) -> dict[int, int]:
+    """partition -> high watermark: where events written from now on will start."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "kplan-test-ends"})
+    try:
+        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+    finally:
+        c.close()

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from kplan_helpers import base_stack, cleanup, kplan, snapshot, wait_for, write_stack
+from kplan_helpers import base_stack, cleanup, consume_events, kplan, snapshot, topic_ends, wait_for, write_stack
 
 import localstack
 
@@ -59,38 +57,6 @@ def _stack(stack, prefix, source, tables, **extra):
     return doc
 
 
-def _consume(bootstrap, topic, want, timeout=90, start=None, where=lambda e: True):
-    """Change events (JSON) from `topic` until `want` of them match `where`; `start` maps partition -> offset."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kplan-test-{uuid.uuid4().hex[:8]}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    try:
-        if start is not None:
-            consumer.assign([TopicPartition(topic, p, o) for p, o in start.items()])
-        else:
-            consumer.subscribe([topic])
-        got = []
-        deadline = time.monotonic() + timeout
-        while len(got) < want and time.monotonic() < deadline:
-            msg = consumer.poll(1.0)
-            if msg is None or msg.error() or msg.value() is None:
-                continue
-            event = json.loads(msg.value())
-            if where(event):
-                got.append(event)
-        return got
-    finally:
-        consumer.close()
-
-
-def _ends(admin_or_bootstrap, topic):
-    c = Consumer({"bootstrap.servers": admin_or_bootstrap, "group.id": "kplan-test-ends"})
-    try:
-        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
-    finally:
-        c.close()
-
-
 def _count(table):
     return int(localstack.psql(f"SELECT count(*) FROM {table}").strip())
 
@@ -123,19 +89,19 @@ def test_cdc_source_end_to_end_then_table_additions_with_incremental_snapshot(st
     assert localstack.PG_PASSWORD not in r.text
 
     # the initial snapshot: existing rows arrive
-    users = _consume(stack.bootstrap_servers, f"{prefix}.public.users", _count("users"))
+    users = consume_events(stack.bootstrap_servers, f"{prefix}.public.users", _count("users"))
     assert len(users) == _count("users") and all(e["op"] == "r" for e in users)
     # a row inserted afterwards arrives as a change event
     quantity = 7000 + int(time.time()) % 1000
     localstack.psql(f"INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, {quantity})")
-    inserted = _consume(stack.bootstrap_servers, f"{prefix}.public.orders", 1,
+    inserted = consume_events(stack.bootstrap_servers, f"{prefix}.public.orders", 1,
                         where=lambda e: e["op"] == "c" and e["after"]["quantity"] == quantity)
     assert inserted, "the inserted row's change event did not arrive"
     r = kplan("plan", str(path), "--detailed-exitcode", env=PG_ENV)
     assert r.code == 0 and "No changes." in r.out, r.text
 
     # adding tables: exactly two topics to add and the connector's table list to change
-    users_end = _ends(stack.bootstrap_servers, f"{prefix}.public.users")
+    users_end = topic_ends(stack.bootstrap_servers, f"{prefix}.public.users")
     before_existing = {k: v for k, v in snapshot(admin, stack.connect_url, prefix)["topics"].items()}
     write_stack(path, _stack(stack, prefix, source, ["users", high_volume, "products", "customers", "invoices"],
                              snapshot_new_tables=True, connector={"restart_on_change": True}))
@@ -153,16 +119,16 @@ def test_cdc_source_end_to_end_then_table_additions_with_incremental_snapshot(st
     after = snapshot(admin, stack.connect_url, prefix)["topics"]
     assert {k: after[k] for k in before_existing} == before_existing  # existing topics untouched
     # rows that existed in customers before it was added arrive through the incremental snapshot...
-    customers = _consume(stack.bootstrap_servers, f"{prefix}.public.customers", _count("customers"))
+    customers = consume_events(stack.bootstrap_servers, f"{prefix}.public.customers", _count("customers"))
     assert len(customers) >= _count("customers")
     assert {e["source"]["snapshot"] for e in customers} <= {"incremental", "true", "last"}
     # ...and the old tables are not snapshotted again
-    again = _consume(stack.bootstrap_servers, f"{prefix}.public.users", 1, timeout=5, start=users_end)
+    again = consume_events(stack.bootstrap_servers, f"{prefix}.public.users", 1, timeout=5, start=users_end)
     assert again == []
     # rows inserted into a new table arrive
     invoice = int(localstack.psql("INSERT INTO invoices (customer_id, amount) VALUES (1, 99.50) RETURNING id")
                   .split()[0])
-    assert _consume(stack.bootstrap_servers, f"{prefix}.public.invoices", 1,
+    assert consume_events(stack.bootstrap_servers, f"{prefix}.public.invoices", 1,
                     where=lambda e: e["op"] == "c" and e["after"]["id"] == invoice)
     r = kplan("plan", str(path), "--detailed-exitcode", env=PG_ENV)
     assert r.code == 0, r.text

@@ -11,11 +11,10 @@ import uuid
 
 import pytest
 import requests
-from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 
 from kplan.stackfile.cdc import server_id_for
-from kplan_helpers import base_stack, cleanup, kplan, snapshot, wait_for, write_stack
+from kplan_helpers import base_stack, cleanup, consume_events, kplan, snapshot, wait_for, write_stack
 
 import localstack
 
@@ -55,26 +54,6 @@ def _stack(stack, prefix, source, tables, **extra):
         **extra,
     }]
     return doc
-
-
-def _consume(bootstrap, topic, want, timeout=90, where=lambda e: True):
-    """Change events (JSON) from the start of `topic` until `want` of them match `where`."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kplan-test-{uuid.uuid4().hex[:8]}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    try:
-        consumer.subscribe([topic])
-        got = []
-        deadline = time.monotonic() + timeout
-        while len(got) < want and time.monotonic() < deadline:
-            msg = consumer.poll(1.0)
-            if msg is None or msg.error() or msg.value() is None:
-                continue
-            event = json.loads(msg.value())
-            if where(event):
-                got.append(event)
-        return got
-    finally:
-        consumer.close()
 
 
 def _running(connect_url, name):
@@ -164,12 +143,12 @@ def test_mariadb_cdc_source_end_to_end(stack, admin, cdc, tmp_path):
     assert live["database.password"] == localstack.MY_PASSWORD  # resolved at apply, never printed
 
     # the initial snapshot: existing rows arrive
-    users = _consume(stack.bootstrap_servers, f"{prefix}.{DB}.users", _count("users"))
+    users = consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.users", _count("users"))
     assert len(users) == _count("users") and all(e["op"] == "r" for e in users)
     # a row inserted afterwards arrives as a change event, read from the binlog
     quantity = 7000 + int(time.time()) % 1000
     localstack.mysql(f"INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, {quantity})")
-    inserted = _consume(stack.bootstrap_servers, f"{prefix}.{DB}.orders", 1,
+    inserted = consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.orders", 1,
                         where=lambda e: e["op"] == "c" and e["after"]["quantity"] == quantity)
     assert inserted, "the inserted row's change event did not arrive"
     assert inserted[0]["source"]["db"] == DB and inserted[0]["source"]["snapshot"] == "false"
@@ -188,7 +167,7 @@ def test_mariadb_table_added_to_the_stack(stack, admin, cdc, tmp_path):
     assert r.code == 0, r.text
     _running(stack.connect_url, source)
     # streaming once the snapshot's last table is in
-    assert len(_consume(stack.bootstrap_servers, f"{prefix}.{DB}.products", _count("products"))) == _count("products")
+    assert len(consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.products", _count("products"))) == _count("products")
     before = snapshot(admin, stack.connect_url, prefix)["topics"]
 
     # adding customers: exactly one topic to add and the connector's table list to change
@@ -212,7 +191,7 @@ def test_mariadb_table_added_to_the_stack(stack, admin, cdc, tmp_path):
     company = f"kplan-{uuid.uuid4().hex[:8]}"
     customer = int(localstack.mysql(f"INSERT INTO customers (company, country) VALUES ('{company}', 'NL') "
                                     "RETURNING id").split()[0])
-    got = _consume(stack.bootstrap_servers, f"{prefix}.{DB}.customers", 1,
+    got = consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.customers", 1,
                    where=lambda e: e["op"] == "c" and e["after"]["id"] == customer)
     assert got and got[0]["after"]["company"] == company, "the inserted customer's change event did not arrive"
 
