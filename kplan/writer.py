@@ -178,26 +178,33 @@ class KafkaWriter:
     def wait_topics(self, expected: Mapping[str, tuple[int | None, int | None, Mapping[str, str | None]]],
                     timeout_s: float | None = None) -> None:
         """Poll until every topic shows its partitions, replication factor (None: not checked) and configs
-        (a None value: no override). Metadata propagates asynchronously: poll, never sleep blindly."""
+        (a None value: no override). Metadata propagates asynchronously: poll, never sleep blindly. The cheap
+        metadata request is polled first; configs are read once a topic is visible, and read again only for
+        topics that did not match yet."""
         from kplan.plan.values import topic_values_equal
 
         deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
         pending = dict(expected)
-        delay = 0.1
+        delay = 0.05
         while pending:
             md = self._metadata()
-            overrides = self.topic_overrides([n for n in pending if n in md and pending[n][2]])
+            visible = []
             for name, (parts, rf, config) in list(pending.items()):
                 if name not in md:
                     continue
                 live_parts, live_rf = md[name]
                 if (parts is not None and live_parts != parts) or (rf is not None and live_rf != rf):
                     continue
-                live = overrides.get(name, {}) if config else {}
-                if config and name not in overrides:
-                    continue
-                if all((v is None and k not in live) or (v is not None and topic_values_equal(k, live.get(k), v))
-                       for k, v in config.items()):
+                if config:
+                    visible.append(name)
+                else:
+                    del pending[name]
+            overrides = self.topic_overrides(visible) if visible else {}
+            for name in visible:
+                live = overrides.get(name)
+                if live is not None and all(
+                        (v is None and k not in live) or (v is not None and topic_values_equal(k, live.get(k), v))
+                        for k, v in pending[name][2].items()):
                     del pending[name]
             if not pending:
                 return
