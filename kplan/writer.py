@@ -32,10 +32,10 @@ def first_lines(trace: str, n: int = 6) -> str:
 
 class KafkaWriter:
     def __init__(self, cluster: ClusterSpec, environ: Mapping[str, str] | None = None,
-                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):
+                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0, admin=None):
         self.cluster = cluster
         self.environ = os.environ if environ is None else environ
-        self.admin = admin_client(cluster, self.environ)
+        self.admin = admin if admin is not None else admin_client(cluster, self.environ)
         self.connect = ConnectHttp(cluster.connect_url, max(cluster.timeout_s, 30.0)) if cluster.connect_url else None
         self.policy = policy or RetryPolicy(deadline_s=max(60.0, cluster.timeout_s * 4))
         self.connector_timeout_s = connector_timeout_s

@@ -1,8 +1,8 @@
 """Apply, destroy and recover: the lock, the journal, the plan and the executor put together.
 
-One run: take the stack's lock on the cluster -> refuse if the journal shows an unfinished run -> read the live
-state and plan (or check a saved plan is still current) -> show it and get approval -> journal and execute the
-steps (rolling back on failure) -> record ownership -> release the lock.
+One run: take the stack's lock on the cluster -> read the live state and plan (an unfinished earlier run, marked
+in the ownership record, is a plan error; a saved plan must still be current) -> show it and get approval -> mark
+the run, journal and execute the steps (rolling back on failure) -> record ownership -> release the lock.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Cluster:
         reader, validator, _ = open_cluster(stack.cluster, environ)
         self = cls(stack, environ, reader, validator)
         self.cluster_id, self.broker_count = reader.describe_cluster()
-        self.writer = KafkaWriter(stack.cluster, environ)
+        self.writer = KafkaWriter(stack.cluster, environ, admin=reader.admin)
         self.conf = client_config(stack.cluster, environ)
         self.producer = record_producer(self.conf)
         return self
