@@ -51,7 +51,8 @@ class SourceMap:
         self._info: dict[int, tuple[object, _Info]] = {}
 
     def register(self, obj, loc: Loc, values: dict | None = None, keys: dict | None = None):
-        self._info[id(obj)] = (obj, _Info(loc, dict(values or {}), dict(keys or {})))
+        """Keep `obj`'s locations. `values`/`keys` are taken over, not copied: pass dicts nobody changes later."""
+        self._info[id(obj)] = (obj, _Info(loc, values if values is not None else {}, keys if keys is not None else {}))
         return obj
 
     def _get(self, obj) -> _Info | None:
@@ -153,7 +154,10 @@ def decode(display: str, data: bytes, diags: Diagnostics) -> str | None:
         return None
 
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Resolved scalar tags built straight from their constructor (no state, cannot fail on resolved input).
+_SIMPLE_SCALARS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+                             "tag:yaml.org,2002:float"})  # libyaml when PyYAML was built with it
 
 
 def _compose_all(text: str, loader_cls, nodes: list) -> None:
@@ -297,8 +301,13 @@ class _Converter:
         return self._mapping(node, path)
 
     def _scalar(self, node, path: str):
-        if node.tag == "tag:yaml.org,2002:timestamp":
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text: nothing in a stack is a date
+        if tag == "tag:yaml.org,2002:str":  # the common case, without the constructor's bookkeeping
+            return QuotedStr(node.value) if node.style in _QUOTED_STYLES else node.value
+        if tag in _SIMPLE_SCALARS:
+            return SafeConstructor.yaml_constructors[tag](self.constructor, node)
         try:
             value = self.constructor.construct_object(node, deep=True)
         except ConstructorError as e:
