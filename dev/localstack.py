@@ -820,7 +820,7 @@ def status() -> bool:
     print(f"connect url:       {CONNECT_URL}")
     print(f"postgresql:        {HOST}:{PG_PORT} database {PG_DATABASE!r} (user {PG_USER})")
     print(f"mariadb:           {HOST}:{MY_PORT} database {MY_DATABASE!r} (user {MY_USER})")
-    print(f"versions:          " + ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items())))
+    print("versions:          " + ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items())))
     print(f"data and logs:     {stack_dir()}")
     return healthy
 

@@ -101,7 +101,6 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     engine = source.get("engine")
     if not isinstance(name, str) or not isinstance(engine, str):
         return None  # the schema reported it
-    path = source_loc.path
     template = templates.find(engine)
     if template is None:
         known = templates.known()
