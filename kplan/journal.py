@@ -55,6 +55,7 @@ class Journal:
     # The ownership record as it was before the run (restored by a rollback).
     ownership_before: dict[str, list[str]] = field(default_factory=dict)
     message: str = ""
+    destroy: bool = False  # a destroy run: `recover --resume` finishes the destroy, never re-creates
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}

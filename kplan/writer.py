@@ -43,7 +43,7 @@ class KafkaWriter:
 
     # ------------------------------------------------------------------------------------------ topics
 
-    def _run_batch(self, submit, keys: list[str], what: str, on_expected=None, recheck=None) -> None:
+    def _run_batch(self, submit, keys: list[str], what: str, on_expected=None, recheck=None, on_done=None) -> None:
         """Submit a batched admin request for `keys`; retry only the keys that failed transiently."""
         remaining = list(keys)
         attempts = 0
@@ -57,6 +57,8 @@ class KafkaWriter:
                 name = key if isinstance(key, str) else getattr(key, "name", None) or getattr(key, "topic", str(key))
                 try:
                     fut.result(timeout=self.timeout_s + 5)
+                    if on_done is not None:
+                        on_done(name)
                 except Exception as e:  # noqa: BLE001
                     cls = classify_kafka(e)
                     if cls == ErrorClass.EXPECTED and on_expected is not None:
@@ -81,14 +83,16 @@ class KafkaWriter:
 
         retry(attempt, self.policy, what, before_retry=reread)
 
-    def create_topics(self, specs: list[TopicSpec]) -> list[str]:
+    def create_topics(self, specs: list[TopicSpec], found: set[str] | None = None,
+                      created: set[str] | None = None) -> list[str]:
         """Create the topics (one request, retried for transient failures); returns the names this call created.
         A topic that already exists with the declared spec is done, but not ours to delete on rollback — unless
         it appeared on a retry, after an ambiguous failure of our own request."""
         from confluent_kafka.admin import NewTopic
 
         by_name = {t.name: t for t in specs}
-        found: set[str] = set()
+        # Filled as results arrive, so a caller still knows which topics were not ours when this raises.
+        found = set() if found is None else found
 
         def submit(names):
             return self.admin.create_topics(
@@ -97,13 +101,14 @@ class KafkaWriter:
 
         def already_exists(name, exc, attempt):
             # Expected only when what exists is what we declared; otherwise someone else's topic is in the way.
-            if not self.topic_matches(by_name[name]):
-                raise WriteError(f"topic {name!r} already exists with a different spec (created outside this run)")
             if attempt == 1:
                 found.add(name)
+            if not self.topic_matches(by_name[name]):
+                raise WriteError(f"topic {name!r} already exists with a different spec (created outside this run)")
 
+        created = set() if created is None else created  # confirmed by the controller, as results arrive
         self._run_batch(submit, list(by_name), "creating topics", already_exists,
-                        recheck=lambda n: n in self.topic_names())
+                        recheck=lambda n: n in self.topic_names(), on_done=created.add)
         return [n for n in by_name if n not in found]
 
     def delete_topics(self, names: list[str]) -> None:

@@ -78,6 +78,10 @@ class Executor:
         self.write_ownership = write_ownership
         # Test hook: "step:<n>" makes step n (1-based) fail after it ran, to prove the rollback.
         self.fail_at = fail_at
+        self._journal: Journal | None = None
+        self._entry: dict | None = None
+        # The run's marker in the ownership record: kept by an undo of the record until the rollback is over.
+        self.marker: dict | None = None
         # Secret values this run handles: scrubbed from every message (a task's trace may quote a JDBC URL).
         self.secrets = tuple(sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True))
 
@@ -87,8 +91,10 @@ class Executor:
         journal.steps = [{"index": i, **s.to_json(), "status": PENDING, "error": ""} for i, s in enumerate(steps)]
         self.store.write(journal)  # nothing has been done yet: a failure here simply stops the run
         n = len(steps)
+        self._journal = journal
         for i, step in enumerate(steps):
             entry = journal.steps[i]
+            self._entry = entry
             t0 = None
             try:
                 # The journal says "started" durably before the step touches anything.
@@ -105,6 +111,8 @@ class Executor:
                 self.store.write(journal)
                 self.progress.done(t0)
             except BaseException as e:  # any failure, a lost journal write or Ctrl-C: roll back
+                if step.outcome:
+                    entry["outcome"] = step.outcome
                 if t0 is not None:
                     self.progress.failed(t0)
                 reason = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else self._msg(e)
@@ -137,6 +145,7 @@ class Executor:
         """Undo every started, done or failed step, newest first. Idempotent: undone steps are skipped."""
         steps = steps or [S.Step(e["kind"], e["args"], e["before"], outcome=e.get("outcome"))
                           for e in journal.steps]
+        self.marker = self.marker or journal.marker()
         result = ApplyResult(ROLLED_BACK, error)
         touched = [i for i, e in enumerate(journal.steps) if e["status"] in (STARTED, DONE, FAILED, UNDO_FAILED)]
         if touched:
@@ -172,8 +181,13 @@ class Executor:
         a = step.args
         if step.kind == S.CREATE_TOPICS:
             specs = [_topic_spec(t) for t in a["topics"]]
-            created = self.w.create_topics(specs)
-            step.outcome = {"created": created}
+            found: set[str] = set()  # topics that turned out to be someone else's: never ours to delete
+            created: set[str] = set()  # creations the controller confirmed (metadata may not show them yet)
+            try:
+                self.w.create_topics(specs, found, created)
+            finally:
+                step.outcome = {"created": [t.name for t in specs if t.name not in found],
+                                "confirmed": sorted(created)}
             self.w.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
             return step.outcome
         elif step.kind == S.ALTER_TOPIC_CONFIGS:
@@ -181,21 +195,25 @@ class Executor:
             self.w.wait_topics({n: (None, None, {**c["set"], **{k: None for k in c["delete"]}})
                                 for n, c in a["topics"].items()})
         elif step.kind == S.PUT_CONNECTOR:
-            self._put_connector({**a, **step.secret_args})
+            self._put_connector({**a, **step.secret_args}, step)
+            return step.outcome
         elif step.kind == S.DELETE_CONNECTOR:
             self.w.delete_connector(a["name"])
             self.w.wait_connector_gone(a["name"])
         elif step.kind == S.INCREASE_PARTITIONS:
-            self.w.create_partitions(a["partitions"])
+            self._requested(step)
+            self._refusable(lambda: self.w.create_partitions(a["partitions"]), step)
             self.w.wait_topics({n: (p, None, {}) for n, p in a["partitions"].items()})
         elif step.kind == S.REPLACE_TOPICS:
             specs = [_topic_spec(t) for t in a["topics"]]
+            self._requested(step)
             self.w.delete_topics([t.name for t in specs])
             self.w.wait_topics_gone([t.name for t in specs])
             self.w.create_topics(specs)
             self.w.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
         elif step.kind == S.DELETE_TOPICS:
-            self.w.delete_topics(a["names"])
+            self._requested(step)
+            self._refusable(lambda: self.w.delete_topics(a["names"]), step)
             self.w.wait_topics_gone(a["names"])
         elif step.kind == S.RECORD_OWNERSHIP:
             self.write_ownership(a)
@@ -205,7 +223,27 @@ class Executor:
             raise KplanError(f"unknown step kind {step.kind}")
         return None
 
-    def _put_connector(self, a: Mapping[str, Any]) -> None:
+    def _requested(self, step: S.Step) -> None:
+        """Before an irreversible request: journal that it is being made. If the run dies or fails after this,
+        its effect cannot be ruled out by looking (deletions finish asynchronously), so it is reported."""
+        step.outcome = {"requested": True}
+        if self._entry is not None:
+            self._entry["outcome"] = step.outcome
+            self.store.write(self._journal)
+
+    @staticmethod
+    def _refusable(call, step: S.Step) -> None:
+        """An irreversible request the cluster refused outright (a write error, not a lost answer) changed
+        nothing: say so, so the rollback can check that by looking."""
+        from kplan.writer import WriteError
+
+        try:
+            call()
+        except WriteError:
+            step.outcome = {"requested": True, "accepted": False}
+            raise
+
+    def _put_connector(self, a: Mapping[str, Any], step: S.Step) -> None:
         name, state = a["name"], ConnectorState(a["state"])
         missing = sorted(set(a.get("requires_topics") or ()) - self.w.topic_names())
         if missing:  # the seeds' rule: a connector never runs without its topics
@@ -213,7 +251,9 @@ class Executor:
         config = ({k: resolve_secrets(v, self.environ) for k, v in a["config"].items()}
                   if a["config"] is not None else None)
         if a["create"]:
+            step.outcome = {"created": False}  # until Connect confirms the connector is ours
             self.w.create_connector(name, config, state)
+            step.outcome = {"created": True}
         else:
             if config is not None:
                 self.w.put_connector_config(name, config)
@@ -234,9 +274,13 @@ class Executor:
         if step.kind == S.CREATE_TOPICS:
             existing = self.w.topic_names()
             # what this run created (known once the create returned); a crash inside the create leaves only the
-            # before-image: every topic that was absent at plan time
-            ours = (step.outcome or {}).get("created", b.get("absent", []))
-            names = [t["name"] for t in a["topics"] if t["name"] in existing and t["name"] in ours]
+            # before-image: every topic that was absent at plan time. A creation the controller confirmed is
+            # deleted even if metadata does not list it yet.
+            outcome = step.outcome or {}
+            ours = outcome.get("created", b.get("absent", []))
+            confirmed = set(outcome.get("confirmed", ()))
+            names = [t["name"] for t in a["topics"]
+                     if t["name"] in ours and (t["name"] in existing or t["name"] in confirmed)]
             if names:
                 self.w.delete_topics(names)
                 self.w.wait_topics_gone(names)
@@ -252,12 +296,15 @@ class Executor:
             self._undo_put_connector(step)
         elif step.kind == S.DELETE_CONNECTOR:
             existing, _ = self.w.get_connector(a["name"])
-            config, state = self._restorable_config(step, a["name"], existing, changed=None)
             if existing is None:
+                config, state = self._restorable_config(step, a["name"], None, changed=None)
                 self.w.create_connector(a["name"], config, steady_state(state))
+            else:
+                state = (step.secret_before or b)["state"]
             self.w.wait_connector(a["name"], steady_state(state))
         elif step.kind == S.RECORD_OWNERSHIP:
-            self.write_ownership(b.get("ownership") or {})
+            # the record as before, still marked while the rollback runs (cleared when it is over)
+            self.write_ownership({**(b.get("ownership") or {}), **({"run": self.marker} if self.marker else {})})
         elif step.kind == S.SNAPSHOT_SIGNAL:
             pass  # a snapshot request cannot be taken back; it only re-reads existing rows
         else:  # pragma: no cover
@@ -265,8 +312,11 @@ class Executor:
 
     def _irreversible_step_left_no_trace(self, step: S.Step) -> bool:
         """Whether an irreversible step that failed or was cut short changed nothing (then there is nothing that
-        could not be rolled back): partitions still as before, topics to delete all still there."""
+        could not be rolled back): its request was never made — or was made, refused, and nothing changed."""
         a, b = step.args, step.before
+        outcome = step.outcome or {}
+        if outcome.get("requested") and outcome.get("accepted", True):
+            return False
         if step.kind == S.INCREASE_PARTITIONS:
             return all(self.w.topic_partitions(n) == p for n, p in b.get("partitions", {}).items())
         if step.kind == S.DELETE_TOPICS:
@@ -300,7 +350,8 @@ class Executor:
         name = a["name"]
         existing, _ = self.w.get_connector(name)
         if b.get("absent"):
-            if existing is not None:
+            # ours to delete only if this run created it (a crash leaves no outcome: then it is the run's)
+            if existing is not None and (step.outcome or {}).get("created", True):
                 self.w.delete_connector(name)
                 self.w.wait_connector_gone(name)
             return

@@ -11,7 +11,7 @@ import os
 import socket
 import sys
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 from kplan.apply import steps as S
@@ -114,7 +114,6 @@ def unfinished_message(j: Journal) -> str:
 
 
 def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
-    from dataclasses import replace
 
     from kplan.plan.planner import make_plan
 
@@ -157,7 +156,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
     stack = cluster.stack
     store = cluster.journal_store()
     lock = cluster.lock()
-    journal = Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest)
+    journal = Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest, destroy=opts.destroy)
     try:
         lock.acquire(journal.run_id)
     except KplanError as e:
@@ -181,8 +180,9 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
                              f"{opts.max_deletions}; nothing was applied")
         steps = steps_for(plan, stack, live, opts.destroy)
         if not steps:
-            if resume_of is not None:
+            if resume_of is not None:  # the interrupted run had done it all: close it and clear its marker
                 _close_resumed(store, resume_of)
+                cluster.write_ownership(S.ownership_of(live))
             return None, plan
         # Adopting existing resources into the ownership record needs approval too: from then on, removing them
         # from the stack deletes them.
@@ -197,8 +197,13 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
                             secrets=run_secrets(stack, live, cluster.environ))
         # Mark the run in the ownership record before touching anything: if this process dies, every later plan
         # and apply of the stack sees the unfinished run (without reading the journal).
-        cluster.write_ownership({**journal.ownership_before, "run": journal.marker()})
-        result = executor.execute(journal, steps)
+        executor.marker = journal.marker()
+        cluster.write_ownership({**journal.ownership_before, "run": executor.marker})
+        try:
+            result = executor.execute(journal, steps)
+        except BaseException:  # the journal could not even be started: nothing was done, clear the marker
+            _quietly(lambda: cluster.write_ownership(journal.ownership_before))
+            raise
         if result.status != COMPLETE:  # rolled back: the record as before, without the marker
             _quietly(lambda: cluster.write_ownership(journal.ownership_before))
         return result, plan
@@ -246,7 +251,7 @@ def _close_resumed(store: JournalStore, old: Journal) -> None:
 def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
     """A saved plan applies only to the stack, environment and cluster it was made for, and only while the live
     state it was computed from is unchanged."""
-    from kplan.plan.fingerprint import fingerprints
+    from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 
     if saved.stack != stack.name:
         raise KplanError(f"the saved plan is for stack {saved.stack!r}, not {stack.name!r}")
@@ -258,7 +263,7 @@ def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
                          f"is cluster {cluster_id}")
     if saved.inputs_digest != stack.inputs_digest:
         raise KplanError("the stack files changed since the plan was saved; run `kplan plan` again")
-    now = fingerprints(live, list(saved.fingerprints))
+    now = fingerprints(live, list(saved.fingerprints), stack_sensitive_keys(stack.connectors))
     changed = sorted(a for a, fp in saved.fingerprints.items() if now.get(a) != fp)
     if changed or saved.destroy != fresh.destroy:
         raise KplanError("the saved plan is stale: the cluster changed since it was made ("
@@ -294,7 +299,8 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
         return None, f"Nothing to recover: {status}."
     lock = cluster.lock()
     holder = lock.holder() if lock.exists() else None
-    if holder is not None and holder.run_id != journal.run_id:
+    # the interrupted run's own lock, or that of a recovery of it that died too
+    if holder is not None and holder.run_id != journal.run_id and not holder.run_id.startswith("recover-"):
         raise KplanError(f"another apply holds the lock ({holder.describe()}); wait for it to finish")
     if holder is not None and not force and not _holder_is_dead(holder):
         raise KplanError(f"the interrupted run's lock holder may still be alive ({holder.describe()}); "
@@ -305,7 +311,10 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
         if journal.inputs_digest != cluster.stack.inputs_digest:
             raise KplanError("the stack files changed since the interrupted run; restore them to resume, or use "
                              "`kplan recover --rollback`")
-        result, _ = run_apply(cluster, opts, resume_of=journal)
+        # finish what the run set out to do: a destroy stays a destroy
+        result, plan = run_apply(cluster, replace(opts, destroy=journal.destroy), resume_of=journal)
+        if result is None and plan.has_changes:
+            return None, f"Run {journal.run_id} was not resumed (not approved); it is still unfinished."
         return result, f"Resumed run {journal.run_id}."
     lock.acquire(f"recover-{uuid.uuid4().hex[:8]}")
     try:

@@ -133,7 +133,10 @@ def build_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Step]:
         elif change.type == "connector":
             current = live.connectors.get(change.name)
             if change.action == Action.DELETE:
-                sens = current.sensitive_keys | frozenset(k for k in current.config if is_sensitive_key(k))
+                declared = connectors.get(change.name)
+                sens = current.sensitive_keys | frozenset(k for k in current.config if is_sensitive_key(k)) | (
+                    frozenset(declared.sensitive_keys) | frozenset(k for k, v in declared.config.items()
+                                                                   if has_secret_ref(v)) if declared else frozenset())
                 cfg = {k: v for k, v in current.config.items() if k != "name"}
                 state = (current.state or "RUNNING").lower()
                 connector_deletes.append(Step(DELETE_CONNECTOR, {"name": change.name},

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from kplan.live import LiveConnector, LiveState, LiveTopic
 from kplan.plan.model import ABSENT, Plan, split_address
 from kplan.plan.values import normalize_topic_value
 
 
-def _canonical(live: LiveTopic | LiveConnector) -> dict:
+def _canonical(live: LiveTopic | LiveConnector, sensitive: frozenset[str] = frozenset()) -> dict:
     if isinstance(live, LiveTopic):
         return {
             "type": "topic",
@@ -31,7 +31,7 @@ def _canonical(live: LiveTopic | LiveConnector) -> dict:
     # A saved plan must not carry even a digest of a secret (it could be brute-forced offline): sensitive values
     # are left out; the fresh plan at apply time compares them itself.
     secret = {k for k, v in config.items()
-              if (k in live.sensitive_keys or is_sensitive_key(k)) and not is_reference_only(v)}
+              if (k in live.sensitive_keys or k in sensitive or is_sensitive_key(k)) and not is_reference_only(v)}
     return {
         "type": "connector",
         "name": live.name,
@@ -40,11 +40,12 @@ def _canonical(live: LiveTopic | LiveConnector) -> dict:
     }
 
 
-def fingerprint_resource(resource_type: str, live: LiveTopic | LiveConnector | None) -> str:
+def fingerprint_resource(resource_type: str, live: LiveTopic | LiveConnector | None,
+                         sensitive: frozenset[str] = frozenset()) -> str:
     """`sha256:<hex>` of one live resource, or `absent` for None."""
     if live is None:
         return ABSENT
-    data = json.dumps(_canonical(live), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    data = json.dumps(_canonical(live, sensitive), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -57,12 +58,24 @@ def lookup(live: LiveState, address: str) -> LiveTopic | LiveConnector | None:
     raise ValueError(f"not a resource address: {address!r}")
 
 
-def fingerprint_address(live: LiveState, address: str) -> str:
-    return fingerprint_resource(split_address(address)[0], lookup(live, address))
+def fingerprint_address(live: LiveState, address: str, sensitive: Mapping[str, frozenset[str]] | None = None) -> str:
+    return fingerprint_resource(split_address(address)[0], lookup(live, address), (sensitive or {}).get(address, frozenset()))
 
 
-def fingerprints(live: LiveState, addresses: Iterable[str]) -> dict[str, str]:
-    return {a: fingerprint_address(live, a) for a in addresses}
+def fingerprints(live: LiveState, addresses: Iterable[str],
+                 sensitive: Mapping[str, frozenset[str]] | None = None) -> dict[str, str]:
+    """`sensitive`: address -> keys the stack treats as secrets (declared, or set from ${secret:...}): their
+    live values are left out of the fingerprint like any key named as a secret."""
+    return {a: fingerprint_address(live, a, sensitive) for a in addresses}
+
+
+def stack_sensitive_keys(specs) -> dict[str, frozenset[str]]:
+    """address -> the keys each declared connector holds secrets in, for `fingerprints`."""
+    from kplan.secrets import has_secret_ref
+
+    return {f"connector.{c.name}": frozenset(c.sensitive_keys) | frozenset(k for k, v in c.config.items()
+                                                                         if has_secret_ref(v))
+            for c in specs}
 
 
 def stale_addresses(plan: Plan, live: LiveState) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Mapping
 from kplan.live import LiveConnector, LiveState, LiveTopic
 from kplan.model import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.connectors import ConnectorContext, live_connector_repr, live_config, plan_connector, sensitive_keys
-from kplan.plan.fingerprint import fingerprints
+from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.model import (
     Action,
     AttributeChange,
@@ -109,7 +109,8 @@ def make_plan(
         cluster_id=live.cluster_id,
         changes=changes,
         diagnostics=_ordered(diags),
-        fingerprints=fingerprints(live, [c.address for c in changes if c.is_change]),
+        fingerprints=fingerprints(live, [c.address for c in changes if c.is_change],
+                                  stack_sensitive_keys(declared_connectors.values())),
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
     )

@@ -155,7 +155,7 @@ def decode(display: str, data: bytes, diags: Diagnostics) -> str | None:
 
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Resolved scalar tags built straight from their constructor (no state, cannot fail on resolved input).
+# Scalar tags built straight from their constructor (no state; an explicit tag may still not fit the text).
 _SIMPLE_SCALARS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
                              "tag:yaml.org,2002:float"})  # libyaml when PyYAML was built with it
 
@@ -306,12 +306,15 @@ class _Converter:
             return node.value  # dates stay text: nothing in a stack is a date
         if tag == "tag:yaml.org,2002:str":  # the common case, without the constructor's bookkeeping
             return QuotedStr(node.value) if node.style in _QUOTED_STYLES else node.value
-        if tag in _SIMPLE_SCALARS:
-            return SafeConstructor.yaml_constructors[tag](self.constructor, node)
         try:
+            if tag in _SIMPLE_SCALARS:
+                return SafeConstructor.yaml_constructors[tag](self.constructor, node)
             value = self.constructor.construct_object(node, deep=True)
         except ConstructorError as e:
             self.diags.error(_loc(self.display, node, path), f"unsupported YAML value: {e.problem}")
+            return None
+        except (ValueError, TypeError, KeyError):  # e.g. `!!int abc`: an explicit tag the text does not fit
+            self.diags.error(_loc(self.display, node, path), f"invalid YAML value {node.value!r} for tag {tag}")
             return None
         if isinstance(value, bytes):
             self.diags.error(_loc(self.display, node, path), "unsupported YAML value: binary data")

@@ -178,9 +178,9 @@ def test_concurrent_applies_one_wins_the_other_names_the_holder(stack, admin, pr
     assert kplan("plan", str(path), "--detailed-exitcode").code == 0
 
 
-def _start_and_kill(path, point: str) -> None:
+def _start_and_kill(path, point: str, command: str = "apply") -> None:
     env = {**os.environ, "NO_COLOR": "1", "KPLAN_TEST_PAUSE_AT": point}
-    proc = subprocess.Popen([sys.executable, "-m", "kplan.cli", "apply", str(path), "--auto-approve"],
+    proc = subprocess.Popen([sys.executable, "-m", "kplan.cli", command, str(path), "--auto-approve"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
@@ -333,3 +333,29 @@ def test_protection_outlives_the_declaration(stack, admin, prefix, tmp_path):
     write_stack(path, stack_doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0 and "1 destroyed" in r.out, r.text
+
+
+def test_resume_of_a_killed_destroy_finishes_the_destroy(stack, admin, prefix, tmp_path):
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
+        {"name": f"{prefix}.a", "partitions": 1, "replication_factor": 1},
+        {"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1}], [_source(f"{prefix}-src", f"{prefix}.a", tmp_path)]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _start_and_kill(path, "after-step:1", command="destroy")  # the connector is gone, the topics not yet
+    r = kplan("recover", str(path), "--resume", "--auto-approve")
+    assert r.code == 0, r.text
+    assert snapshot(admin, stack.connect_url, prefix) == {"topics": {}, "connectors": {}}
+
+
+def test_resume_when_the_killed_run_had_done_everything_clears_its_marker(stack, admin, prefix, tmp_path):
+    t = f"{prefix}.cfg"
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
+        {"name": t, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "1d"}}]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    write_stack(path, stack_doc(stack, prefix, [
+        {"name": t, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "2d"}}]))
+    _start_and_kill(path, "after-step:1")  # the config changed; only the ownership step was left
+    assert kplan("plan", str(path)).code == 1  # the unfinished run is reported
+    r = kplan("recover", str(path), "--resume", "--auto-approve")
+    assert r.code == 0, r.text
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0 and "No changes." in r.out, r.text
