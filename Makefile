@@ -41,5 +41,10 @@ test: venv
 unit: venv
 	$(PY) -m pytest -m 'not integration'
 
+# Benchmarks print JSON (numbers, not pass/fail): plan at 2,000 topics / 200 connectors, apply of 1,000 topics.
+bench: venv
+	$(PY) bench/plan_scale.py
+	$(PY) bench/apply_scale.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,19 @@
+"""`make demo` (dev/demo.py) works: the README's first Quick start command, run as the user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kplan_helpers import ROOT
+
+
+def test_the_demo_runs_the_main_job_end_to_end(stack):
+    proc = subprocess.run([sys.executable, str(ROOT / "dev" / "demo.py")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600, stdin=subprocess.DEVNULL)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert "bootstrap servers: 127.0.0.1:19092" in out and "connect url:       http://127.0.0.1:18083" in out
+    assert "PostgresConnector" in out  # Connect's plugins are listed
+    assert "Plan again: nothing left to do" in out and "No changes." in out
+    assert "change event at demo.public.orders" in out and "op=c" in out
