@@ -10,20 +10,13 @@ import requests
 from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
 
+from kplan_helpers import wait_for
+
 
 def _admin(stack) -> AdminClient:
     return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
 
 
-def _wait(predicate, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 def test_topic_with_configs_round_trips_through_the_admin_api(stack, unique):
@@ -32,7 +25,7 @@ def test_topic_with_configs_round_trips_through_the_admin_api(stack, unique):
     configs = {"retention.ms": "86400000", "cleanup.policy": "compact", "compression.type": "zstd"}
     admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1, config=configs)])[name].result(30)
     try:
-        md = _wait(lambda: (t := admin.list_topics(name, timeout=10).topics.get(name)) and t.error is None and t,
+        md = wait_for(lambda: (t := admin.list_topics(name, timeout=10).topics.get(name)) and t.error is None and t,
                    what="topic metadata")
         assert len(md.partitions) == 3
         res = ConfigResource(ConfigResource.Type.TOPIC, name)
@@ -70,7 +63,7 @@ def test_filestream_source_connector_runs_and_moves_records(stack, unique, tmp_p
                 t["state"] == "RUNNING" for t in body["tasks"])
             return body if ok else None
 
-        status = _wait(running, what="connector and task RUNNING")
+        status = wait_for(running, what="connector and task RUNNING")
         assert len(status["tasks"]) == 1
         listed = requests.get(f"{stack.connect_url}/connectors", timeout=10).json()
         assert connector in listed
