@@ -39,18 +39,25 @@ class KafkaReader:
         """Live state for planning. `topic_names` limits the (costly) config reads to the topics the plan can
         touch — the stack's own and those it owns; None describes every non-internal topic."""
         with ThreadPoolExecutor(max_workers=3) as pool:
-            # Connect and Kafka are independent: read them at the same time.
+            # Independent reads overlap: Connect, the ownership records, and the cluster's own requests. The
+            # costly config read of the declared topics starts as soon as the metadata is in; topics only the
+            # ownership record names (usually none) are read after it.
             connect_future = pool.submit(self._read_connect)
-            cluster_id, broker_count = self.describe_cluster()
+            cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s)
             metadata = self.topic_metadata()
-            records = (read_all_ownership(client_config(self.cluster, self.environ), self.cluster.timeout_s)
-                       if OWNERSHIP_TOPIC in metadata else {})
-            ownership = records.get(stack_name)
-            wanted = set(metadata) if topic_names is None else set(topic_names)
-            if ownership is not None:
-                wanted |= ownership.topics
-            wanted = {t for t in wanted if t in metadata and not t.startswith("__")}
+            records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.environ),
+                                          self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
+            wanted = {t for t in (metadata if topic_names is None else topic_names)
+                      if t in metadata and not t.startswith("__")}
             configs = self.describe_topic_configs(sorted(wanted))
+            records = records_future.result() if records_future is not None else {}
+            ownership = records.get(stack_name)
+            extra = {t for t in (ownership.topics if ownership else ())
+                     if t in metadata and not t.startswith("__")} - wanted
+            if extra:
+                configs.update(self.describe_topic_configs(sorted(extra)))
+                wanted |= extra
+            cluster_id, broker_count = self._cluster_result(cluster_future)
             connectors, plugins = connect_future.result()
         if ownership is not None and ownership.sensitive:
             connectors = {n: (replace(c, sensitive_keys=frozenset(ownership.sensitive.get(n, ()))) if n in ownership.sensitive
@@ -76,6 +83,13 @@ class KafkaReader:
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
+
+    def _cluster_result(self, future) -> tuple[str, int]:
+        try:
+            desc = future.result(timeout=self.cluster.timeout_s + 1)
+        except Exception as e:  # noqa: BLE001
+            raise unreachable(self.cluster, e) from e
+        return desc.cluster_id, len(desc.nodes)
 
     def describe_cluster(self) -> tuple[str, int]:
         try:
