@@ -251,7 +251,7 @@ def _close_resumed(store: JournalStore, old: Journal) -> None:
 def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
     """A saved plan applies only to the stack, environment and cluster it was made for, and only while the live
     state it was computed from is unchanged."""
-    from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
+    from kplan.plan.fingerprint import stack_sensitive_keys, stale_addresses
 
     if saved.stack != stack.name:
         raise KplanError(f"the saved plan is for stack {saved.stack!r}, not {stack.name!r}")
@@ -263,8 +263,7 @@ def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
                          f"is cluster {cluster_id}")
     if saved.inputs_digest != stack.inputs_digest:
         raise KplanError("the stack files changed since the plan was saved; run `kplan plan` again")
-    now = fingerprints(live, list(saved.fingerprints), stack_sensitive_keys(stack.connectors))
-    changed = sorted(a for a, fp in saved.fingerprints.items() if now.get(a) != fp)
+    changed = stale_addresses(saved, live, stack_sensitive_keys(stack.connectors))
     if changed or saved.destroy != fresh.destroy:
         raise KplanError("the saved plan is stale: the cluster changed since it was made ("
                          + ", ".join(changed[:10]) + (" ..." if len(changed) > 10 else "")

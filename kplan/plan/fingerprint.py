@@ -78,8 +78,9 @@ def stack_sensitive_keys(specs) -> dict[str, frozenset[str]]:
             for c in specs}
 
 
-def stale_addresses(plan: Plan, live: LiveState) -> list[str]:
+def stale_addresses(plan: Plan, live: LiveState, sensitive: Mapping[str, frozenset[str]] | None = None) -> list[str]:
     """Addresses whose live resource changed since the plan was made (apply refuses the plan if any), plus a
-    pseudo-address `cluster` when the plan was made against another cluster."""
+    pseudo-address `cluster` when the plan was made against another cluster. `sensitive` as for `fingerprints`."""
     stale = ["cluster"] if plan.cluster_id != live.cluster_id else []
-    return stale + [a for a, fp in plan.fingerprints.items() if fingerprint_address(live, a) != fp]
+    now = fingerprints(live, plan.fingerprints, sensitive)
+    return stale + sorted(a for a, fp in plan.fingerprints.items() if now[a] != fp)

@@ -112,7 +112,3 @@ class Diagnostics:
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self._items)
 
-    def has_error_at(self, loc: Loc | None) -> bool:
-        return loc is not None and any(
-            d.severity == "error" and (d.file, d.line, d.column) == (loc.file, loc.line, loc.column) for d in self._items
-        )

@@ -95,7 +95,7 @@ def test_cdc_source_end_to_end_then_table_additions_with_incremental_snapshot(st
     quantity = 7000 + int(time.time()) % 1000
     localstack.psql(f"INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, {quantity})")
     inserted = consume_events(stack.bootstrap_servers, f"{prefix}.public.orders", 1,
-                        where=lambda e: e["op"] == "c" and e["after"]["quantity"] == quantity)
+                              where=lambda e: e["op"] == "c" and e["after"]["quantity"] == quantity)
     assert inserted, "the inserted row's change event did not arrive"
     r = kplan("plan", str(path), "--detailed-exitcode", env=PG_ENV)
     assert r.code == 0 and "No changes." in r.out, r.text
@@ -129,7 +129,7 @@ def test_cdc_source_end_to_end_then_table_additions_with_incremental_snapshot(st
     invoice = int(localstack.psql("INSERT INTO invoices (customer_id, amount) VALUES (1, 99.50) RETURNING id")
                   .split()[0])
     assert consume_events(stack.bootstrap_servers, f"{prefix}.public.invoices", 1,
-                    where=lambda e: e["op"] == "c" and e["after"]["id"] == invoice)
+                          where=lambda e: e["op"] == "c" and e["after"]["id"] == invoice)
     r = kplan("plan", str(path), "--detailed-exitcode", env=PG_ENV)
     assert r.code == 0, r.text
 

@@ -149,7 +149,7 @@ def test_mariadb_cdc_source_end_to_end(stack, admin, cdc, tmp_path):
     quantity = 7000 + int(time.time()) % 1000
     localstack.mysql(f"INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, {quantity})")
     inserted = consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.orders", 1,
-                        where=lambda e: e["op"] == "c" and e["after"]["quantity"] == quantity)
+                              where=lambda e: e["op"] == "c" and e["after"]["quantity"] == quantity)
     assert inserted, "the inserted row's change event did not arrive"
     assert inserted[0]["source"]["db"] == DB and inserted[0]["source"]["snapshot"] == "false"
     # DDL events are not written to a <prefix> topic the stack does not declare (the task would block on it)
@@ -192,7 +192,7 @@ def test_mariadb_table_added_to_the_stack(stack, admin, cdc, tmp_path):
     customer = int(localstack.mysql(f"INSERT INTO customers (company, country) VALUES ('{company}', 'NL') "
                                     "RETURNING id").split()[0])
     got = consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.customers", 1,
-                   where=lambda e: e["op"] == "c" and e["after"]["id"] == customer)
+                         where=lambda e: e["op"] == "c" and e["after"]["id"] == customer)
     assert got and got[0]["after"]["company"] == company, "the inserted customer's change event did not arrive"
 
     r = kplan("plan", str(path), "--detailed-exitcode", env=MY_ENV)
