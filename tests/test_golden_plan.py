@@ -2,7 +2,7 @@
 ways must match the stored outputs byte for byte.
 
     <case>/stack.yaml   the stack (origins in the outputs are relative to the case folder)
-    <case>/live.json    the live state (kplan.plan.livejson format)
+    <case>/live.json    the live state (kplan.model.livejson format)
     <case>/env.json     optional: the environment (variables and ${secret:env:...} values)
     <case>/args.json    optional: {"environment": "prod", "destroy": true}
     -> plan.json (validated against schemas/plan.schema.json), plan.txt, plan.md
@@ -20,7 +20,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kplan.plan.livejson import live_state_from_dict
+from kplan.model.livejson import live_state_from_dict
 from kplan.plan.planner import make_plan
 from kplan.render.json import render_json
 from kplan.render.markdown import render_markdown

@@ -12,9 +12,9 @@ from typing import Any, Callable, Mapping
 
 from kplan.apply import steps as S
 from kplan.errors import KplanError
-from kplan.journal import (COMPLETE, DONE, FAILED, PENDING, ROLLBACK_INCOMPLETE, ROLLED_BACK, ROLLING_BACK, STARTED,
+from kplan.state.journal import (COMPLETE, DONE, FAILED, PENDING, ROLLBACK_INCOMPLETE, ROLLED_BACK, ROLLING_BACK, STARTED,
                            UNDO_FAILED, UNDONE, Journal, JournalStore)
-from kplan.model import ConnectorState, TopicSpec, freeze
+from kplan.model.desired import ConnectorState, TopicSpec, freeze
 from kplan.secrets import resolve_secrets
 
 
@@ -235,7 +235,7 @@ class Executor:
     def _refusable(call, step: S.Step) -> None:
         """An irreversible request the cluster refused outright (a write error, not a lost answer) changed
         nothing: say so, so the rollback can check that by looking."""
-        from kplan.writer import WriteError
+        from kplan.cluster.writer import WriteError
 
         try:
             call()

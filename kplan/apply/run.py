@@ -16,13 +16,13 @@ from typing import Callable, Mapping
 
 from kplan.apply import steps as S
 from kplan.apply.executor import ApplyResult, Executor, Progress
-from kplan.clients import client_config
+from kplan.cluster.clients import client_config
 from kplan.errors import KplanError
-from kplan.internal_topics import ensure_internal_topic, record_producer, write_record
-from kplan.journal import COMPLETE, Journal, JournalStore
-from kplan.lock import StackLock
-from kplan.model import Stack
-from kplan.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, Ownership, encode
+from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
+from kplan.state.journal import COMPLETE, Journal, JournalStore
+from kplan.state.lock import StackLock
+from kplan.model.desired import Stack
+from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, Ownership, encode
 
 ABANDONED = "abandoned"  # an unfinished run whose work `recover --resume` took over
 
@@ -43,8 +43,8 @@ class Cluster:
 
     @classmethod
     def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
-        from kplan.reader import open_cluster
-        from kplan.writer import KafkaWriter
+        from kplan.cluster.reader import open_cluster
+        from kplan.cluster.writer import KafkaWriter
 
         reader, validator, _ = open_cluster(stack.cluster, environ)
         self = cls(stack, environ, reader, validator)
@@ -331,7 +331,7 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
 
 def _clear_stale_marker(cluster: Cluster) -> bool:
     """A run that died after marking itself but before journaling any step left only its marker."""
-    from kplan.ownership import OWNERSHIP_TOPIC, read_ownership
+    from kplan.state.ownership import OWNERSHIP_TOPIC, read_ownership
 
     record = read_ownership(cluster.conf, cluster.stack.name, cluster.stack.cluster.timeout_s) \
         if OWNERSHIP_TOPIC in cluster.writer.topic_names() else None

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from kplan.live import LiveState
-from kplan.model import ConnectorSpec, Stack, TopicSpec
+from kplan.model.live import LiveState
+from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.connectors import newly_captured
 from kplan.plan.model import Action, AttrKind, Plan
 from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key

@@ -41,7 +41,7 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
     saved = None
     if _is_plan_file(path):
-        from kplan.planfile import load_plan, stack_path_of
+        from kplan.state.planfile import load_plan, stack_path_of
 
         saved = load_plan(path)
         stack_path = stack_path or stack_path_of(path)
@@ -145,7 +145,7 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color)
     click.echo(message)
     if result is None:
         ctx.exit(0)
-    from kplan.journal import COMPLETE, ROLLED_BACK
+    from kplan.state.journal import COMPLETE, ROLLED_BACK
 
     ok = result.status == (ROLLED_BACK if mode == "rollback" else COMPLETE)
     _finish(ctx, result, ("Recovery complete: the cluster is " + ("as it was before the interrupted run."

@@ -38,7 +38,7 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
         if plan.has_errors:
             click.echo(f"Error: the plan has errors; it was not saved to {out}.", err=True)
         else:
-            from kplan.planfile import save_plan
+            from kplan.state.planfile import save_plan
 
             save_plan(plan, out, stack_path=path)
             click.echo(f"Saved the plan to {out}: `kplan show {out}` shows it, `kplan apply {out}` applies exactly it.",
@@ -83,11 +83,11 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
 
 def _open(stack, live_state: str | None, environ):
     if live_state is None:
-        from kplan.reader import open_cluster
+        from kplan.cluster.reader import open_cluster
 
         return open_cluster(stack.cluster, environ)
-    from kplan.live import StaticReader
-    from kplan.plan.livejson import live_state_from_dict
+    from kplan.model.live import StaticReader
+    from kplan.model.livejson import live_state_from_dict
     from kplan.plan.validation import NoopValidator
 
     try:

@@ -13,6 +13,6 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, emit, use_col
 @NO_COLOR_OPTION
 def show_command(file, fmt, no_color):
     """Show a plan saved with `kplan plan -out FILE`."""
-    from kplan.planfile import load_plan
+    from kplan.state.planfile import load_plan
 
     emit(load_plan(file), fmt, use_color(no_color))

@@ -2,7 +2,7 @@
 
 The I/O lives here: load the stack, read the cluster and Connect in one batched read, plan (to find what
 differs), resolve the stack's `${secret:...}` references only so that traces can be scrubbed of them. The report
-itself is built and rendered by the pure `kplan.status`.
+itself is built and rendered by the pure `kplan.plan.status`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def status_command(ctx, path, environment, fmt, no_color, live_state):
          check found an error (an unfinished apply, an unresolvable secret...)
     """
     from kplan.plan.planner import make_plan
-    from kplan.status import build_status, render_status
+    from kplan.plan.status import build_status
+    from kplan.render.status import render_status
 
     environ = os.environ
     stack = load_or_exit(ctx, path, environment, environ)
@@ -64,7 +65,7 @@ def status_command(ctx, path, environment, fmt, no_color, live_state):
 def _read(stack, live_state: str | None, environ: Mapping[str, str]):
     """The live state: ONE batched read of the cluster and Connect (or a live-state file)."""
     if live_state is not None:
-        from kplan.plan.livejson import live_state_from_dict
+        from kplan.model.livejson import live_state_from_dict
 
         try:
             with open(live_state, encoding="utf-8") as f:
@@ -72,7 +73,7 @@ def _read(stack, live_state: str | None, environ: Mapping[str, str]):
         except (OSError, ValueError) as e:
             raise KplanError(f"cannot read the live state {live_state}: {e}") from None
         return live_state_from_dict(doc)
-    from kplan.reader import open_cluster
+    from kplan.cluster.reader import open_cluster
 
     reader, _validator, close = open_cluster(stack.cluster, environ)
     try:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from kplan.errors import KplanError
-from kplan.live import LiveConnector
-from kplan.model import ConnectorSpec
+from kplan.model.live import LiveConnector
+from kplan.model.desired import ConnectorSpec
 from kplan.plan.model import (
     Action,
     AttributeChange,
@@ -25,7 +25,7 @@ from kplan.plan.model import (
     error,
     warning,
 )
-from kplan.plan.values import secrets_equal
+from kplan.rules.compare import secrets_equal
 from kplan.secrets import display_value, has_secret_ref, is_sensitive_key, resolve_secrets
 
 STEADY_STATES = ("running", "paused", "stopped")

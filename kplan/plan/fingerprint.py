@@ -11,9 +11,9 @@ import hashlib
 import json
 from typing import Iterable, Mapping
 
-from kplan.live import LiveConnector, LiveState, LiveTopic
+from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.plan.model import ABSENT, Plan, split_address
-from kplan.plan.values import normalize_topic_value
+from kplan.rules.compare import normalize_topic_value
 
 
 def _canonical(live: LiveTopic | LiveConnector, sensitive: frozenset[str] = frozenset()) -> dict:

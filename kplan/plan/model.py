@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Mapping
 
-from kplan.model import Origin
+from kplan.model.desired import Origin
 from kplan.secrets import MASK
 
 # The plan JSON format's version (schemas/plan.schema.json). Bump on any incompatible change.

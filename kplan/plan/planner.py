@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
-from kplan.live import LiveConnector, LiveState, LiveTopic
-from kplan.model import ConnectorSpec, Stack, TopicSpec
+from kplan.model.live import LiveConnector, LiveState, LiveTopic
+from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.connectors import ConnectorContext, live_connector_repr, live_config, plan_connector, sensitive_keys
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.model import (
@@ -27,7 +27,7 @@ from kplan.plan.model import (
     error,
 )
 from kplan.plan.topics import TopicContext, live_topic_repr, plan_topic
-from kplan.plan.values import is_reserved_topic
+from kplan.rules.compare import is_reserved_topic
 
 
 def make_plan(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.model import Origin
+from kplan.model.desired import Origin
 from kplan.plan.model import (
     FORMAT_VERSION,
     Action,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kplan.live import LiveTopic
-from kplan.model import TopicSpec
+from kplan.model.live import LiveTopic
+from kplan.model.desired import TopicSpec
 from kplan.plan.model import (
     SENSITIVE,
     Action,
@@ -18,7 +18,7 @@ from kplan.plan.model import (
     error,
     warning,
 )
-from kplan.plan.values import topic_values_equal
+from kplan.rules.compare import topic_values_equal
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 
 The planner checks what it can from the live state alone (replication factor vs broker count, connector class vs
 installed plugins). What only the broker or Connect can judge (`validate_only=True` admin calls, Connect's
-config/validate) is done by a `PlanValidator`; the real one lives in `kplan.remote_validation`.
+config/validate) is done by a `PlanValidator`; the real one lives in `kplan.cluster.validator`.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from kplan.model import Stack
+from kplan.model.desired import Stack
 from kplan.plan.model import Plan, PlanDiagnostic
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kplan.model import Origin
+from kplan.model.desired import Origin
 from kplan.plan.model import SENSITIVE, Action, AttributeChange, Flag, Plan, ResourceChange
 
 UNLIMITED = {"-1", "9223372036854775807"}  # Kafka's "no limit" values for .ms and .bytes configs

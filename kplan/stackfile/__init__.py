@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from kplan.stackfile.diagnostics import Diagnostic, StackError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model import Stack
+    from kplan.model.desired import Stack
 
 __all__ = ["Diagnostic", "StackError", "load_stack", "validate_stack"]
 

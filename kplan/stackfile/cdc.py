@@ -104,7 +104,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     template = templates.find(engine)
     if template is None:
         known = templates.known()
-        from kplan.topic_configs import suggest
+        from kplan.rules.topic_configs import suggest
 
         hint = suggest(engine, known)
         diags.error(smap.value_loc(source, "engine"),

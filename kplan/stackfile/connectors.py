@@ -3,8 +3,8 @@ connector.class and tasks.max), the desired state, and which keys are sensitive.
 
 from __future__ import annotations
 
-from kplan.model import ConnectorSpec, ConnectorState, freeze
-from kplan.normalize import UnitError, normalize_config_value
+from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
+from kplan.rules.units import UnitError, normalize_config_value
 from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.topics import to_origin

@@ -3,7 +3,7 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 
 from __future__ import annotations
 
-from kplan.model import ConnectorSpec, Origin, Stack, TopicSpec
+from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.secrets import display_value
 
 

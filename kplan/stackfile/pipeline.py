@@ -12,8 +12,8 @@ import hashlib
 import os
 from typing import Mapping, Sequence
 
-from kplan.model import ClusterSpec, ConnectorSpec, Stack, TopicSpec, freeze
-from kplan.normalize import UnitError, parse_duration_seconds
+from kplan.model.desired import ClusterSpec, ConnectorSpec, Stack, TopicSpec, freeze
+from kplan.rules.units import UnitError, parse_duration_seconds
 from kplan.stackfile.cdc import expand
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc

@@ -133,8 +133,8 @@ def test_a_secret_never_appears_in_any_output(stack, admin, prefix, tmp_path, mo
         assert secret not in o.text
     assert secret not in planfile.read_text()
     # nor in the journal: neither its local copy nor the one in the cluster
-    from kplan.journal import JOURNAL_TOPIC
-    from kplan.ownership import read_compacted
+    from kplan.state.journal import JOURNAL_TOPIC
+    from kplan.state.ownership import read_compacted
     from kplan_helpers import ROOT
 
     (local,) = (ROOT / ".kplan" / "journal").glob(f"{prefix}@*.json")

@@ -9,8 +9,8 @@ import requests
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from kplan.errors import KplanError
-from kplan.model import ClusterSpec
-from kplan.reader import KafkaReader
+from kplan.model.desired import ClusterSpec
+from kplan.cluster.reader import KafkaReader
 
 
 @pytest.fixture

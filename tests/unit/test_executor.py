@@ -9,8 +9,8 @@ import pytest
 
 from kplan.apply import steps as S
 from kplan.apply.executor import Executor, Progress
-from kplan.journal import COMPLETE, ROLLBACK_INCOMPLETE, ROLLED_BACK, Journal
-from kplan.writer import WriteError
+from kplan.state.journal import COMPLETE, ROLLBACK_INCOMPLETE, ROLLED_BACK, Journal
+from kplan.cluster.writer import WriteError
 
 
 class FakeStore:
@@ -146,7 +146,7 @@ def test_done_steps_are_undone_in_reverse_and_a_clean_run_completes():
 
 
 def test_the_journal_never_holds_a_plaintext_secret_from_the_stack():
-    from kplan.model import ConnectorSpec, freeze
+    from kplan.model.desired import ConnectorSpec, freeze
 
     spec = ConnectorSpec("c", freeze({"connector.class": "X", "db.password": "plain-Secret-1"}))
     args = {"name": "c", "create": True, "config": S.mask_config(dict(spec.config), frozenset({"db.password"}))}

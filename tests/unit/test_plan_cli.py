@@ -208,13 +208,13 @@ class _Validator:
 
 def _with_validator(monkeypatch, validator):
     """Plan through the real-cluster path with a fake reader/validator in place of kplan.reader.open_cluster."""
-    import kplan.reader
-    from kplan.live import StaticReader
-    from kplan.plan.livejson import live_state_from_dict
+    import kplan.cluster.reader
+    from kplan.model.live import StaticReader
+    from kplan.model.livejson import live_state_from_dict
 
     closed = []
     reader = StaticReader(live_state_from_dict(live_doc(retention="1000")))
-    monkeypatch.setattr(kplan.reader, "open_cluster",
+    monkeypatch.setattr(kplan.cluster.reader, "open_cluster",
                         lambda cluster, environ=None: (reader, validator, lambda: closed.append(True)))
     return closed
 

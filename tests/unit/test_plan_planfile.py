@@ -12,7 +12,7 @@ from test_plan_support import SECRET, connector, lconn, live, ltopic, stack, top
 
 from kplan.errors import KplanError
 from kplan.plan.planner import make_plan
-from kplan.planfile import dumps_plan, load_plan, loads_plan, save_plan
+from kplan.state.planfile import dumps_plan, load_plan, loads_plan, save_plan
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json").read_text())
 
@@ -86,7 +86,7 @@ def test_write_error_is_one_line(tmp_path, plan):
 
 
 def test_stack_path_is_recorded_relative_to_the_plan_file(tmp_path, plan, monkeypatch):
-    from kplan.planfile import stack_path_of
+    from kplan.state.planfile import stack_path_of
 
     (tmp_path / "stacks").mkdir()
     (tmp_path / "out").mkdir()
@@ -100,7 +100,7 @@ def test_stack_path_is_recorded_relative_to_the_plan_file(tmp_path, plan, monkey
 
 
 def test_stack_path_not_recorded(tmp_path, plan):
-    from kplan.planfile import stack_path_of
+    from kplan.state.planfile import stack_path_of
 
     save_plan(plan, str(tmp_path / "plan.json"))
     assert stack_path_of(str(tmp_path / "plan.json")) is None

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from test_plan_support import SECRET, connector, lconn, live, ltopic, stack, topic
 
-from kplan.model import Origin
+from kplan.model.desired import Origin
 from kplan.plan.planner import make_plan
-from kplan.planfile import dumps_plan
+from kplan.state.planfile import dumps_plan
 from kplan.render import render
 from kplan.render.common import readable
 from kplan.render.json import render_json

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic
-from kplan.model import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
 
 PG = "io.debezium.connector.postgresql.PostgresConnector"
 SECRET = "hunter2-plaintext"

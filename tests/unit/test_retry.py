@@ -6,7 +6,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from kplan.errors import KplanError
-from kplan.retry import (ErrorClass, RetriableError, RetryPolicy, classify_connect, classify_kafka, kafka_error_name,
+from kplan.cluster.retry import (ErrorClass, RetriableError, RetryPolicy, classify_connect, classify_kafka, kafka_error_name,
                          retry)
 
 

@@ -1,8 +1,8 @@
-"""kplan.normalize: human units to Kafka's integers, and values to the strings Kafka stores."""
+"""kplan.rules.units: human units to Kafka's integers, and values to the strings Kafka stores."""
 
 import pytest
 
-from kplan.normalize import (
+from kplan.rules.units import (
     UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms, parse_duration_seconds,
     parse_size_bytes,
 )

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from kplan.model import ConnectorState
+from kplan.model.desired import ConnectorState
 from kplan.stackfile import StackError, load_stack, validate_stack
 
 HEAD = textwrap.dedent("""\

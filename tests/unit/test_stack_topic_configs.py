@@ -1,8 +1,8 @@
-"""kplan.topic_configs: the Kafka 4.x topic config catalogue and its value checks."""
+"""kplan.rules.topic_configs: the Kafka 4.x topic config catalogue and its value checks."""
 
 import pytest
 
-from kplan.topic_configs import REMOVED_TOPIC_CONFIGS, TOPIC_CONFIGS, check_topic_config, suggest
+from kplan.rules.topic_configs import REMOVED_TOPIC_CONFIGS, TOPIC_CONFIGS, check_topic_config, suggest
 
 KAFKA_4_TOPIC_CONFIGS = [
     "cleanup.policy", "compression.type", "compression.gzip.level", "compression.lz4.level",

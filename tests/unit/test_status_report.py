@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
-from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
-from kplan.model import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
+from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
 from kplan.plan.planner import make_plan
-from kplan.status import (DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, TRACE_LINES, WRONG_STATE, build_status,
-                          render_status, status_to_dict)
+from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, TRACE_LINES, WRONG_STATE, build_status
+from kplan.render.status import render_status, status_to_dict
 
 SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 SECRET = "hunter2-plaintext-XYZ"

@@ -1,6 +1,6 @@
 """The live-state model and the narrow read-only interface planning uses to get it.
 
-The real reader (confluent-kafka admin + Connect REST, batched) lives in `kplan.reader`; unit and golden tests
+The real reader (confluent-kafka admin + Connect REST, batched) lives in `kplan.cluster.reader`; unit and golden tests
 use `StaticReader` over hand-written state. Planning never writes: writers are a separate interface (apply).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Protocol
 
-from kplan.model import freeze
+from kplan.model.desired import freeze
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
-from kplan.clients import ConnectHttp, connect_error_message, describe_kafka_error
-from kplan.model import ConnectorSpec, Stack, TopicSpec
+from kplan.cluster.clients import ConnectHttp, connect_error_message, describe_kafka_error
+from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, error
 
 _CONNECT_VALIDATE_WORKERS = 8

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.internal_topics import internal_replication, wait_visible
-from kplan.retry import kafka_error_name
+from kplan.cluster.records import internal_replication, wait_visible
+from kplan.cluster.retry import kafka_error_name
 
 LOCK_PREFIX = "__kplan_lock."
 
@@ -78,13 +78,13 @@ class StackLock:
             raise
 
     def _write_holder(self, holder: Holder) -> None:
-        from kplan.internal_topics import write_record
+        from kplan.cluster.records import write_record
 
         write_record(self.producer, self.topic, b"holder", json.dumps(holder.__dict__).encode(), self.timeout_s,
                      "the lock holder")
 
     def holder(self) -> Holder | None:
-        from kplan.ownership import read_compacted
+        from kplan.cluster.records import read_compacted
 
         try:
             md = self.admin.list_topics(self.topic, timeout=self.timeout_s)

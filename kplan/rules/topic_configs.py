@@ -2,7 +2,7 @@
 
 kplan checks a stack's topic configs against it before anything touches a cluster: an unknown key (with a
 "did you mean"), a value of the wrong type or outside its range, a key removed in Kafka 4.0. Taken from
-Kafka's LogConfig/TopicConfig (4.0 to 4.3). Values are checked in their normalized form (`kplan.normalize`).
+Kafka's LogConfig/TopicConfig (4.0 to 4.3). Values are checked in their normalized form (`kplan.rules.units`).
 """
 
 from __future__ import annotations

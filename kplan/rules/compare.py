@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from kplan.normalize import normalize_topic_config_value
+from kplan.rules.units import normalize_topic_config_value
 
 # Configs Kafka reads as a set: order and duplicates do not matter.
 SET_VALUED_TOPIC_CONFIGS = frozenset(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from kplan.errors import KplanError
-from kplan.model import ClusterSpec
+from kplan.model.desired import ClusterSpec
 
 log = logging.getLogger("kplan.kafka")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Mapping
+from typing import Any, Mapping
+
+from kplan.errors import KplanError
 
 
 def internal_replication(broker_count: int) -> tuple[int, str]:
@@ -17,8 +19,7 @@ def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
     """Create the topic unless it exists; True if this call created it. Waits until metadata shows it."""
     from confluent_kafka.admin import NewTopic
 
-    from kplan.errors import KplanError
-    from kplan.retry import kafka_error_name
+    from kplan.cluster.retry import kafka_error_name
 
     md = admin.list_topics(name, timeout=timeout_s)
     if name in md.topics and md.topics[name].error is None:
@@ -66,10 +67,41 @@ def record_producer(conf: Mapping):
 
 def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_s: float, what: str) -> None:
     """Produce one record and wait until it is acknowledged (durable before returning)."""
-    from kplan.errors import KplanError
 
     errors: list = []
     producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: err and errors.append(err))
     remaining = producer.flush(timeout_s)
     if remaining or errors:
         raise KplanError(f"could not write {what} to {topic}: {errors[0] if errors else 'timed out'}")
+
+
+def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[bytes, bytes | None]:
+    """Latest value per key of a single-partition compacted topic, read from the beginning to the high
+    watermark as of now. Used for kplan's small internal topics (ownership, journal)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
+    latest: dict[bytes, bytes | None] = {}
+    try:
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout_s)
+        if high <= low:
+            return latest
+        consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            if msg.error():
+                if msg.error().code() == msg.error()._PARTITION_EOF:
+                    break
+                continue
+            latest[msg.key()] = msg.value()
+            if msg.offset() >= high - 1:
+                break
+        else:
+            raise KplanError(f"reading kplan's record {topic} did not finish within {timeout_s:g}s")
+    finally:
+        consumer.close()
+    return latest

@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Iterable, Mapping
 
-from kplan.clients import ConnectHttp, admin_client, client_config, describe_topic_entries, unreachable
+from kplan.cluster.clients import ConnectHttp, admin_client, client_config, describe_topic_entries, unreachable
 from kplan.errors import KplanError
-from kplan.live import LiveConnector, LiveState, LiveTask, LiveTopic
-from kplan.model import ClusterSpec, freeze
-from kplan.ownership import OWNERSHIP_TOPIC, read_all_ownership
+from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.desired import ClusterSpec, freeze
+from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
 
 class KafkaReader:
     """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""
@@ -195,7 +195,7 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
 def open_cluster(cluster: ClusterSpec, environ: Mapping[str, str] | None = None):
     """(reader, validator, close) for planning against a real cluster: one admin client and one Connect
     session shared by the read and the plan-time validation."""
-    from kplan.remote_validation import RealValidator
+    from kplan.cluster.validator import RealValidator
 
     reader = KafkaReader(cluster, environ)
     validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, environ)

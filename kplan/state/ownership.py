@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from kplan.cluster.records import read_compacted
+
 OWNERSHIP_TOPIC = "__kplan_ownership"
 # kplan's compacted record topics roll segments hourly so compaction keeps them small (reads are full scans).
 RECORD_TOPIC_CONFIG = {"segment.ms": "3600000", "min.cleanable.dirty.ratio": "0.1", "delete.retention.ms": "3600000"}
@@ -55,40 +57,6 @@ def decode(value: bytes | None) -> Ownership:
     return Ownership(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
                      frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
                      {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None)
-
-
-def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[bytes, bytes | None]:
-    """Latest value per key of a single-partition compacted topic, read from the beginning to the high
-    watermark as of now. Used for kplan's small internal topics (ownership, journal)."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
-    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
-                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
-    latest: dict[bytes, bytes | None] = {}
-    try:
-        low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout_s)
-        if high <= low:
-            return latest
-        consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            if msg.error():
-                if msg.error().code() == msg.error()._PARTITION_EOF:
-                    break
-                continue
-            latest[msg.key()] = msg.value()
-            if msg.offset() >= high - 1:
-                break
-        else:
-            from kplan.errors import KplanError
-
-            raise KplanError(f"reading kplan's record {topic} did not finish within {timeout_s:g}s")
-    finally:
-        consumer.close()
-    return latest
 
 
 def read_ownership(conf: dict[str, Any], stack: str, timeout_s: float) -> Ownership:

@@ -106,9 +106,9 @@ class JournalStore:
     # -- writing -------------------------------------------------------------------------------------
 
     def ensure_topic(self, broker_count: int) -> None:
-        from kplan.internal_topics import ensure_internal_topic
+        from kplan.cluster.records import ensure_internal_topic
 
-        from kplan.ownership import RECORD_TOPIC_CONFIG
+        from kplan.state.ownership import RECORD_TOPIC_CONFIG
 
         ensure_internal_topic(self.admin, JOURNAL_TOPIC, broker_count, self.timeout_s,
                               {"max.message.bytes": str(JOURNAL_MAX_BYTES), **RECORD_TOPIC_CONFIG})
@@ -136,7 +136,7 @@ class JournalStore:
 
     def _write_cluster(self, payload: bytes) -> None:
         from kplan.errors import KplanError
-        from kplan.internal_topics import write_record
+        from kplan.cluster.records import write_record
 
         try:
             write_record(self.producer, JOURNAL_TOPIC, self.stack.encode(), payload, self.timeout_s, "the journal")
@@ -149,7 +149,7 @@ class JournalStore:
         """The stack's latest journal: the cluster's copy, or the local one when it is newer or the only one."""
         candidates = []
         if self.consumer_conf is not None:
-            from kplan.ownership import read_compacted
+            from kplan.cluster.records import read_compacted
 
             try:
                 md = self.admin.list_topics(JOURNAL_TOPIC, timeout=self.timeout_s)

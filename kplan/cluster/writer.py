@@ -1,7 +1,7 @@
 """The writer: every change apply makes to Kafka and Connect goes through here (the reader never writes).
 
 Each write is batched where the API allows (one create request for many topics, one incremental-alter request
-for many), classified (expected / retriable / fatal, see kplan.retry), retried with backoff and a deadline, and
+for many), classified (expected / retriable / fatal, see kplan.cluster.retry), retried with backoff and a deadline, and
 verified: metadata and configs propagate asynchronously, so we poll until the cluster shows what we wrote.
 """
 
@@ -11,10 +11,10 @@ import os
 import time
 from typing import Iterable, Mapping
 
-from kplan.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error, describe_topic_entries
+from kplan.cluster.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error, describe_topic_entries
 from kplan.errors import KplanError
-from kplan.model import ClusterSpec, ConnectorState, TopicSpec
-from kplan.retry import (AMBIGUOUS_KAFKA, ErrorClass, RetriableError, RetryPolicy, classify_connect,
+from kplan.model.desired import ClusterSpec, ConnectorState, TopicSpec
+from kplan.cluster.retry import (AMBIGUOUS_KAFKA, ErrorClass, RetriableError, RetryPolicy, classify_connect,
                          classify_kafka, kafka_error_name, retry)
 
 TERMINAL_TASK_FAILURE = "FAILED"
@@ -175,7 +175,7 @@ class KafkaWriter:
         md = self._metadata().get(spec.name)
         if md != (spec.partitions, spec.replication_factor):
             return False
-        from kplan.plan.values import topic_values_equal
+        from kplan.rules.compare import topic_values_equal
 
         live = self.topic_overrides([spec.name]).get(spec.name, {})
         return all(topic_values_equal(k, live.get(k), v) for k, v in spec.config.items())
@@ -186,7 +186,7 @@ class KafkaWriter:
         (a None value: no override). Metadata propagates asynchronously: poll, never sleep blindly. The cheap
         metadata request is polled first; configs are read once a topic is visible, and read again only for
         topics that did not match yet."""
-        from kplan.plan.values import topic_values_equal
+        from kplan.rules.compare import topic_values_equal
 
         deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
         pending = dict(expected)
@@ -342,7 +342,7 @@ class KafkaWriter:
 
         from confluent_kafka import Consumer, Producer, TopicPartition
 
-        from kplan.clients import client_config
+        from kplan.cluster.clients import client_config
 
         conf = client_config(self.cluster, self.environ)
         signal = json.dumps({"type": "execute-snapshot",

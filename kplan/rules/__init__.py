@@ -1,0 +1,1 @@
+"""Pure Kafka knowledge: the topic-config catalogue, human units, value comparison, reserved names."""
