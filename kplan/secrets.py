@@ -1,4 +1,7 @@
-"""Secrets: which config keys are sensitive, kplan's own secret references, and masking.
+"""The one secret policy: which config keys hold secrets, how a secret is masked, journaled and scrubbed.
+
+Every output path (renderers, saved plans, the journal, error messages, status, logs) asks this module; nothing
+else decides whether a key is sensitive or how a value is hidden. A security reviewer reads this file.
 
 A stack never needs a secret in plaintext. Two kinds of reference exist:
 
@@ -7,14 +10,16 @@ A stack never needs a secret in plaintext. Two kinds of reference exist:
 * kplan secret references, `${secret:env:NAME}` and `${secret:file:/path}`, stay unresolved in the loaded
   stack and are resolved only at the edge (apply, or comparing with a live value) by `resolve_secrets`.
 
-Sensitive values are never printed: `mask()` replaces them with "(sensitive)".
+Sensitive values are never printed: they are replaced by `MASK`. Pure: resolving references (reading the
+environment and secret files) happens at the edge (`kplan.stackfile.references`), which hands the planner and the
+executor a `SecretValues` to substitute from.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
 
@@ -91,37 +96,6 @@ def secret_ref_problem(value: str) -> str | None:
     return None
 
 
-def resolve_secrets(value: str, environ: Mapping[str, str] | None = None) -> str:
-    """Replace every `${secret:...}` reference in `value` with the secret itself.
-
-    Used only at the edge (apply, comparing with live values). Raises KplanError naming the missing variable
-    or unreadable file; the message never contains a secret value. Connect provider references are left as is.
-    """
-    if not has_secret_ref(value):
-        return value
-    problem = secret_ref_problem(value)
-    if problem:
-        raise KplanError(problem)
-    env = os.environ if environ is None else environ
-
-    def one(m: re.Match) -> str:
-        if m["kind"] == "env":
-            name = m["target"]
-            if name not in env:
-                raise KplanError(f"secret reference ${{secret:env:{name}}}: environment variable {name} is not set")
-            return env[name]
-        path = m["target"]
-        try:
-            with open(path, encoding="utf-8") as f:
-                return f.read().rstrip("\r\n")
-        except OSError as e:
-            raise KplanError(f"secret reference ${{secret:file:{path}}}: cannot read the file ({e.strerror})") from None
-        except UnicodeDecodeError:
-            raise KplanError(f"secret reference ${{secret:file:{path}}}: the file is not UTF-8 text") from None
-
-    return SECRET_REF.sub(one, value)
-
-
 def mask(value: object = None) -> str:
     """What is printed instead of a sensitive value."""
     return MASK
@@ -132,3 +106,100 @@ def display_value(key: str, value: str, sensitive_keys: frozenset[str] | set[str
     if (key in sensitive_keys or is_sensitive_key(key) or has_secret_ref(value)) and not is_reference_only(value):
         return MASK
     return value
+
+
+def secret_keys(*configs: Mapping[str, Any], declared: Iterable[str] = (), recorded: Iterable[str] = ()) -> frozenset[str]:
+    """THE rule for connector configs: the keys (of any of `configs`) whose values are secrets — declared so in
+    the stack (`declared`), recorded so when the connector was applied (`recorded`, from the ownership record:
+    masked even after the connector left the stack), named like a secret (`is_sensitive_key`), or set from a
+    `${secret:...}` reference."""
+    declared, recorded = frozenset(declared), frozenset(recorded)
+    keys: set[str] = set(declared) | set(recorded)
+    for config in configs:
+        for key, value in config.items():
+            if key in declared or key in recorded or is_sensitive_key(key) or has_secret_ref(value):
+                keys.add(key)
+    present = set().union(*(set(c) for c in configs)) if configs else set()
+    return frozenset(k for k in keys if k in present)
+
+
+# What a masked value becomes in kplan's journal: a marker no real config value can equal.
+MASKED = {"__masked__": True}
+
+
+def is_masked(value: object) -> bool:
+    return isinstance(value, dict) and value.get("__masked__") is True
+
+
+def mask_config(config: Mapping[str, str], secret: Iterable[str]) -> dict[str, Any]:
+    """A connector config safe to journal: plaintext secret values become `MASKED`; a value that is only a
+    `${...}` reference names where a secret lives and is kept."""
+    secret = frozenset(secret)
+    return {k: (v if is_reference_only(v) or not (k in secret or is_sensitive_key(k)) else dict(MASKED))
+            for k, v in config.items()}
+
+
+def masked_display(config: Mapping[str, str], secret: Iterable[str]) -> dict[str, str]:
+    """A config as it may be printed or fingerprinted: secret values replaced by `MASK` (references kept)."""
+    secret = frozenset(secret)
+    return {k: display_value(k, v, secret) for k, v in config.items()}
+
+
+# Shorter values are not scrubbed from text: replacing every "ab" in a message would garble it and hide nothing.
+MIN_SCRUB_LENGTH = 3
+
+
+class Scrubber:
+    """Removes known secret values from free text (error messages, Java traces, library errors)."""
+
+    def __init__(self, values: Iterable[str | None] = ()):
+        self.values = tuple(sorted({v for v in values if v and len(v) >= MIN_SCRUB_LENGTH}, key=len, reverse=True))
+
+    def __call__(self, text: str) -> str:
+        for value in self.values:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def extended(self, values: Iterable[str | None]) -> "Scrubber":
+        return Scrubber((*self.values, *values))
+
+
+@dataclass(frozen=True)
+class SecretValues:
+    """The resolved `${secret:...}` references of one run (reference text -> value), or why one could not be
+    resolved (reference text -> message naming the variable or file, never a value). Built at the edge by
+    `kplan.stackfile.references.resolve_references`; pure code only substitutes from it."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+    def substitute(self, value: str) -> str:
+        """`value` with every kplan secret reference replaced; raises KplanError naming an unresolvable one."""
+        if not has_secret_ref(value):
+            return value
+        problem = secret_ref_problem(value)
+        if problem:
+            raise KplanError(problem)
+
+        def one(m: re.Match) -> str:
+            ref = m.group(0)
+            if ref in self.values:
+                return self.values[ref]
+            raise KplanError(self.problems.get(ref, f"secret reference {ref} was not resolved"))
+
+        return SECRET_REF.sub(one, value)
+
+    def plaintexts(self) -> tuple[str, ...]:
+        return tuple(v for v in self.values.values() if v)
+
+    def scrubber(self) -> Scrubber:
+        return Scrubber(self.plaintexts())
+
+
+def references_in(value: object) -> list[str]:
+    """Every well-formed `${secret:...}` reference in a value."""
+    return [m.group(0) for m in SECRET_REF.finditer(value)] if isinstance(value, str) else []

@@ -22,6 +22,7 @@ import pytest
 
 from kplan.model.livejson import live_state_from_dict
 from kplan.plan.planner import make_plan
+from kplan.stackfile.references import resolve_stack_secrets
 from kplan.render.json import render_json
 from kplan.render.markdown import render_markdown
 from kplan.render.text import render_text
@@ -51,7 +52,8 @@ def test_golden_plan(case: Path, monkeypatch):
     monkeypatch.chdir(case)
     env, args, live_doc = _json(case / "env.json", {}), _json(case / "args.json", {}), _json(case / "live.json", None)
     stack = load_stack("stack.yaml", environment=args.get("environment"), environ=env)
-    plan = make_plan(stack, live_state_from_dict(live_doc), destroy=bool(args.get("destroy")), environ=env)
+    plan = make_plan(stack, live_state_from_dict(live_doc), destroy=bool(args.get("destroy")),
+                     secrets=resolve_stack_secrets(stack, env))
     outputs = {"plan.json": render_json(plan), "plan.txt": render_text(plan), "plan.md": render_markdown(plan)}
 
     jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(outputs["plan.json"]))

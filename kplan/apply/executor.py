@@ -15,7 +15,7 @@ from kplan.errors import KplanError
 from kplan.state.journal import (COMPLETE, DONE, FAILED, PENDING, ROLLBACK_INCOMPLETE, ROLLED_BACK, ROLLING_BACK, STARTED,
                            UNDO_FAILED, UNDONE, Journal, JournalStore)
 from kplan.model.desired import ConnectorState, TopicSpec, freeze
-from kplan.secrets import resolve_secrets
+from kplan.secrets import Scrubber, SecretValues
 
 
 class UndoImpossible(Exception):
@@ -68,12 +68,12 @@ def _topic_spec(args: Mapping[str, Any]) -> TopicSpec:
 
 
 class Executor:
-    def __init__(self, writer, store: JournalStore, environ: Mapping[str, str], progress: Progress,
+    def __init__(self, writer, store: JournalStore, secret_values: SecretValues, progress: Progress,
                  write_ownership: Callable[[dict], None],
                  fail_at: str | None = None, secrets: tuple[str, ...] = ()):
         self.w = writer
         self.store = store
-        self.environ = environ
+        self.secret_values = secret_values
         self.progress = progress
         self.write_ownership = write_ownership
         # Test hook: "step:<n>" makes step n (1-based) fail after it ran, to prove the rollback.
@@ -83,7 +83,7 @@ class Executor:
         # The run's marker in the ownership record: kept by an undo of the record until the rollback is over.
         self.marker: dict | None = None
         # Secret values this run handles: scrubbed from every message (a task's trace may quote a JDBC URL).
-        self.secrets = tuple(sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True))
+        self.scrub = Scrubber(secrets)
 
     # -- the run -------------------------------------------------------------------------------------
 
@@ -136,10 +136,7 @@ class Executor:
             self.progress.line(f"Warning: could not update the journal: {self._msg(e)}")
 
     def _msg(self, e: BaseException | str) -> str:
-        text = _one_line(e) if isinstance(e, BaseException) else str(e)
-        for secret in self.secrets:
-            text = text.replace(secret, "(sensitive)")
-        return text
+        return self.scrub(_one_line(e) if isinstance(e, BaseException) else str(e))
 
     def rollback(self, journal: Journal, steps: list[S.Step] | None, error: str) -> ApplyResult:
         """Undo every started, done or failed step, newest first. Idempotent: undone steps are skipped."""
@@ -248,7 +245,7 @@ class Executor:
         missing = sorted(set(a.get("requires_topics") or ()) - self.w.topic_names())
         if missing:  # the seeds' rule: a connector never runs without its topics
             raise KplanError(f"connector {name} needs topics that do not exist: {', '.join(missing)}")
-        config = ({k: resolve_secrets(v, self.environ) for k, v in a["config"].items()}
+        config = ({k: self.secret_values.substitute(v) for k, v in a["config"].items()}
                   if a["config"] is not None else None)
         if a["create"]:
             step.outcome = {"created": False}  # until Connect confirms the connector is ours

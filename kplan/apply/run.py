@@ -22,6 +22,7 @@ from kplan.cluster.records import ensure_internal_topic, record_producer, write_
 from kplan.state.journal import COMPLETE, Journal, JournalStore
 from kplan.state.lock import StackLock
 from kplan.model.desired import Stack
+from kplan.secrets import SecretValues
 from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, Ownership, encode
 
 ABANDONED = "abandoned"  # an unfinished run whose work `recover --resume` took over
@@ -32,7 +33,8 @@ class Cluster:
     """Everything apply needs to talk to one cluster, opened once."""
 
     stack: Stack
-    environ: Mapping[str, str]
+    secrets: SecretValues
+    session: object = None
     reader: object = None
     validator: object = None
     writer: object = None
@@ -43,14 +45,14 @@ class Cluster:
 
     @classmethod
     def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
-        from kplan.cluster.reader import open_cluster
         from kplan.cluster.writer import KafkaWriter
+        from kplan.commands._session import open_session
 
-        reader, validator, _ = open_cluster(stack.cluster, environ)
-        self = cls(stack, environ, reader, validator)
-        self.cluster_id, self.broker_count = reader.describe_cluster()
-        self.writer = KafkaWriter(stack.cluster, environ, admin=reader.admin)
-        self.conf = client_config(stack.cluster, environ)
+        session = open_session(stack, environ=environ)
+        self = cls(stack, session.secrets, session, session.reader, session.validator)
+        self.cluster_id, self.broker_count = session.reader.describe_cluster()
+        self.writer = KafkaWriter(stack.cluster, session.secrets, admin=session.reader.admin)
+        self.conf = client_config(stack.cluster, session.secrets)
         self.producer = record_producer(self.conf)
         return self
 
@@ -78,31 +80,19 @@ class Cluster:
                 c.close()
 
 
-def run_secrets(stack: Stack, live, environ: Mapping[str, str]) -> tuple[str, ...]:
-    """Every secret value a run may meet: the stack's resolved secrets and plaintext sensitive values, the live
-    connectors' sensitive values (a before-image may be restored), the client properties' secrets."""
-    from kplan.secrets import has_secret_ref, is_sensitive_key, resolve_secrets
+def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
+    """Every secret value a run may meet: the stack's resolved secrets and plaintext secret values, the live
+    connectors' secret values (a before-image may be restored), the client properties' secrets."""
+    from kplan.secrets import has_secret_ref, secret_keys
 
-    values: set[str] = set()
-
-    def add(key: str, value: str, sensitive: bool) -> None:
-        if has_secret_ref(value):
-            try:
-                values.add(resolve_secrets(value, environ))
-            except KplanError:
-                pass
-        elif sensitive or is_sensitive_key(key):
-            values.add(value)
-
+    values: set[str] = set(secrets.plaintexts())
     for spec in stack.connectors:
-        for k, v in spec.config.items():
-            add(k, v, k in spec.sensitive_keys)
+        values.update(v for k in secret_keys(spec.config, declared=spec.sensitive_keys)
+                      if not has_secret_ref(v := spec.config[k]))
     for conn in live.connectors.values():
-        for k, v in conn.config.items():
-            if k in conn.sensitive_keys or is_sensitive_key(k):
-                values.add(v)
-    for k, v in stack.cluster.client_properties.items():
-        add(k, str(v), False)
+        values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
+    values.update(str(v) for k, v in stack.cluster.client_properties.items()
+                  if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))
     return tuple(v for v in values if v)
 
 
@@ -114,16 +104,9 @@ def unfinished_message(j: Journal) -> str:
 
 
 def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
+    from kplan.commands._session import plan_stack
 
-    from kplan.plan.planner import make_plan
-
-    stack = cluster.stack
-    live = cluster.reader.read(stack.name, topic_names=[t.name for t in stack.topics])
-    if resuming:  # the unfinished run is the one being resumed
-        live = replace(live, unfinished_run=None)
-    plan = make_plan(stack, live, destroy=destroy, environ=cluster.environ)
-    plan = plan.with_diagnostics(cluster.validator.validate(stack, plan))
-    return live, plan
+    return plan_stack(cluster.session, destroy=destroy, resuming=resuming)
 
 
 def steps_for(plan, stack: Stack, live, destroy: bool) -> list[S.Step]:
@@ -192,9 +175,9 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         journal.ownership_before = S.ownership_of(live)
         if resume_of is not None:
             _close_resumed(store, resume_of)
-        executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,
+        executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
                             fail_at=opts.fail_at or os.environ.get("KPLAN_TEST_FAIL_AT"),
-                            secrets=run_secrets(stack, live, cluster.environ))
+                            secrets=run_secrets(stack, live, cluster.secrets))
         # Mark the run in the ownership record before touching anything: if this process dies, every later plan
         # and apply of the stack sees the unfinished run (without reading the journal).
         executor.marker = journal.marker()
@@ -318,8 +301,8 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
     lock.acquire(f"recover-{uuid.uuid4().hex[:8]}")
     try:
         live = cluster.reader.read(cluster.stack.name, topic_names=[])
-        executor = Executor(cluster.writer, store, cluster.environ, Progress(opts.out), cluster.write_ownership,
-                            secrets=run_secrets(cluster.stack, live, cluster.environ))
+        executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
+                            secrets=run_secrets(cluster.stack, live, cluster.secrets))
         result = executor.rollback(journal, None, journal.message or "interrupted")
         _quietly(lambda: cluster.write_ownership(journal.ownership_before))
         done = "Rolled back" if not result.not_rolled_back else "Rolled back what could be of"

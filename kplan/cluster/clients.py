@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
+from kplan.secrets import Scrubber, SecretValues
 
 log = logging.getLogger("kplan.kafka")
 
@@ -23,12 +24,10 @@ def _quiet_logger() -> logging.Logger:
     return lg
 
 
-def client_config(cluster: ClusterSpec, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """librdkafka config: bootstrap servers, the stack's client properties (secret refs resolved here, at the
-    edge, never stored), and timeouts bounded by the stack's timeout so nothing hangs."""
-    from kplan.secrets import resolve_secrets
-
-    env = os.environ if environ is None else environ
+def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> dict[str, Any]:
+    """librdkafka config: bootstrap servers, the stack's client properties (secret refs substituted from the
+    values resolved at the edge, never stored), and timeouts bounded by the stack's timeout so nothing hangs."""
+    secrets = SecretValues() if secrets is None else secrets
     timeout_ms = int(cluster.timeout_s * 1000)
     conf: dict[str, Any] = {
         "bootstrap.servers": cluster.bootstrap_servers,
@@ -37,21 +36,19 @@ def client_config(cluster: ClusterSpec, environ: Mapping[str, str] | None = None
         "logger": _quiet_logger(),
     }
     for key, value in cluster.client_properties.items():
-        conf[key] = resolve_secrets(str(value), env)
+        conf[key] = secrets.substitute(str(value))
     return conf
 
 
-def admin_client(cluster: ClusterSpec, environ: Mapping[str, str] | None = None):
+def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None):
     from confluent_kafka.admin import AdminClient
 
-    conf = client_config(cluster, environ)
+    conf = client_config(cluster, secrets)
     try:
         return AdminClient(conf)
     except Exception as e:  # librdkafka rejects unknown or malformed client properties here
-        message = str(e)
-        for key, value in conf.items():  # librdkafka quotes the offending value: never show a secret
-            if isinstance(value, str) and len(value) >= 3 and key not in ("bootstrap.servers",):
-                message = message.replace(value, "(value hidden)")
+        # librdkafka quotes the offending value: never show one (a property may hold a secret)
+        message = Scrubber(v for k, v in conf.items() if isinstance(v, str) and k != "bootstrap.servers")(str(e))
         raise KplanError(f"invalid Kafka client settings for {cluster.bootstrap_servers}: {message}") from None
 
 

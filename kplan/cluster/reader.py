@@ -7,7 +7,6 @@ ownership record. Every call is bounded by the stack's `cluster.timeout`; failur
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Iterable, Mapping
@@ -16,21 +15,22 @@ from kplan.cluster.clients import ConnectHttp, admin_client, client_config, desc
 from kplan.errors import KplanError
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.desired import ClusterSpec, freeze
+from kplan.secrets import SecretValues
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
 
 class KafkaReader:
     """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""
 
-    def __init__(self, cluster: ClusterSpec, environ: Mapping[str, str] | None = None):
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None):
         self.cluster = cluster
-        self.environ = os.environ if environ is None else environ
+        self.secrets = SecretValues() if secrets is None else secrets
         self._admin = None
         self._connect = ConnectHttp(cluster.connect_url, cluster.timeout_s) if cluster.connect_url else None
 
     @property
     def admin(self):
         if self._admin is None:
-            self._admin = admin_client(self.cluster, self.environ)
+            self._admin = admin_client(self.cluster, self.secrets)
         return self._admin
 
     # -- the LiveStateReader interface -------------------------------------------------------------------
@@ -45,7 +45,7 @@ class KafkaReader:
             connect_future = pool.submit(self._read_connect)
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s)
             metadata = self.topic_metadata()
-            records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.environ),
+            records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
             wanted = {t for t in (metadata if topic_names is None else topic_names)
                       if t in metadata and not t.startswith("__")}
@@ -192,11 +192,11 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
     return out
 
 
-def open_cluster(cluster: ClusterSpec, environ: Mapping[str, str] | None = None):
+def open_cluster(cluster: ClusterSpec, secrets: SecretValues | None = None):
     """(reader, validator, close) for planning against a real cluster: one admin client and one Connect
     session shared by the read and the plan-time validation."""
     from kplan.cluster.validator import RealValidator
 
-    reader = KafkaReader(cluster, environ)
-    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, environ)
+    reader = KafkaReader(cluster, secrets)
+    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, reader.secrets)
     return reader, validator, reader.close

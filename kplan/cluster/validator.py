@@ -10,24 +10,24 @@ Nothing here writes. Secret values are resolved only to send them for validation
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
 from kplan.cluster.clients import ConnectHttp, connect_error_message, describe_kafka_error
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, error
+from kplan.secrets import SecretValues, secret_keys
 
 _CONNECT_VALIDATE_WORKERS = 8
 
 
 class RealValidator:
     def __init__(self, admin, connect: ConnectHttp | None, timeout_s: float,
-                 environ: Mapping[str, str] | None = None):
+                 secrets: SecretValues | None = None):
         self.admin = admin
         self.connect = connect
         self.timeout_s = timeout_s
-        self.environ = os.environ if environ is None else environ
+        self.secrets = SecretValues() if secrets is None else secrets
 
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
         topics = {t.name: t for t in stack.topics}
@@ -111,12 +111,10 @@ class RealValidator:
         return [d for ds in results for d in ds]
 
     def _validate_connector(self, spec: ConnectorSpec) -> list[PlanDiagnostic]:
-        from kplan.secrets import resolve_secrets
-
         cls = spec.connector_class
-        config = {k: resolve_secrets(v, self.environ) for k, v in spec.config.items()}
+        config = {k: self.secrets.substitute(v) for k, v in spec.config.items()}
         config.setdefault("name", spec.name)
-        secrets = [config[k] for k in spec.sensitive_keys if config.get(k)]
+        scrub = self.secrets.scrubber().extended(config[k] for k in secret_keys(spec.config, declared=spec.sensitive_keys))
         r = self.connect.request("PUT", f"/connector-plugins/{cls}/config/validate", json=config)
         addr = f"connector.{spec.name}"
         if r.status_code == 404 or (r.status_code >= 400 and "Failed to find any class" in r.text):
@@ -124,7 +122,7 @@ class RealValidator:
                           "connector-class-missing", address=addr, origin=spec.origin)]
         if r.status_code != 200:
             return [error(f"Kafka Connect could not validate the config: HTTP {r.status_code}: "
-                          f"{_scrub(connect_error_message(r), secrets)}", "connect-validate-failed",
+                          f"{scrub(connect_error_message(r))}", "connect-validate-failed",
                           address=addr, origin=spec.origin)]
         body = r.json()
         if not body.get("error_count"):
@@ -135,13 +133,7 @@ class RealValidator:
             key = value.get("name")
             for msg in value.get("errors") or []:
                 origin = spec.config_origins.get(key) or spec.origin
-                out.append(error(_scrub(str(msg), secrets), "connector-config-invalid", address=addr,
+                out.append(error(scrub(str(msg)), "connector-config-invalid", address=addr,
                                  path=("config", str(key)), origin=origin))
         return out
 
-
-def _scrub(text: str, secrets: list[str]) -> str:
-    for s in secrets:
-        if s and len(s) >= 3:
-            text = text.replace(s, "(sensitive)")
-    return text

@@ -7,13 +7,13 @@ verified: metadata and configs propagate asynchronously, so we poll until the cl
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Iterable, Mapping
 
 from kplan.cluster.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error, describe_topic_entries
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, ConnectorState, TopicSpec
+from kplan.secrets import SecretValues
 from kplan.cluster.retry import (AMBIGUOUS_KAFKA, ErrorClass, RetriableError, RetryPolicy, classify_connect,
                          classify_kafka, kafka_error_name, retry)
 
@@ -31,11 +31,11 @@ def first_lines(trace: str, n: int = 6) -> str:
 
 
 class KafkaWriter:
-    def __init__(self, cluster: ClusterSpec, environ: Mapping[str, str] | None = None,
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None,
                  policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0, admin=None):
         self.cluster = cluster
-        self.environ = os.environ if environ is None else environ
-        self.admin = admin if admin is not None else admin_client(cluster, self.environ)
+        self.secrets = SecretValues() if secrets is None else secrets
+        self.admin = admin if admin is not None else admin_client(cluster, self.secrets)
         self.connect = ConnectHttp(cluster.connect_url, max(cluster.timeout_s, 30.0)) if cluster.connect_url else None
         self.policy = policy or RetryPolicy(deadline_s=max(60.0, cluster.timeout_s * 4))
         self.connector_timeout_s = connector_timeout_s
@@ -344,7 +344,7 @@ class KafkaWriter:
 
         from kplan.cluster.clients import client_config
 
-        conf = client_config(self.cluster, self.environ)
+        conf = client_config(self.cluster, self.secrets)
         signal = json.dumps({"type": "execute-snapshot",
                              "data": {"data-collections": list(a["tables"]), "type": "INCREMENTAL"}}).encode()
         consumer = None

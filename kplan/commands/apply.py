@@ -7,7 +7,7 @@ import os
 import click
 
 from kplan.commands._output import NO_COLOR_OPTION, use_color
-from kplan.commands._stack import confirm_yes, load_or_exit
+from kplan.commands._session import confirm_yes, load_or_exit
 from kplan.errors import KplanError
 
 ENV_OPTION = click.option("-e", "--env", "--environment", "environment", metavar="ENV",

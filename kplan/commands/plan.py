@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Mapping
 
 import click
 
 from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, emit, use_color
-from kplan.errors import KplanError
 
 
 @click.command("plan")
@@ -56,8 +54,7 @@ class _StackInvalid(Exception):
 def compute_plan(path: str, environment: str | None, *, destroy: bool = False, live_state: str | None = None,
                  environ: Mapping[str, str] | None = None):
     """Load the stack, read the live state (batched), plan, then validate the plan against the real systems."""
-    from kplan.plan.model import error
-    from kplan.plan.planner import make_plan
+    from kplan.commands._session import open_session, plan_stack
     from kplan.stackfile import StackError, load_stack
 
     environ = os.environ if environ is None else environ
@@ -68,31 +65,8 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
                              for d in e.diagnostics] or [f"Error: {e}"]) from None
     for line in stack.warnings:
         click.echo(line, err=True)
-    reader, validator, close = _open(stack, live_state, environ)
+    session = open_session(stack, live_state=live_state, environ=environ)
     try:
-        live = reader.read(stack.name, topic_names=[t.name for t in stack.topics])
-        plan = make_plan(stack, live, destroy=destroy, environ=environ)
-        try:
-            extra = validator.validate(stack, plan)
-        except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
-            extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
-        return plan.with_diagnostics(extra)
+        return plan_stack(session, destroy=destroy)[1]
     finally:
-        close()
-
-
-def _open(stack, live_state: str | None, environ):
-    if live_state is None:
-        from kplan.cluster.reader import open_cluster
-
-        return open_cluster(stack.cluster, environ)
-    from kplan.model.live import StaticReader
-    from kplan.model.livejson import live_state_from_dict
-    from kplan.plan.validation import NoopValidator
-
-    try:
-        with open(live_state, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        raise KplanError(f"cannot read the live state {live_state}: {e}") from None
-    return StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None
+        session.close()

@@ -7,15 +7,12 @@ itself is built and rendered by the pure `kplan.plan.status`.
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Mapping
 
 import click
 
 from kplan.commands._output import NO_COLOR_OPTION, use_color
-from kplan.commands._stack import load_or_exit
-from kplan.errors import KplanError
+from kplan.commands._session import load_or_exit
 
 
 @click.command("status")
@@ -43,7 +40,7 @@ def status_command(ctx, path, environment, fmt, no_color, live_state):
       2  something is missing, drifted or not in its declared state, or the
          check found an error (an unfinished apply, an unresolvable secret...)
     """
-    from kplan.plan.planner import make_plan
+    from kplan.commands._session import open_session, plan_stack
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
 
@@ -51,50 +48,15 @@ def status_command(ctx, path, environment, fmt, no_color, live_state):
     stack = load_or_exit(ctx, path, environment, environ)
     for line in stack.warnings:
         click.echo(line, err=True)
-    live = _read(stack, live_state, environ)
-    plan = make_plan(stack, live, environ=environ)
-    report = build_status(stack, live, plan, secrets=_resolved_secrets(stack, environ))
+    session = open_session(stack, live_state=live_state, environ=environ)
+    try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
+        live, plan = plan_stack(session, validate=False)
+    finally:
+        session.close()
+    report = build_status(stack, live, plan, secrets=session.secrets.plaintexts())
     color = use_color(no_color) and fmt == "text"
     click.echo(render_status(report, fmt, color=color), nl=False, color=color)
     if fmt != "text":  # text shows them inline; with json, stdout stays pure JSON and errors also go to stderr
         for d in report.diagnostics:
             click.echo(d.format(), err=True)
     ctx.exit(report.exit_code)
-
-
-def _read(stack, live_state: str | None, environ: Mapping[str, str]):
-    """The live state: ONE batched read of the cluster and Connect (or a live-state file)."""
-    if live_state is not None:
-        from kplan.model.livejson import live_state_from_dict
-
-        try:
-            with open(live_state, encoding="utf-8") as f:
-                doc = json.load(f)
-        except (OSError, ValueError) as e:
-            raise KplanError(f"cannot read the live state {live_state}: {e}") from None
-        return live_state_from_dict(doc)
-    from kplan.cluster.reader import open_cluster
-
-    reader, _validator, close = open_cluster(stack.cluster, environ)
-    try:
-        return reader.read(stack.name, topic_names=[t.name for t in stack.topics])
-    finally:
-        close()
-
-
-def _resolved_secrets(stack, environ: Mapping[str, str]) -> set[str]:
-    """The plaintext of every `${secret:...}` reference the stack makes (connector configs and cluster client
-    properties), each resolved on its own, so that traces can be scrubbed of them. Unresolvable ones are
-    skipped (the plan reports them)."""
-    from kplan.secrets import SECRET_REF, resolve_secrets
-
-    values = [v for c in stack.connectors for v in c.config.values()]
-    values += list(stack.cluster.client_properties.values())
-    out: set[str] = set()
-    for value in values:
-        for m in SECRET_REF.finditer(str(value)):
-            try:
-                out.add(resolve_secrets(m.group(0), environ))
-            except KplanError:
-                continue
-    return {v for v in out if v}

@@ -26,7 +26,7 @@ from kplan.plan.model import (
     warning,
 )
 from kplan.rules.compare import secrets_equal
-from kplan.secrets import display_value, has_secret_ref, is_sensitive_key, resolve_secrets
+from kplan.secrets import SecretValues, display_value, has_secret_ref, secret_keys
 
 STEADY_STATES = ("running", "paused", "stopped")
 UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
@@ -34,7 +34,7 @@ UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
 
 @dataclass(frozen=True)
 class ConnectorContext:
-    environ: Mapping[str, str]
+    secrets: SecretValues
     plugins: frozenset[str] | None = None
     owned: bool = True
 
@@ -43,10 +43,9 @@ def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
                    recorded: frozenset[str] = frozenset()) -> frozenset[str]:
     """Keys whose values are secrets: declared so, named like one, set from a ${secret:...} reference, or
     recorded as such when the connector was applied (`recorded`, from the ownership record)."""
-    declared = (spec.sensitive_keys if spec else frozenset()) | recorded
-    desired = spec.config if spec else {}
-    keys = set(config) | set(desired)
-    return frozenset(k for k in keys if k in declared or is_sensitive_key(k) or has_secret_ref(desired.get(k, "")))
+    if spec is None:
+        return secret_keys(config, recorded=recorded)
+    return secret_keys(config, spec.config, declared=spec.sensitive_keys, recorded=recorded)
 
 
 def newly_captured(spec: ConnectorSpec, live_cfg: Mapping[str, str]) -> list[str]:
@@ -154,7 +153,7 @@ def _resolve(spec: ConnectorSpec, ctx: ConnectorContext) -> tuple[dict[str, str 
             out[key] = value
             continue
         try:
-            out[key] = resolve_secrets(value, ctx.environ)
+            out[key] = ctx.secrets.substitute(value)
         except KplanError as e:  # the message names the reference, never a value
             out[key] = None
             diags.append(error(f"cannot resolve the secret for {key!r}: {e}", "secret-unresolved",

@@ -1,14 +1,11 @@
-"""make_plan: desired state + live state -> Plan. Pure: no I/O, nothing read but its arguments (and the environment
-mapping it is given, to resolve `${secret:...}` references for comparison).
+"""make_plan: desired state + live state -> Plan. Pure: no I/O, nothing read but its arguments (secret references
+are compared through the `SecretValues` resolved at the edge and passed in).
 
 Order of changes: topics, then connectors, each by name. Apply orders its own work (create topics before the
 connectors that need them, delete connectors before topics); the plan's order is only for stable output.
 """
 
 from __future__ import annotations
-
-import os
-from typing import Mapping
 
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
@@ -28,16 +25,15 @@ from kplan.plan.model import (
 )
 from kplan.plan.topics import TopicContext, live_topic_repr, plan_topic
 from kplan.rules.compare import is_reserved_topic
+from kplan.secrets import SecretValues
 
 
-def make_plan(
-    stack: Stack, live: LiveState, *, destroy: bool = False, environ: Mapping[str, str] | None = None
-) -> Plan:
+def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: SecretValues | None = None) -> Plan:
     """Compare `stack` with `live`. `destroy=True` plans the removal of everything this stack owns.
 
     Errors (refused changes, protected deletions, impossible values) are diagnostics on the plan, not exceptions:
     callers check `plan.has_errors`."""
-    environ = os.environ if environ is None else environ
+    secrets = SecretValues() if secrets is None else secrets
     diags: list[PlanDiagnostic] = []
     if live.unfinished_run:
         diags.append(error(f"an earlier apply did not finish (or is still running): {live.unfinished_run}; if it is "
@@ -65,7 +61,7 @@ def make_plan(
         if destroy:
             _destroy(spec, current, spec.name in live.owned_connectors, connectors, diags, "connector")
         else:
-            ctx = ConnectorContext(environ, live.connector_plugins,
+            ctx = ConnectorContext(secrets, live.connector_plugins,
                                    _owned(spec.name, current, live.owned_connectors))
             connectors[spec.name], more = plan_connector(spec, current, ctx)
             diags += more

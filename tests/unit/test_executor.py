@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from kplan.secrets import SecretValues
 from kplan.apply import steps as S
 from kplan.apply.executor import Executor, Progress
 from kplan.state.journal import COMPLETE, ROLLBACK_INCOMPLETE, ROLLED_BACK, Journal
@@ -86,7 +87,7 @@ class FakeWriter:
 
 def run(writer, steps, fail_at=None):
     journal = Journal("s", None, "c", "d")
-    ex = Executor(writer, FakeStore(), {}, Progress(io.StringIO()), lambda record: None, fail_at=fail_at)
+    ex = Executor(writer, FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None, fail_at=fail_at)
     return ex.execute(journal, steps), journal
 
 

@@ -6,12 +6,15 @@ from test_plan_support import PG, SECRET, connector, lconn, live, stack
 
 from kplan.plan.model import Action, AttrKind, Flag
 from kplan.plan.planner import make_plan
+from kplan.stackfile.references import resolve_stack_secrets
 
 ENV = {"PG_PASSWORD": SECRET}
 
 
 def plan_one(spec, current=None, environ=ENV, **kw):
-    plan = make_plan(stack(connectors=[spec]), live(connectors=[current] if current else [], **kw), environ=environ)
+    st = stack(connectors=[spec])
+    plan = make_plan(st, live(connectors=[current] if current else [], **kw),
+                     secrets=resolve_stack_secrets(st, environ))
     return plan, plan.change(f"connector.{spec.name}")
 
 

@@ -47,7 +47,7 @@ def test_connector_fingerprint_does_not_contain_the_secret():
 
 def test_stale_addresses():
     state = live([ltopic("a"), ltopic("gone")])
-    plan = make_plan(stack([topic("a", partitions=6), topic("new")]), state, environ={})
+    plan = make_plan(stack([topic("a", partitions=6), topic("new")]), state)
     assert stale_addresses(plan, state) == []
     changed = live([ltopic("a", partitions=4), ltopic("gone"), ltopic("new")])
     assert stale_addresses(plan, changed) == ["topic.a", "topic.new"]

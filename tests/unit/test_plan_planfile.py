@@ -12,6 +12,7 @@ from test_plan_support import SECRET, connector, lconn, live, ltopic, stack, top
 
 from kplan.errors import KplanError
 from kplan.plan.planner import make_plan
+from kplan.stackfile.references import resolve_stack_secrets
 from kplan.state.planfile import dumps_plan, load_plan, loads_plan, save_plan
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json").read_text())
@@ -19,12 +20,13 @@ SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "plan.sch
 
 @pytest.fixture
 def plan():
+    st = stack([topic("a", partitions=6, config={"retention.ms": "1000"}), topic("b", rf=1)],
+               [connector("c", config={"database.password": "${secret:env:PW}", "x.password": "plain-in-stack"})])
     return make_plan(
-        stack([topic("a", partitions=6, config={"retention.ms": "1000"}), topic("b", rf=1)],
-              [connector("c", config={"database.password": "${secret:env:PW}", "x.password": "plain-in-stack"})]),
+        st,
         live([ltopic("a", overrides={"segment.ms": "1"}), ltopic("b"), ltopic("old")],
              [lconn("c", config={"database.password": "live-plain", "x.password": "y"})]),
-        environ={"PW": SECRET},
+        secrets=resolve_stack_secrets(st, {"PW": SECRET}),
     )
 
 

@@ -12,6 +12,11 @@ from test_plan_support import SECRET, connector, lconn, live, ltopic, stack, top
 
 from kplan.model.desired import Origin
 from kplan.plan.planner import make_plan
+from kplan.stackfile.references import resolve_stack_secrets
+
+
+def _plan_with_env(st, state, environ):
+    return make_plan(st, state, secrets=resolve_stack_secrets(st, environ))
 from kplan.state.planfile import dumps_plan
 from kplan.render import render
 from kplan.render.common import readable
@@ -33,7 +38,7 @@ def validate(doc):
 def busy_plan():
     """One of everything: create, update (irreversible, drift, inherited), replace, delete, refused, secrets."""
     cdc = Origin("stack.yaml", 30, 5, cdc_source="pg", table="public.customers")
-    return make_plan(
+    return _plan_with_env(
         stack(
             [topic("new", config={"retention.bytes": "1073741824"}, line=2),
              topic("orders", partitions=12, config={"retention.ms": "86400000"}, line=5),
@@ -51,7 +56,7 @@ def busy_plan():
                                       "other.password": "x"}),
               lconn("sink", state="RUNNING"), lconn("gone", config={"secret.token": LIVE_PLAINTEXT})],
              owned_connectors=["pg-src", "sink", "gone"]),
-        environ={"PG_PASSWORD": SECRET},
+        {"PG_PASSWORD": SECRET},
     )
 
 
@@ -97,24 +102,24 @@ def test_text_colors_only_when_asked(busy_plan):
 
 
 def test_text_no_changes():
-    plan = make_plan(stack([topic()]), live([ltopic()]), environ={})
+    plan = make_plan(stack([topic()]), live([ltopic()]))
     out = render_text(plan)
     assert out.rstrip().endswith("No changes. The cluster matches the stack.")
     assert "will perform" not in out and 'topic "orders"' not in out
 
 
 def test_text_no_changes_mentions_drift_and_shows_it():
-    plan = make_plan(stack([topic()]), live([ltopic(overrides={"segment.ms": "1"})]), environ={})
+    plan = make_plan(stack([topic()]), live([ltopic(overrides={"segment.ms": "1"})]))
     out = render_text(plan)
     assert "No changes. The cluster matches the stack (1 with drift left alone)." in out
     assert "# drift:" in out
 
 
 def test_destroy_text():
-    plan = make_plan(stack([topic()]), live([ltopic()]), destroy=True, environ={})
+    plan = make_plan(stack([topic()]), live([ltopic()]), destroy=True)
     out = render_text(plan)
     assert out.startswith("Destroy plan for stack shop") and "Plan: 0 to add, 0 to change, 1 to destroy." in out
-    empty = make_plan(stack([topic()]), live(), destroy=True, environ={})
+    empty = make_plan(stack([topic()]), live(), destroy=True)
     assert "No changes. Nothing this stack owns exists on the cluster." in render_text(empty)
 
 
@@ -147,7 +152,7 @@ def test_markdown_is_stable(busy_plan):
 
 def test_markdown_is_truncated_with_a_note_below_the_limit():
     topics = [topic(f"t{i:04d}", config={f"k{j}.ms": "1000" for j in range(20)}) for i in range(600)]
-    plan = make_plan(stack(topics), live(), environ={})
+    plan = make_plan(stack(topics), live())
     md = render_markdown(plan)
     assert len(md) <= 60_000
     assert "**Truncated:**" in md and "kplan show" in md
@@ -158,7 +163,7 @@ def test_markdown_is_truncated_with_a_note_below_the_limit():
 
 
 def test_markdown_escapes_names():
-    plan = make_plan(stack([], [connector("a|b<c>`d")]), live(), environ={})
+    plan = make_plan(stack([], [connector("a|b<c>`d")]), live())
     md = render_markdown(plan)
     assert "<summary><code>+ connector.a|b&lt;c&gt;`d will be created</code></summary>" in md  # HTML escaped
     assert "| ``connector.a\\|b<c>`d`` |" in md  # table cell: code span (literal), pipe escaped
@@ -178,8 +183,8 @@ def test_json_validates_against_the_schema(busy_plan):
 
 
 def test_json_of_destroy_and_empty_plans_validate():
-    for plan in (make_plan(stack([topic()]), live([ltopic()]), destroy=True, environ={}),
-                 make_plan(stack(), live(), environ={})):
+    for plan in (make_plan(stack([topic()]), live([ltopic()]), destroy=True),
+                 make_plan(stack(), live())):
         validate(json.loads(render_json(plan)))
 
 

@@ -9,7 +9,7 @@ from kplan.plan.planner import make_plan
 
 
 def plan_one(spec, current=None, **kw):
-    plan = make_plan(stack([spec], **kw.pop("stack_kw", {})), live([current] if current else [], **kw), environ={})
+    plan = make_plan(stack([spec], **kw.pop("stack_kw", {})), live([current] if current else [], **kw))
     return plan, plan.change(f"topic.{spec.name}")
 
 

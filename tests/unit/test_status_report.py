@@ -12,6 +12,7 @@ from kplan.cli import main
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
 from kplan.plan.planner import make_plan
+from kplan.stackfile.references import resolve_stack_secrets
 from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, TRACE_LINES, WRONG_STATE, build_status
 from kplan.render.status import render_status, status_to_dict
 
@@ -59,7 +60,7 @@ def live(topics=(), connectors=(), owned=True, unfinished_run=None) -> LiveState
 def report_of(s: Stack, state: LiveState, environ=None, secrets=()):
     environ = {} if environ is None else environ
     current = StaticReader(state).read(s.name, [t.name for t in s.topics])
-    return build_status(s, current, make_plan(s, current, environ=environ), secrets=secrets)
+    return build_status(s, current, make_plan(s, current, secrets=resolve_stack_secrets(s, environ)), secrets=secrets)
 
 
 def java_trace(message: str, frames: int = 12) -> str:
@@ -105,7 +106,7 @@ def test_a_topic_config_that_differs_is_drift_with_both_values():
 
 def test_an_undeclared_override_left_alone_by_plan_is_still_drift():
     s, state = stack([topic()]), live([ltopic(overrides={"cleanup.policy": "compact"})])
-    assert not make_plan(s, state, environ={}).has_changes  # plan leaves it alone...
+    assert not make_plan(s, state).has_changes  # plan leaves it alone...
     r = report_of(s, state)
     assert r.resource("topic.orders").status == DRIFTED and r.exit_code == 2  # ...status reports it
     assert 'config["cleanup.policy"] is compact on the cluster, not declared' in render_status(r)

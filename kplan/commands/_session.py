@@ -1,0 +1,95 @@
+"""What every command that reads the cluster shares: load the stack (every problem one line, then exit 1),
+resolve its secret references once (the edge), open the cluster (or a live-state file), read, plan, and have the
+real systems validate the plan. `plan`, `status` and `apply`/`destroy`/`recover` all go through `plan_stack`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
+
+import click
+
+from kplan.errors import KplanError
+
+
+def load_or_exit(ctx: click.Context, path: str, environment: str | None, environ: Mapping[str, str] | None = None,
+                 template_dirs=()):
+    """The stack, or every problem printed as one line each and exit 1 (never a traceback)."""
+    from kplan.stackfile import StackError, load_stack
+
+    try:
+        stack = load_stack(path, environment=environment, environ=os.environ if environ is None else environ,
+                           template_dirs=template_dirs)
+    except StackError as e:
+        for d in e.diagnostics or []:
+            click.echo(f"Error: {d.format()}" if d.severity == "error" else d.format(), err=True)
+        if not e.diagnostics:
+            click.echo(f"Error: {e}", err=True)
+        ctx.exit(1)
+    return stack
+
+
+@dataclass
+class Session:
+    """One stack against one cluster (or a live-state file): the reader, the plan-time validator and the
+    stack's resolved secrets, opened once and shared by everything the command does."""
+
+    stack: Any
+    secrets: Any
+    reader: Any
+    validator: Any
+    close: Callable[[], None]
+
+
+def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, str] | None = None) -> Session:
+    from kplan.stackfile.references import resolve_stack_secrets
+
+    secrets = resolve_stack_secrets(stack, os.environ if environ is None else environ)
+    if live_state is None:
+        from kplan.cluster.reader import open_cluster
+
+        reader, validator, close = open_cluster(stack.cluster, secrets)
+        return Session(stack, secrets, reader, validator, close)
+    from kplan.model.live import StaticReader
+    from kplan.model.livejson import live_state_from_dict
+    from kplan.plan.validation import NoopValidator
+
+    try:
+        with open(live_state, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise KplanError(f"cannot read the live state {live_state}: {e}") from None
+    return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
+
+
+def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True):
+    """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect.
+    `resuming`: the unfinished run in the record is the one being resumed (not an error)."""
+    from kplan.plan.model import error
+    from kplan.plan.planner import make_plan
+
+    stack = session.stack
+    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics])
+    if resuming:
+        live = replace(live, unfinished_run=None)
+    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
+    if not validate:
+        return live, plan
+    try:
+        extra = session.validator.validate(stack, plan)
+    except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
+        extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
+    return live, plan.with_diagnostics(extra)
+
+
+def confirm_yes(prompt: str, expected: str = "yes") -> bool:
+    """Ask on a terminal; without one, refuse to prompt (the caller says to pass --auto-approve)."""
+    import sys
+
+    if not sys.stdin.isatty():
+        raise KplanError("no terminal to ask for approval: pass --auto-approve to go ahead without asking")
+    answer = click.prompt(prompt, default="", show_default=False)
+    return answer.strip() == expected

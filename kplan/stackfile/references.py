@@ -1,0 +1,70 @@
+"""Resolving kplan's `${secret:env:NAME}` / `${secret:file:PATH}` references: the edge where secrets are read.
+
+The loaded stack keeps references unresolved. A command resolves every reference its stack makes once, here
+(environment variables and secret files), and hands the resulting `SecretValues` to the pure planner, the
+executor and the client factories, which only substitute from it. A reference that cannot be resolved is
+recorded with a message naming the variable or file (never a value); using it raises that message.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from kplan.errors import KplanError
+from kplan.secrets import SECRET_REF, SecretValues, references_in, secret_ref_problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+
+
+def resolve_reference(ref: str, environ: Mapping[str, str]) -> str:
+    """The value of one well-formed `${secret:...}` reference; KplanError naming what is missing."""
+    m = SECRET_REF.fullmatch(ref)
+    if m is None:
+        raise KplanError(secret_ref_problem(ref) or f"malformed secret reference {ref!r}")
+    if m["kind"] == "env":
+        name = m["target"]
+        if name not in environ:
+            raise KplanError(f"secret reference ${{secret:env:{name}}}: environment variable {name} is not set")
+        return environ[name]
+    path = m["target"]
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().rstrip("\r\n")
+    except OSError as e:
+        raise KplanError(f"secret reference ${{secret:file:{path}}}: cannot read the file ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise KplanError(f"secret reference ${{secret:file:{path}}}: the file is not UTF-8 text") from None
+
+
+def resolve_references(values: Iterable[object], environ: Mapping[str, str] | None = None) -> SecretValues:
+    """Resolve every reference found in `values` (each at most once)."""
+    env = os.environ if environ is None else environ
+    resolved: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for value in values:
+        for ref in references_in(value):
+            if ref in resolved or ref in problems:
+                continue
+            try:
+                resolved[ref] = resolve_reference(ref, env)
+            except KplanError as e:
+                problems[ref] = str(e)
+    return SecretValues(resolved, problems)
+
+
+def stack_references(stack: "Stack") -> list[str]:
+    """Every value of the stack that may hold a reference: connector configs and the cluster's client settings."""
+    values = [v for c in stack.connectors for v in c.config.values()]
+    values += [str(v) for v in stack.cluster.client_properties.values()]
+    return values
+
+
+def resolve_stack_secrets(stack: "Stack", environ: Mapping[str, str] | None = None) -> SecretValues:
+    return resolve_references(stack_references(stack), environ)
+
+
+def resolve_secrets(value: str, environ: Mapping[str, str] | None = None) -> str:
+    """One value with its references resolved (KplanError naming an unresolvable one)."""
+    return resolve_references([value], environ).substitute(value)
