@@ -17,6 +17,8 @@ executor a `SecretValues` to substitute from.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -203,3 +205,14 @@ class SecretValues:
 def references_in(value: object) -> list[str]:
     """Every well-formed `${secret:...}` reference in a value."""
     return [m.group(0) for m in SECRET_REF.finditer(value)] if isinstance(value, str) else []
+
+
+def digest(value: str | None) -> str:
+    return hashlib.sha256(("" if value is None else value).encode("utf-8")).hexdigest()
+
+
+def secrets_equal(a: str | None, b: str | None) -> bool:
+    """Compare two secret values through their digests (constant time; neither is ever kept)."""
+    if a is None or b is None:
+        return a is b
+    return hmac.compare_digest(digest(a), digest(b))

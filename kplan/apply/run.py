@@ -246,7 +246,7 @@ def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
                          f"is cluster {cluster_id}")
     if saved.inputs_digest != stack.inputs_digest:
         raise KplanError("the stack files changed since the plan was saved; run `kplan plan` again")
-    changed = stale_addresses(saved, live, stack_sensitive_keys(stack.connectors))
+    changed = stale_addresses(saved, live, stack_sensitive_keys(stack))
     if changed or saved.destroy != fresh.destroy:
         raise KplanError("the saved plan is stale: the cluster changed since it was made ("
                          + ", ".join(changed[:10]) + (" ..." if len(changed) > 10 else "")

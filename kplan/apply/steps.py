@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from kplan.model.live import LiveState
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
-from kplan.plan.connectors import newly_captured
+from kplan.kinds.connector import newly_captured
 from kplan.plan.model import Action, AttrKind, Plan
 from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key
 

@@ -15,7 +15,7 @@ from typing import Mapping
 
 from kplan.cluster.clients import ConnectHttp, connect_error_message, describe_kafka_error
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
-from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, error
+from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.secrets import SecretValues, secret_keys
 
 _CONNECT_VALIDATE_WORKERS = 8
@@ -33,13 +33,13 @@ class RealValidator:
         topics = {t.name: t for t in stack.topics}
         connectors = {c.name: c for c in stack.connectors}
         diags: list[PlanDiagnostic] = []
-        topic_changes = [c for c in plan.changes if c.type == "topic" and c.name in topics]
+        topic_changes = [c for c in plan.changes if c.type == ResourceType.TOPIC and c.name in topics]
         diags += self._validate_creates([topics[c.name] for c in topic_changes if c.action == Action.CREATE])
         updates = [c for c in topic_changes if c.action == Action.UPDATE]
         diags += self._validate_partition_increases(updates, topics)
         diags += self._validate_config_changes(updates, topics)
         conn_changes = [connectors[c.name] for c in plan.changes
-                        if c.type == "connector" and c.name in connectors
+                        if c.type == ResourceType.CONNECTOR and c.name in connectors
                         and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)]
         diags += self._validate_connectors(conn_changes)
         return diags

@@ -1,61 +1,40 @@
 """Fingerprints of live resources, so apply can refuse a saved plan whose cluster changed since planning.
 
-A fingerprint is `sha256:<hex>` over a canonical JSON form of the live resource (topic: partitions, replication
-factor and its own overrides, normalized; connector: stored config without Connect's `name`, and its state), or
-`absent` when it does not exist. Apply recomputes them with the same functions over a fresh read.
+A fingerprint is `sha256:<hex>` over the kind's canonical JSON form of the live resource (`Kind.canonical`: for a
+topic its partitions, replication factor and own overrides, normalized; for a connector its stored config without
+Connect's `name`, secrets left out, and its state), or `absent` when it does not exist. Apply recomputes them with
+the same functions over a fresh read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
-from kplan.model.live import LiveConnector, LiveState, LiveTopic
-from kplan.plan.model import ABSENT, Plan, split_address
-from kplan.rules.compare import normalize_topic_value
-
-
-def _canonical(live: LiveTopic | LiveConnector, sensitive: frozenset[str] = frozenset()) -> dict:
-    if isinstance(live, LiveTopic):
-        return {
-            "type": "topic",
-            "name": live.name,
-            "partitions": live.partitions,
-            "replication_factor": live.replication_factor,
-            "config": {k: normalize_topic_value(k, live.overrides[k]) for k in sorted(live.overrides)},
-        }
-    from kplan.secrets import is_reference_only, is_sensitive_key
-
-    config = {k: v for k, v in live.config.items() if not (k == "name" and v == live.name)}
-    # A saved plan must not carry even a digest of a secret (it could be brute-forced offline): sensitive values
-    # are left out; the fresh plan at apply time compares them itself.
-    secret = {k for k, v in config.items()
-              if (k in live.sensitive_keys or k in sensitive or is_sensitive_key(k)) and not is_reference_only(v)}
-    return {
-        "type": "connector",
-        "name": live.name,
-        "config": {k: ("(sensitive)" if k in secret else config[k]) for k in sorted(config)},
-        "state": live.state.upper() if live.state else None,
-    }
+from kplan.model.live import LiveState
+from kplan.plan.model import ABSENT, Plan, ResourceType, split_address
 
 
-def fingerprint_resource(resource_type: str, live: LiveTopic | LiveConnector | None,
-                         sensitive: frozenset[str] = frozenset()) -> str:
+def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive: frozenset[str] = frozenset()) -> str:
     """`sha256:<hex>` of one live resource, or `absent` for None."""
+    from kplan.kinds import kind_of
+
     if live is None:
         return ABSENT
-    data = json.dumps(_canonical(live, sensitive), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    doc = kind_of(resource_type).canonical(live, sensitive)
+    data = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def lookup(live: LiveState, address: str) -> LiveTopic | LiveConnector | None:
+def lookup(live: LiveState, address: str) -> Any:
+    from kplan.kinds import kind_of
+
     kind, name = split_address(address)
-    if kind == "topic":
-        return live.topics.get(name)
-    if kind == "connector":
-        return live.connectors.get(name)
-    raise ValueError(f"not a resource address: {address!r}")
+    try:
+        return kind_of(kind).live(live).get(name)
+    except ValueError:
+        raise ValueError(f"not a resource address: {address!r}") from None
 
 
 def fingerprint_address(live: LiveState, address: str, sensitive: Mapping[str, frozenset[str]] | None = None) -> str:
@@ -69,13 +48,17 @@ def fingerprints(live: LiveState, addresses: Iterable[str],
     return {a: fingerprint_address(live, a, sensitive) for a in addresses}
 
 
-def stack_sensitive_keys(specs) -> dict[str, frozenset[str]]:
-    """address -> the keys each declared connector holds secrets in, for `fingerprints`."""
-    from kplan.secrets import has_secret_ref
+def stack_sensitive_keys(stack) -> dict[str, frozenset[str]]:
+    """address -> the keys each declared resource holds secrets in, for `fingerprints`."""
+    from kplan.kinds import KINDS
 
-    return {f"connector.{c.name}": frozenset(c.sensitive_keys) | frozenset(k for k, v in c.config.items()
-                                                                         if has_secret_ref(v))
-            for c in specs}
+    out: dict[str, frozenset[str]] = {}
+    for kind in KINDS:
+        for spec in kind.declared(stack):
+            keys = kind.declared_secret_keys(spec)
+            if keys:
+                out[kind.address(spec.name)] = keys
+    return out
 
 
 def stale_addresses(plan: Plan, live: LiveState, sensitive: Mapping[str, frozenset[str]] | None = None) -> list[str]:

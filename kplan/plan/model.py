@@ -34,6 +34,41 @@ class Action(str, Enum):
     NOOP = "no-op"
 
 
+class ResourceType(str, Enum):
+    """The closed set of resource kinds (each is one unit in `kplan.kinds`). The value is the address prefix and
+    the word the plan JSON uses."""
+
+    TOPIC = "topic"
+    CONNECTOR = "connector"
+
+
+class Reason(str, Enum):
+    """Why a resource change has its action (Terraform's ActionReason). The value is the plan JSON's `reason`
+    text, which renderers show as is; nothing branches on the text."""
+
+    NOT_ON_CLUSTER = "not on the cluster"
+    DIFFERS = "differs from the stack"
+    MATCHES = "matches the stack"
+    CANNOT_CHANGE = "cannot change as declared"
+    REMOVED_FROM_STACK = "removed from the stack"
+    DESTROY = "destroy"
+    PROTECTED = "protected: never deleted"
+    REPLACE_PARTITIONS = "partition decrease with allow_replace"
+    REPLACE_REPLICATION = "replication factor change with allow_replace"
+    REPLACE_BOTH = "partition decrease and replication factor change with allow_replace"
+    NONE = ""
+
+
+class NoteKind(str, Enum):
+    """Why an attribute change is shown the way it is. The value is the plan JSON's `note` text."""
+
+    INHERITED = "inherited"  # a new override replaces a value inherited from the broker (`before`)
+    IRREVERSIBLE = "irreversible: keys move to other partitions"
+    REFUSED = "refused"
+    DRIFT_LEFT_ALONE = "override not declared; left alone"
+    AUTHORITATIVE_REMOVAL = "not declared (authoritative config)"
+
+
 class Flag(str, Enum):
     """Markers on a resource change that renderers and apply pay attention to."""
 
@@ -75,7 +110,7 @@ class AttributeChange:
     after: Value = None
     sensitive: bool = False  # before/after are SENSITIVE markers; `changed` says whether the secret differs
     forces_replacement: bool = False
-    note: str | None = None  # display only (e.g. "inherited from the broker")
+    note: NoteKind | None = None
 
     @property
     def changed(self) -> bool:
@@ -120,7 +155,7 @@ def warning(message: str, code: str, **kw: Any) -> PlanDiagnostic:
 @dataclass(frozen=True)
 class ResourceChange:
     address: str  # "topic.orders", "connector.pg-src"
-    type: str  # "topic" | "connector"
+    type: ResourceType
     name: str
     action: Action
     # Live and planned representations (None when absent); sensitive values already replaced by SENSITIVE.
@@ -130,7 +165,7 @@ class ResourceChange:
     unchanged_attributes: int = 0  # declared attributes that already match (hidden by renderers)
     sensitive_paths: tuple[Path, ...] = ()
     flags: frozenset[Flag] = frozenset()
-    reason: str = ""  # display only: why this action
+    reason: Reason = Reason.NONE
     origin: Origin | None = None
 
     @property
@@ -207,8 +242,8 @@ class Plan:
         return replace(self, diagnostics=self.diagnostics + tuple(extra)) if extra else self
 
 
-def address_of(resource_type: str, name: str) -> str:
-    return f"{resource_type}.{name}"
+def address_of(resource_type: ResourceType | str, name: str) -> str:
+    return f"{ResourceType(resource_type).value}.{name}"
 
 
 def split_address(address: str) -> tuple[str, str]:

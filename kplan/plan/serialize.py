@@ -13,9 +13,12 @@ from kplan.plan.model import (
     AttributeChange,
     AttrKind,
     Flag,
+    NoteKind,
     Plan,
     PlanDiagnostic,
+    Reason,
     ResourceChange,
+    ResourceType,
     Severity,
 )
 
@@ -49,20 +52,20 @@ def _origin(o: Origin | None) -> dict | None:
 def _change(c: ResourceChange) -> dict[str, Any]:
     return {
         "address": c.address,
-        "type": c.type,
+        "type": c.type.value,
         "name": c.name,
         "actions": [a.value for a in c.actions],
         "before": _plain(c.before),
         "after": _plain(c.after),
         "sensitive_paths": [list(p) for p in c.sensitive_paths],
-        "reason": c.reason,
+        "reason": c.reason.value,
         "flags": sorted(f.value for f in c.flags),
         "origin": _origin(c.origin),
         "attributes": [
             {
                 "path": list(a.path), "kind": a.kind.value, "before": a.before, "after": a.after,
                 "changed": a.changed, "sensitive": a.sensitive, "forces_replacement": a.forces_replacement,
-                "note": a.note,
+                "note": a.note.value if a.note is not None else None,
             }
             for a in c.attributes
         ],
@@ -121,20 +124,21 @@ def _change_from(d: dict) -> ResourceChange:
         raise ValueError(f"{d['address']}: expected exactly one action, got {d['actions']}")
     return ResourceChange(
         address=d["address"],
-        type=d["type"],
+        type=ResourceType(d["type"]),
         name=d["name"],
         action=actions[0],
         before=d.get("before"),
         after=d.get("after"),
         attributes=tuple(
             AttributeChange(tuple(a["path"]), AttrKind(a["kind"]), a.get("before"), a.get("after"),
-                            bool(a.get("sensitive")), bool(a.get("forces_replacement")), a.get("note"))
+                            bool(a.get("sensitive")), bool(a.get("forces_replacement")),
+                            NoteKind(a["note"]) if a.get("note") is not None else None)
             for a in d.get("attributes", [])
         ),
         unchanged_attributes=int(d.get("unchanged_attributes", 0)),
         sensitive_paths=tuple(tuple(p) for p in d.get("sensitive_paths", [])),
         flags=frozenset(Flag(f) for f in d.get("flags", [])),
-        reason=d.get("reason", ""),
+        reason=Reason(d.get("reason", "")),
         origin=_origin_from(d.get("origin")),
     )
 

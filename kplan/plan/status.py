@@ -17,12 +17,10 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from kplan.model.live import LiveConnector, LiveState
-from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
-from kplan.plan.connectors import live_config, sensitive_keys
-from kplan.plan.model import (Action, AttributeChange, AttrKind, Flag, Plan, PlanDiagnostic, ResourceChange,
-                              address_of)
-from kplan.secrets import MASK, is_reference_only
+from kplan.model.desired import Origin, Stack
+from kplan.model.live import LiveState
+from kplan.plan.model import Action, Flag, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of
+from kplan.secrets import Scrubber
 
 FORMAT_VERSION = "1"
 TRACE_LINES = 5  # how many lines of a FAILED connector's or task's trace are shown
@@ -85,7 +83,7 @@ class TaskStatus:
 
 @dataclass(frozen=True)
 class ResourceStatus:
-    type: str  # topic | connector
+    type: ResourceType
     name: str
     status: str  # one of STATUS_ORDER
     exists: bool
@@ -113,7 +111,7 @@ class ResourceStatus:
     def overall_state(self) -> str | None:
         """A connector's state for the summary: FAILED / UNASSIGNED when the connector or any task is, else the
         connector's own state (lower case); None for a topic or a missing connector."""
-        if self.type != "connector" or not self.exists:
+        if self.type != ResourceType.CONNECTOR or not self.exists:
             return None
         states = [self.state or ""] + [t.state for t in self.tasks]
         for bad in ("FAILED", "UNASSIGNED"):
@@ -184,114 +182,30 @@ class StatusReport:
 
 
 def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable[str] = ()) -> StatusReport:
-    """The status of every resource `stack` declares (plus owned ones it no longer declares) on `live`.
+    """The status of every resource `stack` declares (plus owned ones it no longer declares) on `live`, kind by
+    kind (`kplan.kinds`).
 
     `plan` is `make_plan(stack, live)` (not a destroy plan). `secrets` are extra plaintext values to scrub from
-    traces (e.g. resolved `${secret:...}` references); the live values of sensitive connector keys are always
+    traces (e.g. resolved `${secret:...}` references); the live values of every kind's secret keys are always
     scrubbed."""
+    from kplan.kinds import KINDS
+
     changes = {c.address: c for c in plan.changes}
-    scrub = _scrubber(stack, live, secrets)
-    topics: dict[str, ResourceStatus] = {}
-    connectors: dict[str, ResourceStatus] = {}
-    for spec in stack.topics:
-        topics[spec.name] = _topic(spec, live, changes.get(address_of("topic", spec.name)))
-    for spec in stack.connectors:
-        connectors[spec.name] = _connector(spec, live.connectors.get(spec.name),
-                                           changes.get(address_of("connector", spec.name)), scrub)
-    extra_topics, extra_connectors = [], []
-    for c in plan.changes:  # owned, no longer declared: planned for deletion
-        if c.action != Action.DELETE:
-            continue
-        if c.type == "topic" and c.name not in topics and c.name in live.topics:
-            t = live.topics[c.name]
-            extra_topics.append(ResourceStatus("topic", c.name, NOT_DECLARED, True, partitions=t.partitions,
-                                               replication_factor=t.replication_factor))
-        elif c.type == "connector" and c.name not in connectors and c.name in live.connectors:
-            extra_connectors.append(_connector(None, live.connectors[c.name], c, scrub))
-    resources = (tuple(topics[n] for n in sorted(topics)) + tuple(extra_topics)
-                 + tuple(connectors[n] for n in sorted(connectors)) + tuple(extra_connectors))
+    scrub = Scrubber(v for kind in KINDS for v in kind.live_secrets(stack, live)).extended(secrets)
+    resources: list[ResourceStatus] = []
+    for kind in KINDS:
+        current_of = kind.live(live)
+        declared = {spec.name: spec for spec in kind.declared(stack)}
+        resources += [kind.status(declared[n], current_of.get(n), changes.get(kind.address(n)), scrub)
+                      for n in sorted(declared)]
+        # owned, no longer declared: planned for deletion
+        resources += [kind.status_undeclared(current_of[c.name], c, scrub) for c in plan.changes
+                      if c.type == kind.type and c.action == Action.DELETE and c.name not in declared
+                      and c.name in current_of]
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in _SHOWN_AS_DRIFT)
-    return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, resources, diagnostics)
+    return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics)
 
 
-def _topic(spec: TopicSpec, live: LiveState, change: ResourceChange | None) -> ResourceStatus:
-    current = live.topics.get(spec.name)
-    declared = dict(declared_partitions=spec.partitions, declared_replication_factor=spec.replication_factor,
-                    origin=spec.origin)
-    if current is None:
-        return ResourceStatus("topic", spec.name, MISSING, False, **declared)
-    diffs = tuple(_topic_difference(a) for a in (change.attributes if change is not None else ()))
-    return ResourceStatus("topic", spec.name, DRIFTED if diffs else IN_SYNC, True, owned=_owned(change),
-                          differences=diffs, partitions=current.partitions,
-                          replication_factor=current.replication_factor, **declared)
-
-
-def _topic_difference(a: AttributeChange) -> Difference:
-    note = ""
-    if a.kind == AttrKind.ADD and a.before is not None:
-        note = "inherited"
-    elif a.kind == AttrKind.REFUSED or a.forces_replacement:
-        note = "needs replacement"
-    elif a.kind in (AttrKind.DRIFT, AttrKind.REMOVE):
-        note = "not declared"
-    return Difference(a.path, a.kind.value, a.before, a.after, a.sensitive, note)
-
-
-def _connector(spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
-               scrub) -> ResourceStatus:
-    name = spec.name if spec is not None else current.name
-    declared = spec.state.value if spec is not None else None
-    origin = spec.origin if spec is not None else None
-    if current is None:
-        return ResourceStatus("connector", name, MISSING, False, origin=origin, declared_state=declared)
-    want = declared.upper() if declared else None
-    tasks = tuple(TaskStatus(t.id, t.state, t.worker_id, want is None or t.state == want,
-                             _trace(t.trace, scrub) if t.state == "FAILED" else Trace())
-                  for t in sorted(current.tasks, key=lambda t: t.id))
-    in_state = want is None or (current.state == want and all(t.in_declared_state for t in tasks))
-    diffs = () if change is None or spec is None else tuple(
-        Difference(a.path, a.kind.value, sensitive=a.sensitive) for a in change.attributes if a.path[0] == "config")
-    if spec is None:
-        status = NOT_DECLARED
-    else:
-        status = DRIFTED if diffs else IN_SYNC if in_state else WRONG_STATE
-    return ResourceStatus(
-        "connector", name, status, True, origin=origin, owned=_owned(change), differences=diffs,
-        state=current.state, declared_state=declared, connector_type=current.type, in_declared_state=in_state,
-        trace=_trace(current.trace, scrub) if current.state == "FAILED" else Trace(), tasks=tasks,
-    )
-
-
-def _owned(change: ResourceChange | None) -> bool:
+def owned(change: ResourceChange | None) -> bool:
+    """False for a resource that exists and matches but is not yet in the stack's ownership record."""
     return change is None or not change.has(Flag.ADOPT)
-
-
-def _trace(text: str, scrub) -> Trace:
-    lines = [line.rstrip() for line in scrub(text or "").expandtabs(4).splitlines() if line.strip()]
-    return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
-
-
-def secret_values(stack: Stack, live: LiveState) -> set[str]:
-    """Plaintext secrets visible in the live state: the values of the sensitive keys of every live connector
-    (a value that is only a `${...}` reference holds no secret)."""
-    specs = {c.name: c for c in stack.connectors}
-    out: set[str] = set()
-    for conn in live.connectors.values():
-        config = live_config(conn)
-        for key in sensitive_keys(specs.get(conn.name), config):
-            value = config.get(key)
-            if value and not is_reference_only(value):
-                out.add(value)
-    return out
-
-
-def _scrubber(stack: Stack, live: LiveState, extra: Iterable[str]):
-    values = sorted({v for v in (*secret_values(stack, live), *extra) if v}, key=len, reverse=True)
-
-    def scrub(text: str) -> str:
-        for v in values:
-            if v in text:
-                text = text.replace(v, MASK)
-        return text
-
-    return scrub

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from kplan.model.desired import Origin
-from kplan.plan.model import SENSITIVE, Action, AttributeChange, Flag, Plan, ResourceChange
+from kplan.plan.model import SENSITIVE, Action, AttributeChange, AttrKind, Flag, NoteKind, Plan, ResourceChange
 
 UNLIMITED = {"-1", "9223372036854775807"}  # Kafka's "no limit" values for .ms and .bytes configs
 
@@ -91,23 +91,33 @@ def label(attr: AttributeChange) -> str:
 def transition(attr: AttributeChange, *, deleting: bool = False) -> str:
     """The `old -> new` (or single) value text of an attribute change."""
     key = attr.path[-1]
-    if attr.sensitive and attr.kind.value == "update" and attr.before == attr.after:
+    if attr.sensitive and attr.kind == AttrKind.UPDATE and attr.before == attr.after:
         return "(sensitive value changed)"
-    if attr.kind.value == "add":  # a value it replaces (an inherited one) is in the note
+    if attr.kind == AttrKind.ADD:  # a value it replaces (an inherited one) is in the note
         return show(key, attr.after)
-    if attr.kind.value in ("remove", "drift") or deleting:
+    if attr.kind in (AttrKind.REMOVE, AttrKind.DRIFT) or deleting:
         return show(key, attr.before)
     return f"{show(key, attr.before)} -> {show(key, attr.after)}"
 
 
 def attr_note(attr: AttributeChange) -> str:
-    if attr.note == "inherited":
+    if attr.note == NoteKind.INHERITED:
         if attr.sensitive:
             return "overrides an inherited value"
         return f"overrides the inherited {show(attr.path[-1], attr.before)}"
     if attr.forces_replacement:
         return "forces replacement"
-    return attr.note or ""
+    return attr.note.value if attr.note is not None else ""
+
+
+def reason_text(change: ResourceChange) -> str:
+    """Why a change has its action, in words."""
+    return change.reason.value
+
+
+def attention(attr: AttributeChange) -> bool:
+    """An attribute change a reader must not miss (shown in colour): irreversible, or forcing a replacement."""
+    return attr.note == NoteKind.IRREVERSIBLE or attr.forces_replacement
 
 
 def where(origin: Origin | None) -> str:

@@ -7,7 +7,7 @@ import html
 import re
 
 from kplan.plan.model import Action, AttrKind, Flag, Plan, ResourceChange, Severity
-from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attr_note, label, show, shown,
+from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attr_note, label, reason_text, show, shown,
                                  summary_line, where)
 
 # Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
@@ -60,10 +60,10 @@ def _warnings(plan: Plan) -> list[str]:
            if d.severity == Severity.ERROR]
     for ch in plan.changes:
         if ch.action == Action.REPLACE:
-            out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(ch.reason)})")
+            out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(reason_text(ch))})")
         elif ch.action == Action.DELETE:
             loss = " — **DATA LOSS**: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
-            out.append(f"**Destroys** {_code(ch.address)} ({_text(ch.reason)}){loss}")
+            out.append(f"**Destroys** {_code(ch.address)} ({_text(reason_text(ch))}){loss}")
     for ch in plan.changes:
         if ch.has(Flag.IRREVERSIBLE):
             out.append(f"**Irreversible:** {_code(ch.address)}: a partition increase cannot be undone; records "
@@ -75,7 +75,7 @@ def _warnings(plan: Plan) -> list[str]:
 
 def _details(ch: ResourceChange) -> str:
     summary = html.escape(f"{SYMBOLS[ch.action].strip() or '='} {ch.address} {HEADLINES[ch.action]}")
-    lines = [f"# {ch.reason}"] if ch.reason else []
+    lines = [f"# {reason_text(ch)}"] if reason_text(ch) else []
     if ch.origin is not None:
         lines.append(f"# declared at {where(ch.origin)}")
     lines += [f"# {FLAG_NOTES[f]}" for f in sorted(ch.flags, key=lambda f: f.value)]

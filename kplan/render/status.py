@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from kplan.kinds import KINDS
 from kplan.model.desired import Origin
-from kplan.plan.status import (DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, STATUS_LABELS, WRONG_STATE, Difference,
-                               STATUS_ORDER, ResourceStatus, StatusReport, Trace)
+from kplan.plan.status import (DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, STATUS_LABELS, WRONG_STATE, STATUS_ORDER, ResourceStatus, StatusReport, Trace)
 
 _STATUS_COLORS = {IN_SYNC: "green", DRIFTED: "yellow", MISSING: "red", WRONG_STATE: "red", NOT_DECLARED: "magenta"}
 
@@ -32,12 +32,12 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
 
     env = f" (environment {report.environment})" if report.environment else ""
     lines = [c(f"Status of stack {report.stack}{env} on cluster {report.cluster_id or '?'}", bold=True)]
-    for kind, title in (("topic", "Topics"), ("connector", "Connectors")):
-        rows = [r for r in report.resources if r.type == kind]
+    for kind in KINDS:
+        rows = [r for r in report.resources if r.type == kind.type]
         if not rows:
             continue
-        lines += ["", f"{title}:"]
-        details = [_topic_detail(r) if kind == "topic" else _connector_detail(r) for r in rows]
+        lines += ["", f"{kind.title}:"]
+        details = [kind.status_detail(r) for r in rows]
         name_w = min(max(len(r.name) for r in rows), 60)
         status_w = max(len(STATUS_LABELS[r.status]) for r in rows)
         detail_w = min(max(len(d) for d in details), 50)
@@ -51,7 +51,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
                 text += "  owned by the stack, no longer declared: the next apply deletes it"
             lines.append(text.rstrip())
             for d in r.differences:
-                lines.append(c(f"      {_difference_text(r, d)}", "yellow"))
+                lines.append(c(f"      {kind.difference_text(r, d)}", "yellow"))
             if r.trace.lines:
                 lines.append(c("      connector trace:", "red"))
                 lines += _trace_lines(r.trace, c, "        ")
@@ -79,46 +79,6 @@ def _trace_lines(trace: Trace, c, indent: str) -> list[str]:
     return out
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _topic_detail(r: ResourceStatus) -> str:
-    if not r.exists:
-        return f"declared {_plural(r.declared_partitions or 0, 'partition')}, RF {r.declared_replication_factor}"
-    return f"{_plural(r.partitions or 0, 'partition')}, RF {r.replication_factor}"
-
-
-def _connector_detail(r: ResourceStatus) -> str:
-    if not r.exists:
-        return f"declared {r.declared_state}"
-    parts = [r.state or "state unknown"]
-    if r.declared_state and (r.state or "").lower() != r.declared_state:
-        parts.append(f"declared {r.declared_state}")
-    off = [t for t in r.tasks if not t.in_declared_state]
-    if off:
-        parts += [f"task {t.id} {t.state}" for t in off]
-    else:
-        parts.append(_plural(len(r.tasks), "task"))
-    return ", ".join(parts)
-
-
-def _difference_text(r: ResourceStatus, d: Difference) -> str:
-    from kplan.render.common import show
-
-    if r.type == "connector":  # never a value
-        what = {"add": "is declared but not set on the cluster", "remove": "is set on the cluster but not declared"}
-        return f"~ {d.label} {what.get(d.kind, 'differs from the stack')}"
-    key = d.path[-1]
-    if d.kind in ("drift", "remove"):
-        return f"~ {d.label} is {show(key, d.live)} on the cluster, not declared"
-    live = "not set" if d.live is None else show(key, d.live) + (" (inherited)" if d.note == "inherited" else "")
-    text = f"~ {d.label} is {live}, declared {show(key, d.declared)}"
-    if d.note == "needs replacement":
-        text += " (cannot change in place)"
-    return text
-
-
 def status_to_dict(report: StatusReport) -> dict:
     s = report.summary
     return {
@@ -144,21 +104,11 @@ def status_to_dict(report: StatusReport) -> dict:
 
 
 def _resource_dict(r: ResourceStatus) -> dict:
-    out: dict = {"address": r.address, "type": r.type, "name": r.name, "status": r.status, "exists": r.exists,
+    from kplan.kinds import kind_of
+
+    out: dict = {"address": r.address, "type": r.type.value, "name": r.name, "status": r.status, "exists": r.exists,
                  "owned": r.owned, "origin": _origin_dict(r.origin)}
-    if r.type == "topic":
-        out.update(partitions=r.partitions, replication_factor=r.replication_factor,
-                   declared={"partitions": r.declared_partitions,
-                             "replication_factor": r.declared_replication_factor})
-        out["differences"] = [{"path": list(d.path), "kind": d.kind, "live": d.live, "declared": d.declared,
-                               "sensitive": d.sensitive} for d in r.differences]
-    else:
-        out.update(state=r.state, declared_state=r.declared_state, connector_type=r.connector_type,
-                   in_declared_state=r.in_declared_state, trace=_trace_dict(r.trace),
-                   tasks=[{"id": t.id, "state": t.state, "worker_id": t.worker_id,
-                           "in_declared_state": t.in_declared_state, "trace": _trace_dict(t.trace)}
-                          for t in r.tasks])
-        out["differences"] = [{"path": list(d.path), "kind": d.kind} for d in r.differences]
+    out.update(kind_of(r.type).status_fields(r, _trace_dict))
     return out
 
 

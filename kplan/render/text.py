@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
-from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attr_note, label, shown, summary_line,
+from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attention, attr_note, label, reason_text,
+                                 shown, summary_line,
                                  transition, where)
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
@@ -44,8 +45,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 def _resource(ch: ResourceChange, c) -> list[str]:
     fg = COLORS[ch.action]
     headline = f"  # {ch.address} {HEADLINES[ch.action]}"
-    if ch.reason:
-        headline += f" ({ch.reason})"
+    if reason_text(ch):
+        headline += f" ({reason_text(ch)})"
     lines = [c(headline, bold=True)]
     if ch.origin is not None:
         lines.append(f"  #   declared at {where(ch.origin)}")
@@ -54,7 +55,7 @@ def _resource(ch: ResourceChange, c) -> list[str]:
     if not ch.attributes and not ch.unchanged_attributes:
         return lines
     symbol = SYMBOLS[ch.action]
-    lines.append(f"{c(symbol.rjust(3), fg)} {ch.type} {_quote(ch.name)} {{")
+    lines.append(f"{c(symbol.rjust(3), fg)} {ch.type.value} {_quote(ch.name)} {{")
     width = max((len(label(a)) for a in ch.attributes), default=0)
     deleting = ch.action == Action.DELETE
     for a in ch.attributes:
@@ -65,7 +66,7 @@ def _resource(ch: ResourceChange, c) -> list[str]:
                 sym, afg = "-", "red"
             text = f"      {c(sym, afg)} {label(a).ljust(width)} = {transition(a, deleting=deleting)}"
             if note:
-                text += c(f"  # {note}", "yellow" if "irreversible" in note or "replacement" in note else None)
+                text += c(f"  # {note}", "yellow" if attention(a) else None)
         else:
             word = "drift" if a.kind == AttrKind.DRIFT else "refused"
             text = c(f"      # {word}: {label(a)} = {transition(a)}", "magenta" if word == "drift" else "red")

@@ -1,9 +1,6 @@
-"""Value comparison rules the planner applies: normalization, set-valued configs, reserved names, digests."""
+"""Value comparison rules the planner applies: normalization, set-valued configs, reserved names."""
 
 from __future__ import annotations
-
-import hashlib
-import hmac
 
 from kplan.rules.units import normalize_topic_config_value
 
@@ -38,14 +35,3 @@ def normalize_topic_value(key: str, value: str | None) -> str | None:
 
 def topic_values_equal(key: str, a: str | None, b: str | None) -> bool:
     return normalize_topic_value(key, a) == normalize_topic_value(key, b)
-
-
-def digest(value: str | None) -> str:
-    return hashlib.sha256(("" if value is None else value).encode("utf-8")).hexdigest()
-
-
-def secrets_equal(a: str | None, b: str | None) -> bool:
-    """Compare two secret values through their digests (constant time; neither is ever kept)."""
-    if a is None or b is None:
-        return a is b
-    return hmac.compare_digest(digest(a), digest(b))

@@ -1,0 +1,20 @@
+"""The registry of resource kinds. Each kind is one unit (`kplan.kinds.<kind>`) that the planner, saved-plan
+fingerprints, the status report and its renderer iterate over; the order here is the order of plans and reports.
+See docs/architecture.md for what adding a kind takes."""
+
+from __future__ import annotations
+
+from kplan.kinds.base import Kind, PlanContext
+from kplan.kinds.connector import KIND as CONNECTORS
+from kplan.kinds.topic import KIND as TOPICS
+from kplan.plan.model import ResourceType
+
+KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS)
+_BY_TYPE = {k.type: k for k in KINDS}
+
+
+def kind_of(resource_type: ResourceType | str) -> Kind:
+    return _BY_TYPE[ResourceType(resource_type)]
+
+
+__all__ = ["KINDS", "Kind", "PlanContext", "kind_of"]

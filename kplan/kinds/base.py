@@ -1,0 +1,139 @@
+"""What a resource kind brings to kplan, in one place (see docs/architecture.md, "Adding a resource kind").
+
+The planner, the fingerprints of saved plans, the status report and its renderer iterate over the registry in
+`kplan.kinds` and ask each kind for its part; none of them names a kind. Apply steps and their run/undo handlers
+are registered per kind under `kplan.apply`, and the live read per kind under `kplan.cluster`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+from kplan.plan.model import Action, Flag, PlanDiagnostic, Reason, ResourceChange, ResourceType, address_of, error
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.secrets import SecretValues
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What planning one resource may look at besides its desired and live state."""
+
+    broker_count: int
+    secrets: "SecretValues"
+    stack_authoritative: bool = False
+    plugins: frozenset[str] | None = None
+    owned: bool = True
+
+
+Scrub = Callable[[str], str]
+
+
+class Kind:
+    """One resource kind. Subclasses set `type`, `title` and `live_field` and implement the abstract parts."""
+
+    type: ResourceType
+    title: str  # section title in status output, e.g. "Topics"
+    live_field: str  # the LiveState field holding the live resources of this kind, e.g. "topics"
+
+    # -- desired and live state ------------------------------------------------------------------------------
+
+    def declared(self, stack: "Stack") -> Sequence[Any]:
+        raise NotImplementedError
+
+    def live(self, live: "LiveState") -> Mapping[str, Any]:
+        return getattr(live, self.live_field)
+
+    def owned(self, live: "LiveState") -> frozenset[str]:
+        return getattr(live, f"owned_{self.live_field}")
+
+    def protected(self, live: "LiveState") -> frozenset[str]:
+        return getattr(live, f"protected_{self.live_field}")
+
+    def address(self, name: str) -> str:
+        return address_of(self.type, name)
+
+    # -- planning --------------------------------------------------------------------------------------------
+
+    def refusal(self, spec: Any) -> PlanDiagnostic | None:
+        """An error that stops this declared resource from being planned at all (e.g. an internal topic)."""
+        return None
+
+    def untouchable(self, name: str) -> bool:
+        """A live resource kplan never deletes, even if a record says the stack owns it."""
+        return False
+
+    def plan(self, spec: Any, current: Any, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+        raise NotImplementedError
+
+    def delete(self, current: Any, spec: Any, reason: Reason, origin=None) -> ResourceChange:
+        raise NotImplementedError
+
+    def live_repr(self, current: Any, spec: Any = None) -> dict:
+        """The `before` shape of a live resource, secrets masked."""
+        raise NotImplementedError
+
+    def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
+        """An owned resource no longer declared that is nevertheless kept (with a note why), e.g. the topic of
+        a table a CDC source stopped capturing."""
+        return None
+
+    def checks(self, stack: "Stack", changes: Mapping[str, ResourceChange], all_changes: Mapping[str, ResourceChange],
+               live: "LiveState") -> list[PlanDiagnostic]:
+        """Checks across the resources of this kind (e.g. name collisions, required topics); not on destroy."""
+        return []
+
+    def protected_change(self, name: str, before: dict, origin=None) -> ResourceChange:
+        """A protected resource the plan would otherwise delete: shown, never deleted."""
+        return ResourceChange(self.address(name), self.type, name, Action.NOOP, before=before, after=before,
+                              flags=frozenset({Flag.PROTECTED, Flag.REFUSED}), reason=Reason.PROTECTED,
+                              origin=origin)
+
+    def protected_error(self, name: str, declared: bool, origin=None) -> PlanDiagnostic:
+        what = self.type.value
+        if declared:
+            return error(f"{what} {name!r} is protected (protect: true) and is never deleted; set protect: "
+                         "false first if you mean to destroy it", "protected", address=self.address(name),
+                         origin=origin)
+        return error(f"{what} {name!r} was applied with protect: true and is never deleted; it is no longer in the "
+                     "stack: declare it again (with protect: false first, if you mean to delete it)",
+                     "protected", address=self.address(name))
+
+    # -- saved-plan fingerprints -----------------------------------------------------------------------------
+
+    def canonical(self, current: Any, secret: frozenset[str]) -> dict:
+        """A canonical document of a live resource (no secret, not even its digest) to fingerprint."""
+        raise NotImplementedError
+
+    def declared_secret_keys(self, spec: Any) -> frozenset[str]:
+        """Keys the stack treats as secrets for this resource (left out of its fingerprint)."""
+        return frozenset()
+
+    # -- status --------------------------------------------------------------------------------------------
+
+    def status(self, spec: Any, current: Any, change: ResourceChange | None, scrub: Scrub) -> "ResourceStatus":
+        raise NotImplementedError
+
+    def status_undeclared(self, current: Any, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        """An owned resource that is no longer declared (the next apply deletes it)."""
+        raise NotImplementedError
+
+    def live_secrets(self, stack: "Stack", live: "LiveState") -> set[str]:
+        """Plaintext secret values visible in this kind's live state, to scrub from any text kplan prints."""
+        return set()
+
+    # -- labels in output ------------------------------------------------------------------------------------
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        raise NotImplementedError
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        raise NotImplementedError
+
+    def status_fields(self, r: "ResourceStatus", trace_dict: Callable) -> dict:
+        """The kind's own fields of a resource in the status JSON (`kplan status --format json`)."""
+        raise NotImplementedError

@@ -1,0 +1,351 @@
+"""The connector kind: how a declared connector is diffed against the live one (config key by key, secrets by
+digest, its state), deleted, fingerprinted, reported in status (with its tasks and traces) and labelled.
+
+Connect stores strings and adds `name`; config-provider placeholders (`${file:...}`) come back unresolved, so they
+are compared as written. kplan's own `${secret:...}` references are resolved here only to compare digests with
+the live value; neither the resolved nor the live secret ever reaches the plan.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from kplan.errors import KplanError
+from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.model.desired import ConnectorSpec
+from kplan.model.live import LiveConnector
+from kplan.plan.model import (
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    Severity,
+    address_of,
+    error,
+    warning,
+)
+from kplan.secrets import display_value, has_secret_ref, is_reference_only, secret_keys, secrets_equal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.plan.status import Difference, ResourceStatus
+
+CONNECTOR = ResourceType.CONNECTOR
+
+STEADY_STATES = ("running", "paused", "stopped")
+UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
+
+
+ConnectorContext = PlanContext  # planning one connector needs the secrets, the installed plugins, ownership
+
+
+def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
+                   recorded: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Keys whose values are secrets: declared so, named like one, set from a ${secret:...} reference, or
+    recorded as such when the connector was applied (`recorded`, from the ownership record)."""
+    if spec is None:
+        return secret_keys(config, recorded=recorded)
+    return secret_keys(config, spec.config, declared=spec.sensitive_keys, recorded=recorded)
+
+
+def newly_captured(spec: ConnectorSpec, live_cfg: Mapping[str, str]) -> list[str]:
+    """CDC tables the stack captures that the live connector does not (yet): what an incremental snapshot of
+    newly added tables covers. Empty unless the source asks for such snapshots."""
+    if not spec.snapshot_new_tables or not spec.signal.get("topic") or not spec.captured_tables:
+        return []
+    live_tables = {t.strip() for t in live_cfg.get("table.include.list", "").split(",") if t.strip()}
+    return [t for t in spec.captured_tables if t not in live_tables]
+
+
+def live_config(live: LiveConnector) -> dict[str, str]:
+    """The stored config without the `name` key Connect adds (kept if it differs: that would be a change)."""
+    return {k: v for k, v in live.config.items() if not (k == "name" and v == live.name)}
+
+
+def connector_repr(name: str, config: Mapping[str, str], state: str | None, sensitive: frozenset[str]) -> dict:
+    """The before/after shape; a sensitive value is masked unless it is only a reference (which is kept, so a
+    saved plan can be re-resolved at apply time)."""
+    return {"name": name, "config": {k: _show(k, config[k], sensitive) for k in sorted(config)}, "state": state}
+
+
+def live_connector_repr(live: LiveConnector, sensitive: frozenset[str]) -> dict:
+    return connector_repr(live.name, live_config(live), live.state.lower() if live.state else None, sensitive)
+
+
+def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: ConnectorContext):
+    addr = address_of(CONNECTOR, spec.name)
+    diags = _plugin_check(spec, ctx)
+    resolved, secret_diags = _resolve(spec, ctx)
+    diags += secret_diags
+    if live is None:
+        sens = sensitive_keys(spec, {})
+        attrs = [AttributeChange(("config", k), AttrKind.ADD, after=_show(k, v, sens), sensitive=k in sens)
+                 for k, v in spec.config.items()]
+        attrs.append(AttributeChange(("state",), AttrKind.ADD, after=spec.state.value))
+        return ResourceChange(
+            address=addr, type=CONNECTOR, name=spec.name, action=Action.CREATE,
+            after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(attrs),
+            sensitive_paths=_paths(sens), reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
+        ), diags
+
+    current = live_config(live)
+    sens = sensitive_keys(spec, current, live.sensitive_keys)
+    attrs: list[AttributeChange] = []
+    flags: set[Flag] = set()
+    unchanged = 0
+    for key in sorted(set(current) | set(spec.config)):
+        s = key in sens
+        want, have = resolved.get(key), current.get(key)
+        if key in spec.config and want is None:  # unresolvable secret: already an error; cannot compare
+            continue
+        if want is not None and have is not None and (secrets_equal(want, have) if s else want == have):
+            unchanged += 1
+            continue
+        kind = AttrKind.ADD if have is None else AttrKind.REMOVE if want is None else AttrKind.UPDATE
+        attrs.append(AttributeChange(("config", key), kind, _show(key, have, sens),
+                                     _show(key, spec.config.get(key), sens), sensitive=s))
+
+    desired_state, live_state = spec.state.value, (live.state or "").lower() or None
+    config_changed = bool(attrs)
+    if live_state == desired_state:
+        unchanged += 1
+    elif live_state in STEADY_STATES or (live_state is not None and desired_state != "running"):
+        attrs.append(AttributeChange(("state",), AttrKind.UPDATE, live_state, desired_state))
+    elif live_state is None:
+        diags.append(PlanDiagnostic(Severity.INFO, f"Connect did not report the state of connector {spec.name!r}; "
+                                    "its state is not compared", "connector-state-unknown", address=addr))
+    unhealthy = _unhealthy(live)
+    if unhealthy:
+        flags.add(Flag.UNHEALTHY)
+        diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it",
+                             "connector-unhealthy", address=addr, origin=spec.origin))
+    added = _new_tables(spec, current)
+    if added and spec.snapshot_new_tables:
+        diags.append(PlanDiagnostic(Severity.INFO, f"newly captured table(s) {', '.join(added)} will get an "
+                                    "incremental snapshot after the config is written", "cdc-incremental-snapshot",
+                                    address=addr, origin=spec.origin))
+    if config_changed and spec.restart_on_change:
+        flags.add(Flag.RESTART)
+    new_tables = newly_captured(spec, current) if config_changed else []
+    if new_tables:
+        diags.append(PlanDiagnostic(
+            Severity.INFO, f"after updating connector {spec.name!r}, apply asks Debezium for an incremental snapshot "
+            f"of the newly captured table(s) {', '.join(new_tables)} (signal topic {spec.signal['topic']}), so their "
+            "existing rows arrive too", "incremental-snapshot", address=addr, origin=spec.origin))
+    if not ctx.owned:
+        flags.add(Flag.ADOPT)
+    action = Action.UPDATE if attrs else Action.NOOP
+    return ResourceChange(
+        address=addr, type=CONNECTOR, name=spec.name, action=action,
+        before=live_connector_repr(live, sens),
+        after=connector_repr(spec.name, spec.config, desired_state, sens),
+        attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=_paths(sens),
+        flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES, origin=spec.origin,
+    ), diags
+
+
+def _resolve(spec: ConnectorSpec, ctx: ConnectorContext) -> tuple[dict[str, str | None], list[PlanDiagnostic]]:
+    """Desired values with `${secret:...}` resolved (None where that failed, with an error naming the key)."""
+    out: dict[str, str | None] = {}
+    diags: list[PlanDiagnostic] = []
+    for key, value in spec.config.items():
+        if not has_secret_ref(value):
+            out[key] = value
+            continue
+        try:
+            out[key] = ctx.secrets.substitute(value)
+        except KplanError as e:  # the message names the reference, never a value
+            out[key] = None
+            diags.append(error(f"cannot resolve the secret for {key!r}: {e}", "secret-unresolved",
+                               address=address_of(CONNECTOR, spec.name), path=("config", key),
+                               origin=spec.config_origins.get(key, spec.origin)))
+    return out, diags
+
+
+def _new_tables(spec: ConnectorSpec, current: Mapping[str, str]) -> list[str]:
+    """CDC tables the stack captures that the live connector's include list does not name yet."""
+    if not spec.captured_tables:
+        return []
+    live_tables = {t.strip() for t in current.get("table.include.list", "").split(",") if t.strip()}
+    return [t for t in spec.captured_tables if t not in live_tables]
+
+
+def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagnostic]:
+    cls = spec.connector_class
+    if ctx.plugins is None or cls in ctx.plugins:
+        return []
+    what = f"connector class {cls!r}" if cls else "no connector.class"
+    return [error(f"{what} is not installed on the Connect worker", "unknown-connector-class",
+                  address=address_of(CONNECTOR, spec.name), path=("config", "connector.class"),
+                  origin=spec.config_origins.get("connector.class", spec.origin))]
+
+
+def _unhealthy(live: LiveConnector) -> str:
+    bad = []
+    if live.state in UNHEALTHY_STATES:
+        bad.append(f"connector {live.state}")
+    bad += [f"task {t.id} {t.state}" for t in live.tasks if t.state in UNHEALTHY_STATES]
+    return ", ".join(bad)
+
+
+def _show(key: str, value: str | None, sensitive: frozenset[str]) -> str | None:
+    return None if value is None else display_value(key, value, sensitive)
+
+
+def _paths(keys: frozenset[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(("config", k) for k in sorted(keys))
+
+
+def delete_connector(live: LiveConnector, spec: ConnectorSpec | None, reason: Reason) -> ResourceChange:
+    sens = sensitive_keys(spec, live_config(live), live.sensitive_keys)
+    before = live_connector_repr(live, sens)
+    attrs = [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in sens) for k, v in before["config"].items()]
+    if before["state"]:
+        attrs.append(AttributeChange(("state",), AttrKind.REMOVE, before["state"]))
+    return ResourceChange(
+        address_of(CONNECTOR, live.name), CONNECTOR, live.name, Action.DELETE, before=before, after=None,
+        attributes=tuple(attrs), reason=reason, origin=spec.origin if spec else None,
+        sensitive_paths=tuple(("config", k) for k in sorted(sens) if k in before["config"]),
+    )
+
+
+def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+    """A connector's required topics must exist after apply (declared, or on the cluster and not deleted)."""
+    everything = live.all_topic_names if live.all_topic_names is not None else set(live.topics)
+    diags = []
+    for spec in specs:
+        for name in spec.requires_topics:
+            change = topics.get(f"topic.{name}")
+            if change is not None and change.action == Action.DELETE:
+                problem = "is planned for deletion"
+            elif change is None and name not in everything:
+                problem = "is neither declared nor on the cluster"
+            else:
+                continue
+            diags.append(error(f"connector {spec.name!r} needs topic {name!r}, which {problem}", "missing-required-topic",
+                               address=address_of(CONNECTOR, spec.name), origin=spec.origin))
+    return diags
+
+
+def _trace(text: str, scrub: Scrub):
+    """The first lines of a FAILED connector's or task's trace, scrubbed of secrets."""
+    from kplan.plan.status import TRACE_LINES, Trace
+
+    lines = [line.rstrip() for line in scrub(text or "").expandtabs(4).splitlines() if line.strip()]
+    return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class ConnectorKind(Kind):
+    type = CONNECTOR
+    title = "Connectors"
+    live_field = "connectors"
+
+    def declared(self, stack: "Stack"):
+        return stack.connectors
+
+    def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
+        return plan_connector(spec, current, ctx)
+
+    def delete(self, current: LiveConnector, spec: ConnectorSpec | None, reason: Reason, origin=None) -> ResourceChange:
+        return delete_connector(current, spec, reason)
+
+    def live_repr(self, current: LiveConnector, spec: ConnectorSpec | None = None) -> dict:
+        return live_connector_repr(current, sensitive_keys(spec, live_config(current), current.sensitive_keys))
+
+    def checks(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+        declared = {c.name: c for c in stack.connectors}
+        return required_topics(declared.values(), all_changes, live)
+
+    def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict:
+        config = live_config(current)
+        # A saved plan must not carry even a digest of a secret (it could be brute-forced offline): secret values
+        # are left out; the fresh plan at apply time compares them itself.
+        hidden = secret_keys(config, declared=secret, recorded=current.sensitive_keys)
+        return {
+            "type": "connector",
+            "name": current.name,
+            "config": {k: ("(sensitive)" if k in hidden and not is_reference_only(config[k]) else config[k])
+                       for k in sorted(config)},
+            "state": current.state.upper() if current.state else None,
+        }
+
+    def declared_secret_keys(self, spec: ConnectorSpec) -> frozenset[str]:
+        return secret_keys(spec.config, declared=spec.sensitive_keys)
+
+    def status(self, spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import (DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, WRONG_STATE, Difference,
+                                       ResourceStatus, TaskStatus, Trace, owned)
+
+        name = spec.name if spec is not None else current.name
+        declared = spec.state.value if spec is not None else None
+        origin = spec.origin if spec is not None else None
+        if current is None:
+            return ResourceStatus(CONNECTOR, name, MISSING, False, origin=origin, declared_state=declared)
+        want = declared.upper() if declared else None
+        tasks = tuple(TaskStatus(t.id, t.state, t.worker_id, want is None or t.state == want,
+                                 _trace(t.trace, scrub) if t.state == "FAILED" else Trace())
+                      for t in sorted(current.tasks, key=lambda t: t.id))
+        in_state = want is None or (current.state == want and all(t.in_declared_state for t in tasks))
+        diffs = () if change is None or spec is None else tuple(
+            Difference(a.path, a.kind.value, sensitive=a.sensitive) for a in change.attributes if a.path[0] == "config")
+        if spec is None:
+            status = NOT_DECLARED
+        else:
+            status = DRIFTED if diffs else IN_SYNC if in_state else WRONG_STATE
+        return ResourceStatus(
+            CONNECTOR, name, status, True, origin=origin, owned=owned(change), differences=diffs,
+            state=current.state, declared_state=declared, connector_type=current.type, in_declared_state=in_state,
+            trace=_trace(current.trace, scrub) if current.state == "FAILED" else Trace(), tasks=tasks,
+        )
+
+    def status_undeclared(self, current: LiveConnector, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        return self.status(None, current, change, scrub)
+
+    def live_secrets(self, stack: "Stack", live: "LiveState") -> set[str]:
+        specs = {c.name: c for c in stack.connectors}
+        out: set[str] = set()
+        for conn in live.connectors.values():
+            config = live_config(conn)
+            for key in sensitive_keys(specs.get(conn.name), config, conn.sensitive_keys):
+                value = config.get(key)
+                if value and not is_reference_only(value):
+                    out.add(value)
+        return out
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        if not r.exists:
+            return f"declared {r.declared_state}"
+        parts = [r.state or "state unknown"]
+        if r.declared_state and (r.state or "").lower() != r.declared_state:
+            parts.append(f"declared {r.declared_state}")
+        off = [t for t in r.tasks if not t.in_declared_state]
+        if off:
+            parts += [f"task {t.id} {t.state}" for t in off]
+        else:
+            parts.append(_plural(len(r.tasks), "task"))
+        return ", ".join(parts)
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        # never a value: a connector's config may hold secrets
+        what = {"add": "is declared but not set on the cluster", "remove": "is set on the cluster but not declared"}
+        return f"~ {d.label} {what.get(d.kind, 'differs from the stack')}"
+
+    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+        return {"state": r.state, "declared_state": r.declared_state, "connector_type": r.connector_type,
+                "in_declared_state": r.in_declared_state, "trace": trace_dict(r.trace),
+                "tasks": [{"id": t.id, "state": t.state, "worker_id": t.worker_id,
+                           "in_declared_state": t.in_declared_state, "trace": trace_dict(t.trace)} for t in r.tasks],
+                "differences": [{"path": list(d.path), "kind": d.kind} for d in r.differences]}
+
+
+KIND = ConnectorKind()

@@ -1,0 +1,367 @@
+"""The topic kind: how a declared topic is diffed against the live one, deleted, fingerprinted, reported in
+status, and labelled in output. Topic-wide checks ('.'/'_' collisions) and the CDC rule that keeps the topic of a
+table a source no longer captures live here too."""
+
+from __future__ import annotations
+
+
+from typing import TYPE_CHECKING, Mapping
+
+from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.model.desired import TopicSpec
+from kplan.model.live import LiveTopic
+from kplan.plan.model import (
+    SENSITIVE,
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    NoteKind,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    Severity,
+    address_of,
+    error,
+    warning,
+)
+from kplan.rules.compare import is_reserved_topic, normalize_topic_value, topic_values_equal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.plan.status import Difference, ResourceStatus
+
+TOPIC = ResourceType.TOPIC
+TopicContext = PlanContext  # planning one topic needs the broker count, the stack's authoritative flag, ownership
+
+
+def topic_repr(name: str, partitions: int, rf: int, config: dict, sensitive: frozenset[str]) -> dict:
+    """The before/after shape of a topic; sensitive values are masked."""
+    return {
+        "name": name,
+        "partitions": partitions,
+        "replication_factor": rf,
+        "config": {k: (SENSITIVE if k in sensitive else config[k]) for k in sorted(config)},
+    }
+
+
+def live_topic_repr(live: LiveTopic) -> dict:
+    return topic_repr(live.name, live.partitions, live.replication_factor, dict(live.overrides), live.sensitive_keys)
+
+
+def plan_topic(spec: TopicSpec, live: LiveTopic | None, ctx: TopicContext) -> tuple[ResourceChange, list]:
+    if live is None:
+        return _create(spec, ctx)
+    return _update(spec, live, ctx)
+
+
+def _create(spec: TopicSpec, ctx: TopicContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+    addr = address_of(TOPIC, spec.name)
+    attrs = [
+        AttributeChange(("partitions",), AttrKind.ADD, after=spec.partitions),
+        AttributeChange(("replication_factor",), AttrKind.ADD, after=spec.replication_factor),
+    ] + [AttributeChange(("config", k), AttrKind.ADD, after=v) for k, v in spec.config.items()]
+    diags = _rf_vs_brokers(spec, ctx)
+    change = ResourceChange(
+        address=addr,
+        type=TOPIC,
+        name=spec.name,
+        action=Action.CREATE,
+        after=topic_repr(spec.name, spec.partitions, spec.replication_factor, dict(spec.config), frozenset()),
+        attributes=tuple(attrs),
+        reason=Reason.NOT_ON_CLUSTER,
+        origin=spec.origin,
+    )
+    return change, diags
+
+
+def _rf_vs_brokers(spec: TopicSpec, ctx: TopicContext) -> list[PlanDiagnostic]:
+    if ctx.broker_count > 0 and spec.replication_factor > ctx.broker_count:
+        return [
+            error(
+                f"replication factor {spec.replication_factor} is higher than the number of brokers "
+                f"({ctx.broker_count}); the broker would refuse to create topic {spec.name!r}",
+                "replication-factor-exceeds-brokers",
+                address=address_of(TOPIC, spec.name),
+                path=("replication_factor",),
+                origin=spec.origin,
+            )
+        ]
+    return []
+
+
+def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[ResourceChange, list]:
+    addr = address_of(TOPIC, spec.name)
+    diags: list[PlanDiagnostic] = []
+    attrs: list[AttributeChange] = []
+    flags: set[Flag] = set()
+    unchanged = 0
+    needs_replace: list[str] = []  # why a replacement would be needed
+
+    # Partitions can only grow in place; the replication factor cannot change at all (no reassignment API).
+    if spec.partitions < live.partitions:
+        needs_replace.append("partitions")
+    if spec.replication_factor != live.replication_factor:
+        needs_replace.append("replication_factor")
+    replace = bool(needs_replace) and spec.allow_replace and not spec.protect
+
+    live_values = {"partitions": live.partitions, "replication_factor": live.replication_factor}
+    desired_values = {"partitions": spec.partitions, "replication_factor": spec.replication_factor}
+    for attr in ("partitions", "replication_factor"):
+        before, after = live_values[attr], desired_values[attr]
+        if before == after:
+            unchanged += 1
+        elif replace:
+            attrs.append(AttributeChange((attr,), AttrKind.UPDATE, before, after, forces_replacement=True))
+        elif attr in needs_replace:
+            attrs.append(AttributeChange((attr,), AttrKind.REFUSED, before, after, note=NoteKind.REFUSED))
+            flags.add(Flag.REFUSED)
+            if spec.protect and spec.allow_replace:
+                flags.add(Flag.PROTECTED)
+            diags.append(_refusal(spec, attr, before, after))
+        else:  # a partition increase
+            attrs.append(AttributeChange((attr,), AttrKind.UPDATE, before, after,
+                                         note=NoteKind.IRREVERSIBLE))
+            flags.add(Flag.IRREVERSIBLE)
+            diags.append(warning(
+                f"increasing partitions from {before} to {after} cannot be undone; records with a given key will "
+                "go to a different partition from now on (per-key ordering breaks across the change)",
+                "partition-increase", address=addr, path=(attr,), origin=spec.origin))
+
+    # Config: declared keys against the effective values; undeclared overrides are drift or removals.
+    authoritative = spec.authoritative_config or ctx.stack_authoritative or replace
+    after_config = {} if replace else dict(live.overrides)
+    for key, want in spec.config.items():
+        sensitive = key in live.sensitive_keys
+        hidden = sensitive and key in live.effective and live.effective[key] is None
+        # Kafka never returns a sensitive value: such a key cannot be compared and is left as it is.
+        if hidden or (key in live.effective and topic_values_equal(key, want, live.effective[key])):
+            unchanged += 1
+            if replace:
+                after_config[key] = want
+            continue
+        after_config[key] = want
+        if key in live.overrides:
+            attrs.append(AttributeChange(("config", key), AttrKind.UPDATE, _mask(live.overrides[key], sensitive),
+                                         _mask(want, sensitive), sensitive=sensitive))
+        else:
+            inherited = live.effective.get(key)
+            attrs.append(AttributeChange(("config", key), AttrKind.ADD, _mask(inherited, sensitive),
+                                         _mask(want, sensitive), sensitive=sensitive,
+                                         note=NoteKind.INHERITED if inherited is not None else None))
+    for key in sorted(set(live.overrides) - set(spec.config)):
+        sensitive = key in live.sensitive_keys
+        value = _mask(live.overrides[key], sensitive)
+        if authoritative:
+            after_config.pop(key, None)
+            attrs.append(AttributeChange(("config", key), AttrKind.REMOVE, value, None, sensitive=sensitive,
+                                         note=None if replace else NoteKind.AUTHORITATIVE_REMOVAL))
+        else:
+            attrs.append(AttributeChange(("config", key), AttrKind.DRIFT, value, None, sensitive=sensitive,
+                                         note=NoteKind.DRIFT_LEFT_ALONE))
+            flags.add(Flag.DRIFT)
+
+    if replace:
+        action = Action.REPLACE
+        flags.add(Flag.DATA_LOSS)
+        diags += _rf_vs_brokers(spec, ctx)
+        diags.append(warning(
+            f"topic {spec.name!r} will be deleted and re-created to change "
+            f"{' and '.join(a.replace('_', ' ') for a in needs_replace)}: "
+            "all its records are lost (DATA LOSS)",
+            "replace-data-loss", address=addr, origin=spec.origin))
+        reason = (Reason.REPLACE_BOTH if len(needs_replace) == 2 else Reason.REPLACE_PARTITIONS
+                  if needs_replace == ["partitions"] else Reason.REPLACE_REPLICATION)
+        after = topic_repr(spec.name, spec.partitions, spec.replication_factor, dict(spec.config), frozenset())
+    else:
+        action = Action.UPDATE if any(a.changed for a in attrs) else Action.NOOP
+        reason = (Reason.DIFFERS if action == Action.UPDATE
+                  else Reason.CANNOT_CHANGE if Flag.REFUSED in flags else Reason.MATCHES)
+        after = topic_repr(spec.name, spec.partitions if spec.partitions > live.partitions else live.partitions,
+                           live.replication_factor, after_config, live.sensitive_keys)
+    if not ctx.owned:
+        flags.add(Flag.ADOPT)
+    sensitive_paths = tuple(("config", k) for k in sorted(live.sensitive_keys)
+                            if k in live.overrides or k in spec.config)
+    change = ResourceChange(
+        address=addr, type=TOPIC, name=spec.name, action=action,
+        before=live_topic_repr(live), after=after, attributes=tuple(attrs), unchanged_attributes=unchanged,
+        sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
+    )
+    return change, diags
+
+
+
+def _mask(value, sensitive: bool):
+    return SENSITIVE if sensitive and value is not None else value
+
+
+def _refusal(spec: TopicSpec, attr: str, before: int, after: int) -> PlanDiagnostic:
+    addr = address_of(TOPIC, spec.name)
+    if spec.protect and spec.allow_replace:
+        why = "the topic is protected (protect: true), so kplan will not delete and re-create it"
+    elif attr == "partitions":
+        why = ("Kafka cannot remove partitions from a topic; set allow_replace: true to delete and re-create it "
+               "(DATA LOSS)")
+    else:
+        why = ("changing it needs a partition reassignment, which kplan's admin client cannot do; use "
+               "kafka-reassign-partitions, or set allow_replace: true to delete and re-create the topic (DATA LOSS)")
+    what = "decrease partitions" if attr == "partitions" else "change the replication factor"
+    return error(f"cannot {what} of topic {spec.name!r} from {before} to {after}: {why}",
+                 "partition-decrease" if attr == "partitions" else "replication-factor-change",
+                 address=addr, path=(attr,), origin=spec.origin)
+
+
+def delete_topic(live: LiveTopic, reason: Reason, origin=None) -> ResourceChange:
+    before = live_topic_repr(live)
+    attrs = [
+        AttributeChange(("partitions",), AttrKind.REMOVE, live.partitions),
+        AttributeChange(("replication_factor",), AttrKind.REMOVE, live.replication_factor),
+    ] + [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in live.sensitive_keys)
+         for k, v in before["config"].items()]
+    return ResourceChange(
+        address_of(TOPIC, live.name), TOPIC, live.name, Action.DELETE, before=before, after=None,
+        attributes=tuple(attrs), flags=frozenset({Flag.DATA_LOSS}), reason=reason, origin=origin,
+        sensitive_paths=tuple(("config", k) for k in sorted(live.sensitive_keys) if k in live.overrides),
+    )
+
+
+def _all_topics(live: "LiveState") -> frozenset[str] | set[str]:
+    return live.all_topic_names if live.all_topic_names is not None else set(live.topics)
+
+
+def collisions(topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+    """Kafka refuses a topic whose name equals another's once '.' and '_' are made the same."""
+    creates = [c for c in topics.values() if c.action == Action.CREATE]
+    existing: dict[str, str] = {}
+    for name in sorted(_all_topics(live)) + sorted(c.name for c in creates):
+        existing.setdefault(name.replace(".", "_"), name)
+    diags = []
+    for c in creates:
+        other = existing[c.name.replace(".", "_")]
+        if other != c.name:
+            where = "a topic on the cluster" if other in _all_topics(live) else "another declared topic"
+            diags.append(error(f"topic name {c.name!r} collides with {where}, {other!r} ('.' and '_' are the same "
+                               "to Kafka's metrics)", "topic-name-collision", address=c.address, origin=c.origin))
+    return diags
+
+
+def cdc_keeper(topic: str, connectors):
+    """The CDC connector (still declared, not pruning) whose table topics `topic` is named like, if any."""
+    for spec in connectors:
+        prefix = spec.config.get("topic.prefix")
+        if spec.captured_tables and prefix and not spec.prune_tables and topic.startswith(prefix + "."):
+            return spec
+    return None
+
+
+def _status_difference(a: AttributeChange) -> "Difference":
+    from kplan.plan.status import Difference
+
+    note = ""
+    if a.kind == AttrKind.ADD and a.before is not None:
+        note = "inherited"
+    elif a.kind == AttrKind.REFUSED or a.forces_replacement:
+        note = "needs replacement"
+    elif a.kind in (AttrKind.DRIFT, AttrKind.REMOVE):
+        note = "not declared"
+    return Difference(a.path, a.kind.value, a.before, a.after, a.sensitive, note)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class TopicKind(Kind):
+    type = TOPIC
+    title = "Topics"
+    live_field = "topics"
+
+    def declared(self, stack: "Stack"):
+        return stack.topics
+
+    def refusal(self, spec: TopicSpec) -> PlanDiagnostic | None:
+        if is_reserved_topic(spec.name):
+            return error(f"{spec.name!r} is a Kafka, Connect or kplan internal topic; kplan never manages it",
+                         "reserved-topic", address=self.address(spec.name), origin=spec.origin)
+        return None
+
+    def untouchable(self, name: str) -> bool:
+        return is_reserved_topic(name)
+
+    def plan(self, spec: TopicSpec, current: LiveTopic | None, ctx: PlanContext):
+        return plan_topic(spec, current, ctx)
+
+    def delete(self, current: LiveTopic, spec: TopicSpec | None, reason: Reason, origin=None) -> ResourceChange:
+        return delete_topic(current, reason, origin)
+
+    def live_repr(self, current: LiveTopic, spec=None) -> dict:
+        return live_topic_repr(current)
+
+    def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
+        keeper = cdc_keeper(name, stack.connectors)
+        if keeper is None:
+            return None
+        return PlanDiagnostic(Severity.INFO, f"topic {name!r} is no longer captured by cdc source {keeper.name!r} and is "
+                              "left in place (prune_tables: false)", "cdc-topic-kept", address=self.address(name),
+                              origin=keeper.origin)
+
+    def checks(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+        return collisions(changes, live)
+
+    def canonical(self, current: LiveTopic, secret: frozenset[str]) -> dict:
+        return {
+            "type": "topic",
+            "name": current.name,
+            "partitions": current.partitions,
+            "replication_factor": current.replication_factor,
+            "config": {k: normalize_topic_value(k, current.overrides[k]) for k in sorted(current.overrides)},
+        }
+
+    def status(self, spec: TopicSpec, current: LiveTopic | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+
+        declared = dict(declared_partitions=spec.partitions, declared_replication_factor=spec.replication_factor,
+                        origin=spec.origin)
+        if current is None:
+            return ResourceStatus(TOPIC, spec.name, MISSING, False, **declared)
+        diffs = tuple(_status_difference(a) for a in (change.attributes if change is not None else ()))
+        return ResourceStatus(TOPIC, spec.name, DRIFTED if diffs else IN_SYNC, True, owned=owned(change),
+                              differences=diffs, partitions=current.partitions,
+                              replication_factor=current.replication_factor, **declared)
+
+    def status_undeclared(self, current: LiveTopic, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+
+        return ResourceStatus(TOPIC, current.name, NOT_DECLARED, True, partitions=current.partitions,
+                              replication_factor=current.replication_factor)
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        if not r.exists:
+            return f"declared {_plural(r.declared_partitions or 0, 'partition')}, RF {r.declared_replication_factor}"
+        return f"{_plural(r.partitions or 0, 'partition')}, RF {r.replication_factor}"
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        from kplan.render.common import show
+
+        key = d.path[-1]
+        if d.kind in ("drift", "remove"):
+            return f"~ {d.label} is {show(key, d.live)} on the cluster, not declared"
+        live = "not set" if d.live is None else show(key, d.live) + (" (inherited)" if d.note == "inherited" else "")
+        text = f"~ {d.label} is {live}, declared {show(key, d.declared)}"
+        if d.note == "needs replacement":
+            text += " (cannot change in place)"
+        return text
+
+    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+        return {"partitions": r.partitions, "replication_factor": r.replication_factor,
+                "declared": {"partitions": r.declared_partitions,
+                             "replication_factor": r.declared_replication_factor},
+                "differences": [{"path": list(d.path), "kind": d.kind, "live": d.live, "declared": d.declared,
+                                 "sensitive": d.sensitive} for d in r.differences]}
+
+
+KIND = TopicKind()
