@@ -18,7 +18,6 @@ executor a `SecretValues` to substitute from.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -208,11 +207,5 @@ def references_in(value: object) -> list[str]:
 
 
 def digest(value: str | None) -> str:
+    """How secrets are compared: by sha256 digest, so a comparison never keeps or shows a value."""
     return hashlib.sha256(("" if value is None else value).encode("utf-8")).hexdigest()
-
-
-def secrets_equal(a: str | None, b: str | None) -> bool:
-    """Compare two secret values through their digests (constant time; neither is ever kept)."""
-    if a is None or b is None:
-        return a is b
-    return hmac.compare_digest(digest(a), digest(b))

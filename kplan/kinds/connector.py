@@ -28,7 +28,8 @@ from kplan.plan.model import (
     error,
     warning,
 )
-from kplan.secrets import display_value, has_secret_ref, is_reference_only, secret_keys, secrets_equal
+from kplan.plan.documents import KeyChange, key_changes
+from kplan.secrets import display_value, has_secret_ref, is_reference_only, secret_keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
@@ -98,17 +99,16 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     attrs: list[AttributeChange] = []
     flags: set[Flag] = set()
     unchanged = 0
-    for key in sorted(set(current) | set(spec.config)):
-        s = key in sens
-        want, have = resolved.get(key), current.get(key)
-        if key in spec.config and want is None:  # unresolvable secret: already an error; cannot compare
-            continue
-        if want is not None and have is not None and (secrets_equal(want, have) if s else want == have):
-            unchanged += 1
-            continue
-        kind = AttrKind.ADD if have is None else AttrKind.REMOVE if want is None else AttrKind.UPDATE
-        attrs.append(AttributeChange(("config", key), kind, _show(key, have, sens),
-                                     _show(key, spec.config.get(key), sens), sensitive=s))
+    # Keys whose secret could not be resolved are already an error; they cannot be compared.
+    unresolved = {k for k in spec.config if resolved.get(k) is None}
+    wanted = {k: v for k, v in resolved.items() if v is not None}
+    have = {k: v for k, v in current.items() if k not in unresolved}
+    differing = key_changes(have, wanted, sens)
+    unchanged += len(set(have) & set(wanted)) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
+    for key in sorted(differing):
+        kind = {KeyChange.ADDED: AttrKind.ADD, KeyChange.REMOVED: AttrKind.REMOVE}.get(differing[key], AttrKind.UPDATE)
+        attrs.append(AttributeChange(("config", key), kind, _show(key, current.get(key), sens),
+                                     _show(key, spec.config.get(key), sens), sensitive=key in sens))
 
     desired_state, live_state = spec.state.value, (live.state or "").lower() or None
     config_changed = bool(attrs)

@@ -1,0 +1,73 @@
+"""Every command's output goes through the one secret policy: run each command of kplan against the real stack with
+secret canaries in a stack (from the environment, from a file, a plaintext value in a secret-named key, and a secret
+embedded in an ordinary value) and look for them in everything kplan prints or writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from kplan_helpers import ROOT, kplan, stack_doc, write_stack
+
+FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
+
+
+@pytest.fixture
+def canaries(tmp_path):
+    env_secret, file_secret, plain_secret = "Canary-Env-7f3a9", "Canary-File-2b8c1", "Canary-Plain-5d0e4"
+    (tmp_path / "secret.txt").write_text(file_secret + "\n")
+    return {"env": env_secret, "file": file_secret, "plain": plain_secret, "path": tmp_path / "secret.txt"}
+
+
+def _stack(stack, prefix, tmp_path, canaries) -> tuple:
+    t = f"{prefix}.c"
+    (tmp_path / "in.txt").touch()
+    conn = {"name": f"{prefix}-src", "class": FILE_SOURCE, "tasks_max": 1,
+            "config": {"file": str(tmp_path / "in.txt"), "topic": t,
+                       "my.app.password": "${secret:env:KPLAN_CANARY}",
+                       "my.app.token": f"${{secret:file:{canaries['path']}}}",
+                       "other.password": canaries["plain"],
+                       "connection.url": "jdbc:x://h/db?password=${secret:env:KPLAN_CANARY}"}}
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1,
+                                                                        "replication_factor": 1}], [conn]))
+    return path, {"KPLAN_CANARY": canaries["env"]}
+
+
+def test_no_command_ever_shows_a_secret(stack, prefix, tmp_path, canaries):
+    path, env = _stack(stack, prefix, tmp_path, canaries)
+    planfile = tmp_path / "p.plan"
+    runs = {
+        "validate": kplan("validate", str(path), env=env),
+        "render yaml": kplan("render", str(path), env=env),
+        "render json": kplan("render", str(path), "--format", "json", env=env),
+        **{f"plan {f}": kplan("plan", str(path), "--format", f, env=env) for f in ("text", "markdown", "json")},
+        "plan -out": kplan("plan", str(path), "-out", str(planfile), env=env),
+    }
+    runs.update({f"show {f}": kplan("show", str(planfile), "--format", f, env=env)
+                 for f in ("text", "markdown", "json")})
+    runs["apply"] = kplan("apply", str(path), "--auto-approve", env=env)
+    runs.update({f"status {f}": kplan("status", str(path), "--format", f, env=env) for f in ("text", "json")})
+    runs["plan after apply"] = kplan("plan", str(path), "--detailed-exitcode", env=env)
+    # a rotated secret is a change, shown only as such
+    runs["plan rotated"] = kplan("plan", str(path), env={"KPLAN_CANARY": canaries["env"] + "-rotated"})
+    runs["plan --destroy"] = kplan("plan", str(path), "--destroy", env=env)
+    runs["recover"] = kplan("recover", str(path), "--rollback", env=env)
+    runs["unlock"] = kplan("unlock", str(path), "--auto-approve", env=env)
+    runs["destroy"] = kplan("destroy", str(path), "--auto-approve", env=env)
+    # an error path: an unresolvable secret is named, never shown
+    runs["plan unresolved"] = kplan("plan", str(path), env={})
+    runs["plan --debug unresolved"] = kplan("--debug", "plan", str(path), env={})
+
+    expected = {"validate": 0, "apply": 0, "plan after apply": 0, "destroy": 0, "plan unresolved": 1}
+    for name, code in expected.items():
+        assert runs[name].code == code, (name, runs[name].text)
+    assert "(sensitive value changed)" in runs["plan rotated"].out or "(sensitive)" in runs["plan rotated"].out
+    assert "my.app.password" in runs["plan rotated"].out and "to change" in runs["plan rotated"].out
+    assert "KPLAN_CANARY is not set" in runs["plan unresolved"].text
+
+    written = [planfile.read_text()] + [p.read_text() for p in (ROOT / ".kplan" / "journal").glob(f"{prefix}@*.json")]
+    assert len(written) == 2, "the plan file and the local journal copy"
+    for value in (canaries["env"], canaries["file"], canaries["plain"]):
+        for name, run in runs.items():
+            assert value not in run.text, f"{name} shows a secret"
+        for text in written:
+            assert value not in text
