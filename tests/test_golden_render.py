@@ -42,7 +42,7 @@ def run_case(case: Path) -> tuple[str | None, str]:
     finally:
         os.chdir(old)
     rendered = dump(stack_data(stack), "yaml") if stack is not None else None
-    return rendered, "".join(d.format() + "\n" for d in diags)
+    return rendered, "".join(d.located() + "\n" for d in diags)
 
 
 def _compare(path: Path, actual: str | None) -> None:

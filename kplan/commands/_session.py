@@ -25,7 +25,7 @@ def load_or_exit(ctx: click.Context, path: str, environment: str | None, environ
                            template_dirs=template_dirs)
     except StackError as e:
         for d in e.diagnostics or []:
-            click.echo(f"Error: {d.format()}" if d.severity == "error" else d.format(), err=True)
+            click.echo(f"Error: {d.located()}" if d.severity == "error" else d.located(), err=True)
         if not e.diagnostics:
             click.echo(f"Error: {e}", err=True)
         ctx.exit(1)

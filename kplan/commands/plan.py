@@ -61,7 +61,7 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
     try:
         stack = load_stack(path, environment=environment, environ=environ)
     except StackError as e:
-        raise _StackInvalid([f"Error: {d.format()}" if d.severity == "error" else d.format()
+        raise _StackInvalid([f"Error: {d.located()}" if d.severity == "error" else d.located()
                              for d in e.diagnostics] or [f"Error: {e}"]) from None
     for line in stack.warnings:
         click.echo(line, err=True)

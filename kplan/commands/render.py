@@ -28,7 +28,7 @@ def render_command(ctx, path, environment, fmt, template_dirs):
 
     stack, diags = validate_stack(path, environment, os.environ, template_dirs)
     for d in diags:
-        click.echo(d.format(), err=True)
+        click.echo(d.located(), err=True)
     if stack is None:
         sys.exit(1)  # not ctx.exit: the exit status must survive a non-standalone click main
     click.echo(dump(stack_data(stack), fmt), nl=False)

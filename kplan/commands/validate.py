@@ -56,7 +56,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
         errors = [d for d in diags if d.severity == "error"]
         warnings = [d for d in diags if d.severity == "warning"]
         for d in diags:
-            text = d.format()
+            text = d.located()
             if text not in shown:
                 shown.add(text)
                 lines.append(d)
@@ -70,7 +70,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
             extra = f", {_plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: invalid ({_plural(len(errors), 'error')}{extra})")
     for d in sorted(lines, key=lambda d: d.sort_key()):
-        echo(d.format())
+        echo(d.located())
     if not quiet:
         for s in summaries:
             echo(s)

@@ -6,12 +6,12 @@ so nothing downstream (renderers, JSON, saved plans) can leak one by accident.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Mapping
 
 from kplan.model.desired import Origin
+from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.secrets import MASK
 
 # The plan JSON format's version (schemas/plan.schema.json). Bump on any incompatible change.
@@ -92,12 +92,6 @@ class AttrKind(str, Enum):
     REFUSED = "refused"  # wanted but impossible without replacement; an error diagnostic explains
 
 
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
 Path = tuple[str, ...]  # e.g. ("partitions",), ("config", "retention.ms"), ("state",)
 Value = str | int | None
 
@@ -118,30 +112,8 @@ class AttributeChange:
         return self.kind in (AttrKind.ADD, AttrKind.UPDATE, AttrKind.REMOVE)
 
 
-@dataclass(frozen=True)
-class PlanDiagnostic:
-    """A finding about the plan. Errors make the plan fail; `origin` points at the stack file when known."""
-
-    severity: Severity
-    message: str
-    code: str = ""  # stable machine-readable id, e.g. "partition-decrease"
-    address: str | None = None
-    path: Path | None = None
-    origin: Origin | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == Severity.ERROR
-
-    def format(self) -> str:
-        """One line: `Error: file:line:col: topic.x: partitions: message`."""
-        parts = [f"{self.severity.value.capitalize()}:"]
-        if self.origin is not None:
-            parts.append(f"{self.origin.file}:{self.origin.line}:{self.origin.column}:")
-        if self.address:
-            parts.append(f"{self.address}{'.' + '.'.join(self.path) if self.path else ''}:")
-        parts.append(re.sub(r"\s*\n\s*", " ", self.message.strip()))
-        return " ".join(parts)
+# Plans, plan-time validation and status use the one diagnostic type.
+PlanDiagnostic = Diagnostic
 
 
 def error(message: str, code: str, **kw: Any) -> PlanDiagnostic:

@@ -1,4 +1,5 @@
-"""Diagnostics: one problem in a stack, located at a file, line, column and YAML path.
+"""Collecting the loader's diagnostics (`kplan.model.diagnostics.Diagnostic`): every problem in a stack, located
+at a file, line, column and YAML path.
 
 Every check reports into a `Diagnostics` collector instead of raising, so that `kplan validate` can show every
 problem at once. `StackError` carries them all when a caller needs a loaded stack and there were errors.
@@ -9,32 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kplan.errors import KplanError
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    file: str
-    line: int  # 1-based; 0 when the problem concerns the whole file or directory
-    column: int  # 1-based; 0 with line 0
-    path: str  # YAML path like "topics[2].partitions" ("" if none)
-    message: str
-    severity: str = "error"  # "error" | "warning"
-
-    def format(self) -> str:
-        """`file:line:column: path: message` (warnings: `file:line:column: warning: path: message`).
-
-        Without a position (line 0) the location is just `file`; without a path, `path: ` is left out."""
-        where = f"{self.file}:{self.line}:{self.column}" if self.line > 0 else self.file
-        parts = [where]
-        if self.severity == "warning":
-            parts.append("warning")
-        if self.path:
-            parts.append(self.path)
-        parts.append(self.message)
-        return ": ".join(parts)
-
-    def sort_key(self):
-        return (self.file, self.line, self.column, self.path, self.message)
+from kplan.model.diagnostics import Diagnostic
 
 
 class StackError(KplanError):
@@ -42,7 +18,7 @@ class StackError(KplanError):
 
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = list(diagnostics)
-        super().__init__("\n".join(d.format() for d in self.diagnostics) or "invalid stack")
+        super().__init__("\n".join(d.located() for d in self.diagnostics) or "invalid stack")
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -82,8 +58,8 @@ class Diagnostics:
         file, line, col, p = (loc.file, loc.line, loc.column, loc.path) if loc else ("<stack>", 0, 0, "")
         if path is not None:
             p = path
-        d = Diagnostic(file, line, col, p, message, severity)
-        key = (d.file, d.line, d.column, d.path, d.message, d.severity)
+        d = Diagnostic.at(file, line, col, p, message, severity)
+        key = (d.file, d.line, d.column, d.address, d.message, d.severity)
         if key in self._seen:
             return
         where = (d.file, d.line, d.column)
@@ -102,7 +78,7 @@ class Diagnostics:
 
     def extend(self, diags) -> None:
         for d in diags:
-            self.add(Loc(d.file, d.line, d.column, d.path), d.message, d.severity)
+            self.add(Loc(d.file, d.line, d.column, d.address or ""), d.message, d.severity)
 
     @property
     def items(self) -> list[Diagnostic]:

@@ -204,7 +204,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files, templates.used, environment),
-        warnings=tuple(d.format() for d in diags.items if d.severity == "warning"),
+        warnings=tuple(d.located() for d in diags.items if d.severity == "warning"),
     )
 
 

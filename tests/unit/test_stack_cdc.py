@@ -26,7 +26,7 @@ def run(tmp_path, body, env=None, environ=None, template_dirs=(), head=HEAD):
 
 def ok(tmp_path, body, **kw):
     stack, diags = run(tmp_path, body, **kw)
-    assert stack is not None, [d.format() for d in diags]
+    assert stack is not None, [d.located() for d in diags]
     return stack
 
 
@@ -86,7 +86,7 @@ def test_mysql_and_mariadb(tmp_path):
 
 def test_mysql_table_without_a_database(tmp_path):
     (d,) = errs(tmp_path, source("mysql", connection="{host: db, user: u, password: p}"))
-    assert "table users has no database" in d.message and d.path == "cdc[0].tables"
+    assert "table users has no database" in d.message and d.address == "cdc[0].tables"
 
 
 def test_sqlserver(tmp_path):
@@ -249,14 +249,14 @@ def test_tables_forms_and_errors(tmp_path):
 
 def test_empty_table_list(tmp_path):
     (d,) = errs(tmp_path, source("postgres", tables="[]"))
-    assert (d.path, d.message) == ("cdc[0].tables", "must not be empty")
+    assert (d.address, d.message) == ("cdc[0].tables", "must not be empty")
 
 
 def test_unknown_engine(tmp_path):
     (d,) = errs(tmp_path, source("postgress"))
     assert d.message == ('unknown CDC engine "postgress" (known: mariadb, mysql, oracle, postgres, sqlserver); '
                          'did you mean "postgres"?')
-    assert d.path == "cdc[0].engine"
+    assert d.address == "cdc[0].engine"
 
 
 def test_engine_alias(tmp_path):
@@ -265,13 +265,13 @@ def test_engine_alias(tmp_path):
 
 def test_invalid_snapshot_mode_is_located(tmp_path):
     (d,) = errs(tmp_path, source("postgres", extra="snapshot_mode: schema_only_recovery\n"))
-    assert d.path == "cdc[0].snapshot_mode"
+    assert d.address == "cdc[0].snapshot_mode"
     assert d.message.startswith("must be one of always, initial") and "for the postgres engine" in d.message
 
 
 def test_missing_connection_setting(tmp_path):
     (d,) = errs(tmp_path, source("postgres", connection="{host: db, user: u, password: p}"))
-    assert (d.message, d.path, d.line) == ("connection.database is required for this engine", "cdc[0].connection", 11)
+    assert (d.message, d.address, d.line) == ("connection.database is required for this engine", "cdc[0].connection", 11)
 
 
 def test_generated_topic_collides_with_a_declared_one(tmp_path):
@@ -342,13 +342,13 @@ def test_bad_user_templates_are_diagnostics(tmp_path, template, fragment):
     (d / "custom.j2").write_text(template)
     (e,) = errs(tmp_path, source("custom"), template_dirs=[d])
     assert fragment in e.message, e.message
-    assert e.path.startswith("cdc[0]")
+    assert e.address.startswith("cdc[0]")
 
 
 def test_generated_config_points_at_the_source_fields(tmp_path):
     stack, diags = run(tmp_path, source("postgres", connection="{host: db, user: u, password: plaintext, database: app}"))
     (w,) = [d for d in diags if d.severity == "warning"]
-    assert w.path == "cdc[0].connection.password" and w.message.startswith("database.password holds a plaintext secret")
+    assert w.address == "cdc[0].connection.password" and w.message.startswith("database.password holds a plaintext secret")
     c = stack.connectors[0]
     assert c.config_origins["database.hostname"].line == 11
     assert c.config_origins["plugin.name"].line == 10  # generated: the engine line

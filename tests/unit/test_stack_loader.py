@@ -18,7 +18,7 @@ def load(tmp_path, text, name="stack.yaml"):
 
 
 def only(diags):
-    assert len(diags) == 1, [d.format() for d in diags]
+    assert len(diags) == 1, [d.located() for d in diags]
     return diags[0]
 
 
@@ -57,7 +57,7 @@ def test_duplicate_key_reports_both_lines(tmp_path):
               retention.ms: 2
         """)
     d = only(diags)
-    assert (d.line, d.column, d.path) == (5, 7, "topics[0].config.retention.ms")
+    assert (d.line, d.column, d.address) == (5, 7, "topics[0].config.retention.ms")
     assert d.message == 'duplicate key "retention.ms" (first defined at line 4; YAML would silently keep only this one)'
 
 
@@ -92,7 +92,7 @@ def test_quoted_strings_are_marked_and_dates_stay_text(tmp_path):
 def test_empty_file(tmp_path, text):
     d = only(load(tmp_path, text)[2])
     assert d.message == "file is empty (no YAML document)"
-    assert d.format().endswith("stack.yaml: file is empty (no YAML document)")
+    assert d.located().endswith("stack.yaml: file is empty (no YAML document)")
 
 
 def test_only_empty_documents(tmp_path):
@@ -182,7 +182,7 @@ def test_missing_path(tmp_path):
     smap, diags = SourceMap(), Diagnostics()
     load_path(str(tmp_path / "nope.yaml"), smap, diags)
     d = only(diags.items)
-    assert d.format() == f"{tmp_path}/nope.yaml: no such file or directory"
+    assert d.located() == f"{tmp_path}/nope.yaml: no such file or directory"
 
 
 def test_directory_without_stack_files(tmp_path):
@@ -204,15 +204,15 @@ def test_directory_reads_yaml_files_in_order(tmp_path):
 
 
 def test_diagnostic_format():
-    assert Diagnostic("s.yaml", 14, 7, "topics[2].partitions", "must be at least 1 (got 0)").format() == \
+    assert Diagnostic.at("s.yaml", 14, 7, "topics[2].partitions", "must be at least 1 (got 0)").located() == \
         "s.yaml:14:7: topics[2].partitions: must be at least 1 (got 0)"
-    assert Diagnostic("s.yaml", 3, 1, "x", "careful", "warning").format() == "s.yaml:3:1: warning: x: careful"
-    assert Diagnostic("s.yaml", 3, 1, "", "no path").format() == "s.yaml:3:1: no path"
-    assert Diagnostic("dir", 0, 0, "", "empty").format() == "dir: empty"
+    assert Diagnostic.at("s.yaml", 3, 1, "x", "careful", "warning").located() == "s.yaml:3:1: warning: x: careful"
+    assert Diagnostic.at("s.yaml", 3, 1, "", "no path").located() == "s.yaml:3:1: no path"
+    assert Diagnostic.at("dir", 0, 0, "", "empty").located() == "dir: empty"
 
 
 def test_stack_error_lists_every_diagnostic():
-    e = StackError([Diagnostic("a", 1, 1, "x", "one"), Diagnostic("a", 2, 1, "y", "two", "warning")])
+    e = StackError([Diagnostic.at("a", 1, 1, "x", "one"), Diagnostic.at("a", 2, 1, "y", "two", "warning")])
     assert str(e) == "a:1:1: x: one\na:2:1: warning: y: two"
     assert [d.message for d in e.errors] == ["one"]
     assert e.exit_code == 1

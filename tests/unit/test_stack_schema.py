@@ -66,7 +66,7 @@ def test_examples_load_in_every_environment(path):
     doc = yaml.safe_load(path.read_text())
     for env in [None, *sorted(doc.get("environments", {}))]:
         stack, diags = validate_stack(path, env, environ={})
-        assert stack is not None, [d.format() for d in diags]
+        assert stack is not None, [d.located() for d in diags]
         assert [d for d in diags if d.severity == "error"] == []
 
 
@@ -80,7 +80,7 @@ def check(tmp_path, text):
     p = tmp_path / "stack.yaml"
     p.write_text(HEAD + textwrap.dedent(text[len(HEAD):]))
     _, diags = validate_stack(p, environ={})
-    return [(d.line, d.column, d.path, d.message) for d in diags if d.severity == "error"]
+    return [(d.line, d.column, d.address or "", d.message) for d in diags if d.severity == "error"]
 
 
 HEAD = textwrap.dedent("""\

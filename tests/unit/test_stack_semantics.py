@@ -39,7 +39,7 @@ def warnings(tmp_path, body, **kw):
 def one_error(tmp_path, body, **kw):
     _, diags = run(tmp_path, body, **kw)
     errs = [d for d in diags if d.severity == "error"]
-    assert len(errs) == 1, [d.format() for d in diags]
+    assert len(errs) == 1, [d.located() for d in diags]
     return errs[0]
 
 
@@ -63,7 +63,7 @@ def test_topic_name_problems():
 
 def test_duplicate_topics_name_both_places(tmp_path):
     d = one_error(tmp_path, "topics:\n  - name: a\n  - name: b\n  - name: a\n")
-    assert d.line == 8 and d.path == "topics[2]"
+    assert d.line == 8 and d.address == "topics[2]"
     assert d.message == 'duplicate topic "a": the topic collides with the topic at ' + str(tmp_path / "stack.yaml") + ":6"
 
 
@@ -77,7 +77,7 @@ def test_dot_underscore_collision_is_a_warning(tmp_path):
 
 def test_unknown_config_key_is_located_at_the_key(tmp_path):
     d = one_error(tmp_path, "topics:\n  - name: a\n    config:\n      retention.msec: 1d\n")
-    assert (d.line, d.column, d.path) == (8, 7, "topics[0].config.retention.msec")
+    assert (d.line, d.column, d.address) == (8, 7, "topics[0].config.retention.msec")
     assert d.message == 'unknown topic config "retention.msec" (did you mean "retention.ms"?)'
 
 
@@ -140,7 +140,7 @@ def test_min_insync_replicas_vs_replication_factor_is_reported_once_for_defaults
     assert errors(tmp_path, body) == []
     _, diags = run(tmp_path, body, env="prod")
     (d,) = diags
-    assert d.path == "environments.prod.defaults.topic.config.min.insync.replicas"
+    assert d.address == "environments.prod.defaults.topic.config.min.insync.replicas"
     assert d.message.startswith("min.insync.replicas (2) must not exceed the replication factor (1)")
     assert d.message.endswith("(topics a, b)")
 
@@ -317,7 +317,7 @@ def test_overlay_changes_only_what_it_says(tmp_path):
 def test_unknown_environment(tmp_path):
     d = one_error(tmp_path, ENVS, env="prd")
     assert d.message == 'unknown environment "prd" (declared: dev, prod) (did you mean "prod"?)'
-    assert d.path == "environments"
+    assert d.address == "environments"
     assert "(declared: none)" in one_error(tmp_path, "", env="dev").message
 
 
@@ -325,7 +325,7 @@ def test_overlay_of_an_undeclared_resource(tmp_path):
     d = one_error(tmp_path, ENVS.replace("orders: {partitions: 12}", "order: {partitions: 12}"), env="prod")
     assert d.message == ('environment "prod" overrides topic "order", which the stack does not declare '
                          '(did you mean "orders"?)')
-    assert d.path == "environments.prod.topics.order"
+    assert d.address == "environments.prod.topics.order"
 
 
 # ---- directory stacks ----------------------------------------------------------------------------------------

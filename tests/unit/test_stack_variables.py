@@ -134,7 +134,7 @@ def test_undefined_variable_is_reported_where_it_is_used(tmp_path):
     stack, diags = validate_stack(p, environ={})
     assert stack is None
     (d,) = diags
-    assert (d.line, d.column, d.path) == (12, 21, "topics[0].config.retention.ms")
+    assert (d.line, d.column, d.address) == (12, 21, "topics[0].config.retention.ms")
     assert d.message.startswith('undefined variable "RETENTION"')
 
 

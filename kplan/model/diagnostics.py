@@ -1,0 +1,89 @@
+"""One diagnostic type for every stage: the stack loader (`kplan validate`), the planner, plan-time validation by
+the real systems, and status. Its location is always an `Origin` (file, line, column); what it is about is a
+resource address and attribute path (planner), or the YAML path in `address` (loader).
+
+Two renderings of the same thing: `located()` is the `file:line:column: path: message` line `kplan validate`
+prints (warnings marked), `format()` the `Error: file:line:column: address.path: message` line of plans.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from kplan.model.desired import Origin
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A finding. Errors stop a plan (or a load); `origin` points at the stack file when known."""
+
+    severity: Severity
+    message: str
+    code: str = ""  # stable machine-readable id, e.g. "partition-decrease" (plans)
+    address: str | None = None  # "topic.orders"; for the loader, the YAML path "topics[2].partitions"
+    path: tuple[str, ...] | None = None  # attribute path inside the resource, e.g. ("config", "retention.ms")
+    origin: Origin | None = None
+
+    @classmethod
+    def at(cls, file: str, line: int, column: int, yaml_path: str, message: str,
+           severity: Severity | str = Severity.ERROR) -> "Diagnostic":
+        """A loader finding at a YAML node (line 0: the whole file or directory)."""
+        return cls(Severity(severity), message, address=yaml_path or None, origin=Origin(file, line, column))
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
+
+    @property
+    def file(self) -> str:
+        return self.origin.file if self.origin else ""
+
+    @property
+    def line(self) -> int:
+        return self.origin.line if self.origin else 0
+
+    @property
+    def column(self) -> int:
+        return self.origin.column if self.origin and self.origin.line > 0 else 0
+
+    @property
+    def subject(self) -> str:
+        """What the finding is about: `topic.x.partitions`, or a YAML path."""
+        return (self.address or "") + ("." + ".".join(self.path) if self.address and self.path else "")
+
+    def _where(self) -> str:
+        if self.origin is None:
+            return ""
+        return f"{self.file}:{self.line}:{self.origin.column}" if self.line > 0 else self.file
+
+    def format(self) -> str:
+        """One line: `Error: file:line:col: topic.x.partitions: message`."""
+        parts = [f"{self.severity.value.capitalize()}:"]
+        if self.origin is not None:
+            parts.append(f"{self._where()}:")
+        if self.subject:
+            parts.append(f"{self.subject}:")
+        parts.append(re.sub(r"\s*\n\s*", " ", self.message.strip()))
+        return " ".join(parts)
+
+    def located(self) -> str:
+        """`file:line:column: path: message` (warnings: `file:line:column: warning: path: message`); without a
+        position (line 0) the location is just `file`; without a path, `path: ` is left out."""
+        parts = [self._where()] if self.origin is not None else []
+        if self.severity == Severity.WARNING:
+            parts.append("warning")
+        if self.subject:
+            parts.append(self.subject)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+    def sort_key(self):
+        return (self.file, self.line, self.column, self.subject, self.message)
