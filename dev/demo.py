@@ -68,7 +68,7 @@ def main() -> None:
     banner("Local stack: Kafka, Kafka Connect, PostgreSQL")
     try:
         localstack.up()
-    except localstack.StackError as e:
+    except localstack.LocalStackError as e:
         sys.exit(f"[stack] error: {e}")
     localstack.status()
     print("connect plugins:   " + ", ".join(sorted(p["class"].rsplit(".", 1)[-1] for p in localstack.plugins())))

@@ -1,5 +1,5 @@
 """Shared fixtures. The `stack` fixture gives integration tests a real Kafka broker and Kafka Connect worker:
-it starts the local stack (dev/localstack.py) or reuses a running one, and stops it at the end only if it
+it starts the local stack (dev/localstack/) or reuses a running one, and stops it at the end only if it
 started it (set KPLAN_KEEP_STACK=1 to keep it running)."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class LocalStack:
 def stack() -> LocalStack:
     try:
         started = localstack.up()
-    except localstack.StackError as e:
+    except localstack.LocalStackError as e:
         pytest.fail(f"the local stack could not be started: {e}", pytrace=False)
     yield LocalStack(localstack.BOOTSTRAP, localstack.CONNECT_URL)
     if started and not os.environ.get("KPLAN_KEEP_STACK"):
