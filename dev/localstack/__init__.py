@@ -9,7 +9,8 @@ ports and `KPLAN_STACK_START_TIMEOUT` bounds each service's start.
 
 This package is the API: up(), down(), status(), the endpoints (BOOTSTRAP, CONNECT_URL, PG_*, MY_*) and SQL helpers
 (psql, mysql). Its modules, one job each: common (shared basics), process (the Service class), dist (Maven
-assembly), kafka (broker and Connect), postgres, mariadb; __main__ is the `dev/stack` command line.
+assembly), kafka (broker and Connect), postgres, mariadb; __main__ is the `dev/stack` command line and
+pytest_plugin the `stack` fixture for the tests.
 """
 
 from __future__ import annotations

@@ -2,13 +2,10 @@
 
 import shutil
 import socket
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dev"))
-import localstack  # noqa: E402
+import localstack
 
 
 def test_missing_java_says_what_to_install(monkeypatch):
