@@ -6,7 +6,9 @@
 - `unique`: a factory of unique resource names.
 - Every test that uses `stack`, directly or through another fixture, is marked `integration`, so
   `pytest -m 'not integration'` runs exactly the tests that need no stack.
-- The summary line "integration tests against the real stack (...): N passed".
+- The summary line "integration tests against the real stack (...): N passed" counts those tests only — not
+  tests that merely live under tests/integration/ (a folder name is a keyword, not a use of the stack) — and is
+  not printed when none ran.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class _StackTests:
                 self.nodeids.add(item.nodeid)
 
     def pytest_runtest_logreport(self, report):
-        if report.when == "call" and "integration" in report.keywords:
+        if report.when == "call" and report.nodeid in self.nodeids:
             self.outcomes[report.outcome] = self.outcomes.get(report.outcome, 0) + 1
 
     def pytest_terminal_summary(self, terminalreporter):
