@@ -42,9 +42,10 @@ unit: venv
 	$(PY) -m pytest -m 'not integration'
 
 # Benchmarks print JSON (numbers, not pass/fail): plan at 2,000 topics / 200 connectors, apply of 1,000 topics.
+# dev/ on PYTHONPATH: the benchmarks use the local stack's package (dev/localstack/).
 bench: venv
-	$(PY) bench/plan_scale.py
-	$(PY) bench/apply_scale.py
+	PYTHONPATH=dev $(PY) bench/plan_scale.py
+	PYTHONPATH=dev $(PY) bench/apply_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

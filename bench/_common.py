@@ -13,9 +13,9 @@ from pathlib import Path
 
 import requests
 
+import localstack  # dev/localstack/: `make bench` puts dev/ on PYTHONPATH
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "dev"))
-import localstack  # noqa: E402
 
 BOOTSTRAP = os.environ.get("KPLAN_BOOTSTRAP", localstack.BOOTSTRAP)
 CONNECT = os.environ.get("KPLAN_CONNECT_URL", localstack.CONNECT_URL)

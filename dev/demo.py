@@ -15,10 +15,9 @@ import time
 import uuid
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-import localstack  # noqa: E402
+import localstack  # dev/localstack/: found beside this script (`python dev/demo.py` puts dev/ on the path)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 STACK = "stacks/cdc-postgres.yaml"
 TOPIC = "demo.public.orders"
@@ -68,7 +67,7 @@ def main() -> None:
     banner("Local stack: Kafka, Kafka Connect, PostgreSQL")
     try:
         localstack.up()
-    except localstack.StackError as e:
+    except localstack.LocalStackError as e:
         sys.exit(f"[stack] error: {e}")
     localstack.status()
     print("connect plugins:   " + ", ".join(sorted(p["class"].rsplit(".", 1)[-1] for p in localstack.plugins())))

@@ -13,10 +13,6 @@ EXAMPLES = sorted((ROOT / "stacks").glob("*.yaml"))
 ENV = {"KPLAN_PG_PASSWORD": localstack.PG_PASSWORD}
 
 
-def test_there_are_examples():
-    assert {p.name for p in EXAMPLES} >= {"cdc-postgres.yaml", "request-response.yaml", "kafka-init.yaml"}
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_example_converges(stack, example: Path):
     assert kplan("validate", str(example), env=ENV).code == 0

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import yaml
 
+import localstack
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,11 +28,6 @@ def test_compose_uses_the_pinned_kafka_version_and_the_same_ports():
 
 
 def test_launcher_defaults_match_the_documented_ports():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "dev"))
-    import localstack
-
     assert localstack.BOOTSTRAP == "127.0.0.1:19092"
     assert localstack.CONNECT_URL == "http://127.0.0.1:18083"
     assert localstack.pom_versions()["kafka"] == _pom_versions()["kafka"]
@@ -47,11 +44,6 @@ def test_debezium_release_is_built_for_the_pinned_kafka():
 def test_compose_mariadb_matches_the_local_one():
     """Same host port, the same MariaDB family as Debian 12's mariadb-server, the binlog Debezium needs and the
     same demo database and Debezium account (one SQL file for both)."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "dev"))
-    import localstack
-
     mariadb = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["mariadb"]
     assert mariadb["image"] == "mariadb:10.11"
     assert f"127.0.0.1:{localstack.MY_PORT}:3306" in mariadb["ports"]
@@ -62,11 +54,6 @@ def test_compose_mariadb_matches_the_local_one():
 
 
 def test_mariadb_demo_sql_creates_the_debezium_account_the_launcher_documents():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "dev"))
-    import localstack
-
     sql = (ROOT / "dev" / "conf" / "mariadb-demo.sql").read_text()
     assert f"'{localstack.MY_USER}'@'%' IDENTIFIED BY '{localstack.MY_PASSWORD}'" in sql
     grant = re.search(r"GRANT (.+) ON \*\.\* TO 'debezium'@'%'", sql).group(1)
@@ -91,11 +78,6 @@ def test_the_pom_lays_out_both_debezium_plugins():
 
 
 def test_launcher_database_ports():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "dev"))
-    import localstack
-
     assert (localstack.PG_PORT, localstack.MY_PORT) == (15432, 13306)
     assert [s.name for s in localstack.services()] == ["postgres", "mariadb", "kafka", "connect"]
 

@@ -1,24 +1,22 @@
 """The launcher's failures are clear: a missing tool names what to install, a taken port is named."""
 
+import shutil
 import socket
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dev"))
-import localstack  # noqa: E402
+import localstack
 
 
 def test_missing_java_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(localstack.shutil, "which", lambda name: None)
-    with pytest.raises(localstack.StackError, match="Java is not installed.*openjdk-17"):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(localstack.LocalStackError, match="Java is not installed.*openjdk-17"):
         localstack.check_java()
 
 
 def test_missing_maven_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(localstack.shutil, "which", lambda name: None)
-    with pytest.raises(localstack.StackError, match="Maven is not installed.*apt-get install maven"):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(localstack.LocalStackError, match="Maven is not installed.*apt-get install maven"):
         localstack.check_maven()
 
 
@@ -29,7 +27,7 @@ def test_taken_port_is_named(tmp_path, monkeypatch):
         s.listen()
         port = s.getsockname()[1]
         svc = localstack.Service("probe", (port,), lambda: True, lambda dist: ["true"])
-        with pytest.raises(localstack.StackError, match=f"port 127.0.0.1:{port} is already taken"):
+        with pytest.raises(localstack.LocalStackError, match=f"port 127.0.0.1:{port} is already taken"):
             svc.start(tmp_path)
 
 
@@ -48,5 +46,5 @@ def test_process_that_dies_on_start_shows_its_log(tmp_path, monkeypatch):
     svc = localstack.Service("probe", (), lambda: False,
                              lambda dist: ["sh", "-c", "sleep 0.3; echo boom: bad config; exit 1", svc.marker])
     svc.start(tmp_path)
-    with pytest.raises(localstack.StackError, match="(?s)probe died on start.*boom: bad config"):
+    with pytest.raises(localstack.LocalStackError, match="(?s)probe died on start.*boom: bad config"):
         svc.wait_ready(10)

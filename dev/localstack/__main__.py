@@ -1,0 +1,73 @@
+"""The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
+
+    up | down [--wipe] | status | logs [-n N] | plugins | env | psql SQL | mysql SQL
+
+Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
+`status` exits 3 when something is not running or not healthy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import (BOOTSTRAP, CONNECT_URL, HOST, MY_PASSWORD, MY_PORT, PG_PASSWORD, PG_PORT, LocalStackError, down, logs,
+               mysql, plugins, psql, status, up)
+from . import __doc__ as _package_doc
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="dev/stack", description=" ".join(_package_doc.split("\n\n")[0].split()))
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up", help="start the stack (idempotent); prints its endpoints")
+    d = sub.add_parser("down", help="stop Connect, then the broker, then the databases")
+    d.add_argument("--wipe", action="store_true", help="also delete data and logs (a clean slate)")
+    sub.add_parser("status", help="say what runs (exit 0 when healthy, 3 otherwise)")
+    sub.add_parser("plugins", help="list Connect's connector plugins")
+    lg = sub.add_parser("logs", help="show the tails of the logs")
+    lg.add_argument("-n", type=int, default=40)
+    sub.add_parser("env", help="print the endpoints as shell variables")
+    q = sub.add_parser("psql", help="run SQL on the PostgreSQL demo database")
+    q.add_argument("sql")
+    m = sub.add_parser("mysql", help="run SQL on the MariaDB demo database")
+    m.add_argument("sql")
+    args = p.parse_args(argv)
+    try:
+        if args.cmd == "up":
+            up()
+            return 0
+        if args.cmd == "down":
+            down(wipe=args.wipe)
+            return 0
+        if args.cmd == "status":
+            return 0 if status() else 3
+        if args.cmd == "plugins":
+            for pl in plugins():
+                print(f"{pl.get('type', ''):7} {pl.get('class')}  {pl.get('version', '')}")
+            return 0
+        if args.cmd == "logs":
+            logs(args.n)
+            return 0
+        if args.cmd == "psql":
+            print(psql(args.sql), end="")
+            return 0
+        if args.cmd == "mysql":
+            print(mysql(args.sql), end="")
+            return 0
+        if args.cmd == "env":
+            print(f"export KPLAN_BOOTSTRAP={BOOTSTRAP}\nexport KPLAN_CONNECT_URL={CONNECT_URL}\n"
+                  f"export KPLAN_PG_HOST={HOST}\nexport KPLAN_PG_PORT={PG_PORT}\n"
+                  f"export KPLAN_PG_PASSWORD={PG_PASSWORD}\n"
+                  f"export KPLAN_MARIADB_HOST={HOST}\nexport KPLAN_MARIADB_PORT={MY_PORT}\n"
+                  f"export KPLAN_MARIADB_PASSWORD={MY_PASSWORD}")
+            return 0
+    except LocalStackError as e:
+        print(f"[stack] error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
