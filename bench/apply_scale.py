@@ -4,7 +4,7 @@ batched `create_topics` call (bench/floor_create.py, a fresh process like kplan)
 Each run uses fresh topic names and deletes them afterwards; kplan's time is the whole process (start-up, lock,
 read, plan, plan-time validation, journal, create, verification, ownership record).
 
-    .venv/bin/python bench/apply_scale.py [--topics N] [--runs R]
+    PYTHONPATH=dev .venv/bin/python bench/apply_scale.py [--topics N] [--runs R]
 """
 
 from __future__ import annotations

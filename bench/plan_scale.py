@@ -5,7 +5,7 @@ STOPPED so they cost the worker nothing), declared exactly in a generated stack 
 of several runs, whole process) against bench/floor_reads.py, and prints JSON: both times, their ratio, kplan's
 peak memory. Target: ratio <= 1.5 and plan under 10 s at 2,000 topics / 200 connectors.
 
-    .venv/bin/python bench/plan_scale.py [--topics N] [--connectors M] [--runs R] [--cleanup]
+    PYTHONPATH=dev .venv/bin/python bench/plan_scale.py [--topics N] [--connectors M] [--runs R] [--cleanup]
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ from .process import Service, tail
 
 START_TIMEOUT_S = float(os.environ.get("KPLAN_STACK_START_TIMEOUT", "180"))
 
-_my_bins = my_bins  # the name tests/integration/test_cdc_mariadb.py finds the MariaDB client by
 
 __all__ = [
     "BOOTSTRAP", "BROKER_PORT", "CONNECT_PORT", "CONNECT_URL", "CONTROLLER_PORT", "HOST", "MIN_JAVA", "MY_DATABASE",

@@ -89,7 +89,7 @@ def test_mariadb_is_ready_for_cdc(stack):
                               "(SELECT COUNT(*) FROM products), (SELECT COUNT(*) FROM customers), "
                               "(SELECT COUNT(*) FROM invoices)").split()
     assert all(int(n) > 0 for n in counts)
-    client = localstack._my_bins(install=False)["client"]
+    client = localstack.my_bins(install=False)["client"]
     proc = subprocess.run([client, "--no-defaults", "-h", localstack.HOST, "-P", str(localstack.MY_PORT),
                            "-u", localstack.MY_USER, f"-p{localstack.MY_PASSWORD}", "-N", "-B", "-e", "SHOW GRANTS"],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
