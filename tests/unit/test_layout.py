@@ -1,0 +1,50 @@
+"""The shape of the package, checked: the pure rooms import no I/O library and no I/O room, and do no I/O; the
+I/O rooms are the ones docs/architecture.md names. Read from the source (AST), so nothing is imported."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+KPLAN = Path(__file__).resolve().parents[2] / "kplan"
+
+PURE = ("model", "rules", "kinds", "plan", "render")
+PURE_MODULES = ("secrets.py", "errors.py")
+IO_PACKAGES = ("kplan.cluster", "kplan.state", "kplan.commands", "kplan.apply", "kplan.stackfile")
+IO_LIBRARIES = ("confluent_kafka", "requests", "socket", "subprocess", "tempfile", "shutil", "os", "urllib", "http")
+IO_CALLS = ("open",)
+
+
+def _pure_files() -> list[Path]:
+    files = [p for room in PURE for p in sorted((KPLAN / room).rglob("*.py"))]
+    return files + [KPLAN / m for m in PURE_MODULES]
+
+
+def _imports(tree: ast.AST) -> list[str]:
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append(node.module)
+    return out
+
+
+@pytest.mark.parametrize("path", _pure_files(), ids=lambda p: str(p.relative_to(KPLAN)))
+def test_pure_rooms_do_no_io(path):
+    tree = ast.parse(path.read_text(), str(path))
+    for name in _imports(tree):
+        assert name.split(".")[0] not in IO_LIBRARIES, f"{path.name} imports {name}"
+        assert not name.startswith(IO_PACKAGES), f"{path.name} imports the I/O package {name}"
+    calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+    assert not set(calls) & set(IO_CALLS), f"{path.name} calls {set(calls) & set(IO_CALLS)}"
+
+
+def test_the_top_level_shows_the_pipeline():
+    rooms = sorted(p.name for p in KPLAN.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    assert rooms == ["apply", "cluster", "commands", "kinds", "model", "plan", "render", "rules", "stackfile", "state"]
+    modules = sorted(p.name for p in KPLAN.glob("*.py"))
+    assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "secrets.py"]
+
