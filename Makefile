@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench clean
+.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -35,8 +35,14 @@ demo: venv
 
 # The whole suite, integration tests included: the test session starts the stack (or reuses a running one)
 # and stops it again if it started it.
-test: venv
+test: lint
 	$(PY) -m pytest
+
+# Checks that keep the shape, fast, before any test: ruff (imports, unused code, style) over everything, mypy over the
+# pure rooms.
+lint: venv
+	$(VENV)/bin/ruff check kplan tests bench dev
+	$(VENV)/bin/mypy
 
 unit: venv
 	$(PY) -m pytest -m 'not integration'

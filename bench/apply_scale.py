@@ -18,10 +18,8 @@ import uuid
 from pathlib import Path
 
 import yaml
-from confluent_kafka.admin import AdminClient
-
 from _common import BOOTSTRAP, CONNECT, delete_prefix, emit, localstack, timed
-
+from confluent_kafka.admin import AdminClient
 from floor_create import CONFIG  # noqa: E402  (the same topic configs as the floor)
 
 

@@ -15,10 +15,19 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from _common import (
+    BOOTSTRAP,
+    CONNECT,
+    connector_config,
+    delete_prefix,
+    emit,
+    ensure_connectors,
+    ensure_topics,
+    localstack,
+    median_runs,
+    topic_names,
+)
 from confluent_kafka.admin import AdminClient
-
-from _common import (BOOTSTRAP, CONNECT, connector_config, delete_prefix, emit, ensure_connectors, ensure_topics,
-                     localstack, median_runs, topic_names)
 
 PREFIX = "kplanbench-plan"
 OVERRIDES = {"retention.ms": "86400000", "max.message.bytes": "2097152"}

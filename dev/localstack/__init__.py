@@ -20,10 +20,30 @@ import shutil
 
 from .common import HOST, ROOT, LocalStackError, say, stack_dir
 from .dist import check_maven, dist_current, dist_dir, ensure_dist, pom_digest, pom_versions
-from .kafka import (BOOTSTRAP, BROKER_PORT, CONNECT_PORT, CONNECT_URL, CONTROLLER_PORT, MIN_JAVA, broker_service,
-                    check_java, connect_service, plugins)
-from .mariadb import (MY_DATABASE, MY_PASSWORD, MY_PORT, MY_SERVER_ID, MY_USER, mariadb_endpoint, mariadb_service,
-                      my_bins, my_data, mysql)
+from .kafka import (
+    BOOTSTRAP,
+    BROKER_PORT,
+    CONNECT_PORT,
+    CONNECT_URL,
+    CONTROLLER_PORT,
+    MIN_JAVA,
+    broker_service,
+    check_java,
+    connect_service,
+    plugins,
+)
+from .mariadb import (
+    MY_DATABASE,
+    MY_PASSWORD,
+    MY_PORT,
+    MY_SERVER_ID,
+    MY_USER,
+    mariadb_endpoint,
+    mariadb_service,
+    my_bins,
+    my_data,
+    mysql,
+)
 from .postgres import PG_DATABASE, PG_PASSWORD, PG_PORT, PG_USER, pg_data, pg_endpoint, postgres_service, psql
 from .process import Service, tail
 

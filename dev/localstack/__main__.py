@@ -11,8 +11,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (BOOTSTRAP, CONNECT_URL, HOST, MY_PASSWORD, MY_PORT, PG_PASSWORD, PG_PORT, LocalStackError, down, logs,
-               mysql, plugins, psql, status, up)
+from . import (
+    BOOTSTRAP,
+    CONNECT_URL,
+    HOST,
+    MY_PASSWORD,
+    MY_PORT,
+    PG_PASSWORD,
+    PG_PORT,
+    LocalStackError,
+    down,
+    logs,
+    mysql,
+    plugins,
+    psql,
+    status,
+    up,
+)
 from . import __doc__ as _package_doc
 
 

@@ -13,10 +13,11 @@ from typing import Iterable, Mapping
 
 from kplan.cluster.clients import ConnectHttp, admin_client, client_config, describe_topic_entries, unreachable
 from kplan.errors import KplanError
-from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.desired import ClusterSpec, freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.secrets import SecretValues
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
+
 
 class KafkaReader:
     """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""

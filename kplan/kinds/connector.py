@@ -14,6 +14,7 @@ from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
+from kplan.plan.documents import KeyChange, key_changes
 from kplan.plan.model import (
     Action,
     AttributeChange,
@@ -28,7 +29,6 @@ from kplan.plan.model import (
     error,
     warning,
 )
-from kplan.plan.documents import KeyChange, key_changes
 from kplan.secrets import display_value, has_secret_ref, is_reference_only, secret_keys
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -283,8 +283,18 @@ class ConnectorKind(Kind):
 
     def status(self, spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import (DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, WRONG_STATE, Difference,
-                                       ResourceStatus, TaskStatus, Trace, owned)
+        from kplan.plan.status import (
+            DRIFTED,
+            IN_SYNC,
+            MISSING,
+            NOT_DECLARED,
+            WRONG_STATE,
+            Difference,
+            ResourceStatus,
+            TaskStatus,
+            Trace,
+            owned,
+        )
 
         name = spec.name if spec is not None else current.name
         declared = spec.state.value if spec is not None else None

@@ -4,7 +4,6 @@ table a source no longer captures live here too."""
 
 from __future__ import annotations
 
-
 from typing import TYPE_CHECKING, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.desired import freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 
 
 def live_state_from_dict(doc: Any) -> LiveState:

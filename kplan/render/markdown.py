@@ -7,8 +7,19 @@ import html
 import re
 
 from kplan.plan.model import Action, AttrKind, Flag, Plan, ResourceChange, Severity
-from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attr_note, label, reason_text, show, shown,
-                                 summary_line, where)
+from kplan.render.common import (
+    FLAG_NOTES,
+    HEADLINES,
+    SYMBOLS,
+    adoption_note,
+    attr_note,
+    label,
+    reason_text,
+    show,
+    shown,
+    summary_line,
+    where,
+)
 
 # Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
 DEFAULT_LIMIT = 60_000

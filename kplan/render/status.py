@@ -6,7 +6,18 @@ import json
 
 from kplan.kinds import KINDS
 from kplan.model.desired import Origin
-from kplan.plan.status import (DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, STATUS_LABELS, WRONG_STATE, STATUS_ORDER, ResourceStatus, StatusReport, Trace)
+from kplan.plan.status import (
+    DRIFTED,
+    IN_SYNC,
+    MISSING,
+    NOT_DECLARED,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    WRONG_STATE,
+    ResourceStatus,
+    StatusReport,
+    Trace,
+)
 
 _STATUS_COLORS = {IN_SYNC: "green", DRIFTED: "yellow", MISSING: "red", WRONG_STATE: "red", NOT_DECLARED: "magenta"}
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 import click
 
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
-from kplan.render.common import (FLAG_NOTES, HEADLINES, SYMBOLS, adoption_note, attention, attr_note, label, reason_text,
-                                 shown, summary_line,
-                                 transition, where)
+from kplan.render.common import (
+    FLAG_NOTES,
+    HEADLINES,
+    SYMBOLS,
+    adoption_note,
+    attention,
+    attr_note,
+    label,
+    reason_text,
+    shown,
+    summary_line,
+    transition,
+    where,
+)
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
           Action.NOOP: None}

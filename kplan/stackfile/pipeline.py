@@ -21,7 +21,11 @@ from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.merge import collect_vars_and_envs, combine, deep_merge
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.topics import (
-    Aggregate, build_topic, check_duplicates_and_collisions, describe_topic, topic_name_problem,
+    Aggregate,
+    build_topic,
+    check_duplicates_and_collisions,
+    describe_topic,
+    topic_name_problem,
 )
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import SourceMap, load_path

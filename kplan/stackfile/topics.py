@@ -7,10 +7,10 @@ import re
 from collections import defaultdict
 
 from kplan.model.desired import Origin, TopicSpec, freeze
+from kplan.rules.topic_configs import check_topic_config
 from kplan.rules.units import normalize_topic_config_value
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import SourceMap
-from kplan.rules.topic_configs import check_topic_config
 
 MAX_TOPIC_NAME = 249
 _LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kplan.errors import KplanError
 from kplan.cluster.records import internal_replication, wait_visible
 from kplan.cluster.retry import kafka_error_name
+from kplan.errors import KplanError
 
 LOCK_PREFIX = "__kplan_lock."
 

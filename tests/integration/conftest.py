@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from confluent_kafka.admin import AdminClient
-
 from kplan_helpers import cleanup
 
 

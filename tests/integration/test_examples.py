@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import localstack
 from kplan_helpers import ROOT, kplan
+
+import localstack
 
 EXAMPLES = sorted((ROOT / "stacks").glob("*.yaml"))
 ENV = {"KPLAN_PG_PASSWORD": localstack.PG_PASSWORD}

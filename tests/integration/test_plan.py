@@ -6,7 +6,6 @@ import json
 
 import requests
 from confluent_kafka.admin import NewTopic
-
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
@@ -133,9 +132,10 @@ def test_a_secret_never_appears_in_any_output(stack, admin, prefix, tmp_path, mo
         assert secret not in o.text
     assert secret not in planfile.read_text()
     # nor in the journal: neither its local copy nor the one in the cluster
+    from kplan_helpers import ROOT
+
     from kplan.state.journal import JOURNAL_TOPIC
     from kplan.state.ownership import read_compacted
-    from kplan_helpers import ROOT
 
     (local,) = (ROOT / ".kplan" / "journal").glob(f"{prefix}@*.json")
     assert secret not in local.read_text()

@@ -8,9 +8,9 @@ import pytest
 import requests
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
-from kplan.cluster.reader import KafkaReader
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ embedded in an ordinary value) and look for them in everything kplan prints or w
 from __future__ import annotations
 
 import pytest
-
 from kplan_helpers import ROOT, kplan, stack_doc, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"

@@ -9,7 +9,6 @@ import time
 import requests
 from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
-
 from kplan_helpers import wait_for
 
 

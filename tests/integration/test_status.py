@@ -7,7 +7,6 @@ import json
 
 import requests
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
-
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
+from kplan.cluster.retry import (
+    ErrorClass,
+    RetriableError,
+    RetryPolicy,
+    classify_connect,
+    classify_kafka,
+    kafka_error_name,
+    retry,
+)
 from kplan.errors import KplanError
-from kplan.cluster.retry import (ErrorClass, RetriableError, RetryPolicy, classify_connect, classify_kafka, kafka_error_name,
-                         retry)
 
 
 def _kafka(code) -> KafkaException:

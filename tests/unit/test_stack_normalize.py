@@ -3,7 +3,11 @@
 import pytest
 
 from kplan.rules.units import (
-    UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms, parse_duration_seconds,
+    UnitError,
+    normalize_config_value,
+    normalize_topic_config_value,
+    parse_duration_ms,
+    parse_duration_seconds,
     parse_size_bytes,
 )
 

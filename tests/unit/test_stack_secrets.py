@@ -3,11 +3,16 @@
 import pytest
 
 from kplan.errors import KplanError
-from kplan.stackfile.references import resolve_secrets
 from kplan.secrets import (
-    MASK, display_value, has_secret_ref, is_reference_only, is_sensitive_key, mask,
+    MASK,
+    display_value,
+    has_secret_ref,
+    is_reference_only,
+    is_sensitive_key,
+    mask,
     secret_ref_problem,
 )
+from kplan.stackfile.references import resolve_secrets
 
 
 @pytest.mark.parametrize("key", [
