@@ -14,6 +14,7 @@ Kinds and their expected outputs:
     render   expected.yaml (`kplan render`; absent when the stack is invalid), expected.diagnostics (every
              diagnostic line, errors and warnings; absent when there are none)
     plan     plan.json (validated against schemas/plan.schema.json), plan.txt, plan.md
+    status   status.txt, status.json (the `kplan status` report)
 
 Every output of every case is checked for the case's secrets (see `canaries`) and for ANSI escapes.
 Regenerate after an intended change with `UPDATE_GOLDEN=1 pytest tests/test_golden.py` and review the diff.
@@ -111,6 +112,13 @@ def run_plan(case: Case) -> dict[str, str | None]:
     return {"plan.json": render_json(plan), "plan.txt": render_text(plan), "plan.md": render_markdown(plan)}
 
 
+def run_status(case: Case) -> dict[str, str | None]:
+    from kplan.render.status import render_status
+
+    report = status_report(case.stack(), case.live(), case.environ)
+    return {"status.txt": render_status(report, "text"), "status.json": render_status(report, "json")}
+
+
 def _plan(case: Case, stack, live):
     from kplan.plan.planner import make_plan
     from kplan.stackfile.references import resolve_stack_secrets
@@ -118,12 +126,27 @@ def _plan(case: Case, stack, live):
     return make_plan(stack, live, destroy=case.spec["destroy"], secrets=resolve_stack_secrets(stack, case.environ))
 
 
+# -- adapters: the only place the runner builds the status report --------------------------------------------------
+
+
+def status_report(stack, live, environ):
+    """The report `kplan status` shows: the stack's secret references resolved once, the plan against the live
+    state, traces scrubbed of the resolved values (as the command does)."""
+    from kplan.plan.planner import make_plan
+    from kplan.plan.status import build_status
+    from kplan.stackfile.references import resolve_stack_secrets
+
+    secrets = resolve_stack_secrets(stack, environ)
+    return build_status(stack, live, make_plan(stack, live, secrets=secrets), secrets=secrets.plaintexts())
+
+
 KINDS: dict[str, tuple[Callable[[Case], dict[str, str | None]], tuple[str, ...]]] = {
     # kind: (stage, every output it writes)
     "render": (run_render, ("expected.yaml", "expected.diagnostics")),
     "plan": (run_plan, ("plan.json", "plan.txt", "plan.md")),
+    "status": (run_status, ("status.txt", "status.json")),
 }
-MIN_CASES = {"render": 5, "plan": 10}
+MIN_CASES = {"render": 5, "plan": 10, "status": 6}
 ALL_OUTPUTS = {name for _, outputs in KINDS.values() for name in outputs}
 LEGACY_INPUTS = ("env.json", "args.json")  # folded into case.json
 
