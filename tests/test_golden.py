@@ -15,6 +15,7 @@ Kinds and their expected outputs:
              diagnostic line, errors and warnings; absent when there are none)
     plan     plan.json (validated against schemas/plan.schema.json), plan.txt, plan.md
     status   status.txt, status.json (the `kplan status` report)
+    steps    steps.json (the ordered apply steps with their before-images, as journaled)
 
 Every output of every case is checked for the case's secrets (see `canaries`) and for ANSI escapes.
 Regenerate after an intended change with `UPDATE_GOLDEN=1 pytest tests/test_golden.py` and review the diff.
@@ -119,6 +120,14 @@ def run_status(case: Case) -> dict[str, str | None]:
     return {"status.txt": render_status(report, "text"), "status.json": render_status(report, "json")}
 
 
+def run_steps(case: Case) -> dict[str, str | None]:
+    stack, live = case.stack(), case.live()
+    plan = _plan(case, stack, live)
+    assert not plan.has_errors, f"{case.id}: apply refuses a plan with errors: {[d.message for d in plan.errors]}"
+    steps = journaled_steps(plan, stack, live, case.spec["destroy"])
+    return {"steps.json": json.dumps(steps, indent=2, sort_keys=True, ensure_ascii=False) + "\n"}
+
+
 def _plan(case: Case, stack, live):
     from kplan.plan.planner import make_plan
     from kplan.stackfile.references import resolve_stack_secrets
@@ -126,7 +135,7 @@ def _plan(case: Case, stack, live):
     return make_plan(stack, live, destroy=case.spec["destroy"], secrets=resolve_stack_secrets(stack, case.environ))
 
 
-# -- adapters: the only place the runner builds the status report --------------------------------------------------
+# -- adapters: the only places the runner builds the status report and touches the apply steps -----------------
 
 
 def status_report(stack, live, environ):
@@ -140,13 +149,22 @@ def status_report(stack, live, environ):
     return build_status(stack, live, make_plan(stack, live, secrets=secrets), secrets=secrets.plaintexts())
 
 
+def journaled_steps(plan, stack, live, destroy: bool) -> list[dict]:
+    """The apply steps as the journal holds them, in order: kind, args, before-image, irreversible (the ownership
+    record step included). The one place this runner knows the step objects' shape."""
+    from kplan.apply.run import steps_for
+
+    return [step.to_json() for step in steps_for(plan, stack, live, destroy)]
+
+
 KINDS: dict[str, tuple[Callable[[Case], dict[str, str | None]], tuple[str, ...]]] = {
     # kind: (stage, every output it writes)
     "render": (run_render, ("expected.yaml", "expected.diagnostics")),
     "plan": (run_plan, ("plan.json", "plan.txt", "plan.md")),
     "status": (run_status, ("status.txt", "status.json")),
+    "steps": (run_steps, ("steps.json",)),
 }
-MIN_CASES = {"render": 5, "plan": 10, "status": 6}
+MIN_CASES = {"render": 5, "plan": 10, "status": 6, "steps": 4}
 ALL_OUTPUTS = {name for _, outputs in KINDS.values() for name in outputs}
 LEGACY_INPUTS = ("env.json", "args.json")  # folded into case.json
 
@@ -225,8 +243,9 @@ def compare(case: Case, outputs: dict[str, str | None]) -> list[str]:
         elif old is None:
             mismatched.append(f"{name} is missing")
         else:
-            mismatched.append("".join(difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
-                                                           f"{name} (golden)", f"{name} (now)")))
+            diff = difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
+                                        f"{name} (golden)", f"{name} (now)")
+            mismatched.append("".join(diff))
     return mismatched
 
 
