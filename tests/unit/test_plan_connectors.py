@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_plan_support import PG, SECRET, connector, lconn, live, stack
+from builders import PG, SECRET, connector, lconn, live, stack
 
 from kplan.plan.model import Action, AttrKind, Flag
 from kplan.plan.planner import make_plan

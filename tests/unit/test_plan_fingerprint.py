@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from test_plan_support import lconn, live, ltopic, stack, topic
+from builders import lconn, live, ltopic, stack, topic
 
 from kplan.plan.fingerprint import fingerprint_address, fingerprint_resource, stale_addresses
 from kplan.plan.planner import make_plan

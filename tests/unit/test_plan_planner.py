@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_plan_support import connector, lconn, live, ltopic, stack, topic
+from builders import connector, lconn, live, ltopic, stack, topic
 
 from kplan.plan.model import Action, Flag
 from kplan.plan.planner import make_plan

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from test_plan_support import SECRET, connector, lconn, live, ltopic, stack, topic
+from builders import SECRET, connector, lconn, live, ltopic, stack, topic
 
 from kplan.model.desired import Origin
 from kplan.plan.planner import make_plan
