@@ -1,6 +1,13 @@
-"""Builders for plan tests (no tests here): desired and live state in one line each."""
+"""Builders for unit tests (no tests here): desired and live state in one line each, and the live-state documents
+and `case` fixtures of the CLI tests over files."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
 
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
@@ -45,3 +52,51 @@ def live(topics=(), connectors=(), owned_topics=None, owned_connectors=None, bro
         None if plugins is None else frozenset(plugins),
         None if all_topic_names is None else frozenset(all_topic_names),
     )
+
+
+# -- CLI tests over a stack file and a live-state file (no cluster) -------------------------------------------------
+
+SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+WORKER = "10.0.0.7:8083"
+
+
+def live_doc(task_state="RUNNING", trace="", *, password: str, partitions=3, retention: str | None = None) -> dict:
+    """A live-state document (kplan.model.livejson): topic `orders` (RF 1; a retention.ms override if given) and
+    the file sink `sink` reading it, whose connection.password is `password` and whose one task (on WORKER) is
+    `task_state`; both owned by the stack, on cluster c1 with one broker."""
+    topic = {"partitions": partitions, "replication_factor": 1}
+    if retention is not None:
+        topic["overrides"] = {"retention.ms": retention}
+    return {
+        "cluster_id": "c1", "broker_count": 1,
+        "topics": {"orders": topic},
+        "connectors": {"sink": {"state": "RUNNING", "type": "sink", "config": {
+            "connector.class": SINK, "tasks.max": "1", "topics": "orders", "file": "/tmp/out.txt",
+            "connection.password": password},
+            "tasks": [{"id": 0, "state": task_state, "worker_id": WORKER, "trace": trace}]}},
+        "owned_topics": ["orders"], "owned_connectors": ["sink"],
+    }
+
+
+def cli_case(stack_text: Callable[..., str], live_state: Callable[[], dict], secret: str):
+    """A `case` fixture for CLI tests over files: the working directory is a fresh temporary directory holding
+    stack.yaml (`stack_text()`) and live.json (`live_state()`), SINK_PASSWORD is `secret` and NO_COLOR is unset.
+
+    The fixture's value rewrites both files: `case(live=None, stack_text=None, **fields)`, where `fields` go to
+    `stack_text(**fields)` (e.g. `case(partitions=1)`). A test module binds it with `case = cli_case(...)`."""
+    default_stack, default_live = stack_text, live_state
+
+    @pytest.fixture
+    def case(tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("SINK_PASSWORD", secret)
+        monkeypatch.delenv("NO_COLOR", raising=False)
+
+        def write(live=None, stack_text=None, **fields):
+            Path("stack.yaml").write_text(default_stack(**fields) if stack_text is None else stack_text)
+            Path("live.json").write_text(json.dumps(live or default_live()))
+
+        write()
+        return write
+
+    return case

@@ -6,10 +6,12 @@ import json
 import re
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import jsonschema
 import pytest
+from builders import cli_case, live_doc as cli_live_doc
 
 from kplan.cli import main
 from kplan.commands._output import use_color
@@ -40,30 +42,8 @@ connectors:
 """
 
 
-def live_doc(partitions=3, password=PASSWORD, retention="86400000"):
-    return {
-        "cluster_id": "c1", "broker_count": 1,
-        "topics": {"orders": {"partitions": partitions, "replication_factor": 1,
-                              "overrides": {"retention.ms": retention}}},
-        "connectors": {"sink": {"state": "RUNNING", "config": {
-            "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "tasks.max": "1",
-            "topics": "orders", "file": "/tmp/out.txt", "connection.password": password}}},
-        "owned_topics": ["orders"], "owned_connectors": ["sink"],
-    }
-
-
-@pytest.fixture
-def case(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SINK_PASSWORD", PASSWORD)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-    def write(partitions=3, live=None):
-        Path("stack.yaml").write_text(STACK.format(partitions=partitions))
-        Path("live.json").write_text(json.dumps(live or live_doc()))
-    write()
-    write.dir = tmp_path
-    return write
+live_doc = partial(cli_live_doc, password=PASSWORD, retention="86400000")
+case = cli_case(lambda partitions=3: STACK.format(partitions=partitions), live_doc, PASSWORD)
 
 
 def run(capsys, *args):

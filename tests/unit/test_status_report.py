@@ -4,9 +4,10 @@ over a stack file and a live-state file (no cluster)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from functools import partial
 
 import pytest
+from builders import WORKER, cli_case, live_doc as cli_live_doc
 
 from kplan.cli import main
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
@@ -18,7 +19,6 @@ from kplan.render.status import render_status, status_to_dict
 
 SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 SECRET = "hunter2-plaintext-XYZ"
-WORKER = "10.0.0.7:8083"
 
 
 # -- builders: desired and live state by hand ---------------------------------------------------------------------
@@ -318,29 +318,8 @@ connectors:
 """
 
 
-def live_doc(task_state="RUNNING", trace=""):
-    return {
-        "cluster_id": "c1", "broker_count": 1,
-        "topics": {"orders": {"partitions": 3, "replication_factor": 1}},
-        "connectors": {"sink": {"state": "RUNNING", "type": "sink", "config": {
-            "connector.class": SINK, "tasks.max": "1", "topics": "orders", "file": "/tmp/out.txt",
-            "connection.password": SECRET},
-            "tasks": [{"id": 0, "state": task_state, "worker_id": WORKER, "trace": trace}]}},
-        "owned_topics": ["orders"], "owned_connectors": ["sink"],
-    }
-
-
-@pytest.fixture
-def case(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SINK_PASSWORD", SECRET)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-    def write(live=None, stack_text=STACK):
-        Path("stack.yaml").write_text(stack_text)
-        Path("live.json").write_text(json.dumps(live or live_doc()))
-    write()
-    return write
+live_doc = partial(cli_live_doc, password=SECRET)
+case = cli_case(lambda: STACK, live_doc, SECRET)
 
 
 def status(capsys, *extra):
