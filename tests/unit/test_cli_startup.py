@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("confluent_kafka", "deepdiff", "jinja2")
 
 
@@ -20,8 +22,9 @@ def _imported_modules(*args: str) -> set[str]:
     return set(out.split())
 
 
-def test_help_imports_no_heavy_library():
-    mods = _imported_modules("--help")
+@pytest.mark.parametrize("args", [("--help",), ("plan", "--help"), ("show", "--help")], ids=" ".join)
+def test_help_imports_no_heavy_library(args):
+    mods = _imported_modules(*args)
     assert not [m for m in mods if m.split(".")[0] in HEAVY]
 
 
