@@ -9,8 +9,8 @@ from typing import Callable
 
 import pytest
 
-from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 
 PG = "io.debezium.connector.postgresql.PostgresConnector"
 SECRET = "hunter2-plaintext"

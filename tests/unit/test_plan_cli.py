@@ -9,7 +9,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from builders import cli_case, live_doc as cli_live_doc
+from builders import cli_case
+from builders import live_doc as cli_live_doc
 
 from kplan.cli import main
 from kplan.commands._output import use_color
