@@ -1,5 +1,6 @@
 """Benchmark: creating N topics (default 1,000) with `kplan apply --auto-approve` against a floor of one raw
-batched `create_topics` call (bench/floor_create.py, a fresh process like kplan). Prints JSON with both times (median of several runs) and their ratio (target <= 1.5).
+batched `create_topics` call (bench/floor_create.py, a fresh process like kplan). Prints JSON with both times
+(median of several runs) and their ratio (target <= 1.5).
 
 Each run uses fresh topic names and deletes them afterwards; kplan's time is the whole process (start-up, lock,
 read, plan, plan-time validation, journal, create, verification, ownership record).
@@ -20,7 +21,7 @@ from pathlib import Path
 import yaml
 from _common import BOOTSTRAP, CONNECT, delete_prefix, emit, localstack, timed
 from confluent_kafka.admin import AdminClient
-from floor_create import CONFIG  # noqa: E402  (the same topic configs as the floor)
+from floor_create import CONFIG  # the same topic configs as the floor
 
 
 def floor_once(prefix: str, n: int) -> float:

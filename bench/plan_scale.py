@@ -40,7 +40,8 @@ def stack_document(topics: list[str], connectors: list[str]) -> dict:
         "topics": [{"name": n, "partitions": 1, "replication_factor": 1, "config": dict(OVERRIDES)} for n in topics],
         "connectors": [
             {"name": c, "class": connector_config(topics[0])["connector.class"], "tasks_max": 1, "state": "stopped",
-             "config": {k: v for k, v in connector_config(topics[0]).items() if k not in ("connector.class", "tasks.max")}}
+             "config": {k: v for k, v in connector_config(topics[0]).items()
+                        if k not in ("connector.class", "tasks.max")}}
             for c in connectors
         ],
     }

@@ -97,13 +97,16 @@ def _env_flag(name: str) -> str:
 
 register("plan", "kplan.commands.plan:plan_command", "Show what apply would change (text, markdown or json).")
 register("show", "kplan.commands.show:show_command", "Render a plan saved with `kplan plan -out FILE`.")
-register("validate", "kplan.commands.validate:validate_command", "Check a stack and report every problem with its file and line.")
-register("render", "kplan.commands.render:render_command", "Print the expanded resources of a stack (what CDC and overlays become).")
+register("validate", "kplan.commands.validate:validate_command",
+         "Check a stack and report every problem with its file and line.")
+register("render", "kplan.commands.render:render_command",
+         "Print the expanded resources of a stack (what CDC and overlays become).")
 register("apply", "kplan.commands.apply:apply_command", "Apply a stack or a saved plan, rolling back on failure.")
 register("destroy", "kplan.commands.apply:destroy_command", "Delete everything a stack owns (connectors first).")
 register("recover", "kplan.commands.apply:recover_command", "Roll back or resume an apply that was killed mid-way.")
 register("unlock", "kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run.")
-register("status", "kplan.commands.status:status_command", "Show what exists, is missing or drifted, and each connector's state.")
+register("status", "kplan.commands.status:status_command",
+         "Show what exists, is missing or drifted, and each connector's state.")
 
 
 if __name__ == "__main__":  # pragma: no cover

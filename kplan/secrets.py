@@ -109,7 +109,8 @@ def display_value(key: str, value: str, sensitive_keys: frozenset[str] | set[str
     return value
 
 
-def secret_keys(*configs: Mapping[str, Any], declared: Iterable[str] = (), recorded: Iterable[str] = ()) -> frozenset[str]:
+def secret_keys(*configs: Mapping[str, Any], declared: Iterable[str] = (),
+                recorded: Iterable[str] = ()) -> frozenset[str]:
     """THE rule for connector configs: the keys (of any of `configs`) whose values are secrets — declared so in
     the stack (`declared`), recorded so when the connector was applied (`recorded`, from the ownership record:
     masked even after the connector left the stack), named like a secret (`is_sensitive_key`), or set from a

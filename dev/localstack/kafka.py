@@ -34,7 +34,8 @@ def check_java() -> str:
     java = shutil.which("java")
     if not java:
         raise LocalStackError(
-            "Java is not installed (need Java 17 or newer): install a JDK, e.g. `apt-get install openjdk-17-jdk-headless`"
+            "Java is not installed (need Java 17 or newer): install a JDK, "
+            "e.g. `apt-get install openjdk-17-jdk-headless`"
         )
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     m = re.search(r'version "(\d+)(?:\.(\d+))?', out)
@@ -89,7 +90,8 @@ def _format_storage(dist: Path) -> None:
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     say(f"formatting broker storage (cluster id {cluster_id})")
     proc = subprocess.run(
-        [check_java(), "-cp", str(dist / "lib" / "*"), f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
+        [check_java(), "-cp", str(dist / "lib" / "*"),
+         f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
          "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
         capture_output=True,
         text=True,

@@ -174,7 +174,8 @@ class Service:
             while _pid_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.2)
             if _pid_alive(pid):
-                say(f"{self.name} ignored {signal.Signals(self.stop_signal).name} for {STOP_TIMEOUT_S:.0f}s; killing it")
+                say(f"{self.name} ignored {signal.Signals(self.stop_signal).name} "
+                    f"for {STOP_TIMEOUT_S:.0f}s; killing it")
                 _signal_group(pid, signal.SIGKILL)
                 while _pid_alive(pid):
                     time.sleep(0.1)

@@ -58,7 +58,7 @@ def describe_kafka_error(exc: BaseException) -> str:
     if err is not None and hasattr(err, "name") and hasattr(err, "str"):
         try:
             return f"{err.name()}: {err.str()}"
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a malformed KafkaError falls back to str(exc) below
             pass
     return str(exc) or type(exc).__name__
 
@@ -148,8 +148,9 @@ def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing
             for res, fut in futures.items():
                 try:
                     out[res.name] = fut.result(timeout=max(1.0, deadline - time.monotonic()))
-                except Exception as e:  # noqa: BLE001
+                except Exception as e:  # noqa: BLE001 - skips a missing topic if allowed, else raises a KplanError
                     if missing_ok and "UNKNOWN_TOPIC" in describe_kafka_error(e):
                         continue
-                    raise KplanError(f"reading the configs of topic {res.name} failed: {describe_kafka_error(e)}") from e
+                    raise KplanError(
+                        f"reading the configs of topic {res.name} failed: {describe_kafka_error(e)}") from e
     return out

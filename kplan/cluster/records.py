@@ -30,8 +30,9 @@ def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
         config["cleanup.policy"] = "compact"
     created = True
     try:
-        admin.create_topics([NewTopic(name, 1, rf, config=config)], request_timeout=timeout_s)[name].result(timeout_s + 5)
-    except Exception as e:  # noqa: BLE001
+        futures = admin.create_topics([NewTopic(name, 1, rf, config=config)], request_timeout=timeout_s)
+        futures[name].result(timeout_s + 5)
+    except Exception as e:  # noqa: BLE001 - all but TOPIC_ALREADY_EXISTS is re-raised as a KplanError
         if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
             raise KplanError(f"could not create kplan's internal topic {name}: {e}") from e
         created = False

@@ -39,7 +39,7 @@ def kafka_error_name(exc: BaseException) -> str:
     if err is not None and hasattr(err, "name"):
         try:
             return str(err.name())
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - an error whose name() fails has no name
             return ""
     return ""
 

@@ -114,7 +114,8 @@ class RealValidator:
         cls = spec.connector_class
         config = {k: self.secrets.substitute(v) for k, v in spec.config.items()}
         config.setdefault("name", spec.name)
-        scrub = self.secrets.scrubber().extended(config[k] for k in secret_keys(spec.config, declared=spec.sensitive_keys))
+        hidden = secret_keys(spec.config, declared=spec.sensitive_keys)
+        scrub = self.secrets.scrubber().extended(config[k] for k in hidden)
         r = self.connect.request("PUT", f"/connector-plugins/{cls}/config/validate", json=config)
         addr = f"connector.{spec.name}"
         if r.status_code == 404 or (r.status_code >= 400 and "Failed to find any class" in r.text):

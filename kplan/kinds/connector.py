@@ -85,12 +85,12 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     diags += secret_diags
     if live is None:
         sens = sensitive_keys(spec, {})
-        attrs = [AttributeChange(("config", k), AttrKind.ADD, after=_show(k, v, sens), sensitive=k in sens)
-                 for k, v in spec.config.items()]
-        attrs.append(AttributeChange(("state",), AttrKind.ADD, after=spec.state.value))
+        create_attrs = [AttributeChange(("config", k), AttrKind.ADD, after=_show(k, v, sens), sensitive=k in sens)
+                        for k, v in spec.config.items()]
+        create_attrs.append(AttributeChange(("state",), AttrKind.ADD, after=spec.state.value))
         return ResourceChange(
             address=addr, type=CONNECTOR, name=spec.name, action=Action.CREATE,
-            after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(attrs),
+            after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(create_attrs),
             sensitive_paths=_paths(sens), reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
         ), diags
 
@@ -204,7 +204,8 @@ def _paths(keys: frozenset[str]) -> tuple[tuple[str, ...], ...]:
 def delete_connector(live: LiveConnector, spec: ConnectorSpec | None, reason: Reason) -> ResourceChange:
     sens = sensitive_keys(spec, live_config(live), live.sensitive_keys)
     before = live_connector_repr(live, sens)
-    attrs = [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in sens) for k, v in before["config"].items()]
+    attrs = [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in sens)
+             for k, v in before["config"].items()]
     if before["state"]:
         attrs.append(AttributeChange(("state",), AttrKind.REMOVE, before["state"]))
     return ResourceChange(
@@ -227,8 +228,9 @@ def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveStat
                 problem = "is neither declared nor on the cluster"
             else:
                 continue
-            diags.append(error(f"connector {spec.name!r} needs topic {name!r}, which {problem}", "missing-required-topic",
-                               address=address_of(CONNECTOR, spec.name), origin=spec.origin))
+            diags.append(error(f"connector {spec.name!r} needs topic {name!r}, which {problem}",
+                               "missing-required-topic", address=address_of(CONNECTOR, spec.name),
+                               origin=spec.origin))
     return diags
 
 
@@ -296,7 +298,12 @@ class ConnectorKind(Kind):
             owned,
         )
 
-        name = spec.name if spec is not None else current.name
+        if spec is not None:
+            name = spec.name
+        elif current is not None:
+            name = current.name
+        else:
+            raise ValueError("a connector's status needs its declaration or its live connector")
         declared = spec.state.value if spec is not None else None
         origin = spec.origin if spec is not None else None
         if current is None:

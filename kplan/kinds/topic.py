@@ -173,20 +173,20 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
             "replace-data-loss", address=addr, origin=spec.origin))
         reason = (Reason.REPLACE_BOTH if len(needs_replace) == 2 else Reason.REPLACE_PARTITIONS
                   if needs_replace == ["partitions"] else Reason.REPLACE_REPLICATION)
-        after = topic_repr(spec.name, spec.partitions, spec.replication_factor, dict(spec.config), frozenset())
+        after_repr = topic_repr(spec.name, spec.partitions, spec.replication_factor, dict(spec.config), frozenset())
     else:
         action = Action.UPDATE if any(a.changed for a in attrs) else Action.NOOP
         reason = (Reason.DIFFERS if action == Action.UPDATE
                   else Reason.CANNOT_CHANGE if Flag.REFUSED in flags else Reason.MATCHES)
-        after = topic_repr(spec.name, spec.partitions if spec.partitions > live.partitions else live.partitions,
-                           live.replication_factor, after_config, live.sensitive_keys)
+        after_repr = topic_repr(spec.name, spec.partitions if spec.partitions > live.partitions else live.partitions,
+                                live.replication_factor, after_config, live.sensitive_keys)
     if not ctx.owned:
         flags.add(Flag.ADOPT)
     sensitive_paths = tuple(("config", k) for k in sorted(live.sensitive_keys)
                             if k in live.overrides or k in spec.config)
     change = ResourceChange(
         address=addr, type=TOPIC, name=spec.name, action=action,
-        before=live_topic_repr(live), after=after, attributes=tuple(attrs), unchanged_attributes=unchanged,
+        before=live_topic_repr(live), after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
         sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
     )
     return change, diags
@@ -303,7 +303,8 @@ class TopicKind(Kind):
         keeper = cdc_keeper(name, stack.connectors)
         if keeper is None:
             return None
-        return PlanDiagnostic(Severity.INFO, f"topic {name!r} is no longer captured by cdc source {keeper.name!r} and is "
+        return PlanDiagnostic(Severity.INFO,
+                              f"topic {name!r} is no longer captured by cdc source {keeper.name!r} and is "
                               "left in place (prune_tables: false)", "cdc-topic-kept", address=self.address(name),
                               origin=keeper.origin)
 
@@ -323,14 +324,16 @@ class TopicKind(Kind):
                scrub: Scrub) -> "ResourceStatus":
         from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
 
-        declared = dict(declared_partitions=spec.partitions, declared_replication_factor=spec.replication_factor,
-                        origin=spec.origin)
         if current is None:
-            return ResourceStatus(TOPIC, spec.name, MISSING, False, **declared)
+            return ResourceStatus(TOPIC, spec.name, MISSING, False, origin=spec.origin,
+                                  declared_partitions=spec.partitions,
+                                  declared_replication_factor=spec.replication_factor)
         diffs = tuple(_status_difference(a) for a in (change.attributes if change is not None else ()))
         return ResourceStatus(TOPIC, spec.name, DRIFTED if diffs else IN_SYNC, True, owned=owned(change),
                               differences=diffs, partitions=current.partitions,
-                              replication_factor=current.replication_factor, **declared)
+                              replication_factor=current.replication_factor, origin=spec.origin,
+                              declared_partitions=spec.partitions,
+                              declared_replication_factor=spec.replication_factor)
 
     def status_undeclared(self, current: LiveTopic, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
         from kplan.plan.status import NOT_DECLARED, ResourceStatus

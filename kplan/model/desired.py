@@ -10,12 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, TypeVar
+
+_V = TypeVar("_V")
 
 
-def freeze(d: Mapping[str, str] | None) -> Mapping[str, str]:
+def freeze(d: Mapping[str, _V] | None) -> Mapping[str, _V]:
     """A read-only, key-sorted copy of a mapping (sorted so that renderings and digests are stable)."""
-    return MappingProxyType({k: d[k] for k in sorted(d or {})})
+    src: Mapping[str, _V] = d or {}
+    return MappingProxyType({k: src[k] for k in sorted(src)})
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ def lookup(live: LiveState, address: str) -> Any:
 
 
 def fingerprint_address(live: LiveState, address: str, sensitive: Mapping[str, frozenset[str]] | None = None) -> str:
-    return fingerprint_resource(split_address(address)[0], lookup(live, address), (sensitive or {}).get(address, frozenset()))
+    hidden = (sensitive or {}).get(address, frozenset())
+    return fingerprint_resource(split_address(address)[0], lookup(live, address), hidden)
 
 
 def fingerprints(live: LiveState, addresses: Iterable[str],

@@ -165,7 +165,7 @@ class Summary:
 
     @classmethod
     def of(cls, changes: tuple[ResourceChange, ...], diagnostics: tuple[PlanDiagnostic, ...]) -> "Summary":
-        count = lambda *acts: sum(1 for c in changes if c.action in acts)  # noqa: E731
+        count = lambda *acts: sum(1 for c in changes if c.action in acts)  # noqa: E731 - a one-line local counter
         return cls(
             add=count(Action.CREATE, Action.REPLACE),
             change=count(Action.UPDATE),

@@ -74,8 +74,8 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
     unowned = sum(1 for r in report.resources if not r.owned)
     if unowned:
         what = "resource exists" if unowned == 1 else "resources exist"
-        lines += ["", f"{unowned} {what} on the cluster but {'is' if unowned == 1 else 'are'} not yet recorded as owned "
-                      "by this stack; the next apply records ownership."]
+        lines += ["", f"{unowned} {what} on the cluster but {'is' if unowned == 1 else 'are'} not yet recorded "
+                      "as owned by this stack; the next apply records ownership."]
     if report.diagnostics:
         lines.append("")
         lines += [c(d.format(), "red") for d in report.diagnostics]

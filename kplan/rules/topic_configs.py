@@ -91,8 +91,9 @@ REMOVED_TOPIC_CONFIGS: dict[str, str] = {
 
 # Broker-wide names people write for a topic (Kafka's "server default property" synonyms).
 BROKER_SYNONYMS: dict[str, str] = {
-    "log.cleanup.policy": "cleanup.policy", "log.retention.ms": "retention.ms", "log.retention.minutes": "retention.ms",
-    "log.retention.hours": "retention.ms", "log.retention.bytes": "retention.bytes", "log.segment.bytes": "segment.bytes",
+    "log.cleanup.policy": "cleanup.policy", "log.retention.ms": "retention.ms",
+    "log.retention.minutes": "retention.ms", "log.retention.hours": "retention.ms",
+    "log.retention.bytes": "retention.bytes", "log.segment.bytes": "segment.bytes",
     "log.roll.ms": "segment.ms", "log.roll.hours": "segment.ms", "log.roll.jitter.ms": "segment.jitter.ms",
     "log.index.size.max.bytes": "segment.index.bytes", "log.index.interval.bytes": "index.interval.bytes",
     "log.flush.interval.messages": "flush.messages", "log.flush.interval.ms": "flush.ms",
@@ -161,7 +162,8 @@ def _check_value(spec: TopicConfigKey, value: str) -> str | None:
     t = spec.type
     if t in ("int", "long"):
         if not _INT_RE.match(value):
-            kind = "a duration (e.g. 7d) or " if spec.unit == "duration" else "a size (e.g. 1GiB) or " if spec.unit == "size" else ""
+            kind = ("a duration (e.g. 7d) or " if spec.unit == "duration"
+                    else "a size (e.g. 1GiB) or " if spec.unit == "size" else "")
             return f"must be {kind}an integer (got {value!r})"
         n = int(value)
         upper = INT_MAX if t == "int" else LONG_MAX

@@ -71,7 +71,7 @@ def parse_duration_seconds(value) -> float:
 
 def looks_like_size(text: str) -> bool:
     m = _SIZE_RE.match(text.strip())
-    return bool(m) and (m.group(2).lower() in _SIZE_UNITS or m.group(2).lower() in _AMBIGUOUS_SIZE_UNITS)
+    return m is not None and (m.group(2).lower() in _SIZE_UNITS or m.group(2).lower() in _AMBIGUOUS_SIZE_UNITS)
 
 
 def parse_size_bytes(text: str) -> int:

@@ -78,7 +78,8 @@ def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[Tabl
         if schema is None and "." in name:
             schema, _, name = name.partition(".")
         if not name or (schema is not None and not schema) or "." in name:
-            diags.error(loc, f'table "{entry if isinstance(entry, str) else name}": write a table as name or schema.name')
+            diags.error(loc, f'table "{entry if isinstance(entry, str) else name}": '
+                             "write a table as name or schema.name")
             continue
         bad = [ch for ch in (name + (schema or "")) if ch in ", \t\r\n"]
         if bad:
@@ -108,7 +109,8 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
 
         hint = suggest(engine, known)
         diags.error(smap.value_loc(source, "engine"),
-                    f'unknown CDC engine "{engine}" (known: {", ".join(known)})' + (f'; did you mean "{hint}"?' if hint else ""))
+                    f'unknown CDC engine "{engine}" (known: {", ".join(known)})'
+                    + (f'; did you mean "{hint}"?' if hint else ""))
         return None
     tables = parse_tables(source, smap, diags)
     if not tables:
@@ -188,7 +190,8 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
         if isr is not None:
             cfg["min.insync.replicas"] = isr
         sloc = smap.value_loc(source, "snapshot_new_tables") or source_loc
-        exp.topics.append(GeneratedTopic(sig_topic, _located(smap, dict(internal_base, config=cfg), sloc), sloc, "signal"))
+        exp.topics.append(GeneratedTopic(sig_topic, _located(smap, dict(internal_base, config=cfg), sloc), sloc,
+                                         "signal"))
         gen_config.update({
             "signal.enabled.channels": "source,kafka",
             "signal.kafka.topic": sig_topic,

@@ -98,6 +98,6 @@ def build_connector(name: str, settings: dict, layers: list[tuple[dict, dict]], 
         protect=bool(settings.get("protect", False)),
         sensitive_keys=sensitive,
         origin=to_origin(origin_loc, cdc_source, None, role),
-        config_origins=freeze({k: to_origin(l, cdc_source, None, role) for k, l in locs.items()}),
+        config_origins=freeze({k: to_origin(loc, cdc_source, None, role) for k, loc in locs.items()}),
         **cdc_fields,
     )

@@ -49,7 +49,8 @@ def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
         values[k] = smap.value_loc(over, k)
         keys[k] = smap.key_loc(over, k)
     where = loc or smap.loc(over) or smap.loc(base) or Loc("<stack>", 0, 0)
-    return smap.register(out, where, {k: l for k, l in values.items() if l}, {k: l for k, l in keys.items() if l})
+    return smap.register(out, where, {k: at for k, at in values.items() if at},
+                         {k: at for k, at in keys.items() if at})
 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:
@@ -111,7 +112,8 @@ def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combin
                 c.name, c.name_loc = name, smap.value_loc(root, "stack")
             elif name != c.name:
                 diags.error(smap.value_loc(root, "stack"),
-                            f'stack name "{name}" differs from "{c.name}" declared at {c.name_loc.file}:{c.name_loc.line}')
+                            f'stack name "{name}" differs from "{c.name}" declared at '
+                            f"{c.name_loc.file}:{c.name_loc.line}")
         for key in _SINGLE:
             if key in root:
                 if key in c.single:

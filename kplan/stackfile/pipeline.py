@@ -103,7 +103,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     cluster_in = deep_merge(_dict(base_cluster), _dict(overlay.get("cluster")), smap, cluster_loc)
     cluster = _build_cluster(cluster_in, cluster_loc, smap, diags)
 
-    defaults = deep_merge(_dict(comb.single.get("defaults", ({}, None))[0]), _dict(overlay.get("defaults")), smap, first)
+    defaults = deep_merge(_dict(comb.single.get("defaults", ({}, None))[0]), _dict(overlay.get("defaults")), smap,
+                          first)
     topic_defaults = _dict(defaults.get("topic"))
     connector_defaults = _dict(defaults.get("connector"))
     authoritative = overlay.get("authoritative_config", comb.single.get("authoritative_config", (False, None))[0])
@@ -251,7 +252,8 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Cl
     warn_plaintext_secrets(client, client_locs, diags)
     url = c.get("connect_url") if isinstance(c.get("connect_url"), str) else None
     if url is not None and not url.startswith(("http://", "https://")):
-        diags.error(smap.value_loc(c, "connect_url") or loc, f'connect_url must be an http:// or https:// URL (got "{url}")')
+        diags.error(smap.value_loc(c, "connect_url") or loc,
+                    f'connect_url must be an http:// or https:// URL (got "{url}")')
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url.rstrip("/") if url else None,
                        client_properties=freeze(client), timeout_s=timeout)
 

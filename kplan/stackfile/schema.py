@@ -27,7 +27,8 @@ _TYPE_NAMES = {
 }
 _PATTERN_MESSAGES = {
     "^[a-zA-Z0-9._-]+$": "may only contain letters, digits, '.', '_' and '-'",
-    "^[A-Za-z0-9][A-Za-z0-9._-]*$": "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
+    "^[A-Za-z0-9][A-Za-z0-9._-]*$":
+        "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
     "^[A-Za-z_][A-Za-z0-9_]*$": "must be a name of letters, digits and '_' that does not start with a digit",
     "^[^/\\\\\\u0000-\\u001f]+$": "must not contain '/', '\\' or control characters",
 }
@@ -146,7 +147,8 @@ def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environme
     # A value of the wrong type gets the type error only (not also "must be one of ..." for the same value).
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     for error in errors:
-        if error.validator != "type" and tuple(error.absolute_path) in typed and "propertyNames" not in error.relative_schema_path:
+        if (error.validator != "type" and tuple(error.absolute_path) in typed
+                and "propertyNames" not in error.relative_schema_path):
             continue
         for loc, message in _messages(error, root, smap):
             diags.add(loc, message)

@@ -65,7 +65,8 @@ def _int(v):
 
 
 def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, agg: Aggregate, origin_loc: Loc,
-                *, cdc_source: str | None = None, table: str | None = None, role: str | None = None) -> TopicSpec | None:
+                *, cdc_source: str | None = None, table: str | None = None,
+                role: str | None = None) -> TopicSpec | None:
     """A TopicSpec from fully merged settings (defaults < declaration < overlay). None if unusable."""
     ok = True
     partitions = _int(settings.get("partitions"))
@@ -122,7 +123,7 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
         authoritative_config=bool(settings.get("authoritative_config", False)),
         allow_replace=bool(settings.get("allow_replace", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
-        config_origins=freeze({k: to_origin(l, cdc_source, table, role) for k, l in config_locs.items()}),
+        config_origins=freeze({k: to_origin(loc, cdc_source, table, role) for k, loc in config_locs.items()}),
     )
 
 

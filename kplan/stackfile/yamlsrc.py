@@ -128,7 +128,8 @@ def read_file(display: str, diags: Diagnostics, limit: int | None = None) -> byt
         size = os.stat(display).st_size
         if size > limit:
             diags.error(Loc(display, 0, 0),
-                        f"file is too large ({size / 1024 / 1024:.1f} MiB; stack files are limited to {limit // 1024 // 1024} MiB)")
+                        f"file is too large ({size / 1024 / 1024:.1f} MiB; "
+                        f"stack files are limited to {limit // 1024 // 1024} MiB)")
             return None
         with open(display, "rb") as f:
             data = f.read(limit + 1)
@@ -335,7 +336,8 @@ class _Converter:
         return self.smap.register(out, _loc(self.display, node, path), values)
 
     def _value_loc(self, node, path: str, key_loc: Loc | None) -> Loc:
-        if key_loc is not None and isinstance(node, ScalarNode) and node.value == "" and node.style not in _QUOTED_STYLES:
+        if (key_loc is not None and isinstance(node, ScalarNode) and node.value == ""
+                and node.style not in _QUOTED_STYLES):
             return key_loc.child(path)  # an empty value: point at its key
         return _loc(self.display, node, path)
 
@@ -351,7 +353,8 @@ class _Converter:
                 merged.extend(self._merge_sources(value_node, path))
                 continue
             if not isinstance(key_node, ScalarNode):
-                self.diags.error(_loc(self.display, key_node, path), "mapping keys must be plain text, not lists or mappings")
+                self.diags.error(_loc(self.display, key_node, path),
+                                 "mapping keys must be plain text, not lists or mappings")
                 continue
             key = str(key_node.value)
             cpath = child_path(path, key)
@@ -377,7 +380,8 @@ class _Converter:
         seen = set()
         for src in sources:
             if not isinstance(src, MappingNode):
-                self.diags.error(_loc(self.display, src, path), "a YAML merge (<<) needs a mapping or a list of mappings")
+                self.diags.error(_loc(self.display, src, path),
+                                 "a YAML merge (<<) needs a mapping or a list of mappings")
                 continue
             converted = self._mapping(src, path)
             for key, value in converted.items():

@@ -56,7 +56,7 @@ class StackLock:
             try:
                 fut.result(self.timeout_s + 5)
                 break
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001 - all but TOPIC_ALREADY_EXISTS is re-raised as a KplanError
                 if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
                     raise KplanError(f"could not take the apply lock {self.topic}: {e}") from e
             holder = self.holder()
@@ -105,8 +105,9 @@ class StackLock:
         """Delete the lock topic. Its deletion completes asynchronously; an apply that starts meanwhile sees
         TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
         try:
-            self.admin.delete_topics([self.topic], request_timeout=self.timeout_s)[self.topic].result(self.timeout_s + 5)
-        except Exception as e:  # noqa: BLE001
+            futures = self.admin.delete_topics([self.topic], request_timeout=self.timeout_s)
+            futures[self.topic].result(self.timeout_s + 5)
+        except Exception as e:  # noqa: BLE001 - all but UNKNOWN_TOPIC_OR_PART is re-raised as a KplanError
             if kafka_error_name(e) != "UNKNOWN_TOPIC_OR_PART":
                 raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
         self.held = False

@@ -166,7 +166,8 @@ def test_mariadb_table_added_to_the_stack(stack, admin, cdc, tmp_path):
     assert r.code == 0, r.text
     _running(stack.connect_url, source)
     # streaming once the snapshot's last table is in
-    assert len(consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.products", _count("products"))) == _count("products")
+    product_events = consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.products", _count("products"))
+    assert len(product_events) == _count("products")
     before = snapshot(admin, stack.connect_url, prefix)["topics"]
 
     # adding customers: exactly one topic to add and the connector's table list to change

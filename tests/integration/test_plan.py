@@ -15,7 +15,8 @@ FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 
 def test_resources_created_out_of_band_to_match_exactly_plan_no_changes(stack, admin, prefix, tmp_path):
     t = f"{prefix}.events"
-    admin.create_topics([NewTopic(t, 3, 1, config={"retention.ms": "86400000", "compression.type": "lz4"})])[t].result(30)
+    topic_config = {"retention.ms": "86400000", "compression.type": "lz4"}
+    admin.create_topics([NewTopic(t, 3, 1, config=topic_config)])[t].result(30)
     (tmp_path / "in.txt").touch()
     cfg = {"connector.class": FILE_SOURCE, "tasks.max": "1", "file": str(tmp_path / "in.txt"), "topic": t}
     conn = f"{prefix}-src"
@@ -67,13 +68,15 @@ def test_every_action_type_and_undeclared_override_drift(stack, admin, prefix, t
 
 def test_partition_decrease_and_rf_change_are_refused_unless_replace_is_allowed(stack, admin, prefix, tmp_path):
     t = f"{prefix}.p"
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 3, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 3, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
     r = kplan("plan", str(path))
     assert r.code == 1, r.text
     assert "partitions" in r.text and "allow_replace" in r.text
-    write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1, "allow_replace": True}]))
+    write_stack(path, stack_doc(stack, prefix,
+                                [{"name": t, "partitions": 2, "replication_factor": 1, "allow_replace": True}]))
     r = kplan("plan", str(path))
     assert r.code == 0, r.text
     assert "DATA LOSS" in r.out and "-/+" in r.out
@@ -110,8 +113,8 @@ def test_a_secret_never_appears_in_any_output(stack, admin, prefix, tmp_path, mo
     conn = {"name": f"{prefix}-src", "class": FILE_SOURCE, "tasks_max": 1,
             "config": {"file": str(tmp_path / "in.txt"), "topic": t,
                        "my.app.password": "${secret:env:KPLAN_TEST_SECRET}"}}
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
-                                                [conn]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}], [conn]))
     env = {"KPLAN_TEST_SECRET": secret}
     outputs = [kplan("plan", str(path), "--format", f, env=env) for f in ("text", "markdown", "json")]
     planfile = tmp_path / "p.plan"

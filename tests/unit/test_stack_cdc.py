@@ -271,7 +271,8 @@ def test_invalid_snapshot_mode_is_located(tmp_path):
 
 def test_missing_connection_setting(tmp_path):
     (d,) = errs(tmp_path, source("postgres", connection="{host: db, user: u, password: p}"))
-    assert (d.message, d.address, d.line) == ("connection.database is required for this engine", "cdc[0].connection", 11)
+    assert (d.message, d.address, d.line) == (
+        "connection.database is required for this engine", "cdc[0].connection", 11)
 
 
 def test_generated_topic_collides_with_a_declared_one(tmp_path):
@@ -313,7 +314,8 @@ def test_user_template_adds_an_engine(tmp_path):
 def test_template_dirs_in_the_stack_override_builtins(tmp_path):
     d = tmp_path / "templates"
     d.mkdir()
-    (d / "postgres.j2").write_text('tables:\n{% for t in tables %}\n  - {id: "x.{{ t.name }}", topic: "custom.{{ t.name }}"}\n'
+    (d / "postgres.j2").write_text('tables:\n{% for t in tables %}\n'
+                                   '  - {id: "x.{{ t.name }}", topic: "custom.{{ t.name }}"}\n'
                                    '{% endfor %}\nconfig: {connector.class: my.Postgres}\n')
     stack = ok(tmp_path, "template_dirs: [templates]\n" + source("postgres"))
     assert stack.connectors[0].config["connector.class"] == "my.Postgres"
@@ -346,9 +348,11 @@ def test_bad_user_templates_are_diagnostics(tmp_path, template, fragment):
 
 
 def test_generated_config_points_at_the_source_fields(tmp_path):
-    stack, diags = run(tmp_path, source("postgres", connection="{host: db, user: u, password: plaintext, database: app}"))
+    stack, diags = run(tmp_path,
+                       source("postgres", connection="{host: db, user: u, password: plaintext, database: app}"))
     (w,) = [d for d in diags if d.severity == "warning"]
-    assert w.address == "cdc[0].connection.password" and w.message.startswith("database.password holds a plaintext secret")
+    assert w.address == "cdc[0].connection.password"
+    assert w.message.startswith("database.password holds a plaintext secret")
     c = stack.connectors[0]
     assert c.config_origins["database.hostname"].line == 11
     assert c.config_origins["plugin.name"].line == 10  # generated: the engine line

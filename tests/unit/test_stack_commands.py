@@ -48,7 +48,8 @@ def test_validate_valid_stack_checks_every_environment(good):
     r = invoke("validate", str(good))
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    warning = f"{good}:10:63: warning: connectors[0].config.database.password: database.password holds a plaintext secret"
+    warning = (f"{good}:10:63: warning: connectors[0].config.database.password: "
+               "database.password holds a plaintext secret")
     assert lines[0].startswith(warning)
     assert lines[1:] == [
         f"{good}: valid (1 topic, 1 connector, 1 warning)",
@@ -65,13 +66,15 @@ def test_validate_one_environment_and_quiet(good):
 
 def test_validate_reports_every_problem_and_exits_1(tmp_path):
     p = tmp_path / "bad.yaml"
-    p.write_text(GOOD.replace("- name: orders", "- name: orders\n    partitions: 0\n  - name: b\n    config: {retention.msec: 1}")
+    p.write_text(GOOD.replace("- name: orders",
+                              "- name: orders\n    partitions: 0\n  - name: b\n    config: {retention.msec: 1}")
                  .replace("prod:\n", "prod:\n    topics: {nope: {partitions: 2}}\n"))
     r = invoke("validate", str(p))
     assert r.exit_code == 1
     out = r.output.splitlines()
     assert f"{p}:7:17: topics[0].partitions: must be at least 1 (got 0)" in out
-    assert f"{p}:9:14: topics[1].config.retention.msec: unknown topic config \"retention.msec\" (did you mean \"retention.ms\"?)" in out
+    assert (f"{p}:9:14: topics[1].config.retention.msec: "
+            "unknown topic config \"retention.msec\" (did you mean \"retention.ms\"?)") in out
     assert any('environment "prod" overrides topic "nope"' in line for line in out)
     assert out[-3:] == [f"{p}: invalid (2 errors, 1 warning)", f"{p} [dev]: invalid (2 errors, 1 warning)",
                         f"{p} [prod]: invalid (3 errors, 1 warning)"]

@@ -101,7 +101,8 @@ def test_topic_value_leaves_garbage_for_the_checker():
 
 
 def test_live_and_declared_values_compare_equal():
-    assert normalize_topic_config_value("retention.ms", "3d") == normalize_topic_config_value("retention.ms", "259200000")
+    assert (normalize_topic_config_value("retention.ms", "3d")
+            == normalize_topic_config_value("retention.ms", "259200000"))
     assert normalize_topic_config_value("preallocate", "false") == normalize_topic_config_value("preallocate", False)
 
 

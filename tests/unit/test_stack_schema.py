@@ -119,8 +119,10 @@ def test_missing_required_key(tmp_path):
 
 
 @pytest.mark.parametrize("snippet,path,message", [
-    ("topics:\n  - name: a\n    partitions: three\n", "topics[0].partitions", 'must be an integer (got string "three")'),
-    ("topics:\n  - name: a\n    protect: yes please\n", "topics[0].protect", 'must be true or false (got string "yes please")'),
+    ("topics:\n  - name: a\n    partitions: three\n", "topics[0].partitions",
+     'must be an integer (got string "three")'),
+    ("topics:\n  - name: a\n    protect: yes please\n", "topics[0].protect",
+     'must be true or false (got string "yes please")'),
     ("topics: {a: 1}\n", "topics", "must be a list (got a mapping)"),
     ("topics:\n  - orders\n", "topics[0]", 'must be a mapping (got string "orders")'),
     ("topics:\n  - name: ''\n", "topics[0].name", "must not be empty"),
@@ -134,7 +136,8 @@ def test_missing_required_key(tmp_path):
     ("vars: {1x: 2}\n", "vars.1x",
      "invalid name \"1x\": must be a name of letters, digits and '_' that does not start with a digit"),
     ("environments: {'bad env': {}}\n", "environments.bad env", "invalid name \"bad env\""),
-    ("cdc:\n  - {name: p, engine: postgres, connection: {host: h}, tables: []}\n", "cdc[0].tables", "must not be empty"),
+    ("cdc:\n  - {name: p, engine: postgres, connection: {host: h}, tables: []}\n", "cdc[0].tables",
+     "must not be empty"),
     ("cdc:\n  - {name: p, engine: postgres, connection: {host: h, port: 70000}, tables: [a]}\n",
      "cdc[0].connection.port", "must be at most 65535 (got 70000)"),
     ("cdc:\n  - {name: p, engine: postgres, connection: {host: h}, tables: [3]}\n", "cdc[0].tables[0]",

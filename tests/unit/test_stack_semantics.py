@@ -64,7 +64,8 @@ def test_topic_name_problems():
 def test_duplicate_topics_name_both_places(tmp_path):
     d = one_error(tmp_path, "topics:\n  - name: a\n  - name: b\n  - name: a\n")
     assert d.line == 8 and d.address == "topics[2]"
-    assert d.message == 'duplicate topic "a": the topic collides with the topic at ' + str(tmp_path / "stack.yaml") + ":6"
+    assert d.message == ('duplicate topic "a": the topic collides with the topic at '
+                         + str(tmp_path / "stack.yaml") + ":6")
 
 
 def test_dot_underscore_collision_is_a_warning(tmp_path):
@@ -84,7 +85,8 @@ def test_unknown_config_key_is_located_at_the_key(tmp_path):
 def test_removed_and_noop_keys(tmp_path):
     body = "topics:\n  - name: a\n    config: {message.format.version: '3.0', message.downconversion.enable: true}\n"
     assert [m for m in errors(tmp_path, body)] == [
-        "message.format.version was removed in Kafka 4.0: the message format is always v2 since Kafka 4.0; delete the key"]
+        "message.format.version was removed in Kafka 4.0: "
+        "the message format is always v2 since Kafka 4.0; delete the key"]
     assert warnings(tmp_path, body) == [
         "message.downconversion.enable has no effect since Kafka 4.0 (down-conversion was removed)"]
 
@@ -124,7 +126,8 @@ def test_units_are_normalized(tmp_path):
 # ---- cross-field rules ---------------------------------------------------------------------------------------
 
 def test_min_compaction_lag_must_not_exceed_max(tmp_path):
-    d = one_error(tmp_path, "topics:\n  - name: a\n    config: {min.compaction.lag.ms: 2h, max.compaction.lag.ms: 1h}\n")
+    d = one_error(tmp_path,
+                  "topics:\n  - name: a\n    config: {min.compaction.lag.ms: 2h, max.compaction.lag.ms: 1h}\n")
     assert d.message == "min.compaction.lag.ms (7200000) must not exceed max.compaction.lag.ms (3600000) (topic a)"
 
 
@@ -181,11 +184,13 @@ def test_defaults_merge_under_topics_and_null_removes(tmp_path):
           - name: b
             protect: true
         """, head=HEAD.replace("{partitions: 1, replication_factor: 1}",
-                               "{partitions: 1, replication_factor: 1, config: {retention.ms: 1d, compression.type: snappy}}"))
+                               "{partitions: 1, replication_factor: 1, "
+                               "config: {retention.ms: 1d, compression.type: snappy}}"))
     assert diags == []
     a, b = stack.topics
     assert (a.partitions, dict(a.config)) == (6, {"compression.type": "zstd"})
-    assert (b.partitions, b.protect, dict(b.config)) == (1, True, {"compression.type": "snappy", "retention.ms": "86400000"})
+    assert (b.partitions, b.protect, dict(b.config)) == (
+        1, True, {"compression.type": "snappy", "retention.ms": "86400000"})
     assert a.config_origins["compression.type"].line == 8
     assert b.config_origins["retention.ms"].line == 4
 
@@ -212,7 +217,8 @@ def test_connector_model(tmp_path):
     assert diags == []
     (c,) = stack.connectors
     assert dict(c.config) == {
-        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "database.password": "${secret:env:PW}",
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "database.password": "${secret:env:PW}",
         "errors.tolerance": "all", "file": "/tmp/out", "poll.interval.ms": "5000", "tasks.max": "2", "topics": "a,b"}
     assert c.state is ConnectorState.PAUSED and c.restart_on_change and not c.protect
     assert c.sensitive_keys == frozenset({"database.password"})
@@ -227,12 +233,14 @@ def test_connector_errors(tmp_path):
         tmp_path, "connectors: [{name: c, class: A, tasks_max: 2, config: {tasks.max: 3}}]").message
     assert "differs from the connector name" in one_error(
         tmp_path, "connectors: [{name: c, class: A, config: {name: d}}]").message
-    assert "duplicate connector" in one_error(tmp_path, "connectors: [{name: c, class: A}, {name: c, class: A}]").message
+    assert "duplicate connector" in one_error(
+        tmp_path, "connectors: [{name: c, class: A}, {name: c, class: A}]").message
 
 
 def test_connectors_need_a_connect_url(tmp_path):
     head = 'stack: s\ncluster: {bootstrap_servers: "k:9092"}\n'
-    assert "cluster.connect_url is not set" in one_error(tmp_path, "connectors: [{name: c, class: A}]", head=head).message
+    assert "cluster.connect_url is not set" in one_error(
+        tmp_path, "connectors: [{name: c, class: A}]", head=head).message
 
 
 def test_plaintext_secrets_warn(tmp_path):
@@ -332,7 +340,8 @@ def test_overlay_of_an_undeclared_resource(tmp_path):
 
 def test_directory_stack_concatenates(tmp_path):
     (tmp_path / "00-stack.yaml").write_text(HEAD + "vars: {app: shop}\n")
-    (tmp_path / "10-orders.yaml").write_text("topics:\n  - name: ${app}.orders\n---\ntopics:\n  - name: ${app}.returns\n")
+    (tmp_path / "10-orders.yaml").write_text(
+        "topics:\n  - name: ${app}.orders\n---\ntopics:\n  - name: ${app}.returns\n")
     (tmp_path / "20-audit.yml").write_text("topics:\n  - name: audit\n")
     stack, diags = validate_stack(tmp_path, environ={})
     assert diags == []

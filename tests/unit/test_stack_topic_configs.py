@@ -51,7 +51,8 @@ def test_unknown_key_with_did_you_mean():
 
 def test_broker_wide_names_point_at_the_topic_config():
     (msg,) = errors("log.retention.ms", "1")
-    assert msg == 'unknown topic config "log.retention.ms": that is the broker-wide setting; the topic config is "retention.ms"'
+    assert msg == ('unknown topic config "log.retention.ms": '
+                   'that is the broker-wide setting; the topic config is "retention.ms"')
     assert "max.message.bytes" in errors("message.max.bytes", "1")[0]
 
 
@@ -74,7 +75,8 @@ def test_noop_key_is_a_warning():
     ("segment.bytes", "3000000000", "must be at most 2147483647"),
     ("max.message.bytes", "abc", "must be a size (e.g. 1GiB) or an integer"),
     ("min.insync.replicas", "0", "must be at least 1 (got 0)"),
-    ("compression.type", "ZSTD", 'must be one of uncompressed, zstd, lz4, snappy, gzip, producer (got \'ZSTD\') (did you mean "zstd"?)'),
+    ("compression.type", "ZSTD",
+     'must be one of uncompressed, zstd, lz4, snappy, gzip, producer (got \'ZSTD\') (did you mean "zstd"?)'),
     ("compression.type", "brotli", "must be one of"),
     ("compression.gzip.level", "0", "must be at least 1 or -1 (got 0)"),
     ("compression.lz4.level", "18", "must be at most 17 (got 18)"),

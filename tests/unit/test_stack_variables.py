@@ -61,7 +61,8 @@ def test_variables_may_use_variables():
 
 
 @pytest.mark.parametrize("value,message", [
-    ("${MISSING}", 'undefined variable "MISSING" (set it in vars or in the environment, or give a default: ${MISSING:-value})'),
+    ("${MISSING}",
+     'undefined variable "MISSING" (set it in vars or in the environment, or give a default: ${MISSING:-value})'),
     ("${A", "unterminated '${' (missing '}'; write $${ for a literal ${)"),
     ("${1A}", "invalid reference '${1A}'"),
     ("${}", "invalid reference '${}'"),
