@@ -61,8 +61,9 @@ class KafkaReader:
             cluster_id, broker_count = self._cluster_result(cluster_future)
             connectors, plugins = connect_future.result()
         if ownership is not None and ownership.sensitive:
-            connectors = {n: (replace(c, sensitive_keys=frozenset(ownership.sensitive.get(n, ()))) if n in ownership.sensitive
-                              else c) for n, c in connectors.items()}
+            recorded = ownership.sensitive
+            connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
+                          for n, c in connectors.items()}
         topics = {
             name: LiveTopic(name, parts, rf, freeze(configs[name][0]), freeze(configs[name][1]), configs[name][2])
             for name, (parts, rf) in metadata.items()

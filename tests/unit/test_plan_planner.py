@@ -112,9 +112,10 @@ def test_diagnostics_follow_resource_order():
 
 def test_summary_counts_terraform_style():
     plan = make_plan(
-        stack([topic("new"), topic("grow", partitions=6), topic("same"), topic("swap", partitions=1, allow_replace=True)]),
+        stack([topic("new"), topic("grow", partitions=6), topic("same"),
+               topic("swap", partitions=1, allow_replace=True)]),
         live([ltopic("grow"), ltopic("same"), ltopic("swap", partitions=2), ltopic("old")]),
-        
+
     )
     s = plan.summary
     assert (s.add, s.change, s.destroy, s.unchanged) == (2, 1, 2, 1)
@@ -122,7 +123,8 @@ def test_summary_counts_terraform_style():
 
 def test_plan_metadata_and_fingerprints_cover_changes_only():
     plan = make_plan(stack([topic("new"), topic("same")]), live([ltopic("same")]))
-    assert (plan.stack, plan.environment, plan.cluster_id, plan.inputs_digest) == ("shop", "prod", "cluster-1", "d" * 64)
+    assert (plan.stack, plan.environment, plan.cluster_id, plan.inputs_digest) == \
+        ("shop", "prod", "cluster-1", "d" * 64)
     assert plan.fingerprints == {"topic.new": "absent"}
 
 

@@ -12,17 +12,18 @@ from builders import SECRET, connector, lconn, live, ltopic, stack, topic
 
 from kplan.model.desired import Origin
 from kplan.plan.planner import make_plan
-from kplan.stackfile.references import resolve_stack_secrets
-
-
-def _plan_with_env(st, state, environ):
-    return make_plan(st, state, secrets=resolve_stack_secrets(st, environ))
-from kplan.state.planfile import dumps_plan
 from kplan.render import render
 from kplan.render.common import readable
 from kplan.render.json import render_json
 from kplan.render.markdown import render_markdown
 from kplan.render.text import render_text
+from kplan.stackfile.references import resolve_stack_secrets
+from kplan.state.planfile import dumps_plan
+
+
+def _plan_with_env(st, state, environ):
+    return make_plan(st, state, secrets=resolve_stack_secrets(st, environ))
+
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json").read_text())
 ANSI = re.compile(r"\x1b\[")

@@ -214,7 +214,8 @@ def test_secrets_are_scrubbed_from_traces():
     r = report_of(s, state, environ={"PW": SECRET, "PW2": "resolved-from-env-42"})
     for out in (render_status(r), render_status(r, "json"), render_status(r, color=True)):
         assert SECRET not in out and "resolved-from-env-42" not in out
-    assert r.resource("connector.sink").tasks[0].trace.lines[0] == "java.sql.SQLException: login with (sensitive) refused"
+    trace = r.resource("connector.sink").tasks[0].trace
+    assert trace.lines[0] == "java.sql.SQLException: login with (sensitive) refused"
 
 
 def test_extra_secret_values_are_scrubbed_too():
