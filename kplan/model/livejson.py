@@ -4,7 +4,11 @@
      "topics": {"orders": {"partitions": 6, "replication_factor": 3,
                            "overrides": {"retention.ms": "86400000"}, "effective": {...}, "sensitive_keys": []}},
      "connectors": {"pg-src": {"config": {...}, "state": "RUNNING", "tasks": [{"id": 0, "state": "RUNNING"}]}},
-     "owned_topics": [...], "owned_connectors": [...], "connector_plugins": [...] or null}
+     "owned_topics": [...], "owned_connectors": [...], "protected_topics": [...], "protected_connectors": [...],
+     "connector_plugins": [...] or null, "all_topic_names": [...] or null,
+     "unfinished_run": "run ... started ..." or null, "foreign_owners": {"topic.x": "other-stack"}}
+
+A connector may carry "sensitive_keys" (the keys its ownership record names as secrets).
 
 `effective` defaults to the overrides (overrides always win over it).
 """
@@ -35,6 +39,8 @@ def live_state_from_dict(doc: Any) -> LiveState:
             protected_connectors=frozenset(doc.get("protected_connectors") or ()),
             connector_plugins=None if plugins is None else frozenset(plugins),
             all_topic_names=None if names is None else frozenset(names),
+            unfinished_run=doc.get("unfinished_run") or None,
+            foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
@@ -51,4 +57,5 @@ def _connector(name: str, c: dict) -> LiveConnector:
     config = {"name": name, **{k: str(v) for k, v in (c.get("config") or {}).items()}}
     tasks = tuple(LiveTask(int(x["id"]), str(x["state"]), x.get("worker_id", ""), x.get("trace", ""))
                   for x in c.get("tasks") or ())
-    return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""))
+    return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""),
+                         frozenset(c.get("sensitive_keys") or ()))
