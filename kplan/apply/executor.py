@@ -12,8 +12,7 @@ from typing import Any, Callable, Mapping
 
 from kplan.apply import steps as S
 from kplan.errors import KplanError
-from kplan.state.journal import (COMPLETE, DONE, FAILED, PENDING, ROLLBACK_INCOMPLETE, ROLLED_BACK, ROLLING_BACK, STARTED,
-                           UNDO_FAILED, UNDONE, Journal, JournalStore)
+from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 from kplan.model.desired import ConnectorState, TopicSpec, freeze
 from kplan.secrets import Scrubber, SecretValues
 
@@ -24,14 +23,14 @@ class UndoImpossible(Exception):
 
 @dataclass
 class ApplyResult:
-    status: str  # complete | rolled-back | rollback-incomplete
+    status: RunStatus  # complete | rolled-back | rollback-incomplete
     error: str = ""
     rolled_back: list[str] = field(default_factory=list)
     not_rolled_back: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return {COMPLETE: 0, ROLLED_BACK: 1}.get(self.status, 3)
+        return {RunStatus.COMPLETE: 0, RunStatus.ROLLED_BACK: 1}.get(self.status, 3)
 
 
 class Progress:
@@ -88,7 +87,8 @@ class Executor:
     # -- the run -------------------------------------------------------------------------------------
 
     def execute(self, journal: Journal, steps: list[S.Step]) -> ApplyResult:
-        journal.steps = [{"index": i, **s.to_json(), "status": PENDING, "error": ""} for i, s in enumerate(steps)]
+        journal.steps = [{"index": i, **s.to_json(), "status": StepStatus.PENDING, "error": ""}
+                         for i, s in enumerate(steps)]
         self.store.write(journal)  # nothing has been done yet: a failure here simply stops the run
         n = len(steps)
         self._journal = journal
@@ -98,7 +98,7 @@ class Executor:
             t0 = None
             try:
                 # The journal says "started" durably before the step touches anything.
-                entry["status"] = STARTED
+                entry["status"] = StepStatus.STARTED
                 self.store.write(journal)
                 t0 = self.progress.start(i + 1, n, step.describe())
                 outcome = self.run_step(step)
@@ -107,7 +107,7 @@ class Executor:
                 _test_pause(f"in-step:{i + 1}")
                 if self.fail_at == f"step:{i + 1}":
                     raise KplanError(f"injected failure after step {i + 1} (KPLAN_TEST_FAIL_AT)")
-                entry["status"] = DONE
+                entry["status"] = StepStatus.DONE
                 self.store.write(journal)
                 self.progress.done(t0)
             except BaseException as e:  # any failure, a lost journal write or Ctrl-C: roll back
@@ -116,17 +116,17 @@ class Executor:
                 if t0 is not None:
                     self.progress.failed(t0)
                 reason = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else self._msg(e)
-                if entry["status"] != DONE:
-                    entry["status"] = FAILED
+                if entry["status"] != StepStatus.DONE:
+                    entry["status"] = StepStatus.FAILED
                 entry["error"] = reason
-                journal.status = ROLLING_BACK
+                journal.status = RunStatus.ROLLING_BACK
                 journal.message = f"step {i + 1} ({step.kind}) failed: {reason}"
                 self._write_quietly(journal)
                 return self.rollback(journal, steps, reason)
             _test_pause(f"after-step:{i + 1}")
-        journal.status = COMPLETE
+        journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
-        return ApplyResult(COMPLETE)
+        return ApplyResult(RunStatus.COMPLETE)
 
     def _write_quietly(self, journal: Journal) -> None:
         """Journal writes during a rollback or after the last step must not stop the undo: report and go on."""
@@ -143,8 +143,9 @@ class Executor:
         steps = steps or [S.Step(e["kind"], e["args"], e["before"], outcome=e.get("outcome"))
                           for e in journal.steps]
         self.marker = self.marker or journal.marker()
-        result = ApplyResult(ROLLED_BACK, error)
-        touched = [i for i, e in enumerate(journal.steps) if e["status"] in (STARTED, DONE, FAILED, UNDO_FAILED)]
+        result = ApplyResult(RunStatus.ROLLED_BACK, error)
+        touched = [i for i, e in enumerate(journal.steps)
+                   if e["status"] in (StepStatus.STARTED, StepStatus.DONE, StepStatus.FAILED, StepStatus.UNDO_FAILED)]
         if touched:
             self.progress.line(f"Rolling back {len(touched)} step(s):")
         for i in reversed(touched):
@@ -154,19 +155,19 @@ class Executor:
                 self.undo_step(step)
             except UndoImpossible as e:
                 self.progress.failed(t0)
-                entry["status"], entry["error"] = UNDO_FAILED, self._msg(str(e))
+                entry["status"], entry["error"] = StepStatus.UNDO_FAILED, self._msg(str(e))
                 result.not_rolled_back.append(f"{step.describe()}: {self._msg(str(e))}")
             except Exception as e:  # noqa: BLE001
                 self.progress.failed(t0)
-                entry["status"], entry["error"] = UNDO_FAILED, self._msg(e)
+                entry["status"], entry["error"] = StepStatus.UNDO_FAILED, self._msg(e)
                 result.not_rolled_back.append(f"{step.describe()}: undo failed: {self._msg(e)}")
             else:
                 self.progress.done(t0)
-                entry["status"] = UNDONE
+                entry["status"] = StepStatus.UNDONE
                 result.rolled_back.append(step.describe())
             self._write_quietly(journal)
         if result.not_rolled_back:
-            result.status = ROLLBACK_INCOMPLETE
+            result.status = RunStatus.ROLLBACK_INCOMPLETE
         journal.status = result.status
         self._write_quietly(journal)
         return result

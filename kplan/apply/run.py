@@ -19,14 +19,11 @@ from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.cluster.clients import client_config
 from kplan.errors import KplanError
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
-from kplan.state.journal import COMPLETE, Journal, JournalStore
+from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import StackLock
 from kplan.model.desired import Stack
 from kplan.secrets import SecretValues
 from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, Ownership, encode
-
-ABANDONED = "abandoned"  # an unfinished run whose work `recover --resume` took over
-
 
 @dataclass
 class Cluster:
@@ -187,7 +184,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         except BaseException:  # the journal could not even be started: nothing was done, clear the marker
             _quietly(lambda: cluster.write_ownership(journal.ownership_before))
             raise
-        if result.status != COMPLETE:  # rolled back: the record as before, without the marker
+        if result.status != RunStatus.COMPLETE:  # rolled back: the record as before, without the marker
             _quietly(lambda: cluster.write_ownership(journal.ownership_before))
         return result, plan
     finally:
@@ -226,7 +223,7 @@ def _test_ignores_plan_errors() -> bool:
 
 
 def _close_resumed(store: JournalStore, old: Journal) -> None:
-    old.status = ABANDONED
+    old.status = RunStatus.ABANDONED
     old.message = "taken over by `kplan recover --resume`"
     store.write(old)
 
@@ -349,7 +346,7 @@ def report_failure(result: ApplyResult) -> list[str]:
     if result.rolled_back:
         lines.append("Rolled back:")
         lines += [f"  - {r}" for r in result.rolled_back]
-    if result.status == COMPLETE:
+    if result.status == RunStatus.COMPLETE:
         return lines
     if result.not_rolled_back:
         lines.append("Could NOT be rolled back (the cluster is not as before):")

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +23,33 @@ JOURNAL_TOPIC = "__kplan_journal"
 # A journal holds before-images of whole batches (thousands of topic configs): allow large records.
 JOURNAL_MAX_BYTES = 16 * 1024 * 1024
 
-# Run statuses. A run that is RUNNING or ROLLING_BACK when read by another process is unfinished.
-RUNNING = "running"
-COMPLETE = "complete"
-ROLLED_BACK = "rolled-back"
-ROLLBACK_INCOMPLETE = "rollback-incomplete"
-ROLLING_BACK = "rolling-back"
-UNFINISHED = (RUNNING, ROLLING_BACK)
+class RunStatus(StrEnum):
+    """A run's status (the journal's "status"). A run that is RUNNING or ROLLING_BACK when read by another process
+    is unfinished."""
 
-# Step outcomes.
-PENDING, STARTED, DONE, FAILED, UNDONE, UNDO_FAILED = "pending", "started", "done", "failed", "undone", "undo-failed"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    ROLLED_BACK = "rolled-back"
+    ROLLBACK_INCOMPLETE = "rollback-incomplete"
+    ROLLING_BACK = "rolling-back"
+    ABANDONED = "abandoned"  # an unfinished run whose work `recover --resume` took over
+
+
+class StepStatus(StrEnum):
+    """A journaled step's status (each entry's "status")."""
+
+    PENDING = "pending"
+    STARTED = "started"  # journaled before the step touches anything
+    DONE = "done"
+    FAILED = "failed"
+    UNDONE = "undone"
+    UNDO_FAILED = "undo-failed"
+
+
+UNFINISHED = (RunStatus.RUNNING, RunStatus.ROLLING_BACK)
+
+# Old names of two members, still imported by kplan.commands.apply.
+COMPLETE, ROLLED_BACK = RunStatus.COMPLETE, RunStatus.ROLLED_BACK
 
 
 def now() -> str:
@@ -45,12 +63,14 @@ class Journal:
     cluster_id: str
     inputs_digest: str
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    status: str = RUNNING
+    status: RunStatus = RunStatus.RUNNING
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
     started_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
-    # Each step: {"index", "kind", "args", "before", "irreversible", "status", "error"}; see kplan.apply.steps.
+    # Each step: {"index", "kind", "args", "before", "irreversible", "status", "error"} and, once running it
+    # produced something its undo needs, "outcome"; "kind", "args", "before" and "irreversible" are the step's
+    # journal form (kplan.apply.steps), "status" a StepStatus.
     steps: list[dict[str, Any]] = field(default_factory=list)
     # The ownership record as it was before the run (restored by a rollback).
     ownership_before: dict[str, list[str]] = field(default_factory=dict)
@@ -58,18 +78,26 @@ class Journal:
     destroy: bool = False  # a destroy run: `recover --resume` finishes the destroy, never re-creates
 
     def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        doc = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        doc["status"] = RunStatus(self.status).value
+        doc["steps"] = [{**s, "status": StepStatus(s["status"]).value} for s in self.steps]
+        return doc
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "Journal":
-        return cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
+        """A journal as written; an unknown run or step status is a ValueError (the statuses are closed)."""
+        journal = cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
+        journal.status = RunStatus(journal.status)
+        for step in journal.steps:
+            step["status"] = StepStatus(step["status"])
+        return journal
 
     @property
     def unfinished(self) -> bool:
         return self.status in UNFINISHED
 
     def last_step(self) -> dict[str, Any] | None:
-        touched = [s for s in self.steps if s["status"] != PENDING]
+        touched = [s for s in self.steps if s["status"] != StepStatus.PENDING]
         return touched[-1] if touched else None
 
     def marker(self) -> dict[str, Any]:
@@ -177,4 +205,4 @@ class JournalStore:
 
 
 def _progress(j: Journal) -> int:
-    return sum(1 for s in j.steps if s["status"] != PENDING) + (100000 if not j.unfinished else 0)
+    return sum(1 for s in j.steps if s["status"] != StepStatus.PENDING) + (100000 if not j.unfinished else 0)

@@ -10,7 +10,7 @@ import pytest
 from kplan.secrets import SecretValues
 from kplan.apply import steps as S
 from kplan.apply.executor import Executor, Progress
-from kplan.state.journal import COMPLETE, ROLLBACK_INCOMPLETE, ROLLED_BACK, Journal
+from kplan.state.journal import Journal, RunStatus
 from kplan.cluster.writer import WriteError
 
 
@@ -99,7 +99,7 @@ def topics_step(*names):
 def test_a_topic_someone_else_created_meanwhile_is_never_deleted_by_the_rollback():
     w = FakeWriter(foreign={"theirs"})
     result, journal = run(w, [topics_step("ours", "theirs")])
-    assert result.status == ROLLED_BACK
+    assert result.status == RunStatus.ROLLED_BACK
     assert w.deleted == ["ours"] and "theirs" in w.topics
     assert journal.steps[0]["outcome"] == {"created": ["ours"], "confirmed": ["ours"]}
 
@@ -107,7 +107,7 @@ def test_a_topic_someone_else_created_meanwhile_is_never_deleted_by_the_rollback
 def test_a_confirmed_creation_is_deleted_even_before_metadata_shows_it():
     w = FakeWriter(lagging={"slow"})
     result, _ = run(w, [topics_step("slow")], fail_at="step:1")
-    assert result.status == ROLLED_BACK and w.deleted == ["slow"]
+    assert result.status == RunStatus.ROLLED_BACK and w.deleted == ["slow"]
 
 
 def test_a_connector_someone_else_created_meanwhile_is_never_deleted_by_the_rollback():
@@ -117,7 +117,7 @@ def test_a_connector_someone_else_created_meanwhile_is_never_deleted_by_the_roll
                                     "requires_topics": [], "sensitive_keys": [], "changed_keys": []},
                   {"absent": True})
     result, _ = run(w, [step])
-    assert result.status == ROLLED_BACK
+    assert result.status == RunStatus.ROLLED_BACK
     assert w.connectors == {"c": {"connector.class": "X", "topic": "theirs"}}
 
 
@@ -125,7 +125,7 @@ def test_an_accepted_deletion_that_was_cut_short_is_reported_not_rolled_back():
     w = FakeWriter(topics={"t"}, fail_wait_gone=True)
     step = S.Step(S.DELETE_TOPICS, {"names": ["t"]}, {"topics": {"t": {}}})
     result, _ = run(w, [step])
-    assert result.status == ROLLBACK_INCOMPLETE and result.exit_code == 3
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE and result.exit_code == 3
     assert "irreversible" in result.not_rolled_back[0]
 
 
@@ -133,17 +133,17 @@ def test_a_refused_deletion_changed_nothing_and_counts_as_rolled_back():
     w = FakeWriter(topics={"t"}, refuse_delete=True)
     step = S.Step(S.DELETE_TOPICS, {"names": ["t"]}, {"topics": {"t": {}}})
     result, _ = run(w, [step])
-    assert result.status == ROLLED_BACK and result.exit_code == 1
+    assert result.status == RunStatus.ROLLED_BACK and result.exit_code == 1
     assert "t" in w.topics
 
 
 def test_done_steps_are_undone_in_reverse_and_a_clean_run_completes():
     w = FakeWriter()
     result, _ = run(w, [topics_step("a"), topics_step("b")], fail_at="step:2")
-    assert result.status == ROLLED_BACK
+    assert result.status == RunStatus.ROLLED_BACK
     assert w.deleted == ["b", "a"]
     result, _ = run(FakeWriter(), [topics_step("a")])
-    assert result.status == COMPLETE
+    assert result.status == RunStatus.COMPLETE
 
 
 def test_the_journal_never_holds_a_plaintext_secret_from_the_stack():
