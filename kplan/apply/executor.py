@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from kplan.apply import steps as S
+from kplan.cluster.interface import ClusterWriter
 from kplan.errors import KplanError
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 from kplan.model.desired import ConnectorState, TopicSpec, freeze
@@ -67,7 +68,7 @@ def _topic_spec(args: Mapping[str, Any]) -> TopicSpec:
 
 
 class Executor:
-    def __init__(self, writer, store: JournalStore, secret_values: SecretValues, progress: Progress,
+    def __init__(self, writer: ClusterWriter, store: JournalStore, secret_values: SecretValues, progress: Progress,
                  write_ownership: Callable[[dict], None],
                  fail_at: str | None = None, secrets: tuple[str, ...] = ()):
         self.w = writer
@@ -216,7 +217,7 @@ class Executor:
         elif step.kind == S.RECORD_OWNERSHIP:
             self.write_ownership(a)
         elif step.kind == S.SNAPSHOT_SIGNAL:
-            self.w.send_snapshot_signal(a)
+            self.w.send_snapshot_signal(a["connector"], a["tables"], a["topic"], a["key"], a.get("table_topic"))
         else:  # pragma: no cover - the kinds are closed
             raise KplanError(f"unknown step kind {step.kind}")
         return None

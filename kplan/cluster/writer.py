@@ -8,7 +8,7 @@ verified: metadata and configs propagate asynchronously, so we poll until the cl
 from __future__ import annotations
 
 import time
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from kplan.cluster.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error, describe_topic_entries
 from kplan.errors import KplanError
@@ -31,6 +31,9 @@ def first_lines(trace: str, n: int = 6) -> str:
 
 
 class KafkaWriter:
+    """Implements `kplan.cluster.interface.ClusterWriter` (what apply calls), plus what `kplan.apply.run` uses
+    directly (`admin`, `close`)."""
+
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None,
                  policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0, admin=None):
         self.cluster = cluster
@@ -334,10 +337,13 @@ class KafkaWriter:
 
     # ------------------------------------------------------------------------------------ CDC signals
 
-    def send_snapshot_signal(self, a: Mapping, timeout_s: float = 90.0, resend_after_s: float = 20.0) -> None:
-        """Ask a Debezium connector (Kafka signal channel) for an incremental snapshot of `a["tables"]`, then wait
-        until Debezium starts it: it writes snapshot watermarks to its signaling table, whose change events
-        appear on `a["table_topic"]`. Resent once if nothing shows (a channel that only started listening)."""
+    def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
+                             table_topic: str | None = None, timeout_s: float = 90.0,
+                             resend_after_s: float = 20.0) -> None:
+        """Ask a Debezium connector (Kafka signal channel on `topic`, with `key`) for an incremental snapshot of
+        `tables`, then wait until Debezium starts it: it writes snapshot watermarks to its signaling table, whose
+        change events appear on `table_topic`. Resent once if nothing shows (a channel that only started
+        listening)."""
         import json
 
         from confluent_kafka import Consumer, Producer, TopicPartition
@@ -346,23 +352,23 @@ class KafkaWriter:
 
         conf = client_config(self.cluster, self.secrets)
         signal = json.dumps({"type": "execute-snapshot",
-                             "data": {"data-collections": list(a["tables"]), "type": "INCREMENTAL"}}).encode()
+                             "data": {"data-collections": list(tables), "type": "INCREMENTAL"}}).encode()
         consumer = None
-        if a.get("table_topic"):
+        if table_topic:
             consumer = Consumer({**conf, "group.id": "kplan-signal-watch", "enable.auto.commit": False})
-            parts = consumer.list_topics(a["table_topic"], timeout=self.timeout_s).topics[a["table_topic"]].partitions
-            start = [TopicPartition(a["table_topic"], p,
-                                    consumer.get_watermark_offsets(TopicPartition(a["table_topic"], p),
+            parts = consumer.list_topics(table_topic, timeout=self.timeout_s).topics[table_topic].partitions
+            start = [TopicPartition(table_topic, p,
+                                    consumer.get_watermark_offsets(TopicPartition(table_topic, p),
                                                                    timeout=self.timeout_s)[1]) for p in parts]
             consumer.assign(start)
         producer = Producer({**conf, "acks": "all"})
         try:
             def send() -> None:
                 errors: list = []
-                producer.produce(a["topic"], key=str(a["key"]).encode(), value=signal,
+                producer.produce(topic, key=str(key).encode(), value=signal,
                                  on_delivery=lambda err, msg: err and errors.append(err))
                 if producer.flush(self.timeout_s) or errors:
-                    raise WriteError(f"could not send the snapshot signal to {a['topic']}: "
+                    raise WriteError(f"could not send the snapshot signal to {topic}: "
                                      f"{errors[0] if errors else 'timed out'}")
 
             send()
@@ -377,8 +383,8 @@ class KafkaWriter:
                 if not resent and time.monotonic() - started > resend_after_s:
                     send()
                     resent = True
-            raise WriteError(f"connector {a['connector']} did not start the incremental snapshot of "
-                             f"{', '.join(a['tables'])} within {timeout_s:g}s (no watermark on {a['table_topic']}; "
+            raise WriteError(f"connector {connector} did not start the incremental snapshot of "
+                             f"{', '.join(tables)} within {timeout_s:g}s (no watermark on {table_topic}; "
                              "does its signaling table exist?)")
         finally:
             producer.flush(self.timeout_s)

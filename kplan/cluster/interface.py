@@ -1,0 +1,86 @@
+"""The write side of the cluster, as apply uses it: the methods the executor's step handlers call, and nothing
+else. `kplan.cluster.writer.KafkaWriter` implements it against Kafka and Kafka Connect; the unit tests' fake
+writer implements it in memory. tests/unit/test_executor.py checks both against this Protocol (method names and
+signatures), and that apply calls exactly the writer methods it names.
+
+(The read side planning uses is `kplan.model.live.LiveStateReader`.)
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
+
+from kplan.model.desired import ConnectorState, TopicSpec
+
+# topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
+TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]
+
+
+@runtime_checkable
+class ClusterWriter(Protocol):
+    # -- topics ------------------------------------------------------------------------------------------------
+
+    def create_topics(self, specs: list[TopicSpec], found: set[str] | None = None,
+                      created: set[str] | None = None) -> list[str]:
+        """Create the topics in one request; returns the names this call created. Fills `found` with those that
+        already existed (not ours) and `created` with those the controller confirmed, as results arrive."""
+        ...
+
+    def delete_topics(self, names: list[str]) -> None:
+        ...
+
+    def alter_topic_configs(self, changes: Mapping[str, tuple[Mapping[str, str], Iterable[str]]]) -> None:
+        """topic -> (keys to set with values, keys whose override to delete); one request."""
+        ...
+
+    def create_partitions(self, counts: Mapping[str, int]) -> None:
+        ...
+
+    def topic_names(self) -> set[str]:
+        ...
+
+    def topic_partitions(self, name: str) -> int | None:
+        ...
+
+    def wait_topics(self, expected: Mapping[str, TopicExpectation], timeout_s: float | None = None) -> None:
+        """Until every topic shows what is expected (metadata propagates asynchronously)."""
+        ...
+
+    def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
+        ...
+
+    # -- connectors --------------------------------------------------------------------------------------------
+
+    def get_connector(self, name: str) -> tuple[dict | None, dict | None]:
+        """(config, status), (None, None) when the connector does not exist."""
+        ...
+
+    def create_connector(self, name: str, config: Mapping[str, str], state: ConnectorState) -> None:
+        ...
+
+    def put_connector_config(self, name: str, config: Mapping[str, str]) -> None:
+        ...
+
+    def delete_connector(self, name: str) -> None:
+        ...
+
+    def set_connector_state(self, name: str, state: ConnectorState) -> None:
+        ...
+
+    def restart_connector(self, name: str) -> None:
+        ...
+
+    def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
+        ...
+
+    def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
+        """Until the connector and every task reach `state`; a FAILED one fails at once."""
+        ...
+
+    # -- CDC signals -------------------------------------------------------------------------------------------
+
+    def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
+                             table_topic: str | None = None, timeout_s: float = 90.0,
+                             resend_after_s: float = 20.0) -> None:
+        """Ask a Debezium connector for an incremental snapshot of `tables` and wait until it starts."""
+        ...
