@@ -1,6 +1,10 @@
 """Running apply steps with a rollback journal: journal the step (with its before-image) durably, do it, verify
 it, journal the outcome. When a step fails, undo the completed steps in reverse order and report exactly what
 was rolled back and what could not be.
+
+Steps are immutable (`kplan.apply.steps`); what a run learns about a step (its outcome) and what it holds in
+memory only (a step's unmasked secrets) are kept here, by step index. Each step type's run and undo are its
+handler's (`kplan.apply.handlers`).
 """
 
 from __future__ import annotations
@@ -8,18 +12,16 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
-from kplan.apply import steps as S
+from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
+from kplan.apply.steps import Step, step_from_json
 from kplan.cluster.interface import ClusterWriter
 from kplan.errors import KplanError
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
-from kplan.model.desired import ConnectorState, TopicSpec, freeze
 from kplan.secrets import Scrubber, SecretValues
 
-
-class UndoImpossible(Exception):
-    """This step cannot be undone (irreversible, or its before-image holds a secret that was never journaled)."""
+__all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
 
 
 @dataclass
@@ -63,14 +65,10 @@ class Progress:
         self.out.flush()
 
 
-def _topic_spec(args: Mapping[str, Any]) -> TopicSpec:
-    return TopicSpec(args["name"], int(args["partitions"]), int(args["replication_factor"]), freeze(args["config"]))
-
-
 class Executor:
     def __init__(self, writer: ClusterWriter, store: JournalStore, secret_values: SecretValues, progress: Progress,
-                 write_ownership: Callable[[dict], None],
-                 fail_at: str | None = None, secrets: tuple[str, ...] = ()):
+                 write_ownership: Callable[[dict], None], *, fail_at: str | None = None,
+                 secrets: tuple[str, ...] = ()):
         self.w = writer
         self.store = store
         self.secret_values = secret_values
@@ -79,7 +77,10 @@ class Executor:
         # Test hook: "step:<n>" makes step n (1-based) fail after it ran, to prove the rollback.
         self.fail_at = fail_at
         self._journal: Journal | None = None
-        self._entry: dict | None = None
+        # By step index: what running a step produced that its undo needs (journaled with its status) ...
+        self._outcomes: dict[int, dict] = {}
+        # ... and its unmasked values (e.g. a connector config with plaintext secrets), for this process only.
+        self._unmasked: Mapping[int, object] = {}
         # The run's marker in the ownership record: kept by an undo of the record until the rollback is over.
         self.marker: dict | None = None
         # Secret values this run handles: scrubbed from every message (a task's trace may quote a JDBC URL).
@@ -87,24 +88,27 @@ class Executor:
 
     # -- the run -------------------------------------------------------------------------------------
 
-    def execute(self, journal: Journal, steps: list[S.Step]) -> ApplyResult:
+    def execute(self, journal: Journal, steps: Sequence[Step], unmasked: Mapping[int, object] | None = None
+                ) -> ApplyResult:
+        """Run `steps` in order; `unmasked`: step index -> the values its journal form masks (never journaled)."""
+        for step in steps:
+            handler_for(step)  # a step type without a handler stops the run before anything is done
         journal.steps = [{"index": i, **s.to_json(), "status": StepStatus.PENDING, "error": ""}
                          for i, s in enumerate(steps)]
         self.store.write(journal)  # nothing has been done yet: a failure here simply stops the run
         n = len(steps)
         self._journal = journal
+        self._unmasked = dict(unmasked or {})
         for i, step in enumerate(steps):
             entry = journal.steps[i]
-            self._entry = entry
             t0 = None
             try:
                 # The journal says "started" durably before the step touches anything.
                 entry["status"] = StepStatus.STARTED
                 self.store.write(journal)
                 t0 = self.progress.start(i + 1, n, step.describe())
-                outcome = self.run_step(step)
-                if outcome:
-                    entry["outcome"] = outcome
+                handler_for(step).run(step, self._context(i))
+                self._journal_outcome(i)
                 _test_pause(f"in-step:{i + 1}")
                 if self.fail_at == f"step:{i + 1}":
                     raise KplanError(f"injected failure after step {i + 1} (KPLAN_TEST_FAIL_AT)")
@@ -112,8 +116,7 @@ class Executor:
                 self.store.write(journal)
                 self.progress.done(t0)
             except BaseException as e:  # any failure, a lost journal write or Ctrl-C: roll back
-                if step.outcome:
-                    entry["outcome"] = step.outcome
+                self._journal_outcome(i)
                 if t0 is not None:
                     self.progress.failed(t0)
                 reason = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else self._msg(e)
@@ -129,6 +132,23 @@ class Executor:
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)
 
+    def _context(self, index: int) -> StepContext:
+        return StepContext(index, self.w, self.secret_values, self.write_ownership, self.marker,
+                           self._unmasked.get(index), self._outcomes,
+                           lambda: self._journal_outcome_now(index))
+
+    def _journal_outcome(self, index: int) -> None:
+        """The step's outcome into its journal entry (written with the entry's next status)."""
+        outcome = self._outcomes.get(index)
+        if outcome and self._journal is not None:
+            self._journal.steps[index]["outcome"] = dict(outcome)
+
+    def _journal_outcome_now(self, index: int) -> None:
+        """The step's outcome into the journal, durably, before the step goes on (e.g. an irreversible request)."""
+        if self._journal is not None:
+            self._journal_outcome(index)
+            self.store.write(self._journal)
+
     def _write_quietly(self, journal: Journal) -> None:
         """Journal writes during a rollback or after the last step must not stop the undo: report and go on."""
         try:
@@ -139,10 +159,14 @@ class Executor:
     def _msg(self, e: BaseException | str) -> str:
         return self.scrub(_one_line(e) if isinstance(e, BaseException) else str(e))
 
-    def rollback(self, journal: Journal, steps: list[S.Step] | None, error: str) -> ApplyResult:
-        """Undo every started, done or failed step, newest first. Idempotent: undone steps are skipped."""
-        steps = steps or [S.Step(e["kind"], e["args"], e["before"], outcome=e.get("outcome"))
-                          for e in journal.steps]
+    def rollback(self, journal: Journal, steps: Sequence[Step] | None, error: str) -> ApplyResult:
+        """Undo every started, done or failed step, newest first. Idempotent: undone steps are skipped.
+        `steps`: this run's own steps (None: the journal's, as by `kplan recover`; then only the outcomes it
+        journaled are known and no unmasked secret is)."""
+        if steps is None:
+            steps = [step_from_json(e) for e in journal.steps]
+            self._outcomes = {i: dict(e["outcome"]) for i, e in enumerate(journal.steps) if e.get("outcome")}
+            self._unmasked = {}
         self.marker = self.marker or journal.marker()
         result = ApplyResult(RunStatus.ROLLED_BACK, error)
         touched = [i for i, e in enumerate(journal.steps)
@@ -153,7 +177,7 @@ class Executor:
             entry, step = journal.steps[i], steps[i]
             t0 = self.progress.start(len(touched) - touched[::-1].index(i), len(touched), "undo: " + step.describe())
             try:
-                self.undo_step(step)
+                self.undo_step(i, step)
             except UndoImpossible as e:
                 self.progress.failed(t0)
                 entry["status"], entry["error"] = StepStatus.UNDO_FAILED, self._msg(str(e))
@@ -173,209 +197,18 @@ class Executor:
         self._write_quietly(journal)
         return result
 
-    # -- doing ---------------------------------------------------------------------------------------
-
-    def run_step(self, step: S.Step) -> dict | None:
-        """Do one step; returns what the journal should remember of its outcome (e.g. which topics it created)."""
-        a = step.args
-        if step.kind == S.CREATE_TOPICS:
-            specs = [_topic_spec(t) for t in a["topics"]]
-            found: set[str] = set()  # topics that turned out to be someone else's: never ours to delete
-            created: set[str] = set()  # creations the controller confirmed (metadata may not show them yet)
-            try:
-                self.w.create_topics(specs, found, created)
-            finally:
-                step.outcome = {"created": [t.name for t in specs if t.name not in found],
-                                "confirmed": sorted(created)}
-            self.w.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
-            return step.outcome
-        elif step.kind == S.ALTER_TOPIC_CONFIGS:
-            self.w.alter_topic_configs({n: (c["set"], c["delete"]) for n, c in a["topics"].items()})
-            self.w.wait_topics({n: (None, None, {**c["set"], **{k: None for k in c["delete"]}})
-                                for n, c in a["topics"].items()})
-        elif step.kind == S.PUT_CONNECTOR:
-            self._put_connector({**a, **step.secret_args}, step)
-            return step.outcome
-        elif step.kind == S.DELETE_CONNECTOR:
-            self.w.delete_connector(a["name"])
-            self.w.wait_connector_gone(a["name"])
-        elif step.kind == S.INCREASE_PARTITIONS:
-            self._requested(step)
-            self._refusable(lambda: self.w.create_partitions(a["partitions"]), step)
-            self.w.wait_topics({n: (p, None, {}) for n, p in a["partitions"].items()})
-        elif step.kind == S.REPLACE_TOPICS:
-            specs = [_topic_spec(t) for t in a["topics"]]
-            self._requested(step)
-            self.w.delete_topics([t.name for t in specs])
-            self.w.wait_topics_gone([t.name for t in specs])
-            self.w.create_topics(specs)
-            self.w.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
-        elif step.kind == S.DELETE_TOPICS:
-            self._requested(step)
-            self._refusable(lambda: self.w.delete_topics(a["names"]), step)
-            self.w.wait_topics_gone(a["names"])
-        elif step.kind == S.RECORD_OWNERSHIP:
-            self.write_ownership(a)
-        elif step.kind == S.SNAPSHOT_SIGNAL:
-            self.w.send_snapshot_signal(a["connector"], a["tables"], a["topic"], a["key"], a.get("table_topic"))
-        else:  # pragma: no cover - the kinds are closed
-            raise KplanError(f"unknown step kind {step.kind}")
-        return None
-
-    def _requested(self, step: S.Step) -> None:
-        """Before an irreversible request: journal that it is being made. If the run dies or fails after this,
-        its effect cannot be ruled out by looking (deletions finish asynchronously), so it is reported."""
-        step.outcome = {"requested": True}
-        if self._entry is not None:
-            self._entry["outcome"] = step.outcome
-            self.store.write(self._journal)
-
-    @staticmethod
-    def _refusable(call, step: S.Step) -> None:
-        """An irreversible request the cluster refused outright (a write error, not a lost answer) changed
-        nothing: say so, so the rollback can check that by looking."""
-        from kplan.cluster.writer import WriteError
-
-        try:
-            call()
-        except WriteError:
-            step.outcome = {"requested": True, "accepted": False}
-            raise
-
-    def _put_connector(self, a: Mapping[str, Any], step: S.Step) -> None:
-        name, state = a["name"], ConnectorState(a["state"])
-        missing = sorted(set(a.get("requires_topics") or ()) - self.w.topic_names())
-        if missing:  # the seeds' rule: a connector never runs without its topics
-            raise KplanError(f"connector {name} needs topics that do not exist: {', '.join(missing)}")
-        config = ({k: self.secret_values.substitute(v) for k, v in a["config"].items()}
-                  if a["config"] is not None else None)
-        if a["create"]:
-            step.outcome = {"created": False}  # until Connect confirms the connector is ours
-            self.w.create_connector(name, config, state)
-            step.outcome = {"created": True}
-        else:
-            if config is not None:
-                self.w.put_connector_config(name, config)
-            if a["restart"]:
-                self.w.restart_connector(name)
-            if a["set_state"]:
-                self.w.set_connector_state(name, state)
-        self.w.wait_connector(name, state)
-
-    # -- undoing -------------------------------------------------------------------------------------
-
-    def undo_step(self, step: S.Step) -> None:
-        a, b = step.args, step.before
+    def undo_step(self, index: int, step: Step) -> None:
+        """Undo one step. An irreversible one cannot be: unless its request was never accepted and its handler
+        sees that it changed nothing, that is reported (UndoImpossible)."""
+        handler = handler_for(step)
+        ctx = self._context(index)
         if step.irreversible:
-            if self._irreversible_step_left_no_trace(step):
+            outcome = ctx.outcome or {}
+            accepted = outcome.get("requested") and outcome.get("accepted", True)
+            if not accepted and handler.left_no_trace(step, ctx):
                 return  # it failed (or was cut short) before changing anything: nothing to undo
             raise UndoImpossible("irreversible (cannot be undone)")
-        if step.kind == S.CREATE_TOPICS:
-            existing = self.w.topic_names()
-            # what this run created (known once the create returned); a crash inside the create leaves only the
-            # before-image: every topic that was absent at plan time. A creation the controller confirmed is
-            # deleted even if metadata does not list it yet.
-            outcome = step.outcome or {}
-            ours = outcome.get("created", b.get("absent", []))
-            confirmed = set(outcome.get("confirmed", ()))
-            names = [t["name"] for t in a["topics"]
-                     if t["name"] in ours and (t["name"] in existing or t["name"] in confirmed)]
-            if names:
-                self.w.delete_topics(names)
-                self.w.wait_topics_gone(names)
-        elif step.kind == S.ALTER_TOPIC_CONFIGS:
-            changes = {}
-            for topic, keys in b["overrides"].items():
-                sets = {k: v for k, v in keys.items() if v is not None}
-                deletes = [k for k, v in keys.items() if v is None]
-                changes[topic] = (sets, deletes)
-            self.w.alter_topic_configs(changes)
-            self.w.wait_topics({t: (None, None, dict(keys)) for t, keys in b["overrides"].items()})
-        elif step.kind == S.PUT_CONNECTOR:
-            self._undo_put_connector(step)
-        elif step.kind == S.DELETE_CONNECTOR:
-            existing, _ = self.w.get_connector(a["name"])
-            if existing is None:
-                config, state = self._restorable_config(step, a["name"], None, changed=None)
-                self.w.create_connector(a["name"], config, steady_state(state))
-            else:
-                state = (step.secret_before or b)["state"]
-            self.w.wait_connector(a["name"], steady_state(state))
-        elif step.kind == S.RECORD_OWNERSHIP:
-            # the record as before, still marked while the rollback runs (cleared when it is over)
-            self.write_ownership({**(b.get("ownership") or {}), **({"run": self.marker} if self.marker else {})})
-        elif step.kind == S.SNAPSHOT_SIGNAL:
-            pass  # a snapshot request cannot be taken back; it only re-reads existing rows
-        else:  # pragma: no cover
-            raise UndoImpossible(f"no undo for {step.kind}")
-
-    def _irreversible_step_left_no_trace(self, step: S.Step) -> bool:
-        """Whether an irreversible step that failed or was cut short changed nothing (then there is nothing that
-        could not be rolled back): its request was never made — or was made, refused, and nothing changed."""
-        a, b = step.args, step.before
-        outcome = step.outcome or {}
-        if outcome.get("requested") and outcome.get("accepted", True):
-            return False
-        if step.kind == S.INCREASE_PARTITIONS:
-            return all(self.w.topic_partitions(n) == p for n, p in b.get("partitions", {}).items())
-        if step.kind == S.DELETE_TOPICS:
-            return set(a["names"]) <= self.w.topic_names()
-        return False  # a replacement may have deleted and re-created: report it
-
-    def _restorable_config(self, step: S.Step, name: str, live_config: Mapping[str, str] | None,
-                           changed: set[str] | None) -> tuple[dict[str, str], str]:
-        """The connector config and state to put back. Secrets are never journaled: in this process the
-        unmasked before-image is at hand; from a journal alone, a masked key is taken from the live connector when
-        the step did not change it (`changed`: the keys it wrote; None: it replaced everything)."""
-        if step.secret_before:
-            return dict(step.secret_before["config"]), step.secret_before["state"]
-        config = dict(step.before["config"])
-        lost = []
-        for key, value in config.items():
-            if not isinstance(value, dict):
-                continue
-            if changed is not None and key not in changed and live_config is not None and key in live_config:
-                config[key] = live_config[key]
-            else:
-                lost.append(key)
-        if lost:
-            raise UndoImpossible(
-                f"connector {name}'s previous values of {', '.join(sorted(lost))} are secrets, which kplan never "
-                "writes to its journal; restore the connector by applying the previous version of the stack")
-        return config, step.before["state"]
-
-    def _undo_put_connector(self, step: S.Step) -> None:
-        a, b = step.args, step.before
-        name = a["name"]
-        existing, _ = self.w.get_connector(name)
-        if b.get("absent"):
-            # ours to delete only if this run created it (a crash leaves no outcome: then it is the run's)
-            if existing is not None and (step.outcome or {}).get("created", True):
-                self.w.delete_connector(name)
-                self.w.wait_connector_gone(name)
-            return
-        changed = set(a.get("changed_keys") or ())
-        current = {k: v for k, v in (existing or {}).items() if k != "name"}
-        if existing is None:
-            config, state = self._restorable_config(step, name, None, None)
-            self.w.create_connector(name, config, steady_state(state))
-        else:
-            state = (step.secret_before or b)["state"]
-            if a["config"] is not None:
-                config, state = self._restorable_config(step, name, current, changed)
-                if current != config:  # never write an unchanged config (Connect restarts on every write)
-                    self.w.put_connector_config(name, config)
-            self.w.set_connector_state(name, steady_state(state))
-        if b.get("state") in ("running", "paused", "stopped"):  # a connector that had FAILED may fail again
-            self.w.wait_connector(name, steady_state(b["state"]))
-
-
-def steady_state(state: str | None) -> ConnectorState:
-    """The declared state to restore from a live one: FAILED/UNASSIGNED/unknown connectors were meant to run."""
-    try:
-        return ConnectorState((state or "running").lower())
-    except ValueError:
-        return ConnectorState.RUNNING
+        handler.undo(step, ctx)
 
 
 def _test_pause(point: str) -> None:

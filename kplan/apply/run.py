@@ -14,8 +14,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
-from kplan.apply import steps as S
 from kplan.apply.executor import ApplyResult, Executor, Progress
+from kplan.apply.steps import build, ownership_of
 from kplan.cluster.clients import client_config
 from kplan.errors import KplanError
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
@@ -106,12 +106,14 @@ def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
     return plan_stack(cluster.session, destroy=destroy, resuming=resuming)
 
 
-def steps_for(plan, stack: Stack, live, destroy: bool) -> list[S.Step]:
-    steps = S.build_steps(plan, stack, live)
-    after, before = S.ownership_after(plan, stack, live, destroy), S.ownership_of(live)
-    if steps or after != before:
-        steps.append(S.Step(S.RECORD_OWNERSHIP, after, {"ownership": before}))
-    return steps
+def steps_for(plan, stack: Stack, live, destroy: bool) -> list:
+    """The plan's steps in apply order, the ownership record step included, in their journal form (no secret);
+    `destroy` is the plan's (kept for callers from before `kplan.apply.steps.build_steps`)."""
+    from kplan.apply.steps import build_steps
+
+    if destroy != plan.destroy:
+        raise ValueError("steps_for: destroy differs from the plan's")
+    return build_steps(plan, stack, live)
 
 
 def count_deletions(plan) -> int:
@@ -158,18 +160,18 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
             raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
                              f"{opts.max_deletions}; nothing was applied")
-        steps = steps_for(plan, stack, live, opts.destroy)
-        if not steps:
+        built = build(plan, stack, live)
+        if not built.steps:
             if resume_of is not None:  # the interrupted run had done it all: close it and clear its marker
                 _close_resumed(store, resume_of)
-                cluster.write_ownership(S.ownership_of(live))
+                cluster.write_ownership(ownership_of(live))
             return None, plan
         # Adopting existing resources into the ownership record needs approval too: from then on, removing them
         # from the stack deletes them.
         if (plan.has_changes or _adopts(plan)) and not opts.confirm(plan):
             return None, plan
         store.ensure_topic(cluster.broker_count)
-        journal.ownership_before = S.ownership_of(live)
+        journal.ownership_before = ownership_of(live)
         if resume_of is not None:
             _close_resumed(store, resume_of)
         executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
@@ -180,7 +182,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         executor.marker = journal.marker()
         cluster.write_ownership({**journal.ownership_before, "run": executor.marker})
         try:
-            result = executor.execute(journal, steps)
+            result = executor.execute(journal, built.steps, built.secrets)
         except BaseException:  # the journal could not even be started: nothing was done, clear the marker
             _quietly(lambda: cluster.write_ownership(journal.ownership_before))
             raise

@@ -7,25 +7,33 @@ from __future__ import annotations
 import ast
 import inspect
 import io
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from kplan.secrets import SecretValues
-from kplan.apply import steps as S
 from kplan.apply.executor import Executor, Progress
-from kplan.state.journal import Journal, RunStatus
+from kplan.apply.steps import (STEP_TYPES, ConnectorImage, ConnectorSecrets, CreateTopics, DeleteConnector,
+                               DeleteTopics, IncreasePartitions, Phase, PutConnector, RecordOwnership, ReplaceTopics,
+                               StepBase, TopicArgs, UnknownStepKind, frozen, step_from_json)
 from kplan.cluster.interface import ClusterWriter
 from kplan.cluster.writer import KafkaWriter, WriteError
+from kplan.errors import KplanError
 from kplan.model.desired import ConnectorState
+from kplan.secrets import MASKED, SecretValues
+from kplan.state.journal import Journal, RunStatus, StepStatus
 
 
 class FakeStore:
     def __init__(self):
         self.writes = 0
+        self.last = ""
 
     def write(self, journal):
         self.writes += 1
+        self.last = json.dumps(journal.to_json(), sort_keys=True)
 
 
 class FakeWriter:
@@ -130,15 +138,23 @@ class FakeWriter:
         self.signals.append((connector, tuple(tables), topic, key, table_topic))
 
 
-def run(writer, steps, fail_at=None):
+def run(writer, steps, fail_at: int | None = None, unmasked=None, store=None):
     journal = Journal("s", None, "c", "d")
-    ex = Executor(writer, FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None, fail_at=fail_at)
-    return ex.execute(journal, steps), journal
+    ex = Executor(writer, store or FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None,
+                  fail_at=f"step:{fail_at + 1}" if fail_at is not None else None)
+    return ex.execute(journal, steps, unmasked), journal
 
 
 def topics_step(*names):
-    return S.Step(S.CREATE_TOPICS, {"topics": [{"name": n, "partitions": 1, "replication_factor": 1, "config": {}}
-                                               for n in names]}, {"absent": list(names)})
+    return CreateTopics(tuple(TopicArgs(n, 1, 1, frozen({})) for n in names), tuple(names))
+
+
+def put_step(name="c", config=None, create=True, previous=None, **kw):
+    return PutConnector(name, create, frozen(config if config is not None else {"connector.class": "X"}),
+                        ConnectorState.RUNNING, set_state=True, restart=False, previous=previous, **kw)
+
+
+# -- what a rollback may undo ------------------------------------------------------------------------------------
 
 
 def test_a_topic_someone_else_created_meanwhile_is_never_deleted_by_the_rollback():
@@ -151,57 +167,146 @@ def test_a_topic_someone_else_created_meanwhile_is_never_deleted_by_the_rollback
 
 def test_a_confirmed_creation_is_deleted_even_before_metadata_shows_it():
     w = FakeWriter(lagging={"slow"})
-    result, _ = run(w, [topics_step("slow")], fail_at="step:1")
+    result, _ = run(w, [topics_step("slow")], fail_at=0)
     assert result.status == RunStatus.ROLLED_BACK and w.deleted == ["slow"]
 
 
 def test_a_connector_someone_else_created_meanwhile_is_never_deleted_by_the_rollback():
     w = FakeWriter(connectors={"c": {"connector.class": "X", "topic": "theirs"}})
-    step = S.Step(S.PUT_CONNECTOR, {"name": "c", "create": True, "config": {"connector.class": "X"},
-                                    "state": "running", "set_state": True, "restart": False,
-                                    "requires_topics": [], "sensitive_keys": [], "changed_keys": []},
-                  {"absent": True})
-    result, _ = run(w, [step])
+    result, _ = run(w, [put_step("c")])
     assert result.status == RunStatus.ROLLED_BACK
     assert w.connectors == {"c": {"connector.class": "X", "topic": "theirs"}}
 
 
 def test_an_accepted_deletion_that_was_cut_short_is_reported_not_rolled_back():
     w = FakeWriter(topics={"t"}, fail_wait_gone=True)
-    step = S.Step(S.DELETE_TOPICS, {"names": ["t"]}, {"topics": {"t": {}}})
-    result, _ = run(w, [step])
+    step = DeleteTopics(("t",), frozen({"t": TopicArgs("t", 1, 1)}))
+    result, journal = run(w, [step])
     assert result.status == RunStatus.ROLLBACK_INCOMPLETE and result.exit_code == 3
     assert "irreversible" in result.not_rolled_back[0]
+    assert journal.steps[0]["outcome"] == {"requested": True}
 
 
 def test_a_refused_deletion_changed_nothing_and_counts_as_rolled_back():
     w = FakeWriter(topics={"t"}, refuse_delete=True)
-    step = S.Step(S.DELETE_TOPICS, {"names": ["t"]}, {"topics": {"t": {}}})
-    result, _ = run(w, [step])
+    step = DeleteTopics(("t",), frozen({"t": TopicArgs("t", 1, 1)}))
+    result, journal = run(w, [step])
     assert result.status == RunStatus.ROLLED_BACK and result.exit_code == 1
     assert "t" in w.topics
+    assert journal.steps[0]["outcome"] == {"requested": True, "accepted": False}
+
+
+def test_an_irreversible_step_that_ran_is_reported_when_a_later_step_fails():
+    w = FakeWriter(topics={"t"}, partitions={"t": 1})
+    grow = IncreasePartitions(frozen({"t": 2}), frozen({"t": 1}))
+    result, journal = run(w, [grow, topics_step("u")], fail_at=1)
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE
+    assert result.rolled_back == ["create 1 topic(s): u"]
+    assert result.not_rolled_back == ["increase partitions of t: irreversible (cannot be undone)"]
+    assert [e["status"] for e in journal.steps] == [StepStatus.UNDO_FAILED, StepStatus.UNDONE]
 
 
 def test_done_steps_are_undone_in_reverse_and_a_clean_run_completes():
     w = FakeWriter()
-    result, _ = run(w, [topics_step("a"), topics_step("b")], fail_at="step:2")
+    result, _ = run(w, [topics_step("a"), topics_step("b")], fail_at=1)
     assert result.status == RunStatus.ROLLED_BACK
     assert w.deleted == ["b", "a"]
-    result, _ = run(FakeWriter(), [topics_step("a")])
+    result, journal = run(FakeWriter(), [topics_step("a")])
+    assert result.status == RunStatus.COMPLETE and journal.status == RunStatus.COMPLETE
+
+
+def test_a_connector_update_is_undone_from_memory_with_its_secrets():
+    live = {"connector.class": "X", "db.password": "old-Secret-1", "topic": "a"}
+    w = FakeWriter(connectors={"c": dict(live)})
+    new = {"connector.class": "X", "db.password": "new-Secret-2", "topic": "b"}
+    previous = ConnectorImage(frozen(live), "running")
+    step = put_step("c", config={**new, "db.password": dict(MASKED)}, create=False,
+                    previous=previous.masked(frozenset({"db.password"})), changed_keys=("db.password", "topic"))
+    store = FakeStore()
+    result, _ = run(w, [step, topics_step("t")], fail_at=1, store=store,
+                    unmasked={0: ConnectorSecrets(frozen(new), previous)})
+    assert result.status == RunStatus.ROLLED_BACK
+    assert w.connectors["c"] == live  # the secret put back from memory
+    assert "Secret" not in store.last  # and never journaled
+
+
+def test_from_the_journal_alone_a_secret_the_step_changed_cannot_be_restored():
+    live = {"connector.class": "X", "db.password": "old-Secret-1", "topic": "a"}
+    w = FakeWriter(connectors={"c": dict(live)})
+    step = put_step("c", config={"connector.class": "X", "db.password": dict(MASKED), "topic": "b"}, create=False,
+                    previous=ConnectorImage(frozen(live), "running").masked(frozenset({"db.password"})),
+                    changed_keys=("db.password", "topic"))
+    result, journal = run(w, [step, topics_step("t")], fail_at=1, unmasked={0: ConnectorSecrets()})
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE
+    assert "db.password are secrets" in result.not_rolled_back[0]
+    # a recovery that reads the journal sees the same
+    ex = Executor(w, FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None)
+    journal.steps[0]["status"] = StepStatus.DONE
+    again = ex.rollback(Journal.from_json(json.loads(json.dumps(journal.to_json()))), None, "interrupted")
+    assert again.status == RunStatus.ROLLBACK_INCOMPLETE
+
+
+def test_a_deleted_connector_is_recreated_with_its_previous_config():
+    cfg = {"connector.class": "X", "topic": "a"}
+    w = FakeWriter(connectors={"c": dict(cfg)})
+    step = DeleteConnector("c", ConnectorImage(frozen(cfg), "paused"))
+    result, _ = run(w, [step, topics_step("t")], fail_at=1)
+    assert result.status == RunStatus.ROLLED_BACK
+    assert w.connectors["c"] == cfg and w.states["c"] == ConnectorState.PAUSED
+
+
+def test_the_ownership_record_is_written_back_with_the_run_marker_during_the_rollback():
+    records = []
+    ex = Executor(FakeWriter(), FakeStore(), SecretValues(), Progress(io.StringIO()), records.append,
+                  fail_at="step:1")
+    step = RecordOwnership(frozen({"topics": ["a", "b"]}), frozen({"topics": ["a"]}))
+    journal = Journal("s", None, "c", "d")
+    ex.execute(journal, [step])
+    assert records == [{"topics": ["a", "b"]}, {"topics": ["a"], "run": journal.marker()}]
+
+
+def test_a_snapshot_signal_is_sent_with_its_arguments():
+    from kplan.apply.steps import SnapshotSignal
+
+    w = FakeWriter()
+    result, _ = run(w, [SnapshotSignal("cdc", ("public.b",), "sig", "p", "p.signals")])
     assert result.status == RunStatus.COMPLETE
+    assert w.signals == [("cdc", ("public.b",), "sig", "p", "p.signals")]
 
 
-def test_the_journal_never_holds_a_plaintext_secret_from_the_stack():
-    from kplan.model.desired import ConnectorSpec, freeze
-
-    spec = ConnectorSpec("c", freeze({"connector.class": "X", "db.password": "plain-Secret-1"}))
-    args = {"name": "c", "create": True, "config": S.mask_config(dict(spec.config), frozenset({"db.password"}))}
-    assert "plain-Secret-1" not in repr(args)
+# -- steps nobody handles ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", sorted(S.IRREVERSIBLE_KINDS))
-def test_irreversible_kinds_are_flagged(kind):
-    assert S.Step(kind, {}, {}).irreversible
+@dataclass(frozen=True)
+class Unhandled(StepBase):  # no `kind`: not registered as a journal kind either
+    phase: ClassVar[Phase] = Phase.CREATE_TOPICS
+
+    def describe(self) -> str:
+        return "nothing"
+
+    def args_json(self):
+        return {}
+
+
+def test_a_step_without_a_handler_stops_the_run_before_anything_is_done():
+    store = FakeStore()
+    ex = Executor(FakeWriter(), store, SecretValues(), Progress(io.StringIO()), lambda r: None)
+    with pytest.raises(KplanError, match="no handler for apply step Unhandled"):
+        ex.execute(Journal("s", None, "c", "d"), [topics_step("a"), Unhandled()])
+    assert store.writes == 0
+
+
+def test_a_journal_with_an_unknown_step_kind_cannot_be_rolled_back_blindly():
+    with pytest.raises(UnknownStepKind, match="'no-such-kind'"):
+        step_from_json({"kind": "no-such-kind", "args": {}, "before": {}})
+
+
+def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
+    from kplan.apply.handlers import handled_types
+
+    assert set(STEP_TYPES) <= handled_types()
+    assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics}
+    assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in STEP_TYPES if t.irreversible)
 
 
 # -- the writer interface --------------------------------------------------------------------------------------------

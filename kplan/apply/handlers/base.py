@@ -1,0 +1,102 @@
+"""How a step type is run and undone: one handler per step type, registered with `@handles(StepType)`; the
+executor looks a step's handler up by its type (`handler_for`), and a step without one is an error.
+
+A handler is stateless. What it may use for one step is in its `StepContext`: the writer, the run's resolved
+secret references, the step's in-memory-only unmasked values, and its outcome (what running it produced that
+its undo needs; the executor journals it with the step's status).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Mapping, TypeVar
+
+from kplan.cluster.interface import ClusterWriter
+from kplan.errors import KplanError
+from kplan.secrets import SecretValues
+
+S = TypeVar("S")
+
+
+class UndoImpossible(Exception):
+    """This step cannot be undone (irreversible, or its before-image holds a secret that was never journaled)."""
+
+
+@dataclass
+class StepContext:
+    index: int  # the step's index in the run (and its journal entry's "index")
+    writer: ClusterWriter
+    secret_values: SecretValues  # to substitute ${secret:...} references when writing
+    write_ownership: Callable[[dict], None]
+    marker: dict | None  # the run's marker in the ownership record (kept by an undo of the record)
+    secrets: Any  # the step's unmasked values (e.g. ConnectorSecrets); None when undoing from a journal alone
+    outcomes: dict[int, dict]  # the executor's outcomes, by step index
+    journal_outcome: Callable[[], None]  # journal this step's outcome now, durably
+
+    @property
+    def outcome(self) -> Mapping[str, Any] | None:
+        return self.outcomes.get(self.index)
+
+    @outcome.setter
+    def outcome(self, value: dict) -> None:
+        self.outcomes[self.index] = value
+
+    def requested(self) -> None:
+        """Before an irreversible request: journal that it is being made. If the run dies or fails after this,
+        its effect cannot be ruled out by looking (deletions finish asynchronously), so it is reported."""
+        self.outcome = {"requested": True}
+        self.journal_outcome()
+
+    def refusable(self, call: Callable[[], Any]) -> None:
+        """An irreversible request the cluster refused outright (a write error, not a lost answer) changed
+        nothing: say so, so the rollback can check that by looking."""
+        from kplan.cluster.writer import WriteError
+
+        try:
+            call()
+        except WriteError:
+            self.outcome = {"requested": True, "accepted": False}
+            raise
+
+
+class StepHandler(Generic[S]):
+    """Runs and undoes the steps of one type."""
+
+    def run(self, step: S, ctx: StepContext) -> None:
+        raise NotImplementedError
+
+    def undo(self, step: S, ctx: StepContext) -> None:
+        """Reversible steps only: the executor never asks a handler to undo an irreversible step."""
+        raise UndoImpossible("cannot be undone")
+
+    def left_no_trace(self, step: S, ctx: StepContext) -> bool:
+        """Irreversible steps: whether one that failed or was cut short before its request was accepted changed
+        nothing (then there is nothing that could not be rolled back). When in doubt: False."""
+        return False
+
+
+_HANDLERS: dict[type, StepHandler] = {}
+
+
+def handles(step_type: type) -> Callable[[type[StepHandler]], type[StepHandler]]:
+    """Class decorator: the handler of `step_type`."""
+
+    def register(cls: type[StepHandler]) -> type[StepHandler]:
+        if step_type in _HANDLERS:
+            raise TypeError(f"two handlers for {step_type.__name__}")
+        _HANDLERS[step_type] = cls()
+        return cls
+
+    return register
+
+
+def handler_for(step: object) -> StepHandler:
+    handler = _HANDLERS.get(type(step))
+    if handler is None:
+        raise KplanError(f"no handler for apply step {type(step).__name__} "
+                         f"({getattr(step, 'kind', 'no kind')}); nothing is done with an unknown step")
+    return handler
+
+
+def handled_types() -> frozenset[type]:
+    return frozenset(_HANDLERS)

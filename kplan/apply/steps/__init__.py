@@ -1,0 +1,80 @@
+"""From a plan to the ordered apply steps, each with the before-image needed to undo it. Pure.
+
+One module per resource kind holds its step types and its builder (`build_<kind>_steps(plan, stack, live)`);
+`build` runs the builders and orders their steps by `Phase` (stable: a builder's order holds within a phase):
+
+  phase                 step type           undo
+  CREATE_TOPICS         CreateTopics        delete the topics this run created
+  ALTER_TOPIC_CONFIGS   AlterTopicConfigs   set back / delete the overrides to the before-image
+  PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
+                        SnapshotSignal      (none needed; right after its connector)
+  DELETE_CONNECTORS     DeleteConnector     re-create it with its previous config and state
+  INCREASE_PARTITIONS   IncreasePartitions  IRREVERSIBLE
+  REPLACE_TOPICS        ReplaceTopics       IRREVERSIBLE (data loss)
+  DELETE_TOPICS         DeleteTopics        IRREVERSIBLE (data loss)
+  RECORD_OWNERSHIP      RecordOwnership     write the previous record back
+
+Topic steps are batches: one CreateTopics for every topic to create, one AlterTopicConfigs for every config
+change. Adding a kind: a module here with its step types (each with a `kind`, a `phase`, `describe()` and the
+journal codec) and its builder, listed in `BUILDERS`; and its handlers in `kplan.apply.handlers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Union
+
+from kplan.apply.steps.base import (FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types,
+                                    thawed)
+from kplan.apply.steps.connector import (ConnectorImage, ConnectorSecrets, DeleteConnector, PutConnector,
+                                         SnapshotSignal, build_connector_steps)
+from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
+from kplan.apply.steps.topic import (AlterTopicConfigs, ConfigChange, CreateTopics, DeleteTopics, IncreasePartitions,
+                                     ReplaceTopics, TopicArgs, build_topic_steps)
+from kplan.model.desired import Stack
+from kplan.model.live import LiveState
+from kplan.plan.model import Plan
+
+Step = Union[CreateTopics, AlterTopicConfigs, PutConnector, SnapshotSignal, DeleteConnector, IncreasePartitions,
+             ReplaceTopics, DeleteTopics, RecordOwnership]
+STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
+
+# The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
+# they made any step).
+BUILDERS = (build_topic_steps, build_connector_steps)
+
+
+@dataclass(frozen=True)
+class Built:
+    """The ordered steps of a plan, and what their run needs in memory only: step index -> the unmasked values
+    its journal form masks (`ConnectorSecrets`). Never serialized."""
+
+    steps: tuple[Step, ...]
+    secrets: Mapping[int, object] = field(default_factory=FrozenDict, repr=False)
+
+
+def build(plan: Plan, stack: Stack, live: LiveState) -> Built:
+    planned = [p for builder in BUILDERS for p in builder(plan, stack, live)]
+    planned += build_ownership_steps(plan, stack, live, changes=bool(planned))
+    planned.sort(key=lambda p: p.step.phase)  # stable
+    return Built(tuple(p.step for p in planned),
+                 FrozenDict({i: p.secrets for i, p in enumerate(planned) if p.secrets is not None}))
+
+
+def build_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Step]:
+    """The plan's steps in apply order (the journal form: no secret)."""
+    return list(build(plan, stack, live).steps)
+
+
+def step_from_json(doc) -> Step:
+    """A step from its journal entry; an unknown kind raises `UnknownStepKind`."""
+    return StepBase.from_json(doc)  # type: ignore[return-value]
+
+
+__all__ = [
+    "AlterTopicConfigs", "BUILDERS", "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
+    "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
+    "RecordOwnership", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step", "StepBase", "TopicArgs",
+    "UnknownStepKind", "build", "build_connector_steps", "build_ownership_steps", "build_steps", "step_types",
+    "build_topic_steps", "frozen", "ownership_after", "ownership_of", "step_from_json", "thawed",
+]

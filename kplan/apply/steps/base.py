@@ -1,0 +1,157 @@
+"""What every apply step shares: the phase that orders it, its journal codec, and immutable values.
+
+A step is a frozen dataclass, one type per thing apply does, with its arguments and the before-image its undo
+needs as typed fields. Its `kind` is the word the journal records; `to_json()`/`from_json()` are the journal
+codec (the JSON shape is {"kind", "args", "before", "irreversible"}, unchanged since steps were dicts).
+
+A step never holds a secret: a value the journal must mask is kept in its masked form (`kplan.secrets.MASKED`),
+and the unmasked value travels beside it, in `Planned.secrets`, into the executor's memory only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import Any, ClassVar, Mapping, NamedTuple
+
+from kplan.errors import KplanError
+
+
+class Phase(IntEnum):
+    """The global apply order. Steps run phase by phase; within a phase, in the order their builder gives (a
+    connector's snapshot signal right after the connector). The seeds' rules: a connector never runs without its
+    topics, and nothing irreversible runs before every reversible step has succeeded.
+
+    The gaps leave room for kinds to come: ACLs (30) and SCRAM users or quotas (40) after the topics they concern,
+    schema subjects (50) before the connectors that use them; their removals after the connectors' deletions (75).
+    A new reversible kind belongs before INCREASE_PARTITIONS."""
+
+    CREATE_TOPICS = 10
+    ALTER_TOPIC_CONFIGS = 20
+    PUT_CONNECTORS = 60
+    DELETE_CONNECTORS = 70
+    INCREASE_PARTITIONS = 80  # the irreversible phases start here
+    REPLACE_TOPICS = 90
+    DELETE_TOPICS = 95
+    RECORD_OWNERSHIP = 100
+
+
+class UnknownStepKind(KplanError):
+    """A journal names a step kind this kplan does not know (written by another version, or damaged)."""
+
+
+_BY_KIND: dict[str, type["StepBase"]] = {}
+
+
+class Immutable:
+    """For frozen dataclasses: whatever a field is given (a dict, a list), it holds a deep immutable copy."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            object.__setattr__(self, f.name, frozen(getattr(self, f.name)))
+
+
+@dataclass(frozen=True)
+class StepBase(Immutable):
+    """The base of the step types (`kplan.apply.steps.Step` is their closed union). Immutable all the way down."""
+
+    kind: ClassVar[str]  # the journal's word for this step type
+    phase: ClassVar[Phase]
+    irreversible: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__:
+            if cls.kind in _BY_KIND:
+                raise TypeError(f"two step types have the kind {cls.kind!r}")
+            _BY_KIND[cls.kind] = cls
+
+    def describe(self) -> str:
+        """One line for the progress output and the failure report."""
+        raise NotImplementedError
+
+    def args_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def before_json(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "StepBase":
+        raise NotImplementedError
+
+    def to_json(self) -> dict[str, Any]:
+        """The step as the journal records it: plain JSON values, deterministic (the same step, the same JSON)."""
+        return {"kind": self.kind, "args": self.args_json(), "before": self.before_json(),
+                "irreversible": self.irreversible}
+
+    @staticmethod
+    def from_json(doc: Mapping[str, Any]) -> "StepBase":
+        """The step a journal entry records; an unknown kind is an error, never skipped."""
+        kind = doc.get("kind")
+        step_type = _BY_KIND.get(kind) if isinstance(kind, str) else None
+        if step_type is None:
+            raise UnknownStepKind(f"the journal holds a step of unknown kind {kind!r} (known: "
+                                  f"{', '.join(sorted(_BY_KIND))}); was it written by another version of kplan?")
+        return step_type.from_parts(doc.get("args") or {}, doc.get("before") or {})
+
+
+def step_types() -> dict[str, type[StepBase]]:
+    """kind -> step type, for every step type defined."""
+    return dict(_BY_KIND)
+
+
+class Planned(NamedTuple):
+    """A step as a builder makes it, with what its run needs in memory only (unmasked connector configs);
+    `secrets` never reaches the journal."""
+
+    step: StepBase
+    secrets: object | None = None
+
+
+# -- immutable values --------------------------------------------------------------------------------------------
+
+
+class FrozenDict(dict):
+    """A dict that cannot be changed, so a step is immutable all the way down. A dict still (so the journal's
+    masked marker, `{"__masked__": true}`, keeps satisfying `kplan.secrets.is_masked`, and JSON encodes it)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a step is immutable")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+def frozen(value: Any) -> Any:
+    """A deep, immutable copy of a JSON-like value: mappings become FrozenDicts, lists and tuples tuples."""
+    if isinstance(value, Mapping):
+        return FrozenDict({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+def thawed(value: Any) -> Any:
+    """A deep, plain-JSON copy (dicts and lists) of a frozen value, for the journal."""
+    if isinstance(value, Mapping):
+        return {k: thawed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thawed(v) for v in value]
+    return value
+
+
+def name_list(items: list[str], limit: int = 5) -> str:
+    """`a, b, c, d, e and 2 more`."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -1,0 +1,203 @@
+"""Connector steps: create or update a connector and drive it to its declared state, signal an incremental
+snapshot of newly captured CDC tables, delete a connector — and the pure builder that makes them from a plan.
+
+A connector config may hold plaintext secrets (written in the stack, or read from the live connector for the
+before-image). Steps hold configs in their journal form, secret values masked (`kplan.secrets.mask_config`); the
+unmasked configs go beside the step as `ConnectorSecrets`, for this process only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+from kplan.apply.steps.base import Immutable, Phase, Planned, StepBase, thawed
+from kplan.kinds.connector import newly_captured
+from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
+from kplan.model.live import LiveConnector, LiveState
+from kplan.plan.model import Action, Plan, ResourceChange, ResourceType
+from kplan.secrets import mask_config, secret_keys
+
+
+@dataclass(frozen=True)
+class ConnectorImage(Immutable):
+    """A connector as it was: its config (without Connect's `name` key) and its state, lower-case as read
+    (running, paused, stopped — or failed, unassigned)."""
+
+    config: Mapping[str, Any]
+    state: str
+
+    @classmethod
+    def of_live(cls, current: LiveConnector) -> "ConnectorImage":
+        """Unmasked: for `ConnectorSecrets` only (use `masked()` for a step)."""
+        return cls({k: v for k, v in current.config.items() if k != "name"},
+                   (current.state or "RUNNING").lower())
+
+    def masked(self, secret: frozenset[str]) -> "ConnectorImage":
+        return ConnectorImage(mask_config(self.config, secret), self.state)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"config": thawed(self.config), "state": self.state}
+
+
+@dataclass(frozen=True)
+class ConnectorSecrets(Immutable):
+    """The unmasked configs a connector step needs in this process (never journaled, never printed): the
+    config to write when its journal form masks a value, and the connector as it was (for an exact undo)."""
+
+    config: Mapping[str, str] | None = field(default=None, repr=False)
+    previous: ConnectorImage | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return "ConnectorSecrets(<not shown>)"
+
+
+@dataclass(frozen=True)
+class PutConnector(StepBase):
+    """Create or update a connector and wait until it (and every task) reaches its declared state. Undo: delete
+    it if this run created it, else put its previous config (if this step wrote one) and state back."""
+
+    kind: ClassVar[str] = "put-connector"
+    phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
+
+    name: str
+    create: bool
+    config: Mapping[str, Any] | None  # journal form (secrets masked; references unresolved); None: not written
+    state: ConnectorState
+    set_state: bool
+    restart: bool
+    changed_keys: tuple[str, ...] = ()  # the keys it writes differently (an undo from the journal keeps the others)
+    requires_topics: tuple[str, ...] = ()
+    sensitive_keys: tuple[str, ...] = ()
+    previous: ConnectorImage | None = None  # before-image (secrets masked); None: the connector did not exist
+
+    def describe(self) -> str:
+        return f"{'create' if self.create else 'update'} connector {self.name} ({self.state.value})"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"name": self.name, "create": self.create,
+                "config": thawed(self.config) if self.config is not None else None,
+                "state": self.state.value, "set_state": self.set_state, "restart": self.restart,
+                "changed_keys": list(self.changed_keys), "requires_topics": list(self.requires_topics),
+                "sensitive_keys": list(self.sensitive_keys)}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"absent": True} if self.previous is None else {"absent": False, **self.previous.to_json()}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "PutConnector":
+        return cls(args["name"], bool(args["create"]), args["config"], ConnectorState(args["state"]),
+                   bool(args["set_state"]), bool(args["restart"]), tuple(args.get("changed_keys") or ()),
+                   tuple(args.get("requires_topics") or ()), tuple(args.get("sensitive_keys") or ()),
+                   None if before.get("absent") else ConnectorImage(before["config"], before["state"]))
+
+
+@dataclass(frozen=True)
+class SnapshotSignal(StepBase):
+    """Ask a Debezium connector (Kafka signal channel) for an incremental snapshot of newly captured tables and
+    wait until it starts. Runs right after its connector's update. Undo: none needed (it re-reads rows)."""
+
+    kind: ClassVar[str] = "snapshot-signal"
+    phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
+
+    connector: str
+    tables: tuple[str, ...]
+    topic: str  # the signal topic
+    key: str  # the signal's key: the connector's topic.prefix unless the source says otherwise
+    table_topic: str | None = None  # the signaling table's change topic, where the snapshot's watermarks appear
+
+    def describe(self) -> str:
+        return f"signal an incremental snapshot of {', '.join(self.tables)} to connector {self.connector}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"connector": self.connector, "tables": list(self.tables), "topic": self.topic, "key": self.key,
+                "table_topic": self.table_topic}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "SnapshotSignal":
+        return cls(args["connector"], tuple(args["tables"]), args["topic"], args["key"], args.get("table_topic"))
+
+
+@dataclass(frozen=True)
+class DeleteConnector(StepBase):
+    """Delete a connector. Undo: re-create it with its previous config and state."""
+
+    kind: ClassVar[str] = "delete-connector"
+    phase: ClassVar[Phase] = Phase.DELETE_CONNECTORS
+
+    name: str
+    previous: ConnectorImage  # before-image, secrets masked
+
+    def describe(self) -> str:
+        return f"delete connector {self.name}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def before_json(self) -> dict[str, Any]:
+        return self.previous.to_json()
+
+    @classmethod
+    def from_parts(cls, args, before) -> "DeleteConnector":
+        return cls(args["name"], ConnectorImage(before["config"], before["state"]))
+
+
+CONNECTOR_STEPS = (PutConnector, SnapshotSignal, DeleteConnector)
+
+
+def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    """One step per connector to create, update or delete (and a snapshot signal after a CDC connector that
+    starts capturing tables), in the plan's order."""
+    declared = {c.name: c for c in stack.connectors}
+    out: list[Planned] = []
+    for change in plan.changes:
+        if change.type != ResourceType.CONNECTOR:
+            continue
+        current = live.connectors.get(change.name)
+        if change.action == Action.DELETE:
+            out.append(_delete(current, declared.get(change.name)))
+        elif change.action in (Action.CREATE, Action.UPDATE):
+            spec = declared[change.name]
+            put = _put(spec, change, current)
+            out.append(put)
+            new_tables = newly_captured(spec, current.config) if current is not None else []
+            if new_tables and put.step.config is not None:
+                out.append(Planned(SnapshotSignal(
+                    spec.name, tuple(new_tables), spec.signal["topic"],
+                    spec.signal.get("key") or spec.config.get("topic.prefix", spec.name),
+                    spec.signal.get("table_topic"))))
+    return out
+
+
+def _delete(current: LiveConnector, declared: ConnectorSpec | None) -> Planned:
+    previous = ConnectorImage.of_live(current)
+    secret = secret_keys(previous.config, *([declared.config] if declared else []),
+                         declared=declared.sensitive_keys if declared else (), recorded=current.sensitive_keys)
+    return Planned(DeleteConnector(current.name, previous.masked(secret)), ConnectorSecrets(previous=previous))
+
+
+def _put(spec: ConnectorSpec, change: ResourceChange, current: LiveConnector | None) -> Planned:
+    config_changed = any(a.changed and a.path[0] == "config" for a in change.attributes)
+    state_changed = any(a.changed and a.path == ("state",) for a in change.attributes)
+    recorded = current.sensitive_keys if current is not None else frozenset()
+    config = dict(spec.config) if (current is None or config_changed) else None  # references unresolved
+    # a plaintext secret written in the stack is journaled masked; the run writes it from memory
+    masked = (mask_config(config, secret_keys(config, declared=spec.sensitive_keys, recorded=recorded))
+              if config is not None else None)
+    previous = ConnectorImage.of_live(current) if current is not None else None
+    step = PutConnector(
+        name=spec.name,
+        create=current is None,
+        config=masked,
+        state=spec.state,
+        set_state=current is None or state_changed,
+        restart=bool(config_changed and spec.restart_on_change and current is not None),
+        changed_keys=tuple(sorted(a.path[1] for a in change.attributes if a.changed and a.path[0] == "config")),
+        requires_topics=tuple(spec.requires_topics),
+        sensitive_keys=tuple(sorted(spec.sensitive_keys)),
+        previous=previous.masked(secret_keys(previous.config, declared=spec.sensitive_keys, recorded=recorded))
+        if previous is not None else None)
+    unmasked_config = config if config is not None and masked != config else None
+    if unmasked_config is None and previous is None:
+        return Planned(step)
+    return Planned(step, ConnectorSecrets(unmasked_config, previous))

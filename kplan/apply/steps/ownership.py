@@ -1,0 +1,93 @@
+"""The ownership record step: after every change, record what the stack owns (and which of it is protected,
+and which connector keys hold secrets) — and the pure functions that compute the record before and after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+from kplan.apply.steps.base import FrozenDict, Phase, Planned, StepBase, thawed
+from kplan.model.desired import Stack
+from kplan.model.live import LiveState
+from kplan.plan.model import Action, Plan, ResourceType
+from kplan.secrets import secret_keys
+
+
+@dataclass(frozen=True)
+class RecordOwnership(StepBase):
+    """Write the stack's ownership record. Undo: write the previous record back (still marked with the run
+    while the rollback runs)."""
+
+    kind: ClassVar[str] = "record-ownership"
+    phase: ClassVar[Phase] = Phase.RECORD_OWNERSHIP
+
+    # {"topics", "connectors", "protected_topics", "protected_connectors": [names], "sensitive": {connector: [keys]}}
+    record: Mapping[str, Any]
+    previous: Mapping[str, Any] = FrozenDict()  # the record before (empty: none)
+
+    def describe(self) -> str:
+        return "record what the stack owns"
+
+    def args_json(self) -> dict[str, Any]:
+        return thawed(self.record)
+
+    def before_json(self) -> dict[str, Any]:
+        return {"ownership": thawed(self.previous)}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "RecordOwnership":
+        return cls(args, before.get("ownership") or {})
+
+
+def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes: bool) -> list[Planned]:
+    """The record step, when there are other steps (`changes`) or the record changes (e.g. adopting resources
+    that already exist as declared)."""
+    after, before = ownership_after(plan, stack, live, plan.destroy), ownership_of(live)
+    if changes or after != before:
+        return [Planned(RecordOwnership(after, before))]
+    return []
+
+
+def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, Any]:
+    """The ownership record once the plan is applied: everything the stack declares (created now, or adopted
+    because it already existed as declared), minus what the plan deletes; and which of those are protected
+    (declared so now, or recorded so and no longer declared)."""
+    deleted = {(c.type, c.name) for c in plan.changes if c.action == Action.DELETE}
+    declared_t = {t.name: t for t in stack.topics}
+    declared_c = {c.name: c for c in stack.connectors}
+    # What the record says the stack owns but no longer exists is dropped: if someone creates a topic of that name
+    # later, it is theirs, not this stack's.
+    owned_t = {n for n in live.owned_topics if n in live.topics}
+    owned_c = {n for n in live.owned_connectors if n in live.connectors}
+    deleted_t = {n for k, n in deleted if k == ResourceType.TOPIC}
+    deleted_c = {n for k, n in deleted if k == ResourceType.CONNECTOR}
+    if destroy:
+        topics = owned_t - deleted_t
+        conns = owned_c - deleted_c
+    else:
+        topics = (owned_t | set(declared_t)) - deleted_t
+        conns = (owned_c | set(declared_c)) - deleted_c
+
+    def protected(names, declared, recorded):
+        return sorted(n for n in names if (declared[n].protect if n in declared else n in recorded))
+
+    def secrets(name):
+        if name in declared_c:
+            spec = declared_c[name]
+            return sorted(secret_keys(spec.config, declared=spec.sensitive_keys))
+        current = live.connectors.get(name)
+        return sorted(current.sensitive_keys) if current is not None else []
+
+    return {"topics": sorted(topics), "connectors": sorted(conns),
+            "protected_topics": protected(topics, declared_t, live.protected_topics),
+            "protected_connectors": protected(conns, declared_c, live.protected_connectors),
+            "sensitive": {n: keys for n in sorted(conns) if (keys := secrets(n))}}
+
+
+def ownership_of(live: LiveState) -> dict[str, Any]:
+    """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
+    return {"topics": sorted(live.owned_topics), "connectors": sorted(live.owned_connectors),
+            "protected_topics": sorted(live.protected_topics),
+            "protected_connectors": sorted(live.protected_connectors),
+            "sensitive": {n: sorted(c.sensitive_keys) for n, c in sorted(live.connectors.items())
+                          if n in live.owned_connectors and c.sensitive_keys}}

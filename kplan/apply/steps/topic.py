@@ -1,0 +1,230 @@
+"""Topic steps: create (one batch), change configs (one batch), increase partitions, replace, delete — and the
+pure builder that makes them from a plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+from kplan.apply.steps.base import FrozenDict, Immutable, Phase, Planned, StepBase, name_list, thawed
+from kplan.model.desired import Stack, TopicSpec, freeze
+from kplan.model.live import LiveState
+from kplan.plan.model import Action, AttrKind, Plan, ResourceType
+
+
+@dataclass(frozen=True)
+class TopicArgs(Immutable):
+    """A topic as a step creates it (or as it was): name, partitions, replication factor, its own overrides."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = FrozenDict()
+
+    @classmethod
+    def of(cls, spec: TopicSpec) -> "TopicArgs":
+        return cls(spec.name, spec.partitions, spec.replication_factor, spec.config)
+
+    @classmethod
+    def of_live(cls, live: LiveState, name: str) -> "TopicArgs":
+        t = live.topics[name]
+        return cls(name, t.partitions, t.replication_factor, t.overrides)
+
+    def spec(self) -> TopicSpec:
+        return TopicSpec(self.name, int(self.partitions), int(self.replication_factor), freeze(self.config))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "partitions": self.partitions, "replication_factor": self.replication_factor,
+                "config": thawed(self.config)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "TopicArgs":
+        return cls(doc["name"], doc["partitions"], doc["replication_factor"], doc.get("config") or {})
+
+
+@dataclass(frozen=True)
+class CreateTopics(StepBase):
+    """Create topics in one request. Undo: delete the ones this run created (never one someone else made)."""
+
+    kind: ClassVar[str] = "create-topics"
+    phase: ClassVar[Phase] = Phase.CREATE_TOPICS
+
+    topics: tuple[TopicArgs, ...]
+    absent: tuple[str, ...] = ()  # before-image: the topics absent at plan time
+
+    def describe(self) -> str:
+        return f"create {len(self.topics)} topic(s): {name_list([t.name for t in self.topics])}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"topics": [t.to_json() for t in self.topics]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"absent": list(self.absent)}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "CreateTopics":
+        return cls(tuple(TopicArgs.from_json(t) for t in args["topics"]), tuple(before.get("absent", ())))
+
+
+@dataclass(frozen=True)
+class ConfigChange(Immutable):
+    """One topic's config change: keys to set (with values) and keys whose override to delete."""
+
+    sets: Mapping[str, str] = FrozenDict()
+    deletes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlterTopicConfigs(StepBase):
+    """Change the configs of topics in one request. Undo: set back / delete the overrides to the before-image."""
+
+    kind: ClassVar[str] = "alter-topic-configs"
+    phase: ClassVar[Phase] = Phase.ALTER_TOPIC_CONFIGS
+
+    topics: Mapping[str, ConfigChange]
+    # before-image: topic -> key -> its override before (None: no override)
+    overrides_before: Mapping[str, Mapping[str, str | None]] = FrozenDict()
+
+    def describe(self) -> str:
+        return f"change the configs of {len(self.topics)} topic(s): {name_list(list(self.topics))}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"topics": {n: {"set": thawed(c.sets), "delete": list(c.deletes)} for n, c in self.topics.items()}}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"overrides": thawed(self.overrides_before)}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "AlterTopicConfigs":
+        return cls({n: ConfigChange(c["set"], c["delete"]) for n, c in args["topics"].items()},
+                   before.get("overrides") or {})
+
+
+@dataclass(frozen=True)
+class IncreasePartitions(StepBase):
+    """Add partitions (one request). IRREVERSIBLE: keys move to other partitions."""
+
+    kind: ClassVar[str] = "increase-partitions"
+    phase: ClassVar[Phase] = Phase.INCREASE_PARTITIONS
+    irreversible: ClassVar[bool] = True
+
+    partitions: Mapping[str, int]  # topic -> the new count
+    partitions_before: Mapping[str, int] = FrozenDict()
+
+    def describe(self) -> str:
+        return f"increase partitions of {name_list(list(self.partitions))}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"partitions": thawed(self.partitions)}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"partitions": thawed(self.partitions_before)}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "IncreasePartitions":
+        return cls(args["partitions"], before.get("partitions") or {})
+
+
+@dataclass(frozen=True)
+class ReplaceTopics(StepBase):
+    """Delete and re-create topics (a partition decrease or RF change with allow_replace). IRREVERSIBLE: data loss."""
+
+    kind: ClassVar[str] = "replace-topics"
+    phase: ClassVar[Phase] = Phase.REPLACE_TOPICS
+    irreversible: ClassVar[bool] = True
+
+    topics: tuple[TopicArgs, ...]
+    topics_before: Mapping[str, TopicArgs] = FrozenDict()
+
+    def describe(self) -> str:
+        return f"replace {len(self.topics)} topic(s): {name_list([t.name for t in self.topics])}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"topics": [t.to_json() for t in self.topics]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"topics": {n: t.to_json() for n, t in self.topics_before.items()}}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "ReplaceTopics":
+        return cls(tuple(TopicArgs.from_json(t) for t in args["topics"]),
+                   {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
+
+
+@dataclass(frozen=True)
+class DeleteTopics(StepBase):
+    """Delete topics (one request). IRREVERSIBLE: data loss."""
+
+    kind: ClassVar[str] = "delete-topics"
+    phase: ClassVar[Phase] = Phase.DELETE_TOPICS
+    irreversible: ClassVar[bool] = True
+
+    names: tuple[str, ...]
+    topics_before: Mapping[str, TopicArgs] = FrozenDict()
+
+    def describe(self) -> str:
+        return f"delete {len(self.names)} topic(s): {name_list(list(self.names))}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"names": list(self.names)}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"topics": {n: t.to_json() for n, t in self.topics_before.items()}}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "DeleteTopics":
+        return cls(tuple(args["names"]),
+                   {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
+
+
+TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, IncreasePartitions, ReplaceTopics, DeleteTopics)
+
+
+def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    """The plan's topic changes as batches: one step per topic step type, covering every topic it concerns."""
+    declared = {t.name: t for t in stack.topics}
+    creates: list[TopicArgs] = []
+    alters: dict[str, ConfigChange] = {}
+    alter_before: dict[str, dict[str, str | None]] = {}
+    grows: dict[str, int] = {}
+    replaces: list[TopicArgs] = []
+    deletes: list[str] = []
+    for change in plan.changes:
+        if change.type != ResourceType.TOPIC:
+            continue
+        spec = declared.get(change.name)
+        if change.action == Action.CREATE:
+            creates.append(TopicArgs.of(spec))
+        elif change.action == Action.UPDATE:
+            sets: dict[str, str] = {}
+            unset: list[str] = []
+            for a in change.attributes:
+                if not a.changed:
+                    continue
+                if a.path == ("partitions",):
+                    grows[change.name] = spec.partitions
+                elif a.path[0] == "config" and a.kind == AttrKind.REMOVE:
+                    unset.append(a.path[1])
+                elif a.path[0] == "config":
+                    sets[a.path[1]] = spec.config[a.path[1]]
+            if sets or unset:
+                current = live.topics.get(change.name)
+                alters[change.name] = ConfigChange(sets, tuple(unset))
+                alter_before[change.name] = {k: current.overrides.get(k) for k in [*sets, *unset]}
+        elif change.action == Action.REPLACE:
+            replaces.append(TopicArgs.of(spec))
+        elif change.action == Action.DELETE:
+            deletes.append(change.name)
+
+    steps: list[StepBase] = []
+    if creates:
+        steps.append(CreateTopics(tuple(creates), tuple(t.name for t in creates)))
+    if alters:
+        steps.append(AlterTopicConfigs(alters, alter_before))
+    if grows:
+        steps.append(IncreasePartitions(grows, {n: live.topics[n].partitions for n in grows}))
+    if replaces:
+        steps.append(ReplaceTopics(tuple(replaces), {t.name: TopicArgs.of_live(live, t.name) for t in replaces}))
+    if deletes:
+        steps.append(DeleteTopics(tuple(deletes), {n: TopicArgs.of_live(live, n) for n in deletes}))
+    return [Planned(s) for s in steps]

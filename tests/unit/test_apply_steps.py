@@ -1,0 +1,156 @@
+"""Apply steps from a plan: the global order (by phase), batching, the journal codec, immutability, and that a
+step never holds a secret (the unmasked values travel beside it, into the executor's memory only)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from kplan.apply.steps import (STEP_TYPES, AlterTopicConfigs, ConnectorSecrets, CreateTopics, DeleteConnector,
+                               DeleteTopics, IncreasePartitions, Phase, PutConnector, RecordOwnership, ReplaceTopics,
+                               SnapshotSignal, build, build_steps, ownership_after, ownership_of, step_from_json,
+                               step_types)
+from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTopic
+from kplan.plan.planner import make_plan
+from kplan.secrets import SecretValues, is_masked
+
+SECRET = "plain-Secret-1"
+OLD_SECRET = "old-Secret-3"
+
+
+def topic(name, partitions=1, config=None, **kw) -> TopicSpec:
+    return TopicSpec(name, partitions, 1, freeze(config or {}), **kw)
+
+
+def ltopic(name, partitions=1, overrides=None) -> LiveTopic:
+    return LiveTopic(name, partitions, 1, freeze(overrides or {}), freeze(overrides or {}))
+
+
+def lconn(name, config, state="RUNNING", sensitive=()) -> LiveConnector:
+    return LiveConnector(name, freeze({**config, "name": name}), state, sensitive_keys=frozenset(sensitive))
+
+
+def everything():
+    """A stack and a live state whose plan has every step type, several of each topic batch."""
+    cdc = ConnectorSpec("cdc", freeze({"connector.class": "X", "table.include.list": "public.a,public.b",
+                                       "topic.prefix": "p"}),
+                        snapshot_new_tables=True, captured_tables=("public.a", "public.b"),
+                        signal=freeze({"topic": "sig", "table_topic": "p.signals"}))
+    stack = Stack("s", None, ClusterSpec("b:1"), (
+        topic("new1"), topic("new2"), topic("new3", config={"cleanup.policy": "compact"}),
+        topic("cfg1", config={"retention.ms": "1000"}), topic("cfg2", config={"retention.ms": "2000"}),
+        topic("grow", partitions=3), topic("shrink", partitions=1, allow_replace=True),
+    ), (
+        ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
+        cdc,
+    ))
+    live = LiveState("c", 1, {
+        "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
+        "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
+    }, {
+        "cdc": lconn("cdc", {"connector.class": "X", "table.include.list": "public.a", "topic.prefix": "p"}),
+        "old-conn": lconn("old-conn", {"connector.class": "Y", "x.password": OLD_SECRET}, sensitive={"x.password"}),
+    }, owned_topics=frozenset({"cfg1", "cfg2", "grow", "shrink", "gone"}),
+        owned_connectors=frozenset({"cdc", "old-conn"}))
+    return stack, live, make_plan(stack, live, secrets=SecretValues())
+
+
+def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
+    steps = build_steps(*_args(everything()))
+    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, PutConnector, SnapshotSignal, PutConnector,
+                                        DeleteConnector, IncreasePartitions, ReplaceTopics, DeleteTopics,
+                                        RecordOwnership]
+    assert [s.phase for s in steps] == sorted(s.phase for s in steps)
+    create, alter = steps[0], steps[1]
+    assert [t.name for t in create.topics] == ["new1", "new2", "new3"] and create.absent == ("new1", "new2", "new3")
+    assert sorted(alter.topics) == ["cfg1", "cfg2"]
+    assert alter.overrides_before == {"cfg1": {"retention.ms": "5"}, "cfg2": {"retention.ms": None}}
+    # a connector's snapshot signal right after it
+    assert (steps[2].name, steps[3].connector, steps[3].tables, steps[4].name) == (
+        "cdc", "cdc", ("public.b",), "new-conn")
+
+
+def test_the_phases_keep_the_seeds_order_with_room_between():
+    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.PUT_CONNECTORS, Phase.DELETE_CONNECTORS,
+             Phase.INCREASE_PARTITIONS, Phase.REPLACE_TOPICS, Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
+    assert sorted(Phase) == order
+    assert Phase.PUT_CONNECTORS - Phase.ALTER_TOPIC_CONFIGS > 2  # room for ACLs, users, subjects in between
+    assert all(not t.irreversible for t in STEP_TYPES if t.phase < Phase.INCREASE_PARTITIONS)
+
+
+def test_no_changes_no_steps_but_adoption_records_ownership():
+    stack = Stack("s", None, ClusterSpec("b:1"), (topic("t"),))
+    live = LiveState("c", 1, {"t": ltopic("t")}, {})
+    assert build_steps(stack=stack, live=live, plan=make_plan(stack, live, secrets=SecretValues())) == [
+        RecordOwnership(ownership_after(make_plan(stack, live), stack, live, False), ownership_of(live))]
+    live = LiveState("c", 1, {"t": ltopic("t")}, {}, owned_topics=frozenset({"t"}))
+    assert build_steps(make_plan(stack, live, secrets=SecretValues()), stack, live) == []
+
+
+def test_the_journal_codec_round_trips_every_step_deterministically():
+    built = build(*_args(everything()))
+    assert {type(s) for s in built.steps} == set(STEP_TYPES)
+    for step in built.steps:
+        doc = step.to_json()
+        assert set(doc) == {"kind", "args", "before", "irreversible"}
+        assert doc["kind"] == step.kind and doc["irreversible"] == step.irreversible
+        again = step_from_json(json.loads(json.dumps(doc)))
+        assert again == step and type(again) is type(step)
+        assert json.dumps(again.to_json()) == json.dumps(doc)  # the same JSON, key order included
+    assert json.dumps([s.to_json() for s in built.steps]) == json.dumps([s.to_json() for s in build(*_args(
+        everything())).steps])
+
+
+def test_kinds_are_the_journal_words():
+    assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
+        "alter-topic-configs", "create-topics", "delete-connector", "delete-topics", "increase-partitions",
+        "put-connector", "record-ownership", "replace-topics", "snapshot-signal"]
+
+
+def test_steps_are_immutable_all_the_way_down():
+    steps = build_steps(*_args(everything()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        steps[0].topics = ()
+    with pytest.raises(TypeError):
+        steps[0].topics[0].config["x"] = "y"
+    with pytest.raises(TypeError):
+        steps[1].topics["cfg1"].sets.update({"x": "y"})
+    masked = next(s for s in steps if isinstance(s, PutConnector) and s.create).config["db.password"]
+    assert is_masked(masked)
+    with pytest.raises(TypeError):
+        masked["__masked__"] = False
+    assert steps[0].to_json()["args"]["topics"][0]["config"] == {}  # the JSON form is a plain, fresh copy
+    steps[0].to_json()["args"]["topics"].clear()
+    assert len(steps[0].topics) == 3
+
+
+def test_a_step_never_holds_a_secret_its_run_has_it_in_memory():
+    built = build(*_args(everything()))
+    for step in built.steps:
+        assert SECRET not in json.dumps(step.to_json()) and SECRET not in repr(step)
+        assert OLD_SECRET not in json.dumps(step.to_json()) and OLD_SECRET not in repr(step)
+    put = next(i for i, s in enumerate(built.steps) if isinstance(s, PutConnector) and s.name == "new-conn")
+    delete = next(i for i, s in enumerate(built.steps) if isinstance(s, DeleteConnector))
+    assert built.secrets[put].config["db.password"] == SECRET
+    assert built.secrets[delete].previous.config["x.password"] == OLD_SECRET
+    assert all(isinstance(v, ConnectorSecrets) for v in built.secrets.values())
+    assert SECRET not in repr(built) and OLD_SECRET not in repr(built.secrets[delete])
+
+
+def test_connector_steps_carry_what_their_undo_needs():
+    built = build(*_args(everything()))
+    cdc = next(s for s in built.steps if isinstance(s, PutConnector) and s.name == "cdc")
+    assert (cdc.create, cdc.state, cdc.set_state, cdc.restart) == (False, ConnectorState.RUNNING, False, False)
+    assert cdc.changed_keys == ("table.include.list",)
+    assert cdc.previous.state == "running" and cdc.previous.config["table.include.list"] == "public.a"
+    delete = next(s for s in built.steps if isinstance(s, DeleteConnector))
+    assert delete.previous.to_json() == {"config": {"connector.class": "Y", "x.password": {"__masked__": True}},
+                                         "state": "running"}
+
+
+def _args(t):
+    stack, live, plan = t
+    return plan, stack, live
