@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
+from kplan.apply.faults import NO_FAULTS, Faults
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
 from kplan.cluster.interface import ClusterWriter
-from kplan.errors import KplanError
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 from kplan.secrets import Scrubber, SecretValues
 
@@ -67,15 +67,14 @@ class Progress:
 
 class Executor:
     def __init__(self, writer: ClusterWriter, store: JournalStore, secret_values: SecretValues, progress: Progress,
-                 write_ownership: Callable[[dict], None], *, fail_at: str | None = None,
+                 write_ownership: Callable[[dict], None], *, faults: Faults = NO_FAULTS,
                  secrets: tuple[str, ...] = ()):
         self.w = writer
         self.store = store
         self.secret_values = secret_values
         self.progress = progress
         self.write_ownership = write_ownership
-        # Test hook: "step:<n>" makes step n (1-based) fail after it ran, to prove the rollback.
-        self.fail_at = fail_at
+        self.faults = faults  # tests only: where to break or stall the run (kplan.apply.faults)
         self._journal: Journal | None = None
         # By step index: what running a step produced that its undo needs (journaled with its status) ...
         self._outcomes: dict[int, dict] = {}
@@ -109,9 +108,8 @@ class Executor:
                 t0 = self.progress.start(i + 1, n, step.describe())
                 handler_for(step).run(step, self._context(i))
                 self._journal_outcome(i)
-                _test_pause(f"in-step:{i + 1}")
-                if self.fail_at == f"step:{i + 1}":
-                    raise KplanError(f"injected failure after step {i + 1} (KPLAN_TEST_FAIL_AT)")
+                self.faults.in_step(i)
+                self.faults.after_step_ran(i)
                 entry["status"] = StepStatus.DONE
                 self.store.write(journal)
                 self.progress.done(t0)
@@ -127,7 +125,7 @@ class Executor:
                 journal.message = f"step {i + 1} ({step.kind}) failed: {reason}"
                 self._write_quietly(journal)
                 return self.rollback(journal, steps, reason)
-            _test_pause(f"after-step:{i + 1}")
+            self.faults.after_step(i)
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)
@@ -209,17 +207,6 @@ class Executor:
                 return  # it failed (or was cut short) before changing anything: nothing to undo
             raise UndoImpossible("irreversible (cannot be undone)")
         handler.undo(step, ctx)
-
-
-def _test_pause(point: str) -> None:
-    """Crash-recovery tests: KPLAN_TEST_PAUSE_AT=in-step:N (the step's writes are done, the journal still says
-    started) or after-step:N makes the run announce itself and wait there to be killed."""
-    import os
-
-    if os.environ.get("KPLAN_TEST_PAUSE_AT") == point:
-        sys.stdout.write(f"\nKPLAN-TEST-PAUSED {point}\n")
-        sys.stdout.flush()
-        time.sleep(float(os.environ.get("KPLAN_TEST_PAUSE_S", "120")))
 
 
 def _one_line(e: BaseException) -> str:

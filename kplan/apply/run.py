@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
-from kplan.apply.steps import build, ownership_of
+from kplan.apply.faults import Faults, installed
+from kplan.apply.steps import Built, build, ownership_of
 from kplan.cluster.clients import client_config
 from kplan.errors import KplanError
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
@@ -130,7 +131,7 @@ class RunOptions:
     show: Callable[[object], None] = lambda plan: None
     out: object = None
     saved_plan: object = None  # a Plan loaded from a file: must still be current
-    fail_at: str | None = None
+    faults: Faults | None = None  # tests only (kplan.apply.faults); None: those a test installed, if any
 
 
 def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None = None) -> tuple[ApplyResult | None, object]:
@@ -153,7 +154,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         opts.show(plan)
-        if plan.has_errors and not _test_ignores_plan_errors():
+        if plan.has_errors:
             first = plan.errors[0].message
             more = f" (and {len(plan.errors) - 1} more, see above)" if len(plan.errors) > 1 else ""
             raise KplanError(f"the plan has errors: {first}{more}; nothing was applied")
@@ -174,24 +175,32 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         journal.ownership_before = ownership_of(live)
         if resume_of is not None:
             _close_resumed(store, resume_of)
-        executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
-                            fail_at=opts.fail_at or os.environ.get("KPLAN_TEST_FAIL_AT"),
-                            secrets=run_secrets(stack, live, cluster.secrets))
-        # Mark the run in the ownership record before touching anything: if this process dies, every later plan
-        # and apply of the stack sees the unfinished run (without reading the journal).
-        executor.marker = journal.marker()
-        cluster.write_ownership({**journal.ownership_before, "run": executor.marker})
-        try:
-            result = executor.execute(journal, built.steps, built.secrets)
-        except BaseException:  # the journal could not even be started: nothing was done, clear the marker
-            _quietly(lambda: cluster.write_ownership(journal.ownership_before))
-            raise
-        if result.status != RunStatus.COMPLETE:  # rolled back: the record as before, without the marker
-            _quietly(lambda: cluster.write_ownership(journal.ownership_before))
-        return result, plan
+        return execute_steps(cluster, store, journal, built, live, out=opts.out, faults=opts.faults), plan
     finally:
         store.close()
         _release(lock, opts)
+
+
+def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built: Built, live, *, out=None,
+                  faults: Faults | None = None) -> ApplyResult:
+    """Mark the run in the ownership record, then journal and execute the steps (rolling back on failure); a run
+    that did not complete leaves the record as it was (`journal.ownership_before`), without the marker. The
+    caller holds the stack's lock and has approved the steps."""
+    executor = Executor(cluster.writer, store, cluster.secrets, Progress(out), cluster.write_ownership,
+                        faults=faults if faults is not None else installed(),
+                        secrets=run_secrets(cluster.stack, live, cluster.secrets))
+    # Mark the run in the ownership record before touching anything: if this process dies, every later plan
+    # and apply of the stack sees the unfinished run (without reading the journal).
+    executor.marker = journal.marker()
+    cluster.write_ownership({**journal.ownership_before, "run": executor.marker})
+    try:
+        result = executor.execute(journal, built.steps, built.secrets)
+    except BaseException:  # the journal could not even be started: nothing was done, clear the marker
+        _quietly(lambda: cluster.write_ownership(journal.ownership_before))
+        raise
+    if result.status != RunStatus.COMPLETE:  # rolled back: the record as before, without the marker
+        _quietly(lambda: cluster.write_ownership(journal.ownership_before))
+    return result
 
 
 def _release(lock: StackLock, opts: RunOptions) -> None:
@@ -216,12 +225,6 @@ def _adopts(plan) -> bool:
     from kplan.plan.model import Flag
 
     return any(c.has(Flag.ADOPT) for c in plan.changes)
-
-
-def _test_ignores_plan_errors() -> bool:
-    """Rollback tests: KPLAN_TEST_IGNORE_PLAN_ERRORS=1 lets a change the plan refused reach the cluster, to prove
-    that what the broker or Connect refuses at apply time is rolled back (never set it for real work)."""
-    return os.environ.get("KPLAN_TEST_IGNORE_PLAN_ERRORS") == "1"
 
 
 def _close_resumed(store: JournalStore, old: Journal) -> None:

@@ -1,4 +1,5 @@
-"""Helpers for end-to-end tests: write a stack file, run the real `kplan` CLI, snapshot the cluster."""
+"""Helpers for end-to-end tests: write a stack file, run the real `kplan` CLI (also with faults injected, through
+tests/integration/faulty_kplan.py), snapshot the cluster."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+HARNESS = Path(__file__).resolve().parent / "faulty_kplan.py"
 
 
 @dataclass
@@ -27,10 +29,75 @@ class Run:
 
 
 def kplan(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300) -> Run:
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "kplan.cli", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd or ROOT, timeout=timeout, stdin=subprocess.DEVNULL)
+    return _run([sys.executable, "-m", "kplan.cli", *args], env, cwd, timeout)
+
+
+def faulty_command(*args: str, fail_at: str | None = None, pause_at: str | None = None,
+                   pause_s: float | None = None) -> list[str]:
+    """The command line of `kplan ARGS` with faults injected (see faulty_kplan.py): `fail_at="step:N"` fails step
+    N after its writes; `pause_at="in-step:N"` / `"after-step:N"` prints `KPLAN-TEST-PAUSED <point>` and waits
+    there (`pause_s` seconds, default 120) to be killed."""
+    cmd = [sys.executable, str(HARNESS)]
+    if fail_at:
+        cmd += ["--fail-at", fail_at]
+    if pause_at:
+        cmd += ["--pause-at", pause_at]
+    if pause_s is not None:
+        cmd += ["--pause-s", str(pause_s)]
+    return [*cmd, "--", *args]
+
+
+def faulty_kplan(*args: str, env: dict | None = None, timeout: float = 300, **faults) -> Run:
+    """`kplan ARGS` with faults injected (the arguments of `faulty_command`)."""
+    return _run(faulty_command(*args, **faults), env, None, timeout)
+
+
+def run_env(env: dict | None = None) -> dict:
+    return {**os.environ, "NO_COLOR": "1", **(env or {})}
+
+
+def _run(cmd: list[str], env: dict | None, cwd: Path | None, timeout: float) -> Run:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env(env), cwd=cwd or ROOT, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def apply_despite_plan_errors(path: Path, env: dict | None = None) -> tuple[Run, list[str]]:
+    """What `kplan apply PATH --auto-approve` does, except that it goes ahead although the plan has errors: in this
+    process, under the stack's lock, the plan's steps run through the real executor against the real broker and
+    Connect worker, the run marked in the ownership record and journaled as usual. For tests that prove that what
+    the cluster refuses at apply time (what plan-time validation would have caught first) is rolled back; kplan
+    itself has no way to skip its plan errors. Returns the run as `kplan apply` reports it (exit code, progress
+    lines, failure report) and the plan's error messages."""
+    import contextlib
+    import io
+
+    from kplan.apply.run import Cluster, execute_steps, plan_for, report_failure
+    from kplan.apply.steps import build, ownership_of
+    from kplan.stackfile import load_stack
+    from kplan.state.journal import Journal
+
+    environ = run_env(env)
+    out = io.StringIO()
+    with contextlib.chdir(ROOT):  # where `kplan` runs in these tests: its local journal copy goes there
+        stack = load_stack(str(path), environ=environ)
+        cluster = Cluster.open(stack, environ)
+        try:
+            store, lock = cluster.journal_store(), cluster.lock()
+            journal = Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest)
+            lock.acquire(journal.run_id)
+            try:
+                live, plan = plan_for(cluster, destroy=False)
+                store.ensure_topic(cluster.broker_count)
+                journal.ownership_before = ownership_of(live)
+                result = execute_steps(cluster, store, journal, build(plan, stack, live), live, out=out)
+            finally:
+                store.close()
+                lock.release()
+        finally:
+            cluster.close()
+    err = "".join(line + "\n" for line in report_failure(result)) if result.exit_code else ""
+    return Run(result.exit_code, out.getvalue(), err), [d.message for d in plan.errors]
 
 
 def write_stack(path: Path, doc: dict) -> Path:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 
 import pytest
 import requests
 from confluent_kafka.admin import NewTopic
 
-from kplan_helpers import ROOT, kplan, snapshot, stack_doc, wait_for, write_stack
+from kplan_helpers import (ROOT, apply_despite_plan_errors, faulty_command, faulty_kplan, kplan, run_env, snapshot,
+                           stack_doc, wait_for, write_stack)
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -117,8 +116,9 @@ def test_injected_failure_at_each_step_leaves_the_cluster_exactly_as_before(stac
     write_stack(path, stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "5d"}},
         {"name": f"{prefix}.added", "partitions": 1, "replication_factor": 1}], [src]))
-    r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_FAIL_AT": fail_at})
+    r = faulty_kplan("apply", str(path), "--auto-approve", fail_at=fail_at)
     assert r.code == 1, r.text
+    assert f"injected failure after {fail_at.replace(':', ' ')}" in r.err
     assert snapshot(admin, stack.connect_url, prefix) == before
     # and the stack still plans the same changes afterwards (nothing recorded as owned by the failed run)
     assert kplan("plan", str(path), "--detailed-exitcode").code == 2
@@ -164,9 +164,8 @@ def test_destroy_protect_and_max_deletions(stack, admin, prefix, tmp_path):
 def test_concurrent_applies_one_wins_the_other_names_the_holder(stack, admin, prefix, tmp_path):
     path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": f"{prefix}.x", "partitions": 1, "replication_factor": 1}]))
-    env = {**os.environ, "NO_COLOR": "1", "KPLAN_TEST_PAUSE_AT": "after-step:1", "KPLAN_TEST_PAUSE_S": "8"}
-    first = subprocess.Popen([sys.executable, "-m", "kplan.cli", "apply", str(path), "--auto-approve"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    first = subprocess.Popen(faulty_command("apply", str(path), "--auto-approve", pause_at="after-step:1", pause_s=8),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=run_env(), cwd=ROOT)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(first.stdout), daemon=True)
     reader.start()
@@ -179,9 +178,8 @@ def test_concurrent_applies_one_wins_the_other_names_the_holder(stack, admin, pr
 
 
 def _start_and_kill(path, point: str, command: str = "apply") -> None:
-    env = {**os.environ, "NO_COLOR": "1", "KPLAN_TEST_PAUSE_AT": point}
-    proc = subprocess.Popen([sys.executable, "-m", "kplan.cli", command, str(path), "--auto-approve"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(faulty_command(command, str(path), "--auto-approve", pause_at=point),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=run_env(), cwd=ROOT)
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
     wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 90, f"apply to reach {point}")
@@ -248,8 +246,8 @@ def test_saved_plan_applies_and_stale_plan_is_refused(stack, admin, prefix, tmp_
     assert r.code == 0, r.text
 
 
-# What the broker or Connect refuses at apply time (here: changes that plan-time validation would have caught,
-# let through with a test switch) fails the step, and every earlier step of the run is undone.
+# What the broker or Connect refuses at apply time (here: changes that plan-time validation would have caught, run
+# anyway by the test helper `apply_despite_plan_errors`) fails the step, and every earlier step of the run is undone.
 @pytest.mark.parametrize("case", ["connector-class-missing", "config-rejected", "rf-above-brokers"])
 def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_path, case):
     keep, conn = f"{prefix}.keep", f"{prefix}-src"
@@ -272,8 +270,10 @@ def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_
         topics.append({"name": f"{prefix}.wide", "partitions": 1, "replication_factor": 3})
     write_stack(path, stack_doc(stack, prefix, topics, connectors))
     assert kplan("plan", str(path)).code == 1  # plan-time validation catches each of these
-    r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_IGNORE_PLAN_ERRORS": "1"})
+    r, plan_errors = apply_despite_plan_errors(path)
+    assert plan_errors, "the plan had errors, and the steps ran anyway"
     assert r.code == 1, r.text
+    assert "FAILED" in r.out and "Rolled back:" in r.err  # refused by the cluster mid-run, earlier steps undone
     assert "The cluster is as it was before this apply." in r.err
     assert snapshot(admin, stack.connect_url, prefix) == before
 
@@ -284,7 +284,7 @@ def test_failure_after_an_irreversible_step_reports_an_incomplete_rollback(stack
     assert kplan("apply", str(path), "--auto-approve").code == 0
     write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
     # steps: 1 increase partitions (irreversible), 2 record ownership <- fails
-    r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_FAIL_AT": "step:2"})
+    r = faulty_kplan("apply", str(path), "--auto-approve", fail_at="step:2")
     assert r.code == 3, r.text
     assert "Could NOT be rolled back" in r.err and "increase partitions" in r.err and "irreversible" in r.err
     assert len(admin.list_topics(t, timeout=10).topics[t].partitions) == 2

@@ -10,7 +10,8 @@ import time
 import pytest
 from confluent_kafka.admin import AdminClient
 
-from kplan_helpers import base_stack, cleanup, consume_events, kplan, snapshot, topic_ends, wait_for, write_stack
+from kplan_helpers import (apply_despite_plan_errors, base_stack, cleanup, consume_events, kplan, snapshot, topic_ends,
+                           wait_for, write_stack)
 
 import localstack
 
@@ -162,8 +163,9 @@ def test_connector_is_not_created_when_its_topics_cannot_be(stack, admin, cdc, t
     path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users", bad]))
     r = kplan("plan", str(path), env=PG_ENV)
     assert r.code == 1 and "broker would refuse" in r.text  # caught at plan time...
-    r = kplan("apply", str(path), "--auto-approve", env={**PG_ENV, "KPLAN_TEST_IGNORE_PLAN_ERRORS": "1"})
-    assert r.code == 1, r.text  # ...and, forced through, refused at apply time and rolled back
+    r, plan_errors = apply_despite_plan_errors(path, env=PG_ENV)  # ...and, run anyway (a test helper: kplan
+    assert plan_errors and r.code == 1, r.text  # never skips plan errors), refused at apply time and rolled back
+    assert "FAILED" in r.out
     assert "The cluster is as it was before this apply." in r.err
     assert snapshot(admin, stack.connect_url, prefix)["topics"] == {}
     assert snapshot(admin, stack.connect_url, source)["connectors"] == {}

@@ -15,6 +15,7 @@ from typing import ClassVar
 import pytest
 
 from kplan.apply.executor import Executor, Progress
+from kplan.apply.faults import Faults
 from kplan.apply.steps import (STEP_TYPES, ConnectorImage, ConnectorSecrets, CreateTopics, DeleteConnector,
                                DeleteTopics, IncreasePartitions, Phase, PutConnector, RecordOwnership, ReplaceTopics,
                                StepBase, TopicArgs, UnknownStepKind, frozen, step_from_json)
@@ -138,10 +139,21 @@ class FakeWriter:
         self.signals.append((connector, tuple(tables), topic, key, table_topic))
 
 
+class FailAt(Faults):
+    """Fails step `index` (0-based) after it ran."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def after_step_ran(self, index: int) -> None:
+        if index == self.index:
+            raise KplanError(f"injected failure after step {index + 1}")
+
+
 def run(writer, steps, fail_at: int | None = None, unmasked=None, store=None):
     journal = Journal("s", None, "c", "d")
     ex = Executor(writer, store or FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None,
-                  fail_at=f"step:{fail_at + 1}" if fail_at is not None else None)
+                  faults=FailAt(fail_at) if fail_at is not None else Faults())
     return ex.execute(journal, steps, unmasked), journal
 
 
@@ -258,7 +270,7 @@ def test_a_deleted_connector_is_recreated_with_its_previous_config():
 def test_the_ownership_record_is_written_back_with_the_run_marker_during_the_rollback():
     records = []
     ex = Executor(FakeWriter(), FakeStore(), SecretValues(), Progress(io.StringIO()), records.append,
-                  fail_at="step:1")
+                  faults=FailAt(0))
     step = RecordOwnership(frozen({"topics": ["a", "b"]}), frozen({"topics": ["a"]}))
     journal = Journal("s", None, "c", "d")
     ex.execute(journal, [step])
@@ -274,7 +286,49 @@ def test_a_snapshot_signal_is_sent_with_its_arguments():
     assert w.signals == [("cdc", ("public.b",), "sig", "p", "p.signals")]
 
 
-# -- steps nobody handles ----------------------------------------------------------------------
+# -- the fault hooks, and steps nobody handles ----------------------------------------------------------------------
+
+
+def test_the_fault_hooks_are_called_in_order_around_each_step():
+    calls = []
+
+    class Recording(Faults):
+        def in_step(self, index):
+            calls.append(("in", index))
+
+        def after_step_ran(self, index):
+            calls.append(("ran", index))
+
+        def after_step(self, index):
+            calls.append(("after", index))
+
+    ex = Executor(FakeWriter(), FakeStore(), SecretValues(), Progress(io.StringIO()), lambda r: None,
+                  faults=Recording())
+    ex.execute(Journal("s", None, "c", "d"), [topics_step("a"), topics_step("b")])
+    assert calls == [("in", 0), ("ran", 0), ("after", 0), ("in", 1), ("ran", 1), ("after", 1)]
+
+
+def test_product_code_reads_no_test_switch_and_never_installs_faults():
+    """Faults reach a run only from test code: no KPLAN_TEST_* variable is read, and nothing in kplan but
+    kplan/apply/faults.py itself names `install`."""
+    import kplan
+
+    for path in Path(kplan.__file__).parent.rglob("*.py"):
+        text = path.read_text()
+        assert "KPLAN_TEST_" not in text, path
+        if path.name == "faults.py":
+            continue
+        names = {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Attribute)}
+        names |= {a.name for n in ast.walk(ast.parse(text)) if isinstance(n, ast.ImportFrom) for a in n.names}
+        assert "install" not in names, path
+
+
+def test_an_injected_failure_fails_the_step_after_its_writes():
+    w = FakeWriter()
+    result, journal = run(w, [topics_step("a")], fail_at=0)
+    assert result.error == "injected failure after step 1"
+    assert journal.steps[0]["status"] == StepStatus.UNDONE and w.deleted == ["a"]
 
 
 @dataclass(frozen=True)

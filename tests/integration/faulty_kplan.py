@@ -1,0 +1,82 @@
+"""Run the real `kplan` command line with faults injected, for crash and rollback tests.
+
+    python tests/integration/faulty_kplan.py [--fail-at step:N] [--pause-at in-step:N|after-step:N]
+                                             [--pause-s SECONDS] -- KPLAN-ARGS...
+
+e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.yaml --auto-approve`.
+
+  --fail-at step:N        step N (1-based, as the progress lines count) fails right after its writes; the run
+                          rolls back as after any failure
+  --pause-at in-step:N    the run prints `KPLAN-TEST-PAUSED in-step:N` and waits (for --pause-s, default 120)
+                          once step N's writes are done while its journal entry still says "started";
+             after-step:N the same once the journal says step N is done. The test SIGKILLs it there.
+
+It installs a `kplan.apply.faults.Faults` object with `kplan.apply.faults.install()`, the only way faults reach
+kplan (no option, command or environment variable does), then calls `kplan.cli.main`. The kplan it runs is the
+one in this repository (not an installed copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from kplan.apply import faults  # noqa: E402
+from kplan.errors import KplanError  # noqa: E402
+
+PAUSED = "KPLAN-TEST-PAUSED"
+
+
+class InjectedFaults(faults.Faults):
+    def __init__(self, fail_at: int | None, pause_at: tuple[str, int] | None, pause_s: float):
+        self.fail_at = fail_at  # 1-based step number
+        self.pause_at = pause_at  # ("in-step" | "after-step", 1-based step number)
+        self.pause_s = pause_s
+
+    def in_step(self, index: int) -> None:
+        self._pause("in-step", index)
+
+    def after_step_ran(self, index: int) -> None:
+        if self.fail_at == index + 1:
+            raise KplanError(f"injected failure after step {index + 1} (faulty_kplan --fail-at)")
+
+    def after_step(self, index: int) -> None:
+        self._pause("after-step", index)
+
+    def _pause(self, where: str, index: int) -> None:
+        if self.pause_at == (where, index + 1):
+            sys.stdout.write(f"\n{PAUSED} {where}:{index + 1}\n")
+            sys.stdout.flush()
+            time.sleep(self.pause_s)
+
+
+def _point(text: str, kinds: tuple[str, ...]) -> tuple[str, int]:
+    kind, _, n = text.partition(":")
+    if kind not in kinds or not n.isdigit() or int(n) < 1:
+        raise argparse.ArgumentTypeError(f"expected {' or '.join(k + ':N' for k in kinds)}, got {text!r}")
+    return kind, int(n)
+
+
+def main(argv: list[str]) -> None:
+    if "--" not in argv:
+        raise SystemExit("usage: faulty_kplan.py [--fail-at step:N] [--pause-at in-step:N|after-step:N] "
+                         "[--pause-s S] -- KPLAN-ARGS...")
+    split = argv.index("--")
+    parser = argparse.ArgumentParser(prog="faulty_kplan.py")
+    parser.add_argument("--fail-at", type=lambda t: _point(t, ("step",))[1])
+    parser.add_argument("--pause-at", type=lambda t: _point(t, ("in-step", "after-step")))
+    parser.add_argument("--pause-s", type=float, default=120.0)
+    opts = parser.parse_args(argv[:split])
+    faults.install(InjectedFaults(opts.fail_at, opts.pause_at, opts.pause_s))
+    from kplan.cli import main as kplan_main
+
+    kplan_main(argv[split + 1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
