@@ -18,8 +18,8 @@ from kplan.apply.faults import NO_FAULTS, Faults
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
 from kplan.cluster.interface import ClusterWriter
-from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 from kplan.secrets import Scrubber, SecretValues
+from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 
 __all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
 

@@ -18,13 +18,14 @@ from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.faults import Faults, installed
 from kplan.apply.steps import Built, build, ownership_of
 from kplan.cluster.clients import client_config
-from kplan.errors import KplanError
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
-from kplan.state.journal import Journal, JournalStore, RunStatus
-from kplan.state.lock import StackLock
+from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.secrets import SecretValues
+from kplan.state.journal import Journal, JournalStore, RunStatus
+from kplan.state.lock import StackLock
 from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, Ownership, encode
+
 
 @dataclass
 class Cluster:
@@ -65,8 +66,9 @@ class Cluster:
     def write_ownership(self, record: dict) -> None:
         ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s,
                               RECORD_TOPIC_CONFIG)
+        names = ("topics", "connectors", "protected_topics", "protected_connectors")
         key, value = encode(self.stack.name, Ownership(
-            *(frozenset(record.get(k, ())) for k in ("topics", "connectors", "protected_topics", "protected_connectors")),
+            *(frozenset(record.get(k, ())) for k in names),
             sensitive={c: tuple(keys) for c, keys in (record.get("sensitive") or {}).items()}, run=record.get("run")))
         write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
 
@@ -134,7 +136,8 @@ class RunOptions:
     faults: Faults | None = None  # tests only (kplan.apply.faults); None: those a test installed, if any
 
 
-def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None = None) -> tuple[ApplyResult | None, object]:
+def run_apply(cluster: Cluster, opts: RunOptions, *,
+              resume_of: Journal | None = None) -> tuple[ApplyResult | None, object]:
     """Lock, plan, approve, execute. Returns (result or None when there was nothing to do / not approved, plan)."""
     stack = cluster.stack
     store = cluster.journal_store()
@@ -244,8 +247,8 @@ def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
         raise KplanError(f"the saved plan is for environment {saved.environment or '(none)'!r}, "
                          f"not {stack.environment or '(none)'!r}")
     if saved.cluster_id != cluster_id:
-        raise KplanError(f"the saved plan was made for cluster {saved.cluster_id}, but {stack.cluster.bootstrap_servers} "
-                         f"is cluster {cluster_id}")
+        raise KplanError(f"the saved plan was made for cluster {saved.cluster_id}, but "
+                         f"{stack.cluster.bootstrap_servers} is cluster {cluster_id}")
     if saved.inputs_digest != stack.inputs_digest:
         raise KplanError("the stack files changed since the plan was saved; run `kplan plan` again")
     changed = stale_addresses(saved, live, stack_sensitive_keys(stack))

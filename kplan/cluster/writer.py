@@ -10,12 +10,26 @@ from __future__ import annotations
 import time
 from typing import Iterable, Mapping, Sequence
 
-from kplan.cluster.clients import ConnectHttp, admin_client, connect_error_message, describe_kafka_error, describe_topic_entries
+from kplan.cluster.clients import (
+    ConnectHttp,
+    admin_client,
+    connect_error_message,
+    describe_kafka_error,
+    describe_topic_entries,
+)
+from kplan.cluster.retry import (
+    AMBIGUOUS_KAFKA,
+    ErrorClass,
+    RetriableError,
+    RetryPolicy,
+    classify_connect,
+    classify_kafka,
+    kafka_error_name,
+    retry,
+)
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, ConnectorState, TopicSpec
 from kplan.secrets import SecretValues
-from kplan.cluster.retry import (AMBIGUOUS_KAFKA, ErrorClass, RetriableError, RetryPolicy, classify_connect,
-                         classify_kafka, kafka_error_name, retry)
 
 TERMINAL_TASK_FAILURE = "FAILED"
 TASKLESS_SETTLE_S = 5.0

@@ -135,7 +135,6 @@ class JournalStore:
 
     def ensure_topic(self, broker_count: int) -> None:
         from kplan.cluster.records import ensure_internal_topic
-
         from kplan.state.ownership import RECORD_TOPIC_CONFIG
 
         ensure_internal_topic(self.admin, JOURNAL_TOPIC, broker_count, self.timeout_s,
@@ -163,8 +162,8 @@ class JournalStore:
                 os.unlink(tmp)
 
     def _write_cluster(self, payload: bytes) -> None:
-        from kplan.errors import KplanError
         from kplan.cluster.records import write_record
+        from kplan.errors import KplanError
 
         try:
             write_record(self.producer, JOURNAL_TOPIC, self.stack.encode(), payload, self.timeout_s, "the journal")

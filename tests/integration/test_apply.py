@@ -9,9 +9,18 @@ import threading
 import pytest
 import requests
 from confluent_kafka.admin import NewTopic
-
-from kplan_helpers import (ROOT, apply_despite_plan_errors, faulty_command, faulty_kplan, kplan, run_env, snapshot,
-                           stack_doc, wait_for, write_stack)
+from kplan_helpers import (
+    ROOT,
+    apply_despite_plan_errors,
+    faulty_command,
+    faulty_kplan,
+    kplan,
+    run_env,
+    snapshot,
+    stack_doc,
+    wait_for,
+    write_stack,
+)
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -29,7 +38,8 @@ def _source(name, topic, tmp_path, state="running"):
 def test_apply_creates_then_plan_shows_no_changes_then_updates_converge(stack, admin, prefix, tmp_path):
     t1, t2, conn = f"{prefix}.orders", f"{prefix}.events", f"{prefix}-src"
     path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
-        {"name": t1, "partitions": 3, "replication_factor": 1, "config": {"retention.ms": "7d", "cleanup.policy": "delete"}},
+        {"name": t1, "partitions": 3, "replication_factor": 1,
+         "config": {"retention.ms": "7d", "cleanup.policy": "delete"}},
         {"name": t2, "partitions": 1, "replication_factor": 1, "config": {"compression.type": "zstd"}},
     ], [_source(conn, t1, tmp_path)]))
 
@@ -48,7 +58,8 @@ def test_apply_creates_then_plan_shows_no_changes_then_updates_converge(stack, a
 
     # change a config, grow partitions, pause the connector
     doc = stack_doc(stack, prefix, [
-        {"name": t1, "partitions": 4, "replication_factor": 1, "config": {"retention.ms": "3d", "cleanup.policy": "delete"}},
+        {"name": t1, "partitions": 4, "replication_factor": 1,
+         "config": {"retention.ms": "3d", "cleanup.policy": "delete"}},
         {"name": t2, "partitions": 1, "replication_factor": 1, "config": {"compression.type": "zstd"}},
     ], [_source(conn, t1, tmp_path, state="paused")])
     write_stack(path, doc)
@@ -128,7 +139,8 @@ def test_removed_resources_are_deleted_only_when_owned(stack, admin, prefix, tmp
     mine, foreign = f"{prefix}.mine", f"{prefix}.foreign"
     admin.create_topics([NewTopic(foreign, 1, 1)])[foreign].result(30)
     wait_for(lambda: foreign in admin.list_topics(timeout=10).topics, what="foreign topic")
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": mine, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": mine, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     write_stack(path, stack_doc(stack, prefix, [{"name": f"{prefix}.other", "partitions": 1, "replication_factor": 1}]))
     r = kplan("plan", str(path))
@@ -230,7 +242,8 @@ def test_sigkill_mid_apply_then_recover_resume(stack, admin, prefix, tmp_path, p
 
 def test_saved_plan_applies_and_stale_plan_is_refused(stack, admin, prefix, tmp_path):
     t = f"{prefix}.saved"
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     planfile = tmp_path / "p.plan"
     assert kplan("plan", str(path), "-out", str(planfile)).code == 0
     # someone creates the topic by hand before apply: the plan is stale
@@ -280,7 +293,8 @@ def test_refusals_that_slip_past_validation_roll_back(stack, admin, prefix, tmp_
 
 def test_failure_after_an_irreversible_step_reports_an_incomplete_rollback(stack, admin, prefix, tmp_path):
     t = f"{prefix}.grow"
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     write_stack(path, stack_doc(stack, prefix, [{"name": t, "partitions": 2, "replication_factor": 1}]))
     # steps: 1 increase partitions (irreversible), 2 record ownership <- fails
@@ -327,8 +341,9 @@ def test_protection_outlives_the_declaration(stack, admin, prefix, tmp_path):
     assert kplan("destroy", str(path), "--auto-approve").code == 1
     assert keep in admin.list_topics(timeout=10).topics
     # unprotecting it on purpose, then removing it, deletes it
-    write_stack(path, stack_doc(stack, prefix, [{"name": keep, "partitions": 1, "replication_factor": 1, "protect": False},
-                                           {"name": other, "partitions": 1, "replication_factor": 1}]))
+    write_stack(path, stack_doc(stack, prefix, [
+        {"name": keep, "partitions": 1, "replication_factor": 1, "protect": False},
+        {"name": other, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     write_stack(path, stack_doc(stack, prefix, [{"name": other, "partitions": 1, "replication_factor": 1}]))
     r = kplan("apply", str(path), "--auto-approve")
@@ -338,7 +353,8 @@ def test_protection_outlives_the_declaration(stack, admin, prefix, tmp_path):
 def test_resume_of_a_killed_destroy_finishes_the_destroy(stack, admin, prefix, tmp_path):
     path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
         {"name": f"{prefix}.a", "partitions": 1, "replication_factor": 1},
-        {"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1}], [_source(f"{prefix}-src", f"{prefix}.a", tmp_path)]))
+        {"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1}],
+        [_source(f"{prefix}-src", f"{prefix}.a", tmp_path)]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     _start_and_kill(path, "after-step:1", command="destroy")  # the connector is gone, the topics not yet
     r = kplan("recover", str(path), "--resume", "--auto-approve")

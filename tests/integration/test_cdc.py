@@ -9,9 +9,17 @@ import time
 
 import pytest
 from confluent_kafka.admin import AdminClient
-
-from kplan_helpers import (apply_despite_plan_errors, base_stack, cleanup, consume_events, kplan, snapshot, topic_ends,
-                           wait_for, write_stack)
+from kplan_helpers import (
+    apply_despite_plan_errors,
+    base_stack,
+    cleanup,
+    consume_events,
+    kplan,
+    snapshot,
+    topic_ends,
+    wait_for,
+    write_stack,
+)
 
 import localstack
 

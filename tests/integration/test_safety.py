@@ -8,7 +8,6 @@ import json
 import pytest
 import requests
 from confluent_kafka.admin import NewTopic
-
 from kplan_helpers import ROOT, kplan, stack_doc, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
@@ -31,7 +30,8 @@ def test_saved_plan_is_refused_when_a_value_it_showed_resolves_differently(stack
 
 def test_saved_destroy_plan_applies(stack, admin, prefix, tmp_path):
     t = f"{prefix}.d"
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     planfile = tmp_path / "d.plan"
     assert kplan("plan", str(path), "--destroy", "-out", str(planfile)).code == 0
@@ -42,8 +42,10 @@ def test_saved_destroy_plan_applies(stack, admin, prefix, tmp_path):
 
 def test_a_resource_has_one_owner(stack, admin, prefix, tmp_path):
     t = f"{prefix}.shared"
-    a = write_stack(tmp_path / "a.yaml", stack_doc(stack, f"{prefix}-a", [{"name": t, "partitions": 1, "replication_factor": 1}]))
-    b = write_stack(tmp_path / "b.yaml", stack_doc(stack, f"{prefix}-b", [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    a = write_stack(tmp_path / "a.yaml",
+                    stack_doc(stack, f"{prefix}-a", [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    b = write_stack(tmp_path / "b.yaml",
+                    stack_doc(stack, f"{prefix}-b", [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(a), "--auto-approve").code == 0
     r = kplan("plan", str(b))
     assert r.code == 1 and f"owned by stack '{prefix}-a'" in r.text
@@ -53,7 +55,8 @@ def test_adopting_an_existing_resource_needs_approval(stack, admin, prefix, tmp_
     t = f"{prefix}.manual"
     admin.create_topics([NewTopic(t, 1, 1)])[t].result(30)
     wait_for(lambda: t in admin.list_topics(timeout=10).topics, what="topic")
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     r = kplan("apply", str(path))  # no terminal, no --auto-approve: nothing is recorded
     assert r.code == 1 and "--auto-approve" in r.err
     # still not owned: removing it from the stack plans no deletion
@@ -68,8 +71,8 @@ def test_secrets_in_ordinary_keys_stay_out_of_plans_and_journals_after_removal(s
     conn = {"name": f"{prefix}-src", "class": FILE_SOURCE, "tasks_max": 1,
             "config": {"file": str(tmp_path / "in.txt"), "topic": t,
                        "connection.url": "jdbc:x://h/db?password=${secret:env:KPLAN_TEST_EMBEDDED}"}}
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
-                                                [conn]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}], [conn]))
     env = {"KPLAN_TEST_EMBEDDED": secret}
     assert kplan("apply", str(path), "--auto-approve", env=env).code == 0
     # the connector is removed from the stack: its plan and destroy must still mask the recorded sensitive key
@@ -90,8 +93,8 @@ def test_apply_time_errors_never_show_a_secret(stack, prefix, tmp_path):
     # trace that quotes the path; the apply rolls back and its report must not show the secret
     sink = {"name": f"{prefix}-sink", "class": FILE_SINK, "tasks_max": 1,
             "config": {"topics": t, "file": f"{tmp_path}/missing/{'${secret:env:KPLAN_TEST_SINK}'}/out.txt"}}
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}],
-                                                [sink]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}], [sink]))
     r = kplan("apply", str(path), "--auto-approve", env={"KPLAN_TEST_SINK": secret})
     assert r.code == 1, r.text
     assert "FAILED" in r.err and "(sensitive)" in r.err
@@ -102,7 +105,8 @@ def test_apply_time_errors_never_show_a_secret(stack, prefix, tmp_path):
 
 def test_a_journal_of_another_cluster_is_never_recovered_here(stack, admin, prefix, tmp_path):
     t = f"{prefix}.keep"
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
+    path = write_stack(tmp_path / "s.yaml",
+                       stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     # an unfinished run recorded against another cluster, whose rollback would delete this topic
     foreign = {"stack": prefix, "environment": None, "cluster_id": "SOME-OTHER-CLUSTER", "inputs_digest": "x",
@@ -124,8 +128,8 @@ def test_a_journal_of_another_cluster_is_never_recovered_here(stack, admin, pref
 
 def test_a_connector_someone_else_creates_meanwhile_is_not_overwritten(stack, prefix, tmp_path):
     """Connect's 409 "already exists" with another config fails the step instead of overwriting it."""
-    from kplan.model.desired import ClusterSpec, ConnectorState
     from kplan.cluster.writer import KafkaWriter, WriteError
+    from kplan.model.desired import ClusterSpec, ConnectorState
 
     (tmp_path / "in.txt").touch()
     name = f"{prefix}-theirs"

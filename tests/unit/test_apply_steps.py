@@ -8,10 +8,26 @@ import json
 
 import pytest
 
-from kplan.apply.steps import (STEP_TYPES, AlterTopicConfigs, ConnectorSecrets, CreateTopics, DeleteConnector,
-                               DeleteTopics, IncreasePartitions, Phase, PutConnector, RecordOwnership, ReplaceTopics,
-                               SnapshotSignal, build, build_steps, ownership_after, ownership_of, step_from_json,
-                               step_types)
+from kplan.apply.steps import (
+    STEP_TYPES,
+    AlterTopicConfigs,
+    ConnectorSecrets,
+    CreateTopics,
+    DeleteConnector,
+    DeleteTopics,
+    IncreasePartitions,
+    Phase,
+    PutConnector,
+    RecordOwnership,
+    ReplaceTopics,
+    SnapshotSignal,
+    build,
+    build_steps,
+    ownership_after,
+    ownership_of,
+    step_from_json,
+    step_types,
+)
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.plan.planner import make_plan

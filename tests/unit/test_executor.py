@@ -16,9 +16,24 @@ import pytest
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.faults import Faults
-from kplan.apply.steps import (STEP_TYPES, ConnectorImage, ConnectorSecrets, CreateTopics, DeleteConnector,
-                               DeleteTopics, IncreasePartitions, Phase, PutConnector, RecordOwnership, ReplaceTopics,
-                               StepBase, TopicArgs, UnknownStepKind, frozen, step_from_json)
+from kplan.apply.steps import (
+    STEP_TYPES,
+    ConnectorImage,
+    ConnectorSecrets,
+    CreateTopics,
+    DeleteConnector,
+    DeleteTopics,
+    IncreasePartitions,
+    Phase,
+    PutConnector,
+    RecordOwnership,
+    ReplaceTopics,
+    StepBase,
+    TopicArgs,
+    UnknownStepKind,
+    frozen,
+    step_from_json,
+)
 from kplan.cluster.interface import ClusterWriter
 from kplan.cluster.writer import KafkaWriter, WriteError
 from kplan.errors import KplanError

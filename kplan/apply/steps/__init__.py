@@ -24,13 +24,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Union
 
-from kplan.apply.steps.base import (FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types,
-                                    thawed)
-from kplan.apply.steps.connector import (ConnectorImage, ConnectorSecrets, DeleteConnector, PutConnector,
-                                         SnapshotSignal, build_connector_steps)
+from kplan.apply.steps.base import FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types, thawed
+from kplan.apply.steps.connector import (
+    ConnectorImage,
+    ConnectorSecrets,
+    DeleteConnector,
+    PutConnector,
+    SnapshotSignal,
+    build_connector_steps,
+)
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
-from kplan.apply.steps.topic import (AlterTopicConfigs, ConfigChange, CreateTopics, DeleteTopics, IncreasePartitions,
-                                     ReplaceTopics, TopicArgs, build_topic_steps)
+from kplan.apply.steps.topic import (
+    AlterTopicConfigs,
+    ConfigChange,
+    CreateTopics,
+    DeleteTopics,
+    IncreasePartitions,
+    ReplaceTopics,
+    TopicArgs,
+    build_topic_steps,
+)
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Plan
