@@ -35,7 +35,7 @@ demo: venv
 
 # The whole suite, integration tests included: the test session starts the stack (or reuses a running one)
 # and stops it again if it started it.
-test: venv
+test: lint
 	$(PY) -m pytest
 
 # Checks that keep the shape, fast, before any test: ruff (imports, unused code, style) over everything, mypy over the
