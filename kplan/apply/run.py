@@ -21,10 +21,11 @@ from kplan.cluster.clients import client_config
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
+from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import StackLock
-from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, Ownership, encode
+from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, encode
 
 
 @dataclass
@@ -63,13 +64,10 @@ class Cluster:
         return StackLock(self.writer.admin, self.producer, self.conf, self.stack.name, self.broker_count,
                          self.stack.cluster.timeout_s)
 
-    def write_ownership(self, record: dict) -> None:
+    def write_ownership(self, record: Ownership) -> None:
         ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s,
                               RECORD_TOPIC_CONFIG)
-        names = ("topics", "connectors", "protected_topics", "protected_connectors")
-        key, value = encode(self.stack.name, Ownership(
-            *(frozenset(record.get(k, ())) for k in names),
-            sensitive={c: tuple(keys) for c, keys in (record.get("sensitive") or {}).items()}, run=record.get("run")))
+        key, value = encode(self.stack.name, record)
         write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
 
     def close(self) -> None:
@@ -195,7 +193,7 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
     # Mark the run in the ownership record before touching anything: if this process dies, every later plan
     # and apply of the stack sees the unfinished run (without reading the journal).
     executor.marker = journal.marker()
-    cluster.write_ownership({**journal.ownership_before, "run": executor.marker})
+    cluster.write_ownership(journal.ownership_before.marked(executor.marker))
     try:
         result = executor.execute(journal, built.steps, built.secrets)
     except BaseException:  # the journal could not even be started: nothing was done, clear the marker
@@ -325,10 +323,7 @@ def _clear_stale_marker(cluster: Cluster) -> bool:
         if OWNERSHIP_TOPIC in cluster.writer.topic_names() else None
     if record is None or not record.run:
         return False
-    cluster.write_ownership({"topics": sorted(record.topics), "connectors": sorted(record.connectors),
-                             "protected_topics": sorted(record.protected_topics),
-                             "protected_connectors": sorted(record.protected_connectors),
-                             "sensitive": {c: list(k) for c, k in record.sensitive.items()}})
+    cluster.write_ownership(record.marked(None))
     return True
 
 

@@ -19,6 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from kplan.model.ownership import Ownership
+
 JOURNAL_TOPIC = "__kplan_journal"
 # A journal holds before-images of whole batches (thousands of topic configs): allow large records.
 JOURNAL_MAX_BYTES = 16 * 1024 * 1024
@@ -73,7 +75,7 @@ class Journal:
     # journal form (kplan.apply.steps), "status" a StepStatus.
     steps: list[dict[str, Any]] = field(default_factory=list)
     # The ownership record as it was before the run (restored by a rollback).
-    ownership_before: dict[str, list[str]] = field(default_factory=dict)
+    ownership_before: Ownership = field(default_factory=Ownership)
     message: str = ""
     destroy: bool = False  # a destroy run: `recover --resume` finishes the destroy, never re-creates
 
@@ -81,6 +83,7 @@ class Journal:
         doc = {k: getattr(self, k) for k in self.__dataclass_fields__}
         doc["status"] = RunStatus(self.status).value
         doc["steps"] = [{**s, "status": StepStatus(s["status"]).value} for s in self.steps]
+        doc["ownership_before"] = self.ownership_before.to_json()
         return doc
 
     @classmethod
@@ -88,6 +91,7 @@ class Journal:
         """A journal as written; an unknown run or step status is a ValueError (the statuses are closed)."""
         journal = cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
         journal.status = RunStatus(journal.status)
+        journal.ownership_before = Ownership.from_json(doc.get("ownership_before"))
         for step in journal.steps:
             step["status"] = StepStatus(step["status"])
         return journal

@@ -11,52 +11,26 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from kplan.cluster.records import read_compacted
+from kplan.model.ownership import Ownership
 
 OWNERSHIP_TOPIC = "__kplan_ownership"
 # kplan's compacted record topics roll segments hourly so compaction keeps them small (reads are full scans).
 RECORD_TOPIC_CONFIG = {"segment.ms": "3600000", "min.cleanable.dirty.ratio": "0.1", "delete.retention.ms": "3600000"}
-KPLAN_TOPIC_PREFIX = "__kplan"
-
-
-@dataclass(frozen=True)
-class Ownership:
-    topics: frozenset[str] = frozenset()
-    connectors: frozenset[str] = frozenset()
-    # Resources applied with `protect: true`: never deleted, even after they are removed from the stack.
-    protected_topics: frozenset[str] = frozenset()
-    protected_connectors: frozenset[str] = frozenset()
-    # connector -> config keys holding secrets (never their values)
-    sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Set while an apply runs (run id, host, pid, since): left behind, it marks an unfinished run. Plans learn of
-    # it from this small record instead of reading the whole journal.
-    run: Mapping[str, Any] | None = None
 
 
 def encode(stack: str, ownership: Ownership) -> tuple[bytes, bytes]:
-    value = {
-        "stack": stack,
-        "topics": sorted(ownership.topics),
-        "connectors": sorted(ownership.connectors),
-        "protected_topics": sorted(ownership.protected_topics),
-        "protected_connectors": sorted(ownership.protected_connectors),
-        "sensitive": {c: sorted(keys) for c, keys in sorted(ownership.sensitive.items())},
-        "run": dict(ownership.run) if ownership.run else None,
-        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    value = {"stack": stack, **ownership.to_json(), "run": dict(ownership.run) if ownership.run else None,
+             "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     return stack.encode(), json.dumps(value, sort_keys=True).encode()
 
 
 def decode(value: bytes | None) -> Ownership:
     if not value:  # a tombstone: the stack owns nothing
         return Ownership()
-    doc = json.loads(value)
-    return Ownership(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
-                     frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
-                     {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None)
+    return Ownership.from_json(json.loads(value))
 
 
 def read_ownership(conf: dict[str, Any], stack: str, timeout_s: float) -> Ownership:

@@ -38,6 +38,7 @@ from kplan.cluster.interface import ClusterWriter
 from kplan.cluster.writer import KafkaWriter, WriteError
 from kplan.errors import KplanError
 from kplan.model.desired import ConnectorState
+from kplan.model.ownership import Ownership
 from kplan.secrets import MASKED, SecretValues
 from kplan.state.journal import Journal, RunStatus, StepStatus
 
@@ -286,10 +287,11 @@ def test_the_ownership_record_is_written_back_with_the_run_marker_during_the_rol
     records = []
     ex = Executor(FakeWriter(), FakeStore(), SecretValues(), Progress(io.StringIO()), records.append,
                   faults=FailAt(0))
-    step = RecordOwnership(frozen({"topics": ["a", "b"]}), frozen({"topics": ["a"]}))
+    step = RecordOwnership(Ownership(topics=frozenset({"a", "b"})), Ownership(topics=frozenset({"a"})))
     journal = Journal("s", None, "c", "d")
     ex.execute(journal, [step])
-    assert records == [{"topics": ["a", "b"]}, {"topics": ["a"], "run": journal.marker()}]
+    assert [r.to_json() for r in records] == [Ownership(topics=frozenset({"a", "b"})).to_json(),
+                                              {**Ownership(topics=frozenset({"a"})).to_json(), "run": journal.marker()}]
 
 
 def test_a_snapshot_signal_is_sent_with_its_arguments():

@@ -13,6 +13,7 @@ from typing import Any, Callable, Generic, Mapping, TypeVar
 
 from kplan.cluster.interface import ClusterWriter
 from kplan.errors import KplanError
+from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 
 S = TypeVar("S")
@@ -27,7 +28,7 @@ class StepContext:
     index: int  # the step's index in the run (and its journal entry's "index")
     writer: ClusterWriter
     secret_values: SecretValues  # to substitute ${secret:...} references when writing
-    write_ownership: Callable[[dict], None]
+    write_ownership: Callable[[Ownership], None]
     marker: dict | None  # the run's marker in the ownership record (kept by an undo of the record)
     secrets: Any  # the step's unmasked values (e.g. ConnectorSecrets); None when undoing from a journal alone
     outcomes: dict[int, dict]  # the executor's outcomes, by step index

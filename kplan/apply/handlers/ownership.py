@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from kplan.apply.handlers.base import StepContext, StepHandler, handles
-from kplan.apply.steps.base import thawed
 from kplan.apply.steps.ownership import RecordOwnership
 
 
 @handles(RecordOwnership)
 class RecordOwnershipHandler(StepHandler[RecordOwnership]):
     def run(self, step: RecordOwnership, ctx: StepContext) -> None:
-        ctx.write_ownership(thawed(step.record))
+        ctx.write_ownership(step.record)
 
     def undo(self, step: RecordOwnership, ctx: StepContext) -> None:
         # the record as before, still marked while the rollback runs (cleared when it is over)
-        ctx.write_ownership({**thawed(step.previous), **({"run": ctx.marker} if ctx.marker else {})})
+        ctx.write_ownership(step.previous.marked(ctx.marker))

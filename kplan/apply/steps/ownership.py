@@ -4,11 +4,12 @@ and which connector keys hold secrets) — and the pure functions that compute t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
-from kplan.apply.steps.base import FrozenDict, Phase, Planned, StepBase, thawed
+from kplan.apply.steps.base import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
+from kplan.model.ownership import Ownership
 from kplan.plan.model import Action, Plan, ResourceType
 from kplan.secrets import secret_keys
 
@@ -21,22 +22,21 @@ class RecordOwnership(StepBase):
     kind: ClassVar[str] = "record-ownership"
     phase: ClassVar[Phase] = Phase.RECORD_OWNERSHIP
 
-    # {"topics", "connectors", "protected_topics", "protected_connectors": [names], "sensitive": {connector: [keys]}}
-    record: Mapping[str, Any]
-    previous: Mapping[str, Any] = FrozenDict()  # the record before (empty: none)
+    record: Ownership
+    previous: Ownership = Ownership()  # the record before
 
     def describe(self) -> str:
         return "record what the stack owns"
 
     def args_json(self) -> dict[str, Any]:
-        return thawed(self.record)
+        return self.record.to_json()
 
     def before_json(self) -> dict[str, Any]:
-        return {"ownership": thawed(self.previous)}
+        return {"ownership": self.previous.to_json()}
 
     @classmethod
     def from_parts(cls, args, before) -> "RecordOwnership":
-        return cls(args, before.get("ownership") or {})
+        return cls(Ownership.from_json(args), Ownership.from_json(before.get("ownership")))
 
 
 def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes: bool) -> list[Planned]:
@@ -48,7 +48,7 @@ def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes:
     return []
 
 
-def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, Any]:
+def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> Ownership:
     """The ownership record once the plan is applied: everything the stack declares (created now, or adopted
     because it already existed as declared), minus what the plan deletes; and which of those are protected
     (declared so now, or recorded so and no longer declared)."""
@@ -69,25 +69,22 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
         conns = (owned_c | set(declared_c)) - deleted_c
 
     def protected(names, declared, recorded):
-        return sorted(n for n in names if (declared[n].protect if n in declared else n in recorded))
+        return frozenset(n for n in names if (declared[n].protect if n in declared else n in recorded))
 
     def secrets(name):
         if name in declared_c:
             spec = declared_c[name]
-            return sorted(secret_keys(spec.config, declared=spec.sensitive_keys))
+            return tuple(sorted(secret_keys(spec.config, declared=spec.sensitive_keys)))
         current = live.connectors.get(name)
-        return sorted(current.sensitive_keys) if current is not None else []
+        return tuple(sorted(current.sensitive_keys)) if current is not None else ()
 
-    return {"topics": sorted(topics), "connectors": sorted(conns),
-            "protected_topics": protected(topics, declared_t, live.protected_topics),
-            "protected_connectors": protected(conns, declared_c, live.protected_connectors),
-            "sensitive": {n: keys for n in sorted(conns) if (keys := secrets(n))}}
+    return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
+                     protected(conns, declared_c, live.protected_connectors),
+                     {n: keys for n in sorted(conns) if (keys := secrets(n))})
 
 
-def ownership_of(live: LiveState) -> dict[str, Any]:
+def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
-    return {"topics": sorted(live.owned_topics), "connectors": sorted(live.owned_connectors),
-            "protected_topics": sorted(live.protected_topics),
-            "protected_connectors": sorted(live.protected_connectors),
-            "sensitive": {n: sorted(c.sensitive_keys) for n, c in sorted(live.connectors.items())
-                          if n in live.owned_connectors and c.sensitive_keys}}
+    return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
+                     {n: tuple(sorted(c.sensitive_keys)) for n, c in sorted(live.connectors.items())
+                      if n in live.owned_connectors and c.sensitive_keys})

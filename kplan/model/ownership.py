@@ -1,0 +1,46 @@
+"""The ownership record: what one stack owns, which of it is protected, which connector keys hold secrets, and
+the marker of a run under way. One type end to end: the reader builds it from the cluster's record, the planner's
+live state carries it, apply computes the record after a run, the journal keeps the one before, and the state
+package writes it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Ownership:
+    topics: frozenset[str] = frozenset()
+    connectors: frozenset[str] = frozenset()
+    # Resources applied with `protect: true`: never deleted, even after they are removed from the stack.
+    protected_topics: frozenset[str] = frozenset()
+    protected_connectors: frozenset[str] = frozenset()
+    # connector -> config keys holding secrets (never their values)
+    sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Set while an apply runs (run id, host, pid, since): left behind, it marks an unfinished run. Plans learn of
+    # it from this small record instead of reading the whole journal.
+    run: Mapping[str, Any] | None = None
+
+    def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
+        """The same record carrying (or, with None, clearing) a run marker."""
+        return replace(self, run=dict(run) if run else None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
+        doc: dict[str, Any] = {
+            "topics": sorted(self.topics), "connectors": sorted(self.connectors),
+            "protected_topics": sorted(self.protected_topics),
+            "protected_connectors": sorted(self.protected_connectors),
+            "sensitive": {c: sorted(keys) for c, keys in sorted(self.sensitive.items())},
+        }
+        if self.run:
+            doc["run"] = dict(self.run)
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any] | None) -> "Ownership":
+        doc = doc or {}
+        return cls(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
+                   frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
+                   {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None)
