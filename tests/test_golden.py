@@ -152,9 +152,10 @@ def status_report(stack, live, environ):
 def journaled_steps(plan, stack, live, destroy: bool) -> list[dict]:
     """The apply steps as the journal holds them, in order: kind, args, before-image, irreversible (the ownership
     record step included). The one place this runner knows the step objects' shape."""
-    from kplan.apply.run import steps_for
+    from kplan.apply.steps import build_steps
 
-    return [step.to_json() for step in steps_for(plan, stack, live, destroy)]
+    assert plan.destroy == destroy
+    return [step.to_json() for step in build_steps(plan, stack, live)]
 
 
 KINDS: dict[str, tuple[Callable[[Case], dict[str, str | None]], tuple[str, ...]]] = {

@@ -107,16 +107,6 @@ def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
     return plan_stack(cluster.session, destroy=destroy, resuming=resuming)
 
 
-def steps_for(plan, stack: Stack, live, destroy: bool) -> list:
-    """The plan's steps in apply order, the ownership record step included, in their journal form (no secret);
-    `destroy` is the plan's (kept for callers from before `kplan.apply.steps.build_steps`)."""
-    from kplan.apply.steps import build_steps
-
-    if destroy != plan.destroy:
-        raise ValueError("steps_for: destroy differs from the plan's")
-    return build_steps(plan, stack, live)
-
-
 def count_deletions(plan) -> int:
     from kplan.plan.model import Action
 
