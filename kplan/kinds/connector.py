@@ -29,7 +29,7 @@ from kplan.plan.model import (
     error,
     warning,
 )
-from kplan.secrets import display_value, has_secret_ref, is_reference_only, secret_keys
+from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
@@ -275,7 +275,7 @@ class ConnectorKind(Kind):
         return {
             "type": "connector",
             "name": current.name,
-            "config": {k: ("(sensitive)" if k in hidden and not is_reference_only(config[k]) else config[k])
+            "config": {k: (MASK if k in hidden and not is_reference_only(config[k]) else config[k])
                        for k in sorted(config)},
             "state": current.state.upper() if current.state else None,
         }

@@ -25,7 +25,8 @@ from kplan.plan.model import (
     error,
     warning,
 )
-from kplan.rules.compare import is_reserved_topic, normalize_topic_value, topic_values_equal
+from kplan.rules.compare import normalize_topic_value, topic_values_equal
+from kplan.rules.names import is_reserved_topic
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack

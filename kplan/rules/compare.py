@@ -1,4 +1,4 @@
-"""Value comparison rules the planner applies: normalization, set-valued configs, reserved names."""
+"""Value comparison rules the planner applies: normalization and set-valued configs."""
 
 from __future__ import annotations
 
@@ -8,16 +8,6 @@ from kplan.rules.units import normalize_topic_config_value
 SET_VALUED_TOPIC_CONFIGS = frozenset(
     {"cleanup.policy", "leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}
 )
-
-# Connect's default storage topic names (the worker does not report its own through REST).
-CONNECT_STORAGE_TOPICS = frozenset({"connect-configs", "connect-offsets", "connect-status"})
-
-
-def is_reserved_topic(name: str) -> bool:
-    """Topics kplan never creates, changes or deletes: Kafka's internal `__*` (incl. kplan's own `__kplan*`)
-    and Connect's storage topics."""
-    return name.startswith("__") or name in CONNECT_STORAGE_TOPICS
-
 
 def normalize_topic_value(key: str, value: str | None) -> str | None:
     """The declared/live value in one canonical form; a value the normalizer rejects is compared as-is."""

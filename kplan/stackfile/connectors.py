@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.rules.units import UnitError, normalize_config_value
-from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key
+from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key, secret_keys
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.topics import to_origin
 from kplan.stackfile.yamlsrc import SourceMap
@@ -88,7 +88,7 @@ def build_connector(name: str, settings: dict, layers: list[tuple[dict, dict]], 
         ok = False  # the schema reported it
     if not ok:
         return None
-    sensitive = frozenset(k for k, v in config.items() if is_sensitive_key(k) or has_secret_ref(v))
+    sensitive = secret_keys(config)
     role = "connector" if cdc_source else None
     return ConnectorSpec(
         name=name,

@@ -13,6 +13,7 @@ import os
 from typing import Mapping, Sequence
 
 from kplan.model.desired import ClusterSpec, ConnectorSpec, Stack, TopicSpec, freeze
+from kplan.rules.names import topic_name_problem
 from kplan.rules.units import UnitError, parse_duration_seconds
 from kplan.stackfile.cdc import expand
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
@@ -25,7 +26,6 @@ from kplan.stackfile.topics import (
     build_topic,
     check_duplicates_and_collisions,
     describe_topic,
-    topic_name_problem,
 )
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import SourceMap, load_path

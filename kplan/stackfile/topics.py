@@ -3,43 +3,16 @@ config keys with valid values (Kafka 4.x catalogue), and cross-field rules."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from kplan.model.desired import Origin, TopicSpec, freeze
+from kplan.rules.names import collision_key
 from kplan.rules.topic_configs import check_topic_config
 from kplan.rules.units import normalize_topic_config_value
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import SourceMap
 
-MAX_TOPIC_NAME = 249
-_LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
-_CONNECT_STORAGE = ("connect-configs", "connect-offsets", "connect-status")
 _LEVEL_KEYS = {"compression.gzip.level": "gzip", "compression.lz4.level": "lz4", "compression.zstd.level": "zstd"}
-
-
-def topic_name_problem(name: str) -> str | None:
-    """Why `name` is not a legal Kafka topic name kplan may manage, or None."""
-    if not name:
-        return "a topic name must not be empty"
-    if name in (".", ".."):
-        return f'"{name}" is not a legal topic name'
-    if len(name) > MAX_TOPIC_NAME:
-        return f"topic name is {len(name)} characters long; Kafka allows at most {MAX_TOPIC_NAME}"
-    if not _LEGAL.match(name):
-        bad = sorted({ch for ch in name if not _LEGAL.match(ch)})
-        shown = ", ".join(repr(ch) for ch in bad)
-        return f'topic name "{name}" contains {shown}: only letters, digits, \'.\', \'_\' and \'-\' are allowed'
-    if name.startswith("__"):
-        return f'topic name "{name}" starts with "__", which is reserved for Kafka\'s internal topics'
-    if name in _CONNECT_STORAGE:
-        return f'"{name}" is a Kafka Connect storage topic; kplan does not manage it'
-    return None
-
-
-def collision_key(name: str) -> str:
-    """Kafka treats '.' and '_' alike in metric names: `a.b` and `a_b` cannot both exist."""
-    return name.replace(".", "_")
 
 
 class Aggregate:

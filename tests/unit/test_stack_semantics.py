@@ -51,7 +51,7 @@ def test_reserved_topic_names(tmp_path):
 
 
 def test_topic_name_problems():
-    from kplan.stackfile.topics import topic_name_problem
+    from kplan.rules.names import topic_name_problem
 
     assert topic_name_problem("orders.v1_x-y") is None
     assert "at most 249" in topic_name_problem("x" * 250)
