@@ -1,9 +1,17 @@
 """The rollback journal: before each step, the step and the before-image needed to undo it; after it, its outcome.
 
 Kept durably in two places: in the cluster (compacted topic `__kplan_journal`, keyed by stack, whose latest value
-is the whole journal of the stack's latest run) and in a local file (`.kplan/journal/<stack>.json`, written
-atomically). A run killed on one machine can be recovered from another through the cluster copy; the local copy
-covers a cluster that became unreachable mid-run.
+is the whole journal of the stack's latest run) and in a local file, written atomically, in the user's state
+directory whatever directory kplan runs from (see `local_state_dir`):
+
+    $KPLAN_STATE_DIR/journal/<stack>@<cluster id>.json         when KPLAN_STATE_DIR is set
+    $XDG_STATE_HOME/kplan/journal/<stack>@<cluster id>.json    else, when XDG_STATE_HOME is set (and absolute)
+    ~/.local/state/kplan/journal/<stack>@<cluster id>.json     else
+
+A run killed on one machine (or in a CI job whose workspace is gone) is recovered from anywhere through the
+cluster copy; the local copy covers a cluster that became unreachable mid-run. Reading also looks at
+`./.kplan/journal/<stack>@<cluster id>.json`, where versions before this one wrote the local copy (relative to the
+directory they ran from), so a run such a version left unfinished is still found when recovering from there.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from kplan.model.ownership import Ownership
 
@@ -116,10 +124,44 @@ class Journal:
                 f"(pid {self.pid}), status {self.status}, {where}")
 
 
+# Where versions before the per-user state directory wrote the local copy: relative to the working directory.
+LEGACY_STATE_DIR = ".kplan"
+
+
+def local_state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """kplan's local state directory: `$KPLAN_STATE_DIR`, else `$XDG_STATE_HOME/kplan` (the XDG Base Directory
+    spec ignores a relative XDG_STATE_HOME), else `~/.local/state/kplan`; `./.kplan` only when no home directory
+    can be determined. Never relative to where kplan runs unless KPLAN_STATE_DIR says so."""
+    env = os.environ if environ is None else environ
+    if env.get("KPLAN_STATE_DIR"):
+        return Path(env["KPLAN_STATE_DIR"]).expanduser()
+    xdg = env.get("XDG_STATE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "kplan"
+    home = env.get("HOME")
+    if not home:
+        try:
+            home = str(Path.home())
+        except (RuntimeError, KeyError):
+            return Path(LEGACY_STATE_DIR)
+    return Path(home) / ".local" / "state" / "kplan"
+
+
+def journal_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the local journal copies are (one file per stack and cluster)."""
+    return local_state_dir(environ) / "journal"
+
+
 def local_path(stack: str, cluster_id: str, state_dir: str | os.PathLike | None = None) -> Path:
-    """One local journal per stack and cluster: a dev run's journal never stands for a prod cluster's."""
-    base = Path(state_dir or os.environ.get("KPLAN_STATE_DIR") or ".kplan")
+    """One local journal per stack and cluster: a dev run's journal never stands for a prod cluster's.
+    `state_dir`: instead of the state directory the environment gives (`local_state_dir`)."""
+    base = Path(state_dir) if state_dir else local_state_dir()
     return base / "journal" / f"{stack}@{cluster_id}.json"
+
+
+def legacy_local_path(stack: str, cluster_id: str) -> Path:
+    """Where versions before the per-user state directory wrote the local copy (read, never written)."""
+    return Path(LEGACY_STATE_DIR) / "journal" / f"{stack}@{cluster_id}.json"
 
 
 class JournalStore:
@@ -191,9 +233,9 @@ class JournalStore:
                 value = read_compacted(self.consumer_conf, JOURNAL_TOPIC, self.timeout_s).get(self.stack.encode())
                 if value:
                     candidates.append(Journal.from_json(json.loads(value)))
-        if self.path.exists():
+        for path in self.local_paths():
             try:
-                candidates.append(Journal.from_json(json.loads(self.path.read_text())))
+                candidates.append(Journal.from_json(json.loads(path.read_text())))
             except (OSError, ValueError, TypeError):
                 pass
         # Only this cluster's runs: recovering another cluster's journal here would undo the wrong thing.
@@ -201,6 +243,14 @@ class JournalStore:
         if not candidates:
             return None
         return max(candidates, key=lambda j: (j.updated_at, _progress(j)))
+
+    def local_paths(self) -> list[Path]:
+        """The local copies to read: this version's, and the one an older version left in `./.kplan/journal/`."""
+        paths = [self.path]
+        legacy = legacy_local_path(self.stack, self.cluster_id)
+        if legacy.exists() and not (self.path.exists() and os.path.samefile(legacy, self.path)):
+            paths.append(legacy)
+        return [p for p in paths if p.exists()]
 
     def close(self) -> None:
         if self.producer is not None:
