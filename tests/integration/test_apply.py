@@ -144,7 +144,8 @@ def test_removed_resources_are_deleted_only_when_owned(stack, admin, prefix, tmp
     assert kplan("apply", str(path), "--auto-approve").code == 0
     write_stack(path, stack_doc(stack, prefix, [{"name": f"{prefix}.other", "partitions": 1, "replication_factor": 1}]))
     r = kplan("plan", str(path))
-    assert f"- topic {mine}" in r.out or f"topic.{mine}" in r.out
+    assert f"  # topic.{mine} will be destroyed (removed from the stack)" in r.out, r.out
+    assert f'  - topic "{mine}" {{' in r.out, r.out
     assert foreign not in r.out
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0, r.text

@@ -92,7 +92,7 @@ def test_validate_bad_input_is_a_diagnostic(tmp_path, content, fragment):
     p = tmp_path / "x.yaml"
     p.write_bytes(content)
     r = invoke("validate", str(p))
-    assert r.exit_code == 1 and r.exception is None or isinstance(r.exception, SystemExit)
+    assert r.exit_code == 1 and (r.exception is None or isinstance(r.exception, SystemExit))
     assert fragment in r.output
     assert "Traceback" not in r.output
 
