@@ -1,0 +1,157 @@
+"""One request per batch: a plan's steps, run by the real executor through the real `KafkaWriter`, reach the admin
+client as ONE create request for every topic to create, ONE incremental-alter request for every config change,
+ONE create-partitions request and ONE delete request, in the apply order. The admin client here is an in-memory
+fake that logs each write request; the same counts on the real broker are in
+tests/integration/test_apply_order.py. (The golden `steps` cases pin the planned steps; this pins what reaches
+the wire.)"""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import Future
+from types import SimpleNamespace
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AlterConfigOpType, ConfigSource
+
+from kplan.apply.executor import Executor, Progress
+from kplan.apply.steps import build
+from kplan.cluster.retry import RetryPolicy
+from kplan.cluster.writer import KafkaWriter
+from kplan.model.desired import ClusterSpec, Stack, TopicSpec, freeze
+from kplan.model.live import LiveState, LiveTopic
+from kplan.plan.planner import make_plan
+from kplan.secrets import SecretValues
+from kplan.state.journal import Journal, RunStatus
+
+DYNAMIC = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+
+
+def _done(value=None) -> Future:
+    f: Future = Future()
+    f.set_result(value)
+    return f
+
+
+def _failed(code: int) -> Future:
+    f: Future = Future()
+    f.set_exception(KafkaException(KafkaError(code)))
+    return f
+
+
+class FakeAdmin:
+    """The admin-client calls KafkaWriter makes, in memory. `requests` logs every write request with the names it
+    carries; `transient` names topics whose first create fails with REQUEST_TIMED_OUT (then succeeds)."""
+
+    def __init__(self, topics: dict[str, tuple[int, dict[str, str]]] | None = None, transient=()):
+        self.topics = {n: [p, dict(c)] for n, (p, c) in (topics or {}).items()}
+        self.transient = set(transient)
+        self.requests: list[tuple[str, list[str]]] = []
+
+    # -- writes: one entry in `requests` per call
+
+    def create_topics(self, new_topics, request_timeout=None):
+        self.requests.append(("create_topics", [t.topic for t in new_topics]))
+        out = {}
+        for t in new_topics:
+            if t.topic in self.transient:
+                self.transient.discard(t.topic)
+                out[t.topic] = _failed(KafkaError.REQUEST_TIMED_OUT)
+                continue
+            self.topics[t.topic] = [t.num_partitions, dict(t.config)]
+            out[t.topic] = _done()
+        return out
+
+    def incremental_alter_configs(self, resources, request_timeout=None):
+        self.requests.append(("incremental_alter_configs", [r.name for r in resources]))
+        for r in resources:
+            config = self.topics[r.name][1]
+            for entry in r.incremental_configs:
+                if entry.incremental_operation == AlterConfigOpType.DELETE:
+                    config.pop(entry.name, None)
+                else:
+                    config[entry.name] = entry.value
+        return {r: _done() for r in resources}
+
+    def create_partitions(self, new_partitions, request_timeout=None):
+        self.requests.append(("create_partitions", [p.topic for p in new_partitions]))
+        for p in new_partitions:
+            self.topics[p.topic][0] = p.new_total_count
+        return {p.topic: _done() for p in new_partitions}
+
+    def delete_topics(self, topics, request_timeout=None):
+        self.requests.append(("delete_topics", list(topics)))
+        for name in topics:
+            del self.topics[name]
+        return {name: _done() for name in topics}
+
+    # -- reads (verification): not logged
+
+    def list_topics(self, topic=None, timeout=None):
+        return SimpleNamespace(topics={
+            n: SimpleNamespace(error=None, partitions={i: SimpleNamespace(replicas=[1]) for i in range(p)})
+            for n, (p, _) in self.topics.items()})
+
+    def describe_configs(self, resources, request_timeout=None):
+        return {r: _done({k: SimpleNamespace(value=v, source=DYNAMIC) for k, v in self.topics[r.name][1].items()})
+                for r in resources}
+
+
+class FakeStore:
+    def write(self, journal):
+        pass
+
+
+def topic(name: str, partitions: int = 1, config=None) -> TopicSpec:
+    return TopicSpec(name, partitions, 1, freeze(config or {}))
+
+
+def ltopic(name: str, partitions: int = 1, overrides=None) -> LiveTopic:
+    return LiveTopic(name, partitions, 1, freeze(overrides or {}), freeze(overrides or {}))
+
+
+def run_plan(declared: list[TopicSpec], live_topics: list[LiveTopic], admin: FakeAdmin) -> tuple:
+    stack = Stack("s", None, ClusterSpec("b:1"), tuple(declared))
+    live = LiveState("c", 1, {t.name: t for t in live_topics}, {},
+                     owned_topics=frozenset(t.name for t in live_topics))
+    plan = make_plan(stack, live, secrets=SecretValues())
+    assert not plan.has_errors, [d.message for d in plan.errors]
+    built = build(plan, stack, live)
+    writer = KafkaWriter(ClusterSpec("b:1", timeout_s=1.0), admin=admin,
+                         policy=RetryPolicy(deadline_s=10.0, initial_s=0.01, max_s=0.02))
+    out = io.StringIO()
+    result = Executor(writer, FakeStore(), SecretValues(), Progress(out), lambda record: None).execute(
+        Journal("s", None, "c", "d"), built.steps, built.secrets)
+    return result, out.getvalue()
+
+
+def test_every_topic_write_of_a_run_is_one_request_per_batch_in_the_apply_order():
+    creates = [topic(f"new{i}", 2, {"retention.ms": "1000"} if i % 2 else None) for i in range(1, 7)]
+    changed = [topic(f"cfg{i}", config={"retention.ms": str(1000 * i)}) for i in range(1, 5)]
+    grown = [topic(f"grow{i}", partitions=3) for i in range(1, 4)]
+    live = ([ltopic(t.name, overrides={"retention.ms": "5"}) for t in changed] + [ltopic(t.name) for t in grown]
+            + [ltopic(f"gone{i}") for i in range(1, 4)])
+    admin = FakeAdmin({t.name: (t.partitions, dict(t.overrides)) for t in live})
+
+    result, progress = run_plan(creates + changed + grown, live, admin)
+
+    assert result.status == RunStatus.COMPLETE, (result.error, progress)
+    assert admin.requests == [
+        ("create_topics", ["new1", "new2", "new3", "new4", "new5", "new6"]),
+        ("incremental_alter_configs", ["cfg1", "cfg2", "cfg3", "cfg4"]),
+        ("create_partitions", ["grow1", "grow2", "grow3"]),
+        ("delete_topics", ["gone1", "gone2", "gone3"]),
+    ]
+    # and the cluster holds what the plan declared
+    assert {n: p for n, (p, _) in admin.topics.items()} == {
+        **{t.name: 2 for t in creates}, **{t.name: 1 for t in changed}, **{t.name: 3 for t in grown}}
+    assert admin.topics["cfg3"][1] == {"retention.ms": "3000"} and admin.topics["new1"][1] == {"retention.ms": "1000"}
+
+
+def test_a_retry_after_a_transient_failure_resends_only_the_failed_topics_in_one_request():
+    creates = [topic(f"t{i}") for i in range(1, 6)]
+    admin = FakeAdmin(transient={"t2", "t4"})
+    result, progress = run_plan(creates, [], admin)
+    assert result.status == RunStatus.COMPLETE, (result.error, progress)
+    assert admin.requests == [("create_topics", ["t1", "t2", "t3", "t4", "t5"]), ("create_topics", ["t2", "t4"])]
+    assert set(admin.topics) == {"t1", "t2", "t3", "t4", "t5"}
