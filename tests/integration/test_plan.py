@@ -66,7 +66,7 @@ def test_every_action_type_and_undeclared_override_drift(stack, admin, prefix, t
     assert "Plan: 1 to add, 2 to change, 1 to destroy." in text
 
 
-def test_partition_decrease_and_rf_change_are_refused_unless_replace_is_allowed(stack, admin, prefix, tmp_path):
+def test_partition_decrease_is_refused_unless_replace_is_allowed(stack, admin, prefix, tmp_path):
     t = f"{prefix}.p"
     path = write_stack(tmp_path / "s.yaml",
                        stack_doc(stack, prefix, [{"name": t, "partitions": 3, "replication_factor": 1}]))
