@@ -93,11 +93,16 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
         replication_factor=rf,
         config=freeze(config),
         protect=bool(settings.get("protect", False)),
-        authoritative_config=bool(settings.get("authoritative_config", False)),
+        authoritative_config=_flag_or_none(settings.get("authoritative_config")),
         allow_replace=bool(settings.get("allow_replace", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
         config_origins=freeze({k: to_origin(loc, cdc_source, table, role) for k, loc in config_locs.items()}),
     )
+
+
+def _flag_or_none(value) -> bool | None:
+    """A flag the settings set (True/False), or None when they do not: "not set" is not "false"."""
+    return value if isinstance(value, bool) else None
 
 
 def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin:

@@ -322,6 +322,43 @@ def test_overlay_changes_only_what_it_says(tmp_path):
     assert (base.environment, prod.environment) == (None, "prod")
 
 
+AUTHORITATIVE = """\
+    authoritative_config: true
+    topics:
+      - name: says-nothing
+      - name: says-false
+        authoritative_config: false
+      - name: says-true
+        authoritative_config: true
+      - name: overlay-says-false
+    environments:
+      prod:
+        topics:
+          overlay-says-false: {authoritative_config: false}
+          says-false: {partitions: 2}
+      lax:
+        authoritative_config: false
+        defaults:
+          topic: {authoritative_config: true}
+    """
+
+
+def test_authoritative_config_not_set_is_not_false(tmp_path):
+    """A topic's own authoritative_config (declared, from an overlay, or from defaults.topic) wins over the
+    stack-wide switch; a topic that does not say follows it (None)."""
+    def flags(env):
+        stack, diags = run(tmp_path, AUTHORITATIVE, env=env)
+        assert [d for d in diags if d.severity == "error"] == []
+        return stack.authoritative_config, {t.name: t.authoritative_config for t in stack.topics}
+
+    assert flags(None) == (True, {"says-nothing": None, "says-false": False, "says-true": True,
+                                  "overlay-says-false": None})
+    assert flags("prod") == (True, {"says-nothing": None, "says-false": False, "says-true": True,
+                                    "overlay-says-false": False})
+    assert flags("lax") == (False, {"says-nothing": True, "says-false": False, "says-true": True,
+                                    "overlay-says-false": True})
+
+
 def test_unknown_environment(tmp_path):
     d = one_error(tmp_path, ENVS, env="prd")
     assert d.message == 'unknown environment "prd" (declared: dev, prod) (did you mean "prod"?)'
