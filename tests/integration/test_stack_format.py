@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import requests
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource
 from kplan_helpers import kplan, stack_doc, write_stack
 
@@ -48,3 +49,21 @@ def test_a_topics_own_authoritative_false_wins_over_the_stack(stack, admin, pref
     assert r.code == 0, r.text
     assert "No changes to apply." in r.out
     assert _overrides(admin, t) == {"retention.ms": "86400000", "max.message.bytes": "2097152"}
+
+
+def test_a_connector_class_alias_plans_applies_and_then_matches(stack, admin, prefix, tmp_path):
+    t = f"{prefix}.in"
+    doc = stack_doc(stack, prefix, [{"name": t, "partitions": 1, "replication_factor": 1}], [
+        {"name": f"{prefix}-sink", "class": "FileStreamSink",
+         "config": {"topics": t, "file": str(tmp_path / "out.txt")}}])
+    path = write_stack(tmp_path / "s.yaml", doc)
+    r = kplan("plan", str(path))
+    assert r.code == 0, r.text
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in r.out
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    stored = requests.get(f"{stack.connect_url}/connectors/{prefix}-sink/config", timeout=30).json()
+    assert stored["connector.class"] == "FileStreamSink"  # Connect stores what was written
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0, r.text
+    assert "No changes." in r.out
