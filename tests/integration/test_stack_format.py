@@ -8,7 +8,7 @@ import json
 
 import requests
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource
-from kplan_helpers import kplan, stack_doc, write_stack
+from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 
 def _overrides(admin, topic: str) -> dict[str, str]:
@@ -67,3 +67,40 @@ def test_a_connector_class_alias_plans_applies_and_then_matches(stack, admin, pr
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 0, r.text
     assert "No changes." in r.out
+
+
+FILE_TEMPLATE = """\
+tables:
+{% for t in tables %}
+  - id: {{ t.name | q }}
+    topic: {{ (topic_prefix ~ "." ~ t.name) | topic_name | q }}
+{% endfor %}
+config:
+  connector.class: org.apache.kafka.connect.file.FileStreamSourceConnector
+  file: {{ required(connection.path, "connection.path") | q }}
+  topic: {{ (topic_prefix ~ "." ~ tables[0].name) | q }}
+"""
+
+
+def test_a_stack_that_needs_a_template_dir_plans_applies_and_destroys_with_T(stack, admin, prefix, tmp_path):
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "filesrc.j2").write_text(FILE_TEMPLATE)
+    (tmp_path / "in.txt").write_text("one\n")
+    doc = {**stack_doc(stack, prefix, []), "defaults": {"topic": {"partitions": 1, "replication_factor": 1}},
+           "cdc": [{"name": f"{prefix}-lines", "engine": "filesrc", "topic_prefix": prefix,
+                    "connection": {"host": "localhost", "path": str(tmp_path / "in.txt")}, "tables": ["lines"]}]}
+    del doc["topics"]
+    path = str(write_stack(tmp_path / "s.yaml", doc))
+    tpl = str(tmp_path / "tpl")
+    r = kplan("plan", path)
+    assert r.code == 1 and 'unknown CDC engine "filesrc"' in r.text, r.text
+    assert kplan("validate", path, "-T", tpl).code == 0
+    r = kplan("plan", path, "-T", tpl)
+    assert r.code == 0 and "Plan: 2 to add, 0 to change, 0 to destroy." in r.out, r.text
+    r = kplan("apply", path, "-T", tpl, "--auto-approve")
+    assert r.code == 0, r.text
+    assert f"{prefix}.lines" in admin.list_topics(timeout=20).topics
+    wait_for(lambda: kplan("status", path, "--template-dir", tpl).code == 0, what="status in sync")
+    r = kplan("destroy", path, "-T", tpl, "--auto-approve")
+    assert r.code == 0, r.text
+    assert requests.get(f"{stack.connect_url}/connectors/{prefix}-lines", timeout=30).status_code == 404
