@@ -250,6 +250,14 @@ def test_plaintext_secrets_warn(tmp_path):
     assert warnings(tmp_path, "connectors: [{name: c, class: A, config: {database.password: '${file:/s:pw}'}}]") == []
 
 
+def test_a_variable_inside_a_provider_reference_is_substituted_and_not_a_plaintext_secret(tmp_path):
+    body = ("vars: {env: prod}\n"
+            "connectors: [{name: c, class: A, config: {database.password: '${file:/etc/${env}/db.properties:pw}'}}]\n")
+    stack, diags = run(tmp_path, body)
+    assert diags == []
+    assert stack.connectors[0].config["database.password"] == "${file:/etc/prod/db.properties:pw}"
+
+
 # ---- cluster -------------------------------------------------------------------------------------------------
 
 def test_cluster(tmp_path):
