@@ -104,3 +104,44 @@ def test_a_stack_that_needs_a_template_dir_plans_applies_and_destroys_with_T(sta
     r = kplan("destroy", path, "-T", tpl, "--auto-approve")
     assert r.code == 0, r.text
     assert requests.get(f"{stack.connect_url}/connectors/{prefix}-lines", timeout=30).status_code == 404
+
+
+# A value the broker accepts for each key of kplan's topic-config catalogue (kplan.rules.topic_configs).
+CATALOGUE_SAMPLES = {
+    "cleanup.policy": "compact,delete", "compression.type": "producer", "compression.gzip.level": "9",
+    "compression.lz4.level": "9", "compression.zstd.level": "3", "delete.retention.ms": "86400000",
+    "file.delete.delay.ms": "60000", "flush.messages": "1000", "flush.ms": "1000",
+    "follower.replication.throttled.replicas": "*", "index.interval.bytes": "4096",
+    "leader.replication.throttled.replicas": "*", "local.retention.bytes": "-2", "local.retention.ms": "-2",
+    "max.compaction.lag.ms": "86400000", "max.message.bytes": "1048588", "message.timestamp.after.max.ms": "3600000",
+    "message.timestamp.before.max.ms": "3600000", "message.timestamp.type": "LogAppendTime",
+    "min.cleanable.dirty.ratio": "0.5", "min.compaction.lag.ms": "0", "min.insync.replicas": "1",
+    "preallocate": "false", "remote.log.copy.disable": "false", "remote.log.delete.on.disable": "false",
+    "remote.storage.enable": "false", "retention.bytes": "-1", "retention.ms": "604800000",
+    "segment.bytes": "1048576", "segment.index.bytes": "10485760", "segment.jitter.ms": "0", "segment.ms": "3600000",
+    "unclean.leader.election.enable": "false",
+}
+
+
+def test_the_topic_config_catalogue_agrees_with_the_broker(stack, admin, prefix):
+    """What kplan validate accepts the broker accepts, and the keys validate calls removed the broker refuses."""
+    from confluent_kafka.admin import NewTopic
+
+    from kplan.rules.topic_configs import REMOVED_TOPIC_CONFIGS, TOPIC_CONFIGS, check_topic_config
+
+    assert set(CATALOGUE_SAMPLES) == set(TOPIC_CONFIGS)
+    samples = {**CATALOGUE_SAMPLES, **{key: "true" for key in REMOVED_TOPIC_CONFIGS}}
+    topics = {f"{prefix}.c{i}": (key, value) for i, (key, value) in enumerate(sorted(samples.items()))}
+    futures = admin.create_topics([NewTopic(name, 1, 1, config={key: value})
+                                   for name, (key, value) in topics.items()], validate_only=True)
+    verdicts = {}
+    for name, (key, value) in topics.items():
+        try:
+            futures[name].result(30)
+            broker = "accepted"
+        except Exception as e:  # noqa: BLE001 - a KafkaException: the broker's verdict
+            broker = "refused" if "INVALID_CONFIG" in str(e) else f"other: {e}"
+        kplan_says = "refused" if any(s == "error" for s, _ in check_topic_config(key, value)) else "accepted"
+        verdicts[key] = (kplan_says, broker)
+    assert {k: v for k, v in verdicts.items() if v[0] != v[1]} == {}
+    assert verdicts["message.downconversion.enable"] == ("refused", "refused")

@@ -82,13 +82,14 @@ def test_unknown_config_key_is_located_at_the_key(tmp_path):
     assert d.message == 'unknown topic config "retention.msec" (did you mean "retention.ms"?)'
 
 
-def test_removed_and_noop_keys(tmp_path):
+def test_removed_keys(tmp_path):
     body = "topics:\n  - name: a\n    config: {message.format.version: '3.0', message.downconversion.enable: true}\n"
     assert [m for m in errors(tmp_path, body)] == [
         "message.format.version was removed in Kafka 4.0: "
-        "the message format is always v2 since Kafka 4.0; delete the key"]
-    assert warnings(tmp_path, body) == [
-        "message.downconversion.enable has no effect since Kafka 4.0 (down-conversion was removed)"]
+        "the message format is always v2 since Kafka 4.0; delete the key",
+        "message.downconversion.enable was removed in Kafka 4: down-conversion is gone and the broker refuses "
+        "the key (INVALID_CONFIG); delete it"]
+    assert warnings(tmp_path, body) == []
 
 
 @pytest.mark.parametrize("config,fragment", [
