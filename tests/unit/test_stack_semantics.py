@@ -68,10 +68,12 @@ def test_duplicate_topics_name_both_places(tmp_path):
                          + str(tmp_path / "stack.yaml") + ":6")
 
 
-def test_dot_underscore_collision_is_a_warning(tmp_path):
-    (w,) = warnings(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n")
-    assert w.startswith('topic "a_b" collides with "a.b"') and "'.' and '_'" in w
-    assert errors(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n") == []
+def test_dot_underscore_collision_is_an_error_as_in_plan(tmp_path):
+    d = one_error(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n")
+    assert (d.line, d.address) == (7, "topics[1]")
+    assert d.message.startswith('topic "a_b" collides with "a.b" (' + str(tmp_path / "stack.yaml") + ":6)")
+    assert "'.' and '_'" in d.message
+    assert warnings(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n") == []
 
 
 # ---- topic configs -------------------------------------------------------------------------------------------
@@ -424,7 +426,8 @@ def test_load_stack_raises_with_every_problem(tmp_path):
 
 
 def test_load_stack_keeps_warnings(tmp_path):
-    stack = load_stack(write(tmp_path, "topics: [{name: a.b}, {name: a_b}]\n"), environ={})
+    body = "topics: [{name: a, config: {compression.type: lz4, compression.gzip.level: 5}}]\n"
+    stack = load_stack(write(tmp_path, body), environ={})
     assert len(stack.warnings) == 1 and ": warning: " in stack.warnings[0]
 
 
