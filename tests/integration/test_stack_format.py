@@ -145,3 +145,26 @@ def test_the_topic_config_catalogue_agrees_with_the_broker(stack, admin, prefix)
         verdicts[key] = (kplan_says, broker)
     assert {k: v for k, v in verdicts.items() if v[0] != v[1]} == {}
     assert verdicts["message.downconversion.enable"] == ("refused", "refused")
+
+
+def test_the_largest_values_validate_accepts_get_located_answers_from_the_real_cluster(stack, prefix, tmp_path):
+    """At the schema's limits `plan` talks to the real broker without crashing: 9,999 partitions pass the
+    broker's check, 10,000 (with the topic's own metadata record, over the controller's 10,000-record batch) is
+    refused as a located plan error; a 5-minute timeout is a valid client setting."""
+    doc = stack_doc(stack, prefix, [{"name": f"{prefix}.wide", "partitions": 9999, "replication_factor": 1}])
+    doc["cluster"]["timeout"] = "5m"
+    path = str(write_stack(tmp_path / "s.yaml", doc))
+    assert kplan("validate", path).code == 0
+    r = kplan("plan", path)
+    assert r.code == 0 and "Plan: 1 to add, 0 to change, 0 to destroy." in r.out, r.text
+    doc["topics"][0]["partitions"] = 10000
+    write_stack(tmp_path / "s.yaml", doc)
+    assert kplan("validate", path).code == 0
+    r = kplan("plan", path)
+    assert r.code == 1 and "internal error" not in r.text, r.text
+    assert f"Error: {path}:" in r.out and "POLICY_VIOLATION" in r.out, r.text
+    doc["topics"][0]["partitions"] = 10001
+    write_stack(tmp_path / "s.yaml", doc)
+    for command in ("validate", "plan"):
+        r = kplan(command, path)
+        assert r.code == 1 and "topics[0].partitions: must be at most 10000 (got 10001)" in r.text, r.text
