@@ -1,4 +1,4 @@
-"""Output helpers shared by `kplan plan` and `kplan show`."""
+"""Output helpers and options shared by the commands."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ FORMAT_OPTION = click.option(
     help="text for terminals, markdown for a pull-request comment, json (schemas/plan.schema.json) for tools.",
 )
 NO_COLOR_OPTION = click.option("--no-color", is_flag=True, help="No ANSI colors (also: the NO_COLOR variable).")
+# Every command that loads a stack takes it: a stack whose CDC engine lives in such a directory loads everywhere.
+TEMPLATE_DIR_OPTION = click.option(
+    "-T", "--template-dir", "template_dirs", multiple=True, type=click.Path(file_okay=False),
+    help="Extra CDC engine template directory (searched before the built-in templates; repeatable).",
+)
 
 
 def use_color(no_color: bool, environ: Mapping[str, str] | None = None, isatty: bool | None = None) -> bool:

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from kplan.commands._output import NO_COLOR_OPTION, use_color
+from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, use_color
 from kplan.commands._session import confirm_yes, load_or_exit
 from kplan.errors import KplanError
 
@@ -36,8 +36,9 @@ def _is_plan_file(path: str) -> bool:
 @NO_COLOR_OPTION
 @click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
               help="With a saved plan: the stack it was made from (default: the path recorded in the plan).")
+@TEMPLATE_DIR_OPTION
 @click.pass_context
-def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color, stack_path):
+def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color, stack_path, template_dirs):
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
     saved = None
     if _is_plan_file(path):
@@ -49,7 +50,7 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
             raise KplanError(f"{path} does not record its stack's path: pass --stack PATH")
         environment = environment or saved.environment
         path = stack_path
-    stack = load_or_exit(ctx, path, environment)
+    stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     _run(ctx, stack, destroy=bool(saved and saved.destroy), auto_approve=auto_approve, max_deletions=max_deletions,
          color=use_color(no_color), saved=saved)
 
@@ -60,10 +61,11 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
 @APPROVE_OPTION
 @MAX_DELETIONS_OPTION
 @NO_COLOR_OPTION
+@TEMPLATE_DIR_OPTION
 @click.pass_context
-def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_color):
+def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_color, template_dirs):
     """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
-    stack = load_or_exit(ctx, path, environment)
+    stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     _run(ctx, stack, destroy=True, auto_approve=auto_approve, max_deletions=max_deletions,
          color=use_color(no_color), saved=None)
 
@@ -124,15 +126,16 @@ def _finish(ctx, result, success_line: str | None, color: bool) -> None:
 @click.option("--force", is_flag=True, help="Take over the interrupted run's lock even if its holder may be alive.")
 @APPROVE_OPTION
 @NO_COLOR_OPTION
+@TEMPLATE_DIR_OPTION
 @click.pass_context
-def recover_command(ctx, path, environment, mode, force, auto_approve, no_color):
+def recover_command(ctx, path, environment, mode, force, auto_approve, no_color, template_dirs):
     """Recover from an apply that was killed mid-way (idempotent: safe to run twice)."""
     from kplan.apply.run import Cluster, RunOptions, recover
     from kplan.render import render
 
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
-    stack = load_or_exit(ctx, path, environment)
+    stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     color = use_color(no_color)
     opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
                       confirm=lambda plan: auto_approve or confirm_yes(
@@ -156,12 +159,13 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color)
 @click.argument("path", type=click.Path(exists=True))
 @ENV_OPTION
 @APPROVE_OPTION
+@TEMPLATE_DIR_OPTION
 @click.pass_context
-def unlock_command(ctx, path, environment, auto_approve):
+def unlock_command(ctx, path, environment, auto_approve, template_dirs):
     """Release the stack's apply lock left behind by a dead run."""
     from kplan.apply.run import Cluster
 
-    stack = load_or_exit(ctx, path, environment)
+    stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     cluster = Cluster.open(stack, os.environ)
     try:
         lock = cluster.lock()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import click
 
-from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, emit, use_color
+from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, emit, use_color
 
 
 @click.command("plan")
@@ -19,14 +19,16 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, emit, use_col
 @click.option("-out", "--out", "out", metavar="FILE", type=click.Path(dir_okay=False),
               help="Save the plan (no secrets) for `kplan show` and `kplan apply`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 = no changes, 2 = changes, 1 = error.")
+@TEMPLATE_DIR_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, live_state):
+def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, template_dirs, live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
     environ = os.environ
     try:
-        plan = compute_plan(path, environment, destroy=destroy, live_state=live_state, environ=environ)
+        plan = compute_plan(path, environment, destroy=destroy, live_state=live_state, environ=environ,
+                            template_dirs=template_dirs)
     except _StackInvalid as e:
         for line in e.lines:
             click.echo(line, err=True)
@@ -52,14 +54,14 @@ class _StackInvalid(Exception):
 
 
 def compute_plan(path: str, environment: str | None, *, destroy: bool = False, live_state: str | None = None,
-                 environ: Mapping[str, str] | None = None):
+                 environ: Mapping[str, str] | None = None, template_dirs: Sequence[str] = ()):
     """Load the stack, read the live state (batched), plan, then validate the plan against the real systems."""
     from kplan.commands._session import open_session, plan_stack
     from kplan.stackfile import StackError, load_stack
 
     environ = os.environ if environ is None else environ
     try:
-        stack = load_stack(path, environment=environment, environ=environ)
+        stack = load_stack(path, environment=environment, environ=environ, template_dirs=template_dirs)
     except StackError as e:
         raise _StackInvalid([f"Error: {d.located()}" if d.severity == "error" else d.located()
                              for d in e.diagnostics] or [f"Error: {e}"]) from None

@@ -12,14 +12,15 @@ import sys
 
 import click
 
+from kplan.commands._output import TEMPLATE_DIR_OPTION
+
 
 @click.command("render")
 @click.argument("path", type=click.Path())
 @click.option("-e", "--env", "--environment", "environment", metavar="ENV", help="Environment overlay to apply.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
               help="Output format.")
-@click.option("-T", "--template-dir", "template_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Extra CDC engine template directory (searched before the built-in templates).")
+@TEMPLATE_DIR_OPTION
 @click.pass_context
 def render_command(ctx, path, environment, fmt, template_dirs):
     """Print the expanded resources of the stack at PATH."""

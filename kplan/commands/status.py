@@ -11,7 +11,7 @@ import os
 
 import click
 
-from kplan.commands._output import NO_COLOR_OPTION, use_color
+from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, use_color
 from kplan.commands._session import load_or_exit
 
 
@@ -21,10 +21,11 @@ from kplan.commands._session import load_or_exit
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for terminals, json for tools.")
 @NO_COLOR_OPTION
+@TEMPLATE_DIR_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Report against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def status_command(ctx, path, environment, fmt, no_color, live_state):
+def status_command(ctx, path, environment, fmt, no_color, template_dirs, live_state):
     """Show the status of the resources the stack at PATH declares.
 
     For each topic: whether it exists, is missing or has drifted from the stack (what differs), its partitions
@@ -45,7 +46,7 @@ def status_command(ctx, path, environment, fmt, no_color, live_state):
     from kplan.render.status import render_status
 
     environ = os.environ
-    stack = load_or_exit(ctx, path, environment, environ)
+    stack = load_or_exit(ctx, path, environment, environ, template_dirs)
     for line in stack.warnings:
         click.echo(line, err=True)
     session = open_session(stack, live_state=live_state, environ=environ)

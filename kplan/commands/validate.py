@@ -13,13 +13,14 @@ import sys
 
 import click
 
+from kplan.commands._output import TEMPLATE_DIR_OPTION
+
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="PATH...")
 @click.option("-e", "--env", "--environment", "environment", metavar="ENV",
               help="Check this environment overlay only (default: the base stack and every environment).")
-@click.option("-T", "--template-dir", "template_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Extra CDC engine template directory (searched before the built-in templates).")
+@TEMPLATE_DIR_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only, no summary.")
 @click.pass_context
 def validate_command(ctx, paths, environment, template_dirs, quiet):

@@ -179,10 +179,32 @@ def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagno
     cls = spec.connector_class
     if ctx.plugins is None or cls in ctx.plugins:
         return []
+    matches = _alias_matches(cls, ctx.plugins)
+    if len(matches) == 1:
+        return []
     what = f"connector class {cls!r}" if cls else "no connector.class"
-    return [error(f"{what} is not installed on the Connect worker", "unknown-connector-class",
+    message = (f"{what} names several plugins on the Connect worker ({', '.join(matches)}): write the full class "
+               "name" if matches else f"{what} is not installed on the Connect worker")
+    return [error(message, "unknown-connector-class",
                   address=address_of(CONNECTOR, spec.name), path=("config", "connector.class"),
                   origin=spec.config_origins.get("connector.class", spec.origin))]
+
+
+def _alias_matches(alias: str, plugins) -> list[str]:
+    """The connector plugins `alias` names, as Connect resolves it (Plugins.newConnector): an alias one plugin
+    alone has (its simple class name, or that name up to its last "Connector"), else the plugins whose simple
+    name is the alias or the alias + "Connector". Resolved when exactly one is returned."""
+    def simple(cls: str) -> str:
+        return cls.replace("$", ".").rsplit(".", 1)[-1]  # Class.getSimpleName(), nested classes too
+
+    def pruned(cls: str) -> str:
+        pos = simple(cls).rfind("Connector")
+        return simple(cls)[:pos] if pos > 0 else simple(cls)
+
+    by_alias = sorted(p for p in plugins if alias in (simple(p), pruned(p)))
+    if len(by_alias) == 1:
+        return by_alias
+    return sorted(p for p in plugins if simple(p) in (alias, alias + "Connector")) or by_alias
 
 
 def _unhealthy(live: LiveConnector) -> str:

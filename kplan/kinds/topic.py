@@ -131,7 +131,9 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
                 "partition-increase", address=addr, path=(attr,), origin=spec.origin))
 
     # Config: declared keys against the effective values; undeclared overrides are drift or removals.
-    authoritative = spec.authoritative_config or ctx.stack_authoritative or replace
+    # The most specific setting wins: the topic's own (True or False), else the stack-wide switch.
+    own = spec.authoritative_config
+    authoritative = (own if own is not None else ctx.stack_authoritative) or replace
     after_config = {} if replace else dict(live.overrides)
     for key, want in spec.config.items():
         sensitive = key in live.sensitive_keys

@@ -50,8 +50,9 @@ class TopicSpec:
     replication_factor: int
     config: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     protect: bool = False
-    # When true, live overrides that the stack does not declare are planned for removal instead of shown as drift.
-    authoritative_config: bool = False
+    # True: live overrides that the stack does not declare are planned for removal instead of shown as drift;
+    # False: they are left alone even when the stack-wide switch is on; None (not set): the stack-wide switch decides.
+    authoritative_config: bool | None = None
     # When true, a partition decrease or a replication-factor change is planned as delete+create (DATA LOSS).
     allow_replace: bool = False
     origin: Origin | None = None
@@ -105,7 +106,8 @@ class Stack:
     cluster: ClusterSpec
     topics: tuple[TopicSpec, ...] = ()
     connectors: tuple[ConnectorSpec, ...] = ()
-    # Stack-wide switch: undeclared live topic overrides are removed (per-topic flag can also set it).
+    # Stack-wide switch (the environment's, else the stack's): undeclared live topic overrides are removed from
+    # topics that do not set their own authoritative_config.
     authoritative_config: bool = False
     files: tuple[str, ...] = ()
     # sha256 over the loaded files' bytes and the environment name: saved plans record it.

@@ -61,8 +61,6 @@ TOPIC_CONFIGS: dict[str, TopicConfigKey] = {
         _k("local.retention.ms", "long", -2, infinite=True),
         _k("max.compaction.lag.ms", "long", 1),
         _k("max.message.bytes", "int", 0),
-        _k("message.downconversion.enable", "boolean",
-           noop="message.downconversion.enable has no effect since Kafka 4.0 (down-conversion was removed)"),
         _k("message.timestamp.after.max.ms", "long", 0),
         _k("message.timestamp.before.max.ms", "long", 0),
         _k("message.timestamp.type", "string", choices=("CreateTime", "LogAppendTime")),
@@ -83,10 +81,15 @@ TOPIC_CONFIGS: dict[str, TopicConfigKey] = {
     )
 }
 
-# Keys Kafka 4.0 removed: the broker rejects them (INVALID_CONFIG). key -> what to do instead.
+# Keys Kafka 4 removed: the broker rejects them (INVALID_CONFIG; tests/integration/test_stack_format.py checks the
+# whole catalogue against the real broker). key -> the rest of the message: when, and what to do instead.
 REMOVED_TOPIC_CONFIGS: dict[str, str] = {
-    "message.format.version": "the message format is always v2 since Kafka 4.0; delete the key",
-    "message.timestamp.difference.max.ms": "use message.timestamp.before.max.ms and message.timestamp.after.max.ms",
+    "message.format.version": "was removed in Kafka 4.0: the message format is always v2 since Kafka 4.0; "
+                              "delete the key",
+    "message.timestamp.difference.max.ms": "was removed in Kafka 4.0: use message.timestamp.before.max.ms and "
+                                           "message.timestamp.after.max.ms",
+    "message.downconversion.enable": "was removed in Kafka 4: down-conversion is gone and the broker refuses the "
+                                     "key (INVALID_CONFIG); delete it",
 }
 
 # Broker-wide names people write for a topic (Kafka's "server default property" synonyms).
@@ -140,10 +143,10 @@ def unknown_key_message(key: str) -> str:
 def check_topic_config(key: str, value: str) -> list[tuple[str, str]]:
     """Problems with one topic config entry (value already normalized): [(severity, message)], empty if fine.
 
-    Severity is "error" or "warning". Unknown and removed keys are errors; a no-op key is a warning.
+    Severity is "error" or "warning". Unknown and removed keys are errors; a no-op key (none today) a warning.
     """
     if key in REMOVED_TOPIC_CONFIGS:
-        return [("error", f"{key} was removed in Kafka 4.0: {REMOVED_TOPIC_CONFIGS[key]}")]
+        return [("error", f"{key} {REMOVED_TOPIC_CONFIGS[key]}")]
     spec = TOPIC_CONFIGS.get(key)
     if spec is None:
         return [("error", unknown_key_message(key))]

@@ -66,7 +66,7 @@ def parse_duration_seconds(value) -> float:
         return float(Decimal(s))
     except InvalidOperation:
         pass
-    return parse_duration_ms(s) / 1000.0
+    return float(Decimal(parse_duration_ms(s)) / 1000)  # through Decimal: a huge duration is inf, not an error
 
 
 def looks_like_size(text: str) -> bool:

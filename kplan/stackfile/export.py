@@ -20,14 +20,15 @@ def origin_data(origin: Origin | None) -> dict:
     return out
 
 
-def topic_data(t: TopicSpec) -> dict:
+def topic_data(t: TopicSpec, stack_authoritative: bool = False) -> dict:
     return {
         "name": t.name,
         "partitions": t.partitions,
         "replication_factor": t.replication_factor,
         "config": {k: t.config[k] for k in sorted(t.config)},
         "protect": t.protect,
-        "authoritative_config": t.authoritative_config,
+        # What applies to the topic: its own setting, else the stack-wide switch.
+        "authoritative_config": stack_authoritative if t.authoritative_config is None else t.authoritative_config,
         "allow_replace": t.allow_replace,
         "origin": origin_data(t.origin),
     }
@@ -67,7 +68,7 @@ def stack_data(stack: Stack) -> dict:
             "timeout_s": cluster.timeout_s,
         },
         "authoritative_config": stack.authoritative_config,
-        "topics": [topic_data(t) for t in sorted(stack.topics, key=lambda t: t.name)],
+        "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],
         "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
     }
 

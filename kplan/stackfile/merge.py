@@ -18,7 +18,7 @@ from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import Document, SourceMap
 
 _SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs")
-_LISTS = ("topics", "connectors", "cdc")
+LISTS = ("topics", "connectors", "cdc")
 
 
 def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
@@ -123,7 +123,7 @@ def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combin
                                 "declare it once")
                 else:
                     c.single[key] = (root[key], root)
-        for key in _LISTS:
+        for key in LISTS:
             items = root.get(key)
             if isinstance(items, list):
                 target = getattr(c, key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from kplan.model.desired import ClusterSpec, ConnectorSpec, Stack, TopicSpec, freeze
@@ -19,7 +20,7 @@ from kplan.stackfile.cdc import expand
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
-from kplan.stackfile.merge import collect_vars_and_envs, combine, deep_merge
+from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine, deep_merge
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.topics import (
     Aggregate,
@@ -29,6 +30,9 @@ from kplan.stackfile.topics import (
 )
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import SourceMap, load_path
+
+# The largest cluster.timeout: librdkafka's socket.timeout.ms (set from it) accepts at most 300,000 ms.
+MAX_TIMEOUT_S = 300.0
 
 
 def _hint(word: str, names) -> str:
@@ -85,9 +89,12 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     for doc in docs:
         substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip)
     diags.begin_phase()
+    flagged = _Flagged()
     for doc in docs:
-        validate_document(doc.root, smap, diags, environment)
+        flagged.add(doc.root, validate_document(doc.root, smap, diags, environment))
     diags.begin_phase()
+    if flagged.everything:
+        return None  # the schema flagged a value every resource depends on: nothing can be expanded safely
 
     _, envs = collect_vars_and_envs(docs, smap, Diagnostics())  # again, now substituted
     overlay = _dict(envs.get(environment)) if environment else {}
@@ -129,6 +136,10 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         name = item["name"]
+        if id(item) in flagged.items or name in flagged.overlays["topics"]:
+            used_topics.add(name)
+            topic_entries.append((None, name, loc, "the topic"))  # still checked for duplicates
+            continue
         settings = deep_merge(topic_defaults, {k: v for k, v in item.items() if k != "name"}, smap, loc)
         if name in env_topics:
             used_topics.add(name)
@@ -143,6 +154,10 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         name = item["name"]
+        if id(item) in flagged.items or name in flagged.overlays["connectors"]:
+            used_connectors.add(name)
+            connector_entries.append((None, name, loc))  # still checked for duplicates
+            continue
         declared = {k: v for k, v in item.items() if k != "name"}
         if name in env_connectors:
             used_connectors.add(name)
@@ -152,10 +167,17 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         connector_entries.append((build_connector(name, settings, layers, smap, diags, loc), name, loc))
 
     used_cdc: set[str] = set()
+    skipped_cdc = False
     for item, loc in comb.cdc:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         name = item["name"]
+        if id(item) in flagged.items or name in flagged.overlays["cdc"]:
+            used_cdc.add(name)
+            used_connectors.add(name)
+            connector_entries.append((None, name, loc))
+            skipped_cdc = True  # the names of the topics it would generate are unknown
+            continue
         source = item
         if name in env_cdc:
             used_cdc.add(name)
@@ -166,6 +188,9 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
             continue
         required = []
         for gen in exp.topics:
+            if gen.name in flagged.overlays["topics"]:
+                used_topics.add(gen.name)
+                continue
             settings = gen.settings
             if gen.name in env_topics:
                 used_topics.add(gen.name)
@@ -185,8 +210,9 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     agg.flush(diags)
     check_duplicates_and_collisions(topic_entries, diags)
     _check_connector_duplicates(connector_entries, diags)
-    _unused_overlays(environment, overlay, "topics", env_topics, used_topics,
-                     [n for _, n, _, _ in topic_entries], smap, diags, "topic")
+    if not skipped_cdc:
+        _unused_overlays(environment, overlay, "topics", env_topics, used_topics,
+                         [n for _, n, _, _ in topic_entries], smap, diags, "topic")
     _unused_overlays(environment, overlay, "connectors", env_connectors, used_connectors,
                      [n for _, n, _ in connector_entries], smap, diags, "connector")
     _unused_overlays(environment, overlay, "cdc", env_cdc, used_cdc,
@@ -244,8 +270,9 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Cl
         tloc = smap.value_loc(c, "timeout") or loc
         try:
             timeout = parse_duration_seconds(c["timeout"])
-            if timeout <= 0:
-                diags.error(tloc, f"timeout must be positive (got {c['timeout']})")
+            if not 0 < timeout <= MAX_TIMEOUT_S:  # also NaN
+                diags.error(tloc, f"timeout must be positive and at most {MAX_TIMEOUT_S:g} seconds (5m; librdkafka's "
+                                  f"socket.timeout.ms limit) (got {str(c['timeout'])[:40]})")
         except UnitError as e:
             diags.error(tloc, str(e))
     client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
@@ -256,6 +283,32 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Cl
                     f'connect_url must be an http:// or https:// URL (got "{url}")')
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url.rstrip("/") if url else None,
                        client_properties=freeze(client), timeout_s=timeout)
+
+
+@dataclass
+class _Flagged:
+    """What the schema flagged, kept away from expansion: a flagged declared topic, connector or cdc source (or
+    the selected overlay's entry for one) is left out, so the rest of the stack is still checked; a flag
+    anywhere else (cluster, defaults, vars, an overlay's shape...) stops the load after the schema."""
+
+    everything: bool = False
+    items: set[int] = field(default_factory=set)  # id() of flagged entries of topics / connectors / cdc
+    overlays: dict[str, set] = field(default_factory=lambda: {key: set() for key in LISTS})
+
+    def add(self, root: dict, paths: list[tuple]) -> None:
+        for path in paths:
+            if len(path) >= 2 and path[0] in LISTS and isinstance(root.get(path[0]), list):
+                items = root[path[0]]
+                if isinstance(path[1], int) and 0 <= path[1] < len(items):
+                    item = items[path[1]]
+                    # A name of the wrong form is still a string: the semantic checks say what is wrong with it.
+                    if not (path[2:] == ("name",) and isinstance(item, dict) and isinstance(item.get("name"), str)):
+                        self.items.add(id(item))
+                    continue
+            if len(path) >= 4 and path[0] == "environments" and path[2] in LISTS:
+                self.overlays[path[2]].add(path[3])
+                continue
+            self.everything = True
 
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:

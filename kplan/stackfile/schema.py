@@ -135,9 +135,10 @@ def _path_str(parts) -> str:
     return path
 
 
-def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environment: str | None) -> None:
-    """Report every schema violation in one document. Environments other than `environment` are checked for
-    shape only (their values are substituted only when selected)."""
+def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environment: str | None) -> list[tuple]:
+    """Report every schema violation in one document and return where they are (each a path of keys and list
+    indexes into the document; `()` is the document itself). Only the selected environment's overlay is checked
+    (the others are neither substituted nor used)."""
     view = root
     envs = root.get("environments")
     if isinstance(envs, dict):
@@ -152,6 +153,7 @@ def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environme
             continue
         for loc, message in _messages(error, root, smap):
             diags.add(loc, message)
+    return [tuple(e.absolute_path) for e in errors]
 
 
 # Long resource lists are validated item by item, once per distinct shape (the item with its name left out):

@@ -93,11 +93,16 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
         replication_factor=rf,
         config=freeze(config),
         protect=bool(settings.get("protect", False)),
-        authoritative_config=bool(settings.get("authoritative_config", False)),
+        authoritative_config=_flag_or_none(settings.get("authoritative_config")),
         allow_replace=bool(settings.get("allow_replace", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
         config_origins=freeze({k: to_origin(loc, cdc_source, table, role) for k, loc in config_locs.items()}),
     )
+
+
+def _flag_or_none(value) -> bool | None:
+    """A flag the settings set (True/False), or None when they do not: "not set" is not "false"."""
+    return value if isinstance(value, bool) else None
 
 
 def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin:
@@ -138,8 +143,8 @@ def _cross_field(name: str, config: dict, locs: dict, rf: int | None, agg: Aggre
 
 
 def check_duplicates_and_collisions(topics: list[tuple[TopicSpec | None, str, Loc, str]], diags: Diagnostics) -> None:
-    """Duplicate names (an error, naming both places, incl. CDC-generated ones) and '.'/'_' collisions (a
-    warning). `topics` holds (spec or None, name, location, description) in declaration order."""
+    """Duplicate names and '.'/'_' collisions (errors, naming both places, incl. CDC-generated topics; the plan
+    refuses a collision too). `topics` holds (spec or None, name, location, description) in declaration order."""
     seen: dict[str, tuple[Loc, str]] = {}
     colliding: dict[str, tuple[str, Loc]] = {}
     for _spec, name, loc, what in topics:
@@ -152,8 +157,8 @@ def check_duplicates_and_collisions(topics: list[tuple[TopicSpec | None, str, Lo
         key = collision_key(name)
         if key in colliding and colliding[key][0] != name:
             other, oloc = colliding[key]
-            diags.warning(loc, f'topic "{name}" collides with "{other}" ({oloc.file}:{oloc.line}): Kafka treats '
-                               "'.' and '_' alike in metric names and refuses to create both")
+            diags.error(loc, f'topic "{name}" collides with "{other}" ({oloc.file}:{oloc.line}): Kafka treats '
+                             "'.' and '_' alike in metric names and refuses to create both")
         else:
             colliding.setdefault(key, (name, loc))
 

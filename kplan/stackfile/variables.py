@@ -3,7 +3,9 @@
 Lookup order (first match wins): the process environment, then the selected environment overlay's `vars`, then
 the stack's `vars`, then the inline default. `$${` is a literal `${`. References that are not variables pass
 through untouched: kplan secrets (`${secret:env:NAME}`, resolved only at apply) and Kafka Connect config-provider
-placeholders (`${file:/path:key}`, `${env:NAME}`, `${vault:...}`, resolved by the Connect worker).
+placeholders (`${file:/path:key}`, `${env:NAME}`, `${vault:...}`, resolved by the Connect worker); variables
+inside them are substituted (`${file:/etc/${ENV}/db.properties:pw}`), and so are variables in a default
+(`${A:-${B}}`).
 
 A plain (unquoted) scalar that is exactly one variable reference takes the type its value would have if written
 inline, so `partitions: ${PARTITIONS:-3}` is the integer 3; quoted scalars and anything longer stay strings.
@@ -32,10 +34,25 @@ class SubstitutionError(Exception):
 
 @dataclass(frozen=True)
 class _Seg:
-    kind: str  # "text" | "var"
+    kind: str  # "text" | "var" | "check-secret" (the result holds a secret reference built from variables)
     text: str = ""
     name: str = ""
     default: str | None = None
+
+
+def _ref_end(value: str, start: int) -> int:
+    """The index of the '}' that closes the `${` at `start` (references nested inside count), or -1."""
+    depth, j = 0, start
+    while j < len(value):
+        if value.startswith("${", j):
+            depth, j = depth + 1, j + 2
+            continue
+        if value[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
 
 
 def parse(value: str) -> list[_Seg]:
@@ -44,18 +61,37 @@ def parse(value: str) -> list[_Seg]:
     buf: list[str] = []
     i = 0
     n = len(value)
+
+    def nested(body: str, check_secret: bool) -> None:
+        """A secret or provider reference with variables inside: `${`, the body's own segments, `}`."""
+        nonlocal buf
+        buf.append("${")
+        for seg in parse(body):
+            if seg.kind == "text":
+                buf.append(seg.text)
+            else:
+                if buf:
+                    segs.append(_Seg("text", "".join(buf)))
+                    buf = []
+                segs.append(seg)
+        buf.append("}")
+        if check_secret:
+            segs.append(_Seg("check-secret"))
+
     while i < n:
         if value.startswith("$${", i):
             buf.append("${")
             i += 3
             continue
         if value.startswith("${", i):
-            end = value.find("}", i + 2)
+            end = _ref_end(value, i)
             if end < 0:
                 raise SubstitutionError("unterminated '${' (missing '}'; write $${ for a literal ${)")
             body = value[i + 2 : end]
             ref = value[i : end + 1]
-            if body.startswith("secret:"):
+            if "${" in body and (body.startswith("secret:") or (_PROVIDER.match(body) and not _VAR.match(body))):
+                nested(body, check_secret=body.startswith("secret:"))
+            elif body.startswith("secret:"):
                 problem = secret_ref_problem(ref)
                 if problem:
                     raise SubstitutionError(problem)
@@ -138,15 +174,21 @@ class Resolver:
             return coerce_plain(got) if isinstance(got, str) else got
         out = []
         for seg in segs:
-            out.append(seg.text if seg.kind == "text" else _to_text(self._one(seg)))
-        return "".join(out)
+            if seg.kind != "check-secret":
+                out.append(seg.text if seg.kind == "text" else _to_text(self._one(seg)))
+        text = "".join(out)
+        if any(seg.kind == "check-secret" for seg in segs):
+            problem = secret_ref_problem(text)  # a secret reference built from variables: check what they made
+            if problem:
+                raise SubstitutionError(problem)
+        return text
 
     def _one(self, seg: _Seg):
         try:
             return self.lookup(seg.name)
         except KeyError:
             if seg.default is not None:
-                return seg.default
+                return self.substitute(seg.default, plain=False) if "${" in seg.default else seg.default
             raise SubstitutionError(
                 f'undefined variable "{seg.name}" (set it in vars or in the environment, '
                 f"or give a default: ${{{seg.name}:-value}})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from builders import PG, SECRET, connector, lconn, live, stack
 
 from kplan.plan.model import Action, AttrKind, Flag
@@ -137,6 +138,35 @@ def test_unknown_connector_class_is_an_error():
     plan, _ = plan_one(connector(config={"connector.class": "com.example.Missing"}), plugins=[PG])
     assert [d.code for d in plan.errors] == ["unknown-connector-class"]
     assert "com.example.Missing" in plan.errors[0].message
+
+
+FILE_PLUGINS = ["org.apache.kafka.connect.file.FileStreamSinkConnector",
+                "org.apache.kafka.connect.file.FileStreamSourceConnector", PG]
+
+
+@pytest.mark.parametrize("cls", ["org.apache.kafka.connect.file.FileStreamSinkConnector", "FileStreamSinkConnector",
+                                 "FileStreamSink", "PostgresConnector", "Postgres"])
+def test_connector_class_aliases_are_resolved_as_connect_does(cls):
+    """Connect accepts the class, its simple name, and the simple name without "Connector"."""
+    plan, _ = plan_one(connector(config={"connector.class": cls}), plugins=FILE_PLUGINS)
+    assert not plan.has_errors, [d.message for d in plan.errors]
+
+
+@pytest.mark.parametrize("cls", ["FileStream", "filestreamsink", "file.FileStreamSinkConnector", "Sink",
+                                 "org.apache.kafka.connect.file.FileStreamSink"])
+def test_what_is_not_an_alias_is_still_not_installed(cls):
+    plan, _ = plan_one(connector(config={"connector.class": cls}), plugins=FILE_PLUGINS)
+    assert [d.code for d in plan.errors] == ["unknown-connector-class"]
+
+
+def test_an_alias_two_plugins_share_is_not_resolved():
+    plugins = ["com.a.JdbcSinkConnector", "com.b.JdbcSinkConnector", "com.c.Jdbc"]
+    plan, _ = plan_one(connector(config={"connector.class": "JdbcSink"}), plugins=plugins)
+    assert [d.code for d in plan.errors] == ["unknown-connector-class"]
+    assert "com.a.JdbcSinkConnector" in plan.errors[0].message and "com.b.JdbcSinkConnector" in plan.errors[0].message
+    # "Jdbc" is com.c.Jdbc's simple name only: unique, so it resolves
+    plan, _ = plan_one(connector(config={"connector.class": "Jdbc"}), plugins=plugins)
+    assert not plan.has_errors
 
 
 def test_plugins_not_read_means_no_class_check():

@@ -97,6 +97,22 @@ def test_authoritative_stack_plans_removal_too():
     assert attr(ch, "config", "segment.ms").kind == AttrKind.REMOVE
 
 
+def test_a_topics_own_false_wins_over_the_authoritative_stack():
+    plan, ch = plan_one(topic(authoritative_config=False), ltopic(overrides={"segment.ms": "3600000"}),
+                        stack_kw={"authoritative_config": True})
+    a = attr(ch, "config", "segment.ms")
+    assert ch.action == Action.NOOP and a.kind == AttrKind.DRIFT and not a.changed
+    assert Flag.DRIFT in ch.flags and plan.summary.drift == 1
+    assert ch.after["config"] == {"segment.ms": "3600000"}
+
+
+def test_a_topic_that_does_not_say_follows_the_stack():
+    for stack_wide, kind in ((True, AttrKind.REMOVE), (False, AttrKind.DRIFT)):
+        _, ch = plan_one(topic(authoritative_config=None), ltopic(overrides={"segment.ms": "3600000"}),
+                         stack_kw={"authoritative_config": stack_wide})
+        assert attr(ch, "config", "segment.ms").kind == kind
+
+
 def test_partition_increase_is_an_irreversible_update_with_a_warning():
     plan, ch = plan_one(topic(partitions=12), ltopic(partitions=6))
     a = attr(ch, "partitions")

@@ -68,10 +68,12 @@ def test_duplicate_topics_name_both_places(tmp_path):
                          + str(tmp_path / "stack.yaml") + ":6")
 
 
-def test_dot_underscore_collision_is_a_warning(tmp_path):
-    (w,) = warnings(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n")
-    assert w.startswith('topic "a_b" collides with "a.b"') and "'.' and '_'" in w
-    assert errors(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n") == []
+def test_dot_underscore_collision_is_an_error_as_in_plan(tmp_path):
+    d = one_error(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n")
+    assert (d.line, d.address) == (7, "topics[1]")
+    assert d.message.startswith('topic "a_b" collides with "a.b" (' + str(tmp_path / "stack.yaml") + ":6)")
+    assert "'.' and '_'" in d.message
+    assert warnings(tmp_path, "topics:\n  - name: a.b\n  - name: a_b\n") == []
 
 
 # ---- topic configs -------------------------------------------------------------------------------------------
@@ -82,13 +84,14 @@ def test_unknown_config_key_is_located_at_the_key(tmp_path):
     assert d.message == 'unknown topic config "retention.msec" (did you mean "retention.ms"?)'
 
 
-def test_removed_and_noop_keys(tmp_path):
+def test_removed_keys(tmp_path):
     body = "topics:\n  - name: a\n    config: {message.format.version: '3.0', message.downconversion.enable: true}\n"
     assert [m for m in errors(tmp_path, body)] == [
         "message.format.version was removed in Kafka 4.0: "
-        "the message format is always v2 since Kafka 4.0; delete the key"]
-    assert warnings(tmp_path, body) == [
-        "message.downconversion.enable has no effect since Kafka 4.0 (down-conversion was removed)"]
+        "the message format is always v2 since Kafka 4.0; delete the key",
+        "message.downconversion.enable was removed in Kafka 4: down-conversion is gone and the broker refuses "
+        "the key (INVALID_CONFIG); delete it"]
+    assert warnings(tmp_path, body) == []
 
 
 @pytest.mark.parametrize("config,fragment", [
@@ -250,6 +253,14 @@ def test_plaintext_secrets_warn(tmp_path):
     assert warnings(tmp_path, "connectors: [{name: c, class: A, config: {database.password: '${file:/s:pw}'}}]") == []
 
 
+def test_a_variable_inside_a_provider_reference_is_substituted_and_not_a_plaintext_secret(tmp_path):
+    body = ("vars: {env: prod}\n"
+            "connectors: [{name: c, class: A, config: {database.password: '${file:/etc/${env}/db.properties:pw}'}}]\n")
+    stack, diags = run(tmp_path, body)
+    assert diags == []
+    assert stack.connectors[0].config["database.password"] == "${file:/etc/prod/db.properties:pw}"
+
+
 # ---- cluster -------------------------------------------------------------------------------------------------
 
 def test_cluster(tmp_path):
@@ -322,6 +333,43 @@ def test_overlay_changes_only_what_it_says(tmp_path):
     assert (base.environment, prod.environment) == (None, "prod")
 
 
+AUTHORITATIVE = """\
+    authoritative_config: true
+    topics:
+      - name: says-nothing
+      - name: says-false
+        authoritative_config: false
+      - name: says-true
+        authoritative_config: true
+      - name: overlay-says-false
+    environments:
+      prod:
+        topics:
+          overlay-says-false: {authoritative_config: false}
+          says-false: {partitions: 2}
+      lax:
+        authoritative_config: false
+        defaults:
+          topic: {authoritative_config: true}
+    """
+
+
+def test_authoritative_config_not_set_is_not_false(tmp_path):
+    """A topic's own authoritative_config (declared, from an overlay, or from defaults.topic) wins over the
+    stack-wide switch; a topic that does not say follows it (None)."""
+    def flags(env):
+        stack, diags = run(tmp_path, AUTHORITATIVE, env=env)
+        assert [d for d in diags if d.severity == "error"] == []
+        return stack.authoritative_config, {t.name: t.authoritative_config for t in stack.topics}
+
+    assert flags(None) == (True, {"says-nothing": None, "says-false": False, "says-true": True,
+                                  "overlay-says-false": None})
+    assert flags("prod") == (True, {"says-nothing": None, "says-false": False, "says-true": True,
+                                    "overlay-says-false": False})
+    assert flags("lax") == (False, {"says-nothing": True, "says-false": False, "says-true": True,
+                                    "overlay-says-false": True})
+
+
 def test_unknown_environment(tmp_path):
     d = one_error(tmp_path, ENVS, env="prd")
     assert d.message == 'unknown environment "prd" (declared: dev, prod) (did you mean "prod"?)'
@@ -378,7 +426,8 @@ def test_load_stack_raises_with_every_problem(tmp_path):
 
 
 def test_load_stack_keeps_warnings(tmp_path):
-    stack = load_stack(write(tmp_path, "topics: [{name: a.b}, {name: a_b}]\n"), environ={})
+    body = "topics: [{name: a, config: {compression.type: lz4, compression.gzip.level: 5}}]\n"
+    stack = load_stack(write(tmp_path, body), environ={})
     assert len(stack.warnings) == 1 and ": warning: " in stack.warnings[0]
 
 

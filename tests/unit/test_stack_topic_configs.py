@@ -13,13 +13,14 @@ KAFKA_4_TOPIC_CONFIGS = [
     "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "min.insync.replicas", "preallocate",
     "remote.storage.enable", "remote.log.copy.disable", "remote.log.delete.on.disable", "retention.bytes",
     "retention.ms", "segment.bytes", "segment.index.bytes", "segment.jitter.ms", "segment.ms",
-    "unclean.leader.election.enable", "message.downconversion.enable",
+    "unclean.leader.election.enable",
 ]
 
 
 def test_catalogue_covers_kafka_4():
     assert sorted(TOPIC_CONFIGS) == sorted(KAFKA_4_TOPIC_CONFIGS)
-    assert set(REMOVED_TOPIC_CONFIGS) == {"message.format.version", "message.timestamp.difference.max.ms"}
+    assert set(REMOVED_TOPIC_CONFIGS) == {"message.format.version", "message.timestamp.difference.max.ms",
+                                          "message.downconversion.enable"}
 
 
 def errors(key, value):
@@ -63,9 +64,10 @@ def test_removed_keys_are_errors():
     assert "message.timestamp.before.max.ms" in msg
 
 
-def test_noop_key_is_a_warning():
-    assert errors("message.downconversion.enable", "true") == []
-    assert "no effect since Kafka 4.0" in warnings("message.downconversion.enable", "true")[0]
+def test_message_downconversion_enable_is_an_error_like_the_other_removed_keys():
+    (msg,) = errors("message.downconversion.enable", "true")
+    assert msg.startswith("message.downconversion.enable was removed in Kafka 4")
+    assert warnings("message.downconversion.enable", "true") == []
 
 
 @pytest.mark.parametrize("key,value,fragment", [

@@ -55,6 +55,30 @@ def test_references_pass_through_unresolved(ref):
     assert sub(f"a {ref} b") == f"a {ref} b"
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("${file:/etc/${ENV}/secrets.properties:password}", "${file:/etc/prod/secrets.properties:password}"),
+    ("${vault:secret/${APP}/db:${KEY:-password}}", "${vault:secret/shop/db:password}"),
+    ("jdbc:${env:${APP}_URL}", "jdbc:${env:shop_URL}"),
+    ("${secret:file:/run/${ENV}/pw}", "${secret:file:/run/prod/pw}"),
+    ("${secret:env:${APP}_PW}", "${secret:env:shop_PW}"),
+    ("${MISSING:-${ENV}}", "prod"),
+    ("${file:/etc/$${ENV}/x:k}", "${file:/etc/${ENV}/x:k}"),
+])
+def test_variables_inside_references_are_substituted(value, expected):
+    assert sub(value, environ={"ENV": "prod"}, vars_={"APP": "shop"}) == expected
+
+
+@pytest.mark.parametrize("value,message", [
+    ("${file:/etc/${NOPE}/x:k}", 'undefined variable "NOPE"'),
+    ("${secret:env:${BAD}}", "malformed secret reference '${secret:env:a-b}'"),
+    ("${file:/etc/${ENV/x:k}", "unterminated '${'"),
+])
+def test_variables_inside_references_errors(value, message):
+    with pytest.raises(SubstitutionError) as e:
+        sub(value, environ={"ENV": "prod", "BAD": "a-b"})
+    assert str(e.value).startswith(message)
+
+
 def test_variables_may_use_variables():
     assert sub("${C}", vars_={"A": "x", "B": "${A}-y", "C": "${B}-z"}) == "x-y-z"
     assert sub("${C}", environ={"A": "e"}, vars_={"B": "${A}", "C": "${B}"}) == "e"
