@@ -37,6 +37,8 @@ from kplan.secrets import SecretValues
 
 TERMINAL_TASK_FAILURE = "FAILED"
 TASKLESS_SETTLE_S = 5.0
+# Connect's answer to an offsets change while the connector's stop has not reached every worker yet
+_NOT_STOPPED_YET = "must be in the STOPPED state"
 # Delivery failures after which the record may still have been written (or may be written on a retry).
 _UNCERTAIN_DELIVERY = RETRIABLE_KAFKA | {"_MSG_TIMED_OUT", "_PURGE_INFLIGHT", "_PURGE_QUEUE"}
 _STATE_NAMES = {ConnectorState.RUNNING: "RUNNING", ConnectorState.PAUSED: "PAUSED", ConnectorState.STOPPED: "STOPPED"}
@@ -256,7 +258,7 @@ class KafkaWriter:
     # -------------------------------------------------------------------------------------- connectors
 
     def _connect_call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,
-                      expected: tuple[int, ...] = ()):
+                      expected: tuple[int, ...] = (), transient_400: str = ""):
         """One Connect request, retried with the writer's backoff and deadline while the failure is transient:
         no answer (refused, reset, timed out: a restarting worker), a worker still starting (a 404 that is not
         Connect's own), 409 rebalance, 5xx. Every write here is idempotent or checked by its caller (a create
@@ -276,6 +278,8 @@ class KafkaWriter:
                 return r
             msg = connect_error_message(r)
             cls = classify_connect(status, msg, json_body=json_body)
+            if status == 400 and transient_400 and transient_400 in msg:  # e.g. a stop not yet seen everywhere
+                cls = ErrorClass.RETRIABLE
             if cls == ErrorClass.RETRIABLE:
                 raise RetriableError(f"HTTP {status}: {msg}", ambiguous=status >= 500)
             if cls == ErrorClass.EXPECTED:  # e.g. 409 "already exists": the caller decides what it means
@@ -339,7 +343,7 @@ class KafkaWriter:
         """Delete every offset of a STOPPED connector, so that it starts from scratch when it runs again (a
         Debezium source takes a new snapshot); verified by reading them back."""
         self._connect_call("DELETE", connect_path("connectors", name, "offsets"),
-                           f"resetting connector {name}'s offsets", (200,))
+                           f"resetting connector {name}'s offsets", (200,), transient_400=_NOT_STOPPED_YET)
         self._wait_offsets(name, [], f"connector {name}'s offsets were not reset")
 
     def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
@@ -347,7 +351,7 @@ class KafkaWriter:
         them back."""
         body = {"offsets": [dict(o) for o in offsets]}
         self._connect_call("PATCH", connect_path("connectors", name, "offsets"),
-                           f"restoring connector {name}'s offsets", (200,), json=body)
+                           f"restoring connector {name}'s offsets", (200,), json=body, transient_400=_NOT_STOPPED_YET)
         self._wait_offsets(name, offsets, f"connector {name}'s offsets were not restored")
 
     def _wait_offsets(self, name: str, want: Sequence[Mapping], failure: str) -> None:

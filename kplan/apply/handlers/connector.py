@@ -67,13 +67,16 @@ class PutConnectorHandler(StepHandler[PutConnector]):
         config = {k: ctx.secret_values.substitute(v) for k, v in source.items()} if source is not None else None
         if step.create:
             ctx.outcome = {"created": False}  # until Connect confirms the connector is ours
-            # Created STOPPED first: the offsets it finds (left by an earlier connector of that name) are read
-            # before it runs, so that a rollback leaves exactly those behind.
-            w.create_connector(name, config, ConnectorState.STOPPED)
+            # The offsets it finds (left by an earlier connector of that name) are read before it runs, so that a
+            # rollback leaves exactly those behind: one to run is created STOPPED first, then resumed (one created
+            # PAUSED has tasks that never run; from STOPPED, a pause would leave it without tasks).
+            initial = ConnectorState.STOPPED if state == ConnectorState.RUNNING else state
+            w.create_connector(name, config, initial)
             ctx.outcome = {"created": True}
-            w.wait_connector(name, ConnectorState.STOPPED)
+            if initial != state:
+                w.wait_connector(name, initial)
             ctx.outcome = {"created": True, "offsets_before": w.connector_offsets(name)}
-            if state != ConnectorState.STOPPED:
+            if initial != state:
                 w.set_connector_state(name, state)
         else:
             if config is not None:
