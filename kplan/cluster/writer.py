@@ -270,8 +270,10 @@ class KafkaWriter:
         def attempt():
             try:
                 r = connect.request(method, path, json=json)
-            except ConnectUnavailable as e:
-                raise RetriableError(str(e), ambiguous=e.sent) from e
+            except ConnectUnavailable as e:  # no answer at all: "status 0"
+                if classify_connect(0, str(e)) == ErrorClass.RETRIABLE:
+                    raise RetriableError(str(e), ambiguous=e.sent) from e
+                raise
             status = r.status_code
             json_body = status < 400 or is_connect_json(r)
             if (status in ok or status in expected) and (json_body or status != 404):

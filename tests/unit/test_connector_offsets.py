@@ -94,3 +94,11 @@ def test_a_created_connector_rolled_back_leaves_the_offsets_it_found():
     result, _ = run(left, [put_step("c", config=CFG), topics_step("t")], fail_at=1)
     assert result.status == RunStatus.ROLLED_BACK and "c" not in left.connectors
     assert left.offsets["c"] == LSN
+
+
+def test_a_connector_someone_else_deleted_meanwhile_is_not_brought_back_by_the_rollback():
+    w = FakeWriter()  # planned for deletion, gone by the time the step runs
+    result, journal = run(w, [DeleteConnector("c", ConnectorImage(frozen(CFG), "running")), topics_step("t")],
+                          fail_at=1)
+    assert result.status == RunStatus.ROLLED_BACK
+    assert "c" not in w.connectors and journal.steps[0]["outcome"] == {"gone": True}

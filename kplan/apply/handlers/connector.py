@@ -68,8 +68,8 @@ class PutConnectorHandler(StepHandler[PutConnector]):
         if step.create:
             ctx.outcome = {"created": False}  # until Connect confirms the connector is ours
             # The offsets it finds (left by an earlier connector of that name) are read before it runs, so that a
-            # rollback leaves exactly those behind: one to run is created STOPPED first, then resumed (one created
-            # PAUSED has tasks that never run; from STOPPED, a pause would leave it without tasks).
+            # rollback leaves exactly those behind: one to run is created STOPPED, then resumed; one to pause or
+            # stop is created so (it does not run either).
             initial = ConnectorState.STOPPED if state == ConnectorState.RUNNING else state
             w.create_connector(name, config, initial)
             ctx.outcome = {"created": True}
@@ -130,6 +130,10 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
 
     def run(self, step: DeleteConnector, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
+        if w.get_connector(name)[0] is None:  # deleted meanwhile, by someone else: not ours to bring back
+            ctx.outcome = {"gone": True}
+            w.wait_connector_gone(name)
+            return
         _stop(w, name)
         ctx.outcome = {"offsets": w.connector_offsets(name)}
         ctx.journal_outcome()
@@ -139,6 +143,8 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
 
     def undo(self, step: DeleteConnector, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
+        if (ctx.outcome or {}).get("gone"):
+            return
         offsets = (ctx.outcome or {}).get("offsets")  # None: never read, so never reset
         existing, _ = w.get_connector(name)
         if existing is None:
