@@ -210,3 +210,31 @@ def references_in(value: object) -> list[str]:
 def digest(value: str | None) -> str:
     """How secrets are compared: by sha256 digest, so a comparison never keeps or shows a value."""
     return hashlib.sha256(("" if value is None else value).encode("utf-8")).hexdigest()
+
+
+def _userinfo(url: str) -> tuple[str, str, str, str] | None:
+    """(scheme://, user, password, the rest after '@') of a URL with a password in its userinfo, else None."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not at or not colon:
+        return None
+    return scheme + sep, user, password, rest[len(userinfo) + 1:]
+
+
+def url_password(url: str | None) -> str | None:
+    """The password in a URL's userinfo (`http://user:password@host`), if any: a secret like any other."""
+    parts = _userinfo(url) if url else None
+    return parts[2] or None if parts else None
+
+
+def masked_url(url: str) -> str:
+    """A URL as it may be printed: the password of its userinfo replaced by `***` (the user name is kept)."""
+    parts = _userinfo(url)
+    if parts is None:
+        return url
+    scheme, user, _, rest = parts
+    return f"{scheme}{user}:***@{rest}"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
-from kplan.secrets import Scrubber, SecretValues
+from kplan.secrets import Scrubber, SecretValues, masked_url, url_password
 
 log = logging.getLogger("kplan.kafka")
 
@@ -64,13 +64,27 @@ def describe_kafka_error(exc: BaseException) -> str:
 
 
 def unreachable(cluster: ClusterSpec, exc: BaseException) -> KplanError:
+    """One error line for a cluster kplan could not talk to, blaming what is likely wrong: the credentials, the
+    TLS settings, the security settings against the listener (the broker accepts connections but does not answer
+    Kafka requests made with them: e.g. security.protocol SSL against a plaintext listener, whose failure
+    librdkafka reports only as a transport failure), or the broker and its address."""
     reason = describe_kafka_error(exc)
-    hint = ""
     low = reason.lower()
+    protocol = str(cluster.client_properties.get("security.protocol", "PLAINTEXT")).upper()
     if "authentic" in low or "sasl" in low:
         hint = " (authentication failed: check the stack's cluster.client settings and credentials)"
     elif "ssl" in low:
         hint = " (TLS handshake failed: check the stack's ssl.* client settings)"
+    elif _accepts_connections(cluster.bootstrap_servers, min(2.0, cluster.timeout_s)):
+        if protocol != "PLAINTEXT":
+            hint = (f" (the broker accepts connections but does not answer Kafka requests made with "
+                    f"security.protocol {protocol}: check the security settings in the stack's cluster.client "
+                    "(security.protocol, ssl.*, sasl.*) against this listener; a plaintext listener needs "
+                    "PLAINTEXT)")
+        else:
+            hint = (" (the broker accepts connections but does not answer plaintext Kafka requests: does this "
+                    "listener need TLS or SASL? set security.protocol and the ssl.*/sasl.* settings in the stack's "
+                    "cluster.client)")
     else:
         hint = " (is the broker running and the address right? the timeout is cluster.timeout)"
     return KplanError(
@@ -78,36 +92,90 @@ def unreachable(cluster: ClusterSpec, exc: BaseException) -> KplanError:
     )
 
 
+def _accepts_connections(bootstrap_servers: str, timeout_s: float) -> bool:
+    """Whether any bootstrap server accepts a TCP connection (something listens there)."""
+    import socket
+
+    for server in bootstrap_servers.split(",")[:3]:
+        address = server.strip().rpartition("://")[2]
+        host, _, port = address.rpartition(":")
+        host = host.strip("[]")
+        if not host or not port.isdigit():
+            continue
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout_s):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def connect_path(*segments: str, query: Mapping[str, str] | None = None) -> str:
+    """A Connect REST path from its segments, each quoted whole (`/`, `#`, `?`, `%`, spaces, non-ASCII): the one
+    way kplan builds a path, so a connector or plugin name can never be read as a fragment, a query or another
+    path. A segment that is only dots is encoded too (`.` and `..` would otherwise be resolved away)."""
+    from urllib.parse import quote, urlencode
+
+    def one(segment: str) -> str:
+        quoted = quote(str(segment), safe="")
+        return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
+
+    path = "/" + "/".join(one(s) for s in segments)
+    return path + ("?" + urlencode(dict(query)) if query else "")
+
+
+class ConnectUnavailable(KplanError):
+    """Connect could not be reached or did not answer in time: transient (a worker restarting). `sent`: the
+    request may have reached the worker (a timeout or a reset connection), so a write may have happened."""
+
+    def __init__(self, message: str, sent: bool):
+        super().__init__(message)
+        self.sent = sent
+
+
 @dataclass
 class ConnectHttp:
-    """A small Connect REST client with bounded timeouts and one clear error on failure."""
+    """A small Connect REST client with bounded timeouts. A failure to reach the worker raises
+    `ConnectUnavailable` (callers that write retry it); its messages show the URL without its password."""
 
     url: str
     timeout_s: float
 
     def __post_init__(self):
+        from urllib.parse import unquote
+
         import requests
 
         self._session = requests.Session()
         self.url = self.url.rstrip("/")
+        self.shown_url = masked_url(self.url)
+        # the URL's own password, should a library quote the URL back in an error
+        password = url_password(self.url)
+        self._scrub = Scrubber([password, unquote(password)] if password else [])
 
     def request(self, method: str, path: str, **kw):
         import requests
 
+        timeout = kw.pop("timeout", self.timeout_s)
         try:
-            return self._session.request(method, self.url + path, timeout=kw.pop("timeout", self.timeout_s), **kw)
+            return self._session.request(method, self.url + path, timeout=timeout, **kw)
+        except requests.exceptions.ConnectTimeout as e:
+            raise ConnectUnavailable(f"cannot reach Kafka Connect at {self.shown_url} within {timeout:g}s "
+                                     "(is the worker running and cluster.connect_url right?)", sent=False) from e
         except requests.exceptions.Timeout as e:
-            raise KplanError(f"Kafka Connect at {self.url} did not answer {method} {path} within "
-                             f"{kw.get('timeout', self.timeout_s):g}s") from e
+            raise ConnectUnavailable(f"Kafka Connect at {self.shown_url} did not answer {method} {path} within "
+                                     f"{timeout:g}s", sent=True) from e
         except requests.exceptions.RequestException as e:
-            raise KplanError(f"cannot reach Kafka Connect at {self.url}: {type(e).__name__} "
-                             "(is the worker running and cluster.connect_url right?)") from e
+            refused = "refused" in str(e).lower() or "Errno 111" in str(e)
+            raise ConnectUnavailable(f"cannot reach Kafka Connect at {self.shown_url}: "
+                                     f"{'connection refused' if refused else type(e).__name__} "
+                                     "(is the worker running and cluster.connect_url right?)", sent=not refused) from e
 
     def get_json(self, path: str, *, ok=(200,)):
         r = self.request("GET", path)
         if r.status_code not in ok:
-            raise KplanError(f"Kafka Connect at {self.url} answered {r.status_code} to GET {path}: "
-                             f"{connect_error_message(r)}")
+            raise KplanError(f"Kafka Connect at {self.shown_url} answered {r.status_code} to GET {path}: "
+                             f"{self._scrub(connect_error_message(r))}")
         return r.json()
 
     def close(self) -> None:
@@ -115,14 +183,30 @@ class ConnectHttp:
 
 
 def connect_error_message(response) -> str:
-    """Connect's JSON error body is {"error_code": ..., "message": ...}; fall back to the text, shortened."""
+    """Connect's JSON error body is {"error_code": ..., "message": ...}; an HTML page (Jetty's own, e.g. while the
+    worker starts or for a path it refuses) is reduced to its title; else the text, shortened."""
+    import re
+
     try:
         body = response.json()
         if isinstance(body, dict) and body.get("message"):
             return str(body["message"]).splitlines()[0][:500]
     except ValueError:
         pass
-    return (response.text or "").strip().splitlines()[0][:500] if response.text else "(empty body)"
+    text = (response.text or "").strip()
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title:
+        return " ".join(title.group(1).split())[:500]
+    return text.splitlines()[0][:500] if text else "(empty body)"
+
+
+def is_connect_json(response) -> bool:
+    """Whether an answer is Connect's own (JSON), not a page of the web server in front of its REST resources."""
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
 
 
 DESCRIBE_CHUNK = 250

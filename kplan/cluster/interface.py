@@ -77,10 +77,23 @@ class ClusterWriter(Protocol):
         """Until the connector and every task reach `state`; a FAILED one fails at once."""
         ...
 
+    def connector_offsets(self, name: str) -> list[dict]:
+        """The connector's offsets (Connect's offsets API): [{"partition": {...}, "offset": {...}}, ...]."""
+        ...
+
+    def reset_connector_offsets(self, name: str) -> None:
+        """Delete the offsets of a STOPPED connector (it starts from scratch when it runs again); verified."""
+        ...
+
+    def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
+        """Write offsets of a STOPPED connector back; verified."""
+        ...
+
     # -- CDC signals -------------------------------------------------------------------------------------------
 
     def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
-                             table_topic: str | None = None, timeout_s: float = 90.0,
-                             resend_after_s: float = 20.0) -> None:
-        """Ask a Debezium connector for an incremental snapshot of `tables` and wait until it starts."""
+                             table_topic: str | None = None, signal_id: str | None = None,
+                             timeout_s: float | None = None) -> None:
+        """Ask a Debezium connector for an incremental snapshot of `tables` (once: a signal with `signal_id` is
+        never sent twice) and wait for its evidence that the snapshot started."""
         ...

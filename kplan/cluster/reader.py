@@ -11,7 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Iterable, Mapping
 
-from kplan.cluster.clients import ConnectHttp, admin_client, client_config, describe_topic_entries, unreachable
+from kplan.cluster.clients import (
+    ConnectHttp,
+    admin_client,
+    client_config,
+    connect_path,
+    describe_topic_entries,
+    unreachable,
+)
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
@@ -26,7 +33,9 @@ class KafkaReader:
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
         self._admin = None
-        self._connect = ConnectHttp(cluster.connect_url, cluster.timeout_s) if cluster.connect_url else None
+        # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
+        self._connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), cluster.timeout_s)
+                         if cluster.connect_url else None)
 
     @property
     def admin(self):
@@ -148,8 +157,8 @@ class KafkaReader:
     def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None]:
         if self._connect is None:
             return {}, None
-        body = self._connect.get_json("/connectors?expand=info&expand=status")
-        plugins = self._connect.get_json("/connector-plugins?connectorsOnly=true")
+        body = self._connect.get_json(connect_path("connectors") + "?expand=info&expand=status")
+        plugins = self._connect.get_json(connect_path("connector-plugins", query={"connectorsOnly": "true"}))
         return parse_connectors(body), frozenset(p["class"] for p in plugins if "class" in p)
 
     def close(self) -> None:

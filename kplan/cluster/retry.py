@@ -53,13 +53,17 @@ def classify_kafka(exc: BaseException) -> ErrorClass:
     return ErrorClass.FATAL
 
 
-def classify_connect(status: int, message: str) -> ErrorClass:
+def classify_connect(status: int, message: str, *, json_body: bool = True) -> ErrorClass:
     """Connect: 409 is either "already exists" (permanent) or a rebalance (retry); 500s during a rebalance and
-    503/504 are transient; other 4xx are the caller's mistake."""
+    503/504 are transient, and so is no answer at all (status 0: refused, reset or timed out, e.g. a restarting
+    worker); a 404 that is not Connect's own JSON comes from the web server while the worker's REST resources
+    are not up yet (it starts); other 4xx are the caller's mistake."""
     low = message.lower()
     if status == 409:
         return ErrorClass.EXPECTED if "already exists" in low else ErrorClass.RETRIABLE
     if status in (500, 502, 503, 504) or status == 0:
+        return ErrorClass.RETRIABLE
+    if status == 404 and not json_body:
         return ErrorClass.RETRIABLE
     return ErrorClass.FATAL
 

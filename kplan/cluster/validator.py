@@ -4,7 +4,10 @@
 - partition increases: one `create_partitions(..., validate_only=True)`;
 - config changes: one `incremental_alter_configs(..., validate_only=True)`;
 - connectors to create or update: Connect's `PUT /connector-plugins/{class}/config/validate`, concurrently,
-  each key's errors reported at the stack file's line.
+  each key's errors reported at the stack file's line;
+- connectors to create: whether Connect can address the name in its REST paths at all (`GET
+  /connectors/{name}`: Kafka Connect 4's web server refuses an encoded `%` as ambiguous, so such a connector
+  could be created but never read, changed or deleted).
 Nothing here writes. Secret values are resolved only to send them for validation and scrubbed from messages.
 """
 
@@ -13,7 +16,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
-from kplan.cluster.clients import ConnectHttp, connect_error_message, describe_kafka_error
+from kplan.cluster.clients import (
+    ConnectHttp,
+    ConnectUnavailable,
+    connect_error_message,
+    connect_path,
+    describe_kafka_error,
+    is_connect_json,
+)
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.secrets import SecretValues, secret_keys
@@ -42,6 +52,8 @@ class RealValidator:
                         if c.type == ResourceType.CONNECTOR and c.name in connectors
                         and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)]
         diags += self._validate_connectors(conn_changes)
+        diags += self._validate_names([connectors[c.name] for c in plan.changes if c.type == ResourceType.CONNECTOR
+                                       and c.name in connectors and c.action == Action.CREATE])
         return diags
 
     # -- topics ------------------------------------------------------------------------------------------
@@ -110,13 +122,40 @@ class RealValidator:
             results = list(pool.map(self._validate_connector, specs))
         return [d for ds in results for d in ds]
 
+    def _validate_names(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
+        if not specs or self.connect is None:
+            return []
+        with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
+            results = list(pool.map(self._validate_name, specs))
+        return [d for ds in results for d in ds]
+
+    def _validate_name(self, spec: ConnectorSpec) -> list[PlanDiagnostic]:
+        """A connector to create must be addressable: Connect answers its own JSON 404 for a name it does not
+        have; a 400 (Jetty's "Ambiguous URI path encoding" for a `%`) means it cannot address it. Anything else
+        (a worker still starting) proves nothing either way."""
+        try:
+            r = self.connect.request("GET", connect_path("connectors", spec.name))
+        except ConnectUnavailable:
+            return []  # reading the cluster got through; the writes will say what is wrong
+        if r.status_code != 400 or is_connect_json(r):
+            return []
+        return [error(f"Kafka Connect cannot address a connector named {spec.name!r} in its REST API (GET "
+                      f"{connect_path('connectors', spec.name)} answers {r.status_code}: {connect_error_message(r)}): "
+                      "it could be created but never read, changed or deleted; choose another name (Kafka Connect 4 "
+                      "refuses '%' in a path)", "connector-name-unaddressable",
+                      address=f"connector.{spec.name}", origin=spec.origin)]
+
     def _validate_connector(self, spec: ConnectorSpec) -> list[PlanDiagnostic]:
         cls = spec.connector_class
         config = {k: self.secrets.substitute(v) for k, v in spec.config.items()}
         config.setdefault("name", spec.name)
         hidden = secret_keys(spec.config, declared=spec.sensitive_keys)
         scrub = self.secrets.scrubber().extended(config[k] for k in hidden)
-        r = self.connect.request("PUT", f"/connector-plugins/{cls}/config/validate", json=config)
+        try:
+            r = self.connect.request("PUT", connect_path("connector-plugins", cls, "config", "validate"), json=config)
+        except ConnectUnavailable as e:
+            return [error(f"Kafka Connect could not validate the config: {e}", "connect-validate-failed",
+                          address=f"connector.{spec.name}", origin=spec.origin)]
         addr = f"connector.{spec.name}"
         if r.status_code == 404 or (r.status_code >= 400 and "Failed to find any class" in r.text):
             return [error(f"Kafka Connect has no connector plugin {cls!r} (see GET /connector-plugins)",

@@ -12,13 +12,17 @@ from typing import Iterable, Mapping, Sequence
 
 from kplan.cluster.clients import (
     ConnectHttp,
+    ConnectUnavailable,
     admin_client,
     connect_error_message,
+    connect_path,
     describe_kafka_error,
     describe_topic_entries,
+    is_connect_json,
 )
 from kplan.cluster.retry import (
     AMBIGUOUS_KAFKA,
+    RETRIABLE_KAFKA,
     ErrorClass,
     RetriableError,
     RetryPolicy,
@@ -33,6 +37,10 @@ from kplan.secrets import SecretValues
 
 TERMINAL_TASK_FAILURE = "FAILED"
 TASKLESS_SETTLE_S = 5.0
+# Connect's answer to an offsets change while the connector's stop has not reached every worker yet
+_NOT_STOPPED_YET = "must be in the STOPPED state"
+# Delivery failures after which the record may still have been written (or may be written on a retry).
+_UNCERTAIN_DELIVERY = RETRIABLE_KAFKA | {"_MSG_TIMED_OUT", "_PURGE_INFLIGHT", "_PURGE_QUEUE"}
 _STATE_NAMES = {ConnectorState.RUNNING: "RUNNING", ConnectorState.PAUSED: "PAUSED", ConnectorState.STOPPED: "STOPPED"}
 
 
@@ -53,7 +61,8 @@ class KafkaWriter:
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
         self.admin = admin if admin is not None else admin_client(cluster, self.secrets)
-        self.connect = ConnectHttp(cluster.connect_url, max(cluster.timeout_s, 30.0)) if cluster.connect_url else None
+        self.connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), max(cluster.timeout_s, 30.0))
+                        if cluster.connect_url else None)
         self.policy = policy or RetryPolicy(deadline_s=max(60.0, cluster.timeout_s * 4))
         self.connector_timeout_s = connector_timeout_s
         self.timeout_s = cluster.timeout_s
@@ -249,37 +258,56 @@ class KafkaWriter:
     # -------------------------------------------------------------------------------------- connectors
 
     def _connect_call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,
-                      expected: tuple[int, ...] = ()):
+                      expected: tuple[int, ...] = (), transient_400: str = ""):
+        """One Connect request, retried with the writer's backoff and deadline while the failure is transient:
+        no answer (refused, reset, timed out: a restarting worker), a worker still starting (a 404 that is not
+        Connect's own), 409 rebalance, 5xx. Every write here is idempotent or checked by its caller (a create
+        that had landed answers 409 "already exists"), so a retried write is safe."""
         if self.connect is None:
             raise WriteError(f"{what}: the stack has no cluster.connect_url")
+        connect = self.connect
 
         def attempt():
-            r = self.connect.request(method, path, json=json)
-            if r.status_code in ok or r.status_code in expected:
+            try:
+                r = connect.request(method, path, json=json)
+            except ConnectUnavailable as e:  # no answer at all: "status 0"
+                if classify_connect(0, str(e)) == ErrorClass.RETRIABLE:
+                    raise RetriableError(str(e), ambiguous=e.sent) from e
+                raise
+            status = r.status_code
+            json_body = status < 400 or is_connect_json(r)
+            if (status in ok or status in expected) and (json_body or status != 404):
                 return r
             msg = connect_error_message(r)
-            cls = classify_connect(r.status_code, msg)
+            cls = classify_connect(status, msg, json_body=json_body)
+            if status == 400 and transient_400 and transient_400 in msg:  # e.g. a stop not yet seen everywhere
+                cls = ErrorClass.RETRIABLE
             if cls == ErrorClass.RETRIABLE:
-                raise RetriableError(f"HTTP {r.status_code}: {msg}", ambiguous=r.status_code >= 500)
+                raise RetriableError(f"HTTP {status}: {msg}", ambiguous=status >= 500)
             if cls == ErrorClass.EXPECTED:  # e.g. 409 "already exists": the caller decides what it means
                 return r
-            raise WriteError(f"{what}: Kafka Connect answered {r.status_code}: {msg}")
+            raise WriteError(f"{what}: Kafka Connect answered {status}: {msg}")
 
         return retry(attempt, self.policy, what)
 
+    def connector_names(self) -> set[str]:
+        """Every connector Connect lists. What decides whether a connector exists after a deletion: the list
+        holds names, not paths, so no name can make it answer for another connector."""
+        return set(self._connect_call("GET", connect_path("connectors"), "listing connectors", (200,)).json())
+
     def get_connector(self, name: str) -> tuple[dict | None, dict | None]:
         """(config, status) of one connector, (None, None) when it does not exist."""
-        r = self._connect_call("GET", f"/connectors/{name}/config", f"reading connector {name}", (200,),
-                               expected=(404,))
+        r = self._connect_call("GET", connect_path("connectors", name, "config"), f"reading connector {name}",
+                               (200,), expected=(404,))
         if r.status_code == 404:
             return None, None
-        s = self._connect_call("GET", f"/connectors/{name}/status", f"reading connector {name}", (200,),
-                               expected=(404,))
+        s = self._connect_call("GET", connect_path("connectors", name, "status"), f"reading connector {name}",
+                               (200,), expected=(404,))
         return r.json(), (s.json() if s.status_code == 200 else None)
 
     def create_connector(self, name: str, config: Mapping[str, str], state: ConnectorState) -> None:
         body = {"name": name, "config": dict(config), "initial_state": _STATE_NAMES[state]}
-        r = self._connect_call("POST", "/connectors", f"creating connector {name}", (201,), json=body)
+        r = self._connect_call("POST", connect_path("connectors"), f"creating connector {name}", (201,), json=body)
         if r.status_code == 409:
             # "already exists": ours if a retried request had landed (same config), else someone else's
             existing, _ = self.get_connector(name)
@@ -288,48 +316,92 @@ class KafkaWriter:
                                  "run `kplan plan` again")
 
     def put_connector_config(self, name: str, config: Mapping[str, str]) -> None:
-        self._connect_call("PUT", f"/connectors/{name}/config", f"writing connector {name}'s config", (200, 201),
-                           json=dict(config))
+        self._connect_call("PUT", connect_path("connectors", name, "config"), f"writing connector {name}'s config",
+                           (200, 201), json=dict(config))
 
     def delete_connector(self, name: str) -> None:
-        self._connect_call("DELETE", f"/connectors/{name}", f"deleting connector {name}", (204, 200),
+        self._connect_call("DELETE", connect_path("connectors", name), f"deleting connector {name}", (204, 200),
                            expected=(404,))
 
     def set_connector_state(self, name: str, state: ConnectorState) -> None:
         verb = {ConnectorState.RUNNING: "resume", ConnectorState.PAUSED: "pause",
                 ConnectorState.STOPPED: "stop"}[state]
-        self._connect_call("PUT", f"/connectors/{name}/{verb}", f"{verb} connector {name}", (202, 204, 200))
+        self._connect_call("PUT", connect_path("connectors", name, verb), f"{verb} connector {name}",
+                           (202, 204, 200))
 
     def restart_connector(self, name: str) -> None:
-        self._connect_call("POST", f"/connectors/{name}/restart?includeTasks=true&onlyFailed=false",
+        self._connect_call("POST", connect_path("connectors", name, "restart",
+                                                query={"includeTasks": "true", "onlyFailed": "false"}),
                            f"restarting connector {name}", (202, 204, 200))
 
-    def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
-        while time.monotonic() < deadline:
-            r = self.connect.request("GET", f"/connectors/{name}")
-            if r.status_code == 404:
+    def connector_offsets(self, name: str) -> list[dict]:
+        """The connector's offsets as Connect's offsets API (KIP-875, Kafka 3.6+) gives them:
+        [{"partition": {...}, "offset": {...}}, ...]."""
+        r = self._connect_call("GET", connect_path("connectors", name, "offsets"),
+                               f"reading connector {name}'s offsets", (200,))
+        return [dict(o) for o in (r.json() or {}).get("offsets") or []]
+
+    def reset_connector_offsets(self, name: str) -> None:
+        """Delete every offset of a STOPPED connector, so that it starts from scratch when it runs again (a
+        Debezium source takes a new snapshot); verified by reading them back."""
+        self._connect_call("DELETE", connect_path("connectors", name, "offsets"),
+                           f"resetting connector {name}'s offsets", (200,), transient_400=_NOT_STOPPED_YET)
+        self._wait_offsets(name, [], f"connector {name}'s offsets were not reset")
+
+    def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
+        """Write offsets of a STOPPED connector back (each partition's offset as given); verified by reading
+        them back."""
+        body = {"offsets": [dict(o) for o in offsets]}
+        self._connect_call("PATCH", connect_path("connectors", name, "offsets"),
+                           f"restoring connector {name}'s offsets", (200,), json=body, transient_400=_NOT_STOPPED_YET)
+        self._wait_offsets(name, offsets, f"connector {name}'s offsets were not restored")
+
+    def _wait_offsets(self, name: str, want: Sequence[Mapping], failure: str) -> None:
+        def key(o: Mapping) -> str:
+            import json
+
+            return json.dumps(o, sort_keys=True)
+
+        want_keys = sorted(key(o) for o in want)
+        deadline = time.monotonic() + max(10.0, self.timeout_s)
+        while True:
+            have = self.connector_offsets(name)
+            have_keys = sorted(key(o) for o in have)
+            if (have_keys == want_keys) if not want else set(want_keys) <= set(have_keys):
                 return
+            if time.monotonic() > deadline:
+                raise WriteError(f"{failure} (Connect shows {len(have)} partition offset(s))")
             time.sleep(0.2)
-        raise WriteError(f"connector {name} is still listed after its deletion")
+
+    def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
+        """Until Connect no longer lists the connector (its list of names: see `connector_names`)."""
+        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
+        while name in self.connector_names():
+            if time.monotonic() > deadline:
+                raise WriteError(f"connector {name} is still listed after its deletion")
+            time.sleep(0.2)
 
     def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
         """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,
-        with the first lines of its trace."""
+        with the first lines of its trace. A worker that restarts meanwhile is waited for (transient failures
+        are retried like any Connect call)."""
         want = _STATE_NAMES[state]
         deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
         taskless_since = None
         last = "no status yet"
         while time.monotonic() < deadline:
-            r = self.connect.request("GET", f"/connectors/{name}/status")
+            r = self._connect_call("GET", connect_path("connectors", name, "status"), f"reading connector {name}",
+                                   (200,), expected=(404,))
             if r.status_code == 200:
                 st = r.json()
                 conn = st.get("connector") or {}
                 tasks = st.get("tasks") or []
-                if conn.get("state") == TERMINAL_TASK_FAILURE:
+                # stopping a FAILED connector is how it is deleted or its offsets changed: not a failure then
+                failing = state != ConnectorState.STOPPED
+                if failing and conn.get("state") == TERMINAL_TASK_FAILURE:
                     raise WriteError(f"connector {name} FAILED: {first_lines(conn.get('trace', ''))}")
                 for t in tasks:
-                    if t.get("state") == TERMINAL_TASK_FAILURE:
+                    if failing and t.get("state") == TERMINAL_TASK_FAILURE:
                         raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
                                          f"{first_lines(t.get('trace', ''))}")
                 task_ok = (not tasks) if state == ConnectorState.STOPPED else (
@@ -352,58 +424,125 @@ class KafkaWriter:
     # ------------------------------------------------------------------------------------ CDC signals
 
     def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
-                             table_topic: str | None = None, timeout_s: float = 90.0,
-                             resend_after_s: float = 20.0) -> None:
-        """Ask a Debezium connector (Kafka signal channel on `topic`, with `key`) for an incremental snapshot of
-        `tables`, then wait until Debezium starts it: it writes snapshot watermarks to its signaling table, whose
-        change events appear on `table_topic`. Resent once if nothing shows (a channel that only started
-        listening)."""
-        import json
+                             table_topic: str | None = None, signal_id: str | None = None,
+                             timeout_s: float | None = None) -> None:
+        """Ask a Debezium connector (Kafka signal channel on `topic`, records keyed `key`: its topic.prefix) for
+        an incremental snapshot of `tables`, once, then wait for Debezium's own evidence that it started it: the
+        first watermark it writes to its signaling table, whose change events appear on `table_topic`.
 
-        from confluent_kafka import Consumer, Producer, TopicPartition
+        The signal is never sent twice. Debezium reads its signal topic from its own committed position, so a
+        signal sent while the connector restarts, however slowly, is read once it runs again (a second one would
+        snapshot the tables a second time). The signal carries `signal_id`; the producer is idempotent (its own
+        retries never duplicate it), and a send whose delivery is uncertain is repeated only once reading the
+        signal topic shows no signal with that id."""
+        import json
+        import uuid
+
+        signal_id = signal_id or f"kplan-{uuid.uuid4().hex}"
+        value = json.dumps({"id": signal_id, "type": "execute-snapshot",
+                            "data": {"data-collections": list(tables), "type": "INCREMENTAL"}}).encode()
+        start = self._topic_ends(table_topic) if table_topic else None  # evidence counts from here
+        what = f"sending the snapshot signal for connector {connector} to {topic}"
+        if not self._signal_sent(topic, signal_id):
+            retry(lambda: self._produce_signal(topic, key, value, what), self.policy, what,
+                  before_retry=lambda: self._signal_sent(topic, signal_id))
+        if table_topic is None or start is None:
+            return
+        limit = timeout_s or self.connector_timeout_s
+        if not self._first_record(table_topic, start, limit):
+            raise WriteError(f"connector {connector} did not start the incremental snapshot of "
+                             f"{', '.join(tables)} within {limit:g}s (no watermark on {table_topic}; is the "
+                             "connector running and does its signaling table exist?); the signal stays in "
+                             f"{topic}, and the connector reads it when it runs")
+
+    def _produce_signal(self, topic: str, key: str, value: bytes, what: str) -> None:
+        from confluent_kafka import Producer
 
         from kplan.cluster.clients import client_config
 
-        conf = client_config(self.cluster, self.secrets)
-        signal = json.dumps({"type": "execute-snapshot",
-                             "data": {"data-collections": list(tables), "type": "INCREMENTAL"}}).encode()
-        consumer = None
-        if table_topic:
-            consumer = Consumer({**conf, "group.id": "kplan-signal-watch", "enable.auto.commit": False})
-            parts = consumer.list_topics(table_topic, timeout=self.timeout_s).topics[table_topic].partitions
-            start = [TopicPartition(table_topic, p,
-                                    consumer.get_watermark_offsets(TopicPartition(table_topic, p),
-                                                                   timeout=self.timeout_s)[1]) for p in parts]
-            consumer.assign(start)
-        producer = Producer({**conf, "acks": "all"})
-        try:
-            def send() -> None:
-                errors: list = []
-                producer.produce(topic, key=str(key).encode(), value=signal,
-                                 on_delivery=lambda err, msg: err and errors.append(err))
-                if producer.flush(self.timeout_s) or errors:
-                    raise WriteError(f"could not send the snapshot signal to {topic}: "
-                                     f"{errors[0] if errors else 'timed out'}")
+        errors: list = []
+        producer = Producer({**client_config(self.cluster, self.secrets), "acks": "all", "enable.idempotence": True})
+        producer.produce(topic, key=str(key).encode(), value=value,
+                         on_delivery=lambda err, msg: err and errors.append(err))
+        if producer.flush(self.timeout_s) or errors:
+            producer.purge()  # nothing of this attempt is sent later, behind the next one's back
+            producer.flush(0)
+            err = errors[0] if errors else None
+            if err is not None and not (err.retriable() or err.name() in _UNCERTAIN_DELIVERY):
+                raise WriteError(f"{what} failed: {err.name()}: {err.str()}")
+            raise RetriableError(f"{what}: {errors[0] if errors else 'timed out'}", ambiguous=True)
 
-            send()
-            if consumer is None:
-                return
-            started = time.monotonic()
-            resent = False
-            while time.monotonic() - started < timeout_s:
+    def _signal_sent(self, topic: str, signal_id: str) -> bool:
+        """Whether the signal topic holds a signal with this id (read from its start to its current end)."""
+        import json
+
+        from confluent_kafka import Consumer, TopicPartition
+
+        from kplan.cluster.clients import client_config
+
+        consumer = Consumer({**client_config(self.cluster, self.secrets), "group.id": "kplan-signal-check",
+                             "enable.auto.commit": False, "enable.partition.eof": True})
+        try:
+            parts = consumer.list_topics(topic, timeout=self.timeout_s).topics[topic].partitions
+            ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=self.timeout_s)
+                    for p in parts}
+            pending = {p for p, (low, high) in ends.items() if high > low}
+            if not pending:
+                return False
+            consumer.assign([TopicPartition(topic, p, ends[p][0]) for p in pending])
+            deadline = time.monotonic() + max(10.0, self.timeout_s)
+            while pending and time.monotonic() < deadline:
+                msg = consumer.poll(0.5)
+                if msg is None:
+                    continue
+                if msg.error():
+                    pending.discard(msg.partition())  # end of partition (or an error: nothing more to read)
+                    continue
+                try:
+                    if json.loads(msg.value() or b"null").get("id") == signal_id:
+                        return True
+                except (ValueError, AttributeError):
+                    pass
+                if msg.offset() + 1 >= ends[msg.partition()][1]:
+                    pending.discard(msg.partition())
+            if pending:
+                raise RetriableError(f"could not read {topic} to its end", ambiguous=True)
+            return False
+        finally:
+            consumer.close()
+
+    def _topic_ends(self, topic: str) -> dict[int, int]:
+        from confluent_kafka import Consumer, TopicPartition
+
+        from kplan.cluster.clients import client_config
+
+        consumer = Consumer({**client_config(self.cluster, self.secrets), "group.id": "kplan-signal-watch",
+                             "enable.auto.commit": False})
+        try:
+            parts = consumer.list_topics(topic, timeout=self.timeout_s).topics[topic].partitions
+            return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=self.timeout_s)[1]
+                    for p in parts}
+        finally:
+            consumer.close()
+
+    def _first_record(self, topic: str, start: Mapping[int, int], timeout_s: float) -> bool:
+        """Whether a record appears on `topic` after `start` (partition -> offset) within `timeout_s`."""
+        from confluent_kafka import Consumer, TopicPartition
+
+        from kplan.cluster.clients import client_config
+
+        consumer = Consumer({**client_config(self.cluster, self.secrets), "group.id": "kplan-signal-watch",
+                             "enable.auto.commit": False})
+        try:
+            consumer.assign([TopicPartition(topic, p, o) for p, o in start.items()])
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
                 msg = consumer.poll(0.5)
                 if msg is not None and not msg.error():
-                    return  # a watermark: the incremental snapshot is running
-                if not resent and time.monotonic() - started > resend_after_s:
-                    send()
-                    resent = True
-            raise WriteError(f"connector {connector} did not start the incremental snapshot of "
-                             f"{', '.join(tables)} within {timeout_s:g}s (no watermark on {table_topic}; "
-                             "does its signaling table exist?)")
+                    return True
+            return False
         finally:
-            producer.flush(self.timeout_s)
-            if consumer is not None:
-                consumer.close()
+            consumer.close()
 
     def close(self) -> None:
         if self.connect is not None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from kplan.plan.model import Action, Flag, PlanDiagnostic, Reason, ResourceChange, ResourceType, address_of, error
+from kplan.plan.model import (
+    Action,
+    Flag,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    Severity,
+    address_of,
+    error,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
@@ -85,6 +95,24 @@ class Kind:
     def checks(self, stack: "Stack", changes: Mapping[str, ResourceChange], all_changes: Mapping[str, ResourceChange],
                live: "LiveState") -> list[PlanDiagnostic]:
         """Checks across the resources of this kind (e.g. name collisions, required topics); not on destroy."""
+        return []
+
+    def protected_for(self, spec: Any) -> str | None:
+        """Generated protection: the address of the resource this one exists for (a CDC source's schema-history
+        topic: its connector), or None. Unlike a user's `protect: true` it does not refuse a destroy: destroy
+        deletes this resource when it deletes that one (or that one is gone), and keeps it when that one stays."""
+        return None
+
+    def kept_with(self, spec: Any, owner: str) -> PlanDiagnostic:
+        """Why destroy keeps a resource whose `protected_for` resource stays."""
+        return PlanDiagnostic(Severity.INFO, f"{self.type.value} {spec.name!r} exists for {owner}, which destroy "
+                              "does not delete; destroy keeps it too", "kept-with-its-resource",
+                              address=self.address(spec.name), origin=spec.origin)
+
+    def deletion_notes(self, stack: "Stack", changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+        """What deleting resources of this kind does beyond the deletion itself, in words (destroy and removals
+        alike), e.g. a connector's offsets are reset."""
         return []
 
     def protected_change(self, name: str, before: dict, origin=None) -> ResourceChange:

@@ -125,10 +125,11 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
         diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it",
                              "connector-unhealthy", address=addr, origin=spec.origin))
     added = _new_tables(spec, current)
-    if added and spec.snapshot_new_tables:
-        diags.append(PlanDiagnostic(Severity.INFO, f"newly captured table(s) {', '.join(added)} will get an "
-                                    "incremental snapshot after the config is written", "cdc-incremental-snapshot",
-                                    address=addr, origin=spec.origin))
+    if added and not spec.snapshot_new_tables:
+        diags.append(warning(
+            f"newly captured table(s) {', '.join(added)}: their existing rows are not read, only the changes made "
+            f"from now on (set snapshot_new_tables: true on cdc source {spec.name!r} to have an incremental "
+            "snapshot read them)", "cdc-new-tables-not-snapshotted", address=addr, origin=spec.origin))
     if config_changed and spec.restart_on_change:
         flags.add(Flag.RESTART)
     new_tables = newly_captured(spec, current) if config_changed else []
@@ -237,6 +238,16 @@ def delete_connector(live: LiveConnector, spec: ConnectorSpec | None, reason: Re
     )
 
 
+def offsets_reset(change: ResourceChange, live: LiveConnector | None) -> PlanDiagnostic:
+    """What deleting a connector does to its offsets, in words (see the DeleteConnector step)."""
+    cdc = live is not None and live_config(live).get("connector.class", "").startswith("io.debezium.")
+    return PlanDiagnostic(
+        Severity.INFO, f"connector {change.name!r} is stopped and its offsets are reset before it is deleted: a "
+        "connector created later under this name starts from scratch"
+        + (" (a new snapshot of its tables)" if cdc else ""), "connector-offsets-reset",
+        address=change.address, origin=change.origin)
+
+
 def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
     """A connector's required topics must exist after apply (declared, or on the cluster and not deleted)."""
     everything = live.all_topic_names if live.all_topic_names is not None else set(live.topics)
@@ -275,6 +286,16 @@ class ConnectorKind(Kind):
 
     def declared(self, stack: "Stack"):
         return stack.connectors
+
+    def refusal(self, spec: ConnectorSpec) -> PlanDiagnostic | None:
+        if spec.name != spec.name.strip():
+            return error(f"connector name {spec.name!r} starts or ends with a space, which Kafka Connect removes: "
+                         "the connector it created would have another name", "connector-name-spaces",
+                         address=self.address(spec.name), origin=spec.origin)
+        return None
+
+    def deletion_notes(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+        return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values() if c.action == Action.DELETE]
 
     def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
         return plan_connector(spec, current, ctx)

@@ -105,7 +105,8 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         needs_replace.append("partitions")
     if spec.replication_factor != live.replication_factor:
         needs_replace.append("replication_factor")
-    replace = bool(needs_replace) and spec.allow_replace and not spec.protect
+    protected = spec.protect or spec.protected_by is not None  # the user's protection or its CDC source's
+    replace = bool(needs_replace) and spec.allow_replace and not protected
 
     live_values = {"partitions": live.partitions, "replication_factor": live.replication_factor}
     desired_values = {"partitions": spec.partitions, "replication_factor": spec.replication_factor}
@@ -118,7 +119,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         elif attr in needs_replace:
             attrs.append(AttributeChange((attr,), AttrKind.REFUSED, before, after, note=NoteKind.REFUSED))
             flags.add(Flag.REFUSED)
-            if spec.protect and spec.allow_replace:
+            if protected and spec.allow_replace:
                 flags.add(Flag.PROTECTED)
             diags.append(_refusal(spec, attr, before, after))
         else:  # a partition increase
@@ -204,6 +205,9 @@ def _refusal(spec: TopicSpec, attr: str, before: int, after: int) -> PlanDiagnos
     addr = address_of(TOPIC, spec.name)
     if spec.protect and spec.allow_replace:
         why = "the topic is protected (protect: true), so kplan will not delete and re-create it"
+    elif spec.protected_by is not None and spec.allow_replace:
+        why = (f"it holds the schema history of cdc source {spec.protected_by!r}, which its connector cannot lose, "
+               "so kplan will not delete and re-create it")
     elif attr == "partitions":
         why = ("Kafka cannot remove partitions from a topic; set allow_replace: true to delete and re-create it "
                "(DATA LOSS)")
@@ -259,6 +263,23 @@ def cdc_keeper(topic: str, connectors):
     return None
 
 
+HISTORY_TOPIC_KEY = "schema.history.internal.kafka.topic"  # Debezium's schema-history topic (2.0+)
+
+
+def history_owner(topic: str, connectors) -> str | None:
+    """The connector (of `connectors`: live or declared) that keeps its schema history in `topic`, if any."""
+    for c in connectors:
+        if c.config.get(HISTORY_TOPIC_KEY) == topic:
+            return c.name
+    return None
+
+
+def schema_history_deleted(change: ResourceChange, source: str) -> PlanDiagnostic:
+    return warning(f"DATA LOSS: the schema history of cdc source {source!r}: topic {change.name!r} is deleted "
+                   "after its connector (a connector created again starts with a new snapshot and a new history)",
+                   "cdc-schema-history-deleted", address=change.address, origin=change.origin)
+
+
 def _status_difference(a: AttributeChange) -> "Difference":
     from kplan.plan.status import Difference
 
@@ -302,7 +323,39 @@ class TopicKind(Kind):
     def live_repr(self, current: LiveTopic, spec=None) -> dict:
         return live_topic_repr(current)
 
+    def protected_for(self, spec: TopicSpec) -> str | None:
+        # a schema-history topic exists for its source's connector (named like the source)
+        return address_of(ResourceType.CONNECTOR, spec.protected_by) if spec.protected_by is not None else None
+
+    def kept_with(self, spec: TopicSpec, owner: str) -> PlanDiagnostic:
+        return PlanDiagnostic(Severity.INFO, f"topic {spec.name!r} holds the schema history of cdc source "
+                              f"{spec.protected_by!r}, whose connector destroy does not delete; it is kept with it",
+                              "cdc-schema-history-kept", address=self.address(spec.name), origin=spec.origin)
+
+    def deletion_notes(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+        """A deleted schema-history topic is named as such: the source it belongs to is declared (destroy), or
+        told by the live connector that keeps its history there and is deleted too (a source removed)."""
+        declared = {t.name: t for t in stack.topics}
+        out = []
+        for change in changes.values():
+            if change.action != Action.DELETE:
+                continue
+            spec = declared.get(change.name)
+            source = spec.protected_by if spec is not None else None
+            if source is None:
+                owner = history_owner(change.name, live.connectors.values())
+                owner_change = all_changes.get(address_of(ResourceType.CONNECTOR, owner)) if owner else None
+                source = owner if owner_change is not None and owner_change.action == Action.DELETE else None
+            if source is not None:
+                out.append(schema_history_deleted(change, source))
+        return out
+
     def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
+        owner = history_owner(name, stack.connectors)
+        if owner is not None:  # e.g. declared again under another source: still its connector's history
+            return PlanDiagnostic(Severity.INFO, f"topic {name!r} is no longer declared but holds the schema history "
+                                  f"of connector {owner!r}; it is kept while that connector uses it",
+                                  "cdc-schema-history-kept", address=self.address(name))
         keeper = cdc_keeper(name, stack.connectors)
         if keeper is None:
             return None

@@ -59,6 +59,14 @@ class TopicSpec:
     # file:line of each config key, for diagnostics pointing at the right line.
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
 
+    @property
+    def protected_by(self) -> str | None:
+        """Generated protection: the CDC source whose schema history this topic holds (None for any other topic).
+        Not the user's `protect: true` (that is `protect`, and refuses even a destroy): the topic is never deleted
+        or replaced while its source's connector stays, and destroy deletes it together with that connector."""
+        origin = self.origin
+        return origin.cdc_source if origin is not None and origin.role == "schema-history" else None
+
 
 @dataclass(frozen=True)
 class ConnectorSpec:

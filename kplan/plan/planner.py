@@ -9,11 +9,14 @@ only for stable output.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from kplan.kinds import KINDS, Kind, PlanContext
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
-from kplan.plan.model import Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error
+from kplan.plan.model import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error
 from kplan.secrets import SecretValues
 
 
@@ -30,16 +33,20 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
                            "`kplan recover --rollback` or `kplan recover --resume`", "unfinished-run"))
     by_kind: dict[Kind, dict[str, ResourceChange]] = {}
     declared_by_kind = {}
+    deferred: list[_Deferred] = []
     for kind in KINDS:
         declared = declared_by_kind[kind] = _unique(kind, kind.declared(stack), diags)
-        by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags)
+        by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred)
         diags += _foreign(kind, declared.values(), live)
+    _destroy_with_owners(deferred, by_kind, live, diags)
 
     changes = tuple(c for kind in KINDS for _, c in sorted(by_kind[kind].items()))
+    every = {c.address: c for c in changes}
     if not destroy:
-        every = {c.address: c for c in changes}
         for kind in KINDS:
             diags += kind.checks(stack, by_kind[kind], every, live)
+    for kind in KINDS:
+        diags += kind.deletion_notes(stack, by_kind[kind], every, live)
 
     secret_keys = stack_sensitive_keys(stack)
     return Plan(
@@ -55,7 +62,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
 
 
 def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destroy: bool, secrets: SecretValues,
-               diags: list[PlanDiagnostic]) -> dict[str, ResourceChange]:
+               diags: list[PlanDiagnostic], deferred: list["_Deferred"]) -> dict[str, ResourceChange]:
     current_of, owned = kind.live(live), kind.owned(live)
     out: dict[str, ResourceChange] = {}
     for spec in declared.values():
@@ -64,7 +71,7 @@ def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destro
         if refusal is not None:
             diags.append(refusal)
         elif destroy:
-            _destroy(kind, spec, current, spec.name in owned, out, diags)
+            _destroy(kind, spec, current, spec.name in owned, out, diags, deferred)
         else:
             # A resource that does not exist yet will be owned once created; an existing one must be in the record.
             ctx = PlanContext(live.broker_count, secrets, stack.authoritative_config, live.connector_plugins,
@@ -111,7 +118,18 @@ def _unique(kind: Kind, specs, diags: list[PlanDiagnostic]) -> dict:
     return out
 
 
-def _destroy(kind: Kind, spec, current, owned: bool, into: dict, diags: list) -> None:
+@dataclass(frozen=True)
+class _Deferred:
+    """A resource destroy deletes only together with the resource it exists for (`Kind.protected_for`): decided
+    once every kind is planned."""
+
+    kind: Kind
+    spec: Any
+    current: Any
+    owner: str  # the address of the resource it exists for
+
+
+def _destroy(kind: Kind, spec, current, owned: bool, into: dict, diags: list, deferred: list[_Deferred]) -> None:
     if current is None:
         return
     if not owned:
@@ -119,11 +137,32 @@ def _destroy(kind: Kind, spec, current, owned: bool, into: dict, diags: list) ->
                                     "destroy leaves it alone", "not-owned", address=kind.address(spec.name),
                                     origin=spec.origin))
         return
-    if spec.protect:
+    if spec.protect:  # the user's protection: never deleted, not even by destroy
         diags.append(kind.protected_error(spec.name, declared=True, origin=spec.origin))
         into[spec.name] = kind.protected_change(spec.name, kind.live_repr(current, spec), spec.origin)
         return
+    owner = kind.protected_for(spec)
+    if owner is not None:
+        deferred.append(_Deferred(kind, spec, current, owner))
+        return
     into[spec.name] = kind.delete(current, spec, Reason.DESTROY, spec.origin)
+
+
+def _destroy_with_owners(deferred: list[_Deferred], by_kind: dict[Kind, dict[str, ResourceChange]],
+                         live: LiveState, diags: list[PlanDiagnostic]) -> None:
+    """Generated protection on destroy: a resource goes with the resource it exists for — deleted when destroy
+    deletes that one or it is gone from the cluster, kept (with a note) when that one stays."""
+    changes = {c.address: c for kind_changes in by_kind.values() for c in kind_changes.values()}
+    kinds = {k.type.value: k for k in KINDS}
+    for d in deferred:
+        owner_type, _, owner_name = d.owner.partition(".")
+        owner_kind = kinds.get(owner_type)
+        owner_change = changes.get(d.owner)
+        gone = owner_kind is None or owner_name not in owner_kind.live(live)
+        if gone or (owner_change is not None and owner_change.action == Action.DELETE):
+            by_kind[d.kind][d.spec.name] = d.kind.delete(d.current, d.spec, Reason.DESTROY, d.spec.origin)
+        else:
+            diags.append(d.kind.kept_with(d.spec, d.owner))
 
 
 def _ordered(diags: list[PlanDiagnostic]) -> tuple[PlanDiagnostic, ...]:

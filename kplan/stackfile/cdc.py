@@ -180,8 +180,10 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
         if isr is not None:
             cfg["min.insync.replicas"] = isr
         hloc = smap.value_loc(source, "schema_history") if history else gen_loc
+        # Not `protect: true`: its protection is the source's, not the user's (`TopicSpec.protected_by`, from the
+        # role): kept while the connector stays, deleted by destroy together with it.
         exp.topics.append(GeneratedTopic(str(out["schema_history_topic"]),
-                                         _located(smap, dict(internal_base, config=cfg, protect=True), hloc),
+                                         _located(smap, dict(internal_base, config=cfg), hloc),
                                          hloc, "schema-history"))
     if source.get("snapshot_new_tables") is True:
         sig = source.get("signal") if isinstance(source.get("signal"), dict) else {}

@@ -177,3 +177,108 @@ def test_connector_is_not_created_when_its_topics_cannot_be(stack, admin, cdc, t
     assert "The cluster is as it was before this apply." in r.err
     assert snapshot(admin, stack.connect_url, prefix)["topics"] == {}
     assert snapshot(admin, stack.connect_url, source)["connectors"] == {}
+
+
+def _snapshot_reads(bootstrap, topic, rows, quiet_s=20.0, timeout=120.0):
+    """Every snapshot event (`op: r`) on `topic`: read until at least `rows` arrived and then nothing more for
+    `quiet_s` seconds (a second snapshot of the table would arrive within that)."""
+    import json as _json
+    import uuid
+
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kplan-test-{uuid.uuid4().hex[:8]}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    reads: list[dict] = []
+    try:
+        consumer.subscribe([topic])
+        deadline, last = time.monotonic() + timeout, time.monotonic()
+        while time.monotonic() < deadline and (len(reads) < rows or time.monotonic() - last < quiet_s):
+            msg = consumer.poll(1.0)
+            if msg is None or msg.error() or msg.value() is None:
+                continue
+            event = _json.loads(msg.value())
+            if event.get("op") == "r":
+                reads.append(event)
+                last = time.monotonic()
+        return reads
+    finally:
+        consumer.close()
+
+
+def test_a_source_destroyed_and_applied_again_snapshots_its_tables_again(stack, admin, cdc, tmp_path):
+    """Connect keeps a deleted connector's offsets: kplan resets them when it deletes a connector, so the source
+    created again takes a new snapshot (it would otherwise resume streaming and its new topics stay empty)."""
+    prefix, source = cdc
+    path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users"]))
+    assert kplan("apply", str(path), "--auto-approve", env=PG_ENV).code == 0
+    users = consume_events(stack.bootstrap_servers, f"{prefix}.public.users", _count("users"))
+    assert len(users) == _count("users")
+
+    r = kplan("plan", str(path), "--destroy", env=PG_ENV)
+    assert f"connector '{source}' is stopped and its offsets are reset before it is deleted" in r.out, r.text
+    r = kplan("destroy", str(path), "--auto-approve", env=PG_ENV)
+    assert r.code == 0, r.text
+    assert snapshot(admin, stack.connect_url, source)["connectors"] == {}
+    wait_for(lambda: f"{prefix}.public.users" not in admin.list_topics(timeout=10).topics, what="topic deleted")
+
+    r = kplan("apply", str(path), "--auto-approve", env=PG_ENV)
+    assert r.code == 0, r.text
+    again = consume_events(stack.bootstrap_servers, f"{prefix}.public.users", _count("users"), timeout=120)
+    assert len(again) == _count("users") and all(e["op"] == "r" for e in again)
+
+
+def test_an_added_table_is_snapshotted_once_even_when_the_connector_restarts_slowly(stack, admin, cdc, tmp_path,
+                                                                                    monkeypatch, capsys):
+    """The incremental snapshot of a newly captured table is asked for once: a connector that does not read its
+    signals for longer than any fixed wait (here: stopped for 35 s right after its config is written) reads the one
+    signal when it runs again, and the table's rows arrive once."""
+    import threading
+    import urllib.parse
+
+    import requests
+
+    from kplan.apply import faults
+    from kplan.cli import main as kplan_main
+
+    prefix, source = cdc
+    path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users"], snapshot_new_tables=True))
+    assert kplan("apply", str(path), "--auto-approve", env=PG_ENV).code == 0
+    consume_events(stack.bootstrap_servers, f"{prefix}.public.users", _count("users"))
+
+    url = f"{stack.connect_url}/connectors/{urllib.parse.quote(source, safe='')}"
+
+    class SlowConnector(faults.Faults):
+        """After the connector's update (step 2), stop it and let it run again only 35 s later."""
+
+        thread: threading.Thread | None = None
+
+        def after_step(self, index):
+            if index == 1 and self.thread is None:
+                assert requests.put(f"{url}/stop", timeout=30).status_code == 204
+                self.thread = threading.Thread(target=lambda: (time.sleep(35), requests.put(f"{url}/resume",
+                                                                                           timeout=30)))
+                self.thread.start()
+
+    write_stack(path, _stack(stack, prefix, source, ["users", "customers"], snapshot_new_tables=True))
+    monkeypatch.setenv("KPLAN_TEST_PG_PASSWORD", localstack.PG_PASSWORD)
+    monkeypatch.chdir(tmp_path)
+    slow = SlowConnector()
+    faults.install(slow)
+    try:
+        kplan_main(["apply", str(path), "--auto-approve"])
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    finally:
+        faults.install(None)
+        if slow.thread is not None:
+            slow.thread.join()
+    out = capsys.readouterr()
+    assert slow.thread is not None and code == 0, out.out + out.err
+    assert "signal an incremental snapshot of public.customers" in out.out
+
+    reads = _snapshot_reads(stack.bootstrap_servers, f"{prefix}.public.customers", _count("customers"))
+    ids = [e["after"]["id"] for e in reads]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == _count("customers"), \
+        f"{len(ids)} snapshot events for {_count('customers')} rows"

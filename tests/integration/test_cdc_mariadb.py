@@ -29,8 +29,7 @@ def admin(stack):
 @pytest.fixture
 def cdc(stack, admin, unique):
     """A unique topic prefix / source name (so a unique database.server.id, derived from it); removes the
-    connector, the per-table topics and the schema-history topic afterwards. The schema-history topic is
-    `protect: true` (destroy refuses it), so it is deleted directly."""
+    connector, the per-table topics and the schema-history topic afterwards (what a test left behind)."""
     prefix = unique("mdb").replace("-", "_")
     source = f"{prefix}-mariadb".replace("_", "-")
     yield prefix, source
@@ -197,3 +196,62 @@ def test_mariadb_table_added_to_the_stack(stack, admin, cdc, tmp_path):
 
     r = kplan("plan", str(path), "--detailed-exitcode", env=MY_ENV)
     assert r.code == 0 and "No changes." in r.out, r.text
+
+
+def test_destroy_deletes_the_whole_source_its_schema_history_included(stack, admin, cdc, tmp_path):
+    """The schema-history topic is protected by its source, not by the user: destroy deletes it together with the
+    connector (connector first) and says so; only a user's `protect: true` refuses a destroy."""
+    prefix, source = cdc
+    history = f"schema-changes.{source}"
+    path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users", "orders"]))
+    r = kplan("apply", str(path), "--auto-approve", env=MY_ENV)
+    assert r.code == 0, r.text
+    _running(stack.connect_url, source)
+
+    r = kplan("plan", str(path), "--destroy", env=MY_ENV)
+    assert r.code == 0, r.text
+    assert f"DATA LOSS: the schema history of cdc source '{source}': topic '{history}' is deleted" in r.out
+    assert "protect" not in r.out  # nothing to un-protect: the user never protected anything
+    assert "Plan: 0 to add, 0 to change, 4 to destroy." in r.out
+
+    r = kplan("destroy", str(path), "--auto-approve", env=MY_ENV)
+    assert r.code == 0, r.text
+    assert r.out.index(f"delete connector {source}") < r.out.index("delete 3 topic(s)")
+    assert source not in requests.get(f"{stack.connect_url}/connectors", timeout=30).json()
+    wait_for(lambda: not {t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix) or t == history},
+             what="every topic of the source deleted")
+    r = kplan("plan", str(path), "--destroy", "--detailed-exitcode", env=MY_ENV)
+    assert r.code == 0 and "No changes." in r.out, r.text
+
+    # a protect: true the user wrote still refuses
+    doc = _stack(stack, prefix, source, ["users"])
+    doc["cdc"][0]["connector"] = {"protect": True}
+    write_stack(path, doc)
+    assert kplan("apply", str(path), "--auto-approve", env=MY_ENV).code == 0
+    r = kplan("destroy", str(path), "--auto-approve", env=MY_ENV)
+    assert r.code == 1 and f"connector '{source}' is protected (protect: true)" in r.text, r.text
+    assert f"topic '{history}' holds the schema history of cdc source '{source}'" in r.text
+    assert history in admin.list_topics(timeout=10).topics
+    _running(stack.connect_url, source)
+
+
+def test_a_source_destroyed_and_applied_again_starts_clean(stack, admin, cdc, tmp_path):
+    """After destroy, the connector's offsets are gone with it: the source applied again takes a new snapshot
+    into its new topics and records a new schema history (with its old offsets it would fail: "The db history
+    topic is missing")."""
+    prefix, source = cdc
+    path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users"]))
+    assert kplan("apply", str(path), "--auto-approve", env=MY_ENV).code == 0
+    _running(stack.connect_url, source)
+    assert len(consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.users", _count("users"))) == _count("users")
+
+    r = kplan("destroy", str(path), "--auto-approve", env=MY_ENV)
+    assert r.code == 0, r.text
+    wait_for(lambda: f"{prefix}.{DB}.users" not in admin.list_topics(timeout=10).topics, what="topic deleted")
+
+    r = kplan("apply", str(path), "--auto-approve", env=MY_ENV)
+    assert r.code == 0, r.text
+    _running(stack.connect_url, source)
+    again = consume_events(stack.bootstrap_servers, f"{prefix}.{DB}.users", _count("users"))
+    assert len(again) == _count("users") and all(e["op"] == "r" for e in again)
+    _running(stack.connect_url, source)

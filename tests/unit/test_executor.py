@@ -70,6 +70,7 @@ class FakeWriter:
         self.deleted: list[str] = []
         self.calls: list[str] = []
         self.signals: list[tuple] = []
+        self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
 
     # -- topics
 
@@ -148,10 +149,22 @@ class FakeWriter:
     def wait_connector(self, name, state, timeout_s=None):
         pass
 
+    def connector_offsets(self, name):
+        return [dict(o) for o in self.offsets.get(name, [])]
+
+    def reset_connector_offsets(self, name):
+        assert self.states.get(name) == ConnectorState.STOPPED, "Connect changes offsets of STOPPED connectors only"
+        self.offsets[name] = []
+
+    def alter_connector_offsets(self, name, offsets):
+        assert self.states.get(name) == ConnectorState.STOPPED, "Connect changes offsets of STOPPED connectors only"
+        merged = {json.dumps(o["partition"], sort_keys=True): dict(o) for o in self.offsets.get(name, [])}
+        merged.update({json.dumps(o["partition"], sort_keys=True): dict(o) for o in offsets})  # PATCH: per partition
+        self.offsets[name] = list(merged.values())
+
     # -- CDC signals
 
-    def send_snapshot_signal(self, connector, tables, topic, key, table_topic=None, timeout_s=90.0,
-                             resend_after_s=20.0):
+    def send_snapshot_signal(self, connector, tables, topic, key, table_topic=None, signal_id=None, timeout_s=None):
         self.signals.append((connector, tuple(tables), topic, key, table_topic))
 
 

@@ -174,10 +174,10 @@ def test_plugins_not_read_means_no_class_check():
     assert not plan.has_errors
 
 
-def test_newly_captured_tables_get_a_snapshot_note():
+def test_newly_captured_tables_get_one_snapshot_note():
     spec = connector(config={"table.include.list": "public.a,public.b"}, captured_tables=("public.a", "public.b"),
-                     snapshot_new_tables=True)
+                     snapshot_new_tables=True, signal={"kind": "kafka", "topic": "p.signal"})
     plan, ch = plan_one(spec, lconn(config={"table.include.list": "public.a"}))
     assert ch.action == Action.UPDATE
-    notes = [d for d in plan.diagnostics if d.code == "cdc-incremental-snapshot"]
+    notes = [d for d in plan.diagnostics if "snapshot" in d.message]
     assert len(notes) == 1 and "public.b" in notes[0].message and "public.a" not in notes[0].message

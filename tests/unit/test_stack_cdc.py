@@ -117,7 +117,8 @@ def test_schema_history_topic(tmp_path):
         topic_defaults: {replication_factor: 3, config: {min.insync.replicas: 2}}
         """))
     h = topics(stack)["schema-changes.src"]
-    assert (h.partitions, h.replication_factor, h.protect) == (1, 3, True)
+    # protected by its source (destroy deletes it with the connector), not by the user's protect: true
+    assert (h.partitions, h.replication_factor, h.protect, h.protected_by) == (1, 3, False, "src")
     assert dict(h.config) == {"cleanup.policy": "delete", "min.insync.replicas": "2", "retention.bytes": "-1",
                               "retention.ms": "-1"}
     assert (h.origin.cdc_source, h.origin.role, h.origin.table) == ("src", "schema-history", None)

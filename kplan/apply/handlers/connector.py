@@ -4,6 +4,7 @@ masked value only when the step did not change it (from the live connector), and
 
 from __future__ import annotations
 
+import uuid
 from typing import Mapping
 
 from kplan.apply.handlers.base import StepContext, StepHandler, UndoImpossible, handles
@@ -66,8 +67,17 @@ class PutConnectorHandler(StepHandler[PutConnector]):
         config = {k: ctx.secret_values.substitute(v) for k, v in source.items()} if source is not None else None
         if step.create:
             ctx.outcome = {"created": False}  # until Connect confirms the connector is ours
-            w.create_connector(name, config, state)
+            # The offsets it finds (left by an earlier connector of that name) are read before it runs, so that a
+            # rollback leaves exactly those behind: one to run is created STOPPED, then resumed; one to pause or
+            # stop is created so (it does not run either).
+            initial = ConnectorState.STOPPED if state == ConnectorState.RUNNING else state
+            w.create_connector(name, config, initial)
             ctx.outcome = {"created": True}
+            if initial != state:
+                w.wait_connector(name, initial)
+            ctx.outcome = {"created": True, "offsets_before": w.connector_offsets(name)}
+            if initial != state:
+                w.set_connector_state(name, state)
         else:
             if config is not None:
                 w.put_connector_config(name, config)
@@ -82,9 +92,18 @@ class PutConnectorHandler(StepHandler[PutConnector]):
         existing, _ = w.get_connector(name)
         if step.previous is None:
             # ours to delete only if this run created it (a crash leaves no outcome: then it is the run's)
-            if existing is not None and (ctx.outcome or {}).get("created", True):
+            outcome = ctx.outcome or {}
+            if existing is not None and not outcome.get("created", True):
+                return  # someone else's, created meanwhile
+            if existing is not None:
+                # what it ran from must not outlive it: its offsets go back to those it found (none, unless an
+                # earlier connector of that name left some; unknown after a crash: none)
+                _stop(w, name)
+                w.reset_connector_offsets(name)
+                if outcome.get("offsets_before"):
+                    w.alter_connector_offsets(name, outcome["offsets_before"])
                 w.delete_connector(name)
-                w.wait_connector_gone(name)
+            w.wait_connector_gone(name)  # reported undone only once Connect no longer lists it
             return
         changed = set(step.changed_keys)
         current = {k: v for k, v in (existing or {}).items() if k != "name"}
@@ -104,24 +123,60 @@ class PutConnectorHandler(StepHandler[PutConnector]):
 
 @handles(DeleteConnector)
 class DeleteConnectorHandler(StepHandler[DeleteConnector]):
+    """Deleting a connector resets its offsets first (Connect keeps a deleted connector's offsets, and a connector
+    created later under the same name would resume from them: a Debezium source would skip its snapshot). Connect
+    changes offsets of a STOPPED connector only: stop it, read its offsets (journaled before anything is reset, so
+    that an undo from the journal alone can put them back), reset them, delete it."""
+
     def run(self, step: DeleteConnector, ctx: StepContext) -> None:
-        ctx.writer.delete_connector(step.name)
-        ctx.writer.wait_connector_gone(step.name)
+        w, name = ctx.writer, step.name
+        if w.get_connector(name)[0] is None:  # deleted meanwhile, by someone else: not ours to bring back
+            ctx.outcome = {"gone": True}
+            w.wait_connector_gone(name)
+            return
+        _stop(w, name)
+        ctx.outcome = {"offsets": w.connector_offsets(name)}
+        ctx.journal_outcome()
+        w.reset_connector_offsets(name)
+        w.delete_connector(name)
+        w.wait_connector_gone(name)
 
     def undo(self, step: DeleteConnector, ctx: StepContext) -> None:
-        existing, _ = ctx.writer.get_connector(step.name)
+        w, name = ctx.writer, step.name
+        if (ctx.outcome or {}).get("gone"):
+            return
+        offsets = (ctx.outcome or {}).get("offsets")  # None: never read, so never reset
+        existing, _ = w.get_connector(name)
         if existing is None:
             config, state = _restorable_config(step, ctx, None, changed=None)
-            ctx.writer.create_connector(step.name, config, steady_state(state))
+            w.create_connector(name, config, ConnectorState.STOPPED)  # its offsets go back before it runs
+            w.wait_connector(name, ConnectorState.STOPPED)
         else:
             state = _previous_state(step, ctx)
-        ctx.writer.wait_connector(step.name, steady_state(state))
+            if offsets:
+                _stop(w, name)
+        if offsets:
+            w.alter_connector_offsets(name, offsets)
+        w.set_connector_state(name, steady_state(state))
+        if state in STEADY_STATES:  # a connector that had FAILED may fail again
+            w.wait_connector(name, steady_state(state))
+
+
+def _stop(w, name: str) -> None:
+    w.set_connector_state(name, ConnectorState.STOPPED)
+    w.wait_connector(name, ConnectorState.STOPPED)
 
 
 @handles(SnapshotSignal)
 class SnapshotSignalHandler(StepHandler[SnapshotSignal]):
     def run(self, step: SnapshotSignal, ctx: StepContext) -> None:
-        ctx.writer.send_snapshot_signal(step.connector, list(step.tables), step.topic, step.key, step.table_topic)
+        # One id per run and step: a signal with this id is never sent twice (the writer checks the signal topic
+        # before a repeat), so a second incremental snapshot of the same tables cannot come from this step.
+        run_id = (ctx.marker or {}).get("run_id")
+        signal_id = f"kplan-{run_id}-{ctx.index + 1}" if run_id else f"kplan-{uuid.uuid4().hex}"
+        ctx.outcome = {"signal_id": signal_id}
+        ctx.writer.send_snapshot_signal(step.connector, list(step.tables), step.topic, step.key, step.table_topic,
+                                        signal_id)
 
     def undo(self, step: SnapshotSignal, ctx: StepContext) -> None:
         pass  # a snapshot request cannot be taken back; it only re-reads existing rows

@@ -54,8 +54,9 @@ class ConnectorSecrets(Immutable):
 
 @dataclass(frozen=True)
 class PutConnector(StepBase):
-    """Create or update a connector and wait until it (and every task) reaches its declared state. Undo: delete
-    it if this run created it, else put its previous config (if this step wrote one) and state back."""
+    """Create or update a connector and wait until it (and every task) reaches its declared state (a new one is
+    created STOPPED, its offsets read, then brought to that state). Undo: delete it if this run created it, its
+    offsets back to those it found, else put its previous config (if this step wrote one) and state back."""
 
     kind: ClassVar[str] = "put-connector"
     phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
@@ -94,8 +95,9 @@ class PutConnector(StepBase):
 
 @dataclass(frozen=True)
 class SnapshotSignal(StepBase):
-    """Ask a Debezium connector (Kafka signal channel) for an incremental snapshot of newly captured tables and
-    wait until it starts. Runs right after its connector's update. Undo: none needed (it re-reads rows)."""
+    """Ask a Debezium connector (Kafka signal channel) for an incremental snapshot of newly captured tables, once,
+    and wait for its evidence that the snapshot started. Runs right after its connector's update. Undo: none
+    needed (it re-reads rows)."""
 
     kind: ClassVar[str] = "snapshot-signal"
     phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
@@ -120,7 +122,9 @@ class SnapshotSignal(StepBase):
 
 @dataclass(frozen=True)
 class DeleteConnector(StepBase):
-    """Delete a connector. Undo: re-create it with its previous config and state."""
+    """Stop a connector, reset its offsets (journaled first, as the step's outcome) and delete it, so that a
+    connector created later under its name starts from scratch. Undo: re-create it stopped with its previous
+    config, put its offsets back, then its previous state."""
 
     kind: ClassVar[str] = "delete-connector"
     phase: ClassVar[Phase] = Phase.DELETE_CONNECTORS
@@ -129,7 +133,7 @@ class DeleteConnector(StepBase):
     previous: ConnectorImage  # before-image, secrets masked
 
     def describe(self) -> str:
-        return f"delete connector {self.name}"
+        return f"delete connector {self.name} (and reset its offsets)"
 
     def args_json(self) -> dict[str, Any]:
         return {"name": self.name}
