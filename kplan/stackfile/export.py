@@ -4,7 +4,7 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 from __future__ import annotations
 
 from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
-from kplan.secrets import display_value
+from kplan.secrets import display_value, masked_url
 
 
 def origin_data(origin: Origin | None) -> dict:
@@ -63,7 +63,7 @@ def stack_data(stack: Stack) -> dict:
         "files": list(stack.files),
         "cluster": {
             "bootstrap_servers": cluster.bootstrap_servers,
-            "connect_url": cluster.connect_url,
+            "connect_url": masked_url(cluster.connect_url) if cluster.connect_url else None,
             "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
             "timeout_s": cluster.timeout_s,
         },
