@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, plural
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
 from kplan.plan.documents import KeyChange, key_changes
@@ -275,10 +275,6 @@ def _trace(text: str, scrub: Scrub):
     return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 class ConnectorKind(Kind):
     type = CONNECTOR
     title = "Connectors"
@@ -392,7 +388,7 @@ class ConnectorKind(Kind):
         if off:
             parts += [f"task {t.id} {t.state}" for t in off]
         else:
-            parts.append(_plural(len(r.tasks), "task"))
+            parts.append(plural(len(r.tasks), "task"))
         return ", ".join(parts)
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, plural
 from kplan.model.desired import TopicSpec
 from kplan.model.live import LiveTopic
 from kplan.plan.model import (
@@ -293,10 +293,6 @@ def _status_difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind.value, a.before, a.after, a.sensitive, note)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 class TopicKind(Kind):
     type = TOPIC
     title = "Topics"
@@ -399,8 +395,8 @@ class TopicKind(Kind):
 
     def status_detail(self, r: "ResourceStatus") -> str:
         if not r.exists:
-            return f"declared {_plural(r.declared_partitions or 0, 'partition')}, RF {r.declared_replication_factor}"
-        return f"{_plural(r.partitions or 0, 'partition')}, RF {r.replication_factor}"
+            return f"declared {plural(r.declared_partitions or 0, 'partition')}, RF {r.declared_replication_factor}"
+        return f"{plural(r.partitions or 0, 'partition')}, RF {r.replication_factor}"
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
         from kplan.render.common import show
