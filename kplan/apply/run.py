@@ -12,7 +12,7 @@ import socket
 import sys
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.faults import Faults, installed
@@ -33,11 +33,8 @@ class Cluster:
     """Everything apply needs to talk to one cluster, opened once."""
 
     stack: Stack
-    secrets: SecretValues
-    session: object = None
-    reader: object = None
-    validator: object = None
-    writer: object = None
+    session: Any = None  # the shared session (kplan.commands._session): resolved secrets, reader, validator
+    writer: Any = None
     broker_count: int = 1
     cluster_id: str = ""
     conf: dict = field(default_factory=dict)
@@ -49,12 +46,24 @@ class Cluster:
         from kplan.commands._session import open_session
 
         session = open_session(stack, environ=environ)
-        self = cls(stack, session.secrets, session, session.reader, session.validator)
+        self = cls(stack, session)
         self.cluster_id, self.broker_count = session.reader.describe_cluster()
         self.writer = KafkaWriter(stack.cluster, session.secrets, admin=session.reader.admin)
         self.conf = client_config(stack.cluster, session.secrets)
         self.producer = record_producer(self.conf)
         return self
+
+    @property
+    def secrets(self) -> SecretValues:
+        return self.session.secrets
+
+    @property
+    def reader(self) -> Any:
+        return self.session.reader
+
+    @property
+    def validator(self) -> Any:
+        return self.session.validator
 
     def journal_store(self) -> JournalStore:
         return JournalStore(self.producer, self.conf, self.writer.admin, self.stack.name, self.cluster_id,
@@ -73,9 +82,10 @@ class Cluster:
     def close(self) -> None:
         if self.producer is not None:
             self.producer.flush(self.stack.cluster.timeout_s)
-        for c in (self.reader, self.writer):
-            if c is not None:
-                c.close()
+        if self.session is not None:
+            self.session.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ verified: metadata and configs propagate asynchronously, so we poll until the cl
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Iterable, Mapping, Sequence
 
@@ -358,8 +359,6 @@ class KafkaWriter:
 
     def _wait_offsets(self, name: str, want: Sequence[Mapping], failure: str) -> None:
         def key(o: Mapping) -> str:
-            import json
-
             return json.dumps(o, sort_keys=True)
 
         want_keys = sorted(key(o) for o in want)
@@ -435,7 +434,6 @@ class KafkaWriter:
         snapshot the tables a second time). The signal carries `signal_id`; the producer is idempotent (its own
         retries never duplicate it), and a send whose delivery is uncertain is repeated only once reading the
         signal topic shows no signal with that id."""
-        import json
         import uuid
 
         signal_id = signal_id or f"kplan-{uuid.uuid4().hex}"
@@ -474,8 +472,6 @@ class KafkaWriter:
 
     def _signal_sent(self, topic: str, signal_id: str) -> bool:
         """Whether the signal topic holds a signal with this id (read from its start to its current end)."""
-        import json
-
         from confluent_kafka import Consumer, TopicPartition
 
         from kplan.cluster.clients import client_config
