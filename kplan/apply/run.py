@@ -78,6 +78,7 @@ class Cluster:
                               RECORD_TOPIC_CONFIG)
         key, value = encode(self.stack.name, record)
         write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
+        installed().at("ownership-written")
 
     def close(self) -> None:
         if self.producer is not None:

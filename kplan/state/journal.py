@@ -27,6 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Mapping
 
+from kplan.apply import faults
 from kplan.model.ownership import Ownership
 
 JOURNAL_TOPIC = "__kplan_journal"
@@ -193,6 +194,7 @@ class JournalStore:
         self._write_local(payload)
         if self.producer is not None:
             self._write_cluster(payload)
+        faults.at("journal-written")
 
     def _write_local(self, payload: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

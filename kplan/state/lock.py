@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from kplan.apply import faults
 from kplan.cluster.records import internal_replication, wait_visible
 from kplan.cluster.retry import kafka_error_name
 from kplan.errors import KplanError
@@ -76,6 +77,7 @@ class StackLock:
         except BaseException:
             self.release()  # never leave a lock nobody can name
             raise
+        faults.at("lock-taken")
 
     def _write_holder(self, holder: Holder) -> None:
         from kplan.cluster.records import write_record
@@ -104,6 +106,7 @@ class StackLock:
     def release(self) -> None:
         """Delete the lock topic. Its deletion completes asynchronously; an apply that starts meanwhile sees
         TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
+        faults.at("lock-releasing")
         try:
             futures = self.admin.delete_topics([self.topic], request_timeout=self.timeout_s)
             futures[self.topic].result(self.timeout_s + 5)

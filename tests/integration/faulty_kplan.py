@@ -7,6 +7,12 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
 
   --fail-at step:N        step N (1-based, as the progress lines count) fails right after its writes; the run
                           rolls back as after any failure
+  --kill-at POINT:N       the process SIGKILLs itself right after the N-th (1-based) transition POINT of its
+                          own state, counted over the whole process: lock-taken, journal-written,
+                          ownership-written, lock-releasing (kplan.apply.faults.POINTS), or in-step / after-step
+                          (step N, as for --pause-at)
+  --count-points FILE     append each transition (POINT, in order) to FILE as it happens (to learn how many
+                          there are before sweeping them)
   --pause-at in-step:N    the run prints `KPLAN-TEST-PAUSED in-step:N` and waits (for --pause-s, default 120)
                           once step N's writes are done while its journal entry still says "started";
              after-step:N the same once the journal says step N is done. The test SIGKILLs it there.
@@ -19,6 +25,8 @@ one in this repository (not an installed copy).
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -33,12 +41,28 @@ PAUSED = "KPLAN-TEST-PAUSED"
 
 
 class InjectedFaults(faults.Faults):
-    def __init__(self, fail_at: int | None, pause_at: tuple[str, int] | None, pause_s: float):
+    def __init__(self, fail_at: int | None, pause_at: tuple[str, int] | None, pause_s: float,
+                 kill_at: tuple[str, int] | None = None, count_file: str | None = None):
         self.fail_at = fail_at  # 1-based step number
         self.pause_at = pause_at  # ("in-step" | "after-step", 1-based step number)
         self.pause_s = pause_s
+        self.kill_at = kill_at  # (point, 1-based count of that point)
+        self.count_file = count_file
+        self.counts: dict[str, int] = {}
+
+    def at(self, point: str) -> None:
+        self.counts[point] = self.counts.get(point, 0) + 1
+        if self.count_file:
+            with open(self.count_file, "a") as f:
+                f.write(point + "\n")
+        if self.kill_at == (point, self.counts[point]):
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def in_step(self, index: int) -> None:
+        if self.kill_at == ("in-step", index + 1):
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
         self._pause("in-step", index)
 
     def after_step_ran(self, index: int) -> None:
@@ -46,6 +70,9 @@ class InjectedFaults(faults.Faults):
             raise KplanError(f"injected failure after step {index + 1} (faulty_kplan --fail-at)")
 
     def after_step(self, index: int) -> None:
+        if self.kill_at == ("after-step", index + 1):
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
         self._pause("after-step", index)
 
     def _pause(self, where: str, index: int) -> None:
@@ -71,8 +98,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--fail-at", type=lambda t: _point(t, ("step",))[1])
     parser.add_argument("--pause-at", type=lambda t: _point(t, ("in-step", "after-step")))
     parser.add_argument("--pause-s", type=float, default=120.0)
+    parser.add_argument("--kill-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step")))
+    parser.add_argument("--count-points", metavar="FILE")
     opts = parser.parse_args(argv[:split])
-    faults.install(InjectedFaults(opts.fail_at, opts.pause_at, opts.pause_s))
+    faults.install(InjectedFaults(opts.fail_at, opts.pause_at, opts.pause_s, opts.kill_at, opts.count_points))
     from kplan.cli import main as kplan_main
 
     kplan_main(argv[split + 1:])
