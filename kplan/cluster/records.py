@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.errors import KplanError
+
+if TYPE_CHECKING:
+    from kplan.cluster.reach import Link
 
 
 def internal_replication(broker_count: int) -> tuple[int, str]:
@@ -66,20 +69,50 @@ def record_producer(conf: Mapping):
                      "message.max.bytes": RECORD_MAX_BYTES + 1024})
 
 
-def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_s: float, what: str) -> None:
-    """Produce one record and wait until it is acknowledged (durable before returning)."""
+def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_s: float, what: str,
+                 link: "Link | None" = None) -> None:
+    """Produce one record and wait until it is acknowledged (durable before returning), at most `timeout_s`.
 
+    A record that was not acknowledged is purged from the producer, so that nothing of it is sent later behind a
+    newer record's back, and no later flush waits for it. No answer from the cluster (timed out, transport
+    failure) raises `ClusterUnreachable` and marks `link` down; a refusal raises a KplanError. `link`
+    (kplan.cluster.reach): nothing is produced while Kafka is known to be unreachable."""
+    from kplan.cluster.reach import NO_ANSWER_KAFKA, ClusterUnreachable
+
+    if link is not None:
+        link.gate(f"writing {what} to {topic}")
     errors: list = []
     producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: err and errors.append(err))
     remaining = producer.flush(timeout_s)
     if remaining or errors:
-        raise KplanError(f"could not write {what} to {topic}: {errors[0] if errors else 'timed out'}")
+        err = errors[0] if errors else None  # before the purge's own reports
+        purge = getattr(producer, "purge", None)
+        if remaining and purge is not None:
+            purge(in_queue=True, in_flight=True, blocking=False)
+            producer.flush(0)  # serve the purged records' delivery reports
+        name, reason = "", f"no acknowledgement within {timeout_s:g}s"
+        if err is not None:
+            name = err.name() if hasattr(err, "name") else ""
+            reason = f"{name}: {err.str()}" if name and hasattr(err, "str") else str(err)
+        message = f"could not write {what} to {topic}: {reason}"
+        if err is None or not name or name in NO_ANSWER_KAFKA:
+            if link is not None:
+                link.down(message)
+            raise ClusterUnreachable(message)
+        raise KplanError(message)
+    if link is not None:
+        link.up()
 
 
-def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float) -> dict[bytes, bytes | None]:
+def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,
+                   link: "Link | None" = None) -> dict[bytes, bytes | None]:
     """Latest value per key of a single-partition compacted topic, read from the beginning to the high
-    watermark as of now. Used for kplan's small internal topics (ownership, journal)."""
+    watermark as of now. Used for kplan's small internal topics (ownership, journal). `link`: nothing is read
+    while Kafka is known to be unreachable (`ClusterUnreachable` at once)."""
     from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    if link is not None:
+        link.gate(f"reading {topic}")
 
     consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
                          "enable.partition.eof": True, "auto.offset.reset": "earliest"})

@@ -12,7 +12,10 @@ import random
 import time
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+if TYPE_CHECKING:
+    from kplan.cluster.reach import Link
 
 T = TypeVar("T")
 
@@ -85,30 +88,49 @@ class RetryPolicy:
 class RetriableError(Exception):
     """Raised by an attempt to ask for another try (after a transient failure)."""
 
-    def __init__(self, message: str, ambiguous: bool = False):
+    def __init__(self, message: str, ambiguous: bool = False, no_answer: bool = False):
         super().__init__(message)
         self.ambiguous = ambiguous
+        self.no_answer = no_answer  # the system did not answer at all (refused, reset, timed out)
 
 
 def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
-          before_retry: Callable[[], bool] | None = None, sleep=time.sleep) -> T:
+          before_retry: Callable[[], bool] | None = None, sleep=time.sleep, link: "Link | None" = None) -> T:
     """Call `attempt` until it returns, raises a non-retriable error, or the deadline passes.
 
     `before_retry` runs before each new try after an ambiguous failure; returning True means the re-read shows
-    the write already happened, and the retry loop stops successfully (returning None)."""
-    deadline = time.monotonic() + policy.deadline_s
+    the write already happened, and the retry loop stops successfully (returning None).
+
+    `link` (kplan.cluster.reach): the system the attempts talk to. Nothing is attempted while it is known to be
+    unreachable (`ClusterUnreachable` at once); while a system it depends on is down, the deadline is the link's
+    short budget; giving up after failures without an answer marks it down, an attempt that returns marks it up."""
+    deadline_s = policy.deadline_s
+    if link is not None:
+        link.gate(what)
+        if link.short:
+            deadline_s = min(deadline_s, link.budget())
+    deadline = time.monotonic() + deadline_s
     delays = policy.delays()
     last: RetriableError | None = None
     while True:
         try:
-            return attempt()
+            result = attempt()
         except RetriableError as e:
             last = e
             if before_retry is not None and e.ambiguous and before_retry():
                 return None  # type: ignore[return-value]
+        else:
+            if link is not None:
+                link.up()
+            return result
         delay = next(delays)
         if time.monotonic() + delay > deadline:
+            if link is not None and last is not None and last.no_answer:
+                from kplan.cluster.reach import ClusterUnreachable
+
+                link.down(f"{what}: {last}")
+                raise ClusterUnreachable(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
             from kplan.errors import KplanError
 
-            raise KplanError(f"{what}: still failing after {policy.deadline_s:g}s of retries: {last}")
+            raise KplanError(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
         sleep(delay)

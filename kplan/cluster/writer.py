@@ -21,6 +21,7 @@ from kplan.cluster.clients import (
     describe_topic_entries,
     is_connect_json,
 )
+from kplan.cluster.reach import GuardedAdmin, Link, connect_probe, kafka_probe, no_answer
 from kplan.cluster.retry import (
     AMBIGUOUS_KAFKA,
     RETRIABLE_KAFKA,
@@ -61,12 +62,42 @@ class KafkaWriter:
                  policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0, admin=None):
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
-        self.admin = admin if admin is not None else admin_client(cluster, self.secrets)
-        self.connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), max(cluster.timeout_s, 30.0))
+        raw_admin = admin if admin is not None else admin_client(cluster, self.secrets)
+        # Deadlines are the stack's (kplan.cluster.reach): a request waits at most cluster.timeout, an operation
+        # retries for at most cluster.timeout, and once Kafka (or Connect) has let one spend that without an
+        # answer, the rest of the run does not wait for it again. Kafka's link goes with the admin client to the
+        # journal store, the lock and kplan's records.
+        self.link = Link("Kafka", cluster.bootstrap_servers, cluster.timeout_s,
+                         kafka_probe(raw_admin, cluster.bootstrap_servers))
+        self.admin = GuardedAdmin(raw_admin, self.link)
+        self.connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), cluster.timeout_s)
                         if cluster.connect_url else None)
-        self.policy = policy or RetryPolicy(deadline_s=max(60.0, cluster.timeout_s * 4))
+        self.connect_link = Link("Kafka Connect", self.connect.shown_url if self.connect else "(none)",
+                                 cluster.timeout_s, connect_probe(self.connect) if self.connect else None,
+                                 depends_on=self.link)
+        self.policy = policy or RetryPolicy(deadline_s=cluster.timeout_s)
         self.connector_timeout_s = connector_timeout_s
         self.timeout_s = cluster.timeout_s
+        self._deadline: float | None = None  # of the operation under way (see _retry)
+
+    def _retry(self, attempt, what: str, link: Link, before_retry=None):
+        """`retry` with the writer's policy through `link`; the requests of its attempts wait at most until the
+        operation's deadline (see `_request_timeout`)."""
+        outer = self._deadline
+        deadline_s = min(self.policy.deadline_s, link.budget()) if link.short else self.policy.deadline_s
+        self._deadline = time.monotonic() + deadline_s
+        try:
+            return retry(attempt, self.policy, what, before_retry=before_retry, link=link)
+        finally:
+            self._deadline = outer
+
+    def _request_timeout(self, link: Link | None = None) -> float:
+        """How long one request may wait for its answer: the stack's timeout (the link's short budget while a
+        system it depends on is down), and no longer than the operation under way has left (at least a second)."""
+        timeout = (link or self.link).budget()
+        if self._deadline is not None:
+            timeout = max(min(1.0, timeout), min(timeout, self._deadline - time.monotonic()))
+        return timeout
 
     # ------------------------------------------------------------------------------------------ topics
 
@@ -79,11 +110,11 @@ class KafkaWriter:
             nonlocal remaining, attempts
             attempts += 1
             futures = submit(remaining)
-            failed_transient, ambiguous, fatal = [], False, []
+            failed_transient, ambiguous, fatal, unanswered = [], False, [], True
             for key, fut in futures.items():
                 name = key if isinstance(key, str) else getattr(key, "name", None) or getattr(key, "topic", str(key))
                 try:
-                    fut.result(timeout=self.timeout_s + 5)
+                    fut.result(timeout=self._request_timeout() + 2)
                     if on_done is not None:
                         on_done(name)
                 except Exception as e:  # noqa: BLE001
@@ -93,13 +124,15 @@ class KafkaWriter:
                     elif cls == ErrorClass.RETRIABLE:
                         failed_transient.append(name)
                         ambiguous = ambiguous or kafka_error_name(e) in AMBIGUOUS_KAFKA
+                        unanswered = unanswered and no_answer(e)
                     else:
                         fatal.append(f"{name}: {describe_kafka_error(e)}")
             if fatal:
                 raise WriteError(f"{what} refused: " + "; ".join(fatal))
             if failed_transient:
                 remaining = failed_transient
-                raise RetriableError(f"{what}: transient failure for {', '.join(failed_transient)}", ambiguous)
+                raise RetriableError(f"{what}: transient failure for {', '.join(failed_transient)}", ambiguous,
+                                     no_answer=unanswered)
 
         def reread() -> bool:
             if recheck is None:
@@ -108,7 +141,7 @@ class KafkaWriter:
             remaining = [k for k in remaining if not recheck(k)]
             return not remaining
 
-        retry(attempt, self.policy, what, before_retry=reread)
+        self._retry(attempt, what, self.link, before_retry=reread)
 
     def create_topics(self, specs: list[TopicSpec], found: set[str] | None = None,
                       created: set[str] | None = None) -> list[str]:
@@ -124,7 +157,7 @@ class KafkaWriter:
         def submit(names):
             return self.admin.create_topics(
                 [NewTopic(n, by_name[n].partitions, by_name[n].replication_factor, config=dict(by_name[n].config))
-                 for n in names], request_timeout=self.timeout_s)
+                 for n in names], request_timeout=self._request_timeout())
 
         def already_exists(name, exc, attempt):
             # Expected only when what exists is what we declared; otherwise someone else's topic is in the way.
@@ -140,7 +173,7 @@ class KafkaWriter:
 
     def delete_topics(self, names: list[str]) -> None:
         def submit(ns):
-            return self.admin.delete_topics(list(ns), request_timeout=self.timeout_s)
+            return self.admin.delete_topics(list(ns), request_timeout=self._request_timeout())
 
         def gone(name, exc, attempt):
             pass
@@ -160,7 +193,7 @@ class KafkaWriter:
                 entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in sets.items()]
                 entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in deletes]
                 resources.append(ConfigResource(ConfigResource.Type.TOPIC, n, incremental_configs=entries))
-            return self.admin.incremental_alter_configs(resources, request_timeout=self.timeout_s)
+            return self.admin.incremental_alter_configs(resources, request_timeout=self._request_timeout())
 
         names = [n for n, (s, d) in changes.items() if s or list(d)]
         if names:
@@ -171,7 +204,7 @@ class KafkaWriter:
 
         def submit(names):
             return self.admin.create_partitions([NewPartitions(n, counts[n]) for n in names],
-                                                request_timeout=self.timeout_s)
+                                                request_timeout=self._request_timeout())
 
         self._run_batch(submit, list(counts), "adding partitions",
                         recheck=lambda n: self.topic_partitions(n) == counts[n])
@@ -182,7 +215,7 @@ class KafkaWriter:
         return set(self._metadata())
 
     def _metadata(self) -> dict[str, tuple[int, int]]:
-        md = self.admin.list_topics(timeout=self.timeout_s)
+        md = self.admin.list_topics(timeout=self._request_timeout())
         return {n: (len(t.partitions), max((len(p.replicas) for p in t.partitions.values()), default=0))
                 for n, t in md.topics.items() if t.error is None}
 
@@ -270,10 +303,10 @@ class KafkaWriter:
 
         def attempt():
             try:
-                r = connect.request(method, path, json=json)
+                r = connect.request(method, path, json=json, timeout=self._request_timeout(self.connect_link))
             except ConnectUnavailable as e:  # no answer at all: "status 0"
                 if classify_connect(0, str(e)) == ErrorClass.RETRIABLE:
-                    raise RetriableError(str(e), ambiguous=e.sent) from e
+                    raise RetriableError(str(e), ambiguous=e.sent, no_answer=True) from e
                 raise
             status = r.status_code
             json_body = status < 400 or is_connect_json(r)
@@ -289,7 +322,7 @@ class KafkaWriter:
                 return r
             raise WriteError(f"{what}: Kafka Connect answered {status}: {msg}")
 
-        return retry(attempt, self.policy, what)
+        return self._retry(attempt, what, self.connect_link)
 
     def connector_names(self) -> set[str]:
         """Every connector Connect lists. What decides whether a connector exists after a deletion: the list
@@ -442,8 +475,8 @@ class KafkaWriter:
         start = self._topic_ends(table_topic) if table_topic else None  # evidence counts from here
         what = f"sending the snapshot signal for connector {connector} to {topic}"
         if not self._signal_sent(topic, signal_id):
-            retry(lambda: self._produce_signal(topic, key, value, what), self.policy, what,
-                  before_retry=lambda: self._signal_sent(topic, signal_id))
+            self._retry(lambda: self._produce_signal(topic, key, value, what), what, self.link,
+                        before_retry=lambda: self._signal_sent(topic, signal_id))
         if table_topic is None or start is None:
             return
         limit = timeout_s or self.connector_timeout_s
@@ -462,7 +495,7 @@ class KafkaWriter:
         producer = Producer({**client_config(self.cluster, self.secrets), "acks": "all", "enable.idempotence": True})
         producer.produce(topic, key=str(key).encode(), value=value,
                          on_delivery=lambda err, msg: err and errors.append(err))
-        if producer.flush(self.timeout_s) or errors:
+        if producer.flush(self._request_timeout()) or errors:
             producer.purge()  # nothing of this attempt is sent later, behind the next one's back
             producer.flush(0)
             err = errors[0] if errors else None

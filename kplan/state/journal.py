@@ -19,16 +19,20 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.apply import faults
 from kplan.model.ownership import Ownership
+
+if TYPE_CHECKING:
+    from kplan.cluster.reach import Link
 
 JOURNAL_TOPIC = "__kplan_journal"
 # A journal holds before-images of whole batches (thousands of topic configs): allow large records.
@@ -166,10 +170,19 @@ def legacy_local_path(stack: str, cluster_id: str) -> Path:
 
 
 class JournalStore:
-    """Writes the journal durably to the cluster and to a local file; reads the newest of the two."""
+    """Writes the journal durably to a local file and to the cluster; reads the newest of the two.
+
+    The local copy is written first, always. When the cluster does not answer (kplan.cluster.reach), a write
+    after the run's first one keeps the journal in the local copy only and returns: the run goes on (its rollback
+    included) without waiting for the cluster again, and the cluster copy is brought up to date by the next write
+    that reaches it (each write holds the whole journal), by `close`, or by any later `read` of a store that can
+    write (`kplan recover` from this machine), so that a recovery from another machine sees it."""
 
     def __init__(self, producer, consumer_conf: dict[str, Any] | None,
-                 admin, stack: str, cluster_id: str, timeout_s: float, state_dir: str | os.PathLike | None = None):
+                 admin, stack: str, cluster_id: str, timeout_s: float, state_dir: str | os.PathLike | None = None,
+                 link: "Link | None" = None):
+        from kplan.cluster.reach import link_of
+
         self.producer = producer  # None: read-only (planning)
         self.cluster_id = cluster_id
         self.consumer_conf = consumer_conf
@@ -177,6 +190,13 @@ class JournalStore:
         self.stack = stack
         self.timeout_s = timeout_s
         self.path = local_path(stack, cluster_id, state_dir)
+        # Kafka's link (the writer's, carried by its admin client): journal writes share the run's deadlines.
+        self.link = link if link is not None else link_of(admin)
+        # Runs this store has written to the cluster at least once; a run's first write must reach it.
+        self._in_cluster: set[str] = set()
+        # The local copy's payload while the cluster copy is behind it (None: the cluster copy is current).
+        self.pending: bytes | None = None
+        self._warned = False
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -188,13 +208,35 @@ class JournalStore:
                               {"max.message.bytes": str(JOURNAL_MAX_BYTES), **RECORD_TOPIC_CONFIG})
 
     def write(self, journal: Journal) -> None:
-        """Durable before returning: local file fsynced and the cluster record acknowledged by all replicas."""
+        """Durable before returning: the local file fsynced, and the cluster record acknowledged by all replicas —
+        or, when the cluster does not answer and this store has written the run to the cluster before, the local
+        file alone (`pending`; see the class). Raises when the local write fails, when the cluster refuses the
+        record, and when the run's first write cannot reach the cluster (a run never starts with a journal only
+        this machine knows of)."""
+        from kplan.cluster.reach import ClusterUnreachable
+
         journal.updated_at = now()
         payload = json.dumps(journal.to_json(), sort_keys=True).encode()
         self._write_local(payload)
         if self.producer is not None:
-            self._write_cluster(payload)
+            try:
+                self._write_cluster(payload)
+            except ClusterUnreachable as e:
+                if journal.run_id not in self._in_cluster:
+                    raise
+                self.pending = payload
+                self._warn(e)
+            else:
+                self._in_cluster.add(journal.run_id)
+                self.pending = None
         faults.at("journal-written")
+
+    def _warn(self, error: Exception) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        print(f"Warning: {error}; the journal goes on in the local copy only, and is written to the cluster once "
+              "it answers again (later in this run, or by `kplan recover` from this machine)", file=sys.stderr)
 
     def _write_local(self, payload: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,41 +252,90 @@ class JournalStore:
                 os.unlink(tmp)
 
     def _write_cluster(self, payload: bytes) -> None:
+        from kplan.cluster.reach import ClusterUnreachable
         from kplan.cluster.records import write_record
         from kplan.errors import KplanError
 
         try:
-            write_record(self.producer, JOURNAL_TOPIC, self.stack.encode(), payload, self.timeout_s, "the journal")
+            write_record(self.producer, JOURNAL_TOPIC, self.stack.encode(), payload, self._timeout(), "the journal",
+                         link=self.link)
+        except ClusterUnreachable as e:
+            raise ClusterUnreachable(f"{e} (the local copy is at {self.path})") from None
         except KplanError as e:
             raise KplanError(f"{e} (the local copy is at {self.path})") from None
+
+    def _timeout(self) -> float:
+        return self.link.budget() if self.link is not None else self.timeout_s
+
+    def replay(self) -> bool:
+        """Write the local copy to the cluster if the cluster copy is behind it; True when the cluster copy is
+        current afterwards. Quiet: a cluster that does not answer leaves it for later."""
+        from kplan.errors import KplanError
+
+        if self.pending is None or self.producer is None:
+            return self.pending is None
+        try:
+            self._write_cluster(self.pending)
+        except KplanError:
+            return False
+        self.pending = None
+        return True
 
     # -- reading -------------------------------------------------------------------------------------
 
     def read(self) -> Journal | None:
-        """The stack's latest journal: the cluster's copy, or the local one when it is newer or the only one."""
-        candidates = []
-        if self.consumer_conf is not None:
-            from kplan.cluster.records import read_compacted
+        """The stack's latest journal: the local copy when it is the newer one (or as new: it is written first)
+        or the only one, else the cluster's. A store that can write brings the cluster copy up to date when the
+        local one is newer (see the class)."""
+        from kplan.cluster.reach import ClusterUnreachable
 
-            try:
-                md = self.admin.list_topics(JOURNAL_TOPIC, timeout=self.timeout_s)
-                exists = JOURNAL_TOPIC in md.topics and md.topics[JOURNAL_TOPIC].error is None
-            except Exception:  # noqa: BLE001
-                exists = False
-            if exists:
-                value = read_compacted(self.consumer_conf, JOURNAL_TOPIC, self.timeout_s).get(self.stack.encode())
-                if value:
-                    candidates.append(Journal.from_json(json.loads(value)))
+        local: list[tuple[Journal, bytes]] = []
         for path in self.local_paths():
             try:
-                candidates.append(Journal.from_json(json.loads(path.read_text())))
+                raw = path.read_bytes()
+                local.append((Journal.from_json(json.loads(raw)), raw))
             except (OSError, ValueError, TypeError):
                 pass
-        # Only this cluster's runs: recovering another cluster's journal here would undo the wrong thing.
+        in_cluster: Journal | None = None
+        known = False  # whether the cluster's copy (or that it has none) is known
+        if self.consumer_conf is not None:
+            try:
+                in_cluster, known = self._read_cluster()
+            except ClusterUnreachable:
+                pass  # the local copy stands; it is replayed once the cluster answers
+        # Only this cluster's runs: recovering another cluster's journal here would undo the wrong thing. On a tie
+        # the local copy wins: it is written before the cluster's.
+        candidates = [j for j, _ in local] + ([in_cluster] if in_cluster is not None else [])
         candidates = [j for j in candidates if j.cluster_id == self.cluster_id]
         if not candidates:
             return None
-        return max(candidates, key=lambda j: (j.updated_at, _progress(j)))
+        best = max(candidates, key=lambda j: (j.updated_at, _progress(j)))
+        if self.producer is not None and known and best is not in_cluster and (
+                in_cluster is None or in_cluster.to_json() != best.to_json()):
+            self.pending = next(raw for j, raw in local if j is best)
+            if self.replay():
+                self._in_cluster.add(best.run_id)
+        return best
+
+    def _read_cluster(self) -> tuple[Journal | None, bool]:
+        """The cluster's copy, and whether the cluster answered (False: its metadata could not be read)."""
+        from kplan.cluster.reach import ClusterUnreachable
+        from kplan.cluster.records import read_compacted
+
+        assert self.consumer_conf is not None
+        if self.link is not None:
+            self.link.gate("reading the journal")
+        try:
+            md = self.admin.list_topics(JOURNAL_TOPIC, timeout=self._timeout())
+        except Exception as e:  # noqa: BLE001
+            if self.link is not None and self.link.is_down:
+                raise ClusterUnreachable(f"reading the journal: {e}") from None
+            return None, False
+        if JOURNAL_TOPIC not in md.topics or md.topics[JOURNAL_TOPIC].error is not None:
+            return None, True
+        value = read_compacted(self.consumer_conf, JOURNAL_TOPIC, self._timeout(), link=self.link).get(
+            self.stack.encode())
+        return (Journal.from_json(json.loads(value)) if value else None), True
 
     def local_paths(self) -> list[Path]:
         """The local copies to read: this version's, and the one an older version left in `./.kplan/journal/`."""
@@ -255,8 +346,12 @@ class JournalStore:
         return [p for p in paths if p.exists()]
 
     def close(self) -> None:
-        if self.producer is not None:
-            self.producer.flush(self.timeout_s)
+        """A last try to bring the cluster copy up to date, then what the producer still holds (at most the
+        stack's timeout; nothing at all while the cluster is known to be unreachable)."""
+        if self.producer is None:
+            return
+        self.replay()
+        self.producer.flush(0 if self.link is not None and self.link.is_down else self._timeout())
 
 
 def _progress(j: Journal) -> int:
