@@ -88,8 +88,8 @@ class Link:
 
     def describe_down(self) -> str:
         ago = max(0.0, self.clock() - (self.down_since or 0.0))
-        return (f"{self.name} at {self.where} did not answer within the stack's timeout ({self.timeout_s:g}s) "
-                f"{ago:.0f}s ago ({self.reason}) and is not waited for again in this run")
+        return (f"{self.name} is unreachable (no answer within the stack's timeout of {self.timeout_s:g}s, "
+                f"{ago:.0f}s ago: {self.reason}); not waited for again in this run")
 
     def down(self, reason: str) -> None:
         """An operation spent its time without an answer from the system."""

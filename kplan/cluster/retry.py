@@ -128,7 +128,7 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
             if link is not None and last is not None and last.no_answer:
                 from kplan.cluster.reach import ClusterUnreachable
 
-                link.down(f"{what}: {last}")
+                link.down(str(last))
                 raise ClusterUnreachable(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
             from kplan.errors import KplanError
 
