@@ -113,7 +113,7 @@ def unfinished_message(j: Journal) -> str:
 def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
     from kplan.commands._session import plan_stack
 
-    return plan_stack(cluster.session, destroy=destroy, resuming=resuming)
+    return plan_stack(cluster.session, destroy=destroy, resuming=resuming, holding_lock=True)
 
 
 def count_deletions(plan) -> int:

@@ -119,6 +119,8 @@ def test_recover_releases_the_lock_of_a_run_that_died_before_marking_itself(stac
     path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [_topic(f"{prefix}.a")]))
     killed_at("lock-taken:1", "apply", str(path), "--auto-approve")
     assert _locked(admin, prefix)
+    plan = kplan("plan", str(path))  # nothing was done, but the plan says the stack is locked
+    assert plan.code == 0 and f"stack '{prefix}' is locked" in plan.text, plan.text
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 1 and "which is dead" in r.err and "kplan recover" in r.err, r.text
     r = kplan("recover", str(path), "--rollback")
