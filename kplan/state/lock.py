@@ -145,11 +145,18 @@ class StackLock:
     def release(self) -> None:
         """Delete the lock topic. Its deletion completes asynchronously; an apply that starts meanwhile sees
         TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
+        from kplan.cluster.reach import link_of, no_answer
+
         faults.at("lock-releasing")
+        # At most the stack's timeout (and at once while Kafka is known to be unreachable: the admin client is the
+        # writer's, see kplan.cluster.reach); a request that got no answer marks Kafka down for the rest of the run.
         try:
             futures = self.admin.delete_topics([self.topic], request_timeout=self.timeout_s)
-            futures[self.topic].result(self.timeout_s + 5)
+            futures[self.topic].result(self.timeout_s + 2)
         except Exception as e:  # noqa: BLE001 - all but UNKNOWN_TOPIC_OR_PART is re-raised as a KplanError
             if kafka_error_name(e) != "UNKNOWN_TOPIC_OR_PART":
+                link = link_of(self.admin)
+                if link is not None and no_answer(e):
+                    link.down(f"releasing the apply lock: {e}")
                 raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
         self.held = False
