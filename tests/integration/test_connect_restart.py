@@ -77,9 +77,13 @@ def test_an_apply_completes_although_connect_restarts_between_its_steps(stack, p
     topic, conn = f"{prefix}.lines", f"{prefix}-src"
     source = tmp_path / "in.txt"
     source.write_text("one\ntwo\n")
-    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
+    doc = stack_doc(stack, prefix, [
         {"name": topic, "partitions": 1, "replication_factor": 1}], [
-        {"name": conn, "class": FILE_SOURCE, "config": {"file": str(source), "topic": topic}}]))
+        {"name": conn, "class": FILE_SOURCE, "config": {"file": str(source), "topic": topic}}])
+    # the stack's timeout bounds how long a step retries (docs/architecture.md, Deadlines): it must outlast the
+    # worker's restart, which takes 10-20 s on a busy machine
+    doc["cluster"]["timeout"] = "60s"
+    path = write_stack(tmp_path / "s.yaml", doc)
     monkeypatch.chdir(tmp_path)  # the run's local journal copy goes here
     # step 1 creates the topic; Connect is stopped right after it, so step 2 (the connector) starts against a
     # worker that refuses connections, then answers while it starts, then works
