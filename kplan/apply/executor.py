@@ -30,7 +30,8 @@ class ApplyResult:
     status: RunStatus  # complete | rolled-back | rollback-incomplete
     error: str = ""
     rolled_back: list[str] = field(default_factory=list)
-    not_rolled_back: list[str] = field(default_factory=list)
+    not_rolled_back: list[str] = field(default_factory=list)  # irreversible, or undo failed / held back
+    undo_left: list[str] = field(default_factory=list)  # of those, the undos `kplan recover --rollback` retries
 
     @property
     def exit_code(self) -> int:
@@ -77,6 +78,9 @@ class Executor:
         self.write_ownership = write_ownership
         self.faults = faults  # tests only: where to break or stall the run (kplan.apply.faults)
         self._journal: Journal | None = None
+        self._steps: list[Step] = []
+        # Called once the steps are journaled, before the first runs (the caller records pending ownership).
+        self.journaled: Callable[[], None] = lambda: None
         # By step index: what running a step produced that its undo needs (journaled with its status) ...
         self._outcomes: dict[int, dict] = {}
         # ... and its unmasked values (e.g. a connector config with plaintext secrets), for this process only.
@@ -90,27 +94,42 @@ class Executor:
 
     def execute(self, journal: Journal, steps: Sequence[Step], unmasked: Mapping[int, object] | None = None
                 ) -> ApplyResult:
-        """Run `steps` in order; `unmasked`: step index -> the values its journal form masks (never journaled)."""
+        """Run `steps` in order; `unmasked`: step index (in `steps`) -> the values its journal form masks (never
+        journaled). The steps are appended to the journal: a resumed run keeps the steps it journaled before,
+        and a rollback undoes those too (one run, one history)."""
         for step in steps:
             handler_for(step)  # a step type without a handler stops the run before anything is done
-        journal.steps = [{"index": i, **s.to_json(), "status": StepStatus.PENDING, "error": ""}
-                         for i, s in enumerate(steps)]
+        first = len(journal.steps)
+        journal.steps = list(journal.steps) + [{"index": first + i, **s.to_json(), "status": StepStatus.PENDING,
+                                                "error": ""} for i, s in enumerate(steps)]
+        journal.status = RunStatus.RUNNING
         self.store.write(journal)  # nothing has been done yet: a failure here simply stops the run
+        try:
+            self.journaled()  # e.g. record as owned what the steps may create, before any of them runs
+        except BaseException as e:
+            if not journal.recoveries:  # a new run that did nothing: it is over
+                journal.status, journal.message = RunStatus.ROLLED_BACK, f"not started: {self._msg(e)}"
+                self._write_quietly(journal)
+            raise
         n = len(steps)
         self._journal = journal
-        self._unmasked = dict(unmasked or {})
-        for i, step in enumerate(steps):
+        self._steps = [step_from_json(e) for e in journal.steps[:first]] + list(steps)
+        self._outcomes.update({i: dict(e["outcome"]) for i, e in enumerate(journal.steps[:first])
+                               if e.get("outcome")})
+        self._unmasked = {first + i: v for i, v in (unmasked or {}).items()}
+        for local, step in enumerate(steps):
+            i = first + local
             entry = journal.steps[i]
             t0 = None
             try:
                 # The journal says "started" durably before the step touches anything.
                 entry["status"] = StepStatus.STARTED
                 self.store.write(journal)
-                t0 = self.progress.start(i + 1, n, step.describe())
+                t0 = self.progress.start(local + 1, n, step.describe())
                 handler_for(step).run(step, self._context(i))
                 self._journal_outcome(i)
-                self.faults.in_step(i)
-                self.faults.after_step_ran(i)
+                self.faults.in_step(local)
+                self.faults.after_step_ran(local)
                 entry["status"] = StepStatus.DONE
                 self.store.write(journal)
                 self.progress.done(t0)
@@ -123,10 +142,10 @@ class Executor:
                     entry["status"] = StepStatus.FAILED
                 entry["error"] = reason
                 journal.status = RunStatus.ROLLING_BACK
-                journal.message = f"step {i + 1} ({step.kind}) failed: {reason}"
+                journal.message = f"step {local + 1} ({step.kind}) failed: {reason}"
                 self._write_quietly(journal)
-                return self.rollback(journal, steps, reason)
-            self.faults.after_step(i)
+                return self.rollback(journal, self._steps, reason)
+            self.faults.after_step(local)
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)
@@ -159,37 +178,57 @@ class Executor:
         return self.scrub(_one_line(e) if isinstance(e, BaseException) else str(e))
 
     def rollback(self, journal: Journal, steps: Sequence[Step] | None, error: str) -> ApplyResult:
-        """Undo every started, done or failed step, newest first. Idempotent: undone steps are skipped.
-        `steps`: this run's own steps (None: the journal's, as by `kplan recover`; then only the outcomes it
-        journaled are known and no unmasked secret is)."""
+        """Undo every started, done or failed step (and retry every undo that failed before), newest first.
+        Idempotent: undone steps are skipped, irreversible ones reported again. `steps`: every step of the
+        journal as objects (None: decoded from the journal, as by `kplan recover`; then only the outcomes it
+        journaled are known and no unmasked secret is).
+
+        A failed undo holds back the undo of the steps it still needs (`StepBase.undo_holds_back`: a connector
+        that could not be deleted or restored may still use the topics the run created, so they stay); both are
+        left "undo-failed" for `kplan recover --rollback` to retry once the systems are reachable."""
         if steps is None:
             steps = [step_from_json(e) for e in journal.steps]
             self._outcomes = {i: dict(e["outcome"]) for i, e in enumerate(journal.steps) if e.get("outcome")}
             self._unmasked = {}
+        self._journal = journal
         self.marker = self.marker or journal.marker()
         result = ApplyResult(RunStatus.ROLLED_BACK, error)
         touched = [i for i, e in enumerate(journal.steps)
                    if e["status"] in (StepStatus.STARTED, StepStatus.DONE, StepStatus.FAILED, StepStatus.UNDO_FAILED)]
+        journal.status = RunStatus.ROLLING_BACK
+        self._write_quietly(journal)
         if touched:
             self.progress.line(f"Rolling back {len(touched)} step(s):")
-        for i in reversed(touched):
+        held: dict[str, str] = {}  # step kind -> why its undo waits
+        for n, i in enumerate(reversed(touched), 1):
             entry, step = journal.steps[i], steps[i]
-            t0 = self.progress.start(len(touched) - touched[::-1].index(i), len(touched), "undo: " + step.describe())
+            t0 = self.progress.start(n, len(touched), "undo: " + step.describe())
             try:
+                if step.kind in held:
+                    raise HeldBack(held[step.kind])
                 self.undo_step(i, step)
             except UndoImpossible as e:
                 self.progress.failed(t0)
-                entry["status"], entry["error"] = StepStatus.UNDO_FAILED, self._msg(str(e))
+                entry["status"], entry["error"] = StepStatus.IRREVERSIBLE, self._msg(str(e))
                 result.not_rolled_back.append(f"{step.describe()}: {self._msg(str(e))}")
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001 - left to retry
                 self.progress.failed(t0)
                 entry["status"], entry["error"] = StepStatus.UNDO_FAILED, self._msg(e)
-                result.not_rolled_back.append(f"{step.describe()}: undo failed: {self._msg(e)}")
+                what = "held back" if isinstance(e, HeldBack) else "undo failed"
+                result.not_rolled_back.append(f"{step.describe()}: {what}: {self._msg(e)}")
+                result.undo_left.append(step.describe())
+                for kind in step.undo_holds_back:
+                    held.setdefault(kind, f"the undo of '{step.describe()}' failed, and what it left may still "
+                                          "need this")
             else:
                 self.progress.done(t0)
-                entry["status"] = StepStatus.UNDONE
+                entry["status"], entry["error"] = StepStatus.UNDONE, ""
                 result.rolled_back.append(step.describe())
             self._write_quietly(journal)
+        # irreversible steps an earlier rollback reported: still not as before
+        for i, entry in enumerate(journal.steps):
+            if entry["status"] == StepStatus.IRREVERSIBLE and i not in touched:
+                result.not_rolled_back.append(f"{steps[i].describe()}: {entry['error'] or 'irreversible'}")
         if result.not_rolled_back:
             result.status = RunStatus.ROLLBACK_INCOMPLETE
         journal.status = result.status
@@ -208,6 +247,10 @@ class Executor:
                 return  # it failed (or was cut short) before changing anything: nothing to undo
             raise UndoImpossible("irreversible (cannot be undone)")
         handler.undo(step, ctx)
+
+
+class HeldBack(Exception):
+    """This step's undo waits for another's that failed (it is retried with it)."""
 
 
 def _one_line(e: BaseException) -> str:

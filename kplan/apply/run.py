@@ -7,16 +7,14 @@ the run, journal and execute the steps (rolling back on failure) -> record owner
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
-import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.faults import Faults, installed
-from kplan.apply.steps import Built, build, ownership_of
+from kplan.apply.steps import Built, RecordOwnership, build, ownership_of, step_from_json
 from kplan.cluster.clients import client_config
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
 from kplan.errors import KplanError
@@ -24,7 +22,7 @@ from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 from kplan.state.journal import Journal, JournalStore, RunStatus
-from kplan.state.lock import StackLock
+from kplan.state.lock import LockHeld, StackLock
 from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, encode
 
 
@@ -115,7 +113,7 @@ def unfinished_message(j: Journal) -> str:
 def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
     from kplan.commands._session import plan_stack
 
-    return plan_stack(cluster.session, destroy=destroy, resuming=resuming)
+    return plan_stack(cluster.session, destroy=destroy, resuming=resuming, holding_lock=True)
 
 
 def count_deletions(plan) -> int:
@@ -137,19 +135,18 @@ class RunOptions:
 
 def run_apply(cluster: Cluster, opts: RunOptions, *,
               resume_of: Journal | None = None) -> tuple[ApplyResult | None, object]:
-    """Lock, plan, approve, execute. Returns (result or None when there was nothing to do / not approved, plan)."""
+    """Lock, plan, approve, execute. Returns (result or None when there was nothing to do / not approved, plan).
+    `resume_of`: an unfinished run to continue (`recover --resume`): its journal goes on with the steps that are
+    left, so the run keeps one history."""
     stack = cluster.stack
     store = cluster.journal_store()
     lock = cluster.lock()
-    journal = Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest, destroy=opts.destroy)
+    journal = resume_of or Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest,
+                                   destroy=opts.destroy)
     try:
         lock.acquire(journal.run_id)
-    except KplanError as e:
-        # A run killed mid-way leaves its lock behind too: say what it left unfinished and how to recover.
-        unfinished = store.read()
-        if unfinished is not None and unfinished.unfinished:
-            raise KplanError(f"{e}. {unfinished_message(unfinished)}") from None
-        raise
+    except LockHeld as e:
+        raise KplanError(lock_held_message(e, store)) from None
     try:
         # An unfinished earlier run shows as a plan error (its marker in the ownership record).
         live, plan = plan_for(cluster, opts.destroy, resuming=resume_of is not None)
@@ -166,43 +163,75 @@ def run_apply(cluster: Cluster, opts: RunOptions, *,
         built = build(plan, stack, live)
         if not built.steps:
             if resume_of is not None:  # the interrupted run had done it all: close it and clear its marker
-                _close_resumed(store, resume_of)
-                cluster.write_ownership(ownership_of(live))
+                _finish_resumed(cluster, store, resume_of, ownership_of(live))
             return None, plan
         # Adopting existing resources into the ownership record needs approval too: from then on, removing them
         # from the stack deletes them.
         if (plan.has_changes or _adopts(plan)) and not opts.confirm(plan):
             return None, plan
         store.ensure_topic(cluster.broker_count)
-        journal.ownership_before = ownership_of(live)
-        if resume_of is not None:
-            _close_resumed(store, resume_of)
+        if resume_of is None:
+            journal.ownership_before = ownership_of(live)
+        else:
+            journal.taken_over("resume", first_step=len(journal.steps))
         return execute_steps(cluster, store, journal, built, live, out=opts.out, faults=opts.faults), plan
     finally:
         store.close()
         _release(lock, opts)
 
 
+def lock_held_message(e: LockHeld, store: JournalStore) -> str:
+    """What the loser of a race for the lock is told: who holds it, and to recover only when that run is dead."""
+    holder = e.holder
+    if holder is not None and not holder.provably_dead():
+        elsewhere = holder.host != socket.gethostname()
+        return (f"{e}; wait for it to finish" + ("" if not elsewhere else
+                " (if that process is dead, `kplan recover --rollback` or `--resume` takes over its run)"))
+    unfinished = store.read()
+    if unfinished is not None and unfinished.unfinished:
+        return f"{e}, which is dead. {unfinished_message(unfinished)}"
+    return (f"{e}, which " + ("is dead" if holder is not None else "never said who it is")
+            + "; `kplan recover --rollback` releases it (nothing is left to undo)")
+
+
 def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built: Built, live, *, out=None,
                   faults: Faults | None = None) -> ApplyResult:
-    """Mark the run in the ownership record, then journal and execute the steps (rolling back on failure); a run
-    that did not complete leaves the record as it was (`journal.ownership_before`), without the marker. The
-    caller holds the stack's lock and has approved the steps."""
+    """Mark the run in the ownership record, then journal and execute the steps (rolling back on failure). The
+    caller holds the stack's lock and has approved the steps.
+
+    The record, step by step: marked (as it was) before anything is journaled; once the steps are journaled,
+    everything they may create is recorded as owned (pending), still marked, before any step runs; the record
+    step writes the new record, still marked; the marker is cleared only after the journal says the run is
+    complete. A run rolled back completely leaves the record as before (unmarked); one whose undo is left to
+    retry leaves it pending and marked, so every later plan shows the unfinished run and what it may have left."""
     executor = Executor(cluster.writer, store, cluster.secrets, Progress(out), cluster.write_ownership,
                         faults=faults if faults is not None else installed(),
                         secrets=run_secrets(cluster.stack, live, cluster.secrets))
-    # Mark the run in the ownership record before touching anything: if this process dies, every later plan
-    # and apply of the stack sees the unfinished run (without reading the journal).
     executor.marker = journal.marker()
-    cluster.write_ownership(journal.ownership_before.marked(executor.marker))
+    if not journal.steps:  # a new run (a resumed one is marked already)
+        cluster.write_ownership(journal.ownership_before.marked(executor.marker))
+    executor.journaled = lambda: cluster.write_ownership(journal.pending_ownership().marked(executor.marker))
     try:
         result = executor.execute(journal, built.steps, built.secrets)
     except BaseException:  # the journal could not even be started: nothing was done, clear the marker
-        _quietly(lambda: cluster.write_ownership(journal.ownership_before))
+        if not journal.recoveries:
+            _quietly(lambda: cluster.write_ownership(journal.ownership_before))
         raise
-    if result.status != RunStatus.COMPLETE:  # rolled back: the record as before, without the marker
-        _quietly(lambda: cluster.write_ownership(journal.ownership_before))
+    if result.status == RunStatus.COMPLETE:
+        records = [s.record for s in built.steps if isinstance(s, RecordOwnership)]
+        final = records[-1] if records else ownership_of(live)
+        _quietly(lambda: cluster.write_ownership(final.marked(None)))
+    else:
+        _quietly(lambda: cluster.write_ownership(after_rollback(journal, result)))
     return result
+
+
+def after_rollback(journal: Journal, result: ApplyResult) -> Ownership:
+    """The ownership record once a rollback is over: as before the run, unmarked; or, while undos are left to
+    retry, everything the run may have created still owned and the run still marked."""
+    if result.undo_left:
+        return journal.pending_ownership().marked(journal.marker())
+    return journal.ownership_before.marked(None)
 
 
 def _release(lock: StackLock, opts: RunOptions) -> None:
@@ -229,10 +258,13 @@ def _adopts(plan) -> bool:
     return any(c.has(Flag.ADOPT) for c in plan.changes)
 
 
-def _close_resumed(store: JournalStore, old: Journal) -> None:
-    old.status = RunStatus.ABANDONED
-    old.message = "taken over by `kplan recover --resume`"
-    store.write(old)
+def _finish_resumed(cluster: Cluster, store: JournalStore, journal: Journal, record: Ownership) -> None:
+    """A resumed run with nothing left to do is complete: journal it, then clear its marker."""
+    journal.taken_over("resume", first_step=len(journal.steps))
+    journal.status = RunStatus.COMPLETE
+    journal.message = "finished by `kplan recover --resume` (nothing was left to do)"
+    store.write(journal)
+    cluster.write_ownership(record.marked(None))
 
 
 def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
@@ -275,20 +307,20 @@ def _what_changes(plan) -> list:
 
 
 def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tuple[ApplyResult | None, str]:
-    """`kplan recover --rollback | --resume`. Idempotent: with no unfinished run it does nothing."""
+    """`kplan recover --rollback | --resume`. Idempotent and convergent: run again after it died (or after the
+    systems an undo needed came back), it carries on where it stopped; with no unfinished run it only clears
+    what a dead run left (its marker, its lock) and says so."""
     store = cluster.journal_store()
     journal = store.read()
-    if journal is None or not journal.unfinished:
-        status = f"the last run ({journal.run_id}) is {journal.status}" if journal else "no run is journaled"
-        if _clear_stale_marker(cluster):
-            status += "; cleared the run marker it left in the ownership record"
-        return None, f"Nothing to recover: {status}."
     lock = cluster.lock()
-    holder = lock.holder() if lock.exists() else None
-    # the interrupted run's own lock, or that of a recovery of it that died too
+    if journal is None or not journal.unfinished:
+        return None, _nothing_to_recover(cluster, journal, lock, force)
+    holder = _holder_waiting(lock)
+    # the interrupted run's own lock (or that of a recovery of it, which works under the run's id; versions
+    # before that used "recover-...")
     if holder is not None and holder.run_id != journal.run_id and not holder.run_id.startswith("recover-"):
-        raise KplanError(f"another apply holds the lock ({holder.describe()}); wait for it to finish")
-    if holder is not None and not force and not _holder_is_dead(holder):
+        raise KplanError(f"another run holds the lock ({holder.describe()}); wait for it to finish")
+    if holder is not None and not force and not holder.provably_dead():
         raise KplanError(f"the interrupted run's lock holder may still be alive ({holder.describe()}); "
                          "if it is not, run again with --force")
     if lock.exists():
@@ -301,43 +333,95 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tu
         result, plan = run_apply(cluster, replace(opts, destroy=journal.destroy), resume_of=journal)
         if result is None and plan.has_changes:
             return None, f"Run {journal.run_id} was not resumed (not approved); it is still unfinished."
+        if result is None:
+            return None, f"Resumed run {journal.run_id}: nothing was left to do; it is complete."
         return result, f"Resumed run {journal.run_id}."
-    lock.acquire(f"recover-{uuid.uuid4().hex[:8]}")
+    try:
+        lock.acquire(journal.run_id)
+    except LockHeld as e:
+        raise KplanError(f"{e}; wait for it to finish") from None
     try:
         live = cluster.reader.read(cluster.stack.name, topic_names=[])
         executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
+                            faults=opts.faults if opts.faults is not None else installed(),
                             secrets=run_secrets(cluster.stack, live, cluster.secrets))
+        journal.taken_over("rollback")
+        executor.marker = journal.marker()
+        # everything the run may have created is owned (and the run marked) while the rollback runs
+        cluster.write_ownership(journal.pending_ownership().marked(executor.marker))
         result = executor.rollback(journal, None, journal.message or "interrupted")
-        _quietly(lambda: cluster.write_ownership(journal.ownership_before))
-        done = "Rolled back" if not result.not_rolled_back else "Rolled back what could be of"
-        return result, f"{done} run {journal.run_id}."
+        _quietly(lambda: cluster.write_ownership(after_rollback(journal, result)))
+        return result, _rollback_summary(journal, result)
     finally:
         store.close()
         _release(lock, opts)
 
 
-def _clear_stale_marker(cluster: Cluster) -> bool:
-    """A run that died after marking itself but before journaling any step left only its marker."""
+def _rollback_summary(journal: Journal, result: ApplyResult) -> str:
+    undone, left = len(result.rolled_back), len(result.undo_left)
+    kept = len(result.not_rolled_back) - left
+    parts = [f"{undone} step(s) undone"]
+    if kept:
+        parts.append(f"{kept} irreversible")
+    if left:
+        parts.append(f"{left} still to undo (run `kplan recover --rollback` again once the cluster and Connect are "
+                     "reachable; until then the stack keeps owning what the run may have created)")
+    return f"Rolled back run {journal.run_id}: " + ", ".join(parts) + "."
+
+
+def _nothing_to_recover(cluster: Cluster, journal: Journal | None, lock: StackLock, force: bool) -> str:
+    """No unfinished run: clear the marker and the lock a dead run left, and say what the last run left."""
+    if journal is None:
+        status = "no run is journaled"
+    else:
+        status = f"the last run ({journal.run_id}) is {journal.status}"
+        kept = journal.irreversible()
+        if kept:
+            status += " (irreversible: " + ", ".join(step_from_json(e).describe() for e in kept) + ")"
+    notes = []
+    if _clear_stale_marker(cluster, journal):
+        notes.append("cleared the run marker it left in the ownership record")
+    holder = _holder_waiting(lock) if lock.exists() else None
+    if lock.exists():
+        if holder is None or holder.provably_dead() or force:
+            lock.release()
+            who = holder.describe() if holder else "a run that died before naming itself"
+            notes.append(f"released the lock left by a dead run ({who})")
+        else:
+            notes.append(f"the stack is locked by a run that may still be alive ({holder.describe()}); if it is "
+                         "dead, `kplan recover --force` releases its lock")
+    return f"Nothing to recover: {status}" + "".join(f"; {n}" for n in notes) + "."
+
+
+def _holder_waiting(lock: StackLock):
+    """The lock's holder; a lock without one yet is looked at again for a few seconds (its taker names itself
+    right after creating it)."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while True:
+        holder = lock.holder()
+        if holder is not None or time.monotonic() > deadline or not lock.exists():
+            return holder
+        time.sleep(0.5)
+
+
+def _clear_stale_marker(cluster: Cluster, journal: Journal | None) -> bool:
+    """A run that died after its last journal write but before its last record write left its marker: the
+    record becomes what the journal says the run ended with (complete: the record as written; rolled back:
+    the record before the run; never journaled: the record as it is, which is still the one before)."""
     from kplan.state.ownership import OWNERSHIP_TOPIC, read_ownership
 
     record = read_ownership(cluster.conf, cluster.stack.name, cluster.stack.cluster.timeout_s) \
         if OWNERSHIP_TOPIC in cluster.writer.topic_names() else None
     if record is None or not record.run:
         return False
-    cluster.write_ownership(record.marked(None))
+    if journal is not None and record.run.get("run_id") == journal.run_id and journal.status in (
+            RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE):
+        cluster.write_ownership(journal.ownership_before.marked(None))
+    else:
+        cluster.write_ownership(record.marked(None))
     return True
-
-
-def _holder_is_dead(holder) -> bool:
-    if holder.host != socket.gethostname():
-        return False  # cannot tell from here
-    try:
-        os.kill(holder.pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def summary_line(plan, result: ApplyResult | None) -> str:
@@ -355,7 +439,12 @@ def report_failure(result: ApplyResult) -> list[str]:
     if result.not_rolled_back:
         lines.append("Could NOT be rolled back (the cluster is not as before):")
         lines += [f"  - {r}" for r in result.not_rolled_back]
-        lines.append("Check these resources by hand, then run `kplan plan` to see what differs from the stack.")
+        if result.undo_left:
+            lines.append(f"{len(result.undo_left)} undo(s) are left to retry: run `kplan recover --rollback` once "
+                         "Kafka and Connect are reachable. Until then the stack keeps owning what the run may have "
+                         "created, and every plan reports the unfinished run.")
+        else:
+            lines.append("Check these resources by hand, then run `kplan plan` to see what differs from the stack.")
     else:
         lines.append("The cluster is as it was before this apply.")
     return lines

@@ -23,6 +23,7 @@ from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.secrets import SecretValues
+from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
 
 
@@ -90,6 +91,7 @@ class KafkaReader:
             connector_plugins=plugins,
             all_topic_names=frozenset(metadata),
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
+            locked=lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
         )
 

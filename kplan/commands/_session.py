@@ -65,9 +65,11 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
     return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
 
 
-def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True):
+def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
+               holding_lock: bool = False):
     """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect.
-    `resuming`: the unfinished run in the record is the one being resumed (not an error)."""
+    `resuming`: the unfinished run in the record is the one being resumed (not an error); `holding_lock`: the
+    caller holds the stack's lock (apply), so it being held says nothing."""
     from kplan.plan.model import error
     from kplan.plan.planner import make_plan
 
@@ -75,6 +77,8 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
     live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics])
     if resuming:
         live = replace(live, unfinished_run=None)
+    if holding_lock:
+        live = replace(live, locked=False)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
     if not validate:
         return live, plan

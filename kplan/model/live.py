@@ -64,6 +64,9 @@ class LiveState:
     all_topic_names: frozenset[str] | None = None
     # An apply of this stack that did not finish (killed mid-way), described for the user; None when none.
     unfinished_run: str | None = None
+    # The stack's apply lock is held: a run is under way, or one died before it marked itself (then it changed
+    # nothing, and `kplan recover` releases the lock).
+    locked: bool = False
     # Owned resources recorded as `protect: true` when they were applied (protection outlives the declaration).
     protected_topics: frozenset[str] = frozenset()
     protected_connectors: frozenset[str] = frozenset()

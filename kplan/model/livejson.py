@@ -6,7 +6,8 @@
      "connectors": {"pg-src": {"config": {...}, "state": "RUNNING", "tasks": [{"id": 0, "state": "RUNNING"}]}},
      "owned_topics": [...], "owned_connectors": [...], "protected_topics": [...], "protected_connectors": [...],
      "connector_plugins": [...] or null, "all_topic_names": [...] or null,
-     "unfinished_run": "run ... started ..." or null, "foreign_owners": {"topic.x": "other-stack"}}
+     "unfinished_run": "run ... started ..." or null, "locked": false,
+     "foreign_owners": {"topic.x": "other-stack"}}
 
 A connector may carry "sensitive_keys" (the keys its ownership record names as secrets).
 
@@ -40,6 +41,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
             connector_plugins=None if plugins is None else frozenset(plugins),
             all_topic_names=None if names is None else frozenset(names),
             unfinished_run=doc.get("unfinished_run") or None,
+            locked=bool(doc.get("locked", False)),
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:

@@ -26,6 +26,16 @@ class Ownership:
         """The same record carrying (or, with None, clearing) a run marker."""
         return replace(self, run=dict(run) if run else None)
 
+    def merged(self, other: "Ownership") -> "Ownership":
+        """Everything either record owns (and protects, and knows secret keys of); this record's marker. While a
+        run is unfinished, the record is the before-record merged with every record the run's steps may write:
+        whatever the run may have created stays owned, so plan, status, recover and destroy see it."""
+        sensitive = {c: tuple(sorted(set(self.sensitive.get(c, ())) | set(other.sensitive.get(c, ()))))
+                     for c in sorted(set(self.sensitive) | set(other.sensitive))}
+        return Ownership(self.topics | other.topics, self.connectors | other.connectors,
+                         self.protected_topics | other.protected_topics,
+                         self.protected_connectors | other.protected_connectors, sensitive, self.run)
+
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
         doc: dict[str, Any] = {

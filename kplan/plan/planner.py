@@ -16,7 +16,7 @@ from kplan.kinds import KINDS, Kind, PlanContext
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
-from kplan.plan.model import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error
+from kplan.plan.model import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
 from kplan.secrets import SecretValues
 
 
@@ -31,6 +31,10 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         diags.append(error(f"an earlier apply did not finish (or is still running): {live.unfinished_run}; if it is "
                            "not running, recover it with "
                            "`kplan recover --rollback` or `kplan recover --resume`", "unfinished-run"))
+    elif live.locked:
+        diags.append(warning(f"stack {stack.name!r} is locked: an apply is running now (another apply is refused "
+                             "until it ends), or one died before it changed anything; if none is running, "
+                             "`kplan recover --rollback` releases the lock", "locked"))
     by_kind: dict[Kind, dict[str, ResourceChange]] = {}
     declared_by_kind = {}
     deferred: list[_Deferred] = []

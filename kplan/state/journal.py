@@ -36,14 +36,16 @@ JOURNAL_MAX_BYTES = 16 * 1024 * 1024
 
 class RunStatus(StrEnum):
     """A run's status (the journal's "status"). A run that is RUNNING or ROLLING_BACK when read by another process
-    is unfinished."""
+    is unfinished, and so is a ROLLBACK_INCOMPLETE one with an undo still to retry (see `Journal.unfinished`)."""
 
     RUNNING = "running"
     COMPLETE = "complete"
     ROLLED_BACK = "rolled-back"
     ROLLBACK_INCOMPLETE = "rollback-incomplete"
     ROLLING_BACK = "rolling-back"
-    ABANDONED = "abandoned"  # an unfinished run whose work `recover --resume` took over
+    # Written by versions whose `recover --resume` started a new run: the interrupted run's work was taken over.
+    # A resume now continues the interrupted run's own journal (one run, one history), so this is only read.
+    ABANDONED = "abandoned"
 
 
 class StepStatus(StrEnum):
@@ -54,7 +56,8 @@ class StepStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     UNDONE = "undone"
-    UNDO_FAILED = "undo-failed"
+    UNDO_FAILED = "undo-failed"  # its undo failed or was held back: `kplan recover --rollback` tries it again
+    IRREVERSIBLE = "irreversible"  # it changed the cluster and can never be undone (reported, not retried)
 
 
 UNFINISHED = (RunStatus.RUNNING, RunStatus.ROLLING_BACK)
@@ -87,6 +90,10 @@ class Journal:
     ownership_before: Ownership = field(default_factory=Ownership)
     message: str = ""
     destroy: bool = False  # a destroy run: `recover --resume` finishes the destroy, never re-creates
+    # Every recovery that worked on this run, oldest first: {"action": "resume" | "rollback", "at", "host", "pid",
+    # "first_step"} ("first_step": the index of a resume's first own step). A resume appends its steps to this
+    # journal, so a later rollback undoes everything the whole run did, however many recoveries died on the way.
+    recoveries: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         doc = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -107,7 +114,35 @@ class Journal:
 
     @property
     def unfinished(self) -> bool:
-        return self.status in UNFINISHED
+        """Running or rolling back (or died doing so), or rolled back with an undo still to retry."""
+        return self.status in UNFINISHED or (self.status == RunStatus.ROLLBACK_INCOMPLETE and bool(self.undo_left()))
+
+    def undo_left(self) -> list[dict[str, Any]]:
+        """The steps whose undo failed or was held back (retried by `kplan recover --rollback`)."""
+        return [s for s in self.steps if s["status"] == StepStatus.UNDO_FAILED]
+
+    def irreversible(self) -> list[dict[str, Any]]:
+        """The steps that changed the cluster for good (a rollback reports them)."""
+        return [s for s in self.steps if s["status"] == StepStatus.IRREVERSIBLE]
+
+    def pending_ownership(self) -> Ownership:
+        """What the stack may own while this run is unfinished: the record before it merged with every record
+        its steps write (whatever it may have created, adopted or not yet deleted). Not marked."""
+        record = self.ownership_before.marked(None)
+        for step in self.steps:
+            if step["kind"] == "record-ownership":
+                record = record.merged(Ownership.from_json(step["args"]))
+        return record
+
+    def taken_over(self, action: str, first_step: int | None = None) -> None:
+        """A recovery in this process works on this run from now on: it is the run's host and pid (what a
+        later recovery checks for liveness), and the run's history says so."""
+        entry: dict[str, Any] = {"action": action, "at": now(), "host": socket.gethostname(), "pid": os.getpid(),
+                                 "previous_host": self.host, "previous_pid": self.pid}
+        if first_step is not None:
+            entry["first_step"] = first_step
+        self.recoveries.append(entry)
+        self.host, self.pid = socket.gethostname(), os.getpid()
 
     def last_step(self) -> dict[str, Any] | None:
         touched = [s for s in self.steps if s["status"] != StepStatus.PENDING]

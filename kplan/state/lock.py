@@ -27,15 +27,55 @@ def lock_topic(stack: str) -> str:
     return LOCK_PREFIX + stack
 
 
+def process_identity(pid: int) -> str:
+    """What tells a process apart from a later one that reuses its pid: the boot and the process's start time
+    (Linux /proc); "" where that cannot be read."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+        with open(f"/proc/{pid}/stat") as f:
+            started = f.read().rsplit(")", 1)[1].split()[19]
+        return f"{boot}:{started}"
+    except (OSError, IndexError):
+        return ""
+
+
 @dataclass(frozen=True)
 class Holder:
     host: str
     pid: int
     run_id: str
     since: str
+    process: str = ""  # process_identity(pid) when the lock was taken ("" from older versions)
 
     def describe(self) -> str:
         return f"host {self.host}, pid {self.pid}, run {self.run_id}, since {self.since}"
+
+    def provably_dead(self) -> bool:
+        """True only when this machine can tell: the holder ran here, and its pid is gone (or is now another
+        process). A holder on another host may be alive: False."""
+        if self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # a process of another user has the pid: tell by its identity
+        return bool(self.process) and process_identity(self.pid) not in ("", self.process)
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "Holder":
+        return cls(str(doc.get("host", "")), int(doc.get("pid", 0)), str(doc.get("run_id", "")),
+                   str(doc.get("since", "")), str(doc.get("process", "")))
+
+
+class LockHeld(KplanError):
+    """The stack's lock is held by another run (`holder`, None when it has not written who it is yet)."""
+
+    def __init__(self, message: str, holder: Holder | None):
+        super().__init__(message)
+        self.holder = holder
 
 
 class StackLock:
@@ -62,18 +102,17 @@ class StackLock:
                     raise KplanError(f"could not take the apply lock {self.topic}: {e}") from e
             holder = self.holder()
             if holder is not None:
-                raise KplanError(f"stack {self.stack!r} is locked by another apply ({holder.describe()}); "
-                                 f"if that run is dead, release it with `kplan unlock`")
+                raise LockHeld(f"stack {self.stack!r} is locked by another run ({holder.describe()})", holder)
             # Created a moment ago (holder not written yet) or being deleted: look again briefly.
             if time.monotonic() > deadline:
-                raise KplanError(f"stack {self.stack!r} is locked by another apply (holder unknown); "
-                                 f"if no apply is running, release it with `kplan unlock`")
+                raise LockHeld(f"stack {self.stack!r} is locked by another run (holder unknown)", None)
             time.sleep(0.5)
         self.held = True
         try:
             wait_visible(self.admin, self.topic, self.timeout_s)
             self._write_holder(Holder(socket.gethostname(), os.getpid(), run_id,
-                                      time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+                                      time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                      process_identity(os.getpid())))
         except BaseException:
             self.release()  # never leave a lock nobody can name
             raise
@@ -97,7 +136,7 @@ class StackLock:
             return None
         if not value:
             return None
-        return Holder(**json.loads(value))
+        return Holder.from_json(json.loads(value))
 
     def exists(self) -> bool:
         md = self.admin.list_topics(self.topic, timeout=self.timeout_s)

@@ -185,7 +185,9 @@ def test_concurrent_applies_one_wins_the_other_names_the_holder(stack, admin, pr
     wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 60, "first apply to hold the lock")
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 1
-    assert "locked by another apply" in r.err and f"pid {first.pid}" in r.err
+    assert "locked by another run" in r.err and f"pid {first.pid}" in r.err
+    # the holder is alive: the loser is told to wait, not to recover a run that is still going
+    assert "wait for it to finish" in r.err and "recover" not in r.err
     assert first.wait(60) == 0
     assert kplan("plan", str(path), "--detailed-exitcode").code == 0
 
@@ -317,7 +319,7 @@ def test_unlock_releases_a_dead_runs_lock_then_recover(stack, admin, prefix, tmp
         {"name": f"{prefix}.c", "partitions": 1, "replication_factor": 1}]))
     _start_and_kill(path, "after-step:1")
     r = kplan("apply", str(path), "--auto-approve")
-    assert r.code == 1 and "locked by another apply" in r.err
+    assert r.code == 1 and "locked by another run" in r.err and "which is dead" in r.err
     r = kplan("unlock", str(path))  # no terminal: asks for --auto-approve
     assert r.code != 0 and "--auto-approve" in r.err
     r = kplan("unlock", str(path), "--auto-approve")

@@ -12,7 +12,8 @@ from kplan.state.journal import Journal, RunStatus, StepStatus
 def test_statuses_keep_their_journal_words():
     assert [s.value for s in RunStatus] == ["running", "complete", "rolled-back", "rollback-incomplete",
                                             "rolling-back", "abandoned"]
-    assert [s.value for s in StepStatus] == ["pending", "started", "done", "failed", "undone", "undo-failed"]
+    assert [s.value for s in StepStatus] == ["pending", "started", "done", "failed", "undone", "undo-failed",
+                                                 "irreversible"]
 
 
 def test_a_journal_round_trips_with_plain_words_in_its_json():

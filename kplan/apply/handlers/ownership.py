@@ -9,8 +9,10 @@ from kplan.apply.steps.ownership import RecordOwnership
 @handles(RecordOwnership)
 class RecordOwnershipHandler(StepHandler[RecordOwnership]):
     def run(self, step: RecordOwnership, ctx: StepContext) -> None:
-        ctx.write_ownership(step.record)
+        # still marked: the marker is cleared only once the journal says the run is complete
+        ctx.write_ownership(step.record.marked(ctx.marker))
 
     def undo(self, step: RecordOwnership, ctx: StepContext) -> None:
-        # the record as before, still marked while the rollback runs (cleared when it is over)
-        ctx.write_ownership(step.previous.marked(ctx.marker))
+        # everything either record names stays owned while the rollback runs (the run's resources may still
+        # exist); the record before the run is written back once the rollback is over and nothing is left
+        ctx.write_ownership(step.previous.merged(step.record).marked(ctx.marker))

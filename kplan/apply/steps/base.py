@@ -58,6 +58,9 @@ class StepBase(Immutable):
     kind: ClassVar[str]  # the journal's word for this step type
     phase: ClassVar[Phase]
     irreversible: ClassVar[bool] = False
+    # The step kinds whose undo must wait while this step's undo fails: what this step's effect may still need
+    # (a connector that could not be deleted or restored may still write to the topics the run created).
+    undo_holds_back: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

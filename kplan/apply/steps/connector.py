@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 from kplan.apply.steps.base import Immutable, Phase, Planned, StepBase, thawed
+from kplan.apply.steps.topic import CreateTopics
 from kplan.kinds.connector import newly_captured
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
@@ -60,6 +61,7 @@ class PutConnector(StepBase):
 
     kind: ClassVar[str] = "put-connector"
     phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
+    undo_holds_back: ClassVar[tuple[str, ...]] = (CreateTopics.kind,)  # it may still use the run's new topics
 
     name: str
     create: bool
