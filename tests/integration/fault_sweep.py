@@ -394,7 +394,10 @@ class Sweep:
         """Right after a kill: `kplan plan` reports the unfinished run; what exists is owned (recorded)."""
         args = ("plan", str(stack_file)) + (("--destroy",) if run == "destroy" else ())
         r = self.kplan(*args)
-        if not (r.code == 1 and any(s in r.text for s in ("did not finish", "unfinished", "locked"))):
+        # an error naming the unfinished run, or (a run that died before marking itself) a warning naming the lock
+        reported = (r.code == 1 and any(s in r.text for s in ("did not finish", "unfinished"))) \
+            or any(ln.startswith("Warning") and "is locked" in ln for ln in r.text.splitlines())
+        if not reported:
             res.plan_missed_unfinished.append(f"{where}: plan exit {r.code}: {_first_line(r)}")
         unowned = self.unowned(p)
         if unowned:
