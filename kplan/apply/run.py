@@ -187,11 +187,13 @@ def lock_held_message(e: LockHeld, store: JournalStore) -> str:
         elsewhere = holder.host != socket.gethostname()
         return (f"{e}; wait for it to finish" + ("" if not elsewhere else
                 " (if that process is dead, `kplan recover --rollback` or `--resume` takes over its run)"))
+    if holder is None:
+        return (f"{e}: its taker died before naming itself, or is slow to; if no run is under way, "
+                "`kplan recover --rollback` releases it")
     unfinished = store.read()
     if unfinished is not None and unfinished.unfinished:
         return f"{e}, which is dead. {unfinished_message(unfinished)}"
-    return (f"{e}, which " + ("is dead" if holder is not None else "never said who it is")
-            + "; `kplan recover --rollback` releases it (nothing is left to undo)")
+    return f"{e}, which is dead; `kplan recover --rollback` releases it (it left nothing to undo)"
 
 
 def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built: Built, live, *, out=None,
