@@ -458,11 +458,10 @@ class Sweep:
             self.learn(run)
             self.log(f"learned {run}: {len(self.learned[run]['points'])} kill points, "
                      f"{self.learned[run]['steps']} steps")
-        singles = [Trial(m, pt, k) for m in modes if m in SINGLE or m in NESTED
-                   for k, pt in enumerate(self.learned[MODES[m][0]]["points"], 1)]
         # a nested mode needs its first recovery's transitions: learned by the matching single mode's trials
         single_needed = {f"{MODES[m][0]}/{MODES[m][1][0]}" for m in modes if m in NESTED}
-        first = [t for t in singles if t.mode in SINGLE and (t.mode in modes or t.mode in single_needed)]
+        first = [Trial(m, pt, k) for m in SINGLE if m in modes or m in single_needed
+                 for k, pt in enumerate(self.learned[MODES[m][0]]["points"], 1)]
         first = _dedupe(first)
         if only:
             first = [t for t in first if _selected(t, only) or any(_selected_k(t, o) for o in only)]
