@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench clean
+.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench fault-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -52,6 +52,13 @@ unit: venv
 bench: venv
 	PYTHONPATH=dev $(PY) bench/plan_scale.py
 	PYTHONPATH=dev $(PY) bench/apply_scale.py
+
+# The full kill sweep (issue 11): SIGKILL kplan at every transition of its state during apply, destroy, `recover
+# --resume` and `recover --rollback`, recover, and classify the cluster (BEFORE / AFTER / NEITHER). Prints its figures
+# as JSON (about 30-40 minutes with 2 workers; SWEEP_ARGS, e.g. `--modes apply/rollback --workers 3`, narrows it).
+# `make test` runs a sampled set (tests/integration/test_fault_sweep.py).
+fault-sweep: stack-up
+	PYTHONPATH=dev $(PY) tests/integration/fault_sweep.py $(SWEEP_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -207,3 +207,60 @@ def topic_ends(bootstrap: str, topic: str) -> dict[int, int]:
         return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
     finally:
         c.close()
+
+
+# -- kills at kplan's own state transitions (tests/integration/faulty_kplan.py --kill-at / --count-points) ----------
+
+def kill_command(*args: str, kill_at: str | None = None, count_points: str | os.PathLike | None = None) -> list[str]:
+    """The command line of `kplan ARGS` that SIGKILLs itself right after the transition `kill_at` ("POINT:N": the
+    N-th lock-taken, journal-written, ownership-written or lock-releasing of the process, or in-step:N /
+    after-step:N for step N) and/or appends each transition's name to the file `count_points`."""
+    cmd = [sys.executable, str(HARNESS)]
+    if kill_at:
+        cmd += ["--kill-at", kill_at]
+    if count_points:
+        cmd += ["--count-points", str(count_points)]
+    return [*cmd, "--", *args]
+
+
+def killed_kplan(*args: str, kill_at: str | None = None, count_points: str | os.PathLike | None = None,
+                 env: dict | None = None, timeout: float = 300) -> Run:
+    """`kplan ARGS` killed at `kill_at` (see `kill_command`); its code is -9 when the kill happened."""
+    return _run(kill_command(*args, kill_at=kill_at, count_points=count_points), env, None, timeout)
+
+
+def lock_exists(admin, stack_name: str) -> bool:
+    """Whether the stack's apply lock topic (`__kplan_lock.<stack>`) exists."""
+    md = admin.list_topics(timeout=20).topics
+    name = "__kplan_lock." + stack_name
+    return name in md and md[name].error is None
+
+
+def read_stack_ownership(admin, bootstrap: str, stack_name: str, timeout_s: float = 20):
+    """The stack's ownership record as kplan reads it (`kplan.state.ownership.read_ownership`): an `Ownership`
+    (topics, connectors, run marker); empty when the stack has none."""
+    from kplan.model.ownership import Ownership
+    from kplan.state.ownership import OWNERSHIP_TOPIC, read_ownership
+
+    if OWNERSHIP_TOPIC not in admin.list_topics(timeout=timeout_s).topics:
+        return Ownership()
+    return read_ownership({"bootstrap.servers": bootstrap}, stack_name, timeout_s)
+
+
+def forget_stack(admin, bootstrap: str, stack_name: str) -> None:
+    """Remove what kplan keeps about a test stack on the cluster: its lock topic and tombstones for its ownership
+    record and its journal (best effort)."""
+    from confluent_kafka import Producer
+
+    lock = "__kplan_lock." + stack_name
+    if lock in admin.list_topics(timeout=20).topics:
+        try:
+            admin.delete_topics([lock])[lock].result(30)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    existing = admin.list_topics(timeout=20).topics
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for topic in ("__kplan_ownership", "__kplan_journal"):
+        if topic in existing:
+            producer.produce(topic, key=stack_name.encode(), value=None)
+    producer.flush(30)

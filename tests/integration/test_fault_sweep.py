@@ -1,0 +1,51 @@
+"""A sampled kill sweep (the whole one: `make fault-sweep`, tests/integration/fault_sweep.py): kplan SIGKILLed at
+chosen transitions of its own state during an apply, a destroy, `recover --resume` and `recover --rollback`, then
+recovered, ends exactly as before the run (irreversible steps named) or exactly as declared, with everything that
+exists owned, no lock left, and the unfinished run reported by `kplan plan` at every crash point."""
+
+from __future__ import annotations
+
+import pytest
+from fault_sweep import Endpoints, Sweep
+
+
+@pytest.fixture(scope="module")
+def sweep(stack, tmp_path_factory):
+    s = Sweep(Endpoints(stack.bootstrap_servers, stack.connect_url), workdir=tmp_path_factory.mktemp("sweep"),
+              log=lambda msg: None)
+    s.learn("apply")  # the apply's transitions and the declared state (AFTER)
+    return s
+
+
+# (mode, kill point of the run, kill point of its first recovery (nested modes), the acceptable outcomes).
+# Points by name: "POINT:-1" is the last such transition of the uninterrupted run.
+SAMPLES = [
+    # killed inside a step (the connector's creation requested, its journal entry still "started")
+    ("apply/rollback", "in-step:4", None, {"BEFORE"}),
+    ("apply/resume", "in-step:4", None, {"AFTER"}),
+    # between taking the lock and marking the run: nothing done, and no lock may outlive recover
+    ("apply/rollback", "lock-taken:1", None, {"BEFORE"}),
+    # right after the final ownership write (the run's work all done, the journal not yet complete)
+    ("apply/resume", "ownership-written:-1", None, {"AFTER"}),
+    ("apply/rollback", "ownership-written:-1", None, {"BEFORE", "AFTER"}),
+    # a second crash inside `recover --resume` (a step of the resume journaled), then a rollback: the WHOLE run
+    # is undone (issue 11, situation 1)
+    ("apply/resume-killed/rollback", "in-step:2", "journal-written:5", {"BEFORE"}),
+    # a crash inside `recover --rollback` after the irreversible partition increase, then a rollback again
+    ("apply/rollback-killed/rollback", "in-step:5", "journal-written:2", {"BEFORE"}),
+    # a destroy killed once its topics are deleted (irreversible), then finished
+    ("destroy/resume", "in-step:2", None, {"AFTER"}),
+]
+
+
+@pytest.mark.parametrize("mode,kill,kill2,outcomes", SAMPLES,
+                         ids=[f"{m}@{k}" + (f"+{k2}" if k2 else "") for m, k, k2, _ in SAMPLES])
+def test_killed_run_recovers_to_before_or_after(sweep, mode, kill, kill2, outcomes):
+    res = sweep.sample(mode, kill, kill2)
+    detail = "\n".join([res.trial.label, *res.reasons, *res.outputs])
+    assert res.outcome != "NOT-REACHED", f"the kill point was not reached: {detail}"
+    assert res.outcome in outcomes, f"ended {res.outcome}, expected {sorted(outcomes)}:\n{detail}"
+    assert not res.plan_missed_unfinished, f"`kplan plan` right after a kill: {res.plan_missed_unfinished}"
+    assert not res.unowned_left, f"left outside the ownership record: {res.unowned_left}\n{detail}"
+    assert not res.lock_left, f"the lock __kplan_lock.{res.prefix} was left behind\n{detail}"
+    assert not res.unfinished_after, f"still reported unfinished after recovery: {res.unfinished_after}"
