@@ -112,6 +112,8 @@ def _broker_ready() -> bool:
         return bool(md.brokers)
     except Exception:  # noqa: BLE001 - any failure means "not ready yet"
         return False
+    finally:
+        admin.__exit__(None, None, None)  # destroyed here, not by a garbage collection on a librdkafka thread
 
 
 def _quiet_logger():

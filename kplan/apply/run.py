@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.faults import Faults, installed
 from kplan.apply.steps import Built, RecordOwnership, build, ownership_of, step_from_json
-from kplan.cluster.clients import client_config
+from kplan.cluster.clients import client_config, dispose
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
@@ -80,7 +80,9 @@ class Cluster:
 
     def close(self) -> None:
         if self.producer is not None:
-            self.producer.flush(self.stack.cluster.timeout_s)
+            down = self.writer is not None and self.writer.link.is_down
+            self.producer.flush(0 if down else self.stack.cluster.timeout_s)
+            dispose(self.producer)
         if self.session is not None:
             self.session.close()
         if self.writer is not None:

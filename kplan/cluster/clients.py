@@ -52,6 +52,31 @@ def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None):
         raise KplanError(f"invalid Kafka client settings for {cluster.bootstrap_servers}: {message}") from None
 
 
+def dispose(client) -> None:
+    """Destroy a librdkafka client (admin, producer or consumer) now, in this thread; idempotent.
+
+    Why not leave it to the garbage collector: Python collects reference cycles in whatever thread happens to
+    allocate, and an admin client's results are delivered on librdkafka's own background thread; a client
+    destroyed there makes librdkafka abort the whole process ("rd_kafka_destroy() called from librdkafka owned
+    thread"). Every client kplan makes is disposed of by the object that made it, when it closes.
+
+    A producer's records still unsent are dropped first (closing one would otherwise wait for them for ever):
+    whoever produced a record that must arrive has flushed it, with its own deadline, before."""
+    if client is None:
+        return
+    close = getattr(client, "__exit__", None)
+    try:
+        if hasattr(client, "purge"):
+            client.purge(in_queue=True, in_flight=True, blocking=False)
+            client.flush(0)
+        if close is not None:
+            close(None, None, None)
+        elif hasattr(client, "close"):
+            client.close()
+    except RuntimeError:  # already closed
+        pass
+
+
 def describe_kafka_error(exc: BaseException) -> str:
     """A short reason for a confluent-kafka exception (no stack, no config values)."""
     err = exc.args[0] if getattr(exc, "args", None) else None

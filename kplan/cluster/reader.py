@@ -17,6 +17,7 @@ from kplan.cluster.clients import (
     client_config,
     connect_path,
     describe_topic_entries,
+    dispose,
     unreachable,
 )
 from kplan.errors import KplanError
@@ -166,6 +167,8 @@ class KafkaReader:
     def close(self) -> None:
         if self._connect is not None:
             self._connect.close()
+        dispose(self._admin)
+        self._admin = None
 
 
 def describe_run(run: Mapping) -> str:

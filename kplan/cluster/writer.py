@@ -19,6 +19,7 @@ from kplan.cluster.clients import (
     connect_path,
     describe_kafka_error,
     describe_topic_entries,
+    dispose,
     is_connect_json,
 )
 from kplan.cluster.reach import GuardedAdmin, Link, connect_probe, kafka_probe, no_answer
@@ -63,6 +64,7 @@ class KafkaWriter:
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
         raw_admin = admin if admin is not None else admin_client(cluster, self.secrets)
+        self._own_admin = None if admin is not None else raw_admin  # disposed of by close(); a lent one is not
         # Deadlines are the stack's (kplan.cluster.reach): a request waits at most cluster.timeout, an operation
         # retries for at most cluster.timeout, and once Kafka (or Connect) has let one spend that without an
         # answer, the rest of the run does not wait for it again. Kafka's link goes with the admin client to the
@@ -493,15 +495,18 @@ class KafkaWriter:
 
         errors: list = []
         producer = Producer({**client_config(self.cluster, self.secrets), "acks": "all", "enable.idempotence": True})
-        producer.produce(topic, key=str(key).encode(), value=value,
-                         on_delivery=lambda err, msg: err and errors.append(err))
-        if producer.flush(self._request_timeout()) or errors:
-            producer.purge()  # nothing of this attempt is sent later, behind the next one's back
-            producer.flush(0)
-            err = errors[0] if errors else None
-            if err is not None and not (err.retriable() or err.name() in _UNCERTAIN_DELIVERY):
-                raise WriteError(f"{what} failed: {err.name()}: {err.str()}")
-            raise RetriableError(f"{what}: {errors[0] if errors else 'timed out'}", ambiguous=True)
+        try:
+            producer.produce(topic, key=str(key).encode(), value=value,
+                             on_delivery=lambda err, msg: err and errors.append(err))
+            if producer.flush(self._request_timeout()) or errors:
+                producer.purge()  # nothing of this attempt is sent later, behind the next one's back
+                producer.flush(0)
+                err = errors[0] if errors else None
+                if err is not None and not (err.retriable() or err.name() in _UNCERTAIN_DELIVERY):
+                    raise WriteError(f"{what} failed: {err.name()}: {err.str()}")
+                raise RetriableError(f"{what}: {errors[0] if errors else 'timed out'}", ambiguous=True)
+        finally:
+            dispose(producer)
 
     def _signal_sent(self, topic: str, signal_id: str) -> bool:
         """Whether the signal topic holds a signal with this id (read from its start to its current end)."""
@@ -576,3 +581,5 @@ class KafkaWriter:
     def close(self) -> None:
         if self.connect is not None:
             self.connect.close()
+        dispose(self._own_admin)
+        self._own_admin = None

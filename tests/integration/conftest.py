@@ -3,14 +3,28 @@ and connectors are removed afterwards."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from confluent_kafka.admin import AdminClient
 from kplan_helpers import cleanup
 
+from kplan.cluster.clients import dispose
+
+
+@pytest.fixture(autouse=True)
+def _collect_in_this_thread():
+    """Collect a test's garbage here, in the main thread: a librdkafka client left in a reference cycle and
+    collected on librdkafka's background thread (where admin results are delivered) aborts the whole session."""
+    yield
+    gc.collect()
+
 
 @pytest.fixture
 def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+    client = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+    yield client
+    dispose(client)
 
 
 @pytest.fixture

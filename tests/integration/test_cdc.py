@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-from confluent_kafka.admin import AdminClient
 from kplan_helpers import (
     apply_despite_plan_errors,
     base_stack,
@@ -24,11 +23,6 @@ from kplan_helpers import (
 import localstack
 
 PG_ENV = {"KPLAN_TEST_PG_PASSWORD": localstack.PG_PASSWORD}
-
-
-@pytest.fixture
-def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
 
 
 @pytest.fixture

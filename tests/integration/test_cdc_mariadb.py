@@ -11,7 +11,6 @@ import uuid
 
 import pytest
 import requests
-from confluent_kafka.admin import AdminClient
 from kplan_helpers import base_stack, cleanup, consume_events, kplan, snapshot, wait_for, write_stack
 
 import localstack
@@ -19,11 +18,6 @@ from kplan.stackfile.cdc import server_id_for
 
 MY_ENV = {"KPLAN_TEST_MARIADB_PASSWORD": localstack.MY_PASSWORD}
 DB = localstack.MY_DATABASE
-
-
-@pytest.fixture
-def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
 
 
 @pytest.fixture

@@ -6,16 +6,11 @@ import time
 
 import pytest
 import requests
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
 from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
-
-
-@pytest.fixture
-def admin(stack):
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
 
 
 def _create(admin, *topics):
