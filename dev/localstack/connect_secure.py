@@ -35,13 +35,11 @@ USERS = "connect-secure-users.properties"
 
 
 def _overlay(base: str, overrides: str) -> str:
-    """`base` (a .properties text) with the keys of `overrides` set: a key already in `base` is replaced where it
-    stands, the others are appended (with the overrides' comments), so every key appears once."""
-    over = {k: line for line in overrides.splitlines() if (k := _key(line)) is not None}
-    base_keys = _keys(base)
-    kept = [over.get(_key(line), line) for line in base.splitlines()]
-    added = [line for line in overrides.splitlines() if _key(line) not in base_keys]
-    return "\n".join([*kept, "", *added]) + "\n"
+    """`base` (a .properties text) without the keys `overrides` sets, then `overrides` as written (its comments
+    included): every key appears once, and the secured worker's settings read as one block."""
+    replaced = _keys(overrides)
+    kept = [line for line in base.splitlines() if _key(line) not in replaced]
+    return "\n".join(kept) + "\n\n" + overrides
 
 
 def _key(line: str) -> str | None:

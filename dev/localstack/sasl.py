@@ -93,6 +93,7 @@ def _login_error(user: str, password: str) -> str | None:
         admin.list_topics(timeout=5)
         return None
     except Exception as e:  # noqa: BLE001 - any failure is the answer
-        return errors[-1] if errors else str(e)
+        admin.poll(0)  # serves error_cb: the refused login's own message, rather than a generic transport failure
+        return errors[0] if errors else str(e)
     finally:
         admin.__exit__(None, None, None)
