@@ -88,7 +88,7 @@ def _login_error(user: str, password: str) -> str | None:
 
     errors: list[str] = []
     admin = AdminClient({**client_config(user, password), "socket.timeout.ms": 3000, "logger": quiet_logger(),
-                         "error_cb": lambda e: errors.append(str(e))})
+                         "error_cb": lambda e: errors.append(e.str())})
     try:
         admin.list_topics(timeout=5)
         return None
