@@ -36,7 +36,6 @@ from . import (
     ca_file,
     down,
     pom_versions,
-    sasl_client_config,
     services,
     tls_dir,
     up,
@@ -69,9 +68,11 @@ class SecuredStack:
 
     def kafka_config(self, mechanism: str = "SCRAM-SHA-512", user: str | None = None,
                      password: str | None = None) -> dict[str, str]:
-        """A confluent-kafka configuration for the SASL_SSL listener (the admin's credentials by default)."""
-        return sasl_client_config(user or self.admin_user, self.admin_password if password is None else password,
-                                  mechanism)
+        """A confluent-kafka configuration for the SASL_SSL listener, verifying the broker with the CA (the admin's
+        credentials by default)."""
+        return {"bootstrap.servers": self.bootstrap_servers, "security.protocol": "SASL_SSL",
+                "sasl.mechanism": mechanism, "sasl.username": user or self.admin_user,
+                "sasl.password": self.admin_password if password is None else password, "ssl.ca.location": self.ca_file}
 
     @property
     def connect_auth(self) -> tuple[str, str]:
