@@ -1,16 +1,22 @@
 """The local stack: a real Kafka broker (KRaft combined mode), a real Kafka Connect worker with the Debezium
-plugins, PostgreSQL and MariaDB — from Maven Central and Debian's packages, on 127.0.0.1.
+plugins, PostgreSQL and MariaDB — from Maven Central and Debian's packages, on 127.0.0.1 — and, beside that plain
+side, a secured one: a SASL_SSL listener on the same broker (SCRAM-SHA-512 and PLAIN over TLS, ACLs enforced) and a
+second Connect worker with HTTPS and basic authentication.
 
 No Docker: the jars come from `dev/pom.xml` (the one place versions are pinned) through Maven into
 `.stack/dist/`, the databases from Debian's `postgresql` and `mariadb-server` packages, and the processes run from
-there. Everything the stack writes (data, logs, pid files, rendered configs) lives under one directory, `.stack/`
-by default (`KPLAN_STACK_DIR` overrides it); `KPLAN_STACK_{BROKER,CONTROLLER,CONNECT,PG,MARIADB}_PORT` move its
-ports and `KPLAN_STACK_START_TIMEOUT` bounds each service's start.
+there. Everything the stack writes (data, logs, pid files, rendered configs, the generated TLS material under
+`tls/`) lives under one directory, `.stack/` by default (`KPLAN_STACK_DIR` overrides it);
+`KPLAN_STACK_{BROKER,CONTROLLER,CONNECT,PG,MARIADB,SASL,CONNECT_SECURE}_PORT` move its ports and
+`KPLAN_STACK_START_TIMEOUT` bounds each service's start. The secured worker is lazy: only `up(secured=True)`
+(`dev/stack up --secured`) starts it.
 
-This package is the API: up(), down(), status(), the endpoints (BOOTSTRAP, CONNECT_URL, PG_*, MY_*) and SQL helpers
-(psql, mysql). Its modules, one job each: common (shared basics), process (the Service class), dist (Maven
-assembly), kafka (broker and Connect), postgres, mariadb; __main__ is the `dev/stack` command line and
-pytest_plugin the `stack` fixture for the tests.
+This package is the API: up(), down(), status(), the endpoints (BOOTSTRAP, CONNECT_URL, PG_*, MY_*; for the secured
+side SASL_BOOTSTRAP, CONNECT_SECURE_URL, ADMIN_USER/ADMIN_PASSWORD, CONNECT_USER/CONNECT_PASSWORD, ca_file(),
+tls_dir(), sasl_client_config()) and SQL helpers (psql, mysql). Its modules, one job each: common (shared basics),
+process (the Service class), dist (Maven assembly), tls (the certificates), kafka (broker and Connect), sasl (the
+secured listener's users), connect_secure (the secured Connect worker), postgres, mariadb; __main__ is the
+`dev/stack` command line and pytest_plugin the `stack` and `secured` fixtures for the tests.
 """
 
 from __future__ import annotations
@@ -19,6 +25,13 @@ import os
 import shutil
 
 from .common import HOST, ROOT, LocalStackError, say, stack_dir
+from .connect_secure import (
+    CONNECT_PASSWORD,
+    CONNECT_SECURE_PORT,
+    CONNECT_SECURE_URL,
+    CONNECT_USER,
+    connect_secure_service,
+)
 from .dist import check_maven, dist_current, dist_dir, ensure_dist, pom_digest, pom_versions
 from .kafka import (
     BOOTSTRAP,
@@ -46,43 +59,81 @@ from .mariadb import (
 )
 from .postgres import PG_DATABASE, PG_PASSWORD, PG_PORT, PG_USER, pg_data, pg_endpoint, postgres_service, psql
 from .process import Service, tail
+from .sasl import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    CONNECT_WORKER_PASSWORD,
+    CONNECT_WORKER_USER,
+    SASL_BOOTSTRAP,
+    SASL_MECHANISMS,
+    SASL_PORT,
+    ensure_scram_users,
+)
+from .sasl import client_config as sasl_client_config
+from .tls import TLS_PASSWORD, ca_file, ensure_tls, tls_dir
 
 START_TIMEOUT_S = float(os.environ.get("KPLAN_STACK_START_TIMEOUT", "180"))
 
 
 __all__ = [
-    "BOOTSTRAP", "BROKER_PORT", "CONNECT_PORT", "CONNECT_URL", "CONTROLLER_PORT", "HOST", "MIN_JAVA", "MY_DATABASE",
-    "MY_PASSWORD", "MY_PORT", "MY_SERVER_ID", "MY_USER", "PG_DATABASE", "PG_PASSWORD", "PG_PORT", "PG_USER", "ROOT",
-    "START_TIMEOUT_S", "LocalStackError", "Service", "check_java", "check_maven", "dist_current", "dist_dir",
-    "down", "endpoints", "ensure_dist", "logs", "mariadb_endpoint", "my_bins", "mysql", "pg_endpoint", "plugins",
-    "pom_digest", "pom_versions", "psql", "services", "stack_dir", "status", "up",
+    "ADMIN_PASSWORD", "ADMIN_USER", "BOOTSTRAP", "BROKER_PORT", "CONNECT_PASSWORD", "CONNECT_PORT",
+    "CONNECT_SECURE_PORT", "CONNECT_SECURE_URL", "CONNECT_URL", "CONNECT_USER", "CONNECT_WORKER_PASSWORD",
+    "CONNECT_WORKER_USER", "CONTROLLER_PORT", "HOST", "MIN_JAVA", "MY_DATABASE", "MY_PASSWORD", "MY_PORT",
+    "MY_SERVER_ID", "MY_USER", "PG_DATABASE", "PG_PASSWORD", "PG_PORT", "PG_USER", "ROOT", "SASL_BOOTSTRAP",
+    "SASL_MECHANISMS", "SASL_PORT", "START_TIMEOUT_S", "TLS_PASSWORD", "LocalStackError", "Service", "ca_file",
+    "check_java", "check_maven", "connect_secure_service", "dist_current", "dist_dir", "down", "endpoints",
+    "ensure_dist", "ensure_scram_users", "ensure_tls", "logs", "mariadb_endpoint", "my_bins", "mysql", "pg_endpoint",
+    "plugins", "pom_digest", "pom_versions", "psql", "sasl_client_config", "services", "stack_dir", "status",
+    "tls_dir", "up",
 ]
 
-
-def services() -> list[Service]:
-    """In start order; stopped in reverse (Connect, then the broker, then MariaDB, then PostgreSQL)."""
-    return [postgres_service(), mariadb_service(), broker_service(), connect_service()]
+# Services that nothing else depends on: restarting one of them leaves the others alone.
+_LEAVES = ("connect", "connect-secure")
 
 
-def endpoints() -> dict[str, str]:
-    return {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT_URL}
+def services(secured: bool = False) -> list[Service]:
+    """In start order; stopped in reverse (the Connect workers, then the broker, then MariaDB, then PostgreSQL).
+    The secured Connect worker is in the list only when `secured`."""
+    plain = [postgres_service(), mariadb_service(), broker_service(), connect_service()]
+    return [*plain, connect_secure_service()] if secured else plain
 
 
-def up(timeout_s: float = START_TIMEOUT_S) -> bool:
-    """Start what is not running; return True if anything was started. Idempotent on a healthy stack."""
-    svcs = services()
-    if dist_current() and all(s.pid() is not None and s.ready() and not s.runs_old_dist() for s in svcs):
+def endpoints(secured: bool = False) -> dict[str, str]:
+    plain = {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT_URL}
+    if not secured:
+        return plain
+    return {**plain, "sasl_bootstrap_servers": SASL_BOOTSTRAP, "connect_secure_url": CONNECT_SECURE_URL,
+            "ca_file": str(ca_file())}
+
+
+def _stop_with_dependents(name: str) -> None:
+    """Stop a service and, first, everything that depends on it (every service after it in start order, except
+    that the two Connect workers do not depend on each other)."""
+    every = services(secured=True)
+    i = next(i for i, s in enumerate(every) if s.name == name)
+    chain = [every[i]] if name in _LEAVES else every[i:]
+    for svc in reversed(chain):
+        svc.stop()
+
+
+def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False) -> bool:
+    """Start what is not running; return True if anything was started. Idempotent on a healthy stack.
+
+    `secured` also starts the secured Connect worker (the broker's SASL_SSL listener is always on)."""
+    svcs = services(secured)
+    if dist_current() and all(s.pid() is not None and s.ready() and s.restart_reason() is None for s in svcs):
         say("already running and healthy")
         return False
     check_java()
+    ensure_tls()
     dist = ensure_dist()
     started = False
-    for i, svc in enumerate(svcs):
+    for svc in svcs:
         pid = svc.pid()
-        if pid is not None and svc.runs_old_dist():
-            say(f"{svc.name} (pid {pid}) runs from an older dev/pom.xml; restarting it to load the new plugins")
-            for dependent in reversed(svcs[i:]):
-                dependent.stop()
+        reason = svc.restart_reason() if pid is not None else None
+        if reason is not None:
+            say(f"{svc.name} (pid {pid}) {reason}")
+            _stop_with_dependents(svc.name)
             pid = None
         if pid is not None:
             try:
@@ -90,14 +141,12 @@ def up(timeout_s: float = START_TIMEOUT_S) -> bool:
                 continue
             except LocalStackError:
                 say(f"{svc.name} (pid {pid}) is running but not healthy; restarting it and what depends on it")
-                for dependent in reversed(svcs[i:]):
-                    dependent.stop()
+                _stop_with_dependents(svc.name)
         elif svc.has_stale_pid_file():
             say(f"{svc.name} was left behind by a crashed run (stale pid file); restarting it cleanly")
             svc.pid_file.unlink(missing_ok=True)
             # what depends on a restarted service is restarted too, so it reconnects cleanly
-            for dependent in reversed(svcs[i + 1:]):
-                dependent.stop()
+            _stop_with_dependents(svc.name)
         say(f"starting {svc.name} (log: {svc.log_file})")
         svc.start(dist)
         svc.wait_ready(timeout_s)
@@ -105,45 +154,54 @@ def up(timeout_s: float = START_TIMEOUT_S) -> bool:
         started = True
     say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, PostgreSQL {HOST}:{PG_PORT}/{PG_DATABASE}, "
         f"MariaDB {HOST}:{MY_PORT}/{MY_DATABASE}")
+    say(f"secured: SASL_SSL bootstrap servers {SASL_BOOTSTRAP} (CA {ca_file()}), Connect "
+        + (CONNECT_SECURE_URL if secured else "not started (up --secured starts it)"))
     return started
 
 
 def down(wipe: bool = False) -> None:
-    for svc in reversed(services()):
+    for svc in reversed(services(secured=True)):
         svc.stop()
     if wipe:
         shutil.rmtree(pg_data(), ignore_errors=True)
         shutil.rmtree(my_data(), ignore_errors=True)
-        for sub in ("data", "logs", "run", "conf"):
+        for sub in ("data", "logs", "run", "conf", "tls"):
             shutil.rmtree(stack_dir() / sub, ignore_errors=True)
-        say(f"wiped data and logs under {stack_dir()} (the jars in {dist_dir()} are kept)")
+        say(f"wiped data, logs and TLS material under {stack_dir()} (the jars in {dist_dir()} are kept)")
     say("stopped")
 
 
 def status() -> bool:
-    """Print what runs; True when every service is running and healthy."""
+    """Print what runs; True when every service is running and healthy (the secured Connect worker, which only
+    `up --secured` starts, counts only when it runs)."""
     healthy = True
-    for svc in services():
+    for svc in services(secured=True):
         pid = svc.pid()
         if pid is None:
-            state = "not running" + (" (stale pid file from a crashed run)" if svc.has_stale_pid_file() else "")
-            healthy = False
+            stale = svc.has_stale_pid_file()
+            state = "not running" + (" (stale pid file from a crashed run)" if stale else "")
+            if svc.name == "connect-secure" and not stale:
+                state += " (`dev/stack up --secured` starts it)"
+            else:
+                healthy = False
         elif svc.ready():
             state = f"running (pid {pid}), healthy"
         else:
             state = f"running (pid {pid}), NOT ready"
             healthy = False
-        print(f"{svc.name:8} {state}")
+        print(f"{svc.name:14} {state}")
     print(f"bootstrap servers: {BOOTSTRAP}")
     print(f"connect url:       {CONNECT_URL}")
     print(f"postgresql:        {HOST}:{PG_PORT} database {PG_DATABASE!r} (user {PG_USER})")
     print(f"mariadb:           {HOST}:{MY_PORT} database {MY_DATABASE!r} (user {MY_USER})")
+    print(f"sasl_ssl:          {SASL_BOOTSTRAP} ({', '.join(SASL_MECHANISMS)}; user {ADMIN_USER}, CA {ca_file()})")
+    print(f"connect (secured): {CONNECT_SECURE_URL} (basic auth, user {CONNECT_USER})")
     print("versions:          " + ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items())))
     print(f"data and logs:     {stack_dir()}")
     return healthy
 
 
 def logs(lines: int = 40) -> None:
-    for svc in services():
+    for svc in services(secured=True):
         print(f"==> {svc.log_file} <==")
         print(tail(svc.log_file, lines))

@@ -1,6 +1,6 @@
 """The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
 
-    up | down [--wipe] | status | logs [-n N] | plugins | env | psql SQL | mysql SQL
+    up [--secured] | down [--wipe] | status | logs [-n N] | plugins | env | psql SQL | mysql SQL
 
 Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
 `status` exits 3 when something is not running or not healthy.
@@ -12,14 +12,21 @@ import argparse
 import sys
 
 from . import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
     BOOTSTRAP,
+    CONNECT_PASSWORD,
+    CONNECT_SECURE_URL,
     CONNECT_URL,
+    CONNECT_USER,
     HOST,
     MY_PASSWORD,
     MY_PORT,
     PG_PASSWORD,
     PG_PORT,
+    SASL_BOOTSTRAP,
     LocalStackError,
+    ca_file,
     down,
     logs,
     mysql,
@@ -34,8 +41,10 @@ from . import __doc__ as _package_doc
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dev/stack", description=" ".join(_package_doc.split("\n\n")[0].split()))
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("up", help="start the stack (idempotent); prints its endpoints")
-    d = sub.add_parser("down", help="stop Connect, then the broker, then the databases")
+    u = sub.add_parser("up", help="start the stack (idempotent); prints its endpoints")
+    u.add_argument("--secured", action="store_true",
+                   help="also start the secured Connect worker (HTTPS, basic auth, Kafka over SASL_SSL)")
+    d = sub.add_parser("down", help="stop the Connect workers, then the broker, then the databases")
     d.add_argument("--wipe", action="store_true", help="also delete data and logs (a clean slate)")
     sub.add_parser("status", help="say what runs (exit 0 when healthy, 3 otherwise)")
     sub.add_parser("plugins", help="list Connect's connector plugins")
@@ -49,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         if args.cmd == "up":
-            up()
+            up(secured=args.secured)
             return 0
         if args.cmd == "down":
             down(wipe=args.wipe)
@@ -74,7 +83,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"export KPLAN_PG_HOST={HOST}\nexport KPLAN_PG_PORT={PG_PORT}\n"
                   f"export KPLAN_PG_PASSWORD={PG_PASSWORD}\n"
                   f"export KPLAN_MARIADB_HOST={HOST}\nexport KPLAN_MARIADB_PORT={MY_PORT}\n"
-                  f"export KPLAN_MARIADB_PASSWORD={MY_PASSWORD}")
+                  f"export KPLAN_MARIADB_PASSWORD={MY_PASSWORD}\n"
+                  f"export KPLAN_SASL_BOOTSTRAP={SASL_BOOTSTRAP}\nexport KPLAN_CA_FILE={ca_file()}\n"
+                  f"export KPLAN_ADMIN_USER={ADMIN_USER}\nexport KPLAN_ADMIN_PASSWORD={ADMIN_PASSWORD}\n"
+                  f"export KPLAN_CONNECT_SECURE_URL={CONNECT_SECURE_URL}\n"
+                  f"export KPLAN_CONNECT_USER={CONNECT_USER}\nexport KPLAN_CONNECT_PASSWORD={CONNECT_PASSWORD}")
             return 0
     except LocalStackError as e:
         print(f"[stack] error: {e}", file=sys.stderr)

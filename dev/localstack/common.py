@@ -36,6 +36,16 @@ def say(msg: str) -> None:
     print(f"[stack] {msg}", file=sys.stderr, flush=True)
 
 
+def quiet_logger():
+    """librdkafka logs connection refusals while the broker starts; readiness polling expects them."""
+    import logging
+
+    log = logging.getLogger("kplan.stack.readiness")
+    log.addHandler(logging.NullHandler())
+    log.propagate = False
+    return log
+
+
 class file_lock:
     """An exclusive advisory lock on a file, held for a `with` block."""
 

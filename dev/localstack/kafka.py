@@ -3,7 +3,10 @@
 Both are java processes run from the Maven dist (dist.py) with configs rendered from dev/conf/ into
 `<stack dir>/conf/`. The broker's storage is formatted on first use; it counts as ready when an admin metadata
 request succeeds (not merely when its port accepts connections), Connect when `GET /health` answers 200. Connect
-is restarted when dev/pom.xml changes, because it loads its plugins only on start.
+is restarted when dev/pom.xml changes, because it loads its plugins only on start; either is restarted when its
+rendered config differs from the one it was started from (a broker from before the SASL_SSL listener, a new TLS
+keystore). The broker's secured listener and its users are in sasl.py, the secured Connect worker in
+connect_secure.py.
 """
 
 from __future__ import annotations
@@ -19,8 +22,18 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from .common import DEV, HOST, LocalStackError, say, stack_dir
+from .common import DEV, HOST, LocalStackError, quiet_logger, say, stack_dir
+from .dist import dist_dir
 from .process import Service
+from .sasl import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    CONNECT_WORKER_PASSWORD,
+    CONNECT_WORKER_USER,
+    SASL_PORT,
+    ensure_scram_users,
+)
+from .tls import TLS_PASSWORD, ensure_tls, tls_dir, tls_id
 
 BROKER_PORT = int(os.environ.get("KPLAN_STACK_BROKER_PORT", "19092"))
 CONTROLLER_PORT = int(os.environ.get("KPLAN_STACK_CONTROLLER_PORT", "19093"))
@@ -47,23 +60,58 @@ def check_java() -> str:
     return java
 
 
-def _render(template: str, dest: Path, dist: Path) -> Path:
+def rendered(template: str, dist: Path, extra: dict[str, str] | None = None) -> str:
+    """A dev/conf/ template with its @NAME@ placeholders filled in (`extra` adds some). @TLS_ID@ (the keystore's
+    fingerprint) makes sure the TLS material exists first."""
     text = (DEV / "conf" / template).read_text()
-    values = {
-        "@DATA@": str(stack_dir() / "data"),
-        "@DIST@": str(dist),
-        "@BROKER_PORT@": str(BROKER_PORT),
-        "@CONTROLLER_PORT@": str(CONTROLLER_PORT),
-        "@CONNECT_PORT@": str(CONNECT_PORT),
+    values = {k: (lambda v=v: v) for k, v in (extra or {}).items()} | {
+        "@DATA@": lambda: str(stack_dir() / "data"),
+        "@CONF@": lambda: str(stack_dir() / "conf"),
+        "@DIST@": lambda: str(dist),
+        "@BROKER_PORT@": lambda: str(BROKER_PORT),
+        "@CONTROLLER_PORT@": lambda: str(CONTROLLER_PORT),
+        "@CONNECT_PORT@": lambda: str(CONNECT_PORT),
+        "@SASL_PORT@": lambda: str(SASL_PORT),
+        "@TLS@": lambda: str(tls_dir()),
+        "@TLS_ID@": _current_tls_id,
+        "@TLS_PASSWORD@": lambda: TLS_PASSWORD,
+        "@ADMIN_USER@": lambda: ADMIN_USER,
+        "@ADMIN_PASSWORD@": lambda: ADMIN_PASSWORD,
+        "@CONNECT_WORKER_USER@": lambda: CONNECT_WORKER_USER,
+        "@CONNECT_WORKER_PASSWORD@": lambda: CONNECT_WORKER_PASSWORD,
     }
     for k, v in values.items():
-        text = text.replace(k, v)
+        if k in text:
+            text = text.replace(k, v())
+    return text
+
+
+def _current_tls_id() -> str:
+    ensure_tls()
+    return tls_id()
+
+
+def write_config(name: str, text: str) -> Path:
+    dest = stack_dir() / "conf" / name
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(text)
     return dest
 
 
-def _java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str) -> list[str]:
+def config_changed(expected: dict[str, str]) -> str | None:
+    """Why a running process must be restarted: a config file it was started from (`<stack dir>/conf/<name>`)
+    differs from what the templates render now. None when they agree."""
+    for name, text in expected.items():
+        try:
+            current = (stack_dir() / "conf" / name).read_text()
+        except OSError:
+            current = None
+        if current != text:
+            return f"was started from an older {name}; restarting it with the current one"
+    return None
+
+
+def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tuple[str, ...] = ()) -> list[str]:
     return [
         check_java(),
         marker,
@@ -71,6 +119,7 @@ def _java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str) -> list
         "-XX:+UseG1GC",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
+        *jvm,
         "-cp",
         str(dist / "lib" / "*"),
         main,
@@ -78,13 +127,10 @@ def _java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str) -> list
     ]
 
 
-def _broker_config(dist: Path) -> Path:
-    return _render("broker.properties", stack_dir() / "conf" / "broker.properties", dist)
-
-
 def _format_storage(dist: Path) -> None:
-    """Format KRaft storage on first use (meta.properties marks a formatted log dir)."""
-    config = _broker_config(dist)
+    """Render the broker's config and format KRaft storage on first use (meta.properties marks a formatted log
+    dir)."""
+    config = write_config("broker.properties", rendered("broker.properties", dist))
     if (stack_dir() / "data" / "kafka" / "meta.properties").exists():
         return
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
@@ -106,7 +152,7 @@ def _broker_ready() -> bool:
         from confluent_kafka.admin import AdminClient
     except ImportError as e:  # the launcher runs in the project's virtualenv
         raise LocalStackError("confluent-kafka is not installed: run `make venv` (or use `make stack-up`)") from e
-    admin = AdminClient({"bootstrap.servers": BOOTSTRAP, "socket.timeout.ms": 2000, "logger": _quiet_logger()})
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP, "socket.timeout.ms": 2000, "logger": quiet_logger()})
     try:
         md = admin.list_topics(timeout=2)
         return bool(md.brokers)
@@ -114,16 +160,6 @@ def _broker_ready() -> bool:
         return False
     finally:
         admin.__exit__(None, None, None)  # destroyed here, not by a garbage collection on a librdkafka thread
-
-
-def _quiet_logger():
-    """librdkafka logs connection refusals while the broker starts; readiness polling expects them."""
-    import logging
-
-    log = logging.getLogger("kplan.stack.readiness")
-    log.addHandler(logging.NullHandler())
-    log.propagate = False
-    return log
 
 
 def _http_get(path: str, timeout: float = 2.0) -> tuple[int, bytes]:
@@ -142,21 +178,29 @@ def _connect_ready() -> bool:
 
 def broker_service() -> Service:
     def command(dist: Path) -> list[str]:
-        return _java_cmd(dist, broker.marker, "1g", "kafka.Kafka", str(stack_dir() / "conf" / "broker.properties"))
+        return java_cmd(dist, broker.marker, "1g", "kafka.Kafka", str(stack_dir() / "conf" / "broker.properties"))
 
-    broker = Service("kafka", (BROKER_PORT, CONTROLLER_PORT), _broker_ready, command, _format_storage)
+    def outdated() -> str | None:
+        return config_changed({"broker.properties": rendered("broker.properties", dist_dir())})
+
+    broker = Service("kafka", (BROKER_PORT, CONTROLLER_PORT, SASL_PORT), _broker_ready, command, _format_storage,
+                     after_start=lambda: ensure_scram_users(BOOTSTRAP), outdated=outdated)
     return broker
 
 
 def connect_service() -> Service:
     def prepare(dist: Path) -> None:
-        _render("connect.properties", stack_dir() / "conf" / "connect.properties", dist)
+        write_config("connect.properties", rendered("connect.properties", dist))
 
     def command(dist: Path) -> list[str]:
-        return _java_cmd(dist, connect.marker, "1g", "org.apache.kafka.connect.cli.ConnectDistributed",
-                         str(stack_dir() / "conf" / "connect.properties"))
+        return java_cmd(dist, connect.marker, "1g", "org.apache.kafka.connect.cli.ConnectDistributed",
+                        str(stack_dir() / "conf" / "connect.properties"))
 
-    connect = Service("connect", (CONNECT_PORT,), _connect_ready, command, prepare, restart_on_new_dist=True)
+    def outdated() -> str | None:
+        return config_changed({"connect.properties": rendered("connect.properties", dist_dir())})
+
+    connect = Service("connect", (CONNECT_PORT,), _connect_ready, command, prepare, restart_on_new_dist=True,
+                      outdated=outdated)
     return connect
 
 

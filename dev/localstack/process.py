@@ -81,6 +81,9 @@ class Service:
     marker_text: str | None = None
     # Restart it when dev/pom.xml changed since it started (Connect loads its plugins only on start).
     restart_on_new_dist: bool = False
+    # Why a running, healthy process must still be restarted (its rendered config changed since it started, say);
+    # None when it need not be.
+    outdated: Callable[[], str | None] = lambda: None
 
     @property
     def marker(self) -> str:
@@ -119,6 +122,11 @@ class Service:
             return self.dist_file.read_text().strip() != pom_digest()
         except OSError:
             return True  # started before its dist was recorded: assume it is older
+
+    def restart_reason(self) -> str | None:
+        if self.runs_old_dist():
+            return "runs from an older dev/pom.xml; restarting it to load the new plugins"
+        return self.outdated()
 
     def start(self, dist: Path) -> None:
         for port in self.ports:

@@ -3,8 +3,11 @@
 
 - `stack` (session fixture): a real Kafka broker and Kafka Connect worker (with the databases). It starts the local
   stack or reuses a running one, and stops it at the end only if it started it (`KPLAN_KEEP_STACK=1` keeps it).
+- `secured` (session fixture): the secured side — the broker's SASL_SSL listener and the secured Connect worker
+  (HTTPS, basic auth) — as a SecuredStack of endpoints, credentials and TLS files. It runs `up(secured=True)`,
+  reusing whatever runs, and at the end stops only the services it started (`KPLAN_KEEP_STACK=1` keeps them).
 - `unique`: a factory of unique resource names.
-- Every test that uses `stack`, directly or through another fixture, is marked `integration`, so
+- Every test that uses `stack` or `secured`, directly or through another fixture, is marked `integration`, so
   `pytest -m 'not integration'` runs exactly the tests that need no stack.
 - The summary line "integration tests against the real stack (...): N passed" counts those tests only — not
   tests that merely live under tests/integration/ (a folder name is a keyword, not a use of the stack) — and is
@@ -19,15 +22,62 @@ from dataclasses import dataclass
 
 import pytest
 
-from . import BOOTSTRAP, CONNECT_URL, LocalStackError, down, pom_versions, up
+from . import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    BOOTSTRAP,
+    CONNECT_PASSWORD,
+    CONNECT_SECURE_URL,
+    CONNECT_URL,
+    CONNECT_USER,
+    SASL_BOOTSTRAP,
+    SASL_MECHANISMS,
+    LocalStackError,
+    ca_file,
+    down,
+    pom_versions,
+    services,
+    tls_dir,
+    up,
+)
 
-FIXTURE = "stack"
+FIXTURES = ("stack", "secured")  # using either makes a test an integration test
 
 
 @dataclass(frozen=True)
 class LocalStack:
     bootstrap_servers: str
     connect_url: str
+
+
+@dataclass(frozen=True)
+class SecuredStack:
+    """The secured side of the local stack. Files are absolute paths (str) under the stack's tls/ directory."""
+
+    bootstrap_servers: str  # the broker's SASL_SSL listener
+    sasl_mechanisms: tuple[str, ...]  # enabled on it: SCRAM-SHA-512 and PLAIN
+    admin_user: str  # kplan's principal: a super user, with SCRAM-SHA-512 and PLAIN credentials
+    admin_password: str
+    connect_url: str  # the secured Connect worker (https://...)
+    connect_user: str  # its REST API's basic-auth credentials
+    connect_password: str
+    ca_file: str  # PEM: verifies both the broker and the worker
+    client_cert: str  # PEM client certificate and key signed by the same CA, for mutual TLS
+    client_key: str
+    tls_dir: str
+
+    def kafka_config(self, mechanism: str = "SCRAM-SHA-512", user: str | None = None,
+                     password: str | None = None) -> dict[str, str]:
+        """A confluent-kafka configuration for the SASL_SSL listener, verifying the broker with the CA (the admin's
+        credentials by default)."""
+        return {"bootstrap.servers": self.bootstrap_servers, "security.protocol": "SASL_SSL",
+                "sasl.mechanism": mechanism, "sasl.username": user or self.admin_user,
+                "sasl.password": self.admin_password if password is None else password, "ssl.ca.location": self.ca_file}
+
+    @property
+    def connect_auth(self) -> tuple[str, str]:
+        """(user, password) for HTTP basic authentication, e.g. `requests.get(url, auth=..., verify=ca_file)`."""
+        return self.connect_user, self.connect_password
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +89,24 @@ def stack():
     yield LocalStack(BOOTSTRAP, CONNECT_URL)
     if started and not os.environ.get("KPLAN_KEEP_STACK"):
         down()
+
+
+@pytest.fixture(scope="session")
+def secured():
+    running_before = {svc.name for svc in services(secured=True) if svc.pid() is not None}
+    try:
+        up(secured=True)
+    except LocalStackError as e:
+        pytest.fail(f"the secured side of the local stack could not be started: {e}", pytrace=False)
+    tls = tls_dir()
+    yield SecuredStack(SASL_BOOTSTRAP, SASL_MECHANISMS, ADMIN_USER, ADMIN_PASSWORD, CONNECT_SECURE_URL,
+                       CONNECT_USER, CONNECT_PASSWORD, str(ca_file()), str(tls / "client.pem"),
+                       str(tls / "client.key"), str(tls))
+    if not os.environ.get("KPLAN_KEEP_STACK"):
+        # only what this fixture started: a stack that was running before (or that `stack` owns) stays up
+        for svc in reversed(services(secured=True)):
+            if svc.name not in running_before:
+                svc.stop()
 
 
 @pytest.fixture
@@ -57,32 +125,41 @@ class _StackTests:
 
     def __init__(self) -> None:
         self.nodeids: set[str] = set()
+        self.secured_nodeids: set[str] = set()
         self.outcomes: dict[str, int] = {}
+        self.secured_ran = False
 
     # First, so that `-m 'not integration'` (the mark plugin's own modifyitems) sees the marker.
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items):
         for item in items:
-            if FIXTURE in getattr(item, "fixturenames", ()):
+            if any(f in getattr(item, "fixturenames", ()) for f in FIXTURES):
                 item.add_marker(pytest.mark.integration)
                 self.nodeids.add(item.nodeid)
+                if "secured" in item.fixturenames:
+                    self.secured_nodeids.add(item.nodeid)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" and report.nodeid in self.nodeids:
             self.outcomes[report.outcome] = self.outcomes.get(report.outcome, 0) + 1
+            self.secured_ran = self.secured_ran or report.nodeid in self.secured_nodeids
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.outcomes:
             versions = pom_versions()
             parts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items()))
+            where = f"{BOOTSTRAP} / {CONNECT_URL}"
+            if self.secured_ran:
+                where += f"; secured {SASL_BOOTSTRAP} / {CONNECT_SECURE_URL}"
             terminalreporter.write_line(
                 f"integration tests against the real stack (Kafka {versions.get('kafka')}, Debezium "
-                f"{versions.get('debezium')} at {BOOTSTRAP} / {CONNECT_URL}): {parts}"
+                f"{versions.get('debezium')} at {where}): {parts}"
             )
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "integration: uses the real local Kafka + Connect stack (the `stack` fixture; set automatically)"
+        "markers",
+        "integration: uses the real local Kafka + Connect stack (the `stack` or `secured` fixture; set automatically)",
     )
     config.pluginmanager.register(_StackTests(), "localstack-stack-tests")
