@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.model.desired import ConnectorState, TopicSpec
+from kplan.model.desired import AclBinding, ConnectorState, TopicSpec
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]
@@ -47,6 +47,16 @@ class ClusterWriter(Protocol):
         ...
 
     def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
+        ...
+
+    # -- ACLs ----------------------------------------------------------------------------------------------------
+
+    def create_acls(self, acls: Sequence[tuple[str, AclBinding]]) -> None:
+        """Create (principal, binding) pairs in one request (creating an existing binding is a success)."""
+        ...
+
+    def delete_acls(self, acls: Sequence[tuple[str, AclBinding]]) -> None:
+        """Delete exactly these (principal, binding) pairs in one request (an absent one is a success)."""
         ...
 
     # -- connectors --------------------------------------------------------------------------------------------

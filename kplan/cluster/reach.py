@@ -126,7 +126,8 @@ def no_answer(exc: BaseException) -> bool:
 # Admin requests that are gated: refused at once while Kafka is known to be unreachable.
 _GATED = frozenset({"create_topics", "delete_topics", "create_partitions", "incremental_alter_configs",
                     "alter_configs", "describe_configs", "describe_cluster", "describe_topics", "list_groups",
-                    "list_consumer_groups", "delete_consumer_groups", "list_offsets"})
+                    "list_consumer_groups", "delete_consumer_groups", "list_offsets", "describe_acls", "create_acls",
+                    "delete_acls", "describe_user_scram_credentials", "alter_user_scram_credentials"})
 
 
 class GuardedAdmin:

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Iterable, Mapping
 
+from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import (
     ConnectHttp,
     admin_client,
@@ -22,7 +23,7 @@ from kplan.cluster.clients import (
 )
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
-from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
@@ -56,6 +57,7 @@ class KafkaReader:
             # ownership record names (usually none) are read after it.
             connect_future = pool.submit(self._read_connect)
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s)
+            acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
             metadata = self.topic_metadata()
             records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
@@ -71,6 +73,7 @@ class KafkaReader:
                 wanted |= extra
             cluster_id, broker_count = self._cluster_result(cluster_future)
             connectors, plugins = connect_future.result()
+            acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
         if ownership is not None and ownership.sensitive:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
@@ -94,6 +97,9 @@ class KafkaReader:
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
             locked=lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
+            acls=freeze(acls),
+            owned_acls=frozenset(ownership.acls) if ownership else frozenset(),
+            acl_problem=acl_problem,
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -104,6 +110,27 @@ class KafkaReader:
         except Exception as e:  # noqa: BLE001
             raise unreachable(self.cluster, e) from e
         return desc.cluster_id, len(desc.nodes)
+
+    def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], str | None]:
+        """Every ACL binding on the cluster by principal (one describe_acls), with the keys the record says kplan
+        created; or why they cannot be read (no authorizer, not allowed): a problem only for a stack with ACLs."""
+        from kplan.kinds.acl import NOT_AUTHORIZED, SECURITY_DISABLED
+
+        try:
+            found = future.result(timeout=self.cluster.timeout_s + 1)
+        except Exception as e:  # noqa: BLE001
+            name = error_name(e)
+            if name == "SECURITY_DISABLED":
+                return {}, SECURITY_DISABLED
+            if name == "CLUSTER_AUTHORIZATION_FAILED":
+                return {}, NOT_AUTHORIZED
+            raise unreachable(self.cluster, e) from e
+        by_principal: dict[str, set] = {}
+        for k in found or ():
+            principal, binding = from_kafka(k)
+            by_principal.setdefault(principal, set()).add(binding)
+        return ({p: LiveAcls(p, frozenset(bs), frozenset(owned.get(p, ()))) for p, bs in by_principal.items()},
+                None)
 
     def describe_cluster(self) -> tuple[str, int]:
         try:
@@ -183,6 +210,7 @@ def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
             continue
         out.update({f"topic.{n}": stack for n in record.topics})
         out.update({f"connector.{n}": stack for n in record.connectors})
+        out.update({f"acl.{p}": stack for p in record.acls})
     return out
 
 

@@ -35,7 +35,7 @@ from kplan.cluster.retry import (
     retry,
 )
 from kplan.errors import KplanError
-from kplan.model.desired import ClusterSpec, ConnectorState, TopicSpec
+from kplan.model.desired import AclBinding, ClusterSpec, ConnectorState, TopicSpec
 from kplan.secrets import SecretValues
 
 TERMINAL_TASK_FAILURE = "FAILED"
@@ -290,6 +290,50 @@ class KafkaWriter:
                 raise WriteError(f"topics still listed after deletion: {', '.join(sorted(names & self.topic_names()))}")
             time.sleep(delay)
             delay = min(0.5, delay * 1.5)
+
+    # ------------------------------------------------------------------------------------------- ACLs
+
+    def _acl_call(self, call: str, items: list, submit, what: str) -> None:
+        """One batched ACL request for `items`, retried for transient failures (both calls are idempotent); a
+        refusal kplan's principal can act on is one line naming the right it lacks."""
+        from kplan.cluster.access import access_problem
+
+        def attempt():
+            futures = submit(items)
+            transient, fatal = [], []
+            for fut in futures.values():
+                try:
+                    fut.result(timeout=self._request_timeout() + 2)
+                except Exception as e:  # noqa: BLE001
+                    problem = access_problem(call, e)
+                    if problem is not None:
+                        raise WriteError(f"{what}: {problem}") from None
+                    if classify_kafka(e) == ErrorClass.RETRIABLE:
+                        transient.append(e)
+                    else:
+                        fatal.append(describe_kafka_error(e))
+            if fatal:
+                raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
+            if transient:
+                raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
+                                     any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
+                                     no_answer=all(no_answer(e) for e in transient))
+
+        self._retry(attempt, what, self.link)
+
+    def create_acls(self, acls: Sequence[tuple[str, AclBinding]]) -> None:
+        from kplan.cluster.access import to_kafka
+
+        bindings = [to_kafka(p, b) for p, b in acls]
+        self._acl_call("create_acls", bindings, lambda items: self.admin.create_acls(
+            items, request_timeout=self._request_timeout()), "creating ACL bindings")
+
+    def delete_acls(self, acls: Sequence[tuple[str, AclBinding]]) -> None:
+        from kplan.cluster.access import to_filter
+
+        filters = [to_filter(p, b) for p, b in acls]
+        self._acl_call("delete_acls", filters, lambda items: self.admin.delete_acls(
+            items, request_timeout=self._request_timeout()), "deleting ACL bindings")
 
     # -------------------------------------------------------------------------------------- connectors
 

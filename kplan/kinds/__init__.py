@@ -4,12 +4,13 @@ See docs/architecture.md for what adding a kind takes."""
 
 from __future__ import annotations
 
+from kplan.kinds.acl import KIND as ACLS
 from kplan.kinds.base import Kind, PlanContext
 from kplan.kinds.connector import KIND as CONNECTORS
 from kplan.kinds.topic import KIND as TOPICS
 from kplan.plan.model import ResourceType
 
-KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS)
+KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, ACLS)
 _BY_TYPE = {k.type: k for k in KINDS}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Protocol
 
-from kplan.model.desired import freeze
+from kplan.model.desired import AclBinding, freeze
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,16 @@ class LiveConnector:
 
 
 @dataclass(frozen=True)
+class LiveAcls:
+    """The ACL bindings of one principal on the cluster, and which of them this stack's ownership record says
+    kplan created (their keys, `AclBinding.key`)."""
+
+    name: str  # the principal
+    bindings: frozenset[AclBinding] = frozenset()
+    owned: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class LiveState:
     cluster_id: str
     broker_count: int
@@ -70,6 +80,13 @@ class LiveState:
     # Owned resources recorded as `protect: true` when they were applied (protection outlives the declaration).
     protected_topics: frozenset[str] = frozenset()
     protected_connectors: frozenset[str] = frozenset()
+    # ACL bindings by principal (every principal on the cluster: one describe_acls), and the principals this
+    # stack's record names bindings of. `acl_problem` says why ACLs could not be read ("security-disabled": the
+    # cluster has no authorizer; "not-authorized": kplan's principal may not describe them); None when read.
+    acls: Mapping[str, LiveAcls] = field(default_factory=lambda: freeze({}))
+    owned_acls: frozenset[str] = frozenset()
+    protected_acls: frozenset[str] = frozenset()
+    acl_problem: str | None = None
     # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 

@@ -11,6 +11,12 @@
 
 A connector may carry "sensitive_keys" (the keys its ownership record names as secrets).
 
+ACLs, by principal: {"acls": {"User:app": {"bindings": [{"resource": "topic", "pattern": "literal",
+"name": "orders", "operation": "WRITE", "permission": "ALLOW", "host": "*"}],
+"owned": ["topic|literal|orders|WRITE|ALLOW|*"]}},
+"acl_problem": null | "security-disabled" | "not-authorized"}: `owned` are the keys of the bindings the stack's record
+says kplan created (`permission` defaults to ALLOW, `host` to "*", `pattern` to literal).
+
 `effective` defaults to the overrides (overrides always win over it).
 """
 
@@ -19,14 +25,15 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.model.desired import freeze
-from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.desired import AclBinding, freeze
+from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
     try:
         topics = {name: _topic(name, t) for name, t in (doc.get("topics") or {}).items()}
         connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
+        acls = {p: _acls(p, a) for p, a in (doc.get("acls") or {}).items()}
         plugins = doc.get("connector_plugins")
         names = doc.get("all_topic_names")
         return LiveState(
@@ -42,6 +49,9 @@ def live_state_from_dict(doc: Any) -> LiveState:
             all_topic_names=None if names is None else frozenset(names),
             unfinished_run=doc.get("unfinished_run") or None,
             locked=bool(doc.get("locked", False)),
+            acls=freeze(acls),
+            owned_acls=frozenset(p for p, a in acls.items() if a.owned),
+            acl_problem=doc.get("acl_problem") or None,
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
@@ -61,3 +71,10 @@ def _connector(name: str, c: dict) -> LiveConnector:
                   for x in c.get("tasks") or ())
     return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""),
                          frozenset(c.get("sensitive_keys") or ()))
+
+
+def _acls(principal: str, a: dict) -> LiveAcls:
+    bindings = frozenset(AclBinding(str(b["resource"]), str(b.get("pattern", "literal")), str(b["name"]),
+                                    str(b["operation"]), str(b.get("permission", "ALLOW")), str(b.get("host", "*")))
+                         for b in a.get("bindings") or ())
+    return LiveAcls(principal, bindings, frozenset(a.get("owned") or ()))

@@ -21,6 +21,9 @@ class Ownership:
     # Set while an apply runs (run id, host, pid, since): left behind, it marks an unfinished run. Plans learn of
     # it from this small record instead of reading the whole journal.
     run: Mapping[str, Any] | None = None
+    # principal -> the keys (`AclBinding.key`) of the ACL bindings kplan created for this stack: the only
+    # bindings it ever deletes
+    acls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
@@ -32,9 +35,11 @@ class Ownership:
         whatever the run may have created stays owned, so plan, status, recover and destroy see it."""
         sensitive = {c: tuple(sorted(set(self.sensitive.get(c, ())) | set(other.sensitive.get(c, ()))))
                      for c in sorted(set(self.sensitive) | set(other.sensitive))}
+        acls = {p: tuple(sorted(set(self.acls.get(p, ())) | set(other.acls.get(p, ()))))
+                for p in sorted(set(self.acls) | set(other.acls))}
         return Ownership(self.topics | other.topics, self.connectors | other.connectors,
                          self.protected_topics | other.protected_topics,
-                         self.protected_connectors | other.protected_connectors, sensitive, self.run)
+                         self.protected_connectors | other.protected_connectors, sensitive, self.run, acls)
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
@@ -44,6 +49,8 @@ class Ownership:
             "protected_connectors": sorted(self.protected_connectors),
             "sensitive": {c: sorted(keys) for c, keys in sorted(self.sensitive.items())},
         }
+        if self.acls:  # only when there are some: records of stacks without ACLs keep their form
+            doc["acls"] = {p: sorted(keys) for p, keys in sorted(self.acls.items())}
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -53,4 +60,5 @@ class Ownership:
         doc = doc or {}
         return cls(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
                    frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
-                   {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None)
+                   {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
+                   {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k})

@@ -40,6 +40,7 @@ class ResourceType(str, Enum):
 
     TOPIC = "topic"
     CONNECTOR = "connector"
+    ACL = "acl"  # one resource per principal: acl.User:orders-app
 
 
 class Reason(str, Enum):
@@ -67,6 +68,9 @@ class NoteKind(str, Enum):
     REFUSED = "refused"
     DRIFT_LEFT_ALONE = "override not declared; left alone"
     AUTHORITATIVE_REMOVAL = "not declared (authoritative config)"
+    BINDING_LEFT_ALONE = "binding not declared and not created by kplan; left alone"
+    BINDING_AUTHORITATIVE_REMOVAL = "not declared (authoritative principal)"
+    BINDING_NO_LONGER_DECLARED = "created by kplan, no longer declared"
 
 
 class Flag(str, Enum):

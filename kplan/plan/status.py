@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 
 from kplan.model.desired import Origin, Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Action, Flag, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of
+from kplan.plan.model import Flag, Plan, PlanDiagnostic, Reason, ResourceChange, ResourceType, address_of
 from kplan.secrets import Scrubber
 
 FORMAT_VERSION = "1"
@@ -102,6 +102,9 @@ class ResourceStatus:
     in_declared_state: bool = True
     trace: Trace = Trace()
     tasks: tuple[TaskStatus, ...] = ()
+    # ACLs: the principal's bindings on the cluster, and the declared ones
+    bindings: int | None = None
+    declared_bindings: int | None = None
 
     @property
     def address(self) -> str:
@@ -200,7 +203,8 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                       for n in sorted(declared)]
         # owned, no longer declared: planned for deletion
         resources += [kind.status_undeclared(current_of[c.name], c, scrub) for c in plan.changes
-                      if c.type == kind.type and c.action == Action.DELETE and c.name not in declared
+                      if c.type == kind.type and c.reason == Reason.REMOVED_FROM_STACK and c.is_change
+                      and c.name not in declared
                       and c.name in current_of]
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in _SHOWN_AS_DRIFT)
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics)

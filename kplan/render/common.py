@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 
 from kplan.model.desired import Origin
-from kplan.plan.model import SENSITIVE, Action, AttributeChange, AttrKind, Flag, NoteKind, Plan, ResourceChange
+from kplan.plan.model import (
+    SENSITIVE,
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    NoteKind,
+    Plan,
+    ResourceChange,
+    ResourceType,
+)
 
 UNLIMITED = {"-1", "9223372036854775807"}  # Kafka's "no limit" values for .ms and .bytes configs
 
@@ -35,6 +45,17 @@ FLAG_NOTES = {
     Flag.RESTART: "restart: the connector is restarted after its config is written",
     Flag.ADOPT: "adopt: exists on the cluster but is not yet recorded as owned by this stack; apply records it",
 }
+
+
+# A flag whose words depend on the kind of resource.
+_KIND_FLAG_NOTES = {
+    (ResourceType.ACL, Flag.DRIFT): "drift: the principal has bindings the stack does not declare and kplan did not "
+                                    "create (left alone)",
+}
+
+
+def flag_note(change: ResourceChange, flag: Flag) -> str:
+    return _KIND_FLAG_NOTES.get((change.type, flag), FLAG_NOTES[flag])
 
 
 def _duration(ms: int) -> str:

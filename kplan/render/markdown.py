@@ -8,11 +8,11 @@ import re
 
 from kplan.plan.model import Action, AttrKind, Flag, Plan, ResourceChange, Severity
 from kplan.render.common import (
-    FLAG_NOTES,
     HEADLINES,
     SYMBOLS,
     adoption_note,
     attr_note,
+    flag_note,
     label,
     reason_text,
     show,
@@ -89,7 +89,7 @@ def _details(ch: ResourceChange) -> str:
     lines = [f"# {reason_text(ch)}"] if reason_text(ch) else []
     if ch.origin is not None:
         lines.append(f"# declared at {where(ch.origin)}")
-    lines += [f"# {FLAG_NOTES[f]}" for f in sorted(ch.flags, key=lambda f: f.value)]
+    lines += [f"# {flag_note(ch, f)}" for f in sorted(ch.flags, key=lambda f: f.value)]
     deleting = ch.action == Action.DELETE
     for a in ch.attributes:
         key, name, note = a.path[-1], label(a), attr_note(a)

@@ -6,12 +6,12 @@ import click
 
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
 from kplan.render.common import (
-    FLAG_NOTES,
     HEADLINES,
     SYMBOLS,
     adoption_note,
     attention,
     attr_note,
+    flag_note,
     label,
     reason_text,
     shown,
@@ -62,7 +62,7 @@ def _resource(ch: ResourceChange, c) -> list[str]:
     if ch.origin is not None:
         lines.append(f"  #   declared at {where(ch.origin)}")
     for flag in sorted(ch.flags, key=lambda f: f.value):
-        lines.append(c(f"  #   {FLAG_NOTES[flag]}", "red" if flag.value in ("data_loss", "refused") else "yellow"))
+        lines.append(c(f"  #   {flag_note(ch, flag)}", "red" if flag.value in ("data_loss", "refused") else "yellow"))
     if not ch.attributes and not ch.unchanged_attributes:
         return lines
     symbol = SYMBOLS[ch.action]

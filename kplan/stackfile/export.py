@@ -3,7 +3,7 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 
 from __future__ import annotations
 
-from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
+from kplan.model.desired import AclSpec, ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.secrets import display_value, masked_url
 
 
@@ -55,6 +55,12 @@ def connector_data(c: ConnectorSpec) -> dict:
     return out
 
 
+def acl_data(a: AclSpec) -> dict:
+    """A principal's expanded bindings, one line each: `allow WRITE on topic prefix:orders.`."""
+    return {"principal": a.name, "authoritative": a.authoritative,
+            "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
+
+
 def stack_data(stack: Stack) -> dict:
     cluster = stack.cluster
     return {
@@ -70,6 +76,7 @@ def stack_data(stack: Stack) -> dict:
         "authoritative_config": stack.authoritative_config,
         "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],
         "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
+        **({"acls": [acl_data(a) for a in stack.acls]} if stack.acls else {}),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 from kplan.model.desired import ClusterSpec, ConnectorSpec, Stack, TopicSpec, freeze
 from kplan.rules.names import topic_name_problem
 from kplan.rules.units import UnitError, parse_duration_seconds
+from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import expand
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
@@ -207,6 +208,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         )
         connector_entries.append((spec, name, loc))
 
+    acls = build_acls([(item, loc) for item, loc in comb.acls if id(item) not in flagged.items], smap, diags)
+
     agg.flush(diags)
     check_duplicates_and_collisions(topic_entries, diags)
     _check_connector_duplicates(connector_entries, diags)
@@ -232,6 +235,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         cluster=cluster,
         topics=topics,
         connectors=connectors,
+        acls=acls,
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files, templates.used, environment),

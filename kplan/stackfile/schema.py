@@ -31,6 +31,8 @@ _PATTERN_MESSAGES = {
         "must start with a letter or digit and contain only letters, digits, '.', '_' and '-'",
     "^[A-Za-z_][A-Za-z0-9_]*$": "must be a name of letters, digits and '_' that does not start with a digit",
     "^[^/\\\\\\u0000-\\u001f]+$": "must not contain '/', '\\' or control characters",
+    "^[A-Za-z][A-Za-z0-9]*:[^*|]+$": "must be a principal of the form Type:name, e.g. User:orders-app",
+    "^[^|]+$": "must not contain '|'",
 }
 
 

@@ -12,7 +12,9 @@ from kplan.apply.steps import (
     STEP_TYPES,
     AlterTopicConfigs,
     ConnectorSecrets,
+    CreateAcls,
     CreateTopics,
+    DeleteAcls,
     DeleteConnector,
     DeleteTopics,
     IncreasePartitions,
@@ -28,8 +30,17 @@ from kplan.apply.steps import (
     step_from_json,
     step_types,
 )
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
-from kplan.model.live import LiveConnector, LiveState, LiveTopic
+from kplan.model.desired import (
+    AclBinding,
+    AclSpec,
+    ClusterSpec,
+    ConnectorSpec,
+    ConnectorState,
+    Stack,
+    TopicSpec,
+    freeze,
+)
+from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTopic
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues, is_masked
 
@@ -62,7 +73,7 @@ def everything():
     ), (
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
-    ))
+    ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),))
     live = LiveState("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
@@ -70,30 +81,42 @@ def everything():
         "cdc": lconn("cdc", {"connector.class": "X", "table.include.list": "public.a", "topic.prefix": "p"}),
         "old-conn": lconn("old-conn", {"connector.class": "Y", "x.password": OLD_SECRET}, sensitive={"x.password"}),
     }, owned_topics=frozenset({"cfg1", "cfg2", "grow", "shrink", "gone"}),
-        owned_connectors=frozenset({"cdc", "old-conn"}))
+        owned_connectors=frozenset({"cdc", "old-conn"}),
+        acls={"User:old": LiveAcls("User:old", frozenset({OLD_ACL}), frozenset({OLD_ACL.key}))},
+        owned_acls=frozenset({"User:old"}))
     return stack, live, make_plan(stack, live, secrets=SecretValues())
+
+
+OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 
 
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
-    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, PutConnector, SnapshotSignal, PutConnector,
-                                        DeleteConnector, IncreasePartitions, ReplaceTopics, DeleteTopics,
-                                        RecordOwnership]
+    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, PutConnector, SnapshotSignal,
+                                        PutConnector, DeleteConnector, DeleteAcls, IncreasePartitions, ReplaceTopics,
+                                        DeleteTopics, RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
     create, alter = steps[0], steps[1]
     assert [t.name for t in create.topics] == ["new1", "new2", "new3"] and create.absent == ("new1", "new2", "new3")
     assert sorted(alter.topics) == ["cfg1", "cfg2"]
     assert alter.overrides_before == {"cfg1": {"retention.ms": "5"}, "cfg2": {"retention.ms": None}}
     # a connector's snapshot signal right after it
-    assert (steps[2].name, steps[3].connector, steps[3].tables, steps[4].name) == (
+    assert (steps[3].name, steps[4].connector, steps[4].tables, steps[5].name) == (
         "cdc", "cdc", ("public.b",), "new-conn")
+    # ACLs: one batch of creations after the topics, one of deletions after the connectors' deletions
+    assert [(a.principal, a.binding) for a in steps[2].acls] == [
+        ("User:app", AclBinding("topic", "literal", "new1", "WRITE"))]
+    assert [(a.principal, a.binding) for a in steps[7].acls] == [("User:old", OLD_ACL)]
+    # the record keeps the binding created, and no longer the one deleted
+    assert steps[-1].record.acls == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
-    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.PUT_CONNECTORS, Phase.DELETE_CONNECTORS,
-             Phase.INCREASE_PARTITIONS, Phase.REPLACE_TOPICS, Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
+    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.CREATE_ACLS, Phase.PUT_CONNECTORS,
+             Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS, Phase.INCREASE_PARTITIONS, Phase.REPLACE_TOPICS,
+             Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
-    assert Phase.PUT_CONNECTORS - Phase.ALTER_TOPIC_CONFIGS > 2  # room for ACLs, users, subjects in between
+    assert Phase.PUT_CONNECTORS - Phase.CREATE_ACLS > 2  # room for users, subjects in between
     assert all(not t.irreversible for t in STEP_TYPES if t.phase < Phase.INCREASE_PARTITIONS)
 
 
@@ -122,8 +145,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-topic-configs", "create-topics", "delete-connector", "delete-topics", "increase-partitions",
-        "put-connector", "record-ownership", "replace-topics", "snapshot-signal"]
+        "alter-topic-configs", "create-acls", "create-topics", "delete-acls", "delete-connector", "delete-topics",
+        "increase-partitions", "put-connector", "record-ownership", "replace-topics", "snapshot-signal"]
 
 
 def test_steps_are_immutable_all_the_way_down():

@@ -71,6 +71,7 @@ class FakeWriter:
         self.calls: list[str] = []
         self.signals: list[tuple] = []
         self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
+        self.acls: set[tuple] = set()  # (principal, AclBinding)
 
     # -- topics
 
@@ -117,6 +118,16 @@ class FakeWriter:
         if self.fail_wait_gone:
             raise WriteError("topics still listed after deletion")
         self.topics -= set(names)
+
+    # -- ACLs
+
+    def create_acls(self, acls):
+        self.calls.append("create_acls")
+        self.acls |= set(acls)
+
+    def delete_acls(self, acls):
+        self.calls.append("delete_acls")
+        self.acls -= set(acls)
 
     # -- connectors
 

@@ -6,9 +6,11 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   phase                 step type           undo
   CREATE_TOPICS         CreateTopics        delete the topics this run created
   ALTER_TOPIC_CONFIGS   AlterTopicConfigs   set back / delete the overrides to the before-image
+  CREATE_ACLS           CreateAcls          delete the bindings this run created
   PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
                         SnapshotSignal      (none needed; right after its connector)
   DELETE_CONNECTORS     DeleteConnector     re-create it with its previous config and state
+  DELETE_ACLS           DeleteAcls          create the bindings again
   INCREASE_PARTITIONS   IncreasePartitions  IRREVERSIBLE
   REPLACE_TOPICS        ReplaceTopics       IRREVERSIBLE (data loss)
   DELETE_TOPICS         DeleteTopics        IRREVERSIBLE (data loss)
@@ -24,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Union
 
+from kplan.apply.steps.acl import AclArgs, CreateAcls, DeleteAcls, build_acl_steps
 from kplan.apply.steps.base import FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types, thawed
 from kplan.apply.steps.connector import (
     ConnectorImage,
@@ -48,13 +51,13 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Plan
 
-Step = Union[CreateTopics, AlterTopicConfigs, PutConnector, SnapshotSignal, DeleteConnector, IncreasePartitions,
-             ReplaceTopics, DeleteTopics, RecordOwnership]
+Step = Union[CreateTopics, AlterTopicConfigs, CreateAcls, PutConnector, SnapshotSignal, DeleteConnector, DeleteAcls,
+             IncreasePartitions, ReplaceTopics, DeleteTopics, RecordOwnership]
 STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
-BUILDERS = (build_topic_steps, build_connector_steps)
+BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ def step_from_json(doc) -> Step:
 
 
 __all__ = [
-    "AlterTopicConfigs", "BUILDERS", "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
+    "AclArgs", "AlterTopicConfigs", "BUILDERS", "CreateAcls", "DeleteAcls", "build_acl_steps",
+    "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
     "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
     "RecordOwnership", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step", "StepBase", "TopicArgs",
     "UnknownStepKind", "build", "build_connector_steps", "build_ownership_steps", "build_steps", "step_types",

@@ -28,8 +28,10 @@ class Phase(IntEnum):
 
     CREATE_TOPICS = 10
     ALTER_TOPIC_CONFIGS = 20
+    CREATE_ACLS = 30
     PUT_CONNECTORS = 60
     DELETE_CONNECTORS = 70
+    DELETE_ACLS = 75
     INCREASE_PARTITIONS = 80  # the irreversible phases start here
     REPLACE_TOPICS = 90
     DELETE_TOPICS = 95

@@ -80,11 +80,26 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
 
     return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
                      protected(conns, declared_c, live.protected_connectors),
-                     {n: keys for n in sorted(conns) if (keys := secrets(n))})
+                     {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live))
+
+
+def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
+    """The ACL bindings kplan owns once the plan is applied: those it created before that still exist, plus those
+    the plan creates, minus those it deletes. A declared binding that someone else created is never owned."""
+    from kplan.apply.steps.acl import acl_changes
+
+    create, delete = acl_changes(plan, stack, live)
+    owned = {p: {b.key for b in a.bindings if b.key in a.owned} for p, a in live.acls.items()}
+    for c in create:
+        owned.setdefault(c.principal, set()).add(c.binding.key)
+    for d in delete:
+        owned.get(d.principal, set()).discard(d.binding.key)
+    return {p: tuple(sorted(keys)) for p, keys in sorted(owned.items()) if keys}
 
 
 def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
     return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
                      {n: tuple(sorted(c.sensitive_keys)) for n, c in sorted(live.connectors.items())
-                      if n in live.owned_connectors and c.sensitive_keys})
+                      if n in live.owned_connectors and c.sensitive_keys},
+                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned})

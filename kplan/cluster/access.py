@@ -1,0 +1,93 @@
+"""Access as code, on the wire: ACL bindings to and from confluent-kafka's types, and the one-line messages for
+what kplan's own principal may not do (a person can act on them: they name the right and the resource).
+
+Facts (confluent-kafka 2.x, Kafka 4.x KRaft, checked on the local secured stack):
+* `describe_acls(AclBindingFilter(ANY, None, ANY, None, None, ANY, ANY))` returns every binding in one request;
+  a cluster without an authorizer answers SECURITY_DISABLED; a principal without DESCRIBE on the cluster gets
+  CLUSTER_AUTHORIZATION_FAILED.
+* `create_acls` is idempotent (creating an existing binding succeeds); `delete_acls` takes filters — a filter with
+  every field exact deletes exactly that binding, and deleting an absent one succeeds with nothing deleted.
+* Both need ALTER on the cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.errors import KplanError
+from kplan.model.desired import AclBinding
+
+# What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.
+NEEDS = {
+    "describe_acls": "may not read ACLs (needs DESCRIBE on the cluster)",
+    "create_acls": "may not alter ACLs (needs ALTER on the cluster)",
+    "delete_acls": "may not alter ACLs (needs ALTER on the cluster)",
+    "describe_user_scram_credentials": "may not read SCRAM credentials (needs DESCRIBE on the cluster)",
+    "alter_user_scram_credentials": "may not alter SCRAM credentials (needs ALTER on the cluster)",
+}
+_DENIED = {"CLUSTER_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
+           "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"}
+
+
+class AccessDenied(KplanError):
+    """kplan's principal lacks a right it needs for a call (or the cluster has no authorizer)."""
+
+
+def error_name(exc: BaseException) -> str:
+    err = exc.args[0] if getattr(exc, "args", None) else None
+    try:
+        return str(err.name()) if err is not None and hasattr(err, "name") else ""
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def access_problem(call: str, exc: BaseException) -> str | None:
+    """One line for a refusal a person can act on, or None when `exc` is something else."""
+    name = error_name(exc)
+    if name in _DENIED:
+        return f"kplan's principal {NEEDS[call]}; the broker answered {name}"
+    if name == "SECURITY_DISABLED":
+        return ("the cluster has no authorizer (the broker answered SECURITY_DISABLED), so it holds no ACLs; "
+                "configure authorizer.class.name on the brokers, or remove the stack's acls section")
+    return None
+
+
+def to_kafka(principal: str, b: AclBinding) -> Any:
+    from confluent_kafka.admin import AclBinding as KafkaBinding
+    from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+    return KafkaBinding(ResourceType[b.resource.upper()], b.name, ResourcePatternType[b.pattern.upper()], principal,
+                        b.host, AclOperation[b.operation], AclPermissionType[b.permission])
+
+
+def to_filter(principal: str, b: AclBinding) -> Any:
+    """A filter that matches exactly this binding."""
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    return AclBindingFilter(ResourceType[b.resource.upper()], b.name, ResourcePatternType[b.pattern.upper()],
+                            principal, b.host, AclOperation[b.operation], AclPermissionType[b.permission])
+
+
+def match_any() -> Any:
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    return AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
+                            AclPermissionType.ANY)
+
+
+def from_kafka(k: Any) -> tuple[str, AclBinding]:
+    """(principal, binding) of a confluent-kafka AclBinding."""
+    return k.principal, AclBinding(k.restype.name.lower(), k.resource_pattern_type.name.lower(), k.name,
+                                   k.operation.name, k.permission_type.name, k.host)

@@ -1,0 +1,196 @@
+"""The ACL kind: one resource per principal (`acl.User:orders-app`), whose attributes are its ACL bindings.
+
+A plan shows each binding that is added, removed or left alone as one line, e.g.
+`+ topic["orders"]["WRITE"] = allow` or `# drift: group["prefix:ops-"]["READ"] = allow`. The rules:
+
+* a declared binding the cluster lacks is created (and recorded as created by kplan);
+* a live binding of a declared principal that the stack does not declare is deleted when kplan created it (the
+  ownership record keeps the keys of the bindings it created) or the principal is `authoritative`; otherwise it is
+  drift, shown and left alone;
+* a principal no longer declared, and destroy: only the bindings kplan created are deleted.
+
+ACLs hold no secret.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.model.desired import AclBinding, AclSpec
+from kplan.model.live import LiveAcls
+from kplan.plan.model import (
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    NoteKind,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    error,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.plan.status import Difference, ResourceStatus
+
+ACL = ResourceType.ACL
+
+# Why ACLs could not be read (LiveState.acl_problem), as the plan says it.
+SECURITY_DISABLED = "security-disabled"
+NOT_AUTHORIZED = "not-authorized"
+PROBLEMS = {
+    SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it cannot "
+                       "hold ACLs; configure authorizer.class.name on the brokers, or remove the acls section",
+    NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run kplan "
+                    "as a principal that has it",
+}
+
+
+def binding_path(b: AclBinding) -> tuple[str, ...]:
+    """`("topic", "prefix:orders.", "WRITE")`: shown as `topic["prefix:orders."]["WRITE"]`."""
+    return (b.resource, b.resource_label, b.operation)
+
+
+def acl_repr(principal: str, bindings: Iterable[AclBinding]) -> dict:
+    """The before/after shape of a principal's ACLs: its bindings, sorted."""
+    return {"principal": principal,
+            "bindings": [{"resource": b.resource, "pattern": b.pattern, "name": b.name, "operation": b.operation,
+                          "permission": b.permission, "host": b.host} for b in sorted(bindings)]}
+
+
+def _attr(b: AclBinding, kind: AttrKind, note: NoteKind | None = None) -> AttributeChange:
+    if kind == AttrKind.ADD:
+        return AttributeChange(binding_path(b), kind, None, b.grant, note=note)
+    return AttributeChange(binding_path(b), kind, b.grant, None, note=note)
+
+
+def plan_acls(spec: AclSpec, live: LiveAcls | None) -> ResourceChange:
+    declared = set(spec.bindings)
+    current = set(live.bindings) if live is not None else set()
+    owned = live.owned if live is not None else frozenset()
+    attrs = [_attr(b, AttrKind.ADD) for b in sorted(declared - current)]
+    after = set(current)
+    after |= declared
+    flags: set[Flag] = set()
+    for b in sorted(current - declared):
+        if b.key in owned:
+            attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED))
+            after.discard(b)
+        elif spec.authoritative:
+            attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_AUTHORITATIVE_REMOVAL))
+            after.discard(b)
+        else:
+            attrs.append(_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE))
+            flags.add(Flag.DRIFT)
+    attrs.sort(key=lambda a: a.path)
+    changed = any(a.changed for a in attrs)
+    if not current:
+        action, reason = (Action.CREATE, Reason.NOT_ON_CLUSTER) if declared else (Action.NOOP, Reason.MATCHES)
+    else:
+        action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
+    return ResourceChange(
+        address=f"{ACL.value}.{spec.name}", type=ACL, name=spec.name, action=action,
+        before=acl_repr(spec.name, current) if current else None,
+        after=acl_repr(spec.name, after), attributes=tuple(attrs),
+        unchanged_attributes=len(declared & current), flags=frozenset(flags), reason=reason, origin=spec.origin)
+
+
+def delete_acls(live: LiveAcls, reason: Reason, origin=None) -> ResourceChange:
+    """Delete the bindings kplan created for this principal; any other binding stays (shown as drift)."""
+    ours = {b for b in live.bindings if b.key in live.owned}
+    others = set(live.bindings) - ours
+    attrs = sorted([_attr(b, AttrKind.REMOVE) for b in ours]
+                   + [_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE) for b in others], key=lambda a: a.path)
+    if not ours:
+        action = Action.NOOP
+    elif others:
+        action = Action.UPDATE
+    else:
+        action = Action.DELETE
+    return ResourceChange(
+        address=f"{ACL.value}.{live.name}", type=ACL, name=live.name, action=action,
+        before=acl_repr(live.name, live.bindings), after=acl_repr(live.name, others) if others else None,
+        attributes=tuple(attrs), flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason,
+        origin=origin)
+
+
+def _difference(a: AttributeChange) -> "Difference":
+    from kplan.plan.status import Difference
+
+    note = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
+            AttrKind.REMOVE: "not declared (deleted by the next apply)"}.get(a.kind, "")
+    return Difference(a.path, a.kind.value, a.before, a.after, False, note)
+
+
+class AclKind(Kind):
+    type = ACL
+    title = "ACLs"
+    live_field = "acls"
+
+    def declared(self, stack: "Stack"):
+        return stack.acls
+
+    def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext):
+        return plan_acls(spec, current), []
+
+    def delete(self, current: LiveAcls, spec: AclSpec | None, reason: Reason, origin=None) -> ResourceChange:
+        return delete_acls(current, reason, origin)
+
+    def live_repr(self, current: LiveAcls, spec=None) -> dict:
+        return acl_repr(current.name, current.bindings)
+
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+        """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
+        if live.acl_problem is None or not (stack.acls or live.owned_acls):
+            return []
+        first = stack.acls[0] if stack.acls else None
+        what = "declares" if stack.acls else "owns"
+        return [error(f"the stack {what} ACLs, but {PROBLEMS.get(live.acl_problem, live.acl_problem)}",
+                      "acls-unavailable", address=self.address(first.name) if first else None,
+                      origin=first.origin if first else None)]
+
+    def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict:
+        return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}
+
+    def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
+
+        declared = len(spec.bindings)
+        if current is None:
+            return ResourceStatus(ACL, spec.name, MISSING, False, origin=spec.origin, declared_bindings=declared)
+        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
+        return ResourceStatus(ACL, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+                              differences=diffs, bindings=len(current.bindings), declared_bindings=declared)
+
+    def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+
+        return ResourceStatus(ACL, current.name, NOT_DECLARED, True, bindings=len(current.bindings),
+                              differences=tuple(_difference(a) for a in change.attributes))
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        if not r.exists:
+            return f"declared {plural(r.declared_bindings or 0, 'binding')}"
+        return f"{plural(r.bindings or 0, 'binding')} on the cluster"
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        resource, name, operation = d.path
+        what = f"{resource} {name} {operation}"
+        if d.kind == "add":
+            return f"+ {d.declared} {what}: declared, not on the cluster"
+        if d.kind == "remove":
+            return f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)"
+        return f"~ {d.live} {what}: on the cluster, not declared (left alone)"
+
+    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+        return {"bindings": r.bindings, "declared": {"bindings": r.declared_bindings},
+                "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind,
+                                 "live": d.live, "declared": d.declared} for d in r.differences]}
+
+
+KIND = AclKind()

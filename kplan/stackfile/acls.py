@@ -1,0 +1,109 @@
+"""The `acls` section: each entry, one principal, expanded to the concrete ACL bindings it means. Pure.
+
+    - principal: User:orders-app
+      authoritative: false           # true: undeclared bindings of this principal are deleted
+      host: "*"                      # default host of the entry's bindings
+      produce: [orders, "prefix:orders."]                      # topic WRITE + DESCRIBE
+      consume: {topics: [payments], groups: [orders-app]}      # topic READ + DESCRIBE, group READ
+      allow: [{resource: topic, name: audit, pattern: literal, operations: [DESCRIBE_CONFIGS], host: "*"}]
+      deny:  [...the same shape...]
+
+A name `prefix:<p>` in produce/consume means a PREFIXED pattern; in allow/deny the pattern is `pattern:`. The
+cluster resource's name is Kafka's `kafka-cluster`. The shape is checked by the JSON Schema; what it cannot say is
+checked here (a name missing, a cluster entry with a name or a prefix, a principal declared twice).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from kplan.model.desired import ACL_PREFIX, AclBinding, AclSpec, Origin
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import SourceMap
+
+CLUSTER_NAME = "kafka-cluster"
+PRODUCE_OPERATIONS = ("WRITE", "DESCRIBE")
+CONSUME_TOPIC_OPERATIONS = ("READ", "DESCRIBE")
+CONSUME_GROUP_OPERATIONS = ("READ",)
+
+
+def pattern_of(name: str) -> tuple[str, str]:
+    """("prefixed", "orders.") for "prefix:orders.", ("literal", name) otherwise."""
+    if name.startswith(ACL_PREFIX):
+        return "prefixed", name[len(ACL_PREFIX):]
+    return "literal", name
+
+
+def shorthand(resource: str, names: Iterable[str], operations: Iterable[str], host: str) -> list[AclBinding]:
+    out = []
+    for name in names:
+        pattern, bare = pattern_of(name)
+        out += [AclBinding(resource, pattern, bare, op, "ALLOW", host) for op in operations]
+    return out
+
+
+def expand_acl(item: dict[str, Any]) -> tuple[list[AclBinding], list[tuple[str, str]]]:
+    """The bindings of one (schema-valid) entry, sorted and unique, and its problems as (path, message)."""
+    host = item.get("host", "*")
+    bindings: list[AclBinding] = []
+    problems: list[tuple[str, str]] = []
+    bindings += shorthand("topic", item.get("produce") or (), PRODUCE_OPERATIONS, host)
+    consume = item.get("consume") or {}
+    bindings += shorthand("topic", consume.get("topics") or (), CONSUME_TOPIC_OPERATIONS, host)
+    bindings += shorthand("group", consume.get("groups") or (), CONSUME_GROUP_OPERATIONS, host)
+    for permission in ("allow", "deny"):
+        for i, entry in enumerate(item.get(permission) or ()):
+            where = f"{permission}[{i}]"
+            resource = entry["resource"]
+            pattern = entry.get("pattern", "literal")
+            name = entry.get("name")
+            if resource == "cluster":
+                if name not in (None, CLUSTER_NAME) or pattern != "literal":
+                    problems.append((where, f"the cluster resource has no name or pattern (it is always "
+                                            f'"{CLUSTER_NAME}"): remove name and pattern'))
+                    continue
+                name = CLUSTER_NAME
+            elif name is None:
+                problems.append((where, f'a {resource} entry needs a name (or "*" for every {resource})'))
+                continue
+            elif name.startswith(ACL_PREFIX):
+                problems.append((where, f'write a prefixed name as name: "{name[len(ACL_PREFIX):]}" with pattern: '
+                                        "prefixed (the prefix: notation is for produce and consume)"))
+                continue
+            elif name == "*" and pattern == "prefixed":
+                problems.append((where, 'name "*" is already every resource: use pattern: literal'))
+                continue
+            bindings += [AclBinding(resource, pattern, name, op, permission.upper(), entry.get("host", host))
+                         for op in entry["operations"]]
+    if not bindings and not problems and not item.get("authoritative"):
+        problems.append(("", "declares no bindings: add produce, consume, allow or deny (or authoritative: true "
+                             "to delete every binding of this principal)"))
+    return sorted(set(bindings)), problems
+
+
+def build_acls(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[AclSpec, ...]:
+    seen: dict[str, Loc] = {}
+    out = []
+    for item, loc in entries:
+        if not isinstance(item, dict) or not isinstance(item.get("principal"), str):
+            continue
+        principal = item["principal"]
+        if principal in seen:
+            first = seen[principal]
+            diags.error(loc, f'principal "{principal}" is declared twice (also at {first.file}:{first.line}); '
+                             "declare each principal's ACLs in one entry")
+            continue
+        seen[principal] = loc
+        bindings, problems = expand_acl(item)
+        for path, message in problems:
+            key = path.split("[")[0] if path else None
+            at = (smap.value_loc(item, key) if key else None) or loc
+            if path and "[" in path and isinstance(item.get(key), list):
+                index = int(path.split("[")[1].rstrip("]"))
+                at = smap.value_loc(item[key], index) or at
+            diags.error(at, message if path else f"principal {principal} {message}")
+        if problems:
+            continue
+        out.append(AclSpec(principal, tuple(bindings), item.get("authoritative") is True,
+                           origin=Origin(loc.file, loc.line, loc.column)))
+    return tuple(sorted(out, key=lambda a: a.name))

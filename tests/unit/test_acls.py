@@ -1,0 +1,99 @@
+"""ACLs as a kind, pure parts: the expansion of a stack entry into bindings, the per-principal diff (add, remove
+what kplan created, drift or authoritative removal of the rest) and the ownership record after a run."""
+
+from __future__ import annotations
+
+from kplan.apply.steps import build_steps
+from kplan.apply.steps.acl import CreateAcls, DeleteAcls
+from kplan.kinds.acl import delete_acls, plan_acls
+from kplan.model.desired import AclBinding, AclSpec, ClusterSpec, Stack
+from kplan.model.live import LiveAcls, LiveState
+from kplan.plan.model import Action, AttrKind, Flag, Reason
+from kplan.plan.planner import make_plan
+from kplan.stackfile.acls import expand_acl
+
+
+def B(resource, name, op, pattern="literal", permission="ALLOW", host="*"):
+    return AclBinding(resource, pattern, name, op, permission, host)
+
+
+def test_produce_and_consume_expand_to_the_bindings_clients_need():
+    bindings, problems = expand_acl({"principal": "User:a", "produce": ["orders", "prefix:orders."],
+                                     "consume": {"topics": ["pay"], "groups": ["g"]}})
+    assert problems == []
+    assert bindings == sorted({
+        B("topic", "orders", "WRITE"), B("topic", "orders", "DESCRIBE"),
+        B("topic", "orders.", "WRITE", "prefixed"), B("topic", "orders.", "DESCRIBE", "prefixed"),
+        B("topic", "pay", "READ"), B("topic", "pay", "DESCRIBE"), B("group", "g", "READ")})
+
+
+def test_raw_entries_hosts_and_the_cluster_resource():
+    bindings, problems = expand_acl({"principal": "User:a", "host": "10.0.0.1", "allow": [
+        {"resource": "cluster", "operations": ["DESCRIBE"]},
+        {"resource": "transactional_id", "name": "tx-", "pattern": "prefixed", "operations": ["WRITE"]}],
+        "deny": [{"resource": "topic", "name": "*", "operations": ["DELETE"], "host": "*"}]})
+    assert problems == []
+    assert bindings == sorted([B("cluster", "kafka-cluster", "DESCRIBE", host="10.0.0.1"),
+                               B("transactional_id", "tx-", "WRITE", "prefixed", host="10.0.0.1"),
+                               B("topic", "*", "DELETE", permission="DENY")])
+
+
+def test_one_problem_per_mistake():
+    _, problems = expand_acl({"principal": "User:a", "allow": [
+        {"resource": "topic", "operations": ["READ"]},
+        {"resource": "cluster", "name": "c", "operations": ["ALTER"]}]})
+    assert [p for p, _ in problems] == ["allow[0]", "allow[1]"]
+    _, problems = expand_acl({"principal": "User:a"})
+    assert len(problems) == 1 and "declares no bindings" in problems[0][1]
+    assert expand_acl({"principal": "User:a", "authoritative": True}) == ([], [])
+
+
+def test_the_binding_key_round_trips_names_with_separators_of_their_own():
+    b = B("topic", "a:b.c", "WRITE", "prefixed", "DENY", "10.0.0.1")
+    assert AclBinding.from_key(b.key) == b
+
+
+def test_plan_adds_removes_what_kplan_created_and_leaves_hand_made_bindings_alone():
+    spec = AclSpec("User:a", (B("topic", "t", "WRITE"), B("topic", "t", "DESCRIBE")))
+    ours, hand = B("topic", "old", "WRITE"), B("group", "g", "READ")
+    live = LiveAcls("User:a", frozenset({B("topic", "t", "WRITE"), ours, hand}), frozenset({ours.key}))
+    change = plan_acls(spec, live)
+    assert change.action == Action.UPDATE and Flag.DRIFT in change.flags
+    assert [(a.kind, a.path) for a in change.attributes] == [
+        (AttrKind.DRIFT, ("group", "g", "READ")), (AttrKind.REMOVE, ("topic", "old", "WRITE")),
+        (AttrKind.ADD, ("topic", "t", "DESCRIBE"))]
+    # authoritative: the hand-made binding goes too
+    change = plan_acls(AclSpec("User:a", spec.bindings, authoritative=True), live)
+    assert {a.path: a.kind for a in change.attributes}[("group", "g", "READ")] == AttrKind.REMOVE
+    # nothing live: a create; everything declared and live: no-op
+    assert plan_acls(spec, None).action == Action.CREATE
+    same = LiveAcls("User:a", frozenset(spec.bindings))
+    assert plan_acls(spec, same).action == Action.NOOP and not plan_acls(spec, same).attributes
+
+
+def test_a_deletion_deletes_only_the_bindings_kplan_created():
+    ours, hand = B("topic", "t", "WRITE"), B("topic", "t", "READ")
+    mixed = delete_acls(LiveAcls("User:a", frozenset({ours, hand}), frozenset({ours.key})), Reason.DESTROY)
+    assert mixed.action == Action.UPDATE
+    assert {a.path: a.kind for a in mixed.attributes} == {("topic", "t", "WRITE"): AttrKind.REMOVE,
+                                                          ("topic", "t", "READ"): AttrKind.DRIFT}
+    only = delete_acls(LiveAcls("User:a", frozenset({ours}), frozenset({ours.key})), Reason.DESTROY)
+    assert only.action == Action.DELETE
+
+
+def test_steps_and_record_for_a_new_principal_then_its_destroy():
+    spec = AclSpec("User:a", (B("topic", "t", "WRITE"),))
+    stack = Stack("s", None, ClusterSpec("b:1"), acls=(spec,))
+    live = LiveState("c", 1, {}, {})
+    plan = make_plan(stack, live)
+    steps = build_steps(plan, stack, live)
+    assert isinstance(steps[0], CreateAcls) and steps[-1].record.acls == {"User:a": (spec.bindings[0].key,)}
+    # a binding that already existed by hand is not recorded as kplan's
+    hand = LiveState("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings))})
+    assert build_steps(make_plan(stack, hand), stack, hand) == []
+    # destroy: deleted only once created by kplan
+    owned = LiveState("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings),
+                                                               frozenset({spec.bindings[0].key}))},
+                      owned_acls=frozenset({"User:a"}))
+    steps = build_steps(make_plan(stack, owned, destroy=True), stack, owned)
+    assert isinstance(steps[0], DeleteAcls) and steps[-1].record.acls == {}
