@@ -56,7 +56,10 @@ class KafkaReader:
             # costly config read of the declared topics starts as soon as the metadata is in; topics only the
             # ownership record names (usually none) are read after it.
             connect_future = pool.submit(self._read_connect)
-            cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s)
+            # with the operations kplan's principal may do on the cluster: describe_acls answers a principal without
+            # DESCRIBE on the cluster with an empty list, not an error, so only this tells it apart
+            cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
+                                                         include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
             metadata = self.topic_metadata()
             records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
@@ -72,8 +75,10 @@ class KafkaReader:
                 configs.update(self.describe_topic_configs(sorted(extra)))
                 wanted |= extra
             cluster_id, broker_count = self._cluster_result(cluster_future)
+            cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins = connect_future.result()
             acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
+            acl_problem = acl_problem or cluster_acl_problem(cluster_ops)
         if ownership is not None and ownership.sensitive:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
@@ -196,6 +201,24 @@ class KafkaReader:
             self._connect.close()
         dispose(self._admin)
         self._admin = None
+
+
+def cluster_acl_problem(operations) -> str | None:
+    """What kplan's principal may not do with ACLs, from its authorized operations on the cluster, asked of a
+    cluster whose authorizer answered describe_acls: the broker reports the operations only to a principal with
+    DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
+    from kplan.kinds.acl import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER
+
+    if operations is None:
+        return NOT_AUTHORIZED
+    names = {getattr(op, "name", str(op)) for op in operations}
+    if "ALL" in names:
+        return None
+    if "DESCRIBE" not in names:
+        return NOT_AUTHORIZED
+    if "ALTER" not in names:
+        return NOT_AUTHORIZED_ALTER
+    return None
 
 
 def describe_run(run: Mapping) -> str:

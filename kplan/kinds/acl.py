@@ -42,11 +42,14 @@ ACL = ResourceType.ACL
 # Why ACLs could not be read (LiveState.acl_problem), as the plan says it.
 SECURITY_DISABLED = "security-disabled"
 NOT_AUTHORIZED = "not-authorized"
+NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 PROBLEMS = {
     SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it cannot "
                        "hold ACLs; configure authorizer.class.name on the brokers, or remove the acls section",
     NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run kplan "
                     "as a principal that has it",
+    NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or run kplan "
+                          "as a principal that has it",
 }
 
 

@@ -1,0 +1,174 @@
+"""ACLs as a resource kind, on the real secured stack (SASL_SSL, StandardAuthorizer, no ACL means no access): kplan
+applies a principal's `produce` rights and that principal can then produce while another cannot; plan → apply →
+plan is clean; a hand-made binding is drift and survives apply unless the principal is authoritative; destroy takes
+the rights away again; a failed run rolls its bindings back; a principal without the right to read ACLs gets one
+line naming the right it lacks."""
+
+from __future__ import annotations
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    ResourcePatternType,
+    ResourceType,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialDeletion,
+    UserScramCredentialUpsertion,
+)
+from kplan_helpers import faulty_kplan, kplan, wait_for, write_stack
+
+from kplan.cluster.clients import dispose
+
+SECRET_VAR = "KPLAN_TEST_ACL_ADMIN_PASSWORD"
+USER_PASSWORD = "acl-test-user-password"
+
+
+@pytest.fixture
+def sadmin(secured):
+    client = AdminClient(secured.kafka_config())
+    yield client
+    dispose(client)
+
+
+@pytest.fixture
+def users(secured, sadmin, unique):
+    """Two SCRAM users made for the test (kplan's users kind is tested elsewhere); deleted afterwards, with every
+    ACL binding left for them."""
+    names = [unique("acl-writer"), unique("acl-other")]
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
+    for f in sadmin.alter_user_scram_credentials(
+            [UserScramCredentialUpsertion(n, info, USER_PASSWORD.encode()) for n in names]).values():
+        f.result(30)
+    yield names
+    for f in sadmin.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(n, ScramMechanism.SCRAM_SHA_512) for n in names]).values():
+        f.result(30)
+    for n in names:
+        for f in sadmin.delete_acls([_principal_filter(f"User:{n}")]).values():
+            f.result(30)
+
+
+def _principal_filter(principal: str) -> AclBindingFilter:
+    return AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None, AclOperation.ANY,
+                            AclPermissionType.ANY)
+
+
+def bindings(admin, principal: str) -> set[tuple[str, str, str, str]]:
+    found = admin.describe_acls(_principal_filter(principal)).result(30)
+    return {(b.restype.name, b.name, b.resource_pattern_type.name, b.operation.name) for b in found}
+
+
+def produce_error(secured, user: str, topic: str) -> str | None:
+    """The error name of producing one record to `topic` as `user`, or None when it was written."""
+    errors: list[str] = []
+    p = Producer({**secured.kafka_config(user=user, password=USER_PASSWORD), "message.timeout.ms": 8000})
+    p.produce(topic, b"x", on_delivery=lambda err, msg: errors.append(err.name() if err else "ok"))
+    p.flush(15)
+    assert errors, "no delivery report"
+    return None if errors[0] == "ok" else errors[0]
+
+
+def stack_doc(secured, name: str, topic: str, acls: list[dict]) -> dict:
+    return {"stack": name, "cluster": {
+        "bootstrap_servers": secured.bootstrap_servers, "timeout": "20s",
+        "client": {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+                   "sasl.username": secured.admin_user, "sasl.password": "${secret:env:" + SECRET_VAR + "}",
+                   "ssl.ca.location": secured.ca_file}},
+        "topics": [{"name": topic, "partitions": 1, "replication_factor": 1}],
+        "acls": acls}
+
+
+def env(secured) -> dict:
+    return {SECRET_VAR: secured.admin_password}
+
+
+def test_produce_rights_granted_drift_kept_authoritative_removal_and_destroy(secured, sadmin, users, unique, tmp_path):
+    writer, other = users
+    topic, principal, name = unique("acl-orders"), f"User:{writer}", unique("acl-stack")
+    path = write_stack(tmp_path / "s.yaml", stack_doc(secured, name, topic,
+                                                      [{"principal": principal, "produce": [topic]}]))
+    r = kplan("plan", str(path), env=env(secured))
+    assert r.code == 0, r.text
+    assert f'+ acl "{principal}"' in r.out and f'topic["{topic}"]["WRITE"]' in r.out
+    r = kplan("apply", str(path), "--auto-approve", env=env(secured))
+    assert r.code == 0, r.text
+    assert bindings(sadmin, principal) == {("TOPIC", topic, "LITERAL", "WRITE"), ("TOPIC", topic, "LITERAL",
+                                                                                   "DESCRIBE")}
+    # the rights work: the writer may produce, the other user may not
+    wait_for(lambda: produce_error(secured, writer, topic) is None, 30, "the writer's produce to succeed")
+    assert produce_error(secured, other, topic) == "TOPIC_AUTHORIZATION_FAILED"
+    r = kplan("plan", str(path), "--detailed-exitcode", env=env(secured))
+    assert r.code == 0 and "No changes." in r.out, r.text
+
+    # a binding set by hand is drift: shown in plan and status, left alone by apply
+    for f in sadmin.create_acls([AclBinding(ResourceType.GROUP, "hand", ResourcePatternType.LITERAL, principal, "*",
+                                            AclOperation.READ, AclPermissionType.ALLOW)]).values():
+        f.result(30)
+    r = kplan("plan", str(path), "--detailed-exitcode", env=env(secured))
+    assert r.code == 0, r.text  # drift alone is no change
+    assert '# drift: group["hand"]["READ"] = allow' in r.out
+    r = kplan("status", str(path), env=env(secured))
+    assert "left alone" in r.out and "hand" in r.out, r.text
+    r = kplan("apply", str(path), "--auto-approve", env=env(secured))
+    assert r.code == 0, r.text
+    assert ("GROUP", "hand", "LITERAL", "READ") in bindings(sadmin, principal)
+
+    # authoritative: the hand-made binding is deleted
+    write_stack(path, stack_doc(secured, name, topic,
+                                [{"principal": principal, "authoritative": True, "produce": [topic]}]))
+    r = kplan("apply", str(path), "--auto-approve", env=env(secured))
+    assert r.code == 0, r.text
+    assert ("GROUP", "hand", "LITERAL", "READ") not in bindings(sadmin, principal)
+    r = kplan("plan", str(path), "--detailed-exitcode", env=env(secured))
+    assert r.code == 0, r.text
+
+    # destroy takes the rights away
+    r = kplan("destroy", str(path), "--auto-approve", env=env(secured))
+    assert r.code == 0, r.text
+    assert bindings(sadmin, principal) == set()
+    wait_for(lambda: produce_error(secured, writer, topic) == "TOPIC_AUTHORIZATION_FAILED", 30,
+             "the writer to be refused again")
+
+
+def test_a_failed_run_rolls_its_bindings_back(secured, sadmin, users, unique, tmp_path):
+    writer, _ = users
+    topic, principal = unique("acl-rb"), f"User:{writer}"
+    path = write_stack(tmp_path / "s.yaml", stack_doc(secured, unique("acl-rb-stack"), topic, [
+        {"principal": principal, "produce": [topic], "consume": {"topics": [topic], "groups": [writer]}}]))
+    # steps: create topics (1), create ACLs (2), record ownership (3): fail the last one after its writes
+    r = faulty_kplan("apply", str(path), "--auto-approve", env=env(secured), fail_at="step:3")
+    assert r.code != 0, r.text
+    assert "rolled back" in r.text.lower(), r.text
+    assert bindings(sadmin, principal) == set()
+    assert topic not in sadmin.list_topics(timeout=20).topics
+    r = kplan("plan", str(path), env=env(secured))
+    assert r.code == 0 and f'+ acl "{principal}"' in r.out, r.text
+
+
+def test_a_principal_that_may_not_read_acls_gets_one_line_naming_the_right(secured, sadmin, users, unique,
+                                                                           tmp_path):
+    writer, _ = users  # a user without any ACL: not even DESCRIBE on the cluster
+    doc = stack_doc(secured, unique("acl-denied"), unique("acl-denied-t"), [{"principal": "User:x",
+                                                                              "produce": ["t"]}])
+    doc["cluster"]["client"]["sasl.username"] = writer
+    path = write_stack(tmp_path / "s.yaml", doc)
+    r = kplan("plan", str(path), env={SECRET_VAR: USER_PASSWORD})
+    assert r.code != 0
+    # describe_acls answers such a principal with an empty list, not an error: the plan knows from the operations
+    # describe_cluster says it may do on the cluster
+    assert "kplan's principal may not read ACLs (needs DESCRIBE on the cluster)" in r.text, r.text
+    assert USER_PASSWORD not in r.text
+
+    # allowed to read ACLs but not to alter them: the plan names the missing right
+    for f in sadmin.create_acls([AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL,
+                                            f"User:{writer}", "*", AclOperation.DESCRIBE,
+                                            AclPermissionType.ALLOW)]).values():
+        f.result(30)
+    wait_for(lambda: "may not alter ACLs (needs ALTER on the cluster)" in kplan(
+        "plan", str(path), env={SECRET_VAR: USER_PASSWORD}).text, 20, "the plan to name ALTER on the cluster")
