@@ -10,17 +10,30 @@ from kplan_helpers import ROOT, kplan
 
 import localstack
 
-EXAMPLES = sorted((ROOT / "stacks").glob("*.yaml"))
+# Examples for the secured side of the local stack (SASL_SSL, the authorizer): applied with the `secured` fixture.
+SECURED = {"secured-access.yaml"}
+EXAMPLES = sorted(p for p in (ROOT / "stacks").glob("*.yaml") if p.name not in SECURED)
 ENV = {"KPLAN_PG_PASSWORD": localstack.PG_PASSWORD}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_example_converges(stack, example: Path):
-    assert kplan("validate", str(example), env=ENV).code == 0
+    _converges(example, ENV)
+
+
+@pytest.mark.parametrize("name", sorted(SECURED))
+def test_secured_example_converges(secured, name: str):
+    _converges(ROOT / "stacks" / name, {"KPLAN_SASL_BOOTSTRAP": secured.bootstrap_servers,
+                                        "KPLAN_CA_FILE": secured.ca_file, "KPLAN_ADMIN_USER": secured.admin_user,
+                                        "KPLAN_ADMIN_PASSWORD": secured.admin_password})
+
+
+def _converges(example: Path, env: dict) -> None:
+    assert kplan("validate", str(example), env=env).code == 0
     env_args = ["-e", "dev"] if "\n  dev:" in example.read_text() else []
-    r = kplan("apply", str(example), *env_args, "--auto-approve", env=ENV)
+    r = kplan("apply", str(example), *env_args, "--auto-approve", env=env)
     assert r.code == 0, r.text
-    r = kplan("plan", str(example), *env_args, "--detailed-exitcode", env=ENV)
+    r = kplan("plan", str(example), *env_args, "--detailed-exitcode", env=env)
     assert r.code == 0 and "No changes." in r.out, r.text
-    r = kplan("apply", str(example), *env_args, "--auto-approve", env=ENV)
+    r = kplan("apply", str(example), *env_args, "--auto-approve", env=env)
     assert r.code == 0 and "No changes" in r.out, r.text

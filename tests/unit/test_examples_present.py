@@ -8,4 +8,5 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_there_are_examples():
     examples = sorted((ROOT / "stacks").glob("*.yaml"))
-    assert {p.name for p in examples} >= {"cdc-postgres.yaml", "request-response.yaml", "kafka-init.yaml"}
+    assert {p.name for p in examples} >= {"cdc-postgres.yaml", "request-response.yaml", "kafka-init.yaml",
+                                              "secured-access.yaml"}
