@@ -12,9 +12,9 @@ from dataclasses import replace
 from typing import Iterable, Mapping
 
 from kplan.cluster.clients import (
-    ConnectHttp,
     admin_client,
     client_config,
+    connect_client,
     connect_path,
     describe_topic_entries,
     dispose,
@@ -35,15 +35,25 @@ class KafkaReader:
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
         self._admin = None
+        self._client_errors: list = []  # what librdkafka reported on its own (a refused login: see unreachable)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
-        self._connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), cluster.timeout_s)
-                         if cluster.connect_url else None)
+        self._connect = connect_client(cluster, self.secrets)
 
     @property
     def admin(self):
         if self._admin is None:
-            self._admin = admin_client(self.cluster, self.secrets)
+            self._admin = admin_client(self.cluster, self.secrets, self._client_errors)
         return self._admin
+
+    def _unreachable(self, exc: BaseException) -> KplanError:
+        """The one error line for a failed request; the client's own reports are served first (an admin client
+        hands them to error_cb only when polled)."""
+        if self._admin is not None:
+            try:
+                self._admin.poll(0)
+            except Exception:  # noqa: BLE001 - nothing more to learn
+                pass
+        return unreachable(self.cluster, exc, self._client_errors)
 
     # -- the LiveStateReader interface -------------------------------------------------------------------
 
@@ -102,7 +112,7 @@ class KafkaReader:
         try:
             desc = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
 
     def describe_cluster(self) -> tuple[str, int]:
@@ -112,7 +122,7 @@ class KafkaReader:
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
 
     def topic_metadata(self) -> dict[str, tuple[int, int]]:
@@ -120,7 +130,7 @@ class KafkaReader:
         try:
             md = self.admin.list_topics(timeout=self.cluster.timeout_s)
         except Exception as e:  # noqa: BLE001
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         out: dict[str, tuple[int, int]] = {}
         for name, t in md.topics.items():
             if t.error is not None and not t.partitions:
@@ -139,7 +149,7 @@ class KafkaReader:
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         out: dict[str, tuple[dict, dict, frozenset]] = {}
         for name, entries in described.items():
             overrides, effective, sensitive = {}, {}, set()

@@ -12,9 +12,9 @@ import time
 from typing import Iterable, Mapping, Sequence
 
 from kplan.cluster.clients import (
-    ConnectHttp,
     ConnectUnavailable,
     admin_client,
+    connect_client,
     connect_error_message,
     connect_path,
     describe_kafka_error,
@@ -72,8 +72,7 @@ class KafkaWriter:
         self.link = Link("Kafka", cluster.bootstrap_servers, cluster.timeout_s,
                          kafka_probe(raw_admin, cluster.bootstrap_servers))
         self.admin = GuardedAdmin(raw_admin, self.link)
-        self.connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), cluster.timeout_s)
-                        if cluster.connect_url else None)
+        self.connect = connect_client(cluster, self.secrets)
         self.connect_link = Link("Kafka Connect", self.connect.shown_url if self.connect else "(none)",
                                  cluster.timeout_s, connect_probe(self.connect) if self.connect else None,
                                  depends_on=self.link)
