@@ -103,7 +103,9 @@ def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = (
     reason = describe_kafka_error(exc)
     for err in reported:
         name = err.name() if hasattr(err, "name") else ""
-        if name in ("_AUTHENTICATION", "_SSL"):
+        # a listener that does not do SASL answers the handshake with no mechanisms: that is a protocol mismatch
+        # (the transport failure below), not a refused login
+        if name in ("_AUTHENTICATION", "_SSL") and "current SASL state" not in err.str():
             reason = f"{name}: {err.str()}"
             break
     # the broker's address as librdkafka writes it (sasl_ssl://host:port/bootstrap) says nothing about the failure

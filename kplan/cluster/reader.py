@@ -20,6 +20,7 @@ from kplan.cluster.clients import (
     dispose,
     unreachable,
 )
+from kplan.cluster.permissions import principal
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
@@ -224,5 +225,6 @@ def open_cluster(cluster: ClusterSpec, secrets: SecretValues | None = None):
     from kplan.cluster.validator import RealValidator
 
     reader = KafkaReader(cluster, secrets)
-    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, reader.secrets)
+    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, reader.secrets,
+                              principal(cluster.client_properties))
     return reader, validator, reader.close

@@ -22,6 +22,7 @@ from kplan.cluster.clients import (
     dispose,
     is_connect_json,
 )
+from kplan.cluster.permissions import denied, principal
 from kplan.cluster.reach import GuardedAdmin, Link, connect_probe, kafka_probe, no_answer
 from kplan.cluster.retry import (
     AMBIGUOUS_KAFKA,
@@ -39,6 +40,8 @@ from kplan.model.desired import ClusterSpec, ConnectorState, TopicSpec
 from kplan.secrets import SecretValues
 
 TERMINAL_TASK_FAILURE = "FAILED"
+_ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
+            "adding partitions": "add partitions to"}
 TASKLESS_SETTLE_S = 5.0
 # Connect's answer to an offsets change while the connector's stop has not reached every worker yet
 _NOT_STOPPED_YET = "must be in the STOPPED state"
@@ -79,6 +82,7 @@ class KafkaWriter:
         self.policy = policy or RetryPolicy(deadline_s=cluster.timeout_s)
         self.connector_timeout_s = connector_timeout_s
         self.timeout_s = cluster.timeout_s
+        self.who = principal(cluster.client_properties)  # kplan's principal, named when a request is denied
         self._deadline: float | None = None  # of the operation under way (see _retry)
 
     def _retry(self, attempt, what: str, link: Link, before_retry=None):
@@ -104,6 +108,7 @@ class KafkaWriter:
 
     def _run_batch(self, submit, keys: list[str], what: str, on_expected=None, recheck=None, on_done=None) -> None:
         """Submit a batched admin request for `keys`; retry only the keys that failed transiently."""
+        action = _ACTIONS.get(what)  # for a denied request: what kplan may not do (kplan.cluster.permissions)
         remaining = list(keys)
         attempts = 0
 
@@ -127,7 +132,8 @@ class KafkaWriter:
                         ambiguous = ambiguous or kafka_error_name(e) in AMBIGUOUS_KAFKA
                         unanswered = unanswered and no_answer(e)
                     else:
-                        fatal.append(f"{name}: {describe_kafka_error(e)}")
+                        fatal.append((denied(e, action, f"topic {name}", self.who) if action else None)
+                                     or f"{name}: {describe_kafka_error(e)}")
             if fatal:
                 raise WriteError(f"{what} refused: " + "; ".join(fatal))
             if failed_transient:

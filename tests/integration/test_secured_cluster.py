@@ -120,3 +120,45 @@ def test_a_kafka_certificate_from_an_unknown_ca_is_one_line_blaming_tls(secured,
     (line,) = [x for x in r.text.splitlines() if x.strip()]
     assert "certificate verify failed" in line and "TLS handshake failed" in line, r.text
     _no_secret(r, secured)
+
+
+@pytest.fixture
+def powerless(secured, unique):
+    """A SCRAM user the authorizer grants nothing (no ACLs, not a super user): (name, password)."""
+    from confluent_kafka.admin import (
+        AdminClient,
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+        UserScramCredentialUpsertion,
+    )
+
+    from kplan.cluster.clients import dispose
+
+    user, password = unique("nobody"), "powerless-pw-1"
+    admin = AdminClient(secured.kafka_config())
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
+    for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
+        f.result(20)
+    yield user, password
+    for f in admin.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]).values():
+        f.result(20)
+    dispose(admin)
+
+
+def test_a_missing_permission_is_named_with_the_principal_and_the_resource(secured, env, name, powerless, tmp_path):
+    user, password = powerless
+    doc = _doc(secured, name, tmp_path, connector=False)
+    doc["cluster"]["client"]["sasl.username"] = user
+    path = write_stack(tmp_path / "s.yaml", doc)
+    run_env = {**env, KAFKA_PW: password}
+    r = kplan("plan", str(path), env=run_env)
+    assert r.code == 1, r.text
+    assert (f"kplan's principal User:{user} may not create topic {name}.lines (TOPIC_AUTHORIZATION_FAILED): it "
+            f"needs the CREATE permission on topic {name}.lines") in r.text, r.text
+    r = kplan("apply", str(path), "--auto-approve", env=run_env)
+    assert r.code == 1, r.text
+    (line,) = [x for x in r.text.splitlines() if x.strip()]
+    assert f"could not take the apply lock __kplan_lock.{name}: kplan's principal User:{user} may not create" in line
+    assert "needs the CREATE permission" in line and password not in r.text, r.text
