@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
@@ -40,10 +41,14 @@ def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> 
     return conf
 
 
-def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None):
+def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, errors: list | None = None):
+    """An admin client; `errors` collects the errors librdkafka reports on its own (error_cb), such as a refused
+    SASL login, which a request that then fails reports only as a transport failure (see `unreachable`)."""
     from confluent_kafka.admin import AdminClient
 
     conf = client_config(cluster, secrets)
+    if errors is not None:
+        conf["error_cb"] = errors.append
     try:
         return AdminClient(conf)
     except Exception as e:  # librdkafka rejects unknown or malformed client properties here
@@ -88,18 +93,29 @@ def describe_kafka_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def unreachable(cluster: ClusterSpec, exc: BaseException) -> KplanError:
+def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = ()) -> KplanError:
     """One error line for a cluster kplan could not talk to, blaming what is likely wrong: the credentials, the
     TLS settings, the security settings against the listener (the broker accepts connections but does not answer
     Kafka requests made with them: e.g. security.protocol SSL against a plaintext listener, whose failure
-    librdkafka reports only as a transport failure), or the broker and its address."""
+    librdkafka reports only as a transport failure), or the broker and its address. `reported`: the errors the
+    client reported on its own meanwhile (a refused login or TLS handshake is the reason, not the transport
+    failure it leads to)."""
     reason = describe_kafka_error(exc)
-    low = reason.lower()
+    for err in reported:
+        name = err.name() if hasattr(err, "name") else ""
+        # a listener that does not do SASL answers the handshake with no mechanisms: that is a protocol mismatch
+        # (the transport failure below), not a refused login
+        if name in ("_AUTHENTICATION", "_SSL") and "current SASL state" not in err.str():
+            reason = f"{name}: {err.str()}"
+            break
+    # the broker's address as librdkafka writes it (sasl_ssl://host:port/bootstrap) says nothing about the failure
+    low = re.sub(r"\b(sasl_ssl|sasl_plaintext|ssl|plaintext)://", "", reason.lower())
     protocol = str(cluster.client_properties.get("security.protocol", "PLAINTEXT")).upper()
-    if "authentic" in low or "sasl" in low:
+    if low.startswith("_ssl") or "ssl handshake" in low or "certificate" in low:
+        hint = (" (TLS handshake failed: check the stack's ssl.* client settings, such as ssl.ca.location for the "
+                "CA that signed the broker's certificate)")
+    elif low.startswith("_authentication") or "authentic" in low or "sasl" in low:
         hint = " (authentication failed: check the stack's cluster.client settings and credentials)"
-    elif "ssl" in low:
-        hint = " (TLS handshake failed: check the stack's ssl.* client settings)"
     elif _accepts_connections(cluster.bootstrap_servers, min(2.0, cluster.timeout_s)):
         if protocol != "PLAINTEXT":
             hint = (f" (the broker accepts connections but does not answer Kafka requests made with "
@@ -158,13 +174,41 @@ class ConnectUnavailable(KplanError):
         self.sent = sent
 
 
+def connect_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
+                   timeout_s: float | None = None) -> "ConnectHttp | None":
+    """The Connect REST client for a stack's cluster (None when it names no Connect worker): its URL and
+    credentials with their secret references substituted here, at the edge, from the values resolved once."""
+    if not cluster.connect_url:
+        return None
+    secrets = SecretValues() if secrets is None else secrets
+    access = cluster.connect
+    auth: Any = None
+    headers = {name: secrets.substitute(value) for name, value in access.headers.items()}
+    if access.username and access.password:
+        auth = (access.username, secrets.substitute(access.password))
+    if access.token:
+        headers["Authorization"] = "Bearer " + secrets.substitute(access.token)
+    verify: bool | str = access.ca or True if access.verify else False
+    cert: Any = ((access.client_cert, access.client_key) if access.client_key else access.client_cert)
+    hidden = [auth[1] if auth else None, *[secrets.substitute(v) for v in access.references()]]
+    return ConnectHttp(secrets.substitute(cluster.connect_url), cluster.timeout_s if timeout_s is None else timeout_s,
+                       auth=auth, headers=headers, verify=verify, cert=cert, hidden=tuple(v for v in hidden if v))
+
+
 @dataclass
 class ConnectHttp:
     """A small Connect REST client with bounded timeouts. A failure to reach the worker raises
-    `ConnectUnavailable` (callers that write retry it); its messages show the URL without its password."""
+    `ConnectUnavailable` (callers that write retry it); its messages show the URL without its password and never
+    a credential. `verify` (True, False or a CA bundle's path) and `cert` are passed with every request: a
+    session's own `verify` loses to the REQUESTS_CA_BUNDLE environment variable, a request's does not."""
 
     url: str
     timeout_s: float
+    auth: Any = None  # (username, password) for basic authentication
+    headers: Mapping[str, str] | None = None
+    verify: Any = True
+    cert: Any = None
+    hidden: tuple[str, ...] = ()  # credential values, scrubbed from any message
 
     def __post_init__(self):
         from urllib.parse import unquote
@@ -172,18 +216,25 @@ class ConnectHttp:
         import requests
 
         self._session = requests.Session()
+        self._session.auth = self.auth
+        self._session.headers.update(dict(self.headers or {}))
         self.url = self.url.rstrip("/")
         self.shown_url = masked_url(self.url)
-        # the URL's own password, should a library quote the URL back in an error
+        # the URL's own password and the credentials, should a library quote them back in an error
         password = url_password(self.url)
-        self._scrub = Scrubber([password, unquote(password)] if password else [])
+        self._scrub = Scrubber([*([password, unquote(password)] if password else []), *self.hidden])
 
     def request(self, method: str, path: str, **kw):
         import requests
 
         timeout = kw.pop("timeout", self.timeout_s)
+        kw.setdefault("verify", self.verify)
+        if self.cert is not None:
+            kw.setdefault("cert", self.cert)
         try:
-            return self._session.request(method, self.url + path, timeout=timeout, **kw)
+            response = self._session.request(method, self.url + path, timeout=timeout, **kw)
+        except requests.exceptions.SSLError as e:
+            raise KplanError(f"TLS with Kafka Connect at {self.shown_url} failed: {self._tls_reason(e)}") from None
         except requests.exceptions.ConnectTimeout as e:
             raise ConnectUnavailable(f"cannot reach Kafka Connect at {self.shown_url} within {timeout:g}s "
                                      "(is the worker running and cluster.connect_url right?)", sent=False) from e
@@ -195,6 +246,35 @@ class ConnectHttp:
             raise ConnectUnavailable(f"cannot reach Kafka Connect at {self.shown_url}: "
                                      f"{'connection refused' if refused else type(e).__name__} "
                                      "(is the worker running and cluster.connect_url right?)", sent=not refused) from e
+        if response.status_code in (401, 403):
+            raise KplanError(self._refused(method, path, response))
+        return response
+
+    def _tls_reason(self, exc: BaseException) -> str:
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            hint = ("its certificate is not signed by a CA kplan trusts (set cluster.connect.ca to the CA bundle "
+                    "that signed it)")
+            if "hostname" in text.lower() or "match" in text.lower():
+                hint = "its certificate does not name the host in cluster.connect.url"
+            return hint
+        if "certificate required" in text.lower() or "alert" in text.lower():
+            return "the worker refused the TLS handshake (does it require a client certificate? set " \
+                   "cluster.connect.client_cert and client_key)"
+        if "wrong version number" in text.lower():
+            return "the worker does not speak TLS on that port (use http://, or the worker's https port)"
+        return self._scrub(" ".join(text.split())[:300])
+
+    def _refused(self, method: str, path: str, response) -> str:
+        """One line for 401/403: which it is, and what to check. Never the credentials."""
+        message = self._scrub(connect_error_message(response))
+        if response.status_code == 401:
+            how = ("check cluster.connect.auth (the username and the secret its password reference names)"
+                   if self.auth or (self.headers or {}).get("Authorization") else
+                   "it requires authentication: set cluster.connect.auth")
+            return f"Kafka Connect at {self.shown_url} refused kplan's credentials (401 to {method} {path}): {how}"
+        return (f"Kafka Connect at {self.shown_url} does not let kplan's user {method} {path} (403: {message}); "
+                "grant that user access to the Connect REST API")
 
     def get_json(self, path: str, *, ok=(200,)):
         r = self.request("GET", path)

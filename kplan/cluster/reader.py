@@ -13,14 +13,15 @@ from typing import Iterable, Mapping
 
 from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import (
-    ConnectHttp,
     admin_client,
     client_config,
+    connect_client,
     connect_path,
     describe_topic_entries,
     dispose,
     unreachable,
 )
+from kplan.cluster.permissions import principal
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic
@@ -36,15 +37,25 @@ class KafkaReader:
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
         self._admin = None
+        self._client_errors: list = []  # what librdkafka reported on its own (a refused login: see unreachable)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
-        self._connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), cluster.timeout_s)
-                         if cluster.connect_url else None)
+        self._connect = connect_client(cluster, self.secrets)
 
     @property
     def admin(self):
         if self._admin is None:
-            self._admin = admin_client(self.cluster, self.secrets)
+            self._admin = admin_client(self.cluster, self.secrets, self._client_errors)
         return self._admin
+
+    def _unreachable(self, exc: BaseException) -> KplanError:
+        """The one error line for a failed request; the client's own reports are served first (an admin client
+        hands them to error_cb only when polled)."""
+        if self._admin is not None:
+            try:
+                self._admin.poll(0)
+            except Exception:  # noqa: BLE001 - nothing more to learn
+                pass
+        return unreachable(self.cluster, exc, self._client_errors)
 
     # -- the LiveStateReader interface -------------------------------------------------------------------
 
@@ -113,7 +124,7 @@ class KafkaReader:
         try:
             desc = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
 
     def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], str | None]:
@@ -144,7 +155,7 @@ class KafkaReader:
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
 
     def topic_metadata(self) -> dict[str, tuple[int, int]]:
@@ -152,7 +163,7 @@ class KafkaReader:
         try:
             md = self.admin.list_topics(timeout=self.cluster.timeout_s)
         except Exception as e:  # noqa: BLE001
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         out: dict[str, tuple[int, int]] = {}
         for name, t in md.topics.items():
             if t.error is not None and not t.partitions:
@@ -171,7 +182,7 @@ class KafkaReader:
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001
-            raise unreachable(self.cluster, e) from e
+            raise self._unreachable(e) from e
         out: dict[str, tuple[dict, dict, frozenset]] = {}
         for name, entries in described.items():
             overrides, effective, sensitive = {}, {}, set()
@@ -265,5 +276,6 @@ def open_cluster(cluster: ClusterSpec, secrets: SecretValues | None = None):
     from kplan.cluster.validator import RealValidator
 
     reader = KafkaReader(cluster, secrets)
-    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, reader.secrets)
+    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, reader.secrets,
+                              principal(cluster.client_properties))
     return reader, validator, reader.close

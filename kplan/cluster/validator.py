@@ -24,6 +24,7 @@ from kplan.cluster.clients import (
     describe_kafka_error,
     is_connect_json,
 )
+from kplan.cluster.permissions import denied
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.secrets import SecretValues, secret_keys
@@ -33,8 +34,9 @@ _CONNECT_VALIDATE_WORKERS = 8
 
 class RealValidator:
     def __init__(self, admin, connect: ConnectHttp | None, timeout_s: float,
-                 secrets: SecretValues | None = None):
+                 secrets: SecretValues | None = None, who: str | None = None):
         self.admin = admin
+        self.who = who  # kplan's principal, named when the broker denies a request
         self.connect = connect
         self.timeout_s = timeout_s
         self.secrets = SecretValues() if secrets is None else secrets
@@ -66,7 +68,9 @@ class RealValidator:
                 fut.result(timeout=self.timeout_s + 5)
             except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic
                 spec = specs.get(name)
-                out.append(error(f"the broker would refuse to {what} topic {name!r}: {describe_kafka_error(e)}",
+                why = (denied(e, what, f"topic {name}", self.who)
+                       or describe_kafka_error(e))
+                out.append(error(f"the broker would refuse to {what} topic {name!r}: {why}",
                                  "broker-refused", address=f"topic.{name}",
                                  origin=spec.origin if spec else None))
         return out

@@ -12,9 +12,9 @@ import time
 from typing import Iterable, Mapping, Sequence
 
 from kplan.cluster.clients import (
-    ConnectHttp,
     ConnectUnavailable,
     admin_client,
+    connect_client,
     connect_error_message,
     connect_path,
     describe_kafka_error,
@@ -22,6 +22,7 @@ from kplan.cluster.clients import (
     dispose,
     is_connect_json,
 )
+from kplan.cluster.permissions import denied, principal
 from kplan.cluster.reach import GuardedAdmin, Link, connect_probe, kafka_probe, no_answer
 from kplan.cluster.retry import (
     AMBIGUOUS_KAFKA,
@@ -39,6 +40,8 @@ from kplan.model.desired import AclBinding, ClusterSpec, ConnectorState, TopicSp
 from kplan.secrets import SecretValues
 
 TERMINAL_TASK_FAILURE = "FAILED"
+_ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
+            "adding partitions": "add partitions to"}
 TASKLESS_SETTLE_S = 5.0
 # Connect's answer to an offsets change while the connector's stop has not reached every worker yet
 _NOT_STOPPED_YET = "must be in the STOPPED state"
@@ -72,14 +75,14 @@ class KafkaWriter:
         self.link = Link("Kafka", cluster.bootstrap_servers, cluster.timeout_s,
                          kafka_probe(raw_admin, cluster.bootstrap_servers))
         self.admin = GuardedAdmin(raw_admin, self.link)
-        self.connect = (ConnectHttp(self.secrets.substitute(cluster.connect_url), cluster.timeout_s)
-                        if cluster.connect_url else None)
+        self.connect = connect_client(cluster, self.secrets)
         self.connect_link = Link("Kafka Connect", self.connect.shown_url if self.connect else "(none)",
                                  cluster.timeout_s, connect_probe(self.connect) if self.connect else None,
                                  depends_on=self.link)
         self.policy = policy or RetryPolicy(deadline_s=cluster.timeout_s)
         self.connector_timeout_s = connector_timeout_s
         self.timeout_s = cluster.timeout_s
+        self.who = principal(cluster.client_properties)  # kplan's principal, named when a request is denied
         self._deadline: float | None = None  # of the operation under way (see _retry)
 
     def _retry(self, attempt, what: str, link: Link, before_retry=None):
@@ -105,6 +108,7 @@ class KafkaWriter:
 
     def _run_batch(self, submit, keys: list[str], what: str, on_expected=None, recheck=None, on_done=None) -> None:
         """Submit a batched admin request for `keys`; retry only the keys that failed transiently."""
+        action = _ACTIONS.get(what)  # for a denied request: what kplan may not do (kplan.cluster.permissions)
         remaining = list(keys)
         attempts = 0
 
@@ -128,7 +132,8 @@ class KafkaWriter:
                         ambiguous = ambiguous or kafka_error_name(e) in AMBIGUOUS_KAFKA
                         unanswered = unanswered and no_answer(e)
                     else:
-                        fatal.append(f"{name}: {describe_kafka_error(e)}")
+                        fatal.append((denied(e, action, f"topic {name}", self.who) if action else None)
+                                     or f"{name}: {describe_kafka_error(e)}")
             if fatal:
                 raise WriteError(f"{what} refused: " + "; ".join(fatal))
             if failed_transient:

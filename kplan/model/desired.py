@@ -157,13 +157,35 @@ class AclSpec:
 
 
 @dataclass(frozen=True)
+class ConnectAccess:
+    """How kplan authenticates to and trusts the Kafka Connect REST API (`cluster.connect`). The password and the
+    bearer token are `${secret:...}` references, resolved only at the edge (`cluster/clients.py`); header values may
+    be references too. Paths are absolute (the loader resolves them against the stack file's directory)."""
+
+    username: str | None = None
+    password: str | None = None  # a ${secret:...} reference
+    token: str | None = None  # a bearer token: a ${secret:...} reference
+    headers: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    ca: str | None = None  # CA bundle (PEM) that signed the worker's certificate
+    client_cert: str | None = None  # mTLS: the client certificate (PEM) ...
+    client_key: str | None = None  # ... and its key (PEM; None when the certificate file holds it)
+    verify: bool = True  # TLS verification (on unless the stack turns it off, with a warning)
+
+    def references(self) -> list[str]:
+        """Every value that may hold a secret reference."""
+        return [v for v in (self.password, self.token, *self.headers.values()) if v]
+
+
+@dataclass(frozen=True)
 class ClusterSpec:
-    """How to reach the cluster. `client_properties` are librdkafka properties (may hold secret references)."""
+    """How to reach the cluster. `client_properties` are librdkafka properties (may hold secret references);
+    `connect` says how to authenticate to and trust Kafka Connect at `connect_url`."""
 
     bootstrap_servers: str
     connect_url: str | None = None
     client_properties: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     timeout_s: float = 15.0
+    connect: ConnectAccess = field(default_factory=ConnectAccess)
 
 
 @dataclass(frozen=True)

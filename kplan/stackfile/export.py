@@ -3,7 +3,7 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 
 from __future__ import annotations
 
-from kplan.model.desired import AclSpec, ConnectorSpec, Origin, Stack, TopicSpec
+from kplan.model.desired import AclSpec, ConnectAccess, ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.secrets import display_value, masked_url
 
 
@@ -61,6 +61,19 @@ def acl_data(a: AclSpec) -> dict:
             "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
 
 
+def connect_data(access: ConnectAccess) -> dict:
+    """How kplan reaches Connect, as the stack says it: references are shown (they name where a secret lives),
+    anything else that may be a credential is masked."""
+    auth: dict = {}
+    if access.username:
+        auth["basic"] = {"username": access.username, "password": access.password}
+    if access.token:
+        auth["bearer"] = access.token
+    return {"auth": auth, "headers": {k: display_value(k, v) for k, v in sorted(access.headers.items())},
+            "ca": access.ca, "client_cert": access.client_cert, "client_key": access.client_key,
+            "verify": access.verify}
+
+
 def stack_data(stack: Stack) -> dict:
     cluster = stack.cluster
     return {
@@ -72,6 +85,7 @@ def stack_data(stack: Stack) -> dict:
             "connect_url": masked_url(cluster.connect_url) if cluster.connect_url else None,
             "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
             "timeout_s": cluster.timeout_s,
+            **({"connect": connect_data(cluster.connect)} if cluster.connect != ConnectAccess() else {}),
         },
         "authoritative_config": stack.authoritative_config,
         "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],

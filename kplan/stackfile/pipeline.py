@@ -18,6 +18,7 @@ from kplan.rules.names import topic_name_problem
 from kplan.rules.units import UnitError, parse_duration_seconds
 from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import expand
+from kplan.stackfile.connect_access import build_connect
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
@@ -223,7 +224,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                      smap, diags, "cdc source")
     if connector_entries and cluster is not None and not cluster.connect_url:
         diags.error(cluster_loc, "cluster.connect_url is not set, but the stack declares connectors "
-                                 "(set it to the Kafka Connect REST URL)")
+                                 "(set it, or cluster.connect.url, to the Kafka Connect REST URL)")
 
     if diags.has_errors or cluster is None or comb.name is None:
         return None
@@ -281,12 +282,9 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Cl
             diags.error(tloc, str(e))
     client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
     warn_plaintext_secrets(client, client_locs, diags)
-    url = c.get("connect_url") if isinstance(c.get("connect_url"), str) else None
-    if url is not None and not url.startswith(("http://", "https://")):
-        diags.error(smap.value_loc(c, "connect_url") or loc,
-                    f'connect_url must be an http:// or https:// URL (got "{url}")')
-    return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url.rstrip("/") if url else None,
-                       client_properties=freeze(client), timeout_s=timeout)
+    url, connect = build_connect(c, loc, smap, diags)
+    return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
+                       timeout_s=timeout, connect=connect)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kplan.apply import faults
+from kplan.cluster.permissions import denied, principal
 from kplan.cluster.records import internal_replication, wait_visible
 from kplan.cluster.retry import kafka_error_name
 from kplan.errors import KplanError
@@ -99,7 +100,9 @@ class StackLock:
                 break
             except Exception as e:  # noqa: BLE001 - all but TOPIC_ALREADY_EXISTS is re-raised as a KplanError
                 if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
-                    raise KplanError(f"could not take the apply lock {self.topic}: {e}") from e
+                    who = principal(self.consumer_conf or {})
+                    why = denied(e, "create", f"topic {self.topic} (kplan's apply lock)", who) or str(e)
+                    raise KplanError(f"could not take the apply lock {self.topic}: {why}") from e
             holder = self.holder()
             if holder is not None:
                 raise LockHeld(f"stack {self.stack!r} is locked by another run ({holder.describe()})", holder)

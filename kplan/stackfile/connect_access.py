@@ -1,0 +1,99 @@
+"""The stack's `cluster.connect` (or its shorthand `cluster.connect_url`): Kafka Connect's URL, how kplan
+authenticates to it and which CA it trusts, checked here so that a mistake is one error line at its place.
+
+Secrets come only from `${secret:...}` references: a password or a bearer token written out in the stack is an
+error, not a warning (it would sit in a repository). TLS files are resolved against the directory of the stack file
+that names them, and must exist; verification can be turned off only explicitly (`verify: false`, a warning).
+"""
+
+from __future__ import annotations
+
+import os
+
+from kplan.model.desired import ConnectAccess, freeze
+from kplan.secrets import SECRET_REF, has_secret_ref, is_sensitive_key
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import SourceMap
+
+_REF_HINT = "a ${secret:env:NAME} or ${secret:file:PATH} reference, never the value itself"
+
+
+def build_connect(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tuple[str | None, ConnectAccess]:
+    """(the Connect URL or None, how to reach it) from the cluster mapping `c`."""
+    shorthand, connect = c.get("connect_url"), c.get("connect")
+    if shorthand is not None and connect is not None:
+        diags.error(smap.value_loc(c, "connect") or loc,
+                    "cluster sets both connect_url and connect: keep connect (its url) and remove connect_url")
+    if not isinstance(connect, dict):
+        url = shorthand if isinstance(shorthand, str) else None
+        return _url(url, smap.value_loc(c, "connect_url") or loc, "connect_url", diags), ConnectAccess()
+    cloc = smap.value_loc(c, "connect") or loc
+    url = _url(connect.get("url") if isinstance(connect.get("url"), str) else None,
+               smap.value_loc(connect, "url") or cloc, "connect.url", diags)
+    auth = connect.get("auth") if isinstance(connect.get("auth"), dict) else {}
+    username = password = token = None
+    basic = auth.get("basic")
+    if isinstance(basic, dict):
+        username = str(basic.get("username") or "") or None
+        password = _reference(basic.get("password"), smap.value_loc(basic, "password") or cloc,
+                              "connect.auth.basic.password", diags)
+    if "bearer" in auth:
+        token = _reference(auth.get("bearer"), smap.value_loc(auth, "bearer") or cloc, "connect.auth.bearer", diags)
+    headers = connect.get("headers") if isinstance(connect.get("headers"), dict) else {}
+    for name, value in headers.items():
+        hloc = smap.value_loc(headers, name) or cloc
+        if name.lower() == "authorization" and (username or token):
+            diags.error(hloc, "connect.headers sets Authorization, and so does connect.auth: keep one")
+        elif _credential_header(name) and not has_secret_ref(str(value)):
+            diags.error(hloc, f"connect.headers.{name} looks like a credential: make its value {_REF_HINT}")
+    verify = connect.get("verify", True)
+    if verify is False:
+        diags.warning(smap.value_loc(connect, "verify") or cloc,
+                      "connect.verify is false: kplan will not check Kafka Connect's certificate (anyone in the "
+                      "middle can read its credentials); set connect.ca instead")
+    files = {key: _file(connect, key, cloc, smap, diags) for key in ("ca", "client_cert", "client_key")}
+    if files["client_key"] and not files["client_cert"]:
+        diags.error(smap.value_loc(connect, "client_key") or cloc, "connect.client_key needs connect.client_cert")
+    if url and url.startswith("http://") and (files["ca"] or files["client_cert"]):
+        diags.error(cloc, "connect.ca and connect.client_cert need an https:// connect.url")
+    return url, ConnectAccess(username=username, password=password, token=token,
+                              headers=freeze({str(k): str(v) for k, v in headers.items()}),
+                              ca=files["ca"], client_cert=files["client_cert"], client_key=files["client_key"],
+                              verify=verify is not False)
+
+
+def _credential_header(name: str) -> bool:
+    low = name.lower()
+    return is_sensitive_key(name) or any(word in low for word in ("auth", "token", "key", "secret", "password",
+                                                                  "cookie", "session"))
+
+
+def _url(url: str | None, loc: Loc, key: str, diags: Diagnostics) -> str | None:
+    if url is None:
+        return None
+    if not url.startswith(("http://", "https://")):
+        diags.error(loc, f'{key} must be an http:// or https:// URL (got "{url}")')
+    return url.rstrip("/")
+
+
+def _reference(value: object, loc: Loc, key: str, diags: Diagnostics) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    if SECRET_REF.fullmatch(value.strip()) is None:
+        diags.error(loc, f"{key} must be {_REF_HINT}")
+        return None
+    return value
+
+
+def _file(connect: dict, key: str, cloc: Loc, smap: SourceMap, diags: Diagnostics) -> str | None:
+    value = connect.get(key)
+    if not isinstance(value, str) or not value:
+        return None
+    vloc = smap.value_loc(connect, key) or cloc
+    path = os.path.expanduser(value)
+    if not os.path.isabs(path) and vloc.file:
+        path = os.path.join(os.path.dirname(os.path.abspath(vloc.file)), path)
+    path = os.path.normpath(path)
+    if not os.path.isfile(path):
+        diags.error(vloc, f"connect.{key}: no such file {path}")
+    return path

@@ -1,0 +1,164 @@
+"""kplan against the secured side of the local stack: Kafka through the SASL_SSL listener (SCRAM-SHA-512, the
+launcher's own CA) and Kafka Connect behind HTTPS and basic authentication (`cluster.connect`). Plan, apply, plan
+again (no changes) and destroy a topic and a connector; a wrong password, a missing CA, a wrong Kafka password
+each give one clear line within the stack's timeout; no password ever appears in any output."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from kplan_helpers import kplan, wait_for, write_stack
+
+FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
+KAFKA_PW, CONNECT_PW = "KPLAN_TEST_KAFKA_PASSWORD", "KPLAN_TEST_CONNECT_PASSWORD"
+
+
+def _doc(secured, name: str, tmp_path, *, ca: bool = True, connector: bool = True) -> dict:
+    source = tmp_path / "in.txt"
+    source.write_text("one\ntwo\n")
+    connect = {"url": secured.connect_url,
+               "auth": {"basic": {"username": secured.connect_user, "password": "${secret:env:%s}" % CONNECT_PW}}}
+    if ca:
+        connect["ca"] = secured.ca_file
+    doc = {"stack": name,
+           "cluster": {"bootstrap_servers": secured.bootstrap_servers, "timeout": "10s", "connect": connect,
+                       "client": {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+                                  "sasl.username": secured.admin_user, "sasl.password": "${secret:env:%s}" % KAFKA_PW,
+                                  "ssl.ca.location": secured.ca_file}},
+           "topics": [{"name": f"{name}.lines", "partitions": 2, "replication_factor": 1,
+                       "config": {"retention.ms": "1d"}}]}
+    if connector:
+        doc["connectors"] = [{"name": f"{name}-src", "class": FILE_SOURCE,
+                              "config": {"file": str(source), "topic": f"{name}.lines"}}]
+    return doc
+
+
+@pytest.fixture
+def env(secured):
+    return {KAFKA_PW: secured.admin_password, CONNECT_PW: secured.connect_password}
+
+
+@pytest.fixture
+def name(secured, unique):
+    n = unique("secured")
+    yield n
+    auth = (secured.connect_user, secured.connect_password)
+    for c in requests.get(f"{secured.connect_url}/connectors", auth=auth, verify=secured.ca_file, timeout=30).json():
+        if c.startswith(n):
+            requests.delete(f"{secured.connect_url}/connectors/{c}", auth=auth, verify=secured.ca_file, timeout=60)
+
+
+def _no_secret(run, secured) -> None:
+    for secret in (secured.admin_password, secured.connect_password):
+        assert secret not in run.text, run.text
+
+
+def test_plan_apply_destroy_through_sasl_ssl_and_authenticated_https_connect(secured, env, name, tmp_path):
+    path = write_stack(tmp_path / "s.yaml", _doc(secured, name, tmp_path))
+    r = kplan("plan", str(path), "--detailed-exitcode", env=env)
+    assert r.code == 2 and "Plan: 2 to add" in r.text, r.text
+    _no_secret(r, secured)
+    r = kplan("apply", str(path), "--auto-approve", env=env)
+    assert r.code == 0, r.text
+    _no_secret(r, secured)
+    auth = (secured.connect_user, secured.connect_password)
+    status = requests.get(f"{secured.connect_url}/connectors/{name}-src/status", auth=auth, verify=secured.ca_file,
+                          timeout=30).json()
+    assert status["connector"]["state"] == "RUNNING", status
+    r = kplan("plan", str(path), "--detailed-exitcode", env=env)
+    assert r.code == 0 and "No changes" in r.text, r.text
+    r = kplan("status", str(path), env=env)
+    assert r.code == 0 and "RUNNING" in r.text, r.text
+    _no_secret(r, secured)
+    r = kplan("destroy", str(path), "--auto-approve", env=env)
+    assert r.code == 0, r.text
+    _no_secret(r, secured)
+    wait_for(lambda: f"{name}-src" not in requests.get(f"{secured.connect_url}/connectors", auth=auth,
+                                                       verify=secured.ca_file, timeout=30).json(),
+             timeout=30, what="connector deleted")
+
+
+def test_a_wrong_connect_password_is_one_line_naming_the_401(secured, env, name, tmp_path):
+    path = write_stack(tmp_path / "s.yaml", _doc(secured, name, tmp_path))
+    started = time.monotonic()
+    r = kplan("plan", str(path), env={**env, CONNECT_PW: "not-the-password"})
+    assert r.code == 1, r.text
+    assert time.monotonic() - started < 10 + 10, r.text
+    (line,) = [x for x in r.text.splitlines() if x.strip()]
+    assert "refused kplan's credentials (401" in line and "cluster.connect.auth" in line, r.text
+    assert "not-the-password" not in r.text and "Traceback" not in r.text
+
+
+def test_a_connect_certificate_from_an_unknown_ca_is_refused_in_words(secured, env, name, tmp_path):
+    path = write_stack(tmp_path / "s.yaml", _doc(secured, name, tmp_path, ca=False))
+    r = kplan("plan", str(path), env=env)
+    assert r.code == 1, r.text
+    (line,) = [x for x in r.text.splitlines() if x.strip()]
+    assert "TLS with Kafka Connect at" in line and "set cluster.connect.ca" in line, r.text
+    _no_secret(r, secured)
+
+
+def test_a_wrong_kafka_password_is_one_line_blaming_the_credentials(secured, env, name, tmp_path):
+    path = write_stack(tmp_path / "s.yaml", _doc(secured, name, tmp_path, connector=False))
+    started = time.monotonic()
+    r = kplan("plan", str(path), env={**env, KAFKA_PW: "not-the-password"})
+    assert r.code == 1, r.text
+    assert time.monotonic() - started < 10 + 10, r.text
+    (line,) = [x for x in r.text.splitlines() if x.strip()]
+    assert "authentication failed" in line and "credentials" in line, r.text
+    assert "not-the-password" not in r.text
+
+
+def test_a_kafka_certificate_from_an_unknown_ca_is_one_line_blaming_tls(secured, env, name, tmp_path):
+    doc = _doc(secured, name, tmp_path, connector=False)
+    doc["cluster"]["client"]["ssl.ca.location"] = "/etc/ssl/certs/ca-certificates.crt"  # not the launcher's CA
+    path = write_stack(tmp_path / "s.yaml", doc)
+    r = kplan("plan", str(path), env=env)
+    assert r.code == 1, r.text
+    (line,) = [x for x in r.text.splitlines() if x.strip()]
+    assert "certificate verify failed" in line and "TLS handshake failed" in line, r.text
+    _no_secret(r, secured)
+
+
+@pytest.fixture
+def powerless(secured, unique):
+    """A SCRAM user the authorizer grants nothing (no ACLs, not a super user): (name, password)."""
+    from confluent_kafka.admin import (
+        AdminClient,
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+        UserScramCredentialUpsertion,
+    )
+
+    from kplan.cluster.clients import dispose
+
+    user, password = unique("nobody"), "powerless-pw-1"
+    admin = AdminClient(secured.kafka_config())
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
+    for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
+        f.result(20)
+    yield user, password
+    for f in admin.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]).values():
+        f.result(20)
+    dispose(admin)
+
+
+def test_a_missing_permission_is_named_with_the_principal_and_the_resource(secured, env, name, powerless, tmp_path):
+    user, password = powerless
+    doc = _doc(secured, name, tmp_path, connector=False)
+    doc["cluster"]["client"]["sasl.username"] = user
+    path = write_stack(tmp_path / "s.yaml", doc)
+    run_env = {**env, KAFKA_PW: password}
+    r = kplan("plan", str(path), env=run_env)
+    assert r.code == 1, r.text
+    assert (f"kplan's principal User:{user} may not create topic {name}.lines (TOPIC_AUTHORIZATION_FAILED): it "
+            f"needs the CREATE permission on topic {name}.lines") in r.text, r.text
+    r = kplan("apply", str(path), "--auto-approve", env=run_env)
+    assert r.code == 1, r.text
+    (line,) = [x for x in r.text.splitlines() if x.strip()]
+    assert f"could not take the apply lock __kplan_lock.{name}: kplan's principal User:{user} may not create" in line
+    assert "needs the CREATE permission" in line and password not in r.text, r.text
