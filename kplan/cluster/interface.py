@@ -59,6 +59,18 @@ class ClusterWriter(Protocol):
         """Delete exactly these (principal, binding) pairs in one request (an absent one is a success)."""
         ...
 
+    # -- SCRAM users ---------------------------------------------------------------------------------------------
+
+    def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],
+                                removals: Sequence[tuple[str, str]]) -> None:
+        """Upsert (user, mechanism, iterations, password) and delete (user, mechanism) credentials in one request,
+        then confirm the cluster shows them (deleting an absent credential is a success). Never prints a password."""
+        ...
+
+    def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
+        """user -> mechanism -> iterations, for those of `users` that have credentials."""
+        ...
+
     # -- connectors --------------------------------------------------------------------------------------------
 
     def get_connector(self, name: str) -> tuple[dict | None, dict | None]:

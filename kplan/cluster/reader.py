@@ -24,7 +24,7 @@ from kplan.cluster.clients import (
 from kplan.cluster.permissions import principal
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic, LiveUser
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
@@ -72,6 +72,7 @@ class KafkaReader:
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
+            users_future = self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s)
             metadata = self.topic_metadata()
             records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
@@ -90,6 +91,7 @@ class KafkaReader:
             connectors, plugins = connect_future.result()
             acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
             acl_problem = acl_problem or cluster_acl_problem(cluster_ops)
+            users, user_problem = self._users_result(users_future, ownership.users if ownership else {})
         if ownership is not None and ownership.sensitive:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
@@ -116,6 +118,9 @@ class KafkaReader:
             acls=freeze(acls),
             owned_acls=frozenset(ownership.acls) if ownership else frozenset(),
             acl_problem=acl_problem,
+            users=freeze(users),
+            owned_users=frozenset(ownership.users) if ownership else frozenset(),
+            user_problem=user_problem,
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -146,6 +151,21 @@ class KafkaReader:
             principal, binding = from_kafka(k)
             by_principal.setdefault(principal, set()).add(binding)
         return ({p: LiveAcls(p, frozenset(bs), frozenset(owned.get(p, ()))) for p, bs in by_principal.items()},
+                None)
+
+    def _users_result(self, future, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], str | None]:
+        """Every SCRAM user with credentials (one request), with the rotation token the record keeps for the users
+        kplan owns; or why they cannot be read: a problem only for a stack with users."""
+        from kplan.cluster.scram import credentials_of
+        from kplan.kinds.user import NOT_AUTHORIZED
+
+        try:
+            found = future.result(timeout=self.cluster.timeout_s + 1)
+        except Exception as e:  # noqa: BLE001
+            if error_name(e) == "CLUSTER_AUTHORIZATION_FAILED":
+                return {}, NOT_AUTHORIZED
+            raise unreachable(self.cluster, e) from e
+        return ({u: LiveUser(u, frozenset(credentials_of(d).items()), owned.get(u)) for u, d in (found or {}).items()},
                 None)
 
     def describe_cluster(self) -> tuple[str, int]:
@@ -245,6 +265,7 @@ def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
         out.update({f"topic.{n}": stack for n in record.topics})
         out.update({f"connector.{n}": stack for n in record.connectors})
         out.update({f"acl.{p}": stack for p in record.acls})
+        out.update({f"user.{u}": stack for u in record.users})
     return out
 
 

@@ -340,6 +340,71 @@ class KafkaWriter:
         self._acl_call("delete_acls", filters, lambda items: self.admin.delete_acls(
             items, request_timeout=self._request_timeout()), "deleting ACL bindings")
 
+    # ------------------------------------------------------------------------------------- SCRAM users
+
+    def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],
+                                removals: Sequence[tuple[str, str]]) -> None:
+        """Upsert and delete SCRAM credentials (in rounds: a request may alter a user once), retried for transient
+        failures (both are idempotent), then confirmed by reading them back. Errors never carry a password."""
+        from kplan.cluster.access import access_problem
+        from kplan.cluster.scram import rounds
+
+        what = "writing SCRAM credentials of " + ", ".join(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
+        for batch in rounds(upserts, removals):
+            def attempt(batch=batch):
+                futures = self.admin.alter_user_scram_credentials(batch, request_timeout=self._request_timeout())
+                transient, fatal = [], []
+                for user, fut in futures.items():
+                    try:
+                        fut.result(timeout=self._request_timeout() + 2)
+                    except Exception as e:  # noqa: BLE001
+                        problem = access_problem("alter_user_scram_credentials", e)
+                        if problem is not None:
+                            raise WriteError(f"{what}: {problem}") from None
+                        name = kafka_error_name(e)
+                        if name == "RESOURCE_NOT_FOUND":  # deleting a credential that is already gone
+                            continue
+                        if classify_kafka(e) == ErrorClass.RETRIABLE:
+                            transient.append(e)
+                        else:
+                            fatal.append(f"{user}: {describe_kafka_error(e)}")
+                if fatal:
+                    raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
+                if transient:
+                    raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
+                                         any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
+                                         no_answer=all(no_answer(e) for e in transient))
+
+            self._retry(attempt, what, self.link)
+        live = self.scram_credentials(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
+        wrong = sorted({u for u, m, i, _ in upserts if live.get(u, {}).get(m) != i}
+                       | {u for u, m in removals if m in live.get(u, {})})
+        if wrong:
+            raise WriteError(f"{what}: the cluster does not show the credentials as written for {', '.join(wrong)}")
+
+    def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
+        from kplan.cluster.scram import credentials_of
+
+        if not users:
+            return {}
+
+        def attempt():
+            futures = self.admin.describe_user_scram_credentials(list(users), request_timeout=self._request_timeout())
+            out: dict[str, dict[str, int]] = {}
+            for user, fut in futures.items():
+                try:
+                    out[user] = credentials_of(fut.result(timeout=self._request_timeout() + 2))
+                except Exception as e:  # noqa: BLE001
+                    if kafka_error_name(e) == "RESOURCE_NOT_FOUND":
+                        continue
+                    if classify_kafka(e) == ErrorClass.RETRIABLE:
+                        raise RetriableError(f"reading SCRAM credentials: {describe_kafka_error(e)}", False,
+                                             no_answer=no_answer(e)) from None
+                    raise WriteError(f"reading SCRAM credentials of {user}: {describe_kafka_error(e)}") from None
+            return out
+
+        return self._retry(attempt, "reading SCRAM credentials", self.link)
+
     # -------------------------------------------------------------------------------------- connectors
 
     def _connect_call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,

@@ -176,6 +176,26 @@ class ConnectAccess:
         return [v for v in (self.password, self.token, *self.headers.values()) if v]
 
 
+SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+SCRAM_DEFAULT_MECHANISM = "SCRAM-SHA-512"
+SCRAM_DEFAULT_ITERATIONS = 4096  # Kafka's minimum; its maximum is 16384
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """A SCRAM user the stack declares: its credentials (mechanism, iterations) and where its password comes from.
+    `password` is always a `${secret:...}` reference (the loader refuses anything else); `rotation` is the user's
+    own token for "set the password again": SCRAM credentials cannot be read back, so a new password is applied
+    only when the token changes (or the credentials change)."""
+
+    name: str
+    password: str  # a ${secret:...} reference, never the value
+    credentials: tuple[tuple[str, int], ...] = ((SCRAM_DEFAULT_MECHANISM, SCRAM_DEFAULT_ITERATIONS),)
+    rotation: str = ""
+    protect: bool = False  # users cannot be protected; the planner's shared rules read it
+    origin: Origin | None = None
+
+
 @dataclass(frozen=True)
 class ClusterSpec:
     """How to reach the cluster. `client_properties` are librdkafka properties (may hold secret references);
@@ -198,6 +218,7 @@ class Stack:
     topics: tuple[TopicSpec, ...] = ()
     connectors: tuple[ConnectorSpec, ...] = ()
     acls: tuple[AclSpec, ...] = ()  # per principal, by principal
+    users: tuple[UserSpec, ...] = ()  # SCRAM users, by name
     # Stack-wide switch (the environment's, else the stack's): undeclared live topic overrides are removed from
     # topics that do not set their own authoritative_config.
     authoritative_config: bool = False

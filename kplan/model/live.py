@@ -59,6 +59,16 @@ class LiveAcls:
 
 
 @dataclass(frozen=True)
+class LiveUser:
+    """A SCRAM user's credentials on the cluster (mechanism -> iterations: all Kafka tells; never a password), and
+    the rotation token this stack's record says kplan last applied (None: not owned)."""
+
+    name: str
+    credentials: frozenset[tuple[str, int]] = frozenset()
+    rotation: str | None = None
+
+
+@dataclass(frozen=True)
 class LiveState:
     cluster_id: str
     broker_count: int
@@ -87,6 +97,12 @@ class LiveState:
     owned_acls: frozenset[str] = frozenset()
     protected_acls: frozenset[str] = frozenset()
     acl_problem: str | None = None
+    # SCRAM users with credentials (one describe_user_scram_credentials), the users this stack's record owns, and
+    # why users could not be read ("not-authorized"); None when read.
+    users: Mapping[str, LiveUser] = field(default_factory=lambda: freeze({}))
+    owned_users: frozenset[str] = frozenset()
+    protected_users: frozenset[str] = frozenset()
+    user_problem: str | None = None
     # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 

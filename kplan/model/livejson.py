@@ -17,6 +17,10 @@ ACLs, by principal: {"acls": {"User:app": {"bindings": [{"resource": "topic", "p
 "acl_problem": null | "security-disabled" | "not-authorized"}: `owned` are the keys of the bindings the stack's record
 says kplan created (`permission` defaults to ALLOW, `host` to "*", `pattern` to literal).
 
+SCRAM users: {"users": {"app": {"credentials": {"SCRAM-SHA-512": 4096}}}, "owned_users": {"app": "<rotation>"},
+"user_problem": null | "not-authorized"}: `owned_users` maps the users the stack's record owns to the rotation token
+kplan last applied ("" for none); a list of names means no tokens.
+
 `effective` defaults to the overrides (overrides always win over it).
 """
 
@@ -26,7 +30,7 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.model.desired import AclBinding, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic, LiveUser
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -34,6 +38,9 @@ def live_state_from_dict(doc: Any) -> LiveState:
         topics = {name: _topic(name, t) for name, t in (doc.get("topics") or {}).items()}
         connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
         acls = {p: _acls(p, a) for p, a in (doc.get("acls") or {}).items()}
+        owned_users = doc.get("owned_users") or {}
+        owned_users = owned_users if isinstance(owned_users, dict) else {u: "" for u in owned_users}
+        users = {u: _user(u, x, owned_users) for u, x in (doc.get("users") or {}).items()}
         plugins = doc.get("connector_plugins")
         names = doc.get("all_topic_names")
         return LiveState(
@@ -52,6 +59,9 @@ def live_state_from_dict(doc: Any) -> LiveState:
             acls=freeze(acls),
             owned_acls=frozenset(p for p, a in acls.items() if a.owned),
             acl_problem=doc.get("acl_problem") or None,
+            users=freeze(users),
+            owned_users=frozenset(owned_users),
+            user_problem=doc.get("user_problem") or None,
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
@@ -78,3 +88,8 @@ def _acls(principal: str, a: dict) -> LiveAcls:
                                     str(b["operation"]), str(b.get("permission", "ALLOW")), str(b.get("host", "*")))
                          for b in a.get("bindings") or ())
     return LiveAcls(principal, bindings, frozenset(a.get("owned") or ()))
+
+
+def _user(name: str, u: dict, owned: dict) -> LiveUser:
+    credentials = frozenset((str(m), int(i)) for m, i in (u.get("credentials") or {}).items())
+    return LiveUser(name, credentials, str(owned[name] or "") if name in owned else None)

@@ -24,6 +24,9 @@ class Ownership:
     # principal -> the keys (`AclBinding.key`) of the ACL bindings kplan created for this stack: the only
     # bindings it ever deletes
     acls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # SCRAM user -> the rotation token kplan last applied its password with ("" for none): the users kplan
+    # created or adopted for this stack, the only ones it ever deletes
+    users: Mapping[str, str] = field(default_factory=dict)
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
@@ -37,9 +40,13 @@ class Ownership:
                      for c in sorted(set(self.sensitive) | set(other.sensitive))}
         acls = {p: tuple(sorted(set(self.acls.get(p, ())) | set(other.acls.get(p, ()))))
                 for p in sorted(set(self.acls) | set(other.acls))}
+        # a user both records own keeps this record's token: until the run is known to have set the password
+        # again, the next plan offers the rotation again (setting a password twice is harmless)
+        users = {**other.users, **self.users}
         return Ownership(self.topics | other.topics, self.connectors | other.connectors,
                          self.protected_topics | other.protected_topics,
-                         self.protected_connectors | other.protected_connectors, sensitive, self.run, acls)
+                         self.protected_connectors | other.protected_connectors, sensitive, self.run, acls,
+                         users=dict(sorted(users.items())))
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
@@ -51,6 +58,8 @@ class Ownership:
         }
         if self.acls:  # only when there are some: records of stacks without ACLs keep their form
             doc["acls"] = {p: sorted(keys) for p, keys in sorted(self.acls.items())}
+        if self.users:  # likewise
+            doc["users"] = dict(sorted(self.users.items()))
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -61,4 +70,5 @@ class Ownership:
         return cls(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
                    frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
-                   {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k})
+                   {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k},
+                   users={str(u): str(t or "") for u, t in (doc.get("users") or {}).items()})

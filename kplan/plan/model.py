@@ -41,6 +41,7 @@ class ResourceType(str, Enum):
     TOPIC = "topic"
     CONNECTOR = "connector"
     ACL = "acl"  # one resource per principal: acl.User:orders-app
+    USER = "user"  # a SCRAM user: user.orders-app
 
 
 class Reason(str, Enum):
@@ -71,6 +72,10 @@ class NoteKind(str, Enum):
     BINDING_LEFT_ALONE = "binding not declared and not created by kplan; left alone"
     BINDING_AUTHORITATIVE_REMOVAL = "not declared (authoritative principal)"
     BINDING_NO_LONGER_DECLARED = "created by kplan, no longer declared"
+    PASSWORD_SET = "sets the declared password (SCRAM credentials cannot be read back)"
+    PASSWORD_REPLACED = "replaces the existing password, which kplan cannot read or restore"
+    PASSWORD_ROTATION = "rotation requested: sets the declared password again"
+    CREDENTIAL_NO_LONGER_DECLARED = "mechanism no longer declared: its credential is deleted"
 
 
 class Flag(str, Enum):

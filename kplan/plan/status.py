@@ -105,6 +105,9 @@ class ResourceStatus:
     # ACLs: the principal's bindings on the cluster, and the declared ones
     bindings: int | None = None
     declared_bindings: int | None = None
+    # SCRAM users: (mechanism, iterations) on the cluster, and declared
+    credentials: tuple[tuple[str, int], ...] | None = None
+    declared_credentials: tuple[tuple[str, int], ...] | None = None
 
     @property
     def address(self) -> str:

@@ -3,7 +3,7 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 
 from __future__ import annotations
 
-from kplan.model.desired import AclSpec, ConnectAccess, ConnectorSpec, Origin, Stack, TopicSpec
+from kplan.model.desired import AclSpec, ConnectAccess, ConnectorSpec, Origin, Stack, TopicSpec, UserSpec
 from kplan.secrets import display_value, masked_url
 
 
@@ -74,6 +74,12 @@ def connect_data(access: ConnectAccess) -> dict:
             "verify": access.verify}
 
 
+def user_data(u: UserSpec) -> dict:
+    """A SCRAM user: its credentials and where its password comes from (the reference, never a value)."""
+    return {"name": u.name, "credentials": {m: i for m, i in u.credentials}, "password": u.password,
+            "rotation": u.rotation, "origin": origin_data(u.origin)}
+
+
 def stack_data(stack: Stack) -> dict:
     cluster = stack.cluster
     return {
@@ -91,6 +97,7 @@ def stack_data(stack: Stack) -> dict:
         "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],
         "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
         **({"acls": [acl_data(a) for a in stack.acls]} if stack.acls else {}),
+        **({"users": [user_data(u) for u in stack.users]} if stack.users else {}),
     }
 
 

@@ -1,6 +1,6 @@
 """Combining a stack's documents into one, and the deep-merge used for defaults and environment overlays.
 
-Directory stacks: `topics`, `connectors`, `cdc` and `acls` lists are concatenated in file order; `vars` and
+Directory stacks: `topics`, `connectors`, `cdc`, `acls` and `users` lists are concatenated in file order; `vars` and
 `environments` are merged (the same variable, or the same overlay value, set in two files is an error);
 `stack` may be repeated only with the same value; `cluster`, `defaults`, `authoritative_config` and
 `template_dirs` may be declared by one file only.
@@ -18,7 +18,7 @@ from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import Document, SourceMap
 
 _SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs")
-LISTS = ("topics", "connectors", "cdc", "acls")
+LISTS = ("topics", "connectors", "cdc", "acls", "users")
 
 
 def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
@@ -84,6 +84,7 @@ class Combined:
     connectors: list = field(default_factory=list)
     cdc: list = field(default_factory=list)
     acls: list = field(default_factory=list)
+    users: list = field(default_factory=list)
     template_dirs: list = field(default_factory=list)  # (absolute dir, Loc)
 
 

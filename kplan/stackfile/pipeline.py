@@ -30,6 +30,7 @@ from kplan.stackfile.topics import (
     check_duplicates_and_collisions,
     describe_topic,
 )
+from kplan.stackfile.users import build_users
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import SourceMap, load_path
 
@@ -210,6 +211,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         connector_entries.append((spec, name, loc))
 
     acls = build_acls([(item, loc) for item, loc in comb.acls if id(item) not in flagged.items], smap, diags)
+    users = build_users([(item, loc) for item, loc in comb.users if id(item) not in flagged.items], smap, diags)
 
     agg.flush(diags)
     check_duplicates_and_collisions(topic_entries, diags)
@@ -237,6 +239,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         topics=topics,
         connectors=connectors,
         acls=acls,
+        users=users,
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files, templates.used, environment),

@@ -57,12 +57,13 @@ def resolve_references(values: Iterable[object], environ: Mapping[str, str] | No
 def stack_references(stack: "Stack") -> list[str]:
     """Every value of the stack that may hold a reference: connector configs, the cluster's client settings and
     its `connect_url` (a password in its userinfo, `http://user:${secret:env:CONNECT_PASSWORD}@host:8083`) and
-    `connect`'s credentials."""
+    `connect`'s credentials, and SCRAM users' passwords."""
     values = [v for c in stack.connectors for v in c.config.values()]
     values += [str(v) for v in stack.cluster.client_properties.values()]
     if stack.cluster.connect_url:
         values.append(stack.cluster.connect_url)
     values += stack.cluster.connect.references()  # cluster.connect's password, bearer token, header values
+    values += [u.password for u in stack.users]  # SCRAM users' passwords
     return values
 
 

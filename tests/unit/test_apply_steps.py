@@ -11,16 +11,21 @@ import pytest
 from kplan.apply.steps import (
     STEP_TYPES,
     AlterTopicConfigs,
+    AlterUsers,
     ConnectorSecrets,
     CreateAcls,
     CreateTopics,
+    CreateUsers,
+    Credential,
     DeleteAcls,
     DeleteConnector,
     DeleteTopics,
+    DeleteUsers,
     IncreasePartitions,
     Phase,
     PutConnector,
     RecordOwnership,
+    Removal,
     ReplaceTopics,
     SnapshotSignal,
     build,
@@ -38,9 +43,10 @@ from kplan.model.desired import (
     ConnectorState,
     Stack,
     TopicSpec,
+    UserSpec,
     freeze,
 )
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTopic
+from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTopic, LiveUser
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues, is_masked
 
@@ -73,7 +79,8 @@ def everything():
     ), (
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
-    ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),))
+    ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
+        users=(UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")))
     live = LiveState("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
@@ -83,8 +90,14 @@ def everything():
     }, owned_topics=frozenset({"cfg1", "cfg2", "grow", "shrink", "gone"}),
         owned_connectors=frozenset({"cdc", "old-conn"}),
         acls={"User:old": LiveAcls("User:old", frozenset({OLD_ACL}), frozenset({OLD_ACL.key}))},
-        owned_acls=frozenset({"User:old"}))
-    return stack, live, make_plan(stack, live, secrets=SecretValues())
+        owned_acls=frozenset({"User:old"}),
+        users={"u-rot": LiveUser("u-rot", frozenset({("SCRAM-SHA-512", 4096)}), "1"),
+               "u-old": LiveUser("u-old", frozenset({("SCRAM-SHA-256", 8192)}), "")},
+        owned_users=frozenset({"u-rot", "u-old"}))
+    return stack, live, make_plan(stack, live, secrets=USER_SECRETS)
+
+
+USER_SECRETS = SecretValues({"${secret:env:U_NEW}": "new-pw", "${secret:env:U_ROT}": "rot-pw"})
 
 
 OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
@@ -92,29 +105,37 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
-    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, PutConnector, SnapshotSignal,
-                                        PutConnector, DeleteConnector, DeleteAcls, IncreasePartitions, ReplaceTopics,
-                                        DeleteTopics, RecordOwnership]
+    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, PutConnector,
+                                        SnapshotSignal, PutConnector, DeleteConnector, DeleteAcls, IncreasePartitions,
+                                        AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics, RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
     create, alter = steps[0], steps[1]
     assert [t.name for t in create.topics] == ["new1", "new2", "new3"] and create.absent == ("new1", "new2", "new3")
     assert sorted(alter.topics) == ["cfg1", "cfg2"]
     assert alter.overrides_before == {"cfg1": {"retention.ms": "5"}, "cfg2": {"retention.ms": None}}
     # a connector's snapshot signal right after it
-    assert (steps[3].name, steps[4].connector, steps[4].tables, steps[5].name) == (
+    assert (steps[4].name, steps[5].connector, steps[5].tables, steps[6].name) == (
         "cdc", "cdc", ("public.b",), "new-conn")
     # ACLs: one batch of creations after the topics, one of deletions after the connectors' deletions
     assert [(a.principal, a.binding) for a in steps[2].acls] == [
         ("User:app", AclBinding("topic", "literal", "new1", "WRITE"))]
-    assert [(a.principal, a.binding) for a in steps[7].acls] == [("User:old", OLD_ACL)]
+    assert [(a.principal, a.binding) for a in steps[8].acls] == [("User:old", OLD_ACL)]
+    # SCRAM users: created (reversible) with the reference, never the password; rotated and deleted (irreversible)
+    assert steps[3].credentials == (Credential("u-new", "SCRAM-SHA-512", 4096, "${secret:env:U_NEW}"),)
+    assert steps[10].upserts == (Credential("u-rot", "SCRAM-SHA-512", 4096, "${secret:env:U_ROT}"),)
+    assert steps[12].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
+    assert "new-pw" not in json.dumps([s.to_json() for s in steps]) and "rot-pw" not in json.dumps(
+        [s.to_json() for s in steps])
+    assert steps[-1].record.users == {"u-new": "", "u-rot": "2"}
     # the record keeps the binding created, and no longer the one deleted
     assert steps[-1].record.acls == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
-    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.CREATE_ACLS, Phase.PUT_CONNECTORS,
-             Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS, Phase.INCREASE_PARTITIONS, Phase.REPLACE_TOPICS,
-             Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
+    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.CREATE_ACLS, Phase.CREATE_USERS,
+             Phase.PUT_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS, Phase.INCREASE_PARTITIONS,
+             Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS, Phase.DELETE_TOPICS,
+             Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
     assert Phase.PUT_CONNECTORS - Phase.CREATE_ACLS > 2  # room for users, subjects in between
     assert all(not t.irreversible for t in STEP_TYPES if t.phase < Phase.INCREASE_PARTITIONS)
@@ -145,8 +166,9 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-topic-configs", "create-acls", "create-topics", "delete-acls", "delete-connector", "delete-topics",
-        "increase-partitions", "put-connector", "record-ownership", "replace-topics", "snapshot-signal"]
+        "alter-topic-configs", "alter-users", "create-acls", "create-topics", "create-users", "delete-acls",
+        "delete-connector", "delete-topics", "delete-users", "increase-partitions", "put-connector",
+        "record-ownership", "replace-topics", "snapshot-signal"]
 
 
 def test_steps_are_immutable_all_the_way_down():

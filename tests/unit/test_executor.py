@@ -18,11 +18,13 @@ from kplan.apply.executor import Executor, Progress
 from kplan.apply.faults import Faults
 from kplan.apply.steps import (
     STEP_TYPES,
+    AlterUsers,
     ConnectorImage,
     ConnectorSecrets,
     CreateTopics,
     DeleteConnector,
     DeleteTopics,
+    DeleteUsers,
     IncreasePartitions,
     Phase,
     PutConnector,
@@ -72,6 +74,7 @@ class FakeWriter:
         self.signals: list[tuple] = []
         self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
         self.acls: set[tuple] = set()  # (principal, AclBinding)
+        self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
 
     # -- topics
 
@@ -128,6 +131,18 @@ class FakeWriter:
     def delete_acls(self, acls):
         self.calls.append("delete_acls")
         self.acls -= set(acls)
+
+    # -- SCRAM users
+
+    def alter_scram_credentials(self, upserts, removals):
+        self.calls.append("alter_scram_credentials")
+        for user, mechanism, iterations, _password in upserts:
+            self.users.setdefault(user, {})[mechanism] = iterations
+        for user, mechanism in removals:
+            self.users.get(user, {}).pop(mechanism, None)
+
+    def scram_credentials(self, users):
+        return {u: dict(self.users[u]) for u in users if self.users.get(u)}
 
     # -- connectors
 
@@ -404,7 +419,8 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.apply.handlers import handled_types
 
     assert set(STEP_TYPES) <= handled_types()
-    assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics}
+    assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
+                                                         DeleteUsers}
     assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in STEP_TYPES if t.irreversible)
 
 

@@ -7,12 +7,15 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   CREATE_TOPICS         CreateTopics        delete the topics this run created
   ALTER_TOPIC_CONFIGS   AlterTopicConfigs   set back / delete the overrides to the before-image
   CREATE_ACLS           CreateAcls          delete the bindings this run created
+  CREATE_USERS          CreateUsers         delete the SCRAM credentials this run created
   PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
                         SnapshotSignal      (none needed; right after its connector)
   DELETE_CONNECTORS     DeleteConnector     re-create it with its previous config and state
   DELETE_ACLS           DeleteAcls          create the bindings again
   INCREASE_PARTITIONS   IncreasePartitions  IRREVERSIBLE
+  ALTER_USERS           AlterUsers          IRREVERSIBLE (a replaced password cannot be read back)
   REPLACE_TOPICS        ReplaceTopics       IRREVERSIBLE (data loss)
+  DELETE_USERS          DeleteUsers         IRREVERSIBLE
   DELETE_TOPICS         DeleteTopics        IRREVERSIBLE (data loss)
   RECORD_OWNERSHIP      RecordOwnership     write the previous record back
 
@@ -47,17 +50,18 @@ from kplan.apply.steps.topic import (
     TopicArgs,
     build_topic_steps,
 )
+from kplan.apply.steps.user import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal, build_user_steps
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Plan
 
-Step = Union[CreateTopics, AlterTopicConfigs, CreateAcls, PutConnector, SnapshotSignal, DeleteConnector, DeleteAcls,
-             IncreasePartitions, ReplaceTopics, DeleteTopics, RecordOwnership]
+Step = Union[CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, PutConnector, SnapshotSignal, DeleteConnector,
+             DeleteAcls, IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics, RecordOwnership]
 STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
-BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps)
+BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,8 @@ def step_from_json(doc) -> Step:
 
 
 __all__ = [
-    "AclArgs", "AlterTopicConfigs", "BUILDERS", "CreateAcls", "DeleteAcls", "build_acl_steps",
+    "AclArgs", "AlterTopicConfigs", "AlterUsers", "CreateUsers", "Credential", "DeleteUsers", "Removal",
+    "build_user_steps", "BUILDERS", "CreateAcls", "DeleteAcls", "build_acl_steps",
     "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
     "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
     "RecordOwnership", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step", "StepBase", "TopicArgs",

@@ -29,11 +29,14 @@ class Phase(IntEnum):
     CREATE_TOPICS = 10
     ALTER_TOPIC_CONFIGS = 20
     CREATE_ACLS = 30
+    CREATE_USERS = 40
     PUT_CONNECTORS = 60
     DELETE_CONNECTORS = 70
     DELETE_ACLS = 75
     INCREASE_PARTITIONS = 80  # the irreversible phases start here
+    ALTER_USERS = 85  # a password replaced cannot be put back
     REPLACE_TOPICS = 90
+    DELETE_USERS = 93
     DELETE_TOPICS = 95
     RECORD_OWNERSHIP = 100
 

@@ -80,7 +80,8 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
 
     return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
                      protected(conns, declared_c, live.protected_connectors),
-                     {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live))
+                     {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live),
+                     users=users_after(plan, stack, live, destroy))
 
 
 def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
@@ -97,9 +98,28 @@ def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str
     return {p: tuple(sorted(keys)) for p, keys in sorted(owned.items()) if keys}
 
 
+def users_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, str]:
+    """The SCRAM users kplan owns once the plan is applied, each with the rotation token its password was last set
+    with: owned users that still exist and are not deleted keep their token; a declared user the plan creates or
+    changes (or that matches) is owned with the declared token."""
+    changes = {c.name: c for c in plan.changes if c.type == ResourceType.USER}
+    owned = {n: u.rotation or "" for n, u in live.users.items() if n in live.owned_users}
+    if not destroy:
+        for u in stack.users:
+            change = changes.get(u.name)
+            if change is not None and change.action != Action.DELETE:
+                owned[u.name] = u.rotation
+    for name, change in changes.items():
+        if change.action == Action.DELETE:
+            owned.pop(name, None)
+    return dict(sorted(owned.items()))
+
+
 def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
     return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
                      {n: tuple(sorted(c.sensitive_keys)) for n, c in sorted(live.connectors.items())
                       if n in live.owned_connectors and c.sensitive_keys},
-                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned})
+                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned},
+                     users={n: (live.users[n].rotation or "") if n in live.users else ""
+                            for n in sorted(live.owned_users)})

@@ -1,0 +1,169 @@
+"""SCRAM user steps and their pure builder.
+
+  CreateUsers   (phase 40) upsert the credentials of users that did not exist. Undo: delete them again.
+  AlterUsers    (phase 85) set passwords again, change iterations, drop a mechanism of existing users.
+                IRREVERSIBLE: the password they replace cannot be read, so it cannot be put back.
+  DeleteUsers   (phase 93) delete every credential of users kplan owns. IRREVERSIBLE.
+
+A step holds a user's password as its `${secret:...}` reference (the stack allows nothing else), never the value:
+the handler resolves it when it writes, so the journal and every printed step are free of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
+from kplan.model.desired import Stack
+from kplan.model.live import LiveState
+from kplan.plan.model import Action, AttrKind, Plan, ResourceType
+
+
+@dataclass(frozen=True, order=True)
+class Credential:
+    """One (user, mechanism) credential to write: its iterations and the reference its password comes from."""
+
+    user: str
+    mechanism: str
+    iterations: int
+    password: str  # a ${secret:...} reference
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user": self.user, "mechanism": self.mechanism, "iterations": self.iterations,
+                "password": self.password}
+
+    @classmethod
+    def from_json(cls, doc) -> "Credential":
+        return cls(doc["user"], doc["mechanism"], int(doc["iterations"]), doc["password"])
+
+
+@dataclass(frozen=True, order=True)
+class Removal:
+    """One (user, mechanism) credential to delete, with the iterations it had (for the record)."""
+
+    user: str
+    mechanism: str
+    iterations: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user": self.user, "mechanism": self.mechanism, "iterations": self.iterations}
+
+    @classmethod
+    def from_json(cls, doc) -> "Removal":
+        return cls(doc["user"], doc["mechanism"], int(doc.get("iterations", 0)))
+
+
+def _users(items) -> str:
+    return name_list(sorted({i.user for i in items}))
+
+
+@dataclass(frozen=True)
+class CreateUsers(StepBase):
+    """Create SCRAM users (every credential absent when planned). Undo: delete those credentials."""
+
+    kind: ClassVar[str] = "create-users"
+    phase: ClassVar[Phase] = Phase.CREATE_USERS
+
+    credentials: tuple[Credential, ...]
+
+    def describe(self) -> str:
+        return f"create SCRAM user(s) {_users(self.credentials)}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"credentials": [c.to_json() for c in self.credentials]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"absent": True}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "CreateUsers":
+        return cls(tuple(Credential.from_json(c) for c in args["credentials"]))
+
+
+@dataclass(frozen=True)
+class AlterUsers(StepBase):
+    """Set existing users' passwords again / change their iterations (`upserts`) and delete credentials of
+    mechanisms no longer declared (`removals`). Irreversible."""
+
+    kind: ClassVar[str] = "alter-users"
+    phase: ClassVar[Phase] = Phase.ALTER_USERS
+    irreversible: ClassVar[bool] = True
+
+    upserts: tuple[Credential, ...] = ()
+    removals: tuple[Removal, ...] = ()
+
+    def describe(self) -> str:
+        return f"set the credentials of SCRAM user(s) {_users(self.upserts + self.removals)}"  # type: ignore
+
+    def args_json(self) -> dict[str, Any]:
+        return {"upserts": [c.to_json() for c in self.upserts], "removals": [r.to_json() for r in self.removals]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"password": "unknown"}  # SCRAM credentials cannot be read back
+
+    @classmethod
+    def from_parts(cls, args, before) -> "AlterUsers":
+        return cls(tuple(Credential.from_json(c) for c in args.get("upserts") or ()),
+                   tuple(Removal.from_json(r) for r in args.get("removals") or ()))
+
+
+@dataclass(frozen=True)
+class DeleteUsers(StepBase):
+    """Delete every credential of these users. Irreversible."""
+
+    kind: ClassVar[str] = "delete-users"
+    phase: ClassVar[Phase] = Phase.DELETE_USERS
+    irreversible: ClassVar[bool] = True
+
+    removals: tuple[Removal, ...]
+
+    def describe(self) -> str:
+        return f"delete SCRAM user(s) {_users(self.removals)}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"removals": [r.to_json() for r in self.removals]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"password": "unknown"}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "DeleteUsers":
+        return cls(tuple(Removal.from_json(r) for r in args["removals"]))
+
+
+def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    declared = {u.name: u for u in stack.users}
+    create: list[Credential] = []
+    upserts: list[Credential] = []
+    removals: list[Removal] = []
+    deletions: list[Removal] = []
+    for change in plan.changes:
+        if change.type != ResourceType.USER or not change.is_change:
+            continue
+        if change.action == Action.DELETE:
+            current = live.users[change.name]
+            deletions += [Removal(change.name, m, i) for m, i in sorted(current.credentials)]
+            continue
+        spec = declared[change.name]
+        wanted = [Credential(spec.name, m, i, spec.password) for m, i in spec.credentials]
+        if change.action == Action.CREATE:
+            create += wanted
+            continue
+        # an update: with the password set again every declared mechanism is written (one password for all);
+        # otherwise only the mechanisms added or changed
+        paths = {a.path: a for a in change.attributes if a.changed}
+        if ("password",) in paths:
+            upserts += wanted
+        else:
+            upserts += [c for c in wanted if ("iterations", c.mechanism) in paths]
+        removals += [Removal(spec.name, a.path[1], int(a.before or 0)) for a in paths.values()
+                     if a.path[0] == "iterations" and a.kind == AttrKind.REMOVE]
+    out = []
+    if create:
+        out.append(Planned(CreateUsers(tuple(sorted(create)))))
+    if upserts or removals:
+        out.append(Planned(AlterUsers(tuple(sorted(upserts)), tuple(sorted(removals)))))
+    if deletions:
+        out.append(Planned(DeleteUsers(tuple(sorted(deletions)))))
+    return out

@@ -1,0 +1,237 @@
+"""The SCRAM user kind: one resource per user (`user.orders-app`), whose attributes are its credentials
+(`iterations["SCRAM-SHA-512"] = 4096`), its password (always shown as sensitive) and its rotation token.
+
+Kafka never gives a SCRAM password back (only each mechanism's iteration count), so:
+
+* a new user is created with the declared password;
+* an existing user kplan does not own is adopted by setting the declared password — shown as replacing a password
+  kplan cannot read or restore, so it is irreversible and the plan says so;
+* an owned user's password is set again only when asked: the stack's `rotation` token differs from the token
+  kplan recorded when it last set the password (a changed secret alone cannot be seen), or a mechanism's
+  iterations change (Kafka's upsert always takes a password);
+* a mechanism no longer declared loses its credential; a user no longer declared (and destroy) loses all of its
+  credentials — only users kplan owns. Every change to an existing user is irreversible: the previous password is
+  gone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kplan.errors import KplanError
+from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.model.desired import UserSpec
+from kplan.model.live import LiveUser
+from kplan.plan.model import (
+    SENSITIVE,
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    NoteKind,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    error,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.plan.status import Difference, ResourceStatus
+
+USER = ResourceType.USER
+
+# Why users could not be read (LiveState.user_problem), as the plan says it.
+NOT_AUTHORIZED = "not-authorized"
+PROBLEMS = {
+    NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); grant it, or "
+                    "run kplan as a principal that has it",
+}
+PASSWORD = ("password",)
+ROTATION = ("rotation",)
+
+
+def iterations_path(mechanism: str) -> tuple[str, ...]:
+    return ("iterations", mechanism)
+
+
+def user_repr(name: str, credentials, rotation: str | None = None, password: bool = False) -> dict:
+    """The before/after shape of a user: its credentials; the declared side also its rotation token and the
+    password's sensitive marker (never a value)."""
+    out: dict = {"name": name, "credentials": {m: i for m, i in sorted(credentials)}}
+    if password:
+        out["password"] = SENSITIVE
+    if rotation is not None:
+        out["rotation"] = rotation
+    return out
+
+
+def _password_problem(spec: UserSpec, ctx: PlanContext) -> PlanDiagnostic | None:
+    try:
+        value = ctx.secrets.substitute(spec.password)
+    except KplanError as e:  # names the reference, never a value
+        return error(f"cannot resolve the password of user {spec.name!r}: {e}", "secret-unresolved",
+                     address=f"{USER.value}.{spec.name}", path=PASSWORD, origin=spec.origin)
+    if not value:
+        return error(f"the password of user {spec.name!r} is empty ({spec.password}); SCRAM needs a password",
+                     "empty-password", address=f"{USER.value}.{spec.name}", path=PASSWORD, origin=spec.origin)
+    return None
+
+
+def _credential_attrs(declared: dict[str, int], current: dict[str, int]) -> list[AttributeChange]:
+    attrs = []
+    for m in sorted(set(declared) | set(current)):
+        if m not in current:
+            attrs.append(AttributeChange(iterations_path(m), AttrKind.ADD, None, declared[m]))
+        elif m not in declared:
+            attrs.append(AttributeChange(iterations_path(m), AttrKind.REMOVE, current[m], None,
+                                         note=NoteKind.CREDENTIAL_NO_LONGER_DECLARED))
+        elif declared[m] != current[m]:
+            attrs.append(AttributeChange(iterations_path(m), AttrKind.UPDATE, current[m], declared[m]))
+    return attrs
+
+
+def plan_user(spec: UserSpec, live: LiveUser | None, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+    declared = dict(spec.credentials)
+    address = f"{USER.value}.{spec.name}"
+    after = user_repr(spec.name, spec.credentials, spec.rotation, password=True)
+    if live is None:
+        attrs = _credential_attrs(declared, {})
+        attrs.append(AttributeChange(PASSWORD, AttrKind.ADD, None, SENSITIVE, sensitive=True,
+                                     note=NoteKind.PASSWORD_SET))
+        if spec.rotation:
+            attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
+        problem = _password_problem(spec, ctx)
+        return ResourceChange(address, USER, spec.name, Action.CREATE, before=None, after=after,
+                              attributes=tuple(sorted(attrs, key=lambda a: a.path)), sensitive_paths=(PASSWORD,),
+                              reason=Reason.NOT_ON_CLUSTER, origin=spec.origin), [problem] if problem else []
+
+    current = dict(live.credentials)
+    attrs = _credential_attrs(declared, current)
+    flags: set[Flag] = set()
+    upsert = any(a.kind in (AttrKind.ADD, AttrKind.UPDATE) for a in attrs)
+    if not ctx.owned:  # adopted: kplan sets the declared password, the only way to know what it is
+        flags.add(Flag.ADOPT)
+        attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
+                                     note=NoteKind.PASSWORD_REPLACED))
+        if spec.rotation:
+            attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
+    elif spec.rotation != (live.rotation or ""):
+        attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
+                                     note=NoteKind.PASSWORD_ROTATION))
+        attrs.append(AttributeChange(ROTATION, AttrKind.UPDATE, live.rotation or None, spec.rotation or None))
+    elif upsert:
+        attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
+                                     note=NoteKind.PASSWORD_SET))
+    attrs.sort(key=lambda a: a.path)
+    diags: list[PlanDiagnostic] = []
+    if attrs:
+        flags.add(Flag.IRREVERSIBLE)  # the password before is gone for good
+        if any(a.path == PASSWORD for a in attrs) and (problem := _password_problem(spec, ctx)):
+            diags.append(problem)
+    unchanged = sum(1 for m in declared if current.get(m) == declared[m])
+    return ResourceChange(address, USER, spec.name, Action.UPDATE if attrs else Action.NOOP,
+                          before=user_repr(spec.name, live.credentials, live.rotation), after=after,
+                          attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=(PASSWORD,),
+                          flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES,
+                          origin=spec.origin), diags
+
+
+def delete_user(live: LiveUser, reason: Reason, origin=None) -> ResourceChange:
+    """Delete every credential of an owned user (irreversible: its password cannot be put back)."""
+    attrs = tuple(AttributeChange(iterations_path(m), AttrKind.REMOVE, i, None) for m, i in sorted(live.credentials))
+    return ResourceChange(f"{USER.value}.{live.name}", USER, live.name, Action.DELETE,
+                          before=user_repr(live.name, live.credentials, live.rotation), after=None, attributes=attrs,
+                          flags=frozenset({Flag.IRREVERSIBLE}), reason=reason, origin=origin)
+
+
+def _difference(a: AttributeChange) -> "Difference":
+    from kplan.plan.status import Difference
+
+    note = a.note.value if a.note is not None else ""
+    return Difference(a.path, a.kind.value, a.before, a.after, a.sensitive, note)
+
+
+class UserKind(Kind):
+    type = USER
+    title = "SCRAM users"
+    live_field = "users"
+
+    def declared(self, stack: "Stack"):
+        return stack.users
+
+    def plan(self, spec: UserSpec, current: LiveUser | None, ctx: PlanContext):
+        return plan_user(spec, current, ctx)
+
+    def delete(self, current: LiveUser, spec: UserSpec | None, reason: Reason, origin=None) -> ResourceChange:
+        return delete_user(current, reason, origin)
+
+    def live_repr(self, current: LiveUser, spec=None) -> dict:
+        return user_repr(current.name, current.credentials, current.rotation)
+
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+        """Users that cannot be read cannot be planned (plans and destroys alike)."""
+        if live.user_problem is None or not (stack.users or live.owned_users):
+            return []
+        first = stack.users[0] if stack.users else None
+        what = "declares" if stack.users else "owns"
+        return [error(f"the stack {what} SCRAM users, but {PROBLEMS.get(live.user_problem, live.user_problem)}",
+                      "users-unavailable", address=self.address(first.name) if first else None,
+                      origin=first.origin if first else None)]
+
+    def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict:
+        # the recorded token is part of it: a saved plan made before another apply rotated the password is stale
+        return {"type": "user", "name": current.name, "credentials": sorted(current.credentials),
+                "rotation": current.rotation}
+
+    def status(self, spec: UserSpec, current: LiveUser | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
+
+        declared = tuple(sorted(spec.credentials))
+        if current is None:
+            return ResourceStatus(USER, spec.name, MISSING, False, origin=spec.origin,
+                                  declared_credentials=declared)
+        adopting = change is not None and change.has(Flag.ADOPT)
+        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
+        return ResourceStatus(USER, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+                              owned=not adopting, differences=diffs, credentials=tuple(sorted(current.credentials)),
+                              declared_credentials=declared)
+
+    def status_undeclared(self, current: LiveUser, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+
+        return ResourceStatus(USER, current.name, NOT_DECLARED, True, credentials=tuple(sorted(current.credentials)),
+                              differences=tuple(_difference(a) for a in change.attributes))
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        creds = r.credentials if r.exists else r.declared_credentials
+        text = ", ".join(f"{m} ({i} iterations)" for m, i in creds or ())
+        if not r.exists:
+            return f"declared {text}"
+        return text + ("" if r.owned else "; not owned by this stack (the next apply sets the declared password)")
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        if d.path == PASSWORD:
+            return f"~ password: {d.note}"
+        if d.path == ROTATION:
+            return f"~ rotation {d.live!r} -> {d.declared!r}: the next apply sets the password again"
+        mechanism = d.path[-1]
+        if d.kind == "add":
+            return f"+ {mechanism}: declared ({d.declared} iterations), no credential on the cluster"
+        if d.kind == "remove":
+            return f"- {mechanism}: credential on the cluster, not declared (the next apply deletes it)"
+        return f"~ {mechanism}: {d.live} iterations on the cluster, {d.declared} declared"
+
+    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+        return {"credentials": {m: i for m, i in r.credentials or ()},
+                "declared": {"credentials": {m: i for m, i in r.declared_credentials or ()}},
+                "differences": [{"path": list(d.path), "kind": d.kind,
+                                 "live": None if d.sensitive else d.live,
+                                 "declared": None if d.sensitive else d.declared, "note": d.note}
+                                for d in r.differences]}
+
+
+KIND = UserKind()

@@ -1,0 +1,88 @@
+"""The `users` section: SCRAM users, each with its mechanisms, iterations, password reference and rotation token.
+Pure.
+
+    - name: orders-app
+      password: ${secret:env:ORDERS_APP_PASSWORD}   # a secret reference, never the password itself
+      mechanisms: [SCRAM-SHA-512]                   # default; SCRAM-SHA-256 too, or both
+      iterations: 8192                              # 4096 (default) to 16384
+      rotation: "2026-11"                           # change it to set the password again
+
+The shape is checked by the JSON Schema; what it cannot say is checked here (the password a literal value, a
+user declared twice, iterations out of Kafka's range after variable substitution).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.model.desired import (
+    SCRAM_DEFAULT_ITERATIONS,
+    SCRAM_DEFAULT_MECHANISM,
+    SCRAM_MECHANISMS,
+    Origin,
+    UserSpec,
+)
+from kplan.secrets import has_secret_ref, is_reference_only, secret_ref_problem
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import SourceMap
+
+MIN_ITERATIONS, MAX_ITERATIONS = 4096, 16384  # Kafka's bounds for SCRAM iterations
+
+
+def password_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not has_secret_ref(value) or not is_reference_only(value):
+        return ("the password must be a secret reference (${secret:env:NAME} or ${secret:file:PATH}), never the "
+                "password itself")
+    return secret_ref_problem(value)
+
+
+def _iterations(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        n = int(value.strip())
+    else:
+        return None
+    return n if MIN_ITERATIONS <= n <= MAX_ITERATIONS else None
+
+
+def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[UserSpec, ...]:
+    seen: dict[str, Loc] = {}
+    out = []
+    for item, loc in entries:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        name = item["name"]
+        if name in seen:
+            first = seen[name]
+            diags.error(loc, f'user "{name}" is declared twice (also at {first.file}:{first.line}); declare each '
+                             "user once")
+            continue
+        seen[name] = loc
+        ok = True
+        problem = password_problem(item.get("password"))
+        if problem:
+            diags.error(smap.value_loc(item, "password") or loc, f"user {name}: {problem}")
+            ok = False
+        iterations = _iterations(item.get("iterations", SCRAM_DEFAULT_ITERATIONS))
+        if iterations is None:
+            diags.error(smap.value_loc(item, "iterations") or loc,
+                        f"user {name}: iterations must be a whole number from {MIN_ITERATIONS} to {MAX_ITERATIONS} "
+                        "(Kafka's bounds for SCRAM)")
+            ok = False
+        mechanisms = item.get("mechanisms") or [SCRAM_DEFAULT_MECHANISM]
+        unknown = [m for m in mechanisms if m not in SCRAM_MECHANISMS]
+        if unknown:
+            diags.error(smap.value_loc(item, "mechanisms") or loc,
+                        f"user {name}: unknown mechanism {unknown[0]!r}; use {' or '.join(SCRAM_MECHANISMS)}")
+            ok = False
+        if not ok:
+            continue
+        rotation = item.get("rotation")
+        out.append(UserSpec(name, item["password"],
+                            tuple((m, int(iterations or 0)) for m in sorted(set(mechanisms))),
+                            "" if rotation is None else str(rotation),
+                            origin=Origin(loc.file, loc.line, loc.column)))
+    return tuple(sorted(out, key=lambda u: u.name))
