@@ -51,6 +51,8 @@ FLAG_NOTES = {
 _KIND_FLAG_NOTES = {
     (ResourceType.ACL, Flag.DRIFT): "drift: the principal has bindings the stack does not declare and kplan did not "
                                     "create (left alone)",
+    (ResourceType.USER, Flag.IRREVERSIBLE): "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
+                                            "replaces or deletes cannot be put back",
 }
 
 

@@ -1,0 +1,81 @@
+"""SCRAM users, the pure parts: what the plan does with a user's credentials and rotation token, what the record
+keeps, and how alterations are split into requests Kafka accepts."""
+
+from __future__ import annotations
+
+from kplan.apply.steps import build_steps
+from kplan.apply.steps.ownership import ownership_after
+from kplan.cluster.scram import rounds
+from kplan.kinds.base import PlanContext
+from kplan.kinds.user import plan_user
+from kplan.model.desired import ClusterSpec, Stack, UserSpec
+from kplan.model.live import LiveState, LiveUser
+from kplan.model.ownership import Ownership
+from kplan.plan.model import Action, Flag
+from kplan.plan.planner import make_plan
+from kplan.secrets import SecretValues
+from kplan.stackfile.users import password_problem
+
+REF = "${secret:env:APP_PASSWORD}"
+SECRETS = SecretValues({REF: "app-canary-pw"})
+
+
+def ctx(owned=True, secrets=SECRETS):
+    return PlanContext(1, secrets, owned=owned)
+
+
+def test_an_owned_user_in_sync_is_left_alone_whatever_its_secret_now_says():
+    live = LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "")
+    change, diags = plan_user(UserSpec("app", REF), live, ctx(secrets=SecretValues()))
+    assert change.action == Action.NOOP and diags == []  # no password is set, so an unset variable is no error
+
+
+def test_a_changed_rotation_token_sets_the_password_again_and_is_irreversible():
+    live = LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "1")
+    change, diags = plan_user(UserSpec("app", REF, rotation="2"), live, ctx())
+    assert change.action == Action.UPDATE and Flag.IRREVERSIBLE in change.flags and diags == []
+    assert [(a.path, a.before, a.after) for a in change.attributes] == [
+        (("password",), "(sensitive)", "(sensitive)"), (("rotation",), "1", "2")]
+
+
+def test_setting_a_password_that_cannot_be_resolved_is_a_plan_error_naming_the_variable():
+    _, diags = plan_user(UserSpec("app", REF), None, ctx(secrets=SecretValues()))
+    assert [d.code for d in diags] == ["secret-unresolved"] and "APP_PASSWORD" in diags[0].message
+    _, diags = plan_user(UserSpec("app", REF), None, ctx(secrets=SecretValues({REF: ""})))
+    assert [d.code for d in diags] == ["empty-password"]
+
+
+def test_an_existing_user_kplan_does_not_own_is_adopted_by_setting_the_declared_password():
+    live = LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), None)
+    change, _ = plan_user(UserSpec("app", REF), live, ctx(owned=False))
+    assert change.action == Action.UPDATE and {Flag.ADOPT, Flag.IRREVERSIBLE} <= change.flags
+    assert [a.path for a in change.attributes] == [("password",)]
+
+
+def test_the_record_keeps_the_declared_token_and_forgets_deleted_users():
+    stack = Stack("s", None, ClusterSpec("b:1"), users=(UserSpec("app", REF, rotation="7"),))
+    live = LiveState("c", 1, {}, {}, users={"app": LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "6"),
+                                            "old": LiveUser("old", frozenset({("SCRAM-SHA-256", 4096)}), "")},
+                     owned_users=frozenset({"app", "old"}))
+    plan = make_plan(stack, live, secrets=SECRETS)
+    assert ownership_after(plan, stack, live, False).users == {"app": "7"}
+    steps = build_steps(plan, stack, live)
+    assert "app-canary-pw" not in str([s.to_json() for s in steps])
+
+
+def test_while_a_run_is_unfinished_the_record_keeps_the_token_before_it():
+    before, after = Ownership(users={"app": "1"}), Ownership(users={"app": "2", "new": ""})
+    assert before.merged(after).users == {"app": "1", "new": ""}  # the rotation is offered again until done
+    assert Ownership.from_json(before.merged(after).to_json()).users == {"app": "1", "new": ""}
+
+
+def test_a_user_is_altered_at_most_once_per_request():
+    batches = rounds([("a", "SCRAM-SHA-512", 4096, "x"), ("a", "SCRAM-SHA-256", 4096, "x"),
+                      ("b", "SCRAM-SHA-512", 4096, "y")], [("a", "SCRAM-SHA-256")])
+    assert [sorted(x.user for x in batch) for batch in batches] == [["a", "b"], ["a"], ["a"]]
+
+
+def test_only_a_secret_reference_is_a_password():
+    assert password_problem("hunter2") is not None
+    assert password_problem("x-" + REF) is not None
+    assert password_problem(REF) is None
