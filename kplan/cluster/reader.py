@@ -72,8 +72,8 @@ class KafkaReader:
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
-            users_future = self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s)
             metadata = self.topic_metadata()
+            users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
             records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
             wanted = {t for t in (metadata if topic_names is None else topic_names)
@@ -90,8 +90,8 @@ class KafkaReader:
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins = connect_future.result()
             acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
+            users, user_problem = self._users_result(users_request, ownership.users if ownership else {})
             acl_problem = acl_problem or cluster_acl_problem(cluster_ops)
-            users, user_problem = self._users_result(users_future, ownership.users if ownership else {})
         if ownership is not None and ownership.sensitive:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
@@ -153,12 +153,41 @@ class KafkaReader:
         return ({p: LiveAcls(p, frozenset(bs), frozenset(owned.get(p, ()))) for p, bs in by_principal.items()},
                 None)
 
-    def _users_result(self, future, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], str | None]:
-        """Every SCRAM user with credentials (one request), with the rotation token the record keeps for the users
-        kplan owns; or why they cannot be read: a problem only for a stack with users."""
+    def _request_users(self, cluster_future, acls_future) -> tuple[object | None, str | None]:
+        """Ask for every SCRAM user with credentials (one request) if kplan's principal may read them — its
+        authorized operations on the cluster say so, or the cluster has no authorizer — and say why not otherwise.
+
+        Never asked of a principal without the right: confluent-kafka 2.16 aborts the whole process
+        ("munmap_chunk(): invalid pointer") when describe_user_scram_credentials is answered
+        CLUSTER_AUTHORIZATION_FAILED."""
+        from kplan.kinds.user import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER
+
+        problem = None
+        try:
+            cluster_ops = cluster_future.result(timeout=self.cluster.timeout_s + 1).authorized_operations
+            acls_future.result(timeout=self.cluster.timeout_s + 1)
+            authorizer = True
+        except Exception as e:  # noqa: BLE001 - the cluster's own answers are judged where they are read
+            if error_name(e) != "SECURITY_DISABLED":
+                return None, None
+            authorizer = False
+        if authorizer:
+            names = {getattr(op, "name", str(op)) for op in cluster_ops or ()}
+            if "ALL" not in names and "DESCRIBE" not in names:
+                return None, NOT_AUTHORIZED
+            if "ALL" not in names and "ALTER" not in names:
+                problem = NOT_AUTHORIZED_ALTER
+        return self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s), problem
+
+    def _users_result(self, request, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], str | None]:
+        """The users asked for by `_request_users`, with the rotation token the record keeps for the users kplan
+        owns; or why they cannot be read or changed (a problem only for a stack with users)."""
         from kplan.cluster.scram import credentials_of
         from kplan.kinds.user import NOT_AUTHORIZED
 
+        future, problem = request
+        if future is None:
+            return {}, problem
         try:
             found = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
@@ -166,7 +195,7 @@ class KafkaReader:
                 return {}, NOT_AUTHORIZED
             raise unreachable(self.cluster, e) from e
         return ({u: LiveUser(u, frozenset(credentials_of(d).items()), owned.get(u)) for u, d in (found or {}).items()},
-                None)
+                problem)
 
     def describe_cluster(self) -> tuple[str, int]:
         try:

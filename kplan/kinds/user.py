@@ -45,9 +45,12 @@ USER = ResourceType.USER
 
 # Why users could not be read (LiveState.user_problem), as the plan says it.
 NOT_AUTHORIZED = "not-authorized"
+NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 PROBLEMS = {
     NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); grant it, or "
                     "run kplan as a principal that has it",
+    NOT_AUTHORIZED_ALTER: "kplan's principal may not alter SCRAM credentials (needs ALTER on the cluster); grant it, "
+                          "or run kplan as a principal that has it",
 }
 PASSWORD = ("password",)
 ROTATION = ("rotation",)

@@ -25,7 +25,8 @@ def test_example_converges(stack, example: Path):
 def test_secured_example_converges(secured, name: str):
     _converges(ROOT / "stacks" / name, {"KPLAN_SASL_BOOTSTRAP": secured.bootstrap_servers,
                                         "KPLAN_CA_FILE": secured.ca_file, "KPLAN_ADMIN_USER": secured.admin_user,
-                                        "KPLAN_ADMIN_PASSWORD": secured.admin_password})
+                                        "KPLAN_ADMIN_PASSWORD": secured.admin_password,
+                                        "ORDERS_SERVICE_PASSWORD": "orders-service-example-pw"})
 
 
 def _converges(example: Path, env: dict) -> None:
