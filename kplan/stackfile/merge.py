@@ -18,7 +18,7 @@ from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import Document, SourceMap
 
 _SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs")
-LISTS = ("topics", "connectors", "cdc", "acls")
+LISTS = ("topics", "connectors", "cdc", "acls", "quotas")
 
 
 def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
@@ -84,6 +84,7 @@ class Combined:
     connectors: list = field(default_factory=list)
     cdc: list = field(default_factory=list)
     acls: list = field(default_factory=list)
+    quotas: list = field(default_factory=list)
     template_dirs: list = field(default_factory=list)  # (absolute dir, Loc)
 
 

@@ -22,6 +22,7 @@ from kplan.stackfile.connect_access import build_connect
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
+from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine, deep_merge
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.topics import (
@@ -210,6 +211,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         connector_entries.append((spec, name, loc))
 
     acls = build_acls([(item, loc) for item, loc in comb.acls if id(item) not in flagged.items], smap, diags)
+    quotas = build_quotas([(item, loc) for item, loc in comb.quotas if id(item) not in flagged.items], smap, diags)
 
     agg.flush(diags)
     check_duplicates_and_collisions(topic_entries, diags)
@@ -237,6 +239,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         topics=topics,
         connectors=connectors,
         acls=acls,
+        quotas=quotas,
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files, templates.used, environment),
