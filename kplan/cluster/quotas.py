@@ -74,6 +74,10 @@ def _stack_name(name: str | None) -> str:
     return DEFAULT_ENTITY if name is None else name
 
 
+class QuotaUnreachable(KplanError):
+    """The quota request got no answer (connection refused or lost, timed out): worth another try."""
+
+
 class QuotaError(KplanError):
     """A quota request the broker refused; `code` is Kafka's error name (CLUSTER_AUTHORIZATION_FAILED...)."""
 
@@ -99,8 +103,8 @@ class QuotaClient:
             try:
                 self._admin = KafkaAdminClient(**self._conf)
             except KafkaError as e:
-                raise KplanError(f"cannot reach Kafka at {self.cluster.bootstrap_servers} to read or change client "
-                                 f"quotas: {type(e).__name__}") from None
+                raise QuotaUnreachable(f"cannot reach Kafka at {self.cluster.bootstrap_servers} to read or change "
+                                       f"client quotas: {type(e).__name__}") from None
         return self._admin
 
     def _send(self, request) -> Any:
@@ -115,8 +119,8 @@ class QuotaClient:
         try:
             return admin._manager.run(call)
         except KafkaError as e:
-            raise KplanError(f"client quota request to {self.cluster.bootstrap_servers} failed: "
-                             f"{type(e).__name__}") from None
+            raise QuotaUnreachable(f"client quota request to {self.cluster.bootstrap_servers} got no answer: "
+                                   f"{type(e).__name__}") from None
 
     def describe(self) -> dict[QuotaEntity, dict[str, float]]:
         """Every quota of every user / client-id / user+client-id entity, in one DescribeClientQuotas request (IP
@@ -157,7 +161,8 @@ class QuotaClient:
             if entry.error_code:
                 err = for_code(entry.error_code)
                 who = ",".join(f"{e.entity_type}={_stack_name(e.entity_name)}" for e in entry.entity)
-                detail = f" ({entry.error_message})" if entry.error_message and err.message != "CLUSTER_AUTHORIZATION_FAILED" else ""
+                denied = err.message.endswith("AUTHORIZATION_FAILED")
+                detail = f" ({entry.error_message})" if entry.error_message and not denied else ""
                 raise QuotaError(f"altering the client quotas of {who} failed: {err.message}{detail}", err.message)
 
     def close(self) -> None:

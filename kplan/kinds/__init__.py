@@ -7,10 +7,11 @@ from __future__ import annotations
 from kplan.kinds.acl import KIND as ACLS
 from kplan.kinds.base import Kind, PlanContext
 from kplan.kinds.connector import KIND as CONNECTORS
+from kplan.kinds.quota import KIND as QUOTAS
 from kplan.kinds.topic import KIND as TOPICS
 from kplan.plan.model import ResourceType
 
-KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, ACLS)
+KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, ACLS, QUOTAS)
 _BY_TYPE = {k.type: k for k in KINDS}
 
 

@@ -17,6 +17,10 @@ ACLs, by principal: {"acls": {"User:app": {"bindings": [{"resource": "topic", "p
 "acl_problem": null | "security-disabled" | "not-authorized"}: `owned` are the keys of the bindings the stack's record
 says kplan created (`permission` defaults to ALLOW, `host` to "*", `pattern` to literal).
 
+Client quotas, by entity name: {"quotas": {"user=app": {"user": "app", "client_id": null,
+"values": {"producer_byte_rate": 1048576}, "owned": ["producer_byte_rate"]}}, "quota_problem": null |
+"not-authorized"}: `owned` are the keys the stack's record says kplan set.
+
 `effective` defaults to the overrides (overrides always win over it).
 """
 
@@ -25,8 +29,8 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.model.desired import AclBinding, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.desired import AclBinding, QuotaEntity, freeze
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -34,6 +38,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
         topics = {name: _topic(name, t) for name, t in (doc.get("topics") or {}).items()}
         connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
         acls = {p: _acls(p, a) for p, a in (doc.get("acls") or {}).items()}
+        quotas = {q.name: q for q in (_quota(d) for d in (doc.get("quotas") or {}).values())}
         plugins = doc.get("connector_plugins")
         names = doc.get("all_topic_names")
         return LiveState(
@@ -52,6 +57,9 @@ def live_state_from_dict(doc: Any) -> LiveState:
             acls=freeze(acls),
             owned_acls=frozenset(p for p, a in acls.items() if a.owned),
             acl_problem=doc.get("acl_problem") or None,
+            quotas=freeze(quotas),
+            owned_quotas=frozenset(n for n, q in quotas.items() if q.owned),
+            quota_problem=doc.get("quota_problem") or None,
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
@@ -78,3 +86,11 @@ def _acls(principal: str, a: dict) -> LiveAcls:
                                     str(b["operation"]), str(b.get("permission", "ALLOW")), str(b.get("host", "*")))
                          for b in a.get("bindings") or ())
     return LiveAcls(principal, bindings, frozenset(a.get("owned") or ()))
+
+
+def _quota(q: dict) -> LiveQuota:
+    entity = QuotaEntity(q.get("user"), q.get("client_id"))
+    if entity.user is None and entity.client_id is None:
+        raise ValueError("a quota entity needs a user or a client_id")
+    return LiveQuota(entity, freeze({str(k): float(v) for k, v in (q.get("values") or {}).items()}),
+                     frozenset(q.get("owned") or ()))

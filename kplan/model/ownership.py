@@ -24,6 +24,8 @@ class Ownership:
     # principal -> the keys (`AclBinding.key`) of the ACL bindings kplan created for this stack: the only
     # bindings it ever deletes
     acls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # client-quota entity (`user=app`) -> the quota keys kplan set for this stack: the only keys it ever removes
+    quotas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
@@ -37,9 +39,11 @@ class Ownership:
                      for c in sorted(set(self.sensitive) | set(other.sensitive))}
         acls = {p: tuple(sorted(set(self.acls.get(p, ())) | set(other.acls.get(p, ()))))
                 for p in sorted(set(self.acls) | set(other.acls))}
+        quotas = {e: tuple(sorted(set(self.quotas.get(e, ())) | set(other.quotas.get(e, ()))))
+                  for e in sorted(set(self.quotas) | set(other.quotas))}
         return Ownership(self.topics | other.topics, self.connectors | other.connectors,
                          self.protected_topics | other.protected_topics,
-                         self.protected_connectors | other.protected_connectors, sensitive, self.run, acls)
+                         self.protected_connectors | other.protected_connectors, sensitive, self.run, acls, quotas)
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
@@ -51,6 +55,8 @@ class Ownership:
         }
         if self.acls:  # only when there are some: records of stacks without ACLs keep their form
             doc["acls"] = {p: sorted(keys) for p, keys in sorted(self.acls.items())}
+        if self.quotas:  # likewise
+            doc["quotas"] = {e: sorted(keys) for e, keys in sorted(self.quotas.items())}
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -61,4 +67,5 @@ class Ownership:
         return cls(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
                    frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
-                   {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k})
+                   {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k},
+                   {e: tuple(k) for e, k in (doc.get("quotas") or {}).items() if k})

@@ -41,6 +41,7 @@ class ResourceType(str, Enum):
     TOPIC = "topic"
     CONNECTOR = "connector"
     ACL = "acl"  # one resource per principal: acl.User:orders-app
+    QUOTA = "quota"  # one resource per client-quota entity: quota.user=orders-service
 
 
 class Reason(str, Enum):
@@ -71,6 +72,8 @@ class NoteKind(str, Enum):
     BINDING_LEFT_ALONE = "binding not declared and not created by kplan; left alone"
     BINDING_AUTHORITATIVE_REMOVAL = "not declared (authoritative principal)"
     BINDING_NO_LONGER_DECLARED = "created by kplan, no longer declared"
+    QUOTA_LEFT_ALONE = "quota not declared and not set by kplan; left alone"
+    QUOTA_NO_LONGER_DECLARED = "set by kplan, no longer declared"
 
 
 class Flag(str, Enum):

@@ -105,6 +105,9 @@ class ResourceStatus:
     # ACLs: the principal's bindings on the cluster, and the declared ones
     bindings: int | None = None
     declared_bindings: int | None = None
+    # client quotas: the entity's (key, value) pairs on the cluster, and the declared ones
+    quotas: tuple[tuple[str, int | str], ...] | None = None
+    declared_quotas: tuple[tuple[str, int | str], ...] | None = None
 
     @property
     def address(self) -> str:

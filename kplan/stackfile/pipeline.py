@@ -22,8 +22,8 @@ from kplan.stackfile.connect_access import build_connect
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
-from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine, deep_merge
+from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.topics import (
     Aggregate,

@@ -10,6 +10,7 @@ import pytest
 
 from kplan.apply.steps import (
     STEP_TYPES,
+    AlterQuotas,
     AlterTopicConfigs,
     ConnectorSecrets,
     CreateAcls,
@@ -20,6 +21,7 @@ from kplan.apply.steps import (
     IncreasePartitions,
     Phase,
     PutConnector,
+    QuotaChange,
     RecordOwnership,
     ReplaceTopics,
     SnapshotSignal,
@@ -36,11 +38,13 @@ from kplan.model.desired import (
     ClusterSpec,
     ConnectorSpec,
     ConnectorState,
+    QuotaEntity,
+    QuotaSpec,
     Stack,
     TopicSpec,
     freeze,
 )
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTopic
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTopic
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues, is_masked
 
@@ -73,7 +77,8 @@ def everything():
     ), (
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
-    ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),))
+    ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
+        quotas=(QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),))
     live = LiveState("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
@@ -83,7 +88,11 @@ def everything():
     }, owned_topics=frozenset({"cfg1", "cfg2", "grow", "shrink", "gone"}),
         owned_connectors=frozenset({"cdc", "old-conn"}),
         acls={"User:old": LiveAcls("User:old", frozenset({OLD_ACL}), frozenset({OLD_ACL.key}))},
-        owned_acls=frozenset({"User:old"}))
+        owned_acls=frozenset({"User:old"}),
+        quotas={"user=app": LiveQuota(QuotaEntity("app"),
+                                      freeze({"producer_byte_rate": 10.0, "request_percentage": 5.0}),
+                                      frozenset({"request_percentage"}))},
+        owned_quotas=frozenset({"user=app"}))
     return stack, live, make_plan(stack, live, secrets=SecretValues())
 
 
@@ -92,27 +101,33 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
-    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, PutConnector, SnapshotSignal,
-                                        PutConnector, DeleteConnector, DeleteAcls, IncreasePartitions, ReplaceTopics,
-                                        DeleteTopics, RecordOwnership]
+    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, AlterQuotas, PutConnector,
+                                        SnapshotSignal, PutConnector, DeleteConnector, DeleteAcls, IncreasePartitions,
+                                        ReplaceTopics, DeleteTopics, RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
     create, alter = steps[0], steps[1]
     assert [t.name for t in create.topics] == ["new1", "new2", "new3"] and create.absent == ("new1", "new2", "new3")
     assert sorted(alter.topics) == ["cfg1", "cfg2"]
     assert alter.overrides_before == {"cfg1": {"retention.ms": "5"}, "cfg2": {"retention.ms": None}}
     # a connector's snapshot signal right after it
-    assert (steps[3].name, steps[4].connector, steps[4].tables, steps[5].name) == (
+    assert (steps[4].name, steps[5].connector, steps[5].tables, steps[6].name) == (
         "cdc", "cdc", ("public.b",), "new-conn")
     # ACLs: one batch of creations after the topics, one of deletions after the connectors' deletions
     assert [(a.principal, a.binding) for a in steps[2].acls] == [
         ("User:app", AclBinding("topic", "literal", "new1", "WRITE"))]
-    assert [(a.principal, a.binding) for a in steps[7].acls] == [("User:old", OLD_ACL)]
+    assert [(a.principal, a.binding) for a in steps[8].acls] == [("User:old", OLD_ACL)]
     # the record keeps the binding created, and no longer the one deleted
     assert steps[-1].record.acls == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
+    # quotas: one batch after the ACLs, each key with its exact value before (None: absent); the record keeps the
+    # declared key (adopted, updated) and no longer the removed one
+    assert steps[3].changes == (QuotaChange("app", None, "producer_byte_rate", 10.0, 1024.0),
+                                QuotaChange("app", None, "request_percentage", 5.0, None))
+    assert steps[-1].record.quotas == {"user=app": ("producer_byte_rate",)}
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
-    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.CREATE_ACLS, Phase.PUT_CONNECTORS,
+    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.CREATE_ACLS, Phase.ALTER_QUOTAS,
+             Phase.PUT_CONNECTORS,
              Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS, Phase.INCREASE_PARTITIONS, Phase.REPLACE_TOPICS,
              Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
@@ -145,7 +160,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-topic-configs", "create-acls", "create-topics", "delete-acls", "delete-connector", "delete-topics",
+        "alter-quotas", "alter-topic-configs", "create-acls", "create-topics", "delete-acls", "delete-connector",
+        "delete-topics",
         "increase-partitions", "put-connector", "record-ownership", "replace-topics", "snapshot-signal"]
 
 

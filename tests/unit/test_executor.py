@@ -72,6 +72,7 @@ class FakeWriter:
         self.signals: list[tuple] = []
         self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
         self.acls: set[tuple] = set()  # (principal, AclBinding)
+        self.quotas: dict = {}  # QuotaEntity -> {key: value}
 
     # -- topics
 
@@ -128,6 +129,20 @@ class FakeWriter:
     def delete_acls(self, acls):
         self.calls.append("delete_acls")
         self.acls -= set(acls)
+
+    # -- client quotas
+
+    def alter_quotas(self, changes):
+        self.calls.append("alter_quotas")
+        for entity, values in changes:
+            current = self.quotas.setdefault(entity, {})
+            for key, value in values.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            if not current:
+                del self.quotas[entity]
 
     # -- connectors
 

@@ -29,6 +29,7 @@ class Phase(IntEnum):
     CREATE_TOPICS = 10
     ALTER_TOPIC_CONFIGS = 20
     CREATE_ACLS = 30
+    ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
     PUT_CONNECTORS = 60
     DELETE_CONNECTORS = 70
     DELETE_ACLS = 75

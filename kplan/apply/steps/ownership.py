@@ -80,7 +80,8 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
 
     return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
                      protected(conns, declared_c, live.protected_connectors),
-                     {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live))
+                     {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live),
+                     quotas=quotas_after(plan, stack, live, destroy))
 
 
 def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
@@ -97,9 +98,25 @@ def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str
     return {p: tuple(sorted(keys)) for p, keys in sorted(owned.items()) if keys}
 
 
+def quotas_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, tuple[str, ...]]:
+    """The client-quota keys kplan owns once the plan is applied, per entity: those it set before that still
+    exist, plus every key the stack declares (set now, or adopted as it is), minus those the plan removes."""
+    from kplan.apply.steps.quota import quota_changes
+
+    owned = {n: {k for k in q.owned if k in q.values} for n, q in live.quotas.items()}
+    if not destroy:
+        for spec in stack.quotas:
+            owned.setdefault(spec.name, set()).update(spec.values)
+    for c in quota_changes(plan, stack, live):
+        if c.after is None:
+            owned.get(c.entity.name, set()).discard(c.key)
+    return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
+
+
 def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
     return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
                      {n: tuple(sorted(c.sensitive_keys)) for n, c in sorted(live.connectors.items())
                       if n in live.owned_connectors and c.sensitive_keys},
-                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned})
+                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned},
+                     quotas={n: tuple(sorted(q.owned)) for n, q in sorted(live.quotas.items()) if q.owned})
