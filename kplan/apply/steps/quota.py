@@ -44,7 +44,7 @@ def by_entity(changes, *, undo: bool = False) -> list[tuple[QuotaEntity, dict[st
     out: dict[QuotaEntity, dict[str, float | None]] = {}
     for c in changes:
         out.setdefault(c.entity, {})[c.key] = c.before if undo else c.after
-    return sorted(out.items())
+    return sorted(out.items(), key=lambda kv: kv[0].name)
 
 
 @dataclass(frozen=True)
