@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.model.desired import AclBinding, ConnectorState, TopicSpec
+from kplan.model.desired import AclBinding, ConnectorState, QuotaEntity, TopicSpec
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]
@@ -69,6 +69,12 @@ class ClusterWriter(Protocol):
 
     def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
         """user -> mechanism -> iterations, for those of `users` that have credentials."""
+        ...
+
+    # -- client quotas -------------------------------------------------------------------------------------------
+
+    def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]) -> None:
+        """Per entity, quota key -> value to set (None: remove the key); one request."""
         ...
 
     # -- connectors --------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ OPERATIONS = {
     "read": "READ",
     "alter ACLs on": "ALTER",
     "describe ACLs on": "DESCRIBE",
+    "alter client quotas on": "ALTER_CONFIGS",
+    "describe client quotas on": "DESCRIBE_CONFIGS",
 }
 
 
@@ -39,7 +41,11 @@ def principal(client_properties: Mapping[str, str]) -> str | None:
 def denied(exc: BaseException, action: str, resource: str, who: str | None = None) -> str | None:
     """One line when `exc` is an authorization failure of `action` (a key of OPERATIONS) on `resource` (e.g.
     "topic orders"), else None."""
-    name = kafka_error_name(exc)
+    return denied_name(kafka_error_name(exc), action, resource, who)
+
+
+def denied_name(name: str | None, action: str, resource: str, who: str | None = None) -> str | None:
+    """`denied` for an error already named (e.g. by kafka-python, which kplan uses for client quotas)."""
     if name not in DENIED:
         return None
     operation = OPERATIONS.get(action, action.upper())

@@ -24,7 +24,7 @@ from kplan.cluster.clients import (
 from kplan.cluster.permissions import principal
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
@@ -59,10 +59,12 @@ class KafkaReader:
 
     # -- the LiveStateReader interface -------------------------------------------------------------------
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None) -> LiveState:
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
         """Live state for planning. `topic_names` limits the (costly) config reads to the topics the plan can
-        touch — the stack's own and those it owns; None describes every non-internal topic."""
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        touch — the stack's own and those it owns; None describes every non-internal topic. Client quotas are
+        read (a second client library, see kplan.cluster.quotas) only when `quotas` (the stack declares some) or
+        the stack's record owns some."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
             # Independent reads overlap: Connect, the ownership records, and the cluster's own requests. The
             # costly config read of the declared topics starts as soon as the metadata is in; topics only the
             # ownership record names (usually none) are read after it.
@@ -72,6 +74,7 @@ class KafkaReader:
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
+            quotas_future = pool.submit(self._read_quotas) if quotas else None
             metadata = self.topic_metadata()
             users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
             records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
@@ -92,6 +95,9 @@ class KafkaReader:
             acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
             users, user_problem = self._users_result(users_request, ownership.users if ownership else {})
             acl_problem = acl_problem or cluster_acl_problem(cluster_ops)
+            if quotas_future is None and ownership is not None and ownership.quotas:
+                quotas_future = pool.submit(self._read_quotas)
+            live_quotas, quota_problem = quotas_future.result() if quotas_future is not None else ({}, None)
         if ownership is not None and ownership.sensitive:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
@@ -121,6 +127,10 @@ class KafkaReader:
             users=freeze(users),
             owned_users=frozenset(ownership.users) if ownership else frozenset(),
             user_problem=user_problem,
+            quotas=freeze({n: replace(q, owned=frozenset(ownership.quotas.get(n, ()) if ownership else ()))
+                           for n, q in live_quotas.items()}),
+            owned_quotas=frozenset(ownership.quotas) if ownership else frozenset(),
+            quota_problem=quota_problem,
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -196,6 +206,22 @@ class KafkaReader:
             raise unreachable(self.cluster, e) from e
         return ({u: LiveUser(u, frozenset(credentials_of(d).items()), owned.get(u)) for u, d in (found or {}).items()},
                 problem)
+    def _read_quotas(self) -> tuple[dict[str, LiveQuota], str | None]:
+        """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; the
+        kafka-python client is opened for this read and closed after it."""
+        from kplan.cluster.quotas import QuotaClient, QuotaError
+        from kplan.kinds.quota import NOT_AUTHORIZED
+
+        client = QuotaClient(self.cluster, self.secrets)
+        try:
+            found = client.describe()
+        except QuotaError as e:
+            if e.code == "CLUSTER_AUTHORIZATION_FAILED":
+                return {}, NOT_AUTHORIZED
+            raise
+        finally:
+            client.close()
+        return {e.name: LiveQuota(e, freeze(v)) for e, v in found.items() if v}, None
 
     def describe_cluster(self) -> tuple[str, int]:
         try:
@@ -295,6 +321,7 @@ def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
         out.update({f"connector.{n}": stack for n in record.connectors})
         out.update({f"acl.{p}": stack for p in record.acls})
         out.update({f"user.{u}": stack for u in record.users})
+        out.update({f"quota.{e}": stack for e in record.quotas})
     return out
 
 

@@ -36,7 +36,7 @@ from kplan.cluster.retry import (
     retry,
 )
 from kplan.errors import KplanError
-from kplan.model.desired import AclBinding, ClusterSpec, ConnectorState, TopicSpec
+from kplan.model.desired import AclBinding, ClusterSpec, ConnectorState, QuotaEntity, TopicSpec
 from kplan.secrets import SecretValues
 
 TERMINAL_TASK_FAILURE = "FAILED"
@@ -84,6 +84,7 @@ class KafkaWriter:
         self.timeout_s = cluster.timeout_s
         self.who = principal(cluster.client_properties)  # kplan's principal, named when a request is denied
         self._deadline: float | None = None  # of the operation under way (see _retry)
+        self._quotas = None  # the client-quota client (kafka-python, kplan.cluster.quotas), opened when needed
 
     def _retry(self, attempt, what: str, link: Link, before_retry=None):
         """`retry` with the writer's policy through `link`; the requests of its attempts wait at most until the
@@ -404,6 +405,30 @@ class KafkaWriter:
             return out
 
         return self._retry(attempt, "reading SCRAM credentials", self.link)
+    # ------------------------------------------------------------------------------------- client quotas
+
+    def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]) -> None:
+        """One AlterClientQuotas request (kafka-python: librdkafka cannot), retried while it gets no answer
+        (setting a value twice is harmless); a refusal is one line (a missing right names it)."""
+        from kplan.cluster.permissions import denied_name
+        from kplan.cluster.quotas import QuotaClient, QuotaError, QuotaUnreachable
+
+        what = "altering client quotas"
+        self.link.gate(what)
+
+        def attempt():
+            try:
+                if self._quotas is None:
+                    self._quotas = QuotaClient(self.cluster, self.secrets)
+                self._quotas.alter(changes)
+            except QuotaError as e:
+                names = ", ".join(sorted({entity.name for entity, _ in changes}))
+                problem = denied_name(e.code, "alter client quotas on", f"client quotas of {names}", self.who)
+                raise WriteError(f"{what}: {problem or e}") from None
+            except QuotaUnreachable as e:
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+
+        self._retry(attempt, what, self.link)
 
     # -------------------------------------------------------------------------------------- connectors
 
@@ -693,6 +718,9 @@ class KafkaWriter:
             consumer.close()
 
     def close(self) -> None:
+        if self._quotas is not None:
+            self._quotas.close()
+            self._quotas = None
         if self.connect is not None:
             self.connect.close()
         dispose(self._own_admin)

@@ -74,7 +74,7 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
     from kplan.plan.planner import make_plan
 
     stack = session.stack
-    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics])
+    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics], quotas=bool(stack.quotas))
     if resuming:
         live = replace(live, unfinished_run=None)
     if holding_lock:

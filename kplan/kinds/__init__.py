@@ -7,11 +7,12 @@ from __future__ import annotations
 from kplan.kinds.acl import KIND as ACLS
 from kplan.kinds.base import Kind, PlanContext
 from kplan.kinds.connector import KIND as CONNECTORS
+from kplan.kinds.quota import KIND as QUOTAS
 from kplan.kinds.topic import KIND as TOPICS
 from kplan.kinds.user import KIND as USERS
 from kplan.plan.model import ResourceType
 
-KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, ACLS, USERS)
+KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, ACLS, USERS, QUOTAS)
 _BY_TYPE = {k.type: k for k in KINDS}
 
 

@@ -156,6 +156,41 @@ class AclSpec:
     origin: Origin | None = None
 
 
+QUOTA_KEYS = ("producer_byte_rate", "consumer_byte_rate", "request_percentage")  # the keys a stack may declare
+DEFAULT_ENTITY = "<default>"  # a stack's (and plan's) name for Kafka's default user or client id
+
+
+@dataclass(frozen=True, order=True)
+class QuotaEntity:
+    """Whom a client quota applies to: a user, a client id, or both (`<default>`: Kafka's default entity)."""
+
+    user: str | None = None
+    client_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """`user=orders-service`, `client-id=web`, `user=orders-service,client-id=web`: the resource's name."""
+        parts = [f"user={self.user}"] if self.user is not None else []
+        if self.client_id is not None:
+            parts.append(f"client-id={self.client_id}")
+        return ",".join(parts)
+
+
+@dataclass(frozen=True)
+class QuotaSpec:
+    """The client quotas a stack declares for one entity: quota key -> value (bytes per second for the byte
+    rates, a percentage of one I/O thread for request_percentage)."""
+
+    entity: QuotaEntity
+    values: Mapping[str, float] = field(default_factory=lambda: freeze({}))
+    protect: bool = False  # quotas cannot be protected; the planner's shared rules read it
+    origin: Origin | None = None
+
+    @property
+    def name(self) -> str:
+        return self.entity.name
+
+
 @dataclass(frozen=True)
 class ConnectAccess:
     """How kplan authenticates to and trusts the Kafka Connect REST API (`cluster.connect`). The password and the
@@ -219,6 +254,7 @@ class Stack:
     connectors: tuple[ConnectorSpec, ...] = ()
     acls: tuple[AclSpec, ...] = ()  # per principal, by principal
     users: tuple[UserSpec, ...] = ()  # SCRAM users, by name
+    quotas: tuple[QuotaSpec, ...] = ()  # per entity, by name
     # Stack-wide switch (the environment's, else the stack's): undeclared live topic overrides are removed from
     # topics that do not set their own authoritative_config.
     authoritative_config: bool = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Protocol
 
-from kplan.model.desired import AclBinding, freeze
+from kplan.model.desired import AclBinding, QuotaEntity, freeze
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,20 @@ class LiveUser:
 
 
 @dataclass(frozen=True)
+class LiveQuota:
+    """The client quotas of one entity on the cluster (key -> value, as Kafka stores them: doubles), and which
+    keys this stack's ownership record says kplan set."""
+
+    entity: QuotaEntity
+    values: Mapping[str, float] = field(default_factory=lambda: freeze({}))
+    owned: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> str:
+        return self.entity.name
+
+
+@dataclass(frozen=True)
 class LiveState:
     cluster_id: str
     broker_count: int
@@ -103,6 +117,12 @@ class LiveState:
     owned_users: frozenset[str] = frozenset()
     protected_users: frozenset[str] = frozenset()
     user_problem: str | None = None
+    # Client quotas by entity name (read only when the stack declares or owns quotas: `quotas_read`), the
+    # entities whose keys this stack's record says kplan set, and why they could not be read ("not-authorized").
+    quotas: Mapping[str, LiveQuota] = field(default_factory=lambda: freeze({}))
+    owned_quotas: frozenset[str] = frozenset()
+    protected_quotas: frozenset[str] = frozenset()
+    quota_problem: str | None = None
     # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 
@@ -110,8 +130,9 @@ class LiveState:
 class LiveStateReader(Protocol):
     """Read-only access to the cluster and Connect. Implementations must batch (never one call per resource)."""
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None) -> LiveState:
-        """`topic_names` (optional) limits config reads to the topics a plan can touch."""
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
+        """`topic_names` (optional) limits config reads to the topics a plan can touch; `quotas`: read client
+        quotas (the stack declares some; they are read anyway when the stack's record owns some)."""
         ...
 
 
@@ -121,5 +142,5 @@ class StaticReader:
 
     state: LiveState
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None) -> LiveState:
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
         return self.state

@@ -21,6 +21,10 @@ SCRAM users: {"users": {"app": {"credentials": {"SCRAM-SHA-512": 4096}}}, "owned
 "user_problem": null | "not-authorized"}: `owned_users` maps the users the stack's record owns to the rotation token
 kplan last applied ("" for none); a list of names means no tokens.
 
+Client quotas, by entity name: {"quotas": {"user=app": {"user": "app", "client_id": null,
+"values": {"producer_byte_rate": 1048576}, "owned": ["producer_byte_rate"]}}, "quota_problem": null |
+"not-authorized"}: `owned` are the keys the stack's record says kplan set.
+
 `effective` defaults to the overrides (overrides always win over it).
 """
 
@@ -29,8 +33,8 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.model.desired import AclBinding, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.desired import AclBinding, QuotaEntity, freeze
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -41,6 +45,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
         owned_users = doc.get("owned_users") or {}
         owned_users = owned_users if isinstance(owned_users, dict) else {u: "" for u in owned_users}
         users = {u: _user(u, x, owned_users) for u, x in (doc.get("users") or {}).items()}
+        quotas = {q.name: q for q in (_quota(d) for d in (doc.get("quotas") or {}).values())}
         plugins = doc.get("connector_plugins")
         names = doc.get("all_topic_names")
         return LiveState(
@@ -62,6 +67,9 @@ def live_state_from_dict(doc: Any) -> LiveState:
             users=freeze(users),
             owned_users=frozenset(owned_users),
             user_problem=doc.get("user_problem") or None,
+            quotas=freeze(quotas),
+            owned_quotas=frozenset(n for n, q in quotas.items() if q.owned),
+            quota_problem=doc.get("quota_problem") or None,
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
@@ -93,3 +101,11 @@ def _acls(principal: str, a: dict) -> LiveAcls:
 def _user(name: str, u: dict, owned: dict) -> LiveUser:
     credentials = frozenset((str(m), int(i)) for m, i in (u.get("credentials") or {}).items())
     return LiveUser(name, credentials, str(owned[name] or "") if name in owned else None)
+
+
+def _quota(q: dict) -> LiveQuota:
+    entity = QuotaEntity(q.get("user"), q.get("client_id"))
+    if entity.user is None and entity.client_id is None:
+        raise ValueError("a quota entity needs a user or a client_id")
+    return LiveQuota(entity, freeze({str(k): float(v) for k, v in (q.get("values") or {}).items()}),
+                     frozenset(q.get("owned") or ()))

@@ -27,6 +27,8 @@ class Ownership:
     # SCRAM user -> the rotation token kplan last applied its password with ("" for none): the users kplan
     # created or adopted for this stack, the only ones it ever deletes
     users: Mapping[str, str] = field(default_factory=dict)
+    # client-quota entity (`user=app`) -> the quota keys kplan set for this stack: the only keys it ever removes
+    quotas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
@@ -43,10 +45,12 @@ class Ownership:
         # a user both records own keeps this record's token: until the run is known to have set the password
         # again, the next plan offers the rotation again (setting a password twice is harmless)
         users = {**other.users, **self.users}
+        quotas = {e: tuple(sorted(set(self.quotas.get(e, ())) | set(other.quotas.get(e, ()))))
+                  for e in sorted(set(self.quotas) | set(other.quotas))}
         return Ownership(self.topics | other.topics, self.connectors | other.connectors,
                          self.protected_topics | other.protected_topics,
                          self.protected_connectors | other.protected_connectors, sensitive, self.run, acls,
-                         users=dict(sorted(users.items())))
+                         users=dict(sorted(users.items())), quotas=quotas)
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
@@ -60,6 +64,8 @@ class Ownership:
             doc["acls"] = {p: sorted(keys) for p, keys in sorted(self.acls.items())}
         if self.users:  # likewise
             doc["users"] = dict(sorted(self.users.items()))
+        if self.quotas:  # likewise
+            doc["quotas"] = {e: sorted(keys) for e, keys in sorted(self.quotas.items())}
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -71,4 +77,5 @@ class Ownership:
                    frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
                    {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k},
-                   users={str(u): str(t or "") for u, t in (doc.get("users") or {}).items()})
+                   users={str(u): str(t or "") for u, t in (doc.get("users") or {}).items()},
+                   quotas={e: tuple(k) for e, k in (doc.get("quotas") or {}).items() if k})

@@ -42,6 +42,7 @@ class ResourceType(str, Enum):
     CONNECTOR = "connector"
     ACL = "acl"  # one resource per principal: acl.User:orders-app
     USER = "user"  # a SCRAM user: user.orders-app
+    QUOTA = "quota"  # one resource per client-quota entity: quota.user=orders-service
 
 
 class Reason(str, Enum):
@@ -76,6 +77,8 @@ class NoteKind(str, Enum):
     PASSWORD_REPLACED = "replaces the existing password, which kplan cannot read or restore"
     PASSWORD_ROTATION = "rotation requested: sets the declared password again"
     CREDENTIAL_NO_LONGER_DECLARED = "mechanism no longer declared: its credential is deleted"
+    QUOTA_LEFT_ALONE = "quota not declared and not set by kplan; left alone"
+    QUOTA_NO_LONGER_DECLARED = "set by kplan, no longer declared"
 
 
 class Flag(str, Enum):

@@ -108,6 +108,9 @@ class ResourceStatus:
     # SCRAM users: (mechanism, iterations) on the cluster, and declared
     credentials: tuple[tuple[str, int], ...] | None = None
     declared_credentials: tuple[tuple[str, int], ...] | None = None
+    # client quotas: the entity's (key, value) pairs on the cluster, and the declared ones
+    quotas: tuple[tuple[str, int | str], ...] | None = None
+    declared_quotas: tuple[tuple[str, int | str], ...] | None = None
 
     @property
     def address(self) -> str:

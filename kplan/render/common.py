@@ -53,6 +53,8 @@ _KIND_FLAG_NOTES = {
                                     "create (left alone)",
     (ResourceType.USER, Flag.IRREVERSIBLE): "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
                                             "replaces or deletes cannot be put back",
+    (ResourceType.QUOTA, Flag.DRIFT): "drift: the entity has quotas the stack does not declare and kplan did not "
+                                      "set (left alone)",
 }
 
 
@@ -80,6 +82,8 @@ def _size(n: int) -> str:
 def readable(key: str, value: str | int) -> str | None:
     """`7d` for 604800000 under a `.ms` key, `1 GiB` for 1073741824 under a `bytes` key; None when not useful."""
     text = str(value).strip()
+    if key.endswith("_byte_rate") and text.isdigit():  # a client quota: bytes per second
+        return f"{_size(int(text))}/s" if int(text) >= 1024 else None
     is_ms, is_bytes = key.endswith(".ms") or key.endswith("_ms"), key.endswith("bytes")
     if not (is_ms or is_bytes) or not text.lstrip("-").isdigit():
         return None

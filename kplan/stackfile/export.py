@@ -3,7 +3,16 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 
 from __future__ import annotations
 
-from kplan.model.desired import AclSpec, ConnectAccess, ConnectorSpec, Origin, Stack, TopicSpec, UserSpec
+from kplan.model.desired import (
+    AclSpec,
+    ConnectAccess,
+    ConnectorSpec,
+    Origin,
+    QuotaSpec,
+    Stack,
+    TopicSpec,
+    UserSpec,
+)
 from kplan.secrets import display_value, masked_url
 
 
@@ -61,6 +70,14 @@ def acl_data(a: AclSpec) -> dict:
             "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
 
 
+def quota_data(q: QuotaSpec) -> dict:
+    """An entity's quotas as Kafka stores them (byte rates in bytes per second)."""
+    from kplan.kinds.quota import entity_repr, shown_value
+
+    return {"entity": entity_repr(q.entity), "values": {k: shown_value(v) for k, v in sorted(q.values.items())},
+            "origin": origin_data(q.origin)}
+
+
 def connect_data(access: ConnectAccess) -> dict:
     """How kplan reaches Connect, as the stack says it: references are shown (they name where a secret lives),
     anything else that may be a credential is masked."""
@@ -98,6 +115,7 @@ def stack_data(stack: Stack) -> dict:
         "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
         **({"acls": [acl_data(a) for a in stack.acls]} if stack.acls else {}),
         **({"users": [user_data(u) for u in stack.users]} if stack.users else {}),
+        **({"quotas": [quota_data(q) for q in stack.quotas]} if stack.quotas else {}),
     }
 
 

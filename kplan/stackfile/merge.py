@@ -1,8 +1,8 @@
 """Combining a stack's documents into one, and the deep-merge used for defaults and environment overlays.
 
-Directory stacks: `topics`, `connectors`, `cdc`, `acls` and `users` lists are concatenated in file order; `vars` and
-`environments` are merged (the same variable, or the same overlay value, set in two files is an error);
-`stack` may be repeated only with the same value; `cluster`, `defaults`, `authoritative_config` and
+Directory stacks: `topics`, `connectors`, `cdc`, `acls`, `users` and `quotas` lists are concatenated in file
+order; `vars` and `environments` are merged (the same variable, or the same overlay value, set in two files is an
+error); `stack` may be repeated only with the same value; `cluster`, `defaults`, `authoritative_config` and
 `template_dirs` may be declared by one file only.
 
 Deep merge (defaults under resources, environment overlays over the stack): mappings merge key by key, lists
@@ -18,7 +18,7 @@ from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import Document, SourceMap
 
 _SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs")
-LISTS = ("topics", "connectors", "cdc", "acls", "users")
+LISTS = ("topics", "connectors", "cdc", "acls", "users", "quotas")
 
 
 def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
@@ -85,6 +85,7 @@ class Combined:
     cdc: list = field(default_factory=list)
     acls: list = field(default_factory=list)
     users: list = field(default_factory=list)
+    quotas: list = field(default_factory=list)
     template_dirs: list = field(default_factory=list)  # (absolute dir, Loc)
 
 

@@ -23,6 +23,7 @@ from kplan.stackfile.connectors import build_connector, normalize_config, warn_p
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine, deep_merge
+from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.topics import (
     Aggregate,
@@ -212,6 +213,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
 
     acls = build_acls([(item, loc) for item, loc in comb.acls if id(item) not in flagged.items], smap, diags)
     users = build_users([(item, loc) for item, loc in comb.users if id(item) not in flagged.items], smap, diags)
+    quotas = build_quotas([(item, loc) for item, loc in comb.quotas if id(item) not in flagged.items], smap, diags)
 
     agg.flush(diags)
     check_duplicates_and_collisions(topic_entries, diags)
@@ -240,6 +242,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         connectors=connectors,
         acls=acls,
         users=users,
+        quotas=quotas,
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files, templates.used, environment),

@@ -10,6 +10,7 @@ import pytest
 
 from kplan.apply.steps import (
     STEP_TYPES,
+    AlterQuotas,
     AlterTopicConfigs,
     AlterUsers,
     ConnectorSecrets,
@@ -24,6 +25,7 @@ from kplan.apply.steps import (
     IncreasePartitions,
     Phase,
     PutConnector,
+    QuotaChange,
     RecordOwnership,
     Removal,
     ReplaceTopics,
@@ -41,12 +43,14 @@ from kplan.model.desired import (
     ClusterSpec,
     ConnectorSpec,
     ConnectorState,
+    QuotaEntity,
+    QuotaSpec,
     Stack,
     TopicSpec,
     UserSpec,
     freeze,
 )
-from kplan.model.live import LiveAcls, LiveConnector, LiveState, LiveTopic, LiveUser
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTopic, LiveUser
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues, is_masked
 
@@ -80,7 +84,8 @@ def everything():
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
     ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
-        users=(UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")))
+        users=(UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
+        quotas=(QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),))
     live = LiveState("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
@@ -93,7 +98,11 @@ def everything():
         owned_acls=frozenset({"User:old"}),
         users={"u-rot": LiveUser("u-rot", frozenset({("SCRAM-SHA-512", 4096)}), "1"),
                "u-old": LiveUser("u-old", frozenset({("SCRAM-SHA-256", 8192)}), "")},
-        owned_users=frozenset({"u-rot", "u-old"}))
+        owned_users=frozenset({"u-rot", "u-old"}),
+        quotas={"user=app": LiveQuota(QuotaEntity("app"),
+                                      freeze({"producer_byte_rate": 10.0, "request_percentage": 5.0}),
+                                      frozenset({"request_percentage"}))},
+        owned_quotas=frozenset({"user=app"}))
     return stack, live, make_plan(stack, live, secrets=USER_SECRETS)
 
 
@@ -105,37 +114,43 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
-    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, PutConnector,
-                                        SnapshotSignal, PutConnector, DeleteConnector, DeleteAcls, IncreasePartitions,
-                                        AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics, RecordOwnership]
+    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, AlterQuotas,
+                                        PutConnector, SnapshotSignal, PutConnector, DeleteConnector, DeleteAcls,
+                                        IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
+                                        RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
     create, alter = steps[0], steps[1]
     assert [t.name for t in create.topics] == ["new1", "new2", "new3"] and create.absent == ("new1", "new2", "new3")
     assert sorted(alter.topics) == ["cfg1", "cfg2"]
     assert alter.overrides_before == {"cfg1": {"retention.ms": "5"}, "cfg2": {"retention.ms": None}}
     # a connector's snapshot signal right after it
-    assert (steps[4].name, steps[5].connector, steps[5].tables, steps[6].name) == (
+    assert (steps[5].name, steps[6].connector, steps[6].tables, steps[7].name) == (
         "cdc", "cdc", ("public.b",), "new-conn")
     # ACLs: one batch of creations after the topics, one of deletions after the connectors' deletions
     assert [(a.principal, a.binding) for a in steps[2].acls] == [
         ("User:app", AclBinding("topic", "literal", "new1", "WRITE"))]
-    assert [(a.principal, a.binding) for a in steps[8].acls] == [("User:old", OLD_ACL)]
+    assert [(a.principal, a.binding) for a in steps[9].acls] == [("User:old", OLD_ACL)]
     # SCRAM users: created (reversible) with the reference, never the password; rotated and deleted (irreversible)
     assert steps[3].credentials == (Credential("u-new", "SCRAM-SHA-512", 4096, "${secret:env:U_NEW}"),)
-    assert steps[10].upserts == (Credential("u-rot", "SCRAM-SHA-512", 4096, "${secret:env:U_ROT}"),)
-    assert steps[12].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
+    assert steps[11].upserts == (Credential("u-rot", "SCRAM-SHA-512", 4096, "${secret:env:U_ROT}"),)
+    assert steps[13].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
     assert "new-pw" not in json.dumps([s.to_json() for s in steps]) and "rot-pw" not in json.dumps(
         [s.to_json() for s in steps])
     assert steps[-1].record.users == {"u-new": "", "u-rot": "2"}
     # the record keeps the binding created, and no longer the one deleted
     assert steps[-1].record.acls == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
+    # quotas: one batch after the ACLs, each key with its exact value before (None: absent); the record keeps the
+    # declared key (adopted, updated) and no longer the removed one
+    assert steps[4].changes == (QuotaChange("app", None, "producer_byte_rate", 10.0, 1024.0),
+                                QuotaChange("app", None, "request_percentage", 5.0, None))
+    assert steps[-1].record.quotas == {"user=app": ("producer_byte_rate",)}
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.CREATE_ACLS, Phase.CREATE_USERS,
-             Phase.PUT_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS, Phase.INCREASE_PARTITIONS,
-             Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS, Phase.DELETE_TOPICS,
-             Phase.RECORD_OWNERSHIP]
+             Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
+             Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS,
+             Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
     assert Phase.PUT_CONNECTORS - Phase.CREATE_ACLS > 2  # room for users, subjects in between
     assert all(not t.irreversible for t in STEP_TYPES if t.phase < Phase.INCREASE_PARTITIONS)
@@ -166,8 +181,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-topic-configs", "alter-users", "create-acls", "create-topics", "create-users", "delete-acls",
-        "delete-connector", "delete-topics", "delete-users", "increase-partitions", "put-connector",
+        "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics", "create-users",
+        "delete-acls", "delete-connector", "delete-topics", "delete-users", "increase-partitions", "put-connector",
         "record-ownership", "replace-topics", "snapshot-signal"]
 
 

@@ -75,6 +75,7 @@ class FakeWriter:
         self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
         self.acls: set[tuple] = set()  # (principal, AclBinding)
         self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
+        self.quotas: dict = {}  # QuotaEntity -> {key: value}
 
     # -- topics
 
@@ -143,6 +144,19 @@ class FakeWriter:
 
     def scram_credentials(self, users):
         return {u: dict(self.users[u]) for u in users if self.users.get(u)}
+    # -- client quotas
+
+    def alter_quotas(self, changes):
+        self.calls.append("alter_quotas")
+        for entity, values in changes:
+            current = self.quotas.setdefault(entity, {})
+            for key, value in values.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            if not current:
+                del self.quotas[entity]
 
     # -- connectors
 

@@ -8,6 +8,7 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   ALTER_TOPIC_CONFIGS   AlterTopicConfigs   set back / delete the overrides to the before-image
   CREATE_ACLS           CreateAcls          delete the bindings this run created
   CREATE_USERS          CreateUsers         delete the SCRAM credentials this run created
+  ALTER_QUOTAS          AlterQuotas         set every key back to its value before (remove it if it had none)
   PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
                         SnapshotSignal      (none needed; right after its connector)
   DELETE_CONNECTORS     DeleteConnector     re-create it with its previous config and state
@@ -40,6 +41,7 @@ from kplan.apply.steps.connector import (
     build_connector_steps,
 )
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
+from kplan.apply.steps.quota import AlterQuotas, QuotaChange, build_quota_steps
 from kplan.apply.steps.topic import (
     AlterTopicConfigs,
     ConfigChange,
@@ -55,13 +57,14 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Plan
 
-Step = Union[CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, PutConnector, SnapshotSignal, DeleteConnector,
-             DeleteAcls, IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics, RecordOwnership]
+Step = Union[CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, AlterQuotas, PutConnector, SnapshotSignal,
+             DeleteConnector, DeleteAcls, IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
+             RecordOwnership]
 STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
-BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps)
+BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps, build_quota_steps)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ def step_from_json(doc) -> Step:
 __all__ = [
     "AclArgs", "AlterTopicConfigs", "AlterUsers", "CreateUsers", "Credential", "DeleteUsers", "Removal",
     "build_user_steps", "BUILDERS", "CreateAcls", "DeleteAcls", "build_acl_steps",
+    "AlterQuotas", "QuotaChange", "build_quota_steps",
     "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
     "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
     "RecordOwnership", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step", "StepBase", "TopicArgs",

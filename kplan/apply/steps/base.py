@@ -22,7 +22,7 @@ class Phase(IntEnum):
     connector's snapshot signal right after the connector). The seeds' rules: a connector never runs without its
     topics, and nothing irreversible runs before every reversible step has succeeded.
 
-    The gaps leave room for kinds to come: ACLs (30) and SCRAM users or quotas (40) after the topics they concern,
+    The gaps leave room for kinds to come: ACLs (30), SCRAM users (40) and quotas (45) after the topics they concern,
     schema subjects (50) before the connectors that use them; their removals after the connectors' deletions (75).
     A new reversible kind belongs before INCREASE_PARTITIONS."""
 
@@ -30,6 +30,7 @@ class Phase(IntEnum):
     ALTER_TOPIC_CONFIGS = 20
     CREATE_ACLS = 30
     CREATE_USERS = 40
+    ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
     PUT_CONNECTORS = 60
     DELETE_CONNECTORS = 70
     DELETE_ACLS = 75

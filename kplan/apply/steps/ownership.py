@@ -81,7 +81,7 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
     return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
                      protected(conns, declared_c, live.protected_connectors),
                      {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live),
-                     users=users_after(plan, stack, live, destroy))
+                     users=users_after(plan, stack, live, destroy), quotas=quotas_after(plan, stack, live, destroy))
 
 
 def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
@@ -113,6 +113,19 @@ def users_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dic
         if change.action == Action.DELETE:
             owned.pop(name, None)
     return dict(sorted(owned.items()))
+def quotas_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, tuple[str, ...]]:
+    """The client-quota keys kplan owns once the plan is applied, per entity: those it set before that still
+    exist, plus every key the stack declares (set now, or adopted as it is), minus those the plan removes."""
+    from kplan.apply.steps.quota import quota_changes
+
+    owned = {n: {k for k in q.owned if k in q.values} for n, q in live.quotas.items()}
+    if not destroy:
+        for spec in stack.quotas:
+            owned.setdefault(spec.name, set()).update(spec.values)
+    for c in quota_changes(plan, stack, live):
+        if c.after is None:
+            owned.get(c.entity.name, set()).discard(c.key)
+    return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
 
 
 def ownership_of(live: LiveState) -> Ownership:
@@ -122,4 +135,5 @@ def ownership_of(live: LiveState) -> Ownership:
                       if n in live.owned_connectors and c.sensitive_keys},
                      acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned},
                      users={n: (live.users[n].rotation or "") if n in live.users else ""
-                            for n in sorted(live.owned_users)})
+                            for n in sorted(live.owned_users)},
+                     quotas={n: tuple(sorted(q.owned)) for n, q in sorted(live.quotas.items()) if q.owned})

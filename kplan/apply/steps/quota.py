@@ -1,0 +1,98 @@
+"""The client-quota step: set and remove quota keys of entities (one AlterClientQuotas batch) — and the pure
+builder that makes it from a plan. Reversible: the step holds each key's value before (None: it was not set), so
+undo sets those values back and removes the keys that were absent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
+from kplan.model.desired import QuotaEntity, Stack
+from kplan.model.live import LiveState
+from kplan.plan.model import AttrKind, Plan, ResourceType
+
+
+@dataclass(frozen=True)
+class QuotaChange:
+    """One key of one entity: its value before the run and after it (None: not set)."""
+
+    user: str | None
+    client_id: str | None
+    key: str
+    before: float | None
+    after: float | None
+
+    @property
+    def entity(self) -> QuotaEntity:
+        return QuotaEntity(self.user, self.client_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user": self.user, "client_id": self.client_id, "key": self.key, "before": self.before,
+                "after": self.after}
+
+    @classmethod
+    def from_json(cls, doc) -> "QuotaChange":
+        def num(v):
+            return None if v is None else float(v)
+
+        return cls(doc.get("user"), doc.get("client_id"), doc["key"], num(doc.get("before")), num(doc.get("after")))
+
+
+def by_entity(changes, *, undo: bool = False) -> list[tuple[QuotaEntity, dict[str, float | None]]]:
+    """The writer's form: per entity, key -> value to set (None: remove); `undo` gives the before-values."""
+    out: dict[QuotaEntity, dict[str, float | None]] = {}
+    for c in changes:
+        out.setdefault(c.entity, {})[c.key] = c.before if undo else c.after
+    return sorted(out.items(), key=lambda kv: kv[0].name)
+
+
+@dataclass(frozen=True)
+class AlterQuotas(StepBase):
+    """Set and remove client quota keys in one request. Undo: every key back to its value before (removed when
+    it had none)."""
+
+    kind: ClassVar[str] = "alter-quotas"
+    phase: ClassVar[Phase] = Phase.ALTER_QUOTAS
+
+    changes: tuple[QuotaChange, ...]
+
+    def describe(self) -> str:
+        names = sorted({c.entity.name for c in self.changes})
+        return f"alter {len(self.changes)} client quota value(s) of {name_list(names)}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"changes": [c.to_json() for c in self.changes]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"in_changes": True}  # each change holds its key's value before
+
+    @classmethod
+    def from_parts(cls, args, before) -> "AlterQuotas":
+        return cls(tuple(QuotaChange.from_json(c) for c in args["changes"]))
+
+
+def quota_changes(plan: Plan, stack: Stack, live: LiveState) -> list[QuotaChange]:
+    """The keys the plan sets or removes, with their live values before (exact doubles, from the live state)."""
+    declared = {q.name: q for q in stack.quotas}
+    out: list[QuotaChange] = []
+    for change in plan.changes:
+        if change.type != ResourceType.QUOTA:
+            continue
+        current = live.quotas.get(change.name)
+        spec = declared.get(change.name)
+        entity = current.entity if current is not None else spec.entity  # type: ignore[union-attr]
+        values = current.values if current is not None else {}
+        for attr in change.attributes:
+            key = attr.path[0]
+            if attr.kind in (AttrKind.ADD, AttrKind.UPDATE):
+                out.append(QuotaChange(entity.user, entity.client_id, key, values.get(key),
+                                       spec.values[key]))  # type: ignore[union-attr]
+            elif attr.kind == AttrKind.REMOVE:
+                out.append(QuotaChange(entity.user, entity.client_id, key, values[key], None))
+    return out
+
+
+def build_quota_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    changes = quota_changes(plan, stack, live)
+    return [Planned(AlterQuotas(tuple(changes)))] if changes else []

@@ -1,0 +1,219 @@
+"""The client-quota kind: one resource per entity (`quota.user=orders-service`, `quota.client-id=web`,
+`quota.user=orders-service,client-id=web`, `quota.user=<default>`), whose attributes are its quota keys.
+
+A plan shows each key that is set, changed or removed as one line, e.g. `~ producer_byte_rate = 1048576 ->
+2097152`. The rules (the ACL kind's, per key):
+
+* a declared key is set; a declared entity whose keys already exist is adopted: kplan owns the keys it declares
+  (the ownership record keeps them per entity) and `undo` restores the values they had;
+* a live key of a declared entity that the stack does not declare is removed when kplan set it, otherwise it is
+  drift, shown and left alone;
+* an entity no longer declared, and destroy: only the keys kplan set are removed;
+* an entity with quotas that the stack neither declares nor owns is never touched; a plan names it (info).
+
+Values are doubles in Kafka; plans show whole numbers as integers (byte rates are bytes per second). No secret.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.model.desired import QuotaEntity, QuotaSpec
+from kplan.model.live import LiveQuota
+from kplan.plan.model import (
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    NoteKind,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    Severity,
+    error,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.plan.status import Difference, ResourceStatus
+
+QUOTA = ResourceType.QUOTA
+
+# Why quotas could not be read (LiveState.quota_problem), as the plan says it.
+NOT_AUTHORIZED = "not-authorized"
+PROBLEMS = {
+    NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; changing "
+                    "them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a principal that has them",
+}
+
+
+def shown_value(value: float) -> int | str:
+    """1048576.0 -> 1048576; 12.5 -> "12.5" (plans hold integers or strings)."""
+    return int(value) if float(value).is_integer() else repr(float(value))
+
+
+def entity_repr(entity: QuotaEntity) -> dict:
+    return {k: v for k, v in (("user", entity.user), ("client_id", entity.client_id)) if v is not None}
+
+
+def quota_repr(entity: QuotaEntity, values: Mapping[str, float]) -> dict:
+    """The before/after shape of an entity's quotas."""
+    return {"entity": entity_repr(entity), "values": {k: shown_value(v) for k, v in sorted(values.items())}}
+
+
+def plan_quota(spec: QuotaSpec, live: LiveQuota | None) -> ResourceChange:
+    declared = dict(spec.values)
+    current = dict(live.values) if live is not None else {}
+    owned = live.owned if live is not None else frozenset()
+    attrs: list[AttributeChange] = []
+    after = dict(current)
+    flags: set[Flag] = set()
+    unchanged = 0
+    for key, value in sorted(declared.items()):
+        if key not in current:
+            attrs.append(AttributeChange((key,), AttrKind.ADD, None, shown_value(value)))
+        elif current[key] != value:
+            attrs.append(AttributeChange((key,), AttrKind.UPDATE, shown_value(current[key]), shown_value(value)))
+        else:
+            unchanged += 1
+        after[key] = value
+    for key in sorted(set(current) - set(declared)):
+        if key in owned:
+            attrs.append(AttributeChange((key,), AttrKind.REMOVE, shown_value(current[key]), None,
+                                         note=NoteKind.QUOTA_NO_LONGER_DECLARED))
+            del after[key]
+        else:
+            attrs.append(AttributeChange((key,), AttrKind.DRIFT, shown_value(current[key]), None,
+                                         note=NoteKind.QUOTA_LEFT_ALONE))
+            flags.add(Flag.DRIFT)
+    changed = any(a.changed for a in attrs)
+    if not current:
+        action, reason = Action.CREATE, Reason.NOT_ON_CLUSTER
+    else:
+        action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
+        if not set(declared) <= owned:
+            flags.add(Flag.ADOPT)
+    return ResourceChange(
+        address=f"{QUOTA.value}.{spec.name}", type=QUOTA, name=spec.name, action=action,
+        before=quota_repr(spec.entity, current) if current else None, after=quota_repr(spec.entity, after),
+        attributes=tuple(attrs), unchanged_attributes=unchanged, flags=frozenset(flags), reason=reason,
+        origin=spec.origin)
+
+
+def delete_quota(live: LiveQuota, reason: Reason, origin=None) -> ResourceChange:
+    """Remove the keys kplan set for this entity; any other key stays (shown as drift)."""
+    ours = {k for k in live.values if k in live.owned}
+    others = {k: v for k, v in live.values.items() if k not in ours}
+    attrs = [AttributeChange((k,), AttrKind.REMOVE, shown_value(live.values[k]), None) for k in sorted(ours)]
+    attrs += [AttributeChange((k,), AttrKind.DRIFT, shown_value(v), None, note=NoteKind.QUOTA_LEFT_ALONE)
+              for k, v in sorted(others.items())]
+    attrs.sort(key=lambda a: a.path)
+    action = Action.NOOP if not ours else (Action.UPDATE if others else Action.DELETE)
+    return ResourceChange(
+        address=f"{QUOTA.value}.{live.name}", type=QUOTA, name=live.name, action=action,
+        before=quota_repr(live.entity, live.values),
+        after=quota_repr(live.entity, others) if others else None, attributes=tuple(attrs),
+        flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason, origin=origin)
+
+
+def _difference(a: AttributeChange) -> "Difference":
+    from kplan.plan.status import Difference
+
+    note = {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
+            AttrKind.REMOVE: "not declared (removed by the next apply)"}.get(a.kind, "")
+    return Difference(a.path, a.kind.value, a.before, a.after, False, note)
+
+
+class QuotaKind(Kind):
+    type = QUOTA
+    title = "Client quotas"
+    live_field = "quotas"
+
+    def declared(self, stack: "Stack"):
+        return stack.quotas
+
+    def plan(self, spec: QuotaSpec, current: LiveQuota | None, ctx: PlanContext):
+        return plan_quota(spec, current), []
+
+    def delete(self, current: LiveQuota, spec: QuotaSpec | None, reason: Reason, origin=None) -> ResourceChange:
+        return delete_quota(current, reason, origin)
+
+    def live_repr(self, current: LiveQuota, spec=None) -> dict:
+        return quota_repr(current.entity, current.values)
+
+    def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+        """Quotas set outside kplan on entities the stack neither declares nor owns: named, never touched."""
+        if live.quota_problem is not None:
+            return []
+        return [PlanDiagnostic(Severity.INFO, f"client quota {name} ({_values_text(q.values)}) is set on the "
+                               "cluster but not declared by this stack; left alone", "quota-not-declared",
+                               address=self.address(name))
+                for name, q in sorted(live.quotas.items()) if name not in changes and q.values]
+
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+        """Quotas that cannot be read cannot be planned (plans and destroys alike)."""
+        if live.quota_problem is None or not (stack.quotas or live.owned_quotas):
+            return []
+        first = stack.quotas[0] if stack.quotas else None
+        what = "declares" if stack.quotas else "owns"
+        return [error(f"the stack {what} client quotas, but {PROBLEMS.get(live.quota_problem, live.quota_problem)}",
+                      "quotas-unavailable", address=self.address(first.name) if first else None,
+                      origin=first.origin if first else None)]
+
+    def canonical(self, current: LiveQuota, secret: frozenset[str]) -> dict:
+        return {"type": "quota", "entity": entity_repr(current.entity),
+                "values": {k: current.values[k] for k in sorted(current.values)}}
+
+    def status(self, spec: QuotaSpec, current: LiveQuota | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+
+        if current is None:
+            return ResourceStatus(QUOTA, spec.name, MISSING, False, origin=spec.origin,
+                                  declared_quotas=_shown(spec.values))
+        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
+        return ResourceStatus(QUOTA, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+                              owned=owned(change), differences=diffs, quotas=_shown(current.values),
+                              declared_quotas=_shown(spec.values))
+
+    def status_undeclared(self, current: LiveQuota, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+
+        return ResourceStatus(QUOTA, current.name, NOT_DECLARED, True, quotas=_shown(current.values),
+                              differences=tuple(_difference(a) for a in change.attributes))
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        if not r.exists:
+            return f"declared {_values_text(dict(r.declared_quotas or ()))}"
+        return _values_text(dict(r.quotas or ()))
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        key = d.path[0]
+        if d.kind == "add":
+            return f"+ {key} = {d.declared}: declared, not on the cluster"
+        if d.kind == "update":
+            return f"~ {key} = {d.live}: the stack declares {d.declared}"
+        if d.kind == "remove":
+            return f"- {key} = {d.live}: on the cluster, not declared (the next apply removes it)"
+        return f"~ {key} = {d.live}: on the cluster, not declared (left alone)"
+
+    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+        return {"quotas": dict(r.quotas) if r.quotas is not None else None,
+                "declared": {"quotas": dict(r.declared_quotas or ())},
+                "differences": [{"key": d.path[0], "kind": d.kind, "live": d.live, "declared": d.declared}
+                                for d in r.differences]}
+
+
+def _shown(values: Mapping[str, float]) -> tuple[tuple[str, int | str], ...]:
+    return tuple((k, shown_value(v)) for k, v in sorted(values.items()))
+
+
+def _values_text(values: Mapping[str, float | int | str]) -> str:
+    """`producer_byte_rate 1048576, request_percentage 50`."""
+    return ", ".join(f"{k} {shown_value(float(v))}" for k, v in sorted(values.items())) or plural(0, "quota")
+
+
+KIND = QuotaKind()

@@ -1,0 +1,97 @@
+"""Client quotas: the stack values, the per-key plan rules, the step's undo, and the kafka-python settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from kplan.apply.steps.quota import AlterQuotas, QuotaChange, by_entity
+from kplan.cluster.quotas import kafka_python_config
+from kplan.errors import KplanError
+from kplan.kinds.quota import delete_quota, plan_quota, shown_value
+from kplan.model.desired import ClusterSpec, QuotaEntity, QuotaSpec, freeze
+from kplan.model.live import LiveQuota
+from kplan.plan.model import Action, AttrKind, Flag, Reason
+from kplan.rules.units import UnitError
+from kplan.secrets import SecretValues
+from kplan.stackfile.quotas import quota_value
+
+APP = QuotaEntity("app")
+
+
+def test_values_take_human_units_and_refuse_nonsense():
+    assert quota_value("producer_byte_rate", "1MiB") == 1048576.0
+    assert quota_value("consumer_byte_rate", 2048) == 2048.0
+    assert quota_value("request_percentage", 12.5) == 12.5
+    for key, bad in (("producer_byte_rate", "1MB"), ("producer_byte_rate", 0), ("request_percentage", "lots"),
+                     ("request_percentage", True), ("request_percentage", -1)):
+        with pytest.raises(UnitError):
+            quota_value(key, bad)
+
+
+def test_entity_names():
+    assert APP.name == "user=app"
+    assert QuotaEntity(None, "web").name == "client-id=web"
+    assert QuotaEntity("<default>", "web").name == "user=<default>,client-id=web"
+    assert shown_value(1048576.0) == 1048576 and shown_value(12.5) == "12.5"
+
+
+def test_adopting_a_hand_set_entity_updates_declared_keys_and_leaves_the_others():
+    spec = QuotaSpec(APP, freeze({"producer_byte_rate": 100.0}))
+    live = LiveQuota(APP, freeze({"producer_byte_rate": 50.0, "request_percentage": 10.0}))
+    change = plan_quota(spec, live)
+    assert change.action == Action.UPDATE
+    assert [(a.path, a.kind, a.before, a.after) for a in change.attributes] == [
+        (("producer_byte_rate",), AttrKind.UPDATE, 50, 100),
+        (("request_percentage",), AttrKind.DRIFT, 10, None)]
+    assert Flag.ADOPT in change.flags and Flag.DRIFT in change.flags
+
+
+def test_a_key_kplan_set_and_no_longer_declared_is_removed():
+    spec = QuotaSpec(APP, freeze({"producer_byte_rate": 100.0}))
+    live = LiveQuota(APP, freeze({"producer_byte_rate": 100.0, "request_percentage": 10.0}),
+                     frozenset({"producer_byte_rate", "request_percentage"}))
+    change = plan_quota(spec, live)
+    assert [(a.path, a.kind) for a in change.attributes] == [(("request_percentage",), AttrKind.REMOVE)]
+    assert change.action == Action.UPDATE and Flag.ADOPT not in change.flags
+
+
+def test_deleting_removes_only_the_keys_kplan_set():
+    live = LiveQuota(APP, freeze({"producer_byte_rate": 100.0, "request_percentage": 10.0}),
+                     frozenset({"producer_byte_rate"}))
+    change = delete_quota(live, Reason.DESTROY)
+    assert change.action == Action.UPDATE and change.after == {"entity": {"user": "app"},
+                                                               "values": {"request_percentage": 10}}
+    assert delete_quota(LiveQuota(APP, freeze({"a": 1.0}), frozenset({"a"})), Reason.DESTROY).action == Action.DELETE
+    assert delete_quota(LiveQuota(APP, freeze({"a": 1.0})), Reason.DESTROY).action == Action.NOOP
+
+
+def test_undo_restores_the_exact_values_and_removes_keys_that_were_absent():
+    step = AlterQuotas((QuotaChange("app", None, "producer_byte_rate", 50.0, 100.0),
+                        QuotaChange("app", None, "request_percentage", None, 10.0),
+                        QuotaChange(None, "web", "consumer_byte_rate", 3.5, None)))
+    assert by_entity(step.changes) == [(QuotaEntity(None, "web"), {"consumer_byte_rate": None}),
+                                       (APP, {"producer_byte_rate": 100.0, "request_percentage": 10.0})]
+    assert by_entity(step.changes, undo=True) == [(QuotaEntity(None, "web"), {"consumer_byte_rate": 3.5}),
+                                                  (APP, {"producer_byte_rate": 50.0, "request_percentage": None})]
+    assert AlterQuotas.from_json(step.to_json()) == step
+
+
+def test_kafka_python_settings_from_librdkafka_properties():
+    cluster = ClusterSpec("a:1,b:2", client_properties=freeze({
+        "security.protocol": "sasl_ssl", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "kplan",
+        "sasl.password": "${secret:env:PW}", "ssl.ca.location": "/ca.pem",
+        "ssl.endpoint.identification.algorithm": "none"}), timeout_s=7)
+    conf = kafka_python_config(cluster, SecretValues({"${secret:env:PW}": "s3cret"}))
+    assert conf["bootstrap_servers"] == ["a:1", "b:2"]
+    assert (conf["security_protocol"], conf["sasl_mechanism"], conf["sasl_plain_username"],
+            conf["sasl_plain_password"], conf["ssl_cafile"], conf["ssl_check_hostname"]) == (
+        "SASL_SSL", "SCRAM-SHA-512", "kplan", "s3cret", "/ca.pem", False)
+    assert conf["request_timeout_ms"] == 7000 == conf["bootstrap_timeout_ms"]
+
+
+def test_a_property_kafka_python_cannot_take_is_one_line_naming_it_never_its_value():
+    cluster = ClusterSpec("a:1", client_properties=freeze({"sasl.oauthbearer.config": "secret-value-xyz"}))
+    with pytest.raises(KplanError) as e:
+        kafka_python_config(cluster)
+    assert "'sasl.oauthbearer.config'" in str(e.value) and "secret-value-xyz" not in str(e.value)
+    assert "\n" not in str(e.value)
