@@ -234,14 +234,22 @@ def test_mariadb_schema_history_and_signal_topics_with_the_groups_debezium_uses(
     r = kplan("plan", str(path), "--detailed-exitcode", env=e)
     assert r.code == 0 and "No changes." in r.out, r.text
 
-    # the history producer wrote the schema as the principal; a restart recovers it with the history group
+    # the history producer wrote the schema as the principal, the connector's producer a change event
     wait_for(lambda: task_state(secured, source)[0] == "RUNNING", 90, "the task RUNNING")
     wait_for(lambda: _end(history) > 0, 60, "schema history records")
-    assert rest(secured, "POST", f"/connectors/{source}/restart?includeTasks=true").status_code in (200, 202, 204)
-    time.sleep(3)
-    state, trace = wait_for(lambda: (s := task_state(secured, source))[0] in ("RUNNING", "FAILED") and s, 90,
-                            "the task back")
-    assert state == "RUNNING", trace[:3000]
+    quantity = 9000 + int(time.time()) % 1000
+    localstack.mysql(f"INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, {quantity})")
+    assert consume_events(localstack.BOOTSTRAP, table, 1, where=lambda ev: ev["after"]["quantity"] == quantity)
+    # stopped (which commits the event's offset) and resumed, the task recovers the schema from the history topic:
+    # its consumer subscribes with the history group; the task then captures again
+    assert rest(secured, "PUT", f"/connectors/{source}/stop").status_code in (200, 202, 204)
+    wait_for(lambda: rest(secured, "GET", f"/connectors/{source}/status").json()["connector"]["state"] == "STOPPED"
+             and task_state(secured, source)[0] == "NONE", 60, "the connector STOPPED without tasks")
+    assert rest(secured, "PUT", f"/connectors/{source}/resume").status_code in (200, 202, 204)
+    localstack.mysql(f"INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, {quantity + 1})")
+    state, trace = wait_for(lambda: _captured_or_failed(secured, source, table, quantity + 1), 120,
+                            "the row inserted after the restart captured, or the task FAILED")
+    assert state == "captured", trace[:3000]
 
     # the same rights, tried directly: the groups Debezium uses work, another group and another topic do not
     assert consume_error(secured, cdc_user, history, f"{prefix}-schemahistory") is None
@@ -252,6 +260,15 @@ def test_mariadb_schema_history_and_signal_topics_with_the_groups_debezium_uses(
     r = kplan("destroy", str(path), "--auto-approve", env=e)
     assert r.code == 0, r.text
     assert bindings(sadmin, principal) == set()
+
+
+def _captured_or_failed(secured, source: str, topic: str, quantity: int) -> tuple[str, str] | None:
+    state, trace = task_state(secured, source)
+    if state == "FAILED":
+        return state, trace
+    if consume_events(localstack.BOOTSTRAP, topic, 1, timeout=3, where=lambda ev: ev["after"]["quantity"] == quantity):
+        return "captured", ""
+    return None
 
 
 def _end(topic: str) -> int:
