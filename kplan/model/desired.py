@@ -146,7 +146,7 @@ class AclBinding:
 @dataclass(frozen=True)
 class AclSpec:
     """The ACL bindings a stack declares for one principal (`User:orders-app`), expanded from its `produce`,
-    `consume`, `allow` and `deny` entries."""
+    `consume`, `allow` and `deny` entries, and generated for the cdc sources whose connector runs as it."""
 
     name: str  # the principal, e.g. User:orders-app
     bindings: tuple[AclBinding, ...] = ()  # sorted, unique
@@ -154,6 +154,8 @@ class AclSpec:
     authoritative: bool = False
     protect: bool = False  # ACLs cannot be protected; the planner's shared rules read it
     origin: Origin | None = None
+    # The cdc sources whose connector runs as this principal (`principal:`): their bindings are among `bindings`.
+    cdc_sources: tuple[str, ...] = ()
 
 
 QUOTA_KEYS = ("producer_byte_rate", "consumer_byte_rate", "request_percentage")  # the keys a stack may declare

@@ -66,8 +66,11 @@ def connector_data(c: ConnectorSpec) -> dict:
 
 def acl_data(a: AclSpec) -> dict:
     """A principal's expanded bindings, one line each: `allow WRITE on topic prefix:orders.`."""
-    return {"principal": a.name, "authoritative": a.authoritative,
-            "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
+    out = {"principal": a.name, "authoritative": a.authoritative,
+           "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
+    if a.cdc_sources:
+        out["cdc_sources"] = list(a.cdc_sources)  # whose connector runs as this principal (bindings generated)
+    return out
 
 
 def quota_data(q: QuotaSpec) -> dict:

@@ -13,11 +13,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from kplan.model.desired import ClusterSpec, ConnectorSpec, Stack, TopicSpec, freeze
+from kplan.model.desired import ClusterSpec, ConnectorSpec, Origin, Stack, TopicSpec, freeze
 from kplan.rules.names import topic_name_problem
 from kplan.rules.units import UnitError, parse_duration_seconds
 from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import expand
+from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
 from kplan.stackfile.connect_access import build_connect
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
@@ -172,6 +173,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
 
     used_cdc: set[str] = set()
     skipped_cdc = False
+    generated_acls: list[Generated] = []
     for item, loc in comb.cdc:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
@@ -210,10 +212,17 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
             captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
         )
         connector_entries.append((spec, name, loc))
+        principal = source.get("principal")
+        if spec is not None and isinstance(principal, str):
+            ploc = smap.value_loc(source, "principal") or loc
+            generated_acls.append(Generated(
+                principal, name, connector_bindings(((g.name, g.role) for g in exp.topics), spec.config),
+                Origin(ploc.file, ploc.line, ploc.column, cdc_source=name, role="principal")))
 
     acls = build_acls([(item, loc) for item, loc in comb.acls if id(item) not in flagged.items], smap, diags)
     users = build_users([(item, loc) for item, loc in comb.users if id(item) not in flagged.items], smap, diags)
     quotas = build_quotas([(item, loc) for item, loc in comb.quotas if id(item) not in flagged.items], smap, diags)
+    acls = merge_generated(acls, generated_acls, diags)
 
     agg.flush(diags)
     check_duplicates_and_collisions(topic_entries, diags)
