@@ -318,7 +318,8 @@ DESCRIBE_CHUNK = 250
 MAX_CHUNKS_IN_FLIGHT = 8
 
 
-def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing_ok: bool = True) -> dict:
+def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing_ok: bool = True,
+                           who: str | None = None) -> dict:
     """name -> {key: ConfigEntry} for many topics: chunks of DESCRIBE_CHUNK topics per request, up to
     MAX_CHUNKS_IN_FLIGHT requests at once (one request carrying thousands of topics is slower, and one per
     topic is far slower). Topics that vanished meanwhile are skipped when `missing_ok`."""
@@ -340,6 +341,11 @@ def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing
                 except Exception as e:  # noqa: BLE001 - skips a missing topic if allowed, else raises a KplanError
                     if missing_ok and "UNKNOWN_TOPIC" in describe_kafka_error(e):
                         continue
+                    from kplan.cluster.permissions import denied
+
+                    refused = denied(e, "read the configs of", f"topic {res.name}", who)  # `who`: kplan's principal
+                    if refused:
+                        raise KplanError(refused) from None
                     raise KplanError(
                         f"reading the configs of topic {res.name} failed: {describe_kafka_error(e)}") from e
     return out

@@ -253,7 +253,8 @@ class KafkaReader:
 
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
         try:
-            described = describe_topic_entries(self.admin, names, self.cluster.timeout_s)
+            described = describe_topic_entries(self.admin, names, self.cluster.timeout_s,
+                                               who=principal(self.cluster.client_properties))
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001

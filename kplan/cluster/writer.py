@@ -235,7 +235,7 @@ class KafkaWriter:
         from confluent_kafka.admin import ConfigSource
 
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
-        described = describe_topic_entries(self.admin, names, self.timeout_s) if names else {}
+        described = describe_topic_entries(self.admin, names, self.timeout_s, who=self.who) if names else {}
         return {name: {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None}
                 for name, entries in described.items()}
 

@@ -162,3 +162,48 @@ def test_a_missing_permission_is_named_with_the_principal_and_the_resource(secur
     (line,) = [x for x in r.text.splitlines() if x.strip()]
     assert f"could not take the apply lock __kplan_lock.{name}: kplan's principal User:{user} may not create" in line
     assert "needs the CREATE permission" in line and password not in r.text, r.text
+
+
+def test_a_topic_whose_configs_kplan_may_not_read_is_named_with_the_right(secured, env, name, powerless, tmp_path):
+    """DESCRIBE on a topic lets kplan see it, but reading its configs needs DESCRIBE_CONFIGS: the plan names it."""
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        NewTopic,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    from kplan.cluster.clients import dispose
+
+    user, password = powerless
+    topic = f"{name}.lines"
+    admin = AdminClient(secured.kafka_config())
+    try:
+        for f in admin.create_topics([NewTopic(topic, 1, 1)]).values():
+            f.result(30)
+        for f in admin.create_acls([AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
+                                               "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)]).values():
+            f.result(30)
+        doc = _doc(secured, name, tmp_path, connector=False)
+        doc["cluster"]["client"]["sasl.username"] = user
+        path = write_stack(tmp_path / "s.yaml", doc)
+        expected = (f"kplan's principal User:{user} may not read the configs of topic {topic} "
+                    f"(TOPIC_AUTHORIZATION_FAILED): it needs the DESCRIBE_CONFIGS permission on topic {topic}")
+        def planned():  # the binding reaches the broker's authorizer within a moment
+            run = kplan("plan", str(path), env={**env, KAFKA_PW: password})
+            return run if expected in run.text else None
+
+        r = wait_for(planned, 20, "the plan to name DESCRIBE_CONFIGS")
+        assert r.code == 1 and "Traceback" not in r.text and password not in r.text, r.text
+    finally:
+        for f in admin.delete_topics([topic]).values():
+            f.result(30)
+        from confluent_kafka.admin import AclBindingFilter
+
+        for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}",
+                                                     None, AclOperation.ANY, AclPermissionType.ANY)]).values():
+            f.result(30)
+        dispose(admin)
