@@ -119,7 +119,9 @@ def _stop_with_dependents(name: str) -> None:
 def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False) -> bool:
     """Start what is not running; return True if anything was started. Idempotent on a healthy stack.
 
-    `secured` also starts the secured Connect worker (the broker's SASL_SSL listener is always on)."""
+    `secured` also starts the secured Connect worker (the broker's SASL_SSL listener is always on). A secured
+    worker that runs is kept running: restarting a service it depends on restarts it too."""
+    secured = secured or connect_secure_service().pid() is not None
     svcs = services(secured)
     if dist_current() and all(s.pid() is not None and s.ready() and s.restart_reason() is None for s in svcs):
         say("already running and healthy")

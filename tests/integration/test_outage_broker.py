@@ -54,10 +54,14 @@ def _connect_healthy(stack) -> bool:
 
 
 def _start_broker() -> None:
+    """Start the broker again the way the launcher does, its after-start step included (the secured listener's
+    SCRAM users are checked and created again if missing: after this restart the local broker was seen without
+    them)."""
     broker = localstack.broker_service()
     if broker.pid() is None:
         broker.start(localstack.dist_dir())
     broker.wait_ready(localstack.START_TIMEOUT_S)
+    broker.after_start()
 
 
 @pytest.fixture
