@@ -94,7 +94,7 @@ class KafkaReader:
             connectors, plugins = connect_future.result()
             acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
             users, user_problem = self._users_result(users_request, ownership.users if ownership else {})
-            acl_problem = acl_problem or cluster_acl_problem(cluster_ops)
+            acl_problem = acl_problem or cluster_rights_problem(cluster_ops)
             if quotas_future is None and ownership is not None and ownership.quotas:
                 quotas_future = pool.submit(self._read_quotas)
             live_quotas, quota_problem = quotas_future.result() if quotas_future is not None else ({}, None)
@@ -145,7 +145,8 @@ class KafkaReader:
     def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], str | None]:
         """Every ACL binding on the cluster by principal (one describe_acls), with the keys the record says kplan
         created; or why they cannot be read (no authorizer, not allowed): a problem only for a stack with ACLs."""
-        from kplan.kinds.acl import NOT_AUTHORIZED, SECURITY_DISABLED
+        from kplan.kinds.acl import SECURITY_DISABLED
+        from kplan.kinds.base import NOT_AUTHORIZED
 
         try:
             found = future.result(timeout=self.cluster.timeout_s + 1)
@@ -170,30 +171,25 @@ class KafkaReader:
         Never asked of a principal without the right: confluent-kafka 2.16 aborts the whole process
         ("munmap_chunk(): invalid pointer") when describe_user_scram_credentials is answered
         CLUSTER_AUTHORIZATION_FAILED."""
-        from kplan.kinds.user import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER
+        from kplan.kinds.base import NOT_AUTHORIZED
 
-        problem = None
         try:
             cluster_ops = cluster_future.result(timeout=self.cluster.timeout_s + 1).authorized_operations
             acls_future.result(timeout=self.cluster.timeout_s + 1)
-            authorizer = True
+            problem = cluster_rights_problem(cluster_ops)
         except Exception as e:  # noqa: BLE001 - the cluster's own answers are judged where they are read
             if error_name(e) != "SECURITY_DISABLED":
                 return None, None
-            authorizer = False
-        if authorizer:
-            names = {getattr(op, "name", str(op)) for op in cluster_ops or ()}
-            if "ALL" not in names and "DESCRIBE" not in names:
-                return None, NOT_AUTHORIZED
-            if "ALL" not in names and "ALTER" not in names:
-                problem = NOT_AUTHORIZED_ALTER
+            problem = None  # no authorizer: nothing is refused
+        if problem == NOT_AUTHORIZED:
+            return None, problem
         return self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s), problem
 
     def _users_result(self, request, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], str | None]:
         """The users asked for by `_request_users`, with the rotation token the record keeps for the users kplan
         owns; or why they cannot be read or changed (a problem only for a stack with users)."""
         from kplan.cluster.scram import credentials_of
-        from kplan.kinds.user import NOT_AUTHORIZED
+        from kplan.kinds.base import NOT_AUTHORIZED
 
         future, problem = request
         if future is None:
@@ -210,7 +206,7 @@ class KafkaReader:
         """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; the
         kafka-python client is opened for this read and closed after it."""
         from kplan.cluster.quotas import QuotaClient, QuotaError
-        from kplan.kinds.quota import NOT_AUTHORIZED
+        from kplan.kinds.base import NOT_AUTHORIZED
 
         client = QuotaClient(self.cluster, self.secrets)
         try:
@@ -290,11 +286,11 @@ class KafkaReader:
         self._admin = None
 
 
-def cluster_acl_problem(operations) -> str | None:
-    """What kplan's principal may not do with ACLs, from its authorized operations on the cluster, asked of a
-    cluster whose authorizer answered describe_acls: the broker reports the operations only to a principal with
-    DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
-    from kplan.kinds.acl import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER
+def cluster_rights_problem(operations) -> str | None:
+    """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
+    the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker
+    reports the operations only to a principal with DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
+    from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER
 
     if operations is None:
         return NOT_AUTHORIZED

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub, plural
 from kplan.model.desired import AclBinding, AclSpec
 from kplan.model.live import LiveAcls
 from kplan.plan.model import (
@@ -29,7 +29,6 @@ from kplan.plan.model import (
     Reason,
     ResourceChange,
     ResourceType,
-    error,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,8 +40,6 @@ ACL = ResourceType.ACL
 
 # Why ACLs could not be read (LiveState.acl_problem), as the plan says it.
 SECURITY_DISABLED = "security-disabled"
-NOT_AUTHORIZED = "not-authorized"
-NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 PROBLEMS = {
     SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it cannot "
                        "hold ACLs; configure authorizer.class.name on the brokers, or remove the acls section",
@@ -148,13 +145,7 @@ class AclKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
         """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
-        if live.acl_problem is None or not (stack.acls or live.owned_acls):
-            return []
-        first = stack.acls[0] if stack.acls else None
-        what = "declares" if stack.acls else "owns"
-        return [error(f"the stack {what} ACLs, but {PROBLEMS.get(live.acl_problem, live.acl_problem)}",
-                      "acls-unavailable", address=self.address(first.name) if first else None,
-                      origin=first.origin if first else None)]
+        return self.unreadable(live.acl_problem, stack.acls, live.owned_acls, "ACLs", PROBLEMS)
 
     def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}

@@ -42,6 +42,11 @@ class PlanContext:
 
 Scrub = Callable[[str], str]
 
+# Why a kind's live resources could not be read or may not be changed (LiveState.<kind>_problem); each kind words
+# them for its own resources (its PROBLEMS).
+NOT_AUTHORIZED = "not-authorized"
+NOT_AUTHORIZED_ALTER = "not-authorized-alter"
+
 
 def plural(n: int, word: str) -> str:
     """`1 task`, `2 tasks`: counts in kinds' labels."""
@@ -119,6 +124,18 @@ class Kind:
         """What deleting resources of this kind does beyond the deletion itself, in words (destroy and removals
         alike), e.g. a connector's offsets are reset."""
         return []
+
+    def unreadable(self, problem: str | None, declared: Sequence[Any], owned: frozenset[str], what: str,
+                   problems: Mapping[str, str]) -> list[PlanDiagnostic]:
+        """The one error of a stack that declares or owns resources of this kind the cluster would not let kplan
+        read (`problem`, worded by `problems`): they cannot be planned, nor destroyed. None without a problem."""
+        if problem is None or not (declared or owned):
+            return []
+        first = declared[0] if declared else None
+        verb = "declares" if declared else "owns"
+        return [error(f"the stack {verb} {what}, but {problems.get(problem, problem)}",
+                      f"{self.live_field}-unavailable", address=self.address(first.name) if first else None,
+                      origin=first.origin if first else None)]
 
     def protected_change(self, name: str, before: dict, origin=None) -> ResourceChange:
         """A protected resource the plan would otherwise delete: shown, never deleted."""

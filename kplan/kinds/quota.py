@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.kinds.base import NOT_AUTHORIZED, Kind, PlanContext, Scrub, plural
 from kplan.model.desired import QuotaEntity, QuotaSpec
 from kplan.model.live import LiveQuota
 from kplan.plan.model import (
@@ -32,7 +32,6 @@ from kplan.plan.model import (
     ResourceChange,
     ResourceType,
     Severity,
-    error,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover
 QUOTA = ResourceType.QUOTA
 
 # Why quotas could not be read (LiveState.quota_problem), as the plan says it.
-NOT_AUTHORIZED = "not-authorized"
 PROBLEMS = {
     NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; changing "
                     "them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a principal that has them",
@@ -155,13 +153,7 @@ class QuotaKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
         """Quotas that cannot be read cannot be planned (plans and destroys alike)."""
-        if live.quota_problem is None or not (stack.quotas or live.owned_quotas):
-            return []
-        first = stack.quotas[0] if stack.quotas else None
-        what = "declares" if stack.quotas else "owns"
-        return [error(f"the stack {what} client quotas, but {PROBLEMS.get(live.quota_problem, live.quota_problem)}",
-                      "quotas-unavailable", address=self.address(first.name) if first else None,
-                      origin=first.origin if first else None)]
+        return self.unreadable(live.quota_problem, stack.quotas, live.owned_quotas, "client quotas", PROBLEMS)
 
     def canonical(self, current: LiveQuota, secret: frozenset[str]) -> dict:
         return {"type": "quota", "entity": entity_repr(current.entity),

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
 from kplan.model.desired import UserSpec
 from kplan.model.live import LiveUser
 from kplan.plan.model import (
@@ -44,8 +44,6 @@ if TYPE_CHECKING:  # pragma: no cover
 USER = ResourceType.USER
 
 # Why users could not be read (LiveState.user_problem), as the plan says it.
-NOT_AUTHORIZED = "not-authorized"
-NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 PROBLEMS = {
     NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); grant it, or "
                     "run kplan as a principal that has it",
@@ -176,13 +174,7 @@ class UserKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
         """Users that cannot be read cannot be planned (plans and destroys alike)."""
-        if live.user_problem is None or not (stack.users or live.owned_users):
-            return []
-        first = stack.users[0] if stack.users else None
-        what = "declares" if stack.users else "owns"
-        return [error(f"the stack {what} SCRAM users, but {PROBLEMS.get(live.user_problem, live.user_problem)}",
-                      "users-unavailable", address=self.address(first.name) if first else None,
-                      origin=first.origin if first else None)]
+        return self.unreadable(live.user_problem, stack.users, live.owned_users, "SCRAM users", PROBLEMS)
 
     def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict:
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale

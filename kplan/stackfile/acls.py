@@ -88,12 +88,9 @@ def build_acls(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnosti
         if not isinstance(item, dict) or not isinstance(item.get("principal"), str):
             continue
         principal = item["principal"]
-        if principal in seen:
-            first = seen[principal]
-            diags.error(loc, f'principal "{principal}" is declared twice (also at {first.file}:{first.line}); '
-                             "declare each principal's ACLs in one entry")
+        if diags.declared_again(seen, principal, loc, f'principal "{principal}"',
+                                "declare each principal's ACLs in one entry"):
             continue
-        seen[principal] = loc
         bindings, problems = expand_acl(item)
         for path, message in problems:
             key = path.split("[")[0] if path else None

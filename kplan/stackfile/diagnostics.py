@@ -73,6 +73,16 @@ class Diagnostics:
     def error(self, loc: Loc | None, message: str, path: str | None = None) -> None:
         self.add(loc, message, "error", path)
 
+    def declared_again(self, seen: dict, key, loc: Loc, what: str, hint: str) -> bool:
+        """Whether `key` was declared before (one error at `loc`, naming the first place, and `hint`); otherwise
+        `seen` records where it is declared."""
+        if key in seen:
+            first = seen[key]
+            self.error(loc, f"{what} is declared twice (also at {first.file}:{first.line}); {hint}")
+            return True
+        seen[key] = loc
+        return False
+
     def warning(self, loc: Loc | None, message: str, path: str | None = None) -> None:
         self.add(loc, message, "warning", path)
 

@@ -53,12 +53,9 @@ def build_quotas(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnos
         if not isinstance(user, (str, type(None))) or not isinstance(client, (str, type(None))):
             continue  # the schema reported it
         entity = QuotaEntity(user, client)
-        if entity in seen:
-            first = seen[entity]
-            diags.error(loc, f"quota entity {entity.name} is declared twice (also at {first.file}:{first.line}); "
-                             "declare each entity's quotas in one entry")
+        if diags.declared_again(seen, entity, loc, f"quota entity {entity.name}",
+                                "declare each entity's quotas in one entry"):
             continue
-        seen[entity] = loc
         values: dict[str, float] = {}
         for key in QUOTA_KEYS:
             if key not in item:

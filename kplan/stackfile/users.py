@@ -55,12 +55,8 @@ def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnost
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             continue
         name = item["name"]
-        if name in seen:
-            first = seen[name]
-            diags.error(loc, f'user "{name}" is declared twice (also at {first.file}:{first.line}); declare each '
-                             "user once")
+        if diags.declared_again(seen, name, loc, f'user "{name}"', "declare each user once"):
             continue
-        seen[name] = loc
         ok = True
         problem = password_problem(item.get("password"))
         if problem:

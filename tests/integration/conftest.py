@@ -28,6 +28,14 @@ def admin(stack):
 
 
 @pytest.fixture
+def sadmin(secured):
+    """An admin client of the secured listener, as the local stack's super user."""
+    client = AdminClient(secured.kafka_config())
+    yield client
+    dispose(client)
+
+
+@pytest.fixture
 def prefix(request, stack, admin, unique):
     """`kplantest-<module>-...`: the test's stack name and the prefix of everything it creates."""
     p = unique(request.module.__name__.removeprefix("test_").replace("_", "-"))

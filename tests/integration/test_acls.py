@@ -13,7 +13,6 @@ from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
-    AdminClient,
     ResourcePatternType,
     ResourceType,
     ScramCredentialInfo,
@@ -23,17 +22,8 @@ from confluent_kafka.admin import (
 )
 from kplan_helpers import faulty_kplan, kplan, wait_for, write_stack
 
-from kplan.cluster.clients import dispose
-
 SECRET_VAR = "KPLAN_TEST_ACL_ADMIN_PASSWORD"
 USER_PASSWORD = "acl-test-user-password"
-
-
-@pytest.fixture
-def sadmin(secured):
-    client = AdminClient(secured.kafka_config())
-    yield client
-    dispose(client)
 
 
 @pytest.fixture

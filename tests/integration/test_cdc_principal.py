@@ -16,7 +16,6 @@ from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
-    AdminClient,
     ResourcePatternType,
     ResourceType,
     ScramCredentialInfo,
@@ -28,19 +27,11 @@ from kplan_helpers import consume_events, kplan, wait_for, write_stack
 from test_acls import _principal_filter, bindings, produce_error
 
 import localstack
-from kplan.cluster.clients import dispose
 
 ADMIN_PW, CONNECT_PW, USER_PW, DB_PW, TLS_PW = ("KPLAN_TEST_CP_ADMIN_PW", "KPLAN_TEST_CP_CONNECT_PW",
                                                 "KPLAN_TEST_CP_USER_PW", "KPLAN_TEST_CP_DB_PW",
                                                 "KPLAN_TEST_CP_TLS_PW")
 USER_PASSWORD = "acl-test-user-password"  # what test_acls.produce_error logs in with
-
-
-@pytest.fixture
-def sadmin(secured):
-    client = AdminClient(secured.kafka_config())
-    yield client
-    dispose(client)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
-    AdminClient,
     ResourcePatternType,
     ResourceType,
     ScramCredentialInfo,
@@ -24,8 +23,6 @@ from confluent_kafka.admin import (
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import AlterClientQuotasRequest, DescribeClientQuotasRequest
 from kplan_helpers import faulty_kplan, kplan, write_stack
-
-from kplan.cluster.clients import dispose
 
 SECRET_VAR = "KPLAN_TEST_QUOTA_ADMIN_PASSWORD"
 USER_PASSWORD = "quota-test-user-password"
@@ -155,13 +152,6 @@ def test_a_failed_run_restores_every_value_exactly(stack, qadmin, users, unique,
 
 
 # -- the secured listener ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sadmin(secured):
-    client = AdminClient(secured.kafka_config())
-    yield client
-    dispose(client)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AdminClient,
@@ -23,13 +22,6 @@ from kplan.cluster.clients import dispose
 
 ADMIN_VAR = "KPLAN_TEST_USERS_ADMIN_PASSWORD"
 USER_VAR = "KPLAN_TEST_USER_PASSWORD"
-
-
-@pytest.fixture
-def sadmin(secured):
-    client = AdminClient(secured.kafka_config())
-    yield client
-    dispose(client)
 
 
 def credentials(admin, user: str) -> dict[str, int]:
