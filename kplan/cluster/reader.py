@@ -38,6 +38,7 @@ class KafkaReader:
         self.secrets = SecretValues() if secrets is None else secrets
         self._admin = None
         self._client_errors: list = []  # what librdkafka reported on its own (a refused login: see unreachable)
+        self.last_metadata: dict[str, tuple[int, int]] = {}  # the last read's topic metadata (see topic_metadata)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
         self._connect = connect_client(cluster, self.secrets)
 
@@ -75,7 +76,7 @@ class KafkaReader:
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
             quotas_future = pool.submit(self._read_quotas) if quotas else None
-            metadata = self.topic_metadata()
+            metadata = self.last_metadata = self.topic_metadata()
             users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
             records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
@@ -102,11 +103,7 @@ class KafkaReader:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
                           for n, c in connectors.items()}
-        topics = {
-            name: LiveTopic(name, parts, rf, freeze(configs[name][0]), freeze(configs[name][1]), configs[name][2])
-            for name, (parts, rf) in metadata.items()
-            if name in wanted
-        }
+        topics = {name: live_topic(name, meta, configs[name]) for name, meta in metadata.items() if name in wanted}
         return LiveState(
             cluster_id=cluster_id,
             broker_count=broker_count,
@@ -286,6 +283,13 @@ class KafkaReader:
         self._admin = None
 
 
+def live_topic(name: str, metadata: tuple[int, int], configs: tuple[dict, dict, frozenset]) -> LiveTopic:
+    """One topic's live state from its metadata (topic_metadata) and configs (describe_topic_configs)."""
+    parts, rf = metadata
+    overrides, effective, sensitive = configs
+    return LiveTopic(name, parts, rf, freeze(overrides), freeze(effective), sensitive)
+
+
 def cluster_rights_problem(operations) -> str | None:
     """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
     the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker
@@ -347,9 +351,13 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
 def open_cluster(cluster: ClusterSpec, secrets: SecretValues | None = None):
     """(reader, validator, close) for planning against a real cluster: one admin client and one Connect
     session shared by the read and the plan-time validation."""
+    reader = KafkaReader(cluster, secrets)
+    return reader, plan_validator(reader, reader.secrets), reader.close
+
+
+def plan_validator(reader: KafkaReader, secrets: SecretValues):
+    """The plan-time validator sharing `reader`'s clients, substituting from `secrets` (the whole stack's)."""
     from kplan.cluster.validator import RealValidator
 
-    reader = KafkaReader(cluster, secrets)
-    validator = RealValidator(reader.admin, reader._connect, cluster.timeout_s, reader.secrets,
-                              principal(cluster.client_properties))
-    return reader, validator, reader.close
+    return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
+                         principal(reader.cluster.client_properties))

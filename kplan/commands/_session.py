@@ -24,12 +24,28 @@ def load_or_exit(ctx: click.Context, path: str, environment: str | None, environ
         stack = load_stack(path, environment=environment, environ=os.environ if environ is None else environ,
                            template_dirs=template_dirs)
     except StackError as e:
-        for d in e.diagnostics or []:
-            click.echo(f"Error: {d.located()}" if d.severity == "error" else d.located(), err=True)
-        if not e.diagnostics:
-            click.echo(f"Error: {e}", err=True)
-        ctx.exit(1)
+        _report_and_exit(ctx, e)
     return stack
+
+
+def _report_and_exit(ctx: click.Context, e) -> None:
+    for d in e.diagnostics or []:
+        click.echo(f"Error: {d.located()}" if d.severity == "error" else d.located(), err=True)
+    if not e.diagnostics:
+        click.echo(f"Error: {e}", err=True)
+    ctx.exit(1)
+
+
+def load_and_open_or_exit(ctx: click.Context, path: str, environment: str | None, *, live_state: str | None = None,
+                          environ: Mapping[str, str] | None = None, template_dirs=()):
+    """`load_and_open`, or every problem of the stack printed as one line each and exit 1."""
+    from kplan.stackfile import StackError
+
+    try:
+        return load_and_open(path, environment, live_state=live_state, environ=environ, template_dirs=template_dirs)
+    except StackError as e:
+        _report_and_exit(ctx, e)
+        raise  # not reached: ctx.exit raised
 
 
 @dataclass
@@ -63,6 +79,55 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
     except (OSError, ValueError) as e:
         raise KplanError(f"cannot read the live state {live_state}: {e}") from None
     return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
+
+
+def load_and_open(path: str, environment: str | None, *, live_state: str | None = None,
+                  environ: Mapping[str, str] | None = None, template_dirs=()):
+    """(stack, session) for a command that only reads (plan, status): the cluster read starts as soon as the
+    loader knows the cluster settings (kplan.cluster.prefetch), while the rest of the stack is checked and
+    expanded; a stack whose final cluster settings differ from that preview reads again. Raises StackError."""
+    from kplan.stackfile import StackError, load_stack
+
+    environ = os.environ if environ is None else environ
+    early: dict[str, Any] = {}
+
+    def on_cluster(preview) -> None:
+        if live_state is None:
+            early["preview"] = preview
+            early["reader"] = _start_read(preview, environ)
+
+    try:
+        stack = load_stack(path, environment=environment, environ=environ, template_dirs=template_dirs,
+                           on_cluster=on_cluster)
+    except StackError:
+        if "reader" in early:
+            early["reader"][0].close()
+        raise
+    preview = early.get("preview")
+    if preview is None:
+        return stack, open_session(stack, live_state=live_state, environ=environ)
+    reader, validator = early["reader"]
+    if preview.cluster != stack.cluster or preview.stack_name != stack.name:
+        reader.close()
+        return stack, open_session(stack, live_state=live_state, environ=environ)
+    from kplan.stackfile.references import resolve_stack_secrets
+
+    # the whole stack's secrets: the same values for the cluster's references, and the connectors' and users'
+    secrets = resolve_stack_secrets(stack, environ)
+    validator.secrets = secrets
+    return stack, Session(stack, secrets, reader, validator, reader.close)
+
+
+def _start_read(preview, environ: Mapping[str, str]):
+    """(reader already reading, plan-time validator) for the previewed cluster."""
+    from kplan.cluster import reader as cluster_reader
+    from kplan.cluster.prefetch import Prefetch
+    from kplan.model.desired import Stack
+    from kplan.stackfile.references import resolve_stack_secrets
+
+    secrets = resolve_stack_secrets(Stack(name=preview.stack_name, environment=None, cluster=preview.cluster), environ)
+    reader, validator, close = cluster_reader.open_cluster(preview.cluster, secrets)
+    return Prefetch(reader, preview.stack_name, preview.topic_names, preview.quotas, close), validator
 
 
 def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,

@@ -56,18 +56,18 @@ class _StackInvalid(Exception):
 def compute_plan(path: str, environment: str | None, *, destroy: bool = False, live_state: str | None = None,
                  environ: Mapping[str, str] | None = None, template_dirs: Sequence[str] = ()):
     """Load the stack, read the live state (batched), plan, then validate the plan against the real systems."""
-    from kplan.commands._session import open_session, plan_stack
-    from kplan.stackfile import StackError, load_stack
+    from kplan.commands._session import load_and_open, plan_stack
+    from kplan.stackfile import StackError
 
     environ = os.environ if environ is None else environ
     try:
-        stack = load_stack(path, environment=environment, environ=environ, template_dirs=template_dirs)
+        stack, session = load_and_open(path, environment, live_state=live_state, environ=environ,
+                                       template_dirs=template_dirs)
     except StackError as e:
         raise _StackInvalid([f"Error: {d.located()}" if d.severity == "error" else d.located()
                              for d in e.diagnostics] or [f"Error: {e}"]) from None
     for line in stack.warnings:
         click.echo(line, err=True)
-    session = open_session(stack, live_state=live_state, environ=environ)
     try:
         return plan_stack(session, destroy=destroy)[1]
     finally:

@@ -12,7 +12,6 @@ import os
 import click
 
 from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, use_color
-from kplan.commands._session import load_or_exit
 
 
 @click.command("status")
@@ -41,15 +40,14 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, live_st
       2  something is missing, drifted or not in its declared state, or the
          check found an error (an unfinished apply, an unresolvable secret...)
     """
-    from kplan.commands._session import open_session, plan_stack
+    from kplan.commands._session import load_and_open_or_exit, plan_stack
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
 
-    environ = os.environ
-    stack = load_or_exit(ctx, path, environment, environ, template_dirs)
+    stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
+                                           template_dirs=template_dirs)
     for line in stack.warnings:
         click.echo(line, err=True)
-    session = open_session(stack, live_state=live_state, environ=environ)
     try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
         live, plan = plan_stack(session, validate=False)
     finally:

@@ -31,29 +31,22 @@ def validate_command(ctx, paths, environment, template_dirs, quiet):
     sys.exit(0 if ok else 1)  # not ctx.exit: the exit status must survive a non-standalone click main
 
 
-def environments_of(path: str, environ) -> list[str]:
-    """The environments a stack declares (read leniently: a broken file simply declares none)."""
-    from kplan.stackfile.diagnostics import Diagnostics
-    from kplan.stackfile.merge import collect_vars_and_envs
-    from kplan.stackfile.yamlsrc import SourceMap, load_path
-
-    smap, diags = SourceMap(), Diagnostics()
-    _, docs = load_path(path, smap, diags)
-    _, envs = collect_vars_and_envs(docs, smap, Diagnostics())
-    return sorted(envs)
-
-
 def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet: bool = False, environ=None,
                  echo=print) -> bool:
     from kplan.stackfile import validate_stack
 
-    targets = [environment] if environment is not None else [None] + environments_of(path, environ)
+    # Without -e: the base stack first, then every environment its files declare (read by that first load).
+    targets: list[str | None] = [environment] if environment is not None else [None]
+    declared: list[str] = []
     shown: set[str] = set()
     lines: list = []
     summaries: list[str] = []
     ok = True
     for env in targets:
-        stack, diags = validate_stack(path, env, environ, template_dirs)
+        stack, diags = validate_stack(path, env, environ, template_dirs,
+                                      environments_out=declared if environment is None and env is None else None)
+        if environment is None and env is None:
+            targets.extend(declared)
         errors = [d for d in diags if d.severity == "error"]
         warnings = [d for d in diags if d.severity == "warning"]
         for d in diags:

@@ -22,21 +22,23 @@ __all__ = ["Diagnostic", "StackError", "load_stack", "validate_stack"]
 
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
-                   template_dirs: Sequence = ()) -> "tuple[Stack | None, list[Diagnostic]]":
+                   template_dirs: Sequence = (), environments_out: list | None = None, on_cluster=None,
+                   ) -> "tuple[Stack | None, list[Diagnostic]]":
     """Load and check a stack; returns (Stack or None if any error, every diagnostic incl. warnings).
 
     `environ` (default os.environ) supplies ${VAR} values; `template_dirs` are searched for CDC engine
-    templates before the built-in ones."""
+    templates before the built-in ones; `environments_out` (a list) receives the environments it declares;
+    `on_cluster` is called early with a `ClusterPreview` (see kplan.stackfile.pipeline.validate_stack)."""
     from kplan.stackfile.pipeline import validate_stack as _validate
 
-    return _validate(path, environment, environ, template_dirs)
+    return _validate(path, environment, environ, template_dirs, environments_out, on_cluster)
 
 
 def load_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
-               template_dirs: Sequence = ()) -> "Stack":
+               template_dirs: Sequence = (), on_cluster=None) -> "Stack":
     """Load a stack for one environment. Raises StackError listing every problem; warnings are kept in
-    `Stack.warnings`."""
-    stack, diagnostics = validate_stack(path, environment, environ, template_dirs)
+    `Stack.warnings`. `on_cluster`: see `validate_stack`."""
+    stack, diagnostics = validate_stack(path, environment, environ, template_dirs, on_cluster=on_cluster)
     if stack is None:
         raise StackError(diagnostics)
     return stack

@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import os
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from kplan.model.desired import ClusterSpec, ConnectorSpec, Origin, Stack, TopicSpec, freeze
 from kplan.rules.names import topic_name_problem
@@ -50,13 +50,20 @@ def _dict(v) -> dict:
 
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
-                   template_dirs: Sequence = ()) -> tuple[Stack | None, list[Diagnostic]]:
+                   template_dirs: Sequence = (), environments_out: list | None = None,
+                   on_cluster: Callable[[ClusterPreview], None] | None = None,
+                   ) -> tuple[Stack | None, list[Diagnostic]]:
     """Load and check a stack for one environment (None: the base stack). Returns the Stack (None if there
-    is any error) and every diagnostic, errors and warnings, sorted by file and line."""
+    is any error) and every diagnostic, errors and warnings, sorted by file and line. `environments_out`, when
+    given, receives the names of the environments the stack declares (so `validate` reads the files once).
+    `on_cluster`, when given, is called early — before the resources are checked and expanded — with a
+    `ClusterPreview` if the cluster settings are already certain, so a caller can start reading the cluster
+    while the rest of the stack loads (it must still compare the preview with the loaded stack's)."""
     env = os.environ if environ is None else environ
     smap = SourceMap()
     diags = Diagnostics()
-    stack = _load(os.fspath(path), environment, env, [os.fspath(d) for d in template_dirs], smap, diags)
+    stack = _load(os.fspath(path), environment, env, [os.fspath(d) for d in template_dirs], smap, diags,
+                  environments_out, on_cluster)
     items = diags.items
     if diags.has_errors:
         return None, items
@@ -64,13 +71,16 @@ def validate_stack(path, environment: str | None = None, environ: Mapping[str, s
 
 
 def _load(path: str, environment: str | None, environ: Mapping[str, str], template_dirs: list[str],
-          smap: SourceMap, diags: Diagnostics) -> Stack | None:
+          smap: SourceMap, diags: Diagnostics, environments_out: list | None = None,
+          on_cluster: Callable[[ClusterPreview], None] | None = None) -> Stack | None:
     files, docs = load_path(path, smap, diags)
     if not docs:
         return None
 
     # Variables and overlays are gathered before substitution: variables may be used anywhere.
     vars_, envs = collect_vars_and_envs(docs, smap, diags)
+    if environments_out is not None:
+        environments_out.extend(sorted(envs))
     if environment is not None and environment not in envs:
         where = next((smap.key_loc(d.root, "environments") for d in docs if "environments" in d.root), docs[0].loc)
         declared = ", ".join(sorted(envs)) or "none"
@@ -93,6 +103,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     diags.begin_phase()
     for doc in docs:
         substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip)
+    if on_cluster is not None and not diags.has_errors:
+        _preview_cluster(docs, environment, on_cluster)
     diags.begin_phase()
     flagged = _Flagged()
     for doc in docs:
@@ -275,6 +287,48 @@ def _check_name(name: str, loc: Loc, diags: Diagnostics) -> None:
     problem = topic_name_problem(name)
     if problem:
         diags.error(loc, problem)
+
+
+@dataclass(frozen=True)
+class ClusterPreview:
+    """What a stack says about its cluster before its resources are checked: enough to start reading."""
+
+    stack_name: str
+    cluster: ClusterSpec
+    topic_names: frozenset[str]  # the topics declared by name (CDC-generated ones come later)
+    quotas: bool  # whether the stack declares client quotas
+
+
+def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[ClusterPreview], None]) -> None:
+    """Build the cluster settings from the substituted documents, checked by the cluster's own schema, and hand
+    them to `on_cluster` — only when nothing about them is in doubt (one cluster section, it and the overlay's
+    valid, a stack name): otherwise nothing is previewed and the caller reads after the load as before."""
+    from kplan.stackfile.schema import cluster_section_valid
+
+    scratch = SourceMap()
+    quiet = Diagnostics()
+    sections = [d.root["cluster"] for d in docs if "cluster" in d.root]
+    names = {d.root["stack"] for d in docs if isinstance(d.root.get("stack"), str)}
+    if len(sections) != 1 or len(names) != 1 or not isinstance(sections[0], dict):
+        return
+    overlay: dict = {}
+    if environment is not None:
+        envs = [d.root["environments"] for d in docs if isinstance(d.root.get("environments"), dict)]
+        bodies = [e[environment] for e in envs if isinstance(e.get(environment), dict)]
+        if len(bodies) > 1:
+            return
+        overlay = _dict(bodies[0].get("cluster")) if bodies else {}
+    merged = deep_merge(sections[0], overlay, scratch, Loc("<preview>", 0, 0))
+    if not cluster_section_valid(merged):
+        return
+    cluster = _build_cluster(merged, Loc("<preview>", 0, 0), scratch, quiet)
+    if cluster is None or quiet.has_errors:
+        return
+    topic_names = frozenset(t["name"] for d in docs for t in (d.root.get("topics") or ())
+                            if isinstance(d.root.get("topics"), list) and isinstance(t, dict)
+                            and isinstance(t.get("name"), str))
+    quotas = any(d.root.get("quotas") for d in docs)
+    on_cluster(ClusterPreview(names.pop(), cluster, topic_names, quotas))
 
 
 def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> ClusterSpec | None:

@@ -166,12 +166,58 @@ _MEMO_MIN_ITEMS = 16
 _NAME_PLACEHOLDER = "x"
 
 
+@lru_cache(maxsize=1)
+def _cluster_validator():
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_validator().schema["properties"]["cluster"])
+
+
+def cluster_section_valid(cluster: dict) -> bool:
+    """Whether a (substituted, overlay-merged) `cluster:` section passes the stack schema's cluster rules."""
+    return _cluster_validator().is_valid(cluster)
+
+
 @lru_cache(maxsize=None)
 def _item_validators(key: str):
     from jsonschema import Draft202012Validator
 
     items = _validator().schema["properties"][key]["items"]
-    return Draft202012Validator(items), Draft202012Validator(items["properties"]["name"])
+    name_schema = items["properties"]["name"]
+    return Draft202012Validator(items), _surely_valid_string(name_schema) or Draft202012Validator(name_schema).is_valid
+
+
+_STRING_KEYWORDS = frozenset({"type", "minLength", "maxLength", "pattern", "not", "description"})
+
+
+def _surely_valid_string(schema: dict):
+    """A fast predicate for a string schema made only of type/minLength/maxLength/pattern/not-enum branches
+    (anyOf): True means valid for sure; False means "ask jsonschema" (which then gives the exact errors).
+    None when the schema has anything else. Names are the one field every item has and no two share."""
+    import re
+
+    branches = schema.get("anyOf", [schema])
+    checks = []
+    for b in branches:
+        if b.get("type") != "string" or not set(b) <= _STRING_KEYWORDS:
+            return None
+        forbidden = b.get("not", {})
+        if set(forbidden) - {"enum"}:
+            return None
+        checks.append((b.get("minLength", 0), b.get("maxLength"), re.compile(b["pattern"]) if "pattern" in b else None,
+                       frozenset(forbidden.get("enum", ()))))
+
+    def check(value) -> bool:
+        if not isinstance(value, str):
+            return False
+        n = len(value)
+        for lo, hi, pattern, banned in checks:
+            if (n >= lo and (hi is None or n <= hi) and value not in banned
+                    and (pattern is None or pattern.search(value))):
+                return True
+        return False
+
+    return check
 
 
 def _iter_errors(view: dict):
@@ -189,7 +235,7 @@ def _iter_errors(view: dict):
                 shape = json.dumps({**item, "name": None}, sort_keys=True, default=repr)
                 if shape not in valid_shapes:
                     valid_shapes[shape] = item_validator.is_valid({**item, "name": _NAME_PLACEHOLDER})
-                if valid_shapes[shape] and name_validator.is_valid(item["name"]):
+                if valid_shapes[shape] and name_validator(item["name"]):
                     continue
             for error in item_validator.iter_errors(item):
                 error.path.appendleft(index)

@@ -59,10 +59,9 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
     config_locs: dict[str, Loc] = {}
     for key in sorted(config_in):
         raw = config_in[key]
-        vloc = smap.value_loc(config_in, key) or where
-        kloc = smap.key_loc(config_in, key) or vloc
         if raw is None:
             continue
+        vloc = smap.value_loc(config_in, key) or where
         if isinstance(raw, (dict,)):
             ok = False
             continue
@@ -70,15 +69,14 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
             diags.error(vloc, f"{key}: topic configs cannot hold ${{...}} references (Kafka does not resolve them)")
             ok = False
             continue
-        try:
-            value = normalize_topic_config_value(key, raw)
-        except ValueError as e:
-            diags.error(vloc, str(e))
+        value, problems = _checked_value(key, raw)
+        if value is None:
+            diags.error(vloc, problems[0][1])
             ok = False
             continue
-        for severity, message in check_topic_config(key, value):
-            diags.add(kloc if message.startswith(("unknown topic config", f"{key} was removed")) else vloc,
-                      message, severity)
+        for severity, message in problems:
+            at_key = message.startswith(("unknown topic config", f"{key} was removed"))
+            diags.add((smap.key_loc(config_in, key) or vloc) if at_key else vloc, message, severity)
             ok = ok and severity != "error"
         config[key] = value
         config_locs[key] = vloc
@@ -98,6 +96,31 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
         origin=to_origin(origin_loc, cdc_source, table, role),
         config_origins=freeze({k: to_origin(loc, cdc_source, table, role) for k, loc in config_locs.items()}),
     )
+
+
+_CHECKED: dict[tuple, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+
+
+def _checked_value(key: str, raw) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """(normalized value, its problems) — or (None, ((error, why),)) when it cannot be normalized. Pure, and
+    memoized: ten thousand topics usually share a handful of (key, value) pairs."""
+    memo_key = (key, type(raw), raw if not isinstance(raw, list) else tuple(map(repr, raw)))
+    try:
+        return _CHECKED[memo_key]
+    except (KeyError, TypeError):
+        pass
+    try:
+        value = normalize_topic_config_value(key, raw)
+    except ValueError as e:
+        result: tuple[str | None, tuple[tuple[str, str], ...]] = (None, (("error", str(e)),))
+    else:
+        result = (value, tuple(check_topic_config(key, value)))
+    try:
+        if len(_CHECKED) < 10_000:
+            _CHECKED[memo_key] = result
+    except TypeError:  # an unhashable value: not memoized
+        pass
+    return result
 
 
 def _flag_or_none(value) -> bool | None:

@@ -41,6 +41,41 @@ class _Info:
     keys: dict = field(default_factory=dict)  # key -> Loc of the key
 
 
+class _Positions:
+    """Where a container parsed by the fast path and its entries were written, as raw 0-based (line, column) pairs;
+    turned into an `_Info` of `Loc`s only when somebody asks (most containers never are)."""
+
+    __slots__ = ("file", "path", "line", "column", "entries")
+
+    def __init__(self, file: str, path: str, line: int, column: int, entries: dict):
+        self.file, self.path, self.line, self.column = file, path, line, column
+        self.entries = entries  # key/index -> (key line, key column, value line, value column)
+
+    def info(self) -> _Info:
+        values: dict = {}
+        keys: dict = {}
+        for key in self.entries:
+            values[key] = self.value_loc(key)
+            if not isinstance(key, int):
+                keys[key] = self.key_loc(key)
+        return _Info(self.loc(), values, keys)
+
+    def loc(self) -> Loc:
+        return Loc(self.file, self.line + 1, self.column + 1, self.path)
+
+    def value_loc(self, key) -> Loc:
+        entry = self.entries.get(key)
+        if entry is None:
+            return self.loc()
+        return Loc(self.file, entry[2] + 1, entry[3] + 1, child_path(self.path, key))
+
+    def key_loc(self, key) -> Loc:
+        entry = self.entries.get(key)
+        if entry is None:
+            return self.loc()
+        return Loc(self.file, entry[0] + 1, entry[1] + 1, child_path(self.path, key))
+
+
 class SourceMap:
     """Locations of containers (dicts, lists) and of their keys and values, keyed by object identity.
 
@@ -48,32 +83,50 @@ class SourceMap:
     builds a new container from located ones registers it here to keep the locations."""
 
     def __init__(self):
-        self._info: dict[int, tuple[object, _Info]] = {}
+        self._info: dict[int, tuple[object, _Info | _Positions]] = {}
 
     def register(self, obj, loc: Loc, values: dict | None = None, keys: dict | None = None):
         """Keep `obj`'s locations. `values`/`keys` are taken over, not copied: pass dicts nobody changes later."""
         self._info[id(obj)] = (obj, _Info(loc, values if values is not None else {}, keys if keys is not None else {}))
         return obj
 
+    def _register_positions(self, obj, positions: _Positions) -> None:
+        self._info[id(obj)] = (obj, positions)
+
     def _get(self, obj) -> _Info | None:
+        entry = self._info.get(id(obj))
+        if entry is None or entry[0] is not obj:
+            return None
+        info = entry[1]
+        if isinstance(info, _Positions):
+            info = info.info()
+            self._info[id(obj)] = (obj, info)
+        return info
+
+    def _entry(self, obj) -> _Info | _Positions | None:
+        """What is known of `obj`, raw positions left as they are (a single location is made on demand)."""
         entry = self._info.get(id(obj))
         return entry[1] if entry is not None and entry[0] is obj else None
 
     def loc(self, obj) -> Loc | None:
-        info = self._get(obj)
-        return info.loc if info else None
+        info = self._entry(obj)
+        return info.loc() if isinstance(info, _Positions) else info.loc if info else None
 
     def value_loc(self, obj, key) -> Loc | None:
         """Where the value under `key` (or index) was written; the container's location if unknown."""
-        info = self._get(obj)
+        info = self._entry(obj)
         if info is None:
             return None
+        if isinstance(info, _Positions):
+            return info.value_loc(key)
         return info.values.get(key) or info.loc
 
     def key_loc(self, obj, key) -> Loc | None:
-        info = self._get(obj)
+        info = self._entry(obj)
         if info is None:
             return None
+        if isinstance(info, _Positions):
+            return info.key_loc(key)
         return info.keys.get(key) or info.values.get(key) or info.loc
 
     def set_value_loc(self, obj, key, loc: Loc | None, key_loc: Loc | None = None) -> None:
@@ -176,8 +229,12 @@ def _compose_all(text: str, loader_cls, nodes: list) -> None:
 def parse_documents(display: str, text: str, smap: SourceMap, diags: Diagnostics) -> list[Document]:
     """Every non-empty YAML document in `text`, converted and located. Problems become diagnostics.
 
-    Nodes are composed with libyaml when available; after a YAML error the text is parsed again with the
-    pure-Python loader, whose messages are clearer."""
+    Plain documents take the fast path (`_fast_documents`); anything it does not handle is composed into nodes
+    with libyaml when available, and after a YAML error parsed again with the pure-Python loader, whose messages
+    are clearer."""
+    fast = _fast_documents(display, text, smap)
+    if fast is not None:
+        return fast
     nodes: list = []
     failure = None
     try:
@@ -227,6 +284,173 @@ def _yaml_error_message(e: yaml.MarkedYAMLError) -> str:
 def _line_col(text: str, pos: int) -> tuple[int, int]:
     line = text.count("\n", 0, pos) + 1
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+class _Decline(Exception):
+    """The fast path met something it leaves to the node-based loader (which reports or handles it)."""
+
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # PyYAML without libyaml: every document takes the node-based path
+    _CParser = None
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_WILDCARD = tuple(_RESOLVERS.get(None, []))
+_BY_FIRST = {first: tuple(rs) + _WILDCARD for first, rs in _RESOLVERS.items() if first is not None}
+
+
+def _plain_tag(value: str) -> str:
+    """The tag PyYAML's resolver gives a plain scalar (the same table, looked up the same way)."""
+    for tag, regexp in _BY_FIRST.get(value[0] if value else "", _WILDCARD):
+        if regexp.match(value):
+            return tag
+    return _STR_TAG
+
+
+def _fast_documents(display: str, text: str, smap: SourceMap) -> list[Document] | None:
+    """Documents built straight from libyaml's events, with raw positions kept for `SourceMap` to turn into
+    locations on demand: about five times faster than composing nodes, for the documents nearly every stack is
+    made of. None when the text has anything else — anchors, aliases, merge keys, explicit tags, duplicate or
+    non-text keys, unusual values, non-mapping or empty documents, YAML errors — which the node-based loader then
+    handles (and reports) exactly as before. Without aliases a document expands to no more values than it has."""
+    if _CParser is None:
+        return None
+    try:
+        return _fast_parse(display, text, smap)
+    except (_Decline, yaml.YAMLError, RecursionError):
+        return None
+
+
+def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:  # noqa: C901 - one tight loop
+    from yaml.events import (
+        AliasEvent,
+        DocumentEndEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+        StreamStartEvent,
+    )
+
+    parser = _CParser(text)
+    get_event = parser.get_event
+    constructor = SafeConstructor()
+    constructors = SafeConstructor.yaml_constructors
+    scalars: dict[tuple[str, str], object] = {}  # (tag, text) -> value: partitions, booleans... repeat a lot
+    registered: list[tuple[object, _Positions]] = []
+    docs: list[Document] = []
+    # One frame per open container: [container, path, entries, pending key or None, its (line, column)]
+    frames: list[list] = []
+    frame: list | None = None
+    index = -1
+    root = None
+    root_mark = None
+    try:
+        while True:
+            event = get_event()
+            cls = event.__class__
+            if cls is ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Decline
+                mark = event.start_mark
+                value = event.value
+                if frame is None:
+                    raise _Decline  # a document that is a single value
+                container = frame[0]
+                if container.__class__ is dict and frame[3] is None:  # a key
+                    if value == "<<" and event.style not in _QUOTED_STYLES:
+                        raise _Decline  # a merge key
+                    if value in container:
+                        raise _Decline  # duplicate key: the node path reports both lines
+                    frame[3] = value
+                    frame[4] = (mark.line, mark.column)
+                    continue
+                style = event.style
+                if style in _QUOTED_STYLES:
+                    out: object = QuotedStr(value)
+                else:
+                    tag = _plain_tag(value)
+                    if tag == _STR_TAG or tag == _TIMESTAMP_TAG:  # dates stay text: nothing in a stack is a date
+                        out = value
+                    elif tag in _SIMPLE_SCALARS:
+                        try:
+                            out = scalars[(tag, value)]
+                        except KeyError:
+                            out = scalars[(tag, value)] = constructors[tag](constructor, ScalarNode(tag, value))
+                    else:
+                        raise _Decline
+                if container.__class__ is dict:
+                    key = frame[3]
+                    kl, kc = frame[4]
+                    if value == "" and not style:  # an empty value: point at its key
+                        frame[2][key] = (kl, kc, kl, kc)
+                    else:
+                        frame[2][key] = (kl, kc, mark.line, mark.column)
+                    container[key] = out
+                    frame[3] = None
+                else:
+                    frame[2][len(container)] = (mark.line, mark.column, mark.line, mark.column)
+                    container.append(out)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Decline
+                mark = event.start_mark
+                new: dict | list = {} if cls is MappingStartEvent else []
+                if frame is None:
+                    if cls is SequenceStartEvent:
+                        raise _Decline  # a document that is a list
+                    path = ""
+                    root, root_mark = new, mark
+                else:
+                    container = frame[0]
+                    if container.__class__ is dict:
+                        key = frame[3]
+                        if key is None:
+                            raise _Decline  # a list or mapping as a key
+                        path = f"{frame[1]}.{key}" if frame[1] else key
+                        kl, kc = frame[4]
+                        frame[2][key] = (kl, kc, mark.line, mark.column)
+                        container[key] = new
+                        frame[3] = None
+                    else:
+                        i = len(container)
+                        path = f"{frame[1]}[{i}]"
+                        frame[2][i] = (mark.line, mark.column, mark.line, mark.column)
+                        container.append(new)
+                    if len(frames) >= MAX_DEPTH:
+                        raise _Decline
+                    frames.append(frame)
+                entries: dict = {}
+                registered.append((new, _Positions(display, path, mark.line, mark.column, entries)))
+                frame = [new, path, entries, None, None]
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                frame = frames.pop() if frames else None
+            elif cls is DocumentStartEvent:
+                index += 1
+                root = None
+            elif cls is DocumentEndEvent:
+                if root is None:
+                    raise _Decline  # an empty document: the node path says what it ignores or refuses
+                docs.append(Document(display, index, root, Loc(display, root_mark.line + 1, root_mark.column + 1, "")))
+            elif cls is StreamEndEvent:
+                break
+            elif cls is AliasEvent:
+                raise _Decline
+            elif cls is not StreamStartEvent:
+                raise _Decline
+    finally:
+        parser.dispose()
+    if not docs:
+        raise _Decline
+    for obj, positions in registered:
+        smap._register_positions(obj, positions)
+    return docs
 
 
 def _is_null(node) -> bool:

@@ -1,0 +1,79 @@
+"""Reading the cluster while the stack is still loading.
+
+A plan's critical path is the cluster read: the metadata request, `describe_configs` of the declared topics,
+Connect and the ownership record are mostly waiting on the network. As soon as the stack loader knows the
+cluster settings for certain (`kplan.stackfile.pipeline.ClusterPreview`), `Prefetch` starts the whole read in a
+background thread, and the loader goes on checking and expanding the resources meanwhile. `read()` then hands
+over that result — topped up with any topic the finished stack declares beyond the preview's names (CDC
+topics) — or, if the loaded stack turned out to differ from the preview, reads again from scratch.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Iterable
+
+from kplan.model.desired import freeze
+from kplan.model.live import LiveState
+
+
+class Prefetch:
+    """A reader (KafkaReader) whose read for (stack, topics, quotas) has already started. Everything else is
+    the wrapped reader's."""
+
+    def __init__(self, reader, stack_name: str, topic_names: Iterable[str], quotas: bool, close=None):
+        self._reader = reader
+        self._close = reader.close if close is None else close
+        self._key = (stack_name, quotas)
+        self._names = frozenset(topic_names)
+        self._result: LiveState | None = None
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._done = False
+        self._lock = threading.Lock()
+        getattr(reader, "admin", None)  # made here, not lazily by two threads (the plan-time validator shares it)
+        # a daemon thread: a stack found invalid meanwhile must not wait for an unreachable cluster to answer
+        self._thread = threading.Thread(target=self._run, name="kplan-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._reader.read(self._key[0], topic_names=sorted(self._names), quotas=self._key[1])
+        except BaseException as e:  # noqa: BLE001 - handed to whoever reads (raised there, as a direct read would)
+            self._error = e
+        with self._lock:
+            self._done = True
+            if self._abandoned:  # the caller is gone: the clients are closed here, by the thread that used them
+                self._close()
+
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        live = self._result
+        if live is None or (stack_name, quotas) != self._key or topic_names is None:
+            return self._reader.read(stack_name, topic_names=topic_names, quotas=quotas)
+        missing = sorted(n for n in set(topic_names) - self._names
+                         if n in live.all_topic_names and not n.startswith("__") and n not in live.topics)
+        if not missing:
+            return live
+        if not hasattr(self._reader, "describe_topic_configs"):
+            return self._reader.read(stack_name, topic_names=topic_names, quotas=quotas)
+        from kplan.cluster.reader import live_topic
+
+        metadata = self._reader.last_metadata
+        configs = self._reader.describe_topic_configs([n for n in missing if n in metadata])
+        extra = {n: live_topic(n, metadata[n], configs[n]) for n in missing if n in metadata and n in configs}
+        return replace(live, topics=freeze({**live.topics, **extra}))
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._done:
+                self._abandoned = True
+                return
+        self._close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._reader, name)
