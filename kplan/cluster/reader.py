@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from sys import intern
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from kplan.cluster.access import error_name, from_kafka, match_any
@@ -240,32 +242,40 @@ class KafkaReader:
             out[name] = (len(t.partitions), rf)
         return out
 
-    def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[dict, dict, frozenset]]:
-        """name -> (overrides, effective, sensitive keys)."""
+    def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[Mapping, Mapping, frozenset]]:
+        """name -> (overrides, effective, sensitive keys), read-only. Thousands of topics mostly share their
+        effective configs: identical ones are one shared object, and keys and values are interned strings."""
         from confluent_kafka.admin import ConfigSource
 
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+        shared: dict[tuple, Mapping] = {}
+        no_keys: frozenset = frozenset()
+
+        def convert(entries) -> tuple[Mapping, Mapping, frozenset]:
+            overrides, effective, sensitive = {}, {}, []
+            for key, entry in entries.items():
+                value = entry.value
+                if entry.is_sensitive:
+                    sensitive.append(key)
+                if value is None:
+                    continue
+                key, value = intern(key), intern(value)
+                effective[key] = value
+                if entry.source == dynamic_topic:
+                    overrides[key] = value
+            items = tuple(sorted(effective.items()))
+            frozen = shared.get(items)
+            if frozen is None:
+                frozen = shared[items] = MappingProxyType(dict(items))
+            return freeze(overrides), frozen, frozenset(sensitive) if sensitive else no_keys
+
         try:
-            described = describe_topic_entries(self.admin, names, self.cluster.timeout_s,
-                                               who=principal(self.cluster.client_properties))
+            return describe_topic_entries(self.admin, names, self.cluster.timeout_s,
+                                          who=principal(self.cluster.client_properties), convert=convert)
         except KplanError:
             raise
         except Exception as e:  # noqa: BLE001
             raise self._unreachable(e) from e
-        out: dict[str, tuple[dict, dict, frozenset]] = {}
-        for name, entries in described.items():
-            overrides, effective, sensitive = {}, {}, set()
-            for key, entry in entries.items():
-                value = entry.value
-                if entry.is_sensitive:
-                    sensitive.add(key)
-                if value is None:
-                    continue
-                effective[key] = value
-                if entry.source == dynamic_topic:
-                    overrides[key] = value
-            out[name] = (overrides, effective, frozenset(sensitive))
-        return out
 
     # -- Connect -----------------------------------------------------------------------------------------
 
@@ -283,11 +293,11 @@ class KafkaReader:
         self._admin = None
 
 
-def live_topic(name: str, metadata: tuple[int, int], configs: tuple[dict, dict, frozenset]) -> LiveTopic:
-    """One topic's live state from its metadata (topic_metadata) and configs (describe_topic_configs)."""
+def live_topic(name: str, metadata: tuple[int, int], configs: tuple[Mapping, Mapping, frozenset]) -> LiveTopic:
+    """One topic's live state from its metadata (topic_metadata) and configs (describe_topic_configs, frozen)."""
     parts, rf = metadata
     overrides, effective, sensitive = configs
-    return LiveTopic(name, parts, rf, freeze(overrides), freeze(effective), sensitive)
+    return LiveTopic(name, parts, rf, overrides, effective, sensitive)
 
 
 def cluster_rights_problem(operations) -> str | None:

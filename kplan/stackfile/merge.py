@@ -29,28 +29,20 @@ def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
         return over
     if not isinstance(base, dict):
         base = {}
-    out: dict = {}
-    values: dict = {}
-    keys: dict = {}
-    for k, v in base.items():
-        out[k] = v
-        values[k] = smap.value_loc(base, k)
-        keys[k] = smap.key_loc(base, k)
+    out: dict = dict(base)
+    sources: dict = dict.fromkeys(base, base)  # where each value (and its key) was written: looked up when asked
     for k, v in over.items():
         if v is None:
             out.pop(k, None)
-            values.pop(k, None)
-            keys.pop(k, None)
+            sources.pop(k, None)
             continue
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = deep_merge(out[k], v, smap, smap.loc(v))
         else:
             out[k] = v
-        values[k] = smap.value_loc(over, k)
-        keys[k] = smap.key_loc(over, k)
+        sources[k] = over
     where = loc or smap.loc(over) or smap.loc(base) or Loc("<stack>", 0, 0)
-    return smap.register(out, where, {k: at for k, at in values.items() if at},
-                         {k: at for k, at in keys.items() if at})
+    return smap.register_borrowed(out, where, sources)
 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:

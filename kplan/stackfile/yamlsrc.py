@@ -76,6 +76,17 @@ class _Positions:
         return Loc(self.file, entry[0] + 1, entry[1] + 1, child_path(self.path, key))
 
 
+class _Borrowed:
+    """A container built from others (a deep merge): each entry's locations are its source container's, looked up
+    when asked — a merge of ten thousand topics with their defaults copies no location."""
+
+    __slots__ = ("loc", "sources")
+
+    def __init__(self, loc: Loc, sources: dict):
+        self.loc = loc
+        self.sources = sources  # key -> the container the value (and key) came from
+
+
 class SourceMap:
     """Locations of containers (dicts, lists) and of their keys and values, keyed by object identity.
 
@@ -83,7 +94,7 @@ class SourceMap:
     builds a new container from located ones registers it here to keep the locations."""
 
     def __init__(self):
-        self._info: dict[int, tuple[object, _Info | _Positions]] = {}
+        self._info: dict[int, tuple[object, _Info | _Positions | _Borrowed]] = {}
 
     def register(self, obj, loc: Loc, values: dict | None = None, keys: dict | None = None):
         """Keep `obj`'s locations. `values`/`keys` are taken over, not copied: pass dicts nobody changes later."""
@@ -93,6 +104,12 @@ class SourceMap:
     def _register_positions(self, obj, positions: _Positions) -> None:
         self._info[id(obj)] = (obj, positions)
 
+    def register_borrowed(self, obj, loc: Loc, sources: dict):
+        """Keep `obj`'s location `loc`, and for each key the container its value came from (see `_Borrowed`):
+        `sources` is taken over, not copied."""
+        self._info[id(obj)] = (obj, _Borrowed(loc, sources))
+        return obj
+
     def _get(self, obj) -> _Info | None:
         entry = self._info.get(id(obj))
         if entry is None or entry[0] is not obj:
@@ -101,9 +118,17 @@ class SourceMap:
         if isinstance(info, _Positions):
             info = info.info()
             self._info[id(obj)] = (obj, info)
+        elif isinstance(info, _Borrowed):
+            values, keys = {}, {}
+            for key, source in info.sources.items():
+                at = self.value_loc(source, key)
+                if at is not None:
+                    values[key], keys[key] = at, self.key_loc(source, key)
+            info = _Info(info.loc, values, keys)
+            self._info[id(obj)] = (obj, info)
         return info
 
-    def _entry(self, obj) -> _Info | _Positions | None:
+    def _entry(self, obj) -> _Info | _Positions | _Borrowed | None:
         """What is known of `obj`, raw positions left as they are (a single location is made on demand)."""
         entry = self._info.get(id(obj))
         return entry[1] if entry is not None and entry[0] is obj else None
@@ -119,6 +144,9 @@ class SourceMap:
             return None
         if isinstance(info, _Positions):
             return info.value_loc(key)
+        if isinstance(info, _Borrowed):
+            source = info.sources.get(key)
+            return (self.value_loc(source, key) if source is not None else None) or info.loc
         return info.values.get(key) or info.loc
 
     def key_loc(self, obj, key) -> Loc | None:
@@ -127,6 +155,10 @@ class SourceMap:
             return None
         if isinstance(info, _Positions):
             return info.key_loc(key)
+        if isinstance(info, _Borrowed):
+            source = info.sources.get(key)
+            at = self.value_loc(source, key) if source is not None else None
+            return (self.key_loc(source, key) if at is not None else None) or info.loc
         return info.keys.get(key) or info.values.get(key) or info.loc
 
     def set_value_loc(self, obj, key, loc: Loc | None, key_loc: Loc | None = None) -> None:
@@ -338,6 +370,8 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:  # 
         StreamStartEvent,
     )
 
+    # Anchors, aliases and tags need one of these characters somewhere; without any, no event is checked for them.
+    marked = "&" in text or "*" in text or "!" in text
     parser = _CParser(text)
     get_event = parser.get_event
     constructor = SafeConstructor()
@@ -356,7 +390,7 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:  # 
             event = get_event()
             cls = event.__class__
             if cls is ScalarEvent:
-                if event.anchor is not None or event.tag is not None:
+                if marked and (event.anchor is not None or event.tag is not None):
                     raise _Decline
                 mark = event.start_mark
                 value = event.value
@@ -398,7 +432,7 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:  # 
                     frame[2][len(container)] = (mark.line, mark.column, mark.line, mark.column)
                     container.append(out)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if event.anchor is not None or event.tag is not None:
+                if marked and (event.anchor is not None or event.tag is not None):
                     raise _Decline
                 mark = event.start_mark
                 new: dict | list = {} if cls is MappingStartEvent else []
