@@ -47,13 +47,22 @@ def timed(argv: list[str], ok_codes=(0,)) -> tuple[float, int, str]:
 
 
 def median_runs(argv: list[str], runs: int, ok_codes=(0,)) -> dict:
-    times, rss = [], []
+    return interleaved_runs([argv], runs, ok_codes)[0]
+
+
+def interleaved_runs(commands: list[list[str]], runs: int, ok_codes=(0, 2)) -> list[dict]:
+    """Each command once per round, `runs` rounds (so a busy moment of the machine hits all of them alike):
+    min/median/max seconds and peak memory of each."""
+    times: list[list[float]] = [[] for _ in commands]
+    rss: list[list[int]] = [[] for _ in commands]
     for _ in range(runs):
-        t, m, _ = timed(argv, ok_codes)
-        times.append(t)
-        rss.append(m)
-    return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
-            "peak_rss_mib": round(max(rss) / 1024, 1)}
+        for i, argv in enumerate(commands):
+            t, m, _ = timed(argv, ok_codes)
+            times[i].append(t)
+            rss[i].append(m)
+    return [{"min_s": round(min(ts), 3), "median_s": round(statistics.median(ts), 3), "max_s": round(max(ts), 3),
+             "runs_s": [round(t, 3) for t in ts], "peak_rss_mib": round(max(ms) / 1024, 1)}
+            for ts, ms in zip(times, rss)]
 
 
 def topic_names(prefix: str, n: int) -> list[str]:

@@ -235,9 +235,11 @@ class KafkaWriter:
         from confluent_kafka.admin import ConfigSource
 
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
-        described = describe_topic_entries(self.admin, names, self.timeout_s, who=self.who) if names else {}
-        return {name: {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None}
-                for name, entries in described.items()}
+        def overrides(entries) -> dict[str, str]:
+            return {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None}
+
+        return describe_topic_entries(self.admin, names, self.timeout_s, who=self.who,
+                                      convert=overrides) if names else {}
 
     def topic_matches(self, spec: TopicSpec) -> bool:
         md = self._metadata().get(spec.name)

@@ -9,7 +9,6 @@ import threading
 import pytest
 
 from kplan.cluster.prefetch import Prefetch
-from kplan.model.desired import ClusterSpec
 from kplan.model.live import LiveState
 
 
