@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from sys import intern
-from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from kplan.cluster.access import error_name, from_kafka, match_any
@@ -19,7 +17,6 @@ from kplan.cluster.clients import (
     client_config,
     connect_client,
     connect_path,
-    describe_topic_entries,
     dispose,
     unreachable,
 )
@@ -243,39 +240,24 @@ class KafkaReader:
         return out
 
     def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[Mapping, Mapping, frozenset]]:
-        """name -> (overrides, effective, sensitive keys), read-only. Thousands of topics mostly share their
-        effective configs: identical ones are one shared object, and keys and values are interned strings."""
-        from confluent_kafka.admin import ConfigSource
+        """name -> (overrides, effective, sensitive keys), read-only (kplan.cluster.describe: thousands of topics
+        are read by worker processes, on the other cores)."""
+        from kplan.cluster.describe import describe_in_workers, describe_plain, freeze_configs, worker_count
 
-        dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
-        shared: dict[tuple, Mapping] = {}
-        no_keys: frozenset = frozenset()
-
-        def convert(entries) -> tuple[Mapping, Mapping, frozenset]:
-            overrides, effective, sensitive = {}, {}, []
-            for key, entry in entries.items():
-                value = entry.value
-                if entry.is_sensitive:
-                    sensitive.append(key)
-                if value is None:
-                    continue
-                key, value = intern(key), intern(value)
-                effective[key] = value
-                if entry.source == dynamic_topic:
-                    overrides[key] = value
-            items = tuple(sorted(effective.items()))
-            frozen = shared.get(items)
-            if frozen is None:
-                frozen = shared[items] = MappingProxyType(dict(items))
-            return freeze(overrides), frozen, frozenset(sensitive) if sensitive else no_keys
-
-        try:
-            return describe_topic_entries(self.admin, names, self.cluster.timeout_s,
-                                          who=principal(self.cluster.client_properties), convert=convert)
-        except KplanError:
-            raise
-        except Exception as e:  # noqa: BLE001
-            raise self._unreachable(e) from e
+        who = principal(self.cluster.client_properties)
+        workers = worker_count(len(names))
+        plain = None
+        if workers:
+            plain = describe_in_workers(client_config(self.cluster, self.secrets), names, self.cluster.timeout_s,
+                                        who, workers)
+        if plain is None:
+            try:
+                plain = describe_plain(self.admin, names, self.cluster.timeout_s, who)
+            except KplanError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                raise self._unreachable(e) from e
+        return freeze_configs(plain)
 
     # -- Connect -----------------------------------------------------------------------------------------
 

@@ -50,6 +50,35 @@ def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
         admin.delete_topics([a, b])
 
 
+def test_worker_processes_read_the_same_configs_as_the_reader_itself(stack, admin, unique, monkeypatch):
+    """Thousands of topics are described by worker processes (kplan.cluster.describe): forced here for a few
+    topics, they give exactly what the in-process read gives; a worker that cannot run is replaced by the
+    in-process read."""
+    import kplan.cluster.describe as describe
+
+    names = [unique(f"workers-{i}") for i in range(5)]
+    _create(admin, *[NewTopic(n, 1 + i % 2, 1, config={"retention.ms": str(1000 * (i + 1))} if i % 2 else {})
+                     for i, n in enumerate(names)])
+    try:
+        reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+        monkeypatch.setattr(describe, "WORKER_THRESHOLD", 10**9)
+        here = reader.describe_topic_configs(names)
+        monkeypatch.setattr(describe, "WORKER_THRESHOLD", 1)
+        spawned = []
+        real_popen = describe.subprocess.Popen
+        monkeypatch.setattr(describe.subprocess, "Popen", lambda *a, **k: spawned.append(a) or real_popen(*a, **k))
+        in_workers = reader.describe_topic_configs(names)
+        assert len(spawned) == 2  # the names really went to two worker processes
+        assert {n: (dict(o), dict(e), s) for n, (o, e, s) in in_workers.items()} == \
+               {n: (dict(o), dict(e), s) for n, (o, e, s) in here.items()}
+        assert dict(in_workers[names[1]][0]) == {"retention.ms": "2000"} and dict(in_workers[names[0]][0]) == {}
+        monkeypatch.setattr(describe.sys, "executable", "/nonexistent/python")
+        assert set(reader.describe_topic_configs(names)) == set(names)
+        reader.close()
+    finally:
+        admin.delete_topics(names)
+
+
 def test_reads_every_connector_with_config_and_state_in_one_request(stack, admin, unique, tmp_path):
     topic, name = unique("read-conn-topic"), unique("read-conn")
     _create(admin, NewTopic(topic, 1, 1))

@@ -1,0 +1,143 @@
+"""Reading many topics' configs: in this process, or — for thousands of topics — in worker processes.
+
+`describe_configs` answers carry ~60 ConfigEntry objects per topic (33 configs and their synonyms), which the
+client library builds in Python while holding the interpreter lock: at 10,000 topics that is most of a plan's
+CPU time, and a thread cannot overlap it with loading the stack. Above `WORKER_THRESHOLD` topics the names are
+split between worker processes (`python -m kplan.cluster.describe`, one per core), each with its own admin client;
+they send back only what the planner uses — overrides, effective values (identical ones shared), sensitive keys.
+The client settings, secrets included, go to a worker through its stdin pipe, never its command line or
+environment. A worker that fails for any reason is not trusted: the names are read again in this process, which
+reports the failure the usual way.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from sys import intern
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from kplan.cluster.clients import describe_topic_entries
+
+WORKER_THRESHOLD = 4000
+MAX_WORKERS = 2
+
+Configs = tuple[Mapping[str, str], Mapping[str, str], frozenset]  # overrides, effective, sensitive keys
+
+
+class TopicConfigConverter:
+    """One topic's ConfigEntry map -> (overrides, effective, sensitive keys) as plain dicts; identical effective
+    maps are one shared dict and strings are interned (thousands of topics mostly share their effective configs)."""
+
+    def __init__(self):
+        from confluent_kafka.admin import ConfigSource
+
+        self._dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+        self._shared: dict[tuple, dict] = {}
+
+    def __call__(self, entries) -> tuple[dict, dict, tuple]:
+        overrides, effective, sensitive = {}, {}, []
+        dynamic_topic = self._dynamic_topic
+        for key, entry in entries.items():
+            value = entry.value
+            if entry.is_sensitive:
+                sensitive.append(key)
+            if value is None:
+                continue
+            key, value = intern(key), intern(value)
+            effective[key] = value
+            if entry.source == dynamic_topic:
+                overrides[key] = value
+        items = tuple(sorted(effective.items()))
+        shared = self._shared.get(items)
+        if shared is None:
+            shared = self._shared[items] = effective
+        return overrides, shared, tuple(sensitive)
+
+
+def freeze_configs(plain: Mapping[str, tuple[dict, dict, tuple]]) -> dict[str, Configs]:
+    """Read-only configs for the live model; a shared effective dict becomes one shared read-only view."""
+    views: dict[int, Mapping] = {}
+    empty: frozenset = frozenset()
+    out: dict[str, Configs] = {}
+    for name, (overrides, effective, sensitive) in plain.items():
+        view = views.get(id(effective))
+        if view is None:
+            view = views[id(effective)] = MappingProxyType(effective)
+        out[name] = (MappingProxyType(dict(sorted(overrides.items()))), view,
+                     frozenset(sensitive) if sensitive else empty)
+    return out
+
+
+def describe_plain(admin, names: list[str], timeout_s: float, who: str | None) -> dict[str, tuple[dict, dict, tuple]]:
+    return describe_topic_entries(admin, names, timeout_s, who=who, convert=TopicConfigConverter())
+
+
+def worker_count(n_names: int) -> int:
+    """How many worker processes to use for `n_names` topics: none below the threshold or on one core."""
+    if n_names < WORKER_THRESHOLD or os.environ.get("KPLAN_NO_DESCRIBE_WORKERS"):
+        return 0
+    return min(MAX_WORKERS, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
+
+
+def describe_in_workers(conf: Mapping[str, Any], names: list[str], timeout_s: float, who: str | None,
+                        workers: int) -> dict[str, tuple[dict, dict, tuple]] | None:
+    """The plain configs of `names`, read by `workers` processes; None if any of them failed (read again here)."""
+    import kplan
+
+    settings = {k: v for k, v in conf.items() if isinstance(v, (str, int, float, bool))}  # not the logger/callbacks
+    parts = [names[i::workers] for i in range(workers)]
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(kplan.__file__)))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+
+    def run(part: list[str]) -> dict | None:
+        request = pickle.dumps({"conf": settings, "names": part, "timeout_s": timeout_s, "who": who})
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "kplan.cluster.describe"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            out, _ = proc.communicate(request, timeout=timeout_s * 4 + 30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if proc.returncode != 0:
+            return None
+        try:
+            answer = pickle.loads(out)
+        except Exception:  # noqa: BLE001 - a truncated answer: not trusted
+            return None
+        return answer if isinstance(answer, dict) else None
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(run, parts))
+    if any(r is None for r in results):
+        return None
+    merged: dict = {}
+    for r in results:
+        merged.update(r)
+    return merged
+
+
+def main() -> None:
+    """A worker: one pickled request on stdin, the pickled plain configs on stdout; exit 1 on any failure."""
+    from confluent_kafka.admin import AdminClient
+
+    from kplan.cluster.clients import _quiet_logger, dispose
+
+    request = pickle.loads(sys.stdin.buffer.read())  # from the parent process only, through the pipe
+    admin = AdminClient({**request["conf"], "logger": _quiet_logger()})
+    try:
+        result = describe_plain(admin, request["names"], request["timeout_s"], request["who"])
+    except Exception:  # noqa: BLE001 - the parent reads these names again itself and reports what goes wrong
+        sys.exit(1)
+    finally:
+        dispose(admin)
+    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()
