@@ -99,6 +99,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
     flags: set[Flag] = set()
     unchanged = 0
     needs_replace: list[str] = []  # why a replacement would be needed
+    before_repr = None
 
     # Partitions can only grow in place; the replication factor cannot change at all (no reassignment API).
     if spec.partitions < live.partitions:
@@ -182,15 +183,19 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         action = Action.UPDATE if any(a.changed for a in attrs) else Action.NOOP
         reason = (Reason.DIFFERS if action == Action.UPDATE
                   else Reason.CANNOT_CHANGE if Flag.REFUSED in flags else Reason.MATCHES)
-        after_repr = topic_repr(spec.name, spec.partitions if spec.partitions > live.partitions else live.partitions,
-                                live.replication_factor, after_config, live.sensitive_keys)
+        if spec.partitions <= live.partitions and after_config == live.overrides:
+            after_repr = before_repr = live_topic_repr(live)  # nothing differs: one shape for both sides
+        else:
+            after_repr = topic_repr(spec.name, max(spec.partitions, live.partitions), live.replication_factor,
+                                    after_config, live.sensitive_keys)
     if not ctx.owned:
         flags.add(Flag.ADOPT)
     sensitive_paths = tuple(("config", k) for k in sorted(live.sensitive_keys)
-                            if k in live.overrides or k in spec.config)
+                            if k in live.overrides or k in spec.config) if live.sensitive_keys else ()
     change = ResourceChange(
         address=addr, type=TOPIC, name=spec.name, action=action,
-        before=live_topic_repr(live), after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
+        before=before_repr if after_repr is before_repr else live_topic_repr(live),
+        after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
         sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
     )
     return change, diags

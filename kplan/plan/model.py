@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import cached_property
 from typing import Any, Mapping
 
 from kplan.model.desired import Origin
@@ -202,8 +203,8 @@ class Plan:
     destroy: bool = False
     format_version: str = FORMAT_VERSION
 
-    @property
-    def summary(self) -> Summary:
+    @cached_property
+    def summary(self) -> Summary:  # a plan never changes: counted once (renderers ask several times)
         return Summary.of(self.changes, self.diagnostics)
 
     @property
