@@ -79,7 +79,7 @@ def describe_plain(admin, names: list[str], timeout_s: float, who: str | None) -
 
 def worker_count(n_names: int) -> int:
     """How many worker processes to use for `n_names` topics: none below the threshold or on one core."""
-    if n_names < WORKER_THRESHOLD or os.environ.get("KPLAN_NO_DESCRIBE_WORKERS"):
+    if n_names < WORKER_THRESHOLD:
         return 0
     return min(MAX_WORKERS, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
 
