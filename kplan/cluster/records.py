@@ -45,12 +45,14 @@ def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
 
 def wait_visible(admin, name: str, timeout_s: float) -> None:
     deadline = time.monotonic() + max(10.0, timeout_s)
+    delay = 0.01  # a new topic usually has its leader within a few tens of milliseconds: look again soon
     while time.monotonic() < deadline:
         md = admin.list_topics(name, timeout=timeout_s)
         t = md.topics.get(name)
         if t is not None and t.error is None and t.partitions and all(p.leader >= 0 for p in t.partitions.values()):
             return
-        time.sleep(0.1)
+        time.sleep(delay)
+        delay = min(0.2, delay * 2)
 
 
 # kplan's records (journal entries hold before-images of whole batches) may be large.
