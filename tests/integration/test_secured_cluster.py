@@ -207,3 +207,36 @@ def test_a_topic_whose_configs_kplan_may_not_read_is_named_with_the_right(secure
                                                      None, AclOperation.ANY, AclPermissionType.ANY)]).values():
             f.result(30)
         dispose(admin)
+
+
+def test_describe_workers_log_in_to_the_secured_cluster_like_the_reader(secured, sadmin, unique, monkeypatch):
+    """The describe worker processes (kplan.cluster.describe, used from thousands of topics on) get the client's
+    SASL_SSL settings through their stdin pipe and read the same configs as the in-process read."""
+    from confluent_kafka.admin import NewTopic
+
+    import kplan.cluster.describe as describe
+    from kplan.cluster.reader import KafkaReader
+    from kplan.model.desired import ClusterSpec, freeze
+
+    names = [unique(f"secured-workers-{i}") for i in range(3)]
+    for fut in sadmin.create_topics([NewTopic(n, 1, 1, config={"retention.ms": "60000"}) for n in names]).values():
+        fut.result(30)
+    try:
+        spec = ClusterSpec(secured.bootstrap_servers, None, timeout_s=10, client_properties=freeze({
+            "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": secured.admin_user,
+            "sasl.password": secured.admin_password, "ssl.ca.location": secured.ca_file}))
+        reader = KafkaReader(spec)
+        wait_for(lambda: set(reader.describe_topic_configs(names)) == set(names), timeout=30, what="topics visible")
+        here = reader.describe_topic_configs(names)
+        monkeypatch.setattr(describe, "WORKER_THRESHOLD", 1)
+        spawned = []
+        real_popen = describe.subprocess.Popen
+        monkeypatch.setattr(describe.subprocess, "Popen", lambda *a, **k: spawned.append(a) or real_popen(*a, **k))
+        monkeypatch.setattr(describe, "describe_plain", None)  # this process may not read: the workers must
+        in_workers = reader.describe_topic_configs(names)
+        assert len(spawned) == 2
+        assert {n: dict(c[0]) for n, c in in_workers.items()} == {n: dict(c[0]) for n, c in here.items()}
+        assert all(dict(in_workers[n][0]) == {"retention.ms": "60000"} for n in names)
+        reader.close()
+    finally:
+        sadmin.delete_topics(names)
