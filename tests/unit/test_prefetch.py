@@ -45,6 +45,14 @@ def test_the_early_read_is_handed_over_when_the_stack_asks_for_the_same():
     assert live.all_topic_names == {"a", "b"} and reader.calls == [("s", ("a", "b"), False)]
 
 
+def test_the_early_read_is_handed_over_once_and_later_reads_are_fresh():
+    reader = FakeReader(["a"])
+    pre = Prefetch(reader, "s", ["a"], False)
+    pre.read("s", topic_names=["a"], quotas=False)
+    pre.read("s", topic_names=["a"], quotas=False)  # e.g. planning again after waiting for the metadata
+    assert len(reader.calls) == 2
+
+
 def test_topics_the_loaded_stack_adds_are_described_and_added():
     reader = FakeReader(["a", "cdc.t1", "cdc.t2"])
     pre = Prefetch(reader, "s", ["a"], False)
