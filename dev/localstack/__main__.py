@@ -1,6 +1,7 @@
 """The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
 
-    up [--secured] | down [--wipe] | status | logs [-n N] | plugins | env | psql SQL | mysql SQL
+    up [--secured] [--brokers 3] | down [--wipe] | status | logs [-n N] | plugins | env | psql SQL | mysql SQL
+    | node-stop N | node-start N   (a node of the 3-broker cluster)
 
 Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
 `status` exits 3 when something is not running or not healthy.
@@ -27,6 +28,7 @@ from . import (
     SASL_BOOTSTRAP,
     LocalStackError,
     ca_file,
+    cluster3,
     down,
     logs,
     mysql,
@@ -44,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     u = sub.add_parser("up", help="start the stack (idempotent); prints its endpoints")
     u.add_argument("--secured", action="store_true",
                    help="also start the secured Connect worker (HTTPS, basic auth, Kafka over SASL_SSL)")
+    u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
+                   help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
+    for verb in ("stop", "start"):
+        n = sub.add_parser(f"node-{verb}", help=f"{verb} one node of the 3-broker cluster")
+        n.add_argument("node", type=int, choices=(1, 2, 3))
     d = sub.add_parser("down", help="stop the Connect workers, then the broker, then the databases")
     d.add_argument("--wipe", action="store_true", help="also delete data and logs (a clean slate)")
     sub.add_parser("status", help="say what runs (exit 0 when healthy, 3 otherwise)")
@@ -59,12 +66,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cmd == "up":
             up(secured=args.secured)
+            if args.brokers == 3:
+                cluster3.up()
             return 0
         if args.cmd == "down":
+            cluster3.down(wipe=args.wipe)
             down(wipe=args.wipe)
             return 0
         if args.cmd == "status":
-            return 0 if status() else 3
+            healthy = status()
+            if any(n.pid() is not None for n in cluster3.nodes()):
+                healthy = cluster3.status() and healthy
+            return 0 if healthy else 3
+        if args.cmd == "node-stop":
+            cluster3.stop_node(args.node)
+            return 0
+        if args.cmd == "node-start":
+            cluster3.start_node(args.node)
+            return 0
         if args.cmd == "plugins":
             for pl in plugins():
                 print(f"{pl.get('type', ''):7} {pl.get('class')}  {pl.get('version', '')}")

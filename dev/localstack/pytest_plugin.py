@@ -41,7 +41,7 @@ from . import (
     up,
 )
 
-FIXTURES = ("stack", "secured")  # using either makes a test an integration test
+FIXTURES = ("stack", "secured", "multibroker")  # using one makes a test an integration test
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,21 @@ def secured():
                 svc.stop()
 
 
+@pytest.fixture(scope="session")
+def multibroker():
+    """The 3-broker KRaft cluster (racks rack-a/b/c; `localstack.cluster3`), started once per session when a test
+    uses it, beside the single-broker stack; stopped at the end if this session started it."""
+    from . import cluster3
+
+    try:
+        started = cluster3.up()
+    except LocalStackError as e:
+        pytest.fail(f"the 3-broker cluster could not be started: {e}", pytrace=False)
+    yield cluster3
+    if started and not os.environ.get("KPLAN_KEEP_STACK"):
+        cluster3.down()
+
+
 @pytest.fixture
 def unique():
     """A factory of unique resource names, so tests never collide with each other or with earlier runs."""
@@ -138,6 +153,8 @@ class _StackTests:
                 self.nodeids.add(item.nodeid)
                 if "secured" in item.fixturenames:
                     self.secured_nodeids.add(item.nodeid)
+                if "multibroker" in item.fixturenames:
+                    item.add_marker(pytest.mark.multibroker)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" and report.nodeid in self.nodeids:
@@ -162,4 +179,6 @@ def pytest_configure(config):
         "markers",
         "integration: uses the real local Kafka + Connect stack (the `stack` or `secured` fixture; set automatically)",
     )
+    config.addinivalue_line(
+        "markers", "multibroker: uses the local 3-broker KRaft cluster (the `multibroker` fixture; set automatically)")
     config.pluginmanager.register(_StackTests(), "localstack-stack-tests")

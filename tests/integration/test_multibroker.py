@@ -1,0 +1,142 @@
+"""Replication on a real 3-broker KRaft cluster (the launcher's `multibroker` cluster: racks rack-a/b/c).
+
+RF 3 topics with `min.insync.replicas: 2` are created with a replica on each rack and plan "No changes" after;
+`min.insync.replicas` above the replication factor and a replication factor above the broker count are refused
+before anything is applied; and an apply during which the cluster's active controller is stopped ends with the
+cluster exactly before or after the change, the ownership record and lock clean.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
+from kplan_helpers import kplan, lock_exists, read_stack_ownership, wait_for, write_stack
+
+from kplan.apply import faults
+from kplan.cli import main as kplan_main
+
+TIMEOUT = "20s"
+
+
+@pytest.fixture
+def cluster(multibroker):
+    admin = AdminClient({"bootstrap.servers": multibroker.BOOTSTRAP})
+    yield multibroker, admin
+    for node in range(1, multibroker.NODES + 1):  # whatever a test stopped comes back for the next one
+        multibroker.start_node(node)
+    admin.__exit__(None, None, None)
+
+
+def _doc(bootstrap: str, name: str, topics: list[dict]) -> dict:
+    return {"stack": name, "cluster": {"bootstrap_servers": bootstrap, "timeout": TIMEOUT}, "topics": topics}
+
+
+def _describe(admin, name: str) -> tuple[list[list[int]], dict[str, str]]:
+    md = admin.list_topics(name, timeout=20).topics[name]
+    replicas = [list(p.replicas) for _, p in sorted(md.partitions.items())]
+    (fut,) = admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, name)]).values()
+    own = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+    return replicas, {k: e.value for k, e in fut.result(20).items() if e.source == own}
+
+
+def test_rf3_topics_with_min_isr_2_get_a_replica_on_every_rack(cluster, unique, tmp_path):
+    c, admin = cluster
+    name = unique("rf3")
+    racks = {b.id: b for b in admin.describe_cluster().result(20).nodes}
+    assert len(racks) == 3 and {n.rack for n in racks.values()} == {"rack-a", "rack-b", "rack-c"}
+    path = write_stack(tmp_path / "s.yaml", _doc(c.BOOTSTRAP, name, [
+        {"name": f"{name}.orders", "partitions": 3, "replication_factor": 3, "config": {"min.insync.replicas": 2}}]))
+    try:
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        replicas, config = _describe(admin, f"{name}.orders")
+        assert len(replicas) == 3 and all(sorted(rs) == [1, 2, 3] for rs in replicas), replicas
+        assert config["min.insync.replicas"] == "2"
+        r = kplan("plan", str(path), "--detailed-exitcode")
+        assert r.code == 0 and "No changes" in r.text, r.text
+    finally:
+        kplan("destroy", str(path), "--auto-approve")
+
+
+def test_min_isr_above_rf_and_rf_above_the_brokers_are_refused_before_anything_changes(cluster, unique, tmp_path):
+    c, admin = cluster
+    name = unique("refused")
+    path = write_stack(tmp_path / "s.yaml", _doc(c.BOOTSTRAP, name, [
+        {"name": f"{name}.a", "partitions": 1, "replication_factor": 2, "config": {"min.insync.replicas": 3}}]))
+    r = kplan("plan", str(path))
+    assert r.code == 1, r.text
+    assert "s.yaml:" in r.text and "min.insync.replicas (3) must not exceed the replication factor (2)" in r.text
+    path = write_stack(tmp_path / "s.yaml", _doc(c.BOOTSTRAP, name, [
+        {"name": f"{name}.b", "partitions": 1, "replication_factor": 4}]))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1 and "replication factor 4 is higher than the number of brokers" in r.text, r.text
+    assert not any(t.startswith(name) for t in admin.list_topics(timeout=20).topics)
+
+
+class StopController(faults.Faults):
+    """After step `index` (0-based), stop the node that is the cluster's active controller."""
+
+    def __init__(self, cluster, admin, index: int):
+        self.cluster, self.admin, self.index = cluster, admin, index
+        self.stopped: int | None = None
+
+    def after_step(self, index: int) -> None:
+        if index == self.index and self.stopped is None:
+            self.stopped = self.admin.describe_cluster().result(20).controller.id
+            self.cluster.stop_node(self.stopped)
+
+
+def _state(admin, name: str) -> dict:
+    topics = sorted(t for t in admin.list_topics(timeout=20).topics if t.startswith(name))
+    out = {}
+    for t in topics:
+        replicas, config = _describe(admin, t)
+        out[t] = (len(replicas), len(replicas[0]), config.get("retention.ms"))
+    return out
+
+
+def test_an_apply_survives_the_active_controller_being_stopped(cluster, unique, tmp_path, monkeypatch, capsys):
+    c, admin = cluster
+    monkeypatch.setenv("KPLAN_STATE_DIR", str(tmp_path / "state"))
+    name = unique("failover")
+    base = {"name": f"{name}.base", "partitions": 2, "replication_factor": 3, "config": {"min.insync.replicas": 2}}
+    path = write_stack(tmp_path / "s.yaml", _doc(c.BOOTSTRAP, name, [base]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    before = _state(admin, name)
+    # steps: create two RF 2 topics, then change base's retention, then record ownership; the controller stops
+    # after the creates
+    changed = [{**base, "config": {"min.insync.replicas": 2, "retention.ms": 3600000}}] + [
+        {"name": f"{name}.t{i}", "partitions": 1, "replication_factor": 2} for i in range(2)]
+    write_stack(path, _doc(c.BOOTSTRAP, name, changed))
+    fault = StopController(c, admin, 0)
+    faults.install(fault)
+    started = time.monotonic()
+    try:
+        kplan_main(["apply", str(path), "--auto-approve"])
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    finally:
+        faults.install(None)
+    out = capsys.readouterr()
+    took = time.monotonic() - started
+    print(f"\napply with node {fault.stopped} (the active controller) stopped after its first step: exit {code} in "
+          f"{took:.1f}s")
+    assert fault.stopped is not None, out.out + out.err
+    after = {f"{name}.base": (2, 3, "3600000"), f"{name}.t0": (1, 2, None), f"{name}.t1": (1, 2, None)}
+    survivor = c.BOOTSTRAP.split(",")[fault.stopped % 3]  # a node that still runs
+    live = AdminClient({"bootstrap.servers": survivor})
+    try:
+        wait_for(lambda: _state(live, name) in (before, after), timeout=30, what="the cluster before or after")
+        state = _state(live, name)
+        assert state == (after if code == 0 else before), (code, state, out.out + out.err)
+        assert not lock_exists(live, name)
+        record = read_stack_ownership(live, survivor, name)
+        assert not record.run, record
+        assert record.topics == set(after if code == 0 else before), record
+    finally:
+        live.__exit__(None, None, None)
+        c.start_node(fault.stopped)
+        kplan("destroy", str(path), "--auto-approve")
