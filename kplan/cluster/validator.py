@@ -16,6 +16,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
+from kplan.cluster.access import error_name
 from kplan.cluster.clients import (
     ConnectHttp,
     ConnectUnavailable,
@@ -25,11 +26,16 @@ from kplan.cluster.clients import (
     is_connect_json,
 )
 from kplan.cluster.permissions import denied
+from kplan.cluster.settle import EXISTS
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.secrets import SecretValues, secret_keys
 
 _CONNECT_VALIDATE_WORKERS = 8
+# the read made sure the metadata lists every declared topic the controller has (kplan.cluster.settle): a topic
+# that exists now was created after it
+CREATED_MEANWHILE = (f"{EXISTS}: it was created after the cluster was read (by someone else, or a bulk change "
+                     "still settling): plan again")
 
 
 class RealValidator:
@@ -69,6 +75,7 @@ class RealValidator:
             except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic
                 spec = specs.get(name)
                 why = (denied(e, what, f"topic {name}", self.who)
+                       or (what == "create" and error_name(e) == EXISTS and CREATED_MEANWHILE)
                        or describe_kafka_error(e))
                 out.append(error(f"the broker would refuse to {what} topic {name!r}: {why}",
                                  "broker-refused", address=f"topic.{name}",
