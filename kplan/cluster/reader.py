@@ -75,7 +75,7 @@ class KafkaReader:
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
             quotas_future = pool.submit(self._read_quotas) if quotas else None
-            metadata = self._settled_metadata(topic_names)
+            metadata = self.topic_metadata()
             users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
             records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
@@ -229,17 +229,6 @@ class KafkaReader:
         except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
             raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
-
-    def _settled_metadata(self, declared: Iterable[str] | None) -> dict[str, tuple[int, int]]:
-        """The topic metadata once it lists every declared topic that exists (kplan.cluster.settle)."""
-        from kplan.cluster.settle import settled_metadata
-
-        try:
-            return settled_metadata(self, declared, self.cluster.timeout_s)
-        except KplanError:
-            raise
-        except Exception as e:  # noqa: BLE001 - the controller could not be asked
-            raise self._unreachable(e) from e
 
     def _settled_configs(self, metadata: dict, configs: dict, wanted: set[str]) -> tuple[dict, dict]:
         """Every wanted listed topic described, or dropped if no longer listed (kplan.cluster.settle)."""

@@ -3,14 +3,17 @@
 Right after a bulk create (several create requests at once) a broker lists the new topics batch by batch, seconds
 apart — measured on the local stack: 10,000 topics in ten requests of 1,000 all listed only 104 s after the
 creates returned, and `describe_configs` answers UNKNOWN_TOPIC_OR_PART for the unlisted ones just the same. The
-controller knows at once: a validate-only create answers TOPIC_ALREADY_EXISTS. So:
+controller knows at once: a (validate-only) create answers TOPIC_ALREADY_EXISTS. So:
 
-- a declared topic the metadata does not list is asked of the controller (one validate-only create for all such
-  names — only when there are some: a plan with nothing to create pays no extra request); those it says exist are
-  waited for (metadata re-read with back-off) until listed, or until the stack's `cluster.timeout`, which is an
-  error saying the metadata has not settled, never a plan that creates an existing topic;
+- the plan's topic creates are checked by the controller anyway (plan-time validation's validate-only create,
+  kplan.cluster.validator): one it says exists is a topic the metadata has not listed yet (diagnostic code
+  NOT_LISTED). `settled` then waits for the metadata to list those topics (re-read with back-off) and reads and
+  plans again, until no create is of an existing topic or the stack's `cluster.timeout` passes, which is an error
+  saying the metadata has not settled — never a plan that creates an existing topic. A plan with nothing to create
+  pays nothing; one with creates pays no extra request either (the validator's). An unvalidated plan (`kplan
+  status`) asks the controller itself, only when it has creates;
 - a listed topic `describe_configs` does not know (another broker behind, or a deletion in flight) is re-read
-  until it is described or no longer listed, within the same deadline.
+  until it is described or no longer listed, within the same deadline (`settled_configs`, called by the reader).
 
 `clock`/`sleep` are parameters so the unit tests run the loops without waiting.
 """
@@ -18,12 +21,13 @@ controller knows at once: a validate-only create answers TOPIC_ALREADY_EXISTS. S
 from __future__ import annotations
 
 import time
-from typing import Callable, Collection, Iterable, Protocol
+from typing import Any, Callable, Collection, Protocol
 
 from kplan.cluster.access import error_name
 from kplan.errors import KplanError
 
 EXISTS = "TOPIC_ALREADY_EXISTS"
+NOT_LISTED = "topic-not-yet-listed"  # the diagnostic code of a create the controller refuses: exists
 # per-topic answers that say the request itself did not get through: the cluster could not be asked
 _NO_ANSWER = frozenset({"_TRANSPORT", "_TIMED_OUT", "_ALL_BROKERS_DOWN", "REQUEST_TIMED_OUT", "NETWORK_EXCEPTION",
                         "_DESTROY", "NOT_CONTROLLER", "BROKER_NOT_AVAILABLE"})
@@ -67,18 +71,37 @@ def existing_topics(admin, names: Collection[str], timeout_s: float) -> set[str]
     return found
 
 
-def settled_metadata(reader: TopicReads, declared: Iterable[str] | None, timeout_s: float, *,
-                     clock: Callable[[], float] = time.monotonic,
-                     sleep: Callable[[float], None] = time.sleep) -> dict[str, tuple[int, int]]:
-    """The broker's topic metadata, once it lists every declared topic the controller says exists."""
-    metadata = reader.topic_metadata()
-    if declared is None:
-        return metadata
-    unlisted = sorted({n for n in declared if n not in metadata and not n.startswith("__")})
-    if not unlisted:
-        return metadata  # the common case: no extra request
+def settled(plan_once: Callable[[], tuple[Any, Any]], reader: TopicReads, timeout_s: float, *, validated: bool,
+            clock: Callable[[], float] = time.monotonic,
+            sleep: Callable[[float], None] = time.sleep) -> tuple[Any, Any]:
+    """(live, plan) from `plan_once` (read, plan, validate if `validated`), once none of its topic creates is of a
+    topic the controller says exists; until then, wait for the metadata to list those and plan again."""
     deadline = clock() + timeout_s
-    lagging = existing_topics(reader.admin, unlisted, timeout_s)
+    while True:
+        live, plan = plan_once()
+        lagging = lagging_creates(plan, reader, timeout_s, validated)
+        if not lagging:
+            return live, plan
+        wait_listed(reader, lagging, timeout_s, deadline, clock=clock, sleep=sleep)
+
+
+def lagging_creates(plan, reader: TopicReads, timeout_s: float, validated: bool) -> set[str]:
+    """The topics `plan` creates that the controller says exist: from plan-time validation's answers, or asked
+    here (one validate-only create) when the plan was not validated and has creates."""
+    from kplan.plan.model import Action, ResourceType
+
+    if validated:
+        return {d.address.removeprefix("topic.") for d in plan.diagnostics if d.code == NOT_LISTED and d.address}
+    creates = [c.name for c in plan.changes if c.type == ResourceType.TOPIC and c.action == Action.CREATE]
+    admin = getattr(reader, "admin", None)  # None: a live-state file, not a cluster
+    return existing_topics(admin, creates, timeout_s) if creates and admin is not None else set()
+
+
+def wait_listed(reader: TopicReads, names: Collection[str], timeout_s: float, deadline: float, *,
+                clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Re-read the metadata (with back-off) until it lists `names`; a name the controller no longer has (deleted
+    meanwhile) is not waited for. NotSettled at `deadline`."""
+    lagging = set(names)
     delay = FIRST_DELAY_S
     while lagging:
         if clock() >= deadline:
@@ -88,9 +111,7 @@ def settled_metadata(reader: TopicReads, declared: Iterable[str] | None, timeout
         delay = min(MAX_DELAY_S, delay * 2)
         metadata = reader.topic_metadata()
         still = sorted(n for n in lagging if n not in metadata)
-        # asked again: a topic deleted meanwhile is no longer waited for
         lagging = existing_topics(reader.admin, still, timeout_s) if still else set()
-    return metadata
 
 
 def settled_configs(reader: TopicReads, metadata: dict[str, tuple[int, int]],

@@ -4,11 +4,14 @@ lag itself, on the real broker, is reproduced by tests/integration/test_consiste
 from __future__ import annotations
 
 from concurrent.futures import Future
+from types import SimpleNamespace
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import NewTopic
 
-from kplan.cluster.settle import NotSettled, existing_topics, settled_configs, settled_metadata
+from kplan.cluster.settle import NOT_LISTED, NotSettled, existing_topics, settled, settled_configs
+from kplan.plan.model import Action, ResourceType
 
 
 def _done() -> Future:
@@ -73,42 +76,76 @@ class LaggingCluster:
         return out
 
 
-def test_nothing_lags_no_extra_request():
+def _planner(cluster: LaggingCluster, declared: list[str], validated: bool):
+    """A stand-in for read → plan → validate: creates what the metadata does not list; validation is the
+    controller's validate-only create, whose TOPIC_ALREADY_EXISTS becomes a NOT_LISTED diagnostic."""
+    runs = []
+
+    def once():
+        md = cluster.topic_metadata()
+        creates = [n for n in declared if n not in md]
+        diags = []
+        if validated and creates:
+            answers = cluster.create_topics([NewTopic(n) for n in creates], validate_only=True)
+            diags = [SimpleNamespace(code=NOT_LISTED, address=f"topic.{n}") for n, f in answers.items()
+                     if f.exception() is not None]
+        runs.append(creates)
+        changes = [SimpleNamespace(type=ResourceType.TOPIC, action=Action.CREATE, name=n) for n in creates]
+        return md, SimpleNamespace(changes=changes, diagnostics=diags)
+
+    return once, runs
+
+
+@pytest.mark.parametrize("validated", [True, False])
+def test_nothing_to_create_costs_nothing(validated):
     cluster = LaggingCluster({"a", "b"})
     clock = Clock()
-    md = settled_metadata(cluster, ["a", "b"], 10, clock=clock, sleep=clock.sleep)
-    assert set(md) == {"a", "b"}
-    assert cluster.creates == [] and cluster.reads == 1 and clock.sleeps == []
+    once, runs = _planner(cluster, ["a", "b"], validated)
+    settled(once, cluster, 10, validated=validated, clock=clock, sleep=clock.sleep)
+    assert runs == [[]] and cluster.creates == [] and cluster.reads == 1 and clock.sleeps == []
 
 
-def test_absent_topics_cost_one_question_and_no_wait():
+def test_validated_creates_cost_no_extra_request():
     cluster = LaggingCluster({"a"})
     clock = Clock()
-    md = settled_metadata(cluster, ["a", "new1", "new2"], 10, clock=clock, sleep=clock.sleep)
-    assert set(md) == {"a"}
-    assert cluster.creates == [["new1", "new2"]] and cluster.reads == 1 and clock.sleeps == []
+    once, runs = _planner(cluster, ["a", "new1", "new2"], True)
+    live, plan = settled(once, cluster, 10, validated=True, clock=clock, sleep=clock.sleep)
+    assert [c.name for c in plan.changes] == ["new1", "new2"]
+    assert cluster.creates == [["new1", "new2"]]  # the validator's own request, nothing more
+    assert cluster.reads == 1 and clock.sleeps == []
 
 
-def test_lagging_topics_are_waited_for_until_listed():
+def test_unvalidated_creates_ask_the_controller_once():
+    cluster = LaggingCluster({"a"})
+    clock = Clock()
+    once, runs = _planner(cluster, ["a", "new"], False)
+    settled(once, cluster, 10, validated=False, clock=clock, sleep=clock.sleep)
+    assert cluster.creates == [["new"]] and clock.sleeps == []
+
+
+@pytest.mark.parametrize("validated", [True, False])
+def test_lagging_topics_are_waited_for_then_planned_again(validated):
     cluster = LaggingCluster({"a", "b", "c"}, listed_at={"b": 3, "c": 5})
     clock = Clock()
-    md = settled_metadata(cluster, ["a", "b", "c", "new"], 30, clock=clock, sleep=clock.sleep)
-    assert set(md) == {"a", "b", "c"}  # never planned as new: the metadata lists them
-    assert cluster.reads == 5
-    assert cluster.creates[0] == ["b", "c", "new"]
+    once, runs = _planner(cluster, ["a", "b", "c", "new"], validated)
+    live, plan = settled(once, cluster, 30, validated=validated, clock=clock, sleep=clock.sleep)
+    assert runs[0] == ["b", "c", "new"]
+    assert [c.name for c in plan.changes] == ["new"]  # never a create of b or c: they exist
+    assert set(live) == {"a", "b", "c"}
     assert all(s <= 1.0 for s in clock.sleeps) and clock.now < 5
 
 
 def test_metadata_that_never_settles_is_one_clear_error():
     cluster = LaggingCluster({f"t{i}" for i in range(8)}, listed_at={f"t{i}": 10**6 for i in range(8)})
     clock = Clock()
+    once, runs = _planner(cluster, sorted(cluster.topics), True)
     with pytest.raises(NotSettled) as e:
-        settled_metadata(cluster, sorted(cluster.topics), 15, clock=clock, sleep=clock.sleep)
+        settled(once, cluster, 15, validated=True, clock=clock, sleep=clock.sleep)
     msg = str(e.value)
     assert "\n" not in msg
     assert msg.startswith("the cluster's metadata has not settled: 8 topic(s) exist")
     assert "t0, t1, t2, t3, t4 and 3 more" in msg and "15 s (cluster.timeout)" in msg and "retry" in msg
-    assert 15 <= clock.now <= 16
+    assert 15 <= clock.now <= 16 and len(runs) == 1
 
 
 def test_a_topic_deleted_while_waiting_is_no_longer_waited_for():
@@ -122,13 +159,16 @@ def test_a_topic_deleted_while_waiting_is_no_longer_waited_for():
         if len(seen) == 2:
             cluster.topics.discard("b")  # deleted before the broker ever listed it
 
-    md = settled_metadata(cluster, ["a", "b"], 30, clock=clock, sleep=sleep)
-    assert set(md) == {"a"} and len(seen) == 2
+    once, runs = _planner(cluster, ["a", "b"], True)
+    live, plan = settled(once, cluster, 30, validated=True, clock=clock, sleep=sleep)
+    assert [c.name for c in plan.changes] == ["b"] and len(seen) == 2  # absent now: a create is right
 
 
-def test_no_declared_names_reads_once():
-    cluster = LaggingCluster({"a"})
-    assert set(settled_metadata(cluster, None, 10)) == {"a"} and cluster.creates == []
+def test_a_live_state_file_is_never_asked():
+    once = lambda: ({}, SimpleNamespace(changes=[SimpleNamespace(type=ResourceType.TOPIC, action=Action.CREATE,  # noqa: E731
+                                                                 name="x")], diagnostics=[]))
+    live, plan = settled(once, SimpleNamespace(), 5, validated=False)
+    assert [c.name for c in plan.changes] == ["x"]
 
 
 def test_refusals_prove_nothing_but_no_answer_is_raised():
