@@ -1,6 +1,6 @@
 """Consistent reads on the real broker: right after a bulk create sent as several concurrent create requests, the
 broker's metadata lists the new topics batch by batch, seconds apart (the controller has them all at once).
-`kplan plan` run at that moment must plan no create for them — it waits until the metadata lists them — and,
+`kplan plan` (and `kplan status`) run at that moment must plan no create for them (report none missing) — it waits until the metadata lists them — and,
 when its `cluster.timeout` is too short for that, fail with one line saying the metadata has not settled.
 
 Each test shows that the lag really occurred in its run: a raw `list_topics` right after the creates misses
@@ -76,6 +76,7 @@ def test_plan_right_after_a_bulk_create_plans_no_creates(stack, admin, prefix, t
         started = time.monotonic()
         patient = _start("plan", str(settle), "--format", "json", "--detailed-exitcode")
         hasty = _start("plan", str(impatient), "--detailed-exitcode")
+        status = _start("status", str(settle))  # unvalidated: asks the controller about what it finds missing
         out, err = patient.communicate(timeout=120)
         took = time.monotonic() - started
         assert patient.returncode == 0, (out + err)[-2000:]
@@ -91,6 +92,9 @@ def test_plan_right_after_a_bulk_create_plans_no_creates(stack, admin, prefix, t
         lines = [ln for ln in err.splitlines() if ln.strip()]
         assert len(lines) == 1 and "the cluster's metadata has not settled" in lines[0], out + err
         assert "Traceback" not in out + err and "TOPIC_ALREADY_EXISTS" not in out + err
+        out, err = status.communicate(timeout=120)
+        assert status.returncode == 0, (out + err)[-2000:]  # every topic exists and is in sync: none missing
+        assert f"{COUNT} resources: {COUNT} in sync" in out, out[-2000:]
         print(f"listed right after the create: {listed}/{COUNT}; the settling plan took {took:.1f} s")
     finally:
         _delete(admin, prefix, names)
