@@ -94,7 +94,7 @@ def lagging_creates(plan, reader: TopicReads, timeout_s: float, validated: bool)
         return {d.address.removeprefix("topic.") for d in plan.diagnostics if d.code == NOT_LISTED and d.address}
     creates = [c.name for c in plan.changes if c.type == ResourceType.TOPIC and c.action == Action.CREATE]
     admin = getattr(reader, "admin", None)  # None: a live-state file, not a cluster
-    return existing_topics(admin, creates, timeout_s) if creates and admin is not None else set()
+    return _ask(reader, creates, timeout_s) if creates and admin is not None else set()
 
 
 def wait_listed(reader: TopicReads, names: Collection[str], timeout_s: float, deadline: float, *,
@@ -111,7 +111,18 @@ def wait_listed(reader: TopicReads, names: Collection[str], timeout_s: float, de
         delay = min(MAX_DELAY_S, delay * 2)
         metadata = reader.topic_metadata()
         still = sorted(n for n in lagging if n not in metadata)
-        lagging = existing_topics(reader.admin, still, timeout_s) if still else set()
+        lagging = _ask(reader, still, timeout_s) if still else set()
+
+
+def _ask(reader: TopicReads, names: Collection[str], timeout_s: float) -> set[str]:
+    """existing_topics, its failure one error line."""
+    from kplan.cluster.clients import describe_kafka_error
+
+    try:
+        return existing_topics(reader.admin, names, timeout_s)
+    except Exception as e:  # noqa: BLE001 - no answer: say so, never a traceback
+        raise KplanError(f"cannot ask the cluster which of {len(names)} topic(s) exist: "
+                         f"{describe_kafka_error(e)}") from None
 
 
 def settled_configs(reader: TopicReads, metadata: dict[str, tuple[int, int]],

@@ -1,7 +1,8 @@
 """Consistent reads on the real broker: right after a bulk create sent as several concurrent create requests, the
 broker's metadata lists the new topics batch by batch, seconds apart (the controller has them all at once).
-`kplan plan` (and `kplan status`) run at that moment must plan no create for them (report none missing) — it waits until the metadata lists them — and,
-when its `cluster.timeout` is too short for that, fail with one line saying the metadata has not settled.
+`kplan plan` run at that moment must plan no create for them — it waits until the metadata lists them — and,
+when its `cluster.timeout` is too short for that, fail with one line saying the metadata has not settled;
+`kplan status` must report none of them missing.
 
 Each test shows that the lag really occurred in its run: a raw `list_topics` right after the creates misses
 some of the topics while a validate-only create (the controller) says every one of them exists."""

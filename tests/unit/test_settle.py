@@ -180,6 +180,16 @@ def test_refusals_prove_nothing_but_no_answer_is_raised():
         existing_topics(cluster, ["x"], 5)
 
 
+def test_no_answer_while_settling_is_one_error_line():
+    from kplan.errors import KplanError
+
+    cluster = LaggingCluster({"a"}, refuse={"new": KafkaError._TIMED_OUT})
+    once, runs = _planner(cluster, ["a", "new"], False)
+    with pytest.raises(KplanError) as e:
+        settled(once, cluster, 5, validated=False)
+    assert str(e.value).startswith("cannot ask the cluster which of 1 topic(s) exist: _TIMED_OUT")
+
+
 def test_listed_but_not_described_is_read_again():
     cluster = LaggingCluster({"a", "b"})
     clock = Clock()
