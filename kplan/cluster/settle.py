@@ -106,7 +106,8 @@ def wait_listed(reader: TopicReads, names: Collection[str], timeout_s: float, de
     while lagging:
         if clock() >= deadline:
             raise NotSettled(not_settled(len(lagging), sorted(lagging), "exist (the controller says so) but the "
-                                         "broker's metadata does not list them yet", timeout_s))
+                                         "broker's metadata does not list them yet", timeout_s,
+                                         hint=" (a principal without DESCRIBE on a topic never sees it listed)"))
         sleep(min(delay, max(0.0, deadline - clock())))
         delay = min(MAX_DELAY_S, delay * 2)
         metadata = reader.topic_metadata()
@@ -154,8 +155,8 @@ def settled_configs(reader: TopicReads, metadata: dict[str, tuple[int, int]],
     return metadata, configs
 
 
-def not_settled(count: int, names: list[str], what: str, timeout_s: float) -> str:
+def not_settled(count: int, names: list[str], what: str, timeout_s: float, hint: str = "") -> str:
     shown = ", ".join(names[:5]) + (f" and {count - 5} more" if count > 5 else "")
     return (f"the cluster's metadata has not settled: {count} topic(s) {what} ({shown}), still after "
             f"{timeout_s:g} s (cluster.timeout); a bulk change can take tens of seconds to reach every broker: "
-            "retry in a moment (or raise cluster.timeout)")
+            f"retry in a moment (or raise cluster.timeout){hint}")

@@ -96,6 +96,7 @@ def test_plan_right_after_a_bulk_create_plans_no_creates(stack, admin, prefix, t
         out, err = status.communicate(timeout=120)
         assert status.returncode == 0, (out + err)[-2000:]  # every topic exists and is in sync: none missing
         assert f"{COUNT} resources: {COUNT} in sync" in out, out[-2000:]
-        print(f"listed right after the create: {listed}/{COUNT}; the settling plan took {took:.1f} s")
+        print(f"listed right after the create: {listed}/{COUNT}; the settling plan took {took:.1f} s; the hasty "
+              f"one said: {lines[0]}")
     finally:
         _delete(admin, prefix, names)
