@@ -89,6 +89,7 @@ class KafkaReader:
             if extra:
                 configs.update(self.describe_topic_configs(sorted(extra)))
                 wanted |= extra
+            metadata, configs = self._settled_configs(metadata, configs, wanted)
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins = connect_future.result()
@@ -224,6 +225,12 @@ class KafkaReader:
         except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
             raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
+
+    def _settled_configs(self, metadata: dict, configs: dict, wanted: set[str]) -> tuple[dict, dict]:
+        """Every wanted listed topic described, or dropped if no longer listed (kplan.cluster.settle)."""
+        from kplan.cluster.settle import settled_configs
+
+        return settled_configs(self, metadata, configs, wanted, self.cluster.timeout_s)
 
     def topic_metadata(self) -> dict[str, tuple[int, int]]:
         """name -> (partitions, replication factor), from ONE metadata request for all topics."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
+from kplan.cluster.access import error_name
 from kplan.cluster.clients import (
     ConnectHttp,
     ConnectUnavailable,
@@ -25,6 +26,7 @@ from kplan.cluster.clients import (
     is_connect_json,
 )
 from kplan.cluster.permissions import denied
+from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.secrets import SecretValues, secret_keys
@@ -68,6 +70,12 @@ class RealValidator:
                 fut.result(timeout=self.timeout_s + 5)
             except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic
                 spec = specs.get(name)
+                if what == "create" and error_name(e) == EXISTS:  # see kplan.cluster.settle
+                    out.append(error(f"topic {name!r} exists, but the broker's metadata did not list it when the "
+                                     "cluster was read (a bulk change still settling, or created meanwhile): plan "
+                                     "again", NOT_LISTED, address=f"topic.{name}",
+                                     origin=spec.origin if spec else None))
+                    continue
                 why = (denied(e, what, f"topic {name}", self.who)
                        or describe_kafka_error(e))
                 out.append(error(f"the broker would refuse to {what} topic {name!r}: {why}",

@@ -132,9 +132,17 @@ def _start_read(preview, environ: Mapping[str, str]):
 
 def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
                holding_lock: bool = False):
-    """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect.
-    `resuming`: the unfinished run in the record is the one being resumed (not an error); `holding_lock`: the
-    caller holds the stack's lock (apply), so it being held says nothing."""
+    """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
+    again, after waiting for the broker's metadata, while the plan would create a topic that exists
+    (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
+    `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing."""
+    from kplan.cluster.settle import settled
+
+    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock), session.reader,
+                   session.stack.cluster.timeout_s, validated=validate)
+
+
+def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool):
     from kplan.plan.model import error
     from kplan.plan.planner import make_plan
 

@@ -1,0 +1,102 @@
+"""Consistent reads on the real broker: right after a bulk create sent as several concurrent create requests, the
+broker's metadata lists the new topics batch by batch, seconds apart (the controller has them all at once).
+`kplan plan` run at that moment must plan no create for them — it waits until the metadata lists them — and,
+when its `cluster.timeout` is too short for that, fail with one line saying the metadata has not settled;
+`kplan status` must report none of them missing.
+
+Each test shows that the lag really occurred in its run: a raw `list_topics` right after the creates misses
+some of the topics while a validate-only create (the controller) says every one of them exists."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from confluent_kafka.admin import NewTopic
+from kplan_helpers import ROOT, run_env, stack_doc, write_stack
+
+COUNT = 3000
+REQUESTS = 6  # concurrent create requests: the broker applies them one after another, seconds apart
+
+
+def _bulk_create(admin, names: list[str]) -> None:
+    size = -(-len(names) // REQUESTS)
+    pending = [admin.create_topics([NewTopic(n, 1, 1) for n in names[i:i + size]], request_timeout=120)
+               for i in range(0, len(names), size)]
+    for futures in pending:
+        for f in futures.values():
+            f.result(120)
+
+
+def _lag(admin, prefix: str, names: list[str]) -> tuple[int, int]:
+    """(how many of `names` the broker's metadata lists, how many the controller says exist)."""
+    listed = sum(1 for n in admin.list_topics(timeout=30).topics if n.startswith(prefix))
+    exists = 0
+    for f in admin.create_topics([NewTopic(n) for n in names], validate_only=True, request_timeout=30).values():
+        try:
+            f.result(30)
+        except Exception as e:  # noqa: BLE001
+            exists += "TOPIC_ALREADY_EXISTS" in str(e)
+    return listed, exists
+
+
+def _delete(admin, prefix: str, names: list[str]) -> None:
+    for f in admin.delete_topics(names, request_timeout=120).values():
+        try:
+            f.result(120)
+        except Exception:  # noqa: BLE001 - some may never have been created
+            pass
+    deadline = time.monotonic() + 60  # the next test should not meet this one's deletions
+    while time.monotonic() < deadline and any(n.startswith(prefix) for n in admin.list_topics(timeout=30).topics):
+        time.sleep(0.5)
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kplan.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=run_env(), cwd=ROOT)
+
+
+def _stack(tmp_path, stack, prefix: str, names: list[str], timeout: str):
+    doc = stack_doc(stack, prefix, [{"name": n, "partitions": 1, "replication_factor": 1} for n in names])
+    doc["cluster"]["timeout"] = timeout
+    return write_stack(tmp_path / f"s-{timeout}.yaml", doc)
+
+
+def test_plan_right_after_a_bulk_create_plans_no_creates(stack, admin, prefix, tmp_path):
+    names = [f"{prefix}.t{i:05d}" for i in range(COUNT)]
+    settle = _stack(tmp_path, stack, prefix, names, "60s")
+    impatient = _stack(tmp_path, stack, prefix, names, "1s")
+    try:
+        _bulk_create(admin, names)
+        listed, exists = _lag(admin, prefix, names)
+        assert exists == COUNT and listed < COUNT, f"no metadata lag in this run: {listed} of {COUNT} listed"
+
+        # both at once: one whose deadline is long enough to wait for the metadata, one whose deadline is not
+        started = time.monotonic()
+        patient = _start("plan", str(settle), "--format", "json", "--detailed-exitcode")
+        hasty = _start("plan", str(impatient), "--detailed-exitcode")
+        status = _start("status", str(settle))  # unvalidated: asks the controller about what it finds missing
+        out, err = patient.communicate(timeout=120)
+        took = time.monotonic() - started
+        assert patient.returncode == 0, (out + err)[-2000:]
+        doc = json.loads(out)
+        creates = [c["address"] for c in doc["resource_changes"] if "create" in c["actions"]]
+        assert creates == [], f"{len(creates)} existing topics planned as new"
+        assert [d for d in doc["diagnostics"] if d["severity"] == "error"] == []
+        assert "TOPIC_ALREADY_EXISTS" not in out + err
+
+        # a deadline shorter than the lag: one clear line, not a plan creating existing topics
+        out, err = hasty.communicate(timeout=120)
+        assert hasty.returncode == 1, out + err
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "the cluster's metadata has not settled" in lines[0], out + err
+        assert "Traceback" not in out + err and "TOPIC_ALREADY_EXISTS" not in out + err
+        out, err = status.communicate(timeout=120)
+        assert status.returncode == 0, (out + err)[-2000:]  # every topic exists and is in sync: none missing
+        assert f"{COUNT} resources: {COUNT} in sync" in out, out[-2000:]
+        print(f"listed right after the create: {listed}/{COUNT}; the settling plan took {took:.1f} s; the hasty "
+              f"one said: {lines[0]}")
+    finally:
+        _delete(admin, prefix, names)
