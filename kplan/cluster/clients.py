@@ -349,6 +349,9 @@ def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing
                     refused = denied(e, "read the configs of", f"topic {res.name}", who)  # `who`: kplan's principal
                     if refused:
                         raise KplanError(refused) from None
+                    if isinstance(e, TimeoutError):  # no answer in time (str() of it is empty)
+                        raise KplanError(f"reading the configs of topic {res.name} failed: no answer within "
+                                         f"{timeout_s:g} s (cluster.timeout)") from e
                     raise KplanError(
                         f"reading the configs of topic {res.name} failed: {describe_kafka_error(e)}") from e
     return out

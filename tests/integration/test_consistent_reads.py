@@ -67,7 +67,7 @@ def _stack(tmp_path, stack, prefix: str, names: list[str], timeout: str):
 def test_plan_right_after_a_bulk_create_plans_no_creates(stack, admin, prefix, tmp_path):
     names = [f"{prefix}.t{i:05d}" for i in range(COUNT)]
     settle = _stack(tmp_path, stack, prefix, names, "60s")
-    impatient = _stack(tmp_path, stack, prefix, names, "1s")
+    impatient = _stack(tmp_path, stack, prefix, names, "3s")  # far shorter than the lag, long enough to read
     try:
         _bulk_create(admin, names)
         listed, exists = _lag(admin, prefix, names)
