@@ -46,6 +46,15 @@ class ClusterWriter(Protocol):
         """Until every topic shows what is expected (metadata propagates asynchronously)."""
         ...
 
+    def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]]) -> None:
+        """Move each partition of `targets` (topic -> replica list per partition) to its replica list."""
+
+    def topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
+        """topic -> its replica list per partition, as the metadata shows it."""
+
+    def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
+        """Until no partition of `targets` moves and each shows its replica list."""
+
     def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
         ...
 

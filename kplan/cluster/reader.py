@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from kplan.cluster.access import error_name, from_kafka, match_any
@@ -37,7 +38,7 @@ class KafkaReader:
         self.secrets = SecretValues() if secrets is None else secrets
         self._admin = None
         self._client_errors: list = []  # what librdkafka reported on its own (a refused login: see unreachable)
-        self.last_metadata: dict[str, tuple[int, int]] = {}  # the last read's topic metadata (see topic_metadata)
+        self.last_metadata: dict[str, tuple] = {}  # the last read's topic metadata (see topic_metadata)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
         self._connect = connect_client(cluster, self.secrets)
 
@@ -118,6 +119,7 @@ class KafkaReader:
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
             locked=lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
+            broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
             acls=freeze(acls),
             owned_acls=frozenset(ownership.acls) if ownership else frozenset(),
             acl_problem=acl_problem,
@@ -232,18 +234,19 @@ class KafkaReader:
 
         return settled_configs(self, metadata, configs, wanted, self.cluster.timeout_s)
 
-    def topic_metadata(self) -> dict[str, tuple[int, int]]:
-        """name -> (partitions, replication factor), from ONE metadata request for all topics."""
+    def topic_metadata(self) -> dict[str, tuple]:
+        """name -> (partitions, replication factor, replica ids of each partition), from ONE metadata request for
+        all topics."""
         try:
             md = self.admin.list_topics(timeout=self.cluster.timeout_s)
         except Exception as e:  # noqa: BLE001
             raise self._unreachable(e) from e
-        out: dict[str, tuple[int, int]] = {}
+        out: dict[str, tuple] = {}
         for name, t in md.topics.items():
             if t.error is not None and not t.partitions:
                 continue  # e.g. a topic being deleted
             rf = max((len(p.replicas) for p in t.partitions.values()), default=0)
-            out[name] = (len(t.partitions), rf)
+            out[name] = (len(t.partitions), rf, tuple(tuple(p.replicas) for _, p in sorted(t.partitions.items())))
         return out
 
     def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[Mapping, Mapping, frozenset]]:
@@ -282,11 +285,11 @@ class KafkaReader:
         self._admin = None
 
 
-def live_topic(name: str, metadata: tuple[int, int], configs: tuple[Mapping, Mapping, frozenset]) -> LiveTopic:
+def live_topic(name: str, metadata: tuple, configs: tuple[Mapping, Mapping, frozenset]) -> LiveTopic:
     """One topic's live state from its metadata (topic_metadata) and configs (describe_topic_configs, frozen)."""
-    parts, rf = metadata
+    parts, rf, *assignment = metadata
     overrides, effective, sensitive = configs
-    return LiveTopic(name, parts, rf, overrides, effective, sensitive)
+    return LiveTopic(name, parts, rf, overrides, effective, sensitive, assignment[0] if assignment else ())
 
 
 def cluster_rights_problem(operations) -> str | None:

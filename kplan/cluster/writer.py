@@ -83,6 +83,7 @@ class KafkaWriter:
         self.connector_timeout_s = connector_timeout_s
         self.timeout_s = cluster.timeout_s
         self.who = principal(cluster.client_properties)  # kplan's principal, named when a request is denied
+        self._reassign = None  # kafka-python, for partition reassignment (opened when first needed)
         self._deadline: float | None = None  # of the operation under way (see _retry)
         self._quotas = None  # the client-quota client (kafka-python, kplan.cluster.quotas), opened when needed
 
@@ -432,6 +433,62 @@ class KafkaWriter:
 
         self._retry(attempt, what, self.link)
 
+    # ----------------------------------------------------------------------------- partition reassignment
+
+    def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]]) -> None:
+        """Move each partition of `targets` (topic -> replica list per partition) to its replica list, in one
+        request (kafka-python: librdkafka cannot); asking for the same lists again is harmless, so it is retried
+        while it gets no answer."""
+        from kplan.cluster.permissions import denied_name
+        from kplan.cluster.reassign import ReassignClient, ReassignError, ReassignUnreachable
+
+        what = "reassigning partitions"
+        self.link.gate(what)
+
+        def attempt():
+            try:
+                if self._reassign is None:
+                    self._reassign = ReassignClient(self.cluster, self.secrets)
+                self._reassign.alter(targets)
+            except ReassignError as e:
+                problem = denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(targets))}", self.who)
+                raise WriteError(f"{what}: {problem or e}") from None
+            except ReassignUnreachable as e:
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+
+        self._retry(attempt, what, self.link)
+
+    def topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
+        """topic -> its replica list per partition, for the listed `names` the metadata has."""
+        md = self.admin.list_topics(timeout=self._request_timeout())
+        return {n: tuple(tuple(p.replicas) for _, p in sorted(md.topics[n].partitions.items()))
+                for n in names if n in md.topics and md.topics[n].error is None}
+
+    def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
+        """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list.
+        Copying data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
+        from kplan.cluster.reassign import ReassignClient, ReassignUnreachable
+
+        want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
+        deadline = time.monotonic() + (timeout_s or max(120.0, self.timeout_s * 10))
+        delay = 0.1
+        while True:
+            try:
+                if self._reassign is None:
+                    self._reassign = ReassignClient(self.cluster, self.secrets)
+                moving = self._reassign.ongoing(list(want))
+            except ReassignUnreachable:
+                moving = {("?", -1)}
+            pending = sorted(n for n, a in self.topic_assignment(want).items() if a != want[n]) if not moving else []
+            if not moving and not pending and set(self.topic_assignment(want)) == set(want):
+                return
+            if time.monotonic() > deadline:
+                still = sorted({t for t, _ in moving} | set(pending))
+                raise WriteError("verification failed: the replicas of " + ", ".join(still[:10]) +
+                                 " did not reach their new brokers in time (the reassignment goes on in the cluster)")
+            time.sleep(delay)
+            delay = min(2.0, delay * 1.5)
+
     # -------------------------------------------------------------------------------------- connectors
 
     def _connect_call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,
@@ -723,6 +780,9 @@ class KafkaWriter:
         if self._quotas is not None:
             self._quotas.close()
             self._quotas = None
+        if self._reassign is not None:
+            self._reassign.close()
+            self._reassign = None
         if self.connect is not None:
             self.connect.close()
         dispose(self._own_admin)

@@ -7,7 +7,7 @@ are registered per kind under `kplan.apply`, and the live read per kind under `k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from kplan.plan.model import (
@@ -38,6 +38,7 @@ class PlanContext:
     stack_authoritative: bool = False
     plugins: frozenset[str] | None = None
     owned: bool = True
+    broker_racks: Mapping[int, str | None] = field(default_factory=dict)  # broker id -> rack (placing replicas)
 
 
 Scrub = Callable[[str], str]

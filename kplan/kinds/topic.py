@@ -27,6 +27,7 @@ from kplan.plan.model import (
 )
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
 from kplan.rules.names import is_reserved_topic
+from kplan.rules.placement import choose_replicas, format_assignment
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
@@ -104,8 +105,14 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
     # Partitions can only grow in place; the replication factor cannot change at all (no reassignment API).
     if spec.partitions < live.partitions:
         needs_replace.append("partitions")
+    # A replication-factor change is a partition reassignment (kplan.rules.placement chooses the new replica
+    # lists) when the replicas and the brokers' racks are known and there are brokers enough; else it is refused.
+    reassigned = None
     if spec.replication_factor != live.replication_factor:
-        needs_replace.append("replication_factor")
+        if live.assignment and ctx.broker_racks and spec.replication_factor <= len(ctx.broker_racks):
+            reassigned = choose_replicas(live.assignment, ctx.broker_racks, spec.replication_factor)
+        else:
+            needs_replace.append("replication_factor")
     protected = spec.protect or spec.protected_by is not None  # the user's protection or its CDC source's
     replace = bool(needs_replace) and spec.allow_replace and not protected
 
@@ -122,7 +129,11 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
             flags.add(Flag.REFUSED)
             if protected and spec.allow_replace:
                 flags.add(Flag.PROTECTED)
-            diags.append(_refusal(spec, attr, before, after))
+            diags.append(_refusal(spec, attr, before, after, ctx))
+        elif attr == "replication_factor" and reassigned is not None:
+            attrs.append(AttributeChange((attr,), AttrKind.UPDATE, before, after, note=NoteKind.REASSIGNMENT))
+            attrs.append(AttributeChange(("replicas",), AttrKind.UPDATE, format_assignment(live.assignment),
+                                         format_assignment(reassigned), note=NoteKind.REASSIGNMENT))
         else:  # a partition increase
             attrs.append(AttributeChange((attr,), AttrKind.UPDATE, before, after,
                                          note=NoteKind.IRREVERSIBLE))
@@ -183,10 +194,11 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         action = Action.UPDATE if any(a.changed for a in attrs) else Action.NOOP
         reason = (Reason.DIFFERS if action == Action.UPDATE
                   else Reason.CANNOT_CHANGE if Flag.REFUSED in flags else Reason.MATCHES)
-        if spec.partitions <= live.partitions and after_config == live.overrides:
+        if spec.partitions <= live.partitions and reassigned is None and after_config == live.overrides:
             after_repr = before_repr = live_topic_repr(live)  # nothing differs: one shape for both sides
         else:
-            after_repr = topic_repr(spec.name, max(spec.partitions, live.partitions), live.replication_factor,
+            after_repr = topic_repr(spec.name, max(spec.partitions, live.partitions),
+                                    spec.replication_factor if reassigned is not None else live.replication_factor,
                                     after_config, live.sensitive_keys)
     if not ctx.owned:
         flags.add(Flag.ADOPT)
@@ -206,7 +218,7 @@ def _mask(value, sensitive: bool):
     return SENSITIVE if sensitive and value is not None else value
 
 
-def _refusal(spec: TopicSpec, attr: str, before: int, after: int) -> PlanDiagnostic:
+def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: TopicContext) -> PlanDiagnostic:
     addr = address_of(TOPIC, spec.name)
     if spec.protect and spec.allow_replace:
         why = "the topic is protected (protect: true), so kplan will not delete and re-create it"
@@ -216,9 +228,12 @@ def _refusal(spec: TopicSpec, attr: str, before: int, after: int) -> PlanDiagnos
     elif attr == "partitions":
         why = ("Kafka cannot remove partitions from a topic; set allow_replace: true to delete and re-create it "
                "(DATA LOSS)")
+    elif ctx.broker_racks and after > len(ctx.broker_racks):
+        why = f"the cluster has only {len(ctx.broker_racks)} broker(s)"
     else:
-        why = ("changing it needs a partition reassignment, which kplan's admin client cannot do; use "
-               "kafka-reassign-partitions, or set allow_replace: true to delete and re-create the topic (DATA LOSS)")
+        why = ("a partition reassignment needs the topic's replica assignment and the cluster's brokers, which this "
+               "live state does not have; plan against the cluster, or set allow_replace: true to delete and "
+               "re-create the topic (DATA LOSS)")
     what = "decrease partitions" if attr == "partitions" else "change the replication factor"
     return error(f"cannot {what} of topic {spec.name!r} from {before} to {after}: {why}",
                  "partition-decrease" if attr == "partitions" else "replication-factor-change",

@@ -7,6 +7,7 @@ use `StaticReader` over hand-written state. Planning never writes: writers are a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Iterable, Mapping, Protocol
 
 from kplan.model.desired import AclBinding, QuotaEntity, freeze
@@ -23,6 +24,8 @@ class LiveTopic:
     effective: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # Config keys whose live values are sensitive (Kafka reports is_sensitive); never printed.
     sensitive_keys: frozenset[str] = frozenset()
+    # The replica broker ids of each partition, by partition id (leader-preferred first); () when not read.
+    assignment: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ class LiveState:
     quota_problem: str | None = None
     # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # The brokers by id and their racks (None: no broker.rack), for placing replicas; empty when not read.
+    broker_racks: Mapping[int, str | None] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class LiveStateReader(Protocol):

@@ -25,11 +25,14 @@ Client quotas, by entity name: {"quotas": {"user=app": {"user": "app", "client_i
 "values": {"producer_byte_rate": 1048576}, "owned": ["producer_byte_rate"]}}, "quota_problem": null |
 "not-authorized"}: `owned` are the keys the stack's record says kplan set.
 
-`effective` defaults to the overrides (overrides always win over it).
+`effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
+broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
+both, a replication-factor change cannot be planned as a reassignment.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from kplan.errors import KplanError
@@ -71,6 +74,8 @@ def live_state_from_dict(doc: Any) -> LiveState:
             owned_quotas=frozenset(n for n, q in quotas.items() if q.owned),
             quota_problem=doc.get("quota_problem") or None,
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
+            broker_racks=MappingProxyType({int(k): (None if v is None else str(v))
+                                           for k, v in sorted((doc.get("broker_racks") or {}).items())}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
@@ -80,7 +85,8 @@ def _topic(name: str, t: dict) -> LiveTopic:
     overrides = {k: v for k, v in (t.get("overrides") or {}).items()}
     effective = {**(t.get("effective") or {}), **overrides}
     return LiveTopic(name, int(t["partitions"]), int(t["replication_factor"]), freeze(overrides), freeze(effective),
-                     frozenset(t.get("sensitive_keys") or ()))
+                     frozenset(t.get("sensitive_keys") or ()),
+                     tuple(tuple(int(b) for b in replicas) for replicas in t.get("assignment") or ()))
 
 
 def _connector(name: str, c: dict) -> LiveConnector:

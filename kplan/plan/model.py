@@ -68,6 +68,7 @@ class NoteKind(str, Enum):
 
     INHERITED = "inherited"  # a new override replaces a value inherited from the broker (`before`)
     IRREVERSIBLE = "irreversible: keys move to other partitions"
+    REASSIGNMENT = "by partition reassignment: replicas are copied to their new brokers, then the old ones removed"
     REFUSED = "refused"
     DRIFT_LEFT_ALONE = "override not declared; left alone"
     AUTHORITATIVE_REMOVAL = "not declared (authoritative config)"

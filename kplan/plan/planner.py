@@ -79,7 +79,7 @@ def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destro
         else:
             # A resource that does not exist yet will be owned once created; an existing one must be in the record.
             ctx = PlanContext(live.broker_count, secrets, stack.authoritative_config, live.connector_plugins,
-                              owned=current is None or spec.name in owned)
+                              owned=current is None or spec.name in owned, broker_racks=live.broker_racks)
             out[spec.name], more = kind.plan(spec, current, ctx)
             diags += more
 

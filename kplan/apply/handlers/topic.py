@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from kplan.apply.handlers.base import StepContext, StepHandler, handles
-from kplan.apply.steps.topic import AlterTopicConfigs, CreateTopics, DeleteTopics, IncreasePartitions, ReplaceTopics
+from kplan.apply.steps.topic import (
+    AlterTopicConfigs,
+    CreateTopics,
+    DeleteTopics,
+    IncreasePartitions,
+    ReassignReplicas,
+    ReplaceTopics,
+)
 
 
 @handles(CreateTopics)
@@ -44,6 +51,17 @@ class AlterTopicConfigsHandler(StepHandler[AlterTopicConfigs]):
                    for topic, keys in step.overrides_before.items()}
         ctx.writer.alter_topic_configs(changes)
         ctx.writer.wait_topics({t: (None, None, dict(keys)) for t, keys in step.overrides_before.items()})
+
+
+@handles(ReassignReplicas)
+class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
+    def run(self, step: ReassignReplicas, ctx: StepContext) -> None:
+        ctx.writer.reassign_replicas(step.targets)
+        ctx.writer.wait_replicas(step.targets)
+
+    def undo(self, step: ReassignReplicas, ctx: StepContext) -> None:
+        ctx.writer.reassign_replicas(step.targets_before)
+        ctx.writer.wait_replicas(step.targets_before)
 
 
 @handles(IncreasePartitions)

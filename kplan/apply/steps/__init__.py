@@ -6,6 +6,7 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   phase                 step type           undo
   CREATE_TOPICS         CreateTopics        delete the topics this run created
   ALTER_TOPIC_CONFIGS   AlterTopicConfigs   set back / delete the overrides to the before-image
+  REASSIGN_REPLICAS     ReassignReplicas    reassign the partitions back to their replica lists before
   CREATE_ACLS           CreateAcls          delete the bindings this run created
   CREATE_USERS          CreateUsers         delete the SCRAM credentials this run created
   ALTER_QUOTAS          AlterQuotas         set every key back to its value before (remove it if it had none)
@@ -48,6 +49,7 @@ from kplan.apply.steps.topic import (
     CreateTopics,
     DeleteTopics,
     IncreasePartitions,
+    ReassignReplicas,
     ReplaceTopics,
     TopicArgs,
     build_topic_steps,
@@ -57,9 +59,9 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Plan
 
-Step = Union[CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, AlterQuotas, PutConnector, SnapshotSignal,
-             DeleteConnector, DeleteAcls, IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
-             RecordOwnership]
+Step = Union[CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers, AlterQuotas, PutConnector,
+             SnapshotSignal, DeleteConnector, DeleteAcls, IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers,
+             DeleteTopics, RecordOwnership]
 STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
@@ -100,7 +102,8 @@ __all__ = [
     "AlterQuotas", "QuotaChange", "build_quota_steps",
     "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
     "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
-    "RecordOwnership", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step", "StepBase", "TopicArgs",
+    "ReassignReplicas", "RecordOwnership", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step", "StepBase",
+    "TopicArgs",
     "UnknownStepKind", "build", "build_connector_steps", "build_ownership_steps", "build_steps", "step_types",
     "build_topic_steps", "frozen", "ownership_after", "ownership_of", "step_from_json", "thawed",
 ]

@@ -28,6 +28,7 @@ class Phase(IntEnum):
 
     CREATE_TOPICS = 10
     ALTER_TOPIC_CONFIGS = 20
+    REASSIGN_REPLICAS = 25  # replication-factor changes (undone by reassigning back)
     CREATE_ACLS = 30
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)

@@ -10,6 +10,7 @@ from kplan.apply.steps.base import FrozenDict, Immutable, Phase, Planned, StepBa
 from kplan.model.desired import Stack, TopicSpec, freeze
 from kplan.model.live import LiveState
 from kplan.plan.model import Action, AttrKind, Plan, ResourceType
+from kplan.rules.placement import parse_assignment
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,34 @@ class AlterTopicConfigs(StepBase):
 
 
 @dataclass(frozen=True)
+class ReassignReplicas(StepBase):
+    """Change replication factors by partition reassignment (one request): each topic's partitions move to the
+    replica lists the plan shows. Undo: reassign them back to the lists they had."""
+
+    kind: ClassVar[str] = "reassign-replicas"
+    phase: ClassVar[Phase] = Phase.REASSIGN_REPLICAS
+
+    targets: Mapping[str, tuple[tuple[int, ...], ...]]  # topic -> replica list per partition
+    targets_before: Mapping[str, tuple[tuple[int, ...], ...]] = FrozenDict()
+
+    def describe(self) -> str:
+        return f"reassign the replicas of {name_list(list(self.targets))}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"targets": {n: [list(r) for r in a] for n, a in self.targets.items()}}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"targets": {n: [list(r) for r in a] for n, a in self.targets_before.items()}}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "ReassignReplicas":
+        def lists(doc):
+            return {n: tuple(tuple(int(b) for b in r) for r in a) for n, a in (doc or {}).items()}
+
+        return cls(lists(args["targets"]), lists(before.get("targets")))
+
+
+@dataclass(frozen=True)
 class IncreasePartitions(StepBase):
     """Add partitions (one request). IRREVERSIBLE: keys move to other partitions."""
 
@@ -177,7 +206,7 @@ class DeleteTopics(StepBase):
                    {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
 
 
-TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, IncreasePartitions, ReplaceTopics, DeleteTopics)
+TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, IncreasePartitions, ReplaceTopics, DeleteTopics)
 
 
 def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
@@ -187,6 +216,8 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     alters: dict[str, ConfigChange] = {}
     alter_before: dict[str, dict[str, str | None]] = {}
     grows: dict[str, int] = {}
+    moves: dict[str, tuple[tuple[int, ...], ...]] = {}
+    moves_before: dict[str, tuple[tuple[int, ...], ...]] = {}
     replaces: list[TopicArgs] = []
     deletes: list[str] = []
     for change in plan.changes:
@@ -203,6 +234,9 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
                     continue
                 if a.path == ("partitions",):
                     grows[change.name] = spec.partitions
+                elif a.path == ("replicas",):
+                    moves[change.name] = parse_assignment(str(a.after))
+                    moves_before[change.name] = parse_assignment(str(a.before))
                 elif a.path[0] == "config" and a.kind == AttrKind.REMOVE:
                     unset.append(a.path[1])
                 elif a.path[0] == "config":
@@ -221,6 +255,8 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
         steps.append(CreateTopics(tuple(creates), tuple(t.name for t in creates)))
     if alters:
         steps.append(AlterTopicConfigs(alters, alter_before))
+    if moves:
+        steps.append(ReassignReplicas(moves, moves_before))
     if grows:
         steps.append(IncreasePartitions(grows, {n: live.topics[n].partitions for n in grows}))
     if replaces:
