@@ -1,5 +1,8 @@
 """Replication on a real 3-broker KRaft cluster (the launcher's `multibroker` cluster: racks rack-a/b/c).
 
+Replication-factor changes are partition reassignments: planned with the new replica lists, executed, verified,
+rolled back by reassigning back when a later step fails.
+
 RF 3 topics with `min.insync.replicas: 2` are created with a replica on each rack and plan "No changes" after;
 `min.insync.replicas` above the replication factor and a replication factor above the broker count are refused
 before anything is applied; and an apply during which the cluster's active controller is stopped ends with the
@@ -12,7 +15,7 @@ import time
 
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
-from kplan_helpers import kplan, lock_exists, read_stack_ownership, wait_for, write_stack
+from kplan_helpers import faulty_kplan, kplan, lock_exists, read_stack_ownership, wait_for, write_stack
 
 from kplan.apply import faults
 from kplan.cli import main as kplan_main
@@ -139,4 +142,52 @@ def test_an_apply_survives_the_active_controller_being_stopped(cluster, unique, 
     finally:
         live.__exit__(None, None, None)
         c.start_node(fault.stopped)
+        kplan("destroy", str(path), "--auto-approve")
+
+
+def test_a_replication_factor_change_is_a_reassignment_applied_verified_and_rolled_back(cluster, unique, tmp_path):
+    c, admin = cluster
+    name = unique("reassign")
+    topic = f"{name}.events"
+
+    def doc(rf: int, retention: str | None = None) -> dict:
+        t = {"name": topic, "partitions": 3, "replication_factor": rf}
+        if retention:
+            t["config"] = {"retention.ms": retention}
+        return _doc(c.BOOTSTRAP, name, [t])
+
+    path = write_stack(tmp_path / "s.yaml", doc(1))
+    try:
+        assert kplan("apply", str(path), "--auto-approve").code == 0
+        before, _ = _describe(admin, topic)
+        assert all(len(r) == 1 for r in before)
+
+        # 1 -> 3: the plan shows the new replica lists, one broker of each rack per partition
+        write_stack(path, doc(3))
+        r = kplan("plan", str(path), "--detailed-exitcode")
+        assert r.code == 2 and "replication_factor = 1 -> 3" in r.text and "by partition reassignment" in r.text, r.text
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        grown, _ = _describe(admin, topic)
+        assert all(sorted(rs) == [1, 2, 3] for rs in grown), grown
+        assert [rs[0] for rs in grown] == [rs[0] for rs in before]  # the existing replica stays (and leads)
+        r = kplan("plan", str(path), "--detailed-exitcode")
+        assert r.code == 0 and "No changes" in r.text, r.text
+
+        # 3 -> 2 with a later step failing: the reassignment is undone (back to 3 replicas each)
+        write_stack(path, doc(2, "3600000"))
+        r = faulty_kplan("apply", str(path), "--auto-approve", fail_at="step:2")
+        assert r.code != 0 and "rolled back" in r.text.lower(), r.text
+        back, config = _describe(admin, topic)
+        assert back == grown and "retention.ms" not in config, (back, config)
+
+        # 3 -> 2 for real
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        shrunk, config = _describe(admin, topic)
+        assert all(len(rs) == 2 and rs[0] == g[0] for rs, g in zip(shrunk, grown)), (shrunk, grown)
+        assert config["retention.ms"] == "3600000"
+        r = kplan("plan", str(path), "--detailed-exitcode")
+        assert r.code == 0 and "No changes" in r.text, r.text
+    finally:
         kplan("destroy", str(path), "--auto-approve")
