@@ -49,8 +49,11 @@ class ClusterWriter(Protocol):
     def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]]) -> None:
         """Move each partition of `targets` (topic -> replica list per partition) to its replica list."""
 
-    def topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
-        """topic -> its replica list per partition, as the metadata shows it."""
+    def set_replication_throttle(self, topics: Sequence[str], rate: int) -> None:
+        """Limit the brokers' replication of `topics` to `rate` bytes/s (during a reassignment)."""
+
+    def clear_replication_throttle(self, topics: Sequence[str]) -> None:
+        """Take that limit away."""
 
     def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
         """Until no partition of `targets` moves and each shows its replica list."""

@@ -458,6 +458,44 @@ class KafkaWriter:
 
         self._retry(attempt, what, self.link)
 
+    _BROKER_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
+    _TOPIC_THROTTLED = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
+
+    def set_replication_throttle(self, topics: Sequence[str], rate: int) -> None:
+        """Limit every broker's replication to `rate` bytes/s for the replicas of `topics` (all of them: `*`)."""
+        self._throttle(topics, {k: str(rate) for k in self._BROKER_RATES}, {k: "*" for k in self._TOPIC_THROTTLED})
+
+    def clear_replication_throttle(self, topics: Sequence[str]) -> None:
+        self._throttle(topics, dict.fromkeys(self._BROKER_RATES), dict.fromkeys(self._TOPIC_THROTTLED))
+
+    def _throttle(self, topics: Sequence[str], broker: Mapping[str, str | None],
+                  topic: Mapping[str, str | None]) -> None:
+        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+        def entries(values):
+            return [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET if v is not None
+                                else AlterConfigOpType.DELETE) for k, v in values.items()]
+
+        brokers = [str(b) for b in self.admin.list_topics(timeout=self._request_timeout()).brokers]
+        # librdkafka sends a broker's configs to that broker: one broker resource per request
+        requests = [[ConfigResource(ConfigResource.Type.BROKER, b, incremental_configs=entries(broker))]
+                    for b in brokers]
+        requests.append([ConfigResource(ConfigResource.Type.TOPIC, t, incremental_configs=entries(topic))
+                         for t in topics])
+
+        def attempt():
+            pending = [self.admin.incremental_alter_configs(r, request_timeout=self._request_timeout())
+                       for r in requests]
+            for futures in pending:
+                for res, fut in futures.items():
+                    try:
+                        fut.result(timeout=self._request_timeout() + 5)
+                    except Exception as e:  # noqa: BLE001 - one line naming the resource
+                        raise WriteError(f"setting the replication throttle on {res.restype.name.lower()} "
+                                         f"{res.name} failed: {describe_kafka_error(e)}") from None
+
+        self._retry(attempt, "setting the replication throttle", self.link)
+
     def topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
         """topic -> its replica list per partition, for the listed `names` the metadata has."""
         md = self.admin.list_topics(timeout=self._request_timeout())

@@ -243,6 +243,7 @@ class ClusterSpec:
     client_properties: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     timeout_s: float = 15.0
     connect: ConnectAccess = field(default_factory=ConnectAccess)
+    reassignment_throttle: int | None = None  # bytes/s a partition reassignment may copy per broker; None: unthrottled
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Sequence
 
 from kplan.model.desired import ClusterSpec, ConnectorSpec, Origin, Stack, TopicSpec, freeze
 from kplan.rules.names import topic_name_problem
-from kplan.rules.units import UnitError, parse_duration_seconds
+from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
@@ -352,8 +352,18 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Cl
     client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
     warn_plaintext_secrets(client, client_locs, diags)
     url, connect = build_connect(c, loc, smap, diags)
+    throttle = None
+    if c.get("reassignment_throttle") is not None:
+        raw = c["reassignment_throttle"]
+        try:
+            throttle = raw if isinstance(raw, int) and not isinstance(raw, bool) else parse_size_bytes(str(raw))
+            if throttle <= 0:
+                raise UnitError(f"reassignment_throttle must be a positive number of bytes per second (got {raw})")
+        except UnitError as e:
+            diags.error(smap.value_loc(c, "reassignment_throttle") or loc, str(e))
+            throttle = None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
-                       timeout_s=timeout, connect=connect)
+                       timeout_s=timeout, connect=connect, reassignment_throttle=throttle)
 
 
 @dataclass

@@ -181,9 +181,17 @@ def test_a_replication_factor_change_is_a_reassignment_applied_verified_and_roll
         back, config = _describe(admin, topic)
         assert back == grown and "retention.ms" not in config, (back, config)
 
-        # 3 -> 2 for real
+        # 3 -> 2 for real, throttled: the limit is set while the replicas move and taken away after
+        throttled = doc(2, "3600000")
+        throttled["cluster"]["reassignment_throttle"] = "10MiB"
+        write_stack(path, throttled)
         r = kplan("apply", str(path), "--auto-approve")
-        assert r.code == 0, r.text
+        assert r.code == 0 and "throttled to 10485760 bytes/s" in r.text, r.text
+        for b in ("1", "2", "3"):
+            (fut,) = admin.describe_configs([ConfigResource(ConfigResource.Type.BROKER, b)]).values()
+            rate = fut.result(20).get("leader.replication.throttled.rate")  # listed only while set
+            assert rate is None or rate.source != ConfigSource.DYNAMIC_BROKER_CONFIG.value, (b, rate)
+        assert "leader.replication.throttled.replicas" not in _describe(admin, topic)[1]
         shrunk, config = _describe(admin, topic)
         assert all(len(rs) == 2 and rs[0] == g[0] for rs, g in zip(shrunk, grown)), (shrunk, grown)
         assert config["retention.ms"] == "3600000"

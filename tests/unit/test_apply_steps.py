@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -26,6 +27,7 @@ from kplan.apply.steps import (
     Phase,
     PutConnector,
     QuotaChange,
+    ReassignReplicas,
     RecordOwnership,
     Removal,
     ReplaceTopics,
@@ -80,6 +82,7 @@ def everything():
         topic("new1"), topic("new2"), topic("new3", config={"cleanup.policy": "compact"}),
         topic("cfg1", config={"retention.ms": "1000"}), topic("cfg2", config={"retention.ms": "2000"}),
         topic("grow", partitions=3), topic("shrink", partitions=1, allow_replace=True),
+        replace(topic("wider"), replication_factor=2),
     ), (
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
@@ -89,10 +92,12 @@ def everything():
     live = LiveState("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
+        "wider": replace(ltopic("wider"), assignment=((1,),)),
     }, {
         "cdc": lconn("cdc", {"connector.class": "X", "table.include.list": "public.a", "topic.prefix": "p"}),
         "old-conn": lconn("old-conn", {"connector.class": "Y", "x.password": OLD_SECRET}, sensitive={"x.password"}),
-    }, owned_topics=frozenset({"cfg1", "cfg2", "grow", "shrink", "gone"}),
+    }, owned_topics=frozenset({"cfg1", "cfg2", "grow", "shrink", "gone", "wider"}),
+        broker_racks={1: "a", 2: "b"},
         owned_connectors=frozenset({"cdc", "old-conn"}),
         acls={"User:old": LiveAcls("User:old", frozenset({OLD_ACL}), frozenset({OLD_ACL.key}))},
         owned_acls=frozenset({"User:old"}),
@@ -114,12 +119,15 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
-    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, CreateAcls, CreateUsers, AlterQuotas,
+    assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers,
+                                        AlterQuotas,
                                         PutConnector, SnapshotSignal, PutConnector, DeleteConnector, DeleteAcls,
                                         IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
                                         RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
-    create, alter = steps[0], steps[1]
+    create, alter, move = steps[0], steps[1], steps[2]
+    assert move.targets == {"wider": ((1, 2),)} and move.targets_before == {"wider": ((1,),)}
+    steps = [s for s in steps if s is not move]
     assert [t.name for t in create.topics] == ["new1", "new2", "new3"] and create.absent == ("new1", "new2", "new3")
     assert sorted(alter.topics) == ["cfg1", "cfg2"]
     assert alter.overrides_before == {"cfg1": {"retention.ms": "5"}, "cfg2": {"retention.ms": None}}
@@ -147,7 +155,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
-    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.CREATE_ACLS, Phase.CREATE_USERS,
+    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
+             Phase.CREATE_USERS,
              Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS,
              Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
@@ -183,7 +192,7 @@ def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics", "create-users",
         "delete-acls", "delete-connector", "delete-topics", "delete-users", "increase-partitions", "put-connector",
-        "record-ownership", "replace-topics", "snapshot-signal"]
+        "reassign-replicas", "record-ownership", "replace-topics", "snapshot-signal"]
 
 
 def test_steps_are_immutable_all_the_way_down():

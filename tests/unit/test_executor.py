@@ -118,6 +118,18 @@ class FakeWriter:
     def wait_topics(self, expected, timeout_s=None):
         pass
 
+    def reassign_replicas(self, targets):
+        self.calls.append("reassign_replicas")
+
+    def wait_replicas(self, targets, timeout_s=None):
+        pass
+
+    def set_replication_throttle(self, topics, rate):
+        self.calls.append("set_replication_throttle")
+
+    def clear_replication_throttle(self, topics):
+        self.calls.append("clear_replication_throttle")
+
     def wait_topics_gone(self, names, timeout_s=None):
         if self.fail_wait_gone:
             raise WriteError("topics still listed after deletion")

@@ -55,13 +55,23 @@ class AlterTopicConfigsHandler(StepHandler[AlterTopicConfigs]):
 
 @handles(ReassignReplicas)
 class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
+    """With a throttle, the brokers' replication rate is limited while the replicas are copied and the limit is
+    taken away once they are (kept while a reassignment is still under way after a failure: it goes on)."""
+
     def run(self, step: ReassignReplicas, ctx: StepContext) -> None:
-        ctx.writer.reassign_replicas(step.targets)
-        ctx.writer.wait_replicas(step.targets)
+        self._move(step.targets, step.throttle, ctx)
 
     def undo(self, step: ReassignReplicas, ctx: StepContext) -> None:
-        ctx.writer.reassign_replicas(step.targets_before)
-        ctx.writer.wait_replicas(step.targets_before)
+        self._move(step.targets_before, step.throttle, ctx)
+
+    @staticmethod
+    def _move(targets, throttle: int | None, ctx: StepContext) -> None:
+        if throttle:
+            ctx.writer.set_replication_throttle(list(targets), throttle)
+        ctx.writer.reassign_replicas(targets)
+        ctx.writer.wait_replicas(targets)
+        if throttle:
+            ctx.writer.clear_replication_throttle(list(targets))
 
 
 @handles(IncreasePartitions)

@@ -111,12 +111,14 @@ class ReassignReplicas(StepBase):
 
     targets: Mapping[str, tuple[tuple[int, ...], ...]]  # topic -> replica list per partition
     targets_before: Mapping[str, tuple[tuple[int, ...], ...]] = FrozenDict()
+    throttle: int | None = None  # bytes/s per broker while the replicas are copied (cluster.reassignment_throttle)
 
     def describe(self) -> str:
-        return f"reassign the replicas of {name_list(list(self.targets))}"
+        limit = f" (throttled to {self.throttle} bytes/s)" if self.throttle else ""
+        return f"reassign the replicas of {name_list(list(self.targets))}{limit}"
 
     def args_json(self) -> dict[str, Any]:
-        return {"targets": {n: [list(r) for r in a] for n, a in self.targets.items()}}
+        return {"targets": {n: [list(r) for r in a] for n, a in self.targets.items()}, "throttle": self.throttle}
 
     def before_json(self) -> dict[str, Any]:
         return {"targets": {n: [list(r) for r in a] for n, a in self.targets_before.items()}}
@@ -126,7 +128,7 @@ class ReassignReplicas(StepBase):
         def lists(doc):
             return {n: tuple(tuple(int(b) for b in r) for r in a) for n, a in (doc or {}).items()}
 
-        return cls(lists(args["targets"]), lists(before.get("targets")))
+        return cls(lists(args["targets"]), lists(before.get("targets")), args.get("throttle"))
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     if alters:
         steps.append(AlterTopicConfigs(alters, alter_before))
     if moves:
-        steps.append(ReassignReplicas(moves, moves_before))
+        steps.append(ReassignReplicas(moves, moves_before, stack.cluster.reassignment_throttle))
     if grows:
         steps.append(IncreasePartitions(grows, {n: live.topics[n].partitions for n in grows}))
     if replaces:
