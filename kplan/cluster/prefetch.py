@@ -17,6 +17,22 @@ from typing import Iterable
 from kplan.model.desired import freeze
 from kplan.model.live import LiveState
 
+# What the read imports lazily, imported by the loading thread before the read starts: two threads importing
+# parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
+# `_DeadlockError` (seen in the fault sweep).
+_READ_IMPORTS = ("kplan.kinds", "kplan.kinds.acl", "kplan.kinds.base", "kplan.plan.model", "kplan.plan.planner",
+                 "kplan.cluster.describe", "kplan.cluster.settle", "kplan.cluster.scram", "kplan.cluster.quotas",
+                 "kplan.cluster.permissions", "kplan.cluster.validator", "kplan.state.ownership",
+                 "kplan.state.lock", "kplan.cluster.records", "kplan.cluster.reach", "kplan.cluster.retry",
+                 "kplan.cluster.access", "confluent_kafka", "confluent_kafka.admin")
+
+
+def _import_what_the_read_needs() -> None:
+    import importlib
+
+    for name in _READ_IMPORTS:
+        importlib.import_module(name)
+
 
 class Prefetch:
     """A reader (KafkaReader) whose read for (stack, topics, quotas) has already started. Everything else is
@@ -32,6 +48,7 @@ class Prefetch:
         self._abandoned = False
         self._done = False
         self._lock = threading.Lock()
+        _import_what_the_read_needs()
         getattr(reader, "admin", None)  # made here, not lazily by two threads (the plan-time validator shares it)
         # a daemon thread: a stack found invalid meanwhile must not wait for an unreachable cluster to answer
         self._thread = threading.Thread(target=self._run, name="kplan-prefetch", daemon=True)
