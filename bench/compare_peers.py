@@ -27,6 +27,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -254,15 +255,25 @@ class Terraform:
 
 def sleep_loop(sleep: str) -> str:
     """topicctl's --sleep-loop-duration for a wanted sleep after each created topic (it sleeps a fifth of it)."""
-    value, unit = (sleep[:-2], "ms") if sleep.endswith("ms") else (sleep[:-1], sleep[-1])
-    return f"{float(value) * 5:g}{unit}"
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s)", sleep)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{sleep!r} is not a duration like 5ms or 2s")
+    return f"{float(match[1]) * 5:g}{match[2]}"
+
+
+def sleep_arg(sleep: str) -> str:
+    sleep_loop(sleep)  # refuses a bad duration before anything runs
+    return sleep
 
 
 def available_topicctl(binary: Path) -> dict:
     if not os.access(binary, os.X_OK):
         return {"available": False, "why": f"{binary} not found: build it with `make bench-peers`"}
-    out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
-    return {"available": True, "version": out, "binary": str(binary)}
+    try:
+        out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        return {"available": False, "why": f"{binary} --version failed: {e}"}
+    return {"available": True, "version": out.stdout.strip(), "binary": str(binary)}
 
 
 def available_terraform(cli: str | None, provider: Path) -> dict:
@@ -270,8 +281,11 @@ def available_terraform(cli: str | None, provider: Path) -> dict:
         return {"available": False, "why": "no Terraform CLI (`terraform`) on PATH and no --terraform given"}
     if not os.access(provider, os.X_OK):
         return {"available": False, "why": f"{provider} not found: build it with `make bench-peers`"}
-    version = json.loads(subprocess.run([cli, "version", "-json"], capture_output=True, text=True,
-                                        timeout=60).stdout)["terraform_version"]
+    try:
+        out = subprocess.run([cli, "version", "-json"], capture_output=True, text=True, timeout=60, check=True)
+        version = json.loads(out.stdout)["terraform_version"]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+        return {"available": False, "why": f"`{cli} version -json` failed: {e}"}
     return {"available": True, "version": f"terraform {version}, terraform-provider-kafka {PROVIDER_VERSION}",
             "binary": str(provider)}
 
@@ -288,30 +302,42 @@ def listed(admin, rnd: Round, timeout_s: float = 120.0) -> None:
         time.sleep(0.5)
 
 
-def check_configs(admin, rnd: Round, changed: bool) -> None:
-    """The first and the last topic carry the declared overrides (the first one changed after `change`)."""
+def check_configs(admin, rnd: Round, changed: bool, timeout_s: float = 60.0) -> float:
+    """Wait until the first and the last topic carry the declared overrides (the first one changed after `change`);
+    return how long that took. An altered config can take seconds to show in describe_configs (measured ~5 s right
+    after a bulk create of 1,000 topics), so a tool that exits without waiting for it is not failed for that."""
     want = rnd.configs(changed)
-    for i in {0, len(rnd.names) - 1}:
-        res = ConfigResource(ConfigResource.Type.TOPIC, rnd.names[i])
-        live = {k: e.value for k, e in admin.describe_configs([res])[res].result(60).items()}
-        wrong = {k: live.get(k) for k, v in want[i].items() if live.get(k) != v}
-        if wrong:
-            raise RunFailed(f"{rnd.names[i]} has {wrong}, expected {want[i]}")
+    start = time.monotonic()
+    while True:
+        wrong = {}
+        for i in {0, len(rnd.names) - 1}:
+            res = ConfigResource(ConfigResource.Type.TOPIC, rnd.names[i])
+            live = {k: e.value for k, e in admin.describe_configs([res])[res].result(60).items()}
+            if any(live.get(k) != v for k, v in want[i].items()):
+                wrong[rnd.names[i]] = {k: live.get(k) for k in want[i]}
+        waited = time.monotonic() - start
+        if not wrong:
+            return waited
+        if waited > timeout_s:
+            raise RunFailed(f"{timeout_s:.0f} s after the tool exited, {wrong} (expected {want[0]} on the first)")
+        time.sleep(0.1)
 
 
-def one_round(tool, n: int, workdir: Path, admin, runs: dict, rss: dict, errors: list, r: int) -> None:
-    """Create, plan and change with one tool, each checked outside its timing; then clean up."""
+def one_round(tool, n: int, workdir: Path, admin, results: dict, errors: list, r: int) -> None:
+    """Create, plan and change with one tool, each checked outside its timing (a run that fails its check is not
+    counted); then clean up."""
     rnd = Round(tool.name, n, workdir)
+    mine = results[tool.name]
     try:
         for op in OPERATIONS:
             elapsed, kib, _ = getattr(tool, op)(rnd)
-            runs[tool.name][op][r] = elapsed
-            rss[tool.name][op] = max(rss[tool.name][op], kib)
             if op == "create":
                 listed(admin, rnd)
-                check_configs(admin, rnd, changed=False)
+                mine["visible_after_exit_s"][op][r] = round(check_configs(admin, rnd, changed=False), 2)
             elif op == "change":
-                check_configs(admin, rnd, changed=True)
+                mine["visible_after_exit_s"][op][r] = round(check_configs(admin, rnd, changed=True), 2)
+            mine["runs"][op][r] = elapsed
+            mine["rss"][op] = max(mine["rss"][op], kib)
     except RunFailed as e:
         errors.append({"tool": tool.name, "round": r + 1, "error": str(e)})
     finally:
@@ -348,7 +374,7 @@ def main() -> None:
     p.add_argument("--peers-bin", type=Path, default=ROOT / ".bench-peers" / "bin",
                    help="where `make bench-peers` put the peers (default .bench-peers/bin)")
     p.add_argument("--terraform", default=shutil.which("terraform"), help="the Terraform CLI (default: on PATH)")
-    p.add_argument("--topicctl-sleep", default="5ms",
+    p.add_argument("--topicctl-sleep", default="5ms", type=sleep_arg,
                    help="topicctl's sleep after each created topic (default 5ms; topicctl's own default is 2s)")
     p.add_argument("--terraform-parallelism", type=int, default=10, help="terraform -parallelism (its default, 10)")
     p.add_argument("--command-timeout", type=float, default=3600.0, help="seconds before a peer's run is killed")
@@ -380,8 +406,9 @@ def main() -> None:
         tool_info[peer] = info
 
     names = [t.name for t in tools]
-    runs = {t: {op: [None] * args.runs for op in OPERATIONS} for t in names}
-    rss = {t: dict.fromkeys(OPERATIONS, 0) for t in names}
+    results = {t: {"runs": {op: [None] * args.runs for op in OPERATIONS}, "rss": dict.fromkeys(OPERATIONS, 0),
+                   "visible_after_exit_s": {op: [None] * args.runs for op in ("create", "change")}}
+               for t in names}
     errors: list = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kplan-compare-") as tmp:
@@ -389,12 +416,13 @@ def main() -> None:
             for name in rotated(names, r):
                 tool = next(t for t in tools if t.name == name)
                 print(f"[compare] round {r + 1}/{args.runs}: {name}", file=sys.stderr, flush=True)
-                one_round(tool, args.topics, Path(tmp), admin, runs, rss, errors, r)
+                one_round(tool, args.topics, Path(tmp), admin, results, errors, r)
 
     for name in names:
         tool_info[name]["operations"] = {
-            op: per_operation(runs[name][op]) | {"peak_rss_mib": round(rss[name][op] / 1024, 1)}
+            op: per_operation(results[name]["runs"][op]) | {"peak_rss_mib": round(results[name]["rss"][op] / 1024, 1)}
             for op in OPERATIONS}
+        tool_info[name]["visible_after_exit_s"] = results[name]["visible_after_exit_s"]
     emit({
         "benchmark": "compare_peers",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -408,7 +436,7 @@ def main() -> None:
         "operations": {"create": "N topics from nothing", "plan": "no-change plan / topicctl check / terraform plan",
                        "change": "one config of one topic, applied"},
         "tools": tool_info,
-        "ratios": ratios(runs, OPERATIONS),
+        "ratios": ratios({t: results[t]["runs"] for t in names}, OPERATIONS),
         "errors": errors,
         "wall_s": round(time.monotonic() - started, 1),
     })
