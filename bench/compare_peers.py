@@ -279,13 +279,13 @@ def available_topicctl(binary: Path) -> dict:
 def available_terraform(cli: str | None, provider: Path) -> dict:
     if cli is None:
         return {"available": False, "why": "no Terraform CLI (`terraform`) on PATH and no --terraform given"}
-    if not os.access(provider, os.X_OK):
-        return {"available": False, "why": f"{provider} not found: build it with `make bench-peers`"}
     try:
         out = subprocess.run([cli, "version", "-json"], capture_output=True, text=True, timeout=60, check=True)
         version = json.loads(out.stdout)["terraform_version"]
     except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
         return {"available": False, "why": f"`{cli} version -json` failed: {e}"}
+    if not os.access(provider, os.X_OK):
+        return {"available": False, "why": f"{provider} not found: build it with `make bench-peers`"}
     return {"available": True, "version": f"terraform {version}, terraform-provider-kafka {PROVIDER_VERSION}",
             "binary": str(provider)}
 
@@ -394,11 +394,13 @@ def main() -> None:
         if peer == "topicctl":
             info = available_topicctl(args.peers_bin / "topicctl")
             tool = Topicctl(args.peers_bin / "topicctl", args.topicctl_sleep, args.command_timeout)
-            info["flags"] = tool.flags()
+            flags = tool.flags()
         else:
             info = available_terraform(args.terraform, args.peers_bin / f"terraform-provider-kafka_{PROVIDER_VERSION}")
             tool = Terraform(args.terraform or "", args.peers_bin, args.terraform_parallelism, args.command_timeout)
-            info["flags"] = [f"-parallelism={args.terraform_parallelism}"]
+            flags = [f"-parallelism={args.terraform_parallelism}"]
+        if info["available"]:
+            info["flags"] = flags
         if info["available"] and peer in limits and args.topics > limits[peer]:
             info |= {"ran": False, "skipped": f"{args.topics} topics is above --peer-max-topics {limits[peer]}"}
         elif info["available"]:
