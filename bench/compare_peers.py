@@ -40,7 +40,8 @@ from pathlib import Path
 import yaml
 from _common import BOOTSTRAP, CONNECT, ROOT, delete_prefix, emit, localstack, settle, timed, topic_names
 from _summary import per_operation, ratios, rotated
-from confluent_kafka.admin import AdminClient, ConfigResource
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 from floor_create import CONFIG  # the floor creates exactly these overrides; every tool declares the same
 
 TOPICCTL_VERSION = "v1.23.1"  # keep in step with bench/peers/build.sh
@@ -323,6 +324,42 @@ def check_configs(admin, rnd: Round, changed: bool, timeout_s: float = 60.0) -> 
         time.sleep(0.1)
 
 
+def quiesce(admin, timeout_s: float = 120.0) -> float:
+    """Wait until the broker has applied every metadata change made so far; return how long that took.
+
+    A broker applies the metadata log in order, and after a bulk create it is busy creating the partitions' logs:
+    a config altered then shows seconds later (~5-10 s at 1,000 topics). So the benchmark alters a probe topic's
+    config to a new value and waits until it shows: the creates before it have then been applied too. Without this,
+    a tool that creates topics one at a time (and so runs long enough for the broker to catch up) would meet a
+    settled broker in `plan` and `change`, and one that creates them in one batch a busy one."""
+    probe = "kplancmp-probe"
+    if probe not in admin.list_topics(timeout=30).topics:
+        try:
+            admin.create_topics([NewTopic(probe, 1, 1)])[probe].result(60)
+        except KafkaException as e:
+            if e.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+    value = str(3_600_000 + int(time.time() * 1000) % 3_600_000)  # a retention.ms not set before
+    res = ConfigResource(ConfigResource.Type.TOPIC, probe,
+                         incremental_configs=[ConfigEntry("retention.ms", value,
+                                                          incremental_operation=AlterConfigOpType.SET)])
+    start = time.monotonic()
+    while True:  # right after its creation the probe itself may not be known yet: retry the alter too
+        try:
+            admin.incremental_alter_configs([res])[res].result(60)
+            break
+        except KafkaException:
+            if time.monotonic() - start > timeout_s:
+                raise
+            time.sleep(0.2)
+    read = ConfigResource(ConfigResource.Type.TOPIC, probe)
+    while admin.describe_configs([read])[read].result(60)["retention.ms"].value != value:
+        if time.monotonic() - start > timeout_s:
+            raise RunFailed(f"the broker did not apply a config change within {timeout_s:.0f} s")
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
 def one_round(tool, n: int, workdir: Path, admin, results: dict, errors: list, r: int) -> None:
     """Create, plan and change with one tool, each checked outside its timing (a run that fails its check is not
     counted); then clean up."""
@@ -334,6 +371,7 @@ def one_round(tool, n: int, workdir: Path, admin, results: dict, errors: list, r
             if op == "create":
                 listed(admin, rnd)
                 mine["visible_after_exit_s"][op][r] = round(check_configs(admin, rnd, changed=False), 2)
+                mine["settled_after_create_s"][r] = round(quiesce(admin), 2)
             elif op == "change":
                 mine["visible_after_exit_s"][op][r] = round(check_configs(admin, rnd, changed=True), 2)
             mine["runs"][op][r] = elapsed
@@ -409,7 +447,8 @@ def main() -> None:
 
     names = [t.name for t in tools]
     results = {t: {"runs": {op: [None] * args.runs for op in OPERATIONS}, "rss": dict.fromkeys(OPERATIONS, 0),
-                   "visible_after_exit_s": {op: [None] * args.runs for op in ("create", "change")}}
+                   "visible_after_exit_s": {op: [None] * args.runs for op in ("create", "change")},
+                   "settled_after_create_s": [None] * args.runs}
                for t in names}
     errors: list = []
     started = time.monotonic()
@@ -419,12 +458,14 @@ def main() -> None:
                 tool = next(t for t in tools if t.name == name)
                 print(f"[compare] round {r + 1}/{args.runs}: {name}", file=sys.stderr, flush=True)
                 one_round(tool, args.topics, Path(tmp), admin, results, errors, r)
+    admin.delete_topics(["kplancmp-probe"])["kplancmp-probe"].result(60)
 
     for name in names:
         tool_info[name]["operations"] = {
             op: per_operation(results[name]["runs"][op]) | {"peak_rss_mib": round(results[name]["rss"][op] / 1024, 1)}
             for op in OPERATIONS}
         tool_info[name]["visible_after_exit_s"] = results[name]["visible_after_exit_s"]
+        tool_info[name]["settled_after_create_s"] = results[name]["settled_after_create_s"]
     emit({
         "benchmark": "compare_peers",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
