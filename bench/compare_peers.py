@@ -338,22 +338,22 @@ def quiesce(admin, timeout_s: float = 120.0) -> float:
             admin.create_topics([NewTopic(probe, 1, 1)])[probe].result(60)
         except KafkaException as e:
             if e.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise
+                raise RunFailed(f"could not create the probe topic {probe}: {e}") from None
     value = str(3_600_000 + int(time.time() * 1000) % 3_600_000)  # a retention.ms not set before
     res = ConfigResource(ConfigResource.Type.TOPIC, probe,
                          incremental_configs=[ConfigEntry("retention.ms", value,
                                                           incremental_operation=AlterConfigOpType.SET)])
-    start = time.monotonic()
-    while True:  # right after its creation the probe itself may not be known yet: retry the alter too
-        try:
-            admin.incremental_alter_configs([res])[res].result(60)
-            break
-        except KafkaException:
-            if time.monotonic() - start > timeout_s:
-                raise
-            time.sleep(0.2)
     read = ConfigResource(ConfigResource.Type.TOPIC, probe)
-    while admin.describe_configs([read])[read].result(60)["retention.ms"].value != value:
+    start, altered = time.monotonic(), False
+    while True:  # right after its creation the probe may be unknown for a moment: retry the alter and the read
+        try:
+            if not altered:
+                admin.incremental_alter_configs([res])[res].result(60)
+                altered = True
+            if admin.describe_configs([read])[read].result(60)["retention.ms"].value == value:
+                break
+        except KafkaException:
+            pass
         if time.monotonic() - start > timeout_s:
             raise RunFailed(f"the broker did not apply a config change within {timeout_s:.0f} s")
         time.sleep(0.1)
