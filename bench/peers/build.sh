@@ -26,7 +26,8 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 mkdir -p "$bin"
 
-# build MODULE VERSION PACKAGE OUTPUT: download the module at VERSION, build PACKAGE (relative to its root) to OUTPUT
+# build MODULE VERSION PACKAGE OUTPUT: download the module at VERSION, build PACKAGE (relative to its root; "" for
+# the root) to OUTPUT
 build() {
   local module="$1" version="$2" package="$3" output="$4" dir
   if [ -x "$output" ]; then
@@ -39,13 +40,13 @@ build() {
     echo "[bench-peers] could not download $module@$version" >&2
     exit 1
   fi
-  echo "[bench-peers] building $module/$package@$version -> $output (a few minutes on 2 cores)"
+  echo "[bench-peers] building $module${package:+/$package}@$version -> $output (a few minutes on 2 cores)"
   (cd "$dir" && GOFLAGS=-buildvcs=false go build -trimpath -o "$output" "./$package")
 }
 
 build "$TOPICCTL_MODULE" "$TOPICCTL_VERSION" cmd/topicctl "$bin/topicctl"
 # Terraform finds a provider in a dev_overrides directory by the name terraform-provider-<type>; the version in
 # the file name is for people (bench/compare_peers.py looks the binary up by this exact name).
-build "$PROVIDER_MODULE" "$PROVIDER_VERSION" . "$bin/terraform-provider-kafka_$PROVIDER_VERSION"
+build "$PROVIDER_MODULE" "$PROVIDER_VERSION" "" "$bin/terraform-provider-kafka_$PROVIDER_VERSION"
 echo "[bench-peers] ready in $bin: topicctl $TOPICCTL_VERSION, terraform-provider-kafka $PROVIDER_VERSION"
 command -v terraform >/dev/null 2>&1 || echo "[bench-peers] note: no terraform CLI on PATH; the Terraform part of bench/compare_peers.py will say it is unavailable"
