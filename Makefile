@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench fault-sweep clean
+.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench bench-peers bench-compare fault-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -52,6 +52,16 @@ unit: venv
 bench: venv
 	PYTHONPATH=dev $(PY) bench/plan_scale.py
 	PYTHONPATH=dev $(PY) bench/apply_scale.py
+
+# The peers bench/compare_peers.py measures kplan against, built from their Go modules at pinned versions into
+# .bench-peers/bin (gitignored): topicctl and the Terraform Kafka provider (needs Go; Terraform's CLI on PATH).
+bench-peers:
+	bench/peers/build.sh
+
+# kplan against topicctl, Terraform and the raw floor at 1,000 topics, interleaved, one JSON (bench/README.md).
+# COMPARE_ARGS, e.g. `--topics 10000 --peer-max-topics terraform=1000 --runs 3`.
+bench-compare: venv
+	PYTHONPATH=dev $(PY) bench/compare_peers.py $(COMPARE_ARGS)
 
 # The full kill sweep (issue 11): SIGKILL kplan at every transition of its state during apply, destroy, `recover
 # --resume` and `recover --rollback`, recover, and classify the cluster (BEFORE / AFTER / NEITHER). Prints its figures

@@ -118,5 +118,15 @@ def delete_prefix(admin, prefix: str) -> None:
             requests.delete(f"{CONNECT}/connectors/{name}", timeout=90)
 
 
+def settle(admin, prefix: str, timeout_s: float = 60.0) -> None:
+    """Wait until no topic with the prefix is listed any more (deletions finish asynchronously)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not any(n.startswith(prefix + "-") for n in admin.list_topics(timeout=30).topics):
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+
+
 def emit(result: dict) -> None:
     print(json.dumps(result, indent=2))

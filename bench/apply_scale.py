@@ -14,12 +14,11 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 import yaml
-from _common import BOOTSTRAP, CONNECT, delete_prefix, emit, localstack, timed
+from _common import BOOTSTRAP, CONNECT, delete_prefix, emit, localstack, settle, timed
 from confluent_kafka.admin import AdminClient
 from floor_create import CONFIG  # the same topic configs as the floor
 
@@ -44,16 +43,6 @@ def kplan_once(prefix: str, n: int) -> tuple[float, int]:
         # tear down through kplan too, so its ownership record stays consistent
         timed(["kplan.cli", "destroy", str(stack), "--auto-approve", "--no-color"])
     return elapsed, rss
-
-
-def settle(admin, prefix: str, timeout_s: float = 60.0) -> None:
-    """Wait until no topic with the prefix is listed any more (deletions finish asynchronously)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not any(n.startswith(prefix + "-") for n in admin.list_topics(timeout=30).topics):
-            break
-        time.sleep(0.2)
-    time.sleep(1.0)
 
 
 def main() -> None:

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the peers bench/compare_peers.py compares kplan with, from their Go modules at pinned versions, into
+# .bench-peers/bin (gitignored): topicctl and the Terraform Kafka provider. No peer source or binary is committed.
+#
+# Each module is fetched through the Go module proxy with `go mod download` (checked against go.sum's checksum
+# database) and built from the module cache with its own go.mod and go.sum. This is what
+# `go install module/cmd@version` does, except that `go install` also asks the proxy for the module's version
+# list to look for a deprecation notice, and some proxies refuse that request (403): building from the
+# downloaded module needs only the pinned version itself.
+#
+#   bench/peers/build.sh            # or: make bench-peers
+#   PEERS_DIR=/elsewhere bench/peers/build.sh
+set -euo pipefail
+
+TOPICCTL_MODULE=github.com/segmentio/topicctl
+TOPICCTL_VERSION=v1.23.1
+PROVIDER_MODULE=github.com/Mongey/terraform-provider-kafka
+PROVIDER_VERSION=v0.13.1
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+bin="${PEERS_DIR:-$root/.bench-peers}/bin"
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "[bench-peers] the Go toolchain (go) is not on PATH: install Go 1.24 or newer to build the peers" >&2
+  exit 1
+fi
+mkdir -p "$bin"
+
+# build MODULE VERSION PACKAGE OUTPUT: download the module at VERSION, build PACKAGE (relative to its root; "" for
+# the root) to OUTPUT
+build() {
+  local module="$1" version="$2" package="$3" output="$4" dir
+  if [ -x "$output" ]; then
+    echo "[bench-peers] $output exists (delete it to rebuild)"
+    return
+  fi
+  echo "[bench-peers] downloading $module@$version"
+  dir="$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    echo "[bench-peers] could not download $module@$version" >&2
+    exit 1
+  fi
+  echo "[bench-peers] building $module${package:+/$package}@$version -> $output (a few minutes on 2 cores)"
+  (cd "$dir" && GOFLAGS=-buildvcs=false go build -trimpath -o "$output" "./$package")
+}
+
+build "$TOPICCTL_MODULE" "$TOPICCTL_VERSION" cmd/topicctl "$bin/topicctl"
+# Terraform finds a provider in a dev_overrides directory by the name terraform-provider-<type>; the version in
+# the file name is for people (bench/compare_peers.py looks the binary up by this exact name).
+build "$PROVIDER_MODULE" "$PROVIDER_VERSION" "" "$bin/terraform-provider-kafka_$PROVIDER_VERSION"
+echo "[bench-peers] ready in $bin: topicctl $TOPICCTL_VERSION, terraform-provider-kafka $PROVIDER_VERSION"
+command -v terraform >/dev/null 2>&1 || echo "[bench-peers] note: no terraform CLI on PATH; the Terraform part of bench/compare_peers.py will say it is unavailable"
