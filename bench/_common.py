@@ -46,10 +46,6 @@ def timed(argv: list[str], ok_codes=(0,)) -> tuple[float, int, str]:
     return elapsed, rss, proc.stdout
 
 
-def median_runs(argv: list[str], runs: int, ok_codes=(0,)) -> dict:
-    return interleaved_runs([argv], runs, ok_codes)[0]
-
-
 def interleaved_runs(commands: list[list[str]], runs: int, ok_codes=(0, 2)) -> list[dict]:
     """Each command once per round, `runs` rounds (so a busy moment of the machine hits all of them alike):
     min/median/max seconds and peak memory of each."""
