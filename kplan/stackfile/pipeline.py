@@ -102,7 +102,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                     skip.add((id(body), "vars"))
     diags.begin_phase()
     for doc in docs:
-        substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip)
+        substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip,
+                        skip_in=frozenset(i for i, _ in skip))
     if on_cluster is not None and not diags.has_errors:
         _preview_cluster(docs, environment, on_cluster)
     diags.begin_phase()

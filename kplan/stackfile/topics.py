@@ -56,31 +56,38 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
     config_in = settings.get("config")
     config_in = config_in if isinstance(config_in, dict) else {}
     config: dict[str, str] = {}
-    config_locs: dict[str, Loc] = {}
+    origins: dict[str, Origin] = {}
+
+    def vloc(key: str) -> Loc:  # made only for a message: ten thousand topics' values need only their origins
+        return smap.value_loc(config_in, key) or where
+
     for key in sorted(config_in):
         raw = config_in[key]
         if raw is None:
             continue
-        vloc = smap.value_loc(config_in, key) or where
         if isinstance(raw, (dict,)):
             ok = False
             continue
         if isinstance(raw, str) and "${" in raw:
-            diags.error(vloc, f"{key}: topic configs cannot hold ${{...}} references (Kafka does not resolve them)")
+            diags.error(vloc(key),
+                        f"{key}: topic configs cannot hold ${{...}} references (Kafka does not resolve them)")
             ok = False
             continue
         value, problems = _checked_value(key, raw)
         if value is None:
-            diags.error(vloc, problems[0][1])
+            diags.error(vloc(key), problems[0][1])
             ok = False
             continue
         for severity, message in problems:
             at_key = message.startswith(("unknown topic config", f"{key} was removed"))
-            diags.add((smap.key_loc(config_in, key) or vloc) if at_key else vloc, message, severity)
+            diags.add((smap.key_loc(config_in, key) or vloc(key)) if at_key else vloc(key), message, severity)
             ok = ok and severity != "error"
         config[key] = value
-        config_locs[key] = vloc
+        pos = smap.value_origin(config_in, key)
+        origins[key] = (Origin(pos[0], pos[1], pos[2], cdc_source=cdc_source, table=table, role=role) if pos
+                        else to_origin(where, cdc_source, table, role))
 
+    config_locs = _Locs(vloc)
     _cross_field(name, config, config_locs, rf, agg, where)
 
     if not ok or partitions is None or rf is None:
@@ -94,7 +101,7 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
         authoritative_config=_flag_or_none(settings.get("authoritative_config")),
         allow_replace=bool(settings.get("allow_replace", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
-        config_origins=freeze({k: to_origin(loc, cdc_source, table, role) for k, loc in config_locs.items()}),
+        config_origins=freeze(origins),
     )
 
 
@@ -123,6 +130,16 @@ def _checked_value(key: str, raw) -> tuple[str | None, tuple[tuple[str, str], ..
     return result
 
 
+class _Locs:
+    """key -> where its value was written, looked up when a cross-field rule needs it (rarely)."""
+
+    def __init__(self, find):
+        self._find = find
+
+    def __getitem__(self, key: str) -> Loc:
+        return self._find(key)
+
+
 def _flag_or_none(value) -> bool | None:
     """A flag the settings set (True/False), or None when they do not: "not set" is not "false"."""
     return value if isinstance(value, bool) else None
@@ -133,7 +150,7 @@ def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin
     return Origin(loc.file, loc.line, loc.column, cdc_source=cdc_source, table=table, role=role)
 
 
-def _cross_field(name: str, config: dict, locs: dict, rf: int | None, agg: Aggregate, where: Loc) -> None:
+def _cross_field(name: str, config: dict, locs: "_Locs", rf: int | None, agg: Aggregate, where: Loc) -> None:
     def num(key):
         try:
             return int(config[key]) if key in config else None

@@ -196,15 +196,18 @@ class Resolver:
 
 
 def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostics,
-                    skip: Callable[[object, object], bool] | None = None) -> None:
+                    skip: Callable[[object, object], bool] | None = None,
+                    skip_in: frozenset[int] | None = None) -> None:
     """Substitute every string value inside `tree` in place (keys untouched), reporting problems at their
-    location. `skip(container, key)` may exclude subtrees (e.g. environments that were not selected)."""
+    location. `skip(container, key)` may exclude subtrees (e.g. environments that were not selected); when
+    `skip_in` (container ids) is given, it is asked only about the keys of those containers."""
     stack = [tree]
     while stack:
         node = stack.pop()
         items = node.items() if isinstance(node, dict) else enumerate(node)
+        ask = skip is not None and (skip_in is None or id(node) in skip_in)
         for key, value in list(items):
-            if skip is not None and skip(node, key):
+            if ask and skip(node, key):  # type: ignore[misc]
                 continue
             if isinstance(value, (dict, list)):
                 stack.append(value)

@@ -149,6 +149,16 @@ class SourceMap:
             return (self.value_loc(source, key) if source is not None else None) or info.loc
         return info.values.get(key) or info.loc
 
+    def value_origin(self, obj, key) -> tuple[str, int, int] | None:
+        """(file, line, column) of the value under `key`, without making a `Loc` (origins of many values)."""
+        info = self._entry(obj)
+        if isinstance(info, _Positions):
+            entry = info.entries.get(key)
+            return (info.file, entry[2] + 1, entry[3] + 1) if entry is not None else (
+                info.file, info.line + 1, info.column + 1)
+        loc = self.value_loc(obj, key)
+        return (loc.file, loc.line, loc.column) if loc is not None else None
+
     def key_loc(self, obj, key) -> Loc | None:
         info = self._entry(obj)
         if info is None:
