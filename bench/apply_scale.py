@@ -1,6 +1,6 @@
 """Benchmark: creating N topics (default 1,000) with `kplan apply --auto-approve` against a floor of one raw
 batched `create_topics` call (bench/floor_create.py, a fresh process like kplan). Prints JSON with both times
-(median of several runs) and their ratio (target <= 1.5).
+(median of several runs) and their ratio (target <= 2.5, issue 13).
 
 Each run uses fresh topic names and deletes them afterwards; kplan's time is the whole process (start-up, lock,
 read, plan, plan-time validation, journal, create, verification, ownership record).
@@ -74,7 +74,7 @@ def main() -> None:
                         "peak_rss_mib": round(max(rss) / 1024, 1)},
         "floor_create_topics": {"median_s": round(f, 3), "runs_s": [round(x, 3) for x in floor]},
         "ratio": round(k / f, 2),
-        "target_ratio_max": 1.5,
+        "target_ratio_max": 2.5,
     })
 
 
