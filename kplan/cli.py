@@ -105,6 +105,8 @@ register("apply", "kplan.commands.apply:apply_command", "Apply a stack or a save
 register("destroy", "kplan.commands.apply:destroy_command", "Delete everything a stack owns (connectors first).")
 register("recover", "kplan.commands.apply:recover_command", "Roll back or resume an apply that was killed mid-way.")
 register("unlock", "kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run.")
+register("schema", "kplan.commands.schema:schema_command",
+         "Print the stack or plan JSON Schema shipped with kplan (for editors and tools), or its path.")
 register("status", "kplan.commands.status:status_command",
          "Show what exists, is missing or drifted, and each connector's state.")
 
