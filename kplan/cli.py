@@ -107,6 +107,8 @@ register("recover", "kplan.commands.apply:recover_command", "Roll back or resume
 register("unlock", "kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run.")
 register("status", "kplan.commands.status:status_command",
          "Show what exists, is missing or drifted, and each connector's state.")
+register("ci", "kplan.commands.ci:ci_group",
+         "Post a plan to a pull/merge request (one comment, updated in place) and keep a drift issue.")
 
 
 if __name__ == "__main__":  # pragma: no cover
