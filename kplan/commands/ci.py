@@ -68,7 +68,8 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
 @click.argument("plan", default="-", metavar="[PLAN.md]")
 @_options
 @click.option("--resolved", is_flag=True,
-              help="There is no drift: close the stack's open drift issue (with a comment), if any. Needs --stack.")
+              help="There is no drift: close the stack's open drift issue (with a comment), if any. The stack is "
+                   "named by --stack or by the plan's title.")
 @click.option("--label", metavar="LABEL", help="Put this label on the issue and look only among issues with it.")
 def drift_issue_command(plan, platform, api_url, project, token_var, stack, environment, commit, resolved, label):
     """Open an issue "kplan: drift in stack NAME" with PLAN.md (what `kplan plan --detailed-exitcode` found), or
@@ -76,7 +77,8 @@ def drift_issue_command(plan, platform, api_url, project, token_var, stack, envi
     from kplan.ci import comment as c
     from kplan.ci.post import report_drift, resolve_drift
 
-    markdown = "" if resolved else _read_plan(plan)
+    # --resolved needs no plan when --stack names the stack; else the plan (no changes) names it in its title
+    markdown = "" if resolved and stack else _read_plan(plan)
     key = _key(c.Kind.DRIFT, markdown, stack, environment)
     ctx = _context(platform, api_url, project, None, token_var, commit, need_number=False)
     forge = _forge(ctx)

@@ -254,7 +254,7 @@ def test_drift_issue_open_update_close(platform, request):
     closing = [s.body for s in srv.state.writes()]
     assert "no drift" in closing[0]["body"]
 
-    again = run(["drift-issue", "--resolved", "--stack", "shop", "-e", "prod"], env)
+    again = run(["drift-issue", "--resolved"], env, stdin=NO_CHANGES)  # the stack named by the plan's title
     assert again.returncode == 0 and again.stdout.strip() == "no drift, and no open drift issue for stack shop"
     for out in (first, second, closed, again):
         assert TOKEN not in out.stdout + out.stderr
