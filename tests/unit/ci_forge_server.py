@@ -38,6 +38,7 @@ class ForgeState:
     seen: list[Seen] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     fail_with: int | None = None
+    fail_times: int | None = None  # answer fail_with this many times only (None: always)
     next_id: int = 1000
 
     def new_id(self) -> int:
@@ -81,8 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
                 st.problems.append(f"{method} {parts.path}: body is not JSON")
         st.seen.append(Seen(method, parts.path, query, dict(self.headers), body))
         self._check_headers(method, parts.path, raw)
-        if st.fail_with:
-            return self._send(st.fail_with, {"message": "Bad credentials"})
+        if st.fail_with and (st.fail_times is None or st.fail_times > 0):
+            if st.fail_times is not None:
+                st.fail_times -= 1
+            return self._send(st.fail_with, {"message": "Bad credentials" if st.fail_with == 401 else "Unavailable"})
         route = _github if st.platform == "github" else _gitlab
         try:
             status, payload, headers = route(st, method, parts.path, query, body, self.base)

@@ -140,6 +140,23 @@ def test_github_refusals_are_one_line_without_the_token(github, status, words):
     assert TOKEN not in out.stderr
 
 
+def test_a_5xx_answer_is_retried(github):
+    srv, env = github
+    srv.state.fail_with, srv.state.fail_times = 502, 2
+    out = run(["comment"], env, stdin=PLAN)
+    assert out.returncode == 0, out.stderr
+    assert [s.method for s in srv.state.seen] == ["GET", "GET", "GET", "POST"] and len(srv.state.comments[7]) == 1
+
+
+def test_a_5xx_answer_that_persists_is_one_line(github):
+    srv, env = github
+    srv.state.fail_with = 503
+    out = run(["comment"], env, stdin=PLAN)
+    assert out.returncode == 1 and len(srv.state.seen) == 3
+    assert out.stderr.strip() == (f"Error: GitHub answered 503 to GET /repos/{GITHUB_REPO}/issues/7/comments: "
+                                  "Unavailable")
+
+
 def test_unreachable_api_is_one_line(github):
     _, env = github
     env = {**env, "GITHUB_API_URL": "http://127.0.0.1:9"}  # the discard port: nothing listens
