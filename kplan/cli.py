@@ -109,6 +109,8 @@ register("schema", "kplan.commands.schema:schema_command",
          "Print the stack or plan JSON Schema shipped with kplan (for editors and tools), or its path.")
 register("status", "kplan.commands.status:status_command",
          "Show what exists, is missing or drifted, and each connector's state.")
+register("ci", "kplan.commands.ci:ci_group",
+         "Post a plan to a pull/merge request (one comment, updated in place) and keep a drift issue.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,152 @@
+"""`kplan ci comment` and `kplan ci drift-issue`: a Markdown plan as one pull/merge request comment, updated in
+place on every push, and a drift issue opened, updated or closed by a scheduled job. See docs/ci.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from kplan.errors import KplanError
+
+
+def _options(f):
+    opts = [
+        click.option("--platform", type=click.Choice(["github", "gitlab"]),
+                     help="Default: GitHub Actions or GitLab CI, as the CI variables say."),
+        click.option("--api-url", metavar="URL", help="Default: GITHUB_API_URL or CI_API_V4_URL."),
+        click.option("--repo", "project", metavar="REPO",
+                     help="GitHub OWNER/NAME or GitLab project id or path. "
+                          "Default: GITHUB_REPOSITORY or CI_PROJECT_ID."),
+        click.option("--token-env", "token_var", metavar="VAR",
+                     help="The variable holding the API token. Default: GITHUB_TOKEN (or GH_TOKEN); "
+                          "KPLAN_GITLAB_TOKEN (or GITLAB_TOKEN)."),
+        click.option("--stack", metavar="NAME", help="Default: the stack named by the plan's title."),
+        click.option("-e", "--env", "--environment", "environment", metavar="ENV",
+                     help="Default: the environment named by the plan's title."),
+        click.option("--commit", metavar="SHA",
+                     help="Shown in the footer. Default: the pull request head or CI commit."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+@click.group("ci")
+def ci_group():
+    """Post plans to GitHub pull requests or GitLab merge requests, and keep a drift issue."""
+
+
+@ci_group.command("comment")
+@click.argument("plan", default="-", metavar="[PLAN.md]")
+@_options
+@click.option("--number", type=int, metavar="N",
+              help="The pull request number or merge request iid. Default: from GITHUB_EVENT_PATH or "
+                   "CI_MERGE_REQUEST_IID.")
+def comment_command(plan, platform, api_url, project, token_var, stack, environment, commit, number):
+    """Post PLAN.md (a `kplan plan --format markdown` output; `-` or nothing: stdin) as one comment on the pull or
+    merge request, or update the one an earlier run posted for the same stack and environment."""
+    from kplan.ci import comment as c
+    from kplan.ci.post import post_plan
+
+    markdown = _read_plan(plan)
+    key = _key(c.Kind.PLAN, markdown, stack, environment)
+    ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
+    forge = _forge(ctx)
+    out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url))
+    where = f"{'pull request #' if ctx.platform == 'github' else 'merge request !'}{ctx.number}"
+    what = "comment" if ctx.platform == "github" else "note"
+    if out.action == "unchanged":
+        click.echo(f"{what} {out.id} on {where} already shows this plan")
+    else:
+        click.echo(f"{out.action} {what} {out.id} on {where}" + (f": {out.url}" if out.url else ""))
+
+
+@ci_group.command("drift-issue")
+@click.argument("plan", default="-", metavar="[PLAN.md]")
+@_options
+@click.option("--resolved", is_flag=True,
+              help="There is no drift: close the stack's open drift issue (with a comment), if any. The stack is "
+                   "named by --stack or by the plan's title.")
+@click.option("--label", metavar="LABEL", help="Put this label on the issue and look only among issues with it.")
+def drift_issue_command(plan, platform, api_url, project, token_var, stack, environment, commit, resolved, label):
+    """Open an issue "kplan: drift in stack NAME" with PLAN.md (what `kplan plan --detailed-exitcode` found), or
+    update the open one; with --resolved, close it."""
+    from kplan.ci import comment as c
+    from kplan.ci.post import report_drift, resolve_drift
+
+    # --resolved needs no plan when --stack names the stack; else the plan (no changes) names it in its title
+    markdown = "" if resolved and stack else _read_plan(plan)
+    key = _key(c.Kind.DRIFT, markdown, stack, environment)
+    ctx = _context(platform, api_url, project, None, token_var, commit, need_number=False)
+    forge = _forge(ctx)
+    if resolved:
+        out = resolve_drift(forge, key, commit=ctx.commit, label=label)
+        click.echo(f"closed drift issue {out.id}: no drift" if out.action == "closed"
+                   else f"no drift, and no open drift issue for stack {key.stack}")
+        return
+    out = report_drift(forge, key, markdown, limit=_limit(ctx),
+                       footer=c.footer(forge.name, ctx.commit, ctx.run_url), label=label)
+    if out.action == "unchanged":
+        click.echo(f"drift issue {out.id} already shows this plan")
+    else:
+        click.echo(f"{out.action} drift issue {out.id}" + (f": {out.url}" if out.url else ""))
+
+
+def _read_plan(plan: str) -> str:
+    try:
+        text = sys.stdin.read() if plan == "-" else open(plan, encoding="utf-8").read()
+    except OSError as e:
+        raise KplanError(f"{plan}: cannot read the plan: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise KplanError(f"{plan}: not a UTF-8 text file (give the output of `kplan plan --format markdown`)") from None
+    if not text.strip():
+        raise KplanError(f"{'stdin' if plan == '-' else plan}: the plan is empty "
+                         "(give the output of `kplan plan --format markdown`)")
+    return text
+
+
+def _key(kind, markdown: str, stack: str | None, environment: str | None):
+    from kplan.ci import comment as c
+
+    found = c.key_from_plan(kind, markdown) if markdown else None
+    name = stack or (found.stack if found else None)
+    if not name:
+        raise KplanError("which stack? the plan has no kplan title line; give --stack NAME")
+    env = environment if environment is not None else (found.env if found and not stack else None)
+    try:
+        return c.Key(kind, c.check_key_part("stack", name), c.check_key_part("environment", env) if env else None)
+    except ValueError as e:
+        raise KplanError(str(e)) from None
+
+
+def _context(platform, api_url, project, number, token_var, commit, *, need_number: bool):
+    from kplan.ci.context import ContextError, Overrides, detect
+
+    try:
+        return detect(os.environ, Overrides(platform, api_url, project, number, token_var, commit),
+                      need_number=need_number, read_event=_read_event)
+    except ContextError as e:
+        raise KplanError(str(e)) from None
+
+
+def _read_event(path: str):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise KplanError(f"{path}: cannot read the GitHub event file (GITHUB_EVENT_PATH): {e}") from None
+
+
+def _forge(ctx):
+    from kplan.ci.forge import Forge
+
+    return Forge(ctx)
+
+
+def _limit(ctx) -> int:
+    from kplan.ci.comment import GITHUB_BODY_LIMIT, GITLAB_BODY_LIMIT
+
+    return GITHUB_BODY_LIMIT if ctx.platform == "github" else GITLAB_BODY_LIMIT
