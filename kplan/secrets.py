@@ -238,3 +238,29 @@ def masked_url(url: str) -> str:
         return url
     scheme, user, _, rest = parts
     return f"{scheme}{user}:***@{rest}"
+
+
+def env_reference_name(*parts: str) -> str:
+    """The environment variable `kplan import` names a secret after (`orders-sink`, `connection.password` ->
+    `ORDERS_SINK_CONNECTION_PASSWORD`): upper case, anything but letters and digits as `_`, never a leading digit."""
+    name = re.sub(r"[^A-Za-z0-9]+", "_", "_".join(parts)).strip("_").upper()
+    return name if name and not name[0].isdigit() else f"KPLAN_{name}"
+
+
+def imported_value(owner: str, key: str, value: str) -> tuple[str, str | None]:
+    """THE rule for writing a live config value into a stack file (`kplan import`): (what to write, the environment
+    variable that must hold the secret, or None). A value that is only a `${...}` reference (a Connect config
+    provider's placeholder) names where its secret lives and is kept as it is; a sensitive key's plaintext value
+    becomes `${secret:env:<OWNER>_<KEY>}`; a password in a URL's userinfo becomes such a reference inside the URL.
+    The plaintext itself is never part of the answer."""
+    if not value or is_reference_only(value):
+        return value, None
+    if is_sensitive_key(key):
+        name = env_reference_name(owner, key)
+        return f"${{secret:env:{name}}}", name
+    parts = _userinfo(value)
+    if parts is not None and parts[2] and not is_reference_only(parts[2]):
+        scheme, user, _, rest = parts
+        name = env_reference_name(owner, key, "password")
+        return f"{scheme}{user}:${{secret:env:{name}}}@{rest}", name
+    return value, None

@@ -1,0 +1,172 @@
+"""`kplan import`: write stack files from what a live cluster and its Connect cluster already hold, so that a team
+can adopt them — `kplan validate` passes on the files and `kplan plan` right after shows no changes (only the
+adoption of the existing resources into the stack's ownership record).
+
+I/O only: read the cluster (the same reader `plan` uses), hand the live state to `kplan.importer`, write YAML.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from kplan.commands._output import TEMPLATE_DIR_OPTION
+from kplan.errors import KplanError
+
+HEADER = """\
+# Written by `kplan import` from the cluster {cluster_id}{connect}.
+# Review it, then: kplan validate {target} && kplan plan {target} (the first plan adopts what already exists).
+"""
+
+
+@click.command("import")
+@click.option("--stack", "stack_name", required=True, metavar="NAME", help="The name of the stack to write.")
+@click.option("-o", "--out", "out", required=True, metavar="PATH", type=click.Path(),
+              help="A .yaml file, or a directory (one file for the stack and cluster, one per kind).")
+@click.option("--bootstrap-servers", metavar="HOST:PORT,...", help="The cluster to read (plaintext listener).")
+@click.option("--connect-url", metavar="URL", help="The Kafka Connect REST URL to read connectors from.")
+@click.option("--cluster-from", "cluster_from", metavar="STACK", type=click.Path(exists=True),
+              help="Read the cluster with this stack's `cluster:` settings (secured clusters); they are written as is.")
+@click.option("-e", "--env", "--environment", "environment", metavar="ENV",
+              help="With --cluster-from: the environment overlay whose cluster to read.")
+@click.option("--include", multiple=True, metavar="REGEX", help="Only names matching one of these (repeatable).")
+@click.option("--exclude", multiple=True, metavar="REGEX", help="Leave out names matching one of these (repeatable).")
+@click.option("--prefix", multiple=True, metavar="PREFIX", help="Only names starting with one of these (repeatable).")
+@click.option("--no-topics", is_flag=True, help="Import no topics.")
+@click.option("--no-connectors", is_flag=True, help="Import no connectors.")
+@click.option("--no-acls", is_flag=True, help="Import no ACLs.")
+@click.option("--no-quotas", is_flag=True, help="Import no client quotas.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@TEMPLATE_DIR_OPTION
+@click.pass_context
+def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster_from, environment, include, exclude,
+                   prefix, no_topics, no_connectors, no_acls, no_quotas, force, template_dirs):
+    """Write a stack from the topics, connectors, ACLs and quotas a cluster already has.
+
+    Only each topic's own config overrides are written (never broker defaults), in human units where they are
+    exact. Secret values of connectors become ${secret:env:NAME} references (the names are printed; set them
+    before `kplan plan`); Connect config-provider placeholders are kept. Internal topics are never imported.
+    """
+    import re
+
+    import yaml
+
+    from kplan.importer import ImportOptions, build_import
+
+    for pattern in (*include, *exclude):
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise KplanError(f"--include/--exclude {pattern!r} is not a regular expression: {e}") from None
+    if (bootstrap_servers is None) == (cluster_from is None):
+        raise KplanError("say which cluster to read: --bootstrap-servers HOST:PORT (and --connect-url URL), "
+                         "or --cluster-from STACK to use a stack's cluster settings")
+    if cluster_from is not None and connect_url is not None:
+        raise KplanError("--connect-url goes with --bootstrap-servers; with --cluster-from the stack's cluster "
+                         "settings name Connect")
+    split = not out.endswith((".yaml", ".yml"))
+    options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
+                            connectors=not no_connectors, acls=not no_acls, quotas=not no_quotas)
+
+    if cluster_from is not None:
+        cluster_doc = raw_cluster_section(cluster_from)
+        stack = _load_cluster(ctx, cluster_from, environment, template_dirs)
+    else:
+        cluster_doc = {"bootstrap_servers": bootstrap_servers}
+        if connect_url:
+            cluster_doc["connect_url"] = connect_url
+        with tempfile.TemporaryDirectory(prefix="kplan-import-") as tmp:
+            probe = Path(tmp) / "cluster.yaml"
+            probe.write_text(yaml.safe_dump({"stack": stack_name, "cluster": cluster_doc}), encoding="utf-8")
+            stack = _load_cluster(ctx, str(probe), None, template_dirs)
+    live = read_live(stack, quotas=options.quotas)
+    imported = build_import(live, options)
+    documents = imported.documents(stack_name, cluster_doc, split=split)
+    target = Path(out)
+    paths = {name: (target / name if split else target) for name in documents}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise KplanError(f"{', '.join(existing)} already exist(s): choose another --out or pass --force")
+    header = HEADER.format(cluster_id=live.cluster_id, target=out,
+                           connect=" and its Kafka Connect cluster" if stack.cluster.connect_url else "")
+    texts = {name: header + "\n" + dump(doc) for name, doc in documents.items()}
+    _refuse_plaintext(live, imported, options, texts)
+    if split:
+        target.mkdir(parents=True, exist_ok=True)
+    elif target.parent != Path(""):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        paths[name].write_text(text, encoding="utf-8")
+    counts = ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics),
+                                                    ("connector(s)", imported.connectors),
+                                                    ("ACL principal(s)", imported.acls),
+                                                    ("quota entit(y/ies)", imported.quotas)))
+    click.echo(f"Wrote {out}: {counts}.")
+    for note in imported.notes:
+        click.echo(f"Note: {note}", err=True)
+    if imported.variables:
+        click.echo("Set these environment variables to the secrets before `kplan plan` (their values were not "
+                   "written):")
+        for name, what in sorted(imported.variables.items()):
+            click.echo(f"  {name}  ({what})")
+
+
+def _load_cluster(ctx, path: str, environment: str | None, template_dirs):
+    from kplan.commands._session import load_or_exit
+
+    return load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+
+
+def read_live(stack, *, quotas: bool):
+    """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it."""
+    from kplan.cluster.reader import KafkaReader
+    from kplan.stackfile.references import resolve_stack_secrets
+
+    reader = KafkaReader(stack.cluster, resolve_stack_secrets(stack, os.environ))
+    try:
+        return reader.read(stack.name, topic_names=None, quotas=quotas)
+    finally:
+        reader.close()
+
+
+def raw_cluster_section(path: str) -> dict:
+    """A stack's `cluster:` mapping as written (references unresolved), from a file or a directory stack."""
+    import yaml
+
+    p = Path(path)
+    files = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml") and not f.name.startswith(".")) \
+        if p.is_dir() else [p]
+    for f in files:
+        try:
+            docs = list(yaml.safe_load_all(f.read_text(encoding="utf-8")))
+        except (OSError, yaml.YAMLError) as e:
+            raise KplanError(f"{f}: cannot read its cluster settings: {e}") from None
+        for doc in docs:
+            if isinstance(doc, dict) and isinstance(doc.get("cluster"), dict):
+                return doc["cluster"]
+    raise KplanError(f"{path}: no `cluster:` section to read the cluster with")
+
+
+def dump(doc: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
+
+
+def _refuse_plaintext(live, imported, options, texts: dict[str, str]) -> None:
+    """The last check before writing: no secret value that was replaced by a reference appears anywhere (the same
+    password in a second, innocently named key would otherwise be written out)."""
+    from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
+
+    for entry in imported.connectors:
+        connector = live.connectors[entry["name"]]
+        for key, value in connector.config.items():
+            if imported_value(connector.name, key, value)[1] is None:
+                continue
+            if len(value) >= MIN_SCRUB_LENGTH and any(value in text for text in texts.values()):
+                raise KplanError(f"connector {connector.name!r}: the secret of {key!r} also appears in another "
+                                 "value of the imported stack; nothing was written — exclude the connector "
+                                 "(--exclude) and declare it by hand")
