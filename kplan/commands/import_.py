@@ -151,9 +151,19 @@ def raw_cluster_section(path: str) -> dict:
 
 
 def dump(doc: dict) -> str:
+    """YAML as a person writes a stack: block mappings, short lists of plain values on one line
+    (`operations: [READ, DESCRIBE]`, `cleanup.policy: [compact, delete]`)."""
     import yaml
 
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_list(dumper, data):
+        flow = all(isinstance(v, (str, int, float, bool)) for v in data) and len(data) <= 8
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+    Dumper.add_representer(list, represent_list)
+    return yaml.dump(doc, Dumper=Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
 
 
 def _refuse_plaintext(live, imported, options, texts: dict[str, str]) -> None:

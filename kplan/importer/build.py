@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from kplan.importer.values import connector_config_value, human_size, topic_config_value
-from kplan.model.desired import QUOTA_KEYS, AclBinding
+from kplan.model.desired import QUOTA_KEYS
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.rules.names import is_reserved_topic
 from kplan.secrets import imported_value
@@ -82,10 +82,12 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
     if options.topics:
         skipped = 0
         for name in sorted(live.topics):
+            if not options.selects(name):
+                continue
             if is_reserved_topic(name) or _PLATFORM_TOPIC.match(name):
                 skipped += 1
                 continue
-            if options.selects(name) and not owned_elsewhere("topic", name):
+            if not owned_elsewhere("topic", name):
                 topics.append(topic_entry(live.topics[name]))
         if skipped:
             notes.append(f"{skipped} internal topic(s) of Kafka, Connect, the schema registry or kplan left out")
@@ -118,8 +120,9 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
                 notes.append(f"quota {name}: {other} left out (a stack can declare {', '.join(QUOTA_KEYS)})")
             if values:
                 quotas.append(quota_entry(quota.entity, values))
-    if live.users:
-        notes.append(f"{len(live.users)} SCRAM user(s) not imported: Kafka never gives a password back, and "
+    users = [u for u in live.users if options.selects(u)]
+    if users:
+        notes.append(f"{len(users)} SCRAM user(s) not imported: Kafka never gives a password back, and "
                      "declaring a user makes kplan set its password; declare users by hand (docs/stack-format.md)")
     return Imported(tuple(topics), tuple(connectors), tuple(acls), tuple(quotas), variables, tuple(notes))
 
@@ -166,7 +169,6 @@ def acl_entry(principal: str, bindings, notes: list[str]) -> dict | None:
     groups: dict[tuple, list[str]] = {}
     left_out = 0
     for b in sorted(bindings, key=lambda b: b.key):
-        b: AclBinding
         if b.resource not in _ACL_RESOURCES or b.pattern not in ("literal", "prefixed"):
             left_out += 1
             continue

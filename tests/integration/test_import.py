@@ -1,0 +1,147 @@
+"""`kplan import` on the real stack: topics, a connector, ACLs and a quota made by hand (admin client and Connect's
+REST API, not kplan) -> `kplan import` -> `kplan validate` passes -> `kplan plan` shows no changes (only the
+adoption into ownership) -> apply adopts them; no secret value in the written files. And over the secured SASL_SSL
+listener with `--cluster-from`, into a directory stack."""
+
+from __future__ import annotations
+
+import requests
+import yaml
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    NewTopic,
+    ResourcePatternType,
+    ResourceType,
+)
+from kafka.admin import KafkaAdminClient
+from kplan_helpers import kplan, wait_for, write_stack
+from test_quotas import broker_quotas, set_by_hand
+
+SINK_PASSWORD = "import-test-sink-password"
+
+
+def _create(admin, topics) -> None:
+    for f in admin.create_topics(topics).values():
+        f.result(30)
+
+
+def _acls(principal: str, topic: str, group_prefix: str) -> list[AclBinding]:
+    return [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, principal, "*", AclOperation.READ,
+                       AclPermissionType.ALLOW),
+            AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, principal, "*",
+                       AclOperation.DESCRIBE, AclPermissionType.ALLOW),
+            AclBinding(ResourceType.GROUP, group_prefix, ResourcePatternType.PREFIXED, principal, "*",
+                       AclOperation.READ, AclPermissionType.ALLOW)]
+
+
+def _drop_acls(admin, principal: str) -> None:
+    flt = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None, AclOperation.ANY,
+                           AclPermissionType.ANY)
+    for f in admin.delete_acls([flt]).values():
+        f.result(30)
+
+
+def test_import_then_validate_then_plan_shows_no_changes(stack, admin, prefix, tmp_path):
+    orders, plain, files = f"{prefix}.orders", f"{prefix}.plain", f"{prefix}.files"
+    _create(admin, [
+        NewTopic(orders, 3, 1, config={"retention.ms": "259200000", "cleanup.policy": "compact,delete",
+                                       "segment.bytes": "536870912", "min.insync.replicas": "1"}),
+        NewTopic(plain, 1, 1), NewTopic(files, 2, 1, config={"retention.bytes": "-1"})])
+    sink = f"{prefix}-sink"
+    r = requests.put(f"{stack.connect_url}/connectors/{sink}/config", timeout=60, json={
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "tasks.max": "1",
+        "topics": files, "file": str(tmp_path / "sink.txt"),
+        "sink.password": SINK_PASSWORD,              # a secret: must become a reference
+        "extra.path": "${env:PATH}",                 # a Connect config-provider placeholder: kept as it is
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
+    assert r.status_code == 201, r.text
+    principal = f"User:{prefix}-app"
+    for f in admin.create_acls(_acls(principal, orders, f"{prefix}-")).values():
+        f.result(30)
+    quotas = KafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
+    set_by_hand(quotas, f"{prefix}-app", {"consumer_byte_rate": 2.0 * 1024 * 1024})
+    out = tmp_path / "imported.yaml"
+    try:
+        r = kplan("import", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers,
+                  "--connect-url", stack.connect_url, "--prefix", prefix, "-o", str(out))
+        assert r.code == 0, r.text
+        assert f"{prefix.upper().replace('-', '_')}_SINK_SINK_PASSWORD" in r.out
+        text = out.read_text()
+        assert SINK_PASSWORD not in text and SINK_PASSWORD not in r.text
+        doc = yaml.safe_load(text)
+        topics = {t["name"]: t for t in doc["topics"]}
+        assert set(topics) == {orders, plain, files}
+        assert topics[orders]["config"] == {"cleanup.policy": ["compact", "delete"], "min.insync.replicas": 1,
+                                            "retention.ms": "3d", "segment.bytes": "512MiB"}
+        assert "config" not in topics[plain]  # only the topic's own overrides, never broker defaults
+        assert topics[files]["config"] == {"retention.bytes": "infinite"}
+        (connector,) = doc["connectors"]
+        var = connector["config"]["sink.password"].removeprefix("${secret:env:").removesuffix("}")
+        assert connector["config"]["extra.path"] == "${env:PATH}"
+        assert doc["acls"] == [{"principal": principal, "allow": [
+            {"resource": "group", "name": f"{prefix}-", "pattern": "prefixed", "operations": ["READ"]},
+            {"resource": "topic", "name": orders, "operations": ["DESCRIBE", "READ"]}]}]
+        assert doc["quotas"] == [{"user": f"{prefix}-app", "consumer_byte_rate": "2MiB"}]
+
+        r = kplan("validate", str(out))
+        assert r.code == 0, r.text
+        env = {var: SINK_PASSWORD}
+        r = kplan("plan", str(out), "--detailed-exitcode", env=env)
+        assert r.code == 0, r.text
+        assert "No changes." in r.out
+        assert "existing resources match the stack but are not yet recorded as owned by it" in r.out
+        assert SINK_PASSWORD not in r.text
+        r = kplan("apply", str(out), "--auto-approve", env=env)
+        assert r.code == 0, r.text
+        r = kplan("plan", str(out), "--detailed-exitcode", env=env)
+        assert r.code == 0 and "No changes." in r.out and "not yet recorded" not in r.out, r.text
+        # importing again, now that the stack owns everything, gives the same files
+        again = tmp_path / "again.yaml"
+        r = kplan("import", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers,
+                  "--connect-url", stack.connect_url, "--prefix", prefix, "-o", str(again))
+        assert r.code == 0, r.text
+        assert again.read_text().split("\n", 2)[2] == text.split("\n", 2)[2]  # the same, but for the header
+        r = kplan("import", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers, "-o", str(out))
+        assert r.code == 1 and "already exist" in r.err and "Traceback" not in r.text
+        r = kplan("plan", str(out), env={var: "a-different-password"})
+        assert r.code == 0 and "sink.password" in r.out and "a-different-password" not in r.text, r.text
+    finally:
+        _drop_acls(admin, principal)
+        set_by_hand(quotas, f"{prefix}-app", {"consumer_byte_rate": None})
+        wait_for(lambda: broker_quotas(quotas, f"{prefix}-app") == {}, 30, "the hand-made quota removed")
+        quotas.close()
+
+
+def test_import_over_sasl_ssl_with_the_cluster_of_a_stack_into_a_directory(secured, sadmin, unique, tmp_path):
+    name = unique("import-sec")
+    _create(sadmin, [NewTopic(f"{name}.events", 2, 1, config={"retention.ms": "86400000"})])
+    var = "KPLAN_TEST_IMPORT_ADMIN_PASSWORD"
+    cluster = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s",
+               "client": {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+                          "sasl.username": secured.admin_user, "sasl.password": "${secret:env:" + var + "}",
+                          "ssl.ca.location": secured.ca_file}}
+    source = write_stack(tmp_path / "cluster.yaml", {"stack": "anything", "cluster": cluster})
+    out = tmp_path / "imported"
+    env = {var: secured.admin_password}
+    try:
+        r = kplan("import", "--stack", name, "--cluster-from", str(source), "--prefix", name, "--no-acls",
+                  "-o", str(out), env=env)
+        assert r.code == 0, r.text
+        assert sorted(p.name for p in out.iterdir()) == ["stack.yaml", "topics.yaml"]
+        head = yaml.safe_load((out / "stack.yaml").read_text())
+        assert head == {"stack": name, "cluster": cluster}  # written as it was: the password still a reference
+        assert yaml.safe_load((out / "topics.yaml").read_text()) == {"topics": [
+            {"name": f"{name}.events", "partitions": 2, "replication_factor": 1, "config": {"retention.ms": "1d"}}]}
+        assert all(secured.admin_password not in p.read_text() for p in out.iterdir())
+        r = kplan("validate", str(out), env=env)
+        assert r.code == 0, r.text
+        r = kplan("plan", str(out), "--detailed-exitcode", env=env)
+        assert r.code == 0 and "No changes." in r.out, r.text
+        r = kplan("import", "--stack", name, "--cluster-from", str(source), "-o", str(tmp_path / "x.yaml"))
+        assert r.code == 1 and var in r.err and "Traceback" not in r.text, r.text  # the secret is not set
+    finally:
+        for f in sadmin.delete_topics([f"{name}.events"]).values():
+            f.result(30)
