@@ -39,11 +39,14 @@ HEADER = """\
 @click.option("--no-connectors", is_flag=True, help="Import no connectors.")
 @click.option("--no-acls", is_flag=True, help="Import no ACLs.")
 @click.option("--no-quotas", is_flag=True, help="Import no client quotas.")
+@click.option("--cdc", is_flag=True,
+              help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
+                   "expansion reproduces the connector and its table topics exactly.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @TEMPLATE_DIR_OPTION
 @click.pass_context
 def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster_from, environment, include, exclude,
-                   prefix, no_topics, no_connectors, no_acls, no_quotas, force, template_dirs):
+                   prefix, no_topics, no_connectors, no_acls, no_quotas, cdc, force, template_dirs):
     """Write a stack from the topics, connectors, ACLs and quotas a cluster already has.
 
     Only each topic's own config overrides are written (never broker defaults), in human units where they are
@@ -84,6 +87,8 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster
             stack = _load_cluster(ctx, str(probe), None, template_dirs)
     live = read_live(stack, quotas=options.quotas)
     imported = build_import(live, options)
+    if cdc:
+        imported = recognise_cdc(imported, live, stack, template_dirs)
     documents = imported.documents(stack_name, cluster_doc, split=split)
     target = Path(out)
     paths = {name: (target / name if split else target) for name in documents}
@@ -100,7 +105,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster
         target.parent.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         paths[name].write_text(text, encoding="utf-8")
-    counts = ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics),
+    counts = ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics), ("CDC source(s)", imported.cdc),
                                                     ("connector(s)", imported.connectors),
                                                     ("ACL principal(s)", imported.acls),
                                                     ("quota entit(y/ies)", imported.quotas)))
@@ -180,3 +185,83 @@ def _refuse_plaintext(live, imported, options, texts: dict[str, str]) -> None:
                 raise KplanError(f"connector {connector.name!r}: the secret of {key!r} also appears in another "
                                  "value of the imported stack; nothing was written — exclude the connector "
                                  "(--exclude) and declare it by hand")
+
+
+def recognise_cdc(imported, live, stack, template_dirs):
+    """Replace each Debezium connector (and its table topics) by a `cdc:` source when kplan's own expansion of the
+    candidate source, planned against the live state, changes nothing; otherwise keep it plain and say why."""
+    import json
+    from dataclasses import replace
+
+    import yaml
+
+    from kplan.importer.cdc import cdc_candidate, refined
+    from kplan.model.desired import freeze
+    from kplan.plan.planner import make_plan
+    from kplan.secrets import SecretValues, imported_value
+    from kplan.stackfile import StackError, load_stack
+
+    # The probe plans as a stack that owns nothing, so only "is it the same" counts (not ownership).
+    probe_live = replace(live, owned_topics=frozenset(), owned_connectors=frozenset(), owned_acls=frozenset(),
+                         owned_users=frozenset(), owned_quotas=frozenset(), foreign_owners=freeze({}),
+                         protected_topics=frozenset(), protected_connectors=frozenset(), unfinished_run=None,
+                         locked=False)
+    cluster = {"bootstrap_servers": stack.cluster.bootstrap_servers, "connect_url": "http://connect.invalid:8083"}
+    variables = dict(imported.variables)
+    notes = list(imported.notes)
+    sources, drop_connectors, drop_topics = [], set(), set()
+
+    def load(entry: dict, tmp: Path):
+        path = tmp / "probe.yaml"
+        path.write_text(yaml.safe_dump({"stack": "kplan-import-probe", "cluster": cluster, "cdc": [entry]}),
+                        encoding="utf-8")
+        return load_stack(str(path), environ=os.environ, template_dirs=template_dirs)
+
+    with tempfile.TemporaryDirectory(prefix="kplan-import-cdc-") as tmpdir:
+        tmp = Path(tmpdir)
+        for written in imported.connectors:
+            connector = live.connectors[written["name"]]
+            wanted: dict[str, str] = {}
+            entry, table_topics, why = cdc_candidate(connector, live.topics, wanted)
+            if entry is None:
+                if why:
+                    notes.append(f"connector {connector.name!r} kept as a plain connector, not a cdc source: {why}")
+                continue
+            try:
+                first = load(entry, tmp)
+                generated = next(c.config for c in first.connectors if c.name == connector.name)
+                entry = refined(entry, generated, connector, wanted)
+                candidate = load(entry, tmp)
+            except StackError as e:
+                reason = e.diagnostics[0].message if e.diagnostics else str(e)
+                notes.append(f"connector {connector.name!r} kept as a plain connector: kplan cannot load it as a "
+                             f"cdc source ({reason})")
+                continue
+            # the references stand for the live values: compare as the plan of the written file will
+            secrets = {}
+            for key, value in connector.config.items():
+                ref, variable = imported_value(connector.name, key, value)
+                if variable is not None:
+                    secrets[f"${{secret:env:{variable}}}"] = value
+            if "database.password" in connector.config:
+                secrets[entry["connection"]["password"]] = connector.config["database.password"]
+            plan = make_plan(candidate, probe_live, secrets=SecretValues(values=secrets))
+            changed = [f"{c.address} ({', '.join('.'.join(map(str, a.path)) for a in c.attributes) or c.action.value})"
+                       for c in plan.changes if c.is_change]
+            if changed or plan.has_errors:
+                what = ", ".join(changed) or plan.errors[0].message
+                notes.append(f"connector {connector.name!r} kept as a plain connector: as a cdc source its plan "
+                             f"would change {what}")
+                continue
+            sources.append(entry)
+            variables.update(wanted)
+            drop_connectors.add(connector.name)
+            drop_topics.update(t.name for t in candidate.topics)
+            drop_topics.update(table_topics)
+    if not sources:
+        return replace(imported, notes=tuple(notes))
+    connectors = tuple(c for c in imported.connectors if c["name"] not in drop_connectors)
+    written = json.dumps([connectors, sources])  # keep the variables the written entries still reference
+    return replace(imported, topics=tuple(t for t in imported.topics if t["name"] not in drop_topics),
+                   connectors=connectors, cdc=tuple(sources), notes=tuple(notes),
+                   variables={k: v for k, v in variables.items() if f"${{secret:env:{k}}}" in written})

@@ -46,7 +46,7 @@ class ImportOptions:
 
 @dataclass(frozen=True)
 class Imported:
-    """The stack's parts (`topics`, `connectors`, `acls`, `quotas`: lists of entries in the stack format), the
+    """The stack's parts (`topics`, `connectors`, `cdc`, `acls`, `quotas`: lists of entries in the stack format), the
     environment variables its secret references need (name -> what it holds, never a value), and notes for the
     person importing (what was left out and why)."""
 
@@ -54,13 +54,14 @@ class Imported:
     connectors: tuple[dict, ...] = ()
     acls: tuple[dict, ...] = ()
     quotas: tuple[dict, ...] = ()
+    cdc: tuple[dict, ...] = ()  # Debezium connectors recognised as `cdc:` sources (`kplan import --cdc`)
     variables: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def documents(self, stack: str, cluster: Mapping[str, Any], *, split: bool) -> dict[str, dict]:
         """File name -> document: one `stack.yaml`, or (split) the stack and cluster there and one file per kind."""
         parts = {k: list(v) for k, v in (("topics", self.topics), ("connectors", self.connectors),
-                                          ("acls", self.acls), ("quotas", self.quotas)) if v}
+                                          ("cdc", self.cdc), ("acls", self.acls), ("quotas", self.quotas)) if v}
         head: dict = {"stack": stack, "cluster": dict(cluster)}
         if not split:
             return {"stack.yaml": {**head, **parts}}
@@ -124,7 +125,8 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
     if users:
         notes.append(f"{len(users)} SCRAM user(s) not imported: Kafka never gives a password back, and "
                      "declaring a user makes kplan set its password; declare users by hand (docs/stack-format.md)")
-    return Imported(tuple(topics), tuple(connectors), tuple(acls), tuple(quotas), variables, tuple(notes))
+    return Imported(tuple(topics), tuple(connectors), tuple(acls), tuple(quotas), variables=variables,
+                    notes=tuple(notes))
 
 
 def topic_entry(topic: LiveTopic) -> dict:

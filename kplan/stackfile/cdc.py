@@ -230,6 +230,9 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     exp.connector_settings = deep_merge(connector_defaults, own, smap, source_loc)
     defaults_cfg = connector_defaults.get("config") if isinstance(connector_defaults.get("config"), dict) else {}
     own_cfg = own.get("config") if isinstance(own.get("config"), dict) else {}
+    for key in [k for k, v in own_cfg.items() if v is None]:  # a declared null removes a generated key
+        gen_config.pop(str(key), None)
+        gen_locs.pop(str(key), None)
     exp.layers = [normalize_config(defaults_cfg, smap, diags, source_loc), (gen_config, gen_locs),
                   normalize_config(own_cfg, smap, diags, source_loc)]
     return exp

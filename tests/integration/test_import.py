@@ -18,6 +18,7 @@ from confluent_kafka.admin import (
 )
 from kafka.admin import KafkaAdminClient
 from kplan_helpers import kplan, wait_for, write_stack
+from test_cdc import cdc  # noqa: F401 - the fixture (a unique source name; its slot dropped afterwards)
 from test_quotas import broker_quotas, set_by_hand
 
 SINK_PASSWORD = "import-test-sink-password"
@@ -145,3 +146,42 @@ def test_import_over_sasl_ssl_with_the_cluster_of_a_stack_into_a_directory(secur
     finally:
         for f in sadmin.delete_topics([f"{name}.events"]).values():
             f.result(30)
+
+
+def test_import_recognises_a_hand_made_debezium_connector_as_a_cdc_source(stack, admin, cdc, tmp_path):  # noqa: F811
+    import localstack
+
+    prefix, source = cdc
+    slot = source.replace("-", "_")
+    _create(admin, [NewTopic(f"{prefix}.public.{t}", 1, 1, config={"retention.ms": "604800000"})
+                    for t in ("users", "orders")])
+    r = requests.put(f"{stack.connect_url}/connectors/{source}/config", timeout=60, json={
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector", "tasks.max": "1",
+        "database.hostname": "127.0.0.1", "database.port": str(localstack.PG_PORT),
+        "database.user": localstack.PG_USER, "database.password": localstack.PG_PASSWORD,
+        "database.dbname": localstack.PG_DATABASE, "topic.prefix": prefix, "plugin.name": "pgoutput",
+        "slot.name": slot, "publication.name": f"{slot}_pub",
+        "table.include.list": "public.users,public.orders", "snapshot.mode": "initial",
+        "heartbeat.interval.ms": "10000"})           # a key kplan's template does not generate
+    assert r.status_code == 201, r.text
+    out = tmp_path / "cdc.yaml"
+    r = kplan("import", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers,
+              "--connect-url", stack.connect_url, "--prefix", prefix, "--prefix", source, "--cdc", "-o", str(out))
+    assert r.code == 0, r.text
+    text = out.read_text()
+    assert localstack.PG_PASSWORD not in text
+    doc = yaml.safe_load(text)
+    assert "connectors" not in doc and "topics" not in doc, r.err + text  # the source stands for both
+    (entry,) = doc["cdc"]
+    assert entry["engine"] == "postgres" and entry["topic_prefix"] == prefix
+    assert entry["tables"] == ["public.users", "public.orders"]
+    assert entry["topic_defaults"] == {"partitions": 1, "replication_factor": 1, "config": {"retention.ms": "7d"}}
+    extra = entry["connector"]["config"]
+    assert extra["heartbeat.interval.ms"] == "10000"
+    assert extra.get("publication.autocreate.mode", "absent") is None  # generated, absent live: removed
+    var = entry["connection"]["password"].removeprefix("${secret:env:").removesuffix("}")
+    assert var in r.out
+    r = kplan("validate", str(out))
+    assert r.code == 0, r.text
+    r = kplan("plan", str(out), "--detailed-exitcode", env={var: localstack.PG_PASSWORD})
+    assert r.code == 0 and "No changes." in r.out, r.text
