@@ -218,6 +218,7 @@ def kafka_check(cluster, secrets) -> tuple[Check, Callable[[], None]]:
         if listening is not None:
             return listening
         errors.clear()
+        seconds = max(seconds, 0.5)  # the deadline's last instant still makes a real request
         try:
             desc = admin.describe_cluster(request_timeout=seconds).result(timeout=seconds + 1)
         except Exception as e:  # noqa: BLE001 - any failure is "not yet"; the reason is shown
