@@ -80,10 +80,10 @@ def _short(reason: str) -> str:
 
 
 def progress_line(pending: Sequence[Pending], remaining_s: float) -> str:
-    """`waiting for Kafka at host:9092 (nothing listens there), Kafka Connect at http://... (503: starting);
-    1m35s left`."""
+    """`waiting for the cluster, 1m35s left: Kafka at host:9092 (connection refused), Kafka Connect at http://...
+    (503: starting)` — the time first, so that a terminal's width cuts a reason rather than it."""
     parts = [f"{p.name} at {p.where} ({_short(p.reason)})" for p in pending]
-    return f"waiting for {', '.join(parts)}; {format_seconds(remaining_s)} left"
+    return f"waiting for the cluster, {format_seconds(remaining_s)} left: {', '.join(parts)}"
 
 
 def timeout_message(pending: Sequence[Pending], waited_s: float) -> str:

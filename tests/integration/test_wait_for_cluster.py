@@ -119,9 +119,10 @@ def test_apply_waits_for_a_broker_and_connect_started_after_it(second, unique, t
           f"started; kplan ended {ended - connect_ready:.1f}s after Connect was ready")
     assert proc.returncode == 0, out + err
     lines = err.splitlines()
-    assert any(f"waiting for Kafka at {second.bootstrap} (connection refused), Kafka Connect at "
-               f"{second.connect_url}" in line for line in lines), err
-    assert any(line.startswith(f"waiting for Kafka Connect at {second.connect_url} (") for line in lines), err
+    assert any(line.startswith("waiting for the cluster, ") and f" left: Kafka at {second.bootstrap} (connection "
+               f"refused), Kafka Connect at {second.connect_url} (" in line for line in lines), err
+    assert any(line.startswith("waiting for the cluster, ") and f" left: Kafka Connect at {second.connect_url} ("
+               in line for line in lines), err  # the broker is up, Connect not yet
     assert any(line.startswith("Kafka and Kafka Connect ready after ") for line in lines), err
     assert "Apply complete!" in out
     assert {f"{name}.a", f"{name}.b"} <= _topics(second.bootstrap)
@@ -158,7 +159,7 @@ def test_connect_that_does_not_answer_keeps_plan_waiting_then_exit_4_naming_conn
     error = run.err.strip().splitlines()[-1]
     assert error == (f"Error: the cluster was not ready within 6s (--wait-for-cluster): Kafka Connect at "
                      f"http://127.0.0.1:{connect} (connection refused) was not ready"), run.err
-    assert "waiting for Kafka Connect" in run.err and "waiting for Kafka at" not in run.err
+    assert " left: Kafka Connect at " in run.err and "Kafka at " not in run.err.replace("Kafka Connect at ", "")
 
 
 def test_the_wait_uses_the_stacks_secured_client_settings(stack, tmp_path):

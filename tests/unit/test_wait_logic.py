@@ -52,8 +52,9 @@ def test_format_seconds_rounds_up(seconds, text):
 def test_progress_line_names_what_is_waited_for_its_reason_and_the_time_left():
     line = progress_line([Pending("Kafka", "k:9092", "connection refused"),
                           Pending("Kafka Connect", "http://c:8083", "503: starting " + "x" * 200)], 95)
-    assert line.startswith("waiting for Kafka at k:9092 (connection refused), Kafka Connect at http://c:8083 (503: ")
-    assert line.endswith("...); 1m35s left")
+    assert line.startswith("waiting for the cluster, 1m35s left: Kafka at k:9092 (connection refused), "
+                           "Kafka Connect at http://c:8083 (503: ")
+    assert line.endswith("...)")
     assert "\n" not in line and len(line) < 250
 
 
@@ -97,7 +98,8 @@ def test_waits_until_every_check_passes_probing_a_passed_one_no_more():
                               sleep=clock.sleep)
     assert len(kafka_asked) == 3  # not asked again once it answered
     assert 0 < waited < 10
-    assert out[0].startswith("waiting for Kafka at kafka:1 (connection refused), Connect at connect:1")
+    assert out[0].startswith("waiting for the cluster, ") and out[0].endswith(
+        " left: Kafka at kafka:1 (connection refused), Connect at connect:1 (connection refused)\n")
     assert out[-1].startswith("Kafka and Connect ready after ")
 
 
