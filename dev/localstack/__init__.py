@@ -116,13 +116,20 @@ def _stop_with_dependents(name: str) -> None:
         svc.stop()
 
 
-def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False) -> bool:
+def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False, only: tuple[str, ...] | None = None) -> bool:
     """Start what is not running; return True if anything was started. Idempotent on a healthy stack.
 
     `secured` also starts the secured Connect worker (the broker's SASL_SSL listener is always on). A secured
-    worker that runs is kept running: restarting a service it depends on restarts it too."""
+    worker that runs is kept running: restarting a service it depends on restarts it too. `only` names the
+    services to start (e.g. ("kafka",): a bare broker, for a test that starts one on ports of its own)."""
     secured = secured or connect_secure_service().pid() is not None
     svcs = services(secured)
+    if only is not None:
+        unknown = sorted(set(only) - {s.name for s in services(secured=True)})
+        if unknown:
+            raise LocalStackError(f"no such service: {', '.join(unknown)} "
+                                  f"(known: {', '.join(s.name for s in services(secured=True))})")
+        svcs = [s for s in svcs if s.name in only]
     if dist_current() and all(s.pid() is not None and s.ready() and s.restart_reason() is None for s in svcs):
         say("already running and healthy")
         return False
@@ -154,6 +161,9 @@ def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False) -> bool:
         svc.wait_ready(timeout_s)
         svc.after_start()
         started = True
+    if only is not None:
+        say(f"ready: {', '.join(s.name for s in svcs)} (bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL})")
+        return started
     say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, PostgreSQL {HOST}:{PG_PORT}/{PG_DATABASE}, "
         f"MariaDB {HOST}:{MY_PORT}/{MY_DATABASE}")
     say(f"secured: SASL_SSL bootstrap servers {SASL_BOOTSTRAP} (CA {ca_file()}), Connect "

@@ -1,7 +1,7 @@
 """The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
 
-    up [--secured] [--brokers 3] | down [--wipe] | status | logs [-n N] | plugins | env | psql SQL | mysql SQL
-    | node-stop N | node-start N   (a node of the 3-broker cluster)
+    up [--secured] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N] | plugins | env
+    | psql SQL | mysql SQL | node-stop N | node-start N   (a node of the 3-broker cluster)
 
 Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
 `status` exits 3 when something is not running or not healthy.
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also start the secured Connect worker (HTTPS, basic auth, Kafka over SASL_SSL)")
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
+    u.add_argument("--only", metavar="SERVICES",
+                   help="start only these services, comma-separated (postgres, mariadb, kafka, connect)")
     for verb in ("stop", "start"):
         n = sub.add_parser(f"node-{verb}", help=f"{verb} one node of the 3-broker cluster")
         n.add_argument("node", type=int, choices=(1, 2, 3))
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         if args.cmd == "up":
-            up(secured=args.secured)
+            up(secured=args.secured, only=tuple(args.only.split(",")) if args.only else None)
             if args.brokers == 3:
                 cluster3.up()
             return 0

@@ -41,12 +41,14 @@ def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> 
     return conf
 
 
-def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, errors: list | None = None):
+def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, errors: list | None = None,
+                 overrides: Mapping[str, Any] | None = None):
     """An admin client; `errors` collects the errors librdkafka reports on its own (error_cb), such as a refused
-    SASL login, which a request that then fails reports only as a transport failure (see `unreachable`)."""
+    SASL login, which a request that then fails reports only as a transport failure (see `unreachable`).
+    `overrides`: librdkafka settings of kplan's own that win over the stack's (e.g. a short reconnect backoff)."""
     from confluent_kafka.admin import AdminClient
 
-    conf = client_config(cluster, secrets)
+    conf = {**client_config(cluster, secrets), **(overrides or {})}
     if errors is not None:
         conf["error_cb"] = errors.append
     try:

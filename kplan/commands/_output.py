@@ -35,3 +35,29 @@ def emit(plan, fmt: str, color: bool) -> None:
     if fmt != "text":  # text shows diagnostics inline; elsewhere errors also go to stderr, one line each
         for d in plan.errors:
             click.echo(d.format(), err=True)
+
+
+class DurationType(click.ParamType):
+    """A positive duration in kplan's syntax (`90s`, `2m`, `1m30s`, or a number of seconds), as seconds."""
+
+    name = "DURATION"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        from kplan.rules.units import UnitError, parse_duration_seconds
+
+        try:
+            seconds = parse_duration_seconds(value)
+        except UnitError as e:
+            self.fail(str(e).replace("a number of milliseconds", "a number of seconds"), param, ctx)
+        if not 0 < seconds < float("inf"):  # also NaN
+            self.fail(f"must be a positive duration, e.g. 90s or 2m (got {value!r})", param, ctx)
+        return seconds
+
+
+WAIT_OPTION = click.option(
+    "--wait-for-cluster", "wait_s", type=DurationType(), metavar="DURATION",
+    help="First wait up to DURATION (e.g. 90s, 2m) until Kafka answers and Kafka Connect is healthy "
+         "(init containers); exit 4 if they do not in time.",
+)

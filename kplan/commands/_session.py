@@ -37,12 +37,13 @@ def _report_and_exit(ctx: click.Context, e) -> None:
 
 
 def load_and_open_or_exit(ctx: click.Context, path: str, environment: str | None, *, live_state: str | None = None,
-                          environ: Mapping[str, str] | None = None, template_dirs=()):
+                          environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
     """`load_and_open`, or every problem of the stack printed as one line each and exit 1."""
     from kplan.stackfile import StackError
 
     try:
-        return load_and_open(path, environment, live_state=live_state, environ=environ, template_dirs=template_dirs)
+        return load_and_open(path, environment, live_state=live_state, environ=environ, template_dirs=template_dirs,
+                             wait_s=wait_s)
     except StackError as e:
         _report_and_exit(ctx, e)
         raise  # not reached: ctx.exit raised
@@ -81,14 +82,36 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
     return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
 
 
+def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, str] | None = None) -> None:
+    """`--wait-for-cluster`: once the stack is loaded (a bad stack fails at once, not after the wait) and before
+    anything else talks to the cluster, wait for its Kafka and Connect (kplan.cluster.wait; exit 4 at the
+    deadline). Nothing to do without the option."""
+    if wait_s is None:
+        return
+    from kplan.cluster.wait import wait_for_cluster
+    from kplan.model.desired import Stack
+    from kplan.stackfile.references import resolve_stack_secrets
+
+    # the cluster's own references only: a connector's unresolvable secret is the plan's to report, after the wait
+    secrets = resolve_stack_secrets(Stack(name=stack.name, environment=None, cluster=stack.cluster),
+                                    os.environ if environ is None else environ)
+    wait_for_cluster(stack.cluster, secrets, wait_s)
+
+
 def load_and_open(path: str, environment: str | None, *, live_state: str | None = None,
-                  environ: Mapping[str, str] | None = None, template_dirs=()):
+                  environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
     """(stack, session) for a command that only reads (plan, status): the cluster read starts as soon as the
     loader knows the cluster settings (kplan.cluster.prefetch), while the rest of the stack is checked and
-    expanded; a stack whose final cluster settings differ from that preview reads again. Raises StackError."""
+    expanded; a stack whose final cluster settings differ from that preview reads again. Raises StackError.
+    With `wait_s` (--wait-for-cluster) there is no early read: the whole stack is loaded, the cluster waited for
+    (`wait_for_stack_cluster`), then read."""
     from kplan.stackfile import StackError, load_stack
 
     environ = os.environ if environ is None else environ
+    if wait_s is not None and live_state is None:
+        stack = load_stack(path, environment=environment, environ=environ, template_dirs=template_dirs)
+        wait_for_stack_cluster(stack, wait_s, environ)
+        return stack, open_session(stack, environ=environ)
     early: dict[str, Any] = {}
 
     def on_cluster(preview) -> None:

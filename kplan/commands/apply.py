@@ -6,8 +6,8 @@ import os
 
 import click
 
-from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, use_color
-from kplan.commands._session import confirm_yes, load_or_exit
+from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
+from kplan.commands._session import confirm_yes, load_or_exit, wait_for_stack_cluster
 from kplan.errors import KplanError
 
 ENV_OPTION = click.option("-e", "--env", "--environment", "environment", metavar="ENV",
@@ -37,8 +37,9 @@ def _is_plan_file(path: str) -> bool:
 @click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
               help="With a saved plan: the stack it was made from (default: the path recorded in the plan).")
 @TEMPLATE_DIR_OPTION
+@WAIT_OPTION
 @click.pass_context
-def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color, stack_path, template_dirs):
+def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color, stack_path, template_dirs, wait_s):
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
     saved = None
     if _is_plan_file(path):
@@ -51,6 +52,7 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
         environment = environment or saved.environment
         path = stack_path
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+    wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=bool(saved and saved.destroy), auto_approve=auto_approve, max_deletions=max_deletions,
          color=use_color(no_color), saved=saved)
 
@@ -62,10 +64,12 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
 @MAX_DELETIONS_OPTION
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
+@WAIT_OPTION
 @click.pass_context
-def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_color, template_dirs):
+def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_color, template_dirs, wait_s):
     """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+    wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=True, auto_approve=auto_approve, max_deletions=max_deletions,
          color=use_color(no_color), saved=None)
 

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 
 import click
 
-from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, emit, use_color
+from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, emit, use_color
 
 
 @click.command("plan")
@@ -20,15 +20,17 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_
               help="Save the plan (no secrets) for `kplan show` and `kplan apply`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 = no changes, 2 = changes, 1 = error.")
 @TEMPLATE_DIR_OPTION
+@WAIT_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, template_dirs, live_state):
+def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, template_dirs, wait_s,
+                 live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
     environ = os.environ
     try:
         plan = compute_plan(path, environment, destroy=destroy, live_state=live_state, environ=environ,
-                            template_dirs=template_dirs)
+                            template_dirs=template_dirs, wait_s=wait_s)
     except _StackInvalid as e:
         for line in e.lines:
             click.echo(line, err=True)
@@ -54,7 +56,8 @@ class _StackInvalid(Exception):
 
 
 def compute_plan(path: str, environment: str | None, *, destroy: bool = False, live_state: str | None = None,
-                 environ: Mapping[str, str] | None = None, template_dirs: Sequence[str] = ()):
+                 environ: Mapping[str, str] | None = None, template_dirs: Sequence[str] = (),
+                 wait_s: float | None = None):
     """Load the stack, read the live state (batched), plan, then validate the plan against the real systems."""
     from kplan.commands._session import load_and_open, plan_stack
     from kplan.stackfile import StackError
@@ -62,7 +65,7 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
     environ = os.environ if environ is None else environ
     try:
         stack, session = load_and_open(path, environment, live_state=live_state, environ=environ,
-                                       template_dirs=template_dirs)
+                                       template_dirs=template_dirs, wait_s=wait_s)
     except StackError as e:
         raise _StackInvalid([f"Error: {d.located()}" if d.severity == "error" else d.located()
                              for d in e.diagnostics] or [f"Error: {e}"]) from None

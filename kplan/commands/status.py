@@ -11,7 +11,7 @@ import os
 
 import click
 
-from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, use_color
+from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
 
 
 @click.command("status")
@@ -21,10 +21,11 @@ from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, use_col
               help="text for terminals, json for tools.")
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
+@WAIT_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Report against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def status_command(ctx, path, environment, fmt, no_color, template_dirs, live_state):
+def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s, live_state):
     """Show the status of the resources the stack at PATH declares.
 
     For each topic: whether it exists, is missing or has drifted from the stack (what differs), its partitions
@@ -39,13 +40,14 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, live_st
       1  error: the stack is invalid, or the cluster or Connect cannot be read
       2  something is missing, drifted or not in its declared state, or the
          check found an error (an unfinished apply, an unresolvable secret...)
+      4  --wait-for-cluster: the cluster was not ready in time
     """
     from kplan.commands._session import load_and_open_or_exit, plan_stack
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
 
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
-                                           template_dirs=template_dirs)
+                                           template_dirs=template_dirs, wait_s=wait_s)
     for line in stack.warnings:
         click.echo(line, err=True)
     try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
