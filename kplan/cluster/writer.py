@@ -380,11 +380,22 @@ class KafkaWriter:
                                          no_answer=all(no_answer(e) for e in transient))
 
             self._retry(attempt, what, self.link)
-        live = self.scram_credentials(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
-        wrong = sorted({u for u, m, i, _ in upserts if live.get(u, {}).get(m) != i}
-                       | {u for u, m in removals if m in live.get(u, {})})
-        if wrong:
-            raise WriteError(f"{what}: the cluster does not show the credentials as written for {', '.join(wrong)}")
+        # The broker applies the controller's record asynchronously: a read right after the write may not show it
+        # yet. Poll (bounded like the topic checks) until it does, and only then call it written.
+        users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
+        deadline = time.monotonic() + max(30.0, self.timeout_s * 2)
+        delay = 0.05
+        while True:
+            live = self.scram_credentials(users)
+            wrong = sorted({u for u, m, i, _ in upserts if live.get(u, {}).get(m) != i}
+                           | {u for u, m in removals if m in live.get(u, {})})
+            if not wrong:
+                return
+            if time.monotonic() > deadline:
+                raise WriteError(f"{what}: the cluster does not show the credentials as written for "
+                                 f"{', '.join(wrong)}")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
         from kplan.cluster.scram import credentials_of
