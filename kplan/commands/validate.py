@@ -44,7 +44,8 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
     ok = True
     for env in targets:
         stack, diags = validate_stack(path, env, environ, template_dirs,
-                                      environments_out=declared if environment is None and env is None else None)
+                                      environments_out=declared if environment is None and env is None else None,
+                                      with_policy=True)
         if environment is None and env is None:
             targets.extend(declared)
         errors = [d for d in diags if d.severity == "error"]

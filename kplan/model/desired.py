@@ -12,6 +12,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Mapping, TypeVar
 
+from kplan.policy.model import Policy
+
 _V = TypeVar("_V")
 
 
@@ -266,3 +268,5 @@ class Stack:
     inputs_digest: str = ""
     # Formatted warning diagnostics from loading (e.g. "stack.yaml:3:5: warning: ..."), for commands to show.
     warnings: tuple[str, ...] = ()
+    # The policy rules the stack must follow (its own and its policy files'; kplan.policy.check), None without.
+    policy: Policy | None = None

@@ -17,6 +17,7 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.model import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
+from kplan.policy.check import check_policy
 from kplan.secrets import SecretValues
 
 
@@ -49,6 +50,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     if not destroy:
         for kind in KINDS:
             diags += kind.checks(stack, by_kind[kind], every, live)
+        diags += check_policy(stack)  # the platform's rules (a destroy is never refused by them)
     for kind in KINDS:
         diags += kind.deletion_notes(stack, by_kind[kind], every, live)
 

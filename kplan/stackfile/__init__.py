@@ -23,15 +23,16 @@ __all__ = ["Diagnostic", "StackError", "load_stack", "validate_stack"]
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
                    template_dirs: Sequence = (), environments_out: list | None = None, on_cluster=None,
-                   ) -> "tuple[Stack | None, list[Diagnostic]]":
+                   with_policy: bool = False) -> "tuple[Stack | None, list[Diagnostic]]":
     """Load and check a stack; returns (Stack or None if any error, every diagnostic incl. warnings).
 
     `environ` (default os.environ) supplies ${VAR} values; `template_dirs` are searched for CDC engine
     templates before the built-in ones; `environments_out` (a list) receives the environments it declares;
-    `on_cluster` is called early with a `ClusterPreview` (see kplan.stackfile.pipeline.validate_stack)."""
+    `on_cluster` is called early with a `ClusterPreview` (see kplan.stackfile.pipeline.validate_stack);
+    `with_policy` also checks the stack's policy rules (an error-level violation: no Stack)."""
     from kplan.stackfile.pipeline import validate_stack as _validate
 
-    return _validate(path, environment, environ, template_dirs, environments_out, on_cluster)
+    return _validate(path, environment, environ, template_dirs, environments_out, on_cluster, with_policy)
 
 
 def load_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,

@@ -2,8 +2,8 @@
 
 Directory stacks: `topics`, `connectors`, `cdc`, `acls`, `users` and `quotas` lists are concatenated in file
 order; `vars` and `environments` are merged (the same variable, or the same overlay value, set in two files is an
-error); `stack` may be repeated only with the same value; `cluster`, `defaults`, `authoritative_config` and
-`template_dirs` may be declared by one file only.
+error); `stack` may be repeated only with the same value; `cluster`, `defaults`, `authoritative_config`,
+`template_dirs` and `policy` may be declared by one file only.
 
 Deep merge (defaults under resources, environment overlays over the stack): mappings merge key by key, lists
 and scalars replace, and `null` removes the key (e.g. a default config value a topic does not want).
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import Document, SourceMap
 
-_SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs")
+_SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs", "policy")
 LISTS = ("topics", "connectors", "cdc", "acls", "users", "quotas")
 
 

@@ -24,6 +24,7 @@ from kplan.stackfile.connectors import build_connector, normalize_config, warn_p
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine, deep_merge
+from kplan.stackfile.policy import load_policy
 from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.topics import (
@@ -51,14 +52,16 @@ def _dict(v) -> dict:
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
                    template_dirs: Sequence = (), environments_out: list | None = None,
-                   on_cluster: Callable[[ClusterPreview], None] | None = None,
+                   on_cluster: Callable[[ClusterPreview], None] | None = None, with_policy: bool = False,
                    ) -> tuple[Stack | None, list[Diagnostic]]:
     """Load and check a stack for one environment (None: the base stack). Returns the Stack (None if there
     is any error) and every diagnostic, errors and warnings, sorted by file and line. `environments_out`, when
     given, receives the names of the environments the stack declares (so `validate` reads the files once).
     `on_cluster`, when given, is called early — before the resources are checked and expanded — with a
     `ClusterPreview` if the cluster settings are already certain, so a caller can start reading the cluster
-    while the rest of the stack loads (it must still compare the preview with the loaded stack's)."""
+    while the rest of the stack loads (it must still compare the preview with the loaded stack's).
+    `with_policy`: also check the stack against its policy (`kplan validate`); a violation of an error-level rule
+    is an error (no Stack). Without it the policy is the planner's to check (the plan shows its findings)."""
     env = os.environ if environ is None else environ
     smap = SourceMap()
     diags = Diagnostics()
@@ -67,6 +70,13 @@ def validate_stack(path, environment: str | None = None, environ: Mapping[str, s
     items = diags.items
     if diags.has_errors:
         return None, items
+    if with_policy and stack is not None:
+        from kplan.policy.check import check_policy
+
+        found = check_policy(stack)
+        items = sorted(items + list(found), key=Diagnostic.sort_key)
+        if any(d.is_error for d in found):
+            return None, items
     return stack, items
 
 
@@ -236,6 +246,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     users = build_users([(item, loc) for item, loc in comb.users if id(item) not in flagged.items], smap, diags)
     quotas = build_quotas([(item, loc) for item, loc in comb.quotas if id(item) not in flagged.items], smap, diags)
     acls = merge_generated(acls, generated_acls, diags)
+    policy, policy_files = load_policy(*comb.single.get("policy", (None, None)), smap, diags)
 
     agg.flush(diags)
     check_duplicates_and_collisions(topic_entries, diags)
@@ -267,8 +278,9 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         quotas=quotas,
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
-        inputs_digest=inputs_digest(files, templates.used, environment),
+        inputs_digest=inputs_digest(files + policy_files, templates.used, environment),
         warnings=tuple(d.located() for d in diags.items if d.severity == "warning"),
+        policy=policy,
     )
 
 

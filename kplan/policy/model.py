@@ -1,0 +1,87 @@
+"""The policy model: rules a platform team sets for every stack (docs/policy.md). Immutable; built by the loader
+(`kplan.stackfile.policy`) from a stack's `policy:` section and the policy files it references, checked against
+the expanded stack by `kplan.policy.check`.
+
+One `Rule` type with the parameters every rule type may use (`type` says which apply): the loader has already
+checked that each rule has exactly the parameters its type takes, with values normalized as Kafka stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Mapping
+
+
+class RuleType(str, Enum):
+    """Every rule type; its value is what a policy writes as `rule:`."""
+
+    TOPIC_NAME_PATTERN = "topic-name-pattern"
+    TOPIC_FORBIDDEN_PREFIXES = "topic-forbidden-prefixes"
+    TOPIC_PARTITIONS = "topic-partitions"
+    TOPIC_REPLICATION_FACTOR = "topic-replication-factor"
+    TOPIC_MIN_INSYNC_REPLICAS = "topic-min-insync-replicas"
+    TOPIC_REQUIRED_CONFIG = "topic-required-config"
+    TOPIC_FORBIDDEN_CONFIG = "topic-forbidden-config"
+    TOPIC_MAX_RETENTION = "topic-max-retention"
+    CONNECTOR_ALLOWED_CLASSES = "connector-allowed-classes"
+    CONNECTOR_FORBIDDEN_CLASSES = "connector-forbidden-classes"
+    CONNECTOR_REQUIRED_CONFIG = "connector-required-config"
+    CONNECTOR_FORBIDDEN_CONFIG = "connector-forbidden-config"
+
+    @property
+    def subject(self) -> str:
+        """`topic` or `connector`: the resources the rule is about."""
+        return self.value.split("-", 1)[0]
+
+
+class Level(str, Enum):
+    """What a violation does: an error fails `validate` and `plan`; a warning is reported only."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+def _empty() -> Mapping:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Rule:
+    type: RuleType
+    source: str  # where the rule is written, "policies/platform.yaml:12": every violation names it
+    level: Level = Level.ERROR
+    name: str = ""  # the rule's own name, if it has one
+    message: str = ""  # the platform team's why / what to do
+    include: str | None = None  # regular expression: only resources whose whole name matches
+    exclude: str | None = None  # regular expression: not the resources whose whole name matches
+    pattern: str | None = None  # topic-name-pattern
+    prefixes: tuple[str, ...] = ()  # topic-forbidden-prefixes
+    min: int | None = None  # partitions, replication factor, min.insync.replicas
+    max: int | None = None  # partitions; retention (milliseconds)
+    environments: Mapping[str, int] = field(default_factory=_empty)  # environment -> minimum instead of `min`
+    # required/forbidden config: key -> its allowed (required) or forbidden values, normalized; () means any value
+    keys: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
+    classes: tuple[str, ...] = ()  # connector classes: full names, aliases or * patterns
+
+    def minimum(self, environment: str | None) -> int | None:
+        """The minimum that holds in `environment` (the environment's own, else `min`; None: no minimum)."""
+        if environment is not None and environment in self.environments:
+            return self.environments[environment]
+        return self.min
+
+    @property
+    def label(self) -> str:
+        """How a violation names the rule: `rule "small-topics" (topic-partions) at platform.yaml:12`."""
+        named = f'rule "{self.name}" ({self.type.value})' if self.name else f"rule {self.type.value}"
+        return f"{named} at {self.source}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The rules that hold for one stack: its own (`policy.rules`) and those of the policy files it references,
+    in the order written (files first)."""
+
+    rules: tuple[Rule, ...] = ()
+    files: tuple[str, ...] = ()  # the policy files read, as displayed

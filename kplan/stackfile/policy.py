@@ -1,0 +1,207 @@
+"""Reading a stack's policy: its `policy:` section — rules written in the stack and `files:`, shared policy files
+(paths relative to the stack file that names them) — into one `kplan.policy.model.Policy`.
+
+A policy file is one YAML document checked by its own JSON Schema (`schemas/policy.schema.json`, packaged like the
+stack's); the stack's own rules are checked by the stack schema, which holds the same rule definitions. Then the
+semantic checks both share: regular expressions compile, min is not above max, durations parse, config keys are
+known topic configs, values are normalized as Kafka stores them. Every problem is one located line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
+
+from kplan.policy.model import Level, Policy, Rule, RuleType
+from kplan.rules.topic_configs import lookup, unknown_key_message
+from kplan.rules.units import UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.yamlsrc import SourceFile, SourceMap, decode, parse_documents, read_file
+
+POLICY_SCHEMA = "schemas/policy.schema.json"
+
+
+def load_policy(section, root: dict | None, smap: SourceMap, diags: Diagnostics) -> tuple[Policy | None, list[SourceFile]]:
+    """The policy of a stack's `policy:` section (`root`: the document that holds it), and the policy files read
+    (for the inputs digest). (None, []) without a section."""
+    if not isinstance(section, dict) or root is None:
+        return None, []
+    here = smap.key_loc(root, "policy") or Loc("<stack>", 0, 0)
+    base = os.path.dirname(here.file)
+    rules: list[Rule] = []
+    sources: list[SourceFile] = []
+    seen: dict[str, Loc] = {}
+    files = section.get("files") if isinstance(section.get("files"), list) else []
+    for i, rel in enumerate(files):
+        loc = smap.value_loc(files, i) or here
+        if not isinstance(rel, str):
+            continue
+        path = os.path.normpath(os.path.join(base, rel))
+        if diags.declared_again(seen, path, loc, f'policy file "{rel}"', "list it once"):
+            continue
+        if not os.path.isfile(path):
+            diags.error(loc, f"policy file not found: {path}" + (" (it is a directory)" if os.path.isdir(path) else ""))
+            continue
+        source, checked = _read_policy_file(path, rel, smap, diags)
+        if source is not None:
+            sources.append(source)
+        if checked is not None:  # the rules the schema accepts are still checked (the stack is invalid anyway)
+            rules += build_rules(checked[0]["rules"], smap, diags, skip=checked[1])
+    inline = section.get("rules")
+    if isinstance(inline, list):
+        rules += build_rules(inline, smap, diags)
+    return Policy(rules=tuple(rules), files=tuple(s.display for s in sources)), sources
+
+
+def _read_policy_file(path: str, rel: str, smap: SourceMap,
+                      diags: Diagnostics) -> tuple[SourceFile | None, tuple[dict, set] | None]:
+    """(the file, (its document, the rules the schema flagged) when it has a list of rules)."""
+    data = read_file(path, diags)
+    if data is None:
+        return None, None
+    source = SourceFile(path, "policy:" + rel, data)
+    text = decode(path, data, diags)
+    if text is None:
+        return source, None
+    docs = parse_documents(path, text, smap, diags)
+    if not docs:
+        return source, None
+    if len(docs) > 1:
+        diags.error(docs[1].loc, "a policy file holds one YAML document (put every rule under one `rules:` list)")
+        return source, None
+    root = docs[0].root
+    if not isinstance(root, dict):
+        diags.error(docs[0].loc, "a policy file is a mapping with a `rules:` list")
+        return source, None
+    flagged = check_policy_document(root, smap, diags)
+    if () in flagged or ("rules",) in flagged or not isinstance(root.get("rules"), list):
+        return source, None
+    return source, (root, flagged)
+
+
+@lru_cache(maxsize=1)
+def _policy_validator():
+    from jsonschema import Draft202012Validator
+
+    from kplan.stackfile.schema import inline_refs
+
+    schema = json.loads(resources.files("kplan").joinpath(POLICY_SCHEMA).read_text(encoding="utf-8"))
+    return Draft202012Validator(inline_refs(schema))
+
+
+def check_policy_document(root: dict, smap: SourceMap, diags: Diagnostics) -> set:
+    """Report every violation of the policy schema in a policy file's document; returns where they are: `()`
+    (the document), `("rules",)` (the list) or the index of each rule with one."""
+    from kplan.stackfile.schema import _messages
+
+    errors = list(_policy_validator().iter_errors(root))
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in typed:
+            continue  # a value of the wrong type gets the type error only
+        for loc, message in _messages(error, root, smap):
+            diags.add(loc, message)
+    return {p[1] if len(p) >= 2 and p[0] == "rules" else p[:1] for p in (tuple(e.absolute_path) for e in errors)}
+
+
+def build_rules(items: list, smap: SourceMap, diags: Diagnostics, skip: set = frozenset()) -> list[Rule]:
+    """Rules from schema-valid `rules:` entries (`skip`: the indexes of the others); an entry with a semantic
+    problem is reported and left out."""
+    out = []
+    for i, item in enumerate(items):
+        loc = smap.value_loc(items, i) or Loc("<policy>", 0, 0)
+        if isinstance(item, dict) and i not in skip:
+            rule = _build_rule(item, loc, smap, diags)
+            if rule is not None:
+                out.append(rule)
+    return out
+
+
+def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Rule | None:
+    kind = RuleType(item["rule"])
+    ok = True
+
+    def at(key: str) -> Loc:
+        return smap.value_loc(item, key) or loc
+
+    def regex(key: str) -> str | None:
+        nonlocal ok
+        value = item.get(key)
+        if value is None:
+            return None
+        try:
+            re.compile(value)
+        except re.error as e:
+            diags.error(at(key), f'invalid regular expression "{value}": {e}')
+            ok = False
+        return value
+
+    fields: dict = {"include": regex("include"), "exclude": regex("exclude"), "pattern": regex("pattern")}
+    if kind == RuleType.TOPIC_PARTITIONS:
+        fields["min"], fields["max"] = item.get("min"), item.get("max")
+        if fields["min"] is None and fields["max"] is None:
+            diags.error(loc, "topic-partitions needs min, max or both")
+            ok = False
+        elif fields["min"] is not None and fields["max"] is not None and fields["min"] > fields["max"]:
+            diags.error(at("max"), f"max ({fields['max']}) is less than min ({fields['min']})")
+            ok = False
+    elif kind in (RuleType.TOPIC_REPLICATION_FACTOR, RuleType.TOPIC_MIN_INSYNC_REPLICAS):
+        fields["min"] = item.get("min")
+        fields["environments"] = MappingProxyType(dict(item.get("environments") or {}))
+        if fields["min"] is None and not fields["environments"]:
+            diags.error(loc, f"{kind.value} needs min (every environment), environments (per environment) or both")
+            ok = False
+    elif kind == RuleType.TOPIC_MAX_RETENTION:
+        fields["max"] = _duration(item["max"], at("max"), diags)
+        ok = ok and fields["max"] is not None
+    elif kind == RuleType.TOPIC_FORBIDDEN_PREFIXES:
+        fields["prefixes"] = tuple(item["prefixes"])
+    elif kind in (RuleType.CONNECTOR_ALLOWED_CLASSES, RuleType.CONNECTOR_FORBIDDEN_CLASSES):
+        fields["classes"] = tuple(item["classes"])
+    elif kind in (RuleType.TOPIC_REQUIRED_CONFIG, RuleType.TOPIC_FORBIDDEN_CONFIG,
+                  RuleType.CONNECTOR_REQUIRED_CONFIG, RuleType.CONNECTOR_FORBIDDEN_CONFIG):
+        keys = _keys(kind, item, at, smap, diags)
+        ok = ok and keys is not None
+        fields["keys"] = MappingProxyType(keys or {})
+    if not ok:
+        return None
+    return Rule(type=kind, source=f"{loc.file}:{loc.line}", level=Level(item.get("severity", "error")),
+                name=item.get("name", ""), message=item.get("message", ""), **fields)
+
+
+def _duration(raw, loc: Loc, diags: Diagnostics) -> int | None:
+    try:
+        ms = raw if isinstance(raw, int) else parse_duration_ms(str(raw))
+    except UnitError as e:
+        diags.error(loc, str(e))
+        return None
+    if ms < 1:
+        diags.error(loc, f"max must be a positive duration (got {raw})")
+        return None
+    return ms
+
+
+def _keys(kind: RuleType, item: dict, at, smap: SourceMap, diags: Diagnostics) -> dict[str, tuple[str, ...]] | None:
+    """key -> the rule's values normalized for that key (as the stack's own values are), () without values."""
+    topic = kind.subject == "topic"
+    ok = True
+    keys = item["keys"]
+    out: dict[str, tuple[str, ...]] = {}
+    for i, key in enumerate(keys):
+        if topic and lookup(key) is None:
+            diags.error(smap.value_loc(keys, i) or at("keys"), unknown_key_message(key))
+            ok = False
+            continue
+        values = []
+        for raw in item.get("values") or ():
+            try:
+                values.append(normalize_topic_config_value(key, raw) if topic else normalize_config_value(key, raw))
+            except ValueError as e:
+                diags.error(at("values"), f"{key}: {e}")
+                ok = False
+        out[key] = tuple(dict.fromkeys(values))
+    return out if ok else None
