@@ -8,7 +8,7 @@
         "environ"        the variables the stack sees, instead of the process environment ({})
         "destroy"        plan a destroy (false)
         "template_dirs"  extra CDC template folders ([])
-    <case>/live.json   the live state (kplan.model.livejson format), for every kind but render
+    <case>/live.json   the live state (kplan.model.livejson format), for every kind but render and policy
 
 Kinds and their expected outputs:
     render   expected.yaml (`kplan render`; absent when the stack is invalid), expected.diagnostics (every
@@ -16,6 +16,7 @@ Kinds and their expected outputs:
     plan     plan.json (validated against schemas/plan.schema.json), plan.txt, plan.md
     status   status.txt, status.json (the `kplan status` report)
     steps    steps.json (the ordered apply steps with their before-images, as journaled)
+    policy   diagnostics.txt (`kplan validate` with the stack's policy: every line, then valid/invalid and counts)
 
 Every output of every case is checked for the case's secrets (see `canaries`) and for ANSI escapes.
 Regenerate after an intended change with `UPDATE_GOLDEN=1 pytest tests/test_golden.py` and review the diff.
@@ -104,6 +105,15 @@ def run_render(case: Case) -> dict[str, str | None]:
             "expected.diagnostics": "".join(d.located() + "\n" for d in diagnostics) or None}
 
 
+def run_policy(case: Case) -> dict[str, str | None]:
+    stack, diagnostics = validate_stack(case.spec["stack"], case.spec["environment"], case.environ,
+                                        case.spec["template_dirs"], with_policy=True)
+    errors = sum(d.is_error for d in diagnostics)
+    summary = f"{'valid' if stack is not None else 'invalid'}: {errors} errors, {len(diagnostics) - errors} warnings"
+    assert (stack is None) == (errors > 0), f"{case.id}: a stack with errors must not load (and one without must)"
+    return {"diagnostics.txt": "".join(d.located() + "\n" for d in diagnostics) + summary + "\n"}
+
+
 def run_plan(case: Case) -> dict[str, str | None]:
     from kplan.render.json import render_json
     from kplan.render.markdown import render_markdown
@@ -164,8 +174,10 @@ KINDS: dict[str, tuple[Callable[[Case], dict[str, str | None]], tuple[str, ...]]
     "plan": (run_plan, ("plan.json", "plan.txt", "plan.md")),
     "status": (run_status, ("status.txt", "status.json")),
     "steps": (run_steps, ("steps.json",)),
+    "policy": (run_policy, ("diagnostics.txt",)),
 }
-MIN_CASES = {"render": 5, "plan": 10, "status": 6, "steps": 4}
+MIN_CASES = {"render": 5, "plan": 10, "status": 6, "steps": 4, "policy": 12}
+NO_LIVE_STATE = ("render", "policy")
 ALL_OUTPUTS = {name for _, outputs in KINDS.values() for name in outputs}
 LEGACY_INPUTS = ("env.json", "args.json")  # folded into case.json
 
@@ -278,10 +290,11 @@ def test_case_folder_is_well_formed(case: Case):
     spec = json.loads((case.dir / "case.json").read_text())
     assert set(spec) <= set(DEFAULTS), f"{case.id}/case.json: unknown keys {sorted(set(spec) - set(DEFAULTS))}"
     assert spec.get("run_from", "case") in ("case", "repo")
-    assert not (case.spec["destroy"] and case.kind in ("render", "status")), f"{case.id}: {case.kind} has no destroy"
+    assert not (case.spec["destroy"] and case.kind in ("render", "status", "policy")), \
+        f"{case.id}: {case.kind} has no destroy"
     assert (case.cwd / case.spec["stack"]).exists(), f"{case.id}: no stack {case.spec['stack']}"
-    assert (case.dir / "live.json").is_file() == (case.kind != "render"), f"{case.id}: live.json is for every " \
-                                                                         "kind but render"
+    assert (case.dir / "live.json").is_file() == (case.kind not in NO_LIVE_STATE), \
+        f"{case.id}: live.json is for every kind but {' and '.join(NO_LIVE_STATE)}"
     stray = [p.name for p in case.dir.iterdir()
              if p.name in LEGACY_INPUTS or (p.name in ALL_OUTPUTS and p.name not in KINDS[case.kind][1])]
     assert not stray, f"{case.id}: files this kind neither reads nor writes: {stray}"

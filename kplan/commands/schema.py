@@ -1,4 +1,4 @@
-"""`kplan schema [stack|plan] [--path]`: the JSON Schemas shipped inside the installed package.
+"""`kplan schema [stack|plan|policy] [--path]`: the JSON Schemas shipped inside the installed package.
 
 The schemas are not published at a URL (their `$id` is a URN, so nothing pretends to resolve). An editor or a
 tool takes them from the package: `kplan schema stack > stack.schema.json`, or `kplan schema stack --path` for
@@ -12,7 +12,7 @@ from importlib import resources
 
 import click
 
-NAMES = ("stack", "plan")
+NAMES = ("stack", "plan", "policy")
 
 
 def schema_resource(name: str):
@@ -24,7 +24,7 @@ def schema_resource(name: str):
 @click.argument("name", type=click.Choice(NAMES), default="stack")
 @click.option("--path", "show_path", is_flag=True, help="Print the schema file's path instead of its content.")
 def schema_command(name, show_path):
-    """Print the stack (default) or plan JSON Schema shipped with this kplan, or its path (--path)."""
+    """Print the stack (default), plan or policy-file JSON Schema shipped with this kplan, or its path (--path)."""
     resource = schema_resource(name)
     if show_path:
         click.echo(str(resource))

@@ -212,7 +212,9 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                       if c.type == kind.type and c.reason == Reason.REMOVED_FROM_STACK and c.is_change
                       and c.name not in declared
                       and c.name in current_of]
-    diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in _SHOWN_AS_DRIFT)
+    # policy violations are the stack's to fix (validate, plan), not a state of the cluster
+    diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in _SHOWN_AS_DRIFT
+                        and not d.code.startswith("policy:"))
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics)
 
 

@@ -131,7 +131,8 @@ def _required_config(rule: Rule, r: Resource, env: str | None) -> Iterator[Findi
             also = f" (to {_one_of(allowed)})" if allowed else ""
             yield ("config", key), f"{key} is not set; the policy requires it{also}", None
         elif allowed and value not in allowed:
-            yield ("config", key), f"{key} is {_shown(r, key, value)}, not {_one_of(allowed)}", r.config_origins.get(key)
+            yield (("config", key), f"{key} is {_shown(r, key, value)}, not {_one_of(allowed)}",
+                   r.config_origins.get(key))
 
 
 def _forbidden_config(rule: Rule, r: Resource, env: str | None) -> Iterator[Finding]:
@@ -204,11 +205,11 @@ CHECKS: dict[RuleType, Callable[[Rule, Resource, Union[str, None]], Iterator[Fin
 
 def class_matches(cls: str, pattern: str) -> bool:
     """Whether a connector class matches a policy's class: the same name, a `*` pattern, or a Connect alias on
-    either side (`FileStreamSink` and `FileStreamSinkConnector` for org.apache.kafka.connect.file.FileStreamSinkConnector)."""
+    either side (`FileStreamSink` and `FileStreamSinkConnector` for `...connect.file.FileStreamSinkConnector`)."""
     if fnmatchcase(cls, pattern):
         return True
-    if "*" in pattern:
-        return "." not in cls and any(fnmatchcase(form, pattern.rsplit(".", 1)[-1]) for form in _forms(cls))
+    if "*" in pattern:  # a package pattern cannot match an alias (it has no package); `*Sink*` can
+        return "." not in cls and "." not in pattern and any(fnmatchcase(form, pattern) for form in _forms(cls))
     if "." not in cls:
         return cls in _forms(pattern)
     if "." not in pattern:

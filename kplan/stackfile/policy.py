@@ -25,7 +25,8 @@ from kplan.stackfile.yamlsrc import SourceFile, SourceMap, decode, parse_documen
 POLICY_SCHEMA = "schemas/policy.schema.json"
 
 
-def load_policy(section, root: dict | None, smap: SourceMap, diags: Diagnostics) -> tuple[Policy | None, list[SourceFile]]:
+def load_policy(section, root: dict | None, smap: SourceMap,
+                diags: Diagnostics) -> tuple[Policy | None, list[SourceFile]]:
     """The policy of a stack's `policy:` section (`root`: the document that holds it), and the policy files read
     (for the inputs digest). (None, []) without a section."""
     if not isinstance(section, dict) or root is None:

@@ -101,11 +101,11 @@ def test_the_schemas_load_from_the_installed_package(installed):
     script = ("import json, importlib.resources as r\n"
               "from kplan.stackfile.schema import load_schema\n"
               "assert load_schema()['$schema']\n"
-              "for name in ('stack', 'plan'):\n"
+              "for name in ('stack', 'plan', 'policy'):\n"
               "    t = r.files('kplan').joinpath(f'schemas/{name}.schema.json').read_text(encoding='utf-8')\n"
               "    json.loads(t)\n"
               "    print(name, len(t.encode()))\n")
     out = _ok(_run([installed["py"], "-c", script], cwd=installed["work"]))
     sizes = dict(line.split() for line in out.splitlines())
-    for name in ("stack", "plan"):
+    for name in ("stack", "plan", "policy"):
         assert int(sizes[name]) == len((ROOT / "schemas" / f"{name}.schema.json").read_bytes())

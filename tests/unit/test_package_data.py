@@ -24,7 +24,7 @@ def test_every_data_file_under_kplan_is_package_data():
 
 def test_packaged_schemas_are_byte_identical_copies():
     # schemas/ is the source; after editing one: cp schemas/NAME.schema.json kplan/schemas/NAME.schema.json
-    for name in ("stack", "plan"):
+    for name in ("stack", "plan", "policy"):
         assert (ROOT / "kplan" / "schemas" / f"{name}.schema.json").read_bytes() == \
             (ROOT / "schemas" / f"{name}.schema.json").read_bytes(), name
 

@@ -23,7 +23,7 @@ def run(capsys, *args) -> tuple[int, str, str]:
     return exc.value.code, out, err
 
 
-@pytest.mark.parametrize("name", ["stack", "plan"])
+@pytest.mark.parametrize("name", ["stack", "plan", "policy"])
 def test_prints_the_packaged_schema_which_is_the_sources(capsys, name):
     code, out, _ = run(capsys, "schema", name)
     assert code == 0
