@@ -68,7 +68,13 @@ def _read_policy_file(path: str, rel: str, smap: SourceMap,
     text = decode(path, data, diags)
     if text is None:
         return source, None
-    docs = parse_documents(path, text, smap, diags)
+    parsed = Diagnostics()  # the parser speaks of stack documents: its one message about the root is reworded
+    docs = parse_documents(path, text, smap, parsed)
+    for d in parsed.items:
+        message = d.message
+        if message.startswith("a stack document must be a mapping"):
+            message = "a policy file is a mapping with a `rules:` list, not " + message.rsplit(", not ", 1)[-1]
+        diags.add(Loc(d.file, d.line, d.column, d.address or ""), message, d.severity.value)
     if not docs:
         return source, None
     if len(docs) > 1:
