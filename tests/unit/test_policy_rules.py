@@ -153,3 +153,25 @@ def test_a_bad_policy_file_fails_validate_with_its_own_location(tmp_path, monkey
     code, out = _validate(capsys, "stack.yaml")
     assert code == 1
     assert out.splitlines()[0] == 'platform.yaml:3:5: rules[0].maximum: unknown key "maximum" (did you mean "max"?)'
+
+
+POLICY_FILES = sorted((ROOT / "stacks" / "policies").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.name)
+def test_example_policy_files_are_valid_and_name_their_schema(path):
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "schemas" / "policy.schema.json").read_text())
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(yaml.safe_load(path.read_text()))) == []
+    assert path.read_text().startswith("# yaml-language-server: $schema=../../schemas/policy.schema.json")
+
+
+def test_the_policy_example_passes_its_policy_in_every_environment():
+    path = ROOT / "stacks" / "policy-checked.yaml"
+    for env in (None, "dev", "prod"):
+        stack, diagnostics = validate_stack(path, env, {}, with_policy=True)
+        assert stack is not None and stack.policy is not None, [d.located() for d in diagnostics]
+        assert [d.code for d in diagnostics] == ["policy:topic-partitions"]  # the one warning it shows
+    assert len(stack.policy.rules) == 14 and {r.type for r in stack.policy.rules} == set(RuleType)
