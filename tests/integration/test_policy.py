@@ -33,7 +33,7 @@ def test_plan_shows_a_warning_and_refuses_an_error_level_violation(stack, admin,
         return write_stack(tmp_path / "s.yaml", doc)
 
     path = write(2)
-    warning = (f"s.yaml:8:3: topic.{topic}.config.min.insync.replicas: min.insync.replicas is not set (Kafka's "
+    warning = (f"s.yaml:7:3: topic.{topic}.config.min.insync.replicas: min.insync.replicas is not set (Kafka's "
                "default is 1), less than the minimum of 2 (policy rule topic-min-insync-replicas at ")
     r = kplan("plan", str(path), "--no-color")
     assert r.code == 0, r.text
@@ -49,7 +49,7 @@ def test_plan_shows_a_warning_and_refuses_an_error_level_violation(stack, admin,
     assert _partitions(admin, topic) == 2
 
     path = write(8)
-    error = (f"{tmp_path}/s.yaml:8:3: topic.{topic}.partitions: partitions is 8, more than the maximum of 4; ask the "
+    error = (f"{tmp_path}/s.yaml:7:3: topic.{topic}.partitions: partitions is 8, more than the maximum of 4; ask the "
              f"platform team for more (policy rule topic-partitions at {tmp_path}/platform.yaml:2)")
     r = kplan("validate", str(path))
     assert r.code == 1 and error in r.out, r.text
