@@ -38,6 +38,10 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     if visible:
         blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
         blocks += [_row(ch) for ch in visible]
+    errors = _errors(plan)
+    if errors:
+        blocks.append("\n### Errors\n\n")
+        blocks += [f"- {e}\n" for e in errors]
     warnings = _warnings(plan)
     if warnings:
         blocks.append("\n### Warnings\n\n")
@@ -66,9 +70,14 @@ def _flag_word(flag: Flag) -> str:
             Flag.REFUSED: "**refused**"}.get(flag, flag.value)
 
 
+def _errors(plan: Plan) -> list[str]:
+    """Errors under their own heading: a reviewer must not read a failed plan's errors as mere warnings."""
+    return [f"**Error:** {_text(d.format().removeprefix('Error: '))}" for d in plan.diagnostics
+            if d.severity == Severity.ERROR]
+
+
 def _warnings(plan: Plan) -> list[str]:
-    out = [f"**Error:** {_text(d.format().removeprefix('Error: '))}" for d in plan.diagnostics
-           if d.severity == Severity.ERROR]
+    out: list[str] = []
     for ch in plan.changes:
         if ch.action == Action.REPLACE:
             out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(reason_text(ch))})")
