@@ -37,6 +37,7 @@ class Cluster:
     cluster_id: str = ""
     conf: dict = field(default_factory=dict)
     producer: object = None  # one producer for the run's own records (journal, ownership, lock holder)
+    executor: Any = None  # the last run's executor (kplan.apply.multi rolls a finished cluster back with it)
 
     @classmethod
     def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
@@ -212,6 +213,7 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
                         faults=faults if faults is not None else installed(),
                         secrets=run_secrets(cluster.stack, live, cluster.secrets))
     executor.marker = journal.marker()
+    cluster.executor = executor  # a several-cluster run may roll this cluster back after another one fails
     if not journal.steps:  # a new run (a resumed one is marked already)
         cluster.write_ownership(journal.ownership_before.marked(executor.marker))
     executor.journaled = lambda: cluster.write_ownership(journal.pending_ownership().marked(executor.marker))

@@ -88,6 +88,10 @@ def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, st
     deadline). Nothing to do without the option."""
     if wait_s is None:
         return
+    for member in stack.members:  # several clusters: each of them, in turn, within the one deadline each
+        wait_for_stack_cluster(member, wait_s, environ)
+    if stack.members:
+        return
     from kplan.cluster.wait import wait_for_cluster
     from kplan.model.desired import Stack
     from kplan.stackfile.references import resolve_stack_secrets
@@ -100,7 +104,8 @@ def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, st
 
 def load_and_open(path: str, environment: str | None, *, live_state: str | None = None,
                   environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
-    """(stack, session) for a command that only reads (plan, status): the cluster read starts as soon as the
+    """(stack, session) for a command that only reads (plan, status) — session None for a stack with several
+    clusters (the caller opens each, kplan.apply.multi): the cluster read starts as soon as the
     loader knows the cluster settings (kplan.cluster.prefetch), while the rest of the stack is checked and
     expanded; a stack whose final cluster settings differ from that preview reads again. Raises StackError.
     With `wait_s` (--wait-for-cluster) there is no early read: the whole stack is loaded, the cluster waited for
@@ -111,7 +116,7 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
     if wait_s is not None and live_state is None:
         stack = load_stack(path, environment=environment, environ=environ, template_dirs=template_dirs)
         wait_for_stack_cluster(stack, wait_s, environ)
-        return stack, open_session(stack, environ=environ)
+        return stack, (None if stack.multi_cluster else open_session(stack, environ=environ))
     early: dict[str, Any] = {}
 
     def on_cluster(preview) -> None:
@@ -127,6 +132,11 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
             early["reader"][0].close()
         raise
     preview = early.get("preview")
+    if stack.multi_cluster:  # several clusters: the caller opens each (kplan.apply.multi); no early read
+        if live_state is not None:
+            raise KplanError("--live-state holds one cluster's state; it cannot be used with a stack that declares "
+                             "several clusters")
+        return stack, None
     if preview is None:
         return stack, open_session(stack, live_state=live_state, environ=environ)
     reader, validator = early["reader"]

@@ -94,6 +94,9 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
 
     opts = RunOptions(destroy=destroy, max_deletions=max_deletions, confirm=confirm, show=show,
                       saved_plan=saved)
+    if stack.multi_cluster:
+        _run_all(ctx, stack, opts, color)
+        return
     cluster = Cluster.open(stack, os.environ)
     try:
         result, plan = run_apply(cluster, opts)
@@ -107,6 +110,35 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
     if destroy:
         line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
     _finish(ctx, result, line if result.exit_code == 0 else None, color)
+
+
+def _run_all(ctx, stack, opts, color: bool) -> None:
+    """A stack with several clusters: one run over all of them (kplan.apply.multi)."""
+    from kplan.apply.multi import close_all, open_all, report_lines, run_apply_all
+
+    clusters = open_all(stack, os.environ)
+    try:
+        result, plan = run_apply_all(clusters, opts)
+    finally:
+        close_all(clusters)
+    if result is None:
+        if not plan.has_changes:
+            click.echo("No changes to apply." if not opts.destroy else "Nothing to destroy.")
+        ctx.exit(0)
+    if not result.failed:
+        s = plan.summary
+        line = (f"Destroy complete! Resources: {s.destroy} destroyed" if opts.destroy else
+                f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed")
+        line += f" across {len(plan.groups)} clusters."
+        click.echo(click.style(line, fg="green", bold=True) if color else line, color=color)
+        ctx.exit(0)
+    first = result.failed[-1] if not any(not o.rolled_back_for for o in result.failed) else next(
+        o for o in result.failed if not o.rolled_back_for)
+    assert first.result is not None
+    click.echo(f"Error: apply failed in cluster {first.name}: {first.result.error}", err=True)
+    for line in report_lines(result):
+        click.echo(line, err=True)
+    ctx.exit(result.exit_code)
 
 
 def _finish(ctx, result, success_line: str | None, color: bool) -> None:
@@ -140,6 +172,9 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color,
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+    if stack.multi_cluster:
+        _recover_each(ctx, stack, mode, force, auto_approve, no_color)
+        return
     color = use_color(no_color)
     opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
                       confirm=lambda plan: auto_approve or confirm_yes(
@@ -159,6 +194,33 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color,
                           if mode == "rollback" else "as the stack declares.")) if ok else None, color)
 
 
+def _recover_each(ctx, stack, mode, force, auto_approve, no_color) -> None:
+    """Several clusters: recover each cluster's own run (each has its own journal and lock), in the stack's
+    order; exit with the worst outcome."""
+    from kplan.apply.run import Cluster, RunOptions, recover, report_failure
+    from kplan.render import render
+    from kplan.state.journal import COMPLETE, ROLLED_BACK
+
+    color = use_color(no_color)
+    worst = 0
+    for member in stack.members:
+        click.echo(f"── cluster {member.cluster_name}:")
+        opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
+                          confirm=lambda plan: auto_approve or confirm_yes(
+                              "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
+        cluster = Cluster.open(member, os.environ)
+        try:
+            result, message = recover(cluster, mode, force=force, opts=opts)
+        finally:
+            cluster.close()
+        click.echo(message)
+        if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):
+            for line in report_failure(result):
+                click.echo(line, err=True)
+            worst = max(worst, result.exit_code)
+    ctx.exit(worst)
+
+
 @click.command("unlock")
 @click.argument("path", type=click.Path(exists=True))
 @ENV_OPTION
@@ -167,18 +229,26 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color,
 @click.pass_context
 def unlock_command(ctx, path, environment, auto_approve, template_dirs):
     """Release the stack's apply lock left behind by a dead run."""
-    from kplan.apply.run import Cluster
 
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+    for member in stack.members or (stack,):
+        _unlock_one(ctx, member, auto_approve)
+    ctx.exit(0)
+
+
+def _unlock_one(ctx, stack, auto_approve) -> None:
+    from kplan.apply.run import Cluster
+
+    where = f" on cluster {stack.cluster_name}" if stack.cluster_name else ""
     cluster = Cluster.open(stack, os.environ)
     try:
         lock = cluster.lock()
         if not lock.exists():
-            click.echo(f"Stack {stack.name!r} is not locked.")
-            ctx.exit(0)
+            click.echo(f"Stack {stack.name!r} is not locked{where}.")
+            return
         holder = lock.holder()
         who = holder.describe() if holder else "holder unknown"
-        click.echo(f"Stack {stack.name!r} is locked by {who}.")
+        click.echo(f"Stack {stack.name!r} is locked{where} by {who}.")
         if not auto_approve and not confirm_yes("Release it? Only do this if that run is dead. Type 'yes'"):
             click.echo("Left locked.")
             ctx.exit(1)

@@ -37,6 +37,10 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
         ctx.exit(1)
     emit(plan, fmt, use_color(no_color))
     if out:
+        if plan.groups:
+            click.echo(f"Error: a plan for several clusters cannot be saved yet; it was not saved to {out} "
+                       "(`kplan apply STACK` plans again and asks for approval).", err=True)
+            ctx.exit(1)
         if plan.has_errors:
             click.echo(f"Error: the plan has errors; it was not saved to {out}.", err=True)
         else:
@@ -71,6 +75,14 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
                              for d in e.diagnostics] or [f"Error: {e}"]) from None
     for line in stack.warnings:
         click.echo(line, err=True)
+    if session is None:  # several clusters: each read and planned, one combined plan
+        from kplan.apply.multi import close_all, open_all, plan_all
+
+        clusters = open_all(stack, environ)
+        try:
+            return plan_all(clusters, destroy=destroy)[1]
+        finally:
+            close_all(clusters)
     try:
         return plan_stack(session, destroy=destroy)[1]
     finally:

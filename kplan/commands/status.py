@@ -50,6 +50,9 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
                                            template_dirs=template_dirs, wait_s=wait_s)
     for line in stack.warnings:
         click.echo(line, err=True)
+    if session is None:  # several clusters: one report per cluster, under its name
+        _status_each(ctx, stack, fmt, no_color)
+        return
     try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
         live, plan = plan_stack(session, validate=False)
     finally:
@@ -61,3 +64,37 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
         for d in report.diagnostics:
             click.echo(d.format(), err=True)
     ctx.exit(report.exit_code)
+
+
+def _status_each(ctx, stack, fmt: str, no_color: bool) -> None:
+    """Each cluster's report (text: under a heading; json: {"clusters": [{"cluster": name, ...report}]}); the exit
+    status is the worst."""
+    import json
+
+    from kplan.apply.multi import close_all, open_all
+    from kplan.commands._session import plan_stack
+    from kplan.plan.status import build_status
+    from kplan.render.status import render_status
+
+    clusters = open_all(stack, os.environ)
+    try:
+        reports = []
+        for c in clusters:
+            live, plan = plan_stack(c.session, validate=False)
+            reports.append((c.stack.cluster_name, build_status(c.stack, live, plan,
+                                                               secrets=c.session.secrets.plaintexts())))
+    finally:
+        close_all(clusters)
+    color = use_color(no_color) and fmt == "text"
+    if fmt == "text":
+        for name, report in reports:
+            heading = f"── cluster {name}"
+            click.echo(click.style(heading, bold=True) if color else heading, color=color)
+            click.echo(render_status(report, fmt, color=color), nl=False, color=color)
+    else:
+        doc = {"clusters": [{"cluster": name, **json.loads(render_status(report, "json"))} for name, report in reports]}
+        click.echo(json.dumps(doc, indent=2))
+        for _, report in reports:
+            for d in report.diagnostics:
+                click.echo(d.format(), err=True)
+    ctx.exit(max(report.exit_code for _, report in reports))

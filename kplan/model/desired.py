@@ -270,3 +270,12 @@ class Stack:
     warnings: tuple[str, ...] = ()
     # The policy rules the stack must follow (its own and its policy files'; kplan.policy.check), None without.
     policy: Policy | None = None
+    # Several clusters (`clusters:`, docs/clusters.md): the stack as loaded holds every resource and one ordinary
+    # single-cluster Stack per cluster in `members` (declaration order), each with its `cluster_name`; plan, apply,
+    # destroy, status and recover run the one-cluster machinery per member (kplan.apply.multi).
+    cluster_name: str | None = None
+    members: tuple["Stack", ...] = ()
+
+    @property
+    def multi_cluster(self) -> bool:
+        return bool(self.members)

@@ -203,6 +203,10 @@ class Plan:
     inputs_digest: str = ""
     destroy: bool = False
     format_version: str = FORMAT_VERSION
+    # Several clusters (kplan.plan.clusters.combine): the cluster this plan is for (in a group), and on the
+    # combined plan one plan per cluster; the combined plan's changes and diagnostics are theirs, in order.
+    cluster_name: str | None = None
+    groups: tuple["Plan", ...] = ()
 
     @cached_property
     def summary(self) -> Summary:  # a plan never changes: counted once (renderers ask several times)

@@ -25,7 +25,13 @@ from kplan.plan.model import (
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     s = plan.summary
-    return {
+    if plan.groups:  # several clusters: each change and diagnostic names its cluster
+        changes = [{"cluster": g.cluster_name, **_change(c)} for g in plan.groups for c in g.changes]
+        diagnostics = [{"cluster": g.cluster_name, **_diag(d)} for g in plan.groups for d in g.diagnostics]
+    else:
+        changes = [_change(c) for c in plan.changes]
+        diagnostics = [_diag(d) for d in plan.diagnostics]
+    doc = {
         "format_version": plan.format_version,
         "stack": plan.stack,
         "environment": plan.environment,
@@ -36,10 +42,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "add": s.add, "change": s.change, "destroy": s.destroy, "unchanged": s.unchanged,
             "drift": s.drift, "errors": s.errors, "warnings": s.warnings,
         },
-        "resource_changes": [_change(c) for c in plan.changes],
-        "diagnostics": [_diag(d) for d in plan.diagnostics],
+        "resource_changes": changes,
+        "diagnostics": diagnostics,
         "fingerprints": {k: plan.fingerprints[k] for k in sorted(plan.fingerprints)},
     }
+    if plan.groups:
+        doc["clusters"] = [{"name": g.cluster_name, "cluster_id": g.cluster_id} for g in plan.groups]
+    return doc
 
 
 def _origin(o: Origin | None) -> dict | None:
@@ -96,6 +105,8 @@ def plan_from_dict(doc: Any) -> Plan:
         raise KplanError(f"unsupported plan format version {doc['format_version']!r} (this kplan reads "
                          f"{FORMAT_VERSION!r})")
     try:
+        if doc.get("clusters"):
+            return _combined_from(doc)
         return Plan(
             stack=doc["stack"],
             environment=doc.get("environment"),
@@ -109,6 +120,24 @@ def plan_from_dict(doc: Any) -> Plan:
         )
     except (KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed plan: {type(e).__name__}: {e}") from None
+
+
+def _combined_from(doc: dict) -> Plan:
+    """A several-cluster plan: one group per listed cluster, with the changes and diagnostics that name it."""
+    from kplan.plan.clusters import combine
+
+    groups = []
+    for c in doc["clusters"]:
+        name = c["name"]
+        groups.append((name, Plan(
+            stack=doc["stack"], environment=doc.get("environment"), cluster_id=c["cluster_id"],
+            changes=tuple(_change_from(x) for x in doc["resource_changes"] if x.get("cluster") == name),
+            diagnostics=tuple(_diag_from(x) for x in doc.get("diagnostics", []) if x.get("cluster") == name),
+            inputs_digest=doc.get("inputs_digest", ""), destroy=bool(doc.get("destroy", False)),
+            format_version=str(doc["format_version"]))))
+    if not groups:
+        raise KplanError("malformed plan: `clusters` is empty")
+    return combine(groups)
 
 
 def _origin_from(d: dict | None) -> Origin | None:

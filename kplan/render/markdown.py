@@ -35,6 +35,19 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     if plan.has_errors:
         head.append(f"\n**Plan failed: {plan.summary.errors} error(s); nothing can be applied.**")
     blocks: list[str] = ["\n".join(head) + "\n"]
+    if plan.groups:  # several clusters: one section per cluster
+        for g in plan.groups:
+            blocks.append(f"\n#### Cluster {_code(g.cluster_name or '?')} ({_code(g.cluster_id or '?')}): "
+                          f"{summary_line(g)}\n")
+            blocks += _sections(g, [ch for ch in g.changes if shown(ch)])
+        return _bounded(blocks, limit)
+    blocks += _sections(plan, visible)
+    return _bounded(blocks, limit)
+
+
+def _sections(plan: Plan, visible: list[ResourceChange]) -> list[str]:
+    """The table, errors, warnings and details of one (one cluster's) plan."""
+    blocks: list[str] = []
     if visible:
         blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
         blocks += [_row(ch) for ch in visible]
@@ -49,12 +62,15 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     if visible:
         blocks.append("\n### Details\n")
         blocks += [_details(ch) for ch in visible]
-    return _bounded(blocks, limit)
+    return blocks
 
 
 def _title(plan: Plan) -> str:
     env = f" ({_code(plan.environment)})" if plan.environment else ""
     kind = "destroy plan" if plan.destroy else "plan"
+    if plan.groups:
+        names = ", ".join(_code(g.cluster_name or "?") for g in plan.groups)
+        return f"### kplan {kind}: stack {_code(plan.stack)}{env}, {len(plan.groups)} clusters: {names}"
     return f"### kplan {kind}: stack {_code(plan.stack)}{env}, cluster {_code(plan.cluster_id or '?')}"
 
 

@@ -33,17 +33,19 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
     env = f" (environment {plan.environment})" if plan.environment else ""
     mode = "Destroy plan" if plan.destroy else "Plan"
-    lines = [c(f"{mode} for stack {plan.stack}{env} on cluster {plan.cluster_id or '?'}", bold=True), ""]
-    visible = [ch for ch in plan.changes if shown(ch)]
-    if any(ch.is_change for ch in visible):
-        lines += ["kplan will perform the following actions:", ""]
-    for ch in visible:
-        lines += _resource(ch, c)
-        lines.append("")
-    for d in plan.diagnostics:
-        lines.append(_diagnostic(d, c))
-    if plan.diagnostics:
-        lines.append("")
+    if plan.groups:  # several clusters: one section per cluster, then the whole plan's summary
+        names = ", ".join(f"{g.cluster_name} ({g.cluster_id or '?'})" for g in plan.groups)
+        lines = [c(f"{mode} for stack {plan.stack}{env} on {len(plan.groups)} clusters: {names}", bold=True), ""]
+        if any(ch.is_change and shown(ch) for ch in plan.changes):
+            lines += ["kplan will perform the following actions:", ""]
+        for g in plan.groups:
+            lines += [c(f"── cluster {g.cluster_name} ({g.cluster_id or '?'}): {summary_line(g)}", bold=True), ""]
+            lines += _body(g, c)
+    else:
+        lines = [c(f"{mode} for stack {plan.stack}{env} on cluster {plan.cluster_id or '?'}", bold=True), ""]
+        if any(ch.is_change and shown(ch) for ch in plan.changes):
+            lines += ["kplan will perform the following actions:", ""]
+        lines += _body(plan, c)
     lines.append(c(summary_line(plan), bold=True))
     if adoption_note(plan):
         lines.append(adoption_note(plan))
@@ -51,6 +53,20 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         n = plan.summary.errors
         lines.append(c(f"Plan failed: {n} error{'s' if n != 1 else ''}; nothing can be applied.", "red", True))
     return "\n".join(lines) + "\n"
+
+
+def _body(plan: Plan, c) -> list[str]:
+    """The resources and diagnostics of one (one cluster's) plan."""
+    lines: list[str] = []
+    for ch in plan.changes:
+        if shown(ch):
+            lines += _resource(ch, c)
+            lines.append("")
+    for d in plan.diagnostics:
+        lines.append(_diagnostic(d, c))
+    if plan.diagnostics:
+        lines.append("")
+    return lines
 
 
 def _resource(ch: ResourceChange, c) -> list[str]:

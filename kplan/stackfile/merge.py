@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import Document, SourceMap
 
-_SINGLE = ("cluster", "defaults", "authoritative_config", "template_dirs", "policy")
+_SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy")
 LISTS = ("topics", "connectors", "cdc", "acls", "users", "quotas")
 
 

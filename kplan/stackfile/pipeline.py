@@ -132,11 +132,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     if comb.name is None:
         diags.error(first, 'the stack has no name: add "stack: <name>" (the scope that owns its resources)')
 
-    # Cluster.
-    base_cluster = comb.single.get("cluster", ({}, None))[0]
-    cluster_loc = smap.value_loc(comb.single["cluster"][1], "cluster") if "cluster" in comb.single else first
-    cluster_in = deep_merge(_dict(base_cluster), _dict(overlay.get("cluster")), smap, cluster_loc)
-    cluster = _build_cluster(cluster_in, cluster_loc, smap, diags)
+    # Cluster(s).
+    clusters = _clusters(comb, overlay, first, smap, diags)
 
     defaults = deep_merge(_dict(comb.single.get("defaults", ({}, None))[0]), _dict(overlay.get("defaults")), smap,
                           first)
@@ -156,132 +153,233 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     env_connectors = _dict(overlay.get("connectors"))
     env_cdc = _dict(overlay.get("cdc"))
     used_topics: set[str] = set()
-    agg = Aggregate()
-
-    # Topics declared explicitly, then the ones CDC sources generate.
-    topic_entries: list[tuple[TopicSpec | None, str, Loc, str]] = []
-    for item, loc in comb.topics:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            continue
-        name = item["name"]
-        if id(item) in flagged.items or name in flagged.overlays["topics"]:
-            used_topics.add(name)
-            topic_entries.append((None, name, loc, "the topic"))  # still checked for duplicates
-            continue
-        settings = deep_merge(topic_defaults, {k: v for k, v in item.items() if k != "name"}, smap, loc)
-        if name in env_topics:
-            used_topics.add(name)
-            settings = deep_merge(settings, env_topics[name], smap, loc)
-        _check_name(name, smap.value_loc(item, "name") or loc, diags)
-        spec = build_topic(name, settings, smap, diags, agg, loc)
-        topic_entries.append((spec, name, loc, "the topic"))
-
-    connector_entries: list[tuple[ConnectorSpec | None, str, Loc]] = []
     used_connectors: set[str] = set()
-    for item, loc in comb.connectors:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            continue
-        name = item["name"]
-        if id(item) in flagged.items or name in flagged.overlays["connectors"]:
-            used_connectors.add(name)
-            connector_entries.append((None, name, loc))  # still checked for duplicates
-            continue
-        declared = {k: v for k, v in item.items() if k != "name"}
-        if name in env_connectors:
-            used_connectors.add(name)
-            declared = deep_merge(declared, env_connectors[name], smap, loc)
-        settings = deep_merge(connector_defaults, declared, smap, loc)
-        layers = [normalize_config(_dict(settings.get("config")), smap, diags, loc)]
-        connector_entries.append((build_connector(name, settings, layers, smap, diags, loc), name, loc))
-
     used_cdc: set[str] = set()
-    skipped_cdc = False
-    generated_acls: list[Generated] = []
-    for item, loc in comb.cdc:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            continue
-        name = item["name"]
-        if id(item) in flagged.items or name in flagged.overlays["cdc"]:
-            used_cdc.add(name)
-            used_connectors.add(name)
-            connector_entries.append((None, name, loc))
-            skipped_cdc = True  # the names of the topics it would generate are unknown
-            continue
-        source = item
-        if name in env_cdc:
-            used_cdc.add(name)
-            source = deep_merge(item, env_cdc[name], smap, loc)
-        exp = expand(source, loc, cluster.bootstrap_servers if cluster else "", topic_defaults, connector_defaults,
-                     templates, smap, diags)
-        if exp is None:
-            continue
-        required = []
-        for gen in exp.topics:
-            if gen.name in flagged.overlays["topics"]:
-                used_topics.add(gen.name)
-                continue
-            settings = gen.settings
-            if gen.name in env_topics:
-                used_topics.add(gen.name)
-                settings = deep_merge(settings, env_topics[gen.name], smap, gen.loc)
-            _check_name(gen.name, gen.loc, diags)
-            spec = build_topic(gen.name, settings, smap, diags, agg, gen.loc, cdc_source=name, table=gen.table,
-                               role=gen.role)
-            topic_entries.append((spec, gen.name, gen.loc, describe_topic(name, gen.table, gen.role)))
-            required.append(gen.name)
-        spec = build_connector(
-            name, exp.connector_settings, exp.layers, smap, diags, loc, cdc_source=name,
-            requires_topics=tuple(required), snapshot_new_tables=exp.snapshot_new_tables,
-            captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
-        )
-        connector_entries.append((spec, name, loc))
-        principal = source.get("principal")
-        if spec is not None and isinstance(principal, str):
-            ploc = smap.value_loc(source, "principal") or loc
-            generated_acls.append(Generated(
-                principal, name, connector_bindings(((g.name, g.role) for g in exp.topics), spec.config),
-                Origin(ploc.file, ploc.line, ploc.column, cdc_source=name, role="principal")))
+    all_topics: list[str] = []
+    all_connectors: list[str] = []
+    skipped = {"cdc": False}
+    agg = Aggregate()
+    placed = _place(comb, clusters, smap, diags)
 
-    acls = build_acls([(item, loc) for item, loc in comb.acls if id(item) not in flagged.items], smap, diags)
-    users = build_users([(item, loc) for item, loc in comb.users if id(item) not in flagged.items], smap, diags)
-    quotas = build_quotas([(item, loc) for item, loc in comb.quotas if id(item) not in flagged.items], smap, diags)
-    acls = merge_generated(acls, generated_acls, diags)
+    def member(cluster_name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
+               lists: dict[str, list]) -> tuple[tuple, tuple, tuple, tuple, tuple] | None:
+        """One cluster's resources (every resource, for a single-cluster stack)."""
+        # Topics declared explicitly, then the ones CDC sources generate.
+        topic_entries: list[tuple[TopicSpec | None, str, Loc, str]] = []
+        for item, loc in lists["topics"]:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            name = item["name"]
+            if id(item) in flagged.items or name in flagged.overlays["topics"]:
+                used_topics.add(name)
+                topic_entries.append((None, name, loc, "the topic"))  # still checked for duplicates
+                continue
+            settings = deep_merge(topic_defaults, {k: v for k, v in item.items() if k not in _NOT_SETTINGS}, smap,
+                                  loc)
+            if name in env_topics:
+                used_topics.add(name)
+                settings = deep_merge(settings, env_topics[name], smap, loc)
+            _check_name(name, smap.value_loc(item, "name") or loc, diags)
+            spec = build_topic(name, settings, smap, diags, agg, loc)
+            topic_entries.append((spec, name, loc, "the topic"))
+
+        connector_entries: list[tuple[ConnectorSpec | None, str, Loc]] = []
+        for item, loc in lists["connectors"]:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            name = item["name"]
+            if id(item) in flagged.items or name in flagged.overlays["connectors"]:
+                used_connectors.add(name)
+                connector_entries.append((None, name, loc))  # still checked for duplicates
+                continue
+            declared = {k: v for k, v in item.items() if k not in _NOT_SETTINGS}
+            if name in env_connectors:
+                used_connectors.add(name)
+                declared = deep_merge(declared, env_connectors[name], smap, loc)
+            settings = deep_merge(connector_defaults, declared, smap, loc)
+            layers = [normalize_config(_dict(settings.get("config")), smap, diags, loc)]
+            connector_entries.append((build_connector(name, settings, layers, smap, diags, loc), name, loc))
+
+        generated_acls: list[Generated] = []
+        for item, loc in lists["cdc"]:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            name = item["name"]
+            if id(item) in flagged.items or name in flagged.overlays["cdc"]:
+                used_cdc.add(name)
+                used_connectors.add(name)
+                connector_entries.append((None, name, loc))
+                skipped["cdc"] = True  # the names of the topics it would generate are unknown
+                continue
+            source = item
+            if name in env_cdc:
+                used_cdc.add(name)
+                source = deep_merge(item, env_cdc[name], smap, loc)
+            exp = expand(source, loc, cluster.bootstrap_servers if cluster else "", topic_defaults,
+                         connector_defaults, templates, smap, diags)
+            if exp is None:
+                continue
+            required = []
+            for gen in exp.topics:
+                if gen.name in flagged.overlays["topics"]:
+                    used_topics.add(gen.name)
+                    continue
+                settings = gen.settings
+                if gen.name in env_topics:
+                    used_topics.add(gen.name)
+                    settings = deep_merge(settings, env_topics[gen.name], smap, gen.loc)
+                _check_name(gen.name, gen.loc, diags)
+                spec = build_topic(gen.name, settings, smap, diags, agg, gen.loc, cdc_source=name, table=gen.table,
+                                   role=gen.role)
+                topic_entries.append((spec, gen.name, gen.loc, describe_topic(name, gen.table, gen.role)))
+                required.append(gen.name)
+            spec = build_connector(
+                name, exp.connector_settings, exp.layers, smap, diags, loc, cdc_source=name,
+                requires_topics=tuple(required), snapshot_new_tables=exp.snapshot_new_tables,
+                captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
+            )
+            connector_entries.append((spec, name, loc))
+            principal = source.get("principal")
+            if spec is not None and isinstance(principal, str):
+                ploc = smap.value_loc(source, "principal") or loc
+                generated_acls.append(Generated(
+                    principal, name, connector_bindings(((g.name, g.role) for g in exp.topics), spec.config),
+                    Origin(ploc.file, ploc.line, ploc.column, cdc_source=name, role="principal")))
+
+        acls = build_acls([(item, loc) for item, loc in lists["acls"] if id(item) not in flagged.items], smap, diags)
+        users = build_users([(item, loc) for item, loc in lists["users"] if id(item) not in flagged.items], smap,
+                            diags)
+        quotas = build_quotas([(item, loc) for item, loc in lists["quotas"] if id(item) not in flagged.items], smap,
+                              diags)
+        acls = merge_generated(acls, generated_acls, diags)
+        check_duplicates_and_collisions(topic_entries, diags)
+        _check_connector_duplicates(connector_entries, diags)
+        all_topics.extend(n for _, n, _, _ in topic_entries)
+        all_connectors.extend(n for _, n, _ in connector_entries)
+        if connector_entries and cluster is not None and not cluster.connect_url:
+            what = f"clusters.{cluster_name}" if cluster_name else "cluster"
+            diags.error(cluster_loc, f"{what}.connect_url is not set, but the stack declares connectors "
+                                     f"{'in this cluster ' if cluster_name else ''}(set it, or {what}.connect.url, "
+                                     "to the Kafka Connect REST URL)")
+        topics = tuple(sorted((t for t, *_ in topic_entries if t is not None), key=lambda t: t.name))
+        connectors = tuple(sorted((c for c, *_ in connector_entries if c is not None), key=lambda c: c.name))
+        return topics, connectors, acls, users, quotas
+
+    built = [(name, cluster, cloc, member(name, cluster, cloc, placed.get(name, _no_lists())))
+             for name, (cluster, cloc) in clusters.items()]
     policy, policy_files = load_policy(*comb.single.get("policy", (None, None)), smap, diags)
 
     agg.flush(diags)
-    check_duplicates_and_collisions(topic_entries, diags)
-    _check_connector_duplicates(connector_entries, diags)
-    if not skipped_cdc:
-        _unused_overlays(environment, overlay, "topics", env_topics, used_topics,
-                         [n for _, n, _, _ in topic_entries], smap, diags, "topic")
-    _unused_overlays(environment, overlay, "connectors", env_connectors, used_connectors,
-                     [n for _, n, _ in connector_entries], smap, diags, "connector")
+    if not skipped["cdc"]:
+        _unused_overlays(environment, overlay, "topics", env_topics, used_topics, all_topics, smap, diags, "topic")
+    _unused_overlays(environment, overlay, "connectors", env_connectors, used_connectors, all_connectors, smap, diags,
+                     "connector")
     _unused_overlays(environment, overlay, "cdc", env_cdc, used_cdc,
                      [i["name"] for i, _ in comb.cdc if isinstance(i, dict) and isinstance(i.get("name"), str)],
                      smap, diags, "cdc source")
-    if connector_entries and cluster is not None and not cluster.connect_url:
-        diags.error(cluster_loc, "cluster.connect_url is not set, but the stack declares connectors "
-                                 "(set it, or cluster.connect.url, to the Kafka Connect REST URL)")
 
-    if diags.has_errors or cluster is None or comb.name is None:
+    if diags.has_errors or comb.name is None or any(c is None or r is None for _, c, _, r in built) or not built:
         return None
-    topics = tuple(sorted((t for t, *_ in topic_entries if t is not None), key=lambda t: t.name))
-    connectors = tuple(sorted((c for c, *_ in connector_entries if c is not None), key=lambda c: c.name))
-    return Stack(
+    common = dict(
         name=comb.name,
         environment=environment,
-        cluster=cluster,
-        topics=topics,
-        connectors=connectors,
-        acls=acls,
-        users=users,
-        quotas=quotas,
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files + policy_files, templates.used, environment),
         warnings=tuple(d.located() for d in diags.items if d.severity == "warning"),
         policy=policy,
     )
+    stacks = []
+    for name, cluster, _, resources in built:
+        assert cluster is not None and resources is not None
+        topics, connectors, acls, users, quotas = resources
+        stacks.append(Stack(cluster=cluster, topics=topics, connectors=connectors, acls=acls, users=users,
+                            quotas=quotas, cluster_name=name, **common))  # type: ignore[arg-type]
+    if len(stacks) == 1 and stacks[0].cluster_name is None:
+        return stacks[0]
+    return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
+                 topics=tuple(t for s in stacks for t in s.topics),
+                 connectors=tuple(c for s in stacks for c in s.connectors),
+                 acls=tuple(a for s in stacks for a in s.acls), users=tuple(u for s in stacks for u in s.users),
+                 quotas=tuple(q for s in stacks for q in s.quotas), **common)  # type: ignore[arg-type]
+
+
+# keys of a resource entry that are not its settings
+_NOT_SETTINGS = ("name", "cluster")
+
+
+def _no_lists() -> dict[str, list]:
+    return {key: [] for key in LISTS}
+
+
+def _clusters(comb, overlay: dict, first: Loc, smap: SourceMap, diags: Diagnostics
+              ) -> dict[str | None, tuple[ClusterSpec | None, Loc]]:
+    """name -> (settings, where declared): {None: ...} for a stack with one `cluster:`, one entry per name of
+    `clusters:` (declaration order; the environment's `clusters.<name>` overlays that cluster)."""
+    if "clusters" not in comb.single:
+        base_cluster = comb.single.get("cluster", ({}, None))[0]
+        cluster_loc = smap.value_loc(comb.single["cluster"][1], "cluster") if "cluster" in comb.single else first
+        if isinstance(overlay.get("clusters"), dict):
+            diags.error(smap.key_loc(overlay, "clusters") or first, "the environment overlays `clusters:`, but the "
+                        "stack declares one `cluster:`; overlay `cluster:` instead")
+        cluster_in = deep_merge(_dict(base_cluster), _dict(overlay.get("cluster")), smap, cluster_loc)
+        return {None: (_build_cluster(cluster_in, cluster_loc, smap, diags), cluster_loc)}
+    declared, holder = comb.single["clusters"]
+    loc = smap.key_loc(holder, "clusters") or first
+    if "cluster" in comb.single:
+        diags.error(smap.key_loc(comb.single["cluster"][1], "cluster") or loc,
+                    "the stack declares both `cluster:` and `clusters:`; use `clusters:` (one entry per cluster) "
+                    "and say `cluster: <name>` on each resource")
+    if isinstance(overlay.get("cluster"), dict):
+        diags.error(smap.key_loc(overlay, "cluster") or loc, "the environment overlays `cluster:`, but the stack "
+                    "declares `clusters:`; overlay `clusters: {<name>: ...}` instead")
+    env_clusters = _dict(overlay.get("clusters"))
+    for name in env_clusters:
+        if name not in _dict(declared):
+            diags.error(smap.key_loc(env_clusters, name) or loc, f'the environment overlays cluster "{name}", '
+                        "which `clusters:` does not declare" + _hint(name, list(_dict(declared))))
+    out: dict[str | None, tuple[ClusterSpec | None, Loc]] = {}
+    for name, settings in _dict(declared).items():
+        cloc = smap.value_loc(declared, name) or loc
+        merged = deep_merge(_dict(settings), _dict(env_clusters.get(name)), smap, cloc)
+        out[str(name)] = (_build_cluster(merged, cloc, smap, diags, label=f"clusters.{name}"), cloc)
+    return out
+
+
+def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[str | None, dict[str, list]]:
+    """Each declared entry under the cluster it names (`cluster: <name>`): one located error when a several-
+    cluster stack's entry names none or an unknown one, or a one-cluster stack's entry names one."""
+    placed: dict[str | None, dict[str, list]] = {name: _no_lists() for name in clusters}
+    several = None not in clusters
+    for key in LISTS:
+        for item, loc in getattr(comb, key):
+            wanted = item.get("cluster") if isinstance(item, dict) else None
+            where = (smap.value_loc(item, "cluster") if isinstance(item, dict) and "cluster" in item else None) or loc
+            what = _entry_word(key, item)
+            if not several:
+                if wanted is not None:
+                    diags.error(where, f"{what} says `cluster: {wanted}`, but the stack declares one `cluster:`; "
+                                "remove it (or declare the stack's clusters under `clusters:`)")
+                    continue
+                placed[None][key].append((item, loc))
+            elif wanted is None:
+                diags.error(loc, f"{what} does not say which cluster it belongs to: add `cluster: <name>` "
+                            f"(one of {', '.join(str(n) for n in clusters)})")
+            elif wanted not in clusters:
+                diags.error(where, f'{what} names cluster "{wanted}", which `clusters:` does not declare (declared: '
+                            f"{', '.join(str(n) for n in clusters)})" + _hint(str(wanted), [str(n) for n in clusters]))
+            else:
+                placed[wanted][key].append((item, loc))
+    return placed
+
+
+def _entry_word(key: str, item) -> str:
+    kind = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "acls": "the ACL entry of",
+            "users": "user", "quotas": "the quota entry"}[key]
+    if not isinstance(item, dict):
+        return kind
+    name = item.get("name") or item.get("principal") or item.get("user") or item.get("client_id")
+    return f"{kind} {name!r}" if isinstance(name, str) and key != "quotas" else kind
 
 
 def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str | None) -> str:
@@ -344,13 +442,14 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
     on_cluster(ClusterPreview(names.pop(), cluster, topic_names, quotas))
 
 
-def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> ClusterSpec | None:
+def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label: str = "cluster"
+                   ) -> ClusterSpec | None:
     bs = c.get("bootstrap_servers")
     if isinstance(bs, list):
         bs = ",".join(str(s).strip() for s in bs if isinstance(s, str))
     if not isinstance(bs, str) or not bs.strip():
         if "bootstrap_servers" not in c:
-            diags.error(loc, "cluster.bootstrap_servers is not set (host:port of the Kafka brokers)", path="cluster")
+            diags.error(loc, f"{label}.bootstrap_servers is not set (host:port of the Kafka brokers)", path=label)
         return None
     timeout = 15.0
     if "timeout" in c:

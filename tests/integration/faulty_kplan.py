@@ -7,6 +7,8 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
 
   --fail-at step:N        step N (1-based, as the progress lines count) fails right after its writes; the run
                           rolls back as after any failure
+  --fail-at run-step:N    the same, counting the steps of the whole process (a stack with several clusters
+                          runs one executor per cluster, each counting from 1)
   --kill-at POINT:N       the process SIGKILLs itself right after the N-th (1-based) transition POINT of its
                           own state, counted over the whole process: lock-taken, journal-written,
                           ownership-written, lock-releasing (kplan.apply.faults.POINTS), or in-step / after-step
@@ -49,6 +51,8 @@ class InjectedFaults(faults.Faults):
         self.kill_at = kill_at  # (point, 1-based count of that point)
         self.count_file = count_file
         self.counts: dict[str, int] = {}
+        self.fail_at_run: int | None = None  # 1-based, counted over every executor of the process
+        self.ran = 0
 
     def at(self, point: str) -> None:
         self.counts[point] = self.counts.get(point, 0) + 1
@@ -66,6 +70,9 @@ class InjectedFaults(faults.Faults):
         self._pause("in-step", index)
 
     def after_step_ran(self, index: int) -> None:
+        self.ran += 1
+        if self.fail_at_run == self.ran:
+            raise KplanError(f"injected failure after step {self.ran} of the process (faulty_kplan --fail-at)")
         if self.fail_at == index + 1:
             raise KplanError(f"injected failure after step {index + 1} (faulty_kplan --fail-at)")
 
@@ -95,13 +102,17 @@ def main(argv: list[str]) -> None:
                          "[--pause-s S] -- KPLAN-ARGS...")
     split = argv.index("--")
     parser = argparse.ArgumentParser(prog="faulty_kplan.py")
-    parser.add_argument("--fail-at", type=lambda t: _point(t, ("step",))[1])
+    parser.add_argument("--fail-at", type=lambda t: _point(t, ("step", "run-step")))
     parser.add_argument("--pause-at", type=lambda t: _point(t, ("in-step", "after-step")))
     parser.add_argument("--pause-s", type=float, default=120.0)
     parser.add_argument("--kill-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step")))
     parser.add_argument("--count-points", metavar="FILE")
     opts = parser.parse_args(argv[:split])
-    faults.install(InjectedFaults(opts.fail_at, opts.pause_at, opts.pause_s, opts.kill_at, opts.count_points))
+    fail_kind, fail_n = opts.fail_at or (None, None)
+    injected = InjectedFaults(fail_n if fail_kind == "step" else None, opts.pause_at, opts.pause_s, opts.kill_at,
+                              opts.count_points)
+    injected.fail_at_run = fail_n if fail_kind == "run-step" else None
+    faults.install(injected)
     from kplan.cli import main as kplan_main
 
     kplan_main(argv[split + 1:])

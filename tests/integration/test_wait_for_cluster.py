@@ -10,62 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient
 from kplan_helpers import ROOT, kplan, run_env, write_stack
+from second_stack import SecondStack, free_ports
 
 import localstack
 from kplan.cluster.clients import dispose
-
-STACK_PORT_VARS = ("KPLAN_STACK_BROKER_PORT", "KPLAN_STACK_CONTROLLER_PORT", "KPLAN_STACK_CONNECT_PORT",
-                   "KPLAN_STACK_PG_PORT", "KPLAN_STACK_MARIADB_PORT", "KPLAN_STACK_SASL_PORT",
-                   "KPLAN_STACK_CONNECT_SECURE_PORT")
-
-
-def _free_ports(count: int) -> list[int]:
-    """Ports in 31150-31199 (below the ephemeral range) that nothing listens on and no stack of this session uses."""
-    taken = {int(os.environ[v]) for v in STACK_PORT_VARS if os.environ.get(v, "").isdigit()}
-    taken |= {localstack.BROKER_PORT, localstack.CONTROLLER_PORT, localstack.CONNECT_PORT, localstack.SASL_PORT}
-    found = []
-    for port in range(31150, 31200):
-        if port in taken:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    pytest.fail("no free ports in 31150-31199 for the second broker")
-
-
-class SecondStack:
-    """A broker (and Connect worker) of its own, started and stopped by the launcher in a subprocess."""
-
-    def __init__(self, directory: Path, ports: list[int]):
-        self.dir = directory
-        broker, controller, sasl, connect = ports
-        self.bootstrap = f"127.0.0.1:{broker}"
-        self.connect_url = f"http://127.0.0.1:{connect}"
-        self.env = {**os.environ, "KPLAN_STACK_DIR": str(directory), "KPLAN_STACK_BROKER_PORT": str(broker),
-                    "KPLAN_STACK_CONTROLLER_PORT": str(controller), "KPLAN_STACK_SASL_PORT": str(sasl),
-                    "KPLAN_STACK_CONNECT_PORT": str(connect),
-                    "PYTHONPATH": os.pathsep.join([str(ROOT / "dev"), str(ROOT)])}
-
-    def launcher(self, *args: str) -> float:
-        """Runs `python -m localstack ARGS` (what dev/stack runs) for this stack; returns when it ended."""
-        proc = subprocess.run([sys.executable, "-m", "localstack", *args], env=self.env, capture_output=True,
-                              text=True, timeout=300, stdin=subprocess.DEVNULL)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        return time.monotonic()
 
 
 @pytest.fixture
@@ -75,7 +30,7 @@ def second(stack, request):
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir()
     (directory / "dist").symlink_to(localstack.dist_dir(), target_is_directory=True)  # the session stack's jars
-    s = SecondStack(directory, _free_ports(4))
+    s = SecondStack(directory, free_ports(4))
     yield s
     subprocess.run([sys.executable, "-m", "localstack", "down", "--wipe"], env=s.env, capture_output=True,
                    timeout=120, stdin=subprocess.DEVNULL)
@@ -131,7 +86,7 @@ def test_apply_waits_for_a_broker_and_connect_started_after_it(second, unique, t
 
 @pytest.mark.integration
 def test_a_cluster_that_never_comes_is_exit_4_within_the_deadline(tmp_path):
-    broker, connect = _free_ports(2)
+    broker, connect = free_ports(2)
     path = write_stack(tmp_path / "s.yaml", {
         "stack": "never", "cluster": {"bootstrap_servers": f"127.0.0.1:{broker}",
                                       "connect_url": f"http://127.0.0.1:{connect}"},
@@ -150,7 +105,7 @@ def test_a_cluster_that_never_comes_is_exit_4_within_the_deadline(tmp_path):
 
 
 def test_connect_that_does_not_answer_keeps_plan_waiting_then_exit_4_naming_connect(stack, tmp_path):
-    (connect,) = _free_ports(1)
+    (connect,) = free_ports(1)
     path = write_stack(tmp_path / "s.yaml", {
         "stack": "noconnect", "cluster": {"bootstrap_servers": stack.bootstrap_servers,
                                           "connect_url": f"http://127.0.0.1:{connect}"}})

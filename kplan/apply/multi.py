@@ -1,0 +1,206 @@
+"""A several-cluster stack (`clusters:`, docs/clusters.md) run as one: each cluster is an ordinary one-cluster
+run (its own lock, journal and ownership record, in that cluster), put together here.
+
+Apply: take every cluster's lock (clusters in name order, so two runs never wait on each other) -> read and plan
+every cluster -> show the combined plan and get one approval -> apply cluster by cluster in the stack's order.
+When a cluster's run fails, its executor rolls it back as in any run; then the clusters this run already applied
+are rolled back too, newest first, each from its own journal (kept open for that), so a failure anywhere leaves
+every cluster as it was. Every lock is released at the end."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from kplan.apply.executor import ApplyResult
+from kplan.apply.run import (
+    Cluster,
+    RunOptions,
+    _adopts,
+    _quietly,
+    _release,
+    after_rollback,
+    count_deletions,
+    execute_steps,
+    lock_held_message,
+)
+from kplan.apply.steps import build, ownership_of
+from kplan.errors import KplanError
+from kplan.model.desired import Stack
+from kplan.plan.clusters import combine
+from kplan.state.journal import Journal, RunStatus
+from kplan.state.lock import LockHeld
+
+
+@dataclass
+class ClusterOutcome:
+    """What one cluster's part of the run ended as."""
+
+    name: str
+    result: ApplyResult | None  # None: nothing to do there
+    rolled_back_for: str = ""  # "" or why a finished cluster was rolled back (another cluster failed)
+    skipped: bool = False  # the run stopped (another cluster failed) before it reached this cluster
+
+
+@dataclass
+class MultiResult:
+    outcomes: list[ClusterOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ClusterOutcome]:
+        return [o for o in self.outcomes if o.result is not None and o.result.status != RunStatus.COMPLETE]
+
+    @property
+    def exit_code(self) -> int:
+        return max((o.result.exit_code for o in self.outcomes if o.result is not None), default=0)
+
+
+def open_all(stack: Stack, environ: Mapping[str, str]) -> list[Cluster]:
+    """One open `Cluster` per member stack (closed again if any cannot be opened); two names for one Kafka
+    cluster are refused: their ownership records and locks would be one."""
+    opened: list[Cluster] = []
+    try:
+        for member in stack.members:
+            try:
+                opened.append(Cluster.open(member, environ))
+            except KplanError as e:
+                raise KplanError(f"cluster {member.cluster_name}: {e}") from None
+        seen: dict[str, str] = {}
+        for c in opened:
+            name = c.stack.cluster_name or "?"
+            if c.cluster_id in seen:
+                raise KplanError(f"clusters {seen[c.cluster_id]} and {name} are the same Kafka cluster (id "
+                                 f"{c.cluster_id}); declare it once under `clusters:`")
+            seen[c.cluster_id] = name
+    except BaseException:
+        close_all(opened)
+        raise
+    return opened
+
+
+def close_all(clusters: list[Cluster]) -> None:
+    for c in clusters:
+        _quietly(c.close)
+
+
+def plan_all(clusters: list[Cluster], *, destroy: bool, holding_lock: bool = False):
+    """[(live, plan)] per cluster, read and planned concurrently (each cluster has its own clients), and the
+    combined plan."""
+    from kplan.commands._session import plan_stack
+
+    def one(c: Cluster):
+        try:
+            return plan_stack(c.session, destroy=destroy, holding_lock=holding_lock)
+        except KplanError as e:
+            raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
+
+    with ThreadPoolExecutor(max_workers=len(clusters)) as pool:
+        planned = list(pool.map(one, clusters))
+    return planned, combine([(c.stack.cluster_name or "?", plan) for c, (_, plan) in zip(clusters, planned)])
+
+
+def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResult | None, object]:
+    """Lock every cluster, plan, approve once, apply cluster by cluster; roll every cluster back on a failure.
+    Returns (None when there was nothing to do or it was not approved, the combined plan)."""
+    if opts.saved_plan is not None:
+        raise KplanError("a saved plan cannot be applied to a stack with several clusters yet; run `kplan apply "
+                         "STACK` (it plans again and asks for approval)")
+    stores = {id(c): c.journal_store() for c in clusters}
+    locks = {id(c): c.lock() for c in clusters}
+    journals: dict[int, Journal] = {}
+    try:
+        for c in sorted(clusters, key=lambda c: c.stack.cluster_name or ""):
+            journal = Journal(c.stack.name, c.stack.environment, c.cluster_id, c.stack.inputs_digest,
+                              destroy=opts.destroy)
+            journals[id(c)] = journal
+            try:
+                locks[id(c)].acquire(journal.run_id)
+            except LockHeld as e:
+                raise KplanError(f"cluster {c.stack.cluster_name}: "
+                                 f"{lock_held_message(e, stores[id(c)])}") from None
+        planned, plan = plan_all(clusters, destroy=opts.destroy, holding_lock=True)
+        opts.show(plan)
+        if plan.has_errors:
+            first = plan.errors[0].message
+            more = f" (and {len(plan.errors) - 1} more, see above)" if len(plan.errors) > 1 else ""
+            raise KplanError(f"the plan has errors: {first}{more}; nothing was applied")
+        if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
+            raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
+                             f"{opts.max_deletions}; nothing was applied")
+        builts = [build(p, c.stack, live) for c, (live, p) in zip(clusters, planned)]
+        if not any(b.steps for b in builts):
+            return None, plan
+        if (plan.has_changes or _adopts(plan)) and not opts.confirm(plan):
+            return None, plan
+        return _execute_all(clusters, planned, builts, stores, journals, opts), plan
+    finally:
+        for store in stores.values():
+            _quietly(store.close)
+        for lock in locks.values():
+            _release(lock, opts)
+
+
+def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions) -> MultiResult:
+    out = opts.out or sys.stdout
+    result = MultiResult()
+    done: list[tuple[Cluster, Journal, object]] = []
+    for c, (live, _), built in zip(clusters, planned, builts):
+        name = c.stack.cluster_name or "?"
+        if result.failed:
+            result.outcomes.append(ClusterOutcome(name, None, skipped=bool(built.steps)))
+            continue
+        if not built.steps:
+            result.outcomes.append(ClusterOutcome(name, None))
+            continue
+        print(f"── cluster {name} ({c.cluster_id}):", file=out, flush=True)
+        store, journal = stores[id(c)], journals[id(c)]
+        store.ensure_topic(c.broker_count)
+        journal.ownership_before = ownership_of(live)
+        outcome = execute_steps(c, store, journal, built, live, out=opts.out, faults=opts.faults)
+        result.outcomes.append(ClusterOutcome(name, outcome))
+        if outcome.status == RunStatus.COMPLETE:
+            done.append((c, journal, built))
+            continue
+        why = f"cluster {name} failed: {outcome.error}"
+        for prev, prev_journal, prev_built in reversed(done):
+            prev_name = prev.stack.cluster_name or "?"
+            print(f"── cluster {prev_name}: rolling back this run's changes ({why})", file=out, flush=True)
+            undone = _roll_back(prev, prev_journal, prev_built, why)
+            for o in result.outcomes:
+                if o.name == prev_name:
+                    o.result, o.rolled_back_for = undone, why
+    return result
+
+
+def _roll_back(c: Cluster, journal: Journal, built, why: str) -> ApplyResult:
+    """Undo a cluster's finished run from its journal (newest step first), as `recover --rollback` would."""
+    ex = c.executor
+    c.write_ownership(journal.pending_ownership().marked(ex.marker))
+    undone = ex.rollback(journal, built.steps, f"rolled back: {why}")
+    _quietly(lambda: c.write_ownership(after_rollback(journal, undone)))
+    return undone
+
+
+def report_lines(result: MultiResult) -> list[str]:
+    """Per cluster: what failed, what was rolled back and what could not be."""
+    from kplan.apply.run import report_failure
+
+    lines: list[str] = []
+    for o in result.outcomes:
+        if o.result is None:
+            lines.append(f"Cluster {o.name}: " + ("not applied (the run stopped before it)." if o.skipped
+                                                  else "nothing to do (not touched)."))
+            continue
+        if o.result.status == RunStatus.COMPLETE:
+            lines.append(f"Cluster {o.name}: applied.")
+            continue
+        head = f"Cluster {o.name}: " + ("rolled back because " + o.rolled_back_for if o.rolled_back_for
+                                        else "failed")
+        lines.append(head)
+        body = report_failure(o.result)
+        if o.rolled_back_for:
+            body = body[1:]  # its own "apply failed" line is the other cluster's error
+        lines += ["  " + x for x in body]
+    return lines

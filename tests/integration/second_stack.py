@@ -1,0 +1,62 @@
+"""A second, separate broker (and Connect worker) started by the local stack's own launcher (`python -m localstack
+up --only kafka` / `--only connect`, the code behind `dev/stack`) on ports of its own, with a data directory of its
+own under the checkout (its jars are the session stack's: the dist directory is linked). Used by the
+`--wait-for-cluster` tests and the several-cluster tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from kplan_helpers import ROOT
+
+import localstack
+
+STACK_PORT_VARS = ("KPLAN_STACK_BROKER_PORT", "KPLAN_STACK_CONTROLLER_PORT", "KPLAN_STACK_CONNECT_PORT",
+                   "KPLAN_STACK_PG_PORT", "KPLAN_STACK_MARIADB_PORT", "KPLAN_STACK_SASL_PORT",
+                   "KPLAN_STACK_CONNECT_SECURE_PORT")
+
+
+def free_ports(count: int, first: int = 31150, last: int = 31199) -> list[int]:
+    """Ports in first..last (below the ephemeral range) that nothing listens on and no stack of this session uses."""
+    taken = {int(os.environ[v]) for v in STACK_PORT_VARS if os.environ.get(v, "").isdigit()}
+    taken |= {localstack.BROKER_PORT, localstack.CONTROLLER_PORT, localstack.CONNECT_PORT, localstack.SASL_PORT}
+    found = []
+    for port in range(first, last + 1):
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    pytest.fail(f"no free ports in {first}-{last} for a second broker")
+
+
+class SecondStack:
+    """A broker (and Connect worker) of its own, started and stopped by the launcher in a subprocess."""
+
+    def __init__(self, directory: Path, ports: list[int]):
+        self.dir = directory
+        broker, controller, sasl, connect = ports
+        self.bootstrap = f"127.0.0.1:{broker}"
+        self.connect_url = f"http://127.0.0.1:{connect}"
+        self.env = {**os.environ, "KPLAN_STACK_DIR": str(directory), "KPLAN_STACK_BROKER_PORT": str(broker),
+                    "KPLAN_STACK_CONTROLLER_PORT": str(controller), "KPLAN_STACK_SASL_PORT": str(sasl),
+                    "KPLAN_STACK_CONNECT_PORT": str(connect),
+                    "PYTHONPATH": os.pathsep.join([str(ROOT / "dev"), str(ROOT)])}
+
+    def launcher(self, *args: str) -> float:
+        """Runs `python -m localstack ARGS` (what dev/stack runs) for this stack; returns when it ended."""
+        proc = subprocess.run([sys.executable, "-m", "localstack", *args], env=self.env, capture_output=True,
+                              text=True, timeout=300, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return time.monotonic()

@@ -1,0 +1,138 @@
+"""A stack with several clusters (`clusters:`, docs/clusters.md) against two real, separate Kafka clusters: the
+session's stack (broker + Connect: "east", with a connector) and a second single broker started by the launcher on
+ports of its own ("west"). One plan grouped by cluster, one apply over both, a failure in the second cluster
+rolling back both, destroy over both."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import requests
+from confluent_kafka.admin import AdminClient
+from kplan_helpers import ROOT, faulty_kplan, kplan, write_stack
+from second_stack import SecondStack, free_ports
+
+import localstack
+from kplan.cluster.clients import dispose
+
+
+@pytest.fixture(scope="module")
+def west(stack):
+    """A second broker (no Connect), up for the module's tests; stopped and removed afterwards."""
+    directory = ROOT / f".stack-west-{os.getpid()}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir()
+    (directory / "dist").symlink_to(localstack.dist_dir(), target_is_directory=True)  # the session stack's jars
+    s = SecondStack(directory, free_ports(4, 31100, 31149))
+    try:
+        s.launcher("up", "--only", "kafka")
+        yield s
+    finally:
+        subprocess.run([sys.executable, "-m", "localstack", "down", "--wipe"], env=s.env, capture_output=True,
+                       timeout=120, stdin=subprocess.DEVNULL)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _topics(bootstrap: str) -> set[str]:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        return set(admin.list_topics(timeout=10).topics)
+    finally:
+        dispose(admin)
+
+
+def _connectors(stack) -> list[str]:
+    return requests.get(f"{stack.connect_url}/connectors", timeout=10).json()
+
+
+def _doc(name: str, stack, west, tmp_path, *, west_topics: int = 2) -> dict:
+    return {
+        "stack": name,
+        "clusters": {
+            "east": {"bootstrap_servers": stack.bootstrap_servers, "connect_url": stack.connect_url,
+                     "timeout": "20s"},
+            "west": {"bootstrap_servers": west.bootstrap, "timeout": "20s"},
+        },
+        "topics": [
+            {"name": f"{name}.orders", "cluster": "east", "partitions": 3, "replication_factor": 1},
+            *({"name": f"{name}.orders" if i == 0 else f"{name}.replica{i}", "cluster": "west", "partitions": 1,
+               "replication_factor": 1, "config": {"retention.ms": "1d"}} for i in range(west_topics)),
+        ],
+        "connectors": [{"name": f"{name}-sink", "cluster": "east", "class": "FileStreamSink",
+                        "config": {"topics": f"{name}.orders", "file": str(tmp_path / "sink.txt")}}],
+    }
+
+
+def test_plan_apply_and_destroy_across_two_clusters(stack, west, unique, tmp_path):
+    name = unique("twin")
+    path = write_stack(tmp_path / "twin.yaml", _doc(name, stack, west, tmp_path))
+    env = {"KPLAN_STATE_DIR": str(tmp_path / "state")}
+
+    plan = kplan("plan", str(path), "--detailed-exitcode", env=env)
+    assert plan.code == 2, plan.text
+    assert "on 2 clusters: east (" in plan.out and "── cluster east (" in plan.out and "── cluster west (" in plan.out
+    east_part, west_part = plan.out.split("── cluster west (")
+    assert f"# topic.{name}.orders will be created" in east_part and f"connector.{name}-sink" in east_part
+    assert f"# topic.{name}.orders will be created" in west_part and f"topic.{name}.replica1" in west_part
+    assert f"connector.{name}-sink" not in west_part
+    assert "Plan: 4 to add, 0 to change, 0 to destroy." in plan.out
+
+    md = kplan("plan", str(path), "--format", "markdown", env=env)
+    assert "#### Cluster `east`" in md.out and "#### Cluster `west`" in md.out, md.text
+    doc = json.loads(kplan("plan", str(path), "--format", "json", env=env).out)
+    assert [c["name"] for c in doc["clusters"]] == ["east", "west"]
+    assert sorted((c["cluster"], c["address"]) for c in doc["resource_changes"]) == sorted([
+        ("east", f"topic.{name}.orders"), ("east", f"connector.{name}-sink"),
+        ("west", f"topic.{name}.orders"), ("west", f"topic.{name}.replica1")])
+    saved = kplan("plan", str(path), "-out", str(tmp_path / "p.json"), env=env)
+    assert saved.code == 1 and "cannot be saved yet" in saved.err and not (tmp_path / "p.json").exists()
+
+    applied = kplan("apply", str(path), "--auto-approve", env=env)
+    assert applied.code == 0, applied.text
+    assert "Apply complete! Resources: 4 added, 0 changed, 0 destroyed across 2 clusters." in applied.out
+    east_topics, west_topics = _topics(stack.bootstrap_servers), _topics(west.bootstrap)
+    assert f"{name}.orders" in east_topics and f"{name}.replica1" not in east_topics
+    assert {f"{name}.orders", f"{name}.replica1"} <= west_topics
+    assert f"{name}-sink" in _connectors(stack)
+
+    again = kplan("plan", str(path), "--detailed-exitcode", env=env)
+    assert again.code == 0, again.text
+    assert "No changes." in again.out
+
+    status = kplan("status", str(path), env=env)
+    assert status.code == 0, status.text
+    assert "── cluster east" in status.out and "── cluster west" in status.out
+
+    destroyed = kplan("destroy", str(path), "--auto-approve", env=env)
+    assert destroyed.code == 0, destroyed.text
+    assert "Destroy complete! Resources: 4 destroyed across 2 clusters." in destroyed.out
+    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)
+    assert not {f"{name}.orders", f"{name}.replica1"} & _topics(west.bootstrap)
+    assert f"{name}-sink" not in _connectors(stack)
+
+
+def test_a_failure_in_the_second_cluster_rolls_back_both(stack, west, unique, tmp_path):
+    name = unique("twinfail")
+    path = write_stack(tmp_path / "twin.yaml", _doc(name, stack, west, tmp_path))
+    env = {"KPLAN_STATE_DIR": str(tmp_path / "state")}
+    # east runs first: create topics (1), create the connector (2), record ownership (3); west: create topics (4)
+    run = faulty_kplan("apply", str(path), "--auto-approve", env=env, fail_at="run-step:4")
+    assert run.code == 1, run.text
+    assert "Error: apply failed in cluster west: injected failure after step 4" in run.err, run.err
+    assert "Cluster east: rolled back because cluster west failed" in run.err
+    assert "Cluster west: failed" in run.err
+    assert "Traceback" not in run.text
+    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)
+    assert f"{name}-sink" not in _connectors(stack)
+    assert not {f"{name}.orders", f"{name}.replica1"} & _topics(west.bootstrap)
+    # both clusters' locks were released and their records are as before: the same stack applies cleanly now
+    plan = kplan("plan", str(path), "--detailed-exitcode", env=env)
+    assert plan.code == 2 and "Plan: 4 to add" in plan.out, plan.text
+    applied = kplan("apply", str(path), "--auto-approve", env=env)
+    assert applied.code == 0, applied.text
+    assert kplan("destroy", str(path), "--auto-approve", env=env).code == 0
