@@ -152,7 +152,8 @@ def raw_cluster_section(path: str) -> dict:
         for doc in docs:
             if isinstance(doc, dict) and isinstance(doc.get("cluster"), dict):
                 return doc["cluster"]
-    raise KplanError(f"{path}: no `cluster:` section to read the cluster with")
+    raise KplanError(f"{path}: no `cluster:` section to read the cluster with (a stack with several `clusters:` "
+                     "cannot be read from: point --cluster-from at a one-cluster stack)")
 
 
 def dump(doc: dict) -> str:
