@@ -113,6 +113,11 @@ class ClusterWriter(Protocol):
     def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
         ...
 
+    def restart_failed(self, name: str, timeout_s: float | None = None) -> None:
+        """Restart only the connector's FAILED instances, then until it and every task are RUNNING (at most
+        cluster.timeout); one that fails again fails at once, with its error."""
+        ...
+
     def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
         """Until the connector and every task reach `state`; a FAILED one fails at once."""
         ...

@@ -617,6 +617,12 @@ class KafkaWriter:
                                                 query={"includeTasks": "true", "onlyFailed": "false"}),
                            f"restarting connector {name}", (202, 204, 200))
 
+    def restart_failed(self, name: str, timeout_s: float | None = None) -> None:
+        """Restart only the connector's FAILED instances and wait until all are RUNNING (kplan.cluster.restart)."""
+        from kplan.cluster.restart import restart_failed
+
+        restart_failed(self._connect_call, name, timeout_s or self.timeout_s, WriteError)
+
     def connector_offsets(self, name: str) -> list[dict]:
         """The connector's offsets as Connect's offsets API (KIP-875, Kafka 3.6+) gives them:
         [{"partition": {...}, "offset": {...}}, ...]."""

@@ -89,6 +89,8 @@ class ConnectorSpec:
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
     # CDC: delete the topics of tables removed from the source's table list (otherwise they are left in place).
     prune_tables: bool = False
+    # Plan a restart of the connector's FAILED instances (`restart_failed`; kplan.kinds.connector_restart).
+    restart_failed: bool = False
 
     @property
     def connector_class(self) -> str:

@@ -228,6 +228,8 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
 
     own = source.get("connector") if isinstance(source.get("connector"), dict) else {}
     exp.connector_settings = deep_merge(connector_defaults, own, smap, source_loc)
+    if isinstance(source.get("restart_failed"), bool):  # the source's own switch wins over the defaults'
+        exp.connector_settings["restart_failed"] = source["restart_failed"]
     defaults_cfg = connector_defaults.get("config") if isinstance(connector_defaults.get("config"), dict) else {}
     own_cfg = own.get("config") if isinstance(own.get("config"), dict) else {}
     for key in [k for k, v in own_cfg.items() if v is None]:  # a declared null removes a generated key
