@@ -134,6 +134,14 @@ class ClusterWriter(Protocol):
         """Write offsets of a STOPPED connector back; verified."""
         ...
 
+    # -- CDC databases ------------------------------------------------------------------------------------------
+
+    def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
+                                  slot: str | None, publication: str | None, before_drop=None) -> None:
+        """Drop a PostgreSQL source's replication slot (once inactive) and publication, and check they are gone;
+        `before_drop()` is called right before the first drop."""
+        ...
+
     # -- CDC signals -------------------------------------------------------------------------------------------
 
     def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,

@@ -106,6 +106,12 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
     line = summary_line(plan, result)
     if destroy:
         line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
+    if result.exit_code == 0:  # what a deleted PostgreSQL source left, with the SQL (kplan.kinds.cdc_cleanup)
+        from kplan.kinds.cdc_cleanup import LEFT_CODE
+
+        for d in plan.diagnostics:
+            if d.code == LEFT_CODE:
+                click.echo(d.format())
     _finish(ctx, result, line if result.exit_code == 0 else None, color)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.kinds.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector_restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
@@ -300,7 +301,8 @@ class ConnectorKind(Kind):
         return None
 
     def deletion_notes(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
-        return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values() if c.action == Action.DELETE]
+        return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values()
+                if c.action == Action.DELETE] + cleanup_notes(stack, changes, live)
 
     def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
         return plan_connector(spec, current, ctx)

@@ -40,6 +40,7 @@ from kplan.apply.steps import (
     step_from_json,
     step_types,
 )
+from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
 from kplan.model.desired import (
     AclBinding,
     AclSpec,
@@ -114,6 +115,28 @@ def everything():
     return stack, live, make_plan(stack, live, secrets=USER_SECRETS)
 
 
+def pg_destroy():
+    """A destroy of a Debezium PostgreSQL source that asks to drop its replication slot and publication."""
+    cleanup = DbCleanup(True, True, "db", 5432, "u", "demo", "${secret:env:PG_PW}")
+    config = {"connector.class": POSTGRES_CLASS, "slot.name": "pg_slot", "publication.name": "pg_pub"}
+    stack = Stack("s", None, ClusterSpec("b:1"), (), (ConnectorSpec("pg", freeze(config), on_destroy=cleanup),))
+    live = LiveState("c", 1, {}, {"pg": lconn("pg", config)}, owned_connectors=frozenset({"pg"}))
+    return stack, live, make_plan(stack, live, destroy=True, secrets=SecretValues())
+
+
+def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on_destroy_only():
+    steps = build_steps(*_args(pg_destroy()))
+    assert [s.kind for s in steps] == ["delete-connector", "drop-cdc-database-objects", "record-ownership"]
+    assert steps[1].args_json() == {"connector": "pg", "host": "db", "port": 5432, "user": "u", "database": "demo",
+                                    "password": "${secret:env:PG_PW}", "slot": "pg_slot", "publication": "pg_pub"}
+    stack, live, _ = pg_destroy()
+    stack = replace(stack, connectors=(replace(stack.connectors[0], on_destroy=None),))
+    plan = make_plan(stack, live, destroy=True, secrets=SecretValues())
+    assert [s.kind for s in build_steps(plan, stack, live)] == ["delete-connector", "record-ownership"]
+    left = [d.message for d in plan.diagnostics if d.code == "cdc-database-objects-left"]
+    assert left and left[0].endswith("SELECT pg_drop_replication_slot('pg_slot'); DROP PUBLICATION \"pg_pub\";")
+
+
 USER_SECRETS = SecretValues({"${secret:env:U_NEW}": "new-pw", "${secret:env:U_ROT}": "rot-pw"})
 
 
@@ -166,7 +189,7 @@ def test_the_phases_keep_the_seeds_order_with_room_between():
              Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS,
              Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS,
-             Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
+             Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
     assert Phase.PUT_CONNECTORS - Phase.CREATE_ACLS > 2  # room for users, subjects in between
     assert all(not t.irreversible for t in STEP_TYPES if t.phase < Phase.INCREASE_PARTITIONS)
@@ -183,8 +206,9 @@ def test_no_changes_no_steps_but_adoption_records_ownership():
 
 def test_the_journal_codec_round_trips_every_step_deterministically():
     built = build(*_args(everything()))
-    assert {type(s) for s in built.steps} == set(STEP_TYPES)
-    for step in built.steps:
+    destroyed = build(*_args(pg_destroy()))  # a destroy plan has the one step type a plan lacks
+    assert {type(s) for s in built.steps + destroyed.steps} == set(STEP_TYPES)
+    for step in built.steps + destroyed.steps:
         doc = step.to_json()
         assert set(doc) == {"kind", "args", "before", "irreversible"}
         assert doc["kind"] == step.kind and doc["irreversible"] == step.irreversible
@@ -198,7 +222,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics", "create-users",
-        "delete-acls", "delete-connector", "delete-topics", "delete-users", "increase-partitions", "put-connector",
+        "delete-acls", "delete-connector", "delete-topics", "delete-users", "drop-cdc-database-objects",
+        "increase-partitions", "put-connector",
         "reassign-replicas", "record-ownership", "replace-topics", "restart-connector", "snapshot-signal"]
 
 

@@ -196,6 +196,12 @@ class FakeWriter:
     def restart_connector(self, name):
         self.calls.append(f"restart_connector {name}")
 
+    def drop_cdc_database_objects(self, host, port, user, database, password, slot, publication,
+                                  before_drop=None):
+        self.calls.append(f"drop_cdc_database_objects {database} {slot} {publication}")
+        if before_drop:
+            before_drop()
+
     def restart_failed(self, name, timeout_s=None):
         self.calls.append(f"restart_failed {name}")
         if name in self.failing_again:
@@ -451,8 +457,10 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.apply.handlers import handled_types
 
     assert set(STEP_TYPES) <= handled_types()
+    from kplan.apply.steps import DropCdcDatabaseObjects
+
     assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
-                                                         DeleteUsers}
+                                                         DeleteUsers, DropCdcDatabaseObjects}
     assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in STEP_TYPES if t.irreversible)
 
 
@@ -519,3 +527,21 @@ def test_an_update_with_restart_failed_restarts_the_failed_instances_after_writi
     result, _ = run(w, [step])
     assert result.status == RunStatus.COMPLETE
     assert w.calls.index("restart_failed c") > w.calls.index("put_connector_config c")
+
+
+def test_dropping_a_cdc_sources_slot_is_irreversible_unless_it_failed_before_the_drop():
+    from kplan.apply.steps import DropCdcDatabaseObjects
+
+    drop = DropCdcDatabaseObjects("pg", "db", 5432, "u", "demo", "${secret:env:PG_PW}", "pg_slot", "pg_pub")
+    w = FakeWriter()
+    secrets = SecretValues({"${secret:env:PG_PW}": "pw-Secret-9"})
+    ex = Executor(w, FakeStore(), secrets, Progress(io.StringIO()), lambda record: None, faults=FailAt(1))
+    result = ex.execute(Journal("s", None, "c", "d"), [drop, topics_step("t")])
+    assert w.calls[0] == "drop_cdc_database_objects demo pg_slot pg_pub"
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE
+    assert result.not_rolled_back == [f"{drop.describe()}: irreversible (cannot be undone)"]
+    # a password reference that cannot be resolved fails the step before any drop: nothing to report
+    w = FakeWriter()
+    result, journal = run(w, [drop])
+    assert result.status == RunStatus.ROLLED_BACK and w.calls == []
+    assert "PG_PW" in result.error

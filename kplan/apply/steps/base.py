@@ -41,6 +41,7 @@ class Phase(IntEnum):
     REPLACE_TOPICS = 90
     DELETE_USERS = 93
     DELETE_TOPICS = 95
+    DROP_CDC_DATABASE_OBJECTS = 96  # a destroyed PostgreSQL source's replication slot and publication (on_destroy)
     RECORD_OWNERSHIP = 100
 
 
