@@ -106,22 +106,22 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
     line = summary_line(plan, result)
     if destroy:
         line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
-    if result.exit_code == 0:  # what a deleted PostgreSQL source left, with the SQL (kplan.kinds.cdc_cleanup)
-        from kplan.kinds.cdc_cleanup import LEFT_CODE
+    from kplan.kinds.cdc_cleanup import LEFT_CODE
 
-        for d in plan.diagnostics:
-            if d.code == LEFT_CODE:
-                click.echo(d.format())
-    _finish(ctx, result, line if result.exit_code == 0 else None, color)
+    # the last words also name what a deleted PostgreSQL source left, with the SQL to drop it (kinds.cdc_cleanup)
+    left = [d.format() for d in plan.diagnostics if d.code == LEFT_CODE]
+    _finish(ctx, result, line if result.exit_code == 0 else None, color, after=left)
 
 
-def _finish(ctx, result, success_line: str | None, color: bool) -> None:
+def _finish(ctx, result, success_line: str | None, color: bool, after: list[str] | None = None) -> None:
     """The last words of a run: its success line (exit 0), or what failed, what was rolled back and what was
     not (exit 1 or 3)."""
     from kplan.apply.run import report_failure
 
     if success_line is not None:
         click.echo(click.style(success_line, fg="green", bold=True) if color else success_line, color=color)
+        for text in after or ():
+            click.echo(text)
         ctx.exit(0)
     for line in report_failure(result):
         click.echo(line, err=True)
