@@ -432,7 +432,8 @@ def _clear_stale_marker(cluster: Cluster, journal: Journal | None) -> bool:
 
 def summary_line(plan, result: ApplyResult | None) -> str:
     s = plan.summary
-    return f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed."
+    restarted = f", {s.restart} restarted" if s.restart else ""
+    return f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed{restarted}."
 
 
 def report_failure(result: ApplyResult) -> list[str]:

@@ -113,6 +113,11 @@ class ClusterWriter(Protocol):
     def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
         ...
 
+    def restart_failed(self, name: str, timeout_s: float | None = None) -> None:
+        """Restart only the connector's FAILED instances, then until it and every task are RUNNING (at most
+        cluster.timeout); one that fails again fails at once, with its error."""
+        ...
+
     def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
         """Until the connector and every task reach `state`; a FAILED one fails at once."""
         ...
@@ -127,6 +132,14 @@ class ClusterWriter(Protocol):
 
     def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
         """Write offsets of a STOPPED connector back; verified."""
+        ...
+
+    # -- CDC databases ------------------------------------------------------------------------------------------
+
+    def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
+                                  slot: str | None, publication: str | None, before_drop=None) -> None:
+        """Drop a PostgreSQL source's replication slot (once inactive) and publication, and check they are gone;
+        `before_drop()` is called right before the first drop."""
         ...
 
     # -- CDC signals -------------------------------------------------------------------------------------------

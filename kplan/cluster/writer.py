@@ -617,6 +617,20 @@ class KafkaWriter:
                                                 query={"includeTasks": "true", "onlyFailed": "false"}),
                            f"restarting connector {name}", (202, 204, 200))
 
+    def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
+                                  slot: str | None, publication: str | None, before_drop=None) -> None:
+        """Drop a PostgreSQL source's replication slot and publication; verified (kplan.cluster.postgres)."""
+        from kplan.cluster.postgres import drop_objects
+
+        drop_objects(host, port, user, database, password, slot, publication, self.timeout_s,
+                     before_drop or (lambda: None))
+
+    def restart_failed(self, name: str, timeout_s: float | None = None) -> None:
+        """Restart only the connector's FAILED instances and wait until all are RUNNING (kplan.cluster.restart)."""
+        from kplan.cluster.restart import restart_failed
+
+        restart_failed(self._connect_call, name, timeout_s or self.timeout_s, WriteError)
+
     def connector_offsets(self, name: str) -> list[dict]:
         """The connector's offsets as Connect's offsets API (KIP-875, Kafka 3.6+) gives them:
         [{"partition": {...}, "offset": {...}}, ...]."""

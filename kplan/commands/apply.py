@@ -109,7 +109,14 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
     line = summary_line(plan, result)
     if destroy:
         line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
-    _finish(ctx, result, line if result.exit_code == 0 else None, color)
+    _finish(ctx, result, line if result.exit_code == 0 else None, color, after=_left_behind(plan))
+
+
+def _left_behind(plan) -> list[str]:
+    """What a deleted PostgreSQL source left, with the SQL to drop it (kinds.cdc_cleanup): part of the last words."""
+    from kplan.kinds.cdc_cleanup import LEFT_CODE
+
+    return [d.format() for d in plan.diagnostics if d.code == LEFT_CODE]
 
 
 def _run_all(ctx, stack, opts, color: bool) -> None:
@@ -131,6 +138,8 @@ def _run_all(ctx, stack, opts, color: bool) -> None:
                 f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed")
         line += f" across {len(plan.groups)} clusters."
         click.echo(click.style(line, fg="green", bold=True) if color else line, color=color)
+        for text in _left_behind(plan):
+            click.echo(text)
         ctx.exit(0)
     first = result.failed[-1] if not any(not o.rolled_back_for for o in result.failed) else next(
         o for o in result.failed if not o.rolled_back_for)
@@ -141,13 +150,15 @@ def _run_all(ctx, stack, opts, color: bool) -> None:
     ctx.exit(result.exit_code)
 
 
-def _finish(ctx, result, success_line: str | None, color: bool) -> None:
+def _finish(ctx, result, success_line: str | None, color: bool, after: list[str] | None = None) -> None:
     """The last words of a run: its success line (exit 0), or what failed, what was rolled back and what was
     not (exit 1 or 3)."""
     from kplan.apply.run import report_failure
 
     if success_line is not None:
         click.echo(click.style(success_line, fg="green", bold=True) if color else success_line, color=color)
+        for text in after or ():
+            click.echo(text)
         ctx.exit(0)
     for line in report_failure(result):
         click.echo(line, err=True)

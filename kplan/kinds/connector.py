@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.kinds.cdc_cleanup import cleanup_notes
+from kplan.kinds.connector_restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
 from kplan.plan.documents import KeyChange, key_changes
@@ -119,10 +121,14 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     elif live_state is None:
         diags.append(PlanDiagnostic(Severity.INFO, f"Connect did not report the state of connector {spec.name!r}; "
                                     "its state is not compared", "connector-state-unknown", address=addr))
+    restart = wants_restart(spec, live)  # restart_failed: kplan.kinds.connector_restart
+    if restart:
+        diags += failure_notes(spec, live, scrubber(current, resolved, sens), updated=bool(attrs))
     unhealthy = _unhealthy(live)
-    if unhealthy:
+    if unhealthy and not restart:
         flags.add(Flag.UNHEALTHY)
-        diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it",
+        diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it "
+                             "(restart_failed: true would)",
                              "connector-unhealthy", address=addr, origin=spec.origin))
     added = _new_tables(spec, current)
     if added and not spec.snapshot_new_tables:
@@ -140,6 +146,10 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
             "existing rows arrive too", "incremental-snapshot", address=addr, origin=spec.origin))
     if not ctx.owned:
         flags.add(Flag.ADOPT)
+    if restart and not attrs:
+        return restart_change(spec, live, live_connector_repr(live, sens),
+                              connector_repr(spec.name, spec.config, desired_state, sens), unchanged, _paths(sens),
+                              frozenset(flags)), diags
     action = Action.UPDATE if attrs else Action.NOOP
     return ResourceChange(
         address=addr, type=CONNECTOR, name=spec.name, action=action,
@@ -291,7 +301,8 @@ class ConnectorKind(Kind):
         return None
 
     def deletion_notes(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
-        return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values() if c.action == Action.DELETE]
+        return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values()
+                if c.action == Action.DELETE] + cleanup_notes(stack, changes, live)
 
     def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
         return plan_connector(spec, current, ctx)

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping, TypeVar
+from typing import TYPE_CHECKING, Mapping, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.cdc_cleanup import DbCleanup
 
 from kplan.policy.model import Policy
 
@@ -91,6 +94,10 @@ class ConnectorSpec:
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
     # CDC: delete the topics of tables removed from the source's table list (otherwise they are left in place).
     prune_tables: bool = False
+    # Plan a restart of the connector's FAILED instances (`restart_failed`; kplan.kinds.connector_restart).
+    restart_failed: bool = False
+    # CDC PostgreSQL: drop the replication slot / publication when the connector is destroyed (kplan.model.cdc_cleanup)
+    on_destroy: "DbCleanup | None" = None
 
     @property
     def connector_class(self) -> str:

@@ -33,6 +33,7 @@ class Action(str, Enum):
     DELETE = "delete"
     REPLACE = "replace"  # delete then create: the topic's data is lost
     NOOP = "no-op"
+    RESTART = "restart"  # a connector's FAILED connector/tasks restarted (restart_failed); nothing declared changes
 
 
 class ResourceType(str, Enum):
@@ -60,6 +61,7 @@ class Reason(str, Enum):
     REPLACE_PARTITIONS = "partition decrease with allow_replace"
     REPLACE_REPLICATION = "replication factor change with allow_replace"
     REPLACE_BOTH = "partition decrease and replication factor change with allow_replace"
+    FAILED_RESTART = "failed, and restart_failed is set"
     NONE = ""
 
 
@@ -176,6 +178,7 @@ class Summary:
     drift: int = 0
     errors: int = 0
     warnings: int = 0
+    restart: int = 0  # connectors whose failed instances apply restarts
 
     @classmethod
     def of(cls, changes: tuple[ResourceChange, ...], diagnostics: tuple[PlanDiagnostic, ...]) -> "Summary":
@@ -188,6 +191,7 @@ class Summary:
             drift=sum(1 for c in changes if c.has(Flag.DRIFT)),
             errors=sum(1 for d in diagnostics if d.severity == Severity.ERROR),
             warnings=sum(1 for d in diagnostics if d.severity == Severity.WARNING),
+            restart=count(Action.RESTART),
         )
 
 

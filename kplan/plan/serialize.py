@@ -41,6 +41,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "summary": {
             "add": s.add, "change": s.change, "destroy": s.destroy, "unchanged": s.unchanged,
             "drift": s.drift, "errors": s.errors, "warnings": s.warnings,
+            **({"restart": s.restart} if s.restart else {}),
         },
         "resource_changes": changes,
         "diagnostics": diagnostics,

@@ -25,6 +25,7 @@ SYMBOLS = {
     Action.DELETE: "-",
     Action.REPLACE: "-/+",
     Action.NOOP: " ",
+    Action.RESTART: "!",
 }
 
 HEADLINES = {
@@ -33,6 +34,7 @@ HEADLINES = {
     Action.DELETE: "will be destroyed",
     Action.REPLACE: "must be replaced",
     Action.NOOP: "has no planned changes",
+    Action.RESTART: "will be restarted (its failed instances only)",
 }
 
 FLAG_NOTES = {
@@ -162,7 +164,8 @@ def where(origin: Origin | None) -> str:
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     if plan.has_changes:
-        return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."
+        restart = f", {s.restart} to restart" if s.restart else ""
+        return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}."
     if plan.destroy:
         return "No changes. Nothing this stack owns exists on the cluster."
     drift = f" ({s.drift} with drift left alone)" if s.drift else ""

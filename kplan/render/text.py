@@ -21,7 +21,7 @@ from kplan.render.common import (
 )
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
-          Action.NOOP: None}
+          Action.NOOP: None, Action.RESTART: "yellow"}
 ATTR_SYMBOLS = {AttrKind.ADD: ("+", "green"), AttrKind.UPDATE: ("~", "yellow"), AttrKind.REMOVE: ("-", "red")}
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from kplan.model.cdc_cleanup import DbCleanup
+from kplan.secrets import is_reference_only
 from kplan.stackfile.connectors import normalize_config
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
@@ -51,6 +53,33 @@ class Expansion:
     signal: dict = field(default_factory=dict)
     snapshot_new_tables: bool = False
     prune_tables: bool = False
+    on_destroy: DbCleanup | None = None
+
+
+def on_destroy(source: dict, engine: str, connection: dict, smap: SourceMap, diags: Diagnostics,
+               loc: Loc) -> DbCleanup | None:
+    """A PostgreSQL source's `on_destroy` (drop its replication slot / publication when destroyed), with how to
+    reach the database; None when it asks for nothing. The password must be a ${secret:...} reference: kplan
+    resolves it only when it connects, and never writes it anywhere."""
+    opts = source.get("on_destroy")
+    if not isinstance(opts, dict) or not any(opts.get(k) is True
+                                             for k in ("drop_replication_slot", "drop_publication")):
+        return None
+    where = smap.value_loc(source, "on_destroy") or loc
+    if engine not in ("postgres", "postgresql"):
+        diags.error(where, f'cdc source "{source.get("name")}": on_destroy applies to PostgreSQL sources only (a '
+                           f"{engine} source keeps no replication slot or publication: Debezium reads the binlog)")
+        return None
+    password = connection.get("password")
+    if not isinstance(password, str) or not is_reference_only(password) or not password.startswith("${secret:"):
+        diags.error(smap.value_loc(connection, "password") or where,
+                    f'cdc source "{source.get("name")}": on_destroy connects to the database, so connection.password '
+                    "must be a ${secret:env:NAME} or ${secret:file:PATH} reference")
+        return None
+    port = connection.get("port", 5432)
+    return DbCleanup(opts.get("drop_replication_slot") is True, opts.get("drop_publication") is True,
+                     str(connection.get("host")), int(port) if str(port).isdigit() else 5432,
+                     str(connection.get("user")), str(connection.get("database")), password)
 
 
 def server_id_for(name: str) -> int:
@@ -225,9 +254,12 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
                 gen_locs[k] = sloc
     exp.snapshot_new_tables = source.get("snapshot_new_tables") is True
     exp.prune_tables = source.get("prune_tables") is True
+    exp.on_destroy = on_destroy(source, engine, connection, smap, diags, source_loc)
 
     own = source.get("connector") if isinstance(source.get("connector"), dict) else {}
     exp.connector_settings = deep_merge(connector_defaults, own, smap, source_loc)
+    if isinstance(source.get("restart_failed"), bool):  # the source's own switch wins over the defaults'
+        exp.connector_settings["restart_failed"] = source["restart_failed"]
     defaults_cfg = connector_defaults.get("config") if isinstance(connector_defaults.get("config"), dict) else {}
     own_cfg = own.get("config") if isinstance(own.get("config"), dict) else {}
     for key in [k for k, v in own_cfg.items() if v is None]:  # a declared null removes a generated key

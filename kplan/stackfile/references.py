@@ -64,6 +64,7 @@ def stack_references(stack: "Stack") -> list[str]:
         values.append(stack.cluster.connect_url)
     values += stack.cluster.connect.references()  # cluster.connect's password, bearer token, header values
     values += [u.password for u in stack.users]  # SCRAM users' passwords
+    values += [c.on_destroy.password for c in stack.connectors if c.on_destroy]  # a CDC source's database (on_destroy)
     return values
 
 

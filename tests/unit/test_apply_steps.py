@@ -31,6 +31,7 @@ from kplan.apply.steps import (
     RecordOwnership,
     Removal,
     ReplaceTopics,
+    RestartConnector,
     SnapshotSignal,
     build,
     build_steps,
@@ -39,6 +40,7 @@ from kplan.apply.steps import (
     step_from_json,
     step_types,
 )
+from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
 from kplan.model.desired import (
     AclBinding,
     AclSpec,
@@ -52,7 +54,7 @@ from kplan.model.desired import (
     UserSpec,
     freeze,
 )
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTopic, LiveUser
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues, is_masked
 
@@ -86,6 +88,7 @@ def everything():
     ), (
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
+        ConnectorSpec("failed", freeze({"connector.class": "Z"}), restart_failed=True),
     ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
         users=(UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
         quotas=(QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),))
@@ -96,9 +99,10 @@ def everything():
     }, {
         "cdc": lconn("cdc", {"connector.class": "X", "table.include.list": "public.a", "topic.prefix": "p"}),
         "old-conn": lconn("old-conn", {"connector.class": "Y", "x.password": OLD_SECRET}, sensitive={"x.password"}),
+        "failed": replace(lconn("failed", {"connector.class": "Z"}), tasks=(LiveTask(0, "FAILED", trace="boom"),)),
     }, owned_topics=frozenset({"cfg1", "cfg2", "grow", "shrink", "gone", "wider"}),
         broker_racks={1: "a", 2: "b"},
-        owned_connectors=frozenset({"cdc", "old-conn"}),
+        owned_connectors=frozenset({"cdc", "old-conn", "failed"}),
         acls={"User:old": LiveAcls("User:old", frozenset({OLD_ACL}), frozenset({OLD_ACL.key}))},
         owned_acls=frozenset({"User:old"}),
         users={"u-rot": LiveUser("u-rot", frozenset({("SCRAM-SHA-512", 4096)}), "1"),
@@ -111,6 +115,28 @@ def everything():
     return stack, live, make_plan(stack, live, secrets=USER_SECRETS)
 
 
+def pg_destroy():
+    """A destroy of a Debezium PostgreSQL source that asks to drop its replication slot and publication."""
+    cleanup = DbCleanup(True, True, "db", 5432, "u", "demo", "${secret:env:PG_PW}")
+    config = {"connector.class": POSTGRES_CLASS, "slot.name": "pg_slot", "publication.name": "pg_pub"}
+    stack = Stack("s", None, ClusterSpec("b:1"), (), (ConnectorSpec("pg", freeze(config), on_destroy=cleanup),))
+    live = LiveState("c", 1, {}, {"pg": lconn("pg", config)}, owned_connectors=frozenset({"pg"}))
+    return stack, live, make_plan(stack, live, destroy=True, secrets=SecretValues())
+
+
+def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on_destroy_only():
+    steps = build_steps(*_args(pg_destroy()))
+    assert [s.kind for s in steps] == ["delete-connector", "drop-cdc-database-objects", "record-ownership"]
+    assert steps[1].args_json() == {"connector": "pg", "host": "db", "port": 5432, "user": "u", "database": "demo",
+                                    "password": "${secret:env:PG_PW}", "slot": "pg_slot", "publication": "pg_pub"}
+    stack, live, _ = pg_destroy()
+    stack = replace(stack, connectors=(replace(stack.connectors[0], on_destroy=None),))
+    plan = make_plan(stack, live, destroy=True, secrets=SecretValues())
+    assert [s.kind for s in build_steps(plan, stack, live)] == ["delete-connector", "record-ownership"]
+    left = [d.message for d in plan.diagnostics if d.code == "cdc-database-objects-left"]
+    assert left and left[0].endswith("SELECT pg_drop_replication_slot('pg_slot'); DROP PUBLICATION \"pg_pub\";")
+
+
 USER_SECRETS = SecretValues({"${secret:env:U_NEW}": "new-pw", "${secret:env:U_ROT}": "rot-pw"})
 
 
@@ -121,7 +147,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
     assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers,
                                         AlterQuotas,
-                                        PutConnector, SnapshotSignal, PutConnector, DeleteConnector, DeleteAcls,
+                                        PutConnector, SnapshotSignal, PutConnector, RestartConnector, DeleteConnector,
+                                        DeleteAcls,
                                         IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
                                         RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
@@ -137,11 +164,13 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     # ACLs: one batch of creations after the topics, one of deletions after the connectors' deletions
     assert [(a.principal, a.binding) for a in steps[2].acls] == [
         ("User:app", AclBinding("topic", "literal", "new1", "WRITE"))]
-    assert [(a.principal, a.binding) for a in steps[9].acls] == [("User:old", OLD_ACL)]
+    assert [(a.principal, a.binding) for a in steps[10].acls] == [("User:old", OLD_ACL)]
+    # restart_failed: the failed task is restarted after the connector writes, before the deletions
+    assert steps[8] == RestartConnector("failed", False, (0,))
     # SCRAM users: created (reversible) with the reference, never the password; rotated and deleted (irreversible)
     assert steps[3].credentials == (Credential("u-new", "SCRAM-SHA-512", 4096, "${secret:env:U_NEW}"),)
-    assert steps[11].upserts == (Credential("u-rot", "SCRAM-SHA-512", 4096, "${secret:env:U_ROT}"),)
-    assert steps[13].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
+    assert steps[12].upserts == (Credential("u-rot", "SCRAM-SHA-512", 4096, "${secret:env:U_ROT}"),)
+    assert steps[14].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
     assert "new-pw" not in json.dumps([s.to_json() for s in steps]) and "rot-pw" not in json.dumps(
         [s.to_json() for s in steps])
     assert steps[-1].record.users == {"u-new": "", "u-rot": "2"}
@@ -157,9 +186,10 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
-             Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
+             Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS,
+             Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS,
-             Phase.DELETE_TOPICS, Phase.RECORD_OWNERSHIP]
+             Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
     assert Phase.PUT_CONNECTORS - Phase.CREATE_ACLS > 2  # room for users, subjects in between
     assert all(not t.irreversible for t in STEP_TYPES if t.phase < Phase.INCREASE_PARTITIONS)
@@ -176,8 +206,9 @@ def test_no_changes_no_steps_but_adoption_records_ownership():
 
 def test_the_journal_codec_round_trips_every_step_deterministically():
     built = build(*_args(everything()))
-    assert {type(s) for s in built.steps} == set(STEP_TYPES)
-    for step in built.steps:
+    destroyed = build(*_args(pg_destroy()))  # a destroy plan has the one step type a plan lacks
+    assert {type(s) for s in built.steps + destroyed.steps} == set(STEP_TYPES)
+    for step in built.steps + destroyed.steps:
         doc = step.to_json()
         assert set(doc) == {"kind", "args", "before", "irreversible"}
         assert doc["kind"] == step.kind and doc["irreversible"] == step.irreversible
@@ -191,8 +222,9 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics", "create-users",
-        "delete-acls", "delete-connector", "delete-topics", "delete-users", "increase-partitions", "put-connector",
-        "reassign-replicas", "record-ownership", "replace-topics", "snapshot-signal"]
+        "delete-acls", "delete-connector", "delete-topics", "delete-users", "drop-cdc-database-objects",
+        "increase-partitions", "put-connector",
+        "reassign-replicas", "record-ownership", "replace-topics", "restart-connector", "snapshot-signal"]
 
 
 def test_steps_are_immutable_all_the_way_down():

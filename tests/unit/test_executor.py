@@ -76,6 +76,7 @@ class FakeWriter:
         self.acls: set[tuple] = set()  # (principal, AclBinding)
         self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
         self.quotas: dict = {}  # QuotaEntity -> {key: value}
+        self.failing_again: set[str] = set()  # connectors whose restarted tasks fail again
 
     # -- topics
 
@@ -194,6 +195,17 @@ class FakeWriter:
 
     def restart_connector(self, name):
         self.calls.append(f"restart_connector {name}")
+
+    def drop_cdc_database_objects(self, host, port, user, database, password, slot, publication,
+                                  before_drop=None):
+        self.calls.append(f"drop_cdc_database_objects {database} {slot} {publication}")
+        if before_drop:
+            before_drop()
+
+    def restart_failed(self, name, timeout_s=None):
+        self.calls.append(f"restart_failed {name}")
+        if name in self.failing_again:
+            raise WriteError(f"connector {name} task 0 FAILED again after its restart: boom")
 
     def wait_connector_gone(self, name, timeout_s=None):
         pass
@@ -445,8 +457,10 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.apply.handlers import handled_types
 
     assert set(STEP_TYPES) <= handled_types()
+    from kplan.apply.steps import DropCdcDatabaseObjects
+
     assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
-                                                         DeleteUsers}
+                                                         DeleteUsers, DropCdcDatabaseObjects}
     assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in STEP_TYPES if t.irreversible)
 
 
@@ -487,3 +501,47 @@ def test_the_protocol_names_exactly_the_writer_methods_apply_calls():
                     (isinstance(target, ast.Name) and target.id == "w"):
                 called.add(node.attr)
     assert called == set(_protocol_methods())
+
+
+def test_a_restart_of_failed_instances_has_nothing_to_undo_and_one_that_fails_again_fails_the_step():
+    from kplan.apply.steps import RestartConnector
+
+    w = FakeWriter(connectors={"c": {"connector.class": "X"}})
+    restart = RestartConnector("c", False, (0,))
+    result, journal = run(w, [restart, topics_step("t")], fail_at=1)
+    # a restart changes nothing declared: the rollback is complete, the step recorded undone, no second call
+    assert result.status == RunStatus.ROLLED_BACK and result.exit_code == 1
+    assert [e["status"] for e in journal.steps] == [StepStatus.UNDONE, StepStatus.UNDONE]
+    assert w.calls.count("restart_failed c") == 1
+    w.failing_again.add("c")
+    result, journal = run(w, [restart])
+    assert result.status == RunStatus.ROLLED_BACK
+    assert result.error == "connector c task 0 FAILED again after its restart: boom"
+
+
+def test_an_update_with_restart_failed_restarts_the_failed_instances_after_writing_the_config():
+    w = FakeWriter(connectors={"c": {"connector.class": "X", "topic": "a"}})
+    step = put_step("c", config={"connector.class": "X", "topic": "b"}, create=False,
+                    previous=ConnectorImage(frozen({"connector.class": "X", "topic": "a"}), "running"),
+                    changed_keys=("topic",), restart_failed=True)
+    result, _ = run(w, [step])
+    assert result.status == RunStatus.COMPLETE
+    assert w.calls.index("restart_failed c") > w.calls.index("put_connector_config c")
+
+
+def test_dropping_a_cdc_sources_slot_is_irreversible_unless_it_failed_before_the_drop():
+    from kplan.apply.steps import DropCdcDatabaseObjects
+
+    drop = DropCdcDatabaseObjects("pg", "db", 5432, "u", "demo", "${secret:env:PG_PW}", "pg_slot", "pg_pub")
+    w = FakeWriter()
+    secrets = SecretValues({"${secret:env:PG_PW}": "pw-Secret-9"})
+    ex = Executor(w, FakeStore(), secrets, Progress(io.StringIO()), lambda record: None, faults=FailAt(1))
+    result = ex.execute(Journal("s", None, "c", "d"), [drop, topics_step("t")])
+    assert w.calls[0] == "drop_cdc_database_objects demo pg_slot pg_pub"
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE
+    assert result.not_rolled_back == [f"{drop.describe()}: irreversible (cannot be undone)"]
+    # a password reference that cannot be resolved fails the step before any drop: nothing to report
+    w = FakeWriter()
+    result, journal = run(w, [drop])
+    assert result.status == RunStatus.ROLLED_BACK and w.calls == []
+    assert "PG_PW" in result.error

@@ -85,6 +85,8 @@ class PutConnectorHandler(StepHandler[PutConnector]):
                 w.restart_connector(name)
             if step.set_state:
                 w.set_connector_state(name, state)
+            if step.restart_failed:  # the config write may not restart a FAILED task (kplan.apply.handlers.restart)
+                w.restart_failed(name)
         w.wait_connector(name, state)
 
     def undo(self, step: PutConnector, ctx: StepContext) -> None:

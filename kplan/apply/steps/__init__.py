@@ -12,6 +12,7 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   ALTER_QUOTAS          AlterQuotas         set every key back to its value before (remove it if it had none)
   PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
                         SnapshotSignal      (none needed; right after its connector)
+  RESTART_CONNECTORS    RestartConnector    (none: a restart changes nothing declared; recorded undone)
   DELETE_CONNECTORS     DeleteConnector     re-create it with its previous config and state
   DELETE_ACLS           DeleteAcls          create the bindings again
   INCREASE_PARTITIONS   IncreasePartitions  IRREVERSIBLE
@@ -19,6 +20,7 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   REPLACE_TOPICS        ReplaceTopics       IRREVERSIBLE (data loss)
   DELETE_USERS          DeleteUsers         IRREVERSIBLE
   DELETE_TOPICS         DeleteTopics        IRREVERSIBLE (data loss)
+  DROP_CDC_DATABASE_OBJECTS DropCdcDatabaseObjects IRREVERSIBLE (a PostgreSQL source's slot and publication)
   RECORD_OWNERSHIP      RecordOwnership     write the previous record back
 
 Topic steps are batches: one CreateTopics for every topic to create, one AlterTopicConfigs for every config
@@ -33,6 +35,7 @@ from typing import Mapping, Union
 
 from kplan.apply.steps.acl import AclArgs, CreateAcls, DeleteAcls, build_acl_steps
 from kplan.apply.steps.base import FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types, thawed
+from kplan.apply.steps.cdc_cleanup import DropCdcDatabaseObjects, build_cdc_cleanup_steps
 from kplan.apply.steps.connector import (
     ConnectorImage,
     ConnectorSecrets,
@@ -43,6 +46,7 @@ from kplan.apply.steps.connector import (
 )
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
 from kplan.apply.steps.quota import AlterQuotas, QuotaChange, build_quota_steps
+from kplan.apply.steps.restart import RestartConnector, build_restart_steps
 from kplan.apply.steps.topic import (
     AlterTopicConfigs,
     ConfigChange,
@@ -60,13 +64,14 @@ from kplan.model.live import LiveState
 from kplan.plan.model import Plan
 
 Step = Union[CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers, AlterQuotas, PutConnector,
-             SnapshotSignal, DeleteConnector, DeleteAcls, IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers,
-             DeleteTopics, RecordOwnership]
+             SnapshotSignal, RestartConnector, DeleteConnector, DeleteAcls, IncreasePartitions, AlterUsers,
+             ReplaceTopics, DeleteUsers, DeleteTopics, DropCdcDatabaseObjects, RecordOwnership]
 STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
-BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps, build_quota_steps)
+BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps, build_quota_steps,
+            build_restart_steps, build_cdc_cleanup_steps)
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,10 @@ __all__ = [
     "AlterQuotas", "QuotaChange", "build_quota_steps",
     "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
     "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
-    "ReassignReplicas", "RecordOwnership", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step", "StepBase",
+    "ReassignReplicas", "RecordOwnership",
+    "RestartConnector", "build_restart_steps",
+    "DropCdcDatabaseObjects", "build_cdc_cleanup_steps", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step",
+    "StepBase",
     "TopicArgs",
     "UnknownStepKind", "build", "build_connector_steps", "build_ownership_steps", "build_steps", "step_types",
     "build_topic_steps", "frozen", "ownership_after", "ownership_of", "step_from_json", "thawed",

@@ -33,6 +33,7 @@ class Phase(IntEnum):
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
     PUT_CONNECTORS = 60
+    RESTART_CONNECTORS = 66  # restart a connector's FAILED instances (restart_failed); nothing to undo
     DELETE_CONNECTORS = 70
     DELETE_ACLS = 75
     INCREASE_PARTITIONS = 80  # the irreversible phases start here
@@ -40,6 +41,7 @@ class Phase(IntEnum):
     REPLACE_TOPICS = 90
     DELETE_USERS = 93
     DELETE_TOPICS = 95
+    DROP_CDC_DATABASE_OBJECTS = 96  # a destroyed PostgreSQL source's replication slot and publication (on_destroy)
     RECORD_OWNERSHIP = 100
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 from kplan.apply.steps.base import Immutable, Phase, Planned, StepBase, thawed
 from kplan.apply.steps.topic import CreateTopics
 from kplan.kinds.connector import newly_captured
+from kplan.kinds.connector_restart import wants_restart
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
 from kplan.plan.model import Action, Plan, ResourceChange, ResourceType
@@ -73,6 +74,7 @@ class PutConnector(StepBase):
     requires_topics: tuple[str, ...] = ()
     sensitive_keys: tuple[str, ...] = ()
     previous: ConnectorImage | None = None  # before-image (secrets masked); None: the connector did not exist
+    restart_failed: bool = False  # then restart its FAILED instances (restart_failed; kplan.kinds.connector_restart)
 
     def describe(self) -> str:
         return f"{'create' if self.create else 'update'} connector {self.name} ({self.state.value})"
@@ -82,7 +84,8 @@ class PutConnector(StepBase):
                 "config": thawed(self.config) if self.config is not None else None,
                 "state": self.state.value, "set_state": self.set_state, "restart": self.restart,
                 "changed_keys": list(self.changed_keys), "requires_topics": list(self.requires_topics),
-                "sensitive_keys": list(self.sensitive_keys)}
+                "sensitive_keys": list(self.sensitive_keys),
+                **({"restart_failed": True} if self.restart_failed else {})}
 
     def before_json(self) -> dict[str, Any]:
         return {"absent": True} if self.previous is None else {"absent": False, **self.previous.to_json()}
@@ -92,7 +95,8 @@ class PutConnector(StepBase):
         return cls(args["name"], bool(args["create"]), args["config"], ConnectorState(args["state"]),
                    bool(args["set_state"]), bool(args["restart"]), tuple(args.get("changed_keys") or ()),
                    tuple(args.get("requires_topics") or ()), tuple(args.get("sensitive_keys") or ()),
-                   None if before.get("absent") else ConnectorImage(before["config"], before["state"]))
+                   None if before.get("absent") else ConnectorImage(before["config"], before["state"]),
+                   bool(args.get("restart_failed")))
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,8 @@ def _put(spec: ConnectorSpec, change: ResourceChange, current: LiveConnector | N
         requires_topics=tuple(spec.requires_topics),
         sensitive_keys=tuple(sorted(spec.sensitive_keys)),
         previous=previous.masked(secret_keys(previous.config, declared=spec.sensitive_keys, recorded=recorded))
-        if previous is not None else None)
+        if previous is not None else None,
+        restart_failed=wants_restart(spec, current))
     unmasked_config = config if config is not None and masked != config else None
     if unmasked_config is None and previous is None:
         return Planned(step)

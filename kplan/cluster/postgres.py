@@ -1,0 +1,57 @@
+"""The one module that talks to PostgreSQL (psycopg 3): dropping a destroyed CDC source's replication slot and
+publication, and checking that they are gone (`KafkaWriter.drop_cdc_database_objects`).
+
+The slot stays active while the connector's walsender runs, and PostgreSQL refuses to drop an active slot
+("replication slot ... is active for PID ..."): the drop waits, at most the stack's timeout, for the slot to be
+released once the connector is deleted. Both drops are idempotent (an absent slot or publication is left so).
+The password is used to connect and never appears in a message (psycopg's errors do not quote it).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from kplan.errors import KplanError
+
+
+class DatabaseError(KplanError):
+    """PostgreSQL could not be reached or refused a drop."""
+
+
+def drop_objects(host: str, port: int, user: str, database: str, password: str, slot: str | None,
+                 publication: str | None, timeout_s: float, before_drop: Callable[[], None] = lambda: None) -> None:
+    import psycopg
+    from psycopg import sql
+
+    where = f"PostgreSQL {database} at {host}:{port}"
+    deadline = time.monotonic() + timeout_s
+    try:
+        with psycopg.connect(host=host, port=port, user=user, dbname=database, password=password,
+                             connect_timeout=max(2, int(timeout_s)), autocommit=True) as conn:
+            while slot is not None:
+                row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
+                if row is None or not row[0]:
+                    break
+                if time.monotonic() > deadline:
+                    raise DatabaseError(f"replication slot {slot} in {where} is still in use {timeout_s:g}s after "
+                                        "its connector was deleted; nothing was dropped")
+                time.sleep(0.5)
+            before_drop()
+            if slot is not None:
+                conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                             "WHERE slot_name = %s", (slot,))
+            if publication is not None:
+                conn.execute(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(publication)))
+            left = []
+            if slot is not None and conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s",
+                                                 (slot,)).fetchone():
+                left.append(f"replication slot {slot}")
+            if publication is not None and conn.execute("SELECT 1 FROM pg_publication WHERE pubname = %s",
+                                                        (publication,)).fetchone():
+                left.append(f"publication {publication}")
+            if left:
+                raise DatabaseError(f"{' and '.join(left)} still exist in {where} after the drop")
+    except psycopg.Error as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DatabaseError(f"{where}: {first}") from None
