@@ -12,6 +12,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Mapping, TypeVar
 
+from kplan.model.offsets import OffsetsSpec
+
 _V = TypeVar("_V")
 
 
@@ -89,6 +91,8 @@ class ConnectorSpec:
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
     # CDC: delete the topics of tables removed from the source's table list (otherwise they are left in place).
     prune_tables: bool = False
+    # Declared offsets (reset or set on an explicit, versioned request): kplan.model.offsets, kplan.kinds.offsets.
+    offsets: OffsetsSpec | None = None
 
     @property
     def connector_class(self) -> str:

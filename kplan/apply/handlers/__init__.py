@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kplan.apply.handlers import acl, connector, ownership, quota, topic, user  # noqa: F401 - registers handlers
+from kplan.apply.handlers import acl, connector, offsets, ownership, quota, topic, user  # noqa: F401 - registers
 from kplan.apply.handlers.base import StepContext, StepHandler, UndoImpossible, handled_types, handler_for, handles
 
 __all__ = ["StepContext", "StepHandler", "UndoImpossible", "handled_types", "handler_for", "handles"]
