@@ -66,11 +66,12 @@ def sink_position(topic: str, partition: int, offset: int) -> dict:
 
 
 def label(offset: Mapping) -> str:
-    """How a plan names an entry's partition: `orders/0` for a sink, the partition map's JSON for a source."""
+    """How a plan names an entry's partition: `orders/0` for a sink, `server=inventory` for a source's partition
+    map (key=value, by key; a nested value as JSON)."""
     part = offset.get("partition") or {}
     if set(part) == {SINK_TOPIC, SINK_PARTITION}:
         return f"{part[SINK_TOPIC]}/{part[SINK_PARTITION]}"
-    return canonical(part)
+    return ",".join(f"{k}={v if isinstance(v, (str, int, float)) else canonical(v)}" for k, v in sorted(part.items()))
 
 
 def value(offset: Mapping) -> str | int | None:
