@@ -223,7 +223,8 @@ class OffsetsKind(Kind):
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
         what = "resets the connector's offsets" if d.note == "reset" else "sets the connector's offsets"
-        return f"~ request {d.live!r} -> {d.declared!r}: the next apply {what}"
+        last = repr(d.live) if d.live else "(none applied)"
+        return f"~ request {last} -> {d.declared!r}: the next apply {what}"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
         d = r.differences[0] if r.differences else None
