@@ -130,6 +130,7 @@ class KafkaReader:
                            for n, q in live_quotas.items()}),
             owned_quotas=frozenset(ownership.quotas) if ownership else frozenset(),
             quota_problem=quota_problem,
+            offset_tokens=freeze(dict(ownership.offsets)) if ownership else freeze({}),
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -277,6 +278,12 @@ class KafkaReader:
         body = self._connect.get_json(connect_path("connectors") + "?expand=info&expand=status")
         plugins = self._connect.get_json(connect_path("connector-plugins", query={"connectorsOnly": "true"}))
         return parse_connectors(body), frozenset(p["class"] for p in plugins if "class" in p)
+
+    def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
+        """The offsets of the named connectors (one GET each: only those with a pending offsets request)."""
+        from kplan.cluster.offsets import read_offsets
+
+        return read_offsets(self._connect, names)
 
     def close(self) -> None:
         if self._connect is not None:

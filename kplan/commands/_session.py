@@ -185,6 +185,8 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
         live = replace(live, unfinished_run=None)
     if holding_lock:
         live = replace(live, locked=False)
+    if not destroy:
+        live = _with_offsets(stack, live, session.reader)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
     if not validate:
         return live, plan
@@ -193,6 +195,16 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
         extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
     return live, plan.with_diagnostics(extra)
+
+
+def _with_offsets(stack, live, reader):
+    """The live state with what Connect has for every connector whose declared offsets request is pending (one
+    GET each, kplan.cluster.offsets); a live-state file keeps what it says."""
+    from kplan.kinds.offsets import attach, pending
+
+    names = [n for n in pending(stack, live) if n in live.connectors]
+    read = getattr(reader, "connector_offsets", None)
+    return attach(stack, live, read(names) if read is not None and names else {})
 
 
 def confirm_yes(prompt: str, expected: str = "yes") -> bool:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from kplan.kinds.acl import KIND as ACLS
 from kplan.kinds.base import Kind, PlanContext
 from kplan.kinds.connector import KIND as CONNECTORS
+from kplan.kinds.offsets import KIND as OFFSETS
 from kplan.kinds.quota import KIND as QUOTAS
 from kplan.kinds.topic import KIND as TOPICS
 from kplan.kinds.user import KIND as USERS
 from kplan.plan.model import ResourceType
 
-KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, ACLS, USERS, QUOTAS)
+KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, OFFSETS, ACLS, USERS, QUOTAS)
 _BY_TYPE = {k.type: k for k in KINDS}
 
 

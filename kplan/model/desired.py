@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Mapping, TypeVar
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_cleanup import DbCleanup
 
+from kplan.model.offsets import OffsetsSpec
 from kplan.policy.model import Policy
 
 _V = TypeVar("_V")
@@ -98,6 +99,8 @@ class ConnectorSpec:
     restart_failed: bool = False
     # CDC PostgreSQL: drop the replication slot / publication when the connector is destroyed (kplan.model.cdc_cleanup)
     on_destroy: "DbCleanup | None" = None
+    # Declared offsets (reset or set on an explicit, versioned request): kplan.model.offsets, kplan.kinds.offsets.
+    offsets: OffsetsSpec | None = None
 
     @property
     def connector_class(self) -> str:

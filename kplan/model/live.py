@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping, Protocol
 
 from kplan.model.desired import AclBinding, QuotaEntity, freeze
+from kplan.model.offsets import LiveOffsets
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,11 @@ class LiveState:
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The brokers by id and their racks (None: no broker.rack), for placing replicas; empty when not read.
     broker_racks: Mapping[int, str | None] = field(default_factory=lambda: MappingProxyType({}))
+    # Connector -> the offsets request token kplan last applied (the ownership record's `offsets`), and what
+    # Connect has for the connectors whose declared request differs from it (kplan.kinds.offsets; read at the
+    # edge, one GET per such connector, never for all).
+    offset_tokens: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    connector_offsets: Mapping[str, LiveOffsets] = field(default_factory=lambda: freeze({}))
 
 
 class LiveStateReader(Protocol):

@@ -25,6 +25,10 @@ Client quotas, by entity name: {"quotas": {"user=app": {"user": "app", "client_i
 "values": {"producer_byte_rate": 1048576}, "owned": ["producer_byte_rate"]}}, "quota_problem": null |
 "not-authorized"}: `owned` are the keys the stack's record says kplan set.
 
+Connector offsets: {"offset_tokens": {"sink": "<request token kplan last applied>"}, "connector_offsets": {"sink":
+{"token": "<recorded token or null>", "exists": true, "type": "sink", "offsets": [{"partition": {...}, "offset":
+{...}}]}}}: `connector_offsets` holds what Connect has for the connectors whose declared request is pending.
+
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
 both, a replication-factor change cannot be planned as a reassignment.
@@ -38,6 +42,7 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.model.desired import AclBinding, QuotaEntity, freeze
 from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.offsets import LiveOffsets, canonical
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -76,6 +81,8 @@ def live_state_from_dict(doc: Any) -> LiveState:
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
             broker_racks=MappingProxyType({int(k): (None if v is None else str(v))
                                            for k, v in sorted((doc.get("broker_racks") or {}).items())}),
+            offset_tokens=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()}),
+            connector_offsets=freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
@@ -115,3 +122,8 @@ def _quota(q: dict) -> LiveQuota:
         raise ValueError("a quota entity needs a user or a client_id")
     return LiveQuota(entity, freeze({str(k): float(v) for k, v in (q.get("values") or {}).items()}),
                      frozenset(q.get("owned") or ()))
+
+
+def _offsets(name: str, o: dict) -> LiveOffsets:
+    return LiveOffsets(name, None if o.get("token") is None else str(o["token"]), bool(o.get("exists", True)),
+                       tuple(sorted(canonical(x) for x in o.get("offsets") or ())), o.get("type"))

@@ -29,6 +29,8 @@ class Ownership:
     users: Mapping[str, str] = field(default_factory=dict)
     # client-quota entity (`user=app`) -> the quota keys kplan set for this stack: the only keys it ever removes
     quotas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # connector -> the offsets request token kplan last applied to it (kplan.kinds.offsets)
+    offsets: Mapping[str, str] = field(default_factory=dict)
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
@@ -50,7 +52,8 @@ class Ownership:
         return Ownership(self.topics | other.topics, self.connectors | other.connectors,
                          self.protected_topics | other.protected_topics,
                          self.protected_connectors | other.protected_connectors, sensitive, self.run, acls,
-                         users=dict(sorted(users.items())), quotas=quotas)
+                         users=dict(sorted(users.items())), quotas=quotas,
+                         offsets=dict(sorted({**other.offsets, **self.offsets}.items())))
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
@@ -66,6 +69,8 @@ class Ownership:
             doc["users"] = dict(sorted(self.users.items()))
         if self.quotas:  # likewise
             doc["quotas"] = {e: sorted(keys) for e, keys in sorted(self.quotas.items())}
+        if self.offsets:  # likewise
+            doc["offsets"] = dict(sorted(self.offsets.items()))
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -78,4 +83,5 @@ class Ownership:
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
                    {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k},
                    users={str(u): str(t or "") for u, t in (doc.get("users") or {}).items()},
-                   quotas={e: tuple(k) for e, k in (doc.get("quotas") or {}).items() if k})
+                   quotas={e: tuple(k) for e, k in (doc.get("quotas") or {}).items() if k},
+                   offsets={str(c): str(t) for c, t in (doc.get("offsets") or {}).items() if t})

@@ -45,6 +45,7 @@ class ResourceType(str, Enum):
     ACL = "acl"  # one resource per principal: acl.User:orders-app
     USER = "user"  # a SCRAM user: user.orders-app
     QUOTA = "quota"  # one resource per client-quota entity: quota.user=orders-service
+    OFFSETS = "offsets"  # a connector's declared offsets request: offsets.pg-src (kplan.kinds.offsets)
 
 
 class Reason(str, Enum):
@@ -62,6 +63,8 @@ class Reason(str, Enum):
     REPLACE_REPLICATION = "replication factor change with allow_replace"
     REPLACE_BOTH = "partition decrease and replication factor change with allow_replace"
     FAILED_RESTART = "failed, and restart_failed is set"
+    OFFSETS_REQUESTED = "offsets request not applied yet"
+    OFFSETS_APPLIED = "offsets request already applied"
     NONE = ""
 
 
@@ -83,6 +86,9 @@ class NoteKind(str, Enum):
     CREDENTIAL_NO_LONGER_DECLARED = "mechanism no longer declared: its credential is deleted"
     QUOTA_LEFT_ALONE = "quota not declared and not set by kplan; left alone"
     QUOTA_NO_LONGER_DECLARED = "set by kplan, no longer declared"
+    OFFSET_RESET = "deleted: the connector starts this partition from scratch"
+    OFFSET_SET = "moved to the declared position"
+    OFFSETS_REQUEST = "a new offsets request: applied once, then recorded"
 
 
 class Flag(str, Enum):

@@ -60,6 +60,8 @@ def connector_data(c: ConnectorSpec) -> dict:
         out["prune_tables"] = c.prune_tables
     if c.signal:
         out["signal"] = {k: c.signal[k] for k in sorted(c.signal)}
+    if c.offsets is not None:  # the request, in Connect's form (docs/offsets.md)
+        out["offsets"] = {"request": c.offsets.request, "reset": c.offsets.reset, "set": c.offsets.offsets}
     out["origin"] = origin_data(c.origin)
     return out
 

@@ -237,7 +237,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                 name, exp.connector_settings, exp.layers, smap, diags, loc, cdc_source=name,
                 requires_topics=tuple(required), snapshot_new_tables=exp.snapshot_new_tables,
                 captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
-                on_destroy=exp.on_destroy,
+                on_destroy=exp.on_destroy, offsets=source.get("offsets"),
             )
             connector_entries.append((spec, name, loc))
             principal = source.get("principal")

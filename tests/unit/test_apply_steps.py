@@ -11,6 +11,7 @@ import pytest
 
 from kplan.apply.steps import (
     STEP_TYPES,
+    AlterOffsets,
     AlterQuotas,
     AlterTopicConfigs,
     AlterUsers,
@@ -55,6 +56,7 @@ from kplan.model.desired import (
     freeze,
 )
 from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues, is_masked
 
@@ -79,7 +81,8 @@ def everything():
     cdc = ConnectorSpec("cdc", freeze({"connector.class": "X", "table.include.list": "public.a,public.b",
                                        "topic.prefix": "p"}),
                         snapshot_new_tables=True, captured_tables=("public.a", "public.b"),
-                        signal=freeze({"topic": "sig", "table_topic": "p.signals"}))
+                        signal=freeze({"topic": "sig", "table_topic": "p.signals"}),
+                        offsets=OffsetsSpec("resnap-1", reset=True))
     stack = Stack("s", None, ClusterSpec("b:1"), (
         topic("new1"), topic("new2"), topic("new3", config={"cleanup.policy": "compact"}),
         topic("cfg1", config={"retention.ms": "1000"}), topic("cfg2", config={"retention.ms": "2000"}),
@@ -111,7 +114,9 @@ def everything():
         quotas={"user=app": LiveQuota(QuotaEntity("app"),
                                       freeze({"producer_byte_rate": 10.0, "request_percentage": 5.0}),
                                       frozenset({"request_percentage"}))},
-        owned_quotas=frozenset({"user=app"}))
+        owned_quotas=frozenset({"user=app"}),
+        connector_offsets={"cdc": LiveOffsets("cdc", None, True, ('{"offset":{"lsn":5},"partition":{"server":"p"}}',),
+                                              "source")})
     return stack, live, make_plan(stack, live, secrets=USER_SECRETS)
 
 
@@ -147,8 +152,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
     assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers,
                                         AlterQuotas,
-                                        PutConnector, SnapshotSignal, PutConnector, RestartConnector, DeleteConnector,
-                                        DeleteAcls,
+                                        PutConnector, SnapshotSignal, PutConnector, AlterOffsets, RestartConnector,
+                                        DeleteConnector, DeleteAcls,
                                         IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
                                         RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
@@ -164,13 +169,13 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     # ACLs: one batch of creations after the topics, one of deletions after the connectors' deletions
     assert [(a.principal, a.binding) for a in steps[2].acls] == [
         ("User:app", AclBinding("topic", "literal", "new1", "WRITE"))]
-    assert [(a.principal, a.binding) for a in steps[10].acls] == [("User:old", OLD_ACL)]
+    assert [(a.principal, a.binding) for a in steps[11].acls] == [("User:old", OLD_ACL)]
     # restart_failed: the failed task is restarted after the connector writes, before the deletions
-    assert steps[8] == RestartConnector("failed", False, (0,))
+    assert steps[9] == RestartConnector("failed", False, (0,))
     # SCRAM users: created (reversible) with the reference, never the password; rotated and deleted (irreversible)
     assert steps[3].credentials == (Credential("u-new", "SCRAM-SHA-512", 4096, "${secret:env:U_NEW}"),)
-    assert steps[12].upserts == (Credential("u-rot", "SCRAM-SHA-512", 4096, "${secret:env:U_ROT}"),)
-    assert steps[14].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
+    assert steps[13].upserts == (Credential("u-rot", "SCRAM-SHA-512", 4096, "${secret:env:U_ROT}"),)
+    assert steps[15].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
     assert "new-pw" not in json.dumps([s.to_json() for s in steps]) and "rot-pw" not in json.dumps(
         [s.to_json() for s in steps])
     assert steps[-1].record.users == {"u-new": "", "u-rot": "2"}
@@ -181,13 +186,16 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     assert steps[4].changes == (QuotaChange("app", None, "producer_byte_rate", 10.0, 1024.0),
                                 QuotaChange("app", None, "request_percentage", 5.0, None))
     assert steps[-1].record.quotas == {"user=app": ("producer_byte_rate",)}
+    # the offsets request after the connectors are put, its token recorded by the record step
+    assert steps[8] == AlterOffsets("cdc", "resnap-1", True, (), ConnectorState.RUNNING, None)
+    assert steps[-1].record.offsets == {"cdc": "resnap-1"} and steps[-1].previous.offsets == {}
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
-             Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS,
-             Phase.DELETE_ACLS,
+             Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.ALTER_OFFSETS, Phase.RESTART_CONNECTORS,
+             Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS,
              Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
@@ -221,10 +229,10 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics", "create-users",
-        "delete-acls", "delete-connector", "delete-topics", "delete-users", "drop-cdc-database-objects",
-        "increase-partitions", "put-connector",
-        "reassign-replicas", "record-ownership", "replace-topics", "restart-connector", "snapshot-signal"]
+        "alter-offsets", "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics",
+        "create-users", "delete-acls", "delete-connector", "delete-topics", "delete-users",
+        "drop-cdc-database-objects", "increase-partitions", "put-connector", "reassign-replicas", "record-ownership",
+        "replace-topics", "restart-connector", "snapshot-signal"]
 
 
 def test_steps_are_immutable_all_the_way_down():

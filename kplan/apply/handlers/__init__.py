@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from kplan.apply.handlers import acl, cdc_cleanup, connector, ownership, quota, restart, topic, user  # noqa: F401 - registers handlers
+from kplan.apply.handlers import (  # noqa: F401 - registers handlers
+    acl,
+    cdc_cleanup,
+    connector,
+    offsets,
+    ownership,
+    quota,
+    restart,
+    topic,
+    user,
+)
 from kplan.apply.handlers.base import StepContext, StepHandler, UndoImpossible, handled_types, handler_for, handles
 
 __all__ = ["StepContext", "StepHandler", "UndoImpossible", "handled_types", "handler_for", "handles"]

@@ -12,6 +12,7 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   ALTER_QUOTAS          AlterQuotas         set every key back to its value before (remove it if it had none)
   PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
                         SnapshotSignal      (none needed; right after its connector)
+  ALTER_OFFSETS         AlterOffsets        stop it, put the journaled offsets back, restore its state
   RESTART_CONNECTORS    RestartConnector    (none: a restart changes nothing declared; recorded undone)
   DELETE_CONNECTORS     DeleteConnector     re-create it with its previous config and state
   DELETE_ACLS           DeleteAcls          create the bindings again
@@ -44,6 +45,7 @@ from kplan.apply.steps.connector import (
     SnapshotSignal,
     build_connector_steps,
 )
+from kplan.apply.steps.offsets import AlterOffsets, build_offsets_steps
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
 from kplan.apply.steps.quota import AlterQuotas, QuotaChange, build_quota_steps
 from kplan.apply.steps.restart import RestartConnector, build_restart_steps
@@ -64,14 +66,14 @@ from kplan.model.live import LiveState
 from kplan.plan.model import Plan
 
 Step = Union[CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers, AlterQuotas, PutConnector,
-             SnapshotSignal, RestartConnector, DeleteConnector, DeleteAcls, IncreasePartitions, AlterUsers,
-             ReplaceTopics, DeleteUsers, DeleteTopics, DropCdcDatabaseObjects, RecordOwnership]
+             SnapshotSignal, AlterOffsets, RestartConnector, DeleteConnector, DeleteAcls, IncreasePartitions,
+             AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics, DropCdcDatabaseObjects, RecordOwnership]
 STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
 BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps, build_quota_steps,
-            build_restart_steps, build_cdc_cleanup_steps)
+            build_restart_steps, build_cdc_cleanup_steps, build_offsets_steps)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def step_from_json(doc) -> Step:
 
 
 __all__ = [
-    "AclArgs", "AlterTopicConfigs", "AlterUsers", "CreateUsers", "Credential", "DeleteUsers", "Removal",
+    "AclArgs", "AlterOffsets", "AlterTopicConfigs", "AlterUsers", "CreateUsers", "Credential", "DeleteUsers", "Removal",
     "build_user_steps", "BUILDERS", "CreateAcls", "DeleteAcls", "build_acl_steps",
     "AlterQuotas", "QuotaChange", "build_quota_steps",
     "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",

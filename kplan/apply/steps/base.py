@@ -33,6 +33,7 @@ class Phase(IntEnum):
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
     PUT_CONNECTORS = 60
+    ALTER_OFFSETS = 64  # a connector's declared offsets request, after it is created or updated
     RESTART_CONNECTORS = 66  # restart a connector's FAILED instances (restart_failed); nothing to undo
     DELETE_CONNECTORS = 70
     DELETE_ACLS = 75

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 from kplan.apply.steps.base import Immutable, Phase, Planned, StepBase, thawed
+from kplan.apply.steps.offsets import created_stopped
 from kplan.apply.steps.topic import CreateTopics
 from kplan.kinds.connector import newly_captured
 from kplan.kinds.connector_restart import wants_restart
@@ -167,7 +168,7 @@ def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Pla
         if change.action == Action.DELETE:
             out.append(_delete(current, declared.get(change.name)))
         elif change.action in (Action.CREATE, Action.UPDATE):
-            spec = declared[change.name]
+            spec = created_stopped(declared[change.name], plan, current)  # an offsets request first
             put = _put(spec, change, current)
             out.append(put)
             new_tables = newly_captured(spec, current.config) if current is not None else []

@@ -81,7 +81,8 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
     return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
                      protected(conns, declared_c, live.protected_connectors),
                      {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live),
-                     users=users_after(plan, stack, live, destroy), quotas=quotas_after(plan, stack, live, destroy))
+                     users=users_after(plan, stack, live, destroy), quotas=quotas_after(plan, stack, live, destroy),
+                     offsets=offsets_after(plan, stack, live, conns))
 
 
 def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
@@ -128,6 +129,20 @@ def quotas_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> di
     return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
 
 
+def offsets_after(plan: Plan, stack: Stack, live: LiveState, connectors) -> dict[str, str]:
+    """The offsets request token per connector once the plan is applied: the recorded ones of connectors still
+    owned, and the declared token of every request the plan applies."""
+    from kplan.apply.steps.offsets import pending_requests
+
+    tokens = {n: t for n, t in live.offset_tokens.items() if n in connectors}
+    declared = {c.name: c for c in stack.connectors}
+    for name in pending_requests(plan):
+        spec = declared.get(name)
+        if spec is not None and spec.offsets is not None and name in connectors:
+            tokens[name] = spec.offsets.request
+    return dict(sorted(tokens.items()))
+
+
 def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
     return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
@@ -136,4 +151,5 @@ def ownership_of(live: LiveState) -> Ownership:
                      acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned},
                      users={n: (live.users[n].rotation or "") if n in live.users else ""
                             for n in sorted(live.owned_users)},
-                     quotas={n: tuple(sorted(q.owned)) for n, q in sorted(live.quotas.items()) if q.owned})
+                     quotas={n: tuple(sorted(q.owned)) for n, q in sorted(live.quotas.items()) if q.owned},
+                     offsets=dict(sorted(live.offset_tokens.items())))

@@ -1,0 +1,56 @@
+"""Running and undoing the connector offsets step (kplan.apply.steps.offsets). Connect changes offsets of a STOPPED
+connector only; the writer's offset calls verify with a GET that Connect shows what was written."""
+
+from __future__ import annotations
+
+from kplan.apply.handlers.base import StepContext, StepHandler, handles
+from kplan.apply.handlers.connector import STEADY_STATES, steady_state
+from kplan.apply.steps.offsets import AlterOffsets
+from kplan.errors import KplanError
+from kplan.model.desired import ConnectorState
+
+
+def _stop(w, name: str) -> None:
+    w.set_connector_state(name, ConnectorState.STOPPED)
+    w.wait_connector(name, ConnectorState.STOPPED)
+
+
+@handles(AlterOffsets)
+class AlterOffsetsHandler(StepHandler[AlterOffsets]):
+    def run(self, step: AlterOffsets, ctx: StepContext) -> None:
+        w, name = ctx.writer, step.name
+        existing, status = w.get_connector(name)
+        if existing is None:
+            raise KplanError(f"connector {name} does not exist, so its offsets cannot be changed (deleted meanwhile?); "
+                             "run `kplan plan` again")
+        # the state it had, journaled before anything changes: the undo brings it back
+        ctx.outcome = {"state": ((status or {}).get("connector") or {}).get("state")}
+        ctx.journal_outcome()
+        _stop(w, name)
+        # the offsets it had, journaled before they are changed: the undo puts exactly these back
+        ctx.outcome = {**(ctx.outcome or {}), "offsets": w.connector_offsets(name)}
+        ctx.journal_outcome()
+        if step.reset:
+            w.reset_connector_offsets(name)
+        else:
+            w.alter_connector_offsets(name, [dict(o) for o in step.offsets])
+        w.set_connector_state(name, step.state)
+        w.wait_connector(name, step.state)
+
+    def undo(self, step: AlterOffsets, ctx: StepContext) -> None:
+        w, name = ctx.writer, step.name
+        outcome = ctx.outcome or {}
+        existing, _ = w.get_connector(name)
+        if existing is None:  # gone (a connector this run created is deleted by its own undo, after this one)
+            return
+        offsets = outcome.get("offsets")  # None: never read, so never changed
+        if offsets is not None:
+            _stop(w, name)
+            w.reset_connector_offsets(name)
+            if offsets:
+                w.alter_connector_offsets(name, offsets)
+        state = outcome.get("state")
+        target = steady_state(state) if state else step.state
+        w.set_connector_state(name, target)
+        if state is None or state.lower() in STEADY_STATES:  # a connector that had FAILED may fail again
+            w.wait_connector(name, target)

@@ -1,0 +1,81 @@
+"""The connector offsets step: apply a connector's declared offsets request (reset or set) — and its pure builder.
+
+Connect changes offsets of a STOPPED connector only (KIP-875). The step stops the connector, journals the offsets
+it finds as its outcome (before anything is changed), deletes (reset) or patches (set) them, checks with a GET
+that Connect shows them, and brings the connector back to its declared state. Its undo puts the journaled offsets
+back exactly (delete, then patch the previous positions) and restores the state the connector had. The request
+token is recorded by the ownership record step, after every other step succeeded.
+
+Offsets are positions (topic partitions and offsets, or a source connector's own partition and offset maps),
+never config values: no secret policy applies to them, they are journaled as Connect gives them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Mapping
+
+from kplan.apply.steps.base import Phase, Planned, StepBase, thawed
+from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
+from kplan.model.live import LiveConnector, LiveState
+from kplan.plan.model import Plan, ResourceType
+
+
+@dataclass(frozen=True)
+class AlterOffsets(StepBase):
+    """Reset or set a connector's offsets once (request `request`), then restore its declared `state`. Undo: stop
+    it, put the journaled offsets back (reset, then patch), restore the state it had."""
+
+    kind: ClassVar[str] = "alter-offsets"
+    phase: ClassVar[Phase] = Phase.ALTER_OFFSETS
+
+    name: str
+    request: str
+    reset: bool
+    offsets: tuple[Mapping[str, Any], ...]  # the positions to set (Connect's form); () for a reset
+    state: ConnectorState  # the declared state to restore
+    previous_request: str | None = None  # the token recorded before (None: none)
+
+    def describe(self) -> str:
+        what = "reset the offsets" if self.reset else f"set {len(self.offsets)} offset(s)"
+        return f"{what} of connector {self.name} (request {self.request})"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"name": self.name, "request": self.request, "reset": self.reset,
+                "offsets": thawed(self.offsets), "state": self.state.value}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"request": self.previous_request}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "AlterOffsets":
+        return cls(args["name"], args["request"], bool(args["reset"]), tuple(args.get("offsets") or ()),
+                   ConnectorState(args["state"]), before.get("request"))
+
+
+OFFSETS_STEPS = (AlterOffsets,)
+
+
+def pending_requests(plan: Plan) -> frozenset[str]:
+    """The connectors whose offsets request this plan applies."""
+    return frozenset(c.name for c in plan.changes if c.type == ResourceType.OFFSETS and c.is_change)
+
+
+def created_stopped(spec: ConnectorSpec, plan: Plan, current: LiveConnector | None) -> ConnectorSpec:
+    """A connector created by this plan with an offsets request is created STOPPED: its offsets are changed
+    before it ever runs; the offsets step then brings it to its declared state."""
+    if current is None and spec.offsets is not None and spec.name in pending_requests(plan):
+        return replace(spec, state=ConnectorState.STOPPED)
+    return spec
+
+
+def build_offsets_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    declared = {c.name: c for c in stack.connectors}
+    out: list[Planned] = []
+    for name in sorted(pending_requests(plan)):
+        spec = declared[name]
+        req = spec.offsets
+        assert req is not None  # a pending request is a declared one
+        out.append(Planned(AlterOffsets(name, req.request, req.reset, tuple(req.offsets) if not req.reset else (),
+                                        spec.state, live.offset_tokens.get(name))))
+    return out

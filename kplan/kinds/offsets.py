@@ -1,0 +1,235 @@
+"""The connector offsets kind: a connector's declared offsets request (`offsets.<connector>`), planned once per
+request token.
+
+Connect's offsets move all the time while a connector runs, so they are not compared with anything: a request is
+a one-time action, versioned by its token (`request`), like a SCRAM user's `rotation`. The ownership record keeps
+the token kplan last applied per connector; a declared token that differs (or none recorded) is one change, whose
+plan shows the offsets Connect has now (read at the edge for those connectors only, `pending`) and the new ones.
+Apply stops the connector, resets or alters its offsets, restores its declared state (apply/steps/offsets.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Mapping
+
+from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.model.desired import ConnectorSpec
+from kplan.model.live import LiveState
+from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
+from kplan.plan.model import (
+    Action,
+    AttributeChange,
+    AttrKind,
+    NoteKind,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    Severity,
+    error,
+    warning,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.plan.status import Difference, ResourceStatus
+
+OFFSETS = ResourceType.OFFSETS
+REQUEST = ("request",)
+# Debezium snapshot modes that read no table when the connector has no offsets
+NO_SNAPSHOT_MODES = ("never", "no_data", "schema_only", "recovery", "schema_only_recovery")
+
+
+@dataclass(frozen=True)
+class OffsetsRequest:
+    """A declared offsets request and the connector it is for (the planner's spec of this kind)."""
+
+    name: str  # the connector's
+    spec: OffsetsSpec
+    connector: ConnectorSpec
+    protect: bool = False
+
+    @property
+    def origin(self):
+        return self.spec.origin or self.connector.origin
+
+
+def requests(stack: "Stack") -> list[OffsetsRequest]:
+    return [OffsetsRequest(c.name, c.offsets, c) for c in stack.connectors if c.offsets is not None]
+
+
+def pending(stack: "Stack", live: LiveState) -> list[str]:
+    """The connectors whose declared request token differs from the one recorded: the only ones whose offsets the
+    plan reads (and only those Connect has: a new connector has none to read)."""
+    return sorted(r.name for r in requests(stack) if live.offset_tokens.get(r.name) != r.spec.request)
+
+
+def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict]]) -> LiveState:
+    """`live` with what Connect has for every pending request (`read`: connector -> its offsets, from one GET per
+    existing pending connector); a request read nothing for keeps what `live` already holds (a live-state file)."""
+    out = dict(live.connector_offsets)
+    for name in pending(stack, live):
+        conn = live.connectors.get(name)
+        known = live.connector_offsets.get(name)
+        if name in read:
+            offsets = tuple(sorted(canonical(o) for o in read[name]))
+        else:
+            offsets = known.offsets if known is not None else ()
+        out[name] = LiveOffsets(name, live.offset_tokens.get(name), conn is not None, offsets if conn else (),
+                                conn.type if conn is not None else None)
+    return replace(live, connector_offsets=out)
+
+
+def offsets_repr(name: str, request: str | None, offsets: list[dict] | None, reset: bool | None = None) -> dict:
+    out: dict = {"connector": name, "request": request, "offsets": offsets}
+    if reset is not None:
+        out["reset"] = reset
+    return out
+
+
+def after_offsets(spec: OffsetsSpec, current: list[dict]) -> list[dict]:
+    """What Connect shows once the request is applied: nothing after a reset; after a set, every partition it
+    had, the declared ones moved (Connect's PATCH leaves the partitions it is not given alone)."""
+    if spec.reset:
+        return []
+    merged = {partition_key(o): o for o in current}
+    merged.update({partition_key(o): o for o in spec.offsets})
+    return [merged[k] for k in sorted(merged)]
+
+
+def plan_offsets(req: OffsetsRequest, current: LiveOffsets | None,
+                 ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+    spec, address = req.spec, f"{OFFSETS.value}.{req.name}"
+    if current is None:  # the token is the one recorded: applied already
+        shown = offsets_repr(req.name, spec.request, None)
+        return ResourceChange(address, OFFSETS, req.name, Action.NOOP, before=shown, after=shown,
+                              unchanged_attributes=1, reason=Reason.OFFSETS_APPLIED, origin=req.origin), []
+    now = current.decoded
+    attrs = [AttributeChange(REQUEST, AttrKind.UPDATE if current.token else AttrKind.ADD, current.token,
+                             spec.request, note=NoteKind.OFFSETS_REQUEST)]
+    have = {partition_key(o): o for o in now}
+    unchanged = 0
+    if spec.reset:
+        attrs += [AttributeChange(("offsets", label(o)), AttrKind.REMOVE, value(o), None, note=NoteKind.OFFSET_RESET)
+                  for o in sorted(now, key=label)]
+    else:
+        for o in sorted(spec.offsets, key=label):
+            before = have.get(partition_key(o))
+            if before is not None and canonical(before) == canonical(o):
+                unchanged += 1
+                continue
+            attrs.append(AttributeChange(("offsets", label(o)), AttrKind.ADD if before is None else AttrKind.UPDATE,
+                                         None if before is None else value(before), value(o),
+                                         note=NoteKind.OFFSET_SET))
+    change = ResourceChange(
+        address, OFFSETS, req.name, Action.UPDATE,
+        before=offsets_repr(req.name, current.token, now if current.exists else None),
+        after=offsets_repr(req.name, spec.request, after_offsets(spec, now), spec.reset),
+        attributes=tuple(attrs), unchanged_attributes=unchanged, reason=Reason.OFFSETS_REQUESTED,
+        origin=req.origin)
+    return change, _words(req, current, address)
+
+
+def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[PlanDiagnostic]:
+    """What apply will do, in words (and what it cannot do)."""
+    spec, conn, name = req.spec, req.connector, req.name
+    diags: list[PlanDiagnostic] = []
+    kind = current.connector_type
+    if spec.sink is not None and kind in ("sink", "source") and spec.sink != (kind == "sink"):
+        form = "sink positions (topic, partition, offset)" if spec.sink else "source positions (partition maps)"
+        diags.append(error(f"connector {name!r} is a {kind} connector, but its offsets.set gives {form}",
+                           "offsets-wrong-form", address=address, origin=req.origin))
+    state = conn.state.value
+    how = (f"apply creates connector {name!r} stopped, " if not current.exists else
+           f"apply stops connector {name!r}, ")
+    what = ("deletes its offsets" if spec.reset else
+            f"moves {len(spec.positions)} partition offset(s) to the declared positions")
+    back = "starts it" if state == "running" else f"leaves it {state}"
+    text = f"{how}{what} (request {spec.request!r}), then {back}"
+    if spec.reset and conn.captured_tables:
+        mode = conn.config.get("snapshot.mode", "initial")
+        tables = conn.captured_tables
+        if mode in NO_SNAPSHOT_MODES:
+            text += (f": Debezium takes no snapshot (snapshot.mode {mode}), so none of its {len(tables)} captured "
+                     "table(s) is re-read; it streams changes from its current position")
+        else:
+            text += (f": Debezium re-reads (re-snapshots) all {len(tables)} captured table(s) from scratch — "
+                     f"{', '.join(tables)} — writing every row to their topics again as snapshot records "
+                     "(op 'r'), then streams changes")
+        slot = conn.config.get("slot.name")
+        if slot:
+            text += f"; it keeps its replication slot {slot!r} (not dropped or re-created)"
+        diags.append(warning(text, "cdc-resnapshot", address=address, origin=req.origin))
+        return diags
+    if spec.reset:
+        text += ("; a sink then reads its topics from the start (the consumer's auto.offset.reset, earliest unless "
+                 "configured), a source from its beginning" if kind is None else
+                 "; it then reads its topics from the start (the consumer's auto.offset.reset, earliest unless "
+                 "configured)" if kind == "sink" else "; it then starts from its beginning")
+    diags.append(PlanDiagnostic(Severity.INFO, text, "offsets-change", address=address, origin=req.origin))
+    return diags
+
+
+class OffsetsKind(Kind):
+    type = OFFSETS
+    title = "Connector offsets"
+    live_field = "connector_offsets"
+
+    def declared(self, stack: "Stack"):
+        return requests(stack)
+
+    def owned(self, live: LiveState) -> frozenset[str]:
+        return frozenset()  # a request is never deleted: it goes with its connector
+
+    def protected(self, live: LiveState) -> frozenset[str]:
+        return frozenset()
+
+    def plan(self, spec: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext):
+        return plan_offsets(spec, current, ctx)
+
+    def delete(self, current: LiveOffsets, spec, reason: Reason, origin=None) -> ResourceChange:
+        raise ValueError("offsets requests are never deleted")  # owned() is empty: never asked
+
+    def live_repr(self, current: LiveOffsets, spec=None) -> dict:
+        return offsets_repr(current.name, current.token, current.decoded if current.exists else None)
+
+    def canonical(self, current: LiveOffsets, secret: frozenset[str]) -> dict:
+        # not the offsets themselves: a running connector moves them all the time, so a saved plan would always be
+        # stale; the recorded token (another apply applied the request meanwhile) and the connector's existence are
+        return {"type": "offsets", "name": current.name, "token": current.token, "exists": current.exists}
+
+    def status(self, spec: OffsetsRequest, current: LiveOffsets | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import DRIFTED, IN_SYNC, Difference, ResourceStatus  # noqa: F401
+
+        if change is None or not change.is_change:
+            return ResourceStatus(OFFSETS, spec.name, IN_SYNC, True, origin=spec.origin)
+        token = current.token if current is not None else None
+        return ResourceStatus(OFFSETS, spec.name, DRIFTED, True, origin=spec.origin,
+                              differences=(Difference(REQUEST, "update", token, spec.spec.request,
+                                                      note="reset" if spec.spec.reset else "set"),))
+
+    def status_undeclared(self, current: LiveOffsets, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+
+        return ResourceStatus(OFFSETS, current.name, NOT_DECLARED, True)
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        d = r.differences[0] if r.differences else None
+        if d is None:
+            return "declared request applied"
+        return f"request {d.declared!r} not applied yet" + (f" (last applied: {d.live!r})" if d.live else "")
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        what = "resets the connector's offsets" if d.note == "reset" else "sets the connector's offsets"
+        last = repr(d.live) if d.live else "(none applied)"
+        return f"~ request {last} -> {d.declared!r}: the next apply {what}"
+
+    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+        d = r.differences[0] if r.differences else None
+        return {"applied": d is None, "request": d.declared if d else None,
+                "last_applied": d.live if d else None}
+
+
+KIND = OffsetsKind()

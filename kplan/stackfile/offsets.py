@@ -1,0 +1,105 @@
+"""A connector's or CDC source's `offsets:` request. Pure.
+
+    offsets: {request: "2026-11-23-resnapshot", reset: true}              # delete every offset
+    offsets:
+      request: "2026-11-23-replay"
+      set:                                                               # a sink: topic, partition, offset
+        - {topic: orders, partition: 0, offset: 42}
+      # or a source: the connector's own maps, as Connect's GET /connectors/<name>/offsets shows them
+      #   - {partition: {filename: /data/in.txt}, offset: {position: 120}}
+
+The JSON Schema checks the shape; here: exactly one of reset/set, a request token, positions of one form (all
+sink positions or all source positions; a CDC source takes source positions only), each partition once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.model.offsets import OffsetsSpec, canonical, partition_key, sink_position
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.topics import to_origin
+from kplan.stackfile.yamlsrc import SourceMap
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def build_offsets(owner: str, raw: Any, smap: SourceMap, diags: Diagnostics, where: Loc, *,
+                  cdc_source: str | None = None) -> tuple[bool, OffsetsSpec | None]:
+    """(ok, the request or None). `owner` names the connector in messages; `cdc_source`: it is a CDC source's."""
+    if raw is None:
+        return True, None
+    if not isinstance(raw, dict):
+        return False, None  # the schema reported it
+    loc = smap.loc(raw) or where
+    what = f"cdc source {owner}" if cdc_source else f"connector {owner}"
+    request = raw.get("request")
+    if isinstance(request, bool) or not isinstance(request, (str, int, float)) or not str(request).strip():
+        if request is not None and not isinstance(request, (dict, list)):
+            diags.error(smap.value_loc(raw, "request") or loc,
+                        f"{what}: offsets.request must be a non-empty token (e.g. \"2026-11-23-resnapshot\")")
+        return False, None
+    reset, positions = raw.get("reset"), raw.get("set")
+    if reset is not None and reset is not True:
+        if reset is False:
+            diags.error(smap.value_loc(raw, "reset") or loc,
+                        f"{what}: offsets.reset: false asks for nothing; write reset: true, or remove offsets")
+        return False, None
+    if (reset is True) == (positions is not None):
+        diags.error(loc, f"{what}: offsets needs exactly one of reset: true (delete every offset) or set: [...] "
+                         "(the positions to move to)")
+        return False, None
+    origin = to_origin(loc, cdc_source, None, "connector" if cdc_source else None)
+    if reset is True:
+        return True, OffsetsSpec(str(request).strip(), reset=True, origin=origin)
+    if not isinstance(positions, list) or not positions:
+        return False, None  # the schema reported it
+    ok, out, forms, seen = True, [], set(), {}
+    for item in positions:
+        if not isinstance(item, dict):
+            return False, None
+        iloc = smap.loc(item) or loc
+        entry = _position(what, item, smap, iloc, diags)
+        if entry is None:
+            ok = False
+            continue
+        form = "topic" in item
+        forms.add(form)
+        key = partition_key(entry)
+        if key in seen:
+            diags.error(iloc, f"{what}: offsets.set names the same partition twice (first at line {seen[key].line})")
+            ok = False
+            continue
+        seen[key] = iloc
+        out.append(entry)
+    if len(forms) > 1:
+        diags.error(loc, f"{what}: offsets.set mixes sink positions (topic, partition, offset) and source positions "
+                         "(partition and offset maps); a connector is one or the other")
+        return False, None
+    if cdc_source and True in forms:
+        diags.error(loc, f"{what}: a CDC source is a source connector: give its own partition and offset maps "
+                         "(as GET /connectors/<name>/offsets shows them), not topic/partition/offset")
+        return False, None
+    if not ok:
+        return False, None
+    return True, OffsetsSpec(str(request).strip(), positions=tuple(sorted(canonical(e) for e in out)),
+                             sink=True in forms, origin=origin)
+
+
+def _position(what: str, item: dict, smap: SourceMap, loc: Loc, diags: Diagnostics) -> dict | None:
+    partition, offset = item.get("partition"), item.get("offset")
+    if "topic" in item:
+        topic = item.get("topic")
+        p, o = _whole(partition), _whole(offset)
+        if not isinstance(topic, str) or p is None or o is None:
+            diags.error(loc, f"{what}: a sink position is topic (a name), partition and offset (whole numbers "
+                             "from 0)")
+            return None
+        return sink_position(topic, p, o)
+    if not isinstance(partition, dict) or not partition or not isinstance(offset, dict) or not offset:
+        diags.error(loc, f"{what}: a source position is the connector's own partition map and offset map (both "
+                         "non-empty); a sink position also names its topic")
+        return None
+    return {"partition": partition, "offset": offset}
