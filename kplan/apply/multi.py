@@ -22,6 +22,7 @@ from kplan.apply.run import (
     _quietly,
     _release,
     after_rollback,
+    check_saved_plan,
     count_deletions,
     execute_steps,
     lock_held_message,
@@ -104,9 +105,11 @@ def plan_all(clusters: list[Cluster], *, destroy: bool, holding_lock: bool = Fal
 def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResult | None, object]:
     """Lock every cluster, plan, approve once, apply cluster by cluster; roll every cluster back on a failure.
     Returns (None when there was nothing to do or it was not approved, the combined plan)."""
-    if opts.saved_plan is not None:
-        raise KplanError("a saved plan cannot be applied to a stack with several clusters yet; run `kplan apply "
-                         "STACK` (it plans again and asks for approval)")
+    saved = opts.saved_plan
+    if saved is not None and [g.cluster_name for g in saved.groups] != [c.stack.cluster_name for c in clusters]:
+        made = ", ".join(str(g.cluster_name) for g in saved.groups) or "one cluster"
+        raise KplanError(f"the saved plan was made for {made}, not for this stack's clusters "
+                         f"({', '.join(str(c.stack.cluster_name) for c in clusters)}); run `kplan plan` again")
     stores = {id(c): c.journal_store() for c in clusters}
     locks = {id(c): c.lock() for c in clusters}
     journals: dict[int, Journal] = {}
@@ -121,6 +124,12 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
                 raise KplanError(f"cluster {c.stack.cluster_name}: "
                                  f"{lock_held_message(e, stores[id(c)])}") from None
         planned, plan = plan_all(clusters, destroy=opts.destroy, holding_lock=True)
+        if saved is not None:  # every cluster's part must still be what was reviewed
+            for c, (live, fresh), part in zip(clusters, planned, saved.groups):
+                try:
+                    check_saved_plan(part, fresh, live, c.stack, c.cluster_id)
+                except KplanError as e:
+                    raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
         opts.show(plan)
         if plan.has_errors:
             first = plan.errors[0].message

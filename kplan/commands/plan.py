@@ -37,10 +37,6 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
         ctx.exit(1)
     emit(plan, fmt, use_color(no_color))
     if out:
-        if plan.groups:
-            click.echo(f"Error: a plan for several clusters cannot be saved yet; it was not saved to {out} "
-                       "(`kplan apply STACK` plans again and asks for approval).", err=True)
-            ctx.exit(1)
         if plan.has_errors:
             click.echo(f"Error: the plan has errors; it was not saved to {out}.", err=True)
         else:

@@ -47,8 +47,10 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "diagnostics": diagnostics,
         "fingerprints": {k: plan.fingerprints[k] for k in sorted(plan.fingerprints)},
     }
-    if plan.groups:
-        doc["clusters"] = [{"name": g.cluster_name, "cluster_id": g.cluster_id} for g in plan.groups]
+    if plan.groups:  # each cluster's fingerprints with it (an address may be in several clusters)
+        doc["clusters"] = [{"name": g.cluster_name, "cluster_id": g.cluster_id,
+                            "fingerprints": {k: g.fingerprints[k] for k in sorted(g.fingerprints)}}
+                           for g in plan.groups]
     return doc
 
 
@@ -134,7 +136,8 @@ def _combined_from(doc: dict) -> Plan:
             stack=doc["stack"], environment=doc.get("environment"), cluster_id=c["cluster_id"],
             changes=tuple(_change_from(x) for x in doc["resource_changes"] if x.get("cluster") == name),
             diagnostics=tuple(_diag_from(x) for x in doc.get("diagnostics", []) if x.get("cluster") == name),
-            inputs_digest=doc.get("inputs_digest", ""), destroy=bool(doc.get("destroy", False)),
+            fingerprints=dict(c.get("fingerprints", {})), inputs_digest=doc.get("inputs_digest", ""),
+            destroy=bool(doc.get("destroy", False)),
             format_version=str(doc["format_version"]))))
     if not groups:
         raise KplanError("malformed plan: `clusters` is empty")

@@ -13,8 +13,8 @@ import sys
 
 import pytest
 import requests
-from confluent_kafka.admin import AdminClient
-from kplan_helpers import ROOT, faulty_kplan, kplan, write_stack
+from confluent_kafka.admin import AdminClient, NewTopic
+from kplan_helpers import ROOT, faulty_kplan, kplan, wait_for, write_stack
 from second_stack import SecondStack, free_ports
 
 import localstack
@@ -42,6 +42,24 @@ def _topics(bootstrap: str) -> set[str]:
     admin = AdminClient({"bootstrap.servers": bootstrap})
     try:
         return set(admin.list_topics(timeout=10).topics)
+    finally:
+        dispose(admin)
+
+
+def _create_topic(bootstrap: str, name: str) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        admin.create_topics([NewTopic(name, 1, 1)])[name].result(15)
+        wait_for(lambda: name in admin.list_topics(timeout=10).topics, what=f"topic {name} listed")
+    finally:
+        dispose(admin)
+
+
+def _delete_topic(bootstrap: str, name: str) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        admin.delete_topics([name])[name].result(15)
+        wait_for(lambda: name not in admin.list_topics(timeout=10).topics, what=f"topic {name} gone")
     finally:
         dispose(admin)
 
@@ -89,10 +107,17 @@ def test_plan_apply_and_destroy_across_two_clusters(stack, west, unique, tmp_pat
     assert sorted((c["cluster"], c["address"]) for c in doc["resource_changes"]) == sorted([
         ("east", f"topic.{name}.orders"), ("east", f"connector.{name}-sink"),
         ("west", f"topic.{name}.orders"), ("west", f"topic.{name}.replica1")])
+    # a saved plan applies only while every cluster's part is as reviewed
     saved = kplan("plan", str(path), "-out", str(tmp_path / "p.json"), env=env)
-    assert saved.code == 1 and "cannot be saved yet" in saved.err and not (tmp_path / "p.json").exists()
+    assert saved.code == 0, saved.text
+    _create_topic(west.bootstrap, f"{name}.replica1")
+    stale = kplan("apply", str(tmp_path / "p.json"), "--auto-approve", env=env)
+    assert stale.code == 1 and "Error: cluster west: the saved plan is stale: the cluster changed since it was made " \
+        f"(topic.{name}.replica1)" in stale.err, stale.text
+    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)  # nothing applied anywhere
+    _delete_topic(west.bootstrap, f"{name}.replica1")
 
-    applied = kplan("apply", str(path), "--auto-approve", env=env)
+    applied = kplan("apply", str(tmp_path / "p.json"), "--auto-approve", env=env)
     assert applied.code == 0, applied.text
     assert "Apply complete! Resources: 4 added, 0 changed, 0 destroyed across 2 clusters." in applied.out
     east_topics, west_topics = _topics(stack.bootstrap_servers), _topics(west.bootstrap)

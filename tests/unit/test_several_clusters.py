@@ -148,8 +148,14 @@ def test_the_json_names_each_changes_cluster_round_trips_and_matches_the_schema(
     doc = plan_to_dict(plan)
     schema = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(doc)
-    assert doc["clusters"] == [{"name": "east", "cluster_id": "id-east"}, {"name": "west", "cluster_id": "id-west"}]
+    assert [(c["name"], c["cluster_id"]) for c in doc["clusters"]] == [("east", "id-east"), ("west", "id-west")]
+    # each cluster's fingerprints with it (topic.orders is in both), none at the top
+    assert doc["clusters"][0]["fingerprints"] == {"connector.sink": "absent", "topic.orders": "absent"}
+    assert doc["clusters"][1]["fingerprints"] == {"acl.User:app": "absent", "topic.orders": "absent",
+                                                  "topic.replica": "absent"}
+    assert doc["fingerprints"] == {}
     assert [(c["cluster"], c["address"]) for c in doc["resource_changes"]][:2] == [
         ("east", "topic.orders"), ("east", "connector.sink")]
     back = plan_from_dict(json.loads(json.dumps(doc)))
     assert render(back, "text") == render(plan, "text") and render(back, "markdown") == render(plan, "markdown")
+    assert [g.fingerprints for g in back.groups] == [g.fingerprints for g in plan.groups]
