@@ -143,7 +143,7 @@ class AclKind(Kind):
     def live_repr(self, current: LiveAcls, spec=None) -> dict:
         return acl_repr(current.name, current.bindings)
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
         return self.unreadable(live.acl_problem, stack.acls, live.owned_acls, "ACLs", PROBLEMS)
 

@@ -121,9 +121,11 @@ class Kind:
                               address=self.address(spec.name), origin=spec.origin)
 
     def deletion_notes(self, stack: "Stack", changes: Mapping[str, ResourceChange],
-                       all_changes: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+                       all_changes: Mapping[str, ResourceChange], live: "LiveState",
+                       secrets: "SecretValues | None" = None) -> list[PlanDiagnostic]:
         """What deleting resources of this kind does beyond the deletion itself, in words (destroy and removals
-        alike), e.g. a connector's offsets are reset."""
+        alike), e.g. a connector's offsets are reset; an error when what it needs cannot be had (`secrets`: the
+        run's resolved references)."""
         return []
 
     def unreadable(self, problem: str | None, declared: Sequence[Any], owned: frozenset[str], what: str,

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
+from kplan.errors import KplanError
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, drop_sql, quote_ident, slot_and_publication
-from kplan.plan.model import Action, PlanDiagnostic, ResourceChange, Severity, warning
+from kplan.plan.model import Action, PlanDiagnostic, ResourceChange, Severity, error, warning
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 LEFT_CODE = "cdc-database-objects-left"
 
 
-def cleanup_notes(stack: "Stack", changes: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+def cleanup_notes(stack: "Stack", changes: Mapping[str, ResourceChange], live: "LiveState",
+                  secrets: "SecretValues | None" = None) -> list[PlanDiagnostic]:
     declared = {c.name: c for c in stack.connectors}
     out: list[PlanDiagnostic] = []
     for change in changes.values():
@@ -31,6 +34,13 @@ def cleanup_notes(stack: "Stack", changes: Mapping[str, ResourceChange], live: "
         dropped = [w for w, on in ((f"replication slot {slot!r}", opt and opt.drop_slot),
                                    (f"publication {quote_ident(publication)}", opt and opt.drop_publication)) if on]
         where = current.config.get("database.dbname", "?")
+        if dropped and opt is not None and secrets is not None:
+            try:  # the drop runs after the connector and its topics are gone: its password must resolve now
+                secrets.substitute(opt.password)
+            except KplanError as e:
+                out.append(error(f"on_destroy of connector {change.name!r} cannot connect to PostgreSQL: {e}; "
+                                 "nothing is deleted until the password resolves (or remove on_destroy)",
+                                 "secret-unresolved", address=change.address, origin=change.origin))
         if dropped and opt is not None:
             out.append(PlanDiagnostic(
                 Severity.INFO, f"after deleting connector {change.name!r}, apply drops its {' and '.join(dropped)} in "

@@ -300,9 +300,9 @@ class ConnectorKind(Kind):
                          address=self.address(spec.name), origin=spec.origin)
         return None
 
-    def deletion_notes(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack, changes, all_changes, live, secrets=None) -> list[PlanDiagnostic]:
         return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values()
-                if c.action == Action.DELETE] + cleanup_notes(stack, changes, live)
+                if c.action == Action.DELETE] + cleanup_notes(stack, changes, live, secrets)
 
     def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
         return plan_connector(spec, current, ctx)

@@ -151,7 +151,7 @@ class QuotaKind(Kind):
                                address=self.address(name))
                 for name, q in sorted(live.quotas.items()) if name not in changes and q.values]
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Quotas that cannot be read cannot be planned (plans and destroys alike)."""
         return self.unreadable(live.quota_problem, stack.quotas, live.owned_quotas, "client quotas", PROBLEMS)
 

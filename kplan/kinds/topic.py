@@ -348,7 +348,7 @@ class TopicKind(Kind):
                               f"{spec.protected_by!r}, whose connector destroy does not delete; it is kept with it",
                               "cdc-schema-history-kept", address=self.address(spec.name), origin=spec.origin)
 
-    def deletion_notes(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack, changes, all_changes, live, secrets=None) -> list[PlanDiagnostic]:
         """A deleted schema-history topic is named as such: the source it belongs to is declared (destroy), or
         told by the live connector that keeps its history there and is deleted too (a source removed)."""
         declared = {t.name: t for t in stack.topics}

@@ -172,7 +172,7 @@ class UserKind(Kind):
     def live_repr(self, current: LiveUser, spec=None) -> dict:
         return user_repr(current.name, current.credentials, current.rotation)
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Users that cannot be read cannot be planned (plans and destroys alike)."""
         return self.unreadable(live.user_problem, stack.users, live.owned_users, "SCRAM users", PROBLEMS)
 

@@ -52,7 +52,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
             diags += kind.checks(stack, by_kind[kind], every, live)
         diags += check_policy(stack)  # the platform's rules (a destroy is never refused by them)
     for kind in KINDS:
-        diags += kind.deletion_notes(stack, by_kind[kind], every, live)
+        diags += kind.deletion_notes(stack, by_kind[kind], every, live, secrets)
 
     secret_keys = stack_sensitive_keys(stack)
     return Plan(

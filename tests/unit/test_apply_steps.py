@@ -279,3 +279,13 @@ def test_connector_steps_carry_what_their_undo_needs():
 def _args(t):
     stack, live, plan = t
     return plan, stack, live
+
+
+def test_an_on_destroy_password_that_does_not_resolve_is_a_plan_error_before_anything_is_deleted():
+    stack, live, plan = pg_destroy()  # no secrets resolved
+    errors = [d for d in plan.errors if d.code == "secret-unresolved"]
+    assert len(errors) == 1 and errors[0].address == "connector.pg"
+    assert "on_destroy of connector 'pg' cannot connect to PostgreSQL" in errors[0].message
+    resolved = make_plan(stack, live, destroy=True, secrets=SecretValues({"${secret:env:PG_PW}": "pw"}))
+    assert not resolved.has_errors
+    assert any(d.code == "cdc-database-objects-dropped" for d in resolved.diagnostics)
