@@ -84,8 +84,12 @@ class Case:
         return stack
 
     def live(self):
+        """The live state; for a stack with several clusters (a plan case), `{"clusters": {name: state}}` in
+        live.json gives {name: LiveState}."""
         doc = self.live_doc()
         assert doc is not None, f"{self.id}: a {self.kind} case needs live.json"
+        if isinstance(doc.get("clusters"), dict):
+            return {name: live_state_from_dict(state) for name, state in doc["clusters"].items()}
         return live_state_from_dict(doc)
 
     def stack_texts(self) -> list[str]:
@@ -139,8 +143,13 @@ def run_steps(case: Case) -> dict[str, str | None]:
 
 
 def _plan(case: Case, stack, live):
+    from kplan.plan.clusters import combine
     from kplan.plan.planner import make_plan
     from kplan.stackfile.references import resolve_stack_secrets
+
+    if stack.multi_cluster:  # one plan per cluster, combined as `kplan plan` combines them
+        assert isinstance(live, dict), f"{case.id}: a stack with several clusters needs live.json's `clusters`"
+        return combine([(m.cluster_name, _plan(case, m, live[m.cluster_name])) for m in stack.members])
 
     return make_plan(stack, live, destroy=case.spec["destroy"], secrets=resolve_stack_secrets(stack, case.environ))
 

@@ -86,20 +86,20 @@ def close_all(clusters: list[Cluster]) -> None:
         _quietly(c.close)
 
 
-def plan_all(clusters: list[Cluster], *, destroy: bool, holding_lock: bool = False):
-    """[(live, plan)] per cluster, read and planned concurrently (each cluster has its own clients), and the
-    combined plan."""
+def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, validate: bool = True):
+    """[(live, plan)] per cluster's session (kplan.commands._session.Session), read and planned concurrently (each
+    cluster has its own clients), and the combined plan."""
     from kplan.commands._session import plan_stack
 
-    def one(c: Cluster):
+    def one(session):
         try:
-            return plan_stack(c.session, destroy=destroy, holding_lock=holding_lock)
+            return plan_stack(session, destroy=destroy, holding_lock=holding_lock, validate=validate)
         except KplanError as e:
-            raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
+            raise KplanError(f"cluster {session.stack.cluster_name}: {e}") from None
 
-    with ThreadPoolExecutor(max_workers=len(clusters)) as pool:
-        planned = list(pool.map(one, clusters))
-    return planned, combine([(c.stack.cluster_name or "?", plan) for c, (_, plan) in zip(clusters, planned)])
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        planned = list(pool.map(one, sessions))
+    return planned, combine([(s.stack.cluster_name or "?", plan) for s, (_, plan) in zip(sessions, planned)])
 
 
 def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResult | None, object]:
@@ -123,7 +123,7 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
             except LockHeld as e:
                 raise KplanError(f"cluster {c.stack.cluster_name}: "
                                  f"{lock_held_message(e, stores[id(c)])}") from None
-        planned, plan = plan_all(clusters, destroy=opts.destroy, holding_lock=True)
+        planned, plan = plan_all([c.session for c in clusters], destroy=opts.destroy, holding_lock=True)
         if saved is not None:  # every cluster's part must still be what was reviewed
             for c, (live, fresh), part in zip(clusters, planned, saved.groups):
                 try:

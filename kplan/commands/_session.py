@@ -79,7 +79,25 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
             doc = json.load(f)
     except (OSError, ValueError) as e:
         raise KplanError(f"cannot read the live state {live_state}: {e}") from None
+    if isinstance(doc, dict) and isinstance(doc.get("clusters"), dict):  # several clusters: one state per name
+        if stack.cluster_name not in doc["clusters"]:
+            raise KplanError(f"the live state {live_state} has no state for cluster {stack.cluster_name!r}")
+        doc = doc["clusters"][stack.cluster_name]
     return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
+
+
+def member_sessions(stack, *, live_state: str | None = None, environ: Mapping[str, str] | None = None):
+    """A stack with several clusters: (sessions in the stack's cluster order, close). From a live-state file
+    (`{"clusters": {name: state}}`, or one state used for every cluster), or each cluster opened as apply opens it
+    (kplan.apply.multi.open_all)."""
+    environ = os.environ if environ is None else environ
+    if live_state is not None:
+        sessions = [open_session(m, live_state=live_state, environ=environ) for m in stack.members]
+        return sessions, lambda: None
+    from kplan.apply.multi import close_all, open_all
+
+    clusters = open_all(stack, environ)
+    return [c.session for c in clusters], lambda: close_all(clusters)
 
 
 def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, str] | None = None) -> None:
@@ -132,10 +150,7 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
             early["reader"][0].close()
         raise
     preview = early.get("preview")
-    if stack.multi_cluster:  # several clusters: the caller opens each (kplan.apply.multi); no early read
-        if live_state is not None:
-            raise KplanError("--live-state holds one cluster's state; it cannot be used with a stack that declares "
-                             "several clusters")
+    if stack.multi_cluster:  # several clusters: the caller opens each (`member_sessions`); no early read
         return stack, None
     if preview is None:
         return stack, open_session(stack, live_state=live_state, environ=environ)

@@ -72,13 +72,14 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
     for line in stack.warnings:
         click.echo(line, err=True)
     if session is None:  # several clusters: each read and planned, one combined plan
-        from kplan.apply.multi import close_all, open_all, plan_all
+        from kplan.apply.multi import plan_all
+        from kplan.commands._session import member_sessions
 
-        clusters = open_all(stack, environ)
+        sessions, close = member_sessions(stack, live_state=live_state, environ=environ)
         try:
-            return plan_all(clusters, destroy=destroy)[1]
+            return plan_all(sessions, destroy=destroy)[1]
         finally:
-            close_all(clusters)
+            close()
     try:
         return plan_stack(session, destroy=destroy)[1]
     finally:

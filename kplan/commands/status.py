@@ -51,7 +51,7 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
     for line in stack.warnings:
         click.echo(line, err=True)
     if session is None:  # several clusters: one report per cluster, under its name
-        _status_each(ctx, stack, fmt, no_color)
+        _status_each(ctx, stack, fmt, no_color, live_state)
         return
     try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
         live, plan = plan_stack(session, validate=False)
@@ -66,25 +66,23 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
     ctx.exit(report.exit_code)
 
 
-def _status_each(ctx, stack, fmt: str, no_color: bool) -> None:
+def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -> None:
     """Each cluster's report (text: under a heading; json: {"clusters": [{"cluster": name, ...report}]}); the exit
     status is the worst."""
     import json
 
-    from kplan.apply.multi import close_all, open_all
-    from kplan.commands._session import plan_stack
+    from kplan.apply.multi import plan_all
+    from kplan.commands._session import member_sessions
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
 
-    clusters = open_all(stack, os.environ)
+    sessions, close = member_sessions(stack, live_state=live_state)
     try:
-        reports = []
-        for c in clusters:
-            live, plan = plan_stack(c.session, validate=False)
-            reports.append((c.stack.cluster_name, build_status(c.stack, live, plan,
-                                                               secrets=c.session.secrets.plaintexts())))
+        planned, _ = plan_all(sessions, destroy=False, validate=False)
     finally:
-        close_all(clusters)
+        close()
+    reports = [(s.stack.cluster_name, build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()))
+               for s, (live, plan) in zip(sessions, planned)]
     color = use_color(no_color) and fmt == "text"
     if fmt == "text":
         for name, report in reports:

@@ -37,15 +37,15 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
     blocks: list[str] = ["\n".join(head) + "\n"]
     if plan.groups:  # several clusters: one section per cluster
         for g in plan.groups:
-            blocks.append(f"\n#### Cluster {_code(g.cluster_name or '?')} ({_code(g.cluster_id or '?')}): "
+            blocks.append(f"\n### Cluster {_code(g.cluster_name or '?')} ({_code(g.cluster_id or '?')}): "
                           f"{summary_line(g)}\n")
-            blocks += _sections(g, [ch for ch in g.changes if shown(ch)])
+            blocks += _sections(g, [ch for ch in g.changes if shown(ch)], level="####")
         return _bounded(blocks, limit)
     blocks += _sections(plan, visible)
     return _bounded(blocks, limit)
 
 
-def _sections(plan: Plan, visible: list[ResourceChange]) -> list[str]:
+def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###") -> list[str]:
     """The table, errors, warnings and details of one (one cluster's) plan."""
     blocks: list[str] = []
     if visible:
@@ -53,14 +53,14 @@ def _sections(plan: Plan, visible: list[ResourceChange]) -> list[str]:
         blocks += [_row(ch) for ch in visible]
     errors = _errors(plan)
     if errors:
-        blocks.append("\n### Errors\n\n")
+        blocks.append(f"\n{level} Errors\n\n")
         blocks += [f"- {e}\n" for e in errors]
     warnings = _warnings(plan)
     if warnings:
-        blocks.append("\n### Warnings\n\n")
+        blocks.append(f"\n{level} Warnings\n\n")
         blocks += [f"- {w}\n" for w in warnings]
     if visible:
-        blocks.append("\n### Details\n")
+        blocks.append(f"\n{level} Details\n")
         blocks += [_details(ch) for ch in visible]
     return blocks
 

@@ -12,7 +12,9 @@ import localstack
 
 # Examples for the secured side of the local stack (SASL_SSL, the authorizer): applied with the `secured` fixture.
 SECURED = {"secured-access.yaml"}
-EXAMPLES = sorted(p for p in (ROOT / "stacks").glob("*.yaml") if p.name not in SECURED)
+# Examples that need a second cluster: applied by tests/integration/test_two_clusters.py.
+TWO_CLUSTERS = {"two-clusters.yaml"}
+EXAMPLES = sorted(p for p in (ROOT / "stacks").glob("*.yaml") if p.name not in SECURED | TWO_CLUSTERS)
 ENV = {"KPLAN_PG_PASSWORD": localstack.PG_PASSWORD}
 
 

@@ -101,7 +101,7 @@ def test_plan_apply_and_destroy_across_two_clusters(stack, west, unique, tmp_pat
     assert "Plan: 4 to add, 0 to change, 0 to destroy." in plan.out
 
     md = kplan("plan", str(path), "--format", "markdown", env=env)
-    assert "#### Cluster `east`" in md.out and "#### Cluster `west`" in md.out, md.text
+    assert "### Cluster `east`" in md.out and "### Cluster `west`" in md.out, md.text
     doc = json.loads(kplan("plan", str(path), "--format", "json", env=env).out)
     assert [c["name"] for c in doc["clusters"]] == ["east", "west"]
     assert sorted((c["cluster"], c["address"]) for c in doc["resource_changes"]) == sorted([
@@ -161,3 +161,22 @@ def test_a_failure_in_the_second_cluster_rolls_back_both(stack, west, unique, tm
     applied = kplan("apply", str(path), "--auto-approve", env=env)
     assert applied.code == 0, applied.text
     assert kplan("destroy", str(path), "--auto-approve", env=env).code == 0
+
+
+def test_the_two_cluster_example_converges(stack, west):
+    """stacks/two-clusters.yaml: validate, apply, no changes, apply again is a no-op; then destroyed (the second
+    cluster goes away with this module)."""
+    example = ROOT / "stacks" / "two-clusters.yaml"
+    env = {"KPLAN_BOOTSTRAP": stack.bootstrap_servers, "KPLAN_CONNECT_URL": stack.connect_url,
+           "KPLAN_REPLICA_BOOTSTRAP": west.bootstrap}
+    assert kplan("validate", str(example), env=env).code == 0
+    r = kplan("apply", str(example), "--auto-approve", env=env)
+    assert r.code == 0 and "across 2 clusters" in r.out, r.text
+    primary = _topics(stack.bootstrap_servers)
+    assert "twoc.orders" in primary and "twoc.reporting" not in primary
+    assert {"twoc.orders", "twoc.reporting"} <= _topics(west.bootstrap)
+    r = kplan("plan", str(example), "--detailed-exitcode", env=env)
+    assert r.code == 0 and "No changes." in r.out, r.text
+    r = kplan("apply", str(example), "--auto-approve", env=env)
+    assert r.code == 0 and "No changes" in r.out, r.text
+    assert kplan("destroy", str(example), "--auto-approve", env=env).code == 0

@@ -139,8 +139,8 @@ def test_the_combined_plan_is_grouped_by_cluster_in_every_format(tmp_path):
     assert text.rstrip().endswith("Plan: 5 to add, 0 to change, 0 to destroy.")
     md = render(plan, "markdown")
     assert "2 clusters: `east`, `west`" in md
-    assert md.index("#### Cluster `east` (`id-east`)") < md.index("`connector.sink`") < md.index(
-        "#### Cluster `west` (`id-west`)") < md.index("`topic.replica`")
+    assert md.index("### Cluster `east` (`id-east`)") < md.index("`connector.sink`") < md.index(
+        "### Cluster `west` (`id-west`)") < md.index("`topic.replica`")
 
 
 def test_the_json_names_each_changes_cluster_round_trips_and_matches_the_schema(tmp_path):
