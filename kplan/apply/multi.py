@@ -113,10 +113,13 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
     stores = {id(c): c.journal_store() for c in clusters}
     locks = {id(c): c.lock() for c in clusters}
     journals: dict[int, Journal] = {}
+    run_id = Journal("", None, "", "").run_id  # one run: every cluster's part has the same id
+    names = [c.stack.cluster_name for c in clusters]
     try:
         for c in sorted(clusters, key=lambda c: c.stack.cluster_name or ""):
             journal = Journal(c.stack.name, c.stack.environment, c.cluster_id, c.stack.inputs_digest,
-                              destroy=opts.destroy)
+                              run_id=run_id, destroy=opts.destroy,
+                              group={"clusters": names, "cluster": c.stack.cluster_name})
             journals[id(c)] = journal
             try:
                 locks[id(c)].acquire(journal.run_id)
@@ -213,3 +216,47 @@ def report_lines(result: MultiResult) -> list[str]:
             body = body[1:]  # its own "apply failed" line is the other cluster's error
         lines += ["  " + x for x in body]
     return lines
+
+
+def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, environ: Mapping[str, str],
+                out=None) -> tuple[list[tuple[str, ApplyResult | None, str]], int]:
+    """`kplan recover` for a stack with several clusters: each cluster's unfinished run is recovered; with
+    --rollback, the parts of an interrupted several-cluster run that had completed on other clusters are rolled
+    back too (the same run id; newest cluster first), so the clusters end as they were before that run.
+    Returns [(cluster, result or None, message)] and the worst exit status."""
+    from kplan.apply.run import recover
+    from kplan.state.journal import COMPLETE, ROLLED_BACK
+
+    interrupted: set[str] = set()
+    if mode == "rollback":
+        for member in stack.members:
+            c = Cluster.open(member, environ)
+            try:
+                store = c.journal_store()
+                journal = store.read()
+                store.close()
+            finally:
+                c.close()
+            if journal is not None and journal.unfinished and journal.group:
+                interrupted.add(journal.run_id)
+    members = list(reversed(stack.members)) if mode == "rollback" else list(stack.members)
+    outcomes: list[tuple[str, ApplyResult | None, str]] = []
+    worst = 0
+    for member in members:
+        name = member.cluster_name or "?"
+        print(f"── cluster {name}:", file=out or sys.stdout, flush=True)
+        c = Cluster.open(member, environ)
+        try:
+            journal_id = None
+            if interrupted:
+                store = c.journal_store()
+                last = store.read()
+                store.close()
+                journal_id = last.run_id if last is not None and last.run_id in interrupted else None
+            result, message = recover(c, mode, force=force, opts=opts, completed_part_of=journal_id)
+        finally:
+            c.close()
+        outcomes.append((name, result, message))
+        if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):
+            worst = max(worst, result.exit_code)
+    return outcomes, worst

@@ -312,14 +312,19 @@ def _what_changes(plan) -> list:
     return out
 
 
-def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions) -> tuple[ApplyResult | None, str]:
+def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
+            completed_part_of: str | None = None) -> tuple[ApplyResult | None, str]:
     """`kplan recover --rollback | --resume`. Idempotent and convergent: run again after it died (or after the
     systems an undo needed came back), it carries on where it stopped; with no unfinished run it only clears
-    what a dead run left (its marker, its lock) and says so."""
+    what a dead run left (its marker, its lock) and says so. `completed_part_of` (rollback, several clusters): a
+    run id whose part on this cluster completed while its part on another cluster was interrupted: that
+    completed part is rolled back too."""
     store = cluster.journal_store()
     journal = store.read()
     lock = cluster.lock()
-    if journal is None or not journal.unfinished:
+    completed_part = (mode == "rollback" and completed_part_of is not None and journal is not None
+                      and journal.run_id == completed_part_of and journal.status == RunStatus.COMPLETE)
+    if journal is None or not (journal.unfinished or completed_part):
         return None, _nothing_to_recover(cluster, journal, lock, force)
     holder = _holder_waiting(lock)
     # the interrupted run's own lock (or that of a recovery of it, which works under the run's id; versions

@@ -206,29 +206,23 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color,
 
 
 def _recover_each(ctx, stack, mode, force, auto_approve, no_color) -> None:
-    """Several clusters: recover each cluster's own run (each has its own journal and lock), in the stack's
-    order; exit with the worst outcome."""
-    from kplan.apply.run import Cluster, RunOptions, recover, report_failure
+    """Several clusters: recover each cluster's run (kplan.apply.multi.recover_all: with --rollback, the parts of
+    an interrupted run that had completed on other clusters are rolled back too); exit with the worst outcome."""
+    from kplan.apply.multi import recover_all
+    from kplan.apply.run import RunOptions, report_failure
     from kplan.render import render
     from kplan.state.journal import COMPLETE, ROLLED_BACK
 
     color = use_color(no_color)
-    worst = 0
-    for member in stack.members:
-        click.echo(f"── cluster {member.cluster_name}:")
-        opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
-                          confirm=lambda plan: auto_approve or confirm_yes(
-                              "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
-        cluster = Cluster.open(member, os.environ)
-        try:
-            result, message = recover(cluster, mode, force=force, opts=opts)
-        finally:
-            cluster.close()
-        click.echo(message)
+    opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
+                      confirm=lambda plan: auto_approve or confirm_yes(
+                          "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
+    outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ)
+    for name, result, message in outcomes:
+        click.echo(f"Cluster {name}: {message}")
         if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):
             for line in report_failure(result):
-                click.echo(line, err=True)
-            worst = max(worst, result.exit_code)
+                click.echo(f"  {line}", err=True)
     ctx.exit(worst)
 
 

@@ -9,6 +9,7 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
                           rolls back as after any failure
   --fail-at run-step:N    the same, counting the steps of the whole process (a stack with several clusters
                           runs one executor per cluster, each counting from 1)
+  --kill-at run-in-step:N as in-step:N, counting the steps of the whole process
   --kill-at POINT:N       the process SIGKILLs itself right after the N-th (1-based) transition POINT of its
                           own state, counted over the whole process: lock-taken, journal-written,
                           ownership-written, lock-releasing (kplan.apply.faults.POINTS), or in-step / after-step
@@ -53,6 +54,7 @@ class InjectedFaults(faults.Faults):
         self.counts: dict[str, int] = {}
         self.fail_at_run: int | None = None  # 1-based, counted over every executor of the process
         self.ran = 0
+        self.in_steps = 0  # in_step calls over the process (--kill-at run-in-step:N)
 
     def at(self, point: str) -> None:
         self.counts[point] = self.counts.get(point, 0) + 1
@@ -64,7 +66,8 @@ class InjectedFaults(faults.Faults):
             os.kill(os.getpid(), signal.SIGKILL)
 
     def in_step(self, index: int) -> None:
-        if self.kill_at == ("in-step", index + 1):
+        self.in_steps += 1
+        if self.kill_at == ("in-step", index + 1) or self.kill_at == ("run-in-step", self.in_steps):
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
         self._pause("in-step", index)
@@ -105,7 +108,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--fail-at", type=lambda t: _point(t, ("step", "run-step")))
     parser.add_argument("--pause-at", type=lambda t: _point(t, ("in-step", "after-step")))
     parser.add_argument("--pause-s", type=float, default=120.0)
-    parser.add_argument("--kill-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step")))
+    parser.add_argument("--kill-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step", "run-in-step")))
     parser.add_argument("--count-points", metavar="FILE")
     opts = parser.parse_args(argv[:split])
     fail_kind, fail_n = opts.fail_at or (None, None)

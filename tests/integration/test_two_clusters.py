@@ -14,7 +14,7 @@ import sys
 import pytest
 import requests
 from confluent_kafka.admin import AdminClient, NewTopic
-from kplan_helpers import ROOT, faulty_kplan, kplan, wait_for, write_stack
+from kplan_helpers import ROOT, faulty_kplan, killed_kplan, kplan, wait_for, write_stack
 from second_stack import SecondStack, free_ports
 
 import localstack
@@ -161,6 +161,34 @@ def test_a_failure_in_the_second_cluster_rolls_back_both(stack, west, unique, tm
     applied = kplan("apply", str(path), "--auto-approve", env=env)
     assert applied.code == 0, applied.text
     assert kplan("destroy", str(path), "--auto-approve", env=env).code == 0
+
+
+def test_a_run_killed_in_the_second_cluster_is_rolled_back_on_both_by_recover(stack, west, unique, tmp_path):
+    """A crash (not a failure kplan sees): east's part had completed, west's was interrupted mid-step. Plan
+    refuses to go on; `recover --rollback` undoes west's part and then east's completed part of the same run."""
+    name = unique("twinkill")
+    path = write_stack(tmp_path / "twin.yaml", _doc(name, stack, west, tmp_path))
+    env = {"KPLAN_STATE_DIR": str(tmp_path / "state")}
+    # east: create topics (1), create the connector (2), record ownership (3); west: create topics (4)
+    run = killed_kplan("apply", str(path), "--auto-approve", env=env, kill_at="run-in-step:4")
+    assert run.code == -9, run.text
+    assert f"{name}.orders" in _topics(stack.bootstrap_servers) and f"{name}-sink" in _connectors(stack)
+    assert f"{name}.orders" in _topics(west.bootstrap)  # west's step had written before the kill
+
+    plan = kplan("plan", str(path), env=env)
+    assert plan.code == 1 and "an earlier apply did not finish" in plan.text, plan.text
+
+    rec = kplan("recover", str(path), "--rollback", env=env)
+    assert rec.code == 0, rec.text
+    assert "Cluster west: Rolled back run" in rec.out and "Cluster east: Rolled back run" in rec.out, rec.out
+    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)
+    assert f"{name}-sink" not in _connectors(stack)
+    assert not {f"{name}.orders", f"{name}.replica1"} & _topics(west.bootstrap)
+    # recovered: the locks are free and nothing is owned; the next apply starts from scratch
+    again = kplan("recover", str(path), "--rollback", env=env)
+    assert again.code == 0 and again.out.count("Nothing to recover") == 2, again.text
+    plan = kplan("plan", str(path), "--detailed-exitcode", env=env)
+    assert plan.code == 2 and "Plan: 4 to add" in plan.out, plan.text
 
 
 def test_the_two_cluster_example_converges(stack, west):
