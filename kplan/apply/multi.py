@@ -237,7 +237,10 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
                 store.close()
             finally:
                 c.close()
-            if journal is not None and journal.unfinished and journal.group:
+            # a run to undo everywhere: one cluster's part is unfinished, or was rolled back (also by an earlier
+            # `recover --rollback` that died before it reached this cluster's completed part)
+            if journal is not None and journal.group and (journal.unfinished or journal.status in (
+                    RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE)):
                 interrupted.add(journal.run_id)
     members = list(reversed(stack.members)) if mode == "rollback" else list(stack.members)
     outcomes: list[tuple[str, ApplyResult | None, str]] = []
