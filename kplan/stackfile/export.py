@@ -103,18 +103,38 @@ def user_data(u: UserSpec) -> dict:
 
 
 def stack_data(stack: Stack) -> dict:
-    cluster = stack.cluster
+    """The expanded stack as data (`kplan render`). A stack with several clusters: `clusters` (name -> settings)
+    and every resource under the cluster it belongs to, `cluster: <name>` first."""
+    if stack.members:
+        members = [stack_data(m) for m in stack.members]
+        out = {"stack": stack.name, "environment": stack.environment, "files": list(stack.files),
+               "clusters": {m.cluster_name: d["cluster"] for m, d in zip(stack.members, members)},
+               "authoritative_config": stack.authoritative_config}
+        for key in ("topics", "connectors", "acls", "users", "quotas"):
+            items = [{"cluster": m.cluster_name, **item} for m, d in zip(stack.members, members)
+                     for item in d.get(key, [])]
+            if items or key in ("topics", "connectors"):
+                out[key] = items
+        return out
+    return _one_cluster(stack)
+
+
+def _cluster_data(cluster) -> dict:
+    return {
+        "bootstrap_servers": cluster.bootstrap_servers,
+        "connect_url": masked_url(cluster.connect_url) if cluster.connect_url else None,
+        "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
+        "timeout_s": cluster.timeout_s,
+        **({"connect": connect_data(cluster.connect)} if cluster.connect != ConnectAccess() else {}),
+    }
+
+
+def _one_cluster(stack: Stack) -> dict:
     return {
         "stack": stack.name,
         "environment": stack.environment,
         "files": list(stack.files),
-        "cluster": {
-            "bootstrap_servers": cluster.bootstrap_servers,
-            "connect_url": masked_url(cluster.connect_url) if cluster.connect_url else None,
-            "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
-            "timeout_s": cluster.timeout_s,
-            **({"connect": connect_data(cluster.connect)} if cluster.connect != ConnectAccess() else {}),
-        },
+        "cluster": _cluster_data(stack.cluster),
         "authoritative_config": stack.authoritative_config,
         "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],
         "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
