@@ -179,7 +179,7 @@ def test_a_writer_spends_the_timeout_once_then_fails_fast():
                  writer.topic_names):
         with pytest.raises(ClusterUnreachable):
             call()
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.3  # less than one deadline for all three (the calls prove it too)
     assert admin.calls == ["create_topics"]
 
 
@@ -194,6 +194,7 @@ class FakeProducer:
         self.queue: list = []
         self.written: dict[tuple[str, bytes], bytes] = {}
         self.purged = 0
+        self.waited = 0  # flushes that waited for a broker that does not answer
 
     def produce(self, topic, key=None, value=None, on_delivery=None):
         self.queue.append((topic, key, value, on_delivery))
@@ -201,6 +202,7 @@ class FakeProducer:
     def flush(self, timeout=None):
         if self.dead:
             if self.queue and timeout:
+                self.waited += 1
                 time.sleep(min(timeout, 0.05))
             return len(self.queue)
         for topic, key, value, on_delivery in self.queue:
@@ -262,9 +264,10 @@ def test_later_journal_writes_fall_back_to_the_local_copy_and_the_next_write_tha
     journal.status = RunStatus.ROLLING_BACK
     store.write(journal)  # no answer: does not raise
     journal.status = RunStatus.ROLLBACK_INCOMPLETE
-    started = time.monotonic()
-    store.write(journal)  # Kafka known down: at once
-    assert time.monotonic() - started < 0.04
+    waited = producer.waited
+    assert waited >= 1  # the write before did wait for the cluster
+    store.write(journal)  # Kafka known down: at once, without waiting for the cluster again
+    assert producer.waited == waited
     assert json.loads(store.path.read_text())["status"] == "rollback-incomplete"
     assert _cluster_copy(producer)["status"] == "running" and store.pending is not None
     assert capsys.readouterr().err.count("Warning") == 1
