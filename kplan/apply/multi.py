@@ -23,9 +23,9 @@ from kplan.apply.run import (
     _release,
     after_rollback,
     check_saved_plan,
-    count_deletions,
     execute_steps,
     lock_held_message,
+    refuse_unrunnable,
 )
 from kplan.apply.steps import build, ownership_of
 from kplan.errors import KplanError
@@ -68,17 +68,22 @@ def open_all(stack: Stack, environ: Mapping[str, str]) -> list[Cluster]:
                 opened.append(Cluster.open(member, environ))
             except KplanError as e:
                 raise KplanError(f"cluster {member.cluster_name}: {e}") from None
-        seen: dict[str, str] = {}
-        for c in opened:
-            name = c.stack.cluster_name or "?"
-            if c.cluster_id in seen:
-                raise KplanError(f"clusters {seen[c.cluster_id]} and {name} are the same Kafka cluster (id "
-                                 f"{c.cluster_id}); declare it once under `clusters:`")
-            seen[c.cluster_id] = name
+        refuse_same_cluster([(c.stack.cluster_name, c.cluster_id) for c in opened])
     except BaseException:
         close_all(opened)
         raise
     return opened
+
+
+def refuse_same_cluster(ids) -> None:
+    """Two names for one Kafka cluster (one cluster id) are refused: their ownership records and locks would be
+    one. `ids`: (cluster name, cluster id) pairs."""
+    seen: dict[str, str] = {}
+    for name, cluster_id in ids:
+        if cluster_id in seen:
+            raise KplanError(f"clusters {seen[cluster_id]} and {name} are the same Kafka cluster (id {cluster_id}); "
+                             "declare it once under `clusters:`")
+        seen[cluster_id] = name or "?"
 
 
 def close_all(clusters: list[Cluster]) -> None:
@@ -86,9 +91,11 @@ def close_all(clusters: list[Cluster]) -> None:
         _quietly(c.close)
 
 
-def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, validate: bool = True):
+def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, validate: bool = True,
+             one_cluster_each: bool = True):
     """[(live, plan)] per cluster's session (kplan.commands._session.Session), read and planned concurrently (each
-    cluster has its own clients), and the combined plan."""
+    cluster has its own clients), and the combined plan. `one_cluster_each`: refuse two names for one cluster id
+    (not for a live-state file, which may give every cluster the same state)."""
     from kplan.commands._session import plan_stack
 
     def one(session):
@@ -99,6 +106,8 @@ def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, valid
 
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
         planned = list(pool.map(one, sessions))
+    if one_cluster_each:
+        refuse_same_cluster([(s.stack.cluster_name, live.cluster_id) for s, (live, _) in zip(sessions, planned)])
     return planned, combine([(s.stack.cluster_name or "?", plan) for s, (_, plan) in zip(sessions, planned)])
 
 
@@ -134,13 +143,7 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
                 except KplanError as e:
                     raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
         opts.show(plan)
-        if plan.has_errors:
-            first = plan.errors[0].message
-            more = f" (and {len(plan.errors) - 1} more, see above)" if len(plan.errors) > 1 else ""
-            raise KplanError(f"the plan has errors: {first}{more}; nothing was applied")
-        if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
-            raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
-                             f"{opts.max_deletions}; nothing was applied")
+        refuse_unrunnable(plan, opts)
         builts = [build(p, c.stack, live) for c, (live, p) in zip(clusters, planned)]
         if not any(b.steps for b in builts):
             return None, plan
@@ -157,7 +160,7 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
 def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions) -> MultiResult:
     out = opts.out or sys.stdout
     result = MultiResult()
-    done: list[tuple[Cluster, Journal, object]] = []
+    done: list[tuple[Cluster, Journal, object, ClusterOutcome]] = []
     for c, (live, _), built in zip(clusters, planned, builts):
         name = c.stack.cluster_name or "?"
         if result.failed:
@@ -170,19 +173,16 @@ def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions) 
         store, journal = stores[id(c)], journals[id(c)]
         store.ensure_topic(c.broker_count)
         journal.ownership_before = ownership_of(live)
-        outcome = execute_steps(c, store, journal, built, live, out=opts.out, faults=opts.faults)
-        result.outcomes.append(ClusterOutcome(name, outcome))
-        if outcome.status == RunStatus.COMPLETE:
-            done.append((c, journal, built))
+        outcome = ClusterOutcome(name, execute_steps(c, store, journal, built, live, out=opts.out,
+                                                     faults=opts.faults))
+        result.outcomes.append(outcome)
+        if outcome.result is not None and outcome.result.status == RunStatus.COMPLETE:
+            done.append((c, journal, built, outcome))
             continue
-        why = f"cluster {name} failed: {outcome.error}"
-        for prev, prev_journal, prev_built in reversed(done):
-            prev_name = prev.stack.cluster_name or "?"
-            print(f"── cluster {prev_name}: rolling back this run's changes ({why})", file=out, flush=True)
-            undone = _roll_back(prev, prev_journal, prev_built, why)
-            for o in result.outcomes:
-                if o.name == prev_name:
-                    o.result, o.rolled_back_for = undone, why
+        why = f"cluster {name} failed: {outcome.result.error if outcome.result else ''}"
+        for prev, prev_journal, prev_built, prev_outcome in reversed(done):
+            print(f"── cluster {prev_outcome.name}: rolling back this run's changes ({why})", file=out, flush=True)
+            prev_outcome.result, prev_outcome.rolled_back_for = _roll_back(prev, prev_journal, prev_built, why), why
     return result
 
 
@@ -227,39 +227,31 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
     from kplan.apply.run import recover
     from kplan.state.journal import COMPLETE, ROLLED_BACK
 
-    interrupted: set[str] = set()
-    if mode == "rollback":
-        for member in stack.members:
-            c = Cluster.open(member, environ)
-            try:
+    clusters = open_all(stack, environ)
+    try:
+        last: dict[int, str | None] = {}  # the run id of each cluster's last journal
+        interrupted: set[str] = set()
+        if mode == "rollback":
+            for c in clusters:
                 store = c.journal_store()
                 journal = store.read()
                 store.close()
-            finally:
-                c.close()
-            # a run to undo everywhere: one cluster's part is unfinished, or was rolled back (also by an earlier
-            # `recover --rollback` that died before it reached this cluster's completed part)
-            if journal is not None and journal.group and (journal.unfinished or journal.status in (
-                    RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE)):
-                interrupted.add(journal.run_id)
-    members = list(reversed(stack.members)) if mode == "rollback" else list(stack.members)
-    outcomes: list[tuple[str, ApplyResult | None, str]] = []
-    worst = 0
-    for member in members:
-        name = member.cluster_name or "?"
-        print(f"── cluster {name}:", file=out or sys.stdout, flush=True)
-        c = Cluster.open(member, environ)
-        try:
-            journal_id = None
-            if interrupted:
-                store = c.journal_store()
-                last = store.read()
-                store.close()
-                journal_id = last.run_id if last is not None and last.run_id in interrupted else None
-            result, message = recover(c, mode, force=force, opts=opts, completed_part_of=journal_id)
-        finally:
-            c.close()
-        outcomes.append((name, result, message))
-        if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):
-            worst = max(worst, result.exit_code)
-    return outcomes, worst
+                last[id(c)] = journal.run_id if journal is not None else None
+                # a run to undo everywhere: one cluster's part is unfinished, or was rolled back (also by an
+                # earlier `recover --rollback` that died before it reached this cluster's completed part)
+                if journal is not None and journal.group and (journal.unfinished or journal.status in (
+                        RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE)):
+                    interrupted.add(journal.run_id)
+        outcomes: list[tuple[str, ApplyResult | None, str]] = []
+        worst = 0
+        for c in reversed(clusters) if mode == "rollback" else clusters:
+            name = c.stack.cluster_name or "?"
+            print(f"── cluster {name}:", file=out or sys.stdout, flush=True)
+            part_of = last.get(id(c)) if last.get(id(c)) in interrupted else None
+            result, message = recover(c, mode, force=force, opts=opts, completed_part_of=part_of)
+            outcomes.append((name, result, message))
+            if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):
+                worst = max(worst, result.exit_code)
+        return outcomes, worst
+    finally:
+        close_all(clusters)

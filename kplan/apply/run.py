@@ -125,6 +125,17 @@ def count_deletions(plan) -> int:
     return sum(1 for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE))
 
 
+def refuse_unrunnable(plan, opts: "RunOptions") -> None:
+    """A plan with errors, or one deleting more than --max-deletions allows, is not run (KplanError)."""
+    if plan.has_errors:
+        first = plan.errors[0].message
+        more = f" (and {len(plan.errors) - 1} more, see above)" if len(plan.errors) > 1 else ""
+        raise KplanError(f"the plan has errors: {first}{more}; nothing was applied")
+    if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
+        raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
+                         f"{opts.max_deletions}; nothing was applied")
+
+
 @dataclass
 class RunOptions:
     destroy: bool = False
@@ -156,13 +167,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *,
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         opts.show(plan)
-        if plan.has_errors:
-            first = plan.errors[0].message
-            more = f" (and {len(plan.errors) - 1} more, see above)" if len(plan.errors) > 1 else ""
-            raise KplanError(f"the plan has errors: {first}{more}; nothing was applied")
-        if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
-            raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
-                             f"{opts.max_deletions}; nothing was applied")
+        refuse_unrunnable(plan, opts)
         built = build(plan, stack, live)
         if not built.steps:
             if resume_of is not None:  # the interrupted run had done it all: close it and clear its marker

@@ -87,17 +87,22 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
 
 
 def member_sessions(stack, *, live_state: str | None = None, environ: Mapping[str, str] | None = None):
-    """A stack with several clusters: (sessions in the stack's cluster order, close). From a live-state file
-    (`{"clusters": {name: state}}`, or one state used for every cluster), or each cluster opened as apply opens it
-    (kplan.apply.multi.open_all)."""
+    """A stack with several clusters: (sessions in the stack's cluster order, close) for the commands that only
+    read (plan, status): from a live-state file (`{"clusters": {name: state}}`, or one state used for every
+    cluster), or each cluster's reader and validator (no writer, no record producer: apply's `open_all`)."""
     environ = os.environ if environ is None else environ
-    if live_state is not None:
-        sessions = [open_session(m, live_state=live_state, environ=environ) for m in stack.members]
-        return sessions, lambda: None
-    from kplan.apply.multi import close_all, open_all
-
-    clusters = open_all(stack, environ)
-    return [c.session for c in clusters], lambda: close_all(clusters)
+    sessions: list[Session] = []
+    try:
+        for member in stack.members:
+            try:
+                sessions.append(open_session(member, live_state=live_state, environ=environ))
+            except KplanError as e:
+                raise KplanError(f"cluster {member.cluster_name}: {e}") from None
+    except BaseException:
+        for s in sessions:
+            s.close()
+        raise
+    return sessions, lambda: [s.close() for s in sessions]
 
 
 def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, str] | None = None) -> None:

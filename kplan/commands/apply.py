@@ -141,10 +141,9 @@ def _run_all(ctx, stack, opts, color: bool) -> None:
         for text in _left_behind(plan):
             click.echo(text)
         ctx.exit(0)
-    first = result.failed[-1] if not any(not o.rolled_back_for for o in result.failed) else next(
-        o for o in result.failed if not o.rolled_back_for)
-    assert first.result is not None
-    click.echo(f"Error: apply failed in cluster {first.name}: {first.result.error}", err=True)
+    first = next((o for o in result.failed if not o.rolled_back_for), result.failed[-1])  # the one that failed
+    click.echo(f"Error: apply failed in cluster {first.name}: {first.result.error if first.result else ''}",
+               err=True)
     for line in report_lines(result):
         click.echo(line, err=True)
     ctx.exit(result.exit_code)

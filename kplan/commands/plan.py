@@ -77,7 +77,7 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
 
         sessions, close = member_sessions(stack, live_state=live_state, environ=environ)
         try:
-            return plan_all(sessions, destroy=destroy)[1]
+            return plan_all(sessions, destroy=destroy, one_cluster_each=live_state is None)[1]
         finally:
             close()
     try:

@@ -78,7 +78,7 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -
 
     sessions, close = member_sessions(stack, live_state=live_state)
     try:
-        planned, _ = plan_all(sessions, destroy=False, validate=False)
+        planned, _ = plan_all(sessions, destroy=False, validate=False, one_cluster_each=live_state is None)
     finally:
         close()
     reports = [(s.stack.cluster_name, build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()))

@@ -157,13 +157,14 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     used_cdc: set[str] = set()
     all_topics: list[str] = []
     all_connectors: list[str] = []
-    skipped = {"cdc": False}
+    skipped_cdc = False  # a flagged cdc source: the names of the topics it would generate are unknown
     agg = Aggregate()
     placed = _place(comb, clusters, smap, diags)
 
     def member(cluster_name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
                lists: dict[str, list]) -> tuple[tuple, tuple, tuple, tuple, tuple] | None:
         """One cluster's resources (every resource, for a single-cluster stack)."""
+        nonlocal skipped_cdc
         # Topics declared explicitly, then the ones CDC sources generate.
         topic_entries: list[tuple[TopicSpec | None, str, Loc, str]] = []
         for item, loc in lists["topics"]:
@@ -209,7 +210,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                 used_cdc.add(name)
                 used_connectors.add(name)
                 connector_entries.append((None, name, loc))
-                skipped["cdc"] = True  # the names of the topics it would generate are unknown
+                skipped_cdc = True
                 continue
             source = item
             if name in env_cdc:
@@ -271,7 +272,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     policy, policy_files = load_policy(*comb.single.get("policy", (None, None)), smap, diags)
 
     agg.flush(diags)
-    if not skipped["cdc"]:
+    if not skipped_cdc:
         _unused_overlays(environment, overlay, "topics", env_topics, used_topics, all_topics, smap, diags, "topic")
     _unused_overlays(environment, overlay, "connectors", env_connectors, used_connectors, all_connectors, smap, diags,
                      "connector")

@@ -158,6 +158,23 @@ def cleanup(admin, connect_url: str, prefix: str) -> None:
                 pass
 
 
+def cleanup_pg_source(admin, connect_url: str, prefix: str, source: str) -> None:
+    """Remove a PostgreSQL cdc source a test made: its connector and topics, then its replication slot (once the
+    connector's task has released it) and publication."""
+    import localstack
+
+    cleanup(admin, connect_url, prefix)
+    cleanup(admin, connect_url, source)
+    slot = source.replace("-", "_")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the slot stays active until the connector's task has stopped
+        if localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'").strip() != "t":
+            break
+        time.sleep(0.5)
+    localstack.psql(f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
+    localstack.psql(f"DROP PUBLICATION IF EXISTS {slot}_pub")
+
+
 def stack_doc(stack, name: str, topics, connectors=()) -> dict:
     """A stack named `name` on the local stack with these topics and connectors."""
     doc = base_stack(name, stack)

@@ -6,16 +6,21 @@ own under the checkout (its jars are the session stack's: the dist directory is 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+from confluent_kafka.admin import AdminClient
 from kplan_helpers import ROOT
 
 import localstack
+from kplan.cluster.clients import dispose
 
 STACK_PORT_VARS = ("KPLAN_STACK_BROKER_PORT", "KPLAN_STACK_CONTROLLER_PORT", "KPLAN_STACK_CONNECT_PORT",
                    "KPLAN_STACK_PG_PORT", "KPLAN_STACK_MARIADB_PORT", "KPLAN_STACK_SASL_PORT",
@@ -60,3 +65,29 @@ class SecondStack:
                               text=True, timeout=300, stdin=subprocess.DEVNULL)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return time.monotonic()
+
+
+@contextmanager
+def second_stack(name: str, ports: list[int]) -> Iterator[SecondStack]:
+    """A SecondStack in `.stack-<name>-<pid>` under the checkout, nothing started yet; afterwards it is stopped and
+    its directory removed."""
+    directory = ROOT / f".stack-{name}-{os.getpid()}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir()
+    (directory / "dist").symlink_to(localstack.dist_dir(), target_is_directory=True)  # the session stack's jars
+    s = SecondStack(directory, ports)
+    try:
+        yield s
+    finally:
+        subprocess.run([sys.executable, "-m", "localstack", "down", "--wipe"], env=s.env, capture_output=True,
+                       timeout=120, stdin=subprocess.DEVNULL)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def topic_names(bootstrap: str) -> set[str]:
+    """The topics a (plaintext) cluster lists."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        return set(admin.list_topics(timeout=10).topics)
+    finally:
+        dispose(admin)

@@ -11,7 +11,7 @@ import pytest
 from kplan_helpers import (
     apply_despite_plan_errors,
     base_stack,
-    cleanup,
+    cleanup_pg_source,
     consume_events,
     kplan,
     snapshot,
@@ -31,17 +31,7 @@ def cdc(stack, admin, unique):
     prefix = unique("cdc").replace("-", "_")
     source = f"{prefix}-pg".replace("_", "-")
     yield prefix, source
-    cleanup(admin, stack.connect_url, prefix)
-    cleanup(admin, stack.connect_url, source)
-    slot = source.replace("-", "_")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # the slot stays active until the connector's task has stopped
-        active = localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'").strip()
-        if active != "t":
-            break
-        time.sleep(0.5)
-    localstack.psql(f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
-    localstack.psql(f"DROP PUBLICATION IF EXISTS {slot}_pub")
+    cleanup_pg_source(admin, stack.connect_url, prefix, source)
 
 
 def _stack(stack, prefix, source, tables, **extra):

@@ -4,10 +4,8 @@ stay and destroy prints the exact SQL to drop them, which works when run."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from kplan_helpers import base_stack, cleanup, kplan, wait_for, write_stack
+from kplan_helpers import base_stack, cleanup_pg_source, kplan, wait_for, write_stack
 
 import localstack
 
@@ -25,16 +23,7 @@ def source(stack, admin, unique):
     prefix = unique("cdcdrop").replace("-", "_")
     name = f"{prefix}-pg".replace("_", "-")
     yield prefix, name
-    cleanup(admin, stack.connect_url, prefix)
-    cleanup(admin, stack.connect_url, name)
-    slot = name.replace("-", "_")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'").strip() != "t":
-            break
-        time.sleep(0.5)
-    localstack.psql(f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
-    localstack.psql(f"DROP PUBLICATION IF EXISTS {slot}_pub")
+    cleanup_pg_source(admin, stack.connect_url, prefix, name)
 
 
 def _stack(stack, prefix, name, **extra):

@@ -15,7 +15,7 @@ import requests
 from confluent_kafka import Producer
 from kplan_helpers import (
     base_stack,
-    cleanup,
+    cleanup_pg_source,
     consume_events,
     faulty_kplan,
     kplan,
@@ -144,16 +144,7 @@ def cdc(stack, admin, unique):
     prefix = unique("offs").replace("-", "_")
     source = f"{prefix}-pg".replace("_", "-")
     yield prefix, source
-    cleanup(admin, stack.connect_url, prefix)
-    cleanup(admin, stack.connect_url, source)
-    slot = source.replace("-", "_")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'").strip() != "t":
-            break
-        time.sleep(0.5)
-    localstack.psql(f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
-    localstack.psql(f"DROP PUBLICATION IF EXISTS {slot}_pub")
+    cleanup_pg_source(admin, stack.connect_url, prefix, source)
 
 
 def _cdc_stack(stack, prefix, source, offsets=None) -> dict:

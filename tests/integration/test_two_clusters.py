@@ -6,44 +6,22 @@ rolling back both, destroy over both."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 import requests
 from confluent_kafka.admin import AdminClient, NewTopic
 from kplan_helpers import ROOT, faulty_kplan, killed_kplan, kplan, wait_for, write_stack
-from second_stack import SecondStack, free_ports
+from second_stack import free_ports, second_stack, topic_names
 
-import localstack
 from kplan.cluster.clients import dispose
 
 
 @pytest.fixture(scope="module")
 def west(stack):
     """A second broker (no Connect), up for the module's tests; stopped and removed afterwards."""
-    directory = ROOT / f".stack-west-{os.getpid()}"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir()
-    (directory / "dist").symlink_to(localstack.dist_dir(), target_is_directory=True)  # the session stack's jars
-    s = SecondStack(directory, free_ports(4, 31100, 31149))
-    try:
+    with second_stack("west", free_ports(4, 31100, 31149)) as s:
         s.launcher("up", "--only", "kafka")
         yield s
-    finally:
-        subprocess.run([sys.executable, "-m", "localstack", "down", "--wipe"], env=s.env, capture_output=True,
-                       timeout=120, stdin=subprocess.DEVNULL)
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def _topics(bootstrap: str) -> set[str]:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    try:
-        return set(admin.list_topics(timeout=10).topics)
-    finally:
-        dispose(admin)
 
 
 def _create_topic(bootstrap: str, name: str) -> None:
@@ -114,13 +92,13 @@ def test_plan_apply_and_destroy_across_two_clusters(stack, west, unique, tmp_pat
     stale = kplan("apply", str(tmp_path / "p.json"), "--auto-approve", env=env)
     assert stale.code == 1 and "Error: cluster west: the saved plan is stale: the cluster changed since it was made " \
         f"(topic.{name}.replica1)" in stale.err, stale.text
-    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)  # nothing applied anywhere
+    assert f"{name}.orders" not in topic_names(stack.bootstrap_servers)  # nothing applied anywhere
     _delete_topic(west.bootstrap, f"{name}.replica1")
 
     applied = kplan("apply", str(tmp_path / "p.json"), "--auto-approve", env=env)
     assert applied.code == 0, applied.text
     assert "Apply complete! Resources: 4 added, 0 changed, 0 destroyed across 2 clusters." in applied.out
-    east_topics, west_topics = _topics(stack.bootstrap_servers), _topics(west.bootstrap)
+    east_topics, west_topics = topic_names(stack.bootstrap_servers), topic_names(west.bootstrap)
     assert f"{name}.orders" in east_topics and f"{name}.replica1" not in east_topics
     assert {f"{name}.orders", f"{name}.replica1"} <= west_topics
     assert f"{name}-sink" in _connectors(stack)
@@ -136,8 +114,8 @@ def test_plan_apply_and_destroy_across_two_clusters(stack, west, unique, tmp_pat
     destroyed = kplan("destroy", str(path), "--auto-approve", env=env)
     assert destroyed.code == 0, destroyed.text
     assert "Destroy complete! Resources: 4 destroyed across 2 clusters." in destroyed.out
-    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)
-    assert not {f"{name}.orders", f"{name}.replica1"} & _topics(west.bootstrap)
+    assert f"{name}.orders" not in topic_names(stack.bootstrap_servers)
+    assert not {f"{name}.orders", f"{name}.replica1"} & topic_names(west.bootstrap)
     assert f"{name}-sink" not in _connectors(stack)
 
 
@@ -152,9 +130,9 @@ def test_a_failure_in_the_second_cluster_rolls_back_both(stack, west, unique, tm
     assert "Cluster east: rolled back because cluster west failed" in run.err
     assert "Cluster west: failed" in run.err
     assert "Traceback" not in run.text
-    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)
+    assert f"{name}.orders" not in topic_names(stack.bootstrap_servers)
     assert f"{name}-sink" not in _connectors(stack)
-    assert not {f"{name}.orders", f"{name}.replica1"} & _topics(west.bootstrap)
+    assert not {f"{name}.orders", f"{name}.replica1"} & topic_names(west.bootstrap)
     # both clusters' locks were released and their records are as before: the same stack applies cleanly now
     plan = kplan("plan", str(path), "--detailed-exitcode", env=env)
     assert plan.code == 2 and "Plan: 4 to add" in plan.out, plan.text
@@ -172,8 +150,8 @@ def test_a_run_killed_in_the_second_cluster_is_rolled_back_on_both_by_recover(st
     # east: create topics (1), create the connector (2), record ownership (3); west: create topics (4)
     run = killed_kplan("apply", str(path), "--auto-approve", env=env, kill_at="run-in-step:4")
     assert run.code == -9, run.text
-    assert f"{name}.orders" in _topics(stack.bootstrap_servers) and f"{name}-sink" in _connectors(stack)
-    assert f"{name}.orders" in _topics(west.bootstrap)  # west's step had written before the kill
+    assert f"{name}.orders" in topic_names(stack.bootstrap_servers) and f"{name}-sink" in _connectors(stack)
+    assert f"{name}.orders" in topic_names(west.bootstrap)  # west's step had written before the kill
 
     plan = kplan("plan", str(path), env=env)
     assert plan.code == 1 and "an earlier apply did not finish" in plan.text, plan.text
@@ -182,15 +160,15 @@ def test_a_run_killed_in_the_second_cluster_is_rolled_back_on_both_by_recover(st
     # at the end), before it reaches east's completed part
     died = killed_kplan("recover", str(path), "--rollback", env=env, kill_at="lock-releasing:2")
     assert died.code == -9, died.text
-    assert not {f"{name}.orders", f"{name}.replica1"} & _topics(west.bootstrap)
-    assert f"{name}.orders" in _topics(stack.bootstrap_servers) and f"{name}-sink" in _connectors(stack)
+    assert not {f"{name}.orders", f"{name}.replica1"} & topic_names(west.bootstrap)
+    assert f"{name}.orders" in topic_names(stack.bootstrap_servers) and f"{name}-sink" in _connectors(stack)
 
     rec = kplan("recover", str(path), "--rollback", env=env)
     assert rec.code == 0, rec.text
     assert "Cluster west: Nothing to recover" in rec.out and "Cluster east: Rolled back run" in rec.out, rec.out
-    assert f"{name}.orders" not in _topics(stack.bootstrap_servers)
+    assert f"{name}.orders" not in topic_names(stack.bootstrap_servers)
     assert f"{name}-sink" not in _connectors(stack)
-    assert not {f"{name}.orders", f"{name}.replica1"} & _topics(west.bootstrap)
+    assert not {f"{name}.orders", f"{name}.replica1"} & topic_names(west.bootstrap)
     # recovered: the locks are free and nothing is owned; the next apply starts from scratch
     again = kplan("recover", str(path), "--rollback", env=env)
     assert again.code == 0 and again.out.count("Nothing to recover") == 2, again.text
@@ -207,9 +185,9 @@ def test_the_two_cluster_example_converges(stack, west):
     assert kplan("validate", str(example), env=env).code == 0
     r = kplan("apply", str(example), "--auto-approve", env=env)
     assert r.code == 0 and "across 2 clusters" in r.out, r.text
-    primary = _topics(stack.bootstrap_servers)
+    primary = topic_names(stack.bootstrap_servers)
     assert "twoc.orders" in primary and "twoc.reporting" not in primary
-    assert {"twoc.orders", "twoc.reporting"} <= _topics(west.bootstrap)
+    assert {"twoc.orders", "twoc.reporting"} <= topic_names(west.bootstrap)
     r = kplan("plan", str(example), "--detailed-exitcode", env=env)
     assert r.code == 0 and "No changes." in r.out, r.text
     r = kplan("apply", str(example), "--auto-approve", env=env)

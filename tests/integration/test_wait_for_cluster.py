@@ -8,41 +8,22 @@ again), while `kplan apply --wait-for-cluster` already waits for them. The sessi
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
 
 import pytest
-from confluent_kafka.admin import AdminClient
 from kplan_helpers import ROOT, kplan, run_env, write_stack
-from second_stack import SecondStack, free_ports
+from second_stack import free_ports, second_stack, topic_names
 
 import localstack
-from kplan.cluster.clients import dispose
 
 
 @pytest.fixture
 def second(stack, request):
     """Nothing runs on its ports until the test starts it; afterwards it is stopped and its directory removed."""
-    directory = ROOT / f".stack-wait-{os.getpid()}"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir()
-    (directory / "dist").symlink_to(localstack.dist_dir(), target_is_directory=True)  # the session stack's jars
-    s = SecondStack(directory, free_ports(4))
-    yield s
-    subprocess.run([sys.executable, "-m", "localstack", "down", "--wipe"], env=s.env, capture_output=True,
-                   timeout=120, stdin=subprocess.DEVNULL)
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-def _topics(bootstrap: str) -> set[str]:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    try:
-        return set(admin.list_topics(timeout=10).topics)
-    finally:
-        dispose(admin)
+    with second_stack("wait", free_ports(4)) as s:
+        yield s
 
 
 def test_apply_waits_for_a_broker_and_connect_started_after_it(second, unique, tmp_path):
@@ -80,7 +61,7 @@ def test_apply_waits_for_a_broker_and_connect_started_after_it(second, unique, t
                in line for line in lines), err  # the broker is up, Connect not yet
     assert any(line.startswith("Kafka and Kafka Connect ready after ") for line in lines), err
     assert "Apply complete!" in out
-    assert {f"{name}.a", f"{name}.b"} <= _topics(second.bootstrap)
+    assert {f"{name}.a", f"{name}.b"} <= topic_names(second.bootstrap)
     assert "Traceback" not in err
 
 
