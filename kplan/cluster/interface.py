@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.model.desired import AclBinding, ConnectorState, QuotaEntity, TopicSpec
+from kplan.model.desired import AclBinding, ConnectorState, QuotaEntity, SchemaReference, TopicSpec
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]
@@ -87,6 +87,41 @@ class ClusterWriter(Protocol):
 
     def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]) -> None:
         """Per entity, quota key -> value to set (None: remove the key); one request."""
+        ...
+
+    # -- schema registry subjects (kplan.registry) --------------------------------------------------------------
+
+    def register_schema(self, subject: str, schema: str, schema_type: str,
+                        references: Sequence[SchemaReference]) -> int:
+        """Register `schema` under `subject` (a reference with version None is resolved to its subject's latest
+        version first); returns the version the registry shows it under (verified with a lookup). A schema the
+        subject already has is not registered again: its version is returned."""
+        ...
+
+    def schema_version(self, subject: str, schema: str, schema_type: str,
+                       references: Sequence[SchemaReference]) -> int | None:
+        """The live version of `subject` that holds this schema (the registry's lookup), or None."""
+        ...
+
+    def subject_versions(self, subject: str) -> list[int]:
+        """The subject's live (not soft-deleted) versions; [] when it does not exist."""
+        ...
+
+    def delete_schema_version(self, subject: str, version: int) -> None:
+        """Soft-delete one version, then until the subject's versions no longer list it."""
+        ...
+
+    def subject_level(self, subject: str) -> str | None:
+        """The subject's own compatibility level; None when it has none (it inherits the global level)."""
+        ...
+
+    def set_subject_level(self, subject: str, level: str | None) -> None:
+        """Set the subject's own level (None: remove it, so it inherits the global one), then check it shows."""
+        ...
+
+    def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
+        """Soft-delete the subjects (then hard-delete them when `permanent`), then until the registry no longer
+        lists them (an absent subject is a success)."""
         ...
 
     # -- connectors --------------------------------------------------------------------------------------------

@@ -245,6 +245,44 @@ class UserSpec:
     origin: Origin | None = None
 
 
+SCHEMA_TYPES = ("AVRO", "JSON", "PROTOBUF")
+COMPATIBILITY_LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
+                        "FULL_TRANSITIVE", "NONE")
+
+
+@dataclass(frozen=True, order=True)
+class SchemaReference:
+    """A schema's reference to a type another subject holds (`name` as the schema names it, e.g. `x.Address` or
+    `address.proto`). `version` None: the referenced subject's latest version, resolved when the schema is
+    registered (after that subject's own registration in the same run)."""
+
+    name: str
+    subject: str
+    version: int | None = None
+
+    def label(self) -> str:
+        return f"{self.name} -> {self.subject}@{'latest' if self.version is None else self.version}"
+
+
+@dataclass(frozen=True)
+class SubjectSpec:
+    """A schema registry subject the stack declares (`subjects:`), or generated for a topic's `key_schema` /
+    `value_schema` (TopicNameStrategy: `<topic>-key`, `<topic>-value`, unless another naming is chosen).
+    `schema` is the text as declared (the file's, or the inline value's); plans compare canonical forms
+    (`kplan.rules.schemas`), never the text. `compatibility` None: the subject's level is not managed."""
+
+    name: str
+    schema: str
+    schema_type: str = "AVRO"  # one of SCHEMA_TYPES
+    references: tuple[SchemaReference, ...] = ()
+    compatibility: str | None = None
+    protect: bool = False
+    origin: Origin | None = None
+    schema_origin: Origin | None = None  # the line of `schema` / `schema_file`, where compatibility errors point
+    schema_file: str | None = None  # the file the schema came from (as written in the stack), for messages
+    topic: str | None = None  # the topic whose key/value schema this is, when generated from a topic
+
+
 @dataclass(frozen=True)
 class ClusterSpec:
     """How to reach the cluster. `client_properties` are librdkafka properties (may hold secret references);
@@ -256,6 +294,13 @@ class ClusterSpec:
     timeout_s: float = 15.0
     connect: ConnectAccess = field(default_factory=ConnectAccess)
     reassignment_throttle: int | None = None  # bytes/s a partition reassignment may copy per broker; None: unthrottled
+    # The schema registry (Confluent's REST API; Apicurio's `/apis/ccompat/v7`) and how to reach it: the same
+    # client shape as Connect's (`cluster.schema_registry`); None when the stack names none.
+    schema_registry_url: str | None = None
+    schema_registry: ConnectAccess = field(default_factory=ConnectAccess)
+    # What removing a subject from the stack (or destroy) does: "soft" (the registry's soft delete; registering
+    # again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`.
+    subject_delete: str = "soft"
 
 
 @dataclass(frozen=True)
@@ -270,6 +315,7 @@ class Stack:
     acls: tuple[AclSpec, ...] = ()  # per principal, by principal
     users: tuple[UserSpec, ...] = ()  # SCRAM users, by name
     quotas: tuple[QuotaSpec, ...] = ()  # per entity, by name
+    subjects: tuple[SubjectSpec, ...] = ()  # schema registry subjects (declared and generated for topics), by name
     # Stack-wide switch (the environment's, else the stack's): undeclared live topic overrides are removed from
     # topics that do not set their own authoritative_config.
     authoritative_config: bool = False

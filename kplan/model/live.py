@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Iterable, Mapping, Protocol
 
-from kplan.model.desired import AclBinding, QuotaEntity, freeze
+from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
 from kplan.model.offsets import LiveOffsets
 
 
@@ -87,6 +87,23 @@ class LiveQuota:
 
 
 @dataclass(frozen=True)
+class LiveSubject:
+    """A schema registry subject: its latest version (schema text as the registry returns it, type, references,
+    id), its live versions, its own compatibility level (None: it inherits the registry's global one) and the
+    level in effect."""
+
+    name: str
+    version: int
+    schema: str
+    schema_type: str = "AVRO"
+    references: tuple[SchemaReference, ...] = ()
+    schema_id: int | None = None
+    versions: tuple[int, ...] = ()
+    compatibility: str | None = None
+    effective_compatibility: str | None = None
+
+
+@dataclass(frozen=True)
 class LiveState:
     cluster_id: str
     broker_count: int
@@ -136,6 +153,17 @@ class LiveState:
     # edge, one GET per such connector, never for all).
     offset_tokens: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     connector_offsets: Mapping[str, LiveOffsets] = field(default_factory=lambda: freeze({}))
+    # Schema registry subjects the stack declares or owns (read at the edge, kplan.registry.read: only those), the
+    # subjects the record owns, and why they could not be read ("no-registry": the stack names no
+    # schema_registry; "unreachable: ..."); None when read. `registry_level`: the registry's global level.
+    subjects: Mapping[str, LiveSubject] = field(default_factory=lambda: freeze({}))
+    owned_subjects: frozenset[str] = frozenset()
+    protected_subjects: frozenset[str] = frozenset()
+    # owned subject -> the digest of the schema kplan last registered or adopted there (the record's): a latest
+    # version with another digest was registered by hand
+    subject_records: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    subject_problem: str | None = None
+    registry_level: str | None = None
 
 
 class LiveStateReader(Protocol):

@@ -31,6 +31,10 @@ class Ownership:
     quotas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # connector -> the offsets request token kplan last applied to it (kplan.kinds.offsets)
     offsets: Mapping[str, str] = field(default_factory=dict)
+    # schema registry subject -> the digest of the canonical schema (and references) kplan last registered or
+    # adopted under it (kplan.rules.schemas.schema_digest): the subjects it owns; a latest version with another
+    # digest was registered by hand
+    subjects: Mapping[str, str] = field(default_factory=dict)
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
@@ -53,7 +57,8 @@ class Ownership:
                          self.protected_topics | other.protected_topics,
                          self.protected_connectors | other.protected_connectors, sensitive, self.run, acls,
                          users=dict(sorted(users.items())), quotas=quotas,
-                         offsets=dict(sorted({**other.offsets, **self.offsets}.items())))
+                         offsets=dict(sorted({**other.offsets, **self.offsets}.items())),
+                         subjects=dict(sorted({**other.subjects, **self.subjects}.items())))
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
@@ -71,6 +76,8 @@ class Ownership:
             doc["quotas"] = {e: sorted(keys) for e, keys in sorted(self.quotas.items())}
         if self.offsets:  # likewise
             doc["offsets"] = dict(sorted(self.offsets.items()))
+        if self.subjects:  # likewise
+            doc["subjects"] = dict(sorted(self.subjects.items()))
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -84,4 +91,5 @@ class Ownership:
                    {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k},
                    users={str(u): str(t or "") for u, t in (doc.get("users") or {}).items()},
                    quotas={e: tuple(k) for e, k in (doc.get("quotas") or {}).items() if k},
-                   offsets={str(c): str(t) for c, t in (doc.get("offsets") or {}).items() if t})
+                   offsets={str(c): str(t) for c, t in (doc.get("offsets") or {}).items() if t},
+                   subjects={str(n): str(d) for n, d in (doc.get("subjects") or {}).items() if d})

@@ -46,6 +46,7 @@ class ResourceType(str, Enum):
     USER = "user"  # a SCRAM user: user.orders-app
     QUOTA = "quota"  # one resource per client-quota entity: quota.user=orders-service
     OFFSETS = "offsets"  # a connector's declared offsets request: offsets.pg-src (kplan.kinds.offsets)
+    SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject)
 
 
 class Reason(str, Enum):
@@ -89,6 +90,9 @@ class NoteKind(str, Enum):
     OFFSET_RESET = "deleted: the connector starts this partition from scratch"
     OFFSET_SET = "moved to the declared position"
     OFFSETS_REQUEST = "a new offsets request: applied once, then recorded"
+    SCHEMA_FIELD = "the schema's part differs"
+    REGISTERED_OUTSIDE = "the latest version was registered outside kplan"
+    COMPATIBILITY_INHERITED = "inherited from the registry's global level"
 
 
 class Flag(str, Enum):

@@ -27,35 +27,50 @@ def build_connect(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tup
     if not isinstance(connect, dict):
         url = shorthand if isinstance(shorthand, str) else None
         return _url(url, smap.value_loc(c, "connect_url") or loc, "connect_url", diags), ConnectAccess()
-    cloc = smap.value_loc(c, "connect") or loc
-    url = _url(connect.get("url") if isinstance(connect.get("url"), str) else None,
-               smap.value_loc(connect, "url") or cloc, "connect.url", diags)
-    auth = connect.get("auth") if isinstance(connect.get("auth"), dict) else {}
+    return _url_of(connect, smap.value_loc(c, "connect") or loc, "connect", smap, diags)
+
+
+def build_registry(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tuple[str | None, ConnectAccess, str]:
+    """(the schema registry's URL or None, how to reach it, what deleting a subject does) from the cluster
+    mapping `c` (`schema_registry:`): the same client settings, and the same checks, as Connect's."""
+    registry = c.get("schema_registry")
+    if not isinstance(registry, dict):
+        return None, ConnectAccess(), "soft"
+    url, access = _url_of(registry, smap.value_loc(c, "schema_registry") or loc, "schema_registry", smap, diags)
+    return url, access, str(registry.get("delete") or "soft")
+
+
+def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap, diags: Diagnostics) -> tuple[str | None, ConnectAccess]:
+    """The URL and client settings of an HTTP service's mapping (`connect:`, `schema_registry:`)."""
+    url = _url(service.get("url") if isinstance(service.get("url"), str) else None,
+               smap.value_loc(service, "url") or cloc, f"{key}.url", diags)
+    auth = service.get("auth") if isinstance(service.get("auth"), dict) else {}
     username = password = token = None
     basic = auth.get("basic")
     if isinstance(basic, dict):
         username = str(basic.get("username") or "") or None
         password = _reference(basic.get("password"), smap.value_loc(basic, "password") or cloc,
-                              "connect.auth.basic.password", diags)
+                              f"{key}.auth.basic.password", diags)
     if "bearer" in auth:
-        token = _reference(auth.get("bearer"), smap.value_loc(auth, "bearer") or cloc, "connect.auth.bearer", diags)
-    headers = connect.get("headers") if isinstance(connect.get("headers"), dict) else {}
+        token = _reference(auth.get("bearer"), smap.value_loc(auth, "bearer") or cloc, f"{key}.auth.bearer", diags)
+    headers = service.get("headers") if isinstance(service.get("headers"), dict) else {}
     for name, value in headers.items():
         hloc = smap.value_loc(headers, name) or cloc
         if name.lower() == "authorization" and (username or token):
-            diags.error(hloc, "connect.headers sets Authorization, and so does connect.auth: keep one")
+            diags.error(hloc, f"{key}.headers sets Authorization, and so does {key}.auth: keep one")
         elif _credential_header(name) and not has_secret_ref(str(value)):
-            diags.error(hloc, f"connect.headers.{name} looks like a credential: make its value {_REF_HINT}")
-    verify = connect.get("verify", True)
+            diags.error(hloc, f"{key}.headers.{name} looks like a credential: make its value {_REF_HINT}")
+    verify = service.get("verify", True)
     if verify is False:
-        diags.warning(smap.value_loc(connect, "verify") or cloc,
-                      "connect.verify is false: kplan will not check Kafka Connect's certificate (anyone in the "
-                      "middle can read its credentials); set connect.ca instead")
-    files = {key: _file(connect, key, cloc, smap, diags) for key in ("ca", "client_cert", "client_key")}
+        what = "Kafka Connect" if key == "connect" else "the schema registry"
+        diags.warning(smap.value_loc(service, "verify") or cloc,
+                      f"{key}.verify is false: kplan will not check {what}'s certificate (anyone in the "
+                      f"middle can read its credentials); set {key}.ca instead")
+    files = {f: _file(service, f, cloc, smap, diags, key) for f in ("ca", "client_cert", "client_key")}
     if files["client_key"] and not files["client_cert"]:
-        diags.error(smap.value_loc(connect, "client_key") or cloc, "connect.client_key needs connect.client_cert")
+        diags.error(smap.value_loc(service, "client_key") or cloc, f"{key}.client_key needs {key}.client_cert")
     if url and url.startswith("http://") and (files["ca"] or files["client_cert"]):
-        diags.error(cloc, "connect.ca and connect.client_cert need an https:// connect.url")
+        diags.error(cloc, f"{key}.ca and {key}.client_cert need an https:// {key}.url")
     return url, ConnectAccess(username=username, password=password, token=token,
                               headers=freeze({str(k): str(v) for k, v in headers.items()}),
                               ca=files["ca"], client_cert=files["client_cert"], client_key=files["client_key"],
@@ -85,15 +100,15 @@ def _reference(value: object, loc: Loc, key: str, diags: Diagnostics) -> str | N
     return value
 
 
-def _file(connect: dict, key: str, cloc: Loc, smap: SourceMap, diags: Diagnostics) -> str | None:
-    value = connect.get(key)
+def _file(service: dict, key: str, cloc: Loc, smap: SourceMap, diags: Diagnostics, prefix: str) -> str | None:
+    value = service.get(key)
     if not isinstance(value, str) or not value:
         return None
-    vloc = smap.value_loc(connect, key) or cloc
+    vloc = smap.value_loc(service, key) or cloc
     path = os.path.expanduser(value)
     if not os.path.isabs(path) and vloc.file:
         path = os.path.join(os.path.dirname(os.path.abspath(vloc.file)), path)
     path = os.path.normpath(path)
     if not os.path.isfile(path):
-        diags.error(vloc, f"connect.{key}: no such file {path}")
+        diags.error(vloc, f"{prefix}.{key}: no such file {path}")
     return path

@@ -19,7 +19,7 @@ from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_byte
 from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
-from kplan.stackfile.connect_access import build_connect
+from kplan.stackfile.connect_access import build_connect, build_registry
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
@@ -466,6 +466,7 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
     client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
     warn_plaintext_secrets(client, client_locs, diags)
     url, connect = build_connect(c, loc, smap, diags)
+    registry_url, registry, subject_delete = build_registry(c, loc, smap, diags)
     throttle = None
     if c.get("reassignment_throttle") is not None:
         raw = c["reassignment_throttle"]
@@ -477,7 +478,8 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
             diags.error(smap.value_loc(c, "reassignment_throttle") or loc, str(e))
             throttle = None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
-                       timeout_s=timeout, connect=connect, reassignment_throttle=throttle)
+                       timeout_s=timeout, connect=connect, reassignment_throttle=throttle,
+                       schema_registry_url=registry_url, schema_registry=registry, subject_delete=subject_delete)
 
 
 @dataclass

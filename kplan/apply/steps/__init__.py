@@ -10,6 +10,7 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   CREATE_ACLS           CreateAcls          delete the bindings this run created
   CREATE_USERS          CreateUsers         delete the SCRAM credentials this run created
   ALTER_QUOTAS          AlterQuotas         set every key back to its value before (remove it if it had none)
+  REGISTER_SUBJECTS     PutSubject          soft-delete the version this run registered, put the level back
   PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
                         SnapshotSignal      (none needed; right after its connector)
   ALTER_OFFSETS         AlterOffsets        stop it, put the journaled offsets back, restore its state
@@ -20,6 +21,7 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   ALTER_USERS           AlterUsers          IRREVERSIBLE (a replaced password cannot be read back)
   REPLACE_TOPICS        ReplaceTopics       IRREVERSIBLE (data loss)
   DELETE_USERS          DeleteUsers         IRREVERSIBLE
+  DELETE_SUBJECTS       DeleteSubjects      IRREVERSIBLE (soft, or permanent with schema_registry.delete)
   DELETE_TOPICS         DeleteTopics        IRREVERSIBLE (data loss)
   DROP_CDC_DATABASE_OBJECTS DropCdcDatabaseObjects IRREVERSIBLE (a PostgreSQL source's slot and publication)
   RECORD_OWNERSHIP      RecordOwnership     write the previous record back
@@ -49,6 +51,7 @@ from kplan.apply.steps.offsets import AlterOffsets, build_offsets_steps
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
 from kplan.apply.steps.quota import AlterQuotas, QuotaChange, build_quota_steps
 from kplan.apply.steps.restart import RestartConnector, build_restart_steps
+from kplan.apply.steps.subject import DeleteSubjects, PutSubject, build_subject_steps
 from kplan.apply.steps.topic import (
     AlterTopicConfigs,
     ConfigChange,
@@ -65,15 +68,16 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Plan
 
-Step = Union[CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers, AlterQuotas, PutConnector,
-             SnapshotSignal, AlterOffsets, RestartConnector, DeleteConnector, DeleteAcls, IncreasePartitions,
-             AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics, DropCdcDatabaseObjects, RecordOwnership]
+Step = Union[CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers, AlterQuotas, PutSubject,
+             PutConnector, SnapshotSignal, AlterOffsets, RestartConnector, DeleteConnector, DeleteAcls,
+             IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteSubjects, DeleteTopics,
+             DropCdcDatabaseObjects, RecordOwnership]
 STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
 BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps, build_quota_steps,
-            build_restart_steps, build_cdc_cleanup_steps, build_offsets_steps)
+            build_restart_steps, build_cdc_cleanup_steps, build_offsets_steps, build_subject_steps)
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ __all__ = [
     "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
     "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
     "ReassignReplicas", "RecordOwnership",
-    "RestartConnector", "build_restart_steps",
+    "RestartConnector", "build_restart_steps", "PutSubject", "DeleteSubjects", "build_subject_steps",
     "DropCdcDatabaseObjects", "build_cdc_cleanup_steps", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step",
     "StepBase",
     "TopicArgs",

@@ -32,6 +32,7 @@ class Phase(IntEnum):
     CREATE_ACLS = 30
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
+    REGISTER_SUBJECTS = 50  # schema registry subjects: compatibility levels and new schema versions
     PUT_CONNECTORS = 60
     ALTER_OFFSETS = 64  # a connector's declared offsets request, after it is created or updated
     RESTART_CONNECTORS = 66  # restart a connector's FAILED instances (restart_failed); nothing to undo
@@ -41,6 +42,7 @@ class Phase(IntEnum):
     ALTER_USERS = 85  # a password replaced cannot be put back
     REPLACE_TOPICS = 90
     DELETE_USERS = 93
+    DELETE_SUBJECTS = 94  # soft (and, when the stack says so, hard) deletes of schema registry subjects
     DELETE_TOPICS = 95
     DROP_CDC_DATABASE_OBJECTS = 96  # a destroyed PostgreSQL source's replication slot and publication (on_destroy)
     RECORD_OWNERSHIP = 100

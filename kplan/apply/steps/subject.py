@@ -1,0 +1,149 @@
+"""The schema registry subject steps — and the pure builder that makes them from a plan.
+
+* `PutSubject` (phase REGISTER_SUBJECTS, before the connectors that use the schemas): one per subject whose
+  compatibility level or schema the plan changes. An existing subject gets its new level first (the registry then
+  judges the registration under the level the plan leaves in place); a new subject is registered first, then
+  gets its level (a level needs a subject). Undo: soft-delete the version this run registered (verified gone from
+  the subject's versions) and put the level back (the subject's own level, or none: inherited).
+* `DeleteSubjects` (phase DELETE_SUBJECTS, irreversible): soft-delete subjects the stack owns and no longer
+  declares (or destroy), and hard-delete them after when the stack says `schema_registry.delete: permanent`.
+
+Subjects referenced by other subjects in the same run are registered first (a reference to `latest` is resolved
+when the referencing schema is registered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
+from kplan.model.desired import SchemaReference, Stack
+from kplan.model.live import LiveState
+from kplan.plan.model import Action, Plan, ResourceType
+
+
+def refs_json(refs: tuple[SchemaReference, ...]) -> list[dict[str, Any]]:
+    return [{"name": r.name, "subject": r.subject, "version": r.version} for r in refs]
+
+
+def refs_from_json(docs) -> tuple[SchemaReference, ...]:
+    return tuple(SchemaReference(str(d["name"]), str(d["subject"]),
+                                 None if d.get("version") is None else int(d["version"]))
+                 for d in docs or ())
+
+
+@dataclass(frozen=True)
+class PutSubject(StepBase):
+    """Set a subject's compatibility level and/or register its declared schema as a new version.
+
+    `schema` None: only the level changes. `level_changes`: the level is set to `level` (None: the subject's own
+    level is removed, so it inherits the global one). Before-image: the subject's latest version before the run
+    (None: the subject did not exist or had no live version) and its own level then (None: inherited)."""
+
+    kind: ClassVar[str] = "put-subject"
+    phase: ClassVar[Phase] = Phase.REGISTER_SUBJECTS
+
+    subject: str
+    schema: str | None = None
+    schema_type: str = "AVRO"
+    references: tuple[SchemaReference, ...] = ()
+    level: str | None = None
+    level_changes: bool = False
+    before_version: int | None = None
+    before_level: str | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.schema is not None:
+            parts.append("register a new schema version" if self.before_version is not None else
+                         "register its first schema version")
+        if self.level_changes:
+            parts.append(f"set compatibility {self.level}" if self.level else "remove its own compatibility level")
+        return f"subject {self.subject}: {' and '.join(parts)}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "schema": self.schema, "schema_type": self.schema_type,
+                "references": refs_json(self.references), "level": self.level, "level_changes": self.level_changes}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"version": self.before_version, "level": self.before_level}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "PutSubject":
+        return cls(str(args["subject"]), args.get("schema"), str(args.get("schema_type") or "AVRO"),
+                   refs_from_json(args.get("references")), args.get("level"), bool(args.get("level_changes")),
+                   before.get("version"), before.get("level"))
+
+
+@dataclass(frozen=True)
+class DeleteSubjects(StepBase):
+    """Soft-delete subjects (and hard-delete them after, when `permanent`). Irreversible: a deleted subject's
+    versions are gone from the subject (registering the schema again makes a new version)."""
+
+    kind: ClassVar[str] = "delete-subjects"
+    phase: ClassVar[Phase] = Phase.DELETE_SUBJECTS
+    irreversible: ClassVar[bool] = True
+
+    names: tuple[str, ...]
+    permanent: bool = False
+
+    def describe(self) -> str:
+        how = "permanently delete" if self.permanent else "soft-delete"
+        return f"{how} {len(self.names)} subject(s): {name_list(list(self.names))}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"names": list(self.names), "permanent": self.permanent}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "DeleteSubjects":
+        return cls(tuple(args["names"]), bool(args.get("permanent")))
+
+
+def _reference_order(names: list[str], refs: dict[str, tuple[SchemaReference, ...]]) -> list[str]:
+    """`names` with every subject after the subjects it references (among `names`); otherwise by name."""
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in seen or name in path:  # a cycle is the loader's to refuse; never loop here
+            return
+        for r in sorted(refs.get(name, ()), key=lambda r: r.subject):
+            if r.subject in refs:
+                visit(r.subject, path + (name,))
+        seen.add(name)
+        out.append(name)
+
+    for name in sorted(names):
+        visit(name, ())
+    return out
+
+
+def build_subject_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    declared = {s.name: s for s in stack.subjects}
+    puts: dict[str, PutSubject] = {}
+    deletes: list[str] = []
+    for change in plan.changes:
+        if change.type != ResourceType.SUBJECT:
+            continue
+        current = live.subjects.get(change.name)
+        if change.action == Action.DELETE:
+            deletes.append(change.name)
+            continue
+        spec = declared.get(change.name)
+        if spec is None or change.action not in (Action.CREATE, Action.UPDATE):
+            continue
+        paths = {a.path[0] for a in change.attributes if a.changed}
+        register = current is None or bool(paths & {"schema", "schema_type", "references"})
+        level_changes = "compatibility" in paths
+        if not register and not level_changes:
+            continue
+        puts[spec.name] = PutSubject(
+            spec.name, spec.schema if register else None, spec.schema_type, spec.references,
+            spec.compatibility if level_changes else None, level_changes,
+            current.version if current is not None else None, current.compatibility if current is not None else None)
+    order = _reference_order(list(puts), {n: declared[n].references for n in puts})
+    out = [Planned(puts[n]) for n in order]
+    if deletes:
+        out.append(Planned(DeleteSubjects(tuple(sorted(deletes)), stack.cluster.subject_delete == "permanent")))
+    return out
