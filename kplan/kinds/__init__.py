@@ -9,11 +9,12 @@ from kplan.kinds.base import Kind, PlanContext
 from kplan.kinds.connector import KIND as CONNECTORS
 from kplan.kinds.offsets import KIND as OFFSETS
 from kplan.kinds.quota import KIND as QUOTAS
+from kplan.kinds.subject import KIND as SUBJECTS
 from kplan.kinds.topic import KIND as TOPICS
 from kplan.kinds.user import KIND as USERS
 from kplan.plan.model import ResourceType
 
-KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, OFFSETS, ACLS, USERS, QUOTAS)
+KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, OFFSETS, ACLS, USERS, QUOTAS, SUBJECTS)
 _BY_TYPE = {k.type: k for k in KINDS}
 
 

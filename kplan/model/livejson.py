@@ -29,6 +29,13 @@ Connector offsets: {"offset_tokens": {"sink": "<request token kplan last applied
 {"token": "<recorded token or null>", "exists": true, "type": "sink", "offsets": [{"partition": {...}, "offset":
 {...}}]}}}: `connector_offsets` holds what Connect has for the connectors whose declared request is pending.
 
+Schema registry subjects: {"subjects": {"orders-value": {"version": 2, "schema": "<text>", "schema_type": "AVRO",
+"references": [{"name": "x.A", "subject": "a", "version": 1}], "id": 7, "versions": [1, 2],
+"compatibility": "FULL" or null, "effective_compatibility": "BACKWARD"}}, "owned_subjects": {"orders-value":
+"<sha256 digest kplan recorded>" or "latest"}, "subject_problem": null | "no-registry" | "...", "registry_level":
+"BACKWARD"}: "latest" records the digest of the live latest version (kplan registered it); a list of names means
+"latest" for each.
+
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
 both, a replication-factor change cannot be planned as a reassignment.
@@ -40,8 +47,17 @@ from types import MappingProxyType
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.model.desired import AclBinding, QuotaEntity, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
+from kplan.model.live import (
+    LiveAcls,
+    LiveConnector,
+    LiveQuota,
+    LiveState,
+    LiveSubject,
+    LiveTask,
+    LiveTopic,
+    LiveUser,
+)
 from kplan.model.offsets import LiveOffsets, canonical
 
 
@@ -54,6 +70,11 @@ def live_state_from_dict(doc: Any) -> LiveState:
         owned_users = owned_users if isinstance(owned_users, dict) else {u: "" for u in owned_users}
         users = {u: _user(u, x, owned_users) for u, x in (doc.get("users") or {}).items()}
         quotas = {q.name: q for q in (_quota(d) for d in (doc.get("quotas") or {}).values())}
+        subjects = {n: _subject(n, x) for n, x in (doc.get("subjects") or {}).items()}
+        owned_subjects = doc.get("owned_subjects") or {}
+        owned_subjects = owned_subjects if isinstance(owned_subjects, dict) else {n: "latest" for n in owned_subjects}
+        records = {n: (_latest_digest(subjects[n]) if d == "latest" and n in subjects else str(d))
+                   for n, d in owned_subjects.items()}
         plugins = doc.get("connector_plugins")
         names = doc.get("all_topic_names")
         return LiveState(
@@ -83,6 +104,11 @@ def live_state_from_dict(doc: Any) -> LiveState:
                                            for k, v in sorted((doc.get("broker_racks") or {}).items())}),
             offset_tokens=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()}),
             connector_offsets=freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
+            subjects=freeze(subjects),
+            owned_subjects=frozenset(records),
+            subject_records=freeze(records),
+            subject_problem=doc.get("subject_problem") or None,
+            registry_level=doc.get("registry_level") or None,
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
@@ -127,3 +153,19 @@ def _quota(q: dict) -> LiveQuota:
 def _offsets(name: str, o: dict) -> LiveOffsets:
     return LiveOffsets(name, None if o.get("token") is None else str(o["token"]), bool(o.get("exists", True)),
                        tuple(sorted(canonical(x) for x in o.get("offsets") or ())), o.get("type"))
+
+
+def _subject(name: str, x: dict) -> LiveSubject:
+    refs = tuple(SchemaReference(str(r["name"]), str(r["subject"]), int(r["version"]))
+                 for r in x.get("references") or ())
+    version = int(x["version"])
+    return LiveSubject(name, version, str(x["schema"]), str(x.get("schema_type") or "AVRO"), refs,
+                       None if x.get("id") is None else int(x["id"]),
+                       tuple(int(v) for v in x.get("versions") or (version,)), x.get("compatibility") or None,
+                       x.get("effective_compatibility") or x.get("compatibility") or None)
+
+
+def _latest_digest(s: LiveSubject) -> str:
+    from kplan.rules.schemas import schema_digest
+
+    return schema_digest(s.schema_type, s.schema, s.references)

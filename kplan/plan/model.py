@@ -54,6 +54,7 @@ class Reason(str, Enum):
     text, which renderers show as is; nothing branches on the text."""
 
     NOT_ON_CLUSTER = "not on the cluster"
+    NOT_ON_REGISTRY = "not on the registry"
     DIFFERS = "differs from the stack"
     MATCHES = "matches the stack"
     CANNOT_CHANGE = "cannot change as declared"

@@ -111,6 +111,12 @@ class ResourceStatus:
     # client quotas: the entity's (key, value) pairs on the cluster, and the declared ones
     quotas: tuple[tuple[str, int | str], ...] | None = None
     declared_quotas: tuple[tuple[str, int | str], ...] | None = None
+    # schema registry subjects: the latest version on the registry, the schema's type, the level in effect, and
+    # the declared level (None: not managed)
+    schema_version: int | None = None
+    schema_type: str | None = None
+    compatibility: str | None = None
+    declared_compatibility: str | None = None
 
     @property
     def address(self) -> str:

@@ -18,7 +18,7 @@ from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import Document, SourceMap
 
 _SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy")
-LISTS = ("topics", "connectors", "cdc", "acls", "users", "quotas")
+LISTS = ("topics", "connectors", "cdc", "acls", "users", "quotas", "subjects")
 
 
 def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
@@ -78,6 +78,7 @@ class Combined:
     acls: list = field(default_factory=list)
     users: list = field(default_factory=list)
     quotas: list = field(default_factory=list)
+    subjects: list = field(default_factory=list)
     template_dirs: list = field(default_factory=list)  # (absolute dir, Loc)
 
 

@@ -27,6 +27,7 @@ from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine, deep_me
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.schema import validate_document
+from kplan.stackfile.subjects import SCHEMA_KEYS, build_subjects
 from kplan.stackfile.topics import (
     Aggregate,
     build_topic,
@@ -162,7 +163,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     placed = _place(comb, clusters, smap, diags)
 
     def member(cluster_name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
-               lists: dict[str, list]) -> tuple[tuple, tuple, tuple, tuple, tuple] | None:
+               lists: dict[str, list]) -> tuple[tuple, tuple, tuple, tuple, tuple, tuple] | None:
         """One cluster's resources (every resource, for a single-cluster stack)."""
         nonlocal skipped_cdc
         # Topics declared explicitly, then the ones CDC sources generate.
@@ -254,6 +255,13 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         quotas = build_quotas([(item, loc) for item, loc in lists["quotas"] if id(item) not in flagged.items], smap,
                               diags)
         acls = merge_generated(acls, generated_acls, diags)
+        subjects = build_subjects([(i, loc) for i, loc in lists["subjects"] if id(i) not in flagged.items],
+                                  [(i, loc) for i, loc in lists["topics"] if id(i) not in flagged.items], smap, diags)
+        if subjects and cluster is not None and not cluster.schema_registry_url:
+            what = f"clusters.{cluster_name}" if cluster_name else "cluster"
+            diags.error(cluster_loc, f"{what}.schema_registry is not set, but the stack declares schema subjects "
+                                     f"{'in this cluster ' if cluster_name else ''}(set {what}.schema_registry.url "
+                                     "to the registry's URL)")
         check_duplicates_and_collisions(topic_entries, diags)
         _check_connector_duplicates(connector_entries, diags)
         all_topics.extend(n for _, n, _, _ in topic_entries)
@@ -265,7 +273,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                                      "to the Kafka Connect REST URL)")
         topics = tuple(sorted((t for t, *_ in topic_entries if t is not None), key=lambda t: t.name))
         connectors = tuple(sorted((c for c, *_ in connector_entries if c is not None), key=lambda c: c.name))
-        return topics, connectors, acls, users, quotas
+        return topics, connectors, acls, users, quotas, subjects
 
     built = [(name, cluster, cloc, member(name, cluster, cloc, placed.get(name, _no_lists())))
              for name, (cluster, cloc) in clusters.items()]
@@ -294,20 +302,21 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     stacks = []
     for name, cluster, _, resources in built:
         assert cluster is not None and resources is not None
-        topics, connectors, acls, users, quotas = resources
+        topics, connectors, acls, users, quotas, subjects = resources
         stacks.append(Stack(cluster=cluster, topics=topics, connectors=connectors, acls=acls, users=users,
-                            quotas=quotas, cluster_name=name, **common))  # type: ignore[arg-type]
+                            quotas=quotas, subjects=subjects, cluster_name=name, **common))  # type: ignore[arg-type]
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
                  topics=tuple(t for s in stacks for t in s.topics),
                  connectors=tuple(c for s in stacks for c in s.connectors),
                  acls=tuple(a for s in stacks for a in s.acls), users=tuple(u for s in stacks for u in s.users),
-                 quotas=tuple(q for s in stacks for q in s.quotas), **common)  # type: ignore[arg-type]
+                 quotas=tuple(q for s in stacks for q in s.quotas),
+                 subjects=tuple(x for s in stacks for x in s.subjects), **common)  # type: ignore[arg-type]
 
 
 # keys of a resource entry that are not its settings
-_NOT_SETTINGS = ("name", "cluster")
+_NOT_SETTINGS = ("name", "cluster", *SCHEMA_KEYS)
 
 
 def _no_lists() -> dict[str, list]:
@@ -377,7 +386,7 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
 
 def _entry_word(key: str, item) -> str:
     kind = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "acls": "the ACL entry of",
-            "users": "user", "quotas": "the quota entry"}[key]
+            "users": "user", "quotas": "the quota entry", "subjects": "subject"}[key]
     if not isinstance(item, dict):
         return kind
     name = item.get("name") or item.get("principal") or item.get("user") or item.get("client_id")

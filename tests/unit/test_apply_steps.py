@@ -22,6 +22,7 @@ from kplan.apply.steps import (
     Credential,
     DeleteAcls,
     DeleteConnector,
+    DeleteSubjects,
     DeleteTopics,
     DeleteUsers,
     IncreasePartitions,
@@ -50,14 +51,17 @@ from kplan.model.desired import (
     ConnectorState,
     QuotaEntity,
     QuotaSpec,
+    SchemaReference,
     Stack,
+    SubjectSpec,
     TopicSpec,
     UserSpec,
     freeze,
 )
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveSubject, LiveTask, LiveTopic, LiveUser
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.plan.planner import make_plan
+from kplan.rules.schemas import schema_digest
 from kplan.secrets import SecretValues, is_masked
 
 SECRET = "plain-Secret-1"
@@ -118,6 +122,43 @@ def everything():
         connector_offsets={"cdc": LiveOffsets("cdc", None, True, ('{"offset":{"lsn":5},"partition":{"server":"p"}}',),
                                               "source")})
     return stack, live, make_plan(stack, live, secrets=USER_SECRETS)
+
+
+V1 = '{"type":"record","name":"Order","fields":[{"name":"id","type":"long"}]}'
+V2 = '{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"n","type":"int","default":0}]}'
+
+
+def subjects_plan():
+    """Subjects: one evolved (new version + a level), one new that references it, one owned and removed, one that
+    matches (adopted: recorded, no step)."""
+    stack = Stack("s", None, ClusterSpec("b:1", schema_registry_url="http://r"), subjects=(
+        SubjectSpec("orders-value", V2, compatibility="FULL"),
+        SubjectSpec("a-new", '{"type":"record","name":"N","fields":[{"name":"o","type":"Order"}]}',
+                    references=(SchemaReference("Order", "orders-value"),)),
+        SubjectSpec("same", V1)))
+    live = LiveState("c", 1, {}, {}, subjects={
+        "orders-value": LiveSubject("orders-value", 3, V1, versions=(1, 3), compatibility=None,
+                                    effective_compatibility="BACKWARD"),
+        "old": LiveSubject("old", 1, V1), "same": LiveSubject("same", 2, V1)},
+        owned_subjects=frozenset({"orders-value", "old"}),
+        subject_records={"orders-value": schema_digest("AVRO", V1, ()), "old": "sha256:x"})
+    return stack, live, make_plan(stack, live)
+
+
+def test_subject_steps_register_referenced_subjects_first_and_delete_last():
+    stack, live, plan = subjects_plan()
+    steps = build_steps(plan, stack, live)
+    assert [s.kind for s in steps] == ["put-subject", "put-subject", "delete-subjects", "record-ownership"]
+    evolve, new = steps[0], steps[1]
+    assert (evolve.subject, evolve.level, evolve.level_changes, evolve.before_version, evolve.before_level) == (
+        "orders-value", "FULL", True, 3, None)
+    assert evolve.schema == V2 and new.subject == "a-new" and new.before_version is None and not new.level_changes
+    assert steps[2] == DeleteSubjects(("old",), False)
+    record = steps[-1].record
+    assert sorted(record.subjects) == ["a-new", "orders-value", "same"]
+    assert record.subjects["orders-value"] == schema_digest("AVRO", V2, ())
+    permanent = replace(stack, cluster=replace(stack.cluster, subject_delete="permanent"))
+    assert build_steps(plan, permanent, live)[2] == DeleteSubjects(("old",), True)
 
 
 def pg_destroy():
@@ -194,10 +235,10 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
-             Phase.ALTER_QUOTAS, Phase.PUT_CONNECTORS, Phase.ALTER_OFFSETS, Phase.RESTART_CONNECTORS,
-             Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
+             Phase.ALTER_QUOTAS, Phase.REGISTER_SUBJECTS, Phase.PUT_CONNECTORS, Phase.ALTER_OFFSETS,
+             Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS,
-             Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
+             Phase.DELETE_SUBJECTS, Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
     assert Phase.PUT_CONNECTORS - Phase.CREATE_ACLS > 2  # room for users, subjects in between
     assert all(not t.irreversible for t in STEP_TYPES if t.phase < Phase.INCREASE_PARTITIONS)
@@ -215,8 +256,9 @@ def test_no_changes_no_steps_but_adoption_records_ownership():
 def test_the_journal_codec_round_trips_every_step_deterministically():
     built = build(*_args(everything()))
     destroyed = build(*_args(pg_destroy()))  # a destroy plan has the one step type a plan lacks
-    assert {type(s) for s in built.steps + destroyed.steps} == set(STEP_TYPES)
-    for step in built.steps + destroyed.steps:
+    registry = build(*_args(subjects_plan()))
+    assert {type(s) for s in built.steps + destroyed.steps + registry.steps} == set(STEP_TYPES)
+    for step in built.steps + destroyed.steps + registry.steps:
         doc = step.to_json()
         assert set(doc) == {"kind", "args", "before", "irreversible"}
         assert doc["kind"] == step.kind and doc["irreversible"] == step.irreversible
@@ -230,9 +272,9 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-offsets", "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics",
-        "create-users", "delete-acls", "delete-connector", "delete-topics", "delete-users",
-        "drop-cdc-database-objects", "increase-partitions", "put-connector", "reassign-replicas", "record-ownership",
-        "replace-topics", "restart-connector", "snapshot-signal"]
+        "create-users", "delete-acls", "delete-connector", "delete-subjects", "delete-topics", "delete-users",
+        "drop-cdc-database-objects", "increase-partitions", "put-connector", "put-subject", "reassign-replicas",
+        "record-ownership", "replace-topics", "restart-connector", "snapshot-signal"]
 
 
 def test_steps_are_immutable_all_the_way_down():

@@ -82,7 +82,8 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
                      protected(conns, declared_c, live.protected_connectors),
                      {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live),
                      users=users_after(plan, stack, live, destroy), quotas=quotas_after(plan, stack, live, destroy),
-                     offsets=offsets_after(plan, stack, live, conns))
+                     offsets=offsets_after(plan, stack, live, conns),
+                     subjects=subjects_after(plan, stack, live, destroy))
 
 
 def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
@@ -143,6 +144,25 @@ def offsets_after(plan: Plan, stack: Stack, live: LiveState, connectors) -> dict
     return dict(sorted(tokens.items()))
 
 
+def subjects_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, str]:
+    """The schema registry subjects kplan owns once the plan is applied, each with the digest of the schema it
+    registered or adopted there: owned subjects that still exist keep theirs, every declared subject the plan
+    registers, changes or finds as declared gets the declared schema's, and deleted ones are dropped. While the
+    registry cannot be read, the record stays as it is (nothing can be planned for subjects then)."""
+    from kplan.kinds.subject import recorded_digests
+
+    if live.subject_problem is not None:
+        return dict(sorted(live.subject_records.items()))
+    owned = {n: d for n, d in live.subject_records.items() if n in live.subjects and n in live.owned_subjects}
+    changes = {c.name: c for c in plan.changes if c.type == ResourceType.SUBJECT}
+    if not destroy:
+        owned.update(recorded_digests(stack, changes))
+    for name, change in changes.items():
+        if change.action == Action.DELETE:
+            owned.pop(name, None)
+    return dict(sorted(owned.items()))
+
+
 def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
     return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
@@ -152,4 +172,5 @@ def ownership_of(live: LiveState) -> Ownership:
                      users={n: (live.users[n].rotation or "") if n in live.users else ""
                             for n in sorted(live.owned_users)},
                      quotas={n: tuple(sorted(q.owned)) for n, q in sorted(live.quotas.items()) if q.owned},
-                     offsets=dict(sorted(live.offset_tokens.items())))
+                     offsets=dict(sorted(live.offset_tokens.items())),
+                     subjects=dict(sorted(live.subject_records.items())))

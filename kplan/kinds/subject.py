@@ -1,0 +1,271 @@
+"""The schema registry subject kind: one resource per subject (`subject.orders-value`), declared in `subjects:` or
+by a topic's `key_schema` / `value_schema`.
+
+A plan compares the declared schema with the subject's latest version by canonical form (kplan.rules.schemas), so
+whitespace, key order and equivalent spellings never make a change; when they differ it registers the declared
+schema as a new version and shows, part by part, what differs (an Avro record's fields, a JSON Schema's
+properties, a Protobuf file's statements):
+
+    ~ subject "orders-value" {
+        + schema["fields"]["email"] = {"default":null,"type":["null","string"]}
+        ~ compatibility              = BACKWARD -> FULL
+      }
+
+Whether the registry accepts the new version under the level the plan leaves in place is asked of the registry
+itself at plan time (kplan.cluster.validator). The rules:
+
+* a declared `compatibility` is the subject's own level (set when it differs or the subject has none); unset,
+  the level is left alone;
+* a declared subject that exists with the declared schema is adopted (recorded as owned, nothing registered);
+* the ownership record keeps, per subject, the digest of the schema kplan registered or adopted: a latest version
+  with another digest was registered outside kplan (a warning; the plan puts the declared schema back when they
+  differ);
+* a subject the stack owns and no longer declares, and destroy: soft-deleted (`schema_registry.delete:
+  permanent`: hard-deleted after); a subject it does not own is never touched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.model.desired import SchemaReference, SubjectSpec
+from kplan.model.live import LiveSubject
+from kplan.plan.model import (
+    Action,
+    AttributeChange,
+    AttrKind,
+    Flag,
+    NoteKind,
+    PlanDiagnostic,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    Severity,
+    warning,
+)
+from kplan.rules.schemas import canonical, diff, outline, schema_digest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.plan.status import Difference, ResourceStatus
+
+SUBJECT = ResourceType.SUBJECT
+
+NO_REGISTRY = "no-registry"
+PROBLEMS = {
+    NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
+}
+
+
+def ref_labels(refs: tuple[SchemaReference, ...]) -> list[str]:
+    return [r.label() for r in sorted(refs)]
+
+
+def _ref_keys(refs: tuple[SchemaReference, ...], live: bool) -> set[tuple[str, str, int | None]]:
+    """References compared: a declared reference to `latest` matches the version the live one names."""
+    return {(r.name, r.subject, None if live else r.version) for r in refs}
+
+
+def live_repr(current: LiveSubject) -> dict:
+    return {"version": current.version, "schema_type": current.schema_type,
+            "schema": canonical(current.schema_type, current.schema), "references": ref_labels(current.references),
+            "compatibility": current.compatibility, "effective_compatibility": current.effective_compatibility}
+
+
+def desired_repr(spec: SubjectSpec, current: LiveSubject | None) -> dict:
+    level = spec.compatibility if spec.compatibility is not None else (current.compatibility if current else None)
+    return {"schema_type": spec.schema_type, "schema": canonical(spec.schema_type, spec.schema),
+            "references": ref_labels(spec.references), "compatibility": level}
+
+
+def _schema_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[AttributeChange]:
+    if current is None:
+        return [AttributeChange(("schema",) + path, AttrKind.ADD, None, value)
+                for path, value in outline(spec.schema_type, spec.schema).items()]
+    if current.schema_type != spec.schema_type:
+        return [AttributeChange(("schema_type",), AttrKind.UPDATE, current.schema_type, spec.schema_type)] + \
+            [AttributeChange(("schema",) + path, AttrKind.ADD, None, value)
+             for path, value in outline(spec.schema_type, spec.schema).items()]
+    out = []
+    for path, before, after in diff(spec.schema_type, current.schema, spec.schema):
+        kind = AttrKind.ADD if before is None else AttrKind.REMOVE if after is None else AttrKind.UPDATE
+        out.append(AttributeChange(("schema",) + path, kind, before, after, note=NoteKind.SCHEMA_FIELD
+                                   if kind == AttrKind.UPDATE else None))
+    return out
+
+
+def _reference_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[AttributeChange]:
+    declared = {r.name: r for r in spec.references}
+    live = {r.name: r for r in current.references} if current is not None else {}
+    out = []
+    for name in sorted(set(declared) | set(live)):
+        d, v = declared.get(name), live.get(name)
+        if v is None:
+            out.append(AttributeChange(("references", name), AttrKind.ADD, None, d.label()))  # type: ignore[union-attr]
+        elif d is None:
+            out.append(AttributeChange(("references", name), AttrKind.REMOVE, v.label(), None))
+        elif d.subject != v.subject or (d.version is not None and d.version != v.version):
+            out.append(AttributeChange(("references", name), AttrKind.UPDATE, v.label(), d.label()))
+    return out
+
+
+def plan_subject(spec: SubjectSpec, current: LiveSubject | None, owned: bool) -> ResourceChange:
+    attrs = _schema_attrs(spec, current) + _reference_attrs(spec, current)
+    unchanged = 0
+    if current is None and spec.compatibility is not None:
+        attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, None, spec.compatibility))
+    elif current is not None and spec.compatibility is not None:
+        if current.compatibility is None:
+            note = NoteKind.INHERITED if current.effective_compatibility else None
+            attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, current.effective_compatibility,
+                                         spec.compatibility, note=note))
+        elif current.compatibility != spec.compatibility:
+            attrs.append(AttributeChange(("compatibility",), AttrKind.UPDATE, current.compatibility,
+                                         spec.compatibility))
+        else:
+            unchanged += 1
+    if current is not None and not any(a.path[0] in ("schema", "schema_type", "references") for a in attrs):
+        unchanged += 1  # the schema
+    flags = frozenset({Flag.ADOPT}) if current is not None and not owned else frozenset()
+    if current is None:
+        action, reason = Action.CREATE, Reason.NOT_ON_REGISTRY
+    elif any(a.changed for a in attrs):
+        action, reason = Action.UPDATE, Reason.DIFFERS
+    else:
+        action, reason = Action.NOOP, Reason.MATCHES
+    return ResourceChange(
+        address=f"{SUBJECT.value}.{spec.name}", type=SUBJECT, name=spec.name, action=action,
+        before=live_repr(current) if current is not None else None, after=desired_repr(spec, current),
+        attributes=tuple(attrs), unchanged_attributes=unchanged, flags=flags, reason=reason,
+        origin=spec.schema_origin or spec.origin)
+
+
+def delete_subject(current: LiveSubject, reason: Reason, origin=None) -> ResourceChange:
+    versions = ", ".join(str(v) for v in current.versions) or str(current.version)
+    return ResourceChange(
+        address=f"{SUBJECT.value}.{current.name}", type=SUBJECT, name=current.name, action=Action.DELETE,
+        before=live_repr(current), after=None,
+        attributes=(AttributeChange(("versions",), AttrKind.REMOVE, versions, None),), reason=reason, origin=origin)
+
+
+def registered_outside(name: str, current: LiveSubject, recorded: str, spec: SubjectSpec | None,
+                       change: ResourceChange | None) -> PlanDiagnostic | None:
+    """A warning for an owned subject whose latest version is not the schema kplan last registered or adopted."""
+    if schema_digest(current.schema_type, current.schema, current.references) == recorded:
+        return None
+    if spec is None:
+        then = "it is no longer declared"
+    elif change is not None and any(a.path[0] in ("schema", "schema_type", "references") for a in change.attributes):
+        then = "the plan registers the declared schema again as a new version"
+    else:
+        then = "it matches the stack; the next apply records it"
+    return warning(f"subject {name!r}: its latest version {current.version} was registered outside kplan (it is not "
+                   f"the schema kplan last registered there); {then}", "subject-registered-outside",
+                   address=f"{SUBJECT.value}.{name}", origin=spec.origin if spec else None)
+
+
+class SubjectKind(Kind):
+    type = SUBJECT
+    title = "Schema subjects"
+    live_field = "subjects"
+
+    def declared(self, stack: "Stack"):
+        return stack.subjects
+
+    def plan(self, spec: SubjectSpec, current: LiveSubject | None, ctx: PlanContext):
+        return plan_subject(spec, current, ctx.owned), []
+
+    def delete(self, current: LiveSubject, spec: SubjectSpec | None, reason: Reason, origin=None) -> ResourceChange:
+        return delete_subject(current, reason, origin)
+
+    def live_repr(self, current: LiveSubject, spec=None) -> dict:
+        return live_repr(current)
+
+    def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+        """Versions registered by hand under subjects this stack owns."""
+        declared = {s.name: s for s in stack.subjects}
+        out = []
+        for name, recorded in sorted(live.subject_records.items()):
+            current = live.subjects.get(name)
+            if current is not None and name in live.owned_subjects:
+                d = registered_outside(name, current, recorded, declared.get(name), changes.get(name))
+                if d is not None:
+                    out.append(d)
+        return out
+
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+        out = self.unreadable(live.subject_problem, stack.subjects, live.owned_subjects, "schema registry subjects",
+                              PROBLEMS)
+        deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
+        if deleted:
+            how = ("permanently deleted (soft, then hard delete): their schemas are gone"
+                   if stack.cluster.subject_delete == "permanent" else
+                   "soft-deleted: their versions are hidden, registering a schema again brings the subject back "
+                   "(set cluster.schema_registry.delete: permanent to hard-delete)")
+            out.append(PlanDiagnostic(Severity.INFO, f"{plural(len(deleted), 'subject')} ({', '.join(deleted)}) "
+                                      f"will be {how}; consumers still reading records written with them need the "
+                                      "schemas", "subject-deletion", address=f"{SUBJECT.value}.{deleted[0]}"))
+        return out
+
+    def canonical(self, current: LiveSubject, secret: frozenset[str]) -> dict:
+        return {"type": "subject", **live_repr(current)}
+
+    def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+
+        if current is None:
+            return ResourceStatus(SUBJECT, spec.name, MISSING, False, origin=spec.origin,
+                                  schema_type=spec.schema_type, declared_compatibility=spec.compatibility)
+        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
+        return ResourceStatus(SUBJECT, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+                              owned=owned(change), differences=diffs, schema_version=current.version,
+                              schema_type=current.schema_type, compatibility=current.effective_compatibility,
+                              declared_compatibility=spec.compatibility)
+
+    def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+
+        return ResourceStatus(SUBJECT, current.name, NOT_DECLARED, True, schema_version=current.version,
+                              schema_type=current.schema_type, compatibility=current.effective_compatibility,
+                              differences=tuple(_difference(a) for a in change.attributes))
+
+    def status_detail(self, r: "ResourceStatus") -> str:
+        level = f", compatibility {r.compatibility}" if r.compatibility else ""
+        if not r.exists:
+            declared = f", compatibility {r.declared_compatibility}" if r.declared_compatibility else ""
+            return f"declared {r.schema_type}{declared}"
+        return f"version {r.schema_version} ({r.schema_type}){level}"
+
+    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+        if d.kind == "add":
+            return f"+ {d.label} = {d.declared}: declared, not on the registry"
+        if d.kind == "remove":
+            return f"- {d.label} = {d.live}: on the registry, not declared"
+        if d.kind == "update":
+            return f"~ {d.label} = {d.live}: the stack declares {d.declared}"
+        return f"~ {d.label} = {d.live}: differs (left alone)"
+
+    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+        return {"version": r.schema_version, "schema_type": r.schema_type, "compatibility": r.compatibility,
+                "declared": {"compatibility": r.declared_compatibility},
+                "differences": [{"path": list(d.path), "kind": d.kind, "live": d.live, "declared": d.declared}
+                                for d in r.differences]}
+
+
+def _difference(a: AttributeChange) -> "Difference":
+    from kplan.plan.status import Difference
+
+    return Difference(a.path, a.kind.value, a.before, a.after, False, a.note.value if a.note else "")
+
+
+def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange]) -> dict[str, str]:
+    """subject -> the digest of its declared schema, for the subjects a plan registers or adopts."""
+    declared = {s.name: s for s in stack.subjects}
+    return {n: schema_digest(declared[n].schema_type, declared[n].schema, declared[n].references)
+            for n, c in plan_changes.items() if n in declared and c.action != Action.DELETE}
+
+
+KIND = SubjectKind()
