@@ -161,8 +161,8 @@ def registered_outside(name: str, current: LiveSubject, recorded: str, spec: Sub
         then = "the plan registers the declared schema again as a new version"
     else:
         then = "it matches the stack; the next apply records it"
-    return warning(f"subject {name!r}: its latest version {current.version} was registered outside kplan (it is not "
-                   f"the schema kplan last registered there); {then}", "subject-registered-outside",
+    return warning(f"the latest version ({current.version}) was registered outside kplan: it is not the schema kplan "
+                   f"last registered there; {then}", "subject-registered-outside",
                    address=f"{SUBJECT.value}.{name}", origin=spec.origin if spec else None)
 
 

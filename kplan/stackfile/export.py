@@ -102,6 +102,18 @@ def user_data(u: UserSpec) -> dict:
             "rotation": u.rotation, "origin": origin_data(u.origin)}
 
 
+def subject_data(s) -> dict:
+    """A subject as kplan registers it: its type, schema (canonical form), references and level."""
+    from kplan.rules.schemas import canonical
+
+    return {"name": s.name, "schema_type": s.schema_type, "schema": canonical(s.schema_type, s.schema),
+            **({"schema_file": s.schema_file} if s.schema_file else {}),
+            **({"topic": s.topic} if s.topic else {}),
+            "references": [{"name": r.name, "subject": r.subject,
+                            "version": "latest" if r.version is None else r.version} for r in s.references],
+            "compatibility": s.compatibility, "origin": origin_data(s.origin)}
+
+
 def stack_data(stack: Stack) -> dict:
     """The expanded stack as data (`kplan render`). A stack with several clusters: `clusters` (name -> settings)
     and every resource under the cluster it belongs to, `cluster: <name>` first."""
@@ -110,7 +122,7 @@ def stack_data(stack: Stack) -> dict:
         out = {"stack": stack.name, "environment": stack.environment, "files": list(stack.files),
                "clusters": {m.cluster_name: d["cluster"] for m, d in zip(stack.members, members)},
                "authoritative_config": stack.authoritative_config}
-        for key in ("topics", "connectors", "acls", "users", "quotas"):
+        for key in ("topics", "connectors", "acls", "users", "quotas", "subjects"):
             items = [{"cluster": m.cluster_name, **item} for m, d in zip(stack.members, members)
                      for item in d.get(key, [])]
             if items or key in ("topics", "connectors"):
@@ -126,6 +138,8 @@ def _cluster_data(cluster) -> dict:
         "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
         "timeout_s": cluster.timeout_s,
         **({"connect": connect_data(cluster.connect)} if cluster.connect != ConnectAccess() else {}),
+        **({"schema_registry": {"url": masked_url(cluster.schema_registry_url), "delete": cluster.subject_delete,
+                                **connect_data(cluster.schema_registry)}} if cluster.schema_registry_url else {}),
     }
 
 
@@ -141,6 +155,7 @@ def _one_cluster(stack: Stack) -> dict:
         **({"acls": [acl_data(a) for a in stack.acls]} if stack.acls else {}),
         **({"users": [user_data(u) for u in stack.users]} if stack.users else {}),
         **({"quotas": [quota_data(q) for q in stack.quotas]} if stack.quotas else {}),
+        **({"subjects": [subject_data(x) for x in stack.subjects]} if stack.subjects else {}),
     }
 
 

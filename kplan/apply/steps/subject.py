@@ -6,7 +6,8 @@
   gets its level (a level needs a subject). Undo: soft-delete the version this run registered (verified gone from
   the subject's versions) and put the level back (the subject's own level, or none: inherited).
 * `DeleteSubjects` (phase DELETE_SUBJECTS, irreversible): soft-delete subjects the stack owns and no longer
-  declares (or destroy), and hard-delete them after when the stack says `schema_registry.delete: permanent`.
+  declares (or destroy), and hard-delete them after when the stack says `schema_registry.delete: permanent`; a
+  subject before the subjects it references, in that order (the registry refuses to delete a referenced one).
 
 Subjects referenced by other subjects in the same run are registered first (a reference to `latest` is resolved
 when the referencing schema is registered).
@@ -144,6 +145,8 @@ def build_subject_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Plann
             current.version if current is not None else None, current.compatibility if current is not None else None)
     order = _reference_order(list(puts), {n: declared[n].references for n in puts})
     out = [Planned(puts[n]) for n in order]
-    if deletes:
-        out.append(Planned(DeleteSubjects(tuple(sorted(deletes)), stack.cluster.subject_delete == "permanent")))
+    if deletes:  # a subject before the subjects it references (the registry refuses to delete a referenced one)
+        live_refs = {n: live.subjects[n].references for n in deletes if n in live.subjects}
+        names = tuple(reversed(_reference_order(deletes, live_refs)))
+        out.append(Planned(DeleteSubjects(names, stack.cluster.subject_delete == "permanent")))
     return out
