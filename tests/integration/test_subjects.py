@@ -1,0 +1,179 @@
+"""Schema registry subjects end to end through `kplan`, against the local stack's real registry (Apicurio 3.0.9,
+Confluent-compatible API): create, canonical no-diff, compatible evolution, an incompatible change refused at plan
+time (text, Markdown, JSON, at the schema's line), compatibility changes, rollback after an injected failure,
+references, a version registered by hand, destroy, and subjects the stack does not own left alone."""
+
+from __future__ import annotations
+
+import json
+
+import localstack
+import pytest
+import requests
+from kplan_helpers import faulty_kplan, kplan, stack_doc, write_stack
+
+CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
+
+
+def reg(method: str, path: str, body=None):
+    r = requests.request(method, localstack.REGISTRY_URL + path, json=body, headers=CT, timeout=30)
+    return r.status_code, (r.json() if r.content else None)
+
+
+def latest(subject: str) -> dict | None:
+    code, body = reg("GET", f"/subjects/{subject}/versions/latest")
+    return body if code == 200 else None
+
+
+def versions(subject: str) -> list[int]:
+    code, body = reg("GET", f"/subjects/{subject}/versions")
+    return body if code == 200 else []
+
+
+def level(subject: str) -> str | None:
+    code, body = reg("GET", f"/config/{subject}")
+    return (body.get("compatibilityLevel") or body.get("compatibility")) if code == 200 else None
+
+
+def subjects() -> list[str]:
+    return reg("GET", "/subjects")[1]
+
+
+def record(name: str, *fields: dict) -> dict:
+    return {"type": "record", "name": name, "namespace": "kplan.test", "fields": list(fields)}
+
+
+ID = {"name": "id", "type": "long"}
+EMAIL = {"name": "email", "type": ["null", "string"], "default": None}
+PHONE = {"name": "phone", "type": "string"}  # no default: not BACKWARD compatible
+
+
+@pytest.fixture
+def registry_stack(stack, prefix, tmp_path):
+    """A stack writer: a topic `<prefix>.orders` whose value schema is schemas/order.avsc, plus extra subjects."""
+
+    def write(schema: dict | str, *, subjects_: list | None = None, compatibility: str | None = "BACKWARD",
+              topics: bool = True) -> str:
+        (tmp_path / "schemas").mkdir(exist_ok=True)
+        text = schema if isinstance(schema, str) else json.dumps(schema, indent=2)
+        (tmp_path / "schemas" / "order.avsc").write_text(text)
+        value = {"schema_file": "schemas/order.avsc"}
+        if compatibility:
+            value["compatibility"] = compatibility
+        doc = stack_doc(stack, prefix, [{"name": f"{prefix}.orders", "partitions": 1, "replication_factor": 1,
+                                         "value_schema": value}] if topics else [])
+        doc["cluster"]["schema_registry"] = {"url": localstack.REGISTRY_URL}
+        if subjects_:
+            doc["subjects"] = subjects_
+        return str(write_stack(tmp_path / "s.yaml", doc))
+
+    yield write
+    for s in [s for s in subjects() if s.startswith(prefix)]:
+        reg("DELETE", f"/subjects/{s}")
+
+
+def test_create_then_evolve_compatibly_and_an_incompatible_change_fails_the_plan_at_its_line(registry_stack, prefix):
+    subject = f"{prefix}.orders-value"
+    path = registry_stack(record("Order", ID))
+    r = kplan("apply", path, "--auto-approve")
+    assert r.code == 0, r.text
+    assert json.loads(latest(subject)["schema"]) == record("Order", ID) and level(subject) == "BACKWARD"
+    assert "No changes." in kplan("plan", path).out
+
+    # the same schema written differently (key order, whitespace, {"type": "long"}): no change
+    same = ('{"namespace": "kplan.test",   "fields": [ {"type": {"type": "long"}, "name": "id"} ],\n'
+            '  "name": "Order", "type": "record"}')
+    r = kplan("plan", registry_stack(same))
+    assert r.code == 0 and "No changes." in r.out, r.text
+
+    # a compatible change: shown field by field, applied, then no changes
+    path = registry_stack(record("Order", ID, EMAIL))
+    r = kplan("plan", path)
+    assert r.code == 0, r.text
+    assert f'~ subject "{subject}" {{' in r.out
+    assert '+ schema["fields"]["email"] = {"default":null,"type":["null","string"]}' in r.out, r.out
+    r = kplan("apply", path, "--auto-approve")
+    assert r.code == 0, r.text
+    assert versions(subject) == [1, 2] and json.loads(latest(subject)["schema"]) == record("Order", ID, EMAIL)
+    assert "No changes." in kplan("plan", path).out
+
+    # an incompatible change: a plan error at the topic's value_schema line, in every format; nothing applied
+    path = registry_stack(record("Order", ID, EMAIL, PHONE))
+    line = next(i for i, text in enumerate(open(path).read().splitlines(), 1) if "value_schema" in text)
+    r = kplan("plan", path, "--no-color")
+    assert r.code == 1, r.text
+    error = next(x for x in r.out.splitlines() if x.startswith("Error:"))
+    assert error.startswith(f"Error: {path}:{line}:") and f"subject.{subject}" in error, r.out
+    assert "incompatible" in error and "BACKWARD" in error, error
+    assert "Plan failed: 1 error; nothing can be applied." in r.out
+    md = kplan("plan", path, "--format", "markdown")
+    assert md.code == 1 and "### Errors" in md.out and f"**Error:** {path}:{line}:" in md.out, md.out
+    doc = json.loads(kplan("plan", path, "--format", "json").out)
+    [diag] = [d for d in doc["diagnostics"] if d["severity"] == "error"]
+    assert diag["code"] == "schema-incompatible" and diag["address"] == f"subject.{subject}"
+    assert diag["origin"]["line"] == line
+    r = kplan("apply", path, "--auto-approve")
+    assert r.code == 1, r.text
+    assert versions(subject) == [1, 2]
+
+
+def test_compatibility_change_and_rollback_of_what_the_run_registered(registry_stack, prefix):
+    subject, extra = f"{prefix}.orders-value", f"{prefix}.extra"
+    path = registry_stack(record("Order", ID))
+    assert kplan("apply", path, "--auto-approve").code == 0
+
+    path = registry_stack(record("Order", ID), compatibility="FULL")
+    r = kplan("plan", path)
+    assert "~ compatibility = BACKWARD -> FULL" in r.out, r.out
+    assert kplan("apply", path, "--auto-approve").code == 0
+    assert level(subject) == "FULL"
+    assert "No changes." in kplan("plan", path).out
+
+    # one run: a level change, a new version and a new subject; the last step fails -> all of it undone
+    new = {"name": extra, "schema": json.dumps(record("Extra", ID)), "compatibility": "FORWARD"}
+    path = registry_stack(record("Order", ID, EMAIL), compatibility="BACKWARD", subjects_=[new])
+    # steps: put-subject extra, put-subject orders-value, record-ownership; the third fails after its write
+    r = faulty_kplan("apply", path, "--auto-approve", fail_at="step:3")
+    assert r.code != 0, r.text
+    assert "rolled back" in r.text.lower(), r.text
+    assert versions(subject) == [1] and json.loads(latest(subject)["schema"]) == record("Order", ID)
+    assert level(subject) == "FULL"
+    assert extra not in subjects()
+    # and the same run applies cleanly afterwards
+    r = kplan("apply", path, "--auto-approve")
+    assert r.code == 0, r.text
+    assert level(subject) == "BACKWARD" and json.loads(latest(subject)["schema"]) == record("Order", ID, EMAIL)
+    assert extra in subjects() and level(extra) == "FORWARD"
+
+
+def test_references_a_hand_registered_version_destroy_and_subjects_not_owned(registry_stack, prefix):
+    address, customer, foreign = f"{prefix}.address", f"{prefix}.customer", f"{prefix}.foreign"
+    addr = record("Address", {"name": "city", "type": "string"})
+    cust = record("Customer", ID, {"name": "address", "type": "kplan.test.Address"})
+    subs = [{"name": address, "schema": json.dumps(addr)},
+            {"name": customer, "schema": json.dumps(cust),
+             "references": [{"name": "kplan.test.Address", "subject": address, "version": "latest"}]}]
+    assert reg("POST", f"/subjects/{foreign}/versions", {"schema": json.dumps(record("F", ID))})[0] == 200
+    path = registry_stack(record("Order", ID), subjects_=subs)
+    r = kplan("apply", path, "--auto-approve")
+    assert r.code == 0, r.text
+    assert latest(customer)["references"] == [{"name": "kplan.test.Address", "subject": address, "version": 1}]
+    assert "No changes." in kplan("plan", path).out
+
+    # a version registered by hand under an owned subject: a warning, and the declared schema goes back
+    by_hand = record("Address", {"name": "city", "type": "string"}, {"name": "zip", "type": "string", "default": ""})
+    assert reg("POST", f"/subjects/{address}/versions", {"schema": json.dumps(by_hand)})[0] == 200
+    r = kplan("plan", path)
+    assert r.code == 0, r.text
+    assert "was registered outside kplan" in r.out and '- schema["fields"]["zip"]' in r.out, r.out
+    assert kplan("apply", path, "--auto-approve").code == 0
+    assert json.loads(latest(address)["schema"]) == addr
+    assert "No changes." in kplan("plan", path).out
+
+    # destroy: the stack's subjects are soft-deleted (the referencing one first); the foreign one stays
+    r = kplan("destroy", path, "--auto-approve")
+    assert r.code == 0, r.text
+    live = subjects()
+    assert address not in live and customer not in live and f"{prefix}.orders-value" not in live
+    assert foreign in live
+    assert customer in reg("GET", "/subjects?deleted=true")[1]  # soft: still known to the registry
