@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 
-import localstack
 import pytest
 import requests
 from kplan_helpers import faulty_kplan, kplan, stack_doc, write_stack
+
+import localstack
 
 CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 
