@@ -41,6 +41,7 @@ _SENSITIVE_PREFIXES = ("ssl.key.",)
 _NOT_SENSITIVE_SUFFIXES = (
     ".location", ".file", ".path", ".url", ".uri", ".type", ".enable", ".enabled", ".algorithm", ".mechanism",
     ".provider", ".providers", ".class", ".ms", ".name", ".names", ".id.field", ".endpoint",
+    ".credentials.source",  # where a converter takes its credentials from (USER_INFO, STATIC_TOKEN): not one
 )
 
 
@@ -51,7 +52,7 @@ def is_sensitive_key(key: str) -> bool:
     `*credential*`, `*.key` (e.g. `aws.access.key`), `ssl.key.*`, `*private.key*`, `*api.key*`,
     `sasl.jaas.config` (and `*.jaas.config`), `basic.auth.user.info`. Keys that only point at a secret or
     describe it (`*.location`, `*.file`, `*.path`, `*.url`, `*.type`, `*.algorithm`, `*.mechanism`, `*.class`,
-    `*.ms`, ...) are not sensitive, e.g. `ssl.key.location`, `sasl.oauthbearer.token.endpoint.url`.
+    `*.ms`, `*.credentials.source`, ...) are not sensitive, e.g. `ssl.key.location`, `sasl.oauthbearer.token.endpoint.url`.
     """
     k = key.strip().lower()
     if not k:

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 import yaml
 
 from kplan.model.cdc_cleanup import DbCleanup
+from kplan.model.desired import ConnectAccess
 from kplan.secrets import is_reference_only
+from kplan.stackfile.cdc_format import converter_config
 from kplan.stackfile.connectors import normalize_config
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
@@ -126,7 +128,8 @@ def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[Tabl
 
 
 def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults: dict, connector_defaults: dict,
-           templates: EngineTemplates, smap: SourceMap, diags: Diagnostics) -> Expansion | None:
+           templates: EngineTemplates, smap: SourceMap, diags: Diagnostics,
+           registry: tuple[str | None, ConnectAccess] = (None, ConnectAccess())) -> Expansion | None:
     name = source.get("name")
     engine = source.get("engine")
     if not isinstance(name, str) or not isinstance(engine, str):
@@ -252,6 +255,11 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
                   "signal.data.collection"):
             if k in gen_config:
                 gen_locs[k] = sloc
+    if source.get("format") is not None:  # Avro through the stack's schema registry (kplan.stackfile.cdc_format)
+        floc = smap.value_loc(source, "format") or source_loc
+        converters = converter_config(source["format"], registry[0], registry[1], floc, name, diags)
+        gen_config.update(converters)
+        gen_locs.update({k: floc for k in converters})
     exp.snapshot_new_tables = source.get("snapshot_new_tables") is True
     exp.prune_tables = source.get("prune_tables") is True
     exp.on_destroy = on_destroy(source, engine, connection, smap, diags, source_loc)

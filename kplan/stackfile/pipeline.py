@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from kplan.model.desired import ClusterSpec, ConnectorSpec, Origin, Stack, TopicSpec, freeze
+from kplan.model.desired import ClusterSpec, ConnectAccess, ConnectorSpec, Origin, Stack, TopicSpec, freeze
 from kplan.rules.names import topic_name_problem
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.acls import build_acls
@@ -218,7 +218,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                 used_cdc.add(name)
                 source = deep_merge(item, env_cdc[name], smap, loc)
             exp = expand(source, loc, cluster.bootstrap_servers if cluster else "", topic_defaults,
-                         connector_defaults, templates, smap, diags)
+                         connector_defaults, templates, smap, diags,
+                         (cluster.schema_registry_url, cluster.schema_registry) if cluster else (None, ConnectAccess()))
             if exp is None:
                 continue
             required = []
