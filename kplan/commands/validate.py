@@ -58,7 +58,8 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
             n_t, n_c = len(stack.topics), len(stack.connectors)
-            extra = f", {_plural(len(warnings), 'warning')}" if warnings else ""
+            extra = f", {_plural(len(stack.subjects), 'subject')}" if stack.subjects else ""
+            extra += f", {_plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: valid ({_plural(n_t, 'topic')}, {_plural(n_c, 'connector')}{extra})")
         else:
             ok = False
