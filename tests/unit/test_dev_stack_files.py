@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _pom_versions() -> dict[str, str]:
     text = (ROOT / "dev" / "pom.xml").read_text()
-    return dict(re.findall(r"<(kafka|debezium)\.version>([^<]+)</", text))
+    return dict(re.findall(r"<(kafka|debezium|apicurio)\.version>([^<]+)</", text))
 
 
 def test_compose_uses_the_pinned_kafka_version_and_the_same_ports():
@@ -30,7 +30,30 @@ def test_compose_uses_the_pinned_kafka_version_and_the_same_ports():
 def test_launcher_defaults_match_the_documented_ports():
     assert localstack.BOOTSTRAP == "127.0.0.1:19092"
     assert localstack.CONNECT_URL == "http://127.0.0.1:18083"
+    assert localstack.REGISTRY_URL == "http://127.0.0.1:18081/apis/ccompat/v7"
     assert localstack.pom_versions()["kafka"] == _pom_versions()["kafka"]
+    assert localstack.pom_versions()["apicurio"] == _pom_versions()["apicurio"]
+
+
+def test_compose_registry_matches_the_local_one():
+    """The same Apicurio release as the pom pins, on the same host port, with BACKWARD set as dev/stack sets it."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["registry"]["image"] == f"apicurio/apicurio-registry:{_pom_versions()['apicurio']}"
+    assert "127.0.0.1:18081:8080" in services["registry"]["ports"]
+    put = " ".join(services["registry-config"]["command"])
+    assert '{"compatibility":"BACKWARD"}' in put and "/apis/ccompat/v7/config" in put
+
+
+def test_the_pom_lays_out_the_registry_and_the_converter_plugin():
+    """The registry's runnable jar is where registry.py starts it, and the converter plugin carries no Kafka jars
+    (Connect's own must be the ones it sees)."""
+    pom = (ROOT / "dev" / "pom.xml").read_text()
+    assert "<outputDirectory>${stack.dist}/registry</outputDirectory>" in pom
+    assert "<artifactId>apicurio-registry-app</artifactId>" in pom
+    assert "<artifactId>apicurio-registry-utils-converter</artifactId>" in pom
+    converter = pom[pom.index("<id>apicurio-converter-dependencies</id>"):]
+    converter = converter[:converter.index("</execution>")]
+    assert "org.apache.kafka" not in converter and "org.slf4j" not in converter
 
 
 def test_debezium_release_is_built_for_the_pinned_kafka():
@@ -79,7 +102,8 @@ def test_the_pom_lays_out_both_debezium_plugins():
 
 def test_launcher_database_ports():
     assert (localstack.PG_PORT, localstack.MY_PORT) == (15432, 13306)
-    assert [s.name for s in localstack.services()] == ["postgres", "mariadb", "kafka", "connect"]
+    # the registry first: it depends on nothing and starts in the background while the others start
+    assert [s.name for s in localstack.services()] == ["registry", "postgres", "mariadb", "kafka", "connect"]
 
 
 def test_compose_has_postgres_for_cdc_on_the_same_port():
