@@ -40,7 +40,8 @@ def build_registry(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tu
     return url, access, str(registry.get("delete") or "soft")
 
 
-def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap, diags: Diagnostics) -> tuple[str | None, ConnectAccess]:
+def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
+            diags: Diagnostics) -> tuple[str | None, ConnectAccess]:
     """The URL and client settings of an HTTP service's mapping (`connect:`, `schema_registry:`)."""
     url = _url(service.get("url") if isinstance(service.get("url"), str) else None,
                smap.value_loc(service, "url") or cloc, f"{key}.url", diags)
