@@ -1,22 +1,24 @@
 """The local stack: a real Kafka broker (KRaft combined mode), a real Kafka Connect worker with the Debezium
-plugins, PostgreSQL and MariaDB — from Maven Central and Debian's packages, on 127.0.0.1 — and, beside that plain
-side, a secured one: a SASL_SSL listener on the same broker (SCRAM-SHA-512 and PLAIN over TLS, ACLs enforced) and a
+plugins and Apicurio's Avro/JSON converters, a schema registry (Apicurio Registry, Confluent-compatible API),
+PostgreSQL and MariaDB — from Maven Central and Debian's packages, on 127.0.0.1 — and, beside that plain side, a
+secured one: a SASL_SSL listener on the same broker (SCRAM-SHA-512 and PLAIN over TLS, ACLs enforced) and a
 second Connect worker with HTTPS and basic authentication.
 
 No Docker: the jars come from `dev/pom.xml` (the one place versions are pinned) through Maven into
 `.stack/dist/`, the databases from Debian's `postgresql` and `mariadb-server` packages, and the processes run from
 there. Everything the stack writes (data, logs, pid files, rendered configs, the generated TLS material under
 `tls/`) lives under one directory, `.stack/` by default (`KPLAN_STACK_DIR` overrides it);
-`KPLAN_STACK_{BROKER,CONTROLLER,CONNECT,PG,MARIADB,SASL,CONNECT_SECURE}_PORT` move its ports and
+`KPLAN_STACK_{BROKER,CONTROLLER,CONNECT,REGISTRY,PG,MARIADB,SASL,CONNECT_SECURE}_PORT` move its ports and
 `KPLAN_STACK_START_TIMEOUT` bounds each service's start. The secured worker is lazy: only `up(secured=True)`
-(`dev/stack up --secured`) starts it.
+(`dev/stack up --secured`) starts it. The registry keeps its schemas in memory: a restart loses them.
 
-This package is the API: up(), down(), status(), the endpoints (BOOTSTRAP, CONNECT_URL, PG_*, MY_*; for the secured
-side SASL_BOOTSTRAP, CONNECT_SECURE_URL, ADMIN_USER/ADMIN_PASSWORD, CONNECT_USER/CONNECT_PASSWORD, ca_file(),
-tls_dir(), sasl_client_config()) and SQL helpers (psql, mysql). Its modules, one job each: common (shared basics),
-process (the Service class), dist (Maven assembly), tls (the certificates), kafka (broker and Connect), sasl (the
-secured listener's users), connect_secure (the secured Connect worker), postgres, mariadb; __main__ is the
-`dev/stack` command line and pytest_plugin the `stack` and `secured` fixtures for the tests.
+This package is the API: up(), down(), status(), the endpoints (BOOTSTRAP, CONNECT_URL, REGISTRY_URL, PG_*, MY_*;
+for the secured side SASL_BOOTSTRAP, CONNECT_SECURE_URL, ADMIN_USER/ADMIN_PASSWORD, CONNECT_USER/CONNECT_PASSWORD,
+ca_file(), tls_dir(), sasl_client_config()) and SQL helpers (psql, mysql). Its modules, one job each: common (shared
+basics), process (the Service class), dist (Maven assembly), tls (the certificates), kafka (broker and Connect),
+registry (the schema registry), sasl (the secured listener's users), connect_secure (the secured Connect worker),
+postgres, mariadb; __main__ is the `dev/stack` command line and pytest_plugin the `stack` and `secured` fixtures for
+the tests.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from .mariadb import (
 )
 from .postgres import PG_DATABASE, PG_PASSWORD, PG_PORT, PG_USER, pg_data, pg_endpoint, postgres_service, psql
 from .process import Service, tail
+from .registry import REGISTRY_PORT, REGISTRY_URL, REGISTRY_V3_URL, global_compatibility, registry_service
 from .sasl import (
     ADMIN_PASSWORD,
     ADMIN_USER,
@@ -79,27 +82,30 @@ __all__ = [
     "ADMIN_PASSWORD", "ADMIN_USER", "BOOTSTRAP", "BROKER_PORT", "CONNECT_PASSWORD", "CONNECT_PORT",
     "CONNECT_SECURE_PORT", "CONNECT_SECURE_URL", "CONNECT_URL", "CONNECT_USER", "CONNECT_WORKER_PASSWORD",
     "CONNECT_WORKER_USER", "CONTROLLER_PORT", "HOST", "MIN_JAVA", "MY_DATABASE", "MY_PASSWORD", "MY_PORT",
-    "MY_SERVER_ID", "MY_USER", "PG_DATABASE", "PG_PASSWORD", "PG_PORT", "PG_USER", "ROOT", "SASL_BOOTSTRAP",
-    "SASL_MECHANISMS", "SASL_PORT", "START_TIMEOUT_S", "TLS_PASSWORD", "LocalStackError", "Service", "ca_file",
-    "check_java", "check_maven", "connect_secure_service", "dist_current", "dist_dir", "down", "endpoints",
-    "ensure_dist", "ensure_scram_users", "ensure_tls", "logs", "mariadb_endpoint", "my_bins", "mysql", "pg_endpoint",
-    "plugins", "pom_digest", "pom_versions", "psql", "sasl_client_config", "services", "stack_dir", "status",
-    "tls_dir", "up",
+    "MY_SERVER_ID", "MY_USER", "PG_DATABASE", "PG_PASSWORD", "PG_PORT", "PG_USER", "REGISTRY_PORT", "REGISTRY_URL",
+    "REGISTRY_V3_URL", "ROOT", "SASL_BOOTSTRAP", "SASL_MECHANISMS", "SASL_PORT", "START_TIMEOUT_S", "TLS_PASSWORD",
+    "LocalStackError", "Service", "ca_file", "check_java", "check_maven", "connect_secure_service", "dist_current",
+    "dist_dir", "down", "endpoints", "ensure_dist", "ensure_scram_users", "ensure_tls", "global_compatibility", "logs",
+    "mariadb_endpoint", "my_bins", "mysql", "pg_endpoint", "plugins", "pom_digest", "pom_versions", "psql",
+    "registry_service", "sasl_client_config", "services", "stack_dir", "status", "tls_dir", "up",
 ]
 
 # Services that nothing else depends on: restarting one of them leaves the others alone.
-_LEAVES = ("connect", "connect-secure")
+_LEAVES = ("registry", "connect", "connect-secure")
+# Services started without waiting: the others start while they come up, and they are waited for at the end.
+_IN_BACKGROUND = ("registry",)
 
 
 def services(secured: bool = False) -> list[Service]:
-    """In start order; stopped in reverse (the Connect workers, then the broker, then MariaDB, then PostgreSQL).
-    The secured Connect worker is in the list only when `secured`."""
-    plain = [postgres_service(), mariadb_service(), broker_service(), connect_service()]
+    """In start order; stopped in reverse (the Connect workers, then the broker, then MariaDB, then PostgreSQL, then
+    the registry). The secured Connect worker is in the list only when `secured`. The registry depends on nothing
+    and nothing on it; it comes first so that it starts in the background while the others start."""
+    plain = [registry_service(), postgres_service(), mariadb_service(), broker_service(), connect_service()]
     return [*plain, connect_secure_service()] if secured else plain
 
 
 def endpoints(secured: bool = False) -> dict[str, str]:
-    plain = {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT_URL}
+    plain = {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT_URL, "schema_registry_url": REGISTRY_URL}
     if not secured:
         return plain
     return {**plain, "sasl_bootstrap_servers": SASL_BOOTSTRAP, "connect_secure_url": CONNECT_SECURE_URL,
@@ -137,6 +143,7 @@ def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False, only: tuple[st
     ensure_tls()
     dist = ensure_dist()
     started = False
+    background: list[Service] = []
     for svc in svcs:
         pid = svc.pid()
         reason = svc.restart_reason() if pid is not None else None
@@ -158,14 +165,21 @@ def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False, only: tuple[st
             _stop_with_dependents(svc.name)
         say(f"starting {svc.name} (log: {svc.log_file})")
         svc.start(dist)
+        started = True
+        if svc.name in _IN_BACKGROUND:
+            background.append(svc)
+            continue
         svc.wait_ready(timeout_s)
         svc.after_start()
-        started = True
+    for svc in background:
+        svc.wait_ready(timeout_s)
+        svc.after_start()
     if only is not None:
-        say(f"ready: {', '.join(s.name for s in svcs)} (bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL})")
+        say(f"ready: {', '.join(s.name for s in svcs)} (bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, "
+            f"schema registry {REGISTRY_URL})")
         return started
-    say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, PostgreSQL {HOST}:{PG_PORT}/{PG_DATABASE}, "
-        f"MariaDB {HOST}:{MY_PORT}/{MY_DATABASE}")
+    say(f"ready: bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, schema registry {REGISTRY_URL}, "
+        f"PostgreSQL {HOST}:{PG_PORT}/{PG_DATABASE}, MariaDB {HOST}:{MY_PORT}/{MY_DATABASE}")
     say(f"secured: SASL_SSL bootstrap servers {SASL_BOOTSTRAP} (CA {ca_file()}), Connect "
         + (CONNECT_SECURE_URL if secured else "not started (up --secured starts it)"))
     return started
@@ -204,6 +218,8 @@ def status() -> bool:
         print(f"{svc.name:14} {state}")
     print(f"bootstrap servers: {BOOTSTRAP}")
     print(f"connect url:       {CONNECT_URL}")
+    print(f"schema registry:   {REGISTRY_URL} (Apicurio; in memory, global compatibility "
+          f"{global_compatibility() or 'unknown'})")
     print(f"postgresql:        {HOST}:{PG_PORT} database {PG_DATABASE!r} (user {PG_USER})")
     print(f"mariadb:           {HOST}:{MY_PORT} database {MY_DATABASE!r} (user {MY_USER})")
     print(f"sasl_ssl:          {SASL_BOOTSTRAP} ({', '.join(SASL_MECHANISMS)}; user {ADMIN_USER}, CA {ca_file()})")

@@ -25,6 +25,7 @@ from . import (
     MY_PORT,
     PG_PASSWORD,
     PG_PORT,
+    REGISTRY_URL,
     SASL_BOOTSTRAP,
     LocalStackError,
     ca_file,
@@ -49,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
-                   help="start only these services, comma-separated (postgres, mariadb, kafka, connect)")
+                   help="start only these services, comma-separated (registry, postgres, mariadb, kafka, connect)")
     for verb in ("stop", "start"):
         n = sub.add_parser(f"node-{verb}", help=f"{verb} one node of the 3-broker cluster")
         n.add_argument("node", type=int, choices=(1, 2, 3))
-    d = sub.add_parser("down", help="stop the Connect workers, then the broker, then the databases")
+    d = sub.add_parser("down", help="stop the Connect workers, then the broker, then the databases, then the registry")
     d.add_argument("--wipe", action="store_true", help="also delete data and logs (a clean slate)")
     sub.add_parser("status", help="say what runs (exit 0 when healthy, 3 otherwise)")
     sub.add_parser("plugins", help="list Connect's connector plugins")
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "env":
             print(f"export KPLAN_BOOTSTRAP={BOOTSTRAP}\nexport KPLAN_CONNECT_URL={CONNECT_URL}\n"
+                  f"export KPLAN_SCHEMA_REGISTRY_URL={REGISTRY_URL}\n"
                   f"export KPLAN_PG_HOST={HOST}\nexport KPLAN_PG_PORT={PG_PORT}\n"
                   f"export KPLAN_PG_PASSWORD={PG_PASSWORD}\n"
                   f"export KPLAN_MARIADB_HOST={HOST}\nexport KPLAN_MARIADB_PORT={MY_PORT}\n"

@@ -29,7 +29,7 @@ def check_maven() -> str:
 def pom_versions() -> dict[str, str]:
     """The pinned versions, read from dev/pom.xml (the single place they are written)."""
     text = (DEV / "pom.xml").read_text()
-    return {k: v for k, v in re.findall(r"<(kafka|debezium|debezium\.mariadb|log4j)\.version>([^<]+)</", text)}
+    return {k: v for k, v in re.findall(r"<(kafka|debezium|debezium\.mariadb|log4j|apicurio)\.version>([^<]+)</", text)}
 
 
 def dist_dir() -> Path:

@@ -1,7 +1,8 @@
 """The local stack's pytest plugin, registered in pyproject.toml (`addopts = -p localstack.pytest_plugin`, with
 `pythonpath = ["dev"]`), so no test module edits the import path.
 
-- `stack` (session fixture): a real Kafka broker and Kafka Connect worker (with the databases). It starts the local
+- `stack` (session fixture): a real Kafka broker and Kafka Connect worker (with the databases and the schema
+  registry, whose Confluent-compatible URL is `stack.schema_registry_url`). It starts the local
   stack or reuses a running one, and stops it at the end only if it started it (`KPLAN_KEEP_STACK=1` keeps it).
 - `secured` (session fixture): the secured side — the broker's SASL_SSL listener and the secured Connect worker
   (HTTPS, basic auth) — as a SecuredStack of endpoints, credentials and TLS files. It runs `up(secured=True)`,
@@ -30,6 +31,8 @@ from . import (
     CONNECT_SECURE_URL,
     CONNECT_URL,
     CONNECT_USER,
+    REGISTRY_URL,
+    REGISTRY_V3_URL,
     SASL_BOOTSTRAP,
     SASL_MECHANISMS,
     LocalStackError,
@@ -48,6 +51,8 @@ FIXTURES = ("stack", "secured", "multibroker")  # using one makes a test an inte
 class LocalStack:
     bootstrap_servers: str
     connect_url: str
+    schema_registry_url: str  # Apicurio's Confluent-compatible API (.../apis/ccompat/v7); in memory, BACKWARD
+    registry_v3_url: str  # Apicurio's own API (.../apis/registry/v3), what its Kafka Connect converters are given
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def stack():
         started = up()
     except LocalStackError as e:
         pytest.fail(f"the local stack could not be started: {e}", pytrace=False)
-    yield LocalStack(BOOTSTRAP, CONNECT_URL)
+    yield LocalStack(BOOTSTRAP, CONNECT_URL, REGISTRY_URL, REGISTRY_V3_URL)
     if started and not os.environ.get("KPLAN_KEEP_STACK"):
         down()
 
