@@ -20,6 +20,7 @@ HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": f"{CONTENT_TYPE}, application
 SUBJECT_NOT_FOUND = 40401
 VERSION_NOT_FOUND = 40402
 SCHEMA_NOT_FOUND = 40403
+SOFT_DELETED = 40406  # a version (or subject) already soft-deleted: Apicurio answers it with HTTP 409
 SUBJECT_LEVEL_NOT_FOUND = 40408
 INVALID_SCHEMA = 42201
 

@@ -5,7 +5,8 @@ success), for at most the stack's `cluster.timeout`, and verified: the writer re
 the change.
 
 Schemas are registered and looked up with `?normalize=true`: Apicurio 3.0 otherwise compares the text, so the
-same schema with other whitespace would become a new version (Confluent normalizes the same way)."""
+same schema with other whitespace would become a new version (Confluent normalizes the same way). Apicurio does
+not normalize a schema with references: only the same text finds (and re-registers onto) the same version."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from kplan.cluster.reach import Link
 from kplan.cluster.retry import RetriableError, RetryPolicy, retry
 from kplan.cluster.writer import WriteError
 from kplan.model.desired import SchemaReference
-from kplan.registry.client import RegistryHttp, error_line, level_of, path
+from kplan.registry.client import SOFT_DELETED, RegistryHttp, error_code, error_line, level_of, path
 from kplan.registry.read import subject_levels
 
 NORMALIZE = {"normalize": "true"}
@@ -41,16 +42,17 @@ class RegistryWriter:
             raise ConnectUnavailable(f"the schema registry answered {r.status_code}", sent=False)
 
     def _call(self, method: str, where: str, what: str, ok: tuple[int, ...] = (200,),
-              expected: tuple[int, ...] = (), json: Any = None):
+              expected: tuple[int, ...] = (), json: Any = None, done: tuple[int, ...] = ()):
         """One request, retried while the registry does not answer or answers 5xx; an answer in `ok` or
-        `expected` is returned, any other refusal is a `WriteError` with the registry's message."""
+        `expected`, or an error whose registry code is in `done`, is returned; any other refusal is a `WriteError`
+        with the registry's message."""
 
         def attempt():
             try:
                 r = self.http.request(method, where, json=json, timeout=self.link.budget())
             except ConnectUnavailable as e:
                 raise RetriableError(str(e), ambiguous=e.sent, no_answer=True) from e
-            if r.status_code in ok or r.status_code in expected:
+            if r.status_code in ok or r.status_code in expected or (done and error_code(r) in done):
                 return r
             if r.status_code >= 500:
                 raise RetriableError(error_line(self.http, method, where, r), ambiguous=True)
@@ -116,7 +118,7 @@ class RegistryWriter:
 
     def delete_schema_version(self, subject: str, version: int) -> None:
         self._call("DELETE", path("subjects", subject, "versions", str(version)),
-                   f"deleting version {version} of subject {subject}", expected=(404,))
+                   f"deleting version {version} of subject {subject}", expected=(404,), done=(SOFT_DELETED,))
         self._until(lambda: version not in self.subject_versions(subject),
                     f"subject {subject} still lists version {version} after its deletion")
 
@@ -157,7 +159,8 @@ class RegistryWriter:
 
     def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
         for name in names:
-            self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,))
+            self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,),
+                       done=(SOFT_DELETED,))
             if permanent:
                 self._call("DELETE", path("subjects", name, query={"permanent": "true"}),
                            f"permanently deleting subject {name}", expected=(404,))
