@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
-from kplan.model.desired import ClusterSpec
+from kplan.model.desired import ClusterSpec, ConnectAccess
 from kplan.secrets import Scrubber, SecretValues, masked_url, url_password
 
 log = logging.getLogger("kplan.kafka")
@@ -176,33 +176,58 @@ class ConnectUnavailable(KplanError):
         self.sent = sent
 
 
+@dataclass(frozen=True)
+class HttpService:
+    """Which HTTP service a client talks to, for its messages: its name, what runs it, the stack's settings key
+    (named in hints) and where its URL is set."""
+
+    name: str  # "Kafka Connect", "the schema registry"
+    server: str  # "worker", "registry"
+    settings: str  # "cluster.connect", "cluster.schema_registry"
+    url_key: str  # "cluster.connect_url", "cluster.schema_registry.url"
+    api: str  # "the Connect REST API", "the schema registry's REST API"
+
+
+CONNECT = HttpService("Kafka Connect", "worker", "cluster.connect", "cluster.connect_url", "the Connect REST API")
+REGISTRY = HttpService("the schema registry", "registry", "cluster.schema_registry", "cluster.schema_registry.url",
+                       "the schema registry's REST API")
+
+
 def connect_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
                    timeout_s: float | None = None) -> "ConnectHttp | None":
     """The Connect REST client for a stack's cluster (None when it names no Connect worker): its URL and
     credentials with their secret references substituted here, at the edge, from the values resolved once."""
     if not cluster.connect_url:
         return None
-    secrets = SecretValues() if secrets is None else secrets
-    access = cluster.connect
+    return http_client(CONNECT, cluster.connect_url, cluster.connect, cluster.timeout_s if timeout_s is None
+                       else timeout_s, SecretValues() if secrets is None else secrets)
+
+
+def http_client(service: HttpService, url: str, access: ConnectAccess, timeout_s: float, secrets: SecretValues,
+                headers: Mapping[str, str] | None = None) -> "ConnectHttp":
+    """A client of `service` at `url` with the stack's client settings `access` (`cluster.connect`,
+    `cluster.schema_registry`): secret references substituted here, the credentials kept for scrubbing.
+    `headers`: kplan's own defaults (the stack's headers win)."""
     auth: Any = None
-    headers = {name: secrets.substitute(value) for name, value in access.headers.items()}
+    sent = {**(headers or {}), **{name: secrets.substitute(value) for name, value in access.headers.items()}}
     if access.username and access.password:
         auth = (access.username, secrets.substitute(access.password))
     if access.token:
-        headers["Authorization"] = "Bearer " + secrets.substitute(access.token)
+        sent["Authorization"] = "Bearer " + secrets.substitute(access.token)
     verify: bool | str = access.ca or True if access.verify else False
     cert: Any = ((access.client_cert, access.client_key) if access.client_key else access.client_cert)
     hidden = [auth[1] if auth else None, *[secrets.substitute(v) for v in access.references()]]
-    return ConnectHttp(secrets.substitute(cluster.connect_url), cluster.timeout_s if timeout_s is None else timeout_s,
-                       auth=auth, headers=headers, verify=verify, cert=cert, hidden=tuple(v for v in hidden if v))
+    return ConnectHttp(secrets.substitute(url), timeout_s, auth=auth, headers=sent, verify=verify, cert=cert,
+                       hidden=tuple(v for v in hidden if v), service=service)
 
 
 @dataclass
 class ConnectHttp:
-    """A small Connect REST client with bounded timeouts. A failure to reach the worker raises
-    `ConnectUnavailable` (callers that write retry it); its messages show the URL without its password and never
-    a credential. `verify` (True, False or a CA bundle's path) and `cert` are passed with every request: a
-    session's own `verify` loses to the REQUESTS_CA_BUNDLE environment variable, a request's does not."""
+    """A small REST client with bounded timeouts, for Kafka Connect and the schema registry (`service` names it in
+    messages). A failure to reach the server raises `ConnectUnavailable` (callers that write retry it); its
+    messages show the URL without its password and never a credential. `verify` (True, False or a CA bundle's
+    path) and `cert` are passed with every request: a session's own `verify` loses to the REQUESTS_CA_BUNDLE
+    environment variable, a request's does not."""
 
     url: str
     timeout_s: float
@@ -211,6 +236,7 @@ class ConnectHttp:
     verify: Any = True
     cert: Any = None
     hidden: tuple[str, ...] = ()  # credential values, scrubbed from any message
+    service: HttpService = CONNECT
 
     def __post_init__(self):
         from urllib.parse import unquote
@@ -226,9 +252,15 @@ class ConnectHttp:
         password = url_password(self.url)
         self._scrub = Scrubber([*([password, unquote(password)] if password else []), *self.hidden])
 
+    def scrub(self, text: str) -> str:
+        """`text` without the URL's password or any credential."""
+        return self._scrub(text)
+
     def request(self, method: str, path: str, **kw):
         import requests
 
+        name, where = self.service.name, self.shown_url
+        hint = f"(is the {self.service.server} running and {self.service.url_key} right?)"
         timeout = kw.pop("timeout", self.timeout_s)
         kw.setdefault("verify", self.verify)
         if self.cert is not None:
@@ -236,57 +268,63 @@ class ConnectHttp:
         try:
             response = self._session.request(method, self.url + path, timeout=timeout, **kw)
         except requests.exceptions.SSLError as e:
-            raise KplanError(f"TLS with Kafka Connect at {self.shown_url} failed: {self._tls_reason(e)}") from None
+            raise KplanError(f"TLS with {name} at {where} failed: {self._tls_reason(e)}") from None
         except requests.exceptions.ConnectTimeout as e:
-            raise ConnectUnavailable(f"cannot reach Kafka Connect at {self.shown_url} within {timeout:g}s "
-                                     "(is the worker running and cluster.connect_url right?)", sent=False) from e
+            raise ConnectUnavailable(f"cannot reach {name} at {where} within {timeout:g}s {hint}", sent=False) from e
         except requests.exceptions.Timeout as e:
-            raise ConnectUnavailable(f"Kafka Connect at {self.shown_url} did not answer {method} {path} within "
+            raise ConnectUnavailable(f"{_capital(name)} at {where} did not answer {method} {path} within "
                                      f"{timeout:g}s", sent=True) from e
         except requests.exceptions.RequestException as e:
             refused = "refused" in str(e).lower() or "Errno 111" in str(e)
-            raise ConnectUnavailable(f"cannot reach Kafka Connect at {self.shown_url}: "
-                                     f"{'connection refused' if refused else type(e).__name__} "
-                                     "(is the worker running and cluster.connect_url right?)", sent=not refused) from e
+            raise ConnectUnavailable(f"cannot reach {name} at {where}: "
+                                     f"{'connection refused' if refused else type(e).__name__} {hint}",
+                                     sent=not refused) from e
         if response.status_code in (401, 403):
             raise KplanError(self._refused(method, path, response))
         return response
 
     def _tls_reason(self, exc: BaseException) -> str:
         text = str(exc)
+        key, server = self.service.settings, self.service.server
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-            hint = ("its certificate is not signed by a CA kplan trusts (set cluster.connect.ca to the CA bundle "
+            hint = (f"its certificate is not signed by a CA kplan trusts (set {key}.ca to the CA bundle "
                     "that signed it)")
             if "hostname" in text.lower() or "match" in text.lower():
-                hint = "its certificate does not name the host in cluster.connect.url"
+                hint = f"its certificate does not name the host in {key}.url"
             return hint
         if "certificate required" in text.lower() or "alert" in text.lower():
-            return "the worker refused the TLS handshake (does it require a client certificate? set " \
-                   "cluster.connect.client_cert and client_key)"
+            return f"the {server} refused the TLS handshake (does it require a client certificate? set " \
+                   f"{key}.client_cert and client_key)"
         if "wrong version number" in text.lower():
-            return "the worker does not speak TLS on that port (use http://, or the worker's https port)"
+            return f"the {server} does not speak TLS on that port (use http://, or the {server}'s https port)"
         return self._scrub(" ".join(text.split())[:300])
 
     def _refused(self, method: str, path: str, response) -> str:
         """One line for 401/403: which it is, and what to check. Never the credentials."""
         message = self._scrub(connect_error_message(response))
+        name, key = _capital(self.service.name), self.service.settings
         if response.status_code == 401:
-            how = ("check cluster.connect.auth (the username and the secret its password reference names)"
+            how = (f"check {key}.auth (the username and the secret its password reference names)"
                    if self.auth or (self.headers or {}).get("Authorization") else
-                   "it requires authentication: set cluster.connect.auth")
-            return f"Kafka Connect at {self.shown_url} refused kplan's credentials (401 to {method} {path}): {how}"
-        return (f"Kafka Connect at {self.shown_url} does not let kplan's user {method} {path} (403: {message}); "
-                "grant that user access to the Connect REST API")
+                   f"it requires authentication: set {key}.auth")
+            return f"{name} at {self.shown_url} refused kplan's credentials (401 to {method} {path}): {how}"
+        return (f"{name} at {self.shown_url} does not let kplan's user {method} {path} (403: {message}); "
+                f"grant that user access to {self.service.api}")
 
     def get_json(self, path: str, *, ok=(200,)):
         r = self.request("GET", path)
         if r.status_code not in ok:
-            raise KplanError(f"Kafka Connect at {self.shown_url} answered {r.status_code} to GET {path}: "
-                             f"{self._scrub(connect_error_message(r))}")
+            raise KplanError(f"{_capital(self.service.name)} at {self.shown_url} answered {r.status_code} to GET "
+                             f"{path}: {self._scrub(connect_error_message(r))}")
         return r.json()
 
     def close(self) -> None:
         self._session.close()
+
+
+def _capital(text: str) -> str:
+    """`the schema registry` -> `The schema registry` (a message's first words); `Kafka Connect` stays."""
+    return text[:1].upper() + text[1:]
 
 
 def connect_error_message(response) -> str:

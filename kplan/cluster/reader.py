@@ -24,7 +24,8 @@ from kplan.cluster.clients import (
 from kplan.cluster.permissions import principal
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveSubject, LiveTask, LiveTopic, LiveUser
+from kplan.registry.client import registry_client
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
@@ -41,6 +42,7 @@ class KafkaReader:
         self.last_metadata: dict[str, tuple] = {}  # the last read's topic metadata (see topic_metadata)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
         self._connect = connect_client(cluster, self.secrets)
+        self._registry = registry_client(cluster, self.secrets)  # the schema registry's, None when none is named
 
     @property
     def admin(self):
@@ -131,6 +133,8 @@ class KafkaReader:
             owned_quotas=frozenset(ownership.quotas) if ownership else frozenset(),
             quota_problem=quota_problem,
             offset_tokens=freeze(dict(ownership.offsets)) if ownership else freeze({}),
+            owned_subjects=frozenset(ownership.subjects) if ownership else frozenset(),
+            subject_records=freeze(dict(ownership.subjects)) if ownership else freeze({}),
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -285,7 +289,16 @@ class KafkaReader:
 
         return read_offsets(self._connect, names)
 
+    def read_subjects(self, names: Iterable[str]) -> tuple[dict[str, LiveSubject], str | None, str | None]:
+        """The named subjects the registry has, its global level, and why it could not be read (a few GETs per
+        subject, concurrently: kplan.registry.read; only the subjects a stack declares or owns)."""
+        from kplan.registry.read import read_subjects
+
+        return read_subjects(self._registry, names)
+
     def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
         if self._connect is not None:
             self._connect.close()
         dispose(self._admin)
@@ -332,6 +345,7 @@ def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
         out.update({f"acl.{p}": stack for p in record.acls})
         out.update({f"user.{u}": stack for u in record.users})
         out.update({f"quota.{e}": stack for e in record.quotas})
+        out.update({f"subject.{n}": stack for n in record.subjects})
     return out
 
 
@@ -369,4 +383,4 @@ def plan_validator(reader: KafkaReader, secrets: SecretValues):
     from kplan.cluster.validator import RealValidator
 
     return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
-                         principal(reader.cluster.client_properties))
+                         principal(reader.cluster.client_properties), registry=reader._registry)

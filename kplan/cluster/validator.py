@@ -7,7 +7,9 @@
   each key's errors reported at the stack file's line;
 - connectors to create: whether Connect can address the name in its REST paths at all (`GET
   /connectors/{name}`: Kafka Connect 4's web server refuses an encoded `%` as ambiguous, so such a connector
-  could be created but never read, changed or deleted).
+  could be created but never read, changed or deleted);
+- schemas registered onto existing subjects: the schema registry's compatibility check under the level the plan
+  leaves in place (kplan.registry.compat).
 Nothing here writes. Secret values are resolved only to send them for validation and scrubbed from messages.
 """
 
@@ -29,6 +31,7 @@ from kplan.cluster.permissions import denied
 from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
+from kplan.registry.compat import check_subjects
 from kplan.secrets import SecretValues, secret_keys
 
 _CONNECT_VALIDATE_WORKERS = 8
@@ -36,8 +39,9 @@ _CONNECT_VALIDATE_WORKERS = 8
 
 class RealValidator:
     def __init__(self, admin, connect: ConnectHttp | None, timeout_s: float,
-                 secrets: SecretValues | None = None, who: str | None = None):
+                 secrets: SecretValues | None = None, who: str | None = None, registry: ConnectHttp | None = None):
         self.admin = admin
+        self.registry = registry  # the schema registry's client (kplan.registry.client), None when none is named
         self.who = who  # kplan's principal, named when the broker denies a request
         self.connect = connect
         self.timeout_s = timeout_s
@@ -58,6 +62,7 @@ class RealValidator:
         diags += self._validate_connectors(conn_changes)
         diags += self._validate_names([connectors[c.name] for c in plan.changes if c.type == ResourceType.CONNECTOR
                                        and c.name in connectors and c.action == Action.CREATE])
+        diags += check_subjects(self.registry, stack, plan)
         return diags
 
     # -- topics ------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from kplan.cluster.retry import (
     retry,
 )
 from kplan.errors import KplanError
-from kplan.model.desired import AclBinding, ClusterSpec, ConnectorState, QuotaEntity, TopicSpec
+from kplan.model.desired import AclBinding, ClusterSpec, ConnectorState, QuotaEntity, SchemaReference, TopicSpec
 from kplan.secrets import SecretValues
 
 TERMINAL_TASK_FAILURE = "FAILED"
@@ -86,6 +86,7 @@ class KafkaWriter:
         self._reassign = None  # kafka-python, for partition reassignment (opened when first needed)
         self._deadline: float | None = None  # of the operation under way (see _retry)
         self._quotas = None  # the client-quota client (kafka-python, kplan.cluster.quotas), opened when needed
+        self._registry = None  # the schema registry's writer (kplan.registry.write), opened when needed
 
     def _retry(self, attempt, what: str, link: Link, before_retry=None):
         """`retry` with the writer's policy through `link`; the requests of its attempts wait at most until the
@@ -538,6 +539,46 @@ class KafkaWriter:
             time.sleep(delay)
             delay = min(2.0, delay * 1.5)
 
+    # ------------------------------------------------------------------------------- schema registry
+
+    @property
+    def registry(self):
+        """The schema registry's writer (kplan.registry.write), made on first use; a clear error for a stack that
+        names no registry."""
+        if self._registry is None:
+            from kplan.registry.client import registry_client
+            from kplan.registry.write import RegistryWriter
+
+            http = registry_client(self.cluster, self.secrets)
+            if http is None:
+                raise WriteError("the stack declares schema registry subjects but names no registry: set "
+                                 "cluster.schema_registry.url")
+            self._registry = RegistryWriter(http, self.timeout_s)
+        return self._registry
+
+    def register_schema(self, subject: str, schema: str, schema_type: str,
+                        references: Sequence[SchemaReference]) -> int:
+        return self.registry.register_schema(subject, schema, schema_type, references)
+
+    def schema_version(self, subject: str, schema: str, schema_type: str,
+                       references: Sequence[SchemaReference]) -> int | None:
+        return self.registry.schema_version(subject, schema, schema_type, references)
+
+    def subject_versions(self, subject: str) -> list[int]:
+        return self.registry.subject_versions(subject)
+
+    def delete_schema_version(self, subject: str, version: int) -> None:
+        self.registry.delete_schema_version(subject, version)
+
+    def subject_level(self, subject: str) -> str | None:
+        return self.registry.subject_level(subject)
+
+    def set_subject_level(self, subject: str, level: str | None) -> None:
+        self.registry.set_subject_level(subject, level)
+
+    def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
+        self.registry.delete_subjects(names, permanent)
+
     # -------------------------------------------------------------------------------------- connectors
 
     def _connect_call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,
@@ -840,6 +881,9 @@ class KafkaWriter:
             consumer.close()
 
     def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
         if self._quotas is not None:
             self._quotas.close()
             self._quotas = None

@@ -207,6 +207,7 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
         live = replace(live, locked=False)
     if not destroy:
         live = _with_offsets(stack, live, session.reader)
+    live = _with_subjects(stack, live, session.reader)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
     if not validate:
         return live, plan
@@ -225,6 +226,17 @@ def _with_offsets(stack, live, reader):
     names = [n for n in pending(stack, live) if n in live.connectors]
     read = getattr(reader, "connector_offsets", None)
     return attach(stack, live, read(names) if read is not None and names else {})
+
+
+def _with_subjects(stack, live, reader):
+    """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently:
+    kplan.registry.read), read only when there are any; a live-state file keeps what it says."""
+    from kplan.registry.attach import attach, wanted
+
+    read = getattr(reader, "read_subjects", None)
+    if read is None or not stack.cluster.schema_registry_url or not wanted(stack, live):
+        return attach(stack, live, None)
+    return attach(stack, live, read(wanted(stack, live)))
 
 
 def confirm_yes(prompt: str, expected: str = "yes") -> bool:

@@ -77,6 +77,10 @@ class FakeWriter:
         self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
         self.quotas: dict = {}  # QuotaEntity -> {key: value}
         self.failing_again: set[str] = set()  # connectors whose restarted tasks fail again
+        # schema registry: subject -> version -> (schema key, live); soft-deleted versions keep their number
+        self.schemas: dict[str, dict[int, tuple[tuple, bool]]] = {}
+        self.levels: dict[str, str] = {}  # subject -> its own compatibility level
+        self.incompatible: set[str] = set()  # subjects whose registration the registry refuses (409)
 
     # -- topics
 
@@ -170,6 +174,55 @@ class FakeWriter:
                     current[key] = value
             if not current:
                 del self.quotas[entity]
+
+    # -- schema registry subjects
+
+    def _schema_key(self, schema, schema_type, references):
+        refs = tuple((r.name, r.subject, r.version if r.version is not None else max(self.subject_versions(r.subject)))
+                     for r in references)
+        return (schema, schema_type, refs)
+
+    def register_schema(self, subject, schema, schema_type, references):
+        self.calls.append(f"register_schema {subject}")
+        if subject in self.incompatible:
+            raise WriteError(f"registering a schema under subject {subject}: 409: incompatible")
+        found = self.schema_version(subject, schema, schema_type, references)
+        if found is not None:
+            return found
+        versions = self.schemas.setdefault(subject, {})
+        version = max(versions, default=0) + 1
+        versions[version] = (self._schema_key(schema, schema_type, references), True)
+        return version
+
+    def schema_version(self, subject, schema, schema_type, references):
+        key = self._schema_key(schema, schema_type, references)
+        return max((v for v, (k, live) in self.schemas.get(subject, {}).items() if live and k == key), default=None)
+
+    def subject_versions(self, subject):
+        return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live)
+
+    def delete_schema_version(self, subject, version):
+        self.calls.append(f"delete_schema_version {subject} {version}")
+        key, _ = self.schemas[subject][version]
+        self.schemas[subject][version] = (key, False)
+
+    def subject_level(self, subject):
+        return self.levels.get(subject)
+
+    def set_subject_level(self, subject, level):
+        self.calls.append(f"set_subject_level {subject} {level}")
+        if level is None:
+            self.levels.pop(subject, None)
+        else:
+            self.levels[subject] = level
+
+    def delete_subjects(self, names, permanent):
+        self.calls.append(f"delete_subjects {' '.join(names)} {permanent}")
+        for name in names:
+            if permanent:
+                self.schemas.pop(name, None)
+            else:
+                self.schemas[name] = {v: (k, False) for v, (k, _) in self.schemas.get(name, {}).items()}
 
     # -- connectors
 
@@ -458,9 +511,10 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
 
     assert set(STEP_TYPES) <= handled_types()
     from kplan.apply.steps import DropCdcDatabaseObjects
+    from kplan.apply.steps.subject import DeleteSubjects
 
     assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
-                                                         DeleteUsers, DropCdcDatabaseObjects}
+                                                         DeleteUsers, DropCdcDatabaseObjects, DeleteSubjects}
     assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in STEP_TYPES if t.irreversible)
 
 

@@ -10,6 +10,7 @@ from kplan.apply.handlers import (  # noqa: F401 - registers handlers
     ownership,
     quota,
     restart,
+    subject,
     topic,
     user,
 )

@@ -1,0 +1,61 @@
+"""Running and undoing schema registry subject steps (kplan.apply.steps.subject).
+
+A `PutSubject` journals what it did as it goes — the level set, then the version the registration got and
+whether the subject had it before — so that its undo removes exactly what this run added. A run that died
+before journaling the registration leaves no outcome: the undo then looks the schema up and deletes its version
+only if it is newer than the subject's latest version before the run (an older one was there already)."""
+
+from __future__ import annotations
+
+from kplan.apply.handlers.base import StepContext, StepHandler, handles
+from kplan.apply.steps.subject import DeleteSubjects, PutSubject
+
+
+@handles(PutSubject)
+class PutSubjectHandler(StepHandler[PutSubject]):
+    def run(self, step: PutSubject, ctx: StepContext) -> None:
+        w = ctx.writer
+        outcome: dict = {}
+
+        def record(**kw) -> None:
+            outcome.update(kw)
+            ctx.outcome = dict(outcome)
+            ctx.journal_outcome()
+
+        existing = step.before_version is not None
+        if existing and step.level_changes:  # the registration is then judged under the level the plan leaves
+            w.set_subject_level(step.subject, step.level)
+            record(level_set=True)
+        if step.schema is not None:
+            before = set(w.subject_versions(step.subject))
+            version = w.register_schema(step.subject, step.schema, step.schema_type, step.references)
+            record(version=version, new=version not in before)
+        if not existing and step.level_changes:  # a new subject: registered first, its level after
+            w.set_subject_level(step.subject, step.level)
+            record(level_set=True)
+
+    def undo(self, step: PutSubject, ctx: StepContext) -> None:
+        """Delete the version this run registered (verified gone), then put the level back; idempotent."""
+        w = ctx.writer
+        outcome = ctx.outcome or {}
+        if step.schema is not None:
+            if "version" in outcome:
+                version = int(outcome["version"]) if outcome.get("new") else None
+            else:  # the run died before journaling its registration: look
+                found = w.schema_version(step.subject, step.schema, step.schema_type, step.references)
+                newer = found is not None and (step.before_version is None or found > step.before_version)
+                version = found if newer else None
+            if version is not None and version in w.subject_versions(step.subject):
+                w.delete_schema_version(step.subject, version)
+        if step.level_changes and w.subject_level(step.subject) != step.before_level:
+            w.set_subject_level(step.subject, step.before_level)
+
+
+@handles(DeleteSubjects)
+class DeleteSubjectsHandler(StepHandler[DeleteSubjects]):
+    def run(self, step: DeleteSubjects, ctx: StepContext) -> None:
+        ctx.requested()
+        ctx.refusable(lambda: ctx.writer.delete_subjects(list(step.names), step.permanent))
+
+    def left_no_trace(self, step: DeleteSubjects, ctx: StepContext) -> bool:
+        return all(ctx.writer.subject_versions(name) for name in step.names)

@@ -1,0 +1,39 @@
+"""Pure: which subjects a plan reads from the schema registry, and the live state with what the read found.
+
+Kept apart from the registry's I/O (client, read, write) so that the subject kind and the commands share it: a
+stack that declares or owns subjects but names no registry gets `subject_problem = "no-registry"` (the kind
+reports it), a registry that could not be read gets the read's one-line reason, and a live-state file (no read)
+keeps what it says."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Mapping
+
+from kplan.model.desired import Stack, freeze
+from kplan.model.live import LiveState, LiveSubject
+
+NO_REGISTRY = "no-registry"
+
+# what `kplan.registry.read.read_subjects` answers: (subject -> live subject, the global level, problem)
+SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
+
+
+def wanted(stack: Stack, live: LiveState) -> list[str]:
+    """The subjects the plan reads: the ones the stack declares and the ones its ownership record owns."""
+    return sorted({s.name for s in stack.subjects} | set(live.owned_subjects))
+
+
+def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveState:
+    """`live` with the subjects `read` found (only the wanted ones), the registry's global level and why the
+    registry could not be read; `read` None: nothing was read (a live-state file), `live` stays as it is."""
+    names = wanted(stack, live)
+    if not names:
+        return live
+    if not stack.cluster.schema_registry_url:
+        return replace(live, subjects=freeze({}), registry_level=None, subject_problem=NO_REGISTRY)
+    if read is None:
+        return live
+    subjects, level, problem = read
+    return replace(live, subjects=freeze({n: s for n, s in sorted(subjects.items()) if n in names}),
+                   registry_level=level, subject_problem=problem)

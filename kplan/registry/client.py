@@ -1,0 +1,83 @@
+"""The schema registry's HTTP client, built from the stack's `cluster.schema_registry` exactly like Connect's
+(`kplan.cluster.clients.http_client`: the same auth, headers, CA bundle and client certificate, secrets
+substituted here and scrubbed from messages), and the registry's error answers reduced to one line."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kplan.cluster.clients import REGISTRY, ConnectHttp, connect_error_message, connect_path, http_client
+from kplan.errors import KplanError
+from kplan.model.desired import ClusterSpec
+from kplan.secrets import SecretValues
+
+# Confluent's media type (Apicurio's ccompat API accepts it too); JSON is what both answer.
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": f"{CONTENT_TYPE}, application/json"}
+
+# error codes both registries answer (Confluent's numbering, kept by Apicurio's ccompat API)
+SUBJECT_NOT_FOUND = 40401
+VERSION_NOT_FOUND = 40402
+SCHEMA_NOT_FOUND = 40403
+SOFT_DELETED = 40406  # a version (or subject) already soft-deleted: Apicurio answers it with HTTP 409
+SUBJECT_LEVEL_NOT_FOUND = 40408
+INVALID_SCHEMA = 42201
+
+RegistryHttp = ConnectHttp  # one REST client class serves Connect and the registry; `service` tells them apart
+
+
+def registry_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
+                    timeout_s: float | None = None) -> RegistryHttp | None:
+    """The registry client for a stack's cluster, None when it names no registry. The URL is the API's base as
+    given (Confluent: `http://host:8081`; Apicurio: `http://host:8080/apis/ccompat/v7`)."""
+    if not cluster.schema_registry_url:
+        return None
+    return http_client(REGISTRY, cluster.schema_registry_url, cluster.schema_registry,
+                       cluster.timeout_s if timeout_s is None else timeout_s,
+                       SecretValues() if secrets is None else secrets, headers=HEADERS)
+
+
+def path(*segments: str, query: dict[str, str] | None = None) -> str:
+    """A registry REST path, every segment quoted whole (a subject name may hold `/`, `:`, `%`, spaces)."""
+    return connect_path(*segments, query=query)
+
+
+def error_code(response) -> int | None:
+    """The registry's own `error_code` (40401...), None when the body is not its JSON error."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("error_code") if isinstance(body, dict) else None
+    return int(code) if isinstance(code, int) or (isinstance(code, str) and code.isdigit()) else None
+
+
+def error_line(http: RegistryHttp, method: str, where: str, response) -> str:
+    """One line for a registry error answer: the request, the status and the registry's `message` (scrubbed; a
+    Java exception's class name in front of it, as Apicurio writes it, left out)."""
+    return (f"the schema registry at {http.shown_url} answered {response.status_code} to {method} {where}: "
+            f"{http.scrub(message_of(response))}")
+
+
+def message_of(response) -> str:
+    """The registry's `message`, without a leading `io.apicurio....SomeException: `."""
+    return re.sub(r"^(?:[a-z_][\w$]*\.)+\w*(?:Exception|Error): ", "", connect_error_message(response))
+
+
+def level_of(body: Any) -> str | None:
+    """The level of a `/config` answer: `compatibilityLevel` (Confluent, Apicurio 3.0) or `compatibility`
+    (newer answers)."""
+    if not isinstance(body, dict):
+        return None
+    level = body.get("compatibilityLevel") or body.get("compatibility")
+    return str(level).upper() if level else None
+
+
+class RegistryError(KplanError):
+    """The registry refused a request (an answer, not a lost connection)."""
+
+    def __init__(self, message: str, status: int, code: int | None):
+        super().__init__(message)
+        self.status = status
+        self.code = code

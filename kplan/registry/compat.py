@@ -1,0 +1,133 @@
+"""Plan-time compatibility: the registry itself judges every schema the plan registers onto an existing subject
+(`POST /compatibility/subjects/<s>/versions/latest`), under the level the plan leaves in place, so that an
+incompatible change fails `kplan plan` at the schema's line — before anything is merged or applied.
+
+The registry can only judge under the level in effect now. When the plan also changes the level, the check runs
+only if the new level is the same as the one in effect (NONE: nothing to check); otherwise the plan gets a warning
+that the registry judges the schema at apply, under the new level (a refusal there rolls the run back). The same
+warning when the registry cannot judge a schema with references (Apicurio 3.0 answers 422 "invalid Avro schema"
+for them, though it registers and judges the same schema)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kplan.errors import KplanError
+from kplan.model.desired import Stack, SubjectSpec
+from kplan.plan.model import Action, Plan, PlanDiagnostic, ResourceType, error, warning
+from kplan.registry.client import INVALID_SCHEMA, RegistryHttp, error_code, error_line, level_of, message_of, path
+from kplan.registry.read import get, subject_levels
+
+SCHEMA_PATHS = frozenset({"schema", "schema_type", "references"})
+INCOMPATIBLE = "schema-incompatible"
+UNCHECKED = "schema-compatibility-unchecked"
+INVALID = "schema-invalid"
+UNREACHABLE = "schema-registry-unreachable"
+_WORKERS = 8
+
+
+def registrations(stack: Stack, plan: Plan) -> list[tuple[SubjectSpec, str | None]]:
+    """(spec, the level the plan sets — "" when it removes the subject's own level — or None when it leaves the
+    level alone) for every subject change that registers a schema onto an existing subject."""
+    declared = {s.name: s for s in stack.subjects}
+    out = []
+    for c in plan.changes:
+        if c.type != ResourceType.SUBJECT or c.action != Action.UPDATE or c.name not in declared:
+            continue
+        changed = {a.path[0] for a in c.attributes if a.changed and a.path}
+        if changed & SCHEMA_PATHS:
+            spec = declared[c.name]
+            out.append((spec, (spec.compatibility or "") if "compatibility" in changed else None))
+    return out
+
+
+def consequence(level: str, version: int) -> str:
+    """What an incompatible change under `level` would break, in words."""
+    earlier = f"version {version}" + (" or an earlier version" if level.endswith("_TRANSITIVE") else "")
+    if level.startswith("BACKWARD"):
+        return f"consumers that move to the new schema could not read what was written with {earlier}"
+    if level.startswith("FORWARD"):
+        return f"consumers still reading with {earlier} could not read what is written with the new schema"
+    return f"readers and writers of {earlier} and of the new schema could not read each other's data"
+
+
+def check_subjects(http: RegistryHttp | None, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
+    todo = registrations(stack, plan)
+    if http is None or not todo:
+        return []
+    with ThreadPoolExecutor(max_workers=min(_WORKERS, len(todo))) as pool:
+        results = list(pool.map(lambda t: _check(http, stack, *t), todo))
+    out: list[PlanDiagnostic] = []
+    for diags in results:
+        for d in diags:
+            if d.code == UNREACHABLE and any(o.code == UNREACHABLE for o in out):
+                continue  # one line for a registry that does not answer
+            out.append(d)
+    return out
+
+
+def _check(http: RegistryHttp, stack: Stack, spec: SubjectSpec, new_level: str | None) -> list[PlanDiagnostic]:
+    where = dict(address=f"subject.{spec.name}", origin=spec.schema_origin or spec.origin)
+    try:
+        latest = get(http, path("subjects", spec.name, "versions", "latest"))
+        if not isinstance(latest, dict):
+            return []  # deleted meanwhile: a first version has nothing to be compatible with
+        version = int(latest["version"])
+        current = subject_levels(http, spec.name)[1] or "NONE"
+        if new_level is not None:
+            left = new_level or level_of_global(http)  # "" : the subject's own level is removed
+            if left == "NONE":
+                return []
+            if left != current:
+                return [warning(f"subject {spec.name!r}: compatibility not checked at plan time: the plan changes "
+                                f"the level from {current} to {left} and the registry can judge only under the "
+                                f"level in effect; it judges the new schema under {left} at apply (a refusal rolls "
+                                "the run back)", UNCHECKED, **where)]
+        else:
+            left = current
+            if left == "NONE":
+                return []
+        return _judge(http, spec, version, left, where)
+    except KplanError as e:
+        return [error(f"the schema registry could not check schema compatibility: {e}", UNREACHABLE, **where)]
+
+
+def level_of_global(http: RegistryHttp) -> str:
+    return level_of(get(http, path("config"), missing=())) or "NONE"
+
+
+def _judge(http: RegistryHttp, spec: SubjectSpec, version: int, level: str, where: dict[str, Any]
+           ) -> list[PlanDiagnostic]:
+    refs = []
+    for r in spec.references:
+        ref_version = r.version
+        if ref_version is None:
+            found = get(http, path("subjects", r.subject, "versions", "latest"))
+            if not isinstance(found, dict):  # registered by this run, before this subject: judged at apply
+                return [_unchecked(spec, level, "a subject it references has no version yet", where)]
+            ref_version = int(found["version"])
+        refs.append({"name": r.name, "subject": r.subject, "version": ref_version})
+    body = {"schema": spec.schema, "schemaType": spec.schema_type, "references": refs}
+    where_path = path("compatibility", "subjects", spec.name, "versions", "latest")
+    r = http.request("POST", where_path, json=body)
+    if r.status_code == 422 and error_code(r) == INVALID_SCHEMA and refs:
+        return [_unchecked(spec, level, "the registry cannot judge a schema with references at plan time "
+                                        f"({http.scrub(message_of(r))})", where)]
+    if r.status_code == 422:
+        return [error(f"subject {spec.name!r}: the registry refuses the schema: "
+                      f"{http.scrub(message_of(r))}", INVALID, **where)]
+    if r.status_code == 404:
+        return []
+    if r.status_code != 200:
+        raise KplanError(error_line(http, "POST", where_path, r))
+    if r.json().get("is_compatible", True):
+        return []
+    return [error(f"subject {spec.name!r}: the registry judges the new schema incompatible with version {version} "
+                  f"under {level} (what the plan leaves in place); {consequence(level, version)} — make the change "
+                  "compatible (e.g. give new fields a default) or change compatibility first", INCOMPATIBLE, **where)]
+
+
+def _unchecked(spec: SubjectSpec, level: str, why: str, where: dict[str, Any]) -> PlanDiagnostic:
+    return warning(f"subject {spec.name!r}: compatibility not checked at plan time: {why}; the registry judges the "
+                   f"new schema under {level} at apply (a refusal rolls the run back)", UNCHECKED, **where)

@@ -1,0 +1,82 @@
+"""The plan's read of the schema registry: only the subjects a stack declares or owns, each with its latest
+version, its live versions, its own compatibility level and the level in effect, plus the global level.
+
+There is no batch read (Apicurio's `GET /schemas?latestOnly=true` answers nothing useful), so each subject costs
+four GETs, run concurrently for a few subjects at a time. How a subject's own level is told apart from the global
+one: Confluent answers 404 (40408) for a subject without its own level; Apicurio 3.0 answers NONE, and only
+`?defaultToGlobal=true` gives the level in effect — so an own level of NONE under a global level that is not
+NONE reads as "no own level" (on Apicurio a subject's NONE does not override the global level anyway: the level
+in effect it answers is the global one).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterable
+
+from kplan.errors import KplanError
+from kplan.model.desired import SchemaReference
+from kplan.model.live import LiveSubject
+from kplan.registry.client import RegistryError, RegistryHttp, error_code, error_line, level_of, path
+
+READ_WORKERS = 8
+UNREACHABLE = "unreachable"  # the start of `problem` when the registry cannot be read at all
+
+
+def get(http: RegistryHttp, where: str, missing: tuple[int, ...] = (404,)) -> Any:
+    """The JSON answer to `GET where`; None for a status in `missing`; a RegistryError for another error."""
+    r = http.request("GET", where)
+    if r.status_code in missing:
+        return None
+    if r.status_code != 200:
+        raise RegistryError(error_line(http, "GET", where, r), r.status_code, error_code(r))
+    return r.json()
+
+
+def references_of(docs: Any) -> tuple[SchemaReference, ...]:
+    return tuple(SchemaReference(str(d.get("name")), str(d.get("subject")),
+                                 None if d.get("version") is None else int(d["version"]))
+                 for d in docs or () if isinstance(d, dict))
+
+
+def subject_levels(http: RegistryHttp, name: str) -> tuple[str | None, str | None]:
+    """(the subject's own level or None, the level in effect)."""
+    own = level_of(get(http, path("config", name)))
+    effective = level_of(get(http, path("config", name, query={"defaultToGlobal": "true"})))
+    if own == "NONE" and effective not in (None, "NONE"):  # Apicurio's answer for "no own level"
+        own = None
+    return own, effective or own
+
+
+def read_subject(http: RegistryHttp, name: str) -> LiveSubject | None:
+    """One subject as it is now; None when it does not exist (or only soft-deleted)."""
+    latest = get(http, path("subjects", name, "versions", "latest"))
+    if not isinstance(latest, dict):
+        return None
+    versions = get(http, path("subjects", name, "versions")) or []
+    own, effective = subject_levels(http, name)
+    version = int(latest["version"])
+    return LiveSubject(name=name, version=version, schema=str(latest.get("schema") or ""),
+                       schema_type=str(latest.get("schemaType") or "AVRO").upper(),
+                       references=references_of(latest.get("references")),
+                       schema_id=int(latest["id"]) if latest.get("id") is not None else None,
+                       versions=tuple(sorted(int(v) for v in versions)) or (version,),
+                       compatibility=own, effective_compatibility=effective)
+
+
+def read_subjects(http: RegistryHttp | None, names: Iterable[str]
+                  ) -> tuple[dict[str, LiveSubject], str | None, str | None]:
+    """(subject -> its live state for those of `names` that exist, the registry's global level, problem):
+    `problem` is one line saying why the registry cannot be read at all (`unreachable: ...`), then nothing is."""
+    names = sorted(set(names))
+    if http is None:
+        return {}, None, None
+    try:
+        global_level = level_of(get(http, path("config"), missing=()))
+        if not names:
+            return {}, global_level, None
+        with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(names))) as pool:
+            found = dict(zip(names, pool.map(lambda n: read_subject(http, n), names)))
+    except KplanError as e:  # no answer (ConnectUnavailable), refused credentials, an error answer
+        return {}, None, f"{UNREACHABLE}: {e}"
+    return {n: s for n, s in found.items() if s is not None}, global_level, None

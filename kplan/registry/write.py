@@ -1,0 +1,172 @@
+"""The registry writes apply makes (the seven registry methods of `kplan.cluster.interface.ClusterWriter`; the
+`KafkaWriter` delegates them here). Every write is retried while the registry does not answer or answers 5xx
+(each is idempotent: registering a schema the subject has returns its version; deleting what is gone is a
+success), for at most the stack's `cluster.timeout`, and verified: the writer reads until the registry shows
+the change.
+
+Schemas are registered and looked up with `?normalize=true`: Apicurio 3.0 otherwise compares the text, so the
+same schema with other whitespace would become a new version (Confluent normalizes the same way). Apicurio does
+not normalize a schema with references: only the same text finds (and re-registers onto) the same version."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Sequence
+
+from kplan.cluster.clients import ConnectUnavailable
+from kplan.cluster.reach import Link
+from kplan.cluster.retry import RetriableError, RetryPolicy, retry
+from kplan.cluster.writer import WriteError
+from kplan.model.desired import SchemaReference
+from kplan.registry.client import SOFT_DELETED, RegistryHttp, error_code, error_line, level_of, path
+from kplan.registry.read import subject_levels
+
+NORMALIZE = {"normalize": "true"}
+
+
+class RegistryWriter:
+    """Writes to one schema registry for one run, with a `Link` of its own (the registry being down says nothing
+    about Kafka)."""
+
+    def __init__(self, http: RegistryHttp, timeout_s: float, policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.http = http
+        self.timeout_s = timeout_s
+        self.policy = policy or RetryPolicy(deadline_s=timeout_s)
+        self.sleep = sleep
+        self.link = Link("the schema registry", http.shown_url, timeout_s, self._probe)
+
+    def _probe(self, seconds: float) -> None:
+        r = self.http.request("GET", path("config"), timeout=seconds)
+        if r.status_code >= 500:
+            raise ConnectUnavailable(f"the schema registry answered {r.status_code}", sent=False)
+
+    def _call(self, method: str, where: str, what: str, ok: tuple[int, ...] = (200,),
+              expected: tuple[int, ...] = (), json: Any = None, done: tuple[int, ...] = ()):
+        """One request, retried while the registry does not answer or answers 5xx; an answer in `ok` or
+        `expected`, or an error whose registry code is in `done`, is returned; any other refusal is a `WriteError`
+        with the registry's message."""
+
+        def attempt():
+            try:
+                r = self.http.request(method, where, json=json, timeout=self.link.budget())
+            except ConnectUnavailable as e:
+                raise RetriableError(str(e), ambiguous=e.sent, no_answer=True) from e
+            if r.status_code in ok or r.status_code in expected or (done and error_code(r) in done):
+                return r
+            if r.status_code >= 500:
+                raise RetriableError(error_line(self.http, method, where, r), ambiguous=True)
+            raise WriteError(f"{what}: {error_line(self.http, method, where, r)}")
+
+        return retry(attempt, self.policy, what, link=self.link)
+
+    def _until(self, done: Callable[[], bool], failure: str | Callable[[], str]) -> None:
+        """Read until `done()` (the registry shows the change), at most the stack's timeout."""
+        deadline = time.monotonic() + self.timeout_s
+        delay = 0.05
+        while not done():
+            if time.monotonic() > deadline:
+                why = failure() if callable(failure) else failure
+                raise WriteError(f"verification failed: {why} within {self.timeout_s:g}s")
+            self.sleep(delay)
+            delay = min(1.0, delay * 2)
+
+    # -- schemas -------------------------------------------------------------------------------------------------
+
+    def _body(self, subject: str, schema: str, schema_type: str,
+              references: Sequence[SchemaReference]) -> dict[str, Any]:
+        refs = []
+        for r in references:
+            version = r.version if r.version is not None else self._latest(r.subject, subject)
+            refs.append({"name": r.name, "subject": r.subject, "version": version})
+        return {"schema": schema, "schemaType": schema_type, "references": refs}
+
+    def _latest(self, referenced: str, subject: str) -> int:
+        r = self._call("GET", path("subjects", referenced, "versions", "latest"),
+                       f"resolving subject {subject}'s reference to {referenced}", expected=(404,))
+        if r.status_code == 404:
+            raise WriteError(f"subject {subject} references subject {referenced}, which has no version")
+        return int(r.json()["version"])
+
+    def register_schema(self, subject: str, schema: str, schema_type: str,
+                        references: Sequence[SchemaReference]) -> int:
+        body = self._body(subject, schema, schema_type, references)
+        self._call("POST", path("subjects", subject, "versions", query=NORMALIZE),
+                   f"registering a schema under subject {subject}", json=body)
+        version = self._lookup(subject, body)
+        if version is None:  # the registry answered with an id but does not show the schema under the subject
+            raise WriteError(f"verification failed: subject {subject} does not show the schema just registered")
+        return version
+
+    def schema_version(self, subject: str, schema: str, schema_type: str,
+                       references: Sequence[SchemaReference]) -> int | None:
+        try:
+            body = self._body(subject, schema, schema_type, references)
+        except WriteError:  # a referenced subject is gone: nothing can hold this schema with that reference
+            return None
+        return self._lookup(subject, body)
+
+    def _lookup(self, subject: str, body: dict[str, Any]) -> int | None:
+        r = self._call("POST", path("subjects", subject, query=NORMALIZE), f"looking up a schema of subject {subject}",
+                       expected=(404,), json=body)
+        return int(r.json()["version"]) if r.status_code == 200 else None
+
+    def subject_versions(self, subject: str) -> list[int]:
+        r = self._call("GET", path("subjects", subject, "versions"), f"reading subject {subject}'s versions",
+                       expected=(404,))
+        return sorted(int(v) for v in r.json()) if r.status_code == 200 else []
+
+    def delete_schema_version(self, subject: str, version: int) -> None:
+        self._call("DELETE", path("subjects", subject, "versions", str(version)),
+                   f"deleting version {version} of subject {subject}", expected=(404,), done=(SOFT_DELETED,))
+        self._until(lambda: version not in self.subject_versions(subject),
+                    f"subject {subject} still lists version {version} after its deletion")
+
+    # -- compatibility levels ------------------------------------------------------------------------------------
+
+    def subject_level(self, subject: str) -> str | None:
+        def attempt():
+            try:
+                return subject_levels(self.http, subject)[0]
+            except ConnectUnavailable as e:
+                raise RetriableError(str(e), ambiguous=False, no_answer=True) from e
+
+        return retry(attempt, self.policy, f"reading subject {subject}'s compatibility level", link=self.link)
+
+    def _own_answer(self, subject: str) -> str | None:
+        """What `GET /config/<subject>` answers (None: 404) — on Apicurio also NONE for "no own level"."""
+        r = self._call("GET", path("config", subject), f"reading subject {subject}'s compatibility level",
+                       expected=(404,))
+        return level_of(r.json()) if r.status_code == 200 else None
+
+    def set_subject_level(self, subject: str, level: str | None) -> None:
+        where = path("config", subject)
+        if level is None:
+            self._call("DELETE", where, f"removing subject {subject}'s compatibility level", expected=(404,))
+            self._until(lambda: self.subject_level(subject) is None,
+                        f"subject {subject} still has its own compatibility level after its removal")
+            return
+        self._call("PUT", where, f"setting subject {subject}'s compatibility level to {level}",
+                   json={"compatibility": level})
+        self._until(lambda: self._own_answer(subject) == level,
+                    f"subject {subject} does not show compatibility level {level}")
+
+    # -- subjects ------------------------------------------------------------------------------------------------
+
+    def _listed(self, deleted: bool) -> set[str]:
+        query = {"deleted": "true"} if deleted else None
+        return set(self._call("GET", path("subjects", query=query), "listing subjects").json())
+
+    def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
+        for name in names:
+            self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,),
+                       done=(SOFT_DELETED,))
+            if permanent:
+                self._call("DELETE", path("subjects", name, query={"permanent": "true"}),
+                           f"permanently deleting subject {name}", expected=(404,))
+        wanted = set(names)
+        self._until(lambda: not wanted & self._listed(permanent),
+                    lambda: "the registry still lists " + ", ".join(sorted(wanted & self._listed(permanent))))
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,178 @@
+"""The schema registry client without a registry: the client is built from `cluster.schema_registry` like
+Connect's (secrets substituted, sent, and never in a message), its messages name the registry and its settings,
+error answers become one line with the registry's message, and subject names are quoted whole in paths.
+(Against the real registry: tests/integration/test_registry_io.py.)"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from kplan.cluster.retry import RetryPolicy
+from kplan.cluster.writer import KafkaWriter, WriteError
+from kplan.errors import KplanError
+from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
+from kplan.registry.client import CONTENT_TYPE, error_line, level_of, path, registry_client
+from kplan.registry.read import read_subjects
+from kplan.registry.write import RegistryWriter
+from kplan.secrets import SecretValues
+
+FAST = RetryPolicy(deadline_s=0.3, initial_s=0.01, max_s=0.02)
+PASSWORD = "Reg-Secret-pw-42"
+TOKEN = "tok-Secret-77"
+
+
+class Answer:
+    def __init__(self, status, body=None, text=""):
+        self.status_code = status
+        self._body = body
+        self.text = text if body is None else str(body)
+
+    def json(self):
+        if self._body is None:
+            raise ValueError("not JSON")
+        return self._body
+
+
+def _cluster(url="http://127.0.0.1:1/apis/ccompat/v7", **access) -> ClusterSpec:
+    return ClusterSpec("127.0.0.1:1", timeout_s=1, schema_registry_url=url, schema_registry=ConnectAccess(**access))
+
+
+def _secrets() -> SecretValues:
+    return SecretValues({"${secret:env:REG_PW}": PASSWORD, "${secret:env:REG_TOKEN}": TOKEN})
+
+
+def _script(monkeypatch, http, answers):
+    """The client's session answers (or raises) these in turn, the last one from then on; returns what it saw."""
+    seen = []
+
+    def request(method, url, **kw):
+        seen.append((method, url, kw))
+        item = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    monkeypatch.setattr(http._session, "request", request)
+    return seen
+
+
+def test_no_registry_no_client():
+    assert registry_client(ClusterSpec("b:1")) is None
+
+
+def test_the_client_is_built_like_connects_with_the_registry_media_type():
+    http = registry_client(_cluster(username="kplan", password="${secret:env:REG_PW}",
+                                    headers=freeze({"X-Tenant": "t1"})), _secrets())
+    assert http.url == "http://127.0.0.1:1/apis/ccompat/v7"
+    assert http.auth == ("kplan", PASSWORD)
+    assert http._session.headers["Content-Type"] == CONTENT_TYPE
+    assert http._session.headers["X-Tenant"] == "t1"
+    bearer = registry_client(_cluster(token="${secret:env:REG_TOKEN}"), _secrets())
+    assert bearer._session.headers["Authorization"] == "Bearer " + TOKEN
+
+
+def test_subject_names_are_quoted_whole():
+    assert path("subjects", "com.acme/orders:v1 x", "versions", "latest") == \
+        "/subjects/com.acme%2Forders%3Av1%20x/versions/latest"
+    assert path("config", "a", query={"defaultToGlobal": "true"}) == "/config/a?defaultToGlobal=true"
+
+
+def test_an_unreachable_registry_names_the_registry_and_its_setting(monkeypatch):
+    http = registry_client(_cluster())
+    _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused")])
+    with pytest.raises(KplanError) as e:
+        http.request("GET", "/config")
+    assert str(e.value) == ("cannot reach the schema registry at http://127.0.0.1:1/apis/ccompat/v7: connection "
+                            "refused (is the registry running and cluster.schema_registry.url right?)")
+
+
+def test_refused_credentials_name_the_registry_settings_and_never_the_password(monkeypatch):
+    http = registry_client(_cluster(username="kplan", password="${secret:env:REG_PW}"), _secrets())
+    _script(monkeypatch, http, [Answer(401, {"message": f"bad password {PASSWORD}"})])
+    with pytest.raises(KplanError) as e:
+        http.request("GET", "/subjects")
+    assert "The schema registry at http://127.0.0.1:1/apis/ccompat/v7 refused kplan's credentials" in str(e.value)
+    assert "check cluster.schema_registry.auth" in str(e.value)
+    http = registry_client(_cluster(token="${secret:env:REG_TOKEN}"), _secrets())
+    _script(monkeypatch, http, [Answer(403, {"message": f"token {TOKEN} may not"})])
+    with pytest.raises(KplanError) as e:
+        http.request("GET", "/subjects")
+    assert TOKEN not in str(e.value) and "grant that user access to the schema registry's REST API" in str(e.value)
+
+
+def test_connects_messages_are_unchanged(monkeypatch):
+    w = KafkaWriter(ClusterSpec("127.0.0.1:1", "http://127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST)
+    _script(monkeypatch, w.connect, [Answer(401, {"message": "no"})])
+    with pytest.raises(KplanError) as e:
+        w.connect.request("GET", "/connectors")
+    assert str(e.value) == ("Kafka Connect at http://127.0.0.1:1 refused kplan's credentials (401 to GET "
+                            "/connectors): it requires authentication: set cluster.connect.auth")
+
+
+def test_an_error_answer_is_one_line_with_the_registry_message_scrubbed():
+    http = registry_client(_cluster(url=f"http://kplan:{PASSWORD}@127.0.0.1:1"))
+    answer = Answer(409, {"error_code": 409, "message": "io.apicurio.registry.rules.RuleViolationException: "
+                                                        f"Incompatible artifact: users-value [AVRO] {PASSWORD}\nmore"})
+    line = error_line(http, "POST", "/subjects/users-value/versions", answer)
+    assert line == ("the schema registry at http://kplan:***@127.0.0.1:1 answered 409 to POST "
+                    "/subjects/users-value/versions: Incompatible artifact: users-value [AVRO] (sensitive)")
+
+
+def test_both_spellings_of_a_level_are_read():
+    assert level_of({"compatibilityLevel": "BACKWARD"}) == "BACKWARD"
+    assert level_of({"compatibility": "forward"}) == "FORWARD"
+    assert level_of({}) is None and level_of(None) is None
+
+
+def test_a_write_the_registry_refuses_is_one_write_error(monkeypatch):
+    http = registry_client(_cluster())
+    w = RegistryWriter(http, 1, policy=FAST)
+    _script(monkeypatch, http, [Answer(422, {"error_code": 42201, "message": "Invalid schema"})])
+    with pytest.raises(WriteError, match=r"^registering a schema under subject s: the schema registry at "
+                                         r"\S+ answered 422 to POST /subjects/s/versions\?normalize=true: "
+                                         r"Invalid schema$"):
+        w.register_schema("s", "{}", "AVRO", ())
+
+
+def test_a_registry_that_does_not_answer_is_retried_then_reported(monkeypatch):
+    http = registry_client(_cluster())
+    w = RegistryWriter(http, 1, policy=FAST)
+    seen = _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
+                                       Answer(503, text="starting"), Answer(200, [1, 3])])
+    assert w.subject_versions("a/b") == [1, 3]
+    assert [u for _, u, _ in seen] == ["http://127.0.0.1:1/apis/ccompat/v7/subjects/a%2Fb/versions"] * 3
+    _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused")])
+    with pytest.raises(KplanError, match="still failing after 0.3s of retries: cannot reach the schema registry"):
+        w.subject_versions("a")
+
+
+def test_a_registry_that_cannot_be_read_is_a_problem_not_a_traceback(monkeypatch):
+    http = registry_client(_cluster())
+    _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused")])
+    subjects, level, problem = read_subjects(http, ["a"])
+    assert subjects == {} and level is None
+    assert problem == ("unreachable: cannot reach the schema registry at http://127.0.0.1:1/apis/ccompat/v7: "
+                       "connection refused (is the registry running and cluster.schema_registry.url right?)")
+
+
+def test_a_subject_without_its_own_level_is_told_apart_on_both_registries(monkeypatch):
+    from kplan.registry.read import subject_levels
+
+    http = registry_client(_cluster())
+    # Apicurio: NONE for "no own level", the global one with defaultToGlobal
+    _script(monkeypatch, http, [Answer(200, {"compatibilityLevel": "NONE"}),
+                                Answer(200, {"compatibilityLevel": "BACKWARD"})])
+    assert subject_levels(http, "s") == (None, "BACKWARD")
+    # Confluent: 404 40408 without an own level
+    _script(monkeypatch, http, [Answer(404, {"error_code": 40408, "message": "no level"}),
+                                Answer(200, {"compatibilityLevel": "FULL"})])
+    assert subject_levels(http, "s") == (None, "FULL")
+    _script(monkeypatch, http, [Answer(200, {"compatibility": "FORWARD"}), Answer(200, {"compatibility": "FORWARD"})])
+    assert subject_levels(http, "s") == ("FORWARD", "FORWARD")
+
+
+def test_the_writer_without_a_registry_says_what_to_set():
+    w = KafkaWriter(ClusterSpec("127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST)
+    with pytest.raises(WriteError, match="names no registry: set cluster.schema_registry.url"):
+        w.subject_versions("a")
