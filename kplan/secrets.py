@@ -52,7 +52,8 @@ def is_sensitive_key(key: str) -> bool:
     `*credential*`, `*.key` (e.g. `aws.access.key`), `ssl.key.*`, `*private.key*`, `*api.key*`,
     `sasl.jaas.config` (and `*.jaas.config`), `basic.auth.user.info`. Keys that only point at a secret or
     describe it (`*.location`, `*.file`, `*.path`, `*.url`, `*.type`, `*.algorithm`, `*.mechanism`, `*.class`,
-    `*.ms`, `*.credentials.source`, ...) are not sensitive, e.g. `ssl.key.location`, `sasl.oauthbearer.token.endpoint.url`.
+    `*.ms`, `*.credentials.source`, ...) are not sensitive, e.g. `ssl.key.location`,
+    `sasl.oauthbearer.token.endpoint.url`.
     """
     k = key.strip().lower()
     if not k:
