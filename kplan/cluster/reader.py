@@ -296,6 +296,12 @@ class KafkaReader:
 
         return read_subjects(self._registry, names)
 
+    def declared_versions(self, specs, live) -> dict[str, int]:
+        """subject -> the earlier version holding the declared schema (kplan.registry.read.declared_versions)."""
+        from kplan.registry.read import declared_versions
+
+        return declared_versions(self._registry, specs, live)
+
     def close(self) -> None:
         if self._registry is not None:
             self._registry.close()

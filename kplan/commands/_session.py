@@ -231,12 +231,14 @@ def _with_offsets(stack, live, reader):
 def _with_subjects(stack, live, reader):
     """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently:
     kplan.registry.read), read only when there are any; a live-state file keeps what it says."""
-    from kplan.registry.attach import attach, wanted
+    from kplan.registry.attach import attach, wanted, with_declared_versions
 
     read = getattr(reader, "read_subjects", None)
     if read is None or not stack.cluster.schema_registry_url or not wanted(stack, live):
         return attach(stack, live, None)
-    return attach(stack, live, read(wanted(stack, live)))
+    live = attach(stack, live, read(wanted(stack, live)))
+    older = reader.declared_versions(stack.subjects, live.subjects) if live.subject_problem is None else {}
+    return with_declared_versions(live, older)
 
 
 def confirm_yes(prompt: str, expected: str = "yes") -> bool:

@@ -81,6 +81,9 @@ def desired_repr(spec: SubjectSpec, current: LiveSubject | None) -> dict:
 
 
 def _schema_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[AttributeChange]:
+    if current is not None and current.declared_version is not None:  # nothing to register: drift, left alone
+        return [AttributeChange(("version",), AttrKind.DRIFT, current.version, current.declared_version,
+                                note=NoteKind.DECLARED_IS_OLDER)]
     if current is None:
         return [AttributeChange(("schema",) + path, AttrKind.ADD, None, value)
                 for path, value in outline(spec.schema_type, spec.schema).items()]
@@ -129,6 +132,8 @@ def plan_subject(spec: SubjectSpec, current: LiveSubject | None, owned: bool) ->
     if current is not None and not any(a.path[0] in ("schema", "schema_type", "references") for a in attrs):
         unchanged += 1  # the schema
     flags = frozenset({Flag.ADOPT}) if current is not None and not owned else frozenset()
+    if any(a.kind == AttrKind.DRIFT for a in attrs):
+        flags |= {Flag.DRIFT}
     if current is None:
         action, reason = Action.CREATE, Reason.NOT_ON_REGISTRY
     elif any(a.changed for a in attrs):
@@ -157,6 +162,10 @@ def registered_outside(name: str, current: LiveSubject, recorded: str, spec: Sub
         return None
     if spec is None:
         then = "it is no longer declared"
+    elif current.declared_version is not None:
+        then = (f"the declared schema is version {current.declared_version} there, and registries do not register a "
+                "schema a subject already has, so the plan cannot make it the latest again: delete the newer "
+                f"version(s) by hand (DELETE /subjects/{name}/versions/{current.version}) or declare the latest schema")
     elif change is not None and any(a.path[0] in ("schema", "schema_type", "references") for a in change.attributes):
         then = "the plan registers the declared schema again as a new version"
     else:
@@ -199,6 +208,7 @@ class SubjectKind(Kind):
         out = self.unreadable(live.subject_problem, stack.subjects, live.owned_subjects, "schema registry subjects",
                               PROBLEMS)
         deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
+        out += _referenced_deletions(deleted, live, stack.cluster.subject_delete == "permanent")
         if deleted:
             how = ("permanently deleted (soft, then hard delete): their schemas are gone"
                    if stack.cluster.subject_delete == "permanent" else
@@ -253,6 +263,31 @@ class SubjectKind(Kind):
                 "declared": {"compatibility": r.declared_compatibility},
                 "differences": [{"path": list(d.path), "kind": d.kind, "live": d.live, "declared": d.declared}
                                 for d in r.differences]}
+
+
+def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool) -> list[PlanDiagnostic]:
+    """Registries refuse to delete a subject another subject's schema references — Apicurio even when the
+    referencing subject is only soft-deleted. A deletion that would be refused is a plan error, before anything is
+    deleted: the referencing subject stays, or it goes too but only a soft delete is allowed."""
+    from kplan.plan.model import error
+
+    gone = set(deleted)
+    out = []
+    for name in deleted:
+        referrers = sorted(n for n, s in live.subjects.items() if n != name and any(
+            r.subject == name for r in s.references))
+        staying = [n for n in referrers if n not in gone]
+        if staying:
+            out.append(error(f"subject {name!r} is referenced by {', '.join(staying)}, which stays: the registry "
+                             "refuses to delete a referenced subject; remove the reference first, or keep declaring "
+                             f"{name!r}", "subject-referenced", address=f"{SUBJECT.value}.{name}"))
+        elif referrers and not permanent:
+            out.append(error(f"subject {name!r} is referenced by {', '.join(referrers)}, which is deleted too, but "
+                             "only softly: registries keep counting a soft-deleted subject's references and refuse "
+                             f"to delete {name!r}; set cluster.schema_registry.delete: permanent (the referencing "
+                             "subjects are then hard-deleted first), or keep declaring it", "subject-referenced",
+                             address=f"{SUBJECT.value}.{name}"))
+    return out
 
 
 def _difference(a: AttributeChange) -> "Difference":

@@ -101,6 +101,10 @@ class LiveSubject:
     versions: tuple[int, ...] = ()
     compatibility: str | None = None
     effective_compatibility: str | None = None
+    # The earlier live version that already holds the declared schema, when the latest does not (the registry's
+    # lookup, asked only then): registries do not register a schema a subject already has, so kplan cannot make
+    # it the latest again by registering it.
+    declared_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ Connector offsets: {"offset_tokens": {"sink": "<request token kplan last applied
 
 Schema registry subjects: {"subjects": {"orders-value": {"version": 2, "schema": "<text>", "schema_type": "AVRO",
 "references": [{"name": "x.A", "subject": "a", "version": 1}], "id": 7, "versions": [1, 2],
-"compatibility": "FULL" or null, "effective_compatibility": "BACKWARD"}}, "owned_subjects": {"orders-value":
+"compatibility": "FULL" or null, "effective_compatibility": "BACKWARD", "declared_version": null or the earlier
+version holding the declared schema}}, "owned_subjects": {"orders-value":
 "<sha256 digest kplan recorded>" or "latest"}, "subject_problem": null | "no-registry" | "...", "registry_level":
 "BACKWARD"}: "latest" records the digest of the live latest version (kplan registered it); a list of names means
 "latest" for each.
@@ -162,7 +163,8 @@ def _subject(name: str, x: dict) -> LiveSubject:
     return LiveSubject(name, version, str(x["schema"]), str(x.get("schema_type") or "AVRO"), refs,
                        None if x.get("id") is None else int(x["id"]),
                        tuple(int(v) for v in x.get("versions") or (version,)), x.get("compatibility") or None,
-                       x.get("effective_compatibility") or x.get("compatibility") or None)
+                       x.get("effective_compatibility") or x.get("compatibility") or None,
+                       None if x.get("declared_version") is None else int(x["declared_version"]))
 
 
 def _latest_digest(s: LiveSubject) -> str:

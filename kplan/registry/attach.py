@@ -37,3 +37,11 @@ def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveStat
     subjects, level, problem = read
     return replace(live, subjects=freeze({n: s for n, s in sorted(subjects.items()) if n in names}),
                    registry_level=level, subject_problem=problem)
+
+
+def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveState:
+    """`live` with, on each subject of `older`, the earlier version that holds the declared schema."""
+    if not older:
+        return live
+    return replace(live, subjects=freeze({n: replace(s, declared_version=older.get(n))
+                                          for n, s in live.subjects.items()}))

@@ -12,10 +12,10 @@ in effect it answers is the global one).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
-from kplan.model.desired import SchemaReference
+from kplan.model.desired import SchemaReference, SubjectSpec
 from kplan.model.live import LiveSubject
 from kplan.registry.client import RegistryError, RegistryHttp, error_code, error_line, level_of, path
 
@@ -80,3 +80,37 @@ def read_subjects(http: RegistryHttp | None, names: Iterable[str]
     except KplanError as e:  # no answer (ConnectUnavailable), refused credentials, an error answer
         return {}, None, f"{UNREACHABLE}: {e}"
     return {n: s for n, s in found.items() if s is not None}, global_level, None
+
+
+def declared_versions(http: RegistryHttp | None, specs: Iterable[SubjectSpec],
+                      live: Mapping[str, LiveSubject]) -> dict[str, int]:
+    """subject -> the earlier live version that already holds the declared schema, for the declared subjects whose
+    latest version is another schema (the registry's lookup, concurrently; nothing asked for the others).
+    Registries do not register a schema a subject already has, so such a subject cannot be given it back as its
+    latest by registering it (kplan.kinds.subject shows it as drift)."""
+    from kplan.rules.schemas import same_schema
+
+    if http is None:
+        return {}
+    asked = [s for s in specs if s.name in live and not (
+        live[s.name].schema_type == s.schema_type and same_schema(s.schema_type, live[s.name].schema, s.schema))]
+    if not asked:
+        return {}
+
+    def lookup(spec: SubjectSpec) -> int | None:
+        current = live[spec.name]
+        by_name = {r.name: r.version for r in current.references}
+        refs = [{"name": r.name, "subject": r.subject, "version": r.version or by_name.get(r.name)}
+                for r in spec.references]
+        if any(r["version"] is None for r in refs):
+            return None  # a reference the latest version does not have: that schema cannot be there as it is
+        body = {"schema": spec.schema, "schemaType": spec.schema_type, "references": refs}
+        try:
+            r = http.request("POST", path("subjects", spec.name, query={"normalize": "true"}), json=body)
+        except KplanError:
+            return None
+        return int(r.json()["version"]) if r.status_code == 200 else None
+
+    with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(asked))) as pool:
+        found = dict(zip((s.name for s in asked), pool.map(lookup, asked)))
+    return {n: v for n, v in found.items() if v is not None and v != live[n].version}

@@ -6,9 +6,11 @@ references, a version registered by hand, destroy, and subjects the stack does n
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from kplan_helpers import faulty_kplan, kplan, stack_doc, write_stack
 
 import localstack
@@ -98,9 +100,9 @@ def test_create_then_evolve_compatibly_and_an_incompatible_change_fails_the_plan
     assert versions(subject) == [1, 2] and json.loads(latest(subject)["schema"]) == record("Order", ID, EMAIL)
     assert "No changes." in kplan("plan", path).out
 
-    # an incompatible change: a plan error at the topic's value_schema line, in every format; nothing applied
+    # an incompatible change: a plan error at the schema's line (schema_file), in every format; nothing applied
     path = registry_stack(record("Order", ID, EMAIL, PHONE))
-    line = next(i for i, text in enumerate(open(path).read().splitlines(), 1) if "value_schema" in text)
+    line = next(i for i, text in enumerate(open(path).read().splitlines(), 1) if "schema_file:" in text)
     r = kplan("plan", path, "--no-color")
     assert r.code == 1, r.text
     error = next(x for x in r.out.splitlines() if x.startswith("Error:"))
@@ -161,20 +163,40 @@ def test_references_a_hand_registered_version_destroy_and_subjects_not_owned(reg
     assert latest(customer)["references"] == [{"name": "kplan.test.Address", "subject": address, "version": 1}]
     assert "No changes." in kplan("plan", path).out
 
-    # a version registered by hand under an owned subject: a warning, and the declared schema goes back
+    # a version registered by hand under an owned subject: a warning and drift. The declared schema is version 1,
+    # which registries do not register again, so the plan changes nothing and says how to put it back
     by_hand = record("Address", {"name": "city", "type": "string"}, {"name": "zip", "type": "string", "default": ""})
     assert reg("POST", f"/subjects/{address}/versions", {"schema": json.dumps(by_hand)})[0] == 200
-    r = kplan("plan", path)
+    r = kplan("plan", path, "--no-color")
     assert r.code == 0, r.text
-    assert "was registered outside kplan" in r.out and '- schema["fields"]["zip"]' in r.out, r.out
-    assert kplan("apply", path, "--auto-approve").code == 0
-    assert json.loads(latest(address)["schema"]) == addr
+    assert "the latest version (2) was registered outside kplan" in r.out, r.out
+    assert "the declared schema is version 1 there" in r.out and f"DELETE /subjects/{address}/versions/2" in r.out
+    assert "# drift: version = 2" in r.out and "No changes." in r.out, r.out
+    # a compatible change by hand that the stack then declares: registered once, no second version
+    reg("DELETE", f"/subjects/{address}/versions/2")
     assert "No changes." in kplan("plan", path).out
+    assert reg("POST", f"/subjects/{address}/versions", {"schema": json.dumps(by_hand)})[0] == 200
+    subs[0]["schema"] = json.dumps(by_hand, indent=4)  # the same schema, written differently
+    path = registry_stack(record("Order", ID), subjects_=subs)
+    r = kplan("plan", path, "--no-color")
+    assert "registered outside kplan" in r.out and "it matches the stack; the next apply records it" in r.out, r.out
+    assert kplan("apply", path, "--auto-approve").code == 0
+    r = kplan("plan", path, "--no-color")
+    assert "No changes." in r.out and "outside kplan" not in r.out, r.out
+    assert versions(address) == [1, 3]
 
-    # destroy: the stack's subjects are soft-deleted (the referencing one first); the foreign one stays
+    # destroy: a referenced subject cannot be soft-deleted while its referrer's soft-deleted versions count (a plan
+    # error, nothing deleted); with delete: permanent the referrer goes first. The foreign subject stays.
+    r = kplan("destroy", path, "--auto-approve", "--no-color")
+    assert r.code == 1, r.text
+    assert f"subject '{address}' is referenced by {customer}, which is deleted too, but only softly" in r.out, r.out
+    assert address in subjects() and customer in subjects()
+    doc = yaml.safe_load(open(path))
+    doc["cluster"]["schema_registry"]["delete"] = "permanent"
+    path = str(write_stack(Path(path), doc))
     r = kplan("destroy", path, "--auto-approve")
     assert r.code == 0, r.text
     live = subjects()
     assert address not in live and customer not in live and f"{prefix}.orders-value" not in live
     assert foreign in live
-    assert customer in reg("GET", "/subjects?deleted=true")[1]  # soft: still known to the registry
+    assert customer not in reg("GET", "/subjects?deleted=true")[1]  # permanent: gone from the registry
