@@ -144,9 +144,12 @@ def _references(entry: dict, loc: Loc, what: str, smap: SourceMap, diags: Diagno
             continue  # the JSON Schema reported it
         version = item.get("version", "latest")
         out.append(SchemaReference(item["name"], item["subject"], None if version == "latest" else int(version)))
-    names = [r.name for r in out]
-    for name in {n for n in names if names.count(n) > 1}:
-        diags.error(smap.value_loc(entry, "references") or loc, f"{what}: reference {name} is listed twice")
+    # the same reference twice is harmless (registries list one per use: Debezium's envelope names its Value record
+    # for both `before` and `after`); one name bound to two different subjects or versions is a mistake
+    for name in sorted({r.name for r in out}):
+        if len({(r.subject, r.version) for r in out if r.name == name}) > 1:
+            diags.error(smap.value_loc(entry, "references") or loc,
+                        f"{what}: reference {name} is listed twice, with different subjects or versions")
     return tuple(out)
 
 
