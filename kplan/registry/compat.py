@@ -80,7 +80,7 @@ def _check(http: RegistryHttp, stack: Stack, spec: SubjectSpec, new_level: str |
             if left == "NONE":
                 return []
             if left != current:
-                return [warning(f"subject {spec.name!r}: compatibility not checked at plan time: the plan changes "
+                return [warning("compatibility not checked at plan time: the plan changes "
                                 f"the level from {current} to {left} and the registry can judge only under the "
                                 f"level in effect; it judges the new schema under {left} at apply (a refusal rolls "
                                 "the run back)", UNCHECKED, **where)]
@@ -115,7 +115,7 @@ def _judge(http: RegistryHttp, spec: SubjectSpec, version: int, level: str, wher
         return [_unchecked(spec, level, "the registry cannot judge a schema with references at plan time "
                                         f"({http.scrub(message_of(r))})", where)]
     if r.status_code == 422:
-        return [error(f"subject {spec.name!r}: the registry refuses the schema: "
+        return [error("the registry refuses the schema: "
                       f"{http.scrub(message_of(r))}", INVALID, **where)]
     if r.status_code == 404:
         return []
@@ -123,11 +123,11 @@ def _judge(http: RegistryHttp, spec: SubjectSpec, version: int, level: str, wher
         raise KplanError(error_line(http, "POST", where_path, r))
     if r.json().get("is_compatible", True):
         return []
-    return [error(f"subject {spec.name!r}: the registry judges the new schema incompatible with version {version} "
+    return [error(f"the registry judges the new schema incompatible with version {version} "
                   f"under {level} (what the plan leaves in place); {consequence(level, version)} — make the change "
                   "compatible (e.g. give new fields a default) or change compatibility first", INCOMPATIBLE, **where)]
 
 
 def _unchecked(spec: SubjectSpec, level: str, why: str, where: dict[str, Any]) -> PlanDiagnostic:
-    return warning(f"subject {spec.name!r}: compatibility not checked at plan time: {why}; the registry judges the "
+    return warning(f"compatibility not checked at plan time: {why}; the registry judges the "
                    f"new schema under {level} at apply (a refusal rolls the run back)", UNCHECKED, **where)
