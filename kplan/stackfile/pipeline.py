@@ -19,6 +19,7 @@ from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_byte
 from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
+from kplan.stackfile.cdc_format import default_converter
 from kplan.stackfile.connect_access import build_connect, build_registry
 from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
@@ -258,6 +259,14 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         acls = merge_generated(acls, generated_acls, diags)
         subjects = build_subjects([(i, loc) for i, loc in lists["subjects"] if id(i) not in flagged.items],
                                   [(i, loc) for i, loc in lists["topics"] if id(i) not in flagged.items], smap, diags)
+        if cluster is not None and cluster.schema_registry_url and default_converter(cluster.schema_registry_url) \
+                == "apicurio":
+            for spec in subjects:
+                if spec.compatibility == "NONE" and spec.origin is not None:
+                    diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
+                                f"subject {spec.name}: compatibility NONE on one subject has no effect on Apicurio "
+                                "Registry (a subject-level NONE counts as no level: the global one applies); "
+                                "choose another level, or leave compatibility unset")
         if subjects and cluster is not None and not cluster.schema_registry_url:
             what = f"clusters.{cluster_name}" if cluster_name else "cluster"
             diags.error(cluster_loc, f"{what}.schema_registry is not set, but the stack declares schema subjects "
