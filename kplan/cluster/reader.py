@@ -296,6 +296,12 @@ class KafkaReader:
 
         return read_subjects(self._registry, names)
 
+    def subject_names(self) -> list[str]:
+        """Every subject the stack's registry lists ([] without a registry); KplanError when it cannot be read."""
+        from kplan.registry.read import subject_names
+
+        return subject_names(self._registry) if self._registry is not None else []
+
     def declared_versions(self, specs, live) -> dict[str, int]:
         """subject -> the earlier version holding the declared schema (kplan.registry.read.declared_versions)."""
         from kplan.registry.read import declared_versions

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from kplan.commands._output import TEMPLATE_DIR_OPTION
 from kplan.errors import KplanError
+from kplan.model.desired import freeze
 
 HEADER = """\
 # Written by `kplan import` from the cluster {cluster_id}{connect}.
@@ -28,6 +30,8 @@ HEADER = """\
               help="A .yaml file, or a directory (one file for the stack and cluster, one per kind).")
 @click.option("--bootstrap-servers", metavar="HOST:PORT,...", help="The cluster to read (plaintext listener).")
 @click.option("--connect-url", metavar="URL", help="The Kafka Connect REST URL to read connectors from.")
+@click.option("--schema-registry", "registry_url", metavar="URL",
+              help="The schema registry to read subjects from (Confluent's API, or Apicurio's .../apis/ccompat/v7).")
 @click.option("--cluster-from", "cluster_from", metavar="STACK", type=click.Path(exists=True),
               help="Read the cluster with this stack's `cluster:` settings (secured clusters); they are written as is.")
 @click.option("-e", "--env", "--environment", "environment", metavar="ENV",
@@ -39,15 +43,17 @@ HEADER = """\
 @click.option("--no-connectors", is_flag=True, help="Import no connectors.")
 @click.option("--no-acls", is_flag=True, help="Import no ACLs.")
 @click.option("--no-quotas", is_flag=True, help="Import no client quotas.")
+@click.option("--no-subjects", is_flag=True, help="Import no schema registry subjects.")
 @click.option("--cdc", is_flag=True,
               help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
                    "expansion reproduces the connector and its table topics exactly.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @TEMPLATE_DIR_OPTION
 @click.pass_context
-def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster_from, environment, include, exclude,
-                   prefix, no_topics, no_connectors, no_acls, no_quotas, cdc, force, template_dirs):
-    """Write a stack from the topics, connectors, ACLs and quotas a cluster already has.
+def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registry_url, cluster_from, environment,
+                   include, exclude, prefix, no_topics, no_connectors, no_acls, no_quotas, no_subjects, cdc, force,
+                   template_dirs):
+    """Write a stack from the topics, connectors, ACLs, quotas and schema subjects a cluster already has.
 
     Only each topic's own config overrides are written (never broker defaults), in human units where they are
     exact. Secret values of connectors become ${secret:env:NAME} references (the names are printed; set them
@@ -67,12 +73,13 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster
     if (bootstrap_servers is None) == (cluster_from is None):
         raise KplanError("say which cluster to read: --bootstrap-servers HOST:PORT (and --connect-url URL), "
                          "or --cluster-from STACK to use a stack's cluster settings")
-    if cluster_from is not None and connect_url is not None:
-        raise KplanError("--connect-url goes with --bootstrap-servers; with --cluster-from the stack's cluster "
-                         "settings name Connect")
+    if cluster_from is not None and (connect_url is not None or registry_url is not None):
+        raise KplanError("--connect-url and --schema-registry go with --bootstrap-servers; with --cluster-from the "
+                         "stack's cluster settings name Connect and the registry")
     split = not out.endswith((".yaml", ".yml"))
     options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
-                            connectors=not no_connectors, acls=not no_acls, quotas=not no_quotas)
+                            connectors=not no_connectors, acls=not no_acls, quotas=not no_quotas,
+                            subjects=not no_subjects)
 
     if cluster_from is not None:
         cluster_doc = raw_cluster_section(cluster_from)
@@ -81,11 +88,17 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster
         cluster_doc = {"bootstrap_servers": bootstrap_servers}
         if connect_url:
             cluster_doc["connect_url"] = connect_url
+        if registry_url:
+            cluster_doc["schema_registry"] = {"url": registry_url}
         with tempfile.TemporaryDirectory(prefix="kplan-import-") as tmp:
             probe = Path(tmp) / "cluster.yaml"
             probe.write_text(yaml.safe_dump({"stack": stack_name, "cluster": cluster_doc}), encoding="utf-8")
             stack = _load_cluster(ctx, str(probe), None, template_dirs)
-    live = read_live(stack, quotas=options.quotas)
+    live = read_live(stack, quotas=options.quotas, subjects=options.subjects)
+    if stack.cluster.schema_registry_url:
+        from kplan.stackfile.cdc_format import default_converter
+
+        options = replace(options, none_is_no_level=default_converter(stack.cluster.schema_registry_url) == "apicurio")
     imported = build_import(live, options)
     if cdc:
         imported = recognise_cdc(imported, live, stack, template_dirs)
@@ -108,7 +121,8 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, cluster
     counts = ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics), ("CDC source(s)", imported.cdc),
                                                     ("connector(s)", imported.connectors),
                                                     ("ACL principal(s)", imported.acls),
-                                                    ("quota entit(y/ies)", imported.quotas)))
+                                                    ("quota entit(y/ies)", imported.quotas),
+                                                    ("subject(s)", imported.subjects)))
     click.echo(f"Wrote {out}: {counts}.")
     for note in imported.notes:
         click.echo(f"Note: {note}", err=True)
@@ -125,14 +139,23 @@ def _load_cluster(ctx, path: str, environment: str | None, template_dirs):
     return load_or_exit(ctx, path, environment, template_dirs=template_dirs)
 
 
-def read_live(stack, *, quotas: bool):
-    """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it."""
+def read_live(stack, *, quotas: bool, subjects: bool = False):
+    """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it; and,
+    with `subjects`, every subject of the stack's schema registry (its latest version, levels)."""
     from kplan.cluster.reader import KafkaReader
     from kplan.stackfile.references import resolve_stack_secrets
 
     reader = KafkaReader(stack.cluster, resolve_stack_secrets(stack, os.environ))
     try:
-        return reader.read(stack.name, topic_names=None, quotas=quotas)
+        live = reader.read(stack.name, topic_names=None, quotas=quotas)
+        if subjects and stack.cluster.schema_registry_url:
+            try:
+                names = reader.subject_names()
+            except KplanError as e:
+                return replace(live, subject_problem=f"the schema registry could not be read: {e}")
+            found, level, problem = reader.read_subjects(names)
+            live = replace(live, subjects=freeze(found), registry_level=level, subject_problem=problem)
+        return live
     finally:
         reader.close()
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from kplan.importer.values import connector_config_value, human_size, topic_config_value
 from kplan.model.desired import QUOTA_KEYS
-from kplan.model.live import LiveConnector, LiveState, LiveTopic
+from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic
 from kplan.rules.names import is_reserved_topic
 from kplan.secrets import imported_value
 
@@ -35,6 +35,9 @@ class ImportOptions:
     connectors: bool = True
     acls: bool = True
     quotas: bool = True
+    subjects: bool = True
+    # the registry keeps a subject-level NONE as "no level" (Apicurio): such a NONE is not written
+    none_is_no_level: bool = False
 
     def selects(self, name: str) -> bool:
         if self.prefixes and not name.startswith(self.prefixes):
@@ -55,13 +58,15 @@ class Imported:
     acls: tuple[dict, ...] = ()
     quotas: tuple[dict, ...] = ()
     cdc: tuple[dict, ...] = ()  # Debezium connectors recognised as `cdc:` sources (`kplan import --cdc`)
+    subjects: tuple[dict, ...] = ()  # schema registry subjects (read when the cluster names a registry)
     variables: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def documents(self, stack: str, cluster: Mapping[str, Any], *, split: bool) -> dict[str, dict]:
         """File name -> document: one `stack.yaml`, or (split) the stack and cluster there and one file per kind."""
         parts = {k: list(v) for k, v in (("topics", self.topics), ("connectors", self.connectors),
-                                          ("cdc", self.cdc), ("acls", self.acls), ("quotas", self.quotas)) if v}
+                                          ("cdc", self.cdc), ("acls", self.acls), ("quotas", self.quotas),
+                                          ("subjects", self.subjects)) if v}
         head: dict = {"stack": stack, "cluster": dict(cluster)}
         if not split:
             return {"stack.yaml": {**head, **parts}}
@@ -121,12 +126,34 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
                 notes.append(f"quota {name}: {other} left out (a stack can declare {', '.join(QUOTA_KEYS)})")
             if values:
                 quotas.append(quota_entry(quota.entity, values))
+    subjects = []
+    if options.subjects:
+        if live.subject_problem:
+            notes.append(f"schema registry subjects not imported: {live.subject_problem}")
+        for name in sorted(live.subjects):
+            if options.selects(name) and not owned_elsewhere("subject", name):
+                subjects.append(subject_entry(live.subjects[name], options.none_is_no_level))
     users = [u for u in live.users if options.selects(u)]
     if users:
         notes.append(f"{len(users)} SCRAM user(s) not imported: Kafka never gives a password back, and "
                      "declaring a user makes kplan set its password; declare users by hand (docs/stack-format.md)")
-    return Imported(tuple(topics), tuple(connectors), tuple(acls), tuple(quotas), variables=variables,
-                    notes=tuple(notes))
+    return Imported(tuple(topics), tuple(connectors), tuple(acls), tuple(quotas), subjects=tuple(subjects),
+                    variables=variables, notes=tuple(notes))
+
+
+def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict:
+    """A subject as the stack declares it: its latest schema inline, as the registry holds it (plans compare
+    canonical forms, so the text loads back to no change), its type, references and own compatibility level."""
+    entry: dict[str, Any] = {"name": subject.name, "schema": subject.schema}
+    if subject.schema_type != "AVRO":
+        entry["type"] = subject.schema_type.lower()
+    if subject.references:
+        entry["references"] = [{"name": r.name, "subject": r.subject, "version": r.version}
+                               for r in subject.references]
+    level = subject.compatibility
+    if level and not (level == "NONE" and none_is_no_level):
+        entry["compatibility"] = level
+    return entry
 
 
 def topic_entry(topic: LiveTopic) -> dict:

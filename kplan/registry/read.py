@@ -64,6 +64,11 @@ def read_subject(http: RegistryHttp, name: str) -> LiveSubject | None:
                        compatibility=own, effective_compatibility=effective)
 
 
+def subject_names(http: RegistryHttp) -> list[str]:
+    """Every subject the registry lists (not the soft-deleted ones): `kplan import`. KplanError when it cannot."""
+    return sorted(str(n) for n in get(http, path("subjects"), missing=()) or ())
+
+
 def read_subjects(http: RegistryHttp | None, names: Iterable[str]
                   ) -> tuple[dict[str, LiveSubject], str | None, str | None]:
     """(subject -> its live state for those of `names` that exist, the registry's global level, problem):

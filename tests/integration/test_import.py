@@ -185,3 +185,55 @@ def test_import_recognises_a_hand_made_debezium_connector_as_a_cdc_source(stack,
     assert r.code == 0, r.text
     r = kplan("plan", str(out), "--detailed-exitcode", env={var: localstack.PG_PASSWORD})
     assert r.code == 0 and "No changes." in r.out, r.text
+
+
+def test_import_of_schema_registry_subjects_loads_back_to_no_changes(stack, prefix, tmp_path):
+    """Subjects registered by hand (an Avro record referencing another, a JSON Schema with its own level, a
+    Protobuf file) -> `kplan import --schema-registry` -> validate -> plan adopts them, nothing else -> apply ->
+    no changes. Only the subjects with the prefix are imported."""
+    import json
+
+    registry = stack.schema_registry_url
+    ct = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
+    address, customer, event, js = (f"{prefix}.address", f"{prefix}.customer", f"{prefix}.event", f"{prefix}.js")
+    addr = {"type": "record", "name": "Address", "namespace": "imp", "fields": [{"name": "city", "type": "string"}]}
+    cust = {"type": "record", "name": "Customer", "namespace": "imp",
+            "fields": [{"name": "id", "type": "long"}, {"name": "address", "type": "imp.Address"}]}
+    bodies = [(address, {"schema": json.dumps(addr)}),
+              (customer, {"schema": json.dumps(cust),
+                          "references": [{"name": "imp.Address", "subject": address, "version": 1}]}),
+              (event, {"schemaType": "PROTOBUF",
+                       "schema": 'syntax = "proto3";\npackage imp;\nmessage E { string id = 1; }\n'}),
+              (js, {"schemaType": "JSON",
+                    "schema": json.dumps({"type": "object", "properties": {"a": {"type": "string"}}})})]
+    try:
+        for subject, body in bodies:
+            r = requests.post(f"{registry}/subjects/{subject}/versions", json=body, headers=ct, timeout=10)
+            assert r.status_code == 200, r.text
+        assert requests.put(f"{registry}/config/{js}", json={"compatibility": "FULL"}, headers=ct,
+                            timeout=10).status_code == 200
+        out = tmp_path / "imported.yaml"
+        r = kplan("import", "--stack", prefix, "-o", str(out), "--bootstrap-servers", stack.bootstrap_servers,
+                  "--schema-registry", registry, "--prefix", prefix, "--no-topics", "--no-connectors", "--no-acls",
+                  "--no-quotas")
+        assert r.code == 0, r.text
+        assert "4 subject(s)" in r.out, r.out
+        doc = yaml.safe_load(out.read_text())
+        by_name = {s["name"]: s for s in doc["subjects"]}
+        assert sorted(by_name) == sorted([address, customer, event, js])
+        assert by_name[customer]["references"] == [{"name": "imp.Address", "subject": address, "version": 1}]
+        assert by_name[js]["type"] == "json" and by_name[js]["compatibility"] == "FULL"
+        assert by_name[event]["type"] == "protobuf" and "compatibility" not in by_name[address]
+        assert kplan("validate", str(out)).code == 0
+        r = kplan("plan", str(out))
+        assert r.code == 0 and "No changes." in r.out, r.text
+        assert "4 existing resources match the stack but are not yet recorded as owned by it" in r.out, r.out
+        assert kplan("apply", str(out), "--auto-approve").code == 0
+        r = kplan("plan", str(out))
+        assert "No changes." in r.out and "not yet recorded" not in r.out, r.text
+        for subject, _ in bodies:
+            assert requests.get(f"{registry}/subjects/{subject}/versions", timeout=10).json() == [1]
+    finally:
+        for subject, _ in reversed(bodies):
+            requests.delete(f"{registry}/subjects/{subject}", timeout=10)
+            requests.delete(f"{registry}/subjects/{subject}", params={"permanent": "true"}, timeout=10)
