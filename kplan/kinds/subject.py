@@ -81,7 +81,9 @@ def desired_repr(spec: SubjectSpec, current: LiveSubject | None) -> dict:
 
 
 def _schema_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[AttributeChange]:
-    if current is not None and current.declared_version is not None:  # nothing to register: drift, left alone
+    if current is not None and current.declared_version is not None:  # the registry's lookup found it
+        if current.declared_version == current.version:
+            return []  # the latest: the registry holds the two as the same schema
         return [AttributeChange(("version",), AttrKind.DRIFT, current.version, current.declared_version,
                                 note=NoteKind.DECLARED_IS_OLDER)]
     if current is None:
@@ -162,7 +164,7 @@ def registered_outside(name: str, current: LiveSubject, recorded: str, spec: Sub
         return None
     if spec is None:
         then = "it is no longer declared"
-    elif current.declared_version is not None:
+    elif current.declared_version is not None and current.declared_version != current.version:
         then = (f"the declared schema is version {current.declared_version} there, and registries do not register a "
                 "schema a subject already has, so the plan cannot make it the latest again: delete the newer "
                 f"version(s) by hand (DELETE /subjects/{name}/versions/{current.version}) or declare the latest schema")

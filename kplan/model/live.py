@@ -101,9 +101,9 @@ class LiveSubject:
     versions: tuple[int, ...] = ()
     compatibility: str | None = None
     effective_compatibility: str | None = None
-    # The earlier live version that already holds the declared schema, when the latest does not (the registry's
-    # lookup, asked only then): registries do not register a schema a subject already has, so kplan cannot make
-    # it the latest again by registering it.
+    # The live version that holds the declared schema by the registry's own lookup, asked only when kplan's
+    # canonical form finds the latest different: the latest (the registry normalizes them alike: no change), or an
+    # earlier one (registries do not register a schema a subject already has: drift kplan cannot undo).
     declared_version: int | None = None
 
 

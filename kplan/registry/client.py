@@ -60,6 +60,19 @@ def error_line(http: RegistryHttp, method: str, where: str, response) -> str:
             f"{http.scrub(message_of(response))}")
 
 
+def json_body(http: RegistryHttp, response) -> Any:
+    """The JSON of a registry answer; a RegistryError naming the URL setting when it is not JSON (a URL that
+    points at a web page or another service rather than the registry's API)."""
+    try:
+        return response.json()
+    except ValueError:
+        request = getattr(response, "request", None)
+        what = f"{request.method} {http.scrub(str(request.path_url))}" if request is not None else "a request"
+        raise RegistryError(f"the schema registry at {http.shown_url} answered {what} with something that is not "
+                            "JSON: is cluster.schema_registry.url the registry's API (Confluent's: http://host:8081; "
+                            "Apicurio's: http://host:8080/apis/ccompat/v7)?", response.status_code, None) from None
+
+
 def message_of(response) -> str:
     """The registry's `message`, without a leading `io.apicurio....SomeException: `."""
     return re.sub(r"^(?:[a-z_][\w$]*\.)+\w*(?:Exception|Error): ", "", connect_error_message(response))

@@ -16,7 +16,16 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.model.desired import Stack, SubjectSpec
 from kplan.plan.model import Action, Plan, PlanDiagnostic, ResourceType, error, warning
-from kplan.registry.client import INVALID_SCHEMA, RegistryHttp, error_code, error_line, level_of, message_of, path
+from kplan.registry.client import (
+    INVALID_SCHEMA,
+    RegistryHttp,
+    error_code,
+    error_line,
+    json_body,
+    level_of,
+    message_of,
+    path,
+)
 from kplan.registry.read import get, subject_levels
 
 SCHEMA_PATHS = frozenset({"schema", "schema_type", "references"})
@@ -109,7 +118,9 @@ def _judge(http: RegistryHttp, spec: SubjectSpec, version: int, level: str, wher
             ref_version = int(found["version"])
         refs.append({"name": r.name, "subject": r.subject, "version": ref_version})
     body = {"schema": spec.schema, "schemaType": spec.schema_type, "references": refs}
-    where_path = path("compatibility", "subjects", spec.name, "versions", "latest")
+    # a transitive level is judged against every version (`/versions`), the others against the latest
+    where_path = (path("compatibility", "subjects", spec.name, "versions") if level.endswith("_TRANSITIVE") else
+                  path("compatibility", "subjects", spec.name, "versions", "latest"))
     r = http.request("POST", where_path, json=body)
     if r.status_code == 422 and error_code(r) == INVALID_SCHEMA and refs:
         return [_unchecked(spec, level, "the registry cannot judge a schema with references at plan time "
@@ -121,9 +132,10 @@ def _judge(http: RegistryHttp, spec: SubjectSpec, version: int, level: str, wher
         return []
     if r.status_code != 200:
         raise KplanError(error_line(http, "POST", where_path, r))
-    if r.json().get("is_compatible", True):
+    if json_body(http, r).get("is_compatible", True):
         return []
-    return [error(f"the registry judges the new schema incompatible with version {version} "
+    against = f"its versions up to {version}" if level.endswith("_TRANSITIVE") else f"version {version}"
+    return [error(f"the registry judges the new schema incompatible with {against} "
                   f"under {level} (what the plan leaves in place); {consequence(level, version)} — make the change "
                   "compatible (e.g. give new fields a default) or change compatibility first", INCOMPATIBLE, **where)]
 

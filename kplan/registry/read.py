@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 from kplan.errors import KplanError
 from kplan.model.desired import SchemaReference, SubjectSpec
 from kplan.model.live import LiveSubject
-from kplan.registry.client import RegistryError, RegistryHttp, error_code, error_line, level_of, path
+from kplan.registry.client import RegistryError, RegistryHttp, error_code, error_line, json_body, level_of, path
 
 READ_WORKERS = 8
 UNREACHABLE = "unreachable"  # the start of `problem` when the registry cannot be read at all
@@ -30,7 +30,7 @@ def get(http: RegistryHttp, where: str, missing: tuple[int, ...] = (404,)) -> An
         return None
     if r.status_code != 200:
         raise RegistryError(error_line(http, "GET", where, r), r.status_code, error_code(r))
-    return r.json()
+    return json_body(http, r)
 
 
 def references_of(docs: Any) -> tuple[SchemaReference, ...]:
@@ -89,10 +89,11 @@ def read_subjects(http: RegistryHttp | None, names: Iterable[str]
 
 def declared_versions(http: RegistryHttp | None, specs: Iterable[SubjectSpec],
                       live: Mapping[str, LiveSubject]) -> dict[str, int]:
-    """subject -> the earlier live version that already holds the declared schema, for the declared subjects whose
-    latest version is another schema (the registry's lookup, concurrently; nothing asked for the others).
-    Registries do not register a schema a subject already has, so such a subject cannot be given it back as its
-    latest by registering it (kplan.kinds.subject shows it as drift)."""
+    """subject -> the live version that holds the declared schema by the registry's own judgement (its lookup, with
+    `normalize`), for the declared subjects whose latest version kplan's canonical form finds different (nothing is
+    asked for the others). The latest: the registry normalizes them alike, so there is nothing to register. An
+    earlier one: registries do not register a schema a subject already has, so it cannot be made the latest again
+    by registering it (kplan.kinds.subject shows it as drift)."""
     from kplan.rules.schemas import same_schema
 
     if http is None:
@@ -114,8 +115,8 @@ def declared_versions(http: RegistryHttp | None, specs: Iterable[SubjectSpec],
             r = http.request("POST", path("subjects", spec.name, query={"normalize": "true"}), json=body)
         except KplanError:
             return None
-        return int(r.json()["version"]) if r.status_code == 200 else None
+        return int(json_body(http, r)["version"]) if r.status_code == 200 else None
 
     with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(asked))) as pool:
         found = dict(zip((s.name for s in asked), pool.map(lookup, asked)))
-    return {n: v for n, v in found.items() if v is not None and v != live[n].version}
+    return {n: v for n, v in found.items() if v is not None}

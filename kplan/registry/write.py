@@ -18,7 +18,7 @@ from kplan.cluster.reach import Link
 from kplan.cluster.retry import RetriableError, RetryPolicy, retry
 from kplan.cluster.writer import WriteError
 from kplan.model.desired import SchemaReference
-from kplan.registry.client import SOFT_DELETED, RegistryHttp, error_code, error_line, level_of, path
+from kplan.registry.client import SOFT_DELETED, RegistryHttp, error_code, error_line, json_body, level_of, path
 from kplan.registry.read import subject_levels
 
 NORMALIZE = {"normalize": "true"}
@@ -86,7 +86,7 @@ class RegistryWriter:
                        f"resolving subject {subject}'s reference to {referenced}", expected=(404,))
         if r.status_code == 404:
             raise WriteError(f"subject {subject} references subject {referenced}, which has no version")
-        return int(r.json()["version"])
+        return int(json_body(self.http, r)["version"])
 
     def register_schema(self, subject: str, schema: str, schema_type: str,
                         references: Sequence[SchemaReference]) -> int:
@@ -109,12 +109,12 @@ class RegistryWriter:
     def _lookup(self, subject: str, body: dict[str, Any]) -> int | None:
         r = self._call("POST", path("subjects", subject, query=NORMALIZE), f"looking up a schema of subject {subject}",
                        expected=(404,), json=body)
-        return int(r.json()["version"]) if r.status_code == 200 else None
+        return int(json_body(self.http, r)["version"]) if r.status_code == 200 else None
 
     def subject_versions(self, subject: str) -> list[int]:
         r = self._call("GET", path("subjects", subject, "versions"), f"reading subject {subject}'s versions",
                        expected=(404,))
-        return sorted(int(v) for v in r.json()) if r.status_code == 200 else []
+        return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
 
     def delete_schema_version(self, subject: str, version: int) -> None:
         self._call("DELETE", path("subjects", subject, "versions", str(version)),
@@ -137,7 +137,7 @@ class RegistryWriter:
         """What `GET /config/<subject>` answers (None: 404) — on Apicurio also NONE for "no own level"."""
         r = self._call("GET", path("config", subject), f"reading subject {subject}'s compatibility level",
                        expected=(404,))
-        return level_of(r.json()) if r.status_code == 200 else None
+        return level_of(json_body(self.http, r)) if r.status_code == 200 else None
 
     def set_subject_level(self, subject: str, level: str | None) -> None:
         where = path("config", subject)
@@ -155,7 +155,7 @@ class RegistryWriter:
 
     def _listed(self, deleted: bool) -> set[str]:
         query = {"deleted": "true"} if deleted else None
-        return set(self._call("GET", path("subjects", query=query), "listing subjects").json())
+        return set(json_body(self.http, self._call("GET", path("subjects", query=query), "listing subjects")))
 
     def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
         for name in names:

@@ -73,93 +73,176 @@ def _avro_normal(doc: Any) -> Any:
     return doc
 
 
-_PROTO_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
-_PROTO_PUNCT = re.compile(r"\s*([;{}=()<>,\[\]])\s*")
+_PROTO_TOKEN = re.compile("|".join((
+    r'"(?:\\.|[^"\\\n])*"', r"'(?:\\.|[^'\\\n])*'",  # string literals, kept as written
+    r"//[^\n]*", r"/\*.*?\*/",  # comments
+    r"\s+", r"[;{}=()<>,\[\]]", r"""[^\s;{}=()<>,\[\]"'/]+""", r"/",
+)), re.DOTALL)
+_PROTO_PUNCT = frozenset(";{}=()<>,[]")
 
 
 def _proto_canonical(text: str) -> str:
-    out = _PROTO_COMMENT.sub(" ", text)
-    out = " ".join(out.split())
-    return _PROTO_PUNCT.sub(r"\1", out).strip()
+    """Without comments, whitespace collapsed and none around punctuation — outside string literals, which are kept
+    as written (a single-quoted one in double quotes)."""
+    tokens: list[str] = []
+    for tok in _PROTO_TOKEN.findall(text):
+        if tok.startswith(("//", "/*")) or tok.isspace():
+            if tokens and tokens[-1] != " ":
+                tokens.append(" ")
+            continue
+        if tok.startswith("'") and '"' not in tok:
+            tok = '"' + tok[1:-1] + '"'
+        tokens.append(tok)
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok == " " and (not out or out[-1] in _PROTO_PUNCT or i + 1 >= len(tokens) or tokens[i + 1] in _PROTO_PUNCT):
+            continue
+        out.append(tok)
+    return "".join(out).strip()
 
 
 # -- outline and diff --------------------------------------------------------------------------------------------
 
-Part = tuple[tuple[str, ...], str]  # (path under "schema", the part's value as shown)
 
-
-def outline(schema_type: str, text: str) -> dict[tuple[str, ...], str]:
-    """The schema's parts by path (under `schema`): what a plan lists for a new subject and compares by part."""
+def parts(schema_type: str, text: str) -> dict[tuple[str, ...], str]:
+    """The schema's parts by path (under `schema`), each value whole (compact JSON, or a Protobuf statement)."""
     try:
         doc = parse(schema_type, text)
     except SchemaParseError:
-        return {(): _shown(text.strip())}
+        return {(): text.strip()}
     if schema_type == "PROTOBUF":
-        return {(f"#{i + 1}",): s for i, s in enumerate(_proto_statements(doc))}
-    parts: dict[tuple[str, ...], str] = {}
+        return {(f"#{i + 1}",): x for i, x in enumerate(_proto_statements(doc))}
+    out: dict[tuple[str, ...], str] = {}
     if schema_type == "AVRO":
-        _avro_parts(doc, (), parts)
+        _avro_parts(doc, (), out)
     else:
-        _json_parts(doc, (), parts)
-    return parts
-
-
-def diff(schema_type: str, live: str, declared: str) -> list[tuple[tuple[str, ...], str | None, str | None]]:
-    """(path, live value, declared value) of each part that differs (None: absent), in path order; one entry for
-    the whole schema when its parts are the same but their order is not (field order is part of an Avro schema)."""
-    if schema_type == "PROTOBUF":
-        return _proto_diff(live, declared)
-    before, after = outline(schema_type, live), outline(schema_type, declared)
-    out = [(p, before.get(p), after.get(p)) for p in sorted(set(before) | set(after)) if before.get(p) != after.get(p)]
-    if not out and canonical(schema_type, live) != canonical(schema_type, declared):
-        out.append((("order",), _shown(list(before)), _shown(list(after))))
+        _json_parts(doc, (), out)
     return out
 
 
-def _shown(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"),
-                                                             ensure_ascii=False)
+def outline(schema_type: str, text: str) -> dict[tuple[str, ...], str]:
+    """The parts as a plan lists them for a new subject (long values shortened for display only)."""
+    return {p: _clip(v) for p, v in parts(schema_type, text).items()}
+
+
+def diff(schema_type: str, live: str, declared: str) -> list[tuple[tuple[str, ...], str | None, str | None]]:
+    """(path, live value, declared value) of each part that differs (None: absent), in path order — compared whole,
+    shortened only for display; one entry for the whole schema when its parts are the same but their order is not
+    (field order is part of an Avro schema)."""
+    if schema_type == "PROTOBUF":
+        return _proto_diff(live, declared)
+    before, after = parts(schema_type, live), parts(schema_type, declared)
+    out = [(p, *_clip_pair(before.get(p), after.get(p)))
+           for p in sorted(set(before) | set(after)) if before.get(p) != after.get(p)]
+    if not out and canonical(schema_type, live) != canonical(schema_type, declared):
+        out.append((("order",), _clip(_compact(list(before))), _clip(_compact(list(after)))))
+    return out
+
+
+def _compact(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"),
+                                                           ensure_ascii=False)
+
+
+def _clip(text: str) -> str:
     return text if len(text) <= SHOWN_LIMIT else text[:SHOWN_LIMIT - 1] + "…"
 
 
-def _avro_parts(doc: Any, path: tuple[str, ...], parts: dict) -> None:
-    """A record: its name, doc and each field by name (a field whose type is itself a record: that record's parts
-    under the field's path); anything else: one part."""
-    if isinstance(doc, dict) and doc.get("type") == "record" and isinstance(doc.get("fields"), list):
+def _clip_or_none(text: str | None) -> str | None:
+    return None if text is None else _clip(text)
+
+
+def _clip_pair(a: str | None, b: str | None) -> tuple[str | None, str | None]:
+    """Two values of one part, shortened for display around where they first differ (so a difference past the
+    display limit still shows)."""
+    if a is None or b is None or (len(a) <= SHOWN_LIMIT and len(b) <= SHOWN_LIMIT):
+        return _clip_or_none(a), _clip_or_none(b)
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, i - SHOWN_LIMIT // 4)
+
+    def window(text: str) -> str:
+        piece = text[start:start + SHOWN_LIMIT - 2]
+        return ("…" if start else "") + piece + ("…" if start + len(piece) < len(text) else "")
+
+    return window(a), window(b)
+
+
+def _avro_parts(doc: Any, path: tuple[str, ...], out: dict) -> None:
+    """A record: its name, doc and other attributes, and each field by name; a field whose type holds a record
+    (itself, as a union branch, or as an array's items / a map's values) has that record's parts under the field's
+    path (`fields.address.type.Address`); anything else is one part."""
+    if isinstance(doc, dict) and doc.get("type") in ("record", "error") and isinstance(doc.get("fields"), list):
         for key in sorted(k for k in doc if k != "fields"):
-            parts[path + (key,)] = _shown(doc[key])
+            out[path + (key,)] = _compact(doc[key])
         for f in doc["fields"]:
             if not isinstance(f, dict) or not isinstance(f.get("name"), str):
-                parts[path + ("fields", _shown(f))] = _shown(f)
+                out[path + ("fields", _compact(f))] = _compact(f)
                 continue
             fpath = path + ("fields", f["name"])
-            ftype = f.get("type")
-            if isinstance(ftype, dict) and ftype.get("type") == "record":
-                rest = {k: v for k, v in f.items() if k not in ("name", "type")}
-                if rest:
-                    parts[fpath] = _shown(rest)
-                _avro_parts(ftype, fpath + ("type",), parts)
-            else:
-                rest = {k: v for k, v in f.items() if k != "name"}
-                parts[fpath] = _shown(rest["type"] if set(rest) == {"type"} else rest)
+            rest = {k: v for k, v in f.items() if k != "name"}
+            nested = _nested_records(rest.get("type"))
+            if not nested:
+                out[fpath] = _compact(rest["type"] if set(rest) == {"type"} else rest)
+                continue
+            # the field's own attributes, each inline record by its name; then the records' parts
+            out[fpath] = _compact({**rest, "type": _type_outline(rest.get("type"))})
+            for name, record in nested:
+                _avro_parts(record, fpath + ("type", name), out)
         return
-    parts[path or ("type",)] = _shown(doc)
+    out[path or ("type",)] = _compact(doc)
 
 
-def _json_parts(doc: Any, path: tuple[str, ...], parts: dict) -> None:
+def _nested_records(t: Any) -> list[tuple[str, dict]]:
+    """The records a field's type defines inline: itself, union branches, array items, map values."""
+    if isinstance(t, dict):
+        if t.get("type") in ("record", "error") and isinstance(t.get("name"), str):
+            return [(t["name"], t)]
+        if t.get("type") == "array":
+            return _nested_records(t.get("items"))
+        if t.get("type") == "map":
+            return _nested_records(t.get("values"))
+        return []
+    if isinstance(t, list):
+        return [r for branch in t for r in _nested_records(branch)]
+    return []
+
+
+def _type_outline(t: Any) -> Any:
+    """A type with each inline record replaced by its name (the record's parts are listed on their own)."""
+    if isinstance(t, dict):
+        if t.get("type") in ("record", "error") and isinstance(t.get("name"), str):
+            return t["name"]
+        if t.get("type") == "array":
+            return {**t, "items": _type_outline(t.get("items"))}
+        if t.get("type") == "map":
+            return {**t, "values": _type_outline(t.get("values"))}
+        return t
+    if isinstance(t, list):
+        return [_type_outline(b) for b in t]
+    return t
+
+
+def _json_parts(doc: Any, path: tuple[str, ...], out: dict) -> None:
     """A JSON Schema object: each property by name (nested objects too), and its other keywords."""
     if isinstance(doc, dict) and isinstance(doc.get("properties"), dict):
         for key in sorted(k for k in doc if k != "properties"):
-            parts[path + (key,)] = _shown(doc[key])
+            out[path + (key,)] = _compact(doc[key])
         for name, sub in sorted(doc["properties"].items()):
-            _json_parts(sub, path + ("properties", str(name)), parts)
+            _json_parts(sub, path + ("properties", str(name)), out)
         return
-    parts[path or ("type",)] = _shown(doc)
+    out[path or ("type",)] = _compact(doc)
 
 
 def _proto_statements(canonical_text: str) -> list[str]:
-    """A canonical Protobuf text as its statements (`message Ev{`, `string id=1;`, `}`), one per line."""
-    return [s for s in re.split(r"(?<=[;{}])", canonical_text) if s]
+    """A canonical Protobuf text as its statements (`message Ev{`, `string id=1;`, `}`), one per line (a `;`, `{`
+    or `}` inside a string literal does not end one)."""
+    out, current = [], ""
+    for tok in re.findall(r'"(?:\\.|[^"\\])*"|[^"]', canonical_text):
+        current += tok
+        if tok in (";", "{", "}"):
+            out.append(current)
+            current = ""
+    return [x for x in out + [current] if x]
 
 
 def _proto_diff(live: str, declared: str) -> list[tuple[tuple[str, ...], str | None, str | None]]:
@@ -174,5 +257,5 @@ def _proto_diff(live: str, declared: str) -> list[tuple[tuple[str, ...], str | N
         for k in range(max(i2 - i1, j2 - j1)):
             old = a[i1 + k] if i1 + k < i2 else None
             new = b[j1 + k] if j1 + k < j2 else None
-            out.append(((f"#{(j1 + k if new is not None else i1 + k) + 1}",), old, new))
+            out.append(((f"#{(j1 + k if new is not None else i1 + k) + 1}",), *_clip_pair(old, new)))
     return out

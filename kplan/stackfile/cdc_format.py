@@ -46,6 +46,10 @@ def converter_config(fmt: object, registry_url: str | None, access: ConnectAcces
                          "cluster.schema_registry.url")
         return {}
     converter = converter or default_converter(registry_url)
+    registry_url, user, password = _without_userinfo(registry_url)
+    if user and not access.username and not access.token:  # credentials in the URL go to the converter's auth keys
+        access = ConnectAccess(username=user, password=password, ca=access.ca, client_cert=access.client_cert,
+                               headers=access.headers)
     if access.ca or access.client_cert or access.headers:
         diags.warning(loc, f'cdc source "{name}": kplan does not pass the schema registry\'s CA, client '
                            "certificate or headers to the converters: set them in the source's connector.config")
@@ -70,3 +74,16 @@ def converter_config(fmt: object, registry_url: str | None, access: ConnectAcces
                 out[f"{prefix}.bearer.auth.credentials.source"] = "STATIC_TOKEN"
                 out[f"{prefix}.bearer.auth.token"] = access.token
     return out
+
+
+def _without_userinfo(url: str) -> tuple[str, str | None, str | None]:
+    """(the URL without `user:password@`, the user, the password): a converter's URL must not carry them (it
+    would show in the connector's config, in plans and in Connect), its auth keys take them."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), unquote(user) or None, unquote(password) or None

@@ -287,6 +287,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
 
     built = [(name, cluster, cloc, member(name, cluster, cloc, placed.get(name, _no_lists())))
              for name, (cluster, cloc) in clusters.items()]
+    _one_owner_per_registry_subject(built, diags)
     policy, policy_files = load_policy(*comb.single.get("policy", (None, None)), smap, diags)
 
     agg.flush(diags)
@@ -305,7 +306,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         environment=environment,
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
-        inputs_digest=inputs_digest(files + policy_files, templates.used, environment),
+        inputs_digest=inputs_digest(files + policy_files, templates.used, environment,
+                                    {x.name: x.schema.encode("utf-8") for _, _, _, r in built if r for x in r[5]}),
         warnings=tuple(d.located() for d in diags.items if d.severity == "warning"),
         policy=policy,
     )
@@ -394,6 +396,22 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
+def _one_owner_per_registry_subject(built, diags: Diagnostics) -> None:
+    """Several clusters on one schema registry: a subject declared in two of them would be registered by each in
+    turn and owned twice (and destroying one cluster's part would delete the other's subject)."""
+    first: dict[tuple[str, str], str | None] = {}
+    for name, cluster, _, resources in built:
+        if cluster is None or resources is None or not cluster.schema_registry_url:
+            continue
+        for spec in resources[5]:
+            key = (cluster.schema_registry_url, spec.name)
+            if key in first and spec.origin is not None:
+                diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
+                            f"subject {spec.name} is declared in clusters {first[key]} and {name}, which use the same "
+                            "schema registry: a subject has one owner; declare it in one of them")
+            first.setdefault(key, name)
+
+
 def _entry_word(key: str, item) -> str:
     kind = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "acls": "the ACL entry of",
             "users": "user", "quotas": "the quota entry", "subjects": "subject"}[key]
@@ -403,12 +421,15 @@ def _entry_word(key: str, item) -> str:
     return f"{kind} {name!r}" if isinstance(name, str) and key != "quotas" else kind
 
 
-def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str | None) -> str:
-    """sha256 over each stack file's path (relative to the stack root) and bytes, the engine templates used,
-    and the environment name: a saved plan is stale when any of them changes."""
+def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str | None,
+                  schemas: Mapping[str, bytes] | None = None) -> str:
+    """sha256 over each stack file's path (relative to the stack root) and bytes, the engine templates used, the
+    schemas the subjects declare (a schema_file's text is not in the stack file), and the environment name: a
+    saved plan is stale when any of them changes."""
     h = hashlib.sha256()
     entries = [(f"file:{f.relpath}", f.data) for f in files]
     entries += [(f"template:{os.path.basename(p)}", data) for p, data in templates_used.items()]
+    entries += [(f"schema:{name}", data) for name, data in (schemas or {}).items()]
     for name, data in sorted(entries):
         h.update(name.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
     h.update(b"environment\0" + (environment or "").encode("utf-8"))

@@ -200,3 +200,16 @@ def test_references_a_hand_registered_version_destroy_and_subjects_not_owned(reg
     assert address not in live and customer not in live and f"{prefix}.orders-value" not in live
     assert foreign in live
     assert customer not in reg("GET", "/subjects?deleted=true")[1]  # permanent: gone from the registry
+
+
+def test_a_transitive_level_is_judged_against_every_version(registry_stack, prefix):
+    """v3 reads v2's data but not v1's: BACKWARD lets it through, BACKWARD_TRANSITIVE refuses it at plan time."""
+    a, b = {"name": "a", "type": "int"}, {"name": "b", "type": "string", "default": "x"}
+    b_required = {"name": "b", "type": "string"}
+    for schema in (record("Order", a), record("Order", a, b)):
+        assert kplan("apply", registry_stack(schema, compatibility="BACKWARD_TRANSITIVE"), "--auto-approve").code == 0
+    r = kplan("plan", registry_stack(record("Order", b_required), compatibility="BACKWARD_TRANSITIVE"))
+    assert r.code == 1, r.text
+    assert "incompatible with its versions up to 2 under BACKWARD_TRANSITIVE" in r.out, r.out
+    r = kplan("plan", registry_stack(record("Order", b_required), compatibility=None))  # level unchanged: judged
+    assert r.code == 1 and "BACKWARD_TRANSITIVE" in r.out, r.text

@@ -176,3 +176,13 @@ def test_the_writer_without_a_registry_says_what_to_set():
     w = KafkaWriter(ClusterSpec("127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST)
     with pytest.raises(WriteError, match="names no registry: set cluster.schema_registry.url"):
         w.subject_versions("a")
+
+
+def test_an_answer_that_is_not_json_is_one_line_naming_the_url_setting(monkeypatch):
+    """A URL that points at a web page (say, the registry's UI): the read is one problem line, not a traceback."""
+    http = registry_client(_cluster("http://127.0.0.1:1/ui"))
+    monkeypatch.setattr(http, "request", lambda *a, **kw: Answer(200, text="<html>registry UI</html>"))
+    subjects, level, problem = read_subjects(http, ["orders-value"])
+    assert subjects == {} and level is None
+    assert problem.startswith("unreachable: the schema registry at http://127.0.0.1:1/ui answered a request with "
+                              "something that is not JSON: is cluster.schema_registry.url the registry's API"), problem

@@ -30,6 +30,12 @@ class PutSubjectHandler(StepHandler[PutSubject]):
             before = set(w.subject_versions(step.subject))
             version = w.register_schema(step.subject, step.schema, step.schema_type, step.references)
             record(version=version, new=version not in before)
+            if version in before and version != max(before):  # never claim a registration the registry did not make
+                from kplan.cluster.writer import WriteError
+
+                raise WriteError(f"subject {step.subject}: the registry already holds this schema as version "
+                                 f"{version}, not the latest ({max(before)}), and registers nothing new; the "
+                                 "declared schema is not the subject's latest (run kplan plan to see it as drift)")
         if not existing and step.level_changes:  # a new subject: registered first, its level after
             w.set_subject_level(step.subject, step.level)
             record(level_set=True)
