@@ -106,6 +106,32 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
         link.up()
 
 
+# Answers to a watermark request while a partition's leadership moves (after a reassignment or a broker restart):
+# asked again until the deadline.
+_LEADER_MOVING = frozenset({"OFFSET_NOT_AVAILABLE", "LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION",
+                            "NOT_LEADER_OR_FOLLOWER", "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH"})
+
+
+def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int, int]:
+    """(low, high) of one partition; a leader that is still catching up ("Leader high watermark is not caught up")
+    is asked again until `timeout_s`, then one error line (never an internal error)."""
+    from confluent_kafka import KafkaException
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return consumer.get_watermark_offsets(partition, timeout=max(0.5, deadline - time.monotonic()))
+        except KafkaException as e:
+            err = e.args[0] if e.args else None
+            name = err.name() if err is not None and hasattr(err, "name") else ""
+            if name not in _LEADER_MOVING:
+                raise
+            if time.monotonic() >= deadline:
+                raise KplanError(f"reading kplan's record {topic}: its partition leader did not answer within "
+                                 f"{timeout_s:g}s ({name}: {err.str() if hasattr(err, 'str') else err})") from None
+            time.sleep(0.2)
+
+
 def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,
                    link: "Link | None" = None) -> dict[bytes, bytes | None]:
     """Latest value per key of a single-partition compacted topic, read from the beginning to the high
@@ -120,7 +146,7 @@ def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,
                          "enable.partition.eof": True, "auto.offset.reset": "earliest"})
     latest: dict[bytes, bytes | None] = {}
     try:
-        low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=timeout_s)
+        low, high = _watermarks(consumer, TopicPartition(topic, 0), topic, timeout_s)
         if high <= low:
             return latest
         consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
