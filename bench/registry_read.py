@@ -19,6 +19,7 @@ import requests
 from _common import emit
 
 import localstack
+from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Stack, SubjectSpec
 from kplan.plan.model import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.registry.client import registry_client
@@ -64,8 +65,9 @@ def main() -> None:
             wanted = names[:count]
             reads[str(count)] = _stats([_ms(lambda: read_subjects(http, wanted)) for _ in range(args.runs)])
             stack = Stack("b", None, cluster, subjects=tuple(SubjectSpec(n, V2) for n in wanted))
+            live = read_subjects(http, wanted)[0]  # the plan's live side, as a real plan holds it
             plan = Plan("b", None, "c", changes=tuple(
-                ResourceChange(f"subject.{n}", ResourceType.SUBJECT, n, Action.UPDATE,
+                ResourceChange(f"subject.{n}", ResourceType.SUBJECT, n, Action.UPDATE, before=live_repr(live[n]),
                                attributes=(AttributeChange(("schema",), AttrKind.UPDATE, "a", "b"),)) for n in wanted))
             checks[str(count)] = _stats([_ms(lambda: check_subjects(http, stack, plan)) for _ in range(args.runs)])
     finally:

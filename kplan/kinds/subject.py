@@ -63,11 +63,6 @@ def ref_labels(refs: tuple[SchemaReference, ...]) -> list[str]:
     return [r.label() for r in sorted(refs)]
 
 
-def _ref_keys(refs: tuple[SchemaReference, ...], live: bool) -> set[tuple[str, str, int | None]]:
-    """References compared: a declared reference to `latest` matches the version the live one names."""
-    return {(r.name, r.subject, None if live else r.version) for r in refs}
-
-
 def live_repr(current: LiveSubject) -> dict:
     return {"version": current.version, "schema_type": current.schema_type,
             "schema": canonical(current.schema_type, current.schema), "references": ref_labels(current.references),

@@ -245,11 +245,6 @@ class UserSpec:
     origin: Origin | None = None
 
 
-SCHEMA_TYPES = ("AVRO", "JSON", "PROTOBUF")
-COMPATIBILITY_LEVELS = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
-                        "FULL_TRANSITIVE", "NONE")
-
-
 @dataclass(frozen=True, order=True)
 class SchemaReference:
     """A schema's reference to a type another subject holds (`name` as the schema names it, e.g. `x.Address` or
@@ -273,7 +268,7 @@ class SubjectSpec:
 
     name: str
     schema: str
-    schema_type: str = "AVRO"  # one of SCHEMA_TYPES
+    schema_type: str = "AVRO"  # AVRO, JSON or PROTOBUF
     references: tuple[SchemaReference, ...] = ()
     compatibility: str | None = None
     protect: bool = False

@@ -93,7 +93,6 @@ class NoteKind(str, Enum):
     OFFSETS_REQUEST = "a new offsets request: applied once, then recorded"
     SCHEMA_FIELD = "the schema's part differs"
     REGISTERED_OUTSIDE = "the latest version was registered outside kplan"
-    COMPATIBILITY_INHERITED = "inherited from the registry's global level"
     DECLARED_IS_OLDER = "the declared schema is an older version: registries do not register it again"
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
+from kplan.kinds.subject import NO_REGISTRY
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, LiveSubject
-
-NO_REGISTRY = "no-registry"
 
 # what `kplan.registry.read.read_subjects` answers: (subject -> live subject, the global level, problem)
 SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]

@@ -26,7 +26,7 @@ from kplan.registry.client import (
     message_of,
     path,
 )
-from kplan.registry.read import get, subject_levels
+from kplan.registry.read import get
 
 SCHEMA_PATHS = frozenset({"schema", "schema_type", "references"})
 INCOMPATIBLE = "schema-incompatible"
@@ -36,18 +36,20 @@ UNREACHABLE = "schema-registry-unreachable"
 _WORKERS = 8
 
 
-def registrations(stack: Stack, plan: Plan) -> list[tuple[SubjectSpec, str | None]]:
+def registrations(stack: Stack, plan: Plan) -> list[tuple[SubjectSpec, str | None, int, str]]:
     """(spec, the level the plan sets — "" when it removes the subject's own level — or None when it leaves the
-    level alone) for every subject change that registers a schema onto an existing subject."""
+    level alone, the latest version and the level in effect as the plan read them) for every subject change that
+    registers a schema onto an existing subject. The plan's live side is used as read: not asked again."""
     declared = {s.name: s for s in stack.subjects}
     out = []
     for c in plan.changes:
-        if c.type != ResourceType.SUBJECT or c.action != Action.UPDATE or c.name not in declared:
+        if c.type != ResourceType.SUBJECT or c.action != Action.UPDATE or c.name not in declared or not c.before:
             continue
         changed = {a.path[0] for a in c.attributes if a.changed and a.path}
         if changed & SCHEMA_PATHS:
             spec = declared[c.name]
-            out.append((spec, (spec.compatibility or "") if "compatibility" in changed else None))
+            out.append((spec, (spec.compatibility or "") if "compatibility" in changed else None,
+                        int(c.before["version"]), str(c.before.get("effective_compatibility") or "NONE")))
     return out
 
 
@@ -66,7 +68,7 @@ def check_subjects(http: RegistryHttp | None, stack: Stack, plan: Plan) -> list[
     if http is None or not todo:
         return []
     with ThreadPoolExecutor(max_workers=min(_WORKERS, len(todo))) as pool:
-        results = list(pool.map(lambda t: _check(http, stack, *t), todo))
+        results = list(pool.map(lambda t: _check(http, *t), todo))
     out: list[PlanDiagnostic] = []
     for diags in results:
         for d in diags:
@@ -76,14 +78,10 @@ def check_subjects(http: RegistryHttp | None, stack: Stack, plan: Plan) -> list[
     return out
 
 
-def _check(http: RegistryHttp, stack: Stack, spec: SubjectSpec, new_level: str | None) -> list[PlanDiagnostic]:
+def _check(http: RegistryHttp, spec: SubjectSpec, new_level: str | None, version: int,
+           current: str) -> list[PlanDiagnostic]:
     where = dict(address=f"subject.{spec.name}", origin=spec.schema_origin or spec.origin)
     try:
-        latest = get(http, path("subjects", spec.name, "versions", "latest"))
-        if not isinstance(latest, dict):
-            return []  # deleted meanwhile: a first version has nothing to be compatible with
-        version = int(latest["version"])
-        current = subject_levels(http, spec.name)[1] or "NONE"
         if new_level is not None:
             left = new_level or level_of_global(http)  # "" : the subject's own level is removed
             if left == "NONE":

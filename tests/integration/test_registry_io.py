@@ -13,7 +13,9 @@ import requests
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.apply.steps.subject import PutSubject
 from kplan.cluster.writer import KafkaWriter, WriteError
+from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
+from kplan.model.live import LiveSubject
 from kplan.plan.model import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.registry.client import registry_client
 from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
@@ -239,9 +241,14 @@ def _plan_and_stack(reg: str, subject: str, schema: str, level: str | None = Non
     attrs = [AttributeChange(("schema",), AttrKind.UPDATE, "(live)", "(declared)")]
     if level_changes:
         attrs.append(AttributeChange(("compatibility",), AttrKind.UPDATE, None, level))
+    cluster = ClusterSpec("b:1", schema_registry_url=reg)
+    live, _, _ = read_subjects(registry_client(cluster), [subject])  # the live side, as a real plan holds it
+    # (a registry that cannot be read: the live side the plan read before it went away)
+    current = live.get(subject) or LiveSubject(subject, 1, schema, effective_compatibility="BACKWARD")
     change = ResourceChange(f"subject.{subject}", ResourceType.SUBJECT, subject, Action.UPDATE,
+                            before=live_repr(current),
                             attributes=tuple(attrs), origin=origin)
-    stack = Stack("s", None, ClusterSpec("b:1", schema_registry_url=reg), subjects=(spec,))
+    stack = Stack("s", None, cluster, subjects=(spec,))
     return stack, Plan("s", None, "c", changes=(change,))
 
 
