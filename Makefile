@@ -39,10 +39,11 @@ test: lint
 	$(PY) -m pytest
 
 # Checks that keep the shape, fast, before any test: ruff (imports, unused code, style) over everything, mypy over the
-# pure rooms.
+# pure rooms, and the layers contract (.importlinter: which package may import which; no cycles between them).
 lint: venv
 	$(VENV)/bin/ruff check kplan tests bench dev
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 unit: venv
 	$(PY) -m pytest -m 'not integration'

@@ -14,12 +14,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from kplan.apply.faults import NO_FAULTS, Faults
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
 from kplan.cluster.interface import ClusterWriter
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
+from kplan.state.faults import NO_FAULTS, Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 
 __all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
@@ -76,7 +76,7 @@ class Executor:
         self.secret_values = secret_values
         self.progress = progress
         self.write_ownership = write_ownership
-        self.faults = faults  # tests only: where to break or stall the run (kplan.apply.faults)
+        self.faults = faults  # tests only: where to break or stall the run (kplan.state.faults)
         self._journal: Journal | None = None
         self._steps: list[Step] = []
         # Called once the steps are journaled, before the first runs (the caller records pending ownership).

@@ -59,7 +59,7 @@ def first_lines(trace: str, n: int = 6) -> str:
 
 
 class KafkaWriter:
-    """Implements `kplan.cluster.interface.ClusterWriter` (what apply calls), plus what `kplan.apply.run` uses
+    """Implements `kplan.cluster.interface.ClusterWriter` (what apply calls), plus what `kplan.session.run` uses
     directly (`admin`, `close`)."""
 
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None,

@@ -6,9 +6,10 @@ import os
 
 import click
 
+from kplan.commands._common import confirm_yes, load_or_exit
 from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
-from kplan.commands._session import confirm_yes, load_or_exit, wait_for_stack_cluster
 from kplan.errors import KplanError
+from kplan.session.open import wait_for_stack_cluster
 
 ENV_OPTION = click.option("-e", "--env", "--environment", "environment", metavar="ENV",
                           help="Environment overlay to apply.")
@@ -75,8 +76,8 @@ def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_colo
 
 
 def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
-    from kplan.apply.run import Cluster, RunOptions, run_apply, summary_line
     from kplan.render import render
+    from kplan.session.run import Cluster, RunOptions, run_apply, summary_line
 
     def show(plan):
         click.echo(render(plan, "text", color=color), nl=False, color=color)
@@ -120,8 +121,8 @@ def _left_behind(plan) -> list[str]:
 
 
 def _run_all(ctx, stack, opts, color: bool) -> None:
-    """A stack with several clusters: one run over all of them (kplan.apply.multi)."""
-    from kplan.apply.multi import close_all, open_all, report_lines, run_apply_all
+    """A stack with several clusters: one run over all of them (kplan.session.multi)."""
+    from kplan.session.multi import close_all, open_all, report_lines, run_apply_all
 
     clusters = open_all(stack, os.environ)
     try:
@@ -152,7 +153,7 @@ def _run_all(ctx, stack, opts, color: bool) -> None:
 def _finish(ctx, result, success_line: str | None, color: bool, after: list[str] | None = None) -> None:
     """The last words of a run: its success line (exit 0), or what failed, what was rolled back and what was
     not (exit 1 or 3)."""
-    from kplan.apply.run import report_failure
+    from kplan.session.run import report_failure
 
     if success_line is not None:
         click.echo(click.style(success_line, fg="green", bold=True) if color else success_line, color=color)
@@ -176,8 +177,8 @@ def _finish(ctx, result, success_line: str | None, color: bool, after: list[str]
 @click.pass_context
 def recover_command(ctx, path, environment, mode, force, auto_approve, no_color, template_dirs):
     """Recover from an apply that was killed mid-way (idempotent: safe to run twice)."""
-    from kplan.apply.run import Cluster, RunOptions, recover
     from kplan.render import render
+    from kplan.session.run import Cluster, RunOptions, recover
 
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
@@ -205,11 +206,11 @@ def recover_command(ctx, path, environment, mode, force, auto_approve, no_color,
 
 
 def _recover_each(ctx, stack, mode, force, auto_approve, no_color) -> None:
-    """Several clusters: recover each cluster's run (kplan.apply.multi.recover_all: with --rollback, the parts of
+    """Several clusters: recover each cluster's run (kplan.session.multi.recover_all: with --rollback, the parts of
     an interrupted run that had completed on other clusters are rolled back too); exit with the worst outcome."""
-    from kplan.apply.multi import recover_all
-    from kplan.apply.run import RunOptions, report_failure
     from kplan.render import render
+    from kplan.session.multi import recover_all
+    from kplan.session.run import RunOptions, report_failure
     from kplan.state.journal import COMPLETE, ROLLED_BACK
 
     color = use_color(no_color)
@@ -241,7 +242,7 @@ def unlock_command(ctx, path, environment, auto_approve, template_dirs):
 
 
 def _unlock_one(ctx, stack, auto_approve) -> None:
-    from kplan.apply.run import Cluster
+    from kplan.session.run import Cluster
 
     where = f" on cluster {stack.cluster_name}" if stack.cluster_name else ""
     cluster = Cluster.open(stack, os.environ)

@@ -134,7 +134,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
 
 
 def _load_cluster(ctx, path: str, environment: str | None, template_dirs):
-    from kplan.commands._session import load_or_exit
+    from kplan.commands._common import load_or_exit
 
     return load_or_exit(ctx, path, environment, template_dirs=template_dirs)
 

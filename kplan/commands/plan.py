@@ -59,7 +59,8 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
                  environ: Mapping[str, str] | None = None, template_dirs: Sequence[str] = (),
                  wait_s: float | None = None):
     """Load the stack, read the live state (batched), plan, then validate the plan against the real systems."""
-    from kplan.commands._session import load_and_open, plan_stack
+    from kplan.session.open import load_and_open
+    from kplan.session.plan import plan_stack
     from kplan.stackfile import StackError
 
     environ = os.environ if environ is None else environ
@@ -72,8 +73,8 @@ def compute_plan(path: str, environment: str | None, *, destroy: bool = False, l
     for line in stack.warnings:
         click.echo(line, err=True)
     if session is None:  # several clusters: each read and planned, one combined plan
-        from kplan.apply.multi import plan_all
-        from kplan.commands._session import member_sessions
+        from kplan.session.multi import plan_all
+        from kplan.session.open import member_sessions
 
         sessions, close = member_sessions(stack, live_state=live_state, environ=environ)
         try:

@@ -42,9 +42,10 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
          check found an error (an unfinished apply, an unresolvable secret...)
       4  --wait-for-cluster: the cluster was not ready in time
     """
-    from kplan.commands._session import load_and_open_or_exit, plan_stack
+    from kplan.commands._common import load_and_open_or_exit
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
+    from kplan.session.plan import plan_stack
 
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
@@ -71,10 +72,10 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -
     status is the worst."""
     import json
 
-    from kplan.apply.multi import plan_all
-    from kplan.commands._session import member_sessions
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
+    from kplan.session.multi import plan_all
+    from kplan.session.open import member_sessions
 
     sessions, close = member_sessions(stack, live_state=live_state)
     try:

@@ -419,7 +419,7 @@ class TopicKind(Kind):
         return f"{plural(r.partitions or 0, 'partition')}, RF {r.replication_factor}"
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
-        from kplan.render.common import show
+        from kplan.rules.display import show
 
         key = d.path[-1]
         if d.kind in ("drift", "remove"):

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_cleanup import DbCleanup
 
 from kplan.model.offsets import OffsetsSpec
-from kplan.policy.model import Policy
+from kplan.model.policy import Policy
 
 _V = TypeVar("_V")
 
@@ -323,7 +323,7 @@ class Stack:
     policy: Policy | None = None
     # Several clusters (`clusters:`, docs/clusters.md): the stack as loaded holds every resource and one ordinary
     # single-cluster Stack per cluster in `members` (declaration order), each with its `cluster_name`; plan, apply,
-    # destroy, status and recover run the one-cluster machinery per member (kplan.apply.multi).
+    # destroy, status and recover run the one-cluster machinery per member (kplan.session.multi).
     cluster_name: str | None = None
     members: tuple["Stack", ...] = ()
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterator, Union
 
 from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
-from kplan.policy.model import Level, Rule, RuleType
+from kplan.model.policy import Level, Rule, RuleType
 
 KAFKA_DEFAULT_RETENTION_MS = 604_800_000  # log.retention.hours=168: what a topic without retention.ms keeps
 KAFKA_DEFAULT_MIN_ISR = 1  # min.insync.replicas when neither the topic nor the broker sets it

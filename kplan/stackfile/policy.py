@@ -1,5 +1,5 @@
 """Reading a stack's policy: its `policy:` section — rules written in the stack and `files:`, shared policy files
-(paths relative to the stack file that names them) — into one `kplan.policy.model.Policy`.
+(paths relative to the stack file that names them) — into one `kplan.model.policy.Policy`.
 
 A policy file is one YAML document checked by its own JSON Schema (`schemas/policy.schema.json`, packaged like the
 stack's); the stack's own rules are checked by the stack schema, which holds the same rule definitions. Then the
@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
-from kplan.policy.model import Level, Policy, Rule, RuleType
+from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.rules.topic_configs import lookup, unknown_key_message
 from kplan.rules.units import UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms
 from kplan.stackfile.diagnostics import Diagnostics, Loc

@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kplan.apply import faults
 from kplan.cluster.permissions import denied, principal
 from kplan.cluster.records import internal_replication, wait_visible
 from kplan.cluster.retry import kafka_error_name
 from kplan.errors import KplanError
+from kplan.state import faults
 
 LOCK_PREFIX = "__kplan_lock."
 

@@ -12,7 +12,7 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
   --kill-at run-in-step:N as in-step:N, counting the steps of the whole process
   --kill-at POINT:N       the process SIGKILLs itself right after the N-th (1-based) transition POINT of its
                           own state, counted over the whole process: lock-taken, journal-written,
-                          ownership-written, lock-releasing (kplan.apply.faults.POINTS), or in-step / after-step
+                          ownership-written, lock-releasing (kplan.state.faults.POINTS), or in-step / after-step
                           (step N, as for --pause-at)
   --count-points FILE     append each transition (POINT, in order) to FILE as it happens (to learn how many
                           there are before sweeping them)
@@ -20,7 +20,7 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
                           once step N's writes are done while its journal entry still says "started";
              after-step:N the same once the journal says step N is done. The test SIGKILLs it there.
 
-It installs a `kplan.apply.faults.Faults` object with `kplan.apply.faults.install()`, the only way faults reach
+It installs a `kplan.state.faults.Faults` object with `kplan.state.faults.install()`, the only way faults reach
 kplan (no option, command or environment variable does), then calls `kplan.cli.main`. The kplan it runs is the
 one in this repository (not an installed copy).
 """
@@ -37,8 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kplan.apply import faults  # noqa: E402
 from kplan.errors import KplanError  # noqa: E402
+from kplan.state import faults  # noqa: E402
 
 PAUSED = "KPLAN-TEST-PAUSED"
 

@@ -222,8 +222,8 @@ def test_an_added_table_is_snapshotted_once_even_when_the_connector_restarts_slo
 
     import requests
 
-    from kplan.apply import faults
     from kplan.cli import main as kplan_main
+    from kplan.state import faults
 
     prefix, source = cdc
     path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users"], snapshot_new_tables=True))

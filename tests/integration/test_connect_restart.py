@@ -14,8 +14,8 @@ import requests
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 import localstack
-from kplan.apply import faults
 from kplan.cli import main as kplan_main
+from kplan.state import faults
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 

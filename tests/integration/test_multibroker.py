@@ -17,8 +17,8 @@ import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
 from kplan_helpers import faulty_kplan, kplan, lock_exists, read_stack_ownership, wait_for, write_stack
 
-from kplan.apply import faults
 from kplan.cli import main as kplan_main
+from kplan.state import faults
 
 TIMEOUT = "20s"
 

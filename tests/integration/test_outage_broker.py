@@ -21,9 +21,9 @@ import requests
 from kplan_helpers import kplan, snapshot, wait_for, write_stack
 
 import localstack
-from kplan.apply import faults
 from kplan.cli import main as kplan_main
 from kplan.cluster.reach import MARGIN_S
+from kplan.state import faults
 from kplan.state.journal import Journal, RunStatus, StepStatus, journal_dir
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import read_ownership

@@ -16,7 +16,6 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.faults import Faults
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.apply.steps.topic import CreateTopics, TopicArgs
 from kplan.cluster.reach import ClusterUnreachable, GuardedAdmin, Link
@@ -27,6 +26,7 @@ from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
+from kplan.state.faults import Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 
 

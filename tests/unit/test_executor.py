@@ -15,7 +15,6 @@ from typing import ClassVar
 import pytest
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.faults import Faults
 from kplan.apply.steps import (
     STEP_TYPES,
     AlterUsers,
@@ -42,6 +41,7 @@ from kplan.errors import KplanError
 from kplan.model.desired import ConnectorState
 from kplan.model.ownership import Ownership
 from kplan.secrets import MASKED, SecretValues
+from kplan.state.faults import Faults
 from kplan.state.journal import Journal, RunStatus, StepStatus
 
 
@@ -421,7 +421,7 @@ def test_the_record_step_keeps_the_run_marker_and_its_undo_keeps_everything_eith
     journal = Journal("s", None, "c", "d")
     ex.marker = journal.marker()
     ex.execute(journal, [step])
-    # the marker is cleared only once the journal says the run is complete (by the caller, kplan.apply.run);
+    # the marker is cleared only once the journal says the run is complete (by the caller, kplan.session.run);
     # while the rollback runs, what either record names may exist, so it stays owned
     assert [r.to_json() for r in records] == [
         {**Ownership(topics=frozenset({"b"})).to_json(), "run": journal.marker()},
@@ -461,7 +461,7 @@ def test_the_fault_hooks_are_called_in_order_around_each_step():
 
 def test_product_code_reads_no_test_switch_and_never_installs_faults():
     """Faults reach a run only from test code: no KPLAN_TEST_* variable is read, and nothing in kplan but
-    kplan/apply/faults.py itself names `install`."""
+    kplan/state/faults.py itself names `install`."""
     import kplan
 
     for path in Path(kplan.__file__).parent.rglob("*.py"):

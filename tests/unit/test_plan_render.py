@@ -13,10 +13,10 @@ from builders import SECRET, connector, lconn, live, ltopic, stack, topic
 from kplan.model.desired import Origin
 from kplan.plan.planner import make_plan
 from kplan.render import render
-from kplan.render.common import readable
 from kplan.render.json import render_json
 from kplan.render.markdown import render_markdown
 from kplan.render.text import render_text
+from kplan.rules.display import readable
 from kplan.stackfile.references import resolve_stack_secrets
 from kplan.state.planfile import dumps_plan
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
+from kplan.model.policy import RuleType
 from kplan.policy.check import CHECKS, check_policy, class_matches, duration_text
-from kplan.policy.model import RuleType
 from kplan.stackfile import load_stack, validate_stack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,11 +12,11 @@ import socket
 from test_executor import FailAt, FakeStore, FakeWriter, put_step, topics_step
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.faults import Faults
 from kplan.apply.steps import RecordOwnership
 from kplan.errors import KplanError
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
+from kplan.state.faults import Faults
 from kplan.state.journal import Journal, RunStatus, StepStatus
 from kplan.state.lock import Holder, process_identity
 

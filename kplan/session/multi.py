@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from kplan.apply.executor import ApplyResult
-from kplan.apply.run import (
+from kplan.apply.steps import build, ownership_of
+from kplan.errors import KplanError
+from kplan.model.desired import Stack
+from kplan.plan.clusters import combine
+from kplan.session.run import (
     Cluster,
     RunOptions,
     _adopts,
@@ -27,10 +31,6 @@ from kplan.apply.run import (
     lock_held_message,
     refuse_unrunnable,
 )
-from kplan.apply.steps import build, ownership_of
-from kplan.errors import KplanError
-from kplan.model.desired import Stack
-from kplan.plan.clusters import combine
 from kplan.state.journal import Journal, RunStatus
 from kplan.state.lock import LockHeld
 
@@ -93,10 +93,10 @@ def close_all(clusters: list[Cluster]) -> None:
 
 def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, validate: bool = True,
              one_cluster_each: bool = True):
-    """[(live, plan)] per cluster's session (kplan.commands._session.Session), read and planned concurrently (each
+    """[(live, plan)] per cluster's session (kplan.session.open.Session), read and planned concurrently (each
     cluster has its own clients), and the combined plan. `one_cluster_each`: refuse two names for one cluster id
     (not for a live-state file, which may give every cluster the same state)."""
-    from kplan.commands._session import plan_stack
+    from kplan.session.plan import plan_stack
 
     def one(session):
         try:
@@ -197,7 +197,7 @@ def _roll_back(c: Cluster, journal: Journal, built, why: str) -> ApplyResult:
 
 def report_lines(result: MultiResult) -> list[str]:
     """Per cluster: what failed, what was rolled back and what could not be."""
-    from kplan.apply.run import report_failure
+    from kplan.session.run import report_failure
 
     lines: list[str] = []
     for o in result.outcomes:
@@ -224,7 +224,7 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
     --rollback, the parts of an interrupted several-cluster run that had completed on other clusters are rolled
     back too (the same run id; newest cluster first), so the clusters end as they were before that run.
     Returns [(cluster, result or None, message)] and the worst exit status."""
-    from kplan.apply.run import recover
+    from kplan.session.run import recover
     from kplan.state.journal import COMPLETE, ROLLED_BACK
 
     clusters = open_all(stack, environ)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
-from kplan.apply.faults import Faults, installed
 from kplan.apply.steps import Built, RecordOwnership, build, ownership_of, step_from_json
 from kplan.cluster.clients import client_config, dispose
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
@@ -21,6 +20,7 @@ from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
+from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import LockHeld, StackLock
 from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, encode
@@ -31,18 +31,18 @@ class Cluster:
     """Everything apply needs to talk to one cluster, opened once."""
 
     stack: Stack
-    session: Any = None  # the shared session (kplan.commands._session): resolved secrets, reader, validator
+    session: Any = None  # the shared session (kplan.session.open): resolved secrets, reader, validator
     writer: Any = None
     broker_count: int = 1
     cluster_id: str = ""
     conf: dict = field(default_factory=dict)
     producer: object = None  # one producer for the run's own records (journal, ownership, lock holder)
-    executor: Any = None  # the last run's executor (kplan.apply.multi rolls a finished cluster back with it)
+    executor: Any = None  # the last run's executor (kplan.session.multi rolls a finished cluster back with it)
 
     @classmethod
     def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
         from kplan.cluster.writer import KafkaWriter
-        from kplan.commands._session import open_session
+        from kplan.session.open import open_session
 
         session = open_session(stack, environ=environ)
         self = cls(stack, session)
@@ -114,7 +114,7 @@ def unfinished_message(j: Journal) -> str:
 
 
 def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
-    from kplan.commands._session import plan_stack
+    from kplan.session.plan import plan_stack
 
     return plan_stack(cluster.session, destroy=destroy, resuming=resuming, holding_lock=True)
 
@@ -144,7 +144,7 @@ class RunOptions:
     show: Callable[[object], None] = lambda plan: None
     out: object = None
     saved_plan: object = None  # a Plan loaded from a file: must still be current
-    faults: Faults | None = None  # tests only (kplan.apply.faults); None: those a test installed, if any
+    faults: Faults | None = None  # tests only (kplan.state.faults); None: those a test installed, if any
 
 
 def run_apply(cluster: Cluster, opts: RunOptions, *,

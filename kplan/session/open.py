@@ -7,46 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-import click
-
 from kplan.errors import KplanError
-
-
-def load_or_exit(ctx: click.Context, path: str, environment: str | None, environ: Mapping[str, str] | None = None,
-                 template_dirs=()):
-    """The stack, or every problem printed as one line each and exit 1 (never a traceback)."""
-    from kplan.stackfile import StackError, load_stack
-
-    try:
-        stack = load_stack(path, environment=environment, environ=os.environ if environ is None else environ,
-                           template_dirs=template_dirs)
-    except StackError as e:
-        _report_and_exit(ctx, e)
-    return stack
-
-
-def _report_and_exit(ctx: click.Context, e) -> None:
-    for d in e.diagnostics or []:
-        click.echo(f"Error: {d.located()}" if d.severity == "error" else d.located(), err=True)
-    if not e.diagnostics:
-        click.echo(f"Error: {e}", err=True)
-    ctx.exit(1)
-
-
-def load_and_open_or_exit(ctx: click.Context, path: str, environment: str | None, *, live_state: str | None = None,
-                          environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
-    """`load_and_open`, or every problem of the stack printed as one line each and exit 1."""
-    from kplan.stackfile import StackError
-
-    try:
-        return load_and_open(path, environment, live_state=live_state, environ=environ, template_dirs=template_dirs,
-                             wait_s=wait_s)
-    except StackError as e:
-        _report_and_exit(ctx, e)
-        raise  # not reached: ctx.exit raised
 
 
 @dataclass
@@ -128,7 +92,7 @@ def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, st
 def load_and_open(path: str, environment: str | None, *, live_state: str | None = None,
                   environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
     """(stack, session) for a command that only reads (plan, status) — session None for a stack with several
-    clusters (the caller opens each, kplan.apply.multi): the cluster read starts as soon as the
+    clusters (the caller opens each, kplan.session.multi): the cluster read starts as soon as the
     loader knows the cluster settings (kplan.cluster.prefetch), while the rest of the stack is checked and
     expanded; a stack whose final cluster settings differ from that preview reads again. Raises StackError.
     With `wait_s` (--wait-for-cluster) there is no early read: the whole stack is loaded, the cluster waited for
@@ -181,71 +145,3 @@ def _start_read(preview, environ: Mapping[str, str]):
     secrets = resolve_stack_secrets(Stack(name=preview.stack_name, environment=None, cluster=preview.cluster), environ)
     reader, validator, close = cluster_reader.open_cluster(preview.cluster, secrets)
     return Prefetch(reader, preview.stack_name, preview.topic_names, preview.quotas, close), validator
-
-
-def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
-               holding_lock: bool = False):
-    """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
-    again, after waiting for the broker's metadata, while the plan would create a topic that exists
-    (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
-    `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing."""
-    from kplan.cluster.settle import settled
-
-    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock), session.reader,
-                   session.stack.cluster.timeout_s, validated=validate)
-
-
-def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool):
-    from kplan.plan.model import error
-    from kplan.plan.planner import make_plan
-
-    stack = session.stack
-    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics], quotas=bool(stack.quotas))
-    if resuming:
-        live = replace(live, unfinished_run=None)
-    if holding_lock:
-        live = replace(live, locked=False)
-    if not destroy:
-        live = _with_offsets(stack, live, session.reader)
-    live = _with_subjects(stack, live, session.reader)
-    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
-    if not validate:
-        return live, plan
-    try:
-        extra = session.validator.validate(stack, plan)
-    except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
-        extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
-    return live, plan.with_diagnostics(extra)
-
-
-def _with_offsets(stack, live, reader):
-    """The live state with what Connect has for every connector whose declared offsets request is pending (one
-    GET each, kplan.cluster.offsets); a live-state file keeps what it says."""
-    from kplan.kinds.offsets import attach, pending
-
-    names = [n for n in pending(stack, live) if n in live.connectors]
-    read = getattr(reader, "connector_offsets", None)
-    return attach(stack, live, read(names) if read is not None and names else {})
-
-
-def _with_subjects(stack, live, reader):
-    """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently:
-    kplan.registry.read), read only when there are any; a live-state file keeps what it says."""
-    from kplan.registry.attach import attach, wanted, with_declared_versions
-
-    read = getattr(reader, "read_subjects", None)
-    if read is None or not stack.cluster.schema_registry_url or not wanted(stack, live):
-        return attach(stack, live, None)
-    live = attach(stack, live, read(wanted(stack, live)))
-    older = reader.declared_versions(stack.subjects, live.subjects) if live.subject_problem is None else {}
-    return with_declared_versions(live, older)
-
-
-def confirm_yes(prompt: str, expected: str = "yes") -> bool:
-    """Ask on a terminal; without one, refuse to prompt (the caller says to pass --auto-approve)."""
-    import sys
-
-    if not sys.stdin.isatty():
-        raise KplanError("no terminal to ask for approval: pass --auto-approve to go ahead without asking")
-    answer = click.prompt(prompt, default="", show_default=False)
-    return answer.strip() == expected

@@ -1,0 +1,56 @@
+"""What the commands share at the terminal: a stack's problems printed one line each (then exit 1, never a
+traceback), and asking for approval."""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+import click
+
+from kplan.errors import KplanError
+from kplan.session.open import load_and_open
+
+
+def load_or_exit(ctx: click.Context, path: str, environment: str | None, environ: Mapping[str, str] | None = None,
+                 template_dirs=()):
+    """The stack, or every problem printed as one line each and exit 1 (never a traceback)."""
+    from kplan.stackfile import StackError, load_stack
+
+    try:
+        stack = load_stack(path, environment=environment, environ=os.environ if environ is None else environ,
+                           template_dirs=template_dirs)
+    except StackError as e:
+        _report_and_exit(ctx, e)
+    return stack
+
+
+def _report_and_exit(ctx: click.Context, e) -> None:
+    for d in e.diagnostics or []:
+        click.echo(f"Error: {d.located()}" if d.severity == "error" else d.located(), err=True)
+    if not e.diagnostics:
+        click.echo(f"Error: {e}", err=True)
+    ctx.exit(1)
+
+
+def load_and_open_or_exit(ctx: click.Context, path: str, environment: str | None, *, live_state: str | None = None,
+                          environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
+    """`load_and_open`, or every problem of the stack printed as one line each and exit 1."""
+    from kplan.stackfile import StackError
+
+    try:
+        return load_and_open(path, environment, live_state=live_state, environ=environ, template_dirs=template_dirs,
+                             wait_s=wait_s)
+    except StackError as e:
+        _report_and_exit(ctx, e)
+        raise  # not reached: ctx.exit raised
+
+
+def confirm_yes(prompt: str, expected: str = "yes") -> bool:
+    """Ask on a terminal; without one, refuse to prompt (the caller says to pass --auto-approve)."""
+    import sys
+
+    if not sys.stdin.isatty():
+        raise KplanError("no terminal to ask for approval: pass --auto-approve to go ahead without asking")
+    answer = click.prompt(prompt, default="", show_default=False)
+    return answer.strip() == expected

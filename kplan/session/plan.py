@@ -1,0 +1,70 @@
+"""Planning one session: one batched read (with each kind's follow-up reads), the pure plan, then plan-time
+validation by the real systems, again after the broker's metadata settles (kplan.cluster.settle)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kplan.errors import KplanError
+from kplan.session.open import Session
+
+
+def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
+               holding_lock: bool = False):
+    """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
+    again, after waiting for the broker's metadata, while the plan would create a topic that exists
+    (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
+    `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing."""
+    from kplan.cluster.settle import settled
+
+    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock), session.reader,
+                   session.stack.cluster.timeout_s, validated=validate)
+
+
+
+def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool):
+    from kplan.plan.model import error
+    from kplan.plan.planner import make_plan
+
+    stack = session.stack
+    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics], quotas=bool(stack.quotas))
+    if resuming:
+        live = replace(live, unfinished_run=None)
+    if holding_lock:
+        live = replace(live, locked=False)
+    if not destroy:
+        live = _with_offsets(stack, live, session.reader)
+    live = _with_subjects(stack, live, session.reader)
+    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
+    if not validate:
+        return live, plan
+    try:
+        extra = session.validator.validate(stack, plan)
+    except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
+        extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
+    return live, plan.with_diagnostics(extra)
+
+
+
+def _with_offsets(stack, live, reader):
+    """The live state with what Connect has for every connector whose declared offsets request is pending (one
+    GET each, kplan.cluster.offsets); a live-state file keeps what it says."""
+    from kplan.kinds.offsets import attach, pending
+
+    names = [n for n in pending(stack, live) if n in live.connectors]
+    read = getattr(reader, "connector_offsets", None)
+    return attach(stack, live, read(names) if read is not None and names else {})
+
+
+
+def _with_subjects(stack, live, reader):
+    """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently:
+    kplan.registry.read), read only when there are any; a live-state file keeps what it says."""
+    from kplan.registry.attach import attach, wanted, with_declared_versions
+
+    read = getattr(reader, "read_subjects", None)
+    if read is None or not stack.cluster.schema_registry_url or not wanted(stack, live):
+        return attach(stack, live, None)
+    live = attach(stack, live, read(wanted(stack, live)))
+    older = reader.declared_versions(stack.subjects, live.subjects) if live.subject_problem is None else {}
+    return with_declared_versions(live, older)
