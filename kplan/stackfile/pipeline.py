@@ -271,6 +271,8 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
             wanted = item.get("cluster") if isinstance(item, dict) else None
             where = (smap.value_loc(item, "cluster") if isinstance(item, dict) and "cluster" in item else None) or loc
             what = _entry_word(key, item)
+            if isinstance(wanted, (list, dict)):
+                continue  # not a name: the schema reported it
             if not several:
                 if wanted is not None:
                     diags.error(where, f"{what} says `cluster: {wanted}`, but the stack declares one `cluster:`; "
