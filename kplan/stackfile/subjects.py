@@ -117,24 +117,32 @@ def _avro_problem(doc: Any, path: str = "the schema") -> str | None:
     if kind in _AVRO_NAMED and not isinstance(doc.get("name"), str):
         return f"{path}: a {kind} needs a name"
     if kind in ("record", "error"):
-        fields = doc.get("fields")
-        if not isinstance(fields, list):
-            return f"{path}: record {doc.get('name')} needs a list of fields"
-        for f in fields:
-            if not isinstance(f, dict) or not isinstance(f.get("name"), str):
-                return f"{path}: every field of record {doc.get('name')} needs a name"
-            if "type" not in f:
-                return f"{path}: field {f['name']} of record {doc.get('name')} needs a type"
-            problem = _avro_problem(f["type"] if isinstance(f["type"], (dict, list)) else {"type": f["type"]},
-                                    f"field {f['name']}")
-            if problem:
-                return problem
+        problem = _avro_fields_problem(doc, path)
+        if problem:
+            return problem
     if kind == "enum" and not isinstance(doc.get("symbols"), list):
         return f"{path}: enum {doc.get('name')} needs symbols"
     if kind == "array" and "items" not in doc:
         return f"{path}: an array needs items"
     if kind == "map" and "values" not in doc:
         return f"{path}: a map needs values"
+    return None
+
+
+def _avro_fields_problem(record: dict, path: str) -> str | None:
+    """The first mistake in a record's fields: each a mapping with a name and a type, and a valid type."""
+    fields = record.get("fields")
+    if not isinstance(fields, list):
+        return f"{path}: record {record.get('name')} needs a list of fields"
+    for f in fields:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            return f"{path}: every field of record {record.get('name')} needs a name"
+        if "type" not in f:
+            return f"{path}: field {f['name']} of record {record.get('name')} needs a type"
+        problem = _avro_problem(f["type"] if isinstance(f["type"], (dict, list)) else {"type": f["type"]},
+                                f"field {f['name']}")
+        if problem:
+            return problem
     return None
 
 
