@@ -134,6 +134,50 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     engine = source.get("engine")
     if not isinstance(name, str) or not isinstance(engine, str):
         return None  # the schema reported it
+    template = _template(source, engine, templates, smap, diags)
+    if template is None:
+        return None
+    tables = _tables(source, name, smap, diags)
+    if not tables:
+        return None
+    ctx = _Render(source, name, engine, cluster_bootstrap)
+    out = _render(ctx, tables, template, templates, source_loc, smap, diags)
+    if out is None:
+        return None
+
+    gen_loc = smap.value_loc(source, "engine") or source_loc
+    gen_config = {str(k): _str(v) for k, v in out["config"].items() if v is not None}
+    gen_locs = _generated_locations(gen_config, source, ctx.connection, gen_loc, smap)
+    exp_topic_defaults = deep_merge(topic_defaults, source.get("topic_defaults") or {}, smap, source_loc)
+    exp = Expansion(source=name, loc=source_loc, connector_settings={}, layers=[])
+    _table_topics(exp, tables, out["tables"], exp_topic_defaults, smap, diags)
+    internal = _internal_base(exp_topic_defaults)
+    if out.get("schema_history_topic"):
+        hloc = smap.value_loc(source, "schema_history") if ctx.history else gen_loc
+        # Not `protect: true`: its protection is the source's, not the user's (`TopicSpec.protected_by`, from the
+        # role): kept while the connector stays, deleted by destroy together with it.
+        exp.topics.append(GeneratedTopic(str(out["schema_history_topic"]),
+                                         _located(smap, internal.settings({"cleanup.policy": "delete",
+                                                                           "retention.ms": "-1",
+                                                                           "retention.bytes": "-1"}), hloc),
+                                         hloc, "schema-history"))
+    if source.get("snapshot_new_tables") is True:
+        _signal(exp, ctx, internal, gen_config, gen_locs, source_loc, smap, diags)
+    if source.get("format") is not None:  # Avro through the stack's schema registry (kplan.stackfile.cdc_format)
+        floc = smap.value_loc(source, "format") or source_loc
+        converters = converter_config(source["format"], registry[0], registry[1], floc, name, diags)
+        gen_config.update(converters)
+        gen_locs.update({k: floc for k in converters})
+    exp.snapshot_new_tables = source.get("snapshot_new_tables") is True
+    exp.prune_tables = source.get("prune_tables") is True
+    exp.on_destroy = on_destroy(source, engine, ctx.connection, smap, diags, source_loc)
+    _connector(exp, source, connector_defaults, gen_config, gen_locs, smap, diags)
+    return exp
+
+
+def _template(source: dict, engine: str, templates: EngineTemplates, smap: SourceMap, diags: Diagnostics
+              ) -> str | None:
+    """The engine's template (one error naming the known engines when there is none)."""
     template = templates.find(engine)
     if template is None:
         known = templates.known()
@@ -143,139 +187,154 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
         diags.error(smap.value_loc(source, "engine"),
                     f'unknown CDC engine "{engine}" (known: {", ".join(known)})'
                     + (f'; did you mean "{hint}"?' if hint else ""))
-        return None
+    return template
+
+
+def _tables(source: dict, name: str, smap: SourceMap, diags: Diagnostics) -> list[TableRef]:
+    """The captured tables; an empty list is an error (one the schema or `parse_tables` did not already report)."""
     tables = parse_tables(source, smap, diags)
-    if not tables:
-        if isinstance(source.get("tables"), list) and source["tables"]:
-            return None
-        if "tables" in source and not isinstance(source.get("tables"), list):
-            return None
-        if isinstance(source.get("tables"), list):
-            diags.error(smap.value_loc(source, "tables"), f'cdc source "{name}" captures no tables (list at least one)')
-        return None
+    if not tables and isinstance(source.get("tables"), list) and not source["tables"]:
+        diags.error(smap.value_loc(source, "tables"), f'cdc source "{name}" captures no tables (list at least one)')
+    return tables
 
-    prefix = source.get("topic_prefix") if isinstance(source.get("topic_prefix"), str) else name
-    history = source.get("schema_history") if isinstance(source.get("schema_history"), dict) else {}
-    history_bs = _servers(history.get("bootstrap_servers")) or cluster_bootstrap
-    history_topic = history.get("topic") if isinstance(history.get("topic"), str) else f"schema-changes.{name}"
-    connection = source.get("connection") if isinstance(source.get("connection"), dict) else {}
-    snapshot_mode = source.get("snapshot_mode") if isinstance(source.get("snapshot_mode"), str) else None
-    context = {
-        "name": name,
-        "source": {"name": name, "engine": engine, "topic_prefix": prefix, "schema": source.get("schema"),
-                   "snapshot_mode": snapshot_mode, "snapshot_new_tables": bool(source.get("snapshot_new_tables"))},
-        "topic_prefix": prefix,
-        "connection": _Lenient({k: v for k, v in connection.items()}),
-        "tables": [{"name": t.name, "schema": t.schema, "database": connection.get("database")} for t in tables],
-        "snapshot_mode": snapshot_mode,
-        "schema_history": {"topic": history_topic, "bootstrap_servers": history_bs},
-        "cluster": {"bootstrap_servers": cluster_bootstrap},
-        "server_id": server_id_for(name),
-        "slot_name": _slug(name),
-    }
+
+class _Render:
+    """A cdc source's settings as the engine template sees them (defaults filled in)."""
+
+    def __init__(self, source: dict, name: str, engine: str, cluster_bootstrap: str):
+        self.source, self.name, self.engine, self.cluster_bootstrap = source, name, engine, cluster_bootstrap
+        self.prefix: str = source["topic_prefix"] if isinstance(source.get("topic_prefix"), str) else name
+        self.history: dict = source.get("schema_history") if isinstance(source.get("schema_history"), dict) else {}
+        self.history_bs = _servers(self.history.get("bootstrap_servers")) or cluster_bootstrap
+        self.history_topic = (self.history.get("topic") if isinstance(self.history.get("topic"), str)
+                              else f"schema-changes.{name}")
+        self.connection: dict = source.get("connection") if isinstance(source.get("connection"), dict) else {}
+        self.snapshot_mode = source.get("snapshot_mode") if isinstance(source.get("snapshot_mode"), str) else None
+
+    def context(self, tables: list[TableRef]) -> dict:
+        name, source = self.name, self.source
+        return {
+            "name": name,
+            "source": {"name": name, "engine": self.engine, "topic_prefix": self.prefix,
+                       "schema": source.get("schema"), "snapshot_mode": self.snapshot_mode,
+                       "snapshot_new_tables": bool(source.get("snapshot_new_tables"))},
+            "topic_prefix": self.prefix,
+            "connection": _Lenient({k: v for k, v in self.connection.items()}),
+            "tables": [{"name": t.name, "schema": t.schema, "database": self.connection.get("database")}
+                       for t in tables],
+            "snapshot_mode": self.snapshot_mode,
+            "schema_history": {"topic": self.history_topic, "bootstrap_servers": self.history_bs},
+            "cluster": {"bootstrap_servers": self.cluster_bootstrap},
+            "server_id": server_id_for(name),
+            "slot_name": _slug(name),
+        }
+
+
+def _render(ctx: _Render, tables: list[TableRef], template: str, templates: EngineTemplates, source_loc: Loc,
+            smap: SourceMap, diags: Diagnostics) -> dict | None:
+    """The template's output, checked (None: reported, at the field the template needed when it names one)."""
     try:
-        rendered = templates.render(template, context)
+        rendered = templates.render(template, ctx.context(tables))
     except TemplateFailure as e:
-        field_loc = _deepest(source, e.field, smap) if e.field else None
-        diags.error(field_loc or source_loc, e.message if field_loc else f'cdc source "{name}": {e.message}')
+        field_loc = _deepest(ctx.source, e.field, smap) if e.field else None
+        diags.error(field_loc or source_loc, e.message if field_loc else f'cdc source "{ctx.name}": {e.message}')
         return None
-    out = _parse_output(rendered, len(tables), template, diags, source_loc)
-    if out is None:
-        return None
+    return _parse_output(rendered, len(tables), template, diags, source_loc)
 
-    gen_loc = smap.value_loc(source, "engine") or source_loc
-    gen_config = {str(k): _str(v) for k, v in out["config"].items() if v is not None}
-    gen_locs = _generated_locations(gen_config, source, connection, gen_loc, smap)
 
-    exp_topic_defaults = deep_merge(topic_defaults, source.get("topic_defaults") or {}, smap, source_loc)
-    exp = Expansion(source=name, loc=source_loc, connector_settings={}, layers=[])
+def _table_topics(exp: Expansion, tables: list[TableRef], infos: list, topic_defaults: dict, smap: SourceMap,
+                  diags: Diagnostics) -> None:
+    """One topic per captured table (a table listed twice: an error, its second entry left out)."""
     first_seen: dict[str, Loc] = {}
     kept = []
-    for t, info in zip(tables, out["tables"]):
+    for t, info in zip(tables, infos):
         if info["id"] in first_seen:  # e.g. `orders` and `public.orders`: the same table, spelt twice
             diags.error(t.loc, f'table "{info["id"]}" is listed twice (first at line {first_seen[info["id"]].line})')
             continue
         first_seen[info["id"]] = t.loc
         kept.append((t, info))
     for t, info in kept:
-        settings = deep_merge(exp_topic_defaults, t.settings, smap, t.loc)
+        settings = deep_merge(topic_defaults, t.settings, smap, t.loc)
         exp.topics.append(GeneratedTopic(info["topic"], settings, t.loc, "table", info["id"]))
     exp.captured_tables = tuple(info.get("data_collection") or info["id"] for _, info in kept)
 
-    rf = exp_topic_defaults.get("replication_factor")
-    internal_base = {"partitions": 1}
-    if rf is not None:
-        internal_base["replication_factor"] = rf
-    isr = (exp_topic_defaults.get("config") or {}).get("min.insync.replicas")
-    if out.get("schema_history_topic"):
-        cfg = {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"}
-        if isr is not None:
-            cfg["min.insync.replicas"] = isr
-        hloc = smap.value_loc(source, "schema_history") if history else gen_loc
-        # Not `protect: true`: its protection is the source's, not the user's (`TopicSpec.protected_by`, from the
-        # role): kept while the connector stays, deleted by destroy together with it.
-        exp.topics.append(GeneratedTopic(str(out["schema_history_topic"]),
-                                         _located(smap, dict(internal_base, config=cfg), hloc),
-                                         hloc, "schema-history"))
-    if source.get("snapshot_new_tables") is True:
-        sig = source.get("signal") if isinstance(source.get("signal"), dict) else {}
-        sig_topic = sig.get("topic") if isinstance(sig.get("topic"), str) else f"{prefix}.signal"
-        cfg = {"cleanup.policy": "delete"}
-        if isr is not None:
-            cfg["min.insync.replicas"] = isr
-        sloc = smap.value_loc(source, "snapshot_new_tables") or source_loc
-        exp.topics.append(GeneratedTopic(sig_topic, _located(smap, dict(internal_base, config=cfg), sloc), sloc,
-                                         "signal"))
-        gen_config.update({
-            "signal.enabled.channels": "source,kafka",
-            "signal.kafka.topic": sig_topic,
-            "signal.kafka.bootstrap.servers": history_bs,
-        })
-        exp.signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": history_bs, "key": prefix}
-        # Incremental snapshots write watermarks to a signaling table, which Debezium captures like any table:
-        # its topic must exist (brokers here do not auto-create topics). PostgreSQL's defaults to
-        # <schema>.debezium_signal; other engines must name it.
-        data_collection = sig.get("data_collection")
-        if not isinstance(data_collection, str) and engine in ("postgres", "postgresql"):
-            data_collection = f"{source.get('schema') or 'public'}.debezium_signal"
-        if isinstance(data_collection, str):
-            gen_config["signal.data.collection"] = data_collection
-            exp.signal["data_collection"] = data_collection
-            table_topic = f"{prefix}.{data_collection}"
-            exp.signal["table_topic"] = table_topic
-            tcfg = {"cleanup.policy": "delete", "retention.ms": "86400000"}
-            if isr is not None:
-                tcfg["min.insync.replicas"] = isr
-            exp.topics.append(GeneratedTopic(table_topic, _located(smap, dict(internal_base, config=tcfg), sloc), sloc,
-                                             "signal-table"))
-        else:
-            diags.error(sloc, f'cdc source "{name}": snapshot_new_tables needs signal.data_collection, the signaling '
-                              "table Debezium writes its snapshot watermarks to (e.g. inventory.debezium_signal)")
-        for k in ("signal.enabled.channels", "signal.kafka.topic", "signal.kafka.bootstrap.servers",
-                  "signal.data.collection"):
-            if k in gen_config:
-                gen_locs[k] = sloc
-    if source.get("format") is not None:  # Avro through the stack's schema registry (kplan.stackfile.cdc_format)
-        floc = smap.value_loc(source, "format") or source_loc
-        converters = converter_config(source["format"], registry[0], registry[1], floc, name, diags)
-        gen_config.update(converters)
-        gen_locs.update({k: floc for k in converters})
-    exp.snapshot_new_tables = source.get("snapshot_new_tables") is True
-    exp.prune_tables = source.get("prune_tables") is True
-    exp.on_destroy = on_destroy(source, engine, connection, smap, diags, source_loc)
 
+@dataclass(frozen=True)
+class _Internal:
+    """The settings of the topics Debezium itself uses (schema history, signals): one partition, the
+    replication factor and min.insync.replicas of the source's topic defaults."""
+
+    replication_factor: object
+    min_isr: object
+
+    def settings(self, config: dict) -> dict:
+        out: dict = {"partitions": 1}
+        if self.replication_factor is not None:
+            out["replication_factor"] = self.replication_factor
+        if self.min_isr is not None:
+            config = dict(config, **{"min.insync.replicas": self.min_isr})
+        return dict(out, config=config)
+
+
+def _internal_base(topic_defaults: dict) -> _Internal:
+    return _Internal(topic_defaults.get("replication_factor"),
+                     (topic_defaults.get("config") or {}).get("min.insync.replicas"))
+
+
+def _signal(exp: Expansion, ctx: _Render, internal: _Internal, gen_config: dict, gen_locs: dict, source_loc: Loc,
+            smap: SourceMap, diags: Diagnostics) -> None:
+    """`snapshot_new_tables`: the Kafka signal topic, the signaling table's topic and the connector's signal
+    settings."""
+    source = ctx.source
+    sig = source.get("signal") if isinstance(source.get("signal"), dict) else {}
+    sig_topic = sig.get("topic") if isinstance(sig.get("topic"), str) else f"{ctx.prefix}.signal"
+    sloc = smap.value_loc(source, "snapshot_new_tables") or source_loc
+    exp.topics.append(GeneratedTopic(sig_topic, _located(smap, internal.settings({"cleanup.policy": "delete"}),
+                                                         sloc), sloc, "signal"))
+    gen_config.update({
+        "signal.enabled.channels": "source,kafka",
+        "signal.kafka.topic": sig_topic,
+        "signal.kafka.bootstrap.servers": ctx.history_bs,
+    })
+    exp.signal = {"kind": "kafka", "topic": sig_topic, "bootstrap_servers": ctx.history_bs, "key": ctx.prefix}
+    # Incremental snapshots write watermarks to a signaling table, which Debezium captures like any table:
+    # its topic must exist (brokers here do not auto-create topics). PostgreSQL's defaults to
+    # <schema>.debezium_signal; other engines must name it.
+    data_collection = sig.get("data_collection")
+    if not isinstance(data_collection, str) and ctx.engine in ("postgres", "postgresql"):
+        data_collection = f"{source.get('schema') or 'public'}.debezium_signal"
+    if isinstance(data_collection, str):
+        gen_config["signal.data.collection"] = data_collection
+        exp.signal["data_collection"] = data_collection
+        table_topic = f"{ctx.prefix}.{data_collection}"
+        exp.signal["table_topic"] = table_topic
+        tcfg = {"cleanup.policy": "delete", "retention.ms": "86400000"}
+        exp.topics.append(GeneratedTopic(table_topic, _located(smap, internal.settings(tcfg), sloc), sloc,
+                                         "signal-table"))
+    else:
+        diags.error(sloc, f'cdc source "{ctx.name}": snapshot_new_tables needs signal.data_collection, the signaling '
+                          "table Debezium writes its snapshot watermarks to (e.g. inventory.debezium_signal)")
+    for k in ("signal.enabled.channels", "signal.kafka.topic", "signal.kafka.bootstrap.servers",
+              "signal.data.collection"):
+        if k in gen_config:
+            gen_locs[k] = sloc
+
+
+def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_config: dict, gen_locs: dict,
+               smap: SourceMap, diags: Diagnostics) -> None:
+    """The connector's settings and its config layers: defaults < generated < the source's own (a declared null
+    removes a generated key)."""
     own = source.get("connector") if isinstance(source.get("connector"), dict) else {}
-    exp.connector_settings = deep_merge(connector_defaults, own, smap, source_loc)
+    exp.connector_settings = deep_merge(connector_defaults, own, smap, exp.loc)
     if isinstance(source.get("restart_failed"), bool):  # the source's own switch wins over the defaults'
         exp.connector_settings["restart_failed"] = source["restart_failed"]
     defaults_cfg = connector_defaults.get("config") if isinstance(connector_defaults.get("config"), dict) else {}
     own_cfg = own.get("config") if isinstance(own.get("config"), dict) else {}
-    for key in [k for k, v in own_cfg.items() if v is None]:  # a declared null removes a generated key
+    for key in [k for k, v in own_cfg.items() if v is None]:
         gen_config.pop(str(key), None)
         gen_locs.pop(str(key), None)
-    exp.layers = [normalize_config(defaults_cfg, smap, diags, source_loc), (gen_config, gen_locs),
-                  normalize_config(own_cfg, smap, diags, source_loc)]
-    return exp
+    exp.layers = [normalize_config(defaults_cfg, smap, diags, exp.loc), (gen_config, gen_locs),
+                  normalize_config(own_cfg, smap, diags, exp.loc)]
 
 
 def _generated_locations(config: dict, source: dict, connection: dict, default: Loc, smap: SourceMap) -> dict:

@@ -56,10 +56,22 @@ def build_offsets(owner: str, raw: Any, smap: SourceMap, diags: Diagnostics, whe
         return True, OffsetsSpec(str(request).strip(), reset=True, origin=origin)
     if not isinstance(positions, list) or not positions:
         return False, None  # the schema reported it
+    found = _positions(what, positions, loc, smap, diags, cdc_source)
+    if found is None:
+        return False, None
+    out, sink = found
+    return True, OffsetsSpec(str(request).strip(), positions=tuple(sorted(canonical(e) for e in out)),
+                             sink=sink, origin=origin)
+
+
+def _positions(what: str, positions: list, loc: Loc, smap: SourceMap, diags: Diagnostics,
+               cdc_source: str | None) -> tuple[list[dict], bool] | None:
+    """offsets.set's positions and whether they are a sink's; None when any is wrong (reported, but for what
+    the schema reported)."""
     ok, out, forms, seen = True, [], set(), {}
     for item in positions:
         if not isinstance(item, dict):
-            return False, None
+            return None
         iloc = smap.loc(item) or loc
         entry = _position(what, item, smap, iloc, diags)
         if entry is None:
@@ -77,15 +89,12 @@ def build_offsets(owner: str, raw: Any, smap: SourceMap, diags: Diagnostics, whe
     if len(forms) > 1:
         diags.error(loc, f"{what}: offsets.set mixes sink positions (topic, partition, offset) and source positions "
                          "(partition and offset maps); a connector is one or the other")
-        return False, None
+        return None
     if cdc_source and True in forms:
         diags.error(loc, f"{what}: a CDC source is a source connector: give its own partition and offset maps "
                          "(as GET /connectors/<name>/offsets shows them), not topic/partition/offset")
-        return False, None
-    if not ok:
-        return False, None
-    return True, OffsetsSpec(str(request).strip(), positions=tuple(sorted(canonical(e) for e in out)),
-                             sink=True in forms, origin=origin)
+        return None
+    return (out, True in forms) if ok else None
 
 
 def _position(what: str, item: dict, smap: SourceMap, loc: Loc, diags: Diagnostics) -> dict | None:

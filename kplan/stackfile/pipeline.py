@@ -10,32 +10,22 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from kplan.model.desired import ClusterSpec, ConnectAccess, ConnectorSpec, Origin, Stack, TopicSpec, freeze
-from kplan.rules.names import topic_name_problem
+from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
-from kplan.stackfile.acls import build_acls
-from kplan.stackfile.cdc import expand
-from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
-from kplan.stackfile.cdc_format import default_converter
+from kplan.stackfile.cdc_acls import merge_generated
 from kplan.stackfile.connect_access import build_connect, build_registry
-from kplan.stackfile.connectors import build_connector, normalize_config, warn_plaintext_secrets
+from kplan.stackfile.connectors import normalize_config, warn_plaintext_secrets
 from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates
+from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine, deep_merge
 from kplan.stackfile.policy import load_policy
-from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.schema import validate_document
-from kplan.stackfile.subjects import SCHEMA_KEYS, build_subjects
-from kplan.stackfile.topics import (
-    Aggregate,
-    build_topic,
-    check_duplicates_and_collisions,
-    describe_topic,
-)
-from kplan.stackfile.users import build_users
+from kplan.stackfile.sections import SECTIONS
+from kplan.stackfile.topics import Aggregate, check_duplicates_and_collisions
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import SourceMap, load_path
 
@@ -88,7 +78,47 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     files, docs = load_path(path, smap, diags)
     if not docs:
         return None
+    flagged = _read(docs, environment, environ, smap, diags, environments_out, on_cluster)
+    if flagged is None:
+        return None
 
+    _, envs = collect_vars_and_envs(docs, smap, Diagnostics())  # again, now substituted
+    overlay = _dict(envs.get(environment)) if environment else {}
+    comb = combine(docs, smap, diags)
+    first = comb.first_loc or docs[0].loc
+    if comb.name is None:
+        diags.error(first, 'the stack has no name: add "stack: <name>" (the scope that owns its resources)')
+    clusters = _clusters(comb, overlay, first, smap, diags)
+    ctx = _context(comb, overlay, first, template_dirs, flagged, smap, diags)
+    placed = _place(comb, clusters, smap, diags)
+    members = [_member(ctx, name, cluster, cloc, placed.get(name, _no_lists()))
+               for name, (cluster, cloc) in clusters.items()]
+    _one_owner_per_registry_subject(members, diags)
+    policy, policy_files = load_policy(*comb.single.get("policy", (None, None)), smap, diags)
+    ctx.agg.flush(diags)
+    _unused_overlays(environment, overlay, comb, ctx.overlays, smap, diags)
+
+    if diags.has_errors or comb.name is None or any(m.cluster is None for m in members) or not members:
+        return None
+    authoritative = overlay.get("authoritative_config", comb.single.get("authoritative_config", (False, None))[0])
+    common = dict(
+        name=comb.name,
+        environment=environment,
+        authoritative_config=authoritative is True,
+        files=tuple(f.display for f in files),
+        inputs_digest=inputs_digest(files + policy_files, ctx.templates.used, environment,
+                                    {x.name: x.schema.encode("utf-8") for m in members for x in m.subjects}),
+        warnings=tuple(d.located() for d in diags.items if d.severity == "warning"),
+        policy=policy,
+    )
+    return _stack(members, common)
+
+
+def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap: SourceMap, diags: Diagnostics,
+          environments_out: list | None, on_cluster: Callable[[ClusterPreview], None] | None) -> Flagged | None:
+    """Substitute the variables (the selected overlay's over the stack's) and check each document against the
+    schema: what the schema flagged, or None when the load cannot go on (an unknown environment, or a flag on
+    something every resource depends on)."""
     # Variables and overlays are gathered before substitution: variables may be used anywhere.
     vars_, envs = collect_vars_and_envs(docs, smap, diags)
     if environments_out is not None:
@@ -101,7 +131,26 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         return None
     overlay_vars = _dict(_dict(envs.get(environment)).get("vars")) if environment else {}
     resolver = Resolver(environ, {**vars_, **overlay_vars})
+    skip = _not_substituted(docs, environment)
+    diags.begin_phase()
+    for doc in docs:
+        substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip,
+                        skip_in=frozenset(i for i, _ in skip))
+    if on_cluster is not None and not diags.has_errors:
+        _preview_cluster(docs, environment, on_cluster)
+    diags.begin_phase()
+    flagged = Flagged()
+    for doc in docs:
+        flagged.add(doc.root, validate_document(doc.root, smap, diags, environment))
+    diags.begin_phase()
+    if flagged.everything:
+        return None  # the schema flagged a value every resource depends on: nothing can be expanded safely
+    return flagged
 
+
+def _not_substituted(docs: list, environment: str | None) -> set[tuple[int, object]]:
+    """(id(container), key) of what substitution leaves alone: `vars` (substituted when used) and the other
+    environments' overlays (their variables need not be defined)."""
     skip: set[tuple[int, object]] = set()
     for doc in docs:
         skip.add((id(doc.root), "vars"))
@@ -112,37 +161,15 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                     skip.add((id(doc_envs), name))
                 elif isinstance(body, dict):
                     skip.add((id(body), "vars"))
-    diags.begin_phase()
-    for doc in docs:
-        substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip,
-                        skip_in=frozenset(i for i, _ in skip))
-    if on_cluster is not None and not diags.has_errors:
-        _preview_cluster(docs, environment, on_cluster)
-    diags.begin_phase()
-    flagged = _Flagged()
-    for doc in docs:
-        flagged.add(doc.root, validate_document(doc.root, smap, diags, environment))
-    diags.begin_phase()
-    if flagged.everything:
-        return None  # the schema flagged a value every resource depends on: nothing can be expanded safely
+    return skip
 
-    _, envs = collect_vars_and_envs(docs, smap, Diagnostics())  # again, now substituted
-    overlay = _dict(envs.get(environment)) if environment else {}
-    comb = combine(docs, smap, diags)
-    first = comb.first_loc or docs[0].loc
 
-    if comb.name is None:
-        diags.error(first, 'the stack has no name: add "stack: <name>" (the scope that owns its resources)')
-
-    # Cluster(s).
-    clusters = _clusters(comb, overlay, first, smap, diags)
-
+def _context(comb, overlay: dict, first: Loc, template_dirs: list[str], flagged: Flagged, smap: SourceMap,
+             diags: Diagnostics) -> Context:
+    """What every cluster's sections are built with: the defaults (the overlay's over the stack's), the engine
+    templates (each directory checked), the overlays of named entries."""
     defaults = deep_merge(_dict(comb.single.get("defaults", ({}, None))[0]), _dict(overlay.get("defaults")), smap,
                           first)
-    topic_defaults = _dict(defaults.get("topic"))
-    connector_defaults = _dict(defaults.get("connector"))
-    authoritative = overlay.get("authoritative_config", comb.single.get("authoritative_config", (False, None))[0])
-
     templates = EngineTemplates(template_dirs + [d for d, _ in comb.template_dirs])
     for d, loc in comb.template_dirs:
         if not os.path.isdir(d):
@@ -150,173 +177,42 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     for d in template_dirs:
         if not os.path.isdir(d):
             diags.error(Loc(d, 0, 0), "template directory not found")
+    return Context(smap, diags, flagged, Overlays.of(overlay), topic_defaults=_dict(defaults.get("topic")),
+                   connector_defaults=_dict(defaults.get("connector")), templates=templates, agg=Aggregate())
 
-    env_topics = _dict(overlay.get("topics"))
-    env_connectors = _dict(overlay.get("connectors"))
-    env_cdc = _dict(overlay.get("cdc"))
-    used_topics: set[str] = set()
-    used_connectors: set[str] = set()
-    used_cdc: set[str] = set()
-    all_topics: list[str] = []
-    all_connectors: list[str] = []
-    skipped_cdc = False  # a flagged cdc source: the names of the topics it would generate are unknown
-    agg = Aggregate()
-    placed = _place(comb, clusters, smap, diags)
 
-    def member(cluster_name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
-               lists: dict[str, list]) -> tuple[tuple, tuple, tuple, tuple, tuple, tuple] | None:
-        """One cluster's resources (every resource, for a single-cluster stack)."""
-        nonlocal skipped_cdc
-        # Topics declared explicitly, then the ones CDC sources generate.
-        topic_entries: list[tuple[TopicSpec | None, str, Loc, str]] = []
-        for item, loc in lists["topics"]:
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                continue
-            name = item["name"]
-            if id(item) in flagged.items or name in flagged.overlays["topics"]:
-                used_topics.add(name)
-                topic_entries.append((None, name, loc, "the topic"))  # still checked for duplicates
-                continue
-            settings = deep_merge(topic_defaults, {k: v for k, v in item.items() if k not in _NOT_SETTINGS}, smap,
-                                  loc)
-            if name in env_topics:
-                used_topics.add(name)
-                settings = deep_merge(settings, env_topics[name], smap, loc)
-            _check_name(name, smap.value_loc(item, "name") or loc, diags)
-            spec = build_topic(name, settings, smap, diags, agg, loc)
-            topic_entries.append((spec, name, loc, "the topic"))
-
-        connector_entries: list[tuple[ConnectorSpec | None, str, Loc]] = []
-        for item, loc in lists["connectors"]:
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                continue
-            name = item["name"]
-            if id(item) in flagged.items or name in flagged.overlays["connectors"]:
-                used_connectors.add(name)
-                connector_entries.append((None, name, loc))  # still checked for duplicates
-                continue
-            declared = {k: v for k, v in item.items() if k not in _NOT_SETTINGS}
-            if name in env_connectors:
-                used_connectors.add(name)
-                declared = deep_merge(declared, env_connectors[name], smap, loc)
-            settings = deep_merge(connector_defaults, declared, smap, loc)
-            layers = [normalize_config(_dict(settings.get("config")), smap, diags, loc)]
-            connector_entries.append((build_connector(name, settings, layers, smap, diags, loc), name, loc))
-
-        generated_acls: list[Generated] = []
-        for item, loc in lists["cdc"]:
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                continue
-            name = item["name"]
-            if id(item) in flagged.items or name in flagged.overlays["cdc"]:
-                used_cdc.add(name)
-                used_connectors.add(name)
-                connector_entries.append((None, name, loc))
-                skipped_cdc = True
-                continue
-            source = item
-            if name in env_cdc:
-                used_cdc.add(name)
-                source = deep_merge(item, env_cdc[name], smap, loc)
-            exp = expand(source, loc, cluster.bootstrap_servers if cluster else "", topic_defaults,
-                         connector_defaults, templates, smap, diags,
-                         (cluster.schema_registry_url, cluster.schema_registry) if cluster else (None, ConnectAccess()))
-            if exp is None:
-                continue
-            required = []
-            for gen in exp.topics:
-                if gen.name in flagged.overlays["topics"]:
-                    used_topics.add(gen.name)
-                    continue
-                settings = gen.settings
-                if gen.name in env_topics:
-                    used_topics.add(gen.name)
-                    settings = deep_merge(settings, env_topics[gen.name], smap, gen.loc)
-                _check_name(gen.name, gen.loc, diags)
-                spec = build_topic(gen.name, settings, smap, diags, agg, gen.loc, cdc_source=name, table=gen.table,
-                                   role=gen.role)
-                topic_entries.append((spec, gen.name, gen.loc, describe_topic(name, gen.table, gen.role)))
-                required.append(gen.name)
-            spec = build_connector(
-                name, exp.connector_settings, exp.layers, smap, diags, loc, cdc_source=name,
-                requires_topics=tuple(required), snapshot_new_tables=exp.snapshot_new_tables,
-                captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
-                on_destroy=exp.on_destroy, offsets=source.get("offsets"),
-            )
-            connector_entries.append((spec, name, loc))
-            principal = source.get("principal")
-            if spec is not None and isinstance(principal, str):
-                ploc = smap.value_loc(source, "principal") or loc
-                generated_acls.append(Generated(
-                    principal, name, connector_bindings(((g.name, g.role) for g in exp.topics), spec.config),
-                    Origin(ploc.file, ploc.line, ploc.column, cdc_source=name, role="principal")))
-
-        acls = build_acls([(item, loc) for item, loc in lists["acls"] if id(item) not in flagged.items], smap, diags)
-        users = build_users([(item, loc) for item, loc in lists["users"] if id(item) not in flagged.items], smap,
-                            diags)
-        quotas = build_quotas([(item, loc) for item, loc in lists["quotas"] if id(item) not in flagged.items], smap,
-                              diags)
-        acls = merge_generated(acls, generated_acls, diags)
-        subjects = build_subjects([(i, loc) for i, loc in lists["subjects"] if id(i) not in flagged.items],
-                                  [(i, loc) for i, loc in lists["topics"] if id(i) not in flagged.items], smap, diags)
-        if cluster is not None and cluster.schema_registry_url and default_converter(cluster.schema_registry_url) \
-                == "apicurio":
-            for spec in subjects:
-                if spec.compatibility == "NONE" and spec.origin is not None:
-                    diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
-                                f"subject {spec.name}: compatibility NONE on one subject has no effect on Apicurio "
-                                "Registry (a subject-level NONE counts as no level: the global one applies); "
-                                "choose another level, or leave compatibility unset")
-        if subjects and cluster is not None and not cluster.schema_registry_url:
-            what = f"clusters.{cluster_name}" if cluster_name else "cluster"
-            diags.error(cluster_loc, f"{what}.schema_registry is not set, but the stack declares schema subjects "
-                                     f"{'in this cluster ' if cluster_name else ''}(set {what}.schema_registry.url "
-                                     "to the registry's URL)")
-        check_duplicates_and_collisions(topic_entries, diags)
-        _check_connector_duplicates(connector_entries, diags)
-        all_topics.extend(n for _, n, _, _ in topic_entries)
-        all_connectors.extend(n for _, n, _ in connector_entries)
-        if connector_entries and cluster is not None and not cluster.connect_url:
-            what = f"clusters.{cluster_name}" if cluster_name else "cluster"
-            diags.error(cluster_loc, f"{what}.connect_url is not set, but the stack declares connectors "
-                                     f"{'in this cluster ' if cluster_name else ''}(set it, or {what}.connect.url, "
+def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
+            lists: dict[str, list]) -> Member:
+    """One cluster's resources (every resource, for a single-cluster stack): each section built by its builder
+    (`sections.SECTIONS`), then the checks across its sections."""
+    inp = MemberInput(ctx, name, cluster, cluster_loc, lists)
+    built = {section: build(inp) for section, build in SECTIONS.items()}
+    topics = [e for b in built.values() for e in b.topics]
+    connectors = [e for b in built.values() for e in b.connectors]
+    acls = merge_generated(built["acls"].specs, [g for b in built.values() for g in b.acls], ctx.diags)
+    check_duplicates_and_collisions(topics, ctx.diags)
+    _check_connector_duplicates(connectors, ctx.diags)
+    ctx.overlays.declared["topics"].extend(e.name for e in topics)
+    ctx.overlays.declared["connectors"].extend(e.name for e in connectors)
+    if connectors and cluster is not None and not cluster.connect_url:
+        what = inp.label
+        ctx.diags.error(cluster_loc, f"{what}.connect_url is not set, but the stack declares connectors "
+                                     f"{'in this cluster ' if name else ''}(set it, or {what}.connect.url, "
                                      "to the Kafka Connect REST URL)")
-        topics = tuple(sorted((t for t, *_ in topic_entries if t is not None), key=lambda t: t.name))
-        connectors = tuple(sorted((c for c, *_ in connector_entries if c is not None), key=lambda c: c.name))
-        return topics, connectors, acls, users, quotas, subjects
+    return Member(name, cluster, cluster_loc,
+                  topics=tuple(sorted((e.spec for e in topics if e.spec is not None), key=lambda t: t.name)),
+                  connectors=tuple(sorted((e.spec for e in connectors if e.spec is not None), key=lambda c: c.name)),
+                  acls=acls, users=built["users"].specs, quotas=built["quotas"].specs,
+                  subjects=built["subjects"].specs)
 
-    built = [(name, cluster, cloc, member(name, cluster, cloc, placed.get(name, _no_lists())))
-             for name, (cluster, cloc) in clusters.items()]
-    _one_owner_per_registry_subject(built, diags)
-    policy, policy_files = load_policy(*comb.single.get("policy", (None, None)), smap, diags)
 
-    agg.flush(diags)
-    if not skipped_cdc:
-        _unused_overlays(environment, overlay, "topics", env_topics, used_topics, all_topics, smap, diags, "topic")
-    _unused_overlays(environment, overlay, "connectors", env_connectors, used_connectors, all_connectors, smap, diags,
-                     "connector")
-    _unused_overlays(environment, overlay, "cdc", env_cdc, used_cdc,
-                     [i["name"] for i, _ in comb.cdc if isinstance(i, dict) and isinstance(i.get("name"), str)],
-                     smap, diags, "cdc source")
-
-    if diags.has_errors or comb.name is None or any(c is None or r is None for _, c, _, r in built) or not built:
-        return None
-    common = dict(
-        name=comb.name,
-        environment=environment,
-        authoritative_config=authoritative is True,
-        files=tuple(f.display for f in files),
-        inputs_digest=inputs_digest(files + policy_files, templates.used, environment,
-                                    {x.name: x.schema.encode("utf-8") for _, _, _, r in built if r for x in r[5]}),
-        warnings=tuple(d.located() for d in diags.items if d.severity == "warning"),
-        policy=policy,
-    )
+def _stack(members: list[Member], common: dict) -> Stack:
+    """The Stack: a single-cluster stack's one member, or every member's resources with the members kept."""
     stacks = []
-    for name, cluster, _, resources in built:
-        assert cluster is not None and resources is not None
-        topics, connectors, acls, users, quotas, subjects = resources
-        stacks.append(Stack(cluster=cluster, topics=topics, connectors=connectors, acls=acls, users=users,
-                            quotas=quotas, subjects=subjects, cluster_name=name, **common))  # type: ignore[arg-type]
+    for m in members:
+        assert m.cluster is not None  # a member without one has no Stack (`_load`)
+        stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors, acls=m.acls, users=m.users,
+                            quotas=m.quotas, subjects=m.subjects, cluster_name=m.name, **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
@@ -324,11 +220,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                  connectors=tuple(c for s in stacks for c in s.connectors),
                  acls=tuple(a for s in stacks for a in s.acls), users=tuple(u for s in stacks for u in s.users),
                  quotas=tuple(q for s in stacks for q in s.quotas),
-                 subjects=tuple(x for s in stacks for x in s.subjects), **common)  # type: ignore[arg-type]
-
-
-# keys of a resource entry that are not its settings
-_NOT_SETTINGS = ("name", "cluster", *SCHEMA_KEYS)
+                 subjects=tuple(x for s in stacks for x in s.subjects), **common)
 
 
 def _no_lists() -> dict[str, list]:
@@ -379,6 +271,8 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
             wanted = item.get("cluster") if isinstance(item, dict) else None
             where = (smap.value_loc(item, "cluster") if isinstance(item, dict) and "cluster" in item else None) or loc
             what = _entry_word(key, item)
+            if isinstance(wanted, (list, dict)):
+                continue  # not a name: the schema reported it
             if not several:
                 if wanted is not None:
                     diags.error(where, f"{what} says `cluster: {wanted}`, but the stack declares one `cluster:`; "
@@ -396,20 +290,20 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
-def _one_owner_per_registry_subject(built, diags: Diagnostics) -> None:
+def _one_owner_per_registry_subject(members: list[Member], diags: Diagnostics) -> None:
     """Several clusters on one schema registry: a subject declared in two of them would be registered by each in
     turn and owned twice (and destroying one cluster's part would delete the other's subject)."""
     first: dict[tuple[str, str], str | None] = {}
-    for name, cluster, _, resources in built:
-        if cluster is None or resources is None or not cluster.schema_registry_url:
+    for m in members:
+        if m.cluster is None or not m.cluster.schema_registry_url:
             continue
-        for spec in resources[5]:
-            key = (cluster.schema_registry_url, spec.name)
+        for spec in m.subjects:
+            key = (m.cluster.schema_registry_url, spec.name)
             if key in first and spec.origin is not None:
                 diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
-                            f"subject {spec.name} is declared in clusters {first[key]} and {name}, which use the same "
-                            "schema registry: a subject has one owner; declare it in one of them")
-            first.setdefault(key, name)
+                            f"subject {spec.name} is declared in clusters {first[key]} and {m.name}, which use the "
+                            "same schema registry: a subject has one owner; declare it in one of them")
+            first.setdefault(key, m.name)
 
 
 def _entry_word(key: str, item) -> str:
@@ -434,12 +328,6 @@ def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str |
         h.update(name.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
     h.update(b"environment\0" + (environment or "").encode("utf-8"))
     return h.hexdigest()
-
-
-def _check_name(name: str, loc: Loc, diags: Diagnostics) -> None:
-    problem = topic_name_problem(name)
-    if problem:
-        diags.error(loc, problem)
 
 
 @dataclass(frozen=True)
@@ -522,32 +410,6 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
                        schema_registry_url=registry_url, schema_registry=registry, subject_delete=subject_delete)
 
 
-@dataclass
-class _Flagged:
-    """What the schema flagged, kept away from expansion: a flagged declared topic, connector or cdc source (or
-    the selected overlay's entry for one) is left out, so the rest of the stack is still checked; a flag
-    anywhere else (cluster, defaults, vars, an overlay's shape...) stops the load after the schema."""
-
-    everything: bool = False
-    items: set[int] = field(default_factory=set)  # id() of flagged entries of topics / connectors / cdc
-    overlays: dict[str, set] = field(default_factory=lambda: {key: set() for key in LISTS})
-
-    def add(self, root: dict, paths: list[tuple]) -> None:
-        for path in paths:
-            if len(path) >= 2 and path[0] in LISTS and isinstance(root.get(path[0]), list):
-                items = root[path[0]]
-                if isinstance(path[1], int) and 0 <= path[1] < len(items):
-                    item = items[path[1]]
-                    # A name of the wrong form is still a string: the semantic checks say what is wrong with it.
-                    if not (path[2:] == ("name",) and isinstance(item, dict) and isinstance(item.get("name"), str)):
-                        self.items.add(id(item))
-                    continue
-            if len(path) >= 4 and path[0] == "environments" and path[2] in LISTS:
-                self.overlays[path[2]].add(path[3])
-                continue
-            self.everything = True
-
-
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
     seen: dict[str, Loc] = {}
     for _spec, name, loc in entries:
@@ -559,11 +421,22 @@ def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
             seen[name] = loc
 
 
-def _unused_overlays(environment, overlay: dict, key: str, entries: dict, used: set, names: list, smap: SourceMap,
-                     diags: Diagnostics, what: str) -> None:
+def _unused_overlays(environment, overlay: dict, comb, overlays: Overlays, smap: SourceMap,
+                     diags: Diagnostics) -> None:
+    """An overlay of a topic, connector or cdc source the stack does not declare (topics: unless a flagged cdc
+    source left the names of its topics unknown)."""
+    cdc_names = [i["name"] for i, _ in comb.cdc if isinstance(i, dict) and isinstance(i.get("name"), str)]
+    if not overlays.skipped_cdc:
+        _unused(environment, overlay, "topics", overlays, overlays.declared["topics"], smap, diags, "topic")
+    _unused(environment, overlay, "connectors", overlays, overlays.declared["connectors"], smap, diags, "connector")
+    _unused(environment, overlay, "cdc", overlays, cdc_names, smap, diags, "cdc source")
+
+
+def _unused(environment, overlay: dict, key: str, overlays: Overlays, names: list, smap: SourceMap,
+            diags: Diagnostics, what: str) -> None:
     container = overlay.get(key)
-    for name in entries:
-        if name not in used:
+    for name in overlays.entries[key]:
+        if name not in overlays.used[key]:
             diags.error(smap.key_loc(container, name),
                         f'environment "{environment}" overrides {what} "{name}", which the stack does not declare'
                         + _hint(name, names))

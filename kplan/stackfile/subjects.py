@@ -26,7 +26,9 @@ from typing import Any
 
 from kplan.model.desired import Origin, SchemaReference, SubjectSpec
 from kplan.rules.schemas import SchemaParseError, parse
+from kplan.stackfile.cdc_format import default_converter
 from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.member import Built, MemberInput
 from kplan.stackfile.yamlsrc import SourceMap
 
 EXTENSIONS = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
@@ -115,24 +117,32 @@ def _avro_problem(doc: Any, path: str = "the schema") -> str | None:
     if kind in _AVRO_NAMED and not isinstance(doc.get("name"), str):
         return f"{path}: a {kind} needs a name"
     if kind in ("record", "error"):
-        fields = doc.get("fields")
-        if not isinstance(fields, list):
-            return f"{path}: record {doc.get('name')} needs a list of fields"
-        for f in fields:
-            if not isinstance(f, dict) or not isinstance(f.get("name"), str):
-                return f"{path}: every field of record {doc.get('name')} needs a name"
-            if "type" not in f:
-                return f"{path}: field {f['name']} of record {doc.get('name')} needs a type"
-            problem = _avro_problem(f["type"] if isinstance(f["type"], (dict, list)) else {"type": f["type"]},
-                                    f"field {f['name']}")
-            if problem:
-                return problem
+        problem = _avro_fields_problem(doc, path)
+        if problem:
+            return problem
     if kind == "enum" and not isinstance(doc.get("symbols"), list):
         return f"{path}: enum {doc.get('name')} needs symbols"
     if kind == "array" and "items" not in doc:
         return f"{path}: an array needs items"
     if kind == "map" and "values" not in doc:
         return f"{path}: a map needs values"
+    return None
+
+
+def _avro_fields_problem(record: dict, path: str) -> str | None:
+    """The first mistake in a record's fields: each a mapping with a name and a type, and a valid type."""
+    fields = record.get("fields")
+    if not isinstance(fields, list):
+        return f"{path}: record {record.get('name')} needs a list of fields"
+    for f in fields:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str):
+            return f"{path}: every field of record {record.get('name')} needs a name"
+        if "type" not in f:
+            return f"{path}: field {f['name']} of record {record.get('name')} needs a type"
+        problem = _avro_problem(f["type"] if isinstance(f["type"], (dict, list)) else {"type": f["type"]},
+                                f"field {f['name']}")
+        if problem:
+            return problem
     return None
 
 
@@ -201,6 +211,31 @@ def _subject(name: str | None, entry: dict, loc: Loc, what: str, smap: SourceMap
     return SubjectSpec(name, text, schema_type, _references(entry, loc, what, smap, diags),
                        str(level) if isinstance(level, str) else None, origin=_origin(loc),
                        schema_origin=_origin(sloc), schema_file=source, topic=topic)
+
+
+def build_section(inp: MemberInput) -> Built:
+    """One cluster's `subjects` section and its topics' key/value schemas, and the checks that need the cluster: a
+    schema registry to register them in, and a level the registry honours."""
+    subjects = build_subjects(inp.unflagged("subjects"), inp.unflagged("topics"), inp.ctx.smap, inp.ctx.diags)
+    if inp.cluster is not None and inp.cluster.schema_registry_url:
+        if default_converter(inp.cluster.schema_registry_url) == "apicurio":
+            _no_subject_level_none(subjects, inp.ctx.diags)
+    elif subjects and inp.cluster is not None:
+        diags, what = inp.ctx.diags, inp.label
+        diags.error(inp.loc, f"{what}.schema_registry is not set, but the stack declares schema subjects "
+                             f"{'in this cluster ' if inp.name else ''}(set {what}.schema_registry.url "
+                             "to the registry's URL)")
+    return Built(specs=subjects)
+
+
+def _no_subject_level_none(subjects: tuple[SubjectSpec, ...], diags: Diagnostics) -> None:
+    """Apicurio Registry reads a subject-level NONE as no level at all (the global one applies)."""
+    for spec in subjects:
+        if spec.compatibility == "NONE" and spec.origin is not None:
+            diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
+                        f"subject {spec.name}: compatibility NONE on one subject has no effect on Apicurio "
+                        "Registry (a subject-level NONE counts as no level: the global one applies); "
+                        "choose another level, or leave compatibility unset")
 
 
 def build_subjects(entries: list[tuple[Any, Loc]], topic_items: list[tuple[Any, Loc]], smap: SourceMap,

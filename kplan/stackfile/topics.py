@@ -4,6 +4,7 @@ config keys with valid values (Kafka 4.x catalogue), and cross-field rules."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Sequence
 
 from kplan.model.desired import Origin, TopicSpec, freeze
 from kplan.rules.names import collision_key
@@ -182,7 +183,8 @@ def _cross_field(name: str, config: dict, locs: "_Locs", rf: int | None, agg: Ag
                 agg.add(locs[local], f"{local} ({lv}) must not exceed {total} ({tv})", name)
 
 
-def check_duplicates_and_collisions(topics: list[tuple[TopicSpec | None, str, Loc, str]], diags: Diagnostics) -> None:
+def check_duplicates_and_collisions(topics: Sequence[tuple[TopicSpec | None, str, Loc, str]],
+                                    diags: Diagnostics) -> None:
     """Duplicate names and '.'/'_' collisions (errors, naming both places, incl. CDC-generated topics; the plan
     refuses a collision too). `topics` holds (spec or None, name, location, description) in declaration order."""
     seen: dict[str, tuple[Loc, str]] = {}

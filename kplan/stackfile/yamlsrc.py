@@ -366,7 +366,7 @@ def _fast_documents(display: str, text: str, smap: SourceMap) -> list[Document] 
         return None
 
 
-def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:  # noqa: C901 - one tight loop
+def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:
     from yaml.events import (
         AliasEvent,
         DocumentEndEvent,

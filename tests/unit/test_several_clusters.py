@@ -93,6 +93,15 @@ def test_an_unknown_cluster_is_a_located_error_with_a_hint(tmp_path):
         in errors[0]
 
 
+@pytest.mark.parametrize("value", [[], {"east": 1}])
+def test_a_cluster_that_is_not_a_name_is_the_schemas_one_error(tmp_path, value):
+    """A list or mapping as `cluster:` (found by the fuzz test): the schema's error, not an internal error."""
+    doc = json.loads(json.dumps(TWO))
+    doc["topics"][0]["cluster"] = value
+    (e,) = _errors(tmp_path, doc)
+    assert "topics[0].cluster: must be a string" in e
+
+
 def test_cluster_and_clusters_together_are_refused(tmp_path):
     doc = {**TWO, "cluster": {"bootstrap_servers": "x:9092"}}
     assert any("declares both `cluster:` and `clusters:`" in e for e in _errors(tmp_path, doc))

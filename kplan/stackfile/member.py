@@ -1,0 +1,167 @@
+"""The shapes one cluster's resources are built in: the load's shared context, a section builder's input and
+result, and `Member`, one cluster's finished specs.
+
+They are apart from the pipeline so that a section's builder (kplan.stackfile.sections, or a kind's own module
+such as kplan.stackfile.subjects) depends on these shapes only, not on the loader that calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+
+from kplan.model.desired import (
+    AclSpec,
+    ClusterSpec,
+    ConnectorSpec,
+    QuotaSpec,
+    SubjectSpec,
+    TopicSpec,
+    UserSpec,
+)
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.merge import LISTS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.stackfile.cdc_acls import Generated
+    from kplan.stackfile.engines import EngineTemplates
+    from kplan.stackfile.topics import Aggregate
+    from kplan.stackfile.yamlsrc import SourceMap
+
+
+class TopicEntry(NamedTuple):
+    """A topic declared by name: checked for duplicates and collisions with every other of its cluster."""
+
+    spec: TopicSpec | None  # None: the schema flagged it (left out, still checked for duplicates)
+    name: str
+    loc: Loc
+    what: str  # how a duplicate error names it ("the topic", or the cdc source's topic for a table)
+
+
+class ConnectorEntry(NamedTuple):
+    """A connector declared by name (a cdc source declares one of its own name)."""
+
+    spec: ConnectorSpec | None  # None: the schema flagged it, or the cdc source that declares it
+    name: str
+    loc: Loc
+
+
+@dataclass
+class Flagged:
+    """What the schema flagged, kept away from expansion: a flagged declared topic, connector or cdc source (or
+    the selected overlay's entry for one) is left out, so the rest of the stack is still checked; a flag
+    anywhere else (cluster, defaults, vars, an overlay's shape...) stops the load after the schema."""
+
+    everything: bool = False
+    items: set[int] = field(default_factory=set)  # id() of flagged entries of topics / connectors / cdc
+    overlays: dict[str, set] = field(default_factory=lambda: {key: set() for key in LISTS})
+
+    def add(self, root: dict, paths: list[tuple]) -> None:
+        for path in paths:
+            if len(path) >= 2 and path[0] in LISTS and isinstance(root.get(path[0]), list):
+                items = root[path[0]]
+                if isinstance(path[1], int) and 0 <= path[1] < len(items):
+                    item = items[path[1]]
+                    # A name of the wrong form is still a string: the semantic checks say what is wrong with it.
+                    if not (path[2:] == ("name",) and isinstance(item, dict) and isinstance(item.get("name"), str)):
+                        self.items.add(id(item))
+                    continue
+            if len(path) >= 4 and path[0] == "environments" and path[2] in LISTS:
+                self.overlays[path[2]].add(path[3])
+                continue
+            self.everything = True
+
+
+# The sections whose entries the selected environment may overlay by name (`environments.<env>.topics.<name>`).
+OVERLAID = ("topics", "connectors", "cdc")
+
+
+@dataclass
+class Overlays:
+    """The selected environment's overlays of named entries, and which of them a declared entry used: an overlay
+    of a name the stack does not declare is an error once every cluster is built."""
+
+    entries: dict[str, dict]  # section -> {name: overlay}
+    used: dict[str, set[str]] = field(default_factory=lambda: {key: set() for key in OVERLAID})
+    declared: dict[str, list[str]] = field(default_factory=lambda: {key: [] for key in OVERLAID})  # for the hint
+    skipped_cdc: bool = False  # a flagged cdc source: the names of the topics it would generate are unknown
+
+    @classmethod
+    def of(cls, overlay: dict) -> Overlays:
+        return cls({key: _dict(overlay.get(key)) for key in OVERLAID})
+
+    def use(self, section: str, name: str) -> dict | None:
+        """The overlay of `name` in `section` (None if there is none), marked used."""
+        if name not in self.entries[section]:
+            return None
+        self.used[section].add(name)
+        return self.entries[section][name]
+
+
+@dataclass
+class Context:
+    """What every cluster's sections are built with: one per load."""
+
+    smap: SourceMap
+    diags: Diagnostics
+    flagged: Flagged
+    overlays: Overlays
+    topic_defaults: dict
+    connector_defaults: dict
+    templates: EngineTemplates
+    agg: Aggregate  # topic checks reported once for the whole stack (`Aggregate.flush`)
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """One cluster's part of the stack, as each section's builder sees it."""
+
+    ctx: Context
+    name: str | None  # the cluster's name under `clusters:`; None for a stack with one `cluster:`
+    cluster: ClusterSpec | None  # None: its settings are invalid (reported)
+    loc: Loc  # where the cluster is declared
+    lists: Mapping[str, list]  # section -> [(entry, loc)] of the entries placed in this cluster
+
+    def unflagged(self, section: str) -> list[tuple[Any, Loc]]:
+        """The section's entries the schema did not flag."""
+        return [(item, loc) for item, loc in self.lists[section] if id(item) not in self.ctx.flagged.items]
+
+    @property
+    def label(self) -> str:
+        """How errors name the cluster's settings: `cluster` or `clusters.<name>`."""
+        return f"clusters.{self.name}" if self.name else "cluster"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a section's builder returns for one cluster: the section's own specs, and the topics, connectors
+    and ACL bindings it declares for other sections (a cdc source declares a connector, its topics and its
+    principal's bindings). Its diagnostics are reported into the load's collector (`Context.diags`)."""
+
+    specs: tuple = ()
+    topics: tuple[TopicEntry, ...] = ()
+    connectors: tuple[ConnectorEntry, ...] = ()
+    acls: tuple[Generated, ...] = ()
+
+
+SectionBuilder = Callable[[MemberInput], Built]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One cluster's resources (every resource, for a stack with one `cluster:`), sorted as the Stack holds
+    them."""
+
+    name: str | None
+    cluster: ClusterSpec | None  # None: its settings are invalid (reported; no Stack is built)
+    loc: Loc
+    topics: tuple[TopicSpec, ...]
+    connectors: tuple[ConnectorSpec, ...]
+    acls: tuple[AclSpec, ...]
+    users: tuple[UserSpec, ...]
+    quotas: tuple[QuotaSpec, ...]
+    subjects: tuple[SubjectSpec, ...]
+
+
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}

@@ -1,0 +1,176 @@
+"""Each resource section's builder, and `SECTIONS`, the one table the loader builds a cluster's resources from.
+
+A builder turns one cluster's entries of its section into specs (`Built`), reporting into the load's collector.
+The table's order is the order sections are built in; a cdc source's topics follow the declared topics (the
+first of two duplicates is the one declared first). A kind's section that has checks of its own keeps its
+builder in its module (`subjects.build_section`).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from kplan.model.desired import ConnectAccess, Origin, freeze
+from kplan.rules.names import topic_name_problem
+from kplan.stackfile.acls import build_acls
+from kplan.stackfile.cdc import Expansion, expand
+from kplan.stackfile.cdc_acls import Generated, connector_bindings
+from kplan.stackfile.connectors import build_connector, normalize_config
+from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
+from kplan.stackfile.merge import deep_merge
+from kplan.stackfile.quotas import build_quotas
+from kplan.stackfile.subjects import SCHEMA_KEYS
+from kplan.stackfile.subjects import build_section as build_subject_section
+from kplan.stackfile.topics import build_topic, describe_topic
+from kplan.stackfile.users import build_users
+
+# keys of a resource entry that are not its settings
+NOT_SETTINGS = ("name", "cluster", *SCHEMA_KEYS)
+
+
+def _named(entries: list) -> list[tuple[dict, str, Loc]]:
+    """The entries that are mappings with a string name (the schema reported the others)."""
+    return [(item, item["name"], loc) for item, loc in entries
+            if isinstance(item, dict) and isinstance(item.get("name"), str)]
+
+
+def _is_flagged(inp: MemberInput, section: str, item: dict, name: str) -> bool:
+    flagged = inp.ctx.flagged
+    return id(item) in flagged.items or name in flagged.overlays[section]
+
+
+def check_name(name: str, loc: Loc, diags: Diagnostics) -> None:
+    problem = topic_name_problem(name)
+    if problem:
+        diags.error(loc, problem)
+
+
+def build_topics(inp: MemberInput) -> Built:
+    """The topics declared by name, each with the defaults under it and its environment overlay over it."""
+    ctx = inp.ctx
+    out = []
+    for item, name, loc in _named(inp.lists["topics"]):
+        if _is_flagged(inp, "topics", item, name):
+            ctx.overlays.used["topics"].add(name)
+            out.append(TopicEntry(None, name, loc, "the topic"))  # still checked for duplicates
+            continue
+        settings = deep_merge(ctx.topic_defaults, {k: v for k, v in item.items() if k not in NOT_SETTINGS}, ctx.smap,
+                              loc)
+        over = ctx.overlays.use("topics", name)
+        if over is not None:
+            settings = deep_merge(settings, over, ctx.smap, loc)
+        check_name(name, ctx.smap.value_loc(item, "name") or loc, ctx.diags)
+        out.append(TopicEntry(build_topic(name, settings, ctx.smap, ctx.diags, ctx.agg, loc), name, loc, "the topic"))
+    return Built(topics=tuple(out))
+
+
+def build_connectors(inp: MemberInput) -> Built:
+    """The connectors declared by name: the defaults, then the entry, then its environment overlay."""
+    ctx = inp.ctx
+    out = []
+    for item, name, loc in _named(inp.lists["connectors"]):
+        if _is_flagged(inp, "connectors", item, name):
+            ctx.overlays.used["connectors"].add(name)
+            out.append(ConnectorEntry(None, name, loc))  # still checked for duplicates
+            continue
+        declared = {k: v for k, v in item.items() if k not in NOT_SETTINGS}
+        over = ctx.overlays.use("connectors", name)
+        if over is not None:
+            declared = deep_merge(declared, over, ctx.smap, loc)
+        settings = deep_merge(ctx.connector_defaults, declared, ctx.smap, loc)
+        layers = [normalize_config(_dict(settings.get("config")), ctx.smap, ctx.diags, loc)]
+        out.append(ConnectorEntry(build_connector(name, settings, layers, ctx.smap, ctx.diags, loc), name, loc))
+    return Built(connectors=tuple(out))
+
+
+def build_cdc(inp: MemberInput) -> Built:
+    """Each cdc source: its connector, the topics it generates and its principal's ACL bindings."""
+    ctx = inp.ctx
+    topics: list[TopicEntry] = []
+    connectors: list[ConnectorEntry] = []
+    acls: list[Generated] = []
+    for item, name, loc in _named(inp.lists["cdc"]):
+        if _is_flagged(inp, "cdc", item, name):
+            ctx.overlays.used["cdc"].add(name)
+            ctx.overlays.used["connectors"].add(name)
+            connectors.append(ConnectorEntry(None, name, loc))
+            ctx.overlays.skipped_cdc = True
+            continue
+        over = ctx.overlays.use("cdc", name)
+        source = item if over is None else deep_merge(item, over, ctx.smap, loc)
+        _cdc_source(inp, name, source, loc, topics, connectors, acls)
+    return Built(topics=tuple(topics), connectors=tuple(connectors), acls=tuple(acls))
+
+
+def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: list[TopicEntry],
+                connectors: list[ConnectorEntry], acls: list[Generated]) -> None:
+    """One cdc source, expanded: its topics, connector and generated bindings appended to the lists given."""
+    ctx, cluster = inp.ctx, inp.cluster
+    exp = expand(source, loc, cluster.bootstrap_servers if cluster else "", ctx.topic_defaults,
+                 ctx.connector_defaults, ctx.templates, ctx.smap, ctx.diags,
+                 (cluster.schema_registry_url, cluster.schema_registry) if cluster else (None, ConnectAccess()))
+    if exp is None:
+        return
+    generated = _generated_topics(inp, name, exp)
+    topics.extend(generated)
+    spec = build_connector(
+        name, exp.connector_settings, exp.layers, ctx.smap, ctx.diags, loc, cdc_source=name,
+        requires_topics=tuple(t.name for t in generated), snapshot_new_tables=exp.snapshot_new_tables,
+        captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
+        on_destroy=exp.on_destroy, offsets=source.get("offsets"),
+    )
+    connectors.append(ConnectorEntry(spec, name, loc))
+    principal = source.get("principal")
+    if spec is not None and isinstance(principal, str):
+        ploc = ctx.smap.value_loc(source, "principal") or loc
+        acls.append(Generated(
+            principal, name, connector_bindings(((g.name, g.role) for g in exp.topics), spec.config),
+            Origin(ploc.file, ploc.line, ploc.column, cdc_source=name, role="principal")))
+
+
+def _generated_topics(inp: MemberInput, source: str, exp: Expansion) -> list[TopicEntry]:
+    """The topics a cdc source generates, each with its environment overlay (a flagged overlay: left out)."""
+    ctx = inp.ctx
+    out = []
+    for gen in exp.topics:
+        if gen.name in ctx.flagged.overlays["topics"]:
+            ctx.overlays.used["topics"].add(gen.name)
+            continue
+        settings = gen.settings
+        over = ctx.overlays.use("topics", gen.name)
+        if over is not None:
+            settings = deep_merge(settings, over, ctx.smap, gen.loc)
+        check_name(gen.name, gen.loc, ctx.diags)
+        spec = build_topic(gen.name, settings, ctx.smap, ctx.diags, ctx.agg, gen.loc, cdc_source=source,
+                           table=gen.table, role=gen.role)
+        out.append(TopicEntry(spec, gen.name, gen.loc, describe_topic(source, gen.table, gen.role)))
+    return out
+
+
+def build_acl_section(inp: MemberInput) -> Built:
+    return Built(specs=build_acls(inp.unflagged("acls"), inp.ctx.smap, inp.ctx.diags))
+
+
+def build_user_section(inp: MemberInput) -> Built:
+    return Built(specs=build_users(inp.unflagged("users"), inp.ctx.smap, inp.ctx.diags))
+
+
+def build_quota_section(inp: MemberInput) -> Built:
+    return Built(specs=build_quotas(inp.unflagged("quotas"), inp.ctx.smap, inp.ctx.diags))
+
+
+# section name (its key in the stack file, `merge.LISTS`) -> its builder, in the order they are built
+SECTIONS: Mapping[str, SectionBuilder] = {
+    "topics": build_topics,
+    "connectors": build_connectors,
+    "cdc": build_cdc,
+    "acls": build_acl_section,
+    "users": build_user_section,
+    "quotas": build_quota_section,
+    "subjects": build_subject_section,
+}
+
+
+def _dict(v) -> dict:
+    return v if isinstance(v, dict) else {}
