@@ -107,10 +107,6 @@ class ConnectorSpec:
         return self.config.get("connector.class", "")
 
 
-ACL_RESOURCES = ("topic", "group", "cluster", "transactional_id")
-ACL_PATTERNS = ("literal", "prefixed")
-ACL_OPERATIONS = ("ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "CLUSTER_ACTION",
-                  "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE")
 ACL_PREFIX = "prefix:"  # in a stack and in plans, "prefix:orders." names a PREFIXED resource pattern
 
 
@@ -131,12 +127,6 @@ class AclBinding:
     def key(self) -> str:
         """The binding's identity, as the ownership record keeps it: `topic|literal|orders|WRITE|ALLOW|*`."""
         return "|".join((self.resource, self.pattern, self.name, self.operation, self.permission, self.host))
-
-    @classmethod
-    def from_key(cls, key: str) -> "AclBinding":
-        resource, pattern, rest = key.split("|", 2)
-        name, operation, permission, host = rest.rsplit("|", 3)
-        return cls(resource, pattern, name, operation, permission, host)
 
     @property
     def resource_label(self) -> str:
