@@ -8,7 +8,7 @@ A stack never needs a secret in plaintext. Two kinds of reference exist:
 * Kafka Connect config-provider references (`${file:/path:key}`, `${env:NAME}`, `${vault:...}`, any
   `${<provider>:...}` other than `secret:`) are passed to Connect unresolved; the worker resolves them.
 * kplan secret references, `${secret:env:NAME}` and `${secret:file:/path}`, stay unresolved in the loaded
-  stack and are resolved only at the edge (apply, or comparing with a live value) by `resolve_secrets`.
+  stack and are resolved only at the edge (apply, or comparing with a live value) by `resolve_stack_secrets`.
 
 Sensitive values are never printed: they are replaced by `MASK`. Pure: resolving references (reading the
 environment and secret files) happens at the edge (`kplan.stackfile.references`), which hands the planner and the
@@ -99,11 +99,6 @@ def secret_ref_problem(value: str) -> str | None:
     return None
 
 
-def mask(value: object = None) -> str:
-    """What is printed instead of a sensitive value."""
-    return MASK
-
-
 def display_value(key: str, value: str, sensitive_keys: frozenset[str] | set[str] = frozenset()) -> str:
     """A value as it may be printed: sensitive values are masked unless the value is only a reference."""
     if (key in sensitive_keys or is_sensitive_key(key) or has_secret_ref(value)) and not is_reference_only(value):
@@ -141,12 +136,6 @@ def mask_config(config: Mapping[str, str], secret: Iterable[str]) -> dict[str, A
     secret = frozenset(secret)
     return {k: (v if is_reference_only(v) or not (k in secret or is_sensitive_key(k)) else dict(MASKED))
             for k, v in config.items()}
-
-
-def masked_display(config: Mapping[str, str], secret: Iterable[str]) -> dict[str, str]:
-    """A config as it may be printed or fingerprinted: secret values replaced by `MASK` (references kept)."""
-    secret = frozenset(secret)
-    return {k: display_value(k, v, secret) for k, v in config.items()}
 
 
 # Shorter values are not scrubbed from text: replacing every "ab" in a message would garble it and hide nothing.

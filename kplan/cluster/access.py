@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.errors import KplanError
 from kplan.model.desired import AclBinding
 
 # What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.
@@ -27,10 +26,6 @@ NEEDS = {
 }
 _DENIED = {"CLUSTER_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
            "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"}
-
-
-class AccessDenied(KplanError):
-    """kplan's principal lacks a right it needs for a call (or the cluster has no authorizer)."""
 
 
 def error_name(exc: BaseException) -> str:

@@ -13,8 +13,6 @@ from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, ConnectAccess
 from kplan.secrets import Scrubber, SecretValues, masked_url, url_password
 
-log = logging.getLogger("kplan.kafka")
-
 
 def _quiet_logger() -> logging.Logger:
     """librdkafka logs every refused connection; kplan reports one clear error instead."""

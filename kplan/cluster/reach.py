@@ -139,10 +139,6 @@ class GuardedAdmin:
         self._admin = admin
         self.link = link
 
-    @property
-    def wrapped(self):
-        return self._admin
-
     def list_topics(self, *args, **kwargs):
         self.link.gate("reading the cluster's metadata")
         started = time.monotonic()

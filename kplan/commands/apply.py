@@ -107,7 +107,7 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
         if not plan.has_changes:
             click.echo("No changes to apply." if not destroy else "Nothing to destroy.")
         ctx.exit(0)
-    line = summary_line(plan, result)
+    line = summary_line(plan)
     if destroy:
         line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
     _finish(ctx, result, line if result.exit_code == 0 else None, color, after=_left_behind(plan))

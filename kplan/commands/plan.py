@@ -27,14 +27,8 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_
 def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, template_dirs, wait_s,
                  live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
-    environ = os.environ
-    try:
-        plan = compute_plan(path, environment, destroy=destroy, live_state=live_state, environ=environ,
-                            template_dirs=template_dirs, wait_s=wait_s)
-    except _StackInvalid as e:
-        for line in e.lines:
-            click.echo(line, err=True)
-        ctx.exit(1)
+    plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, environ=os.environ,
+                        template_dirs=template_dirs, wait_s=wait_s)
     emit(plan, fmt, use_color(no_color))
     if out:
         if plan.has_errors:
@@ -50,26 +44,17 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
     ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
 
 
-class _StackInvalid(Exception):
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-
-
-def compute_plan(path: str, environment: str | None, *, destroy: bool = False, live_state: str | None = None,
-                 environ: Mapping[str, str] | None = None, template_dirs: Sequence[str] = (),
-                 wait_s: float | None = None):
-    """Load the stack, read the live state (batched), plan, then validate the plan against the real systems."""
-    from kplan.session.open import load_and_open
+def compute_plan(ctx: click.Context, path: str, environment: str | None, *, destroy: bool = False,
+                 live_state: str | None = None, environ: Mapping[str, str] | None = None,
+                 template_dirs: Sequence[str] = (), wait_s: float | None = None):
+    """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
+    the plan against the real systems."""
+    from kplan.commands._common import load_and_open_or_exit
     from kplan.session.plan import plan_stack
-    from kplan.stackfile import StackError
 
     environ = os.environ if environ is None else environ
-    try:
-        stack, session = load_and_open(path, environment, live_state=live_state, environ=environ,
-                                       template_dirs=template_dirs, wait_s=wait_s)
-    except StackError as e:
-        raise _StackInvalid([f"Error: {d.located()}" if d.severity == "error" else d.located()
-                             for d in e.diagnostics] or [f"Error: {e}"]) from None
+    stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=environ,
+                                           template_dirs=template_dirs, wait_s=wait_s)
     for line in stack.warnings:
         click.echo(line, err=True)
     if session is None:  # several clusters: each read and planned, one combined plan

@@ -14,6 +14,7 @@ import sys
 import click
 
 from kplan.commands._output import TEMPLATE_DIR_OPTION
+from kplan.words import plural
 
 
 @click.command("validate")
@@ -58,20 +59,16 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
             n_t, n_c = len(stack.topics), len(stack.connectors)
-            extra = f", {_plural(len(stack.subjects), 'subject')}" if stack.subjects else ""
-            extra += f", {_plural(len(warnings), 'warning')}" if warnings else ""
-            summaries.append(f"{label}: valid ({_plural(n_t, 'topic')}, {_plural(n_c, 'connector')}{extra})")
+            extra = f", {plural(len(stack.subjects), 'subject')}" if stack.subjects else ""
+            extra += f", {plural(len(warnings), 'warning')}" if warnings else ""
+            summaries.append(f"{label}: valid ({plural(n_t, 'topic')}, {plural(n_c, 'connector')}{extra})")
         else:
             ok = False
-            extra = f", {_plural(len(warnings), 'warning')}" if warnings else ""
-            summaries.append(f"{label}: invalid ({_plural(len(errors), 'error')}{extra})")
+            extra = f", {plural(len(warnings), 'warning')}" if warnings else ""
+            summaries.append(f"{label}: invalid ({plural(len(errors), 'error')}{extra})")
     for d in sorted(lines, key=lambda d: d.sort_key()):
         echo(d.located())
     if not quiet:
         for s in summaries:
             echo(s)
     return ok
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")

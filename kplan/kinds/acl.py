@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub, plural
+from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
 from kplan.model.desired import AclBinding, AclSpec
 from kplan.model.live import LiveAcls
 from kplan.plan.model import (
@@ -30,6 +30,7 @@ from kplan.plan.model import (
     ResourceChange,
     ResourceType,
 )
+from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack

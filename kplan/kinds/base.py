@@ -49,11 +49,6 @@ NOT_AUTHORIZED = "not-authorized"
 NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 
 
-def plural(n: int, word: str) -> str:
-    """`1 task`, `2 tasks`: counts in kinds' labels."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 class Kind:
     """One resource kind. Subclasses set `type`, `title` and `live_field` and implement the abstract parts."""
 

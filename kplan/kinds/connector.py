@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector_restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.desired import ConnectorSpec
@@ -32,6 +32,7 @@ from kplan.plan.model import (
     warning,
 )
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
+from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from kplan.kinds.base import NOT_AUTHORIZED, Kind, PlanContext, Scrub, plural
+from kplan.kinds.base import NOT_AUTHORIZED, Kind, PlanContext, Scrub
 from kplan.model.desired import QuotaEntity, QuotaSpec
 from kplan.model.live import LiveQuota
 from kplan.plan.model import (
@@ -33,6 +33,7 @@ from kplan.plan.model import (
     ResourceType,
     Severity,
 )
+from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import SchemaReference, SubjectSpec
 from kplan.model.live import LiveSubject
 from kplan.plan.model import (
@@ -45,6 +45,7 @@ from kplan.plan.model import (
     warning,
 )
 from kplan.rules.schemas import canonical, diff, outline, schema_digest
+from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, plural
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import TopicSpec
 from kplan.model.live import LiveTopic
 from kplan.plan.model import (
@@ -28,6 +28,7 @@ from kplan.plan.model import (
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
 from kplan.rules.names import is_reserved_topic
 from kplan.rules.placement import choose_replicas, format_assignment
+from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_cleanup import DbCleanup
@@ -41,6 +41,18 @@ class Origin:
 
     def where(self) -> str:
         return f"{self.file}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field, in this order: the plan JSON's `origin`. The status JSON and `kplan render` show
+        projections of it (`render.status`, `stackfile.export`)."""
+        return {"file": self.file, "line": self.line, "column": self.column, "cdc_source": self.cdc_source,
+                "table": self.table, "role": self.role}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Origin":
+        """`to_json` read back (a saved plan); `column` and the CDC fields may be missing."""
+        return cls(d["file"], int(d["line"]), int(d.get("column", 1)), d.get("cdc_source"), d.get("table"),
+                   d.get("role"))
 
 
 class ConnectorState(str, Enum):
@@ -107,10 +119,6 @@ class ConnectorSpec:
         return self.config.get("connector.class", "")
 
 
-ACL_RESOURCES = ("topic", "group", "cluster", "transactional_id")
-ACL_PATTERNS = ("literal", "prefixed")
-ACL_OPERATIONS = ("ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "CLUSTER_ACTION",
-                  "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE")
 ACL_PREFIX = "prefix:"  # in a stack and in plans, "prefix:orders." names a PREFIXED resource pattern
 
 
@@ -131,12 +139,6 @@ class AclBinding:
     def key(self) -> str:
         """The binding's identity, as the ownership record keeps it: `topic|literal|orders|WRITE|ALLOW|*`."""
         return "|".join((self.resource, self.pattern, self.name, self.operation, self.permission, self.host))
-
-    @classmethod
-    def from_key(cls, key: str) -> "AclBinding":
-        resource, pattern, rest = key.split("|", 2)
-        name, operation, permission, host = rest.rsplit("|", 3)
-        return cls(resource, pattern, name, operation, permission, host)
 
     @property
     def resource_label(self) -> str:

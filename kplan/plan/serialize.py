@@ -55,10 +55,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def _origin(o: Origin | None) -> dict | None:
-    if o is None:
-        return None
-    return {"file": o.file, "line": o.line, "column": o.column, "cdc_source": o.cdc_source, "table": o.table,
-            "role": o.role}
+    return None if o is None else o.to_json()
 
 
 def _change(c: ResourceChange) -> dict[str, Any]:
@@ -145,10 +142,7 @@ def _combined_from(doc: dict) -> Plan:
 
 
 def _origin_from(d: dict | None) -> Origin | None:
-    if d is None:
-        return None
-    return Origin(d["file"], int(d["line"]), int(d.get("column", 1)), d.get("cdc_source"), d.get("table"),
-                  d.get("role"))
+    return None if d is None else Origin.from_json(d)
 
 
 def _change_from(d: dict) -> ResourceChange:

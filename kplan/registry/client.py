@@ -17,11 +17,7 @@ CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": f"{CONTENT_TYPE}, application/json"}
 
 # error codes both registries answer (Confluent's numbering, kept by Apicurio's ccompat API)
-SUBJECT_NOT_FOUND = 40401
-VERSION_NOT_FOUND = 40402
-SCHEMA_NOT_FOUND = 40403
 SOFT_DELETED = 40406  # a version (or subject) already soft-deleted: Apicurio answers it with HTTP 409
-SUBJECT_LEVEL_NOT_FOUND = 40408
 INVALID_SCHEMA = 42201
 
 RegistryHttp = ConnectHttp  # one REST client class serves Connect and the registry; `service` tells them apart

@@ -128,10 +128,7 @@ def _trace_dict(t: Trace) -> dict | None:
 
 
 def _origin_dict(o: Origin | None) -> dict | None:
+    """The plan JSON's origin without the CDC fields that are not set."""
     if o is None:
         return None
-    out = {"file": o.file, "line": o.line, "column": o.column}
-    for k in ("cdc_source", "table", "role"):
-        if getattr(o, k) is not None:
-            out[k] = getattr(o, k)
-    return out
+    return {k: v for k, v in o.to_json().items() if v is not None or k in ("file", "line", "column")}

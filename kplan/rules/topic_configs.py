@@ -7,9 +7,10 @@ Kafka's LogConfig/TopicConfig (4.0 to 4.3). Values are checked in their normaliz
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
+
+from kplan.words import closest, did_you_mean, meant
 
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
@@ -123,9 +124,9 @@ def suggest(key: str, candidates=None) -> str | None:
     if candidates is None and key in BROKER_SYNONYMS:
         return BROKER_SYNONYMS[key]
     names = list(candidates if candidates is not None else TOPIC_CONFIGS)
-    match = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+    match = closest(key, names, cutoff=0.75)
     if match:
-        return match[0]
+        return match
     # A key that starts or ends like a known one (e.g. `retention.ms.value`, `topic.retention.ms`).
     for name in sorted(names, key=len, reverse=True):
         if key.startswith(name + ".") or key.endswith("." + name):
@@ -137,7 +138,7 @@ def unknown_key_message(key: str) -> str:
     hint = suggest(key)
     if key in BROKER_SYNONYMS:
         return f'unknown topic config "{key}": that is the broker-wide setting; the topic config is "{hint}"'
-    return f'unknown topic config "{key}"' + (f' (did you mean "{hint}"?)' if hint else "")
+    return f'unknown topic config "{key}"' + meant(hint)
 
 
 def check_topic_config(key: str, value: str) -> list[tuple[str, str]]:
@@ -194,7 +195,7 @@ def _check_value(spec: TopicConfigKey, value: str) -> str | None:
         return None
     if t == "string":
         if spec.choices and value not in spec.choices:
-            hint = _choice_hint(value, spec.choices)
+            hint = did_you_mean(value, spec.choices)
             return f"must be one of {', '.join(spec.choices)} (got {value!r}){hint}"
         return None
     # list
@@ -204,7 +205,7 @@ def _check_value(spec: TopicConfigKey, value: str) -> str | None:
     if spec.choices:
         bad = [i for i in items if i not in spec.choices]
         if bad:
-            hint = _choice_hint(bad[0], spec.choices)
+            hint = did_you_mean(bad[0], spec.choices)
             return f"items must be among {', '.join(spec.choices)} (got {bad[0]!r}){hint}"
         if len(set(items)) != len(items):
             return f"must not repeat an item (got {value!r})"
@@ -213,11 +214,3 @@ def _check_value(spec: TopicConfigKey, value: str) -> str | None:
         if bad:
             return f"must be '*' or a list of partition:broker pairs like 0:101,1:102 (got {bad[0]!r})"
     return None
-
-
-def _choice_hint(value: str, choices) -> str:
-    lowered = {c.lower(): c for c in choices}
-    if value.lower() in lowered:
-        return f' (did you mean "{lowered[value.lower()]}"?)'
-    m = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{m[0]}"?)' if m else ""

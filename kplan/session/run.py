@@ -440,7 +440,7 @@ def _clear_stale_marker(cluster: Cluster, journal: Journal | None) -> bool:
     return True
 
 
-def summary_line(plan, result: ApplyResult | None) -> str:
+def summary_line(plan) -> str:
     s = plan.summary
     restarted = f", {s.restart} restarted" if s.restart else ""
     return f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed{restarted}."

@@ -26,7 +26,6 @@ import re
 from kplan.model.desired import ConnectAccess
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 
-CONVERTERS = ("apicurio", "confluent")
 _CCOMPAT = re.compile(r"/apis/ccompat/v\d+/?$")
 
 

@@ -17,15 +17,14 @@ from kplan.secrets import display_value, masked_url
 
 
 def origin_data(origin: Origin | None) -> dict:
+    """The origin's JSON (`Origin.to_json`) as a reader of the stack wants it: `at: file:line`, then what generated
+    the resource (the CDC source, its role and table) if a CDC source did."""
     if origin is None:
         return {}
-    out: dict = {"at": f"{origin.file}:{origin.line}"}
-    if origin.cdc_source:
-        out["cdc_source"] = origin.cdc_source
-        if origin.role:
-            out["role"] = origin.role
-        if origin.table:
-            out["table"] = origin.table
+    d = origin.to_json()
+    out: dict = {"at": f"{d['file']}:{d['line']}"}
+    if d["cdc_source"]:
+        out.update({k: d[k] for k in ("cdc_source", "role", "table") if d[k]})
     return out
 
 

@@ -7,7 +7,6 @@ every problem. A Stack is returned only when there is no error.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -28,14 +27,14 @@ from kplan.stackfile.sections import SECTIONS
 from kplan.stackfile.topics import Aggregate, check_duplicates_and_collisions
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import SourceMap, load_path
+from kplan.words import closest, meant
 
 # The largest cluster.timeout: librdkafka's socket.timeout.ms (set from it) accepts at most 300,000 ms.
 MAX_TIMEOUT_S = 300.0
 
 
 def _hint(word: str, names) -> str:
-    m = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6)
-    return f' (did you mean "{m[0]}"?)' if m else ""
+    return meant(closest(word, names))
 
 
 def _dict(v) -> dict:

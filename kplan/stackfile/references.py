@@ -73,8 +73,3 @@ def stack_references(stack: "Stack") -> list[str]:
 
 def resolve_stack_secrets(stack: "Stack", environ: Mapping[str, str] | None = None) -> SecretValues:
     return resolve_references(stack_references(stack), environ)
-
-
-def resolve_secrets(value: str, environ: Mapping[str, str] | None = None) -> str:
-    """One value with its references resolved (KplanError naming an unresolvable one)."""
-    return resolve_references([value], environ).substitute(value)

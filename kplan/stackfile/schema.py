@@ -1,8 +1,8 @@
 """Validation of stack documents against `schemas/stack.schema.json`, with messages a person can act on.
 
-The schema is loaded from package data (`kplan/schemas/stack.schema.json`, a byte-identical copy of
-`schemas/stack.schema.json`, enforced by a unit test). jsonschema's messages are rewritten ("must be at least 1
-(got 0)", "unknown key "parttions" (did you mean "partitions"?)") and placed at the offending node.
+The schema is loaded from package data (`kplan/schemas/stack.schema.json`; the top-level `schemas/` is a symlink
+to `kplan/schemas/`). jsonschema's messages are rewritten ("must be at least 1 (got 0)", "unknown key "parttions"
+(did you mean "partitions"?)") and placed at the offending node.
 
 For editors and raw files the schema accepts a `${VAR}` reference wherever a typed value goes
 (`anyOf: [<type>, varRef]`). kplan validates values after substitution, so it uses a strict form of the same
@@ -11,13 +11,13 @@ schema with those variable alternatives removed: the messages then speak about t
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import lru_cache
 from importlib import resources
 
 from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.yamlsrc import SourceMap, child_path
+from kplan.words import did_you_mean
 
 SCHEMA_RESOURCE = "schemas/stack.schema.json"
 
@@ -108,15 +108,6 @@ def describe(value) -> str:
 def _expected(types) -> str:
     names = [_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _did_you_mean(word: str, candidates) -> str:
-    cands = [c for c in candidates if isinstance(c, str)]
-    lowered = {c.lower(): c for c in cands}
-    if word.lower() in lowered and lowered[word.lower()] != word:
-        return f' (did you mean "{lowered[word.lower()]}"?)'
-    m = difflib.get_close_matches(word, cands, n=1, cutoff=0.6)
-    return f' (did you mean "{m[0]}"?)' if m else ""
 
 
 def _walk(root, parts):
@@ -270,7 +261,7 @@ def _messages(error, root, smap: SourceMap):
             if key in known or pattern_props:
                 continue
             kloc = (smap.key_loc(node, key) if isinstance(node, dict) else None) or here
-            yield kloc.child(child_path(path, key)), f'unknown key "{key}"' + _did_you_mean(key, known)
+            yield kloc.child(child_path(path, key)), f'unknown key "{key}"' + did_you_mean(key, known)
         return
     if v == "required" and isinstance(inst, dict):
         for key in val:
@@ -288,7 +279,7 @@ def _messages(error, root, smap: SourceMap):
         yield here, f"must be at most {val} (got {inst})"
     elif v == "enum":
         yield here, f"must be one of {', '.join(map(str, val))} (got {describe(inst)})" + (
-            _did_you_mean(inst, val) if isinstance(inst, str) else "")
+            did_you_mean(inst, val) if isinstance(inst, str) else "")
     elif v == "minLength":
         yield here, "must not be empty" if val == 1 else f"must be at least {val} characters long"
     elif v == "maxLength":

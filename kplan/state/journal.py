@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from kplan.cluster.reach import Link
 
 JOURNAL_TOPIC = "__kplan_journal"
-# A journal holds before-images of whole batches (thousands of topic configs): allow large records.
-JOURNAL_MAX_BYTES = 16 * 1024 * 1024
 
 class RunStatus(StrEnum):
     """A run's status (the journal's "status"). A run that is RUNNING or ROLLING_BACK when read by another process
@@ -240,11 +238,12 @@ class JournalStore:
     # -- writing -------------------------------------------------------------------------------------
 
     def ensure_topic(self, broker_count: int) -> None:
-        from kplan.cluster.records import ensure_internal_topic
+        from kplan.cluster.records import RECORD_MAX_BYTES, ensure_internal_topic
         from kplan.state.ownership import RECORD_TOPIC_CONFIG
 
+        # a journal holds before-images of whole batches (thousands of topic configs): its records may be large
         ensure_internal_topic(self.admin, JOURNAL_TOPIC, broker_count, self.timeout_s,
-                              {"max.message.bytes": str(JOURNAL_MAX_BYTES), **RECORD_TOPIC_CONFIG})
+                              {"max.message.bytes": str(RECORD_MAX_BYTES), **RECORD_TOPIC_CONFIG})
 
     def write(self, journal: Journal) -> None:
         """Durable before returning: the local file fsynced, and the cluster record acknowledged by all replicas —

@@ -48,11 +48,6 @@ def test_one_problem_per_mistake():
     assert expand_acl({"principal": "User:a", "authoritative": True}) == ([], [])
 
 
-def test_the_binding_key_round_trips_names_with_separators_of_their_own():
-    b = B("topic", "a:b.c", "WRITE", "prefixed", "DENY", "10.0.0.1")
-    assert AclBinding.from_key(b.key) == b
-
-
 def test_plan_adds_removes_what_kplan_created_and_leaves_hand_made_bindings_alone():
     spec = AclSpec("User:a", (B("topic", "t", "WRITE"), B("topic", "t", "DESCRIBE")))
     ours, hand = B("topic", "old", "WRITE"), B("group", "g", "READ")

@@ -11,7 +11,7 @@ import pytest
 KPLAN = Path(__file__).resolve().parents[2] / "kplan"
 
 PURE = ("model", "rules", "kinds", "plan", "render", "importer", "policy")
-PURE_MODULES = ("secrets.py", "errors.py", "ci/comment.py", "ci/context.py", "registry/attach.py")
+PURE_MODULES = ("secrets.py", "errors.py", "words.py", "ci/comment.py", "ci/context.py", "registry/attach.py")
 # the schema registry's room is I/O but for its pure `attach`, which the subject kind shares
 IO_PACKAGES = ("kplan.cluster", "kplan.state", "kplan.commands", "kplan.session", "kplan.apply", "kplan.stackfile",
                "kplan.registry.client", "kplan.registry.read", "kplan.registry.write", "kplan.registry.compat")
@@ -49,5 +49,5 @@ def test_the_top_level_shows_the_pipeline():
     assert rooms == ["apply", "ci", "cluster", "commands", "importer", "kinds", "model", "plan", "policy",
                      "registry", "render", "rules", "session", "stackfile", "state"]
     modules = sorted(p.name for p in KPLAN.glob("*.py"))
-    assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "secrets.py"]
+    assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "secrets.py", "words.py"]
 

@@ -9,10 +9,14 @@ from kplan.secrets import (
     has_secret_ref,
     is_reference_only,
     is_sensitive_key,
-    mask,
     secret_ref_problem,
 )
-from kplan.stackfile.references import resolve_secrets
+from kplan.stackfile.references import resolve_references
+
+
+def resolve_secrets(value: str, environ: dict[str, str]) -> str:
+    """One value with its references resolved, as the edge resolves a stack's (`resolve_stack_secrets`)."""
+    return resolve_references([value], environ).substitute(value)
 
 
 @pytest.mark.parametrize("key", [
@@ -86,7 +90,7 @@ def test_malformed_secret_refs():
 
 
 def test_mask_and_display():
-    assert mask("anything") == MASK == "(sensitive)"
+    assert MASK == "(sensitive)"
     assert display_value("database.password", "plain") == MASK
     assert display_value("database.password", "${secret:env:PW}") == "${secret:env:PW}"
     assert display_value("database.password", "${file:/s.properties:pw}") == "${file:/s.properties:pw}"
