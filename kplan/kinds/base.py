@@ -14,6 +14,7 @@ from kplan.plan.model import (
     Action,
     Flag,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
@@ -60,6 +61,7 @@ class Kind:
     type: ResourceType
     title: str  # section title in status output, e.g. "Topics"
     live_field: str  # the LiveState field holding the live resources of this kind, e.g. "topics"
+    planned_type: type[PlannedPayload]  # what its changes carry for apply (`ResourceChange.planned`)
 
     # -- desired and live state ------------------------------------------------------------------------------
 

@@ -1,0 +1,32 @@
+"""Reading a change's `planned` payload (what the plan decided apply does), and refusing a plan without one."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from kplan.errors import KplanError
+from kplan.plan.model import Plan, PlannedPayload, ResourceChange
+
+P = TypeVar("P", bound=PlannedPayload)
+
+
+class StalePlan(KplanError):
+    """A saved plan made by a kplan older than the `planned` payload: apply does not guess what it decided."""
+
+
+STALE = ("the saved plan was made by an older kplan and does not say what apply does ({address} has no `planned` "
+         "payload); run `kplan plan` again")
+
+
+def planned_of(change: ResourceChange, cls: type[P]) -> P:
+    """The payload of a change apply acts on, of its kind's type."""
+    if not isinstance(change.planned, cls):
+        raise StalePlan(STALE.format(address=change.address))
+    return change.planned
+
+
+def check_planned(plan: Plan) -> None:
+    """Every change apply acts on carries its payload; otherwise one clear line, before any step is built."""
+    for change in plan.changes:
+        if change.is_change and change.planned is None:
+            raise StalePlan(STALE.format(address=change.address))
