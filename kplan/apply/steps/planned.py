@@ -11,11 +11,13 @@ P = TypeVar("P", bound=PlannedPayload)
 
 
 class StalePlan(KplanError):
-    """A saved plan made by a kplan older than the `planned` payload: apply does not guess what it decided."""
+    """A plan made by a kplan older than the `planned` payload: apply does not guess what it decided. (`kplan apply
+    plan.json` builds its steps from a fresh plan, which it checks still matches the saved one, so an old saved plan
+    is re-derived there; this guards every other way a plan reaches the builders.)"""
 
 
-STALE = ("the saved plan was made by an older kplan and does not say what apply does ({address} has no `planned` "
-         "payload); run `kplan plan` again")
+STALE = ("the plan does not say what apply does to {address} (no `planned` payload: it was made by an older kplan); "
+         "run `kplan plan` again")
 
 
 def planned_of(change: ResourceChange, cls: type[P]) -> P:
