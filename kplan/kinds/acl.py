@@ -14,7 +14,8 @@ ACLs hold no secret.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
 from kplan.model.desired import AclBinding, AclSpec
@@ -26,6 +27,7 @@ from kplan.plan.model import (
     Flag,
     NoteKind,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
@@ -51,6 +53,41 @@ PROBLEMS = {
 }
 
 
+def binding_json(b: AclBinding) -> dict[str, str]:
+    return {"resource": b.resource, "pattern": b.pattern, "name": b.name, "operation": b.operation,
+            "permission": b.permission, "host": b.host}
+
+
+def binding_from_json(doc: Mapping[str, Any]) -> AclBinding:
+    return AclBinding(doc["resource"], doc["pattern"], doc["name"], doc["operation"], doc["permission"], doc["host"])
+
+
+@dataclass(frozen=True)
+class AclPlanned(PlannedPayload):
+    """What apply does to one principal's ACLs: the exact bindings it creates and those it deletes (in the plan's
+    order)."""
+
+    type: ClassVar[ResourceType] = ACL
+
+    create: tuple[AclBinding, ...] = ()
+    delete: tuple[AclBinding, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"create": [binding_json(b) for b in self.create], "delete": [binding_json(b) for b in self.delete]}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "AclPlanned":
+        return cls(tuple(binding_from_json(b) for b in doc.get("create") or ()),
+                   tuple(binding_from_json(b) for b in doc.get("delete") or ()))
+
+
+def _planned(created: Iterable[AclBinding], deleted: Iterable[AclBinding]) -> AclPlanned | None:
+    """In attribute order (by path, then by binding), as the plan lists them; None when nothing changes."""
+    create = tuple(sorted(sorted(created), key=binding_path))
+    delete = tuple(sorted(sorted(deleted), key=binding_path))
+    return AclPlanned(create, delete) if create or delete else None
+
+
 def binding_path(b: AclBinding) -> tuple[str, ...]:
     """`("topic", "prefix:orders.", "WRITE")`: shown as `topic["prefix:orders."]["WRITE"]`."""
     return (b.resource, b.resource_label, b.operation)
@@ -58,9 +95,7 @@ def binding_path(b: AclBinding) -> tuple[str, ...]:
 
 def acl_repr(principal: str, bindings: Iterable[AclBinding]) -> dict:
     """The before/after shape of a principal's ACLs: its bindings, sorted."""
-    return {"principal": principal,
-            "bindings": [{"resource": b.resource, "pattern": b.pattern, "name": b.name, "operation": b.operation,
-                          "permission": b.permission, "host": b.host} for b in sorted(bindings)]}
+    return {"principal": principal, "bindings": [binding_json(b) for b in sorted(bindings)]}
 
 
 def _attr(b: AclBinding, kind: AttrKind, note: NoteKind | None = None) -> AttributeChange:
@@ -77,13 +112,16 @@ def plan_acls(spec: AclSpec, live: LiveAcls | None) -> ResourceChange:
     after = set(current)
     after |= declared
     flags: set[Flag] = set()
+    removed: list[AclBinding] = []
     for b in sorted(current - declared):
         if b.key in owned:
             attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED))
             after.discard(b)
+            removed.append(b)
         elif spec.authoritative:
             attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_AUTHORITATIVE_REMOVAL))
             after.discard(b)
+            removed.append(b)
         else:
             attrs.append(_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE))
             flags.add(Flag.DRIFT)
@@ -97,7 +135,8 @@ def plan_acls(spec: AclSpec, live: LiveAcls | None) -> ResourceChange:
         address=f"{ACL.value}.{spec.name}", type=ACL, name=spec.name, action=action,
         before=acl_repr(spec.name, current) if current else None,
         after=acl_repr(spec.name, after), attributes=tuple(attrs),
-        unchanged_attributes=len(declared & current), flags=frozenset(flags), reason=reason, origin=spec.origin)
+        unchanged_attributes=len(declared & current), flags=frozenset(flags), reason=reason, origin=spec.origin,
+        planned=_planned(declared - current, removed))
 
 
 def delete_acls(live: LiveAcls, reason: Reason, origin=None) -> ResourceChange:
@@ -116,7 +155,7 @@ def delete_acls(live: LiveAcls, reason: Reason, origin=None) -> ResourceChange:
         address=f"{ACL.value}.{live.name}", type=ACL, name=live.name, action=action,
         before=acl_repr(live.name, live.bindings), after=acl_repr(live.name, others) if others else None,
         attributes=tuple(attrs), flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason,
-        origin=origin)
+        origin=origin, planned=_planned((), ours))
 
 
 def _difference(a: AttributeChange) -> "Difference":
@@ -129,6 +168,7 @@ def _difference(a: AttributeChange) -> "Difference":
 
 class AclKind(Kind):
     type = ACL
+    planned_type = AclPlanned
     title = "ACLs"
     live_field = "acls"
 

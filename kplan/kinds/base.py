@@ -8,12 +8,13 @@ are registered per kind under `kplan.apply`, and the live read per kind under `k
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, Type
 
 from kplan.plan.model import (
     Action,
     Flag,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
@@ -55,6 +56,8 @@ class Kind:
     type: ResourceType
     title: str  # section title in status output, e.g. "Topics"
     live_field: str  # the LiveState field holding the live resources of this kind, e.g. "topics"
+    # what its changes carry for apply (`ResourceChange.planned`); `Type`, as `type` is a field here
+    planned_type: Type[PlannedPayload]
 
     # -- desired and live state ------------------------------------------------------------------------------
 

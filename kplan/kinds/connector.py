@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Mapping
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.cdc_cleanup import cleanup_notes
+from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.kinds.connector_restart import failure_notes, restart_change, scrubber, wants_restart
+from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
 from kplan.plan.documents import KeyChange, key_changes
@@ -30,6 +32,7 @@ from kplan.plan.model import (
     address_of,
     error,
     warning,
+    with_planned,
 )
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
 from kplan.words import plural
@@ -95,6 +98,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
             address=addr, type=CONNECTOR, name=spec.name, action=Action.CREATE,
             after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(create_attrs),
             sensitive_paths=_paths(sens), reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
+            planned=ConnectorPlanned(True, tuple(sorted(spec.config)), True),
         ), diags
 
     current = live_config(live)
@@ -152,13 +156,15 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
                               connector_repr(spec.name, spec.config, desired_state, sens), unchanged, _paths(sens),
                               frozenset(flags)), diags
     action = Action.UPDATE if attrs else Action.NOOP
-    return ResourceChange(
+    planned = ConnectorPlanned(config_changed, tuple(sorted(a.path[1] for a in attrs if a.path[0] == "config")),
+                               any(a.path == ("state",) for a in attrs), tuple(new_tables), restart)
+    return with_planned(ResourceChange(
         address=addr, type=CONNECTOR, name=spec.name, action=action,
         before=live_connector_repr(live, sens),
         after=connector_repr(spec.name, spec.config, desired_state, sens),
         attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=_paths(sens),
         flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES, origin=spec.origin,
-    ), diags
+    ), planned), diags
 
 
 def _resolve(spec: ConnectorSpec, ctx: ConnectorContext) -> tuple[dict[str, str | None], list[PlanDiagnostic]]:
@@ -246,7 +252,18 @@ def delete_connector(live: LiveConnector, spec: ConnectorSpec | None, reason: Re
         address_of(CONNECTOR, live.name), CONNECTOR, live.name, Action.DELETE, before=before, after=None,
         attributes=tuple(attrs), reason=reason, origin=spec.origin if spec else None,
         sensitive_paths=tuple(("config", k) for k in sorted(sens) if k in before["config"]),
+        planned=_delete_planned(live, spec),
     )
+
+
+def _delete_planned(live: LiveConnector, spec: ConnectorSpec | None) -> ConnectorPlanned:
+    """A PostgreSQL source's `on_destroy`: its slot and publication apply drops after the connector."""
+    opt = spec.on_destroy if spec is not None else None
+    if opt is None or live.config.get("connector.class") != POSTGRES_CLASS:
+        return ConnectorPlanned()
+    slot, publication = slot_and_publication(live.config)
+    return ConnectorPlanned(drop_database_objects=True, drop_slot=slot if opt.drop_slot else None,
+                            drop_publication=publication if opt.drop_publication else None)
 
 
 def offsets_reset(change: ResourceChange, live: LiveConnector | None) -> PlanDiagnostic:
@@ -288,6 +305,7 @@ def _trace(text: str, scrub: Scrub):
 
 class ConnectorKind(Kind):
     type = CONNECTOR
+    planned_type = ConnectorPlanned
     title = "Connectors"
     live_field = "connectors"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.model.live import LiveConnector
 from kplan.plan.model import (
@@ -75,7 +76,8 @@ def restart_change(spec: ConnectorSpec, live: LiveConnector, before: Mapping, af
         address=address_of(ResourceType.CONNECTOR, spec.name), type=ResourceType.CONNECTOR, name=spec.name,
         action=Action.RESTART, before=before, after=after, attributes=tuple(attrs), unchanged_attributes=unchanged,
         sensitive_paths=sensitive_paths, flags=flags - {Flag.UNHEALTHY}, reason=Reason.FAILED_RESTART,
-        origin=spec.origin)
+        origin=spec.origin,
+        planned=ConnectorPlanned(restart_connector=live.state == FAILED, restart_tasks=failed_tasks(live)))
 
 
 def scrubber(live_config: Mapping[str, str], resolved: Mapping[str, str | None], sensitive: frozenset[str]) -> Scrubber:

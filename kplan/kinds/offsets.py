@@ -11,7 +11,7 @@ Apply stops the connector, resets or alters its offsets, restores its declared s
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import ConnectorSpec
@@ -23,12 +23,14 @@ from kplan.plan.model import (
     AttrKind,
     NoteKind,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
     Severity,
     error,
     warning,
+    with_planned,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,6 +55,29 @@ class OffsetsRequest:
     @property
     def origin(self):
         return self.spec.origin or self.connector.origin
+
+
+@dataclass(frozen=True)
+class OffsetsPlanned(PlannedPayload):
+    """What apply does with one connector's offsets request: its token, reset or the positions to set (Connect's
+    form; positions, never secrets), the connector state to restore after, and the token recorded before."""
+
+    type: ClassVar[ResourceType] = OFFSETS
+
+    request: str
+    reset: bool
+    offsets: tuple[Mapping[str, Any], ...]
+    state: str
+    previous_request: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"request": self.request, "reset": self.reset, "offsets": [dict(o) for o in self.offsets],
+                "state": self.state, "previous_request": self.previous_request}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "OffsetsPlanned":
+        return cls(doc["request"], bool(doc["reset"]), tuple(doc.get("offsets") or ()), doc["state"],
+                   doc.get("previous_request"))
 
 
 def requests(stack: "Stack") -> list[OffsetsRequest]:
@@ -128,6 +153,9 @@ def plan_offsets(req: OffsetsRequest, current: LiveOffsets | None,
         after=offsets_repr(req.name, spec.request, after_offsets(spec, now), spec.reset),
         attributes=tuple(attrs), unchanged_attributes=unchanged, reason=Reason.OFFSETS_REQUESTED,
         origin=req.origin)
+    change = with_planned(change, OffsetsPlanned(spec.request, spec.reset,
+                                                 tuple(spec.offsets) if not spec.reset else (),
+                                                 req.connector.state.value, current.token))
     return change, _words(req, current, address)
 
 
@@ -173,6 +201,7 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
 
 class OffsetsKind(Kind):
     type = OFFSETS
+    planned_type = OffsetsPlanned
     title = "Connector offsets"
     live_field = "connector_offsets"
 

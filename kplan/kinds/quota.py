@@ -16,7 +16,8 @@ Values are doubles in Kafka; plans show whole numbers as integers (byte rates ar
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import NOT_AUTHORIZED, Kind, PlanContext, Scrub
 from kplan.model.desired import QuotaEntity, QuotaSpec
@@ -28,10 +29,12 @@ from kplan.plan.model import (
     Flag,
     NoteKind,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
     Severity,
+    with_planned,
 )
 from kplan.words import plural
 
@@ -58,6 +61,30 @@ def entity_repr(entity: QuotaEntity) -> dict:
     return {k: v for k, v in (("user", entity.user), ("client_id", entity.client_id)) if v is not None}
 
 
+@dataclass(frozen=True)
+class QuotaPlanned(PlannedPayload):
+    """What apply does to one entity's quotas: its user and client id, and per key the exact value before and the
+    value to set (None: not set / remove), in the plan's order."""
+
+    type: ClassVar[ResourceType] = QUOTA
+
+    user: str | None
+    client_id: str | None
+    values: tuple[tuple[str, float | None, float | None], ...] = ()  # (key, before, after)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"user": self.user, "client_id": self.client_id,
+                "values": [{"key": k, "before": b, "after": a} for k, b, a in self.values]}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "QuotaPlanned":
+        def num(v):
+            return None if v is None else float(v)
+
+        return cls(doc.get("user"), doc.get("client_id"),
+                   tuple((v["key"], num(v.get("before")), num(v.get("after"))) for v in doc.get("values") or ()))
+
+
 def quota_repr(entity: QuotaEntity, values: Mapping[str, float]) -> dict:
     """The before/after shape of an entity's quotas."""
     return {"entity": entity_repr(entity), "values": {k: shown_value(v) for k, v in sorted(values.items())}}
@@ -71,11 +98,14 @@ def plan_quota(spec: QuotaSpec, live: LiveQuota | None) -> ResourceChange:
     after = dict(current)
     flags: set[Flag] = set()
     unchanged = 0
+    values: list[tuple[str, float | None, float | None]] = []  # what apply sets and removes
     for key, value in sorted(declared.items()):
         if key not in current:
             attrs.append(AttributeChange((key,), AttrKind.ADD, None, shown_value(value)))
+            values.append((key, None, value))
         elif current[key] != value:
             attrs.append(AttributeChange((key,), AttrKind.UPDATE, shown_value(current[key]), shown_value(value)))
+            values.append((key, current[key], value))
         else:
             unchanged += 1
         after[key] = value
@@ -83,6 +113,7 @@ def plan_quota(spec: QuotaSpec, live: LiveQuota | None) -> ResourceChange:
         if key in owned:
             attrs.append(AttributeChange((key,), AttrKind.REMOVE, shown_value(current[key]), None,
                                          note=NoteKind.QUOTA_NO_LONGER_DECLARED))
+            values.append((key, current[key], None))
             del after[key]
         else:
             attrs.append(AttributeChange((key,), AttrKind.DRIFT, shown_value(current[key]), None,
@@ -95,11 +126,12 @@ def plan_quota(spec: QuotaSpec, live: LiveQuota | None) -> ResourceChange:
         action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
         if not set(declared) <= owned:
             flags.add(Flag.ADOPT)
-    return ResourceChange(
+    entity = live.entity if live is not None else spec.entity
+    return with_planned(ResourceChange(
         address=f"{QUOTA.value}.{spec.name}", type=QUOTA, name=spec.name, action=action,
         before=quota_repr(spec.entity, current) if current else None, after=quota_repr(spec.entity, after),
         attributes=tuple(attrs), unchanged_attributes=unchanged, flags=frozenset(flags), reason=reason,
-        origin=spec.origin)
+        origin=spec.origin), QuotaPlanned(entity.user, entity.client_id, tuple(values)))
 
 
 def delete_quota(live: LiveQuota, reason: Reason, origin=None) -> ResourceChange:
@@ -115,7 +147,9 @@ def delete_quota(live: LiveQuota, reason: Reason, origin=None) -> ResourceChange
         address=f"{QUOTA.value}.{live.name}", type=QUOTA, name=live.name, action=action,
         before=quota_repr(live.entity, live.values),
         after=quota_repr(live.entity, others) if others else None, attributes=tuple(attrs),
-        flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason, origin=origin)
+        flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason, origin=origin,
+        planned=QuotaPlanned(live.entity.user, live.entity.client_id,
+                             tuple((k, live.values[k], None) for k in sorted(ours))) if ours else None)
 
 
 def _difference(a: AttributeChange) -> "Difference":
@@ -128,6 +162,7 @@ def _difference(a: AttributeChange) -> "Difference":
 
 class QuotaKind(Kind):
     type = QUOTA
+    planned_type = QuotaPlanned
     title = "Client quotas"
     live_field = "quotas"
 

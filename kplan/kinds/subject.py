@@ -26,7 +26,8 @@ itself at plan time (kplan.cluster.validator). The rules:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import SchemaReference, SubjectSpec
@@ -38,11 +39,13 @@ from kplan.plan.model import (
     Flag,
     NoteKind,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
     Severity,
     warning,
+    with_planned,
 )
 from kplan.rules.schemas import canonical, diff, outline, schema_digest
 from kplan.words import plural
@@ -112,6 +115,55 @@ def _reference_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[Att
     return out
 
 
+def refs_json(refs: tuple[SchemaReference, ...]) -> list[dict[str, Any]]:
+    return [{"name": r.name, "subject": r.subject, "version": r.version} for r in refs]
+
+
+def refs_from_json(docs) -> tuple[SchemaReference, ...]:
+    return tuple(SchemaReference(str(d["name"]), str(d["subject"]),
+                                 None if d.get("version") is None else int(d["version"]))
+                 for d in docs or ())
+
+
+@dataclass(frozen=True)
+class SubjectPlanned(PlannedPayload):
+    """What apply does to one subject: register `schema` (None: no new version) with its type and references, and/or
+    set its compatibility level (`set_level`; `compatibility` None: remove its own level); the latest version and
+    own level before (undo), and on a delete the references it had (a subject is deleted before those it
+    references)."""
+
+    type: ClassVar[ResourceType] = SUBJECT
+
+    schema: str | None = None
+    schema_type: str = "AVRO"
+    references: tuple[SchemaReference, ...] = ()
+    set_level: bool = False
+    compatibility: str | None = None
+    version_before: int | None = None
+    compatibility_before: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema": self.schema, "schema_type": self.schema_type, "references": refs_json(self.references),
+                "set_level": self.set_level, "compatibility": self.compatibility,
+                "version_before": self.version_before, "compatibility_before": self.compatibility_before}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "SubjectPlanned":
+        return cls(doc.get("schema"), str(doc.get("schema_type") or "AVRO"), refs_from_json(doc.get("references")),
+                   bool(doc.get("set_level")), doc.get("compatibility"), doc.get("version_before"),
+                   doc.get("compatibility_before"))
+
+
+def _planned(spec: SubjectSpec, current: LiveSubject | None, attrs: list[AttributeChange]) -> SubjectPlanned:
+    paths = {a.path[0] for a in attrs if a.changed}
+    register = current is None or bool(paths & {"schema", "schema_type", "references"})
+    set_level = "compatibility" in paths
+    return SubjectPlanned(spec.schema if register else None, spec.schema_type, spec.references, set_level,
+                          spec.compatibility if set_level else None,
+                          current.version if current is not None else None,
+                          current.compatibility if current is not None else None)
+
+
 def plan_subject(spec: SubjectSpec, current: LiveSubject | None, owned: bool) -> ResourceChange:
     attrs = _schema_attrs(spec, current) + _reference_attrs(spec, current)
     unchanged = 0
@@ -138,11 +190,11 @@ def plan_subject(spec: SubjectSpec, current: LiveSubject | None, owned: bool) ->
         action, reason = Action.UPDATE, Reason.DIFFERS
     else:
         action, reason = Action.NOOP, Reason.MATCHES
-    return ResourceChange(
+    return with_planned(ResourceChange(
         address=f"{SUBJECT.value}.{spec.name}", type=SUBJECT, name=spec.name, action=action,
         before=live_repr(current) if current is not None else None, after=desired_repr(spec, current),
         attributes=tuple(attrs), unchanged_attributes=unchanged, flags=flags, reason=reason,
-        origin=spec.schema_origin or spec.origin)
+        origin=spec.schema_origin or spec.origin), _planned(spec, current, attrs))
 
 
 def delete_subject(current: LiveSubject, reason: Reason, origin=None) -> ResourceChange:
@@ -150,7 +202,9 @@ def delete_subject(current: LiveSubject, reason: Reason, origin=None) -> Resourc
     return ResourceChange(
         address=f"{SUBJECT.value}.{current.name}", type=SUBJECT, name=current.name, action=Action.DELETE,
         before=live_repr(current), after=None,
-        attributes=(AttributeChange(("versions",), AttrKind.REMOVE, versions, None),), reason=reason, origin=origin)
+        attributes=(AttributeChange(("versions",), AttrKind.REMOVE, versions, None),), reason=reason, origin=origin,
+        planned=SubjectPlanned(schema_type=current.schema_type, references=current.references,
+                               version_before=current.version, compatibility_before=current.compatibility))
 
 
 def registered_outside(name: str, current: LiveSubject, recorded: str, spec: SubjectSpec | None,
@@ -175,6 +229,7 @@ def registered_outside(name: str, current: LiveSubject, recorded: str, spec: Sub
 
 class SubjectKind(Kind):
     type = SUBJECT
+    planned_type = SubjectPlanned
     title = "Schema subjects"
     live_field = "subjects"
 

@@ -4,7 +4,8 @@ table a source no longer captures live here too."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import TopicSpec
@@ -17,6 +18,7 @@ from kplan.plan.model import (
     Flag,
     NoteKind,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
@@ -24,6 +26,7 @@ from kplan.plan.model import (
     address_of,
     error,
     warning,
+    with_planned,
 )
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
 from kplan.rules.names import is_reserved_topic
@@ -37,6 +40,78 @@ if TYPE_CHECKING:  # pragma: no cover
 
 TOPIC = ResourceType.TOPIC
 TopicContext = PlanContext  # planning one topic needs the broker count, the stack's authoritative flag, ownership
+
+
+Assignment = tuple[tuple[int, ...], ...]  # a replica list (broker ids) per partition
+
+
+@dataclass(frozen=True)
+class TopicImage:
+    """A topic as apply creates it, or as it was (an undo image): its overrides, sensitive values masked."""
+
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"partitions": self.partitions, "replication_factor": self.replication_factor,
+                "config": dict(self.config)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "TopicImage":
+        return cls(int(doc["partitions"]), int(doc["replication_factor"]), dict(doc.get("config") or {}))
+
+
+@dataclass(frozen=True)
+class TopicPlanned(PlannedPayload):
+    """What apply does to one topic. `create`: the topic created (create, replace); `previous`: the topic as it was
+    (replace, delete); an update's partition target, new replica lists (with those before) and overrides to set and
+    unset (with their values before, for the journal). A value of a key in `sensitive` is masked here: apply takes
+    it from the stack (or, before, from the live state)."""
+
+    type: ClassVar[ResourceType] = TOPIC
+
+    create: TopicImage | None = None
+    previous: TopicImage | None = None
+    partitions: int | None = None
+    partitions_before: int | None = None
+    replicas: Assignment = ()
+    replicas_before: Assignment = ()
+    set_config: Mapping[str, str] = field(default_factory=dict)
+    unset_config: tuple[str, ...] = ()
+    config_before: Mapping[str, str | None] = field(default_factory=dict)
+    sensitive: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "create": self.create.to_json() if self.create is not None else None,
+            "previous": self.previous.to_json() if self.previous is not None else None,
+            "partitions": self.partitions, "partitions_before": self.partitions_before,
+            "replicas": [list(r) for r in self.replicas], "replicas_before": [list(r) for r in self.replicas_before],
+            "set_config": dict(self.set_config), "unset_config": list(self.unset_config),
+            "config_before": dict(self.config_before), "sensitive": list(self.sensitive),
+        }
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "TopicPlanned":
+        def image(d):
+            return TopicImage.from_json(d) if d is not None else None
+
+        def lists(d) -> Assignment:
+            return tuple(tuple(int(b) for b in r) for r in d or ())
+
+        return cls(image(doc.get("create")), image(doc.get("previous")), doc.get("partitions"),
+                   doc.get("partitions_before"), lists(doc.get("replicas")), lists(doc.get("replicas_before")),
+                   dict(doc.get("set_config") or {}), tuple(doc.get("unset_config") or ()),
+                   dict(doc.get("config_before") or {}), tuple(doc.get("sensitive") or ()))
+
+
+def _masked(config: Mapping[str, Any], sensitive: frozenset[str]) -> dict:
+    return {k: _mask(v, k in sensitive) for k, v in config.items()}
+
+
+def _live_image(live: LiveTopic) -> TopicImage:
+    return TopicImage(live.partitions, live.replication_factor, _masked(live.overrides, live.sensitive_keys))
 
 
 def topic_repr(name: str, partitions: int, rf: int, config: dict, sensitive: frozenset[str]) -> dict:
@@ -76,7 +151,8 @@ def _create(spec: TopicSpec, ctx: TopicContext) -> tuple[ResourceChange, list[Pl
         reason=Reason.NOT_ON_CLUSTER,
         origin=spec.origin,
     )
-    return change, diags
+    planned = TopicPlanned(create=TopicImage(spec.partitions, spec.replication_factor, dict(spec.config)))
+    return with_planned(change, planned), diags
 
 
 def _rf_vs_brokers(spec: TopicSpec, ctx: TopicContext) -> list[PlanDiagnostic]:
@@ -149,6 +225,8 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
     own = spec.authoritative_config
     authoritative = (own if own is not None else ctx.stack_authoritative) or replace
     after_config = {} if replace else dict(live.overrides)
+    sets: dict[str, str] = {}  # the overrides apply sets (an update) and those it unsets
+    unsets: list[str] = []
     for key, want in spec.config.items():
         sensitive = key in live.sensitive_keys
         hidden = sensitive and key in live.effective and live.effective[key] is None
@@ -159,6 +237,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
                 after_config[key] = want
             continue
         after_config[key] = want
+        sets[key] = want
         if key in live.overrides:
             attrs.append(AttributeChange(("config", key), AttrKind.UPDATE, _mask(live.overrides[key], sensitive),
                                          _mask(want, sensitive), sensitive=sensitive))
@@ -172,6 +251,7 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         value = _mask(live.overrides[key], sensitive)
         if authoritative:
             after_config.pop(key, None)
+            unsets.append(key)
             attrs.append(AttributeChange(("config", key), AttrKind.REMOVE, value, None, sensitive=sensitive,
                                          note=None if replace else NoteKind.AUTHORITATIVE_REMOVAL))
         else:
@@ -211,7 +291,22 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
         sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
     )
-    return change, diags
+    return with_planned(change, _update_planned(spec, live, replace, reassigned, sets, unsets)), diags
+
+
+def _update_planned(spec: TopicSpec, live: LiveTopic, replace: bool, reassigned: Assignment | None,
+                    sets: dict[str, str], unsets: list[str]) -> TopicPlanned:
+    secret = live.sensitive_keys
+    if replace:
+        return TopicPlanned(create=TopicImage(spec.partitions, spec.replication_factor, _masked(spec.config, secret)),
+                            previous=_live_image(live), sensitive=tuple(sorted(secret)))
+    grow = spec.partitions > live.partitions
+    return TopicPlanned(
+        partitions=spec.partitions if grow else None, partitions_before=live.partitions if grow else None,
+        replicas=reassigned or (), replicas_before=tuple(live.assignment) if reassigned is not None else (),
+        set_config=_masked(sets, secret), unset_config=tuple(unsets),
+        config_before=_masked({k: live.overrides.get(k) for k in [*sets, *unsets]}, secret),
+        sensitive=tuple(sorted(k for k in secret if k in sets or k in unsets)))
 
 
 
@@ -252,6 +347,7 @@ def delete_topic(live: LiveTopic, reason: Reason, origin=None) -> ResourceChange
         address_of(TOPIC, live.name), TOPIC, live.name, Action.DELETE, before=before, after=None,
         attributes=tuple(attrs), flags=frozenset({Flag.DATA_LOSS}), reason=reason, origin=origin,
         sensitive_paths=tuple(("config", k) for k in sorted(live.sensitive_keys) if k in live.overrides),
+        planned=TopicPlanned(previous=_live_image(live), sensitive=tuple(sorted(live.sensitive_keys))),
     )
 
 
@@ -316,6 +412,7 @@ def _status_difference(a: AttributeChange) -> "Difference":
 
 class TopicKind(Kind):
     type = TOPIC
+    planned_type = TopicPlanned
     title = "Topics"
     live_field = "topics"
 

@@ -16,7 +16,8 @@ Kafka never gives a SCRAM password back (only each mechanism's iteration count),
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
@@ -30,10 +31,12 @@ from kplan.plan.model import (
     Flag,
     NoteKind,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
     error,
+    with_planned,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +55,40 @@ PROBLEMS = {
 }
 PASSWORD = ("password",)
 ROTATION = ("rotation",)
+
+
+Credentials = tuple[tuple[str, int], ...]  # (mechanism, iterations)
+
+
+@dataclass(frozen=True)
+class UserPlanned(PlannedPayload):
+    """What apply does to one SCRAM user: the credentials it writes with the declared password (`write`) and those
+    it deletes (`remove`, with the iterations they had). The password is never here: apply takes the stack's
+    `${secret:...}` reference and resolves it when it writes."""
+
+    type: ClassVar[ResourceType] = USER
+
+    write: Credentials = ()
+    remove: Credentials = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"write": [{"mechanism": m, "iterations": i} for m, i in self.write],
+                "remove": [{"mechanism": m, "iterations": i} for m, i in self.remove]}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "UserPlanned":
+        def creds(items) -> Credentials:
+            return tuple((c["mechanism"], int(c["iterations"])) for c in items or ())
+
+        return cls(creds(doc.get("write")), creds(doc.get("remove")))
+
+
+def _update_planned(declared: dict[str, int], current: dict[str, int], attrs: list[AttributeChange]) -> UserPlanned:
+    """With the password set again every declared mechanism is written (one password for all); otherwise only the
+    mechanisms added or changed. Mechanisms no longer declared are removed."""
+    changed = {a.path for a in attrs if a.changed}
+    write = [(m, declared[m]) for m in sorted(declared) if PASSWORD in changed or iterations_path(m) in changed]
+    return UserPlanned(tuple(write), tuple((m, current[m]) for m in sorted(current) if m not in declared))
 
 
 def iterations_path(mechanism: str) -> tuple[str, ...]:
@@ -107,7 +144,8 @@ def plan_user(spec: UserSpec, live: LiveUser | None, ctx: PlanContext) -> tuple[
         problem = _password_problem(spec, ctx)
         return ResourceChange(address, USER, spec.name, Action.CREATE, before=None, after=after,
                               attributes=tuple(sorted(attrs, key=lambda a: a.path)), sensitive_paths=(PASSWORD,),
-                              reason=Reason.NOT_ON_CLUSTER, origin=spec.origin), [problem] if problem else []
+                              reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
+                              planned=UserPlanned(tuple(spec.credentials))), [problem] if problem else []
 
     current = dict(live.credentials)
     attrs = _credential_attrs(declared, current)
@@ -133,11 +171,12 @@ def plan_user(spec: UserSpec, live: LiveUser | None, ctx: PlanContext) -> tuple[
         if any(a.path == PASSWORD for a in attrs) and (problem := _password_problem(spec, ctx)):
             diags.append(problem)
     unchanged = sum(1 for m in declared if current.get(m) == declared[m])
-    return ResourceChange(address, USER, spec.name, Action.UPDATE if attrs else Action.NOOP,
-                          before=user_repr(spec.name, live.credentials, live.rotation), after=after,
-                          attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=(PASSWORD,),
-                          flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES,
-                          origin=spec.origin), diags
+    change = ResourceChange(address, USER, spec.name, Action.UPDATE if attrs else Action.NOOP,
+                            before=user_repr(spec.name, live.credentials, live.rotation), after=after,
+                            attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=(PASSWORD,),
+                            flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES,
+                            origin=spec.origin)
+    return with_planned(change, _update_planned(declared, current, attrs)), diags
 
 
 def delete_user(live: LiveUser, reason: Reason, origin=None) -> ResourceChange:
@@ -145,7 +184,8 @@ def delete_user(live: LiveUser, reason: Reason, origin=None) -> ResourceChange:
     attrs = tuple(AttributeChange(iterations_path(m), AttrKind.REMOVE, i, None) for m, i in sorted(live.credentials))
     return ResourceChange(f"{USER.value}.{live.name}", USER, live.name, Action.DELETE,
                           before=user_repr(live.name, live.credentials, live.rotation), after=None, attributes=attrs,
-                          flags=frozenset({Flag.IRREVERSIBLE}), reason=reason, origin=origin)
+                          flags=frozenset({Flag.IRREVERSIBLE}), reason=reason, origin=origin,
+                          planned=UserPlanned(remove=tuple(sorted(live.credentials))))
 
 
 def _difference(a: AttributeChange) -> "Difference":
@@ -157,6 +197,7 @@ def _difference(a: AttributeChange) -> "Difference":
 
 class UserKind(Kind):
     type = USER
+    planned_type = UserPlanned
     title = "SCRAM users"
     live_field = "users"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostic, Severity
@@ -151,6 +151,21 @@ def warning(message: str, code: str, **kw: Any) -> PlanDiagnostic:
     return PlanDiagnostic(Severity.WARNING, message, code, **kw)
 
 
+class PlannedPayload:
+    """What apply does for one change, decided at plan time (Terraform's `PlannedState`): one frozen dataclass per
+    kind, defined next to it in `kplan.kinds` and filled by it. Apply's step builders read it instead of parsing
+    the plan's display values. JSON-able (`to_json`/`from_json`: saved plans carry it); never a secret value."""
+
+    type: ClassVar[ResourceType]
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "PlannedPayload":
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class ResourceChange:
     address: str  # "topic.orders", "connector.pg-src"
@@ -166,6 +181,8 @@ class ResourceChange:
     flags: frozenset[Flag] = frozenset()
     reason: Reason = Reason.NONE
     origin: Origin | None = None
+    # What apply does (None on a no-op, and in a plan saved by a kplan older than the payload).
+    planned: PlannedPayload | None = None
 
     @property
     def actions(self) -> tuple[Action, ...]:
@@ -245,6 +262,11 @@ class Plan:
     def with_diagnostics(self, extra: list[PlanDiagnostic] | tuple[PlanDiagnostic, ...]) -> "Plan":
         """A copy with more diagnostics (e.g. from plan-time validation against the real systems)."""
         return replace(self, diagnostics=self.diagnostics + tuple(extra)) if extra else self
+
+
+def with_planned(change: ResourceChange, planned: PlannedPayload | None) -> ResourceChange:
+    """`change` carrying apply's payload; a no-op carries none (apply does nothing for it)."""
+    return replace(change, planned=planned if change.is_change else None)
 
 
 def address_of(resource_type: ResourceType | str, name: str) -> str:

@@ -16,6 +16,7 @@ from kplan.plan.model import (
     NoteKind,
     Plan,
     PlanDiagnostic,
+    PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
@@ -79,6 +80,8 @@ def _change(c: ResourceChange) -> dict[str, Any]:
             for a in c.attributes
         ],
         "unchanged_attributes": c.unchanged_attributes,
+        # what apply does (the kind's payload, `kplan.kinds.<kind>`); absent on a no-op
+        **({"planned": c.planned.to_json()} if c.planned is not None else {}),
     }
 
 
@@ -167,7 +170,18 @@ def _change_from(d: dict) -> ResourceChange:
         flags=frozenset(Flag(f) for f in d.get("flags", [])),
         reason=Reason(d.get("reason", "")),
         origin=_origin_from(d.get("origin")),
+        planned=_planned_from(d),
     )
+
+
+def _planned_from(d: dict) -> PlannedPayload | None:
+    """The change's payload, by its kind's type; None in a plan saved before there was one (apply refuses such a
+    plan: `kplan.apply.steps.planned`)."""
+    if d.get("planned") is None:
+        return None
+    from kplan.kinds import kind_of  # plan sits above kinds; imported here as the kinds import the plan model
+
+    return kind_of(d["type"]).planned_type.from_json(d["planned"])
 
 
 def _diag_from(d: dict) -> PlanDiagnostic:

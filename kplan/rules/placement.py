@@ -52,7 +52,3 @@ def format_assignment(assignment: Sequence[Sequence[int]]) -> str:
     """Replica lists as the plan shows them, partition by partition: `1,2 | 2,3 | 3,1`."""
     return " | ".join(",".join(str(b) for b in replicas) for replicas in assignment)
 
-
-def parse_assignment(text: str) -> tuple[tuple[int, ...], ...]:
-    """`format_assignment`'s text back to replica lists (a saved plan's, for apply). ValueError if malformed."""
-    return tuple(tuple(int(b) for b in part.split(",")) for part in text.split("|")) if text.strip() else ()

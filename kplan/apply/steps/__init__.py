@@ -49,6 +49,7 @@ from kplan.apply.steps.connector import (
 )
 from kplan.apply.steps.offsets import AlterOffsets, build_offsets_steps
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
+from kplan.apply.steps.planned import StalePlan, check_planned
 from kplan.apply.steps.quota import AlterQuotas, QuotaChange, build_quota_steps
 from kplan.apply.steps.restart import RestartConnector, build_restart_steps
 from kplan.apply.steps.subject import DeleteSubjects, PutSubject, build_subject_steps
@@ -90,6 +91,7 @@ class Built:
 
 
 def build(plan: Plan, stack: Stack, live: LiveState) -> Built:
+    check_planned(plan)  # a plan saved by an older kplan is refused, not re-derived
     planned = [p for builder in BUILDERS for p in builder(plan, stack, live)]
     planned += build_ownership_steps(plan, stack, live, changes=bool(planned))
     planned.sort(key=lambda p: p.step.phase)  # stable
@@ -113,7 +115,7 @@ __all__ = [
     "AlterQuotas", "QuotaChange", "build_quota_steps",
     "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
     "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
-    "ReassignReplicas", "RecordOwnership",
+    "ReassignReplicas", "RecordOwnership", "StalePlan",
     "RestartConnector", "build_restart_steps", "PutSubject", "DeleteSubjects", "build_subject_steps",
     "DropCdcDatabaseObjects", "build_cdc_cleanup_steps", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step",
     "StepBase",

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.acl import AclPlanned, binding_from_json, binding_json
 from kplan.model.desired import AclBinding, Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import AttrKind, Plan, ResourceType
+from kplan.plan.model import Plan, ResourceType
 
 
 @dataclass(frozen=True)
@@ -21,14 +23,11 @@ class AclArgs:
     binding: AclBinding
 
     def to_json(self) -> dict[str, Any]:
-        b = self.binding
-        return {"principal": self.principal, "resource": b.resource, "pattern": b.pattern, "name": b.name,
-                "operation": b.operation, "permission": b.permission, "host": b.host}
+        return {"principal": self.principal, **binding_json(self.binding)}
 
     @classmethod
     def from_json(cls, doc) -> "AclArgs":
-        return cls(doc["principal"], AclBinding(doc["resource"], doc["pattern"], doc["name"], doc["operation"],
-                                                doc["permission"], doc["host"]))
+        return cls(doc["principal"], binding_from_json(doc))
 
     def describe(self) -> str:
         return f"{self.principal}: {self.binding.describe()}"
@@ -86,31 +85,16 @@ class DeleteAcls(StepBase):
         return cls(tuple(AclArgs.from_json(a) for a in args["acls"]))
 
 
-def _binding(path: tuple[str, ...], grant: str, live: LiveState, principal: str,
-             declared: dict[str, set[AclBinding]]) -> AclBinding:
-    """The binding an attribute stands for: looked up among the declared and live bindings of its principal."""
-    candidates = set(declared.get(principal, ())) | set(live.acls[principal].bindings if principal in live.acls
-                                                        else ())
-    for b in candidates:
-        if (b.resource, b.resource_label, b.operation) == tuple(path) and b.grant == grant:
-            return b
-    raise KeyError(f"no binding of {principal} at {path}")  # the plan was made from these very states
-
-
 def acl_changes(plan: Plan, stack: Stack, live: LiveState) -> tuple[list[AclArgs], list[AclArgs]]:
-    """The bindings the plan creates and those it deletes."""
-    declared = {a.name: set(a.bindings) for a in stack.acls}
+    """The bindings the plan creates and those it deletes (each change's `AclPlanned`)."""
     create: list[AclArgs] = []
     delete: list[AclArgs] = []
     for change in plan.changes:
-        if change.type != ResourceType.ACL:
+        if change.type != ResourceType.ACL or not change.is_change:
             continue
-        for attr in change.attributes:
-            if attr.kind == AttrKind.ADD:
-                create.append(AclArgs(change.name, _binding(attr.path, str(attr.after), live, change.name, declared)))
-            elif attr.kind == AttrKind.REMOVE:
-                delete.append(AclArgs(change.name, _binding(attr.path, str(attr.before), live, change.name,
-                                                            declared)))
+        p = planned_of(change, AclPlanned)
+        create += [AclArgs(change.name, b) for b in p.create]
+        delete += [AclArgs(change.name, b) for b in p.delete]
     return create, delete
 
 

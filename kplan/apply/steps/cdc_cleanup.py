@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kplan.apply.steps.base import Phase, Planned, StepBase
-from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Action, Plan, ResourceType
@@ -50,18 +51,18 @@ class DropCdcDatabaseObjects(StepBase):
 
 
 def build_cdc_cleanup_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    """One step per deleted Debezium PostgreSQL connector whose declared source asks for it."""
+    """One step per deleted Debezium PostgreSQL connector whose declared source asks for it (the change's
+    `ConnectorPlanned` names the slot and publication). Where to connect is read from the source's `on_destroy` in
+    the stack: it holds the database password, which the plan never carries."""
     declared = {c.name: c for c in stack.connectors}
     out = []
     for change in plan.changes:
         if change.type != ResourceType.CONNECTOR or change.action != Action.DELETE:
             continue
-        spec, current = declared.get(change.name), live.connectors.get(change.name)
-        opt = spec.on_destroy if spec is not None else None
-        if opt is None or current is None or current.config.get("connector.class") != POSTGRES_CLASS:
+        p = planned_of(change, ConnectorPlanned)
+        opt = declared[change.name].on_destroy if p.drop_database_objects else None
+        if opt is None:
             continue
-        slot, publication = slot_and_publication(current.config)
         out.append(Planned(DropCdcDatabaseObjects(
-            change.name, opt.host, opt.port, opt.user, opt.database, opt.password,
-            slot if opt.drop_slot else None, publication if opt.drop_publication else None)))
+            change.name, opt.host, opt.port, opt.user, opt.database, opt.password, p.drop_slot, p.drop_publication)))
     return out

@@ -13,12 +13,12 @@ from typing import Any, ClassVar, Mapping
 
 from kplan.apply.steps.base import Immutable, Phase, Planned, StepBase, thawed
 from kplan.apply.steps.offsets import created_stopped
+from kplan.apply.steps.planned import planned_of
 from kplan.apply.steps.topic import CreateTopics
-from kplan.kinds.connector import newly_captured
-from kplan.kinds.connector_restart import wants_restart
+from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
-from kplan.plan.model import Action, Plan, ResourceChange, ResourceType
+from kplan.plan.model import Action, Plan, ResourceType
 from kplan.secrets import mask_config, secret_keys
 
 
@@ -158,25 +158,28 @@ CONNECTOR_STEPS = (PutConnector, SnapshotSignal, DeleteConnector)
 
 def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
     """One step per connector to create, update or delete (and a snapshot signal after a CDC connector that
-    starts capturing tables), in the plan's order."""
+    starts capturing tables), in the plan's order. What to do comes from each change's `ConnectorPlanned`. The
+    config written is the stack's and the before-image the live connector's: both may hold secrets, which the plan
+    never carries, so they are read here (masked in the journal, the values in memory only)."""
     declared = {c.name: c for c in stack.connectors}
     out: list[Planned] = []
     for change in plan.changes:
-        if change.type != ResourceType.CONNECTOR:
+        if change.type != ResourceType.CONNECTOR or change.action not in (Action.CREATE, Action.UPDATE,
+                                                                            Action.DELETE):
             continue
+        p = planned_of(change, ConnectorPlanned)
         current = live.connectors.get(change.name)
         if change.action == Action.DELETE:
             out.append(_delete(current, declared.get(change.name)))
-        elif change.action in (Action.CREATE, Action.UPDATE):
-            spec = created_stopped(declared[change.name], plan, current)  # an offsets request first
-            put = _put(spec, change, current)
-            out.append(put)
-            new_tables = newly_captured(spec, current.config) if current is not None else []
-            if new_tables and put.step.config is not None:
-                out.append(Planned(SnapshotSignal(
-                    spec.name, tuple(new_tables), spec.signal["topic"],
-                    spec.signal.get("key") or spec.config.get("topic.prefix", spec.name),
-                    spec.signal.get("table_topic"))))
+            continue
+        spec = created_stopped(declared[change.name], plan, current)  # an offsets request first
+        put = _put(spec, p, current)
+        out.append(put)
+        if p.snapshot_tables and put.step.config is not None:  # the signal's settings are the source's, declared
+            out.append(Planned(SnapshotSignal(
+                spec.name, p.snapshot_tables, spec.signal["topic"],
+                spec.signal.get("key") or spec.config.get("topic.prefix", spec.name),
+                spec.signal.get("table_topic"))))
     return out
 
 
@@ -187,11 +190,9 @@ def _delete(current: LiveConnector, declared: ConnectorSpec | None) -> Planned:
     return Planned(DeleteConnector(current.name, previous.masked(secret)), ConnectorSecrets(previous=previous))
 
 
-def _put(spec: ConnectorSpec, change: ResourceChange, current: LiveConnector | None) -> Planned:
-    config_changed = any(a.changed and a.path[0] == "config" for a in change.attributes)
-    state_changed = any(a.changed and a.path == ("state",) for a in change.attributes)
+def _put(spec: ConnectorSpec, p: ConnectorPlanned, current: LiveConnector | None) -> Planned:
     recorded = current.sensitive_keys if current is not None else frozenset()
-    config = dict(spec.config) if (current is None or config_changed) else None  # references unresolved
+    config = dict(spec.config) if p.config_changed else None  # references unresolved
     # a plaintext secret written in the stack is journaled masked; the run writes it from memory
     masked = (mask_config(config, secret_keys(config, declared=spec.sensitive_keys, recorded=recorded))
               if config is not None else None)
@@ -201,14 +202,14 @@ def _put(spec: ConnectorSpec, change: ResourceChange, current: LiveConnector | N
         create=current is None,
         config=masked,
         state=spec.state,
-        set_state=current is None or state_changed,
-        restart=bool(config_changed and spec.restart_on_change and current is not None),
-        changed_keys=tuple(sorted(a.path[1] for a in change.attributes if a.changed and a.path[0] == "config")),
+        set_state=p.state_changed,
+        restart=bool(p.config_changed and spec.restart_on_change and current is not None),
+        changed_keys=p.changed_keys,
         requires_topics=tuple(spec.requires_topics),
         sensitive_keys=tuple(sorted(spec.sensitive_keys)),
         previous=previous.masked(secret_keys(previous.config, declared=spec.sensitive_keys, recorded=recorded))
         if previous is not None else None,
-        restart_failed=wants_restart(spec, current))
+        restart_failed=p.restart_failed)
     unmasked_config = config if config is not None and masked != config else None
     if unmasked_config is None and previous is None:
         return Planned(step)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
 
 from kplan.apply.steps.base import Phase, Planned, StepBase, thawed
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.offsets import OffsetsPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
 from kplan.plan.model import Plan, ResourceType
@@ -70,12 +72,11 @@ def created_stopped(spec: ConnectorSpec, plan: Plan, current: LiveConnector | No
 
 
 def build_offsets_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    declared = {c.name: c for c in stack.connectors}
+    """One step per offsets request the plan applies, from its change's `OffsetsPlanned`."""
     out: list[Planned] = []
-    for name in sorted(pending_requests(plan)):
-        spec = declared[name]
-        req = spec.offsets
-        assert req is not None  # a pending request is a declared one
-        out.append(Planned(AlterOffsets(name, req.request, req.reset, tuple(req.offsets) if not req.reset else (),
-                                        spec.state, live.offset_tokens.get(name))))
+    for change in sorted((c for c in plan.changes if c.type == ResourceType.OFFSETS and c.is_change),
+                         key=lambda c: c.name):
+        p = planned_of(change, OffsetsPlanned)
+        out.append(Planned(AlterOffsets(change.name, p.request, p.reset, p.offsets, ConnectorState(p.state),
+                                        p.previous_request)))
     return out

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.quota import QuotaPlanned
 from kplan.model.desired import QuotaEntity, Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import AttrKind, Plan, ResourceType
+from kplan.plan.model import Plan, ResourceType
 
 
 @dataclass(frozen=True)
@@ -73,23 +75,13 @@ class AlterQuotas(StepBase):
 
 
 def quota_changes(plan: Plan, stack: Stack, live: LiveState) -> list[QuotaChange]:
-    """The keys the plan sets or removes, with their live values before (exact doubles, from the live state)."""
-    declared = {q.name: q for q in stack.quotas}
+    """The keys the plan sets or removes, with their exact values before (each change's `QuotaPlanned`)."""
     out: list[QuotaChange] = []
     for change in plan.changes:
-        if change.type != ResourceType.QUOTA:
+        if change.type != ResourceType.QUOTA or not change.is_change:
             continue
-        current = live.quotas.get(change.name)
-        spec = declared.get(change.name)
-        entity = current.entity if current is not None else spec.entity  # type: ignore[union-attr]
-        values = current.values if current is not None else {}
-        for attr in change.attributes:
-            key = attr.path[0]
-            if attr.kind in (AttrKind.ADD, AttrKind.UPDATE):
-                out.append(QuotaChange(entity.user, entity.client_id, key, values.get(key),
-                                       spec.values[key]))  # type: ignore[union-attr]
-            elif attr.kind == AttrKind.REMOVE:
-                out.append(QuotaChange(entity.user, entity.client_id, key, values[key], None))
+        p = planned_of(change, QuotaPlanned)
+        out += [QuotaChange(p.user, p.client_id, key, before, after) for key, before, after in p.values]
     return out
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kplan.apply.steps.base import Phase, Planned, StepBase
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Action, Plan, ResourceType
@@ -45,11 +47,11 @@ class RestartConnector(StepBase):
 
 
 def build_restart_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    """The failed instances to restart come from each restart change's `ConnectorPlanned`."""
     out = []
     for change in plan.changes:
         if change.type != ResourceType.CONNECTOR or change.action != Action.RESTART:
             continue
-        tasks = tuple(sorted(int(a.path[1]) for a in change.attributes if a.path[0] == "tasks"))
-        out.append(Planned(RestartConnector(change.name, any(a.path == ("state",) for a in change.attributes),
-                                            tasks)))
+        p = planned_of(change, ConnectorPlanned)
+        out.append(Planned(RestartConnector(change.name, p.restart_connector, p.restart_tasks)))
     return out

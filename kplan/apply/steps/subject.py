@@ -19,19 +19,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.subject import SubjectPlanned, refs_from_json, refs_json
 from kplan.model.desired import SchemaReference, Stack
 from kplan.model.live import LiveState
 from kplan.plan.model import Action, Plan, ResourceType
-
-
-def refs_json(refs: tuple[SchemaReference, ...]) -> list[dict[str, Any]]:
-    return [{"name": r.name, "subject": r.subject, "version": r.version} for r in refs]
-
-
-def refs_from_json(docs) -> tuple[SchemaReference, ...]:
-    return tuple(SchemaReference(str(d["name"]), str(d["subject"]),
-                                 None if d.get("version") is None else int(d["version"]))
-                 for d in docs or ())
 
 
 @dataclass(frozen=True)
@@ -121,32 +113,25 @@ def _reference_order(names: list[str], refs: dict[str, tuple[SchemaReference, ..
 
 
 def build_subject_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    declared = {s.name: s for s in stack.subjects}
+    """Each change's `SubjectPlanned` says what to register, which level to set and the references that order
+    them; whether deletes are permanent is the stack's cluster setting, not a decision of the plan."""
     puts: dict[str, PutSubject] = {}
-    deletes: list[str] = []
+    refs: dict[str, tuple[SchemaReference, ...]] = {}
+    deletes: dict[str, tuple[SchemaReference, ...]] = {}
     for change in plan.changes:
-        if change.type != ResourceType.SUBJECT:
+        if change.type != ResourceType.SUBJECT or not change.is_change:
             continue
-        current = live.subjects.get(change.name)
+        p = planned_of(change, SubjectPlanned)
         if change.action == Action.DELETE:
-            deletes.append(change.name)
+            deletes[change.name] = p.references
             continue
-        spec = declared.get(change.name)
-        if spec is None or change.action not in (Action.CREATE, Action.UPDATE):
+        if change.action not in (Action.CREATE, Action.UPDATE) or (p.schema is None and not p.set_level):
             continue
-        paths = {a.path[0] for a in change.attributes if a.changed}
-        register = current is None or bool(paths & {"schema", "schema_type", "references"})
-        level_changes = "compatibility" in paths
-        if not register and not level_changes:
-            continue
-        puts[spec.name] = PutSubject(
-            spec.name, spec.schema if register else None, spec.schema_type, spec.references,
-            spec.compatibility if level_changes else None, level_changes,
-            current.version if current is not None else None, current.compatibility if current is not None else None)
-    order = _reference_order(list(puts), {n: declared[n].references for n in puts})
-    out = [Planned(puts[n]) for n in order]
+        puts[change.name] = PutSubject(change.name, p.schema, p.schema_type, p.references, p.compatibility,
+                                       p.set_level, p.version_before, p.compatibility_before)
+        refs[change.name] = p.references
+    out = [Planned(puts[n]) for n in _reference_order(list(puts), refs)]
     if deletes:  # a subject before the subjects it references (the registry refuses to delete a referenced one)
-        live_refs = {n: live.subjects[n].references for n in deletes if n in live.subjects}
-        names = tuple(reversed(_reference_order(deletes, live_refs)))
+        names = tuple(reversed(_reference_order(list(deletes), deletes)))
         out.append(Planned(DeleteSubjects(names, stack.cluster.subject_delete == "permanent")))
     return out

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
 from kplan.apply.steps.base import FrozenDict, Immutable, Phase, Planned, StepBase, name_list, thawed
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.topic import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
 from kplan.model.live import LiveState
-from kplan.plan.model import Action, AttrKind, Plan, ResourceType
-from kplan.rules.placement import parse_assignment
+from kplan.plan.model import Action, Plan, ResourceType
 
 
 @dataclass(frozen=True)
@@ -212,57 +213,71 @@ TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, IncreasePartit
 
 
 def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    """The plan's topic changes as batches: one step per topic step type, covering every topic it concerns."""
+    """The plan's topic changes as batches: one step per topic step type, covering every topic it concerns. What
+    to do comes from each change's `TopicPlanned`; the stack and the live state are read only for the values the
+    plan masks (a Kafka-sensitive override: the plan never holds a secret)."""
     declared = {t.name: t for t in stack.topics}
     creates: list[TopicArgs] = []
     alters: dict[str, ConfigChange] = {}
     alter_before: dict[str, dict[str, str | None]] = {}
     grows: dict[str, int] = {}
+    grows_before: dict[str, int] = {}
     moves: dict[str, tuple[tuple[int, ...], ...]] = {}
     moves_before: dict[str, tuple[tuple[int, ...], ...]] = {}
     replaces: list[TopicArgs] = []
+    replaces_before: dict[str, TopicArgs] = {}
     deletes: list[str] = []
+    deletes_before: dict[str, TopicArgs] = {}
     for change in plan.changes:
-        if change.type != ResourceType.TOPIC:
+        if change.type != ResourceType.TOPIC or not change.is_change:
             continue
-        spec = declared.get(change.name)
+        p = planned_of(change, TopicPlanned)
+
+        def declared_value(key: str) -> str:  # a masked value: the stack's (p.sensitive only)
+            return declared[change.name].config[key]
+
+        def live_value(key: str) -> str | None:  # a masked value before: the live state's (p.sensitive only)
+            return live.topics[change.name].overrides.get(key)
+
         if change.action == Action.CREATE:
-            creates.append(TopicArgs.of(spec))
+            creates.append(_args(change.name, p.create, p.sensitive, declared_value))
         elif change.action == Action.UPDATE:
-            sets: dict[str, str] = {}
-            unset: list[str] = []
-            for a in change.attributes:
-                if not a.changed:
-                    continue
-                if a.path == ("partitions",):
-                    grows[change.name] = spec.partitions
-                elif a.path == ("replicas",):
-                    moves[change.name] = parse_assignment(str(a.after))
-                    moves_before[change.name] = parse_assignment(str(a.before))
-                elif a.path[0] == "config" and a.kind == AttrKind.REMOVE:
-                    unset.append(a.path[1])
-                elif a.path[0] == "config":
-                    sets[a.path[1]] = spec.config[a.path[1]]
-            if sets or unset:
-                current = live.topics.get(change.name)
-                alters[change.name] = ConfigChange(sets, tuple(unset))
-                alter_before[change.name] = {k: current.overrides.get(k) for k in [*sets, *unset]}
+            if p.partitions is not None:
+                grows[change.name] = p.partitions
+                grows_before[change.name] = int(p.partitions_before or 0)
+            if p.replicas:
+                moves[change.name] = p.replicas
+                moves_before[change.name] = p.replicas_before
+            if p.set_config or p.unset_config:
+                sets = {k: declared_value(k) if k in p.sensitive else v for k, v in p.set_config.items()}
+                alters[change.name] = ConfigChange(sets, p.unset_config)
+                alter_before[change.name] = {k: live_value(k) if k in p.sensitive else v
+                                             for k, v in p.config_before.items()}
         elif change.action == Action.REPLACE:
-            replaces.append(TopicArgs.of(spec))
+            replaces.append(_args(change.name, p.create, p.sensitive, declared_value))
+            replaces_before[change.name] = _args(change.name, p.previous, p.sensitive, live_value)
         elif change.action == Action.DELETE:
             deletes.append(change.name)
+            deletes_before[change.name] = _args(change.name, p.previous, p.sensitive, live_value)
 
     steps: list[StepBase] = []
     if creates:
         steps.append(CreateTopics(tuple(creates), tuple(t.name for t in creates)))
     if alters:
         steps.append(AlterTopicConfigs(alters, alter_before))
-    if moves:
+    if moves:  # the throttle is the stack's cluster setting, not a decision of the plan
         steps.append(ReassignReplicas(moves, moves_before, stack.cluster.reassignment_throttle))
     if grows:
-        steps.append(IncreasePartitions(grows, {n: live.topics[n].partitions for n in grows}))
+        steps.append(IncreasePartitions(grows, grows_before))
     if replaces:
-        steps.append(ReplaceTopics(tuple(replaces), {t.name: TopicArgs.of_live(live, t.name) for t in replaces}))
+        steps.append(ReplaceTopics(tuple(replaces), replaces_before))
     if deletes:
-        steps.append(DeleteTopics(tuple(deletes), {n: TopicArgs.of_live(live, n) for n in deletes}))
+        steps.append(DeleteTopics(tuple(deletes), deletes_before))
     return [Planned(s) for s in steps]
+
+
+def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value) -> TopicArgs:
+    """A step's topic from the plan's image; a masked (sensitive) value from `value(key)`."""
+    assert image is not None  # the kind fills the image of every create, replace and delete
+    return TopicArgs(name, image.partitions, image.replication_factor,
+                     {k: value(k) if k in sensitive else v for k, v in image.config.items()})

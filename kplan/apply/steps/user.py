@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
+from kplan.apply.steps.planned import planned_of
+from kplan.kinds.user import UserPlanned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Action, AttrKind, Plan, ResourceType
+from kplan.plan.model import Action, Plan, ResourceType
 
 
 @dataclass(frozen=True, order=True)
@@ -133,6 +135,8 @@ class DeleteUsers(StepBase):
 
 
 def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    """Which credentials to write and delete come from each change's `UserPlanned`; the password is read from the
+    stack (its `${secret:...}` reference: the plan never holds a password)."""
     declared = {u.name: u for u in stack.users}
     create: list[Credential] = []
     upserts: list[Credential] = []
@@ -141,24 +145,17 @@ def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]
     for change in plan.changes:
         if change.type != ResourceType.USER or not change.is_change:
             continue
+        p = planned_of(change, UserPlanned)
+        gone = [Removal(change.name, m, i) for m, i in p.remove]
         if change.action == Action.DELETE:
-            current = live.users[change.name]
-            deletions += [Removal(change.name, m, i) for m, i in sorted(current.credentials)]
+            deletions += gone
             continue
-        spec = declared[change.name]
-        wanted = [Credential(spec.name, m, i, spec.password) for m, i in spec.credentials]
+        wanted = [Credential(change.name, m, i, declared[change.name].password) for m, i in p.write]
         if change.action == Action.CREATE:
             create += wanted
-            continue
-        # an update: with the password set again every declared mechanism is written (one password for all);
-        # otherwise only the mechanisms added or changed
-        paths = {a.path: a for a in change.attributes if a.changed}
-        if ("password",) in paths:
-            upserts += wanted
         else:
-            upserts += [c for c in wanted if ("iterations", c.mechanism) in paths]
-        removals += [Removal(spec.name, a.path[1], int(a.before or 0)) for a in paths.values()
-                     if a.path[0] == "iterations" and a.kind == AttrKind.REMOVE]
+            upserts += wanted
+            removals += gone
     out = []
     if create:
         out.append(Planned(CreateUsers(tuple(sorted(create)))))
