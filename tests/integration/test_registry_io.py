@@ -12,7 +12,6 @@ import requests
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.apply.steps.subject import PutSubject
-from kplan.cluster.writer import KafkaWriter, WriteError
 from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
 from kplan.model.live import LiveSubject
@@ -20,7 +19,9 @@ from kplan.plan.model import Action, AttributeChange, AttrKind, Plan, ResourceCh
 from kplan.registry.client import registry_client
 from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
 from kplan.registry.read import read_subjects
+from kplan.registry.write import open_registry_writer
 from kplan.secrets import SecretValues
+from kplan.transport.errors import WriteError
 
 CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 ADDRESS = ('{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"}]}')
@@ -58,7 +59,8 @@ def subjects(reg, unique):
 
 @pytest.fixture
 def writer(stack):
-    w = KafkaWriter(ClusterSpec(stack.bootstrap_servers, timeout_s=10, schema_registry_url=stack.schema_registry_url))
+    w = open_registry_writer(ClusterSpec(stack.bootstrap_servers, timeout_s=10,
+                                         schema_registry_url=stack.schema_registry_url))
     yield w
     w.close()
 
