@@ -89,7 +89,7 @@ class KafkaAdmin:
             futures = submit(remaining)
             failed_transient, ambiguous, fatal, unanswered = [], False, [], True
             for key, fut in futures.items():
-                name = key if isinstance(key, str) else getattr(key, "name", None) or getattr(key, "topic", str(key))
+                name = key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
                 try:
                     fut.result(timeout=self._request_timeout() + 2)
                     results.record(name)

@@ -177,8 +177,8 @@ class KafkaPythonClient:
         response = self._send(AlterClientQuotasRequest(entries=entries, validate_only=False))
         refused: KafkaPythonError | None = None
         for entry in response.entries:
-            parts = {e.entity_type: _stack_name(e.entity_name) for e in entry.entity}
-            key = QuotaEntity(parts.get(USER), parts.get(CLIENT_ID)).name
+            names = {e.entity_type: _stack_name(e.entity_name) for e in entry.entity}
+            key = QuotaEntity(names.get(USER), names.get(CLIENT_ID)).name
             if not entry.error_code:
                 results.record(key)
                 continue

@@ -54,10 +54,15 @@ def _produce_signal(kafka: KafkaAdmin, topic: str, key: str, value: bytes, what:
     from confluent_kafka import Producer
 
     errors: list = []
+
+    def delivered(err, msg) -> None:
+        if err:
+            errors.append(err)
+
     producer = Producer({**client_config(kafka.cluster, kafka.secrets), "acks": "all", "enable.idempotence": True})
     try:
         producer.produce(topic, key=str(key).encode(), value=value,
-                         on_delivery=lambda err, msg: err and errors.append(err))
+                         on_delivery=delivered)
         if producer.flush(kafka.attempts.request_timeout()) or errors:
             producer.purge()  # nothing of this attempt is sent later, behind the next one's back
             producer.flush(0)
@@ -96,7 +101,7 @@ def _signal_sent(kafka: KafkaAdmin, topic: str, signal_id: str) -> bool:
                     return True
             except (ValueError, AttributeError):
                 pass
-            if msg.offset() + 1 >= ends[msg.partition()][1]:
+            if (msg.offset() or 0) + 1 >= ends[msg.partition()][1]:
                 pending.discard(msg.partition())
         if pending:
             raise RetriableError(f"could not read {topic} to its end", ambiguous=True)
