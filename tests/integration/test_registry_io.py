@@ -12,6 +12,7 @@ import requests
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.apply.steps.subject import PutSubject
+from kplan.apply.writers import Writers
 from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
 from kplan.model.live import LiveSubject
@@ -197,7 +198,10 @@ def unused_port():
 
 
 def _ctx(writer, outcomes) -> StepContext:
-    return StepContext(0, writer, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
+    # the subject handlers write to the registry alone: no other system's writer is opened
+    writers = Writers(kafka=None, kafka_python=None, connect=None, postgres=None,  # type: ignore[arg-type]
+                      open_registry=lambda: writer)
+    return StepContext(0, writers, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
 
 
 def test_a_put_subject_run_is_undone_exactly_and_twice_is_harmless(writer, reg, subjects):
