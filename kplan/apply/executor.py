@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Sequence
 
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
-from kplan.cluster.interface import ClusterWriter
+from kplan.apply.writers import Writers
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
 from kplan.state.faults import NO_FAULTS, Faults
@@ -68,7 +68,7 @@ class Progress:
 
 
 class Executor:
-    def __init__(self, writer: ClusterWriter, store: JournalStore, secret_values: SecretValues, progress: Progress,
+    def __init__(self, writer: Writers, store: JournalStore, secret_values: SecretValues, progress: Progress,
                  write_ownership: Callable[[Ownership], None], *, faults: Faults = NO_FAULTS,
                  secrets: tuple[str, ...] = ()):
         self.w = writer

@@ -1,17 +1,18 @@
-"""Construction of the Kafka admin client and the Connect HTTP session from a ClusterSpec, and the translation
-of connection failures into one clear error line. Shared by the reader (plan) and the writer (apply)."""
+"""Construction of the Kafka admin client and the Connect REST client (`kplan.transport.http`) from a
+ClusterSpec, and the translation of connection failures into one clear error line. Shared by the reader (plan)
+and the writer (apply)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
-from kplan.model.desired import ClusterSpec, ConnectAccess
-from kplan.secrets import Scrubber, SecretValues, masked_url, url_password
+from kplan.model.desired import ClusterSpec
+from kplan.secrets import Scrubber, SecretValues
+from kplan.transport.http import HttpService, RestClient, rest_client
 
 
 def _quiet_logger() -> logging.Logger:
@@ -151,205 +152,17 @@ def _accepts_connections(bootstrap_servers: str, timeout_s: float) -> bool:
     return False
 
 
-def connect_path(*segments: str, query: Mapping[str, str] | None = None) -> str:
-    """A Connect REST path from its segments, each quoted whole (`/`, `#`, `?`, `%`, spaces, non-ASCII): the one
-    way kplan builds a path, so a connector or plugin name can never be read as a fragment, a query or another
-    path. A segment that is only dots is encoded too (`.` and `..` would otherwise be resolved away)."""
-    from urllib.parse import quote, urlencode
-
-    def one(segment: str) -> str:
-        quoted = quote(str(segment), safe="")
-        return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
-
-    path = "/" + "/".join(one(s) for s in segments)
-    return path + ("?" + urlencode(dict(query)) if query else "")
-
-
-class ConnectUnavailable(KplanError):
-    """Connect could not be reached or did not answer in time: transient (a worker restarting). `sent`: the
-    request may have reached the worker (a timeout or a reset connection), so a write may have happened."""
-
-    def __init__(self, message: str, sent: bool):
-        super().__init__(message)
-        self.sent = sent
-
-
-@dataclass(frozen=True)
-class HttpService:
-    """Which HTTP service a client talks to, for its messages: its name, what runs it, the stack's settings key
-    (named in hints) and where its URL is set."""
-
-    name: str  # "Kafka Connect", "the schema registry"
-    server: str  # "worker", "registry"
-    settings: str  # "cluster.connect", "cluster.schema_registry"
-    url_key: str  # "cluster.connect_url", "cluster.schema_registry.url"
-    api: str  # "the Connect REST API", "the schema registry's REST API"
-
-
 CONNECT = HttpService("Kafka Connect", "worker", "cluster.connect", "cluster.connect_url", "the Connect REST API")
-REGISTRY = HttpService("the schema registry", "registry", "cluster.schema_registry", "cluster.schema_registry.url",
-                       "the schema registry's REST API")
 
 
 def connect_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
-                   timeout_s: float | None = None) -> "ConnectHttp | None":
+                   timeout_s: float | None = None) -> "RestClient | None":
     """The Connect REST client for a stack's cluster (None when it names no Connect worker): its URL and
     credentials with their secret references substituted here, at the edge, from the values resolved once."""
     if not cluster.connect_url:
         return None
-    return http_client(CONNECT, cluster.connect_url, cluster.connect, cluster.timeout_s if timeout_s is None
+    return rest_client(CONNECT, cluster.connect_url, cluster.connect, cluster.timeout_s if timeout_s is None
                        else timeout_s, SecretValues() if secrets is None else secrets)
-
-
-def http_client(service: HttpService, url: str, access: ConnectAccess, timeout_s: float, secrets: SecretValues,
-                headers: Mapping[str, str] | None = None) -> "ConnectHttp":
-    """A client of `service` at `url` with the stack's client settings `access` (`cluster.connect`,
-    `cluster.schema_registry`): secret references substituted here, the credentials kept for scrubbing.
-    `headers`: kplan's own defaults (the stack's headers win)."""
-    auth: Any = None
-    sent = {**(headers or {}), **{name: secrets.substitute(value) for name, value in access.headers.items()}}
-    if access.username and access.password:
-        auth = (access.username, secrets.substitute(access.password))
-    if access.token:
-        sent["Authorization"] = "Bearer " + secrets.substitute(access.token)
-    verify: bool | str = access.ca or True if access.verify else False
-    cert: Any = ((access.client_cert, access.client_key) if access.client_key else access.client_cert)
-    hidden = [auth[1] if auth else None, *[secrets.substitute(v) for v in access.references()]]
-    return ConnectHttp(secrets.substitute(url), timeout_s, auth=auth, headers=sent, verify=verify, cert=cert,
-                       hidden=tuple(v for v in hidden if v), service=service)
-
-
-@dataclass
-class ConnectHttp:
-    """A small REST client with bounded timeouts, for Kafka Connect and the schema registry (`service` names it in
-    messages). A failure to reach the server raises `ConnectUnavailable` (callers that write retry it); its
-    messages show the URL without its password and never a credential. `verify` (True, False or a CA bundle's
-    path) and `cert` are passed with every request: a session's own `verify` loses to the REQUESTS_CA_BUNDLE
-    environment variable, a request's does not."""
-
-    url: str
-    timeout_s: float
-    auth: Any = None  # (username, password) for basic authentication
-    headers: Mapping[str, str] | None = None
-    verify: Any = True
-    cert: Any = None
-    hidden: tuple[str, ...] = ()  # credential values, scrubbed from any message
-    service: HttpService = CONNECT
-
-    def __post_init__(self):
-        from urllib.parse import unquote
-
-        import requests
-
-        self._session = requests.Session()
-        self._session.auth = self.auth
-        self._session.headers.update(dict(self.headers or {}))
-        self.url = self.url.rstrip("/")
-        self.shown_url = masked_url(self.url)
-        # the URL's own password and the credentials, should a library quote them back in an error
-        password = url_password(self.url)
-        self._scrub = Scrubber([*([password, unquote(password)] if password else []), *self.hidden])
-
-    def scrub(self, text: str) -> str:
-        """`text` without the URL's password or any credential."""
-        return self._scrub(text)
-
-    def request(self, method: str, path: str, **kw):
-        import requests
-
-        name, where = self.service.name, self.shown_url
-        hint = f"(is the {self.service.server} running and {self.service.url_key} right?)"
-        timeout = kw.pop("timeout", self.timeout_s)
-        kw.setdefault("verify", self.verify)
-        if self.cert is not None:
-            kw.setdefault("cert", self.cert)
-        try:
-            response = self._session.request(method, self.url + path, timeout=timeout, **kw)
-        except requests.exceptions.SSLError as e:
-            raise KplanError(f"TLS with {name} at {where} failed: {self._tls_reason(e)}") from None
-        except requests.exceptions.ConnectTimeout as e:
-            raise ConnectUnavailable(f"cannot reach {name} at {where} within {timeout:g}s {hint}", sent=False) from e
-        except requests.exceptions.Timeout as e:
-            raise ConnectUnavailable(f"{_capital(name)} at {where} did not answer {method} {path} within "
-                                     f"{timeout:g}s", sent=True) from e
-        except requests.exceptions.RequestException as e:
-            refused = "refused" in str(e).lower() or "Errno 111" in str(e)
-            raise ConnectUnavailable(f"cannot reach {name} at {where}: "
-                                     f"{'connection refused' if refused else type(e).__name__} {hint}",
-                                     sent=not refused) from e
-        if response.status_code in (401, 403):
-            raise KplanError(self._refused(method, path, response))
-        return response
-
-    def _tls_reason(self, exc: BaseException) -> str:
-        text = str(exc)
-        key, server = self.service.settings, self.service.server
-        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-            hint = (f"its certificate is not signed by a CA kplan trusts (set {key}.ca to the CA bundle "
-                    "that signed it)")
-            if "hostname" in text.lower() or "match" in text.lower():
-                hint = f"its certificate does not name the host in {key}.url"
-            return hint
-        if "certificate required" in text.lower() or "alert" in text.lower():
-            return f"the {server} refused the TLS handshake (does it require a client certificate? set " \
-                   f"{key}.client_cert and client_key)"
-        if "wrong version number" in text.lower():
-            return f"the {server} does not speak TLS on that port (use http://, or the {server}'s https port)"
-        return self._scrub(" ".join(text.split())[:300])
-
-    def _refused(self, method: str, path: str, response) -> str:
-        """One line for 401/403: which it is, and what to check. Never the credentials."""
-        message = self._scrub(connect_error_message(response))
-        name, key = _capital(self.service.name), self.service.settings
-        if response.status_code == 401:
-            how = (f"check {key}.auth (the username and the secret its password reference names)"
-                   if self.auth or (self.headers or {}).get("Authorization") else
-                   f"it requires authentication: set {key}.auth")
-            return f"{name} at {self.shown_url} refused kplan's credentials (401 to {method} {path}): {how}"
-        return (f"{name} at {self.shown_url} does not let kplan's user {method} {path} (403: {message}); "
-                f"grant that user access to {self.service.api}")
-
-    def get_json(self, path: str, *, ok=(200,)):
-        r = self.request("GET", path)
-        if r.status_code not in ok:
-            raise KplanError(f"{_capital(self.service.name)} at {self.shown_url} answered {r.status_code} to GET "
-                             f"{path}: {self._scrub(connect_error_message(r))}")
-        return r.json()
-
-    def close(self) -> None:
-        self._session.close()
-
-
-def _capital(text: str) -> str:
-    """`the schema registry` -> `The schema registry` (a message's first words); `Kafka Connect` stays."""
-    return text[:1].upper() + text[1:]
-
-
-def connect_error_message(response) -> str:
-    """Connect's JSON error body is {"error_code": ..., "message": ...}; an HTML page (Jetty's own, e.g. while the
-    worker starts or for a path it refuses) is reduced to its title; else the text, shortened."""
-    import re
-
-    try:
-        body = response.json()
-        if isinstance(body, dict) and body.get("message"):
-            return str(body["message"]).splitlines()[0][:500]
-    except ValueError:
-        pass
-    text = (response.text or "").strip()
-    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    if title:
-        return " ".join(title.group(1).split())[:500]
-    return text.splitlines()[0][:500] if text else "(empty body)"
-
-
-def is_connect_json(response) -> bool:
-    """Whether an answer is Connect's own (JSON), not a page of the web server in front of its REST resources."""
-    try:
-        response.json()
-    except ValueError:
-        return False
-    return True
 
 
 DESCRIBE_CHUNK = 250

@@ -1,6 +1,6 @@
 """Reading connector offsets for a plan (Kafka Connect's offsets API, KIP-875): `GET /connectors/<name>/offsets`,
 only for the connectors whose declared offsets request is pending (kplan.kinds.offsets.pending), never for all.
-The writes (stop, DELETE/PATCH, verify) are the writer's (`KafkaWriter.reset_connector_offsets`,
+The writes (stop, DELETE/PATCH, verify) are the writer's (`ConnectWriter.reset_connector_offsets`,
 `alter_connector_offsets`)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
-from kplan.cluster.clients import connect_path
+from kplan.transport.http import rest_path
 
 
 def read_offsets(connect, names: Iterable[str]) -> dict[str, list[dict]]:
@@ -19,7 +19,7 @@ def read_offsets(connect, names: Iterable[str]) -> dict[str, list[dict]]:
         return {}
 
     def one(name: str):
-        body = connect.get_json(connect_path("connectors", name, "offsets"), ok=(200, 404))
+        body = connect.get_json(rest_path("connectors", name, "offsets"), ok=(200, 404))
         if not isinstance(body, dict) or "offsets" not in body:
             return name, None
         return name, [dict(o) for o in body.get("offsets") or []]

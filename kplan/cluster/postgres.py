@@ -1,5 +1,6 @@
 """The one module that talks to PostgreSQL (psycopg 3): dropping a destroyed CDC source's replication slot and
-publication, and checking that they are gone (`KafkaWriter.drop_cdc_database_objects`).
+publication, and checking that they are gone (`PostgresWriter`, which implements
+`kplan.cluster.interface.PostgresWrites`).
 
 The slot stays active while the connector's walsender runs, and PostgreSQL refuses to drop an active slot
 ("replication slot ... is active for PID ..."): the drop waits, at most the stack's timeout, for the slot to be
@@ -55,3 +56,18 @@ def drop_objects(host: str, port: int, user: str, database: str, password: str, 
     except psycopg.Error as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise DatabaseError(f"{where}: {first}") from None
+
+
+class PostgresWriter:
+    """The PostgreSQL writes of one run: each connects to the database its step names, with the stack's
+    timeout."""
+
+    def __init__(self, timeout_s: float):
+        self.timeout_s = timeout_s
+
+    def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
+                                  slot: str | None, publication: str | None,
+                                  before_drop: Callable[[], None] | None = None) -> None:
+        """Drop a PostgreSQL source's replication slot and publication; verified."""
+        drop_objects(host, port, user, database, password, slot, publication, self.timeout_s,
+                     before_drop or (lambda: None))

@@ -21,7 +21,7 @@ from kplan.model.live import LiveState
 # parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
 # `_DeadlockError` (seen in the fault sweep).
 _READ_IMPORTS = ("kplan.kinds", "kplan.kinds.acl", "kplan.kinds.base", "kplan.plan.model", "kplan.plan.planner",
-                 "kplan.cluster.describe", "kplan.cluster.settle", "kplan.cluster.scram", "kplan.cluster.quotas",
+                 "kplan.cluster.describe", "kplan.cluster.settle", "kplan.cluster.scram", "kplan.cluster.kafka_python",
                  "kplan.cluster.permissions", "kplan.cluster.validator", "kplan.state.ownership",
                  "kplan.state.lock", "kplan.cluster.records", "kplan.cluster.reach", "kplan.cluster.retry",
                  "kplan.cluster.access", "confluent_kafka", "confluent_kafka.admin")

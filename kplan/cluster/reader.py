@@ -17,7 +17,6 @@ from kplan.cluster.clients import (
     admin_client,
     client_config,
     connect_client,
-    connect_path,
     dispose,
     unreachable,
 )
@@ -29,6 +28,7 @@ from kplan.registry.client import registry_client
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
+from kplan.transport.http import rest_path
 
 
 class KafkaReader:
@@ -65,7 +65,7 @@ class KafkaReader:
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
         """Live state for planning. `topic_names` limits the (costly) config reads to the topics the plan can
         touch — the stack's own and those it owns; None describes every non-internal topic. Client quotas are
-        read (a second client library, see kplan.cluster.quotas) only when `quotas` (the stack declares some) or
+        read (a second client library, see kplan.cluster.kafka_python) only when `quotas` (the stack declares some) or
         the stack's record owns some."""
         with ThreadPoolExecutor(max_workers=4) as pool:
             # Independent reads overlap: Connect, the ownership records, and the cluster's own requests. The
@@ -209,13 +209,13 @@ class KafkaReader:
     def _read_quotas(self) -> tuple[dict[str, LiveQuota], str | None]:
         """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; the
         kafka-python client is opened for this read and closed after it."""
-        from kplan.cluster.quotas import QuotaClient, QuotaError
+        from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError
         from kplan.kinds.base import NOT_AUTHORIZED
 
-        client = QuotaClient(self.cluster, self.secrets)
+        client = KafkaPythonClient(self.cluster, self.secrets)
         try:
-            found = client.describe()
-        except QuotaError as e:
+            found = client.describe_quotas()
+        except KafkaPythonError as e:
             if e.code == "CLUSTER_AUTHORIZATION_FAILED":
                 return {}, NOT_AUTHORIZED
             raise
@@ -279,8 +279,8 @@ class KafkaReader:
     def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None]:
         if self._connect is None:
             return {}, None
-        body = self._connect.get_json(connect_path("connectors") + "?expand=info&expand=status")
-        plugins = self._connect.get_json(connect_path("connector-plugins", query={"connectorsOnly": "true"}))
+        body = self._connect.get_json(rest_path("connectors") + "?expand=info&expand=status")
+        plugins = self._connect.get_json(rest_path("connector-plugins", query={"connectorsOnly": "true"}))
         return parse_connectors(body), frozenset(p["class"] for p in plugins if "class" in p)
 
     def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:

@@ -1,4 +1,4 @@
-"""Restarting a connector's FAILED instances through Connect and waiting until they run (KafkaWriter.restart_failed).
+"""Restarting a connector's FAILED instances through Connect and waiting until they run (ConnectWriter.restart_failed).
 
 `POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true` answers 202 with the instances it restarts
 marked RESTARTING. The status read right after may still show the old FAILED (measured on the local stack, Kafka
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from kplan.cluster.clients import connect_path
+from kplan.transport.http import rest_path
 
 FAILED, RUNNING = "FAILED", "RUNNING"
 STALE_S = 3.0  # how long a restarted instance's FAILED may be the status from before the restart
@@ -34,7 +34,7 @@ def restart_failed(call: Callable, name: str, timeout_s: float, error: Callable[
     """Restart the failed instances of connector `name` and wait until the connector and all its tasks are
     RUNNING, at most `timeout_s`. `call(method, path, what, ok, expected=...)` is the writer's Connect request;
     `error(message)` makes the exception a failure raises (one line: the instance and its error)."""
-    r = call("POST", connect_path("connectors", name, "restart", query={"includeTasks": "true", "onlyFailed": "true"}),
+    r = call("POST", rest_path("connectors", name, "restart", query={"includeTasks": "true", "onlyFailed": "true"}),
              f"restarting connector {name}'s failed instances", (202, 204, 200), expected=(404,))
     if r.status_code == 404:
         raise error(f"connector {name} does not exist")
@@ -45,7 +45,7 @@ def restart_failed(call: Callable, name: str, timeout_s: float, error: Callable[
     deadline = started + timeout_s
     last = "no status yet"
     while True:
-        s = call("GET", connect_path("connectors", name, "status"), f"reading connector {name}", (200,),
+        s = call("GET", rest_path("connectors", name, "status"), f"reading connector {name}", (200,),
                  expected=(404,))
         if s.status_code == 404:
             raise error(f"connector {name} was deleted while it restarted")

@@ -19,27 +19,21 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
 from kplan.cluster.access import error_name
-from kplan.cluster.clients import (
-    ConnectHttp,
-    ConnectUnavailable,
-    connect_error_message,
-    connect_path,
-    describe_kafka_error,
-    is_connect_json,
-)
+from kplan.cluster.clients import describe_kafka_error
 from kplan.cluster.permissions import denied
 from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.registry.compat import check_subjects
 from kplan.secrets import SecretValues, secret_keys
+from kplan.transport.http import RestClient, RestUnavailable, error_message, is_json, rest_path
 
 _CONNECT_VALIDATE_WORKERS = 8
 
 
 class RealValidator:
-    def __init__(self, admin, connect: ConnectHttp | None, timeout_s: float,
-                 secrets: SecretValues | None = None, who: str | None = None, registry: ConnectHttp | None = None):
+    def __init__(self, admin, connect: RestClient | None, timeout_s: float,
+                 secrets: SecretValues | None = None, who: str | None = None, registry: RestClient | None = None):
         self.admin = admin
         self.registry = registry  # the schema registry's client (kplan.registry.client), None when none is named
         self.who = who  # kplan's principal, named when the broker denies a request
@@ -151,13 +145,13 @@ class RealValidator:
         have; a 400 (Jetty's "Ambiguous URI path encoding" for a `%`) means it cannot address it. Anything else
         (a worker still starting) proves nothing either way."""
         try:
-            r = self.connect.request("GET", connect_path("connectors", spec.name))
-        except ConnectUnavailable:
+            r = self.connect.request("GET", rest_path("connectors", spec.name))
+        except RestUnavailable:
             return []  # reading the cluster got through; the writes will say what is wrong
-        if r.status_code != 400 or is_connect_json(r):
+        if r.status_code != 400 or is_json(r):
             return []
         return [error(f"Kafka Connect cannot address a connector named {spec.name!r} in its REST API (GET "
-                      f"{connect_path('connectors', spec.name)} answers {r.status_code}: {connect_error_message(r)}): "
+                      f"{rest_path('connectors', spec.name)} answers {r.status_code}: {error_message(r)}): "
                       "it could be created but never read, changed or deleted; choose another name (Kafka Connect 4 "
                       "refuses '%' in a path)", "connector-name-unaddressable",
                       address=f"connector.{spec.name}", origin=spec.origin)]
@@ -169,8 +163,8 @@ class RealValidator:
         hidden = secret_keys(spec.config, declared=spec.sensitive_keys)
         scrub = self.secrets.scrubber().extended(config[k] for k in hidden)
         try:
-            r = self.connect.request("PUT", connect_path("connector-plugins", cls, "config", "validate"), json=config)
-        except ConnectUnavailable as e:
+            r = self.connect.request("PUT", rest_path("connector-plugins", cls, "config", "validate"), json=config)
+        except RestUnavailable as e:
             return [error(f"Kafka Connect could not validate the config: {e}", "connect-validate-failed",
                           address=f"connector.{spec.name}", origin=spec.origin)]
         addr = f"connector.{spec.name}"
@@ -179,7 +173,7 @@ class RealValidator:
                           "connector-class-missing", address=addr, origin=spec.origin)]
         if r.status_code != 200:
             return [error(f"Kafka Connect could not validate the config: HTTP {r.status_code}: "
-                          f"{scrub(connect_error_message(r))}", "connect-validate-failed",
+                          f"{scrub(error_message(r))}", "connect-validate-failed",
                           address=addr, origin=spec.origin)]
         body = r.json()
         if not body.get("error_count"):

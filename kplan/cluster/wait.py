@@ -272,7 +272,8 @@ def _tcp_reason(bootstrap_servers: str, timeout_s: float) -> str | None:
 def connect_check(cluster, secrets) -> tuple[Check, Callable[[], None]] | None:
     """Connect is healthy when `GET /health` answers 200; a worker older than KIP-1017 (404 there) when `GET /`
     and `GET /connectors` answer 200. None when the stack names no Connect worker."""
-    from kplan.cluster.clients import ConnectUnavailable, connect_client, connect_error_message
+    from kplan.cluster.clients import connect_client
+    from kplan.transport.http import RestUnavailable, error_message
 
     http = connect_client(cluster, secrets, timeout_s=PROBE_MAX_S)
     if http is None:
@@ -281,7 +282,7 @@ def connect_check(cluster, secrets) -> tuple[Check, Callable[[], None]] | None:
     def get(path: str, seconds: float):
         try:
             return http.request("GET", path, timeout=seconds), None
-        except ConnectUnavailable as e:
+        except RestUnavailable as e:
             text = str(e)
             if "refused" in text:
                 return None, "connection refused"
@@ -298,13 +299,13 @@ def connect_check(cluster, secrets) -> tuple[Check, Callable[[], None]] | None:
         if r.status_code == 200:
             return None
         if r.status_code != 404:
-            return f"{r.status_code}: {connect_error_message(r)}"
+            return f"{r.status_code}: {error_message(r)}"
         for path in ("/", "/connectors"):  # a worker without /health
             r, reason = get(path, seconds)
             if r is None:
                 return reason
             if r.status_code != 200:
-                return f"{r.status_code} to GET {path}: {connect_error_message(r)}"
+                return f"{r.status_code} to GET {path}: {error_message(r)}"
         return None
 
     return Check("Kafka Connect", http.shown_url, probe), http.close

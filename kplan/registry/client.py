@@ -1,5 +1,5 @@
 """The schema registry's HTTP client, built from the stack's `cluster.schema_registry` exactly like Connect's
-(`kplan.cluster.clients.http_client`: the same auth, headers, CA bundle and client certificate, secrets
+(`kplan.transport.http.rest_client`: the same auth, headers, CA bundle and client certificate, secrets
 substituted here and scrubbed from messages), and the registry's error answers reduced to one line."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kplan.cluster.clients import REGISTRY, ConnectHttp, connect_error_message, connect_path, http_client
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
 from kplan.secrets import SecretValues
+from kplan.transport.http import HttpService, RestClient, error_message, rest_client, rest_path
 
 # Confluent's media type (Apicurio's ccompat API accepts it too); JSON is what both answer.
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -20,7 +20,10 @@ HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": f"{CONTENT_TYPE}, application
 SOFT_DELETED = 40406  # a version (or subject) already soft-deleted: Apicurio answers it with HTTP 409
 INVALID_SCHEMA = 42201
 
-RegistryHttp = ConnectHttp  # one REST client class serves Connect and the registry; `service` tells them apart
+REGISTRY = HttpService("the schema registry", "registry", "cluster.schema_registry", "cluster.schema_registry.url",
+                       "the schema registry's REST API")
+
+RegistryHttp = RestClient  # one REST client class serves Connect and the registry; `service` tells them apart
 
 
 def registry_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
@@ -29,14 +32,14 @@ def registry_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
     given (Confluent: `http://host:8081`; Apicurio: `http://host:8080/apis/ccompat/v7`)."""
     if not cluster.schema_registry_url:
         return None
-    return http_client(REGISTRY, cluster.schema_registry_url, cluster.schema_registry,
+    return rest_client(REGISTRY, cluster.schema_registry_url, cluster.schema_registry,
                        cluster.timeout_s if timeout_s is None else timeout_s,
                        SecretValues() if secrets is None else secrets, headers=HEADERS)
 
 
 def path(*segments: str, query: dict[str, str] | None = None) -> str:
     """A registry REST path, every segment quoted whole (a subject name may hold `/`, `:`, `%`, spaces)."""
-    return connect_path(*segments, query=query)
+    return rest_path(*segments, query=query)
 
 
 def error_code(response) -> int | None:
@@ -71,7 +74,7 @@ def json_body(http: RegistryHttp, response) -> Any:
 
 def message_of(response) -> str:
     """The registry's `message`, without a leading `io.apicurio....SomeException: `."""
-    return re.sub(r"^(?:[a-z_][\w$]*\.)+\w*(?:Exception|Error): ", "", connect_error_message(response))
+    return re.sub(r"^(?:[a-z_][\w$]*\.)+\w*(?:Exception|Error): ", "", error_message(response))
 
 
 def level_of(body: Any) -> str | None:

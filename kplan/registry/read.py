@@ -82,7 +82,7 @@ def read_subjects(http: RegistryHttp | None, names: Iterable[str]
             return {}, global_level, None
         with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(names))) as pool:
             found = dict(zip(names, pool.map(lambda n: read_subject(http, n), names)))
-    except KplanError as e:  # no answer (ConnectUnavailable), refused credentials, an error answer
+    except KplanError as e:  # no answer (RestUnavailable), refused credentials, an error answer
         return {}, None, f"{UNREACHABLE}: {e}"
     return {n: s for n, s in found.items() if s is not None}, global_level, None
 

@@ -1,8 +1,7 @@
-"""The registry writes apply makes (the seven registry methods of `kplan.cluster.interface.ClusterWriter`; the
-`KafkaWriter` delegates them here). Every write is retried while the registry does not answer or answers 5xx
-(each is idempotent: registering a schema the subject has returns its version; deleting what is gone is a
-success), for at most the stack's `cluster.timeout`, and verified: the writer reads until the registry shows
-the change.
+"""The registry writes apply makes (`kplan.registry.interface.RegistryWrites`). Every write is retried while the
+registry does not answer or answers 5xx (each is idempotent: registering a schema the subject has returns its
+version; deleting what is gone is a success), for at most the stack's `cluster.timeout`, and verified: the writer
+reads until the registry shows the change.
 
 Schemas are registered and looked up with `?normalize=true`: Apicurio 3.0 otherwise compares the text, so the
 same schema with other whitespace would become a new version (Confluent normalizes the same way). Apicurio does
@@ -13,15 +12,35 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
-from kplan.cluster.clients import ConnectUnavailable
 from kplan.cluster.reach import Link
 from kplan.cluster.retry import RetriableError, RetryPolicy, retry
-from kplan.cluster.writer import WriteError
-from kplan.model.desired import SchemaReference
-from kplan.registry.client import SOFT_DELETED, RegistryHttp, error_code, error_line, json_body, level_of, path
+from kplan.model.desired import ClusterSpec, SchemaReference
+from kplan.registry.client import (
+    SOFT_DELETED,
+    RegistryHttp,
+    error_code,
+    error_line,
+    json_body,
+    level_of,
+    path,
+    registry_client,
+)
 from kplan.registry.read import subject_levels
+from kplan.secrets import SecretValues
+from kplan.transport.errors import WriteError
+from kplan.transport.http import RestUnavailable
 
 NORMALIZE = {"normalize": "true"}
+
+
+def open_registry_writer(cluster: ClusterSpec, secrets: SecretValues | None = None,
+                         policy: RetryPolicy | None = None) -> "RegistryWriter":
+    """The registry writer of a stack's cluster; a clear error for a stack that names no registry."""
+    http = registry_client(cluster, secrets)
+    if http is None:
+        raise WriteError("the stack declares schema registry subjects but names no registry: set "
+                         "cluster.schema_registry.url")
+    return RegistryWriter(http, cluster.timeout_s, policy)
 
 
 class RegistryWriter:
@@ -39,7 +58,7 @@ class RegistryWriter:
     def _probe(self, seconds: float) -> None:
         r = self.http.request("GET", path("config"), timeout=seconds)
         if r.status_code >= 500:
-            raise ConnectUnavailable(f"the schema registry answered {r.status_code}", sent=False)
+            raise RestUnavailable(f"the schema registry answered {r.status_code}", sent=False)
 
     def _call(self, method: str, where: str, what: str, ok: tuple[int, ...] = (200,),
               expected: tuple[int, ...] = (), json: Any = None, done: tuple[int, ...] = ()):
@@ -50,7 +69,7 @@ class RegistryWriter:
         def attempt():
             try:
                 r = self.http.request(method, where, json=json, timeout=self.link.budget())
-            except ConnectUnavailable as e:
+            except RestUnavailable as e:
                 raise RetriableError(str(e), ambiguous=e.sent, no_answer=True) from e
             if r.status_code in ok or r.status_code in expected or (done and error_code(r) in done):
                 return r
@@ -128,7 +147,7 @@ class RegistryWriter:
         def attempt():
             try:
                 return subject_levels(self.http, subject)[0]
-            except ConnectUnavailable as e:
+            except RestUnavailable as e:
                 raise RetriableError(str(e), ambiguous=False, no_answer=True) from e
 
         return retry(attempt, self.policy, f"reading subject {subject}'s compatibility level", link=self.link)

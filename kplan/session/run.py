@@ -41,13 +41,13 @@ class Cluster:
 
     @classmethod
     def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
-        from kplan.cluster.writer import KafkaWriter
+        from kplan.apply.writers import open_writers
         from kplan.session.open import open_session
 
         session = open_session(stack, environ=environ)
         self = cls(stack, session)
         self.cluster_id, self.broker_count = session.reader.describe_cluster()
-        self.writer = KafkaWriter(stack.cluster, session.secrets, admin=session.reader.admin)
+        self.writer = open_writers(stack.cluster, session.secrets, admin=session.reader.admin)
         self.conf = client_config(stack.cluster, session.secrets)
         self.producer = record_producer(self.conf)
         return self
@@ -429,7 +429,7 @@ def _clear_stale_marker(cluster: Cluster, journal: Journal | None) -> bool:
     from kplan.state.ownership import OWNERSHIP_TOPIC, read_ownership
 
     record = read_ownership(cluster.conf, cluster.stack.name, cluster.stack.cluster.timeout_s) \
-        if OWNERSHIP_TOPIC in cluster.writer.topic_names() else None
+        if OWNERSHIP_TOPIC in cluster.writer.kafka.topic_names() else None
     if record is None or not record.run:
         return False
     if journal is not None and record.run.get("run_id") == journal.run_id and journal.status in (

@@ -108,8 +108,8 @@ def _apply_counting_requests(path) -> tuple[int, str, list[tuple[str, list[str]]
     environ = run_env()
     stack = load_stack(str(path), environ=environ)
     cluster = Cluster.open(stack, environ)
-    counting = CountingAdmin(cluster.writer.admin)
-    cluster.writer.admin = counting
+    counting = CountingAdmin(cluster.writer.kafka.admin)
+    cluster.writer.kafka.admin = counting
     out = io.StringIO()
     try:
         result, _ = run_apply(cluster, RunOptions(out=out))

@@ -12,7 +12,7 @@ import requests
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.apply.steps.subject import PutSubject
-from kplan.cluster.writer import KafkaWriter, WriteError
+from kplan.apply.writers import Writers
 from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
 from kplan.model.live import LiveSubject
@@ -20,7 +20,9 @@ from kplan.plan.model import Action, AttributeChange, AttrKind, Plan, ResourceCh
 from kplan.registry.client import registry_client
 from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
 from kplan.registry.read import read_subjects
+from kplan.registry.write import open_registry_writer
 from kplan.secrets import SecretValues
+from kplan.transport.errors import WriteError
 
 CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 ADDRESS = ('{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"}]}')
@@ -58,7 +60,8 @@ def subjects(reg, unique):
 
 @pytest.fixture
 def writer(stack):
-    w = KafkaWriter(ClusterSpec(stack.bootstrap_servers, timeout_s=10, schema_registry_url=stack.schema_registry_url))
+    w = open_registry_writer(ClusterSpec(stack.bootstrap_servers, timeout_s=10,
+                                         schema_registry_url=stack.schema_registry_url))
     yield w
     w.close()
 
@@ -195,7 +198,10 @@ def unused_port():
 
 
 def _ctx(writer, outcomes) -> StepContext:
-    return StepContext(0, writer, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
+    # the subject handlers write to the registry alone: no other system's writer is opened
+    writers = Writers(kafka=None, kafka_python=None, connect=None, postgres=None,  # type: ignore[arg-type]
+                      open_registry=lambda: writer)
+    return StepContext(0, writers, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
 
 
 def test_a_put_subject_run_is_undone_exactly_and_twice_is_harmless(writer, reg, subjects):

@@ -129,16 +129,17 @@ def test_a_journal_of_another_cluster_is_never_recovered_here(stack, admin, pref
 
 def test_a_connector_someone_else_creates_meanwhile_is_not_overwritten(stack, prefix, tmp_path):
     """Connect's 409 "already exists" with another config fails the step instead of overwriting it."""
-    from kplan.cluster.writer import KafkaWriter, WriteError
+    from kplan.apply.writers import open_writers
     from kplan.model.desired import ClusterSpec, ConnectorState
+    from kplan.transport.errors import WriteError
 
     (tmp_path / "in.txt").touch()
     name = f"{prefix}-theirs"
     theirs = {"connector.class": FILE_SOURCE, "tasks.max": "1", "file": str(tmp_path / "in.txt"), "topic": "x"}
     assert requests.put(f"{stack.connect_url}/connectors/{name}/config", json=theirs, timeout=30).status_code == 201
-    writer = KafkaWriter(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+    writer = open_writers(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
     with pytest.raises(WriteError, match="created by someone else"):
-        writer.create_connector(name, {**theirs, "topic": "y"}, ConnectorState.RUNNING)
+        writer.connect.create_connector(name, {**theirs, "topic": "y"}, ConnectorState.RUNNING)
     assert requests.get(f"{stack.connect_url}/connectors/{name}/config", timeout=10).json()["topic"] == "x"
-    writer.create_connector(name, theirs, ConnectorState.RUNNING)  # the same config: a retry that had landed
+    writer.connect.create_connector(name, theirs, ConnectorState.RUNNING)  # the same config: a retry that had landed
     writer.close()

@@ -11,7 +11,7 @@ import uuid
 from confluent_kafka import Consumer
 from confluent_kafka.admin import NewTopic
 
-from kplan.cluster.writer import KafkaWriter
+from kplan.apply.writers import open_writers
 from kplan.model.desired import ClusterSpec
 
 
@@ -36,11 +36,11 @@ def _records(bootstrap: str, topic: str) -> list[tuple[str, dict]]:
 def test_a_signal_is_sent_once_per_id(stack, admin, prefix):
     topic = f"{prefix}.signal"
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
-    writer = KafkaWriter(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+    writer = open_writers(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
     try:
-        writer.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")
-        writer.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")  # repeated
-        writer.send_snapshot_signal("src", ["public.b"], topic, "pfx", signal_id="kplan-run2-3")
+        writer.kafka.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")
+        writer.kafka.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")  # repeated
+        writer.kafka.send_snapshot_signal("src", ["public.b"], topic, "pfx", signal_id="kplan-run2-3")
     finally:
         writer.close()
     records = _records(stack.bootstrap_servers, topic)

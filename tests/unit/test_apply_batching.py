@@ -1,4 +1,4 @@
-"""One request per batch: a plan's steps, run by the real executor through the real `KafkaWriter`, reach the admin
+"""One request per batch: a plan's steps, run by the real executor through the real `KafkaAdmin`, reach the admin
 client as ONE create request for every topic to create, ONE incremental-alter request for every config change,
 ONE create-partitions request and ONE delete request, in the apply order. The admin client here is an in-memory
 fake that logs each write request; the same counts on the real broker are in
@@ -16,8 +16,8 @@ from confluent_kafka.admin import AlterConfigOpType, ConfigSource
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import build
+from kplan.apply.writers import open_writers
 from kplan.cluster.retry import RetryPolicy
-from kplan.cluster.writer import KafkaWriter
 from kplan.model.desired import ClusterSpec, Stack, TopicSpec, freeze
 from kplan.model.live import LiveState, LiveTopic
 from kplan.plan.planner import make_plan
@@ -40,7 +40,7 @@ def _failed(code: int) -> Future:
 
 
 class FakeAdmin:
-    """The admin-client calls KafkaWriter makes, in memory. `requests` logs every write request with the names it
+    """The admin-client calls KafkaAdmin makes, in memory. `requests` logs every write request with the names it
     carries; `transient` names topics whose first create fails with REQUEST_TIMED_OUT (then succeeds)."""
 
     def __init__(self, topics: dict[str, tuple[int, dict[str, str]]] | None = None, transient=()):
@@ -117,8 +117,8 @@ def run_plan(declared: list[TopicSpec], live_topics: list[LiveTopic], admin: Fak
     plan = make_plan(stack, live, secrets=SecretValues())
     assert not plan.has_errors, [d.message for d in plan.errors]
     built = build(plan, stack, live)
-    writer = KafkaWriter(ClusterSpec("b:1", timeout_s=1.0), admin=admin,
-                         policy=RetryPolicy(deadline_s=10.0, initial_s=0.01, max_s=0.02))
+    writer = open_writers(ClusterSpec("b:1", timeout_s=1.0), admin=admin,
+                          policy=RetryPolicy(deadline_s=10.0, initial_s=0.01, max_s=0.02))
     out = io.StringIO()
     result = Executor(writer, FakeStore(), SecretValues(), Progress(out), lambda record: None).execute(
         Journal("s", None, "c", "d"), built.steps, built.secrets)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import pytest
 import requests
 
-from kplan.cluster.clients import ConnectHttp, connect_error_message, connect_path
+from kplan.apply.writers import open_writers
+from kplan.cluster.clients import CONNECT
+from kplan.cluster.connect_writer import ConnectWriter
 from kplan.cluster.retry import ErrorClass, RetryPolicy, classify_connect
-from kplan.cluster.writer import KafkaWriter, WriteError
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, ConnectorState
+from kplan.transport.errors import WriteError
+from kplan.transport.http import RestClient, error_message, rest_path
 
 FAST = RetryPolicy(deadline_s=3.0, initial_s=0.01, max_s=0.02)
 
@@ -29,11 +32,11 @@ FAST = RetryPolicy(deadline_s=3.0, initial_s=0.01, max_s=0.02)
      "/connector-plugins/io.debezium.connector.postgresql.PostgresConnector/config/validate"),
 ])
 def test_every_path_segment_is_quoted(segments, path):
-    assert connect_path(*segments) == path
+    assert rest_path(*segments) == path
 
 
 def test_a_query_is_encoded_after_the_path():
-    assert connect_path("connectors", "a b", "restart", query={"includeTasks": "true", "onlyFailed": "false"}) \
+    assert rest_path("connectors", "a b", "restart", query={"includeTasks": "true", "onlyFailed": "false"}) \
         == "/connectors/a%20b/restart?includeTasks=true&onlyFailed=false"
 
 
@@ -60,8 +63,10 @@ class Answer:
         return self._body
 
 
-def _writer(url="http://127.0.0.1:1", policy=FAST) -> KafkaWriter:
-    return KafkaWriter(ClusterSpec("127.0.0.1:1", url, timeout_s=1), admin=object(), policy=policy)
+def _writer(url="http://127.0.0.1:1", policy=FAST) -> ConnectWriter:
+    connect = open_writers(ClusterSpec("127.0.0.1:1", url, timeout_s=1), admin=object(), policy=policy).connect
+    assert isinstance(connect, ConnectWriter)
+    return connect
 
 
 def _script(monkeypatch, writer, answers, by_path=None):
@@ -131,7 +136,7 @@ def test_the_password_of_connect_url_is_never_in_a_message(monkeypatch):
         w.get_connector("c")
     assert "Sup3r-Secret-pw" not in str(e.value)
     assert "http://kplan:***@127.0.0.1:1" in str(e.value)
-    http = ConnectHttp("http://kplan:Sup3r-Secret-pw@127.0.0.1:1", 1)
+    http = RestClient("http://kplan:Sup3r-Secret-pw@127.0.0.1:1", 1, service=CONNECT)
     with pytest.raises(KplanError) as e:
         http.get_json("/connectors")
     assert "Sup3r-Secret-pw" not in str(e.value)
@@ -140,4 +145,4 @@ def test_the_password_of_connect_url_is_never_in_a_message(monkeypatch):
 def test_an_html_error_page_is_reduced_to_its_title():
     page = ("<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n"
             "<title>Error 400 Ambiguous URI path encoding</title>\n</head><body>...</body></html>")
-    assert connect_error_message(Answer(400, text=page)) == "Error 400 Ambiguous URI path encoding"
+    assert error_message(Answer(400, text=page)) == "Error 400 Ambiguous URI path encoding"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 import json
 
-from test_executor import FakeStore, FakeWriter, put_step, run, topics_step
+from fakes import FakeWriter, writers
+from test_executor import FakeStore, put_step, run, topics_step
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import ConnectorImage, DeleteConnector, frozen
@@ -55,7 +56,7 @@ def test_a_recovery_from_the_journal_alone_puts_the_offsets_back():
     again = Journal.from_json(json.loads(json.dumps(journal.to_json())))
     for entry in again.steps:
         entry["status"] = StepStatus.DONE
-    ex = Executor(w2, FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None)
+    ex = Executor(writers(w2), FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None)
     recovered = ex.rollback(again, None, "interrupted")
     assert recovered.status == RunStatus.ROLLED_BACK, recovered.not_rolled_back
     assert w2.connectors["c"] == CFG and w2.offsets["c"] == LSN and w2.states["c"] == ConnectorState.RUNNING

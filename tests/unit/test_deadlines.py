@@ -18,10 +18,11 @@ from confluent_kafka import KafkaError, KafkaException
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.apply.steps.topic import CreateTopics, TopicArgs
+from kplan.apply.writers import open_writers
+from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.cluster.reach import ClusterUnreachable, GuardedAdmin, Link
 from kplan.cluster.records import write_record
 from kplan.cluster.retry import RetriableError, RetryPolicy, retry
-from kplan.cluster.writer import KafkaWriter
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
 from kplan.model.ownership import Ownership
@@ -166,8 +167,8 @@ def test_a_metadata_request_that_waited_its_timeout_marks_kafka_down_and_gated_r
 
 def test_a_writer_spends_the_timeout_once_then_fails_fast():
     admin = DeadAdmin()
-    writer = KafkaWriter(ClusterSpec("127.0.0.1:1", timeout_s=0.3), admin=admin)
-    assert writer.policy.deadline_s == 0.3  # the stack's timeout, not minutes
+    writer = KafkaAdmin(ClusterSpec("127.0.0.1:1", timeout_s=0.3), admin=admin)
+    assert writer.attempts.policy.deadline_s == 0.3  # the stack's timeout, not minutes
     writer.link.probe = lambda seconds: (_ for _ in ()).throw(OSError("refused"))
     started = time.monotonic()
     with pytest.raises(ClusterUnreachable):
@@ -365,7 +366,7 @@ def test_a_run_whose_cluster_dies_gives_up_after_one_timeout_and_journals_locall
     the ownership record, the journal writes) fails at once."""
     timeout = 0.3
     admin, producer = DyingAdmin(), FakeProducer()
-    writer = KafkaWriter(ClusterSpec("127.0.0.1:1", timeout_s=timeout), admin=admin)
+    writer = open_writers(ClusterSpec("127.0.0.1:1", timeout_s=timeout), admin=admin)
     writer.link.probe = lambda seconds: (_ for _ in ()).throw(OSError("refused"))
     store = JournalStore(producer, {"bootstrap.servers": "b:1"}, writer.admin, "s", "c", timeout,
                          state_dir=tmp_path)

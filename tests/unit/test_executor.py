@@ -1,6 +1,7 @@
 """The executor's rollback logic over a fake writer: what a run may undo, and what it must report it could not.
 (The same paths run against the real stack in tests/integration/test_apply.py and test_safety.py.)
-Also: the fake writer and KafkaWriter both implement `kplan.cluster.interface.ClusterWriter`, exactly."""
+Also: the fake writer (tests/unit/fakes.py) and each system's real writer implement that system's Protocol
+(`kplan.cluster.interface`, `kplan.registry.interface`), exactly."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import (
@@ -35,11 +37,16 @@ from kplan.apply.steps import (
     frozen,
     step_from_json,
 )
-from kplan.cluster.interface import ClusterWriter
-from kplan.cluster.writer import KafkaWriter, WriteError
+from kplan.cluster.connect_writer import ConnectWriter
+from kplan.cluster.interface import ConnectWrites, KafkaPythonWrites, KafkaWrites, PostgresWrites
+from kplan.cluster.kafka_admin import KafkaAdmin
+from kplan.cluster.kafka_python import KafkaPythonWriter
+from kplan.cluster.postgres import PostgresWriter
 from kplan.errors import KplanError
 from kplan.model.desired import ConnectorState
 from kplan.model.ownership import Ownership
+from kplan.registry.interface import RegistryWrites
+from kplan.registry.write import RegistryWriter
 from kplan.secrets import MASKED, SecretValues
 from kplan.state.faults import Faults
 from kplan.state.journal import Journal, RunStatus, StepStatus
@@ -55,236 +62,6 @@ class FakeStore:
         self.last = json.dumps(journal.to_json(), sort_keys=True)
 
 
-class FakeWriter:
-    """Topics and connectors in memory; failures injected by name. Implements ClusterWriter (checked below)."""
-
-    def __init__(self, topics=(), connectors=None, foreign=(), fail_wait_gone=False, refuse_delete=False,
-                 lagging=(), partitions=None):
-        self.topics = set(topics)
-        self.lagging = set(lagging)  # created, but not in metadata yet
-        self.connectors = dict(connectors or {})
-        self.states: dict[str, ConnectorState] = {}
-        self.foreign = set(foreign)  # topics someone else creates with another spec before our create lands
-        self.fail_wait_gone = fail_wait_gone
-        self.refuse_delete = refuse_delete
-        self.partitions = dict(partitions or {})
-        self.overrides: dict[str, dict[str, str]] = {}
-        self.deleted: list[str] = []
-        self.calls: list[str] = []
-        self.signals: list[tuple] = []
-        self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
-        self.acls: set[tuple] = set()  # (principal, AclBinding)
-        self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
-        self.quotas: dict = {}  # QuotaEntity -> {key: value}
-        self.failing_again: set[str] = set()  # connectors whose restarted tasks fail again
-        # schema registry: subject -> version -> (schema key, live); soft-deleted versions keep their number
-        self.schemas: dict[str, dict[int, tuple[tuple, bool]]] = {}
-        self.levels: dict[str, str] = {}  # subject -> its own compatibility level
-        self.incompatible: set[str] = set()  # subjects whose registration the registry refuses (409)
-
-    # -- topics
-
-    def create_topics(self, specs, found=None, created=None):
-        found = set() if found is None else found
-        created = set() if created is None else created
-        for spec in specs:
-            if spec.name in self.foreign:
-                self.topics.add(spec.name)
-                found.add(spec.name)
-                raise WriteError(f"topic {spec.name!r} already exists with a different spec")
-            created.add(spec.name)
-            if spec.name not in self.lagging:
-                self.topics.add(spec.name)
-        return [s.name for s in specs]
-
-    def delete_topics(self, names):
-        if self.refuse_delete:
-            raise WriteError("TOPIC_AUTHORIZATION_FAILED")
-        self.deleted += list(names)
-        self.pending_delete = list(names)  # the broker accepted; deletion completes later
-
-    def alter_topic_configs(self, changes):
-        for name, (sets, deletes) in changes.items():
-            current = self.overrides.setdefault(name, {})
-            current.update(sets)
-            for key in deletes:
-                current.pop(key, None)
-
-    def create_partitions(self, counts):
-        self.calls.append("create_partitions")
-        self.partitions.update(counts)
-
-    def topic_names(self):
-        return set(self.topics)
-
-    def topic_partitions(self, name):
-        return self.partitions.get(name, 1)
-
-    def wait_topics(self, expected, timeout_s=None):
-        pass
-
-    def reassign_replicas(self, targets):
-        self.calls.append("reassign_replicas")
-
-    def wait_replicas(self, targets, timeout_s=None):
-        pass
-
-    def set_replication_throttle(self, topics, rate):
-        self.calls.append("set_replication_throttle")
-
-    def clear_replication_throttle(self, topics):
-        self.calls.append("clear_replication_throttle")
-
-    def wait_topics_gone(self, names, timeout_s=None):
-        if self.fail_wait_gone:
-            raise WriteError("topics still listed after deletion")
-        self.topics -= set(names)
-
-    # -- ACLs
-
-    def create_acls(self, acls):
-        self.calls.append("create_acls")
-        self.acls |= set(acls)
-
-    def delete_acls(self, acls):
-        self.calls.append("delete_acls")
-        self.acls -= set(acls)
-
-    # -- SCRAM users
-
-    def alter_scram_credentials(self, upserts, removals):
-        self.calls.append("alter_scram_credentials")
-        for user, mechanism, iterations, _password in upserts:
-            self.users.setdefault(user, {})[mechanism] = iterations
-        for user, mechanism in removals:
-            self.users.get(user, {}).pop(mechanism, None)
-
-    def scram_credentials(self, users):
-        return {u: dict(self.users[u]) for u in users if self.users.get(u)}
-    # -- client quotas
-
-    def alter_quotas(self, changes):
-        self.calls.append("alter_quotas")
-        for entity, values in changes:
-            current = self.quotas.setdefault(entity, {})
-            for key, value in values.items():
-                if value is None:
-                    current.pop(key, None)
-                else:
-                    current[key] = value
-            if not current:
-                del self.quotas[entity]
-
-    # -- schema registry subjects
-
-    def _schema_key(self, schema, schema_type, references):
-        refs = tuple((r.name, r.subject, r.version if r.version is not None else max(self.subject_versions(r.subject)))
-                     for r in references)
-        return (schema, schema_type, refs)
-
-    def register_schema(self, subject, schema, schema_type, references):
-        self.calls.append(f"register_schema {subject}")
-        if subject in self.incompatible:
-            raise WriteError(f"registering a schema under subject {subject}: 409: incompatible")
-        found = self.schema_version(subject, schema, schema_type, references)
-        if found is not None:
-            return found
-        versions = self.schemas.setdefault(subject, {})
-        version = max(versions, default=0) + 1
-        versions[version] = (self._schema_key(schema, schema_type, references), True)
-        return version
-
-    def schema_version(self, subject, schema, schema_type, references):
-        key = self._schema_key(schema, schema_type, references)
-        return max((v for v, (k, live) in self.schemas.get(subject, {}).items() if live and k == key), default=None)
-
-    def subject_versions(self, subject):
-        return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live)
-
-    def delete_schema_version(self, subject, version):
-        self.calls.append(f"delete_schema_version {subject} {version}")
-        key, _ = self.schemas[subject][version]
-        self.schemas[subject][version] = (key, False)
-
-    def subject_level(self, subject):
-        return self.levels.get(subject)
-
-    def set_subject_level(self, subject, level):
-        self.calls.append(f"set_subject_level {subject} {level}")
-        if level is None:
-            self.levels.pop(subject, None)
-        else:
-            self.levels[subject] = level
-
-    def delete_subjects(self, names, permanent):
-        self.calls.append(f"delete_subjects {' '.join(names)} {permanent}")
-        for name in names:
-            if permanent:
-                self.schemas.pop(name, None)
-            else:
-                self.schemas[name] = {v: (k, False) for v, (k, _) in self.schemas.get(name, {}).items()}
-
-    # -- connectors
-
-    def get_connector(self, name):
-        return (self.connectors.get(name), None)
-
-    def create_connector(self, name, config, state):
-        if name in self.connectors:
-            raise WriteError(f"connector {name} was created by someone else meanwhile")
-        self.connectors[name] = dict(config)
-        self.states[name] = state
-
-    def put_connector_config(self, name, config):
-        self.calls.append(f"put_connector_config {name}")
-        self.connectors[name] = dict(config)
-
-    def delete_connector(self, name):
-        self.connectors.pop(name, None)
-        self.deleted.append(name)
-
-    def set_connector_state(self, name, state):
-        self.states[name] = state
-
-    def restart_connector(self, name):
-        self.calls.append(f"restart_connector {name}")
-
-    def drop_cdc_database_objects(self, host, port, user, database, password, slot, publication,
-                                  before_drop=None):
-        self.calls.append(f"drop_cdc_database_objects {database} {slot} {publication}")
-        if before_drop:
-            before_drop()
-
-    def restart_failed(self, name, timeout_s=None):
-        self.calls.append(f"restart_failed {name}")
-        if name in self.failing_again:
-            raise WriteError(f"connector {name} task 0 FAILED again after its restart: boom")
-
-    def wait_connector_gone(self, name, timeout_s=None):
-        pass
-
-    def wait_connector(self, name, state, timeout_s=None):
-        pass
-
-    def connector_offsets(self, name):
-        return [dict(o) for o in self.offsets.get(name, [])]
-
-    def reset_connector_offsets(self, name):
-        assert self.states.get(name) == ConnectorState.STOPPED, "Connect changes offsets of STOPPED connectors only"
-        self.offsets[name] = []
-
-    def alter_connector_offsets(self, name, offsets):
-        assert self.states.get(name) == ConnectorState.STOPPED, "Connect changes offsets of STOPPED connectors only"
-        merged = {json.dumps(o["partition"], sort_keys=True): dict(o) for o in self.offsets.get(name, [])}
-        merged.update({json.dumps(o["partition"], sort_keys=True): dict(o) for o in offsets})  # PATCH: per partition
-        self.offsets[name] = list(merged.values())
-
-    # -- CDC signals
-
-    def send_snapshot_signal(self, connector, tables, topic, key, table_topic=None, signal_id=None, timeout_s=None):
-        self.signals.append((connector, tuple(tables), topic, key, table_topic))
-
-
 class FailAt(Faults):
     """Fails step `index` (0-based) after it ran."""
 
@@ -298,7 +75,7 @@ class FailAt(Faults):
 
 def run(writer, steps, fail_at: int | None = None, unmasked=None, store=None):
     journal = Journal("s", None, "c", "d")
-    ex = Executor(writer, store or FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None,
+    ex = Executor(writers(writer), store or FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None,
                   faults=FailAt(fail_at) if fail_at is not None else Faults())
     return ex.execute(journal, steps, unmasked), journal
 
@@ -398,7 +175,7 @@ def test_from_the_journal_alone_a_secret_the_step_changed_cannot_be_restored():
     assert result.status == RunStatus.ROLLBACK_INCOMPLETE
     assert "db.password are secrets" in result.not_rolled_back[0]
     # a recovery that reads the journal sees the same
-    ex = Executor(w, FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None)
+    ex = Executor(writers(w), FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None)
     journal.steps[0]["status"] = StepStatus.DONE
     again = ex.rollback(Journal.from_json(json.loads(json.dumps(journal.to_json()))), None, "interrupted")
     assert again.status == RunStatus.ROLLBACK_INCOMPLETE
@@ -415,7 +192,7 @@ def test_a_deleted_connector_is_recreated_with_its_previous_config():
 
 def test_the_record_step_keeps_the_run_marker_and_its_undo_keeps_everything_either_record_owns():
     records = []
-    ex = Executor(FakeWriter(), FakeStore(), SecretValues(), Progress(io.StringIO()), records.append,
+    ex = Executor(writers(FakeWriter()), FakeStore(), SecretValues(), Progress(io.StringIO()), records.append,
                   faults=FailAt(0))
     step = RecordOwnership(Ownership(topics=frozenset({"b"})), Ownership(topics=frozenset({"a"})))
     journal = Journal("s", None, "c", "d")
@@ -453,7 +230,7 @@ def test_the_fault_hooks_are_called_in_order_around_each_step():
         def after_step(self, index):
             calls.append(("after", index))
 
-    ex = Executor(FakeWriter(), FakeStore(), SecretValues(), Progress(io.StringIO()), lambda r: None,
+    ex = Executor(writers(FakeWriter()), FakeStore(), SecretValues(), Progress(io.StringIO()), lambda r: None,
                   faults=Recording())
     ex.execute(Journal("s", None, "c", "d"), [topics_step("a"), topics_step("b")])
     assert calls == [("in", 0), ("ran", 0), ("after", 0), ("in", 1), ("ran", 1), ("after", 1)]
@@ -495,7 +272,7 @@ class Unhandled(StepBase):  # no `kind`: not registered as a journal kind either
 
 def test_a_step_without_a_handler_stops_the_run_before_anything_is_done():
     store = FakeStore()
-    ex = Executor(FakeWriter(), store, SecretValues(), Progress(io.StringIO()), lambda r: None)
+    ex = Executor(writers(FakeWriter()), store, SecretValues(), Progress(io.StringIO()), lambda r: None)
     with pytest.raises(KplanError, match="no handler for apply step Unhandled"):
         ex.execute(Journal("s", None, "c", "d"), [topics_step("a"), Unhandled()])
     assert store.writes == 0
@@ -521,8 +298,14 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
 # -- the writer interface --------------------------------------------------------------------------------------------
 
 
-def _protocol_methods() -> dict[str, inspect.Signature]:
-    return {name: inspect.signature(getattr(ClusterWriter, name)) for name, value in vars(ClusterWriter).items()
+# system (the attribute of `Writers` apply calls it through) -> its Protocol and the real writer implementing it
+SYSTEMS = {"kafka": (KafkaWrites, KafkaAdmin), "kafka_python": (KafkaPythonWrites, KafkaPythonWriter),
+           "connect": (ConnectWrites, ConnectWriter), "postgres": (PostgresWrites, PostgresWriter),
+           "registry": (RegistryWrites, RegistryWriter)}
+
+
+def _protocol_methods(protocol) -> dict[str, inspect.Signature]:
+    return {name: inspect.signature(getattr(protocol, name)) for name, value in vars(protocol).items()
             if callable(value) and not name.startswith("_")}
 
 
@@ -530,31 +313,44 @@ def _shape(sig: inspect.Signature) -> list[tuple]:
     return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
 
 
-@pytest.mark.parametrize("impl", [KafkaWriter, FakeWriter], ids=lambda c: c.__name__)
-def test_writers_implement_the_protocol_with_its_exact_signatures(impl):
-    for name, sig in _protocol_methods().items():
+@pytest.mark.parametrize("system", sorted(SYSTEMS))
+@pytest.mark.parametrize("fake", [False, True], ids=["real", "fake"])
+def test_writers_implement_their_protocol_with_its_exact_signatures(system, fake):
+    protocol, real = SYSTEMS[system]
+    impl = FakeWriter if fake else real
+    for name, sig in _protocol_methods(protocol).items():
         assert callable(getattr(impl, name, None)), f"{impl.__name__} lacks {name}"
         assert _shape(inspect.signature(getattr(impl, name))) == _shape(sig), f"{impl.__name__}.{name} drifted"
-    if impl is FakeWriter:  # the fake is nothing but the interface (a method of its own would hide a gap)
-        own = {n for n, v in vars(FakeWriter).items() if callable(v) and not n.startswith("_")}
-        assert own == set(_protocol_methods())
-    assert isinstance(FakeWriter(), ClusterWriter)
+    assert isinstance(FakeWriter(), protocol)
 
 
-def test_the_protocol_names_exactly_the_writer_methods_apply_calls():
-    """Every `ctx.writer.<method>` / `self.w.<method>` in kplan/apply is in the Protocol, and the other way round."""
+def test_the_fake_is_nothing_but_the_protocols():
+    """A method of the fake's own would hide a gap; no method is in two systems' Protocols."""
+    every = [n for protocol, _ in SYSTEMS.values() for n in _protocol_methods(protocol)]
+    assert len(every) == len(set(every))
+    own = {n for n, v in vars(FakeWriter).items() if callable(v) and not n.startswith("_")}
+    assert own == set(every)
+
+
+def test_the_protocols_name_exactly_the_writer_methods_apply_calls():
+    """Every `ctx.writer.<system>.<method>` / `w.<system>.<method>` in kplan/apply is in that system's Protocol,
+    and the other way round."""
     import kplan.apply
 
     called = set()
     for path in Path(kplan.apply.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if path.name == "run.py" or not isinstance(node, ast.Attribute):
+            if path.name in ("run.py", "writers.py") or not isinstance(node, ast.Attribute):
                 continue  # run.py opens the cluster: it uses the writer's admin client and closes it
-            target = node.value
+            system = node.value
+            if not isinstance(system, ast.Attribute) or system.attr not in SYSTEMS:
+                continue
+            target = system.value
             if (isinstance(target, ast.Attribute) and target.attr in ("writer", "w")) or \
                     (isinstance(target, ast.Name) and target.id == "w"):
-                called.add(node.attr)
-    assert called == set(_protocol_methods())
+                called.add((system.attr, node.attr))
+    assert called == {(system, name) for system, (protocol, _) in SYSTEMS.items()
+                      for name in _protocol_methods(protocol)}
 
 
 def test_a_restart_of_failed_instances_has_nothing_to_undo_and_one_that_fails_again_fails_the_step():
@@ -589,7 +385,7 @@ def test_dropping_a_cdc_sources_slot_is_irreversible_unless_it_failed_before_the
     drop = DropCdcDatabaseObjects("pg", "db", 5432, "u", "demo", "${secret:env:PG_PW}", "pg_slot", "pg_pub")
     w = FakeWriter()
     secrets = SecretValues({"${secret:env:PG_PW}": "pw-Secret-9"})
-    ex = Executor(w, FakeStore(), secrets, Progress(io.StringIO()), lambda record: None, faults=FailAt(1))
+    ex = Executor(writers(w), FakeStore(), secrets, Progress(io.StringIO()), lambda record: None, faults=FailAt(1))
     result = ex.execute(Journal("s", None, "c", "d"), [drop, topics_step("t")])
     assert w.calls[0] == "drop_cdc_database_objects demo pg_slot pg_pub"
     assert result.status == RunStatus.ROLLBACK_INCOMPLETE

@@ -13,7 +13,8 @@ KPLAN = Path(__file__).resolve().parents[2] / "kplan"
 PURE = ("model", "rules", "kinds", "plan", "render", "importer", "policy")
 PURE_MODULES = ("secrets.py", "errors.py", "words.py", "ci/comment.py", "ci/context.py", "registry/attach.py")
 # the schema registry's room is I/O but for its pure `attach`, which the subject kind shares
-IO_PACKAGES = ("kplan.cluster", "kplan.state", "kplan.commands", "kplan.session", "kplan.apply", "kplan.stackfile",
+IO_PACKAGES = ("kplan.cluster", "kplan.transport", "kplan.state", "kplan.commands", "kplan.session", "kplan.apply",
+               "kplan.stackfile",
                "kplan.registry.client", "kplan.registry.read", "kplan.registry.write", "kplan.registry.compat")
 IO_LIBRARIES = ("confluent_kafka", "requests", "socket", "subprocess", "tempfile", "shutil", "os", "urllib", "http")
 IO_CALLS = ("open",)
@@ -47,7 +48,7 @@ def test_pure_rooms_do_no_io(path):
 def test_the_top_level_shows_the_pipeline():
     rooms = sorted(p.name for p in KPLAN.iterdir() if p.is_dir() and (p / "__init__.py").exists())
     assert rooms == ["apply", "ci", "cluster", "commands", "importer", "kinds", "model", "plan", "policy",
-                     "registry", "render", "rules", "session", "stackfile", "state"]
+                     "registry", "render", "rules", "session", "stackfile", "state", "transport"]
     modules = sorted(p.name for p in KPLAN.glob("*.py"))
     assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "secrets.py", "words.py"]
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from test_executor import FakeWriter, run
+from fakes import FakeWriter
+from test_executor import run
 
 from kplan.apply.steps import AlterOffsets, PutConnector, build_steps, ownership_after, ownership_of, step_from_json
 from kplan.kinds.offsets import attach, pending

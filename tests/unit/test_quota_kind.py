@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kplan.apply.steps.quota import AlterQuotas, QuotaChange, by_entity
-from kplan.cluster.quotas import kafka_python_config
+from kplan.cluster.kafka_python import kafka_python_config
 from kplan.errors import KplanError
 from kplan.kinds.quota import delete_quota, plan_quota, shown_value
 from kplan.model.desired import ClusterSpec, QuotaEntity, QuotaSpec, freeze

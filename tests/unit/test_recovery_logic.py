@@ -9,7 +9,8 @@ import io
 import os
 import socket
 
-from test_executor import FailAt, FakeStore, FakeWriter, put_step, topics_step
+from fakes import FakeWriter, writers
+from test_executor import FailAt, FakeStore, put_step, topics_step
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import RecordOwnership
@@ -22,7 +23,7 @@ from kplan.state.lock import Holder, process_identity
 
 
 def executor(writer, fail_at=None, store=None):
-    return Executor(writer, store or FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None,
+    return Executor(writers(writer), store or FakeStore(), SecretValues(), Progress(io.StringIO()), lambda record: None,
                     faults=FailAt(fail_at) if fail_at is not None else Faults())
 
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 import pytest
 import requests
 
+from kplan.apply.writers import open_writers
 from kplan.cluster.retry import RetryPolicy
-from kplan.cluster.writer import KafkaWriter, WriteError
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
 from kplan.registry.client import CONTENT_TYPE, error_line, level_of, path, registry_client
 from kplan.registry.read import read_subjects
 from kplan.registry.write import RegistryWriter
 from kplan.secrets import SecretValues
+from kplan.transport.errors import WriteError
 
 FAST = RetryPolicy(deadline_s=0.3, initial_s=0.01, max_s=0.02)
 PASSWORD = "Reg-Secret-pw-42"
@@ -102,7 +103,7 @@ def test_refused_credentials_name_the_registry_settings_and_never_the_password(m
 
 
 def test_connects_messages_are_unchanged(monkeypatch):
-    w = KafkaWriter(ClusterSpec("127.0.0.1:1", "http://127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST)
+    w = open_writers(ClusterSpec("127.0.0.1:1", "http://127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST).connect
     _script(monkeypatch, w.connect, [Answer(401, {"message": "no"})])
     with pytest.raises(KplanError) as e:
         w.connect.request("GET", "/connectors")
@@ -173,9 +174,9 @@ def test_a_subject_without_its_own_level_is_told_apart_on_both_registries(monkey
 
 
 def test_the_writer_without_a_registry_says_what_to_set():
-    w = KafkaWriter(ClusterSpec("127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST)
+    w = open_writers(ClusterSpec("127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST)
     with pytest.raises(WriteError, match="names no registry: set cluster.schema_registry.url"):
-        w.subject_versions("a")
+        w.registry.subject_versions("a")
 
 
 def test_an_answer_that_is_not_json_is_one_line_naming_the_url_setting(monkeypatch):

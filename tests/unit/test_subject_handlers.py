@@ -4,7 +4,8 @@ registry read to the live state. (Against the real registry: tests/integration/t
 
 from __future__ import annotations
 
-from test_executor import FakeWriter, run
+from fakes import FakeWriter, writers
+from test_executor import run
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.apply.steps.subject import DeleteSubjects, PutSubject
@@ -20,7 +21,7 @@ V2 = '{"type":"record","name":"U","fields":[{"name":"a","type":"string"},{"name"
 
 def _ctx(writer, outcome=None) -> StepContext:
     outcomes = {0: dict(outcome)} if outcome is not None else {}
-    return StepContext(0, writer, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
+    return StepContext(0, writers(writer), SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
 
 
 def _existing(writer, name="u", level=None):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
-from kplan.cluster.interface import ClusterWriter
+from kplan.apply.writers import Writers
 from kplan.errors import KplanError
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
@@ -26,7 +26,7 @@ class UndoImpossible(Exception):
 @dataclass
 class StepContext:
     index: int  # the step's index in the run (and its journal entry's "index")
-    writer: ClusterWriter
+    writer: Writers  # one writer per system: ctx.writer.kafka, .kafka_python, .connect, .registry, .postgres
     secret_values: SecretValues  # to substitute ${secret:...} references when writing
     write_ownership: Callable[[Ownership], None]
     marker: dict | None  # the run's marker in the ownership record (kept by an undo of the record)
@@ -51,7 +51,7 @@ class StepContext:
     def refusable(self, call: Callable[[], Any]) -> None:
         """An irreversible request the cluster refused outright (a write error, not a lost answer) changed
         nothing: say so, so the rollback can check that by looking."""
-        from kplan.cluster.writer import WriteError
+        from kplan.transport.errors import WriteError
 
         try:
             call()

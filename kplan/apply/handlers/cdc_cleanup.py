@@ -11,8 +11,8 @@ from kplan.apply.steps.cdc_cleanup import DropCdcDatabaseObjects
 class DropCdcDatabaseObjectsHandler(StepHandler[DropCdcDatabaseObjects]):
     def run(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> None:
         password = ctx.secret_values.substitute(step.password)  # a reference that cannot be resolved fails here
-        ctx.writer.drop_cdc_database_objects(step.host, step.port, step.user, step.database, password, step.slot,
-                                             step.publication, before_drop=ctx.requested)
+        ctx.writer.postgres.drop_cdc_database_objects(step.host, step.port, step.user, step.database, password,
+                                                      step.slot, step.publication, before_drop=ctx.requested)
 
     def left_no_trace(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> bool:
         return not (ctx.outcome or {}).get("requested")

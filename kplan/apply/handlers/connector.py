@@ -60,7 +60,7 @@ def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, l
 class PutConnectorHandler(StepHandler[PutConnector]):
     def run(self, step: PutConnector, ctx: StepContext) -> None:
         w, name, state = ctx.writer, step.name, step.state
-        missing = sorted(set(step.requires_topics) - w.topic_names())
+        missing = sorted(set(step.requires_topics) - w.kafka.topic_names())
         if missing:  # the seeds' rule: a connector never runs without its topics
             raise KplanError(f"connector {name} needs topics that do not exist: {', '.join(missing)}")
         source = _secrets(ctx).config if _secrets(ctx).config is not None else step.config
@@ -71,27 +71,27 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             # rollback leaves exactly those behind: one to run is created STOPPED, then resumed; one to pause or
             # stop is created so (it does not run either).
             initial = ConnectorState.STOPPED if state == ConnectorState.RUNNING else state
-            w.create_connector(name, config, initial)
+            w.connect.create_connector(name, config, initial)
             ctx.outcome = {"created": True}
             if initial != state:
-                w.wait_connector(name, initial)
-            ctx.outcome = {"created": True, "offsets_before": w.connector_offsets(name)}
+                w.connect.wait_connector(name, initial)
+            ctx.outcome = {"created": True, "offsets_before": w.connect.connector_offsets(name)}
             if initial != state:
-                w.set_connector_state(name, state)
+                w.connect.set_connector_state(name, state)
         else:
             if config is not None:
-                w.put_connector_config(name, config)
+                w.connect.put_connector_config(name, config)
             if step.restart:
-                w.restart_connector(name)
+                w.connect.restart_connector(name)
             if step.set_state:
-                w.set_connector_state(name, state)
+                w.connect.set_connector_state(name, state)
             if step.restart_failed:  # the config write may not restart a FAILED task (kplan.apply.handlers.restart)
-                w.restart_failed(name)
-        w.wait_connector(name, state)
+                w.connect.restart_failed(name)
+        w.connect.wait_connector(name, state)
 
     def undo(self, step: PutConnector, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
-        existing, _ = w.get_connector(name)
+        existing, _ = w.connect.get_connector(name)
         if step.previous is None:
             # ours to delete only if this run created it (a crash leaves no outcome: then it is the run's)
             outcome = ctx.outcome or {}
@@ -101,26 +101,26 @@ class PutConnectorHandler(StepHandler[PutConnector]):
                 # what it ran from must not outlive it: its offsets go back to those it found (none, unless an
                 # earlier connector of that name left some; unknown after a crash: none)
                 _stop(w, name)
-                w.reset_connector_offsets(name)
+                w.connect.reset_connector_offsets(name)
                 if outcome.get("offsets_before"):
-                    w.alter_connector_offsets(name, outcome["offsets_before"])
-                w.delete_connector(name)
-            w.wait_connector_gone(name)  # reported undone only once Connect no longer lists it
+                    w.connect.alter_connector_offsets(name, outcome["offsets_before"])
+                w.connect.delete_connector(name)
+            w.connect.wait_connector_gone(name)  # reported undone only once Connect no longer lists it
             return
         changed = set(step.changed_keys)
         current = {k: v for k, v in (existing or {}).items() if k != "name"}
         if existing is None:
             config, state = _restorable_config(step, ctx, None, None)
-            w.create_connector(name, config, steady_state(state))
+            w.connect.create_connector(name, config, steady_state(state))
         else:
             state = _previous_state(step, ctx)
             if step.config is not None:
                 config, state = _restorable_config(step, ctx, current, changed)
                 if current != config:  # never write an unchanged config (Connect restarts on every write)
-                    w.put_connector_config(name, config)
-            w.set_connector_state(name, steady_state(state))
+                    w.connect.put_connector_config(name, config)
+            w.connect.set_connector_state(name, steady_state(state))
         if step.previous.state in STEADY_STATES:  # a connector that had FAILED may fail again
-            w.wait_connector(name, steady_state(step.previous.state))
+            w.connect.wait_connector(name, steady_state(step.previous.state))
 
 
 @handles(DeleteConnector)
@@ -132,41 +132,41 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
 
     def run(self, step: DeleteConnector, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
-        if w.get_connector(name)[0] is None:  # deleted meanwhile, by someone else: not ours to bring back
+        if w.connect.get_connector(name)[0] is None:  # deleted meanwhile, by someone else: not ours to bring back
             ctx.outcome = {"gone": True}
-            w.wait_connector_gone(name)
+            w.connect.wait_connector_gone(name)
             return
         _stop(w, name)
-        ctx.outcome = {"offsets": w.connector_offsets(name)}
+        ctx.outcome = {"offsets": w.connect.connector_offsets(name)}
         ctx.journal_outcome()
-        w.reset_connector_offsets(name)
-        w.delete_connector(name)
-        w.wait_connector_gone(name)
+        w.connect.reset_connector_offsets(name)
+        w.connect.delete_connector(name)
+        w.connect.wait_connector_gone(name)
 
     def undo(self, step: DeleteConnector, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
         if (ctx.outcome or {}).get("gone"):
             return
         offsets = (ctx.outcome or {}).get("offsets")  # None: never read, so never reset
-        existing, _ = w.get_connector(name)
+        existing, _ = w.connect.get_connector(name)
         if existing is None:
             config, state = _restorable_config(step, ctx, None, changed=None)
-            w.create_connector(name, config, ConnectorState.STOPPED)  # its offsets go back before it runs
-            w.wait_connector(name, ConnectorState.STOPPED)
+            w.connect.create_connector(name, config, ConnectorState.STOPPED)  # its offsets go back before it runs
+            w.connect.wait_connector(name, ConnectorState.STOPPED)
         else:
             state = _previous_state(step, ctx)
             if offsets:
                 _stop(w, name)
         if offsets:
-            w.alter_connector_offsets(name, offsets)
-        w.set_connector_state(name, steady_state(state))
+            w.connect.alter_connector_offsets(name, offsets)
+        w.connect.set_connector_state(name, steady_state(state))
         if state in STEADY_STATES:  # a connector that had FAILED may fail again
-            w.wait_connector(name, steady_state(state))
+            w.connect.wait_connector(name, steady_state(state))
 
 
 def _stop(w, name: str) -> None:
-    w.set_connector_state(name, ConnectorState.STOPPED)
-    w.wait_connector(name, ConnectorState.STOPPED)
+    w.connect.set_connector_state(name, ConnectorState.STOPPED)
+    w.connect.wait_connector(name, ConnectorState.STOPPED)
 
 
 @handles(SnapshotSignal)
@@ -177,8 +177,8 @@ class SnapshotSignalHandler(StepHandler[SnapshotSignal]):
         run_id = (ctx.marker or {}).get("run_id")
         signal_id = f"kplan-{run_id}-{ctx.index + 1}" if run_id else f"kplan-{uuid.uuid4().hex}"
         ctx.outcome = {"signal_id": signal_id}
-        ctx.writer.send_snapshot_signal(step.connector, list(step.tables), step.topic, step.key, step.table_topic,
-                                        signal_id)
+        ctx.writer.kafka.send_snapshot_signal(step.connector, list(step.tables), step.topic, step.key, step.table_topic,
+                                              signal_id)
 
     def undo(self, step: SnapshotSignal, ctx: StepContext) -> None:
         pass  # a snapshot request cannot be taken back; it only re-reads existing rows

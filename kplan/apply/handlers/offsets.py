@@ -11,15 +11,15 @@ from kplan.model.desired import ConnectorState
 
 
 def _stop(w, name: str) -> None:
-    w.set_connector_state(name, ConnectorState.STOPPED)
-    w.wait_connector(name, ConnectorState.STOPPED)
+    w.connect.set_connector_state(name, ConnectorState.STOPPED)
+    w.connect.wait_connector(name, ConnectorState.STOPPED)
 
 
 @handles(AlterOffsets)
 class AlterOffsetsHandler(StepHandler[AlterOffsets]):
     def run(self, step: AlterOffsets, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
-        existing, status = w.get_connector(name)
+        existing, status = w.connect.get_connector(name)
         if existing is None:
             raise KplanError(f"connector {name} does not exist, so its offsets cannot be changed (deleted meanwhile?); "
                              "run `kplan plan` again")
@@ -28,29 +28,29 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
         ctx.journal_outcome()
         _stop(w, name)
         # the offsets it had, journaled before they are changed: the undo puts exactly these back
-        ctx.outcome = {**(ctx.outcome or {}), "offsets": w.connector_offsets(name)}
+        ctx.outcome = {**(ctx.outcome or {}), "offsets": w.connect.connector_offsets(name)}
         ctx.journal_outcome()
         if step.reset:
-            w.reset_connector_offsets(name)
+            w.connect.reset_connector_offsets(name)
         else:
-            w.alter_connector_offsets(name, [dict(o) for o in step.offsets])
-        w.set_connector_state(name, step.state)
-        w.wait_connector(name, step.state)
+            w.connect.alter_connector_offsets(name, [dict(o) for o in step.offsets])
+        w.connect.set_connector_state(name, step.state)
+        w.connect.wait_connector(name, step.state)
 
     def undo(self, step: AlterOffsets, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
         outcome = ctx.outcome or {}
-        existing, _ = w.get_connector(name)
+        existing, _ = w.connect.get_connector(name)
         if existing is None:  # gone (a connector this run created is deleted by its own undo, after this one)
             return
         offsets = outcome.get("offsets")  # None: never read, so never changed
         if offsets is not None:
             _stop(w, name)
-            w.reset_connector_offsets(name)
+            w.connect.reset_connector_offsets(name)
             if offsets:
-                w.alter_connector_offsets(name, offsets)
+                w.connect.alter_connector_offsets(name, offsets)
         state = outcome.get("state")
         target = steady_state(state) if state else step.state
-        w.set_connector_state(name, target)
+        w.connect.set_connector_state(name, target)
         if state is None or state.lower() in STEADY_STATES:  # a connector that had FAILED may fail again
-            w.wait_connector(name, target)
+            w.connect.wait_connector(name, target)

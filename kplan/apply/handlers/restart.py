@@ -12,9 +12,9 @@ from kplan.errors import KplanError
 class RestartConnectorHandler(StepHandler[RestartConnector]):
     def run(self, step: RestartConnector, ctx: StepContext) -> None:
         w = ctx.writer
-        if w.get_connector(step.name)[0] is None:
+        if w.connect.get_connector(step.name)[0] is None:
             raise KplanError(f"connector {step.name} no longer exists (deleted meanwhile); run `kplan plan` again")
-        w.restart_failed(step.name)
+        w.connect.restart_failed(step.name)
 
     def undo(self, step: RestartConnector, ctx: StepContext) -> None:
         pass  # nothing declared was changed; the restarted instances are left running (or failed again)

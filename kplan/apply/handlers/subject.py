@@ -24,20 +24,20 @@ class PutSubjectHandler(StepHandler[PutSubject]):
 
         existing = step.before_version is not None
         if existing and step.level_changes:  # the registration is then judged under the level the plan leaves
-            w.set_subject_level(step.subject, step.level)
+            w.registry.set_subject_level(step.subject, step.level)
             record(level_set=True)
         if step.schema is not None:
-            before = set(w.subject_versions(step.subject))
-            version = w.register_schema(step.subject, step.schema, step.schema_type, step.references)
+            before = set(w.registry.subject_versions(step.subject))
+            version = w.registry.register_schema(step.subject, step.schema, step.schema_type, step.references)
             record(version=version, new=version not in before)
             if version in before and version != max(before):  # never claim a registration the registry did not make
-                from kplan.cluster.writer import WriteError
+                from kplan.transport.errors import WriteError
 
                 raise WriteError(f"subject {step.subject}: the registry already holds this schema as version "
                                  f"{version}, not the latest ({max(before)}), and registers nothing new; the "
                                  "declared schema is not the subject's latest (run kplan plan to see it as drift)")
         if not existing and step.level_changes:  # a new subject: registered first, its level after
-            w.set_subject_level(step.subject, step.level)
+            w.registry.set_subject_level(step.subject, step.level)
             record(level_set=True)
 
     def undo(self, step: PutSubject, ctx: StepContext) -> None:
@@ -48,20 +48,20 @@ class PutSubjectHandler(StepHandler[PutSubject]):
             if "version" in outcome:
                 version = int(outcome["version"]) if outcome.get("new") else None
             else:  # the run died before journaling its registration: look
-                found = w.schema_version(step.subject, step.schema, step.schema_type, step.references)
+                found = w.registry.schema_version(step.subject, step.schema, step.schema_type, step.references)
                 newer = found is not None and (step.before_version is None or found > step.before_version)
                 version = found if newer else None
-            if version is not None and version in w.subject_versions(step.subject):
-                w.delete_schema_version(step.subject, version)
-        if step.level_changes and w.subject_level(step.subject) != step.before_level:
-            w.set_subject_level(step.subject, step.before_level)
+            if version is not None and version in w.registry.subject_versions(step.subject):
+                w.registry.delete_schema_version(step.subject, version)
+        if step.level_changes and w.registry.subject_level(step.subject) != step.before_level:
+            w.registry.set_subject_level(step.subject, step.before_level)
 
 
 @handles(DeleteSubjects)
 class DeleteSubjectsHandler(StepHandler[DeleteSubjects]):
     def run(self, step: DeleteSubjects, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.delete_subjects(list(step.names), step.permanent))
+        ctx.refusable(lambda: ctx.writer.registry.delete_subjects(list(step.names), step.permanent))
 
     def left_no_trace(self, step: DeleteSubjects, ctx: StepContext) -> bool:
-        return all(ctx.writer.subject_versions(name) for name in step.names)
+        return all(ctx.writer.registry.subject_versions(name) for name in step.names)

@@ -11,22 +11,26 @@ from kplan.apply.steps.topic import (
     ReassignReplicas,
     ReplaceTopics,
 )
+from kplan.cluster.results import BatchResults, ErrorReason
 
 
 @handles(CreateTopics)
 class CreateTopicsHandler(StepHandler[CreateTopics]):
     def run(self, step: CreateTopics, ctx: StepContext) -> None:
         specs = [t.spec() for t in step.topics]
-        found: set[str] = set()  # topics that turned out to be someone else's: never ours to delete
-        created: set[str] = set()  # creations the controller confirmed (metadata may not show them yet)
+        results = BatchResults()  # filled as the answers arrive: still known when the create raises
         try:
-            ctx.writer.create_topics(specs, found, created)
+            ctx.writer.kafka.create_topics(specs, results)
         finally:
-            ctx.outcome = {"created": [t.name for t in specs if t.name not in found], "confirmed": sorted(created)}
-        ctx.writer.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+            # a topic that existed before (ALREADY) is someone else's: never ours to delete; a creation the
+            # controller confirmed (no reason) is ours even if metadata does not show it yet
+            found = set(results.with_reason(ErrorReason.ALREADY))
+            ctx.outcome = {"created": [t.name for t in specs if t.name not in found],
+                           "confirmed": sorted(results.done())}
+        ctx.writer.kafka.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
 
     def undo(self, step: CreateTopics, ctx: StepContext) -> None:
-        existing = ctx.writer.topic_names()
+        existing = ctx.writer.kafka.topic_names()
         # what this run created (known once the create returned); a crash inside the create leaves only the
         # before-image: every topic that was absent at plan time. A creation the controller confirmed is deleted
         # even if metadata does not list it yet.
@@ -35,22 +39,22 @@ class CreateTopicsHandler(StepHandler[CreateTopics]):
         confirmed = set(outcome.get("confirmed", ()))
         names = [t.name for t in step.topics if t.name in ours and (t.name in existing or t.name in confirmed)]
         if names:
-            ctx.writer.delete_topics(names)
-            ctx.writer.wait_topics_gone(names)
+            ctx.writer.kafka.delete_topics(names)
+            ctx.writer.kafka.wait_topics_gone(names)
 
 
 @handles(AlterTopicConfigs)
 class AlterTopicConfigsHandler(StepHandler[AlterTopicConfigs]):
     def run(self, step: AlterTopicConfigs, ctx: StepContext) -> None:
-        ctx.writer.alter_topic_configs({n: (dict(c.sets), list(c.deletes)) for n, c in step.topics.items()})
-        ctx.writer.wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}})
-                                for n, c in step.topics.items()})
+        ctx.writer.kafka.alter_topic_configs({n: (dict(c.sets), list(c.deletes)) for n, c in step.topics.items()})
+        ctx.writer.kafka.wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}})
+                                      for n, c in step.topics.items()})
 
     def undo(self, step: AlterTopicConfigs, ctx: StepContext) -> None:
         changes = {topic: ({k: v for k, v in keys.items() if v is not None}, [k for k, v in keys.items() if v is None])
                    for topic, keys in step.overrides_before.items()}
-        ctx.writer.alter_topic_configs(changes)
-        ctx.writer.wait_topics({t: (None, None, dict(keys)) for t, keys in step.overrides_before.items()})
+        ctx.writer.kafka.alter_topic_configs(changes)
+        ctx.writer.kafka.wait_topics({t: (None, None, dict(keys)) for t, keys in step.overrides_before.items()})
 
 
 @handles(ReassignReplicas)
@@ -67,22 +71,22 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
     @staticmethod
     def _move(targets, throttle: int | None, ctx: StepContext) -> None:
         if throttle:
-            ctx.writer.set_replication_throttle(list(targets), throttle)
-        ctx.writer.reassign_replicas(targets)
-        ctx.writer.wait_replicas(targets)
+            ctx.writer.kafka.set_replication_throttle(list(targets), throttle)
+        ctx.writer.kafka_python.reassign_replicas(targets)
+        ctx.writer.kafka_python.wait_replicas(targets)
         if throttle:
-            ctx.writer.clear_replication_throttle(list(targets))
+            ctx.writer.kafka.clear_replication_throttle(list(targets))
 
 
 @handles(IncreasePartitions)
 class IncreasePartitionsHandler(StepHandler[IncreasePartitions]):
     def run(self, step: IncreasePartitions, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.create_partitions(dict(step.partitions)))
-        ctx.writer.wait_topics({n: (p, None, {}) for n, p in step.partitions.items()})
+        ctx.refusable(lambda: ctx.writer.kafka.create_partitions(dict(step.partitions)))
+        ctx.writer.kafka.wait_topics({n: (p, None, {}) for n, p in step.partitions.items()})
 
     def left_no_trace(self, step: IncreasePartitions, ctx: StepContext) -> bool:
-        return all(ctx.writer.topic_partitions(n) == p for n, p in step.partitions_before.items())
+        return all(ctx.writer.kafka.topic_partitions(n) == p for n, p in step.partitions_before.items())
 
 
 @handles(ReplaceTopics)
@@ -90,10 +94,10 @@ class ReplaceTopicsHandler(StepHandler[ReplaceTopics]):
     def run(self, step: ReplaceTopics, ctx: StepContext) -> None:
         specs = [t.spec() for t in step.topics]
         ctx.requested()
-        ctx.writer.delete_topics([t.name for t in specs])
-        ctx.writer.wait_topics_gone([t.name for t in specs])
-        ctx.writer.create_topics(specs)
-        ctx.writer.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+        ctx.writer.kafka.delete_topics([t.name for t in specs])
+        ctx.writer.kafka.wait_topics_gone([t.name for t in specs])
+        ctx.writer.kafka.create_topics(specs)
+        ctx.writer.kafka.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
 
     # left_no_trace: never (a replacement may have deleted and re-created): it is reported
 
@@ -102,8 +106,8 @@ class ReplaceTopicsHandler(StepHandler[ReplaceTopics]):
 class DeleteTopicsHandler(StepHandler[DeleteTopics]):
     def run(self, step: DeleteTopics, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.delete_topics(list(step.names)))
-        ctx.writer.wait_topics_gone(list(step.names))
+        ctx.refusable(lambda: ctx.writer.kafka.delete_topics(list(step.names)))
+        ctx.writer.kafka.wait_topics_gone(list(step.names))
 
     def left_no_trace(self, step: DeleteTopics, ctx: StepContext) -> bool:
-        return set(step.names) <= ctx.writer.topic_names()
+        return set(step.names) <= ctx.writer.kafka.topic_names()

@@ -18,11 +18,11 @@ def _removals(removals: tuple[Removal, ...]) -> list[tuple[str, str]]:
 @handles(CreateUsers)
 class CreateUsersHandler(StepHandler[CreateUsers]):
     def run(self, step: CreateUsers, ctx: StepContext) -> None:
-        ctx.writer.alter_scram_credentials(_upserts(step.credentials, ctx), [])
+        ctx.writer.kafka.alter_scram_credentials(_upserts(step.credentials, ctx), [])
 
     def undo(self, step: CreateUsers, ctx: StepContext) -> None:
         # every credential was absent when planned: what the run created is deleted (an absent one is a no-op)
-        ctx.writer.alter_scram_credentials([], [(c.user, c.mechanism) for c in step.credentials])
+        ctx.writer.kafka.alter_scram_credentials([], [(c.user, c.mechanism) for c in step.credentials])
 
 
 @handles(AlterUsers)
@@ -30,7 +30,7 @@ class AlterUsersHandler(StepHandler[AlterUsers]):
     def run(self, step: AlterUsers, ctx: StepContext) -> None:
         upserts = _upserts(step.upserts, ctx)  # an unresolvable reference fails before anything is requested
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.alter_scram_credentials(upserts, _removals(step.removals)))
+        ctx.refusable(lambda: ctx.writer.kafka.alter_scram_credentials(upserts, _removals(step.removals)))
 
     # left_no_trace: never (a password may have been replaced; nothing can tell): it is reported
 
@@ -39,8 +39,8 @@ class AlterUsersHandler(StepHandler[AlterUsers]):
 class DeleteUsersHandler(StepHandler[DeleteUsers]):
     def run(self, step: DeleteUsers, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.alter_scram_credentials([], _removals(step.removals)))
+        ctx.refusable(lambda: ctx.writer.kafka.alter_scram_credentials([], _removals(step.removals)))
 
     def left_no_trace(self, step: DeleteUsers, ctx: StepContext) -> bool:
-        live = ctx.writer.scram_credentials(sorted({r.user for r in step.removals}))
+        live = ctx.writer.kafka.scram_credentials(sorted({r.user for r in step.removals}))
         return all(r.mechanism in live.get(r.user, {}) for r in step.removals)

@@ -1,0 +1,217 @@
+"""The Kafka Connect writes (its REST API, through `kplan.transport.http`): connectors, their configs and
+states, restarts and offsets, each verified by reading Connect back. Implements
+`kplan.cluster.interface.ConnectWrites`.
+
+Connect has its own `Link`, which depends on Kafka's (a worker cannot answer while Kafka is down), and its own
+attempts: every request is retried with the writer's backoff and deadline while the failure is transient."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Mapping, Sequence
+
+from kplan.cluster.attempts import Attempts
+from kplan.cluster.clients import connect_client
+from kplan.cluster.reach import Link, connect_probe
+from kplan.cluster.retry import ErrorClass, RetriableError, RetryPolicy, classify_connect
+from kplan.model.desired import ClusterSpec, ConnectorState
+from kplan.secrets import SecretValues
+from kplan.transport.errors import WriteError
+from kplan.transport.http import RestUnavailable, error_message, is_json, rest_path
+
+TERMINAL_TASK_FAILURE = "FAILED"
+TASKLESS_SETTLE_S = 5.0
+# Connect's answer to an offsets change while the connector's stop has not reached every worker yet
+_NOT_STOPPED_YET = "must be in the STOPPED state"
+_STATE_NAMES = {ConnectorState.RUNNING: "RUNNING", ConnectorState.PAUSED: "PAUSED", ConnectorState.STOPPED: "STOPPED"}
+
+
+def first_lines(trace: str, n: int = 6) -> str:
+    return "\n".join((trace or "").strip().splitlines()[:n])
+
+
+class ConnectWriter:
+    """The Connect writes of one run (a stack without `cluster.connect_url` has none: each call says so)."""
+
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None, kafka_link: Link,
+                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):
+        self.connect = connect_client(cluster, SecretValues() if secrets is None else secrets)
+        self.link = Link("Kafka Connect", self.connect.shown_url if self.connect else "(none)",
+                         cluster.timeout_s, connect_probe(self.connect) if self.connect else None,
+                         depends_on=kafka_link)
+        self.attempts = Attempts(policy or RetryPolicy(deadline_s=cluster.timeout_s), self.link)
+        self.connector_timeout_s = connector_timeout_s
+        self.timeout_s = cluster.timeout_s
+
+    def _call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,
+              expected: tuple[int, ...] = (), transient_400: str = ""):
+        """One Connect request, retried with the writer's backoff and deadline while the failure is transient:
+        no answer (refused, reset, timed out: a restarting worker), a worker still starting (a 404 that is not
+        Connect's own), 409 rebalance, 5xx. Every write here is idempotent or checked by its caller (a create
+        that had landed answers 409 "already exists"), so a retried write is safe."""
+        if self.connect is None:
+            raise WriteError(f"{what}: the stack has no cluster.connect_url")
+        connect = self.connect
+
+        def attempt():
+            try:
+                r = connect.request(method, path, json=json, timeout=self.attempts.request_timeout())
+            except RestUnavailable as e:  # no answer at all: "status 0"
+                if classify_connect(0, str(e)) == ErrorClass.RETRIABLE:
+                    raise RetriableError(str(e), ambiguous=e.sent, no_answer=True) from e
+                raise
+            status = r.status_code
+            json_body = status < 400 or is_json(r)
+            if (status in ok or status in expected) and (json_body or status != 404):
+                return r
+            msg = error_message(r)
+            cls = classify_connect(status, msg, json_body=json_body)
+            if status == 400 and transient_400 and transient_400 in msg:  # e.g. a stop not yet seen everywhere
+                cls = ErrorClass.RETRIABLE
+            if cls == ErrorClass.RETRIABLE:
+                raise RetriableError(f"HTTP {status}: {msg}", ambiguous=status >= 500)
+            if cls == ErrorClass.EXPECTED:  # e.g. 409 "already exists": the caller decides what it means
+                return r
+            raise WriteError(f"{what}: Kafka Connect answered {status}: {msg}")
+
+        return self.attempts.retry(attempt, what)
+
+    def connector_names(self) -> set[str]:
+        """Every connector Connect lists. What decides whether a connector exists after a deletion: the list
+        holds names, not paths, so no name can make it answer for another connector."""
+        return set(self._call("GET", rest_path("connectors"), "listing connectors", (200,)).json())
+
+    def get_connector(self, name: str) -> tuple[dict | None, dict | None]:
+        """(config, status) of one connector, (None, None) when it does not exist."""
+        r = self._call("GET", rest_path("connectors", name, "config"), f"reading connector {name}",
+                       (200,), expected=(404,))
+        if r.status_code == 404:
+            return None, None
+        s = self._call("GET", rest_path("connectors", name, "status"), f"reading connector {name}",
+                       (200,), expected=(404,))
+        return r.json(), (s.json() if s.status_code == 200 else None)
+
+    def create_connector(self, name: str, config: Mapping[str, str], state: ConnectorState) -> None:
+        body = {"name": name, "config": dict(config), "initial_state": _STATE_NAMES[state]}
+        r = self._call("POST", rest_path("connectors"), f"creating connector {name}", (201,), json=body)
+        if r.status_code == 409:
+            # "already exists": ours if a retried request had landed (same config), else someone else's
+            existing, _ = self.get_connector(name)
+            if existing is None or {k: v for k, v in existing.items() if k != "name"} != dict(config):
+                raise WriteError(f"connector {name} was created by someone else meanwhile (with another config); "
+                                 "run `kplan plan` again")
+
+    def put_connector_config(self, name: str, config: Mapping[str, str]) -> None:
+        self._call("PUT", rest_path("connectors", name, "config"), f"writing connector {name}'s config",
+                   (200, 201), json=dict(config))
+
+    def delete_connector(self, name: str) -> None:
+        self._call("DELETE", rest_path("connectors", name), f"deleting connector {name}", (204, 200),
+                   expected=(404,))
+
+    def set_connector_state(self, name: str, state: ConnectorState) -> None:
+        verb = {ConnectorState.RUNNING: "resume", ConnectorState.PAUSED: "pause",
+                ConnectorState.STOPPED: "stop"}[state]
+        self._call("PUT", rest_path("connectors", name, verb), f"{verb} connector {name}",
+                   (202, 204, 200))
+
+    def restart_connector(self, name: str) -> None:
+        self._call("POST", rest_path("connectors", name, "restart",
+                                     query={"includeTasks": "true", "onlyFailed": "false"}),
+                   f"restarting connector {name}", (202, 204, 200))
+
+    def restart_failed(self, name: str, timeout_s: float | None = None) -> None:
+        """Restart only the connector's FAILED instances and wait until all are RUNNING (kplan.cluster.restart)."""
+        from kplan.cluster.restart import restart_failed
+
+        restart_failed(self._call, name, timeout_s or self.timeout_s, WriteError)
+
+    def connector_offsets(self, name: str) -> list[dict]:
+        """The connector's offsets as Connect's offsets API (KIP-875, Kafka 3.6+) gives them:
+        [{"partition": {...}, "offset": {...}}, ...]."""
+        r = self._call("GET", rest_path("connectors", name, "offsets"),
+                       f"reading connector {name}'s offsets", (200,))
+        return [dict(o) for o in (r.json() or {}).get("offsets") or []]
+
+    def reset_connector_offsets(self, name: str) -> None:
+        """Delete every offset of a STOPPED connector, so that it starts from scratch when it runs again (a
+        Debezium source takes a new snapshot); verified by reading them back."""
+        self._call("DELETE", rest_path("connectors", name, "offsets"),
+                   f"resetting connector {name}'s offsets", (200,), transient_400=_NOT_STOPPED_YET)
+        self._wait_offsets(name, [], f"connector {name}'s offsets were not reset")
+
+    def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
+        """Write offsets of a STOPPED connector back (each partition's offset as given); verified by reading
+        them back."""
+        body = {"offsets": [dict(o) for o in offsets]}
+        self._call("PATCH", rest_path("connectors", name, "offsets"),
+                   f"restoring connector {name}'s offsets", (200,), json=body, transient_400=_NOT_STOPPED_YET)
+        self._wait_offsets(name, offsets, f"connector {name}'s offsets were not restored")
+
+    def _wait_offsets(self, name: str, want: Sequence[Mapping], failure: str) -> None:
+        def key(o: Mapping) -> str:
+            return json.dumps(o, sort_keys=True)
+
+        want_keys = sorted(key(o) for o in want)
+        deadline = time.monotonic() + max(10.0, self.timeout_s)
+        while True:
+            have = self.connector_offsets(name)
+            have_keys = sorted(key(o) for o in have)
+            if (have_keys == want_keys) if not want else set(want_keys) <= set(have_keys):
+                return
+            if time.monotonic() > deadline:
+                raise WriteError(f"{failure} (Connect shows {len(have)} partition offset(s))")
+            time.sleep(0.2)
+
+    def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
+        """Until Connect no longer lists the connector (its list of names: see `connector_names`)."""
+        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
+        while name in self.connector_names():
+            if time.monotonic() > deadline:
+                raise WriteError(f"connector {name} is still listed after its deletion")
+            time.sleep(0.2)
+
+    def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
+        """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,
+        with the first lines of its trace. A worker that restarts meanwhile is waited for (transient failures
+        are retried like any Connect call)."""
+        want = _STATE_NAMES[state]
+        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
+        taskless_since = None
+        last = "no status yet"
+        while time.monotonic() < deadline:
+            r = self._call("GET", rest_path("connectors", name, "status"), f"reading connector {name}",
+                           (200,), expected=(404,))
+            if r.status_code == 200:
+                st = r.json()
+                conn = st.get("connector") or {}
+                tasks = st.get("tasks") or []
+                # stopping a FAILED connector is how it is deleted or its offsets changed: not a failure then
+                failing = state != ConnectorState.STOPPED
+                if failing and conn.get("state") == TERMINAL_TASK_FAILURE:
+                    raise WriteError(f"connector {name} FAILED: {first_lines(conn.get('trace', ''))}")
+                for t in tasks:
+                    if failing and t.get("state") == TERMINAL_TASK_FAILURE:
+                        raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
+                                         f"{first_lines(t.get('trace', ''))}")
+                task_ok = (not tasks) if state == ConnectorState.STOPPED else (
+                    bool(tasks) and all(t.get("state") == want for t in tasks))
+                if conn.get("state") == want and task_ok:
+                    return
+                # a connector may legitimately generate no tasks: settled once it stays so for a while
+                if conn.get("state") == want and not tasks:
+                    taskless_since = taskless_since or time.monotonic()
+                    if time.monotonic() - taskless_since >= TASKLESS_SETTLE_S:
+                        return
+                else:
+                    taskless_since = None
+                last = f"connector {conn.get('state')}, tasks " + (
+                    ", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks) or "none")
+            time.sleep(0.5)
+        raise WriteError(f"connector {name} did not reach {want} within "
+                         f"{timeout_s or self.connector_timeout_s:g}s ({last})")
+
+    def close(self) -> None:
+        if self.connect is not None:
+            self.connect.close()

@@ -1,0 +1,470 @@
+"""The Kafka admin writes (confluent-kafka's AdminClient): topics, their configs and partitions, ACLs, SCRAM
+credentials and the replication throttle, plus the topic reads that verify them. Implements
+`kplan.cluster.interface.KafkaWrites`.
+
+Each write is batched where the API allows (one create request for many topics, one incremental-alter request
+for many), classified (expected / retriable / fatal, see kplan.cluster.retry; per item, kplan.cluster.results),
+retried with backoff and a deadline, and verified: metadata and configs propagate asynchronously, so we poll
+until the cluster shows what we wrote. The snapshot signal is Kafka's too (a record on a Kafka topic):
+kplan.cluster.signals.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable, Mapping, Sequence
+
+from kplan.cluster.attempts import Attempts
+from kplan.cluster.clients import admin_client, describe_kafka_error, describe_topic_entries, dispose
+from kplan.cluster.permissions import denied, principal
+from kplan.cluster.reach import GuardedAdmin, Link, kafka_probe, no_answer
+from kplan.cluster.results import BatchResults, ErrorReason, reason_of
+from kplan.cluster.retry import (
+    AMBIGUOUS_KAFKA,
+    ErrorClass,
+    RetriableError,
+    RetryPolicy,
+    classify_kafka,
+    kafka_error_name,
+)
+from kplan.model.desired import AclBinding, ClusterSpec, TopicSpec
+from kplan.secrets import SecretValues
+from kplan.transport.errors import WriteError
+
+_ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
+            "adding partitions": "add partitions to"}
+
+
+def acl_key(principal_name: str, binding: AclBinding) -> str:
+    """One binding of a batch's results: `User:app ALLOW READ topic:literal:orders @*`."""
+    return (f"{principal_name} {binding.permission} {binding.operation} {binding.resource}:{binding.pattern}:"
+            f"{binding.name} @{binding.host}")
+
+
+class KafkaAdmin:
+    """The Kafka admin writes of one run. Owns Kafka's `Link` (the journal store, the lock and kplan's records use
+    it through `admin`) and the admin client it made (a lent one is not closed)."""
+
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None,
+                 policy: RetryPolicy | None = None, admin=None, connector_timeout_s: float = 120.0):
+        self.cluster = cluster
+        self.secrets = SecretValues() if secrets is None else secrets
+        raw_admin = admin if admin is not None else admin_client(cluster, self.secrets)
+        self._own_admin = None if admin is not None else raw_admin  # disposed of by close(); a lent one is not
+        # Deadlines are the stack's (kplan.cluster.reach): a request waits at most cluster.timeout, an operation
+        # retries for at most cluster.timeout, and once Kafka has let one spend that without an answer, the rest
+        # of the run does not wait for it again. Kafka's link goes with the admin client to the journal store,
+        # the lock and kplan's records.
+        self.link = Link("Kafka", cluster.bootstrap_servers, cluster.timeout_s,
+                         kafka_probe(raw_admin, cluster.bootstrap_servers))
+        self.admin = GuardedAdmin(raw_admin, self.link)
+        self.attempts = Attempts(policy or RetryPolicy(deadline_s=cluster.timeout_s), self.link)
+        self.timeout_s = cluster.timeout_s
+        self.connector_timeout_s = connector_timeout_s  # how long a snapshot signal's evidence is waited for
+        self.who = principal(cluster.client_properties)  # kplan's principal, named when a request is denied
+
+    def _retry(self, attempt: Callable, what: str, before_retry: Callable[[], bool] | None = None):
+        return self.attempts.retry(attempt, what, before_retry=before_retry)
+
+    def _request_timeout(self) -> float:
+        return self.attempts.request_timeout()
+
+    # ------------------------------------------------------------------------------------------ topics
+
+    def _run_batch(self, submit, keys: list[str], what: str, results: BatchResults | None = None,
+                   on_expected: Callable[[str], None] | None = None,
+                   recheck: Callable[[str], bool] | None = None) -> BatchResults:
+        """Submit a batched admin request for `keys`; retry only the keys that failed transiently. Each key's
+        result is recorded in `results` as it arrives. An expected answer (kplan.cluster.retry) is a success only
+        where `on_expected` is given (it may still refuse it); `recheck(key)`, before a retry after an ambiguous
+        failure, tells whether the key's write landed after all."""
+        action = _ACTIONS.get(what)  # for a denied request: what kplan may not do (kplan.cluster.permissions)
+        results = BatchResults() if results is None else results
+        remaining = list(keys)
+        attempts = 0
+
+        def attempt():
+            nonlocal remaining, attempts
+            attempts += 1
+            futures = submit(remaining)
+            failed_transient, ambiguous, fatal, unanswered = [], False, [], True
+            for key, fut in futures.items():
+                name = key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
+                try:
+                    fut.result(timeout=self._request_timeout() + 2)
+                    results.record(name)
+                except Exception as e:  # noqa: BLE001
+                    reason = reason_of(e, attempts)
+                    if reason in (ErrorReason.ALREADY, ErrorReason.LANDED) and on_expected is None:
+                        reason = ErrorReason.REFUSED  # not an answer this request expects
+                    results.record(name, reason, kafka_error_name(e))
+                    if reason in (ErrorReason.ALREADY, ErrorReason.LANDED) and on_expected is not None:
+                        on_expected(name)
+                    elif reason == ErrorReason.TRANSIENT:
+                        failed_transient.append(name)
+                        ambiguous = ambiguous or kafka_error_name(e) in AMBIGUOUS_KAFKA
+                        unanswered = unanswered and no_answer(e)
+                    else:
+                        fatal.append((denied(e, action, f"topic {name}", self.who) if action else None)
+                                     or f"{name}: {describe_kafka_error(e)}")
+            if fatal:
+                raise WriteError(f"{what} refused: " + "; ".join(fatal))
+            if failed_transient:
+                remaining = failed_transient
+                raise RetriableError(f"{what}: transient failure for {', '.join(failed_transient)}", ambiguous,
+                                     no_answer=unanswered)
+
+        def reread() -> bool:
+            if recheck is None:
+                return False
+            nonlocal remaining
+            landed = [k for k in remaining if recheck(k)]
+            for k in landed:
+                results.record(k, ErrorReason.LANDED)
+            remaining = [k for k in remaining if k not in landed]
+            return not remaining
+
+        self._retry(attempt, what, before_retry=reread)
+        return results
+
+    def create_topics(self, specs: list[TopicSpec], results: BatchResults | None = None) -> BatchResults:
+        """Create the topics (one request, retried for transient failures). A topic that already exists with the
+        declared spec is done (ALREADY: not ours to delete on rollback; LANDED: it appeared on a retry, after an
+        ambiguous failure of our own request, so it is ours); one with another spec is someone else's in the way.
+        A topic the controller confirmed has no reason (it may not be in the metadata yet)."""
+        from confluent_kafka.admin import NewTopic
+
+        by_name = {t.name: t for t in specs}
+
+        def submit(names):
+            return self.admin.create_topics(
+                [NewTopic(n, by_name[n].partitions, by_name[n].replication_factor, config=dict(by_name[n].config))
+                 for n in names], request_timeout=self._request_timeout())
+
+        def already_exists(name: str) -> None:
+            # Expected only when what exists is what we declared; otherwise someone else's topic is in the way.
+            if not self.topic_matches(by_name[name]):
+                raise WriteError(f"topic {name!r} already exists with a different spec (created outside this run)")
+
+        return self._run_batch(submit, list(by_name), "creating topics", results, already_exists,
+                               recheck=lambda n: n in self.topic_names())
+
+    def delete_topics(self, names: list[str], results: BatchResults | None = None) -> BatchResults:
+        def submit(ns):
+            return self.admin.delete_topics(list(ns), request_timeout=self._request_timeout())
+
+        # UNKNOWN_TOPIC_OR_PART right after a delete means "already gone": recheck removes it from the retry set.
+        return self._run_batch(submit, list(names), "deleting topics", results, lambda name: None,
+                               recheck=lambda n: n not in self.topic_names())
+
+    def alter_topic_configs(self, changes: Mapping[str, tuple[Mapping[str, str], Iterable[str]]],
+                            results: BatchResults | None = None) -> BatchResults:
+        """changes: topic -> (keys to SET with values, keys to DELETE). One request for all topics."""
+        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+        def submit(names):
+            resources = []
+            for n in names:
+                sets, deletes = changes[n]
+                entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in sets.items()]
+                entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in deletes]
+                resources.append(ConfigResource(ConfigResource.Type.TOPIC, n, incremental_configs=entries))
+            return self.admin.incremental_alter_configs(resources, request_timeout=self._request_timeout())
+
+        names = [n for n, (s, d) in changes.items() if s or list(d)]
+        if names:
+            return self._run_batch(submit, names, "changing topic configs", results)
+        return BatchResults() if results is None else results
+
+    def create_partitions(self, counts: Mapping[str, int], results: BatchResults | None = None) -> BatchResults:
+        from confluent_kafka.admin import NewPartitions
+
+        def submit(names):
+            return self.admin.create_partitions([NewPartitions(n, counts[n]) for n in names],
+                                                request_timeout=self._request_timeout())
+
+        return self._run_batch(submit, list(counts), "adding partitions", results,
+                               recheck=lambda n: self.topic_partitions(n) == counts[n])
+
+    # -------------------------------------------------------------------------------------- topic reads
+
+    def topic_names(self) -> set[str]:
+        return set(self._metadata())
+
+    def _metadata(self) -> dict[str, tuple[int, int]]:
+        md = self.admin.list_topics(timeout=self._request_timeout())
+        return {n: (len(t.partitions), max((len(p.replicas) for p in t.partitions.values()), default=0))
+                for n, t in md.topics.items() if t.error is None}
+
+    def topic_partitions(self, name: str) -> int | None:
+        return self._metadata().get(name, (None, None))[0]
+
+    def topic_overrides(self, names: list[str]) -> dict[str, dict[str, str]]:
+        """name -> the topic's own overrides, for topics that are visible (chunked, concurrent reads)."""
+        from confluent_kafka.admin import ConfigSource
+
+        dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+        def overrides(entries) -> dict[str, str]:
+            return {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None}
+
+        return describe_topic_entries(self.admin, names, self.timeout_s, who=self.who,
+                                      convert=overrides) if names else {}
+
+    def topic_matches(self, spec: TopicSpec) -> bool:
+        md = self._metadata().get(spec.name)
+        if md != (spec.partitions, spec.replication_factor):
+            return False
+        from kplan.rules.compare import topic_values_equal
+
+        live = self.topic_overrides([spec.name]).get(spec.name, {})
+        return all(topic_values_equal(k, live.get(k), v) for k, v in spec.config.items())
+
+    def wait_topics(self, expected: Mapping[str, tuple[int | None, int | None, Mapping[str, str | None]]],
+                    timeout_s: float | None = None) -> None:
+        """Poll until every topic shows its partitions, replication factor (None: not checked) and configs
+        (a None value: no override). Metadata propagates asynchronously: poll, never sleep blindly. The cheap
+        metadata request is polled first; configs are read once a topic is visible, and read again only for
+        topics that did not match yet."""
+        from kplan.rules.compare import topic_values_equal
+
+        deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
+        pending = dict(expected)
+        delay = 0.05
+        while pending:
+            md = self._metadata()
+            visible = []
+            for name, (parts, rf, config) in list(pending.items()):
+                if name not in md:
+                    continue
+                live_parts, live_rf = md[name]
+                if (parts is not None and live_parts != parts) or (rf is not None and live_rf != rf):
+                    continue
+                if config:
+                    visible.append(name)
+                else:
+                    del pending[name]
+            overrides = self.topic_overrides(visible) if visible else {}
+            for name in visible:
+                live = overrides.get(name)
+                if live is not None and all(
+                        (v is None and k not in live) or (v is not None and topic_values_equal(k, live.get(k), v))
+                        for k, v in pending[name][2].items()):
+                    del pending[name]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise WriteError("verification failed: the cluster does not show the declared state of "
+                                 + ", ".join(sorted(pending)[:10]) + (" ..." if len(pending) > 10 else ""))
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
+
+    def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
+        names = set(names)
+        delay = 0.05
+        while names & self.topic_names():
+            if time.monotonic() > deadline:
+                raise WriteError(f"topics still listed after deletion: {', '.join(sorted(names & self.topic_names()))}")
+            time.sleep(delay)
+            delay = min(0.5, delay * 1.5)
+
+    # ------------------------------------------------------------------------------------------- ACLs
+
+    def _acl_call(self, call: str, items: list, keys: list[str], submit, what: str,
+                  results: BatchResults | None) -> BatchResults:
+        """One batched ACL request for `items` (`keys` name them in the results), retried for transient failures
+        (both calls are idempotent); a refusal kplan's principal can act on is one line naming the right it lacks."""
+        from kplan.cluster.access import access_problem
+
+        results = BatchResults() if results is None else results
+        key_of = dict(zip(items, keys))
+
+        def attempt():
+            futures = submit(items)
+            transient, fatal = [], []
+            for item, fut in futures.items():
+                key = key_of.get(item, str(item))
+                try:
+                    fut.result(timeout=self._request_timeout() + 2)
+                    results.record(key)
+                except Exception as e:  # noqa: BLE001
+                    results.record(key, reason_of(e), kafka_error_name(e))
+                    problem = access_problem(call, e)
+                    if problem is not None:
+                        results.record(key, ErrorReason.DENIED, kafka_error_name(e))
+                        raise WriteError(f"{what}: {problem}") from None
+                    if classify_kafka(e) == ErrorClass.RETRIABLE:
+                        transient.append(e)
+                    else:
+                        fatal.append(describe_kafka_error(e))
+            if fatal:
+                raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
+            if transient:
+                raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
+                                     any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
+                                     no_answer=all(no_answer(e) for e in transient))
+
+        self._retry(attempt, what)
+        return results
+
+    def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
+                    results: BatchResults | None = None) -> BatchResults:
+        from kplan.cluster.access import to_kafka
+
+        bindings = [to_kafka(p, b) for p, b in acls]
+        return self._acl_call("create_acls", bindings, [acl_key(p, b) for p, b in acls],
+                              lambda items: self.admin.create_acls(items, request_timeout=self._request_timeout()),
+                              "creating ACL bindings", results)
+
+    def delete_acls(self, acls: Sequence[tuple[str, AclBinding]],
+                    results: BatchResults | None = None) -> BatchResults:
+        from kplan.cluster.access import to_filter
+
+        filters = [to_filter(p, b) for p, b in acls]
+        return self._acl_call("delete_acls", filters, [acl_key(p, b) for p, b in acls],
+                              lambda items: self.admin.delete_acls(items, request_timeout=self._request_timeout()),
+                              "deleting ACL bindings", results)
+
+    # ------------------------------------------------------------------------------------- SCRAM users
+
+    def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],
+                                removals: Sequence[tuple[str, str]],
+                                results: BatchResults | None = None) -> BatchResults:
+        """Upsert and delete SCRAM credentials (in rounds: a request may alter a user once), retried for transient
+        failures (both are idempotent), then confirmed by reading them back. Errors never carry a password."""
+        from kplan.cluster.access import access_problem
+        from kplan.cluster.scram import rounds
+
+        what = "writing SCRAM credentials of " + ", ".join(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
+        results = BatchResults() if results is None else results
+        for batch in rounds(upserts, removals):
+            def attempt(batch=batch):
+                futures = self.admin.alter_user_scram_credentials(batch, request_timeout=self._request_timeout())
+                transient, fatal = [], []
+                for user, fut in futures.items():
+                    try:
+                        fut.result(timeout=self._request_timeout() + 2)
+                        results.record(user)
+                    except Exception as e:  # noqa: BLE001
+                        name = kafka_error_name(e)
+                        problem = access_problem("alter_user_scram_credentials", e)
+                        if problem is not None:
+                            results.record(user, ErrorReason.DENIED, name)
+                            raise WriteError(f"{what}: {problem}") from None
+                        if name == "RESOURCE_NOT_FOUND":  # deleting a credential that is already gone
+                            results.record(user, ErrorReason.ALREADY, name)
+                            continue
+                        results.record(user, reason_of(e), name)
+                        if classify_kafka(e) == ErrorClass.RETRIABLE:
+                            transient.append(e)
+                        else:
+                            fatal.append(f"{user}: {describe_kafka_error(e)}")
+                if fatal:
+                    raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
+                if transient:
+                    raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
+                                         any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
+                                         no_answer=all(no_answer(e) for e in transient))
+
+            self._retry(attempt, what)
+        # The broker applies the controller's record asynchronously: a read right after the write may not show it
+        # yet. Poll (bounded like the topic checks) until it does, and only then call it written.
+        users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
+        deadline = time.monotonic() + max(30.0, self.timeout_s * 2)
+        delay = 0.05
+        while True:
+            live = self.scram_credentials(users)
+            wrong = sorted({u for u, m, i, _ in upserts if live.get(u, {}).get(m) != i}
+                           | {u for u, m in removals if m in live.get(u, {})})
+            if not wrong:
+                return results
+            if time.monotonic() > deadline:
+                raise WriteError(f"{what}: the cluster does not show the credentials as written for "
+                                 f"{', '.join(wrong)}")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
+        from kplan.cluster.scram import credentials_of
+
+        if not users:
+            return {}
+
+        def attempt():
+            futures = self.admin.describe_user_scram_credentials(list(users), request_timeout=self._request_timeout())
+            out: dict[str, dict[str, int]] = {}
+            for user, fut in futures.items():
+                try:
+                    out[user] = credentials_of(fut.result(timeout=self._request_timeout() + 2))
+                except Exception as e:  # noqa: BLE001
+                    if kafka_error_name(e) == "RESOURCE_NOT_FOUND":
+                        continue
+                    if classify_kafka(e) == ErrorClass.RETRIABLE:
+                        raise RetriableError(f"reading SCRAM credentials: {describe_kafka_error(e)}", False,
+                                             no_answer=no_answer(e)) from None
+                    raise WriteError(f"reading SCRAM credentials of {user}: {describe_kafka_error(e)}") from None
+            return out
+
+        return self._retry(attempt, "reading SCRAM credentials")
+
+    # ---------------------------------------------------------------------------- the replication throttle
+
+    _BROKER_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
+    _TOPIC_THROTTLED = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
+
+    def set_replication_throttle(self, topics: Sequence[str], rate: int) -> None:
+        """Limit every broker's replication to `rate` bytes/s for the replicas of `topics` (all of them: `*`)."""
+        self._throttle(topics, {k: str(rate) for k in self._BROKER_RATES}, {k: "*" for k in self._TOPIC_THROTTLED})
+
+    def clear_replication_throttle(self, topics: Sequence[str]) -> None:
+        self._throttle(topics, dict.fromkeys(self._BROKER_RATES), dict.fromkeys(self._TOPIC_THROTTLED))
+
+    def _throttle(self, topics: Sequence[str], broker: Mapping[str, str | None],
+                  topic: Mapping[str, str | None]) -> None:
+        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+        def entries(values):
+            return [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET if v is not None
+                                else AlterConfigOpType.DELETE) for k, v in values.items()]
+
+        brokers = [str(b) for b in self.admin.list_topics(timeout=self._request_timeout()).brokers]
+        # librdkafka sends a broker's configs to that broker: one broker resource per request
+        requests = [[ConfigResource(ConfigResource.Type.BROKER, b, incremental_configs=entries(broker))]
+                    for b in brokers]
+        requests.append([ConfigResource(ConfigResource.Type.TOPIC, t, incremental_configs=entries(topic))
+                         for t in topics])
+
+        def attempt():
+            pending = [self.admin.incremental_alter_configs(r, request_timeout=self._request_timeout())
+                       for r in requests]
+            for futures in pending:
+                for res, fut in futures.items():
+                    try:
+                        fut.result(timeout=self._request_timeout() + 5)
+                    except Exception as e:  # noqa: BLE001 - one line naming the resource
+                        raise WriteError(f"setting the replication throttle on {res.restype.name.lower()} "
+                                         f"{res.name} failed: {describe_kafka_error(e)}") from None
+
+        self._retry(attempt, "setting the replication throttle")
+
+    def topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
+        """topic -> its replica list per partition, for the listed `names` the metadata has."""
+        md = self.admin.list_topics(timeout=self._request_timeout())
+        return {n: tuple(tuple(p.replicas) for _, p in sorted(md.topics[n].partitions.items()))
+                for n in names if n in md.topics and md.topics[n].error is None}
+
+    # ------------------------------------------------------------------------------------------- CDC signals
+
+    def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
+                             table_topic: str | None = None, signal_id: str | None = None,
+                             timeout_s: float | None = None) -> None:
+        """Ask a Debezium connector for an incremental snapshot of `tables` through its Kafka signal channel
+        (kplan.cluster.signals: once, then wait for its evidence)."""
+        from kplan.cluster.signals import send_snapshot_signal
+
+        send_snapshot_signal(self, connector, tables, topic, key, table_topic, signal_id,
+                             timeout_s or self.connector_timeout_s)
+
+    def close(self) -> None:
+        dispose(self._own_admin)
+        self._own_admin = None

@@ -1,0 +1,340 @@
+"""The one kafka-python client, and the writes made through it: client quotas and partition reassignments.
+
+Why a second Kafka client library: confluent-kafka (librdkafka) has no describe/alter client quota calls and no
+partition reassignment calls (checked in 2.16.1: `AdminClient` has none). kafka-python (3.0.x, Apache-2.0, pure
+Python, maintained) ships the protocol messages `DescribeClientQuotasRequest` / `AlterClientQuotasRequest`
+(`kafka.protocol.admin.client_quotas`) but no admin method for them; its admin client does send any request
+through its connection manager (`_manager.send`, run on its IO thread by `_manager.run`), which is how its own
+SCRAM-user methods are written. It does have AlterPartitionReassignments and ListPartitionReassignments. kplan uses
+it here and nowhere else. The client is built from the stack's `cluster.bootstrap_servers` and the librdkafka
+properties of `cluster.client` (translated below; one it cannot translate is one error line naming it), waits at
+most `cluster.timeout` per request, is opened when first needed and closed by whoever opened it.
+
+Quota entities: a quota belongs to a user, a client id, or both; `<default>` stands for Kafka's default entity
+(a null entity name on the wire). Values are doubles on the wire; a key set to None is removed.
+
+Reassignment: Kafka copies a partition's data to its new replicas, waits for them to join the in-sync set, then
+drops the replicas no longer listed; `ongoing_reassignments` says which partitions are still moving. The replica
+order given is kept (the first is the preferred leader).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from kplan.cluster.results import BatchResults, reason_of_name
+from kplan.cluster.retry import RetriableError
+from kplan.errors import KplanError
+from kplan.model.desired import DEFAULT_ENTITY, ClusterSpec, QuotaEntity
+from kplan.secrets import SecretValues
+from kplan.transport.errors import WriteError
+
+if TYPE_CHECKING:
+    from kplan.cluster.kafka_admin import KafkaAdmin
+
+USER, CLIENT_ID = "user", "client-id"
+MATCH_ANY = 2  # DescribeClientQuotas component match types: 0 exact, 1 default, 2 any
+
+# librdkafka property -> kafka-python KafkaAdminClient setting (values copied as they are)
+_SAME = {
+    "security.protocol": "security_protocol",
+    "sasl.mechanism": "sasl_mechanism",
+    "sasl.mechanisms": "sasl_mechanism",
+    "sasl.username": "sasl_plain_username",
+    "sasl.password": "sasl_plain_password",
+    "ssl.ca.location": "ssl_cafile",
+    "ssl.certificate.location": "ssl_certfile",
+    "ssl.key.location": "ssl_keyfile",
+    "ssl.key.password": "ssl_password",
+    "ssl.crl.location": "ssl_crlfile",
+    "client.id": "client_id",
+}
+# librdkafka properties that tune librdkafka alone (nothing to carry over to kafka-python)
+_LIBRDKAFKA_ONLY = frozenset({"debug", "log_level", "socket.keepalive.enable", "statistics.interval.ms",
+                              "socket.timeout.ms", "socket.connection.setup.timeout.ms", "api.version.request",
+                              "broker.address.family", "reconnect.backoff.ms", "reconnect.backoff.max.ms"})
+
+
+def kafka_python_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> dict[str, Any]:
+    """KafkaAdminClient settings from the stack's cluster section (secret references substituted here, at the
+    edge). A property without a kafka-python equivalent raises one KplanError naming it (never its value)."""
+    secrets = SecretValues() if secrets is None else secrets
+    timeout_ms = max(1000, int(cluster.timeout_s * 1000))
+    conf: dict[str, Any] = {"bootstrap_servers": cluster.bootstrap_servers.split(","), "client_id": "kplan",
+                            "request_timeout_ms": timeout_ms, "bootstrap_timeout_ms": timeout_ms,
+                            "reconnect_backoff_max_ms": 1000}
+    for key, raw in sorted(cluster.client_properties.items()):
+        value = secrets.substitute(str(raw))
+        if key in _SAME:
+            conf[_SAME[key]] = value.upper() if key in ("security.protocol", "sasl.mechanism",
+                                                        "sasl.mechanisms") else value
+        elif key == "ssl.endpoint.identification.algorithm":
+            conf["ssl_check_hostname"] = value.lower() == "https"
+        elif key not in _LIBRDKAFKA_ONLY:
+            raise KplanError(f"cluster.client property {key!r} has no equivalent in kafka-python, the client kplan "
+                             "uses for quotas (docs/secured-clusters.md lists the properties it understands); "
+                             "remove it or manage quotas another way")
+    return conf
+
+
+def _wire_name(name: str | None) -> str | None:
+    return None if name == DEFAULT_ENTITY else name
+
+
+def _stack_name(name: str | None) -> str:
+    return DEFAULT_ENTITY if name is None else name
+
+
+class KafkaPythonUnreachable(KplanError):
+    """A request got no answer (connection refused or lost, timed out): worth another try."""
+
+
+class KafkaPythonError(KplanError):
+    """A request the broker refused; `code` is Kafka's error name (CLUSTER_AUTHORIZATION_FAILED...)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+class KafkaPythonClient:
+    """Describe and alter client quotas, alter and list partition reassignments (one request each); the admin
+    client is opened lazily and closed after use."""
+
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None):
+        self.cluster = cluster
+        self._conf = kafka_python_config(cluster, secrets)
+        self._admin: Any = None
+
+    def _open(self, purpose: str):
+        """The admin client, made on first use; `purpose` words the error when Kafka cannot be reached."""
+        if self._admin is None:
+            from kafka.admin import KafkaAdminClient
+            from kafka.errors import KafkaError
+
+            try:
+                self._admin = KafkaAdminClient(**self._conf)
+            except KafkaError as e:
+                raise KafkaPythonUnreachable(f"cannot reach Kafka at {self.cluster.bootstrap_servers} to {purpose}: "
+                                             f"{type(e).__name__}") from None
+        return self._admin
+
+    def _send(self, request) -> Any:
+        from kafka.errors import KafkaError
+
+        admin = self._open("read or change client quotas")
+        timeout_ms = self._conf["request_timeout_ms"]
+
+        async def call():
+            return await admin._manager.send(request, request_timeout_ms=timeout_ms)
+
+        try:
+            return admin._manager.run(call)
+        except KafkaError as e:
+            raise KafkaPythonUnreachable(f"client quota request to {self.cluster.bootstrap_servers} got no answer: "
+                                         f"{type(e).__name__}") from None
+
+    # -- client quotas -------------------------------------------------------------------------------------------
+
+    def describe_quotas(self) -> dict[QuotaEntity, dict[str, float]]:
+        """Every quota of every user / client-id / user+client-id entity, in one DescribeClientQuotas request (IP
+        entities are not kplan's)."""
+        from kafka.errors import for_code
+        from kafka.protocol.admin import DescribeClientQuotasRequest
+
+        response = self._send(DescribeClientQuotasRequest(components=[], strict=False))
+        if response.error_code:
+            err = for_code(response.error_code)
+            raise KafkaPythonError(f"describing client quotas failed: {err.message}", err.message)
+        out: dict[QuotaEntity, dict[str, float]] = {}
+        for entry in response.entries or ():
+            parts = {e.entity_type: _stack_name(e.entity_name) for e in entry.entity}
+            if not parts or set(parts) - {USER, CLIENT_ID}:
+                continue
+            out[QuotaEntity(parts.get(USER), parts.get(CLIENT_ID))] = {v.key: float(v.value) for v in entry.values}
+        return out
+
+    def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]],
+                     results: BatchResults | None = None) -> BatchResults:
+        """Set (a value) or remove (None) quota keys of entities, in one AlterClientQuotas request; each entity's
+        result is recorded, and the first entity the broker refused raises KafkaPythonError (the others of the
+        request may have been applied)."""
+        from kafka.errors import for_code
+        from kafka.protocol.admin import AlterClientQuotasRequest
+
+        results = BatchResults() if results is None else results
+        Entry = AlterClientQuotasRequest.EntryData
+        entries = []
+        for entity, values in changes:
+            parts = [(USER, entity.user), (CLIENT_ID, entity.client_id)]
+            entries.append(Entry(
+                entity=[Entry.EntityData(entity_type=t, entity_name=_wire_name(n)) for t, n in parts if n is not None],
+                ops=[Entry.OpData(key=k, value=0.0 if v is None else float(v), remove=v is None)
+                     for k, v in sorted(values.items())]))
+        if not entries:
+            return results
+        response = self._send(AlterClientQuotasRequest(entries=entries, validate_only=False))
+        refused: KafkaPythonError | None = None
+        for entry in response.entries:
+            names = {e.entity_type: _stack_name(e.entity_name) for e in entry.entity}
+            key = QuotaEntity(names.get(USER), names.get(CLIENT_ID)).name
+            if not entry.error_code:
+                results.record(key)
+                continue
+            err = for_code(entry.error_code)
+            results.record(key, reason_of_name(err.message), err.message)
+            if refused is None:
+                who = ",".join(f"{e.entity_type}={_stack_name(e.entity_name)}" for e in entry.entity)
+                denied = err.message.endswith("AUTHORIZATION_FAILED")
+                detail = f" ({entry.error_message})" if entry.error_message and not denied else ""
+                refused = KafkaPythonError(f"altering the client quotas of {who} failed: {err.message}{detail}",
+                                           err.message)
+        if refused is not None:
+            raise refused
+        return results
+
+    # -- partition reassignment ----------------------------------------------------------------------------------
+
+    def alter_reassignments(self, targets: Mapping[str, Sequence[Sequence[int]]],
+                            results: BatchResults | None = None) -> BatchResults:
+        """Ask for every partition of `targets` (topic -> replica list per partition) to move to its list, in one
+        request; each partition's result is recorded (`topic-partition`), and the first partition the broker
+        refused raises KafkaPythonError."""
+        from kafka import TopicPartition
+        from kafka.errors import KafkaError
+
+        results = BatchResults() if results is None else results
+        request = {TopicPartition(topic, p): list(replicas)
+                   for topic, assignment in targets.items() for p, replicas in enumerate(assignment)}
+        if not request:
+            return results
+        try:
+            result = self._open("reassign partitions").alter_partition_reassignments(
+                request, timeout_ms=self._conf["request_timeout_ms"])
+        except KafkaError as e:
+            raise KafkaPythonUnreachable(f"the reassignment request to {self.cluster.bootstrap_servers} got no "
+                                         f"answer: {type(e).__name__}") from None
+        refused: KafkaPythonError | None = None
+        for tp, error in sorted(result.items(), key=lambda kv: (kv[0].topic, kv[0].partition)):
+            key = f"{tp.topic}-{tp.partition}"
+            if error is None:
+                results.record(key)
+                continue
+            name = getattr(error, "__name__", str(error))
+            results.record(key, reason_of_name(name), name)
+            if refused is None:
+                refused = KafkaPythonError(f"reassigning partition {tp.partition} of topic {tp.topic} failed: "
+                                           f"{name}", name)
+        if refused is not None:
+            raise refused
+        return results
+
+    def ongoing_reassignments(self, topics: Sequence[str]) -> set[tuple[str, int]]:
+        """The (topic, partition)s of `topics` whose reassignment is still under way."""
+        from kafka.errors import KafkaError
+
+        try:
+            found = self._open("reassign partitions").list_partition_reassignments(
+                timeout_ms=self._conf["request_timeout_ms"])
+        except KafkaError as e:
+            raise KafkaPythonUnreachable(f"listing reassignments at {self.cluster.bootstrap_servers} got no answer: "
+                                         f"{type(e).__name__}") from None
+        wanted = set(topics)
+        return {(tp.topic, tp.partition) for tp in found if tp.topic in wanted}
+
+    def close(self) -> None:
+        if self._admin is not None:
+            try:
+                self._admin.close()
+            finally:
+                self._admin = None
+
+
+class KafkaPythonWriter:
+    """The quota and reassignment writes of one run, through one kafka-python client (opened when first needed),
+    retried and bounded like Kafka's other writes (Kafka's link and attempts: `kafka`). Implements
+    `kplan.cluster.interface.KafkaPythonWrites`."""
+
+    def __init__(self, kafka: KafkaAdmin):
+        self.kafka = kafka
+        self._client: KafkaPythonClient | None = None
+
+    @property
+    def client(self) -> KafkaPythonClient:
+        if self._client is None:
+            self._client = KafkaPythonClient(self.kafka.cluster, self.kafka.secrets)
+        return self._client
+
+    def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]],
+                     results: BatchResults | None = None) -> BatchResults:
+        """One AlterClientQuotas request, retried while it gets no answer (setting a value twice is harmless); a
+        refusal is one line (a missing right names it)."""
+        from kplan.cluster.permissions import denied_name
+
+        what = "altering client quotas"
+        results = BatchResults() if results is None else results
+        self.kafka.link.gate(what)
+
+        def attempt():
+            try:
+                self.client.alter_quotas(changes, results)
+            except KafkaPythonError as e:
+                names = ", ".join(sorted({entity.name for entity, _ in changes}))
+                problem = denied_name(e.code, "alter client quotas on", f"client quotas of {names}", self.kafka.who)
+                raise WriteError(f"{what}: {problem or e}") from None
+            except KafkaPythonUnreachable as e:
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+
+        self.kafka.attempts.retry(attempt, what)
+        return results
+
+    def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],
+                          results: BatchResults | None = None) -> BatchResults:
+        """Move each partition of `targets` (topic -> replica list per partition) to its replica list, in one
+        request; asking for the same lists again is harmless, so it is retried while it gets no answer."""
+        from kplan.cluster.permissions import denied_name
+
+        what = "reassigning partitions"
+        results = BatchResults() if results is None else results
+        self.kafka.link.gate(what)
+
+        def attempt():
+            try:
+                self.client.alter_reassignments(targets, results)
+            except KafkaPythonError as e:
+                problem = denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(targets))}",
+                                      self.kafka.who)
+                raise WriteError(f"{what}: {problem or e}") from None
+            except KafkaPythonUnreachable as e:
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+
+        self.kafka.attempts.retry(attempt, what)
+        return results
+
+    def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
+        """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list.
+        Copying data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
+        want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
+        deadline = time.monotonic() + (timeout_s or max(120.0, self.kafka.timeout_s * 10))
+        delay = 0.1
+        while True:
+            try:
+                moving = self.client.ongoing_reassignments(list(want))
+            except KafkaPythonUnreachable:
+                moving = {("?", -1)}
+            assignment = self.kafka.topic_assignment
+            pending = sorted(n for n, a in assignment(want).items() if a != want[n]) if not moving else []
+            if not moving and not pending and set(assignment(want)) == set(want):
+                return
+            if time.monotonic() > deadline:
+                still = sorted({t for t, _ in moving} | set(pending))
+                raise WriteError("verification failed: the replicas of " + ", ".join(still[:10]) +
+                                 " did not reach their new brokers in time (the reassignment goes on in the cluster)")
+            time.sleep(delay)
+            delay = min(2.0, delay * 1.5)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,1 @@
+"""Talking to the systems kplan manages, below the packages that know what they are for (cluster, registry)."""

@@ -1,0 +1,269 @@
+"""The unit tests' in-memory writer, shared by the executor and handler tests: `FakeWriter` implements every
+system writer's Protocol (`kplan.cluster.interface`, `kplan.registry.interface`), and `writers(fake)` hands it to
+the executor as `kplan.apply.writers.Writers` (tests/unit/test_executor.py checks it against the Protocols)."""
+
+from __future__ import annotations
+
+import json
+
+from kplan.apply.writers import Writers
+from kplan.cluster.kafka_admin import acl_key
+from kplan.cluster.results import BatchResults, ErrorReason
+from kplan.model.desired import ConnectorState
+from kplan.transport.errors import WriteError
+
+
+def _done(keys, results):
+    results = BatchResults() if results is None else results
+    for key in keys:
+        results.record(key)
+    return results
+
+
+def writers(fake) -> Writers:
+    """`fake` as every system's writer."""
+    return Writers(kafka=fake, kafka_python=fake, connect=fake, postgres=fake, open_registry=lambda: fake)
+
+
+class FakeWriter:
+    """Topics and connectors in memory; failures injected by name. One object implements every system writer's
+    Protocol (the systems share its state: a connector needs its topics); `writers(fake)` composes it as apply's
+    `Writers`. tests/unit/test_executor.py checks it against the Protocols."""
+
+    def __init__(self, topics=(), connectors=None, foreign=(), fail_wait_gone=False, refuse_delete=False,
+                 lagging=(), partitions=None):
+        self.topics = set(topics)
+        self.lagging = set(lagging)  # created, but not in metadata yet
+        self.connectors = dict(connectors or {})
+        self.states: dict[str, ConnectorState] = {}
+        self.foreign = set(foreign)  # topics someone else creates with another spec before our create lands
+        self.fail_wait_gone = fail_wait_gone
+        self.refuse_delete = refuse_delete
+        self.partitions = dict(partitions or {})
+        self.overrides: dict[str, dict[str, str]] = {}
+        self.deleted: list[str] = []
+        self.calls: list[str] = []
+        self.signals: list[tuple] = []
+        self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
+        self.acls: set[tuple] = set()  # (principal, AclBinding)
+        self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
+        self.quotas: dict = {}  # QuotaEntity -> {key: value}
+        self.failing_again: set[str] = set()  # connectors whose restarted tasks fail again
+        # schema registry: subject -> version -> (schema key, live); soft-deleted versions keep their number
+        self.schemas: dict[str, dict[int, tuple[tuple, bool]]] = {}
+        self.levels: dict[str, str] = {}  # subject -> its own compatibility level
+        self.incompatible: set[str] = set()  # subjects whose registration the registry refuses (409)
+
+    # -- topics
+
+    def create_topics(self, specs, results=None):
+        results = BatchResults() if results is None else results
+        for spec in specs:
+            if spec.name in self.foreign:
+                self.topics.add(spec.name)
+                results.record(spec.name, ErrorReason.ALREADY, "TOPIC_ALREADY_EXISTS")
+                raise WriteError(f"topic {spec.name!r} already exists with a different spec")
+            results.record(spec.name)
+            if spec.name not in self.lagging:
+                self.topics.add(spec.name)
+        return results
+
+    def delete_topics(self, names, results=None):
+        if self.refuse_delete:
+            raise WriteError("TOPIC_AUTHORIZATION_FAILED")
+        self.deleted += list(names)
+        self.pending_delete = list(names)  # the broker accepted; deletion completes later
+        return _done(names, results)
+
+    def alter_topic_configs(self, changes, results=None):
+        for name, (sets, deletes) in changes.items():
+            current = self.overrides.setdefault(name, {})
+            current.update(sets)
+            for key in deletes:
+                current.pop(key, None)
+        return _done(changes, results)
+
+    def create_partitions(self, counts, results=None):
+        self.calls.append("create_partitions")
+        self.partitions.update(counts)
+        return _done(counts, results)
+
+    def topic_names(self):
+        return set(self.topics)
+
+    def topic_partitions(self, name):
+        return self.partitions.get(name, 1)
+
+    def wait_topics(self, expected, timeout_s=None):
+        pass
+
+    def reassign_replicas(self, targets, results=None):
+        self.calls.append("reassign_replicas")
+        return _done([f"{t}-{p}" for t, a in targets.items() for p in range(len(a))], results)
+
+    def wait_replicas(self, targets, timeout_s=None):
+        pass
+
+    def set_replication_throttle(self, topics, rate):
+        self.calls.append("set_replication_throttle")
+
+    def clear_replication_throttle(self, topics):
+        self.calls.append("clear_replication_throttle")
+
+    def wait_topics_gone(self, names, timeout_s=None):
+        if self.fail_wait_gone:
+            raise WriteError("topics still listed after deletion")
+        self.topics -= set(names)
+
+    # -- ACLs
+
+    def create_acls(self, acls, results=None):
+        self.calls.append("create_acls")
+        self.acls |= set(acls)
+        return _done([acl_key(p, b) for p, b in acls], results)
+
+    def delete_acls(self, acls, results=None):
+        self.calls.append("delete_acls")
+        self.acls -= set(acls)
+        return _done([acl_key(p, b) for p, b in acls], results)
+
+    # -- SCRAM users
+
+    def alter_scram_credentials(self, upserts, removals, results=None):
+        self.calls.append("alter_scram_credentials")
+        results = BatchResults() if results is None else results
+        for user, mechanism, iterations, _password in upserts:
+            self.users.setdefault(user, {})[mechanism] = iterations
+            results.record(user)
+        for user, mechanism in removals:
+            gone = mechanism not in self.users.get(user, {})
+            self.users.get(user, {}).pop(mechanism, None)
+            results.record(user, ErrorReason.ALREADY if gone else None)
+        return results
+
+    def scram_credentials(self, users):
+        return {u: dict(self.users[u]) for u in users if self.users.get(u)}
+    # -- client quotas
+
+    def alter_quotas(self, changes, results=None):
+        self.calls.append("alter_quotas")
+        results = _done([entity.name for entity, _ in changes], results)
+        for entity, values in changes:
+            current = self.quotas.setdefault(entity, {})
+            for key, value in values.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            if not current:
+                del self.quotas[entity]
+        return results
+
+    # -- schema registry subjects
+
+    def _schema_key(self, schema, schema_type, references):
+        refs = tuple((r.name, r.subject, r.version if r.version is not None else max(self.subject_versions(r.subject)))
+                     for r in references)
+        return (schema, schema_type, refs)
+
+    def register_schema(self, subject, schema, schema_type, references):
+        self.calls.append(f"register_schema {subject}")
+        if subject in self.incompatible:
+            raise WriteError(f"registering a schema under subject {subject}: 409: incompatible")
+        found = self.schema_version(subject, schema, schema_type, references)
+        if found is not None:
+            return found
+        versions = self.schemas.setdefault(subject, {})
+        version = max(versions, default=0) + 1
+        versions[version] = (self._schema_key(schema, schema_type, references), True)
+        return version
+
+    def schema_version(self, subject, schema, schema_type, references):
+        key = self._schema_key(schema, schema_type, references)
+        return max((v for v, (k, live) in self.schemas.get(subject, {}).items() if live and k == key), default=None)
+
+    def subject_versions(self, subject):
+        return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live)
+
+    def delete_schema_version(self, subject, version):
+        self.calls.append(f"delete_schema_version {subject} {version}")
+        key, _ = self.schemas[subject][version]
+        self.schemas[subject][version] = (key, False)
+
+    def subject_level(self, subject):
+        return self.levels.get(subject)
+
+    def set_subject_level(self, subject, level):
+        self.calls.append(f"set_subject_level {subject} {level}")
+        if level is None:
+            self.levels.pop(subject, None)
+        else:
+            self.levels[subject] = level
+
+    def delete_subjects(self, names, permanent):
+        self.calls.append(f"delete_subjects {' '.join(names)} {permanent}")
+        for name in names:
+            if permanent:
+                self.schemas.pop(name, None)
+            else:
+                self.schemas[name] = {v: (k, False) for v, (k, _) in self.schemas.get(name, {}).items()}
+
+    # -- connectors
+
+    def get_connector(self, name):
+        return (self.connectors.get(name), None)
+
+    def create_connector(self, name, config, state):
+        if name in self.connectors:
+            raise WriteError(f"connector {name} was created by someone else meanwhile")
+        self.connectors[name] = dict(config)
+        self.states[name] = state
+
+    def put_connector_config(self, name, config):
+        self.calls.append(f"put_connector_config {name}")
+        self.connectors[name] = dict(config)
+
+    def delete_connector(self, name):
+        self.connectors.pop(name, None)
+        self.deleted.append(name)
+
+    def set_connector_state(self, name, state):
+        self.states[name] = state
+
+    def restart_connector(self, name):
+        self.calls.append(f"restart_connector {name}")
+
+    def drop_cdc_database_objects(self, host, port, user, database, password, slot, publication,
+                                  before_drop=None):
+        self.calls.append(f"drop_cdc_database_objects {database} {slot} {publication}")
+        if before_drop:
+            before_drop()
+
+    def restart_failed(self, name, timeout_s=None):
+        self.calls.append(f"restart_failed {name}")
+        if name in self.failing_again:
+            raise WriteError(f"connector {name} task 0 FAILED again after its restart: boom")
+
+    def wait_connector_gone(self, name, timeout_s=None):
+        pass
+
+    def wait_connector(self, name, state, timeout_s=None):
+        pass
+
+    def connector_offsets(self, name):
+        return [dict(o) for o in self.offsets.get(name, [])]
+
+    def reset_connector_offsets(self, name):
+        assert self.states.get(name) == ConnectorState.STOPPED, "Connect changes offsets of STOPPED connectors only"
+        self.offsets[name] = []
+
+    def alter_connector_offsets(self, name, offsets):
+        assert self.states.get(name) == ConnectorState.STOPPED, "Connect changes offsets of STOPPED connectors only"
+        merged = {json.dumps(o["partition"], sort_keys=True): dict(o) for o in self.offsets.get(name, [])}
+        merged.update({json.dumps(o["partition"], sort_keys=True): dict(o) for o in offsets})  # PATCH: per partition
+        self.offsets[name] = list(merged.values())
+
+    # -- CDC signals
+
+    def send_snapshot_signal(self, connector, tables, topic, key, table_topic=None, signal_id=None, timeout_s=None):
+        self.signals.append((connector, tuple(tables), topic, key, table_topic))
