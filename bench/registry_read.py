@@ -21,7 +21,7 @@ from _common import emit
 import localstack
 from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Stack, SubjectSpec
-from kplan.plan.model import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
+from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.registry.client import registry_client
 from kplan.registry.compat import check_subjects
 from kplan.registry.read import read_subjects

@@ -88,7 +88,7 @@ def settled(plan_once: Callable[[], tuple[Any, Any]], reader: TopicReads, timeou
 def lagging_creates(plan, reader: TopicReads, timeout_s: float, validated: bool) -> set[str]:
     """The topics `plan` creates that the controller says exist: from plan-time validation's answers, or asked
     here (one validate-only create) when the plan was not validated and has creates."""
-    from kplan.plan.model import Action, ResourceType
+    from kplan.model.plan import Action, ResourceType
 
     if validated:
         return {d.address.removeprefix("topic.") for d in plan.diagnostics if d.code == NOT_LISTED and d.address}

@@ -23,7 +23,7 @@ from kplan.cluster.clients import describe_kafka_error
 from kplan.cluster.permissions import denied
 from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
-from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
+from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.registry.compat import check_subjects
 from kplan.secrets import SecretValues, secret_keys
 from kplan.transport.http import RestClient, RestUnavailable, error_message, is_json, rest_path

@@ -12,7 +12,7 @@ from kplan.kinds.quota import KIND as QUOTAS
 from kplan.kinds.subject import KIND as SUBJECTS
 from kplan.kinds.topic import KIND as TOPICS
 from kplan.kinds.user import KIND as USERS
-from kplan.plan.model import ResourceType
+from kplan.model.plan import ResourceType
 
 KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, OFFSETS, ACLS, USERS, QUOTAS, SUBJECTS)
 _BY_TYPE = {k.type: k for k in KINDS}

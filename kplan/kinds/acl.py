@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
 from kplan.model.desired import AclBinding, AclSpec
 from kplan.model.live import LiveAcls
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
@@ -37,7 +37,7 @@ from kplan.words import plural
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
 
 ACL = ResourceType.ACL
 
@@ -159,7 +159,7 @@ def delete_acls(live: LiveAcls, reason: Reason, origin=None) -> ResourceChange:
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.plan.status import Difference
+    from kplan.model.status import Difference
 
     note = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
             AttrKind.REMOVE: "not declared (deleted by the next apply)"}.get(a.kind, "")
@@ -193,7 +193,7 @@ class AclKind(Kind):
 
     def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
+        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
 
         declared = len(spec.bindings)
         if current is None:
@@ -203,7 +203,7 @@ class AclKind(Kind):
                               differences=diffs, bindings=len(current.bindings), declared_bindings=declared)
 
     def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import NOT_DECLARED, ResourceStatus
 
         return ResourceStatus(ACL, current.name, NOT_DECLARED, True, bindings=len(current.bindings),
                               differences=tuple(_difference(a) for a in change.attributes))

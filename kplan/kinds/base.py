@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, Type
 
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     Flag,
     PlanDiagnostic,
@@ -26,7 +26,7 @@ from kplan.plan.model import (
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
     from kplan.secrets import SecretValues
 
 

@@ -18,8 +18,7 @@ from kplan.kinds.connector_restart import failure_notes, restart_change, scrubbe
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
-from kplan.plan.documents import KeyChange, key_changes
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
@@ -34,13 +33,14 @@ from kplan.plan.model import (
     warning,
     with_planned,
 )
+from kplan.rules.documents import KeyChange, key_changes
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
 
 CONNECTOR = ResourceType.CONNECTOR
 
@@ -297,7 +297,7 @@ def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveStat
 
 def _trace(text: str, scrub: Scrub):
     """The first lines of a FAILED connector's or task's trace, scrubbed of secrets."""
-    from kplan.plan.status import TRACE_LINES, Trace
+    from kplan.model.status import TRACE_LINES, Trace
 
     lines = [line.rstrip() for line in scrub(text or "").expandtabs(4).splitlines() if line.strip()]
     return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
@@ -354,7 +354,7 @@ class ConnectorKind(Kind):
 
     def status(self, spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import (
+        from kplan.model.status import (
             DRIFTED,
             IN_SYNC,
             MISSING,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
-from kplan.plan.model import PlannedPayload, ResourceType
+from kplan.model.plan import PlannedPayload, ResourceType
 
 
 @dataclass(frozen=True)

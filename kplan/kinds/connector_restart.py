@@ -14,7 +14,7 @@ from typing import Mapping
 from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.model.live import LiveConnector
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,

@@ -17,7 +17,7 @@ from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
@@ -35,7 +35,7 @@ from kplan.plan.model import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
 
 OFFSETS = ResourceType.OFFSETS
 REQUEST = ("request",)
@@ -230,7 +230,7 @@ class OffsetsKind(Kind):
 
     def status(self, spec: OffsetsRequest, current: LiveOffsets | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import DRIFTED, IN_SYNC, Difference, ResourceStatus  # noqa: F401
+        from kplan.model.status import DRIFTED, IN_SYNC, Difference, ResourceStatus  # noqa: F401
 
         if change is None or not change.is_change:
             return ResourceStatus(OFFSETS, spec.name, IN_SYNC, True, origin=spec.origin)
@@ -240,7 +240,7 @@ class OffsetsKind(Kind):
                                                       note="reset" if spec.spec.reset else "set"),))
 
     def status_undeclared(self, current: LiveOffsets, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import NOT_DECLARED, ResourceStatus
 
         return ResourceStatus(OFFSETS, current.name, NOT_DECLARED, True)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.base import NOT_AUTHORIZED, Kind, PlanContext, Scrub
 from kplan.model.desired import QuotaEntity, QuotaSpec
 from kplan.model.live import LiveQuota
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
@@ -41,7 +41,7 @@ from kplan.words import plural
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
 
 QUOTA = ResourceType.QUOTA
 
@@ -153,7 +153,7 @@ def delete_quota(live: LiveQuota, reason: Reason, origin=None) -> ResourceChange
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.plan.status import Difference
+    from kplan.model.status import Difference
 
     note = {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
             AttrKind.REMOVE: "not declared (removed by the next apply)"}.get(a.kind, "")
@@ -197,7 +197,7 @@ class QuotaKind(Kind):
 
     def status(self, spec: QuotaSpec, current: LiveQuota | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
 
         if current is None:
             return ResourceStatus(QUOTA, spec.name, MISSING, False, origin=spec.origin,
@@ -208,7 +208,7 @@ class QuotaKind(Kind):
                               declared_quotas=_shown(spec.values))
 
     def status_undeclared(self, current: LiveQuota, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import NOT_DECLARED, ResourceStatus
 
         return ResourceStatus(QUOTA, current.name, NOT_DECLARED, True, quotas=_shown(current.values),
                               differences=tuple(_difference(a) for a in change.attributes))

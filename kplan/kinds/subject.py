@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import SchemaReference, SubjectSpec
 from kplan.model.live import LiveSubject
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
@@ -53,7 +53,7 @@ from kplan.words import plural
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
 
 SUBJECT = ResourceType.SUBJECT
 
@@ -277,7 +277,7 @@ class SubjectKind(Kind):
 
     def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
 
         if current is None:
             return ResourceStatus(SUBJECT, spec.name, MISSING, False, origin=spec.origin,
@@ -289,7 +289,7 @@ class SubjectKind(Kind):
                               declared_compatibility=spec.compatibility)
 
     def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import NOT_DECLARED, ResourceStatus
 
         return ResourceStatus(SUBJECT, current.name, NOT_DECLARED, True, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
@@ -322,7 +322,7 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
     """Registries refuse to delete a subject another subject's schema references — Apicurio even when the
     referencing subject is only soft-deleted. A deletion that would be refused is a plan error, before anything is
     deleted: the referencing subject stays, or it goes too but only a soft delete is allowed."""
-    from kplan.plan.model import error
+    from kplan.model.plan import error
 
     gone = set(deleted)
     out = []
@@ -344,7 +344,7 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.plan.status import Difference
+    from kplan.model.status import Difference
 
     return Difference(a.path, a.kind.value, a.before, a.after, False, a.note.value if a.note else "")
 

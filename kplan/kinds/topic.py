@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import TopicSpec
 from kplan.model.live import LiveTopic
-from kplan.plan.model import (
+from kplan.model.plan import (
     SENSITIVE,
     Action,
     AttributeChange,
@@ -36,7 +36,7 @@ from kplan.words import plural
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
 
 TOPIC = ResourceType.TOPIC
 TopicContext = PlanContext  # planning one topic needs the broker count, the stack's authoritative flag, ownership
@@ -398,7 +398,7 @@ def schema_history_deleted(change: ResourceChange, source: str) -> PlanDiagnosti
 
 
 def _status_difference(a: AttributeChange) -> "Difference":
-    from kplan.plan.status import Difference
+    from kplan.model.status import Difference
 
     note = ""
     if a.kind == AttrKind.ADD and a.before is not None:
@@ -492,7 +492,7 @@ class TopicKind(Kind):
 
     def status(self, spec: TopicSpec, current: LiveTopic | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
 
         if current is None:
             return ResourceStatus(TOPIC, spec.name, MISSING, False, origin=spec.origin,
@@ -506,7 +506,7 @@ class TopicKind(Kind):
                               declared_replication_factor=spec.replication_factor)
 
     def status_undeclared(self, current: LiveTopic, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import NOT_DECLARED, ResourceStatus
 
         return ResourceStatus(TOPIC, current.name, NOT_DECLARED, True, partitions=current.partitions,
                               replication_factor=current.replication_factor)

@@ -23,7 +23,7 @@ from kplan.errors import KplanError
 from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
 from kplan.model.desired import UserSpec
 from kplan.model.live import LiveUser
-from kplan.plan.model import (
+from kplan.model.plan import (
     SENSITIVE,
     Action,
     AttributeChange,
@@ -42,7 +42,7 @@ from kplan.plan.model import (
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.plan.status import Difference, ResourceStatus
+    from kplan.model.status import Difference, ResourceStatus
 
 USER = ResourceType.USER
 
@@ -189,7 +189,7 @@ def delete_user(live: LiveUser, reason: Reason, origin=None) -> ResourceChange:
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.plan.status import Difference
+    from kplan.model.status import Difference
 
     note = a.note.value if a.note is not None else ""
     return Difference(a.path, a.kind.value, a.before, a.after, a.sensitive, note)
@@ -224,7 +224,7 @@ class UserKind(Kind):
 
     def status(self, spec: UserSpec, current: LiveUser | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
+        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
 
         declared = tuple(sorted(spec.credentials))
         if current is None:
@@ -237,7 +237,7 @@ class UserKind(Kind):
                               declared_credentials=declared)
 
     def status_undeclared(self, current: LiveUser, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.plan.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import NOT_DECLARED, ResourceStatus
 
         return ResourceStatus(USER, current.name, NOT_DECLARED, True, credentials=tuple(sorted(current.credentials)),
                               differences=tuple(_difference(a) for a in change.attributes))

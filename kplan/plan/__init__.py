@@ -4,7 +4,7 @@ Heavier pieces are imported from their modules: `kplan.plan.planner.make_plan`,
 `kplan.plan.fingerprint.fingerprint_resource`, `kplan.plan.validation.PlanValidator`.
 """
 
-from kplan.plan.model import (  # noqa: F401 - re-exported as the package's public names
+from kplan.model.plan import (  # noqa: F401 - re-exported as the package's public names
     ABSENT,
     FORMAT_VERSION,
     SENSITIVE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from kplan.plan.model import Plan
+from kplan.model.plan import Plan
 
 
 def combine(groups: Sequence[tuple[str, Plan]]) -> Plan:

@@ -13,7 +13,7 @@ import json
 from typing import Any, Iterable, Mapping
 
 from kplan.model.live import LiveState
-from kplan.plan.model import ABSENT, Plan, ResourceType, split_address
+from kplan.model.plan import ABSENT, Plan, ResourceType, split_address
 
 
 def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive: frozenset[str] = frozenset()) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.model.desired import Origin
-from kplan.plan.model import (
+from kplan.model.plan import (
     FORMAT_VERSION,
     Action,
     AttributeChange,

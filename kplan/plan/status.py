@@ -13,185 +13,13 @@ trace is scrubbed of the secret values kplan knows of (the live values of sensit
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable
 
-from kplan.model.desired import Origin, Stack
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Flag, Plan, PlanDiagnostic, Reason, ResourceChange, ResourceType, address_of
+from kplan.model.plan import Plan, Reason
+from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, StatusReport
 from kplan.secrets import Scrubber
-
-FORMAT_VERSION = "1"
-TRACE_LINES = 5  # how many lines of a FAILED connector's or task's trace are shown
-
-IN_SYNC = "in_sync"
-DRIFTED = "drifted"
-MISSING = "missing"
-WRONG_STATE = "not_in_declared_state"  # exists and matches, but the connector or a task is not in its declared state
-NOT_DECLARED = "not_declared"  # owned by the stack, no longer declared: the next apply deletes it
-
-STATUS_LABELS = {
-    IN_SYNC: "in sync",
-    DRIFTED: "drifted",
-    MISSING: "missing",
-    WRONG_STATE: "not in declared state",
-    NOT_DECLARED: "not declared",
-}
-STATUS_ORDER = (IN_SYNC, DRIFTED, MISSING, WRONG_STATE, NOT_DECLARED)
-
-# Plan errors that are already shown as a resource's differences (a refused partition decrease is drift here).
-_SHOWN_AS_DRIFT = frozenset({"partition-decrease", "replication-factor-change"})
-# How the connectors part of the summary orders (and spells) a connector's overall state.
-_CONNECTOR_STATE_ORDER = ("running", "paused", "stopped", "restarting", "unknown", "UNASSIGNED", "FAILED")
-
-
-@dataclass(frozen=True)
-class Trace:
-    """The first lines of a Java stack trace, scrubbed of secrets; `more` lines were left out."""
-
-    lines: tuple[str, ...] = ()
-    more: int = 0
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One way a live resource differs from the stack. `live`/`declared` are display values (None: not set);
-    for connectors they are always None (connector configs are never shown)."""
-
-    path: tuple[str, ...]
-    kind: str  # the plan's AttrKind value: add | update | remove | drift | refused
-    live: str | int | None = None
-    declared: str | int | None = None
-    sensitive: bool = False
-    note: str = ""  # e.g. "inherited", "needs replacement"
-
-    @property
-    def label(self) -> str:
-        head, *rest = self.path
-        return head + "".join(f"[{json.dumps(p)}]" for p in rest)
-
-
-@dataclass(frozen=True)
-class TaskStatus:
-    id: int
-    state: str
-    worker_id: str
-    in_declared_state: bool
-    trace: Trace = Trace()
-
-
-@dataclass(frozen=True)
-class ResourceStatus:
-    type: ResourceType
-    name: str
-    status: str  # one of STATUS_ORDER
-    exists: bool
-    origin: Origin | None = None
-    owned: bool = True  # False: exists and matches, but not yet in the stack's ownership record
-    differences: tuple[Difference, ...] = ()
-    # topics: live values (None when missing) and declared ones (None when not declared)
-    partitions: int | None = None
-    replication_factor: int | None = None
-    declared_partitions: int | None = None
-    declared_replication_factor: int | None = None
-    # connectors
-    state: str | None = None  # as Connect reports it (RUNNING, PAUSED, FAILED...); None when missing or unknown
-    declared_state: str | None = None  # running | paused | stopped
-    connector_type: str | None = None  # source | sink
-    in_declared_state: bool = True
-    trace: Trace = Trace()
-    tasks: tuple[TaskStatus, ...] = ()
-    # ACLs: the principal's bindings on the cluster, and the declared ones
-    bindings: int | None = None
-    declared_bindings: int | None = None
-    # SCRAM users: (mechanism, iterations) on the cluster, and declared
-    credentials: tuple[tuple[str, int], ...] | None = None
-    declared_credentials: tuple[tuple[str, int], ...] | None = None
-    # client quotas: the entity's (key, value) pairs on the cluster, and the declared ones
-    quotas: tuple[tuple[str, int | str], ...] | None = None
-    declared_quotas: tuple[tuple[str, int | str], ...] | None = None
-    # schema registry subjects: the latest version on the registry, the schema's type, the level in effect, and
-    # the declared level (None: not managed)
-    schema_version: int | None = None
-    schema_type: str | None = None
-    compatibility: str | None = None
-    declared_compatibility: str | None = None
-
-    @property
-    def address(self) -> str:
-        return address_of(self.type, self.name)
-
-    @property
-    def overall_state(self) -> str | None:
-        """A connector's state for the summary: FAILED / UNASSIGNED when the connector or any task is, else the
-        connector's own state (lower case); None for a topic or a missing connector."""
-        if self.type != ResourceType.CONNECTOR or not self.exists:
-            return None
-        states = [self.state or ""] + [t.state for t in self.tasks]
-        for bad in ("FAILED", "UNASSIGNED"):
-            if bad in states:
-                return bad
-        return (self.state or "unknown").lower()
-
-
-@dataclass(frozen=True)
-class StatusSummary:
-    resources: int
-    counts: Mapping[str, int]  # status -> number of resources
-    connector_states: tuple[tuple[str, int], ...]  # (overall state, count) of existing connectors
-    errors: int = 0  # the report's diagnostics
-
-    def line(self) -> str:
-        """`12 resources: 10 in sync, 1 drifted, 1 missing; connectors: 2 running, 1 FAILED`."""
-        if not self.resources:
-            return "The stack declares no resources." + (f" {self.errors} error(s)." if self.errors else "")
-        noun = "resource" if self.resources == 1 else "resources"
-        parts = [f"{self.counts.get(s, 0)} {STATUS_LABELS[s]}" for s in STATUS_ORDER
-                 if self.counts.get(s, 0) or s == IN_SYNC]
-        text = f"{self.resources} {noun}: {', '.join(parts)}"
-        if self.connector_states:
-            text += "; connectors: " + ", ".join(f"{n} {state}" for state, n in self.connector_states)
-        if self.errors:
-            text += f"; {self.errors} error{'s' if self.errors != 1 else ''}"
-        return text
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    stack: str
-    environment: str | None
-    cluster_id: str
-    resources: tuple[ResourceStatus, ...] = ()  # topics, then connectors; each by name, undeclared ones last
-    # Plan errors that keep the report from confirming the stack is in sync (an unfinished apply, an unresolvable
-    # secret, a connector class the worker lacks...). Never hold a secret (the planner's messages name keys only).
-    diagnostics: tuple[PlanDiagnostic, ...] = ()
-    format_version: str = FORMAT_VERSION
-
-    @property
-    def summary(self) -> StatusSummary:
-        counts = {s: sum(1 for r in self.resources if r.status == s) for s in STATUS_ORDER}
-        states: dict[str, int] = {}
-        for r in self.resources:
-            if r.overall_state is not None and r.status != NOT_DECLARED:
-                states[r.overall_state] = states.get(r.overall_state, 0) + 1
-        order = {s: i for i, s in enumerate(_CONNECTOR_STATE_ORDER)}
-        ordered = tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-        return StatusSummary(len(self.resources), counts, ordered, len(self.diagnostics))
-
-    @property
-    def in_sync(self) -> bool:
-        """Everything exists, matches the stack, is in its declared state, and nothing kept the check from being
-        complete."""
-        return all(r.status == IN_SYNC for r in self.resources) and not self.diagnostics
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.in_sync else 2
-
-    def resource(self, address: str) -> ResourceStatus | None:
-        return next((r for r in self.resources if r.address == address), None)
-
 
 # -- building the report -----------------------------------------------------------------------------------------
 
@@ -219,11 +47,6 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                       and c.name not in declared
                       and c.name in current_of]
     # policy violations are the stack's to fix (validate, plan), not a state of the cluster
-    diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in _SHOWN_AS_DRIFT
+    diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in SHOWN_AS_DRIFT
                         and not d.code.startswith("policy:"))
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics)
-
-
-def owned(change: ResourceChange | None) -> bool:
-    """False for a resource that exists and matches but is not yet in the stack's ownership record."""
-    return change is None or not change.has(Flag.ADOPT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from kplan.model.desired import Stack
-from kplan.plan.model import Plan, PlanDiagnostic
+from kplan.model.plan import Plan, PlanDiagnostic
 
 
 class PlanValidator(Protocol):

@@ -15,7 +15,7 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.model.desired import Stack, SubjectSpec
-from kplan.plan.model import Action, Plan, PlanDiagnostic, ResourceType, error, warning
+from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error, warning
 from kplan.registry.client import (
     INVALID_SCHEMA,
     RegistryHttp,

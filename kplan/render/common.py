@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from kplan.model.desired import Origin
-from kplan.plan.model import (
+from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,

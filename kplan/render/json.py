@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kplan.plan.model import Plan
+from kplan.model.plan import Plan
 from kplan.plan.serialize import plan_to_dict
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from kplan.plan.model import Action, AttrKind, Flag, Plan, ResourceChange, Severity
+from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange, Severity
 from kplan.render.common import (
     HEADLINES,
     SYMBOLS,

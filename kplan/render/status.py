@@ -6,7 +6,7 @@ import json
 
 from kplan.kinds import KINDS
 from kplan.model.desired import Origin
-from kplan.plan.status import (
+from kplan.model.status import (
     DRIFTED,
     IN_SYNC,
     MISSING,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kplan.plan.model import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
+from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
 from kplan.render.common import (
     HEADLINES,
     SYMBOLS,

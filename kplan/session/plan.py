@@ -23,7 +23,7 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
 
 
 def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool):
-    from kplan.plan.model import error
+    from kplan.model.plan import error
     from kplan.plan.planner import make_plan
 
     stack = session.stack

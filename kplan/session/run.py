@@ -120,7 +120,7 @@ def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
 
 
 def count_deletions(plan) -> int:
-    from kplan.plan.model import Action
+    from kplan.model.plan import Action
 
     return sum(1 for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE))
 
@@ -264,7 +264,7 @@ def _quietly(action) -> None:
 
 
 def _adopts(plan) -> bool:
-    from kplan.plan.model import Flag
+    from kplan.model.plan import Flag
 
     return any(c.has(Flag.ADOPT) for c in plan.changes)
 

@@ -13,7 +13,7 @@ import tempfile
 
 from kplan import __version__
 from kplan.errors import KplanError
-from kplan.plan.model import Plan
+from kplan.model.plan import Plan
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
 
 

@@ -16,7 +16,7 @@ from kplan.apply.writers import Writers
 from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
 from kplan.model.live import LiveSubject
-from kplan.plan.model import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
+from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.registry.client import registry_client
 from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
 from kplan.registry.read import read_subjects

@@ -8,7 +8,7 @@ from kplan.apply.steps.acl import CreateAcls, DeleteAcls
 from kplan.kinds.acl import delete_acls, plan_acls
 from kplan.model.desired import AclBinding, AclSpec, ClusterSpec, Stack
 from kplan.model.live import LiveAcls, LiveState
-from kplan.plan.model import Action, AttrKind, Flag, Reason
+from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.plan.planner import make_plan
 from kplan.stackfile.acls import expand_acl
 

@@ -16,7 +16,7 @@ from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stac
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, sink_position
 from kplan.model.ownership import Ownership
-from kplan.plan.model import Action, AttrKind, ResourceType, Severity
+from kplan.model.plan import Action, AttrKind, ResourceType, Severity
 from kplan.plan.planner import make_plan
 from kplan.state.journal import RunStatus
 

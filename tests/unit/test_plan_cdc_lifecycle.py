@@ -11,7 +11,7 @@ from builders import connector, lconn, live, ltopic, stack, topic
 
 from kplan.apply.steps.ownership import ownership_after
 from kplan.model.desired import Origin, TopicSpec, freeze
-from kplan.plan.model import Action, Flag, Severity
+from kplan.model.plan import Action, Flag, Severity
 from kplan.plan.planner import make_plan
 
 MARIADB = "io.debezium.connector.mariadb.MariaDbConnector"

@@ -190,7 +190,7 @@ def _with_validator(monkeypatch, validator):
 
 
 def test_validator_diagnostics_are_merged_and_fail_the_plan(case, capsys, monkeypatch):
-    from kplan.plan.model import error
+    from kplan.model.plan import error
 
     v = _Validator([error("the broker would refuse it", "broker-refused", address="topic.orders")])
     closed = _with_validator(monkeypatch, v)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from builders import PG, SECRET, connector, lconn, live, stack
 
-from kplan.plan.model import Action, AttrKind, Flag
+from kplan.model.plan import Action, AttrKind, Flag
 from kplan.plan.planner import make_plan
 from kplan.stackfile.references import resolve_stack_secrets
 

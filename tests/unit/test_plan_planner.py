@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builders import connector, lconn, live, ltopic, stack, topic
 
-from kplan.plan.model import Action, Flag
+from kplan.model.plan import Action, Flag
 from kplan.plan.planner import make_plan
 
 

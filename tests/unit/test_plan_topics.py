@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builders import live, ltopic, stack, topic
 
-from kplan.plan.model import Action, AttrKind, Flag
+from kplan.model.plan import Action, AttrKind, Flag
 from kplan.plan.planner import make_plan
 
 
@@ -207,7 +207,7 @@ def test_hidden_sensitive_live_value_is_not_compared():
 
 
 def test_diagnostic_format_is_one_line():
-    from kplan.plan.model import error
+    from kplan.model.plan import error
 
     d = error("first line\n  second line\n", "x", address="topic.a", path=("config", "k"))
     assert d.format() == "Error: topic.a.config.k: first line second line"

@@ -12,7 +12,7 @@ from kplan.apply.steps import StalePlan, build_steps
 from kplan.kinds.acl import AclPlanned
 from kplan.kinds.topic import TopicPlanned
 from kplan.model.desired import AclBinding
-from kplan.plan.model import Action, Plan
+from kplan.model.plan import Action, Plan
 from kplan.plan.planner import make_plan
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
 from kplan.render.text import render_text

@@ -10,7 +10,7 @@ from kplan.errors import KplanError
 from kplan.kinds.quota import delete_quota, plan_quota, shown_value
 from kplan.model.desired import ClusterSpec, QuotaEntity, QuotaSpec, freeze
 from kplan.model.live import LiveQuota
-from kplan.plan.model import Action, AttrKind, Flag, Reason
+from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.rules.units import UnitError
 from kplan.secrets import SecretValues
 from kplan.stackfile.quotas import quota_value

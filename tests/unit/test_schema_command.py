@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
-from kplan.plan.model import FORMAT_VERSION
+from kplan.model.plan import FORMAT_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 

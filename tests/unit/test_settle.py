@@ -11,7 +11,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
 
 from kplan.cluster.settle import NOT_LISTED, NotSettled, existing_topics, settled, settled_configs
-from kplan.plan.model import Action, ResourceType
+from kplan.model.plan import Action, ResourceType
 
 
 def _done() -> Future:

@@ -13,8 +13,9 @@ from builders import live_doc as cli_live_doc
 from kplan.cli import main
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
+from kplan.model.status import DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, TRACE_LINES, WRONG_STATE
 from kplan.plan.planner import make_plan
-from kplan.plan.status import DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, TRACE_LINES, WRONG_STATE, build_status
+from kplan.plan.status import build_status
 from kplan.render.status import render_status, status_to_dict
 from kplan.stackfile.references import resolve_stack_secrets
 

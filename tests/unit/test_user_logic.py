@@ -11,7 +11,7 @@ from kplan.kinds.user import plan_user
 from kplan.model.desired import ClusterSpec, Stack, UserSpec
 from kplan.model.live import LiveState, LiveUser
 from kplan.model.ownership import Ownership
-from kplan.plan.model import Action, Flag
+from kplan.model.plan import Action, Flag
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues
 from kplan.stackfile.users import password_problem

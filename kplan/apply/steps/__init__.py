@@ -67,7 +67,7 @@ from kplan.apply.steps.topic import (
 from kplan.apply.steps.user import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal, build_user_steps
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Plan
+from kplan.model.plan import Plan
 
 Step = Union[CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers, AlterQuotas, PutSubject,
              PutConnector, SnapshotSignal, AlterOffsets, RestartConnector, DeleteConnector, DeleteAcls,

@@ -12,7 +12,7 @@ from kplan.apply.steps.planned import planned_of
 from kplan.kinds.acl import AclPlanned, binding_from_json, binding_json
 from kplan.model.desired import AclBinding, Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Plan, ResourceType
+from kplan.model.plan import Plan, ResourceType
 
 
 @dataclass(frozen=True)

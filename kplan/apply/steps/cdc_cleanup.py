@@ -16,7 +16,7 @@ from kplan.apply.steps.planned import planned_of
 from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType
 
 
 @dataclass(frozen=True)

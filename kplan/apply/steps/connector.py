@@ -18,7 +18,7 @@ from kplan.apply.steps.topic import CreateTopics
 from kplan.kinds.connector_planned import ConnectorPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
-from kplan.plan.model import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType
 from kplan.secrets import mask_config, secret_keys
 
 

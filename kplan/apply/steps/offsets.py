@@ -20,7 +20,7 @@ from kplan.apply.steps.planned import planned_of
 from kplan.kinds.offsets import OffsetsPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
-from kplan.plan.model import Plan, ResourceType
+from kplan.model.plan import Plan, ResourceType
 
 
 @dataclass(frozen=True)

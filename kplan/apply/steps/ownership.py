@@ -10,7 +10,7 @@ from kplan.apply.steps.base import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.ownership import Ownership
-from kplan.plan.model import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType
 from kplan.secrets import secret_keys
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from kplan.errors import KplanError
-from kplan.plan.model import Plan, PlannedPayload, ResourceChange
+from kplan.model.plan import Plan, PlannedPayload, ResourceChange
 
 P = TypeVar("P", bound=PlannedPayload)
 

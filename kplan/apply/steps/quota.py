@@ -12,7 +12,7 @@ from kplan.apply.steps.planned import planned_of
 from kplan.kinds.quota import QuotaPlanned
 from kplan.model.desired import QuotaEntity, Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Plan, ResourceType
+from kplan.model.plan import Plan, ResourceType
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from kplan.apply.steps.planned import planned_of
 from kplan.kinds.subject import SubjectPlanned, refs_from_json, refs_json
 from kplan.model.desired import SchemaReference, Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from kplan.apply.steps.planned import planned_of
 from kplan.kinds.topic import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
 from kplan.model.live import LiveState
-from kplan.plan.model import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from kplan.apply.steps.planned import planned_of
 from kplan.kinds.user import UserPlanned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.plan.model import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType
 
 
 @dataclass(frozen=True, order=True)
