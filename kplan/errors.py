@@ -9,3 +9,9 @@ class KplanError(Exception):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class WriteError(KplanError):
+    """A write its system refused (fatal) or that did not succeed before its deadline, whatever the system (Kafka,
+    Connect, the schema registry, PostgreSQL): every writer raises it, and apply tells a refusal (nothing changed)
+    from a lost answer by it."""

@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Sequence
 
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
-from kplan.apply.writers import Writers
+from kplan.kinds.ports import Writers
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
 from kplan.state.faults import NO_FAULTS, Faults

@@ -1,6 +1,6 @@
 """The Kafka Connect writes (its REST API, through `kplan.transport.http`): connectors, their configs and
 states, restarts and offsets, each verified by reading Connect back. Implements
-`kplan.cluster.interface.ConnectWrites`.
+`kplan.kinds.ports.ConnectWrites`.
 
 Connect has its own `Link`, which depends on Kafka's (a worker cannot answer while Kafka is down), and its own
 attempts: every request is retried with the writer's backoff and deadline while the failure is transient."""
@@ -15,9 +15,9 @@ from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import connect_client
 from kplan.cluster.reach import Link, connect_probe
 from kplan.cluster.retry import ErrorClass, RetriableError, RetryPolicy, classify_connect
+from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec, ConnectorState
 from kplan.secrets import SecretValues
-from kplan.transport.errors import WriteError
 from kplan.transport.http import RestUnavailable, error_message, is_json, rest_path
 
 TERMINAL_TASK_FAILURE = "FAILED"

@@ -1,6 +1,6 @@
 """The Kafka admin writes (confluent-kafka's AdminClient): topics, their configs and partitions, ACLs, SCRAM
 credentials and the replication throttle, plus the topic reads that verify them. Implements
-`kplan.cluster.interface.KafkaWrites`.
+`kplan.kinds.ports.KafkaWrites`.
 
 Each write is batched where the API allows (one create request for many topics, one incremental-alter request
 for many), classified (expected / retriable / fatal, see kplan.cluster.retry; per item, kplan.cluster.results),
@@ -18,7 +18,7 @@ from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import admin_client, describe_kafka_error, describe_topic_entries, dispose
 from kplan.cluster.permissions import denied, principal
 from kplan.cluster.reach import GuardedAdmin, Link, kafka_probe, no_answer
-from kplan.cluster.results import BatchResults, ErrorReason, reason_of
+from kplan.cluster.results import reason_of
 from kplan.cluster.retry import (
     AMBIGUOUS_KAFKA,
     ErrorClass,
@@ -27,9 +27,10 @@ from kplan.cluster.retry import (
     classify_kafka,
     kafka_error_name,
 )
+from kplan.errors import WriteError
+from kplan.kinds.ports import BatchResults, ErrorReason
 from kplan.model.desired import AclBinding, ClusterSpec, TopicSpec
 from kplan.secrets import SecretValues
-from kplan.transport.errors import WriteError
 
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
             "adding partitions": "add partitions to"}

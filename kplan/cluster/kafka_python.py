@@ -23,12 +23,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.results import BatchResults, reason_of_name
+from kplan.cluster.results import reason_of_name
 from kplan.cluster.retry import RetriableError
-from kplan.errors import KplanError
+from kplan.errors import KplanError, WriteError
+from kplan.kinds.ports import BatchResults
 from kplan.model.desired import DEFAULT_ENTITY, ClusterSpec, QuotaEntity
 from kplan.secrets import SecretValues
-from kplan.transport.errors import WriteError
 
 if TYPE_CHECKING:
     from kplan.cluster.kafka_admin import KafkaAdmin
@@ -254,7 +254,7 @@ class KafkaPythonClient:
 class KafkaPythonWriter:
     """The quota and reassignment writes of one run, through one kafka-python client (opened when first needed),
     retried and bounded like Kafka's other writes (Kafka's link and attempts: `kafka`). Implements
-    `kplan.cluster.interface.KafkaPythonWrites`."""
+    `kplan.kinds.ports.KafkaPythonWrites`."""
 
     def __init__(self, kafka: KafkaAdmin):
         self.kafka = kafka

@@ -1,6 +1,6 @@
 """The one module that talks to PostgreSQL (psycopg 3): dropping a destroyed CDC source's replication slot and
 publication, and checking that they are gone (`PostgresWriter`, which implements
-`kplan.cluster.interface.PostgresWrites`).
+`kplan.kinds.ports.PostgresWrites`).
 
 The slot stays active while the connector's walsender runs, and PostgreSQL refuses to drop an active slot
 ("replication slot ... is active for PID ..."): the drop waits, at most the stack's timeout, for the slot to be

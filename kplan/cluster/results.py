@@ -5,30 +5,14 @@ expected answer is told apart by whether it came to the first attempt or to a re
 kplan's principal lacks a right.
 
 A writer fills a `BatchResults` as the answers arrive, so a caller that passed one in still knows what happened
-to each item when the write raises (e.g. which topics existed before: never ours to delete on rollback)."""
+to each item when the write raises (e.g. which topics existed before: never ours to delete on rollback).
+The result types are the ports' (`kplan.kinds.ports`); here is how a system's error becomes a reason."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
 from kplan.cluster.permissions import DENIED
 from kplan.cluster.retry import ErrorClass, classify_kafka, kafka_error_name
-
-
-class ErrorReason(str, Enum):
-    ALREADY = "already"  # EXPECTED at the first attempt: so before this request (the topic existed, a credential gone)
-    LANDED = "landed"  # EXPECTED on a retry, or seen by re-reading: an earlier attempt whose answer was lost did it
-    TRANSIENT = "transient"  # RETRIABLE: retried (final only when the deadline passed)
-    DENIED = "denied"  # FATAL: kplan's principal lacks the right
-    REFUSED = "refused"  # FATAL: any other refusal
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    key: str  # the item: a topic, a user, an entity, a binding, a partition
-    reason: ErrorReason | None = None  # None: done by this request
-    error: str = ""  # the system's own error name (TOPIC_ALREADY_EXISTS...), when it answered one
+from kplan.kinds.ports import ErrorReason
 
 
 def reason_of(exc: BaseException, attempt: int = 1) -> ErrorReason:
@@ -44,23 +28,3 @@ def reason_of(exc: BaseException, attempt: int = 1) -> ErrorReason:
 def reason_of_name(name: str) -> ErrorReason:
     """The reason of an error kafka-python named (it answers names, not exceptions): its refusals are fatal."""
     return ErrorReason.DENIED if name in DENIED else ErrorReason.REFUSED
-
-
-class BatchResults:
-    """item -> its latest result, filled as answers arrive (a retried item's result is replaced)."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, ItemResult] = {}
-
-    def record(self, key: str, reason: ErrorReason | None = None, error: str = "") -> None:
-        self.items[key] = ItemResult(key, reason, error)
-
-    def done(self) -> list[str]:
-        """The items this request did (the system confirmed them), in the order they were recorded."""
-        return [k for k, r in self.items.items() if r.reason is None]
-
-    def with_reason(self, *reasons: ErrorReason) -> list[str]:
-        return [k for k, r in self.items.items() if r.reason in reasons]
-
-    def __repr__(self) -> str:
-        return f"BatchResults({list(self.items.values())!r})"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from kplan.cluster.clients import client_config, dispose
 from kplan.cluster.retry import RETRIABLE_KAFKA, RetriableError
-from kplan.transport.errors import WriteError
+from kplan.errors import WriteError
 
 if TYPE_CHECKING:
     from kplan.cluster.kafka_admin import KafkaAdmin

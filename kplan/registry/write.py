@@ -1,4 +1,4 @@
-"""The registry writes apply makes (`kplan.registry.interface.RegistryWrites`). Every write is retried while the
+"""The registry writes apply makes (`kplan.kinds.ports.RegistryWrites`). Every write is retried while the
 registry does not answer or answers 5xx (each is idempotent: registering a schema the subject has returns its
 version; deleting what is gone is a success), for at most the stack's `cluster.timeout`, and verified: the writer
 reads until the registry shows the change.
@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 from kplan.cluster.reach import Link
 from kplan.cluster.retry import RetriableError, RetryPolicy, retry
+from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec, SchemaReference
 from kplan.registry.client import (
     SOFT_DELETED,
@@ -27,7 +28,6 @@ from kplan.registry.client import (
 )
 from kplan.registry.read import subject_levels
 from kplan.secrets import SecretValues
-from kplan.transport.errors import WriteError
 from kplan.transport.http import RestUnavailable
 
 NORMALIZE = {"normalize": "true"}

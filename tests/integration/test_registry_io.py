@@ -12,7 +12,8 @@ import requests
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.apply.steps.subject import PutSubject
-from kplan.apply.writers import Writers
+from kplan.errors import WriteError
+from kplan.kinds.ports import Writers
 from kplan.kinds.subject import live_repr
 from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
 from kplan.model.live import LiveSubject
@@ -22,7 +23,6 @@ from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
 from kplan.registry.read import read_subjects
 from kplan.registry.write import open_registry_writer
 from kplan.secrets import SecretValues
-from kplan.transport.errors import WriteError
 
 CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 ADDRESS = ('{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"}]}')

@@ -1,16 +1,15 @@
 """The unit tests' in-memory writer, shared by the executor and handler tests: `FakeWriter` implements every
-system writer's Protocol (`kplan.cluster.interface`, `kplan.registry.interface`), and `writers(fake)` hands it to
+system writer's Protocol (`kplan.kinds.ports`, `kplan.kinds.ports`), and `writers(fake)` hands it to
 the executor as `kplan.apply.writers.Writers` (tests/unit/test_executor.py checks it against the Protocols)."""
 
 from __future__ import annotations
 
 import json
 
-from kplan.apply.writers import Writers
 from kplan.cluster.kafka_admin import acl_key
-from kplan.cluster.results import BatchResults, ErrorReason
+from kplan.errors import WriteError
+from kplan.kinds.ports import BatchResults, ErrorReason, Writers
 from kplan.model.desired import ConnectorState
-from kplan.transport.errors import WriteError
 
 
 def _done(keys, results):

@@ -9,10 +9,11 @@ from confluent_kafka import KafkaError, KafkaException
 from test_apply_batching import FakeAdmin, _done, _failed
 
 from kplan.cluster.kafka_admin import KafkaAdmin
-from kplan.cluster.results import BatchResults, ErrorReason, reason_of, reason_of_name
+from kplan.cluster.results import reason_of, reason_of_name
 from kplan.cluster.retry import RetryPolicy
+from kplan.errors import WriteError
+from kplan.kinds.ports import BatchResults, ErrorReason
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
-from kplan.transport.errors import WriteError
 
 FAST = RetryPolicy(deadline_s=5.0, initial_s=0.01, max_s=0.02)
 

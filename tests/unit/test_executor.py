@@ -1,7 +1,7 @@
 """The executor's rollback logic over a fake writer: what a run may undo, and what it must report it could not.
 (The same paths run against the real stack in tests/integration/test_apply.py and test_safety.py.)
 Also: the fake writer (tests/unit/fakes.py) and each system's real writer implement that system's Protocol
-(`kplan.cluster.interface`, `kplan.registry.interface`), exactly."""
+(`kplan.kinds.ports`, `kplan.kinds.ports`), exactly."""
 
 from __future__ import annotations
 
@@ -38,14 +38,13 @@ from kplan.apply.steps import (
     step_from_json,
 )
 from kplan.cluster.connect_writer import ConnectWriter
-from kplan.cluster.interface import ConnectWrites, KafkaPythonWrites, KafkaWrites, PostgresWrites
 from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.cluster.kafka_python import KafkaPythonWriter
 from kplan.cluster.postgres import PostgresWriter
 from kplan.errors import KplanError
+from kplan.kinds.ports import ConnectWrites, KafkaPythonWrites, KafkaWrites, PostgresWrites, RegistryWrites
 from kplan.model.desired import ConnectorState
 from kplan.model.ownership import Ownership
-from kplan.registry.interface import RegistryWrites
 from kplan.registry.write import RegistryWriter
 from kplan.secrets import MASKED, SecretValues
 from kplan.state.faults import Faults

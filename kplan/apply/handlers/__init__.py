@@ -14,6 +14,6 @@ from kplan.apply.handlers import (  # noqa: F401 - registers handlers
     topic,
     user,
 )
-from kplan.apply.handlers.base import StepContext, StepHandler, UndoImpossible, handled_types, handler_for, handles
+from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handled_types, handler_for, handles
 
 __all__ = ["StepContext", "StepHandler", "UndoImpossible", "handled_types", "handler_for", "handles"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kplan.apply.handlers.base import StepContext, StepHandler, handles
 from kplan.apply.steps.acl import CreateAcls, DeleteAcls
+from kplan.kinds.handler import StepContext, StepHandler, handles
 
 
 @handles(CreateAcls)

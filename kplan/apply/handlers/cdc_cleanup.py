@@ -3,8 +3,8 @@ that failed before its drop was requested changed nothing)."""
 
 from __future__ import annotations
 
-from kplan.apply.handlers.base import StepContext, StepHandler, handles
 from kplan.apply.steps.cdc_cleanup import DropCdcDatabaseObjects
+from kplan.kinds.handler import StepContext, StepHandler, handles
 
 
 @handles(DropCdcDatabaseObjects)

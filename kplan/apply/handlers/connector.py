@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 from typing import Mapping
 
-from kplan.apply.handlers.base import StepContext, StepHandler, UndoImpossible, handles
 from kplan.apply.steps.connector import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
 from kplan.errors import KplanError
+from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handles
 from kplan.model.desired import ConnectorState
 from kplan.secrets import is_masked
 

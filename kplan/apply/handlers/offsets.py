@@ -3,10 +3,10 @@ connector only; the writer's offset calls verify with a GET that Connect shows w
 
 from __future__ import annotations
 
-from kplan.apply.handlers.base import StepContext, StepHandler, handles
 from kplan.apply.handlers.connector import STEADY_STATES, steady_state
 from kplan.apply.steps.offsets import AlterOffsets
 from kplan.errors import KplanError
+from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.model.desired import ConnectorState
 
 

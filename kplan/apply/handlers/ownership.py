@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kplan.apply.handlers.base import StepContext, StepHandler, handles
 from kplan.apply.steps.ownership import RecordOwnership
+from kplan.kinds.handler import StepContext, StepHandler, handles
 
 
 @handles(RecordOwnership)

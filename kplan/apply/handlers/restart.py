@@ -3,9 +3,9 @@ stack declares, so there is nothing to put back (see kplan.apply.steps.restart).
 
 from __future__ import annotations
 
-from kplan.apply.handlers.base import StepContext, StepHandler, handles
 from kplan.apply.steps.restart import RestartConnector
 from kplan.errors import KplanError
+from kplan.kinds.handler import StepContext, StepHandler, handles
 
 
 @handles(RestartConnector)

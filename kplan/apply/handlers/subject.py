@@ -7,8 +7,8 @@ only if it is newer than the subject's latest version before the run (an older o
 
 from __future__ import annotations
 
-from kplan.apply.handlers.base import StepContext, StepHandler, handles
 from kplan.apply.steps.subject import DeleteSubjects, PutSubject
+from kplan.kinds.handler import StepContext, StepHandler, handles
 
 
 @handles(PutSubject)
@@ -31,7 +31,7 @@ class PutSubjectHandler(StepHandler[PutSubject]):
             version = w.registry.register_schema(step.subject, step.schema, step.schema_type, step.references)
             record(version=version, new=version not in before)
             if version in before and version != max(before):  # never claim a registration the registry did not make
-                from kplan.transport.errors import WriteError
+                from kplan.errors import WriteError
 
                 raise WriteError(f"subject {step.subject}: the registry already holds this schema as version "
                                  f"{version}, not the latest ({max(before)}), and registers nothing new; the "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kplan.apply.handlers.base import StepContext, StepHandler, handles
 from kplan.apply.steps.topic import (
     AlterTopicConfigs,
     CreateTopics,
@@ -11,7 +10,8 @@ from kplan.apply.steps.topic import (
     ReassignReplicas,
     ReplaceTopics,
 )
-from kplan.cluster.results import BatchResults, ErrorReason
+from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.ports import BatchResults, ErrorReason
 
 
 @handles(CreateTopics)

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import Mapping, Union
 
 from kplan.apply.steps.acl import AclArgs, CreateAcls, DeleteAcls, build_acl_steps
-from kplan.apply.steps.base import FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types, thawed
 from kplan.apply.steps.cdc_cleanup import DropCdcDatabaseObjects, build_cdc_cleanup_steps
 from kplan.apply.steps.connector import (
     ConnectorImage,
@@ -65,6 +64,7 @@ from kplan.apply.steps.topic import (
     build_topic_steps,
 )
 from kplan.apply.steps.user import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal, build_user_steps
+from kplan.kinds.step import FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types, thawed
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
-from kplan.apply.steps.base import Immutable, Phase, Planned, StepBase, thawed
 from kplan.apply.steps.offsets import created_stopped
 from kplan.apply.steps.planned import planned_of
 from kplan.apply.steps.topic import CreateTopics
 from kplan.kinds.connector_planned import ConnectorPlanned
+from kplan.kinds.step import Immutable, Phase, Planned, StepBase, thawed
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.plan import Action, Plan, ResourceType

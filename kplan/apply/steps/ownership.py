@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kplan.apply.steps.base import Phase, Planned, StepBase
+from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.ownership import Ownership

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kplan.apply.steps.base import Phase, Planned, StepBase, name_list
 from kplan.apply.steps.planned import planned_of
+from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.user import UserPlanned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
-from kplan.apply.writers import Writers
 from kplan.errors import KplanError
+from kplan.kinds.ports import Writers
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 
@@ -51,7 +51,7 @@ class StepContext:
     def refusable(self, call: Callable[[], Any]) -> None:
         """An irreversible request the cluster refused outright (a write error, not a lost answer) changed
         nothing: say so, so the rollback can check that by looking."""
-        from kplan.transport.errors import WriteError
+        from kplan.errors import WriteError
 
         try:
             call()

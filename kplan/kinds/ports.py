@@ -1,6 +1,7 @@
-"""The write side of Kafka and Kafka Connect as apply uses it, one small Protocol per system: the methods the
-executor's step handlers call, and nothing else. (The schema registry's is `kplan.registry.interface`; apply
-composes them all in `kplan.apply.writers.Writers`.)
+"""The ports a kind's step handlers write through: one small Protocol per system (the methods the handlers call, and
+nothing else), the per-item results of a batched write, and `Writers`, one writer per system as a run is given
+them (composed by `kplan.apply.writers.open_writers`). The I/O packages implement the Protocols; the kinds, below
+them, see only these.
 
 - `KafkaWrites`: the admin client's writes (confluent-kafka): topics, configs, partitions, ACLs, SCRAM
   credentials, the replication throttle, and Debezium's snapshot signal (a record on a Kafka topic).
@@ -9,21 +10,23 @@ composes them all in `kplan.apply.writers.Writers`.)
   `kplan.cluster.kafka_python.KafkaPythonWriter`.
 - `ConnectWrites`: connectors, their offsets and restarts. `kplan.cluster.connect_writer.ConnectWriter`.
 - `PostgresWrites`: a destroyed CDC source's slot and publication. `kplan.cluster.postgres.PostgresWriter`.
+- `RegistryWrites`: schema registry subjects. `kplan.registry.write.RegistryWriter`.
 
-A batch method (one request for many items) returns per-item results (`kplan.cluster.results`), and fills the
-`results` it is given as the answers arrive. The unit tests' fake writer (tests/unit/fakes.py) implements every
-Protocol in memory; tests/unit/test_executor.py checks both against them (method names and signatures), and that
-apply calls exactly the methods they name.
+A batch method (one request for many items) returns per-item results (`BatchResults`, below; `kplan.cluster.results`
+classifies errors), and fills the `results` it is given as the answers arrive. The unit tests' fake writer
+(tests/unit/fakes.py) implements every Protocol in memory; tests/unit/test_executor.py checks both against them
+(method names and signatures), and that apply calls exactly the methods they name.
 
 (The read side planning uses is `kplan.model.live.LiveStateReader`.)
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.cluster.results import BatchResults
-from kplan.model.desired import AclBinding, ConnectorState, QuotaEntity, TopicSpec
+from kplan.model.desired import AclBinding, ConnectorState, QuotaEntity, SchemaReference, TopicSpec
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]
@@ -171,3 +174,112 @@ class PostgresWrites(Protocol):
         """Drop a PostgreSQL source's replication slot (once inactive) and publication, and check they are gone;
         `before_drop()` is called right before the first drop."""
         ...
+
+
+@runtime_checkable
+class RegistryWrites(Protocol):
+    def register_schema(self, subject: str, schema: str, schema_type: str,
+                        references: Sequence[SchemaReference]) -> int:
+        """Register `schema` under `subject` (a reference with version None is resolved to its subject's latest
+        version first); returns the version the registry shows it under (verified with a lookup). A schema the
+        subject already has is not registered again: its version is returned."""
+        ...
+
+    def schema_version(self, subject: str, schema: str, schema_type: str,
+                       references: Sequence[SchemaReference]) -> int | None:
+        """The live version of `subject` that holds this schema (the registry's lookup), or None."""
+        ...
+
+    def subject_versions(self, subject: str) -> list[int]:
+        """The subject's live (not soft-deleted) versions; [] when it does not exist."""
+        ...
+
+    def delete_schema_version(self, subject: str, version: int) -> None:
+        """Soft-delete one version, then until the subject's versions no longer list it."""
+        ...
+
+    def subject_level(self, subject: str) -> str | None:
+        """The subject's own compatibility level; None when it has none (it inherits the global level)."""
+        ...
+
+    def set_subject_level(self, subject: str, level: str | None) -> None:
+        """Set the subject's own level (None: remove it, so it inherits the global one), then check it shows."""
+        ...
+
+    def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
+        """Soft-delete the subjects (then hard-delete them when `permanent`), then until the registry no longer
+        lists them (an absent subject is a success)."""
+        ...
+
+
+# -- per-item results of a batched write (kplan.cluster.results says how an error becomes a reason) ----------
+
+class ErrorReason(str, Enum):
+    ALREADY = "already"  # EXPECTED at the first attempt: so before this request (the topic existed, a credential gone)
+    LANDED = "landed"  # EXPECTED on a retry, or seen by re-reading: an earlier attempt whose answer was lost did it
+    TRANSIENT = "transient"  # RETRIABLE: retried (final only when the deadline passed)
+    DENIED = "denied"  # FATAL: kplan's principal lacks the right
+    REFUSED = "refused"  # FATAL: any other refusal
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    key: str  # the item: a topic, a user, an entity, a binding, a partition
+    reason: ErrorReason | None = None  # None: done by this request
+    error: str = ""  # the system's own error name (TOPIC_ALREADY_EXISTS...), when it answered one
+
+
+class BatchResults:
+    """item -> its latest result, filled as answers arrive (a retried item's result is replaced)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, ItemResult] = {}
+
+    def record(self, key: str, reason: ErrorReason | None = None, error: str = "") -> None:
+        self.items[key] = ItemResult(key, reason, error)
+
+    def done(self) -> list[str]:
+        """The items this request did (the system confirmed them), in the order they were recorded."""
+        return [k for k, r in self.items.items() if r.reason is None]
+
+    def with_reason(self, *reasons: ErrorReason) -> list[str]:
+        return [k for k, r in self.items.items() if r.reason in reasons]
+
+    def __repr__(self) -> str:
+        return f"BatchResults({list(self.items.values())!r})"
+
+
+# -- the writers a run is given: one per system (composed by kplan.apply.writers.open_writers) ------------------
+
+@dataclass
+class Writers:
+    kafka: KafkaWrites  # topics, configs, ACLs, SCRAM, throttles, snapshot signals
+    kafka_python: KafkaPythonWrites  # client quotas, partition reassignments
+    connect: ConnectWrites  # connectors, offsets, restarts
+    postgres: PostgresWrites  # CDC slots and publications
+    open_registry: Callable[[], RegistryWrites]  # the registry's writer, made on first use (a stack may name none)
+    _registry: RegistryWrites | None = field(default=None, init=False, repr=False)
+
+    # What kplan.session.run uses directly: Kafka's admin client (the journal store, the lock and kplan's records
+    # share it) and Kafka's link (KafkaAdmin's; None for a fake).
+    @property
+    def admin(self) -> Any:
+        return getattr(self.kafka, "admin", None)
+
+    @property
+    def link(self) -> Any:
+        return getattr(self.kafka, "link", None)
+
+    @property
+    def registry(self) -> RegistryWrites:
+        if self._registry is None:
+            self._registry = self.open_registry()
+        return self._registry
+
+    def close(self) -> None:
+        """Close what each writer opened (the registry's only if it was made), Kafka's admin client last."""
+        for writer in (self._registry, self.kafka_python, self.connect, self.kafka):
+            close = getattr(writer, "close", None)
+            if close is not None:
+                close()
+        self._registry = None
