@@ -4,14 +4,26 @@ nearly every stack is made of.
 
 It declines (None) anything else — anchors, aliases, merge keys, explicit tags, duplicate or non-text keys,
 unusual values, non-mapping or empty documents, YAML errors — and the node-based path (`yaml_nodes`) then handles
-and reports it exactly as before. It re-implements PyYAML's implicit tag resolution (`_plain_tag`, the same
-table). tests/unit/test_yaml_fast_path.py checks that both paths give the same values, types and locations.
+and reports it exactly as before. It re-implements PyYAML's implicit tag resolution (`_value`, the same table).
+The work is one loop over a document's events (`_root`), calling out only per value and per container.
+tests/unit/test_yaml_fast_path.py checks that both paths give the same values, types and locations.
 """
 
 from __future__ import annotations
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import (
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from yaml.nodes import ScalarNode
 
 from kplan.model.source import Loc, Positions, SourceMap
@@ -38,14 +50,47 @@ except ImportError:  # PyYAML without libyaml: every document takes the node-bas
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 _WILDCARD = tuple(_RESOLVERS.get(None, []))
 _BY_FIRST = {first: tuple(rs) + _WILDCARD for first, rs in _RESOLVERS.items() if first is not None}
+_CONSTRUCTOR = SafeConstructor()  # its int, bool, null and float constructors keep no state
 
 
-def _plain_tag(value: str) -> str:
-    """The tag PyYAML's resolver gives a plain scalar (the same table, looked up the same way)."""
+def _value(value: str, style, scalars: dict):
+    """A value scalar as the node path converts it: quoted text as `QuotedStr`, a plain scalar by the tag PyYAML's
+    resolver gives it (the same table, looked up the same way; `scalars` caches the repeated ones); _Decline for a
+    tag the node path handles."""
+    if style in QUOTED_STYLES:
+        return QuotedStr(value)
     for tag, regexp in _BY_FIRST.get(value[0] if value else "", _WILDCARD):
         if regexp.match(value):
-            return tag
-    return STR_TAG
+            break
+    else:
+        return value
+    if tag == STR_TAG or tag == TIMESTAMP_TAG:  # dates stay text: nothing in a stack is a date
+        return value
+    if tag not in SIMPLE_SCALARS:
+        raise _Decline
+    try:
+        return scalars[(tag, value)]
+    except KeyError:
+        out = scalars[(tag, value)] = SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
+        return out
+
+
+def _child_path(frame: list, new, line: int, column: int) -> str:
+    """Put the container `new` (starting at line, column) in the open container `frame`; its path."""
+    container = frame[0]
+    if container.__class__ is dict:
+        key = frame[3]
+        if key is None:
+            raise _Decline  # a list or mapping as a key
+        kl, kc = frame[4]
+        frame[2][key] = (kl, kc, line, column)
+        container[key] = new
+        frame[3] = None
+        return f"{frame[1]}.{key}" if frame[1] else key
+    i = len(container)
+    frame[2][i] = (line, column, line, column)
+    container.append(new)
+    return f"{frame[1]}[{i}]"
 
 
 def fast_documents(display: str, text: str, smap: SourceMap) -> list[Document] | None:
@@ -60,127 +105,32 @@ def fast_documents(display: str, text: str, smap: SourceMap) -> list[Document] |
 
 
 def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:
-    from yaml.events import (
-        AliasEvent,
-        DocumentEndEvent,
-        DocumentStartEvent,
-        MappingEndEvent,
-        MappingStartEvent,
-        ScalarEvent,
-        SequenceEndEvent,
-        SequenceStartEvent,
-        StreamEndEvent,
-        StreamStartEvent,
-    )
-
+    """Every document of the stream, each a mapping (`_root`); _Decline for anything else."""
     # Anchors, aliases and tags need one of these characters somewhere; without any, no event is checked for them.
     marked = "&" in text or "*" in text or "!" in text
     parser = _CParser(text)
     get_event = parser.get_event
-    constructor = SafeConstructor()
-    constructors = SafeConstructor.yaml_constructors
     scalars: dict[tuple[str, str], object] = {}  # (tag, text) -> value: partitions, booleans... repeat a lot
     registered: list[tuple[object, Positions]] = []
     docs: list[Document] = []
-    # One frame per open container: [container, path, entries, pending key or None, its (line, column)]
-    frames: list[list] = []
-    frame: list | None = None
-    index = -1
-    root = None
-    root_mark = None
     try:
+        if get_event().__class__ is not StreamStartEvent:
+            raise _Decline
         while True:
-            event = get_event()
-            cls = event.__class__
-            if cls is ScalarEvent:
-                if marked and (event.anchor is not None or event.tag is not None):
-                    raise _Decline
-                mark = event.start_mark
-                value = event.value
-                if frame is None:
-                    raise _Decline  # a document that is a single value
-                container = frame[0]
-                if container.__class__ is dict and frame[3] is None:  # a key
-                    if value == "<<" and event.style not in QUOTED_STYLES:
-                        raise _Decline  # a merge key
-                    if value in container:
-                        raise _Decline  # duplicate key: the node path reports both lines
-                    frame[3] = value
-                    frame[4] = (mark.line, mark.column)
-                    continue
-                style = event.style
-                if style in QUOTED_STYLES:
-                    out: object = QuotedStr(value)
-                else:
-                    tag = _plain_tag(value)
-                    if tag == STR_TAG or tag == TIMESTAMP_TAG:  # dates stay text: nothing in a stack is a date
-                        out = value
-                    elif tag in SIMPLE_SCALARS:
-                        try:
-                            out = scalars[(tag, value)]
-                        except KeyError:
-                            out = scalars[(tag, value)] = constructors[tag](constructor, ScalarNode(tag, value))
-                    else:
-                        raise _Decline
-                if container.__class__ is dict:
-                    key = frame[3]
-                    kl, kc = frame[4]
-                    if value == "" and not style:  # an empty value: point at its key
-                        frame[2][key] = (kl, kc, kl, kc)
-                    else:
-                        frame[2][key] = (kl, kc, mark.line, mark.column)
-                    container[key] = out
-                    frame[3] = None
-                else:
-                    frame[2][len(container)] = (mark.line, mark.column, mark.line, mark.column)
-                    container.append(out)
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if marked and (event.anchor is not None or event.tag is not None):
-                    raise _Decline
-                mark = event.start_mark
-                new: dict | list = {} if cls is MappingStartEvent else []
-                if frame is None:
-                    if cls is SequenceStartEvent:
-                        raise _Decline  # a document that is a list
-                    path = ""
-                    root, root_mark = new, mark
-                else:
-                    container = frame[0]
-                    if container.__class__ is dict:
-                        key = frame[3]
-                        if key is None:
-                            raise _Decline  # a list or mapping as a key
-                        path = f"{frame[1]}.{key}" if frame[1] else key
-                        kl, kc = frame[4]
-                        frame[2][key] = (kl, kc, mark.line, mark.column)
-                        container[key] = new
-                        frame[3] = None
-                    else:
-                        i = len(container)
-                        path = f"{frame[1]}[{i}]"
-                        frame[2][i] = (mark.line, mark.column, mark.line, mark.column)
-                        container.append(new)
-                    if len(frames) >= MAX_DEPTH:
-                        raise _Decline
-                    frames.append(frame)
-                entries: dict = {}
-                registered.append((new, Positions(display, path, mark.line, mark.column, entries)))
-                frame = [new, path, entries, None, None]
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                frame = frames.pop() if frames else None
-            elif cls is DocumentStartEvent:
-                index += 1
-                root = None
-            elif cls is DocumentEndEvent:
-                if root is None:
-                    raise _Decline  # an empty document: the node path says what it ignores or refuses
-                docs.append(Document(display, index, root, Loc(display, root_mark.line + 1, root_mark.column + 1, "")))
-            elif cls is StreamEndEvent:
+            cls = get_event().__class__
+            if cls is StreamEndEvent:
                 break
-            elif cls is AliasEvent:
+            if cls is not DocumentStartEvent:
                 raise _Decline
-            elif cls is not StreamStartEvent:
+            start = get_event()
+            if start.__class__ is not MappingStartEvent or marked and (start.anchor is not None
+                                                                       or start.tag is not None):
+                raise _Decline  # an empty document, a list or a single value: the node path says what it does
+            root = _root(get_event, start, display, marked, registered, scalars)
+            if get_event().__class__ is not DocumentEndEvent:
                 raise _Decline
+            mark = start.start_mark
+            docs.append(Document(display, len(docs), root, Loc(display, mark.line + 1, mark.column + 1, "")))
     finally:
         parser.dispose()
     if not docs:
@@ -188,3 +138,63 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:
     for obj, positions in registered:
         smap.register_positions(obj, positions)
     return docs
+
+
+def _root(get_event, start, display: str, marked: bool, registered: list, scalars: dict) -> dict:
+    """The document's root mapping that `start` opens, and everything in it up to its end: one tight loop over
+    the events, each container recorded in `registered` with its `Positions`."""
+    root: dict = {}
+    entries: dict = {}
+    registered.append((root, Positions(display, "", start.start_mark.line, start.start_mark.column, entries)))
+    # One frame per open container: [container, path, entries, pending key or None, its (line, column)]
+    frame: list = [root, "", entries, None, None]
+    frames: list[list] = []
+    while True:
+        event = get_event()
+        cls = event.__class__
+        if cls is ScalarEvent:
+            if marked and (event.anchor is not None or event.tag is not None):
+                raise _Decline
+            mark = event.start_mark
+            value = event.value
+            container = frame[0]
+            if container.__class__ is dict and frame[3] is None:  # a key
+                if value == "<<" and event.style not in QUOTED_STYLES:
+                    raise _Decline  # a merge key
+                if value in container:
+                    raise _Decline  # duplicate key: the node path reports both lines
+                frame[3] = value
+                frame[4] = (mark.line, mark.column)
+                continue
+            style = event.style
+            out = _value(value, style, scalars)
+            if container.__class__ is dict:
+                key = frame[3]
+                kl, kc = frame[4]
+                if value == "" and not style:  # an empty value: point at its key
+                    frame[2][key] = (kl, kc, kl, kc)
+                else:
+                    frame[2][key] = (kl, kc, mark.line, mark.column)
+                container[key] = out
+                frame[3] = None
+            else:
+                frame[2][len(container)] = (mark.line, mark.column, mark.line, mark.column)
+                container.append(out)
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            if marked and (event.anchor is not None or event.tag is not None):
+                raise _Decline
+            mark = event.start_mark
+            new: dict | list = {} if cls is MappingStartEvent else []
+            path = _child_path(frame, new, mark.line, mark.column)
+            if len(frames) >= MAX_DEPTH:
+                raise _Decline
+            frames.append(frame)
+            entries = {}
+            registered.append((new, Positions(display, path, mark.line, mark.column, entries)))
+            frame = [new, path, entries, None, None]
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            if not frames:
+                return root
+            frame = frames.pop()
+        else:
+            raise _Decline  # an alias
