@@ -4,6 +4,9 @@ resource address and attribute path (planner), or the YAML path in `address` (lo
 
 Two renderings of the same thing: `located()` is the `file:line:column: path: message` line `kplan validate`
 prints (warnings marked), `format()` the `Error: file:line:column: address.path: message` line of plans.
+
+`Diagnostics` collects the loader's: every check reports into it instead of raising, so that `kplan validate` can
+show every problem at once (the stack loader's `StackError` carries them when a caller needs a loaded stack).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from kplan.model.desired import Origin
+from kplan.model.source import Loc
 
 
 class Severity(str, Enum):
@@ -87,3 +91,65 @@ class Diagnostic:
 
     def sort_key(self):
         return (self.file, self.line, self.column, self.subject, self.message)
+
+
+class Diagnostics:
+    """Collects diagnostics. Exact duplicates are dropped.
+
+    Loading runs in phases (read/parse, variable substitution, schema, semantic checks; `begin_phase()`). An
+    error on a node that an earlier phase already flagged is dropped: it would describe the same mistake again
+    (an undefined variable, then "not an integer" for the text left in its place)."""
+
+    def __init__(self):
+        self._items: list[Diagnostic] = []
+        self._seen: set[tuple] = set()
+        self._flagged: dict[tuple, int] = {}
+        self.phase = 0
+
+    def begin_phase(self) -> None:
+        self.phase += 1
+
+    def add(self, loc: Loc | None, message: str, severity: str = "error", path: str | None = None) -> None:
+        file, line, col, p = (loc.file, loc.line, loc.column, loc.path) if loc else ("<stack>", 0, 0, "")
+        if path is not None:
+            p = path
+        d = Diagnostic.at(file, line, col, p, message, severity)
+        key = (d.file, d.line, d.column, d.address, d.message, d.severity)
+        if key in self._seen:
+            return
+        where = (d.file, d.line, d.column)
+        if severity == "error":
+            if self._flagged.get(where, self.phase) < self.phase:
+                return
+            self._flagged.setdefault(where, self.phase)
+        self._seen.add(key)
+        self._items.append(d)
+
+    def error(self, loc: Loc | None, message: str, path: str | None = None) -> None:
+        self.add(loc, message, "error", path)
+
+    def declared_again(self, seen: dict, key, loc: Loc, what: str, hint: str) -> bool:
+        """Whether `key` was declared before (one error at `loc`, naming the first place, and `hint`); otherwise
+        `seen` records where it is declared."""
+        if key in seen:
+            first = seen[key]
+            self.error(loc, f"{what} is declared twice (also at {first.file}:{first.line}); {hint}")
+            return True
+        seen[key] = loc
+        return False
+
+    def warning(self, loc: Loc | None, message: str, path: str | None = None) -> None:
+        self.add(loc, message, "warning", path)
+
+    def extend(self, diags) -> None:
+        for d in diags:
+            self.add(Loc(d.file, d.line, d.column, d.address or ""), d.message, d.severity)
+
+    @property
+    def items(self) -> list[Diagnostic]:
+        return sorted(self._items, key=Diagnostic.sort_key)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self._items)
+

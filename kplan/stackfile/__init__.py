@@ -13,12 +13,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from kplan.stackfile.diagnostics import Diagnostic, StackError
+from kplan.errors import KplanError
+from kplan.model.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
 
 __all__ = ["Diagnostic", "StackError", "load_stack", "validate_stack"]
+
+
+class StackError(KplanError):
+    """A stack that cannot be loaded; `diagnostics` lists every problem found (errors and warnings)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        super().__init__("\n".join(d.located() for d in self.diagnostics) or "invalid stack")
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
 
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from kplan.model.desired import ACL_PREFIX, AclBinding, AclSpec, Origin
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import SourceMap
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
 
 CLUSTER_NAME = "kafka-cluster"
 PRODUCE_OPERATIONS = ("WRITE", "DESCRIBE")

@@ -11,13 +11,12 @@ import yaml
 
 from kplan.model.cdc_cleanup import DbCleanup
 from kplan.model.desired import ConnectAccess
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.secrets import is_reference_only
 from kplan.stackfile.cdc_format import converter_config
 from kplan.stackfile.connectors import normalize_config
-from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
-from kplan.stackfile.merge import deep_merge
-from kplan.stackfile.yamlsrc import SourceMap
 
 
 class _Lenient(dict):

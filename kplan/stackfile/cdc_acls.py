@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from kplan.model.desired import AclBinding, AclSpec, Origin
-from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc
 
 TOPIC_OPERATIONS = {
     "table": ("WRITE", "DESCRIBE"),

@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 
 from kplan.model.desired import ConnectAccess
-from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc
 
 _CCOMPAT = re.compile(r"/apis/ccompat/v\d+/?$")
 

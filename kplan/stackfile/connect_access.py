@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 
 from kplan.model.desired import ConnectAccess, freeze
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
 from kplan.secrets import SECRET_REF, has_secret_ref, is_sensitive_key
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import SourceMap
 
 _REF_HINT = "a ${secret:env:NAME} or ${secret:file:PATH} reference, never the value itself"
 

@@ -19,14 +19,15 @@ from kplan.model.desired import (
     TopicSpec,
     UserSpec,
 )
-from kplan.stackfile.diagnostics import Diagnostics, Loc
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc
 from kplan.stackfile.merge import LISTS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.source import SourceMap
     from kplan.stackfile.cdc_acls import Generated
     from kplan.stackfile.engines import EngineTemplates
     from kplan.stackfile.topics import Aggregate
-    from kplan.stackfile.yamlsrc import SourceMap
 
 
 class TopicEntry(NamedTuple):

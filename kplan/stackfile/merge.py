@@ -14,35 +14,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import Document, SourceMap
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap, deep_merge
+from kplan.stackfile.yaml_values import Document
 
 _SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy")
 LISTS = ("topics", "connectors", "cdc", "acls", "users", "quotas", "subjects")
-
-
-def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
-    """A new mapping: `base` overlaid by `over` (mappings merge, the rest replaces, None removes the key).
-
-    Locations follow the winning values; the result's own location is `loc` (or over's, or base's)."""
-    if not isinstance(over, dict):
-        return over
-    if not isinstance(base, dict):
-        base = {}
-    out: dict = dict(base)
-    sources: dict = dict.fromkeys(base, base)  # where each value (and its key) was written: looked up when asked
-    for k, v in over.items():
-        if v is None:
-            out.pop(k, None)
-            sources.pop(k, None)
-            continue
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v, smap, smap.loc(v))
-        else:
-            out[k] = v
-        sources[k] = over
-    where = loc or smap.loc(over) or smap.loc(base) or Loc("<stack>", 0, 0)
-    return smap.register_borrowed(out, where, sources)
 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:

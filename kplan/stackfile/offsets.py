@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kplan.model.diagnostics import Diagnostics
 from kplan.model.offsets import OffsetsSpec, canonical, partition_key, sink_position
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.topics import to_origin
-from kplan.stackfile.yamlsrc import SourceMap
+from kplan.model.source import Loc, SourceMap, to_origin
 
 
 def _whole(value: Any) -> int | None:

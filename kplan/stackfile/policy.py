@@ -16,11 +16,13 @@ from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
+from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import Level, Policy, Rule, RuleType
+from kplan.model.source import Loc, SourceMap
 from kplan.rules.topic_configs import lookup, unknown_key_message
 from kplan.rules.units import UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import SourceFile, SourceMap, decode, parse_documents, read_file
+from kplan.stackfile.files import SourceFile, decode, read_file
+from kplan.stackfile.yamlsrc import parse_documents
 
 POLICY_SCHEMA = "schemas/policy.schema.json"
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.model.desired import QUOTA_KEYS, Origin, QuotaEntity, QuotaSpec, freeze
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
 from kplan.rules.units import UnitError, parse_size_bytes
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import SourceMap
 
 BYTE_RATES = ("producer_byte_rate", "consumer_byte_rate")
 

@@ -15,8 +15,8 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import SourceMap, child_path
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap, child_path
 from kplan.words import did_you_mean
 
 SCHEMA_RESOURCE = "schemas/stack.schema.json"

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Mapping
 
 from kplan.model.desired import ConnectAccess, Origin, freeze
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, deep_merge
 from kplan.rules.names import topic_name_problem
 from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings
 from kplan.stackfile.connectors import build_connector, normalize_config
-from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
-from kplan.stackfile.merge import deep_merge
 from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.subjects import SCHEMA_KEYS
 from kplan.stackfile.subjects import build_section as build_subject_section

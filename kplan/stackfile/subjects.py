@@ -25,11 +25,11 @@ import os
 from typing import Any
 
 from kplan.model.desired import Origin, SchemaReference, SubjectSpec
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
 from kplan.rules.schemas import SchemaParseError, parse
 from kplan.stackfile.cdc_format import default_converter
-from kplan.stackfile.diagnostics import Diagnostics, Loc
 from kplan.stackfile.member import Built, MemberInput
-from kplan.stackfile.yamlsrc import SourceMap
 
 EXTENSIONS = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
 SCHEMA_KEYS = ("key_schema", "value_schema")  # a topic's keys that declare subjects (not topic settings)

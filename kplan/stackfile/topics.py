@@ -7,11 +7,11 @@ from collections import defaultdict
 from typing import Sequence
 
 from kplan.model.desired import Origin, TopicSpec, freeze
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.names import collision_key
 from kplan.rules.topic_configs import check_topic_config
 from kplan.rules.units import normalize_topic_config_value
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import SourceMap
 
 _LEVEL_KEYS = {"compression.gzip.level": "gzip", "compression.lz4.level": "lz4", "compression.zstd.level": "zstd"}
 
@@ -144,11 +144,6 @@ class _Locs:
 def _flag_or_none(value) -> bool | None:
     """A flag the settings set (True/False), or None when they do not: "not set" is not "false"."""
     return value if isinstance(value, bool) else None
-
-
-def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin:
-    loc = loc or Loc("<stack>", 0, 0)
-    return Origin(loc.file, loc.line, loc.column, cdc_source=cdc_source, table=table, role=role)
 
 
 def _cross_field(name: str, config: dict, locs: "_Locs", rf: int | None, agg: Aggregate, where: Loc) -> None:

@@ -22,9 +22,9 @@ from kplan.model.desired import (
     Origin,
     UserSpec,
 )
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
 from kplan.secrets import has_secret_ref, is_reference_only, secret_ref_problem
-from kplan.stackfile.diagnostics import Diagnostics, Loc
-from kplan.stackfile.yamlsrc import SourceMap
 
 MIN_ITERATIONS, MAX_ITERATIONS = 4096, 16384  # Kafka's bounds for SCRAM iterations
 

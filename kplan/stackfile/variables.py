@@ -18,9 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import SourceMap
 from kplan.secrets import secret_ref_problem
-from kplan.stackfile.diagnostics import Diagnostics
-from kplan.stackfile.yamlsrc import QuotedStr, SourceMap
+from kplan.stackfile.yaml_values import QuotedStr
 
 _VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?$", re.S)
 _PROVIDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:")

@@ -5,8 +5,8 @@ denies refuse a generated binding."""
 from __future__ import annotations
 
 from kplan.model.desired import AclBinding, AclSpec, Origin
+from kplan.model.diagnostics import Diagnostics
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, denies, merge_generated
-from kplan.stackfile.diagnostics import Diagnostics
 
 
 def B(resource, name, op, pattern="literal", permission="ALLOW", host="*"):

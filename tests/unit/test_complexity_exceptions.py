@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The number of files excused when the check was turned on (issue 25). Lower it when you split one of them;
 # never raise it.
-MAX_EXCEPTIONS = 10
+MAX_EXCEPTIONS = 9
 
 
 def _lint() -> dict:

@@ -4,9 +4,12 @@ import textwrap
 
 import pytest
 
-from kplan.stackfile import yamlsrc
-from kplan.stackfile.diagnostics import Diagnostic, Diagnostics, Loc, StackError
-from kplan.stackfile.yamlsrc import QuotedStr, SourceMap, load_path
+from kplan.model.diagnostics import Diagnostic, Diagnostics
+from kplan.model.source import Loc, SourceMap
+from kplan.stackfile import StackError
+from kplan.stackfile import files as stack_files
+from kplan.stackfile.yaml_values import QuotedStr
+from kplan.stackfile.yamlsrc import load_path
 
 
 def load(tmp_path, text, name="stack.yaml"):
@@ -134,14 +137,14 @@ def test_control_characters(tmp_path):
 
 
 def test_too_large(tmp_path, monkeypatch):
-    monkeypatch.setattr(yamlsrc, "MAX_FILE_BYTES", 64)
+    monkeypatch.setattr(stack_files, "MAX_FILE_BYTES", 64)
     d = only(load(tmp_path, "a: " + "x" * 200 + "\n")[2])
     assert d.message.startswith("file is too large")
     assert d.line == 0
 
 
 def test_real_limit_is_5_mib():
-    assert yamlsrc.MAX_FILE_BYTES == 5 * 1024 * 1024
+    assert stack_files.MAX_FILE_BYTES == 5 * 1024 * 1024
 
 
 def test_alias_bomb_is_refused_without_expanding_it(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from kplan.stackfile import validate_stack
 from kplan.stackfile.variables import Resolver, SubstitutionError, parse
-from kplan.stackfile.yamlsrc import QuotedStr
+from kplan.stackfile.yaml_values import QuotedStr
 
 
 def sub(value, environ=None, vars_=None, plain=True):

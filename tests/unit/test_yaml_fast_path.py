@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kplan.stackfile import yamlsrc
-from kplan.stackfile.diagnostics import Diagnostics
-from kplan.stackfile.yamlsrc import QuotedStr, SourceMap, parse_documents
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import SourceMap
+from kplan.stackfile import yaml_fast, yamlsrc
+from kplan.stackfile.yaml_values import QuotedStr
+from kplan.stackfile.yamlsrc import parse_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted(p for d in ("stacks", "tests/golden", "examples") if (ROOT / d).is_dir()
@@ -109,7 +111,7 @@ def _both(text: str, monkeypatch):
     fast_smap, fast_diags = SourceMap(), Diagnostics()
     fast = parse_documents("f.yaml", text, fast_smap, fast_diags)
     with monkeypatch.context() as m:
-        m.setattr(yamlsrc, "_fast_documents", lambda *a: None)
+        m.setattr(yamlsrc, "fast_documents", lambda *a: None)
         slow_smap, slow_diags = SourceMap(), Diagnostics()
         slow = parse_documents("f.yaml", text, slow_smap, slow_diags)
     return (fast, fast_smap, fast_diags), (slow, slow_smap, slow_diags)
@@ -132,20 +134,20 @@ def test_every_yaml_file_in_the_project_loads_the_same_both_ways(path, monkeypat
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_snippets_load_the_same_both_ways_and_take_the_fast_path(name, monkeypatch):
     text = SNIPPETS[name]
-    assert yamlsrc._fast_documents("f.yaml", text, SourceMap()) is not None
+    assert yaml_fast.fast_documents("f.yaml", text, SourceMap()) is not None
     _assert_same(text, monkeypatch)
 
 
 @pytest.mark.parametrize("name", sorted(DECLINED))
 def test_what_the_fast_path_leaves_to_the_node_path(name, monkeypatch):
     text = DECLINED[name]
-    assert yamlsrc._fast_documents("f.yaml", text, SourceMap()) is None
+    assert yaml_fast.fast_documents("f.yaml", text, SourceMap()) is None
     _assert_same(text, monkeypatch)
 
 
 def test_quoted_values_keep_their_type_on_the_fast_path():
     smap = SourceMap()
-    docs = yamlsrc._fast_documents("f.yaml", 'stack: s\na: "${X}"\nb: ${X}\n', smap)
+    docs = yaml_fast.fast_documents("f.yaml", 'stack: s\na: "${X}"\nb: ${X}\n', smap)
     assert docs is not None
     assert type(docs[0].root["a"]) is QuotedStr and type(docs[0].root["b"]) is str
 

@@ -1,0 +1,207 @@
+"""Where a stack's values were written: `Loc` (file, line, column, YAML path), `SourceMap` (the locations of
+containers, keys and values, by object identity) and the two helpers that keep locations while building
+values — `deep_merge` (defaults and environment overlays) and `to_origin` (a `Loc` as a spec's `Origin`).
+
+Pure: the stack loader (kplan.stackfile) fills a `SourceMap` while parsing, and every section builder reads it,
+so these live below both. The loader's collector of located diagnostics is `kplan.model.diagnostics.Diagnostics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kplan.model.desired import Origin
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a YAML node sits: file, 1-based line and column, and its path inside its document."""
+
+    file: str
+    line: int
+    column: int
+    path: str = ""
+
+    def child(self, path: str) -> "Loc":
+        return Loc(self.file, self.line, self.column, path)
+
+
+def child_path(path: str, key) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin:
+    loc = loc or Loc("<stack>", 0, 0)
+    return Origin(loc.file, loc.line, loc.column, cdc_source=cdc_source, table=table, role=role)
+
+
+@dataclass
+class _Info:
+    loc: Loc
+    values: dict = field(default_factory=dict)  # key/index -> Loc of the value
+    keys: dict = field(default_factory=dict)  # key -> Loc of the key
+
+
+class Positions:
+    """Where a container parsed by the fast path and its entries were written, as raw 0-based (line, column) pairs;
+    turned into an `_Info` of `Loc`s only when somebody asks (most containers never are)."""
+
+    __slots__ = ("file", "path", "line", "column", "entries")
+
+    def __init__(self, file: str, path: str, line: int, column: int, entries: dict):
+        self.file, self.path, self.line, self.column = file, path, line, column
+        self.entries = entries  # key/index -> (key line, key column, value line, value column)
+
+    def info(self) -> _Info:
+        values: dict = {}
+        keys: dict = {}
+        for key in self.entries:
+            values[key] = self.value_loc(key)
+            if not isinstance(key, int):
+                keys[key] = self.key_loc(key)
+        return _Info(self.loc(), values, keys)
+
+    def loc(self) -> Loc:
+        return Loc(self.file, self.line + 1, self.column + 1, self.path)
+
+    def value_loc(self, key) -> Loc:
+        entry = self.entries.get(key)
+        if entry is None:
+            return self.loc()
+        return Loc(self.file, entry[2] + 1, entry[3] + 1, child_path(self.path, key))
+
+    def key_loc(self, key) -> Loc:
+        entry = self.entries.get(key)
+        if entry is None:
+            return self.loc()
+        return Loc(self.file, entry[0] + 1, entry[1] + 1, child_path(self.path, key))
+
+
+class _Borrowed:
+    """A container built from others (a deep merge): each entry's locations are its source container's, looked up
+    when asked — a merge of ten thousand topics with their defaults copies no location."""
+
+    __slots__ = ("loc", "sources")
+
+    def __init__(self, loc: Loc, sources: dict):
+        self.loc = loc
+        self.sources = sources  # key -> the container the value (and key) came from
+
+
+class SourceMap:
+    """Locations of containers (dicts, lists) and of their keys and values, keyed by object identity.
+
+    Values stay plain dicts/lists/scalars (so JSON Schema and the rest of the code see ordinary data); whoever
+    builds a new container from located ones registers it here to keep the locations."""
+
+    def __init__(self):
+        self._info: dict[int, tuple[object, _Info | Positions | _Borrowed]] = {}
+
+    def register(self, obj, loc: Loc, values: dict | None = None, keys: dict | None = None):
+        """Keep `obj`'s locations. `values`/`keys` are taken over, not copied: pass dicts nobody changes later."""
+        self._info[id(obj)] = (obj, _Info(loc, values if values is not None else {}, keys if keys is not None else {}))
+        return obj
+
+    def register_positions(self, obj, positions: Positions) -> None:
+        """Keep `obj`'s raw positions (the YAML fast path), made into locations when first asked."""
+        self._info[id(obj)] = (obj, positions)
+
+    def register_borrowed(self, obj, loc: Loc, sources: dict):
+        """Keep `obj`'s location `loc`, and for each key the container its value came from (see `_Borrowed`):
+        `sources` is taken over, not copied."""
+        self._info[id(obj)] = (obj, _Borrowed(loc, sources))
+        return obj
+
+    def _get(self, obj) -> _Info | None:
+        entry = self._info.get(id(obj))
+        if entry is None or entry[0] is not obj:
+            return None
+        info = entry[1]
+        if isinstance(info, Positions):
+            info = info.info()
+            self._info[id(obj)] = (obj, info)
+        elif isinstance(info, _Borrowed):
+            values, keys = {}, {}
+            for key, source in info.sources.items():
+                at = self.value_loc(source, key)
+                if at is not None:
+                    values[key], keys[key] = at, self.key_loc(source, key)
+            info = _Info(info.loc, values, keys)
+            self._info[id(obj)] = (obj, info)
+        return info
+
+    def _entry(self, obj) -> _Info | Positions | _Borrowed | None:
+        """What is known of `obj`, raw positions left as they are (a single location is made on demand)."""
+        entry = self._info.get(id(obj))
+        return entry[1] if entry is not None and entry[0] is obj else None
+
+    def loc(self, obj) -> Loc | None:
+        info = self._entry(obj)
+        return info.loc() if isinstance(info, Positions) else info.loc if info else None
+
+    def value_loc(self, obj, key) -> Loc | None:
+        """Where the value under `key` (or index) was written; the container's location if unknown."""
+        info = self._entry(obj)
+        if info is None:
+            return None
+        if isinstance(info, Positions):
+            return info.value_loc(key)
+        if isinstance(info, _Borrowed):
+            source = info.sources.get(key)
+            return (self.value_loc(source, key) if source is not None else None) or info.loc
+        return info.values.get(key) or info.loc
+
+    def value_origin(self, obj, key) -> tuple[str, int, int] | None:
+        """(file, line, column) of the value under `key`, without making a `Loc` (origins of many values)."""
+        info = self._entry(obj)
+        if isinstance(info, Positions):
+            entry = info.entries.get(key)
+            return (info.file, entry[2] + 1, entry[3] + 1) if entry is not None else (
+                info.file, info.line + 1, info.column + 1)
+        loc = self.value_loc(obj, key)
+        return (loc.file, loc.line, loc.column) if loc is not None else None
+
+    def key_loc(self, obj, key) -> Loc | None:
+        info = self._entry(obj)
+        if info is None:
+            return None
+        if isinstance(info, Positions):
+            return info.key_loc(key)
+        if isinstance(info, _Borrowed):
+            source = info.sources.get(key)
+            at = self.value_loc(source, key) if source is not None else None
+            return (self.key_loc(source, key) if at is not None else None) or info.loc
+        return info.keys.get(key) or info.values.get(key) or info.loc
+
+    def set_value_loc(self, obj, key, loc: Loc | None, key_loc: Loc | None = None) -> None:
+        info = self._get(obj)
+        if info is not None and loc is not None:
+            info.values[key] = loc
+            if key_loc is not None:
+                info.keys[key] = key_loc
+
+
+def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
+    """A new mapping: `base` overlaid by `over` (mappings merge, the rest replaces, None removes the key).
+
+    Locations follow the winning values; the result's own location is `loc` (or over's, or base's)."""
+    if not isinstance(over, dict):
+        return over
+    if not isinstance(base, dict):
+        base = {}
+    out: dict = dict(base)
+    sources: dict = dict.fromkeys(base, base)  # where each value (and its key) was written: looked up when asked
+    for k, v in over.items():
+        if v is None:
+            out.pop(k, None)
+            sources.pop(k, None)
+            continue
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v, smap, smap.loc(v))
+        else:
+            out[k] = v
+        sources[k] = over
+    where = loc or smap.loc(over) or smap.loc(base) or Loc("<stack>", 0, 0)
+    return smap.register_borrowed(out, where, sources)

@@ -1,0 +1,70 @@
+"""Finding and reading a stack's files, within limits: a file or a directory's `*.yaml`/`*.yml` files, at most
+5 MiB each, UTF-8 text. Every refusal is a located diagnostic, not a traceback."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+STACK_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class SourceFile:
+    display: str  # shown in diagnostics and origins
+    relpath: str  # relative to the stack root (for the inputs digest)
+    data: bytes
+
+
+def list_stack_files(path: str, diags: Diagnostics) -> list[tuple[str, str]]:
+    """(display path, path relative to the stack root) of each stack file: the file itself, or the directory's
+    `*.yaml`/`*.yml` files (not hidden, not recursive) in name order."""
+    if not os.path.exists(path):
+        diags.error(Loc(path, 0, 0), "no such file or directory")
+        return []
+    if os.path.isdir(path):
+        names = sorted(
+            n for n in os.listdir(path)
+            if not n.startswith(".") and n.endswith(STACK_SUFFIXES) and os.path.isfile(os.path.join(path, n))
+        )
+        if not names:
+            diags.error(Loc(path, 0, 0), "directory contains no stack files (*.yaml, *.yml)")
+        return [(os.path.join(path, n), n) for n in names]
+    return [(path, os.path.basename(path))]
+
+
+def read_file(display: str, diags: Diagnostics, limit: int | None = None) -> bytes | None:
+    limit = MAX_FILE_BYTES if limit is None else limit
+    try:
+        size = os.stat(display).st_size
+        if size > limit:
+            diags.error(Loc(display, 0, 0),
+                        f"file is too large ({size / 1024 / 1024:.1f} MiB; "
+                        f"stack files are limited to {limit // 1024 // 1024} MiB)")
+            return None
+        with open(display, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        diags.error(Loc(display, 0, 0), f"cannot read the file: {e.strerror or e}")
+        return None
+    if len(data) > limit:
+        diags.error(Loc(display, 0, 0), f"file is too large (stack files are limited to {limit // 1024 // 1024} MiB)")
+        return None
+    return data
+
+
+def decode(display: str, data: bytes, diags: Diagnostics) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        diags.error(Loc(display, 1, 1), "file is UTF-16 text: save it as UTF-8")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        diags.error(Loc(display, line, col), f"file is not UTF-8 text (invalid byte 0x{data[e.start]:02x})")
+        return None
