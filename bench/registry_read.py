@@ -19,7 +19,7 @@ import requests
 from _common import emit
 
 import localstack
-from kplan.kinds.subject import live_repr
+from kplan.kinds.subject.kind import live_repr
 from kplan.model.desired import ClusterSpec, Stack, SubjectSpec
 from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.registry.client import registry_client

@@ -20,7 +20,7 @@ from kplan.model.live import LiveState
 # What the read imports lazily, imported by the loading thread before the read starts: two threads importing
 # parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
 # `_DeadlockError` (seen in the fault sweep).
-_READ_IMPORTS = ("kplan.kinds", "kplan.kinds.acl", "kplan.kinds.base", "kplan.model.plan", "kplan.plan.planner",
+_READ_IMPORTS = ("kplan.kinds", "kplan.kinds.acl.kind", "kplan.kinds.base", "kplan.model.plan", "kplan.plan.planner",
                  "kplan.cluster.describe", "kplan.cluster.settle", "kplan.cluster.scram", "kplan.cluster.kafka_python",
                  "kplan.cluster.permissions", "kplan.cluster.validator", "kplan.state.ownership",
                  "kplan.state.lock", "kplan.cluster.records", "kplan.cluster.reach", "kplan.cluster.retry",

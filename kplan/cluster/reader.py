@@ -149,7 +149,7 @@ class KafkaReader:
     def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], str | None]:
         """Every ACL binding on the cluster by principal (one describe_acls), with the keys the record says kplan
         created; or why they cannot be read (no authorizer, not allowed): a problem only for a stack with ACLs."""
-        from kplan.kinds.acl import SECURITY_DISABLED
+        from kplan.kinds.acl.kind import SECURITY_DISABLED
         from kplan.kinds.base import NOT_AUTHORIZED
 
         try:

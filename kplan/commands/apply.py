@@ -115,7 +115,7 @@ def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
 
 def _left_behind(plan) -> list[str]:
     """What a deleted PostgreSQL source left, with the SQL to drop it (kinds.cdc_cleanup): part of the last words."""
-    from kplan.kinds.cdc_cleanup import LEFT_CODE
+    from kplan.kinds.connector.cdc_cleanup import LEFT_CODE
 
     return [d.format() for d in plan.diagnostics if d.code == LEFT_CODE]
 

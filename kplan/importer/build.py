@@ -21,7 +21,7 @@ from kplan.secrets import imported_value
 # store, Confluent's internals, and Connect storage topics under a non-default name (`connect-secure-configs`).
 _PLATFORM_TOPIC = re.compile(r"^(_schemas|_confluent.*|.*connect.*-(configs|offsets|status|config|offset))$")
 _STATES = {"PAUSED": "paused", "STOPPED": "stopped"}  # RUNNING (and FAILED: a fault, not a wish) is the default
-# ACL resource types a stack can declare (kplan.stackfile.acls): others are left out with a note.
+# ACL resource types a stack can declare (kplan.kinds.acl.section): others are left out with a note.
 _ACL_RESOURCES = ("topic", "group", "cluster", "transactional_id")
 
 

@@ -1,20 +1,18 @@
-"""The registry of resource kinds. Each kind is one unit (`kplan.kinds.<kind>`) that the planner, saved-plan
-fingerprints, the status report and its renderer iterate over; the order here is the order of plans and reports.
+"""The resource kinds: one folder per kind (`kplan/kinds/<kind>/`: its planning and status in `kind.py`, its typed
+apply steps and builder in `steps.py`, their run/undo in `handlers.py`, its stack section in `section.py`), each
+registered once by its `UNIT` (`kplan.kinds.unit.KindUnit`); beside them the toolkit they share (`base`, `step`,
+`handler`, `ports`, `planned`). The order of `UNITS` is the order of plans and reports.
 See docs/architecture.md for what adding a kind takes."""
 
 from __future__ import annotations
 
-from kplan.kinds.acl import KIND as ACLS
+from kplan.kinds import acl, connector, offsets, quota, subject, topic, user
 from kplan.kinds.base import Kind, PlanContext
-from kplan.kinds.connector import KIND as CONNECTORS
-from kplan.kinds.offsets import KIND as OFFSETS
-from kplan.kinds.quota import KIND as QUOTAS
-from kplan.kinds.subject import KIND as SUBJECTS
-from kplan.kinds.topic import KIND as TOPICS
-from kplan.kinds.user import KIND as USERS
+from kplan.kinds.unit import KindUnit
 from kplan.model.plan import ResourceType
 
-KINDS: tuple[Kind, ...] = (TOPICS, CONNECTORS, OFFSETS, ACLS, USERS, QUOTAS, SUBJECTS)
+UNITS: tuple[KindUnit, ...] = (topic.UNIT, connector.UNIT, offsets.UNIT, acl.UNIT, user.UNIT, quota.UNIT, subject.UNIT)
+KINDS: tuple[Kind, ...] = tuple(u.kind for u in UNITS)
 _BY_TYPE = {k.type: k for k in KINDS}
 
 
@@ -22,4 +20,4 @@ def kind_of(resource_type: ResourceType | str) -> Kind:
     return _BY_TYPE[ResourceType(resource_type)]
 
 
-__all__ = ["KINDS", "Kind", "PlanContext", "kind_of"]
+__all__ = ["KINDS", "UNITS", "Kind", "KindUnit", "PlanContext", "kind_of"]

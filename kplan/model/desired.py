@@ -107,7 +107,7 @@ class ConnectorSpec:
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
     # CDC: delete the topics of tables removed from the source's table list (otherwise they are left in place).
     prune_tables: bool = False
-    # Plan a restart of the connector's FAILED instances (`restart_failed`; kplan.kinds.connector_restart).
+    # Plan a restart of the connector's FAILED instances (`restart_failed`; kplan.kinds.connector.restart).
     restart_failed: bool = False
     # CDC PostgreSQL: drop the replication slot / publication when the connector is destroyed (kplan.model.cdc_cleanup)
     on_destroy: "DbCleanup | None" = None

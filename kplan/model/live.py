@@ -153,7 +153,7 @@ class LiveState:
     # The brokers by id and their racks (None: no broker.rack), for placing replicas; empty when not read.
     broker_racks: Mapping[int, str | None] = field(default_factory=lambda: MappingProxyType({}))
     # Connector -> the offsets request token kplan last applied (the ownership record's `offsets`), and what
-    # Connect has for the connectors whose declared request differs from it (kplan.kinds.offsets; read at the
+    # Connect has for the connectors whose declared request differs from it (kplan.kinds.offsets.kind; read at the
     # edge, one GET per such connector, never for all).
     offset_tokens: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     connector_offsets: Mapping[str, LiveOffsets] = field(default_factory=lambda: freeze({}))

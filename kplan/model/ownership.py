@@ -29,7 +29,7 @@ class Ownership:
     users: Mapping[str, str] = field(default_factory=dict)
     # client-quota entity (`user=app`) -> the quota keys kplan set for this stack: the only keys it ever removes
     quotas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # connector -> the offsets request token kplan last applied to it (kplan.kinds.offsets)
+    # connector -> the offsets request token kplan last applied to it (kplan.kinds.offsets.kind)
     offsets: Mapping[str, str] = field(default_factory=dict)
     # schema registry subject -> the digest of the canonical schema (and references) kplan last registered or
     # adopted under it (kplan.rules.schemas.schema_digest): the subjects it owns; a latest version with another

@@ -45,8 +45,8 @@ class ResourceType(str, Enum):
     ACL = "acl"  # one resource per principal: acl.User:orders-app
     USER = "user"  # a SCRAM user: user.orders-app
     QUOTA = "quota"  # one resource per client-quota entity: quota.user=orders-service
-    OFFSETS = "offsets"  # a connector's declared offsets request: offsets.pg-src (kplan.kinds.offsets)
-    SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject)
+    OFFSETS = "offsets"  # a connector's declared offsets request: offsets.pg-src (kplan.kinds.offsets.kind)
+    SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject.kind)
 
 
 class Reason(str, Enum):

@@ -176,7 +176,7 @@ def _change_from(d: dict) -> ResourceChange:
 
 def _planned_from(d: dict) -> PlannedPayload | None:
     """The change's payload, by its kind's type; None in a plan saved before there was one (apply refuses such a
-    plan: `kplan.apply.steps.planned`)."""
+    plan: `kplan.kinds.planned`)."""
     if d.get("planned") is None:
         return None
     from kplan.kinds import kind_of  # plan sits above kinds; imported here as the kinds import the plan model

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from kplan.kinds.subject import NO_REGISTRY
+from kplan.kinds.subject.kind import NO_REGISTRY
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, LiveSubject
 

@@ -93,7 +93,7 @@ def declared_versions(http: RegistryHttp | None, specs: Iterable[SubjectSpec],
     `normalize`), for the declared subjects whose latest version kplan's canonical form finds different (nothing is
     asked for the others). The latest: the registry normalizes them alike, so there is nothing to register. An
     earlier one: registries do not register a schema a subject already has, so it cannot be made the latest again
-    by registering it (kplan.kinds.subject shows it as drift)."""
+    by registering it (kplan.kinds.subject.kind shows it as drift)."""
     from kplan.rules.schemas import same_schema
 
     if http is None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from kplan.apply.executor import ApplyResult
-from kplan.apply.steps import build, ownership_of
+from kplan.apply.steps import build
+from kplan.apply.steps.ownership import ownership_of
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.plan.clusters import combine

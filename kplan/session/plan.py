@@ -49,7 +49,7 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
 def _with_offsets(stack, live, reader):
     """The live state with what Connect has for every connector whose declared offsets request is pending (one
     GET each, kplan.cluster.offsets); a live-state file keeps what it says."""
-    from kplan.kinds.offsets import attach, pending
+    from kplan.kinds.offsets.kind import attach, pending
 
     names = [n for n in pending(stack, live) if n in live.connectors]
     read = getattr(reader, "connector_offsets", None)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
-from kplan.apply.steps import Built, RecordOwnership, build, ownership_of, step_from_json
+from kplan.apply.steps import Built, build, step_from_json
+from kplan.apply.steps.ownership import RecordOwnership, ownership_of
 from kplan.cluster.clients import client_config, dispose
 from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
 from kplan.errors import KplanError

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from kplan.kinds.connector.section import normalize_config
 from kplan.model.cdc_cleanup import DbCleanup
 from kplan.model.desired import ConnectAccess
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.secrets import is_reference_only
 from kplan.stackfile.cdc_format import converter_config
-from kplan.stackfile.connectors import normalize_config
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
 
 

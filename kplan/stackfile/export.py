@@ -76,7 +76,7 @@ def acl_data(a: AclSpec) -> dict:
 
 def quota_data(q: QuotaSpec) -> dict:
     """An entity's quotas as Kafka stores them (byte rates in bytes per second)."""
-    from kplan.kinds.quota import entity_repr, shown_value
+    from kplan.kinds.quota.kind import entity_repr, shown_value
 
     return {"entity": entity_repr(q.entity), "values": {k: shown_value(v) for k, v in sorted(q.values.items())},
             "origin": origin_data(q.origin)}

@@ -24,10 +24,10 @@ from kplan.model.source import Loc
 from kplan.stackfile.merge import LISTS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.topic.section import Aggregate
     from kplan.model.source import SourceMap
     from kplan.stackfile.cdc_acls import Generated
     from kplan.stackfile.engines import EngineTemplates
-    from kplan.stackfile.topics import Aggregate
 
 
 class TopicEntry(NamedTuple):

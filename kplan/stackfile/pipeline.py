@@ -12,20 +12,20 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
+from kplan.kinds.connector.section import normalize_config, warn_plaintext_secrets
+from kplan.kinds.topic.section import Aggregate, check_duplicates_and_collisions
 from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.cdc_acls import merge_generated
 from kplan.stackfile.connect_access import build_connect, build_registry
-from kplan.stackfile.connectors import normalize_config, warn_plaintext_secrets
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.sections import SECTIONS
-from kplan.stackfile.topics import Aggregate, check_duplicates_and_collisions
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import load_path
 from kplan.words import closest, meant

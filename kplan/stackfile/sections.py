@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from kplan.kinds.acl.section import build_acls
+from kplan.kinds.connector.section import build_connector, normalize_config
+from kplan.kinds.quota.section import build_quotas
+from kplan.kinds.topic.section import build_topic, describe_topic
+from kplan.kinds.user.section import build_users
 from kplan.model.desired import ConnectAccess, Origin, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, deep_merge
 from kplan.rules.names import topic_name_problem
-from kplan.stackfile.acls import build_acls
 from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings
-from kplan.stackfile.connectors import build_connector, normalize_config
 from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
-from kplan.stackfile.quotas import build_quotas
 from kplan.stackfile.subjects import SCHEMA_KEYS
 from kplan.stackfile.subjects import build_section as build_subject_section
-from kplan.stackfile.topics import build_topic, describe_topic
-from kplan.stackfile.users import build_users
 
 # keys of a resource entry that are not its settings
 NOT_SETTINGS = ("name", "cluster", *SCHEMA_KEYS)

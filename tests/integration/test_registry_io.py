@@ -11,10 +11,10 @@ import pytest
 import requests
 
 from kplan.apply.handlers import StepContext, handler_for
-from kplan.apply.steps.subject import PutSubject
 from kplan.errors import WriteError
 from kplan.kinds.ports import Writers
-from kplan.kinds.subject import live_repr
+from kplan.kinds.subject.kind import live_repr
+from kplan.kinds.subject.steps import PutSubject
 from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
 from kplan.model.live import LiveSubject
 from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType

@@ -4,13 +4,13 @@ what kplan created, drift or authoritative removal of the rest) and the ownershi
 from __future__ import annotations
 
 from kplan.apply.steps import build_steps
-from kplan.apply.steps.acl import CreateAcls, DeleteAcls
-from kplan.kinds.acl import delete_acls, plan_acls
+from kplan.kinds.acl.kind import delete_acls, plan_acls
+from kplan.kinds.acl.section import expand_acl
+from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.model.desired import AclBinding, AclSpec, ClusterSpec, Stack
 from kplan.model.live import LiveAcls, LiveState
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.plan.planner import make_plan
-from kplan.stackfile.acls import expand_acl
 
 
 def B(resource, name, op, pattern="literal", permission="ALLOW", host="*"):

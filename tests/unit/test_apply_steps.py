@@ -9,39 +9,24 @@ from dataclasses import replace
 
 import pytest
 
-from kplan.apply.steps import (
-    STEP_TYPES,
-    AlterOffsets,
-    AlterQuotas,
+from kplan.apply.steps import STEP_TYPES, build, build_steps, step_from_json
+from kplan.apply.steps.ownership import RecordOwnership, ownership_after, ownership_of
+from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
+from kplan.kinds.connector.restart_steps import RestartConnector
+from kplan.kinds.connector.steps import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
+from kplan.kinds.offsets.steps import AlterOffsets
+from kplan.kinds.quota.steps import AlterQuotas, QuotaChange
+from kplan.kinds.step import Phase, step_types
+from kplan.kinds.subject.steps import DeleteSubjects
+from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
-    AlterUsers,
-    ConnectorSecrets,
-    CreateAcls,
     CreateTopics,
-    CreateUsers,
-    Credential,
-    DeleteAcls,
-    DeleteConnector,
-    DeleteSubjects,
     DeleteTopics,
-    DeleteUsers,
     IncreasePartitions,
-    Phase,
-    PutConnector,
-    QuotaChange,
     ReassignReplicas,
-    RecordOwnership,
-    Removal,
     ReplaceTopics,
-    RestartConnector,
-    SnapshotSignal,
-    build,
-    build_steps,
-    ownership_after,
-    ownership_of,
-    step_from_json,
-    step_types,
 )
+from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
 from kplan.model.desired import (
     AclBinding,

@@ -11,7 +11,8 @@ from fakes import FakeWriter, writers
 from test_executor import FakeStore, put_step, run, topics_step
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.steps import ConnectorImage, DeleteConnector, frozen
+from kplan.kinds.connector.steps import ConnectorImage, DeleteConnector
+from kplan.kinds.step import frozen
 from kplan.model.desired import ConnectorState
 from kplan.secrets import SecretValues
 from kplan.state.journal import Journal, RunStatus, StepStatus

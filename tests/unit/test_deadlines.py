@@ -17,13 +17,13 @@ from confluent_kafka import KafkaError, KafkaException
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps.ownership import RecordOwnership
-from kplan.apply.steps.topic import CreateTopics, TopicArgs
 from kplan.apply.writers import open_writers
 from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.cluster.reach import ClusterUnreachable, GuardedAdmin, Link
 from kplan.cluster.records import write_record
 from kplan.cluster.retry import RetriableError, RetryPolicy, retry
 from kplan.errors import KplanError
+from kplan.kinds.topic.steps import CreateTopics, TopicArgs
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues

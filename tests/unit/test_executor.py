@@ -17,32 +17,18 @@ import pytest
 from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.steps import (
-    STEP_TYPES,
-    AlterUsers,
-    ConnectorImage,
-    ConnectorSecrets,
-    CreateTopics,
-    DeleteConnector,
-    DeleteTopics,
-    DeleteUsers,
-    IncreasePartitions,
-    Phase,
-    PutConnector,
-    RecordOwnership,
-    ReplaceTopics,
-    StepBase,
-    TopicArgs,
-    UnknownStepKind,
-    frozen,
-    step_from_json,
-)
+from kplan.apply.steps import STEP_TYPES, step_from_json
+from kplan.apply.steps.ownership import RecordOwnership
 from kplan.cluster.connect_writer import ConnectWriter
 from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.cluster.kafka_python import KafkaPythonWriter
 from kplan.cluster.postgres import PostgresWriter
 from kplan.errors import KplanError
+from kplan.kinds.connector.steps import ConnectorImage, ConnectorSecrets, DeleteConnector, PutConnector
 from kplan.kinds.ports import ConnectWrites, KafkaPythonWrites, KafkaWrites, PostgresWrites, RegistryWrites
+from kplan.kinds.step import Phase, StepBase, UnknownStepKind, frozen
+from kplan.kinds.topic.steps import CreateTopics, DeleteTopics, IncreasePartitions, ReplaceTopics, TopicArgs
+from kplan.kinds.user.steps import AlterUsers, DeleteUsers
 from kplan.model.desired import ConnectorState
 from kplan.model.ownership import Ownership
 from kplan.registry.write import RegistryWriter
@@ -205,7 +191,7 @@ def test_the_record_step_keeps_the_run_marker_and_its_undo_keeps_everything_eith
 
 
 def test_a_snapshot_signal_is_sent_with_its_arguments():
-    from kplan.apply.steps import SnapshotSignal
+    from kplan.kinds.connector.steps import SnapshotSignal
 
     w = FakeWriter()
     result, _ = run(w, [SnapshotSignal("cdc", ("public.b",), "sig", "p", "p.signals")])
@@ -286,8 +272,8 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.apply.handlers import handled_types
 
     assert set(STEP_TYPES) <= handled_types()
-    from kplan.apply.steps import DropCdcDatabaseObjects
-    from kplan.apply.steps.subject import DeleteSubjects
+    from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
+    from kplan.kinds.subject.steps import DeleteSubjects
 
     assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
                                                          DeleteUsers, DropCdcDatabaseObjects, DeleteSubjects}
@@ -332,12 +318,14 @@ def test_the_fake_is_nothing_but_the_protocols():
 
 
 def test_the_protocols_name_exactly_the_writer_methods_apply_calls():
-    """Every `ctx.writer.<system>.<method>` / `w.<system>.<method>` in kplan/apply is in that system's Protocol,
-    and the other way round."""
+    """Every `ctx.writer.<system>.<method>` / `w.<system>.<method>` in kplan/apply and in the kinds' handlers is in
+    that system's Protocol, and the other way round."""
     import kplan.apply
+    import kplan.kinds
 
     called = set()
-    for path in Path(kplan.apply.__file__).parent.rglob("*.py"):
+    paths = [*Path(kplan.apply.__file__).parent.rglob("*.py"), *Path(kplan.kinds.__file__).parent.rglob("*.py")]
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
             if path.name in ("run.py", "writers.py") or not isinstance(node, ast.Attribute):
                 continue  # run.py opens the cluster: it uses the writer's admin client and closes it
@@ -353,7 +341,7 @@ def test_the_protocols_name_exactly_the_writer_methods_apply_calls():
 
 
 def test_a_restart_of_failed_instances_has_nothing_to_undo_and_one_that_fails_again_fails_the_step():
-    from kplan.apply.steps import RestartConnector
+    from kplan.kinds.connector.restart_steps import RestartConnector
 
     w = FakeWriter(connectors={"c": {"connector.class": "X"}})
     restart = RestartConnector("c", False, (0,))
@@ -379,7 +367,7 @@ def test_an_update_with_restart_failed_restarts_the_failed_instances_after_writi
 
 
 def test_dropping_a_cdc_sources_slot_is_irreversible_unless_it_failed_before_the_drop():
-    from kplan.apply.steps import DropCdcDatabaseObjects
+    from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
 
     drop = DropCdcDatabaseObjects("pg", "db", 5432, "u", "demo", "${secret:env:PG_PW}", "pg_slot", "pg_pub")
     w = FakeWriter()

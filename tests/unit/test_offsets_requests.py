@@ -1,4 +1,4 @@
-"""Declared connector offsets (kplan.kinds.offsets, apply/steps/offsets.py): which requests are pending and read,
+"""Declared connector offsets (kplan.kinds.offsets.kind, kinds/offsets/steps.py): which requests are pending and read,
 the plan of each, the token in the ownership record, the step's journal codec, and its run and undo against the
 fake writer (Connect changes offsets of STOPPED connectors only; the undo puts the journaled offsets back)."""
 
@@ -10,8 +10,11 @@ from dataclasses import replace
 from fakes import FakeWriter
 from test_executor import run
 
-from kplan.apply.steps import AlterOffsets, PutConnector, build_steps, ownership_after, ownership_of, step_from_json
-from kplan.kinds.offsets import attach, pending
+from kplan.apply.steps import build_steps, step_from_json
+from kplan.apply.steps.ownership import ownership_after, ownership_of
+from kplan.kinds.connector.steps import PutConnector
+from kplan.kinds.offsets.kind import attach, pending
+from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, freeze
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, sink_position

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from builders import live, ltopic, stack, topic
 
-from kplan.apply.steps import StalePlan, build_steps
-from kplan.kinds.acl import AclPlanned
-from kplan.kinds.topic import TopicPlanned
+from kplan.apply.steps import build_steps
+from kplan.kinds.acl.kind import AclPlanned
+from kplan.kinds.planned import StalePlan
+from kplan.kinds.topic.kind import TopicPlanned
 from kplan.model.desired import AclBinding
 from kplan.model.plan import Action, Plan
 from kplan.plan.planner import make_plan

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from kplan.apply.steps.quota import AlterQuotas, QuotaChange, by_entity
 from kplan.cluster.kafka_python import kafka_python_config
 from kplan.errors import KplanError
-from kplan.kinds.quota import delete_quota, plan_quota, shown_value
+from kplan.kinds.quota.kind import delete_quota, plan_quota, shown_value
+from kplan.kinds.quota.section import quota_value
+from kplan.kinds.quota.steps import AlterQuotas, QuotaChange, by_entity
 from kplan.model.desired import ClusterSpec, QuotaEntity, QuotaSpec, freeze
 from kplan.model.live import LiveQuota
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.rules.units import UnitError
 from kplan.secrets import SecretValues
-from kplan.stackfile.quotas import quota_value
 
 APP = QuotaEntity("app")
 

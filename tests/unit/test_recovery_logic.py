@@ -13,7 +13,7 @@ from fakes import FakeWriter, writers
 from test_executor import FailAt, FakeStore, put_step, topics_step
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.steps import RecordOwnership
+from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
@@ -89,7 +89,7 @@ def test_a_connector_that_could_not_be_deleted_keeps_the_topics_and_the_retry_fi
 
 
 def test_an_irreversible_step_is_final_and_a_run_with_only_those_left_is_finished():
-    from kplan.apply.steps import IncreasePartitions
+    from kplan.kinds.topic.steps import IncreasePartitions
 
     w = FakeWriter(topics={"t"}, partitions={"t": 1})
     journal = Journal("s", None, "c", "d")
@@ -101,7 +101,7 @@ def test_an_irreversible_step_is_final_and_a_run_with_only_those_left_is_finishe
 
 
 def test_an_old_journal_whose_irreversible_step_says_undo_failed_converges():
-    from kplan.apply.steps import IncreasePartitions
+    from kplan.kinds.topic.steps import IncreasePartitions
 
     journal = Journal("s", None, "c", "d", status=RunStatus.ROLLBACK_INCOMPLETE)
     step = IncreasePartitions({"t": 2}, {"t": 1})

@@ -8,7 +8,7 @@ from fakes import FakeWriter, writers
 from test_executor import run
 
 from kplan.apply.handlers import StepContext, handler_for
-from kplan.apply.steps.subject import DeleteSubjects, PutSubject
+from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 from kplan.model.desired import ClusterSpec, SchemaReference, Stack, SubjectSpec
 from kplan.model.live import LiveState, LiveSubject
 from kplan.registry.attach import NO_REGISTRY, attach, wanted

@@ -7,14 +7,14 @@ from kplan.apply.steps import build_steps
 from kplan.apply.steps.ownership import ownership_after
 from kplan.cluster.scram import rounds
 from kplan.kinds.base import PlanContext
-from kplan.kinds.user import plan_user
+from kplan.kinds.user.kind import plan_user
+from kplan.kinds.user.section import password_problem
 from kplan.model.desired import ClusterSpec, Stack, UserSpec
 from kplan.model.live import LiveState, LiveUser
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, Flag
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues
-from kplan.stackfile.users import password_problem
 
 REF = "${secret:env:APP_PASSWORD}"
 SECRETS = SecretValues({REF: "app-canary-pw"})

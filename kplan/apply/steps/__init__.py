@@ -1,7 +1,8 @@
 """From a plan to the ordered apply steps, each with the before-image needed to undo it. Pure.
 
-One module per resource kind holds its step types and its builder (`build_<kind>_steps(plan, stack, live)`);
-`build` runs the builders and orders their steps by `Phase` (stable: a builder's order holds within a phase):
+Each resource kind's folder holds its step types and its builder (`kplan/kinds/<kind>/steps.py`), registered by
+its `UNIT`; `build` runs every kind's builders (reading each change's planned payload) and orders their steps by
+`Phase` (stable: a builder's order holds within a phase):
 
   phase                 step type           undo
   CREATE_TOPICS         CreateTopics        delete the topics this run created
@@ -27,58 +28,29 @@ One module per resource kind holds its step types and its builder (`build_<kind>
   RECORD_OWNERSHIP      RecordOwnership     write the previous record back
 
 Topic steps are batches: one CreateTopics for every topic to create, one AlterTopicConfigs for every config
-change. Adding a kind: a module here with its step types (each with a `kind`, a `phase`, `describe()` and the
-journal codec) and its builder, listed in `BUILDERS`; and its handlers in `kplan.apply.handlers`.
+change. Adding a kind: its step types (each with a `kind`, a `phase`, `describe()` and the journal codec) and its
+builder in its folder, named in its `UNIT`; nothing here changes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Mapping, TypeAlias
 
-from kplan.apply.steps.acl import AclArgs, CreateAcls, DeleteAcls, build_acl_steps
-from kplan.apply.steps.cdc_cleanup import DropCdcDatabaseObjects, build_cdc_cleanup_steps
-from kplan.apply.steps.connector import (
-    ConnectorImage,
-    ConnectorSecrets,
-    DeleteConnector,
-    PutConnector,
-    SnapshotSignal,
-    build_connector_steps,
-)
-from kplan.apply.steps.offsets import AlterOffsets, build_offsets_steps
-from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps, ownership_after, ownership_of
-from kplan.apply.steps.planned import StalePlan, check_planned
-from kplan.apply.steps.quota import AlterQuotas, QuotaChange, build_quota_steps
-from kplan.apply.steps.restart import RestartConnector, build_restart_steps
-from kplan.apply.steps.subject import DeleteSubjects, PutSubject, build_subject_steps
-from kplan.apply.steps.topic import (
-    AlterTopicConfigs,
-    ConfigChange,
-    CreateTopics,
-    DeleteTopics,
-    IncreasePartitions,
-    ReassignReplicas,
-    ReplaceTopics,
-    TopicArgs,
-    build_topic_steps,
-)
-from kplan.apply.steps.user import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal, build_user_steps
-from kplan.kinds.step import FrozenDict, Phase, Planned, StepBase, UnknownStepKind, frozen, step_types, thawed
+from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps
+from kplan.kinds import UNITS
+from kplan.kinds.planned import check_planned
+from kplan.kinds.step import FrozenDict, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan
 
-Step = Union[CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers, AlterQuotas, PutSubject,
-             PutConnector, SnapshotSignal, AlterOffsets, RestartConnector, DeleteConnector, DeleteAcls,
-             IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteSubjects, DeleteTopics,
-             DropCdcDatabaseObjects, RecordOwnership]
-STEP_TYPES: tuple[type[StepBase], ...] = Step.__args__  # type: ignore[attr-defined]
+Step: TypeAlias = StepBase  # every step type is a frozen StepBase subclass, registered by its `kind`
+STEP_TYPES: tuple[type[StepBase], ...] = tuple(t for u in UNITS for t in u.step_types) + (RecordOwnership,)
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
-BUILDERS = (build_topic_steps, build_connector_steps, build_acl_steps, build_user_steps, build_quota_steps,
-            build_restart_steps, build_cdc_cleanup_steps, build_offsets_steps, build_subject_steps)
+BUILDERS = tuple(b for u in UNITS for b in u.builders)
 
 
 @dataclass(frozen=True)
@@ -106,20 +78,7 @@ def build_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Step]:
 
 def step_from_json(doc) -> Step:
     """A step from its journal entry; an unknown kind raises `UnknownStepKind`."""
-    return StepBase.from_json(doc)  # type: ignore[return-value]
+    return StepBase.from_json(doc)
 
 
-__all__ = [
-    "AclArgs", "AlterOffsets", "AlterTopicConfigs", "AlterUsers", "CreateUsers", "Credential", "DeleteUsers", "Removal",
-    "build_user_steps", "BUILDERS", "CreateAcls", "DeleteAcls", "build_acl_steps",
-    "AlterQuotas", "QuotaChange", "build_quota_steps",
-    "Built", "ConfigChange", "ConnectorImage", "ConnectorSecrets", "CreateTopics",
-    "DeleteConnector", "DeleteTopics", "FrozenDict", "IncreasePartitions", "Phase", "Planned", "PutConnector",
-    "ReassignReplicas", "RecordOwnership", "StalePlan",
-    "RestartConnector", "build_restart_steps", "PutSubject", "DeleteSubjects", "build_subject_steps",
-    "DropCdcDatabaseObjects", "build_cdc_cleanup_steps", "ReplaceTopics", "STEP_TYPES", "SnapshotSignal", "Step",
-    "StepBase",
-    "TopicArgs",
-    "UnknownStepKind", "build", "build_connector_steps", "build_ownership_steps", "build_steps", "step_types",
-    "build_topic_steps", "frozen", "ownership_after", "ownership_of", "step_from_json", "thawed",
-]
+__all__ = ["BUILDERS", "STEP_TYPES", "Built", "Step", "build", "build_steps", "step_from_json"]

@@ -91,7 +91,7 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
 def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
     """The ACL bindings kplan owns once the plan is applied: those it created before that still exist, plus those
     the plan creates, minus those it deletes. A declared binding that someone else created is never owned."""
-    from kplan.apply.steps.acl import acl_changes
+    from kplan.kinds.acl.steps import acl_changes
 
     create, delete = acl_changes(plan, stack, live)
     owned = {p: {b.key for b in a.bindings if b.key in a.owned} for p, a in live.acls.items()}
@@ -120,7 +120,7 @@ def users_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dic
 def quotas_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, tuple[str, ...]]:
     """The client-quota keys kplan owns once the plan is applied, per entity: those it set before that still
     exist, plus every key the stack declares (set now, or adopted as it is), minus those the plan removes."""
-    from kplan.apply.steps.quota import quota_changes
+    from kplan.kinds.quota.steps import quota_changes
 
     owned = {n: {k for k in q.owned if k in q.values} for n, q in live.quotas.items()}
     if not destroy:
@@ -135,7 +135,7 @@ def quotas_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> di
 def offsets_after(plan: Plan, stack: Stack, live: LiveState, connectors) -> dict[str, str]:
     """The offsets request token per connector once the plan is applied: the recorded ones of connectors still
     owned, and the declared token of every request the plan applies."""
-    from kplan.apply.steps.offsets import pending_requests
+    from kplan.kinds.offsets.steps import pending_requests
 
     tokens = {n: t for n, t in live.offset_tokens.items() if n in connectors}
     declared = {c.name: c for c in stack.connectors}
@@ -151,7 +151,7 @@ def subjects_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> 
     registered or adopted there: owned subjects that still exist keep theirs, every declared subject the plan
     registers, changes or finds as declared gets the declared schema's, and deleted ones are dropped. While the
     registry cannot be read, the record stays as it is (nothing can be planned for subjects then)."""
-    from kplan.kinds.subject import recorded_digests
+    from kplan.kinds.subject.kind import recorded_digests
 
     if live.subject_problem is not None:
         return dict(sorted(live.subject_records.items()))

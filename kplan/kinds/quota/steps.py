@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kplan.apply.steps.planned import planned_of
-from kplan.kinds.quota import QuotaPlanned
+from kplan.kinds.planned import planned_of
+from kplan.kinds.quota.kind import QuotaPlanned
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import QuotaEntity, Stack
 from kplan.model.live import LiveState

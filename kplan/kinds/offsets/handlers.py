@@ -1,12 +1,12 @@
-"""Running and undoing the connector offsets step (kplan.apply.steps.offsets). Connect changes offsets of a STOPPED
+"""Running and undoing the connector offsets step (kplan.kinds.offsets.steps). Connect changes offsets of a STOPPED
 connector only; the writer's offset calls verify with a GET that Connect shows what was written."""
 
 from __future__ import annotations
 
-from kplan.apply.handlers.connector import STEADY_STATES, steady_state
-from kplan.apply.steps.offsets import AlterOffsets
 from kplan.errors import KplanError
+from kplan.kinds.connector.handlers import STEADY_STATES, steady_state
 from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ConnectorState
 
 

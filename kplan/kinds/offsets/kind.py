@@ -5,7 +5,7 @@ Connect's offsets move all the time while a connector runs, so they are not comp
 a one-time action, versioned by its token (`request`), like a SCRAM user's `rotation`. The ownership record keeps
 the token kplan last applied per connector; a declared token that differs (or none recorded) is one change, whose
 plan shows the offsets Connect has now (read at the edge for those connectors only, `pending`) and the new ones.
-Apply stops the connector, resets or alters its offsets, restores its declared state (apply/steps/offsets.py).
+Apply stops the connector, resets or alters its offsets, restores its declared state (kinds/offsets/steps.py).
 """
 
 from __future__ import annotations

@@ -3,12 +3,12 @@ connector.class and tasks.max), the desired state, and which keys are sensitive.
 
 from __future__ import annotations
 
+from kplan.kinds.offsets.section import build_offsets
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.units import UnitError, normalize_config_value
 from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key, secret_keys
-from kplan.stackfile.offsets import build_offsets
 
 
 def normalize_config(config_in: dict, smap: SourceMap, diags: Diagnostics, where: Loc) -> tuple[dict, dict]:

@@ -1,4 +1,4 @@
-"""Running and undoing schema registry subject steps (kplan.apply.steps.subject).
+"""Running and undoing schema registry subject steps (kplan.kinds.subject.steps).
 
 A `PutSubject` journals what it did as it goes — the level set, then the version the registration got and
 whether the subject had it before — so that its undo removes exactly what this run added. A run that died
@@ -7,8 +7,8 @@ only if it is newer than the subject's latest version before the run (an older o
 
 from __future__ import annotations
 
-from kplan.apply.steps.subject import DeleteSubjects, PutSubject
 from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 
 
 @handles(PutSubject)

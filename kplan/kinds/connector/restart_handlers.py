@@ -1,10 +1,10 @@
 """Running the restart of a connector's failed instances. Its undo does nothing: a restart changes nothing the
-stack declares, so there is nothing to put back (see kplan.apply.steps.restart)."""
+stack declares, so there is nothing to put back (see kplan.kinds.connector.restart_steps)."""
 
 from __future__ import annotations
 
-from kplan.apply.steps.restart import RestartConnector
 from kplan.errors import KplanError
+from kplan.kinds.connector.restart_steps import RestartConnector
 from kplan.kinds.handler import StepContext, StepHandler, handles
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kplan.apply.steps.acl import CreateAcls, DeleteAcls
+from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.kinds.handler import StepContext, StepHandler, handles
 
 

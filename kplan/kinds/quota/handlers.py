@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kplan.apply.steps.quota import AlterQuotas, by_entity
 from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.quota.steps import AlterQuotas, by_entity
 
 
 @handles(AlterQuotas)

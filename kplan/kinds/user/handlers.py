@@ -3,8 +3,8 @@ are written, and go nowhere else."""
 
 from __future__ import annotations
 
-from kplan.apply.steps.user import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 
 
 def _upserts(credentials: tuple[Credential, ...], ctx: StepContext) -> list[tuple[str, str, int, str]]:

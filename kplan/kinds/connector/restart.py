@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from kplan.kinds.connector_planned import ConnectorPlanned
+from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (

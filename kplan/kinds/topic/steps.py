@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
-from kplan.apply.steps.planned import planned_of
+from kplan.kinds.planned import planned_of
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list, thawed
-from kplan.kinds.topic import TopicImage, TopicPlanned
+from kplan.kinds.topic.kind import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, ResourceType

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kplan.apply.steps.planned import planned_of
+from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
-from kplan.kinds.user import UserPlanned
+from kplan.kinds.user.kind import UserPlanned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, ResourceType
@@ -96,7 +96,7 @@ class AlterUsers(StepBase):
     removals: tuple[Removal, ...] = ()
 
     def describe(self) -> str:
-        return f"set the credentials of SCRAM user(s) {_users(self.upserts + self.removals)}"  # type: ignore
+        return f"set the credentials of SCRAM user(s) {_users(self.upserts + self.removals)}"
 
     def args_json(self) -> dict[str, Any]:
         return {"upserts": [c.to_json() for c in self.upserts], "removals": [r.to_json() for r in self.removals]}

@@ -1,6 +1,6 @@
 """What deleting a Debezium PostgreSQL connector leaves in the database, in the plan's words: its replication slot
 and publication. With the source's `on_destroy`, apply drops them after the connector is gone (irreversible,
-`kplan.apply.steps.cdc_cleanup`); what is not dropped is named with the exact SQL to run by hand. Pure."""
+`kplan.kinds.connector.cdc_cleanup_steps`); what is not dropped is named with the exact SQL to run by hand. Pure."""
 
 from __future__ import annotations
 

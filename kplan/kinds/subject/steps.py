@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kplan.apply.steps.planned import planned_of
+from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
-from kplan.kinds.subject import SubjectPlanned, refs_from_json, refs_json
+from kplan.kinds.subject.kind import SubjectPlanned, refs_from_json, refs_json
 from kplan.model.desired import SchemaReference, Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, ResourceType

@@ -3,7 +3,7 @@ that failed before its drop was requested changed nothing)."""
 
 from __future__ import annotations
 
-from kplan.apply.steps.cdc_cleanup import DropCdcDatabaseObjects
+from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
 from kplan.kinds.handler import StepContext, StepHandler, handles
 
 

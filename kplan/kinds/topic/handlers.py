@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kplan.apply.steps.topic import (
+from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.ports import BatchResults, ErrorReason
+from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
     CreateTopics,
     DeleteTopics,
@@ -10,8 +12,6 @@ from kplan.apply.steps.topic import (
     ReassignReplicas,
     ReplaceTopics,
 )
-from kplan.kinds.handler import StepContext, StepHandler, handles
-from kplan.kinds.ports import BatchResults, ErrorReason
 
 
 @handles(CreateTopics)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub
-from kplan.kinds.cdc_cleanup import cleanup_notes
-from kplan.kinds.connector_planned import ConnectorPlanned
-from kplan.kinds.connector_restart import failure_notes, restart_change, scrubber, wants_restart
+from kplan.kinds.connector.cdc_cleanup import cleanup_notes
+from kplan.kinds.connector.planned import ConnectorPlanned
+from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.desired import ConnectorSpec
 from kplan.model.live import LiveConnector
@@ -126,7 +126,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     elif live_state is None:
         diags.append(PlanDiagnostic(Severity.INFO, f"Connect did not report the state of connector {spec.name!r}; "
                                     "its state is not compared", "connector-state-unknown", address=addr))
-    restart = wants_restart(spec, live)  # restart_failed: kplan.kinds.connector_restart
+    restart = wants_restart(spec, live)  # restart_failed: kplan.kinds.connector.restart
     if restart:
         diags += failure_notes(spec, live, scrubber(current, resolved, sens), updated=bool(attrs))
     unhealthy = _unhealthy(live)

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
 
-from kplan.apply.steps.planned import planned_of
-from kplan.kinds.offsets import OffsetsPlanned
+from kplan.kinds.offsets.kind import OffsetsPlanned
+from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, thawed
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState

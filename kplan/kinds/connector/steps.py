@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
-from kplan.apply.steps.offsets import created_stopped
-from kplan.apply.steps.planned import planned_of
-from kplan.apply.steps.topic import CreateTopics
-from kplan.kinds.connector_planned import ConnectorPlanned
+from kplan.errors import KplanError
+from kplan.kinds.connector.planned import ConnectorPlanned
+from kplan.kinds.offsets.steps import created_stopped
+from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Immutable, Phase, Planned, StepBase, thawed
+from kplan.kinds.topic.steps import CreateTopics
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.plan import Action, Plan, ResourceType
@@ -75,7 +76,7 @@ class PutConnector(StepBase):
     requires_topics: tuple[str, ...] = ()
     sensitive_keys: tuple[str, ...] = ()
     previous: ConnectorImage | None = None  # before-image (secrets masked); None: the connector did not exist
-    restart_failed: bool = False  # then restart its FAILED instances (restart_failed; kplan.kinds.connector_restart)
+    restart_failed: bool = False  # then restart its FAILED instances (restart_failed; kplan.kinds.connector.restart)
 
     def describe(self) -> str:
         return f"{'create' if self.create else 'update'} connector {self.name} ({self.state.value})"
@@ -170,12 +171,15 @@ def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Pla
         p = planned_of(change, ConnectorPlanned)
         current = live.connectors.get(change.name)
         if change.action == Action.DELETE:
+            if current is None:  # a deletion is planned from the live connector
+                raise KplanError(f"the plan deletes connector {change.name}, which the live state does not have")
             out.append(_delete(current, declared.get(change.name)))
             continue
         spec = created_stopped(declared[change.name], plan, current)  # an offsets request first
         put = _put(spec, p, current)
         out.append(put)
-        if p.snapshot_tables and put.step.config is not None:  # the signal's settings are the source's, declared
+        # the signal's settings are the source's, declared
+        if p.snapshot_tables and isinstance(put.step, PutConnector) and put.step.config is not None:
             out.append(Planned(SnapshotSignal(
                 spec.name, p.snapshot_tables, spec.signal["topic"],
                 spec.signal.get("key") or spec.config.get("topic.prefix", spec.name),

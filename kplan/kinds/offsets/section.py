@@ -67,7 +67,8 @@ def _positions(what: str, positions: list, loc: Loc, smap: SourceMap, diags: Dia
                cdc_source: str | None) -> tuple[list[dict], bool] | None:
     """offsets.set's positions and whether they are a sink's; None when any is wrong (reported, but for what
     the schema reported)."""
-    ok, out, forms, seen = True, [], set(), {}
+    ok, out, forms = True, [], set()
+    seen: dict[str, Loc] = {}
     for item in positions:
         if not isinstance(item, dict):
             return None

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kplan.apply.steps.planned import planned_of
-from kplan.kinds.connector_planned import ConnectorPlanned
+from kplan.kinds.connector.planned import ConnectorPlanned
+from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState

@@ -7,8 +7,14 @@ from __future__ import annotations
 import uuid
 from typing import Mapping
 
-from kplan.apply.steps.connector import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
 from kplan.errors import KplanError
+from kplan.kinds.connector.steps import (
+    ConnectorImage,
+    ConnectorSecrets,
+    DeleteConnector,
+    PutConnector,
+    SnapshotSignal,
+)
 from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handles
 from kplan.model.desired import ConnectorState
 from kplan.secrets import is_masked
@@ -28,8 +34,17 @@ def _secrets(ctx: StepContext) -> ConnectorSecrets:
     return ctx.secrets if isinstance(ctx.secrets, ConnectorSecrets) else ConnectorSecrets()
 
 
+def _previous(step: PutConnector | DeleteConnector, ctx: StepContext) -> ConnectorImage:
+    """The connector's before-image: unmasked in this process, else the journal's (masked). A PutConnector that
+    created its connector has none, and is undone by deleting it, never by this."""
+    previous = _secrets(ctx).previous or step.previous
+    if previous is None:
+        raise UndoImpossible(f"connector {step.name} had no previous config to put back")
+    return previous
+
+
 def _previous_state(step: PutConnector | DeleteConnector, ctx: StepContext) -> str:
-    return (_secrets(ctx).previous or step.previous).state
+    return _previous(step, ctx).state
 
 
 def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, live_config: Mapping[str, str] | None,
@@ -40,7 +55,7 @@ def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, l
     previous = _secrets(ctx).previous
     if previous is not None:
         return dict(previous.config), previous.state
-    config = dict(step.previous.config)
+    config = dict(_previous(step, ctx).config)
     lost = []
     for key, value in config.items():
         if not is_masked(value):
@@ -53,7 +68,7 @@ def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, l
         raise UndoImpossible(
             f"connector {step.name}'s previous values of {', '.join(sorted(lost))} are secrets, which kplan never "
             "writes to its journal; restore the connector by applying the previous version of the stack")
-    return config, step.previous.state
+    return config, _previous(step, ctx).state
 
 
 @handles(PutConnector)
@@ -71,6 +86,8 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             # rollback leaves exactly those behind: one to run is created STOPPED, then resumed; one to pause or
             # stop is created so (it does not run either).
             initial = ConnectorState.STOPPED if state == ConnectorState.RUNNING else state
+            if config is None:  # a step that creates its connector always carries the config to create
+                raise KplanError(f"connector {name} is to be created without a config")
             w.connect.create_connector(name, config, initial)
             ctx.outcome = {"created": True}
             if initial != state:
@@ -85,7 +102,8 @@ class PutConnectorHandler(StepHandler[PutConnector]):
                 w.connect.restart_connector(name)
             if step.set_state:
                 w.connect.set_connector_state(name, state)
-            if step.restart_failed:  # the config write may not restart a FAILED task (kplan.apply.handlers.restart)
+            # the config write may not restart a FAILED task (kplan.kinds.connector.restart_handlers)
+            if step.restart_failed:
                 w.connect.restart_failed(name)
         w.connect.wait_connector(name, state)
 

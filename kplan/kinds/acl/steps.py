@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from kplan.apply.steps.planned import planned_of
-from kplan.kinds.acl import AclPlanned, binding_from_json, binding_json
+from kplan.kinds.acl.kind import AclPlanned, binding_from_json, binding_json
+from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import AclBinding, Stack
 from kplan.model.live import LiveState

@@ -1,0 +1,7 @@
+"""ACL bindings, one resource per principal; kplan deletes only the bindings it created."""
+
+from kplan.kinds.acl.kind import KIND
+from kplan.kinds.acl.steps import CreateAcls, DeleteAcls, build_acl_steps
+from kplan.kinds.unit import KindUnit
+
+UNIT = KindUnit(KIND, (CreateAcls, DeleteAcls,), (build_acl_steps,), ("kplan.kinds.acl.handlers",))

@@ -1,0 +1,28 @@
+"""A resource kind's one registration (`UNIT` in `kplan/kinds/<kind>/__init__.py`): what the rest of kplan derives
+its per-kind lists from — the planner's and the status report's kinds (`kplan.kinds.KINDS`), apply's step types
+and builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.handlers`).
+Jikkou's extension registration is the model: one place per kind, nothing else names it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.base import Kind
+    from kplan.kinds.step import Planned, StepBase
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+    from kplan.model.plan import Plan
+
+# A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
+# each with the unmasked values its run needs in memory only.
+StepBuilder = Callable[["Plan", "Stack", "LiveState"], Sequence["Planned"]]
+
+
+@dataclass(frozen=True)
+class KindUnit:
+    kind: "Kind"  # planning, status, fingerprints, labels (kinds/<kind>/kind.py)
+    step_types: tuple[type["StepBase"], ...]  # its typed apply steps (kinds/<kind>/steps.py)
+    builders: tuple[StepBuilder, ...]  # plan -> its steps (within a phase, the builders' order holds)
+    handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers

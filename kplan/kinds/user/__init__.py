@@ -1,0 +1,7 @@
+"""SCRAM users: credentials created, rotated by token, deleted."""
+
+from kplan.kinds.unit import KindUnit
+from kplan.kinds.user.kind import KIND
+from kplan.kinds.user.steps import AlterUsers, CreateUsers, DeleteUsers, build_user_steps
+
+UNIT = KindUnit(KIND, (AlterUsers, CreateUsers, DeleteUsers,), (build_user_steps,), ("kplan.kinds.user.handlers",))
