@@ -51,11 +51,11 @@ NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 
 
 class Kind:
-    """One resource kind. Subclasses set `type`, `title` and `live_field` and implement the abstract parts."""
+    """One resource kind. Subclasses set `type`, `title` and `section` and implement the abstract parts."""
 
     type: ResourceType
     title: str  # section title in status output, e.g. "Topics"
-    live_field: str  # the LiveState field holding the live resources of this kind, e.g. "topics"
+    section: str  # its stack section, e.g. "topics" (also the word of its "<section>-unavailable" error code)
     # what its changes carry for apply (`ResourceChange.planned`); `Type`, as `type` is a field here
     planned_type: Type[PlannedPayload]
 
@@ -65,13 +65,13 @@ class Kind:
         raise NotImplementedError
 
     def live(self, live: "LiveState") -> Mapping[str, Any]:
-        return getattr(live, self.live_field)
+        return live.of(self.type).resources
 
     def owned(self, live: "LiveState") -> frozenset[str]:
-        return getattr(live, f"owned_{self.live_field}")
+        return live.of(self.type).owned
 
     def protected(self, live: "LiveState") -> frozenset[str]:
-        return getattr(live, f"protected_{self.live_field}")
+        return live.of(self.type).protected
 
     def address(self, name: str) -> str:
         return address_of(self.type, name)
@@ -126,16 +126,18 @@ class Kind:
         run's resolved references)."""
         return []
 
-    def unreadable(self, problem: str | None, declared: Sequence[Any], owned: frozenset[str], what: str,
+    def unreadable(self, live: "LiveState", declared: Sequence[Any], what: str,
                    problems: Mapping[str, str]) -> list[PlanDiagnostic]:
         """The one error of a stack that declares or owns resources of this kind the cluster would not let kplan
-        read (`problem`, worded by `problems`): they cannot be planned, nor destroyed. None without a problem."""
-        if problem is None or not (declared or owned):
+        read (its slice's `problem`, worded by `problems`): they cannot be planned, nor destroyed. None without a
+        problem."""
+        problem = live.of(self.type).problem
+        if problem is None or not (declared or live.of(self.type).owned):
             return []
         first = declared[0] if declared else None
         verb = "declares" if declared else "owns"
         return [error(f"the stack {verb} {what}, but {problems.get(problem, problem)}",
-                      f"{self.live_field}-unavailable", address=self.address(first.name) if first else None,
+                      f"{self.section}-unavailable", address=self.address(first.name) if first else None,
                       origin=first.origin if first else None)]
 
     def protected_change(self, name: str, before: dict, origin=None) -> ResourceChange:

@@ -18,12 +18,13 @@ if TYPE_CHECKING:  # pragma: no cover
 from kplan.model.offsets import OffsetsSpec
 from kplan.model.policy import Policy
 
+_K = TypeVar("_K", bound=str)
 _V = TypeVar("_V")
 
 
-def freeze(d: Mapping[str, _V] | None) -> Mapping[str, _V]:
+def freeze(d: Mapping[_K, _V] | None) -> Mapping[_K, _V]:
     """A read-only, key-sorted copy of a mapping (sorted so that renderings and digests are stable)."""
-    src: Mapping[str, _V] = d or {}
+    src: Mapping[_K, _V] = d or {}
     return MappingProxyType({k: src[k] for k in sorted(src)})
 
 

@@ -50,6 +50,7 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
 from kplan.model.live import (
+    KindState,
     LiveAcls,
     LiveConnector,
     LiveQuota,
@@ -60,6 +61,7 @@ from kplan.model.live import (
     LiveUser,
 )
 from kplan.model.offsets import LiveOffsets, canonical
+from kplan.model.plan import ResourceType
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -91,25 +93,23 @@ def live_state_from_dict(doc: Any) -> LiveState:
             all_topic_names=None if names is None else frozenset(names),
             unfinished_run=doc.get("unfinished_run") or None,
             locked=bool(doc.get("locked", False)),
-            acls=freeze(acls),
-            owned_acls=frozenset(p for p, a in acls.items() if a.owned),
-            acl_problem=doc.get("acl_problem") or None,
-            users=freeze(users),
-            owned_users=frozenset(owned_users),
-            user_problem=doc.get("user_problem") or None,
-            quotas=freeze(quotas),
-            owned_quotas=frozenset(n for n, q in quotas.items() if q.owned),
-            quota_problem=doc.get("quota_problem") or None,
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
             broker_racks=MappingProxyType({int(k): (None if v is None else str(v))
                                            for k, v in sorted((doc.get("broker_racks") or {}).items())}),
-            offset_tokens=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()}),
-            connector_offsets=freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
-            subjects=freeze(subjects),
-            owned_subjects=frozenset(records),
-            subject_records=freeze(records),
-            subject_problem=doc.get("subject_problem") or None,
             registry_level=doc.get("registry_level") or None,
+            kinds=freeze({
+                ResourceType.ACL: KindState(freeze(acls), frozenset(p for p, a in acls.items() if a.owned),
+                                            problem=doc.get("acl_problem") or None),
+                ResourceType.USER: KindState(freeze(users), frozenset(owned_users),
+                                             problem=doc.get("user_problem") or None),
+                ResourceType.QUOTA: KindState(freeze(quotas), frozenset(n for n, q in quotas.items() if q.owned),
+                                              problem=doc.get("quota_problem") or None),
+                ResourceType.OFFSETS: KindState(
+                    freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
+                    records=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()})),
+                ResourceType.SUBJECT: KindState(freeze(subjects), frozenset(records),
+                                                problem=doc.get("subject_problem") or None, records=freeze(records)),
+            }),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None

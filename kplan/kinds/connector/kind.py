@@ -307,7 +307,7 @@ class ConnectorKind(Kind):
     type = CONNECTOR
     planned_type = ConnectorPlanned
     title = "Connectors"
-    live_field = "connectors"
+    section = "connectors"
 
     def declared(self, stack: "Stack"):
         return stack.connectors

@@ -414,7 +414,7 @@ class TopicKind(Kind):
     type = TOPIC
     planned_type = TopicPlanned
     title = "Topics"
-    live_field = "topics"
+    section = "topics"
 
     def declared(self, stack: "Stack"):
         return stack.topics
