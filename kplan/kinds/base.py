@@ -78,6 +78,10 @@ class Kind:
 
     # -- planning --------------------------------------------------------------------------------------------
 
+    def protects(self, spec: Any) -> bool:
+        """The user's `protect: true` (kinds without the setting are never protected by it)."""
+        return False
+
     def refusal(self, spec: Any) -> PlanDiagnostic | None:
         """An error that stops this declared resource from being planned at all (e.g. an internal topic)."""
         return None

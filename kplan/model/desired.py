@@ -167,7 +167,6 @@ class AclSpec:
     bindings: tuple[AclBinding, ...] = ()  # sorted, unique
     # True: bindings of this principal that the stack does not declare are deleted (not only shown as drift).
     authoritative: bool = False
-    protect: bool = False  # ACLs cannot be protected; the planner's shared rules read it
     origin: Origin | None = None
     # The cdc sources whose connector runs as this principal (`principal:`): their bindings are among `bindings`.
     cdc_sources: tuple[str, ...] = ()
@@ -200,7 +199,6 @@ class QuotaSpec:
 
     entity: QuotaEntity
     values: Mapping[str, float] = field(default_factory=lambda: freeze({}))
-    protect: bool = False  # quotas cannot be protected; the planner's shared rules read it
     origin: Origin | None = None
 
     @property
@@ -244,7 +242,6 @@ class UserSpec:
     password: str  # a ${secret:...} reference, never the value
     credentials: tuple[tuple[str, int], ...] = ((SCRAM_DEFAULT_MECHANISM, SCRAM_DEFAULT_ITERATIONS),)
     rotation: str = ""
-    protect: bool = False  # users cannot be protected; the planner's shared rules read it
     origin: Origin | None = None
 
 

@@ -309,6 +309,9 @@ class ConnectorKind(Kind):
     title = "Connectors"
     section = "connectors"
 
+    def protects(self, spec) -> bool:
+        return spec.protect
+
     def declared(self, stack: "Stack"):
         return stack.connectors
 

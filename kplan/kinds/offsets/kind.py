@@ -50,7 +50,6 @@ class OffsetsRequest:
     name: str  # the connector's
     spec: OffsetsSpec
     connector: ConnectorSpec
-    protect: bool = False
 
     @property
     def origin(self):

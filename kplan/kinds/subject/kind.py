@@ -233,6 +233,9 @@ class SubjectKind(Kind):
     title = "Schema subjects"
     section = "subjects"
 
+    def protects(self, spec) -> bool:
+        return spec.protect
+
     def declared(self, stack: "Stack"):
         return stack.subjects
 

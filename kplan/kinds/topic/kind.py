@@ -416,6 +416,9 @@ class TopicKind(Kind):
     title = "Topics"
     section = "topics"
 
+    def protects(self, spec) -> bool:
+        return spec.protect
+
     def declared(self, stack: "Stack"):
         return stack.topics
 
