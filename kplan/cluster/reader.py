@@ -22,6 +22,7 @@ from kplan.cluster.clients import (
 )
 from kplan.cluster.permissions import principal
 from kplan.errors import KplanError
+from kplan.kinds import KINDS
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import (
     KindState,
@@ -34,6 +35,7 @@ from kplan.model.live import (
     LiveTopic,
     LiveUser,
 )
+from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.registry.client import registry_client
 from kplan.secrets import SecretValues
@@ -107,10 +109,10 @@ class KafkaReader:
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins = connect_future.result()
-            acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
-            users, user_problem = self._users_result(users_request, ownership.users if ownership else {})
+            acls, acl_problem = self._acls_result(acls_future, ownership.of("acls") if ownership else {})
+            users, user_problem = self._users_result(users_request, ownership.of("users") if ownership else {})
             acl_problem = acl_problem or cluster_rights_problem(cluster_ops)
-            if quotas_future is None and ownership is not None and ownership.quotas:
+            if quotas_future is None and ownership is not None and ownership.of("quotas"):
                 quotas_future = pool.submit(self._read_quotas)
             live_quotas, quota_problem = quotas_future.result() if quotas_future is not None else ({}, None)
         if ownership is not None and ownership.sensitive:
@@ -118,6 +120,7 @@ class KafkaReader:
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
                           for n, c in connectors.items()}
         topics = {name: live_topic(name, meta, configs[name]) for name, meta in metadata.items() if name in wanted}
+        record = ownership if ownership is not None else Ownership()
         return LiveState(
             cluster_id=cluster_id,
             broker_count=broker_count,
@@ -134,17 +137,15 @@ class KafkaReader:
             foreign_owners=freeze(foreign_owners(records, stack_name)),
             broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
             kinds=freeze({
-                ResourceType.ACL: KindState(freeze(acls), frozenset(ownership.acls) if ownership else frozenset(),
-                                            problem=acl_problem),
-                ResourceType.USER: KindState(freeze(users), frozenset(ownership.users) if ownership else frozenset(),
-                                             problem=user_problem),
+                ResourceType.ACL: KindState(freeze(acls), frozenset(record.of("acls")), problem=acl_problem),
+                ResourceType.USER: KindState(freeze(users), frozenset(record.of("users")), problem=user_problem),
                 ResourceType.QUOTA: KindState(
-                    freeze({n: replace(q, owned=frozenset(ownership.quotas.get(n, ()) if ownership else ()))
+                    freeze({n: replace(q, owned=frozenset(record.of("quotas").get(n, ())))
                             for n, q in live_quotas.items()}),
-                    frozenset(ownership.quotas) if ownership else frozenset(), problem=quota_problem),
-                ResourceType.OFFSETS: KindState(records=freeze(dict(ownership.offsets)) if ownership else freeze({})),
-                ResourceType.SUBJECT: KindState(owned=frozenset(ownership.subjects) if ownership else frozenset(),
-                                                records=freeze(dict(ownership.subjects)) if ownership else freeze({})),
+                    frozenset(record.of("quotas")), problem=quota_problem),
+                ResourceType.OFFSETS: KindState(records=freeze(dict(record.of("offsets")))),
+                ResourceType.SUBJECT: KindState(owned=frozenset(record.of("subjects")),
+                                                records=freeze(dict(record.of("subjects")))),
             }),
         )
 
@@ -365,10 +366,9 @@ def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
             continue
         out.update({f"topic.{n}": stack for n in record.topics})
         out.update({f"connector.{n}": stack for n in record.connectors})
-        out.update({f"acl.{p}": stack for p in record.acls})
-        out.update({f"user.{u}": stack for u in record.users})
-        out.update({f"quota.{e}": stack for e in record.quotas})
-        out.update({f"subject.{n}": stack for n in record.subjects})
+        for kind in KINDS:  # offsets requests are no one's: they go with their connector
+            if kind.type not in (ResourceType.TOPIC, ResourceType.CONNECTOR, ResourceType.OFFSETS):
+                out.update({kind.address(n): stack for n in record.of(kind.section)})
     return out
 
 

@@ -84,7 +84,7 @@ def test_steps_and_record_for_a_new_principal_then_its_destroy():
     live = live_state("c", 1, {}, {})
     plan = make_plan(stack, live)
     steps = build_steps(plan, stack, live)
-    assert isinstance(steps[0], CreateAcls) and steps[-1].record.acls == {"User:a": (spec.bindings[0].key,)}
+    assert isinstance(steps[0], CreateAcls) and steps[-1].record.of("acls") == {"User:a": (spec.bindings[0].key,)}
     # a binding that already existed by hand is not recorded as kplan's
     hand = live_state("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings))})
     assert build_steps(make_plan(stack, hand), stack, hand) == []
@@ -93,4 +93,4 @@ def test_steps_and_record_for_a_new_principal_then_its_destroy():
                                                                frozenset({spec.bindings[0].key}))},
                       owned_acls=frozenset({"User:a"}))
     steps = build_steps(make_plan(stack, owned, destroy=True), stack, owned)
-    assert isinstance(steps[0], DeleteAcls) and steps[-1].record.acls == {}
+    assert isinstance(steps[0], DeleteAcls) and steps[-1].record.of("acls") == {}

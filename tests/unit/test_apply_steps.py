@@ -141,8 +141,8 @@ def test_subject_steps_register_referenced_subjects_first_and_delete_last():
     assert evolve.schema == V2 and new.subject == "a-new" and new.before_version is None and not new.level_changes
     assert steps[2] == DeleteSubjects(("old",), False)
     record = steps[-1].record
-    assert sorted(record.subjects) == ["a-new", "orders-value", "same"]
-    assert record.subjects["orders-value"] == schema_digest("AVRO", V2, ())
+    assert sorted(record.of("subjects")) == ["a-new", "orders-value", "same"]
+    assert record.of("subjects")["orders-value"] == schema_digest("AVRO", V2, ())
     permanent = replace(stack, cluster=replace(stack.cluster, subject_delete="permanent"))
     assert build_steps(plan, permanent, live)[2] == DeleteSubjects(("old",), True)
 
@@ -205,17 +205,17 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     assert steps[15].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
     assert "new-pw" not in json.dumps([s.to_json() for s in steps]) and "rot-pw" not in json.dumps(
         [s.to_json() for s in steps])
-    assert steps[-1].record.users == {"u-new": "", "u-rot": "2"}
+    assert steps[-1].record.of("users") == {"u-new": "", "u-rot": "2"}
     # the record keeps the binding created, and no longer the one deleted
-    assert steps[-1].record.acls == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
+    assert steps[-1].record.of("acls") == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
     # quotas: one batch after the ACLs, each key with its exact value before (None: absent); the record keeps the
     # declared key (adopted, updated) and no longer the removed one
     assert steps[4].changes == (QuotaChange("app", None, "producer_byte_rate", 10.0, 1024.0),
                                 QuotaChange("app", None, "request_percentage", 5.0, None))
-    assert steps[-1].record.quotas == {"user=app": ("producer_byte_rate",)}
+    assert steps[-1].record.of("quotas") == {"user=app": ("producer_byte_rate",)}
     # the offsets request after the connectors are put, its token recorded by the record step
     assert steps[8] == AlterOffsets("cdc", "resnap-1", True, (), ConnectorState.RUNNING, None)
-    assert steps[-1].record.offsets == {"cdc": "resnap-1"} and steps[-1].previous.offsets == {}
+    assert steps[-1].record.of("offsets") == {"cdc": "resnap-1"} and steps[-1].previous.of("offsets") == {}
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():

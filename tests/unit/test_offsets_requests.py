@@ -116,18 +116,18 @@ def test_the_token_is_recorded_by_the_ownership_step_and_a_new_connector_is_crea
     assert put.create and put.state == ConnectorState.STOPPED  # its offsets first, then the declared state
     alter = next(s for s in steps if isinstance(s, AlterOffsets))
     assert alter.state == ConnectorState.RUNNING and alter.offsets == (sink_position("t", 0, 3),)
-    assert ownership_after(plan, st, live, False).offsets == {"old": "x", "s": "r1"}
-    assert ownership_of(live).offsets == {"old": "x"}
+    assert ownership_after(plan, st, live, False).of("offsets") == {"old": "x", "s": "r1"}
+    assert ownership_of(live).of("offsets") == {"old": "x"}
     # a deleted connector's token goes with it
     gone = stack(sink("s", set_to("r1", (0, 3))))
-    assert ownership_after(make_plan(gone, live), gone, live, False).offsets == {"s": "r1"}
+    assert ownership_after(make_plan(gone, live), gone, live, False).of("offsets") == {"s": "r1"}
 
 
 def test_the_record_keeps_tokens_and_a_pending_record_keeps_the_old_one():
-    before = Ownership(connectors=frozenset({"s"}), offsets={"s": "r1"})
-    after = Ownership(connectors=frozenset({"s"}), offsets={"s": "r2"})
+    before = Ownership(connectors=frozenset({"s"}), kinds={"offsets": {"s": "r1"}})
+    after = Ownership(connectors=frozenset({"s"}), kinds={"offsets": {"s": "r2"}})
     assert Ownership.from_json(json.loads(json.dumps(after.to_json()))) == after
-    assert before.merged(after).offsets == {"s": "r1"}  # until the run is known to have applied it
+    assert before.merged(after).of("offsets") == {"s": "r1"}  # until the run is known to have applied it
     assert "offsets" not in Ownership().to_json()
 
 

@@ -60,15 +60,15 @@ def test_the_record_keeps_the_declared_token_and_forgets_deleted_users():
                                             "old": LiveUser("old", frozenset({("SCRAM-SHA-256", 4096)}), "")},
                      owned_users=frozenset({"app", "old"}))
     plan = make_plan(stack, live, secrets=SECRETS)
-    assert ownership_after(plan, stack, live, False).users == {"app": "7"}
+    assert ownership_after(plan, stack, live, False).of("users") == {"app": "7"}
     steps = build_steps(plan, stack, live)
     assert "app-canary-pw" not in str([s.to_json() for s in steps])
 
 
 def test_while_a_run_is_unfinished_the_record_keeps_the_token_before_it():
-    before, after = Ownership(users={"app": "1"}), Ownership(users={"app": "2", "new": ""})
-    assert before.merged(after).users == {"app": "1", "new": ""}  # the rotation is offered again until done
-    assert Ownership.from_json(before.merged(after).to_json()).users == {"app": "1", "new": ""}
+    before, after = Ownership(kinds={"users": {"app": "1"}}), Ownership(kinds={"users": {"app": "2", "new": ""}})
+    assert before.merged(after).of("users") == {"app": "1", "new": ""}  # the rotation is offered again until done
+    assert Ownership.from_json(before.merged(after).to_json()).of("users") == {"app": "1", "new": ""}
 
 
 def test_a_user_is_altered_at_most_once_per_request():

@@ -204,7 +204,7 @@ class OffsetsKind(Kind):
     type = OFFSETS
     planned_type = OffsetsPlanned
     title = "Connector offsets"
-    section = "connector_offsets"
+    section = "offsets"
 
     def declared(self, stack: "Stack"):
         return requests(stack)
