@@ -163,7 +163,7 @@ def _difference(a: AttributeChange) -> "Difference":
 
     note = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
             AttrKind.REMOVE: "not declared (deleted by the next apply)"}.get(a.kind, "")
-    return Difference(a.path, a.kind.value, a.before, a.after, False, note)
+    return Difference(a.path, a.kind, a.before, a.after, False, note)
 
 
 class AclKind(Kind):
@@ -193,19 +193,19 @@ class AclKind(Kind):
 
     def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
         declared = len(spec.bindings)
         if current is None:
-            return ResourceStatus(ACL, spec.name, MISSING, False, origin=spec.origin, declared_bindings=declared)
+            return ResourceStatus(ACL, spec.name, Status.MISSING, False, origin=spec.origin, declared_bindings=declared)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(ACL, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+        return ResourceStatus(ACL, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               differences=diffs, bindings=len(current.bindings), declared_bindings=declared)
 
     def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(ACL, current.name, NOT_DECLARED, True, bindings=len(current.bindings),
+        return ResourceStatus(ACL, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
                               differences=tuple(_difference(a) for a in change.attributes))
 
     def status_detail(self, r: "ResourceStatus") -> str:
@@ -216,15 +216,15 @@ class AclKind(Kind):
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
         resource, name, operation = d.path
         what = f"{resource} {name} {operation}"
-        if d.kind == "add":
+        if d.kind is AttrKind.ADD:
             return f"+ {d.declared} {what}: declared, not on the cluster"
-        if d.kind == "remove":
+        if d.kind is AttrKind.REMOVE:
             return f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)"
         return f"~ {d.live} {what}: on the cluster, not declared (left alone)"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
         return {"bindings": r.bindings, "declared": {"bindings": r.declared_bindings},
-                "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind,
+                "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind.value,
                                  "live": d.live, "declared": d.declared} for d in r.differences]}
 
 

@@ -230,19 +230,19 @@ class OffsetsKind(Kind):
 
     def status(self, spec: OffsetsRequest, current: LiveOffsets | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, Difference, ResourceStatus  # noqa: F401
+        from kplan.model.status import Difference, ResourceStatus, Status  # noqa: F401
 
         if change is None or not change.is_change:
-            return ResourceStatus(OFFSETS, spec.name, IN_SYNC, True, origin=spec.origin)
+            return ResourceStatus(OFFSETS, spec.name, Status.IN_SYNC, True, origin=spec.origin)
         token = current.token if current is not None else None
-        return ResourceStatus(OFFSETS, spec.name, DRIFTED, True, origin=spec.origin,
-                              differences=(Difference(REQUEST, "update", token, spec.spec.request,
+        return ResourceStatus(OFFSETS, spec.name, Status.DRIFTED, True, origin=spec.origin,
+                              differences=(Difference(REQUEST, AttrKind.UPDATE, token, spec.spec.request,
                                                       note="reset" if spec.spec.reset else "set"),))
 
     def status_undeclared(self, current: LiveOffsets, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(OFFSETS, current.name, NOT_DECLARED, True)
+        return ResourceStatus(OFFSETS, current.name, Status.NOT_DECLARED, True)
 
     def status_detail(self, r: "ResourceStatus") -> str:
         d = r.differences[0] if r.differences else None
