@@ -17,6 +17,7 @@ import click
 from kplan.commands._output import TEMPLATE_DIR_OPTION
 from kplan.errors import KplanError
 from kplan.model.desired import freeze
+from kplan.model.live import Problem
 
 HEADER = """\
 # Written by `kplan import` from the cluster {cluster_id}{connect}.
@@ -152,9 +153,11 @@ def read_live(stack, *, quotas: bool, subjects: bool = False):
             try:
                 names = reader.subject_names()
             except KplanError as e:
-                return replace(live, subject_problem=f"the schema registry could not be read: {e}")
+                return replace(live, subject_problem=Problem.UNREACHABLE,
+                               subject_problem_detail=f"the schema registry could not be read: {e}")
             found, level, problem = reader.read_subjects(names)
-            live = replace(live, subjects=freeze(found), registry_level=level, subject_problem=problem)
+            live = replace(live, subjects=freeze(found), registry_level=level,
+                           subject_problem=Problem.UNREACHABLE if problem else None, subject_problem_detail=problem)
         return live
     finally:
         reader.close()

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from kplan.importer.values import connector_config_value, human_size, topic_config_value
 from kplan.model.desired import QUOTA_KEYS
-from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic
+from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic, problem_line
 from kplan.rules.names import is_reserved_topic
 from kplan.secrets import imported_value
 
@@ -104,8 +104,8 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
                 connectors.append(connector_entry(live.connectors[name], variables, notes))
     acls = []
     if options.acls:
-        if live.acl_problem:
-            notes.append(f"ACLs not imported: {live.acl_problem}")
+        if live.acl_problem is not None:
+            notes.append(f"ACLs not imported: {problem_line(live.acl_problem)}")
         for principal in sorted(live.acls):
             if options.selects(principal.partition(":")[2]) and not owned_elsewhere("acl", principal):
                 entry = acl_entry(principal, live.acls[principal].bindings, notes)
@@ -113,8 +113,8 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
                     acls.append(entry)
     quotas = []
     if options.quotas:
-        if live.quota_problem:
-            notes.append(f"client quotas not imported: {live.quota_problem}")
+        if live.quota_problem is not None:
+            notes.append(f"client quotas not imported: {problem_line(live.quota_problem)}")
         for name in sorted(live.quotas):
             quota = live.quotas[name]
             names = [n for n in (quota.entity.user, quota.entity.client_id) if n is not None]
@@ -128,8 +128,9 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
                 quotas.append(quota_entry(quota.entity, values))
     subjects = []
     if options.subjects:
-        if live.subject_problem:
-            notes.append(f"schema registry subjects not imported: {live.subject_problem}")
+        if live.subject_problem is not None:
+            notes.append("schema registry subjects not imported: "
+                         f"{problem_line(live.subject_problem, live.subject_problem_detail)}")
         for name in sorted(live.subjects):
             if options.selects(name) and not owned_elsewhere("subject", name):
                 subjects.append(subject_entry(live.subjects[name], options.none_is_no_level))

@@ -25,7 +25,7 @@ from kplan.model.plan import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
-    from kplan.model.live import LiveState
+    from kplan.model.live import LiveState, Problem
     from kplan.model.status import Difference, ResourceStatus
     from kplan.secrets import SecretValues
 
@@ -43,11 +43,6 @@ class PlanContext:
 
 
 Scrub = Callable[[str], str]
-
-# Why a kind's live resources could not be read or may not be changed (LiveState.<kind>_problem); each kind words
-# them for its own resources (its PROBLEMS).
-NOT_AUTHORIZED = "not-authorized"
-NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 
 
 class Kind:
@@ -126,15 +121,18 @@ class Kind:
         run's resolved references)."""
         return []
 
-    def unreadable(self, problem: str | None, declared: Sequence[Any], owned: frozenset[str], what: str,
-                   problems: Mapping[str, str]) -> list[PlanDiagnostic]:
+    def unreadable(self, problem: "Problem | None", declared: Sequence[Any], owned: frozenset[str], what: str,
+                   problems: Mapping["Problem", str], detail: str | None = None) -> list[PlanDiagnostic]:
         """The one error of a stack that declares or owns resources of this kind the cluster would not let kplan
-        read (`problem`, worded by `problems`): they cannot be planned, nor destroyed. None without a problem."""
+        read (`problem`, worded by `problems`; one it does not word is said as the reader said it, `detail`): they
+        cannot be planned, nor destroyed. None without a problem."""
+        from kplan.model.live import problem_line
+
         if problem is None or not (declared or owned):
             return []
         first = declared[0] if declared else None
         verb = "declares" if declared else "owns"
-        return [error(f"the stack {verb} {what}, but {problems.get(problem, problem)}",
+        return [error(f"the stack {verb} {what}, but {problems.get(problem) or problem_line(problem, detail)}",
                       f"{self.live_field}-unavailable", address=self.address(first.name) if first else None,
                       origin=first.origin if first else None)]
 

@@ -7,11 +7,29 @@ use `StaticReader` over hand-written state. Planning never writes: writers are a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 from typing import Iterable, Mapping, Protocol
 
 from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
 from kplan.model.offsets import LiveOffsets
+
+
+class Problem(str, Enum):
+    """Why a kind's live resources could not be read or may not be changed (LiveState.<kind>_problem). Each kind
+    words them for its own resources (its PROBLEMS); the value is the code a live-state file and `kplan import`'s
+    notes use."""
+
+    NOT_AUTHORIZED = "not-authorized"  # kplan's principal may not read them
+    NOT_AUTHORIZED_ALTER = "not-authorized-alter"  # ... may read but not change them
+    SECURITY_DISABLED = "security-disabled"  # ACLs: the cluster has no authorizer
+    NO_REGISTRY = "no-registry"  # subjects: the stack names no schema registry
+    UNREACHABLE = "unreachable"  # subjects: the registry could not be read (the reader's line in the detail)
+
+
+def problem_line(problem: Problem, detail: str | None = None) -> str:
+    """A problem as one line where no kind words it: the reader's own line when it gave one, else the code."""
+    return detail or problem.value
 
 
 @dataclass(frozen=True)
@@ -135,19 +153,19 @@ class LiveState:
     acls: Mapping[str, LiveAcls] = field(default_factory=lambda: freeze({}))
     owned_acls: frozenset[str] = frozenset()
     protected_acls: frozenset[str] = frozenset()
-    acl_problem: str | None = None
+    acl_problem: Problem | None = None
     # SCRAM users with credentials (one describe_user_scram_credentials), the users this stack's record owns, and
     # why users could not be read ("not-authorized"); None when read.
     users: Mapping[str, LiveUser] = field(default_factory=lambda: freeze({}))
     owned_users: frozenset[str] = frozenset()
     protected_users: frozenset[str] = frozenset()
-    user_problem: str | None = None
+    user_problem: Problem | None = None
     # Client quotas by entity name (read only when the stack declares or owns quotas: `quotas_read`), the
     # entities whose keys this stack's record says kplan set, and why they could not be read ("not-authorized").
     quotas: Mapping[str, LiveQuota] = field(default_factory=lambda: freeze({}))
     owned_quotas: frozenset[str] = frozenset()
     protected_quotas: frozenset[str] = frozenset()
-    quota_problem: str | None = None
+    quota_problem: Problem | None = None
     # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The brokers by id and their racks (None: no broker.rack), for placing replicas; empty when not read.
@@ -158,15 +176,17 @@ class LiveState:
     offset_tokens: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     connector_offsets: Mapping[str, LiveOffsets] = field(default_factory=lambda: freeze({}))
     # Schema registry subjects the stack declares or owns (read at the edge, kplan.registry.read: only those), the
-    # subjects the record owns, and why they could not be read ("no-registry": the stack names no
-    # schema_registry; "unreachable: ..."); None when read. `registry_level`: the registry's global level.
+    # subjects the record owns, and why they could not be read (NO_REGISTRY: the stack names no schema_registry;
+    # UNREACHABLE, with the reader's line in `subject_problem_detail`); None when read. `registry_level`: the
+    # registry's global level.
     subjects: Mapping[str, LiveSubject] = field(default_factory=lambda: freeze({}))
     owned_subjects: frozenset[str] = frozenset()
     protected_subjects: frozenset[str] = frozenset()
     # owned subject -> the digest of the schema kplan last registered or adopted there (the record's): a latest
     # version with another digest was registered by hand
     subject_records: Mapping[str, str] = field(default_factory=lambda: freeze({}))
-    subject_problem: str | None = None
+    subject_problem: Problem | None = None
+    subject_problem_detail: str | None = None  # UNREACHABLE: why, one line, as the reader said it
     registry_level: str | None = None
 
 

@@ -10,8 +10,8 @@ from test_executor import run
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 from kplan.model.desired import ClusterSpec, SchemaReference, Stack, SubjectSpec
-from kplan.model.live import LiveState, LiveSubject
-from kplan.registry.attach import NO_REGISTRY, attach, wanted
+from kplan.model.live import LiveState, LiveSubject, Problem
+from kplan.registry.attach import attach, wanted
 from kplan.secrets import SecretValues
 from kplan.state.journal import RunStatus
 
@@ -165,13 +165,14 @@ def test_attach_puts_the_read_into_the_live_state():
     live = attach(_stack(), _live(), ({"u": u, "x": other}, "BACKWARD", None))
     assert dict(live.subjects) == {"u": u} and live.registry_level == "BACKWARD" and live.subject_problem is None
     live = attach(_stack(), _live(), ({}, None, "unreachable: cannot reach the schema registry"))
-    assert live.subjects == {} and live.subject_problem == "unreachable: cannot reach the schema registry"
+    assert live.subjects == {} and live.subject_problem is Problem.UNREACHABLE
+    assert live.subject_problem_detail == "unreachable: cannot reach the schema registry"
 
 
 def test_a_stack_with_subjects_but_no_registry_has_the_no_registry_problem():
-    assert attach(_stack(url=None), _live(), None).subject_problem == NO_REGISTRY
+    assert attach(_stack(url=None), _live(), None).subject_problem == Problem.NO_REGISTRY
     assert attach(_stack(url=None, names=()), _live(owned_subjects=frozenset({"u"})), None).subject_problem \
-        == NO_REGISTRY
+        == Problem.NO_REGISTRY
 
 
 def test_nothing_read_leaves_the_live_state_alone():

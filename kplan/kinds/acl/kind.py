@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
-from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import AclBinding, AclSpec
-from kplan.model.live import LiveAcls
+from kplan.model.live import LiveAcls, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -42,14 +42,14 @@ if TYPE_CHECKING:  # pragma: no cover
 ACL = ResourceType.ACL
 
 # Why ACLs could not be read (LiveState.acl_problem), as the plan says it.
-SECURITY_DISABLED = "security-disabled"
 PROBLEMS = {
-    SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it cannot "
-                       "hold ACLs; configure authorizer.class.name on the brokers, or remove the acls section",
-    NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run kplan "
-                    "as a principal that has it",
-    NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or run kplan "
-                          "as a principal that has it",
+    Problem.SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it "
+                               "cannot hold ACLs; configure authorizer.class.name on the brokers, or remove the acls "
+                               "section",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run "
+                            "kplan as a principal that has it",
+    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or "
+                                  "run kplan as a principal that has it",
 }
 
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import NOT_AUTHORIZED, Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import QuotaEntity, QuotaSpec
-from kplan.model.live import LiveQuota
+from kplan.model.live import LiveQuota, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -47,8 +47,9 @@ QUOTA = ResourceType.QUOTA
 
 # Why quotas could not be read (LiveState.quota_problem), as the plan says it.
 PROBLEMS = {
-    NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; changing "
-                    "them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a principal that has them",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; "
+                            "changing them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a "
+                            "principal that has them",
 }
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import SchemaReference, SubjectSpec
-from kplan.model.live import LiveSubject
+from kplan.model.live import LiveSubject, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -57,9 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SUBJECT = ResourceType.SUBJECT
 
-NO_REGISTRY = "no-registry"
 PROBLEMS = {
-    NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
+    Problem.NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
 }
 
 
@@ -259,7 +258,7 @@ class SubjectKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         out = self.unreadable(live.subject_problem, stack.subjects, live.owned_subjects, "schema registry subjects",
-                              PROBLEMS)
+                              PROBLEMS, live.subject_problem_detail)
         deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
         out += _referenced_deletions(deleted, live, stack.cluster.subject_delete == "permanent")
         if deleted:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import UserSpec
-from kplan.model.live import LiveUser
+from kplan.model.live import LiveUser, Problem
 from kplan.model.plan import (
     SENSITIVE,
     Action,
@@ -48,10 +48,10 @@ USER = ResourceType.USER
 
 # Why users could not be read (LiveState.user_problem), as the plan says it.
 PROBLEMS = {
-    NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); grant it, or "
-                    "run kplan as a principal that has it",
-    NOT_AUTHORIZED_ALTER: "kplan's principal may not alter SCRAM credentials (needs ALTER on the cluster); grant it, "
-                          "or run kplan as a principal that has it",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); "
+                            "grant it, or run kplan as a principal that has it",
+    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter SCRAM credentials (needs ALTER on the cluster); "
+                                  "grant it, or run kplan as a principal that has it",
 }
 PASSWORD = ("password",)
 ROTATION = ("rotation",)
