@@ -16,7 +16,7 @@ from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
-from kplan.model.desired import ConnectorSpec
+from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (
     Action,
@@ -121,7 +121,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     config_changed = bool(attrs)
     if live_state == desired_state:
         unchanged += 1
-    elif live_state in STEADY_STATES or (live_state is not None and desired_state != "running"):
+    elif live_state in STEADY_STATES or (live_state is not None and spec.state is not ConnectorState.RUNNING):
         attrs.append(AttributeChange(("state",), AttrKind.UPDATE, live_state, desired_state))
     elif live_state is None:
         diags.append(PlanDiagnostic(Severity.INFO, f"Connect did not report the state of connector {spec.name!r}; "

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
-from kplan.model.desired import ConnectorSpec
+from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
 from kplan.model.plan import (
@@ -173,7 +173,7 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
            f"apply stops connector {name!r}, ")
     what = ("deletes its offsets" if spec.reset else
             f"moves {len(spec.positions)} partition offset(s) to the declared positions")
-    back = "starts it" if state == "running" else f"leaves it {state}"
+    back = "starts it" if conn.state is ConnectorState.RUNNING else f"leaves it {state}"
     text = f"{how}{what} (request {spec.request!r}), then {back}"
     if spec.reset and conn.captured_tables:
         mode = conn.config.get("snapshot.mode", "initial")
