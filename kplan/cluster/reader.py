@@ -24,6 +24,7 @@ from kplan.cluster.permissions import principal
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import (
+    KindState,
     LiveAcls,
     LiveConnector,
     LiveQuota,
@@ -34,6 +35,7 @@ from kplan.model.live import (
     LiveUser,
     Problem,
 )
+from kplan.model.plan import ResourceType
 from kplan.registry.client import registry_client
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
@@ -132,19 +134,19 @@ class KafkaReader:
             locked=lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
             broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
-            acls=freeze(acls),
-            owned_acls=frozenset(ownership.acls) if ownership else frozenset(),
-            acl_problem=acl_problem,
-            users=freeze(users),
-            owned_users=frozenset(ownership.users) if ownership else frozenset(),
-            user_problem=user_problem,
-            quotas=freeze({n: replace(q, owned=frozenset(ownership.quotas.get(n, ()) if ownership else ()))
-                           for n, q in live_quotas.items()}),
-            owned_quotas=frozenset(ownership.quotas) if ownership else frozenset(),
-            quota_problem=quota_problem,
-            offset_tokens=freeze(dict(ownership.offsets)) if ownership else freeze({}),
-            owned_subjects=frozenset(ownership.subjects) if ownership else frozenset(),
-            subject_records=freeze(dict(ownership.subjects)) if ownership else freeze({}),
+            kinds=freeze({
+                ResourceType.ACL: KindState(freeze(acls), frozenset(ownership.acls) if ownership else frozenset(),
+                                            problem=acl_problem),
+                ResourceType.USER: KindState(freeze(users), frozenset(ownership.users) if ownership else frozenset(),
+                                             problem=user_problem),
+                ResourceType.QUOTA: KindState(
+                    freeze({n: replace(q, owned=frozenset(ownership.quotas.get(n, ()) if ownership else ()))
+                            for n, q in live_quotas.items()}),
+                    frozenset(ownership.quotas) if ownership else frozenset(), problem=quota_problem),
+                ResourceType.OFFSETS: KindState(records=freeze(dict(ownership.offsets)) if ownership else freeze({})),
+                ResourceType.SUBJECT: KindState(owned=frozenset(ownership.subjects) if ownership else frozenset(),
+                                                records=freeze(dict(ownership.subjects)) if ownership else freeze({})),
+            }),
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
 from kplan.model.live import (
+    KindState,
     LiveAcls,
     LiveConnector,
     LiveQuota,
@@ -62,6 +63,7 @@ from kplan.model.live import (
     Problem,
 )
 from kplan.model.offsets import LiveOffsets, canonical
+from kplan.model.plan import ResourceType
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -94,26 +96,23 @@ def live_state_from_dict(doc: Any) -> LiveState:
             all_topic_names=None if names is None else frozenset(names),
             unfinished_run=doc.get("unfinished_run") or None,
             locked=bool(doc.get("locked", False)),
-            acls=freeze(acls),
-            owned_acls=frozenset(p for p, a in acls.items() if a.owned),
-            acl_problem=_problem(doc.get("acl_problem")),
-            users=freeze(users),
-            owned_users=frozenset(owned_users),
-            user_problem=_problem(doc.get("user_problem")),
-            quotas=freeze(quotas),
-            owned_quotas=frozenset(n for n, q in quotas.items() if q.owned),
-            quota_problem=_problem(doc.get("quota_problem")),
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
             broker_racks=MappingProxyType({int(k): (None if v is None else str(v))
                                            for k, v in sorted((doc.get("broker_racks") or {}).items())}),
-            offset_tokens=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()}),
-            connector_offsets=freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
-            subjects=freeze(subjects),
-            owned_subjects=frozenset(records),
-            subject_records=freeze(records),
-            subject_problem=subject_problem,
-            subject_problem_detail=subject_detail,
             registry_level=doc.get("registry_level") or None,
+            kinds=freeze({
+                ResourceType.ACL: KindState(freeze(acls), frozenset(p for p, a in acls.items() if a.owned),
+                                            problem=_problem(doc.get("acl_problem"))),
+                ResourceType.USER: KindState(freeze(users), frozenset(owned_users),
+                                             problem=_problem(doc.get("user_problem"))),
+                ResourceType.QUOTA: KindState(freeze(quotas), frozenset(n for n, q in quotas.items() if q.owned),
+                                              problem=_problem(doc.get("quota_problem"))),
+                ResourceType.OFFSETS: KindState(
+                    freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
+                    records=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()})),
+                ResourceType.SUBJECT: KindState(freeze(subjects), frozenset(records), problem=subject_problem,
+                                                problem_detail=subject_detail, records=freeze(records)),
+            }),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None

@@ -3,6 +3,8 @@ keeps, and how alterations are split into requests Kafka accepts."""
 
 from __future__ import annotations
 
+from builders import live_state
+
 from kplan.apply.steps import build_steps
 from kplan.apply.steps.ownership import ownership_after
 from kplan.cluster.scram import rounds
@@ -10,7 +12,7 @@ from kplan.kinds.base import PlanContext
 from kplan.kinds.user.kind import plan_user
 from kplan.kinds.user.section import password_problem
 from kplan.model.desired import ClusterSpec, Stack, UserSpec
-from kplan.model.live import LiveState, LiveUser
+from kplan.model.live import LiveUser
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, Flag
 from kplan.plan.planner import make_plan
@@ -54,7 +56,7 @@ def test_an_existing_user_kplan_does_not_own_is_adopted_by_setting_the_declared_
 
 def test_the_record_keeps_the_declared_token_and_forgets_deleted_users():
     stack = Stack("s", None, ClusterSpec("b:1"), users=(UserSpec("app", REF, rotation="7"),))
-    live = LiveState("c", 1, {}, {}, users={"app": LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "6"),
+    live = live_state("c", 1, {}, {}, users={"app": LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "6"),
                                             "old": LiveUser("old", frozenset({("SCRAM-SHA-256", 4096)}), "")},
                      owned_users=frozenset({"app", "old"}))
     plan = make_plan(stack, live, secrets=SECRETS)

@@ -94,7 +94,8 @@ def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str
     from kplan.kinds.acl.steps import acl_changes
 
     create, delete = acl_changes(plan, stack, live)
-    owned = {p: {b.key for b in a.bindings if b.key in a.owned} for p, a in live.acls.items()}
+    acls = live.of(ResourceType.ACL).resources
+    owned = {p: {b.key for b in a.bindings if b.key in a.owned} for p, a in acls.items()}
     for c in create:
         owned.setdefault(c.principal, set()).add(c.binding.key)
     for d in delete:
@@ -107,7 +108,8 @@ def users_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dic
     with: owned users that still exist and are not deleted keep their token; a declared user the plan creates or
     changes (or that matches) is owned with the declared token."""
     changes = {c.name: c for c in plan.changes if c.type == ResourceType.USER}
-    owned = {n: u.rotation or "" for n, u in live.users.items() if n in live.owned_users}
+    users = live.of(ResourceType.USER)
+    owned = {n: u.rotation or "" for n, u in users.resources.items() if n in users.owned}
     if not destroy:
         for u in stack.users:
             change = changes.get(u.name)
@@ -122,7 +124,7 @@ def quotas_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> di
     exist, plus every key the stack declares (set now, or adopted as it is), minus those the plan removes."""
     from kplan.kinds.quota.steps import quota_changes
 
-    owned = {n: {k for k in q.owned if k in q.values} for n, q in live.quotas.items()}
+    owned = {n: {k for k in q.owned if k in q.values} for n, q in live.of(ResourceType.QUOTA).resources.items()}
     if not destroy:
         for spec in stack.quotas:
             owned.setdefault(spec.name, set()).update(spec.values)
@@ -137,7 +139,7 @@ def offsets_after(plan: Plan, stack: Stack, live: LiveState, connectors) -> dict
     owned, and the declared token of every request the plan applies."""
     from kplan.kinds.offsets.steps import pending_requests
 
-    tokens = {n: t for n, t in live.offset_tokens.items() if n in connectors}
+    tokens = {n: t for n, t in live.of(ResourceType.OFFSETS).records.items() if n in connectors}
     declared = {c.name: c for c in stack.connectors}
     for name in pending_requests(plan):
         spec = declared.get(name)
@@ -153,9 +155,10 @@ def subjects_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> 
     registry cannot be read, the record stays as it is (nothing can be planned for subjects then)."""
     from kplan.kinds.subject.kind import recorded_digests
 
-    if live.subject_problem is not None:
-        return dict(sorted(live.subject_records.items()))
-    owned = {n: d for n, d in live.subject_records.items() if n in live.subjects and n in live.owned_subjects}
+    if live.of(ResourceType.SUBJECT).problem is not None:
+        return dict(sorted(live.of(ResourceType.SUBJECT).records.items()))
+    subjects = live.of(ResourceType.SUBJECT)
+    owned = {n: d for n, d in subjects.records.items() if n in subjects.resources and n in subjects.owned}
     changes = {c.name: c for c in plan.changes if c.type == ResourceType.SUBJECT}
     if not destroy:
         owned.update(recorded_digests(stack, changes))
@@ -167,12 +170,13 @@ def subjects_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> 
 
 def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
+    acls, users, quotas = (live.of(t) for t in (ResourceType.ACL, ResourceType.USER, ResourceType.QUOTA))
     return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
                      {n: tuple(sorted(c.sensitive_keys)) for n, c in sorted(live.connectors.items())
                       if n in live.owned_connectors and c.sensitive_keys},
-                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned},
-                     users={n: (live.users[n].rotation or "") if n in live.users else ""
-                            for n in sorted(live.owned_users)},
-                     quotas={n: tuple(sorted(q.owned)) for n, q in sorted(live.quotas.items()) if q.owned},
-                     offsets=dict(sorted(live.offset_tokens.items())),
-                     subjects=dict(sorted(live.subject_records.items())))
+                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(acls.resources.items()) if a.owned},
+                     users={n: (users.resources[n].rotation or "") if n in users.resources else ""
+                            for n in sorted(users.owned)},
+                     quotas={n: tuple(sorted(q.owned)) for n, q in sorted(quotas.resources.items()) if q.owned},
+                     offsets=dict(sorted(live.of(ResourceType.OFFSETS).records.items())),
+                     subjects=dict(sorted(live.of(ResourceType.SUBJECT).records.items())))

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ACL = ResourceType.ACL
 
-# Why ACLs could not be read (LiveState.acl_problem), as the plan says it.
+# Why ACLs could not be read (LiveState.of(ResourceType.ACL).problem), as the plan says it.
 PROBLEMS = {
     Problem.SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it "
                                "cannot hold ACLs; configure authorizer.class.name on the brokers, or remove the acls "
@@ -170,7 +170,7 @@ class AclKind(Kind):
     type = ACL
     planned_type = AclPlanned
     title = "ACLs"
-    live_field = "acls"
+    section = "acls"
 
     def declared(self, stack: "Stack"):
         return stack.acls
@@ -186,7 +186,7 @@ class AclKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
-        return self.unreadable(live.acl_problem, stack.acls, live.owned_acls, "ACLs", PROBLEMS)
+        return self.unreadable(live, stack.acls, "ACLs", PROBLEMS)
 
     def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}

@@ -307,7 +307,10 @@ class ConnectorKind(Kind):
     type = CONNECTOR
     planned_type = ConnectorPlanned
     title = "Connectors"
-    live_field = "connectors"
+    section = "connectors"
+
+    def protects(self, spec) -> bool:
+        return spec.protect
 
     def declared(self, stack: "Stack"):
         return stack.connectors

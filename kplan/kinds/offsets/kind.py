@@ -10,11 +10,11 @@ Apply stops the connector, resets or alters its offsets, restores its declared s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
-from kplan.model.desired import ConnectorSpec, ConnectorState
+from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
 from kplan.model.plan import (
@@ -50,7 +50,6 @@ class OffsetsRequest:
     name: str  # the connector's
     spec: OffsetsSpec
     connector: ConnectorSpec
-    protect: bool = False
 
     @property
     def origin(self):
@@ -87,23 +86,25 @@ def requests(stack: "Stack") -> list[OffsetsRequest]:
 def pending(stack: "Stack", live: LiveState) -> list[str]:
     """The connectors whose declared request token differs from the one recorded: the only ones whose offsets the
     plan reads (and only those Connect has: a new connector has none to read)."""
-    return sorted(r.name for r in requests(stack) if live.offset_tokens.get(r.name) != r.spec.request)
+    applied = live.of(OFFSETS).records
+    return sorted(r.name for r in requests(stack) if applied.get(r.name) != r.spec.request)
 
 
 def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict]]) -> LiveState:
     """`live` with what Connect has for every pending request (`read`: connector -> its offsets, from one GET per
     existing pending connector); a request read nothing for keeps what `live` already holds (a live-state file)."""
-    out = dict(live.connector_offsets)
+    out = dict(live.of(OFFSETS).resources)
     for name in pending(stack, live):
         conn = live.connectors.get(name)
-        known = live.connector_offsets.get(name)
+        known = live.of(OFFSETS).resources.get(name)
         if name in read:
             offsets = tuple(sorted(canonical(o) for o in read[name]))
         else:
             offsets = known.offsets if known is not None else ()
-        out[name] = LiveOffsets(name, live.offset_tokens.get(name), conn is not None, offsets if conn else (),
+        token = live.of(OFFSETS).records.get(name)
+        out[name] = LiveOffsets(name, token, conn is not None, offsets if conn else (),
                                 conn.type if conn is not None else None)
-    return replace(live, connector_offsets=out)
+    return live.with_kind(OFFSETS, resources=freeze(out))
 
 
 def offsets_repr(name: str, request: str | None, offsets: list[dict] | None, reset: bool | None = None) -> dict:
@@ -203,7 +204,7 @@ class OffsetsKind(Kind):
     type = OFFSETS
     planned_type = OffsetsPlanned
     title = "Connector offsets"
-    live_field = "connector_offsets"
+    section = "connector_offsets"
 
     def declared(self, stack: "Stack"):
         return requests(stack)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 QUOTA = ResourceType.QUOTA
 
-# Why quotas could not be read (LiveState.quota_problem), as the plan says it.
+# Why quotas could not be read (LiveState.of(ResourceType.QUOTA).problem), as the plan says it.
 PROBLEMS = {
     Problem.NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; "
                             "changing them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a "
@@ -165,7 +165,7 @@ class QuotaKind(Kind):
     type = QUOTA
     planned_type = QuotaPlanned
     title = "Client quotas"
-    live_field = "quotas"
+    section = "quotas"
 
     def declared(self, stack: "Stack"):
         return stack.quotas
@@ -181,16 +181,16 @@ class QuotaKind(Kind):
 
     def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
         """Quotas set outside kplan on entities the stack neither declares nor owns: named, never touched."""
-        if live.quota_problem is not None:
+        if live.of(QUOTA).problem is not None:
             return []
         return [PlanDiagnostic(Severity.INFO, f"client quota {name} ({_values_text(q.values)}) is set on the "
                                "cluster but not declared by this stack; left alone", "quota-not-declared",
                                address=self.address(name))
-                for name, q in sorted(live.quotas.items()) if name not in changes and q.values]
+                for name, q in sorted(self.live(live).items()) if name not in changes and q.values]
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Quotas that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live.quota_problem, stack.quotas, live.owned_quotas, "client quotas", PROBLEMS)
+        return self.unreadable(live, stack.quotas, "client quotas", PROBLEMS)
 
     def canonical(self, current: LiveQuota, secret: frozenset[str]) -> dict:
         return {"type": "quota", "entity": entity_repr(current.entity),

@@ -230,7 +230,10 @@ class SubjectKind(Kind):
     type = SUBJECT
     planned_type = SubjectPlanned
     title = "Schema subjects"
-    live_field = "subjects"
+    section = "subjects"
+
+    def protects(self, spec) -> bool:
+        return spec.protect
 
     def declared(self, stack: "Stack"):
         return stack.subjects
@@ -248,17 +251,16 @@ class SubjectKind(Kind):
         """Versions registered by hand under subjects this stack owns."""
         declared = {s.name: s for s in stack.subjects}
         out = []
-        for name, recorded in sorted(live.subject_records.items()):
-            current = live.subjects.get(name)
-            if current is not None and name in live.owned_subjects:
+        for name, recorded in sorted(live.of(SUBJECT).records.items()):
+            current = live.of(SUBJECT).resources.get(name)
+            if current is not None and name in live.of(SUBJECT).owned:
                 d = registered_outside(name, current, recorded, declared.get(name), changes.get(name))
                 if d is not None:
                     out.append(d)
         return out
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
-        out = self.unreadable(live.subject_problem, stack.subjects, live.owned_subjects, "schema registry subjects",
-                              PROBLEMS, live.subject_problem_detail)
+        out = self.unreadable(live, stack.subjects, "schema registry subjects", PROBLEMS)
         deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
         out += _referenced_deletions(deleted, live, stack.cluster.subject_delete == "permanent")
         if deleted:
@@ -326,7 +328,7 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
     gone = set(deleted)
     out = []
     for name in deleted:
-        referrers = sorted(n for n, s in live.subjects.items() if n != name and any(
+        referrers = sorted(n for n, s in live.of(SUBJECT).resources.items() if n != name and any(
             r.subject == name for r in s.references))
         staying = [n for n in referrers if n not in gone]
         if staying:

@@ -414,7 +414,10 @@ class TopicKind(Kind):
     type = TOPIC
     planned_type = TopicPlanned
     title = "Topics"
-    live_field = "topics"
+    section = "topics"
+
+    def protects(self, spec) -> bool:
+        return spec.protect
 
     def declared(self, stack: "Stack"):
         return stack.topics

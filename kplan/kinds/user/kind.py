@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 USER = ResourceType.USER
 
-# Why users could not be read (LiveState.user_problem), as the plan says it.
+# Why users could not be read (LiveState.of(ResourceType.USER).problem), as the plan says it.
 PROBLEMS = {
     Problem.NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); "
                             "grant it, or run kplan as a principal that has it",
@@ -199,7 +199,7 @@ class UserKind(Kind):
     type = USER
     planned_type = UserPlanned
     title = "SCRAM users"
-    live_field = "users"
+    section = "users"
 
     def declared(self, stack: "Stack"):
         return stack.users
@@ -215,7 +215,7 @@ class UserKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Users that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live.user_problem, stack.users, live.owned_users, "SCRAM users", PROBLEMS)
+        return self.unreadable(live, stack.users, "SCRAM users", PROBLEMS)
 
     def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict:
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
+from kplan.kinds.subject.kind import SUBJECT
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, LiveSubject, Problem
 
@@ -19,7 +20,7 @@ SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
 
 def wanted(stack: Stack, live: LiveState) -> list[str]:
     """The subjects the plan reads: the ones the stack declares and the ones its ownership record owns."""
-    return sorted({s.name for s in stack.subjects} | set(live.owned_subjects))
+    return sorted({s.name for s in stack.subjects} | set(live.of(SUBJECT).owned))
 
 
 def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveState:
@@ -29,19 +30,19 @@ def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveStat
     if not names:
         return live
     if not stack.cluster.schema_registry_url:
-        return replace(live, subjects=freeze({}), registry_level=None, subject_problem=Problem.NO_REGISTRY,
-                       subject_problem_detail=None)
+        return replace(live, registry_level=None).with_kind(SUBJECT, resources=freeze({}),
+                                                            problem=Problem.NO_REGISTRY, problem_detail=None)
     if read is None:
         return live
     subjects, level, problem = read
-    return replace(live, subjects=freeze({n: s for n, s in sorted(subjects.items()) if n in names}),
-                   registry_level=level, subject_problem=Problem.UNREACHABLE if problem else None,
-                   subject_problem_detail=problem or None)
+    return replace(live, registry_level=level).with_kind(
+        SUBJECT, resources=freeze({n: s for n, s in sorted(subjects.items()) if n in names}),
+        problem=Problem.UNREACHABLE if problem else None, problem_detail=problem or None)
 
 
 def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveState:
     """`live` with, on each subject of `older`, the earlier version that holds the declared schema."""
     if not older:
         return live
-    return replace(live, subjects=freeze({n: replace(s, declared_version=older.get(n))
-                                          for n, s in live.subjects.items()}))
+    return live.with_kind(SUBJECT, resources=freeze({n: replace(s, declared_version=older.get(n))
+                                                     for n, s in live.of(SUBJECT).resources.items()}))
