@@ -34,6 +34,7 @@ from kplan.model.live import (
     LiveTask,
     LiveTopic,
     LiveUser,
+    Problem,
 )
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
@@ -158,20 +159,17 @@ class KafkaReader:
             raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
 
-    def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], str | None]:
+    def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], Problem | None]:
         """Every ACL binding on the cluster by principal (one describe_acls), with the keys the record says kplan
         created; or why they cannot be read (no authorizer, not allowed): a problem only for a stack with ACLs."""
-        from kplan.kinds.acl.kind import SECURITY_DISABLED
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         try:
             found = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
             name = error_name(e)
             if name == "SECURITY_DISABLED":
-                return {}, SECURITY_DISABLED
+                return {}, Problem.SECURITY_DISABLED
             if name == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, NOT_AUTHORIZED
+                return {}, Problem.NOT_AUTHORIZED
             raise unreachable(self.cluster, e) from e
         by_principal: dict[str, set] = {}
         for k in found or ():
@@ -180,15 +178,13 @@ class KafkaReader:
         return ({p: LiveAcls(p, frozenset(bs), frozenset(owned.get(p, ()))) for p, bs in by_principal.items()},
                 None)
 
-    def _request_users(self, cluster_future, acls_future) -> tuple[object | None, str | None]:
+    def _request_users(self, cluster_future, acls_future) -> tuple[object | None, Problem | None]:
         """Ask for every SCRAM user with credentials (one request) if kplan's principal may read them — its
         authorized operations on the cluster say so, or the cluster has no authorizer — and say why not otherwise.
 
         Never asked of a principal without the right: confluent-kafka 2.16 aborts the whole process
         ("munmap_chunk(): invalid pointer") when describe_user_scram_credentials is answered
         CLUSTER_AUTHORIZATION_FAILED."""
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         try:
             cluster_ops = cluster_future.result(timeout=self.cluster.timeout_s + 1).authorized_operations
             acls_future.result(timeout=self.cluster.timeout_s + 1)
@@ -197,16 +193,14 @@ class KafkaReader:
             if error_name(e) != "SECURITY_DISABLED":
                 return None, None
             problem = None  # no authorizer: nothing is refused
-        if problem == NOT_AUTHORIZED:
+        if problem is Problem.NOT_AUTHORIZED:
             return None, problem
         return self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s), problem
 
-    def _users_result(self, request, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], str | None]:
+    def _users_result(self, request, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], Problem | None]:
         """The users asked for by `_request_users`, with the rotation token the record keeps for the users kplan
         owns; or why they cannot be read or changed (a problem only for a stack with users)."""
         from kplan.cluster.scram import credentials_of
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         future, problem = request
         if future is None:
             return {}, problem
@@ -214,22 +208,20 @@ class KafkaReader:
             found = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
             if error_name(e) == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, NOT_AUTHORIZED
+                return {}, Problem.NOT_AUTHORIZED
             raise unreachable(self.cluster, e) from e
         return ({u: LiveUser(u, frozenset(credentials_of(d).items()), owned.get(u)) for u, d in (found or {}).items()},
                 problem)
-    def _read_quotas(self) -> tuple[dict[str, LiveQuota], str | None]:
+    def _read_quotas(self) -> tuple[dict[str, LiveQuota], Problem | None]:
         """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; the
         kafka-python client is opened for this read and closed after it."""
         from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         client = KafkaPythonClient(self.cluster, self.secrets)
         try:
             found = client.describe_quotas()
         except KafkaPythonError as e:
             if e.code == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, NOT_AUTHORIZED
+                return {}, Problem.NOT_AUTHORIZED
             raise
         finally:
             client.close()
@@ -336,21 +328,19 @@ def live_topic(name: str, metadata: tuple, configs: tuple[Mapping, Mapping, froz
     return LiveTopic(name, parts, rf, overrides, effective, sensitive, assignment[0] if assignment else ())
 
 
-def cluster_rights_problem(operations) -> str | None:
+def cluster_rights_problem(operations) -> Problem | None:
     """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
     the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker
     reports the operations only to a principal with DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
-    from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER
-
     if operations is None:
-        return NOT_AUTHORIZED
+        return Problem.NOT_AUTHORIZED
     names = {getattr(op, "name", str(op)) for op in operations}
     if "ALL" in names:
         return None
     if "DESCRIBE" not in names:
-        return NOT_AUTHORIZED
+        return Problem.NOT_AUTHORIZED
     if "ALTER" not in names:
-        return NOT_AUTHORIZED_ALTER
+        return Problem.NOT_AUTHORIZED_ALTER
     return None
 
 

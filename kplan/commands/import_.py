@@ -17,6 +17,7 @@ import click
 from kplan.commands._output import TEMPLATE_DIR_OPTION
 from kplan.errors import KplanError
 from kplan.model.desired import freeze
+from kplan.model.live import Problem
 from kplan.model.plan import ResourceType
 
 HEADER = """\
@@ -157,10 +158,12 @@ def read_live(stack, *, quotas: bool, subjects: bool = False):
             try:
                 names = reader.subject_names()
             except KplanError as e:
-                return live.with_kind(ResourceType.SUBJECT, problem=f"the schema registry could not be read: {e}")
+                return live.with_kind(ResourceType.SUBJECT, problem=Problem.UNREACHABLE,
+                                      problem_detail=f"the schema registry could not be read: {e}")
             found, level, problem = reader.read_subjects(names)
-            live = replace(live, registry_level=level).with_kind(ResourceType.SUBJECT, resources=freeze(found),
-                                                                 problem=problem)
+            live = replace(live, registry_level=level).with_kind(
+                ResourceType.SUBJECT, resources=freeze(found), problem=Problem.UNREACHABLE if problem else None,
+                problem_detail=problem)
         return live
     finally:
         reader.close()

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from kplan.importer.values import connector_config_value, human_size, topic_config_value
 from kplan.model.desired import QUOTA_KEYS
-from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic
+from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic, problem_line
 from kplan.model.plan import ResourceType
 from kplan.rules.names import is_reserved_topic
 from kplan.secrets import imported_value
@@ -106,8 +106,8 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
     acls = []
     live_acls = live.of(ResourceType.ACL)
     if options.acls:
-        if live_acls.problem:
-            notes.append(f"ACLs not imported: {live_acls.problem}")
+        if live_acls.problem is not None:
+            notes.append(f"ACLs not imported: {problem_line(live_acls.problem)}")
         for principal in sorted(live_acls.resources):
             if options.selects(principal.partition(":")[2]) and not owned_elsewhere("acl", principal):
                 entry = acl_entry(principal, live_acls.resources[principal].bindings, notes)
@@ -116,8 +116,8 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
     quotas = []
     live_quotas = live.of(ResourceType.QUOTA)
     if options.quotas:
-        if live_quotas.problem:
-            notes.append(f"client quotas not imported: {live_quotas.problem}")
+        if live_quotas.problem is not None:
+            notes.append(f"client quotas not imported: {problem_line(live_quotas.problem)}")
         for name in sorted(live_quotas.resources):
             quota = live_quotas.resources[name]
             names = [n for n in (quota.entity.user, quota.entity.client_id) if n is not None]
@@ -132,8 +132,9 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
     subjects = []
     live_subjects = live.of(ResourceType.SUBJECT)
     if options.subjects:
-        if live_subjects.problem:
-            notes.append(f"schema registry subjects not imported: {live_subjects.problem}")
+        if live_subjects.problem is not None:
+            notes.append("schema registry subjects not imported: "
+                         f"{problem_line(live_subjects.problem, live_subjects.problem_detail)}")
         for name in sorted(live_subjects.resources):
             if options.selects(name) and not owned_elsewhere("subject", name):
                 subjects.append(subject_entry(live_subjects.resources[name], options.none_is_no_level))

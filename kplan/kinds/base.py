@@ -25,7 +25,7 @@ from kplan.model.plan import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
-    from kplan.model.live import LiveState
+    from kplan.model.live import LiveState, Problem
     from kplan.model.status import Difference, ResourceStatus
     from kplan.secrets import SecretValues
 
@@ -43,11 +43,6 @@ class PlanContext:
 
 
 Scrub = Callable[[str], str]
-
-# Why a kind's live resources could not be read or may not be changed (LiveState.<kind>_problem); each kind words
-# them for its own resources (its PROBLEMS).
-NOT_AUTHORIZED = "not-authorized"
-NOT_AUTHORIZED_ALTER = "not-authorized-alter"
 
 
 class Kind:
@@ -131,16 +126,19 @@ class Kind:
         return []
 
     def unreadable(self, live: "LiveState", declared: Sequence[Any], what: str,
-                   problems: Mapping[str, str]) -> list[PlanDiagnostic]:
+                   problems: Mapping["Problem", str]) -> list[PlanDiagnostic]:
         """The one error of a stack that declares or owns resources of this kind the cluster would not let kplan
-        read (its slice's `problem`, worded by `problems`): they cannot be planned, nor destroyed. None without a
-        problem."""
-        problem = live.of(self.type).problem
-        if problem is None or not (declared or live.of(self.type).owned):
+        read (its slice's `problem`, worded by `problems`; one they do not word is said as the reader said it, its
+        `problem_detail`): they cannot be planned, nor destroyed. None without a problem."""
+        from kplan.model.live import problem_line
+
+        state = live.of(self.type)
+        if state.problem is None or not (declared or state.owned):
             return []
         first = declared[0] if declared else None
         verb = "declares" if declared else "owns"
-        return [error(f"the stack {verb} {what}, but {problems.get(problem, problem)}",
+        why = problems.get(state.problem) or problem_line(state.problem, state.problem_detail)
+        return [error(f"the stack {verb} {what}, but {why}",
                       f"{self.section}-unavailable", address=self.address(first.name) if first else None,
                       origin=first.origin if first else None)]
 

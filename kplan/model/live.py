@@ -7,11 +7,29 @@ use `StaticReader` over hand-written state. Planning never writes: writers are a
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Protocol
 
 from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
 from kplan.model.plan import ResourceType
+
+
+class Problem(str, Enum):
+    """Why a kind's live resources could not be read or may not be changed (`KindState.problem`). Each kind words
+    them for its own resources (its PROBLEMS); the value is the code a live-state file and `kplan import`'s notes
+    use."""
+
+    NOT_AUTHORIZED = "not-authorized"  # kplan's principal may not read them
+    NOT_AUTHORIZED_ALTER = "not-authorized-alter"  # ... may read but not change them
+    SECURITY_DISABLED = "security-disabled"  # ACLs: the cluster has no authorizer
+    NO_REGISTRY = "no-registry"  # subjects: the stack names no schema registry
+    UNREACHABLE = "unreachable"  # subjects: the registry could not be read (the reader's line in the detail)
+
+
+def problem_line(problem: Problem, detail: str | None = None) -> str:
+    """A problem as one line where no kind words it: the reader's own line when it gave one, else the code."""
+    return detail or problem.value
 
 
 @dataclass(frozen=True)
@@ -110,13 +128,15 @@ class LiveSubject:
 @dataclass(frozen=True)
 class KindState:
     """One resource kind's slice of the live state: its live resources by name, the names this stack's ownership
-    record owns (and protects), why the kind could not be read (`problem`; None when read), and what the record
-    keeps per name beside ownership (`records`: a subject's registered digest, a connector's last offsets token)."""
+    record owns (and protects), why the kind could not be read (`problem`; None when read; `problem_detail`: the
+    reader's own line for it, UNREACHABLE), and what the record keeps per name beside ownership (`records`: a
+    subject's registered digest, a connector's last offsets token)."""
 
     resources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
     owned: frozenset[str] = frozenset()
     protected: frozenset[str] = frozenset()
-    problem: str | None = None
+    problem: Problem | None = None
+    problem_detail: str | None = None
     records: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 
 

@@ -9,10 +9,10 @@ from fakes import FakeWriter, writers
 from test_executor import run
 
 from kplan.apply.handlers import StepContext, handler_for
-from kplan.kinds.subject.attach import NO_REGISTRY, attach, wanted
+from kplan.kinds.subject.attach import attach, wanted
 from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 from kplan.model.desired import ClusterSpec, SchemaReference, Stack, SubjectSpec
-from kplan.model.live import LiveState, LiveSubject
+from kplan.model.live import LiveState, LiveSubject, Problem
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
 from kplan.state.journal import RunStatus
@@ -170,13 +170,14 @@ def test_attach_puts_the_read_into_the_live_state():
     assert dict(subjects.resources) == {"u": u} and live.registry_level == "BACKWARD" and subjects.problem is None
     live = attach(_stack(), _live(), ({}, None, "unreachable: cannot reach the schema registry"))
     assert live.of(SUBJECT).resources == {}
-    assert live.of(SUBJECT).problem == "unreachable: cannot reach the schema registry"
+    assert live.of(SUBJECT).problem is Problem.UNREACHABLE
+    assert live.of(SUBJECT).problem_detail == "unreachable: cannot reach the schema registry"
 
 
 def test_a_stack_with_subjects_but_no_registry_has_the_no_registry_problem():
-    assert attach(_stack(url=None), _live(), None).of(SUBJECT).problem == NO_REGISTRY
+    assert attach(_stack(url=None), _live(), None).of(SUBJECT).problem is Problem.NO_REGISTRY
     owning = _live(owned_subjects=frozenset({"u"}))
-    assert attach(_stack(url=None, names=()), owning, None).of(SUBJECT).problem == NO_REGISTRY
+    assert attach(_stack(url=None, names=()), owning, None).of(SUBJECT).problem is Problem.NO_REGISTRY
 
 
 def test_nothing_read_leaves_the_live_state_alone():

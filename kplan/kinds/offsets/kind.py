@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
-from kplan.model.desired import ConnectorSpec, freeze
+from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
 from kplan.model.plan import (
@@ -174,7 +174,7 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
            f"apply stops connector {name!r}, ")
     what = ("deletes its offsets" if spec.reset else
             f"moves {len(spec.positions)} partition offset(s) to the declared positions")
-    back = "starts it" if state == "running" else f"leaves it {state}"
+    back = "starts it" if conn.state is ConnectorState.RUNNING else f"leaves it {state}"
     text = f"{how}{what} (request {spec.request!r}), then {back}"
     if spec.reset and conn.captured_tables:
         mode = conn.config.get("snapshot.mode", "initial")
@@ -231,19 +231,19 @@ class OffsetsKind(Kind):
 
     def status(self, spec: OffsetsRequest, current: LiveOffsets | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, Difference, ResourceStatus  # noqa: F401
+        from kplan.model.status import Difference, ResourceStatus, Status  # noqa: F401
 
         if change is None or not change.is_change:
-            return ResourceStatus(OFFSETS, spec.name, IN_SYNC, True, origin=spec.origin)
+            return ResourceStatus(OFFSETS, spec.name, Status.IN_SYNC, True, origin=spec.origin)
         token = current.token if current is not None else None
-        return ResourceStatus(OFFSETS, spec.name, DRIFTED, True, origin=spec.origin,
-                              differences=(Difference(REQUEST, "update", token, spec.spec.request,
+        return ResourceStatus(OFFSETS, spec.name, Status.DRIFTED, True, origin=spec.origin,
+                              differences=(Difference(REQUEST, AttrKind.UPDATE, token, spec.spec.request,
                                                       note="reset" if spec.spec.reset else "set"),))
 
     def status_undeclared(self, current: LiveOffsets, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(OFFSETS, current.name, NOT_DECLARED, True)
+        return ResourceStatus(OFFSETS, current.name, Status.NOT_DECLARED, True)
 
     def status_detail(self, r: "ResourceStatus") -> str:
         d = r.differences[0] if r.differences else None

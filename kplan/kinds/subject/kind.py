@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import SchemaReference, SubjectSpec
-from kplan.model.live import LiveSubject
+from kplan.model.live import LiveSubject, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -57,9 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SUBJECT = ResourceType.SUBJECT
 
-NO_REGISTRY = "no-registry"
 PROBLEMS = {
-    NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
+    Problem.NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
 }
 
 
@@ -279,21 +278,21 @@ class SubjectKind(Kind):
 
     def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+        from kplan.model.status import ResourceStatus, Status, owned
 
         if current is None:
-            return ResourceStatus(SUBJECT, spec.name, MISSING, False, origin=spec.origin,
+            return ResourceStatus(SUBJECT, spec.name, Status.MISSING, False, origin=spec.origin,
                                   schema_type=spec.schema_type, declared_compatibility=spec.compatibility)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(SUBJECT, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+        return ResourceStatus(SUBJECT, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=owned(change), differences=diffs, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
                               declared_compatibility=spec.compatibility)
 
     def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(SUBJECT, current.name, NOT_DECLARED, True, schema_version=current.version,
+        return ResourceStatus(SUBJECT, current.name, Status.NOT_DECLARED, True, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
                               differences=tuple(_difference(a) for a in change.attributes))
 
@@ -305,18 +304,18 @@ class SubjectKind(Kind):
         return f"version {r.schema_version} ({r.schema_type}){level}"
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
-        if d.kind == "add":
+        if d.kind is AttrKind.ADD:
             return f"+ {d.label} = {d.declared}: declared, not on the registry"
-        if d.kind == "remove":
+        if d.kind is AttrKind.REMOVE:
             return f"- {d.label} = {d.live}: on the registry, not declared"
-        if d.kind == "update":
+        if d.kind is AttrKind.UPDATE:
             return f"~ {d.label} = {d.live}: the stack declares {d.declared}"
         return f"~ {d.label} = {d.live}: differs (left alone)"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
         return {"version": r.schema_version, "schema_type": r.schema_type, "compatibility": r.compatibility,
                 "declared": {"compatibility": r.declared_compatibility},
-                "differences": [{"path": list(d.path), "kind": d.kind, "live": d.live, "declared": d.declared}
+                "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}
                                 for d in r.differences]}
 
 
@@ -348,7 +347,7 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
 def _difference(a: AttributeChange) -> "Difference":
     from kplan.model.status import Difference
 
-    return Difference(a.path, a.kind.value, a.before, a.after, False, a.note.value if a.note else "")
+    return Difference(a.path, a.kind, a.before, a.after, False, a.note.value if a.note else "")
 
 
 def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange]) -> dict[str, str]:
