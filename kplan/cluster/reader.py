@@ -13,14 +13,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from kplan.cluster.access import error_name, from_kafka, match_any
-from kplan.cluster.clients import (
-    admin_client,
-    client_config,
-    connect_client,
-    dispose,
-    unreachable,
-)
-from kplan.cluster.permissions import principal
+from kplan.cluster.clients import connect_client
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveSubject, LiveTask, LiveTopic, LiveUser
@@ -29,6 +22,8 @@ from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
 from kplan.transport.http import rest_path
+from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
+from kplan.transport.permissions import principal
 
 
 class KafkaReader:

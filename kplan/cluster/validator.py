@@ -19,14 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
 from kplan.cluster.access import error_name
-from kplan.cluster.clients import describe_kafka_error
-from kplan.cluster.permissions import denied
 from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
 from kplan.registry.compat import check_subjects
 from kplan.secrets import SecretValues, secret_keys
 from kplan.transport.http import RestClient, RestUnavailable, error_message, is_json, rest_path
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.permissions import denied
 
 _CONNECT_VALIDATE_WORKERS = 8
 
