@@ -7,13 +7,24 @@ ones of `kplan.ci.comment`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from kplan.ci import comment as c
 
 
+class Posted(str, Enum):
+    """What `kplan ci` did; the value is the word its output says."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CLOSED = "closed"
+    NONE = "none"  # no open drift issue to close
+
+
 @dataclass(frozen=True)
 class Outcome:
-    action: str  # created | updated | unchanged | closed | none
+    action: Posted
     id: int | None = None
     url: str | None = None
 
@@ -24,12 +35,12 @@ def post_plan(forge, key: c.Key, markdown: str, *, limit: int, footer: str) -> O
     decision = c.decide(c.find(forge.comments(), key), body)
     if decision.action is c.Action.CREATE:
         made = forge.create_comment(body)
-        return Outcome("created", made.get("id"), _url(made))
+        return Outcome(Posted.CREATED, made.get("id"), _url(made))
     if decision.action is c.Action.UNCHANGED:
-        return Outcome("unchanged", decision.id)
+        return Outcome(Posted.UNCHANGED, decision.id)
     assert decision.id is not None
     made = forge.update_comment(decision.id, body)
-    return Outcome("updated", decision.id, _url(made))
+    return Outcome(Posted.UPDATED, decision.id, _url(made))
 
 
 def report_drift(forge, key: c.Key, markdown: str, *, limit: int, footer: str, label: str | None) -> Outcome:
@@ -40,21 +51,21 @@ def report_drift(forge, key: c.Key, markdown: str, *, limit: int, footer: str, l
     decision = c.decide(existing, body)
     if decision.action is c.Action.CREATE:
         made = forge.create_issue(title, body, label)
-        return Outcome("created", made.get("number", made.get("iid")), _url(made))
+        return Outcome(Posted.CREATED, made.get("number", made.get("iid")), _url(made))
     if decision.action is c.Action.UNCHANGED:
-        return Outcome("unchanged", decision.id)
+        return Outcome(Posted.UNCHANGED, decision.id)
     assert decision.id is not None
     made = forge.update_issue(decision.id, title, body)
-    return Outcome("updated", decision.id, _url(made))
+    return Outcome(Posted.UPDATED, decision.id, _url(made))
 
 
 def resolve_drift(forge, key: c.Key, *, commit: str | None, label: str | None) -> Outcome:
     """No drift: close this stack's open drift issue with a comment saying why, if there is one."""
     existing = c.find(forge.open_issues(label), key)
     if existing is None:
-        return Outcome("none")
+        return Outcome(Posted.NONE)
     forge.close_issue(existing.id, c.resolved_text(commit))
-    return Outcome("closed", existing.id)
+    return Outcome(Posted.CLOSED, existing.id)
 
 
 def _url(made: dict) -> str | None:

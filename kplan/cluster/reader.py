@@ -15,8 +15,21 @@ from typing import Iterable, Mapping
 from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import connect_client
 from kplan.errors import KplanError
+from kplan.kinds import KINDS
 from kplan.model.desired import ClusterSpec, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTask, LiveTopic, LiveUser
+from kplan.model.live import (
+    KindState,
+    LiveAcls,
+    LiveConnector,
+    LiveQuota,
+    LiveState,
+    LiveTask,
+    LiveTopic,
+    LiveUser,
+    Problem,
+)
+from kplan.model.ownership import Ownership
+from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
@@ -89,10 +102,10 @@ class KafkaReader:
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins = connect_future.result()
-            acls, acl_problem = self._acls_result(acls_future, ownership.acls if ownership else {})
-            users, user_problem = self._users_result(users_request, ownership.users if ownership else {})
+            acls, acl_problem = self._acls_result(acls_future, ownership.of("acls") if ownership else {})
+            users, user_problem = self._users_result(users_request, ownership.of("users") if ownership else {})
             acl_problem = acl_problem or cluster_rights_problem(cluster_ops)
-            if quotas_future is None and ownership is not None and ownership.quotas:
+            if quotas_future is None and ownership is not None and ownership.of("quotas"):
                 quotas_future = pool.submit(self._read_quotas)
             live_quotas, quota_problem = quotas_future.result() if quotas_future is not None else ({}, None)
         if ownership is not None and ownership.sensitive:
@@ -100,6 +113,7 @@ class KafkaReader:
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
                           for n, c in connectors.items()}
         topics = {name: live_topic(name, meta, configs[name]) for name, meta in metadata.items() if name in wanted}
+        record = ownership if ownership is not None else Ownership()
         return LiveState(
             cluster_id=cluster_id,
             broker_count=broker_count,
@@ -115,19 +129,17 @@ class KafkaReader:
             locked=lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
             broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
-            acls=freeze(acls),
-            owned_acls=frozenset(ownership.acls) if ownership else frozenset(),
-            acl_problem=acl_problem,
-            users=freeze(users),
-            owned_users=frozenset(ownership.users) if ownership else frozenset(),
-            user_problem=user_problem,
-            quotas=freeze({n: replace(q, owned=frozenset(ownership.quotas.get(n, ()) if ownership else ()))
-                           for n, q in live_quotas.items()}),
-            owned_quotas=frozenset(ownership.quotas) if ownership else frozenset(),
-            quota_problem=quota_problem,
-            offset_tokens=freeze(dict(ownership.offsets)) if ownership else freeze({}),
-            owned_subjects=frozenset(ownership.subjects) if ownership else frozenset(),
-            subject_records=freeze(dict(ownership.subjects)) if ownership else freeze({}),
+            kinds=freeze({
+                ResourceType.ACL: KindState(freeze(acls), frozenset(record.of("acls")), problem=acl_problem),
+                ResourceType.USER: KindState(freeze(users), frozenset(record.of("users")), problem=user_problem),
+                ResourceType.QUOTA: KindState(
+                    freeze({n: replace(q, owned=frozenset(record.of("quotas").get(n, ())))
+                            for n, q in live_quotas.items()}),
+                    frozenset(record.of("quotas")), problem=quota_problem),
+                ResourceType.OFFSETS: KindState(records=freeze(dict(record.of("offsets")))),
+                ResourceType.SUBJECT: KindState(owned=frozenset(record.of("subjects")),
+                                                records=freeze(dict(record.of("subjects")))),
+            }),
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -139,20 +151,17 @@ class KafkaReader:
             raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
 
-    def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], str | None]:
+    def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], Problem | None]:
         """Every ACL binding on the cluster by principal (one describe_acls), with the keys the record says kplan
         created; or why they cannot be read (no authorizer, not allowed): a problem only for a stack with ACLs."""
-        from kplan.kinds.acl.kind import SECURITY_DISABLED
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         try:
             found = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
             name = error_name(e)
             if name == "SECURITY_DISABLED":
-                return {}, SECURITY_DISABLED
+                return {}, Problem.SECURITY_DISABLED
             if name == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, NOT_AUTHORIZED
+                return {}, Problem.NOT_AUTHORIZED
             raise unreachable(self.cluster, e) from e
         by_principal: dict[str, set] = {}
         for k in found or ():
@@ -161,15 +170,13 @@ class KafkaReader:
         return ({p: LiveAcls(p, frozenset(bs), frozenset(owned.get(p, ()))) for p, bs in by_principal.items()},
                 None)
 
-    def _request_users(self, cluster_future, acls_future) -> tuple[object | None, str | None]:
+    def _request_users(self, cluster_future, acls_future) -> tuple[object | None, Problem | None]:
         """Ask for every SCRAM user with credentials (one request) if kplan's principal may read them — its
         authorized operations on the cluster say so, or the cluster has no authorizer — and say why not otherwise.
 
         Never asked of a principal without the right: confluent-kafka 2.16 aborts the whole process
         ("munmap_chunk(): invalid pointer") when describe_user_scram_credentials is answered
         CLUSTER_AUTHORIZATION_FAILED."""
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         try:
             cluster_ops = cluster_future.result(timeout=self.cluster.timeout_s + 1).authorized_operations
             acls_future.result(timeout=self.cluster.timeout_s + 1)
@@ -178,16 +185,14 @@ class KafkaReader:
             if error_name(e) != "SECURITY_DISABLED":
                 return None, None
             problem = None  # no authorizer: nothing is refused
-        if problem == NOT_AUTHORIZED:
+        if problem is Problem.NOT_AUTHORIZED:
             return None, problem
         return self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s), problem
 
-    def _users_result(self, request, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], str | None]:
+    def _users_result(self, request, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], Problem | None]:
         """The users asked for by `_request_users`, with the rotation token the record keeps for the users kplan
         owns; or why they cannot be read or changed (a problem only for a stack with users)."""
         from kplan.cluster.scram import credentials_of
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         future, problem = request
         if future is None:
             return {}, problem
@@ -195,22 +200,20 @@ class KafkaReader:
             found = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
             if error_name(e) == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, NOT_AUTHORIZED
+                return {}, Problem.NOT_AUTHORIZED
             raise unreachable(self.cluster, e) from e
         return ({u: LiveUser(u, frozenset(credentials_of(d).items()), owned.get(u)) for u, d in (found or {}).items()},
                 problem)
-    def _read_quotas(self) -> tuple[dict[str, LiveQuota], str | None]:
+    def _read_quotas(self) -> tuple[dict[str, LiveQuota], Problem | None]:
         """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; the
         kafka-python client is opened for this read and closed after it."""
         from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError
-        from kplan.kinds.base import NOT_AUTHORIZED
-
         client = KafkaPythonClient(self.cluster, self.secrets)
         try:
             found = client.describe_quotas()
         except KafkaPythonError as e:
             if e.code == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, NOT_AUTHORIZED
+                return {}, Problem.NOT_AUTHORIZED
             raise
         finally:
             client.close()
@@ -296,21 +299,19 @@ def live_topic(name: str, metadata: tuple, configs: tuple[Mapping, Mapping, froz
     return LiveTopic(name, parts, rf, overrides, effective, sensitive, assignment[0] if assignment else ())
 
 
-def cluster_rights_problem(operations) -> str | None:
+def cluster_rights_problem(operations) -> Problem | None:
     """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
     the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker
     reports the operations only to a principal with DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
-    from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER
-
     if operations is None:
-        return NOT_AUTHORIZED
+        return Problem.NOT_AUTHORIZED
     names = {getattr(op, "name", str(op)) for op in operations}
     if "ALL" in names:
         return None
     if "DESCRIBE" not in names:
-        return NOT_AUTHORIZED
+        return Problem.NOT_AUTHORIZED
     if "ALTER" not in names:
-        return NOT_AUTHORIZED_ALTER
+        return Problem.NOT_AUTHORIZED_ALTER
     return None
 
 
@@ -326,10 +327,9 @@ def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
             continue
         out.update({f"topic.{n}": stack for n in record.topics})
         out.update({f"connector.{n}": stack for n in record.connectors})
-        out.update({f"acl.{p}": stack for p in record.acls})
-        out.update({f"user.{u}": stack for u in record.users})
-        out.update({f"quota.{e}": stack for e in record.quotas})
-        out.update({f"subject.{n}": stack for n in record.subjects})
+        for kind in KINDS:  # offsets requests are no one's: they go with their connector
+            if kind.type not in (ResourceType.TOPIC, ResourceType.CONNECTOR, ResourceType.OFFSETS):
+                out.update({kind.address(n): stack for n in record.of(kind.section)})
     return out
 
 

@@ -27,7 +27,7 @@ def load_or_exit(ctx: click.Context, path: str, environment: str | None, environ
 
 def _report_and_exit(ctx: click.Context, e) -> None:
     for d in e.diagnostics or []:
-        click.echo(f"Error: {d.located()}" if d.severity == "error" else d.located(), err=True)
+        click.echo(f"Error: {d.located()}" if d.is_error else d.located(), err=True)
     if not e.diagnostics:
         click.echo(f"Error: {e}", err=True)
     ctx.exit(1)

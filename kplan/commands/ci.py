@@ -49,7 +49,7 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
     """Post PLAN.md (a `kplan plan --format markdown` output; `-` or nothing: stdin) as one comment on the pull or
     merge request, or update the one an earlier run posted for the same stack and environment."""
     from kplan.ci import comment as c
-    from kplan.ci.post import post_plan
+    from kplan.ci.post import Posted, post_plan
 
     markdown = _read_plan(plan)
     key = _key(c.Kind.PLAN, markdown, stack, environment)
@@ -58,10 +58,10 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
     out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url))
     where = f"{'pull request #' if ctx.platform == 'github' else 'merge request !'}{ctx.number}"
     what = "comment" if ctx.platform == "github" else "note"
-    if out.action == "unchanged":
+    if out.action is Posted.UNCHANGED:
         click.echo(f"{what} {out.id} on {where} already shows this plan")
     else:
-        click.echo(f"{out.action} {what} {out.id} on {where}" + (f": {out.url}" if out.url else ""))
+        click.echo(f"{out.action.value} {what} {out.id} on {where}" + (f": {out.url}" if out.url else ""))
 
 
 @ci_group.command("drift-issue")
@@ -75,7 +75,7 @@ def drift_issue_command(plan, platform, api_url, project, token_var, stack, envi
     """Open an issue "kplan: drift in stack NAME" with PLAN.md (what `kplan plan --detailed-exitcode` found), or
     update the open one; with --resolved, close it."""
     from kplan.ci import comment as c
-    from kplan.ci.post import report_drift, resolve_drift
+    from kplan.ci.post import Posted, report_drift, resolve_drift
 
     # --resolved needs no plan when --stack names the stack; else the plan (no changes) names it in its title
     markdown = "" if resolved and stack else _read_plan(plan)
@@ -84,15 +84,15 @@ def drift_issue_command(plan, platform, api_url, project, token_var, stack, envi
     forge = _forge(ctx)
     if resolved:
         out = resolve_drift(forge, key, commit=ctx.commit, label=label)
-        click.echo(f"closed drift issue {out.id}: no drift" if out.action == "closed"
+        click.echo(f"closed drift issue {out.id}: no drift" if out.action is Posted.CLOSED
                    else f"no drift, and no open drift issue for stack {key.stack}")
         return
     out = report_drift(forge, key, markdown, limit=_limit(ctx),
                        footer=c.footer(forge.name, ctx.commit, ctx.run_url), label=label)
-    if out.action == "unchanged":
+    if out.action is Posted.UNCHANGED:
         click.echo(f"drift issue {out.id} already shows this plan")
     else:
-        click.echo(f"{out.action} drift issue {out.id}" + (f": {out.url}" if out.url else ""))
+        click.echo(f"{out.action.value} drift issue {out.id}" + (f": {out.url}" if out.url else ""))
 
 
 def _read_plan(plan: str) -> str:

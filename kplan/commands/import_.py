@@ -17,6 +17,8 @@ import click
 from kplan.commands._output import TEMPLATE_DIR_OPTION
 from kplan.errors import KplanError
 from kplan.model.desired import freeze
+from kplan.model.live import Problem
+from kplan.model.plan import ResourceType
 
 HEADER = """\
 # Written by `kplan import` from the cluster {cluster_id}{connect}.
@@ -139,6 +141,10 @@ def _load_cluster(ctx, path: str, environment: str | None, template_dirs):
     return load_or_exit(ctx, path, environment, template_dirs=template_dirs)
 
 
+# the kinds the CDC probe plans as owned by nobody (besides topics and connectors)
+_PROBE_UNOWNED = (ResourceType.ACL, ResourceType.USER, ResourceType.QUOTA)
+
+
 def read_live(stack, *, quotas: bool, subjects: bool = False):
     """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it; and,
     with `subjects`, every subject of the stack's schema registry (its latest version, levels)."""
@@ -152,9 +158,12 @@ def read_live(stack, *, quotas: bool, subjects: bool = False):
             try:
                 names = reader.subject_names()
             except KplanError as e:
-                return replace(live, subject_problem=f"the schema registry could not be read: {e}")
+                return live.with_kind(ResourceType.SUBJECT, problem=Problem.UNREACHABLE,
+                                      problem_detail=f"the schema registry could not be read: {e}")
             found, level, problem = reader.read_subjects(names)
-            live = replace(live, subjects=freeze(found), registry_level=level, subject_problem=problem)
+            live = replace(live, registry_level=level).with_kind(
+                ResourceType.SUBJECT, resources=freeze(found), problem=Problem.UNREACHABLE if problem else None,
+                problem_detail=problem)
         return live
     finally:
         reader.close()
@@ -226,10 +235,11 @@ def recognise_cdc(imported, live, stack, template_dirs):
     from kplan.stackfile import StackError, load_stack
 
     # The probe plans as a stack that owns nothing, so only "is it the same" counts (not ownership).
-    probe_live = replace(live, owned_topics=frozenset(), owned_connectors=frozenset(), owned_acls=frozenset(),
-                         owned_users=frozenset(), owned_quotas=frozenset(), foreign_owners=freeze({}),
+    probe_live = replace(live, owned_topics=frozenset(), owned_connectors=frozenset(), foreign_owners=freeze({}),
                          protected_topics=frozenset(), protected_connectors=frozenset(), unfinished_run=None,
-                         locked=False)
+                         locked=False,
+                         kinds=freeze({t: replace(k, owned=frozenset()) if t in _PROBE_UNOWNED else k
+                                       for t, k in live.kinds.items()}))
     cluster = {"bootstrap_servers": stack.cluster.bootstrap_servers, "connect_url": "http://connect.invalid:8083"}
     variables = dict(imported.variables)
     notes = list(imported.notes)

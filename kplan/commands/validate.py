@@ -34,6 +34,7 @@ def validate_command(ctx, paths, environment, template_dirs, quiet):
 
 def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet: bool = False, environ=None,
                  echo=print) -> bool:
+    from kplan.model.diagnostics import Severity
     from kplan.stackfile import validate_stack
 
     # Without -e: the base stack first, then every environment its files declare (read by that first load).
@@ -49,8 +50,8 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
                                       with_policy=True)
         if environment is None and env is None:
             targets.extend(declared)
-        errors = [d for d in diags if d.severity == "error"]
-        warnings = [d for d in diags if d.severity == "warning"]
+        errors = [d for d in diags if d.is_error]
+        warnings = [d for d in diags if d.severity is Severity.WARNING]
         for d in diags:
             text = d.located()
             if text not in shown:

@@ -13,7 +13,8 @@ from typing import Any, Mapping
 
 from kplan.importer.values import connector_config_value, human_size, topic_config_value
 from kplan.model.desired import QUOTA_KEYS
-from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic
+from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic, problem_line
+from kplan.model.plan import ResourceType
 from kplan.rules.names import is_reserved_topic
 from kplan.secrets import imported_value
 
@@ -103,20 +104,22 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
             if options.selects(name) and not owned_elsewhere("connector", name):
                 connectors.append(connector_entry(live.connectors[name], variables, notes))
     acls = []
+    live_acls = live.of(ResourceType.ACL)
     if options.acls:
-        if live.acl_problem:
-            notes.append(f"ACLs not imported: {live.acl_problem}")
-        for principal in sorted(live.acls):
+        if live_acls.problem is not None:
+            notes.append(f"ACLs not imported: {problem_line(live_acls.problem)}")
+        for principal in sorted(live_acls.resources):
             if options.selects(principal.partition(":")[2]) and not owned_elsewhere("acl", principal):
-                entry = acl_entry(principal, live.acls[principal].bindings, notes)
+                entry = acl_entry(principal, live_acls.resources[principal].bindings, notes)
                 if entry is not None:
                     acls.append(entry)
     quotas = []
+    live_quotas = live.of(ResourceType.QUOTA)
     if options.quotas:
-        if live.quota_problem:
-            notes.append(f"client quotas not imported: {live.quota_problem}")
-        for name in sorted(live.quotas):
-            quota = live.quotas[name]
+        if live_quotas.problem is not None:
+            notes.append(f"client quotas not imported: {problem_line(live_quotas.problem)}")
+        for name in sorted(live_quotas.resources):
+            quota = live_quotas.resources[name]
             names = [n for n in (quota.entity.user, quota.entity.client_id) if n is not None]
             if not any(options.selects(n) for n in names) or owned_elsewhere("quota", name):
                 continue
@@ -127,13 +130,15 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
             if values:
                 quotas.append(quota_entry(quota.entity, values))
     subjects = []
+    live_subjects = live.of(ResourceType.SUBJECT)
     if options.subjects:
-        if live.subject_problem:
-            notes.append(f"schema registry subjects not imported: {live.subject_problem}")
-        for name in sorted(live.subjects):
+        if live_subjects.problem is not None:
+            notes.append("schema registry subjects not imported: "
+                         f"{problem_line(live_subjects.problem, live_subjects.problem_detail)}")
+        for name in sorted(live_subjects.resources):
             if options.selects(name) and not owned_elsewhere("subject", name):
-                subjects.append(subject_entry(live.subjects[name], options.none_is_no_level))
-    users = [u for u in live.users if options.selects(u)]
+                subjects.append(subject_entry(live_subjects.resources[name], options.none_is_no_level))
+    users = [u for u in live.of(ResourceType.USER).resources if options.selects(u)]
     if users:
         notes.append(f"{len(users)} SCRAM user(s) not imported: Kafka never gives a password back, and "
                      "declaring a user makes kplan set its password; declare users by hand (docs/stack-format.md)")

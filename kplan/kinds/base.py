@@ -25,7 +25,7 @@ from kplan.model.plan import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
-    from kplan.model.live import LiveState
+    from kplan.model.live import LiveState, Problem
     from kplan.model.status import Difference, ResourceStatus
     from kplan.secrets import SecretValues
 
@@ -44,18 +44,13 @@ class PlanContext:
 
 Scrub = Callable[[str], str]
 
-# Why a kind's live resources could not be read or may not be changed (LiveState.<kind>_problem); each kind words
-# them for its own resources (its PROBLEMS).
-NOT_AUTHORIZED = "not-authorized"
-NOT_AUTHORIZED_ALTER = "not-authorized-alter"
-
 
 class Kind:
-    """One resource kind. Subclasses set `type`, `title` and `live_field` and implement the abstract parts."""
+    """One resource kind. Subclasses set `type`, `title` and `section` and implement the abstract parts."""
 
     type: ResourceType
     title: str  # section title in status output, e.g. "Topics"
-    live_field: str  # the LiveState field holding the live resources of this kind, e.g. "topics"
+    section: str  # its stack section, e.g. "topics" (also the word of its "<section>-unavailable" error code)
     # what its changes carry for apply (`ResourceChange.planned`); `Type`, as `type` is a field here
     planned_type: Type[PlannedPayload]
 
@@ -65,18 +60,22 @@ class Kind:
         raise NotImplementedError
 
     def live(self, live: "LiveState") -> Mapping[str, Any]:
-        return getattr(live, self.live_field)
+        return live.of(self.type).resources
 
     def owned(self, live: "LiveState") -> frozenset[str]:
-        return getattr(live, f"owned_{self.live_field}")
+        return live.of(self.type).owned
 
     def protected(self, live: "LiveState") -> frozenset[str]:
-        return getattr(live, f"protected_{self.live_field}")
+        return live.of(self.type).protected
 
     def address(self, name: str) -> str:
         return address_of(self.type, name)
 
     # -- planning --------------------------------------------------------------------------------------------
+
+    def protects(self, spec: Any) -> bool:
+        """The user's `protect: true` (kinds without the setting are never protected by it)."""
+        return False
 
     def refusal(self, spec: Any) -> PlanDiagnostic | None:
         """An error that stops this declared resource from being planned at all (e.g. an internal topic)."""
@@ -126,16 +125,21 @@ class Kind:
         run's resolved references)."""
         return []
 
-    def unreadable(self, problem: str | None, declared: Sequence[Any], owned: frozenset[str], what: str,
-                   problems: Mapping[str, str]) -> list[PlanDiagnostic]:
+    def unreadable(self, live: "LiveState", declared: Sequence[Any], what: str,
+                   problems: Mapping["Problem", str]) -> list[PlanDiagnostic]:
         """The one error of a stack that declares or owns resources of this kind the cluster would not let kplan
-        read (`problem`, worded by `problems`): they cannot be planned, nor destroyed. None without a problem."""
-        if problem is None or not (declared or owned):
+        read (its slice's `problem`, worded by `problems`; one they do not word is said as the reader said it, its
+        `problem_detail`): they cannot be planned, nor destroyed. None without a problem."""
+        from kplan.model.live import problem_line
+
+        state = live.of(self.type)
+        if state.problem is None or not (declared or state.owned):
             return []
         first = declared[0] if declared else None
         verb = "declares" if declared else "owns"
-        return [error(f"the stack {verb} {what}, but {problems.get(problem, problem)}",
-                      f"{self.live_field}-unavailable", address=self.address(first.name) if first else None,
+        why = problems.get(state.problem) or problem_line(state.problem, state.problem_detail)
+        return [error(f"the stack {verb} {what}, but {why}",
+                      f"{self.section}-unavailable", address=self.address(first.name) if first else None,
                       origin=first.origin if first else None)]
 
     def protected_change(self, name: str, before: dict, origin=None) -> ResourceChange:

@@ -6,18 +6,20 @@ Jikkou's extension registration is the model: one place per kind, nothing else n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.ownership import Entry
     from kplan.model.plan import Plan
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
 # each with the unmasked values its run needs in memory only.
 StepBuilder = Callable[["Plan", "Stack", "LiveState"], Sequence["Planned"]]
+RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, frozenset[str]], "Mapping[str, Entry]"]
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,8 @@ class KindUnit:
     step_types: tuple[type["StepBase"], ...]  # its typed apply steps (kinds/<kind>/steps.py)
     builders: tuple[StepBuilder, ...]  # plan -> its steps (within a phase, the builders' order holds)
     handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers
+    # Its part of the ownership record (`Ownership.of(kind.section)`), for kinds that keep one beside topics and
+    # connectors: once the plan is applied (given whether it destroys, and the connectors owned then), and as the
+    # live state shows it.
+    record_after: "RecordAfter | None" = None
+    record_of: "Callable[[LiveState], Mapping[str, Entry]] | None" = None

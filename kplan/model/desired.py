@@ -18,12 +18,13 @@ if TYPE_CHECKING:  # pragma: no cover
 from kplan.model.offsets import OffsetsSpec
 from kplan.model.policy import Policy
 
+_K = TypeVar("_K", bound=str)
 _V = TypeVar("_V")
 
 
-def freeze(d: Mapping[str, _V] | None) -> Mapping[str, _V]:
+def freeze(d: Mapping[_K, _V] | None) -> Mapping[_K, _V]:
     """A read-only, key-sorted copy of a mapping (sorted so that renderings and digests are stable)."""
-    src: Mapping[str, _V] = d or {}
+    src: Mapping[_K, _V] = d or {}
     return MappingProxyType({k: src[k] for k in sorted(src)})
 
 
@@ -166,7 +167,6 @@ class AclSpec:
     bindings: tuple[AclBinding, ...] = ()  # sorted, unique
     # True: bindings of this principal that the stack does not declare are deleted (not only shown as drift).
     authoritative: bool = False
-    protect: bool = False  # ACLs cannot be protected; the planner's shared rules read it
     origin: Origin | None = None
     # The cdc sources whose connector runs as this principal (`principal:`): their bindings are among `bindings`.
     cdc_sources: tuple[str, ...] = ()
@@ -199,7 +199,6 @@ class QuotaSpec:
 
     entity: QuotaEntity
     values: Mapping[str, float] = field(default_factory=lambda: freeze({}))
-    protect: bool = False  # quotas cannot be protected; the planner's shared rules read it
     origin: Origin | None = None
 
     @property
@@ -243,7 +242,6 @@ class UserSpec:
     password: str  # a ${secret:...} reference, never the value
     credentials: tuple[tuple[str, int], ...] = ((SCRAM_DEFAULT_MECHANISM, SCRAM_DEFAULT_ITERATIONS),)
     rotation: str = ""
-    protect: bool = False  # users cannot be protected; the planner's shared rules read it
     origin: Origin | None = None
 
 

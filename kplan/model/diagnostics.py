@@ -44,7 +44,7 @@ class Diagnostic:
 
     @property
     def is_error(self) -> bool:
-        return self.severity == Severity.ERROR
+        return self.severity is Severity.ERROR
 
     @property
     def file(self) -> str:
@@ -82,7 +82,7 @@ class Diagnostic:
         """`file:line:column: path: message` (warnings: `file:line:column: warning: path: message`); without a
         position (line 0) the location is just `file`; without a path, `path: ` is left out."""
         parts = [self._where()] if self.origin is not None else []
-        if self.severity == Severity.WARNING:
+        if self.severity is Severity.WARNING:
             parts.append("warning")
         if self.subject:
             parts.append(self.subject)
@@ -109,7 +109,10 @@ class Diagnostics:
     def begin_phase(self) -> None:
         self.phase += 1
 
-    def add(self, loc: Loc | None, message: str, severity: str = "error", path: str | None = None) -> None:
+    def add(self, loc: Loc | None, message: str, severity: Severity | str = Severity.ERROR,
+            path: str | None = None) -> None:
+        """`severity` may be the word (kplan.rules, below the model, says "error" / "warning")."""
+        severity = Severity(severity)
         file, line, col, p = (loc.file, loc.line, loc.column, loc.path) if loc else ("<stack>", 0, 0, "")
         if path is not None:
             p = path
@@ -118,7 +121,7 @@ class Diagnostics:
         if key in self._seen:
             return
         where = (d.file, d.line, d.column)
-        if severity == "error":
+        if severity is Severity.ERROR:
             if self._flagged.get(where, self.phase) < self.phase:
                 return
             self._flagged.setdefault(where, self.phase)
@@ -126,7 +129,7 @@ class Diagnostics:
         self._items.append(d)
 
     def error(self, loc: Loc | None, message: str, path: str | None = None) -> None:
-        self.add(loc, message, "error", path)
+        self.add(loc, message, Severity.ERROR, path)
 
     def declared_again(self, seen: dict, key, loc: Loc, what: str, hint: str) -> bool:
         """Whether `key` was declared before (one error at `loc`, naming the first place, and `hint`); otherwise
@@ -139,7 +142,7 @@ class Diagnostics:
         return False
 
     def warning(self, loc: Loc | None, message: str, path: str | None = None) -> None:
-        self.add(loc, message, "warning", path)
+        self.add(loc, message, Severity.WARNING, path)
 
     def extend(self, diags) -> None:
         for d in diags:
@@ -151,5 +154,5 @@ class Diagnostics:
 
     @property
     def has_errors(self) -> bool:
-        return any(d.severity == "error" for d in self._items)
+        return any(d.is_error for d in self._items)
 

@@ -6,12 +6,30 @@ use `StaticReader` over hand-written state. Planning never writes: writers are a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import Enum
 from types import MappingProxyType
-from typing import Iterable, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol
 
 from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
-from kplan.model.offsets import LiveOffsets
+from kplan.model.plan import ResourceType
+
+
+class Problem(str, Enum):
+    """Why a kind's live resources could not be read or may not be changed (`KindState.problem`). Each kind words
+    them for its own resources (its PROBLEMS); the value is the code a live-state file and `kplan import`'s notes
+    use."""
+
+    NOT_AUTHORIZED = "not-authorized"  # kplan's principal may not read them
+    NOT_AUTHORIZED_ALTER = "not-authorized-alter"  # ... may read but not change them
+    SECURITY_DISABLED = "security-disabled"  # ACLs: the cluster has no authorizer
+    NO_REGISTRY = "no-registry"  # subjects: the stack names no schema registry
+    UNREACHABLE = "unreachable"  # subjects: the registry could not be read (the reader's line in the detail)
+
+
+def problem_line(problem: Problem, detail: str | None = None) -> str:
+    """A problem as one line where no kind words it: the reader's own line when it gave one, else the code."""
+    return detail or problem.value
 
 
 @dataclass(frozen=True)
@@ -108,6 +126,24 @@ class LiveSubject:
 
 
 @dataclass(frozen=True)
+class KindState:
+    """One resource kind's slice of the live state: its live resources by name, the names this stack's ownership
+    record owns (and protects), why the kind could not be read (`problem`; None when read; `problem_detail`: the
+    reader's own line for it, UNREACHABLE), and what the record keeps per name beside ownership (`records`: a
+    subject's registered digest, a connector's last offsets token)."""
+
+    resources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
+    owned: frozenset[str] = frozenset()
+    protected: frozenset[str] = frozenset()
+    problem: Problem | None = None
+    problem_detail: str | None = None
+    records: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+
+
+_NOTHING = KindState()
+
+
+@dataclass(frozen=True)
 class LiveState:
     cluster_id: str
     broker_count: int
@@ -129,45 +165,28 @@ class LiveState:
     # Owned resources recorded as `protect: true` when they were applied (protection outlives the declaration).
     protected_topics: frozenset[str] = frozenset()
     protected_connectors: frozenset[str] = frozenset()
-    # ACL bindings by principal (every principal on the cluster: one describe_acls), and the principals this
-    # stack's record names bindings of. `acl_problem` says why ACLs could not be read ("security-disabled": the
-    # cluster has no authorizer; "not-authorized": kplan's principal may not describe them); None when read.
-    acls: Mapping[str, LiveAcls] = field(default_factory=lambda: freeze({}))
-    owned_acls: frozenset[str] = frozenset()
-    protected_acls: frozenset[str] = frozenset()
-    acl_problem: str | None = None
-    # SCRAM users with credentials (one describe_user_scram_credentials), the users this stack's record owns, and
-    # why users could not be read ("not-authorized"); None when read.
-    users: Mapping[str, LiveUser] = field(default_factory=lambda: freeze({}))
-    owned_users: frozenset[str] = frozenset()
-    protected_users: frozenset[str] = frozenset()
-    user_problem: str | None = None
-    # Client quotas by entity name (read only when the stack declares or owns quotas: `quotas_read`), the
-    # entities whose keys this stack's record says kplan set, and why they could not be read ("not-authorized").
-    quotas: Mapping[str, LiveQuota] = field(default_factory=lambda: freeze({}))
-    owned_quotas: frozenset[str] = frozenset()
-    protected_quotas: frozenset[str] = frozenset()
-    quota_problem: str | None = None
     # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The brokers by id and their racks (None: no broker.rack), for placing replicas; empty when not read.
     broker_racks: Mapping[int, str | None] = field(default_factory=lambda: MappingProxyType({}))
-    # Connector -> the offsets request token kplan last applied (the ownership record's `offsets`), and what
-    # Connect has for the connectors whose declared request differs from it (kplan.kinds.offsets.kind; read at the
-    # edge, one GET per such connector, never for all).
-    offset_tokens: Mapping[str, str] = field(default_factory=lambda: freeze({}))
-    connector_offsets: Mapping[str, LiveOffsets] = field(default_factory=lambda: freeze({}))
-    # Schema registry subjects the stack declares or owns (read at the edge, kplan.registry.read: only those), the
-    # subjects the record owns, and why they could not be read ("no-registry": the stack names no
-    # schema_registry; "unreachable: ..."); None when read. `registry_level`: the registry's global level.
-    subjects: Mapping[str, LiveSubject] = field(default_factory=lambda: freeze({}))
-    owned_subjects: frozenset[str] = frozenset()
-    protected_subjects: frozenset[str] = frozenset()
-    # owned subject -> the digest of the schema kplan last registered or adopted there (the record's): a latest
-    # version with another digest was registered by hand
-    subject_records: Mapping[str, str] = field(default_factory=lambda: freeze({}))
-    subject_problem: str | None = None
+    # The schema registry's global compatibility level (read with the subjects); None when not read.
     registry_level: str | None = None
+    # Every other kind's slice, by its resource type (`of`): ACL bindings by principal, SCRAM users, client quotas
+    # by entity, schema registry subjects, the offsets of connectors with a pending request.
+    kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
+
+    def of(self, kind: ResourceType) -> KindState:
+        """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan
+        reads, are fields of their own; their slice is made from them."""
+        if kind == ResourceType.TOPIC:
+            return KindState(self.topics, self.owned_topics, self.protected_topics)
+        if kind == ResourceType.CONNECTOR:
+            return KindState(self.connectors, self.owned_connectors, self.protected_connectors)
+        return self.kinds.get(kind, _NOTHING)
+
+    def with_kind(self, kind: ResourceType, **changes) -> "LiveState":
+        """The same live state with one kind's slice changed (`KindState` fields)."""
+        return replace(self, kinds=freeze({**self.kinds, kind: replace(self.of(kind), **changes)}))
 
 
 class LiveStateReader(Protocol):

@@ -14,12 +14,13 @@ A connector may carry "sensitive_keys" (the keys its ownership record names as s
 ACLs, by principal: {"acls": {"User:app": {"bindings": [{"resource": "topic", "pattern": "literal",
 "name": "orders", "operation": "WRITE", "permission": "ALLOW", "host": "*"}],
 "owned": ["topic|literal|orders|WRITE|ALLOW|*"]}},
-"acl_problem": null | "security-disabled" | "not-authorized"}: `owned` are the keys of the bindings the stack's record
-says kplan created (`permission` defaults to ALLOW, `host` to "*", `pattern` to literal).
+"acl_problem": null | "security-disabled" | "not-authorized" | "not-authorized-alter"}: `owned` are the keys of the
+bindings the stack's record says kplan created (`permission` defaults to ALLOW, `host` to "*", `pattern` to
+literal).
 
 SCRAM users: {"users": {"app": {"credentials": {"SCRAM-SHA-512": 4096}}}, "owned_users": {"app": "<rotation>"},
-"user_problem": null | "not-authorized"}: `owned_users` maps the users the stack's record owns to the rotation token
-kplan last applied ("" for none); a list of names means no tokens.
+"user_problem": null | "not-authorized" | "not-authorized-alter"}: `owned_users` maps the users the stack's record
+owns to the rotation token kplan last applied ("" for none); a list of names means no tokens.
 
 Client quotas, by entity name: {"quotas": {"user=app": {"user": "app", "client_id": null,
 "values": {"producer_byte_rate": 1048576}, "owned": ["producer_byte_rate"]}}, "quota_problem": null |
@@ -35,7 +36,7 @@ Schema registry subjects: {"subjects": {"orders-value": {"version": 2, "schema":
 version holding the declared schema}}, "owned_subjects": {"orders-value":
 "<sha256 digest kplan recorded>" or "latest"}, "subject_problem": null | "no-registry" | "...", "registry_level":
 "BACKWARD"}: "latest" records the digest of the live latest version (kplan registered it); a list of names means
-"latest" for each.
+"latest" for each. A `subject_problem` other than a code is why the registry could not be read, said as is.
 
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
@@ -50,6 +51,7 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
 from kplan.model.live import (
+    KindState,
     LiveAcls,
     LiveConnector,
     LiveQuota,
@@ -58,8 +60,10 @@ from kplan.model.live import (
     LiveTask,
     LiveTopic,
     LiveUser,
+    Problem,
 )
 from kplan.model.offsets import LiveOffsets, canonical
+from kplan.model.plan import ResourceType
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -77,6 +81,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
         records = {n: (_latest_digest(subjects[n]) if d == "latest" and n in subjects else str(d))
                    for n, d in owned_subjects.items()}
         plugins = doc.get("connector_plugins")
+        subject_problem, subject_detail = _subject_problem(doc.get("subject_problem"))
         names = doc.get("all_topic_names")
         return LiveState(
             cluster_id=str(doc.get("cluster_id", "")),
@@ -91,28 +96,40 @@ def live_state_from_dict(doc: Any) -> LiveState:
             all_topic_names=None if names is None else frozenset(names),
             unfinished_run=doc.get("unfinished_run") or None,
             locked=bool(doc.get("locked", False)),
-            acls=freeze(acls),
-            owned_acls=frozenset(p for p, a in acls.items() if a.owned),
-            acl_problem=doc.get("acl_problem") or None,
-            users=freeze(users),
-            owned_users=frozenset(owned_users),
-            user_problem=doc.get("user_problem") or None,
-            quotas=freeze(quotas),
-            owned_quotas=frozenset(n for n, q in quotas.items() if q.owned),
-            quota_problem=doc.get("quota_problem") or None,
             foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
             broker_racks=MappingProxyType({int(k): (None if v is None else str(v))
                                            for k, v in sorted((doc.get("broker_racks") or {}).items())}),
-            offset_tokens=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()}),
-            connector_offsets=freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
-            subjects=freeze(subjects),
-            owned_subjects=frozenset(records),
-            subject_records=freeze(records),
-            subject_problem=doc.get("subject_problem") or None,
             registry_level=doc.get("registry_level") or None,
+            kinds=freeze({
+                ResourceType.ACL: KindState(freeze(acls), frozenset(p for p, a in acls.items() if a.owned),
+                                            problem=_problem(doc.get("acl_problem"))),
+                ResourceType.USER: KindState(freeze(users), frozenset(owned_users),
+                                             problem=_problem(doc.get("user_problem"))),
+                ResourceType.QUOTA: KindState(freeze(quotas), frozenset(n for n, q in quotas.items() if q.owned),
+                                              problem=_problem(doc.get("quota_problem"))),
+                ResourceType.OFFSETS: KindState(
+                    freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
+                    records=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()})),
+                ResourceType.SUBJECT: KindState(freeze(subjects), frozenset(records), problem=subject_problem,
+                                                problem_detail=subject_detail, records=freeze(records)),
+            }),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
+
+
+def _problem(code: Any) -> Problem | None:
+    """A problem code (ValueError for another word: a malformed live state); None for null or ""."""
+    return Problem(code) if code else None
+
+
+def _subject_problem(value: Any) -> tuple[Problem | None, str | None]:
+    """A problem code, or any other line: why the registry could not be read (UNREACHABLE, the line kept as is)."""
+    if not value:
+        return None, None
+    if value in {p.value for p in Problem}:
+        return Problem(value), None
+    return Problem.UNREACHABLE, str(value)
 
 
 def _topic(name: str, t: dict) -> LiveTopic:

@@ -8,6 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+# What the record keeps of one resource of a kind beyond "owned": the keys kplan set there (a tuple: an ACL
+# principal's binding keys, a quota entity's quota keys) or one token (a string: a SCRAM user's rotation token, ""
+# for none; a connector's last offsets request token; a subject's registered schema digest).
+Entry = tuple[str, ...] | str
+
+_CORE = ("topics", "connectors", "protected_topics", "protected_connectors", "sensitive", "run")
+
 
 @dataclass(frozen=True)
 class Ownership:
@@ -21,20 +28,14 @@ class Ownership:
     # Set while an apply runs (run id, host, pid, since): left behind, it marks an unfinished run. Plans learn of
     # it from this small record instead of reading the whole journal.
     run: Mapping[str, Any] | None = None
-    # principal -> the keys (`AclBinding.key`) of the ACL bindings kplan created for this stack: the only
-    # bindings it ever deletes
-    acls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # SCRAM user -> the rotation token kplan last applied its password with ("" for none): the users kplan
-    # created or adopted for this stack, the only ones it ever deletes
-    users: Mapping[str, str] = field(default_factory=dict)
-    # client-quota entity (`user=app`) -> the quota keys kplan set for this stack: the only keys it ever removes
-    quotas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # connector -> the offsets request token kplan last applied to it (kplan.kinds.offsets.kind)
-    offsets: Mapping[str, str] = field(default_factory=dict)
-    # schema registry subject -> the digest of the canonical schema (and references) kplan last registered or
-    # adopted under it (kplan.rules.schemas.schema_digest): the subjects it owns; a latest version with another
-    # digest was registered by hand
-    subjects: Mapping[str, str] = field(default_factory=dict)
+    # Every other kind's part, by the kind's word in the record (`Kind.section`: "acls", "users", "quotas",
+    # "offsets", "subjects"): resource name -> its Entry. The names are what the stack owns of that kind — the
+    # only ones kplan ever deletes (of ACLs and quotas, only the keys it set).
+    kinds: Mapping[str, Mapping[str, Entry]] = field(default_factory=dict)
+
+    def of(self, word: str) -> Mapping[str, Entry]:
+        """One kind's part of the record (empty when it owns none)."""
+        return self.kinds.get(word, {})
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
@@ -43,41 +44,30 @@ class Ownership:
     def merged(self, other: "Ownership") -> "Ownership":
         """Everything either record owns (and protects, and knows secret keys of); this record's marker. While a
         run is unfinished, the record is the before-record merged with every record the run's steps may write:
-        whatever the run may have created stays owned, so plan, status, recover and destroy see it."""
+        whatever the run may have created stays owned, so plan, status, recover and destroy see it. Keys set are
+        united; of two tokens this record's is kept (a user both records own keeps this record's token: until the
+        run is known to have set the password again, the next plan offers the rotation again — setting a password
+        twice is harmless)."""
         sensitive = {c: tuple(sorted(set(self.sensitive.get(c, ())) | set(other.sensitive.get(c, ()))))
                      for c in sorted(set(self.sensitive) | set(other.sensitive))}
-        acls = {p: tuple(sorted(set(self.acls.get(p, ())) | set(other.acls.get(p, ()))))
-                for p in sorted(set(self.acls) | set(other.acls))}
-        # a user both records own keeps this record's token: until the run is known to have set the password
-        # again, the next plan offers the rotation again (setting a password twice is harmless)
-        users = {**other.users, **self.users}
-        quotas = {e: tuple(sorted(set(self.quotas.get(e, ())) | set(other.quotas.get(e, ()))))
-                  for e in sorted(set(self.quotas) | set(other.quotas))}
+        kinds = {w: _merged(self.of(w), other.of(w)) for w in sorted(set(self.kinds) | set(other.kinds))}
         return Ownership(self.topics | other.topics, self.connectors | other.connectors,
                          self.protected_topics | other.protected_topics,
-                         self.protected_connectors | other.protected_connectors, sensitive, self.run, acls,
-                         users=dict(sorted(users.items())), quotas=quotas,
-                         offsets=dict(sorted({**other.offsets, **self.offsets}.items())),
-                         subjects=dict(sorted({**other.subjects, **self.subjects}.items())))
+                         self.protected_connectors | other.protected_connectors, sensitive, self.run,
+                         {w: k for w, k in kinds.items() if k})
 
     def to_json(self) -> dict[str, Any]:
-        """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set."""
+        """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set, a kind's
+        part only when it owns some (records of stacks without that kind keep their form)."""
         doc: dict[str, Any] = {
             "topics": sorted(self.topics), "connectors": sorted(self.connectors),
             "protected_topics": sorted(self.protected_topics),
             "protected_connectors": sorted(self.protected_connectors),
             "sensitive": {c: sorted(keys) for c, keys in sorted(self.sensitive.items())},
         }
-        if self.acls:  # only when there are some: records of stacks without ACLs keep their form
-            doc["acls"] = {p: sorted(keys) for p, keys in sorted(self.acls.items())}
-        if self.users:  # likewise
-            doc["users"] = dict(sorted(self.users.items()))
-        if self.quotas:  # likewise
-            doc["quotas"] = {e: sorted(keys) for e, keys in sorted(self.quotas.items())}
-        if self.offsets:  # likewise
-            doc["offsets"] = dict(sorted(self.offsets.items()))
-        if self.subjects:  # likewise
-            doc["subjects"] = dict(sorted(self.subjects.items()))
+        for word, entries in sorted(self.kinds.items()):
+            if entries:
+                doc[word] = {n: (e if isinstance(e, str) else sorted(e)) for n, e in sorted(entries.items())}
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -85,11 +75,25 @@ class Ownership:
     @classmethod
     def from_json(cls, doc: Mapping[str, Any] | None) -> "Ownership":
         doc = doc or {}
+        kinds = {str(w): {str(n): _entry(e) for n, e in entries.items() if not isinstance(e, list) or e}
+                 for w, entries in doc.items() if w not in _CORE and isinstance(entries, dict)}
         return cls(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
                    frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
-                   {p: tuple(k) for p, k in (doc.get("acls") or {}).items() if k},
-                   users={str(u): str(t or "") for u, t in (doc.get("users") or {}).items()},
-                   quotas={e: tuple(k) for e, k in (doc.get("quotas") or {}).items() if k},
-                   offsets={str(c): str(t) for c, t in (doc.get("offsets") or {}).items() if t},
-                   subjects={str(n): str(d) for n, d in (doc.get("subjects") or {}).items() if d})
+                   {w: e for w, e in kinds.items() if e})
+
+
+def _entry(e: Any) -> Entry:
+    """An entry as JSON holds it: keys set (a list; an entity without any is not owned) or a token (None: "")."""
+    return tuple(str(k) for k in e) if isinstance(e, list) else "" if e is None else str(e)
+
+
+def _merged(mine: Mapping[str, Entry], other: Mapping[str, Entry]) -> dict[str, Entry]:
+    out: dict[str, Entry] = {}
+    for name in sorted(set(mine) | set(other)):
+        a, b = mine.get(name), other.get(name)
+        if isinstance(a, tuple) or isinstance(b, tuple):
+            out[name] = tuple(sorted(set(a or ()) | set(b or ())))
+        else:
+            out[name] = a if a is not None else b  # type: ignore[assignment]
+    return out

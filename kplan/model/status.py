@@ -6,28 +6,40 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import Enum
 from typing import Mapping
 
 from kplan.model.desired import Origin
-from kplan.model.plan import Flag, PlanDiagnostic, ResourceChange, ResourceType, address_of
+from kplan.model.plan import AttrKind, Flag, PlanDiagnostic, ResourceChange, ResourceType, address_of
 
 FORMAT_VERSION = "1"
 TRACE_LINES = 5  # how many lines of a FAILED connector's or task's trace are shown
 
-IN_SYNC = "in_sync"
-DRIFTED = "drifted"
-MISSING = "missing"
-WRONG_STATE = "not_in_declared_state"  # exists and matches, but the connector or a task is not in its declared state
-NOT_DECLARED = "not_declared"  # owned by the stack, no longer declared: the next apply deletes it
 
-STATUS_LABELS = {
-    IN_SYNC: "in sync",
-    DRIFTED: "drifted",
-    MISSING: "missing",
-    WRONG_STATE: "not in declared state",
-    NOT_DECLARED: "not declared",
+class Status(str, Enum):
+    """A resource's state against the stack; the value is the JSON word, `label` the text one. Declared in the
+    order the summary counts them."""
+
+    IN_SYNC = "in_sync"
+    DRIFTED = "drifted"
+    MISSING = "missing"
+    # exists and matches, but the connector or a task is not in its declared state
+    WRONG_STATE = "not_in_declared_state"
+    NOT_DECLARED = "not_declared"  # owned by the stack, no longer declared: the next apply deletes it
+
+    @property
+    def label(self) -> str:
+        """How the terminal text says it."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Status.IN_SYNC: "in sync",
+    Status.DRIFTED: "drifted",
+    Status.MISSING: "missing",
+    Status.WRONG_STATE: "not in declared state",
+    Status.NOT_DECLARED: "not declared",
 }
-STATUS_ORDER = (IN_SYNC, DRIFTED, MISSING, WRONG_STATE, NOT_DECLARED)
 
 # Plan errors that are already shown as a resource's differences (a refused partition decrease is drift here).
 SHOWN_AS_DRIFT = frozenset({"partition-decrease", "replication-factor-change"})
@@ -49,7 +61,7 @@ class Difference:
     for connectors they are always None (connector configs are never shown)."""
 
     path: tuple[str, ...]
-    kind: str  # the plan's AttrKind value: add | update | remove | drift | refused
+    kind: AttrKind  # as the plan's attribute (the renderers write its value)
     live: str | int | None = None
     declared: str | int | None = None
     sensitive: bool = False
@@ -74,7 +86,7 @@ class TaskStatus:
 class ResourceStatus:
     type: ResourceType
     name: str
-    status: str  # one of STATUS_ORDER
+    status: Status
     exists: bool
     origin: Origin | None = None
     owned: bool = True  # False: exists and matches, but not yet in the stack's ownership record
@@ -127,7 +139,7 @@ class ResourceStatus:
 @dataclass(frozen=True)
 class StatusSummary:
     resources: int
-    counts: Mapping[str, int]  # status -> number of resources
+    counts: Mapping[Status, int]  # status -> number of resources
     connector_states: tuple[tuple[str, int], ...]  # (overall state, count) of existing connectors
     errors: int = 0  # the report's diagnostics
 
@@ -136,8 +148,8 @@ class StatusSummary:
         if not self.resources:
             return "The stack declares no resources." + (f" {self.errors} error(s)." if self.errors else "")
         noun = "resource" if self.resources == 1 else "resources"
-        parts = [f"{self.counts.get(s, 0)} {STATUS_LABELS[s]}" for s in STATUS_ORDER
-                 if self.counts.get(s, 0) or s == IN_SYNC]
+        parts = [f"{self.counts.get(s, 0)} {s.label}" for s in Status
+                 if self.counts.get(s, 0) or s is Status.IN_SYNC]
         text = f"{self.resources} {noun}: {', '.join(parts)}"
         if self.connector_states:
             text += "; connectors: " + ", ".join(f"{n} {state}" for state, n in self.connector_states)
@@ -159,10 +171,10 @@ class StatusReport:
 
     @property
     def summary(self) -> StatusSummary:
-        counts = {s: sum(1 for r in self.resources if r.status == s) for s in STATUS_ORDER}
+        counts = {s: sum(1 for r in self.resources if r.status is s) for s in Status}
         states: dict[str, int] = {}
         for r in self.resources:
-            if r.overall_state is not None and r.status != NOT_DECLARED:
+            if r.overall_state is not None and r.status is not Status.NOT_DECLARED:
                 states[r.overall_state] = states.get(r.overall_state, 0) + 1
         order = {s: i for i, s in enumerate(_CONNECTOR_STATE_ORDER)}
         ordered = tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
@@ -172,7 +184,7 @@ class StatusReport:
     def in_sync(self) -> bool:
         """Everything exists, matches the stack, is in its declared state, and nothing kept the check from being
         complete."""
-        return all(r.status == IN_SYNC for r in self.resources) and not self.diagnostics
+        return all(r.status is Status.IN_SYNC for r in self.resources) and not self.diagnostics
 
     @property
     def exit_code(self) -> int:

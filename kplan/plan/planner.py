@@ -143,7 +143,7 @@ def _destroy(kind: Kind, spec, current, owned: bool, into: dict, diags: list, de
                                     "destroy leaves it alone", "not-owned", address=kind.address(spec.name),
                                     origin=spec.origin))
         return
-    if spec.protect:  # the user's protection: never deleted, not even by destroy
+    if kind.protects(spec):  # the user's protection: never deleted, not even by destroy
         diags.append(kind.protected_error(spec.name, declared=True, origin=spec.origin))
         into[spec.name] = kind.protected_change(spec.name, kind.live_repr(current, spec), spec.origin)
         return

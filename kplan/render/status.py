@@ -6,20 +6,10 @@ import json
 
 from kplan.kinds import KINDS
 from kplan.model.desired import Origin
-from kplan.model.status import (
-    DRIFTED,
-    IN_SYNC,
-    MISSING,
-    NOT_DECLARED,
-    STATUS_LABELS,
-    STATUS_ORDER,
-    WRONG_STATE,
-    ResourceStatus,
-    StatusReport,
-    Trace,
-)
+from kplan.model.status import ResourceStatus, Status, StatusReport, Trace
 
-_STATUS_COLORS = {IN_SYNC: "green", DRIFTED: "yellow", MISSING: "red", WRONG_STATE: "red", NOT_DECLARED: "magenta"}
+_STATUS_COLORS = {Status.IN_SYNC: "green", Status.DRIFTED: "yellow", Status.MISSING: "red", Status.WRONG_STATE: "red",
+                  Status.NOT_DECLARED: "magenta"}
 
 
 def render_status(report: StatusReport, fmt: str = "text", *, color: bool = False) -> str:
@@ -50,15 +40,15 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
         lines += ["", f"{kind.title}:"]
         details = [kind.status_detail(r) for r in rows]
         name_w = min(max(len(r.name) for r in rows), 60)
-        status_w = max(len(STATUS_LABELS[r.status]) for r in rows)
+        status_w = max(len(r.status.label) for r in rows)
         detail_w = min(max(len(d) for d in details), 50)
         for r, detail in zip(rows, details):
-            label = STATUS_LABELS[r.status]
+            label = r.status.label
             text = (f"  {r.name.ljust(name_w)}  {c(label, _STATUS_COLORS[r.status])}{' ' * (status_w - len(label))}"
                     f"  {detail.ljust(detail_w)}")
             if r.origin is not None:
                 text += f"  {where(r.origin)}"
-            elif r.status == NOT_DECLARED:
+            elif r.status is Status.NOT_DECLARED:
                 text += "  owned by the stack, no longer declared: the next apply deletes it"
             lines.append(text.rstrip())
             for d in r.differences:
@@ -100,7 +90,7 @@ def status_to_dict(report: StatusReport) -> dict:
         "in_sync": report.in_sync,
         "summary": {
             "resources": s.resources,
-            **{k: s.counts.get(k, 0) for k in STATUS_ORDER},
+            **{k.value: s.counts.get(k, 0) for k in Status},
             "connectors": dict(s.connector_states),
             "errors": s.errors,
             "line": s.line(),
@@ -117,8 +107,8 @@ def status_to_dict(report: StatusReport) -> dict:
 def _resource_dict(r: ResourceStatus) -> dict:
     from kplan.kinds import kind_of
 
-    out: dict = {"address": r.address, "type": r.type.value, "name": r.name, "status": r.status, "exists": r.exists,
-                 "owned": r.owned, "origin": _origin_dict(r.origin)}
+    out: dict = {"address": r.address, "type": r.type.value, "name": r.name, "status": r.status.value,
+                 "exists": r.exists, "owned": r.owned, "origin": _origin_dict(r.origin)}
     out.update(kind_of(r.type).status_fields(r, _trace_dict))
     return out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, Severity
+from kplan.model.plan import Action, AttrKind, Flag, Plan, PlanDiagnostic, ResourceChange, Severity
 from kplan.render.common import (
     HEADLINES,
     SYMBOLS,
@@ -78,7 +78,7 @@ def _resource(ch: ResourceChange, c) -> list[str]:
     if ch.origin is not None:
         lines.append(f"  #   declared at {where(ch.origin)}")
     for flag in sorted(ch.flags, key=lambda f: f.value):
-        lines.append(c(f"  #   {flag_note(ch, flag)}", "red" if flag.value in ("data_loss", "refused") else "yellow"))
+        lines.append(c(f"  #   {flag_note(ch, flag)}", "red" if flag in (Flag.DATA_LOSS, Flag.REFUSED) else "yellow"))
     if not ch.attributes and not ch.unchanged_attributes:
         return lines
     symbol = SYMBOLS[ch.action]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kplan.errors import KplanError
+from kplan.model.plan import ResourceType
 from kplan.session.open import Session
 
 
@@ -60,11 +61,12 @@ def _with_offsets(stack, live, reader):
 def _with_subjects(stack, live, reader):
     """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently:
     kplan.registry.read), read only when there are any; a live-state file keeps what it says."""
-    from kplan.registry.attach import attach, wanted, with_declared_versions
+    from kplan.kinds.subject.attach import attach, wanted, with_declared_versions
 
     read = getattr(reader, "read_subjects", None)
     if read is None or not stack.cluster.schema_registry_url or not wanted(stack, live):
         return attach(stack, live, None)
     live = attach(stack, live, read(wanted(stack, live)))
-    older = reader.declared_versions(stack.subjects, live.subjects) if live.subject_problem is None else {}
+    subjects = live.of(ResourceType.SUBJECT)
+    older = reader.declared_versions(stack.subjects, subjects.resources) if subjects.problem is None else {}
     return with_declared_versions(live, older)

@@ -31,7 +31,7 @@ class StackError(KplanError):
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
+        return [d for d in self.diagnostics if d.is_error]
 
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,

@@ -82,7 +82,7 @@ def merge_generated(declared: tuple[AclSpec, ...], generated: list[Generated],
                                             cdc_sources=(gen.source,))
             continue
         merged[gen.principal] = AclSpec(spec.name, tuple(sorted(set(spec.bindings) | set(gen.bindings))),
-                                        spec.authoritative, spec.protect, spec.origin,
+                                        spec.authoritative, origin=spec.origin,
                                         cdc_sources=spec.cdc_sources + (gen.source,))
         explicit = by_name.get(gen.principal)
         if explicit is not None:

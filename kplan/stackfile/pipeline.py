@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Sequence
 from kplan.kinds.connector.section import normalize_config, warn_plaintext_secrets
 from kplan.kinds.topic.section import Aggregate, check_duplicates_and_collisions
 from kplan.model.desired import ClusterSpec, Stack, freeze
-from kplan.model.diagnostics import Diagnostic, Diagnostics
+from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.cdc_acls import merge_generated
@@ -108,7 +108,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files + policy_files, ctx.templates.used, environment,
                                     {x.name: x.schema.encode("utf-8") for m in members for x in m.subjects}),
-        warnings=tuple(d.located() for d in diags.items if d.severity == "warning"),
+        warnings=tuple(d.located() for d in diags.items if d.severity is Severity.WARNING),
         policy=policy,
     )
     return _stack(members, common)

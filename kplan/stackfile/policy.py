@@ -76,7 +76,7 @@ def _read_policy_file(path: str, rel: str, smap: SourceMap,
         message = d.message
         if message.startswith("a stack document must be a mapping"):
             message = "a policy file is a mapping with a `rules:` list, not " + message.rsplit(", not ", 1)[-1]
-        diags.add(Loc(d.file, d.line, d.column, d.address or ""), message, d.severity.value)
+        diags.add(Loc(d.file, d.line, d.column, d.address or ""), message, d.severity)
     if not docs:
         return source, None
     if len(docs) > 1:

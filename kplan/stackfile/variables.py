@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 from typing import Callable, Mapping
 
 from kplan.model.diagnostics import Diagnostics
@@ -33,9 +34,15 @@ class SubstitutionError(Exception):
     pass
 
 
+class _Kind(Enum):
+    TEXT = "text"
+    VAR = "var"
+    CHECK_SECRET = "check-secret"  # the result holds a secret reference built from variables
+
+
 @dataclass(frozen=True)
 class _Seg:
-    kind: str  # "text" | "var" | "check-secret" (the result holds a secret reference built from variables)
+    kind: _Kind
     text: str = ""
     name: str = ""
     default: str | None = None
@@ -68,16 +75,16 @@ def parse(value: str) -> list[_Seg]:
         nonlocal buf
         buf.append("${")
         for seg in parse(body):
-            if seg.kind == "text":
+            if seg.kind is _Kind.TEXT:
                 buf.append(seg.text)
             else:
                 if buf:
-                    segs.append(_Seg("text", "".join(buf)))
+                    segs.append(_Seg(_Kind.TEXT, "".join(buf)))
                     buf = []
                 segs.append(seg)
         buf.append("}")
         if check_secret:
-            segs.append(_Seg("check-secret"))
+            segs.append(_Seg(_Kind.CHECK_SECRET))
 
     while i < n:
         if value.startswith("$${", i):
@@ -99,9 +106,9 @@ def parse(value: str) -> list[_Seg]:
                 buf.append(ref)
             elif (m := _VAR.match(body)) is not None:
                 if buf:
-                    segs.append(_Seg("text", "".join(buf)))
+                    segs.append(_Seg(_Kind.TEXT, "".join(buf)))
                     buf = []
-                segs.append(_Seg("var", name=m["name"], default=m["default"]))
+                segs.append(_Seg(_Kind.VAR, name=m["name"], default=m["default"]))
             elif _PROVIDER.match(body):
                 buf.append(ref)  # a Connect config-provider placeholder: the worker resolves it
             else:
@@ -114,7 +121,7 @@ def parse(value: str) -> list[_Seg]:
         buf.append(value[i])
         i += 1
     if buf:
-        segs.append(_Seg("text", "".join(buf)))
+        segs.append(_Seg(_Kind.TEXT, "".join(buf)))
     return segs
 
 
@@ -170,15 +177,15 @@ class Resolver:
     def substitute(self, value: str, plain: bool = True):
         """Substitute one string. A plain scalar that is exactly one reference keeps its value's type."""
         segs = parse(value)
-        if len(segs) == 1 and segs[0].kind == "var" and plain:
+        if len(segs) == 1 and segs[0].kind is _Kind.VAR and plain:
             got = self._one(segs[0])
             return coerce_plain(got) if isinstance(got, str) else got
         out = []
         for seg in segs:
-            if seg.kind != "check-secret":
-                out.append(seg.text if seg.kind == "text" else _to_text(self._one(seg)))
+            if seg.kind is not _Kind.CHECK_SECRET:
+                out.append(seg.text if seg.kind is _Kind.TEXT else _to_text(self._one(seg)))
         text = "".join(out)
-        if any(seg.kind == "check-secret" for seg in segs):
+        if any(seg.kind is _Kind.CHECK_SECRET for seg in segs):
             problem = secret_ref_problem(text)  # a secret reference built from variables: check what they made
             if problem:
                 raise SubstitutionError(problem)

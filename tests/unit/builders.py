@@ -10,7 +10,8 @@ from typing import Callable
 import pytest
 
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
-from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.plan import ResourceType
 
 PG = "io.debezium.connector.postgresql.PostgresConnector"
 SECRET = "hunter2-plaintext"
@@ -100,3 +101,27 @@ def cli_case(stack_text: Callable[..., str], live_state: Callable[[], dict], sec
         return write
 
     return case
+
+
+_KIND_WORDS = {"acl": ResourceType.ACL, "user": ResourceType.USER, "quota": ResourceType.QUOTA,
+               "subject": ResourceType.SUBJECT}
+
+
+def live_state(*args, **kw) -> LiveState:
+    """A LiveState from the per-kind words of the live-state file format (model/livejson.py): `acls=`,
+    `owned_acls=`, `acl_problem=` (likewise users, quotas, subjects), `subject_records=`, `offset_tokens=`,
+    `connector_offsets=`; each kind's go into its slice (`LiveState.kinds`), the rest to LiveState as they are."""
+    slices: dict = {}
+    for word, kind in _KIND_WORDS.items():
+        for key, field_ in ((f"{word}s", "resources"), (f"owned_{word}s", "owned"), (f"{word}_problem", "problem")):
+            if key in kw:
+                value = kw.pop(key)
+                slices.setdefault(kind, {})[field_] = freeze(value) if isinstance(value, dict) else value
+    if "subject_records" in kw:
+        slices.setdefault(ResourceType.SUBJECT, {})["records"] = freeze(kw.pop("subject_records"))
+    if "offset_tokens" in kw:
+        slices.setdefault(ResourceType.OFFSETS, {})["records"] = freeze(kw.pop("offset_tokens"))
+    if "connector_offsets" in kw:
+        slices.setdefault(ResourceType.OFFSETS, {})["resources"] = freeze(kw.pop("connector_offsets"))
+    kinds = {k: KindState(**v) for k, v in slices.items()}
+    return LiveState(*args, **kw, kinds=freeze(kinds))

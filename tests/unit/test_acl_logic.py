@@ -3,12 +3,14 @@ what kplan created, drift or authoritative removal of the rest) and the ownershi
 
 from __future__ import annotations
 
+from builders import live_state
+
 from kplan.apply.steps import build_steps
 from kplan.kinds.acl.kind import delete_acls, plan_acls
 from kplan.kinds.acl.section import expand_acl
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.model.desired import AclBinding, AclSpec, ClusterSpec, Stack
-from kplan.model.live import LiveAcls, LiveState
+from kplan.model.live import LiveAcls
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.plan.planner import make_plan
 
@@ -79,16 +81,16 @@ def test_a_deletion_deletes_only_the_bindings_kplan_created():
 def test_steps_and_record_for_a_new_principal_then_its_destroy():
     spec = AclSpec("User:a", (B("topic", "t", "WRITE"),))
     stack = Stack("s", None, ClusterSpec("b:1"), acls=(spec,))
-    live = LiveState("c", 1, {}, {})
+    live = live_state("c", 1, {}, {})
     plan = make_plan(stack, live)
     steps = build_steps(plan, stack, live)
-    assert isinstance(steps[0], CreateAcls) and steps[-1].record.acls == {"User:a": (spec.bindings[0].key,)}
+    assert isinstance(steps[0], CreateAcls) and steps[-1].record.of("acls") == {"User:a": (spec.bindings[0].key,)}
     # a binding that already existed by hand is not recorded as kplan's
-    hand = LiveState("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings))})
+    hand = live_state("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings))})
     assert build_steps(make_plan(stack, hand), stack, hand) == []
     # destroy: deleted only once created by kplan
-    owned = LiveState("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings),
+    owned = live_state("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings),
                                                                frozenset({spec.bindings[0].key}))},
                       owned_acls=frozenset({"User:a"}))
     steps = build_steps(make_plan(stack, owned, destroy=True), stack, owned)
-    assert isinstance(steps[0], DeleteAcls) and steps[-1].record.acls == {}
+    assert isinstance(steps[0], DeleteAcls) and steps[-1].record.of("acls") == {}

@@ -11,6 +11,7 @@ import io
 from concurrent.futures import Future
 from types import SimpleNamespace
 
+from builders import live_state
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AlterConfigOpType, ConfigSource
 
@@ -18,7 +19,7 @@ from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import build
 from kplan.apply.writers import open_writers
 from kplan.model.desired import ClusterSpec, Stack, TopicSpec, freeze
-from kplan.model.live import LiveState, LiveTopic
+from kplan.model.live import LiveTopic
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues
 from kplan.state.journal import Journal, RunStatus
@@ -112,7 +113,7 @@ def ltopic(name: str, partitions: int = 1, overrides=None) -> LiveTopic:
 
 def run_plan(declared: list[TopicSpec], live_topics: list[LiveTopic], admin: FakeAdmin) -> tuple:
     stack = Stack("s", None, ClusterSpec("b:1"), tuple(declared))
-    live = LiveState("c", 1, {t.name: t for t in live_topics}, {},
+    live = live_state("c", 1, {t.name: t for t in live_topics}, {},
                      owned_topics=frozenset(t.name for t in live_topics))
     plan = make_plan(stack, live, secrets=SecretValues())
     assert not plan.has_errors, [d.message for d in plan.errors]

@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from builders import live_state
 
 from kplan.apply.steps import STEP_TYPES, build, build_steps, step_from_json
 from kplan.apply.steps.ownership import RecordOwnership, ownership_after, ownership_of
@@ -43,7 +44,7 @@ from kplan.model.desired import (
     UserSpec,
     freeze,
 )
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveSubject, LiveTask, LiveTopic, LiveUser
+from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveSubject, LiveTask, LiveTopic, LiveUser
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.plan.planner import make_plan
 from kplan.rules.schemas import schema_digest
@@ -84,7 +85,7 @@ def everything():
     ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
         users=(UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
         quotas=(QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),))
-    live = LiveState("c", 1, {
+    live = live_state("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
         "wider": replace(ltopic("wider"), assignment=((1,),)),
@@ -121,7 +122,7 @@ def subjects_plan():
         SubjectSpec("a-new", '{"type":"record","name":"N","fields":[{"name":"o","type":"Order"}]}',
                     references=(SchemaReference("Order", "orders-value"),)),
         SubjectSpec("same", V1)))
-    live = LiveState("c", 1, {}, {}, subjects={
+    live = live_state("c", 1, {}, {}, subjects={
         "orders-value": LiveSubject("orders-value", 3, V1, versions=(1, 3), compatibility=None,
                                     effective_compatibility="BACKWARD"),
         "old": LiveSubject("old", 1, V1), "same": LiveSubject("same", 2, V1)},
@@ -140,8 +141,8 @@ def test_subject_steps_register_referenced_subjects_first_and_delete_last():
     assert evolve.schema == V2 and new.subject == "a-new" and new.before_version is None and not new.level_changes
     assert steps[2] == DeleteSubjects(("old",), False)
     record = steps[-1].record
-    assert sorted(record.subjects) == ["a-new", "orders-value", "same"]
-    assert record.subjects["orders-value"] == schema_digest("AVRO", V2, ())
+    assert sorted(record.of("subjects")) == ["a-new", "orders-value", "same"]
+    assert record.of("subjects")["orders-value"] == schema_digest("AVRO", V2, ())
     permanent = replace(stack, cluster=replace(stack.cluster, subject_delete="permanent"))
     assert build_steps(plan, permanent, live)[2] == DeleteSubjects(("old",), True)
 
@@ -151,7 +152,7 @@ def pg_destroy():
     cleanup = DbCleanup(True, True, "db", 5432, "u", "demo", "${secret:env:PG_PW}")
     config = {"connector.class": POSTGRES_CLASS, "slot.name": "pg_slot", "publication.name": "pg_pub"}
     stack = Stack("s", None, ClusterSpec("b:1"), (), (ConnectorSpec("pg", freeze(config), on_destroy=cleanup),))
-    live = LiveState("c", 1, {}, {"pg": lconn("pg", config)}, owned_connectors=frozenset({"pg"}))
+    live = live_state("c", 1, {}, {"pg": lconn("pg", config)}, owned_connectors=frozenset({"pg"}))
     return stack, live, make_plan(stack, live, destroy=True, secrets=SecretValues())
 
 
@@ -204,17 +205,17 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     assert steps[15].removals == (Removal("u-old", "SCRAM-SHA-256", 8192),)
     assert "new-pw" not in json.dumps([s.to_json() for s in steps]) and "rot-pw" not in json.dumps(
         [s.to_json() for s in steps])
-    assert steps[-1].record.users == {"u-new": "", "u-rot": "2"}
+    assert steps[-1].record.of("users") == {"u-new": "", "u-rot": "2"}
     # the record keeps the binding created, and no longer the one deleted
-    assert steps[-1].record.acls == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
+    assert steps[-1].record.of("acls") == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
     # quotas: one batch after the ACLs, each key with its exact value before (None: absent); the record keeps the
     # declared key (adopted, updated) and no longer the removed one
     assert steps[4].changes == (QuotaChange("app", None, "producer_byte_rate", 10.0, 1024.0),
                                 QuotaChange("app", None, "request_percentage", 5.0, None))
-    assert steps[-1].record.quotas == {"user=app": ("producer_byte_rate",)}
+    assert steps[-1].record.of("quotas") == {"user=app": ("producer_byte_rate",)}
     # the offsets request after the connectors are put, its token recorded by the record step
     assert steps[8] == AlterOffsets("cdc", "resnap-1", True, (), ConnectorState.RUNNING, None)
-    assert steps[-1].record.offsets == {"cdc": "resnap-1"} and steps[-1].previous.offsets == {}
+    assert steps[-1].record.of("offsets") == {"cdc": "resnap-1"} and steps[-1].previous.of("offsets") == {}
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
@@ -231,10 +232,10 @@ def test_the_phases_keep_the_seeds_order_with_room_between():
 
 def test_no_changes_no_steps_but_adoption_records_ownership():
     stack = Stack("s", None, ClusterSpec("b:1"), (topic("t"),))
-    live = LiveState("c", 1, {"t": ltopic("t")}, {})
+    live = live_state("c", 1, {"t": ltopic("t")}, {})
     assert build_steps(stack=stack, live=live, plan=make_plan(stack, live, secrets=SecretValues())) == [
         RecordOwnership(ownership_after(make_plan(stack, live), stack, live, False), ownership_of(live))]
-    live = LiveState("c", 1, {"t": ltopic("t")}, {}, owned_topics=frozenset({"t"}))
+    live = live_state("c", 1, {"t": ltopic("t")}, {}, owned_topics=frozenset({"t"}))
     assert build_steps(make_plan(stack, live, secrets=SecretValues()), stack, live) == []
 
 

@@ -4,6 +4,7 @@ placeholders, ACLs, quotas), with internal and foreign resources left out."""
 from __future__ import annotations
 
 import pytest
+from builders import live_state
 
 from kplan.importer import ImportOptions, build_import
 from kplan.importer.values import connector_config_value, topic_config_value
@@ -16,7 +17,7 @@ from kplan.secrets import imported_value
 def live(**kw) -> LiveState:
     base = dict(cluster_id="c1", broker_count=1, topics={}, connectors={})
     base.update(kw)
-    return LiveState(**{k: (freeze(v) if isinstance(v, dict) else v) for k, v in base.items()})
+    return live_state(**{k: (freeze(v) if isinstance(v, dict) else v) for k, v in base.items()})
 
 
 def topic(name, overrides=None, partitions=3, rf=1):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from builders import live_state
 from fakes import FakeWriter
 from test_executor import run
 
@@ -16,7 +17,7 @@ from kplan.kinds.connector.steps import PutConnector
 from kplan.kinds.offsets.kind import attach, pending
 from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, freeze
-from kplan.model.live import LiveConnector, LiveState
+from kplan.model.live import LiveConnector
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, sink_position
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, AttrKind, ResourceType, Severity
@@ -47,18 +48,18 @@ def stack(*connectors) -> Stack:
 
 def test_only_requests_whose_token_differs_are_pending_and_read():
     st = stack(sink("a", OffsetsSpec("r1", reset=True)), sink("b", OffsetsSpec("r2", reset=True)), sink("c"))
-    live = LiveState("c", 1, {}, {n: lsink(n) for n in "abc"}, owned_connectors=frozenset("abc"),
+    live = live_state("c", 1, {}, {n: lsink(n) for n in "abc"}, owned_connectors=frozenset("abc"),
                      offset_tokens=freeze({"a": "r1", "b": "r1"}))
     assert pending(st, live) == ["b"]
     read = attach(st, live, {"b": [sink_position("t", 0, 7)]})
-    assert read.connector_offsets["b"] == LiveOffsets("b", "r1", True, (canonical(sink_position("t", 0, 7)),),
-                                                      "sink")
-    assert "a" not in read.connector_offsets and "c" not in read.connector_offsets
+    offsets = read.of(ResourceType.OFFSETS).resources
+    assert offsets["b"] == LiveOffsets("b", "r1", True, (canonical(sink_position("t", 0, 7)),), "sink")
+    assert "a" not in offsets and "c" not in offsets
 
 
 def test_a_set_shows_the_current_and_the_new_offsets():
     st = stack(sink("s", set_to("r2", (0, 3), (1, 0))))
-    live = attach(st, LiveState("c", 1, {}, {"s": lsink()}, owned_connectors=frozenset({"s"}),
+    live = attach(st, live_state("c", 1, {}, {"s": lsink()}, owned_connectors=frozenset({"s"}),
                                 offset_tokens=freeze({"s": "r1"})),
                   {"s": [sink_position("t", 0, 10), sink_position("t", 1, 0)]})
     plan = make_plan(st, live)
@@ -75,11 +76,11 @@ def test_a_set_shows_the_current_and_the_new_offsets():
 
 def test_an_applied_token_is_no_change_and_a_source_given_sink_positions_is_an_error():
     st = stack(sink("s", set_to("r1", (0, 3))))
-    live = LiveState("c", 1, {}, {"s": lsink()}, owned_connectors=frozenset({"s"}), offset_tokens=freeze({"s": "r1"}))
+    live = live_state("c", 1, {}, {"s": lsink()}, owned_connectors=frozenset({"s"}), offset_tokens=freeze({"s": "r1"}))
     plan = make_plan(st, attach(st, live, {}))
     assert not plan.has_changes and plan.change("offsets.s").action == Action.NOOP
     source = replace(lsink(), type="source")
-    live = LiveState("c", 1, {}, {"s": source}, owned_connectors=frozenset({"s"}))
+    live = live_state("c", 1, {}, {"s": source}, owned_connectors=frozenset({"s"}))
     plan = make_plan(st, attach(st, live, {"s": []}))
     assert [d.code for d in plan.errors] == ["offsets-wrong-form"]
 
@@ -88,7 +89,7 @@ def test_a_cdc_reset_says_which_tables_are_read_again_and_that_the_slot_stays():
     cdc = ConnectorSpec("pg", freeze({"connector.class": "io.debezium.connector.postgresql.PostgresConnector",
                                       "slot.name": "pg_slot", "snapshot.mode": "initial"}),
                         captured_tables=("public.a", "public.b"), offsets=OffsetsSpec("again", reset=True))
-    live = LiveState("c", 1, {}, {"pg": LiveConnector("pg", freeze({**cdc.config, "name": "pg"}), "RUNNING",
+    live = live_state("c", 1, {}, {"pg": LiveConnector("pg", freeze({**cdc.config, "name": "pg"}), "RUNNING",
                                                       type="source")}, owned_connectors=frozenset({"pg"}))
     offsets = [{"partition": {"server": "pg"}, "offset": {"lsn": 5}}]
     plan = make_plan(stack(cdc), attach(stack(cdc), live, {"pg": offsets}))
@@ -106,7 +107,7 @@ def test_a_cdc_reset_says_which_tables_are_read_again_and_that_the_slot_stays():
 
 def test_the_token_is_recorded_by_the_ownership_step_and_a_new_connector_is_created_stopped():
     st = stack(sink("s", set_to("r1", (0, 3))), sink("old"))
-    live = LiveState("c", 1, {}, {"old": lsink("old")}, owned_connectors=frozenset({"old"}),
+    live = live_state("c", 1, {}, {"old": lsink("old")}, owned_connectors=frozenset({"old"}),
                      offset_tokens=freeze({"old": "x"}))
     live = attach(st, live, {})
     plan = make_plan(st, live)
@@ -115,18 +116,18 @@ def test_the_token_is_recorded_by_the_ownership_step_and_a_new_connector_is_crea
     assert put.create and put.state == ConnectorState.STOPPED  # its offsets first, then the declared state
     alter = next(s for s in steps if isinstance(s, AlterOffsets))
     assert alter.state == ConnectorState.RUNNING and alter.offsets == (sink_position("t", 0, 3),)
-    assert ownership_after(plan, st, live, False).offsets == {"old": "x", "s": "r1"}
-    assert ownership_of(live).offsets == {"old": "x"}
+    assert ownership_after(plan, st, live, False).of("offsets") == {"old": "x", "s": "r1"}
+    assert ownership_of(live).of("offsets") == {"old": "x"}
     # a deleted connector's token goes with it
     gone = stack(sink("s", set_to("r1", (0, 3))))
-    assert ownership_after(make_plan(gone, live), gone, live, False).offsets == {"s": "r1"}
+    assert ownership_after(make_plan(gone, live), gone, live, False).of("offsets") == {"s": "r1"}
 
 
 def test_the_record_keeps_tokens_and_a_pending_record_keeps_the_old_one():
-    before = Ownership(connectors=frozenset({"s"}), offsets={"s": "r1"})
-    after = Ownership(connectors=frozenset({"s"}), offsets={"s": "r2"})
+    before = Ownership(connectors=frozenset({"s"}), kinds={"offsets": {"s": "r1"}})
+    after = Ownership(connectors=frozenset({"s"}), kinds={"offsets": {"s": "r2"}})
     assert Ownership.from_json(json.loads(json.dumps(after.to_json()))) == after
-    assert before.merged(after).offsets == {"s": "r1"}  # until the run is known to have applied it
+    assert before.merged(after).of("offsets") == {"s": "r1"}  # until the run is known to have applied it
     assert "offsets" not in Ownership().to_json()
 
 

@@ -105,7 +105,7 @@ def test_cycle():
 
 def test_parse_segments():
     segs = parse("a${X:-d}b")
-    assert [(s.kind, s.text, s.name, s.default) for s in segs] == [
+    assert [(s.kind.value, s.text, s.name, s.default) for s in segs] == [
         ("text", "a", "", None), ("var", "", "X", "d"), ("text", "b", "", None)]
 
 

@@ -13,7 +13,7 @@ from builders import live_doc as cli_live_doc
 from kplan.cli import main
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, StaticReader
-from kplan.model.status import DRIFTED, IN_SYNC, MISSING, NOT_DECLARED, TRACE_LINES, WRONG_STATE
+from kplan.model.status import TRACE_LINES, Status
 from kplan.plan.planner import make_plan
 from kplan.plan.status import build_status
 from kplan.render.status import render_status, status_to_dict
@@ -74,7 +74,7 @@ def java_trace(message: str, frames: int = 12) -> str:
 
 def test_everything_in_sync_exits_0():
     r = report_of(stack([topic()], [connector()]), live([ltopic()], [lconn()]))
-    assert [x.status for x in r.resources] == [IN_SYNC, IN_SYNC]
+    assert [x.status for x in r.resources] == [Status.IN_SYNC, Status.IN_SYNC]
     assert r.in_sync and r.exit_code == 0 and r.diagnostics == ()
     assert r.summary.line() == "2 resources: 2 in sync; connectors: 1 running"
     t = r.resource("topic.orders")
@@ -86,7 +86,7 @@ def test_everything_in_sync_exits_0():
 
 def test_missing_resources_exit_2_and_keep_what_was_declared():
     r = report_of(stack([topic(partitions=6)], [connector()]), live())
-    assert [x.status for x in r.resources] == [MISSING, MISSING]
+    assert [x.status for x in r.resources] == [Status.MISSING, Status.MISSING]
     t = r.resource("topic.orders")
     assert not t.exists and t.partitions is None and (t.declared_partitions, t.declared_replication_factor) == (6, 1)
     assert r.resource("connector.sink").declared_state == "running"
@@ -100,7 +100,7 @@ def test_a_topic_config_that_differs_is_drift_with_both_values():
     r = report_of(stack([topic(config={"retention.ms": "259200000"})]),
                   live([ltopic(overrides={"retention.ms": "86400000"})]))
     t = r.resource("topic.orders")
-    assert t.status == DRIFTED and r.exit_code == 2
+    assert t.status == Status.DRIFTED and r.exit_code == 2
     (d,) = t.differences
     assert d.path == ("config", "retention.ms") and (d.live, d.declared) == ("86400000", "259200000")
     assert 'config["retention.ms"] is 86400000 (1d), declared 259200000 (3d)' in render_status(r)
@@ -110,7 +110,7 @@ def test_an_undeclared_override_left_alone_by_plan_is_still_drift():
     s, state = stack([topic()]), live([ltopic(overrides={"cleanup.policy": "compact"})])
     assert not make_plan(s, state).has_changes  # plan leaves it alone...
     r = report_of(s, state)
-    assert r.resource("topic.orders").status == DRIFTED and r.exit_code == 2  # ...status reports it
+    assert r.resource("topic.orders").status == Status.DRIFTED and r.exit_code == 2  # ...status reports it
     assert 'config["cleanup.policy"] is compact on the cluster, not declared' in render_status(r)
 
 
@@ -124,7 +124,7 @@ def test_an_inherited_value_is_named_as_such():
 def test_a_partition_decrease_is_drift_not_an_error_of_the_report():
     r = report_of(stack([topic(partitions=2)]), live([ltopic(partitions=6)]))
     t = r.resource("topic.orders")
-    assert t.status == DRIFTED and r.diagnostics == ()
+    assert t.status == Status.DRIFTED and r.diagnostics == ()
     assert "partitions is 6, declared 2 (cannot change in place)" in render_status(r)
     assert "6 partitions, RF 1" in render_status(r)
 
@@ -134,7 +134,7 @@ def test_connector_config_drift_names_keys_never_values():
     state = live([], [lconn(config={"file": "/data/old-path.txt", "db.password": SECRET, "extra.key": "v9"})])
     r = report_of(s, state, environ={"PW": SECRET + "-rotated"})
     c = r.resource("connector.sink")
-    assert c.status == DRIFTED
+    assert c.status == Status.DRIFTED
     assert {(d.path, d.kind) for d in c.differences} == {
         (("config", "db.password"), "update"), (("config", "extra.key"), "remove"), (("config", "file"), "update")}
     assert all(d.live is None and d.declared is None for d in c.differences)
@@ -150,7 +150,7 @@ def test_failed_task_shows_the_first_trace_lines_indented():
     state = live([], [lconn(tasks=[LiveTask(0, "FAILED", WORKER, trace), LiveTask(1, "RUNNING", WORKER)])])
     r = report_of(stack([], [connector()]), state)
     c = r.resource("connector.sink")
-    assert c.status == WRONG_STATE and not c.in_declared_state and r.exit_code == 2
+    assert c.status == Status.WRONG_STATE and not c.in_declared_state and r.exit_code == 2
     failed = c.tasks[0]
     assert not failed.in_declared_state and len(failed.trace.lines) == TRACE_LINES
     assert failed.trace.more == 13 - TRACE_LINES and failed.trace.lines[1].startswith("    at org.example.Frame0")
@@ -168,14 +168,14 @@ def test_failed_task_shows_the_first_trace_lines_indented():
 def test_failed_connector_shows_its_own_trace():
     r = report_of(stack([], [connector()]), live([], [lconn(state="FAILED", tasks=(), trace="boom\n\tat a.B")]))
     c = r.resource("connector.sink")
-    assert c.trace.lines == ("boom", "    at a.B") and c.status == WRONG_STATE
+    assert c.trace.lines == ("boom", "    at a.B") and c.status == Status.WRONG_STATE
     assert "      connector trace:\n        boom\n            at a.B\n" in render_status(r)
 
 
 def test_paused_connector_declared_running_is_not_in_its_declared_state():
     r = report_of(stack([], [connector()]), live([], [lconn(state="PAUSED", tasks=("PAUSED",))]))
     c = r.resource("connector.sink")
-    assert c.status == WRONG_STATE and c.differences == () and r.exit_code == 2
+    assert c.status == Status.WRONG_STATE and c.differences == () and r.exit_code == 2
     text = render_status(r)
     assert "not in declared state" in text and "PAUSED, declared running" in text
     assert r.summary.line() == "1 resource: 0 in sync, 1 not in declared state; connectors: 1 paused"
@@ -184,26 +184,26 @@ def test_paused_connector_declared_running_is_not_in_its_declared_state():
 def test_a_running_connector_with_a_paused_task_is_not_in_its_declared_state():
     r = report_of(stack([], [connector()]), live([], [lconn(tasks=("RUNNING", "PAUSED"))]))
     c = r.resource("connector.sink")
-    assert c.status == WRONG_STATE and [t.in_declared_state for t in c.tasks] == [True, False]
+    assert c.status == Status.WRONG_STATE and [t.in_declared_state for t in c.tasks] == [True, False]
 
 
 @pytest.mark.parametrize("declared, state, tasks", [("paused", "PAUSED", ("PAUSED",)), ("stopped", "STOPPED", ())])
 def test_paused_or_stopped_as_declared_is_in_sync(declared, state, tasks):
     r = report_of(stack([], [connector(state=declared)]), live([], [lconn(state=state, tasks=tasks)]))
-    assert r.resource("connector.sink").status == IN_SYNC and r.exit_code == 0
+    assert r.resource("connector.sink").status == Status.IN_SYNC and r.exit_code == 0
     assert r.summary.line() == f"1 resource: 1 in sync; connectors: 1 {declared}"
 
 
 def test_unknown_connector_state_cannot_be_confirmed():
     r = report_of(stack([], [connector()]), live([], [lconn(state=None, tasks=())]))
-    assert r.resource("connector.sink").status == WRONG_STATE and r.exit_code == 2
+    assert r.resource("connector.sink").status == Status.WRONG_STATE and r.exit_code == 2
     assert "state unknown, declared running" in render_status(r)
 
 
 def test_drift_wins_over_state_and_the_connector_still_counts_as_failed():
     state = live([], [lconn(config={"file": "/x"}, tasks=[LiveTask(0, "FAILED", WORKER, "err")])])
     r = report_of(stack([], [connector()]), state)
-    assert r.resource("connector.sink").status == DRIFTED
+    assert r.resource("connector.sink").status == Status.DRIFTED
     assert r.summary.line() == "1 resource: 0 in sync, 1 drifted; connectors: 1 FAILED"
 
 
@@ -235,7 +235,8 @@ def test_a_reference_only_value_is_not_treated_as_a_secret():
 def test_owned_resources_no_longer_declared_are_listed():
     r = report_of(stack([topic()]), live([ltopic(), ltopic("old", partitions=2)], [lconn("old-sink")]))
     assert [(x.address, x.status) for x in r.resources] == [
-        ("topic.orders", IN_SYNC), ("topic.old", NOT_DECLARED), ("connector.old-sink", NOT_DECLARED)]
+        ("topic.orders", Status.IN_SYNC), ("topic.old", Status.NOT_DECLARED),
+        ("connector.old-sink", Status.NOT_DECLARED)]
     assert r.exit_code == 2
     assert r.summary.line() == "3 resources: 1 in sync, 2 not declared"
     assert "the next apply deletes it" in render_status(r)
@@ -249,7 +250,7 @@ def test_resources_not_owned_and_not_declared_are_not_listed():
 
 def test_an_unfinished_apply_is_reported_and_exits_2():
     r = report_of(stack([topic()]), live([ltopic()], unfinished_run="run r1 by host:1 at step 2/3"))
-    assert r.resource("topic.orders").status == IN_SYNC
+    assert r.resource("topic.orders").status == Status.IN_SYNC
     assert [d.code for d in r.diagnostics] == ["unfinished-run"] and r.exit_code == 2
     assert r.summary.line() == "1 resource: 1 in sync; 1 error"
     assert "an earlier apply did not finish" in render_status(r)

@@ -4,17 +4,20 @@ registry read to the live state. (Against the real registry: tests/integration/t
 
 from __future__ import annotations
 
+from builders import live_state
 from fakes import FakeWriter, writers
 from test_executor import run
 
 from kplan.apply.handlers import StepContext, handler_for
+from kplan.kinds.subject.attach import attach, wanted
 from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 from kplan.model.desired import ClusterSpec, SchemaReference, Stack, SubjectSpec
-from kplan.model.live import LiveState, LiveSubject
-from kplan.registry.attach import NO_REGISTRY, attach, wanted
+from kplan.model.live import LiveState, LiveSubject, Problem
+from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
 from kplan.state.journal import RunStatus
 
+SUBJECT = ResourceType.SUBJECT
 V1 = '{"type":"record","name":"U","fields":[{"name":"a","type":"string"}]}'
 V2 = '{"type":"record","name":"U","fields":[{"name":"a","type":"string"},{"name":"b","type":"int","default":0}]}'
 
@@ -151,7 +154,7 @@ def _stack(url="http://r:8081", names=("u",)) -> Stack:
 
 
 def _live(**kw) -> LiveState:
-    return LiveState("c", 1, {}, {}, **kw)
+    return live_state("c", 1, {}, {}, **kw)
 
 
 def test_the_plan_reads_the_declared_and_the_owned_subjects_only():
@@ -163,15 +166,18 @@ def test_attach_puts_the_read_into_the_live_state():
     u = LiveSubject("u", 1, V1, versions=(1,), effective_compatibility="BACKWARD")
     other = LiveSubject("x", 1, V1)
     live = attach(_stack(), _live(), ({"u": u, "x": other}, "BACKWARD", None))
-    assert dict(live.subjects) == {"u": u} and live.registry_level == "BACKWARD" and live.subject_problem is None
+    subjects = live.of(SUBJECT)
+    assert dict(subjects.resources) == {"u": u} and live.registry_level == "BACKWARD" and subjects.problem is None
     live = attach(_stack(), _live(), ({}, None, "unreachable: cannot reach the schema registry"))
-    assert live.subjects == {} and live.subject_problem == "unreachable: cannot reach the schema registry"
+    assert live.of(SUBJECT).resources == {}
+    assert live.of(SUBJECT).problem is Problem.UNREACHABLE
+    assert live.of(SUBJECT).problem_detail == "unreachable: cannot reach the schema registry"
 
 
 def test_a_stack_with_subjects_but_no_registry_has_the_no_registry_problem():
-    assert attach(_stack(url=None), _live(), None).subject_problem == NO_REGISTRY
-    assert attach(_stack(url=None, names=()), _live(owned_subjects=frozenset({"u"})), None).subject_problem \
-        == NO_REGISTRY
+    assert attach(_stack(url=None), _live(), None).of(SUBJECT).problem is Problem.NO_REGISTRY
+    owning = _live(owned_subjects=frozenset({"u"}))
+    assert attach(_stack(url=None, names=()), owning, None).of(SUBJECT).problem is Problem.NO_REGISTRY
 
 
 def test_nothing_read_leaves_the_live_state_alone():

@@ -3,6 +3,8 @@ keeps, and how alterations are split into requests Kafka accepts."""
 
 from __future__ import annotations
 
+from builders import live_state
+
 from kplan.apply.steps import build_steps
 from kplan.apply.steps.ownership import ownership_after
 from kplan.cluster.scram import rounds
@@ -10,7 +12,7 @@ from kplan.kinds.base import PlanContext
 from kplan.kinds.user.kind import plan_user
 from kplan.kinds.user.section import password_problem
 from kplan.model.desired import ClusterSpec, Stack, UserSpec
-from kplan.model.live import LiveState, LiveUser
+from kplan.model.live import LiveUser
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, Flag
 from kplan.plan.planner import make_plan
@@ -54,19 +56,19 @@ def test_an_existing_user_kplan_does_not_own_is_adopted_by_setting_the_declared_
 
 def test_the_record_keeps_the_declared_token_and_forgets_deleted_users():
     stack = Stack("s", None, ClusterSpec("b:1"), users=(UserSpec("app", REF, rotation="7"),))
-    live = LiveState("c", 1, {}, {}, users={"app": LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "6"),
+    live = live_state("c", 1, {}, {}, users={"app": LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "6"),
                                             "old": LiveUser("old", frozenset({("SCRAM-SHA-256", 4096)}), "")},
                      owned_users=frozenset({"app", "old"}))
     plan = make_plan(stack, live, secrets=SECRETS)
-    assert ownership_after(plan, stack, live, False).users == {"app": "7"}
+    assert ownership_after(plan, stack, live, False).of("users") == {"app": "7"}
     steps = build_steps(plan, stack, live)
     assert "app-canary-pw" not in str([s.to_json() for s in steps])
 
 
 def test_while_a_run_is_unfinished_the_record_keeps_the_token_before_it():
-    before, after = Ownership(users={"app": "1"}), Ownership(users={"app": "2", "new": ""})
-    assert before.merged(after).users == {"app": "1", "new": ""}  # the rotation is offered again until done
-    assert Ownership.from_json(before.merged(after).to_json()).users == {"app": "1", "new": ""}
+    before, after = Ownership(kinds={"users": {"app": "1"}}), Ownership(kinds={"users": {"app": "2", "new": ""}})
+    assert before.merged(after).of("users") == {"app": "1", "new": ""}  # the rotation is offered again until done
+    assert Ownership.from_json(before.merged(after).to_json()).of("users") == {"app": "1", "new": ""}
 
 
 def test_a_user_is_altered_at_most_once_per_request():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from kplan.kinds import UNITS
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -82,87 +83,9 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
 
     return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
                      protected(conns, declared_c, live.protected_connectors),
-                     {n: keys for n in sorted(conns) if (keys := secrets(n))}, acls=acls_after(plan, stack, live),
-                     users=users_after(plan, stack, live, destroy), quotas=quotas_after(plan, stack, live, destroy),
-                     offsets=offsets_after(plan, stack, live, conns),
-                     subjects=subjects_after(plan, stack, live, destroy))
-
-
-def acls_after(plan: Plan, stack: Stack, live: LiveState) -> dict[str, tuple[str, ...]]:
-    """The ACL bindings kplan owns once the plan is applied: those it created before that still exist, plus those
-    the plan creates, minus those it deletes. A declared binding that someone else created is never owned."""
-    from kplan.kinds.acl.steps import acl_changes
-
-    create, delete = acl_changes(plan, stack, live)
-    owned = {p: {b.key for b in a.bindings if b.key in a.owned} for p, a in live.acls.items()}
-    for c in create:
-        owned.setdefault(c.principal, set()).add(c.binding.key)
-    for d in delete:
-        owned.get(d.principal, set()).discard(d.binding.key)
-    return {p: tuple(sorted(keys)) for p, keys in sorted(owned.items()) if keys}
-
-
-def users_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, str]:
-    """The SCRAM users kplan owns once the plan is applied, each with the rotation token its password was last set
-    with: owned users that still exist and are not deleted keep their token; a declared user the plan creates or
-    changes (or that matches) is owned with the declared token."""
-    changes = {c.name: c for c in plan.changes if c.type == ResourceType.USER}
-    owned = {n: u.rotation or "" for n, u in live.users.items() if n in live.owned_users}
-    if not destroy:
-        for u in stack.users:
-            change = changes.get(u.name)
-            if change is not None and change.action != Action.DELETE:
-                owned[u.name] = u.rotation
-    for name, change in changes.items():
-        if change.action == Action.DELETE:
-            owned.pop(name, None)
-    return dict(sorted(owned.items()))
-def quotas_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, tuple[str, ...]]:
-    """The client-quota keys kplan owns once the plan is applied, per entity: those it set before that still
-    exist, plus every key the stack declares (set now, or adopted as it is), minus those the plan removes."""
-    from kplan.kinds.quota.steps import quota_changes
-
-    owned = {n: {k for k in q.owned if k in q.values} for n, q in live.quotas.items()}
-    if not destroy:
-        for spec in stack.quotas:
-            owned.setdefault(spec.name, set()).update(spec.values)
-    for c in quota_changes(plan, stack, live):
-        if c.after is None:
-            owned.get(c.entity.name, set()).discard(c.key)
-    return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
-
-
-def offsets_after(plan: Plan, stack: Stack, live: LiveState, connectors) -> dict[str, str]:
-    """The offsets request token per connector once the plan is applied: the recorded ones of connectors still
-    owned, and the declared token of every request the plan applies."""
-    from kplan.kinds.offsets.steps import pending_requests
-
-    tokens = {n: t for n, t in live.offset_tokens.items() if n in connectors}
-    declared = {c.name: c for c in stack.connectors}
-    for name in pending_requests(plan):
-        spec = declared.get(name)
-        if spec is not None and spec.offsets is not None and name in connectors:
-            tokens[name] = spec.offsets.request
-    return dict(sorted(tokens.items()))
-
-
-def subjects_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> dict[str, str]:
-    """The schema registry subjects kplan owns once the plan is applied, each with the digest of the schema it
-    registered or adopted there: owned subjects that still exist keep theirs, every declared subject the plan
-    registers, changes or finds as declared gets the declared schema's, and deleted ones are dropped. While the
-    registry cannot be read, the record stays as it is (nothing can be planned for subjects then)."""
-    from kplan.kinds.subject.kind import recorded_digests
-
-    if live.subject_problem is not None:
-        return dict(sorted(live.subject_records.items()))
-    owned = {n: d for n, d in live.subject_records.items() if n in live.subjects and n in live.owned_subjects}
-    changes = {c.name: c for c in plan.changes if c.type == ResourceType.SUBJECT}
-    if not destroy:
-        owned.update(recorded_digests(stack, changes))
-    for name, change in changes.items():
-        if change.action == Action.DELETE:
-            owned.pop(name, None)
-    return dict(sorted(owned.items()))
+                     {n: keys for n in sorted(conns) if (keys := secrets(n))},
+                     kinds={u.kind.section: part for u in UNITS if u.record_after is not None
+                      and (part := u.record_after(plan, stack, live, destroy, frozenset(conns)))})
 
 
 def ownership_of(live: LiveState) -> Ownership:
@@ -170,9 +93,5 @@ def ownership_of(live: LiveState) -> Ownership:
     return Ownership(live.owned_topics, live.owned_connectors, live.protected_topics, live.protected_connectors,
                      {n: tuple(sorted(c.sensitive_keys)) for n, c in sorted(live.connectors.items())
                       if n in live.owned_connectors and c.sensitive_keys},
-                     acls={p: tuple(sorted(a.owned)) for p, a in sorted(live.acls.items()) if a.owned},
-                     users={n: (live.users[n].rotation or "") if n in live.users else ""
-                            for n in sorted(live.owned_users)},
-                     quotas={n: tuple(sorted(q.owned)) for n, q in sorted(live.quotas.items()) if q.owned},
-                     offsets=dict(sorted(live.offset_tokens.items())),
-                     subjects=dict(sorted(live.subject_records.items())))
+                     kinds={u.kind.section: part for u in UNITS
+                            if u.record_of is not None and (part := u.record_of(live))})

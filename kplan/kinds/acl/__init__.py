@@ -1,7 +1,9 @@
 """ACL bindings, one resource per principal; kplan deletes only the bindings it created."""
 
 from kplan.kinds.acl.kind import KIND
+from kplan.kinds.acl.record import record_after, record_of
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls, build_acl_steps
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(KIND, (CreateAcls, DeleteAcls,), (build_acl_steps,), ("kplan.kinds.acl.handlers",))
+UNIT = KindUnit(KIND, (CreateAcls, DeleteAcls,), (build_acl_steps,), ("kplan.kinds.acl.handlers",),
+                record_after=record_after, record_of=record_of)

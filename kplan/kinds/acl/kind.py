@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
-from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import AclBinding, AclSpec
-from kplan.model.live import LiveAcls
+from kplan.model.live import LiveAcls, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -41,15 +41,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ACL = ResourceType.ACL
 
-# Why ACLs could not be read (LiveState.acl_problem), as the plan says it.
-SECURITY_DISABLED = "security-disabled"
+# Why ACLs could not be read (LiveState.of(ResourceType.ACL).problem), as the plan says it.
 PROBLEMS = {
-    SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it cannot "
-                       "hold ACLs; configure authorizer.class.name on the brokers, or remove the acls section",
-    NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run kplan "
-                    "as a principal that has it",
-    NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or run kplan "
-                          "as a principal that has it",
+    Problem.SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it "
+                               "cannot hold ACLs; configure authorizer.class.name on the brokers, or remove the acls "
+                               "section",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run "
+                            "kplan as a principal that has it",
+    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or "
+                                  "run kplan as a principal that has it",
 }
 
 
@@ -163,14 +163,14 @@ def _difference(a: AttributeChange) -> "Difference":
 
     note = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
             AttrKind.REMOVE: "not declared (deleted by the next apply)"}.get(a.kind, "")
-    return Difference(a.path, a.kind.value, a.before, a.after, False, note)
+    return Difference(a.path, a.kind, a.before, a.after, False, note)
 
 
 class AclKind(Kind):
     type = ACL
     planned_type = AclPlanned
     title = "ACLs"
-    live_field = "acls"
+    section = "acls"
 
     def declared(self, stack: "Stack"):
         return stack.acls
@@ -186,26 +186,26 @@ class AclKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
-        return self.unreadable(live.acl_problem, stack.acls, live.owned_acls, "ACLs", PROBLEMS)
+        return self.unreadable(live, stack.acls, "ACLs", PROBLEMS)
 
     def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}
 
     def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
         declared = len(spec.bindings)
         if current is None:
-            return ResourceStatus(ACL, spec.name, MISSING, False, origin=spec.origin, declared_bindings=declared)
+            return ResourceStatus(ACL, spec.name, Status.MISSING, False, origin=spec.origin, declared_bindings=declared)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(ACL, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+        return ResourceStatus(ACL, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               differences=diffs, bindings=len(current.bindings), declared_bindings=declared)
 
     def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(ACL, current.name, NOT_DECLARED, True, bindings=len(current.bindings),
+        return ResourceStatus(ACL, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
                               differences=tuple(_difference(a) for a in change.attributes))
 
     def status_detail(self, r: "ResourceStatus") -> str:
@@ -216,15 +216,15 @@ class AclKind(Kind):
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
         resource, name, operation = d.path
         what = f"{resource} {name} {operation}"
-        if d.kind == "add":
+        if d.kind is AttrKind.ADD:
             return f"+ {d.declared} {what}: declared, not on the cluster"
-        if d.kind == "remove":
+        if d.kind is AttrKind.REMOVE:
             return f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)"
         return f"~ {d.live} {what}: on the cluster, not declared (left alone)"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
         return {"bindings": r.bindings, "declared": {"bindings": r.declared_bindings},
-                "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind,
+                "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind.value,
                                  "live": d.live, "declared": d.declared} for d in r.differences]}
 
 

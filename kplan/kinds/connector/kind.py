@@ -16,7 +16,7 @@ from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
-from kplan.model.desired import ConnectorSpec
+from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (
     Action,
@@ -121,7 +121,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     config_changed = bool(attrs)
     if live_state == desired_state:
         unchanged += 1
-    elif live_state in STEADY_STATES or (live_state is not None and desired_state != "running"):
+    elif live_state in STEADY_STATES or (live_state is not None and spec.state is not ConnectorState.RUNNING):
         attrs.append(AttributeChange(("state",), AttrKind.UPDATE, live_state, desired_state))
     elif live_state is None:
         diags.append(PlanDiagnostic(Severity.INFO, f"Connect did not report the state of connector {spec.name!r}; "
@@ -307,7 +307,10 @@ class ConnectorKind(Kind):
     type = CONNECTOR
     planned_type = ConnectorPlanned
     title = "Connectors"
-    live_field = "connectors"
+    section = "connectors"
+
+    def protects(self, spec) -> bool:
+        return spec.protect
 
     def declared(self, stack: "Stack"):
         return stack.connectors
@@ -354,18 +357,7 @@ class ConnectorKind(Kind):
 
     def status(self, spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import (
-            DRIFTED,
-            IN_SYNC,
-            MISSING,
-            NOT_DECLARED,
-            WRONG_STATE,
-            Difference,
-            ResourceStatus,
-            TaskStatus,
-            Trace,
-            owned,
-        )
+        from kplan.model.status import Difference, ResourceStatus, Status, TaskStatus, Trace, owned
 
         if spec is not None:
             name = spec.name
@@ -376,18 +368,18 @@ class ConnectorKind(Kind):
         declared = spec.state.value if spec is not None else None
         origin = spec.origin if spec is not None else None
         if current is None:
-            return ResourceStatus(CONNECTOR, name, MISSING, False, origin=origin, declared_state=declared)
+            return ResourceStatus(CONNECTOR, name, Status.MISSING, False, origin=origin, declared_state=declared)
         want = declared.upper() if declared else None
         tasks = tuple(TaskStatus(t.id, t.state, t.worker_id, want is None or t.state == want,
                                  _trace(t.trace, scrub) if t.state == "FAILED" else Trace())
                       for t in sorted(current.tasks, key=lambda t: t.id))
         in_state = want is None or (current.state == want and all(t.in_declared_state for t in tasks))
         diffs = () if change is None or spec is None else tuple(
-            Difference(a.path, a.kind.value, sensitive=a.sensitive) for a in change.attributes if a.path[0] == "config")
+            Difference(a.path, a.kind, sensitive=a.sensitive) for a in change.attributes if a.path[0] == "config")
         if spec is None:
-            status = NOT_DECLARED
+            status = Status.NOT_DECLARED
         else:
-            status = DRIFTED if diffs else IN_SYNC if in_state else WRONG_STATE
+            status = Status.DRIFTED if diffs else Status.IN_SYNC if in_state else Status.WRONG_STATE
         return ResourceStatus(
             CONNECTOR, name, status, True, origin=origin, owned=owned(change), differences=diffs,
             state=current.state, declared_state=declared, connector_type=current.type, in_declared_state=in_state,
@@ -423,7 +415,8 @@ class ConnectorKind(Kind):
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
         # never a value: a connector's config may hold secrets
-        what = {"add": "is declared but not set on the cluster", "remove": "is set on the cluster but not declared"}
+        what = {AttrKind.ADD: "is declared but not set on the cluster",
+                AttrKind.REMOVE: "is set on the cluster but not declared"}
         return f"~ {d.label} {what.get(d.kind, 'differs from the stack')}"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
@@ -431,7 +424,7 @@ class ConnectorKind(Kind):
                 "in_declared_state": r.in_declared_state, "trace": trace_dict(r.trace),
                 "tasks": [{"id": t.id, "state": t.state, "worker_id": t.worker_id,
                            "in_declared_state": t.in_declared_state, "trace": trace_dict(t.trace)} for t in r.tasks],
-                "differences": [{"path": list(d.path), "kind": d.kind} for d in r.differences]}
+                "differences": [{"path": list(d.path), "kind": d.kind.value} for d in r.differences]}
 
 
 KIND = ConnectorKind()

@@ -10,11 +10,11 @@ Apply stops the connector, resets or alters its offsets, restores its declared s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
-from kplan.model.desired import ConnectorSpec
+from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
 from kplan.model.plan import (
@@ -50,7 +50,6 @@ class OffsetsRequest:
     name: str  # the connector's
     spec: OffsetsSpec
     connector: ConnectorSpec
-    protect: bool = False
 
     @property
     def origin(self):
@@ -87,23 +86,25 @@ def requests(stack: "Stack") -> list[OffsetsRequest]:
 def pending(stack: "Stack", live: LiveState) -> list[str]:
     """The connectors whose declared request token differs from the one recorded: the only ones whose offsets the
     plan reads (and only those Connect has: a new connector has none to read)."""
-    return sorted(r.name for r in requests(stack) if live.offset_tokens.get(r.name) != r.spec.request)
+    applied = live.of(OFFSETS).records
+    return sorted(r.name for r in requests(stack) if applied.get(r.name) != r.spec.request)
 
 
 def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict]]) -> LiveState:
     """`live` with what Connect has for every pending request (`read`: connector -> its offsets, from one GET per
     existing pending connector); a request read nothing for keeps what `live` already holds (a live-state file)."""
-    out = dict(live.connector_offsets)
+    out = dict(live.of(OFFSETS).resources)
     for name in pending(stack, live):
         conn = live.connectors.get(name)
-        known = live.connector_offsets.get(name)
+        known = live.of(OFFSETS).resources.get(name)
         if name in read:
             offsets = tuple(sorted(canonical(o) for o in read[name]))
         else:
             offsets = known.offsets if known is not None else ()
-        out[name] = LiveOffsets(name, live.offset_tokens.get(name), conn is not None, offsets if conn else (),
+        token = live.of(OFFSETS).records.get(name)
+        out[name] = LiveOffsets(name, token, conn is not None, offsets if conn else (),
                                 conn.type if conn is not None else None)
-    return replace(live, connector_offsets=out)
+    return live.with_kind(OFFSETS, resources=freeze(out))
 
 
 def offsets_repr(name: str, request: str | None, offsets: list[dict] | None, reset: bool | None = None) -> dict:
@@ -173,7 +174,7 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
            f"apply stops connector {name!r}, ")
     what = ("deletes its offsets" if spec.reset else
             f"moves {len(spec.positions)} partition offset(s) to the declared positions")
-    back = "starts it" if state == "running" else f"leaves it {state}"
+    back = "starts it" if conn.state is ConnectorState.RUNNING else f"leaves it {state}"
     text = f"{how}{what} (request {spec.request!r}), then {back}"
     if spec.reset and conn.captured_tables:
         mode = conn.config.get("snapshot.mode", "initial")
@@ -203,7 +204,7 @@ class OffsetsKind(Kind):
     type = OFFSETS
     planned_type = OffsetsPlanned
     title = "Connector offsets"
-    live_field = "connector_offsets"
+    section = "offsets"
 
     def declared(self, stack: "Stack"):
         return requests(stack)
@@ -230,19 +231,19 @@ class OffsetsKind(Kind):
 
     def status(self, spec: OffsetsRequest, current: LiveOffsets | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, Difference, ResourceStatus  # noqa: F401
+        from kplan.model.status import Difference, ResourceStatus, Status  # noqa: F401
 
         if change is None or not change.is_change:
-            return ResourceStatus(OFFSETS, spec.name, IN_SYNC, True, origin=spec.origin)
+            return ResourceStatus(OFFSETS, spec.name, Status.IN_SYNC, True, origin=spec.origin)
         token = current.token if current is not None else None
-        return ResourceStatus(OFFSETS, spec.name, DRIFTED, True, origin=spec.origin,
-                              differences=(Difference(REQUEST, "update", token, spec.spec.request,
+        return ResourceStatus(OFFSETS, spec.name, Status.DRIFTED, True, origin=spec.origin,
+                              differences=(Difference(REQUEST, AttrKind.UPDATE, token, spec.spec.request,
                                                       note="reset" if spec.spec.reset else "set"),))
 
     def status_undeclared(self, current: LiveOffsets, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(OFFSETS, current.name, NOT_DECLARED, True)
+        return ResourceStatus(OFFSETS, current.name, Status.NOT_DECLARED, True)
 
     def status_detail(self, r: "ResourceStatus") -> str:
         d = r.differences[0] if r.differences else None

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import NOT_AUTHORIZED, Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import QuotaEntity, QuotaSpec
-from kplan.model.live import LiveQuota
+from kplan.model.live import LiveQuota, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -45,10 +45,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 QUOTA = ResourceType.QUOTA
 
-# Why quotas could not be read (LiveState.quota_problem), as the plan says it.
+# Why quotas could not be read (LiveState.of(ResourceType.QUOTA).problem), as the plan says it.
 PROBLEMS = {
-    NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; changing "
-                    "them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a principal that has them",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; "
+                            "changing them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a "
+                            "principal that has them",
 }
 
 
@@ -157,14 +158,14 @@ def _difference(a: AttributeChange) -> "Difference":
 
     note = {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
             AttrKind.REMOVE: "not declared (removed by the next apply)"}.get(a.kind, "")
-    return Difference(a.path, a.kind.value, a.before, a.after, False, note)
+    return Difference(a.path, a.kind, a.before, a.after, False, note)
 
 
 class QuotaKind(Kind):
     type = QUOTA
     planned_type = QuotaPlanned
     title = "Client quotas"
-    live_field = "quotas"
+    section = "quotas"
 
     def declared(self, stack: "Stack"):
         return stack.quotas
@@ -180,16 +181,16 @@ class QuotaKind(Kind):
 
     def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
         """Quotas set outside kplan on entities the stack neither declares nor owns: named, never touched."""
-        if live.quota_problem is not None:
+        if live.of(QUOTA).problem is not None:
             return []
         return [PlanDiagnostic(Severity.INFO, f"client quota {name} ({_values_text(q.values)}) is set on the "
                                "cluster but not declared by this stack; left alone", "quota-not-declared",
                                address=self.address(name))
-                for name, q in sorted(live.quotas.items()) if name not in changes and q.values]
+                for name, q in sorted(self.live(live).items()) if name not in changes and q.values]
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Quotas that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live.quota_problem, stack.quotas, live.owned_quotas, "client quotas", PROBLEMS)
+        return self.unreadable(live, stack.quotas, "client quotas", PROBLEMS)
 
     def canonical(self, current: LiveQuota, secret: frozenset[str]) -> dict:
         return {"type": "quota", "entity": entity_repr(current.entity),
@@ -197,20 +198,20 @@ class QuotaKind(Kind):
 
     def status(self, spec: QuotaSpec, current: LiveQuota | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+        from kplan.model.status import ResourceStatus, Status, owned
 
         if current is None:
-            return ResourceStatus(QUOTA, spec.name, MISSING, False, origin=spec.origin,
+            return ResourceStatus(QUOTA, spec.name, Status.MISSING, False, origin=spec.origin,
                                   declared_quotas=_shown(spec.values))
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(QUOTA, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+        return ResourceStatus(QUOTA, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=owned(change), differences=diffs, quotas=_shown(current.values),
                               declared_quotas=_shown(spec.values))
 
     def status_undeclared(self, current: LiveQuota, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(QUOTA, current.name, NOT_DECLARED, True, quotas=_shown(current.values),
+        return ResourceStatus(QUOTA, current.name, Status.NOT_DECLARED, True, quotas=_shown(current.values),
                               differences=tuple(_difference(a) for a in change.attributes))
 
     def status_detail(self, r: "ResourceStatus") -> str:
@@ -220,18 +221,18 @@ class QuotaKind(Kind):
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
         key = d.path[0]
-        if d.kind == "add":
+        if d.kind is AttrKind.ADD:
             return f"+ {key} = {d.declared}: declared, not on the cluster"
-        if d.kind == "update":
+        if d.kind is AttrKind.UPDATE:
             return f"~ {key} = {d.live}: the stack declares {d.declared}"
-        if d.kind == "remove":
+        if d.kind is AttrKind.REMOVE:
             return f"- {key} = {d.live}: on the cluster, not declared (the next apply removes it)"
         return f"~ {key} = {d.live}: on the cluster, not declared (left alone)"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
         return {"quotas": dict(r.quotas) if r.quotas is not None else None,
                 "declared": {"quotas": dict(r.declared_quotas or ())},
-                "differences": [{"key": d.path[0], "kind": d.kind, "live": d.live, "declared": d.declared}
+                "differences": [{"key": d.path[0], "kind": d.kind.value, "live": d.live, "declared": d.declared}
                                 for d in r.differences]}
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import SchemaReference, SubjectSpec
-from kplan.model.live import LiveSubject
+from kplan.model.live import LiveSubject, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -57,9 +57,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SUBJECT = ResourceType.SUBJECT
 
-NO_REGISTRY = "no-registry"
 PROBLEMS = {
-    NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
+    Problem.NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
 }
 
 
@@ -231,7 +230,10 @@ class SubjectKind(Kind):
     type = SUBJECT
     planned_type = SubjectPlanned
     title = "Schema subjects"
-    live_field = "subjects"
+    section = "subjects"
+
+    def protects(self, spec) -> bool:
+        return spec.protect
 
     def declared(self, stack: "Stack"):
         return stack.subjects
@@ -249,17 +251,16 @@ class SubjectKind(Kind):
         """Versions registered by hand under subjects this stack owns."""
         declared = {s.name: s for s in stack.subjects}
         out = []
-        for name, recorded in sorted(live.subject_records.items()):
-            current = live.subjects.get(name)
-            if current is not None and name in live.owned_subjects:
+        for name, recorded in sorted(live.of(SUBJECT).records.items()):
+            current = live.of(SUBJECT).resources.get(name)
+            if current is not None and name in live.of(SUBJECT).owned:
                 d = registered_outside(name, current, recorded, declared.get(name), changes.get(name))
                 if d is not None:
                     out.append(d)
         return out
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
-        out = self.unreadable(live.subject_problem, stack.subjects, live.owned_subjects, "schema registry subjects",
-                              PROBLEMS)
+        out = self.unreadable(live, stack.subjects, "schema registry subjects", PROBLEMS)
         deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
         out += _referenced_deletions(deleted, live, stack.cluster.subject_delete == "permanent")
         if deleted:
@@ -277,21 +278,21 @@ class SubjectKind(Kind):
 
     def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+        from kplan.model.status import ResourceStatus, Status, owned
 
         if current is None:
-            return ResourceStatus(SUBJECT, spec.name, MISSING, False, origin=spec.origin,
+            return ResourceStatus(SUBJECT, spec.name, Status.MISSING, False, origin=spec.origin,
                                   schema_type=spec.schema_type, declared_compatibility=spec.compatibility)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(SUBJECT, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+        return ResourceStatus(SUBJECT, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=owned(change), differences=diffs, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
                               declared_compatibility=spec.compatibility)
 
     def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(SUBJECT, current.name, NOT_DECLARED, True, schema_version=current.version,
+        return ResourceStatus(SUBJECT, current.name, Status.NOT_DECLARED, True, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
                               differences=tuple(_difference(a) for a in change.attributes))
 
@@ -303,18 +304,18 @@ class SubjectKind(Kind):
         return f"version {r.schema_version} ({r.schema_type}){level}"
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
-        if d.kind == "add":
+        if d.kind is AttrKind.ADD:
             return f"+ {d.label} = {d.declared}: declared, not on the registry"
-        if d.kind == "remove":
+        if d.kind is AttrKind.REMOVE:
             return f"- {d.label} = {d.live}: on the registry, not declared"
-        if d.kind == "update":
+        if d.kind is AttrKind.UPDATE:
             return f"~ {d.label} = {d.live}: the stack declares {d.declared}"
         return f"~ {d.label} = {d.live}: differs (left alone)"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
         return {"version": r.schema_version, "schema_type": r.schema_type, "compatibility": r.compatibility,
                 "declared": {"compatibility": r.declared_compatibility},
-                "differences": [{"path": list(d.path), "kind": d.kind, "live": d.live, "declared": d.declared}
+                "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}
                                 for d in r.differences]}
 
 
@@ -327,7 +328,7 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
     gone = set(deleted)
     out = []
     for name in deleted:
-        referrers = sorted(n for n, s in live.subjects.items() if n != name and any(
+        referrers = sorted(n for n, s in live.of(SUBJECT).resources.items() if n != name and any(
             r.subject == name for r in s.references))
         staying = [n for n in referrers if n not in gone]
         if staying:
@@ -346,7 +347,7 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
 def _difference(a: AttributeChange) -> "Difference":
     from kplan.model.status import Difference
 
-    return Difference(a.path, a.kind.value, a.before, a.after, False, a.note.value if a.note else "")
+    return Difference(a.path, a.kind, a.before, a.after, False, a.note.value if a.note else "")
 
 
 def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange]) -> dict[str, str]:

@@ -407,14 +407,17 @@ def _status_difference(a: AttributeChange) -> "Difference":
         note = "needs replacement"
     elif a.kind in (AttrKind.DRIFT, AttrKind.REMOVE):
         note = "not declared"
-    return Difference(a.path, a.kind.value, a.before, a.after, a.sensitive, note)
+    return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
 
 
 class TopicKind(Kind):
     type = TOPIC
     planned_type = TopicPlanned
     title = "Topics"
-    live_field = "topics"
+    section = "topics"
+
+    def protects(self, spec) -> bool:
+        return spec.protect
 
     def declared(self, stack: "Stack"):
         return stack.topics
@@ -492,23 +495,23 @@ class TopicKind(Kind):
 
     def status(self, spec: TopicSpec, current: LiveTopic | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus, owned
+        from kplan.model.status import ResourceStatus, Status, owned
 
         if current is None:
-            return ResourceStatus(TOPIC, spec.name, MISSING, False, origin=spec.origin,
+            return ResourceStatus(TOPIC, spec.name, Status.MISSING, False, origin=spec.origin,
                                   declared_partitions=spec.partitions,
                                   declared_replication_factor=spec.replication_factor)
         diffs = tuple(_status_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(TOPIC, spec.name, DRIFTED if diffs else IN_SYNC, True, owned=owned(change),
+        return ResourceStatus(TOPIC, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, owned=owned(change),
                               differences=diffs, partitions=current.partitions,
                               replication_factor=current.replication_factor, origin=spec.origin,
                               declared_partitions=spec.partitions,
                               declared_replication_factor=spec.replication_factor)
 
     def status_undeclared(self, current: LiveTopic, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(TOPIC, current.name, NOT_DECLARED, True, partitions=current.partitions,
+        return ResourceStatus(TOPIC, current.name, Status.NOT_DECLARED, True, partitions=current.partitions,
                               replication_factor=current.replication_factor)
 
     def status_detail(self, r: "ResourceStatus") -> str:
@@ -520,7 +523,7 @@ class TopicKind(Kind):
         from kplan.rules.display import show
 
         key = d.path[-1]
-        if d.kind in ("drift", "remove"):
+        if d.kind in (AttrKind.DRIFT, AttrKind.REMOVE):
             return f"~ {d.label} is {show(key, d.live)} on the cluster, not declared"
         live = "not set" if d.live is None else show(key, d.live) + (" (inherited)" if d.note == "inherited" else "")
         text = f"~ {d.label} is {live}, declared {show(key, d.declared)}"
@@ -532,7 +535,7 @@ class TopicKind(Kind):
         return {"partitions": r.partitions, "replication_factor": r.replication_factor,
                 "declared": {"partitions": r.declared_partitions,
                              "replication_factor": r.declared_replication_factor},
-                "differences": [{"path": list(d.path), "kind": d.kind, "live": d.live, "declared": d.declared,
+                "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared,
                                  "sensitive": d.sensitive} for d in r.differences]}
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import NOT_AUTHORIZED, NOT_AUTHORIZED_ALTER, Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import UserSpec
-from kplan.model.live import LiveUser
+from kplan.model.live import LiveUser, Problem
 from kplan.model.plan import (
     SENSITIVE,
     Action,
@@ -46,12 +46,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 USER = ResourceType.USER
 
-# Why users could not be read (LiveState.user_problem), as the plan says it.
+# Why users could not be read (LiveState.of(ResourceType.USER).problem), as the plan says it.
 PROBLEMS = {
-    NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); grant it, or "
-                    "run kplan as a principal that has it",
-    NOT_AUTHORIZED_ALTER: "kplan's principal may not alter SCRAM credentials (needs ALTER on the cluster); grant it, "
-                          "or run kplan as a principal that has it",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); "
+                            "grant it, or run kplan as a principal that has it",
+    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter SCRAM credentials (needs ALTER on the cluster); "
+                                  "grant it, or run kplan as a principal that has it",
 }
 PASSWORD = ("password",)
 ROTATION = ("rotation",)
@@ -192,14 +192,14 @@ def _difference(a: AttributeChange) -> "Difference":
     from kplan.model.status import Difference
 
     note = a.note.value if a.note is not None else ""
-    return Difference(a.path, a.kind.value, a.before, a.after, a.sensitive, note)
+    return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
 
 
 class UserKind(Kind):
     type = USER
     planned_type = UserPlanned
     title = "SCRAM users"
-    live_field = "users"
+    section = "users"
 
     def declared(self, stack: "Stack"):
         return stack.users
@@ -215,7 +215,7 @@ class UserKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Users that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live.user_problem, stack.users, live.owned_users, "SCRAM users", PROBLEMS)
+        return self.unreadable(live, stack.users, "SCRAM users", PROBLEMS)
 
     def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict:
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale
@@ -224,22 +224,23 @@ class UserKind(Kind):
 
     def status(self, spec: UserSpec, current: LiveUser | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import DRIFTED, IN_SYNC, MISSING, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
         declared = tuple(sorted(spec.credentials))
         if current is None:
-            return ResourceStatus(USER, spec.name, MISSING, False, origin=spec.origin,
+            return ResourceStatus(USER, spec.name, Status.MISSING, False, origin=spec.origin,
                                   declared_credentials=declared)
         adopting = change is not None and change.has(Flag.ADOPT)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(USER, spec.name, DRIFTED if diffs else IN_SYNC, True, origin=spec.origin,
+        return ResourceStatus(USER, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=not adopting, differences=diffs, credentials=tuple(sorted(current.credentials)),
                               declared_credentials=declared)
 
     def status_undeclared(self, current: LiveUser, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import NOT_DECLARED, ResourceStatus
+        from kplan.model.status import ResourceStatus, Status
 
-        return ResourceStatus(USER, current.name, NOT_DECLARED, True, credentials=tuple(sorted(current.credentials)),
+        return ResourceStatus(USER, current.name, Status.NOT_DECLARED, True,
+                              credentials=tuple(sorted(current.credentials)),
                               differences=tuple(_difference(a) for a in change.attributes))
 
     def status_detail(self, r: "ResourceStatus") -> str:
@@ -255,16 +256,16 @@ class UserKind(Kind):
         if d.path == ROTATION:
             return f"~ rotation {d.live!r} -> {d.declared!r}: the next apply sets the password again"
         mechanism = d.path[-1]
-        if d.kind == "add":
+        if d.kind is AttrKind.ADD:
             return f"+ {mechanism}: declared ({d.declared} iterations), no credential on the cluster"
-        if d.kind == "remove":
+        if d.kind is AttrKind.REMOVE:
             return f"- {mechanism}: credential on the cluster, not declared (the next apply deletes it)"
         return f"~ {mechanism}: {d.live} iterations on the cluster, {d.declared} declared"
 
     def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
         return {"credentials": {m: i for m, i in r.credentials or ()},
                 "declared": {"credentials": {m: i for m, i in r.declared_credentials or ()}},
-                "differences": [{"path": list(d.path), "kind": d.kind,
+                "differences": [{"path": list(d.path), "kind": d.kind.value,
                                  "live": None if d.sensitive else d.live,
                                  "declared": None if d.sensitive else d.declared, "note": d.note}
                                 for d in r.differences]}

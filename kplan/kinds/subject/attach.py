@@ -1,18 +1,18 @@
 """Pure: which subjects a plan reads from the schema registry, and the live state with what the read found.
 
 Kept apart from the registry's I/O (client, read, write) so that the subject kind and the commands share it: a
-stack that declares or owns subjects but names no registry gets `subject_problem = "no-registry"` (the kind
-reports it), a registry that could not be read gets the read's one-line reason, and a live-state file (no read)
-keeps what it says."""
+stack that declares or owns subjects but names no registry gets the NO_REGISTRY problem (the kind reports it), a
+registry that could not be read UNREACHABLE with the read's one-line reason, and a live-state file (no read) keeps
+what it says."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Mapping
 
-from kplan.kinds.subject.kind import NO_REGISTRY
+from kplan.kinds.subject.kind import SUBJECT
 from kplan.model.desired import Stack, freeze
-from kplan.model.live import LiveState, LiveSubject
+from kplan.model.live import LiveState, LiveSubject, Problem
 
 # what `kplan.registry.read.read_subjects` answers: (subject -> live subject, the global level, problem)
 SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
@@ -20,7 +20,7 @@ SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
 
 def wanted(stack: Stack, live: LiveState) -> list[str]:
     """The subjects the plan reads: the ones the stack declares and the ones its ownership record owns."""
-    return sorted({s.name for s in stack.subjects} | set(live.owned_subjects))
+    return sorted({s.name for s in stack.subjects} | set(live.of(SUBJECT).owned))
 
 
 def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveState:
@@ -30,17 +30,19 @@ def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveStat
     if not names:
         return live
     if not stack.cluster.schema_registry_url:
-        return replace(live, subjects=freeze({}), registry_level=None, subject_problem=NO_REGISTRY)
+        return replace(live, registry_level=None).with_kind(SUBJECT, resources=freeze({}),
+                                                            problem=Problem.NO_REGISTRY, problem_detail=None)
     if read is None:
         return live
     subjects, level, problem = read
-    return replace(live, subjects=freeze({n: s for n, s in sorted(subjects.items()) if n in names}),
-                   registry_level=level, subject_problem=problem)
+    return replace(live, registry_level=level).with_kind(
+        SUBJECT, resources=freeze({n: s for n, s in sorted(subjects.items()) if n in names}),
+        problem=Problem.UNREACHABLE if problem else None, problem_detail=problem or None)
 
 
 def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveState:
     """`live` with, on each subject of `older`, the earlier version that holds the declared schema."""
     if not older:
         return live
-    return replace(live, subjects=freeze({n: replace(s, declared_version=older.get(n))
-                                          for n, s in live.subjects.items()}))
+    return live.with_kind(SUBJECT, resources=freeze({n: replace(s, declared_version=older.get(n))
+                                                     for n, s in live.of(SUBJECT).resources.items()}))
