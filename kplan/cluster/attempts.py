@@ -1,4 +1,4 @@
-"""One system's operations, retried through its `Link` (kplan.cluster.reach) with the writer's policy, each
+"""One system's operations, retried through its `Link` (kplan.transport.reach) with the writer's policy, each
 request of an attempt bounded by what the operation under way has left. Each system writer has its own (Kafka's,
 Connect's): the deadline of an operation on one system says nothing about another."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from typing import Callable, TypeVar
 
-from kplan.cluster.reach import Link
-from kplan.cluster.retry import RetryPolicy, retry
+from kplan.transport.reach import Link
+from kplan.transport.retry import RetryPolicy, retry
 
 T = TypeVar("T")
 

@@ -1,156 +1,13 @@
-"""Construction of the Kafka admin client and the Connect REST client (`kplan.transport.http`) from a
-ClusterSpec, and the translation of connection failures into one clear error line. Shared by the reader (plan)
-and the writer (apply)."""
+"""The Connect REST client (`kplan.transport.http`) of a stack's cluster, and the chunked, concurrent read of
+topic configs. The Kafka clients themselves are `kplan.transport.kafka`'s."""
 
 from __future__ import annotations
 
-import logging
-import os
-import re
-from typing import Any, Iterable, Mapping
-
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
-from kplan.secrets import Scrubber, SecretValues
+from kplan.secrets import SecretValues
 from kplan.transport.http import HttpService, RestClient, rest_client
-
-
-def _quiet_logger() -> logging.Logger:
-    """librdkafka logs every refused connection; kplan reports one clear error instead."""
-    lg = logging.getLogger("kplan.librdkafka")
-    if not lg.handlers:
-        lg.addHandler(logging.NullHandler())
-    lg.propagate = bool(os.environ.get("KPLAN_DEBUG"))
-    return lg
-
-
-def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> dict[str, Any]:
-    """librdkafka config: bootstrap servers, the stack's client properties (secret refs substituted from the
-    values resolved at the edge, never stored), and timeouts bounded by the stack's timeout so nothing hangs."""
-    secrets = SecretValues() if secrets is None else secrets
-    timeout_ms = int(cluster.timeout_s * 1000)
-    conf: dict[str, Any] = {
-        "bootstrap.servers": cluster.bootstrap_servers,
-        "socket.timeout.ms": max(1000, timeout_ms),
-        "socket.connection.setup.timeout.ms": max(1000, timeout_ms),
-        "logger": _quiet_logger(),
-    }
-    for key, value in cluster.client_properties.items():
-        conf[key] = secrets.substitute(str(value))
-    return conf
-
-
-def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, errors: list | None = None,
-                 overrides: Mapping[str, Any] | None = None):
-    """An admin client; `errors` collects the errors librdkafka reports on its own (error_cb), such as a refused
-    SASL login, which a request that then fails reports only as a transport failure (see `unreachable`).
-    `overrides`: librdkafka settings of kplan's own that win over the stack's (e.g. a short reconnect backoff)."""
-    from confluent_kafka.admin import AdminClient
-
-    conf = {**client_config(cluster, secrets), **(overrides or {})}
-    if errors is not None:
-        conf["error_cb"] = errors.append
-    try:
-        return AdminClient(conf)
-    except Exception as e:  # librdkafka rejects unknown or malformed client properties here
-        # librdkafka quotes the offending value: never show one (a property may hold a secret)
-        message = Scrubber(v for k, v in conf.items() if isinstance(v, str) and k != "bootstrap.servers")(str(e))
-        raise KplanError(f"invalid Kafka client settings for {cluster.bootstrap_servers}: {message}") from None
-
-
-def dispose(client) -> None:
-    """Destroy a librdkafka client (admin, producer or consumer) now, in this thread; idempotent.
-
-    Why not leave it to the garbage collector: Python collects reference cycles in whatever thread happens to
-    allocate, and an admin client's results are delivered on librdkafka's own background thread; a client
-    destroyed there makes librdkafka abort the whole process ("rd_kafka_destroy() called from librdkafka owned
-    thread"). Every client kplan makes is disposed of by the object that made it, when it closes.
-
-    A producer's records still unsent are dropped first (closing one would otherwise wait for them for ever):
-    whoever produced a record that must arrive has flushed it, with its own deadline, before."""
-    if client is None:
-        return
-    close = getattr(client, "__exit__", None)
-    try:
-        if hasattr(client, "purge"):
-            client.purge(in_queue=True, in_flight=True, blocking=False)
-            client.flush(0)
-        if close is not None:
-            close(None, None, None)
-        elif hasattr(client, "close"):
-            client.close()
-    except RuntimeError:  # already closed
-        pass
-
-
-def describe_kafka_error(exc: BaseException) -> str:
-    """A short reason for a confluent-kafka exception (no stack, no config values)."""
-    err = exc.args[0] if getattr(exc, "args", None) else None
-    if err is not None and hasattr(err, "name") and hasattr(err, "str"):
-        try:
-            return f"{err.name()}: {err.str()}"
-        except Exception:  # noqa: BLE001 - a malformed KafkaError falls back to str(exc) below
-            pass
-    return str(exc) or type(exc).__name__
-
-
-def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = ()) -> KplanError:
-    """One error line for a cluster kplan could not talk to, blaming what is likely wrong: the credentials, the
-    TLS settings, the security settings against the listener (the broker accepts connections but does not answer
-    Kafka requests made with them: e.g. security.protocol SSL against a plaintext listener, whose failure
-    librdkafka reports only as a transport failure), or the broker and its address. `reported`: the errors the
-    client reported on its own meanwhile (a refused login or TLS handshake is the reason, not the transport
-    failure it leads to)."""
-    reason = describe_kafka_error(exc)
-    for err in reported:
-        name = err.name() if hasattr(err, "name") else ""
-        # a listener that does not do SASL answers the handshake with no mechanisms: that is a protocol mismatch
-        # (the transport failure below), not a refused login
-        if name in ("_AUTHENTICATION", "_SSL") and "current SASL state" not in err.str():
-            reason = f"{name}: {err.str()}"
-            break
-    # the broker's address as librdkafka writes it (sasl_ssl://host:port/bootstrap) says nothing about the failure
-    low = re.sub(r"\b(sasl_ssl|sasl_plaintext|ssl|plaintext)://", "", reason.lower())
-    protocol = str(cluster.client_properties.get("security.protocol", "PLAINTEXT")).upper()
-    if low.startswith("_ssl") or "ssl handshake" in low or "certificate" in low:
-        hint = (" (TLS handshake failed: check the stack's ssl.* client settings, such as ssl.ca.location for the "
-                "CA that signed the broker's certificate)")
-    elif low.startswith("_authentication") or "authentic" in low or "sasl" in low:
-        hint = " (authentication failed: check the stack's cluster.client settings and credentials)"
-    elif _accepts_connections(cluster.bootstrap_servers, min(2.0, cluster.timeout_s)):
-        if protocol != "PLAINTEXT":
-            hint = (f" (the broker accepts connections but does not answer Kafka requests made with "
-                    f"security.protocol {protocol}: check the security settings in the stack's cluster.client "
-                    "(security.protocol, ssl.*, sasl.*) against this listener; a plaintext listener needs "
-                    "PLAINTEXT)")
-        else:
-            hint = (" (the broker accepts connections but does not answer plaintext Kafka requests: does this "
-                    "listener need TLS or SASL? set security.protocol and the ssl.*/sasl.* settings in the stack's "
-                    "cluster.client)")
-    else:
-        hint = " (is the broker running and the address right? the timeout is cluster.timeout)"
-    return KplanError(
-        f"cannot reach Kafka at {cluster.bootstrap_servers} within {cluster.timeout_s:g}s: {reason}{hint}"
-    )
-
-
-def _accepts_connections(bootstrap_servers: str, timeout_s: float) -> bool:
-    """Whether any bootstrap server accepts a TCP connection (something listens there)."""
-    import socket
-
-    for server in bootstrap_servers.split(",")[:3]:
-        address = server.strip().rpartition("://")[2]
-        host, _, port = address.rpartition(":")
-        host = host.strip("[]")
-        if not host or not port.isdigit():
-            continue
-        try:
-            with socket.create_connection((host, int(port)), timeout=timeout_s):
-                return True
-        except OSError:
-            continue
-    return False
-
+from kplan.transport.kafka import describe_kafka_error
 
 CONNECT = HttpService("Kafka Connect", "worker", "cluster.connect", "cluster.connect_url", "the Connect REST API")
 
@@ -195,7 +52,7 @@ def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing
                 except Exception as e:  # noqa: BLE001 - skips a missing topic if allowed, else raises a KplanError
                     if missing_ok and "UNKNOWN_TOPIC" in describe_kafka_error(e):
                         continue
-                    from kplan.cluster.permissions import denied
+                    from kplan.transport.permissions import denied
 
                     refused = denied(e, "read the configs of", f"topic {res.name}", who)  # `who`: kplan's principal
                     if refused:

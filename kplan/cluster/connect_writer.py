@@ -13,12 +13,12 @@ from typing import Mapping, Sequence
 
 from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import connect_client
-from kplan.cluster.reach import Link, connect_probe
-from kplan.cluster.retry import ErrorClass, RetriableError, RetryPolicy, classify_connect
 from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec, ConnectorState
 from kplan.secrets import SecretValues
 from kplan.transport.http import RestUnavailable, error_message, is_json, rest_path
+from kplan.transport.reach import Link, connect_probe
+from kplan.transport.retry import ErrorClass, RetriableError, RetryPolicy, classify_connect
 
 TERMINAL_TASK_FAILURE = "FAILED"
 TASKLESS_SETTLE_S = 5.0

@@ -125,7 +125,7 @@ def main() -> None:
     """A worker: one pickled request on stdin, the pickled plain configs on stdout; exit 1 on any failure."""
     from confluent_kafka.admin import AdminClient
 
-    from kplan.cluster.clients import _quiet_logger, dispose
+    from kplan.transport.kafka import _quiet_logger, dispose
 
     request = pickle.loads(sys.stdin.buffer.read())  # from the parent process only, through the pipe
     admin = AdminClient({**request["conf"], "logger": _quiet_logger()})

@@ -3,7 +3,7 @@ credentials and the replication throttle, plus the topic reads that verify them.
 `kplan.kinds.ports.KafkaWrites`.
 
 Each write is batched where the API allows (one create request for many topics, one incremental-alter request
-for many), classified (expected / retriable / fatal, see kplan.cluster.retry; per item, kplan.cluster.results),
+for many), classified (expected / retriable / fatal, see kplan.transport.retry; per item, kplan.cluster.results),
 retried with backoff and a deadline, and verified: metadata and configs propagate asynchronously, so we poll
 until the cluster shows what we wrote. The snapshot signal is Kafka's too (a record on a Kafka topic):
 kplan.cluster.signals.
@@ -15,11 +15,16 @@ import time
 from typing import Callable, Iterable, Mapping, Sequence
 
 from kplan.cluster.attempts import Attempts
-from kplan.cluster.clients import admin_client, describe_kafka_error, describe_topic_entries, dispose
-from kplan.cluster.permissions import denied, principal
-from kplan.cluster.reach import GuardedAdmin, Link, kafka_probe, no_answer
+from kplan.cluster.clients import describe_topic_entries
 from kplan.cluster.results import reason_of
-from kplan.cluster.retry import (
+from kplan.errors import WriteError
+from kplan.kinds.ports import BatchResults, ErrorReason
+from kplan.model.desired import AclBinding, ClusterSpec, TopicSpec
+from kplan.secrets import SecretValues
+from kplan.transport.kafka import admin_client, describe_kafka_error, dispose
+from kplan.transport.permissions import denied, principal
+from kplan.transport.reach import GuardedAdmin, Link, kafka_probe, no_answer
+from kplan.transport.retry import (
     AMBIGUOUS_KAFKA,
     ErrorClass,
     RetriableError,
@@ -27,10 +32,6 @@ from kplan.cluster.retry import (
     classify_kafka,
     kafka_error_name,
 )
-from kplan.errors import WriteError
-from kplan.kinds.ports import BatchResults, ErrorReason
-from kplan.model.desired import AclBinding, ClusterSpec, TopicSpec
-from kplan.secrets import SecretValues
 
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
             "adding partitions": "add partitions to"}
@@ -52,7 +53,7 @@ class KafkaAdmin:
         self.secrets = SecretValues() if secrets is None else secrets
         raw_admin = admin if admin is not None else admin_client(cluster, self.secrets)
         self._own_admin = None if admin is not None else raw_admin  # disposed of by close(); a lent one is not
-        # Deadlines are the stack's (kplan.cluster.reach): a request waits at most cluster.timeout, an operation
+        # Deadlines are the stack's (kplan.transport.reach): a request waits at most cluster.timeout, an operation
         # retries for at most cluster.timeout, and once Kafka has let one spend that without an answer, the rest
         # of the run does not wait for it again. Kafka's link goes with the admin client to the journal store,
         # the lock and kplan's records.
@@ -76,10 +77,10 @@ class KafkaAdmin:
                    on_expected: Callable[[str], None] | None = None,
                    recheck: Callable[[str], bool] | None = None) -> BatchResults:
         """Submit a batched admin request for `keys`; retry only the keys that failed transiently. Each key's
-        result is recorded in `results` as it arrives. An expected answer (kplan.cluster.retry) is a success only
+        result is recorded in `results` as it arrives. An expected answer (kplan.transport.retry) is a success only
         where `on_expected` is given (it may still refuse it); `recheck(key)`, before a retry after an ambiguous
         failure, tells whether the key's write landed after all."""
-        action = _ACTIONS.get(what)  # for a denied request: what kplan may not do (kplan.cluster.permissions)
+        action = _ACTIONS.get(what)  # for a denied request: what kplan may not do (kplan.transport.permissions)
         results = BatchResults() if results is None else results
         remaining = list(keys)
         attempts = 0

@@ -24,11 +24,11 @@ import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from kplan.cluster.results import reason_of_name
-from kplan.cluster.retry import RetriableError
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.ports import BatchResults
 from kplan.model.desired import DEFAULT_ENTITY, ClusterSpec, QuotaEntity
 from kplan.secrets import SecretValues
+from kplan.transport.retry import RetriableError
 
 if TYPE_CHECKING:
     from kplan.cluster.kafka_admin import KafkaAdmin
@@ -270,7 +270,7 @@ class KafkaPythonWriter:
                      results: BatchResults | None = None) -> BatchResults:
         """One AlterClientQuotas request, retried while it gets no answer (setting a value twice is harmless); a
         refusal is one line (a missing right names it)."""
-        from kplan.cluster.permissions import denied_name
+        from kplan.transport.permissions import denied_name
 
         what = "altering client quotas"
         results = BatchResults() if results is None else results
@@ -293,7 +293,7 @@ class KafkaPythonWriter:
                           results: BatchResults | None = None) -> BatchResults:
         """Move each partition of `targets` (topic -> replica list per partition) to its replica list, in one
         request; asking for the same lists again is harmless, so it is retried while it gets no answer."""
-        from kplan.cluster.permissions import denied_name
+        from kplan.transport.permissions import denied_name
 
         what = "reassigning partitions"
         results = BatchResults() if results is None else results

@@ -22,8 +22,8 @@ from kplan.model.live import LiveState
 # `_DeadlockError` (seen in the fault sweep).
 _READ_IMPORTS = ("kplan.kinds", "kplan.kinds.acl.kind", "kplan.kinds.base", "kplan.model.plan", "kplan.plan.planner",
                  "kplan.cluster.describe", "kplan.cluster.settle", "kplan.cluster.scram", "kplan.cluster.kafka_python",
-                 "kplan.cluster.permissions", "kplan.cluster.validator", "kplan.state.ownership",
-                 "kplan.state.lock", "kplan.cluster.records", "kplan.cluster.reach", "kplan.cluster.retry",
+                 "kplan.transport.permissions", "kplan.cluster.validator", "kplan.state.ownership",
+                 "kplan.state.lock", "kplan.state.records", "kplan.transport.reach", "kplan.transport.retry",
                  "kplan.cluster.access", "confluent_kafka", "confluent_kafka.admin")
 
 

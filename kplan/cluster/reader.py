@@ -13,14 +13,7 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from kplan.cluster.access import error_name, from_kafka, match_any
-from kplan.cluster.clients import (
-    admin_client,
-    client_config,
-    connect_client,
-    dispose,
-    unreachable,
-)
-from kplan.cluster.permissions import principal
+from kplan.cluster.clients import connect_client
 from kplan.errors import KplanError
 from kplan.kinds import KINDS
 from kplan.model.desired import ClusterSpec, freeze
@@ -30,7 +23,6 @@ from kplan.model.live import (
     LiveConnector,
     LiveQuota,
     LiveState,
-    LiveSubject,
     LiveTask,
     LiveTopic,
     LiveUser,
@@ -38,11 +30,12 @@ from kplan.model.live import (
 )
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
-from kplan.registry.client import registry_client
 from kplan.secrets import SecretValues
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
 from kplan.transport.http import rest_path
+from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
+from kplan.transport.permissions import principal
 
 
 class KafkaReader:
@@ -56,7 +49,6 @@ class KafkaReader:
         self.last_metadata: dict[str, tuple] = {}  # the last read's topic metadata (see topic_metadata)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
         self._connect = connect_client(cluster, self.secrets)
-        self._registry = registry_client(cluster, self.secrets)  # the schema registry's, None when none is named
 
     @property
     def admin(self):
@@ -293,28 +285,7 @@ class KafkaReader:
 
         return read_offsets(self._connect, names)
 
-    def read_subjects(self, names: Iterable[str]) -> tuple[dict[str, LiveSubject], str | None, str | None]:
-        """The named subjects the registry has, its global level, and why it could not be read (a few GETs per
-        subject, concurrently: kplan.registry.read; only the subjects a stack declares or owns)."""
-        from kplan.registry.read import read_subjects
-
-        return read_subjects(self._registry, names)
-
-    def subject_names(self) -> list[str]:
-        """Every subject the stack's registry lists ([] without a registry); KplanError when it cannot be read."""
-        from kplan.registry.read import subject_names
-
-        return subject_names(self._registry) if self._registry is not None else []
-
-    def declared_versions(self, specs, live) -> dict[str, int]:
-        """subject -> the earlier version holding the declared schema (kplan.registry.read.declared_versions)."""
-        from kplan.registry.read import declared_versions
-
-        return declared_versions(self._registry, specs, live)
-
     def close(self) -> None:
-        if self._registry is not None:
-            self._registry.close()
         if self._connect is not None:
             self._connect.close()
         dispose(self._admin)
@@ -384,16 +355,9 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
     return out
 
 
-def open_cluster(cluster: ClusterSpec, secrets: SecretValues | None = None):
-    """(reader, validator, close) for planning against a real cluster: one admin client and one Connect
-    session shared by the read and the plan-time validation."""
-    reader = KafkaReader(cluster, secrets)
-    return reader, plan_validator(reader, reader.secrets), reader.close
-
-
 def plan_validator(reader: KafkaReader, secrets: SecretValues):
     """The plan-time validator sharing `reader`'s clients, substituting from `secrets` (the whole stack's)."""
     from kplan.cluster.validator import RealValidator
 
     return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
-                         principal(reader.cluster.client_properties), registry=reader._registry)
+                         principal(reader.cluster.client_properties))

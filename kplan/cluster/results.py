@@ -1,6 +1,6 @@
 """Per-item results of a batched write (one request for many topics, bindings, credentials, quota entities or
 partitions), partitioned by why an item did not simply succeed, as Strimzi's topic operator partitions a batch's
-results by error. The reasons refine the classes of `kplan.cluster.retry` (EXPECTED, RETRIABLE, FATAL): an
+results by error. The reasons refine the classes of `kplan.transport.retry` (EXPECTED, RETRIABLE, FATAL): an
 expected answer is told apart by whether it came to the first attempt or to a retry, a fatal one by whether
 kplan's principal lacks a right.
 
@@ -10,13 +10,13 @@ The result types are the ports' (`kplan.kinds.ports`); here is how a system's er
 
 from __future__ import annotations
 
-from kplan.cluster.permissions import DENIED
-from kplan.cluster.retry import ErrorClass, classify_kafka, kafka_error_name
 from kplan.kinds.ports import ErrorReason
+from kplan.transport.permissions import DENIED
+from kplan.transport.retry import ErrorClass, classify_kafka, kafka_error_name
 
 
 def reason_of(exc: BaseException, attempt: int = 1) -> ErrorReason:
-    """The reason of a confluent-kafka error, by `kplan.cluster.retry.classify_kafka`."""
+    """The reason of a confluent-kafka error, by `kplan.transport.retry.classify_kafka`."""
     cls = classify_kafka(exc)
     if cls == ErrorClass.EXPECTED:
         return ErrorReason.ALREADY if attempt == 1 else ErrorReason.LANDED

@@ -117,7 +117,7 @@ def wait_listed(reader: TopicReads, names: Collection[str], timeout_s: float, de
 
 def _ask(reader: TopicReads, names: Collection[str], timeout_s: float) -> set[str]:
     """existing_topics, its failure one error line."""
-    from kplan.cluster.clients import describe_kafka_error
+    from kplan.transport.kafka import describe_kafka_error
 
     try:
         return existing_topics(reader.admin, names, timeout_s)

@@ -10,9 +10,9 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from kplan.cluster.clients import client_config, dispose
-from kplan.cluster.retry import RETRIABLE_KAFKA, RetriableError
 from kplan.errors import WriteError
+from kplan.transport.kafka import client_config, dispose
+from kplan.transport.retry import RETRIABLE_KAFKA, RetriableError
 
 if TYPE_CHECKING:
     from kplan.cluster.kafka_admin import KafkaAdmin

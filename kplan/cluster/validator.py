@@ -8,9 +8,8 @@
 - connectors to create: whether Connect can address the name in its REST paths at all (`GET
   /connectors/{name}`: Kafka Connect 4's web server refuses an encoded `%` as ambiguous, so such a connector
   could be created but never read, changed or deleted);
-- schemas registered onto existing subjects: the schema registry's compatibility check under the level the plan
-  leaves in place (kplan.registry.compat).
-Nothing here writes. Secret values are resolved only to send them for validation and scrubbed from messages.
+Nothing here writes. The schema registry's compatibility check is composed with this by the session
+(kplan.session.systems). Secret values are resolved only to send them for validation and scrubbed from messages.
 """
 
 from __future__ import annotations
@@ -19,23 +18,21 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
 from kplan.cluster.access import error_name
-from kplan.cluster.clients import describe_kafka_error
-from kplan.cluster.permissions import denied
 from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.model.desired import ConnectorSpec, Stack, TopicSpec
 from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
-from kplan.registry.compat import check_subjects
 from kplan.secrets import SecretValues, secret_keys
 from kplan.transport.http import RestClient, RestUnavailable, error_message, is_json, rest_path
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.permissions import denied
 
 _CONNECT_VALIDATE_WORKERS = 8
 
 
 class RealValidator:
     def __init__(self, admin, connect: RestClient | None, timeout_s: float,
-                 secrets: SecretValues | None = None, who: str | None = None, registry: RestClient | None = None):
+                 secrets: SecretValues | None = None, who: str | None = None):
         self.admin = admin
-        self.registry = registry  # the schema registry's client (kplan.registry.client), None when none is named
         self.who = who  # kplan's principal, named when the broker denies a request
         self.connect = connect
         self.timeout_s = timeout_s
@@ -56,7 +53,6 @@ class RealValidator:
         diags += self._validate_connectors(conn_changes)
         diags += self._validate_names([connectors[c.name] for c in plan.changes if c.type == ResourceType.CONNECTOR
                                        and c.name in connectors and c.action == Action.CREATE])
-        diags += check_subjects(self.registry, stack, plan)
         return diags
 
     # -- topics ------------------------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def kafka_check(cluster, secrets) -> tuple[Check, Callable[[], None]]:
     """Kafka answers when a describe-cluster request made with the stack's client settings lists a broker. One
     admin client serves every round, reconnecting quickly (librdkafka's reconnect backoff would otherwise grow to
     10 s between attempts)."""
-    from kplan.cluster.clients import admin_client, dispose
+    from kplan.transport.kafka import admin_client, dispose
 
     errors: list = []
     admin = admin_client(cluster, secrets, errors,
@@ -233,7 +233,7 @@ def kafka_check(cluster, secrets) -> tuple[Check, Callable[[], None]]:
 
 
 def _kafka_reason(exc: BaseException, reported: Sequence, seconds: float) -> str:
-    from kplan.cluster.clients import describe_kafka_error
+    from kplan.transport.kafka import describe_kafka_error
 
     for err in reversed(list(reported)):
         name = err.name() if hasattr(err, "name") else ""

@@ -148,10 +148,10 @@ _PROBE_UNOWNED = (ResourceType.ACL, ResourceType.USER, ResourceType.QUOTA)
 def read_live(stack, *, quotas: bool, subjects: bool = False):
     """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it; and,
     with `subjects`, every subject of the stack's schema registry (its latest version, levels)."""
-    from kplan.cluster.reader import KafkaReader
+    from kplan.session.systems import StackReader
     from kplan.stackfile.references import resolve_stack_secrets
 
-    reader = KafkaReader(stack.cluster, resolve_stack_secrets(stack, os.environ))
+    reader = StackReader(stack.cluster, resolve_stack_secrets(stack, os.environ))
     try:
         live = reader.read(stack.name, topic_names=None, quotas=quotas)
         if subjects and stack.cluster.schema_registry_url:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
-from kplan.cluster.reach import Link
-from kplan.cluster.retry import RetriableError, RetryPolicy, retry
 from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec, SchemaReference
 from kplan.registry.client import (
@@ -29,6 +27,8 @@ from kplan.registry.client import (
 from kplan.registry.read import subject_levels
 from kplan.secrets import SecretValues
 from kplan.transport.http import RestUnavailable
+from kplan.transport.reach import Link
+from kplan.transport.retry import RetriableError, RetryPolicy, retry
 
 NORMALIZE = {"normalize": "true"}
 

@@ -30,7 +30,7 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
 
     secrets = resolve_stack_secrets(stack, os.environ if environ is None else environ)
     if live_state is None:
-        from kplan.cluster.reader import open_cluster
+        from kplan.session.systems import open_cluster
 
         reader, validator, close = open_cluster(stack.cluster, secrets)
         return Session(stack, secrets, reader, validator, close)
@@ -137,11 +137,11 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
 
 def _start_read(preview, environ: Mapping[str, str]):
     """(reader already reading, plan-time validator) for the previewed cluster."""
-    from kplan.cluster import reader as cluster_reader
     from kplan.cluster.prefetch import Prefetch
     from kplan.model.desired import Stack
+    from kplan.session import systems
     from kplan.stackfile.references import resolve_stack_secrets
 
     secrets = resolve_stack_secrets(Stack(name=preview.stack_name, environment=None, cluster=preview.cluster), environ)
-    reader, validator, close = cluster_reader.open_cluster(preview.cluster, secrets)
+    reader, validator, close = systems.open_cluster(preview.cluster, secrets)
     return Prefetch(reader, preview.stack_name, preview.topic_names, preview.quotas, close), validator

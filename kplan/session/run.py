@@ -15,8 +15,6 @@ from typing import Any, Callable, Mapping
 from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.steps import Built, build, step_from_json
 from kplan.apply.steps.ownership import RecordOwnership, ownership_of
-from kplan.cluster.clients import client_config, dispose
-from kplan.cluster.records import ensure_internal_topic, record_producer, write_record
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
@@ -25,6 +23,8 @@ from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import LockHeld, StackLock
 from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, encode
+from kplan.state.records import ensure_internal_topic, record_producer, write_record
+from kplan.transport.kafka import client_config, dispose
 
 
 @dataclass

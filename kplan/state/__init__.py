@@ -1,2 +1,2 @@
-"""What kplan persists: the ownership record, the rollback journal, the apply lock (all in the cluster, through
-`kplan.cluster.records`) and saved plan files."""
+"""What kplan persists: the ownership record, the rollback journal, the apply lock (all in the cluster, in kplan's
+own record topics: `kplan.state.records`) and saved plan files."""

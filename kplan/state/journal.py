@@ -32,7 +32,7 @@ from kplan.model.ownership import Ownership
 from kplan.state import faults
 
 if TYPE_CHECKING:
-    from kplan.cluster.reach import Link
+    from kplan.transport.reach import Link
 
 JOURNAL_TOPIC = "__kplan_journal"
 
@@ -209,7 +209,7 @@ def legacy_local_path(stack: str, cluster_id: str) -> Path:
 class JournalStore:
     """Writes the journal durably to a local file and to the cluster; reads the newest of the two.
 
-    The local copy is written first, always. When the cluster does not answer (kplan.cluster.reach), a write
+    The local copy is written first, always. When the cluster does not answer (kplan.transport.reach), a write
     after the run's first one keeps the journal in the local copy only and returns: the run goes on (its rollback
     included) without waiting for the cluster again, and the cluster copy is brought up to date by the next write
     that reaches it (each write holds the whole journal), by `close`, or by any later `read` of a store that can
@@ -218,7 +218,7 @@ class JournalStore:
     def __init__(self, producer, consumer_conf: dict[str, Any] | None,
                  admin, stack: str, cluster_id: str, timeout_s: float, state_dir: str | os.PathLike | None = None,
                  link: "Link | None" = None):
-        from kplan.cluster.reach import link_of
+        from kplan.transport.reach import link_of
 
         self.producer = producer  # None: read-only (planning)
         self.cluster_id = cluster_id
@@ -238,8 +238,8 @@ class JournalStore:
     # -- writing -------------------------------------------------------------------------------------
 
     def ensure_topic(self, broker_count: int) -> None:
-        from kplan.cluster.records import RECORD_MAX_BYTES, ensure_internal_topic
         from kplan.state.ownership import RECORD_TOPIC_CONFIG
+        from kplan.state.records import RECORD_MAX_BYTES, ensure_internal_topic
 
         # a journal holds before-images of whole batches (thousands of topic configs): its records may be large
         ensure_internal_topic(self.admin, JOURNAL_TOPIC, broker_count, self.timeout_s,
@@ -251,7 +251,7 @@ class JournalStore:
         file alone (`pending`; see the class). Raises when the local write fails, when the cluster refuses the
         record, and when the run's first write cannot reach the cluster (a run never starts with a journal only
         this machine knows of)."""
-        from kplan.cluster.reach import ClusterUnreachable
+        from kplan.transport.reach import ClusterUnreachable
 
         journal.updated_at = now()
         payload = json.dumps(journal.to_json(), sort_keys=True).encode()
@@ -290,9 +290,9 @@ class JournalStore:
                 os.unlink(tmp)
 
     def _write_cluster(self, payload: bytes) -> None:
-        from kplan.cluster.reach import ClusterUnreachable
-        from kplan.cluster.records import write_record
         from kplan.errors import KplanError
+        from kplan.state.records import write_record
+        from kplan.transport.reach import ClusterUnreachable
 
         try:
             write_record(self.producer, JOURNAL_TOPIC, self.stack.encode(), payload, self._timeout(), "the journal",
@@ -325,7 +325,7 @@ class JournalStore:
         """The stack's latest journal: the local copy when it is the newer one (or as new: it is written first)
         or the only one, else the cluster's. A store that can write brings the cluster copy up to date when the
         local one is newer (see the class)."""
-        from kplan.cluster.reach import ClusterUnreachable
+        from kplan.transport.reach import ClusterUnreachable
 
         local: list[tuple[Journal, bytes]] = []
         for path in self.local_paths():
@@ -357,8 +357,8 @@ class JournalStore:
 
     def _read_cluster(self) -> tuple[Journal | None, bool]:
         """The cluster's copy, and whether the cluster answered (False: its metadata could not be read)."""
-        from kplan.cluster.reach import ClusterUnreachable
-        from kplan.cluster.records import read_compacted
+        from kplan.state.records import read_compacted
+        from kplan.transport.reach import ClusterUnreachable
 
         assert self.consumer_conf is not None
         if self.link is not None:

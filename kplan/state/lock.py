@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kplan.cluster.permissions import denied, principal
-from kplan.cluster.records import internal_replication, wait_visible
-from kplan.cluster.retry import kafka_error_name
 from kplan.errors import KplanError
 from kplan.state import faults
+from kplan.state.records import internal_replication, wait_visible
+from kplan.transport.permissions import denied, principal
+from kplan.transport.retry import kafka_error_name
 
 LOCK_PREFIX = "__kplan_lock."
 
@@ -122,13 +122,13 @@ class StackLock:
         faults.at("lock-taken")
 
     def _write_holder(self, holder: Holder) -> None:
-        from kplan.cluster.records import write_record
+        from kplan.state.records import write_record
 
         write_record(self.producer, self.topic, b"holder", json.dumps(holder.__dict__).encode(), self.timeout_s,
                      "the lock holder")
 
     def holder(self) -> Holder | None:
-        from kplan.cluster.records import read_compacted
+        from kplan.state.records import read_compacted
 
         try:
             md = self.admin.list_topics(self.topic, timeout=self.timeout_s)
@@ -148,11 +148,11 @@ class StackLock:
     def release(self) -> None:
         """Delete the lock topic. Its deletion completes asynchronously; an apply that starts meanwhile sees
         TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
-        from kplan.cluster.reach import link_of, no_answer
+        from kplan.transport.reach import link_of, no_answer
 
         faults.at("lock-releasing")
         # At most the stack's timeout (and at once while Kafka is known to be unreachable: the admin client is the
-        # writer's, see kplan.cluster.reach); a request that got no answer marks Kafka down for the rest of the run.
+        # writer's, see kplan.transport.reach); a request that got no answer marks Kafka down for the rest of the run.
         try:
             futures = self.admin.delete_topics([self.topic], request_timeout=self.timeout_s)
             futures[self.topic].result(self.timeout_s + 2)

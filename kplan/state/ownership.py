@@ -13,8 +13,8 @@ import json
 import time
 from typing import Any
 
-from kplan.cluster.records import read_compacted
 from kplan.model.ownership import Ownership
+from kplan.state.records import read_compacted
 
 OWNERSHIP_TOPIC = "__kplan_ownership"
 # kplan's compacted record topics roll segments hourly so compaction keeps them small (reads are full scans).

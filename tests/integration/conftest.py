@@ -9,7 +9,7 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from kplan_helpers import cleanup
 
-from kplan.cluster.clients import dispose
+from kplan.transport.kafka import dispose
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from confluent_kafka.admin import AdminClient
 from kplan_helpers import ROOT
 
 import localstack
-from kplan.cluster.clients import dispose
+from kplan.transport.kafka import dispose
 
 STACK_PORT_VARS = ("KPLAN_STACK_BROKER_PORT", "KPLAN_STACK_CONTROLLER_PORT", "KPLAN_STACK_CONNECT_PORT",
                    "KPLAN_STACK_PG_PORT", "KPLAN_STACK_MARIADB_PORT", "KPLAN_STACK_SASL_PORT",

@@ -1,6 +1,6 @@
 """The Kafka broker dies in the middle of an apply (issue 11, situation 3).
 
-The apply must give up within the stack's timeout plus the documented margin (kplan.cluster.reach.MARGIN_S) of the
+The apply must give up within the stack's timeout plus the documented margin (kplan.transport.reach.MARGIN_S) of the
 broker stopping — not after minutes of retries, journal writes and a lock release that each wait the timeout again —
 and leave its journal (the local copy: the cluster is gone) saying that the run is not finished. Once the broker is
 back, `kplan recover --rollback` retries the undo steps that failed and leaves the cluster exactly as before the
@@ -22,11 +22,11 @@ from kplan_helpers import kplan, snapshot, wait_for, write_stack
 
 import localstack
 from kplan.cli import main as kplan_main
-from kplan.cluster.reach import MARGIN_S
 from kplan.state import faults
 from kplan.state.journal import Journal, RunStatus, StepStatus, journal_dir
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import read_ownership
+from kplan.transport.reach import MARGIN_S
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 TIMEOUT_S = 10

@@ -23,11 +23,11 @@ from kplan_helpers import kplan, snapshot, wait_for, write_stack
 
 import localstack
 from kplan.cli import main as kplan_main
-from kplan.cluster.reach import MARGIN_S
 from kplan.state import faults
 from kplan.state.journal import Journal, StepStatus, journal_dir
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import read_ownership
+from kplan.transport.reach import MARGIN_S
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 TIMEOUT_S = 10

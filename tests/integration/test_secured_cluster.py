@@ -133,7 +133,7 @@ def powerless(secured, unique):
         UserScramCredentialUpsertion,
     )
 
-    from kplan.cluster.clients import dispose
+    from kplan.transport.kafka import dispose
 
     user, password = unique("nobody"), "powerless-pw-1"
     admin = AdminClient(secured.kafka_config())
@@ -176,7 +176,7 @@ def test_a_topic_whose_configs_kplan_may_not_read_is_named_with_the_right(secure
         ResourceType,
     )
 
-    from kplan.cluster.clients import dispose
+    from kplan.transport.kafka import dispose
 
     user, password = powerless
     topic = f"{name}.lines"

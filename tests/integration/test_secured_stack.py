@@ -21,7 +21,7 @@ from confluent_kafka.admin import (
 )
 from kplan_helpers import wait_for
 
-from kplan.cluster.clients import dispose
+from kplan.transport.kafka import dispose
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 

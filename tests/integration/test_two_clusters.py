@@ -13,7 +13,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from kplan_helpers import ROOT, faulty_kplan, killed_kplan, kplan, wait_for, write_stack
 from second_stack import free_ports, second_stack, topic_names
 
-from kplan.cluster.clients import dispose
+from kplan.transport.kafka import dispose
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from confluent_kafka.admin import (
 )
 from kplan_helpers import faulty_kplan, kplan, wait_for, write_stack
 
-from kplan.cluster.clients import dispose
+from kplan.transport.kafka import dispose
 
 ADMIN_VAR = "KPLAN_TEST_USERS_ADMIN_PASSWORD"
 USER_VAR = "KPLAN_TEST_USER_PASSWORD"

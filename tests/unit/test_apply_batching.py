@@ -18,12 +18,12 @@ from confluent_kafka.admin import AlterConfigOpType, ConfigSource
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import build
 from kplan.apply.writers import open_writers
-from kplan.cluster.retry import RetryPolicy
 from kplan.model.desired import ClusterSpec, Stack, TopicSpec, freeze
 from kplan.model.live import LiveTopic
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues
 from kplan.state.journal import Journal, RunStatus
+from kplan.transport.retry import RetryPolicy
 
 DYNAMIC = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
 

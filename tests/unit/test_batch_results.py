@@ -1,5 +1,5 @@
 """Per-item results of a batched write: each item's answer lands in `BatchResults` with its reason (the classes of
-kplan.cluster.retry, refined), and the create-topics handler decides from them what a rollback may delete. The
+kplan.transport.retry, refined), and the create-topics handler decides from them what a rollback may delete. The
 admin client is test_apply_batching's in-memory fake (against the real broker: tests/integration/test_apply.py)."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from test_apply_batching import FakeAdmin, _done, _failed
 
 from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.cluster.results import reason_of, reason_of_name
-from kplan.cluster.retry import RetryPolicy
 from kplan.errors import WriteError
 from kplan.kinds.ports import BatchResults, ErrorReason
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
+from kplan.transport.retry import RetryPolicy
 
 FAST = RetryPolicy(deadline_s=5.0, initial_s=0.01, max_s=0.02)
 

@@ -11,10 +11,10 @@ import requests
 from kplan.apply.writers import open_writers
 from kplan.cluster.clients import CONNECT
 from kplan.cluster.connect_writer import ConnectWriter
-from kplan.cluster.retry import ErrorClass, RetryPolicy, classify_connect
 from kplan.errors import KplanError, WriteError
 from kplan.model.desired import ClusterSpec, ConnectorState
 from kplan.transport.http import RestClient, error_message, rest_path
+from kplan.transport.retry import ErrorClass, RetryPolicy, classify_connect
 
 FAST = RetryPolicy(deadline_s=3.0, initial_s=0.01, max_s=0.02)
 

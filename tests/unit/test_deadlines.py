@@ -1,4 +1,4 @@
-"""Deadlines are the stack's (kplan.cluster.reach): once Kafka (or Connect) let an operation spend the stack's
+"""Deadlines are the stack's (kplan.transport.reach): once Kafka (or Connect) let an operation spend the stack's
 timeout without an answer, the rest of the run fails fast instead of waiting again — rollback undo steps, journal
 writes, the ownership record, the lock's release — until a short probe shows it answers again; the journal goes on
 in its local copy and is replayed to the cluster later. In-memory fakes here; the same on the real stack, with a
@@ -19,9 +19,6 @@ from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.apply.writers import open_writers
 from kplan.cluster.kafka_admin import KafkaAdmin
-from kplan.cluster.reach import ClusterUnreachable, GuardedAdmin, Link
-from kplan.cluster.records import write_record
-from kplan.cluster.retry import RetriableError, RetryPolicy, retry
 from kplan.errors import KplanError
 from kplan.kinds.topic.steps import CreateTopics, TopicArgs
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
@@ -29,6 +26,9 @@ from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 from kplan.state.faults import Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
+from kplan.state.records import write_record
+from kplan.transport.reach import ClusterUnreachable, GuardedAdmin, Link
+from kplan.transport.retry import RetriableError, RetryPolicy, retry
 
 
 class Clock:
@@ -293,7 +293,7 @@ def test_reading_replays_a_local_copy_newer_than_the_cluster_s(tmp_path, monkeyp
     assert json.loads(stale)["status"] == "running"
 
     # another process (e.g. `kplan recover` once the broker is back) reads the journal
-    monkeypatch.setattr("kplan.cluster.records.read_compacted",
+    monkeypatch.setattr("kplan.state.records.read_compacted",
                         lambda conf, topic, timeout_s, link=None: {b"shop": producer.written[(topic, b"shop")]})
     producer.dead = False
     again = _store(tmp_path, producer, _link())
@@ -302,7 +302,7 @@ def test_reading_replays_a_local_copy_newer_than_the_cluster_s(tmp_path, monkeyp
     assert _cluster_copy(producer) == json.loads(store.path.read_text())  # the cluster copy caught up
     # nothing to replay once they agree
     producer.written.clear()
-    monkeypatch.setattr("kplan.cluster.records.read_compacted",
+    monkeypatch.setattr("kplan.state.records.read_compacted",
                         lambda conf, topic, timeout_s, link=None: {b"shop": store.path.read_bytes()})
     assert again.read().run_id == journal.run_id and not producer.written
 

@@ -12,10 +12,9 @@ KPLAN = Path(__file__).resolve().parents[2] / "kplan"
 
 PURE = ("model", "rules", "kinds", "plan", "render", "importer", "policy")
 PURE_MODULES = ("secrets.py", "errors.py", "words.py", "ci/comment.py", "ci/context.py", "kinds/subject/attach.py")
-# the schema registry's room is I/O but for its pure `attach`, which the subject kind shares
-IO_PACKAGES = ("kplan.cluster", "kplan.transport", "kplan.state", "kplan.commands", "kplan.session", "kplan.apply",
-               "kplan.stackfile",
-               "kplan.registry.client", "kplan.registry.read", "kplan.registry.write", "kplan.registry.compat")
+# the I/O rooms: the systems' packages (cluster, registry, state) over their shared transport, and those above them
+IO_PACKAGES = ("kplan.cluster", "kplan.registry", "kplan.state", "kplan.transport", "kplan.commands", "kplan.session",
+               "kplan.apply", "kplan.stackfile")
 IO_LIBRARIES = ("confluent_kafka", "requests", "socket", "subprocess", "tempfile", "shutil", "os", "urllib", "http")
 IO_CALLS = ("open",)
 

@@ -1,9 +1,9 @@
-"""kplan.cluster.permissions: an authorization failure becomes a line naming the principal, the ACL operation and
+"""kplan.transport.permissions: an authorization failure becomes a line naming the principal, the ACL operation and
 the resource; anything else is not its business."""
 
 from confluent_kafka import KafkaError, KafkaException
 
-from kplan.cluster.permissions import denied, principal
+from kplan.transport.permissions import denied, principal
 
 
 def _exc(code):

@@ -177,14 +177,15 @@ class _Validator:
 
 
 def _with_validator(monkeypatch, validator):
-    """Plan through the real-cluster path with a fake reader/validator in place of kplan.reader.open_cluster."""
-    import kplan.cluster.reader
+    """Plan through the real-cluster path with a fake reader/validator in place of
+    kplan.session.systems.open_cluster."""
+    import kplan.session.systems
     from kplan.model.live import StaticReader
     from kplan.model.livejson import live_state_from_dict
 
     closed = []
     reader = StaticReader(live_state_from_dict(live_doc(retention="1000")))
-    monkeypatch.setattr(kplan.cluster.reader, "open_cluster",
+    monkeypatch.setattr(kplan.session.systems, "open_cluster",
                         lambda cluster, environ=None: (reader, validator, lambda: closed.append(True)))
     return closed
 

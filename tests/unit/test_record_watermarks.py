@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from kplan.cluster.records import _watermarks
 from kplan.errors import KplanError
+from kplan.state.records import _watermarks
 
 
 class Consumer:

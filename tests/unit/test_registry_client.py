@@ -9,13 +9,13 @@ import pytest
 import requests
 
 from kplan.apply.writers import open_writers
-from kplan.cluster.retry import RetryPolicy
 from kplan.errors import KplanError, WriteError
 from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
 from kplan.registry.client import CONTENT_TYPE, error_line, level_of, path, registry_client
 from kplan.registry.read import read_subjects
 from kplan.registry.write import RegistryWriter
 from kplan.secrets import SecretValues
+from kplan.transport.retry import RetryPolicy
 
 FAST = RetryPolicy(deadline_s=0.3, initial_s=0.01, max_s=0.02)
 PASSWORD = "Reg-Secret-pw-42"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
-from kplan.cluster.retry import (
+from kplan.errors import KplanError
+from kplan.transport.retry import (
     ErrorClass,
     RetriableError,
     RetryPolicy,
@@ -14,7 +15,6 @@ from kplan.cluster.retry import (
     kafka_error_name,
     retry,
 )
-from kplan.errors import KplanError
 
 
 def _kafka(code) -> KafkaException:

@@ -12,7 +12,7 @@ properties, a Protobuf file's statements):
       }
 
 Whether the registry accepts the new version under the level the plan leaves in place is asked of the registry
-itself at plan time (kplan.cluster.validator). The rules:
+itself at plan time (kplan.registry.compat, composed with the cluster's validator in kplan.session.systems). The rules:
 
 * a declared `compatibility` is the subject's own level (set when it differs or the subject has none); unset,
   the level is left alone;

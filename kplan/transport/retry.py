@@ -15,7 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 if TYPE_CHECKING:
-    from kplan.cluster.reach import Link
+    from kplan.transport.reach import Link
 
 T = TypeVar("T")
 
@@ -101,7 +101,7 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
     `before_retry` runs before each new try after an ambiguous failure; returning True means the re-read shows
     the write already happened, and the retry loop stops successfully (returning None).
 
-    `link` (kplan.cluster.reach): the system the attempts talk to. Nothing is attempted while it is known to be
+    `link` (kplan.transport.reach): the system the attempts talk to. Nothing is attempted while it is known to be
     unreachable (`ClusterUnreachable` at once); while a system it depends on is down, the deadline is the link's
     short budget; giving up after failures without an answer marks it down, an attempt that returns marks it up."""
     deadline_s = policy.deadline_s
@@ -126,7 +126,7 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
         delay = next(delays)
         if time.monotonic() + delay > deadline:
             if link is not None and last is not None and last.no_answer:
-                from kplan.cluster.reach import ClusterUnreachable
+                from kplan.transport.reach import ClusterUnreachable
 
                 link.down(str(last))
                 raise ClusterUnreachable(f"{what}: still failing after {deadline_s:g}s of retries: {last}")

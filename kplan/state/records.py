@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from kplan.errors import KplanError
 
 if TYPE_CHECKING:
-    from kplan.cluster.reach import Link
+    from kplan.transport.reach import Link
 
 
 def internal_replication(broker_count: int) -> tuple[int, str]:
@@ -22,7 +22,7 @@ def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
     """Create the topic unless it exists; True if this call created it. Waits until metadata shows it."""
     from confluent_kafka.admin import NewTopic
 
-    from kplan.cluster.retry import kafka_error_name
+    from kplan.transport.retry import kafka_error_name
 
     md = admin.list_topics(name, timeout=timeout_s)
     if name in md.topics and md.topics[name].error is None:
@@ -78,8 +78,8 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
     A record that was not acknowledged is purged from the producer, so that nothing of it is sent later behind a
     newer record's back, and no later flush waits for it. No answer from the cluster (timed out, transport
     failure) raises `ClusterUnreachable` and marks `link` down; a refusal raises a KplanError. `link`
-    (kplan.cluster.reach): nothing is produced while Kafka is known to be unreachable."""
-    from kplan.cluster.reach import NO_ANSWER_KAFKA, ClusterUnreachable
+    (kplan.transport.reach): nothing is produced while Kafka is known to be unreachable."""
+    from kplan.transport.reach import NO_ANSWER_KAFKA, ClusterUnreachable
 
     if link is not None:
         link.gate(f"writing {what} to {topic}")

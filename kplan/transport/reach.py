@@ -118,7 +118,7 @@ def link_of(obj: object) -> Link | None:
 
 def no_answer(exc: BaseException) -> bool:
     """Whether a confluent-kafka failure means that no answer came (transport failure, local timeout)."""
-    from kplan.cluster.retry import kafka_error_name
+    from kplan.transport.retry import kafka_error_name
 
     return isinstance(exc, TimeoutError) or kafka_error_name(exc) in NO_ANSWER_KAFKA
 
@@ -170,7 +170,7 @@ def kafka_probe(admin, bootstrap_servers: str) -> Callable[[float], None]:
     gets an answer, both within the given seconds."""
 
     def probe(seconds: float) -> None:
-        from kplan.cluster.clients import _accepts_connections
+        from kplan.transport.kafka import _accepts_connections
 
         if not _accepts_connections(bootstrap_servers, seconds):
             raise ClusterUnreachable(f"no bootstrap server of {bootstrap_servers} accepts connections")
