@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Protocol
 
 from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import connect_client
@@ -31,19 +31,32 @@ from kplan.model.live import (
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
-from kplan.state.lock import lock_topic
-from kplan.state.ownership import OWNERSHIP_TOPIC, read_all_ownership
 from kplan.transport.http import rest_path
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
 
 
+class KplanRecords(Protocol):
+    """kplan's own records in the cluster, as the batched read needs them (kplan.state.ownership.RECORDS): the
+    ownership topic, every stack's ownership record read at once, and the name of a stack's lock topic. The
+    reader reads them beside the cluster's own requests; the state package owns what they are."""
+
+    ownership_topic: str
+
+    def read_all(self, conf: dict, timeout_s: float) -> Mapping[str, Ownership]:
+        ...
+
+    def lock_topic(self, stack_name: str) -> str:
+        ...
+
+
 class KafkaReader:
     """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""
 
-    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None):
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None, records: KplanRecords | None = None):
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
+        self.records = records  # None: no stack's records are read (nothing is owned, no lock is seen)
         self._admin = None
         self._client_errors: list = []  # what librdkafka reported on its own (a refused login: see unreachable)
         self.last_metadata: dict[str, tuple] = {}  # the last read's topic metadata (see topic_metadata)
@@ -86,8 +99,9 @@ class KafkaReader:
             quotas_future = pool.submit(self._read_quotas) if quotas else None
             metadata = self.last_metadata = self.topic_metadata()
             users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
-            records_future = (pool.submit(read_all_ownership, client_config(self.cluster, self.secrets),
-                                          self.cluster.timeout_s) if OWNERSHIP_TOPIC in metadata else None)
+            records_future = (pool.submit(self.records.read_all, client_config(self.cluster, self.secrets),
+                                          self.cluster.timeout_s)
+                              if self.records is not None and self.records.ownership_topic in metadata else None)
             wanted = {t for t in (metadata if topic_names is None else topic_names)
                       if t in metadata and not t.startswith("__")}
             configs = self.describe_topic_configs(sorted(wanted))
@@ -126,7 +140,7 @@ class KafkaReader:
             connector_plugins=plugins,
             all_topic_names=frozenset(metadata),
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
-            locked=lock_topic(stack_name) in metadata,
+            locked=self.records is not None and self.records.lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
             broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
             kinds=freeze({

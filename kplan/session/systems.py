@@ -15,6 +15,7 @@ from kplan.registry.client import registry_client
 from kplan.registry.compat import check_subjects
 from kplan.registry.read import declared_versions, read_subjects, subject_names
 from kplan.secrets import SecretValues
+from kplan.state.ownership import RECORDS
 from kplan.transport.http import RestClient
 
 
@@ -22,7 +23,7 @@ class StackReader(KafkaReader):
     """The cluster's reader (kplan.cluster.reader) plus the schema registry's follow-up reads of subjects."""
 
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None):
-        super().__init__(cluster, secrets)
+        super().__init__(cluster, secrets, records=RECORDS)  # with every stack's ownership record and lock
         self.registry = registry_client(cluster, self.secrets)  # the schema registry's, None when none is named
 
     def read_subjects(self, names: Iterable[str]) -> tuple[dict[str, LiveSubject], str | None, str | None]:
