@@ -12,13 +12,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Stack
-    from kplan.model.live import LiveState
+    from kplan.model.live import LiveState, LiveStateReader
     from kplan.model.ownership import Entry
     from kplan.model.plan import Plan
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
 # each with the unmasked values its run needs in memory only.
 StepBuilder = Callable[["Plan", "Stack", "LiveState"], Sequence["Planned"]]
+FollowUp = Callable[["Stack", "LiveState", "LiveStateReader", bool], "LiveState"]
 RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, frozenset[str]], "Mapping[str, Entry]"]
 
 
@@ -33,3 +34,6 @@ class KindUnit:
     # live state shows it.
     record_after: "RecordAfter | None" = None
     record_of: "Callable[[LiveState], Mapping[str, Entry]] | None" = None
+    # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
+    # kind whose read depends on the batched read's answer.
+    follow_up: "FollowUp | None" = None

@@ -189,12 +189,30 @@ class LiveState:
         return replace(self, kinds=freeze({**self.kinds, kind: replace(self.of(kind), **changes)}))
 
 
+# what a schema registry read answers: (subject -> live subject, the registry's global level, why it could not be read)
+SubjectsRead = tuple[Mapping[str, "LiveSubject"], "str | None", "str | None"]
+
+
 class LiveStateReader(Protocol):
-    """Read-only access to the cluster and Connect. Implementations must batch (never one call per resource)."""
+    """Read-only access to the cluster, Connect and the schema registry. Implementations must batch (never one call
+    per resource). `read` is the one batched read; the kinds' follow-up reads (`KindUnit.follow_up`) ask for the
+    few things only the batched read's answer tells them to (a connector's offsets, the stack's subjects)."""
 
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
         """`topic_names` (optional) limits config reads to the topics a plan can touch; `quotas`: read client
         quotas (the stack declares some; they are read anyway when the stack's record owns some)."""
+        ...
+
+    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict]]:
+        """What Connect has as the offsets of these connectors (one GET each); {} when the reader cannot ask."""
+        ...
+
+    def read_subjects(self, names: Iterable[str]) -> SubjectsRead | None:
+        """These subjects as the schema registry has them; None when the reader cannot ask (a live-state file)."""
+        ...
+
+    def declared_versions(self, specs, live: Mapping[str, "LiveSubject"]) -> dict[str, int]:
+        """subject -> the earlier live version that holds the declared schema (the registry's own lookup)."""
         ...
 
 
@@ -206,3 +224,13 @@ class StaticReader:
 
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
         return self.state
+
+    # a live-state file keeps what it says: nothing more can be asked of it
+    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict]]:
+        return {}
+
+    def read_subjects(self, names: Iterable[str]) -> SubjectsRead | None:
+        return None
+
+    def declared_versions(self, specs, live: Mapping[str, "LiveSubject"]) -> dict[str, int]:
+        return {}

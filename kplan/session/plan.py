@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kplan.errors import KplanError
-from kplan.model.plan import ResourceType
+from kplan.kinds import UNITS
 from kplan.session.open import Session
 
 
@@ -33,9 +33,9 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
         live = replace(live, unfinished_run=None)
     if holding_lock:
         live = replace(live, locked=False)
-    if not destroy:
-        live = _with_offsets(stack, live, session.reader)
-    live = _with_subjects(stack, live, session.reader)
+    for unit in UNITS:  # the kinds' follow-up reads, in the kinds' order
+        if unit.follow_up is not None:
+            live = unit.follow_up(stack, live, session.reader, destroy)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
     if not validate:
         return live, plan
@@ -44,29 +44,3 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
         extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
     return live, plan.with_diagnostics(extra)
-
-
-
-def _with_offsets(stack, live, reader):
-    """The live state with what Connect has for every connector whose declared offsets request is pending (one
-    GET each, kplan.cluster.offsets); a live-state file keeps what it says."""
-    from kplan.kinds.offsets.kind import attach, pending
-
-    names = [n for n in pending(stack, live) if n in live.connectors]
-    read = getattr(reader, "connector_offsets", None)
-    return attach(stack, live, read(names) if read is not None and names else {})
-
-
-
-def _with_subjects(stack, live, reader):
-    """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently:
-    kplan.registry.read), read only when there are any; a live-state file keeps what it says."""
-    from kplan.kinds.subject.attach import attach, wanted, with_declared_versions
-
-    read = getattr(reader, "read_subjects", None)
-    if read is None or not stack.cluster.schema_registry_url or not wanted(stack, live):
-        return attach(stack, live, None)
-    live = attach(stack, live, read(wanted(stack, live)))
-    subjects = live.of(ResourceType.SUBJECT)
-    older = reader.declared_versions(stack.subjects, subjects.resources) if subjects.problem is None else {}
-    return with_declared_versions(live, older)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
-from kplan.model.live import LiveState
+from kplan.model.live import LiveState, LiveStateReader
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
 from kplan.model.plan import (
     Action,
@@ -263,3 +263,12 @@ class OffsetsKind(Kind):
 
 
 KIND = OffsetsKind()
+
+
+def follow_up(stack: "Stack", live: LiveState, reader: LiveStateReader, destroy: bool) -> LiveState:
+    """The live state with what Connect has for every connector whose declared offsets request is pending (one GET
+    each; not on destroy: a request goes with its connector); a live-state file keeps what it says."""
+    if destroy:
+        return live
+    names = [n for n in pending(stack, live) if n in live.connectors]
+    return attach(stack, live, reader.connector_offsets(names) if names else {})

@@ -12,10 +12,7 @@ from typing import Mapping
 
 from kplan.kinds.subject.kind import SUBJECT
 from kplan.model.desired import Stack, freeze
-from kplan.model.live import LiveState, LiveSubject, Problem
-
-# what `kplan.registry.read.read_subjects` answers: (subject -> live subject, the global level, problem)
-SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
+from kplan.model.live import LiveState, LiveStateReader, Problem, SubjectsRead
 
 
 def wanted(stack: Stack, live: LiveState) -> list[str]:
@@ -46,3 +43,17 @@ def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveSta
         return live
     return live.with_kind(SUBJECT, resources=freeze({n: replace(s, declared_version=older.get(n))
                                                      for n, s in live.of(SUBJECT).resources.items()}))
+
+
+def follow_up(stack: Stack, live: LiveState, reader: LiveStateReader, destroy: bool) -> LiveState:
+    """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently),
+    read only when there are any, and the earlier versions that hold declared schemas; a live-state file keeps what
+    it says."""
+    names = wanted(stack, live)
+    read = reader.read_subjects(names) if stack.cluster.schema_registry_url and names else None
+    live = attach(stack, live, read)
+    if read is None:
+        return live
+    subjects = live.of(SUBJECT)
+    return with_declared_versions(live, reader.declared_versions(stack.subjects, subjects.resources)
+                                  if subjects.problem is None else {})
