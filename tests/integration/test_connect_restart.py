@@ -17,6 +17,8 @@ import localstack
 from kplan.apply import faults
 from kplan.cli import main as kplan_main
 
+pytestmark = pytest.mark.serial  # stops and restarts the Connect worker
+
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 
 

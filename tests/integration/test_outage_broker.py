@@ -28,6 +28,8 @@ from kplan.state.journal import Journal, RunStatus, StepStatus, journal_dir
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import read_ownership
 
+pytestmark = pytest.mark.serial  # stops and restarts the broker
+
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 TIMEOUT_S = 10
 
