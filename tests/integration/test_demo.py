@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from kplan_helpers import ROOT
+
+pytestmark = pytest.mark.serial  # applies the example stack cdc-postgres (fixed names), as test_examples.py does
 
 
 def test_the_demo_runs_the_main_job_end_to_end(stack):
