@@ -8,7 +8,7 @@ import sys
 import pytest
 from kplan_helpers import ROOT
 
-pytestmark = pytest.mark.serial  # applies the example stack cdc-postgres (fixed names), as test_examples.py does
+pytestmark = pytest.mark.serial  # applies stacks/cdc-postgres.yaml (fixed names), which test_examples.py applies too
 
 
 def test_the_demo_runs_the_main_job_end_to_end(stack):

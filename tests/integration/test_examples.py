@@ -10,8 +10,6 @@ from kplan_helpers import ROOT, kplan
 
 import localstack
 
-pytestmark = pytest.mark.serial  # applies the example stacks (fixed names), as test_demo.py does
-
 # Examples for the secured side of the local stack (SASL_SSL, the authorizer): applied with the `secured` fixture.
 SECURED = {"secured-access.yaml"}
 # Examples that need a second cluster: applied by tests/integration/test_two_clusters.py.
