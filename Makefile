@@ -39,7 +39,8 @@ STAGE := sh -c '"$$@"; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc' stage
 INTEGRATION_WORKERS ?= 3
 
 # The whole suite in stages, stopping at the first that fails: lint, the unit tests (stopping at the first failure),
-# the unit tests that run external tools, then the integration tests (`integration`).
+# the unit tests that run external tools, then the integration tests (`integration`: the serial ones, then the rest
+# in parallel).
 test: lint
 	$(MAKE) --no-print-directory unit-fast
 	$(MAKE) --no-print-directory tools
@@ -64,16 +65,17 @@ tools: venv
 	$(STAGE) $(PY) -m pytest -m 'tools and not integration' -q
 
 # The integration tests: the local stack is started once for both runs (reused if it runs, and then left running;
-# stopped at the end otherwise, unless KPLAN_KEEP_STACK is set); the independent tests run in parallel
-# (pytest-xdist, a test file per worker), then the `serial` ones (outages, restarts, the fault sweep, extra
-# clusters) alone.
+# stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
+# the fault sweep, extra clusters, the demo: it must see the stack before the example stacks are applied, as in the
+# old serial order), then the independent tests in parallel (pytest-xdist, a test file per worker). The sessions
+# reuse the stack started here, so they stop only what they start themselves (the 3-broker cluster).
 integration: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \
 	dev/stack up --secured || exit 1; \
 	rc=0; \
-	KPLAN_KEEP_STACK=1 $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
-	  --dist loadfile -q || rc=$$?; \
-	if [ $$rc -eq 0 ]; then KPLAN_KEEP_STACK=1 $(STAGE) $(PY) -m pytest -m 'integration and serial' -q || rc=$$?; fi; \
+	$(STAGE) $(PY) -m pytest -m 'integration and serial' -q || rc=$$?; \
+	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
+	  --dist loadfile -q || rc=$$?; fi; \
 	if [ -z "$$was_up" ] && [ -z "$$KPLAN_KEEP_STACK" ]; then dev/stack down; fi; \
 	exit $$rc
 
