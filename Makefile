@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit bench bench-peers bench-compare fault-sweep clean
+.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -33,10 +33,18 @@ stack-logs: venv
 demo: venv
 	$(PY) dev/demo.py
 
-# The whole suite, integration tests included: the test session starts the stack (or reuses a running one)
-# and stops it again if it started it.
+# pytest's exit code 5 ("no tests collected") passes a stage that has none (e.g. after a filter).
+STAGE := sh -c '"$$@"; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc' stage
+# Integration tests run in parallel with this many workers: they mostly wait on the stack (measured on 2 cores).
+INTEGRATION_WORKERS ?= 3
+
+# The whole suite in stages, stopping at the first that fails: lint, the unit tests (stopping at the first failure),
+# the unit tests that run external tools, then the integration tests (`integration`: the serial ones, then the rest
+# in parallel).
 test: lint
-	$(PY) -m pytest
+	$(MAKE) --no-print-directory unit-fast
+	$(MAKE) --no-print-directory tools
+	$(MAKE) --no-print-directory integration
 
 # Checks that keep the shape, fast, before any test: ruff (imports, unused code, style) over everything, mypy over the
 # pure rooms, and the layers contract (.importlinter: which package may import which; no cycles between them).
@@ -45,8 +53,31 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 
+# Every test that needs no stack (the tools ones included).
 unit: venv
-	$(PY) -m pytest -m 'not integration'
+	$(STAGE) $(PY) -m pytest -m 'not integration'
+
+# The unit tests without the external tools, stopping at the first failure: what `make test` runs first.
+unit-fast: venv
+	$(STAGE) $(PY) -m pytest -m 'not integration and not tools' -x -q
+
+# The unit tests that only run external tools (hadolint, actionlint, pre-commit, check-jsonschema, a fake forge).
+tools: venv
+	$(STAGE) $(PY) -m pytest -m 'tools and not integration' -q
+
+# The integration tests: the local stack is started once for both runs (reused if it runs, and then left running;
+# stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
+# the fault sweep, extra clusters, the demo, whose stack test_examples.py applies too), then the independent tests in parallel (pytest-xdist, a test file per worker). The sessions
+# reuse the stack started here, so they stop only what they start themselves (the 3-broker cluster).
+integration: venv
+	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \
+	dev/stack up --secured || exit 1; \
+	rc=0; \
+	$(STAGE) $(PY) -m pytest -m 'integration and serial' -q || rc=$$?; \
+	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
+	  --dist loadfile -q || rc=$$?; fi; \
+	if [ -z "$$was_up" ] && [ -z "$$KPLAN_KEEP_STACK" ]; then dev/stack down; fi; \
+	exit $$rc
 
 # Benchmarks print JSON (numbers, not pass/fail): plan at 2,000 topics / 200 connectors, apply of 1,000 topics.
 # dev/ on PYTHONPATH: the benchmarks use the local stack's package (dev/localstack/).

@@ -13,13 +13,20 @@
 - The summary line "integration tests against the real stack (...): N passed" counts those tests only — not
   tests that merely live under tests/integration/ (a folder name is a keyword, not a use of the stack) — and is
   not printed when none ran.
+- Under pytest-xdist (`-n N`) every worker runs the session fixtures: a file lock in the stack's directory makes
+  the first worker start what is missing and the others reuse it; a worker never stops what it started (another
+  may still be using it) but hands it to the controller, which stops it after the last worker is done. Each
+  worker hands its tally to the controller too, which prints the one summary line.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import pytest
 
@@ -40,6 +47,7 @@ from . import (
     down,
     pom_versions,
     services,
+    stack_dir,
     tls_dir,
     up,
 )
@@ -85,48 +93,87 @@ class SecuredStack:
         return self.connect_user, self.connect_password
 
 
+@contextmanager
+def _one_starter() -> Iterator[None]:
+    """Held while a session fixture starts services: xdist workers start their sessions together, and two
+    launchers starting the same broker would fight over its ports and data."""
+    d = stack_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d / "pytest-session.lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _stop_later(config, what: str, names: list[str]) -> bool:
+    """On an xdist worker, hand what this session started to the controller (which stops it once every worker is
+    done) and return True; elsewhere return False (the caller stops it now)."""
+    out = getattr(config, "workeroutput", None)
+    if out is None:
+        return False
+    out.setdefault("localstack_started", []).append((what, names))
+    return True
+
+
+def _stop(what: str, names: list[str]) -> None:
+    if what == "stack":
+        down()
+    elif what == "secured":
+        for svc in reversed(services(secured=True)):
+            if svc.name in names:
+                svc.stop()
+    elif what == "multibroker":
+        from . import cluster3
+
+        cluster3.down()
+
+
 @pytest.fixture(scope="session")
-def stack():
+def stack(pytestconfig):
     try:
-        started = up()
+        with _one_starter():
+            started = up()
     except LocalStackError as e:
         pytest.fail(f"the local stack could not be started: {e}", pytrace=False)
     yield LocalStack(BOOTSTRAP, CONNECT_URL, REGISTRY_URL, REGISTRY_V3_URL)
-    if started and not os.environ.get("KPLAN_KEEP_STACK"):
-        down()
+    if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "stack", []):
+        _stop("stack", [])
 
 
 @pytest.fixture(scope="session")
-def secured():
-    running_before = {svc.name for svc in services(secured=True) if svc.pid() is not None}
+def secured(pytestconfig):
     try:
-        up(secured=True)
+        with _one_starter():
+            running_before = {svc.name for svc in services(secured=True) if svc.pid() is not None}
+            up(secured=True)
     except LocalStackError as e:
         pytest.fail(f"the secured side of the local stack could not be started: {e}", pytrace=False)
     tls = tls_dir()
     yield SecuredStack(SASL_BOOTSTRAP, SASL_MECHANISMS, ADMIN_USER, ADMIN_PASSWORD, CONNECT_SECURE_URL,
                        CONNECT_USER, CONNECT_PASSWORD, str(ca_file()), str(tls / "client.pem"),
                        str(tls / "client.key"), str(tls))
-    if not os.environ.get("KPLAN_KEEP_STACK"):
-        # only what this fixture started: a stack that was running before (or that `stack` owns) stays up
-        for svc in reversed(services(secured=True)):
-            if svc.name not in running_before:
-                svc.stop()
+    # only what this fixture started: a stack that was running before (or that `stack` owns) stays up
+    mine = [svc.name for svc in services(secured=True) if svc.name not in running_before]
+    if mine and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "secured", mine):
+        _stop("secured", mine)
 
 
 @pytest.fixture(scope="session")
-def multibroker():
+def multibroker(pytestconfig):
     """The 3-broker KRaft cluster (racks rack-a/b/c; `localstack.cluster3`), started once per session when a test
     uses it, beside the single-broker stack; stopped at the end if this session started it."""
     from . import cluster3
 
     try:
-        started = cluster3.up()
+        with _one_starter():
+            started = cluster3.up()
     except LocalStackError as e:
         pytest.fail(f"the 3-broker cluster could not be started: {e}", pytrace=False)
     yield cluster3
-    if started and not os.environ.get("KPLAN_KEEP_STACK"):
-        cluster3.down()
+    if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "multibroker", []):
+        _stop("multibroker", [])
 
 
 @pytest.fixture
@@ -143,11 +190,13 @@ def unique():
 class _StackTests:
     """Marks the tests that use the stack and tallies their outcomes for the summary line."""
 
-    def __init__(self) -> None:
+    def __init__(self, config) -> None:
+        self.config = config
         self.nodeids: set[str] = set()
         self.secured_nodeids: set[str] = set()
         self.outcomes: dict[str, int] = {}
         self.secured_ran = False
+        self.to_stop: list[tuple[str, list[str]]] = []  # on the xdist controller: what the workers started
 
     # First, so that `-m 'not integration'` (the mark plugin's own modifyitems) sees the marker.
     @pytest.hookimpl(tryfirst=True)
@@ -165,6 +214,30 @@ class _StackTests:
         if report.when == "call" and report.nodeid in self.nodeids:
             self.outcomes[report.outcome] = self.outcomes.get(report.outcome, 0) + 1
             self.secured_ran = self.secured_ran or report.nodeid in self.secured_nodeids
+
+    def pytest_sessionfinish(self):
+        """On an xdist worker: hand the tally to the controller (a worker's own summary is never shown)."""
+        out = getattr(self.config, "workeroutput", None)
+        if out is not None:
+            out["localstack_outcomes"] = self.outcomes
+            out["localstack_secured_ran"] = self.secured_ran
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        """On the xdist controller (which collects and runs nothing itself): add up what each worker reports."""
+        out = getattr(node, "workeroutput", None) or {}
+        for outcome, n in out.get("localstack_outcomes", {}).items():
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + n
+        self.secured_ran = self.secured_ran or out.get("localstack_secured_ran", False)
+        self.to_stop.extend(tuple(x) for x in out.get("localstack_started", []))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self):
+        """On the xdist controller: stop what the workers started, now that none is using it (secured side first,
+        the stack last)."""
+        order = {"secured": 0, "multibroker": 1, "stack": 2}
+        for what, names in sorted(self.to_stop, key=lambda x: order[x[0]]):
+            _stop(what, list(names))
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.outcomes:
@@ -186,4 +259,4 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers", "multibroker: uses the local 3-broker KRaft cluster (the `multibroker` fixture; set automatically)")
-    config.pluginmanager.register(_StackTests(), "localstack-stack-tests")
+    config.pluginmanager.register(_StackTests(config), "localstack-stack-tests")

@@ -17,6 +17,8 @@ import localstack
 from kplan.cli import main as kplan_main
 from kplan.state import faults
 
+pytestmark = pytest.mark.serial  # stops and restarts the Connect worker
+
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from kplan_helpers import ROOT
+
+pytestmark = pytest.mark.serial  # applies stacks/cdc-postgres.yaml (fixed names), which test_examples.py applies too
 
 
 def test_the_demo_runs_the_main_job_end_to_end(stack):

@@ -20,6 +20,8 @@ from kplan_helpers import faulty_kplan, kplan, lock_exists, read_stack_ownership
 from kplan.cli import main as kplan_main
 from kplan.state import faults
 
+pytestmark = pytest.mark.serial  # starts the 3-broker cluster (three more JVMs on the machine)
+
 TIMEOUT = "20s"
 
 

@@ -29,6 +29,8 @@ from kplan.state.lock import lock_topic
 from kplan.state.ownership import read_ownership
 from kplan.transport.reach import MARGIN_S
 
+pytestmark = pytest.mark.serial  # stops and restarts the Connect worker
+
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 TIMEOUT_S = 10
 

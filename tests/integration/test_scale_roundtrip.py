@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
+
+pytestmark = pytest.mark.serial  # creates and deletes 2,000 topics at once on the broker every other test uses
 
 COUNT = 2000
 CONFIGS = ({}, {"retention.ms": "1d"}, {"cleanup.policy": "compact"}, {"retention.ms": "7d", "compression.type": "lz4"})

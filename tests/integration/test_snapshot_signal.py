@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 from confluent_kafka import Consumer
 from confluent_kafka.admin import NewTopic
 
 from kplan.apply.writers import open_writers
 from kplan.model.desired import ClusterSpec
+
+pytestmark = pytest.mark.serial  # a 10 s deadline to produce to a topic just created: failed under parallel load
 
 
 def _records(bootstrap: str, topic: str) -> list[tuple[str, dict]]:

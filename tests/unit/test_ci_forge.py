@@ -11,6 +11,8 @@ import sys
 import pytest
 from ci_forge_server import GITHUB_REPO, GITLAB_PROJECT, ForgeServer
 
+pytestmark = pytest.mark.tools  # kplan in a subprocess against a local forge server, with real retry waits
+
 TOKEN = "ghs_canaryTOKEN0123456789abcdef"
 PLAN = "### kplan plan: stack `shop` (`prod`), cluster `c1`\n\n**Plan: 1 to add, 0 to change, 0 to destroy.**\n"
 PLAN2 = "### kplan plan: stack `shop` (`prod`), cluster `c1`\n\n**Plan: 2 to add, 0 to change, 0 to destroy.**\n"

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.tools  # check-jsonschema and actionlint (built with Go once)
+
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = sorted((ROOT / "examples" / "github").glob("*.yml"))
 GITLAB = [ROOT / "examples" / "gitlab" / ".gitlab-ci.yml"]

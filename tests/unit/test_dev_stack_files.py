@@ -1,6 +1,10 @@
 """docker-compose.yml must describe the same stack as dev/stack: same pinned versions, same host ports."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -27,10 +31,23 @@ def test_compose_uses_the_pinned_kafka_version_and_the_same_ports():
     assert "/src/dev/pom.xml" in services["plugins"]["command"]
 
 
+def _defaults() -> dict[str, str]:
+    """The launcher's endpoints as a fresh interpreter sees them without this run's KPLAN_STACK_*_PORT overrides
+    (a test session on ports of its own still checks the documented defaults)."""
+    env = {k: v for k, v in os.environ.items() if not (k.startswith("KPLAN_STACK_") and k.endswith("_PORT"))}
+    env["PYTHONPATH"] = str(ROOT / "dev")
+    code = "import json, localstack as s; print(json.dumps({n: str(getattr(s, n)) for n in %r}))" % (
+        ["BOOTSTRAP", "CONNECT_URL", "REGISTRY_URL", "PG_PORT", "MY_PORT"],)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
 def test_launcher_defaults_match_the_documented_ports():
-    assert localstack.BOOTSTRAP == "127.0.0.1:19092"
-    assert localstack.CONNECT_URL == "http://127.0.0.1:18083"
-    assert localstack.REGISTRY_URL == "http://127.0.0.1:18081/apis/ccompat/v7"
+    d = _defaults()
+    assert d["BOOTSTRAP"] == "127.0.0.1:19092"
+    assert d["CONNECT_URL"] == "http://127.0.0.1:18083"
+    assert d["REGISTRY_URL"] == "http://127.0.0.1:18081/apis/ccompat/v7"
     assert localstack.pom_versions()["kafka"] == _pom_versions()["kafka"]
     assert localstack.pom_versions()["apicurio"] == _pom_versions()["apicurio"]
 
@@ -69,7 +86,7 @@ def test_compose_mariadb_matches_the_local_one():
     same demo database and Debezium account (one SQL file for both)."""
     mariadb = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["mariadb"]
     assert mariadb["image"] == "mariadb:10.11"
-    assert f"127.0.0.1:{localstack.MY_PORT}:3306" in mariadb["ports"]
+    assert f"127.0.0.1:{_defaults()['MY_PORT']}:3306" in mariadb["ports"]
     assert {"--binlog-format=ROW", "--binlog-row-image=FULL", "--server-id=1"} <= set(mariadb["command"])
     assert any(c.startswith("--log-bin") for c in mariadb["command"])
     assert mariadb["environment"]["MARIADB_ROOT_PASSWORD"] == localstack.MY_PASSWORD
@@ -101,7 +118,8 @@ def test_the_pom_lays_out_both_debezium_plugins():
 
 
 def test_launcher_database_ports():
-    assert (localstack.PG_PORT, localstack.MY_PORT) == (15432, 13306)
+    d = _defaults()
+    assert (d["PG_PORT"], d["MY_PORT"]) == ("15432", "13306")
     # the registry first: it depends on nothing and starts in the background while the others start
     assert [s.name for s in localstack.services()] == ["registry", "postgres", "mariadb", "kafka", "connect"]
 

@@ -143,6 +143,7 @@ def _hadolint() -> str:
     return found
 
 
+@pytest.mark.tools
 def test_hadolint_finds_nothing(tmp_path):
     lint = _hadolint()
     proc = subprocess.run([lint, "--failure-threshold", "style", str(DOCKERFILE)], capture_output=True, text=True,

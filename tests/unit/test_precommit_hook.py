@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.tools  # pre-commit builds a virtualenv and pip-installs kplan
+
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = "stack: bad\ncluster: {bootstrap_servers: 127.0.0.1:9092}\ntopics:\n  - name: orders\n    partitions: many\n"
 

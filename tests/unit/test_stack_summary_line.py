@@ -61,3 +61,15 @@ def test_not_integration_deselects_the_stack_users_and_prints_no_line(tmp_path):
     out = _pytest(tmp_path, "-m", "not integration")
     assert "1 passed, 1 deselected" in out
     assert LINE not in out
+
+
+def test_under_xdist_the_line_adds_up_every_workers_tests(tmp_path):
+    """Each worker counts its own tests and hands the tally to the controller, which prints the one line."""
+    (tmp_path / "integration").mkdir()
+    (tmp_path / "integration" / "conftest.py").write_text(FAKE_STACK)
+    (tmp_path / "integration" / "test_offline.py").write_text(STACK_LESS)
+    for i in range(3):
+        (tmp_path / "integration" / f"test_online_{i}.py").write_text(USES_STACK)
+    out = _pytest(tmp_path, "-n", "2", "--dist", "loadfile")
+    assert "4 passed" in out
+    assert [line.split("): ")[-1] for line in out.splitlines() if LINE in line] == ["3 passed"]
