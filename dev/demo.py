@@ -71,7 +71,8 @@ def main() -> None:
         sys.exit(f"[stack] error: {e}")
     localstack.status()
     print("connect plugins:   " + ", ".join(sorted(p["class"].rsplit(".", 1)[-1] for p in localstack.plugins())))
-    os.environ["KPLAN_PG_PASSWORD"] = localstack.PG_PASSWORD  # the demo database's password, for ${secret:env:...}
+    # the stack's endpoints (it may run on ports of its own) and the demo database's password, for ${secret:env:...}
+    os.environ.update(localstack.stack_env())
 
     banner(f"Validate {STACK}")
     kplan("validate", STACK, "-e", "dev")

@@ -79,6 +79,7 @@ START_TIMEOUT_S = float(os.environ.get("KPLAN_STACK_START_TIMEOUT", "180"))
 
 
 __all__ = [
+    "stack_env",
     "ADMIN_PASSWORD", "ADMIN_USER", "BOOTSTRAP", "BROKER_PORT", "CONNECT_PASSWORD", "CONNECT_PORT",
     "CONNECT_SECURE_PORT", "CONNECT_SECURE_URL", "CONNECT_URL", "CONNECT_USER", "CONNECT_WORKER_PASSWORD",
     "CONNECT_WORKER_USER", "CONTROLLER_PORT", "HOST", "MIN_JAVA", "MY_DATABASE", "MY_PASSWORD", "MY_PORT",
@@ -102,6 +103,20 @@ def services(secured: bool = False) -> list[Service]:
     and nothing on it; it comes first so that it starts in the background while the others start."""
     plain = [registry_service(), postgres_service(), mariadb_service(), broker_service(), connect_service()]
     return [*plain, connect_secure_service()] if secured else plain
+
+
+def stack_env() -> dict[str, str]:
+    """The variables the example stacks read the local stack's endpoints and credentials from (`dev/stack env`
+    prints them as exports): the demo and the example tests set them, so that a stack on ports of its own
+    (KPLAN_STACK_*_PORT) is the one they plan and apply against."""
+    return {
+        "KPLAN_BOOTSTRAP": BOOTSTRAP, "KPLAN_CONNECT_URL": CONNECT_URL, "KPLAN_SCHEMA_REGISTRY_URL": REGISTRY_URL,
+        "KPLAN_PG_HOST": HOST, "KPLAN_PG_PORT": str(PG_PORT), "KPLAN_PG_PASSWORD": PG_PASSWORD,
+        "KPLAN_MARIADB_HOST": HOST, "KPLAN_MARIADB_PORT": str(MY_PORT), "KPLAN_MARIADB_PASSWORD": MY_PASSWORD,
+        "KPLAN_SASL_BOOTSTRAP": SASL_BOOTSTRAP, "KPLAN_CA_FILE": str(ca_file()), "KPLAN_ADMIN_USER": ADMIN_USER,
+        "KPLAN_ADMIN_PASSWORD": ADMIN_PASSWORD, "KPLAN_CONNECT_SECURE_URL": CONNECT_SECURE_URL,
+        "KPLAN_CONNECT_USER": CONNECT_USER, "KPLAN_CONNECT_PASSWORD": CONNECT_PASSWORD,
+    }
 
 
 def endpoints(secured: bool = False) -> dict[str, str]:

@@ -13,28 +13,14 @@ import argparse
 import sys
 
 from . import (
-    ADMIN_PASSWORD,
-    ADMIN_USER,
-    BOOTSTRAP,
-    CONNECT_PASSWORD,
-    CONNECT_SECURE_URL,
-    CONNECT_URL,
-    CONNECT_USER,
-    HOST,
-    MY_PASSWORD,
-    MY_PORT,
-    PG_PASSWORD,
-    PG_PORT,
-    REGISTRY_URL,
-    SASL_BOOTSTRAP,
     LocalStackError,
-    ca_file,
     cluster3,
     down,
     logs,
     mysql,
     plugins,
     psql,
+    stack_env,
     status,
     up,
 )
@@ -101,16 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             print(mysql(args.sql), end="")
             return 0
         if args.cmd == "env":
-            print(f"export KPLAN_BOOTSTRAP={BOOTSTRAP}\nexport KPLAN_CONNECT_URL={CONNECT_URL}\n"
-                  f"export KPLAN_SCHEMA_REGISTRY_URL={REGISTRY_URL}\n"
-                  f"export KPLAN_PG_HOST={HOST}\nexport KPLAN_PG_PORT={PG_PORT}\n"
-                  f"export KPLAN_PG_PASSWORD={PG_PASSWORD}\n"
-                  f"export KPLAN_MARIADB_HOST={HOST}\nexport KPLAN_MARIADB_PORT={MY_PORT}\n"
-                  f"export KPLAN_MARIADB_PASSWORD={MY_PASSWORD}\n"
-                  f"export KPLAN_SASL_BOOTSTRAP={SASL_BOOTSTRAP}\nexport KPLAN_CA_FILE={ca_file()}\n"
-                  f"export KPLAN_ADMIN_USER={ADMIN_USER}\nexport KPLAN_ADMIN_PASSWORD={ADMIN_PASSWORD}\n"
-                  f"export KPLAN_CONNECT_SECURE_URL={CONNECT_SECURE_URL}\n"
-                  f"export KPLAN_CONNECT_USER={CONNECT_USER}\nexport KPLAN_CONNECT_PASSWORD={CONNECT_PASSWORD}")
+            print("\n".join(f"export {k}={v}" for k, v in stack_env().items()))
             return 0
     except LocalStackError as e:
         print(f"[stack] error: {e}", file=sys.stderr)

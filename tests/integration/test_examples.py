@@ -15,7 +15,7 @@ SECURED = {"secured-access.yaml"}
 # Examples that need a second cluster: applied by tests/integration/test_two_clusters.py.
 TWO_CLUSTERS = {"two-clusters.yaml"}
 EXAMPLES = sorted(p for p in (ROOT / "stacks").glob("*.yaml") if p.name not in SECURED | TWO_CLUSTERS)
-ENV = {"KPLAN_PG_PASSWORD": localstack.PG_PASSWORD}
+ENV = localstack.stack_env()  # the endpoints of the stack the tests run against, whatever its ports
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
@@ -25,7 +25,7 @@ def test_example_converges(stack, example: Path):
 
 @pytest.mark.parametrize("name", sorted(SECURED))
 def test_secured_example_converges(secured, name: str):
-    _converges(ROOT / "stacks" / name, {"KPLAN_SASL_BOOTSTRAP": secured.bootstrap_servers,
+    _converges(ROOT / "stacks" / name, {**ENV, "KPLAN_SASL_BOOTSTRAP": secured.bootstrap_servers,
                                         "KPLAN_CA_FILE": secured.ca_file, "KPLAN_ADMIN_USER": secured.admin_user,
                                         "KPLAN_ADMIN_PASSWORD": secured.admin_password,
                                         "ORDERS_SERVICE_PASSWORD": "orders-service-example-pw"})
