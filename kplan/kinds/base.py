@@ -50,6 +50,8 @@ class Kind:
 
     type: ResourceType
     title: str  # section title in status output, e.g. "Topics"
+    # A flag whose words depend on the kind (the renderers' FLAG_NOTES say the rest), e.g. an ACL's drift.
+    flag_notes: Mapping[Flag, str] = {}
     section: str  # its stack section, e.g. "topics" (also the word of its "<section>-unavailable" error code)
     # what its changes carry for apply (`ResourceChange.planned`); `Type`, as `type` is a field here
     planned_type: Type[PlannedPayload]

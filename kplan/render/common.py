@@ -13,7 +13,6 @@ from kplan.model.plan import (
     NoteKind,
     Plan,
     ResourceChange,
-    ResourceType,
 )
 from kplan.rules.display import show
 
@@ -47,19 +46,11 @@ FLAG_NOTES = {
 }
 
 
-# A flag whose words depend on the kind of resource.
-_KIND_FLAG_NOTES = {
-    (ResourceType.ACL, Flag.DRIFT): "drift: the principal has bindings the stack does not declare and kplan did not "
-                                    "create (left alone)",
-    (ResourceType.USER, Flag.IRREVERSIBLE): "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
-                                            "replaces or deletes cannot be put back",
-    (ResourceType.QUOTA, Flag.DRIFT): "drift: the entity has quotas the stack does not declare and kplan did not "
-                                      "set (left alone)",
-}
-
-
 def flag_note(change: ResourceChange, flag: Flag) -> str:
-    return _KIND_FLAG_NOTES.get((change.type, flag), FLAG_NOTES[flag])
+    """A flag's words: the kind's own where its resources need them (`Kind.flag_notes`), else the common ones."""
+    from kplan.kinds import kind_of
+
+    return kind_of(change.type).flag_notes.get(flag, FLAG_NOTES[flag])
 
 
 def label(attr: AttributeChange) -> str:

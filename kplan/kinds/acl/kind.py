@@ -171,6 +171,8 @@ class AclKind(Kind):
     planned_type = AclPlanned
     title = "ACLs"
     section = "acls"
+    flag_notes = {Flag.DRIFT: "drift: the principal has bindings the stack does not declare and kplan did not "
+                              "create (left alone)"}
 
     def declared(self, stack: "Stack"):
         return stack.acls

@@ -166,6 +166,8 @@ class QuotaKind(Kind):
     planned_type = QuotaPlanned
     title = "Client quotas"
     section = "quotas"
+    flag_notes = {Flag.DRIFT: "drift: the entity has quotas the stack does not declare and kplan did not set "
+                              "(left alone)"}
 
     def declared(self, stack: "Stack"):
         return stack.quotas

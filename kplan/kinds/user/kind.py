@@ -200,6 +200,8 @@ class UserKind(Kind):
     planned_type = UserPlanned
     title = "SCRAM users"
     section = "users"
+    flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
+                                     "replaces or deletes cannot be put back"}
 
     def declared(self, stack: "Stack"):
         return stack.users
