@@ -84,7 +84,12 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
     if link is not None:
         link.gate(f"writing {what} to {topic}")
     errors: list = []
-    producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: err and errors.append(err))
+
+    def delivered(err, _msg) -> None:
+        if err:
+            errors.append(err)
+
+    producer.produce(topic, key=key, value=value, on_delivery=delivered)
     remaining = producer.flush(timeout_s)
     if remaining or errors:
         err = errors[0] if errors else None  # before the purge's own reports
@@ -127,8 +132,9 @@ def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int,
             if name not in _LEADER_MOVING:
                 raise
             if time.monotonic() >= deadline:
+                detail = err.str() if err is not None and hasattr(err, "str") else err
                 raise KplanError(f"reading kplan's record {topic}: its partition leader did not answer within "
-                                 f"{timeout_s:g}s ({name}: {err.str() if hasattr(err, 'str') else err})") from None
+                                 f"{timeout_s:g}s ({name}: {detail})") from None
             time.sleep(0.2)
 
 
@@ -155,12 +161,15 @@ def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,
             msg = consumer.poll(0.5)
             if msg is None:
                 continue
-            if msg.error():
-                if msg.error().code() == msg.error()._PARTITION_EOF:
+            error = msg.error()
+            if error:
+                if error.code() == error._PARTITION_EOF:
                     break
                 continue
-            latest[msg.key()] = msg.value()
-            if msg.offset() >= high - 1:
+            key, offset = msg.key(), msg.offset()
+            if key is not None:  # kplan writes every record with a key; a keyless one is nobody's (callers skip it)
+                latest[key] = msg.value()
+            if offset is not None and offset >= high - 1:
                 break
         else:
             raise KplanError(f"reading kplan's record {topic} did not finish within {timeout_s:g}s")
