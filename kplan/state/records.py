@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 from kplan.errors import KplanError
 
 if TYPE_CHECKING:
+    from confluent_kafka import Producer
+
     from kplan.transport.reach import Link
 
 
@@ -59,7 +61,7 @@ def wait_visible(admin, name: str, timeout_s: float) -> None:
 RECORD_MAX_BYTES = 16 * 1024 * 1024
 
 
-def record_producer(conf: Mapping):
+def record_producer(conf: Mapping) -> Producer:
     """One producer per run for kplan's own records (journal, ownership, lock holder): acknowledged by all
     in-sync replicas, one request in flight so records keep their order. No idempotence: a duplicate of a
     keyed record in a compacted topic is harmless, and skipping the producer-id handshake saves a round trip
