@@ -59,7 +59,7 @@ def register(name: str, target: str, help_text: str) -> None:
 def main(argv=None) -> None:
     """Console entry point: one clear error line instead of a traceback (unless --debug)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or bool(_env_flag("KPLAN_DEBUG"))
+    debug = "--debug" in args or _env_flag("KPLAN_DEBUG")
     try:
         rv = cli.main(args=args, prog_name="kplan", standalone_mode=False)
         # Without standalone mode, click returns ctx.exit(code)'s code instead of exiting.
@@ -89,7 +89,7 @@ def main(argv=None) -> None:
     sys.exit(0)
 
 
-def _env_flag(name: str) -> str:
+def _env_flag(name: str) -> bool:
     import os
 
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")

@@ -57,7 +57,7 @@ class Forge:
 
     def comments(self) -> Iterator[Note]:
         """Every comment on the pull request (GitHub) or note on the merge request (GitLab), oldest first."""
-        params = {"per_page": PER_PAGE}
+        params: dict[str, int | str] = {"per_page": PER_PAGE}
         if self.ctx.platform != GITHUB:
             params.update({"sort": "asc", "order_by": "created_at"})
         for item in self._pages(self._thread(), params):

@@ -78,8 +78,9 @@ def match_any() -> Any:
         ResourceType,
     )
 
-    return AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
-                            AclPermissionType.ANY)
+    # confluent-kafka documents None as "match any" for name, principal and host, but types them `str`.
+    return AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,  # type: ignore[arg-type]
+                            AclOperation.ANY, AclPermissionType.ANY)
 
 
 def from_kafka(k: Any) -> tuple[str, AclBinding]:

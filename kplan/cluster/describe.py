@@ -113,10 +113,10 @@ def describe_in_workers(conf: Mapping[str, Any], names: list[str], timeout_s: fl
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(run, parts))
-    if any(r is None for r in results):
-        return None
     merged: dict = {}
     for r in results:
+        if r is None:
+            return None
         merged.update(r)
     return merged
 
@@ -128,7 +128,8 @@ def main() -> None:
     from kplan.transport.kafka import _quiet_logger, dispose
 
     request = pickle.loads(sys.stdin.buffer.read())  # from the parent process only, through the pipe
-    admin = AdminClient({**request["conf"], "logger": _quiet_logger()})
+    conf: dict[str, Any] = {**request["conf"], "logger": _quiet_logger()}  # librdkafka takes a Logger object
+    admin = AdminClient(conf)
     try:
         result = describe_plain(admin, request["names"], request["timeout_s"], request["who"])
     except Exception:  # noqa: BLE001 - the parent reads these names again itself and reports what goes wrong

@@ -70,7 +70,7 @@ class Prefetch:
             error, self._error = self._error, None
             raise error
         live, self._result = self._result, None  # handed over once: a second read (re-planning) reads anew
-        if live is None or (stack_name, quotas) != self._key or topic_names is None:
+        if live is None or (stack_name, quotas) != self._key or topic_names is None or live.all_topic_names is None:
             return self._reader.read(stack_name, topic_names=topic_names, quotas=quotas)
         missing = sorted(n for n in set(topic_names) - self._names
                          if n in live.all_topic_names and not n.startswith("__") and n not in live.topics)

@@ -116,8 +116,8 @@ class KafkaReader:
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins = connect_future.result()
-            acls, acl_problem = self._acls_result(acls_future, ownership.of("acls") if ownership else {})
-            users, user_problem = self._users_result(users_request, ownership.of("users") if ownership else {})
+            acls, acl_problem = self._acls_result(acls_future, ownership.keys_of("acls") if ownership else {})
+            users, user_problem = self._users_result(users_request, ownership.tokens_of("users") if ownership else {})
             acl_problem = acl_problem or cluster_rights_problem(cluster_ops)
             if quotas_future is None and ownership is not None and ownership.of("quotas"):
                 quotas_future = pool.submit(self._read_quotas)
@@ -150,9 +150,9 @@ class KafkaReader:
                     freeze({n: replace(q, owned=frozenset(record.of("quotas").get(n, ())))
                             for n, q in live_quotas.items()}),
                     frozenset(record.of("quotas")), problem=quota_problem),
-                ResourceType.OFFSETS: KindState(records=freeze(dict(record.of("offsets")))),
+                ResourceType.OFFSETS: KindState(records=freeze(record.tokens_of("offsets"))),
                 ResourceType.SUBJECT: KindState(owned=frozenset(record.of("subjects")),
-                                                records=freeze(dict(record.of("subjects")))),
+                                                records=freeze(record.tokens_of("subjects"))),
             }),
         )
 

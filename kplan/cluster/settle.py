@@ -21,7 +21,7 @@ controller knows at once: a (validate-only) create answers TOPIC_ALREADY_EXISTS.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Collection, Protocol
+from typing import Any, Callable, Collection, Mapping, Protocol
 
 from kplan.cluster.access import error_name
 from kplan.errors import KplanError
@@ -38,11 +38,12 @@ MAX_DELAY_S = 1.0
 class TopicReads(Protocol):
     """What the settling needs of a reader (kplan.cluster.reader.KafkaReader has it)."""
 
-    admin: object
+    @property
+    def admin(self) -> object: ...
 
     def topic_metadata(self) -> dict[str, tuple[int, int]]: ...
 
-    def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[dict, dict, frozenset]]: ...
+    def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[Mapping, Mapping, frozenset]]: ...
 
 
 class NotSettled(KplanError):
@@ -127,7 +128,8 @@ def _ask(reader: TopicReads, names: Collection[str], timeout_s: float) -> set[st
 
 
 def settled_configs(reader: TopicReads, metadata: dict[str, tuple[int, int]],
-                    configs: dict[str, tuple[dict, dict, frozenset]], wanted: Collection[str], timeout_s: float, *,
+                    configs: dict[str, tuple[Mapping, Mapping, frozenset]], wanted: Collection[str],
+                    timeout_s: float, *,
                     clock: Callable[[], float] = time.monotonic,
                     sleep: Callable[[float], None] = time.sleep) -> tuple[dict, dict]:
     """(metadata, configs) where every wanted listed topic is described: a listed topic that describe_configs

@@ -15,6 +15,7 @@ Nothing here writes. The schema registry's compatibility check is composed with 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Mapping
 
 from kplan.cluster.access import error_name
@@ -123,25 +124,27 @@ class RealValidator:
     # -- connectors --------------------------------------------------------------------------------------
 
     def _validate_connectors(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
-        if not specs or self.connect is None:
+        connect = self.connect
+        if not specs or connect is None:
             return []
         with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
-            results = list(pool.map(self._validate_connector, specs))
+            results = list(pool.map(partial(self._validate_connector, connect), specs))
         return [d for ds in results for d in ds]
 
     def _validate_names(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
-        if not specs or self.connect is None:
+        connect = self.connect
+        if not specs or connect is None:
             return []
         with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
-            results = list(pool.map(self._validate_name, specs))
+            results = list(pool.map(partial(self._validate_name, connect), specs))
         return [d for ds in results for d in ds]
 
-    def _validate_name(self, spec: ConnectorSpec) -> list[PlanDiagnostic]:
+    def _validate_name(self, connect: RestClient, spec: ConnectorSpec) -> list[PlanDiagnostic]:
         """A connector to create must be addressable: Connect answers its own JSON 404 for a name it does not
         have; a 400 (Jetty's "Ambiguous URI path encoding" for a `%`) means it cannot address it. Anything else
         (a worker still starting) proves nothing either way."""
         try:
-            r = self.connect.request("GET", rest_path("connectors", spec.name))
+            r = connect.request("GET", rest_path("connectors", spec.name))
         except RestUnavailable:
             return []  # reading the cluster got through; the writes will say what is wrong
         if r.status_code != 400 or is_json(r):
@@ -152,14 +155,14 @@ class RealValidator:
                       "refuses '%' in a path)", "connector-name-unaddressable",
                       address=f"connector.{spec.name}", origin=spec.origin)]
 
-    def _validate_connector(self, spec: ConnectorSpec) -> list[PlanDiagnostic]:
+    def _validate_connector(self, connect: RestClient, spec: ConnectorSpec) -> list[PlanDiagnostic]:
         cls = spec.connector_class
         config = {k: self.secrets.substitute(v) for k, v in spec.config.items()}
         config.setdefault("name", spec.name)
         hidden = secret_keys(spec.config, declared=spec.sensitive_keys)
         scrub = self.secrets.scrubber().extended(config[k] for k in hidden)
         try:
-            r = self.connect.request("PUT", rest_path("connector-plugins", cls, "config", "validate"), json=config)
+            r = connect.request("PUT", rest_path("connector-plugins", cls, "config", "validate"), json=config)
         except RestUnavailable as e:
             return [error(f"Kafka Connect could not validate the config: {e}", "connect-validate-failed",
                           address=f"connector.{spec.name}", origin=spec.origin)]
@@ -179,7 +182,7 @@ class RealValidator:
             value = item.get("value") or {}
             key = value.get("name")
             for msg in value.get("errors") or []:
-                origin = spec.config_origins.get(key) or spec.origin
+                origin = (spec.config_origins.get(key) if isinstance(key, str) else None) or spec.origin
                 out.append(error(scrub(str(msg)), "connector-config-invalid", address=addr,
                                  path=("config", str(key)), origin=origin))
         return out

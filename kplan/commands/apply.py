@@ -75,7 +75,7 @@ def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_colo
          color=use_color(no_color), saved=None)
 
 
-def _run(ctx, stack, *, destroy, auto_approve, max_deletions, color, saved):
+def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved):
     from kplan.render import render
     from kplan.session.run import Cluster, RunOptions, run_apply, summary_line
 
@@ -120,7 +120,7 @@ def _left_behind(plan) -> list[str]:
     return [d.format() for d in plan.diagnostics if d.code == LEFT_CODE]
 
 
-def _run_all(ctx, stack, opts, color: bool) -> None:
+def _run_all(ctx: click.Context, stack, opts, color: bool) -> None:
     """A stack with several clusters: one run over all of them (kplan.session.multi)."""
     from kplan.session.multi import close_all, open_all, report_lines, run_apply_all
 
@@ -175,7 +175,7 @@ def _finish(ctx, result, success_line: str | None, color: bool, after: list[str]
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
 @click.pass_context
-def recover_command(ctx, path, environment, mode, force, auto_approve, no_color, template_dirs):
+def recover_command(ctx: click.Context, path, environment, mode, force, auto_approve, no_color, template_dirs):
     """Recover from an apply that was killed mid-way (idempotent: safe to run twice)."""
     from kplan.render import render
     from kplan.session.run import Cluster, RunOptions, recover

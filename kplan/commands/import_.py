@@ -243,7 +243,9 @@ def recognise_cdc(imported, live, stack, template_dirs):
     cluster = {"bootstrap_servers": stack.cluster.bootstrap_servers, "connect_url": "http://connect.invalid:8083"}
     variables = dict(imported.variables)
     notes = list(imported.notes)
-    sources, drop_connectors, drop_topics = [], set(), set()
+    sources: list[dict] = []
+    drop_connectors: set[str] = set()
+    drop_topics: set[str] = set()
 
     def load(entry: dict, tmp: Path):
         path = tmp / "probe.yaml"

@@ -37,6 +37,14 @@ class Ownership:
         """One kind's part of the record (empty when it owns none)."""
         return self.kinds.get(word, {})
 
+    def keys_of(self, word: str) -> dict[str, tuple[str, ...]]:
+        """A kind's part whose entries are keys set (ACLs, quotas), typed as such."""
+        return {n: e for n, e in self.of(word).items() if isinstance(e, tuple)}
+
+    def tokens_of(self, word: str) -> dict[str, str]:
+        """A kind's part whose entries are one token each (users, offsets, subjects), typed as such."""
+        return {n: e for n, e in self.of(word).items() if isinstance(e, str)}
+
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
         return replace(self, run=dict(run) if run else None)

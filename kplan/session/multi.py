@@ -19,6 +19,7 @@ from kplan.apply.steps import build
 from kplan.apply.steps.ownership import ownership_of
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
+from kplan.model.plan import Plan
 from kplan.plan.clusters import combine
 from kplan.session.run import (
     Cluster,
@@ -112,7 +113,7 @@ def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, valid
     return planned, combine([(s.stack.cluster_name or "?", plan) for s, (_, plan) in zip(sessions, planned)])
 
 
-def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResult | None, object]:
+def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResult | None, Plan]:
     """Lock every cluster, plan, approve once, apply cluster by cluster; roll every cluster back on a failure.
     Returns (None when there was nothing to do or it was not approved, the combined plan)."""
     saved = opts.saved_plan

@@ -66,7 +66,12 @@ def member_sessions(stack, *, live_state: str | None = None, environ: Mapping[st
         for s in sessions:
             s.close()
         raise
-    return sessions, lambda: [s.close() for s in sessions]
+
+    def close() -> None:
+        for s in sessions:
+            s.close()
+
+    return sessions, close
 
 
 def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, str] | None = None) -> None:

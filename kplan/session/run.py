@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.steps import Built, build, step_from_json
@@ -18,6 +18,7 @@ from kplan.apply.steps.ownership import RecordOwnership, ownership_of
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
+from kplan.model.plan import Plan
 from kplan.secrets import SecretValues
 from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
@@ -25,6 +26,9 @@ from kplan.state.lock import LockHeld, StackLock
 from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, encode
 from kplan.state.records import ensure_internal_topic, record_producer, write_record
 from kplan.transport.kafka import client_config, dispose
+
+if TYPE_CHECKING:
+    from confluent_kafka import Producer
 
 
 @dataclass
@@ -37,7 +41,7 @@ class Cluster:
     broker_count: int = 1
     cluster_id: str = ""
     conf: dict = field(default_factory=dict)
-    producer: object = None  # one producer for the run's own records (journal, ownership, lock holder)
+    producer: Producer | None = None  # one producer for the run's own records (journal, ownership, lock holder)
     executor: Any = None  # the last run's executor (kplan.session.multi rolls a finished cluster back with it)
 
     @classmethod
@@ -143,13 +147,13 @@ class RunOptions:
     max_deletions: int | None = None
     confirm: Callable[[object], bool] = lambda plan: True  # shows nothing; the command shows the plan first
     show: Callable[[object], None] = lambda plan: None
-    out: object = None
-    saved_plan: object = None  # a Plan loaded from a file: must still be current
+    out: TextIO | None = None
+    saved_plan: Plan | None = None  # loaded from a file: must still be current
     faults: Faults | None = None  # tests only (kplan.state.faults); None: those a test installed, if any
 
 
 def run_apply(cluster: Cluster, opts: RunOptions, *,
-              resume_of: Journal | None = None) -> tuple[ApplyResult | None, object]:
+              resume_of: Journal | None = None) -> tuple[ApplyResult | None, Plan]:
     """Lock, plan, approve, execute. Returns (result or None when there was nothing to do / not approved, plan).
     `resume_of`: an unfinished run to continue (`recover --resume`): its journal goes on with the steps that are
     left, so the run keeps one history."""

@@ -88,6 +88,10 @@ def server_id_for(name: str) -> int:
     return 100_000 + zlib.crc32(name.encode("utf-8")) % 2_000_000_000
 
 
+def _mapping(v) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
 def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[TableRef]:
     tables = source.get("tables")
     if not isinstance(tables, list):
@@ -96,13 +100,13 @@ def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[Tabl
     out: list[TableRef] = []
     seen: dict[tuple, Loc] = {}
     for i, entry in enumerate(tables):
-        loc = smap.value_loc(tables, i)
+        loc = smap.value_loc(tables, i) or Loc("<stack>", 0, 0)
         if isinstance(entry, str):
             name, schema, settings = entry, None, {}
         elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
             name = entry["name"]
             schema = entry.get("schema") if isinstance(entry.get("schema"), str) else None
-            settings = entry.get("topic") if isinstance(entry.get("topic"), dict) else {}
+            settings = _mapping(entry.get("topic"))
         else:
             continue  # the schema reported it
         if schema is None and "." in name:
@@ -152,7 +156,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     _table_topics(exp, tables, out["tables"], exp_topic_defaults, smap, diags)
     internal = _internal_base(exp_topic_defaults)
     if out.get("schema_history_topic"):
-        hloc = smap.value_loc(source, "schema_history") if ctx.history else gen_loc
+        hloc = (smap.value_loc(source, "schema_history") if ctx.history else None) or gen_loc
         # Not `protect: true`: its protection is the source's, not the user's (`TopicSpec.protected_by`, from the
         # role): kept while the connector stays, deleted by destroy together with it.
         exp.topics.append(GeneratedTopic(str(out["schema_history_topic"]),
@@ -203,11 +207,11 @@ class _Render:
     def __init__(self, source: dict, name: str, engine: str, cluster_bootstrap: str):
         self.source, self.name, self.engine, self.cluster_bootstrap = source, name, engine, cluster_bootstrap
         self.prefix: str = source["topic_prefix"] if isinstance(source.get("topic_prefix"), str) else name
-        self.history: dict = source.get("schema_history") if isinstance(source.get("schema_history"), dict) else {}
+        self.history: dict = _mapping(source.get("schema_history"))
         self.history_bs = _servers(self.history.get("bootstrap_servers")) or cluster_bootstrap
         self.history_topic = (self.history.get("topic") if isinstance(self.history.get("topic"), str)
                               else f"schema-changes.{name}")
-        self.connection: dict = source.get("connection") if isinstance(source.get("connection"), dict) else {}
+        self.connection: dict = _mapping(source.get("connection"))
         self.snapshot_mode = source.get("snapshot_mode") if isinstance(source.get("snapshot_mode"), str) else None
 
     def context(self, tables: list[TableRef]) -> dict:
@@ -285,8 +289,10 @@ def _signal(exp: Expansion, ctx: _Render, internal: _Internal, gen_config: dict,
     """`snapshot_new_tables`: the Kafka signal topic, the signaling table's topic and the connector's signal
     settings."""
     source = ctx.source
-    sig = source.get("signal") if isinstance(source.get("signal"), dict) else {}
-    sig_topic = sig.get("topic") if isinstance(sig.get("topic"), str) else f"{ctx.prefix}.signal"
+    sig = _mapping(source.get("signal"))
+    sig_topic = sig.get("topic")
+    if not isinstance(sig_topic, str):
+        sig_topic = f"{ctx.prefix}.signal"
     sloc = smap.value_loc(source, "snapshot_new_tables") or source_loc
     exp.topics.append(GeneratedTopic(sig_topic, _located(smap, internal.settings({"cleanup.policy": "delete"}),
                                                          sloc), sloc, "signal"))
@@ -323,12 +329,12 @@ def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_confi
                smap: SourceMap, diags: Diagnostics) -> None:
     """The connector's settings and its config layers: defaults < generated < the source's own (a declared null
     removes a generated key)."""
-    own = source.get("connector") if isinstance(source.get("connector"), dict) else {}
+    own = _mapping(source.get("connector"))
     exp.connector_settings = deep_merge(connector_defaults, own, smap, exp.loc)
     if isinstance(source.get("restart_failed"), bool):  # the source's own switch wins over the defaults'
         exp.connector_settings["restart_failed"] = source["restart_failed"]
-    defaults_cfg = connector_defaults.get("config") if isinstance(connector_defaults.get("config"), dict) else {}
-    own_cfg = own.get("config") if isinstance(own.get("config"), dict) else {}
+    defaults_cfg = _mapping(connector_defaults.get("config"))
+    own_cfg = _mapping(own.get("config"))
     for key in [k for k, v in own_cfg.items() if v is None]:
         gen_config.pop(str(key), None)
         gen_locs.pop(str(key), None)
@@ -339,7 +345,7 @@ def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_confi
 def _generated_locations(config: dict, source: dict, connection: dict, default: Loc, smap: SourceMap) -> dict:
     """Where each generated config value came from: the connection or source field holding the same value
     (so `database.password` points at `connection.password`), else the source's engine line."""
-    by_value: dict[str, Loc] = {}
+    by_value: dict[str, Loc | None] = {}
     for container in (connection, source):
         for k, v in container.items():
             if isinstance(v, (str, int)) and not isinstance(v, bool) and len(str(v)) > 1:

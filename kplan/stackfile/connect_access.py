@@ -45,7 +45,9 @@ def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
     """The URL and client settings of an HTTP service's mapping (`connect:`, `schema_registry:`)."""
     url = _url(service.get("url") if isinstance(service.get("url"), str) else None,
                smap.value_loc(service, "url") or cloc, f"{key}.url", diags)
-    auth = service.get("auth") if isinstance(service.get("auth"), dict) else {}
+    auth = service.get("auth")
+    if not isinstance(auth, dict):
+        auth = {}
     username = password = token = None
     basic = auth.get("basic")
     if isinstance(basic, dict):
@@ -54,7 +56,9 @@ def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
                               f"{key}.auth.basic.password", diags)
     if "bearer" in auth:
         token = _reference(auth.get("bearer"), smap.value_loc(auth, "bearer") or cloc, f"{key}.auth.bearer", diags)
-    headers = service.get("headers") if isinstance(service.get("headers"), dict) else {}
+    headers = service.get("headers")
+    if not isinstance(headers, dict):
+        headers = {}
     for name, value in headers.items():
         hloc = smap.value_loc(headers, name) or cloc
         if name.lower() == "authorization" and (username or token):

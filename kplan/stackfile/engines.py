@@ -68,7 +68,7 @@ class EngineTemplates:
         self._env = None
 
     def known(self) -> list[str]:
-        names = set()
+        names: set[str] = set()
         for d in self.dirs:
             if os.path.isdir(d):
                 names.update(n[:-3] for n in os.listdir(d) if n.endswith(".j2") and not n.startswith("."))

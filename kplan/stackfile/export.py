@@ -43,7 +43,7 @@ def topic_data(t: TopicSpec, stack_authoritative: bool = False) -> dict:
 
 
 def connector_data(c: ConnectorSpec) -> dict:
-    out = {
+    out: dict = {
         "name": c.name,
         "state": c.state.value,
         "restart_on_change": c.restart_on_change,
@@ -118,7 +118,7 @@ def stack_data(stack: Stack) -> dict:
     and every resource under the cluster it belongs to, `cluster: <name>` first."""
     if stack.members:
         members = [stack_data(m) for m in stack.members]
-        out = {"stack": stack.name, "environment": stack.environment, "files": list(stack.files),
+        out: dict = {"stack": stack.name, "environment": stack.environment, "files": list(stack.files),
                "clusters": {m.cluster_name: d["cluster"] for m, d in zip(stack.members, members)},
                "authoritative_config": stack.authoritative_config}
         for key in ("topics", "connectors", "acls", "users", "quotas", "subjects"):

@@ -73,6 +73,11 @@ def collect_vars_and_envs(docs: list[Document], smap: SourceMap, diags: Diagnost
     return vars_, envs
 
 
+def _at(loc: Loc | None) -> str:
+    """`file:line` of a location, for a message that points at a second place."""
+    return f"{loc.file}:{loc.line}" if loc is not None else "<stack>"
+
+
 def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combined:
     c = Combined()
     for doc in docs:
@@ -86,13 +91,13 @@ def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combin
             elif name != c.name:
                 diags.error(smap.value_loc(root, "stack"),
                             f'stack name "{name}" differs from "{c.name}" declared at '
-                            f"{c.name_loc.file}:{c.name_loc.line}")
+                            f"{_at(c.name_loc)}")
         for key in _SINGLE:
             if key in root:
                 if key in c.single:
                     first = smap.key_loc(c.single[key][1], key)
                     diags.error(smap.key_loc(root, key),
-                                f"{key} is declared in more than one place (first at {first.file}:{first.line}); "
+                                f"{key} is declared in more than one place (first at {_at(first)}); "
                                 "declare it once")
                 else:
                     c.single[key] = (root[key], root)

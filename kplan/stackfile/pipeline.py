@@ -94,7 +94,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     members = [_member(ctx, name, cluster, cloc, placed.get(name, _no_lists()))
                for name, (cluster, cloc) in clusters.items()]
     _one_owner_per_registry_subject(members, diags)
-    policy, policy_files = load_policy(*comb.single.get("policy", (None, None)), smap, diags)
+    policy_section, policy_holder = comb.single.get("policy", (None, None))
+    policy, policy_files = load_policy(policy_section, policy_holder, smap, diags)
     ctx.agg.flush(diags)
     _unused_overlays(environment, overlay, comb, ctx.overlays, smap, diags)
 
@@ -233,7 +234,8 @@ def _clusters(comb, overlay: dict, first: Loc, smap: SourceMap, diags: Diagnosti
     `clusters:` (declaration order; the environment's `clusters.<name>` overlays that cluster)."""
     if "clusters" not in comb.single:
         base_cluster = comb.single.get("cluster", ({}, None))[0]
-        cluster_loc = smap.value_loc(comb.single["cluster"][1], "cluster") if "cluster" in comb.single else first
+        cluster_loc = (smap.value_loc(comb.single["cluster"][1], "cluster") if "cluster" in comb.single
+                       else None) or first
         if isinstance(overlay.get("clusters"), dict):
             diags.error(smap.key_loc(overlay, "clusters") or first, "the environment overlays `clusters:`, but the "
                         "stack declares one `cluster:`; overlay `cluster:` instead")

@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
+from typing import AbstractSet
 
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import Level, Policy, Rule, RuleType
@@ -38,7 +39,9 @@ def load_policy(section, root: dict | None, smap: SourceMap,
     rules: list[Rule] = []
     sources: list[SourceFile] = []
     seen: dict[str, Loc] = {}
-    files = section.get("files") if isinstance(section.get("files"), list) else []
+    files = section.get("files")
+    if not isinstance(files, list):
+        files = []
     for i, rel in enumerate(files):
         loc = smap.value_loc(files, i) or here
         if not isinstance(rel, str):
@@ -117,7 +120,7 @@ def check_policy_document(root: dict, smap: SourceMap, diags: Diagnostics) -> se
     return {p[1] if len(p) >= 2 and p[0] == "rules" else p[:1] for p in (tuple(e.absolute_path) for e in errors)}
 
 
-def build_rules(items: list, smap: SourceMap, diags: Diagnostics, skip: set = frozenset()) -> list[Rule]:
+def build_rules(items: list, smap: SourceMap, diags: Diagnostics, skip: AbstractSet = frozenset()) -> list[Rule]:
     """Rules from schema-valid `rules:` entries (`skip`: the indexes of the others); an entry with a semantic
     problem is reported and left out."""
     out = []

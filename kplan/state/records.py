@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 from kplan.errors import KplanError
 
 if TYPE_CHECKING:
+    from confluent_kafka import Producer
+
     from kplan.transport.reach import Link
 
 
@@ -59,7 +61,7 @@ def wait_visible(admin, name: str, timeout_s: float) -> None:
 RECORD_MAX_BYTES = 16 * 1024 * 1024
 
 
-def record_producer(conf: Mapping):
+def record_producer(conf: Mapping) -> Producer:
     """One producer per run for kplan's own records (journal, ownership, lock holder): acknowledged by all
     in-sync replicas, one request in flight so records keep their order. No idempotence: a duplicate of a
     keyed record in a compacted topic is harmless, and skipping the producer-id handshake saves a round trip
@@ -84,7 +86,12 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
     if link is not None:
         link.gate(f"writing {what} to {topic}")
     errors: list = []
-    producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: err and errors.append(err))
+
+    def delivered(err, _msg) -> None:
+        if err:
+            errors.append(err)
+
+    producer.produce(topic, key=key, value=value, on_delivery=delivered)
     remaining = producer.flush(timeout_s)
     if remaining or errors:
         err = errors[0] if errors else None  # before the purge's own reports
@@ -127,8 +134,9 @@ def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int,
             if name not in _LEADER_MOVING:
                 raise
             if time.monotonic() >= deadline:
+                detail = err.str() if err is not None and hasattr(err, "str") else err
                 raise KplanError(f"reading kplan's record {topic}: its partition leader did not answer within "
-                                 f"{timeout_s:g}s ({name}: {err.str() if hasattr(err, 'str') else err})") from None
+                                 f"{timeout_s:g}s ({name}: {detail})") from None
             time.sleep(0.2)
 
 
@@ -155,12 +163,15 @@ def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,
             msg = consumer.poll(0.5)
             if msg is None:
                 continue
-            if msg.error():
-                if msg.error().code() == msg.error()._PARTITION_EOF:
+            error = msg.error()
+            if error:
+                if error.code() == error._PARTITION_EOF:
                     break
                 continue
-            latest[msg.key()] = msg.value()
-            if msg.offset() >= high - 1:
+            key, offset = msg.key(), msg.offset()
+            if key is not None:  # kplan writes every record with a key; a keyless one is nobody's (callers skip it)
+                latest[key] = msg.value()
+            if offset is not None and offset >= high - 1:
                 break
         else:
             raise KplanError(f"reading kplan's record {topic} did not finish within {timeout_s:g}s")

@@ -53,6 +53,16 @@ def test_the_early_read_is_handed_over_once_and_later_reads_are_fresh():
     assert len(reader.calls) == 2
 
 
+def test_an_early_read_that_does_not_know_every_topic_name_is_read_again_for_more_topics():
+    """A reader that does not know every topic name (`all_topic_names` None) cannot say which added topics exist:
+    the stack's read is done anew instead of failing on the unknown names."""
+    reader = FakeReader(["a"])
+    reader.all = None
+    pre = Prefetch(reader, "s", ["a"], False)
+    pre.read("s", topic_names=["a", "b"], quotas=False)
+    assert reader.calls == [("s", ("a",), False), ("s", ("a", "b"), False)] and reader.described == []
+
+
 def test_topics_the_loaded_stack_adds_are_described_and_added():
     reader = FakeReader(["a", "cdc.t1", "cdc.t2"])
     pre = Prefetch(reader, "s", ["a"], False)

@@ -83,3 +83,16 @@ def test_a_schema_files_text_is_in_the_stacks_inputs_digest(tmp_path):
     before = load_stack(str(tmp_path / "s.yaml")).inputs_digest
     (tmp_path / "order.avsc").write_text(json.dumps({**REC, "doc": "changed after the plan was saved"}))
     assert load_stack(str(tmp_path / "s.yaml")).inputs_digest != before
+
+
+def test_json_refused_without_a_position_is_one_error_not_a_crash(tmp_path):
+    """json refuses an integer of over 4,300 digits with a plain ValueError (no line or column): the loader
+    reports it on the subject instead of failing on the missing position."""
+    from kplan.stackfile import validate_stack
+
+    (tmp_path / "big.avsc").write_text('{"type": "record", "name": "R", "fields": [], "x": ' + "1" * 5000 + "}")
+    (tmp_path / "s.yaml").write_text("stack: s\ncluster: {bootstrap_servers: 'b:1', schema_registry: {url: "
+                                     "'http://r:8081'}}\nsubjects: [{name: big-value, schema_file: big.avsc}]\n")
+    _, diags = validate_stack(tmp_path / "s.yaml", None, {})
+    errors = [d.message for d in diags if d.severity == "error"]
+    assert len(errors) == 1 and "the Avro schema cannot be read (Exceeds the limit" in errors[0], errors
