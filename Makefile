@@ -46,8 +46,8 @@ test: lint
 	$(MAKE) --no-print-directory tools
 	$(MAKE) --no-print-directory integration
 
-# Checks that keep the shape, fast, before any test: ruff (imports, unused code, style) over everything, mypy over the
-# pure rooms, and the layers contract (.importlinter: which package may import which; no cycles between them).
+# Checks that keep the shape, fast, before any test: ruff (imports, unused code, style) over everything, mypy over all of
+# kplan/, and the layers contract (.importlinter: which package may import which; no cycles between them).
 lint: venv
 	$(VENV)/bin/ruff check kplan tests bench dev
 	$(VENV)/bin/mypy

@@ -6,18 +6,49 @@ See docs/architecture.md for what adding a kind takes."""
 
 from __future__ import annotations
 
-from kplan.kinds import acl, connector, offsets, quota, subject, topic, user
-from kplan.kinds.base import Kind, PlanContext
-from kplan.kinds.unit import KindUnit
+from functools import cache
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from kplan.model.plan import ResourceType
 
-UNITS: tuple[KindUnit, ...] = (topic.UNIT, connector.UNIT, offsets.UNIT, acl.UNIT, user.UNIT, quota.UNIT, subject.UNIT)
-KINDS: tuple[Kind, ...] = tuple(u.kind for u in UNITS)
-_BY_TYPE = {k.type: k for k in KINDS}
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.base import Kind, PlanContext
+    from kplan.kinds.unit import KindUnit
+
+    UNITS: tuple[KindUnit, ...]
+    KINDS: tuple[Kind, ...]
+
+# the kinds, in the order of plans and reports
+ORDER = ("topic", "connector", "offsets", "acl", "user", "quota", "subject")
 
 
-def kind_of(resource_type: ResourceType | str) -> Kind:
-    return _BY_TYPE[ResourceType(resource_type)]
+@cache
+def _units() -> tuple["KindUnit", ...]:
+    return tuple(import_module(f"kplan.kinds.{name}.unit").UNIT for name in ORDER)
+
+
+def __getattr__(name: str):
+    """`UNITS` and `KINDS`, loaded on first use: a command that only loads a stack (validate) never pays for the
+    kinds' planning and apply modules."""
+    if name == "UNITS":
+        return _units()
+    if name == "KINDS":
+        return tuple(u.kind for u in _units())
+    if name in ("Kind", "PlanContext"):
+        return getattr(import_module("kplan.kinds.base"), name)
+    if name == "KindUnit":
+        return import_module("kplan.kinds.unit").KindUnit
+    raise AttributeError(name)
+
+
+def kind_of(resource_type: ResourceType | str) -> "Kind":
+    return _by_type()[ResourceType(resource_type)]
+
+
+@cache
+def _by_type() -> dict[ResourceType, "Kind"]:
+    return {u.kind.type: u.kind for u in _units()}
 
 
 __all__ = ["KINDS", "UNITS", "Kind", "KindUnit", "PlanContext", "kind_of"]

@@ -1,9 +1,9 @@
 """ACL bindings, one resource per principal; kplan deletes only the bindings it created."""
 
-from kplan.kinds.acl.kind import KIND
-from kplan.kinds.acl.record import record_after, record_of
-from kplan.kinds.acl.steps import CreateAcls, DeleteAcls, build_acl_steps
-from kplan.kinds.unit import KindUnit
+def __getattr__(name: str):
+    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
+    if name == "UNIT":
+        from kplan.kinds.acl.unit import UNIT
 
-UNIT = KindUnit(KIND, (CreateAcls, DeleteAcls,), (build_acl_steps,), ("kplan.kinds.acl.handlers",),
-                record_after=record_after, record_of=record_of)
+        return UNIT
+    raise AttributeError(name)

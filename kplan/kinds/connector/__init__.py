@@ -1,13 +1,10 @@
 """Kafka Connect connectors: their config and state, restarts of failed instances (`restart_steps`), and a
 destroyed PostgreSQL source's slot and publication (`cdc_cleanup_steps`)."""
 
-from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
-from kplan.kinds.connector.kind import KIND
-from kplan.kinds.connector.restart_steps import RestartConnector, build_restart_steps
-from kplan.kinds.connector.steps import DeleteConnector, PutConnector, SnapshotSignal, build_connector_steps
-from kplan.kinds.unit import KindUnit
+def __getattr__(name: str):
+    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
+    if name == "UNIT":
+        from kplan.kinds.connector.unit import UNIT
 
-UNIT = KindUnit(KIND, (PutConnector, SnapshotSignal, RestartConnector, DeleteConnector, DropCdcDatabaseObjects),
-                (build_connector_steps, build_restart_steps, build_cdc_cleanup_steps),
-                ("kplan.kinds.connector.handlers", "kplan.kinds.connector.restart_handlers",
-                 "kplan.kinds.connector.cdc_cleanup_handlers"))
+        return UNIT
+    raise AttributeError(name)

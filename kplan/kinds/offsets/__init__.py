@@ -1,9 +1,9 @@
 """A connector's declared offsets request (reset, or set positions), applied once per token."""
 
-from kplan.kinds.offsets.kind import KIND, follow_up
-from kplan.kinds.offsets.record import record_after, record_of
-from kplan.kinds.offsets.steps import AlterOffsets, build_offsets_steps
-from kplan.kinds.unit import KindUnit
+def __getattr__(name: str):
+    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
+    if name == "UNIT":
+        from kplan.kinds.offsets.unit import UNIT
 
-UNIT = KindUnit(KIND, (AlterOffsets,), (build_offsets_steps,), ("kplan.kinds.offsets.handlers",),
-                record_after=record_after, record_of=record_of, follow_up=follow_up)
+        return UNIT
+    raise AttributeError(name)

@@ -1,9 +1,9 @@
 """Client quotas, one resource per entity; kplan removes only the keys it set."""
 
-from kplan.kinds.quota.kind import KIND
-from kplan.kinds.quota.record import record_after, record_of
-from kplan.kinds.quota.steps import AlterQuotas, build_quota_steps
-from kplan.kinds.unit import KindUnit
+def __getattr__(name: str):
+    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
+    if name == "UNIT":
+        from kplan.kinds.quota.unit import UNIT
 
-UNIT = KindUnit(KIND, (AlterQuotas,), (build_quota_steps,), ("kplan.kinds.quota.handlers",),
-                record_after=record_after, record_of=record_of)
+        return UNIT
+    raise AttributeError(name)

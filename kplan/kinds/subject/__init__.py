@@ -1,10 +1,9 @@
 """Schema registry subjects: schema versions and compatibility levels, checked by the registry at plan time."""
 
-from kplan.kinds.subject.attach import follow_up
-from kplan.kinds.subject.kind import KIND
-from kplan.kinds.subject.record import record_after, record_of
-from kplan.kinds.subject.steps import DeleteSubjects, PutSubject, build_subject_steps
-from kplan.kinds.unit import KindUnit
+def __getattr__(name: str):
+    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
+    if name == "UNIT":
+        from kplan.kinds.subject.unit import UNIT
 
-UNIT = KindUnit(KIND, (DeleteSubjects, PutSubject,), (build_subject_steps,), ("kplan.kinds.subject.handlers",),
-                record_after=record_after, record_of=record_of, follow_up=follow_up)
+        return UNIT
+    raise AttributeError(name)

@@ -1,17 +1,9 @@
 """Topics: partitions, replication factor, configs; replaced or deleted only when the stack says so."""
 
-from kplan.kinds.topic.kind import KIND
-from kplan.kinds.topic.steps import (
-    AlterTopicConfigs,
-    CreateTopics,
-    DeleteTopics,
-    IncreasePartitions,
-    ReassignReplicas,
-    ReplaceTopics,
-    build_topic_steps,
-)
-from kplan.kinds.unit import KindUnit
+def __getattr__(name: str):
+    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
+    if name == "UNIT":
+        from kplan.kinds.topic.unit import UNIT
 
-UNIT = KindUnit(KIND,
-                (CreateTopics, AlterTopicConfigs, ReassignReplicas, IncreasePartitions, ReplaceTopics, DeleteTopics),
-                (build_topic_steps,), ("kplan.kinds.topic.handlers",))
+        return UNIT
+    raise AttributeError(name)

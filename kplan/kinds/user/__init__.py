@@ -1,9 +1,9 @@
 """SCRAM users: credentials created, rotated by token, deleted."""
 
-from kplan.kinds.unit import KindUnit
-from kplan.kinds.user.kind import KIND
-from kplan.kinds.user.record import record_after, record_of
-from kplan.kinds.user.steps import AlterUsers, CreateUsers, DeleteUsers, build_user_steps
+def __getattr__(name: str):
+    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
+    if name == "UNIT":
+        from kplan.kinds.user.unit import UNIT
 
-UNIT = KindUnit(KIND, (AlterUsers, CreateUsers, DeleteUsers,), (build_user_steps,), ("kplan.kinds.user.handlers",),
-                record_after=record_after, record_of=record_of)
+        return UNIT
+    raise AttributeError(name)

@@ -1,0 +1,10 @@
+"""The acl kind's registration (`kplan.kinds.unit.KindUnit`)."""
+
+
+from kplan.kinds.acl.kind import KIND
+from kplan.kinds.acl.record import record_after, record_of
+from kplan.kinds.acl.steps import CreateAcls, DeleteAcls, build_acl_steps
+from kplan.kinds.unit import KindUnit
+
+UNIT = KindUnit(KIND, (CreateAcls, DeleteAcls,), (build_acl_steps,), ("kplan.kinds.acl.handlers",),
+                record_after=record_after, record_of=record_of)

@@ -1,0 +1,10 @@
+"""The quota kind's registration (`kplan.kinds.unit.KindUnit`)."""
+
+
+from kplan.kinds.quota.kind import KIND
+from kplan.kinds.quota.record import record_after, record_of
+from kplan.kinds.quota.steps import AlterQuotas, build_quota_steps
+from kplan.kinds.unit import KindUnit
+
+UNIT = KindUnit(KIND, (AlterQuotas,), (build_quota_steps,), ("kplan.kinds.quota.handlers",),
+                record_after=record_after, record_of=record_of)
