@@ -1,6 +1,6 @@
 """The unit tests' in-memory writer, shared by the executor and handler tests: `FakeWriter` implements every
 system writer's Protocol (`kplan.kinds.ports`, `kplan.kinds.ports`), and `writers(fake)` hands it to
-the executor as `kplan.apply.writers.Writers` (tests/unit/test_executor.py checks it against the Protocols)."""
+the executor as `kplan.apply.writers.Writers` (tests/unit/apply/test_executor.py checks it against the Protocols)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def writers(fake) -> Writers:
 class FakeWriter:
     """Topics and connectors in memory; failures injected by name. One object implements every system writer's
     Protocol (the systems share its state: a connector needs its topics); `writers(fake)` composes it as apply's
-    `Writers`. tests/unit/test_executor.py checks it against the Protocols."""
+    `Writers`. tests/unit/apply/test_executor.py checks it against the Protocols."""
 
     def __init__(self, topics=(), connectors=None, foreign=(), fail_wait_gone=False, refuse_delete=False,
                  lagging=(), partitions=None):

@@ -1,0 +1,86 @@
+"""Per-item results of a batched write: each item's answer lands in `BatchResults` with its reason (the classes of
+kplan.transport.retry, refined), and the create-topics handler decides from them what a rollback may delete. The
+admin client is the in-memory fake of fake_admin.py (against the real broker: tests/integration/test_apply.py)."""
+
+from __future__ import annotations
+
+import pytest
+from confluent_kafka import KafkaError, KafkaException
+from fake_admin import FakeAdmin, done, failed
+
+from kplan.cluster.kafka_admin import KafkaAdmin
+from kplan.cluster.results import reason_of, reason_of_name
+from kplan.errors import WriteError
+from kplan.kinds.ports import BatchResults, ErrorReason
+from kplan.model.desired import ClusterSpec, TopicSpec, freeze
+from kplan.transport.retry import RetryPolicy
+
+FAST = RetryPolicy(deadline_s=5.0, initial_s=0.01, max_s=0.02)
+
+
+class Answering(FakeAdmin):
+    """`exists`: topics someone else created before (TOPIC_ALREADY_EXISTS); `lost`: topics whose create lands but
+    whose answer is lost (REQUEST_TIMED_OUT); `refused`: topics the broker refuses with that error."""
+
+    def __init__(self, topics=None, lost=(), refused=None):
+        super().__init__(topics)
+        self.lost = set(lost)
+        self.refused = dict(refused or {})
+
+    def create_topics(self, new_topics, request_timeout=None):
+        self.requests.append(("create_topics", [t.topic for t in new_topics]))
+        out = {}
+        for t in new_topics:
+            if t.topic in self.refused:
+                out[t.topic] = failed(self.refused[t.topic])
+            elif t.topic in self.topics:
+                out[t.topic] = failed(KafkaError.TOPIC_ALREADY_EXISTS)
+            else:
+                self.topics[t.topic] = [t.num_partitions, dict(t.config)]
+                out[t.topic] = failed(KafkaError.REQUEST_TIMED_OUT) if t.topic in self.lost else done()
+            self.lost.discard(t.topic)
+        return out
+
+
+def _kafka(admin) -> KafkaAdmin:
+    return KafkaAdmin(ClusterSpec("b:1", timeout_s=1.0), admin=admin, policy=FAST)
+
+
+def _topic(name: str) -> TopicSpec:
+    return TopicSpec(name, 1, 1, freeze({}))
+
+
+def test_each_topic_of_a_create_has_its_own_result():
+    admin = Answering({"theirs": (1, {})}, lost={"slow"})
+    results = _kafka(admin).create_topics([_topic("new"), _topic("theirs"), _topic("slow")])
+    assert {k: r.reason for k, r in results.items.items()} == {
+        "new": None, "theirs": ErrorReason.ALREADY, "slow": ErrorReason.LANDED}
+    assert results.items["theirs"].error == "TOPIC_ALREADY_EXISTS"
+    assert results.done() == ["new"]
+    assert admin.requests == [("create_topics", ["new", "theirs", "slow"])]  # the landed one is not asked again
+
+
+def test_the_results_a_caller_passed_in_hold_what_arrived_when_the_create_fails():
+    admin = Answering({"theirs": (3, {})}, refused={"bad": KafkaError.INVALID_CONFIG})
+    results = BatchResults()
+    with pytest.raises(WriteError, match="already exists with a different spec"):
+        _kafka(admin).create_topics([_topic("ok"), _topic("theirs")], results)
+    assert results.with_reason(ErrorReason.ALREADY) == ["theirs"] and results.done() == ["ok"]
+    with pytest.raises(WriteError, match="creating topics refused: bad: INVALID_CONFIG"):
+        _kafka(admin).create_topics([_topic("bad")], results)
+    assert results.items["bad"].reason == ErrorReason.REFUSED
+
+
+def test_reasons_refine_the_retry_classes():
+    def exc(code):
+        return KafkaException(KafkaError(code))
+
+    assert reason_of(exc(KafkaError.TOPIC_ALREADY_EXISTS)) == ErrorReason.ALREADY
+    assert reason_of(exc(KafkaError.TOPIC_ALREADY_EXISTS), attempt=2) == ErrorReason.LANDED
+    assert reason_of(exc(KafkaError.REQUEST_TIMED_OUT)) == ErrorReason.TRANSIENT
+    assert reason_of(TimeoutError()) == ErrorReason.TRANSIENT
+    assert reason_of(exc(KafkaError.TOPIC_AUTHORIZATION_FAILED)) == ErrorReason.DENIED
+    assert reason_of(exc(KafkaError.INVALID_CONFIG)) == ErrorReason.REFUSED
+    assert reason_of_name("CLUSTER_AUTHORIZATION_FAILED") == ErrorReason.DENIED
+    assert reason_of_name("INVALID_REQUEST") == ErrorReason.REFUSED
+    assert {r.value for r in ErrorReason} == {"already", "landed", "transient", "denied", "refused"}
