@@ -1,5 +1,5 @@
 """Pure summaries of interleaved benchmark runs: min/median/max per tool and operation, and ratios to the floor and
-to kplan. No I/O, so the arithmetic is unit-tested (tests/unit/test_bench_summary.py)."""
+to kplan. No I/O, so the arithmetic is unit-tested (tests/unit/dev/test_bench_summary.py)."""
 
 from __future__ import annotations
 

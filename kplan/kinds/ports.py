@@ -14,7 +14,7 @@ them, see only these.
 
 A batch method (one request for many items) returns per-item results (`BatchResults`, below; `kplan.cluster.results`
 classifies errors), and fills the `results` it is given as the answers arrive. The unit tests' fake writer
-(tests/unit/fakes.py) implements every Protocol in memory; tests/unit/test_executor.py checks both against them
+(tests/unit/fakes.py) implements every Protocol in memory; tests/unit/apply/test_executor.py checks both against them
 (method names and signatures), and that apply calls exactly the methods they name.
 
 (The read side planning uses is `kplan.model.live.LiveStateReader`.)

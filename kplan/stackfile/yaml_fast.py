@@ -6,7 +6,7 @@ It declines (None) anything else — anchors, aliases, merge keys, explicit tags
 unusual values, non-mapping or empty documents, YAML errors — and the node-based path (`yaml_nodes`) then handles
 and reports it exactly as before. It re-implements PyYAML's implicit tag resolution (`_value`, the same table).
 The work is one loop over a document's events (`_root`), calling out only per value and per container.
-tests/unit/test_yaml_fast_path.py checks that both paths give the same values, types and locations.
+tests/unit/stackfile/test_yaml_fast_path.py checks that both paths give the same values, types and locations.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 PyYAML's `safe_load` forgets positions, silently keeps the last of two duplicate keys and expands alias bombs
 until memory runs out. kplan parses each file by one of two paths that give the same result (values, types,
-locations; tests/unit/test_yaml_fast_path.py): the fast path over libyaml's events (`yaml_fast`), and for
+locations; tests/unit/stackfile/test_yaml_fast_path.py): the fast path over libyaml's events (`yaml_fast`), and for
 anything it declines the node-based path (`yaml_nodes`), which refuses duplicate keys (reporting both lines) and
 documents that expand to too many values through aliases. Files are found and read within limits by `files`;
 the locations go to a `kplan.model.source.SourceMap`. Every problem is a diagnostic rather than a traceback.

@@ -1,7 +1,7 @@
 """The apply order and the batching on the real broker and Connect worker: topics before the connectors that use
 them, connectors deleted before topics, irreversible and destructive steps last, the ownership record at the end
 (the progress lines of one real `kplan apply` that does all of it); and one admin request per batch, counted on
-the wire to the real broker. (The golden `steps` cases pin the planned steps; tests/unit/test_apply_batching.py
+the wire to the real broker. (The golden `steps` cases pin the planned steps; tests/unit/apply/test_apply_batching.py
 pins the requests against a fake admin client.)"""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A Kafka Connect worker that restarts while an apply runs: the apply waits for it (the same backoff and deadline
 as every transient failure) and completes. The worker is restarted through the local stack's launcher, between the
 apply's steps (a `Faults` hook of the run, in this process), and is healthy again before the test ends, so later
-tests are unaffected. (The retry rules themselves: tests/unit/test_connect_client.py.)"""
+tests are unaffected. (The retry rules themselves: tests/unit/cluster/test_connect_client.py.)"""
 
 from __future__ import annotations
 
