@@ -8,7 +8,7 @@
         "environ"        the variables the stack sees, instead of the process environment ({})
         "destroy"        plan a destroy (false)
         "template_dirs"  extra CDC template folders ([])
-    <case>/live.json   the live state (kplan.model.livejson format), for every kind but render and policy
+    <case>/live.json   the live state (kplan.kinds.livejson format), for every kind but render and policy
 
 Kinds and their expected outputs:
     render   expected.yaml (`kplan render`; absent when the stack is invalid), expected.diagnostics (every
@@ -34,7 +34,7 @@ from typing import Any, Callable
 import jsonschema
 import pytest
 
-from kplan.model.livejson import live_state_from_dict
+from kplan.kinds.livejson import live_state_from_dict
 from kplan.secrets import SECRET_REF, is_reference_only, is_sensitive_key
 from kplan.stackfile import validate_stack
 

@@ -6,13 +6,13 @@ Jikkou's extension registration is the model: one place per kind, nothing else n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Stack
-    from kplan.model.live import LiveState, LiveStateReader
+    from kplan.model.live import KindState, LiveState, LiveStateReader
     from kplan.model.ownership import Entry
     from kplan.model.plan import Plan
 
@@ -37,3 +37,5 @@ class KindUnit:
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
     follow_up: "FollowUp | None" = None
+    # Its slice of a live-state document (kplan.kinds.livejson), for kinds beside topics and connectors.
+    live_from_json: "Callable[[Mapping[str, Any]], KindState] | None" = None

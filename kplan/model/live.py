@@ -234,3 +234,9 @@ class StaticReader:
 
     def declared_versions(self, specs, live: Mapping[str, "LiveSubject"]) -> dict[str, int]:
         return {}
+
+
+def problem_of(code: Any) -> Problem | None:
+    """A problem code as a live-state document says it (ValueError for another word: a malformed live state);
+    None for null or ""."""
+    return Problem(code) if code else None

@@ -34,8 +34,8 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
 
         reader, validator, close = open_cluster(stack.cluster, secrets)
         return Session(stack, secrets, reader, validator, close)
+    from kplan.kinds.livejson import live_state_from_dict
     from kplan.model.live import StaticReader
-    from kplan.model.livejson import live_state_from_dict
     from kplan.plan.validation import NoopValidator
 
     try:

@@ -62,7 +62,7 @@ WORKER = "10.0.0.7:8083"
 
 
 def live_doc(task_state="RUNNING", trace="", *, password: str, partitions=3, retention: str | None = None) -> dict:
-    """A live-state document (kplan.model.livejson): topic `orders` (RF 1; a retention.ms override if given) and
+    """A live-state document (kplan.kinds.livejson): topic `orders` (RF 1; a retention.ms override if given) and
     the file sink `sink` reading it, whose connection.password is `password` and whose one task (on WORKER) is
     `task_state`; both owned by the stack, on cluster c1 with one broker."""
     topic = {"partitions": partitions, "replication_factor": 1}
@@ -108,7 +108,7 @@ _KIND_WORDS = {"acl": ResourceType.ACL, "user": ResourceType.USER, "quota": Reso
 
 
 def live_state(*args, **kw) -> LiveState:
-    """A LiveState from the per-kind words of the live-state file format (model/livejson.py): `acls=`,
+    """A LiveState from the per-kind words of the live-state file format (kinds/livejson.py): `acls=`,
     `owned_acls=`, `acl_problem=` (likewise users, quotas, subjects), `subject_records=`, `offset_tokens=`,
     `connector_offsets=`; each kind's go into its slice (`LiveState.kinds`), the rest to LiveState as they are."""
     slices: dict = {}

@@ -12,10 +12,10 @@ from kplan.errors import KplanError
 from kplan.importer import ImportOptions, build_import
 from kplan.kinds.acl.kind import KIND as ACLS
 from kplan.kinds.acl.kind import PROBLEMS as ACL_PROBLEMS
+from kplan.kinds.livejson import live_state_from_dict
 from kplan.kinds.subject.kind import KIND as SUBJECTS
 from kplan.kinds.subject.kind import PROBLEMS as SUBJECT_PROBLEMS
 from kplan.model.live import KindState, LiveState, Problem
-from kplan.model.livejson import live_state_from_dict
 from kplan.model.plan import ResourceType
 
 ACL, USER, QUOTA, SUBJECT = ResourceType.ACL, ResourceType.USER, ResourceType.QUOTA, ResourceType.SUBJECT

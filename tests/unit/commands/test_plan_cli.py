@@ -180,8 +180,8 @@ def _with_validator(monkeypatch, validator):
     """Plan through the real-cluster path with a fake reader/validator in place of
     kplan.session.systems.open_cluster."""
     import kplan.session.systems
+    from kplan.kinds.livejson import live_state_from_dict
     from kplan.model.live import StaticReader
-    from kplan.model.livejson import live_state_from_dict
 
     closed = []
     reader = StaticReader(live_state_from_dict(live_doc(retention="1000")))

@@ -1,0 +1,31 @@
+"""The acl kind's part of a live-state document (`kplan.kinds.livejson`: golden tests, unit tests and
+`kplan plan --live-state`).
+
+ACLs, by principal: {"acls": {"User:app": {"bindings": [{"resource": "topic", "pattern": "literal",
+"name": "orders", "operation": "WRITE", "permission": "ALLOW", "host": "*"}],
+"owned": ["topic|literal|orders|WRITE|ALLOW|*"]}},
+"acl_problem": null | "security-disabled" | "not-authorized" | "not-authorized-alter"}: `owned` are the keys of the
+bindings the stack's record says kplan created (`permission` defaults to ALLOW, `host` to "*", `pattern` to
+literal).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from kplan.model.desired import AclBinding, freeze
+from kplan.model.live import KindState, LiveAcls, problem_of
+
+
+def live_from_json(doc: Mapping[str, Any]) -> KindState:
+    """The ACL slice of a live-state document."""
+    acls = {p: _acls(p, a) for p, a in (doc.get("acls") or {}).items()}
+    return KindState(freeze(acls), frozenset(p for p, a in acls.items() if a.owned),
+                     problem=problem_of(doc.get("acl_problem")))
+
+
+def _acls(principal: str, a: dict) -> LiveAcls:
+    bindings = frozenset(AclBinding(str(b["resource"]), str(b.get("pattern", "literal")), str(b["name"]),
+                                    str(b["operation"]), str(b.get("permission", "ALLOW")), str(b.get("host", "*")))
+                         for b in a.get("bindings") or ())
+    return LiveAcls(principal, bindings, frozenset(a.get("owned") or ()))

@@ -1,0 +1,74 @@
+"""LiveState from a JSON document: golden tests, unit tests and offline planning (`kplan plan --live-state`).
+
+    {"cluster_id": "c1", "broker_count": 3,
+     "topics": {"orders": {"partitions": 6, "replication_factor": 3,
+                           "overrides": {"retention.ms": "86400000"}, "effective": {...}, "sensitive_keys": []}},
+     "connectors": {"pg-src": {"config": {...}, "state": "RUNNING", "tasks": [{"id": 0, "state": "RUNNING"}]}},
+     "owned_topics": [...], "owned_connectors": [...], "protected_topics": [...], "protected_connectors": [...],
+     "connector_plugins": [...] or null, "all_topic_names": [...] or null,
+     "unfinished_run": "run ... started ..." or null, "locked": false,
+     "foreign_owners": {"topic.x": "other-stack"}}
+
+A connector may carry "sensitive_keys" (the keys its ownership record names as secrets). Every other kind's part
+of the document is read by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`): ACLs, SCRAM
+users, client quotas, connector offsets, schema registry subjects.
+
+`effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
+broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
+both, a replication-factor change cannot be planned as a reassignment.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from kplan.errors import KplanError
+from kplan.kinds import UNITS
+from kplan.model.desired import freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+
+
+def live_state_from_dict(doc: Any) -> LiveState:
+    try:
+        topics = {name: _topic(name, t) for name, t in (doc.get("topics") or {}).items()}
+        connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
+        plugins = doc.get("connector_plugins")
+        names = doc.get("all_topic_names")
+        return LiveState(
+            cluster_id=str(doc.get("cluster_id", "")),
+            broker_count=int(doc.get("broker_count", 1)),
+            topics=freeze(topics),
+            connectors=freeze(connectors),
+            owned_topics=frozenset(doc.get("owned_topics") or ()),
+            owned_connectors=frozenset(doc.get("owned_connectors") or ()),
+            protected_topics=frozenset(doc.get("protected_topics") or ()),
+            protected_connectors=frozenset(doc.get("protected_connectors") or ()),
+            connector_plugins=None if plugins is None else frozenset(plugins),
+            all_topic_names=None if names is None else frozenset(names),
+            unfinished_run=doc.get("unfinished_run") or None,
+            locked=bool(doc.get("locked", False)),
+            foreign_owners=freeze({str(k): str(v) for k, v in (doc.get("foreign_owners") or {}).items()}),
+            broker_racks=MappingProxyType({int(k): (None if v is None else str(v))
+                                           for k, v in sorted((doc.get("broker_racks") or {}).items())}),
+            registry_level=doc.get("registry_level") or None,
+            kinds=freeze({u.kind.type: u.live_from_json(doc) for u in UNITS if u.live_from_json is not None}),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
+
+
+def _topic(name: str, t: dict) -> LiveTopic:
+    overrides = {k: v for k, v in (t.get("overrides") or {}).items()}
+    effective = {**(t.get("effective") or {}), **overrides}
+    return LiveTopic(name, int(t["partitions"]), int(t["replication_factor"]), freeze(overrides), freeze(effective),
+                     frozenset(t.get("sensitive_keys") or ()),
+                     tuple(tuple(int(b) for b in replicas) for replicas in t.get("assignment") or ()))
+
+
+def _connector(name: str, c: dict) -> LiveConnector:
+    config = {"name": name, **{k: str(v) for k, v in (c.get("config") or {}).items()}}
+    tasks = tuple(LiveTask(int(x["id"]), str(x["state"]), x.get("worker_id", ""), x.get("trace", ""))
+                  for x in c.get("tasks") or ())
+    return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""),
+                         frozenset(c.get("sensitive_keys") or ()))

@@ -1,0 +1,29 @@
+"""The quota kind's part of a live-state document (`kplan.kinds.livejson`: golden tests, unit tests and
+`kplan plan --live-state`).
+
+Client quotas, by entity name: {"quotas": {"user=app": {"user": "app", "client_id": null,
+"values": {"producer_byte_rate": 1048576}, "owned": ["producer_byte_rate"]}}, "quota_problem": null |
+"not-authorized"}: `owned` are the keys the stack's record says kplan set.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from kplan.model.desired import QuotaEntity, freeze
+from kplan.model.live import KindState, LiveQuota, problem_of
+
+
+def live_from_json(doc: Mapping[str, Any]) -> KindState:
+    """The client quotas' slice of a live-state document."""
+    quotas = {q.name: q for q in (_quota(d) for d in (doc.get("quotas") or {}).values())}
+    return KindState(freeze(quotas), frozenset(n for n, q in quotas.items() if q.owned),
+                     problem=problem_of(doc.get("quota_problem")))
+
+
+def _quota(q: dict) -> LiveQuota:
+    entity = QuotaEntity(q.get("user"), q.get("client_id"))
+    if entity.user is None and entity.client_id is None:
+        raise ValueError("a quota entity needs a user or a client_id")
+    return LiveQuota(entity, freeze({str(k): float(v) for k, v in (q.get("values") or {}).items()}),
+                     frozenset(q.get("owned") or ()))

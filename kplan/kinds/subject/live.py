@@ -1,0 +1,56 @@
+"""The subject kind's part of a live-state document (`kplan.kinds.livejson`: golden tests, unit tests and
+`kplan plan --live-state`).
+
+Schema registry subjects: {"subjects": {"orders-value": {"version": 2, "schema": "<text>", "schema_type": "AVRO",
+"references": [{"name": "x.A", "subject": "a", "version": 1}], "id": 7, "versions": [1, 2],
+"compatibility": "FULL" or null, "effective_compatibility": "BACKWARD", "declared_version": null or the earlier
+version holding the declared schema}}, "owned_subjects": {"orders-value":
+"<sha256 digest kplan recorded>" or "latest"}, "subject_problem": null | "no-registry" | "...", "registry_level":
+"BACKWARD"}: "latest" records the digest of the live latest version (kplan registered it); a list of names means
+"latest" for each. A `subject_problem` other than a code is why the registry could not be read, said as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from kplan.model.desired import SchemaReference, freeze
+from kplan.model.live import KindState, LiveSubject, Problem
+
+
+def live_from_json(doc: Mapping[str, Any]) -> KindState:
+    """The subjects' slice of a live-state document."""
+    subjects = {n: _subject(n, x) for n, x in (doc.get("subjects") or {}).items()}
+    owned = doc.get("owned_subjects") or {}
+    owned = owned if isinstance(owned, dict) else {n: "latest" for n in owned}
+    records = {n: (_latest_digest(subjects[n]) if d == "latest" and n in subjects else str(d))
+               for n, d in owned.items()}
+    problem, detail = _subject_problem(doc.get("subject_problem"))
+    return KindState(freeze(subjects), frozenset(records), problem=problem, problem_detail=detail,
+                     records=freeze(records))
+
+
+def _subject_problem(value: Any) -> tuple[Problem | None, str | None]:
+    """A problem code, or any other line: why the registry could not be read (UNREACHABLE, the line kept as is)."""
+    if not value:
+        return None, None
+    if value in {p.value for p in Problem}:
+        return Problem(value), None
+    return Problem.UNREACHABLE, str(value)
+
+
+def _subject(name: str, x: dict) -> LiveSubject:
+    refs = tuple(SchemaReference(str(r["name"]), str(r["subject"]), int(r["version"]))
+                 for r in x.get("references") or ())
+    version = int(x["version"])
+    return LiveSubject(name, version, str(x["schema"]), str(x.get("schema_type") or "AVRO"), refs,
+                       None if x.get("id") is None else int(x["id"]),
+                       tuple(int(v) for v in x.get("versions") or (version,)), x.get("compatibility") or None,
+                       x.get("effective_compatibility") or x.get("compatibility") or None,
+                       None if x.get("declared_version") is None else int(x["declared_version"]))
+
+
+def _latest_digest(s: LiveSubject) -> str:
+    from kplan.rules.schemas import schema_digest
+
+    return schema_digest(s.schema_type, s.schema, s.references)

@@ -1,0 +1,27 @@
+"""The user kind's part of a live-state document (`kplan.kinds.livejson`: golden tests, unit tests and
+`kplan plan --live-state`).
+
+SCRAM users: {"users": {"app": {"credentials": {"SCRAM-SHA-512": 4096}}}, "owned_users": {"app": "<rotation>"},
+"user_problem": null | "not-authorized" | "not-authorized-alter"}: `owned_users` maps the users the stack's record
+owns to the rotation token kplan last applied ("" for none); a list of names means no tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from kplan.model.desired import freeze
+from kplan.model.live import KindState, LiveUser, problem_of
+
+
+def live_from_json(doc: Mapping[str, Any]) -> KindState:
+    """The SCRAM users' slice of a live-state document."""
+    owned = doc.get("owned_users") or {}
+    owned = owned if isinstance(owned, dict) else {u: "" for u in owned}
+    users = {u: _user(u, x, owned) for u, x in (doc.get("users") or {}).items()}
+    return KindState(freeze(users), frozenset(owned), problem=problem_of(doc.get("user_problem")))
+
+
+def _user(name: str, u: dict, owned: dict) -> LiveUser:
+    credentials = frozenset((str(m), int(i)) for m, i in (u.get("credentials") or {}).items())
+    return LiveUser(name, credentials, str(owned[name] or "") if name in owned else None)
