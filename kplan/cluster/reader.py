@@ -16,18 +16,11 @@ from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import connect_client
 from kplan.errors import KplanError
 from kplan.kinds import KINDS
+from kplan.kinds.acl.live import LiveAcls
+from kplan.kinds.quota.live import LiveQuota
+from kplan.kinds.user.live import LiveUser
 from kplan.model.desired import ClusterSpec, freeze
-from kplan.model.live import (
-    KindState,
-    LiveAcls,
-    LiveConnector,
-    LiveQuota,
-    LiveState,
-    LiveTask,
-    LiveTopic,
-    LiveUser,
-    Problem,
-)
+from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic, Problem
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues

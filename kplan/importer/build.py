@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from kplan.importer.values import connector_config_value, human_size, topic_config_value
+from kplan.kinds.subject.live import LiveSubject
 from kplan.model.desired import QUOTA_KEYS
-from kplan.model.live import LiveConnector, LiveState, LiveSubject, LiveTopic, problem_line
+from kplan.model.live import LiveConnector, LiveState, LiveTopic, problem_line
 from kplan.model.plan import ResourceType
 from kplan.rules.names import is_reserved_topic
 from kplan.secrets import imported_value

@@ -12,14 +12,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Stack
-    from kplan.model.live import KindState, LiveState, LiveStateReader
+    from kplan.model.live import KindState, LiveState
     from kplan.model.ownership import Entry
     from kplan.model.plan import Plan
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
 # each with the unmasked values its run needs in memory only.
 StepBuilder = Callable[["Plan", "Stack", "LiveState"], Sequence["Planned"]]
-FollowUp = Callable[["Stack", "LiveState", "LiveStateReader", bool], "LiveState"]
+FollowUp = Callable[["Stack", "LiveState", Any, bool], "LiveState"]  # the reader: the kind's own read Protocol
 RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, frozenset[str]], "Mapping[str, Entry]"]
 
 

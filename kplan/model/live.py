@@ -11,7 +11,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Protocol
 
-from kplan.model.desired import AclBinding, QuotaEntity, SchemaReference, freeze
+from kplan.model.desired import freeze
 from kplan.model.plan import ResourceType
 
 
@@ -68,61 +68,6 @@ class LiveConnector:
     # Keys the ownership record says hold secrets (declared sensitive, or set from a ${secret:...} reference):
     # masked even after the connector is removed from the stack.
     sensitive_keys: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class LiveAcls:
-    """The ACL bindings of one principal on the cluster, and which of them this stack's ownership record says
-    kplan created (their keys, `AclBinding.key`)."""
-
-    name: str  # the principal
-    bindings: frozenset[AclBinding] = frozenset()
-    owned: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class LiveUser:
-    """A SCRAM user's credentials on the cluster (mechanism -> iterations: all Kafka tells; never a password), and
-    the rotation token this stack's record says kplan last applied (None: not owned)."""
-
-    name: str
-    credentials: frozenset[tuple[str, int]] = frozenset()
-    rotation: str | None = None
-
-
-@dataclass(frozen=True)
-class LiveQuota:
-    """The client quotas of one entity on the cluster (key -> value, as Kafka stores them: doubles), and which
-    keys this stack's ownership record says kplan set."""
-
-    entity: QuotaEntity
-    values: Mapping[str, float] = field(default_factory=lambda: freeze({}))
-    owned: frozenset[str] = frozenset()
-
-    @property
-    def name(self) -> str:
-        return self.entity.name
-
-
-@dataclass(frozen=True)
-class LiveSubject:
-    """A schema registry subject: its latest version (schema text as the registry returns it, type, references,
-    id), its live versions, its own compatibility level (None: it inherits the registry's global one) and the
-    level in effect."""
-
-    name: str
-    version: int
-    schema: str
-    schema_type: str = "AVRO"
-    references: tuple[SchemaReference, ...] = ()
-    schema_id: int | None = None
-    versions: tuple[int, ...] = ()
-    compatibility: str | None = None
-    effective_compatibility: str | None = None
-    # The live version that holds the declared schema by the registry's own lookup, asked only when kplan's
-    # canonical form finds the latest different: the latest (the registry normalizes them alike: no change), or an
-    # earlier one (registries do not register a schema a subject already has: drift kplan cannot undo).
-    declared_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -189,30 +134,15 @@ class LiveState:
         return replace(self, kinds=freeze({**self.kinds, kind: replace(self.of(kind), **changes)}))
 
 
-# what a schema registry read answers: (subject -> live subject, the registry's global level, why it could not be read)
-SubjectsRead = tuple[Mapping[str, "LiveSubject"], "str | None", "str | None"]
-
-
 class LiveStateReader(Protocol):
     """Read-only access to the cluster, Connect and the schema registry. Implementations must batch (never one call
-    per resource). `read` is the one batched read; the kinds' follow-up reads (`KindUnit.follow_up`) ask for the
-    few things only the batched read's answer tells them to (a connector's offsets, the stack's subjects)."""
+    per resource). `read` is the one batched read; a kind's follow-up read (`KindUnit.follow_up`) asks for the few
+    things only the batched read's answer tells it to, through its own small Protocol (`OffsetReads`,
+    `SubjectReads` in the kinds' `live.py`): a connector's offsets, the stack's subjects."""
 
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
         """`topic_names` (optional) limits config reads to the topics a plan can touch; `quotas`: read client
         quotas (the stack declares some; they are read anyway when the stack's record owns some)."""
-        ...
-
-    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict]]:
-        """What Connect has as the offsets of these connectors (one GET each); {} when the reader cannot ask."""
-        ...
-
-    def read_subjects(self, names: Iterable[str]) -> SubjectsRead | None:
-        """These subjects as the schema registry has them; None when the reader cannot ask (a live-state file)."""
-        ...
-
-    def declared_versions(self, specs, live: Mapping[str, "LiveSubject"]) -> dict[str, int]:
-        """subject -> the earlier live version that holds the declared schema (the registry's own lookup)."""
         ...
 
 
@@ -225,14 +155,14 @@ class StaticReader:
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
         return self.state
 
-    # a live-state file keeps what it says: nothing more can be asked of it
-    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict]]:
+    # a live-state file keeps what it says: nothing more can be asked of it (the kinds' follow-up reads)
+    def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
         return {}
 
-    def read_subjects(self, names: Iterable[str]) -> SubjectsRead | None:
+    def read_subjects(self, names: Iterable[str]) -> None:
         return None
 
-    def declared_versions(self, specs, live: Mapping[str, "LiveSubject"]) -> dict[str, int]:
+    def declared_versions(self, specs, live) -> dict[str, int]:
         return {}
 
 

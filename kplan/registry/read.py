@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
+from kplan.kinds.subject.live import LiveSubject
 from kplan.model.desired import SchemaReference, SubjectSpec
-from kplan.model.live import LiveSubject
 from kplan.registry.client import RegistryError, RegistryHttp, error_code, error_line, json_body, level_of, path
 
 READ_WORKERS = 8

@@ -8,8 +8,8 @@ from typing import Iterable
 
 from kplan.cluster.reader import KafkaReader, plan_validator
 from kplan.cluster.validator import RealValidator
+from kplan.kinds.subject.live import LiveSubject
 from kplan.model.desired import ClusterSpec, Stack
-from kplan.model.live import LiveSubject
 from kplan.model.plan import Plan, PlanDiagnostic
 from kplan.registry.client import registry_client
 from kplan.registry.compat import check_subjects

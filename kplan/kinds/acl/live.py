@@ -11,11 +11,21 @@ literal).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from kplan.model.desired import AclBinding, freeze
-from kplan.model.live import KindState, LiveAcls, problem_of
+from kplan.model.live import KindState, problem_of
 
+
+@dataclass(frozen=True)
+class LiveAcls:
+    """The ACL bindings of one principal on the cluster, and which of them this stack's ownership record says
+    kplan created (their keys, `AclBinding.key`)."""
+
+    name: str  # the principal
+    bindings: frozenset[AclBinding] = frozenset()
+    owned: frozenset[str] = frozenset()
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The ACL slice of a live-state document."""

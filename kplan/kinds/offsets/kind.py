@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.offsets.live import OffsetReads
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
-from kplan.model.live import LiveState, LiveStateReader
+from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
 from kplan.model.plan import (
     Action,
@@ -265,7 +266,7 @@ class OffsetsKind(Kind):
 KIND = OffsetsKind()
 
 
-def follow_up(stack: "Stack", live: LiveState, reader: LiveStateReader, destroy: bool) -> LiveState:
+def follow_up(stack: "Stack", live: LiveState, reader: OffsetReads, destroy: bool) -> LiveState:
     """The live state with what Connect has for every connector whose declared offsets request is pending (one GET
     each; not on destroy: a request goes with its connector); a live-state file keeps what it says."""
     if destroy:

@@ -8,11 +8,19 @@ Connector offsets: {"offset_tokens": {"sink": "<request token kplan last applied
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Protocol
 
 from kplan.model.desired import freeze
 from kplan.model.live import KindState
 from kplan.model.offsets import LiveOffsets, canonical
+
+
+class OffsetReads(Protocol):
+    """The offsets' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's StaticReader)."""
+
+    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict]]:
+        """What Connect has as the offsets of these connectors (one GET each); {} when the reader cannot ask."""
+        ...
 
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:

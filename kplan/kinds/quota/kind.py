@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.quota.live import LiveQuota
 from kplan.model.desired import QuotaEntity, QuotaSpec
-from kplan.model.live import LiveQuota, Problem
+from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,

@@ -8,11 +8,25 @@ Client quotas, by entity name: {"quotas": {"user=app": {"user": "app", "client_i
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from kplan.model.desired import QuotaEntity, freeze
-from kplan.model.live import KindState, LiveQuota, problem_of
+from kplan.model.live import KindState, problem_of
 
+
+@dataclass(frozen=True)
+class LiveQuota:
+    """The client quotas of one entity on the cluster (key -> value, as Kafka stores them: doubles), and which
+    keys this stack's ownership record says kplan set."""
+
+    entity: QuotaEntity
+    values: Mapping[str, float] = field(default_factory=lambda: freeze({}))
+    owned: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> str:
+        return self.entity.name
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The client quotas' slice of a live-state document."""

@@ -11,8 +11,9 @@ from dataclasses import replace
 from typing import Mapping
 
 from kplan.kinds.subject.kind import SUBJECT
+from kplan.kinds.subject.live import SubjectReads, SubjectsRead
 from kplan.model.desired import Stack, freeze
-from kplan.model.live import LiveState, LiveStateReader, Problem, SubjectsRead
+from kplan.model.live import LiveState, Problem
 
 
 def wanted(stack: Stack, live: LiveState) -> list[str]:
@@ -45,7 +46,7 @@ def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveSta
                                                      for n, s in live.of(SUBJECT).resources.items()}))
 
 
-def follow_up(stack: Stack, live: LiveState, reader: LiveStateReader, destroy: bool) -> LiveState:
+def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool) -> LiveState:
     """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently),
     read only when there are any, and the earlier versions that hold declared schemas; a live-state file keeps what
     it says."""

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.subject.live import LiveSubject
 from kplan.model.desired import SchemaReference, SubjectSpec
-from kplan.model.live import LiveSubject, Problem
+from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,

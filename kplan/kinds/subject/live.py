@@ -12,10 +12,47 @@ version holding the declared schema}}, "owned_subjects": {"orders-value":
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Protocol
 
 from kplan.model.desired import SchemaReference, freeze
-from kplan.model.live import KindState, LiveSubject, Problem
+from kplan.model.live import KindState, Problem
+
+
+@dataclass(frozen=True)
+class LiveSubject:
+    """A schema registry subject: its latest version (schema text as the registry returns it, type, references,
+    id), its live versions, its own compatibility level (None: it inherits the registry's global one) and the
+    level in effect."""
+
+    name: str
+    version: int
+    schema: str
+    schema_type: str = "AVRO"
+    references: tuple[SchemaReference, ...] = ()
+    schema_id: int | None = None
+    versions: tuple[int, ...] = ()
+    compatibility: str | None = None
+    effective_compatibility: str | None = None
+    # The live version that holds the declared schema by the registry's own lookup, asked only when kplan's
+    # canonical form finds the latest different: the latest (the registry normalizes them alike: no change), or an
+    # earlier one (registries do not register a schema a subject already has: drift kplan cannot undo).
+    declared_version: int | None = None
+
+# what a schema registry read answers: (subject -> live subject, the registry's global level, why it could not be read)
+SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
+
+
+class SubjectReads(Protocol):
+    """The subjects' follow-up read (kplan.session.systems.StackReader; a live-state file's StaticReader)."""
+
+    def read_subjects(self, names: Iterable[str]) -> SubjectsRead | None:
+        """These subjects as the schema registry has them; None when the reader cannot ask (a live-state file)."""
+        ...
+
+    def declared_versions(self, specs, live: Mapping[str, LiveSubject]) -> dict[str, int]:
+        """subject -> the earlier live version that holds the declared schema (the registry's own lookup)."""
+        ...
 
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:

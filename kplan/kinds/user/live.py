@@ -8,11 +8,21 @@ owns to the rotation token kplan last applied ("" for none); a list of names mea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, LiveUser, problem_of
+from kplan.model.live import KindState, problem_of
 
+
+@dataclass(frozen=True)
+class LiveUser:
+    """A SCRAM user's credentials on the cluster (mechanism -> iterations: all Kafka tells; never a password), and
+    the rotation token this stack's record says kplan last applied (None: not owned)."""
+
+    name: str
+    credentials: frozenset[tuple[str, int]] = frozenset()
+    rotation: str | None = None
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The SCRAM users' slice of a live-state document."""

@@ -12,12 +12,15 @@ from builders import live_state
 
 from kplan.apply.steps import STEP_TYPES, build, build_steps, step_from_json
 from kplan.apply.steps.ownership import RecordOwnership, ownership_after, ownership_of
+from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.kinds.connector.restart_steps import RestartConnector
 from kplan.kinds.connector.steps import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
 from kplan.kinds.offsets.steps import AlterOffsets
+from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.steps import AlterQuotas, QuotaChange
 from kplan.kinds.step import Phase, step_types
+from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.steps import DeleteSubjects
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
@@ -27,6 +30,7 @@ from kplan.kinds.topic.steps import (
     ReassignReplicas,
     ReplaceTopics,
 )
+from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
 from kplan.model.desired import (
@@ -44,7 +48,7 @@ from kplan.model.desired import (
     UserSpec,
     freeze,
 )
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveSubject, LiveTask, LiveTopic, LiveUser
+from kplan.model.live import LiveConnector, LiveTask, LiveTopic
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.plan.planner import make_plan
 from kplan.rules.schemas import schema_digest

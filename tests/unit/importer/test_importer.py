@@ -8,8 +8,11 @@ from builders import live_state
 
 from kplan.importer import ImportOptions, build_import
 from kplan.importer.values import connector_config_value, topic_config_value
+from kplan.kinds.acl.live import LiveAcls
+from kplan.kinds.quota.live import LiveQuota
+from kplan.kinds.user.live import LiveUser
 from kplan.model.desired import AclBinding, QuotaEntity, freeze
-from kplan.model.live import LiveAcls, LiveConnector, LiveQuota, LiveState, LiveTopic, LiveUser
+from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.rules.units import normalize_topic_config_value
 from kplan.secrets import imported_value
 

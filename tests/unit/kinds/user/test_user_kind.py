@@ -10,9 +10,9 @@ from kplan.apply.steps.ownership import ownership_after
 from kplan.cluster.scram import rounds
 from kplan.kinds.base import PlanContext
 from kplan.kinds.user.kind import plan_user
+from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.section import password_problem
 from kplan.model.desired import ClusterSpec, Stack, UserSpec
-from kplan.model.live import LiveUser
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, Flag
 from kplan.plan.planner import make_plan
