@@ -66,6 +66,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     import yaml
 
     from kplan.importer import ImportOptions, build_import
+    from kplan.kinds import UNITS
 
     for pattern in (*include, *exclude):
         try:
@@ -80,8 +81,9 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
                          "stack's cluster settings name Connect and the registry")
     split = not out.endswith((".yaml", ".yml"))
     options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
-                            connectors=not no_connectors, acls=not no_acls, quotas=not no_quotas,
-                            subjects=not no_subjects)
+                            connectors=not no_connectors,
+                            skip=frozenset(s for s, no in (("acls", no_acls), ("quotas", no_quotas),
+                                                           ("subjects", no_subjects)) if no))
 
     if cluster_from is not None:
         cluster_doc = raw_cluster_section(cluster_from)
@@ -96,7 +98,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
             probe = Path(tmp) / "cluster.yaml"
             probe.write_text(yaml.safe_dump({"stack": stack_name, "cluster": cluster_doc}), encoding="utf-8")
             stack = _load_cluster(ctx, str(probe), None, template_dirs)
-    live = read_live(stack, quotas=options.quotas, subjects=options.subjects)
+    live = read_live(stack, quotas="quotas" not in options.skip, subjects="subjects" not in options.skip)
     if stack.cluster.schema_registry_url:
         from kplan.stackfile.cdc_format import default_converter
 
@@ -120,11 +122,10 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
         target.parent.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         paths[name].write_text(text, encoding="utf-8")
+    nouns = {u.kind.section: u.importer.noun for u in UNITS if u.importer is not None and u.importer.noun}
     counts = ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics), ("CDC source(s)", imported.cdc),
                                                     ("connector(s)", imported.connectors),
-                                                    ("ACL principal(s)", imported.acls),
-                                                    ("quota entit(y/ies)", imported.quotas),
-                                                    ("subject(s)", imported.subjects)))
+                                                    *((nouns[s], imported.kinds.get(s, ())) for s in nouns)))
     click.echo(f"Wrote {out}: {counts}.")
     for note in imported.notes:
         click.echo(f"Note: {note}", err=True)

@@ -11,20 +11,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from kplan.importer.values import connector_config_value, human_size, topic_config_value
-from kplan.kinds.subject.live import LiveSubject
-from kplan.model.desired import QUOTA_KEYS
-from kplan.model.live import LiveConnector, LiveState, LiveTopic, problem_line
-from kplan.model.plan import ResourceType
+from kplan.kinds import UNITS
+from kplan.kinds.importing import ImportContext
+from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.rules.names import is_reserved_topic
+from kplan.rules.stack_values import connector_config_value, topic_config_value
 from kplan.secrets import imported_value
 
 # Topics of platform components a stack should not declare (besides kplan's reserved ones): the Schema Registry's
 # store, Confluent's internals, and Connect storage topics under a non-default name (`connect-secure-configs`).
 _PLATFORM_TOPIC = re.compile(r"^(_schemas|_confluent.*|.*connect.*-(configs|offsets|status|config|offset))$")
 _STATES = {"PAUSED": "paused", "STOPPED": "stopped"}  # RUNNING (and FAILED: a fault, not a wish) is the default
-# ACL resource types a stack can declare (kplan.kinds.acl.section): others are left out with a note.
-_ACL_RESOURCES = ("topic", "group", "cluster", "transactional_id")
 
 
 @dataclass(frozen=True)
@@ -35,9 +32,7 @@ class ImportOptions:
     prefixes: tuple[str, ...] = ()  # a name must start with one when any is given
     topics: bool = True
     connectors: bool = True
-    acls: bool = True
-    quotas: bool = True
-    subjects: bool = True
+    skip: frozenset[str] = frozenset()  # the kinds not imported, by section ("acls", "quotas", "subjects")
     # the registry keeps a subject-level NONE as "no level" (Apicurio): such a NONE is not written
     none_is_no_level: bool = False
 
@@ -51,24 +46,21 @@ class ImportOptions:
 
 @dataclass(frozen=True)
 class Imported:
-    """The stack's parts (`topics`, `connectors`, `cdc`, `acls`, `quotas`: lists of entries in the stack format), the
-    environment variables its secret references need (name -> what it holds, never a value), and notes for the
-    person importing (what was left out and why)."""
+    """The stack's parts (`topics`, `connectors`, `cdc`, and each other kind's by its section: lists of entries in
+    the stack format), the environment variables its secret references need (name -> what it holds, never a
+    value), and notes for the person importing (what was left out and why)."""
 
     topics: tuple[dict, ...] = ()
     connectors: tuple[dict, ...] = ()
-    acls: tuple[dict, ...] = ()
-    quotas: tuple[dict, ...] = ()
     cdc: tuple[dict, ...] = ()  # Debezium connectors recognised as `cdc:` sources (`kplan import --cdc`)
-    subjects: tuple[dict, ...] = ()  # schema registry subjects (read when the cluster names a registry)
+    kinds: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)  # section -> entries (acls, quotas...)
     variables: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def documents(self, stack: str, cluster: Mapping[str, Any], *, split: bool) -> dict[str, dict]:
         """File name -> document: one `stack.yaml`, or (split) the stack and cluster there and one file per kind."""
         parts = {k: list(v) for k, v in (("topics", self.topics), ("connectors", self.connectors),
-                                          ("cdc", self.cdc), ("acls", self.acls), ("quotas", self.quotas),
-                                          ("subjects", self.subjects)) if v}
+                                          ("cdc", self.cdc), *self.kinds.items()) if v}
         head: dict = {"stack": stack, "cluster": dict(cluster)}
         if not split:
             return {"stack.yaml": {**head, **parts}}
@@ -104,62 +96,12 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
         for name in sorted(live.connectors):
             if options.selects(name) and not owned_elsewhere("connector", name):
                 connectors.append(connector_entry(live.connectors[name], variables, notes))
-    acls = []
-    live_acls = live.of(ResourceType.ACL)
-    if options.acls:
-        if live_acls.problem is not None:
-            notes.append(f"ACLs not imported: {problem_line(live_acls.problem)}")
-        for principal in sorted(live_acls.resources):
-            if options.selects(principal.partition(":")[2]) and not owned_elsewhere("acl", principal):
-                entry = acl_entry(principal, live_acls.resources[principal].bindings, notes)
-                if entry is not None:
-                    acls.append(entry)
-    quotas = []
-    live_quotas = live.of(ResourceType.QUOTA)
-    if options.quotas:
-        if live_quotas.problem is not None:
-            notes.append(f"client quotas not imported: {problem_line(live_quotas.problem)}")
-        for name in sorted(live_quotas.resources):
-            quota = live_quotas.resources[name]
-            names = [n for n in (quota.entity.user, quota.entity.client_id) if n is not None]
-            if not any(options.selects(n) for n in names) or owned_elsewhere("quota", name):
-                continue
-            values = {k: v for k, v in quota.values.items() if k in QUOTA_KEYS}
-            if len(values) < len(quota.values):
-                other = ", ".join(sorted(set(quota.values) - set(values)))
-                notes.append(f"quota {name}: {other} left out (a stack can declare {', '.join(QUOTA_KEYS)})")
-            if values:
-                quotas.append(quota_entry(quota.entity, values))
-    subjects = []
-    live_subjects = live.of(ResourceType.SUBJECT)
-    if options.subjects:
-        if live_subjects.problem is not None:
-            notes.append("schema registry subjects not imported: "
-                         f"{problem_line(live_subjects.problem, live_subjects.problem_detail)}")
-        for name in sorted(live_subjects.resources):
-            if options.selects(name) and not owned_elsewhere("subject", name):
-                subjects.append(subject_entry(live_subjects.resources[name], options.none_is_no_level))
-    users = [u for u in live.of(ResourceType.USER).resources if options.selects(u)]
-    if users:
-        notes.append(f"{len(users)} SCRAM user(s) not imported: Kafka never gives a password back, and "
-                     "declaring a user makes kplan set its password; declare users by hand (docs/stack-format.md)")
-    return Imported(tuple(topics), tuple(connectors), tuple(acls), tuple(quotas), subjects=tuple(subjects),
-                    variables=variables, notes=tuple(notes))
+    ctx = ImportContext(options.selects, owned_elsewhere, notes, options.none_is_no_level)
+    kinds = {u.kind.section: tuple(u.importer.entries(live, ctx)) for u in UNITS
+             if u.importer is not None and u.kind.section not in options.skip}
+    return Imported(tuple(topics), tuple(connectors), kinds=kinds, variables=variables, notes=tuple(notes))
 
 
-def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict:
-    """A subject as the stack declares it: its latest schema inline, as the registry holds it (plans compare
-    canonical forms, so the text loads back to no change), its type, references and own compatibility level."""
-    entry: dict[str, Any] = {"name": subject.name, "schema": subject.schema}
-    if subject.schema_type != "AVRO":
-        entry["type"] = subject.schema_type.lower()
-    if subject.references:
-        entry["references"] = [{"name": r.name, "subject": r.subject, "version": r.version}
-                               for r in subject.references]
-    level = subject.compatibility
-    if level and not (level == "NONE" and none_is_no_level):
-        entry["compatibility"] = level
-    return entry
 
 
 def topic_entry(topic: LiveTopic) -> dict:
@@ -198,48 +140,5 @@ def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: 
     return entry
 
 
-def acl_entry(principal: str, bindings, notes: list[str]) -> dict | None:
-    """One principal's bindings as raw `allow`/`deny` entries, one per resource, pattern and host, operations
-    together."""
-    groups: dict[tuple, list[str]] = {}
-    left_out = 0
-    for b in sorted(bindings, key=lambda b: b.key):
-        if b.resource not in _ACL_RESOURCES or b.pattern not in ("literal", "prefixed"):
-            left_out += 1
-            continue
-        groups.setdefault((b.permission, b.resource, b.pattern, b.name, b.host), []).append(b.operation)
-    if left_out:
-        notes.append(f"{left_out} ACL binding(s) of {principal} on resources a stack cannot declare left out")
-    if not groups:
-        return None
-    entry: dict = {"principal": principal}
-    for permission, key in (("ALLOW", "allow"), ("DENY", "deny")):
-        rows = []
-        for (perm, resource, pattern, name, host), operations in groups.items():
-            if perm != permission:
-                continue
-            row: dict = {"resource": resource}
-            if resource != "cluster":
-                row["name"] = name
-            if pattern != "literal":
-                row["pattern"] = pattern
-            row["operations"] = sorted(set(operations))
-            if host != "*":
-                row["host"] = host
-            rows.append(row)
-        if rows:
-            entry[key] = rows
-    return entry
 
 
-def quota_entry(entity, values: Mapping[str, float]) -> dict:
-    entry: dict = {}
-    if entity.user is not None:
-        entry["user"] = entity.user
-    if entity.client_id is not None:
-        entry["client_id"] = entity.client_id
-    for key in sorted(values):
-        value = values[key]
-        number: int | float = int(value) if float(value).is_integer() else value
-        entry[key] = human_size(int(number)) if key.endswith("_byte_rate") and isinstance(number, int) else number
-    return entry

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from kplan.importer.build import topic_entry
-from kplan.importer.values import connector_config_value
 from kplan.model.live import LiveConnector, LiveTopic
+from kplan.rules.stack_values import connector_config_value
 from kplan.secrets import imported_value
 
 ENGINES = {

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind
+    from kplan.kinds.importing import KindImporter
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Stack
     from kplan.model.live import KindState, LiveState
@@ -39,3 +40,5 @@ class KindUnit:
     follow_up: "FollowUp | None" = None
     # Its slice of a live-state document (kplan.kinds.livejson), for kinds beside topics and connectors.
     live_from_json: "Callable[[Mapping[str, Any]], KindState] | None" = None
+    # Its resources written as stack entries by `kplan import` (kplan.kinds.importing).
+    importer: "KindImporter | None" = None

@@ -7,12 +7,12 @@ import pytest
 from builders import live_state
 
 from kplan.importer import ImportOptions, build_import
-from kplan.importer.values import connector_config_value, topic_config_value
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.user.live import LiveUser
 from kplan.model.desired import AclBinding, QuotaEntity, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
+from kplan.rules.stack_values import connector_config_value, topic_config_value
 from kplan.rules.units import normalize_topic_config_value
 from kplan.secrets import imported_value
 
@@ -77,9 +77,9 @@ def test_filters_apply_to_every_kind_by_name():
     imported = build_import(state, opts)
     assert [t["name"] for t in imported.topics] == ["orders.a", "orders.b"]
     assert [c["name"] for c in imported.connectors] == ["orders-sink"]
-    assert [a["principal"] for a in imported.acls] == ["User:orders-app"]
-    only = build_import(state, ImportOptions("s", include=("^pay",), connectors=False, acls=False))
-    assert [t["name"] for t in only.topics] == ["payments.a"] and not only.connectors and not only.acls
+    assert [a["principal"] for a in imported.kinds["acls"]] == ["User:orders-app"]
+    only = build_import(state, ImportOptions("s", include=("^pay",), connectors=False, skip=frozenset({"acls"})))
+    assert [t["name"] for t in only.topics] == ["payments.a"] and not only.connectors and not only.kinds.get("acls")
 
 
 def test_connector_secrets_become_references_and_provider_placeholders_stay():
@@ -146,7 +146,7 @@ def test_acls_group_operations_per_resource_and_leave_out_what_a_stack_cannot_de
     })
     state = live(acls={"User:orders-app": LiveAcls("User:orders-app", bindings)})
     imported = build_import(state, ImportOptions("s"))
-    assert imported.acls == ({
+    assert imported.kinds["acls"] == ({
         "principal": "User:orders-app",
         "allow": [
             {"resource": "cluster", "operations": ["DESCRIBE_CONFIGS"]},
@@ -169,7 +169,7 @@ def test_quotas_users_and_resources_of_other_stacks():
     )
     imported = build_import(state, ImportOptions("s"))
     assert [t["name"] for t in imported.topics] == ["mine"]
-    assert imported.quotas == ({"user": "app", "producer_byte_rate": "1MiB", "request_percentage": 12.5},)
+    assert imported.kinds["quotas"] == ({"user": "app", "producer_byte_rate": "1MiB", "request_percentage": 12.5},)
     notes = "\n".join(imported.notes)
     assert "'theirs' left out: the kplan stack 'payments-stack' owns it" in notes
     assert "controller_mutation_rate left out" in notes

@@ -1,0 +1,60 @@
+"""ACLs in `kplan import`: one entry per principal, its bindings as raw `allow`/`deny` rows."""
+
+from __future__ import annotations
+
+from kplan.kinds.importing import ImportContext, KindImporter
+from kplan.model.live import LiveState, problem_line
+from kplan.model.plan import ResourceType
+
+# ACL resource types a stack can declare (kplan.kinds.acl.section): others are left out with a note.
+_ACL_RESOURCES = ("topic", "group", "cluster", "transactional_id")
+
+
+def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
+    acls = live.of(ResourceType.ACL)
+    if acls.problem is not None:
+        ctx.notes.append(f"ACLs not imported: {problem_line(acls.problem)}")
+    out = []
+    for principal in sorted(acls.resources):
+        if ctx.selects(principal.partition(":")[2]) and not ctx.owned_elsewhere("acl", principal):
+            entry = acl_entry(principal, acls.resources[principal].bindings, ctx.notes)
+            if entry is not None:
+                out.append(entry)
+    return out
+
+
+def acl_entry(principal: str, bindings, notes: list[str]) -> dict | None:
+    """One principal's bindings as raw `allow`/`deny` entries, one per resource, pattern and host, operations
+    together."""
+    groups: dict[tuple, list[str]] = {}
+    left_out = 0
+    for b in sorted(bindings, key=lambda b: b.key):
+        if b.resource not in _ACL_RESOURCES or b.pattern not in ("literal", "prefixed"):
+            left_out += 1
+            continue
+        groups.setdefault((b.permission, b.resource, b.pattern, b.name, b.host), []).append(b.operation)
+    if left_out:
+        notes.append(f"{left_out} ACL binding(s) of {principal} on resources a stack cannot declare left out")
+    if not groups:
+        return None
+    entry: dict = {"principal": principal}
+    for permission, key in (("ALLOW", "allow"), ("DENY", "deny")):
+        rows = []
+        for (perm, resource, pattern, name, host), operations in groups.items():
+            if perm != permission:
+                continue
+            row: dict = {"resource": resource}
+            if resource != "cluster":
+                row["name"] = name
+            if pattern != "literal":
+                row["pattern"] = pattern
+            row["operations"] = sorted(set(operations))
+            if host != "*":
+                row["host"] = host
+            rows.append(row)
+        if rows:
+            entry[key] = rows
+    return entry
+
+
+IMPORTER = KindImporter("ACL principal(s)", entries)

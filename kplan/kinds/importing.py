@@ -1,0 +1,26 @@
+"""What `kplan import` asks of a kind: its live resources written as stack entries (`KindImporter`, in the kind's
+`importer.py`, registered in its UNIT). The selection (`--include`/`--exclude`/`--prefix`), the notes for the person
+importing and what another kplan stack owns are the import's (`kplan.importer.build`), handed in as an
+`ImportContext`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.live import LiveState
+
+
+@dataclass
+class ImportContext:
+    selects: Callable[[str], bool]  # whether a name is selected
+    owned_elsewhere: Callable[[str, str], bool]  # (kind word, name): another stack owns it (noted)
+    notes: list[str] = field(default_factory=list)  # what was left out and why
+    none_is_no_level: bool = False  # the registry keeps a subject-level NONE as "no level" (Apicurio)
+
+
+@dataclass(frozen=True)
+class KindImporter:
+    noun: str | None  # how the import's summary counts its entries ("ACL principal(s)"); None: it writes none
+    entries: Callable[["LiveState", ImportContext], list[dict]]
