@@ -60,7 +60,8 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
             n_t, n_c = len(stack.topics), len(stack.connectors)
-            extra = f", {plural(len(stack.subjects), 'subject')}" if stack.subjects else ""
+            subjects = stack.of("subjects")
+            extra = f", {plural(len(subjects), 'subject')}" if subjects else ""
             extra += f", {plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: valid ({plural(n_t, 'topic')}, {plural(n_c, 'connector')}{extra})")
         else:

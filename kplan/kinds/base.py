@@ -59,7 +59,7 @@ class Kind:
     # -- desired and live state ------------------------------------------------------------------------------
 
     def declared(self, stack: "Stack") -> Sequence[Any]:
-        raise NotImplementedError
+        return stack.of(self.section)
 
     def live(self, live: "LiveState") -> Mapping[str, Any]:
         return live.of(self.type).resources

@@ -307,10 +307,9 @@ class Stack:
     cluster: ClusterSpec
     topics: tuple[TopicSpec, ...] = ()
     connectors: tuple[ConnectorSpec, ...] = ()
-    acls: tuple[AclSpec, ...] = ()  # per principal, by principal
-    users: tuple[UserSpec, ...] = ()  # SCRAM users, by name
-    quotas: tuple[QuotaSpec, ...] = ()  # per entity, by name
-    subjects: tuple[SubjectSpec, ...] = ()  # schema registry subjects (declared and generated for topics), by name
+    # Every other kind's declared resources, by its stack section (`Kind.section`: "acls" per principal, "users",
+    # "quotas" per entity, "subjects" declared and generated for topics), each sorted by name; `of` reads them.
+    kinds: Mapping[str, tuple[Any, ...]] = field(default_factory=lambda: freeze({}))
     # Stack-wide switch (the environment's, else the stack's): undeclared live topic overrides are removed from
     # topics that do not set their own authoritative_config.
     authoritative_config: bool = False
@@ -326,6 +325,10 @@ class Stack:
     # destroy, status and recover run the one-cluster machinery per member (kplan.session.multi).
     cluster_name: str | None = None
     members: tuple["Stack", ...] = ()
+
+    def of(self, section: str) -> tuple[Any, ...]:
+        """One kind's declared resources (none when the stack declares none)."""
+        return self.kinds.get(section, ())
 
     @property
     def multi_cluster(self) -> bool:

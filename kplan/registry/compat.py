@@ -40,7 +40,7 @@ def registrations(stack: Stack, plan: Plan) -> list[tuple[SubjectSpec, str | Non
     """(spec, the level the plan sets — "" when it removes the subject's own level — or None when it leaves the
     level alone, the latest version and the level in effect as the plan read them) for every subject change that
     registers a schema onto an existing subject. The plan's live side is used as read: not asked again."""
-    declared = {s.name: s for s in stack.subjects}
+    declared = {s.name: s for s in stack.of("subjects")}
     out = []
     for c in plan.changes:
         if c.type != ResourceType.SUBJECT or c.action != Action.UPDATE or c.name not in declared or not c.before:

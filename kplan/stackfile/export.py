@@ -151,10 +151,10 @@ def _one_cluster(stack: Stack) -> dict:
         "authoritative_config": stack.authoritative_config,
         "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],
         "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
-        **({"acls": [acl_data(a) for a in stack.acls]} if stack.acls else {}),
-        **({"users": [user_data(u) for u in stack.users]} if stack.users else {}),
-        **({"quotas": [quota_data(q) for q in stack.quotas]} if stack.quotas else {}),
-        **({"subjects": [subject_data(x) for x in stack.subjects]} if stack.subjects else {}),
+        **({"acls": [acl_data(a) for a in stack.of("acls")]} if stack.of("acls") else {}),
+        **({"users": [user_data(u) for u in stack.of("users")]} if stack.of("users") else {}),
+        **({"quotas": [quota_data(q) for q in stack.of("quotas")]} if stack.of("quotas") else {}),
+        **({"subjects": [subject_data(x) for x in stack.of("subjects")]} if stack.of("subjects") else {}),
     }
 
 

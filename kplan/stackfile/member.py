@@ -11,13 +11,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from kplan.model.desired import (
-    AclSpec,
     ClusterSpec,
     ConnectorSpec,
-    QuotaSpec,
-    SubjectSpec,
     TopicSpec,
-    UserSpec,
 )
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
@@ -158,10 +154,7 @@ class Member:
     loc: Loc
     topics: tuple[TopicSpec, ...]
     connectors: tuple[ConnectorSpec, ...]
-    acls: tuple[AclSpec, ...]
-    users: tuple[UserSpec, ...]
-    quotas: tuple[QuotaSpec, ...]
-    subjects: tuple[SubjectSpec, ...]
+    kinds: Mapping[str, tuple]  # every other kind's specs, by section (Stack.kinds)
 
 
 def _dict(v) -> dict:

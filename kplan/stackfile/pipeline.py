@@ -108,7 +108,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files + policy_files, ctx.templates.used, environment,
-                                    {x.name: x.schema.encode("utf-8") for m in members for x in m.subjects}),
+                                    {x.name: x.schema.encode("utf-8") for m in members
+                                     for x in m.kinds.get("subjects", ())}),
         warnings=tuple(d.located() for d in diags.items if d.severity is Severity.WARNING),
         policy=policy,
     )
@@ -203,8 +204,12 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
     return Member(name, cluster, cluster_loc,
                   topics=tuple(sorted((e.spec for e in topics if e.spec is not None), key=lambda t: t.name)),
                   connectors=tuple(sorted((e.spec for e in connectors if e.spec is not None), key=lambda c: c.name)),
-                  acls=acls, users=built["users"].specs, quotas=built["quotas"].specs,
-                  subjects=built["subjects"].specs)
+                  kinds={section: (acls if section == "acls" else b.specs) for section, b in built.items()
+                         if section not in _NOT_KINDS and (b.specs or section == "acls")})
+
+
+# sections whose specs the Stack keeps in fields of their own (or that declare other sections' resources)
+_NOT_KINDS = ("topics", "connectors", "cdc")
 
 
 def _stack(members: list[Member], common: dict) -> Stack:
@@ -212,16 +217,16 @@ def _stack(members: list[Member], common: dict) -> Stack:
     stacks = []
     for m in members:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
-        stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors, acls=m.acls, users=m.users,
-                            quotas=m.quotas, subjects=m.subjects, cluster_name=m.name, **common))
+        stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors,
+                            kinds=freeze({s: specs for s, specs in m.kinds.items() if specs}), cluster_name=m.name,
+                            **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
                  topics=tuple(t for s in stacks for t in s.topics),
                  connectors=tuple(c for s in stacks for c in s.connectors),
-                 acls=tuple(a for s in stacks for a in s.acls), users=tuple(u for s in stacks for u in s.users),
-                 quotas=tuple(q for s in stacks for q in s.quotas),
-                 subjects=tuple(x for s in stacks for x in s.subjects), **common)
+                 kinds=freeze({k: specs for k in sorted({k for s in stacks for k in s.kinds})
+                               if (specs := tuple(x for s in stacks for x in s.of(k)))}), **common)
 
 
 def _no_lists() -> dict[str, list]:
@@ -299,7 +304,7 @@ def _one_owner_per_registry_subject(members: list[Member], diags: Diagnostics) -
     for m in members:
         if m.cluster is None or not m.cluster.schema_registry_url:
             continue
-        for spec in m.subjects:
+        for spec in m.kinds.get("subjects", ()):
             key = (m.cluster.schema_registry_url, spec.name)
             if key in first and spec.origin is not None:
                 diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),

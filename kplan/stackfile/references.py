@@ -66,7 +66,7 @@ def stack_references(stack: "Stack") -> list[str]:
     if stack.cluster.schema_registry_url:  # the schema registry's URL and credentials, likewise
         values.append(stack.cluster.schema_registry_url)
     values += stack.cluster.schema_registry.references()
-    values += [u.password for u in stack.users]  # SCRAM users' passwords
+    values += [u.password for u in stack.of("users")]  # SCRAM users' passwords
     values += [c.on_destroy.password for c in stack.connectors if c.on_destroy]  # a CDC source's database (on_destroy)
     return values
 

@@ -254,7 +254,7 @@ def _plan_and_stack(reg: str, subject: str, schema: str, level: str | None = Non
     change = ResourceChange(f"subject.{subject}", ResourceType.SUBJECT, subject, Action.UPDATE,
                             before=live_repr(current),
                             attributes=tuple(attrs), origin=origin)
-    stack = Stack("s", None, cluster, subjects=(spec,))
+    stack = Stack("s", None, cluster, kinds={"subjects": (spec,)})
     return stack, Plan("s", None, "c", changes=(change,))
 
 
@@ -309,5 +309,6 @@ def test_an_unreachable_registry_is_one_error_line(unused_port, reg, subjects):
     stack, plan = _plan_and_stack(url, "a", USER_V1)
     stack2, plan2 = _plan_and_stack(url, "b", USER_V1)
     both = Plan("s", None, "c", changes=plan.changes + plan2.changes)
-    diags = check_subjects(http, Stack("s", None, stack.cluster, subjects=stack.subjects + stack2.subjects), both)
+    both_stacks = Stack("s", None, stack.cluster, kinds={"subjects": stack.of("subjects") + stack2.of("subjects")})
+    diags = check_subjects(http, both_stacks, both)
     assert len(diags) == 1 and diags[0].is_error and "cannot reach the schema registry" in diags[0].message

@@ -36,7 +36,6 @@ from kplan.model.plan import (
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
     from kplan.model.status import Difference, ResourceStatus
 
@@ -175,9 +174,6 @@ class AclKind(Kind):
     flag_notes = {Flag.DRIFT: "drift: the principal has bindings the stack does not declare and kplan did not "
                               "create (left alone)"}
 
-    def declared(self, stack: "Stack"):
-        return stack.acls
-
     def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext):
         return plan_acls(spec, current), []
 
@@ -189,7 +185,7 @@ class AclKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
-        return self.unreadable(live, stack.acls, "ACLs", PROBLEMS)
+        return self.unreadable(live, stack.of("acls"), "ACLs", PROBLEMS)
 
     def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}

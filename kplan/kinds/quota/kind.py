@@ -40,7 +40,6 @@ from kplan.model.plan import (
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
     from kplan.model.status import Difference, ResourceStatus
 
@@ -170,9 +169,6 @@ class QuotaKind(Kind):
     flag_notes = {Flag.DRIFT: "drift: the entity has quotas the stack does not declare and kplan did not set "
                               "(left alone)"}
 
-    def declared(self, stack: "Stack"):
-        return stack.quotas
-
     def plan(self, spec: QuotaSpec, current: LiveQuota | None, ctx: PlanContext):
         return plan_quota(spec, current), []
 
@@ -193,7 +189,7 @@ class QuotaKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Quotas that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live, stack.quotas, "client quotas", PROBLEMS)
+        return self.unreadable(live, stack.of("quotas"), "client quotas", PROBLEMS)
 
     def canonical(self, current: LiveQuota, secret: frozenset[str]) -> dict:
         return {"type": "quota", "entity": entity_repr(current.entity),

@@ -18,7 +18,7 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
 
     owned = {n: {k for k in q.owned if k in q.values} for n, q in live.of(ResourceType.QUOTA).resources.items()}
     if not destroy:
-        for spec in stack.quotas:
+        for spec in stack.of("quotas"):
             owned.setdefault(spec.name, set()).update(spec.values)
     for c in quota_changes(plan, stack, live):
         if c.after is None:

@@ -18,7 +18,7 @@ from kplan.model.live import LiveState, Problem
 
 def wanted(stack: Stack, live: LiveState) -> list[str]:
     """The subjects the plan reads: the ones the stack declares and the ones its ownership record owns."""
-    return sorted({s.name for s in stack.subjects} | set(live.of(SUBJECT).owned))
+    return sorted({s.name for s in stack.of("subjects")} | set(live.of(SUBJECT).owned))
 
 
 def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveState:
@@ -56,5 +56,5 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
     if read is None:
         return live
     subjects = live.of(SUBJECT)
-    return with_declared_versions(live, reader.declared_versions(stack.subjects, subjects.resources)
+    return with_declared_versions(live, reader.declared_versions(stack.of("subjects"), subjects.resources)
                                   if subjects.problem is None else {})

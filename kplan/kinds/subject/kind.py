@@ -236,9 +236,6 @@ class SubjectKind(Kind):
     def protects(self, spec) -> bool:
         return spec.protect
 
-    def declared(self, stack: "Stack"):
-        return stack.subjects
-
     def plan(self, spec: SubjectSpec, current: LiveSubject | None, ctx: PlanContext):
         return plan_subject(spec, current, ctx.owned), []
 
@@ -250,7 +247,7 @@ class SubjectKind(Kind):
 
     def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
         """Versions registered by hand under subjects this stack owns."""
-        declared = {s.name: s for s in stack.subjects}
+        declared = {s.name: s for s in stack.of("subjects")}
         out = []
         for name, recorded in sorted(live.of(SUBJECT).records.items()):
             current = live.of(SUBJECT).resources.get(name)
@@ -261,7 +258,7 @@ class SubjectKind(Kind):
         return out
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
-        out = self.unreadable(live, stack.subjects, "schema registry subjects", PROBLEMS)
+        out = self.unreadable(live, stack.of("subjects"), "schema registry subjects", PROBLEMS)
         deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
         out += _referenced_deletions(deleted, live, stack.cluster.subject_delete == "permanent")
         if deleted:
@@ -353,7 +350,7 @@ def _difference(a: AttributeChange) -> "Difference":
 
 def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange]) -> dict[str, str]:
     """subject -> the digest of its declared schema, for the subjects a plan registers or adopts."""
-    declared = {s.name: s for s in stack.subjects}
+    declared = {s.name: s for s in stack.of("subjects")}
     return {n: schema_digest(declared[n].schema_type, declared[n].schema, declared[n].references)
             for n, c in plan_changes.items() if n in declared and c.action != Action.DELETE}
 

@@ -41,7 +41,6 @@ from kplan.model.plan import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
     from kplan.model.status import Difference, ResourceStatus
 
@@ -204,9 +203,6 @@ class UserKind(Kind):
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
                                      "replaces or deletes cannot be put back"}
 
-    def declared(self, stack: "Stack"):
-        return stack.users
-
     def plan(self, spec: UserSpec, current: LiveUser | None, ctx: PlanContext):
         return plan_user(spec, current, ctx)
 
@@ -218,7 +214,7 @@ class UserKind(Kind):
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """Users that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live, stack.users, "SCRAM users", PROBLEMS)
+        return self.unreadable(live, stack.of("users"), "SCRAM users", PROBLEMS)
 
     def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict:
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale

@@ -19,7 +19,7 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     users = live.of(ResourceType.USER)
     owned = {n: u.rotation or "" for n, u in users.resources.items() if n in users.owned}
     if not destroy:
-        for u in stack.users:
+        for u in stack.of("users"):
             change = changes.get(u.name)
             if change is not None and change.action != Action.DELETE:
                 owned[u.name] = u.rotation

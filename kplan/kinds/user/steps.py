@@ -137,7 +137,7 @@ class DeleteUsers(StepBase):
 def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
     """Which credentials to write and delete come from each change's `UserPlanned`; the password is read from the
     stack (its `${secret:...}` reference: the plan never holds a password)."""
-    declared = {u.name: u for u in stack.users}
+    declared = {u.name: u for u in stack.of("users")}
     create: list[Credential] = []
     upserts: list[Credential] = []
     removals: list[Removal] = []

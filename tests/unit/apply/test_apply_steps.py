@@ -86,9 +86,10 @@ def everything():
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
         ConnectorSpec("failed", freeze({"connector.class": "Z"}), restart_failed=True),
-    ), acls=(AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
-        users=(UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
-        quotas=(QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),))
+    ), kinds={
+        "acls": (AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
+        "users": (UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
+        "quotas": (QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),)})
     live = live_state("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
@@ -121,11 +122,11 @@ V2 = '{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"na
 def subjects_plan():
     """Subjects: one evolved (new version + a level), one new that references it, one owned and removed, one that
     matches (adopted: recorded, no step)."""
-    stack = Stack("s", None, ClusterSpec("b:1", schema_registry_url="http://r"), subjects=(
+    stack = Stack("s", None, ClusterSpec("b:1", schema_registry_url="http://r"), kinds={"subjects": (
         SubjectSpec("orders-value", V2, compatibility="FULL"),
         SubjectSpec("a-new", '{"type":"record","name":"N","fields":[{"name":"o","type":"Order"}]}',
                     references=(SchemaReference("Order", "orders-value"),)),
-        SubjectSpec("same", V1)))
+        SubjectSpec("same", V1))})
     live = live_state("c", 1, {}, {}, subjects={
         "orders-value": LiveSubject("orders-value", 3, V1, versions=(1, 3), compatibility=None,
                                     effective_compatibility="BACKWARD"),

@@ -56,9 +56,9 @@ def test_each_resource_goes_to_the_cluster_it_names(tmp_path):
     assert (east.cluster_name, east.cluster.bootstrap_servers, east.cluster.connect_url) == (
         "east", "east:9092", "http://east:8083")
     assert [t.name for t in east.topics] == ["orders"] and east.topics[0].partitions == 3
-    assert [c.name for c in east.connectors] == ["sink"] and not east.acls
+    assert [c.name for c in east.connectors] == ["sink"] and not east.of("acls")
     assert [(t.name, t.partitions) for t in west.topics] == [("orders", 1), ("replica", 1)]
-    assert not west.connectors and [a.name for a in west.acls] == ["User:app"]
+    assert not west.connectors and [a.name for a in west.of("acls")] == ["User:app"]
     assert {m.name for m in stack.members} == {"twin"} and not any(m.members for m in stack.members)
     # the stack as loaded holds every resource (validate, render and the policy see them all)
     assert len(stack.topics) == 3 and len(stack.connectors) == 1

@@ -80,7 +80,7 @@ def test_a_deletion_deletes_only_the_bindings_kplan_created():
 
 def test_steps_and_record_for_a_new_principal_then_its_destroy():
     spec = AclSpec("User:a", (B("topic", "t", "WRITE"),))
-    stack = Stack("s", None, ClusterSpec("b:1"), acls=(spec,))
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"acls": (spec,)})
     live = live_state("c", 1, {}, {})
     plan = make_plan(stack, live)
     steps = build_steps(plan, stack, live)

@@ -151,7 +151,7 @@ def test_a_deletion_cut_short_before_anything_was_deleted_left_no_trace():
 
 def _stack(url="http://r:8081", names=("u",)) -> Stack:
     return Stack("s", None, ClusterSpec("b:1", schema_registry_url=url),
-                 subjects=tuple(SubjectSpec(n, V1) for n in names))
+                 kinds={"subjects": tuple(SubjectSpec(n, V1) for n in names)})
 
 
 def _live(**kw) -> LiveState:

@@ -55,7 +55,7 @@ def test_an_existing_user_kplan_does_not_own_is_adopted_by_setting_the_declared_
 
 
 def test_the_record_keeps_the_declared_token_and_forgets_deleted_users():
-    stack = Stack("s", None, ClusterSpec("b:1"), users=(UserSpec("app", REF, rotation="7"),))
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"users": (UserSpec("app", REF, rotation="7"),)})
     live = live_state("c", 1, {}, {}, users={"app": LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "6"),
                                             "old": LiveUser("old", frozenset({("SCRAM-SHA-256", 4096)}), "")},
                      owned_users=frozenset({"app", "old"}))
