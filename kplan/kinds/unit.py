@@ -42,3 +42,5 @@ class KindUnit:
     live_from_json: "Callable[[Mapping[str, Any]], KindState] | None" = None
     # Its resources written as stack entries by `kplan import` (kplan.kinds.importing).
     importer: "KindImporter | None" = None
+    # A declared resource as `kplan render` shows it (kplan.stackfile.export).
+    render: "Callable[[Any], dict] | None" = None

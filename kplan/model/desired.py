@@ -333,3 +333,15 @@ class Stack:
     @property
     def multi_cluster(self) -> bool:
         return bool(self.members)
+
+
+def origin_data(origin: Origin | None) -> dict:
+    """The origin's JSON (`Origin.to_json`) as a reader of the stack wants it: `at: file:line`, then what generated
+    the resource (the CDC source, its role and table) if a CDC source did."""
+    if origin is None:
+        return {}
+    d = origin.to_json()
+    out: dict = {"at": f"{d['file']}:{d['line']}"}
+    if d["cdc_source"]:
+        out.update({k: d[k] for k in ("cdc_source", "role", "table") if d[k]})
+    return out

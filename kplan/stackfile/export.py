@@ -3,29 +3,15 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 
 from __future__ import annotations
 
+from kplan.kinds import UNITS
 from kplan.model.desired import (
-    AclSpec,
     ConnectAccess,
     ConnectorSpec,
-    Origin,
-    QuotaSpec,
     Stack,
     TopicSpec,
-    UserSpec,
+    origin_data,
 )
 from kplan.secrets import display_value, masked_url
-
-
-def origin_data(origin: Origin | None) -> dict:
-    """The origin's JSON (`Origin.to_json`) as a reader of the stack wants it: `at: file:line`, then what generated
-    the resource (the CDC source, its role and table) if a CDC source did."""
-    if origin is None:
-        return {}
-    d = origin.to_json()
-    out: dict = {"at": f"{d['file']}:{d['line']}"}
-    if d["cdc_source"]:
-        out.update({k: d[k] for k in ("cdc_source", "role", "table") if d[k]})
-    return out
 
 
 def topic_data(t: TopicSpec, stack_authoritative: bool = False) -> dict:
@@ -65,21 +51,8 @@ def connector_data(c: ConnectorSpec) -> dict:
     return out
 
 
-def acl_data(a: AclSpec) -> dict:
-    """A principal's expanded bindings, one line each: `allow WRITE on topic prefix:orders.`."""
-    out = {"principal": a.name, "authoritative": a.authoritative,
-           "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
-    if a.cdc_sources:
-        out["cdc_sources"] = list(a.cdc_sources)  # whose connector runs as this principal (bindings generated)
-    return out
 
 
-def quota_data(q: QuotaSpec) -> dict:
-    """An entity's quotas as Kafka stores them (byte rates in bytes per second)."""
-    from kplan.kinds.quota.kind import entity_repr, shown_value
-
-    return {"entity": entity_repr(q.entity), "values": {k: shown_value(v) for k, v in sorted(q.values.items())},
-            "origin": origin_data(q.origin)}
 
 
 def connect_data(access: ConnectAccess) -> dict:
@@ -95,22 +68,8 @@ def connect_data(access: ConnectAccess) -> dict:
             "verify": access.verify}
 
 
-def user_data(u: UserSpec) -> dict:
-    """A SCRAM user: its credentials and where its password comes from (the reference, never a value)."""
-    return {"name": u.name, "credentials": {m: i for m, i in u.credentials}, "password": u.password,
-            "rotation": u.rotation, "origin": origin_data(u.origin)}
 
 
-def subject_data(s) -> dict:
-    """A subject as kplan registers it: its type, schema (canonical form), references and level."""
-    from kplan.rules.schemas import canonical
-
-    return {"name": s.name, "schema_type": s.schema_type, "schema": canonical(s.schema_type, s.schema),
-            **({"schema_file": s.schema_file} if s.schema_file else {}),
-            **({"topic": s.topic} if s.topic else {}),
-            "references": [{"name": r.name, "subject": r.subject,
-                            "version": "latest" if r.version is None else r.version} for r in s.references],
-            "compatibility": s.compatibility, "origin": origin_data(s.origin)}
 
 
 def stack_data(stack: Stack) -> dict:
@@ -121,7 +80,7 @@ def stack_data(stack: Stack) -> dict:
         out: dict = {"stack": stack.name, "environment": stack.environment, "files": list(stack.files),
                "clusters": {m.cluster_name: d["cluster"] for m, d in zip(stack.members, members)},
                "authoritative_config": stack.authoritative_config}
-        for key in ("topics", "connectors", "acls", "users", "quotas", "subjects"):
+        for key in ("topics", "connectors", *(u.kind.section for u in UNITS if u.render is not None)):
             items = [{"cluster": m.cluster_name, **item} for m, d in zip(stack.members, members)
                      for item in d.get(key, [])]
             if items or key in ("topics", "connectors"):
@@ -151,10 +110,8 @@ def _one_cluster(stack: Stack) -> dict:
         "authoritative_config": stack.authoritative_config,
         "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],
         "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
-        **({"acls": [acl_data(a) for a in stack.of("acls")]} if stack.of("acls") else {}),
-        **({"users": [user_data(u) for u in stack.of("users")]} if stack.of("users") else {}),
-        **({"quotas": [quota_data(q) for q in stack.of("quotas")]} if stack.of("quotas") else {}),
-        **({"subjects": [subject_data(x) for x in stack.of("subjects")]} if stack.of("subjects") else {}),
+        **{u.kind.section: [u.render(spec) for spec in stack.of(u.kind.section)] for u in UNITS
+           if u.render is not None and stack.of(u.kind.section)},
     }
 
 

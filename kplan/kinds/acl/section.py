@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kplan.model.desired import ACL_PREFIX, AclBinding, AclSpec, Origin
+from kplan.model.desired import ACL_PREFIX, AclBinding, AclSpec, Origin, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 
@@ -104,3 +104,12 @@ def build_acls(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnosti
         out.append(AclSpec(principal, tuple(bindings), item.get("authoritative") is True,
                            origin=Origin(loc.file, loc.line, loc.column)))
     return tuple(sorted(out, key=lambda a: a.name))
+
+
+def rendered(a: AclSpec) -> dict:
+    """A principal's expanded bindings, one line each: `allow WRITE on topic prefix:orders.`."""
+    out = {"principal": a.name, "authoritative": a.authoritative,
+           "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}
+    if a.cdc_sources:
+        out["cdc_sources"] = list(a.cdc_sources)  # whose connector runs as this principal (bindings generated)
+    return out

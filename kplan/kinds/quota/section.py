@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.model.desired import QUOTA_KEYS, Origin, QuotaEntity, QuotaSpec, freeze
+from kplan.model.desired import QUOTA_KEYS, Origin, QuotaEntity, QuotaSpec, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 from kplan.rules.units import UnitError, parse_size_bytes
@@ -71,3 +71,11 @@ def build_quotas(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnos
         if len(values) == sum(1 for key in QUOTA_KEYS if key in item):
             out.append(QuotaSpec(entity, freeze(values), origin=Origin(loc.file, loc.line, loc.column)))
     return tuple(sorted(out, key=lambda q: q.name))
+
+
+def rendered(q: QuotaSpec) -> dict:
+    """An entity's quotas as Kafka stores them (byte rates in bytes per second)."""
+    from kplan.kinds.quota.kind import entity_repr, shown_value
+
+    return {"entity": entity_repr(q.entity), "values": {k: shown_value(v) for k, v in sorted(q.values.items())},
+            "origin": origin_data(q.origin)}

@@ -21,6 +21,7 @@ from kplan.model.desired import (
     SCRAM_MECHANISMS,
     Origin,
     UserSpec,
+    origin_data,
 )
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
@@ -82,3 +83,9 @@ def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnost
                             "" if rotation is None else str(rotation),
                             origin=Origin(loc.file, loc.line, loc.column)))
     return tuple(sorted(out, key=lambda u: u.name))
+
+
+def rendered(u: UserSpec) -> dict:
+    """A SCRAM user: its credentials and where its password comes from (the reference, never a value)."""
+    return {"name": u.name, "credentials": {m: i for m, i in u.credentials}, "password": u.password,
+            "rotation": u.rotation, "origin": origin_data(u.origin)}

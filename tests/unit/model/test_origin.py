@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from kplan.model.desired import Origin
+from kplan.model.desired import Origin, origin_data
 from kplan.plan.serialize import _origin, _origin_from
 from kplan.render.status import _origin_dict
-from kplan.stackfile.export import origin_data
 
 DECLARED = Origin("stack.yaml", 12, 5)
 GENERATED = Origin("stack.yaml", 30, 3, cdc_source="orders-db", table="public.orders", role="table")
