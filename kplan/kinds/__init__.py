@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from kplan.model.plan import ResourceType
 
@@ -40,6 +40,22 @@ def __getattr__(name: str):
     if name == "KindUnit":
         return import_module("kplan.kinds.unit").KindUnit
     raise AttributeError(name)
+
+
+@cache
+def section_builders() -> dict[str, Callable]:
+    """The stack sections kinds build from a plain list of entries, in the kinds' order: section -> its builder
+    ((entries with their locations, source map, diagnostics) -> specs), registered by the kind's `section.py`
+    (`SECTION`, `build_section`). Only those modules are loaded: loading a stack needs nothing else of a kind."""
+    out = {}
+    for name in ORDER:
+        try:
+            module = import_module(f"kplan.kinds.{name}.section")
+        except ModuleNotFoundError:
+            continue
+        if hasattr(module, "build_section"):
+            out[module.SECTION] = module.build_section
+    return out
 
 
 def kind_of(resource_type: ResourceType | str) -> "Kind":

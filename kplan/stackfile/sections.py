@@ -8,13 +8,11 @@ builder in its module (`subjects.build_section`).
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
-from kplan.kinds.acl.section import build_acls
+from kplan.kinds import section_builders
 from kplan.kinds.connector.section import build_connector, normalize_config
-from kplan.kinds.quota.section import build_quotas
 from kplan.kinds.topic.section import build_topic, describe_topic
-from kplan.kinds.user.section import build_users
 from kplan.model.desired import ConnectAccess, Origin, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, deep_merge
@@ -148,16 +146,11 @@ def _generated_topics(inp: MemberInput, source: str, exp: Expansion) -> list[Top
     return out
 
 
-def build_acl_section(inp: MemberInput) -> Built:
-    return Built(specs=build_acls(inp.unflagged("acls"), inp.ctx.smap, inp.ctx.diags))
-
-
-def build_user_section(inp: MemberInput) -> Built:
-    return Built(specs=build_users(inp.unflagged("users"), inp.ctx.smap, inp.ctx.diags))
-
-
-def build_quota_section(inp: MemberInput) -> Built:
-    return Built(specs=build_quotas(inp.unflagged("quotas"), inp.ctx.smap, inp.ctx.diags))
+def _plain_section(name: str, build: Callable) -> SectionBuilder:
+    """A kind's section that is a plain list of entries (its `section.py`'s `build_section`: entries -> specs)."""
+    def section(inp: MemberInput) -> Built:
+        return Built(specs=build(inp.unflagged(name), inp.ctx.smap, inp.ctx.diags))
+    return section
 
 
 # section name (its key in the stack file, `merge.LISTS`) -> its builder, in the order they are built
@@ -165,9 +158,7 @@ SECTIONS: Mapping[str, SectionBuilder] = {
     "topics": build_topics,
     "connectors": build_connectors,
     "cdc": build_cdc,
-    "acls": build_acl_section,
-    "users": build_user_section,
-    "quotas": build_quota_section,
+    **{name: _plain_section(name, build) for name, build in section_builders().items()},
     "subjects": build_subject_section,
 }
 

@@ -113,3 +113,8 @@ def rendered(a: AclSpec) -> dict:
     if a.cdc_sources:
         out["cdc_sources"] = list(a.cdc_sources)  # whose connector runs as this principal (bindings generated)
     return out
+
+
+# The loader builds the stack's `acls:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
+SECTION = "acls"
+build_section = build_acls

@@ -79,3 +79,8 @@ def rendered(q: QuotaSpec) -> dict:
 
     return {"entity": entity_repr(q.entity), "values": {k: shown_value(v) for k, v in sorted(q.values.items())},
             "origin": origin_data(q.origin)}
+
+
+# The loader builds the stack's `quotas:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
+SECTION = "quotas"
+build_section = build_quotas

@@ -89,3 +89,8 @@ def rendered(u: UserSpec) -> dict:
     """A SCRAM user: its credentials and where its password comes from (the reference, never a value)."""
     return {"name": u.name, "credentials": {m: i for m, i in u.credentials}, "password": u.password,
             "rotation": u.rotation, "origin": origin_data(u.origin)}
+
+
+# The loader builds the stack's `users:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
+SECTION = "users"
+build_section = build_users
