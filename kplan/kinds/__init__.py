@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from kplan.model.plan import ResourceType
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.unit import KindUnit
 
     UNITS: tuple[KindUnit, ...]
-    KINDS: tuple[Kind, ...]
+    KINDS: tuple[Kind[Any, Any], ...]
 
 # the kinds, in the order of plans and reports
 ORDER = ("topic", "connector", "offsets", "acl", "user", "quota", "subject")
@@ -58,12 +58,12 @@ def section_builders() -> dict[str, Callable]:
     return out
 
 
-def kind_of(resource_type: ResourceType | str) -> "Kind":
+def kind_of(resource_type: ResourceType | str) -> "Kind[Any, Any]":
     return _by_type()[ResourceType(resource_type)]
 
 
 @cache
-def _by_type() -> dict[ResourceType, "Kind"]:
+def _by_type() -> dict[ResourceType, "Kind[Any, Any]"]:
     return {u.kind.type: u.kind for u in _units()}
 
 

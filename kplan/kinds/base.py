@@ -8,7 +8,7 @@ are registered per kind under `kplan.apply`, and the live read per kind under `k
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, Type
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Sequence, Type, TypeVar
 
 from kplan.model.plan import (
     Action,
@@ -24,7 +24,7 @@ from kplan.model.plan import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState, Problem
     from kplan.model.status import Difference, ResourceStatus
     from kplan.secrets import SecretValues
@@ -45,8 +45,28 @@ class PlanContext:
 Scrub = Callable[[str], str]
 
 
-class Kind:
-    """One resource kind. Subclasses set `type`, `title` and `section` and implement the abstract parts."""
+class Declared(Protocol):
+    """What the shared planning rules read of any declared resource."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def origin(self) -> "Origin | None": ...
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+SpecT = TypeVar("SpecT", bound=Declared)  # what the stack declares of the kind (TopicSpec, AclSpec...)
+LiveT = TypeVar("LiveT", bound=Named)  # what the cluster has of it (LiveTopic, LiveAcls...)
+
+
+class Kind(Generic[SpecT, LiveT]):
+    """One resource kind, over its declared and live types. Subclasses set `type`, `title` and `section` and
+    implement the abstract parts."""
 
     type: ResourceType
     title: str  # section title in status output, e.g. "Topics"
@@ -58,10 +78,10 @@ class Kind:
 
     # -- desired and live state ------------------------------------------------------------------------------
 
-    def declared(self, stack: "Stack") -> Sequence[Any]:
+    def declared(self, stack: "Stack") -> Sequence[SpecT]:
         return stack.of(self.section)
 
-    def live(self, live: "LiveState") -> Mapping[str, Any]:
+    def live(self, live: "LiveState") -> Mapping[str, LiveT]:
         return live.of(self.type).resources
 
     def owned(self, live: "LiveState") -> frozenset[str]:
@@ -75,11 +95,11 @@ class Kind:
 
     # -- planning --------------------------------------------------------------------------------------------
 
-    def protects(self, spec: Any) -> bool:
+    def protects(self, spec: SpecT) -> bool:
         """The user's `protect: true` (kinds without the setting are never protected by it)."""
         return False
 
-    def refusal(self, spec: Any) -> PlanDiagnostic | None:
+    def refusal(self, spec: SpecT) -> PlanDiagnostic | None:
         """An error that stops this declared resource from being planned at all (e.g. an internal topic)."""
         return None
 
@@ -87,13 +107,13 @@ class Kind:
         """A live resource kplan never deletes, even if a record says the stack owns it."""
         return False
 
-    def plan(self, spec: Any, current: Any, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+    def plan(self, spec: SpecT, current: LiveT | None, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         raise NotImplementedError
 
-    def delete(self, current: Any, spec: Any, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveT, spec: SpecT | None, reason: Reason, origin=None) -> ResourceChange:
         raise NotImplementedError
 
-    def live_repr(self, current: Any, spec: Any = None) -> dict:
+    def live_repr(self, current: LiveT, spec: SpecT | None = None) -> dict:
         """The `before` shape of a live resource, secrets masked."""
         raise NotImplementedError
 
@@ -107,13 +127,13 @@ class Kind:
         """Checks across the resources of this kind (e.g. name collisions, required topics); not on destroy."""
         return []
 
-    def protected_for(self, spec: Any) -> str | None:
+    def protected_for(self, spec: SpecT) -> str | None:
         """Generated protection: the address of the resource this one exists for (a CDC source's schema-history
         topic: its connector), or None. Unlike a user's `protect: true` it does not refuse a destroy: destroy
         deletes this resource when it deletes that one (or that one is gone), and keeps it when that one stays."""
         return None
 
-    def kept_with(self, spec: Any, owner: str) -> PlanDiagnostic:
+    def kept_with(self, spec: SpecT, owner: str) -> PlanDiagnostic:
         """Why destroy keeps a resource whose `protected_for` resource stays."""
         return PlanDiagnostic(Severity.INFO, f"{self.type.value} {spec.name!r} exists for {owner}, which destroy "
                               "does not delete; destroy keeps it too", "kept-with-its-resource",
@@ -162,20 +182,21 @@ class Kind:
 
     # -- saved-plan fingerprints -----------------------------------------------------------------------------
 
-    def canonical(self, current: Any, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveT, secret: frozenset[str]) -> dict:
         """A canonical document of a live resource (no secret, not even its digest) to fingerprint."""
         raise NotImplementedError
 
-    def declared_secret_keys(self, spec: Any) -> frozenset[str]:
+    def declared_secret_keys(self, spec: SpecT) -> frozenset[str]:
         """Keys the stack treats as secrets for this resource (left out of its fingerprint)."""
         return frozenset()
 
     # -- status --------------------------------------------------------------------------------------------
 
-    def status(self, spec: Any, current: Any, change: ResourceChange | None, scrub: Scrub) -> "ResourceStatus":
+    def status(self, spec: SpecT, current: LiveT | None, change: ResourceChange | None,
+               scrub: Scrub) -> "ResourceStatus":
         raise NotImplementedError
 
-    def status_undeclared(self, current: Any, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+    def status_undeclared(self, current: LiveT, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
         """An owned resource that is no longer declared (the next apply deletes it)."""
         raise NotImplementedError
 

@@ -166,7 +166,7 @@ def _difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, False, note)
 
 
-class AclKind(Kind):
+class AclKind(Kind[AclSpec, LiveAcls]):
     type = ACL
     planned_type = AclPlanned
     title = "ACLs"

@@ -303,7 +303,7 @@ def _trace(text: str, scrub: Scrub):
     return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
 
 
-class ConnectorKind(Kind):
+class ConnectorKind(Kind[ConnectorSpec, LiveConnector]):
     type = CONNECTOR
     planned_type = ConnectorPlanned
     title = "Connectors"

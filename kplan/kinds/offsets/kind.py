@@ -201,7 +201,7 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
     return diags
 
 
-class OffsetsKind(Kind):
+class OffsetsKind(Kind[OffsetsRequest, LiveOffsets]):
     type = OFFSETS
     planned_type = OffsetsPlanned
     title = "Connector offsets"

@@ -161,7 +161,7 @@ def _difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, False, note)
 
 
-class QuotaKind(Kind):
+class QuotaKind(Kind[QuotaSpec, LiveQuota]):
     type = QUOTA
     planned_type = QuotaPlanned
     title = "Client quotas"

@@ -227,7 +227,7 @@ def registered_outside(name: str, current: LiveSubject, recorded: str, spec: Sub
                    address=f"{SUBJECT.value}.{name}", origin=spec.origin if spec else None)
 
 
-class SubjectKind(Kind):
+class SubjectKind(Kind[SubjectSpec, LiveSubject]):
     type = SUBJECT
     planned_type = SubjectPlanned
     title = "Schema subjects"

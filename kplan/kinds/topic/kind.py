@@ -410,7 +410,7 @@ def _status_difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
 
 
-class TopicKind(Kind):
+class TopicKind(Kind[TopicSpec, LiveTopic]):
     type = TOPIC
     planned_type = TopicPlanned
     title = "Topics"

@@ -195,7 +195,7 @@ def _difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
 
 
-class UserKind(Kind):
+class UserKind(Kind[UserSpec, LiveUser]):
     type = USER
     planned_type = UserPlanned
     title = "SCRAM users"
