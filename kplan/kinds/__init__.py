@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.unit import KindUnit
 
     UNITS: tuple[KindUnit, ...]
-    KINDS: tuple[Kind[Any, Any], ...]
+    KINDS: tuple[Kind[Any, Any, Any], ...]
 
 # the kinds, in the order of plans and reports
 ORDER = ("topic", "connector", "offsets", "acl", "user", "quota", "subject")
@@ -58,12 +58,12 @@ def section_builders() -> dict[str, Callable]:
     return out
 
 
-def kind_of(resource_type: ResourceType | str) -> "Kind[Any, Any]":
+def kind_of(resource_type: ResourceType | str) -> "Kind[Any, Any, Any]":
     return _by_type()[ResourceType(resource_type)]
 
 
 @cache
-def _by_type() -> dict[ResourceType, "Kind[Any, Any]"]:
+def _by_type() -> dict[ResourceType, "Kind[Any, Any, Any]"]:
     return {u.kind.type: u.kind for u in _units()}
 
 

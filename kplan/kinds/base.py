@@ -62,11 +62,12 @@ class Named(Protocol):
 
 SpecT = TypeVar("SpecT", bound=Declared)  # what the stack declares of the kind (TopicSpec, AclSpec...)
 LiveT = TypeVar("LiveT", bound=Named)  # what the cluster has of it (LiveTopic, LiveAcls...)
+StatusT = TypeVar("StatusT", bound="ResourceStatus")  # its status entry: ResourceStatus or a subclass of its own
 
 
-class Kind(Generic[SpecT, LiveT]):
-    """One resource kind, over its declared and live types. Subclasses set `type`, `title` and `section` and
-    implement the abstract parts."""
+class Kind(Generic[SpecT, LiveT, StatusT]):
+    """One resource kind, over its declared and live types and its status entry. Subclasses set `type`, `title`
+    and `section` and implement the abstract parts."""
 
     type: ResourceType
     title: str  # section title in status output, e.g. "Topics"
@@ -193,10 +194,10 @@ class Kind(Generic[SpecT, LiveT]):
     # -- status --------------------------------------------------------------------------------------------
 
     def status(self, spec: SpecT, current: LiveT | None, change: ResourceChange | None,
-               scrub: Scrub) -> "ResourceStatus":
+               scrub: Scrub) -> StatusT:
         raise NotImplementedError
 
-    def status_undeclared(self, current: LiveT, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+    def status_undeclared(self, current: LiveT, change: ResourceChange, scrub: Scrub) -> StatusT:
         """An owned resource that is no longer declared (the next apply deletes it)."""
         raise NotImplementedError
 
@@ -206,12 +207,12 @@ class Kind(Generic[SpecT, LiveT]):
 
     # -- labels in output ------------------------------------------------------------------------------------
 
-    def status_detail(self, r: "ResourceStatus") -> str:
+    def status_detail(self, r: StatusT) -> str:
         raise NotImplementedError
 
-    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+    def difference_text(self, r: StatusT, d: "Difference") -> str:
         raise NotImplementedError
 
-    def status_fields(self, r: "ResourceStatus", trace_dict: Callable) -> dict:
+    def status_fields(self, r: StatusT, trace_dict: Callable) -> dict:
         """The kind's own fields of a resource in the status JSON (`kplan status --format json`)."""
         raise NotImplementedError

@@ -28,7 +28,7 @@ RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, frozenset[str]], "Ma
 
 @dataclass(frozen=True)
 class KindUnit:
-    kind: "Kind[Any, Any]"  # planning, status, fingerprints, labels (kinds/<kind>/kind.py)
+    kind: "Kind[Any, Any, Any]"  # planning, status, fingerprints, labels (kinds/<kind>/kind.py)
     step_types: tuple[type["StepBase"], ...]  # its typed apply steps (kinds/<kind>/steps.py)
     builders: tuple[StepBuilder, ...]  # plan -> its steps (within a phase, the builders' order holds)
     handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers

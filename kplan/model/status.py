@@ -103,21 +103,7 @@ class ResourceStatus:
     in_declared_state: bool = True
     trace: Trace = Trace()
     tasks: tuple[TaskStatus, ...] = ()
-    # ACLs: the principal's bindings on the cluster, and the declared ones
-    bindings: int | None = None
-    declared_bindings: int | None = None
-    # SCRAM users: (mechanism, iterations) on the cluster, and declared
-    credentials: tuple[tuple[str, int], ...] | None = None
-    declared_credentials: tuple[tuple[str, int], ...] | None = None
-    # client quotas: the entity's (key, value) pairs on the cluster, and the declared ones
-    quotas: tuple[tuple[str, int | str], ...] | None = None
-    declared_quotas: tuple[tuple[str, int | str], ...] | None = None
-    # schema registry subjects: the latest version on the registry, the schema's type, the level in effect, and
-    # the declared level (None: not managed)
-    schema_version: int | None = None
-    schema_type: str | None = None
-    compatibility: str | None = None
-    declared_compatibility: str | None = None
+    # (each other kind's own fields are on its status subclass, e.g. kplan.kinds.quota.kind.QuotaStatus)
 
     @property
     def address(self) -> str:

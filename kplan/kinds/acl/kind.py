@@ -33,6 +33,7 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
 )
+from kplan.model.status import ResourceStatus
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,6 +41,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.status import Difference, ResourceStatus
 
 ACL = ResourceType.ACL
+
+
+@dataclass(frozen=True)
+class AclStatus(ResourceStatus):
+    """An ACL principal's status: the number of its bindings on the cluster, and of the declared ones."""
+
+    bindings: int | None = None
+    declared_bindings: int | None = None
 
 # Why ACLs could not be read (LiveState.of(ResourceType.ACL).problem), as the plan says it.
 PROBLEMS = {
@@ -166,7 +175,7 @@ def _difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, False, note)
 
 
-class AclKind(Kind[AclSpec, LiveAcls]):
+class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     type = ACL
     planned_type = AclPlanned
     title = "ACLs"
@@ -191,28 +200,28 @@ class AclKind(Kind[AclSpec, LiveAcls]):
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}
 
     def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
-               scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
+               scrub: Scrub) -> AclStatus:
+        from kplan.model.status import Status
 
         declared = len(spec.bindings)
         if current is None:
-            return ResourceStatus(ACL, spec.name, Status.MISSING, False, origin=spec.origin, declared_bindings=declared)
+            return AclStatus(ACL, spec.name, Status.MISSING, False, origin=spec.origin, declared_bindings=declared)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(ACL, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
+        return AclStatus(ACL, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               differences=diffs, bindings=len(current.bindings), declared_bindings=declared)
 
-    def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
+    def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> AclStatus:
+        from kplan.model.status import Status
 
-        return ResourceStatus(ACL, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
+        return AclStatus(ACL, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
                               differences=tuple(_difference(a) for a in change.attributes))
 
-    def status_detail(self, r: "ResourceStatus") -> str:
+    def status_detail(self, r: AclStatus) -> str:
         if not r.exists:
             return f"declared {plural(r.declared_bindings or 0, 'binding')}"
         return f"{plural(r.bindings or 0, 'binding')} on the cluster"
 
-    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+    def difference_text(self, r: AclStatus, d: "Difference") -> str:
         resource, name, operation = d.path
         what = f"{resource} {name} {operation}"
         if d.kind is AttrKind.ADD:
@@ -221,7 +230,7 @@ class AclKind(Kind[AclSpec, LiveAcls]):
             return f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)"
         return f"~ {d.live} {what}: on the cluster, not declared (left alone)"
 
-    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+    def status_fields(self, r: AclStatus, trace_dict) -> dict:
         return {"bindings": r.bindings, "declared": {"bindings": r.declared_bindings},
                 "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind.value,
                                  "live": d.live, "declared": d.declared} for d in r.differences]}

@@ -33,6 +33,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
+from kplan.model.status import ResourceStatus
 from kplan.rules.documents import KeyChange, key_changes
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
 from kplan.words import plural
@@ -303,7 +304,7 @@ def _trace(text: str, scrub: Scrub):
     return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
 
 
-class ConnectorKind(Kind[ConnectorSpec, LiveConnector]):
+class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     type = CONNECTOR
     planned_type = ConnectorPlanned
     title = "Connectors"

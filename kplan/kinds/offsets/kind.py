@@ -33,6 +33,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
+from kplan.model.status import ResourceStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
@@ -201,7 +202,7 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
     return diags
 
 
-class OffsetsKind(Kind[OffsetsRequest, LiveOffsets]):
+class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
     type = OFFSETS
     planned_type = OffsetsPlanned
     title = "Connector offsets"

@@ -37,6 +37,7 @@ from kplan.model.plan import (
     Severity,
     with_planned,
 )
+from kplan.model.status import ResourceStatus
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +45,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.status import Difference, ResourceStatus
 
 QUOTA = ResourceType.QUOTA
+
+
+@dataclass(frozen=True)
+class QuotaStatus(ResourceStatus):
+    """A client-quota entity's status: its (key, value) pairs on the cluster, and the declared ones."""
+
+    quotas: tuple[tuple[str, int | str], ...] | None = None
+    declared_quotas: tuple[tuple[str, int | str], ...] | None = None
 
 # Why quotas could not be read (LiveState.of(ResourceType.QUOTA).problem), as the plan says it.
 PROBLEMS = {
@@ -161,7 +170,7 @@ def _difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, False, note)
 
 
-class QuotaKind(Kind[QuotaSpec, LiveQuota]):
+class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
     type = QUOTA
     planned_type = QuotaPlanned
     title = "Client quotas"
@@ -196,29 +205,29 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota]):
                 "values": {k: current.values[k] for k in sorted(current.values)}}
 
     def status(self, spec: QuotaSpec, current: LiveQuota | None, change: ResourceChange | None,
-               scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status, owned
+               scrub: Scrub) -> QuotaStatus:
+        from kplan.model.status import Status, owned
 
         if current is None:
-            return ResourceStatus(QUOTA, spec.name, Status.MISSING, False, origin=spec.origin,
+            return QuotaStatus(QUOTA, spec.name, Status.MISSING, False, origin=spec.origin,
                                   declared_quotas=_shown(spec.values))
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(QUOTA, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
+        return QuotaStatus(QUOTA, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=owned(change), differences=diffs, quotas=_shown(current.values),
                               declared_quotas=_shown(spec.values))
 
-    def status_undeclared(self, current: LiveQuota, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
+    def status_undeclared(self, current: LiveQuota, change: ResourceChange, scrub: Scrub) -> QuotaStatus:
+        from kplan.model.status import Status
 
-        return ResourceStatus(QUOTA, current.name, Status.NOT_DECLARED, True, quotas=_shown(current.values),
+        return QuotaStatus(QUOTA, current.name, Status.NOT_DECLARED, True, quotas=_shown(current.values),
                               differences=tuple(_difference(a) for a in change.attributes))
 
-    def status_detail(self, r: "ResourceStatus") -> str:
+    def status_detail(self, r: QuotaStatus) -> str:
         if not r.exists:
             return f"declared {_values_text(dict(r.declared_quotas or ()))}"
         return _values_text(dict(r.quotas or ()))
 
-    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+    def difference_text(self, r: QuotaStatus, d: "Difference") -> str:
         key = d.path[0]
         if d.kind is AttrKind.ADD:
             return f"+ {key} = {d.declared}: declared, not on the cluster"
@@ -228,7 +237,7 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota]):
             return f"- {key} = {d.live}: on the cluster, not declared (the next apply removes it)"
         return f"~ {key} = {d.live}: on the cluster, not declared (left alone)"
 
-    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+    def status_fields(self, r: QuotaStatus, trace_dict) -> dict:
         return {"quotas": dict(r.quotas) if r.quotas is not None else None,
                 "declared": {"quotas": dict(r.declared_quotas or ())},
                 "differences": [{"key": d.path[0], "kind": d.kind.value, "live": d.live, "declared": d.declared}

@@ -48,6 +48,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
+from kplan.model.status import ResourceStatus
 from kplan.rules.schemas import canonical, diff, outline, schema_digest
 from kplan.words import plural
 
@@ -57,6 +58,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.status import Difference, ResourceStatus
 
 SUBJECT = ResourceType.SUBJECT
+
+
+@dataclass(frozen=True)
+class SubjectStatus(ResourceStatus):
+    """A subject's status: the latest version on the registry, the schema's type, the level in effect, and the
+    declared level (None: not managed)."""
+
+    schema_version: int | None = None
+    schema_type: str | None = None
+    compatibility: str | None = None
+    declared_compatibility: str | None = None
 
 PROBLEMS = {
     Problem.NO_REGISTRY: "the stack names no schema registry: set cluster.schema_registry.url",
@@ -227,7 +239,7 @@ def registered_outside(name: str, current: LiveSubject, recorded: str, spec: Sub
                    address=f"{SUBJECT.value}.{name}", origin=spec.origin if spec else None)
 
 
-class SubjectKind(Kind[SubjectSpec, LiveSubject]):
+class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
     type = SUBJECT
     planned_type = SubjectPlanned
     title = "Schema subjects"
@@ -275,33 +287,33 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject]):
         return {"type": "subject", **live_repr(current)}
 
     def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
-               scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status, owned
+               scrub: Scrub) -> SubjectStatus:
+        from kplan.model.status import Status, owned
 
         if current is None:
-            return ResourceStatus(SUBJECT, spec.name, Status.MISSING, False, origin=spec.origin,
+            return SubjectStatus(SUBJECT, spec.name, Status.MISSING, False, origin=spec.origin,
                                   schema_type=spec.schema_type, declared_compatibility=spec.compatibility)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(SUBJECT, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
+        return SubjectStatus(SUBJECT, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=owned(change), differences=diffs, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
                               declared_compatibility=spec.compatibility)
 
-    def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
+    def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> SubjectStatus:
+        from kplan.model.status import Status
 
-        return ResourceStatus(SUBJECT, current.name, Status.NOT_DECLARED, True, schema_version=current.version,
+        return SubjectStatus(SUBJECT, current.name, Status.NOT_DECLARED, True, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
                               differences=tuple(_difference(a) for a in change.attributes))
 
-    def status_detail(self, r: "ResourceStatus") -> str:
+    def status_detail(self, r: SubjectStatus) -> str:
         level = f", compatibility {r.compatibility}" if r.compatibility else ""
         if not r.exists:
             declared = f", compatibility {r.declared_compatibility}" if r.declared_compatibility else ""
             return f"declared {r.schema_type}{declared}"
         return f"version {r.schema_version} ({r.schema_type}){level}"
 
-    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+    def difference_text(self, r: SubjectStatus, d: "Difference") -> str:
         if d.kind is AttrKind.ADD:
             return f"+ {d.label} = {d.declared}: declared, not on the registry"
         if d.kind is AttrKind.REMOVE:
@@ -310,7 +322,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject]):
             return f"~ {d.label} = {d.live}: the stack declares {d.declared}"
         return f"~ {d.label} = {d.live}: differs (left alone)"
 
-    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+    def status_fields(self, r: SubjectStatus, trace_dict) -> dict:
         return {"version": r.schema_version, "schema_type": r.schema_type, "compatibility": r.compatibility,
                 "declared": {"compatibility": r.declared_compatibility},
                 "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}

@@ -28,6 +28,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
+from kplan.model.status import ResourceStatus
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
 from kplan.rules.names import is_reserved_topic
 from kplan.rules.placement import choose_replicas, format_assignment
@@ -410,7 +411,7 @@ def _status_difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
 
 
-class TopicKind(Kind[TopicSpec, LiveTopic]):
+class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
     type = TOPIC
     planned_type = TopicPlanned
     title = "Topics"

@@ -39,12 +39,21 @@ from kplan.model.plan import (
     error,
     with_planned,
 )
+from kplan.model.status import ResourceStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
     from kplan.model.status import Difference, ResourceStatus
 
 USER = ResourceType.USER
+
+
+@dataclass(frozen=True)
+class UserStatus(ResourceStatus):
+    """A SCRAM user's status: (mechanism, iterations) on the cluster, and declared."""
+
+    credentials: tuple[tuple[str, int], ...] | None = None
+    declared_credentials: tuple[tuple[str, int], ...] | None = None
 
 # Why users could not be read (LiveState.of(ResourceType.USER).problem), as the plan says it.
 PROBLEMS = {
@@ -195,7 +204,7 @@ def _difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
 
 
-class UserKind(Kind[UserSpec, LiveUser]):
+class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
     type = USER
     planned_type = UserPlanned
     title = "SCRAM users"
@@ -222,34 +231,34 @@ class UserKind(Kind[UserSpec, LiveUser]):
                 "rotation": current.rotation}
 
     def status(self, spec: UserSpec, current: LiveUser | None, change: ResourceChange | None,
-               scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
+               scrub: Scrub) -> UserStatus:
+        from kplan.model.status import Status
 
         declared = tuple(sorted(spec.credentials))
         if current is None:
-            return ResourceStatus(USER, spec.name, Status.MISSING, False, origin=spec.origin,
+            return UserStatus(USER, spec.name, Status.MISSING, False, origin=spec.origin,
                                   declared_credentials=declared)
         adopting = change is not None and change.has(Flag.ADOPT)
         diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(USER, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
+        return UserStatus(USER, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=not adopting, differences=diffs, credentials=tuple(sorted(current.credentials)),
                               declared_credentials=declared)
 
-    def status_undeclared(self, current: LiveUser, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
+    def status_undeclared(self, current: LiveUser, change: ResourceChange, scrub: Scrub) -> UserStatus:
+        from kplan.model.status import Status
 
-        return ResourceStatus(USER, current.name, Status.NOT_DECLARED, True,
+        return UserStatus(USER, current.name, Status.NOT_DECLARED, True,
                               credentials=tuple(sorted(current.credentials)),
                               differences=tuple(_difference(a) for a in change.attributes))
 
-    def status_detail(self, r: "ResourceStatus") -> str:
+    def status_detail(self, r: UserStatus) -> str:
         creds = r.credentials if r.exists else r.declared_credentials
         text = ", ".join(f"{m} ({i} iterations)" for m, i in creds or ())
         if not r.exists:
             return f"declared {text}"
         return text + ("" if r.owned else "; not owned by this stack (the next apply sets the declared password)")
 
-    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
+    def difference_text(self, r: UserStatus, d: "Difference") -> str:
         if d.path == PASSWORD:
             return f"~ password: {d.note}"
         if d.path == ROTATION:
@@ -261,7 +270,7 @@ class UserKind(Kind[UserSpec, LiveUser]):
             return f"- {mechanism}: credential on the cluster, not declared (the next apply deletes it)"
         return f"~ {mechanism}: {d.live} iterations on the cluster, {d.declared} declared"
 
-    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+    def status_fields(self, r: UserStatus, trace_dict) -> dict:
         return {"credentials": {m: i for m, i in r.credentials or ()},
                 "declared": {"credentials": {m: i for m, i in r.declared_credentials or ()}},
                 "differences": [{"path": list(d.path), "kind": d.kind.value,
