@@ -35,13 +35,13 @@ def _import_what_the_read_needs() -> None:
 
 
 class Prefetch:
-    """A reader (KafkaReader) whose read for (stack, topics, quotas) has already started. Everything else is
+    """A reader (KafkaReader) whose read for (stack, topics, sections) has already started. Everything else is
     the wrapped reader's."""
 
-    def __init__(self, reader, stack_name: str, topic_names: Iterable[str], quotas: bool, close=None):
+    def __init__(self, reader, stack_name: str, topic_names: Iterable[str], sections: frozenset[str], close=None):
         self._reader = reader
         self._close = reader.close if close is None else close
-        self._key = (stack_name, quotas)
+        self._key = (stack_name, sections)
         self._names = frozenset(topic_names)
         self._result: LiveState | None = None
         self._error: BaseException | None = None
@@ -56,7 +56,7 @@ class Prefetch:
 
     def _run(self) -> None:
         try:
-            self._result = self._reader.read(self._key[0], topic_names=sorted(self._names), quotas=self._key[1])
+            self._result = self._reader.read(self._key[0], topic_names=sorted(self._names), sections=self._key[1])
         except BaseException as e:  # noqa: BLE001 - handed to whoever reads (raised there, as a direct read would)
             self._error = e
         with self._lock:
@@ -64,20 +64,21 @@ class Prefetch:
             if self._abandoned:  # the caller is gone: the clients are closed here, by the thread that used them
                 self._close()
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
+             sections: frozenset[str] = frozenset()) -> LiveState:
         self._thread.join()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
         live, self._result = self._result, None  # handed over once: a second read (re-planning) reads anew
-        if live is None or (stack_name, quotas) != self._key or topic_names is None or live.all_topic_names is None:
-            return self._reader.read(stack_name, topic_names=topic_names, quotas=quotas)
+        if live is None or (stack_name, sections) != self._key or topic_names is None or live.all_topic_names is None:
+            return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
         missing = sorted(n for n in set(topic_names) - self._names
                          if n in live.all_topic_names and not n.startswith("__") and n not in live.topics)
         if not missing:
             return live
         if not hasattr(self._reader, "describe_topic_configs"):
-            return self._reader.read(stack_name, topic_names=topic_names, quotas=quotas)
+            return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
         from kplan.cluster.reader import live_topic
 
         metadata = self._reader.last_metadata

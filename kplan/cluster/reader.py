@@ -74,10 +74,11 @@ class KafkaReader:
 
     # -- the LiveStateReader interface -------------------------------------------------------------------
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
+             sections: frozenset[str] = frozenset()) -> LiveState:
         """Live state for planning. `topic_names` limits the (costly) config reads to the topics the plan can
         touch — the stack's own and those it owns; None describes every non-internal topic. Client quotas are
-        read (a second client library, see kplan.cluster.kafka_python) only when `quotas` (the stack declares some) or
+        read (a second client library, see kplan.cluster.kafka_python) only when the stack declares some (`sections`) or
         the stack's record owns some."""
         with ThreadPoolExecutor(max_workers=4) as pool:
             # Independent reads overlap: Connect, the ownership records, and the cluster's own requests. The
@@ -89,7 +90,7 @@ class KafkaReader:
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
-            quotas_future = pool.submit(self._read_quotas) if quotas else None
+            quotas_future = pool.submit(self._read_quotas) if "quotas" in sections else None
             metadata = self.last_metadata = self.topic_metadata()
             users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
             records_future = (pool.submit(self.records.read_all, client_config(self.cluster, self.secrets),

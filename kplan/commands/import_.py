@@ -154,7 +154,7 @@ def read_live(stack, *, quotas: bool, subjects: bool = False):
 
     reader = StackReader(stack.cluster, resolve_stack_secrets(stack, os.environ))
     try:
-        live = reader.read(stack.name, topic_names=None, quotas=quotas)
+        live = reader.read(stack.name, topic_names=None, sections=frozenset({"quotas"}) if quotas else frozenset())
         if subjects and stack.cluster.schema_registry_url:
             try:
                 names = reader.subject_names()

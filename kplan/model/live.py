@@ -140,9 +140,11 @@ class LiveStateReader(Protocol):
     things only the batched read's answer tells it to, through its own small Protocol (`OffsetReads`,
     `SubjectReads` in the kinds' `live.py`): a connector's offsets, the stack's subjects."""
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
-        """`topic_names` (optional) limits config reads to the topics a plan can touch; `quotas`: read client
-        quotas (the stack declares some; they are read anyway when the stack's record owns some)."""
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
+             sections: frozenset[str] = frozenset()) -> LiveState:
+        """`topic_names` (optional) limits config reads to the topics a plan can touch; `sections`: the stack's
+        sections that declare something (a kind whose read costs more is read only when the stack declares some, or
+        its record owns some)."""
         ...
 
 
@@ -152,7 +154,8 @@ class StaticReader:
 
     state: LiveState
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None, quotas: bool = False) -> LiveState:
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
+             sections: frozenset[str] = frozenset()) -> LiveState:
         return self.state
 
     # a live-state file keeps what it says: nothing more can be asked of it (the kinds' follow-up reads)

@@ -149,4 +149,4 @@ def _start_read(preview, environ: Mapping[str, str]):
 
     secrets = resolve_stack_secrets(Stack(name=preview.stack_name, environment=None, cluster=preview.cluster), environ)
     reader, validator, close = systems.open_cluster(preview.cluster, secrets)
-    return Prefetch(reader, preview.stack_name, preview.topic_names, preview.quotas, close), validator
+    return Prefetch(reader, preview.stack_name, preview.topic_names, preview.sections, close), validator

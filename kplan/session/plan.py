@@ -28,7 +28,7 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     from kplan.plan.planner import make_plan
 
     stack = session.stack
-    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics], quotas=bool(stack.of("quotas")))
+    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics], sections=frozenset(stack.kinds))
     if resuming:
         live = replace(live, unfinished_run=None)
     if holding_lock:

@@ -344,7 +344,7 @@ class ClusterPreview:
     stack_name: str
     cluster: ClusterSpec
     topic_names: frozenset[str]  # the topics declared by name (CDC-generated ones come later)
-    quotas: bool  # whether the stack declares client quotas
+    sections: frozenset[str]  # the kinds' sections the stack declares something in (the read needs some of them)
 
 
 def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[ClusterPreview], None]) -> None:
@@ -375,8 +375,9 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
     topic_names = frozenset(t["name"] for d in docs for t in (d.root.get("topics") or ())
                             if isinstance(d.root.get("topics"), list) and isinstance(t, dict)
                             and isinstance(t.get("name"), str))
-    quotas = any(d.root.get("quotas") for d in docs)
-    on_cluster(ClusterPreview(names.pop(), cluster, topic_names, quotas))
+    declared = frozenset(k for k in LISTS if k not in ("topics", "connectors", "cdc")
+                         and any(d.root.get(k) for d in docs))
+    on_cluster(ClusterPreview(names.pop(), cluster, topic_names, declared))
 
 
 def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label: str = "cluster"

@@ -11,6 +11,8 @@ import pytest
 from kplan.cluster.prefetch import Prefetch
 from kplan.model.live import LiveState
 
+NONE: frozenset[str] = frozenset()  # a stack that declares nothing beyond topics and connectors
+
 
 class FakeReader:
     def __init__(self, names=(), fail=None, gate=None):
@@ -22,8 +24,8 @@ class FakeReader:
         self.all = frozenset(names)
         self.last_metadata = {n: (1, 1) for n in names}
 
-    def read(self, stack_name, topic_names=None, quotas=False):
-        self.calls.append((stack_name, tuple(topic_names) if topic_names is not None else None, quotas))
+    def read(self, stack_name, topic_names=None, sections=frozenset()):
+        self.calls.append((stack_name, tuple(topic_names) if topic_names is not None else None, sections))
         if self.gate is not None:
             self.gate.wait(5)
         if self.fail is not None:
@@ -40,16 +42,16 @@ class FakeReader:
 
 def test_the_early_read_is_handed_over_when_the_stack_asks_for_the_same():
     reader = FakeReader(["a", "b"])
-    pre = Prefetch(reader, "s", ["a", "b"], False)
-    live = pre.read("s", topic_names=["b", "a"], quotas=False)
-    assert live.all_topic_names == {"a", "b"} and reader.calls == [("s", ("a", "b"), False)]
+    pre = Prefetch(reader, "s", ["a", "b"], NONE)
+    live = pre.read("s", topic_names=["b", "a"], sections=NONE)
+    assert live.all_topic_names == {"a", "b"} and reader.calls == [("s", ("a", "b"), NONE)]
 
 
 def test_the_early_read_is_handed_over_once_and_later_reads_are_fresh():
     reader = FakeReader(["a"])
-    pre = Prefetch(reader, "s", ["a"], False)
-    pre.read("s", topic_names=["a"], quotas=False)
-    pre.read("s", topic_names=["a"], quotas=False)  # e.g. planning again after waiting for the metadata
+    pre = Prefetch(reader, "s", ["a"], NONE)
+    pre.read("s", topic_names=["a"], sections=NONE)
+    pre.read("s", topic_names=["a"], sections=NONE)  # e.g. planning again after waiting for the metadata
     assert len(reader.calls) == 2
 
 
@@ -58,40 +60,40 @@ def test_an_early_read_that_does_not_know_every_topic_name_is_read_again_for_mor
     the stack's read is done anew instead of failing on the unknown names."""
     reader = FakeReader(["a"])
     reader.all = None
-    pre = Prefetch(reader, "s", ["a"], False)
-    pre.read("s", topic_names=["a", "b"], quotas=False)
-    assert reader.calls == [("s", ("a",), False), ("s", ("a", "b"), False)] and reader.described == []
+    pre = Prefetch(reader, "s", ["a"], NONE)
+    pre.read("s", topic_names=["a", "b"], sections=NONE)
+    assert reader.calls == [("s", ("a",), NONE), ("s", ("a", "b"), NONE)] and reader.described == []
 
 
 def test_topics_the_loaded_stack_adds_are_described_and_added():
     reader = FakeReader(["a", "cdc.t1", "cdc.t2"])
-    pre = Prefetch(reader, "s", ["a"], False)
-    live = pre.read("s", topic_names=["a", "cdc.t1", "cdc.t2", "not-there"], quotas=False)
+    pre = Prefetch(reader, "s", ["a"], NONE)
+    live = pre.read("s", topic_names=["a", "cdc.t1", "cdc.t2", "not-there"], sections=NONE)
     assert reader.described == [["cdc.t1", "cdc.t2"]]
     assert set(live.topics) == {"cdc.t1", "cdc.t2"} and live.topics["cdc.t1"].overrides == {"retention.ms": "1"}
     assert len(reader.calls) == 1
 
 
-@pytest.mark.parametrize("args", [("other", ["a"], False), ("s", ["a"], True), ("s", None, False)])
+@pytest.mark.parametrize("args", [("other", ["a"], NONE), ("s", ["a"], frozenset({"quotas"})), ("s", None, NONE)])
 def test_a_different_read_is_made_again(args):
     reader = FakeReader(["a"])
-    pre = Prefetch(reader, "s", ["a"], False)
-    name, topics, quotas = args
-    pre.read(name, topic_names=topics, quotas=quotas)
-    assert len(reader.calls) == 2 and reader.calls[1][0] == name and reader.calls[1][2] == quotas
+    pre = Prefetch(reader, "s", ["a"], NONE)
+    name, topics, sections = args
+    pre.read(name, topic_names=topics, sections=sections)
+    assert len(reader.calls) == 2 and reader.calls[1][0] == name and reader.calls[1][2] == sections
 
 
 def test_the_early_read_s_error_is_raised_by_read():
     reader = FakeReader(fail=RuntimeError("cannot reach Kafka"))
-    pre = Prefetch(reader, "s", [], False)
+    pre = Prefetch(reader, "s", [], NONE)
     with pytest.raises(RuntimeError, match="cannot reach Kafka"):
-        pre.read("s", topic_names=[], quotas=False)
+        pre.read("s", topic_names=[], sections=NONE)
 
 
 def test_closing_while_the_read_runs_leaves_the_close_to_the_reading_thread():
     gate = threading.Event()
     reader = FakeReader(gate=gate)
-    pre = Prefetch(reader, "s", [], False)
+    pre = Prefetch(reader, "s", [], NONE)
     pre.close()
     assert reader.closed == 0  # not under the read's feet
     gate.set()
@@ -101,8 +103,8 @@ def test_closing_while_the_read_runs_leaves_the_close_to_the_reading_thread():
 
 def test_closing_after_the_read_closes_at_once():
     reader = FakeReader()
-    pre = Prefetch(reader, "s", [], False)
-    pre.read("s", topic_names=[], quotas=False)
+    pre = Prefetch(reader, "s", [], NONE)
+    pre.read("s", topic_names=[], sections=NONE)
     pre.close()
     assert reader.closed == 1
 
@@ -131,7 +133,7 @@ environments:
 def test_the_preview_is_the_loaded_stack_s_cluster(tmp_path):
     stack, _, seen = _preview(tmp_path, BASE)
     assert len(seen) == 1 and seen[0].cluster == stack.cluster and seen[0].stack_name == "shop"
-    assert seen[0].topic_names == {"orders"} and seen[0].quotas is False
+    assert seen[0].topic_names == {"orders"} and seen[0].sections == NONE
     stack, _, seen = _preview(tmp_path, BASE, "prod")
     assert seen[0].cluster == stack.cluster and stack.cluster.bootstrap_servers == "p:9092"
 
