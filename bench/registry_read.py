@@ -20,7 +20,8 @@ from _common import emit
 
 import localstack
 from kplan.kinds.subject.kind import live_repr
-from kplan.model.desired import ClusterSpec, Stack, SubjectSpec
+from kplan.kinds.subject.model import SubjectSpec
+from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.registry.client import registry_client
 from kplan.registry.compat import check_subjects

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.model.desired import AclBinding
+from kplan.kinds.acl.model import AclBinding
 
 # What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.
 NEEDS = {

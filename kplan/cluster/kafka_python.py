@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from kplan.cluster.results import reason_of_name
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.ports import BatchResults
-from kplan.model.desired import DEFAULT_ENTITY, ClusterSpec, QuotaEntity
+from kplan.kinds.quota.model import DEFAULT_ENTITY, QuotaEntity
+from kplan.model.desired import ClusterSpec
 from kplan.secrets import SecretValues
 from kplan.transport.retry import RetriableError
 

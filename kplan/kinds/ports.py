@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.model.desired import AclBinding, ConnectorState, QuotaEntity, SchemaReference, TopicSpec
+from kplan.kinds.acl.model import AclBinding
+from kplan.kinds.quota.model import QuotaEntity
+from kplan.kinds.subject.model import SchemaReference
+from kplan.model.desired import ConnectorState, TopicSpec
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]

@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.model.desired import Stack, SubjectSpec
+from kplan.kinds.subject.model import SubjectSpec
+from kplan.model.desired import Stack
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error, warning
 from kplan.registry.client import (
     INVALID_SCHEMA,

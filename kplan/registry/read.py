@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.subject.live import LiveSubject
-from kplan.model.desired import SchemaReference, SubjectSpec
+from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.registry.client import RegistryError, RegistryHttp, error_code, error_line, json_body, level_of, path
 
 READ_WORKERS = 8

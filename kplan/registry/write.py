@@ -13,7 +13,8 @@ import time
 from typing import Any, Callable, Sequence
 
 from kplan.errors import WriteError
-from kplan.model.desired import ClusterSpec, SchemaReference
+from kplan.kinds.subject.model import SchemaReference
+from kplan.model.desired import ClusterSpec
 from kplan.registry.client import (
     SOFT_DELETED,
     RegistryHttp,

@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from kplan.model.desired import AclBinding, AclSpec, Origin
+from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
 

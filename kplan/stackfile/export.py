@@ -4,13 +4,7 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 from __future__ import annotations
 
 from kplan.kinds import UNITS
-from kplan.model.desired import (
-    ConnectAccess,
-    ConnectorSpec,
-    Stack,
-    TopicSpec,
-    origin_data,
-)
+from kplan.model.desired import ConnectAccess, ConnectorSpec, Stack, TopicSpec, origin_data
 from kplan.secrets import display_value, masked_url
 
 

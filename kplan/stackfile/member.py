@@ -10,11 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
-from kplan.model.desired import (
-    ClusterSpec,
-    ConnectorSpec,
-    TopicSpec,
-)
+from kplan.model.desired import ClusterSpec, ConnectorSpec, TopicSpec
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
 from kplan.stackfile.merge import LISTS

@@ -24,7 +24,8 @@ import json
 import os
 from typing import Any
 
-from kplan.model.desired import Origin, SchemaReference, SubjectSpec
+from kplan.kinds.subject.model import SchemaReference, SubjectSpec
+from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 from kplan.rules.schemas import SchemaParseError, parse

@@ -15,8 +15,9 @@ from kplan.errors import WriteError
 from kplan.kinds.ports import Writers
 from kplan.kinds.subject.kind import live_repr
 from kplan.kinds.subject.live import LiveSubject
+from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.steps import PutSubject
-from kplan.model.desired import ClusterSpec, Origin, SchemaReference, Stack, SubjectSpec
+from kplan.model.desired import ClusterSpec, Origin, Stack
 from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.registry.client import registry_client
 from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.live import LiveAcls
+from kplan.kinds.acl.model import AclBinding, AclSpec
 from kplan.kinds.base import Kind, PlanContext, Scrub
-from kplan.model.desired import AclBinding, AclSpec
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,

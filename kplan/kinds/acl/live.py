@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from kplan.model.desired import AclBinding, freeze
+from kplan.kinds.acl.model import AclBinding
+from kplan.model.desired import freeze
 from kplan.model.live import KindState, problem_of
 
 

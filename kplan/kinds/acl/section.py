@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kplan.model.desired import ACL_PREFIX, AclBinding, AclSpec, Origin, origin_data
+from kplan.kinds.acl.model import ACL_PREFIX, AclBinding, AclSpec
+from kplan.model.desired import Origin, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kplan.kinds.acl.kind import AclPlanned, binding_from_json, binding_json
+from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
-from kplan.model.desired import AclBinding, Stack
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
 

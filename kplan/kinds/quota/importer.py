@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from kplan.kinds.importing import ImportContext, KindImporter
-from kplan.model.desired import QUOTA_KEYS
+from kplan.kinds.quota.model import QUOTA_KEYS
 from kplan.model.live import LiveState, problem_line
 from kplan.model.plan import ResourceType
 from kplan.rules.stack_values import human_size

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.quota.live import LiveQuota
-from kplan.model.desired import QuotaEntity, QuotaSpec
+from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from kplan.model.desired import QuotaEntity, freeze
+from kplan.kinds.quota.model import QuotaEntity
+from kplan.model.desired import freeze
 from kplan.model.live import KindState, problem_of
 
 

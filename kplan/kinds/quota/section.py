@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.model.desired import QUOTA_KEYS, Origin, QuotaEntity, QuotaSpec, freeze, origin_data
+from kplan.kinds.quota.model import QUOTA_KEYS, QuotaEntity, QuotaSpec
+from kplan.model.desired import Origin, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 from kplan.rules.units import UnitError, parse_size_bytes

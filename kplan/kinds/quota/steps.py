@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 
 from kplan.kinds.planned import planned_of
 from kplan.kinds.quota.kind import QuotaPlanned
+from kplan.kinds.quota.model import QuotaEntity
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
-from kplan.model.desired import QuotaEntity, Stack
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
 

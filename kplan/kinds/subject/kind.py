@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.subject.live import LiveSubject
-from kplan.model.desired import SchemaReference, SubjectSpec
+from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,

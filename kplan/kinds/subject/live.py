@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Protocol
 
-from kplan.model.desired import SchemaReference, freeze
+from kplan.kinds.subject.model import SchemaReference
+from kplan.model.desired import freeze
 from kplan.model.live import KindState, Problem
 
 

@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.subject.kind import SubjectPlanned, refs_from_json, refs_json
-from kplan.model.desired import SchemaReference, Stack
+from kplan.kinds.subject.model import SchemaReference
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, ResourceType
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.user.live import LiveUser
-from kplan.model.desired import UserSpec
+from kplan.kinds.user.model import UserSpec
 from kplan.model.live import Problem
 from kplan.model.plan import (
     SENSITIVE,

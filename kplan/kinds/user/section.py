@@ -15,14 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.model.desired import (
-    SCRAM_DEFAULT_ITERATIONS,
-    SCRAM_DEFAULT_MECHANISM,
-    SCRAM_MECHANISMS,
-    Origin,
-    UserSpec,
-    origin_data,
-)
+from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS, SCRAM_DEFAULT_MECHANISM, SCRAM_MECHANISMS, UserSpec
+from kplan.model.desired import Origin, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 from kplan.secrets import has_secret_ref, is_reference_only, secret_ref_problem

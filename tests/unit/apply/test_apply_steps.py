@@ -13,14 +13,17 @@ from builders import live_state
 from kplan.apply.steps import STEP_TYPES, build, build_steps, step_from_json
 from kplan.apply.steps.ownership import RecordOwnership, ownership_after, ownership_of
 from kplan.kinds.acl.live import LiveAcls
+from kplan.kinds.acl.model import AclBinding, AclSpec
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.kinds.connector.restart_steps import RestartConnector
 from kplan.kinds.connector.steps import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
 from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.kinds.quota.live import LiveQuota
+from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
 from kplan.kinds.quota.steps import AlterQuotas, QuotaChange
 from kplan.kinds.step import Phase, step_types
 from kplan.kinds.subject.live import LiveSubject
+from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.steps import DeleteSubjects
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
@@ -31,23 +34,10 @@ from kplan.kinds.topic.steps import (
     ReplaceTopics,
 )
 from kplan.kinds.user.live import LiveUser
+from kplan.kinds.user.model import UserSpec
 from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
-from kplan.model.desired import (
-    AclBinding,
-    AclSpec,
-    ClusterSpec,
-    ConnectorSpec,
-    ConnectorState,
-    QuotaEntity,
-    QuotaSpec,
-    SchemaReference,
-    Stack,
-    SubjectSpec,
-    TopicSpec,
-    UserSpec,
-    freeze,
-)
+from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveTask, LiveTopic
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.plan.planner import make_plan

@@ -8,9 +8,11 @@ from builders import live_state
 
 from kplan.importer import ImportOptions, build_import
 from kplan.kinds.acl.live import LiveAcls
+from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.quota.live import LiveQuota
+from kplan.kinds.quota.model import QuotaEntity
 from kplan.kinds.user.live import LiveUser
-from kplan.model.desired import AclBinding, QuotaEntity, freeze
+from kplan.model.desired import freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.rules.stack_values import connector_config_value, topic_config_value
 from kplan.rules.units import normalize_topic_config_value

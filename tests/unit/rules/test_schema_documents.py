@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kplan.model.desired import SchemaReference
+from kplan.kinds.subject.model import SchemaReference
 from kplan.rules.schemas import canonical, diff, outline, same_schema, schema_digest
 
 REC = {"type": "record", "name": "Order", "namespace": "shop", "fields": [{"name": "id", "type": "long"}]}

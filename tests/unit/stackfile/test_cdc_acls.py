@@ -4,7 +4,8 @@ denies refuse a generated binding."""
 
 from __future__ import annotations
 
-from kplan.model.desired import AclBinding, AclSpec, Origin
+from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, denies, merge_generated
 

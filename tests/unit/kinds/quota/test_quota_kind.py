@@ -8,9 +8,10 @@ from kplan.cluster.kafka_python import kafka_python_config
 from kplan.errors import KplanError
 from kplan.kinds.quota.kind import delete_quota, plan_quota, shown_value
 from kplan.kinds.quota.live import LiveQuota
+from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
 from kplan.kinds.quota.section import quota_value
 from kplan.kinds.quota.steps import AlterQuotas, QuotaChange, by_entity
-from kplan.model.desired import ClusterSpec, QuotaEntity, QuotaSpec, freeze
+from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.rules.units import UnitError
 from kplan.secrets import SecretValues

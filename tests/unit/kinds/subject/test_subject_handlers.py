@@ -11,8 +11,9 @@ from fakes import FakeWriter, writers
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.kinds.subject.attach import attach, wanted
 from kplan.kinds.subject.live import LiveSubject
+from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
-from kplan.model.desired import ClusterSpec, SchemaReference, Stack, SubjectSpec
+from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.live import LiveState, Problem
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues

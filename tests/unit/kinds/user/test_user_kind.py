@@ -11,8 +11,9 @@ from kplan.cluster.scram import rounds
 from kplan.kinds.base import PlanContext
 from kplan.kinds.user.kind import plan_user
 from kplan.kinds.user.live import LiveUser
+from kplan.kinds.user.model import UserSpec
 from kplan.kinds.user.section import password_problem
-from kplan.model.desired import ClusterSpec, Stack, UserSpec
+from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, Flag
 from kplan.plan.planner import make_plan

@@ -1,0 +1,41 @@
+"""The subject kind's declared model: schema registry subjects as a stack declares them
+(the Stack holds them by section, `Stack.of`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kplan.model.desired import Origin
+
+
+@dataclass(frozen=True, order=True)
+class SchemaReference:
+    """A schema's reference to a type another subject holds (`name` as the schema names it, e.g. `x.Address` or
+    `address.proto`). `version` None: the referenced subject's latest version, resolved when the schema is
+    registered (after that subject's own registration in the same run)."""
+
+    name: str
+    subject: str
+    version: int | None = None
+
+    def label(self) -> str:
+        return f"{self.name} -> {self.subject}@{'latest' if self.version is None else self.version}"
+
+
+@dataclass(frozen=True)
+class SubjectSpec:
+    """A schema registry subject the stack declares (`subjects:`), or generated for a topic's `key_schema` /
+    `value_schema` (TopicNameStrategy: `<topic>-key`, `<topic>-value`, unless another naming is chosen).
+    `schema` is the text as declared (the file's, or the inline value's); plans compare canonical forms
+    (`kplan.rules.schemas`), never the text. `compatibility` None: the subject's level is not managed."""
+
+    name: str
+    schema: str
+    schema_type: str = "AVRO"  # AVRO, JSON or PROTOBUF
+    references: tuple[SchemaReference, ...] = ()
+    compatibility: str | None = None
+    protect: bool = False
+    origin: Origin | None = None
+    schema_origin: Origin | None = None  # the line of `schema` / `schema_file`, where compatibility errors point
+    schema_file: str | None = None  # the file the schema came from (as written in the stack), for messages
+    topic: str | None = None  # the topic whose key/value schema this is, when generated from a topic
