@@ -8,6 +8,8 @@ loader's sections are registered by the kinds' `section.py` modules, so that loa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,23 +28,65 @@ FollowUp = Callable[["Stack", "LiveState", Any, bool], "LiveState"]  # the reade
 RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, frozenset[str]], "Mapping[str, Entry]"]
 
 
+@cache
+def _resolve(ref: str) -> Any:
+    """"package.module:name" -> that object, imported on first use."""
+    module, _, name = ref.partition(":")
+    return getattr(import_module(module), name)
+
+
 @dataclass(frozen=True)
 class KindUnit:
+    """A kind's registration. Only `kind` is loaded with it; every other part is named by reference
+    ("module:name") and imported when first used, so planning never loads apply's steps, nor a stack load the
+    planning code."""
+
     kind: "Kind[Any, Any, Any]"  # planning, status, fingerprints, labels (kinds/<kind>/kind.py)
-    step_types: tuple[type["StepBase"], ...]  # its typed apply steps (kinds/<kind>/steps.py)
-    builders: tuple[StepBuilder, ...]  # plan -> its steps (within a phase, the builders' order holds)
+    step_refs: tuple[str, ...]  # its typed apply steps (kinds/<kind>/steps.py)
+    builder_refs: tuple[str, ...]  # plan -> its steps (within a phase, the builders' order holds)
     handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers
     # Its part of the ownership record (`Ownership.of(kind.section)`), for kinds that keep one beside topics and
-    # connectors: once the plan is applied (given whether it destroys, and the connectors owned then), and as the
-    # live state shows it.
-    record_after: "RecordAfter | None" = None
-    record_of: "Callable[[LiveState], Mapping[str, Entry]] | None" = None
+    # connectors: a module with `record_after` (once the plan is applied, given whether it destroys and the
+    # connectors owned then) and `record_of` (as the live state shows it).
+    record_module: str | None = None
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
-    follow_up: "FollowUp | None" = None
-    # Its slice of a live-state document (kplan.kinds.livejson), for kinds beside topics and connectors.
-    live_from_json: "Callable[[Mapping[str, Any]], KindState] | None" = None
-    # Its resources written as stack entries by `kplan import` (kplan.kinds.importing).
-    importer: "KindImporter | None" = None
+    follow_up_ref: str | None = None
+    # A module with `live_from_json`: its slice of a live-state document (kplan.kinds.livejson).
+    live_module: str | None = None
+    # Its resources written as stack entries by `kplan import` (a KindImporter, kplan.kinds.importing).
+    importer_ref: str | None = None
     # A declared resource as `kplan render` shows it (kplan.stackfile.export).
-    render: "Callable[[Any], dict] | None" = None
+    render_ref: str | None = None
+
+    @property
+    def step_types(self) -> tuple[type["StepBase"], ...]:
+        return tuple(_resolve(r) for r in self.step_refs)
+
+    @property
+    def builders(self) -> tuple[StepBuilder, ...]:
+        return tuple(_resolve(r) for r in self.builder_refs)
+
+    @property
+    def record_after(self) -> "RecordAfter | None":
+        return _resolve(f"{self.record_module}:record_after") if self.record_module else None
+
+    @property
+    def record_of(self) -> "Callable[[LiveState], Mapping[str, Entry]] | None":
+        return _resolve(f"{self.record_module}:record_of") if self.record_module else None
+
+    @property
+    def follow_up(self) -> "FollowUp | None":
+        return _resolve(self.follow_up_ref) if self.follow_up_ref else None
+
+    @property
+    def live_from_json(self) -> "Callable[[Mapping[str, Any]], KindState] | None":
+        return _resolve(f"{self.live_module}:live_from_json") if self.live_module else None
+
+    @property
+    def importer(self) -> "KindImporter | None":
+        return _resolve(self.importer_ref) if self.importer_ref else None
+
+    @property
+    def render(self) -> "Callable[[Any], dict] | None":
+        return _resolve(self.render_ref) if self.render_ref else None

@@ -1,15 +1,15 @@
-"""The acl kind's registration (`kplan.kinds.unit.KindUnit`)."""
+"""The acl kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-
-from kplan.kinds.acl.importer import IMPORTER
 from kplan.kinds.acl.kind import KIND
-from kplan.kinds.acl.live import live_from_json
-from kplan.kinds.acl.record import record_after, record_of
-from kplan.kinds.acl.section import rendered
-from kplan.kinds.acl.steps import CreateAcls, DeleteAcls, build_acl_steps
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(KIND, (CreateAcls, DeleteAcls,), (build_acl_steps,), ("kplan.kinds.acl.handlers",),
-                record_after=record_after, record_of=record_of,
-                live_from_json=live_from_json, importer=IMPORTER,
-                render=rendered)
+UNIT = KindUnit(
+    KIND,
+    ("kplan.kinds.acl.steps:CreateAcls", "kplan.kinds.acl.steps:DeleteAcls",),
+    ("kplan.kinds.acl.steps:build_acl_steps",),
+    ("kplan.kinds.acl.handlers",),
+    record_module="kplan.kinds.acl.record",
+    live_module="kplan.kinds.acl.live",
+    importer_ref="kplan.kinds.acl.importer:IMPORTER",
+    render_ref="kplan.kinds.acl.section:rendered",
+)

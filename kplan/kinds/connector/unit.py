@@ -1,13 +1,15 @@
-"""The connector kind's registration (`kplan.kinds.unit.KindUnit`)."""
+"""The connector kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-
-from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
 from kplan.kinds.connector.kind import KIND
-from kplan.kinds.connector.restart_steps import RestartConnector, build_restart_steps
-from kplan.kinds.connector.steps import DeleteConnector, PutConnector, SnapshotSignal, build_connector_steps
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(KIND, (PutConnector, SnapshotSignal, RestartConnector, DeleteConnector, DropCdcDatabaseObjects),
-                (build_connector_steps, build_restart_steps, build_cdc_cleanup_steps),
-                ("kplan.kinds.connector.handlers", "kplan.kinds.connector.restart_handlers",
-                 "kplan.kinds.connector.cdc_cleanup_handlers"))
+UNIT = KindUnit(
+    KIND,
+    ("kplan.kinds.connector.steps:PutConnector", "kplan.kinds.connector.steps:SnapshotSignal",
+     "kplan.kinds.connector.restart_steps:RestartConnector", "kplan.kinds.connector.steps:DeleteConnector",
+     "kplan.kinds.connector.cdc_cleanup_steps:DropCdcDatabaseObjects"),
+    ("kplan.kinds.connector.steps:build_connector_steps", "kplan.kinds.connector.restart_steps:build_restart_steps",
+     "kplan.kinds.connector.cdc_cleanup_steps:build_cdc_cleanup_steps"),
+    ("kplan.kinds.connector.handlers", "kplan.kinds.connector.restart_handlers",
+     "kplan.kinds.connector.cdc_cleanup_handlers"),
+)

@@ -1,12 +1,14 @@
-"""The offsets kind's registration (`kplan.kinds.unit.KindUnit`)."""
+"""The offsets kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-
-from kplan.kinds.offsets.kind import KIND, follow_up
-from kplan.kinds.offsets.live import live_from_json
-from kplan.kinds.offsets.record import record_after, record_of
-from kplan.kinds.offsets.steps import AlterOffsets, build_offsets_steps
+from kplan.kinds.offsets.kind import KIND
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(KIND, (AlterOffsets,), (build_offsets_steps,), ("kplan.kinds.offsets.handlers",),
-                record_after=record_after, record_of=record_of, follow_up=follow_up,
-                live_from_json=live_from_json)
+UNIT = KindUnit(
+    KIND,
+    ("kplan.kinds.offsets.steps:AlterOffsets",),
+    ("kplan.kinds.offsets.steps:build_offsets_steps",),
+    ("kplan.kinds.offsets.handlers",),
+    record_module="kplan.kinds.offsets.record",
+    follow_up_ref="kplan.kinds.offsets.kind:follow_up",
+    live_module="kplan.kinds.offsets.live",
+)

@@ -1,15 +1,15 @@
-"""The quota kind's registration (`kplan.kinds.unit.KindUnit`)."""
+"""The quota kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-
-from kplan.kinds.quota.importer import IMPORTER
 from kplan.kinds.quota.kind import KIND
-from kplan.kinds.quota.live import live_from_json
-from kplan.kinds.quota.record import record_after, record_of
-from kplan.kinds.quota.section import rendered
-from kplan.kinds.quota.steps import AlterQuotas, build_quota_steps
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(KIND, (AlterQuotas,), (build_quota_steps,), ("kplan.kinds.quota.handlers",),
-                record_after=record_after, record_of=record_of,
-                live_from_json=live_from_json, importer=IMPORTER,
-                render=rendered)
+UNIT = KindUnit(
+    KIND,
+    ("kplan.kinds.quota.steps:AlterQuotas",),
+    ("kplan.kinds.quota.steps:build_quota_steps",),
+    ("kplan.kinds.quota.handlers",),
+    record_module="kplan.kinds.quota.record",
+    live_module="kplan.kinds.quota.live",
+    importer_ref="kplan.kinds.quota.importer:IMPORTER",
+    render_ref="kplan.kinds.quota.section:rendered",
+)

@@ -1,16 +1,16 @@
-"""The subject kind's registration (`kplan.kinds.unit.KindUnit`)."""
+"""The subject kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-
-from kplan.kinds.subject.attach import follow_up
-from kplan.kinds.subject.importer import IMPORTER
 from kplan.kinds.subject.kind import KIND
-from kplan.kinds.subject.live import live_from_json
-from kplan.kinds.subject.record import record_after, record_of
-from kplan.kinds.subject.render import rendered
-from kplan.kinds.subject.steps import DeleteSubjects, PutSubject, build_subject_steps
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(KIND, (DeleteSubjects, PutSubject,), (build_subject_steps,), ("kplan.kinds.subject.handlers",),
-                record_after=record_after, record_of=record_of, follow_up=follow_up,
-                live_from_json=live_from_json, importer=IMPORTER,
-                render=rendered)
+UNIT = KindUnit(
+    KIND,
+    ("kplan.kinds.subject.steps:DeleteSubjects", "kplan.kinds.subject.steps:PutSubject",),
+    ("kplan.kinds.subject.steps:build_subject_steps",),
+    ("kplan.kinds.subject.handlers",),
+    record_module="kplan.kinds.subject.record",
+    follow_up_ref="kplan.kinds.subject.attach:follow_up",
+    live_module="kplan.kinds.subject.live",
+    importer_ref="kplan.kinds.subject.importer:IMPORTER",
+    render_ref="kplan.kinds.subject.render:rendered",
+)

@@ -1,15 +1,15 @@
-"""The user kind's registration (`kplan.kinds.unit.KindUnit`)."""
-
+"""The user kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
 from kplan.kinds.unit import KindUnit
-from kplan.kinds.user.importer import IMPORTER
 from kplan.kinds.user.kind import KIND
-from kplan.kinds.user.live import live_from_json
-from kplan.kinds.user.record import record_after, record_of
-from kplan.kinds.user.section import rendered
-from kplan.kinds.user.steps import AlterUsers, CreateUsers, DeleteUsers, build_user_steps
 
-UNIT = KindUnit(KIND, (AlterUsers, CreateUsers, DeleteUsers,), (build_user_steps,), ("kplan.kinds.user.handlers",),
-                record_after=record_after, record_of=record_of,
-                live_from_json=live_from_json, importer=IMPORTER,
-                render=rendered)
+UNIT = KindUnit(
+    KIND,
+    ("kplan.kinds.user.steps:CreateUsers", "kplan.kinds.user.steps:AlterUsers", "kplan.kinds.user.steps:DeleteUsers",),
+    ("kplan.kinds.user.steps:build_user_steps",),
+    ("kplan.kinds.user.handlers",),
+    record_module="kplan.kinds.user.record",
+    live_module="kplan.kinds.user.live",
+    importer_ref="kplan.kinds.user.importer:IMPORTER",
+    render_ref="kplan.kinds.user.section:rendered",
+)
