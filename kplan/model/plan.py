@@ -265,8 +265,11 @@ class Plan:
 
 
 def with_planned(change: ResourceChange, planned: PlannedPayload | None) -> ResourceChange:
-    """`change` carrying apply's payload; a no-op carries none (apply does nothing for it)."""
-    return replace(change, planned=planned if change.is_change else None)
+    """`change` carrying apply's payload; a no-op carries none (apply does nothing for it), and is returned as it
+    is (a no-change plan of thousands of resources copies none of them)."""
+    if not change.is_change:
+        return change if change.planned is None else replace(change, planned=None)
+    return replace(change, planned=planned)
 
 
 def address_of(resource_type: ResourceType | str, name: str) -> str:

@@ -276,22 +276,23 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     for key in LISTS:
         for item, loc in getattr(comb, key):
             wanted = item.get("cluster") if isinstance(item, dict) else None
-            where = (smap.value_loc(item, "cluster") if isinstance(item, dict) and "cluster" in item else None) or loc
-            what = _entry_word(key, item)
             if isinstance(wanted, (list, dict)):
                 continue  # not a name: the schema reported it
             if not several:
                 if wanted is not None:
-                    diags.error(where, f"{what} says `cluster: {wanted}`, but the stack declares one `cluster:`; "
-                                "remove it (or declare the stack's clusters under `clusters:`)")
+                    diags.error(_cluster_loc(smap, item, loc),
+                                f"{_entry_word(key, item)} says `cluster: {wanted}`, but the stack declares one "
+                                "`cluster:`; remove it (or declare the stack's clusters under `clusters:`)")
                     continue
                 placed[None][key].append((item, loc))
             elif wanted is None:
-                diags.error(loc, f"{what} does not say which cluster it belongs to: add `cluster: <name>` "
-                            f"(one of {', '.join(str(n) for n in clusters)})")
+                diags.error(loc, f"{_entry_word(key, item)} does not say which cluster it belongs to: add "
+                                 f"`cluster: <name>` (one of {', '.join(str(n) for n in clusters)})")
             elif wanted not in clusters:
-                diags.error(where, f'{what} names cluster "{wanted}", which `clusters:` does not declare (declared: '
-                            f"{', '.join(str(n) for n in clusters)})" + _hint(str(wanted), [str(n) for n in clusters]))
+                diags.error(_cluster_loc(smap, item, loc),
+                            f'{_entry_word(key, item)} names cluster "{wanted}", which `clusters:` does not declare '
+                            f"(declared: {', '.join(str(n) for n in clusters)})"
+                            + _hint(str(wanted), [str(n) for n in clusters]))
             else:
                 placed[wanted][key].append((item, loc))
     return placed
@@ -313,9 +314,17 @@ def _one_owner_per_registry_subject(members: list[Member], diags: Diagnostics) -
             first.setdefault(key, m.name)
 
 
+_ENTRY_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "acls": "the ACL entry of",
+                "users": "user", "quotas": "the quota entry", "subjects": "subject"}
+
+
+def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
+    """Where an entry's `cluster:` is written (the entry's own line without one), for its error."""
+    return (smap.value_loc(item, "cluster") if isinstance(item, dict) and "cluster" in item else None) or loc
+
+
 def _entry_word(key: str, item) -> str:
-    kind = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "acls": "the ACL entry of",
-            "users": "user", "quotas": "the quota entry", "subjects": "subject"}[key]
+    kind = _ENTRY_WORDS[key]
     if not isinstance(item, dict):
         return kind
     name = item.get("name") or item.get("principal") or item.get("user") or item.get("client_id")
