@@ -33,12 +33,11 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
 )
-from kplan.model.status import ResourceStatus
+from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
-    from kplan.model.status import Difference, ResourceStatus
 
 ACL = ResourceType.ACL
 
@@ -168,7 +167,6 @@ def delete_acls(live: LiveAcls, reason: Reason, origin=None) -> ResourceChange:
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.model.status import Difference
 
     note = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
             AttrKind.REMOVE: "not declared (deleted by the next apply)"}.get(a.kind, "")
@@ -201,7 +199,6 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
 
     def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
                scrub: Scrub) -> AclStatus:
-        from kplan.model.status import Status
 
         declared = len(spec.bindings)
         if current is None:
@@ -211,7 +208,6 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
                               differences=diffs, bindings=len(current.bindings), declared_bindings=declared)
 
     def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> AclStatus:
-        from kplan.model.status import Status
 
         return AclStatus(ACL, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
                               differences=tuple(_difference(a) for a in change.attributes))

@@ -33,7 +33,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
-from kplan.model.status import ResourceStatus
+from kplan.model.status import TRACE_LINES, Difference, ResourceStatus, Status, TaskStatus, Trace, owned
 from kplan.rules.documents import KeyChange, key_changes
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
 from kplan.words import plural
@@ -41,7 +41,6 @@ from kplan.words import plural
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.model.status import Difference, ResourceStatus
 
 CONNECTOR = ResourceType.CONNECTOR
 
@@ -298,7 +297,6 @@ def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveStat
 
 def _trace(text: str, scrub: Scrub):
     """The first lines of a FAILED connector's or task's trace, scrubbed of secrets."""
-    from kplan.model.status import TRACE_LINES, Trace
 
     lines = [line.rstrip() for line in scrub(text or "").expandtabs(4).splitlines() if line.strip()]
     return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
@@ -358,7 +356,6 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def status(self, spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import Difference, ResourceStatus, Status, TaskStatus, Trace, owned
 
         if spec is not None:
             name = spec.name

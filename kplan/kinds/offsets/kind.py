@@ -33,11 +33,10 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
-from kplan.model.status import ResourceStatus
+from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
-    from kplan.model.status import Difference, ResourceStatus
 
 OFFSETS = ResourceType.OFFSETS
 REQUEST = ("request",)
@@ -233,7 +232,6 @@ class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
 
     def status(self, spec: OffsetsRequest, current: LiveOffsets | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import Difference, ResourceStatus, Status  # noqa: F401
 
         if change is None or not change.is_change:
             return ResourceStatus(OFFSETS, spec.name, Status.IN_SYNC, True, origin=spec.origin)
@@ -243,7 +241,6 @@ class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
                                                       note="reset" if spec.spec.reset else "set"),))
 
     def status_undeclared(self, current: LiveOffsets, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
 
         return ResourceStatus(OFFSETS, current.name, Status.NOT_DECLARED, True)
 

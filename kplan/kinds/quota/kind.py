@@ -37,12 +37,11 @@ from kplan.model.plan import (
     Severity,
     with_planned,
 )
-from kplan.model.status import ResourceStatus
+from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
-    from kplan.model.status import Difference, ResourceStatus
 
 QUOTA = ResourceType.QUOTA
 
@@ -163,7 +162,6 @@ def delete_quota(live: LiveQuota, reason: Reason, origin=None) -> ResourceChange
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.model.status import Difference
 
     note = {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
             AttrKind.REMOVE: "not declared (removed by the next apply)"}.get(a.kind, "")
@@ -206,7 +204,6 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
 
     def status(self, spec: QuotaSpec, current: LiveQuota | None, change: ResourceChange | None,
                scrub: Scrub) -> QuotaStatus:
-        from kplan.model.status import Status, owned
 
         if current is None:
             return QuotaStatus(QUOTA, spec.name, Status.MISSING, False, origin=spec.origin,
@@ -217,7 +214,6 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
                               declared_quotas=_shown(spec.values))
 
     def status_undeclared(self, current: LiveQuota, change: ResourceChange, scrub: Scrub) -> QuotaStatus:
-        from kplan.model.status import Status
 
         return QuotaStatus(QUOTA, current.name, Status.NOT_DECLARED, True, quotas=_shown(current.values),
                               differences=tuple(_difference(a) for a in change.attributes))

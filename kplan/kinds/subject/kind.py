@@ -48,14 +48,13 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
-from kplan.model.status import ResourceStatus
+from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.rules.schemas import canonical, diff, outline, schema_digest
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.model.status import Difference, ResourceStatus
 
 SUBJECT = ResourceType.SUBJECT
 
@@ -288,7 +287,6 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 
     def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
                scrub: Scrub) -> SubjectStatus:
-        from kplan.model.status import Status, owned
 
         if current is None:
             return SubjectStatus(SUBJECT, spec.name, Status.MISSING, False, origin=spec.origin,
@@ -300,7 +298,6 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
                               declared_compatibility=spec.compatibility)
 
     def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> SubjectStatus:
-        from kplan.model.status import Status
 
         return SubjectStatus(SUBJECT, current.name, Status.NOT_DECLARED, True, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
@@ -355,7 +352,6 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.model.status import Difference
 
     return Difference(a.path, a.kind, a.before, a.after, False, a.note.value if a.note else "")
 

@@ -28,7 +28,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
-from kplan.model.status import ResourceStatus
+from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
 from kplan.rules.names import is_reserved_topic
 from kplan.rules.placement import choose_replicas, format_assignment
@@ -37,7 +37,6 @@ from kplan.words import plural
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
-    from kplan.model.status import Difference, ResourceStatus
 
 TOPIC = ResourceType.TOPIC
 TopicContext = PlanContext  # planning one topic needs the broker count, the stack's authoritative flag, ownership
@@ -399,7 +398,6 @@ def schema_history_deleted(change: ResourceChange, source: str) -> PlanDiagnosti
 
 
 def _status_difference(a: AttributeChange) -> "Difference":
-    from kplan.model.status import Difference
 
     note = ""
     if a.kind == AttrKind.ADD and a.before is not None:
@@ -496,7 +494,6 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
 
     def status(self, spec: TopicSpec, current: LiveTopic | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status, owned
 
         if current is None:
             return ResourceStatus(TOPIC, spec.name, Status.MISSING, False, origin=spec.origin,
@@ -510,7 +507,6 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
                               declared_replication_factor=spec.replication_factor)
 
     def status_undeclared(self, current: LiveTopic, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-        from kplan.model.status import ResourceStatus, Status
 
         return ResourceStatus(TOPIC, current.name, Status.NOT_DECLARED, True, partitions=current.partitions,
                               replication_factor=current.replication_factor)

@@ -39,11 +39,10 @@ from kplan.model.plan import (
     error,
     with_planned,
 )
-from kplan.model.status import ResourceStatus
+from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
-    from kplan.model.status import Difference, ResourceStatus
 
 USER = ResourceType.USER
 
@@ -198,7 +197,6 @@ def delete_user(live: LiveUser, reason: Reason, origin=None) -> ResourceChange:
 
 
 def _difference(a: AttributeChange) -> "Difference":
-    from kplan.model.status import Difference
 
     note = a.note.value if a.note is not None else ""
     return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
@@ -232,7 +230,6 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
 
     def status(self, spec: UserSpec, current: LiveUser | None, change: ResourceChange | None,
                scrub: Scrub) -> UserStatus:
-        from kplan.model.status import Status
 
         declared = tuple(sorted(spec.credentials))
         if current is None:
@@ -245,7 +242,6 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
                               declared_credentials=declared)
 
     def status_undeclared(self, current: LiveUser, change: ResourceChange, scrub: Scrub) -> UserStatus:
-        from kplan.model.status import Status
 
         return UserStatus(USER, current.name, Status.NOT_DECLARED, True,
                               credentials=tuple(sorted(current.credentials)),
