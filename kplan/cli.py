@@ -104,7 +104,7 @@ register("render", "kplan.commands.render:render_command",
 register("apply", "kplan.commands.apply:apply_command", "Apply a stack or a saved plan, rolling back on failure.")
 register("destroy", "kplan.commands.apply:destroy_command", "Delete everything a stack owns (connectors first).")
 register("import", "kplan.commands.import_:import_command",
-         "Write stack files from the topics, connectors, ACLs and quotas a cluster already has.")
+         "Write stack files from the resources a cluster already has.")
 register("recover", "kplan.commands.apply:recover_command", "Roll back or resume an apply that was killed mid-way.")
 register("unlock", "kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run.")
 register("schema", "kplan.commands.schema:schema_command",

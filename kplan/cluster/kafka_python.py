@@ -282,7 +282,8 @@ class KafkaPythonWriter:
                 self.client.alter_quotas(changes, results)
             except KafkaPythonError as e:
                 names = ", ".join(sorted({entity.name for entity, _ in changes}))
-                problem = denied_name(e.code, "alter client quotas on", f"client quotas of {names}", self.kafka.who)
+                problem = denied_name(e.code, "alter client quotas on", f"client quotas of {names}", self.kafka.who,
+                                      operation="ALTER_CONFIGS")
                 raise WriteError(f"{what}: {problem or e}") from None
             except KafkaPythonUnreachable as e:
                 raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None

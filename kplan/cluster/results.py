@@ -1,4 +1,4 @@
-"""Per-item results of a batched write (one request for many topics, bindings, credentials, quota entities or
+"""Per-item results of a batched write (one request for many items: topics, bindings, credentials, entities,
 partitions), partitioned by why an item did not simply succeed, as Strimzi's topic operator partitions a batch's
 results by error. The reasons refine the classes of `kplan.transport.retry` (EXPECTED, RETRIABLE, FATAL): an
 expected answer is told apart by whether it came to the first attempt or to a retry, a fatal one by whether

@@ -16,14 +16,22 @@ import click
 
 from kplan.commands._output import TEMPLATE_DIR_OPTION
 from kplan.errors import KplanError
-from kplan.model.desired import freeze
-from kplan.model.live import Problem
-from kplan.model.plan import ResourceType
+from kplan.kinds import UNITS
 
 HEADER = """\
 # Written by `kplan import` from the cluster {cluster_id}{connect}.
 # Review it, then: kplan validate {target} && kplan plan {target} (the first plan adopts what already exists).
 """
+
+
+def _skip_options(command):
+    """`--no-<section>` for each kind `kplan import` writes (its importer's `skip_help`), in the kinds' order."""
+    for unit in reversed(UNITS):
+        importer = unit.importer
+        if importer is not None and importer.skip_help:
+            section = unit.kind.section
+            command = click.option(f"--no-{section}", f"no_{section}", is_flag=True, help=importer.skip_help)(command)
+    return command
 
 
 @click.command("import")
@@ -43,9 +51,7 @@ HEADER = """\
 @click.option("--prefix", multiple=True, metavar="PREFIX", help="Only names starting with one of these (repeatable).")
 @click.option("--no-topics", is_flag=True, help="Import no topics.")
 @click.option("--no-connectors", is_flag=True, help="Import no connectors.")
-@click.option("--no-acls", is_flag=True, help="Import no ACLs.")
-@click.option("--no-quotas", is_flag=True, help="Import no client quotas.")
-@click.option("--no-subjects", is_flag=True, help="Import no schema registry subjects.")
+@_skip_options
 @click.option("--cdc", is_flag=True,
               help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
                    "expansion reproduces the connector and its table topics exactly.")
@@ -53,9 +59,9 @@ HEADER = """\
 @TEMPLATE_DIR_OPTION
 @click.pass_context
 def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registry_url, cluster_from, environment,
-                   include, exclude, prefix, no_topics, no_connectors, no_acls, no_quotas, no_subjects, cdc, force,
-                   template_dirs):
-    """Write a stack from the topics, connectors, ACLs, quotas and schema subjects a cluster already has.
+                   include, exclude, prefix, no_topics, no_connectors, cdc, force, template_dirs, **skipped):
+    """Write a stack from the topics, connectors and other resources a cluster already has (--no-<kind> leaves a
+    kind out).
 
     Only each topic's own config overrides are written (never broker defaults), in human units where they are
     exact. Secret values of connectors become ${secret:env:NAME} references (the names are printed; set them
@@ -66,7 +72,6 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     import yaml
 
     from kplan.importer import ImportOptions, build_import
-    from kplan.kinds import UNITS
 
     for pattern in (*include, *exclude):
         try:
@@ -82,8 +87,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     split = not out.endswith((".yaml", ".yml"))
     options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
                             connectors=not no_connectors,
-                            skip=frozenset(s for s, no in (("acls", no_acls), ("quotas", no_quotas),
-                                                           ("subjects", no_subjects)) if no))
+                            skip=frozenset(s.removeprefix("no_") for s, no in skipped.items() if no))
 
     if cluster_from is not None:
         cluster_doc = raw_cluster_section(cluster_from)
@@ -98,7 +102,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
             probe = Path(tmp) / "cluster.yaml"
             probe.write_text(yaml.safe_dump({"stack": stack_name, "cluster": cluster_doc}), encoding="utf-8")
             stack = _load_cluster(ctx, str(probe), None, template_dirs)
-    live = read_live(stack, quotas="quotas" not in options.skip, subjects="subjects" not in options.skip)
+    live = read_live(stack, skip=options.skip)
     if stack.cluster.schema_registry_url:
         from kplan.stackfile.cdc_format import default_converter
 
@@ -142,29 +146,19 @@ def _load_cluster(ctx, path: str, environment: str | None, template_dirs):
     return load_or_exit(ctx, path, environment, template_dirs=template_dirs)
 
 
-# the kinds the CDC probe plans as owned by nobody (besides topics and connectors)
-_PROBE_UNOWNED = (ResourceType.ACL, ResourceType.USER, ResourceType.QUOTA)
-
-
-def read_live(stack, *, quotas: bool, subjects: bool = False):
-    """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it; and,
-    with `subjects`, every subject of the stack's schema registry (its latest version, levels)."""
+def read_live(stack, *, skip: frozenset[str] = frozenset()):
+    """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it, with
+    every kind that is imported (not in `skip`, by section) read whole (e.g. every subject of the registry)."""
     from kplan.session.systems import StackReader
     from kplan.stackfile.references import resolve_stack_secrets
 
+    imported = [u for u in UNITS if u.importer is not None and u.kind.section not in skip]
     reader = StackReader(stack.cluster, resolve_stack_secrets(stack, os.environ))
     try:
-        live = reader.read(stack.name, topic_names=None, sections=frozenset({"quotas"}) if quotas else frozenset())
-        if subjects and stack.cluster.schema_registry_url:
-            try:
-                names = reader.subject_names()
-            except KplanError as e:
-                return live.with_kind(ResourceType.SUBJECT, problem=Problem.UNREACHABLE,
-                                      problem_detail=f"the schema registry could not be read: {e}")
-            found, level, problem = reader.read_subjects(names)
-            live = replace(live, registry_level=level).with_kind(
-                ResourceType.SUBJECT, resources=freeze(found), problem=Problem.UNREACHABLE if problem else None,
-                problem_detail=problem)
+        live = reader.read(stack.name, topic_names=None, sections=frozenset(u.kind.section for u in imported))
+        for unit in imported:
+            if unit.importer is not None and unit.importer.read is not None:
+                live = unit.importer.read(live, reader, stack)
         return live
     finally:
         reader.close()
@@ -239,8 +233,7 @@ def recognise_cdc(imported, live, stack, template_dirs):
     probe_live = replace(live, owned_topics=frozenset(), owned_connectors=frozenset(), foreign_owners=freeze({}),
                          protected_topics=frozenset(), protected_connectors=frozenset(), unfinished_run=None,
                          locked=False,
-                         kinds=freeze({t: replace(k, owned=frozenset()) if t in _PROBE_UNOWNED else k
-                                       for t, k in live.kinds.items()}))
+                         kinds=freeze({t: replace(k, owned=frozenset()) for t, k in live.kinds.items()}))
     cluster = {"bootstrap_servers": stack.cluster.bootstrap_servers, "connect_url": "http://connect.invalid:8083"}
     variables = dict(imported.variables)
     notes = list(imported.notes)

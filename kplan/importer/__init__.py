@@ -3,8 +3,8 @@ cluster and writes the files).
 
 What is written is what `kplan plan` on it must find unchanged: a topic's own overrides only (never broker
 defaults), in human units only where they convert back exactly; a connector's config as Connect stores it, with
-secrets replaced by `${secret:env:...}` references (the rule is `kplan.secrets.imported_value`); ACL bindings and
-client quotas as they are.
+secrets replaced by `${secret:env:...}` references (the rule is `kplan.secrets.imported_value`); every other kind's
+entries as its `importer.py` writes them.
 """
 
 from kplan.importer.build import Imported, ImportOptions, build_import

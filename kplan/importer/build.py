@@ -2,7 +2,7 @@
 
 Selection: Kafka's, Connect's and kplan's internal topics are never imported, nor is anything another kplan stack
 owns (it is already declared somewhere). `--include`/`--exclude`/`--prefix` select by name: a topic's, a
-connector's, an ACL principal's name (without `User:`), a quota entity's user or client id.
+connector's, and each other kind's entry name as its `importer.py` gives it (an ACL principal without `User:`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class ImportOptions:
     prefixes: tuple[str, ...] = ()  # a name must start with one when any is given
     topics: bool = True
     connectors: bool = True
-    skip: frozenset[str] = frozenset()  # the kinds not imported, by section ("acls", "quotas", "subjects")
+    skip: frozenset[str] = frozenset()  # the kinds not imported, by their section word (`Kind.section`)
     # the registry keeps a subject-level NONE as "no level" (Apicurio): such a NONE is not written
     none_is_no_level: bool = False
 
@@ -53,7 +53,7 @@ class Imported:
     topics: tuple[dict, ...] = ()
     connectors: tuple[dict, ...] = ()
     cdc: tuple[dict, ...] = ()  # Debezium connectors recognised as `cdc:` sources (`kplan import --cdc`)
-    kinds: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)  # section -> entries (acls, quotas...)
+    kinds: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)  # section word -> entries
     variables: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
 
 from kplan.model.plan import ResourceType
@@ -43,19 +44,26 @@ def __getattr__(name: str):
 
 
 @cache
-def section_builders() -> dict[str, Callable]:
-    """The stack sections kinds build from a plain list of entries, in the kinds' order: section -> its builder
-    ((entries with their locations, source map, diagnostics) -> specs), registered by the kind's `section.py`
-    (`SECTION`, `build_section`). Only those modules are loaded: loading a stack needs nothing else of a kind."""
+def stack_sections() -> dict[str, ModuleType]:
+    """The stack-file sections kinds own beside topics, connectors and cdc, in the kinds' order: section -> the
+    kind's `section.py`, which names it (`SECTION`), words an entry for the loader's messages (`entry_word`) and,
+    for a plain list of entries, builds it (`build_section`). Only those modules are loaded: loading a stack needs
+    nothing else of a kind."""
     out = {}
     for name in ORDER:
         try:
             module = import_module(f"kplan.kinds.{name}.section")
         except ModuleNotFoundError:
             continue
-        if hasattr(module, "build_section"):
-            out[module.SECTION] = module.build_section
+        if hasattr(module, "SECTION"):
+            out[module.SECTION] = module
     return out
+
+
+def section_builders() -> dict[str, Callable]:
+    """The stack sections kinds build from a plain list of entries: section -> its builder ((entries with their
+    locations, source map, diagnostics) -> specs), the kind's `section.py` `build_section`."""
+    return {s: m.build_section for s, m in stack_sections().items() if hasattr(m, "build_section")}
 
 
 def kind_of(resource_type: ResourceType | str) -> "Kind[Any, Any, Any]":

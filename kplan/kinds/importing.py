@@ -6,7 +6,7 @@ importing and what another kplan stack owns are the import's (`kplan.importer.bu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
@@ -24,3 +24,8 @@ class ImportContext:
 class KindImporter:
     noun: str | None  # how the import's summary counts its entries ("ACL principal(s)"); None: it writes none
     entries: Callable[["LiveState", ImportContext], list[dict]]
+    # What its `--no-<section>` option says ("Import no ACLs."); None: the kind has no such option.
+    skip_help: str | None = None
+    # Its own read after the batched one, for an import (every resource, not only a stack's): (live, the
+    # session's reader, the stack read from) -> live with what it read.
+    read: Callable[["LiveState", Any, Any], "LiveState"] | None = None

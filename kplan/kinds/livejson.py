@@ -10,8 +10,7 @@
      "foreign_owners": {"topic.x": "other-stack"}}
 
 A connector may carry "sensitive_keys" (the keys its ownership record names as secrets). Every other kind's part
-of the document is read by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`): ACLs, SCRAM
-users, client quotas, connector offsets, schema registry subjects.
+of the document is read by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`).
 
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without

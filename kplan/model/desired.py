@@ -169,8 +169,8 @@ class Stack:
     cluster: ClusterSpec
     topics: tuple[TopicSpec, ...] = ()
     connectors: tuple[ConnectorSpec, ...] = ()
-    # Every other kind's declared resources, by its stack section (`Kind.section`: "acls" per principal, "users",
-    # "quotas" per entity, "subjects" declared and generated for topics), each sorted by name; `of` reads them.
+    # Every other kind's declared resources, by its stack section (`Kind.section`), each sorted by name; `of`
+    # reads them.
     kinds: Mapping[str, tuple[Any, ...]] = field(default_factory=lambda: freeze({}))
     # Stack-wide switch (the environment's, else the stack's): undeclared live topic overrides are removed from
     # topics that do not set their own authoritative_config.

@@ -116,8 +116,7 @@ class LiveState:
     broker_racks: Mapping[int, str | None] = field(default_factory=lambda: MappingProxyType({}))
     # The schema registry's global compatibility level (read with the subjects); None when not read.
     registry_level: str | None = None
-    # Every other kind's slice, by its resource type (`of`): ACL bindings by principal, SCRAM users, client quotas
-    # by entity, schema registry subjects, the offsets of connectors with a pending request.
+    # Every other kind's slice, by its resource type (`of`); each kind's `live.py` defines its resources' type.
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
 
     def of(self, kind: ResourceType) -> KindState:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-# What the record keeps of one resource of a kind beyond "owned": the keys kplan set there (a tuple: an ACL
-# principal's binding keys, a quota entity's quota keys) or one token (a string: a SCRAM user's rotation token, ""
-# for none; a connector's last offsets request token; a subject's registered schema digest).
+# What the record keeps of one resource of a kind beyond "owned": the keys kplan set there (a tuple, e.g. an ACL
+# principal's binding keys) or one token (a string, e.g. a SCRAM user's rotation token, "" for none); each kind's
+# `record.py` says which.
 Entry = tuple[str, ...] | str
 
 _CORE = ("topics", "connectors", "protected_topics", "protected_connectors", "sensitive", "run")
@@ -28,9 +28,9 @@ class Ownership:
     # Set while an apply runs (run id, host, pid, since): left behind, it marks an unfinished run. Plans learn of
     # it from this small record instead of reading the whole journal.
     run: Mapping[str, Any] | None = None
-    # Every other kind's part, by the kind's word in the record (`Kind.section`: "acls", "users", "quotas",
-    # "offsets", "subjects"): resource name -> its Entry. The names are what the stack owns of that kind — the
-    # only ones kplan ever deletes (of ACLs and quotas, only the keys it set).
+    # Every other kind's part, by the kind's word in the record (`Kind.section`): resource name -> its Entry. The
+    # names are what the stack owns of that kind — the only ones kplan ever deletes (of a kind whose entries are
+    # keys, only the keys it set).
     kinds: Mapping[str, Mapping[str, Entry]] = field(default_factory=dict)
 
     def of(self, word: str) -> Mapping[str, Entry]:
@@ -38,11 +38,11 @@ class Ownership:
         return self.kinds.get(word, {})
 
     def keys_of(self, word: str) -> dict[str, tuple[str, ...]]:
-        """A kind's part whose entries are keys set (ACLs, quotas), typed as such."""
+        """A kind's part whose entries are keys set, typed as such."""
         return {n: e for n, e in self.of(word).items() if isinstance(e, tuple)}
 
     def tokens_of(self, word: str) -> dict[str, str]:
-        """A kind's part whose entries are one token each (users, offsets, subjects), typed as such."""
+        """A kind's part whose entries are one token each, typed as such."""
         return {n: e for n, e in self.of(word).items() if isinstance(e, str)}
 
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":

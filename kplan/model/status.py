@@ -103,7 +103,7 @@ class ResourceStatus:
     in_declared_state: bool = True
     trace: Trace = Trace()
     tasks: tuple[TaskStatus, ...] = ()
-    # (each other kind's own fields are on its status subclass, e.g. kplan.kinds.quota.kind.QuotaStatus)
+    # (each other kind's own fields are on its status subclass, in its kind.py)
 
     @property
     def address(self) -> str:

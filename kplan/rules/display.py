@@ -30,7 +30,7 @@ def _size(n: int) -> str:
 def readable(key: str, value: str | int) -> str | None:
     """`7d` for 604800000 under a `.ms` key, `1 GiB` for 1073741824 under a `bytes` key; None when not useful."""
     text = str(value).strip()
-    if key.endswith("_byte_rate") and text.isdigit():  # a client quota: bytes per second
+    if key.endswith("_byte_rate") and text.isdigit():  # a byte rate: bytes per second
         return f"{_size(int(text))}/s" if int(text) >= 1024 else None
     is_ms, is_bytes = key.endswith(".ms") or key.endswith("_ms"), key.endswith("bytes")
     if not (is_ms or is_bytes) or not text.lstrip("-").isdigit():

@@ -1,9 +1,9 @@
 """Combining a stack's documents into one, and the deep-merge used for defaults and environment overlays.
 
-Directory stacks: `topics`, `connectors`, `cdc`, `acls`, `users` and `quotas` lists are concatenated in file
-order; `vars` and `environments` are merged (the same variable, or the same overlay value, set in two files is an
-error); `stack` may be repeated only with the same value; `cluster`, `defaults`, `authoritative_config`,
-`template_dirs` and `policy` may be declared by one file only.
+Directory stacks: the `topics`, `connectors` and `cdc` lists, and each kind's section
+(`kplan.kinds.stack_sections`), are concatenated in file order; `vars` and `environments` are merged (the same
+variable, or the same overlay value, set in two files is an error); `stack` may be repeated only with the same
+value; `cluster`, `defaults`, `authoritative_config`, `template_dirs` and `policy` may be declared by one file only.
 
 Deep merge (defaults under resources, environment overlays over the stack): mappings merge key by key, lists
 and scalars replace, and `null` removes the key (e.g. a default config value a topic does not want).
@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from kplan.kinds import stack_sections
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.stackfile.yaml_values import Document
 
 _SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy")
-LISTS = ("topics", "connectors", "cdc", "acls", "users", "quotas", "subjects")
+# the stack file's lists of entries: the core ones, then each kind's section in the kinds' order
+LISTS = ("topics", "connectors", "cdc", *stack_sections())
 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:
@@ -49,13 +51,7 @@ class Combined:
     single: dict = field(default_factory=dict)  # key -> (value, container doc root)
     vars: dict = field(default_factory=dict)
     environments: dict = field(default_factory=dict)
-    topics: list = field(default_factory=list)  # (item, Loc)
-    connectors: list = field(default_factory=list)
-    cdc: list = field(default_factory=list)
-    acls: list = field(default_factory=list)
-    users: list = field(default_factory=list)
-    quotas: list = field(default_factory=list)
-    subjects: list = field(default_factory=list)
+    lists: dict[str, list] = field(default_factory=lambda: {key: [] for key in LISTS})  # key -> [(item, Loc)]
     template_dirs: list = field(default_factory=list)  # (absolute dir, Loc)
 
 
@@ -104,7 +100,7 @@ def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combin
         for key in LISTS:
             items = root.get(key)
             if isinstance(items, list):
-                target = getattr(c, key)
+                target = c.lists[key]
                 for i, item in enumerate(items):
                     target.append((item, smap.value_loc(items, i)))
         dirs = root.get("template_dirs")

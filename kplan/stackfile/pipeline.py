@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
+from kplan.kinds import stack_sections
 from kplan.kinds.connector.section import normalize_config, warn_plaintext_secrets
 from kplan.kinds.topic.section import Aggregate, check_duplicates_and_collisions
 from kplan.model.desired import ClusterSpec, Stack, freeze
@@ -274,7 +275,7 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     placed: dict[str | None, dict[str, list]] = {name: _no_lists() for name in clusters}
     several = None not in clusters
     for key in LISTS:
-        for item, loc in getattr(comb, key):
+        for item, loc in comb.lists[key]:
             wanted = item.get("cluster") if isinstance(item, dict) else None
             if isinstance(wanted, (list, dict)):
                 continue  # not a name: the schema reported it
@@ -314,8 +315,7 @@ def _one_owner_per_registry_subject(members: list[Member], diags: Diagnostics) -
             first.setdefault(key, m.name)
 
 
-_ENTRY_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "acls": "the ACL entry of",
-                "users": "user", "quotas": "the quota entry", "subjects": "subject"}
+_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source"}
 
 
 def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
@@ -324,11 +324,11 @@ def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
 
 
 def _entry_word(key: str, item) -> str:
-    kind = _ENTRY_WORDS[key]
-    if not isinstance(item, dict):
-        return kind
-    name = item.get("name") or item.get("principal") or item.get("user") or item.get("client_id")
-    return f"{kind} {name!r}" if isinstance(name, str) and key != "quotas" else kind
+    """An entry as a message names it: `topic 'orders'`; each kind's section words its own entries."""
+    if key not in _CORE_WORDS:
+        return stack_sections()[key].entry_word(item)
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"{_CORE_WORDS[key]} {name!r}" if isinstance(name, str) else _CORE_WORDS[key]
 
 
 def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str | None,
@@ -384,8 +384,7 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
     topic_names = frozenset(t["name"] for d in docs for t in (d.root.get("topics") or ())
                             if isinstance(d.root.get("topics"), list) and isinstance(t, dict)
                             and isinstance(t.get("name"), str))
-    declared = frozenset(k for k in LISTS if k not in ("topics", "connectors", "cdc")
-                         and any(d.root.get(k) for d in docs))
+    declared = frozenset(k for k in stack_sections() if any(d.root.get(k) for d in docs))
     on_cluster(ClusterPreview(names.pop(), cluster, topic_names, declared))
 
 
@@ -442,7 +441,7 @@ def _unused_overlays(environment, overlay: dict, comb, overlays: Overlays, smap:
                      diags: Diagnostics) -> None:
     """An overlay of a topic, connector or cdc source the stack does not declare (topics: unless a flagged cdc
     source left the names of its topics unknown)."""
-    cdc_names = [i["name"] for i, _ in comb.cdc if isinstance(i, dict) and isinstance(i.get("name"), str)]
+    cdc_names = [i["name"] for i, _ in comb.lists["cdc"] if isinstance(i, dict) and isinstance(i.get("name"), str)]
     if not overlays.skipped_cdc:
         _unused(environment, overlay, "topics", overlays, overlays.declared["topics"], smap, diags, "topic")
     _unused(environment, overlay, "connectors", overlays, overlays.declared["connectors"], smap, diags, "connector")

@@ -26,8 +26,6 @@ OPERATIONS = {
     "read": "READ",
     "alter ACLs on": "ALTER",
     "describe ACLs on": "DESCRIBE",
-    "alter client quotas on": "ALTER_CONFIGS",
-    "describe client quotas on": "DESCRIBE_CONFIGS",
 }
 
 
@@ -44,11 +42,13 @@ def denied(exc: BaseException, action: str, resource: str, who: str | None = Non
     return denied_name(kafka_error_name(exc), action, resource, who)
 
 
-def denied_name(name: str | None, action: str, resource: str, who: str | None = None) -> str | None:
-    """`denied` for an error already named (e.g. by kafka-python, which kplan uses for client quotas)."""
+def denied_name(name: str | None, action: str, resource: str, who: str | None = None,
+                operation: str | None = None) -> str | None:
+    """`denied` for an error already named (e.g. by the kafka-python client); `operation` when the action is not
+    one of OPERATIONS' words."""
     if name not in DENIED:
         return None
-    operation = OPERATIONS.get(action, action.upper())
+    operation = operation or OPERATIONS.get(action, action.upper())
     subject = f"kplan's principal {who}" if who else "kplan's principal"
     on = "the cluster" if name == "CLUSTER_AUTHORIZATION_FAILED" else resource
     return (f"{subject} may not {action} {resource} ({name}): it needs the {operation} permission on {on}; grant it "

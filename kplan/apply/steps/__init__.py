@@ -2,30 +2,8 @@
 
 Each resource kind's folder holds its step types and its builder (`kplan/kinds/<kind>/steps.py`), registered by
 its `UNIT`; `build` runs every kind's builders (reading each change's planned payload) and orders their steps by
-`Phase` (stable: a builder's order holds within a phase):
-
-  phase                 step type           undo
-  CREATE_TOPICS         CreateTopics        delete the topics this run created
-  ALTER_TOPIC_CONFIGS   AlterTopicConfigs   set back / delete the overrides to the before-image
-  REASSIGN_REPLICAS     ReassignReplicas    reassign the partitions back to their replica lists before
-  CREATE_ACLS           CreateAcls          delete the bindings this run created
-  CREATE_USERS          CreateUsers         delete the SCRAM credentials this run created
-  ALTER_QUOTAS          AlterQuotas         set every key back to its value before (remove it if it had none)
-  REGISTER_SUBJECTS     PutSubject          soft-delete the version this run registered, put the level back
-  PUT_CONNECTORS        PutConnector        delete it, or put its previous config and state back
-                        SnapshotSignal      (none needed; right after its connector)
-  ALTER_OFFSETS         AlterOffsets        stop it, put the journaled offsets back, restore its state
-  RESTART_CONNECTORS    RestartConnector    (none: a restart changes nothing declared; recorded undone)
-  DELETE_CONNECTORS     DeleteConnector     re-create it with its previous config and state
-  DELETE_ACLS           DeleteAcls          create the bindings again
-  INCREASE_PARTITIONS   IncreasePartitions  IRREVERSIBLE
-  ALTER_USERS           AlterUsers          IRREVERSIBLE (a replaced password cannot be read back)
-  REPLACE_TOPICS        ReplaceTopics       IRREVERSIBLE (data loss)
-  DELETE_USERS          DeleteUsers         IRREVERSIBLE
-  DELETE_SUBJECTS       DeleteSubjects      IRREVERSIBLE (soft, or permanent with schema_registry.delete)
-  DELETE_TOPICS         DeleteTopics        IRREVERSIBLE (data loss)
-  DROP_CDC_DATABASE_OBJECTS DropCdcDatabaseObjects IRREVERSIBLE (a PostgreSQL source's slot and publication)
-  RECORD_OWNERSHIP      RecordOwnership     write the previous record back
+`Phase` (stable: a builder's order holds within a phase);
+the table of phases, step types and their undo is in docs/architecture.md (Apply order).
 
 Topic steps are batches: one CreateTopics for every topic to create, one AlterTopicConfigs for every config
 change. Adding a kind: its step types (each with a `kind`, a `phase`, `describe()` and the journal codec) and its

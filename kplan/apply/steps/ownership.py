@@ -44,7 +44,8 @@ def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes:
     """The record step, when there are other steps (`changes`) or the record changes (e.g. adopting resources
     that already exist as declared). The record is kplan's own state, not a resource the plan changes: it is
     computed from the stack (what is declared and protected, secret key names, rotation and request tokens, schema
-    digests), the live record, and the plan's actions and payloads (ACL bindings, quota keys)."""
+    digests), the live record, and the plan's actions and payloads (each kind's `record.py` says what its part
+    keeps)."""
     after, before = ownership_after(plan, stack, live, plan.destroy), ownership_of(live)
     if changes or after != before:
         return [Planned(RecordOwnership(after, before))]

@@ -57,4 +57,4 @@ def acl_entry(principal: str, bindings, notes: list[str]) -> dict | None:
     return entry
 
 
-IMPORTER = KindImporter("ACL principal(s)", entries)
+IMPORTER = KindImporter("ACL principal(s)", entries, skip_help="Import no ACLs.")

@@ -119,3 +119,9 @@ def rendered(a: AclSpec) -> dict:
 # The loader builds the stack's `acls:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
 SECTION = "acls"
 build_section = build_acls
+
+
+def entry_word(item: object) -> str:
+    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
+    name = item.get("principal") if isinstance(item, dict) else None
+    return f"the ACL entry of {name!r}" if isinstance(name, str) else "the ACL entry of"

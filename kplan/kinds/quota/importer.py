@@ -43,4 +43,4 @@ def quota_entry(entity, values: Mapping[str, float]) -> dict:
     return entry
 
 
-IMPORTER = KindImporter("quota entit(y/ies)", entries)
+IMPORTER = KindImporter("quota entit(y/ies)", entries, skip_help="Import no client quotas.")

@@ -85,3 +85,8 @@ def rendered(q: QuotaSpec) -> dict:
 # The loader builds the stack's `quotas:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
 SECTION = "quotas"
 build_section = build_quotas
+
+
+def entry_word(item: object) -> str:
+    """An entry as the loader's messages name it (an entity has no one name: a user, a client id, or both)."""
+    return "the quota entry"

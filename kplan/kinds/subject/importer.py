@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from kplan.errors import KplanError
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.kinds.subject.live import LiveSubject
-from kplan.model.live import LiveState, problem_line
+from kplan.model.desired import freeze
+from kplan.model.live import LiveState, Problem, problem_line
 from kplan.model.plan import ResourceType
 
 
@@ -34,4 +37,19 @@ def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict:
     return entry
 
 
-IMPORTER = KindImporter("subject(s)", entries)
+def read_all(live: LiveState, reader, stack) -> LiveState:
+    """Every subject of the stack's schema registry (its latest version, levels), or why it could not be read."""
+    if not stack.cluster.schema_registry_url:
+        return live
+    try:
+        names = reader.subject_names()
+    except KplanError as e:
+        return live.with_kind(ResourceType.SUBJECT, problem=Problem.UNREACHABLE,
+                              problem_detail=f"the schema registry could not be read: {e}")
+    found, level, problem = reader.read_subjects(names)
+    return replace(live, registry_level=level).with_kind(
+        ResourceType.SUBJECT, resources=freeze(found), problem=Problem.UNREACHABLE if problem else None,
+        problem_detail=problem)
+
+
+IMPORTER = KindImporter("subject(s)", entries, skip_help="Import no schema registry subjects.", read=read_all)

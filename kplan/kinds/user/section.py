@@ -88,3 +88,9 @@ def rendered(u: UserSpec) -> dict:
 # The loader builds the stack's `users:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
 SECTION = "users"
 build_section = build_users
+
+
+def entry_word(item: object) -> str:
+    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"user {name!r}" if isinstance(name, str) else "user"
