@@ -28,6 +28,7 @@ from kplan.errors import KplanError, WriteError
 from kplan.kinds.ports import BatchResults
 from kplan.kinds.quota.model import DEFAULT_ENTITY, QuotaEntity
 from kplan.model.desired import ClusterSpec
+from kplan.model.live import Problem
 from kplan.secrets import SecretValues
 from kplan.transport.retry import RetriableError
 
@@ -250,6 +251,26 @@ class KafkaPythonClient:
                 self._admin.close()
             finally:
                 self._admin = None
+
+
+def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None
+                ) -> tuple[dict[QuotaEntity, dict[str, float]], Problem | None]:
+    """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; a client is
+    opened for this read and closed after it."""
+    client = KafkaPythonClient(cluster, secrets)
+    try:
+        return client.describe_quotas(), None
+    except KafkaPythonError as e:
+        if e.code == "CLUSTER_AUTHORIZATION_FAILED":
+            return {}, Problem.NOT_AUTHORIZED
+        raise
+    finally:
+        client.close()
+
+
+# The reads made with this client, by the stack section they read (kplan.cluster.reader runs them when the stack
+# declares or owns the section): (cluster, secrets) -> (the answer, why it could not be read).
+OWN_READS = {"quotas": read_quotas}
 
 
 class KafkaPythonWriter:

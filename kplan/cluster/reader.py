@@ -14,10 +14,10 @@ from typing import Iterable, Mapping, Protocol
 
 from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import connect_client
+from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
 from kplan.errors import KplanError
-from kplan.kinds import KINDS
+from kplan.kinds import KINDS, UNITS
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.user.live import LiveUser
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic, Problem
@@ -27,6 +27,10 @@ from kplan.secrets import SecretValues
 from kplan.transport.http import rest_path
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
+
+# The kinds read with a client of their own beside the admin client's batched read, by stack section: (cluster,
+# secrets) -> (the answer, why it could not be read); each kind turns the answer into its slice (`kind_state`).
+OWN_READS = {**KAFKA_PYTHON_READS}
 
 
 class KplanRecords(Protocol):
@@ -77,9 +81,9 @@ class KafkaReader:
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
              sections: frozenset[str] = frozenset()) -> LiveState:
         """Live state for planning. `topic_names` limits the (costly) config reads to the topics the plan can
-        touch — the stack's own and those it owns; None describes every non-internal topic. Client quotas are
-        read (a second client library, see kplan.cluster.kafka_python) only when the stack declares some (`sections`) or
-        the stack's record owns some."""
+        touch — the stack's own and those it owns; None describes every non-internal topic. A kind read with a
+        client of its own (`OWN_READS`) is read only when the stack declares its section (`sections`) or the
+        stack's record owns some of it."""
         with ThreadPoolExecutor(max_workers=4) as pool:
             # Independent reads overlap: Connect, the ownership records, and the cluster's own requests. The
             # costly config read of the declared topics starts as soon as the metadata is in; topics only the
@@ -90,7 +94,7 @@ class KafkaReader:
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
-            quotas_future = pool.submit(self._read_quotas) if "quotas" in sections else None
+            own = {s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items() if s in sections}
             metadata = self.last_metadata = self.topic_metadata()
             users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
             records_future = (pool.submit(self.records.read_all, client_config(self.cluster, self.secrets),
@@ -113,9 +117,9 @@ class KafkaReader:
             acls, acl_problem = self._acls_result(acls_future, ownership.keys_of("acls") if ownership else {})
             users, user_problem = self._users_result(users_request, ownership.tokens_of("users") if ownership else {})
             acl_problem = acl_problem or cluster_rights_problem(cluster_ops)
-            if quotas_future is None and ownership is not None and ownership.of("quotas"):
-                quotas_future = pool.submit(self._read_quotas)
-            live_quotas, quota_problem = quotas_future.result() if quotas_future is not None else ({}, None)
+            own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
+                        if s not in own and ownership is not None and ownership.of(s)})
+            own_read = {s: f.result() for s, f in own.items()}
         if ownership is not None and ownership.sensitive:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
@@ -140,10 +144,7 @@ class KafkaReader:
             kinds=freeze({
                 ResourceType.ACL: KindState(freeze(acls), frozenset(record.of("acls")), problem=acl_problem),
                 ResourceType.USER: KindState(freeze(users), frozenset(record.of("users")), problem=user_problem),
-                ResourceType.QUOTA: KindState(
-                    freeze({n: replace(q, owned=frozenset(record.of("quotas").get(n, ())))
-                            for n, q in live_quotas.items()}),
-                    frozenset(record.of("quotas")), problem=quota_problem),
+                **own_slices(own_read, record),
                 ResourceType.OFFSETS: KindState(records=freeze(record.tokens_of("offsets"))),
                 ResourceType.SUBJECT: KindState(owned=frozenset(record.of("subjects")),
                                                 records=freeze(record.tokens_of("subjects"))),
@@ -212,21 +213,6 @@ class KafkaReader:
             raise unreachable(self.cluster, e) from e
         return ({u: LiveUser(u, frozenset(credentials_of(d).items()), owned.get(u)) for u, d in (found or {}).items()},
                 problem)
-    def _read_quotas(self) -> tuple[dict[str, LiveQuota], Problem | None]:
-        """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; the
-        kafka-python client is opened for this read and closed after it."""
-        from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError
-        client = KafkaPythonClient(self.cluster, self.secrets)
-        try:
-            found = client.describe_quotas()
-        except KafkaPythonError as e:
-            if e.code == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, Problem.NOT_AUTHORIZED
-            raise
-        finally:
-            client.close()
-        return {e.name: LiveQuota(e, freeze(v)) for e, v in found.items() if v}, None
-
     def describe_cluster(self) -> tuple[str, int]:
         try:
             desc = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s).result(
@@ -321,6 +307,18 @@ def cluster_rights_problem(operations) -> Problem | None:
     if "ALTER" not in names:
         return Problem.NOT_AUTHORIZED_ALTER
     return None
+
+
+def own_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[ResourceType, KindState]:
+    """The slices of the kinds read with a client of their own (`OWN_READS`), from their answers by section (an
+    empty answer for a section not read) and the stack's record."""
+    out = {}
+    for unit in UNITS:
+        section = unit.kind.section
+        if section in OWN_READS and unit.kind_state is not None:
+            found, problem = answers.get(section, ({}, None))
+            out[unit.kind.type] = unit.kind_state(found, record.of(section), problem)
+    return out
 
 
 def describe_run(run: Mapping) -> str:

@@ -84,6 +84,12 @@ class KindUnit:
         return _resolve(f"{self.live_module}:live_from_json") if self.live_module else None
 
     @property
+    def kind_state(self) -> "Callable[[Any, Mapping[str, Entry], Any], KindState] | None":
+        """Its slice of the live state from a read of its own (kplan.cluster.reader's `OWN_READS`): (the answer, its
+        part of the ownership record, why it could not be read or None) -> its KindState."""
+        return _resolve(f"{self.live_module}:kind_state") if self.live_module else None
+
+    @property
     def importer(self) -> "KindImporter | None":
         return _resolve(self.importer_ref) if self.importer_ref else None
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from kplan.kinds.quota.model import QuotaEntity
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, problem_of
+from kplan.model.live import KindState, Problem, problem_of
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,14 @@ class LiveQuota:
     @property
     def name(self) -> str:
         return self.entity.name
+
+def kind_state(found: Mapping[QuotaEntity, Mapping[str, float]], part: Mapping[str, Any],
+               problem: Problem | None) -> KindState:
+    """The quotas' slice of the live state from the cluster's answer (entity -> key -> value) and the stack's part
+    of the ownership record (entity name -> the keys kplan set)."""
+    quotas = {e.name: LiveQuota(e, freeze(v), frozenset(part.get(e.name, ()))) for e, v in found.items() if v}
+    return KindState(freeze(quotas), frozenset(part), problem=problem)
+
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The client quotas' slice of a live-state document."""
