@@ -17,8 +17,6 @@ from kplan.cluster.clients import connect_client
 from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
 from kplan.errors import KplanError
 from kplan.kinds import KINDS, UNITS
-from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.user.live import LiveUser
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic, Problem
 from kplan.model.ownership import Ownership
@@ -114,12 +112,12 @@ class KafkaReader:
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins = connect_future.result()
-            acls, acl_problem = self._acls_result(acls_future, ownership.keys_of("acls") if ownership else {})
-            users, user_problem = self._users_result(users_request, ownership.tokens_of("users") if ownership else {})
-            acl_problem = acl_problem or cluster_rights_problem(cluster_ops)
+            acls, acl_problem = self._acls_result(acls_future)
+            answers = {"acls": (acls, acl_problem or cluster_rights_problem(cluster_ops)),
+                       "users": self._users_result(users_request)}
             own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
                         if s not in own and ownership is not None and ownership.of(s)})
-            own_read = {s: f.result() for s, f in own.items()}
+            answers.update({s: f.result() for s, f in own.items()})
         if ownership is not None and ownership.sensitive:
             recorded = ownership.sensitive
             connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
@@ -141,14 +139,7 @@ class KafkaReader:
             locked=self.records is not None and self.records.lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
             broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
-            kinds=freeze({
-                ResourceType.ACL: KindState(freeze(acls), frozenset(record.of("acls")), problem=acl_problem),
-                ResourceType.USER: KindState(freeze(users), frozenset(record.of("users")), problem=user_problem),
-                **own_slices(own_read, record),
-                ResourceType.OFFSETS: KindState(records=freeze(record.tokens_of("offsets"))),
-                ResourceType.SUBJECT: KindState(owned=frozenset(record.of("subjects")),
-                                                records=freeze(record.tokens_of("subjects"))),
-            }),
+            kinds=freeze(kind_slices(answers, record)),
         )
 
     # -- Kafka -------------------------------------------------------------------------------------------
@@ -160,9 +151,9 @@ class KafkaReader:
             raise self._unreachable(e) from e
         return desc.cluster_id, len(desc.nodes)
 
-    def _acls_result(self, future, owned: Mapping[str, tuple[str, ...]]) -> tuple[dict[str, LiveAcls], Problem | None]:
-        """Every ACL binding on the cluster by principal (one describe_acls), with the keys the record says kplan
-        created; or why they cannot be read (no authorizer, not allowed): a problem only for a stack with ACLs."""
+    def _acls_result(self, future) -> tuple[dict[str, set], Problem | None]:
+        """Every ACL binding on the cluster by principal (one describe_acls); or why they cannot be read (no
+        authorizer, not allowed): a problem only for a stack with ACLs."""
         try:
             found = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
@@ -176,8 +167,7 @@ class KafkaReader:
         for k in found or ():
             principal, binding = from_kafka(k)
             by_principal.setdefault(principal, set()).add(binding)
-        return ({p: LiveAcls(p, frozenset(bs), frozenset(owned.get(p, ()))) for p, bs in by_principal.items()},
-                None)
+        return by_principal, None
 
     def _request_users(self, cluster_future, acls_future) -> tuple[object | None, Problem | None]:
         """Ask for every SCRAM user with credentials (one request) if kplan's principal may read them — its
@@ -198,9 +188,9 @@ class KafkaReader:
             return None, problem
         return self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s), problem
 
-    def _users_result(self, request, owned: Mapping[str, str]) -> tuple[dict[str, LiveUser], Problem | None]:
-        """The users asked for by `_request_users`, with the rotation token the record keeps for the users kplan
-        owns; or why they cannot be read or changed (a problem only for a stack with users)."""
+    def _users_result(self, request) -> tuple[dict[str, dict[str, int]], Problem | None]:
+        """The users asked for by `_request_users` (user -> mechanism -> iterations); or why they cannot be read or
+        changed (a problem only for a stack with users)."""
         from kplan.cluster.scram import credentials_of
         future, problem = request
         if future is None:
@@ -211,8 +201,7 @@ class KafkaReader:
             if error_name(e) == "CLUSTER_AUTHORIZATION_FAILED":
                 return {}, Problem.NOT_AUTHORIZED
             raise unreachable(self.cluster, e) from e
-        return ({u: LiveUser(u, frozenset(credentials_of(d).items()), owned.get(u)) for u, d in (found or {}).items()},
-                problem)
+        return {u: credentials_of(d) for u, d in (found or {}).items()}, problem
     def describe_cluster(self) -> tuple[str, int]:
         try:
             desc = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s).result(
@@ -309,15 +298,15 @@ def cluster_rights_problem(operations) -> Problem | None:
     return None
 
 
-def own_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[ResourceType, KindState]:
-    """The slices of the kinds read with a client of their own (`OWN_READS`), from their answers by section (an
-    empty answer for a section not read) and the stack's record."""
+def kind_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[ResourceType, KindState]:
+    """Every kind's slice of the live state beside topics and connectors: made by the kind (its live module's
+    `kind_state`) from what the read answered for its section (nothing, for a section not read or read later by
+    its follow-up) and its part of the stack's ownership record."""
     out = {}
     for unit in UNITS:
-        section = unit.kind.section
-        if section in OWN_READS and unit.kind_state is not None:
-            found, problem = answers.get(section, ({}, None))
-            out[unit.kind.type] = unit.kind_state(found, record.of(section), problem)
+        if unit.kind_state is not None:
+            found, problem = answers.get(unit.kind.section, ({}, None))
+            out[unit.kind.type] = unit.kind_state(found, record.of(unit.kind.section), problem)
     return out
 
 

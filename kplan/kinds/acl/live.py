@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from kplan.kinds.acl.model import AclBinding
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, problem_of
+from kplan.model.live import KindState, Problem, problem_of
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,17 @@ class LiveAcls:
     name: str  # the principal
     bindings: frozenset[AclBinding] = frozenset()
     owned: frozenset[str] = frozenset()
+
+def kind_state(found: Mapping[str, Any], part: Mapping[str, Any], problem: Problem | None) -> KindState:
+    """The ACLs' slice of the live state from the cluster's bindings by principal and the stack's part of the
+    ownership record (principal -> the keys of the bindings kplan created)."""
+    acls = {p: LiveAcls(p, frozenset(bs), frozenset(_keys(part.get(p)))) for p, bs in found.items()}
+    return KindState(freeze(acls), frozenset(part), problem=problem)
+
+
+def _keys(entry: Any) -> tuple[str, ...]:
+    return entry if isinstance(entry, tuple) else ()
+
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The ACL slice of a live-state document."""

@@ -23,6 +23,12 @@ class OffsetReads(Protocol):
         ...
 
 
+def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
+    """The offsets' slice as the batched read leaves it: only the tokens of the requests the stack's record says
+    kplan last applied (the follow-up read adds what Connect has, for connectors with a pending request)."""
+    return KindState(records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
+
+
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The offsets slice of a live-state document: what Connect has for connectors with a pending request, and the
     tokens the record says kplan last applied."""

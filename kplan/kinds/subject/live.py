@@ -56,6 +56,12 @@ class SubjectReads(Protocol):
         ...
 
 
+def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
+    """The subjects' slice as the batched read leaves it: the subjects the stack's record owns and their digests
+    (the follow-up read adds what the registry has)."""
+    return KindState(owned=frozenset(part), records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
+
+
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The subjects' slice of a live-state document."""
     subjects = {n: _subject(n, x) for n, x in (doc.get("subjects") or {}).items()}

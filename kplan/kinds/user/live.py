@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, problem_of
+from kplan.model.live import KindState, Problem, problem_of
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,15 @@ class LiveUser:
     name: str
     credentials: frozenset[tuple[str, int]] = frozenset()
     rotation: str | None = None
+
+def kind_state(found: Mapping[str, Mapping[str, int]], part: Mapping[str, Any], problem: Problem | None
+               ) -> KindState:
+    """The users' slice of the live state from the cluster's credentials by user (mechanism -> iterations) and the
+    stack's part of the ownership record (user -> the rotation token kplan last applied)."""
+    users = {u: LiveUser(u, frozenset(c.items()), part[u] if isinstance(part.get(u), str) else None)
+             for u, c in found.items()}
+    return KindState(freeze(users), frozenset(part), problem=problem)
+
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:
     """The SCRAM users' slice of a live-state document."""
