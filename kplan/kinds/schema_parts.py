@@ -6,10 +6,10 @@ differ from what this assembles. kplan itself never runs it: commands load the s
 - The base (`kplan/schemas/parts/<name>.base.json`) holds what no single kind owns; its `$comment` is the shipped
   one, after a sentence saying the file is generated.
 - A kind's part (`kplan/kinds/<kind>/<name>.part.json`, optional) may hold `properties` (its stack sections, top
-  level), `extend` (properties it adds to a definition of the base: `{"environment": {"topics": ...}}`), `$defs`
-  (definitions it owns; another kind's part may refer to them) and, in the plan schema, `resource_change` (what a
-  change of its type holds: the `then` of resource_change's `if type is <kind>` branch). Its `$comment` says what
-  it is and is not copied.
+  level), `extend` (properties it adds to a definition of the base or of a kind before it in `ORDER`:
+  `{"environment": {"topics": ...}}`), `$defs` (definitions it owns; another kind's part may refer to them) and, in
+  the plan schema, `resource_change` (what a change of its type holds: the `then` of resource_change's
+  `if type is <kind>` branch). Its `$comment` says what it is and is not copied.
 - The plan schema's resource `type` enum and `address` pattern are the kinds' names, in `ORDER`.
 """
 
@@ -70,7 +70,7 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
         _merge(doc.setdefault("properties", {}), part.get("properties", {}), f"{where} properties")
         for target, properties in part.get("extend", {}).items():
             if target not in defs:
-                raise ValueError(f"{where}: extends {target!r}, which the base does not define")
+                raise ValueError(f"{where}: extends {target!r}, which neither the base nor an earlier kind defines")
             _merge(defs[target].setdefault("properties", {}), properties, f"{where} extend {target}")
         _merge(defs, part.get("$defs", {}), f"{where} $defs")
         if "resource_change" in part:
