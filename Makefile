@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: lint venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
+.PHONY: lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -52,6 +52,12 @@ lint: venv
 	$(VENV)/bin/ruff check kplan tests bench dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+# The two schemas kplan ships, kplan/schemas/stack.schema.json and plan.schema.json, are generated: assembled from the
+# base (kplan/schemas/parts/) and each kind's parts (kplan/kinds/<kind>/*.part.json) by kplan/kinds/schema_parts.py;
+# dev/build_schemas.py reads and writes the files. A unit test fails while they are out of date.
+schemas: venv
+	$(PY) dev/build_schemas.py
 
 # Every test that needs no stack (the tools ones included).
 unit: venv

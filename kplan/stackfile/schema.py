@@ -1,8 +1,10 @@
 """Validation of stack documents against `schemas/stack.schema.json`, with messages a person can act on.
 
 The schema is loaded from package data (`kplan/schemas/stack.schema.json`; the top-level `schemas/` is a symlink
-to `kplan/schemas/`). jsonschema's messages are rewritten ("must be at least 1 (got 0)", "unknown key "parttions"
-(did you mean "partitions"?)") and placed at the offending node.
+to `kplan/schemas/`), one complete file read as it is. That file is generated: `make schemas` assembles it from the
+base (`kplan/schemas/parts/stack.base.json`) and each kind's part (`kplan/kinds/<kind>/stack.part.json`) with
+`kplan.kinds.schema_parts`; edit those. jsonschema's messages are rewritten ("must be at least 1 (got 0)",
+"unknown key "parttions" (did you mean "partitions"?)") and placed at the offending node.
 
 For editors and raw files the schema accepts a `${VAR}` reference wherever a typed value goes
 (`anyOf: [<type>, varRef]`). kplan validates values after substitution, so it uses a strict form of the same
