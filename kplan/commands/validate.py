@@ -34,6 +34,7 @@ def validate_command(ctx, paths, environment, template_dirs, quiet):
 
 def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet: bool = False, environ=None,
                  echo=print) -> bool:
+    from kplan.kinds import stack_sections
     from kplan.model.diagnostics import Severity
     from kplan.stackfile import validate_stack
 
@@ -60,8 +61,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
             n_t, n_c = len(stack.topics), len(stack.connectors)
-            subjects = stack.of("subjects")
-            extra = f", {plural(len(subjects), 'subject')}" if subjects else ""
+            extra = "".join(f", {plural(len(stack.of(s)), m.NOUN)}" for s, m in stack_sections().items() if stack.of(s))
             extra += f", {plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: valid ({plural(n_t, 'topic')}, {plural(n_c, 'connector')}{extra})")
         else:

@@ -94,7 +94,7 @@ def declared_versions(http: RegistryHttp | None, specs: Iterable[SubjectSpec],
     asked for the others). The latest: the registry normalizes them alike, so there is nothing to register. An
     earlier one: registries do not register a schema a subject already has, so it cannot be made the latest again
     by registering it (kplan.kinds.subject.kind shows it as drift)."""
-    from kplan.rules.schemas import same_schema
+    from kplan.kinds.subject.schemas import same_schema
 
     if http is None:
         return {}

@@ -94,7 +94,9 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     placed = _place(comb, clusters, smap, diags)
     members = [_member(ctx, name, cluster, cloc, placed.get(name, _no_lists()))
                for name, (cluster, cloc) in clusters.items()]
-    _one_owner_per_registry_subject(members, diags)
+    for module in stack_sections().values():  # a kind's checks across the clusters of a several-cluster stack
+        if hasattr(module, "check_members"):
+            module.check_members(members, diags)
     policy_section, policy_holder = comb.single.get("policy", (None, None))
     policy, policy_files = load_policy(policy_section, policy_holder, smap, diags)
     ctx.agg.flush(diags)
@@ -109,8 +111,9 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files + policy_files, ctx.templates.used, environment,
-                                    {x.name: x.schema.encode("utf-8") for m in members
-                                     for x in m.kinds.get("subjects", ())}),
+                                    {name: data for m in members for s, module in stack_sections().items()
+                                     if hasattr(module, "digest_inputs")
+                                     for name, data in module.digest_inputs(m.kinds.get(s, ())).items()}),
         warnings=tuple(d.located() for d in diags.items if d.severity is Severity.WARNING),
         policy=policy,
     )
@@ -299,22 +302,6 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
-def _one_owner_per_registry_subject(members: list[Member], diags: Diagnostics) -> None:
-    """Several clusters on one schema registry: a subject declared in two of them would be registered by each in
-    turn and owned twice (and destroying one cluster's part would delete the other's subject)."""
-    first: dict[tuple[str, str], str | None] = {}
-    for m in members:
-        if m.cluster is None or not m.cluster.schema_registry_url:
-            continue
-        for spec in m.kinds.get("subjects", ()):
-            key = (m.cluster.schema_registry_url, spec.name)
-            if key in first and spec.origin is not None:
-                diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
-                            f"subject {spec.name} is declared in clusters {first[key]} and {m.name}, which use the "
-                            "same schema registry: a subject has one owner; declare it in one of them")
-            first.setdefault(key, m.name)
-
-
 _CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source"}
 
 
@@ -334,8 +321,8 @@ def _entry_word(key: str, item) -> str:
 def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str | None,
                   schemas: Mapping[str, bytes] | None = None) -> str:
     """sha256 over each stack file's path (relative to the stack root) and bytes, the engine templates used, the
-    schemas the subjects declare (a schema_file's text is not in the stack file), and the environment name: a
-    saved plan is stale when any of them changes."""
+    kinds' inputs outside the stack's files (`digest_inputs` of a kind's section, e.g. a schema file's text), and
+    the environment name: a saved plan is stale when any of them changes."""
     h = hashlib.sha256()
     entries = [(f"file:{f.relpath}", f.data) for f in files]
     entries += [(f"template:{os.path.basename(p)}", data) for p, data in templates_used.items()]

@@ -25,10 +25,10 @@ import os
 from typing import Any
 
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
+from kplan.kinds.subject.schemas import SchemaParseError, parse
 from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
-from kplan.rules.schemas import SchemaParseError, parse
 from kplan.stackfile.cdc_format import default_converter
 from kplan.stackfile.member import Built, MemberInput
 

@@ -118,6 +118,7 @@ def rendered(a: AclSpec) -> dict:
 
 # The loader builds the stack's `acls:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
 SECTION = "acls"
+NOUN = "ACL principal"  # how `kplan validate` counts the declared resources
 build_section = build_acls
 
 

@@ -84,6 +84,7 @@ def rendered(q: QuotaSpec) -> dict:
 
 # The loader builds the stack's `quotas:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
 SECTION = "quotas"
+NOUN = "quota"  # how `kplan validate` counts the declared resources
 build_section = build_quotas
 
 

@@ -1,8 +1,8 @@
 """The schema registry subject kind: one resource per subject (`subject.orders-value`), declared in `subjects:` or
 by a topic's `key_schema` / `value_schema`.
 
-A plan compares the declared schema with the subject's latest version by canonical form (kplan.rules.schemas), so
-whitespace, key order and equivalent spellings never make a change; when they differ it registers the declared
+A plan compares the declared schema with the subject's latest version by canonical form (`schemas.py` here),
+so whitespace, key order and equivalent spellings never make a change; when they differ it registers the declared
 schema as a new version and shows, part by part, what differs (an Avro record's fields, a JSON Schema's
 properties, a Protobuf file's statements):
 
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
+from kplan.kinds.subject.schemas import canonical, diff, outline, schema_digest
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -49,7 +50,6 @@ from kplan.model.plan import (
     with_planned,
 )
 from kplan.model.status import Difference, ResourceStatus, Status, owned
-from kplan.rules.schemas import canonical, diff, outline, schema_digest
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -95,6 +95,6 @@ def _subject(name: str, x: dict) -> LiveSubject:
 
 
 def _latest_digest(s: LiveSubject) -> str:
-    from kplan.rules.schemas import schema_digest
+    from kplan.kinds.subject.schemas import schema_digest
 
     return schema_digest(s.schema_type, s.schema, s.references)

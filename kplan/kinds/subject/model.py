@@ -27,7 +27,7 @@ class SubjectSpec:
     """A schema registry subject the stack declares (`subjects:`), or generated for a topic's `key_schema` /
     `value_schema` (TopicNameStrategy: `<topic>-key`, `<topic>-value`, unless another naming is chosen).
     `schema` is the text as declared (the file's, or the inline value's); plans compare canonical forms
-    (`kplan.rules.schemas`), never the text. `compatibility` None: the subject's level is not managed."""
+    (`kplan.kinds.subject.schemas`), never the text. `compatibility` None: the subject's level is not managed."""
 
     name: str
     schema: str

@@ -7,7 +7,7 @@ from kplan.model.desired import origin_data
 
 def rendered(s) -> dict:
     """A subject as kplan registers it: its type, schema (canonical form), references and level."""
-    from kplan.rules.schemas import canonical
+    from kplan.kinds.subject.schemas import canonical
 
     return {"name": s.name, "schema_type": s.schema_type, "schema": canonical(s.schema_type, s.schema),
             **({"schema_file": s.schema_file} if s.schema_file else {}),

@@ -87,6 +87,7 @@ def rendered(u: UserSpec) -> dict:
 
 # The loader builds the stack's `users:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
 SECTION = "users"
+NOUN = "SCRAM user"  # how `kplan validate` counts the declared resources
 build_section = build_users
 
 

@@ -24,6 +24,7 @@ from kplan.kinds.quota.steps import AlterQuotas, QuotaChange
 from kplan.kinds.step import Phase, step_types
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
+from kplan.kinds.subject.schemas import schema_digest
 from kplan.kinds.subject.steps import DeleteSubjects
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
@@ -41,7 +42,6 @@ from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stac
 from kplan.model.live import LiveConnector, LiveTask, LiveTopic
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
 from kplan.plan.planner import make_plan
-from kplan.rules.schemas import schema_digest
 from kplan.secrets import SecretValues, is_masked
 
 SECRET = "plain-Secret-1"

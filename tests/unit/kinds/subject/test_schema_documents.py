@@ -1,11 +1,11 @@
-"""kplan.rules.schemas: canonical forms (what never makes a change), and the part-by-part diff a plan shows."""
+"""kplan.kinds.subject.schemas: canonical forms (what never makes a change), and the part-by-part diff a plan shows."""
 
 from __future__ import annotations
 
 import json
 
 from kplan.kinds.subject.model import SchemaReference
-from kplan.rules.schemas import canonical, diff, outline, same_schema, schema_digest
+from kplan.kinds.subject.schemas import canonical, diff, outline, same_schema, schema_digest
 
 REC = {"type": "record", "name": "Order", "namespace": "shop", "fields": [{"name": "id", "type": "long"}]}
 
