@@ -157,7 +157,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
                               frozenset(flags)), diags
     action = Action.UPDATE if attrs else Action.NOOP
     planned = ConnectorPlanned(config_changed, tuple(sorted(a.path[1] for a in attrs if a.path[0] == "config")),
-                               any(a.path == ("state",) for a in attrs), tuple(new_tables), restart)
+                               any(a.path == ("state",) for a in attrs), tuple(new_tables), restart) if attrs else None
     return with_planned(ResourceChange(
         address=addr, type=CONNECTOR, name=spec.name, action=action,
         before=live_connector_repr(live, sens),

@@ -291,6 +291,8 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
         sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
     )
+    if not change.is_change:  # the usual case of a large plan: no payload to compute
+        return change, diags
     return with_planned(change, _update_planned(spec, live, replace, reassigned, sets, unsets)), diags
 
 
