@@ -16,6 +16,7 @@ from typing import Callable, Mapping, Sequence
 
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
+from kplan.errors import KplanError
 from kplan.kinds.ports import Writers
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
@@ -99,6 +100,7 @@ class Executor:
         and a rollback undoes those too (one run, one history)."""
         for step in steps:
             handler_for(step)  # a step type without a handler stops the run before anything is done
+        self._preflight(steps, len(journal.steps))
         first = len(journal.steps)
         journal.steps = list(journal.steps) + [{"index": first + i, **s.to_json(), "status": StepStatus.PENDING,
                                                 "error": ""} for i, s in enumerate(steps)]
@@ -149,6 +151,16 @@ class Executor:
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)
+
+    def _preflight(self, steps: Sequence[Step], first: int) -> None:
+        """Each step's own check that it could be done now (`StepHandler.preflight`), before anything is journaled
+        or done: a failure stops the run with nothing changed."""
+        for local, step in enumerate(steps):
+            try:
+                handler_for(step).preflight(step, self._context(first + local))
+            except Exception as e:  # noqa: BLE001 - any failure of a check: the run does not start
+                raise KplanError(f"{step.describe()}: cannot be done now: {self._msg(e)}; apply stopped before its "
+                                 "first step: nothing was deleted or changed") from None
 
     def _context(self, index: int) -> StepContext:
         return StepContext(index, self.w, self.secret_values, self.write_ownership, self.marker,
