@@ -22,6 +22,7 @@ from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
 from kplan.state.faults import NO_FAULTS, Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
+from kplan.transport.reach import unreachable_reason
 
 __all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
 
@@ -187,7 +188,9 @@ class Executor:
             self.progress.line(f"Warning: could not update the journal: {self._msg(e)}")
 
     def _msg(self, e: BaseException | str) -> str:
-        return self.scrub(_one_line(e) if isinstance(e, BaseException) else str(e))
+        if isinstance(e, BaseException):
+            e = unreachable_reason(e) or _one_line(e)  # a raw no-answer error of the admin client, in kplan's words
+        return self.scrub(str(e))
 
     def rollback(self, journal: Journal, steps: Sequence[Step] | None, error: str) -> ApplyResult:
         """Undo every started, done or failed step (and retry every undo that failed before), newest first.
