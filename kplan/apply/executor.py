@@ -16,11 +16,13 @@ from typing import Callable, Mapping, Sequence
 
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
+from kplan.errors import KplanError
 from kplan.kinds.ports import Writers
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
 from kplan.state.faults import NO_FAULTS, Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
+from kplan.transport.reach import unreachable_reason
 
 __all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
 
@@ -99,6 +101,7 @@ class Executor:
         and a rollback undoes those too (one run, one history)."""
         for step in steps:
             handler_for(step)  # a step type without a handler stops the run before anything is done
+        self._preflight(steps, len(journal.steps))
         first = len(journal.steps)
         journal.steps = list(journal.steps) + [{"index": first + i, **s.to_json(), "status": StepStatus.PENDING,
                                                 "error": ""} for i, s in enumerate(steps)]
@@ -150,6 +153,16 @@ class Executor:
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)
 
+    def _preflight(self, steps: Sequence[Step], first: int) -> None:
+        """Each step's own check that it could be done now (`StepHandler.preflight`), before anything is journaled
+        or done: a failure stops the run with nothing changed."""
+        for local, step in enumerate(steps):
+            try:
+                handler_for(step).preflight(step, self._context(first + local))
+            except Exception as e:  # noqa: BLE001 - any failure of a check: the run does not start
+                raise KplanError(f"{step.describe()}: cannot be done now: {self._msg(e)}; apply stopped before its "
+                                 "first step: nothing was deleted or changed") from None
+
     def _context(self, index: int) -> StepContext:
         return StepContext(index, self.w, self.secret_values, self.write_ownership, self.marker,
                            self._unmasked.get(index), self._outcomes,
@@ -175,7 +188,9 @@ class Executor:
             self.progress.line(f"Warning: could not update the journal: {self._msg(e)}")
 
     def _msg(self, e: BaseException | str) -> str:
-        return self.scrub(_one_line(e) if isinstance(e, BaseException) else str(e))
+        if isinstance(e, BaseException):
+            e = unreachable_reason(e) or _one_line(e)  # a raw no-answer error of the admin client, in kplan's words
+        return self.scrub(str(e))
 
     def rollback(self, journal: Journal, steps: Sequence[Step] | None, error: str) -> ApplyResult:
         """Undo every started, done or failed step (and retry every undo that failed before), newest first.

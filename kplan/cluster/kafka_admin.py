@@ -75,20 +75,23 @@ class KafkaAdmin:
     # ------------------------------------------------------------------------------------------ topics
 
     def _run_batch(self, submit, keys: list[str], what: str, results: BatchResults | None = None,
-                   on_expected: Callable[[str], None] | None = None,
+                   on_expected: Callable[[str, ErrorReason], str | None] | None = None,
                    recheck: Callable[[str], bool] | None = None) -> BatchResults:
         """Submit a batched admin request for `keys`; retry only the keys that failed transiently. Each key's
         result is recorded in `results` as it arrives. An expected answer (kplan.transport.retry) is a success only
-        where `on_expected` is given (it may still refuse it); `recheck(key)`, before a retry after an ambiguous
-        failure, tells whether the key's write landed after all."""
+        where `on_expected` is given: it is told whether the answer is ALREADY (done before our request) or LANDED
+        (our own earlier request, whose outcome was unknown, did it) and returns a refusal, or None to accept it.
+        `recheck(key)`, before a retry after an ambiguous failure, tells whether the key's write landed after all.
+
+        Only a key whose earlier request of ours failed ambiguously (timed out, connection lost: it may have been
+        done) can have LANDED; an expected answer for any other key, on any attempt, means someone else did it."""
         action = _ACTIONS.get(what)  # for a denied request: what kplan may not do (kplan.transport.permissions)
         results = BatchResults() if results is None else results
         remaining = list(keys)
-        attempts = 0
+        unknown: set[str] = set()  # keys whose last request of ours may have been done (no answer / ambiguous)
 
         def attempt():
-            nonlocal remaining, attempts
-            attempts += 1
+            nonlocal remaining
             futures = submit(remaining)
             failed_transient, ambiguous, fatal, unanswered = [], False, [], True
             for key, fut in futures.items():
@@ -97,15 +100,21 @@ class KafkaAdmin:
                     fut.result(timeout=self._request_timeout() + 2)
                     results.record(name)
                 except Exception as e:  # noqa: BLE001
-                    reason = reason_of(e, attempts)
+                    reason = reason_of(e, 2 if name in unknown else 1)
                     if reason in (ErrorReason.ALREADY, ErrorReason.LANDED) and on_expected is None:
                         reason = ErrorReason.REFUSED  # not an answer this request expects
                     results.record(name, reason, kafka_error_name(e))
                     if reason in (ErrorReason.ALREADY, ErrorReason.LANDED) and on_expected is not None:
-                        on_expected(name)
+                        refusal = on_expected(name, reason)
+                        if refusal:
+                            fatal.append(refusal)
                     elif reason == ErrorReason.TRANSIENT:
                         failed_transient.append(name)
-                        ambiguous = ambiguous or kafka_error_name(e) in AMBIGUOUS_KAFKA
+                        if kafka_error_name(e) in AMBIGUOUS_KAFKA or no_answer(e):
+                            unknown.add(name)
+                            ambiguous = True
+                        else:
+                            unknown.discard(name)  # refused before it was done: this attempt did nothing
                         unanswered = unanswered and no_answer(e)
                     else:
                         fatal.append((denied(e, action, f"topic {name}", self.who) if action else None)
@@ -121,7 +130,7 @@ class KafkaAdmin:
             if recheck is None:
                 return False
             nonlocal remaining
-            landed = [k for k in remaining if recheck(k)]
+            landed = [k for k in remaining if k in unknown and recheck(k)]
             for k in landed:
                 results.record(k, ErrorReason.LANDED)
             remaining = [k for k in remaining if k not in landed]
@@ -132,8 +141,9 @@ class KafkaAdmin:
 
     def create_topics(self, specs: list[TopicSpec], results: BatchResults | None = None) -> BatchResults:
         """Create the topics (one request, retried for transient failures). A topic that already exists with the
-        declared spec is done (ALREADY: not ours to delete on rollback; LANDED: it appeared on a retry, after an
-        ambiguous failure of our own request, so it is ours); one with another spec is someone else's in the way.
+        declared spec is done only when our own earlier request for it may have landed (LANDED: it timed out or the
+        connection dropped, so it is ours); a topic that already exists otherwise (ALREADY) was created by someone
+        else after the plan said "will be created": refused, whatever its spec (never adopted, never ours to delete).
         A topic the controller confirmed has no reason (it may not be in the metadata yet)."""
         from confluent_kafka.admin import NewTopic
 
@@ -144,10 +154,13 @@ class KafkaAdmin:
                 [NewTopic(n, by_name[n].partitions, by_name[n].replication_factor, config=dict(by_name[n].config))
                  for n in names], request_timeout=self._request_timeout())
 
-        def already_exists(name: str) -> None:
-            # Expected only when what exists is what we declared; otherwise someone else's topic is in the way.
+        def already_exists(name: str, reason: ErrorReason) -> str | None:
+            if reason == ErrorReason.ALREADY:
+                return f"topic {name!r} was created by someone else after the plan; re-run plan"
+            # our own request landed: expected only when what exists is what we declared
             if not self.topic_matches(by_name[name]):
-                raise WriteError(f"topic {name!r} already exists with a different spec (created outside this run)")
+                return f"topic {name!r} already exists with a different spec (created outside this run)"
+            return None
 
         return self._run_batch(submit, list(by_name), "creating topics", results, already_exists,
                                recheck=lambda n: n in self.topic_names())
@@ -157,7 +170,7 @@ class KafkaAdmin:
             return self.admin.delete_topics(list(ns), request_timeout=self._request_timeout())
 
         # UNKNOWN_TOPIC_OR_PART right after a delete means "already gone": recheck removes it from the retry set.
-        return self._run_batch(submit, list(names), "deleting topics", results, lambda name: None,
+        return self._run_batch(submit, list(names), "deleting topics", results, lambda name, reason: None,
                                recheck=lambda n: n not in self.topic_names())
 
     def alter_topic_configs(self, changes: Mapping[str, tuple[Mapping[str, str], Iterable[str]]],

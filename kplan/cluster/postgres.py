@@ -1,6 +1,7 @@
 """The one module that talks to PostgreSQL (psycopg 3): dropping a destroyed CDC source's replication slot and
 publication, and checking that they are gone (`PostgresWriter`, which implements
-`kplan.kinds.ports.PostgresWrites`).
+`kplan.kinds.ports.PostgresWrites`); and, before anything is deleted (at plan time and again before apply's first
+step), checking that the drop could be done: the login works and the user may drop them (`check_drop`).
 
 The slot stays active while the connector's walsender runs, and PostgreSQL refuses to drop an active slot
 ("replication slot ... is active for PID ..."): the drop waits, at most the stack's timeout, for the slot to be
@@ -58,6 +59,35 @@ def drop_objects(host: str, port: int, user: str, database: str, password: str, 
         raise DatabaseError(f"{where}: {first}") from None
 
 
+def check_drop(host: str, port: int, user: str, database: str, password: str, slot: str | None,
+               publication: str | None, timeout_s: float) -> None:
+    """Raise `DatabaseError` unless `user` can log in and may drop the slot (superuser or REPLICATION) and the
+    publication (a member of its owner's role, or superuser). Reads only. An absent slot or publication needs
+    no right (the drop leaves it so)."""
+    import psycopg
+
+    where = f"PostgreSQL {database} at {host}:{port} as {user}"
+    try:
+        with psycopg.connect(host=host, port=port, user=user, dbname=database, password=password,
+                             connect_timeout=max(2, int(timeout_s)), autocommit=True) as conn:
+            row = conn.execute("SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user").fetchone()
+            superuser, replication = bool(row and row[0]), bool(row and row[1])
+            missing = []
+            if slot is not None and not (superuser or replication) and conn.execute(
+                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone():
+                missing.append(f"may not drop replication slot {slot} (needs the REPLICATION attribute or superuser)")
+            if publication is not None and not superuser:
+                owner = conn.execute("SELECT pubowner::regrole::text, pg_has_role(current_user, pubowner, 'MEMBER') "
+                                     "FROM pg_publication WHERE pubname = %s", (publication,)).fetchone()
+                if owner is not None and not owner[1]:
+                    missing.append(f"may not drop publication {publication} (owned by {owner[0]})")
+    except psycopg.Error as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DatabaseError(f"{where}: {first}") from None
+    if missing:
+        raise DatabaseError(f"{where}: " + "; ".join(missing))
+
+
 class PostgresWriter:
     """The PostgreSQL writes of one run: each connects to the database its step names, with the stack's
     timeout."""
@@ -71,3 +101,8 @@ class PostgresWriter:
         """Drop a PostgreSQL source's replication slot and publication; verified."""
         drop_objects(host, port, user, database, password, slot, publication, self.timeout_s,
                      before_drop or (lambda: None))
+
+    def check_cdc_drop(self, host: str, port: int, user: str, database: str, password: str, slot: str | None,
+                       publication: str | None) -> None:
+        """Raise unless the drop could be done now (the login works and the user may drop both); reads only."""
+        check_drop(host, port, user, database, password, slot, publication, self.timeout_s)

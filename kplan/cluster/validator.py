@@ -8,6 +8,8 @@
 - connectors to create: whether Connect can address the name in its REST paths at all (`GET
   /connectors/{name}`: Kafka Connect 4's web server refuses an encoded `%` as ambiguous, so such a connector
   could be created but never read, changed or deleted);
+- destroyed PostgreSQL sources with `on_destroy`: that the drop could connect and has the right to drop the slot
+  and publication (kplan.cluster.postgres.check_drop) — the drop runs after everything else is deleted;
 Nothing here writes. The schema registry's compatibility check is composed with this by the session
 (kplan.session.systems). Secret values are resolved only to send them for validation and scrubbed from messages.
 """
@@ -54,7 +56,39 @@ class RealValidator:
         diags += self._validate_connectors(conn_changes)
         diags += self._validate_names([connectors[c.name] for c in plan.changes if c.type == ResourceType.CONNECTOR
                                        and c.name in connectors and c.action == Action.CREATE])
+        diags += self._validate_cdc_drops(stack, plan)
         return diags
+
+    # -- PostgreSQL sources' on_destroy --------------------------------------------------------------------
+
+    def _validate_cdc_drops(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
+        from kplan.cluster.postgres import DatabaseError, check_drop
+        from kplan.errors import KplanError
+        from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
+
+        addresses = {c.name: c for c in plan.changes if c.type == ResourceType.CONNECTOR}
+        out = []
+        # the builder does not read the live state (the plan's changes carry what it needs)
+        for planned in build_cdc_cleanup_steps(plan, stack, None):  # type: ignore[arg-type]
+            step = planned.step
+            assert isinstance(step, DropCdcDatabaseObjects)
+            try:
+                password = self.secrets.substitute(step.password)
+            except KplanError:
+                continue  # reported by the plan itself (kplan.kinds.connector.cdc_cleanup)
+            try:
+                check_drop(step.host, step.port, step.user, step.database, password, step.slot, step.publication,
+                           self.timeout_s)
+            except DatabaseError as e:
+                what = " and ".join(w for w in (step.slot and "replication slot",
+                                                step.publication and "publication") if w)
+                change = addresses.get(step.connector)
+                out.append(error(
+                    f"on_destroy of connector {step.connector!r} cannot drop its {what} in PostgreSQL: "
+                    f"{self.secrets.scrubber()(str(e))}; nothing is deleted until it can (fix the login or the user's "
+                    "rights, or remove on_destroy)", "cdc-drop-impossible",
+                    address=change.address if change else "", origin=change.origin if change else None))
+        return out
 
     # -- topics ------------------------------------------------------------------------------------------
 

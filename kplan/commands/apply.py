@@ -231,17 +231,19 @@ def _recover_each(ctx, stack, mode, force, auto_approve, no_color) -> None:
 @ENV_OPTION
 @APPROVE_OPTION
 @TEMPLATE_DIR_OPTION
+@click.option("--force", is_flag=True,
+              help="Release the lock even when its holder is still running on this host.")
 @click.pass_context
-def unlock_command(ctx, path, environment, auto_approve, template_dirs):
+def unlock_command(ctx, path, environment, auto_approve, template_dirs, force):
     """Release the stack's apply lock left behind by a dead run."""
 
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     for member in stack.members or (stack,):
-        _unlock_one(ctx, member, auto_approve)
+        _unlock_one(ctx, member, auto_approve, force)
     ctx.exit(0)
 
 
-def _unlock_one(ctx, stack, auto_approve) -> None:
+def _unlock_one(ctx, stack, auto_approve, force=False) -> None:
     from kplan.session.run import Cluster
 
     where = f" on cluster {stack.cluster_name}" if stack.cluster_name else ""
@@ -254,6 +256,14 @@ def _unlock_one(ctx, stack, auto_approve) -> None:
         holder = lock.holder()
         who = holder.describe() if holder else "holder unknown"
         click.echo(f"Stack {stack.name!r} is locked{where} by {who}.")
+        if holder is not None and holder.alive_here():
+            alive = (f"the holder, pid {holder.pid}, is still running on this host: releasing its lock lets another "
+                     "run change the stack at the same time")
+            if not force:
+                click.echo(f"Error: {alive}; wait for it to finish (or stop it), or pass --force to release it "
+                           "anyway. Left locked.", err=True)
+                ctx.exit(1)
+            click.echo(f"Warning: {alive} (--force).", err=True)
         if not auto_approve and not confirm_yes("Release it? Only do this if that run is dead. Type 'yes'"):
             click.echo("Left locked.")
             ctx.exit(1)

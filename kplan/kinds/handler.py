@@ -70,6 +70,10 @@ class StepHandler(Generic[S]):
         """Reversible steps only: the executor never asks a handler to undo an irreversible step."""
         raise UndoImpossible("cannot be undone")
 
+    def preflight(self, step: S, ctx: StepContext) -> None:
+        """Before the run's first step: raise if this step could not be done now although the plan allowed it (e.g.
+        a login that broke after the plan), so that a run does not delete first and fail later. Reads only."""
+
     def left_no_trace(self, step: S, ctx: StepContext) -> bool:
         """Irreversible steps: whether one that failed or was cut short before its request was accepted changed
         nothing (then there is nothing that could not be rolled back). When in doubt: False."""

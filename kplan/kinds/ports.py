@@ -178,6 +178,11 @@ class PostgresWrites(Protocol):
         `before_drop()` is called right before the first drop."""
         ...
 
+    def check_cdc_drop(self, host: str, port: int, user: str, database: str, password: str, slot: str | None,
+                       publication: str | None) -> None:
+        """Raise unless the drop could be done now: the login works and the user may drop both. Reads only."""
+        ...
+
 
 @runtime_checkable
 class RegistryWrites(Protocol):

@@ -65,6 +65,19 @@ class Holder:
             pass  # a process of another user has the pid: tell by its identity
         return bool(self.process) and process_identity(self.pid) not in ("", self.process)
 
+    def alive_here(self) -> bool:
+        """True only when this machine can tell the holder is still running: it ran here and its pid is the same
+        process (by its identity, when the lock recorded one)."""
+        if self.host != socket.gethostname() or self.pid <= 0:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass  # a process of another user has the pid: tell by its identity
+        return not self.process or process_identity(self.pid) == self.process
+
     @classmethod
     def from_json(cls, doc: dict) -> "Holder":
         return cls(str(doc.get("host", "")), int(doc.get("pid", 0)), str(doc.get("run_id", "")),

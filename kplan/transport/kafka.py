@@ -100,6 +100,14 @@ def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = (
     librdkafka reports only as a transport failure), or the broker and its address. `reported`: the errors the
     client reported on its own meanwhile (a refused login or TLS handshake is the reason, not the transport
     failure it leads to)."""
+    protocol = str(cluster.client_properties.get("security.protocol", "PLAINTEXT")).upper()
+    if protocol != "PLAINTEXT":
+        listener = plain_listener(cluster.bootstrap_servers, min(2.0, cluster.timeout_s))
+        if listener is not None and listener != protocol:
+            return KplanError(
+                f"protocol mismatch: the listener at {cluster.bootstrap_servers} is {listener}, but the stack's "
+                f"cluster.client says security.protocol {protocol}: use the broker's {protocol} listener in "
+                f"cluster.bootstrap_servers, or set security.protocol {listener} for this one")
     reason = describe_kafka_error(exc)
     for err in reported:
         name = err.name() if hasattr(err, "name") else ""
@@ -110,7 +118,6 @@ def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = (
             break
     # the broker's address as librdkafka writes it (sasl_ssl://host:port/bootstrap) says nothing about the failure
     low = re.sub(r"\b(sasl_ssl|sasl_plaintext|ssl|plaintext)://", "", reason.lower())
-    protocol = str(cluster.client_properties.get("security.protocol", "PLAINTEXT")).upper()
     if low.startswith("_ssl") or "ssl handshake" in low or "certificate" in low:
         hint = (" (TLS handshake failed: check the stack's ssl.* client settings, such as ssl.ca.location for the "
                 "CA that signed the broker's certificate)")
@@ -131,6 +138,48 @@ def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = (
     return KplanError(
         f"cannot reach Kafka at {cluster.bootstrap_servers} within {cluster.timeout_s:g}s: {reason}{hint}"
     )
+
+
+_ILLEGAL_SASL_STATE = 34  # a listener without SASL answers a SaslHandshake with this (Kafka's KafkaApis)
+_SASL_ANSWERS = (0, 33)  # NONE, UNSUPPORTED_SASL_MECHANISM: a SASL listener's authenticator answered
+
+
+def plain_listener(bootstrap_servers: str, timeout_s: float) -> str | None:
+    """What the first bootstrap server that accepts a connection speaks, told by a SaslHandshake (v1) sent
+    without TLS: PLAINTEXT (answered "illegal SASL state": no TLS, no SASL), SASL_PLAINTEXT (answered by a SASL
+    authenticator), or None (no plaintext Kafka answer: TLS, something else, or nothing). librdkafka reports a
+    client whose security.protocol does not match the listener only as a transport failure; this tells which."""
+    import socket
+    import struct
+
+    for server in bootstrap_servers.split(",")[:3]:
+        host, _, port = server.strip().rpartition("://")[2].rpartition(":")
+        host = host.strip("[]")
+        if not host or not port.isdigit():
+            continue
+        client, mechanism = b"kplan-probe", b"PLAIN"
+        body = struct.pack(">hhih", 17, 1, 1, len(client)) + client + struct.pack(">h", len(mechanism)) + mechanism
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout_s) as sock:
+                sock.settimeout(timeout_s)
+                sock.sendall(struct.pack(">i", len(body)) + body)
+                answer = b""
+                while len(answer) < 10:  # size, correlation id, error code
+                    chunk = sock.recv(10 - len(answer))
+                    if not chunk:
+                        break
+                    answer += chunk
+        except OSError:
+            continue
+        if len(answer) < 10:
+            return None
+        size, correlation, error = struct.unpack(">iih", answer)
+        if correlation != 1 or not 6 <= size < 1 << 20:
+            return None
+        if error == _ILLEGAL_SASL_STATE:
+            return "PLAINTEXT"
+        return "SASL_PLAINTEXT" if error in _SASL_ANSWERS else None
+    return None
 
 
 def _accepts_connections(bootstrap_servers: str, timeout_s: float) -> bool:

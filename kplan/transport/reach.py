@@ -123,6 +123,19 @@ def no_answer(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError) or kafka_error_name(exc) in NO_ANSWER_KAFKA
 
 
+def unreachable_reason(exc: BaseException) -> str | None:
+    """kplan's "Kafka is unreachable" line for a raw confluent-kafka failure that got no answer (a broker that died
+    under a request: _TRANSPORT, _ALL_BROKERS_DOWN...), which some admin futures and metadata calls raise as they
+    are; None for anything else (an answer that is an error, kplan's own errors)."""
+    from kplan.transport.retry import kafka_error_name
+
+    if isinstance(exc, KplanError) or kafka_error_name(exc) not in NO_ANSWER_KAFKA:
+        return None
+    err = exc.args[0]
+    detail = err.str() if hasattr(err, "str") else str(exc)
+    return f"Kafka is unreachable (no answer: {kafka_error_name(exc)}: {_short(detail)}); is the broker running?"
+
+
 # Admin requests that are gated: refused at once while Kafka is known to be unreachable.
 _GATED = frozenset({"create_topics", "delete_topics", "create_partitions", "incremental_alter_configs",
                     "alter_configs", "describe_configs", "describe_cluster", "describe_topics", "list_groups",

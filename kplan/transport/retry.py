@@ -117,7 +117,7 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
             result = attempt()
         except RetriableError as e:
             last = e
-            if before_retry is not None and e.ambiguous and before_retry():
+            if before_retry is not None and e.ambiguous and _reread(before_retry):
                 return None  # type: ignore[return-value]
         else:
             if link is not None:
@@ -134,3 +134,16 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
 
             raise KplanError(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
         sleep(delay)
+
+
+def _reread(before_retry: Callable[[], bool]) -> bool:
+    """The re-read after an ambiguous failure; one that gets no answer either (the broker died: librdkafka's
+    _TRANSPORT and the like) cannot tell, so the retries go on (and end as "unreachable" at the deadline)."""
+    from kplan.transport.reach import no_answer
+
+    try:
+        return before_retry()
+    except Exception as e:  # noqa: BLE001 - only a failure without an answer is retried; the rest is raised
+        if no_answer(e):
+            return False
+        raise

@@ -18,7 +18,10 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
                           there are before sweeping them)
   --pause-at in-step:N    the run prints `KPLAN-TEST-PAUSED in-step:N` and waits (for --pause-s, default 120)
                           once step N's writes are done while its journal entry still says "started";
-             after-step:N the same once the journal says step N is done. The test SIGKILLs it there.
+             after-step:N the same once the journal says step N is done. The test SIGKILLs it there, or
+                          changes the cluster meanwhile and lets it go on.
+             POINT:N      the same right after the N-th transition POINT (as for --kill-at), e.g.
+                          journal-written:1: planned and journaled, before the first step runs
 
 It installs a `kplan.state.faults.Faults` object with `kplan.state.faults.install()`, the only way faults reach
 kplan (no option, command or environment variable does), then calls `kplan.cli.main`. The kplan it runs is the
@@ -64,6 +67,10 @@ class InjectedFaults(faults.Faults):
         if self.kill_at == (point, self.counts[point]):
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
+        if self.pause_at == (point, self.counts[point]):
+            sys.stdout.write(f"\n{PAUSED} {point}:{self.counts[point]}\n")
+            sys.stdout.flush()
+            time.sleep(self.pause_s)
 
     def in_step(self, index: int) -> None:
         self.in_steps += 1
@@ -106,7 +113,7 @@ def main(argv: list[str]) -> None:
     split = argv.index("--")
     parser = argparse.ArgumentParser(prog="faulty_kplan.py")
     parser.add_argument("--fail-at", type=lambda t: _point(t, ("step", "run-step")))
-    parser.add_argument("--pause-at", type=lambda t: _point(t, ("in-step", "after-step")))
+    parser.add_argument("--pause-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step")))
     parser.add_argument("--pause-s", type=float, default=120.0)
     parser.add_argument("--kill-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step", "run-in-step")))
     parser.add_argument("--count-points", metavar="FILE")

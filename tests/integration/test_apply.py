@@ -22,6 +22,8 @@ from kplan_helpers import (
     write_stack,
 )
 
+from kplan.state.lock import lock_topic
+
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
@@ -328,6 +330,32 @@ def test_unlock_releases_a_dead_runs_lock_then_recover(stack, admin, prefix, tmp
     assert r.code == 1 and "did not finish" in r.err  # the journal still shows the unfinished run
     assert kplan("recover", str(path), "--rollback").code == 0
     assert snapshot(admin, stack.connect_url, prefix) == before
+
+
+def test_unlock_refuses_the_lock_of_a_run_still_alive_on_this_host_unless_forced(stack, admin, prefix, tmp_path):
+    """Issue 26 defect 9b: a real apply holds the lock (paused after its first step, alive); `unlock --auto-approve`
+    says the holder is still running and leaves the lock; only --force releases it."""
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
+        {"name": f"{prefix}.x", "partitions": 1, "replication_factor": 1}]))
+    holder = subprocess.Popen(faulty_command("apply", str(path), "--auto-approve", pause_at="after-step:1",
+                                             pause_s=60), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, env=run_env(), cwd=ROOT)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(holder.stdout), daemon=True).start()
+    try:
+        wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 90, "the apply to hold the lock")
+        r = kplan("unlock", str(path), "--auto-approve")
+        assert r.code == 1, r.text
+        assert f"pid {holder.pid}" in r.text and "is still running on this host" in r.text, r.text
+        assert "--force" in r.text and "Unlocked." not in r.out, r.text
+        assert lock_topic(prefix) in admin.list_topics(timeout=20).topics
+        r = kplan("unlock", str(path), "--auto-approve", "--force")
+        assert r.code == 0 and "Unlocked." in r.out and "still running" in r.text, r.text
+        assert lock_topic(prefix) not in admin.list_topics(timeout=20).topics
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(30)
+    assert kplan("recover", str(path), "--rollback", "--auto-approve").code == 0
 
 
 def test_protection_outlives_the_declaration(stack, admin, prefix, tmp_path):

@@ -119,3 +119,7 @@ def test_security_settings_that_do_not_match_the_listener_are_blamed(stack, pref
     assert f"security.protocol {client['security.protocol']}" in line and "cluster.client" in line, line
     assert "is the broker running" not in line
     assert PASSWORD not in r.text
+    # issue 26 defect 9c: detected (the listener answered a plaintext probe), and worded as the mismatch it is
+    assert (f"protocol mismatch: the listener at {stack.bootstrap_servers} is PLAINTEXT, but the stack's "
+            f"cluster.client says security.protocol {client['security.protocol']}") in line, line
+    assert "cannot reach Kafka" not in line and "transport failure" not in line.lower(), line

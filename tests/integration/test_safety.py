@@ -4,11 +4,13 @@ approval, secrets stay out of journals and errors, a journal never crosses clust
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
 
 import pytest
 import requests
 from confluent_kafka.admin import NewTopic
-from kplan_helpers import kplan, stack_doc, wait_for, write_stack
+from kplan_helpers import ROOT, faulty_command, kplan, run_env, stack_doc, wait_for, write_stack
 
 from kplan.state.journal import journal_dir, local_path
 
@@ -143,3 +145,30 @@ def test_a_connector_someone_else_creates_meanwhile_is_not_overwritten(stack, pr
     assert requests.get(f"{stack.connect_url}/connectors/{name}/config", timeout=10).json()["topic"] == "x"
     writer.connect.create_connector(name, theirs, ConnectorState.RUNNING)  # the same config: a retry that had landed
     writer.close()
+
+
+def test_a_topic_someone_else_creates_between_plan_and_apply_is_not_adopted(stack, admin, prefix, tmp_path):
+    """Issue 26 defect 8: the plan said "will be created"; a topic with the same settings created out of band after
+    apply planned (paused once the run is journaled, before its first step) is someone else's. Apply fails with
+    one clear line and rolls back what it created; the topic is not recorded as owned, so destroy leaves it."""
+    theirs, ours = f"{prefix}.late", f"{prefix}.mine"
+    cfg = {"retention.ms": "3600000"}
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [
+        {"name": t, "partitions": 1, "replication_factor": 1, "config": cfg} for t in (ours, theirs)]))
+    proc = subprocess.Popen(faulty_command("apply", str(path), "--auto-approve", pause_at="journal-written:1",
+                                           pause_s=6), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=run_env(), cwd=ROOT)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 90, "apply to have planned")
+    admin.create_topics([NewTopic(theirs, 1, 1, config=cfg)])[theirs].result(30)
+    wait_for(lambda: theirs in admin.list_topics(timeout=10).topics, what="their topic")
+    assert proc.wait(120) == 1, "".join(lines)
+    text = "".join(lines)
+    assert f"topic '{theirs}' was created by someone else after the plan; re-run plan" in text, text
+    assert "The cluster is as it was before this apply." in text, text
+    topics = admin.list_topics(timeout=10).topics
+    assert theirs in topics and ours not in topics  # ours rolled back, theirs untouched
+    r = kplan("destroy", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert theirs in admin.list_topics(timeout=10).topics

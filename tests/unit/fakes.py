@@ -38,6 +38,7 @@ class FakeWriter:
         self.foreign = set(foreign)  # topics someone else creates with another spec before our create lands
         self.fail_wait_gone = fail_wait_gone
         self.refuse_delete = refuse_delete
+        self.cdc_login_fails = False  # the PostgreSQL login of a CDC drop fails (check_cdc_drop raises)
         self.partitions = dict(partitions or {})
         self.overrides: dict[str, dict[str, str]] = {}
         self.deleted: list[str] = []
@@ -231,6 +232,11 @@ class FakeWriter:
 
     def restart_connector(self, name):
         self.calls.append(f"restart_connector {name}")
+
+    def check_cdc_drop(self, host, port, user, database, password, slot, publication):
+        self.calls.append(f"check_cdc_drop {database} {slot} {publication}")
+        if self.cdc_login_fails:
+            raise WriteError(f"PostgreSQL {database} at {host}:{port} as {user}: password authentication failed")
 
     def drop_cdc_database_objects(self, host, port, user, database, password, slot, publication,
                                   before_drop=None):

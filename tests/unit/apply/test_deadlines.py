@@ -181,7 +181,8 @@ def test_a_writer_spends_the_timeout_once_then_fails_fast():
         with pytest.raises(ClusterUnreachable):
             call()
     assert time.monotonic() - started < 0.3  # less than one deadline for all three (the calls prove it too)
-    assert admin.calls == ["create_topics"]
+    # the create's answer never came, so it may have landed: one re-read (unanswered too), then no more requests
+    assert admin.calls == ["create_topics", "list_topics"]
 
 
 # -- kplan's records and the journal -----------------------------------------------------------------------------
@@ -387,3 +388,59 @@ def test_a_run_whose_cluster_dies_gives_up_after_one_timeout_and_journals_locall
     local = Journal.from_json(json.loads(store.path.read_text()))
     assert local.unfinished and [s["status"] for s in local.steps][:2] == [StepStatus.UNDO_FAILED] * 2
     assert admin.calls == []  # no request reached the dead cluster: it was found gone by the journal write
+
+
+# -- a broker that dies under a request: kplan's "unreachable" line, not librdkafka's error ----------------------
+
+
+def _transport() -> KafkaException:
+    return KafkaException(KafkaError(KafkaError._TRANSPORT, "Broker transport failure"))
+
+
+def test_a_raw_transport_error_of_a_step_is_reported_as_kafka_unreachable():
+    """Issue 26 defect 9a: a KafkaException(_TRANSPORT) that a step's admin call raises as it is (a metadata read,
+    a future) ends the run with kplan's "Kafka is unreachable" line, not `KafkaError{code=_TRANSPORT,...}`."""
+    from executor_runs import run, topics_step
+    from fakes import FakeWriter
+
+    class Dying(FakeWriter):
+        def create_topics(self, specs, results=None):
+            raise _transport()
+
+    result, _ = run(Dying(), [topics_step("t")])
+    assert result.status == RunStatus.ROLLED_BACK
+    assert result.error.startswith("Kafka is unreachable (no answer: _TRANSPORT: Broker transport failure)"), \
+        result.error
+    assert "KafkaError{" not in result.error
+
+
+def test_only_failures_without_an_answer_are_unreachable():
+    from kplan.transport.reach import unreachable_reason
+
+    assert unreachable_reason(KafkaException(KafkaError(KafkaError._ALL_BROKERS_DOWN))).startswith(
+        "Kafka is unreachable (no answer: _ALL_BROKERS_DOWN")
+    assert unreachable_reason(KafkaException(KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED))) is None
+    assert unreachable_reason(KplanError("x")) is None and unreachable_reason(ValueError("y")) is None
+
+
+class DiesUnderTheCreate(DeadAdmin):
+    """The create's future fails with _TRANSPORT (the broker died under it: it may have landed); the re-read of
+    the metadata then fails at once the same way, as librdkafka does once the connection is refused."""
+
+    def list_topics(self, topic=None, timeout=None):
+        self.calls.append("list_topics")
+        raise _transport()
+
+    def _pending(self, names):
+        out = {}
+        for n in names:
+            f: Future = Future()
+            f.set_exception(_transport())
+            out[n] = f
+        return out
+
+
+def test_a_broker_dying_during_create_topics_ends_as_unreachable_not_a_raw_kafka_error():
+    writer = KafkaAdmin(ClusterSpec("127.0.0.1:1", timeout_s=0.5), admin=DiesUnderTheCreate())
+    with pytest.raises(ClusterUnreachable, match="creating topics: still failing"):
+        writer.create_topics([TopicSpec("t", 1, 1, freeze({}))])

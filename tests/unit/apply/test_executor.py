@@ -337,11 +337,27 @@ def test_dropping_a_cdc_sources_slot_is_irreversible_unless_it_failed_before_the
     secrets = SecretValues({"${secret:env:PG_PW}": "pw-Secret-9"})
     ex = Executor(writers(w), FakeStore(), secrets, Progress(io.StringIO()), lambda record: None, faults=FailAt(1))
     result = ex.execute(Journal("s", None, "c", "d"), [drop, topics_step("t")])
-    assert w.calls[0] == "drop_cdc_database_objects demo pg_slot pg_pub"
+    assert w.calls[:2] == ["check_cdc_drop demo pg_slot pg_pub", "drop_cdc_database_objects demo pg_slot pg_pub"]
     assert result.status == RunStatus.ROLLBACK_INCOMPLETE
     assert result.not_rolled_back == [f"{drop.describe()}: irreversible (cannot be undone)"]
-    # a password reference that cannot be resolved fails the step before any drop: nothing to report
+    # a password reference that cannot be resolved stops the run before its first step: nothing is done
     w = FakeWriter()
-    result, journal = run(w, [drop])
-    assert result.status == RunStatus.ROLLED_BACK and w.calls == []
-    assert "PG_PW" in result.error
+    with pytest.raises(KplanError, match="PG_PW.*nothing was deleted or changed"):
+        run(w, [drop])
+    assert w.calls == []
+
+
+def test_a_cdc_drop_whose_login_fails_stops_the_run_before_the_deletions_before_it():
+    """Issue 26 defect 3: the drop runs last (after the connector, its ACLs, user and topics are deleted); a login
+    that fails now must stop the run before the first deletion, not after it."""
+    from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
+
+    drop = DropCdcDatabaseObjects("pg", "db", 5432, "u", "demo", "${secret:env:PG_PW}", "pg_slot", "pg_pub")
+    w = FakeWriter(topics={"t"})
+    w.cdc_login_fails = True
+    secrets = SecretValues({"${secret:env:PG_PW}": "pw-Secret-9"})
+    store = FakeStore()
+    ex = Executor(writers(w), store, secrets, Progress(io.StringIO()), lambda record: None)
+    with pytest.raises(KplanError, match="password authentication failed; apply stopped before its first step"):
+        ex.execute(Journal("s", None, "c", "d"), [DeleteTopics(("t",)), drop])
+    assert w.deleted == [] and "t" in w.topics and w.calls == ["check_cdc_drop demo pg_slot pg_pub"]

@@ -170,4 +170,12 @@ def test_a_lock_holder_is_dead_only_when_this_machine_can_tell():
     assert not Holder(me + "-other", _dead_pid(), "r", "t").provably_dead()
     # a holder written by an older version (no process identity) whose pid is alive: alive
     assert not Holder(me, os.getpid(), "r", "t").provably_dead()
+
+
+def test_a_lock_holder_is_alive_only_when_this_machine_can_tell():
+    me = socket.gethostname()
+    assert Holder(me, os.getpid(), "r", "t", process_identity(os.getpid())).alive_here()
+    assert not Holder(me, _dead_pid(), "r", "t").alive_here()
+    assert not Holder(me, os.getpid(), "r", "t", "another-boot:1").alive_here()  # the pid was reused
+    assert not Holder(me + "-other", os.getpid(), "r", "t").alive_here()  # another host: cannot tell
     assert Holder.from_json({"host": me, "pid": 1, "run_id": "r", "since": "t"}).process == ""

@@ -51,19 +51,53 @@ def _topic(name: str) -> TopicSpec:
 
 
 def test_each_topic_of_a_create_has_its_own_result():
-    admin = Answering({"theirs": (1, {})}, lost={"slow"})
-    results = _kafka(admin).create_topics([_topic("new"), _topic("theirs"), _topic("slow")])
-    assert {k: r.reason for k, r in results.items.items()} == {
-        "new": None, "theirs": ErrorReason.ALREADY, "slow": ErrorReason.LANDED}
-    assert results.items["theirs"].error == "TOPIC_ALREADY_EXISTS"
+    admin = Answering(lost={"slow"})
+    results = _kafka(admin).create_topics([_topic("new"), _topic("slow")])
+    assert {k: r.reason for k, r in results.items.items()} == {"new": None, "slow": ErrorReason.LANDED}
     assert results.done() == ["new"]
-    assert admin.requests == [("create_topics", ["new", "theirs", "slow"])]  # the landed one is not asked again
+    assert admin.requests == [("create_topics", ["new", "slow"])]  # the landed one is not asked again
+
+
+def test_a_topic_that_exists_before_our_request_is_refused_even_with_the_declared_spec():
+    """Issue 26 defect 8: TOPIC_ALREADY_EXISTS for a topic none of our requests may have created is someone else's
+    (created after the plan): refused with one line, whatever its spec; the other topics' answers are all kept."""
+    admin = Answering({"theirs": (1, {})})
+    results = BatchResults()
+    with pytest.raises(WriteError, match="topic 'theirs' was created by someone else after the plan; re-run plan"):
+        _kafka(admin).create_topics([_topic("ok"), _topic("theirs"), _topic("after")], results)
+    assert results.with_reason(ErrorReason.ALREADY) == ["theirs"]
+    assert results.items["theirs"].error == "TOPIC_ALREADY_EXISTS"
+    assert sorted(results.done()) == ["after", "ok"]
+
+
+class RefusedThenTaken(Answering):
+    """The first create of `name` is refused before it is done (NOT_CONTROLLER: not ambiguous); someone else then
+    creates it, so the retry answers TOPIC_ALREADY_EXISTS."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+        self.refused = {name: KafkaError.NOT_CONTROLLER}
+
+    def create_topics(self, new_topics, request_timeout=None):
+        out = super().create_topics(new_topics, request_timeout)
+        if self.refused:
+            self.refused = {}
+            self.topics[self.name] = [1, {}]
+        return out
+
+
+def test_a_retry_finds_someone_elses_topic_only_after_an_answer_that_said_not_done():
+    results = BatchResults()
+    with pytest.raises(WriteError, match="topic 'x' was created by someone else after the plan"):
+        _kafka(RefusedThenTaken("x")).create_topics([_topic("x")], results)
+    assert results.items["x"].reason == ErrorReason.ALREADY
 
 
 def test_the_results_a_caller_passed_in_hold_what_arrived_when_the_create_fails():
     admin = Answering({"theirs": (3, {})}, refused={"bad": KafkaError.INVALID_CONFIG})
     results = BatchResults()
-    with pytest.raises(WriteError, match="already exists with a different spec"):
+    with pytest.raises(WriteError, match="topic 'theirs' was created by someone else after the plan"):
         _kafka(admin).create_topics([_topic("ok"), _topic("theirs")], results)
     assert results.with_reason(ErrorReason.ALREADY) == ["theirs"] and results.done() == ["ok"]
     with pytest.raises(WriteError, match="creating topics refused: bad: INVALID_CONFIG"):
