@@ -137,7 +137,8 @@ class LiveStateReader(Protocol):
     """Read-only access to the cluster, Connect and the schema registry. Implementations must batch (never one call
     per resource). `read` is the one batched read; a kind's follow-up read (`KindUnit.follow_up`) asks for the few
     things only the batched read's answer tells it to, through its own small Protocol (`OffsetReads`,
-    `SubjectReads` in the kinds' `live.py`): a connector's offsets, the stack's subjects."""
+    `SubjectReads` in the kinds' `live.py`; a reader that implements none, like a live-state file's, is asked
+    nothing more)."""
 
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
              sections: frozenset[str] = frozenset()) -> LiveState:
@@ -157,15 +158,8 @@ class StaticReader:
              sections: frozenset[str] = frozenset()) -> LiveState:
         return self.state
 
-    # a live-state file keeps what it says: nothing more can be asked of it (the kinds' follow-up reads)
-    def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
-        return {}
-
-    def read_subjects(self, names: Iterable[str]) -> None:
-        return None
-
-    def declared_versions(self, specs, live) -> dict[str, int]:
-        return {}
+    # A live-state file keeps what it says: it implements none of the kinds' follow-up read Protocols, so the
+    # follow-up reads ask it nothing.
 
 
 def problem_of(code: Any) -> Problem | None:

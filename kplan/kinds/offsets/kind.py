@@ -270,4 +270,4 @@ def follow_up(stack: "Stack", live: LiveState, reader: OffsetReads, destroy: boo
     if destroy:
         return live
     names = [n for n in pending(stack, live) if n in live.connectors]
-    return attach(stack, live, reader.connector_offsets(names) if names else {})
+    return attach(stack, live, reader.connector_offsets(names) if names and isinstance(reader, OffsetReads) else {})

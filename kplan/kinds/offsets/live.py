@@ -8,13 +8,14 @@ Connector offsets: {"offset_tokens": {"sink": "<request token kplan last applied
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
 from kplan.model.desired import freeze
 from kplan.model.live import KindState
 from kplan.model.offsets import LiveOffsets, canonical
 
 
+@runtime_checkable
 class OffsetReads(Protocol):
     """The offsets' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's StaticReader)."""
 

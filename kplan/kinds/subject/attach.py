@@ -51,7 +51,8 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
     read only when there are any, and the earlier versions that hold declared schemas; a live-state file keeps what
     it says."""
     names = wanted(stack, live)
-    read = reader.read_subjects(names) if stack.cluster.schema_registry_url and names else None
+    asks = isinstance(reader, SubjectReads) and stack.cluster.schema_registry_url and names
+    read = reader.read_subjects(names) if asks else None
     live = attach(stack, live, read)
     if read is None:
         return live

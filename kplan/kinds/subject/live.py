@@ -13,7 +13,7 @@ version holding the declared schema}}, "owned_subjects": {"orders-value":
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
 from kplan.kinds.subject.model import SchemaReference
 from kplan.model.desired import freeze
@@ -44,6 +44,7 @@ class LiveSubject:
 SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
 
 
+@runtime_checkable
 class SubjectReads(Protocol):
     """The subjects' follow-up read (kplan.session.systems.StackReader; a live-state file's StaticReader)."""
 

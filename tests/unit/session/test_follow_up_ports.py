@@ -1,0 +1,18 @@
+"""The kinds' follow-up reads ask a reader only through their Protocols: the real reader must implement each of
+them (else the read would be skipped, silently), a live-state file's reader none (it keeps what it says)."""
+
+from kplan.kinds.offsets.live import OffsetReads
+from kplan.kinds.subject.live import SubjectReads
+from kplan.model.live import LiveState, StaticReader
+from kplan.session.systems import StackReader
+
+
+def test_the_real_reader_implements_every_follow_up_read():
+    assert issubclass(StackReader, OffsetReads)
+    assert issubclass(StackReader, SubjectReads)
+
+
+def test_a_live_state_file_is_asked_nothing_more():
+    reader = StaticReader(LiveState("c1", 1, {}, {}))
+    assert not isinstance(reader, OffsetReads)
+    assert not isinstance(reader, SubjectReads)
