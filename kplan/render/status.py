@@ -7,16 +7,18 @@ import json
 from kplan.kinds import KINDS
 from kplan.model.desired import Origin
 from kplan.model.status import ResourceStatus, Status, StatusReport, Trace
+from kplan.secrets import scrub
 
 _STATUS_COLORS = {Status.IN_SYNC: "green", Status.DRIFTED: "yellow", Status.MISSING: "red", Status.WRONG_STATE: "red",
                   Status.NOT_DECLARED: "magenta"}
 
 
 def render_status(report: StatusReport, fmt: str = "text", *, color: bool = False) -> str:
+    """The report in `fmt`, every known secret value masked (kplan.secrets.KNOWN)."""
     if fmt == "json":
-        return json.dumps(status_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+        return scrub(json.dumps(status_to_dict(report), indent=2, ensure_ascii=False) + "\n")
     if fmt == "text":
-        return render_status_text(report, color=color)
+        return scrub(render_status_text(report, color=color))
     raise ValueError(f"unknown format {fmt!r}; expected text or json")
 
 
