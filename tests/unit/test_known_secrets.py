@@ -81,3 +81,24 @@ def test_render_scrubs_every_format():
         assert "Canary-123456" in render(plan, fmt)  # the stack's name is shown...
         remember(["Canary-123456"])
         assert "Canary-123456" not in render(plan, fmt)  # ...unless it is a known secret
+
+
+def test_librdkafka_log_lines_are_scrubbed():
+    import logging
+
+    from kplan.transport.kafka import _quiet_logger
+
+    remember(["Canary-123456"])
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    lg = _quiet_logger()
+    lg.addHandler(keep := Keep())
+    try:
+        lg.warning("auth failed for %s", "Canary-123456")
+    finally:
+        lg.removeHandler(keep)
+    assert seen == [f"auth failed for {MASK}"]
