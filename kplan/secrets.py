@@ -215,9 +215,14 @@ def scrub_doc(doc: Any, keep: frozenset[str] = frozenset()) -> Any:
     if isinstance(doc, (list, tuple, frozenset, set)):
         return type(doc)(scrub_doc(v, keep) for v in doc)
     if dataclasses.is_dataclass(doc) and not isinstance(doc, type):
-        changes = {f.name: scrub_doc(getattr(doc, f.name), keep) for f in dataclasses.fields(doc)
-                   if f.init and f.name not in keep}
-        return dataclasses.replace(doc, **changes)
+        changes = {}
+        for f in dataclasses.fields(doc):
+            if f.init and f.name not in keep:
+                before = getattr(doc, f.name)
+                after = scrub_doc(before, keep)
+                if after is not before and after != before:
+                    changes[f.name] = after
+        return dataclasses.replace(doc, **changes) if changes else doc  # unchanged: the same object
     return doc
 
 
