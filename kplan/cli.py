@@ -13,6 +13,7 @@ import click
 
 from kplan import __version__
 from kplan.errors import KplanError
+from kplan.secrets import scrub
 
 # name -> (module:function, one-line help). Keep the help here so listing commands imports nothing.
 COMMANDS: dict[str, tuple[str, str]] = {}
@@ -76,7 +77,7 @@ def main(argv=None) -> None:
     except KplanError as e:
         if debug:
             raise
-        click.echo(f"Error: {e}", err=True)
+        click.echo(scrub(f"Error: {e}"), err=True)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -84,7 +85,8 @@ def main(argv=None) -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
         if debug:
             raise
-        click.echo(f"Error: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)", err=True)
+        click.echo(scrub(f"Error: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)"),
+                   err=True)
         sys.exit(1)
     sys.exit(0)
 

@@ -17,9 +17,11 @@ executor a `SecretValues` to substitute from.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
@@ -131,19 +133,102 @@ def is_masked(value: object) -> bool:
 
 
 def mask_config(config: Mapping[str, str], secret: Iterable[str]) -> dict[str, Any]:
-    """A connector config safe to journal: plaintext secret values become `MASKED`; a value that is only a
-    `${...}` reference names where a secret lives and is kept."""
+    """A connector config safe to journal: plaintext secret values become `MASKED` — those of secret keys, and any
+    value that holds a known secret value (`KNOWN`, e.g. a copy of a password under an undeclared key); a value that
+    is only a `${...}` reference names where a secret lives and is kept."""
     secret = frozenset(secret)
-    return {k: (v if is_reference_only(v) or not (k in secret or is_sensitive_key(k)) else dict(MASKED))
-            for k, v in config.items()}
+
+    def hidden(k: str, v: Any) -> bool:
+        if is_reference_only(v):
+            return False
+        return k in secret or is_sensitive_key(k) or (isinstance(v, str) and KNOWN.found_in(v))
+
+    return {k: dict(MASKED) if hidden(k, v) else v for k, v in config.items()}
 
 
 # Shorter values are not scrubbed from text: replacing every "ab" in a message would garble it and hide nothing.
 MIN_SCRUB_LENGTH = 3
+# A run-wide known secret (`KNOWN`) is searched for in *all* output, plans included, so it must be long enough not
+# to occur by chance in ordinary words, names and numbers: shorter ones are masked under their keys only.
+MIN_KNOWN_LENGTH = 6
+
+
+class KnownSecrets:
+    """The secret values this process knows of, masked wherever they appear, embedded or not, in every output and
+    record. Registered at the edge: every resolved `${secret:...}` of the run, the plaintext values of secret keys
+    in the stack, and the live values under keys kplan masks (`kplan.session`). Values shorter than
+    `MIN_KNOWN_LENGTH` are not registered (see there)."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._ordered: tuple[str, ...] = ()
+
+    def register(self, values: Iterable[str | None]) -> None:
+        new = {v for v in values if isinstance(v, str) and len(v) >= MIN_KNOWN_LENGTH} - self._values
+        if new:
+            self._values |= new
+            self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+
+    def clear(self) -> None:
+        """Forget every value (tests; a long-lived process between runs)."""
+        self._values, self._ordered = set(), ()
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self._ordered
+
+    def found_in(self, text: str) -> bool:
+        return any(v in text for v in self._ordered)
+
+    def __call__(self, text: str) -> str:
+        for value in self._ordered:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+
+KNOWN = KnownSecrets()
+
+
+def remember(values: Iterable[str | None]) -> None:
+    """Register secret values for the rest of the process: from now on no output shows them (`KNOWN`)."""
+    KNOWN.register(values)
+
+
+def scrub(text: str) -> str:
+    """`text` with every known secret value (`KNOWN`) replaced by `MASK`: the last step of every output boundary."""
+    return KNOWN(text)
+
+
+def scrub_doc(doc: Any, keep: frozenset[str] = frozenset()) -> Any:
+    """A copy of `doc` with known secret values masked in every string it holds: mappings, lists, tuples, sets and
+    frozen dataclasses are walked; enums and other values are kept. `keep`: dataclass fields left as they are (e.g.
+    digests, and what apply executes, which never holds a secret)."""
+    if not KNOWN.values:
+        return doc
+    if isinstance(doc, Enum):
+        return doc
+    if isinstance(doc, str):
+        return KNOWN(doc)
+    if isinstance(doc, Mapping):
+        return {scrub_doc(k, keep): scrub_doc(v, keep) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple, frozenset, set)):
+        return type(doc)(scrub_doc(v, keep) for v in doc)
+    if dataclasses.is_dataclass(doc) and not isinstance(doc, type):
+        changes = {}
+        for f in dataclasses.fields(doc):
+            if f.init and f.name not in keep:
+                before = getattr(doc, f.name)
+                after = scrub_doc(before, keep)
+                if after is not before and after != before:
+                    changes[f.name] = after
+        return dataclasses.replace(doc, **changes) if changes else doc  # unchanged: the same object
+    return doc
 
 
 class Scrubber:
-    """Removes known secret values from free text (error messages, Java traces, library errors)."""
+    """Removes secret values from free text (error messages, Java traces, library errors): the values it was
+    given (at least `MIN_SCRUB_LENGTH` long) and every run-wide known one (`KNOWN`)."""
 
     def __init__(self, values: Iterable[str | None] = ()):
         self.values = tuple(sorted({v for v in values if v and len(v) >= MIN_SCRUB_LENGTH}, key=len, reverse=True))
@@ -152,7 +237,7 @@ class Scrubber:
         for value in self.values:
             if value in text:
                 text = text.replace(value, MASK)
-        return text
+        return KNOWN(text)
 
     def __bool__(self) -> bool:
         return bool(self.values)

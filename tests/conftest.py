@@ -1,3 +1,15 @@
 """Shared fixtures come from the local stack's pytest plugin, dev/localstack/pytest_plugin.py, which
 pyproject.toml registers (`-p localstack.pytest_plugin`): `stack` (a real Kafka broker and Kafka Connect
 worker, started or reused for the session) and `unique` (unique resource names)."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _forget_known_secrets():
+    """The run-wide known secret values (kplan.secrets.KNOWN) are per process: each test starts with none."""
+    from kplan.secrets import KNOWN
+
+    KNOWN.clear()
+    yield
+    KNOWN.clear()

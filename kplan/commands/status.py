@@ -35,11 +35,13 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
 
     \b
     Exit status:
-      0  every resource exists, matches the stack, and every connector and
-         task is in its declared state
+      0  every resource exists, matches the stack (drift kplan leaves alone,
+         e.g. an undeclared override or binding, is shown but not counted),
+         and every connector and task is in its declared state
       1  error: the stack is invalid, or the cluster or Connect cannot be read
-      2  something is missing, drifted or not in its declared state, or the
-         check found an error (an unfinished apply, an unresolvable secret...)
+      2  something is missing, drifted in a way apply changes, or not in its
+         declared state, or the check found an error (an unfinished apply, an
+         unresolvable secret...)
       4  --wait-for-cluster: the cluster was not ready in time
     """
     from kplan.commands._common import load_and_open_or_exit

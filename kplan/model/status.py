@@ -110,6 +110,19 @@ class ResourceStatus:
         return address_of(self.type, self.name)
 
     @property
+    def left_alone(self) -> bool:
+        """Drifted only in ways kplan will not act on (`AttrKind.DRIFT`: an undeclared topic override, an undeclared
+        binding of a non-authoritative principal, an undeclared quota, a declared schema older than the latest):
+        reported, but nothing is pending — the plan has no change for it, and status does not exit 2 for it."""
+        return (self.status is Status.DRIFTED and bool(self.differences) and self.in_declared_state
+                and all(d.kind is AttrKind.DRIFT for d in self.differences))
+
+    @property
+    def label(self) -> str:
+        """How the terminal text says its status (`drifted (left alone)` for `left_alone`)."""
+        return self.status.label + (" (left alone)" if self.left_alone else "")
+
+    @property
     def overall_state(self) -> str | None:
         """A connector's state for the summary: FAILED / UNASSIGNED when the connector or any task is, else the
         connector's own state (lower case); None for a topic or a missing connector."""
@@ -128,14 +141,17 @@ class StatusSummary:
     counts: Mapping[Status, int]  # status -> number of resources
     connector_states: tuple[tuple[str, int], ...]  # (overall state, count) of existing connectors
     errors: int = 0  # the report's diagnostics
+    left_alone: int = 0  # of the drifted ones, those drifted only in ways kplan leaves alone
 
     def line(self) -> str:
-        """`12 resources: 10 in sync, 1 drifted, 1 missing; connectors: 2 running, 1 FAILED`."""
+        """`12 resources: 10 in sync, 1 drifted, 1 missing; connectors: 2 running, 1 FAILED` (a drifted count says
+        how many of them are left alone: `2 drifted (1 left alone)`)."""
         if not self.resources:
             return "The stack declares no resources." + (f" {self.errors} error(s)." if self.errors else "")
         noun = "resource" if self.resources == 1 else "resources"
-        parts = [f"{self.counts.get(s, 0)} {s.label}" for s in Status
-                 if self.counts.get(s, 0) or s is Status.IN_SYNC]
+        parts = [f"{self.counts.get(s, 0)} {s.label}"
+                 + (f" ({self.left_alone} left alone)" if s is Status.DRIFTED and self.left_alone else "")
+                 for s in Status if self.counts.get(s, 0) or s is Status.IN_SYNC]
         text = f"{self.resources} {noun}: {', '.join(parts)}"
         if self.connector_states:
             text += "; connectors: " + ", ".join(f"{n} {state}" for state, n in self.connector_states)
@@ -164,7 +180,8 @@ class StatusReport:
                 states[r.overall_state] = states.get(r.overall_state, 0) + 1
         order = {s: i for i, s in enumerate(_CONNECTOR_STATE_ORDER)}
         ordered = tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-        return StatusSummary(len(self.resources), counts, ordered, len(self.diagnostics))
+        return StatusSummary(len(self.resources), counts, ordered, len(self.diagnostics),
+                             sum(1 for r in self.resources if r.left_alone))
 
     @property
     def in_sync(self) -> bool:
@@ -173,8 +190,16 @@ class StatusReport:
         return all(r.status is Status.IN_SYNC for r in self.resources) and not self.diagnostics
 
     @property
+    def pending(self) -> bool:
+        """Something kplan would act on (or cannot check): a resource missing, drifted in a way apply changes, not
+        in its declared state, not declared any more, or an error. Drift kplan leaves alone is not pending: the
+        plan has no change for it either (`plan --detailed-exitcode` exits 0), and the two commands agree."""
+        return any(r.status is not Status.IN_SYNC and not r.left_alone for r in self.resources) \
+            or bool(self.diagnostics)
+
+    @property
     def exit_code(self) -> int:
-        return 0 if self.in_sync else 2
+        return 2 if self.pending else 0
 
     def resource(self, address: str) -> ResourceStatus | None:
         return next((r for r in self.resources if r.address == address), None)

@@ -1,9 +1,17 @@
 """Plan renderers: text (terminal), markdown (PR comments), json (machines). All pure: Plan in, str out."""
 
+from kplan.secrets import scrub
+
 FORMATS = ("text", "markdown", "json")
 
 
 def render(plan, fmt: str, *, color: bool = False) -> str:
+    """The plan in `fmt`, every known secret value masked (kplan.secrets.KNOWN; the plan is already scrubbed, the
+    rendered text is checked once more at this boundary)."""
+    return scrub(_render(plan, fmt, color=color))
+
+
+def _render(plan, fmt: str, *, color: bool = False) -> str:
     if fmt == "text":
         from kplan.render.text import render_text
 

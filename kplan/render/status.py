@@ -7,16 +7,18 @@ import json
 from kplan.kinds import KINDS
 from kplan.model.desired import Origin
 from kplan.model.status import ResourceStatus, Status, StatusReport, Trace
+from kplan.secrets import scrub
 
 _STATUS_COLORS = {Status.IN_SYNC: "green", Status.DRIFTED: "yellow", Status.MISSING: "red", Status.WRONG_STATE: "red",
                   Status.NOT_DECLARED: "magenta"}
 
 
 def render_status(report: StatusReport, fmt: str = "text", *, color: bool = False) -> str:
+    """The report in `fmt`, every known secret value masked (kplan.secrets.KNOWN)."""
     if fmt == "json":
-        return json.dumps(status_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+        return scrub(json.dumps(status_to_dict(report), indent=2, ensure_ascii=False) + "\n")
     if fmt == "text":
-        return render_status_text(report, color=color)
+        return scrub(render_status_text(report, color=color))
     raise ValueError(f"unknown format {fmt!r}; expected text or json")
 
 
@@ -40,10 +42,10 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
         lines += ["", f"{kind.title}:"]
         details = [kind.status_detail(r) for r in rows]
         name_w = min(max(len(r.name) for r in rows), 60)
-        status_w = max(len(r.status.label) for r in rows)
+        status_w = max(len(r.label) for r in rows)
         detail_w = min(max(len(d) for d in details), 50)
         for r, detail in zip(rows, details):
-            label = r.status.label
+            label = r.label
             text = (f"  {r.name.ljust(name_w)}  {c(label, _STATUS_COLORS[r.status])}{' ' * (status_w - len(label))}"
                     f"  {detail.ljust(detail_w)}")
             if r.origin is not None:
@@ -88,11 +90,13 @@ def status_to_dict(report: StatusReport) -> dict:
         "environment": report.environment,
         "cluster_id": report.cluster_id,
         "in_sync": report.in_sync,
+        "pending": report.pending,
         "summary": {
             "resources": s.resources,
             **{k.value: s.counts.get(k, 0) for k in Status},
             "connectors": dict(s.connector_states),
             "errors": s.errors,
+            "left_alone": s.left_alone,
             "line": s.line(),
         },
         "resources": [_resource_dict(r) for r in report.resources],
@@ -108,7 +112,7 @@ def _resource_dict(r: ResourceStatus) -> dict:
     from kplan.kinds import kind_of
 
     out: dict = {"address": r.address, "type": r.type.value, "name": r.name, "status": r.status.value,
-                 "exists": r.exists, "owned": r.owned, "origin": _origin_dict(r.origin)}
+                 "left_alone": r.left_alone, "exists": r.exists, "owned": r.owned, "origin": _origin_dict(r.origin)}
     out.update(kind_of(r.type).status_fields(r, _trace_dict))
     return out
 

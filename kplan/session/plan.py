@@ -36,11 +36,31 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     for unit in UNITS:  # the kinds' follow-up reads, in the kinds' order
         if unit.follow_up is not None:
             live = unit.follow_up(stack, live, session.reader, destroy)
+    remember_secrets(stack, live, session.secrets)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
     if not validate:
-        return live, plan
+        return live, scrubbed(plan)
     try:
         extra = session.validator.validate(stack, plan)
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
         extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
-    return live, plan.with_diagnostics(extra)
+    return live, scrubbed(plan.with_diagnostics(extra))
+
+
+def remember_secrets(stack, live, secrets) -> None:
+    """Register every secret value this plan meets (kplan.secrets.KNOWN): the stack's resolved and plaintext
+    secrets, and the live values under the keys kplan masks — each masked wherever it appears from now on."""
+    from kplan.kinds import KINDS
+    from kplan.secrets import remember
+    from kplan.session.run import run_secrets
+
+    run_secrets(stack, live, secrets)  # registers them
+    remember(v for kind in KINDS for v in kind.live_secrets(stack, live))
+
+
+def scrubbed(plan):
+    """The plan with every known secret value masked in what it shows (before/after, attributes, diagnostics) —
+    embedded in any value, under any key. What apply executes (`planned`) and the fingerprints (digests) are kept."""
+    from kplan.secrets import scrub_doc
+
+    return scrub_doc(plan, keep=frozenset({"planned", "fingerprints", "inputs_digest", "cluster_id"}))

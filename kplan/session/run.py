@@ -98,7 +98,7 @@ class Cluster:
 def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
     """Every secret value a run may meet: the stack's resolved secrets and plaintext secret values, the live
     connectors' secret values (a before-image may be restored), the client properties' secrets."""
-    from kplan.secrets import has_secret_ref, secret_keys
+    from kplan.secrets import has_secret_ref, remember, secret_keys
 
     values: set[str] = set(secrets.plaintexts())
     for spec in stack.connectors:
@@ -108,6 +108,7 @@ def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
         values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
     values.update(str(v) for k, v in stack.cluster.client_properties.items()
                   if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))
+    remember(values)
     return tuple(v for v in values if v)
 
 

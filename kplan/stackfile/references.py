@@ -12,7 +12,7 @@ import os
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.errors import KplanError
-from kplan.secrets import SECRET_REF, SecretValues, references_in, secret_ref_problem
+from kplan.secrets import SECRET_REF, SecretValues, references_in, remember, secret_ref_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
@@ -51,6 +51,7 @@ def resolve_references(values: Iterable[object], environ: Mapping[str, str] | No
                 resolved[ref] = resolve_reference(ref, env)
             except KplanError as e:
                 problems[ref] = str(e)
+    remember(resolved.values())  # resolved secrets are masked in all output from now on
     return SecretValues(resolved, problems)
 
 

@@ -15,6 +15,7 @@ from kplan import __version__
 from kplan.errors import KplanError
 from kplan.model.plan import Plan
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
+from kplan.secrets import scrub
 
 
 def dumps_plan(plan: Plan, stack_path: str | None = None) -> str:
@@ -42,7 +43,7 @@ def save_plan(plan: Plan, path: str, stack_path: str | None = None) -> None:
     """Write atomically (a reader never sees half a plan), readable by the owner only. `stack_path` (the stack
     the plan was made from) is stored relative to the plan file, so the two can move together."""
     directory = os.path.dirname(os.path.abspath(path))
-    text = dumps_plan(plan, _relative(stack_path, directory) if stack_path else None)
+    text = scrub(dumps_plan(plan, _relative(stack_path, directory) if stack_path else None))  # no known secret
     try:
         fd, tmp = tempfile.mkstemp(prefix=".kplan-plan-", dir=directory)
         try:

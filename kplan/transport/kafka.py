@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
-from kplan.secrets import Scrubber, SecretValues
+from kplan.secrets import Scrubber, SecretValues, scrub
 
 
 def _quiet_logger() -> logging.Logger:
@@ -19,8 +19,15 @@ def _quiet_logger() -> logging.Logger:
     lg = logging.getLogger("kplan.librdkafka")
     if not lg.handlers:
         lg.addHandler(logging.NullHandler())
+        lg.addFilter(_scrubbed)
     lg.propagate = bool(os.environ.get("KPLAN_DEBUG"))
     return lg
+
+
+def _scrubbed(record: logging.LogRecord) -> bool:
+    """A log line (shown with KPLAN_DEBUG) never holds a known secret value (kplan.secrets.KNOWN)."""
+    record.msg, record.args = scrub(record.getMessage()), ()
+    return True
 
 
 def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> dict[str, Any]:

@@ -78,6 +78,29 @@ def env(secured) -> dict:
     return {SECRET_VAR: secured.admin_password}
 
 
+def test_drift_kplan_leaves_alone_is_reported_by_plan_and_status_and_neither_signals_changes(
+        secured, sadmin, users, unique, tmp_path):
+    """Issue 26 defect 6: a binding made by hand on a principal kplan manages non-authoritatively is drift apply will
+    not touch. `plan --detailed-exitcode` and `status` both report it, and both exit 0 (nothing pending)."""
+    writer, _ = users
+    principal, topic, name = f"User:{writer}", unique("acl-drift"), unique("acl-drift-stack")
+    path = write_stack(tmp_path / "s.yaml", stack_doc(secured, name, topic, [{"principal": principal,
+                                                                              "produce": [topic]}]))
+    assert kplan("apply", str(path), "--auto-approve", env=env(secured)).code == 0
+    for f in sadmin.create_acls([AclBinding(ResourceType.GROUP, "hand", ResourcePatternType.LITERAL, principal, "*",
+                                            AclOperation.READ, AclPermissionType.ALLOW)]).values():
+        f.result(30)
+    try:
+        plan = kplan("plan", str(path), "--detailed-exitcode", env=env(secured))
+        status = kplan("status", str(path), env=env(secured))
+        assert '# drift: group["hand"]["READ"] = allow' in plan.out, plan.text
+        assert "No changes." in plan.out, plan.text
+        assert 'group hand READ: on the cluster, not declared (left alone)' in status.out, status.text
+        assert (plan.code, status.code) == (0, 0), (plan.text, status.text)
+    finally:
+        assert kplan("destroy", str(path), "--auto-approve", env=env(secured)).code == 0
+
+
 def test_produce_rights_granted_drift_kept_authoritative_removal_and_destroy(secured, sadmin, users, unique, tmp_path):
     writer, other = users
     topic, principal, name = unique("acl-orders"), f"User:{writer}", unique("acl-stack")

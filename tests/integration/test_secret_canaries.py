@@ -75,3 +75,46 @@ def test_no_command_ever_shows_a_secret(stack, prefix, tmp_path, canaries):
             assert value not in run.text, f"{name} shows a secret"
         for text in written:
             assert value not in text
+
+
+def test_a_known_secret_under_an_undeclared_key_is_masked(stack, prefix, tmp_path):
+    """Issue 26 defect 1: the value of a declared secret, copied out of band (Connect REST) into a key the stack does
+    not declare and whose name says nothing, is still a secret: plan (text, Markdown, JSON), the saved plan, apply and
+    the journal never show it, not even embedded in a longer value."""
+    import requests
+
+    secret = "Canary-Copied-9e41c"
+    env = {"KPLAN_COPIED": secret}
+    t, name = f"{prefix}.k", f"{prefix}-src"
+    (tmp_path / "in.txt").touch()
+    conn = {"name": name, "class": FILE_SOURCE, "tasks_max": 1,
+            "config": {"file": str(tmp_path / "in.txt"), "topic": t,
+                       "some.custom.password": "${secret:env:KPLAN_COPIED}"}}
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{"name": t, "partitions": 1,
+                                                                        "replication_factor": 1}], [conn]))
+    assert kplan("apply", str(path), "--auto-approve", env=env).code == 0
+    url = f"{stack.connect_url}/connectors/{name}/config"
+    live = requests.get(url, timeout=30).json()
+    assert live["some.custom.password"] == secret  # kplan wrote the resolved value
+    live["some.custom.extra"] = f"copy:{secret}"
+    assert requests.put(url, json=live, timeout=60).status_code == 200
+
+    planfile = tmp_path / "p.plan"
+    runs = {f"plan {f}": kplan("plan", str(path), "--format", f, env=env) for f in ("text", "markdown", "json")}
+    runs["plan -out"] = kplan("plan", str(path), "-out", str(planfile), env=env)
+    runs["show json"] = kplan("show", str(planfile), "--format", "json", env=env)
+    runs["apply"] = kplan("apply", str(path), "--auto-approve", env=env)
+    runs["status"] = kplan("status", str(path), env=env)
+    # the out-of-band key is planned for removal (shown masked) and apply removed it
+    assert 'config["some.custom.extra"]' in runs["plan text"].out, runs["plan text"].text
+    assert runs["apply"].code == 0, runs["apply"].text
+    assert "some.custom.extra" not in requests.get(url, timeout=30).json()
+    journals = [p.read_text() for p in journal_dir().glob(f"{prefix}@*.json")]
+    assert journals, "the local journal copies"
+    assert any("some.custom.extra" in j for j in journals), "the journal's before-image has the key"
+    for what, run in runs.items():
+        assert secret not in run.text, f"{what} shows the secret"
+    assert secret not in planfile.read_text()
+    for text in journals:
+        assert secret not in text, "a journal holds the secret"
+    assert kplan("destroy", str(path), "--auto-approve", env=env).code == 0

@@ -92,6 +92,21 @@ def test_a_topic_deleted_out_of_band_is_missing_and_one_changed_is_drifted(stack
                                                                    changed: "drifted"}
 
 
+def test_an_undeclared_override_plan_leaves_alone_is_reported_without_exit_2(stack, admin, prefix, tmp_path):
+    """Issue 26 defect 6: drift kplan will not act on (an override the stack does not declare, not authoritative)
+    is shown by plan and status, and neither signals pending changes."""
+    t = f"{prefix}.extra"
+    path = _applied(stack, prefix, tmp_path, [_topic(t)])
+    res = ConfigResource(ConfigResource.Type.TOPIC, t, incremental_configs=[
+        ConfigEntry("cleanup.policy", "compact", incremental_operation=AlterConfigOpType.SET)])
+    admin.incremental_alter_configs([res])[res].result(30)
+    plan = kplan("plan", str(path), "--detailed-exitcode")
+    status = kplan("status", str(path))
+    assert "No changes." in plan.out and 'config["cleanup.policy"]' in plan.out, plan.text
+    assert 'config["cleanup.policy"] is compact on the cluster, not declared' in status.out, status.text
+    assert (plan.code, status.code) == (0, 0), (plan.text, status.text)
+
+
 def test_a_failed_task_shows_its_trace_without_secrets(stack, admin, prefix, tmp_path):
     t, sink = f"{prefix}.in", f"{prefix}-sink"
     _applied(stack, prefix, tmp_path, [_topic(t)])

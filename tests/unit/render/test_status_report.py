@@ -106,12 +106,25 @@ def test_a_topic_config_that_differs_is_drift_with_both_values():
     assert 'config["retention.ms"] is 86400000 (1d), declared 259200000 (3d)' in render_status(r)
 
 
-def test_an_undeclared_override_left_alone_by_plan_is_still_drift():
+def test_an_undeclared_override_left_alone_by_plan_is_reported_but_not_pending():
     s, state = stack([topic()]), live([ltopic(overrides={"cleanup.policy": "compact"})])
-    assert not make_plan(s, state).has_changes  # plan leaves it alone...
+    assert not make_plan(s, state).has_changes  # plan leaves it alone (plan --detailed-exitcode: 0)...
     r = report_of(s, state)
-    assert r.resource("topic.orders").status == Status.DRIFTED and r.exit_code == 2  # ...status reports it
-    assert 'config["cleanup.policy"] is compact on the cluster, not declared' in render_status(r)
+    t = r.resource("topic.orders")
+    assert t.status == Status.DRIFTED and t.left_alone  # ...status reports it...
+    assert not r.pending and r.exit_code == 0 and not r.in_sync  # ...and agrees that nothing is pending (issue 26)
+    text = render_status(r)
+    assert 'config["cleanup.policy"] is compact on the cluster, not declared' in text
+    assert "drifted (left alone)" in text and text.splitlines()[-1] == "1 resource: 0 in sync, 1 drifted (1 left alone)"
+    doc = status_to_dict(r)
+    assert doc["pending"] is False and doc["resources"][0]["left_alone"] is True and doc["summary"]["left_alone"] == 1
+
+
+def test_drift_left_alone_next_to_a_change_apply_makes_is_pending():
+    s = stack([topic(config={"retention.ms": "86400000"})])
+    state = live([ltopic(overrides={"cleanup.policy": "compact", "retention.ms": "3600000"})])
+    r = report_of(s, state)
+    assert not r.resource("topic.orders").left_alone and r.pending and r.exit_code == 2
 
 
 def test_an_inherited_value_is_named_as_such():
@@ -271,8 +284,8 @@ def test_the_issue_example_summary_line():
     state = live([ltopic(f"t{i}", overrides={"cleanup.policy": "compact"} if i == 0 else None) for i in range(9)],
                  [lconn("a"), lconn("b"), lconn("c", state="FAILED", tasks=())])
     r = report_of(stack(topics, connectors), state)
-    assert r.summary.line() == ("13 resources: 10 in sync, 1 drifted, 1 missing, 1 not in declared state; "
-                                "connectors: 2 running, 1 FAILED")
+    assert r.summary.line() == ("13 resources: 10 in sync, 1 drifted (1 left alone), 1 missing, 1 not in declared "
+                                "state; connectors: 2 running, 1 FAILED")
 
 
 def test_colors_only_when_asked():
@@ -288,7 +301,7 @@ def test_json_document():
     assert doc["format_version"] == "1" and doc["stack"] == "shop" and doc["environment"] == "prod"
     assert doc["in_sync"] is False and doc["cluster_id"] == "cluster-1"
     assert doc["summary"] == {"resources": 2, "in_sync": 1, "drifted": 1, "missing": 0, "not_in_declared_state": 0,
-                              "not_declared": 0, "connectors": {"running": 1}, "errors": 0,
+                              "not_declared": 0, "connectors": {"running": 1}, "errors": 0, "left_alone": 0,
                               "line": "2 resources: 1 in sync, 1 drifted; connectors: 1 running"}
     t, c = doc["resources"]
     assert t["differences"] == [{"path": ["partitions"], "kind": "update", "live": 2, "declared": 3,

@@ -2,7 +2,9 @@
 
 Two parts: the inputs issue 10 reported (each once crashed `validate` or `plan`), and a property-based fuzz test
 (hypothesis, fixed seed, bounded budget) that mutates the example stacks in `stacks/` and runs `kplan validate`
-and `kplan plan --live-state` on each mutant in-process.
+and `kplan plan --live-state` on each mutant in-process; then the sections added since (several clusters and each
+entry's `cluster:`, policy and shared policy files, subjects, offsets, ACLs, users, quotas), each fuzzed on its own
+(issue 26). KPLAN_FUZZ_EXAMPLES=N raises their budget, KPLAN_FUZZ_RANDOM=1 draws new examples (a longer hunt).
 """
 
 from __future__ import annotations
@@ -264,3 +266,249 @@ def test_mutated_stacks_never_crash(case):
         environment = None
     with tempfile.TemporaryDirectory() as d:
         check_stack(Path(d), text, environment)
+
+
+# -- the sections added since (issue 26 defect 4): each fuzzed on its own ----------------------------------------
+# The mutants above are spread over every seed and every key; here each newer section gets its own budget, with its
+# own vocabulary, so that wrong-typed values in it are tried many times: one located error line, never a crash.
+
+SECTIONS_SEED = textwrap.dedent("""\
+    stack: sections
+    cluster:
+      bootstrap_servers: localhost:9092
+      connect_url: http://localhost:8083
+      schema_registry: {url: "http://localhost:8081"}
+    policy:
+      rules:
+        - {rule: topic-partitions, min: 1, max: 48}
+        - {rule: topic-replication-factor, min: 1, environments: {dev: 1}}
+        - {rule: topic-name-pattern, pattern: '[a-z.]+', severity: warning, message: lower case}
+        - {rule: topic-required-config, keys: [cleanup.policy], values: [delete, compact]}
+        - {rule: topic-max-retention, max: 30d, exclude: '.*\\\\.dlq'}
+        - {rule: connector-allowed-classes, classes: [FileStreamSink]}
+    defaults:
+      topic: {partitions: 1, replication_factor: 1, config: {cleanup.policy: delete}}
+    topics:
+      - name: shop.orders
+        value_schema: {schema: '"string"', compatibility: BACKWARD}
+    subjects:
+      - name: shop.address
+        schema: '{"type": "record", "name": "A", "fields": [{"name": "s", "type": "string"}]}'
+        type: AVRO
+        compatibility: FULL
+      - name: shop.order
+        schema: '{"type": "record", "name": "O", "fields": [{"name": "a", "type": "A"}]}'
+        references: [{name: A, subject: shop.address, version: latest}]
+    connectors:
+      - name: orders-sink
+        class: FileStreamSink
+        config: {topics: shop.orders, file: /tmp/o.out}
+        offsets:
+          request: "2026-11-23"
+          set: [{topic: shop.orders, partition: 0, offset: 12}]
+      - name: orders-sink2
+        class: FileStreamSink
+        config: {topics: shop.orders, file: /tmp/o2.out}
+        offsets: {request: r1, reset: true}
+    users:
+      - name: orders-service
+        password: ${secret:env:SINK_PASSWORD}
+        mechanisms: [SCRAM-SHA-512]
+        iterations: 8192
+        rotation: "1"
+    quotas:
+      - {user: orders-service, producer_byte_rate: 1MiB, request_percentage: 50}
+      - {client_id: reporting, consumer_byte_rate: 2097152}
+    acls:
+      - principal: User:orders-service
+        produce: [shop.orders, "prefix:shop.orders."]
+        consume: {topics: [shop.payments], groups: [orders-service]}
+      - principal: User:auditor
+        authoritative: true
+        allow:
+          - {resource: cluster, operations: [DESCRIBE_CONFIGS]}
+          - {resource: group, name: audit-, pattern: prefixed, operations: [READ], host: "*"}
+        deny:
+          - {resource: topic, name: shop.payments, operations: [READ]}
+    environments:
+      dev:
+        topics: {shop.orders: {partitions: 2}}
+        connectors: {orders-sink: {offsets: {request: dev-1}}}
+    """)
+CLUSTERS_SEED = textwrap.dedent("""\
+    stack: two
+    clusters:
+      a:
+        bootstrap_servers: localhost:9092
+        connect_url: http://localhost:8083
+        schema_registry: {url: "http://localhost:8081"}
+      b:
+        bootstrap_servers: [localhost:9093, localhost:9094]
+        timeout: 10s
+    defaults:
+      topic: {partitions: 1, replication_factor: 1}
+    topics:
+      - {name: t1, cluster: a}
+      - {name: t1, cluster: b, partitions: 3}
+    connectors:
+      - {name: c1, cluster: a, class: FileStreamSink, config: {topics: t1, file: /tmp/c1}}
+    subjects:
+      - {name: s1, cluster: a, schema: '"string"'}
+    users:
+      - {name: u1, cluster: b, password: "${secret:env:SINK_PASSWORD}"}
+    quotas:
+      - {user: u1, cluster: b, producer_byte_rate: 1MiB}
+    acls:
+      - {principal: "User:u1", cluster: b, produce: [t1]}
+    environments:
+      dev:
+        clusters: {b: {bootstrap_servers: localhost:9095}}
+    """)
+SECTION_KEYS = sorted({
+    "cluster", "clusters", "bootstrap_servers", "connect_url", "schema_registry", "url", "timeout", "files", "rules",
+    "rule", "name", "min", "max", "severity", "message", "pattern", "keys", "values", "classes", "environments",
+    "exclude", "prefixes", "schema", "schema_file", "type", "references", "subject", "version", "compatibility",
+    "request", "reset", "set", "topic", "partition", "offset", "password", "mechanisms", "iterations", "rotation",
+    "user", "client_id", "producer_byte_rate", "consumer_byte_rate", "request_percentage", "principal",
+    "authoritative", "produce", "consume", "topics", "groups", "allow", "deny", "resource", "operations", "host",
+    "transactional_ids", "idempotent", "offsets", "value_schema", "key_schema"})
+SECTION_NAMES = ["a", "b", "c", "t1", "shop.orders", "User:x", "User:orders-service", "prefix:shop.", "*", "latest",
+                 "AVRO", "PROTOBUF", "JSON", "BACKWARD", "NONE", "SCRAM-SHA-256", "SCRAM-SHA-512", "READ", "WRITE",
+                 "ALL", "cluster", "group", "topic", "prefixed", "literal", "warning", "error", "dev"]
+section_scalars = st.one_of(scalars, st.sampled_from(SECTION_NAMES))
+section_values = st.recursive(section_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.sampled_from(SECTION_KEYS + SECTION_NAMES), inner, max_size=3)), max_leaves=6)
+
+# section -> (seed, the document paths under which it is mutated: a key at the top, or (list, key) for the key of
+# every entry of a list, e.g. each resource's `cluster:`)
+SECTIONS = {
+    "clusters": (CLUSTERS_SEED, [("clusters",), ("environments", "dev", "clusters")]),
+    "cluster-of-an-entry": (CLUSTERS_SEED, [(lst, "cluster") for lst in
+                                            ("topics", "connectors", "subjects", "users", "quotas", "acls")]),
+    "policy": (SECTIONS_SEED, [("policy",)]),
+    "subjects": (SECTIONS_SEED, [("subjects",), ("topics", "value_schema")]),
+    "offsets": (SECTIONS_SEED, [("connectors", "offsets"), ("environments", "dev", "connectors")]),
+    "acls": (SECTIONS_SEED, [("acls",)]),
+    "users": (SECTIONS_SEED, [("users",)]),
+    "quotas": (SECTIONS_SEED, [("quotas",)]),
+}
+
+
+def _targets(doc: dict, where: tuple) -> list[tuple]:
+    """The paths in `doc` under `where`: a path of mapping keys, or (list, key) for that key of each entry."""
+    if len(where) == 2 and isinstance(doc.get(where[0]), list):
+        return [(where[0], i, where[1]) for i, entry in enumerate(doc[where[0]]) if isinstance(entry, dict)]
+    node = doc
+    for key in where:
+        if not isinstance(node, dict) or key not in node:
+            return []
+        node = node[key]
+    return [where]
+
+
+@st.composite
+def mutated_section(draw, section: str):
+    seed, wheres = SECTIONS[section]
+    doc = yaml.safe_load(seed)
+    for _ in range(draw(st.integers(1, 3))):
+        roots = [t for w in wheres for t in _targets(doc, w)]
+        if not roots:
+            break
+        root = draw(st.sampled_from(roots))
+        node = doc
+        for key in root[:-1]:
+            node = node[key]
+        if root[-1] not in node:  # e.g. an entry's `cluster:` a mutation removed: set it again
+            node[root[-1]] = draw(section_values)
+            continue
+        paths = [root + p for p in _paths(node[root[-1]])]
+        path = draw(st.sampled_from(paths))
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        how = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if how == "delete" and isinstance(parent, dict) and len(path) > 1:
+            del parent[path[-1]]
+        elif how == "add" and isinstance(parent[path[-1]], dict):
+            parent[path[-1]][draw(st.sampled_from(SECTION_KEYS + SECTION_NAMES))] = draw(section_values)
+        elif how == "add" and isinstance(parent[path[-1]], list):
+            parent[path[-1]].append(draw(section_values))
+        else:
+            parent[path[-1]] = draw(section_values)
+    return doc, draw(st.sampled_from([None, "dev"]))
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_mutated_sections_never_crash(section):
+    @settings(max_examples=int(os.environ.get("KPLAN_FUZZ_EXAMPLES", "60")), deadline=None,
+              derandomize=not os.environ.get("KPLAN_FUZZ_RANDOM"),
+              database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @given(mutated_section(section))
+    def run(case):
+        doc, environment = case
+        with tempfile.TemporaryDirectory() as d:
+            check_stack(Path(d), yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), environment)
+
+    run()
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_each_section_seed_is_valid(tmp_path, section):
+    """The seeds are valid stacks: the mutants' errors come from the mutations."""
+    runs, _ = check_stack(tmp_path, SECTIONS[section][0])
+    assert runs[0][0] == 0, runs[0][1]
+
+
+POLICY_FILE_SEED = yaml.safe_load((ROOT / "stacks" / "policies" / "platform.yaml").read_text())
+
+
+@st.composite
+def mutated_policy_files(draw):
+    doc = copy.deepcopy(POLICY_FILE_SEED)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(list(_paths(doc))))
+        if not path:
+            doc = draw(section_values) if draw(st.integers(0, 9)) == 0 else doc
+            if not isinstance(doc, dict):
+                break
+            continue
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        how = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if how == "delete" and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif how == "add" and isinstance(parent[path[-1]], dict):
+            parent[path[-1]][draw(st.sampled_from(SECTION_KEYS + SECTION_NAMES))] = draw(section_values)
+        elif how == "add" and isinstance(parent[path[-1]], list):
+            parent[path[-1]].append(draw(section_values))
+        else:
+            parent[path[-1]] = draw(section_values)
+    return doc
+
+
+@settings(max_examples=int(os.environ.get("KPLAN_FUZZ_EXAMPLES", "60")), deadline=None,
+          derandomize=not os.environ.get("KPLAN_FUZZ_RANDOM"),
+          database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(mutated_policy_files())
+def test_mutated_policy_files_never_crash(policy):
+    """A shared policy file (`policy: {files: [...]}`) with wrong-typed values: its errors are located in it."""
+    with tempfile.TemporaryDirectory() as d:
+        directory = Path(d)
+        (directory / "platform.yaml").write_text(yaml.safe_dump(policy, sort_keys=False, allow_unicode=True))
+        path = directory / "stack.yaml"
+        path.write_text("stack: s\ncluster: {bootstrap_servers: 'localhost:9092'}\npolicy: {files: [platform.yaml]}\n"
+                        "topics:\n  - {name: shop.orders, partitions: 1, replication_factor: 1}\n")
+        (directory / "live.json").write_text(json.dumps(LIVE))
+        for code, output in (run_kplan("validate", str(path)),
+                             run_kplan("plan", str(path), "--live-state", str(directory / "live.json"))):
+            assert "internal error" not in output and "Traceback" not in output, output
+            assert code in (0, 1, 2), (code, output)
+            located = re.compile(rf"({re.escape(str(path))}|{re.escape(str(directory / 'platform.yaml'))})"
+                                 r"(:\d+:\d+)?(:| \[)")
+            for line in output.splitlines():
+                if line.startswith("Error: "):
+                    assert located.match(line[len("Error: "):]), line
