@@ -136,11 +136,25 @@ class RegistryWriter:
                        expected=(404,))
         return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
 
-    def delete_schema_version(self, subject: str, version: int) -> None:
+    def all_versions(self, subject: str) -> list[int]:
+        """The subject's versions, soft-deleted ones included ([]: none, or no such subject)."""
+        r = self._call("GET", path("subjects", subject, "versions", query={"deleted": "true"}),
+                       f"reading subject {subject}'s versions (deleted ones included)", expected=(404,))
+        return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
+
+    def delete_schema_version(self, subject: str, version: int, permanent: bool = False) -> None:
+        """Soft-delete a version (verified gone from the live versions); `permanent`: then hard-delete it (verified
+        gone from the versions with deleted ones, so the subject's next registration gets its number again)."""
         self._call("DELETE", path("subjects", subject, "versions", str(version)),
                    f"deleting version {version} of subject {subject}", expected=(404,), done=(SOFT_DELETED,))
         self._until(lambda: version not in self.subject_versions(subject),
                     f"subject {subject} still lists version {version} after its deletion")
+        if permanent:
+            self._call("DELETE", path("subjects", subject, "versions", str(version), query={"permanent": "true"}),
+                       f"permanently deleting version {version} of subject {subject}", expected=(404,))
+            self._until(lambda: version not in self.all_versions(subject),
+                        f"subject {subject} still holds version {version} (soft-deleted) after its permanent "
+                        "deletion")
 
     # -- compatibility levels ------------------------------------------------------------------------------------
 
@@ -172,6 +186,14 @@ class RegistryWriter:
                     f"subject {subject} does not show compatibility level {level}")
 
     # -- subjects ------------------------------------------------------------------------------------------------
+
+    def subject_listed(self, subject: str) -> bool:
+        """Whether the registry knows the subject at all (soft-deleted included)."""
+        return subject in self._listed(True)
+
+    def own_level_answer(self, subject: str) -> str | None:
+        """The raw answer to `GET /config/<subject>` (None: 404, the registry has no such subject)."""
+        return self._own_answer(subject)
 
     def _listed(self, deleted: bool) -> set[str]:
         query = {"deleted": "true"} if deleted else None

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from kplan_helpers import faulty_kplan, kplan, stack_doc, write_stack
+from kplan_helpers import faulty_kplan, killed_kplan, kplan, stack_doc, write_stack
+from registry_reads import config_answer, registry_state
 
 import localstack
 
@@ -147,6 +148,34 @@ def test_compatibility_change_and_rollback_of_what_the_run_registered(registry_s
     assert r.code == 0, r.text
     assert level(subject) == "BACKWARD" and json.loads(latest(subject)["schema"]) == record("Order", ID, EMAIL)
     assert extra in subjects() and level(extra) == "FORWARD"
+
+
+def test_a_killed_registration_rolled_back_leaves_every_registry_read_as_before(registry_stack, prefix):
+    """Issue 26, defect 7: a run that registers a new version of an existing subject and creates a subject with a
+    level, killed once both are registered, then `recover --rollback`: the version and the subject it created are
+    gone for good (not soft-deleted), the level it set with them, and the next apply registers version 2."""
+    subject, extra = f"{prefix}.orders-value", f"{prefix}.extra"
+    path = registry_stack(record("Order", ID))
+    assert kplan("apply", path, "--auto-approve").code == 0
+    before = registry_state(localstack.REGISTRY_URL, prefix)
+    assert before["versions"][subject] == [200, [1]] and extra not in before["subjects"], before
+    extra_config_before = config_answer(localstack.REGISTRY_URL, extra)
+    assert extra_config_before[0] == 404, extra_config_before
+
+    new = {"name": extra, "schema": json.dumps(record("Extra", ID)), "compatibility": "FORWARD"}
+    path = registry_stack(record("Order", ID, EMAIL), subjects_=[new])
+    # steps: put-subject extra, put-subject orders-value, record-ownership; killed once the second one ran
+    r = killed_kplan("apply", path, "--auto-approve", kill_at="in-step:2")
+    assert r.code == -9, r.text
+    assert versions(subject) == [1, 2] and extra in subjects() and level(extra) == "FORWARD"
+    r = kplan("recover", path, "--rollback", "--force", "--auto-approve")
+    assert r.code == 0, r.text
+    assert registry_state(localstack.REGISTRY_URL, prefix) == before
+    assert config_answer(localstack.REGISTRY_URL, extra) == extra_config_before
+    r = kplan("apply", path, "--auto-approve")
+    assert r.code == 0, r.text
+    assert reg("GET", f"/subjects/{subject}/versions?deleted=true")[1] == [1, 2]
+    assert latest(subject)["version"] == 2 and level(extra) == "FORWARD"
 
 
 def test_references_a_hand_registered_version_destroy_and_subjects_not_owned(registry_stack, prefix):
