@@ -16,6 +16,7 @@ from kplan.errors import WriteError
 from kplan.kinds.subject.model import SchemaReference
 from kplan.model.desired import ClusterSpec
 from kplan.registry.client import (
+    REFERENCED,
     SOFT_DELETED,
     RegistryHttp,
     error_code,
@@ -201,14 +202,39 @@ class RegistryWriter:
 
     def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
         for name in names:
-            self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,),
-                       done=(SOFT_DELETED,))
+            r = self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,),
+                           done=(SOFT_DELETED, REFERENCED))
+            if r.status_code != 404 and error_code(r) == REFERENCED:
+                self._delete_versions_of_referenced(name)
             if permanent:
                 self._call("DELETE", path("subjects", name, query={"permanent": "true"}),
                            f"permanently deleting subject {name}", expected=(404,))
         wanted = set(names)
         self._until(lambda: not wanted & self._listed(permanent),
                     lambda: "the registry still lists " + ", ".join(sorted(wanted & self._listed(permanent))))
+
+    def _delete_versions_of_referenced(self, subject: str) -> None:
+        """Soft-delete a subject that only soft-deleted schemas reference, version by version. Apicurio refuses the
+        subject's delete while a soft-deleted subject (one deleted just before, in reference order) references it,
+        but deletes its versions one by one — without checking references at all, so kplan checks them: every
+        schema that references one of its versions must be used by no live subject version."""
+        versions = self.subject_versions(subject)
+        live: set[str] = set()
+        for v in versions:
+            r = self._call("GET", path("subjects", subject, "versions", str(v), "referencedby"),
+                           f"reading what references version {v} of subject {subject}", expected=(404,))
+            for schema_id in (json_body(self.http, r) if r.status_code == 200 else []):
+                used = self._call("GET", path("schemas", "ids", str(schema_id), "versions"),
+                                  f"reading the subjects of schema id {schema_id}", expected=(404,))
+                live |= {str(u.get("subject")) for u in (json_body(self.http, used) if used.status_code == 200
+                                                         else []) if isinstance(u, dict)}
+        live.discard(subject)
+        if live:
+            raise WriteError(f"deleting subject {subject}: the registry refuses it, subject(s) "
+                             f"{', '.join(sorted(live))} reference it; remove those references first")
+        for v in versions:
+            self._call("DELETE", path("subjects", subject, "versions", str(v)),
+                       f"deleting version {v} of subject {subject}", expected=(404,), done=(SOFT_DELETED,))
 
     def close(self) -> None:
         self.http.close()

@@ -6,11 +6,9 @@ references, a version registered by hand, destroy, and subjects the stack does n
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import requests
-import yaml
 from kplan_helpers import faulty_kplan, killed_kplan, kplan, stack_doc, write_stack
 from registry_reads import config_answer, registry_state
 
@@ -214,21 +212,33 @@ def test_references_a_hand_registered_version_destroy_and_subjects_not_owned(reg
     assert "No changes." in r.out and "outside kplan" not in r.out, r.out
     assert versions(address) == [1, 3]
 
-    # destroy: a referenced subject cannot be soft-deleted while its referrer's soft-deleted versions count (a plan
-    # error, nothing deleted); with delete: permanent the referrer goes first. The foreign subject stays.
+    # destroy, soft (issue 26, defect 5): the referrer first, then the subject it references — Apicurio refuses that
+    # subject's delete while the soft-deleted referrer counts, so its versions go one by one. The foreign subject
+    # stays; everything stays restorable (soft-deleted, listed with deleted=true).
     r = kplan("destroy", path, "--auto-approve", "--no-color")
-    assert r.code == 1, r.text
-    assert f"subject '{address}' is referenced by {customer}, which is deleted too, but only softly" in r.out, r.out
-    assert address in subjects() and customer in subjects()
-    doc = yaml.safe_load(open(path))
-    doc["cluster"]["schema_registry"]["delete"] = "permanent"
-    path = str(write_stack(Path(path), doc))
-    r = kplan("destroy", path, "--auto-approve")
     assert r.code == 0, r.text
-    live = subjects()
+    live, deleted = subjects(), reg("GET", "/subjects?deleted=true")[1]
     assert address not in live and customer not in live and f"{prefix}.orders-value" not in live
-    assert foreign in live
-    assert customer not in reg("GET", "/subjects?deleted=true")[1]  # permanent: gone from the registry
+    assert {address, customer} <= set(deleted) and foreign in live
+    assert reg("GET", f"/subjects/{address}/versions?deleted=true")[1] == [1, 2, 3]  # 2: deleted by hand above
+    r = kplan("plan", path, "--destroy", "--detailed-exitcode")
+    assert r.code == 0 and "No changes." in r.out, r.text
+
+
+def test_a_referenced_subject_is_not_deleted_while_a_live_subject_references_it(registry_stack, prefix):
+    """A subject the stack declares no more, referenced by a subject the stack does not own: the registry (Apicurio
+    deletes versions one by one without checking references) must not be talked into it — the destroy stops."""
+    address, foreign = f"{prefix}.address", f"{prefix}.foreign"
+    addr = record("Address", {"name": "city", "type": "string"})
+    path = registry_stack(record("Order", ID), subjects_=[{"name": address, "schema": json.dumps(addr)}])
+    assert kplan("apply", path, "--auto-approve").code == 0
+    body = {"schema": json.dumps(record("F", {"name": "a", "type": "kplan.test.Address"})),
+            "references": [{"name": "kplan.test.Address", "subject": address, "version": 1}]}
+    assert reg("POST", f"/subjects/{foreign}/versions", body)[0] == 200
+    r = kplan("destroy", path, "--auto-approve", "--no-color")
+    assert r.code != 0, r.text
+    assert f"deleting subject {address}: the registry refuses it, subject(s) {foreign} reference it" in r.text, r.text
+    assert versions(address) == [1]
 
 
 def test_a_transitive_level_is_judged_against_every_version(registry_stack, prefix):

@@ -45,19 +45,19 @@ class PutSubjectHandler(StepHandler[PutSubject]):
         """Remove for good what this run added — the version it registered (soft, then permanent delete: no
         soft-deleted version stays behind, and the next registration gets the same number), the subject it created
         (with the level set on it) — and put a level it changed back; then read it all back. Idempotent."""
-        reg = ctx.writer.registry
+        w = ctx.writer
         version = self._registered(step, ctx) if step.schema is not None else None
-        if version is not None and version in reg.all_versions(step.subject):
-            reg.delete_schema_version(step.subject, version, permanent=True)
+        if version is not None and version in w.registry.all_versions(step.subject):
+            w.registry.delete_schema_version(step.subject, version, permanent=True)
         # a subject that holds nothing more after that and had no live version before: this run created it
         gone = step.before_version is None and version is not None
-        if gone and reg.subject_listed(step.subject) and not reg.all_versions(step.subject):
-            reg.delete_subjects([step.subject], permanent=True)  # its own level goes with it
-        elif gone and reg.subject_listed(step.subject):
+        if gone and w.registry.subject_listed(step.subject) and not w.registry.all_versions(step.subject):
+            w.registry.delete_subjects([step.subject], permanent=True)  # its own level goes with it
+        elif gone and w.registry.subject_listed(step.subject):
             gone = False  # it holds versions from before the run (soft-deleted ones): it stays, as it was
-        if step.level_changes and not gone and reg.subject_listed(step.subject) \
-                and reg.subject_level(step.subject) != step.before_level:
-            reg.set_subject_level(step.subject, step.before_level)
+        if step.level_changes and not gone and w.registry.subject_listed(step.subject) \
+                and w.registry.subject_level(step.subject) != step.before_level:
+            w.registry.set_subject_level(step.subject, step.before_level)
         self._check_undone(step, ctx, version, gone)
 
     @staticmethod
@@ -79,16 +79,16 @@ class PutSubjectHandler(StepHandler[PutSubject]):
     @staticmethod
     def _check_undone(step: PutSubject, ctx: StepContext, version: int | None, gone: bool) -> None:
         """Never report undone what the registry does not show undone."""
-        reg = ctx.writer.registry
+        w = ctx.writer
         left = []
-        if version is not None and version in reg.all_versions(step.subject):
+        if version is not None and version in w.registry.all_versions(step.subject):
             left.append(f"still holds version {version}")
-        if gone and reg.subject_listed(step.subject):
+        if gone and w.registry.subject_listed(step.subject):
             left.append("is still listed (soft-deleted) though this run created it")
-        if gone and reg.own_level_answer(step.subject) is not None:
+        if gone and w.registry.own_level_answer(step.subject) is not None:
             left.append("still answers a compatibility level though this run created it")
-        if not gone and step.level_changes and reg.subject_listed(step.subject):
-            level = reg.subject_level(step.subject)
+        if not gone and step.level_changes and w.registry.subject_listed(step.subject):
+            level = w.registry.subject_level(step.subject)
             if level != step.before_level:
                 left.append(f"has compatibility level {level}, not {step.before_level or 'none of its own'} as "
                             "before the run")
