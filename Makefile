@@ -73,7 +73,7 @@ tools: venv
 
 # The integration tests: the local stack is started once for both runs (reused if it runs, and then left running;
 # stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
-# the fault sweep, extra clusters, the demo, whose stack test_examples.py applies too), then the independent tests in parallel (pytest-xdist, a test file per worker). The sessions
+# the fault sweep, extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the independent tests in parallel (pytest-xdist, a test file per worker). The sessions
 # reuse the stack started here, so they stop only what they start themselves (the 3-broker cluster).
 integration: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \

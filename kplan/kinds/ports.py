@@ -202,8 +202,21 @@ class RegistryWrites(Protocol):
         """The subject's live (not soft-deleted) versions; [] when it does not exist."""
         ...
 
-    def delete_schema_version(self, subject: str, version: int) -> None:
-        """Soft-delete one version, then until the subject's versions no longer list it."""
+    def all_versions(self, subject: str) -> list[int]:
+        """The subject's versions, soft-deleted ones included; [] when it has none or does not exist."""
+        ...
+
+    def delete_schema_version(self, subject: str, version: int, permanent: bool = False) -> None:
+        """Soft-delete one version, then until the subject's versions no longer list it; `permanent`: then
+        hard-delete it, until the versions with deleted ones no longer list it."""
+        ...
+
+    def subject_listed(self, subject: str) -> bool:
+        """Whether the registry knows the subject at all (a soft-deleted one included)."""
+        ...
+
+    def own_level_answer(self, subject: str) -> str | None:
+        """The raw answer of `GET /config/<subject>`: None when the registry has no such subject."""
         ...
 
     def subject_level(self, subject: str) -> str | None:

@@ -19,6 +19,7 @@ HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": f"{CONTENT_TYPE}, application
 # error codes both registries answer (Confluent's numbering, kept by Apicurio's ccompat API)
 SOFT_DELETED = 40406  # a version (or subject) already soft-deleted: Apicurio answers it with HTTP 409
 INVALID_SCHEMA = 42201
+REFERENCED = 42206  # a subject another subject's schema references (Apicurio: soft-deleted referrers count too)
 
 REGISTRY = HttpService("the schema registry", "registry", "cluster.schema_registry", "cluster.schema_registry.url",
                        "the schema registry's REST API")

@@ -16,6 +16,7 @@ from kplan.errors import WriteError
 from kplan.kinds.subject.model import SchemaReference
 from kplan.model.desired import ClusterSpec
 from kplan.registry.client import (
+    REFERENCED,
     SOFT_DELETED,
     RegistryHttp,
     error_code,
@@ -136,11 +137,25 @@ class RegistryWriter:
                        expected=(404,))
         return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
 
-    def delete_schema_version(self, subject: str, version: int) -> None:
+    def all_versions(self, subject: str) -> list[int]:
+        """The subject's versions, soft-deleted ones included ([]: none, or no such subject)."""
+        r = self._call("GET", path("subjects", subject, "versions", query={"deleted": "true"}),
+                       f"reading subject {subject}'s versions (deleted ones included)", expected=(404,))
+        return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
+
+    def delete_schema_version(self, subject: str, version: int, permanent: bool = False) -> None:
+        """Soft-delete a version (verified gone from the live versions); `permanent`: then hard-delete it (verified
+        gone from the versions with deleted ones, so the subject's next registration gets its number again)."""
         self._call("DELETE", path("subjects", subject, "versions", str(version)),
                    f"deleting version {version} of subject {subject}", expected=(404,), done=(SOFT_DELETED,))
         self._until(lambda: version not in self.subject_versions(subject),
                     f"subject {subject} still lists version {version} after its deletion")
+        if permanent:
+            self._call("DELETE", path("subjects", subject, "versions", str(version), query={"permanent": "true"}),
+                       f"permanently deleting version {version} of subject {subject}", expected=(404,))
+            self._until(lambda: version not in self.all_versions(subject),
+                        f"subject {subject} still holds version {version} (soft-deleted) after its permanent "
+                        "deletion")
 
     # -- compatibility levels ------------------------------------------------------------------------------------
 
@@ -173,20 +188,53 @@ class RegistryWriter:
 
     # -- subjects ------------------------------------------------------------------------------------------------
 
+    def subject_listed(self, subject: str) -> bool:
+        """Whether the registry knows the subject at all (soft-deleted included)."""
+        return subject in self._listed(True)
+
+    def own_level_answer(self, subject: str) -> str | None:
+        """The raw answer to `GET /config/<subject>` (None: 404, the registry has no such subject)."""
+        return self._own_answer(subject)
+
     def _listed(self, deleted: bool) -> set[str]:
         query = {"deleted": "true"} if deleted else None
         return set(json_body(self.http, self._call("GET", path("subjects", query=query), "listing subjects")))
 
     def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
         for name in names:
-            self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,),
-                       done=(SOFT_DELETED,))
+            r = self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,),
+                           done=(SOFT_DELETED, REFERENCED))
+            if r.status_code != 404 and error_code(r) == REFERENCED:
+                self._delete_versions_of_referenced(name)
             if permanent:
                 self._call("DELETE", path("subjects", name, query={"permanent": "true"}),
                            f"permanently deleting subject {name}", expected=(404,))
         wanted = set(names)
         self._until(lambda: not wanted & self._listed(permanent),
                     lambda: "the registry still lists " + ", ".join(sorted(wanted & self._listed(permanent))))
+
+    def _delete_versions_of_referenced(self, subject: str) -> None:
+        """Soft-delete a subject that only soft-deleted schemas reference, version by version. Apicurio refuses the
+        subject's delete while a soft-deleted subject (one deleted just before, in reference order) references it,
+        but deletes its versions one by one — without checking references at all, so kplan checks them: every
+        schema that references one of its versions must be used by no live subject version."""
+        versions = self.subject_versions(subject)
+        live: set[str] = set()
+        for v in versions:
+            r = self._call("GET", path("subjects", subject, "versions", str(v), "referencedby"),
+                           f"reading what references version {v} of subject {subject}", expected=(404,))
+            for schema_id in (json_body(self.http, r) if r.status_code == 200 else []):
+                used = self._call("GET", path("schemas", "ids", str(schema_id), "versions"),
+                                  f"reading the subjects of schema id {schema_id}", expected=(404,))
+                live |= {str(u.get("subject")) for u in (json_body(self.http, used) if used.status_code == 200
+                                                         else []) if isinstance(u, dict)}
+        live.discard(subject)
+        if live:
+            raise WriteError(f"deleting subject {subject}: the registry refuses it, subject(s) "
+                             f"{', '.join(sorted(live))} reference it; remove those references first")
+        for v in versions:
+            self._call("DELETE", path("subjects", subject, "versions", str(v)),
+                       f"deleting version {v} of subject {subject}", expected=(404,), done=(SOFT_DELETED,))
 
     def close(self) -> None:
         self.http.close()

@@ -26,6 +26,13 @@ share anything and "resetting to before" is creating a new stack:
    --detailed-exitcode` exits 0), else NEITHER. Also: every resource with the prefix that exists is in the stack's
    ownership record, no `__kplan_lock.<stack>` topic is left, and `kplan plan` reports no unfinished run.
 
+The `subjects` scenario (Sweep(scenario="subjects"), `--scenario subjects`) sweeps a schema registration instead:
+BASE has topic .a and subject .s1 (version 1); CHANGE registers version 2 of .s1 and creates subject .s2 with a
+compatibility level. Its snapshot adds every registry read of the prefix's subjects (the subject list with
+deleted=true, each one's versions with deleted=true, each one's raw `GET /config/<s>`), so BEFORE means those are
+exactly as before too; after a BEFORE it applies CHANGE again and records .s1's versions (`[1, 2]`: the rollback
+left no soft-deleted version 2 that would make the next registration version 3).
+
 The declared state (AFTER) is the snapshot of an uninterrupted apply of CHANGE over BASE (the learning run, which
 also counts the apply's transitions with --count-points); names are compared with the prefix replaced by `{P}`.
 The transitions of each recovery are learned by the single-kill trial that runs it (with --count-points), and the
@@ -65,6 +72,7 @@ from kplan_helpers import (  # noqa: E402
     snapshot,
     write_stack,
 )
+from registry_reads import registry_state  # noqa: E402
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 
@@ -119,24 +127,50 @@ def change_doc(ep: "Endpoints", p: str) -> dict:
                            _source(f"{p}-s2", f"{p}.d")]}  # created
 
 
+def _schema(name: str, *optional: str) -> str:
+    fields = [{"name": "id", "type": "long"}] + [{"name": f, "type": ["null", "string"], "default": None}
+                                                 for f in optional]
+    return json.dumps({"type": "record", "name": name, "namespace": "kplan.sweep", "fields": fields})
+
+
+def subjects_base_doc(ep: "Endpoints", p: str) -> dict:
+    return {"stack": p, "cluster": ep.cluster(registry=True), "topics": [_topic(f"{p}.a")],
+            "subjects": [{"name": f"{p}.s1", "schema": _schema("S1")}]}
+
+
+def subjects_change_doc(ep: "Endpoints", p: str) -> dict:
+    return {"stack": p, "cluster": ep.cluster(registry=True), "topics": [_topic(f"{p}.a")],
+            "subjects": [{"name": f"{p}.s1", "schema": _schema("S1", "email")},  # a new version of an existing one
+                         {"name": f"{p}.s2", "schema": _schema("S2"), "compatibility": "FORWARD"}]}  # created
+
+
+SCENARIOS = {"connectors": (base_doc, change_doc), "subjects": (subjects_base_doc, subjects_change_doc)}
+
+
 @dataclass
 class Endpoints:
     bootstrap: str
     connect_url: str
     timeout: str = "20s"
+    registry_url: str = ""
 
-    def cluster(self) -> dict:
-        return {"bootstrap_servers": self.bootstrap, "connect_url": self.connect_url, "timeout": self.timeout}
+    def cluster(self, registry: bool = False) -> dict:
+        out = {"bootstrap_servers": self.bootstrap, "connect_url": self.connect_url, "timeout": self.timeout}
+        if registry:
+            out["schema_registry"] = {"url": self.registry_url}
+        return out
 
     @classmethod
     def default(cls) -> "Endpoints":
         try:
             import localstack  # dev/ on PYTHONPATH (pytest's pythonpath, `make fault-sweep`)
 
-            bootstrap, connect = localstack.BOOTSTRAP, localstack.CONNECT_URL
+            bootstrap, connect, registry = localstack.BOOTSTRAP, localstack.CONNECT_URL, localstack.REGISTRY_URL
         except ImportError:
             bootstrap, connect = "127.0.0.1:19092", "http://127.0.0.1:18083"
-        return cls(os.environ.get("KPLAN_BOOTSTRAP", bootstrap), os.environ.get("KPLAN_CONNECT_URL", connect))
+            registry = "http://127.0.0.1:18081/apis/ccompat/v7"
+        return cls(os.environ.get("KPLAN_BOOTSTRAP", bootstrap), os.environ.get("KPLAN_CONNECT_URL", connect),
+                   registry_url=os.environ.get("KPLAN_SCHEMA_REGISTRY_URL", registry))
 
 
 # -- results -----------------------------------------------------------------------------------------------------
@@ -167,6 +201,7 @@ class Result:
     unfinished_after: str = ""  # what the final plan / record still says about an unfinished run
     recover_points: list[str] = field(default_factory=list)  # the first recovery's transitions (learned)
     recover_steps: int = 0
+    reapplied_versions: list | None = None  # subjects scenario, after a BEFORE: .s1's versions (deleted ones too)
     outputs: list[str] = field(default_factory=list)  # each command's exit code and output tail
     seconds: float = 0.0
 
@@ -216,10 +251,12 @@ def kill_points(points: list[str], steps: int) -> list[str]:
 
 class Sweep:
     def __init__(self, ep: Endpoints | None = None, workdir: Path | None = None, keep: bool = False,
-                 log=None):
+                 log=None, scenario: str = "connectors"):
         from confluent_kafka.admin import AdminClient
 
         self.ep = ep or Endpoints.default()
+        self.scenario = scenario
+        self.docs = SCENARIOS[scenario]
         self.run_tag = uuid.uuid4().hex[:6]
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="kplan-sweep-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -245,8 +282,8 @@ class Sweep:
     def files(self, p: str) -> tuple[Path, Path]:
         d = self.workdir / p
         d.mkdir(exist_ok=True)
-        return (write_stack(d / "base.yaml", base_doc(self.ep, p)),
-                write_stack(d / "change.yaml", change_doc(self.ep, p)))
+        base, change = self.docs
+        return (write_stack(d / "base.yaml", base(self.ep, p)), write_stack(d / "change.yaml", change(self.ep, p)))
 
     def kplan(self, *args) -> Run:
         return kplan(*args, env=self.env)
@@ -255,13 +292,25 @@ class Sweep:
         return killed_kplan(*args, kill_at=kill_at, count_points=count_points, env=self.env)
 
     def snap(self, p: str) -> dict:
-        return snapshot(self._admin, self.ep.connect_url, p)
+        out = snapshot(self._admin, self.ep.connect_url, p)
+        if self.scenario == "subjects":
+            out["registry"] = registry_state(self.ep.registry_url, p)
+        return out
+
+    def clean_subjects(self, p: str) -> None:
+        import requests
+
+        for s in registry_state(self.ep.registry_url, p)["subjects"]:
+            requests.delete(f"{self.ep.registry_url}/subjects/{s}", timeout=30)
+            requests.delete(f"{self.ep.registry_url}/subjects/{s}?permanent=true", timeout=30)
 
     def clean(self, p: str) -> None:
         if self.keep:
             return
         try:
             cleanup(self._admin, self.ep.connect_url, p)
+            if self.scenario == "subjects":
+                self.clean_subjects(p)
             forget_stack(self._admin, self.ep.bootstrap, p)
             for f in (self.workdir / "state" / "journal").glob(f"{p}@*"):
                 f.unlink()
@@ -382,6 +431,10 @@ class Sweep:
                         res.recover_steps = _steps(r.out)
                 last = r
             self.verdict(p, stack_file, run, before, last, res)
+            if self.scenario == "subjects" and run == "apply" and res.outcome == "BEFORE":
+                r = self.kplan("apply", str(change), "--auto-approve")
+                res.outputs.append(f"apply again after the rollback: {_tail(r, 600)}")
+                res.reapplied_versions = registry_state(self.ep.registry_url, p)["versions"].get(f"{p}.s1")
         except Exception as e:  # noqa: BLE001 - a trial that could not run is an ERROR, not a crash of the sweep
             res.outcome = "ERROR"
             res.reasons.append(f"{type(e).__name__}: {e}")
@@ -411,6 +464,8 @@ class Sweep:
 
     def verdict(self, p: str, stack_file: Path, run: str, before: dict, last: Run | None, res: Result) -> None:
         after_ref = self.learn("apply")["after"] if run == "apply" else {"topics": {}, "connectors": {}}
+        if run != "apply" and self.scenario == "subjects":
+            after_ref = {**after_ref, "registry": {"subjects": [], "versions": {}, "config": {}}}
         plan_args = ("plan", str(stack_file), "--detailed-exitcode") + (("--destroy",) if run == "destroy" else ())
         output = last.text if last else ""
         deadline = time.monotonic() + 20
@@ -520,6 +575,10 @@ def before_diffs(before: dict, final: dict, output: str) -> list[str]:
                 f"config {({k: v for k, v in f['config'].items() if b['config'].get(k) != v})}"
                 if b["config"] != f["config"] else f"state {b['state']} -> {f['state']}")
         out.append(f"connector {name} {what}")
+    if before.get("registry") != final.get("registry"):  # a rollback leaves every registry read as it was
+        b, f = before.get("registry") or {}, final.get("registry") or {}
+        out += [f"registry {key}: {b.get(key)!r} -> {f.get(key)!r}" for key in ("subjects", "versions", "config")
+                if b.get(key) != f.get(key)]
     return out
 
 
@@ -675,6 +734,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nested-k", default="all",
                     help="which kill points of the run get a nested sweep: all, steps, or positions/point names")
     ap.add_argument("--only", action="append", help="MODE:POINT[:POINT2] (repeatable; * for any)")
+    ap.add_argument("--scenario", default="connectors", choices=sorted(SCENARIOS),
+                    help="what the swept apply changes: topics and connectors, or schema subjects")
     ap.add_argument("--keep", action="store_true", help="leave each trial's resources (to inspect them)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures (with every failing trial) here")
     ap.add_argument("--findings", metavar="FILE", help="append a markdown summary here")
@@ -684,7 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in modes if m not in MODES]
     if unknown:
         ap.error(f"unknown mode(s) {unknown}; known: {', '.join(MODES)}")
-    sweep = Sweep(keep=opts.keep)
+    sweep = Sweep(keep=opts.keep, scenario=opts.scenario)
     fig = sweep.run(modes, workers=opts.workers, nested_k=opts.nested_k, only=opts.only)
     if opts.json:
         Path(opts.json).write_text(json.dumps(fig, indent=2) + "\n")

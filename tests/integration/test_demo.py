@@ -8,7 +8,7 @@ import sys
 import pytest
 from kplan_helpers import ROOT
 
-pytestmark = pytest.mark.serial  # applies stacks/cdc-postgres.yaml (fixed names), which test_examples.py applies too
+pytestmark = pytest.mark.serial  # stacks/cdc-postgres.yaml (fixed names): test_examples_cdc.py applies, destroys it
 
 
 def test_the_demo_runs_the_main_job_end_to_end(stack):

@@ -1,7 +1,10 @@
 """A sampled kill sweep (the whole one: `make fault-sweep`, tests/integration/fault_sweep.py): kplan SIGKILLed at
 chosen transitions of its own state during an apply, a destroy, `recover --resume` and `recover --rollback`, then
 recovered, ends exactly as before the run (irreversible steps named) or exactly as declared, with everything that
-exists owned, no lock left, and the unfinished run reported by `kplan plan` at every crash point."""
+exists owned, no lock left, and the unfinished run reported by `kplan plan` at every crash point. The `subjects`
+scenario does the same to a schema registration (a new version of an existing subject, a new subject with a level):
+BEFORE there means every registry read (soft-deleted versions and subjects, subject levels) as before, and the
+next apply registers version 2 again."""
 
 from __future__ import annotations
 
@@ -16,6 +19,14 @@ def sweep(stack, tmp_path_factory):
     s = Sweep(Endpoints(stack.bootstrap_servers, stack.connect_url), workdir=tmp_path_factory.mktemp("sweep"),
               log=lambda msg: None)
     s.learn("apply")  # the apply's transitions and the declared state (AFTER)
+    return s
+
+
+@pytest.fixture(scope="module")
+def subject_sweep(stack, tmp_path_factory):
+    s = Sweep(Endpoints(stack.bootstrap_servers, stack.connect_url, registry_url=stack.schema_registry_url),
+              workdir=tmp_path_factory.mktemp("subject-sweep"), log=lambda msg: None, scenario="subjects")
+    s.learn("apply")
     return s
 
 
@@ -51,3 +62,26 @@ def test_killed_run_recovers_to_before_or_after(sweep, mode, kill, kill2, outcom
     assert not res.unowned_left, f"left outside the ownership record: {res.unowned_left}\n{detail}"
     assert not res.lock_left, f"the lock __kplan_lock.{res.prefix} was left behind\n{detail}"
     assert not res.unfinished_after, f"still reported unfinished after recovery: {res.unfinished_after}"
+
+
+# The subjects scenario's apply: put-subject .s1 (version 2), put-subject .s2 (created, level FORWARD), then the
+# ownership record.
+SUBJECT_SAMPLES = [
+    ("apply/rollback", "in-step:1", None, {"BEFORE"}),  # .s1's version 2 registered
+    ("apply/rollback", "in-step:2", None, {"BEFORE"}),  # and .s2 created with its level
+    ("apply/rollback-killed/rollback", "in-step:2", "journal-written:2", {"BEFORE"}),  # the rollback killed too
+    ("apply/resume", "in-step:2", None, {"AFTER"}),
+]
+
+
+@pytest.mark.parametrize("mode,kill,kill2,outcomes", SUBJECT_SAMPLES,
+                         ids=[f"{m}@{k}" + (f"+{k2}" if k2 else "") for m, k, k2, _ in SUBJECT_SAMPLES])
+def test_killed_subject_registration_recovers_every_registry_read(subject_sweep, mode, kill, kill2, outcomes):
+    res = subject_sweep.sample(mode, kill, kill2)
+    detail = "\n".join([res.trial.label, *res.reasons, *res.outputs])
+    assert res.outcome != "NOT-REACHED", f"the kill point was not reached: {detail}"
+    assert res.outcome in outcomes, f"ended {res.outcome}, expected {sorted(outcomes)}:\n{detail}"
+    assert not res.plan_missed_unfinished, f"`kplan plan` right after a kill: {res.plan_missed_unfinished}"
+    assert not res.lock_left and not res.unfinished_after, detail
+    if res.outcome == "BEFORE":  # no soft-deleted version 2 left behind: the next apply registers version 2
+        assert res.reapplied_versions == [200, [1, 2]], f"{res.reapplied_versions}\n{detail}"

@@ -6,12 +6,11 @@ references, a version registered by hand, destroy, and subjects the stack does n
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import requests
-import yaml
-from kplan_helpers import faulty_kplan, kplan, stack_doc, write_stack
+from kplan_helpers import faulty_kplan, killed_kplan, kplan, stack_doc, write_stack
+from registry_reads import config_answer, registry_state
 
 import localstack
 
@@ -149,6 +148,34 @@ def test_compatibility_change_and_rollback_of_what_the_run_registered(registry_s
     assert extra in subjects() and level(extra) == "FORWARD"
 
 
+def test_a_killed_registration_rolled_back_leaves_every_registry_read_as_before(registry_stack, prefix):
+    """Issue 26, defect 7: a run that registers a new version of an existing subject and creates a subject with a
+    level, killed once both are registered, then `recover --rollback`: the version and the subject it created are
+    gone for good (not soft-deleted), the level it set with them, and the next apply registers version 2."""
+    subject, extra = f"{prefix}.orders-value", f"{prefix}.extra"
+    path = registry_stack(record("Order", ID))
+    assert kplan("apply", path, "--auto-approve").code == 0
+    before = registry_state(localstack.REGISTRY_URL, prefix)
+    assert before["versions"][subject] == [200, [1]] and extra not in before["subjects"], before
+    extra_config_before = config_answer(localstack.REGISTRY_URL, extra)
+    assert extra_config_before[0] == 404, extra_config_before
+
+    new = {"name": extra, "schema": json.dumps(record("Extra", ID)), "compatibility": "FORWARD"}
+    path = registry_stack(record("Order", ID, EMAIL), subjects_=[new])
+    # steps: put-subject extra, put-subject orders-value, record-ownership; killed once the second one ran
+    r = killed_kplan("apply", path, "--auto-approve", kill_at="in-step:2")
+    assert r.code == -9, r.text
+    assert versions(subject) == [1, 2] and extra in subjects() and level(extra) == "FORWARD"
+    r = kplan("recover", path, "--rollback", "--force", "--auto-approve")
+    assert r.code == 0, r.text
+    assert registry_state(localstack.REGISTRY_URL, prefix) == before
+    assert config_answer(localstack.REGISTRY_URL, extra) == extra_config_before
+    r = kplan("apply", path, "--auto-approve")
+    assert r.code == 0, r.text
+    assert reg("GET", f"/subjects/{subject}/versions?deleted=true")[1] == [1, 2]
+    assert latest(subject)["version"] == 2 and level(extra) == "FORWARD"
+
+
 def test_references_a_hand_registered_version_destroy_and_subjects_not_owned(registry_stack, prefix):
     address, customer, foreign = f"{prefix}.address", f"{prefix}.customer", f"{prefix}.foreign"
     addr = record("Address", {"name": "city", "type": "string"})
@@ -185,21 +212,33 @@ def test_references_a_hand_registered_version_destroy_and_subjects_not_owned(reg
     assert "No changes." in r.out and "outside kplan" not in r.out, r.out
     assert versions(address) == [1, 3]
 
-    # destroy: a referenced subject cannot be soft-deleted while its referrer's soft-deleted versions count (a plan
-    # error, nothing deleted); with delete: permanent the referrer goes first. The foreign subject stays.
+    # destroy, soft (issue 26, defect 5): the referrer first, then the subject it references — Apicurio refuses that
+    # subject's delete while the soft-deleted referrer counts, so its versions go one by one. The foreign subject
+    # stays; everything stays restorable (soft-deleted, listed with deleted=true).
     r = kplan("destroy", path, "--auto-approve", "--no-color")
-    assert r.code == 1, r.text
-    assert f"subject '{address}' is referenced by {customer}, which is deleted too, but only softly" in r.out, r.out
-    assert address in subjects() and customer in subjects()
-    doc = yaml.safe_load(open(path))
-    doc["cluster"]["schema_registry"]["delete"] = "permanent"
-    path = str(write_stack(Path(path), doc))
-    r = kplan("destroy", path, "--auto-approve")
     assert r.code == 0, r.text
-    live = subjects()
+    live, deleted = subjects(), reg("GET", "/subjects?deleted=true")[1]
     assert address not in live and customer not in live and f"{prefix}.orders-value" not in live
-    assert foreign in live
-    assert customer not in reg("GET", "/subjects?deleted=true")[1]  # permanent: gone from the registry
+    assert {address, customer} <= set(deleted) and foreign in live
+    assert reg("GET", f"/subjects/{address}/versions?deleted=true")[1] == [1, 2, 3]  # 2: deleted by hand above
+    r = kplan("plan", path, "--destroy", "--detailed-exitcode")
+    assert r.code == 0 and "No changes." in r.out, r.text
+
+
+def test_a_referenced_subject_is_not_deleted_while_a_live_subject_references_it(registry_stack, prefix):
+    """A subject the stack declares no more, referenced by a subject the stack does not own: the registry (Apicurio
+    deletes versions one by one without checking references) must not be talked into it — the destroy stops."""
+    address, foreign = f"{prefix}.address", f"{prefix}.foreign"
+    addr = record("Address", {"name": "city", "type": "string"})
+    path = registry_stack(record("Order", ID), subjects_=[{"name": address, "schema": json.dumps(addr)}])
+    assert kplan("apply", path, "--auto-approve").code == 0
+    body = {"schema": json.dumps(record("F", {"name": "a", "type": "kplan.test.Address"})),
+            "references": [{"name": "kplan.test.Address", "subject": address, "version": 1}]}
+    assert reg("POST", f"/subjects/{foreign}/versions", body)[0] == 200
+    r = kplan("destroy", path, "--auto-approve", "--no-color")
+    assert r.code != 0, r.text
+    assert f"deleting subject {address}: the registry refuses it, subject(s) {foreign} reference it" in r.text, r.text
+    assert versions(address) == [1]
 
 
 def test_a_transitive_level_is_judged_against_every_version(registry_stack, prefix):

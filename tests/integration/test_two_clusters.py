@@ -193,3 +193,7 @@ def test_the_two_cluster_example_converges(stack, west):
     r = kplan("apply", str(example), "--auto-approve", env=env)
     assert r.code == 0 and "No changes" in r.out, r.text
     assert kplan("destroy", str(example), "--auto-approve", env=env).code == 0
+    r = kplan("plan", str(example), "--destroy", "--detailed-exitcode", env=env)
+    assert r.code == 0 and "No changes." in r.out, r.text
+    assert "twoc.orders" not in topic_names(stack.bootstrap_servers)
+    assert not {"twoc.orders", "twoc.reporting"} & topic_names(west.bootstrap)

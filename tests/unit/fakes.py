@@ -185,10 +185,23 @@ class FakeWriter:
     def subject_versions(self, subject):
         return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live)
 
-    def delete_schema_version(self, subject, version):
-        self.calls.append(f"delete_schema_version {subject} {version}")
+    def all_versions(self, subject):
+        return sorted(self.schemas.get(subject, {}))
+
+    def delete_schema_version(self, subject, version, permanent=False):
+        self.calls.append(f"delete_schema_version {subject} {version}" + (" permanent" if permanent else ""))
+        if version not in self.schemas.get(subject, {}):
+            return  # gone already: a success, as the registry writer makes it
         key, _ = self.schemas[subject][version]
         self.schemas[subject][version] = (key, False)
+        if permanent:  # the subject stays listed (soft-deleted) when nothing is left, as Apicurio keeps it
+            del self.schemas[subject][version]
+
+    def subject_listed(self, subject):
+        return subject in self.schemas
+
+    def own_level_answer(self, subject):
+        return (self.levels.get(subject) or "NONE") if subject in self.schemas else None
 
     def subject_level(self, subject):
         return self.levels.get(subject)
@@ -205,6 +218,7 @@ class FakeWriter:
         for name in names:
             if permanent:
                 self.schemas.pop(name, None)
+                self.levels.pop(name, None)
             else:
                 self.schemas[name] = {v: (k, False) for v, (k, _) in self.schemas.get(name, {}).items()}
 

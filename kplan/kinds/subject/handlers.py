@@ -1,12 +1,15 @@
 """Running and undoing schema registry subject steps (kplan.kinds.subject.steps).
 
 A `PutSubject` journals what it did as it goes — the level set, then the version the registration got and
-whether the subject had it before — so that its undo removes exactly what this run added. A run that died
-before journaling the registration leaves no outcome: the undo then looks the schema up and deletes its version
-only if it is newer than the subject's latest version before the run (an older one was there already)."""
+whether the subject had it before — so that its undo removes exactly what this run added, permanently: a
+soft-deleted version would stay in `versions?deleted=true` and make the next registration a new number, a
+soft-deleted subject would keep the level set on it. A run that died before journaling the registration leaves
+no outcome: the undo then looks the schema up and deletes its version only if it is newer than the subject's
+latest version before the run (an older one was there already). The undo ends by reading it all back."""
 
 from __future__ import annotations
 
+from kplan.errors import WriteError
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 
@@ -31,8 +34,6 @@ class PutSubjectHandler(StepHandler[PutSubject]):
             version = w.registry.register_schema(step.subject, step.schema, step.schema_type, step.references)
             record(version=version, new=version not in before)
             if version in before and version != max(before):  # never claim a registration the registry did not make
-                from kplan.errors import WriteError
-
                 raise WriteError(f"subject {step.subject}: the registry already holds this schema as version "
                                  f"{version}, not the latest ({max(before)}), and registers nothing new; the "
                                  "declared schema is not the subject's latest (run kplan plan to see it as drift)")
@@ -41,20 +42,58 @@ class PutSubjectHandler(StepHandler[PutSubject]):
             record(level_set=True)
 
     def undo(self, step: PutSubject, ctx: StepContext) -> None:
-        """Delete the version this run registered (verified gone), then put the level back; idempotent."""
+        """Remove for good what this run added — the version it registered (soft, then permanent delete: no
+        soft-deleted version stays behind, and the next registration gets the same number), the subject it created
+        (with the level set on it) — and put a level it changed back; then read it all back. Idempotent."""
         w = ctx.writer
-        outcome = ctx.outcome or {}
-        if step.schema is not None:
-            if "version" in outcome:
-                version = int(outcome["version"]) if outcome.get("new") else None
-            else:  # the run died before journaling its registration: look
-                found = w.registry.schema_version(step.subject, step.schema, step.schema_type, step.references)
-                newer = found is not None and (step.before_version is None or found > step.before_version)
-                version = found if newer else None
-            if version is not None and version in w.registry.subject_versions(step.subject):
-                w.registry.delete_schema_version(step.subject, version)
-        if step.level_changes and w.registry.subject_level(step.subject) != step.before_level:
+        version = self._registered(step, ctx) if step.schema is not None else None
+        if version is not None and version in w.registry.all_versions(step.subject):
+            w.registry.delete_schema_version(step.subject, version, permanent=True)
+        # a subject that holds nothing more after that and had no live version before: this run created it
+        gone = step.before_version is None and version is not None
+        if gone and w.registry.subject_listed(step.subject) and not w.registry.all_versions(step.subject):
+            w.registry.delete_subjects([step.subject], permanent=True)  # its own level goes with it
+        elif gone and w.registry.subject_listed(step.subject):
+            gone = False  # it holds versions from before the run (soft-deleted ones): it stays, as it was
+        if step.level_changes and not gone and w.registry.subject_listed(step.subject) \
+                and w.registry.subject_level(step.subject) != step.before_level:
             w.registry.set_subject_level(step.subject, step.before_level)
+        self._check_undone(step, ctx, version, gone)
+
+    @staticmethod
+    def _registered(step: PutSubject, ctx: StepContext) -> int | None:
+        """The version this run registered (None: none). A run that died before journaling its registration is
+        looked up (a version newer than the subject's latest before the run is this run's), and what is found is
+        journaled at once: an undo killed after deleting it softly still knows it must be deleted for good."""
+        outcome = dict(ctx.outcome or {})
+        if "version" in outcome:
+            return int(outcome["version"]) if outcome.get("new") else None
+        found = ctx.writer.registry.schema_version(step.subject, step.schema or "", step.schema_type,
+                                                   step.references)
+        if found is None or (step.before_version is not None and found <= step.before_version):
+            return None
+        ctx.outcome = {**outcome, "version": found, "new": True}
+        ctx.journal_outcome()
+        return found
+
+    @staticmethod
+    def _check_undone(step: PutSubject, ctx: StepContext, version: int | None, gone: bool) -> None:
+        """Never report undone what the registry does not show undone."""
+        w = ctx.writer
+        left = []
+        if version is not None and version in w.registry.all_versions(step.subject):
+            left.append(f"still holds version {version}")
+        if gone and w.registry.subject_listed(step.subject):
+            left.append("is still listed (soft-deleted) though this run created it")
+        if gone and w.registry.own_level_answer(step.subject) is not None:
+            left.append("still answers a compatibility level though this run created it")
+        if not gone and step.level_changes and w.registry.subject_listed(step.subject):
+            level = w.registry.subject_level(step.subject)
+            if level != step.before_level:
+                left.append(f"has compatibility level {level}, not {step.before_level or 'none of its own'} as "
+                            "before the run")
+        if left:
+            raise WriteError(f"subject {step.subject} {' and '.join(left)}: not as before the run")
 
 
 @handles(DeleteSubjects)

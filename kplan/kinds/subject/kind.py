@@ -271,7 +271,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         out = self.unreadable(live, stack.of("subjects"), "schema registry subjects", PROBLEMS)
         deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
-        out += _referenced_deletions(deleted, live, stack.cluster.subject_delete == "permanent")
+        out += _referenced_deletions(deleted, live)
         if deleted:
             how = ("permanently deleted (soft, then hard delete): their schemas are gone"
                    if stack.cluster.subject_delete == "permanent" else
@@ -326,10 +326,11 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
                                 for d in r.differences]}
 
 
-def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool) -> list[PlanDiagnostic]:
-    """Registries refuse to delete a subject another subject's schema references — Apicurio even when the
-    referencing subject is only soft-deleted. A deletion that would be refused is a plan error, before anything is
-    deleted: the referencing subject stays, or it goes too but only a soft delete is allowed."""
+def _referenced_deletions(deleted: list[str], live: "LiveState") -> list[PlanDiagnostic]:
+    """Registries refuse to delete a subject another subject's schema references. A deletion that would be refused
+    is a plan error, before anything is deleted: the referencing subject stays. One whose referrers all go in the
+    same run is deleted after them (kplan.registry.write deletes it version by version where Apicurio refuses the
+    subject's soft delete because soft-deleted referrers still count), softly or permanently as the stack says."""
     from kplan.model.plan import error
 
     gone = set(deleted)
@@ -342,12 +343,6 @@ def _referenced_deletions(deleted: list[str], live: "LiveState", permanent: bool
             out.append(error(f"subject {name!r} is referenced by {', '.join(staying)}, which stays: the registry "
                              "refuses to delete a referenced subject; remove the reference first, or keep declaring "
                              f"{name!r}", "subject-referenced", address=f"{SUBJECT.value}.{name}"))
-        elif referrers and not permanent:
-            out.append(error(f"subject {name!r} is referenced by {', '.join(referrers)}, which is deleted too, but "
-                             "only softly: registries keep counting a soft-deleted subject's references and refuse "
-                             f"to delete {name!r}; set cluster.schema_registry.delete: permanent (the referencing "
-                             "subjects are then hard-deleted first), or keep declaring it", "subject-referenced",
-                             address=f"{SUBJECT.value}.{name}"))
     return out
 
 

@@ -3,8 +3,8 @@
 * `PutSubject` (phase REGISTER_SUBJECTS, before the connectors that use the schemas): one per subject whose
   compatibility level or schema the plan changes. An existing subject gets its new level first (the registry then
   judges the registration under the level the plan leaves in place); a new subject is registered first, then
-  gets its level (a level needs a subject). Undo: soft-delete the version this run registered (verified gone from
-  the subject's versions) and put the level back (the subject's own level, or none: inherited).
+  gets its level (a level needs a subject). Undo: delete for good the version this run registered and a subject it
+  created (verified gone, soft-deleted ones included), and put a changed level back (the subject's own, or none).
 * `DeleteSubjects` (phase DELETE_SUBJECTS, irreversible): soft-delete subjects the stack owns and no longer
   declares (or destroy), and hard-delete them after when the stack says `schema_registry.delete: permanent`; a
   subject before the subjects it references, in that order (the registry refuses to delete a referenced one).

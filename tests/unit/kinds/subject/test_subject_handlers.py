@@ -4,11 +4,13 @@ registry read to the live state. (Against the real registry: tests/integration/t
 
 from __future__ import annotations
 
+import pytest
 from builders import live_state
 from executor_runs import run
 from fakes import FakeWriter, writers
 
 from kplan.apply.handlers import StepContext, handler_for
+from kplan.errors import WriteError
 from kplan.kinds.subject.attach import attach, wanted
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
@@ -65,7 +67,50 @@ def test_a_rollback_deletes_the_version_the_run_registered_and_puts_the_level_ba
     result, _ = run(w, [step], fail_at=0)
     assert result.status == RunStatus.ROLLED_BACK
     assert w.subject_versions("u") == [1] and w.subject_level("u") is None
-    assert "delete_schema_version u 2" in w.calls
+    assert "delete_schema_version u 2 permanent" in w.calls
+    assert w.all_versions("u") == [1]  # no soft-deleted version 2 left: the next registration is version 2 again
+    assert w.register_schema("u", V2, "AVRO", ()) == 2
+
+
+def test_the_rollback_of_a_created_subject_deletes_it_permanently_with_its_level():
+    w = FakeWriter()
+    step = PutSubject("n", V1, "AVRO", (), "FORWARD", True)
+    result, _ = run(w, [step], fail_at=0)
+    assert result.status == RunStatus.ROLLED_BACK
+    assert not w.subject_listed("n") and w.own_level_answer("n") is None
+    assert "delete_subjects n True" in w.calls
+
+
+def test_a_subject_with_soft_deleted_versions_from_before_is_kept_by_the_rollback():
+    w = FakeWriter()
+    _existing(w, name="n")
+    w.delete_schema_version("n", 1)  # soft-deleted before the run: the subject has no live version
+    step = PutSubject("n", V2, "AVRO", (), before_version=None)
+    result, _ = run(w, [step], fail_at=0)
+    assert result.status == RunStatus.ROLLED_BACK
+    assert w.subject_listed("n") and w.all_versions("n") == [1] and w.subject_versions("n") == []
+
+
+def test_an_undo_that_finds_the_version_by_lookup_journals_it_before_deleting():
+    w = FakeWriter()
+    _existing(w)
+    w.register_schema("u", V2, "AVRO", ())  # the run registered it, then died before journaling
+    journaled = []
+    step = PutSubject("u", V2, "AVRO", (), before_version=1)
+    ctx = StepContext(0, writers(w), SecretValues(), lambda o: None, None, None, {},
+                      lambda: journaled.append(dict(ctx.outcome or {})))
+    handler_for(step).undo(step, ctx)
+    assert journaled == [{"version": 2, "new": True}] and w.all_versions("u") == [1]
+
+
+def test_an_undo_that_the_registry_does_not_show_done_fails():
+    w = FakeWriter()
+    _existing(w)
+    w.register_schema("u", V2, "AVRO", ())
+    w.delete_schema_version = lambda *a, **k: None  # a registry that answers but keeps the version
+    step = PutSubject("u", V2, "AVRO", (), before_version=1)
+    with pytest.raises(WriteError, match="still holds version 2: not as before the run"):
+        handler_for(step).undo(step, _ctx(w, {"version": 2, "new": True}))
 
 
 def test_a_version_the_subject_had_already_is_never_deleted_by_the_rollback():
