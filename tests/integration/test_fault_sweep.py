@@ -1,7 +1,8 @@
 """A sampled kill sweep (the whole one: `make fault-sweep`, tests/integration/fault_sweep.py): kplan SIGKILLed at
 chosen transitions of its own state during an apply, a destroy, `recover --resume` and `recover --rollback`, then
 recovered, ends exactly as before the run (irreversible steps named) or exactly as declared, with everything that
-exists owned, no lock left, and the unfinished run reported by `kplan plan` at every crash point."""
+exists owned, no lock left, and the unfinished run reported by `kplan plan` at every crash point. A failing undo
+too: a topic the run's undo needs deleted out of band while the run is dead; recover still ends the run."""
 
 from __future__ import annotations
 
@@ -51,3 +52,18 @@ def test_killed_run_recovers_to_before_or_after(sweep, mode, kill, kill2, outcom
     assert not res.unowned_left, f"left outside the ownership record: {res.unowned_left}\n{detail}"
     assert not res.lock_left, f"the lock __kplan_lock.{res.prefix} was left behind\n{detail}"
     assert not res.unfinished_after, f"still reported unfinished after recovery: {res.unfinished_after}"
+
+
+def test_an_undo_refused_during_recover_ends_the_run_named_with_no_stuck_stack(sweep):
+    """Killed once the config change on .a is done (inside the next step), .a deleted by hand, `recover --rollback`:
+    the undo of the config change is refused (the topic is gone); recover exits 3, names it with what to do by hand,
+    undoes everything else, and leaves no lock, no run marker and no plan reporting an unfinished run."""
+    res = sweep.sample("apply/rollback-undo-refused", "in-step:3")
+    detail = "\n".join([res.trial.label, *res.reasons, *res.outputs])
+    assert res.deleted_out_of_band == [f"{res.prefix}.a"], detail
+    assert res.recover_code == 3, detail
+    assert len(res.left_by_hand) == 1 and f"change the configs of 1 topic(s): {res.prefix}.a" in res.left_by_hand[0], \
+        detail
+    assert res.outcome == "BEFORE", f"ended {res.outcome}:\n{detail}"  # .a aside, which someone else deleted
+    assert not res.unfinished_after, f"still reported unfinished after recovery: {res.unfinished_after}"
+    assert not res.lock_left and not res.unowned_left, detail
