@@ -207,3 +207,16 @@ def test_a_lock_holder_is_dead_only_when_this_machine_can_tell():
     # a holder written by an older version (no process identity) whose pid is alive: alive
     assert not Holder(me, os.getpid(), "r", "t").provably_dead()
     assert Holder.from_json({"host": me, "pid": 1, "run_id": "r", "since": "t"}).process == ""
+
+
+def test_a_resumed_runs_own_rollback_is_final_too():
+    """`kplan recover --resume` sets `Executor.final` (kplan.session.run.execute_steps): a step of the resume that
+    fails is rolled back, and an undo refused there is given up, so the recovery ends the run."""
+    w = ConnectDown()
+    journal = Journal("s", None, "c", "d")
+    w.delete_connector = lambda name: (_ for _ in ()).throw(WriteError("Kafka Connect answered 403: forbidden"))
+    ex = executor(w, fail_at=1)
+    ex.final = True
+    result = ex.execute(journal, [topics_step("t"), put_step("c")])
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE and result.undo_left == []
+    assert len(result.left_by_hand) == 2 and not journal.unfinished
