@@ -22,7 +22,8 @@ from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
 from kplan.state.faults import NO_FAULTS, Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
-from kplan.transport.reach import unreachable_reason
+from kplan.transport.http import RestUnavailable
+from kplan.transport.reach import ClusterUnreachable, unreachable_reason
 
 __all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
 
@@ -34,6 +35,8 @@ class ApplyResult:
     rolled_back: list[str] = field(default_factory=list)
     not_rolled_back: list[str] = field(default_factory=list)  # irreversible, or undo failed / held back
     undo_left: list[str] = field(default_factory=list)  # of those, the undos `kplan recover --rollback` retries
+    # of those, the undos `kplan recover` gave up: each step with what the user must do by hand
+    left_by_hand: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -79,6 +82,8 @@ class Executor:
         self.progress = progress
         self.write_ownership = write_ownership
         self.faults = faults  # tests only: where to break or stall the run (kplan.state.faults)
+        # True for a run `kplan recover --resume` continues: its rollback, if any, is final (see `rollback`).
+        self.final = False
         self._journal: Journal | None = None
         self._steps: list[Step] = []
         # Called once the steps are journaled, before the first runs (the caller records pending ownership).
@@ -147,7 +152,7 @@ class Executor:
                 journal.status = RunStatus.ROLLING_BACK
                 journal.message = f"step {local + 1} ({step.kind}) failed: {reason}"
                 self._write_quietly(journal)
-                return self.rollback(journal, self._steps, reason)
+                return self.rollback(journal, self._steps, reason, final=self.final)
             self.faults.after_step(local)
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
@@ -192,7 +197,8 @@ class Executor:
             e = unreachable_reason(e) or _one_line(e)  # a raw no-answer error of the admin client, in kplan's words
         return self.scrub(str(e))
 
-    def rollback(self, journal: Journal, steps: Sequence[Step] | None, error: str) -> ApplyResult:
+    def rollback(self, journal: Journal, steps: Sequence[Step] | None, error: str, *,
+                 final: bool = False) -> ApplyResult:
         """Undo every started, done or failed step (and retry every undo that failed before), newest first.
         Idempotent: undone steps are skipped, irreversible ones reported again. `steps`: every step of the
         journal as objects (None: decoded from the journal, as by `kplan recover`; then only the outcomes it
@@ -200,7 +206,12 @@ class Executor:
 
         A failed undo holds back the undo of the steps it still needs (`StepBase.undo_holds_back`: a connector
         that could not be deleted or restored may still use the topics the run created, so they stay); both are
-        left "undo-failed" for `kplan recover --rollback` to retry once the systems are reachable."""
+        left "undo-failed" for `kplan recover --rollback` to retry once the systems are reachable.
+
+        `final` (a rollback by `kplan recover`): an undo its system refused is not retried again, so that no run
+        stays unfinished for good: it is left "not-undone", named with what the user must do by hand, and so are
+        the undos it holds back. Only an undo whose system did not answer stays "undo-failed" (retried once it
+        answers)."""
         if steps is None:
             steps = [step_from_json(e) for e in journal.steps]
             self._outcomes = {i: dict(e["outcome"]) for i, e in enumerate(journal.steps) if e.get("outcome")}
@@ -214,41 +225,58 @@ class Executor:
         self._write_quietly(journal)
         if touched:
             self.progress.line(f"Rolling back {len(touched)} step(s):")
-        held: dict[str, str] = {}  # step kind -> why its undo waits
+        held: dict[str, HeldBack] = {}  # step kind -> why its undo waits
         for n, i in enumerate(reversed(touched), 1):
             entry, step = journal.steps[i], steps[i]
             t0 = self.progress.start(n, len(touched), "undo: " + step.describe())
             try:
                 if step.kind in held:
-                    raise HeldBack(held[step.kind])
+                    raise held[step.kind]
                 self.undo_step(i, step)
             except UndoImpossible as e:
                 self.progress.failed(t0)
                 entry["status"], entry["error"] = StepStatus.IRREVERSIBLE, self._msg(str(e))
                 result.not_rolled_back.append(f"{step.describe()}: {self._msg(str(e))}")
-            except Exception as e:  # noqa: BLE001 - left to retry
+            except Exception as e:  # noqa: BLE001 - left to retry, or (final) to the user
                 self.progress.failed(t0)
-                entry["status"], entry["error"] = StepStatus.UNDO_FAILED, self._msg(e)
                 what = "held back" if isinstance(e, HeldBack) else "undo failed"
-                result.not_rolled_back.append(f"{step.describe()}: {what}: {self._msg(e)}")
-                result.undo_left.append(step.describe())
+                given_up = final and (e.given_up if isinstance(e, HeldBack) else not self._unanswered(e))
+                if given_up:
+                    by_hand = step.undo_by_hand()
+                    entry["status"], entry["error"] = StepStatus.NOT_UNDONE, f"{self._msg(e)}; to do: {by_hand}"
+                    result.not_rolled_back.append(f"{step.describe()}: {what}, not retried: {self._msg(e)}")
+                    result.left_by_hand.append(f"{step.describe()}: {by_hand}")
+                else:
+                    entry["status"], entry["error"] = StepStatus.UNDO_FAILED, self._msg(e)
+                    result.not_rolled_back.append(f"{step.describe()}: {what}: {self._msg(e)}")
+                    result.undo_left.append(step.describe())
                 for kind in step.undo_holds_back:
-                    held.setdefault(kind, f"the undo of '{step.describe()}' failed, and what it left may still "
-                                          "need this")
+                    held.setdefault(kind, HeldBack(f"the undo of '{step.describe()}' failed, and what it left may "
+                                                   "still need this", given_up=given_up))
             else:
                 self.progress.done(t0)
                 entry["status"], entry["error"] = StepStatus.UNDONE, ""
                 result.rolled_back.append(step.describe())
             self._write_quietly(journal)
-        # irreversible steps an earlier rollback reported: still not as before
+        # irreversible steps an earlier rollback reported, and undos an earlier recovery gave up: still not as before
         for i, entry in enumerate(journal.steps):
             if entry["status"] == StepStatus.IRREVERSIBLE and i not in touched:
                 result.not_rolled_back.append(f"{steps[i].describe()}: {entry['error'] or 'irreversible'}")
+            elif entry["status"] == StepStatus.NOT_UNDONE and i not in touched:
+                result.not_rolled_back.append(f"{steps[i].describe()}: not undone: {entry['error']}")
+                result.left_by_hand.append(f"{steps[i].describe()}: {steps[i].undo_by_hand()}")
         if result.not_rolled_back:
             result.status = RunStatus.ROLLBACK_INCOMPLETE
         journal.status = result.status
         self._write_quietly(journal)
         return result
+
+    def _unanswered(self, e: BaseException) -> bool:
+        """Whether an undo failed because its system did not answer (worth retrying later), not a refusal."""
+        if isinstance(e, (ClusterUnreachable, RestUnavailable)):
+            return True
+        links = (getattr(self.w, "link", None), getattr(self.w.connect, "link", None))
+        return any(link is not None and link.is_down for link in links)
 
     def undo_step(self, index: int, step: Step) -> None:
         """Undo one step. An irreversible one cannot be: unless its request was never accepted and its handler
@@ -265,7 +293,12 @@ class Executor:
 
 
 class HeldBack(Exception):
-    """This step's undo waits for another's that failed (it is retried with it)."""
+    """This step's undo waits for another's that failed (it is retried with it; `given_up`: that one will not be
+    retried, so neither is this one)."""
+
+    def __init__(self, message: str, given_up: bool = False):
+        super().__init__(message)
+        self.given_up = given_up
 
 
 def _one_line(e: BaseException) -> str:

@@ -8,6 +8,8 @@ Facts (confluent-kafka 2.x, Kafka 4.x KRaft, checked on the local secured stack)
 * `create_acls` is idempotent (creating an existing binding succeeds); `delete_acls` takes filters — a filter with
   every field exact deletes exactly that binding, and deleting an absent one succeeds with nothing deleted.
 * Both need ALTER on the cluster.
+* confluent-kafka names Kafka's CLUSTER resource type `ResourceType.BROKER` (its value 4 is Kafka's CLUSTER), with
+  the name `kafka-cluster`; a stack and kplan's plans call it `cluster` (`_KAFKA_TYPE`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ NEEDS = {
     "describe_user_scram_credentials": "may not read SCRAM credentials (needs DESCRIBE on the cluster)",
     "alter_user_scram_credentials": "may not alter SCRAM credentials (needs ALTER on the cluster)",
 }
+# A stack's resource type -> confluent-kafka's ResourceType member, where the names differ (both ways).
+_KAFKA_TYPE = {"cluster": "BROKER"}
+_STACK_TYPE = {v: k for k, v in _KAFKA_TYPE.items()}
 _DENIED = {"CLUSTER_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
            "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"}
 
@@ -47,11 +52,23 @@ def access_problem(call: str, exc: BaseException) -> str | None:
     return None
 
 
+def resource_type(resource: str) -> Any:
+    """confluent-kafka's ResourceType of a stack's resource type (`topic`, `cluster`...)."""
+    from confluent_kafka.admin import ResourceType
+
+    return ResourceType[_KAFKA_TYPE.get(resource, resource.upper())]
+
+
+def resource_name(restype: Any) -> str:
+    """A stack's resource type of confluent-kafka's ResourceType (BROKER is the cluster)."""
+    return _STACK_TYPE.get(restype.name, restype.name.lower())
+
+
 def to_kafka(principal: str, b: AclBinding) -> Any:
     from confluent_kafka.admin import AclBinding as KafkaBinding
-    from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+    from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType
 
-    return KafkaBinding(ResourceType[b.resource.upper()], b.name, ResourcePatternType[b.pattern.upper()], principal,
+    return KafkaBinding(resource_type(b.resource), b.name, ResourcePatternType[b.pattern.upper()], principal,
                         b.host, AclOperation[b.operation], AclPermissionType[b.permission])
 
 
@@ -62,10 +79,9 @@ def to_filter(principal: str, b: AclBinding) -> Any:
         AclOperation,
         AclPermissionType,
         ResourcePatternType,
-        ResourceType,
     )
 
-    return AclBindingFilter(ResourceType[b.resource.upper()], b.name, ResourcePatternType[b.pattern.upper()],
+    return AclBindingFilter(resource_type(b.resource), b.name, ResourcePatternType[b.pattern.upper()],
                             principal, b.host, AclOperation[b.operation], AclPermissionType[b.permission])
 
 
@@ -85,5 +101,5 @@ def match_any() -> Any:
 
 def from_kafka(k: Any) -> tuple[str, AclBinding]:
     """(principal, binding) of a confluent-kafka AclBinding."""
-    return k.principal, AclBinding(k.restype.name.lower(), k.resource_pattern_type.name.lower(), k.name,
+    return k.principal, AclBinding(resource_name(k.restype), k.resource_pattern_type.name.lower(), k.name,
                                    k.operation.name, k.permission_type.name, k.host)

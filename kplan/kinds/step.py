@@ -85,6 +85,11 @@ class StepBase(Immutable):
         """One line for the progress output and the failure report."""
         raise NotImplementedError
 
+    def undo_by_hand(self) -> str:
+        """What a person does when this step's undo cannot be done (`kplan recover` ended the run without it)."""
+        return f"put back by hand what '{self.describe()}' changed (the journal's before-image of the step says how " \
+               "it was)"
+
     def args_json(self) -> dict[str, Any]:
         raise NotImplementedError
 

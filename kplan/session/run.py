@@ -224,6 +224,7 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
                         faults=faults if faults is not None else installed(),
                         secrets=run_secrets(cluster.stack, live, cluster.secrets))
     executor.marker = journal.marker()
+    executor.final = bool(journal.recoveries)  # a resumed run: `kplan recover` ends it, whatever its undos do
     cluster.executor = executor  # a several-cluster run may roll this cluster back after another one fails
     if not journal.steps:  # a new run (a resumed one is marked already)
         cluster.write_ownership(journal.ownership_before.marked(executor.marker))
@@ -371,7 +372,8 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
         executor.marker = journal.marker()
         # everything the run may have created is owned (and the run marked) while the rollback runs
         cluster.write_ownership(journal.pending_ownership().marked(executor.marker))
-        result = executor.rollback(journal, None, journal.message or "interrupted")
+        # final: an undo that is refused is left to the user (named), so that the run ends and the stack is free
+        result = executor.rollback(journal, None, journal.message or "interrupted", final=True)
         _quietly(lambda: cluster.write_ownership(after_rollback(journal, result)))
         return result, _rollback_summary(journal, result)
     finally:
@@ -383,8 +385,13 @@ def _rollback_summary(journal: Journal, result: ApplyResult) -> str:
     undone, left = len(result.rolled_back), len(result.undo_left)
     kept = len(result.not_rolled_back) - left
     parts = [f"{undone} step(s) undone"]
+    by_hand = len(result.left_by_hand)
+    kept -= by_hand
     if kept:
-        parts.append(f"{kept} irreversible")
+        parts.insert(1, f"{kept} irreversible")
+    if by_hand:
+        parts.append(f"{by_hand} not undone: refused, left as the run made them for you to undo by hand (see "
+                     "below); the run is over and the stack released")
     if left:
         parts.append(f"{left} still to undo (run `kplan recover --rollback` again once the cluster and Connect are "
                      "reachable; until then the stack keeps owning what the run may have created)")
@@ -400,6 +407,8 @@ def _nothing_to_recover(cluster: Cluster, journal: Journal | None, lock: StackLo
         kept = journal.irreversible()
         if kept:
             status += " (irreversible: " + ", ".join(step_from_json(e).describe() for e in kept) + ")"
+        for e in journal.not_undone():
+            status += f"; not undone, to undo by hand: {step_from_json(e).describe()} ({e['error']})"
     notes = []
     if _clear_stale_marker(cluster, journal):
         notes.append("cleared the run marker it left in the ownership record")
@@ -462,11 +471,16 @@ def report_failure(result: ApplyResult) -> list[str]:
     if result.not_rolled_back:
         lines.append("Could NOT be rolled back (the cluster is not as before):")
         lines += [f"  - {r}" for r in result.not_rolled_back]
+        if result.left_by_hand:
+            lines.append("Left for you to undo by hand (kplan will not retry these; the run is over and the stack "
+                         "is released, so `kplan plan` shows the cluster as it is now):")
+            lines += [f"  - {r}" for r in result.left_by_hand]
         if result.undo_left:
-            lines.append(f"{len(result.undo_left)} undo(s) are left to retry: run `kplan recover --rollback` once "
-                         "Kafka and Connect are reachable. Until then the stack keeps owning what the run may have "
-                         "created, and every plan reports the unfinished run.")
-        else:
+            lines.append(f"{len(result.undo_left)} undo(s) are left to retry: run `kplan recover --rollback` (once "
+                         "Kafka and Connect are reachable, if they were not). It ends the run: what it still cannot "
+                         "undo, it names for you to undo by hand. Until then the stack keeps owning what the run may "
+                         "have created, and every plan reports the unfinished run.")
+        elif not result.left_by_hand:
             lines.append("Check these resources by hand, then run `kplan plan` to see what differs from the stack.")
     else:
         lines.append("The cluster is as it was before this apply.")

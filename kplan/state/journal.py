@@ -39,7 +39,8 @@ JOURNAL_TOPIC = "__kplan_journal"
 
 class RunStatus(StrEnum):
     """A run's status (the journal's "status"). A run that is RUNNING or ROLLING_BACK when read by another process
-    is unfinished, and so is a ROLLBACK_INCOMPLETE one with an undo still to retry (see `Journal.unfinished`)."""
+    is unfinished, and so is a ROLLBACK_INCOMPLETE one with an undo still to retry (see `Journal.unfinished`); one
+    whose undos `kplan recover` gave up (StepStatus.NOT_UNDONE) is over."""
 
     RUNNING = "running"
     COMPLETE = "complete"
@@ -61,6 +62,9 @@ class StepStatus(StrEnum):
     UNDONE = "undone"
     UNDO_FAILED = "undo-failed"  # its undo failed or was held back: `kplan recover --rollback` tries it again
     IRREVERSIBLE = "irreversible"  # it changed the cluster and can never be undone (reported, not retried)
+    # `kplan recover` ended the run without undoing it: its undo was refused (or waited for one that was). What it
+    # changed is left as the run made it, for the user to undo by hand (the error says what); never retried.
+    NOT_UNDONE = "not-undone"
 
 
 UNFINISHED = (RunStatus.RUNNING, RunStatus.ROLLING_BACK)
@@ -127,6 +131,10 @@ class Journal:
     def undo_left(self) -> list[dict[str, Any]]:
         """The steps whose undo failed or was held back (retried by `kplan recover --rollback`)."""
         return [s for s in self.steps if s["status"] == StepStatus.UNDO_FAILED]
+
+    def not_undone(self) -> list[dict[str, Any]]:
+        """The steps `kplan recover` gave up undoing (left for the user to undo by hand)."""
+        return [s for s in self.steps if s["status"] == StepStatus.NOT_UNDONE]
 
     def irreversible(self) -> list[dict[str, Any]]:
         """The steps that changed the cluster for good (a rollback reports them)."""

@@ -33,6 +33,11 @@ deleted=true, each one's versions with deleted=true, each one's raw `GET /config
 exactly as before too; after a BEFORE it applies CHANGE again and records .s1's versions (`[1, 2]`: the rollback
 left no soft-deleted version 2 that would make the next registration version 3).
 
+A failing undo, not only kills: in the mode `apply/rollback-undo-refused`, right after the kill (step 3) someone
+deletes topic .a out of band, so the undo of the run's config change on .a is refused (the topic is gone). The
+recovery must still end the run (no lock, no marker, no plan reporting it), name that undo as not done with what to
+do by hand (when the run had got that far), and leave everything else as BEFORE (the deleted .a aside).
+
 The declared state (AFTER) is the snapshot of an uninterrupted apply of CHANGE over BASE (the learning run, which
 also counts the apply's transitions with --count-points); names are compared with the prefix replaced by `{P}`.
 The transitions of each recovery are learned by the single-kill trial that runs it (with --count-points), and the
@@ -87,7 +92,11 @@ MODES = {
     "destroy/resume": ("destroy", ["resume"]),
     "destroy/resume-killed/rollback": ("destroy", ["resume", "rollback"]),
     "destroy/rollback-killed/rollback": ("destroy", ["rollback", "rollback"]),
+    # killed, then topic .a deleted out of band: the undo of the config change on .a is refused (see the docstring)
+    "apply/rollback-undo-refused": ("apply", ["rollback"]),
 }
+# What is deleted out of band right after the kill, by mode (topic names, "{P}": the trial's prefix).
+OUT_OF_BAND = {"apply/rollback-undo-refused": ["{P}.a"]}
 SINGLE = [m for m, (_, recs) in MODES.items() if len(recs) == 1]
 NESTED = [m for m, (_, recs) in MODES.items() if len(recs) == 2]
 DEFAULT_MODES = list(MODES)
@@ -202,6 +211,9 @@ class Result:
     recover_points: list[str] = field(default_factory=list)  # the first recovery's transitions (learned)
     recover_steps: int = 0
     reapplied_versions: list | None = None  # subjects scenario, after a BEFORE: .s1's versions (deleted ones too)
+    deleted_out_of_band: list[str] = field(default_factory=list)
+    left_by_hand: list[str] = field(default_factory=list)  # the undos the last recovery left to the user, named
+    recover_code: int | None = None  # the last recovery's exit code
     outputs: list[str] = field(default_factory=list)  # each command's exit code and output tail
     seconds: float = 0.0
 
@@ -411,6 +423,7 @@ class Sweep:
                 res.reasons.append(f"the {run} was not killed at {t.kill} (exit {r.code})")
                 return res
             self.crash_checks(p, stack_file, run, t.kill, res)
+            self.out_of_band(t.mode, p, res)
             last: Run | None = None
             for n, mode in enumerate(recoveries):
                 counts = self.workdir / f"{p}.recover{n}.points"
@@ -430,11 +443,17 @@ class Sweep:
                         res.recover_points = kill_points(_points(counts), _steps(r.out) if mode == "resume" else 0)
                         res.recover_steps = _steps(r.out)
                 last = r
+            if last is not None:
+                res.recover_code = last.code
+                res.left_by_hand = left_by_hand(last.text)
             self.verdict(p, stack_file, run, before, last, res)
             if self.scenario == "subjects" and run == "apply" and res.outcome == "BEFORE":
                 r = self.kplan("apply", str(change), "--auto-approve")
                 res.outputs.append(f"apply again after the rollback: {_tail(r, 600)}")
                 res.reapplied_versions = registry_state(self.ep.registry_url, p)["versions"].get(f"{p}.s1")
+            if last is not None and "not retried" in last.text and not res.left_by_hand:
+                res.outcome = "NEITHER"
+                res.reasons.append("an undo was given up but the recovery did not say what to do by hand")
         except Exception as e:  # noqa: BLE001 - a trial that could not run is an ERROR, not a crash of the sweep
             res.outcome = "ERROR"
             res.reasons.append(f"{type(e).__name__}: {e}")
@@ -442,6 +461,19 @@ class Sweep:
             res.seconds = round(time.monotonic() - started, 1)
             self.clean(p)
         return res
+
+    def out_of_band(self, mode: str, p: str, res: Result) -> None:
+        """Someone deletes topics by hand while the run is dead (OUT_OF_BAND): an undo that needs them fails."""
+        names = [n.replace("{P}", p) for n in OUT_OF_BAND.get(mode, [])]
+        if not names:
+            return
+        for f in self._admin.delete_topics(names, operation_timeout=30).values():
+            f.result(60)
+        deadline = time.monotonic() + 30
+        while set(names) & set(self._admin.list_topics(timeout=10).topics) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        res.deleted_out_of_band = names
+        res.outputs.append(f"deleted out of band: {', '.join(names)}")
 
     def crash_checks(self, p: str, stack_file: Path, run: str, where: str, res: Result) -> None:
         """Right after a kill: `kplan plan` reports the unfinished run; what exists is owned (recorded)."""
@@ -466,20 +498,26 @@ class Sweep:
         after_ref = self.learn("apply")["after"] if run == "apply" else {"topics": {}, "connectors": {}}
         if run != "apply" and self.scenario == "subjects":
             after_ref = {**after_ref, "registry": {"subjects": [], "versions": {}, "config": {}}}
+        # a run that had completed before the kill, with topics deleted out of band since: AFTER but for those,
+        # which the plan creates again (and nothing else)
+        gone = {n.replace(p, "{P}", 1) for n in res.deleted_out_of_band}
+        after_ref = {**after_ref, "topics": {n: v for n, v in after_ref["topics"].items() if n not in gone}}
+        plan_in_sync = 0 if not gone else 2
         plan_args = ("plan", str(stack_file), "--detailed-exitcode") + (("--destroy",) if run == "destroy" else ())
         output = last.text if last else ""
         deadline = time.monotonic() + 20
         while True:
             final = self.snap(p)
             norm = _norm(final, p)
-            why_not_before = before_diffs(before, final, output)
+            why_not_before = before_diffs(before, final, output, outside=res.deleted_out_of_band)
             if norm == after_ref or not why_not_before or time.monotonic() > deadline \
                     or all(c["state"] in STABLE_STATES for c in final["connectors"].values()):
                 break
             time.sleep(1)
         plan = self.kplan(*plan_args)
         res.outputs.append(f"plan after recovery: {_tail(plan, 800)}")
-        if norm == after_ref and plan.code == 0:
+        if norm == after_ref and plan.code == plan_in_sync and (
+                not gone or f"Plan: {len(gone)} to add, 0 to change, 0 to destroy." in plan.out):
             res.outcome = "AFTER"
         elif not why_not_before:
             res.outcome = "BEFORE"
@@ -551,13 +589,14 @@ class Sweep:
             progress(res)
 
 
-def before_diffs(before: dict, final: dict, output: str) -> list[str]:
+def before_diffs(before: dict, final: dict, output: str, outside=()) -> list[str]:
     """Why `final` is not the BEFORE state: each difference, unless it is an irreversible effect (a partition
-    increase, a deleted topic) that `output` (the last recovery's) names."""
+    increase, a deleted topic) that `output` (the last recovery's) names, or a topic in `outside` (deleted out of
+    band: kplan does not put back what someone else deleted)."""
     out = []
     for name in sorted(set(before["topics"]) | set(final["topics"])):
         b, f = before["topics"].get(name), final["topics"].get(name)
-        if b == f:
+        if b == f or (name in outside and f is None):
             continue
         irreversible = (f is None) or (b is not None and f["partitions"] > b["partitions"]
                                        and {**f, "partitions": b["partitions"]} == b)
@@ -579,6 +618,20 @@ def before_diffs(before: dict, final: dict, output: str) -> list[str]:
         b, f = before.get("registry") or {}, final.get("registry") or {}
         out += [f"registry {key}: {b.get(key)!r} -> {f.get(key)!r}" for key in ("subjects", "versions", "config")
                 if b.get(key) != f.get(key)]
+    return out
+
+
+def left_by_hand(output: str) -> list[str]:
+    """The items of a recovery's "Left for you to undo by hand" list."""
+    lines = output.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("Left for you to undo by hand")), None)
+    if start is None:
+        return []
+    out = []
+    for ln in lines[start + 1:]:
+        if not ln.startswith("  - "):
+            break
+        out.append(ln[4:])
     return out
 
 

@@ -7,6 +7,7 @@ line naming the right it lacks."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from confluent_kafka import Producer
 from confluent_kafka.admin import (
     AclBinding,
@@ -185,3 +186,29 @@ def test_a_principal_that_may_not_read_acls_gets_one_line_naming_the_right(secur
         f.result(30)
     wait_for(lambda: "may not alter ACLs (needs ALTER on the cluster)" in kplan(
         "plan", str(path), env={SECRET_VAR: USER_PASSWORD}).text, 20, "the plan to name ALTER on the cluster")
+
+
+def test_a_cluster_acl_is_applied_on_the_cluster_resource_read_back_destroyed_and_imported(secured, sadmin, users,
+                                                                                            unique, tmp_path):
+    """`resource: cluster` is Kafka's CLUSTER resource (`kafka-cluster`; confluent-kafka calls its type BROKER):
+    apply creates it there, the next plan matches it, destroy removes it, import keeps it."""
+    writer, _ = users
+    principal, name = f"User:{writer}", unique("acl-cluster")
+    acls = [{"principal": principal, "allow": [{"resource": "cluster", "operations": ["DESCRIBE_CONFIGS"]}]}]
+    path = write_stack(tmp_path / "s.yaml", stack_doc(secured, name, unique("acl-cluster-t"), acls))
+    r = kplan("apply", str(path), "--auto-approve", env=env(secured))
+    assert r.code == 0, r.text
+    assert bindings(sadmin, principal) == {("BROKER", "kafka-cluster", "LITERAL", "DESCRIBE_CONFIGS")}
+    r = kplan("plan", str(path), "--detailed-exitcode", env=env(secured))
+    assert r.code == 0 and "No changes." in r.out, r.text
+
+    out = tmp_path / "imported.yaml"
+    r = kplan("import", "--stack", name, "--cluster-from", str(path), "--prefix", writer, "--no-topics",
+              "-o", str(out), env=env(secured))
+    assert r.code == 0, r.text
+    imported = yaml.safe_load(out.read_text())
+    assert imported["acls"] == acls, r.text
+
+    r = kplan("destroy", str(path), "--auto-approve", env=env(secured))
+    assert r.code == 0, r.text
+    assert bindings(sadmin, principal) == set()

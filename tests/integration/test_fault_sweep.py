@@ -4,7 +4,8 @@ recovered, ends exactly as before the run (irreversible steps named) or exactly 
 exists owned, no lock left, and the unfinished run reported by `kplan plan` at every crash point. The `subjects`
 scenario does the same to a schema registration (a new version of an existing subject, a new subject with a level):
 BEFORE there means every registry read (soft-deleted versions and subjects, subject levels) as before, and the
-next apply registers version 2 again."""
+next apply registers version 2 again. A failing undo too: a topic the run's undo needs deleted out of band while
+the run is dead; recover still ends the run."""
 
 from __future__ import annotations
 
@@ -85,3 +86,18 @@ def test_killed_subject_registration_recovers_every_registry_read(subject_sweep,
     assert not res.lock_left and not res.unfinished_after, detail
     if res.outcome == "BEFORE":  # no soft-deleted version 2 left behind: the next apply registers version 2
         assert res.reapplied_versions == [200, [1, 2]], f"{res.reapplied_versions}\n{detail}"
+
+
+def test_an_undo_refused_during_recover_ends_the_run_named_with_no_stuck_stack(sweep):
+    """Killed once the config change on .a is done (inside the next step), .a deleted by hand, `recover --rollback`:
+    the undo of the config change is refused (the topic is gone); recover exits 3, names it with what to do by hand,
+    undoes everything else, and leaves no lock, no run marker and no plan reporting an unfinished run."""
+    res = sweep.sample("apply/rollback-undo-refused", "in-step:3")
+    detail = "\n".join([res.trial.label, *res.reasons, *res.outputs])
+    assert res.deleted_out_of_band == [f"{res.prefix}.a"], detail
+    assert res.recover_code == 3, detail
+    assert len(res.left_by_hand) == 1 and f"change the configs of 1 topic(s): {res.prefix}.a" in res.left_by_hand[0], \
+        detail
+    assert res.outcome == "BEFORE", f"ended {res.outcome}:\n{detail}"  # .a aside, which someone else deleted
+    assert not res.unfinished_after, f"still reported unfinished after recovery: {res.unfinished_after}"
+    assert not res.lock_left and not res.unowned_left, detail

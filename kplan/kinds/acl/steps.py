@@ -52,6 +52,9 @@ class CreateAcls(StepBase):
     def describe(self) -> str:
         return _describe("create", self.acls)
 
+    def undo_by_hand(self) -> str:
+        return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
+
     def args_json(self) -> dict[str, Any]:
         return {"acls": [a.to_json() for a in self.acls]}
 

@@ -81,6 +81,12 @@ class PutConnector(StepBase):
     def describe(self) -> str:
         return f"{'create' if self.create else 'update'} connector {self.name} ({self.state.value})"
 
+    def undo_by_hand(self) -> str:
+        if self.previous is None:
+            return f"delete connector {self.name} by hand (DELETE /connectors/{self.name}; this run created it)"
+        return (f"put connector {self.name}'s previous config and state back by hand (the journal's before-image of "
+                "the step holds them, secrets masked)")
+
     def args_json(self) -> dict[str, Any]:
         return {"name": self.name, "create": self.create,
                 "config": thawed(self.config) if self.config is not None else None,

@@ -57,6 +57,10 @@ class CreateTopics(StepBase):
     def describe(self) -> str:
         return f"create {len(self.topics)} topic(s): {name_list([t.name for t in self.topics])}"
 
+    def undo_by_hand(self) -> str:
+        names = ", ".join(t.name for t in self.topics)
+        return f"delete by hand those of the topics {names} that still exist (this run created them)"
+
     def args_json(self) -> dict[str, Any]:
         return {"topics": [t.to_json() for t in self.topics]}
 

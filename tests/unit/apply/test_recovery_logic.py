@@ -14,12 +14,13 @@ from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps.ownership import RecordOwnership
-from kplan.errors import KplanError
+from kplan.errors import KplanError, WriteError
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 from kplan.state.faults import Faults
 from kplan.state.journal import Journal, RunStatus, StepStatus
 from kplan.state.lock import Holder, process_identity
+from kplan.transport.reach import ClusterUnreachable
 
 
 def executor(writer, fail_at=None, store=None):
@@ -86,6 +87,41 @@ def test_a_connector_that_could_not_be_deleted_keeps_the_topics_and_the_retry_fi
     assert again.status == RunStatus.ROLLED_BACK and again.undo_left == []
     assert w.topics == set() and "c" not in w.connectors
     assert not journal.unfinished
+
+
+def test_recover_gives_up_an_undo_that_is_refused_and_those_it_holds_back_so_the_run_ends():
+    w = ConnectDown()
+    journal = Journal("s", None, "c", "d")
+    w.down = True
+    executor(w, fail_at=1).execute(journal, [topics_step("t"), put_step("c")])
+    assert journal.unfinished  # the run's own rollback leaves the undos to retry
+    # `kplan recover --rollback` (final): Connect refuses the delete for good
+    w.delete_connector = lambda name: (_ for _ in ()).throw(WriteError("Kafka Connect answered 403: forbidden"))
+    result = executor(w).rollback(journal, None, journal.message, final=True)
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE and result.undo_left == []
+    assert [s["status"] for s in journal.steps] == [StepStatus.NOT_UNDONE, StepStatus.NOT_UNDONE]
+    assert not journal.unfinished  # the run is over
+    assert w.topics == {"t"} and "c" in w.connectors  # never claimed undone
+    assert result.left_by_hand == ["create connector c (running): delete connector c by hand (DELETE "
+                                   "/connectors/c; this run created it)",
+                                   "create 1 topic(s): t: delete by hand those of the topics t that still exist "
+                                   "(this run created them)"]
+    assert "403: forbidden; to do: delete connector c by hand" in journal.steps[1]["error"]
+    assert "not retried" in result.not_rolled_back[0] and "held back, not retried" in result.not_rolled_back[1]
+    # a later rollback retries nothing and names them again
+    again = executor(w).rollback(journal, None, journal.message, final=True)
+    assert again.rolled_back == [] and len(again.left_by_hand) == 2 and w.topics == {"t"}
+
+
+def test_recover_keeps_retrying_an_undo_whose_system_did_not_answer():
+    w = ConnectDown()
+    journal = Journal("s", None, "c", "d")
+    w.down = True
+    executor(w, fail_at=1).execute(journal, [topics_step("t"), put_step("c")])
+    w.delete_connector = lambda name: (_ for _ in ()).throw(ClusterUnreachable("Kafka Connect did not answer"))
+    result = executor(w).rollback(journal, None, journal.message, final=True)
+    assert [s["status"] for s in journal.steps] == [StepStatus.UNDO_FAILED, StepStatus.UNDO_FAILED]
+    assert result.left_by_hand == [] and len(result.undo_left) == 2 and journal.unfinished
 
 
 def test_an_irreversible_step_is_final_and_a_run_with_only_those_left_is_finished():
@@ -179,3 +215,16 @@ def test_a_lock_holder_is_alive_only_when_this_machine_can_tell():
     assert not Holder(me, os.getpid(), "r", "t", "another-boot:1").alive_here()  # the pid was reused
     assert not Holder(me + "-other", os.getpid(), "r", "t").alive_here()  # another host: cannot tell
     assert Holder.from_json({"host": me, "pid": 1, "run_id": "r", "since": "t"}).process == ""
+
+
+def test_a_resumed_runs_own_rollback_is_final_too():
+    """`kplan recover --resume` sets `Executor.final` (kplan.session.run.execute_steps): a step of the resume that
+    fails is rolled back, and an undo refused there is given up, so the recovery ends the run."""
+    w = ConnectDown()
+    journal = Journal("s", None, "c", "d")
+    w.delete_connector = lambda name: (_ for _ in ()).throw(WriteError("Kafka Connect answered 403: forbidden"))
+    ex = executor(w, fail_at=1)
+    ex.final = True
+    result = ex.execute(journal, [topics_step("t"), put_step("c")])
+    assert result.status == RunStatus.ROLLBACK_INCOMPLETE and result.undo_left == []
+    assert len(result.left_by_hand) == 2 and not journal.unfinished

@@ -13,7 +13,7 @@ def test_statuses_keep_their_journal_words():
     assert [s.value for s in RunStatus] == ["running", "complete", "rolled-back", "rollback-incomplete",
                                             "rolling-back", "abandoned"]
     assert [s.value for s in StepStatus] == ["pending", "started", "done", "failed", "undone", "undo-failed",
-                                                 "irreversible"]
+                                                 "irreversible", "not-undone"]
 
 
 def test_a_journal_round_trips_with_plain_words_in_its_json():
@@ -26,6 +26,15 @@ def test_a_journal_round_trips_with_plain_words_in_its_json():
     assert again.status is RunStatus.ROLLING_BACK and again.steps[0]["status"] is StepStatus.UNDO_FAILED
     assert again.unfinished and again.to_json() == j.to_json()
     assert "status rolling-back" in again.describe() and "(undo-failed)" in again.describe()
+
+
+def test_a_rollback_with_an_undo_to_retry_is_unfinished_and_one_whose_undos_recover_gave_up_is_over():
+    j = Journal("s", None, "c", "d", status=RunStatus.ROLLBACK_INCOMPLETE)
+    j.steps = [{"index": 0, "kind": "create-topics", "args": {}, "before": {}, "irreversible": False,
+                "status": StepStatus.UNDO_FAILED, "error": "refused"}]
+    assert j.unfinished and j.undo_left() == j.steps
+    j.steps[0]["status"] = StepStatus.NOT_UNDONE
+    assert not j.unfinished and j.undo_left() == [] and j.not_undone() == j.steps
 
 
 def test_an_unknown_status_is_refused():
