@@ -55,28 +55,28 @@ class Holder:
     def provably_dead(self) -> bool:
         """True only when this machine can tell: the holder ran here, and its pid is gone (or is now another
         process). A holder on another host may be alive: False."""
-        if self.host != socket.gethostname():
-            return False
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            pass  # a process of another user has the pid: tell by its identity
-        return bool(self.process) and process_identity(self.pid) not in ("", self.process)
+        return self._runs_here() is False
 
     def alive_here(self) -> bool:
         """True only when this machine can tell the holder is still running: it ran here and its pid is the same
         process (by its identity, when the lock recorded one)."""
+        return self._runs_here() is True
+
+    def _runs_here(self) -> bool | None:
+        """Whether the holder's process runs on this machine: True, False (its pid is gone, or another process has
+        it now), None when this machine cannot tell (another host, or the process's identity unreadable)."""
         if self.host != socket.gethostname() or self.pid <= 0:
-            return False
+            return None
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
             return False
         except PermissionError:
             pass  # a process of another user has the pid: tell by its identity
-        return not self.process or process_identity(self.pid) == self.process
+        if not self.process:
+            return True
+        identity = process_identity(self.pid)
+        return None if identity == "" else identity == self.process
 
     @classmethod
     def from_json(cls, doc: dict) -> "Holder":
