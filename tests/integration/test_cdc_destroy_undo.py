@@ -117,8 +117,8 @@ def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(sec
         # the connector is gone: a replication client takes its slot, so the drop cannot happen
         holder = subprocess.Popen(
             [str(_pg_bin() / "pg_recvlogical"), "-h", str(pg_data()), "-p", str(localstack.PG_PORT), "-U",
-             localstack.PG_USER, "-d", localstack.PG_DATABASE, "-S", source.replace("-", "_"), "--start", "-f",
-             "/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             localstack.PG_USER, "-d", localstack.PG_DATABASE, "-S", source.replace("-", "_"), "--start", "-o",
+             "proto_version=1", "-o", f"publication_names={source.replace('-', '_')}_pub", "-f", "/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: localstack.psql(
             f"SELECT active FROM pg_replication_slots WHERE slot_name = '{source.replace('-', '_')}'").strip() == "t",
             30, "the slot held")
