@@ -365,7 +365,8 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
         live = cluster.reader.read(cluster.stack.name, topic_names=[])
         executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
                             faults=opts.faults if opts.faults is not None else installed(),
-                            secrets=run_secrets(cluster.stack, live, cluster.secrets))
+                            secrets=run_secrets(cluster.stack, live, cluster.secrets),
+                            stack=cluster.stack)
         journal.taken_over("rollback")
         executor.marker = journal.marker()
         # everything the run may have created is owned (and the run marked) while the rollback runs

@@ -97,8 +97,8 @@ def _destroy_cleanly(secured, sadmin, path, prefix, source, user) -> None:
     assert _slot_objects(source) == (False, False)
 
 
-def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(secured, sadmin, names, unique,
-                                                                            tmp_path):  # noqa: F811
+def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(
+        secured, sadmin, names, unique, tmp_path):  # noqa: F811
     """The drop fails for real (a replication client holds the slot after the connector is gone): the in-run
     rollback re-creates the user, then its ACLs, then the connector from its unmasked config."""
     prefix, source = names
@@ -115,13 +115,14 @@ def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(sec
     try:
         wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 120, "the connector deleted")
         # the connector is gone: a replication client takes its slot, so the drop cannot happen
+        slot = source.replace("-", "_")
         holder = subprocess.Popen(
             [str(_pg_bin() / "pg_recvlogical"), "-h", str(pg_data()), "-p", str(localstack.PG_PORT), "-U",
-             localstack.PG_USER, "-d", localstack.PG_DATABASE, "-S", source.replace("-", "_"), "--start", "-o",
-             "proto_version=1", "-o", f"publication_names={source.replace('-', '_')}_pub", "-f", "/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: localstack.psql(
-            f"SELECT active FROM pg_replication_slots WHERE slot_name = '{source.replace('-', '_')}'").strip() == "t",
-            30, "the slot held")
+             localstack.PG_USER, "-d", localstack.PG_DATABASE, "-S", slot, "--start", "-o", "proto_version=1",
+             "-o", f"publication_names={slot}_pub", "-f", "/dev/null"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'"
+                                         ).strip() == "t", 30, "the slot held")
         wait_for(lambda: any("drop" in line and "FAILED" in line for line in lines), 120, "the drop failed")
         holder.terminate()  # Debezium retries a slot in use: the re-created connector takes it over
         code = proc.wait(300)
@@ -144,8 +145,8 @@ def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(sec
     _destroy_cleanly(secured, sadmin, path, prefix, source, user)
 
 
-def test_recover_rollback_of_a_killed_destroy_restores_user_acls_and_connector(secured, sadmin, names, unique,
-                                                                               tmp_path):  # noqa: F811
+def test_recover_rollback_of_a_killed_destroy_restores_user_acls_and_connector(
+        secured, sadmin, names, unique, tmp_path):  # noqa: F811
     """The destroy dies after deleting the connector, its ACLs and its user: `recover --rollback` (a new process:
     the journal holds no secret) re-creates the user with the stack's password and the connector with its config
     resolved from the stack's references again."""
