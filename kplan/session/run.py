@@ -221,7 +221,7 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
     retry leaves it pending and marked, so every later plan shows the unfinished run and what it may have left."""
     executor = Executor(cluster.writer, store, cluster.secrets, Progress(out), cluster.write_ownership,
                         faults=faults if faults is not None else installed(),
-                        secrets=run_secrets(cluster.stack, live, cluster.secrets))
+                        secrets=run_secrets(cluster.stack, live, cluster.secrets), stack=cluster.stack)
     executor.marker = journal.marker()
     cluster.executor = executor  # a several-cluster run may roll this cluster back after another one fails
     if not journal.steps:  # a new run (a resumed one is marked already)
