@@ -18,6 +18,7 @@ from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
 from kplan.errors import KplanError
 from kplan.kinds.ports import Writers
+from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
 from kplan.state.faults import NO_FAULTS, Faults
@@ -75,8 +76,9 @@ class Progress:
 class Executor:
     def __init__(self, writer: Writers, store: JournalStore, secret_values: SecretValues, progress: Progress,
                  write_ownership: Callable[[Ownership], None], *, faults: Faults = NO_FAULTS,
-                 secrets: tuple[str, ...] = ()):
+                 secrets: tuple[str, ...] = (), stack: Stack | None = None):
         self.w = writer
+        self.stack = stack  # the stack applied: an undo from the journal alone resolves masked values from it
         self.store = store
         self.secret_values = secret_values
         self.progress = progress
@@ -171,7 +173,7 @@ class Executor:
     def _context(self, index: int) -> StepContext:
         return StepContext(index, self.w, self.secret_values, self.write_ownership, self.marker,
                            self._unmasked.get(index), self._outcomes,
-                           lambda: self._journal_outcome_now(index))
+                           lambda: self._journal_outcome_now(index), self.stack)
 
     def _journal_outcome(self, index: int) -> None:
         """The step's outcome into its journal entry (written with the entry's next status)."""

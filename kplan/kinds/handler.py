@@ -13,6 +13,7 @@ from typing import Any, Callable, Generic, Mapping, TypeVar
 
 from kplan.errors import KplanError
 from kplan.kinds.ports import Writers
+from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 
@@ -33,6 +34,9 @@ class StepContext:
     secrets: Any  # the step's unmasked values (e.g. ConnectorSecrets); None when undoing from a journal alone
     outcomes: dict[int, dict]  # the executor's outcomes, by step index
     journal_outcome: Callable[[], None]  # journal this step's outcome now, durably
+    # The stack the run applies (in `kplan recover`, loaded again): where an undo from a journal alone finds the
+    # `${secret:...}` references of values the journal masks. None when not known.
+    stack: Stack | None = None
 
     @property
     def outcome(self) -> Mapping[str, Any] | None:

@@ -222,7 +222,7 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
     retry leaves it pending and marked, so every later plan shows the unfinished run and what it may have left."""
     executor = Executor(cluster.writer, store, cluster.secrets, Progress(out), cluster.write_ownership,
                         faults=faults if faults is not None else installed(),
-                        secrets=run_secrets(cluster.stack, live, cluster.secrets))
+                        secrets=run_secrets(cluster.stack, live, cluster.secrets), stack=cluster.stack)
     executor.marker = journal.marker()
     executor.final = bool(journal.recoveries)  # a resumed run: `kplan recover` ends it, whatever its undos do
     cluster.executor = executor  # a several-cluster run may roll this cluster back after another one fails
@@ -367,7 +367,8 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
         live = cluster.reader.read(cluster.stack.name, topic_names=[])
         executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
                             faults=opts.faults if opts.faults is not None else installed(),
-                            secrets=run_secrets(cluster.stack, live, cluster.secrets))
+                            secrets=run_secrets(cluster.stack, live, cluster.secrets),
+                            stack=cluster.stack)
         journal.taken_over("rollback")
         executor.marker = journal.marker()
         # everything the run may have created is owned (and the run marked) while the rollback runs

@@ -33,11 +33,13 @@ def kplan(*args: str, env: dict | None = None, cwd: Path | None = None, timeout:
 
 
 def faulty_command(*args: str, fail_at: str | None = None, pause_at: str | None = None,
-                   pause_s: float | None = None) -> list[str]:
+                   pause_s: float | None = None, kill_at: str | None = None) -> list[str]:
     """The command line of `kplan ARGS` with faults injected (see faulty_kplan.py): `fail_at="step:N"` fails step
     N after its writes; `pause_at="in-step:N"` / `"after-step:N"` prints `KPLAN-TEST-PAUSED <point>` and waits
-    there (`pause_s` seconds, default 120) to be killed."""
+    there (`pause_s` seconds, default 120) to be killed; `kill_at="after-step:N"` SIGKILLs it there."""
     cmd = [sys.executable, str(HARNESS)]
+    if kill_at:
+        cmd += ["--kill-at", kill_at]
     if fail_at:
         cmd += ["--fail-at", fail_at]
     if pause_at:

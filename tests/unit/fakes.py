@@ -47,6 +47,7 @@ class FakeWriter:
         self.offsets: dict[str, list[dict]] = {}  # connector -> its offsets (kept after a deletion, as Connect does)
         self.acls: set[tuple] = set()  # (principal, AclBinding)
         self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
+        self.passwords: dict[tuple[str, str], str] = {}  # (user, mechanism) -> the password last written
         self.quotas: dict = {}  # QuotaEntity -> {key: value}
         self.failing_again: set[str] = set()  # connectors whose restarted tasks fail again
         # schema registry: subject -> version -> (schema key, live); soft-deleted versions keep their number
@@ -132,8 +133,9 @@ class FakeWriter:
     def alter_scram_credentials(self, upserts, removals, results=None):
         self.calls.append("alter_scram_credentials")
         results = BatchResults() if results is None else results
-        for user, mechanism, iterations, _password in upserts:
+        for user, mechanism, iterations, password in upserts:
             self.users.setdefault(user, {})[mechanism] = iterations
+            self.passwords[(user, mechanism)] = password
             results.record(user)
         for user, mechanism in removals:
             gone = mechanism not in self.users.get(user, {})

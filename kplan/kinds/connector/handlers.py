@@ -168,9 +168,10 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
         offsets = (ctx.outcome or {}).get("offsets")  # None: never read, so never reset
         existing, _ = w.connect.get_connector(name)
         if existing is None:
-            config, state = _restorable_config(step, ctx, None, changed=None)
+            config, state = _deleted_config(step, ctx)
             w.connect.create_connector(name, config, ConnectorState.STOPPED)  # its offsets go back before it runs
             w.connect.wait_connector(name, ConnectorState.STOPPED)
+            _check_listed(w, step)
         else:
             state = _previous_state(step, ctx)
             if offsets:
@@ -180,6 +181,54 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
         w.connect.set_connector_state(name, steady_state(state))
         if state in STEADY_STATES:  # a connector that had FAILED may fail again
             w.connect.wait_connector(name, steady_state(state))
+
+
+def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, str], str]:
+    """The deleted connector's config, secrets included, and its state. In the run that deleted it, the unmasked
+    before-image is in memory. From a journal alone (`kplan recover --rollback`), each masked value is the stack's
+    declaration of that key with its `${secret:...}` references resolved again: the stack must declare the
+    connector exactly as the journal saw it (every value kplan could journal equal), else it was not what kplan
+    applied and the connector is reported as not restored. No value is ever printed, only keys."""
+    previous = _secrets(ctx).previous
+    if previous is not None:
+        return dict(previous.config), previous.state
+    image, name = step.previous, step.name
+    config = dict(image.config)
+    masked = sorted(k for k, v in config.items() if is_masked(v))
+    if not masked:
+        return config, image.state
+    todo = (f"; restore connector {name} by applying the stack it was applied from (`kplan apply`), or by hand")
+    spec = next((c for c in ctx.stack.connectors if c.name == name), None) if ctx.stack is not None else None
+    if spec is None:
+        raise UndoImpossible(f"connector {name}'s previous values of {', '.join(masked)} are secrets, which kplan "
+                             f"never writes to its journal, and the stack does not declare connector {name}{todo}")
+    declared = {k: str(v) for k, v in spec.config.items() if k != "name"}
+    differs = sorted(k for k in set(config) | set(declared)
+                     if k not in masked and str(config.get(k)) != declared.get(k) or k in masked and k not in declared)
+    if differs:
+        raise UndoImpossible(f"connector {name}'s previous values of {', '.join(masked)} are secrets, which kplan "
+                             "never writes to its journal, and the stack declares the connector differently from the "
+                             f"one deleted ({', '.join(differs)}){todo}")
+    for key in masked:
+        try:
+            config[key] = ctx.secret_values.substitute(declared[key])
+        except KplanError as e:  # names the reference's variable or file, never a value
+            raise UndoImpossible(f"connector {name}'s previous value of {key} is a secret, which kplan never writes "
+                                 f"to its journal, and the stack's value for it cannot be resolved now: {e}{todo}"
+                                 ) from None
+    return config, image.state
+
+
+def _check_listed(w, step: DeleteConnector) -> None:
+    """Re-created means Connect lists it with the journaled config (every value but the masked ones)."""
+    live, _ = w.connect.get_connector(step.name)
+    if live is None:
+        raise KplanError(f"connector {step.name} was created again, but Connect does not list it")
+    wrong = sorted(k for k, v in step.previous.config.items() if not is_masked(v) and live.get(k) != v)
+    wrong += sorted(k for k in live if k != "name" and k not in step.previous.config)
+    if wrong:
+        raise KplanError(f"connector {step.name} was created again, but Connect shows other values of "
+                         f"{', '.join(wrong)} than it had")
 
 
 def _stop(w, name: str) -> None:

@@ -3,7 +3,9 @@ are written, and go nowhere else."""
 
 from __future__ import annotations
 
-from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.errors import KplanError
+from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handles
+from kplan.kinds.step import name_list
 from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 
 
@@ -41,6 +43,45 @@ class DeleteUsersHandler(StepHandler[DeleteUsers]):
         ctx.requested()
         ctx.refusable(lambda: ctx.writer.kafka.alter_scram_credentials([], _removals(step.removals)))
 
-    def left_no_trace(self, step: DeleteUsers, ctx: StepContext) -> bool:
-        live = ctx.writer.kafka.scram_credentials(sorted({r.user for r in step.removals}))
-        return all(r.mechanism in live.get(r.user, {}) for r in step.removals)
+    def undo(self, step: DeleteUsers, ctx: StepContext) -> None:
+        """What the cluster no longer has is created again with the stack's declared password (`step.restore`, its
+        reference resolved now: in the run's memory, or by `kplan recover` from the stack again), then read back.
+        A user without one is reported, never claimed restored: Kafka never gives a password back."""
+        users = sorted({r.user for r in step.removals})
+        live = ctx.writer.kafka.scram_credentials(users)
+        gone = [r for r in step.removals if r.mechanism not in live.get(r.user, {})]
+        if not gone:
+            return  # refused, or cut short before anything was deleted
+        restore = {(c.user, c.mechanism): c for c in step.restore}
+        writable = [restore[(r.user, r.mechanism)] for r in gone if (r.user, r.mechanism) in restore]
+        lost = sorted({r.user for r in gone if (r.user, r.mechanism) not in restore})
+        unresolved: dict[str, str] = {}
+        upserts = []
+        for c in writable:
+            try:
+                upserts.append((c.user, c.mechanism, c.iterations, ctx.secret_values.substitute(c.password)))
+            except KplanError as e:  # names the variable or file, never a value
+                unresolved.setdefault(c.user, str(e))
+        upserts = [u for u in upserts if u[0] not in unresolved]
+        if upserts:
+            ctx.writer.kafka.alter_scram_credentials(upserts, [])
+            back = ctx.writer.kafka.scram_credentials(sorted({u for u, *_ in upserts}))
+            missing = sorted({u for u, m, i, _ in upserts if back.get(u, {}).get(m) != i})
+            if missing:
+                raise KplanError(f"SCRAM user(s) {name_list(missing)} were written again, but reading them back does "
+                                 "not show their credentials")
+        if lost or unresolved:
+            raise UndoImpossible(_not_restored(lost, unresolved))
+
+
+def _not_restored(lost: list[str], unresolved: dict[str, str]) -> str:
+    """Why deleted users are not back, and what to do: Kafka never gives a password back."""
+    parts = []
+    if lost:
+        parts.append(f"SCRAM user(s) {name_list(lost)} deleted and not re-created: Kafka never gives a password back, "
+                     "and the stack does not declare the password kplan last set for it")
+    for user, why in sorted(unresolved.items()):
+        parts.append(f"SCRAM user {user} deleted and not re-created: its declared password cannot be resolved now "
+                     f"({why})")
+    return "; ".join(parts) + ("; create the user again by hand with its password (or apply a stack that declares "
+                               "it), then re-check its ACLs")

@@ -3,7 +3,9 @@
   CreateUsers   (phase 40) upsert the credentials of users that did not exist. Undo: delete them again.
   AlterUsers    (phase 85) set passwords again, change iterations, drop a mechanism of existing users.
                 IRREVERSIBLE: the password they replace cannot be read, so it cannot be put back.
-  DeleteUsers   (phase 93) delete every credential of users kplan owns. IRREVERSIBLE.
+  DeleteUsers   (phase 93) delete every credential of users kplan owns. Undo: only where the stack declares the
+                user's password (a destroy) and it is the one kplan last set (same rotation token): the user is
+                created again with it (`restore`); otherwise the undo reports the user as not restored.
 
 A step holds a user's password as its `${secret:...}` reference (the stack allows nothing else), never the value:
 the handler resolves it when it writes, so the journal and every printed step are free of it.
@@ -17,6 +19,7 @@ from typing import Any, ClassVar
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.user.kind import UserPlanned
+from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, ResourceType
@@ -112,26 +115,29 @@ class AlterUsers(StepBase):
 
 @dataclass(frozen=True)
 class DeleteUsers(StepBase):
-    """Delete every credential of these users. Irreversible."""
+    """Delete every credential of these users. Kafka never gives a password back, so an undo can re-create only the
+    credentials in `restore`: those whose password the stack declares (as a reference) and kplan itself last set."""
 
     kind: ClassVar[str] = "delete-users"
     phase: ClassVar[Phase] = Phase.DELETE_USERS
-    irreversible: ClassVar[bool] = True
 
     removals: tuple[Removal, ...]
+    restore: tuple[Credential, ...] = ()  # what the undo writes back (the password as its ${secret:...} reference)
 
     def describe(self) -> str:
         return f"delete SCRAM user(s) {_users(self.removals)}"
 
     def args_json(self) -> dict[str, Any]:
-        return {"removals": [r.to_json() for r in self.removals]}
+        return {"removals": [r.to_json() for r in self.removals],
+                **({"restore": [c.to_json() for c in self.restore]} if self.restore else {})}
 
     def before_json(self) -> dict[str, Any]:
         return {"password": "unknown"}
 
     @classmethod
     def from_parts(cls, args, before) -> "DeleteUsers":
-        return cls(tuple(Removal.from_json(r) for r in args["removals"]))
+        return cls(tuple(Removal.from_json(r) for r in args["removals"]),
+                   tuple(Credential.from_json(c) for c in args.get("restore") or ()))
 
 
 def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
@@ -142,6 +148,7 @@ def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]
     upserts: list[Credential] = []
     removals: list[Removal] = []
     deletions: list[Removal] = []
+    restore: list[Credential] = []
     for change in plan.changes:
         if change.type != ResourceType.USER or not change.is_change:
             continue
@@ -149,6 +156,7 @@ def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]
         gone = [Removal(change.name, m, i) for m, i in p.remove]
         if change.action == Action.DELETE:
             deletions += gone
+            restore += _restorable(gone, declared.get(change.name), live)
             continue
         wanted = [Credential(change.name, m, i, declared[change.name].password) for m, i in p.write]
         if change.action == Action.CREATE:
@@ -162,5 +170,19 @@ def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]
     if upserts or removals:
         out.append(Planned(AlterUsers(tuple(sorted(upserts)), tuple(sorted(removals)))))
     if deletions:
-        out.append(Planned(DeleteUsers(tuple(sorted(deletions)))))
+        out.append(Planned(DeleteUsers(tuple(sorted(deletions)), tuple(sorted(restore)))))
     return out
+
+
+def _restorable(gone: list[Removal], spec, live: LiveState) -> list[Credential]:
+    """The credentials an undo of their deletion may write back: only a user the stack still declares (a destroy),
+    whose password kplan last set from that declaration (the rotation token the record holds for it is the
+    declared one: a token changed since means the password was meant to change); else the password it had is
+    unknown."""
+    if spec is None or not gone:
+        return []
+    current = live.of(ResourceType.USER).resources.get(spec.name)
+    recorded = getattr(current, "rotation", None)
+    if recorded is not None and recorded != spec.rotation:
+        return []
+    return [Credential(r.user, r.mechanism, r.iterations or SCRAM_DEFAULT_ITERATIONS, spec.password) for r in gone]
