@@ -168,3 +168,20 @@ def test_the_largest_values_validate_accepts_get_located_answers_from_the_real_c
     for command in ("validate", "plan"):
         r = kplan(command, path)
         assert r.code == 1 and "topics[0].partitions: must be at most 10000 (got 10001)" in r.text, r.text
+
+
+def test_a_list_where_a_cluster_name_belongs_is_one_located_error_and_nothing_changes(stack, admin, prefix, tmp_path):
+    """Issue 26 defect 4: `cluster: [b]` under `clusters:` crashed the loader (`internal error: TypeError:
+    unhashable type: 'list'`). Against the real cluster, plan and apply answer one located line and create nothing."""
+    t = f"{prefix}.placed"
+    cluster = {"bootstrap_servers": stack.bootstrap_servers, "timeout": "20s"}
+    doc = {"stack": f"{prefix}-clusters", "clusters": {"a": cluster, "b": cluster},
+           "topics": [{"name": t, "cluster": ["b"], "partitions": 1, "replication_factor": 1}]}
+    path = write_stack(tmp_path / "s.yaml", doc)
+    for args in (("plan", str(path)), ("apply", str(path), "--auto-approve")):
+        r = kplan(*args)
+        assert r.code == 1, r.text
+        errors = [line for line in r.text.splitlines() if "error" in line.lower()]
+        assert len(errors) == 1 and errors[0].startswith(f"Error: {path}:10:"), r.text
+        assert "cluster" in errors[0] and "internal error" not in r.text and "Traceback" not in r.text, r.text
+    assert t not in admin.list_topics(timeout=10).topics
