@@ -15,7 +15,7 @@ from confluent_kafka.admin import NewTopic
 from kplan.apply.writers import open_writers
 from kplan.model.desired import ClusterSpec
 
-pytestmark = pytest.mark.serial  # a 10 s deadline to produce to a topic just created: failed under parallel load
+pytestmark = pytest.mark.serial  # producing to a topic just created waits on the coordinator: slow under load
 
 
 def _records(bootstrap: str, topic: str) -> list[tuple[str, dict]]:
@@ -39,7 +39,8 @@ def _records(bootstrap: str, topic: str) -> list[tuple[str, dict]]:
 def test_a_signal_is_sent_once_per_id(stack, admin, prefix):
     topic = f"{prefix}.signal"
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
-    writer = open_writers(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+    # 30 s: after a broker restart (the serial outage tests) the idempotent producer waits for its coordinator
+    writer = open_writers(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=30))
     try:
         writer.kafka.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")
         writer.kafka.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")  # repeated
