@@ -12,16 +12,14 @@ the cluster is ready when its metadata lists all three brokers.
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import socket
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
-from .common import DEV, HOST, LocalStackError, quiet_logger, say, stack_dir
+from .common import DEV, HOST, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import ensure_dist
 from .kafka import check_java, java_cmd, rendered, write_config
 from .process import Service
@@ -74,7 +72,7 @@ def node_service(node: int) -> Service:
         idf = _cluster_id_file()
         idf.parent.mkdir(parents=True, exist_ok=True)
         if not idf.exists():
-            idf.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())
+            idf.write_text(new_cluster_id())
         proc = subprocess.run(
             [check_java(), "-cp", str(dist / "lib" / "*"),
              f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}", "kafka.tools.StorageTool",

@@ -8,11 +8,13 @@ one another in a circle.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 DEV = Path(__file__).resolve().parent.parent  # dev/: pom.xml and conf/ live here
@@ -106,3 +108,13 @@ def _user_can_reach(user: str, path: Path) -> bool:
         if not can:
             return False
     return True
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id as `kafka-storage random-uuid` makes it: a random UUID, URL-safe base64 without padding,
+    never starting with "-" (Kafka's Uuid.randomUuid draws again: the storage tool's argument parser would read such
+    an id as an option, and formatting fails one time in 64)."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cid.startswith("-"):
+            return cid

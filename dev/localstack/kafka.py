@@ -11,7 +11,6 @@ connect_secure.py.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -19,10 +18,9 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
-from .common import DEV, HOST, LocalStackError, quiet_logger, say, stack_dir
+from .common import DEV, HOST, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import dist_dir
 from .process import Service
 from .sasl import (
@@ -133,7 +131,7 @@ def _format_storage(dist: Path) -> None:
     config = write_config("broker.properties", rendered("broker.properties", dist))
     if (stack_dir() / "data" / "kafka" / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = new_cluster_id()
     say(f"formatting broker storage (cluster id {cluster_id})")
     proc = subprocess.run(
         [check_java(), "-cp", str(dist / "lib" / "*"),
