@@ -150,7 +150,7 @@ def plan_group(spec: GroupSpec, current: LiveGroup | None) -> tuple[ResourceChan
                             note=NoteKind.GROUP_REQUEST)
     before = group_repr(spec.name, current.token, current, current.committed if current.exists else None)
     if spec.delete:
-        return _plan_delete(spec, current, token, before, address)
+        return _plan_delete(spec, current, before, address)
     diags = _reset_problems(spec, current, address)
     have = {(t, p): o for t, p, o in current.committed}
     targets = targets_of(spec, current)
@@ -186,14 +186,14 @@ def plan_group(spec: GroupSpec, current: LiveGroup | None) -> tuple[ResourceChan
     return change, diags
 
 
-def _plan_delete(spec: GroupSpec, current: LiveGroup, token: AttributeChange, before: dict,
+def _plan_delete(spec: GroupSpec, current: LiveGroup, before: dict,
                  address: str) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     if not current.exists:
         shown = {**before, "request": spec.request}
         return ResourceChange(address, GROUP, spec.name, Action.NOOP, before=shown, after=shown,
                               reason=Reason.GROUP_ABSENT, origin=spec.origin), []
-    attrs = [token] + [AttributeChange(("offsets", label(t, p)), AttrKind.REMOVE, o, None,
-                                       note=NoteKind.GROUP_OFFSET_DELETED) for t, p, o in current.committed]
+    attrs = [AttributeChange(("offsets", label(t, p)), AttrKind.REMOVE, o, None, note=NoteKind.GROUP_OFFSET_DELETED)
+             for t, p, o in current.committed]
     change = ResourceChange(address, GROUP, spec.name, Action.DELETE, before=before, after=None,
                             attributes=tuple(attrs), flags=frozenset({Flag.IRREVERSIBLE}),
                             reason=Reason.GROUP_REQUESTED, origin=spec.origin)
@@ -235,6 +235,7 @@ class GroupKind(Kind[GroupSpec, LiveGroup, ResourceStatus]):
     planned_type = GroupPlanned
     title = "Consumer groups"
     section = "consumer_groups"
+    flag_notes = {Flag.IRREVERSIBLE: "a deleted group's committed offsets cannot be put back"}
 
     def owned(self, live: LiveState) -> frozenset[str]:
         return frozenset()  # a request is never undone by removing it from the stack: nothing is deleted for it
