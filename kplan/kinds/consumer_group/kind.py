@@ -198,7 +198,7 @@ def _plan_delete(spec: GroupSpec, current: LiveGroup, before: dict,
                             attributes=tuple(attrs), flags=frozenset({Flag.IRREVERSIBLE}),
                             reason=Reason.GROUP_REQUESTED, origin=spec.origin)
     change = with_planned(change, GroupPlanned(spec.request, True, (), current.committed, current.token))
-    diags = _members(spec, current, address, "delete")
+    diags = _members(spec, current, address, "delete it")
     diags.append(PlanDiagnostic(
         Severity.INFO, f"apply deletes consumer group {spec.name!r} and its committed offsets on "
         f"{plural(len({t for t, _, _ in current.committed}), 'topic')} (request {spec.request!r}); this cannot be "
@@ -211,12 +211,12 @@ def _members(spec: GroupSpec, current: LiveGroup, address: str, verb: str) -> li
     if current.members <= 0:
         return []
     return [warning(f"consumer group {spec.name!r} has {plural(current.members, 'live member')} (state "
-                    f"{current.state}): apply refuses to {verb} it while it has members, as Kafka does; stop its "
+                    f"{current.state}): apply refuses to {verb} while it has members, as Kafka does; stop its "
                     "consumers first", "group-has-members", address=address, origin=spec.origin)]
 
 
 def _reset_problems(spec: GroupSpec, current: LiveGroup, address: str) -> list[PlanDiagnostic]:
-    out = _members(spec, current, address, "move the offsets of")
+    out = _members(spec, current, address, "move its offsets")
     r = spec.reset
     assert r is not None
     if current.missing_topics:
