@@ -49,7 +49,8 @@ def group_problem(e: BaseException, action: str, group: str, who: str | None = N
     return f"could not {action} consumer group {group}: {describe_kafka_error(e)}"
 
 
-def describe_groups(admin, names: Sequence[str], timeout_s: float, who: str | None = None) -> dict[str, tuple[str, int]]:
+def describe_groups(admin, names: Sequence[str], timeout_s: float,
+                    who: str | None = None) -> dict[str, tuple[str, int]]:
     """group -> (state, member count), one request for all."""
     if not names:
         return {}

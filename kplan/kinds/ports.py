@@ -4,7 +4,8 @@ them (composed by `kplan.apply.writers.open_writers`). The I/O packages implemen
 them, see only these.
 
 - `KafkaWrites`: the admin client's writes (confluent-kafka): topics, configs, partitions, ACLs, SCRAM
-  credentials, the replication throttle, consumer groups' offsets and deletion, and Debezium's snapshot signal (a record on a Kafka topic).
+  credentials, the replication throttle, consumer groups' offsets and deletion, and Debezium's snapshot signal (a
+  record on a Kafka topic).
   `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
 - `KafkaPythonWrites`: what only kafka-python can do: client quotas and partition reassignments.
   `kplan.cluster.kafka_python.KafkaPythonWriter`.

@@ -53,7 +53,8 @@ class FakeWriter:
         self.schemas: dict[str, dict[int, tuple[tuple, bool]]] = {}
         self.levels: dict[str, str] = {}  # subject -> its own compatibility level
         self.incompatible: set[str] = set()  # subjects whose registration the registry refuses (409)
-        self.group_offsets_: dict[str, dict[tuple[str, int], int]] = {}  # consumer group -> (topic, partition) -> offset
+        # consumer group -> (topic, partition) -> offset
+        self.group_offsets_: dict[str, dict[tuple[str, int], int]] = {}
         self.group_members_: dict[str, int] = {}  # consumer group -> live members
 
     # -- topics

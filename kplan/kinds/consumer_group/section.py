@@ -45,7 +45,8 @@ def timestamp_ms(value: Any) -> int:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
-        raise UnitError(f"reset: {value.isoformat()} is a date without a time: write e.g. {value.isoformat()}T00:00:00Z")
+        raise UnitError(f"reset: {value.isoformat()} is a date without a time: write e.g. "
+                        f"{value.isoformat()}T00:00:00Z")
     else:
         text = str(value).strip()
         try:
