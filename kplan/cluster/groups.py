@@ -108,7 +108,8 @@ def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Map
                 who: str | None = None, now_ms: int | None = None) -> dict[str, dict]:
     """What the plan shows for each pending group request (queries: kplan.kinds.consumer_group.kind.query):
     state, members, committed offsets, and where a named reset moves each partition of its topics (`partitions`:
-    topic -> partition count, the batched read's metadata)."""
+    topic -> partition count, the batched read's metadata). A topic the request names that the cluster lacks is
+    reported (`missing_topics`); one the group only has offsets on is left out (deleted since)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     states = describe_groups(admin, sorted(queries), timeout_s, who)
     out: dict[str, dict] = {}
@@ -117,14 +118,14 @@ def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Map
     for name, q in sorted(queries.items()):
         state, members = states.get(name, ("Dead", 0))
         have = committed(admin, name, timeout_s, who)
+        topics = list(q.get("topics") or sorted({t for t, _, _ in have}))
         doc: dict = {"state": state, "members": members, "committed": [list(x) for x in have], "targets": [],
-                     "at_ms": None, "missing_topics": []}
+                     "at_ms": None, "missing_topics": [t for t in q.get("topics") or () if t not in partitions],
+                     "partitions": {t: partitions[t] for t in topics if t in partitions}}
         out[name] = doc
         to = q.get("to")
         if to is None:
             continue
-        topics = list(q.get("topics") or sorted({t for t, _, _ in have}))
-        doc["missing_topics"] = [t for t in topics if t not in partitions]
         spec: Any = to
         if to in ("timestamp", "ago"):
             spec = int(q["ms"]) if to == "timestamp" else now_ms - int(q["ms"])

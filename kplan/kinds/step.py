@@ -33,8 +33,8 @@ class Phase(IntEnum):
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
     REGISTER_SUBJECTS = 50  # schema registry subjects: compatibility levels and new schema versions
-    # a consumer group's offsets request: after the topics it may name are created, before any connector (a new sink
-    # connector's group is moved before the connector ever runs); reversible, so before INCREASE_PARTITIONS
+    # a consumer group's offsets request: after the topic phases, before any connector (a new sink connector's group
+    # is moved before the connector ever runs); reversible, so before INCREASE_PARTITIONS
     ALTER_GROUP_OFFSETS = 55
     PUT_CONNECTORS = 60
     ALTER_OFFSETS = 64  # a connector's declared offsets request, after it is created or updated

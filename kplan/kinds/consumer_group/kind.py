@@ -81,8 +81,10 @@ def pending(stack: "Stack", live: LiveState) -> list[GroupSpec]:
 def query(spec: GroupSpec) -> GroupQuery:
     """What the follow-up read resolves for one pending request."""
     r = spec.reset
-    if r is None or r.to == POSITIONS:
+    if r is None:
         return {"topics": None, "to": None, "ms": None}
+    if r.to == POSITIONS:  # nothing to resolve: the read checks the topics and partitions exist
+        return {"topics": sorted({t for t, _, _ in r.positions}), "to": None, "ms": None}
     ms = r.timestamp_ms if r.to == AT_TIME else r.ago_ms if r.to == AGO else None
     return {"topics": list(r.topics) or None, "to": r.to, "ms": ms}
 
@@ -220,9 +222,15 @@ def _reset_problems(spec: GroupSpec, current: LiveGroup, address: str) -> list[P
     r = spec.reset
     assert r is not None
     if current.missing_topics:
-        out.append(error(f"consumer group {spec.name!r}: offsets.topics names {', '.join(current.missing_topics)}, "
-                         "which the cluster does not have; create the topic first or remove it from topics",
+        where = "offsets.reset" if r.to == POSITIONS else "offsets.topics"
+        out.append(error(f"consumer group {spec.name!r}: {where} names {', '.join(current.missing_topics)}, "
+                         f"which the cluster does not have; create the topic first or remove it from {where}",
                          "group-unknown-topic", address=address, origin=spec.origin))
+    counts = dict(current.partitions)
+    beyond = [f"{t}/{p}" for t, p, _ in (r.positions if r.to == POSITIONS else ()) if t in counts and p >= counts[t]]
+    if beyond:
+        out.append(error(f"consumer group {spec.name!r}: offsets.reset names partition(s) {', '.join(beyond)}, which "
+                         "the topic does not have", "group-unknown-partition", address=address, origin=spec.origin))
     elif r.to != POSITIONS and not r.topics and not current.committed:
         out.append(error(f"consumer group {spec.name!r} has no committed offsets, so a reset without topics moves "
                          "nothing: name the topics to reset (offsets.topics)", "group-no-offsets", address=address,

@@ -5,7 +5,7 @@
      "consumer_groups": {"orders-app": {"state": "Empty", "members": 0,
                                         "committed": [{"topic": "orders", "partition": 0, "offset": 42}],
                                         "targets": [{"topic": "orders", "partition": 0, "offset": 0}],
-                                        "at_ms": null, "missing_topics": []}}}
+                                        "at_ms": null, "missing_topics": [], "partitions": {"orders": 1}}}}
 
 `consumer_groups` holds what the cluster has for the groups whose declared request is pending (only those are read):
 their state, member count, committed offsets, and the positions a named reset resolves to (`targets`; `at_ms`: the
@@ -40,6 +40,7 @@ class LiveGroup:
     targets: tuple[Position, ...] = ()  # where a named reset moves each partition (resolved by the read)
     at_ms: int | None = None  # the time a datetime or duration reset was resolved at
     missing_topics: tuple[str, ...] = ()  # requested topics the cluster does not have
+    partitions: tuple[tuple[str, int], ...] = ()  # the requested topics' partition counts
 
     @property
     def exists(self) -> bool:
@@ -51,8 +52,9 @@ class GroupReads(Protocol):
     """The consumer groups' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's reader has none)."""
 
     def consumer_groups(self, queries: Mapping[str, GroupQuery]) -> Mapping[str, Mapping[str, Any]]:
-        """group -> {"state", "members", "committed", "targets", "missing_topics"} (positions as [topic, partition,
-        offset]), for these groups only: one describe for all, one offsets read per group, one list_offsets."""
+        """group -> {"state", "members", "committed", "targets", "at_ms", "missing_topics", "partitions"}
+        (positions as [topic, partition, offset]; partitions: the requested topics' counts), for these groups only:
+        one describe for all, one offsets read per group, one list_offsets."""
         ...
 
 
@@ -75,7 +77,8 @@ def group_of(name: str, token: str | None, doc: Mapping[str, Any]) -> LiveGroup:
     at = doc.get("at_ms")
     return LiveGroup(name, token, str(doc.get("state") or "Dead"), int(doc.get("members") or 0),
                      positions(doc.get("committed")), positions(doc.get("targets")), None if at is None else int(at),
-                     tuple(sorted(str(t) for t in doc.get("missing_topics") or ())))
+                     tuple(sorted(str(t) for t in doc.get("missing_topics") or ())),
+                     tuple(sorted((str(t), int(n)) for t, n in (doc.get("partitions") or {}).items())))
 
 
 def live_from_json(doc: Mapping[str, Any]) -> KindState:

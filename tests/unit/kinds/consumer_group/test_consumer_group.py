@@ -39,7 +39,7 @@ def test_the_query_names_what_the_read_resolves():
     assert query(GroupSpec("g", "r", GroupReset("ago", "2h", ago_ms=7_200_000, topics=("t",)))) == {
         "topics": ["t"], "to": "ago", "ms": 7_200_000}
     assert query(GroupSpec("g", "r", GroupReset("offsets", "offsets", positions=(("t", 0, 1),)))) == {
-        "topics": None, "to": None, "ms": None}
+        "topics": ["t"], "to": None, "ms": None}
     assert query(GroupSpec("g", "r", delete=True))["to"] is None
 
 
@@ -76,6 +76,15 @@ def test_a_reset_without_topics_of_a_group_without_offsets_and_an_unknown_topic_
     spec = GroupSpec("g", "r", GroupReset("earliest", "earliest", topics=("nope",)))
     _, diags = plan_group(spec, LiveGroup("g", None, "Dead", missing_topics=("nope",)))
     assert [d.code for d in diags if d.is_error] == ["group-unknown-topic"]
+
+
+def test_explicit_positions_on_a_missing_topic_or_partition_are_errors():
+    spec = GroupSpec("g", "r", GroupReset("offsets", "offsets", positions=(("t", 0, 1), ("t", 3, 1), ("u", 0, 1))))
+    _, diags = plan_group(spec, LiveGroup("g", None, "Dead", missing_topics=("u",), partitions=(("t", 2),)))
+    assert [(d.code, d.message.split(": ", 1)[1]) for d in diags if d.is_error] == [
+        ("group-unknown-topic", "offsets.reset names u, which the cluster does not have; create the topic first or "
+                                "remove it from offsets.reset"),
+        ("group-unknown-partition", "offsets.reset names partition(s) t/3, which the topic does not have")]
 
 
 def test_a_delete_request_of_a_group_that_is_gone_is_no_change():
