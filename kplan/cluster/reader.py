@@ -268,6 +268,14 @@ class KafkaReader:
 
         return read_offsets(self._connect, names)
 
+    def consumer_groups(self, queries: Mapping) -> dict[str, dict]:
+        """What the plan shows of the groups with a pending request (kplan.cluster.groups.read_groups): only those."""
+        from kplan.cluster.groups import read_groups
+
+        partitions = {t: meta[0] for t, meta in self.last_metadata.items()}
+        return read_groups(self.admin, queries, partitions, self.cluster.timeout_s,
+                           principal(self.cluster.client_properties))
+
     def close(self) -> None:
         if self._connect is not None:
             self._connect.close()

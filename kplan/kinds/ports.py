@@ -4,7 +4,8 @@ them (composed by `kplan.apply.writers.open_writers`). The I/O packages implemen
 them, see only these.
 
 - `KafkaWrites`: the admin client's writes (confluent-kafka): topics, configs, partitions, ACLs, SCRAM
-  credentials, the replication throttle, and Debezium's snapshot signal (a record on a Kafka topic).
+  credentials, the replication throttle, consumer groups' offsets and deletion, and Debezium's snapshot signal (a
+  record on a Kafka topic).
   `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
 - `KafkaPythonWrites`: what only kafka-python can do: client quotas and partition reassignments.
   `kplan.cluster.kafka_python.KafkaPythonWriter`.
@@ -102,6 +103,22 @@ class KafkaWrites(Protocol):
                              timeout_s: float | None = None) -> None:
         """Ask a Debezium connector for an incremental snapshot of `tables` (once: a signal with `signal_id` is
         never sent twice) and wait for its evidence that the snapshot started."""
+        ...
+
+    def group_members(self, group: str) -> tuple[str, int]:
+        """A consumer group's (state, member count); ("Dead", 0) when it does not exist."""
+        ...
+
+    def group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
+        """A consumer group's committed offsets: (topic, partition, offset), sorted."""
+        ...
+
+    def alter_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
+        """Set these committed offsets of the group (others are left alone); verified by reading them back."""
+        ...
+
+    def delete_consumer_group(self, group: str) -> None:
+        """Delete the group and its committed offsets (Kafka refuses while it has members); verified."""
         ...
 
 

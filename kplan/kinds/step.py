@@ -33,6 +33,9 @@ class Phase(IntEnum):
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
     REGISTER_SUBJECTS = 50  # schema registry subjects: compatibility levels and new schema versions
+    # a consumer group's offsets request: after the topic phases, before any connector (a new sink connector's group
+    # is moved before the connector ever runs); reversible, so before INCREASE_PARTITIONS
+    ALTER_GROUP_OFFSETS = 55
     PUT_CONNECTORS = 60
     ALTER_OFFSETS = 64  # a connector's declared offsets request, after it is created or updated
     RESTART_CONNECTORS = 66  # restart a connector's FAILED instances (restart_failed); nothing to undo
@@ -41,6 +44,7 @@ class Phase(IntEnum):
     INCREASE_PARTITIONS = 80  # the irreversible phases start here
     ALTER_USERS = 85  # a password replaced cannot be put back
     REPLACE_TOPICS = 90
+    DELETE_CONSUMER_GROUPS = 92  # a group's delete request: irreversible (its committed offsets are gone)
     DELETE_USERS = 93
     DELETE_SUBJECTS = 94  # soft (and, when the stack says so, hard) deletes of schema registry subjects
     DELETE_TOPICS = 95

@@ -47,6 +47,7 @@ class ResourceType(str, Enum):
     QUOTA = "quota"  # one resource per client-quota entity: quota.user=orders-service
     OFFSETS = "offsets"  # a connector's declared offsets request: offsets.pg-src (kplan.kinds.offsets.kind)
     SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject.kind)
+    CONSUMER_GROUP = "consumer_group"  # a group's declared request: consumer_group.orders-app (kinds/consumer_group)
 
 
 class Reason(str, Enum):
@@ -67,6 +68,10 @@ class Reason(str, Enum):
     FAILED_RESTART = "failed, and restart_failed is set"
     OFFSETS_REQUESTED = "offsets request not applied yet"
     OFFSETS_APPLIED = "offsets request already applied"
+    GROUP_REQUESTED = "consumer group request not applied yet"
+    GROUP_APPLIED = "consumer group request already applied"
+    GROUP_AT_TARGET = "already at the requested positions"
+    GROUP_ABSENT = "no such group: nothing to delete"
     NONE = ""
 
 
@@ -91,6 +96,10 @@ class NoteKind(str, Enum):
     OFFSET_RESET = "deleted: the connector starts this partition from scratch"
     OFFSET_SET = "moved to the declared position"
     OFFSETS_REQUEST = "a new offsets request: applied once, then recorded"
+    GROUP_REQUEST = "a new consumer group request: applied once, then recorded"
+    GROUP_OFFSET_MOVED = "moved to the requested position"
+    GROUP_OFFSET_NEW = "no committed offset yet: set to the requested position"
+    GROUP_OFFSET_DELETED = "deleted with the group"
     SCHEMA_FIELD = "the schema's part differs"
     REGISTERED_OUTSIDE = "the latest version was registered outside kplan"
     DECLARED_IS_OLDER = "the declared schema is an older version: registries do not register it again"

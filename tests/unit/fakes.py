@@ -54,6 +54,9 @@ class FakeWriter:
         self.schemas: dict[str, dict[int, tuple[tuple, bool]]] = {}
         self.levels: dict[str, str] = {}  # subject -> its own compatibility level
         self.incompatible: set[str] = set()  # subjects whose registration the registry refuses (409)
+        # consumer group -> (topic, partition) -> offset
+        self.group_offsets_: dict[str, dict[tuple[str, int], int]] = {}
+        self.group_members_: dict[str, int] = {}  # consumer group -> live members
 
     # -- topics
 
@@ -283,6 +286,28 @@ class FakeWriter:
         merged = {json.dumps(o["partition"], sort_keys=True): dict(o) for o in self.offsets.get(name, [])}
         merged.update({json.dumps(o["partition"], sort_keys=True): dict(o) for o in offsets})  # PATCH: per partition
         self.offsets[name] = list(merged.values())
+
+    # -- consumer groups
+
+    def group_members(self, group):
+        members = self.group_members_.get(group, 0)
+        state = "Stable" if members else "Empty" if group in self.group_offsets_ else "Dead"
+        return state, members
+
+    def group_offsets(self, group):
+        return tuple(sorted((t, p, o) for (t, p), o in self.group_offsets_.get(group, {}).items()))
+
+    def alter_group_offsets(self, group, offsets):
+        self.calls.append("alter_group_offsets")
+        if self.group_members_.get(group):
+            raise WriteError(f"consumer group {group} has live members")
+        self.group_offsets_.setdefault(group, {}).update({(t, p): o for t, p, o in offsets})
+
+    def delete_consumer_group(self, group):
+        self.calls.append("delete_consumer_group")
+        if self.group_members_.get(group):
+            raise WriteError(f"consumer group {group} has live members")
+        self.group_offsets_.pop(group, None)
 
     # -- CDC signals
 

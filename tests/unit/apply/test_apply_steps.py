@@ -41,6 +41,7 @@ from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveTask, LiveTopic
 from kplan.model.offsets import LiveOffsets, OffsetsSpec
+from kplan.model.plan import ResourceType
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues, is_masked
 
@@ -142,6 +143,29 @@ def test_subject_steps_register_referenced_subjects_first_and_delete_last():
     assert build_steps(plan, permanent, live)[2] == DeleteSubjects(("old",), True)
 
 
+def groups_plan():
+    """Consumer groups: one reset to earliest (pending), one delete request (pending)."""
+    from kplan.kinds.consumer_group.live import LiveGroup
+    from kplan.kinds.consumer_group.model import GroupReset, GroupSpec
+
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"consumer_groups": (
+        GroupSpec("app", "r1", GroupReset("earliest", "earliest")), GroupSpec("old", "d1", delete=True))})
+    live = live_state("c", 1, {}, {}).with_kind(ResourceType.CONSUMER_GROUP, resources=freeze({
+        "app": LiveGroup("app", None, "Empty", 0, (("t", 0, 5), ("t", 1, 7)), (("t", 0, 0), ("t", 1, 7))),
+        "old": LiveGroup("old", "d0", "Empty", 0, (("t", 0, 3),))}), records=freeze({"old": "d0"}))
+    return stack, live, make_plan(stack, live)
+
+
+def test_group_steps_move_offsets_early_and_delete_late():
+    from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup
+
+    stack, live, plan = groups_plan()
+    steps = build_steps(plan, stack, live)
+    assert steps[:2] == [AlterGroupOffsets("app", "r1", (("t", 0, 0),), None), DeleteConsumerGroup("old", "d1", "d0")]
+    assert steps[-1].record.of("consumer_groups") == {"app": "r1", "old": "d1"}
+    assert steps[-1].previous.of("consumer_groups") == {"old": "d0"}
+
+
 def pg_destroy():
     """A destroy of a Debezium PostgreSQL source that asks to drop its replication slot and publication."""
     cleanup = DbCleanup(True, True, "db", 5432, "u", "demo", "${secret:env:PG_PW}")
@@ -216,9 +240,11 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
-             Phase.ALTER_QUOTAS, Phase.REGISTER_SUBJECTS, Phase.PUT_CONNECTORS, Phase.ALTER_OFFSETS,
+             Phase.ALTER_QUOTAS, Phase.REGISTER_SUBJECTS, Phase.ALTER_GROUP_OFFSETS, Phase.PUT_CONNECTORS,
+             Phase.ALTER_OFFSETS,
              Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
-             Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_USERS,
+             Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_CONSUMER_GROUPS,
+             Phase.DELETE_USERS,
              Phase.DELETE_SUBJECTS, Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
     assert Phase.PUT_CONNECTORS - Phase.CREATE_ACLS > 2  # room for users, subjects in between
@@ -238,8 +264,10 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
     built = build(*_args(everything()))
     destroyed = build(*_args(pg_destroy()))  # a destroy plan has the one step type a plan lacks
     registry = build(*_args(subjects_plan()))
-    assert {type(s) for s in built.steps + destroyed.steps + registry.steps} == set(STEP_TYPES)
-    for step in built.steps + destroyed.steps + registry.steps:
+    groups = build(*_args(groups_plan()))
+    every = built.steps + destroyed.steps + registry.steps + groups.steps
+    assert {type(s) for s in every} == set(STEP_TYPES)
+    for step in every:
         doc = step.to_json()
         assert set(doc) == {"kind", "args", "before", "irreversible"}
         assert doc["kind"] == step.kind and doc["irreversible"] == step.irreversible
@@ -252,8 +280,9 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-offsets", "alter-quotas", "alter-topic-configs", "alter-users", "create-acls", "create-topics",
-        "create-users", "delete-acls", "delete-connector", "delete-subjects", "delete-topics", "delete-users",
+        "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs", "alter-users", "create-acls",
+        "create-topics", "create-users", "delete-acls", "delete-connector", "delete-consumer-group", "delete-subjects",
+        "delete-topics", "delete-users",
         "drop-cdc-database-objects", "increase-partitions", "put-connector", "put-subject", "reassign-replicas",
         "record-ownership", "replace-topics", "restart-connector", "snapshot-signal"]
 

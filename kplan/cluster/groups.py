@@ -1,0 +1,178 @@
+"""Consumer groups on the wire (confluent-kafka's admin API): their state and members, committed offsets, the
+positions a reset resolves to, and the writes. The plan reads only the groups whose declared request is pending
+(kplan.kinds.consumer_group.kind.follow_up); `KafkaAdmin` writes through these functions.
+
+Facts (confluent-kafka 2.16, Kafka 4.3 KRaft, checked on the local stack):
+* `describe_consumer_groups` answers a group that does not exist with state DEAD and no members (no error);
+  `list_consumer_group_offsets` takes one group per request and answers [] for a group without offsets.
+* `alter_consumer_group_offsets` (one group per request) on a group with members does not raise: each partition
+  comes back with UNKNOWN_MEMBER_ID; on an Empty or absent group it sets them (creating the group).
+* `delete_consumer_groups` of a group with members fails with NON_EMPTY_GROUP, of an absent one GROUP_ID_NOT_FOUND.
+* `list_offsets` with `OffsetSpec.for_timestamp(ms)` answers -1 for a partition without a record at or after that
+  time: the group then starts at the end (kafka-consumer-groups.sh does the same).
+* Rights: describing a group and reading its offsets need DESCRIBE on the group (and DESCRIBE on the topics),
+  changing them READ on the group and on the topics, deleting DELETE on the group.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable, Mapping, Sequence
+
+from kplan.errors import KplanError, WriteError
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.retry import kafka_error_name
+
+Position = tuple[str, int, int]
+
+# what kplan asks of a group -> the ACLs it needs
+RIGHTS = {
+    "describe": "DESCRIBE on the group and DESCRIBE on its topics",
+    "move the offsets of": "READ on the group and READ on the topics it moves",
+    "delete": "DELETE on the group",
+}
+
+
+def state_name(state: Any) -> str:
+    """ConsumerGroupState.PREPARING_REBALANCE -> "PreparingRebalance" (as kafka-consumer-groups.sh says it)."""
+    name = getattr(state, "name", None) or str(state)
+    return "".join(w.capitalize() for w in name.split("_"))
+
+
+def group_problem(e: BaseException, action: str, group: str, who: str | None = None) -> str:
+    """One line for a failed group request; a denied one names the ACLs kplan's principal needs."""
+    name = kafka_error_name(e)
+    if name in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
+        subject = f"kplan's principal {who}" if who else "kplan's principal"
+        return (f"{subject} may not {action} consumer group {group} ({name}): it needs {RIGHTS[action]}; grant them "
+                "with ACLs or run kplan as a principal that has them (docs/consumer-groups.md)")
+    return f"could not {action} consumer group {group}: {describe_kafka_error(e)}"
+
+
+def describe_groups(admin, names: Sequence[str], timeout_s: float,
+                    who: str | None = None) -> dict[str, tuple[str, int]]:
+    """group -> (state, member count), one request for all."""
+    if not names:
+        return {}
+    futures = admin.describe_consumer_groups(list(names), request_timeout=timeout_s)
+    out = {}
+    for name, fut in futures.items():
+        try:
+            d = fut.result(timeout=timeout_s + 2)
+        except Exception as e:  # noqa: BLE001
+            raise KplanError(group_problem(e, "describe", name, who)) from None
+        out[name] = (state_name(d.state), len(d.members or ()))
+    return out
+
+
+def committed(admin, group: str, timeout_s: float, who: str | None = None) -> tuple[Position, ...]:
+    """The group's committed offsets, sorted (a partition without one is left out)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    fut = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
+                                            request_timeout=timeout_s)[group]
+    try:
+        answer = fut.result(timeout=timeout_s + 2)
+    except Exception as e:  # noqa: BLE001
+        raise KplanError(group_problem(e, "describe", group, who)) from None
+    return tuple(sorted((tp.topic, tp.partition, tp.offset) for tp in answer.topic_partitions or () if tp.offset >= 0))
+
+
+def resolve(admin, wanted: Mapping[tuple[str, int], Any], timeout_s: float) -> dict[tuple[str, int], int]:
+    """(topic, partition) -> the offset its spec ("earliest", "latest" or a timestamp in ms) means now; one
+    list_offsets request (and one more for the partitions without a record after their timestamp: their end)."""
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    def ask(specs: Mapping[tuple[str, int], Any]) -> dict[tuple[str, int], int]:
+        if not specs:
+            return {}
+        request = {TopicPartition(t, p): (OffsetSpec.earliest() if s == "earliest" else OffsetSpec.latest()
+                                          if s == "latest" else OffsetSpec.for_timestamp(int(s)))
+                   for (t, p), s in specs.items()}
+        out = {}
+        for tp, fut in admin.list_offsets(request, request_timeout=timeout_s).items():
+            try:
+                out[(tp.topic, tp.partition)] = int(fut.result(timeout=timeout_s + 2).offset)
+            except Exception as e:  # noqa: BLE001
+                raise KplanError(f"could not read the offsets of {tp.topic}/{tp.partition}: "
+                                 f"{describe_kafka_error(e)}") from None
+        return out
+
+    found = ask(wanted)
+    ends = ask({k: "latest" for k, o in found.items() if o < 0})
+    return {k: ends.get(k, o) if o < 0 else o for k, o in sorted(found.items())}
+
+
+def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Mapping[str, int], timeout_s: float,
+                who: str | None = None, now_ms: int | None = None) -> dict[str, dict]:
+    """What the plan shows for each pending group request (queries: kplan.kinds.consumer_group.kind.query):
+    state, members, committed offsets, and where a named reset moves each partition of its topics (`partitions`:
+    topic -> partition count, the batched read's metadata). A topic the request names that the cluster lacks is
+    reported (`missing_topics`); one the group only has offsets on is left out (deleted since)."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    states = describe_groups(admin, sorted(queries), timeout_s, who)
+    out: dict[str, dict] = {}
+    wanted: dict[tuple[str, int], Any] = {}
+    plans: dict[str, list[tuple[str, int]]] = {}
+    for name, q in sorted(queries.items()):
+        state, members = states.get(name, ("Dead", 0))
+        have = committed(admin, name, timeout_s, who)
+        topics = list(q.get("topics") or sorted({t for t, _, _ in have}))
+        doc: dict = {"state": state, "members": members, "committed": [list(x) for x in have], "targets": [],
+                     "at_ms": None, "missing_topics": [t for t in q.get("topics") or () if t not in partitions],
+                     "partitions": {t: partitions[t] for t in topics if t in partitions}}
+        out[name] = doc
+        to = q.get("to")
+        if to is None:
+            continue
+        spec: Any = to
+        if to in ("timestamp", "ago"):
+            spec = int(q["ms"]) if to == "timestamp" else now_ms - int(q["ms"])
+            doc["at_ms"] = spec
+        plans[name] = [(t, p) for t in topics if t in partitions for p in range(partitions[t])]
+        wanted.update({tp: spec for tp in plans[name]})
+    found = resolve(admin, wanted, timeout_s) if wanted else {}
+    for name, tps in plans.items():
+        out[name]["targets"] = [[t, p, found[(t, p)]] for t, p in tps if (t, p) in found]
+    return out
+
+
+def alter_offsets(admin, group: str, offsets: Iterable[Position], timeout_s: float, who: str | None = None) -> None:
+    """Set the group's committed offsets in one request; any partition refused is one error line (a group with
+    members answers UNKNOWN_MEMBER_ID for each)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    tps = [TopicPartition(t, p, o) for t, p, o in offsets]
+    fut = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
+                                             request_timeout=timeout_s)[group]
+    try:
+        answer = fut.result(timeout=timeout_s + 2)
+    except Exception as e:  # noqa: BLE001
+        raise WriteError(group_problem(e, "move the offsets of", group, who)) from e
+    failed = [(tp, tp.error) for tp in answer.topic_partitions or () if tp.error is not None]
+    if failed:
+        tp, err = failed[0]
+        if err.name() == "UNKNOWN_MEMBER_ID":
+            raise WriteError(f"consumer group {group} has live members: Kafka refused to move its offsets "
+                             f"(UNKNOWN_MEMBER_ID); stop its consumers and run apply again")
+        raise WriteError(group_problem(Exception(err), "move the offsets of", group, who)
+                         if err.name().endswith("AUTHORIZATION_FAILED") else
+                         f"could not move the offsets of consumer group {group}: {tp.topic}/{tp.partition}: "
+                         f"{err.name()} ({len(failed)} partition(s) refused)")
+
+
+def delete_group(admin, group: str, timeout_s: float, who: str | None = None) -> bool:
+    """Delete the group; False when it did not exist (GROUP_ID_NOT_FOUND)."""
+    fut = admin.delete_consumer_groups([group], request_timeout=timeout_s)[group]
+    try:
+        fut.result(timeout=timeout_s + 2)
+    except Exception as e:  # noqa: BLE001
+        name = kafka_error_name(e)
+        if name == "GROUP_ID_NOT_FOUND":
+            return False
+        if name == "NON_EMPTY_GROUP":
+            raise WriteError(f"consumer group {group} has live members: Kafka refused to delete it (NON_EMPTY_GROUP);"
+                             " stop its consumers and run apply again") from None
+        raise WriteError(group_problem(e, "delete", group, who)) from None
+    return True

@@ -1,0 +1,89 @@
+"""The consumer-group kind's live type, its follow-up read's Protocol and its part of a live-state document
+(`kplan.kinds.livejson`: golden tests, unit tests and `kplan plan --live-state`).
+
+    {"group_tokens": {"orders-app": "<request token kplan last applied>"},
+     "consumer_groups": {"orders-app": {"state": "Empty", "members": 0,
+                                        "committed": [{"topic": "orders", "partition": 0, "offset": 42}],
+                                        "targets": [{"topic": "orders", "partition": 0, "offset": 0}],
+                                        "at_ms": null, "missing_topics": [], "partitions": {"orders": 1}}}}
+
+`consumer_groups` holds what the cluster has for the groups whose declared request is pending (only those are read):
+their state, member count, committed offsets, and the positions a named reset resolves to (`targets`; `at_ms`: the
+time a datetime or duration reset resolved to).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+from kplan.kinds.consumer_group.model import Position
+from kplan.model.desired import freeze
+from kplan.model.live import KindState
+
+# A group's follow-up query: {"topics": the topics to resolve (None: those it has committed offsets on), "to":
+# "earliest" | "latest" | "timestamp" | "ago" | None (nothing to resolve: explicit positions, a delete), "ms": the
+# timestamp, or the duration ago (the reader reads the clock)}
+GroupQuery = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LiveGroup:
+    """What the cluster has for a group whose declared request is not applied yet. `token`: the request kplan last
+    applied (None: none recorded); `state`: Kafka's group state (Stable, Empty, Dead: no such group...)."""
+
+    name: str
+    token: str | None
+    state: str
+    members: int = 0
+    committed: tuple[Position, ...] = ()
+    targets: tuple[Position, ...] = ()  # where a named reset moves each partition (resolved by the read)
+    at_ms: int | None = None  # the time a datetime or duration reset was resolved at
+    missing_topics: tuple[str, ...] = ()  # requested topics the cluster does not have
+    partitions: tuple[tuple[str, int], ...] = ()  # the requested topics' partition counts
+
+    @property
+    def exists(self) -> bool:
+        return self.state.lower() != "dead" or bool(self.committed)
+
+
+@runtime_checkable
+class GroupReads(Protocol):
+    """The consumer groups' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's reader has none)."""
+
+    def consumer_groups(self, queries: Mapping[str, GroupQuery]) -> Mapping[str, Mapping[str, Any]]:
+        """group -> {"state", "members", "committed", "targets", "at_ms", "missing_topics", "partitions"}
+        (positions as [topic, partition, offset]; partitions: the requested topics' counts), for these groups only:
+        one describe for all, one offsets read per group, one list_offsets."""
+        ...
+
+
+def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
+    """The groups' slice as the batched read leaves it: only the tokens the stack's record says kplan last applied
+    (the follow-up read adds what the cluster has, for groups with a pending request)."""
+    return KindState(records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
+
+
+def positions(items: Any) -> tuple[Position, ...]:
+    """[{topic, partition, offset}] or [[topic, partition, offset]] -> sorted (topic, partition, offset) tuples."""
+    out = []
+    for x in items or ():
+        t, p, o = (x["topic"], x["partition"], x["offset"]) if isinstance(x, Mapping) else x
+        out.append((str(t), int(p), int(o)))
+    return tuple(sorted(out))
+
+
+def group_of(name: str, token: str | None, doc: Mapping[str, Any]) -> LiveGroup:
+    at = doc.get("at_ms")
+    return LiveGroup(name, token, str(doc.get("state") or "Dead"), int(doc.get("members") or 0),
+                     positions(doc.get("committed")), positions(doc.get("targets")), None if at is None else int(at),
+                     tuple(sorted(str(t) for t in doc.get("missing_topics") or ())),
+                     tuple(sorted((str(t), int(n)) for t, n in (doc.get("partitions") or {}).items())))
+
+
+def live_from_json(doc: Mapping[str, Any]) -> KindState:
+    """The groups' slice of a live-state document: what the cluster has for groups with a pending request, and the
+    tokens the record says kplan last applied."""
+    tokens = {str(k): str(v) for k, v in (doc.get("group_tokens") or {}).items()}
+    groups = {str(n): group_of(str(n), tokens.get(str(n)), g) for n, g in (doc.get("consumer_groups") or {}).items()}
+    return KindState(freeze(groups), records=freeze(tokens))

@@ -1,0 +1,97 @@
+"""The consumer-group steps — move a group's committed offsets (reversible), delete a group (irreversible) — and
+their pure builder, which reads each change's `GroupPlanned`.
+
+The offsets step refuses while the group has members (Kafka would answer UNKNOWN_MEMBER_ID per partition), journals
+the offsets it finds before it writes (its outcome), sets exactly the planned ones and reads them back; its undo
+puts the journaled offsets back and reads them back too. The delete step deletes an Empty group (Kafka refuses a
+group with members: NON_EMPTY_GROUP). Request tokens are recorded by the ownership record step, after every other
+step succeeded. Offsets are positions, never secrets: journaled as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kplan.kinds.consumer_group.kind import GroupPlanned
+from kplan.kinds.consumer_group.live import positions
+from kplan.kinds.consumer_group.model import Position
+from kplan.kinds.planned import planned_of
+from kplan.kinds.step import Phase, Planned, StepBase
+from kplan.model.desired import Stack
+from kplan.model.live import LiveState
+from kplan.model.plan import Plan, ResourceType
+
+
+def items(ps) -> list[dict]:
+    return [{"topic": t, "partition": p, "offset": o} for t, p, o in ps]
+
+
+@dataclass(frozen=True)
+class AlterGroupOffsets(StepBase):
+    """Set a consumer group's committed offsets (request `request`) to `offsets`. Undo: the offsets it had back."""
+
+    kind: ClassVar[str] = "alter-group-offsets"
+    phase: ClassVar[Phase] = Phase.ALTER_GROUP_OFFSETS
+
+    group: str
+    request: str
+    offsets: tuple[Position, ...]
+    previous_request: str | None = None
+
+    def describe(self) -> str:
+        return f"move {len(self.offsets)} offset(s) of consumer group {self.group} (request {self.request})"
+
+    def undo_by_hand(self) -> str:
+        return (f"put the committed offsets of consumer group {self.group} back with kafka-consumer-groups.sh "
+                "--reset-offsets --to-offset (the journal's outcome of the step lists them), with its consumers "
+                "stopped")
+
+    def args_json(self) -> dict[str, Any]:
+        return {"group": self.group, "request": self.request, "offsets": items(self.offsets)}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"request": self.previous_request}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "AlterGroupOffsets":
+        return cls(args["group"], args["request"], positions(args.get("offsets")), before.get("request"))
+
+
+@dataclass(frozen=True)
+class DeleteConsumerGroup(StepBase):
+    """Delete a consumer group and its committed offsets (request `request`). Irreversible."""
+
+    kind: ClassVar[str] = "delete-consumer-group"
+    phase: ClassVar[Phase] = Phase.DELETE_CONSUMER_GROUPS
+    irreversible: ClassVar[bool] = True
+
+    group: str
+    request: str
+    previous_request: str | None = None
+
+    def describe(self) -> str:
+        return f"delete consumer group {self.group} (request {self.request})"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"group": self.group, "request": self.request}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"request": self.previous_request}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "DeleteConsumerGroup":
+        return cls(args["group"], args["request"], before.get("request"))
+
+
+def build_group_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    """One step per group request the plan applies, from its change's `GroupPlanned`."""
+    out: list[Planned] = []
+    for change in sorted((c for c in plan.changes if c.type == ResourceType.CONSUMER_GROUP and c.is_change),
+                         key=lambda c: c.name):
+        p = planned_of(change, GroupPlanned)
+        if p.delete:
+            out.append(Planned(DeleteConsumerGroup(change.name, p.request, p.previous_request)))
+        elif p.offsets:
+            out.append(Planned(AlterGroupOffsets(change.name, p.request, p.offsets, p.previous_request)))
+    return out

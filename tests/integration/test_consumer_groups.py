@@ -1,0 +1,170 @@
+"""Consumer-group requests on the real stack, with real consumers started by the test: a reset to the earliest
+offset, to a point in time and to an explicit offset is planned (current and new position shown), refused with one
+line while the group has a live member, rolled back by an injected failure on a later step to exactly the offsets
+the group had, then applied (checked by consuming from the group: the expected first record) and planned as no
+change; a delete request deletes an Empty group."""
+
+from __future__ import annotations
+
+import glob
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer
+from kplan_helpers import base_stack, faulty_kplan, kplan, write_stack
+
+
+def _committed(admin, group: str) -> dict[tuple[str, int], int]:
+    answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout=30)
+    return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions or () if tp.offset >= 0}
+
+
+def _group_state(admin, group: str) -> str:
+    return admin.describe_consumer_groups([group])[group].result(timeout=30).state.name
+
+
+def _produce(bootstrap: str, topic: str, values: range) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for i in values:
+        producer.produce(topic, value=f"record-{i}".encode(), partition=0)
+    producer.flush(30)
+
+
+def _consumer(bootstrap: str, group: str, topic: str) -> Consumer:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "latest",
+                         "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    return consumer
+
+
+def _consume(consumer: Consumer, want: int, timeout: float = 60) -> list[str]:
+    out: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(out) < want and time.monotonic() < deadline:
+        msg = consumer.poll(1)
+        if msg is not None and not msg.error():
+            out.append(msg.value().decode())
+    assert len(out) == want, out
+    return out
+
+
+def _first_record(bootstrap: str, group: str, topic: str) -> str:
+    """The first record a consumer of the group reads (from its committed offset); commits nothing."""
+    consumer = _consumer(bootstrap, group, topic)
+    try:
+        return _consume(consumer, 1)[0]
+    finally:
+        consumer.close()
+
+
+def _journaled(state_dir: Path) -> dict:
+    [path] = glob.glob(str(state_dir / "journal" / "*.json"))
+    doc = json.loads(Path(path).read_text())
+    return next(s for s in doc["steps"] if s["kind"] == "alter-group-offsets")
+
+
+def _stack(stack, prefix: str, topic: str, groups=None) -> dict:
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": topic, "partitions": 1, "replication_factor": 1}]
+    if groups:
+        doc["consumer_groups"] = groups
+    return doc
+
+
+@pytest.mark.parametrize("form", ["earliest", "time", "offset"])
+def test_a_reset_is_planned_refused_with_members_rolled_back_then_applied(stack, admin, prefix, tmp_path, form):
+    topic, group = f"{prefix}.in", f"{prefix}-app"
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, topic))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce(stack.bootstrap_servers, topic, range(0, 5))
+    time.sleep(1.5)
+    between = datetime.now(timezone.utc)  # records 5.. are written after this instant, 0..4 before it
+    time.sleep(1.5)
+    _produce(stack.bootstrap_servers, topic, range(5, 10))
+    consumer = _consumer(stack.bootstrap_servers, group, topic)
+    consumer.unsubscribe()
+    from confluent_kafka import TopicPartition
+
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    _consume(consumer, 8)
+    consumer.commit(asynchronous=False)  # the group is at 8
+    consumer.close()
+    consumer = _consumer(stack.bootstrap_servers, group, topic)  # a live member again
+    consumer.poll(5)
+    assert _committed(admin, group) == {(topic, 0): 8}
+
+    reset, target = {"earliest": ("earliest", 0), "time": (between.isoformat().replace("+00:00", "Z"), 5),
+                     "offset": ([{"topic": topic, "partition": 0, "offset": 3}], 3)}[form]
+    write_stack(path, _stack(stack, prefix, topic, [{"name": group, "offsets": {"request": "r1", "reset": reset}}]))
+
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2, r.text
+    assert f"# consumer_group.{group} will be updated in place (consumer group request not applied yet)" in r.out
+    assert f'offsets["{topic}/0"] = 8 -> {target}  # moved to the requested position' in r.out, r.out
+    assert f"consumer group '{group}' has 1 live member (state Stable)" in r.out
+    doc = json.loads(kplan("plan", str(path), "--format", "json").out)
+    [change] = [c for c in doc["resource_changes"] if c["type"] == "consumer_group"]
+    assert change["before"]["offsets"] == [{"topic": topic, "partition": 0, "offset": 8}]
+    assert change["after"]["offsets"] == [{"topic": topic, "partition": 0, "offset": target}]
+    assert change["planned"]["offsets"] == [{"topic": topic, "partition": 0, "offset": target}]
+    md = kplan("plan", str(path), "--format", "markdown").out
+    assert f'+ offsets["{topic}/0"] = {target}' in md and f'- offsets["{topic}/0"] = 8' in md
+
+    # refused, in one line, while the group has a member: nothing changes
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1, r.text
+    [line] = [x for x in r.err.splitlines() if "live member" in x]
+    assert f"consumer group {group} has 1 live member (state Stable)" in line and "stop its consumers" in line
+    assert _committed(admin, group) == {(topic, 0): 8}
+    consumer.close()
+    assert _group_state(admin, group) == "EMPTY"
+
+    # a later step fails: the offsets go back to exactly those the group had
+    state = tmp_path / "state"
+    r = faulty_kplan("apply", str(path), "--auto-approve", fail_at="step:2", env={"KPLAN_STATE_DIR": str(state)})
+    assert r.code == 1 and "injected failure after step 2" in r.text, r.text
+    entry = _journaled(state)
+    assert entry["outcome"]["offsets"] == [{"topic": topic, "partition": 0, "offset": 8}]
+    assert entry["status"] == "undone", entry
+    assert _committed(admin, group) == {(topic, 0): 8}
+    assert _first_record(stack.bootstrap_servers, group, topic) == "record-8"
+
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert f"move 1 offset(s) of consumer group {group} (request r1) ... done" in r.out
+    assert _committed(admin, group) == {(topic, 0): target}
+    assert _first_record(stack.bootstrap_servers, group, topic) == f"record-{target}"
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0 and "No changes." in r.out, r.text  # the token is recorded: applied once
+
+
+def test_a_delete_request_deletes_an_empty_group_and_is_refused_while_it_has_members(stack, admin, prefix, tmp_path):
+    topic, group = f"{prefix}.in", f"{prefix}-old"
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, topic))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce(stack.bootstrap_servers, topic, range(3))
+    consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": group,
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    _consume(consumer, 3)
+    consumer.commit(asynchronous=False)
+    write_stack(path, _stack(stack, prefix, topic, [{"name": group, "delete": {"request": "retire-1"}}]))
+
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2, r.text
+    assert f"# consumer_group.{group} will be destroyed (consumer group request not applied yet)" in r.out
+    assert f'- offsets["{topic}/0"] = 3  # deleted with the group' in r.out
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 1 and f"consumer group {group} has 1 live member" in r.err, r.text
+    assert _committed(admin, group) == {(topic, 0): 3}
+    consumer.close()
+
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert f"delete consumer group {group} (request retire-1) ... done" in r.out
+    assert _group_state(admin, group) == "DEAD" and _committed(admin, group) == {}
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 0 and "No changes." in r.out, r.text

@@ -1,0 +1,131 @@
+"""Consumer-group requests against the secured listener (SASL_SSL, an authorizer): a principal without the group
+ACLs gets one line naming the group and the ACLs to grant — in the plan (DESCRIBE) and from the writer apply uses
+(READ to move the offsets, DELETE to delete the group) — and nothing is changed."""
+
+from __future__ import annotations
+
+import pytest
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer
+from kplan_helpers import kplan, wait_for, write_stack
+
+from kplan.errors import WriteError
+
+KAFKA_PW = "KPLAN_TEST_KAFKA_PASSWORD"
+
+
+@pytest.fixture
+def limited(secured, unique):
+    """A SCRAM user allowed only DESCRIBE and DESCRIBE_CONFIGS on one topic (no group ACL), a group with committed
+    offsets on that topic, and the super user's admin client: (user, password, topic, group, admin)."""
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        NewTopic,
+        ResourcePatternType,
+        ResourceType,
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+        UserScramCredentialUpsertion,
+    )
+
+    from kplan.transport.kafka import dispose
+
+    user, password = unique("grp-nobody"), "grp-powerless-pw-1"
+    topic, group = f"{user}.in", f"{user}-app"
+    admin = AdminClient(secured.kafka_config())
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
+    for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
+        f.result(20)
+    for f in admin.create_topics([NewTopic(topic, 1, 1)]).values():
+        f.result(30)
+    for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS):
+        for f in admin.create_acls([AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL,
+                                               f"User:{user}", "*", op, AclPermissionType.ALLOW)]).values():
+            f.result(30)
+    producer = Producer(secured.kafka_config())
+    for i in range(3):
+        producer.produce(topic, value=f"record-{i}".encode())
+    producer.flush(30)
+    consumer = Consumer({**secured.kafka_config(), "group.id": group, "auto.offset.reset": "earliest",
+                         "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    seen = 0
+    while seen < 3:
+        msg = consumer.poll(2)
+        seen += msg is not None and not msg.error()
+    consumer.commit(asynchronous=False)
+    consumer.close()
+    yield user, password, topic, group, admin
+    for f in admin.delete_consumer_groups([group]).values():
+        f.result(30)
+    for f in admin.delete_topics([topic]).values():
+        f.result(30)
+    for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}", None,
+                                                 AclOperation.ANY, AclPermissionType.ANY)]).values():
+        f.result(30)
+    removal = UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)
+    for f in admin.alter_user_scram_credentials([removal]).values():
+        f.result(20)
+    dispose(admin)
+
+
+def _committed(admin, group: str) -> dict:
+    answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout=30)
+    return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions or ()}
+
+
+def _client(secured, user: str) -> dict:
+    return {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": user,
+            "sasl.password": "${secret:env:%s}" % KAFKA_PW, "ssl.ca.location": secured.ca_file}
+
+
+def test_the_plan_names_the_group_acl_kplan_lacks(secured, limited, tmp_path):
+    user, password, topic, group, admin = limited
+    doc = {"stack": user, "cluster": {"bootstrap_servers": secured.bootstrap_servers, "timeout": "10s",
+                                      "client": _client(secured, user)},
+           "topics": [{"name": topic, "partitions": 1, "replication_factor": 1}],
+           "consumer_groups": [{"name": group, "offsets": {"request": "r1", "reset": "earliest"}}]}
+    path = write_stack(tmp_path / "s.yaml", doc)
+    expected = (f"kplan's principal User:{user} may not describe consumer group {group} "
+                "(GROUP_AUTHORIZATION_FAILED): it needs DESCRIBE on the group and DESCRIBE on its topics")
+
+    def planned():  # the topic's bindings reach the broker's authorizer within a moment
+        run = kplan("plan", str(path), env={KAFKA_PW: password})
+        return run if expected in run.text else None
+
+    r = wait_for(planned, 20, "the plan to name the group's DESCRIBE")
+    assert r.code == 1 and "Traceback" not in r.text and password not in r.text, r.text
+    assert [x for x in r.text.splitlines() if "may not" in x] == [x for x in r.text.splitlines() if expected in x]
+
+
+def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
+    from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+    from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.model.desired import ClusterSpec
+    from kplan.secrets import SecretValues
+
+    user, password, topic, group, admin = limited
+    for f in admin.create_acls([AclBinding(ResourceType.GROUP, group, ResourcePatternType.LITERAL, f"User:{user}",
+                                           "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)]).values():
+        f.result(30)
+    cluster = ClusterSpec(secured.bootstrap_servers, client_properties=_client(secured, user), timeout_s=10)
+    writer = KafkaAdmin(cluster, SecretValues({"${secret:env:%s}" % KAFKA_PW: password}))
+    try:
+        wait_for(lambda: writer.group_offsets(group) == ((topic, 0, 3),), 20, "DESCRIBE on the group to take effect")
+        with pytest.raises(WriteError) as moved:
+            writer.alter_group_offsets(group, [(topic, 0, 0)])
+        assert (f"kplan's principal User:{user} may not move the offsets of consumer group {group} "
+                "(GROUP_AUTHORIZATION_FAILED): it needs READ on the group and READ on the topics it moves"
+                in str(moved.value)), str(moved.value)
+        with pytest.raises(WriteError) as deleted:
+            writer.delete_consumer_group(group)
+        assert (f"kplan's principal User:{user} may not delete consumer group {group} (GROUP_AUTHORIZATION_FAILED): "
+                "it needs DELETE on the group" in str(deleted.value)), str(deleted.value)
+        assert _committed(admin, group) == {(topic, 0): 3}
+    finally:
+        writer.close()
