@@ -67,6 +67,7 @@ class Reason(str, Enum):
     FAILED_RESTART = "failed, and restart_failed is set"
     OFFSETS_REQUESTED = "offsets request not applied yet"
     OFFSETS_APPLIED = "offsets request already applied"
+    ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
     NONE = ""
 
 
@@ -82,6 +83,7 @@ class NoteKind(str, Enum):
     BINDING_LEFT_ALONE = "binding not declared and not created by kplan; left alone"
     BINDING_AUTHORITATIVE_REMOVAL = "not declared (authoritative principal)"
     BINDING_NO_LONGER_DECLARED = "created by kplan, no longer declared"
+    BINDING_ORPHAN = "orphan under a claimed prefix, with prune"
     PASSWORD_SET = "sets the declared password (SCRAM credentials cannot be read back)"
     PASSWORD_REPLACED = "replaces the existing password, which kplan cannot read or restore"
     PASSWORD_ROTATION = "rotation requested: sets the declared password again"
