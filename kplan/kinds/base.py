@@ -25,8 +25,8 @@ from kplan.model.plan import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Origin, Stack
-    from kplan.model.orphans import Orphan
     from kplan.model.live import LiveState, Problem
+    from kplan.model.orphans import Orphan
     from kplan.model.status import Difference, ResourceStatus
     from kplan.secrets import SecretValues
 

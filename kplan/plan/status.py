@@ -2,14 +2,13 @@
 
 Pure: no I/O. The command reads the live state (one batched read), plans, and passes both here.
 
-For each declared resource the report says whether it exists, is missing or has drifted from the stack (any
-attribute the plan found different: a change apply would make, drift it would leave alone, or a refused change),
-and, for connectors, the connector's and each task's state against the declared state, with the first lines of
-a FAILED connector's or task's trace. Owned resources no longer declared (the next apply deletes them) are listed
-too, and the orphans under the stack's claims (docs/orphans.md). Connector configs are never shown: a drifted connector names the keys that differ, never a value, and every
-trace is scrubbed of the secret values kplan knows of (the live values of sensitive keys, and any resolved
-`${secret:...}` values the caller passes in).
-"""
+For each declared resource the report says whether it exists, is missing or has drifted from the stack (any attribute
+the plan found different: a change apply would make, drift it would leave alone, or a refused change), and, for
+connectors, the connector's and each task's state against the declared state, with the first lines of a FAILED
+connector's or task's trace. Owned resources no longer declared (the next apply deletes them) are listed too, and the
+orphans under the stack's claims (docs/orphans.md). Connector configs are never shown: a drifted connector names the
+keys that differ, never a value, and every trace is scrubbed of the secret values kplan knows of (the live values of
+sensitive keys, and any resolved `${secret:...}` values the caller passes in). """
 
 from __future__ import annotations
 
