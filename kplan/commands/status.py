@@ -31,7 +31,7 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
     For each topic: whether it exists, is missing or has drifted from the stack (what differs), its partitions
     and replication factor. For each connector: the same, its state and each task's state and worker, with the
     first lines of a FAILED connector's or task's trace. Each resource shows where it was declared. Connector
-    configs are never printed.
+    configs are never printed. Orphans under the stack's claims (docs/orphans.md) are listed after them.
 
     \b
     Exit status:
@@ -40,8 +40,9 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
          and every connector and task is in its declared state
       1  error: the stack is invalid, or the cluster or Connect cannot be read
       2  something is missing, drifted in a way apply changes, or not in its
-         declared state, or the check found an error (an unfinished apply, an
-         unresolvable secret...)
+         declared state, an orphan under a claim with prune (the next apply
+         deletes it; docs/orphans.md), or the check found an error (an
+         unfinished apply, an unresolvable secret...)
       4  --wait-for-cluster: the cluster was not ready in time
     """
     from kplan.commands._common import load_and_open_or_exit

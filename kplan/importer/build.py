@@ -14,13 +14,10 @@ from typing import Any, Mapping
 from kplan.kinds import UNITS
 from kplan.kinds.importing import ImportContext
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
-from kplan.rules.names import is_reserved_topic
+from kplan.rules.names import is_platform_topic
 from kplan.rules.stack_values import connector_config_value, topic_config_value
 from kplan.secrets import imported_value
 
-# Topics of platform components a stack should not declare (besides kplan's reserved ones): the Schema Registry's
-# store, Confluent's internals, and Connect storage topics under a non-default name (`connect-secure-configs`).
-_PLATFORM_TOPIC = re.compile(r"^(_schemas|_confluent.*|.*connect.*-(configs|offsets|status|config|offset))$")
 _STATES = {"PAUSED": "paused", "STOPPED": "stopped"}  # RUNNING (and FAILED: a fault, not a wish) is the default
 
 
@@ -84,7 +81,7 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
         for name in sorted(live.topics):
             if not options.selects(name):
                 continue
-            if is_reserved_topic(name) or _PLATFORM_TOPIC.match(name):
+            if is_platform_topic(name):
                 skipped += 1
                 continue
             if not owned_elsewhere("topic", name):

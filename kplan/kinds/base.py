@@ -24,8 +24,9 @@ from kplan.model.plan import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Claim, Origin, Stack
     from kplan.model.live import LiveState, Problem
+    from kplan.model.orphans import Orphan
     from kplan.model.status import Difference, ResourceStatus
     from kplan.secrets import SecretValues
 
@@ -180,6 +181,32 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         return error(f"{what} {name!r} was applied with protect: true and is never deleted; it is no longer in the "
                      "stack: declare it again (with protect: false first, if you mean to delete it)",
                      "protected", address=self.address(name))
+
+    # -- orphans under claimed prefixes (docs/orphans.md) ----------------------------------------------------
+
+    def internal(self, name: str) -> bool:
+        """A live resource that is never an orphan: Kafka's, Connect's, the registry's or kplan's own."""
+        return self.untouchable(name)
+
+    def orphans(self, live: "LiveState", claims: "tuple[Claim, ...]", declared: Mapping[str, Any]) -> list["Orphan"]:
+        """The live resources of this kind under `claims` (each decided by its longest covering prefix) that no
+        stack owns — neither this stack's record nor another's (`LiveState.foreign_owners`) — and `declared` does
+        not hold. Kinds whose resources are not named on their own (an ACL binding) override it."""
+        from kplan.model.orphans import Orphan, claim_for
+
+        owned, foreign = self.owned(live), live.foreign_owners
+        out = []
+        for name in sorted(self.live(live)):
+            claim = claim_for(claims, self.section, name)
+            if (claim is not None and name not in declared and name not in owned and not self.internal(name)
+                    and self.address(name) not in foreign):
+                out.append(Orphan.of(self.type, name, claim))
+        return out
+
+    def prune(self, orphans: "list[Orphan]", live: "LiveState", change: ResourceChange | None) -> ResourceChange:
+        """The change that deletes the pruned orphans of one address (`change`: what the plan already has for it,
+        None for a resource it does not touch)."""
+        return self.delete(self.live(live)[orphans[0].name], None, Reason.ORPHAN)
 
     # -- saved-plan fingerprints -----------------------------------------------------------------------------
 

@@ -160,6 +160,26 @@ class ClusterSpec:
     subject_delete: str = "soft"
 
 
+# The kinds a claim may cover, by their stack section (docs/orphans.md): the kinds whose live resources are named.
+CLAIMABLE = ("topics", "connectors", "acls", "subjects")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A name prefix the stack claims (`claims:`, docs/orphans.md): what exists under it on the cluster that no kplan
+    stack owns and this stack does not declare is an orphan, listed by status and the plan; `prune` makes the plan
+    delete those orphans. `kinds`: the stack sections it covers (topics, connectors, acls — the bindings whose
+    resource name is under the prefix —, subjects)."""
+
+    prefix: str
+    prune: bool = False
+    kinds: frozenset[str] = frozenset(CLAIMABLE)
+    origin: Origin | None = None
+
+    def covers(self, section: str, name: str) -> bool:
+        return section in self.kinds and name.startswith(self.prefix)
+
+
 @dataclass(frozen=True)
 class Stack:
     """A fully expanded stack for one environment."""
@@ -187,6 +207,8 @@ class Stack:
     # destroy, status and recover run the one-cluster machinery per member (kplan.session.multi).
     cluster_name: str | None = None
     members: tuple["Stack", ...] = ()
+    # The name prefixes the stack claims (`claims:`; in a several-cluster stack each member has its cluster's).
+    claims: tuple[Claim, ...] = ()
 
     def of(self, section: str) -> tuple[Any, ...]:
         """One kind's declared resources (none when the stack declares none)."""

@@ -72,6 +72,7 @@ class Reason(str, Enum):
     GROUP_APPLIED = "consumer group request already applied"
     GROUP_AT_TARGET = "already at the requested positions"
     GROUP_ABSENT = "no such group: nothing to delete"
+    ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
     NONE = ""
 
 
@@ -87,6 +88,7 @@ class NoteKind(str, Enum):
     BINDING_LEFT_ALONE = "binding not declared and not created by kplan; left alone"
     BINDING_AUTHORITATIVE_REMOVAL = "not declared (authoritative principal)"
     BINDING_NO_LONGER_DECLARED = "created by kplan, no longer declared"
+    BINDING_ORPHAN = "orphan under a claimed prefix, with prune"
     PASSWORD_SET = "sets the declared password (SCRAM credentials cannot be read back)"
     PASSWORD_REPLACED = "replaces the existing password, which kplan cannot read or restore"
     PASSWORD_ROTATION = "rotation requested: sets the declared password again"

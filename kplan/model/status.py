@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Mapping
 
 from kplan.model.desired import Origin
+from kplan.model.orphans import Orphan
 from kplan.model.plan import AttrKind, Flag, PlanDiagnostic, ResourceChange, ResourceType, address_of
 
 FORMAT_VERSION = "1"
@@ -142,12 +143,16 @@ class StatusSummary:
     connector_states: tuple[tuple[str, int], ...]  # (overall state, count) of existing connectors
     errors: int = 0  # the report's diagnostics
     left_alone: int = 0  # of the drifted ones, those drifted only in ways kplan leaves alone
+    orphans: int = 0  # orphans under the stack's claims (docs/orphans.md)
+    pruned: int = 0  # of them, those the next apply deletes (their claim prunes)
 
     def line(self) -> str:
         """`12 resources: 10 in sync, 1 drifted, 1 missing; connectors: 2 running, 1 FAILED` (a drifted count says
         how many of them are left alone: `2 drifted (1 left alone)`)."""
         if not self.resources:
-            return "The stack declares no resources." + (f" {self.errors} error(s)." if self.errors else "")
+            return ("The stack declares no resources." + (f" {self.orphans} orphan(s) under its claims." if self.orphans
+                                                          else "")
+                    + (f" {self.errors} error(s)." if self.errors else ""))
         noun = "resource" if self.resources == 1 else "resources"
         parts = [f"{self.counts.get(s, 0)} {s.label}"
                  + (f" ({self.left_alone} left alone)" if s is Status.DRIFTED and self.left_alone else "")
@@ -155,6 +160,9 @@ class StatusSummary:
         text = f"{self.resources} {noun}: {', '.join(parts)}"
         if self.connector_states:
             text += "; connectors: " + ", ".join(f"{n} {state}" for state, n in self.connector_states)
+        if self.orphans:
+            text += f"; {self.orphans} orphan{'s' if self.orphans != 1 else ''}"
+            text += f" ({self.pruned} pruned by the next apply)" if self.pruned else ""
         if self.errors:
             text += f"; {self.errors} error{'s' if self.errors != 1 else ''}"
         return text
@@ -170,6 +178,8 @@ class StatusReport:
     # secret, a connector class the worker lacks...). Never hold a secret (the planner's messages name keys only).
     diagnostics: tuple[PlanDiagnostic, ...] = ()
     format_version: str = FORMAT_VERSION
+    # What exists under the stack's claimed prefixes that no stack owns or declares (docs/orphans.md).
+    orphans: tuple[Orphan, ...] = ()
 
     @property
     def summary(self) -> StatusSummary:
@@ -181,21 +191,24 @@ class StatusReport:
         order = {s: i for i, s in enumerate(_CONNECTOR_STATE_ORDER)}
         ordered = tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
         return StatusSummary(len(self.resources), counts, ordered, len(self.diagnostics),
-                             sum(1 for r in self.resources if r.left_alone))
+                             sum(1 for r in self.resources if r.left_alone), len(self.orphans),
+                             sum(1 for o in self.orphans if o.prune))
 
     @property
     def in_sync(self) -> bool:
-        """Everything exists, matches the stack, is in its declared state, and nothing kept the check from being
-        complete."""
-        return all(r.status is Status.IN_SYNC for r in self.resources) and not self.diagnostics
+        """Everything exists, matches the stack, is in its declared state, nothing kept the check from being
+        complete, and no orphan is to be pruned (an orphan only listed is not the stack's)."""
+        return all(r.status is Status.IN_SYNC for r in self.resources) and not self.diagnostics \
+            and not any(o.prune for o in self.orphans)
 
     @property
     def pending(self) -> bool:
         """Something kplan would act on (or cannot check): a resource missing, drifted in a way apply changes, not
-        in its declared state, not declared any more, or an error. Drift kplan leaves alone is not pending: the
-        plan has no change for it either (`plan --detailed-exitcode` exits 0), and the two commands agree."""
+        in its declared state, not declared any more, an orphan its claim prunes, or an error. Drift kplan leaves
+        alone is not pending, nor is an orphan only listed: the plan has no change for them either
+        (`plan --detailed-exitcode` exits 0), and the two commands agree."""
         return any(r.status is not Status.IN_SYNC and not r.left_alone for r in self.resources) \
-            or bool(self.diagnostics)
+            or bool(self.diagnostics) or any(o.prune for o in self.orphans)
 
     @property
     def exit_code(self) -> int:

@@ -17,6 +17,7 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
+from kplan.plan.orphans import plan_orphans
 from kplan.policy.check import check_policy
 from kplan.secrets import SecretValues
 
@@ -44,6 +45,8 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred)
         diags += _foreign(kind, declared.values(), live)
     _destroy_with_owners(deferred, by_kind, live, diags)
+    if not destroy:  # what no stack owns under the stack's claims (docs/orphans.md)
+        diags += plan_orphans(stack, live, by_kind)
 
     changes = tuple(c for kind in KINDS for _, c in sorted(by_kind[kind].items()))
     every = {c.address: c for c in changes}

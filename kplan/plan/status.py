@@ -2,14 +2,13 @@
 
 Pure: no I/O. The command reads the live state (one batched read), plans, and passes both here.
 
-For each declared resource the report says whether it exists, is missing or has drifted from the stack (any
-attribute the plan found different: a change apply would make, drift it would leave alone, or a refused change),
-and, for connectors, the connector's and each task's state against the declared state, with the first lines of
-a FAILED connector's or task's trace. Owned resources no longer declared (the next apply deletes them) are listed
-too. Connector configs are never shown: a drifted connector names the keys that differ, never a value, and every
-trace is scrubbed of the secret values kplan knows of (the live values of sensitive keys, and any resolved
-`${secret:...}` values the caller passes in).
-"""
+For each declared resource the report says whether it exists, is missing or has drifted from the stack (any attribute
+the plan found different: a change apply would make, drift it would leave alone, or a refused change), and, for
+connectors, the connector's and each task's state against the declared state, with the first lines of a FAILED
+connector's or task's trace. Owned resources no longer declared (the next apply deletes them) are listed too, and the
+orphans under the stack's claims (docs/orphans.md). Connector configs are never shown: a drifted connector names the
+keys that differ, never a value, and every trace is scrubbed of the secret values kplan knows of (the live values of
+sensitive keys, and any resolved `${secret:...}` values the caller passes in). """
 
 from __future__ import annotations
 
@@ -19,6 +18,7 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan, Reason
 from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, StatusReport
+from kplan.plan.orphans import find_orphans
 from kplan.secrets import Scrubber
 
 # -- building the report -----------------------------------------------------------------------------------------
@@ -49,4 +49,5 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
     # policy violations are the stack's to fix (validate, plan), not a state of the cluster
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in SHOWN_AS_DRIFT
                         and not d.code.startswith("policy:"))
-    return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics)
+    return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
+                        orphans=tuple(find_orphans(stack, live)))

@@ -6,6 +6,7 @@ import json
 
 from kplan.kinds import KINDS
 from kplan.model.desired import Origin
+from kplan.model.orphans import Orphan
 from kplan.model.status import ResourceStatus, Status, StatusReport, Trace
 from kplan.secrets import scrub
 
@@ -63,6 +64,16 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
                 worker = f"  worker {t.worker_id}" if t.worker_id else ""
                 lines.append(f"      task {t.id}  {state}{worker}")
                 lines += _trace_lines(t.trace, c, "        ")
+    if report.orphans:
+        lines += ["", "Orphans (under the stack's claims; no stack owns or declares them):"]
+        name_w = min(max(len(o.name) for o in report.orphans), 60)
+        fates = [("pruned: the next apply deletes " + ("them" if len(o.parts) > 1 else "it")) if o.prune
+                 else "left alone" for o in report.orphans]
+        fate_w = max(len(f) for f in fates)
+        for o, fate in zip(report.orphans, fates):
+            lines.append(f"  {o.type.value:<9} {o.name.ljust(name_w)}  {c(fate, 'magenta' if o.prune else 'yellow')}"
+                         f"{' ' * (fate_w - len(fate))}  claim {o.prefix!r}")
+            lines += [f"      {d}" for d in o.details]
     unowned = sum(1 for r in report.resources if not r.owned)
     if unowned:
         what = "resource exists" if unowned == 1 else "resources exist"
@@ -97,9 +108,12 @@ def status_to_dict(report: StatusReport) -> dict:
             "connectors": dict(s.connector_states),
             "errors": s.errors,
             "left_alone": s.left_alone,
+            "orphans": s.orphans,
+            "pruned": s.pruned,
             "line": s.line(),
         },
         "resources": [_resource_dict(r) for r in report.resources],
+        "orphans": [_orphan_dict(o) for o in report.orphans],
         "diagnostics": [
             {"severity": d.severity.value, "code": d.code, "message": d.message, "address": d.address,
              "origin": _origin_dict(d.origin)}
@@ -114,6 +128,15 @@ def _resource_dict(r: ResourceStatus) -> dict:
     out: dict = {"address": r.address, "type": r.type.value, "name": r.name, "status": r.status.value,
                  "left_alone": r.left_alone, "exists": r.exists, "owned": r.owned, "origin": _origin_dict(r.origin)}
     out.update(kind_of(r.type).status_fields(r, _trace_dict))
+    return out
+
+
+def _orphan_dict(o: Orphan) -> dict:
+    """An orphan in the status JSON: ACLs name the orphan bindings of the principal (their keys, as the ownership
+    record keeps them: `topic|literal|orders.x|WRITE|ALLOW|*`)."""
+    out: dict = {"address": o.address, "type": o.type.value, "name": o.name, "claim": o.prefix, "prune": o.prune}
+    if o.parts:
+        out["bindings"] = list(o.parts)
     return out
 
 

@@ -11,6 +11,16 @@ _LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
 CONNECT_STORAGE_TOPICS = frozenset({"connect-configs", "connect-offsets", "connect-status"})
 
 
+# Topics of platform components a stack should not declare (besides the reserved ones): the Schema Registry's
+# store, Confluent's internals, and Connect storage topics under a non-default name (`connect-secure-configs`).
+_PLATFORM_TOPIC = re.compile(r"^(_schemas|_confluent.*|.*connect.*-(configs|offsets|status|config|offset))$")
+
+
+def is_platform_topic(name: str) -> bool:
+    """A reserved topic (`is_reserved_topic`) or another platform component's: never imported, never an orphan."""
+    return is_reserved_topic(name) or _PLATFORM_TOPIC.match(name) is not None
+
+
 def is_reserved_topic(name: str) -> bool:
     """Topics kplan never creates, changes or deletes: Kafka's internal `__*` (incl. kplan's own `__kplan*`)
     and Connect's storage topics."""

@@ -24,11 +24,13 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
 
 
 def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool):
+    from kplan.cluster.claimed import read_claimed_topics
     from kplan.model.plan import error
     from kplan.plan.planner import make_plan
 
     stack = session.stack
     live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics], sections=frozenset(stack.kinds))
+    live = read_claimed_topics(stack, live, session.reader)  # orphans under the stack's claims (docs/orphans.md)
     if resuming:
         live = replace(live, unfinished_run=None)
     if holding_lock:

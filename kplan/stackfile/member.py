@@ -151,6 +151,7 @@ class Member:
     topics: tuple[TopicSpec, ...]
     connectors: tuple[ConnectorSpec, ...]
     kinds: Mapping[str, tuple]  # every other kind's specs, by section (Stack.kinds)
+    claims: tuple = ()  # the name prefixes claimed on this cluster (`Claim`s: kplan.stackfile.claims)
 
 
 def _dict(v) -> dict:

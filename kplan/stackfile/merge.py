@@ -1,9 +1,9 @@
 """Combining a stack's documents into one, and the deep-merge used for defaults and environment overlays.
 
-Directory stacks: the `topics`, `connectors` and `cdc` lists, and each kind's section
-(`kplan.kinds.stack_sections`), are concatenated in file order; `vars` and `environments` are merged (the same
-variable, or the same overlay value, set in two files is an error); `stack` may be repeated only with the same
-value; `cluster`, `defaults`, `authoritative_config`, `template_dirs` and `policy` may be declared by one file only.
+Directory stacks: the `topics`, `connectors` and `cdc` lists, each kind's section (`kplan.kinds.stack_sections`) and
+`claims` are concatenated in file order; `vars` and `environments` are merged (the same variable, or the same overlay
+value, set in two files is an error); `stack` may be repeated only with the same value; `cluster`, `defaults`,
+`authoritative_config`, `template_dirs` and `policy` may be declared by one file only.
 
 Deep merge (defaults under resources, environment overlays over the stack): mappings merge key by key, lists
 and scalars replace, and `null` removes the key (e.g. a default config value a topic does not want).
@@ -21,7 +21,7 @@ from kplan.stackfile.yaml_values import Document
 
 _SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy")
 # the stack file's lists of entries: the core ones, then each kind's section in the kinds' order
-LISTS = ("topics", "connectors", "cdc", *stack_sections())
+LISTS = ("topics", "connectors", "cdc", *stack_sections(), "claims")
 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:

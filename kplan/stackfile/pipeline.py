@@ -20,6 +20,7 @@ from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.cdc_acls import merge_generated
+from kplan.stackfile.claims import build_claims
 from kplan.stackfile.connect_access import build_connect, build_registry
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
@@ -209,7 +210,8 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
                   topics=tuple(sorted((e.spec for e in topics if e.spec is not None), key=lambda t: t.name)),
                   connectors=tuple(sorted((e.spec for e in connectors if e.spec is not None), key=lambda c: c.name)),
                   kinds={section: (acls if section == "acls" else b.specs) for section, b in built.items()
-                         if section not in _NOT_KINDS and (b.specs or section == "acls")})
+                         if section not in _NOT_KINDS and (b.specs or section == "acls")},
+                  claims=build_claims(inp))
 
 
 # sections whose specs the Stack keeps in fields of their own (or that declare other sections' resources)
@@ -223,14 +225,15 @@ def _stack(members: list[Member], common: dict) -> Stack:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
         stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors,
                             kinds=freeze({s: specs for s, specs in m.kinds.items() if specs}), cluster_name=m.name,
-                            **common))
+                            claims=m.claims, **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
                  topics=tuple(t for s in stacks for t in s.topics),
                  connectors=tuple(c for s in stacks for c in s.connectors),
                  kinds=freeze({k: specs for k in sorted({k for s in stacks for k in s.kinds})
-                               if (specs := tuple(x for s in stacks for x in s.of(k)))}), **common)
+                               if (specs := tuple(x for s in stacks for x in s.of(k)))}),
+                 claims=tuple(c for s in stacks for c in s.claims), **common)
 
 
 def _no_lists() -> dict[str, list]:
@@ -302,7 +305,7 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
-_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source"}
+_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "claims": "claim"}
 
 
 def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
@@ -314,7 +317,7 @@ def _entry_word(key: str, item) -> str:
     """An entry as a message names it: `topic 'orders'`; each kind's section words its own entries."""
     if key not in _CORE_WORDS:
         return stack_sections()[key].entry_word(item)
-    name = item.get("name") if isinstance(item, dict) else None
+    name = item.get("prefix" if key == "claims" else "name") if isinstance(item, dict) else None
     return f"{_CORE_WORDS[key]} {name!r}" if isinstance(name, str) else _CORE_WORDS[key]
 
 

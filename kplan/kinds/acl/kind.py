@@ -37,7 +37,9 @@ from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Claim
     from kplan.model.live import LiveState
+    from kplan.model.orphans import Orphan
 
 ACL = ResourceType.ACL
 
@@ -166,6 +168,58 @@ def delete_acls(live: LiveAcls, reason: Reason, origin=None) -> ResourceChange:
         origin=origin, planned=_planned((), ours))
 
 
+def orphan_bindings(live: LiveAcls, spec: AclSpec | None, claims: "tuple[Claim, ...]"
+                    ) -> "dict[Claim, list[AclBinding]]":
+    """A principal's bindings under the claims (by the resource name they are on; the cluster's are no one's
+    prefix) that kplan did not create and the stack does not declare, by the claim that decides for each. None of
+    an authoritative principal's: the plan deletes every binding it does not declare anyway."""
+    from kplan.model.orphans import claim_for
+
+    if spec is not None and spec.authoritative:
+        return {}
+    mine = set(spec.bindings) if spec is not None else set()
+    out: dict = {}
+    for b in sorted(live.bindings):
+        if b in mine or b.key in live.owned or b.resource == "cluster":
+            continue
+        claim = claim_for(claims, "acls", b.name)
+        if claim is not None:
+            out.setdefault(claim, []).append(b)
+    return out
+
+
+def prune_acls(live: LiveAcls, keys: frozenset[str], change: ResourceChange | None) -> ResourceChange:
+    """The principal's change with its pruned orphan bindings (`keys`) deleted too: the plan's change for it (a
+    declared principal's, whose undeclared bindings were drift, or an owned one's removal) or, for a principal
+    the stack neither declares nor owns, one that deletes only them."""
+    pruned = {b for b in live.bindings if b.key in keys}
+    if change is None:
+        change = delete_acls(LiveAcls(live.name, live.bindings, frozenset()), Reason.ORPHAN)
+    attrs = [_attr(b, AttrKind.REMOVE, NoteKind.BINDING_ORPHAN)
+             if (b := _binding_of(a, pruned)) is not None else a for a in change.attributes]
+    before = set(live.bindings)
+    planned = change.planned if isinstance(change.planned, AclPlanned) else AclPlanned()
+    create, delete = set(planned.create), set(planned.delete) | pruned
+    after = (before | create) - delete
+    flags = set(change.flags)
+    if not any(a.kind is AttrKind.DRIFT for a in attrs):
+        flags.discard(Flag.DRIFT)
+    action = Action.DELETE if not after else (Action.CREATE if not before else Action.UPDATE)
+    return ResourceChange(
+        address=change.address, type=ACL, name=live.name, action=action, before=change.before,
+        after=acl_repr(live.name, after) if after else None, attributes=tuple(attrs),
+        unchanged_attributes=change.unchanged_attributes, flags=frozenset(flags),
+        reason=Reason.ORPHAN if change.reason in (Reason.MATCHES, Reason.NONE) else change.reason,
+        origin=change.origin, planned=_planned(create, delete))
+
+
+def _binding_of(a: AttributeChange, pruned: set[AclBinding]) -> AclBinding | None:
+    """The pruned binding a drift attribute shows (its path and grant), if it is one."""
+    if a.kind is not AttrKind.DRIFT:
+        return None
+    return next((b for b in pruned if binding_path(b) == a.path and b.grant == a.before), None)
+
+
 def _difference(a: AttributeChange) -> "Difference":
 
     note = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
@@ -189,6 +243,24 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
 
     def live_repr(self, current: LiveAcls, spec=None) -> dict:
         return acl_repr(current.name, current.bindings)
+
+    def orphans(self, live: "LiveState", claims, declared) -> "list[Orphan]":
+        """Bindings, not principals: a principal's bindings under a claim (`orphan_bindings`), one orphan per
+        principal and claim. A principal another stack owns is that stack's: none of its bindings is an orphan."""
+        from kplan.model.orphans import Orphan
+
+        out = []
+        for principal, current in sorted(self.live(live).items()):
+            if self.address(principal) in live.foreign_owners:
+                continue
+            found = orphan_bindings(current, declared.get(principal), claims)
+            for claim, bindings in sorted(found.items(), key=lambda kv: kv[0].prefix):
+                out.append(Orphan.of(ACL, principal, claim, tuple(b.key for b in bindings),
+                                     tuple(b.describe() for b in bindings)))
+        return out
+
+    def prune(self, orphans, live: "LiveState", change: ResourceChange | None) -> ResourceChange:
+        return prune_acls(self.live(live)[orphans[0].name], frozenset(k for o in orphans for k in o.parts), change)
 
     def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
         """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""

@@ -8,23 +8,32 @@ what it says."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from kplan.kinds.subject.kind import SUBJECT
 from kplan.kinds.subject.live import SubjectReads, SubjectsRead
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, Problem
+from kplan.model.orphans import claim_for
 
 
-def wanted(stack: Stack, live: LiveState) -> list[str]:
-    """The subjects the plan reads: the ones the stack declares and the ones its ownership record owns."""
-    return sorted({s.name for s in stack.of("subjects")} | set(live.of(SUBJECT).owned))
+def wanted(stack: Stack, live: LiveState, claimed: Iterable[str] = ()) -> list[str]:
+    """The subjects the plan reads: the ones the stack declares, the ones its ownership record owns, and those the
+    registry lists under the stack's claims (`claimed`, docs/orphans.md)."""
+    return sorted({s.name for s in stack.of("subjects")} | set(live.of(SUBJECT).owned) | set(claimed))
 
 
-def attach(stack: Stack, live: LiveState, read: SubjectsRead | None) -> LiveState:
+def claimed_names(stack: Stack, live: LiveState, listed: Iterable[str]) -> list[str]:
+    """Of the registry's subjects (`listed`), those under the stack's subject claims that no other stack owns."""
+    claims = tuple(c for c in stack.claims if "subjects" in c.kinds)
+    return sorted(n for n in listed if claim_for(claims, "subjects", n) is not None
+                  and f"{SUBJECT.value}.{n}" not in live.foreign_owners)
+
+
+def attach(stack: Stack, live: LiveState, read: SubjectsRead | None, claimed: Iterable[str] = ()) -> LiveState:
     """`live` with the subjects `read` found (only the wanted ones), the registry's global level and why the
     registry could not be read; `read` None: nothing was read (a live-state file), `live` stays as it is."""
-    names = wanted(stack, live)
+    names = wanted(stack, live, claimed)
     if not names:
         return live
     if not stack.cluster.schema_registry_url:
@@ -46,14 +55,33 @@ def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveSta
                                                      for n, s in live.of(SUBJECT).resources.items()}))
 
 
+def _claimed(stack: Stack, live: LiveState, reader) -> tuple[list[str], str | None]:
+    """The subjects under the stack's claims, from the registry's list of subjects (one GET; only for a stack that
+    claims subjects and names a registry, and a reader that can ask: not a live-state file's), and why the list
+    could not be read (None when it was)."""
+    from kplan.errors import KplanError
+
+    listing = getattr(reader, "subject_names", None)
+    if listing is None or not stack.cluster.schema_registry_url \
+            or not any("subjects" in c.kinds for c in stack.claims):
+        return [], None
+    try:
+        return claimed_names(stack, live, listing()), None
+    except KplanError as e:
+        return [], f"the schema registry could not be read: {e}"
+
+
 def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool) -> LiveState:
     """The live state with the schema registry subjects the stack declares or owns (a few GETs each, concurrently),
     read only when there are any, and the earlier versions that hold declared schemas; a live-state file keeps what
     it says."""
-    names = wanted(stack, live)
+    claimed, problem = _claimed(stack, live, reader)
+    if problem is not None:
+        return live.with_kind(SUBJECT, problem=Problem.UNREACHABLE, problem_detail=problem)
+    names = wanted(stack, live, claimed)
     asks = isinstance(reader, SubjectReads) and stack.cluster.schema_registry_url and names
     read = reader.read_subjects(names) if asks else None
-    live = attach(stack, live, read)
+    live = attach(stack, live, read, claimed)
     if read is None:
         return live
     subjects = live.of(SUBJECT)

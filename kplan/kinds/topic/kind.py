@@ -30,7 +30,7 @@ from kplan.model.plan import (
 )
 from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
-from kplan.rules.names import is_reserved_topic
+from kplan.rules.names import is_platform_topic, is_reserved_topic
 from kplan.rules.placement import choose_replicas, format_assignment
 from kplan.words import plural
 
@@ -431,6 +431,9 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
 
     def untouchable(self, name: str) -> bool:
         return is_reserved_topic(name)
+
+    def internal(self, name: str) -> bool:
+        return is_platform_topic(name)
 
     def plan(self, spec: TopicSpec, current: LiveTopic | None, ctx: PlanContext):
         return plan_topic(spec, current, ctx)

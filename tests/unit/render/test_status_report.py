@@ -302,7 +302,9 @@ def test_json_document():
     assert doc["in_sync"] is False and doc["cluster_id"] == "cluster-1"
     assert doc["summary"] == {"resources": 2, "in_sync": 1, "drifted": 1, "missing": 0, "not_in_declared_state": 0,
                               "not_declared": 0, "connectors": {"running": 1}, "errors": 0, "left_alone": 0,
+                              "orphans": 0, "pruned": 0,
                               "line": "2 resources: 1 in sync, 1 drifted; connectors: 1 running"}
+    assert doc["orphans"] == []
     t, c = doc["resources"]
     assert t["differences"] == [{"path": ["partitions"], "kind": "update", "live": 2, "declared": 3,
                                  "sensitive": False}]

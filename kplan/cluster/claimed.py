@@ -1,0 +1,43 @@
+"""The topics under a stack's claimed prefixes that the batched read did not describe (docs/orphans.md).
+
+The read describes only the topics a plan can touch (declared, owned); an orphan under a claim needs its live
+state too (status shows it, a pruning plan deletes it). Described after the read, only for the names the metadata
+lists under a claim that no stack owns: a stack without claims, or with no orphan topic, asks nothing more."""
+
+from __future__ import annotations
+
+from kplan.model.desired import Stack, freeze
+from kplan.model.live import LiveState
+from kplan.model.orphans import claim_for
+from kplan.model.plan import address_of
+from kplan.rules.names import is_platform_topic
+
+
+def unread_claimed_topics(stack: Stack, live: LiveState) -> list[str]:
+    """The listed topics under the stack's topic claims that the read did not describe and no stack owns."""
+    claims = tuple(c for c in stack.claims if "topics" in c.kinds)
+    if not claims or live.all_topic_names is None:
+        return []
+    return sorted(n for n in live.all_topic_names
+                  if n not in live.topics and claim_for(claims, "topics", n) is not None and not is_platform_topic(n)
+                  and address_of("topic", n) not in live.foreign_owners)
+
+
+def read_claimed_topics(stack: Stack, live: LiveState, reader) -> LiveState:
+    """`live` with the unread topics under the claims described (one chunked describe; none when there are none).
+    A reader that cannot describe (a live-state file) leaves `live` as it is: the file says what it has."""
+    names = unread_claimed_topics(stack, live)
+    if not names or not hasattr(reader, "describe_topic_configs"):
+        return live
+    from kplan.cluster.reader import live_topic
+
+    metadata = reader.last_metadata
+    configs = reader.describe_topic_configs([n for n in names if n in metadata])
+    extra = {n: live_topic(n, metadata[n], configs[n]) for n in names if n in metadata and n in configs}
+    return replace_topics(live, extra)
+
+
+def replace_topics(live: LiveState, extra: dict) -> LiveState:
+    from dataclasses import replace
+
+    return replace(live, topics=freeze({**live.topics, **extra})) if extra else live

@@ -1,0 +1,64 @@
+"""Orphans under the prefixes a stack claims (docs/orphans.md): found kind by kind (`Kind.orphans`), shown by the
+plan as information, and — for a claim with `prune: true` — planned as ordinary deletions (`Kind.prune`), which
+every rule for deletions then sees (the checks, the deletion notes, --max-deletions, the confirmation).
+
+Pure. Never on destroy: destroy deletes what the stack owns, and orphans are no one's."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from kplan.kinds import KINDS, Kind
+from kplan.model.desired import CLAIMABLE, Stack
+from kplan.model.live import LiveState
+from kplan.model.orphans import Orphan
+from kplan.model.plan import PlanDiagnostic, ResourceChange, Severity
+from kplan.words import plural
+
+CODE = "orphan"
+
+
+def find_orphans(stack: Stack, live: LiveState) -> list[Orphan]:
+    """Every orphan under the stack's claims, in the kinds' order, each kind's by name (none without claims)."""
+    if not stack.claims:
+        return []
+    out: list[Orphan] = []
+    for kind in KINDS:
+        claims = tuple(c for c in stack.claims if kind.section in CLAIMABLE and kind.section in c.kinds)
+        if claims:
+            out += kind.orphans(live, claims, {s.name: s for s in kind.declared(stack)})
+    return out
+
+
+def plan_orphans(stack: Stack, live: LiveState, by_kind: Mapping[Kind, dict[str, ResourceChange]]
+                 ) -> list[PlanDiagnostic]:
+    """One information line per orphan; the pruned ones' deletions put into `by_kind` (merged with the change the
+    plan already has for the address: a declared principal's ACLs)."""
+    orphans = find_orphans(stack, live)
+    kinds = {k.type: k for k in KINDS}
+    pruned: dict[str, list[Orphan]] = {}
+    for o in orphans:
+        if o.prune:
+            pruned.setdefault(o.address, []).append(o)
+    for group in pruned.values():
+        kind = kinds[group[0].type]
+        changes = by_kind[kind]
+        changes[group[0].name] = kind.prune(group, live, changes.get(group[0].name))
+    return [orphan_line(o) for o in orphans]
+
+
+def orphan_line(o: Orphan) -> PlanDiagnostic:
+    what = (f"{o.type.value} {o.name!r}" if not o.parts
+            else f"{plural(len(o.parts), 'ACL binding')} of {o.name!r} ({', '.join(o.details)})")
+    verb = "is" if not o.parts or len(o.parts) == 1 else "are"
+    if o.prune:
+        text = f"{what} {verb} under the claimed prefix {o.prefix!r} and no stack owns or declares {_it(o)}: " \
+               "the claim prunes, apply deletes " + _it(o)
+    else:
+        text = f"{what} {verb} under the claimed prefix {o.prefix!r} and no stack owns or declares {_it(o)}: left " \
+               f"alone (declare {_it(o)}, or set `prune: true` on the claim to delete {_it(o)})"
+    return PlanDiagnostic(Severity.INFO, text, CODE, address=o.address, origin=o.origin)
+
+
+def _it(o: Orphan) -> str:
+    return "them" if len(o.parts) > 1 else "it"
