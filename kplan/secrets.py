@@ -22,6 +22,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
@@ -47,6 +48,7 @@ _NOT_SENSITIVE_SUFFIXES = (
 )
 
 
+@lru_cache(maxsize=4096)  # a pure rule over a few distinct keys, asked for every key of every connector
 def is_sensitive_key(key: str) -> bool:
     """Whether a config key holds a secret: passwords, secrets, keys, tokens, JAAS configs, credentials.
 

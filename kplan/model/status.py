@@ -113,7 +113,8 @@ class ResourceStatus:
     @property
     def left_alone(self) -> bool:
         """Drifted only in ways kplan will not act on (`AttrKind.DRIFT`, e.g. an undeclared topic override or an
-        undeclared binding of a non-authoritative principal): reported, but nothing is pending — the plan has no change for it, and status does not exit 2 for it."""
+        undeclared binding of a non-authoritative principal): reported, but nothing is pending — the plan has no
+        change for it, and status does not exit 2 for it."""
         return (self.status is Status.DRIFTED and bool(self.differences) and self.in_declared_state
                 and all(d.kind is AttrKind.DRIFT for d in self.differences))
 

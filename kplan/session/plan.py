@@ -4,10 +4,15 @@ validation by the real systems, again after the broker's metadata settles (kplan
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
 from kplan.session.open import Session
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.secrets import SecretValues
 
 
 def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
@@ -54,7 +59,6 @@ def remember_secrets(stack, live, secrets) -> None:
     secrets, and the live values under the keys kplan masks — each masked wherever it appears from now on."""
     from kplan.kinds import KINDS
     from kplan.secrets import remember
-    from kplan.session.run import run_secrets
 
     run_secrets(stack, live, secrets)  # registers them
     remember(v for kind in KINDS for v in kind.live_secrets(stack, live))
@@ -66,3 +70,20 @@ def scrubbed(plan):
     from kplan.secrets import scrub_doc
 
     return scrub_doc(plan, keep=frozenset({"planned", "fingerprints", "inputs_digest", "cluster_id"}))
+
+
+def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
+    """Every secret value a run may meet: the stack's resolved secrets and plaintext secret values, the live
+    connectors' secret values (a before-image may be restored), the client properties' secrets."""
+    from kplan.secrets import has_secret_ref, remember, secret_keys
+
+    values: set[str] = set(secrets.plaintexts())
+    for spec in stack.connectors:
+        values.update(v for k in secret_keys(spec.config, declared=spec.sensitive_keys)
+                      if not has_secret_ref(v := spec.config[k]))
+    for conn in live.connectors.values():
+        values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
+    values.update(str(v) for k, v in stack.cluster.client_properties.items()
+                  if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))
+    remember(values)
+    return tuple(v for v in values if v)

@@ -20,6 +20,7 @@ from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Plan
 from kplan.secrets import SecretValues
+from kplan.session.plan import run_secrets
 from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import LockHeld, StackLock
@@ -93,23 +94,6 @@ class Cluster:
             self.session.close()
         if self.writer is not None:
             self.writer.close()
-
-
-def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
-    """Every secret value a run may meet: the stack's resolved secrets and plaintext secret values, the live
-    connectors' secret values (a before-image may be restored), the client properties' secrets."""
-    from kplan.secrets import has_secret_ref, remember, secret_keys
-
-    values: set[str] = set(secrets.plaintexts())
-    for spec in stack.connectors:
-        values.update(v for k in secret_keys(spec.config, declared=spec.sensitive_keys)
-                      if not has_secret_ref(v := spec.config[k]))
-    for conn in live.connectors.values():
-        values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
-    values.update(str(v) for k, v in stack.cluster.client_properties.items()
-                  if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))
-    remember(values)
-    return tuple(v for v in values if v)
 
 
 def unfinished_message(j: Journal) -> str:
