@@ -23,17 +23,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.results import reason_of_name
 from kplan.errors import KplanError, WriteError
-from kplan.kinds.ports import BatchResults
 from kplan.kinds.quota.model import DEFAULT_ENTITY, QuotaEntity
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
-from kplan.transport.retry import RetriableError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the writes' types: the reads (the plan's) load none of them
     from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.kinds.ports import BatchResults
 
 USER, CLIENT_ID = "user", "client-id"
 MATCH_ANY = 2  # DescribeClientQuotas component match types: 0 exact, 1 default, 2 any
@@ -165,6 +163,7 @@ class KafkaPythonClient:
         from kafka.errors import for_code
         from kafka.protocol.admin import AlterClientQuotasRequest
 
+        from kplan.kinds.ports import BatchResults
         results = BatchResults() if results is None else results
         Entry = AlterClientQuotasRequest.EntryData
         entries = []
@@ -185,6 +184,8 @@ class KafkaPythonClient:
                 results.record(key)
                 continue
             err = for_code(entry.error_code)
+            from kplan.cluster.results import reason_of_name
+
             results.record(key, reason_of_name(err.message), err.message)
             if refused is None:
                 who = ",".join(f"{e.entity_type}={_stack_name(e.entity_name)}" for e in entry.entity)
@@ -206,6 +207,7 @@ class KafkaPythonClient:
         from kafka import TopicPartition
         from kafka.errors import KafkaError
 
+        from kplan.kinds.ports import BatchResults
         results = BatchResults() if results is None else results
         request = {TopicPartition(topic, p): list(replicas)
                    for topic, assignment in targets.items() for p, replicas in enumerate(assignment)}
@@ -224,6 +226,8 @@ class KafkaPythonClient:
                 results.record(key)
                 continue
             name = getattr(error, "__name__", str(error))
+            from kplan.cluster.results import reason_of_name
+
             results.record(key, reason_of_name(name), name)
             if refused is None:
                 refused = KafkaPythonError(f"reassigning partition {tp.partition} of topic {tp.topic} failed: "
@@ -295,6 +299,7 @@ class KafkaPythonWriter:
         from kplan.transport.permissions import denied_name
 
         what = "altering client quotas"
+        from kplan.kinds.ports import BatchResults
         results = BatchResults() if results is None else results
         self.kafka.link.gate(what)
 
@@ -307,6 +312,8 @@ class KafkaPythonWriter:
                                       operation="ALTER_CONFIGS")
                 raise WriteError(f"{what}: {problem or e}") from None
             except KafkaPythonUnreachable as e:
+                from kplan.transport.retry import RetriableError
+
                 raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
 
         self.kafka.attempts.retry(attempt, what)
@@ -319,6 +326,7 @@ class KafkaPythonWriter:
         from kplan.transport.permissions import denied_name
 
         what = "reassigning partitions"
+        from kplan.kinds.ports import BatchResults
         results = BatchResults() if results is None else results
         self.kafka.link.gate(what)
 
@@ -330,6 +338,8 @@ class KafkaPythonWriter:
                                       self.kafka.who)
                 raise WriteError(f"{what}: {problem or e}") from None
             except KafkaPythonUnreachable as e:
+                from kplan.transport.retry import RetriableError
+
                 raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
 
         self.kafka.attempts.retry(attempt, what)

@@ -62,6 +62,8 @@ class RealValidator:
     # -- PostgreSQL sources' on_destroy --------------------------------------------------------------------
 
     def _validate_cdc_drops(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
+        if not any(c.type == ResourceType.CONNECTOR and c.action == Action.DELETE for c in plan.changes):
+            return []  # a drop goes with a deleted connector: nothing to check (and nothing to import)
         from kplan.cluster.postgres import DatabaseError, check_drop
         from kplan.errors import KplanError
         from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
