@@ -15,7 +15,7 @@ import time
 from typing import Any, Mapping
 
 from kplan.errors import KplanError
-from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions
+from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
 
 # confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
@@ -62,13 +62,13 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
     except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line
         raise KplanError(f"the consumer groups could not be read: {_line(e)}") from None
     groups = {gid: LiveGroup(gid, state_word(described[gid].state), len(described[gid].members),
-                             freeze({t: freeze(p) for t, p in committed[gid].items()}))
+                             freeze({t: frozen(p) for t, p in committed[gid].items()}))
               for gid in committed if gid in described}
     stamps = _timestamps(conf, groups, end, deadline)
     return LiveConsumers(
         freeze(groups),
-        freeze({t: TopicPositions(freeze(end.get(t, {})), freeze({ms: freeze(k) for ms, k in kept.get(t, {}).items()}),
-                                  freeze({p: freeze(o) for p, o in stamps.get(t, {}).items()}))
+        freeze({t: TopicPositions(frozen(end.get(t, {})), frozen({ms: frozen(k) for ms, k in kept.get(t, {}).items()}),
+                                  frozen({p: frozen(o) for p, o in stamps.get(t, {}).items()}))
                 for t in topics}),
         now_ms)
 
@@ -150,7 +150,7 @@ def _timestamps(conf: Mapping[str, Any], groups: Mapping[str, LiveGroup], end: M
                         kind, ts = m.timestamp()
                         # the record at the offset, or the first after it (the next ones compacted away); 0 is
                         # TIMESTAMP_NOT_AVAILABLE
-                        if kind != 0 and m.offset() >= round_[key]:
+                        if kind != 0 and (m.offset() or 0) >= round_[key]:
                             out.setdefault(key[0], {}).setdefault(key[1], {})[round_[key]] = ts
                     pending.discard(key)  # read, or an error for it (e.g. its records deleted): left out
                     consumer.pause([TopicPartition(*key)])

@@ -20,7 +20,8 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_
               help="Save the plan (no secrets) for `kplan show` and `kplan apply`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 = no changes, 2 = changes, 1 = error.")
 @click.option("--allow-active-consumers", is_flag=True,
-              help="Allow deleting or replacing topics that consumer groups with live members read (docs/consumers.md).")
+              help="Allow deleting or replacing topics that consumer groups with live members read "
+                   "(docs/consumers.md).")
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,

@@ -6,9 +6,19 @@ what each part means."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import Any, Mapping, Protocol, TypeVar, runtime_checkable
 
 from kplan.model.desired import freeze
+
+_KT = TypeVar("_KT")
+_VT = TypeVar("_VT")
+
+
+def frozen(d: Mapping[_KT, _VT] | None) -> Mapping[_KT, _VT]:
+    """A read-only, key-sorted copy of a mapping with any sortable keys (partitions, offsets, retention ms)."""
+    src = d or {}
+    return MappingProxyType({k: src[k] for k in sorted(src)})  # type: ignore[type-var]
 
 # Group states in which the group has live members (Kafka's words, as `kafka-consumer-groups.sh` prints them).
 ACTIVE_STATES = frozenset({"Stable", "PreparingRebalance", "CompletingRebalance", "Assigning", "Reconciling"})
@@ -36,9 +46,9 @@ class TopicPositions:
     its end offset there); the timestamps of the records at groups' committed offsets (`timestamps`: offset ->
     epoch ms, by partition), where they could be read."""
 
-    end: Mapping[int, int] = field(default_factory=lambda: freeze({}))
-    kept_from: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
-    timestamps: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
+    end: Mapping[int, int] = field(default_factory=lambda: frozen({}))
+    kept_from: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: frozen({}))
+    timestamps: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: frozen({}))
 
 
 @dataclass(frozen=True)
@@ -121,8 +131,8 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
     if groups is None:
         return None
     topics = {name: TopicPositions(_ints(t.get("end_offsets")),
-                                   freeze({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
-                                   freeze({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
+                                   frozen({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
+                                   frozen({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
               for name, t in (doc.get("topics") or {}).items() if "end_offsets" in t}
     return LiveConsumers(
         freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
@@ -132,4 +142,4 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
 
 
 def _ints(d: Mapping[Any, Any] | None) -> Mapping[int, int]:
-    return freeze({int(k): int(v) for k, v in (d or {}).items()})
+    return frozen({int(k): int(v) for k, v in (d or {}).items()})

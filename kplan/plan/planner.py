@@ -16,8 +16,8 @@ from kplan.kinds import KINDS, Kind, PlanContext
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
-from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.consumers import attach_consumers
+from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.policy.check import check_policy
 from kplan.secrets import SecretValues
 
