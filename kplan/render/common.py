@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from kplan.model.desired import Origin
 from kplan.model.plan import (
@@ -157,7 +158,10 @@ def group_line(ch: ResourceChange, g) -> str:
 
 
 def age(ms: int) -> str:
-    return _duration(ms) if ms >= 1000 else f"{ms}ms" if ms else "0s"
+    """`3h2m`, `45s`: the two largest units, whole seconds (an age is approximate)."""
+    if ms < 1000:
+        return "0s"
+    return "".join(re.findall(r"\d+[a-z]+", _duration(ms // 1000 * 1000))[:2])
 
 
 def retention(ms: int) -> str:
