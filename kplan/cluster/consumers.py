@@ -133,7 +133,7 @@ def _timestamps(conf: Mapping[str, Any], groups: Mapping[str, LiveGroup], end: M
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer({**conf, "group.id": PEEK_GROUP, "enable.auto.commit": False,
-                         "enable.partition.eof": False, "auto.offset.reset": "error"})
+                         "enable.partition.eof": False, "auto.offset.reset": "error", "fetch.wait.max.ms": 10})
     try:
         queues = {tp: sorted(offsets) for tp, offsets in wanted.items()}
         while queues and time.monotonic() < deadline:
@@ -142,18 +142,21 @@ def _timestamps(conf: Mapping[str, Any], groups: Mapping[str, LiveGroup], end: M
             consumer.assign([TopicPartition(t, p, o) for (t, p), o in round_.items()])
             pending = set(round_)
             while pending and time.monotonic() < deadline:
-                for m in consumer.consume(num_messages=500, timeout=min(1.0, max(0.05, deadline - time.monotonic()))):
+                wait = min(0.05, max(0.01, deadline - time.monotonic()))
+                for m in consumer.consume(num_messages=len(pending), timeout=wait):
                     key = (m.topic(), m.partition())
                     if key not in pending:
-                        continue
+                        continue  # a partition already read this round: its later records are not needed
                     if m.error() is None:
+                        if (m.offset() or 0) < round_[key]:
+                            continue  # fetched for an earlier round's position
                         kind, ts = m.timestamp()
                         # the record at the offset, or the first after it (the next ones compacted away); 0 is
                         # TIMESTAMP_NOT_AVAILABLE
-                        if kind != 0 and (m.offset() or 0) >= round_[key]:
+                        if kind != 0:
                             out.setdefault(key[0], {}).setdefault(key[1], {})[round_[key]] = ts
                     pending.discard(key)  # read, or an error for it (e.g. its records deleted): left out
-                    consumer.pause([TopicPartition(*key)])
+            consumer.unassign()
     finally:
         consumer.close()
     return out
