@@ -41,9 +41,9 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
             live = unit.follow_up(stack, live, session.reader, destroy)
     remember_secrets(stack, live, session.secrets)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets, allow_active_consumers=allow_active)
-    live, plan = with_consumers(session.reader, stack, live, plan, allow_active)
-    if not validate:
+    if not validate:  # `kplan status`: it shows no consumer groups, so none are read
         return live, scrubbed(plan)
+    live, plan = with_consumers(session.reader, stack, live, plan, allow_active)
     try:
         extra = session.validator.validate(stack, plan)
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
