@@ -276,6 +276,14 @@ class KafkaReader:
         return read_groups(self.admin, queries, partitions, self.cluster.timeout_s,
                            principal(self.cluster.client_properties))
 
+    def read_consumers(self, topics: Mapping[str, int], retention_cuts: Mapping[str, int]):
+        """The consumer groups on the topics a plan disrupts, and the topics' positions (kplan.cluster.consumers:
+        the model's ConsumerReads, asked after planning and only when a topic needs it)."""
+        from kplan.cluster.consumers import read_consumers
+
+        return read_consumers(self.admin, client_config(self.cluster, self.secrets), topics, retention_cuts,
+                              self.cluster.timeout_s)
+
     def close(self) -> None:
         if self._connect is not None:
             self._connect.close()

@@ -14,6 +14,9 @@ from kplan.session.open import wait_for_stack_cluster
 ENV_OPTION = click.option("-e", "--env", "--environment", "environment", metavar="ENV",
                           help="Environment overlay to apply.")
 APPROVE_OPTION = click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+ALLOW_CONSUMERS_OPTION = click.option(
+    "--allow-active-consumers", is_flag=True,
+    help="Allow deleting or replacing topics that consumer groups with live members read (docs/consumers.md).")
 MAX_DELETIONS_OPTION = click.option("--max-deletions", type=click.IntRange(min=0), metavar="N",
                                     help="Refuse to run a plan that deletes or replaces more than N resources.")
 
@@ -34,13 +37,15 @@ def _is_plan_file(path: str) -> bool:
 @ENV_OPTION
 @APPROVE_OPTION
 @MAX_DELETIONS_OPTION
+@ALLOW_CONSUMERS_OPTION
 @NO_COLOR_OPTION
 @click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
               help="With a saved plan: the stack it was made from (default: the path recorded in the plan).")
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.pass_context
-def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color, stack_path, template_dirs, wait_s):
+def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, no_color, stack_path,
+                  template_dirs, wait_s):
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
     saved = None
     if _is_plan_file(path):
@@ -55,7 +60,7 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=bool(saved and saved.destroy), auto_approve=auto_approve, max_deletions=max_deletions,
-         color=use_color(no_color), saved=saved)
+         color=use_color(no_color), saved=saved, allow_active_consumers=allow_active_consumers)
 
 
 @click.command("destroy")
@@ -63,19 +68,22 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, no_color,
 @ENV_OPTION
 @APPROVE_OPTION
 @MAX_DELETIONS_OPTION
+@ALLOW_CONSUMERS_OPTION
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.pass_context
-def destroy_command(ctx, path, environment, auto_approve, max_deletions, no_color, template_dirs, wait_s):
+def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, no_color,
+                    template_dirs, wait_s):
     """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=True, auto_approve=auto_approve, max_deletions=max_deletions,
-         color=use_color(no_color), saved=None)
+         color=use_color(no_color), saved=None, allow_active_consumers=allow_active_consumers)
 
 
-def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved):
+def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved,
+         allow_active_consumers=False):
     from kplan.render import render
     from kplan.session.run import Cluster, RunOptions, run_apply, summary_line
 
@@ -94,7 +102,7 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
         return ok
 
     opts = RunOptions(destroy=destroy, max_deletions=max_deletions, confirm=confirm, show=show,
-                      saved_plan=saved)
+                      saved_plan=saved, allow_active_consumers=allow_active_consumers)
     if stack.multi_cluster:
         _run_all(ctx, stack, opts, color)
         return

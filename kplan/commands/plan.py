@@ -19,16 +19,19 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_
 @click.option("-out", "--out", "out", metavar="FILE", type=click.Path(dir_okay=False),
               help="Save the plan (no secrets) for `kplan show` and `kplan apply`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 = no changes, 2 = changes, 1 = error.")
+@click.option("--allow-active-consumers", is_flag=True,
+              help="Allow deleting or replacing topics that consumer groups with live members read "
+                   "(docs/consumers.md).")
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, template_dirs, wait_s,
-                 live_state):
+def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, allow_active_consumers,
+                 template_dirs, wait_s, live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
     plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, environ=os.environ,
-                        template_dirs=template_dirs, wait_s=wait_s)
+                        template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers)
     emit(plan, fmt, use_color(no_color))
     if out:
         if plan.has_errors:
@@ -46,7 +49,7 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
 
 def compute_plan(ctx: click.Context, path: str, environment: str | None, *, destroy: bool = False,
                  live_state: str | None = None, environ: Mapping[str, str] | None = None,
-                 template_dirs: Sequence[str] = (), wait_s: float | None = None):
+                 template_dirs: Sequence[str] = (), wait_s: float | None = None, allow_active_consumers: bool = False):
     """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
     the plan against the real systems."""
     from kplan.commands._common import load_and_open_or_exit
@@ -63,10 +66,11 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
 
         sessions, close = member_sessions(stack, live_state=live_state, environ=environ)
         try:
-            return plan_all(sessions, destroy=destroy, one_cluster_each=live_state is None)[1]
+            return plan_all(sessions, destroy=destroy, one_cluster_each=live_state is None,
+                            allow_active_consumers=allow_active_consumers)[1]
         finally:
             close()
     try:
-        return plan_stack(session, destroy=destroy)[1]
+        return plan_stack(session, destroy=destroy, allow_active_consumers=allow_active_consumers)[1]
     finally:
         session.close()

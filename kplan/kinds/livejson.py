@@ -15,6 +15,13 @@ of the document is read by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
 both, a replication-factor change cannot be planned as a reassignment.
+
+Consumer groups (docs/consumers.md; `kplan.model.consumers.consumers_from_json`): the state's "consumer_groups"
+({"orders-app": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12, "1": 30}}}}) and
+"consumers_read_at" (epoch ms the ages are measured from); a topic may carry "end_offsets" ({"0": 40, "1": 30}),
+"kept_from" (for a retention cut: {"<new retention.ms>": {"0": 20}}, the first offset that retention keeps) and
+"timestamps" ({"0": {"12": <epoch ms of the record at offset 12>}}). Without "consumer_groups" the plan shows no
+consumer context; with it, the groups are those the document lists.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
+from kplan.model.consumers import consumers_from_json
 from kplan.model.desired import freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 
@@ -52,6 +60,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
                                            for k, v in sorted((doc.get("broker_racks") or {}).items())}),
             registry_level=doc.get("registry_level") or None,
             kinds=freeze({u.kind.type: u.live_from_json(doc) for u in UNITS if u.live_from_json is not None}),
+            consumers=consumers_from_json(doc),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None

@@ -74,6 +74,9 @@ class TopicSpec:
     authoritative_config: bool | None = None
     # When true, a partition decrease or a replication-factor change is planned as delete+create (DATA LOSS).
     allow_replace: bool = False
+    # When true, deleting or replacing the topic while a consumer group with live members reads it is allowed
+    # (otherwise a plan error: kplan.plan.consumers).
+    allow_consumer_disruption: bool = False
     origin: Origin | None = None
     # file:line of each config key, for diagnostics pointing at the right line.
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))

@@ -11,6 +11,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Protocol
 
+from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import freeze
 from kplan.model.plan import ResourceType
 
@@ -118,6 +119,8 @@ class LiveState:
     registry_level: str | None = None
     # Every other kind's slice, by its resource type (`of`); each kind's `live.py` defines its resources' type.
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
+    # The consumer groups reading the topics the plan disrupts (kplan.plan.consumers); None when not read.
+    consumers: LiveConsumers | None = None
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan

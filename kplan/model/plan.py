@@ -11,6 +11,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, ClassVar, Mapping
 
+from kplan.model.consumers import ConsumerContext
 from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.secrets import MASK
@@ -194,6 +195,8 @@ class ResourceChange:
     origin: Origin | None = None
     # What apply does (None on a no-op, and in a plan saved by a kplan older than the payload).
     planned: PlannedPayload | None = None
+    # A topic the plan disrupts: the consumer groups reading it (kplan.plan.consumers); None when not looked at.
+    consumers: ConsumerContext | None = None
 
     @property
     def actions(self) -> tuple[Action, ...]:

@@ -16,14 +16,18 @@ from kplan.kinds import KINDS, Kind, PlanContext
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
+from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.orphans import plan_orphans
 from kplan.policy.check import check_policy
 from kplan.secrets import SecretValues
 
 
-def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: SecretValues | None = None) -> Plan:
-    """Compare `stack` with `live`. `destroy=True` plans the removal of everything this stack owns.
+def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: SecretValues | None = None,
+              allow_active_consumers: bool = False) -> Plan:
+    """Compare `stack` with `live`. `destroy=True` plans the removal of everything this stack owns. When `live`
+    holds the consumer groups (a live-state file's, or after the session's follow-up read), the disrupted topics
+    carry them and the consumer guard runs (kplan.plan.consumers; `allow_active_consumers`: the run's allowance).
 
     Errors (refused changes, protected deletions, impossible values) are diagnostics on the plan, not exceptions:
     callers check `plan.has_errors`."""
@@ -58,7 +62,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         diags += kind.deletion_notes(stack, by_kind[kind], every, live, secrets)
 
     secret_keys = stack_sensitive_keys(stack)
-    return Plan(
+    plan = Plan(
         stack=stack.name,
         environment=stack.environment,
         cluster_id=live.cluster_id,
@@ -68,6 +72,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
     )
+    return attach_consumers(plan, stack, live, allow_active=allow_active_consumers)
 
 
 def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destroy: bool, secrets: SecretValues,

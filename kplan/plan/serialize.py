@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.errors import KplanError
+from kplan.model.consumers import ConsumerContext
 from kplan.model.desired import Origin
 from kplan.model.plan import (
     FORMAT_VERSION,
@@ -82,6 +83,8 @@ def _change(c: ResourceChange) -> dict[str, Any]:
         "unchanged_attributes": c.unchanged_attributes,
         # what apply does (the kind's payload, `kplan.kinds.<kind>`); absent on a no-op
         **({"planned": c.planned.to_json()} if c.planned is not None else {}),
+        # the consumer groups reading a topic the plan disrupts (kplan.plan.consumers); absent when not looked at
+        **({"consumers": c.consumers.to_json()} if c.consumers is not None else {}),
     }
 
 
@@ -171,6 +174,7 @@ def _change_from(d: dict) -> ResourceChange:
         reason=Reason(d.get("reason", "")),
         origin=_origin_from(d.get("origin")),
         planned=_planned_from(d),
+        consumers=ConsumerContext.from_json(d["consumers"]) if d.get("consumers") is not None else None,
     )
 
 

@@ -193,6 +193,7 @@ CHECKS: dict[RuleType, Callable[[Rule, Resource, Union[str, None]], Iterator[Fin
     RuleType.TOPIC_REQUIRED_CONFIG: _required_config,
     RuleType.TOPIC_FORBIDDEN_CONFIG: _forbidden_config,
     RuleType.TOPIC_MAX_RETENTION: _max_retention,
+    RuleType.TOPIC_CONSUMED_DELETION: lambda rule, resource, environment: iter(()),  # a plan's, not a stack's
     RuleType.CONNECTOR_ALLOWED_CLASSES: _allowed_classes,
     RuleType.CONNECTOR_FORBIDDEN_CLASSES: _forbidden_classes,
     RuleType.CONNECTOR_REQUIRED_CONFIG: _required_config,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from kplan.model.desired import Origin
 from kplan.model.plan import (
@@ -14,7 +15,8 @@ from kplan.model.plan import (
     Plan,
     ResourceChange,
 )
-from kplan.rules.display import show
+from kplan.rules.display import _duration, readable, show
+from kplan.words import plural
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -131,3 +133,36 @@ def shown(change: ResourceChange) -> bool:
     if change.is_change or change.attributes:
         return True
     return bool(change.flags - {Flag.ADOPT})
+
+
+def consumer_summary(ch: ResourceChange) -> str | None:
+    """`read by 2 consumer groups (delete)`: what the plan knows of a disrupted topic's readers (None when it was
+    not looked at; kplan.plan.consumers)."""
+    ctx = ch.consumers
+    if ctx is None:
+        return None
+    why = ", ".join(ctx.because)
+    if not ctx.groups:
+        return f"consumers ({why}): no consumer group has committed offsets on it"
+    return f"consumers ({why}): read by {plural(len(ctx.groups), 'consumer group')}"
+
+
+def group_line(ch: ResourceChange, g) -> str:
+    """One group on a disrupted topic: `orders-app: Stable, 2 members, lag 40 messages, oldest unconsumed 3h`."""
+    text = f"{g.group}: {g.state}, {plural(g.members, 'member')}, lag {plural(g.lag, 'message')}"
+    if g.oldest_age_ms is not None:
+        text += f", oldest unconsumed {age(g.oldest_age_ms)} old"
+    if g.beyond_retention is not None and ch.consumers is not None and ch.consumers.retention_ms is not None:
+        text += f", {g.beyond_retention} older than the new retention.ms ({retention(ch.consumers.retention_ms)})"
+    return text
+
+
+def age(ms: int) -> str:
+    """`3h2m`, `45s`: the two largest units, whole seconds (an age is approximate)."""
+    if ms < 1000:
+        return "0s"
+    return "".join(re.findall(r"\d+[a-z]+", _duration(ms // 1000 * 1000))[:2])
+
+
+def retention(ms: int) -> str:
+    return readable("retention.ms", ms) or str(ms)

@@ -11,10 +11,12 @@ from kplan.render.common import (
     HEADLINES,
     SYMBOLS,
     adoption_note,
+    age,
     attr_note,
     flag_note,
     label,
     reason_text,
+    retention,
     show,
     shown,
     summary_line,
@@ -59,6 +61,12 @@ def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###") -> 
     if warnings:
         blocks.append(f"\n{level} Warnings\n\n")
         blocks += [f"- {w}\n" for w in warnings]
+    consumers = _consumers(plan)
+    if consumers:
+        blocks.append(f"\n{level} Consumers\n\nConsumer groups reading the topics this plan disrupts "
+                      "(docs/consumers.md):\n\n| Topic | Because | Group | State | Members | Lag | Oldest unconsumed "
+                      "| Older than the new retention |\n|---|---|---|---|--:|--:|--:|--:|\n")
+        blocks += consumers
     if visible:
         blocks.append(f"\n{level} Details\n")
         blocks += [_details(ch) for ch in visible]
@@ -107,6 +115,27 @@ def _warnings(plan: Plan) -> list[str]:
     out += [f"**{d.severity.value.capitalize()}:** {_text(d.format().split(': ', 1)[1])}" for d in plan.diagnostics
             if d.severity != Severity.ERROR and d.code not in _COVERED_CODES]
     return out
+
+
+def _consumers(plan: Plan) -> list[str]:
+    """One row per group on each disrupted topic (a topic no group reads: one row saying so)."""
+    rows = []
+    for ch in plan.changes:
+        ctx = ch.consumers
+        if ctx is None:
+            continue
+        why = _cell(", ".join(ctx.because))
+        if not ctx.groups:
+            rows.append(f"| {_code(ch.name)} | {why} | (none) | | | | | |\n")
+        for g in ctx.groups:
+            oldest = age(g.oldest_age_ms) if g.oldest_age_ms is not None else ""
+            beyond = "" if g.beyond_retention is None else (
+                f"{'**' if g.beyond_retention else ''}{g.beyond_retention}{'**' if g.beyond_retention else ''}"
+                + (f" ({retention(ctx.retention_ms)})" if ctx.retention_ms is not None else ""))
+            state = f"**{g.state}**" if g.active else g.state
+            rows.append(f"| {_code(ch.name)} | {why} | {_code(g.group)} | {state} | {g.members} | {g.lag} | {oldest} "
+                        f"| {_cell(beyond)} |\n")
+    return rows
 
 
 def _details(ch: ResourceChange) -> str:

@@ -11,7 +11,9 @@ from kplan.render.common import (
     adoption_note,
     attention,
     attr_note,
+    consumer_summary,
     flag_note,
+    group_line,
     label,
     reason_text,
     shown,
@@ -79,6 +81,9 @@ def _resource(ch: ResourceChange, c) -> list[str]:
         lines.append(f"  #   declared at {where(ch.origin)}")
     for flag in sorted(ch.flags, key=lambda f: f.value):
         lines.append(c(f"  #   {flag_note(ch, flag)}", "red" if flag in (Flag.DATA_LOSS, Flag.REFUSED) else "yellow"))
+    if ch.consumers is not None:
+        lines.append(c(f"  #   {consumer_summary(ch)}", "yellow" if ch.consumers.groups else None))
+        lines += [f"  #     {group_line(ch, g)}" for g in ch.consumers.groups]
     if not ch.attributes and not ch.unchanged_attributes:
         return lines
     symbol = SYMBOLS[ch.action]

@@ -28,6 +28,7 @@ from kplan.session.run import (
     _quietly,
     _release,
     after_rollback,
+    allows_active_consumers,
     check_saved_plan,
     execute_steps,
     lock_held_message,
@@ -94,7 +95,7 @@ def close_all(clusters: list[Cluster]) -> None:
 
 
 def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, validate: bool = True,
-             one_cluster_each: bool = True):
+             one_cluster_each: bool = True, allow_active_consumers: bool = False):
     """[(live, plan)] per cluster's session (kplan.session.open.Session), read and planned concurrently (each
     cluster has its own clients), and the combined plan. `one_cluster_each`: refuse two names for one cluster id
     (not for a live-state file, which may give every cluster the same state)."""
@@ -102,7 +103,8 @@ def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, valid
 
     def one(session):
         try:
-            return plan_stack(session, destroy=destroy, holding_lock=holding_lock, validate=validate)
+            return plan_stack(session, destroy=destroy, holding_lock=holding_lock, validate=validate,
+                              allow_active_consumers=allow_active_consumers)
         except KplanError as e:
             raise KplanError(f"cluster {session.stack.cluster_name}: {e}") from None
 
@@ -137,7 +139,8 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
             except LockHeld as e:
                 raise KplanError(f"cluster {c.stack.cluster_name}: "
                                  f"{lock_held_message(e, stores[id(c)])}") from None
-        planned, plan = plan_all([c.session for c in clusters], destroy=opts.destroy, holding_lock=True)
+        planned, plan = plan_all([c.session for c in clusters], destroy=opts.destroy, holding_lock=True,
+                                 allow_active_consumers=allows_active_consumers(opts))
         if saved is not None:  # every cluster's part must still be what was reviewed
             for c, (live, fresh), part in zip(clusters, planned, saved.groups):
                 try:

@@ -16,19 +16,22 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
-               holding_lock: bool = False):
+               holding_lock: bool = False, allow_active_consumers: bool = False):
     """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
     again, after waiting for the broker's metadata, while the plan would create a topic that exists
     (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
-    `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing."""
+    `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing;
+    `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.plan.consumers)."""
     from kplan.cluster.settle import settled
 
-    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock), session.reader,
+    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers),
+                   session.reader,
                    session.stack.cluster.timeout_s, validated=validate)
 
 
 
-def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool):
+def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool,
+               allow_active: bool = False):
     from kplan.cluster.claimed import read_claimed_topics
     from kplan.model.plan import error
     from kplan.plan.planner import make_plan
@@ -44,14 +47,39 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
         if unit.follow_up is not None:
             live = unit.follow_up(stack, live, session.reader, destroy)
     remember_secrets(stack, live, session.secrets)
-    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets)
-    if not validate:
+    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets, allow_active_consumers=allow_active)
+    if not validate:  # `kplan status`: it shows no consumer groups, so none are read
         return live, scrubbed(plan)
+    live, plan = with_consumers(session.reader, stack, live, plan, allow_active)
     try:
         extra = session.validator.validate(stack, plan)
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
         extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
     return live, scrubbed(plan.with_diagnostics(extra))
+
+
+def with_consumers(reader, stack, live, plan, allow_active: bool):
+    """(live, plan) with the consumer groups of the topics the plan disrupts (kplan.plan.consumers): the follow-up
+    read that depends on the plan, made only when a topic needs it and the reader can ask (a live-state file says
+    what it says). A read that fails is a warning: the plan then has no consumer context and no consumer guard."""
+    from kplan.model.consumers import ConsumerReads
+    from kplan.model.plan import warning
+    from kplan.plan.consumers import attach_consumers, disrupted
+
+    if live.consumers is not None or not isinstance(reader, ConsumerReads):
+        return live, plan
+    wanted = disrupted(plan, live)
+    if not wanted:
+        return live, plan
+    cuts = {t: d.retention_ms for t, d in wanted.items() if d.retention_ms is not None}
+    try:
+        consumers = reader.read_consumers({t: d.partitions for t, d in wanted.items()}, cuts)
+    except KplanError as e:
+        return live, plan.with_diagnostics([warning(
+            f"{e}; the plan shows no consumer groups and the consumer guard did not run (docs/consumers.md)",
+            "consumers-unread")])
+    live = replace(live, consumers=consumers)
+    return live, attach_consumers(plan, stack, live, allow_active=allow_active)
 
 
 def remember_secrets(stack, live, secrets) -> None:

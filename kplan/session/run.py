@@ -103,10 +103,20 @@ def unfinished_message(j: Journal) -> str:
             f"`kplan recover --resume` finishes it")
 
 
-def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False):
+def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False, allow_active_consumers: bool = False):
     from kplan.session.plan import plan_stack
 
-    return plan_stack(cluster.session, destroy=destroy, resuming=resuming, holding_lock=True)
+    return plan_stack(cluster.session, destroy=destroy, resuming=resuming, holding_lock=True,
+                      allow_active_consumers=allow_active_consumers)
+
+
+def allows_active_consumers(opts: "RunOptions") -> bool:
+    """The run allows deleting topics live consumers read: --allow-active-consumers, or a saved plan made with it
+    (what was reviewed is applied)."""
+    from kplan.plan.consumers import ALLOWED_CODE
+
+    saved = opts.saved_plan
+    return opts.allow_active_consumers or (saved is not None and any(d.code == ALLOWED_CODE for d in saved.diagnostics))
 
 
 def count_deletions(plan) -> int:
@@ -135,6 +145,7 @@ class RunOptions:
     out: TextIO | None = None
     saved_plan: Plan | None = None  # loaded from a file: must still be current
     faults: Faults | None = None  # tests only (kplan.state.faults); None: those a test installed, if any
+    allow_active_consumers: bool = False  # --allow-active-consumers (kplan.plan.consumers)
 
 
 def run_apply(cluster: Cluster, opts: RunOptions, *,
@@ -153,7 +164,8 @@ def run_apply(cluster: Cluster, opts: RunOptions, *,
         raise KplanError(lock_held_message(e, store)) from None
     try:
         # An unfinished earlier run shows as a plan error (its marker in the ownership record).
-        live, plan = plan_for(cluster, opts.destroy, resuming=resume_of is not None)
+        live, plan = plan_for(cluster, opts.destroy, resuming=resume_of is not None,
+                              allow_active_consumers=allows_active_consumers(opts))
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         opts.show(plan)

@@ -18,6 +18,7 @@ def topic_data(t: TopicSpec, stack_authoritative: bool = False) -> dict:
         # What applies to the topic: its own setting, else the stack-wide switch.
         "authoritative_config": stack_authoritative if t.authoritative_config is None else t.authoritative_config,
         "allow_replace": t.allow_replace,
+        **({"allow_consumer_disruption": True} if t.allow_consumer_disruption else {}),
         "origin": origin_data(t.origin),
     }
 

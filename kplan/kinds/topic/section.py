@@ -101,6 +101,7 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
         protect=bool(settings.get("protect", False)),
         authoritative_config=_flag_or_none(settings.get("authoritative_config")),
         allow_replace=bool(settings.get("allow_replace", False)),
+        allow_consumer_disruption=bool(settings.get("allow_consumer_disruption", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
         config_origins=freeze(origins),
     )

@@ -1,0 +1,162 @@
+"""The consumer groups reading the topics a plan disrupts (kplan.plan.consumers, docs/consumers.md): one follow-up
+read after planning, only for those topics, every request bounded by `cluster.timeout`.
+
+Batched as the admin API allows: the groups are listed once; their committed offsets asked with one request per
+group (Kafka's OffsetFetch answers one group each here), all in flight at once and limited to the disrupted topics'
+partitions; the groups with offsets there described in one call; the log end offsets (and, for a retention.ms cut,
+the first offset within the new retention: a ListOffsets by timestamp) in one call; then, for the partitions a
+group lags on, the timestamp of the record at its committed offset, fetched by a consumer that joins no group and
+commits nothing (one fetch round per distinct offset on a partition). What cannot be read in time is left out,
+never guessed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+from kplan.errors import KplanError
+from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions, frozen
+from kplan.model.desired import freeze
+
+# confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
+_STATES = {"STABLE": "Stable", "PREPARING_REBALANCING": "PreparingRebalance",
+           "COMPLETING_REBALANCING": "CompletingRebalance", "EMPTY": "Empty", "DEAD": "Dead", "UNKNOWN": "Unknown",
+           "ASSIGNING": "Assigning", "RECONCILING": "Reconciling"}
+PEEK_GROUP = "kplan-consumer-context"  # the timestamp reader's group.id: assigned partitions only, never joined
+
+
+def state_word(state: Any) -> str:
+    name = getattr(state, "name", None) or str(state)
+    return _STATES.get(name, name.title())
+
+
+def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cuts: Mapping[str, int],
+                   timeout_s: float) -> LiveConsumers:
+    """The groups with committed offsets on `topics` (name -> partition count), the topics' positions, and the
+    timestamps at the groups' positions; KplanError (one line) when the groups cannot be listed or read."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    deadline = time.monotonic() + timeout_s
+    now_ms = int(time.time() * 1000)
+    try:
+        listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=_left(deadline))
+        ids = sorted(g.group_id for g in listing.valid)
+        wanted = [TopicPartition(t, p) for t in sorted(topics) for p in range(topics[t])]
+        committed: dict[str, dict[str, dict[int, int]]] = {}
+        if ids:
+            futures = {}
+            for gid in ids:
+                futures.update(admin.list_consumer_group_offsets(
+                    [ConsumerGroupTopicPartitions(gid, wanted)], request_timeout=timeout_s))
+            for gid, f in futures.items():
+                found = _offsets(f.result(timeout=_left(deadline)).topic_partitions)
+                if found:
+                    committed[gid] = found
+        described = {}
+        if committed:
+            for gid, f in admin.describe_consumer_groups(sorted(committed), request_timeout=timeout_s).items():
+                described[gid] = f.result(timeout=_left(deadline))
+        end, kept = _positions(admin, topics, cuts, now_ms, timeout_s, deadline)
+    except KplanError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line
+        raise KplanError(f"the consumer groups could not be read: {_line(e)}") from None
+    groups = {gid: LiveGroup(gid, state_word(described[gid].state), len(described[gid].members),
+                             freeze({t: frozen(p) for t, p in committed[gid].items()}))
+              for gid in committed if gid in described}
+    stamps = _timestamps(conf, groups, end, deadline)
+    return LiveConsumers(
+        freeze(groups),
+        freeze({t: TopicPositions(frozen(end.get(t, {})), frozen({ms: frozen(k) for ms, k in kept.get(t, {}).items()}),
+                                  frozen({p: frozen(o) for p, o in stamps.get(t, {}).items()}))
+                for t in topics}),
+        now_ms)
+
+
+def _left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise KplanError("the consumer groups could not be read within cluster.timeout")
+    return left + 2.0  # a request in flight at the deadline gets 2 s more to answer (docs/architecture.md)
+
+
+def _line(e: BaseException) -> str:
+    err = e.args[0] if e.args else None
+    return getattr(err, "str", lambda: str(e))() if hasattr(err, "str") else str(e) or type(e).__name__
+
+
+def _offsets(tps) -> dict[str, dict[int, int]]:
+    out: dict[str, dict[int, int]] = {}
+    for tp in tps or ():
+        if tp.error is None and tp.offset >= 0:
+            out.setdefault(tp.topic, {})[tp.partition] = tp.offset
+    return out
+
+
+def _positions(admin, topics: Mapping[str, int], cuts: Mapping[str, int], now_ms: int, timeout_s: float,
+               deadline: float):
+    """(end offsets, kept_from) by topic and partition: one ListOffsets for the ends and every cut's boundary (a
+    partition with no record inside the new retention keeps nothing: its boundary is its end)."""
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    ask = {TopicPartition(t, p): OffsetSpec.latest() for t in topics for p in range(topics[t])}
+    answers = {(tp.topic, tp.partition): f for tp, f in admin.list_offsets(ask, request_timeout=timeout_s).items()}
+    end: dict[str, dict[int, int]] = {}
+    for (t, p), f in answers.items():
+        end.setdefault(t, {})[p] = f.result(timeout=_left(deadline)).offset
+    kept: dict[str, dict[int, dict[int, int]]] = {}
+    cut_ask = {TopicPartition(t, p): OffsetSpec.for_timestamp(now_ms - ms)
+               for t, ms in cuts.items() if t in topics for p in range(topics[t])}
+    if cut_ask:
+        for tp, f in admin.list_offsets(cut_ask, request_timeout=timeout_s).items():
+            offset = f.result(timeout=_left(deadline)).offset
+            last = end.get(tp.topic, {}).get(tp.partition, 0)
+            kept.setdefault(tp.topic, {}).setdefault(cuts[tp.topic], {})[tp.partition] = (
+                offset if offset >= 0 else last)
+    return end, kept
+
+
+def _timestamps(conf: Mapping[str, Any], groups: Mapping[str, LiveGroup], end: Mapping[str, Mapping[int, int]],
+                deadline: float) -> dict[str, dict[int, dict[int, int]]]:
+    """topic -> partition -> offset -> the timestamp of the record there, for every position a group lags at; what
+    the deadline leaves unread is left out (its age is then not shown)."""
+    wanted: dict[tuple[str, int], set[int]] = {}
+    for g in groups.values():
+        for t, parts in g.committed.items():
+            for p, o in parts.items():
+                if o < end.get(t, {}).get(p, o):
+                    wanted.setdefault((t, p), set()).add(o)
+    out: dict[str, dict[int, dict[int, int]]] = {}
+    if not wanted:
+        return out
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({**conf, "group.id": PEEK_GROUP, "enable.auto.commit": False,
+                         "enable.partition.eof": False, "auto.offset.reset": "error", "fetch.wait.max.ms": 10})
+    try:
+        queues = {tp: sorted(offsets) for tp, offsets in wanted.items()}
+        while queues and time.monotonic() < deadline:
+            round_ = {tp: q.pop(0) for tp, q in queues.items()}
+            queues = {tp: q for tp, q in queues.items() if q}
+            consumer.assign([TopicPartition(t, p, o) for (t, p), o in round_.items()])
+            pending = set(round_)
+            while pending and time.monotonic() < deadline:
+                wait = min(0.05, max(0.01, deadline - time.monotonic()))
+                for m in consumer.consume(num_messages=len(pending), timeout=wait):
+                    key = (m.topic(), m.partition())
+                    if key not in pending:
+                        continue  # a partition already read this round: its later records are not needed
+                    if m.error() is None:
+                        if (m.offset() or 0) < round_[key]:
+                            continue  # fetched for an earlier round's position
+                        kind, ts = m.timestamp()
+                        # the record at the offset, or the first after it (the next ones compacted away); 0 is
+                        # TIMESTAMP_NOT_AVAILABLE
+                        if kind != 0:
+                            out.setdefault(key[0], {}).setdefault(key[1], {})[round_[key]] = ts
+                    pending.discard(key)  # read, or an error for it (e.g. its records deleted): left out
+            consumer.unassign()
+    finally:
+        consumer.close()
+    return out

@@ -1,0 +1,145 @@
+"""Who reads the topics a plan disrupts: the consumer groups with committed offsets on them, as the cluster shows
+them (`LiveConsumers`, read after planning and only for the topics that need it: `kplan.plan.consumers`), and as
+the plan carries them on a topic's change (`ConsumerContext`). Immutable and JSON-able; docs/consumers.md says
+what each part means."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Protocol, TypeVar, runtime_checkable
+
+from kplan.model.desired import freeze
+
+_KT = TypeVar("_KT")
+_VT = TypeVar("_VT")
+
+
+def frozen(d: Mapping[_KT, _VT] | None) -> Mapping[_KT, _VT]:
+    """A read-only, key-sorted copy of a mapping with any sortable keys (partitions, offsets, retention ms)."""
+    src = d or {}
+    return MappingProxyType({k: src[k] for k in sorted(src)})  # type: ignore[type-var]
+
+# Group states in which the group has live members (Kafka's words, as `kafka-consumer-groups.sh` prints them).
+ACTIVE_STATES = frozenset({"Stable", "PreparingRebalance", "CompletingRebalance", "Assigning", "Reconciling"})
+
+
+@dataclass(frozen=True)
+class LiveGroup:
+    """One consumer group: its state, its member count and its committed offsets on the topics asked about
+    (topic -> partition -> offset; partitions without a committed offset are left out)."""
+
+    group_id: str
+    state: str
+    members: int
+    committed: Mapping[str, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
+
+    @property
+    def active(self) -> bool:
+        return self.members > 0 and self.state in ACTIVE_STATES
+
+
+@dataclass(frozen=True)
+class TopicPositions:
+    """One topic's positions, by partition: its log end offsets; for a retention cut, the first offset the new
+    retention keeps (`kept_from`: retention ms -> partition -> offset; a partition whose records are all older has
+    its end offset there); the timestamps of the records at groups' committed offsets (`timestamps`: offset ->
+    epoch ms, by partition), where they could be read."""
+
+    end: Mapping[int, int] = field(default_factory=lambda: frozen({}))
+    kept_from: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: frozen({}))
+    timestamps: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: frozen({}))
+
+
+@dataclass(frozen=True)
+class LiveConsumers:
+    """The consumer side of the topics a plan disrupts: the groups with committed offsets on them, the topics'
+    positions, and when it was read (epoch ms: record ages are measured from it)."""
+
+    groups: Mapping[str, LiveGroup] = field(default_factory=lambda: freeze({}))
+    topics: Mapping[str, TopicPositions] = field(default_factory=lambda: freeze({}))
+    read_at_ms: int = 0
+
+
+@runtime_checkable
+class ConsumerReads(Protocol):
+    """The consumer groups' follow-up read (kplan.cluster.consumers through the cluster's reader); a live-state
+    file's reader implements none: its document says what it says (`consumer_groups`)."""
+
+    def read_consumers(self, topics: Mapping[str, int], retention_cuts: Mapping[str, int]) -> LiveConsumers:
+        """The groups with committed offsets on `topics` (name -> partition count) and the topics' positions; for
+        each topic in `retention_cuts` (name -> new retention.ms), where that retention begins."""
+        ...
+
+
+@dataclass(frozen=True)
+class GroupOnTopic:
+    """One group as the plan shows it on one topic. `lag`: messages not consumed yet (log end offset − committed,
+    summed over the partitions it committed); `oldest_age_ms`: how old the oldest of them is (None: none left, or
+    the broker could not tell); `beyond_retention`: on a retention cut, how many of them are older than the new
+    retention (None: not a retention.ms cut)."""
+
+    group: str
+    state: str
+    members: int
+    lag: int
+    oldest_age_ms: int | None = None
+    beyond_retention: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.members > 0 and self.state in ACTIVE_STATES
+
+    def to_json(self) -> dict[str, Any]:
+        return {"group": self.group, "state": self.state, "members": self.members, "lag": self.lag,
+                "oldest_unconsumed_age_ms": self.oldest_age_ms, "beyond_retention": self.beyond_retention}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "GroupOnTopic":
+        age, beyond = d.get("oldest_unconsumed_age_ms"), d.get("beyond_retention")
+        return cls(str(d["group"]), str(d["state"]), int(d["members"]), int(d["lag"]),
+                   None if age is None else int(age), None if beyond is None else int(beyond))
+
+
+@dataclass(frozen=True)
+class ConsumerContext:
+    """The consumer groups reading a topic the plan disrupts, and why it was looked at (`because`: delete,
+    replace, partitions, retention.ms, retention.bytes, cleanup.policy); `retention_ms`: the new retention.ms of a
+    retention cut."""
+
+    because: tuple[str, ...]
+    groups: tuple[GroupOnTopic, ...] = ()
+    retention_ms: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"because": list(self.because), "retention_ms": self.retention_ms,
+                "groups": [g.to_json() for g in self.groups]}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "ConsumerContext":
+        r = d.get("retention_ms")
+        return cls(tuple(str(b) for b in d.get("because") or ()),
+                   tuple(GroupOnTopic.from_json(g) for g in d.get("groups") or ()), None if r is None else int(r))
+
+
+def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
+    """A live-state document's consumer side (kplan.kinds.livejson), None when it has none: `consumer_groups`
+    ({"g": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12}}}}), each topic's `end_offsets`
+    ({"0": 40}), `kept_from` ({"<retention ms>": {"0": 30}}) and `timestamps` ({"0": {"12": <epoch ms>}}), and
+    `consumers_read_at` (epoch ms)."""
+    groups = doc.get("consumer_groups")
+    if groups is None:
+        return None
+    topics = {name: TopicPositions(_ints(t.get("end_offsets")),
+                                   frozen({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
+                                   frozen({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
+              for name, t in (doc.get("topics") or {}).items() if "end_offsets" in t}
+    return LiveConsumers(
+        freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
+                               freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}))
+                for gid, g in groups.items()}),
+        freeze(topics), int(doc.get("consumers_read_at", 0)))
+
+
+def _ints(d: Mapping[Any, Any] | None) -> Mapping[int, int]:
+    return frozen({int(k): int(v) for k, v in (d or {}).items()})

@@ -1,0 +1,175 @@
+"""Consumer-aware plans on the real stack (docs/consumers.md), with real confluent-kafka consumers started here: a
+plan deleting a topic a Stable group reads names the group, its members and its lag (the messages produced minus
+those it committed) and fails, and so does apply, until the run allows it; once its consumers have closed (Empty),
+deleting a topic is a warning; a retention cut below a group's lag (records produced with old timestamps) is
+reported with how many unconsumed records the new retention would drop."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from kplan_helpers import kplan, stack_doc, wait_for, write_stack
+
+pytestmark = pytest.mark.integration
+
+
+def _produce(bootstrap: str, topic: str, counts: dict[int, int], timestamp_ms: int | None = None) -> None:
+    p = Producer({"bootstrap.servers": bootstrap})
+    for partition, n in counts.items():
+        for i in range(n):
+            kw = {"timestamp": timestamp_ms} if timestamp_ms is not None else {}
+            p.produce(topic, value=f"m{i}".encode(), partition=partition, **kw)
+    assert p.flush(30) == 0
+
+
+def _consumer(bootstrap: str, group: str) -> Consumer:
+    return Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                     "auto.offset.reset": "earliest", "session.timeout.ms": 45000})
+
+
+def _commit(c: Consumer, topic: str, offsets: dict[int, int]) -> None:
+    """Commit these positions for the group (what it has consumed: the next offset to read, per partition)."""
+    c.commit(offsets=[TopicPartition(topic, p, o) for p, o in offsets.items()], asynchronous=False)
+
+
+def _join(consumers: list[Consumer], topic: str, admin, group: str, members: int) -> None:
+    """Subscribe every consumer and poll them until the group is Stable with `members` members (polled messages are
+    not committed: auto commit is off)."""
+    for c in consumers:
+        c.subscribe([topic])
+
+    def stable():
+        for c in consumers:
+            c.poll(0.2)
+        d = admin.describe_consumer_groups([group])[group].result(10)
+        return d.state.name == "STABLE" and len(d.members) == members and all(c.assignment() for c in consumers)
+
+    wait_for(stable, timeout=90, what=f"group {group} Stable with {members} members")
+
+
+def _close(consumers: list[Consumer]) -> None:
+    for c in consumers:
+        c.close()
+
+
+def _delete_groups(admin, groups: list[str]) -> None:
+    for f in admin.delete_consumer_groups(groups).values():
+        try:
+            f.result(20)
+        except Exception:  # noqa: BLE001 - best effort: a group still in use or already gone
+            pass
+
+
+def _consumer_context(doc: dict, address: str) -> dict:
+    return next(c for c in doc["resource_changes"] if c["address"] == address)["consumers"]
+
+
+def test_deleting_a_topic_a_stable_group_reads_fails_until_allowed_and_an_empty_group_warns(stack, admin, prefix,
+                                                                                          tmp_path):
+    bootstrap = stack.bootstrap_servers
+    read, idle = f"{prefix}.read", f"{prefix}.idle"
+    g_read, g_idle = f"{prefix}-billing", f"{prefix}-audit"
+    topics = [{"name": read, "partitions": 2, "replication_factor": 1},
+              {"name": idle, "partitions": 1, "replication_factor": 1}]
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, topics))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    _produce(bootstrap, read, {0: 20, 1: 10})  # 30 produced
+    _produce(bootstrap, idle, {0: 7})
+    readers = [_consumer(bootstrap, g_read), _consumer(bootstrap, g_read)]
+    auditor = _consumer(bootstrap, g_idle)
+    try:
+        _commit(readers[0], read, {0: 6, 1: 4})  # 10 consumed: the lag is 30 - 10 = 20
+        _commit(auditor, idle, {0: 3})  # 3 consumed of 7
+        _join(readers, read, admin, g_read, 2)
+        _join([auditor], idle, admin, g_idle, 1)
+
+        # 1. the stack no longer declares `read`: the plan names the group, its 2 members and its lag, and fails
+        path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, topics[1:]))
+        r = kplan("plan", str(path), "--no-color")
+        assert r.code == 1, r.text
+        assert (f"Error: topic.{read}: deleting the topic breaks consumer groups with live members: {g_read} "
+                "(Stable, 2 members, lag 20); stop them first, or, to do it anyway, pass --allow-active-consumers"
+                in r.out), r.out
+        assert f"#     {g_read}: Stable, 2 members, lag 20 messages" in r.out, r.out
+        doc = json.loads(kplan("plan", str(path), "--format", "json").out)
+        [group] = _consumer_context(doc, f"topic.{read}")["groups"]
+        assert (group["group"], group["state"], group["members"], group["lag"]) == (g_read, "Stable", 2, 20)
+        assert _consumer_context(doc, f"topic.{read}")["because"] == ["delete"]
+        md = kplan("plan", str(path), "--format", "markdown").out
+        assert f"| `{read}` | delete | `{g_read}` | **Stable** | 2 | 20 |" in md, md
+
+        # ... apply refuses it, and the topic stays
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 1 and "the plan has errors" in r.err and g_read in r.err, r.text
+        assert read in admin.list_topics(timeout=20).topics
+
+        # ... the run's explicit allowance applies it while the group is still Stable
+        r = kplan("apply", str(path), "--auto-approve", "--allow-active-consumers", "--no-color")
+        assert r.code == 0, r.text
+        assert "(allowed by --allow-active-consumers)" in r.out, r.out
+        wait_for(lambda: read not in admin.list_topics(timeout=20).topics, what=f"{read} deleted")
+
+        # 2. the auditor closes: its group is Empty, with its committed offsets; deleting `idle` is a warning
+        _close([auditor])
+        wait_for(lambda: admin.describe_consumer_groups([g_idle])[g_idle].result(10).state.name == "EMPTY",
+                 what=f"group {g_idle} Empty")
+        path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, []))
+        r = kplan("plan", str(path), "--no-color", "--format", "json")
+        assert r.code == 0, r.text
+        doc = json.loads(r.out)
+        [group] = _consumer_context(doc, f"topic.{idle}")["groups"]
+        assert (group["state"], group["members"], group["lag"]) == ("Empty", 0, 4)
+        assert [(d["severity"], d["code"]) for d in doc["diagnostics"] if d["address"] == f"topic.{idle}"] == [
+            ("warning", "consumers-committed")]
+        r = kplan("plan", str(path), "--no-color")
+        assert (f"Warning: topic.{idle}: deleting the topic drops the committed offsets of consumer groups without "
+                f"live members: {g_idle} (Empty, 0 members, lag 4)") in r.out, r.out
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+    finally:
+        _close(readers)
+        if auditor is not None:
+            try:
+                auditor.close()
+            except RuntimeError:  # already closed
+                pass
+        _delete_groups(admin, [g_read, g_idle])
+
+
+def test_a_retention_cut_below_a_groups_lag_is_reported(stack, admin, prefix, tmp_path):
+    bootstrap = stack.bootstrap_servers
+    topic, group = f"{prefix}.events", f"{prefix}-analytics"
+    spec = {"name": topic, "partitions": 1, "replication_factor": 1}
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [spec]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    three_hours_ago = int(time.time() * 1000) - 3 * 3600 * 1000
+    _produce(bootstrap, topic, {0: 10}, timestamp_ms=three_hours_ago)  # offsets 0-9, three hours old
+    _produce(bootstrap, topic, {0: 5})  # offsets 10-14, now
+    c = _consumer(bootstrap, group)
+    try:
+        _commit(c, topic, {0: 2})  # consumed 2: 13 unconsumed, 8 of them three hours old
+    finally:
+        c.close()
+    try:
+        path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [{**spec, "config": {"retention.ms": "1h"}}]))
+        r = kplan("plan", str(path), "--format", "json")
+        assert r.code == 0, r.text
+        ctx = _consumer_context(json.loads(r.out), f"topic.{topic}")
+        assert ctx["because"] == ["retention.ms"] and ctx["retention_ms"] == 3_600_000
+        [g] = ctx["groups"]
+        assert (g["group"], g["state"], g["lag"], g["beyond_retention"]) == (group, "Empty", 13, 8)
+        assert 3 * 3600_000 - 60_000 < g["oldest_unconsumed_age_ms"] < 3 * 3600_000 + 600_000
+        r = kplan("plan", str(path), "--no-color")
+        assert (f"Warning: {path}:7:3: topic.{topic}: the new retention.ms (1h) is shorter than consumer lag: {group} "
+                "has 13 unconsumed, 8 of them older than 1h") in r.out, r.out
+        assert f"{group}: Empty, 0 members, lag 13 messages, oldest unconsumed 3h" in r.out, r.out
+        # a no-change plan looks at no consumer group: nothing is shown
+        assert kplan("apply", str(path), "--auto-approve").code == 0
+        r = kplan("plan", str(path), "--no-color")
+        assert r.code == 0 and "#   consumers (" not in r.out, r.out
+    finally:
+        _delete_groups(admin, [group])
