@@ -11,11 +11,10 @@ from importlib import import_module
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
 
-from kplan.model.plan import ResourceType
-
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind, PlanContext
     from kplan.kinds.unit import KindUnit
+    from kplan.model.plan import ResourceType
 
     UNITS: tuple[KindUnit, ...]
     KINDS: tuple[Kind[Any, Any, Any], ...]
@@ -66,12 +65,14 @@ def section_builders() -> dict[str, Callable]:
     return {s: m.build_section for s, m in stack_sections().items() if hasattr(m, "build_section")}
 
 
-def kind_of(resource_type: ResourceType | str) -> "Kind[Any, Any, Any]":
+def kind_of(resource_type: "ResourceType | str") -> "Kind[Any, Any, Any]":
+    from kplan.model.plan import ResourceType  # here: loading a stack (kinds' sections) needs no plan model
+
     return _by_type()[ResourceType(resource_type)]
 
 
 @cache
-def _by_type() -> dict[ResourceType, "Kind[Any, Any, Any]"]:
+def _by_type() -> "dict[ResourceType, Kind[Any, Any, Any]]":
     return {u.kind.type: u.kind for u in _units()}
 
 
