@@ -43,8 +43,8 @@ def group_problem(e: BaseException, action: str, group: str, who: str | None = N
     """One line for a failed group request; a denied one names the ACLs kplan's principal needs."""
     name = kafka_error_name(e)
     if name in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
-        subject = f"kplan's principal {who}" if who else "kplan's principal"
-        return (f"{subject} may not {action} consumer group {group} ({name}): it needs {RIGHTS[action]}; grant them "
+        actor = f"kplan's principal {who}" if who else "kplan's principal"
+        return (f"{actor} may not {action} consumer group {group} ({name}): it needs {RIGHTS[action]}; grant them "
                 "with ACLs or run kplan as a principal that has them (docs/consumer-groups.md)")
     return f"could not {action} consumer group {group}: {describe_kafka_error(e)}"
 

@@ -148,7 +148,7 @@ def _load_cluster(ctx, path: str, environment: str | None, template_dirs):
 
 def read_live(stack, *, skip: frozenset[str] = frozenset()):
     """Everything the cluster and Connect hold (every non-internal topic's configs), read as `plan` reads it, with
-    every kind that is imported (not in `skip`, by section) read whole (e.g. every subject of the registry)."""
+    every kind that is imported (not in `skip`, by section) read whole."""
     from kplan.session.systems import StackReader
     from kplan.stackfile.references import resolve_stack_secrets
 

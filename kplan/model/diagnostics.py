@@ -59,7 +59,7 @@ class Diagnostic:
         return self.origin.column if self.origin and self.origin.line > 0 else 0
 
     @property
-    def subject(self) -> str:
+    def target(self) -> str:
         """What the finding is about: `topic.x.partitions`, or a YAML path."""
         return (self.address or "") + ("." + ".".join(self.path) if self.address and self.path else "")
 
@@ -73,8 +73,8 @@ class Diagnostic:
         parts = [f"{self.severity.value.capitalize()}:"]
         if self.origin is not None:
             parts.append(f"{self._where()}:")
-        if self.subject:
-            parts.append(f"{self.subject}:")
+        if self.target:
+            parts.append(f"{self.target}:")
         parts.append(re.sub(r"\s*\n\s*", " ", self.message.strip()))
         return " ".join(parts)
 
@@ -84,13 +84,13 @@ class Diagnostic:
         parts = [self._where()] if self.origin is not None else []
         if self.severity is Severity.WARNING:
             parts.append("warning")
-        if self.subject:
-            parts.append(self.subject)
+        if self.target:
+            parts.append(self.target)
         parts.append(self.message)
         return ": ".join(parts)
 
     def sort_key(self):
-        return (self.file, self.line, self.column, self.subject, self.message)
+        return (self.file, self.line, self.column, self.target, self.message)
 
 
 class Diagnostics:

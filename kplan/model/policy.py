@@ -32,7 +32,7 @@ class RuleType(str, Enum):
     CONNECTOR_FORBIDDEN_CONFIG = "connector-forbidden-config"
 
     @property
-    def subject(self) -> str:
+    def target(self) -> str:
         """`topic` or `connector`: the resources the rule is about."""
         return self.value.split("-", 1)[0]
 

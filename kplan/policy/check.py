@@ -33,7 +33,7 @@ def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
         return ()
     out: list[Diagnostic] = []
     for rule in policy.rules:
-        resources: tuple[Resource, ...] = stack.topics if rule.type.subject == "topic" else stack.connectors
+        resources: tuple[Resource, ...] = stack.topics if rule.type.target == "topic" else stack.connectors
         check = CHECKS[rule.type]
         for resource in resources:
             if not _selected(rule, resource.name):
@@ -56,12 +56,12 @@ def _regex(pattern: str) -> re.Pattern:
 
 def _diagnostic(rule: Rule, resource: Resource, path: tuple[str, ...], problem: str,
                 origin: Origin | None) -> Diagnostic:
-    subject = rule.type.subject
+    target = rule.type.target
     where = origin or resource.origin
     generated = _generated_by(resource.origin)
     message = problem + (f"; {rule.message}" if rule.message else "") + f" ({generated}policy {rule.label})"
     severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
-    return Diagnostic(severity, message, code=f"policy:{rule.type.value}", address=f"{subject}.{resource.name}",
+    return Diagnostic(severity, message, code=f"policy:{rule.type.value}", address=f"{target}.{resource.name}",
                       path=path or None, origin=where)
 
 

@@ -199,7 +199,7 @@ def _duration(raw, loc: Loc, diags: Diagnostics) -> int | None:
 
 def _keys(kind: RuleType, item: dict, at, smap: SourceMap, diags: Diagnostics) -> dict[str, tuple[str, ...]] | None:
     """key -> the rule's values normalized for that key (as the stack's own values are), () without values."""
-    topic = kind.subject == "topic"
+    topic = kind.target == "topic"
     ok = True
     keys = item["keys"]
     out: dict[str, tuple[str, ...]] = {}

@@ -16,7 +16,7 @@ from kplan.secrets import Scrubber, SecretValues, masked_url, url_password
 
 def rest_path(*segments: str, query: Mapping[str, str] | None = None) -> str:
     """A REST path from its segments, each quoted whole (`/`, `#`, `?`, `%`, spaces, non-ASCII): the one
-    way kplan builds a path, so a connector, plugin or subject name can never be read as a fragment, a query or another
+    way kplan builds a path, so a resource's name can never be read as a fragment, a query or another
     path. A segment that is only dots is encoded too (`.` and `..` would otherwise be resolved away)."""
     from urllib.parse import quote, urlencode
 

@@ -49,7 +49,7 @@ def denied_name(name: str | None, action: str, resource: str, who: str | None = 
     if name not in DENIED:
         return None
     operation = operation or OPERATIONS.get(action, action.upper())
-    subject = f"kplan's principal {who}" if who else "kplan's principal"
+    actor = f"kplan's principal {who}" if who else "kplan's principal"
     on = "the cluster" if name == "CLUSTER_AUTHORIZATION_FAILED" else resource
-    return (f"{subject} may not {action} {resource} ({name}): it needs the {operation} permission on {on}; grant it "
+    return (f"{actor} may not {action} {resource} ({name}): it needs the {operation} permission on {on}; grant it "
             "with an ACL or run kplan as a principal that has it (docs/secured-clusters.md lists what kplan needs)")
