@@ -103,18 +103,25 @@ def test_mariadb_demo_sql_creates_the_debezium_account_the_launcher_documents():
         assert f"CREATE TABLE {table} (" in sql
 
 
-def test_the_pom_lays_out_both_debezium_plugins():
+def test_the_pom_lays_out_a_debezium_plugin_per_engine_template():
     pom = (ROOT / "dev" / "pom.xml").read_text()
     items = dict(re.findall(r"<artifactId>(debezium-connector-\w+)</artifactId>\s*"
                             r"<version>\$\{([^}]+)\}</version>", pom))
     assert items == {"debezium-connector-postgres": "debezium.version",
-                     "debezium-connector-mariadb": "debezium.mariadb.version"}
-    # the MariaDB plugin is pinned on its own only while Debezium's matching release is missing from Maven Central
+                     "debezium-connector-mariadb": "debezium.mariadb.version",
+                     "debezium-connector-mysql": "debezium.validate.version",
+                     "debezium-connector-sqlserver": "debezium.validate.version",
+                     "debezium-connector-oracle": "debezium.validate.version"}
+    # one plugin per built-in engine template (tests/integration/test_engine_templates.py validates each)
+    templates = {p.stem for p in (ROOT / "kplan" / "templates").glob("*.j2")}
+    assert {f"debezium-connector-{t}" for t in templates} == set(items)
+    # plugins pinned on their own only while Debezium's matching release is missing from Maven Central
     # (see the pom): never newer than the rest of Debezium
-    pinned = re.search(r"<debezium\.mariadb\.version>([^<]+)</", pom).group(1)
-    if pinned != "${debezium.version}":
-        as_tuple = lambda v: tuple(int(x) for x in v.split(".")[:3])  # noqa: E731 - a one-line local helper
-        assert as_tuple(pinned) <= as_tuple(_pom_versions()["debezium"])
+    as_tuple = lambda v: tuple(int(x) for x in v.split(".")[:3])  # noqa: E731 - a one-line local helper
+    for prop in ("debezium.mariadb", "debezium.validate"):
+        pinned = re.search(rf"<{re.escape(prop)}\.version>([^<]+)</", pom).group(1)
+        if pinned != "${debezium.version}":
+            assert as_tuple(pinned) <= as_tuple(_pom_versions()["debezium"])
 
 
 def test_launcher_database_ports():
