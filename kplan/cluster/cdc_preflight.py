@@ -59,10 +59,16 @@ _PG_TABLES = ("SELECT n.nspname || '.' || c.relname, c.relreplident, "
               " AND a.attnum = ANY(i.indkey) AND NOT a.attnotnull) ORDER BY ic.relname LIMIT 1) "
               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
               "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s)")
-_PG_PUBLICATION = ("SELECT p.puballtables, pg_has_role(current_user, p.pubowner, 'MEMBER'), p.pubupdate OR p.pubdelete, "
+_PG_PUBLICATION = ("SELECT p.puballtables, pg_has_role(current_user, p.pubowner, 'MEMBER'), "
+                   "p.pubupdate OR p.pubdelete, "
                    "ARRAY(SELECT schemaname || '.' || tablename FROM pg_publication_tables t "
                    "WHERE t.pubname = p.pubname) FROM pg_publication p WHERE p.pubname = %s")
 _PG_SLOT = "SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s"
+
+
+def _read_only(timeout_s: float) -> str:
+    """The session's options: read-only transactions, each statement bounded by the stack's timeout."""
+    return f"-c default_transaction_read_only=on -c statement_timeout={int(timeout_s * 1000)}"
 
 
 def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> PgFacts:
@@ -75,7 +81,7 @@ def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> Pg
         conn = psycopg.connect(host=host, port=port, user=config.get("database.user"),
                                dbname=config.get("database.dbname"), password=config.get("database.password"),
                                connect_timeout=max(2, int(timeout_s)), autocommit=True,
-                               options=f"-c default_transaction_read_only=on -c statement_timeout={int(timeout_s * 1000)}")
+                               options=_read_only(timeout_s))
     except psycopg.Error as e:
         raise _connect_error(e, where) from None
     try:
