@@ -136,3 +136,58 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# -- MariaDB -------------------------------------------------------------------------------------------------------
+
+MY_ENV = {"KPLAN_TEST_MARIADB_PASSWORD": localstack.MY_PASSWORD}
+
+
+def _my_stack(stack, prefix, source, tables, user=localstack.MY_USER, password_env="KPLAN_TEST_MARIADB_PASSWORD"):
+    doc = base_stack(prefix, stack)
+    doc["defaults"] = {"topic": {"partitions": 1, "replication_factor": 1}}
+    doc["cdc"] = [{
+        "name": source, "engine": "mariadb", "topic_prefix": prefix,
+        "connection": {"host": localstack.HOST, "port": localstack.MY_PORT, "user": user,
+                       "password": "${secret:env:" + password_env + "}", "database": localstack.MY_DATABASE},
+        "tables": tables,
+    }]
+    return doc
+
+
+def test_mariadb_statement_binlog_fails_preflight_with_its_line(stack, unique, tmp_path):
+    prefix = unique("pfm").replace("-", "_")
+    path = write_stack(tmp_path / "cdc.yaml", _my_stack(stack, prefix, prefix.replace("_", "-"), ["users"]))
+    r = kplan("plan", str(path), env=MY_ENV)
+    assert r.code == 0, r.text  # the local server is ready: nothing to report
+    localstack.mysql("SET GLOBAL binlog_format = 'STATEMENT'")
+    try:
+        r = kplan("plan", str(path), env=MY_ENV)
+    finally:
+        localstack.mysql("SET GLOBAL binlog_format = 'ROW'")
+    assert r.code == 1, r.text
+    hits = [x for x in r.text.splitlines() if "binlog_format is STATEMENT" in x]
+    assert len(hits) == 1 and "SET GLOBAL binlog_format = 'ROW';" in hits[0], r.text
+    assert f"cdc.yaml:{_line_of(path, 'name: ' + prefix.replace('_', '-'))}" in hits[0], r.text
+    assert localstack.mysql("SELECT @@GLOBAL.binlog_format").strip() == "ROW"
+
+
+def test_mariadb_user_without_replication_client_fails_preflight_with_its_line(stack, unique, tmp_path):
+    prefix = unique("pfm").replace("-", "_")
+    user = unique("norc").replace("-", "_")[:32]
+    localstack.mysql(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'norc-pw'")
+    try:
+        localstack.mysql(f"GRANT SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE ON *.* TO '{user}'@'%'")
+        path = write_stack(tmp_path / "cdc.yaml", _my_stack(stack, prefix, prefix.replace("_", "-"),
+                                                            ["users", "ordrs"], user=user, password_env="KPLAN_NORC"))
+        r = kplan("plan", str(path), env={"KPLAN_NORC": "norc-pw"})
+        assert r.code == 1, r.text
+        hits = [x for x in r.text.splitlines() if f"user {user} lacks" in x]
+        assert len(hits) == 1 and f"lacks REPLICATION CLIENT, which Debezium needs; run: GRANT REPLICATION CLIENT ON " \
+            f"*.* TO {user};" in hits[0], r.text
+        missing = [x for x in r.text.splitlines() if "table demo.ordrs does not exist" in x]
+        assert len(missing) == 1 and 'did you mean "demo.orders"?' in missing[0], r.text
+        assert f"cdc.yaml:{_line_of(path, '- ordrs')}" in missing[0], r.text
+        assert "norc-pw" not in r.text and "IDENTIFIED BY" not in r.text
+    finally:
+        localstack.mysql(f"DROP USER '{user}'@'%'")

@@ -158,3 +158,71 @@ def _owned(facts: PgFacts, tables: list[str], name: str) -> list[Finding]:
                     f"add it as the table's owner: ALTER PUBLICATION {qualified(name)} ADD TABLE {qualified(t)}; (and "
                     "set publication.autocreate.mode: disabled) or make the user its owner", "cdc-table-owner", t)
             for t in tables if not facts.tables[t].owned]
+
+
+# -- MariaDB / MySQL ---------------------------------------------------------------------------------------------
+
+# Debezium's MySQL/MariaDB connectors: global privileges, and those a database-level grant may give
+GLOBAL_PRIVILEGES = ("REPLICATION SLAVE", "REPLICATION CLIENT", "RELOAD", "SHOW DATABASES")
+TABLE_PRIVILEGES = ("SELECT", "LOCK TABLES")
+# MariaDB 10.5 renamed REPLICATION CLIENT to BINLOG MONITOR (and calls REPLICATION SLAVE also REPLICATION REPLICA)
+_ALIASES = {"BINLOG MONITOR": "REPLICATION CLIENT", "REPLICATION REPLICA": "REPLICATION SLAVE"}
+_GRANT = re.compile(r"^GRANT (.+?) ON (\S+) TO ", re.IGNORECASE)
+
+
+@dataclass
+class MyFacts:
+    """What kplan read from a MariaDB/MySQL server (kplan.cluster.mysql_preflight.read_mysql)."""
+
+    user: str
+    log_bin: bool
+    binlog_format: str
+    binlog_row_image: str
+    grants: tuple[str, ...]  # SHOW GRANTS FOR CURRENT_USER, as the server printed them
+    tables: frozenset[str] = frozenset()  # database.table of every table in the captured tables' databases
+
+
+def granted(grants: tuple[str, ...]) -> dict[str, set[str]]:
+    """Privileges per scope (`*.*`, `demo.*`, `demo.orders`, backticks removed) from SHOW GRANTS' lines."""
+    out: dict[str, set[str]] = {}
+    for line in grants:
+        m = _GRANT.match(line.strip())
+        if m is None or m.group(1).upper().startswith("PROXY"):
+            continue
+        scope = m.group(2).replace("`", "")
+        privs = {_ALIASES.get(p.strip().upper(), p.strip().upper()) for p in m.group(1).split(",")}
+        if "ALL PRIVILEGES" in privs or "ALL" in privs:
+            privs |= {*GLOBAL_PRIVILEGES, *TABLE_PRIVILEGES}
+        out.setdefault(scope, set()).update(privs)
+    return out
+
+
+def check_mysql(facts: MyFacts, tables: tuple[str, ...]) -> list[Finding]:
+    """The findings for one MariaDB/MySQL source (`tables`: database.table)."""
+    out: list[Finding] = []
+    if not facts.log_bin:
+        out.append(Finding("the binary log is off: Debezium reads changes from it; start the server with log_bin "
+                           "(log-bin=binlog in its configuration) and restart it", "cdc-binlog-off"))
+    if facts.binlog_format.upper() != "ROW":
+        out.append(Finding(f"binlog_format is {facts.binlog_format}: Debezium needs row events; run: SET GLOBAL "
+                           "binlog_format = 'ROW'; (and set binlog_format=ROW in the server's configuration)",
+                           "cdc-binlog-format"))
+    if facts.binlog_row_image.upper() != "FULL":
+        out.append(Finding(f"binlog_row_image is {facts.binlog_row_image}: Debezium needs whole rows; run: SET GLOBAL "
+                           "binlog_row_image = 'FULL'; (and in the server's configuration)", "cdc-binlog-row-image"))
+    scopes = granted(facts.grants)
+    on_all = scopes.get("*.*", set())
+    missing = [p for p in GLOBAL_PRIVILEGES if p not in on_all]
+    dbs = sorted({t.split(".", 1)[0] for t in tables})
+    for p in TABLE_PRIVILEGES:
+        if p not in on_all and any(p not in scopes.get(f"{db}.*", set()) for db in dbs):
+            missing.append(p)
+    if missing:
+        out.append(Finding(f"user {facts.user} lacks {', '.join(missing)}, which Debezium needs; run: GRANT "
+                           f"{', '.join(missing)} ON *.* TO {facts.user};", "cdc-privileges"))
+    names = sorted(facts.tables)
+    for t in tables:
+        if t not in facts.tables:
+            out.append(Finding(f"table {t} does not exist in the database{did_you_mean(t, names)}",
+                               "cdc-table-missing", t))
+    return out

@@ -9,7 +9,16 @@ from builders import connector, lconn, live, stack
 
 from kplan.cluster import cdc_preflight as cp
 from kplan.cluster.validator import RealValidator
-from kplan.kinds.connector.preflight import Finding, PgFacts, PgPublication, PgSlot, PgTable, check_postgres
+from kplan.kinds.connector.preflight import (
+    Finding,
+    MyFacts,
+    PgFacts,
+    PgPublication,
+    PgSlot,
+    PgTable,
+    check_mysql,
+    check_postgres,
+)
 from kplan.model.cdc_preflight import CdcPreflight
 from kplan.model.desired import Origin, freeze
 from kplan.model.plan import Severity
@@ -159,3 +168,37 @@ def test_a_plan_without_cdc_change_opens_no_database_connection(monkeypatch):
     with pytest.raises(AssertionError, match="a database connection was opened"):
         validator.validate(st, plan)
     assert opened == ["db"]
+
+
+# -- MariaDB / MySQL -----------------------------------------------------------------------------------------------
+
+GRANTS = ("GRANT SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO "
+          "`debezium`@`%` IDENTIFIED BY PASSWORD '*C1D4'",)
+
+
+def _my(**kw) -> MyFacts:
+    base = dict(user="debezium", log_bin=True, binlog_format="ROW", binlog_row_image="FULL", grants=GRANTS,
+                tables=frozenset({"demo.users", "demo.orders"}))
+    base.update(kw)
+    return MyFacts(**base)  # type: ignore[arg-type]
+
+
+def test_mysql_ready_server_has_no_finding():
+    assert check_mysql(_my(), ("demo.users",)) == []
+    # database-level SELECT and LOCK TABLES are enough for them; ALL PRIVILEGES is everything
+    db_level = ("GRANT RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `u`@`%`",
+                "GRANT SELECT, LOCK TABLES ON `demo`.* TO `u`@`%`")
+    assert check_mysql(_my(grants=db_level), ("demo.users",)) == []
+    assert check_mysql(_my(grants=("GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION",)),
+                       ("demo.users",)) == []
+
+
+def test_mysql_binlog_settings_privileges_and_tables():
+    facts = _my(log_bin=False, binlog_format="STATEMENT", binlog_row_image="MINIMAL",
+                grants=("GRANT SELECT, RELOAD, SHOW DATABASES, LOCK TABLES, REPLICATION SLAVE ON *.* TO `u`@`%`",))
+    findings = check_mysql(facts, ("demo.users", "demo.ordrs"))
+    assert _codes(findings) == ["cdc-binlog-off", "cdc-binlog-format", "cdc-binlog-row-image", "cdc-privileges",
+                                "cdc-table-missing"]
+    assert "SET GLOBAL binlog_format = 'ROW';" in findings[1].message
+    assert "lacks REPLICATION CLIENT," in findings[3].message and "*C1D4" not in findings[3].message
+    assert 'did you mean "demo.orders"?' in findings[4].message and findings[4].table == "demo.ordrs"
