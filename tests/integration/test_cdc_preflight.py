@@ -87,6 +87,13 @@ def test_misspelled_table_gets_its_line_and_a_suggestion(stack, cdc, tmp_path):
     assert len(hits) == 1 and 'did you mean "public.orders"?' in hits[0], r.text
     assert f"cdc.yaml:{line}" in r.text, r.text
 
+    # preflight: off: not checked, and the plan says so in one line
+    path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users", "ordres"], preflight="off"))
+    r = kplan("plan", str(path), env=PG_ENV)
+    assert r.code == 0, r.text
+    assert "does not exist" not in r.text
+    assert [x for x in r.text.splitlines() if "preflight is off" in x] != [], r.text
+
 
 def test_user_without_replication_right_gets_its_line(stack, cdc, unique, tmp_path):
     prefix, source = cdc
@@ -136,6 +143,63 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def replica_pg():
+    """A second, throwaway PostgreSQL (the launcher's binaries, its own port and data directory) with
+    wal_level=replica; trust authentication on loopback. Stopped and removed afterwards."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from localstack import postgres as pgmod
+
+    bin_dir = pgmod._pg_bin()
+    top = Path(tempfile.mkdtemp(prefix="kplan-pg-replica-", dir="/var/tmp"))  # the postgres user must reach it
+    top.chmod(0o755)
+    data = top / "data"
+    data.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    subprocess.run(pgmod._as_pg_user([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                      "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen(pgmod._as_pg_user([str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k",
+                                               str(data), "-c", "listen_addresses=127.0.0.1", "-c",
+                                               "wal_level=replica", "-c", "fsync=off"]),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                             capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline and proc.poll() is None, "the second PostgreSQL did not start"
+            time.sleep(0.3)
+        subprocess.run([str(bin_dir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "-d", "postgres", "-c", "CREATE DATABASE demo"], check=True, capture_output=True)
+        subprocess.run([str(bin_dir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "-d", "demo", "-c", "CREATE TABLE users (id int PRIMARY KEY)"], check=True,
+                       capture_output=True)
+        yield port
+    finally:
+        # runuser does not pass signals on: pg_ctl's fast shutdown stops the server
+        subprocess.run(pgmod._as_pg_user([str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast"]),
+                       capture_output=True)
+        proc.wait(timeout=30)
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_wal_level_replica_fails_preflight(stack, cdc, replica_pg, tmp_path):
+    prefix, source = cdc
+    path = write_stack(tmp_path / "cdc.yaml", _stack(stack, prefix, source, ["users"], port=replica_pg))
+    r = kplan("plan", str(path), env=PG_ENV)
+    assert r.code == 1, r.text
+    hits = [x for x in r.text.splitlines() if "wal_level is replica" in x]
+    assert len(hits) == 1 and "ALTER SYSTEM SET wal_level = logical;" in hits[0], r.text
+    assert f"cdc.yaml:{_line_of(path, 'name: ' + source)}" in hits[0], r.text
 
 
 # -- MariaDB -------------------------------------------------------------------------------------------------------
