@@ -165,6 +165,12 @@ def preflight(specs: Iterable[tuple[ConnectorSpec, bool]], secrets: SecretValues
                                       f'cdc source "{name}": {scrub_all(str(e))}; Debezium would be refused too',
                                       "cdc-preflight-login", address=addr, origin=spec.origin))
             continue
+        except Exception as e:  # noqa: BLE001 - a bad setting (a port that is no number) or a driver's surprise
+            out.append(PlanDiagnostic(Severity.WARNING if soft else Severity.ERROR,
+                                      f'cdc source "{name}": preflight could not check the database: '
+                                      f"{scrub_all(str(e) or type(e).__name__)}", "cdc-preflight-failed",
+                                      address=addr, origin=spec.origin))
+            continue
         for f in findings:
             sev = Severity.ERROR if f.fatal and not soft else Severity.WARNING
             origin = pf.table_origins.get(f.table) if f.table else None

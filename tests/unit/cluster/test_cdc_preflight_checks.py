@@ -4,7 +4,6 @@ plan without a CDC change opens no database connection."""
 from __future__ import annotations
 
 import psycopg
-import pytest
 from builders import connector, lconn, live, stack
 
 from kplan.cluster import cdc_preflight as cp
@@ -163,10 +162,10 @@ def test_a_plan_without_cdc_change_opens_no_database_connection(monkeypatch):
     validator = RealValidator(_NoAdmin(), None, 5, SecretValues({"${secret:env:PGPW}": "pw"}))
     assert validator.validate(st, plan) == [] and opened == []
 
-    # the same source created: the database is contacted (and, here, refuses)
+    # the same source created: the database is contacted (the fake's refusal becomes the source's one line)
     plan = make_plan(st, live())
-    with pytest.raises(AssertionError, match="a database connection was opened"):
-        validator.validate(st, plan)
+    [d] = validator.validate(st, plan)
+    assert d.code == "cdc-preflight-failed" and "a database connection was opened" in d.message
     assert opened == ["db"]
 
 
@@ -202,3 +201,11 @@ def test_mysql_binlog_settings_privileges_and_tables():
     assert "SET GLOBAL binlog_format = 'ROW';" in findings[1].message
     assert "lacks REPLICATION CLIENT," in findings[3].message and "*C1D4" not in findings[3].message
     assert 'did you mean "demo.orders"?' in findings[4].message and findings[4].table == "demo.ordrs"
+
+
+def test_a_surprise_while_checking_is_one_line_not_a_traceback():
+    def broken(*_a):
+        raise ValueError("invalid literal for int() with base 10: 'five'")
+
+    [d] = cp.preflight([(_cdc(), True)], SecretValues({"${secret:env:PGPW}": "pw"}), 5, broken)
+    assert d.severity is Severity.ERROR and d.code == "cdc-preflight-failed" and "'five'" in d.message
