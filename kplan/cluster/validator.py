@@ -8,6 +8,8 @@
 - connectors to create: whether Connect can address the name in its REST paths at all (`GET
   /connectors/{name}`: Kafka Connect 4's web server refuses an encoded `%` as ambiguous, so such a connector
   could be created but never read, changed or deleted);
+- CDC sources whose connector is created or changed: their database checked for what Debezium needs
+  (kplan.cluster.cdc_preflight, docs/cdc-preflight.md);
 - destroyed PostgreSQL sources with `on_destroy`: that the drop could connect and has the right to drop the slot
   and publication (kplan.cluster.postgres.check_drop) — the drop runs after everything else is deleted;
 Nothing here writes. The schema registry's compatibility check is composed with this by the session
@@ -57,7 +59,24 @@ class RealValidator:
         diags += self._validate_names([connectors[c.name] for c in plan.changes if c.type == ResourceType.CONNECTOR
                                        and c.name in connectors and c.action == Action.CREATE])
         diags += self._validate_cdc_drops(stack, plan)
-        return diags
+        checked = self._preflight(plan, connectors)
+        # `preflight: warn` and the database out of reach: Connect's validation could not reach it either; its
+        # errors on the database.* keys are that same fact, reported once by the preflight's warning
+        skipped = {d.address for d in checked if d.code == "cdc-preflight-unreachable" and not d.is_error}
+        diags = [d for d in diags if not (d.address in skipped and d.code == "connector-config-invalid" and d.path
+                                          and d.path[-1].startswith("database."))]
+        return diags + checked
+
+    def _preflight(self, plan: Plan, connectors: Mapping[str, ConnectorSpec]) -> list[PlanDiagnostic]:
+        """CDC sources the plan creates or changes, checked at their database (kplan.cluster.cdc_preflight)."""
+        todo = [(connectors[c.name], c.action in (Action.CREATE, Action.REPLACE)) for c in plan.changes
+                if c.type == ResourceType.CONNECTOR and c.name in connectors and connectors[c.name].preflight
+                and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)]
+        if not todo:
+            return []
+        from kplan.cluster.cdc_preflight import preflight
+
+        return preflight(todo, self.secrets, self.timeout_s)
 
     # -- PostgreSQL sources' on_destroy --------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_cleanup import DbCleanup
+    from kplan.model.cdc_preflight import CdcPreflight
 
 from kplan.model.offsets import OffsetsSpec
 from kplan.model.policy import Policy
@@ -115,6 +116,8 @@ class ConnectorSpec:
     restart_failed: bool = False
     # CDC PostgreSQL: drop the replication slot / publication when the connector is destroyed (kplan.model.cdc_cleanup)
     on_destroy: "DbCleanup | None" = None
+    # CDC: what plan checks at the source database before creating or changing it (kplan.model.cdc_preflight)
+    preflight: "CdcPreflight | None" = None
     # Declared offsets (reset or set on an explicit, versioned request): kplan.model.offsets, kplan.kinds.offsets.
     offsets: OffsetsSpec | None = None
 

@@ -13,9 +13,10 @@ from typing import Callable, Mapping
 from kplan.kinds import section_builders
 from kplan.kinds.connector.section import build_connector, normalize_config
 from kplan.kinds.topic.section import build_topic, describe_topic
+from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
 from kplan.model.desired import ConnectAccess, Origin, freeze
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, deep_merge
+from kplan.model.source import Loc, deep_merge, to_origin
 from kplan.rules.names import topic_name_problem
 from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings
@@ -101,6 +102,17 @@ def build_cdc(inp: MemberInput) -> Built:
     return Built(topics=tuple(topics), connectors=tuple(connectors), acls=tuple(acls))
 
 
+def _preflight(name: str, source: dict, exp: Expansion) -> CdcPreflight | None:
+    """What plan checks at the source's database (None for an engine without checks)."""
+    family = engine_family(str(source.get("engine")))
+    if family is None:
+        return None
+    mode = source.get("preflight") if source.get("preflight") in MODES else "required"
+    origins = {t.table: to_origin(t.loc, name, t.table, "table") for t in exp.topics
+               if t.role == "table" and t.table}
+    return CdcPreflight(family, str(mode), freeze(origins))
+
+
 def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: list[TopicEntry],
                 connectors: list[ConnectorEntry], acls: list[Generated]) -> None:
     """One cdc source, expanded: its topics, connector and generated bindings appended to the lists given."""
@@ -116,7 +128,7 @@ def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: lis
         name, exp.connector_settings, exp.layers, ctx.smap, ctx.diags, loc, cdc_source=name,
         requires_topics=tuple(t.name for t in generated), snapshot_new_tables=exp.snapshot_new_tables,
         captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
-        on_destroy=exp.on_destroy, offsets=source.get("offsets"),
+        on_destroy=exp.on_destroy, offsets=source.get("offsets"), preflight=_preflight(name, source, exp),
     )
     connectors.append(ConnectorEntry(spec, name, loc))
     principal = source.get("principal")

@@ -1,0 +1,179 @@
+"""CDC preflight at plan time: for each CDC source whose connector the plan creates or changes, log in to its
+database with the connector's own settings (the password resolved through the session's `SecretValues`, never
+printed), read-only and bounded by the stack's timeout, and report what Debezium would fail on
+(kplan.kinds.connector.preflight decides). Only sources in the plan's changes are contacted: a plan without a CDC
+change opens no database connection. The queries are listed in docs/cdc-preflight.md."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from kplan.kinds.connector.preflight import (
+    Finding,
+    PgFacts,
+    PgPublication,
+    PgSlot,
+    PgTable,
+    check_postgres,
+)
+from kplan.model.cdc_preflight import CdcPreflight
+from kplan.model.desired import ConnectorSpec
+from kplan.model.plan import PlanDiagnostic, Severity
+from kplan.secrets import SecretValues
+
+
+class Unreachable(Exception):
+    """The database did not answer (refused, timed out, unknown host): nothing was checked."""
+
+
+class LoginRefused(Exception):
+    """The database answered but refused the login (password, user, database, pg_hba)."""
+
+
+_REFUSED = ("password authentication", "does not exist", "pg_hba.conf", "permission denied", "access denied",
+            "authentication failed", "unknown database")
+
+
+def _connect_error(e: Exception, where: str) -> Exception:
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if any(w in first.lower() for w in _REFUSED):
+        return LoginRefused(f"{where} refused the login: {first}")
+    return Unreachable(f"{where}: {first}")
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------------------
+
+_PG_SETTINGS = ("SELECT current_user, current_setting('wal_level'), current_setting('max_replication_slots')::int, "
+                "(SELECT count(*) FROM pg_replication_slots)::int, current_setting('max_wal_senders')::int, "
+                "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender')::int, r.rolsuper, "
+                "r.rolreplication OR EXISTS (SELECT 1 FROM pg_roles m WHERE m.rolname = 'rds_replication' "
+                "AND pg_has_role(current_user, m.oid, 'MEMBER')), "
+                "has_database_privilege(current_database(), 'CREATE') "
+                "FROM pg_roles r WHERE r.rolname = current_user")
+_PG_TABLES = ("SELECT n.nspname || '.' || c.relname, c.relreplident, "
+              "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), "
+              "pg_has_role(current_user, c.relowner, 'MEMBER'), "
+              "(SELECT n.nspname || '.' || ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+              " WHERE i.indrelid = c.oid AND i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL "
+              " AND i.indexprs IS NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid "
+              " AND a.attnum = ANY(i.indkey) AND NOT a.attnotnull) ORDER BY ic.relname LIMIT 1) "
+              "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+              "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s)")
+_PG_PUBLICATION = ("SELECT p.puballtables, pg_has_role(current_user, p.pubowner, 'MEMBER'), "
+                   "p.pubupdate OR p.pubdelete, "
+                   "ARRAY(SELECT schemaname || '.' || tablename FROM pg_publication_tables t "
+                   "WHERE t.pubname = p.pubname) FROM pg_publication p WHERE p.pubname = %s")
+_PG_SLOT = "SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s"
+
+
+def _read_only(timeout_s: float) -> str:
+    """The session's options: read-only transactions, each statement bounded by the stack's timeout."""
+    return f"-c default_transaction_read_only=on -c statement_timeout={int(timeout_s * 1000)}"
+
+
+def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> PgFacts:
+    """The facts the PostgreSQL checks need, read in one read-only session (raises Unreachable/LoginRefused)."""
+    import psycopg
+
+    host, port = config.get("database.hostname", ""), int(config.get("database.port") or 5432)
+    where = f"PostgreSQL {config.get('database.dbname')} at {host}:{port} as {config.get('database.user')}"
+    try:
+        conn = psycopg.connect(host=host, port=port, user=config.get("database.user"),
+                               dbname=config.get("database.dbname"), password=config.get("database.password"),
+                               connect_timeout=max(2, int(timeout_s)), autocommit=True,
+                               options=_read_only(timeout_s))
+    except psycopg.Error as e:
+        raise _connect_error(e, where) from None
+    try:
+        with conn:
+            row = conn.execute(_PG_SETTINGS).fetchone()
+            assert row is not None
+            facts = PgFacts(user=row[0], wal_level=row[1], max_slots=row[2], used_slots=row[3], max_senders=row[4],
+                            used_senders=row[5], superuser=row[6], replication=row[7], may_create=row[8])
+            schemas = sorted({t.split(".", 1)[0] for t in tables})
+            found = conn.execute(_PG_TABLES, (schemas,)).fetchall()
+            facts.all_tables = tuple(r[0] for r in found)
+            facts.tables = {r[0]: PgTable(has_pk=r[2], replident=r[1], owned=r[3], unique_index=r[4])
+                            for r in found if r[0] in tables}
+            pub = conn.execute(_PG_PUBLICATION, (config.get("publication.name") or "dbz_publication",)).fetchone()
+            if pub is not None:
+                facts.publication = PgPublication(pub[0], frozenset(pub[3]), pub[1], pub[2])
+            slot = conn.execute(_PG_SLOT, (config.get("slot.name") or "debezium",)).fetchone()
+            if slot is not None:
+                facts.slot = PgSlot(slot[0])
+            return facts
+    except psycopg.Error as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise LoginRefused(f"{where}: a preflight query failed: {first}") from None
+
+
+def postgres_findings(config: dict, tables: tuple[str, ...], creating: bool, timeout_s: float) -> list[Finding]:
+    facts = read_postgres(config, tables, timeout_s)
+    return check_postgres(facts, tables, config.get("slot.name") or "debezium",
+                          config.get("publication.name") or "dbz_publication",
+                          config.get("publication.autocreate.mode") or "all_tables", creating)
+
+
+# -- the plan's sources ----------------------------------------------------------------------------------------
+
+Check = Callable[[CdcPreflight, dict, tuple[str, ...], bool, float], list[Finding]]
+
+
+def _default_check(pf: CdcPreflight, config: dict, tables: tuple[str, ...], creating: bool,
+                   timeout_s: float) -> list[Finding]:
+    if pf.engine == "postgres":
+        return postgres_findings(config, tables, creating, timeout_s)
+    from kplan.cluster.mysql_preflight import mysql_findings
+
+    return mysql_findings(config, tables, timeout_s)
+
+
+def preflight(specs: Iterable[tuple[ConnectorSpec, bool]], secrets: SecretValues, timeout_s: float,
+              check: Check = _default_check) -> list[PlanDiagnostic]:
+    """One diagnostic per finding of each (connector, creating) pair given; `check` reads the database."""
+    from kplan.errors import KplanError
+
+    out: list[PlanDiagnostic] = []
+    scrub = secrets.scrubber()
+    for spec, creating in specs:
+        pf = spec.preflight
+        if pf is None:
+            continue
+        name = spec.origin.cdc_source if spec.origin and spec.origin.cdc_source else spec.name
+        addr = f"connector.{spec.name}"
+        if pf.mode == "off":
+            out.append(PlanDiagnostic(Severity.INFO, f'cdc source "{name}": preflight is off: the database is not '
+                                      "checked", "cdc-preflight-off", address=addr, origin=spec.origin))
+            continue
+        soft = pf.mode == "warn"
+        try:
+            config = {k: secrets.substitute(v) for k, v in spec.config.items()}
+        except KplanError:
+            continue  # an unresolved secret is reported by the plan itself
+        scrub_all = scrub.extended(v for k, v in config.items() if "password" in k)
+        try:
+            findings = check(pf, config, spec.captured_tables, creating, timeout_s)
+        except Unreachable as e:
+            sev = Severity.WARNING if soft else Severity.ERROR
+            out.append(PlanDiagnostic(sev, f'cdc source "{name}": the database is not reachable from here: preflight '
+                                      f"skipped ({scrub_all(str(e))})" + ("" if soft else
+                                      "; fix the connection, or set preflight: warn where the database cannot be "
+                                      "reached (CI)"), "cdc-preflight-unreachable", address=addr, origin=spec.origin))
+            continue
+        except LoginRefused as e:
+            out.append(PlanDiagnostic(Severity.WARNING if soft else Severity.ERROR,
+                                      f'cdc source "{name}": {scrub_all(str(e))}; Debezium would be refused too',
+                                      "cdc-preflight-login", address=addr, origin=spec.origin))
+            continue
+        except Exception as e:  # noqa: BLE001 - a bad setting (a port that is no number) or a driver's surprise
+            out.append(PlanDiagnostic(Severity.WARNING if soft else Severity.ERROR,
+                                      f'cdc source "{name}": preflight could not check the database: '
+                                      f"{scrub_all(str(e) or type(e).__name__)}", "cdc-preflight-failed",
+                                      address=addr, origin=spec.origin))
+            continue
+        for f in findings:
+            sev = Severity.ERROR if f.fatal and not soft else Severity.WARNING
+            origin = pf.table_origins.get(f.table) if f.table else None
+            out.append(PlanDiagnostic(sev, f'cdc source "{name}": {scrub_all(f.message)}', f.code, address=addr,
+                                      origin=origin or spec.origin))
+    return out
