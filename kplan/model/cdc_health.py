@@ -121,10 +121,10 @@ def slot_text(h: CdcHealth) -> str:
 
 def binlog_text(b: BinlogState) -> str:
     """One line: `binlog server mysql-bin.000003:1234, connector mysql-bin.000003:1000 (234 B behind)`."""
-    def pos(f, p):
-        return f"{f}:{p}" if f is not None else "unknown"
-
-    text = f"binlog server {pos(b.server_file, b.server_pos)}, connector {pos(b.connector_file, b.connector_pos)}"
+    server = f"{b.server_file}:{b.server_pos}" if b.server_file is not None else "unknown"
+    connector = (f"{b.connector_file}:{b.connector_pos}" if b.connector_file is not None
+                 else "none committed yet")
+    text = f"binlog server {server}, connector {connector}"
     if b.lag_bytes is not None:
         text += f" ({size_text(b.lag_bytes)} behind)"
     elif b.lag_files:
