@@ -1,8 +1,9 @@
 """`kplan status PATH`: which of a stack's resources exist, are missing or drifted, and how its connectors run.
 
 The I/O lives here: load the stack, read the cluster and Connect in one batched read, plan (to find what
-differs), resolve the stack's `${secret:...}` references only so that traces can be scrubbed of them. The report
-itself is built and rendered by the pure `kplan.plan.status`.
+differs), read each CDC source's slot or binlog health at its database (status only), resolve the stack's
+`${secret:...}` references only so that traces can be scrubbed of them. The report itself is built and rendered by
+the pure `kplan.plan.status`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
     For each topic: whether it exists, is missing or has drifted from the stack (what differs), its partitions
     and replication factor. For each connector: the same, its state and each task's state and worker, with the
     first lines of a FAILED connector's or task's trace. Each resource shows where it was declared. Connector
-    configs are never printed. Orphans under the stack's claims (docs/orphans.md) are listed after them.
+    configs are never printed. For each CDC source (PostgreSQL, MariaDB/MySQL): its replication slot (active, the
+    WAL it retains) or binlog position, read at its database (docs/cdc-health.md). Orphans under the stack's
+    claims (docs/orphans.md) are listed after them.
 
     \b
     Exit status:
