@@ -1,8 +1,9 @@
 """`kplan status PATH`: which of a stack's resources exist, are missing or drifted, and how its connectors run.
 
 The I/O lives here: load the stack, read the cluster and Connect in one batched read, plan (to find what
-differs), resolve the stack's `${secret:...}` references only so that traces can be scrubbed of them. The report
-itself is built and rendered by the pure `kplan.plan.status`.
+differs), read each CDC source's slot or binlog health at its database (status only), resolve the stack's
+`${secret:...}` references only so that traces can be scrubbed of them. The report itself is built and rendered by
+the pure `kplan.plan.status`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
     For each topic: whether it exists, is missing or has drifted from the stack (what differs), its partitions
     and replication factor. For each connector: the same, its state and each task's state and worker, with the
     first lines of a FAILED connector's or task's trace. Each resource shows where it was declared. Connector
-    configs are never printed. Orphans under the stack's claims (docs/orphans.md) are listed after them.
+    configs are never printed. For each CDC source (PostgreSQL, MariaDB/MySQL): its replication slot (active, the
+    WAL it retains) or binlog position, read at its database (docs/cdc-health.md). Orphans under the stack's
+    claims (docs/orphans.md) are listed after them.
 
     \b
     Exit status:
@@ -41,12 +44,13 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
       1  error: the stack is invalid, or the cluster or Connect cannot be read
       2  something is missing, drifted in a way apply changes, or not in its
          declared state, an orphan under a claim with prune (the next apply
-         deletes it; docs/orphans.md), or the check found an error (an
+         deletes it; docs/orphans.md), a CDC source's replication slot is
+         unhealthy (docs/cdc-health.md), or the check found an error (an
          unfinished apply, an unresolvable secret...)
       4  --wait-for-cluster: the cluster was not ready in time
     """
     from kplan.commands._common import load_and_open_or_exit
-    from kplan.plan.status import build_status
+    from kplan.plan.status import build_status, with_cdc_health
     from kplan.render.status import render_status
     from kplan.session.plan import plan_stack
 
@@ -59,9 +63,10 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
         return
     try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
         live, plan = plan_stack(session, validate=False)
+        health = _cdc_health(session, live_state)
     finally:
         session.close()
-    report = build_status(stack, live, plan, secrets=session.secrets.plaintexts())
+    report = with_cdc_health(build_status(stack, live, plan, secrets=session.secrets.plaintexts()), health)
     color = use_color(no_color) and fmt == "text"
     click.echo(render_status(report, fmt, color=color), nl=False, color=color)
     if fmt != "text":  # text shows them inline; with json, stdout stays pure JSON and errors also go to stderr
@@ -75,7 +80,7 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -
     status is the worst."""
     import json
 
-    from kplan.plan.status import build_status
+    from kplan.plan.status import build_status, with_cdc_health
     from kplan.render.status import render_status
     from kplan.session.multi import plan_all
     from kplan.session.open import member_sessions
@@ -83,10 +88,12 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -
     sessions, close = member_sessions(stack, live_state=live_state)
     try:
         planned, _ = plan_all(sessions, destroy=False, validate=False, one_cluster_each=live_state is None)
+        health = [_cdc_health(s, live_state) for s in sessions]
     finally:
         close()
-    reports = [(s.stack.cluster_name, build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()))
-               for s, (live, plan) in zip(sessions, planned)]
+    reports = [(s.stack.cluster_name,
+                with_cdc_health(build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()), h))
+               for s, (live, plan), h in zip(sessions, planned, health)]
     color = use_color(no_color) and fmt == "text"
     if fmt == "text":
         for name, report in reports:
@@ -100,3 +107,14 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -
             for d in report.diagnostics:
                 click.echo(d.format(), err=True)
     ctx.exit(max(report.exit_code for _, report in reports))
+
+
+def _cdc_health(session, live_state: str | None) -> dict:
+    """Each CDC source's slot or binlog health, read at its database (status only; never with a live-state file,
+    which stands for a cluster kplan does not reach). docs/cdc-health.md."""
+    if live_state is not None:
+        return {}
+    from kplan.cluster.cdc_health import read_health
+
+    stack = session.stack
+    return read_health(stack.connectors, session.secrets, session.reader.connector_offsets, stack.cluster.timeout_s)

@@ -120,6 +120,9 @@ class ConnectorSpec:
     preflight: "CdcPreflight | None" = None
     # Declared offsets (reset or set on an explicit, versioned request): kplan.model.offsets, kplan.kinds.offsets.
     offsets: OffsetsSpec | None = None
+    # CDC PostgreSQL: the WAL its replication slot may retain before status calls it unhealthy (slot_health; None:
+    # the default, kplan.model.cdc_health.DEFAULT_MAX_RETAINED_WAL)
+    max_retained_wal: int | None = None
 
     @property
     def connector_class(self) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Mapping
 
+from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Origin
 from kplan.model.orphans import Orphan
 from kplan.model.plan import AttrKind, Flag, PlanDiagnostic, ResourceChange, ResourceType, address_of
@@ -104,6 +105,8 @@ class ResourceStatus:
     in_declared_state: bool = True
     trace: Trace = Trace()
     tasks: tuple[TaskStatus, ...] = ()
+    # CDC sources: the slot's or binlog's health at the database (read by status only; kplan.model.cdc_health)
+    cdc_health: CdcHealth | None = None
     # (each other kind's own fields are on its status subclass, in its kind.py)
 
     @property
@@ -116,6 +119,7 @@ class ResourceStatus:
         undeclared binding of a non-authoritative principal): reported, but nothing is pending — the plan has no
         change for it, and status does not exit 2 for it."""
         return (self.status is Status.DRIFTED and bool(self.differences) and self.in_declared_state
+                and (self.cdc_health is None or self.cdc_health.healthy)
                 and all(d.kind is AttrKind.DRIFT for d in self.differences))
 
     @property

@@ -12,12 +12,14 @@ sensitive keys, and any resolved `${secret:...}` values the caller passes in). "
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import replace
+from typing import Iterable, Mapping
 
+from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan, Reason
-from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, StatusReport
+from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, Status, StatusReport
 from kplan.plan.orphans import find_orphans
 from kplan.secrets import Scrubber
 
@@ -51,3 +53,21 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                         and not d.code.startswith("policy:"))
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
                         orphans=tuple(find_orphans(stack, live)))
+
+
+def with_cdc_health(report: StatusReport, health: Mapping[str, CdcHealth]) -> StatusReport:
+    """The report with each CDC source's health (connector name -> health, read by `kplan.cluster.cdc_health`) on
+    its connector. An unhealthy slot makes an otherwise in-sync connector "not in declared state", so status exits
+    2 for it; plan has no change for it (nothing kplan applies fixes a slot). A health that could not be read
+    (`error`) is shown and judges nothing."""
+    if not health:
+        return report
+    out = []
+    for r in report.resources:
+        h = health.get(r.name) if r.type.value == "connector" and r.exists else None
+        if h is None or r.status is Status.NOT_DECLARED:
+            out.append(r)
+            continue
+        status = Status.WRONG_STATE if r.status is Status.IN_SYNC and not h.healthy else r.status
+        out.append(replace(r, cdc_health=h, status=status))
+    return replace(report, resources=tuple(out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from kplan.kinds import KINDS
+from kplan.model.cdc_health import CdcHealth, health_text
 from kplan.model.desired import Origin
 from kplan.model.orphans import Orphan
 from kplan.model.status import ResourceStatus, Status, StatusReport, Trace
@@ -56,6 +57,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
             lines.append(text.rstrip())
             for d in r.differences:
                 lines.append(c(f"      {kind.difference_text(r, d)}", "yellow"))
+            lines += _health_lines(r.cdc_health, c)
             if r.trace.lines:
                 lines.append(c("      connector trace:", "red"))
                 lines += _trace_lines(r.trace, c, "        ")
@@ -84,6 +86,14 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
         lines += [c(d.format(), "red") for d in report.diagnostics]
     lines += ["", c(report.summary.line(), bold=True)]
     return "\n".join(lines) + "\n"
+
+
+def _health_lines(h: CdcHealth | None, c) -> list[str]:
+    """A CDC source's slot or binlog line, then each problem that makes it unhealthy (docs/cdc-health.md)."""
+    if h is None:
+        return []
+    return ([c(f"      {health_text(h)}", "yellow" if h.error else None if h.healthy else "red")]
+            + [c(f"      ! {p}", "red", bold=True) for p in h.problems])
 
 
 def _trace_lines(trace: Trace, c, indent: str) -> list[str]:

@@ -14,6 +14,7 @@ from kplan.model.cdc_cleanup import DbCleanup
 from kplan.model.desired import ConnectAccess
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
+from kplan.rules.units import UnitError, parse_size_bytes
 from kplan.secrets import is_reference_only
 from kplan.stackfile.cdc_format import converter_config
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
@@ -55,6 +56,7 @@ class Expansion:
     snapshot_new_tables: bool = False
     prune_tables: bool = False
     on_destroy: DbCleanup | None = None
+    max_retained_wal: int | None = None  # slot_health.max_retained_wal, bytes
 
 
 def on_destroy(source: dict, engine: str, connection: dict, smap: SourceMap, diags: Diagnostics,
@@ -81,6 +83,28 @@ def on_destroy(source: dict, engine: str, connection: dict, smap: SourceMap, dia
     return DbCleanup(opts.get("drop_replication_slot") is True, opts.get("drop_publication") is True,
                      str(connection.get("host")), int(port) if str(port).isdigit() else 5432,
                      str(connection.get("user")), str(connection.get("database")), password)
+
+
+def slot_health(source: dict, engine: str, smap: SourceMap, diags: Diagnostics, loc: Loc) -> int | None:
+    """A PostgreSQL source's `slot_health.max_retained_wal` in bytes (None: not set; kplan.model.cdc_health)."""
+    opts = source.get("slot_health")
+    if not isinstance(opts, dict) or opts.get("max_retained_wal") is None:
+        return None
+    where = smap.value_loc(opts, "max_retained_wal") or smap.value_loc(source, "slot_health") or loc
+    if engine not in ("postgres", "postgresql"):
+        diags.error(where, f'cdc source "{source.get("name")}": slot_health applies to PostgreSQL sources only (a '
+                           f"{engine} source has no replication slot; status shows its binlog position)")
+        return None
+    raw = opts["max_retained_wal"]
+    try:
+        value = raw if isinstance(raw, int) and not isinstance(raw, bool) else parse_size_bytes(str(raw))
+    except UnitError as e:
+        diags.error(where, f"slot_health.max_retained_wal: {e}")
+        return None
+    if value <= 0:
+        diags.error(where, "slot_health.max_retained_wal must be more than 0 bytes")
+        return None
+    return value
 
 
 def server_id_for(name: str) -> int:
@@ -174,6 +198,7 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     exp.snapshot_new_tables = source.get("snapshot_new_tables") is True
     exp.prune_tables = source.get("prune_tables") is True
     exp.on_destroy = on_destroy(source, engine, ctx.connection, smap, diags, source_loc)
+    exp.max_retained_wal = slot_health(source, engine, smap, diags, source_loc)
     _connector(exp, source, connector_defaults, gen_config, gen_locs, smap, diags)
     return exp
 

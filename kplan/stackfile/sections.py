@@ -8,6 +8,7 @@ builder in its module (`subjects.build_section`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Mapping
 
 from kplan.kinds import section_builders
@@ -130,6 +131,8 @@ def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: lis
         captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
         on_destroy=exp.on_destroy, offsets=source.get("offsets"), preflight=_preflight(name, source, exp),
     )
+    if spec is not None and exp.max_retained_wal is not None:  # slot_health (kplan.model.cdc_health)
+        spec = replace(spec, max_retained_wal=exp.max_retained_wal)
     connectors.append(ConnectorEntry(spec, name, loc))
     principal = source.get("principal")
     if spec is not None and isinstance(principal, str):

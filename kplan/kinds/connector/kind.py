@@ -16,6 +16,7 @@ from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
+from kplan.model.cdc_health import health_dict
 from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (
@@ -422,7 +423,9 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
                 "in_declared_state": r.in_declared_state, "trace": trace_dict(r.trace),
                 "tasks": [{"id": t.id, "state": t.state, "worker_id": t.worker_id,
                            "in_declared_state": t.in_declared_state, "trace": trace_dict(t.trace)} for t in r.tasks],
-                "differences": [{"path": list(d.path), "kind": d.kind.value} for d in r.differences]}
+                "differences": [{"path": list(d.path), "kind": d.kind.value} for d in r.differences],
+                # CDC sources, when status read their database (docs/cdc-health.md)
+                **({"cdc_health": health_dict(r.cdc_health)} if r.cdc_health is not None else {})}
 
 
 KIND = ConnectorKind()
