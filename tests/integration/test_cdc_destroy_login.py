@@ -8,11 +8,15 @@ from __future__ import annotations
 import subprocess
 import threading
 
+import pytest
 from kplan_helpers import ROOT, faulty_command, kplan, run_env, wait_for, write_stack
 from test_acls import bindings
 from test_cdc_principal import env, jaas, names, no_secret, rest, stack_doc, task_state  # noqa: F401 - names: a fixture
 
 import localstack
+
+# It changes the password of the local PostgreSQL's shared user (every CDC test logs in as it): never beside them.
+pytestmark = pytest.mark.serial
 
 WRONG = "not-the-password-26"
 

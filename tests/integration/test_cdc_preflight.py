@@ -219,6 +219,7 @@ def _my_stack(stack, prefix, source, tables, user=localstack.MY_USER, password_e
     return doc
 
 
+@pytest.mark.serial  # sets the shared MariaDB's global binlog_format for a moment: never beside the MariaDB CDC tests
 def test_mariadb_statement_binlog_fails_preflight_with_its_line(stack, unique, tmp_path):
     prefix = unique("pfm").replace("-", "_")
     path = write_stack(tmp_path / "cdc.yaml", _my_stack(stack, prefix, prefix.replace("_", "-"), ["users"]))
