@@ -41,7 +41,7 @@ def _skip_options(command):
 @click.option("--bootstrap-servers", metavar="HOST:PORT,...", help="The cluster to read (plaintext listener).")
 @click.option("--connect-url", metavar="URL", help="The Kafka Connect REST URL to read connectors from.")
 @click.option("--schema-registry", "registry_url", metavar="URL",
-              help="The schema registry to read subjects from (Confluent's API, or Apicurio's .../apis/ccompat/v7).")
+              help="The schema registry to read schemas from (Confluent's API, or Apicurio's .../apis/ccompat/v7).")
 @click.option("--cluster-from", "cluster_from", metavar="STACK", type=click.Path(exists=True),
               help="Read the cluster with this stack's `cluster:` settings (secured clusters); they are written as is.")
 @click.option("-e", "--env", "--environment", "environment", metavar="ENV",
@@ -106,7 +106,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     if stack.cluster.schema_registry_url:
         from kplan.stackfile.cdc_format import default_converter
 
-        options = replace(options, none_is_no_level=default_converter(stack.cluster.schema_registry_url) == "apicurio")
+        options = replace(options, registry_flavour=default_converter(stack.cluster.schema_registry_url))
     imported = build_import(live, options)
     if cdc:
         imported = recognise_cdc(imported, live, stack, template_dirs)

@@ -30,8 +30,7 @@ class ImportOptions:
     topics: bool = True
     connectors: bool = True
     skip: frozenset[str] = frozenset()  # the kinds not imported, by their section word (`Kind.section`)
-    # the registry keeps a subject-level NONE as "no level" (Apicurio): such a NONE is not written
-    none_is_no_level: bool = False
+    registry_flavour: str | None = None  # the stack's schema registry: "apicurio", "confluent" or None (none)
 
     def selects(self, name: str) -> bool:
         if self.prefixes and not name.startswith(self.prefixes):
@@ -93,7 +92,7 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
         for name in sorted(live.connectors):
             if options.selects(name) and not owned_elsewhere("connector", name):
                 connectors.append(connector_entry(live.connectors[name], variables, notes))
-    ctx = ImportContext(options.selects, owned_elsewhere, notes, options.none_is_no_level)
+    ctx = ImportContext(options.selects, owned_elsewhere, notes, options.registry_flavour)
     kinds = {u.kind.section: tuple(u.importer.entries(live, ctx)) for u in UNITS
              if u.importer is not None and u.kind.section not in options.skip}
     return Imported(tuple(topics), tuple(connectors), kinds=kinds, variables=variables, notes=tuple(notes))

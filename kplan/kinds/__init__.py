@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind, PlanContext
@@ -59,10 +59,16 @@ def stack_sections() -> dict[str, ModuleType]:
     return out
 
 
-def section_builders() -> dict[str, Callable]:
-    """The stack sections kinds build from a plain list of entries: section -> its builder ((entries with their
-    locations, source map, diagnostics) -> specs), the kind's `section.py` `build_section`."""
-    return {s: m.build_section for s, m in stack_sections().items() if hasattr(m, "build_section")}
+def claimable_sections() -> tuple[str, ...]:
+    """The stack sections a claim may cover (docs/orphans.md): topics, connectors and the kinds whose `section.py`
+    says `CLAIMABLE` (their live resources are named, so a name prefix can find the ones nobody declares)."""
+    return ("topics", "connectors", *(s for s, m in stack_sections().items() if getattr(m, "CLAIMABLE", False)))
+
+
+def borrowed_keys(section: str) -> tuple[str, ...]:
+    """The keys of `section`'s entries that other kinds build from (`BORROWS` in their `section.py`): not the
+    entries' own settings (a topic's `key_schema` declares a subject)."""
+    return tuple(k for m in stack_sections().values() for k in getattr(m, "BORROWS", {}).get(section, ()))
 
 
 def kind_of(resource_type: "ResourceType | str") -> "Kind[Any, Any, Any]":

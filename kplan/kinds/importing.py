@@ -17,7 +17,7 @@ class ImportContext:
     selects: Callable[[str], bool]  # whether a name is selected
     owned_elsewhere: Callable[[str, str], bool]  # (kind word, name): another stack owns it (noted)
     notes: list[str] = field(default_factory=list)  # what was left out and why
-    none_is_no_level: bool = False  # the registry keeps a subject-level NONE as "no level" (Apicurio)
+    registry_flavour: str | None = None  # the stack's schema registry: "apicurio", "confluent" or None (none)
 
 
 @dataclass(frozen=True)

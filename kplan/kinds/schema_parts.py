@@ -75,6 +75,10 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
         _merge(defs, part.get("$defs", {}), f"{where} $defs")
         if "resource_change" in part:
             branches.append({"if": {"properties": {"type": {"const": kind}}}, "then": part["resource_change"]})
+    if name == "stack" and "claim" in defs:
+        from kplan.kinds import claimable_sections  # the sections a claim may cover are the kinds' to say
+
+        defs["claim"]["properties"]["kinds"]["items"]["enum"] = list(claimable_sections())
     if name == "plan":
         kinds = list(parts)
         defs["address"]["pattern"] = "^(" + "|".join(kinds) + ")\\..+$"

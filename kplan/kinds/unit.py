@@ -3,7 +3,7 @@ per-kind lists from — the planner's and the status report's kinds (`kplan.kind
 builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.handlers`), the
 ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render`. (The
 loader's sections are registered by the kinds' `section.py` modules, so that loading a stack loads nothing else:
-`kplan.kinds.section_builders`.) Jikkou's extension registration is the model: one place per kind."""
+`kplan.kinds.stack_sections`.) Jikkou's extension registration is the model: one place per kind."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ into integers, booleans lower-cased, lists joined with ','.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -149,6 +150,15 @@ class ConnectAccess:
         return [v for v in (self.password, self.token, *self.headers.values()) if v]
 
 
+CCOMPAT = re.compile(r"/apis/ccompat/v\d+/?$")  # Apicurio's Confluent-compatible API, at the URL's end
+
+
+def registry_flavour(url: str) -> str:
+    """Which schema registry a URL is: "apicurio" (its Confluent-compatible API, `.../apis/ccompat/vN`) or
+    "confluent" (Confluent's, or another that speaks its API at the root)."""
+    return "apicurio" if CCOMPAT.search(url) else "confluent"
+
+
 @dataclass(frozen=True)
 class ClusterSpec:
     """How to reach the cluster. `client_properties` are librdkafka properties (may hold secret references);
@@ -164,25 +174,21 @@ class ClusterSpec:
     # client shape as Connect's (`cluster.schema_registry`); None when the stack names none.
     schema_registry_url: str | None = None
     schema_registry: ConnectAccess = field(default_factory=ConnectAccess)
-    # What removing a subject from the stack (or destroy) does: "soft" (the registry's soft delete; registering
-    # again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`.
-    subject_delete: str = "soft"
-
-
-# The kinds a claim may cover, by their stack section (docs/orphans.md): the kinds whose live resources are named.
-CLAIMABLE = ("topics", "connectors", "acls", "subjects")
+    # What removing a registered schema from the stack (or destroy) does: "soft" (the registry's soft delete;
+    # registering again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`.
+    registry_delete: str = "soft"
 
 
 @dataclass(frozen=True)
 class Claim:
     """A name prefix the stack claims (`claims:`, docs/orphans.md): what exists under it on the cluster that no kplan
     stack owns and this stack does not declare is an orphan, listed by status and the plan; `prune` makes the plan
-    delete those orphans. `kinds`: the stack sections it covers (topics, connectors, acls — the bindings whose
-    resource name is under the prefix —, subjects)."""
+    delete those orphans. `kinds`: the stack sections it covers (by default every section a claim may cover,
+    `kplan.kinds.claimable_sections`; for ACLs, the bindings whose resource name is under the prefix)."""
 
     prefix: str
     prune: bool = False
-    kinds: frozenset[str] = frozenset(CLAIMABLE)
+    kinds: frozenset[str] = frozenset()
     origin: Origin | None = None
 
     def covers(self, section: str, name: str) -> bool:

@@ -24,8 +24,8 @@ class Problem(str, Enum):
     NOT_AUTHORIZED = "not-authorized"  # kplan's principal may not read them
     NOT_AUTHORIZED_ALTER = "not-authorized-alter"  # ... may read but not change them
     SECURITY_DISABLED = "security-disabled"  # ACLs: the cluster has no authorizer
-    NO_REGISTRY = "no-registry"  # subjects: the stack names no schema registry
-    UNREACHABLE = "unreachable"  # subjects: the registry could not be read (the reader's line in the detail)
+    NO_REGISTRY = "no-registry"  # registered schemas: the stack names no schema registry
+    UNREACHABLE = "unreachable"  # the registry could not be read (the reader's line in the detail)
 
 
 def problem_line(problem: Problem, detail: str | None = None) -> str:
@@ -76,7 +76,7 @@ class KindState:
     """One resource kind's slice of the live state: its live resources by name, the names this stack's ownership
     record owns (and protects), why the kind could not be read (`problem`; None when read; `problem_detail`: the
     reader's own line for it, UNREACHABLE), and what the record keeps per name beside ownership (`records`: a
-    subject's registered digest, a connector's last offsets token)."""
+    registered schema's digest, a connector's last offsets token)."""
 
     resources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
     owned: frozenset[str] = frozenset()
@@ -115,7 +115,7 @@ class LiveState:
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The brokers by id and their racks (None: no broker.rack), for placing replicas; empty when not read.
     broker_racks: Mapping[int, str | None] = field(default_factory=lambda: MappingProxyType({}))
-    # The schema registry's global compatibility level (read with the subjects); None when not read.
+    # The schema registry's global compatibility level (read with the registered schemas); None when not read.
     registry_level: str | None = None
     # Every other kind's slice, by its resource type (`of`); each kind's `live.py` defines its resources' type.
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
@@ -139,8 +139,8 @@ class LiveState:
 class LiveStateReader(Protocol):
     """Read-only access to the cluster, Connect and the schema registry. Implementations must batch (never one call
     per resource). `read` is the one batched read; a kind's follow-up read (`KindUnit.follow_up`) asks for the few
-    things only the batched read's answer tells it to, through its own small Protocol (`OffsetReads`,
-    `SubjectReads` in the kinds' `live.py`; a reader that implements none, like a live-state file's, is asked
+    things only the batched read's answer tells it to, through its own small Protocol (such as
+    `OffsetReads` in a kind's `live.py`; a reader that implements none, like a live-state file's, is asked
     nothing more)."""
 
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from kplan.kinds import KINDS, Kind
-from kplan.model.desired import CLAIMABLE, Stack
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.orphans import Orphan
 from kplan.model.plan import PlanDiagnostic, ResourceChange, Severity
@@ -24,7 +24,7 @@ def find_orphans(stack: Stack, live: LiveState) -> list[Orphan]:
         return []
     out: list[Orphan] = []
     for kind in KINDS:
-        claims = tuple(c for c in stack.claims if kind.section in CLAIMABLE and kind.section in c.kinds)
+        claims = tuple(c for c in stack.claims if kind.section in c.kinds)
         if claims:
             out += kind.orphans(live, claims, {s.name: s for s in kind.declared(stack)})
     return out

@@ -15,23 +15,17 @@ For Avro, kplan generates the key and value converter settings of the source's c
 * `converter: confluent` (the default otherwise): Confluent's `io.confluent.connect.avro.AvroConverter` with
   `schema.registry.url`, and basic or bearer credentials from the registry's secret references.
 
-Debezium then registers the per-table subjects itself (`<topic>-key`, `<topic>-value`); the stack does not own
+Debezium then registers the per-table schemas itself (`<topic>-key`, `<topic>-value`); the stack does not own
 them, so kplan leaves them alone unless the stack declares them (then it adopts them).
 """
 
 from __future__ import annotations
 
-import re
-
-from kplan.model.desired import ConnectAccess
+from kplan.model.desired import CCOMPAT, ConnectAccess, registry_flavour
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
 
-_CCOMPAT = re.compile(r"/apis/ccompat/v\d+/?$")
-
-
-def default_converter(url: str) -> str:
-    return "apicurio" if _CCOMPAT.search(url) else "confluent"
+default_converter = registry_flavour  # the converters that match the registry: "apicurio" or "confluent"
 
 
 def converter_config(fmt: object, registry_url: str | None, access: ConnectAccess, loc: Loc, name: str,
@@ -58,7 +52,7 @@ def converter_config(fmt: object, registry_url: str | None, access: ConnectAcces
         prefix = f"{side}.converter"
         if converter == "apicurio":
             out[prefix] = "io.apicurio.registry.utils.converter.AvroConverter"
-            out[f"{prefix}.apicurio.registry.url"] = _CCOMPAT.sub("/apis/registry/v3", registry_url)
+            out[f"{prefix}.apicurio.registry.url"] = CCOMPAT.sub("/apis/registry/v3", registry_url)
             out[f"{prefix}.apicurio.registry.auto-register"] = "true"
             out[f"{prefix}.apicurio.registry.find-latest"] = "true"
             if access.username and access.password:

@@ -6,7 +6,8 @@ several-cluster stack places each claim on one cluster (`cluster: <name>`) like 
 
 from __future__ import annotations
 
-from kplan.model.desired import CLAIMABLE, Claim
+from kplan.kinds import claimable_sections
+from kplan.model.desired import Claim
 from kplan.model.source import to_origin
 from kplan.rules.names import is_reserved_topic
 from kplan.stackfile.member import MemberInput
@@ -31,6 +32,6 @@ def build_claims(inp: MemberInput) -> tuple[Claim, ...]:
                             "registry's or kplan's), which kplan never manages: claim your own prefix")
             continue
         kinds = item.get("kinds")
-        out.append(Claim(prefix, item.get("prune") is True,
-                         frozenset(kinds) if isinstance(kinds, list) else frozenset(CLAIMABLE), to_origin(loc)))
+        covers = frozenset(kinds) if isinstance(kinds, list) else frozenset(claimable_sections())
+        out.append(Claim(prefix, item.get("prune") is True, covers, to_origin(loc)))
     return tuple(out)

@@ -31,7 +31,7 @@ def build_connect(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tup
 
 
 def build_registry(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tuple[str | None, ConnectAccess, str]:
-    """(the schema registry's URL or None, how to reach it, what deleting a subject does) from the cluster
+    """(the schema registry's URL or None, how to reach it, what deleting a registered schema does) from the cluster
     mapping `c` (`schema_registry:`): the same client settings, and the same checks, as Connect's."""
     registry = c.get("schema_registry")
     if not isinstance(registry, dict):

@@ -91,7 +91,7 @@ def _cluster_data(cluster) -> dict:
         "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
         "timeout_s": cluster.timeout_s,
         **({"connect": connect_data(cluster.connect)} if cluster.connect != ConnectAccess() else {}),
-        **({"schema_registry": {"url": masked_url(cluster.schema_registry_url), "delete": cluster.subject_delete,
+        **({"schema_registry": {"url": masked_url(cluster.schema_registry_url), "delete": cluster.registry_delete,
                                 **connect_data(cluster.schema_registry)}} if cluster.schema_registry_url else {}),
     }
 

@@ -1,12 +1,13 @@
 """The shapes one cluster's resources are built in: the load's shared context, a section builder's input and
 result, and `Member`, one cluster's finished specs.
 
-They are apart from the pipeline so that a section's builder (kplan.stackfile.sections, or a kind's own module
-such as kplan.stackfile.subjects) depends on these shapes only, not on the loader that calls it.
+They are apart from the pipeline so that a section's builder (kplan.stackfile.sections, or a kind's own
+`build_member`) depends on these shapes only, not on the loader that calls it.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
@@ -91,6 +92,16 @@ class Overlays:
         return self.entries[section][name]
 
 
+def read_beside(path: str, named_in: str | None) -> str:
+    """A file a stack names (a schema file), as text: `path` as written, relative to the file that names it; OSError
+    or UnicodeDecodeError when it cannot be read. The one file read a kind's section builder asks for."""
+    full = os.path.expanduser(path)
+    if not os.path.isabs(full) and named_in:
+        full = os.path.join(os.path.dirname(os.path.abspath(named_in)), full)
+    with open(full, encoding="utf-8") as f:
+        return f.read()
+
+
 @dataclass
 class Context:
     """What every cluster's sections are built with: one per load."""
@@ -103,6 +114,7 @@ class Context:
     connector_defaults: dict
     templates: EngineTemplates
     agg: Aggregate  # topic checks reported once for the whole stack (`Aggregate.flush`)
+    read_text: Callable[[str, str | None], str] = read_beside  # the files entries name (kinds' builders are pure)
 
 
 @dataclass(frozen=True)

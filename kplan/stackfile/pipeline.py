@@ -400,7 +400,7 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
     client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
     warn_plaintext_secrets(client, client_locs, diags)
     url, connect = build_connect(c, loc, smap, diags)
-    registry_url, registry, subject_delete = build_registry(c, loc, smap, diags)
+    registry_url, registry, registry_delete = build_registry(c, loc, smap, diags)
     throttle = None
     if c.get("reassignment_throttle") is not None:
         raw = c["reassignment_throttle"]
@@ -413,7 +413,7 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
             throttle = None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
                        timeout_s=timeout, connect=connect, reassignment_throttle=throttle,
-                       schema_registry_url=registry_url, schema_registry=registry, subject_delete=subject_delete)
+                       schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete)
 
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:

@@ -2,16 +2,17 @@
 
 A builder turns one cluster's entries of its section into specs (`Built`), reporting into the load's collector.
 The table's order is the order sections are built in; a cdc source's topics follow the declared topics (the
-first of two duplicates is the one declared first). A kind's section that has checks of its own keeps its
-builder in its module (`subjects.build_section`).
+first of two duplicates is the one declared first). The other kinds' builders are in their `section.py`: a plain
+list's `build_section`, or `build_member` for one that needs the cluster's whole part of the stack.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from types import ModuleType
 from typing import Callable, Mapping
 
-from kplan.kinds import section_builders
+from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.connector.section import build_connector, normalize_config
 from kplan.kinds.topic.section import build_topic, describe_topic
 from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
@@ -22,11 +23,9 @@ from kplan.rules.names import topic_name_problem
 from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings
 from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
-from kplan.stackfile.subjects import SCHEMA_KEYS
-from kplan.stackfile.subjects import build_section as build_subject_section
 
 # keys of a resource entry that are not its settings
-NOT_SETTINGS = ("name", "cluster", *SCHEMA_KEYS)
+NOT_SETTINGS = ("name", "cluster", *borrowed_keys("topics"))
 
 
 def _named(entries: list) -> list[tuple[dict, str, Loc]]:
@@ -161,8 +160,13 @@ def _generated_topics(inp: MemberInput, source: str, exp: Expansion) -> list[Top
     return out
 
 
-def _plain_section(name: str, build: Callable) -> SectionBuilder:
-    """A kind's section that is a plain list of entries (its `section.py`'s `build_section`: entries -> specs)."""
+def _kind_section(name: str, module: ModuleType) -> SectionBuilder:
+    """A kind's section: a plain list of entries (its `section.py`'s `build_section`: entries -> specs), or one
+    built from the cluster's whole part of the stack (`build_member`: MemberInput -> specs)."""
+    if hasattr(module, "build_member"):
+        return lambda inp: Built(specs=module.build_member(inp))
+    build: Callable = module.build_section
+
     def section(inp: MemberInput) -> Built:
         return Built(specs=build(inp.unflagged(name), inp.ctx.smap, inp.ctx.diags))
     return section
@@ -173,8 +177,7 @@ SECTIONS: Mapping[str, SectionBuilder] = {
     "topics": build_topics,
     "connectors": build_connectors,
     "cdc": build_cdc,
-    **{name: _plain_section(name, build) for name, build in section_builders().items()},
-    "subjects": build_subject_section,
+    **{name: _kind_section(name, module) for name, module in stack_sections().items()},
 }
 
 

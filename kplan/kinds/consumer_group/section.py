@@ -173,7 +173,7 @@ def rendered(g: GroupSpec) -> dict:
     return out
 
 
-# The loader builds the stack's `consumer_groups:` section with this (kplan.kinds.section_builders).
+# The loader builds the stack's `consumer_groups:` section with this (kplan.kinds.stack_sections).
 SECTION = "consumer_groups"
 NOUN = "consumer group request"  # how `kplan validate` counts the declared resources
 build_section = build_groups

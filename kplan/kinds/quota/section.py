@@ -82,7 +82,7 @@ def rendered(q: QuotaSpec) -> dict:
             "origin": origin_data(q.origin)}
 
 
-# The loader builds the stack's `quotas:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
+# The loader builds the stack's `quotas:` section with this (stackfile/sections.py, via kplan.kinds.stack_sections).
 SECTION = "quotas"
 NOUN = "quota"  # how `kplan validate` counts the declared resources
 build_section = build_quotas

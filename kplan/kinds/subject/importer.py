@@ -18,11 +18,13 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
     if subjects.problem is not None:
         ctx.notes.append("schema registry subjects not imported: "
                          f"{problem_line(subjects.problem, subjects.problem_detail)}")
-    return [subject_entry(subjects.resources[name], ctx.none_is_no_level) for name in sorted(subjects.resources)
+    apicurio = ctx.registry_flavour == "apicurio"
+    return [subject_entry(subjects.resources[name], apicurio) for name in sorted(subjects.resources)
             if ctx.selects(name) and not ctx.owned_elsewhere("subject", name)]
 
 
 def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict:
+    # none_is_no_level: the registry keeps a subject-level NONE as no level at all (Apicurio), so one is not written
     """A subject as the stack declares it: its latest schema inline, as the registry holds it (plans compare
     canonical forms, so the text loads back to no change), its type, references and own compatibility level."""
     entry: dict[str, Any] = {"name": subject.name, "schema": subject.schema}

@@ -274,7 +274,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         out += _referenced_deletions(deleted, live)
         if deleted:
             how = ("permanently deleted (soft, then hard delete): their schemas are gone"
-                   if stack.cluster.subject_delete == "permanent" else
+                   if stack.cluster.registry_delete == "permanent" else
                    "soft-deleted: their versions are hidden, registering a schema again brings the subject back "
                    "(set cluster.schema_registry.delete: permanent to hard-delete)")
             out.append(PlanDiagnostic(Severity.INFO, f"{plural(len(deleted), 'subject')} ({', '.join(deleted)}) "

@@ -1,4 +1,4 @@
-"""A declared subject as `kplan render` shows it (its section builder is still the loader's: stackfile/subjects.py)."""
+"""A declared subject as `kplan render` shows it (built by `build.py`)."""
 
 from __future__ import annotations
 

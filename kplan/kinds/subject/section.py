@@ -1,16 +1,16 @@
-"""The `subjects` section as the loader knows it before building it: its name and how its entries are worded.
-
-The section's builder reads the schema files the entries name, so it lives with the loader's file reads
-(`kplan.stackfile.subjects.build_section`), not here.
-"""
+"""The `subjects` section as the loader knows it: its name, how its entries are worded, the topic keys it builds
+from, and its builder (`build.py`, loaded only for a stack that declares a schema)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from kplan.kinds.subject.model import SubjectSpec
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.stackfile.member import MemberInput
 
 
 def entry_word(item: object) -> str:
@@ -42,6 +42,21 @@ def check_members(members: Iterable[Any], diags: Diagnostics) -> None:
             first.setdefault(key, m.name)
 
 
-# The loader's `subjects:` section (kplan.kinds.stack_sections); built by kplan.stackfile.subjects.
+def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
+    """One cluster's subjects: its `subjects` entries and its topics' key/value schemas (kplan.kinds.subject.build),
+    nothing to load for a cluster that declares none."""
+    topics = inp.unflagged("topics")
+    if not inp.lists[SECTION] and not any(isinstance(item, dict) and any(k in item for k in BORROWS["topics"])
+                                          for item, _ in topics):
+        return ()
+    from kplan.kinds.subject.build import build_member as build
+
+    return build(inp)
+
+
+# The loader's `subjects:` section (kplan.kinds.stack_sections), built after every other section.
 SECTION = "subjects"
 NOUN = "subject"  # how `kplan validate` counts the declared resources
+# the keys of other sections' entries this kind builds from (not their settings): a topic's schemas
+BORROWS = {"topics": ("key_schema", "value_schema")}
+CLAIMABLE = True  # a claim (`claims:`) may cover subjects (kplan.kinds.claimable_sections)

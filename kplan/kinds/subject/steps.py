@@ -134,5 +134,5 @@ def build_subject_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Plann
     out = [Planned(puts[n]) for n in _reference_order(list(puts), refs)]
     if deletes:  # a subject before the subjects it references (the registry refuses to delete a referenced one)
         names = tuple(reversed(_reference_order(list(deletes), deletes)))
-        out.append(Planned(DeleteSubjects(names, stack.cluster.subject_delete == "permanent")))
+        out.append(Planned(DeleteSubjects(names, stack.cluster.registry_delete == "permanent")))
     return out

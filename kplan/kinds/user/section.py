@@ -85,7 +85,7 @@ def rendered(u: UserSpec) -> dict:
             "rotation": u.rotation, "origin": origin_data(u.origin)}
 
 
-# The loader builds the stack's `users:` section with this (stackfile/sections.py, via kplan.kinds.section_builders).
+# The loader builds the stack's `users:` section with this (stackfile/sections.py, via kplan.kinds.stack_sections).
 SECTION = "users"
 NOUN = "SCRAM user"  # how `kplan validate` counts the declared resources
 build_section = build_users

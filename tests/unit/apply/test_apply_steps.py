@@ -139,7 +139,7 @@ def test_subject_steps_register_referenced_subjects_first_and_delete_last():
     record = steps[-1].record
     assert sorted(record.of("subjects")) == ["a-new", "orders-value", "same"]
     assert record.of("subjects")["orders-value"] == schema_digest("AVRO", V2, ())
-    permanent = replace(stack, cluster=replace(stack.cluster, subject_delete="permanent"))
+    permanent = replace(stack, cluster=replace(stack.cluster, registry_delete="permanent"))
     assert build_steps(plan, permanent, live)[2] == DeleteSubjects(("old",), True)
 
 

@@ -11,6 +11,7 @@ from builders import lconn, live, ltopic, stack, topic
 from kplan.kinds.acl.kind import orphan_bindings, prune_acls
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.kinds import claimable_sections
 from kplan.model.desired import Claim, freeze
 from kplan.model.orphans import claim_for
 from kplan.model.plan import Action, AttrKind, Reason, ResourceType, Severity
@@ -19,8 +20,9 @@ from kplan.plan.orphans import find_orphans
 from kplan.plan.planner import make_plan
 from kplan.plan.status import build_status
 
-ORDERS = Claim("orders.")
-PRUNE = Claim("orders.", prune=True)
+ALL = frozenset(claimable_sections())  # what a claim without `kinds:` covers (kplan.stackfile.claims)
+ORDERS = Claim("orders.", kinds=ALL)
+PRUNE = Claim("orders.", prune=True, kinds=ALL)
 
 
 def _live(**kw):
@@ -32,7 +34,7 @@ def _live(**kw):
 
 
 def test_the_longest_claimed_prefix_decides_and_kinds_limit_a_claim():
-    wide, narrow = Claim("orders.", prune=True), Claim("orders.audit.")
+    wide, narrow = Claim("orders.", prune=True, kinds=ALL), Claim("orders.audit.", kinds=ALL)
     assert claim_for((wide, narrow), "topics", "orders.audit.x") is narrow
     assert claim_for((wide, narrow), "topics", "orders.x") is wide
     assert claim_for((wide,), "topics", "billing.orders.x") is None

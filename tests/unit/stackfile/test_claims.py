@@ -3,7 +3,7 @@ checked (a prefix twice, an internal prefix, an unknown kind), placed on its clu
 
 import textwrap
 
-from kplan.model.desired import CLAIMABLE
+from kplan.kinds import claimable_sections
 from kplan.stackfile import validate_stack
 
 HEAD = 'stack: s\ncluster: {bootstrap_servers: "k:9092"}\n'
@@ -28,7 +28,7 @@ def test_claims_are_built_with_their_defaults(tmp_path):
         """)
     assert messages(diags) == []
     orders, billing = stack.claims
-    assert (orders.prefix, orders.prune, orders.kinds) == ("orders.", False, frozenset(CLAIMABLE))
+    assert (orders.prefix, orders.prune, orders.kinds) == ("orders.", False, frozenset(claimable_sections()))
     assert (billing.prune, billing.kinds) == (True, frozenset({"topics", "acls"}))
     assert orders.origin.line == 4
 

@@ -72,7 +72,7 @@ def test_a_rollback_deletes_the_version_the_run_registered_and_puts_the_level_ba
     assert w.register_schema("u", V2, "AVRO", ()) == 2
 
 
-def test_the_rollback_of_a_created_subject_deletes_it_permanently_with_its_level():
+def test_the_rollback_of_a_created_registry_deletes_it_permanently_with_its_level():
     w = FakeWriter()
     step = PutSubject("n", V1, "AVRO", (), "FORWARD", True)
     result, _ = run(w, [step], fail_at=0)

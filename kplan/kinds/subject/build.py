@@ -1,5 +1,6 @@
-"""Schema registry subjects: the `subjects` section and topics' `key_schema` / `value_schema`. Pure but for reading
-the schema files the stack names (relative to the stack file that names them).
+"""Schema registry subjects: the `subjects` section and topics' `key_schema` / `value_schema`, built by the loader
+(kplan.stackfile.sections, through `section.build_member`). Pure: the schema files the stack names are read by the
+loader's `read_text` (relative to the stack file that names them), handed in with the cluster's part of the stack.
 
     subjects:
       - name: customer-value
@@ -21,27 +22,30 @@ two topics), a reference cycle.
 from __future__ import annotations
 
 import json
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import SchemaParseError, parse
-from kplan.model.desired import Origin
+from kplan.kinds.subject.section import BORROWS
+from kplan.model.desired import Origin, registry_flavour
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
-from kplan.stackfile.cdc_format import default_converter
-from kplan.stackfile.member import Built, MemberInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.stackfile.member import MemberInput
+
+ReadText = Callable[[str, "str | None"], str]  # (a path as written, the file that names it) -> the text; OSError
 
 EXTENSIONS = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
-SCHEMA_KEYS = ("key_schema", "value_schema")  # a topic's keys that declare subjects (not topic settings)
+SCHEMA_KEYS = BORROWS["topics"]  # a topic's keys that declare subjects (not topic settings)
 
 
 def _origin(loc: Loc, **kw: Any) -> Origin:
     return Origin(loc.file, loc.line, loc.column, **kw)
 
 
-def _schema_text(entry: dict, loc: Loc, what: str, smap: SourceMap,
-                 diags: Diagnostics) -> tuple[str, str | None, str | None, Loc] | None:
+def _schema_text(entry: dict, loc: Loc, what: str, smap: SourceMap, diags: Diagnostics,
+                 read_text: ReadText) -> tuple[str, str | None, str | None, Loc] | None:
     """(schema text, type from the file's extension or None, the file as written or None, the schema's line)."""
     inline, path = entry.get("schema"), entry.get("schema_file")
     if (inline is None) == (path is None):
@@ -52,12 +56,8 @@ def _schema_text(entry: dict, loc: Loc, what: str, smap: SourceMap,
         text = inline if isinstance(inline, str) else json.dumps(inline, indent=2)
         return text, None, None, sloc
     sloc = smap.value_loc(entry, "schema_file") or loc
-    full = os.path.expanduser(str(path))
-    if not os.path.isabs(full) and sloc.file:
-        full = os.path.join(os.path.dirname(os.path.abspath(sloc.file)), full)
     try:
-        with open(full, encoding="utf-8") as f:
-            text = f.read()
+        text = read_text(str(path), sloc.file)
     except OSError as e:
         diags.error(sloc, f"{what}: cannot read schema_file {path}: {e.strerror or e} (paths are relative to the "
                           "stack file)")
@@ -65,7 +65,13 @@ def _schema_text(entry: dict, loc: Loc, what: str, smap: SourceMap,
     except UnicodeDecodeError:
         diags.error(sloc, f"{what}: schema_file {path} is not UTF-8 text")
         return None
-    return text, EXTENSIONS.get(os.path.splitext(full)[1].lower()), str(path), sloc
+    return text, EXTENSIONS.get(_extension(str(path))), str(path), sloc
+
+
+def _extension(path: str) -> str:
+    """`.avsc` of `schemas/x.AVSC` ('' without one): the file's type when the entry names none."""
+    base = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return "." + base.rsplit(".", 1)[1].lower() if "." in base.lstrip(".") else ""
 
 
 def _check_schema(schema_type: str, text: str, sloc: Loc, what: str, source: str | None,
@@ -190,8 +196,8 @@ def _record_name(schema_type: str, text: str) -> str | None:
 
 
 def _subject(name: str | None, entry: dict, loc: Loc, what: str, smap: SourceMap, diags: Diagnostics,
-             topic: str | None = None, role: str | None = None) -> SubjectSpec | None:
-    got = _schema_text(entry, loc, what, smap, diags)
+             read_text: ReadText, topic: str | None = None, role: str | None = None) -> SubjectSpec | None:
+    got = _schema_text(entry, loc, what, smap, diags, read_text)
     if got is None:
         return None
     text, from_file, source, sloc = got
@@ -217,19 +223,20 @@ def _subject(name: str | None, entry: dict, loc: Loc, what: str, smap: SourceMap
                        schema_origin=_origin(sloc), schema_file=source, topic=topic)
 
 
-def build_section(inp: MemberInput) -> Built:
+def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
     """One cluster's `subjects` section and its topics' key/value schemas, and the checks that need the cluster: a
     schema registry to register them in, and a level the registry honours."""
-    subjects = build_subjects(inp.unflagged("subjects"), inp.unflagged("topics"), inp.ctx.smap, inp.ctx.diags)
+    subjects = build_subjects(inp.unflagged("subjects"), inp.unflagged("topics"), inp.ctx.smap, inp.ctx.diags,
+                              inp.ctx.read_text)
     if inp.cluster is not None and inp.cluster.schema_registry_url:
-        if default_converter(inp.cluster.schema_registry_url) == "apicurio":
+        if registry_flavour(inp.cluster.schema_registry_url) == "apicurio":
             _no_subject_level_none(subjects, inp.ctx.diags)
     elif subjects and inp.cluster is not None:
         diags, what = inp.ctx.diags, inp.label
         diags.error(inp.loc, f"{what}.schema_registry is not set, but the stack declares schema subjects "
                              f"{'in this cluster ' if inp.name else ''}(set {what}.schema_registry.url "
                              "to the registry's URL)")
-    return Built(specs=subjects)
+    return subjects
 
 
 def _no_subject_level_none(subjects: tuple[SubjectSpec, ...], diags: Diagnostics) -> None:
@@ -243,12 +250,12 @@ def _no_subject_level_none(subjects: tuple[SubjectSpec, ...], diags: Diagnostics
 
 
 def build_subjects(entries: list[tuple[Any, Loc]], topic_items: list[tuple[Any, Loc]], smap: SourceMap,
-                   diags: Diagnostics) -> tuple[SubjectSpec, ...]:
+                   diags: Diagnostics, read_text: ReadText) -> tuple[SubjectSpec, ...]:
     """The declared subjects and those the topics' key/value schemas declare, by name."""
     specs: list[tuple[SubjectSpec, Loc]] = []
     for item, loc in entries:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
-            spec = _subject(item["name"], item, loc, f"subject {item['name']!r}", smap, diags)
+            spec = _subject(item["name"], item, loc, f"subject {item['name']!r}", smap, diags, read_text)
             if spec is not None:
                 specs.append((spec, loc))
     for item, loc in topic_items:
@@ -264,7 +271,8 @@ def build_subjects(entries: list[tuple[Any, Loc]], topic_items: list[tuple[Any, 
             if not isinstance(entry, dict):
                 continue
             role = key.split("_")[0]
-            spec = _subject(None, entry, kloc, f"topic {item['name']!r} {key}", smap, diags, item["name"], role)
+            spec = _subject(None, entry, kloc, f"topic {item['name']!r} {key}", smap, diags, read_text, item["name"],
+                            role)
             if spec is not None:
                 specs.append((spec, kloc))
     seen: dict[str, Loc] = {}
