@@ -273,7 +273,8 @@ class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStat
                                   configs=_pairs(values), declared_configs=declared)
 
     def status_undeclared(self, current: LiveBrokerConfig, change: ResourceChange, scrub: Scrub) -> BrokerConfigStatus:
-        return BrokerConfigStatus(BROKER_CONFIG, current.name, Status.NOT_DECLARED, True, configs=_pairs(current.values),
+        return BrokerConfigStatus(BROKER_CONFIG, current.name, Status.NOT_DECLARED, True,
+                                  configs=_pairs(current.values),
                                   differences=tuple(_difference(a) for a in change.attributes))
 
     def status_detail(self, r: BrokerConfigStatus) -> str:

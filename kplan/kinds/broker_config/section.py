@@ -48,7 +48,7 @@ def build_broker_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,
                         f"such as 1, not {raw!r}")
             continue
         broker = broker if broker == DEFAULT_BROKER else str(int(broker))
-        if diags.declared_again(seen, broker, loc, f"broker configs of {broker}",
+        if diags.declared_again(seen, broker, loc, f"the broker_configs entry of {broker}",
                                 "declare each broker's (and the default's) configs in one entry"):
             continue
         configs, origins, ok = {}, {}, True

@@ -252,7 +252,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
-             Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.REGISTER_SUBJECTS, Phase.ALTER_GROUP_OFFSETS, Phase.PUT_CONNECTORS,
+             Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.REGISTER_SUBJECTS, Phase.ALTER_GROUP_OFFSETS,
+             Phase.PUT_CONNECTORS,
              Phase.ALTER_OFFSETS,
              Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_CONSUMER_GROUPS,
@@ -292,7 +293,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-broker-configs", "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs", "alter-users", "create-acls",
+        "alter-broker-configs", "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs",
+        "alter-users", "create-acls",
         "create-topics", "create-users", "delete-acls", "delete-connector", "delete-consumer-group", "delete-subjects",
         "delete-topics", "delete-users",
         "drop-cdc-database-objects", "increase-partitions", "put-connector", "put-subject", "reassign-replicas",
