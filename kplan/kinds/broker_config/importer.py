@@ -17,7 +17,8 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
     out = []
     for name in sorted(configs.resources, key=entity_sort):
         c = configs.resources[name]
-        if not c.values or ctx.owned_elsewhere("broker_config", name):
+        # selected by its name like any resource (`<default>`, `1`): an import of a team's prefix takes none
+        if not c.values or not ctx.selects(name) or ctx.owned_elsewhere("broker_config", name):
             continue
         hidden = sorted(k for k, v in c.values.items() if v is None)
         if hidden:
