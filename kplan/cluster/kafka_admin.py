@@ -212,8 +212,33 @@ class KafkaAdmin:
         return {n: (len(t.partitions), max((len(p.replicas) for p in t.partitions.values()), default=0))
                 for n, t in md.topics.items() if t.error is None}
 
+    def _metadata_of(self, names: Iterable[str], led: bool = True) -> dict[str, tuple[int, int]]:
+        """(partitions, replication factor) of the named topics the cluster shows: one DescribeTopics request for
+        these names, not the whole cluster's metadata (a few topics created on a cluster of thousands, polled
+        until they show). A topic that is unknown, or that the reply carries an error for, is not shown, nor (`led`)
+        one with a partition that has no leader yet, as the whole-cluster metadata would not show it; a request that
+        got no answer raises."""
+        from confluent_kafka import KafkaException, TopicCollection
+
+        names = list(dict.fromkeys(names))
+        if not names:
+            return {}
+        futures = self.admin.describe_topics(TopicCollection(names), request_timeout=self._request_timeout())
+        out: dict[str, tuple[int, int]] = {}
+        for name, future in futures.items():
+            try:
+                d = future.result(timeout=self._request_timeout() + 2)
+            except KafkaException as e:
+                if no_answer(e):
+                    raise
+                continue
+            if led and any(p.leader is None for p in d.partitions):
+                continue
+            out[name] = (len(d.partitions), max((len(p.replicas) for p in d.partitions), default=0))
+        return out
+
     def topic_partitions(self, name: str) -> int | None:
-        return self._metadata().get(name, (None, None))[0]
+        return self._metadata_of([name]).get(name, (None, None))[0]
 
     def topic_overrides(self, names: list[str]) -> dict[str, dict[str, str]]:
         """name -> the topic's own overrides, for topics that are visible (chunked, concurrent reads)."""
@@ -227,7 +252,7 @@ class KafkaAdmin:
                                       convert=overrides) if names else {}
 
     def topic_matches(self, spec: TopicSpec) -> bool:
-        md = self._metadata().get(spec.name)
+        md = self._metadata_of([spec.name]).get(spec.name)
         if md != (spec.partitions, spec.replication_factor):
             return False
         from kplan.rules.compare import topic_values_equal
@@ -247,7 +272,7 @@ class KafkaAdmin:
         pending = dict(expected)
         delay = 0.05
         while pending:
-            md = self._metadata()
+            md = self._metadata_of(pending)
             visible = []
             for name, (parts, rf, config) in list(pending.items()):
                 if name not in md:
@@ -278,9 +303,12 @@ class KafkaAdmin:
         deadline = time.monotonic() + (timeout_s or max(30.0, self.timeout_s * 2))
         names = set(names)
         delay = 0.05
-        while names & self.topic_names():
+        while True:
+            left = set(self._metadata_of(names, led=False))
+            if not left:
+                return
             if time.monotonic() > deadline:
-                raise WriteError(f"topics still listed after deletion: {', '.join(sorted(names & self.topic_names()))}")
+                raise WriteError(f"topics still listed after deletion: {', '.join(sorted(left))}")
             time.sleep(delay)
             delay = min(0.5, delay * 1.5)
 

@@ -77,6 +77,12 @@ class FakeAdmin:
             n: SimpleNamespace(error=None, partitions={i: SimpleNamespace(replicas=[1]) for i in range(p)})
             for n, (p, _) in self.topics.items()})
 
+    def describe_topics(self, topics, request_timeout=None):
+        """The named topics' partitions (a real TopicCollection holds `topic_names`); unknown ones fail as Kafka's do."""
+        return {n: done(SimpleNamespace(partitions=[SimpleNamespace(replicas=[1], leader=1)
+                                                    for _ in range(self.topics[n][0])]))
+                if n in self.topics else failed(KafkaError.UNKNOWN_TOPIC_OR_PART) for n in topics.topic_names}
+
     def describe_configs(self, resources, request_timeout=None):
         return {r: done({k: SimpleNamespace(value=v, source=DYNAMIC) for k, v in self.topics[r.name][1].items()})
                 for r in resources}

@@ -139,6 +139,10 @@ class DeadAdmin:
     def _pending(self, names):
         return {n: Future() for n in names}  # never answered
 
+    def describe_topics(self, topics, request_timeout=None):
+        self.calls.append("describe_topics")
+        return self._pending(topics.topic_names)
+
     def create_topics(self, new_topics, request_timeout=None):
         self.calls.append("create_topics")
         return self._pending([t.topic for t in new_topics])
@@ -353,6 +357,12 @@ class DyingAdmin(DeadAdmin):
 
     def describe_configs(self, resources, request_timeout=None):
         return {r: _done({}) for r in resources}
+
+    def describe_topics(self, topics, request_timeout=None):
+        if self.dead:
+            return super().describe_topics(topics, request_timeout)
+        return {n: _done(SimpleNamespace(partitions=[SimpleNamespace(replicas=[1], leader=1)]))
+                for n in topics.topic_names if n in self.topics}
 
 
 def _done(value=None) -> Future:
