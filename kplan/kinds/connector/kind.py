@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
-from kplan.kinds.connector.connects import unread_connects
+from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
@@ -344,7 +344,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def checks(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
         declared = {c.name: c for c in stack.connectors}
-        return required_topics(declared.values(), all_changes, live)
+        return required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
 
     def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict:
         config = live_config(current)
