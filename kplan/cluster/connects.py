@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from kplan.cluster.clients import connect_client
 from kplan.errors import KplanError

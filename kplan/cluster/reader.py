@@ -23,7 +23,6 @@ from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, Live
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
-from kplan.transport.http import rest_path
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
 

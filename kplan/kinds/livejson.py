@@ -9,8 +9,9 @@
      "unfinished_run": "run ... started ..." or null, "locked": false,
      "foreign_owners": {"topic.x": "other-stack"}, "connect_problems": {"analytics": "why it was not read"}}
 
-A connector on a named Connect cluster is keyed "<connect>/<name>" (docs/stack-format.md). A connector may carry "sensitive_keys" (the keys its ownership record names as secrets). Every other kind's part
-of the document is read by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`).
+A connector on a named Connect cluster is keyed "<connect>/<name>" (docs/stack-format.md). A connector may carry
+"sensitive_keys" (the keys its ownership record names as secrets). Every other kind's part of the document is read
+by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`).
 
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without

@@ -1,8 +1,9 @@
 """Which Connect cluster each declared connector (or cdc source) runs on (`connect:`), and the key it is known by.
 
 A cluster may reach several Connect clusters (`cluster.connect` as a map of names); a connector names one, or runs
-on the only one. Its key (`kplan.model.desired.connector_key`) is its name on the Connect cluster named `default`,
-`<connect>/<name>` on another: two Connect clusters may each hold a connector of the same name."""
+on the only one, or on the one named `default`. Its key (`kplan.model.desired.connector_key`) is its name on the
+Connect cluster named `default`, `<connect>/<name>` on another: two Connect clusters may each hold a connector of the
+same name."""
 
 from __future__ import annotations
 
@@ -32,10 +33,11 @@ def choose_connects(entries: list[ConnectorEntry], cluster: ClusterSpec | None, 
         if spec is None:
             out.append(entry)
             continue
-        chosen = spec.connect or (names[0] if len(names) == 1 else "")
+        chosen = spec.connect or _implicit(names)
         if not chosen:
             diags.error(entry.loc, f'connector "{entry.name}": {label}.connect names several Connect clusters '
-                                   f"({', '.join(names)}); say which one runs it (connect: <name>)")
+                                   f"({', '.join(names)}) and none is named {DEFAULT_CONNECT}; say which one runs it "
+                                   "(connect: <name>)")
             continue
         if chosen not in names:
             diags.error(entry.loc, f'connector "{entry.name}" runs on Connect cluster "{chosen}", which '
@@ -50,5 +52,10 @@ def source_key(cluster: ClusterSpec | None, name: str, connect: object) -> str:
     """The key of a cdc source's connector (what its generated schema-history topic exists for), as
     `choose_connects` will name it."""
     names = cluster.connect_names() if cluster is not None else ()
-    chosen = connect if isinstance(connect, str) else names[0] if len(names) == 1 else DEFAULT_CONNECT
+    chosen = connect if isinstance(connect, str) else _implicit(names) or DEFAULT_CONNECT
     return connector_key(chosen, name)
+
+
+def _implicit(names: tuple[str, ...]) -> str:
+    """The Connect cluster of a connector that names none: the only one, else the one named `default` ("": none)."""
+    return names[0] if len(names) == 1 else DEFAULT_CONNECT if DEFAULT_CONNECT in names else ""

@@ -14,6 +14,7 @@ import time
 
 import pytest
 import requests
+import yaml
 from kplan_helpers import kplan, write_stack
 
 pytestmark = pytest.mark.serial
@@ -82,6 +83,15 @@ def test_a_connector_of_the_same_name_on_each_connect_cluster(stack, second, uni
         # each worker holds exactly its own connector, writing to its own file
         assert _on(stack.connect_url, name) == {conn: str(files["default"])}
         assert _on(second, name) == {conn: str(files["second"])}
+
+        # import reads every Connect cluster the stack's cluster names, each connector with its own
+        out = tmp_path / "imported.yaml"
+        imported = kplan("import", "--stack", f"{name}-copy", "--cluster-from", str(path), "--prefix", name,
+                         "--no-topics", "-o", str(out), env=env)
+        assert imported.code == 0, imported.text
+        entries = yaml.safe_load(out.read_text())["connectors"]
+        assert sorted((e["name"], e.get("connect", ""), e["config"]["file"]) for e in entries) == [
+            (conn, "", str(files["default"])), (conn, "second", str(files["second"]))]
 
         again = kplan("plan", str(path), "--detailed-exitcode", env=env)
         assert again.code == 0 and "No changes." in again.out, again.text
