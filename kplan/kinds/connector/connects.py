@@ -26,7 +26,7 @@ def unread_connects(declared: Mapping[str, "ConnectorSpec"], live: "LiveState"
                 f"its {plural(len(names), 'declared connector')} ({', '.join(names)}) are" if names else
                 "its connectors are")
         notes.append(warning(f"Kafka Connect cluster {connect!r} could not be read ({problems[connect]}): {what} "
-                             "unknown and left alone by this plan", "connect-unreadable"))
+                             "unknown and left alone", "connect-unreadable"))
     return kept, notes
 
 

@@ -137,7 +137,7 @@ def test_an_unread_connect_cluster_drops_only_its_declared_connectors_with_one_l
     kept, (note,) = unread_connects(declared, live)
     assert list(kept) == ["x"]
     assert note.message == ("Kafka Connect cluster 'b' could not be read (Kafka Connect at http://b could not be "
-                            "reached): its 2 declared connectors (b/x, b/y) are unknown and left alone by this plan")
+                            "reached): its 2 declared connectors (b/x, b/y) are unknown and left alone")
 
 
 class _Writer:
