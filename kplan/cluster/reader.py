@@ -368,4 +368,5 @@ def plan_validator(reader: KafkaReader, secrets: SecretValues):
     from kplan.cluster.validator import RealValidator
 
     return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
-                         principal(reader.cluster.client_properties), reader.connects.clients)
+                         principal(reader.cluster.client_properties), reader.connects.clients,
+                         cluster=reader.cluster)
