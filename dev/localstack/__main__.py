@@ -13,8 +13,10 @@ import argparse
 import sys
 
 from . import (
+    START_TIMEOUT_S,
     LocalStackError,
     cluster3,
+    connect2,
     down,
     logs,
     mysql,
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     u = sub.add_parser("up", help="start the stack (idempotent); prints its endpoints")
     u.add_argument("--secured", action="store_true",
                    help="also start the secured Connect worker (HTTPS, basic auth, Kafka over SASL_SSL)")
+    u.add_argument("--connect2", action="store_true",
+                   help="also start a second Connect worker on the same Kafka (KPLAN_STACK_CONNECT2_PORT, 18084)")
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
@@ -57,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             up(secured=args.secured, only=tuple(args.only.split(",")) if args.only else None)
             if args.brokers == 3:
                 cluster3.up()
+            if args.connect2:
+                connect2.up(START_TIMEOUT_S)
             return 0
         if args.cmd == "down":
             cluster3.down(wipe=args.wipe)
+            connect2.down()
             down(wipe=args.wipe)
             return 0
         if args.cmd == "status":

@@ -6,7 +6,7 @@ compose in-memory fakes the same way (tests/unit/fakes.py)."""
 from __future__ import annotations
 
 from kplan.kinds.ports import Writers
-from kplan.model.desired import ClusterSpec
+from kplan.model.desired import DEFAULT_CONNECT, ClusterSpec
 from kplan.secrets import SecretValues
 
 
@@ -23,5 +23,13 @@ def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, poli
     secrets = SecretValues() if secrets is None else secrets
     kafka = KafkaAdmin(cluster, secrets, policy, admin=admin, connector_timeout_s=connector_timeout_s)
     connect = ConnectWriter(cluster, secrets, kafka.link, policy, connector_timeout_s)
+    if cluster.connects:  # several Connect clusters: one writer each (kplan.cluster.connect_router)
+        from kplan.cluster.connect_router import ConnectRouter
+
+        writers = {name: ConnectWriter(cluster.for_connect(name), secrets, kafka.link, policy, connector_timeout_s)
+                   for name in cluster.connects}
+        if cluster.connect_url:
+            writers[DEFAULT_CONNECT] = connect
+        connect = ConnectRouter(writers)  # type: ignore[assignment]
     return Writers(kafka, KafkaPythonWriter(kafka), connect, PostgresWriter(cluster.timeout_s),
                    lambda: open_registry_writer(cluster, secrets))

@@ -14,6 +14,7 @@ from typing import Iterable, Mapping, Protocol
 
 from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import connect_client
+from kplan.cluster.connects import ConnectClients
 from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
 from kplan.errors import KplanError
 from kplan.kinds import KINDS, UNITS
@@ -22,7 +23,6 @@ from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, Live
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
-from kplan.transport.http import rest_path
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
 
@@ -57,6 +57,7 @@ class KafkaReader:
         self.last_metadata: dict[str, tuple] = {}  # the last read's topic metadata (see topic_metadata)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
         self._connect = connect_client(cluster, self.secrets)
+        self.connects = ConnectClients(cluster, self.secrets, self._connect)  # every Connect cluster, by name
 
     @property
     def admin(self):
@@ -111,7 +112,7 @@ class KafkaReader:
             metadata, configs = self._settled_configs(metadata, configs, wanted)
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
-            connectors, plugins = connect_future.result()
+            connectors, plugins, connect_problems = connect_future.result()
             acls, acl_problem = self._acls_result(acls_future)
             answers = {"acls": (acls, acl_problem or cluster_rights_problem(cluster_ops)),
                        "users": self._users_result(users_request)}
@@ -134,6 +135,7 @@ class KafkaReader:
             protected_topics=ownership.protected_topics if ownership else frozenset(),
             protected_connectors=ownership.protected_connectors if ownership else frozenset(),
             connector_plugins=plugins,
+            connect_problems=freeze(connect_problems),
             all_topic_names=frozenset(metadata),
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
             locked=self.records is not None and self.records.lock_topic(stack_name) in metadata,
@@ -255,18 +257,12 @@ class KafkaReader:
 
     # -- Connect -----------------------------------------------------------------------------------------
 
-    def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None]:
-        if self._connect is None:
-            return {}, None
-        body = self._connect.get_json(rest_path("connectors") + "?expand=info&expand=status")
-        plugins = self._connect.get_json(rest_path("connector-plugins", query={"connectorsOnly": "true"}))
-        return parse_connectors(body), frozenset(p["class"] for p in plugins if "class" in p)
+    def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str]]:
+        return self.connects.read(parse_connectors)
 
     def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
         """The offsets of the named connectors (one GET each: only those with a pending offsets request)."""
-        from kplan.cluster.offsets import read_offsets
-
-        return read_offsets(self._connect, names)
+        return self.connects.offsets(names)
 
     def consumer_groups(self, queries: Mapping) -> dict[str, dict]:
         """What the plan shows of the groups with a pending request (kplan.cluster.groups.read_groups): only those."""
@@ -285,6 +281,7 @@ class KafkaReader:
                               self.cluster.timeout_s)
 
     def close(self) -> None:
+        self.connects.close()
         if self._connect is not None:
             self._connect.close()
         dispose(self._admin)
@@ -371,4 +368,5 @@ def plan_validator(reader: KafkaReader, secrets: SecretValues):
     from kplan.cluster.validator import RealValidator
 
     return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
-                         principal(reader.cluster.client_properties), cluster=reader.cluster)
+                         principal(reader.cluster.client_properties), reader.connects.clients,
+                         cluster=reader.cluster)

@@ -38,11 +38,13 @@ _CONNECT_VALIDATE_WORKERS = 8
 
 class RealValidator:
     def __init__(self, admin, connect: RestClient | None, timeout_s: float,
-                 secrets: SecretValues | None = None, who: str | None = None, cluster=None):
+                 secrets: SecretValues | None = None, who: str | None = None,
+                 connects: Mapping[str, RestClient] | None = None, cluster=None):
         self.admin = admin
         self.cluster = cluster  # the stack's ClusterSpec: broker configs are validated with a client of their own
         self.who = who  # kplan's principal, named when the broker denies a request
         self.connect = connect
+        self.connects = connects or {}  # every Connect cluster by name (kplan.cluster.connects), when several
         self.timeout_s = timeout_s
         self.secrets = SecretValues() if secrets is None else secrets
 
@@ -186,7 +188,7 @@ class RealValidator:
     # -- connectors --------------------------------------------------------------------------------------
 
     def _validate_connectors(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
-        connect = self.connect
+        connect = self.connect or next(iter(self.connects.values()), None)
         if not specs or connect is None:
             return []
         with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
@@ -194,33 +196,39 @@ class RealValidator:
         return [d for ds in results for d in ds]
 
     def _validate_names(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
-        connect = self.connect
+        connect = self.connect or next(iter(self.connects.values()), None)
         if not specs or connect is None:
             return []
         with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
             results = list(pool.map(partial(self._validate_name, connect), specs))
         return [d for ds in results for d in ds]
 
+    def _client(self, connect: RestClient, spec: ConnectorSpec) -> RestClient:
+        """The client of the Connect cluster `spec` runs on (`connect`, the default one's, unless it is another)."""
+        return self.connects.get(spec.connect) or connect
+
     def _validate_name(self, connect: RestClient, spec: ConnectorSpec) -> list[PlanDiagnostic]:
         """A connector to create must be addressable: Connect answers its own JSON 404 for a name it does not
         have; a 400 (Jetty's "Ambiguous URI path encoding" for a `%`) means it cannot address it. Anything else
         (a worker still starting) proves nothing either way."""
+        connect = self._client(connect, spec)
         try:
-            r = connect.request("GET", rest_path("connectors", spec.name))
+            r = connect.request("GET", rest_path("connectors", spec.connect_name))
         except RestUnavailable:
             return []  # reading the cluster got through; the writes will say what is wrong
         if r.status_code != 400 or is_json(r):
             return []
-        return [error(f"Kafka Connect cannot address a connector named {spec.name!r} in its REST API (GET "
-                      f"{rest_path('connectors', spec.name)} answers {r.status_code}: {error_message(r)}): "
+        return [error(f"Kafka Connect cannot address a connector named {spec.connect_name!r} in its REST API (GET "
+                      f"{rest_path('connectors', spec.connect_name)} answers {r.status_code}: {error_message(r)}): "
                       "it could be created but never read, changed or deleted; choose another name (Kafka Connect 4 "
                       "refuses '%' in a path)", "connector-name-unaddressable",
                       address=f"connector.{spec.name}", origin=spec.origin)]
 
     def _validate_connector(self, connect: RestClient, spec: ConnectorSpec) -> list[PlanDiagnostic]:
         cls = spec.connector_class
+        connect = self._client(connect, spec)
         config = {k: self.secrets.substitute(v) for k, v in spec.config.items()}
-        config.setdefault("name", spec.name)
+        config.setdefault("name", spec.connect_name)
         hidden = secret_keys(spec.config, declared=spec.sensitive_keys)
         scrub = self.secrets.scrubber().extended(config[k] for k in hidden)
         try:

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from kplan.kinds import UNITS
 from kplan.kinds.importing import ImportContext
+from kplan.model.desired import DEFAULT_CONNECT
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.rules.names import is_platform_topic
 from kplan.rules.stack_values import connector_config_value, topic_config_value
@@ -90,7 +91,7 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
     connectors = []
     if options.connectors:
         for name in sorted(live.connectors):
-            if options.selects(name) and not owned_elsewhere("connector", name):
+            if options.selects(live.connectors[name].connect_name) and not owned_elsewhere("connector", name):
                 connectors.append(connector_entry(live.connectors[name], variables, notes))
     ctx = ImportContext(options.selects, owned_elsewhere, notes, options.registry_flavour)
     kinds = {u.kind.section: tuple(u.importer.entries(live, ctx)) for u in UNITS
@@ -107,10 +108,15 @@ def topic_entry(topic: LiveTopic) -> dict:
     return entry
 
 
+def _connect_of(connector: LiveConnector) -> dict:
+    """`connect: <name>` for a connector read from a named Connect cluster (the `default` one's need none)."""
+    return {} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect}
+
+
 def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: list[str]) -> dict:
     config = dict(connector.config)
     config.pop("name", None)
-    entry: dict = {"name": connector.name}
+    entry: dict = {"name": connector.connect_name, **_connect_of(connector)}
     cls = config.pop("connector.class", None)
     if cls is not None:
         entry["class"] = cls

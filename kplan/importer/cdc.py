@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from kplan.importer.build import topic_entry
+from kplan.model.desired import DEFAULT_CONNECT
 from kplan.model.live import LiveConnector, LiveTopic
 from kplan.rules.stack_values import connector_config_value
 from kplan.secrets import imported_value
@@ -63,7 +64,9 @@ def cdc_candidate(connector: LiveConnector, topics: Mapping[str, LiveTopic],
         settings.pop("name")
         tables.append({"name": table, "schema": schema, "topic": settings})
         names.append(topic)
-    entry: dict = {"name": connector.name, "engine": engine, "connection": connection, "topic_prefix": prefix}
+    entry: dict = {"name": connector.connect_name,
+                   **({} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect}),
+                   "engine": engine, "connection": connection, "topic_prefix": prefix}
     if config.get("snapshot.mode"):
         entry["snapshot_mode"] = config["snapshot.mode"]
     shared = [t["topic"] for t in tables]

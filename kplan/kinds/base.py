@@ -97,6 +97,12 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
 
     # -- planning --------------------------------------------------------------------------------------------
 
+    def readable(self, declared: Mapping[str, SpecT], live: "LiveState") -> tuple[dict[str, SpecT],
+                                                                                 list[PlanDiagnostic]]:
+        """The declared resources the live state could tell about (all, unless part of the kind's system could not
+        be read: then a line says which are unknown and left alone)."""
+        return dict(declared), []
+
     def protects(self, spec: SpecT) -> bool:
         """The user's `protect: true` (kinds without the setting are never protected by it)."""
         return False

@@ -7,10 +7,11 @@
      "owned_topics": [...], "owned_connectors": [...], "protected_topics": [...], "protected_connectors": [...],
      "connector_plugins": [...] or null, "all_topic_names": [...] or null,
      "unfinished_run": "run ... started ..." or null, "locked": false,
-     "foreign_owners": {"topic.x": "other-stack"}}
+     "foreign_owners": {"topic.x": "other-stack"}, "connect_problems": {"analytics": "why it was not read"}}
 
-A connector may carry "sensitive_keys" (the keys its ownership record names as secrets). Every other kind's part
-of the document is read by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`).
+A connector on a named Connect cluster is keyed "<connect>/<name>" (docs/stack-format.md). A connector may carry
+"sensitive_keys" (the keys its ownership record names as secrets). Every other kind's part of the document is read
+by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`).
 
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
@@ -32,7 +33,7 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
 from kplan.model.consumers import consumers_from_json
-from kplan.model.desired import freeze
+from kplan.model.desired import DEFAULT_CONNECT, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
 
 
@@ -61,6 +62,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
             registry_level=doc.get("registry_level") or None,
             kinds=freeze({u.kind.type: u.live_from_json(doc) for u in UNITS if u.live_from_json is not None}),
             consumers=consumers_from_json(doc),
+            connect_problems=freeze({str(k): str(v) for k, v in (doc.get("connect_problems") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
@@ -75,8 +77,10 @@ def _topic(name: str, t: dict) -> LiveTopic:
 
 
 def _connector(name: str, c: dict) -> LiveConnector:
-    config = {"name": name, **{k: str(v) for k, v in (c.get("config") or {}).items()}}
+    """A connector by its key: "<connect>/<name>" on a named Connect cluster (kplan.model.desired.connector_key)."""
+    connect, _, own = name.rpartition("/")
+    config = {"name": own, **{k: str(v) for k, v in (c.get("config") or {}).items()}}
     tasks = tuple(LiveTask(int(x["id"]), str(x["state"]), x.get("worker_id", ""), x.get("trace", ""))
                   for x in c.get("tasks") or ())
     return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""),
-                         frozenset(c.get("sensitive_keys") or ()))
+                         frozenset(c.get("sensitive_keys") or ()), connect or DEFAULT_CONNECT)

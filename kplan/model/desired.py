@@ -8,7 +8,7 @@ into integers, booleans lower-cased, lists joined with ','.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, TypeVar
@@ -92,9 +92,25 @@ class TopicSpec:
         return origin.cdc_source if origin is not None and origin.role == "schema-history" else None
 
 
+DEFAULT_CONNECT = "default"  # the Connect cluster of `cluster.connect` in its single form (docs/stack-format.md)
+
+
+def connector_key(connect: str, name: str) -> str:
+    """How kplan names a connector in plans, status and the ownership record: its name on the Connect cluster named
+    `default` (so stacks from before several Connect clusters keep their records), `<connect>/<name>` on another
+    (a connector name never holds '/')."""
+    return name if connect == DEFAULT_CONNECT else f"{connect}/{name}"
+
+
+def connect_and_name(connect: str, key: str) -> str:
+    """The connector's own name on its Connect cluster, from its key (`connector_key`)."""
+    prefix = f"{connect}/"
+    return key[len(prefix):] if connect != DEFAULT_CONNECT and key.startswith(prefix) else key
+
+
 @dataclass(frozen=True)
 class ConnectorSpec:
-    name: str
+    name: str  # its key (`connector_key`): the name itself unless it runs on a named Connect cluster
     config: Mapping[str, str]  # includes connector.class and tasks.max, as Connect stores them
     state: ConnectorState = ConnectorState.RUNNING
     restart_on_change: bool = False
@@ -125,9 +141,17 @@ class ConnectorSpec:
     # the default, kplan.model.cdc_health.DEFAULT_MAX_RETAINED_WAL)
     max_retained_wal: int | None = None
 
+    # The Connect cluster it runs on (`connect:`; `cluster.connect`'s names): DEFAULT_CONNECT for the single form.
+    connect: str = DEFAULT_CONNECT
+
     @property
     def connector_class(self) -> str:
         return self.config.get("connector.class", "")
+
+    @property
+    def connect_name(self) -> str:
+        """Its name on its Connect cluster (`name` is its key)."""
+        return connect_and_name(self.connect, self.name)
 
 
 @dataclass(frozen=True)
@@ -148,6 +172,14 @@ class ConnectAccess:
     def references(self) -> list[str]:
         """Every value that may hold a secret reference."""
         return [v for v in (self.password, self.token, *self.headers.values()) if v]
+
+
+@dataclass(frozen=True)
+class ConnectTarget:
+    """A named Connect cluster beside the default one (`cluster.connect` as a map of names): its URL and access."""
+
+    url: str
+    access: ConnectAccess = field(default_factory=ConnectAccess)
 
 
 CCOMPAT = re.compile(r"/apis/ccompat/v\d+/?$")  # Apicurio's Confluent-compatible API, at the URL's end
@@ -177,6 +209,21 @@ class ClusterSpec:
     # What removing a registered schema from the stack (or destroy) does: "soft" (the registry's soft delete;
     # registering again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`.
     registry_delete: str = "soft"
+    # More Connect clusters on this Kafka cluster, by name (`cluster.connect` as a map; docs/stack-format.md): every
+    # one but DEFAULT_CONNECT, which is `connect_url`/`connect`. Empty for the single form.
+    connects: Mapping[str, ConnectTarget] = field(default_factory=lambda: freeze({}))
+
+    def connect_names(self) -> tuple[str, ...]:
+        """The names of the Connect clusters the stack reaches (the default first, when there is one)."""
+        return ((DEFAULT_CONNECT,) if self.connect_url else ()) + tuple(sorted(self.connects))
+
+    def for_connect(self, name: str) -> "ClusterSpec":
+        """The same cluster seen through one Connect cluster: `connect_url`/`connect` are that one's (a client of
+        `connect_url` is then its client), and there are no others."""
+        if name == DEFAULT_CONNECT:
+            return replace(self, connects=freeze({}))
+        target = self.connects[name]
+        return replace(self, connect_url=target.url, connect=target.access, connects=freeze({}))
 
 
 @dataclass(frozen=True)

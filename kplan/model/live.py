@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Protocol
 
 from kplan.model.consumers import LiveConsumers
-from kplan.model.desired import freeze
+from kplan.model.desired import DEFAULT_CONNECT, connect_and_name, freeze
 from kplan.model.plan import ResourceType
 
 
@@ -69,6 +69,13 @@ class LiveConnector:
     # Keys the ownership record says hold secrets (declared sensitive, or set from a ${secret:...} reference):
     # masked even after the connector is removed from the stack.
     sensitive_keys: frozenset[str] = frozenset()
+    # The Connect cluster it was read from; `name` is its key (kplan.model.desired.connector_key)
+    connect: str = DEFAULT_CONNECT
+
+    @property
+    def connect_name(self) -> str:
+        """Its name on its Connect cluster."""
+        return connect_and_name(self.connect, self.name)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,9 @@ class LiveState:
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
     # The consumer groups reading the topics the plan disrupts (kplan.plan.consumers); None when not read.
     consumers: LiveConsumers | None = None
+    # With several Connect clusters: those that could not be read, by name -> the reader's one line. Their
+    # connectors are unknown: neither planned nor deleted (kplan.kinds.connector.connects).
+    connect_problems: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan

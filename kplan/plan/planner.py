@@ -45,7 +45,9 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     declared_by_kind = {}
     deferred: list[_Deferred] = []
     for kind in KINDS:
-        declared = declared_by_kind[kind] = _unique(kind, kind.declared(stack), diags)
+        declared, unread = kind.readable(_unique(kind, kind.declared(stack), diags), live)
+        declared_by_kind[kind] = declared
+        diags += unread
         by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred)
         diags += _foreign(kind, declared.values(), live)
     _destroy_with_owners(deferred, by_kind, live, diags)

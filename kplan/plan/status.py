@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.plan import Plan, Reason
+from kplan.model.plan import Plan, Reason, Severity
 from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, Status, StatusReport
 from kplan.plan.orphans import find_orphans
 from kplan.secrets import Scrubber
@@ -38,9 +38,11 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
     changes = {c.address: c for c in plan.changes}
     scrub = Scrubber(v for kind in KINDS for v in kind.live_secrets(stack, live)).extended(secrets)
     resources: list[ResourceStatus] = []
+    unknown: list = []  # what could not be read (a Connect cluster of several): an error, not "missing"
     for kind in KINDS:
         current_of = kind.live(live)
-        declared = {spec.name: spec for spec in kind.declared(stack)}
+        declared, unread = kind.readable({spec.name: spec for spec in kind.declared(stack)}, live)
+        unknown += unread
         resources += [kind.status(declared[n], current_of.get(n), changes.get(kind.address(n)), scrub)
                       for n in sorted(declared)]
         # owned, no longer declared: planned for deletion
@@ -50,7 +52,8 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                       and c.name in current_of]
     # policy violations are the stack's to fix (validate, plan), not a state of the cluster
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in SHOWN_AS_DRIFT
-                        and not d.code.startswith("policy:"))
+                        and not d.code.startswith("policy:")) + tuple(replace(d, severity=Severity.ERROR)
+                                                                      for d in unknown)
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
                         orphans=tuple(find_orphans(stack, live)))
 

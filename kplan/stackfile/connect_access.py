@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from kplan.model.desired import ConnectAccess, freeze
+from kplan.model.desired import DEFAULT_CONNECT, ConnectAccess, ConnectTarget, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 from kplan.secrets import SECRET_REF, has_secret_ref, is_sensitive_key
@@ -28,6 +28,39 @@ def build_connect(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tup
         url = shorthand if isinstance(shorthand, str) else None
         return _url(url, smap.value_loc(c, "connect_url") or loc, "connect_url", diags), ConnectAccess()
     return _url_of(connect, smap.value_loc(c, "connect") or loc, "connect", smap, diags)
+
+
+def is_connect_map(connect: object) -> bool:
+    """`cluster.connect` as several Connect clusters by name (each a mapping), not one Connect cluster's settings."""
+    return isinstance(connect, dict) and bool(connect) and "url" not in connect and all(
+        isinstance(v, dict) for v in connect.values())
+
+
+def build_connects(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics
+                   ) -> tuple[str | None, ConnectAccess, dict[str, ConnectTarget]]:
+    """(the default Connect cluster's URL or None, how to reach it, the other Connect clusters by name) from the
+    cluster mapping `c`: `connect` in its single form (the Connect cluster named "default"), or as a map of names
+    to the same settings."""
+    connect = c.get("connect")
+    if not is_connect_map(connect):
+        url, access = build_connect(c, loc, smap, diags)
+        return url, access, {}
+    assert isinstance(connect, dict)
+    cloc = smap.value_loc(c, "connect") or loc
+    if c.get("connect_url") is not None:
+        diags.error(cloc, "cluster sets both connect_url and connect: keep connect and remove connect_url")
+    url, access, others = None, ConnectAccess(), {}
+    for name in sorted(connect):
+        nloc = smap.value_loc(connect, name) or cloc
+        if not isinstance(connect[name].get("url"), str):
+            diags.error(nloc, f"connect.{name}.url is not set (the Kafka Connect REST URL)")
+            continue
+        one_url, one = _url_of(connect[name], nloc, f"connect.{name}", smap, diags)
+        if name == DEFAULT_CONNECT:
+            url, access = one_url, one
+        elif one_url:
+            others[str(name)] = ConnectTarget(one_url, one)
+    return url, access, others
 
 
 def build_registry(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> tuple[str | None, ConnectAccess, str]:
@@ -67,7 +100,7 @@ def _url_of(service: dict, cloc: Loc, key: str, smap: SourceMap,
             diags.error(hloc, f"{key}.headers.{name} looks like a credential: make its value {_REF_HINT}")
     verify = service.get("verify", True)
     if verify is False:
-        what = "Kafka Connect" if key == "connect" else "the schema registry"
+        what = "Kafka Connect" if key.startswith("connect") else "the schema registry"
         diags.warning(smap.value_loc(service, "verify") or cloc,
                       f"{key}.verify is false: kplan will not check {what}'s certificate (anyone in the "
                       f"middle can read its credentials); set {key}.ca instead")

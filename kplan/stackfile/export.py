@@ -4,7 +4,7 @@ resource with its origin (file:line, and the CDC source, table and role that gen
 from __future__ import annotations
 
 from kplan.kinds import UNITS
-from kplan.model.desired import ConnectAccess, ConnectorSpec, Stack, TopicSpec, origin_data
+from kplan.model.desired import DEFAULT_CONNECT, ConnectAccess, ConnectorSpec, Stack, TopicSpec, origin_data
 from kplan.secrets import display_value, masked_url
 
 
@@ -26,6 +26,7 @@ def topic_data(t: TopicSpec, stack_authoritative: bool = False) -> dict:
 def connector_data(c: ConnectorSpec) -> dict:
     out: dict = {
         "name": c.name,
+        **({"connect": c.connect} if c.connect != DEFAULT_CONNECT else {}),
         "state": c.state.value,
         "restart_on_change": c.restart_on_change,
         "protect": c.protect,
@@ -91,6 +92,8 @@ def _cluster_data(cluster) -> dict:
         "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},
         "timeout_s": cluster.timeout_s,
         **({"connect": connect_data(cluster.connect)} if cluster.connect != ConnectAccess() else {}),
+        **({"connects": {name: {"url": masked_url(t.url), **connect_data(t.access)}
+                         for name, t in sorted(cluster.connects.items())}} if cluster.connects else {}),
         **({"schema_registry": {"url": masked_url(cluster.schema_registry_url), "delete": cluster.registry_delete,
                                 **connect_data(cluster.schema_registry)}} if cluster.schema_registry_url else {}),
     }

@@ -21,7 +21,8 @@ from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.cdc_acls import merge_generated
 from kplan.stackfile.claims import build_claims
-from kplan.stackfile.connect_access import build_connect, build_registry
+from kplan.stackfile.connect_access import build_connects, build_registry
+from kplan.stackfile.connects import choose_connects
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
@@ -198,14 +199,10 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
     connectors = [e for b in built.values() for e in b.connectors]
     acls = merge_generated(built["acls"].specs, [g for b in built.values() for g in b.acls], ctx.diags)
     check_duplicates_and_collisions(topics, ctx.diags)
-    _check_connector_duplicates(connectors, ctx.diags)
     ctx.overlays.declared["topics"].extend(e.name for e in topics)
     ctx.overlays.declared["connectors"].extend(e.name for e in connectors)
-    if connectors and cluster is not None and not cluster.connect_url:
-        what = inp.label
-        ctx.diags.error(cluster_loc, f"{what}.connect_url is not set, but the stack declares connectors "
-                                     f"{'in this cluster ' if name else ''}(set it, or {what}.connect.url, "
-                                     "to the Kafka Connect REST URL)")
+    connectors = choose_connects(connectors, cluster, cluster_loc, inp.label, name, ctx.diags)
+    _check_connector_duplicates(connectors, ctx.diags)
     return Member(name, cluster, cluster_loc,
                   topics=tuple(sorted((e.spec for e in topics if e.spec is not None), key=lambda t: t.name)),
                   connectors=tuple(sorted((e.spec for e in connectors if e.spec is not None), key=lambda c: c.name)),
@@ -399,7 +396,7 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
             diags.error(tloc, str(e))
     client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
     warn_plaintext_secrets(client, client_locs, diags)
-    url, connect = build_connect(c, loc, smap, diags)
+    url, connect, connects = build_connects(c, loc, smap, diags)
     registry_url, registry, registry_delete = build_registry(c, loc, smap, diags)
     throttle = None
     if c.get("reassignment_throttle") is not None:
@@ -413,7 +410,8 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
             throttle = None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
                        timeout_s=timeout, connect=connect, reassignment_throttle=throttle,
-                       schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete)
+                       schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete,
+                       connects=freeze(connects))
 
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:

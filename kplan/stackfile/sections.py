@@ -22,6 +22,7 @@ from kplan.model.source import Loc, deep_merge, to_origin
 from kplan.rules.names import topic_name_problem
 from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings
+from kplan.stackfile.connects import source_key
 from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
 
 # keys of a resource entry that are not its settings
@@ -122,10 +123,12 @@ def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: lis
                  (cluster.schema_registry_url, cluster.schema_registry) if cluster else (None, ConnectAccess()))
     if exp is None:
         return
-    generated = _generated_topics(inp, name, exp)
+    generated = _generated_topics(inp, source_key(cluster, name, source.get("connect")), exp)
     topics.extend(generated)
+    settings = exp.connector_settings if source.get("connect") is None else {**exp.connector_settings,
+                                                                              "connect": source["connect"]}
     spec = build_connector(
-        name, exp.connector_settings, exp.layers, ctx.smap, ctx.diags, loc, cdc_source=name,
+        name, settings, exp.layers, ctx.smap, ctx.diags, loc, cdc_source=name,
         requires_topics=tuple(t.name for t in generated), snapshot_new_tables=exp.snapshot_new_tables,
         captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
         on_destroy=exp.on_destroy, offsets=source.get("offsets"), preflight=_preflight(name, source, exp),

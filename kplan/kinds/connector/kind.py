@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
+from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
@@ -72,7 +73,7 @@ def newly_captured(spec: ConnectorSpec, live_cfg: Mapping[str, str]) -> list[str
 
 def live_config(live: LiveConnector) -> dict[str, str]:
     """The stored config without the `name` key Connect adds (kept if it differs: that would be a change)."""
-    return {k: v for k, v in live.config.items() if not (k == "name" and v == live.name)}
+    return {k: v for k, v in live.config.items() if not (k == "name" and v == live.connect_name)}
 
 
 def connector_repr(name: str, config: Mapping[str, str], state: str | None, sensitive: frozenset[str]) -> dict:
@@ -326,6 +327,12 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values()
                 if c.action == Action.DELETE] + cleanup_notes(stack, changes, live, secrets)
 
+    def readable(self, declared: Mapping[str, ConnectorSpec], live: "LiveState"
+                 ) -> tuple[dict[str, ConnectorSpec], list[PlanDiagnostic]]:
+        """Without the connectors of a Connect cluster that could not be read (one line each): unknown, they are
+        neither created nor changed (nor deleted: the read has none of them)."""
+        return unread_connects(declared, live)
+
     def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
         return plan_connector(spec, current, ctx)
 
@@ -337,7 +344,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def checks(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
         declared = {c.name: c for c in stack.connectors}
-        return required_topics(declared.values(), all_changes, live)
+        return required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
 
     def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict:
         config = live_config(current)

@@ -93,8 +93,10 @@ def build_connector(name: str, settings: dict, layers: list[tuple[dict, dict]], 
         return None
     sensitive = secret_keys(config)
     role = "connector" if cdc_source else None
+    connect = settings.get("connect")
     return ConnectorSpec(
         name=name,
+        connect=connect if isinstance(connect, str) else "",  # "": not chosen (kplan.stackfile.connects decides)
         config=freeze(config),
         state=state,
         restart_on_change=bool(settings.get("restart_on_change", False)),

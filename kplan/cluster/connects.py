@@ -1,0 +1,92 @@
+"""The Connect clusters of one Kafka cluster (`cluster.connect`, one or several by name), each read with its own
+client: its connectors keyed as kplan names them (`kplan.model.desired.connector_key`), its plugins, and, with
+several, a Connect cluster that cannot be read is one line of its own (its connectors unknown) instead of a failed
+read (docs/stack-format.md)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Iterable
+
+from kplan.cluster.clients import connect_client
+from kplan.errors import KplanError
+from kplan.model.desired import DEFAULT_CONNECT, ClusterSpec, connector_key
+from kplan.model.live import LiveConnector
+from kplan.secrets import SecretValues
+from kplan.transport.http import RestClient, rest_path
+
+
+def split_key(key: str, names: Iterable[str]) -> tuple[str, str]:
+    """(the Connect cluster, the connector's name on it) of a connector key, among the Connect clusters `names`."""
+    connect, sep, rest = key.partition("/")
+    if sep and connect in names and connect != DEFAULT_CONNECT:
+        return connect, rest
+    return DEFAULT_CONNECT, key
+
+
+class ConnectClients:
+    """One REST client per Connect cluster of `cluster` (the default one's may be given: the reader's own)."""
+
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues, default: RestClient | None = None):
+        self.clients: dict[str, RestClient] = {}
+        for name in cluster.connect_names():
+            client = default if name == DEFAULT_CONNECT and default is not None else connect_client(
+                cluster.for_connect(name), secrets)
+            if client is not None:
+                self.clients[name] = client
+        self._default = default
+
+    def client_of(self, connect: str) -> RestClient | None:
+        return self.clients.get(connect)
+
+    def read(self, parse) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str]]:
+        """(connectors by key, the plugins of every Connect cluster read, the Connect clusters that could not be
+        read -> why). With one Connect cluster a failed read is the run's error, as it always was."""
+        if not self.clients:
+            return {}, None, {}
+
+        def one(item):
+            name, client = item
+            try:
+                body = client.get_json(rest_path("connectors") + "?expand=info&expand=status")
+                plugins = client.get_json(rest_path("connector-plugins", query={"connectorsOnly": "true"}))
+            except KplanError as e:
+                if len(self.clients) == 1:
+                    raise
+                return name, None, None, str(e)
+            return name, parse(body), frozenset(p["class"] for p in plugins if "class" in p), None
+
+        connectors: dict[str, LiveConnector] = {}
+        plugins: set[str] = set()
+        problems: dict[str, str] = {}
+        with ThreadPoolExecutor(max_workers=len(self.clients)) as pool:
+            for name, found, installed, problem in pool.map(one, sorted(self.clients.items())):
+                if problem is not None:
+                    problems[name] = problem
+                    continue
+                plugins |= installed
+                for conn in found.values():
+                    key = connector_key(name, conn.name)
+                    connectors[key] = replace(conn, name=key, connect=name)
+        return connectors, frozenset(plugins), problems
+
+    def offsets(self, keys: Iterable[str]) -> dict[str, list[dict]]:
+        """The offsets of the connectors `keys` names, each from its own Connect cluster."""
+        from kplan.cluster.offsets import read_offsets
+
+        by_connect: dict[str, dict[str, str]] = {}
+        for key in keys:
+            connect, name = split_key(key, self.clients)
+            by_connect.setdefault(connect, {})[name] = key
+        out: dict[str, list[dict]] = {}
+        for connect, names in by_connect.items():
+            for name, offsets in read_offsets(self.clients.get(connect), names).items():
+                out[names[name]] = offsets
+        return out
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            if client is not self._default:
+                client.close()
+

@@ -1,0 +1,61 @@
+"""Connectors on a Connect cluster that could not be read (a stack with several Connect clusters: the reader reads
+each on its own and keeps going without one that does not answer, `LiveState.connect_problems`): unknown, so the
+plan leaves them alone and says so in one line per Connect cluster."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from kplan.model.plan import PlanDiagnostic, error, warning
+from kplan.words import plural
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import ConnectorSpec
+    from kplan.model.live import LiveState
+
+
+def unread_connects(declared: Mapping[str, "ConnectorSpec"], live: "LiveState"
+                    ) -> tuple[dict[str, "ConnectorSpec"], list[PlanDiagnostic]]:
+    """(the declared connectors whose Connect cluster was read, one warning per Connect cluster that was not)."""
+    problems = live.connect_problems
+    kept = {k: s for k, s in declared.items() if s.connect not in problems}
+    notes = []
+    for connect in sorted(problems):
+        names = sorted(k for k, s in declared.items() if s.connect == connect)
+        what = (f"its declared connector {names[0]} is" if len(names) == 1 else
+                f"its {plural(len(names), 'declared connector')} ({', '.join(names)}) are" if names else
+                "its connectors are")
+        notes.append(warning(f"Kafka Connect cluster {connect!r} could not be read ({problems[connect]}): {what} "
+                             "unknown and left alone", "connect-unreadable"))
+    return kept, notes
+
+
+def sink_group(spec: "ConnectorSpec") -> str | None:
+    """The consumer group a sink connector's tasks join (`connect-<name>`, unless `consumer.override.group.id`
+    says otherwise); None for a source (a sink names its topics: `topics` or `topics.regex`)."""
+    if "topics" not in spec.config and "topics.regex" not in spec.config:
+        return None
+    return spec.config.get("consumer.override.group.id") or f"connect-{spec.connect_name}"
+
+
+def shared_sink_groups(specs) -> list[PlanDiagnostic]:
+    """Sinks of one name on two Connect clusters of one Kafka cluster join the same consumer group: their tasks
+    would split the topics' partitions between them (each seeing part of the data), and resetting one's offsets
+    fails while the other runs. An error naming both, until one gets a group of its own."""
+    by_group: dict[str, list["ConnectorSpec"]] = {}
+    for spec in specs:
+        group = sink_group(spec)
+        if group is not None:
+            by_group.setdefault(group, []).append(spec)
+    out = []
+    for group, sharing in sorted(by_group.items()):
+        connects = sorted({s.connect for s in sharing})
+        if len(connects) < 2:
+            continue
+        first = sorted(sharing, key=lambda s: s.name)[-1]
+        out.append(error(
+            f"sink connectors {', '.join(sorted(s.name for s in sharing))} run on Connect clusters "
+            f"{' and '.join(connects)} of the same Kafka cluster and share the consumer group {group!r}: their tasks "
+            "would split the topics' partitions between them; set consumer.override.group.id on one of them (or "
+            "name them apart)", "connect-shared-sink-group", address=f"connector.{first.name}", origin=first.origin))
+    return out
