@@ -34,6 +34,7 @@ from kplan.kinds import UNITS
 from kplan.model.consumers import consumers_from_json
 from kplan.model.desired import freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.metadata import Meta
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -61,6 +62,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
             registry_level=doc.get("registry_level") or None,
             kinds=freeze({u.kind.type: u.live_from_json(doc) for u in UNITS if u.live_from_json is not None}),
             consumers=consumers_from_json(doc),
+            metadata=freeze({str(a): Meta.from_json(m) for a, m in (doc.get("metadata") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None

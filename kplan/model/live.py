@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Protocol
 
 from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import freeze
+from kplan.model.metadata import Meta
 from kplan.model.plan import ResourceType
 
 
@@ -121,6 +122,8 @@ class LiveState:
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
     # The consumer groups reading the topics the plan disrupts (kplan.plan.consumers); None when not read.
     consumers: LiveConsumers | None = None
+    # The owners, descriptions and labels this stack's record keeps, by address (kplan.model.metadata).
+    metadata: Mapping[str, Meta] = field(default_factory=lambda: freeze({}))
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan

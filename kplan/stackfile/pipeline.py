@@ -17,13 +17,14 @@ from kplan.kinds.connector.section import normalize_config, warn_plaintext_secre
 from kplan.kinds.topic.section import Aggregate, check_duplicates_and_collisions
 from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
+from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.cdc_acls import merge_generated
 from kplan.stackfile.claims import build_claims
 from kplan.stackfile.connect_access import build_connect, build_registry
 from kplan.stackfile.engines import EngineTemplates
-from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
+from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays, TopicEntry
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.schema import validate_document
@@ -185,7 +186,8 @@ def _context(comb, overlay: dict, first: Loc, template_dirs: list[str], flagged:
         if not os.path.isdir(d):
             diags.error(Loc(d, 0, 0), "template directory not found")
     return Context(smap, diags, flagged, Overlays.of(overlay), topic_defaults=_dict(defaults.get("topic")),
-                   connector_defaults=_dict(defaults.get("connector")), templates=templates, agg=Aggregate())
+                   connector_defaults=_dict(defaults.get("connector")), templates=templates, agg=Aggregate(),
+                   meta_default=meta_of(defaults))
 
 
 def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
@@ -207,11 +209,29 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
                                      f"{'in this cluster ' if name else ''}(set it, or {what}.connect.url, "
                                      "to the Kafka Connect REST URL)")
     return Member(name, cluster, cluster_loc,
+                  metadata=_metadata(built, topics, connectors),
                   topics=tuple(sorted((e.spec for e in topics if e.spec is not None), key=lambda t: t.name)),
                   connectors=tuple(sorted((e.spec for e in connectors if e.spec is not None), key=lambda c: c.name)),
                   kinds={section: (acls if section == "acls" else b.specs) for section, b in built.items()
                          if section not in _NOT_KINDS and (b.specs or section == "acls")},
                   claims=build_claims(inp))
+
+
+def _metadata(built: dict, topics: list, connectors: list) -> dict[tuple[str, str], Meta]:
+    """(section, name) -> the owner, description and labels of every resource that has some (the first of two
+    declarations; a cdc principal's bindings carry their source's unless `acls` declares the principal)."""
+    out: dict[tuple[str, str], Meta] = {}
+    for entry in (*topics, *connectors):
+        if entry.spec is not None and not entry.meta.empty:
+            out.setdefault(("topics" if isinstance(entry, TopicEntry) else "connectors", entry.name), entry.meta)
+    for section, b in built.items():
+        for name, meta in b.meta.items():
+            out.setdefault((section, name), meta)
+    for b in built.values():
+        for gen in b.acls:
+            if not gen.meta.empty:
+                out.setdefault(("acls", gen.principal), gen.meta)
+    return out
 
 
 # sections whose specs the Stack keeps in fields of their own (or that declare other sections' resources)
@@ -225,7 +245,7 @@ def _stack(members: list[Member], common: dict) -> Stack:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
         stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors,
                             kinds=freeze({s: specs for s, specs in m.kinds.items() if specs}), cluster_name=m.name,
-                            claims=m.claims, **common))
+                            claims=m.claims, metadata=freeze(m.metadata), **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
@@ -233,7 +253,8 @@ def _stack(members: list[Member], common: dict) -> Stack:
                  connectors=tuple(c for s in stacks for c in s.connectors),
                  kinds=freeze({k: specs for k in sorted({k for s in stacks for k in s.kinds})
                                if (specs := tuple(x for s in stacks for x in s.of(k)))}),
-                 claims=tuple(c for s in stacks for c in s.claims), **common)
+                 claims=tuple(c for s in stacks for c in s.claims),
+                 metadata=freeze({k: v for s in stacks for k, v in s.metadata.items()}), **common)
 
 
 def _no_lists() -> dict[str, list]:
@@ -418,7 +439,7 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
     seen: dict[str, Loc] = {}
-    for _spec, name, loc in entries:
+    for _spec, name, loc, _meta in entries:
         if name in seen:
             first = seen[name]
             diags.error(loc, f'duplicate connector "{name}" (also declared at {first.file}:{first.line}; a cdc source '

@@ -185,7 +185,7 @@ def check_duplicates_and_collisions(topics: Sequence[tuple[TopicSpec | None, str
     refuses a collision too). `topics` holds (spec or None, name, location, description) in declaration order."""
     seen: dict[str, tuple[Loc, str]] = {}
     colliding: dict[str, tuple[str, Loc]] = {}
-    for _spec, name, loc, what in topics:
+    for _spec, name, loc, what, _meta in topics:
         if name in seen:
             first_loc, first_what = seen[name]
             diags.error(loc, f'duplicate topic "{name}": {what} collides with {first_what} at '
