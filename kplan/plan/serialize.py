@@ -8,6 +8,7 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.model.consumers import ConsumerContext
 from kplan.model.desired import Origin
+from kplan.model.metadata import Meta
 from kplan.model.plan import (
     FORMAT_VERSION,
     Action,
@@ -44,11 +45,14 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "add": s.add, "change": s.change, "destroy": s.destroy, "unchanged": s.unchanged,
             "drift": s.drift, "errors": s.errors, "warnings": s.warnings,
             **({"restart": s.restart} if s.restart else {}),
+            **({"metadata": s.metadata} if s.metadata else {}),
         },
         "resource_changes": changes,
         "diagnostics": diagnostics,
         "fingerprints": {k: plan.fingerprints[k] for k in sorted(plan.fingerprints)},
     }
+    if plan.selection is not None:  # `kplan plan --owner/--label`: a view, never saved (kplan.plan.select)
+        doc["selection"] = plan.selection.to_json()
     if plan.groups:  # each cluster's fingerprints with it (an address may be in several clusters)
         doc["clusters"] = [{"name": g.cluster_name, "cluster_id": g.cluster_id,
                             "fingerprints": {k: g.fingerprints[k] for k in sorted(g.fingerprints)}}
@@ -85,6 +89,8 @@ def _change(c: ResourceChange) -> dict[str, Any]:
         **({"planned": c.planned.to_json()} if c.planned is not None else {}),
         # the consumer groups reading a topic the plan disrupts (kplan.plan.consumers); absent when not looked at
         **({"consumers": c.consumers.to_json()} if c.consumers is not None else {}),
+        # its owner, description and labels (kplan.model.metadata); absent when it has none
+        **c.meta.to_json(),
     }
 
 
@@ -175,6 +181,7 @@ def _change_from(d: dict) -> ResourceChange:
         origin=_origin_from(d.get("origin")),
         planned=_planned_from(d),
         consumers=ConsumerContext.from_json(d["consumers"]) if d.get("consumers") is not None else None,
+        meta=Meta.from_json(d),
     )
 
 
