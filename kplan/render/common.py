@@ -35,8 +35,7 @@ HEADLINES = {
     Action.REPLACE: "must be replaced",
     Action.NOOP: "has no planned changes",
     Action.RESTART: "will be restarted (its failed instances only)",
-    Action.METADATA: "will have its owner, description or labels updated (kplan's record only; the cluster is "
-                     "untouched)",
+    Action.METADATA: "will have its metadata updated (kplan's record only; the cluster is untouched)",
 }
 
 FLAG_NOTES = {
