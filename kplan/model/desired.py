@@ -225,8 +225,8 @@ class Stack:
     members: tuple["Stack", ...] = ()
     # The name prefixes the stack claims (`claims:`; in a several-cluster stack each member has its cluster's).
     claims: tuple[Claim, ...] = ()
-    # Owners, descriptions and labels (kplan.model.metadata), by (stack section, resource name); only entries that
-    # declare (or inherit) some. `meta` reads them.
+    # Owners, descriptions and labels (kplan.model.metadata), by (stack section, resource name): one for every
+    # resource an entry declares (empty when it has none). `meta` reads them.
     metadata: Mapping[tuple[str, str], Meta] = field(default_factory=lambda: MappingProxyType({}))
 
     def meta(self, section: str, name: str) -> Meta:

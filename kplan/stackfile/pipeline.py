@@ -218,20 +218,26 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
 
 
 def _metadata(built: dict, topics: list, connectors: list) -> dict[tuple[str, str], Meta]:
-    """(section, name) -> the owner, description and labels of every resource that has some (the first of two
-    declarations; a cdc principal's bindings carry their source's unless `acls` declares the principal)."""
+    """(section, name) -> the owner, description and labels of every resource an entry declares (empty when it has
+    none: policy rules check every one; the first of two declarations; a cdc principal's bindings carry their
+    source's unless `acls` declares the principal)."""
     out: dict[tuple[str, str], Meta] = {}
     for entry in (*topics, *connectors):
-        if entry.spec is not None and not entry.meta.empty:
+        if entry.spec is not None:
             out.setdefault(("topics" if isinstance(entry, TopicEntry) else "connectors", entry.name), entry.meta)
     for section, b in built.items():
         for name, meta in b.meta.items():
             out.setdefault((section, name), meta)
     for b in built.values():
         for gen in b.acls:
-            if not gen.meta.empty:
-                out.setdefault(("acls", gen.principal), gen.meta)
+            key = ("acls", gen.principal)
+            if out.get(key) is None or (out[key].empty and not gen.meta.empty and key not in _declared_acls(built)):
+                out[key] = gen.meta
     return out
+
+
+def _declared_acls(built: dict) -> set[tuple[str, str]]:
+    return {("acls", name) for name in built["acls"].meta}
 
 
 # sections whose specs the Stack keeps in fields of their own (or that declare other sections' resources)

@@ -191,9 +191,7 @@ def entries_meta(inp: MemberInput, section: str, specs) -> dict[str, Meta]:
     for spec in specs:
         origin = getattr(spec, "origin", None)
         item = by_place.get((origin.file, origin.line)) if origin is not None else None
-        meta = meta_of(item, default) if item is not None else default
-        if not meta.empty:
-            out.setdefault(spec.name, meta)
+        out.setdefault(spec.name, meta_of(item, default) if item is not None else default)
     return out
 
 
