@@ -3,6 +3,7 @@ saved plans). `plan_from_dict` rejects documents of an unknown format version.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kplan.errors import KplanError
@@ -22,6 +23,7 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
+    Selection,
     Severity,
 )
 
@@ -129,6 +131,7 @@ def plan_from_dict(doc: Any) -> Plan:
             inputs_digest=doc.get("inputs_digest", ""),
             destroy=bool(doc.get("destroy", False)),
             format_version=str(doc["format_version"]),
+            selection=_selection_from(doc.get("selection")),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed plan: {type(e).__name__}: {e}") from None
@@ -150,7 +153,16 @@ def _combined_from(doc: dict) -> Plan:
             format_version=str(doc["format_version"]))))
     if not groups:
         raise KplanError("malformed plan: `clusters` is empty")
-    return combine(groups)
+    combined = combine(groups)
+    selection = _selection_from(doc.get("selection"))
+    return combined if selection is None else replace(combined, selection=selection)
+
+
+def _selection_from(d: dict | None) -> Selection | None:
+    if d is None:
+        return None
+    return Selection(d.get("owner"), dict(d.get("labels") or {}), int(d.get("hidden_changes", 0)),
+                     int(d.get("hidden_resources", 0)))
 
 
 def _origin_from(d: dict | None) -> Origin | None:
