@@ -46,7 +46,8 @@ class Meta:
     @classmethod
     def from_json(cls, doc: Mapping[str, Any] | None) -> "Meta":
         doc = doc if isinstance(doc, Mapping) else {}
-        labels = doc.get("labels") if isinstance(doc.get("labels"), Mapping) else {}
+        raw = doc.get("labels")
+        labels: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         owner, description = doc.get("owner"), doc.get("description")
         return cls(str(owner) if owner is not None else None, str(description) if description is not None else None,
                    MappingProxyType({str(k): str(labels[k]) for k in sorted(labels)}))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from typing import Callable, Iterator, Union
+from typing import Any, Callable, Iterator, Union
 
 from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
@@ -194,7 +194,7 @@ def _forbidden_classes(rule: Rule, r: Resource, env: str | None) -> Iterator[Fin
 def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
     """An owner or label rule over every resource an entry of the stack declares (`Stack.metadata`: every kind's,
     CDC-generated ones included), or those of the rule's `kinds`: one located line per violation."""
-    specs = {("topics", t.name): t for t in stack.topics}
+    specs: dict[tuple[str, str], Any] = {("topics", t.name): t for t in stack.topics}
     specs.update({("connectors", c.name): c for c in stack.connectors})
     for section, items in stack.kinds.items():
         specs.update({(section, x.name): x for x in items})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Callable, Mapping, Sequence
 
 from kplan.kinds import stack_sections
@@ -251,7 +252,7 @@ def _stack(members: list[Member], common: dict) -> Stack:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
         stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors,
                             kinds=freeze({s: specs for s, specs in m.kinds.items() if specs}), cluster_name=m.name,
-                            claims=m.claims, metadata=freeze(m.metadata), **common))
+                            claims=m.claims, metadata=MappingProxyType(dict(sorted(m.metadata.items()))), **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
@@ -260,7 +261,8 @@ def _stack(members: list[Member], common: dict) -> Stack:
                  kinds=freeze({k: specs for k in sorted({k for s in stacks for k in s.kinds})
                                if (specs := tuple(x for s in stacks for x in s.of(k)))}),
                  claims=tuple(c for s in stacks for c in s.claims),
-                 metadata=freeze({k: v for s in stacks for k, v in s.metadata.items()}), **common)
+                 metadata=MappingProxyType(dict(sorted((k, v) for s in stacks for k, v in s.metadata.items()))),
+                 **common)
 
 
 def _no_lists() -> dict[str, list]:
