@@ -76,13 +76,11 @@ def test_labels_survive_apply_and_a_label_only_change_touches_only_the_record(st
         quotas_before = broker_quotas(quotas, user)
 
         path = write_stack(path, _doc(stack, prefix, "silver"))  # only a label changes
-        r = kplan("plan", str(path), "--format", "json")
-        assert r.code == 0, r.text
-        changed = [c for c in json.loads(r.out)["resource_changes"] if c["actions"] != ["no-op"]]
-        assert [(c["address"], c["actions"]) for c in changed] == [(f"topic.{orders}", ["update-metadata"])]
         saved = tmp_path / "labels.plan"
         r = kplan("plan", str(path), "-out", str(saved))
         assert r.code == 0, r.text
+        changed = [c for c in json.loads(saved.read_text())["resource_changes"] if c["actions"] != ["no-op"]]
+        assert [(c["address"], c["actions"]) for c in changed] == [(f"topic.{orders}", ["update-metadata"])]
         r = kplan("apply", str(saved), "--auto-approve")  # the saved plan, as a reviewer approved it
         assert r.code == 0, r.text
         assert "1 metadata update" in r.out and "record what the stack owns" in r.out, r.text
