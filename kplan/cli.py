@@ -6,6 +6,7 @@ stay fast: they must not import confluent-kafka, deepdiff or jinja2. Each comman
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -57,8 +58,15 @@ def register(name: str, target: str, help_text: str) -> None:
     COMMANDS[name] = (target, help_text)
 
 
+GC_YOUNG = 10_000  # allocations between young collections (Python's default: 700)
+
+
 def main(argv=None) -> None:
     """Console entry point: one clear error line instead of a traceback (unless --debug)."""
+    # A run builds many long-lived objects (a stack's specs, the live state) and little cyclic garbage; with the
+    # default thresholds the collector scans them over and over: a quarter of a no-change plan's CPU at 2,000
+    # topics (bench/plan_scale.py). Collected less often, with the same peak memory there.
+    gc.set_threshold(GC_YOUNG, 50, 100)
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or _env_flag("KPLAN_DEBUG")
     try:

@@ -120,20 +120,28 @@ class KafkaPythonClient:
                                              f"{type(e).__name__}") from None
         return self._admin
 
-    def _send(self, request) -> Any:
+    def _send(self, request, node_id: int | None = None, what: str = "client quota") -> Any:
+        """One request (to broker `node_id`, or any); `what` words the error when it gets no answer."""
         from kafka.errors import KafkaError
 
-        admin = self._open("read or change client quotas")
+        admin = self._open(f"read or change {what}s")
         timeout_ms = self._conf["request_timeout_ms"]
 
         async def call():
+            if node_id is not None:
+                return await admin._manager.send(request, node_id=node_id, request_timeout_ms=timeout_ms)
             return await admin._manager.send(request, request_timeout_ms=timeout_ms)
 
         try:
             return admin._manager.run(call)
         except KafkaError as e:
-            raise KafkaPythonUnreachable(f"client quota request to {self.cluster.bootstrap_servers} got no answer: "
+            raise KafkaPythonUnreachable(f"{what} request to {self.cluster.bootstrap_servers} got no answer: "
                                          f"{type(e).__name__}") from None
+
+    def broker_ids(self) -> list[int]:
+        """The brokers of the cluster, from the client's metadata."""
+        admin = self._open("read broker configs")
+        return sorted(b.node_id for b in admin._manager.cluster.brokers())
 
     # -- client quotas -------------------------------------------------------------------------------------------
 
@@ -274,7 +282,13 @@ def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None
 
 # The reads made with this client, by the stack section they read (kplan.cluster.reader runs them when the stack
 # declares or owns the section): (cluster, secrets) -> (the answer, why it could not be read).
-OWN_READS = {"quotas": read_quotas}
+def _read_broker_configs(cluster, secrets):
+    from kplan.cluster.broker_configs import read_broker_configs  # loaded only for a stack with broker configs
+
+    return read_broker_configs(cluster, secrets)
+
+
+OWN_READS = {"quotas": read_quotas, "broker_configs": _read_broker_configs}
 
 
 class KafkaPythonWriter:
@@ -318,6 +332,13 @@ class KafkaPythonWriter:
 
         self.kafka.attempts.retry(attempt, what)
         return results
+
+    def alter_broker_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                             results: BatchResults | None = None) -> BatchResults:
+        """Per entity, one IncrementalAlterConfigs request, verified (kplan.cluster.broker_configs.alter)."""
+        from kplan.cluster.broker_configs import alter_broker_configs
+
+        return alter_broker_configs(self, changes, results)
 
     def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],
                           results: BatchResults | None = None) -> BatchResults:

@@ -372,4 +372,4 @@ def plan_validator(reader: KafkaReader, secrets: SecretValues):
     from kplan.cluster.validator import RealValidator
 
     return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
-                         principal(reader.cluster.client_properties))
+                         principal(reader.cluster.client_properties), cluster=reader.cluster)

@@ -10,6 +10,8 @@
   could be created but never read, changed or deleted);
 - CDC sources whose connector is created or changed: their database checked for what Debezium needs
   (kplan.cluster.cdc_preflight, docs/cdc-preflight.md);
+- dynamic broker configs to set or delete: one validate-only `IncrementalAlterConfigs` per broker entity
+  (kplan.cluster.broker_configs);
 - destroyed PostgreSQL sources with `on_destroy`: that the drop could connect and has the right to drop the slot
   and publication (kplan.cluster.postgres.check_drop) — the drop runs after everything else is deleted;
 Nothing here writes. The schema registry's compatibility check is composed with this by the session
@@ -36,8 +38,9 @@ _CONNECT_VALIDATE_WORKERS = 8
 
 class RealValidator:
     def __init__(self, admin, connect: RestClient | None, timeout_s: float,
-                 secrets: SecretValues | None = None, who: str | None = None):
+                 secrets: SecretValues | None = None, who: str | None = None, cluster=None):
         self.admin = admin
+        self.cluster = cluster  # the stack's ClusterSpec: broker configs are validated with a client of their own
         self.who = who  # kplan's principal, named when the broker denies a request
         self.connect = connect
         self.timeout_s = timeout_s
@@ -59,6 +62,10 @@ class RealValidator:
         diags += self._validate_names([connectors[c.name] for c in plan.changes if c.type == ResourceType.CONNECTOR
                                        and c.name in connectors and c.action == Action.CREATE])
         diags += self._validate_cdc_drops(stack, plan)
+        if self.cluster is not None and any(c.type == ResourceType.BROKER_CONFIG and c.is_change for c in plan.changes):
+            from kplan.cluster.broker_configs import validate as validate_broker_configs
+
+            diags += validate_broker_configs(self.cluster, self.secrets, plan)
         checked = self._preflight(plan, connectors)
         # `preflight: warn` and the database out of reach: Connect's validation could not reach it either; its
         # errors on the database.* keys are that same fact, reported once by the preflight's warning

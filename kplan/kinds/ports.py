@@ -7,7 +7,8 @@ them, see only these.
   credentials, the replication throttle, consumer groups' offsets and deletion, and Debezium's snapshot signal (a
   record on a Kafka topic).
   `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
-- `KafkaPythonWrites`: what only kafka-python can do: client quotas and partition reassignments.
+- `KafkaPythonWrites`: what only kafka-python can do: client quotas, partition reassignments and dynamic broker
+  configs (librdkafka refuses the cluster-wide default, a BROKER resource with an empty name).
   `kplan.cluster.kafka_python.KafkaPythonWriter`.
 - `ConnectWrites`: connectors, their offsets and restarts. `kplan.cluster.connect_writer.ConnectWriter`.
 - `PostgresWrites`: a destroyed CDC source's slot and publication. `kplan.cluster.postgres.PostgresWriter`.
@@ -127,6 +128,13 @@ class KafkaPythonWrites(Protocol):
     def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]],
                      results: BatchResults | None = None) -> BatchResults:
         """Per entity, quota key -> value to set (None: remove the key); one request (results by entity name)."""
+        ...
+
+    def alter_broker_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                             results: BatchResults | None = None) -> BatchResults:
+        """Per broker entity ("<default>": the cluster-wide dynamic default, or a broker id), config key -> value
+        to set (None: delete the dynamic value); one IncrementalAlterConfigs request per entity, verified by
+        reading the entity back (results by entity)."""
         ...
 
     def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],

@@ -32,6 +32,7 @@ class Phase(IntEnum):
     CREATE_ACLS = 30
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
+    ALTER_BROKER_CONFIGS = 47  # set and delete dynamic broker configs (cluster-wide defaults, per-broker overrides)
     REGISTER_SUBJECTS = 50  # schema registry subjects: compatibility levels and new schema versions
     # a consumer group's offsets request: after the topic phases, before any connector (a new sink connector's group
     # is moved before the connector ever runs); reversible, so before INCREASE_PARTITIONS

@@ -53,6 +53,7 @@ class ResourceType(str, Enum):
     OFFSETS = "offsets"  # a connector's declared offsets request: offsets.pg-src (kplan.kinds.offsets.kind)
     SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject.kind)
     CONSUMER_GROUP = "consumer_group"  # a group's declared request: consumer_group.orders-app (kinds/consumer_group)
+    BROKER_CONFIG = "broker_config"  # dynamic broker configs: broker_config.<default> (cluster-wide), broker_config.1
 
 
 class Reason(str, Enum):
@@ -101,6 +102,10 @@ class NoteKind(str, Enum):
     CREDENTIAL_NO_LONGER_DECLARED = "mechanism no longer declared: its credential is deleted"
     QUOTA_LEFT_ALONE = "quota not declared and not set by kplan; left alone"
     QUOTA_NO_LONGER_DECLARED = "set by kplan, no longer declared"
+    BROKER_CONFIG_LEFT_ALONE = "dynamic broker config not declared and not set by kplan; left alone"
+    BROKER_CONFIG_NO_LONGER_DECLARED = "set by kplan, no longer declared"
+    BROKER_CONFIG_AUTHORITATIVE_REMOVAL = "not declared (authoritative broker configs)"
+    BROKER_CONFIG_OVERRIDES_STATIC = "the dynamic value overrides a static server.properties value"
     OFFSET_RESET = "deleted: the connector starts this partition from scratch"
     OFFSET_SET = "moved to the declared position"
     OFFSETS_REQUEST = "a new offsets request: applied once, then recorded"

@@ -104,7 +104,7 @@ def cli_case(stack_text: Callable[..., str], live_state: Callable[[], dict], sec
 
 
 _KIND_WORDS = {"acl": ResourceType.ACL, "user": ResourceType.USER, "quota": ResourceType.QUOTA,
-               "subject": ResourceType.SUBJECT}
+               "subject": ResourceType.SUBJECT, "broker_config": ResourceType.BROKER_CONFIG}
 
 
 def live_state(*args, **kw) -> LiveState:

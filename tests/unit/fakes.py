@@ -49,6 +49,7 @@ class FakeWriter:
         self.users: dict[str, dict[str, int]] = {}  # user -> mechanism -> iterations
         self.passwords: dict[tuple[str, str], str] = {}  # (user, mechanism) -> the password last written
         self.quotas: dict = {}  # QuotaEntity -> {key: value}
+        self.broker_configs: dict = {}  # entity ("<default>", "1") -> {key: value}
         self.failing_again: set[str] = set()  # connectors whose restarted tasks fail again
         # schema registry: subject -> version -> (schema key, live); soft-deleted versions keep their number
         self.schemas: dict[str, dict[int, tuple[tuple, bool]]] = {}
@@ -162,6 +163,22 @@ class FakeWriter:
                     current[key] = value
             if not current:
                 del self.quotas[entity]
+        return results
+
+    # -- dynamic broker configs
+
+    def alter_broker_configs(self, changes, results=None):
+        self.calls.append("alter_broker_configs")
+        results = _done([entity for entity, _ in changes], results)
+        for entity, values in changes:
+            current = self.broker_configs.setdefault(entity, {})
+            for key, value in values.items():
+                if value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = value
+            if not current:
+                del self.broker_configs[entity]
         return results
 
     # -- schema registry subjects

@@ -15,6 +15,9 @@ from kplan.apply.steps.ownership import RecordOwnership, ownership_after, owners
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding, AclSpec
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
+from kplan.kinds.broker_config.live import LiveBrokerConfig
+from kplan.kinds.broker_config.model import BrokerConfigSpec
+from kplan.kinds.broker_config.steps import AlterBrokerConfigs, BrokerConfigChange
 from kplan.kinds.connector.restart_steps import RestartConnector
 from kplan.kinds.connector.steps import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
 from kplan.kinds.offsets.steps import AlterOffsets
@@ -80,7 +83,8 @@ def everything():
     ), kinds={
         "acls": (AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
         "users": (UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
-        "quotas": (QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),)})
+        "quotas": (QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),),
+        "broker_configs": (BrokerConfigSpec("<default>", freeze({"log.cleaner.threads": "2"})),)})
     live = live_state("c", 1, {
         "cfg1": ltopic("cfg1", overrides={"retention.ms": "5"}), "cfg2": ltopic("cfg2"), "grow": ltopic("grow"),
         "shrink": ltopic("shrink", partitions=4), "gone": ltopic("gone", overrides={"segment.ms": "9"}),
@@ -101,6 +105,10 @@ def everything():
                                       freeze({"producer_byte_rate": 10.0, "request_percentage": 5.0}),
                                       frozenset({"request_percentage"}))},
         owned_quotas=frozenset({"user=app"}),
+        broker_configs={"<default>": LiveBrokerConfig("<default>", freeze({"log.cleaner.threads": "1",
+                                                                            "log.flush.interval.ms": "9"}),
+                                                      frozenset({"log.flush.interval.ms"}))},
+        owned_broker_configs=frozenset({"<default>"}),
         connector_offsets={"cdc": LiveOffsets("cdc", None, True, ('{"offset":{"lsn":5},"partition":{"server":"p"}}',),
                                               "source")})
     return stack, live, make_plan(stack, live, secrets=USER_SECRETS)
@@ -197,7 +205,7 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     steps = build_steps(*_args(everything()))
     assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers,
-                                        AlterQuotas,
+                                        AlterQuotas, AlterBrokerConfigs,
                                         PutConnector, SnapshotSignal, PutConnector, AlterOffsets, RestartConnector,
                                         DeleteConnector, DeleteAcls,
                                         IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
@@ -205,7 +213,11 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
     create, alter, move = steps[0], steps[1], steps[2]
     assert move.targets == {"wider": ((1, 2),)} and move.targets_before == {"wider": ((1,),)}
-    steps = [s for s in steps if s is not move]
+    # broker configs: the declared key set, the one kplan set and no longer declares deleted; values before kept
+    broker = next(s for s in steps if isinstance(s, AlterBrokerConfigs))
+    assert broker.changes == (BrokerConfigChange("<default>", "log.cleaner.threads", "1", "2"),
+                              BrokerConfigChange("<default>", "log.flush.interval.ms", "9", None))
+    steps = [s for s in steps if s is not move and s is not broker]
     assert [t.name for t in create.topics] == ["new1", "new2", "new3"] and create.absent == ("new1", "new2", "new3")
     assert sorted(alter.topics) == ["cfg1", "cfg2"]
     assert alter.overrides_before == {"cfg1": {"retention.ms": "5"}, "cfg2": {"retention.ms": None}}
@@ -240,7 +252,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
-             Phase.ALTER_QUOTAS, Phase.REGISTER_SUBJECTS, Phase.ALTER_GROUP_OFFSETS, Phase.PUT_CONNECTORS,
+             Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.REGISTER_SUBJECTS, Phase.ALTER_GROUP_OFFSETS,
+             Phase.PUT_CONNECTORS,
              Phase.ALTER_OFFSETS,
              Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_CONSUMER_GROUPS,
@@ -280,7 +293,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs", "alter-users", "create-acls",
+        "alter-broker-configs", "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs",
+        "alter-users", "create-acls",
         "create-topics", "create-users", "delete-acls", "delete-connector", "delete-consumer-group", "delete-subjects",
         "delete-topics", "delete-users",
         "drop-cdc-database-objects", "increase-partitions", "put-connector", "put-subject", "reassign-replicas",

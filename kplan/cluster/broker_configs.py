@@ -1,0 +1,217 @@
+"""Dynamic broker configs through the kafka-python client (kplan.cluster.kafka_python): the read the plan needs,
+the plan-time validation, and the verified writes apply makes.
+
+Why kafka-python: the cluster-wide dynamic default is the BROKER config resource with an empty name, which
+librdkafka refuses to send ("Invalid ConfigResource"); kafka-python's raw protocol requests carry it. A broker's own
+configs are described and altered at that broker (`node_id`), the default at any broker.
+
+What the read keeps (checked on Kafka 4.3.1, 3 KRaft nodes): a broker's DescribeConfigs with synonyms lists every
+key (~340) with its chain of sources; the synonym of the same name with source DYNAMIC_BROKER_CONFIG is the
+broker's own dynamic value, DYNAMIC_DEFAULT_BROKER_CONFIG the cluster-wide default's, STATIC_BROKER_CONFIG its
+server.properties value. The broker's validate-only IncrementalAlterConfigs refuses a bad value and a read-only
+key, but accepts an unknown key: unknown keys are judged by the kind against the keys the brokers list.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError, KafkaPythonUnreachable
+from kplan.errors import WriteError
+from kplan.kinds.broker_config.model import DEFAULT_BROKER
+from kplan.model.desired import ClusterSpec
+from kplan.model.live import Problem
+from kplan.secrets import SecretValues
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.cluster.kafka_python import KafkaPythonWriter
+    from kplan.kinds.ports import BatchResults
+    from kplan.model.plan import Plan, PlanDiagnostic
+
+BROKER = 4  # the BROKER config resource type
+DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources
+SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
+WHAT = "broker config"
+
+
+def _wire(entity: str) -> str:
+    return "" if entity == DEFAULT_BROKER else entity
+
+
+def _node(entity: str, brokers: Sequence[int]) -> int:
+    return brokers[0] if entity == DEFAULT_BROKER else int(entity)
+
+
+def _error_name(code: int) -> str:
+    from kafka.errors import for_code
+
+    return for_code(code).message
+
+
+def describe_broker(client: KafkaPythonClient, broker: int) -> list[dict[str, Any]]:
+    """Every config of one broker with its synonyms (one DescribeConfigs at that broker)."""
+    from kafka.protocol.admin import DescribeConfigsRequest
+
+    response = client._send(DescribeConfigsRequest(resources=[(BROKER, str(broker), None)], include_synonyms=True,
+                                                   min_version=1), node_id=broker, what=WHAT)
+    out = []
+    for result in response.results:
+        if result.error_code:
+            name = _error_name(result.error_code)
+            raise KafkaPythonError(f"describing the configs of broker {broker} failed: {name}", name)
+        out += [c.to_dict() for c in result.configs]
+    return out
+
+
+def entities(described: Mapping[int, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """The kind's answer (kplan.kinds.broker_config.live.kind_state): `<default>` and each broker with its dynamic
+    values, the static values of its keys, the read-only keys and every key the brokers list."""
+    default: dict[str, Any] = {"values": {}, "static": {}, "read_only": set(), "known": set()}
+    out: dict[str, dict[str, Any]] = {DEFAULT_BROKER: default}
+    for broker, configs in sorted(described.items()):
+        mine: dict[str, Any] = {"values": {}, "static": {}, "read_only": set(), "known": set()}
+        for c in configs:
+            name = c["name"]
+            mine["known"].add(name)
+            if c.get("read_only"):
+                mine["read_only"].add(name)
+            for s in c.get("synonyms") or ():
+                if s["name"] != name:
+                    continue
+                value = None if c.get("is_sensitive") else s["value"]
+                if s["source"] == DYNAMIC_BROKER:
+                    mine["values"][name] = value
+                elif s["source"] == DYNAMIC_DEFAULT:
+                    default["values"][name] = value
+                elif s["source"] == STATIC and value is not None:
+                    mine["static"].setdefault(name, {})[str(broker)] = value
+                    default["static"].setdefault(name, {})[str(broker)] = value
+        default["known"] |= mine["known"]
+        default["read_only"] |= mine["read_only"]
+        out[str(broker)] = mine
+    return {n: {**d, "read_only": sorted(d["read_only"]), "known": sorted(d["known"])} for n, d in out.items()}
+
+
+def read_broker_configs(cluster: ClusterSpec, secrets: SecretValues | None
+                        ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
+    """Every broker's configs (one DescribeConfigs per broker), as the kind's answer; or why they cannot be read. A
+    client is opened for this read and closed after it."""
+    client = KafkaPythonClient(cluster, secrets)
+    try:
+        return entities({b: describe_broker(client, b) for b in client.broker_ids()}), None
+    except KafkaPythonError as e:
+        if e.code.endswith("AUTHORIZATION_FAILED"):
+            return {}, Problem.NOT_AUTHORIZED
+        raise
+    finally:
+        client.close()
+
+
+def _alter(client: KafkaPythonClient, entity: str, values: Mapping[str, str | None], brokers: Sequence[int],
+           validate_only: bool) -> tuple[str, str] | None:
+    """One IncrementalAlterConfigs for one entity; (error name, broker's message) when refused."""
+    from kafka.protocol.admin import IncrementalAlterConfigsRequest
+
+    ops = [(k, DELETE if v is None else SET, v) for k, v in sorted(values.items())]
+    response = client._send(IncrementalAlterConfigsRequest(resources=[(BROKER, _wire(entity), ops)],
+                                                           validate_only=validate_only),
+                            node_id=_node(entity, brokers), what=WHAT)
+    for r in response.responses:
+        if r.error_code:
+            return _error_name(r.error_code), r.error_message or ""
+    return None
+
+
+def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
+    """The plan's broker-config writes sent validate-only, one request per entity: whatever the broker would refuse
+    (a bad value, a read-only key) is one error line at plan time."""
+    from kplan.kinds.broker_config.kind import BrokerConfigPlanned, entity_word
+    from kplan.model.plan import ResourceType, error
+
+    todo = [c for c in plan.changes if c.type == ResourceType.BROKER_CONFIG and c.is_change
+            and isinstance(c.planned, BrokerConfigPlanned) and c.planned.values]
+    if not todo:
+        return []
+    client = KafkaPythonClient(cluster, secrets)
+    out = []
+    try:
+        brokers = client.broker_ids()
+        for change in todo:
+            p = change.planned
+            assert isinstance(p, BrokerConfigPlanned)
+            if p.broker != DEFAULT_BROKER and int(p.broker) not in brokers:
+                continue  # the plan says it
+            refused = _alter(client, p.broker, {k: a for k, _, a in p.values}, brokers, validate_only=True)
+            if refused is not None:
+                name, message = refused
+                out.append(error(f"the broker refuses the configs of {entity_word(p.broker)}: {message or name}",
+                                 "broker-config-invalid", address=change.address, origin=change.origin))
+    finally:
+        client.close()
+    return out
+
+
+def alter_broker_configs(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                         results: "BatchResults | None" = None) -> "BatchResults":
+    """Per entity one IncrementalAlterConfigs request (setting a value twice is harmless: retried while it gets no
+    answer), then read back until the brokers show it — the default on every broker."""
+    from kplan.kinds.broker_config.kind import entity_word
+    from kplan.kinds.ports import BatchResults
+    from kplan.transport.permissions import denied_name
+    from kplan.transport.retry import RetriableError
+
+    what = "altering dynamic broker configs"
+    results = BatchResults() if results is None else results
+    writer.kafka.link.gate(what)
+    client = writer.client
+    for entity, values in changes:
+        def attempt(entity=entity, values=values):
+            try:
+                refused = _alter(client, entity, values, client.broker_ids(), validate_only=False)
+            except KafkaPythonUnreachable as e:
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+            if refused is not None:
+                from kplan.cluster.results import reason_of_name
+
+                name, message = refused
+                results.record(entity, reason_of_name(name), name)
+                problem = denied_name(name, "alter configs of", entity_word(entity), writer.kafka.who,
+                                      operation="ALTER_CONFIGS")
+                raise WriteError(f"{what} of {entity_word(entity)}: {problem or message or name}")
+        writer.kafka.attempts.retry(attempt, what)
+        wait_applied(client, entity, values, writer.kafka.timeout_s)
+        results.record(entity)
+    return results
+
+
+def wait_applied(client: KafkaPythonClient, entity: str, values: Mapping[str, str | None], timeout_s: float) -> None:
+    """Until the brokers show `values` as the entity's dynamic values (None: absent); a WriteError at the
+    deadline."""
+    deadline = time.monotonic() + max(10.0, timeout_s)
+    delay = 0.1
+    while True:
+        try:
+            if entity == DEFAULT_BROKER:  # every broker must show the default (each lists it as a synonym)
+                ok = all(_matches(_default_of(describe_broker(client, b)), values) for b in client.broker_ids())
+            else:
+                shown = entities({int(entity): describe_broker(client, int(entity))})
+                ok = _matches(shown[entity]["values"], values)
+        except (KafkaPythonUnreachable, KafkaPythonError):
+            ok = False
+        if ok:
+            return
+        if time.monotonic() > deadline:
+            raise WriteError(f"verification failed: the brokers do not show the dynamic configs "
+                             f"{', '.join(sorted(values))} of {entity} as written")
+        time.sleep(delay)
+        delay = min(1.0, delay * 1.5)
+
+
+def _default_of(configs: list[dict[str, Any]]) -> dict[str, str | None]:
+    return {c["name"]: (None if c.get("is_sensitive") else s["value"]) for c in configs
+            for s in c.get("synonyms") or () if s["name"] == c["name"] and s["source"] == DYNAMIC_DEFAULT}
+
+
+def _matches(shown: Mapping[str, str | None], values: Mapping[str, str | None]) -> bool:
+    return all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())

@@ -1,0 +1,94 @@
+"""The `broker_configs` section: each entry, the dynamic configs of one entity — the cluster-wide default or one
+broker. Pure.
+
+    - broker: "<default>"          # the cluster-wide dynamic default; or a broker id: 1
+      configs:
+        log.retention.ms: 604800000
+        log.cleaner.threads: 2
+      authoritative: false         # true: dynamic keys of this entity not declared here are deleted
+      allow_dangerous: []          # keys that can cut the cluster off (listeners, ssl.*...) this entry may set
+
+The JSON Schema checks the shape; what it cannot say is checked here (a broker that is no id, an entity declared
+twice, a value that is not a scalar).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.kinds.broker_config.model import DEFAULT_BROKER, BrokerConfigSpec, entity_sort
+from kplan.model.desired import Origin, freeze, origin_data
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
+
+
+def config_value(raw: Any) -> str | None:
+    """A declared value as Kafka stores it (a string); None: not a scalar."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (int, str)):
+        return str(raw)
+    if isinstance(raw, float):
+        return repr(raw)
+    return None
+
+
+def build_broker_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,
+                         diags: Diagnostics) -> tuple[BrokerConfigSpec, ...]:
+    seen: dict[str, Loc] = {}
+    out = []
+    for item, loc in entries:
+        if not isinstance(item, dict):
+            continue
+        raw = item.get("broker")
+        broker = str(raw) if isinstance(raw, (int, str)) and not isinstance(raw, bool) else None
+        if broker is None or not (broker == DEFAULT_BROKER or broker.isdigit()):
+            diags.error(smap.value_loc(item, "broker") or loc,
+                        f"broker must be \"{DEFAULT_BROKER}\" (the cluster-wide dynamic default) or a broker id "
+                        f"such as 1, not {raw!r}")
+            continue
+        broker = broker if broker == DEFAULT_BROKER else str(int(broker))
+        if diags.declared_again(seen, broker, loc, f"the broker_configs entry of {broker}",
+                                "declare each broker's (and the default's) configs in one entry"):
+            continue
+        configs, origins, ok = {}, {}, True
+        for key, value in (item.get("configs") or {}).items():
+            at = smap.value_loc(item["configs"], key) or loc
+            text = config_value(value)
+            if text is None:
+                diags.error(at, f"broker config {key}: the value must be a string, number or boolean")
+                ok = False
+                continue
+            configs[str(key)] = text
+            origins[str(key)] = Origin(at.file, at.line, at.column)
+        allowed = item.get("allow_dangerous") or []
+        if ok:
+            out.append(BrokerConfigSpec(broker, freeze(configs), bool(item.get("authoritative", False)),
+                                        frozenset(str(k) for k in allowed), Origin(loc.file, loc.line, loc.column),
+                                        freeze(origins)))
+    return tuple(sorted(out, key=lambda s: entity_sort(s.broker)))
+
+
+def rendered(s: BrokerConfigSpec) -> dict:
+    """An entity's declared dynamic configs as Kafka takes them (strings)."""
+    doc: dict = {"broker": s.broker, "configs": dict(sorted(s.configs.items()))}
+    if s.authoritative:
+        doc["authoritative"] = True
+    if s.allow_dangerous:
+        doc["allow_dangerous"] = sorted(s.allow_dangerous)
+    doc["origin"] = origin_data(s.origin)
+    return doc
+
+
+# The loader builds the stack's `broker_configs:` section with this (stackfile/sections.py, via
+# kplan.kinds.section_builders).
+SECTION = "broker_configs"
+NOUN = "broker config set"  # how `kplan validate` counts the declared entities (one per broker and the default)
+build_section = build_broker_configs
+
+
+def entry_word(item: object) -> str:
+    """An entry as the loader's messages name it."""
+    if isinstance(item, dict) and isinstance(item.get("broker"), (int, str)):
+        return f"the broker configs of {item['broker']}"
+    return "the broker configs entry"
