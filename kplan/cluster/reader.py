@@ -140,6 +140,7 @@ class KafkaReader:
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
             locked=self.records is not None and self.records.lock_topic(stack_name) in metadata,
             foreign_owners=freeze(foreign_owners(records, stack_name)),
+            metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
             broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
             kinds=freeze(kind_slices(answers, record)),
         )

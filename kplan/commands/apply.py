@@ -52,6 +52,10 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_act
         from kplan.state.planfile import load_plan, stack_path_of
 
         saved = load_plan(path)
+        if saved.selection is not None:  # `kplan plan --owner/--label ... --format json > file`: a view
+            raise KplanError(f"{path} is a plan filtered with --owner/--label ({saved.selection.describe()}): it "
+                             "hides other resources' changes, so it is never applied; save the whole plan "
+                             "(`kplan plan -out FILE`, without --owner/--label) and apply that")
         stack_path = stack_path or stack_path_of(path)
         if not stack_path:
             raise KplanError(f"{path} does not record its stack's path: pass --stack PATH")

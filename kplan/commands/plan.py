@@ -22,16 +22,34 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_
 @click.option("--allow-active-consumers", is_flag=True,
               help="Allow deleting or replacing topics that consumer groups with live members read "
                    "(docs/consumers.md).")
+@click.option("--owner", metavar="OWNER",
+              help="Show only the resources this owner owns (a view: the summary says how much is hidden; a "
+                   "filtered plan cannot be saved or applied).")
+@click.option("--label", "labels", metavar="KEY=VALUE", multiple=True,
+              help="Show only the resources with this label (repeatable; with --owner, both must match).")
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
 def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, allow_active_consumers,
-                 template_dirs, wait_s, live_state):
+                 owner, labels, template_dirs, wait_s, live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
+    from kplan.plan.select import parse_labels, select
+
+    try:
+        wanted = parse_labels(labels)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    filtered = owner is not None or bool(wanted)
+    if filtered and out:
+        raise click.UsageError("a plan filtered with --owner/--label is a view of part of the stack and cannot be "
+                               "saved: apply would make the hidden changes too. Save the whole plan (without "
+                               "--owner/--label) to apply it")
     plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, environ=os.environ,
                         template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers)
+    if filtered:
+        plan = select(plan, owner, wanted)
     emit(plan, fmt, use_color(no_color))
     if out:
         if plan.has_errors:

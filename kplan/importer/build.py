@@ -94,9 +94,23 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
             if options.selects(live.connectors[name].connect_name) and not owned_elsewhere("connector", name):
                 connectors.append(connector_entry(live.connectors[name], variables, notes))
     ctx = ImportContext(options.selects, owned_elsewhere, notes, options.registry_flavour)
-    kinds = {u.kind.section: tuple(u.importer.entries(live, ctx)) for u in UNITS
-             if u.importer is not None and u.kind.section not in options.skip}
-    return Imported(tuple(topics), tuple(connectors), kinds=kinds, variables=variables, notes=tuple(notes))
+    kinds = {u.kind.section: tuple(_with_meta(live, u.kind.type.value, e, u.importer.name_of(e))
+                                   for e in u.importer.entries(live, ctx))
+             for u in UNITS if u.importer is not None and u.kind.section not in options.skip}
+    return Imported(tuple(_with_meta(live, "topic", e, e["name"]) for e in topics),
+                    tuple(_with_meta(live, "connector", e, e["name"]) for e in connectors), kinds=kinds,
+                    variables=variables, notes=tuple(notes))
+
+
+def _with_meta(live: LiveState, word: str, entry: dict, name: str | None) -> dict:
+    """The entry with the owner, description and labels kplan's record keeps for it (kplan.model.metadata: Kafka
+    keeps none), after its name; unchanged without."""
+    meta = live.metadata.get(f"{word}.{name}") if name is not None else None
+    if meta is None or meta.empty:
+        return entry
+    keys = list(entry)
+    head = keys[:1]
+    return {**{k: entry[k] for k in head}, **meta.to_json(), **{k: entry[k] for k in keys[1:]}}
 
 
 

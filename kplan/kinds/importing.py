@@ -29,3 +29,6 @@ class KindImporter:
     # Its own read after the batched one, for an import (every resource, not only a stack's): (live, the
     # session's reader, the stack read from) -> live with what it read.
     read: Callable[["LiveState", Any, Any], "LiveState"] | None = None
+    # The name of the resource an entry it wrote declares (its address's name: the owner, description and labels
+    # kplan's record keeps for it are written back into the entry); by default the entry's `name`.
+    name_of: Callable[[dict], "str | None"] = field(default=lambda entry: entry.get("name"))

@@ -35,6 +35,7 @@ from kplan.kinds import UNITS
 from kplan.model.consumers import consumers_from_json
 from kplan.model.desired import DEFAULT_CONNECT, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.metadata import Meta
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
@@ -63,6 +64,7 @@ def live_state_from_dict(doc: Any) -> LiveState:
             kinds=freeze({u.kind.type: u.live_from_json(doc) for u in UNITS if u.live_from_json is not None}),
             consumers=consumers_from_json(doc),
             connect_problems=freeze({str(k): str(v) for k, v in (doc.get("connect_problems") or {}).items()}),
+            metadata=freeze({str(a): Meta.from_json(m) for a, m in (doc.get("metadata") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None

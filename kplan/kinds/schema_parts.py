@@ -75,6 +75,8 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
         _merge(defs, part.get("$defs", {}), f"{where} $defs")
         if "resource_change" in part:
             branches.append({"if": {"properties": {"type": {"const": kind}}}, "then": part["resource_change"]})
+    if name == "stack":
+        _add_metadata(doc, defs)
     if name == "stack" and "claim" in defs:
         from kplan.kinds import claimable_sections  # the sections a claim may cover are the kinds' to say
 
@@ -89,6 +91,28 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
     if missing:
         raise ValueError(f"{name} schema: references to nothing: {missing}")
     return doc
+
+
+# Definitions that say an entry of a section without being one of a top-level list's items: the defaults of topics
+# and connectors, and the environment overlays of named entries.
+_ALSO_ENTRIES = ("topicSettings", "connectorSettings", "connectorOverlay", "cdcOverlay")
+_META = {"owner": "resourceOwner", "description": "resourceDescription", "labels": "resourceLabels"}
+
+
+def _add_metadata(doc: dict[str, Any], defs: dict[str, Any]) -> None:
+    """`owner`, `description` and `labels` on every declarable entry (kplan.model.metadata): added here, once, to
+    each definition a top-level list's items refer to (every kind's section, whoever adds it) and to the defaults
+    and overlays of entries, so that no kind's part repeats them."""
+    if "resourceOwner" not in defs:
+        return
+    targets = [ref.rsplit("/", 1)[-1] for key, prop in doc.get("properties", {}).items()
+               if key != "claims" and isinstance(prop, dict) and prop.get("type") == "array"
+               and isinstance(ref := prop.get("items", {}).get("$ref"), str)]
+    for target in dict.fromkeys([*targets, *_ALSO_ENTRIES]):
+        props = defs.get(target, {}).get("properties")
+        if isinstance(props, dict):
+            for key, ref in _META.items():
+                props.setdefault(key, {"$ref": f"#/$defs/{ref}"})
 
 
 def _refs(node: Any) -> set[str]:

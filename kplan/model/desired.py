@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_cleanup import DbCleanup
     from kplan.model.cdc_preflight import CdcPreflight
 
+from kplan.model.metadata import Meta
 from kplan.model.offsets import OffsetsSpec
 from kplan.model.policy import Policy
 
@@ -271,6 +272,13 @@ class Stack:
     members: tuple["Stack", ...] = ()
     # The name prefixes the stack claims (`claims:`; in a several-cluster stack each member has its cluster's).
     claims: tuple[Claim, ...] = ()
+    # Owners, descriptions and labels (kplan.model.metadata), by (stack section, resource name): one for every
+    # resource an entry declares (empty when it has none). `meta` reads them.
+    metadata: Mapping[tuple[str, str], Meta] = field(default_factory=lambda: MappingProxyType({}))
+
+    def meta(self, section: str, name: str) -> Meta:
+        """A declared resource's owner, description and labels (empty when it has none)."""
+        return self.metadata.get((section, name)) or Meta()
 
     def of(self, section: str) -> tuple[Any, ...]:
         """One kind's declared resources (none when the stack declares none)."""

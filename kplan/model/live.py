@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping, Protocol
 
 from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import DEFAULT_CONNECT, connect_and_name, freeze
+from kplan.model.metadata import Meta
 from kplan.model.plan import ResourceType
 
 
@@ -131,6 +132,8 @@ class LiveState:
     # With several Connect clusters: those that could not be read, by name -> the reader's one line. Their
     # connectors are unknown: neither planned nor deleted (kplan.kinds.connector.connects).
     connect_problems: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # The owners, descriptions and labels this stack's record keeps, by address (kplan.model.metadata).
+    metadata: Mapping[str, Meta] = field(default_factory=lambda: freeze({}))
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan

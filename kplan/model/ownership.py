@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
+from kplan.model.metadata import Meta
+
 # What the record keeps of one resource of a kind beyond "owned": the keys kplan set there (a tuple, e.g. an ACL
 # principal's binding keys) or one token (a string, e.g. a SCRAM user's rotation token, "" for none); each kind's
 # `record.py` says which.
 Entry = tuple[str, ...] | str
 
-_CORE = ("topics", "connectors", "protected_topics", "protected_connectors", "sensitive", "run")
+_CORE = ("topics", "connectors", "protected_topics", "protected_connectors", "sensitive", "run", "metadata")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class Ownership:
     # names are what the stack owns of that kind — the only ones kplan ever deletes (of a kind whose entries are
     # keys, only the keys it set).
     kinds: Mapping[str, Mapping[str, Entry]] = field(default_factory=dict)
+    # Owners, descriptions and labels of owned resources, by address ("topic.orders"; kplan.model.metadata): Kafka
+    # keeps none, so the record does. Only resources with some; absent from records written before it existed.
+    metadata: Mapping[str, Meta] = field(default_factory=dict)
 
     def of(self, word: str) -> Mapping[str, Entry]:
         """One kind's part of the record (empty when it owns none)."""
@@ -62,7 +67,7 @@ class Ownership:
         return Ownership(self.topics | other.topics, self.connectors | other.connectors,
                          self.protected_topics | other.protected_topics,
                          self.protected_connectors | other.protected_connectors, sensitive, self.run,
-                         {w: k for w, k in kinds.items() if k})
+                         {w: k for w, k in kinds.items() if k}, {**other.metadata, **self.metadata})
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set, a kind's
@@ -76,6 +81,8 @@ class Ownership:
         for word, entries in sorted(self.kinds.items()):
             if entries:
                 doc[word] = {n: (e if isinstance(e, str) else sorted(e)) for n, e in sorted(entries.items())}
+        if self.metadata:
+            doc["metadata"] = {a: m.to_json() for a, m in sorted(self.metadata.items()) if not m.empty}
         if self.run:
             doc["run"] = dict(self.run)
         return doc
@@ -88,7 +95,8 @@ class Ownership:
         return cls(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
                    frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
-                   {w: e for w, e in kinds.items() if e})
+                   {w: e for w, e in kinds.items() if e},
+                   {str(a): m for a, d in (doc.get("metadata") or {}).items() if not (m := Meta.from_json(d)).empty})
 
 
 def _entry(e: Any) -> Entry:

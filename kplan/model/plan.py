@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 from kplan.model.consumers import ConsumerContext
 from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostic, Severity
+from kplan.model.metadata import EMPTY, Meta
 from kplan.secrets import MASK
 
 # The plan JSON format's version (schemas/plan.schema.json). Bump on any incompatible change.
@@ -35,6 +36,9 @@ class Action(str, Enum):
     REPLACE = "replace"  # delete then create: the topic's data is lost
     NOOP = "no-op"
     RESTART = "restart"  # a connector's FAILED connector/tasks restarted (restart_failed); nothing declared changes
+    # Only its owner, description or labels change (kplan.model.metadata): apply writes kplan's ownership record and
+    # touches nothing on the cluster. Not `is_change` (no step of the kind's own); a change of the plan all the same.
+    METADATA = "update-metadata"
 
 
 class ResourceType(str, Enum):
@@ -75,6 +79,7 @@ class Reason(str, Enum):
     GROUP_AT_TARGET = "already at the requested positions"
     GROUP_ABSENT = "no such group: nothing to delete"
     ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
+    METADATA = "owner, description or labels differ from kplan's record"
     NONE = ""
 
 
@@ -202,6 +207,8 @@ class ResourceChange:
     planned: PlannedPayload | None = None
     # A topic the plan disrupts: the consumer groups reading it (kplan.plan.consumers); None when not looked at.
     consumers: ConsumerContext | None = None
+    # Its owner, description and labels (kplan.model.metadata): as declared, else (no longer declared) as recorded.
+    meta: Meta = EMPTY
 
     @property
     def actions(self) -> tuple[Action, ...]:
@@ -210,7 +217,8 @@ class ResourceChange:
 
     @property
     def is_change(self) -> bool:
-        return self.action != Action.NOOP
+        """Apply does something to the resource itself (a metadata update only writes kplan's record)."""
+        return self.action not in (Action.NOOP, Action.METADATA)
 
     def has(self, flag: Flag) -> bool:
         return flag in self.flags
@@ -226,6 +234,7 @@ class Summary:
     errors: int = 0
     warnings: int = 0
     restart: int = 0  # connectors whose failed instances apply restarts
+    metadata: int = 0  # resources whose owner, description or labels only change (kplan's record only)
 
     @classmethod
     def of(cls, changes: tuple[ResourceChange, ...], diagnostics: tuple[PlanDiagnostic, ...]) -> "Summary":
@@ -239,7 +248,28 @@ class Summary:
             errors=sum(1 for d in diagnostics if d.severity == Severity.ERROR),
             warnings=sum(1 for d in diagnostics if d.severity == Severity.WARNING),
             restart=count(Action.RESTART),
+            metadata=count(Action.METADATA),
         )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What `kplan plan --owner X --label k=v` kept of a plan: the filter, and how many changes it hid."""
+
+    owner: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    hidden_changes: int = 0  # changes (of resources or metadata) of other owners, not shown
+    hidden_resources: int = 0  # every resource not shown, changed or not
+
+    def describe(self) -> str:
+        """`owner team-orders, label tier=gold`."""
+        parts = ([f"owner {self.owner}"] if self.owner is not None else []) + [f"label {k}={v}" for k, v in
+                                                                             sorted(self.labels.items())]
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"owner": self.owner, "labels": dict(sorted(self.labels.items())), "hidden_changes": self.hidden_changes,
+                "hidden_resources": self.hidden_resources}
 
 
 @dataclass(frozen=True)
@@ -258,6 +288,9 @@ class Plan:
     # combined plan one plan per cluster; the combined plan's changes and diagnostics are theirs, in order.
     cluster_name: str | None = None
     groups: tuple["Plan", ...] = ()
+    # `kplan plan --owner/--label` (kplan.plan.select): what the plan was narrowed to and what it hid; None when
+    # whole. A filtered plan is a view: it is never saved nor applied.
+    selection: "Selection | None" = None
 
     @cached_property
     def summary(self) -> Summary:  # a plan never changes: counted once (renderers ask several times)
@@ -265,7 +298,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.is_change for c in self.changes)
+        """Apply has something to do: a change of a resource, or of its metadata in kplan's record."""
+        return any(c.action != Action.NOOP for c in self.changes)
 
     @property
     def has_errors(self) -> bool:

@@ -30,11 +30,17 @@ class RuleType(str, Enum):
     CONNECTOR_FORBIDDEN_CLASSES = "connector-forbidden-classes"
     CONNECTOR_REQUIRED_CONFIG = "connector-required-config"
     CONNECTOR_FORBIDDEN_CONFIG = "connector-forbidden-config"
+    # Owners and labels (kplan.model.metadata), on every declared resource of every kind (or of `kinds`)
+    REQUIRE_OWNER = "require-owner"
+    ALLOWED_OWNERS = "allowed-owners"
+    LABEL_PATTERN = "label-pattern"
+    REQUIRED_LABELS = "required-labels"
 
     @property
     def target(self) -> str:
-        """`topic` or `connector`: the resources the rule is about."""
-        return self.value.split("-", 1)[0]
+        """`topic`, `connector` or `resource` (every kind's): the resources the rule is about."""
+        head = self.value.split("-", 1)[0]
+        return head if head in ("topic", "connector") else "resource"
 
 
 class Level(str, Enum):
@@ -65,6 +71,10 @@ class Rule:
     # required/forbidden config: key -> its allowed (required) or forbidden values, normalized; () means any value
     keys: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
     classes: tuple[str, ...] = ()  # connector classes: full names, aliases or * patterns
+    kinds: tuple[str, ...] = ()  # owner and label rules: the stack sections they hold for (() means every one)
+    owners: tuple[str, ...] = ()  # allowed-owners: names or * patterns
+    label_keys: tuple[str, ...] = ()  # required-labels
+    label_patterns: Mapping[str, str] = field(default_factory=_empty)  # label-pattern: key -> regex of its value
 
     def minimum(self, environment: str | None) -> int | None:
         """The minimum that holds in `environment` (the environment's own, else `min`; None: no minimum)."""

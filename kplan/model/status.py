@@ -11,6 +11,7 @@ from typing import Mapping
 
 from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Origin
+from kplan.model.metadata import EMPTY, Meta
 from kplan.model.orphans import Orphan
 from kplan.model.plan import AttrKind, Flag, PlanDiagnostic, ResourceChange, ResourceType, address_of
 
@@ -107,6 +108,8 @@ class ResourceStatus:
     tasks: tuple[TaskStatus, ...] = ()
     # CDC sources: the slot's or binlog's health at the database (read by status only; kplan.model.cdc_health)
     cdc_health: CdcHealth | None = None
+    # its owner, description and labels (as declared, else as kplan's record keeps them; kplan.model.metadata)
+    meta: Meta = EMPTY
     # (each other kind's own fields are on its status subclass, in its kind.py)
 
     @property

@@ -18,6 +18,7 @@ from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
 from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
+from kplan.plan.metadata import attach_metadata
 from kplan.plan.orphans import plan_orphans
 from kplan.policy.check import check_policy
 from kplan.secrets import SecretValues
@@ -55,6 +56,8 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         diags += plan_orphans(stack, live, by_kind)
 
     changes = tuple(c for kind in KINDS for _, c in sorted(by_kind[kind].items()))
+    changes = attach_metadata(changes, {k.type.value: k.section for k in KINDS},
+                              {k.section: frozenset(declared_by_kind[k]) for k in KINDS}, stack, live, destroy)
     every = {c.address: c for c in changes}
     if not destroy:
         for kind in KINDS:

@@ -3,11 +3,13 @@ saved plans). `plan_from_dict` rejects documents of an unknown format version.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kplan.errors import KplanError
 from kplan.model.consumers import ConsumerContext
 from kplan.model.desired import Origin
+from kplan.model.metadata import Meta
 from kplan.model.plan import (
     FORMAT_VERSION,
     Action,
@@ -21,6 +23,7 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
+    Selection,
     Severity,
 )
 
@@ -44,11 +47,14 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "add": s.add, "change": s.change, "destroy": s.destroy, "unchanged": s.unchanged,
             "drift": s.drift, "errors": s.errors, "warnings": s.warnings,
             **({"restart": s.restart} if s.restart else {}),
+            **({"metadata": s.metadata} if s.metadata else {}),
         },
         "resource_changes": changes,
         "diagnostics": diagnostics,
         "fingerprints": {k: plan.fingerprints[k] for k in sorted(plan.fingerprints)},
     }
+    if plan.selection is not None:  # `kplan plan --owner/--label`: a view, never saved (kplan.plan.select)
+        doc["selection"] = plan.selection.to_json()
     if plan.groups:  # each cluster's fingerprints with it (an address may be in several clusters)
         doc["clusters"] = [{"name": g.cluster_name, "cluster_id": g.cluster_id,
                             "fingerprints": {k: g.fingerprints[k] for k in sorted(g.fingerprints)}}
@@ -85,6 +91,8 @@ def _change(c: ResourceChange) -> dict[str, Any]:
         **({"planned": c.planned.to_json()} if c.planned is not None else {}),
         # the consumer groups reading a topic the plan disrupts (kplan.plan.consumers); absent when not looked at
         **({"consumers": c.consumers.to_json()} if c.consumers is not None else {}),
+        # its owner, description and labels (kplan.model.metadata); absent when it has none
+        **c.meta.to_json(),
     }
 
 
@@ -123,6 +131,7 @@ def plan_from_dict(doc: Any) -> Plan:
             inputs_digest=doc.get("inputs_digest", ""),
             destroy=bool(doc.get("destroy", False)),
             format_version=str(doc["format_version"]),
+            selection=_selection_from(doc.get("selection")),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed plan: {type(e).__name__}: {e}") from None
@@ -144,7 +153,16 @@ def _combined_from(doc: dict) -> Plan:
             format_version=str(doc["format_version"]))))
     if not groups:
         raise KplanError("malformed plan: `clusters` is empty")
-    return combine(groups)
+    combined = combine(groups)
+    selection = _selection_from(doc.get("selection"))
+    return combined if selection is None else replace(combined, selection=selection)
+
+
+def _selection_from(d: dict | None) -> Selection | None:
+    if d is None:
+        return None
+    return Selection(d.get("owner"), dict(d.get("labels") or {}), int(d.get("hidden_changes", 0)),
+                     int(d.get("hidden_resources", 0)))
 
 
 def _origin_from(d: dict | None) -> Origin | None:
@@ -175,6 +193,7 @@ def _change_from(d: dict) -> ResourceChange:
         origin=_origin_from(d.get("origin")),
         planned=_planned_from(d),
         consumers=ConsumerContext.from_json(d["consumers"]) if d.get("consumers") is not None else None,
+        meta=Meta.from_json(d),
     )
 
 

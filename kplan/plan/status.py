@@ -18,7 +18,8 @@ from typing import Iterable, Mapping
 from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.plan import Plan, Reason, Severity
+from kplan.model.metadata import Meta
+from kplan.model.plan import Action, Plan, Reason, ResourceChange, Severity
 from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, Status, StatusReport
 from kplan.plan.orphans import find_orphans
 from kplan.secrets import Scrubber
@@ -35,7 +36,7 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
     scrubbed."""
     from kplan.kinds import KINDS
 
-    changes = {c.address: c for c in plan.changes}
+    changes = {c.address: _cluster_part(c) for c in plan.changes}
     scrub = Scrubber(v for kind in KINDS for v in kind.live_secrets(stack, live)).extended(secrets)
     resources: list[ResourceStatus] = []
     unknown: list = []  # what could not be read (a Connect cluster of several): an error, not "missing"
@@ -43,10 +44,10 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
         current_of = kind.live(live)
         declared, unread = kind.readable({spec.name: spec for spec in kind.declared(stack)}, live)
         unknown += unread
-        resources += [kind.status(declared[n], current_of.get(n), changes.get(kind.address(n)), scrub)
-                      for n in sorted(declared)]
+        resources += [_with_meta(kind.status(declared[n], current_of.get(n), changes.get(kind.address(n)), scrub),
+                                 stack.meta(kind.section, n)) for n in sorted(declared)]
         # owned, no longer declared: planned for deletion
-        resources += [kind.status_undeclared(current_of[c.name], c, scrub) for c in plan.changes
+        resources += [_with_meta(kind.status_undeclared(current_of[c.name], c, scrub), c.meta) for c in plan.changes
                       if c.type == kind.type and c.reason == Reason.REMOVED_FROM_STACK and c.is_change
                       and c.name not in declared
                       and c.name in current_of]
@@ -56,6 +57,18 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                                                                       for d in unknown)
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
                         orphans=tuple(find_orphans(stack, live)))
+
+
+def _cluster_part(c: ResourceChange) -> ResourceChange:
+    """A change as the kinds' status judges it: an update of metadata only (kplan's record) is no difference on the
+    cluster; the report shows the declared metadata itself."""
+    if c.action != Action.METADATA:
+        return c
+    return replace(c, action=Action.NOOP, attributes=tuple(a for a in c.attributes if a.path[:1] != ("metadata",)))
+
+
+def _with_meta(r: ResourceStatus, meta: Meta) -> ResourceStatus:
+    return r if meta.empty else replace(r, meta=meta)
 
 
 def with_cdc_health(report: StatusReport, health: Mapping[str, CdcHealth]) -> StatusReport:

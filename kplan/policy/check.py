@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from typing import Callable, Iterator, Union
+from typing import Any, Callable, Iterator, Union
 
 from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
+from kplan.model.metadata import Meta
 from kplan.model.policy import Level, Rule, RuleType
 
 KAFKA_DEFAULT_RETENTION_MS = 604_800_000  # log.retention.hours=168: what a topic without retention.ms keeps
@@ -33,6 +34,9 @@ def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
         return ()
     out: list[Diagnostic] = []
     for rule in policy.rules:
+        if rule.type.target == "resource":
+            out += check_metadata(rule, stack)
+            continue
         resources: tuple[Resource, ...] = stack.topics if rule.type.target == "topic" else stack.connectors
         check = CHECKS[rule.type]
         for resource in resources:
@@ -184,6 +188,78 @@ def _forbidden_classes(rule: Rule, r: Resource, env: str | None) -> Iterator[Fin
                r.config_origins.get("connector.class"))
 
 
+# -- owners and labels, on every kind ----------------------------------------------------------------------------
+
+
+def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
+    """An owner or label rule over every resource an entry of the stack declares (`Stack.metadata`: every kind's,
+    CDC-generated ones included), or those of the rule's `kinds`: one located line per violation."""
+    specs: dict[tuple[str, str], Any] = {("topics", t.name): t for t in stack.topics}
+    specs.update({("connectors", c.name): c for c in stack.connectors})
+    for section, items in stack.kinds.items():
+        specs.update({(section, x.name): x for x in items})
+    out = []
+    for (section, name), meta in sorted(stack.metadata.items()):
+        spec = specs.get((section, name))
+        if spec is None or (rule.kinds and section not in rule.kinds) or not _selected(rule, name):
+            continue
+        for path, problem in METADATA_CHECKS[rule.type](rule, meta):
+            out.append(_located(rule, f"{_type_word(section)}.{name}", spec.origin, path, problem))
+    return out
+
+
+def _type_word(section: str) -> str:
+    """The address word of a section's resources: `topics` -> `topic`, `consumer_groups` -> `consumer_group`."""
+    return section[:-1] if section.endswith("s") and section != "offsets" else section
+
+
+def _located(rule: Rule, address: str, origin: Origin | None, path: tuple[str, ...], problem: str) -> Diagnostic:
+    generated = _generated_by(origin)
+    message = (problem + (f"; {rule.message}" if rule.message else "")
+               + f" ({generated}policy {rule.label})")
+    severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
+    return Diagnostic(severity, message, code=f"policy:{rule.type.value}", address=address, path=path or None,
+                      origin=origin)
+
+
+MetaFinding = tuple[tuple[str, ...], str]
+
+
+def _require_owner(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+    if meta.owner is None:
+        yield ("owner",), "has no owner; the policy requires one (set owner:, or defaults.owner for every entry)"
+
+
+def _allowed_owners(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+    if meta.owner is not None and not any(fnmatchcase(meta.owner, o) for o in rule.owners):
+        yield ("owner",), f'owner "{meta.owner}" is not one of the allowed owners ({", ".join(rule.owners)})'
+
+
+def _required_labels(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+    for key in rule.label_keys:
+        if key not in meta.labels:
+            yield ("labels", key), f'has no label "{key}"; the policy requires it'
+
+
+def _label_pattern(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+    for key, pattern in rule.label_patterns.items():
+        value = meta.labels.get(key)
+        if value is not None and not _regex(pattern).fullmatch(value):
+            yield ("labels", key), f'label {key} is "{value}", which does not match "{pattern}"'
+
+
+METADATA_CHECKS: dict[RuleType, Callable[[Rule, Meta], Iterator[MetaFinding]]] = {
+    RuleType.REQUIRE_OWNER: _require_owner,
+    RuleType.ALLOWED_OWNERS: _allowed_owners,
+    RuleType.REQUIRED_LABELS: _required_labels,
+    RuleType.LABEL_PATTERN: _label_pattern,
+}
+
+
+def _not_a_resource_check(rule: Rule, r: Resource, env: str | None) -> Iterator[Finding]:
+    return iter(())  # an owner or label rule: check_metadata runs it
+
+
 CHECKS: dict[RuleType, Callable[[Rule, Resource, Union[str, None]], Iterator[Finding]]] = {
     RuleType.TOPIC_NAME_PATTERN: _name_pattern,
     RuleType.TOPIC_FORBIDDEN_PREFIXES: _forbidden_prefixes,
@@ -198,6 +274,7 @@ CHECKS: dict[RuleType, Callable[[Rule, Resource, Union[str, None]], Iterator[Fin
     RuleType.CONNECTOR_FORBIDDEN_CLASSES: _forbidden_classes,
     RuleType.CONNECTOR_REQUIRED_CONFIG: _required_config,
     RuleType.CONNECTOR_FORBIDDEN_CONFIG: _forbidden_config,
+    **{t: _not_a_resource_check for t in METADATA_CHECKS},
 }
 
 

@@ -25,6 +25,7 @@ SYMBOLS = {
     Action.REPLACE: "-/+",
     Action.NOOP: " ",
     Action.RESTART: "!",
+    Action.METADATA: "~",
 }
 
 HEADLINES = {
@@ -34,6 +35,7 @@ HEADLINES = {
     Action.REPLACE: "must be replaced",
     Action.NOOP: "has no planned changes",
     Action.RESTART: "will be restarted (its failed instances only)",
+    Action.METADATA: "will have its metadata updated (kplan's record only; the cluster is untouched)",
 }
 
 FLAG_NOTES = {
@@ -109,11 +111,43 @@ def summary_line(plan: Plan) -> str:
     s = plan.summary
     if plan.has_changes:
         restart = f", {s.restart} to restart" if s.restart else ""
-        return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}."
+        meta = f", {plural(s.metadata, 'metadata update')} (kplan's record only)" if s.metadata else ""
+        return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}{meta}.{_filtered(plan)}"
+    if plan.selection is not None:
+        return f"No changes for this selection.{_filtered(plan)}"
     if plan.destroy:
         return "No changes. Nothing this stack owns exists on the cluster."
     drift = f" ({s.drift} with drift left alone)" if s.drift else ""
     return f"No changes. The cluster matches the stack{drift}."
+
+
+def _filtered(plan: Plan) -> str:
+    """` Filtered to owner team-orders: 3 changes of other resources hidden.` for `kplan plan --owner/--label`."""
+    sel = plan.selection
+    if sel is None:
+        return ""
+    return (f" Filtered to {sel.describe()}: {plural(sel.hidden_changes, 'change')} of other resources hidden "
+            f"({plural(sel.hidden_resources, 'resource')} in all); a filtered plan cannot be saved or applied.")
+
+
+def meta_line(change: ResourceChange) -> str:
+    """`owner team-orders, labels tier=gold; Orders placed in the shop` (empty without metadata)."""
+    m = change.meta
+    parts = ([f"owner {m.owner}"] if m.owner is not None else [])
+    if m.labels:
+        parts.append("labels " + ", ".join(f"{k}={v}" for k, v in m.labels.items()))
+    text = ", ".join(parts)
+    if m.description:
+        text += ("; " if text else "") + m.description
+    return text
+
+
+def owner_groups(changes: list[ResourceChange]) -> list[tuple[str | None, list[ResourceChange]]]:
+    """The changes by owner, owners sorted, the changes of no owner last (their order kept within a group)."""
+    groups: dict[str | None, list[ResourceChange]] = {}
+    for ch in changes:
+        groups.setdefault(ch.meta.owner, []).append(ch)
+    return sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
 
 
 def adoption_note(plan: Plan) -> str:

@@ -15,6 +15,8 @@ from kplan.render.common import (
     attr_note,
     flag_note,
     label,
+    meta_line,
+    owner_groups,
     reason_text,
     retention,
     show,
@@ -22,6 +24,7 @@ from kplan.render.common import (
     summary_line,
     where,
 )
+from kplan.words import plural
 
 # Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
 DEFAULT_LIMIT = 60_000
@@ -50,7 +53,13 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
 def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###") -> list[str]:
     """The table, errors, warnings and details of one (one cluster's) plan."""
     blocks: list[str] = []
-    if visible:
+    if visible and any(ch.meta.owner is not None for ch in visible):  # whose resources change: one table each
+        for owner, changes in owner_groups(visible):
+            who = f"Owner {_code(owner)}" if owner is not None else "No owner"
+            blocks.append(f"\n{level}# {who}: {plural(len(changes), 'resource')}\n")
+            blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
+            blocks += [_row(ch) for ch in changes]
+    elif visible:
         blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
         blocks += [_row(ch) for ch in visible]
     errors = _errors(plan)
@@ -143,6 +152,8 @@ def _details(ch: ResourceChange) -> str:
     lines = [f"# {reason_text(ch)}"] if reason_text(ch) else []
     if ch.origin is not None:
         lines.append(f"# declared at {where(ch.origin)}")
+    if meta_line(ch):
+        lines.append(f"# {meta_line(ch)}")
     lines += [f"# {flag_note(ch, f)}" for f in sorted(ch.flags, key=lambda f: f.value)]
     deleting = ch.action == Action.DELETE
     for a in ch.attributes:

@@ -55,6 +55,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
             elif r.status is Status.NOT_DECLARED:
                 text += "  owned by the stack, no longer declared: the next apply deletes it"
             lines.append(text.rstrip())
+            lines += _meta_lines(r, c)
             for d in r.differences:
                 lines.append(c(f"      {kind.difference_text(r, d)}", "yellow"))
             lines += _health_lines(r.cdc_health, c)
@@ -138,7 +139,22 @@ def _resource_dict(r: ResourceStatus) -> dict:
     out: dict = {"address": r.address, "type": r.type.value, "name": r.name, "status": r.status.value,
                  "left_alone": r.left_alone, "exists": r.exists, "owned": r.owned, "origin": _origin_dict(r.origin)}
     out.update(kind_of(r.type).status_fields(r, _trace_dict))
+    out.update(r.meta.to_json())  # owner, description, labels: absent when none
     return out
+
+
+def _meta_lines(r: ResourceStatus, c) -> list[str]:
+    return [] if r.meta.empty else [c(f"      {_meta_text(r.meta)}", dim=True)]
+
+
+def _meta_text(m) -> str:
+    """`owner team-orders; labels tier=gold; Orders placed in the shop`."""
+    parts = ([f"owner {m.owner}"] if m.owner is not None else [])
+    if m.labels:
+        parts.append("labels " + ", ".join(f"{k}={v}" for k, v in m.labels.items()))
+    if m.description:
+        parts.append(m.description)
+    return "; ".join(parts)
 
 
 def _orphan_dict(o: Orphan) -> dict:

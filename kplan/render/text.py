@@ -15,6 +15,7 @@ from kplan.render.common import (
     flag_note,
     group_line,
     label,
+    meta_line,
     reason_text,
     shown,
     summary_line,
@@ -23,7 +24,7 @@ from kplan.render.common import (
 )
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
-          Action.NOOP: None, Action.RESTART: "yellow"}
+          Action.NOOP: None, Action.RESTART: "yellow", Action.METADATA: "yellow"}
 ATTR_SYMBOLS = {AttrKind.ADD: ("+", "green"), AttrKind.UPDATE: ("~", "yellow"), AttrKind.REMOVE: ("-", "red")}
 
 
@@ -38,14 +39,14 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.groups:  # several clusters: one section per cluster, then the whole plan's summary
         names = ", ".join(f"{g.cluster_name} ({g.cluster_id or '?'})" for g in plan.groups)
         lines = [c(f"{mode} for stack {plan.stack}{env} on {len(plan.groups)} clusters: {names}", bold=True), ""]
-        if any(ch.is_change and shown(ch) for ch in plan.changes):
+        if any(ch.action != Action.NOOP and shown(ch) for ch in plan.changes):
             lines += ["kplan will perform the following actions:", ""]
         for g in plan.groups:
             lines += [c(f"── cluster {g.cluster_name} ({g.cluster_id or '?'}): {summary_line(g)}", bold=True), ""]
             lines += _body(g, c)
     else:
         lines = [c(f"{mode} for stack {plan.stack}{env} on cluster {plan.cluster_id or '?'}", bold=True), ""]
-        if any(ch.is_change and shown(ch) for ch in plan.changes):
+        if any(ch.action != Action.NOOP and shown(ch) for ch in plan.changes):
             lines += ["kplan will perform the following actions:", ""]
         lines += _body(plan, c)
     lines.append(c(summary_line(plan), bold=True))
@@ -79,6 +80,8 @@ def _resource(ch: ResourceChange, c) -> list[str]:
     lines = [c(headline, bold=True)]
     if ch.origin is not None:
         lines.append(f"  #   declared at {where(ch.origin)}")
+    if meta_line(ch):
+        lines.append(f"  #   {meta_line(ch)}")
     for flag in sorted(ch.flags, key=lambda f: f.value):
         lines.append(c(f"  #   {flag_note(ch, flag)}", "red" if flag in (Flag.DATA_LOSS, Flag.REFUSED) else "yellow"))
     if ch.consumers is not None:

@@ -25,6 +25,7 @@ from typing import Iterable, Mapping
 from kplan.kinds.acl.model import AclBinding, AclSpec
 from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
+from kplan.model.metadata import EMPTY, Meta
 from kplan.model.source import Loc
 
 TOPIC_OPERATIONS = {
@@ -46,6 +47,7 @@ class Generated:
     source: str
     bindings: tuple[AclBinding, ...]
     origin: Origin
+    meta: Meta = EMPTY  # the source's owner, description and labels: its principal's unless `acls` declares it
 
 
 def connector_bindings(topics: Iterable[tuple[str, str]], config: Mapping[str, str]) -> tuple[AclBinding, ...]:

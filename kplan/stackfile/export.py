@@ -106,11 +106,24 @@ def _one_cluster(stack: Stack) -> dict:
         "files": list(stack.files),
         "cluster": _cluster_data(stack.cluster),
         "authoritative_config": stack.authoritative_config,
-        "topics": [topic_data(t, stack.authoritative_config) for t in sorted(stack.topics, key=lambda t: t.name)],
-        "connectors": [connector_data(c) for c in sorted(stack.connectors, key=lambda c: c.name)],
-        **{u.kind.section: [u.render(spec) for spec in stack.of(u.kind.section)] for u in UNITS
-           if u.render is not None and stack.of(u.kind.section)},
+        "topics": [_with_meta(stack, "topics", t.name, topic_data(t, stack.authoritative_config))
+                   for t in sorted(stack.topics, key=lambda t: t.name)],
+        "connectors": [_with_meta(stack, "connectors", c.name, connector_data(c))
+                       for c in sorted(stack.connectors, key=lambda c: c.name)],
+        **{u.kind.section: [_with_meta(stack, u.kind.section, spec.name, u.render(spec))
+                            for spec in stack.of(u.kind.section)]
+           for u in UNITS if u.render is not None and stack.of(u.kind.section)},
     }
+
+
+def _with_meta(stack: Stack, section: str, name: str, data: dict) -> dict:
+    """A resource's data with its owner, description and labels (kplan.model.metadata) before its origin, when it
+    has some: one place for every kind."""
+    meta = stack.meta(section, name)
+    if meta.empty:
+        return data
+    origin = data.pop("origin", None)
+    return {**data, **meta.to_json(), **({"origin": origin} if origin is not None else {})}
 
 
 def dump(data: dict, fmt: str) -> str:

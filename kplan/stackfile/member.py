@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from kplan.model.desired import ClusterSpec, ConnectorSpec, TopicSpec
 from kplan.model.diagnostics import Diagnostics
+from kplan.model.metadata import EMPTY, Meta
 from kplan.model.source import Loc
 from kplan.stackfile.merge import LISTS
 
@@ -30,6 +31,7 @@ class TopicEntry(NamedTuple):
     name: str
     loc: Loc
     what: str  # how a duplicate error names it ("the topic", or the cdc source's topic for a table)
+    meta: Meta = EMPTY  # its owner, description and labels (kplan.model.metadata)
 
 
 class ConnectorEntry(NamedTuple):
@@ -38,6 +40,7 @@ class ConnectorEntry(NamedTuple):
     spec: ConnectorSpec | None  # None: the schema flagged it, or the cdc source that declares it
     name: str
     loc: Loc
+    meta: Meta = EMPTY
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Context:
     templates: EngineTemplates
     agg: Aggregate  # topic checks reported once for the whole stack (`Aggregate.flush`)
     read_text: Callable[[str, str | None], str] = read_beside  # the files entries name (kinds' builders are pure)
+    meta_default: Meta = EMPTY  # `defaults.owner` / `defaults.labels`: what every entry inherits
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,8 @@ class Built:
     topics: tuple[TopicEntry, ...] = ()
     connectors: tuple[ConnectorEntry, ...] = ()
     acls: tuple[Generated, ...] = ()
+    # The owners, descriptions and labels of the section's own specs, by name (kplan.model.metadata).
+    meta: Mapping[str, Meta] = field(default_factory=dict)
 
 
 SectionBuilder = Callable[[MemberInput], Built]
@@ -164,6 +170,7 @@ class Member:
     connectors: tuple[ConnectorSpec, ...]
     kinds: Mapping[str, tuple]  # every other kind's specs, by section (Stack.kinds)
     claims: tuple = ()  # the name prefixes claimed on this cluster (`Claim`s: kplan.stackfile.claims)
+    metadata: Mapping[tuple[str, str], Meta] = field(default_factory=dict)  # (section, name) -> Stack.metadata
 
 
 def _dict(v) -> dict:

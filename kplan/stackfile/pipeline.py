@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Callable, Mapping, Sequence
 
 from kplan.kinds import stack_sections
@@ -17,6 +18,7 @@ from kplan.kinds.connector.section import normalize_config, warn_plaintext_secre
 from kplan.kinds.topic.section import Aggregate, check_duplicates_and_collisions
 from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
+from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.cdc_acls import merge_generated
@@ -24,7 +26,7 @@ from kplan.stackfile.claims import build_claims
 from kplan.stackfile.connect_access import build_connects, build_registry
 from kplan.stackfile.connects import choose_connects
 from kplan.stackfile.engines import EngineTemplates
-from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
+from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays, TopicEntry
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.schema import validate_document
@@ -186,7 +188,8 @@ def _context(comb, overlay: dict, first: Loc, template_dirs: list[str], flagged:
         if not os.path.isdir(d):
             diags.error(Loc(d, 0, 0), "template directory not found")
     return Context(smap, diags, flagged, Overlays.of(overlay), topic_defaults=_dict(defaults.get("topic")),
-                   connector_defaults=_dict(defaults.get("connector")), templates=templates, agg=Aggregate())
+                   connector_defaults=_dict(defaults.get("connector")), templates=templates, agg=Aggregate(),
+                   meta_default=meta_of(defaults))
 
 
 def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
@@ -204,11 +207,35 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
     connectors = choose_connects(connectors, cluster, cluster_loc, inp.label, name, ctx.diags)
     _check_connector_duplicates(connectors, ctx.diags)
     return Member(name, cluster, cluster_loc,
+                  metadata=_metadata(built, topics, connectors),
                   topics=tuple(sorted((e.spec for e in topics if e.spec is not None), key=lambda t: t.name)),
                   connectors=tuple(sorted((e.spec for e in connectors if e.spec is not None), key=lambda c: c.name)),
                   kinds={section: (acls if section == "acls" else b.specs) for section, b in built.items()
                          if section not in _NOT_KINDS and (b.specs or section == "acls")},
                   claims=build_claims(inp))
+
+
+def _metadata(built: dict, topics: list, connectors: list) -> dict[tuple[str, str], Meta]:
+    """(section, name) -> the owner, description and labels of every resource an entry declares (empty when it has
+    none: policy rules check every one; the first of two declarations; a cdc principal's bindings carry their
+    source's unless `acls` declares the principal)."""
+    out: dict[tuple[str, str], Meta] = {}
+    for entry in (*topics, *connectors):
+        if entry.spec is not None:
+            out.setdefault(("topics" if isinstance(entry, TopicEntry) else "connectors", entry.name), entry.meta)
+    for section, b in built.items():
+        for name, meta in b.meta.items():
+            out.setdefault((section, name), meta)
+    for b in built.values():
+        for gen in b.acls:
+            key = ("acls", gen.principal)
+            if out.get(key) is None or (out[key].empty and not gen.meta.empty and key not in _declared_acls(built)):
+                out[key] = gen.meta
+    return out
+
+
+def _declared_acls(built: dict) -> set[tuple[str, str]]:
+    return {("acls", name) for name in built["acls"].meta}
 
 
 # sections whose specs the Stack keeps in fields of their own (or that declare other sections' resources)
@@ -222,7 +249,7 @@ def _stack(members: list[Member], common: dict) -> Stack:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
         stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors,
                             kinds=freeze({s: specs for s, specs in m.kinds.items() if specs}), cluster_name=m.name,
-                            claims=m.claims, **common))
+                            claims=m.claims, metadata=MappingProxyType(dict(sorted(m.metadata.items()))), **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
@@ -230,7 +257,9 @@ def _stack(members: list[Member], common: dict) -> Stack:
                  connectors=tuple(c for s in stacks for c in s.connectors),
                  kinds=freeze({k: specs for k in sorted({k for s in stacks for k in s.kinds})
                                if (specs := tuple(x for s in stacks for x in s.of(k)))}),
-                 claims=tuple(c for s in stacks for c in s.claims), **common)
+                 claims=tuple(c for s in stacks for c in s.claims),
+                 metadata=MappingProxyType(dict(sorted((k, v) for s in stacks for k, v in s.metadata.items()))),
+                 **common)
 
 
 def _no_lists() -> dict[str, list]:
@@ -416,7 +445,7 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
     seen: dict[str, Loc] = {}
-    for _spec, name, loc in entries:
+    for _spec, name, loc, _meta in entries:
         if name in seen:
             first = seen[name]
             diags.error(loc, f'duplicate connector "{name}" (also declared at {first.file}:{first.line}; a cdc source '

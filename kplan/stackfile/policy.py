@@ -23,6 +23,7 @@ from kplan.model.source import Loc, SourceMap
 from kplan.rules.topic_configs import lookup, unknown_key_message
 from kplan.rules.units import UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms
 from kplan.stackfile.files import SourceFile, decode, read_file
+from kplan.stackfile.merge import LISTS
 from kplan.stackfile.yamlsrc import parse_documents
 
 POLICY_SCHEMA = "schemas/policy.schema.json"
@@ -133,6 +134,10 @@ def build_rules(items: list, smap: SourceMap, diags: Diagnostics, skip: Abstract
     return out
 
 
+_LISTED = {RuleType.TOPIC_FORBIDDEN_PREFIXES: "prefixes", RuleType.CONNECTOR_ALLOWED_CLASSES: "classes",
+           RuleType.CONNECTOR_FORBIDDEN_CLASSES: "classes"}
+
+
 def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Rule | None:
     kind = RuleType(item["rule"])
     ok = True
@@ -170,10 +175,10 @@ def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Ru
     elif kind == RuleType.TOPIC_MAX_RETENTION:
         fields["max"] = _duration(item["max"], at("max"), diags)
         ok = ok and fields["max"] is not None
-    elif kind == RuleType.TOPIC_FORBIDDEN_PREFIXES:
-        fields["prefixes"] = tuple(item["prefixes"])
-    elif kind in (RuleType.CONNECTOR_ALLOWED_CLASSES, RuleType.CONNECTOR_FORBIDDEN_CLASSES):
-        fields["classes"] = tuple(item["classes"])
+    elif kind in _LISTED:  # a list as written: prefixes, classes
+        fields[_LISTED[kind]] = tuple(item[_LISTED[kind]])
+    elif kind.target == "resource":
+        ok = _resource_fields(kind, item, fields, at, diags) and ok
     elif kind in (RuleType.TOPIC_REQUIRED_CONFIG, RuleType.TOPIC_FORBIDDEN_CONFIG,
                   RuleType.CONNECTOR_REQUIRED_CONFIG, RuleType.CONNECTOR_FORBIDDEN_CONFIG):
         keys = _keys(kind, item, at, smap, diags)
@@ -183,6 +188,32 @@ def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Ru
         return None
     return Rule(type=kind, source=f"{loc.file}:{loc.line}", level=Level(item.get("severity", "error")),
                 name=item.get("name", ""), message=item.get("message", ""), **fields)
+
+
+def _resource_fields(kind: RuleType, item: dict, fields: dict, at, diags: Diagnostics) -> bool:
+    """An owner or label rule's parameters: the sections it holds for (known ones only), its owners, labels or
+    label patterns (each pattern compiles)."""
+    ok = True
+    kinds = tuple(item.get("kinds") or ())
+    known = LISTS[:LISTS.index("claims")]
+    for k in kinds:
+        if k not in known:
+            diags.error(at("kinds"), f'unknown section "{k}" in kinds: use one of {", ".join(known)}')
+            ok = False
+    fields["kinds"] = kinds
+    if kind == RuleType.ALLOWED_OWNERS:
+        fields["owners"] = tuple(item["owners"])
+    elif kind == RuleType.REQUIRED_LABELS:
+        fields["label_keys"] = tuple(item["labels"])
+    elif kind == RuleType.LABEL_PATTERN:
+        for key, pattern in item["labels"].items():
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                diags.error(at("labels"), f'label {key}: invalid regular expression "{pattern}": {e}')
+                ok = False
+        fields["label_patterns"] = MappingProxyType(dict(item["labels"]))
+    return ok
 
 
 def _duration(raw, loc: Loc, diags: Diagnostics) -> int | None:

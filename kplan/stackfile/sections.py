@@ -18,6 +18,7 @@ from kplan.kinds.topic.section import build_topic, describe_topic
 from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
 from kplan.model.desired import ConnectAccess, Origin, freeze
 from kplan.model.diagnostics import Diagnostics
+from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, deep_merge, to_origin
 from kplan.rules.names import topic_name_problem
 from kplan.stackfile.cdc import Expansion, expand
@@ -61,7 +62,8 @@ def build_topics(inp: MemberInput) -> Built:
         if over is not None:
             settings = deep_merge(settings, over, ctx.smap, loc)
         check_name(name, ctx.smap.value_loc(item, "name") or loc, ctx.diags)
-        out.append(TopicEntry(build_topic(name, settings, ctx.smap, ctx.diags, ctx.agg, loc), name, loc, "the topic"))
+        out.append(TopicEntry(build_topic(name, settings, ctx.smap, ctx.diags, ctx.agg, loc), name, loc, "the topic",
+                              meta_of(settings, ctx.meta_default)))
     return Built(topics=tuple(out))
 
 
@@ -80,7 +82,8 @@ def build_connectors(inp: MemberInput) -> Built:
             declared = deep_merge(declared, over, ctx.smap, loc)
         settings = deep_merge(ctx.connector_defaults, declared, ctx.smap, loc)
         layers = [normalize_config(_dict(settings.get("config")), ctx.smap, ctx.diags, loc)]
-        out.append(ConnectorEntry(build_connector(name, settings, layers, ctx.smap, ctx.diags, loc), name, loc))
+        out.append(ConnectorEntry(build_connector(name, settings, layers, ctx.smap, ctx.diags, loc), name, loc,
+                                  meta_of(settings, ctx.meta_default)))
     return Built(connectors=tuple(out))
 
 
@@ -123,7 +126,8 @@ def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: lis
                  (cluster.schema_registry_url, cluster.schema_registry) if cluster else (None, ConnectAccess()))
     if exp is None:
         return
-    generated = _generated_topics(inp, source_key(cluster, name, source.get("connect")), exp)
+    meta = meta_of(source, ctx.meta_default)  # everything the source generates is its owner's
+    generated = _generated_topics(inp, source_key(cluster, name, source.get("connect")), exp, meta)
     topics.extend(generated)
     settings = exp.connector_settings if source.get("connect") is None else {**exp.connector_settings,
                                                                               "connect": source["connect"]}
@@ -135,16 +139,16 @@ def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: lis
     )
     if spec is not None and exp.max_retained_wal is not None:  # slot_health (kplan.model.cdc_health)
         spec = replace(spec, max_retained_wal=exp.max_retained_wal)
-    connectors.append(ConnectorEntry(spec, name, loc))
+    connectors.append(ConnectorEntry(spec, name, loc, meta))
     principal = source.get("principal")
     if spec is not None and isinstance(principal, str):
         ploc = ctx.smap.value_loc(source, "principal") or loc
         acls.append(Generated(
             principal, name, connector_bindings(((g.name, g.role) for g in exp.topics), spec.config),
-            Origin(ploc.file, ploc.line, ploc.column, cdc_source=name, role="principal")))
+            Origin(ploc.file, ploc.line, ploc.column, cdc_source=name, role="principal"), meta))
 
 
-def _generated_topics(inp: MemberInput, source: str, exp: Expansion) -> list[TopicEntry]:
+def _generated_topics(inp: MemberInput, source: str, exp: Expansion, meta: Meta) -> list[TopicEntry]:
     """The topics a cdc source generates, each with its environment overlay (a flagged overlay: left out)."""
     ctx = inp.ctx
     out = []
@@ -159,7 +163,7 @@ def _generated_topics(inp: MemberInput, source: str, exp: Expansion) -> list[Top
         check_name(gen.name, gen.loc, ctx.diags)
         spec = build_topic(gen.name, settings, ctx.smap, ctx.diags, ctx.agg, gen.loc, cdc_source=source,
                            table=gen.table, role=gen.role)
-        out.append(TopicEntry(spec, gen.name, gen.loc, describe_topic(source, gen.table, gen.role)))
+        out.append(TopicEntry(spec, gen.name, gen.loc, describe_topic(source, gen.table, gen.role), meta))
     return out
 
 
@@ -167,12 +171,31 @@ def _kind_section(name: str, module: ModuleType) -> SectionBuilder:
     """A kind's section: a plain list of entries (its `section.py`'s `build_section`: entries -> specs), or one
     built from the cluster's whole part of the stack (`build_member`: MemberInput -> specs)."""
     if hasattr(module, "build_member"):
-        return lambda inp: Built(specs=module.build_member(inp))
+        def member(inp: MemberInput) -> Built:
+            specs = module.build_member(inp)
+            return Built(specs=specs, meta=entries_meta(inp, name, specs))
+        return member
     build: Callable = module.build_section
 
     def section(inp: MemberInput) -> Built:
-        return Built(specs=build(inp.unflagged(name), inp.ctx.smap, inp.ctx.diags))
+        specs = build(inp.unflagged(name), inp.ctx.smap, inp.ctx.diags)
+        return Built(specs=specs, meta=entries_meta(inp, name, specs))
     return section
+
+
+def entries_meta(inp: MemberInput, section: str, specs) -> dict[str, Meta]:
+    """The owner, description and labels of each spec a kind's section built, read from the entry it was built
+    from (the one declared where the spec's origin points) over the stack's defaults: the one place every kind's
+    entries get them, so a kind needs no code of its own for it. A spec no entry of the section declares (a
+    subject a topic's `key_schema` declares) gets the defaults only."""
+    default = inp.ctx.meta_default
+    by_place = {(loc.file, loc.line): item for item, loc in inp.lists.get(section, ()) if isinstance(item, dict)}
+    out: dict[str, Meta] = {}
+    for spec in specs:
+        origin = getattr(spec, "origin", None)
+        item = by_place.get((origin.file, origin.line)) if origin is not None else None
+        out.setdefault(spec.name, meta_of(item, default) if item is not None else default)
+    return out
 
 
 # section name (its key in the stack file, `merge.LISTS`) -> its builder, in the order they are built

@@ -3,15 +3,16 @@ and which connector keys hold secrets) — and the pure functions that compute t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from kplan.kinds import UNITS
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
+from kplan.model.metadata import Meta
 from kplan.model.ownership import Ownership
-from kplan.model.plan import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType, address_of
 from kplan.secrets import secret_keys
 
 
@@ -82,11 +83,37 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
         current = live.connectors.get(name)
         return tuple(sorted(current.sensitive_keys)) if current is not None else ()
 
-    return Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
-                     protected(conns, declared_c, live.protected_connectors),
-                     {n: keys for n in sorted(conns) if (keys := secrets(n))},
-                     kinds={u.kind.section: part for u in UNITS if u.record_after is not None
-                      and (part := u.record_after(plan, stack, live, destroy, frozenset(conns)))})
+    after = Ownership(frozenset(topics), frozenset(conns), protected(topics, declared_t, live.protected_topics),
+                      protected(conns, declared_c, live.protected_connectors),
+                      {n: keys for n in sorted(conns) if (keys := secrets(n))},
+                      kinds={u.kind.section: part for u in UNITS if u.record_after is not None
+                             and (part := u.record_after(plan, stack, live, destroy, frozenset(conns)))})
+    return replace(after, metadata=metadata_after(plan, live, after))
+
+
+def metadata_after(plan: Plan, live: LiveState, after: Ownership) -> dict[str, Meta]:
+    """The owners, descriptions and labels the record keeps once the plan is applied (kplan.model.metadata): each
+    change's (declared, or recorded for what is no longer declared), and the record's for owned resources the plan
+    does not touch; only for what the stack owns then (a deleted resource's go with it)."""
+    owned = owned_addresses(after)
+    out = {a: m for a, m in live.metadata.items() if a in owned}
+    for c in plan.changes:
+        if c.action == Action.DELETE or c.address not in owned or (plan.destroy and c.address not in out):
+            out.pop(c.address, None)
+        elif not plan.destroy:
+            if c.meta.empty:
+                out.pop(c.address, None)
+            else:
+                out[c.address] = c.meta
+    return dict(sorted(out.items()))
+
+
+def owned_addresses(record: Ownership) -> frozenset[str]:
+    """Every address the record owns: its topics, connectors and each kind's part."""
+    types = {u.kind.section: u.kind.type for u in UNITS}
+    return frozenset([*(address_of(ResourceType.TOPIC, n) for n in record.topics),
+                      *(address_of(ResourceType.CONNECTOR, n) for n in record.connectors),
+                      *(address_of(types[w], n) for w, part in record.kinds.items() if w in types for n in part)])
 
 
 def ownership_of(live: LiveState) -> Ownership:
@@ -95,4 +122,5 @@ def ownership_of(live: LiveState) -> Ownership:
                      {n: tuple(sorted(c.sensitive_keys)) for n, c in sorted(live.connectors.items())
                       if n in live.owned_connectors and c.sensitive_keys},
                      kinds={u.kind.section: part for u in UNITS
-                            if u.record_of is not None and (part := u.record_of(live))})
+                            if u.record_of is not None and (part := u.record_of(live))},
+                     metadata=dict(sorted(live.metadata.items())))

@@ -57,4 +57,5 @@ def acl_entry(principal: str, bindings, notes: list[str]) -> dict | None:
     return entry
 
 
-IMPORTER = KindImporter("ACL principal(s)", entries, skip_help="Import no ACLs.")
+IMPORTER = KindImporter("ACL principal(s)", entries, skip_help="Import no ACLs.",
+                        name_of=lambda entry: entry.get("principal"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from kplan.kinds.importing import ImportContext, KindImporter
-from kplan.kinds.quota.model import QUOTA_KEYS
+from kplan.kinds.quota.model import QUOTA_KEYS, QuotaEntity
 from kplan.model.live import LiveState, problem_line
 from kplan.model.plan import ResourceType
 from kplan.rules.stack_values import human_size
@@ -43,4 +43,5 @@ def quota_entry(entity, values: Mapping[str, float]) -> dict:
     return entry
 
 
-IMPORTER = KindImporter("quota entit(y/ies)", entries, skip_help="Import no client quotas.")
+IMPORTER = KindImporter("quota entit(y/ies)", entries, skip_help="Import no client quotas.",
+                        name_of=lambda entry: QuotaEntity(entry.get("user"), entry.get("client_id")).name)

@@ -4,7 +4,7 @@ config keys with valid values (Kafka 4.x catalogue), and cross-field rules."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Sequence
+from typing import Any, Sequence
 
 from kplan.model.desired import Origin, TopicSpec, freeze
 from kplan.model.diagnostics import Diagnostics
@@ -179,13 +179,14 @@ def _cross_field(name: str, config: dict, locs: "_Locs", rf: int | None, agg: Ag
                 agg.add(locs[local], f"{local} ({lv}) must not exceed {total} ({tv})", name)
 
 
-def check_duplicates_and_collisions(topics: Sequence[tuple[TopicSpec | None, str, Loc, str]],
+def check_duplicates_and_collisions(topics: Sequence[tuple[TopicSpec | None, str, Loc, str, Any]],
                                     diags: Diagnostics) -> None:
     """Duplicate names and '.'/'_' collisions (errors, naming both places, incl. CDC-generated topics; the plan
     refuses a collision too). `topics` holds (spec or None, name, location, description) in declaration order."""
     seen: dict[str, tuple[Loc, str]] = {}
     colliding: dict[str, tuple[str, Loc]] = {}
-    for _spec, name, loc, what in topics:
+    for entry in topics:
+        name, loc, what = entry[1], entry[2], entry[3]
         if name in seen:
             first_loc, first_what = seen[name]
             diags.error(loc, f'duplicate topic "{name}": {what} collides with {first_what} at '

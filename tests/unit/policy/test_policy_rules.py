@@ -174,4 +174,4 @@ def test_the_policy_example_passes_its_policy_in_every_environment():
         stack, diagnostics = validate_stack(path, env, {}, with_policy=True)
         assert stack is not None and stack.policy is not None, [d.located() for d in diagnostics]
         assert [d.code for d in diagnostics] == ["policy:topic-partitions"]  # the one warning it shows
-    assert len(stack.policy.rules) == 15 and {r.type for r in stack.policy.rules} == set(RuleType)
+    assert len(stack.policy.rules) == 19 and {r.type for r in stack.policy.rules} == set(RuleType)

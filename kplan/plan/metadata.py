@@ -1,0 +1,41 @@
+"""Owners, descriptions and labels in the plan (kplan.model.metadata): every change carries its resource's (as
+declared, else as kplan's record keeps it), and a resource that matches the stack but whose metadata differs from
+the record becomes an `update-metadata` change — apply writes the record and touches nothing on the cluster.
+Pure: the stack, the live state (with the record's metadata) and the changes in, the changes out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Mapping
+
+from kplan.model.desired import Stack
+from kplan.model.live import LiveState
+from kplan.model.metadata import EMPTY, meta_changes
+from kplan.model.plan import Action, AttributeChange, AttrKind, Reason, ResourceChange
+
+
+def attach_metadata(changes: tuple[ResourceChange, ...], sections: Mapping[str, str],
+                    declared: Mapping[str, frozenset[str]], stack: Stack, live: LiveState,
+                    destroy: bool) -> tuple[ResourceChange, ...]:
+    """`sections`: resource type value -> its stack section; `declared`: section -> the names the stack declares.
+    A change whose metadata is empty is returned as it is (a large plan without metadata copies nothing)."""
+    out = []
+    for c in changes:
+        section = sections.get(c.type.value, "")
+        recorded = live.metadata.get(c.address, EMPTY)
+        is_declared = c.name in declared.get(section, frozenset())
+        meta = stack.meta(section, c.name) if is_declared else recorded
+        if is_declared and not destroy and c.action == Action.NOOP and meta != recorded:
+            c = replace(c, action=Action.METADATA, reason=Reason.METADATA,
+                        attributes=c.attributes + attribute_changes(recorded, meta))
+        out.append(c if meta.empty else replace(c, meta=meta))
+    return tuple(out)
+
+
+def attribute_changes(before, after) -> tuple[AttributeChange, ...]:
+    """The metadata fields that differ, as attributes under `metadata` (`metadata.labels.tier`)."""
+    out = []
+    for path, a, b in meta_changes(before, after):
+        kind = AttrKind.ADD if a is None else AttrKind.REMOVE if b is None else AttrKind.UPDATE
+        out.append(AttributeChange(("metadata", *path), kind, a, b))
+    return tuple(out)
