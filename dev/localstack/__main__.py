@@ -1,6 +1,6 @@
 """The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
 
-    up [--secured] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N] | plugins | env
+    up [--secured] [--oidc] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N] | plugins | env
     | psql SQL | mysql SQL | node-stop N | node-start N   (a node of the 3-broker cluster)
 
 Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
@@ -18,6 +18,7 @@ from . import (
     down,
     logs,
     mysql,
+    oidc,
     plugins,
     psql,
     stack_env,
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     u = sub.add_parser("up", help="start the stack (idempotent); prints its endpoints")
     u.add_argument("--secured", action="store_true",
                    help="also start the secured Connect worker (HTTPS, basic auth, Kafka over SASL_SSL)")
+    u.add_argument("--oidc", action="store_true",
+                   help="also start the OIDC provider (Keycloak) whose tokens the broker's OAUTHBEARER listener takes")
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
@@ -57,9 +60,12 @@ def main(argv: list[str] | None = None) -> int:
             up(secured=args.secured, only=tuple(args.only.split(",")) if args.only else None)
             if args.brokers == 3:
                 cluster3.up()
+            if args.oidc:
+                oidc.up()
             return 0
         if args.cmd == "down":
             cluster3.down(wipe=args.wipe)
+            oidc.keycloak_service().stop()
             down(wipe=args.wipe)
             return 0
         if args.cmd == "status":

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .common import DEV, HOST, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import dist_dir
+from .oidc import OIDC_PORT, broker_jvm_options, broker_placeholders
 from .process import Service
 from .sasl import (
     ADMIN_PASSWORD,
@@ -62,7 +63,7 @@ def rendered(template: str, dist: Path, extra: dict[str, str] | None = None) -> 
     """A dev/conf/ template with its @NAME@ placeholders filled in (`extra` adds some). @TLS_ID@ (the keystore's
     fingerprint) makes sure the TLS material exists first."""
     text = (DEV / "conf" / template).read_text()
-    values = {k: (lambda v=v: v) for k, v in (extra or {}).items()} | {
+    values = broker_placeholders() | {k: (lambda v=v: v) for k, v in (extra or {}).items()} | {
         "@DATA@": lambda: str(stack_dir() / "data"),
         "@CONF@": lambda: str(stack_dir() / "conf"),
         "@DIST@": lambda: str(dist),
@@ -176,12 +177,13 @@ def _connect_ready() -> bool:
 
 def broker_service() -> Service:
     def command(dist: Path) -> list[str]:
-        return java_cmd(dist, broker.marker, "1g", "kafka.Kafka", str(stack_dir() / "conf" / "broker.properties"))
+        return java_cmd(dist, broker.marker, "1g", "kafka.Kafka", str(stack_dir() / "conf" / "broker.properties"),
+                        jvm=broker_jvm_options())
 
     def outdated() -> str | None:
         return config_changed({"broker.properties": rendered("broker.properties", dist_dir())})
 
-    broker = Service("kafka", (BROKER_PORT, CONTROLLER_PORT, SASL_PORT), _broker_ready, command, _format_storage,
+    broker = Service("kafka", (BROKER_PORT, CONTROLLER_PORT, SASL_PORT, OIDC_PORT), _broker_ready, command, _format_storage,
                      after_start=lambda: ensure_scram_users(BOOTSTRAP), outdated=outdated)
     return broker
 
