@@ -167,6 +167,9 @@ class ClusterSpec:
     # What removing a subject from the stack (or destroy) does: "soft" (the registry's soft delete; registering
     # again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`.
     subject_delete: str = "soft"
+    # AWS MSK IAM (`cluster.client.aws_msk_iam`: region, and profile, role_arn or session_name): kplan signs the
+    # OAUTHBEARER tokens of every client it opens with AWS's signer library; None when not set.
+    aws_msk_iam: Mapping[str, str] | None = None
 
 
 # The kinds a claim may cover, by their stack section (docs/orphans.md): the kinds whose live resources are named.
