@@ -49,7 +49,9 @@ def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> 
         conf.setdefault("security.protocol", "SASL_SSL")
         conf["sasl.mechanisms"] = "OAUTHBEARER"
         conf.pop("sasl.mechanism", None)
-        conf["oauth_cb"] = token_source(cluster.aws_msk_iam, msk_source).oauth_cb
+        source = token_source(cluster.aws_msk_iam, msk_source)
+        source.token()  # here, in kplan's thread: a signer that cannot sign is one line, not a client's timeout
+        conf["oauth_cb"] = source.oauth_cb
     return conf
 
 
