@@ -186,7 +186,8 @@ def broker_service() -> Service:
     def outdated() -> str | None:
         return config_changed({"broker.properties": rendered("broker.properties", dist_dir())})
 
-    broker = Service("kafka", (BROKER_PORT, CONTROLLER_PORT, SASL_PORT, OIDC_PORT, MSK_PORT), _broker_ready, command, _format_storage,
+    ports = (BROKER_PORT, CONTROLLER_PORT, SASL_PORT, OIDC_PORT, MSK_PORT)
+    broker = Service("kafka", ports, _broker_ready, command, _format_storage,
                      after_start=lambda: ensure_scram_users(BOOTSTRAP), outdated=outdated)
     return broker
 

@@ -171,8 +171,8 @@ def _fetch() -> Path:
     from .dist import check_maven
 
     say(f"fetching Keycloak {KEYCLOAK_VERSION} with Maven (~160 MB, once)")
-    proc = subprocess.run([check_maven(), "-B", "-q", "dependency:get",
-                           f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:tar.gz", "-Dtransitive=false"],
+    artifact = f"org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:tar.gz"
+    proc = subprocess.run([check_maven(), "-B", "-q", "dependency:get", f"-Dartifact={artifact}", "-Dtransitive=false"],
                           capture_output=True, text=True)
     if proc.returncode != 0 or not archive.exists():
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])

@@ -130,8 +130,8 @@ def _stack_name(name: str | None) -> str:
 
 
 class _AuthFailures:
-    """While open (a `with` block), notes the SASL failure kafka-python's connection manager logs during its
-    bootstrap (kafka.net.connection; it retries until its timeout and then reports only that the bootstrap timed out)."""
+    """While open (a `with` block), notes the SASL failure kafka-python logs (kafka.net.connection) during its
+    bootstrap: it retries until its timeout and then reports only that the bootstrap timed out."""
 
     def __init__(self):
         import logging

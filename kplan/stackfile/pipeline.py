@@ -397,9 +397,9 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
                                   f"socket.timeout.ms limit) (got {str(c['timeout'])[:40]})")
         except UnitError as e:
             diags.error(tloc, str(e))
-    raw_client = dict(_dict(c.get("client")))
-    msk = _aws_msk_iam(raw_client.pop("aws_msk_iam", None), smap.value_loc(c, "client") or loc, diags)
-    client, client_locs = normalize_config(raw_client, smap, diags, loc)
+    raw_client = _dict(c.get("client"))
+    msk = _aws_msk_iam(raw_client.get("aws_msk_iam"), smap.value_loc(c, "client") or loc, diags)
+    client, client_locs = normalize_config(raw_client, smap, diags, loc)  # skips aws_msk_iam (a mapping)
     warn_plaintext_secrets(client, client_locs, diags)
     url, connect = build_connect(c, loc, smap, diags)
     registry_url, registry, subject_delete = build_registry(c, loc, smap, diags)

@@ -193,6 +193,7 @@ def test_msk_iam_tokens_reach_every_client(stack, qadmin, admin, unique, tmp_pat
                                           "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
                                           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"})
         line = _one_line(r)
-        assert "cannot sign an AWS MSK IAM token with the default AWS credential chain in region eu-west-1" in line, line
+        assert "cannot sign an AWS MSK IAM token with the default AWS credential chain in region eu-west-1" in line, \
+            line
     finally:
         set_by_hand(qadmin, f"{name}-q", {"consumer_byte_rate": None})
