@@ -153,8 +153,10 @@ class MskIam(TokenSource):
         except Exception as e:  # noqa: BLE001 - botocore's many errors: one line, its class and message only
             source = (f"role {self.role_arn}" if self.role_arn else f"profile {self.profile}" if self.profile
                       else "the default AWS credential chain")
-            raise KplanError(f"cannot sign an AWS MSK IAM token with {source} in region {self.region}: "
-                             f"{type(e).__name__}: {str(e)[:200]}") from None
+            # the signer library dereferences missing credentials (AttributeError on None.access_key)
+            why = ("no AWS credentials found" if isinstance(e, AttributeError) and "access_key" in str(e)
+                   else f"{type(e).__name__}: {str(e)[:200]}")
+            raise KplanError(f"cannot sign an AWS MSK IAM token with {source} in region {self.region}: {why}") from None
         return token, expiry_ms / 1000.0
 
 
