@@ -1,6 +1,6 @@
 """The command line of the local stack, `dev/stack` (which runs `python -m localstack` with dev/ on the path):
 
-    up [--secured] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N] | plugins | env
+    up [--secured] [--oidc] [--brokers 3] [--only SERVICES] | down [--wipe] | status | logs [-n N] | plugins | env
     | psql SQL | mysql SQL | node-stop N | node-start N   (a node of the 3-broker cluster)
 
 Launcher failures (LocalStackError) print one `[stack] error: ...` message and exit 1, without a traceback;
@@ -20,6 +20,7 @@ from . import (
     down,
     logs,
     mysql,
+    oidc,
     plugins,
     psql,
     stack_env,
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also start the secured Connect worker (HTTPS, basic auth, Kafka over SASL_SSL)")
     u.add_argument("--connect2", action="store_true",
                    help="also start a second Connect worker on the same Kafka (KPLAN_STACK_CONNECT2_PORT, 18084)")
+    u.add_argument("--oidc", action="store_true",
+                   help="also start the OIDC provider (Keycloak) whose tokens the broker's OAUTHBEARER listener takes")
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
@@ -63,10 +66,13 @@ def main(argv: list[str] | None = None) -> int:
                 cluster3.up()
             if args.connect2:
                 connect2.up(START_TIMEOUT_S)
+            if args.oidc:
+                oidc.up()
             return 0
         if args.cmd == "down":
             cluster3.down(wipe=args.wipe)
             connect2.down()
+            oidc.keycloak_service().stop()
             down(wipe=args.wipe)
             return 0
         if args.cmd == "status":

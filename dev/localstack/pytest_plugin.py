@@ -52,7 +52,7 @@ from . import (
     up,
 )
 
-FIXTURES = ("stack", "secured", "multibroker")  # using one makes a test an integration test
+FIXTURES = ("stack", "secured", "multibroker", "oidc")  # using one makes a test an integration test
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,10 @@ def _stop(what: str, names: list[str]) -> None:
         from . import cluster3
 
         cluster3.down()
+    elif what == "oidc":
+        from . import oidc
+
+        oidc.keycloak_service().stop()
 
 
 @pytest.fixture(scope="session")
@@ -174,6 +178,23 @@ def multibroker(pytestconfig):
     yield cluster3
     if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "multibroker", []):
         _stop("multibroker", [])
+
+
+@pytest.fixture(scope="session")
+def oidc(stack, pytestconfig):
+    """The OIDC provider (Keycloak, `localstack.oidc`) beside the stack, started once per session when a test uses
+    it (~30 s on first use); the broker's OIDC and MSK listeners are always on. Stopped at the end if this session
+    started it."""
+    from . import oidc as provider
+
+    try:
+        with _one_starter():
+            started = provider.up()
+    except LocalStackError as e:
+        pytest.fail(f"the OIDC provider could not be started: {e}", pytrace=False)
+    yield provider
+    if started and not os.environ.get("KPLAN_KEEP_STACK") and not _stop_later(pytestconfig, "oidc", []):
+        _stop("oidc", [])
 
 
 @pytest.fixture

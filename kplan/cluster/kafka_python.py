@@ -71,11 +71,54 @@ def kafka_python_config(cluster: ClusterSpec, secrets: SecretValues | None = Non
                                                         "sasl.mechanisms") else value
         elif key == "ssl.endpoint.identification.algorithm":
             conf["ssl_check_hostname"] = value.lower() == "https"
+        elif key in _OIDC:
+            continue  # read by _oidc_provider below
         elif key not in _LIBRDKAFKA_ONLY:
             raise KplanError(f"cluster.client property {key!r} has no equivalent in kafka-python, the client kplan "
                              "uses for quotas (docs/secured-clusters.md lists the properties it understands); "
                              "remove it or manage quotas another way")
+    if cluster.aws_msk_iam is not None:
+        from kplan.transport.kafka import token_source
+        from kplan.transport.oauth import msk_source
+
+        conf.setdefault("security_protocol", "SASL_SSL")
+        conf["sasl_mechanism"] = "OAUTHBEARER"
+        conf["sasl_oauth_token_provider"] = token_source(cluster.aws_msk_iam, msk_source).kafka_python_provider()
+    elif conf.get("sasl_mechanism") == "OAUTHBEARER":
+        conf["sasl_oauth_token_provider"] = _oidc_provider(cluster, secrets, timeout_ms / 1000)
     return conf
+
+
+# librdkafka's OIDC settings, which kafka-python gets as a token provider of kplan's (kplan.transport.oauth)
+_OIDC = frozenset({"sasl.oauthbearer.method", "sasl.oauthbearer.client.id", "sasl.oauthbearer.client.secret",
+                   "sasl.oauthbearer.token.endpoint.url", "sasl.oauthbearer.scope", "https.ca.location"})
+
+
+def _oidc_provider(cluster: ClusterSpec, secrets: SecretValues, timeout_s: float):
+    """kafka-python's token provider for `sasl.oauthbearer.method: oidc`: client credentials from the same token
+    endpoint librdkafka uses. Any other OAUTHBEARER setup (librdkafka's unsecured `default` method) is one line."""
+    from kplan.transport.kafka import token_source
+    from kplan.transport.oauth import ClientCredentials
+
+    props = {k: secrets.substitute(str(v)) for k, v in cluster.client_properties.items()}
+    if props.get("sasl.oauthbearer.method", "default").lower() != "oidc":
+        raise KplanError("sasl.mechanisms OAUTHBEARER: kplan's quota and reassignment client (kafka-python) can only "
+                         "fetch its tokens with sasl.oauthbearer.method oidc (client credentials) or "
+                         "cluster.client.aws_msk_iam; set one, or manage quotas another way")
+    missing = [k for k in ("sasl.oauthbearer.client.id", "sasl.oauthbearer.client.secret",
+                           "sasl.oauthbearer.token.endpoint.url") if not props.get(k)]
+    if missing:
+        raise KplanError(f"sasl.oauthbearer.method oidc needs {', '.join(missing)} in cluster.client")
+    settings = {"url": props["sasl.oauthbearer.token.endpoint.url"], "id": props["sasl.oauthbearer.client.id"],
+                "secret": props["sasl.oauthbearer.client.secret"], "scope": props.get("sasl.oauthbearer.scope", ""),
+                "ca": props.get("https.ca.location", ""), "timeout": str(timeout_s)}
+
+    def make(s):
+        return ClientCredentials(s["url"], s["id"], s["secret"], s["scope"] or None, float(s["timeout"]),
+                                 s["ca"] or None)
+
+    make.__name__ = "oidc"
+    return token_source(settings, make).kafka_python_provider()
 
 
 def _wire_name(name: str | None) -> str | None:
@@ -84,6 +127,33 @@ def _wire_name(name: str | None) -> str | None:
 
 def _stack_name(name: str | None) -> str:
     return DEFAULT_ENTITY if name is None else name
+
+
+class _AuthFailures:
+    """While open (a `with` block), notes the SASL failure kafka-python logs (kafka.net.connection) during its
+    bootstrap: it retries until its timeout and then reports only that the bootstrap timed out."""
+
+    def __init__(self):
+        import logging
+
+        self.seen: str | None = None
+        self._handler = logging.Handler(logging.WARNING)
+        self._handler.emit = self._note  # type: ignore[method-assign]
+        self._logger = logging.getLogger("kafka.net")
+
+    def _note(self, record) -> None:
+        from kplan.secrets import scrub
+
+        message = record.getMessage()
+        if "SaslAuthenticationFailedError: " in message:
+            self.seen = scrub(message.rsplit("SaslAuthenticationFailedError: ", 1)[-1])[:200]
+
+    def __enter__(self):
+        self._logger.addHandler(self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        self._logger.removeHandler(self._handler)
 
 
 class KafkaPythonUnreachable(KplanError):
@@ -113,9 +183,26 @@ class KafkaPythonClient:
             from kafka.admin import KafkaAdminClient
             from kafka.errors import KafkaError
 
+            from kplan.transport.kafka import accepts_connections
+
+            provider = self._conf.get("sasl_oauth_token_provider")
+            if provider is not None:
+                provider.token()  # here, not on kafka-python's IO thread: a refused client is kplan's one line
+            refused = _AuthFailures()
             try:
-                self._admin = KafkaAdminClient(**self._conf)
+                with refused:
+                    self._admin = KafkaAdminClient(**self._conf)
             except KafkaError as e:
+                bearer = self._conf.get("sasl_mechanism") == "OAUTHBEARER"
+                if refused.seen or (bearer and accepts_connections(self.cluster.bootstrap_servers, 2.0)):
+                    # a refused login is not worth another try, and is what to report (the broker may close the
+                    # connection before kafka-python reads its answer: then only the OAUTHBEARER setting tells)
+                    why = f" ({refused.seen})" if refused.seen else ""
+                    raise KplanError(f"Kafka at {self.cluster.bootstrap_servers} did not accept kplan's "
+                                     f"{'OAUTHBEARER ' if bearer else ''}login{why}: check the stack's cluster.client "
+                                     "credentials" + (" (is the token endpoint the identity provider the broker "
+                                                      "trusts, with its issuer and audience?)" if bearer else ""))\
+                        from None
                 raise KafkaPythonUnreachable(f"cannot reach Kafka at {self.cluster.bootstrap_servers} to {purpose}: "
                                              f"{type(e).__name__}") from None
         return self._admin

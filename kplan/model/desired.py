@@ -213,6 +213,9 @@ class ClusterSpec:
     # More Connect clusters on this Kafka cluster, by name (`cluster.connect` as a map; docs/stack-format.md): every
     # one but DEFAULT_CONNECT, which is `connect_url`/`connect`. Empty for the single form.
     connects: Mapping[str, ConnectTarget] = field(default_factory=lambda: freeze({}))
+    # AWS MSK IAM (`cluster.client.aws_msk_iam`: region, and profile, role_arn or session_name): kplan signs the
+    # OAUTHBEARER tokens of every client it opens with AWS's signer library; None when not set.
+    aws_msk_iam: Mapping[str, str] | None = None
 
     def connect_names(self) -> tuple[str, ...]:
         """The names of the Connect clusters the stack reaches (the default first, when there is one)."""

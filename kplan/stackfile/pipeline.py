@@ -423,7 +423,9 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
                                   f"socket.timeout.ms limit) (got {str(c['timeout'])[:40]})")
         except UnitError as e:
             diags.error(tloc, str(e))
-    client, client_locs = normalize_config(_dict(c.get("client")), smap, diags, loc)
+    raw_client = _dict(c.get("client"))
+    msk = _aws_msk_iam(raw_client.get("aws_msk_iam"), smap.value_loc(c, "client") or loc, diags)
+    client, client_locs = normalize_config(raw_client, smap, diags, loc)  # skips aws_msk_iam (a mapping)
     warn_plaintext_secrets(client, client_locs, diags)
     url, connect, connects = build_connects(c, loc, smap, diags)
     registry_url, registry, registry_delete = build_registry(c, loc, smap, diags)
@@ -440,7 +442,30 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
                        timeout_s=timeout, connect=connect, reassignment_throttle=throttle,
                        schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete,
-                       connects=freeze(connects))
+                       connects=freeze(connects), aws_msk_iam=msk)
+
+
+
+_MSK_KEYS = ("region", "profile", "role_arn", "session_name")
+
+
+def _aws_msk_iam(raw, loc: Loc, diags: Diagnostics):
+    """cluster.client.aws_msk_iam: {region, profile?, role_arn?, session_name?} (strings), or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("region"), str) or not raw["region"].strip():
+        diags.error(loc, "cluster.client.aws_msk_iam needs region (e.g. {region: eu-west-1}), and optionally profile, "
+                         "role_arn or session_name")
+        return None
+    unknown = sorted(set(raw) - set(_MSK_KEYS))
+    if unknown or any(not isinstance(v, str) for v in raw.values()):
+        diags.error(loc, f"cluster.client.aws_msk_iam takes {', '.join(_MSK_KEYS)} as strings"
+                         + (f" (unknown: {', '.join(map(str, unknown))})" if unknown else ""))
+        return None
+    if raw.get("profile") and raw.get("role_arn"):
+        diags.error(loc, "cluster.client.aws_msk_iam: set profile or role_arn, not both")
+        return None
+    return freeze({k: v.strip() for k, v in raw.items()})
 
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:

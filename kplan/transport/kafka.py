@@ -43,7 +43,34 @@ def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> 
     }
     for key, value in cluster.client_properties.items():
         conf[key] = secrets.substitute(str(value))
+    if cluster.aws_msk_iam is not None:  # AWS MSK IAM: kplan signs the tokens (kplan.transport.oauth)
+        from kplan.transport.oauth import msk_source
+
+        conf.setdefault("security.protocol", "SASL_SSL")
+        conf["sasl.mechanisms"] = "OAUTHBEARER"
+        conf.pop("sasl.mechanism", None)
+        source = token_source(cluster.aws_msk_iam, msk_source)
+        source.token()  # here, in kplan's thread: a signer that cannot sign is one line, not a client's timeout
+        conf["oauth_cb"] = source.oauth_cb
     return conf
+
+
+_SOURCES: dict = {}
+
+
+def token_source(settings: Mapping[str, str], make):
+    """One token source per setting in a process: every client of a run shares its cached token."""
+    key = (make.__name__, tuple(sorted(settings.items())))
+    if key not in _SOURCES:
+        _SOURCES[key] = make(settings)
+    return _SOURCES[key]
+
+
+def serve_token(client, conf: Mapping[str, Any]) -> None:
+    """A client with an `oauth_cb` gets its first token only when polled (librdkafka queues the refresh as an
+    event): serve it now, so that requests made before any poll do not wait for a token that never comes."""
+    if "oauth_cb" in conf and hasattr(client, "poll"):
+        client.poll(0.5)
 
 
 def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, errors: list | None = None,
@@ -57,7 +84,11 @@ def admin_client(cluster: ClusterSpec, secrets: SecretValues | None = None, erro
     if errors is not None:
         conf["error_cb"] = errors.append
     try:
-        return AdminClient(conf)
+        client = AdminClient(conf)
+        serve_token(client, conf)
+        return client
+    except KplanError:
+        raise
     except Exception as e:  # librdkafka rejects unknown or malformed client properties here
         # librdkafka quotes the offending value: never show one (a property may hold a secret)
         message = Scrubber(v for k, v in conf.items() if isinstance(v, str) and k != "bootstrap.servers")(str(e))
@@ -128,9 +159,15 @@ def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = (
     if low.startswith("_ssl") or "ssl handshake" in low or "certificate" in low:
         hint = (" (TLS handshake failed: check the stack's ssl.* client settings, such as ssl.ca.location for the "
                 "CA that signed the broker's certificate)")
+    elif "oauthbearer token" in low:  # librdkafka's OIDC method: the identity provider did not issue one
+        hint = (" (no token from the identity provider: check sasl.oauthbearer.client.id, "
+                "sasl.oauthbearer.client.secret and sasl.oauthbearer.token.endpoint.url)")
+    elif "invalid_token" in low:  # the broker's OAUTHBEARER validator refused the token
+        hint = (" (the broker refused the token: is sasl.oauthbearer.token.endpoint.url the identity provider the "
+                "broker trusts, with its issuer and audience, and is the token unexpired?)")
     elif low.startswith("_authentication") or "authentic" in low or "sasl" in low:
         hint = " (authentication failed: check the stack's cluster.client settings and credentials)"
-    elif _accepts_connections(cluster.bootstrap_servers, min(2.0, cluster.timeout_s)):
+    elif accepts_connections(cluster.bootstrap_servers, min(2.0, cluster.timeout_s)):
         if protocol != "PLAINTEXT":
             hint = (f" (the broker accepts connections but does not answer Kafka requests made with "
                     f"security.protocol {protocol}: check the security settings in the stack's cluster.client "
@@ -189,7 +226,7 @@ def plain_listener(bootstrap_servers: str, timeout_s: float) -> str | None:
     return None
 
 
-def _accepts_connections(bootstrap_servers: str, timeout_s: float) -> bool:
+def accepts_connections(bootstrap_servers: str, timeout_s: float) -> bool:
     """Whether any bootstrap server accepts a TCP connection (something listens there)."""
     import socket
 

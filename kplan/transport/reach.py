@@ -183,9 +183,9 @@ def kafka_probe(admin, bootstrap_servers: str) -> Callable[[float], None]:
     gets an answer, both within the given seconds."""
 
     def probe(seconds: float) -> None:
-        from kplan.transport.kafka import _accepts_connections
+        from kplan.transport.kafka import accepts_connections
 
-        if not _accepts_connections(bootstrap_servers, seconds):
+        if not accepts_connections(bootstrap_servers, seconds):
             raise ClusterUnreachable(f"no bootstrap server of {bootstrap_servers} accepts connections")
         admin.list_topics(timeout=seconds)
 

@@ -78,7 +78,7 @@ class FakeAdmin:
             for n, (p, _) in self.topics.items()})
 
     def describe_topics(self, topics, request_timeout=None):
-        """The named topics' partitions (a real TopicCollection holds `topic_names`); unknown ones fail as Kafka's do."""
+        """The named topics' partitions (a TopicCollection holds `topic_names`); unknown ones fail as Kafka's do."""
         return {n: done(SimpleNamespace(partitions=[SimpleNamespace(replicas=[1], leader=1)
                                                     for _ in range(self.topics[n][0])]))
                 if n in self.topics else failed(KafkaError.UNKNOWN_TOPIC_OR_PART) for n in topics.topic_names}

@@ -1,0 +1,71 @@
+"""The broker's MSK listener: OAUTHBEARER over SASL_PLAINTEXT whose tokens are checked by a small validator compiled
+here with javac (dev/conf/msk/MskIamLocalValidator.java), standing in for AWS MSK's IAM check, so that kplan's
+`cluster.client.aws_msk_iam` token path runs against a real broker.
+
+AWS is not reachable from here. The MSK signer library (aws-msk-iam-sasl-signer-python) makes its token offline: a
+base64url presigned URL for `kafka-cluster:Connect`, signed with SigV4. The validator accepts one whose shape, region,
+service and expiry are right, with the access key id as the principal; it cannot check the signature (only AWS can).
+The tests sign with static fake credentials whose key id, MSK_ACCESS_KEY_ID, is a super user (dev/conf/
+broker.properties).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+from .common import DEV, HOST, LocalStackError, file_lock, stack_dir
+
+MSK_PORT = int(os.environ.get("KPLAN_STACK_MSK_PORT", "19098"))
+MSK_BOOTSTRAP = f"{HOST}:{MSK_PORT}"
+MSK_ACCESS_KEY_ID = "AKIAKPLANLOCALTEST"  # fake: the tests' static credentials, a super user on the MSK listener
+MSK_SECRET_ACCESS_KEY = "kplan-dev-fake-aws-secret-key"
+MSK_REGION = "eu-west-1"
+VALIDATOR = "dev.kplan.stack.MskIamLocalValidator"
+_SOURCE = DEV / "conf" / "msk" / "MskIamLocalValidator.java"
+
+
+def validator_dir() -> Path:
+    return stack_dir() / "msk" / "classes"
+
+
+def ensure_validator(dist: Path) -> Path:
+    """The validator's classes, compiled against the broker's jars when missing or older than the source."""
+    out = validator_dir()
+    stamp = out / ".source"
+    source = _SOURCE.read_text()
+    if stamp.exists() and stamp.read_text() == source:
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    with file_lock(out.parent / ".javac.lock"):
+        if stamp.exists() and stamp.read_text() == source:
+            return out
+        javac = shutil.which("javac")
+        if not javac:
+            raise LocalStackError("javac is not installed (the JDK's, e.g. openjdk-17-jdk-headless): the broker's MSK "
+                                  "listener needs it to compile its token validator")
+        proc = subprocess.run([javac, "-nowarn", "-cp", str(dist / "lib" / "*"), "-d", str(out), str(_SOURCE)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LocalStackError(f"compiling {_SOURCE.name} failed:\n{(proc.stdout + proc.stderr).strip()[-1500:]}")
+        stamp.write_text(source)
+    return out
+
+
+def broker_placeholders() -> dict[str, Callable[[], str]]:
+    return {"@MSK_PORT@": lambda: str(MSK_PORT), "@MSK_VALIDATOR@": lambda: VALIDATOR,
+            "@MSK_PRINCIPAL@": lambda: MSK_ACCESS_KEY_ID}
+
+
+def client_properties(region: str = MSK_REGION) -> dict:
+    """A stack's cluster.client for the MSK listener (plaintext here; MSK itself is SASL_SSL)."""
+    return {"security.protocol": "SASL_PLAINTEXT", "aws_msk_iam": {"region": region}}
+
+
+def fake_aws_env() -> dict[str, str]:
+    """Environment variables with the fake static credentials the signer library's default chain reads."""
+    return {"AWS_ACCESS_KEY_ID": MSK_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": MSK_SECRET_ACCESS_KEY,
+            "AWS_DEFAULT_REGION": MSK_REGION, "AWS_EC2_METADATA_DISABLED": "true"}
