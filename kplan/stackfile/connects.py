@@ -44,7 +44,7 @@ def choose_connects(entries: list[ConnectorEntry], cluster: ClusterSpec | None, 
                                    f"{label}.connect does not name (it names: {', '.join(names) or 'none'})")
             continue
         key = connector_key(chosen, spec.name)
-        out.append(ConnectorEntry(replace(spec, name=key, connect=chosen), key, entry.loc))
+        out.append(ConnectorEntry(replace(spec, name=key, connect=chosen), key, entry.loc, entry.meta))
     return out
 
 
