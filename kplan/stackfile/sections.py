@@ -187,7 +187,7 @@ def entries_meta(inp: MemberInput, section: str, specs) -> dict[str, Meta]:
     """The owner, description and labels of each spec a kind's section built, read from the entry it was built
     from (the one declared where the spec's origin points) over the stack's defaults: the one place every kind's
     entries get them, so a kind needs no code of its own for it. A spec no entry of the section declares (a
-    subject a topic's `key_schema` declares) gets the defaults only."""
+    resource borrowed from another section's entry, like a topic's `key_schema`) gets the defaults only."""
     default = inp.ctx.meta_default
     by_place = {(loc.file, loc.line): item for item, loc in inp.lists.get(section, ()) if isinstance(item, dict)}
     out: dict[str, Meta] = {}

@@ -4,7 +4,7 @@ and `broker_config.1` (broker 1's own overrides) — whose attributes are its dy
 Compared with the entity's dynamic values only (DYNAMIC_DEFAULT_BROKER_CONFIG for the default,
 DYNAMIC_BROKER_CONFIG for a broker): a static server.properties value is never drift and never a reason to write;
 a declared key that has one is shown with a note and an info line saying the dynamic value overrides it. The rules
-per key (the quota kind's):
+per key:
 
 * a declared key is set; a key already set is adopted: kplan owns the keys it declares (the ownership record keeps
   them per entity) and undo restores the values they had (or deletes them again if they had none);
