@@ -29,3 +29,6 @@ class KindImporter:
     # Its own read after the batched one, for an import (every resource, not only a stack's): (live, the
     # session's reader, the stack read from) -> live with what it read.
     read: Callable[["LiveState", Any, Any], "LiveState"] | None = None
+    # The live topics that are part of one of its resources (topic -> that resource's name, e.g. a Kafka Streams
+    # application's internal topics): imported with it, never as topics of their own.
+    topics_of: Callable[["LiveState"], "dict[str, str]"] | None = None
