@@ -20,6 +20,7 @@ order given is kept (the first is the preferred leader).
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -98,6 +99,12 @@ class KafkaPythonError(KplanError):
         self.code = code
 
 
+# The reader opens its quota and broker-config clients in two threads at once: kafka-python's first import, made
+# by both, fails in one of them ("cannot import name 'KafkaAdminClient' from 'kafka.admin'", a partly initialised
+# module). The first import is made by one thread at a time.
+_FIRST_IMPORT = threading.Lock()
+
+
 class KafkaPythonClient:
     """Describe and alter client quotas, alter and list partition reassignments (one request each); the admin
     client is opened lazily and closed after use."""
@@ -110,8 +117,9 @@ class KafkaPythonClient:
     def _open(self, purpose: str):
         """The admin client, made on first use; `purpose` words the error when Kafka cannot be reached."""
         if self._admin is None:
-            from kafka.admin import KafkaAdminClient
-            from kafka.errors import KafkaError
+            with _FIRST_IMPORT:
+                from kafka.admin import KafkaAdminClient
+                from kafka.errors import KafkaError
 
             try:
                 self._admin = KafkaAdminClient(**self._conf)
