@@ -31,8 +31,14 @@ def streams_jar() -> Path:
     return jar
 
 
+# the jars of the stack's dist a Kafka Streams client needs (the whole lib/, the broker's and Connect's, starts slower)
+CLIENT_JARS = ("kafka-clients-", "zstd-jni-", "lz4-java-", "snappy-java-", "slf4j-api-", "log4j-")
+
+
 def classpath() -> str:
-    return f"{localstack.dist_dir() / 'lib'}/*:{streams_jar()}"
+    lib = localstack.dist_dir() / "lib"
+    jars = sorted(str(j) for j in lib.glob("*.jar") if j.name.startswith(CLIENT_JARS))
+    return ":".join([*jars, str(streams_jar())])
 
 
 def compiled() -> Path:

@@ -87,6 +87,9 @@ def app_properties(secured, tmp_path, base: str, user: str):
         f"ssl.truststore.password={localstack.TLS_PASSWORD}",
         "processing.guarantee=exactly_once_v2", "replication.factor=1", "commit.interval.ms=200",
         "statestore.cache.max.bytes=0", f"state.dir={tmp_path}/state",
+        # static membership: a restarted instance takes its stopped predecessor's place at once (a Streams client
+        # does not leave its group when it stops)
+        f"group.instance.id={base}-instance", "session.timeout.ms=6000", "heartbeat.interval.ms=1000",
         f"app.input={base}-in", f"app.output={base}-out", ""]))
     return path
 
