@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.kind import binding_from_json, binding_json
-from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.base import Kind, PlanContext, Scrub
-from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key, topic_key
+from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
 from kplan.model.desired import freeze
 from kplan.model.live import Problem

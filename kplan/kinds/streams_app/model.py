@@ -29,9 +29,9 @@ OUTPUT_OPERATIONS = ("WRITE", "DESCRIBE")
 INTERNAL_OPERATIONS = ("CREATE", "DELETE", "DESCRIBE", "DESCRIBE_CONFIGS", "READ", "WRITE")
 TRANSACTIONAL_OPERATIONS = ("DESCRIBE", "WRITE")
 
-# Kafka Streams' own test for an internal topic (StreamsResetter.matchesInternalTopicFormat), after the
-# `<application.id>-` prefix
-_INTERNAL = re.compile(r".+-(changelog|repartition|subscription-registration-topic|subscription-response-topic)$"
+# Kafka Streams' own test for an internal topic (StreamsResetter.matchesInternalTopicFormat), on the whole name
+# of a topic that starts with `<application.id>-`
+_INTERNAL = re.compile(r".*-(changelog|repartition|subscription-registration-topic|subscription-response-topic)$"
                        r"|.+-KTABLE-FK-JOIN-SUBSCRIPTION-(REGISTRATION|RESPONSE)-\d+-topic$")
 
 
@@ -91,7 +91,7 @@ def app_bindings(application_id: str, inputs: Iterable[str], outputs: Iterable[s
 def is_internal_topic(application_id: str, topic: str) -> bool:
     """Whether Kafka Streams would call `topic` an internal topic of `application_id`."""
     prefix = f"{application_id}-"
-    return topic.startswith(prefix) and _INTERNAL.match(topic[len(prefix):]) is not None
+    return topic.startswith(prefix) and _INTERNAL.match(topic) is not None
 
 
 def internal_topics_of(spec: StreamsAppSpec, names: Iterable[str]) -> tuple[str, ...]:
