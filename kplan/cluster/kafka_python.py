@@ -99,10 +99,17 @@ class KafkaPythonError(KplanError):
         self.code = code
 
 
-# The reader opens its quota and broker-config clients in two threads at once: kafka-python's first import, made
-# by both, fails in one of them ("cannot import name 'KafkaAdminClient' from 'kafka.admin'", a partly initialised
-# module). The first import is made by one thread at a time.
+# The reader makes its quota and broker-config reads in two threads at once: kafka-python imported by both at the
+# same time fails in one of them ("cannot import name 'KafkaAdminClient' from 'kafka.admin'", a partly initialised
+# package). A client imports every kafka-python module kplan uses first, one thread at a time.
 _FIRST_IMPORT = threading.Lock()
+
+
+def _import_kafka_python() -> None:
+    with _FIRST_IMPORT:
+        import kafka.admin  # noqa: F401
+        import kafka.errors  # noqa: F401
+        import kafka.protocol.admin  # noqa: F401
 
 
 class KafkaPythonClient:
@@ -110,6 +117,7 @@ class KafkaPythonClient:
     client is opened lazily and closed after use."""
 
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None):
+        _import_kafka_python()
         self.cluster = cluster
         self._conf = kafka_python_config(cluster, secrets)
         self._admin: Any = None
@@ -117,9 +125,8 @@ class KafkaPythonClient:
     def _open(self, purpose: str):
         """The admin client, made on first use; `purpose` words the error when Kafka cannot be reached."""
         if self._admin is None:
-            with _FIRST_IMPORT:
-                from kafka.admin import KafkaAdminClient
-                from kafka.errors import KafkaError
+            from kafka.admin import KafkaAdminClient
+            from kafka.errors import KafkaError
 
             try:
                 self._admin = KafkaAdminClient(**self._conf)

@@ -17,6 +17,7 @@ import yaml
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import (
     AclBindingFilter,
+    ConfigResource,
     AclOperation,
     AclPermissionType,
     ResourcePatternType,
@@ -60,10 +61,14 @@ def names(secured, sadmin, unique):
 
 
 def stack_doc(secured, base: str, user: str, delete_internal: bool = False) -> dict:
+    """The application; with `delete_internal`, it also has a managed internal topic and destroy deletes them."""
     app: dict = {"application_id": f"{base}-app", "principal": f"User:{user}", "inputs": [f"{base}-in"],
                  "outputs": [f"{base}-out"], "exactly_once": True}
     if delete_internal:
         app["delete_internal_topics_on_destroy"] = True
+        app["internal_topics"] = "managed"
+        app["topics"] = [{"name": f"{base}-app-managed-changelog", "partitions": 2, "replication_factor": 1,
+                          "config": {"cleanup.policy": "compact"}}]
     return {"stack": base, "cluster": {
         "bootstrap_servers": secured.bootstrap_servers, "timeout": "20s",
         "client": {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
@@ -192,10 +197,14 @@ def test_streams_app_runs_on_its_generated_acls_alone(secured, sadmin, names, tm
     assert bindings(sadmin, principal) == set()
     assert {t for t in sadmin.list_topics(timeout=20).topics if t.startswith(prefix)} == set(internal)
 
-    # asked to: destroy deletes them
+    # managed: apply creates the declared internal topic; asked to, destroy deletes every internal topic
     path = write_stack(tmp_path / "s.yaml", stack_doc(secured, base, user, delete_internal=True))
     r = kplan("apply", str(path), "--auto-approve", env=env)
     assert r.code == 0, r.text
+    managed = f"{prefix}managed-changelog"
+    assert len(sadmin.list_topics(timeout=20).topics[managed].partitions) == 2
+    resource = ConfigResource(ConfigResource.Type.TOPIC, managed)
+    assert sadmin.describe_configs([resource])[resource].result(30)["cleanup.policy"].value == "compact"
     r = kplan("destroy", str(path), "--auto-approve", "--allow-active-consumers", env=env)
     assert r.code == 0, r.text
     wait_for(lambda: not any(t.startswith(prefix) for t in sadmin.list_topics(timeout=20).topics), 30,
