@@ -20,6 +20,7 @@ order given is kept (the first is the preferred leader).
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -168,11 +169,25 @@ class KafkaPythonError(KplanError):
         self.code = code
 
 
+# The reader makes its quota and broker-config reads in two threads at once: kafka-python imported by both at the
+# same time fails in one of them ("cannot import name 'KafkaAdminClient' from 'kafka.admin'", a partly initialised
+# package). A client imports every kafka-python module kplan uses first, one thread at a time.
+_FIRST_IMPORT = threading.Lock()
+
+
+def _import_kafka_python() -> None:
+    with _FIRST_IMPORT:
+        import kafka.admin  # noqa: F401
+        import kafka.errors  # noqa: F401
+        import kafka.protocol.admin  # noqa: F401
+
+
 class KafkaPythonClient:
     """Describe and alter client quotas, alter and list partition reassignments (one request each); the admin
     client is opened lazily and closed after use."""
 
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None):
+        _import_kafka_python()
         self.cluster = cluster
         self._conf = kafka_python_config(cluster, secrets)
         self._admin: Any = None

@@ -76,10 +76,12 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
         return owner is not None
 
     topics = []
+    parts = {t: r for u in UNITS if u.importer is not None and u.importer.topics_of is not None
+             and u.kind.section not in options.skip for t, r in u.importer.topics_of(live).items()}
     if options.topics:
         skipped = 0
         for name in sorted(live.topics):
-            if not options.selects(name):
+            if not options.selects(name) or name in parts:  # a part of another kind's resource: imported with it
                 continue
             if is_platform_topic(name):
                 skipped += 1

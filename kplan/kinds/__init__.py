@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     KINDS: tuple[Kind[Any, Any, Any], ...]
 
 # the kinds, in the order of plans and reports
-ORDER = ("topic", "connector", "offsets", "consumer_group", "acl", "user", "quota", "broker_config", "subject")
+ORDER = ("topic", "connector", "offsets", "consumer_group", "acl", "streams_app", "user", "quota", "broker_config",
+         "subject")
 
 
 @cache

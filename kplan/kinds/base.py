@@ -209,6 +209,11 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
                 out.append(Orphan.of(self.type, name, claim))
         return out
 
+    def covers(self, stack: "Stack", live: "LiveState") -> frozenset[str]:
+        """The addresses of other kinds' live resources that belong to this kind's declared ones (a Kafka Streams
+        application's internal topics): never orphans."""
+        return frozenset()
+
     def prune(self, orphans: "list[Orphan]", live: "LiveState", change: ResourceChange | None) -> ResourceChange:
         """The change that deletes the pruned orphans of one address (`change`: what the plan already has for it,
         None for a resource it does not touch)."""

@@ -32,3 +32,6 @@ class KindImporter:
     # The name of the resource an entry it wrote declares (its address's name: the owner, description and labels
     # kplan's record keeps for it are written back into the entry); by default the entry's `name`.
     name_of: Callable[[dict], "str | None"] = field(default=lambda entry: entry.get("name"))
+    # The live topics that are part of one of its resources (topic -> that resource's name, e.g. a Kafka Streams
+    # application's internal topics): imported with it, never as topics of their own.
+    topics_of: Callable[["LiveState"], "dict[str, str]"] | None = None

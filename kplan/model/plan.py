@@ -54,6 +54,7 @@ class ResourceType(str, Enum):
     SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject.kind)
     CONSUMER_GROUP = "consumer_group"  # a group's declared request: consumer_group.orders-app (kinds/consumer_group)
     BROKER_CONFIG = "broker_config"  # dynamic broker configs: broker_config.<default> (cluster-wide), broker_config.1
+    STREAMS_APP = "streams_app"  # a Kafka Streams application: streams_app.<application.id> (kinds/streams_app)
 
 
 class Reason(str, Enum):
@@ -106,6 +107,8 @@ class NoteKind(str, Enum):
     BROKER_CONFIG_NO_LONGER_DECLARED = "set by kplan, no longer declared"
     BROKER_CONFIG_AUTHORITATIVE_REMOVAL = "not declared (authoritative broker configs)"
     BROKER_CONFIG_OVERRIDES_STATIC = "the dynamic value overrides a static server.properties value"
+    STREAMS_INTERNAL_TOPIC = "internal topic of the application (internal_topics: managed)"
+    STREAMS_INTERNAL_TOPIC_DELETED = "internal topic of the application (delete_internal_topics_on_destroy)"
     OFFSET_RESET = "deleted: the connector starts this partition from scratch"
     OFFSET_SET = "moved to the declared position"
     OFFSETS_REQUEST = "a new offsets request: applied once, then recorded"

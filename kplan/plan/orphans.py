@@ -6,6 +6,7 @@ Pure. Never on destroy: destroy deletes what the stack owns, and orphans are no 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
 from kplan.kinds import KINDS, Kind
@@ -27,7 +28,19 @@ def find_orphans(stack: Stack, live: LiveState) -> list[Orphan]:
         claims = tuple(c for c in stack.claims if kind.section in c.kinds)
         if claims:
             out += kind.orphans(live, claims, {s.name: s for s in kind.declared(stack)})
-    return out
+    covered = frozenset().union(*(kind.covers(stack, live) for kind in KINDS))  # e.g. a Streams app's topics
+    return [u for o in out if (u := _uncovered(o, covered)) is not None]
+
+
+def _uncovered(o: Orphan, covered: frozenset[str]) -> Orphan | None:
+    """The orphan without what belongs to another kind's declared resource (`Kind.covers`: an address, or one
+    part of it as `<address>#<part>`), None when nothing is left."""
+    if o.address in covered:
+        return None
+    keep = [(p, d) for p, d in zip(o.parts, o.details) if f"{o.address}#{p}" not in covered]
+    if len(keep) == len(o.parts):
+        return o
+    return replace(o, parts=tuple(p for p, _ in keep), details=tuple(d for _, d in keep)) if keep else None
 
 
 def plan_orphans(stack: Stack, live: LiveState, by_kind: Mapping[Kind, dict[str, ResourceChange]]

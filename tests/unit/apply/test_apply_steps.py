@@ -151,6 +151,24 @@ def test_subject_steps_register_referenced_subjects_first_and_delete_last():
     assert build_steps(plan, permanent, live)[2] == DeleteSubjects(("old",), True)
 
 
+def streams_plans():
+    """A Kafka Streams application: created with a managed internal topic and a binding kplan created for an input
+    no longer declared; destroyed with its internal topics (delete_internal_topics_on_destroy)."""
+    from kplan.kinds.acl.model import AclBinding
+    from kplan.kinds.streams_app.live import LiveStreamsApp, held_key
+    from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec
+
+    spec = StreamsAppSpec("app", "User:a", ("in",), ("out",), True, "managed",
+                          (InternalTopicSpec("app-s-changelog", 1, 1, freeze({"cleanup.policy": "compact"})),),
+                          delete_internal_topics_on_destroy=True)
+    old = ("User:a", AclBinding("topic", "literal", "gone", "READ"))
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"streams_apps": (spec,)})
+    live = live_state("c", 1, {}, {}).with_kind(ResourceType.STREAMS_APP, resources=freeze({
+        "app": LiveStreamsApp("app", frozenset({old}), frozenset({held_key(old)}), ("app-x-repartition",))}),
+        owned=frozenset({"app"}))
+    return (stack, live, make_plan(stack, live)), (stack, live, make_plan(stack, live, destroy=True))
+
+
 def groups_plan():
     """Consumer groups: one reset to earliest (pending), one delete request (pending)."""
     from kplan.kinds.consumer_group.live import LiveGroup
@@ -278,7 +296,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
     destroyed = build(*_args(pg_destroy()))  # a destroy plan has the one step type a plan lacks
     registry = build(*_args(subjects_plan()))
     groups = build(*_args(groups_plan()))
-    every = built.steps + destroyed.steps + registry.steps + groups.steps
+    streams = tuple(s for t in streams_plans() for s in build(*_args(t)).steps)
+    every = built.steps + destroyed.steps + registry.steps + groups.steps + streams
     assert {type(s) for s in every} == set(STEP_TYPES)
     for step in every:
         doc = step.to_json()
@@ -294,9 +313,9 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-broker-configs", "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs",
-        "alter-users", "create-acls",
-        "create-topics", "create-users", "delete-acls", "delete-connector", "delete-consumer-group", "delete-subjects",
-        "delete-topics", "delete-users",
+        "alter-users", "create-acls", "create-streams-app-acls", "create-streams-internal-topics",
+        "create-topics", "create-users", "delete-acls", "delete-connector", "delete-consumer-group",
+        "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects", "delete-topics", "delete-users",
         "drop-cdc-database-objects", "increase-partitions", "put-connector", "put-subject", "reassign-replicas",
         "record-ownership", "replace-topics", "restart-connector", "snapshot-signal"]
 

@@ -237,11 +237,13 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     assert set(STEP_TYPES) <= handled_types()
     from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
     from kplan.kinds.consumer_group.steps import DeleteConsumerGroup
+    from kplan.kinds.streams_app.steps import DeleteInternalTopics
     from kplan.kinds.subject.steps import DeleteSubjects
 
     # DeleteUsers is undone where the stack declares the password kplan set (its handler reports the others)
     assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
-                                                         DropCdcDatabaseObjects, DeleteSubjects, DeleteConsumerGroup}
+                                                         DropCdcDatabaseObjects, DeleteSubjects, DeleteConsumerGroup,
+                                                         DeleteInternalTopics}
     assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in STEP_TYPES if t.irreversible)
 
 

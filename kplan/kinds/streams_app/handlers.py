@@ -1,0 +1,62 @@
+"""Running and undoing streams application steps, through the Kafka writer's Protocol only."""
+
+from __future__ import annotations
+
+from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.ports import BatchResults, ErrorReason
+from kplan.kinds.streams_app.steps import (
+    CreateInternalTopics,
+    CreateStreamsAppAcls,
+    DeleteInternalTopics,
+    DeleteStreamsAppAcls,
+)
+from kplan.model.desired import TopicSpec
+
+
+@handles(CreateStreamsAppAcls)
+class CreateStreamsAppAclsHandler(StepHandler[CreateStreamsAppAcls]):
+    def run(self, step: CreateStreamsAppAcls, ctx: StepContext) -> None:
+        ctx.writer.kafka.create_acls([(a.principal, a.binding) for a in step.acls])
+
+    def undo(self, step: CreateStreamsAppAcls, ctx: StepContext) -> None:
+        ctx.writer.kafka.delete_acls([(a.principal, a.binding) for a in step.acls])
+
+
+@handles(DeleteStreamsAppAcls)
+class DeleteStreamsAppAclsHandler(StepHandler[DeleteStreamsAppAcls]):
+    def run(self, step: DeleteStreamsAppAcls, ctx: StepContext) -> None:
+        ctx.writer.kafka.delete_acls([(a.principal, a.binding) for a in step.acls])
+
+    def undo(self, step: DeleteStreamsAppAcls, ctx: StepContext) -> None:
+        ctx.writer.kafka.create_acls([(a.principal, a.binding) for a in step.acls])
+
+
+@handles(CreateInternalTopics)
+class CreateInternalTopicsHandler(StepHandler[CreateInternalTopics]):
+    def run(self, step: CreateInternalTopics, ctx: StepContext) -> None:
+        specs = [TopicSpec(t.name, t.partitions, t.replication_factor, t.config) for t in step.topics]
+        results = BatchResults()
+        try:
+            ctx.writer.kafka.create_topics(specs, results)
+        finally:  # one that existed before (ALREADY) is not this run's to delete on undo
+            found = set(results.with_reason(ErrorReason.ALREADY))
+            ctx.outcome = {"created": [t.name for t in specs if t.name not in found]}
+        ctx.writer.kafka.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+
+    def undo(self, step: CreateInternalTopics, ctx: StepContext) -> None:
+        ours = set((ctx.outcome or {}).get("created", [t.name for t in step.topics]))
+        names = [t.name for t in step.topics if t.name in ours and t.name in ctx.writer.kafka.topic_names()]
+        if names:
+            ctx.writer.kafka.delete_topics(names)
+            ctx.writer.kafka.wait_topics_gone(names)
+
+
+@handles(DeleteInternalTopics)
+class DeleteInternalTopicsHandler(StepHandler[DeleteInternalTopics]):
+    def run(self, step: DeleteInternalTopics, ctx: StepContext) -> None:
+        ctx.requested()
+        ctx.refusable(lambda: ctx.writer.kafka.delete_topics(list(step.names)))
+        ctx.writer.kafka.wait_topics_gone(list(step.names))
+
+    def left_no_trace(self, step: DeleteInternalTopics, ctx: StepContext) -> bool:
+        return set(step.names) <= ctx.writer.kafka.topic_names()

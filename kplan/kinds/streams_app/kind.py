@@ -1,0 +1,307 @@
+"""The streams_app kind: one resource per Kafka Streams application (`streams_app.orders-enricher`), whose
+attributes are the ACL bindings its principal needs (generated, `model.app_bindings`) and, with
+`internal_topics: managed`, its declared internal topics.
+
+* a generated binding the cluster lacks is created (and recorded as the application's: kplan created it);
+* a binding kplan created for the application that it no longer generates (an input removed) is deleted;
+* a managed internal topic that does not exist is created (an existing one is left as it is);
+* the application's internal topics (`<application.id>-...-changelog`, `-repartition`...) are its own: never
+  drift, never orphans, never imported as topics of their own;
+* destroy deletes the bindings kplan created, and the internal topics only with
+  `delete_internal_topics_on_destroy: true` (otherwise the plan says it leaves them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
+
+from kplan.kinds.acl.kind import binding_from_json, binding_json
+from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
+from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
+from kplan.model.desired import freeze
+from kplan.model.live import Problem
+from kplan.model.plan import (
+    Action,
+    AttributeChange,
+    AttrKind,
+    NoteKind,
+    PlanDiagnostic,
+    PlannedPayload,
+    Reason,
+    ResourceChange,
+    ResourceType,
+    Severity,
+)
+from kplan.model.status import Difference, ResourceStatus, Status
+from kplan.words import plural
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Stack
+    from kplan.model.live import LiveState
+
+STREAMS_APP = ResourceType.STREAMS_APP
+
+PROBLEMS = {
+    Problem.SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it "
+                               "cannot hold the applications' ACLs; configure authorizer.class.name on the brokers",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run "
+                            "kplan as a principal that has it",
+    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or "
+                                  "run kplan as a principal that has it",
+}
+
+
+@dataclass(frozen=True)
+class StreamsAppStatus(ResourceStatus):
+    bindings: int | None = None
+    declared_bindings: int | None = None
+    internal_topics: int | None = None
+
+
+def held_json(h: Held) -> dict[str, str]:
+    return {"principal": h[0], **binding_json(h[1])}
+
+
+def held_from_json(doc: Mapping[str, Any]) -> Held:
+    return str(doc["principal"]), binding_from_json(doc)
+
+
+def topic_json(t: InternalTopicSpec) -> dict[str, Any]:
+    return {"name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor,
+            "config": dict(sorted(t.config.items()))}
+
+
+def topic_from_json(doc: Mapping[str, Any]) -> InternalTopicSpec:
+    return InternalTopicSpec(str(doc["name"]), int(doc["partitions"]), int(doc["replication_factor"]),
+                             freeze({str(k): str(v) for k, v in (doc.get("config") or {}).items()}))
+
+
+@dataclass(frozen=True)
+class StreamsAppPlanned(PlannedPayload):
+    """What apply does for one application: the exact bindings it creates and deletes (with their principal), the
+    internal topics it creates (managed) and those it deletes (destroy, when asked)."""
+
+    type: ClassVar[ResourceType] = STREAMS_APP
+
+    create: tuple[Held, ...] = ()
+    delete: tuple[Held, ...] = ()
+    create_topics: tuple[InternalTopicSpec, ...] = ()
+    delete_topics: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"create": [held_json(h) for h in self.create], "delete": [held_json(h) for h in self.delete],
+                "create_topics": [topic_json(t) for t in self.create_topics],
+                "delete_topics": list(self.delete_topics)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "StreamsAppPlanned":
+        return cls(tuple(held_from_json(h) for h in doc.get("create") or ()),
+                   tuple(held_from_json(h) for h in doc.get("delete") or ()),
+                   tuple(topic_from_json(t) for t in doc.get("create_topics") or ()),
+                   tuple(str(n) for n in doc.get("delete_topics") or ()))
+
+
+def _sorted(held: Iterable[Held]) -> tuple[Held, ...]:
+    return tuple(sorted(held, key=lambda h: (h[0], h[1].resource, h[1].resource_label, h[1].operation, h[1])))
+
+
+def generated(spec: StreamsAppSpec) -> frozenset[Held]:
+    return frozenset((spec.principal, b) for b in spec.bindings())
+
+
+def path_of(h: Held) -> tuple[str, ...]:
+    """`("User:x", "topic", "prefix:app-", "CREATE")`: shown as `User:x["topic"]["prefix:app-"]["CREATE"]`."""
+    return (h[0], h[1].resource, h[1].resource_label, h[1].operation)
+
+
+def app_repr(name: str, held: Iterable[Held], topics: Iterable[str]) -> dict:
+    return {"application_id": name, "bindings": [held_json(h) for h in _sorted(held)],
+            "internal_topics": sorted(topics)}
+
+
+def _attr(h: Held, kind: AttrKind, note: NoteKind | None = None) -> AttributeChange:
+    if kind == AttrKind.ADD:
+        return AttributeChange(path_of(h), kind, None, h[1].grant, note=note)
+    return AttributeChange(path_of(h), kind, h[1].grant, None, note=note)
+
+
+def _topic_attr(name: str, kind: AttrKind, note: NoteKind) -> AttributeChange:
+    return AttributeChange(("internal_topic", name), kind, "exists" if kind is AttrKind.REMOVE else None,
+                           "exists" if kind is AttrKind.ADD else None, note=note)
+
+
+def plan_app(spec: StreamsAppSpec, live: LiveStreamsApp | None) -> ResourceChange:
+    want = generated(spec)
+    current = set(live.bindings) if live is not None else set()
+    owned = live.owned if live is not None else frozenset()
+    topics = set(live.internal_topics) if live is not None else set()
+    create = want - current
+    delete = {h for h in current - want if held_key(h) in owned}
+    new_topics = tuple(t for t in spec.topics if t.name not in topics)
+    attrs = [_attr(h, AttrKind.ADD) for h in create]
+    attrs += [_attr(h, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED) for h in delete]
+    attrs += [_topic_attr(t.name, AttrKind.ADD, NoteKind.STREAMS_INTERNAL_TOPIC) for t in new_topics]
+    attrs.sort(key=lambda a: a.path)
+    after = (current | want) - delete
+    after_topics = topics | {t.name for t in new_topics}
+    if not current and not topics:
+        action, reason = Action.CREATE, Reason.NOT_ON_CLUSTER
+    elif attrs:
+        action, reason = Action.UPDATE, Reason.DIFFERS
+    else:
+        action, reason = Action.NOOP, Reason.MATCHES
+    planned = (StreamsAppPlanned(_sorted(create), _sorted(delete), new_topics)
+               if create or delete or new_topics else None)
+    return ResourceChange(
+        address=f"{STREAMS_APP.value}.{spec.name}", type=STREAMS_APP, name=spec.name, action=action,
+        before=app_repr(spec.name, current, topics) if current or topics else None,
+        after=app_repr(spec.name, after, after_topics), attributes=tuple(attrs),
+        unchanged_attributes=len(want & current), reason=reason, origin=spec.origin, planned=planned)
+
+
+def delete_app(live: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason, origin=None) -> ResourceChange:
+    """Delete the bindings kplan created for the application; its internal topics too when the stack asks
+    (`delete_internal_topics_on_destroy`), else they stay (`deletion_notes` says so)."""
+    ours = {h for h in live.bindings if held_key(h) in live.owned}
+    topics = live.internal_topics if spec is not None and spec.delete_internal_topics_on_destroy else ()
+    attrs = sorted([_attr(h, AttrKind.REMOVE) for h in ours]
+                   + [_topic_attr(t, AttrKind.REMOVE, NoteKind.STREAMS_INTERNAL_TOPIC_DELETED) for t in topics],
+                   key=lambda a: a.path)
+    kept_topics = set(live.internal_topics) - set(topics)
+    kept = set(live.bindings) - ours
+    action = Action.NOOP if not attrs else (Action.UPDATE if kept or kept_topics else Action.DELETE)
+    return ResourceChange(
+        address=f"{STREAMS_APP.value}.{live.name}", type=STREAMS_APP, name=live.name, action=action,
+        before=app_repr(live.name, live.bindings, live.internal_topics),
+        after=app_repr(live.name, kept, kept_topics) if kept or kept_topics else None,
+        attributes=tuple(attrs), reason=reason, origin=origin,
+        planned=StreamsAppPlanned(delete=_sorted(ours), delete_topics=tuple(topics)) if attrs else None)
+
+
+def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> "LiveState":
+    """Each declared or owned application's slice from what the batched read has: its principal's bindings among
+    those it generates or kplan created for it (the ACL slice), its internal topics (every topic name). No request
+    of its own; an application a live-state document describes stays as it says."""
+    state = live.of(STREAMS_APP)
+    specs = {s.name: s for s in stack.of("streams_apps")}
+    names = set(specs) | set(state.resources)
+    if not names:
+        return live
+    acls = live.of(ResourceType.ACL)
+    topic_names = live.all_topic_names if live.all_topic_names is not None else frozenset(live.topics)
+    apps = dict(state.resources)
+    for name in sorted(names):
+        known = apps.get(name)
+        if known is not None and known.read:
+            continue
+        owned = known.owned if known is not None else frozenset()
+        spec = specs.get(name) or StreamsAppSpec(name, "")
+        want = generated(spec) if spec.principal else frozenset()
+        principals = {p for p, _ in want} | {k.split("|", 1)[0] for k in owned if not k.startswith("topic|")}
+        held = {(p, b) for p in principals for b in getattr(acls.resources.get(p), "bindings", ())
+                if (p, b) in want or held_key((p, b)) in owned}
+        apps[name] = LiveStreamsApp(name, frozenset(held), owned, internal_topics_of(spec, topic_names))
+    return live.with_kind(STREAMS_APP, resources=freeze(apps), problem=acls.problem)
+
+
+def _difference(a: AttributeChange) -> Difference:
+    note = {AttrKind.ADD: "missing", AttrKind.REMOVE: "no longer generated (deleted by the next apply)"}.get(a.kind, "")
+    return Difference(a.path, a.kind, a.before, a.after, False, note)
+
+
+class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
+    type = STREAMS_APP
+    planned_type = StreamsAppPlanned
+    title = "Kafka Streams applications"
+    section = "streams_apps"
+
+    def plan(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, ctx: PlanContext):
+        return plan_app(spec, current), []
+
+    def delete(self, current: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason,
+               origin=None) -> ResourceChange:
+        return delete_app(current, spec, reason, origin)
+
+    def live_repr(self, current: LiveStreamsApp, spec=None) -> dict:
+        return app_repr(current.name, current.bindings, current.internal_topics)
+
+    def covers(self, stack: "Stack", live: "LiveState") -> frozenset[str]:
+        """The declared applications' internal topics and generated bindings: the applications', never orphans."""
+        apps = self.live(live)
+        specs = self.declared(stack)
+        topics = {f"topic.{t}" for s in specs for t in getattr(apps.get(s.name), "internal_topics", ())}
+        return frozenset(topics | {f"acl.{p}#{b.key}" for s in specs for p, b in generated(s)})
+
+    def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+        """A principal with an `acls` entry too: its ACL kind's view shows the application's bindings as drift
+        (left alone) unless that entry declares them."""
+        acl_principals = {a.name for a in stack.of("acls")}
+        return [PlanDiagnostic(Severity.WARNING, f"streams app {s.name!r} runs as {s.principal}, which also has an "
+                               "acls entry: that entry shows the application's generated bindings as drift (left "
+                               "alone); keep the principal's rights in one place", "streams-app-principal-in-acls",
+                               address=self.address(s.name), origin=s.origin)
+                for s in self.declared(stack) if s.principal in acl_principals]
+
+    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+        """The ACLs must be readable; destroy says which internal topics it leaves."""
+        out = self.unreadable(live, stack.of(self.section), "Kafka Streams applications", PROBLEMS)
+        specs = {s.name: s for s in self.declared(stack)}
+        for name, change in sorted(changes.items()):
+            current = self.live(live).get(name)
+            spec = specs.get(name)
+            if change.reason not in (Reason.DESTROY, Reason.REMOVED_FROM_STACK) or current is None:
+                continue
+            if current.internal_topics and (spec is None or not spec.delete_internal_topics_on_destroy):
+                out.append(PlanDiagnostic(
+                    Severity.INFO, f"streams app {name!r}: its {plural(len(current.internal_topics), 'internal topic')}"
+                    f" ({', '.join(current.internal_topics)}) stay (set delete_internal_topics_on_destroy: true to "
+                    "delete them with the application)", "streams-internal-topics-kept",
+                    address=self.address(name), origin=change.origin))
+        return out
+
+    def canonical(self, current: LiveStreamsApp, secret: frozenset[str]) -> dict:
+        return {"type": "streams_app", "application_id": current.name,
+                "bindings": sorted(held_key(h) for h in current.bindings),
+                "internal_topics": list(current.internal_topics)}
+
+    def status(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, change: ResourceChange | None,
+               scrub: Scrub) -> StreamsAppStatus:
+        declared = len(spec.bindings())
+        if current is None or not (current.bindings or current.internal_topics):
+            return StreamsAppStatus(STREAMS_APP, spec.name, Status.MISSING, False, origin=spec.origin,
+                                    declared_bindings=declared)
+        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
+        return StreamsAppStatus(STREAMS_APP, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True,
+                                origin=spec.origin, differences=diffs, bindings=len(current.bindings),
+                                declared_bindings=declared, internal_topics=len(current.internal_topics))
+
+    def status_undeclared(self, current: LiveStreamsApp, change: ResourceChange, scrub: Scrub) -> StreamsAppStatus:
+        return StreamsAppStatus(STREAMS_APP, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
+                                internal_topics=len(current.internal_topics),
+                                differences=tuple(_difference(a) for a in change.attributes))
+
+    def status_detail(self, r: StreamsAppStatus) -> str:
+        if not r.exists:
+            return f"generates {plural(r.declared_bindings or 0, 'binding')}"
+        return (f"{plural(r.bindings or 0, 'binding')} of {r.declared_bindings or 0} on the cluster, "
+                f"{plural(r.internal_topics or 0, 'internal topic')}")
+
+    def difference_text(self, r: StreamsAppStatus, d: Difference) -> str:
+        if d.path[0] == "internal_topic":
+            return f"+ internal topic {d.path[1]}: declared (managed), not on the cluster"
+        principal, resource, name, operation = d.path
+        what = f"{principal} {resource} {name} {operation}"
+        if d.kind is AttrKind.ADD:
+            return f"+ {d.declared} {what}: generated, not on the cluster"
+        return f"- {d.live} {what}: created by kplan, no longer generated (the next apply deletes it)"
+
+    def status_fields(self, r: StreamsAppStatus, trace_dict) -> dict:
+        return {"bindings": r.bindings, "internal_topics": r.internal_topics,
+                "declared": {"bindings": r.declared_bindings},
+                "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}
+                                for d in r.differences]}
+
+
+KIND = StreamsAppKind()

@@ -1,0 +1,95 @@
+"""The `streams_apps` section: each entry, one Kafka Streams application. Pure.
+
+    - application_id: orders-enricher     # its application.id: its group, and the prefix of its internal topics
+      principal: User:orders-streams      # what its clients authenticate as
+      inputs: [orders, "prefix:raw."]     # READ + DESCRIBE
+      outputs: [orders-enriched]          # WRITE + DESCRIBE
+      exactly_once: true                  # + its transactional ids (prefixed <application.id>-)
+      internal_topics: managed            # kplan creates `topics` before the app runs; `app` (default): Streams does
+      topics:
+        - {name: orders-enricher-counts-changelog, partitions: 3, replication_factor: 3,
+           config: {cleanup.policy: compact}}
+      delete_internal_topics_on_destroy: false   # destroy leaves the internal topics (and says so)
+
+The JSON Schema checks the shape; what it cannot say is checked here (an application declared twice, a declared
+internal topic that is not one of the application's, topics without `internal_topics: managed`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.kinds.streams_app.model import APP, MANAGED, InternalTopicSpec, StreamsAppSpec, is_internal_topic
+from kplan.model.desired import Origin, freeze, origin_data
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap
+
+
+def _internal_topic(app: str, t: dict, at: Loc, diags: Diagnostics) -> InternalTopicSpec | None:
+    name = t.get("name")
+    if not isinstance(name, str):
+        return None
+    if not is_internal_topic(app, name):
+        diags.error(at, f'internal topic "{name}" is not one of streams app "{app}"\'s: Kafka Streams names them '
+                        f'"{app}-<name>-changelog" or "{app}-<name>-repartition"')
+        return None
+    config = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (t.get("config") or {}).items()}
+    return InternalTopicSpec(name, int(t.get("partitions", 1)), int(t.get("replication_factor", 1)), freeze(config))
+
+
+def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
+                       diags: Diagnostics) -> tuple[StreamsAppSpec, ...]:
+    seen: dict[str, Loc] = {}
+    out = []
+    for item, loc in entries:
+        if not isinstance(item, dict) or not isinstance(item.get("application_id"), str):
+            continue
+        app = item["application_id"]
+        if diags.declared_again(seen, app, loc, f'streams app "{app}"', "declare each application in one entry"):
+            continue
+        mode = item.get("internal_topics", APP)
+        declared = item.get("topics") or []
+        at = smap.value_loc(item, "topics") or loc
+        if declared and mode != MANAGED:
+            diags.error(at, f'streams app "{app}" declares internal topics but internal_topics is "{mode}": set '
+                            f"internal_topics: managed for kplan to create them, or remove topics")
+            continue
+        if mode == MANAGED and not declared:
+            diags.error(smap.value_loc(item, "internal_topics") or loc,
+                        f'streams app "{app}" has internal_topics: managed but declares no topics: list them under '
+                        "topics (or use internal_topics: app)")
+            continue
+        topics = [_internal_topic(app, t, smap.value_loc(declared, i) or at, diags)
+                  for i, t in enumerate(declared) if isinstance(t, dict)]
+        if any(t is None for t in topics):
+            continue
+        out.append(StreamsAppSpec(
+            app, item["principal"], tuple(item.get("inputs") or ()), tuple(item.get("outputs") or ()),
+            item.get("exactly_once") is True, mode, tuple(t for t in topics if t is not None),
+            item.get("delete_internal_topics_on_destroy") is True, origin=Origin(loc.file, loc.line, loc.column)))
+    return tuple(sorted(out, key=lambda a: a.name))
+
+
+def rendered(a: StreamsAppSpec) -> dict:
+    """An application with the bindings kplan generates for it, one line each."""
+    out: dict = {"application_id": a.name, "principal": a.principal, "inputs": list(a.inputs),
+                 "outputs": list(a.outputs), "exactly_once": a.exactly_once, "internal_topics": a.internal_topics,
+                 "bindings": [b.describe() for b in a.bindings()],
+                 "delete_internal_topics_on_destroy": a.delete_internal_topics_on_destroy}
+    if a.topics:
+        out["topics"] = [{"name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor,
+                          "config": dict(t.config)} for t in a.topics]
+    out["origin"] = origin_data(a.origin)
+    return out
+
+
+# The loader builds the stack's `streams_apps:` section with this (stackfile/sections.py, kplan.kinds.stack_sections).
+SECTION = "streams_apps"
+NOUN = "streams app"  # how `kplan validate` counts the declared resources
+build_section = build_streams_apps
+
+
+def entry_word(item: object) -> str:
+    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
+    name = item.get("application_id") if isinstance(item, dict) else None
+    return f"streams app {name!r}" if isinstance(name, str) else "the streams app entry"

@@ -1,0 +1,147 @@
+"""Streams application steps — its bindings created and deleted (one batch each, with the ACLs' phases), its
+managed internal topics created (with the topics'), and on destroy, when asked, its internal topics deleted
+(irreversible) — and the pure builder that makes them from a plan's `StreamsAppPlanned` payloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kplan.kinds.acl.steps import AclArgs
+from kplan.kinds.planned import planned_of
+from kplan.kinds.step import Phase, Planned, StepBase, name_list
+from kplan.kinds.streams_app.kind import StreamsAppPlanned, topic_from_json, topic_json
+from kplan.kinds.streams_app.model import InternalTopicSpec
+from kplan.model.desired import Stack
+from kplan.model.live import LiveState
+from kplan.model.plan import Plan, ResourceType
+
+
+def _describe(verb: str, apps: tuple[str, ...], acls: tuple[AclArgs, ...]) -> str:
+    return f"{verb} {len(acls)} ACL binding(s) of streams app(s) {name_list(sorted(set(apps)))}"
+
+
+@dataclass(frozen=True)
+class CreateStreamsAppAcls(StepBase):
+    """Create the applications' generated bindings in one request. Undo: delete them (each was absent at plan
+    time)."""
+
+    kind: ClassVar[str] = "create-streams-app-acls"
+    phase: ClassVar[Phase] = Phase.CREATE_ACLS
+
+    apps: tuple[str, ...]
+    acls: tuple[AclArgs, ...]
+
+    def describe(self) -> str:
+        return _describe("create", self.apps, self.acls)
+
+    def undo_by_hand(self) -> str:
+        return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
+
+    def args_json(self) -> dict[str, Any]:
+        return {"apps": list(self.apps), "acls": [a.to_json() for a in self.acls]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"absent": True}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "CreateStreamsAppAcls":
+        return cls(tuple(args["apps"]), tuple(AclArgs.from_json(a) for a in args["acls"]))
+
+
+@dataclass(frozen=True)
+class DeleteStreamsAppAcls(StepBase):
+    """Delete bindings kplan created for applications (exactly these). Undo: create them again."""
+
+    kind: ClassVar[str] = "delete-streams-app-acls"
+    phase: ClassVar[Phase] = Phase.DELETE_ACLS
+
+    apps: tuple[str, ...]
+    acls: tuple[AclArgs, ...]
+
+    def describe(self) -> str:
+        return _describe("delete", self.apps, self.acls)
+
+    def args_json(self) -> dict[str, Any]:
+        return {"apps": list(self.apps), "acls": [a.to_json() for a in self.acls]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"present": True}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "DeleteStreamsAppAcls":
+        return cls(tuple(args["apps"]), tuple(AclArgs.from_json(a) for a in args["acls"]))
+
+
+@dataclass(frozen=True)
+class CreateInternalTopics(StepBase):
+    """Create managed internal topics (absent at plan time) in one request. Undo: delete the ones it created."""
+
+    kind: ClassVar[str] = "create-streams-internal-topics"
+    phase: ClassVar[Phase] = Phase.CREATE_TOPICS
+
+    topics: tuple[InternalTopicSpec, ...]
+
+    def describe(self) -> str:
+        return f"create streams internal topic(s) {name_list([t.name for t in self.topics])}"
+
+    def undo_by_hand(self) -> str:
+        return "delete by hand the internal topics this run created: " + ", ".join(t.name for t in self.topics)
+
+    def args_json(self) -> dict[str, Any]:
+        return {"topics": [topic_json(t) for t in self.topics]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"absent": [t.name for t in self.topics]}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "CreateInternalTopics":
+        return cls(tuple(topic_from_json(t) for t in args["topics"]))
+
+
+@dataclass(frozen=True)
+class DeleteInternalTopics(StepBase):
+    """Delete applications' internal topics (destroy with delete_internal_topics_on_destroy). Irreversible: their
+    records (state store changelogs) are gone."""
+
+    kind: ClassVar[str] = "delete-streams-internal-topics"
+    phase: ClassVar[Phase] = Phase.DELETE_TOPICS
+    irreversible: ClassVar[bool] = True
+
+    names: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"delete streams internal topic(s) {name_list(list(self.names))}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"names": list(self.names)}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"present": list(self.names)}
+
+    @classmethod
+    def from_parts(cls, args, before) -> "DeleteInternalTopics":
+        return cls(tuple(args["names"]))
+
+
+def app_payloads(plan: Plan) -> list[tuple[str, StreamsAppPlanned]]:
+    return [(c.name, planned_of(c, StreamsAppPlanned)) for c in plan.changes
+            if c.type == ResourceType.STREAMS_APP and c.is_change]
+
+
+def build_streams_app_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    payloads = app_payloads(plan)
+    create = [(n, AclArgs(p, b)) for n, pl in payloads for p, b in pl.create]
+    delete = [(n, AclArgs(p, b)) for n, pl in payloads for p, b in pl.delete]
+    topics = tuple(t for _, pl in payloads for t in pl.create_topics)
+    gone = tuple(t for _, pl in payloads for t in pl.delete_topics)
+    out = []
+    if topics:
+        out.append(Planned(CreateInternalTopics(topics)))
+    if create:
+        out.append(Planned(CreateStreamsAppAcls(tuple(sorted({n for n, _ in create})), tuple(a for _, a in create))))
+    if delete:
+        out.append(Planned(DeleteStreamsAppAcls(tuple(sorted({n for n, _ in delete})), tuple(a for _, a in delete))))
+    if gone:
+        out.append(Planned(DeleteInternalTopics(gone)))
+    return out

@@ -1,0 +1,17 @@
+"""The streams_app kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
+
+from kplan.kinds.streams_app.kind import KIND
+from kplan.kinds.unit import KindUnit
+
+UNIT = KindUnit(
+    KIND,
+    ("kplan.kinds.streams_app.steps:CreateStreamsAppAcls", "kplan.kinds.streams_app.steps:DeleteStreamsAppAcls",
+     "kplan.kinds.streams_app.steps:CreateInternalTopics", "kplan.kinds.streams_app.steps:DeleteInternalTopics"),
+    ("kplan.kinds.streams_app.steps:build_streams_app_steps",),
+    ("kplan.kinds.streams_app.handlers",),
+    record_module="kplan.kinds.streams_app.record",
+    follow_up_ref="kplan.kinds.streams_app.kind:follow_up",
+    live_module="kplan.kinds.streams_app.live",
+    importer_ref="kplan.kinds.streams_app.importer:IMPORTER",
+    render_ref="kplan.kinds.streams_app.section:rendered",
+)
