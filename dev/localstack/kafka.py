@@ -109,7 +109,8 @@ def config_changed(expected: dict[str, str]) -> str | None:
     return None
 
 
-def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tuple[str, ...] = ()) -> list[str]:
+def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tuple[str, ...] = (),
+             lib: str = "lib") -> list[str]:
     return [
         check_java(),
         marker,
@@ -119,7 +120,7 @@ def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tup
         f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
         *jvm,
         "-cp",
-        str(dist / "lib" / "*"),
+        str(dist / lib / "*"),
         main,
         *args,
     ]
@@ -191,8 +192,10 @@ def connect_service() -> Service:
         write_config("connect.properties", rendered("connect.properties", dist))
 
     def command(dist: Path) -> list[str]:
+        # a matrix dist gives Connect a classpath of its own (it may run another version than the broker)
+        lib = "connect-lib" if (dist / "connect-lib").is_dir() else "lib"
         return java_cmd(dist, connect.marker, "1g", "org.apache.kafka.connect.cli.ConnectDistributed",
-                        str(stack_dir() / "conf" / "connect.properties"))
+                        str(stack_dir() / "conf" / "connect.properties"), lib=lib)
 
     def outdated() -> str | None:
         return config_changed({"connect.properties": rendered("connect.properties", dist_dir())})
