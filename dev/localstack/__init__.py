@@ -17,8 +17,9 @@ for the secured side SASL_BOOTSTRAP, CONNECT_SECURE_URL, ADMIN_USER/ADMIN_PASSWO
 ca_file(), tls_dir(), sasl_client_config()) and SQL helpers (psql, mysql). Its modules, one job each: common (shared
 basics), process (the Service class), dist (Maven assembly), tls (the certificates), kafka (broker and Connect),
 registry (the schema registry), sasl (the secured listener's users), connect_secure (the secured Connect worker),
-postgres, mariadb; __main__ is the `dev/stack` command line and pytest_plugin the `stack` and `secured` fixtures for
-the tests.
+postgres, mariadb, matrix (a bare broker + Connect at a chosen Kafka version, `KPLAN_KAFKA_VERSION`:
+docs/compatibility.md); __main__ is the `dev/stack` command line and pytest_plugin the `stack` and `secured`
+fixtures for the tests.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class KafkaReader:
             metadata, configs = self._settled_configs(metadata, configs, wanted)
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
-            connectors, plugins = connect_future.result()
+            connectors, plugins, connect_version = connect_future.result()
             acls, acl_problem = self._acls_result(acls_future)
             answers = {"acls": (acls, acl_problem or cluster_rights_problem(cluster_ops)),
                        "users": self._users_result(users_request)}
@@ -134,6 +134,7 @@ class KafkaReader:
             protected_topics=ownership.protected_topics if ownership else frozenset(),
             protected_connectors=ownership.protected_connectors if ownership else frozenset(),
             connector_plugins=plugins,
+            connect_version=connect_version,
             all_topic_names=frozenset(metadata),
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
             locked=self.records is not None and self.records.lock_topic(stack_name) in metadata,
@@ -255,12 +256,17 @@ class KafkaReader:
 
     # -- Connect -----------------------------------------------------------------------------------------
 
-    def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None]:
+    def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None, str | None]:
+        """The connectors, the plugins, and the worker's version (`GET /`: what the plan's version checks read,
+        kplan.plan.connect_version)."""
         if self._connect is None:
-            return {}, None
+            return {}, None, None
         body = self._connect.get_json(rest_path("connectors") + "?expand=info&expand=status")
         plugins = self._connect.get_json(rest_path("connector-plugins", query={"connectorsOnly": "true"}))
-        return parse_connectors(body), frozenset(p["class"] for p in plugins if "class" in p)
+        root = self._connect.get_json("/")
+        version = root.get("version") if isinstance(root, dict) else None
+        return (parse_connectors(body), frozenset(p["class"] for p in plugins if "class" in p),
+                version if isinstance(version, str) else None)
 
     def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
         """The offsets of the named connectors (one GET each: only those with a pending offsets request)."""

@@ -100,6 +100,8 @@ class LiveState:
     owned_connectors: frozenset[str] = frozenset()
     # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
     connector_plugins: frozenset[str] | None = None
+    # The Connect worker's version (GET / : "3.9.2"), for the plan's version checks; None when not read.
+    connect_version: str | None = None
     # Every topic name on the cluster (LiveState.topics may hold only those the plan can touch), for
     # collision checks ('.' vs '_') and "exists but not ours" messages. None when not read.
     all_topic_names: frozenset[str] | None = None

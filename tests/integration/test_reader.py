@@ -8,6 +8,7 @@ import pytest
 import requests
 from confluent_kafka.admin import NewTopic
 
+import localstack
 from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
@@ -47,6 +48,8 @@ def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
         assert "does-not-exist" not in live.topics
         assert a in live.all_topic_names and "__consumer_offsets" in live.all_topic_names
         assert "org.apache.kafka.connect.file.FileStreamSinkConnector" in live.connector_plugins
+        # the worker's version, for the plan's version checks: the one this stack runs (the matrix's or the pom's)
+        assert live.connect_version == (localstack.matrix.connect_version() or localstack.pom_versions()["kafka"])
         reader.close()
     finally:
         admin.delete_topics([a, b])
