@@ -100,8 +100,6 @@ class LiveState:
     owned_connectors: frozenset[str] = frozenset()
     # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
     connector_plugins: frozenset[str] | None = None
-    # The Connect worker's version (GET / : "3.9.2"), for the plan's version checks; None when not read.
-    connect_version: str | None = None
     # Every topic name on the cluster (LiveState.topics may hold only those the plan can touch), for
     # collision checks ('.' vs '_') and "exists but not ours" messages. None when not read.
     all_topic_names: frozenset[str] | None = None
@@ -123,6 +121,8 @@ class LiveState:
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
     # The consumer groups reading the topics the plan disrupts (kplan.plan.consumers); None when not read.
     consumers: LiveConsumers | None = None
+    # The Connect worker's version (GET / : "3.9.2"), for the plan's version checks; None when not read.
+    connect_version: str | None = None
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan
