@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
+.PHONY: matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -75,15 +75,38 @@ tools: venv
 # stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
 # the fault sweep, extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the independent tests in parallel (pytest-xdist, a test file per worker). The sessions
 # reuse the stack started here, so they stop only what they start themselves (the 3-broker cluster).
+# MATRIX_SMOKE=1 (what .ci/run sets) also runs the version matrix's smoke on the other Kafka versions in the background
+# while the serial tests run (they mostly wait), on ports and stack directories of its own; it fails the target too.
 integration: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \
 	dev/stack up --secured || exit 1; \
+	smoke=; if [ -n "$(MATRIX_SMOKE)" ]; then mkdir -p $(MATRIX_STACK_DIR); \
+	  $(MAKE) --no-print-directory matrix-smoke >$(MATRIX_STACK_DIR)/smoke.log 2>&1 & smoke=$$!; fi; \
 	rc=0; \
 	$(STAGE) $(PY) -m pytest -m 'integration and serial' -q || rc=$$?; \
+	if [ -n "$$smoke" ]; then if wait $$smoke; then sed -n '/^== version matrix/,$$p' $(MATRIX_STACK_DIR)/smoke.log; \
+	  else echo "the version matrix's smoke failed ($(MATRIX_STACK_DIR)/smoke.log):"; tail -60 $(MATRIX_STACK_DIR)/smoke.log; \
+	  rc=1; fi; fi; \
 	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
 	  --dist loadfile -q || rc=$$?; fi; \
 	if [ -z "$$was_up" ] && [ -z "$$KPLAN_KEEP_STACK" ]; then dev/stack down; fi; \
 	exit $$rc
+
+# The version matrix (issue 29; docs/compatibility.md): the `compat` integration tests on each Kafka version in
+# MATRIX_VERSIONS, one after the other, each on a bare broker + Connect worker (`dev/stack up --kafka-version X`) in a
+# stack directory of its own ($(MATRIX_STACK_DIR)-<version>) and on ports from MATRIX_PORT_BASE (10 per version).
+# `matrix-smoke` runs only the smoke (tests/integration/test_compat_smoke.py) on SMOKE_VERSIONS: .ci/run's part.
+MATRIX_VERSIONS ?= 3.9.2 4.3.1 4.4.0
+SMOKE_VERSIONS ?= 3.9.2 4.4.0
+MATRIX_PORT_BASE ?= 29150
+MATRIX_STACK_DIR ?= $(CURDIR)/.stack-matrix
+export MATRIX_PORT_BASE MATRIX_STACK_DIR
+
+matrix: venv
+	dev/matrix/run compat $(MATRIX_VERSIONS)
+
+matrix-smoke: venv
+	MATRIX_WORKERS=1 dev/matrix/run smoke $(SMOKE_VERSIONS)
 
 # Benchmarks print JSON (numbers, not pass/fail): plan at 2,000 topics / 200 connectors, apply of 1,000 topics.
 # dev/ on PYTHONPATH: the benchmarks use the local stack's package (dev/localstack/).

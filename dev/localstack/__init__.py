@@ -18,8 +18,9 @@ ca_file(), tls_dir(), sasl_client_config()) and SQL helpers (psql, mysql). Its m
 basics), process (the Service class), dist (Maven assembly), tls (the certificates), kafka (broker and Connect),
 registry (the schema registry), sasl (the secured listener's users), connect_secure (the secured Connect worker),
 postgres, mariadb, oidc (Keycloak, lazy: `up --oidc`, and the broker's OIDC listener settings), msk_local (the
-broker's MSK listener and its stand-in token validator); __main__ is the `dev/stack` command line and pytest_plugin
-the `stack`, `secured`, `multibroker` and `oidc` fixtures for the tests.
+broker's MSK listener and its stand-in token validator), matrix (a bare broker + Connect at a chosen Kafka version,
+`KPLAN_KAFKA_VERSION`: docs/compatibility.md); __main__ is the `dev/stack` command line and pytest_plugin the
+`stack`, `secured`, `multibroker` and `oidc` fixtures for the tests.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import shutil
 
+from . import matrix
 from .common import HOST, ROOT, LocalStackError, say, stack_dir
 from .connect_secure import (
     CONNECT_PASSWORD,
@@ -87,7 +89,8 @@ __all__ = [
     "MY_SERVER_ID", "MY_USER", "PG_DATABASE", "PG_PASSWORD", "PG_PORT", "PG_USER", "REGISTRY_PORT", "REGISTRY_URL",
     "REGISTRY_V3_URL", "ROOT", "SASL_BOOTSTRAP", "SASL_MECHANISMS", "SASL_PORT", "START_TIMEOUT_S", "TLS_PASSWORD",
     "LocalStackError", "Service", "ca_file", "check_java", "check_maven", "connect_secure_service", "dist_current",
-    "dist_dir", "down", "endpoints", "ensure_dist", "ensure_scram_users", "ensure_tls", "global_compatibility", "logs",
+    "dist_dir", "down", "endpoints", "ensure_dist", "ensure_scram_users", "ensure_tls", "global_compatibility",
+    "kafka_label", "logs",
     "mariadb_endpoint", "my_bins", "mysql", "pg_endpoint", "plugins", "pom_digest", "pom_versions", "psql",
     "registry_service", "sasl_client_config", "services", "stack_dir", "status", "tls_dir", "up",
 ]
@@ -102,6 +105,8 @@ def services(secured: bool = False) -> list[Service]:
     """In start order; stopped in reverse (the Connect workers, then the broker, then MariaDB, then PostgreSQL, then
     the registry). The secured Connect worker is in the list only when `secured`. The registry depends on nothing
     and nothing on it; it comes first so that it starts in the background while the others start."""
+    if matrix.kafka_version():  # a chosen Kafka version: the bare broker and Connect worker (matrix.py)
+        return [broker_service(), connect_service()]
     plain = [registry_service(), postgres_service(), mariadb_service(), broker_service(), connect_service()]
     return [*plain, connect_secure_service()] if secured else plain
 
@@ -190,6 +195,9 @@ def up(timeout_s: float = START_TIMEOUT_S, secured: bool = False, only: tuple[st
     for svc in background:
         svc.wait_ready(timeout_s)
         svc.after_start()
+    if matrix.kafka_version():
+        say(f"ready ({kafka_label()}): bootstrap servers {BOOTSTRAP}, SASL_SSL {SASL_BOOTSTRAP}, Connect {CONNECT_URL}")
+        return started
     if only is not None:
         say(f"ready: {', '.join(s.name for s in svcs)} (bootstrap servers {BOOTSTRAP}, Connect {CONNECT_URL}, "
             f"schema registry {REGISTRY_URL})")
@@ -240,9 +248,15 @@ def status() -> bool:
     print(f"mariadb:           {HOST}:{MY_PORT} database {MY_DATABASE!r} (user {MY_USER})")
     print(f"sasl_ssl:          {SASL_BOOTSTRAP} ({', '.join(SASL_MECHANISMS)}; user {ADMIN_USER}, CA {ca_file()})")
     print(f"connect (secured): {CONNECT_SECURE_URL} (basic auth, user {CONNECT_USER})")
-    print("versions:          " + ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items())))
+    print("versions:          " + (kafka_label() if matrix.kafka_version()
+                                   else ", ".join(f"{k} {v}" for k, v in sorted(pom_versions().items()))))
     print(f"data and logs:     {stack_dir()}")
     return healthy
+
+
+def kafka_label() -> str:
+    """The Kafka (and Connect) version this stack runs: the chosen one, or dev/pom.xml's."""
+    return matrix.label() if matrix.kafka_version() else f"Kafka {pom_versions().get('kafka')}"
 
 
 def logs(lines: int = 40) -> None:

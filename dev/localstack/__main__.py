@@ -10,6 +10,7 @@ Launcher failures (LocalStackError) print one `[stack] error: ...` message and e
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import (
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
                    help="start only these services, comma-separated (registry, postgres, mariadb, kafka, connect)")
+    u.add_argument("--kafka-version", metavar="X.Y.Z",
+                   help="a bare broker + Connect worker at this Kafka version from Maven Central (the version matrix; "
+                        "same as KPLAN_KAFKA_VERSION; use a KPLAN_STACK_DIR of its own)")
     for verb in ("stop", "start"):
         n = sub.add_parser(f"node-{verb}", help=f"{verb} one node of the 3-broker cluster")
         n.add_argument("node", type=int, choices=(1, 2, 3))
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("mysql", help="run SQL on the MariaDB demo database")
     m.add_argument("sql")
     args = p.parse_args(argv)
+    if getattr(args, "kafka_version", None):
+        os.environ["KPLAN_KAFKA_VERSION"] = args.kafka_version
     try:
         if args.cmd == "up":
             up(secured=args.secured, only=tuple(args.only.split(",")) if args.only else None)

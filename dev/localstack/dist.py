@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from . import matrix
 from .common import DEV, LocalStackError, file_lock, say, stack_dir
 
 
@@ -33,15 +34,21 @@ def pom_versions() -> dict[str, str]:
 
 
 def dist_dir() -> Path:
+    if matrix.kafka_version():  # a chosen Kafka version: its own bare dist (matrix.py)
+        return matrix.dist_dir()
     return stack_dir() / "dist"
 
 
 def pom_digest() -> str:
+    if matrix.kafka_version():
+        return matrix.digest()
     return hashlib.sha256((DEV / "pom.xml").read_bytes()).hexdigest()
 
 
 def dist_current() -> bool:
     """True when the laid-out jars and plugins are the ones dev/pom.xml describes."""
+    if matrix.kafka_version():
+        return matrix.dist_current()
     dist = dist_dir()
     stamp = dist / ".pom.sha256"
     return stamp.exists() and stamp.read_text().strip() == pom_digest() and (dist / "lib").is_dir()
@@ -52,6 +59,8 @@ def ensure_dist() -> Path:
 
     A changed pom is laid out beside the old dist and swapped in by two renames, so processes running from the old
     one (a broker, a Connect worker) never see a half-empty directory; concurrent launchers take turns."""
+    if matrix.kafka_version():
+        return matrix.ensure_dist(check_maven())
     dist = dist_dir()
     if dist_current():
         return dist

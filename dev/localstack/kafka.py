@@ -113,7 +113,7 @@ def config_changed(expected: dict[str, str]) -> str | None:
 
 
 def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tuple[str, ...] = (),
-             classpath: tuple[str, ...] = ()) -> list[str]:
+             classpath: tuple[str, ...] = (), lib: str = "lib") -> list[str]:
     return [
         check_java(),
         marker,
@@ -123,7 +123,7 @@ def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tup
         f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
         *jvm,
         "-cp",
-        os.pathsep.join([str(dist / "lib" / "*"), *classpath]),
+        os.pathsep.join([str(dist / lib / "*"), *classpath]),
         main,
         *args,
     ]
@@ -197,8 +197,10 @@ def connect_service() -> Service:
         write_config("connect.properties", rendered("connect.properties", dist))
 
     def command(dist: Path) -> list[str]:
+        # a matrix dist gives Connect a classpath of its own (it may run another version than the broker)
+        lib = "connect-lib" if (dist / "connect-lib").is_dir() else "lib"
         return java_cmd(dist, connect.marker, "1g", "org.apache.kafka.connect.cli.ConnectDistributed",
-                        str(stack_dir() / "conf" / "connect.properties"))
+                        str(stack_dir() / "conf" / "connect.properties"), lib=lib)
 
     def outdated() -> str | None:
         return config_changed({"connect.properties": rendered("connect.properties", dist_dir())})

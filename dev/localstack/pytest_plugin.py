@@ -45,6 +45,8 @@ from . import (
     LocalStackError,
     ca_file,
     down,
+    kafka_label,
+    matrix,
     pom_versions,
     services,
     stack_dir,
@@ -268,8 +270,9 @@ class _StackTests:
             if self.secured_ran:
                 where += f"; secured {SASL_BOOTSTRAP} / {CONNECT_SECURE_URL}"
             terminalreporter.write_line(
-                f"integration tests against the real stack (Kafka {versions.get('kafka')}, Debezium "
-                f"{versions.get('debezium')} at {where}): {parts}"
+                f"integration tests against the real stack ({kafka_label()}"
+                + ("" if matrix.kafka_version() else f", Debezium {versions.get('debezium')}")
+                + f" at {where}): {parts}"
             )
 
 

@@ -40,36 +40,43 @@ class ConnectClients:
     def client_of(self, connect: str) -> RestClient | None:
         return self.clients.get(connect)
 
-    def read(self, parse) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str]]:
+    def read(self, parse) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str], dict[str, str]]:
         """(connectors by key, the plugins of every Connect cluster read, the Connect clusters that could not be
-        read -> why). With one Connect cluster a failed read is the run's error, as it always was."""
+        read -> why, each read one's worker version from `GET /`). With one Connect cluster a failed read is the
+        run's error, as it always was."""
         if not self.clients:
-            return {}, None, {}
+            return {}, None, {}, {}
 
         def one(item):
             name, client = item
             try:
                 body = client.get_json(rest_path("connectors") + "?expand=info&expand=status")
                 plugins = client.get_json(rest_path("connector-plugins", query={"connectorsOnly": "true"}))
+                root = client.get_json("/")
             except KplanError as e:
                 if len(self.clients) == 1:
                     raise
-                return name, None, None, str(e)
-            return name, parse(body), frozenset(p["class"] for p in plugins if "class" in p), None
+                return name, None, None, str(e), None
+            version = root.get("version") if isinstance(root, dict) else None
+            return (name, parse(body), frozenset(p["class"] for p in plugins if "class" in p), None,
+                    version if isinstance(version, str) else None)
 
         connectors: dict[str, LiveConnector] = {}
         plugins: set[str] = set()
         problems: dict[str, str] = {}
+        versions: dict[str, str] = {}
         with ThreadPoolExecutor(max_workers=len(self.clients)) as pool:
-            for name, found, installed, problem in pool.map(one, sorted(self.clients.items())):
+            for name, found, installed, problem, version in pool.map(one, sorted(self.clients.items())):
                 if problem is not None:
                     problems[name] = problem
                     continue
+                if version is not None:
+                    versions[name] = version
                 plugins |= installed
                 for conn in found.values():
                     key = connector_key(name, conn.name)
                     connectors[key] = replace(conn, name=key, connect=name)
-        return connectors, frozenset(plugins), problems
+        return connectors, frozenset(plugins), problems, versions
 
     def offsets(self, keys: Iterable[str]) -> dict[str, list[dict]]:
         """The offsets of the connectors `keys` names, each from its own Connect cluster."""

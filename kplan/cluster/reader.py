@@ -112,7 +112,7 @@ class KafkaReader:
             metadata, configs = self._settled_configs(metadata, configs, wanted)
             cluster_id, broker_count = self._cluster_result(cluster_future)
             cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
-            connectors, plugins, connect_problems = connect_future.result()
+            connectors, plugins, connect_problems, connect_versions = connect_future.result()
             acls, acl_problem = self._acls_result(acls_future)
             answers = {"acls": (acls, acl_problem or cluster_rights_problem(cluster_ops)),
                        "users": self._users_result(users_request)}
@@ -136,6 +136,7 @@ class KafkaReader:
             protected_connectors=ownership.protected_connectors if ownership else frozenset(),
             connector_plugins=plugins,
             connect_problems=freeze(connect_problems),
+            connect_versions=freeze(connect_versions),
             all_topic_names=frozenset(metadata),
             unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
             locked=self.records is not None and self.records.lock_topic(stack_name) in metadata,
@@ -258,7 +259,10 @@ class KafkaReader:
 
     # -- Connect -----------------------------------------------------------------------------------------
 
-    def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str]]:
+    def _read_connect(self) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str],
+                                     dict[str, str]]:
+        """The connectors, the plugins, the Connect clusters that could not be read, and each worker's version
+        (`GET /`: what the plan's version checks read, kplan.plan.connect_version)."""
         return self.connects.read(parse_connectors)
 
     def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:

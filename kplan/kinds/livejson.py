@@ -5,7 +5,8 @@
                            "overrides": {"retention.ms": "86400000"}, "effective": {...}, "sensitive_keys": []}},
      "connectors": {"pg-src": {"config": {...}, "state": "RUNNING", "tasks": [{"id": 0, "state": "RUNNING"}]}},
      "owned_topics": [...], "owned_connectors": [...], "protected_topics": [...], "protected_connectors": [...],
-     "connector_plugins": [...] or null, "all_topic_names": [...] or null,
+     "connector_plugins": [...] or null, "connect_version": "3.9.2" or null (the default Connect cluster's worker;
+     "connect_versions": {name: version} for the others), "all_topic_names": [...] or null,
      "unfinished_run": "run ... started ..." or null, "locked": false,
      "foreign_owners": {"topic.x": "other-stack"}, "connect_problems": {"analytics": "why it was not read"}}
 
@@ -54,6 +55,9 @@ def live_state_from_dict(doc: Any) -> LiveState:
             protected_topics=frozenset(doc.get("protected_topics") or ()),
             protected_connectors=frozenset(doc.get("protected_connectors") or ()),
             connector_plugins=None if plugins is None else frozenset(plugins),
+            connect_versions=freeze({**({DEFAULT_CONNECT: str(doc["connect_version"])} if doc.get("connect_version")
+                                        else {}),
+                                     **{str(k): str(v) for k, v in (doc.get("connect_versions") or {}).items()}}),
             all_topic_names=None if names is None else frozenset(names),
             unfinished_run=doc.get("unfinished_run") or None,
             locked=bool(doc.get("locked", False)),

@@ -134,6 +134,9 @@ class LiveState:
     connect_problems: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The owners, descriptions and labels this stack's record keeps, by address (kplan.model.metadata).
     metadata: Mapping[str, Meta] = field(default_factory=lambda: freeze({}))
+    # Each Connect cluster's worker version (GET / : "3.9.2"), by Connect cluster name, for the plan's version
+    # checks (kplan.plan.connect_version); empty when not read.
+    connect_versions: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan

@@ -16,6 +16,7 @@ from kplan.kinds import KINDS, Kind, PlanContext
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
+from kplan.plan.connect_version import connect_version_checks
 from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
@@ -58,6 +59,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     changes = tuple(c for kind in KINDS for _, c in sorted(by_kind[kind].items()))
     changes = attach_metadata(changes, {k.type.value: k.section for k in KINDS},
                               {k.section: frozenset(declared_by_kind[k]) for k in KINDS}, stack, live, destroy)
+    diags += connect_version_checks(changes, live.connect_versions)  # what a worker's version cannot do
     every = {c.address: c for c in changes}
     if not destroy:
         for kind in KINDS:

@@ -23,6 +23,8 @@ from confluent_kafka.admin import (
 )
 from kplan_helpers import faulty_kplan, kplan, wait_for, write_stack
 
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
+
 SECRET_VAR = "KPLAN_TEST_ACL_ADMIN_PASSWORD"
 USER_PASSWORD = "acl-test-user-password"
 

@@ -24,6 +24,8 @@ from kplan_helpers import (
 
 from kplan.state.lock import lock_topic
 
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
+
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 

@@ -16,6 +16,8 @@ import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer
 from kplan_helpers import base_stack, faulty_kplan, kplan, write_stack
 
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
+
 
 def _committed(admin, group: str) -> dict[tuple[str, int], int]:
     answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout=30)

@@ -10,6 +10,8 @@ from kplan_helpers import kplan, wait_for, write_stack
 
 from kplan.errors import WriteError
 
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
+
 KAFKA_PW = "KPLAN_TEST_KAFKA_PASSWORD"
 
 

@@ -5,6 +5,7 @@ listener with `--cluster-from`, into a directory stack."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 import yaml
 from confluent_kafka.admin import (
@@ -45,6 +46,7 @@ def _drop_acls(admin, principal: str) -> None:
         f.result(30)
 
 
+@pytest.mark.compat
 def test_import_then_validate_then_plan_shows_no_changes(stack, admin, prefix, tmp_path):
     orders, plain, files = f"{prefix}.orders", f"{prefix}.plain", f"{prefix}.files"
     _create(admin, [
@@ -116,6 +118,7 @@ def test_import_then_validate_then_plan_shows_no_changes(stack, admin, prefix, t
         quotas.close()
 
 
+@pytest.mark.compat
 def test_import_over_sasl_ssl_with_the_cluster_of_a_stack_into_a_directory(secured, sadmin, unique, tmp_path):
     name = unique("import-sec")
     _create(sadmin, [NewTopic(f"{name}.events", 2, 1, config={"retention.ms": "86400000"})])

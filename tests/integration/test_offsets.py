@@ -61,6 +61,7 @@ def _sink_stack(stack, prefix: str, out: Path, offsets: dict | None = None) -> d
     return doc
 
 
+@pytest.mark.compat
 def test_a_filestream_sinks_offsets_are_set_then_rolled_back(stack, admin, prefix, tmp_path):
     out, topic, name = tmp_path / "sink.txt", f"{prefix}.in", f"{prefix}-sink"
     path = write_stack(tmp_path / "sink.yaml", _sink_stack(stack, prefix, out))
@@ -113,6 +114,7 @@ def test_a_filestream_sinks_offsets_are_set_then_rolled_back(stack, admin, prefi
     assert r.code == 2 and f"offsets.{name}" in r.out, r.text  # the request is still to be applied
 
 
+@pytest.mark.compat
 def test_a_new_sink_with_offsets_is_created_stopped_and_starts_from_them(stack, admin, prefix, tmp_path):
     out, topic, name = tmp_path / "sink.txt", f"{prefix}.in", f"{prefix}-sink"
     doc = _sink_stack(stack, prefix, out)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import requests
 from confluent_kafka.admin import NewTopic
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
+
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 

@@ -24,6 +24,8 @@ from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import AlterClientQuotasRequest, DescribeClientQuotasRequest
 from kplan_helpers import faulty_kplan, kplan, write_stack
 
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
+
 SECRET_VAR = "KPLAN_TEST_QUOTA_ADMIN_PASSWORD"
 USER_PASSWORD = "quota-test-user-password"
 MiB = 1024 * 1024

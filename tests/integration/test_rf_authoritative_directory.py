@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from confluent_kafka import Producer
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
@@ -19,6 +20,8 @@ from kplan_helpers import (
     stack_doc,
     write_stack,
 )
+
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 DAY_MS = 86400000

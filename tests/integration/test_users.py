@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AdminClient,
@@ -19,6 +20,8 @@ from confluent_kafka.admin import (
 from kplan_helpers import faulty_kplan, kplan, wait_for, write_stack
 
 from kplan.transport.kafka import dispose
+
+pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
 ADMIN_VAR = "KPLAN_TEST_USERS_ADMIN_PASSWORD"
 USER_VAR = "KPLAN_TEST_USER_PASSWORD"
