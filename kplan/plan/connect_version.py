@@ -1,9 +1,9 @@
 """What the Kafka Connect worker's version cannot do, said at plan time instead of failing at apply.
 
-Each worker reports its version at `GET /` (read with the connectors: LiveState.connect_versions, by Connect
-cluster; a change is checked against its own Connect cluster's worker). kplan uses Connect REST features newer than the REST API itself; a plan whose changes need one the worker lacks gets one error line per
-resource naming the feature, the version found and what to do. The features and the versions that brought them
-(docs/compatibility.md):
+Each worker reports its version at `GET /` (read with the connectors: LiveState.connect_versions, by Connect cluster;
+a change is checked against its own Connect cluster's worker). kplan uses Connect REST features newer than the REST
+API itself; a plan whose changes need one the worker lacks gets one error line per resource naming the feature, the
+version found and what to do. The features and the versions that brought them (docs/compatibility.md):
 
 - creating a connector in its declared state (`initial_state` on POST /connectors, KIP-980): 3.7; kplan sends it on
   every create (a connector declared stopped, or created at declared offsets, must never run first);
