@@ -150,7 +150,7 @@ def flows_svg(plan: Plan) -> tuple[str, int, int]:
         height = max(counts) * _ROW
         parts.append(f'<rect class="band" x="2" y="{y - 5}" width="{4 * _W - 20}" height="{height + 4}"/>')
         y += height + _GAP
-    edges = [_edge(pos[a], pos[b], g.nodes[a].changed or g.nodes[b].changed)
+    edges = [_edge(f"{a}>{b}", pos[a], pos[b], g.nodes[a].changed or g.nodes[b].changed)
              for a, b in sorted(g.edges) if a in pos and b in pos]
     nodes = [_node(n, pos[n.id]) for f in drawn for n in f]
     titles = "".join(f'<text class="col" x="{10 + i * _W}" y="16">{escape(t)}</text>'
@@ -161,14 +161,14 @@ def flows_svg(plan: Plan) -> tuple[str, int, int]:
     return svg, len(drawn), len(flows) - len(drawn)
 
 
-def _edge(a: tuple[int, int], b: tuple[int, int], changed: bool) -> str:
+def _edge(name: str, a: tuple[int, int], b: tuple[int, int], changed: bool) -> str:
+    """A curve from the right side of box `a` to the left side of box `b` (to the right side when `b` is in the
+    same column)."""
     (ax, ay), (bx, by) = a, b
-    x1, y1, x2, y2 = ax + _BOX, ay + 9, bx, by + 9
-    if x2 <= x1:  # same column (rare): a loop out to the right
-        x2, mid = bx + _BOX, max(x1, bx + _BOX) + 20
-        return f'<path class="e{" ec" if changed else ""}" d="M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}"/>'
-    mid = (x1 + x2) // 2
-    return f'<path class="e{" ec" if changed else ""}" d="M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}"/>'
+    x1, y1, y2 = ax + _BOX, ay + 9, by + 9
+    x2, mid = (bx, (x1 + bx) // 2) if bx > x1 else (bx + _BOX, max(x1, bx + _BOX) + 20)
+    return (f'<path class="e{" ec" if changed else ""}" data-edge="{escape(name)}" '
+            f'd="M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}"/>')
 
 
 def _node(n: Node, at: tuple[int, int]) -> str:
