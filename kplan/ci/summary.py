@@ -19,8 +19,8 @@ def summary(markdown: str, report_url: str, room: int) -> str:
     """At most `room` characters: the head of the plan, the link, then errors and warnings while they fit."""
     lines = markdown.strip("\n").splitlines()
     title, head, clusters, sections = _parts(lines)
-    link = (f"**This plan is too long for a comment. [Open the whole plan]({_url(report_url)})**: one page with every change grouped by kind and action, "
-            "filter and search, the diffs, and the data flows it touches.")
+    link = (f"**This plan is too long for a comment. [Open the whole plan]({_url(report_url)})**: one page with "
+            "every change grouped by kind and action, filter and search, the diffs, and the data flows it touches.")
     out = "\n".join([title, *head, "", *clusters, link]).replace("\n\n\n", "\n\n")
     if not any(sections.get(name) for name in _SECTIONS) and RENDERER_CUT in markdown:
         out += ("\n\nThe Markdown plan was cut before its errors and warnings (if it has any): the page lists them "

@@ -61,7 +61,8 @@ function rowEl(i){
   d.addEventListener("toggle",function(){
     if(!d.open||d.querySelector("pre"))return;
     var pre=el("pre","diff");
-    r.d.forEach(function(l){pre.appendChild(el("span",MARK[l[0]]||"",(l[0]==="#"||l[0]==="!"?"# ":l[0]+" ")+l[1]+"\n"));});
+    r.d.forEach(function(l){
+      pre.appendChild(el("span",MARK[l[0]]||"",(l[0]==="#"||l[0]==="!"?"# ":l[0]+" ")+l[1]+"\n"));});
     if(!r.d.length)pre.textContent="(nothing more to show)";
     d.appendChild(pre);
   });

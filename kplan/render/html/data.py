@@ -108,5 +108,6 @@ def problems(plan: Plan) -> tuple[list[str], list[str]]:
         if ch.has(Flag.IRREVERSIBLE):
             warnings.append(f"Irreversible: {ch.address}: a partition increase cannot be undone")
     covered = {"partition-increase", "replace-data-loss"}
-    warnings += [d.format().split(": ", 1)[-1] for d in plan.diagnostics if d.severity != Severity.ERROR and d.code not in covered]
+    warnings += [d.format().split(": ", 1)[-1] for d in plan.diagnostics
+                 if d.severity != Severity.ERROR and d.code not in covered]
     return errors, warnings

@@ -68,7 +68,7 @@ def flow_graph(plan: Plan) -> Graph:
 
 def _config(ch: ResourceChange) -> dict:
     doc = ch.after if ch.after is not None else ch.before
-    cfg = doc.get("config") if isinstance(doc, dict) or hasattr(doc, "get") else None
+    cfg = doc.get("config") if doc is not None else None
     return dict(cfg) if cfg else {}
 
 

@@ -34,7 +34,8 @@ def test_a_5000_change_plan_is_a_summary_that_fits_and_links_to_the_page(markdow
     assert f"[Open the whole plan]({URL})" in body
     # the renderer cut the plan inside its table: its warnings (one per topic destroyed) were not in the Markdown
     assert "### Warnings" not in markdown_5000
-    assert "The Markdown plan was cut before its errors and warnings (if it has any): the page lists them first." in body
+    assert ("The Markdown plan was cut before its errors and warnings (if it has any): the page lists them first."
+            in body)
     assert "| Resource |" not in body and "`topic.shop.new-00000`" not in body
     assert body.endswith("\n---\nPlanned by x.\n")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builders import PG, live, lconn, ltopic, stack, topic
+from builders import PG, lconn, live, ltopic, stack, topic
 
 from kplan.model.desired import ConnectorSpec, ConnectorState, Origin, TopicSpec, freeze
 from kplan.plan.planner import make_plan
