@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
+.PHONY: browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -67,9 +67,19 @@ unit: venv
 unit-fast: venv
 	$(STAGE) $(PY) -m pytest -m 'not integration and not tools' -x -q
 
-# The unit tests that only run external tools (hadolint, actionlint, pre-commit, check-jsonschema, a fake forge).
-tools: venv
+# The unit tests that only run external tools (hadolint, actionlint, pre-commit, check-jsonschema, a fake forge, and
+# the HTML plan page in a headless Chromium: `browser-deps` installs Debian's chromium and chromedriver first).
+tools: venv browser-deps
 	$(STAGE) $(PY) -m pytest -m 'tools and not integration' -q
+
+# Debian's Chromium and its WebDriver for the `browser` tests (tests/unit/render/test_html_browser.py): installed with
+# apt-get when missing (as root; ~80 s the first time), else the command to run is printed and the tests skip.
+browser-deps:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromium-driver (apt-get) for the browser tests"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; \
+	else echo "the browser tests will skip: install Chromium and its driver (Debian: apt-get install chromium chromium-driver)"; fi
 
 # The integration tests: the local stack is started once for both runs (reused if it runs, and then left running;
 # stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,

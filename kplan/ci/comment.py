@@ -98,12 +98,18 @@ def decide(existing: Note | None, body: str) -> Decision:
     return Decision(Action.UPDATE, existing.id)
 
 
-def build_body(key: Key, markdown: str, *, limit: int, footer: str = "") -> str:
-    """The marker, the plan and a footer line, cut to `limit` characters with a note saying so."""
+def build_body(key: Key, markdown: str, *, limit: int, footer: str = "", report_url: str | None = None) -> str:
+    """The marker, the plan and a footer line, cut to `limit` characters with a note saying so; with a
+    `report_url` (the whole plan as one page), a plan that does not fit whole is posted as a summary linking to
+    it instead (kplan.ci.summary)."""
+    from kplan.ci.summary import summary, too_long
+
     head = key.marker() + "\n"
     tail = f"\n\n---\n{footer}\n" if footer else "\n"
     text = markdown.strip("\n")
     room = limit - len(head) - len(tail)
+    if report_url and too_long(markdown, room):
+        return head + summary(markdown, report_url, room) + tail
     if len(text) > room:
         note = "\n\n**The plan was cut here: it is longer than this comment may be. The CI job's log has it whole.**"
         text = text[: max(0, room - len(note))].rstrip() + note

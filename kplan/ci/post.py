@@ -29,9 +29,9 @@ class Outcome:
     url: str | None = None
 
 
-def post_plan(forge, key: c.Key, markdown: str, *, limit: int, footer: str) -> Outcome:
+def post_plan(forge, key: c.Key, markdown: str, *, limit: int, footer: str, report_url: str | None = None) -> Outcome:
     """One comment per key on the pull request: created on the first run, edited in place on the next ones."""
-    body = c.build_body(key, markdown, limit=limit, footer=footer)
+    body = c.build_body(key, markdown, limit=limit, footer=footer, report_url=report_url)
     decision = c.decide(c.find(forge.comments(), key), body)
     if decision.action is c.Action.CREATE:
         made = forge.create_comment(body)

@@ -9,8 +9,10 @@ from typing import Mapping
 import click
 
 FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
-    help="text for terminals, markdown for a pull-request comment, json (schemas/plan.schema.json) for tools.",
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
+    show_default=True,
+    help="text for terminals, markdown for a pull-request comment, json (schemas/plan.schema.json) for tools, html "
+         "for one self-contained page (docs/html-report.md).",
 )
 NO_COLOR_OPTION = click.option("--no-color", is_flag=True, help="No ANSI colors (also: the NO_COLOR variable).")
 # Every command that loads a stack takes it: a stack whose CDC engine lives in such a directory loads everywhere.
@@ -35,6 +37,19 @@ def emit(plan, fmt: str, color: bool) -> None:
     if fmt != "text":  # text shows diagnostics inline; elsewhere errors also go to stderr, one line each
         for d in plan.errors:
             click.echo(d.format(), err=True)
+
+
+def write_report(plan, path: str) -> None:
+    """The plan as one HTML page at `path` (`kplan plan --report`); one error line when it cannot be written."""
+    from kplan.errors import KplanError
+    from kplan.render import render
+
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(render(plan, "html"))
+    except OSError as e:
+        raise KplanError(f"{path}: cannot write the HTML report: {e.strerror or e}") from None
+    click.echo(f"Wrote the HTML report to {path} (one self-contained page: open it in a browser).", err=True)
 
 
 class DurationType(click.ParamType):

@@ -45,7 +45,10 @@ def ci_group():
 @click.option("--number", type=int, metavar="N",
               help="The pull request number or merge request iid. Default: from GITHUB_EVENT_PATH or "
                    "CI_MERGE_REQUEST_IID.")
-def comment_command(plan, platform, api_url, project, token_var, stack, environment, commit, number):
+@click.option("--report-url", envvar="KPLAN_REPORT_URL", metavar="URL",
+              help="Where the job uploaded the plan as one HTML page (`kplan plan --report`); a plan too long for "
+                   "a comment is then posted as a summary linking to it. Default: KPLAN_REPORT_URL.")
+def comment_command(plan, platform, api_url, project, token_var, stack, environment, commit, number, report_url):
     """Post PLAN.md (a `kplan plan --format markdown` output; `-` or nothing: stdin) as one comment on the pull or
     merge request, or update the one an earlier run posted for the same stack and environment."""
     from kplan.ci import comment as c
@@ -53,9 +56,14 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
 
     markdown = _read_plan(plan)
     key = _key(c.Kind.PLAN, markdown, stack, environment)
+    report_url = (report_url or "").strip() or None
+    if report_url and not report_url.startswith(("https://", "http://")):
+        raise KplanError(f"--report-url / KPLAN_REPORT_URL {report_url!r} is not an http(s) URL: give the address "
+                         "of the uploaded HTML plan (e.g. the upload-artifact step's artifact-url output)")
     ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
     forge = _forge(ctx)
-    out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url))
+    out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url),
+                    report_url=report_url)
     where = f"{'pull request #' if ctx.platform == 'github' else 'merge request !'}{ctx.number}"
     what = "comment" if ctx.platform == "github" else "note"
     if out.action is Posted.UNCHANGED:

@@ -7,7 +7,15 @@ from typing import Mapping, Sequence
 
 import click
 
-from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, emit, use_color
+from kplan.commands._output import (
+    FORMAT_OPTION,
+    NO_COLOR_OPTION,
+    TEMPLATE_DIR_OPTION,
+    WAIT_OPTION,
+    emit,
+    use_color,
+    write_report,
+)
 
 
 @click.command("plan")
@@ -18,6 +26,9 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_
 @click.option("--destroy", is_flag=True, help="Show what `kplan destroy` would remove.")
 @click.option("-out", "--out", "out", metavar="FILE", type=click.Path(dir_okay=False),
               help="Save the plan (no secrets) for `kplan show` and `kplan apply`.")
+@click.option("--report", metavar="FILE.html", type=click.Path(dir_okay=False),
+              help="Also write the plan as one self-contained HTML page (docs/html-report.md), even when it has "
+                   "errors.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 = no changes, 2 = changes, 1 = error.")
 @click.option("--allow-active-consumers", is_flag=True,
               help="Allow deleting or replacing topics that consumer groups with live members read "
@@ -32,8 +43,8 @@ from kplan.commands._output import FORMAT_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_exitcode, allow_active_consumers,
-                 owner, labels, template_dirs, wait_s, live_state):
+def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, detailed_exitcode,
+                 allow_active_consumers, owner, labels, template_dirs, wait_s, live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
     from kplan.plan.select import parse_labels, select
 
@@ -51,6 +62,8 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, detailed_e
     if filtered:
         plan = select(plan, owner, wanted)
     emit(plan, fmt, use_color(no_color))
+    if report:
+        write_report(plan, report)
     if out:
         if plan.has_errors:
             click.echo(f"Error: the plan has errors; it was not saved to {out}.", err=True)

@@ -1,8 +1,9 @@
-"""Plan renderers: text (terminal), markdown (PR comments), json (machines). All pure: Plan in, str out."""
+"""Plan renderers: text (terminal), markdown (PR comments), json (machines), html (one self-contained page for
+plans too big for a comment). All pure: Plan in, str out."""
 
 from kplan.secrets import scrub
 
-FORMATS = ("text", "markdown", "json")
+FORMATS = ("text", "markdown", "json", "html")
 
 
 def render(plan, fmt: str, *, color: bool = False) -> str:
@@ -24,4 +25,8 @@ def _render(plan, fmt: str, *, color: bool = False) -> str:
         from kplan.render.json import render_json
 
         return render_json(plan)
+    if fmt == "html":
+        from kplan.render.html import render_html
+
+        return render_html(plan)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -40,11 +40,12 @@ def test_no_command_ever_shows_a_secret(stack, prefix, tmp_path, canaries):
         "validate": kplan("validate", str(path), env=env),
         "render yaml": kplan("render", str(path), env=env),
         "render json": kplan("render", str(path), "--format", "json", env=env),
-        **{f"plan {f}": kplan("plan", str(path), "--format", f, env=env) for f in ("text", "markdown", "json")},
-        "plan -out": kplan("plan", str(path), "-out", str(planfile), env=env),
+        **{f"plan {f}": kplan("plan", str(path), "--format", f, env=env)
+           for f in ("text", "markdown", "json", "html")},
+        "plan -out": kplan("plan", str(path), "-out", str(planfile), "--report", str(tmp_path / "p.html"), env=env),
     }
     runs.update({f"show {f}": kplan("show", str(planfile), "--format", f, env=env)
-                 for f in ("text", "markdown", "json")})
+                 for f in ("text", "markdown", "json", "html")})
     runs["apply"] = kplan("apply", str(path), "--auto-approve", env=env)
     runs.update({f"status {f}": kplan("status", str(path), "--format", f, env=env) for f in ("text", "json")})
     runs["plan after apply"] = kplan("plan", str(path), "--detailed-exitcode", env=env)
@@ -70,6 +71,8 @@ def test_no_command_ever_shows_a_secret(stack, prefix, tmp_path, canaries):
 
     written = [planfile.read_text()] + [p.read_text() for p in journal_dir().glob(f"{prefix}@*.json")]
     assert len(written) == 2, "the plan file and the local journal copy"
+    written.append((tmp_path / "p.html").read_text())  # the HTML page of the plan (docs/html-report.md)
+    assert "my.app.password" in written[-1] and "<!DOCTYPE html>" in written[-1]
     for value in (canaries["env"], canaries["file"], canaries["plain"]):
         for name, run in runs.items():
             assert value not in run.text, f"{name} shows a secret"

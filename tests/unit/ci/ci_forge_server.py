@@ -158,7 +158,12 @@ def _page(st: ForgeState, items: list, query: dict, base: str, path: str, style:
     return 200, chunk, headers
 
 
+GITHUB_BODY_LIMIT = 65_536  # GitHub answers 422 "Body is too long (maximum is 65536 characters)"
+
+
 def _github(st: ForgeState, method, path, query, body, base):
+    if isinstance(body, dict) and len(str(body.get("body", ""))) > GITHUB_BODY_LIMIT:
+        raise _Reject(f"body of {len(body['body'])} characters, over GitHub's {GITHUB_BODY_LIMIT}")
     repo = f"/repos/{GITHUB_REPO}"
     if not path.startswith(repo + "/"):
         raise _Reject(f"not the repository {GITHUB_REPO}")

@@ -11,6 +11,8 @@ import sys
 import pytest
 from ci_forge_server import GITHUB_REPO, GITLAB_PROJECT, ForgeServer
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "render"))
+
 pytestmark = pytest.mark.tools  # kplan in a subprocess against a local forge server, with real retry waits
 
 TOKEN = "ghs_canaryTOKEN0123456789abcdef"
@@ -286,3 +288,23 @@ def test_drift_issue_with_a_label(github):
     assert srv.state.issues[0]["labels"] == ["kplan-drift"]
     gets = [s for s in srv.state.seen if s.method == "GET"]
     assert gets[0].query["labels"] == "kplan-drift"
+
+
+def test_a_plan_too_long_for_a_comment_is_a_summary_linking_to_the_page(github, tmp_path):
+    """A 5,000-change plan, cut by the Markdown renderer: with KPLAN_REPORT_URL the comment is its summary and the
+    link to the whole plan (the server refuses a body over GitHub's 65,536 characters)."""
+    from html_plans import big_plan
+
+    from kplan.render import render
+
+    plan = tmp_path / "plan.md"
+    plan.write_text(render(big_plan(5000), "markdown"))
+    srv, env = github
+    url = "https://github.example/acme/kafka-stacks/actions/runs/99/artifacts/4242"
+    out = run(["comment", str(plan)], {**env, "KPLAN_REPORT_URL": url})
+    assert out.returncode == 0, out.stderr
+    body = srv.state.comments[7][0]["body"]
+    assert len(body) <= 65_536
+    assert f"[Open the whole plan]({url})" in body and "**Plan: 2501 to add, 1251 to change, 1248 to destroy.**" in body
+    bad = run(["comment", str(plan), "--report-url", "javascript:alert(1)"], env)
+    assert bad.returncode == 1 and bad.stderr.strip().startswith("Error: --report-url / KPLAN_REPORT_URL"), bad.stderr

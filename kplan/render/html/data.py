@@ -1,0 +1,113 @@
+"""What the HTML page shows, as plain data: one dict built from the plan model (the only input), embedded in the
+page as JSON and read by its script. Pure. Every value comes from the plan, which never holds a plaintext secret
+(kplan.model.plan); the page is scrubbed once more at the renderer's boundary (kplan.render.render)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange, Severity
+from kplan.render.common import (
+    HEADLINES,
+    SYMBOLS,
+    attr_note,
+    flag_note,
+    label,
+    meta_line,
+    reason_text,
+    show,
+    shown,
+    where,
+)
+
+# The order of the action groups: what a reviewer must see first (data loss) to what matters least.
+ACTION_ORDER = (Action.REPLACE, Action.DELETE, Action.UPDATE, Action.CREATE, Action.RESTART, Action.METADATA,
+                Action.NOOP)
+
+
+def page_data(plan: Plan) -> dict[str, Any]:
+    """The changes shown (as `kplan plan` lists them), each a compact row, and their (kind, action) groups in
+    review order. Row keys are short: a 10,000-change page carries 10,000 of them."""
+    rows: list[dict[str, Any]] = []
+    for cluster, ch in _changes(plan):
+        if not shown(ch):
+            continue
+        row: dict[str, Any] = {"a": ch.address, "k": ch.type.value, "n": ch.name, "x": ch.action.value,
+                               "s": SYMBOLS[ch.action].strip() or "=", "h": HEADLINES[ch.action],
+                               "f": sorted(f.value for f in ch.flags), "d": diff_lines(ch)}
+        if ch.meta.owner is not None:
+            row["o"] = ch.meta.owner
+        if ch.origin is not None:
+            row["w"] = where(ch.origin)
+        if cluster:
+            row["c"] = cluster
+        rows.append(row)
+    return {"changes": rows, "groups": groups(rows)}
+
+
+def _changes(plan: Plan) -> list[tuple[str | None, ResourceChange]]:
+    if plan.groups:
+        return [(g.cluster_name or "?", ch) for g in plan.groups for ch in g.changes]
+    return [(None, ch) for ch in plan.changes]
+
+
+def groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """[{"k": kind, "x": action, "i": [row indices]}], kinds by name, actions in review order within a kind."""
+    order = {a.value: i for i, a in enumerate(ACTION_ORDER)}
+    by: dict[tuple[str, str], list[int]] = {}
+    for i, row in enumerate(rows):
+        by.setdefault((row["k"], row["x"]), []).append(i)
+    keys = sorted(by, key=lambda kx: (kx[0], order.get(kx[1], len(order))))
+    return [{"k": k, "x": x, "i": by[(k, x)]} for k, x in keys]
+
+
+def diff_lines(ch: ResourceChange) -> list[list[str]]:
+    """The change's details as [mark, text] lines (`+`, `-`, `~`, `#`), the same facts as the Markdown details."""
+    lines: list[list[str]] = []
+    if reason_text(ch):
+        lines.append(["#", reason_text(ch)])
+    if meta_line(ch):
+        lines.append(["#", meta_line(ch)])
+    lines += [["#", flag_note(ch, f)] for f in sorted(ch.flags, key=lambda f: f.value)]
+    deleting = ch.action == Action.DELETE
+    for a in ch.attributes:
+        key, name, note = a.path[-1], label(a), attr_note(a)
+        suffix = f"  # {note}" if note else ""
+        if a.kind == AttrKind.DRIFT:
+            lines.append(["#", f"drift: {name} = {show(key, a.before)} ({note})"])
+        elif a.kind == AttrKind.REFUSED:
+            lines.append(["!", f"refused: {name} = {show(key, a.before)} -> {show(key, a.after)}"])
+        elif a.kind == AttrKind.REMOVE or deleting:
+            lines.append(["-", f"{name} = {show(key, a.before)}{suffix}"])
+        elif a.kind == AttrKind.ADD:
+            lines.append(["+", f"{name} = {show(key, a.after)}{suffix}"])
+        elif a.sensitive and a.before == a.after:
+            lines.append(["~", f"{name} = (sensitive value changed){suffix}"])
+        else:
+            lines.append(["-", f"{name} = {show(key, a.before)}"])
+            lines.append(["+", f"{name} = {show(key, a.after)}{suffix}"])
+    if ch.unchanged_attributes:
+        lines.append(["#", f"({ch.unchanged_attributes} unchanged attribute(s) hidden)"])
+    if ch.consumers is not None:
+        for g in ch.consumers.groups:
+            lines.append(["#", f"read by consumer group {g.group}: {g.state}, {g.members} member(s), lag {g.lag}"])
+    return lines
+
+
+def problems(plan: Plan) -> tuple[list[str], list[str]]:
+    """(errors, warnings) in words, errors first on the page: the plan's diagnostics, plus the changes that lose
+    data or cannot be undone (as the Markdown plan's warnings say them)."""
+    errors = [d.format().removeprefix("Error: ") for d in plan.diagnostics if d.severity == Severity.ERROR]
+    warnings: list[str] = []
+    for ch in plan.changes:
+        if ch.action == Action.REPLACE:
+            warnings.append(f"DATA LOSS: {ch.address} will be deleted and re-created ({reason_text(ch)})")
+        elif ch.action == Action.DELETE:
+            loss = " — DATA LOSS: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
+            warnings.append(f"Destroys {ch.address} ({reason_text(ch)}){loss}")
+        if ch.has(Flag.IRREVERSIBLE):
+            warnings.append(f"Irreversible: {ch.address}: a partition increase cannot be undone")
+    covered = {"partition-increase", "replace-data-loss"}
+    warnings += [d.format().split(": ", 1)[-1] for d in plan.diagnostics
+                 if d.severity != Severity.ERROR and d.code not in covered]
+    return errors, warnings
