@@ -177,6 +177,11 @@ class ClusterSpec:
     # What removing a registered schema from the stack (or destroy) does: "soft" (the registry's soft delete;
     # registering again brings it back) or "permanent" (soft, then hard delete); `schema_registry.delete`.
     registry_delete: str = "soft"
+    # The Kafka cluster id the stack is pinned to (`cluster.id`, docs/stack-format.md); None: not pinned. Every
+    # read of the cluster refuses another id (kplan.cluster.pin). `pin_origin` says where the pin is written
+    # ("stack.yaml:4: cluster.id"); not compared: a preview of the cluster settings and the loaded stack agree.
+    pinned_id: str | None = None
+    pin_origin: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,10 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
         if stack.cluster_name not in doc["clusters"]:
             raise KplanError(f"the live state {live_state} has no state for cluster {stack.cluster_name!r}")
         doc = doc["clusters"][stack.cluster_name]
+    if isinstance(doc, dict) and doc.get("cluster_id"):  # a state that names its cluster is held to the pin too
+        from kplan.cluster.pin import check_pin
+
+        check_pin(stack.cluster, str(doc["cluster_id"]))
     return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
 
 

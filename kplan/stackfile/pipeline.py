@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from kplan.kinds import stack_sections
@@ -144,7 +144,7 @@ def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap:
         substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip,
                         skip_in=frozenset(i for i, _ in skip))
     if on_cluster is not None and not diags.has_errors:
-        _preview_cluster(docs, environment, on_cluster)
+        _preview_cluster(docs, environment, on_cluster, smap)
     diags.begin_phase()
     flagged = Flagged()
     for doc in docs:
@@ -346,7 +346,8 @@ class ClusterPreview:
     sections: frozenset[str]  # the kinds' sections the stack declares something in (the read needs some of them)
 
 
-def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[ClusterPreview], None]) -> None:
+def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[ClusterPreview], None],
+                     smap: SourceMap) -> None:
     """Build the cluster settings from the substituted documents, checked by the cluster's own schema, and hand
     them to `on_cluster` — only when nothing about them is in doubt (one cluster section, it and the overlay's
     valid, a stack name): otherwise nothing is previewed and the caller reads after the load as before."""
@@ -371,6 +372,10 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
     cluster = _build_cluster(merged, Loc("<preview>", 0, 0), scratch, quiet)
     if cluster is None or quiet.has_errors:
         return
+    if cluster.pinned_id is not None:  # where the pin is written, for the read's refusal (the scratch map knows not)
+        holder = overlay if "id" in overlay else sections[0]
+        at = smap.value_loc(holder, "id")
+        cluster = replace(cluster, pin_origin=f"{at.file}:{at.line}: cluster.id" if at else cluster.pin_origin)
     topic_names = frozenset(t["name"] for d in docs for t in (d.root.get("topics") or ())
                             if isinstance(d.root.get("topics"), list) and isinstance(t, dict)
                             and isinstance(t.get("name"), str))
@@ -411,9 +416,13 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
         except UnitError as e:
             diags.error(smap.value_loc(c, "reassignment_throttle") or loc, str(e))
             throttle = None
+    pinned = c.get("id") if isinstance(c.get("id"), str) and c["id"].strip() else None
+    pin_loc = (smap.value_loc(c, "id") or loc) if pinned else None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
                        timeout_s=timeout, connect=connect, reassignment_throttle=throttle,
-                       schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete)
+                       schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete,
+                       pinned_id=pinned.strip() if pinned else None,
+                       pin_origin=f"{pin_loc.file}:{pin_loc.line}: {label}.id" if pin_loc else "")
 
 
 def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
