@@ -201,6 +201,19 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class SecretCommand:
+    """A command whose stdout is a secret (`secret_commands:`, used as `${secret:cmd:NAME}`): run at most once per
+    run, only by kplan.stackfile.references. `argv`: the program and its arguments, or with `shell` one string
+    for /bin/sh -c. `origin`: where it is declared ("stack.yaml:12")."""
+
+    name: str
+    argv: tuple[str, ...]
+    timeout_s: float = 10.0
+    shell: bool = False
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Stack:
     """A fully expanded stack for one environment."""
 
@@ -229,6 +242,8 @@ class Stack:
     members: tuple["Stack", ...] = ()
     # The name prefixes the stack claims (`claims:`; in a several-cluster stack each member has its cluster's).
     claims: tuple[Claim, ...] = ()
+    # The commands `${secret:cmd:NAME}` references run (`secret_commands:`, the environment's over the stack's).
+    secret_commands: Mapping[str, SecretCommand] = field(default_factory=lambda: freeze({}))
 
     def of(self, section: str) -> tuple[Any, ...]:
         """One kind's declared resources (none when the stack declares none)."""
