@@ -23,19 +23,18 @@ def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags:
             continue  # null (an environment removing it), or flagged by the schema
         at = smap.value_loc(merged, name) or loc
         command, shell = entry.get("command"), entry.get("shell") is True
-        label = f"secret_commands.{name}"
         if command is None:
-            diags.error(at, f"{label}: `command` is not set (the program and its arguments, e.g. "
+            diags.error(at, "`command` is not set (the program and its arguments, e.g. "
                             "[vault, kv, get, -field=password, secret/kafka])")
             continue
         if shell and not isinstance(command, str):
             diags.error(smap.value_loc(entry, "command") or at,
-                        f"{label}: with shell: true, `command` is one string for /bin/sh -c")
+                        "with shell: true, the command is one string for /bin/sh -c")
             continue
         if not shell and isinstance(command, str):
             diags.error(smap.value_loc(entry, "command") or at,
-                        f"{label}: `command` is a list, [program, argument, ...] (no shell is used); "
-                        "for a shell command line set shell: true")
+                        "the command is a list, [program, argument, ...] (no shell is used); for a shell "
+                        "command line set shell: true")
             continue
         argv = (command,) if isinstance(command, str) else tuple(command)
         if not argv or not all(isinstance(a, str) and a for a in argv):
@@ -46,10 +45,10 @@ def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags:
             try:
                 timeout = parse_duration_seconds(entry["timeout"])
             except UnitError as e:
-                diags.error(tloc, f"{label}.timeout: {e}")
+                diags.error(tloc, str(e))
                 continue
             if not 0 < timeout <= MAX_TIMEOUT_S:  # also NaN
-                diags.error(tloc, f"{label}.timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds "
+                diags.error(tloc, f"the timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds "
                                   f"(got {str(entry['timeout'])[:40]})")
                 continue
         out[name] = SecretCommand(name, argv, timeout, shell, origin=f"{at.file}:{at.line}")
