@@ -167,3 +167,18 @@ def test_import_writes_the_pin_first_and_replaces_an_old_one():
     assert list(pinned({"bootstrap_servers": "b:1"}, "XyZ")) == ["id", "bootstrap_servers"]
     assert pinned({"bootstrap_servers": "b:1", "id": "old"}, "XyZ") == {"id": "XyZ", "bootstrap_servers": "b:1"}
     assert pinned({"bootstrap_servers": "b:1"}, "") == {"bootstrap_servers": "b:1"}
+
+
+def test_a_saved_plan_records_its_cluster_and_is_refused_on_another():
+    """Pinned or not, `kplan apply PLANFILE` refuses a plan made on another cluster (the plan file's cluster_id)."""
+    from types import SimpleNamespace
+
+    from kplan.errors import KplanError
+    from kplan.model.desired import Stack
+    from kplan.session.run import check_saved_plan
+
+    stack = Stack(name="shop", environment=None, cluster=ClusterSpec("broker:9092"))
+    saved = SimpleNamespace(stack="shop", environment=None, cluster_id="made-here", inputs_digest="other")
+    with pytest.raises(KplanError) as e:
+        check_saved_plan(saved, None, None, stack, "another-one")
+    assert str(e.value) == "the saved plan was made for cluster made-here, but broker:9092 is cluster another-one"
