@@ -182,3 +182,30 @@ def test_a_saved_plan_records_its_cluster_and_is_refused_on_another():
     with pytest.raises(KplanError) as e:
         check_saved_plan(saved, None, None, stack, "another-one")
     assert str(e.value) == "the saved plan was made for cluster made-here, but broker:9092 is cluster another-one"
+
+
+def test_each_cluster_of_a_several_cluster_stack_is_held_to_its_own_pin(tmp_path, capsys):
+    write(tmp_path, """\
+stack: shop
+clusters:
+  a:
+    bootstrap_servers: a:9092
+    id: id-of-a
+  b:
+    bootstrap_servers: b:9092
+    id: id-of-b
+topics:
+  - {name: orders, cluster: a, partitions: 1, replication_factor: 1}
+  - {name: orders, cluster: b, partitions: 1, replication_factor: 1}
+""")
+    state = tmp_path / "live.json"
+    for b_id, code in (("id-of-b", 0), ("id-of-a", 1)):
+        state.write_text(json.dumps({"clusters": {"a": live("id-of-a"), "b": live(b_id)}}))
+        with pytest.raises(SystemExit) as e:
+            main(["plan", str(tmp_path / "stack.yaml"), "--live-state", str(state)])
+        out, err = capsys.readouterr()
+        assert e.value.code == code, err
+    assert err.strip().splitlines() == [
+        f"Error: cluster b: {tmp_path / 'stack.yaml'}:8: clusters.b.id pins the stack to Kafka cluster id-of-b, but "
+        "b:9092 is cluster id-of-a: nothing was read or changed. Point bootstrap_servers (or -e) at the cluster the "
+        "stack is for; if that cluster was re-created, set the id to id-of-a"]
