@@ -215,9 +215,9 @@ def test_the_early_reads_preview_runs_the_same_command_once(tmp_path):
 
 @pytest.mark.parametrize("entry, message", [
     ("    command: 'vault kv get'\n", "secret_commands.admin.command: the command is a list, [program, argument, ...]"),
-    ("    command: [vault]\n    shell: true\n", "secret_commands.admin.command: with shell: true, the command is one string for /bin/sh -c"),
+    ("    command: [vault]\n    shell: true\n", "admin.command: with shell: true, the command is one string"),
     ("    timeout: 3s\n", "secret_commands.admin: `command` is not set"),
-    ("    command: [vault]\n    timeout: 10m\n", "secret_commands.admin.timeout: the timeout must be more than 0 and at most 300"),
+    ("    command: [vault]\n    timeout: 10m\n", "admin.timeout: the timeout must be more than 0 and at most 300"),
     ("    command: [vault]\n    timeout: soon\n", "secret_commands.admin.timeout: invalid duration"),
     ("    command: [vault]\n    shell: maybe\n", "shell"),
     ("    command: []\n", "command"),
