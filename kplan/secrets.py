@@ -7,8 +7,9 @@ A stack never needs a secret in plaintext. Two kinds of reference exist:
 
 * Kafka Connect config-provider references (`${file:/path:key}`, `${env:NAME}`, `${vault:...}`, any
   `${<provider>:...}` other than `secret:`) are passed to Connect unresolved; the worker resolves them.
-* kplan secret references, `${secret:env:NAME}` and `${secret:file:/path}`, stay unresolved in the loaded
-  stack and are resolved only at the edge (apply, or comparing with a live value) by `resolve_stack_secrets`.
+* kplan secret references, `${secret:env:NAME}`, `${secret:file:/path}` and `${secret:cmd:NAME}` (the stdout of
+  a command the stack configures under `secret_commands:`), stay unresolved in the loaded stack and are resolved
+  only at the edge (apply, or comparing with a live value) by `resolve_stack_secrets`.
 
 Sensitive values are never printed: they are replaced by `MASK`. Pure: resolving references (reading the
 environment and secret files) happens at the edge (`kplan.stackfile.references`), which hands the planner and the
@@ -29,11 +30,13 @@ from kplan.errors import KplanError
 
 MASK = "(sensitive)"
 
-# ${secret:env:NAME} or ${secret:file:/path/to/file}
-SECRET_REF = re.compile(r"\$\{secret:(?P<kind>env|file):(?P<target>[^}]*)\}")
+# ${secret:env:NAME}, ${secret:file:/path/to/file} or ${secret:cmd:NAME} (a configured secret command)
+SECRET_REF = re.compile(r"\$\{secret:(?P<kind>env|file|cmd):(?P<target>[^}]*)\}")
 # Any ${...} reference: a kplan secret, or a Connect config-provider placeholder.
 ANY_REF = re.compile(r"\$\{[^}]*\}")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The name of a secret command (`secret_commands:` key, `${secret:cmd:NAME}`).
+COMMAND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 # Key fragments that mark a secret value (matched case-insensitively against the whole key).
 _SENSITIVE_SUFFIXES = ("password", "passwd", "passphrase", ".key", ".secret", "_secret", ".token", "_token")
@@ -94,11 +97,15 @@ def secret_ref_problem(value: str) -> str | None:
         ref = value[i : end + 1]
         m = SECRET_REF.fullmatch(ref)
         if m is None:
-            return f"malformed secret reference {ref!r}: use ${{secret:env:NAME}} or ${{secret:file:/path}}"
+            return (f"malformed secret reference {ref!r}: use ${{secret:env:NAME}}, ${{secret:file:/path}} or "
+                    "${secret:cmd:NAME}")
         if m["kind"] == "env" and not _ENV_NAME.match(m["target"]):
             return f"malformed secret reference {ref!r}: {m['target']!r} is not an environment variable name"
         if m["kind"] == "file" and not m["target"]:
             return f"malformed secret reference {ref!r}: the file path is empty"
+        if m["kind"] == "cmd" and not COMMAND_NAME.match(m["target"]):
+            return (f"malformed secret reference {ref!r}: {m['target']!r} is not a secret command's name (letters, "
+                    "digits, '.', '_', '-')")
         start = end + 1
     return None
 

@@ -9,7 +9,10 @@ import pytest
 def _forget_known_secrets():
     """The run-wide known secret values (kplan.secrets.KNOWN) are per process: each test starts with none."""
     from kplan.secrets import KNOWN
+    from kplan.stackfile.secret_run import forget
 
     KNOWN.clear()
+    forget()  # and the secret commands' values, cached per process (one run)
     yield
     KNOWN.clear()
+    forget()

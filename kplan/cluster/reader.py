@@ -16,6 +16,7 @@ from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import connect_client
 from kplan.cluster.connects import ConnectClients
 from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
+from kplan.cluster.pin import check_pin
 from kplan.errors import KplanError
 from kplan.kinds import KINDS, UNITS
 from kplan.model.desired import ClusterSpec, freeze
@@ -94,6 +95,8 @@ class KafkaReader:
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
             own = {s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items() if s in sections}
+            # checks the pin (cluster.id) before anything else is read or used: the answers of the requests
+            # already in flight beside it are then never looked at
             metadata = self.last_metadata = self.topic_metadata()
             users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
             records_future = (pool.submit(self.records.read_all, client_config(self.cluster, self.secrets),
@@ -153,6 +156,7 @@ class KafkaReader:
             desc = future.result(timeout=self.cluster.timeout_s + 1)
         except Exception as e:  # noqa: BLE001
             raise self._unreachable(e) from e
+        check_pin(self.cluster, desc.cluster_id)
         return desc.cluster_id, len(desc.nodes)
 
     def _acls_result(self, future) -> tuple[dict[str, set], Problem | None]:
@@ -214,6 +218,7 @@ class KafkaReader:
             raise
         except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
             raise self._unreachable(e) from e
+        check_pin(self.cluster, desc.cluster_id)
         return desc.cluster_id, len(desc.nodes)
 
     def _settled_configs(self, metadata: dict, configs: dict, wanted: set[str]) -> tuple[dict, dict]:
@@ -229,6 +234,7 @@ class KafkaReader:
             md = self.admin.list_topics(timeout=self.cluster.timeout_s)
         except Exception as e:  # noqa: BLE001
             raise self._unreachable(e) from e
+        check_pin(self.cluster, md.cluster_id)  # the pin (cluster.id), from the answer's own cluster id
         out: dict[str, tuple] = {}
         for name, t in md.topics.items():
             if t.error is not None and not t.partitions:

@@ -110,6 +110,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     imported = build_import(live, options)
     if cdc:
         imported = recognise_cdc(imported, live, stack, template_dirs)
+    cluster_doc = pinned(cluster_doc, live.cluster_id)
     documents = imported.documents(stack_name, cluster_doc, split=split)
     target = Path(out)
     paths = {name: (target / name if split else target) for name in documents}
@@ -162,6 +163,12 @@ def read_live(stack, *, skip: frozenset[str] = frozenset()):
         return live
     finally:
         reader.close()
+
+
+def pinned(cluster_doc: dict, cluster_id: str) -> dict:
+    """The cluster section with `id:` (the cluster pin, docs/stack-format.md) set to the id the read found, written
+    first: the stack refuses any other cluster from then on."""
+    return {"id": cluster_id, **{k: v for k, v in cluster_doc.items() if k != "id"}} if cluster_id else cluster_doc
 
 
 def raw_cluster_section(path: str) -> dict:

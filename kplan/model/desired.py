@@ -217,6 +217,12 @@ class ClusterSpec:
     # OAUTHBEARER tokens of every client it opens with AWS's signer library; None when not set.
     aws_msk_iam: Mapping[str, str] | None = None
 
+    # The Kafka cluster id the stack is pinned to (`cluster.id`, docs/stack-format.md); None: not pinned. Every
+    # read of the cluster refuses another id (kplan.cluster.pin). `pin_origin` says where the pin is written
+    # ("stack.yaml:4: cluster.id"); not compared: a preview of the cluster settings and the loaded stack agree.
+    pinned_id: str | None = None
+    pin_origin: str = field(default="", compare=False)
+
     def connect_names(self) -> tuple[str, ...]:
         """The names of the Connect clusters the stack reaches (the default first, when there is one)."""
         return ((DEFAULT_CONNECT,) if self.connect_url else ()) + tuple(sorted(self.connects))
@@ -244,6 +250,19 @@ class Claim:
 
     def covers(self, section: str, name: str) -> bool:
         return section in self.kinds and name.startswith(self.prefix)
+
+
+@dataclass(frozen=True)
+class SecretCommand:
+    """A command whose stdout is a secret (`secret_commands:`, used as `${secret:cmd:NAME}`): run at most once per
+    run, only by kplan.stackfile.references. `argv`: the program and its arguments, or with `shell` one string
+    for /bin/sh -c. `origin`: where it is declared ("stack.yaml:12")."""
+
+    name: str
+    argv: tuple[str, ...]
+    timeout_s: float = 10.0
+    shell: bool = False
+    origin: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -282,6 +301,8 @@ class Stack:
     def meta(self, section: str, name: str) -> Meta:
         """A declared resource's owner, description and labels (empty when it has none)."""
         return self.metadata.get((section, name)) or Meta()
+    # The commands `${secret:cmd:NAME}` references run (`secret_commands:`, the environment's over the stack's).
+    secret_commands: Mapping[str, SecretCommand] = field(default_factory=lambda: freeze({}))
 
     def of(self, section: str) -> tuple[Any, ...]:
         """One kind's declared resources (none when the stack declares none)."""

@@ -47,6 +47,10 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
         if stack.cluster_name not in doc["clusters"]:
             raise KplanError(f"the live state {live_state} has no state for cluster {stack.cluster_name!r}")
         doc = doc["clusters"][stack.cluster_name]
+    if isinstance(doc, dict) and doc.get("cluster_id"):  # a state that names its cluster is held to the pin too
+        from kplan.cluster.pin import check_pin
+
+        check_pin(stack.cluster, str(doc["cluster_id"]))
     return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
 
 
@@ -89,7 +93,8 @@ def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, st
     from kplan.stackfile.references import resolve_stack_secrets
 
     # the cluster's own references only: a connector's unresolvable secret is the plan's to report, after the wait
-    secrets = resolve_stack_secrets(Stack(name=stack.name, environment=None, cluster=stack.cluster),
+    secrets = resolve_stack_secrets(Stack(name=stack.name, environment=None, cluster=stack.cluster,
+                                          secret_commands=stack.secret_commands),
                                     os.environ if environ is None else environ)
     wait_for_cluster(stack.cluster, secrets, wait_s)
 
@@ -147,6 +152,7 @@ def _start_read(preview, environ: Mapping[str, str]):
     from kplan.session import systems
     from kplan.stackfile.references import resolve_stack_secrets
 
-    secrets = resolve_stack_secrets(Stack(name=preview.stack_name, environment=None, cluster=preview.cluster), environ)
+    secrets = resolve_stack_secrets(Stack(name=preview.stack_name, environment=None, cluster=preview.cluster,
+                                          secret_commands=preview.secret_commands), environ)
     reader, validator, close = systems.open_cluster(preview.cluster, secrets)
     return Prefetch(reader, preview.stack_name, preview.topic_names, preview.sections, close), validator

@@ -87,6 +87,7 @@ def stack_data(stack: Stack) -> dict:
 
 def _cluster_data(cluster) -> dict:
     return {
+        **({"id": cluster.pinned_id} if cluster.pinned_id else {}),
         "bootstrap_servers": cluster.bootstrap_servers,
         "connect_url": masked_url(cluster.connect_url) if cluster.connect_url else None,
         "client": {k: display_value(k, cluster.client_properties[k]) for k in sorted(cluster.client_properties)},

@@ -19,7 +19,7 @@ from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.stackfile.yaml_values import Document
 
-_SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy")
+_SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy", "secret_commands")
 # the stack file's lists of entries: the core ones, then each kind's section in the kinds' order
 LISTS = ("topics", "connectors", "cdc", *stack_sections(), "claims")
 

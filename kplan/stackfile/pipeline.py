@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Callable, Mapping, Sequence
 
 from kplan.kinds import stack_sections
 from kplan.kinds.connector.section import normalize_config, warn_plaintext_secrets
 from kplan.kinds.topic.section import Aggregate, check_duplicates_and_collisions
-from kplan.model.desired import ClusterSpec, Stack, freeze
+from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
 from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
@@ -30,6 +30,7 @@ from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overla
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.schema import validate_document
+from kplan.stackfile.secret_commands import build_secret_commands
 from kplan.stackfile.sections import SECTIONS
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import load_path
@@ -101,6 +102,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     for module in stack_sections().values():  # a kind's checks across the clusters of a several-cluster stack
         if hasattr(module, "check_members"):
             module.check_members(members, diags)
+    secret_commands = build_secret_commands(comb.single.get("secret_commands", (None, None))[0],
+                                            overlay.get("secret_commands"), smap, diags, first)
     policy_section, policy_holder = comb.single.get("policy", (None, None))
     policy, policy_files = load_policy(policy_section, policy_holder, smap, diags)
     ctx.agg.flush(diags)
@@ -120,6 +123,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                                      for name, data in module.digest_inputs(m.kinds.get(s, ())).items()}),
         warnings=tuple(d.located() for d in diags.items if d.severity is Severity.WARNING),
         policy=policy,
+        secret_commands=freeze(secret_commands),
     )
     return _stack(members, common)
 
@@ -147,7 +151,7 @@ def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap:
         substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip,
                         skip_in=frozenset(i for i, _ in skip))
     if on_cluster is not None and not diags.has_errors:
-        _preview_cluster(docs, environment, on_cluster)
+        _preview_cluster(docs, environment, on_cluster, smap)
     diags.begin_phase()
     flagged = Flagged()
     for doc in docs:
@@ -370,9 +374,11 @@ class ClusterPreview:
     cluster: ClusterSpec
     topic_names: frozenset[str]  # the topics declared by name (CDC-generated ones come later)
     sections: frozenset[str]  # the kinds' sections the stack declares something in (the read needs some of them)
+    secret_commands: Mapping[str, SecretCommand] = field(default_factory=dict)  # what ${secret:cmd:NAME} runs
 
 
-def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[ClusterPreview], None]) -> None:
+def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[ClusterPreview], None],
+                     smap: SourceMap) -> None:
     """Build the cluster settings from the substituted documents, checked by the cluster's own schema, and hand
     them to `on_cluster` — only when nothing about them is in doubt (one cluster section, it and the overlay's
     valid, a stack name): otherwise nothing is previewed and the caller reads after the load as before."""
@@ -385,23 +391,36 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
     if len(sections) != 1 or len(names) != 1 or not isinstance(sections[0], dict):
         return
     overlay: dict = {}
+    overlay_commands = None
     if environment is not None:
         envs = [d.root["environments"] for d in docs if isinstance(d.root.get("environments"), dict)]
         bodies = [e[environment] for e in envs if isinstance(e.get(environment), dict)]
         if len(bodies) > 1:
             return
         overlay = _dict(bodies[0].get("cluster")) if bodies else {}
+        overlay_commands = bodies[0].get("secret_commands") if bodies else None
     merged = deep_merge(sections[0], overlay, scratch, Loc("<preview>", 0, 0))
     if not cluster_section_valid(merged):
         return
     cluster = _build_cluster(merged, Loc("<preview>", 0, 0), scratch, quiet)
     if cluster is None or quiet.has_errors:
         return
+    if cluster.pinned_id is not None:  # where the pin is written, for the read's refusal (the scratch map knows not)
+        holder = overlay if "id" in overlay else sections[0]
+        at = smap.value_loc(holder, "id")
+        cluster = replace(cluster, pin_origin=f"{at.file}:{at.line}: cluster.id" if at else cluster.pin_origin)
     topic_names = frozenset(t["name"] for d in docs for t in (d.root.get("topics") or ())
                             if isinstance(d.root.get("topics"), list) and isinstance(t, dict)
                             and isinstance(t.get("name"), str))
     declared = frozenset(k for k in stack_sections() if any(d.root.get(k) for d in docs))
-    on_cluster(ClusterPreview(names.pop(), cluster, topic_names, declared))
+    commands = [d.root["secret_commands"] for d in docs if "secret_commands" in d.root]
+    if len(commands) > 1:
+        return
+    secret_commands = build_secret_commands(commands[0] if commands else None, overlay_commands, smap, quiet,
+                                            Loc("<preview>", 0, 0))
+    if quiet.has_errors:
+        return
+    on_cluster(ClusterPreview(names.pop(), cluster, topic_names, declared, freeze(secret_commands)))
 
 
 def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label: str = "cluster"
@@ -439,10 +458,14 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
         except UnitError as e:
             diags.error(smap.value_loc(c, "reassignment_throttle") or loc, str(e))
             throttle = None
+    pinned = c.get("id") if isinstance(c.get("id"), str) and c["id"].strip() else None
+    pin_loc = (smap.value_loc(c, "id") or loc) if pinned else None
     return ClusterSpec(bootstrap_servers=bs.strip(), connect_url=url, client_properties=freeze(client),
                        timeout_s=timeout, connect=connect, reassignment_throttle=throttle,
                        schema_registry_url=registry_url, schema_registry=registry, registry_delete=registry_delete,
-                       connects=freeze(connects), aws_msk_iam=msk)
+                       connects=freeze(connects), aws_msk_iam=msk,
+                       pinned_id=pinned.strip() if pinned else None,
+                       pin_origin=f"{pin_loc.file}:{pin_loc.line}: {label}.id" if pin_loc else "")
 
 
 

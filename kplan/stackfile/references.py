@@ -1,9 +1,11 @@
-"""Resolving kplan's `${secret:env:NAME}` / `${secret:file:PATH}` references: the edge where secrets are read.
+"""Resolving kplan's `${secret:env:NAME}` / `${secret:file:PATH}` / `${secret:cmd:NAME}` references: the edge
+where secrets are read.
 
 The loaded stack keeps references unresolved. A command resolves every reference its stack makes once, here
-(environment variables and secret files), and hands the resulting `SecretValues` to the pure planner, the
-executor and the client factories, which only substitute from it. A reference that cannot be resolved is
-recorded with a message naming the variable or file (never a value); using it raises that message.
+(environment variables, secret files and the stack's secret commands), and hands the resulting `SecretValues` to
+the pure planner, the executor and the client factories, which only substitute from it. A reference that cannot
+be resolved is recorded with a message naming the variable, file or command (never a value, never a command's
+output); using it raises that message.
 """
 
 from __future__ import annotations
@@ -13,16 +15,25 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.errors import KplanError
 from kplan.secrets import SECRET_REF, SecretValues, references_in, remember, secret_ref_problem
+from kplan.stackfile.secret_run import run_secret_command
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import SecretCommand, Stack
 
 
-def resolve_reference(ref: str, environ: Mapping[str, str]) -> str:
+def resolve_reference(ref: str, environ: Mapping[str, str],
+                      commands: Mapping[str, "SecretCommand"] | None = None) -> str:
     """The value of one well-formed `${secret:...}` reference; KplanError naming what is missing."""
     m = SECRET_REF.fullmatch(ref)
     if m is None:
         raise KplanError(secret_ref_problem(ref) or f"malformed secret reference {ref!r}")
+    if m["kind"] == "cmd":
+        name, known = m["target"], commands or {}
+        if name not in known:
+            declared = ", ".join(sorted(known)) or "none"
+            raise KplanError(f"secret reference ${{secret:cmd:{name}}}: no secret command {name} is configured "
+                             f"(secret_commands: declares {declared})")
+        return run_secret_command(known[name], environ)
     if m["kind"] == "env":
         name = m["target"]
         if name not in environ:
@@ -38,8 +49,9 @@ def resolve_reference(ref: str, environ: Mapping[str, str]) -> str:
         raise KplanError(f"secret reference ${{secret:file:{path}}}: the file is not UTF-8 text") from None
 
 
-def resolve_references(values: Iterable[object], environ: Mapping[str, str] | None = None) -> SecretValues:
-    """Resolve every reference found in `values` (each at most once)."""
+def resolve_references(values: Iterable[object], environ: Mapping[str, str] | None = None,
+                       commands: Mapping[str, "SecretCommand"] | None = None) -> SecretValues:
+    """Resolve every reference found in `values` (each at most once; a secret command at most once per run)."""
     env = os.environ if environ is None else environ
     resolved: dict[str, str] = {}
     problems: dict[str, str] = {}
@@ -48,7 +60,7 @@ def resolve_references(values: Iterable[object], environ: Mapping[str, str] | No
             if ref in resolved or ref in problems:
                 continue
             try:
-                resolved[ref] = resolve_reference(ref, env)
+                resolved[ref] = resolve_reference(ref, env, commands)
             except KplanError as e:
                 problems[ref] = str(e)
     remember(resolved.values())  # resolved secrets are masked in all output from now on
@@ -73,4 +85,4 @@ def stack_references(stack: "Stack") -> list[str]:
 
 
 def resolve_stack_secrets(stack: "Stack", environ: Mapping[str, str] | None = None) -> SecretValues:
-    return resolve_references(stack_references(stack), environ)
+    return resolve_references(stack_references(stack), environ, stack.secret_commands)

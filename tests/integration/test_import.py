@@ -136,7 +136,9 @@ def test_import_over_sasl_ssl_with_the_cluster_of_a_stack_into_a_directory(secur
         assert r.code == 0, r.text
         assert sorted(p.name for p in out.iterdir()) == ["stack.yaml", "topics.yaml"]
         head = yaml.safe_load((out / "stack.yaml").read_text())
-        assert head == {"stack": name, "cluster": cluster}  # written as it was: the password still a reference
+        # written as it was (the password still a reference), pinned to the cluster read (cluster.id)
+        cluster_id = sadmin.describe_cluster(request_timeout=20).result(25).cluster_id
+        assert head == {"stack": name, "cluster": {"id": cluster_id, **cluster}}
         assert yaml.safe_load((out / "topics.yaml").read_text()) == {"topics": [
             {"name": f"{name}.events", "partitions": 2, "replication_factor": 1, "config": {"retention.ms": "1d"}}]}
         assert all(secured.admin_password not in p.read_text() for p in out.iterdir())

@@ -1,0 +1,55 @@
+"""The stack's `secret_commands:` (the stack's, overlaid by the selected environment's, name by name): what each
+`${secret:cmd:NAME}` runs. Built here, located; run only by `kplan.stackfile.references`."""
+
+from __future__ import annotations
+
+from kplan.model.desired import SecretCommand
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Loc, SourceMap, deep_merge
+from kplan.rules.units import UnitError, parse_duration_seconds
+
+DEFAULT_TIMEOUT_S = 10.0
+MAX_TIMEOUT_S = 300.0
+
+
+def build_secret_commands(base: object, overlay: object, smap: SourceMap, diags: Diagnostics, loc: Loc
+                          ) -> dict[str, SecretCommand]:
+    """name -> SecretCommand; one located error per entry that cannot run (what the schema lets through)."""
+    merged = deep_merge(base if isinstance(base, dict) else {}, overlay if isinstance(overlay, dict) else {},
+                        smap, loc)
+    out: dict[str, SecretCommand] = {}
+    for name, entry in merged.items():
+        if not isinstance(entry, dict):
+            continue  # null (an environment removing it), or flagged by the schema
+        at = smap.value_loc(merged, name) or loc
+        command, shell = entry.get("command"), entry.get("shell") is True
+        if command is None:
+            diags.error(at, "`command` is not set (the program and its arguments, e.g. "
+                            "[vault, kv, get, -field=password, secret/kafka])")
+            continue
+        if shell and not isinstance(command, str):
+            diags.error(smap.value_loc(entry, "command") or at,
+                        "with shell: true, the command is one string for /bin/sh -c")
+            continue
+        if not shell and isinstance(command, str):
+            diags.error(smap.value_loc(entry, "command") or at,
+                        "the command is a list, [program, argument, ...] (no shell is used); for a shell "
+                        "command line set shell: true")
+            continue
+        argv = (command,) if isinstance(command, str) else tuple(command)
+        if not argv or not all(isinstance(a, str) and a for a in argv):
+            continue  # flagged by the schema
+        timeout = DEFAULT_TIMEOUT_S
+        if entry.get("timeout") is not None:
+            tloc = smap.value_loc(entry, "timeout") or at
+            try:
+                timeout = parse_duration_seconds(entry["timeout"])
+            except UnitError as e:
+                diags.error(tloc, str(e))
+                continue
+            if not 0 < timeout <= MAX_TIMEOUT_S:  # also NaN
+                diags.error(tloc, f"the timeout must be more than 0 and at most {MAX_TIMEOUT_S:g} seconds "
+                                  f"(got {str(entry['timeout'])[:40]})")
+                continue
+        out[name] = SecretCommand(name, argv, timeout, shell, origin=f"{at.file}:{at.line}")
+    return out
