@@ -104,7 +104,7 @@ integration: venv
 
 # The version matrix (issue 29; docs/compatibility.md): the `compat` integration tests on each Kafka version in
 # MATRIX_VERSIONS, one after the other, each on a bare broker + Connect worker (`dev/stack up --kafka-version X`) in a
-# stack directory of its own ($(MATRIX_STACK_DIR)-<version>) and on ports from MATRIX_PORT_BASE (10 per version).
+# stack directory of its own ($(MATRIX_STACK_DIR)-<version>) and on ports from MATRIX_PORT_BASE (20 per version).
 # `matrix-smoke` runs only the smoke (tests/integration/test_compat_smoke.py) on SMOKE_VERSIONS: .ci/run's part.
 MATRIX_VERSIONS ?= 3.9.2 4.3.1 4.4.0
 SMOKE_VERSIONS ?= 3.9.2 4.4.0
