@@ -87,13 +87,21 @@ browser-deps:
 # reuse the stack started here, so they stop only what they start themselves (the 3-broker cluster).
 # MATRIX_SMOKE=1 (what .ci/run sets) also runs the version matrix's smoke on the other Kafka versions in the background
 # while the serial tests run (they mostly wait), on ports and stack directories of its own; it fails the target too.
+# The serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not the main stack) run beside the main
+# stack's serial tests, serial among themselves (their output in $(TEST_LOGS)/cluster3.log).
+TEST_LOGS ?= .test-logs
 integration: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \
 	dev/stack up --secured || exit 1; \
 	smoke=; if [ -n "$(MATRIX_SMOKE)" ]; then mkdir -p $(MATRIX_STACK_DIR); \
 	  $(MAKE) --no-print-directory matrix-smoke >$(MATRIX_STACK_DIR)/smoke.log 2>&1 & smoke=$$!; fi; \
 	rc=0; \
-	$(STAGE) $(PY) -m pytest -m 'integration and serial' -q || rc=$$?; \
+	mkdir -p $(TEST_LOGS); \
+	$(STAGE) $(PY) -m pytest -m 'integration and serial and cluster3' -q -p no:cacheprovider \
+	  >$(TEST_LOGS)/cluster3.log 2>&1 & c3=$$!; \
+	$(STAGE) $(PY) -m pytest -m 'integration and serial and not cluster3' -q || rc=$$?; \
+	if wait $$c3; then tail -2 $(TEST_LOGS)/cluster3.log; else echo "the 3-broker cluster's serial tests failed:"; \
+	  tail -80 $(TEST_LOGS)/cluster3.log; rc=1; fi; \
 	if [ -n "$$smoke" ]; then if wait $$smoke; then sed -n '/^== version matrix/,$$p' $(MATRIX_STACK_DIR)/smoke.log; \
 	  else echo "the version matrix's smoke failed ($(MATRIX_STACK_DIR)/smoke.log):"; tail -60 $(MATRIX_STACK_DIR)/smoke.log; \
 	  rc=1; fi; fi; \

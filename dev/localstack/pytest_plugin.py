@@ -258,7 +258,7 @@ class _StackTests:
     def pytest_unconfigure(self):
         """On the xdist controller: stop what the workers started, now that none is using it (secured side first,
         the stack last)."""
-        order = {"secured": 0, "multibroker": 1, "stack": 2}
+        order = {"secured": 0, "oidc": 0, "connect2": 0, "multibroker": 1, "stack": 2}
         for what, names in sorted(self.to_stop, key=lambda x: order[x[0]]):
             _stop(what, list(names))
 

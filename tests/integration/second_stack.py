@@ -30,7 +30,8 @@ STACK_PORT_VARS = ("KPLAN_STACK_BROKER_PORT", "KPLAN_STACK_CONTROLLER_PORT", "KP
 def free_ports(count: int, first: int = 31150, last: int = 31199) -> list[int]:
     """Ports in first..last (below the ephemeral range) that nothing listens on and no stack of this session uses."""
     taken = {int(os.environ[v]) for v in STACK_PORT_VARS if os.environ.get(v, "").isdigit()}
-    taken |= {localstack.BROKER_PORT, localstack.CONTROLLER_PORT, localstack.CONNECT_PORT, localstack.SASL_PORT}
+    taken |= {localstack.BROKER_PORT, localstack.CONTROLLER_PORT, localstack.CONNECT_PORT, localstack.SASL_PORT,
+              localstack.oidc.OIDC_PORT, localstack.msk_local.MSK_PORT}
     found = []
     for port in range(first, last + 1):
         if port in taken:
@@ -51,12 +52,13 @@ class SecondStack:
 
     def __init__(self, directory: Path, ports: list[int]):
         self.dir = directory
-        broker, controller, sasl, connect = ports
+        broker, controller, sasl, connect, oidc, msk = ports  # the broker's OIDC and MSK listeners too
         self.bootstrap = f"127.0.0.1:{broker}"
         self.connect_url = f"http://127.0.0.1:{connect}"
         self.env = {**os.environ, "KPLAN_STACK_DIR": str(directory), "KPLAN_STACK_BROKER_PORT": str(broker),
                     "KPLAN_STACK_CONTROLLER_PORT": str(controller), "KPLAN_STACK_SASL_PORT": str(sasl),
-                    "KPLAN_STACK_CONNECT_PORT": str(connect),
+                    "KPLAN_STACK_CONNECT_PORT": str(connect), "KPLAN_STACK_OIDC_PORT": str(oidc),
+                    "KPLAN_STACK_MSK_PORT": str(msk),
                     "PYTHONPATH": os.pathsep.join([str(ROOT / "dev"), str(ROOT)])}
 
     def launcher(self, *args: str) -> float:

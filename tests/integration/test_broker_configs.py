@@ -17,7 +17,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource
 from kplan_helpers import faulty_kplan, kplan, lock_exists, write_stack
 
-pytestmark = pytest.mark.serial  # changes the brokers' configs (and starts the 3-broker cluster)
+pytestmark = [pytest.mark.serial, pytest.mark.cluster3]  # changes the 3-broker cluster's broker configs
 
 DEFAULT = {"log.cleaner.threads": "2", "log.retention.ms": "604800000"}  # the cluster-wide default declared
 ON_2 = {"log.cleaner.backoff.ms": "20000", "log.cleaner.max.compaction.lag.ms": "86400000"}  # broker 2's own

@@ -17,7 +17,7 @@ import requests
 import yaml
 from kplan_helpers import kplan, write_stack
 
-pytestmark = pytest.mark.serial
+# Parallel-safe: the second worker is this module's own (started and stopped here), its connectors unique names.
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ from kplan_helpers import faulty_kplan, kplan, lock_exists, read_stack_ownership
 from kplan.cli import main as kplan_main
 from kplan.state import faults
 
-pytestmark = pytest.mark.serial  # starts the 3-broker cluster (three more JVMs on the machine)
+# starts the 3-broker cluster (three more JVMs on the machine) and stops its nodes: serial, beside the main stack's
+pytestmark = [pytest.mark.serial, pytest.mark.cluster3]
 
 TIMEOUT = "20s"
 

@@ -19,7 +19,7 @@ from kplan.transport.kafka import dispose
 @pytest.fixture(scope="module")
 def west(stack):
     """A second broker (no Connect), up for the module's tests; stopped and removed afterwards."""
-    with second_stack("west", free_ports(4, 31100, 31149)) as s:
+    with second_stack("west", free_ports(6, 31100, 31149)) as s:
         s.launcher("up", "--only", "kafka")
         yield s
 

@@ -22,7 +22,7 @@ import localstack
 @pytest.fixture
 def second(stack, request):
     """Nothing runs on its ports until the test starts it; afterwards it is stopped and its directory removed."""
-    with second_stack("wait", free_ports(4)) as s:
+    with second_stack("wait", free_ports(6)) as s:
         yield s
 
 
