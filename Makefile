@@ -46,7 +46,7 @@ INTEGRATION_WORKERS ?= 3
 # in parallel).
 test: lint
 	$(MAKE) --no-print-directory unit-fast
-	$(MAKE) --no-print-directory tools-integration
+	$(MAKE) --no-print-directory tools-integration MATRIX_SMOKE=1
 
 # The tools tests while the stack starts in the background (both mostly wait on other processes: ~45 s off the
 # suite's wall time), then the integration tests; the stack is stopped at the end unless it was up before.
@@ -98,7 +98,7 @@ browser-deps:
 # stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
 # the fault sweep, extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the independent tests in parallel (pytest-xdist, a test file per worker). The sessions
 # reuse the stack started here, so they stop only what they start themselves (the 3-broker cluster).
-# MATRIX_SMOKE=1 (what .ci/run sets) also runs the version matrix's smoke on the other Kafka versions in the background
+# MATRIX_SMOKE=1 (what `make test` sets) also runs the version matrix's smoke on the other Kafka versions in the background
 # while the serial tests run (they mostly wait), on ports and stack directories of its own; it fails the target too.
 # The serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not the main stack) run beside the main
 # stack's serial tests, serial among themselves (their output in $(TEST_LOGS)/cluster3.log).
