@@ -97,18 +97,31 @@ def _read_policy_file(path: str, rel: str, smap: SourceMap,
 
 
 @lru_cache(maxsize=1)
+def _policy_schema() -> dict:
+    from kplan.stackfile.schema import inline_refs
+
+    return inline_refs(json.loads(resources.files("kplan").joinpath(POLICY_SCHEMA).read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
 def _policy_validator():
     from jsonschema import Draft202012Validator
 
-    from kplan.stackfile.schema import inline_refs
+    return Draft202012Validator(_policy_schema())
 
-    schema = json.loads(resources.files("kplan").joinpath(POLICY_SCHEMA).read_text(encoding="utf-8"))
-    return Draft202012Validator(inline_refs(schema))
+
+@lru_cache(maxsize=1)
+def _policy_fast_check():
+    from kplan.stackfile.schema_check import SchemaCheck
+
+    return SchemaCheck(_policy_schema())
 
 
 def check_policy_document(root: dict, smap: SourceMap, diags: Diagnostics) -> set:
     """Report every violation of the policy schema in a policy file's document; returns where they are: `()`
     (the document), `("rules",)` (the list) or the index of each rule with one."""
+    if _policy_fast_check()(root):  # valid for sure: jsonschema is not even loaded
+        return set()
     from kplan.stackfile.schema import _messages
 
     errors = list(_policy_validator().iter_errors(root))

@@ -83,10 +83,22 @@ def inline_refs(schema: dict) -> dict:
 
 
 @lru_cache(maxsize=1)
+def _strict_schema() -> dict:
+    return inline_refs(strict_schema(load_schema()))
+
+
+@lru_cache(maxsize=1)
 def _validator():
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(inline_refs(strict_schema(load_schema())))
+    return Draft202012Validator(_strict_schema())
+
+
+@lru_cache(maxsize=1)
+def _fast_check():
+    from kplan.stackfile.schema_check import SchemaCheck
+
+    return SchemaCheck(_strict_schema())
 
 
 def describe(value) -> str:
@@ -139,6 +151,8 @@ def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environme
     if isinstance(envs, dict):
         view = dict(root)
         view["environments"] = {k: (v if k == environment else {}) for k, v in envs.items()}
+    if _surely_valid(view):
+        return []
     errors = list(_iter_errors(view))
     # A value of the wrong type gets the type error only (not also "must be one of ..." for the same value).
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
@@ -168,7 +182,8 @@ def _cluster_validator():
 
 def cluster_section_valid(cluster: dict) -> bool:
     """Whether a (substituted, overlay-merged) `cluster:` section passes the stack schema's cluster rules."""
-    return _cluster_validator().is_valid(cluster)
+    return (_fast_check().node(_strict_schema()["properties"]["cluster"])(cluster)
+            or _cluster_validator().is_valid(cluster))
 
 
 @lru_cache(maxsize=None)
@@ -213,9 +228,38 @@ def _surely_valid_string(schema: dict):
     return check
 
 
+def _long_lists(view: dict) -> dict[str, list]:
+    return {k: view[k] for k in _MEMO_LISTS if isinstance(view.get(k), list) and len(view[k]) >= _MEMO_MIN_ITEMS}
+
+
+def _surely_valid(view: dict) -> bool:
+    """True when the document is valid for sure without asking jsonschema (kplan.stackfile.schema_check): the
+    long lists item by item, once per shape, as `_iter_errors` does. False: ask jsonschema for the errors."""
+    check = _fast_check()
+    lists = _long_lists(view)
+    if not check({**view, **{k: [] for k in lists}} if lists else view):
+        return False
+    properties = _strict_schema()["properties"]
+    for key, items in lists.items():
+        item_check = check.node(properties[key]["items"])
+        name_schema = properties[key]["items"]["properties"]["name"]
+        name_check = _surely_valid_string(name_schema) or check.node(name_schema)
+        shapes: dict[str, bool] = {}
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                return False
+            shape = json.dumps({**item, "name": None}, sort_keys=True, default=repr)
+            ok = shapes.get(shape)
+            if ok is None:
+                ok = shapes[shape] = item_check({**item, "name": _NAME_PLACEHOLDER})
+            if not ok or not name_check(item["name"]):
+                return False
+    return True
+
+
 def _iter_errors(view: dict):
     validator = _validator()
-    lists = {k: view[k] for k in _MEMO_LISTS if isinstance(view.get(k), list) and len(view[k]) >= _MEMO_MIN_ITEMS}
+    lists = _long_lists(view)
     if not lists:
         yield from validator.iter_errors(view)
         return
