@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Seq
 
 from kplan.model.plan import (
     Action,
+    AttributeChange,
+    AttrKind,
     Flag,
     PlanDiagnostic,
     PlannedPayload,
@@ -22,12 +24,13 @@ from kplan.model.plan import (
     address_of,
     error,
 )
+from kplan.model.status import Difference
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Origin, Stack
     from kplan.model.live import LiveState, Problem
     from kplan.model.orphans import Orphan
-    from kplan.model.status import Difference, ResourceStatus
+    from kplan.model.status import ResourceStatus
     from kplan.secrets import SecretValues
 
 
@@ -44,6 +47,12 @@ class PlanContext:
 
 
 Scrub = Callable[[str], str]
+
+
+def difference_of(a: AttributeChange, notes: Mapping[AttrKind, str]) -> Difference:
+    """A status difference from one attribute of a plan's change, worded by the kind's `notes` per attribute kind
+    (a kind it does not word: no words)."""
+    return Difference(a.path, a.kind, a.before, a.after, False, notes.get(a.kind, ""))
 
 
 class Declared(Protocol):

@@ -19,6 +19,20 @@ def _done(keys, results):
     return results
 
 
+def _alter_keys(entities, changes):
+    """Each entity's keys set (a value) or deleted (None), as Kafka alters client quotas and broker configs; an
+    entity left without keys is gone."""
+    for entity, values in changes:
+        current = entities.setdefault(entity, {})
+        for key, value in values.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+        if not current:
+            del entities[entity]
+
+
 def writers(fake) -> Writers:
     """`fake` as every system's writer."""
     return Writers(kafka=fake, kafka_python=fake, connect=fake, postgres=fake, open_registry=lambda: fake)
@@ -154,15 +168,7 @@ class FakeWriter:
     def alter_quotas(self, changes, results=None):
         self.calls.append("alter_quotas")
         results = _done([entity.name for entity, _ in changes], results)
-        for entity, values in changes:
-            current = self.quotas.setdefault(entity, {})
-            for key, value in values.items():
-                if value is None:
-                    current.pop(key, None)
-                else:
-                    current[key] = value
-            if not current:
-                del self.quotas[entity]
+        _alter_keys(self.quotas, changes)
         return results
 
     # -- dynamic broker configs
@@ -170,15 +176,7 @@ class FakeWriter:
     def alter_broker_configs(self, changes, results=None):
         self.calls.append("alter_broker_configs")
         results = _done([entity for entity, _ in changes], results)
-        for entity, values in changes:
-            current = self.broker_configs.setdefault(entity, {})
-            for key, value in values.items():
-                if value is None:
-                    current.pop(key, None)
-                else:
-                    current[key] = value
-            if not current:
-                del self.broker_configs[entity]
+        _alter_keys(self.broker_configs, changes)
         return results
 
     # -- schema registry subjects

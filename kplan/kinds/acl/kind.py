@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding, AclSpec
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, difference_of
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -221,10 +221,8 @@ def _binding_of(a: AttributeChange, pruned: set[AclBinding]) -> AclBinding | Non
 
 
 def _difference(a: AttributeChange) -> "Difference":
-
-    note = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
-            AttrKind.REMOVE: "not declared (deleted by the next apply)"}.get(a.kind, "")
-    return Difference(a.path, a.kind, a.before, a.after, False, note)
+    return difference_of(a, {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
+                             AttrKind.REMOVE: "not declared (deleted by the next apply)"})
 
 
 class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):

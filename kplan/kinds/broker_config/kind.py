@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.base import Kind, PlanContext, Scrub
 from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.broker_config.model import DEFAULT_BROKER, BrokerConfigSpec, danger_of, entity_sort, secret_key
+from kplan.kinds.owned_keys import delete_owned_keys, key_difference, key_difference_text, key_status_fields
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -203,26 +204,14 @@ def plan_broker_config(spec: BrokerConfigSpec, live: LiveBrokerConfig | None) ->
 
 def delete_broker_config(live: LiveBrokerConfig, reason: Reason, origin=None) -> ResourceChange:
     """Delete the dynamic keys kplan set for this entity; any other key stays (shown as drift)."""
-    ours = {k for k in live.values if k in live.owned}
-    others = {k: v for k, v in live.values.items() if k not in ours}
-    attrs = [AttributeChange((k,), AttrKind.REMOVE, _shown(live.values[k]), None) for k in sorted(ours)]
-    attrs += [AttributeChange((k,), AttrKind.DRIFT, _shown(v), None, note=NoteKind.BROKER_CONFIG_LEFT_ALONE)
-              for k, v in sorted(others.items())]
-    attrs.sort(key=lambda a: a.path)
-    action = Action.NOOP if not ours else (Action.UPDATE if others else Action.DELETE)
-    return ResourceChange(
-        address=f"{BROKER_CONFIG.value}.{live.name}", type=BROKER_CONFIG, name=live.name, action=action,
-        before=config_repr(live.broker, live.values),
-        after=config_repr(live.broker, others) if others else None, attributes=tuple(attrs),
-        flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason, origin=origin,
-        planned=BrokerConfigPlanned(live.broker, tuple((k, live.values[k], None) for k in sorted(ours)))
-        if ours else None)
+    return delete_owned_keys(
+        BROKER_CONFIG, live.name, live.values, live.owned, shown=_shown, left_alone=NoteKind.BROKER_CONFIG_LEFT_ALONE,
+        shape=lambda values: config_repr(live.broker, values), reason=reason, origin=origin,
+        planned=lambda removals: BrokerConfigPlanned(live.broker, removals))
 
 
 def _difference(a: AttributeChange) -> Difference:
-    note = {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
-            AttrKind.REMOVE: "not declared (deleted by the next apply)"}.get(a.kind, "")
-    return Difference(a.path, a.kind, a.before, a.after, False, note)
+    return key_difference(a, "deleted")
 
 
 class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStatus]):
@@ -283,20 +272,10 @@ class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStat
         return _values_text(dict(r.configs or ()))
 
     def difference_text(self, r: BrokerConfigStatus, d: Difference) -> str:
-        key = d.path[0]
-        if d.kind is AttrKind.ADD:
-            return f"+ {key} = {d.declared}: declared, not set dynamically"
-        if d.kind is AttrKind.UPDATE:
-            return f"~ {key} = {d.live}: the stack declares {d.declared}"
-        if d.kind is AttrKind.REMOVE:
-            return f"- {key} = {d.live}: set dynamically, not declared (the next apply deletes it)"
-        return f"~ {key} = {d.live}: set dynamically, not declared (left alone)"
+        return key_difference_text(d, present="set dynamically", absent="not set dynamically", goes="deletes")
 
     def status_fields(self, r: BrokerConfigStatus, trace_dict) -> dict:
-        return {"configs": dict(r.configs) if r.configs is not None else None,
-                "declared": {"configs": dict(r.declared_configs or ())},
-                "differences": [{"key": d.path[0], "kind": d.kind.value, "live": d.live, "declared": d.declared}
-                                for d in r.differences]}
+        return key_status_fields("configs", r.configs, r.declared_configs, r.differences)
 
 
 def _pairs(values: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.owned_keys import delete_owned_keys, key_difference, key_difference_text, key_status_fields
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
 from kplan.model.live import Problem
@@ -145,27 +146,14 @@ def plan_quota(spec: QuotaSpec, live: LiveQuota | None) -> ResourceChange:
 
 def delete_quota(live: LiveQuota, reason: Reason, origin=None) -> ResourceChange:
     """Remove the keys kplan set for this entity; any other key stays (shown as drift)."""
-    ours = {k for k in live.values if k in live.owned}
-    others = {k: v for k, v in live.values.items() if k not in ours}
-    attrs = [AttributeChange((k,), AttrKind.REMOVE, shown_value(live.values[k]), None) for k in sorted(ours)]
-    attrs += [AttributeChange((k,), AttrKind.DRIFT, shown_value(v), None, note=NoteKind.QUOTA_LEFT_ALONE)
-              for k, v in sorted(others.items())]
-    attrs.sort(key=lambda a: a.path)
-    action = Action.NOOP if not ours else (Action.UPDATE if others else Action.DELETE)
-    return ResourceChange(
-        address=f"{QUOTA.value}.{live.name}", type=QUOTA, name=live.name, action=action,
-        before=quota_repr(live.entity, live.values),
-        after=quota_repr(live.entity, others) if others else None, attributes=tuple(attrs),
-        flags=frozenset({Flag.DRIFT}) if others else frozenset(), reason=reason, origin=origin,
-        planned=QuotaPlanned(live.entity.user, live.entity.client_id,
-                             tuple((k, live.values[k], None) for k in sorted(ours))) if ours else None)
+    return delete_owned_keys(
+        QUOTA, live.name, live.values, live.owned, shown=shown_value, left_alone=NoteKind.QUOTA_LEFT_ALONE,
+        shape=lambda values: quota_repr(live.entity, values), reason=reason, origin=origin,
+        planned=lambda removals: QuotaPlanned(live.entity.user, live.entity.client_id, removals))
 
 
 def _difference(a: AttributeChange) -> "Difference":
-
-    note = {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
-            AttrKind.REMOVE: "not declared (removed by the next apply)"}.get(a.kind, "")
-    return Difference(a.path, a.kind, a.before, a.after, False, note)
+    return key_difference(a, "removed")
 
 
 class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
@@ -224,20 +212,10 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
         return _values_text(dict(r.quotas or ()))
 
     def difference_text(self, r: QuotaStatus, d: "Difference") -> str:
-        key = d.path[0]
-        if d.kind is AttrKind.ADD:
-            return f"+ {key} = {d.declared}: declared, not on the cluster"
-        if d.kind is AttrKind.UPDATE:
-            return f"~ {key} = {d.live}: the stack declares {d.declared}"
-        if d.kind is AttrKind.REMOVE:
-            return f"- {key} = {d.live}: on the cluster, not declared (the next apply removes it)"
-        return f"~ {key} = {d.live}: on the cluster, not declared (left alone)"
+        return key_difference_text(d, present="on the cluster", absent="not on the cluster", goes="removes")
 
     def status_fields(self, r: QuotaStatus, trace_dict) -> dict:
-        return {"quotas": dict(r.quotas) if r.quotas is not None else None,
-                "declared": {"quotas": dict(r.declared_quotas or ())},
-                "differences": [{"key": d.path[0], "kind": d.kind.value, "live": d.live, "declared": d.declared}
-                                for d in r.differences]}
+        return key_status_fields("quotas", r.quotas, r.declared_quotas, r.differences)
 
 
 def _shown(values: Mapping[str, float]) -> tuple[tuple[str, int | str], ...]:

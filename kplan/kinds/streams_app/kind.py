@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.kind import binding_from_json, binding_json
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, difference_of
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
 from kplan.model.desired import freeze
@@ -207,8 +207,8 @@ def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> 
 
 
 def _difference(a: AttributeChange) -> Difference:
-    note = {AttrKind.ADD: "missing", AttrKind.REMOVE: "no longer generated (deleted by the next apply)"}.get(a.kind, "")
-    return Difference(a.path, a.kind, a.before, a.after, False, note)
+    return difference_of(a, {AttrKind.ADD: "missing",
+                             AttrKind.REMOVE: "no longer generated (deleted by the next apply)"})
 
 
 class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
