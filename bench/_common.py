@@ -35,15 +35,53 @@ MEASURE = (
 )
 
 
-def timed(argv: list[str], ok_codes=(0,)) -> tuple[float, int, str]:
-    """(seconds, peak RSS KiB, stdout) of one run of `python -m <module> args` or `python script args`."""
+def _tree_rss_kib(pid: int) -> int:
+    """The resident memory of a process and all its descendants now (KiB), from /proc; 0 once it is gone."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):  # children started by any of its threads
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def timed(argv: list[str], ok_codes=(0,), tree: bool = False):
+    """(seconds, peak RSS KiB, stdout) of one run of `python -m <module> args` or `python script args`; with
+    `tree`, also the peak of the summed RSS of the process and its children (kplan's describe workers), sampled
+    every 10 ms (at least the process's own peak)."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", MEASURE, *argv], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-c", MEASURE, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    peak_tree = 0
+    if tree:
+        import threading
+
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak_tree
+            while not done.wait(0.01):
+                peak_tree = max(peak_tree, _tree_rss_kib(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+    stdout, stderr = proc.communicate()
     elapsed = time.perf_counter() - start
+    if tree:
+        done.set()
+        sampler.join()
     if proc.returncode not in ok_codes:
-        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    rss = int(proc.stderr.rsplit("MAXRSS_KIB=", 1)[1].split()[0])
-    return elapsed, rss, proc.stdout
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    rss = int(stderr.rsplit("MAXRSS_KIB=", 1)[1].split()[0])
+    if tree:
+        return elapsed, rss, stdout, max(peak_tree, rss)
+    return elapsed, rss, stdout
 
 
 def precompile() -> None:
@@ -57,18 +95,22 @@ def precompile() -> None:
 
 def interleaved_runs(commands: list[list[str]], runs: int, ok_codes=(0, 2)) -> list[dict]:
     """Each command once per round, `runs` rounds (so a busy moment of the machine hits all of them alike):
-    min/median/max seconds and peak memory of each. kplan runs from its precompiled bytecode (`precompile`)."""
+    min/median/max seconds and peak memory of each (`peak_rss_mib`: the process's own; `peak_tree_rss_mib`: with its
+    worker processes, summed). kplan runs from its precompiled bytecode (`precompile`)."""
     precompile()
     times: list[list[float]] = [[] for _ in commands]
     rss: list[list[int]] = [[] for _ in commands]
+    tree_rss: list[list[int]] = [[] for _ in commands]
     for _ in range(runs):
         for i, argv in enumerate(commands):
-            t, m, _ = timed(argv, ok_codes)
+            t, m, _, tm = timed(argv, ok_codes, tree=True)
             times[i].append(t)
             rss[i].append(m)
+            tree_rss[i].append(tm)
     return [{"min_s": round(min(ts), 3), "median_s": round(statistics.median(ts), 3), "max_s": round(max(ts), 3),
-             "runs_s": [round(t, 3) for t in ts], "peak_rss_mib": round(max(ms) / 1024, 1)}
-            for ts, ms in zip(times, rss)]
+             "runs_s": [round(t, 3) for t in ts], "peak_rss_mib": round(max(ms) / 1024, 1),
+             "peak_tree_rss_mib": round(max(tms) / 1024, 1)}
+            for ts, ms, tms in zip(times, rss, tree_rss)]
 
 
 def topic_names(prefix: str, n: int) -> list[str]:

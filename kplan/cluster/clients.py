@@ -27,7 +27,7 @@ MAX_CHUNKS_IN_FLIGHT = 8
 
 
 def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing_ok: bool = True,
-                           who: str | None = None, convert=None) -> dict:
+                           who: str | None = None, convert=None, in_flight: int = MAX_CHUNKS_IN_FLIGHT) -> dict:
     """name -> {key: ConfigEntry} for many topics: chunks of DESCRIBE_CHUNK topics per request, up to
     MAX_CHUNKS_IN_FLIGHT requests at once (one request carrying thousands of topics is slower, and one per
     topic is far slower). Topics that vanished meanwhile are skipped when `missing_ok`. With `convert`, each
@@ -39,13 +39,15 @@ def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing
 
     out: dict = {}
     chunks = [names[i:i + DESCRIBE_CHUNK] for i in range(0, len(names), DESCRIBE_CHUNK)]
-    deadline = time.monotonic() + timeout_s * max(1, len(chunks) / MAX_CHUNKS_IN_FLIGHT)
-    for start in range(0, len(chunks), MAX_CHUNKS_IN_FLIGHT):
-        pending = [admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, n) for n in chunk],
-                                          request_timeout=timeout_s)
-                   for chunk in chunks[start:start + MAX_CHUNKS_IN_FLIGHT]]
+    deadline = time.monotonic() + timeout_s * max(1, len(chunks) / in_flight)
+    for start in range(0, len(chunks), in_flight):
+        # copies of the client's future maps (it sets the results through its own map, which it drops then)
+        pending = [dict(admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, n) for n in chunk],
+                                               request_timeout=timeout_s))
+                   for chunk in chunks[start:start + in_flight]]
         for futures in pending:
-            for res, fut in futures.items():
+            for res in list(futures):  # each answer dropped once converted: at most those in flight are held
+                fut = futures.pop(res)
                 try:
                     entries = fut.result(timeout=max(1.0, deadline - time.monotonic()))
                     out[res.name] = entries if convert is None else convert(entries)
