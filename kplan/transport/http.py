@@ -77,8 +77,8 @@ class RestClient:
     """A small REST client with bounded timeouts, for Kafka Connect and the schema registry (`service` names it in
     messages). A failure to reach the server raises `RestUnavailable` (callers that write retry it); its
     messages show the URL without its password and never a credential. `verify` (True, False or a CA bundle's
-    path) and `cert` are passed with every request: a session's own `verify` loses to the REQUESTS_CA_BUNDLE
-    environment variable, a request's does not."""
+    path) and `cert` are passed with every request. HTTP itself is kplan.transport.http_session (the standard
+    library's, pooled)."""
 
     url: str
     timeout_s: float
@@ -92,9 +92,9 @@ class RestClient:
     def __post_init__(self):
         from urllib.parse import unquote
 
-        import requests
+        from kplan.transport.http_session import Session
 
-        self._session = requests.Session()
+        self._session = Session()
         self._session.auth = self.auth
         self._session.headers.update(dict(self.headers or {}))
         self.url = self.url.rstrip("/")
@@ -108,7 +108,11 @@ class RestClient:
         return self._scrub(text)
 
     def request(self, method: str, path: str, **kw):
-        import requests
+        import http.client
+        import socket
+        import ssl
+
+        from kplan.transport.http_session import ConnectTimeout
 
         name, where = self.service.name, self.shown_url
         hint = f"(is the {self.service.server} running and {self.service.url_key} right?)"
@@ -118,18 +122,20 @@ class RestClient:
             kw.setdefault("cert", self.cert)
         try:
             response = self._session.request(method, self.url + path, timeout=timeout, **kw)
-        except requests.exceptions.SSLError as e:
+        except ssl.SSLError as e:
             raise KplanError(f"TLS with {name} at {where} failed: {self._tls_reason(e)}") from None
-        except requests.exceptions.ConnectTimeout as e:
+        except ConnectTimeout as e:
             raise RestUnavailable(f"cannot reach {name} at {where} within {timeout:g}s {hint}", sent=False) from e
-        except requests.exceptions.Timeout as e:
+        except TimeoutError as e:
             raise RestUnavailable(f"{_capital(name)} at {where} did not answer {method} {path} within "
                                      f"{timeout:g}s", sent=True) from e
-        except requests.exceptions.RequestException as e:
-            refused = "refused" in str(e).lower() or "Errno 111" in str(e)
-            raise RestUnavailable(f"cannot reach {name} at {where}: "
-                                     f"{'connection refused' if refused else type(e).__name__} {hint}",
-                                     sent=not refused) from e
+        except (OSError, http.client.HTTPException) as e:
+            refused = isinstance(e, ConnectionRefusedError) or "refused" in str(e).lower()
+            unresolved = isinstance(e, socket.gaierror)
+            reason = ("connection refused" if refused else
+                      f"the host name does not resolve ({self._scrub(str(e))})" if unresolved else type(e).__name__)
+            raise RestUnavailable(f"cannot reach {name} at {where}: {reason} {hint}",
+                                  sent=not refused and not unresolved) from e
         if response.status_code in (401, 403):
             raise KplanError(self._refused(method, path, response))
         return response

@@ -6,7 +6,6 @@ error answers become one line with the registry's message, and subject names are
 from __future__ import annotations
 
 import pytest
-import requests
 
 from kplan.apply.writers import open_writers
 from kplan.errors import KplanError, WriteError
@@ -80,7 +79,7 @@ def test_subject_names_are_quoted_whole():
 
 def test_an_unreachable_registry_names_the_registry_and_its_setting(monkeypatch):
     http = registry_client(_cluster())
-    _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused")])
+    _script(monkeypatch, http, [ConnectionRefusedError(111, "Connection refused")])
     with pytest.raises(KplanError) as e:
         http.request("GET", "/config")
     assert str(e.value) == ("cannot reach the schema registry at http://127.0.0.1:1/apis/ccompat/v7: connection "
@@ -138,18 +137,18 @@ def test_a_write_the_registry_refuses_is_one_write_error(monkeypatch):
 def test_a_registry_that_does_not_answer_is_retried_then_reported(monkeypatch):
     http = registry_client(_cluster())
     w = RegistryWriter(http, 1, policy=FAST)
-    seen = _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
+    seen = _script(monkeypatch, http, [ConnectionRefusedError(111, "Connection refused"),
                                        Answer(503, text="starting"), Answer(200, [1, 3])])
     assert w.subject_versions("a/b") == [1, 3]
     assert [u for _, u, _ in seen] == ["http://127.0.0.1:1/apis/ccompat/v7/subjects/a%2Fb/versions"] * 3
-    _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused")])
+    _script(monkeypatch, http, [ConnectionRefusedError(111, "Connection refused")])
     with pytest.raises(KplanError, match="still failing after 0.3s of retries: cannot reach the schema registry"):
         w.subject_versions("a")
 
 
 def test_a_registry_that_cannot_be_read_is_a_problem_not_a_traceback(monkeypatch):
     http = registry_client(_cluster())
-    _script(monkeypatch, http, [requests.exceptions.ConnectionError("[Errno 111] Connection refused")])
+    _script(monkeypatch, http, [ConnectionRefusedError(111, "Connection refused")])
     subjects, level, problem = read_subjects(http, ["a"])
     assert subjects == {} and level is None
     assert problem == ("unreachable: cannot reach the schema registry at http://127.0.0.1:1/apis/ccompat/v7: "

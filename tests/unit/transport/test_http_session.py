@@ -1,0 +1,139 @@
+"""kplan's HTTP client (kplan.transport.http_session) against a real local HTTP server: kept-alive connections are
+reused and replaced when the server closed them, basic authentication (also from the URL), redirects of GET, the
+proxy environment, and the one-line failures `RestClient` makes of a refused connection and of a server that does
+not answer in time. (TLS, client certificates and the real Connect and registry: the integration tests.)"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from kplan.errors import KplanError
+from kplan.transport.http import RestClient, RestUnavailable
+from kplan.transport.http_session import Session
+
+
+class Recorder(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list = []
+    routes: dict = {}
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.seen.append((self.command, self.path, dict(self.headers), body, self.client_address[1]))
+        status, headers, payload = self.routes.get(self.path, (200, {}, {"path": self.path}))
+        if status == "hang":
+            threading.Event().wait(3)
+            return
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    Recorder.seen = []
+    Recorder.routes = {}
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def _url(srv) -> str:
+    return f"http://127.0.0.1:{srv.server_address[1]}"
+
+
+def test_requests_reuse_one_kept_alive_connection_and_send_json(server):
+    client = RestClient(_url(server), 5)
+    assert client.get_json("/connectors") == {"path": "/connectors"}
+    r = client.request("PUT", "/connectors/a/config", json={"k": "v"})
+    assert r.status_code == 200 and r.json() == {"path": "/connectors/a/config"}
+    (_, _, _, _, port1), (method, path, headers, body, port2) = Recorder.seen
+    assert port1 == port2, "the second request opened a new connection"
+    assert (method, path, json.loads(body), headers["Content-Type"]) == ("PUT", "/connectors/a/config", {"k": "v"},
+                                                                         "application/json")
+    client.close()
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced(server):
+    session = Session()
+    url = _url(server) + "/x"
+    assert session.request("GET", url, timeout=5).status_code == 200
+    for conns in session._idle.values():  # what a server's idle timeout does to a pooled connection
+        for conn in conns:
+            conn.sock.shutdown(socket.SHUT_RDWR)
+    assert session.request("GET", url, timeout=5).json() == {"path": "/x"}
+    assert len(Recorder.seen) == 2
+
+
+def test_basic_authentication_from_the_client_and_from_the_url(server):
+    RestClient(_url(server), 5, auth=("kplan", "pw")).get_json("/a")
+    port = server.server_address[1]
+    RestClient(f"http://u%40x:p%3Aw@127.0.0.1:{port}", 5).get_json("/b")
+    sent = [h["Authorization"] for _, _, h, _, _ in Recorder.seen]
+    assert sent == ["Basic " + base64.b64encode(b"kplan:pw").decode(), "Basic " + base64.b64encode(b"u@x:p:w").decode()]
+    assert [p for _, p, _, _, _ in Recorder.seen] == ["/a", "/b"]
+
+
+def test_a_get_follows_redirects(server):
+    Recorder.routes = {"/old": (307, {"Location": "/new"}, {})}
+    assert RestClient(_url(server), 5).get_json("/old") == {"path": "/new"}
+
+
+def test_a_refused_connection_is_one_line(server):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(RestUnavailable) as e:
+        RestClient(f"http://kplan:Sup3r-Secret@127.0.0.1:{port}", 2).get_json("/connectors")
+    assert str(e.value) == (f"cannot reach the server at http://kplan:***@127.0.0.1:{port}: connection refused "
+                            "(is the server running and its URL right?)")
+    assert e.value.sent is False
+
+
+def test_a_server_that_does_not_answer_in_time(server):
+    Recorder.routes = {"/slow": ("hang", {}, {})}
+    with pytest.raises(RestUnavailable) as e:
+        RestClient(_url(server), 0.3).get_json("/slow")
+    assert str(e.value) == f"The server at {_url(server)} did not answer GET /slow within 0.3s"
+    assert e.value.sent is True
+
+
+def test_an_unresolvable_host_is_one_line():
+    with pytest.raises(KplanError) as e:
+        RestClient("http://kplan-no-such-host.invalid:1", 2).get_json("/")
+    assert str(e.value).startswith("cannot reach the server at http://kplan-no-such-host.invalid:1: the host name "
+                                   "does not resolve (")
+
+
+def test_the_proxy_environment_is_honoured(server, monkeypatch):
+    """A plain proxy gets the whole URL (here the recorder plays the proxy); NO_PROXY exempts a host."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxyuser:proxypw@127.0.0.1:{server.server_address[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    Session().request("GET", "http://connect.example:8083/connectors", timeout=5)
+    method, path, headers, _, _ = Recorder.seen[-1]
+    assert (method, path) == ("GET", "http://connect.example:8083/connectors")
+    assert headers["Proxy-Authorization"] == "Basic " + base64.b64encode(b"proxyuser:proxypw").decode()
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    Session().request("GET", _url(server) + "/direct", timeout=5)
+    assert Recorder.seen[-1][1] == "/direct"
