@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_stack_fuzz import _paths  # every (key or index) path of a document
 
 from kplan.stackfile import policy, schema
 from kplan.stackfile.schema_check import SchemaCheck
@@ -35,16 +36,6 @@ def _documents(kind: str) -> list[tuple[str, object]]:
             if is_policy == (kind == "policy"):
                 found.append((f"{path.relative_to(ROOT)}#{i}", doc))
     return found
-
-
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node[:3]):
-            yield from _paths(v, prefix + (i,))
 
 
 def _mutations(doc, rng: random.Random, n: int):
