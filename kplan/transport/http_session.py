@@ -86,15 +86,57 @@ def tls_context(verify: bool | str, cert: Any) -> ssl.SSLContext:
     return context
 
 
-def _proxy_for(scheme: str, host: str) -> str | None:
-    """The proxy URL the environment names for this scheme and host, unless NO_PROXY exempts the host."""
-    from urllib.request import getproxies, proxy_bypass
-
-    proxies = getproxies()
-    proxy = proxies.get(scheme) or proxies.get("all")
-    if not proxy or proxy_bypass(host):
+def _proxy_for(scheme: str, host: str, port: int) -> str | None:
+    """The proxy URL the environment names for this scheme (`<scheme>_proxy`, then `all_proxy`; lower case first,
+    as curl and requests read them), unless `no_proxy` exempts the host. Read from os.environ directly: importing
+    urllib.request for this costs ~20 ms on every run, proxy or not."""
+    env = os.environ
+    proxy = next((env[k] for k in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY")
+                  if env.get(k)), None)
+    if not proxy or _bypassed(host, port, env.get("no_proxy") or env.get("NO_PROXY") or ""):
         return None
     return proxy if "://" in proxy else "http://" + proxy
+
+
+def _bypassed(host: str, port: int, no_proxy: str) -> bool:
+    """Whether `no_proxy` (comma-separated: `*`, host names and domain suffixes with or without a leading dot or a
+    port, IP addresses and CIDR networks) exempts host:port."""
+    host = host.lower().strip("[]")
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and entry_port != str(port):
+            continue
+        if "/" in name or _is_ip(name):
+            if _in_network(host, name):
+                return True
+            continue
+        name = name.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _in_network(host: str, network: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host) in ipaddress.ip_network(network.strip("[]"), strict=False)
+    except ValueError:
+        return False
 
 
 class Session:
@@ -141,7 +183,7 @@ class Session:
             headers["Authorization"] = basic_auth(unquote(parts.username), unquote(parts.password or ""))
         elif self.auth is not None:
             headers.setdefault("Authorization", basic_auth(*self.auth))
-        proxy = _proxy_for(scheme, host)
+        proxy = _proxy_for(scheme, host, port)
         if proxy is not None and scheme == "http":  # a plain HTTP proxy takes the whole URL, and its credentials
             target = f"http://{host}:{port}{target}"
             auth = _proxy_auth(proxy)

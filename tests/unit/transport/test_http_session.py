@@ -137,3 +137,31 @@ def test_the_proxy_environment_is_honoured(server, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     Session().request("GET", _url(server) + "/direct", timeout=5)
     assert Recorder.seen[-1][1] == "/direct"
+
+
+@pytest.mark.parametrize("host,port,no_proxy,bypassed", [
+    ("connect.example", 8083, "*", True),
+    ("connect.example", 8083, "example", True),               # a domain suffix
+    ("connect.example", 8083, ".example", True),
+    ("connect.example", 8083, "other.example, nexample", False),
+    ("connect.example", 8083, "connect.example:8083", True),  # with the port
+    ("connect.example", 8083, "connect.example:9000", False),
+    ("10.1.2.3", 8083, "10.0.0.0/8", True),                   # a network
+    ("10.1.2.3", 8083, "10.1.2.4", False),
+    ("127.0.0.1", 80, "localhost,127.0.0.1", True),
+    ("connect.example", 8083, "", False),
+])
+def test_no_proxy(host, port, no_proxy, bypassed):
+    from kplan.transport.http_session import _bypassed
+
+    assert _bypassed(host, port, no_proxy) is bypassed
+
+
+def test_without_a_proxy_variable_nothing_goes_through_a_proxy(monkeypatch):
+    from kplan.transport.http_session import _proxy_for
+
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert _proxy_for("http", "connect.example", 8083) is None
+    monkeypatch.setenv("ALL_PROXY", "proxy.example:3128")
+    assert _proxy_for("https", "connect.example", 8083) == "http://proxy.example:3128"
