@@ -1,6 +1,7 @@
 """HTTP/1.1 for kplan's REST clients from the standard library (`http.client`, `ssl`): kept-alive connections
-pooled per server, TLS with a CA bundle and a client certificate, basic authentication (also from the URL), the
-proxy environment variables, and redirects of GET requests.
+pooled per server (a connection the server closed while idle is dropped before reuse; a GET, PUT or DELETE that
+meets one closing just then is sent again once, a POST never), TLS with a CA bundle and a client certificate,
+basic authentication (also from the URL), the proxy environment variables, and redirects of GET requests.
 
 It replaces requests on kplan's common path: importing requests and its dependencies (urllib3,
 charset_normalizer, idna, cookies, netrc) cost every plan, apply and status ~40 ms of start-up, for a handful of
@@ -25,6 +26,7 @@ from typing import Any, Mapping
 from urllib.parse import unquote, urljoin, urlsplit
 
 REDIRECTS = (301, 302, 303, 307, 308)
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})  # safe to send twice
 MAX_REDIRECTS = 5
 USER_AGENT = "kplan"
 
@@ -199,10 +201,10 @@ class Session:
                 conn.request(method, target, body=body, headers=headers)
                 answer = conn.getresponse()
                 content = answer.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 conn.close()
-                if reused and attempt == 0 and not isinstance(e, TimeoutError):
-                    continue  # the server closed the kept-alive connection while it was idle: a fresh one
+                if reused and attempt == 0 and method in IDEMPOTENT:
+                    continue  # closed by the server just as it was reused: sent again on a fresh one
                 raise
             except BaseException:
                 conn.close()
@@ -216,10 +218,15 @@ class Session:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _connection(self, key, scheme, host, port, proxy, timeout, verify, cert):
-        with self._lock:
-            idle = self._idle.get(key)
-            if idle:
-                return idle.pop(), True
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                pooled = idle.pop() if idle else None
+            if pooled is None:
+                break
+            if not _dropped(pooled):
+                return pooled, True
+            pooled.close()  # the server closed it while it sat in the pool
         conn: http.client.HTTPConnection
         if proxy is not None:
             p = urlsplit(proxy)
@@ -253,6 +260,21 @@ class Session:
         for conns in idle.values():
             for conn in conns:
                 conn.close()
+
+
+def _dropped(conn: http.client.HTTPConnection) -> bool:
+    """Whether a pooled connection was closed by the server (its socket reads as ready: end of file) — checked
+    before reuse, so that a request is not sent into a dead connection (a POST is never sent twice)."""
+    import select
+
+    sock = conn.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _proxy_auth(proxy: str) -> str | None:

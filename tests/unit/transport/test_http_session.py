@@ -31,6 +31,9 @@ class Recorder(BaseHTTPRequestHandler):
         if status == "hang":
             threading.Event().wait(3)
             return
+        if status == "close-after":  # answers keep-alive, then closes the connection as an idle timeout would
+            status = 200
+            self.close_connection = True
         data = json.dumps(payload).encode()
         self.send_response(status)
         for k, v in headers.items():
@@ -83,6 +86,16 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(server):
             conn.sock.shutdown(socket.SHUT_RDWR)
     assert session.request("GET", url, timeout=5).json() == {"path": "/x"}
     assert len(Recorder.seen) == 2
+
+
+def test_a_post_is_never_sent_into_a_connection_the_server_closed(server):
+    Recorder.routes = {"/first": ("close-after", {}, {"ok": 1})}
+    session = Session()
+    assert session.request("GET", _url(server) + "/first", timeout=5).json() == {"ok": 1}
+    threading.Event().wait(0.2)  # the server has closed its end by now
+    assert session.request("POST", _url(server) + "/connectors", timeout=5, json={"name": "a"}).status_code == 200
+    assert [(m, p) for m, p, _, _, _ in Recorder.seen] == [("GET", "/first"), ("POST", "/connectors")]
+    assert Recorder.seen[0][4] != Recorder.seen[1][4], "the POST went out on a fresh connection"
 
 
 def test_basic_authentication_from_the_client_and_from_the_url(server):
