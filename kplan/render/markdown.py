@@ -51,19 +51,16 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
 
 
 def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###") -> list[str]:
-    """The errors and warnings, the table and the details of one (one cluster's) plan: errors and warnings first,
-    so that a plan cut at the comment's size limit still shows them."""
+    """The errors, the table, the warnings and the details of one (one cluster's) plan. Errors come first, so that
+    a plan cut at the comment's size limit still shows why it failed; warnings (one per destroyed topic in a big
+    destroy) come after the table, which they would otherwise crowd out."""
     blocks: list[str] = []
     errors = _errors(plan)
     if errors:
         blocks.append(f"\n{level} Errors\n\n")
         blocks += [f"- {e}\n" for e in errors]
-    warnings = _warnings(plan)
-    if warnings:
-        blocks.append(f"\n{level} Warnings\n\n")
-        blocks += [f"- {w}\n" for w in warnings]
-    if visible and (errors or warnings):  # the table is not a part of the warnings
-        blocks.append(f"\n{level} Changes\n")
+        if visible:  # the table is not a part of the errors
+            blocks.append(f"\n{level} Changes\n")
     if visible and any(ch.meta.owner is not None for ch in visible):  # whose resources change: one table each
         for owner, changes in owner_groups(visible):
             who = f"Owner {_code(owner)}" if owner is not None else "No owner"
@@ -73,6 +70,10 @@ def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###") -> 
     elif visible:
         blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
         blocks += [_row(ch) for ch in visible]
+    warnings = _warnings(plan)
+    if warnings:
+        blocks.append(f"\n{level} Warnings\n\n")
+        blocks += [f"- {w}\n" for w in warnings]
     consumers = _consumers(plan)
     if consumers:
         blocks.append(f"\n{level} Consumers\n\nConsumer groups reading the topics this plan disrupts "

@@ -138,7 +138,8 @@ def test_markdown_structure(busy_plan):
     md = render_markdown(busy_plan)
     assert not ANSI.search(md)
     table, warnings, details = md.index("| | Resource |"), md.index("### Warnings"), md.index("### Details")
-    assert warnings < md.index("### Changes") < table < details  # errors and warnings first: a cut keeps them
+    errors = md.index("### Errors")
+    assert errors < md.index("### Changes") < table < warnings < details  # errors first: a cut keeps them
     assert "**Plan: 3 to add, 3 to change, 3 to destroy.**" in md
     assert "**Error:**" in md and "**DATA LOSS:** `topic.swap`" in md and "**Destroys** `topic.old`" in md
     assert "**Irreversible:** `topic.orders`" in md
@@ -163,8 +164,8 @@ def test_markdown_is_truncated_with_a_note_below_the_limit():
     assert len(small) <= 5_000 and "**Truncated:**" in small
 
 
-def test_a_plan_cut_at_the_limit_still_shows_its_warnings():
-    """A plan too big for a comment loses its table's tail and its details, never its errors or warnings."""
+def test_a_plan_cut_at_the_limit_still_shows_its_errors():
+    """A plan too big for a comment loses its table's tail and its details, not its errors."""
     topics = [topic(f"t{i:04d}", rf=1, config={f"k{j}.ms": "1000" for j in range(20)}) for i in range(600)]
     plan = make_plan(stack(topics), live([ltopic("t0599", rf=3)]))  # the last topic's change cannot be planned
     assert plan.has_errors
