@@ -135,7 +135,7 @@ def test_an_apply_survives_the_active_controller_being_stopped(cluster, unique, 
     survivor = c.BOOTSTRAP.split(",")[fault.stopped % 3]  # a node that still runs
     live = AdminClient({"bootstrap.servers": survivor})
     try:
-        wait_for(lambda: _state(live, name) in (before, after), timeout=30, what="the cluster before or after")
+        wait_for(lambda: _state(live, name) in (before, after), timeout=90, what="the cluster before or after")
         state = _state(live, name)
         assert state == (after if code == 0 else before), (code, state, out.out + out.err)
         assert not lock_exists(live, name)
