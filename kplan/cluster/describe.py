@@ -21,7 +21,7 @@ from sys import intern
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from kplan.cluster.clients import describe_topic_entries
+from kplan.cluster.clients import MAX_CHUNKS_IN_FLIGHT, describe_topic_entries
 
 WORKER_THRESHOLD = 4000
 MAX_WORKERS = 2
@@ -78,11 +78,9 @@ def freeze_configs(plain: Mapping[str, tuple[dict, dict, tuple]]) -> dict[str, C
 
 
 def describe_plain(admin, names: list[str], timeout_s: float, who: str | None,
-                   in_flight: int | None = None) -> dict[str, tuple[dict, dict, tuple]]:
-    from kplan.cluster.clients import MAX_CHUNKS_IN_FLIGHT
-
+                   in_flight: int = MAX_CHUNKS_IN_FLIGHT) -> dict[str, tuple[dict, dict, tuple]]:
     return describe_topic_entries(admin, names, timeout_s, who=who, convert=TopicConfigConverter(),
-                                  in_flight=MAX_CHUNKS_IN_FLIGHT if in_flight is None else in_flight)
+                                  in_flight=in_flight)
 
 
 def worker_count(n_names: int) -> int:
