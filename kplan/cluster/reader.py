@@ -256,7 +256,8 @@ class KafkaReader:
                                         who, workers)
         if plain is None:
             try:
-                plain = describe_plain(self.admin, names, self.cluster.timeout_s, who)
+                plain = describe_plain(self.admin, names, self.cluster.timeout_s, who,
+                                       conf=client_config(self.cluster, self.secrets))
             except KplanError:
                 raise
             except Exception as e:  # noqa: BLE001

@@ -1,0 +1,126 @@
+"""kplan's own DescribeConfigs client (kplan.transport.wire) against the real broker: it must give exactly what
+the librdkafka path gives — on the plain listener and through SASL_SSL with SCRAM-SHA-512 and PLAIN — and refuse
+(WireError, so kplan reads through librdkafka) a wrong password or a principal without the right to describe;
+through `describe_plain`, the refused principal still gets librdkafka's one line naming the right it lacks."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    NewTopic,
+    ResourcePatternType,
+    ResourceType,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialDeletion,
+    UserScramCredentialUpsertion,
+)
+
+from kplan.cluster.clients import describe_topic_entries
+from kplan.cluster.describe import TopicConfigConverter, describe_plain
+from kplan.errors import KplanError
+from kplan.transport.kafka import dispose
+from kplan.transport.wire.codec import WireError
+from kplan.transport.wire.configs import topic_configs
+from kplan.transport.wire.connection import settings_of
+
+pytestmark = pytest.mark.compat
+
+
+@pytest.fixture(scope="module")
+def topics(stack):
+    """600 topics (three requests of 250), two thirds with overrides; returned once the broker describes them all
+    (its metadata follows a creation a moment later)."""
+    base = f"kplantest-wire-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+    names = [f"{base}-{i:03d}" for i in range(600)]
+    specs = [NewTopic(n, 1, 1, config={"retention.ms": str(3600000 + i), "cleanup.policy": "compact"} if i % 3 else {})
+             for i, n in enumerate(names)]
+    for f in admin.create_topics(specs, request_timeout=60).values():
+        f.result(90)
+    deadline = time.monotonic() + 60
+    while len(describe_topic_entries(admin, names, 30)) < len(names):
+        assert time.monotonic() < deadline, "the broker never described all 600 new topics"
+        time.sleep(0.2)
+    yield names
+    for f in admin.delete_topics(names, request_timeout=60).values():
+        f.result(90)
+    dispose(admin)
+
+
+def _librdkafka(conf, names):
+    admin = AdminClient(conf)
+    try:
+        return describe_topic_entries(admin, names, 30, convert=TopicConfigConverter())
+    finally:
+        dispose(admin)
+
+
+def test_the_wire_read_equals_librdkafkas_on_the_plain_listener(stack, topics):
+    conf = {"bootstrap.servers": stack.bootstrap_servers}
+    names = topics + [topics[0] + "-absent"]
+    wire = topic_configs(settings_of(conf, 30), names, TopicConfigConverter().share)
+    assert len(wire) == 600
+    assert wire == _librdkafka(conf, names)
+    assert wire[topics[1]][0] == {"retention.ms": "3600001", "cleanup.policy": "compact"}
+    assert wire[topics[0]][0] == {}
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
+def test_the_wire_read_equals_librdkafkas_through_sasl_ssl(secured, topics, mechanism):
+    conf = secured.kafka_config(mechanism)
+    wire = topic_configs(settings_of(conf, 30), topics[:300], TopicConfigConverter().share)
+    assert wire == _librdkafka(conf, topics[:300])
+    assert len(wire) == 300
+
+
+def test_a_wrong_password_is_refused_on_the_wire(secured, topics):
+    with pytest.raises(WireError, match="refused"):
+        topic_configs(settings_of(secured.kafka_config(password="not-the-password"), 30), topics[:5],
+                      TopicConfigConverter().share)
+
+
+def test_a_principal_without_describe_configs_falls_back_to_librdkafkas_line(secured, topics, unique):
+    user, password = unique("wire-nobody"), "wire-powerless-pw-1"
+    admin = AdminClient(secured.kafka_config())
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
+    for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
+        f.result(20)
+    # it may see the topic, not its configs
+    for f in admin.create_acls([AclBinding(ResourceType.TOPIC, topics[0], ResourcePatternType.LITERAL,
+                                           f"User:{user}", "*", AclOperation.DESCRIBE,
+                                           AclPermissionType.ALLOW)]).values():
+        f.result(30)
+    conf = secured.kafka_config(user=user, password=password)
+    deadline = time.monotonic() + 30
+    while True:  # a new SCRAM credential reaches the listener a moment after it is stored
+        try:
+            topic_configs(settings_of(conf, 20), topics[:1], TopicConfigConverter().share)
+        except WireError as e:
+            if "login" not in str(e) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    mine = AdminClient(conf)
+    try:
+        with pytest.raises(WireError, match="error 29"):  # TOPIC_AUTHORIZATION_FAILED
+            topic_configs(settings_of(conf, 20), topics[:1], TopicConfigConverter().share)
+        with pytest.raises(KplanError) as e:
+            describe_plain(mine, topics[:1], 20, f"User:{user}", conf=conf)
+        assert "DESCRIBE_CONFIGS" in str(e.value) and topics[0] in str(e.value)
+    finally:
+        dispose(mine)
+        for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}",
+                                                     None, AclOperation.ANY, AclPermissionType.ANY)]).values():
+            f.result(30)
+        for f in admin.alter_user_scram_credentials(
+                [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]).values():
+            f.result(20)
+        dispose(admin)

@@ -1,0 +1,115 @@
+"""kplan's own Kafka wire client (kplan.transport.wire), its pure parts: the DescribeConfigs answer decoded from
+bytes built here field by field, every truncation refused, the SCRAM exchange against RFC 7677's example, and the
+closed list of client settings it speaks (anything else goes to librdkafka)."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from kplan.transport.wire import codec
+from kplan.transport.wire.codec import WireError, compact_string, uvarint
+from kplan.transport.wire.connection import settings_of
+from kplan.transport.wire.scram import ScramClient
+
+
+def _entry(name, value, source=5, sensitive=False, doc=None, tags=b"\x00"):
+    out = compact_string(name) + (b"\x00" if value is None else compact_string(value))
+    out += bytes([0, source, int(sensitive)]) + b"\x01" + b"\x02"  # read_only, source, sensitive, no synonyms, type
+    return out + (b"\x00" if doc is None else compact_string(doc)) + tags
+
+
+def _result(name, entries, code=0):
+    out = struct.pack(">h", code) + b"\x00" + bytes([codec.TOPIC_RESOURCE]) + compact_string(name)
+    return out + uvarint(len(entries) + 1) + b"".join(entries) + b"\x00"
+
+
+def _answer(correlation, results):
+    return struct.pack(">i", correlation) + b"\x00" + struct.pack(">i", 0) + uvarint(len(results) + 1) \
+        + b"".join(results) + b"\x00"
+
+
+def _share(effective):
+    return effective
+
+
+ANSWER = _answer(7, [
+    _result("orders", [_entry("retention.ms", "86400000", source=codec.DYNAMIC_TOPIC_CONFIG),
+                       _entry("cleanup.policy", "delete"),
+                       _entry("sasl.jaas.config", None, sensitive=True),
+                       # a tagged field (tag 3, two bytes) and a long value (a two-byte varint length)
+                       _entry("x" * 200, "y" * 300, tags=b"\x01\x03\x02ab")]),
+    _result("gone", [], code=codec.UNKNOWN_TOPIC_OR_PARTITION),
+])
+
+
+def test_a_describe_configs_answer_decodes_into_overrides_effective_values_and_sensitive_keys():
+    out = codec.describe_configs(ANSWER, 7, _share)
+    overrides, effective, sensitive = out["orders"]
+    assert overrides == {"retention.ms": "86400000"}
+    assert effective == {"retention.ms": "86400000", "cleanup.policy": "delete", "x" * 200: "y" * 300}
+    assert sensitive == ("sasl.jaas.config",)
+    assert out["gone"] == codec.UNKNOWN_TOPIC_OR_PARTITION
+
+
+def test_every_truncation_and_any_trailing_byte_is_refused():
+    for cut in range(4, len(ANSWER)):
+        with pytest.raises(WireError):
+            codec.describe_configs(ANSWER[:cut], 7, _share)
+    with pytest.raises(WireError):
+        codec.describe_configs(ANSWER + b"\x00", 7, _share)
+
+
+def test_an_answer_to_another_request_or_with_synonyms_is_refused():
+    with pytest.raises(WireError, match="another request"):
+        codec.describe_configs(ANSWER, 8, _share)
+    with_synonym = _answer(1, [_result("t", [_entry("a", "b").replace(b"\x01\x02", b"\x02\x02", 1)])])
+    with pytest.raises(WireError):
+        codec.describe_configs(with_synonym, 1, _share)
+
+
+def test_the_request_names_each_topic_and_asks_for_no_synonyms_or_documentation():
+    frame = codec.describe_configs_request(5, "kplan", ["a", "bb"])
+    size, key, version, correlation = struct.unpack_from(">ihhi", frame)
+    assert (size, key, version, correlation) == (len(frame) - 4, codec.DESCRIBE_CONFIGS, 4, 5)
+    body = frame[4 + 2 + 2 + 4 + 2 + len("kplan") + 1:]  # past the header and its empty tag section
+    assert body == b"\x03" + b"\x02\x02a\x00\x00" + b"\x02\x03bb\x00\x00" + b"\x00\x00\x00"
+
+
+def test_scram_sha_256_matches_rfc_7677():
+    client = ScramClient("SCRAM-SHA-256", "user", "pencil", nonce="rOprNGfwEbeRWgbNEkqO")
+    assert client.first() == b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+    final = client.final(b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+    assert final == (b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                     b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    client.check(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+    with pytest.raises(WireError, match="did not prove"):
+        client.check(b"v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+
+
+def test_a_scram_challenge_for_another_nonce_is_refused():
+    client = ScramClient("SCRAM-SHA-512", "user", "pencil", nonce="abc")
+    with pytest.raises(WireError):
+        client.final(b"r=xyz123,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+
+
+@pytest.mark.parametrize("conf, speaks", [
+    ({"bootstrap.servers": "a:9092,b:9093"}, True),
+    ({"bootstrap.servers": "sasl_ssl://[::1]:9094", "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+      "sasl.username": "u", "sasl.password": "p", "ssl.ca.location": "/ca.pem"}, True),
+    ({"bootstrap.servers": "a:9092", "security.protocol": "sasl_plaintext", "sasl.mechanism": "PLAIN"}, True),
+    ({"bootstrap.servers": "a:9092", "security.protocol": "SASL_SSL", "sasl.mechanisms": "OAUTHBEARER"}, False),
+    ({"bootstrap.servers": "a:9092", "security.protocol": "SASL_SSL"}, False),  # GSSAPI, librdkafka's default
+    ({"bootstrap.servers": "a:9092", "ssl.keystore.location": "/k.p12"}, False),
+    ({"bootstrap.servers": "a:9092", "oauth_cb": print}, False),
+    ({"bootstrap.servers": "a"}, False),
+])
+def test_only_settings_it_speaks_take_the_wire_path(conf, speaks):
+    assert (settings_of(conf, 5.0) is not None) is speaks
+
+
+def test_the_settings_never_show_the_password():
+    settings = settings_of({"bootstrap.servers": "a:1", "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN",
+                            "sasl.username": "u", "sasl.password": "canary-pw-123"}, 5.0)
+    assert "canary-pw-123" not in repr(settings) and "canary-pw-123" not in str(settings)
