@@ -244,7 +244,16 @@ class KafkaAdmin:
         """name -> the topic's own overrides, for topics that are visible (chunked, concurrent reads)."""
         from confluent_kafka.admin import ConfigSource
 
+        from kplan.cluster.describe import TopicConfigConverter, describe_wire
+        from kplan.transport.kafka import client_config
+
+        if names:  # kplan's own wire client when it speaks the settings (kplan.cluster.describe.describe_plain)
+            plain = describe_wire(client_config(self.cluster, self.secrets), names, self.timeout_s,
+                                  TopicConfigConverter().share)
+            if plain is not None:
+                return {name: overrides for name, (overrides, _, _) in plain.items()}
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+
         def overrides(entries) -> dict[str, str]:
             return {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None}
 

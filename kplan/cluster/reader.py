@@ -84,7 +84,7 @@ class KafkaReader:
         touch — the stack's own and those it owns; None describes every non-internal topic. A kind read with a
         client of its own (`OWN_READS`) is read only when the stack declares its section (`sections`) or the
         stack's record owns some of it."""
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=5) as pool:
             # Independent reads overlap: Connect, the ownership records, and the cluster's own requests. The
             # costly config read of the declared topics starts as soon as the metadata is in; topics only the
             # ownership record names (usually none) are read after it.
@@ -94,6 +94,7 @@ class KafkaReader:
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
             acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
+            early = self._describe_early(pool, topic_names)
             own = {s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items() if s in sections}
             # checks the pin (cluster.id) before anything else is read or used: the answers of the requests
             # already in flight beside it are then never looked at
@@ -104,7 +105,9 @@ class KafkaReader:
                               if self.records is not None and self.records.ownership_topic in metadata else None)
             wanted = {t for t in (metadata if topic_names is None else topic_names)
                       if t in metadata and not t.startswith("__")}
-            configs = self.describe_topic_configs(sorted(wanted))
+            configs = self._early_configs(early, wanted)
+            if configs is None:
+                configs = self.describe_topic_configs(sorted(wanted))
             records = records_future.result() if records_future is not None else {}
             ownership = records.get(stack_name)
             extra = {t for t in (ownership.topics if ownership else ())
@@ -242,6 +245,35 @@ class KafkaReader:
             rf = max((len(p.replicas) for p in t.partitions.values()), default=0)
             out[name] = (len(t.partitions), rf, tuple(tuple(p.replicas) for _, p in sorted(t.partitions.items())))
         return out
+
+    def _describe_early(self, pool, topic_names: Iterable[str] | None):
+        """The configs of the declared topics through the wire client (kplan.cluster.describe), asked beside the
+        metadata request instead of after it: a name the cluster does not have is simply left out of the answer.
+        None when the wire client does not speak these settings or worker processes will read the names; nothing
+        of the answer is used before the metadata (and the cluster pin) is in."""
+        from kplan.cluster.describe import TopicConfigConverter, describe_wire, worker_count
+        from kplan.transport.wire.connection import settings_of
+
+        if topic_names is None:
+            return None
+        names = sorted({t for t in topic_names if not t.startswith("__")})
+        conf = client_config(self.cluster, self.secrets)
+        if not names or worker_count(len(names)) or settings_of(conf, self.cluster.timeout_s) is None:
+            return None
+        return pool.submit(describe_wire, conf, names, self.cluster.timeout_s, TopicConfigConverter().share)
+
+    def _early_configs(self, early, wanted: set[str]) -> dict | None:
+        """The early answer for `wanted` (a topic it missed, created meanwhile, is described now), or None."""
+        from kplan.cluster.describe import freeze_configs
+
+        plain = early.result() if early is not None else None
+        if plain is None:
+            return None
+        configs = freeze_configs({name: plain[name] for name in wanted if name in plain})
+        missed = sorted(wanted - configs.keys())
+        if missed:
+            configs.update(self.describe_topic_configs(missed))
+        return configs
 
     def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[Mapping, Mapping, frozenset]]:
         """name -> (overrides, effective, sensitive keys), read-only (kplan.cluster.describe: thousands of topics
