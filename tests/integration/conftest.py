@@ -4,8 +4,10 @@ and connectors are removed afterwards."""
 from __future__ import annotations
 
 import gc
+import time
 
 import pytest
+import requests
 from confluent_kafka.admin import AdminClient
 from kplan_helpers import cleanup
 
@@ -18,6 +20,32 @@ def _collect_in_this_thread():
     collected on librdkafka's background thread (where admin results are delivered) aborts the whole session."""
     yield
     gc.collect()
+
+
+_TRANSIENT = ("rebalance", "stale configuration", "conflicting operation")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tests_read_connect_through_rebalances():
+    """The tests' own GETs (never kplan's: kplan speaks HTTP through kplan.transport.http_session) are retried for up
+    to 60 s while a Connect worker answers that it is rebalancing: with several test files running at once,
+    another file's connector creations rebalance the shared worker, and a test's read of its own connector then
+    gets 409 (or 500 naming the rebalance) for a moment. Only GETs, only those answers."""
+    original = requests.Session.request
+
+    def request(self, method, url, *args, **kwargs):
+        deadline = time.monotonic() + 60
+        while True:
+            response = original(self, method, url, *args, **kwargs)
+            transient = response.status_code in (409, 500) and any(
+                word in response.text.lower() for word in _TRANSIENT)
+            if method.upper() != "GET" or not transient or time.monotonic() > deadline:
+                return response
+            time.sleep(0.5)
+
+    requests.Session.request = request
+    yield
+    requests.Session.request = original
 
 
 @pytest.fixture

@@ -26,8 +26,12 @@ SINK_PASSWORD = "import-test-sink-password"
 
 
 def _create(admin, topics) -> None:
+    """Create the topics and wait until the broker lists them: an import reads an existing cluster, and right after a
+    creation the broker's metadata can lag the controller for a moment under load (seen with 4 test workers)."""
     for f in admin.create_topics(topics).values():
         f.result(30)
+    names = {t.topic for t in topics}
+    wait_for(lambda: names <= set(admin.list_topics(timeout=20).topics), 30, f"the broker to list {sorted(names)}")
 
 
 def _acls(principal: str, topic: str, group_prefix: str) -> list[AclBinding]:
@@ -75,6 +79,7 @@ def test_import_then_validate_then_plan_shows_no_changes(stack, admin, prefix, t
         text = out.read_text()
         assert SINK_PASSWORD not in text and SINK_PASSWORD not in r.text
         doc = yaml.safe_load(text)
+        assert "topics" in doc, f"no topics imported: {r.text}\n{text}"
         topics = {t["name"]: t for t in doc["topics"]}
         assert set(topics) == {orders, plain, files}
         assert topics[orders]["config"] == {"cleanup.policy": ["compact", "delete"], "min.insync.replicas": 1,

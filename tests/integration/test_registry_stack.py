@@ -100,11 +100,17 @@ def test_debezium_with_the_avro_converter_registers_the_table_subjects(stack, av
 
 
 def admin_end_offset(stack, topic: str) -> int:
-    from confluent_kafka import Consumer, TopicPartition
+    """The topic's end offset; -1 while the consumer does not know its partition yet (the connector creates the
+    topic with its first record, and the consumer's metadata follows a moment later)."""
+    from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
     c = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": "kplan-registry-test"})
     try:
         return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+    except KafkaException as e:
+        if e.args[0].code() != KafkaError._UNKNOWN_PARTITION:
+            raise
+        return -1
     finally:
         c.close()
 
