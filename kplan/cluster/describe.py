@@ -106,9 +106,10 @@ def describe_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float, s
         return None
     try:
         return topic_configs(settings, names, share)
-    except WireError as e:  # its messages are fixed words and error codes: nothing secret
-        if os.environ.get("KPLAN_DEBUG"):
-            print(f"kplan: reading topic configs through librdkafka instead: {e}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - anything at all: librdkafka reads instead and reports what is wrong
+        if os.environ.get("KPLAN_DEBUG"):  # a WireError's words are fixed, with error codes: nothing secret
+            why = str(e) if isinstance(e, WireError) else type(e).__name__
+            print(f"kplan: reading topic configs through librdkafka instead: {why}", file=sys.stderr)
         return None
 
 

@@ -113,3 +113,56 @@ def test_the_settings_never_show_the_password():
     settings = settings_of({"bootstrap.servers": "a:1", "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN",
                             "sasl.username": "u", "sasl.password": "canary-pw-123"}, 5.0)
     assert "canary-pw-123" not in repr(settings) and "canary-pw-123" not in str(settings)
+
+
+def _junk_server(reply: bytes):
+    """A listener that answers every connection's first request with `reply`: (port, thread)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(reply)
+        server.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server.getsockname()[1], thread
+
+
+@pytest.mark.parametrize("reply", [b"\x00\x00\x00\x05junk!", b"\x00\x00", b"\x7f\xff\xff\xff"])
+def test_any_unexpected_answer_leaves_the_read_to_librdkafka(reply):
+    from kplan.cluster.describe import TopicConfigConverter, describe_wire
+
+    port, thread = _junk_server(reply)
+    assert describe_wire({"bootstrap.servers": f"127.0.0.1:{port}"}, ["t"], 2.0, TopicConfigConverter().share) is None
+    thread.join(5)
+
+
+def test_no_listener_or_kplan_wire_off_leaves_the_read_to_librdkafka(monkeypatch):
+    import socket
+
+    from kplan.cluster.describe import TopicConfigConverter, describe_wire
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    conf = {"bootstrap.servers": f"127.0.0.1:{port}"}
+    assert describe_wire(conf, ["t"], 2.0, TopicConfigConverter().share) is None
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.setblocking(False)
+    monkeypatch.setenv("KPLAN_WIRE", "off")
+    conf = {"bootstrap.servers": f"127.0.0.1:{listener.getsockname()[1]}"}
+    assert describe_wire(conf, ["t"], 2.0, TopicConfigConverter().share) is None
+    with pytest.raises(BlockingIOError):  # with KPLAN_WIRE=off nothing even connected
+        listener.accept()
+    listener.close()
