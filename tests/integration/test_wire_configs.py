@@ -74,12 +74,23 @@ def test_the_wire_read_equals_librdkafkas_on_the_plain_listener(stack, topics):
     assert wire[topics[0]][0] == {}
 
 
-@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-512", "PLAIN"])
-def test_the_wire_read_equals_librdkafkas_through_sasl_ssl(secured, topics, mechanism):
-    conf = secured.kafka_config(mechanism)
+@pytest.mark.parametrize("mechanism, tls", [
+    ("SCRAM-SHA-512", {}), ("PLAIN", {}),
+    ("SCRAM-SHA-512", {"ssl.endpoint.identification.algorithm": "none"}),
+    ("SCRAM-SHA-512", {"ssl.ca.location": None, "enable.ssl.certificate.verification": "false"}),
+])
+def test_the_wire_read_equals_librdkafkas_through_sasl_ssl(secured, topics, mechanism, tls):
+    conf = {k: v for k, v in {**secured.kafka_config(mechanism), **tls}.items() if v is not None}
     wire = topic_configs(settings_of(conf, 30), topics[:300], TopicConfigConverter().share)
     assert wire == _librdkafka(conf, topics[:300])
     assert len(wire) == 300
+
+
+def test_an_unknown_ca_is_refused_on_the_wire(secured, topics):
+    """Without the local CA (verification on, the system's store), the broker's certificate is not trusted."""
+    conf = {k: v for k, v in secured.kafka_config().items() if k != "ssl.ca.location"}
+    with pytest.raises(WireError, match="TLS"):
+        topic_configs(settings_of(conf, 10), topics[:5], TopicConfigConverter().share)
 
 
 def test_a_wrong_password_is_refused_on_the_wire(secured, topics):

@@ -22,9 +22,9 @@ _NEUTRAL = frozenset({"logger", "error_cb", "debug", "log_level", "socket.keepal
                       "socket.timeout.ms", "socket.connection.setup.timeout.ms", "api.version.request",
                       "reconnect.backoff.ms", "reconnect.backoff.max.ms", "retry.backoff.ms", "request.timeout.ms",
                       "metadata.max.age.ms", "topic.metadata.refresh.interval.ms", "client.id"})
+# (no client certificate: the local stack has no mTLS listener to prove it against, so mTLS stays librdkafka's)
 _SPOKEN = frozenset({"bootstrap.servers", "security.protocol", "sasl.mechanism", "sasl.mechanisms", "sasl.username",
-                     "sasl.password", "ssl.ca.location", "ssl.certificate.location", "ssl.key.location",
-                     "ssl.key.password", "ssl.endpoint.identification.algorithm",
+                     "sasl.password", "ssl.ca.location", "ssl.endpoint.identification.algorithm",
                      "enable.ssl.certificate.verification"})
 _MECHANISMS = frozenset({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
 _PROTOCOLS = frozenset({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"})
@@ -38,9 +38,6 @@ class Settings:
     user: str
     password: str
     ca: str | None
-    cert: str | None
-    key: str | None
-    key_password: str | None
     check_hostname: bool
     verify: bool
     client_id: str
@@ -70,8 +67,7 @@ def settings_of(conf: Mapping[str, Any], timeout_s: float) -> Settings | None:
         servers=tuple(servers), tls=protocol.endswith("SSL"),
         mechanism=mechanism if protocol.startswith("SASL") else None,
         user=str(conf.get("sasl.username", "")), password=str(conf.get("sasl.password", "")),
-        ca=conf.get("ssl.ca.location"), cert=conf.get("ssl.certificate.location"), key=conf.get("ssl.key.location"),
-        key_password=conf.get("ssl.key.password"),
+        ca=conf.get("ssl.ca.location"),
         check_hostname=str(conf.get("ssl.endpoint.identification.algorithm", "https")).lower() == "https",
         verify=str(conf.get("enable.ssl.certificate.verification", "true")).lower() in ("true", "1"),
         client_id=str(conf.get("client.id", "kplan")), timeout_s=timeout_s)
@@ -161,8 +157,6 @@ class Connection:
             context.verify_mode = ssl.CERT_NONE
         else:
             context.check_hostname = s.check_hostname
-        if s.cert:
-            context.load_cert_chain(s.cert, s.key, s.key_password)
         return context
 
     def _call(self, frame_of) -> tuple[bytes, int]:

@@ -102,6 +102,8 @@ def test_a_scram_challenge_for_another_nonce_is_refused():
     ({"bootstrap.servers": "a:9092", "security.protocol": "SASL_SSL", "sasl.mechanisms": "OAUTHBEARER"}, False),
     ({"bootstrap.servers": "a:9092", "security.protocol": "SASL_SSL"}, False),  # GSSAPI, librdkafka's default
     ({"bootstrap.servers": "a:9092", "ssl.keystore.location": "/k.p12"}, False),
+    ({"bootstrap.servers": "a:9092", "security.protocol": "SSL", "ssl.certificate.location": "/c.pem",
+      "ssl.key.location": "/k.pem"}, False),  # mTLS: librdkafka's (no mTLS listener to prove the wire client on)
     ({"bootstrap.servers": "a:9092", "oauth_cb": print}, False),
     ({"bootstrap.servers": "a"}, False),
 ])
