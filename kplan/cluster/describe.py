@@ -70,14 +70,19 @@ class TopicConfigConverter:
 def freeze_configs(plain: Mapping[str, tuple[dict, dict, tuple]]) -> dict[str, Configs]:
     """Read-only configs for the live model; a shared effective dict becomes one shared read-only view."""
     views: dict[int, Mapping] = {}
+    frozen: dict[int, Configs] = {}  # one answer shared by many topics (the wire decoder's) is frozen once
     empty: frozenset = frozenset()
     out: dict[str, Configs] = {}
-    for name, (overrides, effective, sensitive) in plain.items():
-        view = views.get(id(effective))
-        if view is None:
-            view = views[id(effective)] = MappingProxyType(effective)
-        out[name] = (MappingProxyType(dict(sorted(overrides.items()))), view,
-                     frozenset(sensitive) if sensitive else empty)
+    for name, configs in plain.items():
+        done = frozen.get(id(configs))
+        if done is None:
+            overrides, effective, sensitive = configs
+            view = views.get(id(effective))
+            if view is None:
+                view = views[id(effective)] = MappingProxyType(effective)
+            done = frozen[id(configs)] = (MappingProxyType(dict(sorted(overrides.items()))), view,
+                                          frozenset(sensitive) if sensitive else empty)
+        out[name] = done
     return out
 
 

@@ -254,9 +254,17 @@ def _configs(buf: bytes, pos: int) -> tuple[dict, dict, list, int]:
     return overrides, effective, sensitive, pos
 
 
+# Distinct config sections remembered per answer: the topics of one stack mostly share one or a few.
+_SECTIONS_KEPT = 8
+
+
 def _describe_configs(buf: bytes, pos: int, share: Callable[[dict], dict]) -> dict[str, TopicConfigs | int]:
+    """Topics whose config section is byte for byte one already decoded (the common case: thousands of topics
+    with the same overrides) take that decoding as it is: decoding the same bytes again could only read exactly
+    them and give the same answer, so a `startswith` at C speed replaces ~33 entries' worth of Python."""
     pos += 4  # throttle time
     out: dict[str, TopicConfigs | int] = {}
+    seen: list[tuple[bytes, TopicConfigs]] = []  # (a config section's bytes, its decoding), the last hit first
     count, pos = _uv(buf, pos)
     for _ in range(count - 1):
         code = _I16.unpack_from(buf, pos)[0]
@@ -266,9 +274,21 @@ def _describe_configs(buf: bytes, pos: int, share: Callable[[dict], dict]) -> di
             raise WireError("an answer for another resource type")
         n, pos = _uv(buf, pos + 1)
         name = _text(buf, pos, n - 1)
-        overrides, effective, sensitive, pos = _configs(buf, pos + n - 1)
+        pos += n - 1
+        for i, (raw, decoded) in enumerate(seen):
+            if buf.startswith(raw, pos):
+                pos += len(raw)
+                if i:
+                    seen.insert(0, seen.pop(i))
+                break
+        else:
+            overrides, effective, sensitive, end = _configs(buf, pos)
+            decoded = (overrides, share(effective), tuple(sensitive))
+            seen.insert(0, (buf[pos:end], decoded))
+            del seen[_SECTIONS_KEPT:]
+            pos = end
         pos = _tags(buf, pos)
-        out[name] = code if code != NONE else (overrides, share(effective), tuple(sensitive))
+        out[name] = code if code != NONE else decoded
     if _tags(buf, pos) != len(buf):
         raise WireError("an answer longer than expected")
     return out

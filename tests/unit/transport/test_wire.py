@@ -53,6 +53,35 @@ def test_a_describe_configs_answer_decodes_into_overrides_effective_values_and_s
     assert out["gone"] == codec.UNKNOWN_TOPIC_OR_PARTITION
 
 
+def _section(retention):
+    return [_entry("retention.ms", retention, source=codec.DYNAMIC_TOPIC_CONFIG), _entry("cleanup.policy", "delete"),
+            _entry("segment.bytes", "1073741824")]
+
+
+def test_topics_sharing_a_config_section_decode_exactly_as_each_alone_and_share_one_answer():
+    # 12 distinct sections (more than the decoder remembers), repeated out of order, an error and a section that
+    # extends another by one entry between them
+    retentions = [str(1000 * i) for i in range(12)]
+    topics = [("twin-a", _section("7")), ("twin-b", _section("7"))]
+    for round_ in range(3):
+        for i, r in enumerate(retentions if round_ != 1 else reversed(retentions)):
+            topics.append((f"t{round_}-{i}", _section(r)))
+        topics.append((f"longer{round_}", _section("5") + [_entry("flush.ms", "9")]))
+        topics.append((f"gone{round_}", None))
+    frame = _answer(3, [_result(n, [], code=codec.UNKNOWN_TOPIC_OR_PARTITION) if e is None else _result(n, e)
+                        for n, e in topics])
+    out = codec.describe_configs(frame, 3, _share)
+    assert list(out) == [n for n, _ in topics]
+    for name, entries in topics:
+        alone = codec.describe_configs(_answer(1, [_result(name, entries or [],
+                                                            code=0 if entries else codec.UNKNOWN_TOPIC_OR_PARTITION)]),
+                                       1, _share)[name]
+        assert out[name] == alone, name
+    assert out["twin-a"] is out["twin-b"]  # one decoding for identical bytes
+    assert out["t0-3"] != out["t0-4"]
+    assert out["longer0"][1]["flush.ms"] == "9" and "flush.ms" not in out["t0-5"][1]
+
+
 def test_every_truncation_and_any_trailing_byte_is_refused():
     for cut in range(4, len(ANSWER)):
         with pytest.raises(WireError):
