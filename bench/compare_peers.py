@@ -38,7 +38,7 @@ import uuid
 from pathlib import Path
 
 import yaml
-from _common import BOOTSTRAP, CONNECT, ROOT, delete_prefix, emit, localstack, settle, timed, topic_names
+from _common import BOOTSTRAP, CONNECT, ROOT, delete_prefix, emit, localstack, precompile, settle, timed, topic_names
 from _summary import per_operation, ratios, rotated
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
@@ -419,6 +419,7 @@ def main() -> None:
     args = p.parse_args()
 
     localstack.up()
+    precompile()
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     wanted = [x for x in args.peers.split(",") if x]
     limits = peer_limits(args.peer_max_topics, wanted)

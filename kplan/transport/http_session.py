@@ -25,6 +25,8 @@ import threading
 from typing import Any, Mapping
 from urllib.parse import unquote, urljoin, urlsplit
 
+from kplan.transport.sockets import create_connection
+
 REDIRECTS = (301, 302, 303, 307, 308)
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})  # safe to send twice
 MAX_REDIRECTS = 5
@@ -244,6 +246,7 @@ class Session:
                 conn.set_tunnel(host, port, headers={"Proxy-Authorization": auth} if auth else None)
         else:
             conn = http.client.HTTPConnection(connect_host, connect_port, timeout=timeout)
+        conn._create_connection = create_connection  # type: ignore[attr-defined]  # no IDNA codec (sockets.py)
         try:
             conn.connect()
         except TimeoutError as e:

@@ -28,9 +28,10 @@ from kplan.cluster.clients import describe_topic_entries
 from kplan.cluster.describe import TopicConfigConverter, describe_plain
 from kplan.errors import KplanError
 from kplan.transport.kafka import dispose
+from kplan.transport.wire import configs as wire_configs
 from kplan.transport.wire.codec import WireError
 from kplan.transport.wire.configs import topic_configs
-from kplan.transport.wire.connection import settings_of
+from kplan.transport.wire.connection import Connection, settings_of
 
 pytestmark = pytest.mark.compat
 
@@ -72,6 +73,17 @@ def test_the_wire_read_equals_librdkafkas_on_the_plain_listener(stack, topics):
     assert wire == _librdkafka(conf, names)
     assert wire[topics[1]][0] == {"retention.ms": "3600001", "cleanup.policy": "compact"}
     assert wire[topics[0]][0] == {}
+
+
+def test_a_read_split_over_two_connections_equals_librdkafkas(stack, topics, monkeypatch):
+    """Chunks of 100: the 600 names go over two connections, three requests each (as 1,000 names do with 250)."""
+    monkeypatch.setattr(wire_configs, "CHUNK", 100)
+    opened = []
+    monkeypatch.setattr(wire_configs, "Connection", lambda settings: opened.append(1) or Connection(settings))
+    conf = {"bootstrap.servers": stack.bootstrap_servers}
+    wire = topic_configs(settings_of(conf, 30), topics, TopicConfigConverter().share)
+    assert len(opened) == 2
+    assert wire == _librdkafka(conf, topics)
 
 
 @pytest.mark.parametrize("mechanism, tls", [

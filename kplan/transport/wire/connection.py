@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from kplan.transport.sockets import create_connection
 from kplan.transport.wire import codec
 from kplan.transport.wire.codec import WireError
 
@@ -135,7 +136,7 @@ class Connection:
             if left <= 0:
                 break
             try:
-                sock = socket.create_connection((host, port), timeout=min(left, 5.0))
+                sock = create_connection((host, port), timeout=min(left, 5.0))
             except OSError:
                 continue
             sock.settimeout(s.timeout_s)
