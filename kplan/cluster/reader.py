@@ -18,7 +18,6 @@ from kplan.cluster.connects import ConnectClients
 from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
 from kplan.cluster.pin import check_pin
 from kplan.errors import KplanError
-from kplan.kinds import KINDS, UNITS
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic, Problem
 from kplan.model.ownership import Ownership
@@ -359,6 +358,11 @@ def kind_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[Resourc
     """Every kind's slice of the live state beside topics and connectors: made by the kind (its live module's
     `kind_state`) from what the read answered for its section (nothing, for a section not read or read later by
     its follow-up) and its part of the stack's ownership record."""
+    from kplan.cluster.prefetch import kinds_loaded
+
+    kinds_loaded()  # a read started early waits here while the loading thread still imports the kinds
+    from kplan.kinds import UNITS
+
     out = {}
     for unit in UNITS:
         if unit.kind_state is not None:
@@ -373,6 +377,11 @@ def describe_run(run: Mapping) -> str:
 
 
 def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
+    from kplan.cluster.prefetch import kinds_loaded
+
+    kinds_loaded()
+    from kplan.kinds import KINDS
+
     out: dict[str, str] = {}
     for stack, record in sorted(records.items()):
         if stack == stack_name:

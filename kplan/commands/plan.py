@@ -46,7 +46,7 @@ from kplan.commands._output import (
 def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, detailed_exitcode,
                  allow_active_consumers, owner, labels, template_dirs, wait_s, live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
-    from kplan.plan.select import parse_labels, select
+    from kplan.model.metadata import parse_labels  # not kplan.plan yet: the plan model loads while the read runs
 
     try:
         wanted = parse_labels(labels)
@@ -60,6 +60,8 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, de
     plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, environ=os.environ,
                         template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers)
     if filtered:
+        from kplan.plan.select import select
+
         plan = select(plan, owner, wanted)
     emit(plan, fmt, use_color(no_color))
     if report:
@@ -84,11 +86,11 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
     """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
     the plan against the real systems."""
     from kplan.commands._common import load_and_open_or_exit
-    from kplan.session.plan import plan_stack
 
     environ = os.environ if environ is None else environ
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
+    from kplan.session.plan import plan_stack  # after the load: the read started meanwhile (cluster/prefetch.py)
     for line in stack.warnings:
         click.echo(line, err=True)
     if session is None:  # several clusters: each read and planned, one combined plan

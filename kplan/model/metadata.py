@@ -89,3 +89,14 @@ def meta_changes(before: Meta, after: Meta) -> list[tuple[tuple[str, ...], str |
         if a != b:
             out.append((("labels", key), a, b))
     return out
+
+
+def parse_labels(items: tuple[str, ...]) -> dict[str, str]:
+    """`kplan plan --label k=v` options -> {k: v}; ValueError (one line) for one without `=`."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--label {item!r}: write it as KEY=VALUE")
+        out[key] = value
+    return out

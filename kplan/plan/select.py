@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
+from kplan.model.metadata import parse_labels  # noqa: F401 - its home is the metadata model; named here too
 from kplan.model.plan import Action, Plan, Selection
 
 
@@ -34,14 +35,3 @@ def _narrowed(plan: Plan, owner: str | None, labels: Mapping[str, str]) -> Plan:
 def _total(owner, labels, parts) -> Selection:
     return Selection(owner, dict(labels), sum(p.hidden_changes for p in parts if p),
                      sum(p.hidden_resources for p in parts if p))
-
-
-def parse_labels(items: tuple[str, ...]) -> dict[str, str]:
-    """`--label k=v` options -> {k: v}; ValueError (one line) for one without `=`."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--label {item!r}: write it as KEY=VALUE")
-        out[key] = value
-    return out
