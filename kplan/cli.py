@@ -63,6 +63,18 @@ GC_YOUNG = 10_000  # allocations between young collections (Python's default: 70
 
 def main(argv=None) -> None:
     """Console entry point: one clear error line instead of a traceback (unless --debug)."""
+    try:
+        _main(argv)
+    finally:
+        if argv is None:  # the process ends now (the `kplan` command, `python -m kplan`; tests pass their argv)
+            # Interpreter shutdown runs a full collection over everything the run built: 40-67 ms of a 0.45 s
+            # no-change plan of 1,000 topics, against ~11 ms with everything moved out of the collector's reach
+            # first. Shutdown still runs atexit handlers, flushes and deallocates as usual; kplan's clients are
+            # closed explicitly before this (records are flushed and acknowledged as written).
+            gc.freeze()
+
+
+def _main(argv) -> None:
     # A run builds many long-lived objects (a stack's specs, the live state) and little cyclic garbage; with the
     # default thresholds the collector scans them over and over: a quarter of a no-change plan's CPU at 2,000
     # topics (bench/plan_scale.py). Collected less often, with the same peak memory there.
