@@ -135,7 +135,16 @@ def test_an_apply_survives_the_active_controller_being_stopped(cluster, unique, 
     survivor = c.BOOTSTRAP.split(",")[fault.stopped % 3]  # a node that still runs
     live = AdminClient({"bootstrap.servers": survivor})
     try:
-        wait_for(lambda: _state(live, name) in (before, after), timeout=90, what="the cluster before or after")
+        if code == 3:
+            # rollback-incomplete: an undo got no answer from the cluster in the middle of the failover (seen once
+            # in a loaded clean-clone CI run). kplan says so and names the command that finishes it; that command
+            # must then leave the cluster as it was before.
+            assert "kplan recover --rollback" in out.out + out.err, out.out + out.err
+            r = kplan("recover", str(path), "--rollback", "--force", "--auto-approve")  # the apply has returned
+            assert r.code == 0, out.out + out.err + r.text
+            print(f"kplan recover --rollback finished the rollback:\n{r.text}")
+        wait_for(lambda: _state(live, name) in (before, after), timeout=90,
+                 what=f"the cluster before or after (apply's output: {out.out + out.err})")
         state = _state(live, name)
         assert state == (after if code == 0 else before), (code, state, out.out + out.err)
         assert not lock_exists(live, name)
