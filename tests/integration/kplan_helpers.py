@@ -137,6 +137,25 @@ def snapshot(admin, connect_url: str, prefix: str) -> dict:
     return {"topics": topics, "connectors": connectors}
 
 
+def acls_in_effect(admin, principal: str, bindings, timeout: float = 30) -> None:
+    """Wait until the broker's authorizer holds exactly `bindings` for `principal`. A CreateAcls or DeleteAcls
+    answer means the controller committed the change; the broker applies it a moment later, so a kplan run started
+    at once can still be refused (seen under a loaded CI run). DescribeAcls reads the authorizer's own state."""
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    every = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None, AclOperation.ANY,
+                             AclPermissionType.ANY)
+    want = set(bindings)
+    wait_for(lambda: set(admin.describe_acls(every).result(timeout)) == want, timeout,
+             f"the broker's authorizer to hold exactly the {len(want)} binding(s) of {principal}")
+
+
 def wait_for(predicate, timeout: float = 60, what: str = "condition"):
     deadline = time.monotonic() + timeout
     last = None

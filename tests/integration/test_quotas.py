@@ -22,7 +22,7 @@ from confluent_kafka.admin import (
 )
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import AlterClientQuotasRequest, DescribeClientQuotasRequest
-from kplan_helpers import faulty_kplan, kplan, write_stack
+from kplan_helpers import acls_in_effect, faulty_kplan, kplan, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -207,6 +207,7 @@ def test_a_principal_that_may_not_read_quotas_gets_one_line_naming_the_right(sec
                        AclOperation.DESCRIBE, AclPermissionType.ALLOW)
     for f in sadmin.create_acls([grant]).values():
         f.result(30)
+    acls_in_effect(sadmin, f"User:{user}", [grant])
     try:
         path = write_stack(tmp_path / "s.yaml", secured_stack(secured, unique("q-denied-stack"), [
             {"user": "someone", "producer_byte_rate": 1024}], user=user))
