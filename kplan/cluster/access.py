@@ -99,6 +99,20 @@ def match_any() -> Any:
                             AclOperation.ANY, AclPermissionType.ANY)
 
 
+def by_principal(principals) -> list[Any]:
+    """One filter per principal matching every binding it has."""
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    return [AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, p, None,  # type: ignore[arg-type]
+                             AclOperation.ANY, AclPermissionType.ANY) for p in sorted(principals)]
+
+
 def from_kafka(k: Any) -> tuple[str, AclBinding]:
     """(principal, binding) of a confluent-kafka AclBinding."""
     return k.principal, AclBinding(resource_name(k.restype), k.resource_pattern_type.name.lower(), k.name,

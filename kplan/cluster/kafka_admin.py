@@ -34,6 +34,8 @@ from kplan.transport.retry import (
     kafka_error_name,
 )
 
+VERIFY_MIN_S = 30.0  # the least time a write's effect is waited for before the write is called failed
+
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
             "adding partitions": "add partitions to"}
 
@@ -365,18 +367,56 @@ class KafkaAdmin:
         from kplan.cluster.access import to_kafka
 
         bindings = [to_kafka(p, b) for p, b in acls]
-        return self._acl_call("create_acls", bindings, [acl_key(p, b) for p, b in acls],
-                              lambda items: self.admin.create_acls(items, request_timeout=self._request_timeout()),
-                              "creating ACL bindings", results)
+        results = self._acl_call("create_acls", bindings, [acl_key(p, b) for p, b in acls],
+                                 lambda items: self.admin.create_acls(items, request_timeout=self._request_timeout()),
+                                 "creating ACL bindings", results)
+        self.wait_acls(acls, present=True)
+        return results
 
     def delete_acls(self, acls: Sequence[tuple[str, AclBinding]],
                     results: BatchResults | None = None) -> BatchResults:
         from kplan.cluster.access import to_filter
 
         filters = [to_filter(p, b) for p, b in acls]
-        return self._acl_call("delete_acls", filters, [acl_key(p, b) for p, b in acls],
-                              lambda items: self.admin.delete_acls(items, request_timeout=self._request_timeout()),
-                              "deleting ACL bindings", results)
+        results = self._acl_call("delete_acls", filters, [acl_key(p, b) for p, b in acls],
+                                 lambda items: self.admin.delete_acls(items, request_timeout=self._request_timeout()),
+                                 "deleting ACL bindings", results)
+        self.wait_acls(acls, present=False)
+        return results
+
+    def wait_acls(self, acls: Sequence[tuple[str, AclBinding]], present: bool) -> None:
+        """Poll until the broker's authorizer shows every binding (`present`) or none of them. A CreateAcls or
+        DeleteAcls answer means the controller committed the change; each broker applies it a moment later, and
+        until then it still authorizes by the old bindings: a connector started in the next step as that principal
+        was refused its schema-history topic this way. DescribeAcls is answered from that same authorizer, one
+        request per principal."""
+        from kplan.cluster.access import by_principal, from_kafka
+
+        wanted = {acl_key(p, b) for p, b in acls}
+        if not wanted:
+            return
+        what = "creating ACL bindings" if present else "deleting ACL bindings"
+        deadline = time.monotonic() + max(VERIFY_MIN_S, self.timeout_s * 2)
+        delay = 0.02
+        while True:
+            futures = [self.admin.describe_acls(f, request_timeout=self._request_timeout())
+                       for f in by_principal({p for p, _ in acls})]
+            live: set[str] = set()
+            try:
+                for future in futures:
+                    live.update(acl_key(*from_kafka(k)) for k in future.result(timeout=self._request_timeout() + 2))
+            except Exception as e:  # noqa: BLE001
+                if classify_kafka(e) != ErrorClass.RETRIABLE:
+                    raise WriteError(f"{what}: reading them back failed: {describe_kafka_error(e)}") from None
+                live = set() if present else wanted  # not shown yet: poll again
+            wrong = wanted - live if present else wanted & live
+            if not wrong:
+                return
+            if time.monotonic() > deadline:
+                state = "does not show" if present else "still shows"
+                raise WriteError(f"{what}: the cluster {state} {len(wrong)} binding(s), e.g. {sorted(wrong)[0]}")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     # ------------------------------------------------------------------------------------- SCRAM users
 

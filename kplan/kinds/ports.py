@@ -79,12 +79,14 @@ class KafkaWrites(Protocol):
 
     def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
                     results: BatchResults | None = None) -> BatchResults:
-        """Create (principal, binding) pairs in one request (creating an existing binding is a success)."""
+        """Create (principal, binding) pairs in one request (creating an existing binding is a success), then
+        confirm the broker's authorizer shows them."""
         ...
 
     def delete_acls(self, acls: Sequence[tuple[str, AclBinding]],
                     results: BatchResults | None = None) -> BatchResults:
-        """Delete exactly these (principal, binding) pairs in one request (an absent one is a success)."""
+        """Delete exactly these (principal, binding) pairs in one request (an absent one is a success), then confirm
+        the broker's authorizer no longer shows them."""
         ...
 
     def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],

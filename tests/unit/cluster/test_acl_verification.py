@@ -1,0 +1,92 @@
+"""An ACL write is done only when the broker's authorizer shows it: the controller's answer comes first, and a
+principal is authorized by the old bindings until its broker applies the change. The admin client is an in-memory
+fake whose authorizer lags a given number of reads behind (the real broker: tests/integration/test_acls.py)."""
+
+from __future__ import annotations
+
+import pytest
+from fake_admin import FakeAdmin, done
+
+import kplan.cluster.kafka_admin as kafka_admin
+from kplan.cluster.kafka_admin import KafkaAdmin
+from kplan.errors import WriteError
+from kplan.kinds.acl.model import AclBinding
+from kplan.model.desired import ClusterSpec
+from kplan.transport.retry import RetryPolicy
+
+APP = "User:app"
+READ = AclBinding("topic", "literal", "orders", "READ", "ALLOW", "*")
+WRITE = AclBinding("topic", "prefixed", "orders.", "WRITE", "ALLOW", "*")
+OTHER = ("User:other", AclBinding("group", "literal", "g", "READ", "ALLOW", "*"))
+
+
+class LaggingAuthorizer(FakeAdmin):
+    """Create/DeleteAcls change the committed bindings at once; DescribeAcls answers from the authorizer, which
+    takes them over only after `lag` more reads (None: never)."""
+
+    def __init__(self, lag: int | None):
+        super().__init__()
+        self.lag = lag
+        self.committed: set = set()
+        self.authorizer: set = set()
+        self.reads = 0
+        self._behind = 0
+
+    def _changed(self) -> None:
+        self._behind = self.lag
+
+    def create_acls(self, bindings, request_timeout=None):
+        self.requests.append(("create_acls", [b.name for b in bindings]))
+        self.committed |= set(bindings)
+        self._changed()
+        return {b: done() for b in bindings}
+
+    def delete_acls(self, filters, request_timeout=None):
+        self.requests.append(("delete_acls", [f.name for f in filters]))
+        gone = {b for b in self.committed for f in filters
+                if (b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation, b.permission_type)
+                == (f.restype, f.name, f.resource_pattern_type, f.principal, f.host, f.operation, f.permission_type)}
+        self.committed -= gone
+        self._changed()
+        return {f: done([b for b in gone if b.name == f.name]) for f in filters}
+
+    def describe_acls(self, acl_filter, request_timeout=None):
+        self.reads += 1
+        if self._behind is not None:
+            if self._behind <= 0:
+                self.authorizer = set(self.committed)
+            self._behind -= 1
+        return done([b for b in self.authorizer if b.principal == acl_filter.principal])
+
+
+def _kafka(admin) -> KafkaAdmin:
+    return KafkaAdmin(ClusterSpec("b:1", timeout_s=0.1), admin=admin,
+                      policy=RetryPolicy(deadline_s=2.0, initial_s=0.01, max_s=0.02))
+
+
+def test_a_create_returns_only_once_the_authorizer_shows_every_binding():
+    admin = LaggingAuthorizer(lag=3)
+    results = _kafka(admin).create_acls([(APP, READ), (APP, WRITE), OTHER])
+    assert len(results.done()) == 3
+    assert admin.authorizer == admin.committed and len(admin.committed) == 3
+    # one read per principal per poll (2 principals); the 4th read is the authorizer's first with the new bindings,
+    # and it answered User:other, so a third poll reads both again
+    assert admin.reads == 6
+
+
+def test_a_delete_returns_only_once_the_authorizer_no_longer_shows_them():
+    admin = LaggingAuthorizer(lag=0)
+    kafka = _kafka(admin)
+    kafka.create_acls([(APP, READ), (APP, WRITE)])
+    admin.lag = 2
+    kafka.delete_acls([(APP, READ)])
+    assert [b.name for b in admin.authorizer] == ["orders."]
+
+
+def test_bindings_the_authorizer_never_shows_fail_the_write_naming_one(monkeypatch):
+    monkeypatch.setattr(kafka_admin, "VERIFY_MIN_S", 0.2)
+    admin = LaggingAuthorizer(lag=None)
+    with pytest.raises(WriteError, match=r"creating ACL bindings: the cluster does not show 1 binding\(s\), e\.g\. "
+                                         r"User:app ALLOW READ topic:literal:orders @\*"):
+        _kafka(admin).create_acls([(APP, READ)])
+    assert admin.reads >= 2
