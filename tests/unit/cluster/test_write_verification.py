@@ -1,6 +1,7 @@
-"""An ACL write is done only when the broker's authorizer shows it: the controller's answer comes first, and a
-principal is authorized by the old bindings until its broker applies the change. The admin client is an in-memory
-fake whose authorizer lags a given number of reads behind (the real broker: tests/integration/test_acls.py)."""
+"""An ACL or client-quota write is done only when the broker shows it: the controller's answer comes first, and a
+principal is authorized (or throttled) by the old state until its broker applies the change. The clients are
+in-memory fakes that show a change only a given number of reads later (the real broker: tests/integration/test_acls.py,
+test_quotas.py)."""
 
 from __future__ import annotations
 
@@ -90,3 +91,62 @@ def test_bindings_the_authorizer_never_shows_fail_the_write_naming_one(monkeypat
                                          r"User:app ALLOW READ topic:literal:orders @\*"):
         _kafka(admin).create_acls([(APP, READ)])
     assert admin.reads >= 2
+
+
+class LaggingQuotas:
+    """The kafka-python client's quota calls: AlterClientQuotas commits at once, DescribeClientQuotas shows the
+    change only after `lag` more reads (None: never)."""
+
+    def __init__(self, lag: int | None, live=None):
+        self.lag = lag
+        self.committed = {e: dict(v) for e, v in (live or {}).items()}
+        self.shown = {e: dict(v) for e, v in self.committed.items()}
+        self.reads = 0
+        self._behind = 0
+
+    def alter_quotas(self, changes, results):
+        for entity, values in changes:
+            current = self.committed.setdefault(entity, {})
+            for k, v in values.items():
+                if v is None:
+                    current.pop(k, None)
+                else:
+                    current[k] = float(v)
+            results.record(entity.name)
+        self._behind = self.lag
+
+    def describe_quotas(self):
+        self.reads += 1
+        if self._behind is not None:
+            if self._behind <= 0:
+                self.shown = {e: dict(v) for e, v in self.committed.items() if v}
+            self._behind -= 1
+        return {e: dict(v) for e, v in self.shown.items()}
+
+
+def _quota_writer(client):
+    from kplan.cluster.kafka_python import KafkaPythonWriter
+
+    writer = KafkaPythonWriter(_kafka(LaggingAuthorizer(lag=0)))
+    writer._client = client
+    return writer
+
+
+def test_a_quota_change_returns_only_once_the_broker_shows_it_set_and_removed():
+    from kplan.kinds.quota.model import QuotaEntity
+
+    app, other = QuotaEntity("app", None), QuotaEntity(None, "reporting")
+    client = LaggingQuotas(lag=2, live={other: {"consumer_byte_rate": 2048.0}})
+    _quota_writer(client).alter_quotas([(app, {"producer_byte_rate": 1024}),
+                                        (other, {"consumer_byte_rate": None})])
+    assert client.shown == {app: {"producer_byte_rate": 1024.0}}
+    assert client.reads == 3
+
+
+def test_a_quota_the_broker_never_shows_fails_the_write_naming_the_entity(monkeypatch):
+    from kplan.kinds.quota.model import QuotaEntity
+
+    monkeypatch.setattr(kafka_admin, "VERIFY_MIN_S", 0.2)
+    with pytest.raises(WriteError, match="altering client quotas: the cluster does not show the quotas as written "
+                                         "for user=app"):
+        _quota_writer(LaggingQuotas(lag=None)).alter_quotas([(QuotaEntity("app", None), {"producer_byte_rate": 1})])
