@@ -85,7 +85,8 @@ def to_filter(principal: str, b: AclBinding) -> Any:
                             principal, b.host, AclOperation[b.operation], AclPermissionType[b.permission])
 
 
-def match_any() -> Any:
+def match_any(principal: str | None = None) -> Any:
+    """A filter matching every binding (of `principal`, when given)."""
     from confluent_kafka.admin import (
         AclBindingFilter,
         AclOperation,
@@ -95,22 +96,8 @@ def match_any() -> Any:
     )
 
     # confluent-kafka documents None as "match any" for name, principal and host, but types them `str`.
-    return AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,  # type: ignore[arg-type]
+    return AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None,  # type: ignore[arg-type]
                             AclOperation.ANY, AclPermissionType.ANY)
-
-
-def by_principal(principals) -> list[Any]:
-    """One filter per principal matching every binding it has."""
-    from confluent_kafka.admin import (
-        AclBindingFilter,
-        AclOperation,
-        AclPermissionType,
-        ResourcePatternType,
-        ResourceType,
-    )
-
-    return [AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, p, None,  # type: ignore[arg-type]
-                             AclOperation.ANY, AclPermissionType.ANY) for p in sorted(principals)]
 
 
 def from_kafka(k: Any) -> tuple[str, AclBinding]:

@@ -36,6 +36,23 @@ from kplan.transport.retry import (
 
 VERIFY_MIN_S = 30.0  # the least time a write's effect is waited for before the write is called failed
 
+
+def until_shown(problem: Callable[[], str | None], timeout_s: float) -> None:
+    """Poll until `problem()` is None: the cluster shows what was written. The controller answers a write once it
+    has committed it; each broker applies it a moment later and answers reads (and authorizes, throttles, logs in)
+    by the old state until then. Past max(VERIFY_MIN_S, twice `timeout_s`), the last problem is a WriteError."""
+    deadline = time.monotonic() + max(VERIFY_MIN_S, timeout_s * 2)
+    delay = 0.02
+    while True:
+        found = problem()
+        if found is None:
+            return
+        if time.monotonic() > deadline:
+            raise WriteError(found)
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+
+
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
             "adding partitions": "add partitions to"}
 
@@ -385,22 +402,17 @@ class KafkaAdmin:
         return results
 
     def wait_acls(self, acls: Sequence[tuple[str, AclBinding]], present: bool) -> None:
-        """Poll until the broker's authorizer shows every binding (`present`) or none of them. A CreateAcls or
-        DeleteAcls answer means the controller committed the change; each broker applies it a moment later, and
-        until then it still authorizes by the old bindings: a connector started in the next step as that principal
-        was refused its schema-history topic this way. DescribeAcls is answered from that same authorizer, one
-        request per principal."""
-        from kplan.cluster.access import by_principal, from_kafka
+        """Until the broker's authorizer shows every binding (`present`) or none of them (`until_shown`): a
+        connector started in the next step as that principal was refused its schema-history topic while it did
+        not. DescribeAcls is answered from that same authorizer, one request per principal."""
+        from kplan.cluster.access import from_kafka, match_any
 
         wanted = {acl_key(p, b) for p, b in acls}
-        if not wanted:
-            return
         what = "creating ACL bindings" if present else "deleting ACL bindings"
-        deadline = time.monotonic() + max(VERIFY_MIN_S, self.timeout_s * 2)
-        delay = 0.02
-        while True:
-            futures = [self.admin.describe_acls(f, request_timeout=self._request_timeout())
-                       for f in by_principal({p for p, _ in acls})]
+
+        def problem() -> str | None:
+            futures = [self.admin.describe_acls(match_any(p), request_timeout=self._request_timeout())
+                       for p in sorted({p for p, _ in acls})]
             live: set[str] = set()
             try:
                 for future in futures:
@@ -408,15 +420,13 @@ class KafkaAdmin:
             except Exception as e:  # noqa: BLE001
                 if classify_kafka(e) != ErrorClass.RETRIABLE:
                     raise WriteError(f"{what}: reading them back failed: {describe_kafka_error(e)}") from None
-                live = set() if present else wanted  # not shown yet: poll again
+                return f"{what}: reading them back got no answer ({describe_kafka_error(e)})"
             wrong = wanted - live if present else wanted & live
-            if not wrong:
-                return
-            if time.monotonic() > deadline:
-                state = "does not show" if present else "still shows"
-                raise WriteError(f"{what}: the cluster {state} {len(wrong)} binding(s), e.g. {sorted(wrong)[0]}")
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            state = "does not show" if present else "still shows"
+            return f"{what}: the cluster {state} {len(wrong)} binding(s), e.g. {sorted(wrong)[0]}" if wrong else None
+
+        if wanted:
+            until_shown(problem, self.timeout_s)
 
     # ------------------------------------------------------------------------------------- SCRAM users
 
@@ -460,22 +470,17 @@ class KafkaAdmin:
                                          no_answer=all(no_answer(e) for e in transient))
 
             self._retry(attempt, what)
-        # The broker applies the controller's record asynchronously: a read right after the write may not show it
-        # yet. Poll (bounded like the topic checks) until it does, and only then call it written.
         users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
-        deadline = time.monotonic() + max(30.0, self.timeout_s * 2)
-        delay = 0.05
-        while True:
+
+        def problem() -> str | None:
             live = self.scram_credentials(users)
             wrong = sorted({u for u, m, i, _ in upserts if live.get(u, {}).get(m) != i}
                            | {u for u, m in removals if m in live.get(u, {})})
-            if not wrong:
-                return results
-            if time.monotonic() > deadline:
-                raise WriteError(f"{what}: the cluster does not show the credentials as written for "
-                                 f"{', '.join(wrong)}")
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            return f"{what}: the cluster does not show the credentials as written for {', '.join(wrong)}" \
+                if wrong else None
+
+        until_shown(problem, self.timeout_s)
+        return results
 
     def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
         from kplan.cluster.scram import credentials_of

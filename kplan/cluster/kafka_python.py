@@ -437,32 +437,24 @@ class KafkaPythonWriter:
         return results
 
     def wait_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]) -> None:
-        """Poll until the broker shows every changed key (None: no value). The controller's answer comes first;
-        the broker that enforces quotas applies the change a moment later, and DescribeClientQuotas is answered
-        from the same state."""
-        from kplan.cluster import kafka_admin
+        """Until the broker shows every changed key, None as no value (`kafka_admin.until_shown`): DescribeClientQuotas
+        is answered from the state the broker throttles by."""
+        from kplan.cluster.kafka_admin import until_shown
 
-        deadline = time.monotonic() + max(kafka_admin.VERIFY_MIN_S, self.kafka.timeout_s * 2)
-        delay = 0.02
-        while True:
+        def problem() -> str | None:
             try:
                 live = self.client.describe_quotas()
             except KafkaPythonUnreachable:
-                live = None  # no answer this time: poll again
+                return "altering client quotas: the cluster did not answer the read-back"
             except KafkaPythonError as e:
                 raise WriteError(f"altering client quotas: reading them back failed: {e}") from None
-            if live is not None:
-                wrong = sorted(entity.name for entity, values in changes
-                               if any(live.get(entity, {}).get(k) != (None if v is None else float(v))
-                                      for k, v in values.items()))
-                if not wrong:
-                    return
-            if time.monotonic() > deadline:
-                shown = f"does not show the quotas as written for {', '.join(wrong)}" if live is not None else \
-                    "did not answer the read-back"
-                raise WriteError(f"altering client quotas: the cluster {shown}")
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            wrong = sorted(entity.name for entity, values in changes
+                           if any(live.get(entity, {}).get(k) != (None if v is None else float(v))
+                                  for k, v in values.items()))
+            return f"altering client quotas: the cluster does not show the quotas as written for {', '.join(wrong)}" \
+                if wrong else None
+
+        until_shown(problem, self.kafka.timeout_s)
 
     def alter_broker_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],
                              results: BatchResults | None = None) -> BatchResults:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from kplan.model.metadata import parse_labels  # noqa: F401 - its home is the metadata model; named here too
 from kplan.model.plan import Action, Plan, Selection
 
 

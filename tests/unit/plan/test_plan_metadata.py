@@ -15,11 +15,11 @@ import yaml
 from kplan.apply.steps import build
 from kplan.apply.steps.ownership import ownership_after
 from kplan.kinds.livejson import live_state_from_dict
-from kplan.model.metadata import EMPTY, Meta, meta_of
+from kplan.model.metadata import EMPTY, Meta, meta_of, parse_labels
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action
 from kplan.plan.planner import make_plan
-from kplan.plan.select import parse_labels, select
+from kplan.plan.select import select
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
 from kplan.render import render
 from kplan.stackfile import StackError, load_stack
