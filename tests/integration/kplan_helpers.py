@@ -141,19 +141,31 @@ def acls_in_effect(admin, principal: str, bindings, timeout: float = 30) -> None
     """Wait until the broker's authorizer holds exactly `bindings` for `principal`. A CreateAcls or DeleteAcls
     answer means the controller committed the change; the broker applies it a moment later, so a kplan run started
     at once can still be refused (seen under a loaded CI run). DescribeAcls reads the authorizer's own state."""
-    from confluent_kafka.admin import (
-        AclBindingFilter,
-        AclOperation,
-        AclPermissionType,
-        ResourcePatternType,
-        ResourceType,
-    )
+    from kplan.cluster.access import match_any
 
-    every = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None, AclOperation.ANY,
-                             AclPermissionType.ANY)
+    every = match_any(principal)
     want = set(bindings)
     wait_for(lambda: set(admin.describe_acls(every).result(timeout)) == want, timeout,
              f"the broker's authorizer to hold exactly the {len(want)} binding(s) of {principal}")
+
+
+def can_log_in(secured, user: str, password: str, mechanism: str = "SCRAM-SHA-512") -> bool:
+    """Whether the broker accepts this user and password on the SASL_SSL listener (one metadata request)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    from kplan.transport.kafka import dispose
+
+    errors: list[str] = []
+    client = AdminClient({**secured.kafka_config(mechanism=mechanism, user=user, password=password),
+                          "error_cb": lambda err: errors.append(err.name())})
+    try:
+        client.list_topics(timeout=8)
+        return True
+    except KafkaException:
+        return False
+    finally:
+        dispose(client)
 
 
 def wait_for(predicate, timeout: float = 60, what: str = "condition"):

@@ -22,7 +22,7 @@ from confluent_kafka.admin import (
     UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
-from kplan_helpers import acls_in_effect, faulty_kplan, kplan, lock_exists, write_stack
+from kplan_helpers import acls_in_effect, can_log_in, faulty_kplan, kplan, lock_exists, wait_for, write_stack
 
 from kplan.state.journal import RunStatus, StepStatus, local_path
 from kplan.state.ownership import read_ownership
@@ -45,12 +45,14 @@ def _wait(futures) -> None:
 
 
 @pytest.fixture
-def operator(sadmin, unique):
-    """A SCRAM user (not a super user, so its ACLs bind it), as an operator's CI principal would be; deleted
-    afterwards, with its bindings. The test grants its rights."""
+def operator(secured, sadmin, unique):
+    """A SCRAM user (not a super user, so its ACLs bind it), as an operator's CI principal would be, able to log
+    in (a new credential refuses logins for a moment); deleted afterwards, with its bindings. The test grants its
+    rights."""
     name = unique("operator")
     _wait(sadmin.alter_user_scram_credentials([UserScramCredentialUpsertion(
         name, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD.encode())]))
+    wait_for(lambda: can_log_in(secured, name, PASSWORD), 30, f"the new user {name} to log in")
     yield name
     _wait(sadmin.delete_acls([_every_binding(f"User:{name}")]))
     _wait(sadmin.alter_user_scram_credentials([UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512)]))

@@ -11,15 +11,12 @@ import uuid
 import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
-    AdminClient,
     ScramCredentialInfo,
     ScramMechanism,
     UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
-from kplan_helpers import faulty_kplan, kplan, wait_for, write_stack
-
-from kplan.transport.kafka import dispose
+from kplan_helpers import can_log_in, faulty_kplan, kplan, wait_for, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -36,20 +33,6 @@ def credentials(admin, user: str) -> dict[str, int]:
             return {}
         raise
     return {i.mechanism.name.replace("_", "-"): i.iterations for i in found.scram_credential_infos}
-
-
-def can_log_in(secured, user: str, password: str, mechanism: str = "SCRAM-SHA-512") -> bool:
-    """Whether the broker accepts this user and password on the SASL_SSL listener (one metadata request)."""
-    errors: list[str] = []
-    client = AdminClient({**secured.kafka_config(mechanism=mechanism, user=user, password=password),
-                          "error_cb": lambda err: errors.append(err.name())})
-    try:
-        client.list_topics(timeout=8)
-        return True
-    except KafkaException:
-        return False
-    finally:
-        dispose(client)
 
 
 def stack_doc(secured, name: str, topic: str, users: list[dict], acls: list[dict] | None = None) -> dict:
