@@ -100,21 +100,36 @@ def describe_plain(admin, names: list[str], timeout_s: float, who: str | None,
     return describe_topic_entries(admin, names, timeout_s, who=who, convert=converter, in_flight=in_flight)
 
 
-def describe_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float, share) -> dict | None:
-    """The plain configs through the wire client, or None when it does not speak these settings or failed."""
-    from kplan.transport.wire.codec import WireError
+def describe_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float, share,
+                  keys: tuple[str, ...] | None = None) -> dict | None:
+    """The plain configs (all, or only `keys`) through the wire client, or None when it does not speak these
+    settings or failed."""
     from kplan.transport.wire.configs import topic_configs
+
+    return _through_wire(conf, timeout_s, "topic configs", lambda settings: topic_configs(settings, names, share, keys))
+
+
+def shapes_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float) -> dict | None:
+    """name -> (error code, partitions, replication factor, every partition led) through the wire client's
+    Metadata request for these names, or None when it does not speak these settings or failed."""
+    from kplan.transport.wire.metadata import topic_shapes
+
+    return _through_wire(conf, timeout_s, "topic metadata", lambda settings: topic_shapes(settings, names))
+
+
+def _through_wire(conf: Mapping[str, Any], timeout_s: float, what: str, call) -> dict | None:
+    from kplan.transport.wire.codec import WireError
     from kplan.transport.wire.connection import settings_of
 
     settings = settings_of(conf, timeout_s)
     if settings is None or os.environ.get("KPLAN_WIRE") == "off":
         return None
     try:
-        return topic_configs(settings, names, share)
+        return call(settings)
     except Exception as e:  # noqa: BLE001 - anything at all: librdkafka reads instead and reports what is wrong
         if os.environ.get("KPLAN_DEBUG"):  # a WireError's words are fixed, with error codes: nothing secret
             why = str(e) if isinstance(e, WireError) else type(e).__name__
-            print(f"kplan: reading topic configs through librdkafka instead: {why}", file=sys.stderr)
+            print(f"kplan: reading {what} through librdkafka instead: {why}", file=sys.stderr)
         return None
 
 

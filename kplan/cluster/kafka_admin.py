@@ -239,9 +239,15 @@ class KafkaAdmin:
         got no answer raises."""
         from confluent_kafka import KafkaException, TopicCollection
 
+        from kplan.cluster.describe import shapes_wire
+
         names = list(dict.fromkeys(names))
         if not names:
             return {}
+        shapes = self._wire(lambda conf, timeout_s: shapes_wire(conf, names, timeout_s))
+        if shapes is not None:  # kplan's own Metadata request for these names (kplan.transport.wire.metadata)
+            return {name: (parts, rf) for name, (code, parts, rf, all_led) in shapes.items()
+                    if code == 0 and (all_led or not led)}
         futures = self.admin.describe_topics(TopicCollection(names), request_timeout=self._request_timeout())
         out: dict[str, tuple[int, int]] = {}
         for name, future in futures.items():
@@ -259,22 +265,34 @@ class KafkaAdmin:
     def topic_partitions(self, name: str) -> int | None:
         return self._metadata_of([name]).get(name, (None, None))[0]
 
-    def topic_overrides(self, names: list[str]) -> dict[str, dict[str, str]]:
-        """name -> the topic's own overrides, for topics that are visible (chunked, concurrent reads)."""
+    def _wire(self, read: Callable[[dict, float], dict | None]) -> dict | None:
+        """A read through kplan's own wire client (kplan.cluster.describe): None when it does not speak the
+        client settings, failed, or Kafka is known to be unreachable (librdkafka's read then waits at most what
+        is left of the stack's timeout and reports it, kplan.transport.reach)."""
+        from kplan.transport.kafka import client_config
+
+        if self.link.is_down:
+            return None
+        return read(client_config(self.cluster, self.secrets), self._request_timeout())
+
+    def topic_overrides(self, names: list[str], keys: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
+        """name -> the topic's own overrides (among `keys` only, when given), for topics that are visible
+        (chunked, concurrent reads)."""
         from confluent_kafka.admin import ConfigSource
 
         from kplan.cluster.describe import TopicConfigConverter, describe_wire
-        from kplan.transport.kafka import client_config
 
+        wanted = None if keys is None else tuple(sorted(set(keys)))
         if names:  # kplan's own wire client when it speaks the settings (kplan.cluster.describe.describe_plain)
-            plain = describe_wire(client_config(self.cluster, self.secrets), names, self.timeout_s,
-                                  TopicConfigConverter().share)
+            plain = self._wire(lambda conf, timeout_s: describe_wire(conf, names, timeout_s,
+                                                                     TopicConfigConverter().share, wanted))
             if plain is not None:
                 return {name: overrides for name, (overrides, _, _) in plain.items()}
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
 
         def overrides(entries) -> dict[str, str]:
-            return {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None}
+            return {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None
+                    and (wanted is None or k in wanted)}
 
         return describe_topic_entries(self.admin, names, self.timeout_s, who=self.who,
                                       convert=overrides) if names else {}
@@ -312,7 +330,8 @@ class KafkaAdmin:
                     visible.append(name)
                 else:
                     del pending[name]
-            overrides = self.topic_overrides(visible) if visible else {}
+            # only the keys it set (or cleared): a fraction of the answer for all of them
+            overrides = self.topic_overrides(visible, {k for n in visible for k in pending[n][2]}) if visible else {}
             for name in visible:
                 live = overrides.get(name)
                 if live is not None and all(

@@ -88,8 +88,18 @@ def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_a
 
 def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved,
          allow_active_consumers=False):
-    from kplan.render import render
-    from kplan.session.run import Cluster, RunOptions, run_apply, summary_line
+    early = None
+    if not stack.multi_cluster:  # open the cluster and take the lock while the rest of apply loads
+        from kplan.session.early import EarlyLock
+
+        early = EarlyLock(stack, os.environ)
+    try:
+        from kplan.render import render
+        from kplan.session.run import RunOptions, run_apply, summary_line
+    except BaseException:
+        if early is not None:
+            early.abandon()
+        raise
 
     def show(plan):
         click.echo(render(plan, "text", color=color), nl=False, color=color)
@@ -110,9 +120,14 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
     if stack.multi_cluster:
         _run_all(ctx, stack, opts, color)
         return
-    cluster = Cluster.open(stack, os.environ)
+    assert early is not None
     try:
-        result, plan = run_apply(cluster, opts)
+        cluster = early.opened()
+    except BaseException:  # Cluster.open failed (nothing taken), or Ctrl-C while it was under way
+        early.abandon()
+        raise
+    try:
+        result, plan = run_apply(cluster, opts, early=early)
     finally:
         cluster.close()
     if result is None:
@@ -190,7 +205,8 @@ def _finish(ctx, result, success_line: str | None, color: bool, after: list[str]
 def recover_command(ctx: click.Context, path, environment, mode, force, auto_approve, no_color, template_dirs):
     """Recover from an apply that was killed mid-way (idempotent: safe to run twice)."""
     from kplan.render import render
-    from kplan.session.run import Cluster, RunOptions, recover
+    from kplan.session.cluster import Cluster
+    from kplan.session.run import RunOptions, recover
 
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
@@ -256,7 +272,7 @@ def unlock_command(ctx, path, environment, auto_approve, template_dirs, force):
 
 
 def _unlock_one(ctx, stack, auto_approve, force=False) -> None:
-    from kplan.session.run import Cluster
+    from kplan.session.cluster import Cluster
 
     where = f" on cluster {stack.cluster_name}" if stack.cluster_name else ""
     cluster = Cluster.open(stack, os.environ)

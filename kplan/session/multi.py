@@ -21,8 +21,8 @@ from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.model.plan import Plan
 from kplan.plan.clusters import combine
+from kplan.session.cluster import Cluster
 from kplan.session.run import (
-    Cluster,
     RunOptions,
     _adopts,
     _quietly,

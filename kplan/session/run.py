@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import socket
 import sys
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.steps import Built, build, step_from_json
@@ -19,81 +19,15 @@ from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Plan
-from kplan.secrets import SecretValues
+from kplan.session.cluster import Cluster
 from kplan.session.plan import run_secrets
 from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import LockHeld, StackLock
-from kplan.state.ownership import OWNERSHIP_TOPIC, RECORD_TOPIC_CONFIG, encode
-from kplan.state.records import ensure_internal_topic, record_producer, write_record
-from kplan.transport.kafka import client_config, dispose
+from kplan.state.ownership import OWNERSHIP_TOPIC
 
 if TYPE_CHECKING:
-    from confluent_kafka import Producer
-
-
-@dataclass
-class Cluster:
-    """Everything apply needs to talk to one cluster, opened once."""
-
-    stack: Stack
-    session: Any = None  # the shared session (kplan.session.open): resolved secrets, reader, validator
-    writer: Any = None
-    broker_count: int = 1
-    cluster_id: str = ""
-    conf: dict = field(default_factory=dict)
-    producer: Producer | None = None  # one producer for the run's own records (journal, ownership, lock holder)
-    executor: Any = None  # the last run's executor (kplan.session.multi rolls a finished cluster back with it)
-
-    @classmethod
-    def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
-        from kplan.apply.writers import open_writers
-        from kplan.session.open import open_session
-
-        session = open_session(stack, environ=environ)
-        self = cls(stack, session)
-        self.cluster_id, self.broker_count = session.reader.describe_cluster()
-        self.writer = open_writers(stack.cluster, session.secrets, admin=session.reader.admin)
-        self.conf = client_config(stack.cluster, session.secrets)
-        self.producer = record_producer(self.conf)
-        return self
-
-    @property
-    def secrets(self) -> SecretValues:
-        return self.session.secrets
-
-    @property
-    def reader(self) -> Any:
-        return self.session.reader
-
-    @property
-    def validator(self) -> Any:
-        return self.session.validator
-
-    def journal_store(self) -> JournalStore:
-        return JournalStore(self.producer, self.conf, self.writer.admin, self.stack.name, self.cluster_id,
-                            self.stack.cluster.timeout_s)
-
-    def lock(self) -> StackLock:
-        return StackLock(self.writer.admin, self.producer, self.conf, self.stack.name, self.broker_count,
-                         self.stack.cluster.timeout_s)
-
-    def write_ownership(self, record: Ownership) -> None:
-        ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s,
-                              RECORD_TOPIC_CONFIG)
-        key, value = encode(self.stack.name, record)
-        write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
-        installed().at("ownership-written")
-
-    def close(self) -> None:
-        if self.producer is not None:
-            down = self.writer is not None and self.writer.link.is_down
-            self.producer.flush(0 if down else self.stack.cluster.timeout_s)
-            dispose(self.producer)
-        if self.session is not None:
-            self.session.close()
-        if self.writer is not None:
-            self.writer.close()
+    from kplan.session.early import EarlyLock
 
 
 def unfinished_message(j: Journal) -> str:
@@ -148,20 +82,29 @@ class RunOptions:
     allow_active_consumers: bool = False  # --allow-active-consumers (kplan.plan.consumers)
 
 
-def run_apply(cluster: Cluster, opts: RunOptions, *,
-              resume_of: Journal | None = None) -> tuple[ApplyResult | None, Plan]:
+def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None = None,
+              early: EarlyLock | None = None) -> tuple[ApplyResult | None, Plan]:
     """Lock, plan, approve, execute. Returns (result or None when there was nothing to do / not approved, plan).
     `resume_of`: an unfinished run to continue (`recover --resume`): its journal goes on with the steps that are
-    left, so the run keeps one history."""
+    left, so the run keeps one history. `early`: the lock is being taken already, for `cluster`
+    (kplan.session.early)."""
     stack = cluster.stack
     store = cluster.journal_store()
-    lock = cluster.lock()
     journal = resume_of or Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest,
                                    destroy=opts.destroy)
     try:
-        lock.acquire(journal.run_id)
+        if early is not None:
+            journal.run_id = early.run_id
+            lock = early.locked()
+        else:
+            lock = cluster.lock()
+            lock.acquire(journal.run_id)
     except LockHeld as e:
         raise KplanError(lock_held_message(e, store)) from None
+    except BaseException:
+        if early is not None:  # e.g. Ctrl-C while it was being taken: released once taken
+            early.abandon()
+        raise
     try:
         # An unfinished earlier run shows as a plan error (its marker in the ownership record).
         live, plan = plan_for(cluster, opts.destroy, resuming=resume_of is not None,
@@ -438,7 +381,7 @@ def _clear_stale_marker(cluster: Cluster, journal: Journal | None) -> bool:
     """A run that died after its last journal write but before its last record write left its marker: the
     record becomes what the journal says the run ended with (complete: the record as written; rolled back:
     the record before the run; never journaled: the record as it is, which is still the one before)."""
-    from kplan.state.ownership import OWNERSHIP_TOPIC, read_ownership
+    from kplan.state.ownership import read_ownership
 
     record = read_ownership(cluster.conf, cluster.stack.name, cluster.stack.cluster.timeout_s) \
         if OWNERSHIP_TOPIC in cluster.writer.kafka.topic_names() else None

@@ -76,7 +76,8 @@ def apply_despite_plan_errors(path: Path, env: dict | None = None) -> tuple[Run,
 
     from kplan.apply.steps import build
     from kplan.apply.steps.ownership import ownership_of
-    from kplan.session.run import Cluster, execute_steps, plan_for, report_failure
+    from kplan.session.cluster import Cluster
+    from kplan.session.run import execute_steps, plan_for, report_failure
     from kplan.stackfile import load_stack
     from kplan.state.journal import Journal
 

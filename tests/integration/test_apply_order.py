@@ -102,7 +102,8 @@ class CountingAdmin:
 def _apply_counting_requests(path) -> tuple[int, str, list[tuple[str, list[str]]]]:
     """`kplan apply PATH --auto-approve` in this process (the same `run_apply` the command calls: lock, plan,
     journal, executor, real writer), its admin client wrapped to log every write request it sends to the broker."""
-    from kplan.session.run import Cluster, RunOptions, run_apply
+    from kplan.session.cluster import Cluster
+    from kplan.session.run import RunOptions, run_apply
     from kplan.stackfile import load_stack
 
     environ = run_env()

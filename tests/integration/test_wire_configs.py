@@ -32,6 +32,7 @@ from kplan.transport.wire import configs as wire_configs
 from kplan.transport.wire.codec import WireError
 from kplan.transport.wire.configs import topic_configs
 from kplan.transport.wire.connection import Connection, settings_of
+from kplan.transport.wire.metadata import topic_shapes
 
 pytestmark = pytest.mark.compat
 
@@ -86,6 +87,72 @@ def test_a_read_split_over_two_connections_equals_librdkafkas(stack, topics, mon
     assert wire == _librdkafka(conf, topics)
 
 
+def test_a_read_of_some_keys_equals_the_full_read_of_those_keys(stack, topics):
+    """What apply's verification reads back (kplan.cluster.kafka_admin.wait_topics): only the keys it set."""
+    conf = {"bootstrap.servers": stack.bootstrap_servers}
+    keys = ("cleanup.policy", "retention.ms", "segment.bytes")
+    some = topic_configs(settings_of(conf, 30), topics, TopicConfigConverter().share, keys)
+    full = _librdkafka(conf, topics)
+    assert len(some) == 600
+    for name in topics:
+        overrides, effective, _ = some[name]
+        assert overrides == {k: v for k, v in full[name][0].items() if k in keys}
+        assert effective == {k: v for k, v in full[name][1].items() if k in keys} and set(effective) == set(keys)
+
+
+def test_the_wire_metadata_of_named_topics_equals_librdkafkas(stack, topics):
+    """kplan.transport.wire.metadata against librdkafka's describe_topics: partitions, replicas, leaders, and an
+    unknown name answered with UNKNOWN_TOPIC_OR_PARTITION, never created."""
+    from confluent_kafka import TopicCollection
+
+    conf = {"bootstrap.servers": stack.bootstrap_servers}
+    absent = topics[0] + "-absent"
+    shapes = topic_shapes(settings_of(conf, 30), topics + [absent])
+    admin = AdminClient(conf)
+    try:
+        described = {}
+        for name, f in admin.describe_topics(TopicCollection(topics)).items():
+            d = f.result(30)
+            described[name] = (0, len(d.partitions), max(len(p.replicas) for p in d.partitions),
+                               all(p.leader is not None for p in d.partitions))
+        assert {n: shapes[n] for n in topics} == described == {n: (0, 1, 1, True) for n in topics}
+        assert shapes[absent][0] == 3
+        assert absent not in admin.list_topics(timeout=30).topics
+    finally:
+        dispose(admin)
+
+
+@pytest.mark.parametrize("wire", ["on", "off"])
+def test_apply_verification_sees_the_same_through_the_wire_and_librdkafka(stack, topics, wire, monkeypatch):
+    """KafkaAdmin's reads behind `wait_topics`: the shapes of named topics and their overrides among the keys set,
+    through kplan's wire client and (KPLAN_WIRE=off) librdkafka; a config that differs is not taken as applied."""
+    import kplan.transport.wire.metadata as wire_metadata
+    from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.errors import WriteError
+    from kplan.model.desired import ClusterSpec
+
+    if wire == "off":
+        monkeypatch.setenv("KPLAN_WIRE", "off")
+    used: list[str] = []
+    for module, name in ((wire_metadata, "topic_shapes"), (wire_configs, "topic_configs")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name: used.append(_name) or _real(*a))
+    writer = KafkaAdmin(ClusterSpec(stack.bootstrap_servers, timeout_s=10))
+    try:
+        absent = topics[0] + "-absent"
+        assert writer._metadata_of(topics[:50] + [absent]) == {n: (1, 1) for n in topics[:50]}
+        assert writer.topic_overrides(topics[:3], ["retention.ms"]) == {
+            topics[0]: {}, topics[1]: {"retention.ms": "3600001"}, topics[2]: {"retention.ms": "3600002"}}
+        writer.wait_topics({topics[1]: (1, 1, {"retention.ms": "3600001", "cleanup.policy": "compact",
+                                               "segment.bytes": None}),
+                            topics[0]: (1, 1, {"retention.ms": None})})
+        with pytest.raises(WriteError, match=topics[2]):
+            writer.wait_topics({topics[2]: (1, 1, {"retention.ms": "1"})}, timeout_s=0.5)
+        assert set(used) == ({"topic_shapes", "topic_configs"} if wire == "on" else set())
+    finally:
+        writer.close()
+
+
 @pytest.mark.parametrize("mechanism, tls", [
     ("SCRAM-SHA-512", {}), ("PLAIN", {}),
     ("SCRAM-SHA-512", {"ssl.endpoint.identification.algorithm": "none"}),
@@ -96,6 +163,7 @@ def test_the_wire_read_equals_librdkafkas_through_sasl_ssl(secured, topics, mech
     wire = topic_configs(settings_of(conf, 30), topics[:300], TopicConfigConverter().share)
     assert wire == _librdkafka(conf, topics[:300])
     assert len(wire) == 300
+    assert topic_shapes(settings_of(conf, 30), topics[:300]) == {n: (0, 1, 1, True) for n in topics[:300]}
 
 
 def test_an_unknown_ca_is_refused_on_the_wire(secured, topics):

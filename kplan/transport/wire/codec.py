@@ -10,7 +10,9 @@ import struct
 from sys import intern
 from typing import Callable
 
-API_VERSIONS, SASL_HANDSHAKE, DESCRIBE_CONFIGS, SASL_AUTHENTICATE = 18, 17, 32, 36
+METADATA, API_VERSIONS, SASL_HANDSHAKE, DESCRIBE_CONFIGS, SASL_AUTHENTICATE = 3, 18, 17, 32, 36
+# Metadata v11 and v12 (Kafka 2.8+ and 3.1+, flexible) have one layout for named topics; 4.x serves both
+METADATA_VERSIONS = (11, 12)
 DESCRIBE_CONFIGS_VERSION = 4  # flexible; served by every broker since Kafka 2.8 (v0 is gone in 4.x)
 TOPIC_RESOURCE = 2
 DYNAMIC_TOPIC_CONFIG = 1  # the config source of a topic's own override
@@ -180,11 +182,13 @@ def sasl_authenticate(frame: bytes, correlation: int) -> tuple[int, bytes]:
 
 # ------------------------------------------------------------------------------------------- DescribeConfigs v4
 
-def describe_configs_request(correlation: int, client_id: str, topics: list[str]) -> bytes:
-    """All configs of `topics`, without synonyms or documentation."""
+def describe_configs_request(correlation: int, client_id: str, topics: list[str],
+                             keys: tuple[str, ...] | None = None) -> bytes:
+    """The configs of `topics` (all of them, or only `keys`), without synonyms or documentation."""
+    wanted = b"\x00" if keys is None else uvarint(len(keys) + 1) + b"".join(compact_string(k) for k in keys)
     parts = [uvarint(len(topics) + 1)]
     for name in topics:
-        parts.append(b"\x02" + compact_string(name) + b"\x00\x00")  # TOPIC, name, all keys (null), no tags
+        parts.append(b"\x02" + compact_string(name) + wanted + b"\x00")  # TOPIC, name, keys (null: all), no tags
     parts.append(b"\x00\x00\x00")  # include_synonyms, include_documentation, no tags
     return request(DESCRIBE_CONFIGS, DESCRIBE_CONFIGS_VERSION, correlation, client_id, b"".join(parts),
                    flexible=True)
@@ -291,4 +295,63 @@ def _describe_configs(buf: bytes, pos: int, share: Callable[[dict], dict]) -> di
         out[name] = code if code != NONE else decoded
     if _tags(buf, pos) != len(buf):
         raise WireError("an answer longer than expected")
+    return out
+
+
+# ------------------------------------------------------------------------------------------ Metadata v11-v12
+
+TopicShape = tuple[int, int, int, bool]  # error code, partitions, replication factor, every partition led
+
+
+def metadata_request(correlation: int, client_id: str, topics: list[str], version: int) -> bytes:
+    """The metadata of the named topics only, never creating one (a broker with auto.create.topics.enable would
+    otherwise create a topic a verification asks about)."""
+    no_id = b"\x00" * 16
+    parts = [uvarint(len(topics) + 1)]
+    for name in topics:
+        parts.append(no_id + compact_string(name) + b"\x00")  # topic id (none), name, no tags
+    parts.append(b"\x00\x00\x00")  # allow_auto_topic_creation, include_topic_authorized_operations, no tags
+    return request(METADATA, version, correlation, client_id, b"".join(parts), flexible=True)
+
+
+def metadata(frame: bytes, correlation: int) -> dict[str, TopicShape]:
+    """topic -> (error code, partitions, replication factor (the most replicas of a partition), whether every
+    partition has a leader)."""
+    buf, pos = answer_body(frame, correlation, flexible_header=True)
+    r = Reader(buf, pos)
+    r.int32()  # throttle time
+    for _ in range(r.uvarint() - 1):  # brokers
+        r.int32()
+        r.compact_string()
+        r.int32()
+        r.compact_string()
+        r.skip_tags()
+    r.compact_string()  # cluster id
+    r.int32()  # controller id
+    out: dict[str, TopicShape] = {}
+    for _ in range(r.uvarint() - 1):
+        code = r.int16()
+        name = r.compact_string()
+        r.raw(17)  # topic id, is_internal
+        partitions = replicas = 0
+        led = True
+        for _ in range(r.uvarint() - 1):
+            r.int16()  # a partition's own error (LEADER_NOT_AVAILABLE comes with leader -1)
+            r.int32()  # index
+            led = led and r.int32() >= 0
+            r.int32()  # leader epoch
+            n = r.uvarint() - 1
+            r.raw(4 * max(n, 0))
+            replicas = max(replicas, n)
+            for _ in range(2):  # isr, offline replicas
+                r.raw(4 * max(r.uvarint() - 1, 0))
+            r.skip_tags()
+            partitions += 1
+        r.int32()  # topic authorized operations
+        r.skip_tags()
+        if name is None:
+            raise WireError("a topic without a name")
+        out[name] = (code, partitions, replicas, led)
+    r.skip_tags()
+    r.done()
     return out

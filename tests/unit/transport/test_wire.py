@@ -106,6 +106,53 @@ def test_the_request_names_each_topic_and_asks_for_no_synonyms_or_documentation(
     assert body == b"\x03" + b"\x02\x02a\x00\x00" + b"\x02\x03bb\x00\x00" + b"\x00\x00\x00"
 
 
+def test_a_request_for_some_keys_names_them_for_every_topic():
+    """A verification reads back only the keys it set: the same key list for each resource."""
+    frame = codec.describe_configs_request(5, "kplan", ["a", "bb"], ("retention.ms", "x"))
+    body = frame[4 + 2 + 2 + 4 + 2 + len("kplan") + 1:]
+    keys = b"\x03" + compact_string("retention.ms") + compact_string("x")
+    assert body == b"\x03" + b"\x02\x02a" + keys + b"\x00" + b"\x02\x03bb" + keys + b"\x00" + b"\x00\x00\x00"
+
+
+def _partition(index, leader, replicas, tags=b"\x00"):
+    ints = lambda xs: uvarint(len(xs) + 1) + b"".join(struct.pack(">i", x) for x in xs)  # noqa: E731
+    return struct.pack(">hiii", 0, index, leader, 7) + ints(replicas) + ints(replicas) + ints([]) + tags
+
+
+def _metadata_answer(correlation, topics, brokers=((1, "localhost", 9092),)):
+    body = struct.pack(">i", 0) + uvarint(len(brokers) + 1)
+    for node, host, port in brokers:
+        body += struct.pack(">i", node) + compact_string(host) + struct.pack(">i", port) + b"\x00" + b"\x00"
+    body += compact_string("cluster-id") + struct.pack(">i", 1) + uvarint(len(topics) + 1)
+    for code, name, partitions in topics:
+        body += struct.pack(">h", code) + compact_string(name) + b"\x11" * 16 + b"\x00"
+        body += uvarint(len(partitions) + 1) + b"".join(partitions) + struct.pack(">i", -2147483648) + b"\x00"
+    return struct.pack(">i", correlation) + b"\x00" + body + b"\x00"
+
+
+def test_a_metadata_answer_gives_each_topics_shape_and_whether_every_partition_is_led():
+    frame = _metadata_answer(9, [(0, "led", [_partition(0, 1, [1, 2, 3]), _partition(1, 2, [2, 3])]),
+                                 (0, "electing", [_partition(0, -1, [1])]),
+                                 (3, "gone", [])])
+    assert codec.metadata(frame, 9) == {"led": (0, 2, 3, True), "electing": (0, 1, 1, False), "gone": (3, 0, 0, True)}
+    for cut in range(len(frame) - 1, 4, -7):  # truncated anywhere: refused, never half-decoded
+        with pytest.raises(WireError):
+            codec.metadata(frame[:cut], 9)
+    with pytest.raises(WireError):
+        codec.metadata(frame + b"\x00", 9)
+    with pytest.raises(WireError):
+        codec.metadata(frame, 8)
+
+
+def test_the_metadata_request_names_the_topics_and_never_creates_one():
+    frame = codec.metadata_request(4, "kplan", ["a"], 12)
+    size, key, version, correlation = struct.unpack_from(">ihhi", frame)
+    assert (size, key, version, correlation) == (len(frame) - 4, codec.METADATA, 12, 4)
+    body = frame[4 + 2 + 2 + 4 + 2 + len("kplan") + 1:]
+    # one topic: no id (16 zero bytes), its name, no tags; allow_auto_topic_creation false, no authorized ops
+    assert body == b"\x02" + b"\x00" * 16 + b"\x02a\x00" + b"\x00\x00\x00"
+
+
 def test_scram_sha_256_matches_rfc_7677():
     client = ScramClient("SCRAM-SHA-256", "user", "pencil", nonce="rOprNGfwEbeRWgbNEkqO")
     assert client.first() == b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"

@@ -1,0 +1,105 @@
+"""Opening the cluster and taking the stack's lock while apply's own machinery loads.
+
+Once the stack has loaded, apply imports the planner, every kind's steps and handlers and the executor (~110-170
+ms on the 2-core machine) before it talks to the cluster; opening the cluster and taking the lock (~90 ms) are
+mostly waiting on the network. `EarlyLock` does those two in a background thread, started only after the stack
+loaded without errors (a bad stack never takes the lock), while the command's thread imports the rest. The run
+then goes on exactly as if it had opened and locked itself: the same errors, raised where they would have been,
+and the lock released on every way out (`abandon`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import uuid
+from typing import Mapping
+
+from kplan.session.cluster import Cluster
+from kplan.state.lock import StackLock
+
+# What the thread imports lazily, imported by the command's thread before it starts: two threads importing parts of
+# one import cycle at once is a deadlock (kplan.cluster.prefetch); everything the thread touches is then loaded.
+_OPEN_IMPORTS = ("confluent_kafka", "confluent_kafka.admin", "kplan.session.open", "kplan.session.systems",
+                 "kplan.stackfile.references", "kplan.apply.writers", "kplan.cluster.kafka_admin",
+                 "kplan.cluster.connect_writer", "kplan.cluster.kafka_python", "kplan.cluster.postgres",
+                 "kplan.cluster.connect_router", "kplan.cluster.describe", "kplan.cluster.pin",
+                 "kplan.registry.write", "kplan.state.records", "kplan.transport.reach",
+                 "kplan.transport.retry", "kplan.transport.permissions")
+
+
+def new_run_id() -> str:
+    """A run's id (kplan.state.journal.Journal.run_id): the lock's holder record names it before the journal
+    exists."""
+    return uuid.uuid4().hex[:12]
+
+
+class EarlyLock:
+    """`Cluster.open(stack)` then `lock.acquire(run_id)`, in a background thread started at construction."""
+
+    def __init__(self, stack, environ: Mapping[str, str]):
+        for name in _OPEN_IMPORTS:
+            importlib.import_module(name)
+        self.run_id = new_run_id()
+        self._stack, self._environ = stack, environ
+        self.cluster: Cluster | None = None
+        self.lock: StackLock | None = None
+        self._open_error: BaseException | None = None
+        self._lock_error: BaseException | None = None
+        self._guard = threading.Lock()
+        self._finished = self._abandoned = self._handed_over = False
+        # not a daemon: a lock it takes after the run was abandoned is released by the thread itself, and the
+        # interpreter waits for that before it exits
+        self._thread = threading.Thread(target=self._run, name="kplan-lock", daemon=False)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.cluster = Cluster.open(self._stack, self._environ)
+            self.lock = self.cluster.lock()
+            try:
+                self.lock.acquire(self.run_id)
+            except BaseException as e:  # noqa: BLE001 - raised in the command's thread by locked()
+                self._lock_error = e
+        except BaseException as e:  # noqa: BLE001 - raised in the command's thread by opened()
+            self._open_error = e
+        with self._guard:
+            self._finished = True
+            abandoned = self._abandoned
+        if abandoned:
+            self._clean_up()
+
+    def opened(self) -> Cluster:
+        """The open cluster, once the thread is done; what Cluster.open raised, if it failed."""
+        self._thread.join()
+        if self._open_error is not None:
+            raise self._open_error
+        assert self.cluster is not None
+        self._handed_over = True  # the caller closes it
+        return self.cluster
+
+    def locked(self) -> StackLock:
+        """The held lock; what acquiring it raised (e.g. LockHeld), if that failed."""
+        self.opened()
+        if self._lock_error is not None:
+            raise self._lock_error
+        assert self.lock is not None
+        return self.lock
+
+    def abandon(self) -> None:
+        """The run ends before it holds the lock (Ctrl-C while apply loads or waits for the lock, a failure
+        before the run): release a lock taken, and close the cluster unless `opened()` handed it over — now if
+        the thread is done, else by the thread once it is."""
+        with self._guard:
+            self._abandoned = True
+            finished = self._finished
+        if finished:
+            self._clean_up()
+
+    def _clean_up(self) -> None:
+        try:
+            if self.lock is not None and self.lock.held:
+                self.lock.release()
+        finally:
+            if self.cluster is not None and not self._handed_over:
+                self.cluster.close()

@@ -1,0 +1,115 @@
+"""`kplan.session.early.EarlyLock`: the cluster opened and the lock taken in a background thread while apply loads.
+Whatever happens, a lock it takes is released on every way out that does not hand it to the run, and the run sees
+the same errors a direct open and acquire would raise. The cluster and the lock are fakes (the real ones:
+tests/integration/test_apply.py and test_recovery.py take and contend for the lock through `kplan apply`)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import kplan.session.early as early_mod
+from kplan.errors import KplanError
+from kplan.session.early import EarlyLock
+from kplan.state.lock import LockHeld
+
+
+class FakeLock:
+    def __init__(self, gate: threading.Event | None = None, error: BaseException | None = None):
+        self.gate, self.error = gate, error
+        self.held = False
+        self.acquired_with: str | None = None
+        self.releases = 0
+
+    def acquire(self, run_id: str) -> None:
+        if self.gate is not None:
+            assert self.gate.wait(5)
+        if self.error is not None:
+            raise self.error
+        self.acquired_with, self.held = run_id, True
+
+    def release(self) -> None:
+        self.releases += 1
+        self.held = False
+
+
+class FakeCluster:
+    def __init__(self, lock: FakeLock):
+        self._lock = lock
+        self.closed = 0
+
+    def lock(self) -> FakeLock:
+        return self._lock
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def start(monkeypatch, lock: FakeLock, open_error: BaseException | None = None):
+    cluster = FakeCluster(lock)
+
+    def open_(stack, environ):
+        if open_error is not None:
+            raise open_error
+        return cluster
+
+    monkeypatch.setattr(early_mod.Cluster, "open", staticmethod(open_))
+    return EarlyLock(object(), {}), cluster
+
+
+def test_the_run_gets_the_held_lock_named_by_the_run_id(monkeypatch):
+    lock = FakeLock()
+    early, cluster = start(monkeypatch, lock)
+    assert early.opened() is cluster
+    assert early.locked() is lock and lock.held and lock.acquired_with == early.run_id
+    assert cluster.closed == 0 and lock.releases == 0  # the run releases and closes them, not EarlyLock
+
+
+def test_abandoned_while_the_lock_is_being_taken_the_thread_releases_it(monkeypatch):
+    gate = threading.Event()
+    lock = FakeLock(gate)
+    early, cluster = start(monkeypatch, lock)
+    early.abandon()  # e.g. Ctrl-C while apply's modules load: the lock is not taken yet
+    assert lock.releases == 0
+    gate.set()  # now it is taken ...
+    early._thread.join(5)
+    assert not lock.held and lock.releases == 1 and cluster.closed == 1  # ... and released at once
+
+
+def test_abandoned_after_the_lock_was_taken_it_is_released_at_once(monkeypatch):
+    lock = FakeLock()
+    early, cluster = start(monkeypatch, lock)
+    early._thread.join(5)
+    assert lock.held
+    early.abandon()
+    assert not lock.held and lock.releases == 1 and cluster.closed == 1
+
+
+def test_a_cluster_handed_over_is_left_to_its_new_owner(monkeypatch):
+    """The run failed waiting for the lock (or was interrupted there): the lock is released, the cluster is the
+    caller's to close (closing it twice would flush and dispose of its producer twice)."""
+    lock = FakeLock()
+    early, cluster = start(monkeypatch, lock)
+    early.opened()
+    early.abandon()
+    assert lock.releases == 1 and cluster.closed == 0
+
+
+def test_a_lock_held_by_another_run_is_raised_in_the_run_and_nothing_is_released(monkeypatch):
+    lock = FakeLock(error=LockHeld("stack 's' is locked by another run", None))
+    early, cluster = start(monkeypatch, lock)
+    assert early.opened() is cluster
+    with pytest.raises(LockHeld):
+        early.locked()
+    early.abandon()
+    assert lock.releases == 0 and cluster.closed == 0
+
+
+def test_a_cluster_that_cannot_be_opened_raises_from_opened(monkeypatch):
+    early, _ = start(monkeypatch, FakeLock(), open_error=KplanError("cannot reach Kafka at 127.0.0.1:1"))
+    with pytest.raises(KplanError, match="cannot reach Kafka"):
+        early.opened()
+    with pytest.raises(KplanError, match="cannot reach Kafka"):
+        early.locked()
+    early.abandon()  # nothing was taken: nothing to release or close
