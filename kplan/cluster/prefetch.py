@@ -5,7 +5,8 @@ Connect and the ownership record are mostly waiting on the network. As soon as t
 cluster settings for certain (`kplan.stackfile.pipeline.ClusterPreview`), `Prefetch` starts the whole read in a
 background thread, and the loader goes on checking and expanding the resources meanwhile. `read()` then hands
 over that result — topped up with any topic the finished stack declares beyond the preview's names (CDC
-topics) — or, if the loaded stack turned out to differ from the preview, reads again from scratch.
+topics) — or, if the loaded stack turned out to differ from the preview, reads again from scratch. `Handed` is the
+hand-over alone, for a read made by another thread (apply's: kplan.session.early reads once it holds the lock).
 """
 
 from __future__ import annotations
@@ -47,9 +48,17 @@ def _import(names: tuple[str, ...]) -> None:
         importlib.import_module(name)
 
 
-class Prefetch:
-    """A reader (KafkaReader) whose read for (stack, topics, sections) has already started. Everything else is
-    the wrapped reader's."""
+def importing_kinds():
+    """Reads started from now on wait at their end (`kinds_loaded`) until the returned function is called: the
+    caller's thread is about to import the kinds (kplan.session.early)."""
+    _KINDS_LOADED.clear()
+    return _KINDS_LOADED.set
+
+
+class Handed:
+    """A reader (KafkaReader) whose first read for (stack, topics, sections) was made ahead (`handed`, or by
+    Prefetch's thread): the first matching `read()` hands that result over. Everything else is the wrapped
+    reader's."""
 
     def __init__(self, reader, stack_name: str, topic_names: Iterable[str], sections: frozenset[str], close=None):
         self._reader = reader
@@ -58,6 +67,49 @@ class Prefetch:
         self._names = frozenset(topic_names)
         self._result: LiveState | None = None
         self._error: BaseException | None = None
+
+    def handed(self, result: LiveState | None, error: BaseException | None) -> "Handed":
+        """The read made ahead: its result, or what it raised (raised by the first read, as a direct read would)."""
+        self._result, self._error = result, error
+        return self
+
+    def _wait(self) -> None:
+        """Until the read made ahead is done."""
+
+    def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
+             sections: frozenset[str] = frozenset()) -> LiveState:
+        self._wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        live, self._result = self._result, None  # handed over once: a second read (re-planning) reads anew
+        if live is None or (stack_name, sections) != self._key or topic_names is None or live.all_topic_names is None:
+            return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
+        missing = sorted(n for n in set(topic_names) - self._names
+                         if n in live.all_topic_names and not n.startswith("__") and n not in live.topics)
+        if not missing:
+            return live
+        if not hasattr(self._reader, "describe_topic_configs"):
+            return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
+        from kplan.cluster.reader import live_topic
+
+        metadata = self._reader.last_metadata
+        configs = self._reader.describe_topic_configs([n for n in missing if n in metadata])
+        extra = {n: live_topic(n, metadata[n], configs[n]) for n in missing if n in metadata and n in configs}
+        return replace(live, topics=freeze({**live.topics, **extra}))
+
+    def close(self) -> None:
+        self._close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._reader, name)
+
+
+class Prefetch(Handed):
+    """A reader whose read for (stack, topics, sections) has already started, in a thread of its own."""
+
+    def __init__(self, reader, stack_name: str, topic_names: Iterable[str], sections: frozenset[str], close=None):
+        super().__init__(reader, stack_name, topic_names, sections, close)
         self._abandoned = False
         self._done = False
         self._lock = threading.Lock()
@@ -82,27 +134,8 @@ class Prefetch:
             if self._abandoned:  # the caller is gone: the clients are closed here, by the thread that used them
                 self._close()
 
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
-             sections: frozenset[str] = frozenset()) -> LiveState:
+    def _wait(self) -> None:
         self._thread.join()
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        live, self._result = self._result, None  # handed over once: a second read (re-planning) reads anew
-        if live is None or (stack_name, sections) != self._key or topic_names is None or live.all_topic_names is None:
-            return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
-        missing = sorted(n for n in set(topic_names) - self._names
-                         if n in live.all_topic_names and not n.startswith("__") and n not in live.topics)
-        if not missing:
-            return live
-        if not hasattr(self._reader, "describe_topic_configs"):
-            return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
-        from kplan.cluster.reader import live_topic
-
-        metadata = self._reader.last_metadata
-        configs = self._reader.describe_topic_configs([n for n in missing if n in metadata])
-        extra = {n: live_topic(n, metadata[n], configs[n]) for n in missing if n in metadata and n in configs}
-        return replace(live, topics=freeze({**live.topics, **extra}))
 
     def close(self) -> None:
         with self._lock:
@@ -110,6 +143,3 @@ class Prefetch:
                 self._abandoned = True
                 return
         self._close()
-
-    def __getattr__(self, name: str):
-        return getattr(self._reader, name)

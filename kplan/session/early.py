@@ -2,10 +2,12 @@
 
 Once the stack has loaded, apply imports the planner, every kind's steps and handlers and the executor (~110-170
 ms on the 2-core machine) before it talks to the cluster; opening the cluster and taking the lock (~90 ms) are
-mostly waiting on the network. `EarlyLock` does those two in a background thread, started only after the stack
-loaded without errors (a bad stack never takes the lock), while the command's thread imports the rest. The run
-then goes on exactly as if it had opened and locked itself: the same errors, raised where they would have been,
-and the lock released on every way out (`abandon`).
+mostly waiting on the network, and so is the plan's read of the cluster that follows (~40 ms). `EarlyLock` does
+those three in a background thread, started only after the stack loaded without errors (a bad stack never takes
+the lock), while the command's thread imports the rest; the read is made only once the lock is held, as the run
+would make it. The run then goes on exactly as if it had opened, locked and read itself: the same errors, raised
+where they would have been (a failed read by the plan's first read, kplan.cluster.prefetch.Handed), and the lock
+released on every way out (`abandon`).
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ import threading
 import uuid
 from typing import Mapping
 
+from kplan.cluster.prefetch import _READ_IMPORTS, Handed, importing_kinds
 from kplan.session.cluster import Cluster
 from kplan.state.lock import StackLock
 
-# What the thread imports lazily, imported by the command's thread before it starts: two threads importing parts of
-# one import cycle at once is a deadlock (kplan.cluster.prefetch); everything the thread touches is then loaded.
-_OPEN_IMPORTS = ("confluent_kafka", "confluent_kafka.admin", "kplan.session.open", "kplan.session.systems",
-                 "kplan.stackfile.references", "kplan.apply.writers", "kplan.cluster.kafka_admin",
-                 "kplan.cluster.connect_writer", "kplan.cluster.kafka_python", "kplan.cluster.postgres",
-                 "kplan.cluster.connect_router", "kplan.cluster.describe", "kplan.cluster.pin",
-                 "kplan.registry.write", "kplan.state.records", "kplan.transport.reach",
-                 "kplan.transport.retry", "kplan.transport.permissions")
+# What the thread imports lazily, imported by the command's thread: two threads importing parts of one import cycle
+# at once is a deadlock (kplan.cluster.prefetch). Opening the cluster and taking the lock need these, imported
+# before the thread starts; the read needs kplan.cluster.prefetch's _READ_IMPORTS too, imported while the thread
+# opens and locks (it waits for them before reading). kplan.transport.http_session (the Connect client's, stdlib
+# only: it imports nothing that could import back) is left to the thread.
+_OPEN_IMPORTS = (
+    "confluent_kafka", "confluent_kafka.admin", "kplan.session.open", "kplan.session.systems",
+    "kplan.stackfile.references", "kplan.apply.writers", "kplan.cluster.kafka_admin", "kplan.cluster.connect_writer",
+    "kplan.cluster.kafka_python", "kplan.cluster.postgres", "kplan.cluster.connect_router", "kplan.cluster.describe",
+    "kplan.cluster.pin", "kplan.registry.write", "kplan.state.records", "kplan.transport.reach",
+    "kplan.transport.retry", "kplan.transport.permissions")
 
 
 def new_run_id() -> str:
@@ -51,7 +57,15 @@ class EarlyLock:
         # not a daemon: a lock it takes after the run was abandoned is released by the thread itself, and the
         # interpreter waits for that before it exits
         self._thread = threading.Thread(target=self._run, name="kplan-lock", daemon=False)
+        # the read waits at its end (where it needs the kinds) until the command's thread has imported them
+        self._kinds_imported = importing_kinds()
+        self._read_imports = threading.Event()
         self._thread.start()
+        try:
+            for name in _READ_IMPORTS:
+                importlib.import_module(name)
+        finally:
+            self._read_imports.set()
 
     def _run(self) -> None:
         try:
@@ -61,6 +75,8 @@ class EarlyLock:
                 self.lock.acquire(self.run_id)
             except BaseException as e:  # noqa: BLE001 - raised in the command's thread by locked()
                 self._lock_error = e
+            else:
+                self._read(self.cluster)
         except BaseException as e:  # noqa: BLE001 - raised in the command's thread by opened()
             self._open_error = e
         with self._guard:
@@ -69,8 +85,23 @@ class EarlyLock:
         if abandoned:
             self._clean_up()
 
+    def _read(self, cluster: Cluster) -> None:
+        """The plan's read (kplan.session.plan._plan_once makes the same), handed to its first read."""
+        stack, session = self._stack, cluster.session
+        self._read_imports.wait()
+        names = [t.name for t in stack.topics]
+        sections = frozenset(stack.kinds)
+        live = error = None
+        try:
+            live = session.reader.read(stack.name, topic_names=names, sections=sections)
+        except BaseException as e:  # noqa: BLE001 - raised by the plan's first read, as a direct read would
+            error = e
+        session.reader = Handed(session.reader, stack.name, names, sections).handed(live, error)
+
     def opened(self) -> Cluster:
-        """The open cluster, once the thread is done; what Cluster.open raised, if it failed."""
+        """The open cluster, once the thread is done (the command's thread has imported the kinds by now); what
+        Cluster.open raised, if it failed."""
+        self._kinds_imported()
         self._thread.join()
         if self._open_error is not None:
             raise self._open_error
@@ -90,6 +121,7 @@ class EarlyLock:
         """The run ends before it holds the lock (Ctrl-C while apply loads or waits for the lock, a failure
         before the run): release a lock taken, and close the cluster unless `opened()` handed it over — now if
         the thread is done, else by the thread once it is."""
+        self._kinds_imported()
         with self._guard:
             self._abandoned = True
             finished = self._finished

@@ -9,7 +9,7 @@ import time
 
 import pytest
 import requests
-from kplan_helpers import kplan, wait_for, write_stack
+from kplan_helpers import can_log_in, kplan, wait_for, write_stack
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 KAFKA_PW, CONNECT_PW = "KPLAN_TEST_KAFKA_PASSWORD", "KPLAN_TEST_CONNECT_PASSWORD"
@@ -140,6 +140,8 @@ def powerless(secured, unique):
     info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
     for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
         f.result(20)
+    # a new credential refuses logins for a moment: the tests are about rights, not about that
+    wait_for(lambda: can_log_in(secured, user, password), 30, f"the new SCRAM user {user} to be able to log in")
     yield user, password
     for f in admin.alter_user_scram_credentials(
             [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]).values():

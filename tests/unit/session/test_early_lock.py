@@ -6,6 +6,7 @@ tests/integration/test_apply.py and test_recovery.py take and contend for the lo
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -34,10 +35,33 @@ class FakeLock:
         self.held = False
 
 
+class FakeReader:
+    """Records whether the lock was held when the plan's read was made."""
+
+    def __init__(self, lock: FakeLock, error: BaseException | None = None):
+        self.lock, self.error = lock, error
+        self.reads: list[tuple[str, bool]] = []
+
+    def read(self, stack_name, topic_names=None, sections=frozenset()):
+        self.reads.append((stack_name, self.lock.held))
+        if self.error is not None:
+            raise self.error
+        return SimpleNamespace(n=len(self.reads), all_topic_names=frozenset(), topics={})
+
+    def close(self) -> None:
+        pass
+
+
+class FakeSession:
+    def __init__(self, reader: FakeReader):
+        self.reader = reader
+
+
 class FakeCluster:
-    def __init__(self, lock: FakeLock):
+    def __init__(self, lock: FakeLock, read_error: BaseException | None = None):
         self._lock = lock
         self.closed = 0
+        self.session = FakeSession(FakeReader(lock, read_error))
 
     def lock(self) -> FakeLock:
         return self._lock
@@ -46,8 +70,15 @@ class FakeCluster:
         self.closed += 1
 
 
-def start(monkeypatch, lock: FakeLock, open_error: BaseException | None = None):
-    cluster = FakeCluster(lock)
+class FakeStack:
+    name = "s"
+    topics = ()
+    kinds = ("topic",)
+
+
+def start(monkeypatch, lock: FakeLock, open_error: BaseException | None = None,
+          read_error: BaseException | None = None):
+    cluster = FakeCluster(lock, read_error)
 
     def open_(stack, environ):
         if open_error is not None:
@@ -55,7 +86,7 @@ def start(monkeypatch, lock: FakeLock, open_error: BaseException | None = None):
         return cluster
 
     monkeypatch.setattr(early_mod.Cluster, "open", staticmethod(open_))
-    return EarlyLock(object(), {}), cluster
+    return EarlyLock(FakeStack(), {}), cluster
 
 
 def test_the_run_gets_the_held_lock_named_by_the_run_id(monkeypatch):
@@ -113,3 +144,32 @@ def test_a_cluster_that_cannot_be_opened_raises_from_opened(monkeypatch):
     with pytest.raises(KplanError, match="cannot reach Kafka"):
         early.locked()
     early.abandon()  # nothing was taken: nothing to release or close
+
+
+def test_the_plans_read_is_made_once_the_lock_is_held_and_handed_to_the_first_read(monkeypatch):
+    lock = FakeLock()
+    early, cluster = start(monkeypatch, lock)
+    early.opened()
+    early.locked()
+    reader = cluster.session.reader  # the hand-over (kplan.cluster.prefetch.Handed) around the real reader
+    assert reader.reads == [("s", True)]  # made by the thread, under the lock
+    assert reader.read("s", [], frozenset({"topic"})).n == 1
+    assert reader.read("s", [], frozenset({"topic"})).n == 2  # re-planning reads anew
+
+
+def test_a_read_that_failed_is_raised_by_the_plans_first_read(monkeypatch):
+    lock = FakeLock()
+    early, cluster = start(monkeypatch, lock, read_error=KplanError("cannot reach Kafka"))
+    early.opened()
+    early.locked()
+    with pytest.raises(KplanError, match="cannot reach Kafka"):
+        cluster.session.reader.read("s", [], frozenset({"topic"}))
+
+
+def test_no_read_without_the_lock(monkeypatch):
+    lock = FakeLock(error=LockHeld("stack 's' is locked by another run", None))
+    early, cluster = start(monkeypatch, lock)
+    early.opened()
+    with pytest.raises(LockHeld):
+        early.locked()
+    assert cluster.session.reader.reads == []
