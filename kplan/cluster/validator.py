@@ -36,6 +36,17 @@ from kplan.transport.permissions import denied
 _CONNECT_VALIDATE_WORKERS = 8
 
 
+def _new_topics(specs: list[TopicSpec]) -> list:
+    from confluent_kafka.admin import NewTopic
+
+    return [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in specs]
+
+
+def _create_key(spec: TopicSpec) -> tuple:
+    """Everything a validate-only create sends of a topic: answers sent ahead stand only for the same request."""
+    return spec.name, spec.partitions, spec.replication_factor, tuple(sorted(spec.config.items()))
+
+
 class RealValidator:
     def __init__(self, admin, connect: RestClient | None, timeout_s: float,
                  secrets: SecretValues | None = None, who: str | None = None,
@@ -47,6 +58,21 @@ class RealValidator:
         self.connects = connects or {}  # every Connect cluster by name (kplan.cluster.connects), when several
         self.timeout_s = timeout_s
         self.secrets = SecretValues() if secrets is None else secrets
+        # A validate-only create sent ahead (`creates_ahead`): the keys of its topics and its answers' futures.
+        self._ahead: tuple[frozenset, Mapping] | None = None
+
+    def creates_ahead(self, specs: list[TopicSpec]) -> None:
+        """Send the validate-only create of `specs` now; the plan's validation takes its answers instead of asking
+        again when it validates creates of these very topics (`_validate_creates`). Apply's lock thread sends it as
+        soon as it has read the cluster, so that the broker validates while the command's thread plans
+        (kplan.session.early). Nothing is created; a failure to send leaves the validation to ask itself."""
+        if not specs:
+            return
+        try:
+            futures = self.admin.create_topics(_new_topics(specs), validate_only=True, request_timeout=self.timeout_s)
+        except Exception:  # noqa: BLE001 - the validation asks again, and reports what is wrong
+            return
+        self._ahead = (frozenset(_create_key(t) for t in specs), futures)
 
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
         topics = {t.name: t for t in stack.topics}
@@ -144,12 +170,14 @@ class RealValidator:
         return out
 
     def _validate_creates(self, specs: list[TopicSpec]) -> list[PlanDiagnostic]:
+        ahead, self._ahead = self._ahead, None  # answers sent ahead serve the first validation only
         if not specs:
             return []
-        from confluent_kafka.admin import NewTopic
-
-        new = [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in specs]
-        futures = self.admin.create_topics(new, validate_only=True, request_timeout=self.timeout_s)
+        names = {t.name for t in specs}
+        if ahead is not None and {_create_key(t) for t in specs} <= ahead[0]:
+            futures = {name: fut for name, fut in ahead[1].items() if name in names}
+        else:
+            futures = self.admin.create_topics(_new_topics(specs), validate_only=True, request_timeout=self.timeout_s)
         return self._results(futures, "create", {t.name: t for t in specs})
 
     def _validate_partition_increases(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:

@@ -92,7 +92,7 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
     if not stack.multi_cluster:  # open the cluster and take the lock while the rest of apply loads
         from kplan.session.early import EarlyLock
 
-        early = EarlyLock(stack, os.environ)
+        early = EarlyLock(stack, os.environ, creates=not destroy)
     try:
         from kplan.render import render
         from kplan.session.run import RunOptions, run_apply, summary_line

@@ -43,11 +43,12 @@ def new_run_id() -> str:
 class EarlyLock:
     """`Cluster.open(stack)` then `lock.acquire(run_id)`, in a background thread started at construction."""
 
-    def __init__(self, stack, environ: Mapping[str, str]):
+    def __init__(self, stack, environ: Mapping[str, str], creates: bool = True):
         for name in _OPEN_IMPORTS:
             importlib.import_module(name)
         self.run_id = new_run_id()
         self._stack, self._environ = stack, environ
+        self._creates = creates  # whether the run may create topics (not a destroy): see _read
         self.cluster: Cluster | None = None
         self.lock: StackLock | None = None
         self._open_error: BaseException | None = None
@@ -97,6 +98,18 @@ class EarlyLock:
         except BaseException as e:  # noqa: BLE001 - raised by the plan's first read, as a direct read would
             error = e
         session.reader = Handed(session.reader, stack.name, names, sections).handed(live, error)
+        if live is not None and self._creates:
+            self._creates_ahead(session, live)
+
+    def _creates_ahead(self, session, live) -> None:
+        """The declared topics the cluster lacks: the broker validates their creates while the command's thread
+        plans, and the plan's validation takes those answers if it validates the same creates
+        (kplan.cluster.validator.RealValidator.creates_ahead). A saving only: whatever goes wrong here leaves the
+        validation to ask itself, and never fails the run."""
+        try:
+            session.validator.creates_ahead([t for t in self._stack.topics if t.name not in live.topics])
+        except Exception:  # noqa: BLE001
+            pass
 
     def opened(self) -> Cluster:
         """The open cluster, once the thread is done (the command's thread has imported the kinds by now); what

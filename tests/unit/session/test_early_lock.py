@@ -46,15 +46,24 @@ class FakeReader:
         self.reads.append((stack_name, self.lock.held))
         if self.error is not None:
             raise self.error
-        return SimpleNamespace(n=len(self.reads), all_topic_names=frozenset(), topics={})
+        return SimpleNamespace(n=len(self.reads), all_topic_names=frozenset(), topics={"there": object()})
 
     def close(self) -> None:
         pass
 
 
+class FakeValidator:
+    def __init__(self):
+        self.ahead: list[list[str]] = []
+
+    def creates_ahead(self, specs) -> None:
+        self.ahead.append([t.name for t in specs])
+
+
 class FakeSession:
     def __init__(self, reader: FakeReader):
         self.reader = reader
+        self.validator = FakeValidator()
 
 
 class FakeCluster:
@@ -72,12 +81,12 @@ class FakeCluster:
 
 class FakeStack:
     name = "s"
-    topics = ()
+    topics = (SimpleNamespace(name="there"), SimpleNamespace(name="new"))
     kinds = ("topic",)
 
 
 def start(monkeypatch, lock: FakeLock, open_error: BaseException | None = None,
-          read_error: BaseException | None = None):
+          read_error: BaseException | None = None, creates: bool = True):
     cluster = FakeCluster(lock, read_error)
 
     def open_(stack, environ):
@@ -86,7 +95,7 @@ def start(monkeypatch, lock: FakeLock, open_error: BaseException | None = None,
         return cluster
 
     monkeypatch.setattr(early_mod.Cluster, "open", staticmethod(open_))
-    return EarlyLock(FakeStack(), {}), cluster
+    return EarlyLock(FakeStack(), {}, creates=creates), cluster
 
 
 def test_the_run_gets_the_held_lock_named_by_the_run_id(monkeypatch):
@@ -173,3 +182,28 @@ def test_no_read_without_the_lock(monkeypatch):
     with pytest.raises(LockHeld):
         early.locked()
     assert cluster.session.reader.reads == []
+
+
+def test_the_creates_of_the_topics_the_read_lacks_are_validated_ahead(monkeypatch):
+    early, cluster = start(monkeypatch, FakeLock())
+    early.locked()
+    assert cluster.session.validator.ahead == [["new"]]  # sent once the read is in; "there" exists
+
+
+def test_nothing_is_validated_ahead_by_a_destroy_or_after_a_failed_read(monkeypatch):
+    early, cluster = start(monkeypatch, FakeLock(), creates=False)
+    early.locked()
+    assert cluster.session.validator.ahead == []
+    early, cluster = start(monkeypatch, FakeLock(), read_error=KplanError("cannot reach Kafka"))
+    early.locked()
+    assert cluster.session.validator.ahead == []
+
+
+def test_a_failure_to_validate_ahead_does_not_fail_the_run(monkeypatch):
+    gate = threading.Event()
+    early, cluster = start(monkeypatch, FakeLock(gate))
+    del cluster.session.validator.ahead  # creates_ahead now raises AttributeError in the thread, once it reads
+    gate.set()
+    assert early.opened() is cluster
+    assert early.locked().held
+    assert cluster.session.reader.reads == [("s", True)]
