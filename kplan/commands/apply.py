@@ -92,44 +92,42 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
     if not stack.multi_cluster:  # open the cluster and take the lock while the rest of apply loads
         from kplan.session.early import EarlyLock
 
-        early = EarlyLock(stack, os.environ, creates=not destroy)
+        early = EarlyLock(stack, os.environ, creates=not destroy)  # interrupted, it cleans up after itself
+    # From here until run_apply holds the lock, any way out (Ctrl-C included) releases what the thread took;
+    # abandon() leaves a lock the run holds to the run (kplan.session.early).
     try:
         from kplan.render import render
         from kplan.session.run import RunOptions, run_apply, summary_line
+
+        def show(plan):
+            click.echo(render(plan, "text", color=color), nl=False, color=color)
+
+        def confirm(plan):
+            if auto_approve:
+                return True
+            if destroy:
+                ok = confirm_yes(f"Type the stack name ({stack.name}) to destroy everything it owns", stack.name)
+            else:
+                ok = confirm_yes("Do you want to perform these actions? Only 'yes' will be accepted")
+            if not ok:
+                click.echo("Apply cancelled." if not destroy else "Destroy cancelled.")
+            return ok
+
+        opts = RunOptions(destroy=destroy, max_deletions=max_deletions, confirm=confirm, show=show,
+                          saved_plan=saved, allow_active_consumers=allow_active_consumers)
+        if stack.multi_cluster:
+            _run_all(ctx, stack, opts, color)
+            return
+        assert early is not None
+        cluster = early.opened()  # what Cluster.open raised, if it failed
+        try:
+            result, plan = run_apply(cluster, opts, early=early)
+        finally:
+            cluster.close()
     except BaseException:
         if early is not None:
             early.abandon()
         raise
-
-    def show(plan):
-        click.echo(render(plan, "text", color=color), nl=False, color=color)
-
-    def confirm(plan):
-        if auto_approve:
-            return True
-        if destroy:
-            ok = confirm_yes(f"Type the stack name ({stack.name}) to destroy everything it owns", stack.name)
-        else:
-            ok = confirm_yes("Do you want to perform these actions? Only 'yes' will be accepted")
-        if not ok:
-            click.echo("Apply cancelled." if not destroy else "Destroy cancelled.")
-        return ok
-
-    opts = RunOptions(destroy=destroy, max_deletions=max_deletions, confirm=confirm, show=show,
-                      saved_plan=saved, allow_active_consumers=allow_active_consumers)
-    if stack.multi_cluster:
-        _run_all(ctx, stack, opts, color)
-        return
-    assert early is not None
-    try:
-        cluster = early.opened()
-    except BaseException:  # Cluster.open failed (nothing taken), or Ctrl-C while it was under way
-        early.abandon()
-        raise
-    try:
-        result, plan = run_apply(cluster, opts, early=early)
-    finally:
-        cluster.close()
     if result is None:
         if not plan.has_changes:
             click.echo("No changes to apply." if not destroy else "Nothing to destroy.")

@@ -13,6 +13,7 @@ released on every way out (`abandon`).
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 import uuid
 from typing import Mapping
@@ -54,17 +55,23 @@ class EarlyLock:
         self._open_error: BaseException | None = None
         self._lock_error: BaseException | None = None
         self._guard = threading.Lock()
-        self._finished = self._abandoned = self._handed_over = False
+        # _handed_over: opened() gave the cluster to the caller (who closes it); _lock_handed_over: locked() gave the
+        # held lock to the run (which releases it)
+        self._finished = self._abandoned = self._handed_over = self._lock_handed_over = False
         # not a daemon: a lock it takes after the run was abandoned is released by the thread itself, and the
         # interpreter waits for that before it exits
         self._thread = threading.Thread(target=self._run, name="kplan-lock", daemon=False)
         # the read waits at its end (where it needs the kinds) until the command's thread has imported them
         self._kinds_imported = importing_kinds()
         self._read_imports = threading.Event()
-        self._thread.start()
+        self._done = threading.Event()  # set once the thread has opened, locked and read (or failed to)
         try:
+            self._thread.start()
             for name in _READ_IMPORTS:
                 importlib.import_module(name)
+        except BaseException:  # e.g. Ctrl-C here: nobody will get this object, so it cleans up after itself
+            self.abandon()
+            raise
         finally:
             self._read_imports.set()
 
@@ -72,24 +79,33 @@ class EarlyLock:
         try:
             self.cluster = Cluster.open(self._stack, self._environ)
             self.lock = self.cluster.lock()
-            try:
-                self.lock.acquire(self.run_id)
-            except BaseException as e:  # noqa: BLE001 - raised in the command's thread by locked()
-                self._lock_error = e
-            else:
-                self._read(self.cluster)
+            if not self._is_abandoned():  # the run ended while the cluster was opening: no lock to take
+                try:
+                    self.lock.acquire(self.run_id)
+                except BaseException as e:  # noqa: BLE001 - raised in the command's thread by locked()
+                    self._lock_error = e
+                else:
+                    if not self._is_abandoned():  # else released at once below, unread
+                        self._read(self.cluster)
         except BaseException as e:  # noqa: BLE001 - raised in the command's thread by opened()
             self._open_error = e
         with self._guard:
             self._finished = True
             abandoned = self._abandoned
+        self._done.set()
         if abandoned:
             self._clean_up()
+
+    def _is_abandoned(self) -> bool:
+        with self._guard:
+            return self._abandoned
 
     def _read(self, cluster: Cluster) -> None:
         """The plan's read (kplan.session.plan._plan_once makes the same), handed to its first read."""
         stack, session = self._stack, cluster.session
         self._read_imports.wait()
+        if self._is_abandoned():
+            return
         names = [t.name for t in stack.topics]
         sections = frozenset(stack.kinds)
         live = error = None
@@ -115,7 +131,10 @@ class EarlyLock:
         """The open cluster, once the thread is done (the command's thread has imported the kinds by now); what
         Cluster.open raised, if it failed."""
         self._kinds_imported()
-        self._thread.join()
+        # Not Thread.join(): on Python 3.11, a join interrupted by Ctrl-C marks the thread as stopped although it
+        # runs on, and the interpreter then exits without waiting for it to release the lock it takes (bpo-45274's
+        # fix). An event's wait is interrupted cleanly, and the interpreter still waits for the thread at exit.
+        self._done.wait()
         if self._open_error is not None:
             raise self._open_error
         assert self.cluster is not None
@@ -128,12 +147,15 @@ class EarlyLock:
         if self._lock_error is not None:
             raise self._lock_error
         assert self.lock is not None
+        self._lock_handed_over = True  # the run releases it
         return self.lock
 
     def abandon(self) -> None:
         """The run ends before it holds the lock (Ctrl-C while apply loads or waits for the lock, a failure
         before the run): release a lock taken, and close the cluster unless `opened()` handed it over — now if
-        the thread is done, else by the thread once it is."""
+        the thread is done, else by the thread once it is (it takes no lock and makes no read once abandoned).
+        Nothing once `locked()` has handed the lock to the run: the run releases it. Never raises: a lock that
+        cannot be released is reported with what to do."""
         self._kinds_imported()
         with self._guard:
             self._abandoned = True
@@ -143,8 +165,14 @@ class EarlyLock:
 
     def _clean_up(self) -> None:
         try:
-            if self.lock is not None and self.lock.held:
+            if self.lock is not None and self.lock.held and not self._lock_handed_over:
                 self.lock.release()
+        except Exception as e:  # noqa: BLE001 - the run's own outcome (or Ctrl-C) stands; say what is left
+            print(f"Warning: could not release the apply lock ({e}); run `kplan unlock` once the cluster is "
+                  "reachable", file=sys.stderr)
         finally:
             if self.cluster is not None and not self._handed_over:
-                self.cluster.close()
+                try:
+                    self.cluster.close()
+                except Exception:  # noqa: BLE001 - closing clients of a run that is over
+                    pass

@@ -89,10 +89,10 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
     left, so the run keeps one history. `early`: the lock is being taken already, for `cluster`
     (kplan.session.early)."""
     stack = cluster.stack
-    store = cluster.journal_store()
-    journal = resume_of or Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest,
-                                   destroy=opts.destroy)
     try:
+        store = cluster.journal_store()
+        journal = resume_of or Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest,
+                                       destroy=opts.destroy)
         if early is not None:
             journal.run_id = early.run_id
             lock = early.locked()
@@ -165,13 +165,16 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
     executor.marker = journal.marker()
     executor.final = bool(journal.recoveries)  # a resumed run: `kplan recover` ends it, whatever its undos do
     cluster.executor = executor  # a several-cluster run may roll this cluster back after another one fails
-    if not journal.steps:  # a new run (a resumed one is marked already)
-        cluster.write_ownership(journal.ownership_before.marked(executor.marker))
     executor.journaled = lambda: cluster.write_ownership(journal.pending_ownership().marked(executor.marker))
     try:
+        if not journal.steps:  # a new run (a resumed one is marked already)
+            cluster.write_ownership(journal.ownership_before.marked(executor.marker))
         result = executor.execute(journal, built.steps, built.secrets)
-    except BaseException:  # the journal could not even be started: nothing was done, clear the marker
-        if not journal.recoveries:
+    except BaseException:
+        # The marker's write or the journal's start failed (or Ctrl-C came there): nothing was done, so the marker
+        # goes (it may have been written although its write did not return). Once a step has started (Ctrl-C
+        # again during a rollback), the marker stays: the run is unfinished.
+        if not journal.recoveries and journal.last_step() is None:
             _quietly(lambda: cluster.write_ownership(journal.ownership_before))
         raise
     if result.status == RunStatus.COMPLETE:

@@ -207,3 +207,109 @@ def test_a_failure_to_validate_ahead_does_not_fail_the_run(monkeypatch):
     assert early.opened() is cluster
     assert early.locked().held
     assert cluster.session.reader.reads == [("s", True)]
+
+
+# -- every way out before the run holds the lock (review of issue 31's lock thread) ----------------------------------
+
+
+def test_interrupted_while_it_is_being_made_it_releases_the_lock_itself_and_nothing_waits(monkeypatch):
+    """Ctrl-C in EarlyLock() itself (while the command's thread imports what the read needs): nobody gets the
+    object to abandon it, so it abandons itself; the thread neither hangs on the imports it waits for nor on the
+    kinds, and releases what it took."""
+    import kplan.cluster.prefetch as prefetch
+
+    lock = FakeLock()
+    cluster = FakeCluster(lock)
+    monkeypatch.setattr(early_mod.Cluster, "open", staticmethod(lambda stack, environ: cluster))
+    real = early_mod.importlib.import_module
+
+    last = [n for n in early_mod._READ_IMPORTS if n not in early_mod._OPEN_IMPORTS][-1]  # after the thread starts
+
+    def interrupted(name, *a):
+        if name == last:
+            raise KeyboardInterrupt
+        return real(name, *a)
+
+    monkeypatch.setattr(early_mod.importlib, "import_module", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        EarlyLock(FakeStack(), {})
+    for thread in [t for t in threading.enumerate() if t.name == "kplan-lock"]:  # none left once it is done
+        thread.join(5)
+        assert not thread.is_alive()
+    assert not lock.held and cluster.closed == 1 and cluster.session.reader.reads == []
+    assert prefetch._KINDS_LOADED.is_set()  # a later read in this process does not wait for the kinds
+
+
+def test_abandoned_while_the_cluster_opens_no_lock_is_taken(monkeypatch):
+    opening = threading.Event()
+    go_on = threading.Event()
+    lock = FakeLock()
+    cluster = FakeCluster(lock)
+
+    def slow_open(stack, environ):
+        opening.set()
+        assert go_on.wait(5)
+        return cluster
+
+    monkeypatch.setattr(early_mod.Cluster, "open", staticmethod(slow_open))
+    early = EarlyLock(FakeStack(), {})
+    assert opening.wait(5)
+    early.abandon()  # e.g. Ctrl-C while apply's modules load
+    go_on.set()
+    early._thread.join(5)
+    assert lock.acquired_with is None and lock.releases == 0 and cluster.closed == 1
+
+
+def test_abandoned_while_the_lock_is_taken_the_cluster_is_not_read(monkeypatch):
+    gate = threading.Event()
+    lock = FakeLock(gate)
+    early, cluster = start(monkeypatch, lock)
+    early.abandon()
+    gate.set()
+    early._thread.join(5)
+    assert lock.releases == 1 and cluster.session.reader.reads == []
+
+
+def test_a_lock_handed_to_the_run_is_the_runs_to_release(monkeypatch):
+    """abandon() after locked(): the run's own `finally` releases it (or reports that it could not): abandon does not
+    release it a second time."""
+    lock = FakeLock()
+    early, cluster = start(monkeypatch, lock)
+    early.locked()
+    early.abandon()
+    assert lock.held and lock.releases == 0
+
+
+def test_a_lock_that_cannot_be_released_is_reported_not_raised(monkeypatch, capsys):
+    class Stuck(FakeLock):
+        def release(self) -> None:
+            self.releases += 1
+            raise KplanError("could not release the apply lock __kplan_lock.s: timed out")
+
+    lock = Stuck()
+    early, cluster = start(monkeypatch, lock)
+    early._thread.join(5)
+    early.abandon()  # raising here would hide the run's own error (or the Ctrl-C)
+    assert lock.releases == 1
+    err = capsys.readouterr().err
+    assert "could not release the apply lock" in err and "kplan unlock" in err
+
+
+def test_a_failure_between_the_open_and_the_run_releases_the_lock(monkeypatch):
+    """run_apply: anything raised before it holds the lock (here: the journal store) abandons what the thread took."""
+    from kplan.session.run import RunOptions, run_apply
+
+    lock = FakeLock()
+    early, cluster = start(monkeypatch, lock)
+    opened = early.opened()
+
+    def no_store():
+        raise KeyboardInterrupt
+
+    opened.journal_store = no_store
+    opened.stack = FakeStack()
+    with pytest.raises(KeyboardInterrupt):
+        run_apply(opened, RunOptions(destroy=False, max_deletions=None, confirm=lambda p: True, show=lambda p: None),
+                  early=early)
+    early._thread.join(5)
+    assert lock.releases == 1 and not lock.held

@@ -1,0 +1,68 @@
+"""Ctrl-C ends any command with one line, `Interrupted.`, and exit code 130 (docs/install-and-containers.md) —
+whatever error the interrupt left behind it: click's Abort, or an error a C extension's call made of it
+(confluent-kafka's flush: SystemError "returned NULL without setting an exception"). Without Ctrl-C, such an error
+stays an internal error, and an Abort of click's own (a prompt's input ended) stays `Aborted.`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import click
+import pytest
+
+import kplan.cli as cli_mod
+
+
+def run(monkeypatch, capsys, body) -> tuple[int, str]:
+    command = click.command("boom")(body)
+    monkeypatch.setattr(cli_mod.LazyGroup, "get_command", lambda self, ctx, name: command)
+    with pytest.raises(SystemExit) as e:
+        cli_mod.main(["boom"])
+    return e.value.code, capsys.readouterr().err
+
+
+def ctrl_c() -> None:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)  # interrupted at once
+    pytest.fail("no KeyboardInterrupt")
+
+
+def test_ctrl_c_is_interrupted_with_130(monkeypatch, capsys):
+    code, err = run(monkeypatch, capsys, ctrl_c)
+    assert code == 130 and err.strip().splitlines()[-1] == "Interrupted."
+
+
+def test_an_error_a_c_extension_made_of_ctrl_c_is_interrupted_too(monkeypatch, capsys):
+    def flush_interrupted():
+        try:
+            ctrl_c()
+        except KeyboardInterrupt:
+            raise SystemError("<method 'flush' of 'cimpl.Producer' objects> returned NULL without setting an "
+                              "exception") from None
+
+    code, err = run(monkeypatch, capsys, flush_interrupted)
+    assert code == 130 and err.strip() == "Interrupted." and "internal error" not in err
+
+
+def test_without_ctrl_c_the_same_error_is_an_internal_error(monkeypatch, capsys):
+    def broken():
+        raise SystemError("returned NULL without setting an exception")
+
+    code, err = run(monkeypatch, capsys, broken)
+    assert code == 1 and "internal error: SystemError" in err
+
+
+def test_a_prompt_whose_input_ended_is_aborted(monkeypatch, capsys):
+    def no_input():
+        raise click.exceptions.Abort()
+
+    code, err = run(monkeypatch, capsys, no_input)
+    assert code == 1 and err.strip() == "Aborted."
+
+
+def test_the_handler_is_put_back(monkeypatch, capsys):
+    before = signal.getsignal(signal.SIGINT)
+    run(monkeypatch, capsys, ctrl_c)
+    assert signal.getsignal(signal.SIGINT) is before
