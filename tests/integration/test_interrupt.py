@@ -11,10 +11,7 @@ import subprocess
 import sys
 import time
 
-import pytest
 from kplan_helpers import ROOT, kplan, run_env, stack_doc, write_stack
-
-pytestmark = pytest.mark.compat
 
 N = 300
 
