@@ -13,14 +13,13 @@ released on every way out (`abandon`).
 from __future__ import annotations
 
 import importlib
-import sys
 import threading
 import uuid
 from typing import Mapping
 
 from kplan.cluster.prefetch import _READ_IMPORTS, Handed, importing_kinds
 from kplan.session.cluster import Cluster
-from kplan.state.lock import StackLock
+from kplan.state.lock import StackLock, release_or_report
 
 # What the thread imports lazily, imported by the command's thread: two threads importing parts of one import cycle
 # at once is a deadlock (kplan.cluster.prefetch). Opening the cluster and taking the lock need these, imported
@@ -57,7 +56,7 @@ class EarlyLock:
         self._guard = threading.Lock()
         # _handed_over: opened() gave the cluster to the caller (who closes it); _lock_handed_over: locked() gave the
         # held lock to the run (which releases it)
-        self._finished = self._abandoned = self._handed_over = self._lock_handed_over = False
+        self._abandoned = self._handed_over = self._lock_handed_over = False
         # not a daemon: a lock it takes after the run was abandoned is released by the thread itself, and the
         # interpreter waits for that before it exits
         self._thread = threading.Thread(target=self._run, name="kplan-lock", daemon=False)
@@ -89,10 +88,9 @@ class EarlyLock:
                         self._read(self.cluster)
         except BaseException as e:  # noqa: BLE001 - raised in the command's thread by opened()
             self._open_error = e
-        with self._guard:
-            self._finished = True
+        with self._guard:  # done and abandoned: whichever comes second cleans up (here or in abandon)
+            self._done.set()
             abandoned = self._abandoned
-        self._done.set()
         if abandoned:
             self._clean_up()
 
@@ -159,20 +157,15 @@ class EarlyLock:
         self._kinds_imported()
         with self._guard:
             self._abandoned = True
-            finished = self._finished
+            finished = self._done.is_set()
         if finished:
             self._clean_up()
 
     def _clean_up(self) -> None:
-        try:
-            if self.lock is not None and self.lock.held and not self._lock_handed_over:
-                self.lock.release()
-        except Exception as e:  # noqa: BLE001 - the run's own outcome (or Ctrl-C) stands; say what is left
-            print(f"Warning: could not release the apply lock ({e}); run `kplan unlock` once the cluster is "
-                  "reachable", file=sys.stderr)
-        finally:
-            if self.cluster is not None and not self._handed_over:
-                try:
-                    self.cluster.close()
-                except Exception:  # noqa: BLE001 - closing clients of a run that is over
-                    pass
+        if self.lock is not None and not self._lock_handed_over:
+            release_or_report(self.lock)
+        if self.cluster is not None and not self._handed_over:
+            try:
+                self.cluster.close()
+            except Exception:  # noqa: BLE001 - closing clients of a run that is over
+                pass

@@ -23,7 +23,7 @@ from kplan.session.cluster import Cluster
 from kplan.session.plan import run_secrets
 from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
-from kplan.state.lock import LockHeld, StackLock
+from kplan.state.lock import LockHeld, StackLock, release_or_report
 from kplan.state.ownership import OWNERSHIP_TOPIC
 
 if TYPE_CHECKING:
@@ -195,14 +195,8 @@ def after_rollback(journal: Journal, result: ApplyResult) -> Ownership:
 
 
 def _release(lock: StackLock, opts: RunOptions) -> None:
-    """Releasing must not mask the run's own outcome: a failure here is reported, and `kplan unlock` cleans up."""
-    if not lock.held:
-        return
-    try:
-        lock.release()
-    except Exception as e:  # noqa: BLE001
-        print(f"Warning: could not release the apply lock ({e}); run `kplan unlock` once the cluster is reachable",
-              file=sys.stderr)
+    """Releasing must not mask the run's own outcome (kplan.state.lock.release_or_report)."""
+    release_or_report(lock)
 
 
 def _quietly(action) -> None:

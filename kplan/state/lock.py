@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -176,3 +177,15 @@ class StackLock:
                     link.down(f"releasing the apply lock: {e}")
                 raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
         self.held = False
+
+
+def release_or_report(lock) -> None:
+    """Release a held lock without masking the run's own outcome (or a Ctrl-C): a failure is reported with what to
+    do (`kplan unlock` cleans up), never raised."""
+    if not lock.held:
+        return
+    try:
+        lock.release()
+    except Exception as e:  # noqa: BLE001
+        print(f"Warning: could not release the apply lock ({e}); run `kplan unlock` once the cluster is reachable",
+              file=sys.stderr)

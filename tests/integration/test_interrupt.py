@@ -11,19 +11,18 @@ import subprocess
 import sys
 import time
 
-from kplan_helpers import ROOT, kplan, run_env, stack_doc, write_stack
+from kplan_helpers import ROOT, kplan, lock_exists, run_env, stack_doc, wait_for, write_stack
 
 N = 300
 
 
 def _lock_gone(admin, stack_name: str, within_s: float = 20.0) -> bool:
     """The lock topic is deleted (its deletion completes asynchronously: kplan.state.lock.release)."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if f"__kplan_lock.{stack_name}" not in admin.list_topics(timeout=10).topics:
-            return True
-        time.sleep(0.2)
-    return False
+    try:
+        wait_for(lambda: not lock_exists(admin, stack_name), within_s, "the lock topic's deletion")
+    except AssertionError:
+        return False
+    return True
 
 
 def _topics(admin, prefix: str) -> set[str]:
