@@ -63,6 +63,11 @@ def acl_key(principal_name: str, binding: AclBinding) -> str:
             f"{binding.name} @{binding.host}")
 
 
+def _key_name(key) -> str:
+    """The name of a batch's item: a topic name, or the resource (ConfigResource, NewPartitions) it is keyed by."""
+    return key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
+
+
 class KafkaAdmin:
     """The Kafka admin writes of one run. Owns Kafka's `Link` (the journal store, the lock and kplan's records use
     it through `admin`) and the admin client it made (a lent one is not closed)."""
@@ -114,11 +119,14 @@ class KafkaAdmin:
             futures = submit(remaining)
             failed_transient, ambiguous, fatal, unanswered = [], False, [], True
             for key, fut in futures.items():
-                name = key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
+                name = _key_name(key)
                 try:
                     fut.result(timeout=self._request_timeout() + 2)
                     results.record(name)
-                except Exception as e:  # noqa: BLE001
+                except BaseException as e:
+                    if not isinstance(e, Exception):  # Ctrl-C while the answers were awaited
+                        self._settle(futures, results)
+                        raise
                     reason = reason_of(e, 2 if name in unknown else 1)
                     if reason in (ErrorReason.ALREADY, ErrorReason.LANDED) and on_expected is None:
                         reason = ErrorReason.REFUSED  # not an answer this request expects
@@ -157,6 +165,17 @@ class KafkaAdmin:
 
         self._retry(attempt, what, before_retry=reread)
         return results
+
+    def _settle(self, futures: Mapping, results: BatchResults) -> None:
+        """Interrupted while awaiting a batch's answers: the request is on its way and may still be done after
+        this returns. Wait for its answers (at most the request's timeout; a second Ctrl-C stops waiting) and record
+        what was done, so that a rollback undoes what the cluster did, not only what had been answered so far."""
+        import concurrent.futures
+
+        concurrent.futures.wait(list(futures.values()), timeout=self._request_timeout() + 2)
+        for key, fut in futures.items():
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                results.record(_key_name(key))
 
     def create_topics(self, specs: list[TopicSpec], results: BatchResults | None = None) -> BatchResults:
         """Create the topics (one request, retried for transient failures). A topic that already exists with the

@@ -118,3 +118,28 @@ def test_reasons_refine_the_retry_classes():
     assert reason_of_name("CLUSTER_AUTHORIZATION_FAILED") == ErrorReason.DENIED
     assert reason_of_name("INVALID_REQUEST") == ErrorReason.REFUSED
     assert {r.value for r in ErrorReason} == {"already", "landed", "transient", "denied", "refused"}
+
+
+def test_ctrl_c_while_a_create_is_answered_waits_for_the_answers_and_records_what_was_done():
+    """The request is on its way when Ctrl-C comes: a rollback must see every topic it creates, also those answered
+    after the interrupt (else it deletes too few, and the create lands after the rollback said it undid it all)."""
+    import threading
+    from concurrent.futures import Future
+
+    class InterruptedWait(Future):
+        def result(self, timeout=None):
+            raise KeyboardInterrupt  # Ctrl-C while this answer is awaited
+
+    class InFlight(FakeAdmin):
+        def create_topics(self, new_topics, request_timeout=None):
+            first = InterruptedWait()
+            first.set_result(None)
+            later = {t.topic: Future() for t in new_topics[1:]}
+            for fut in later.values():
+                threading.Timer(0.2, fut.set_result, [None]).start()  # answered after the interrupt
+            return {new_topics[0].topic: first, **later}
+
+    results = BatchResults()
+    with pytest.raises(KeyboardInterrupt):
+        _kafka(InFlight()).create_topics([_topic("a"), _topic("b"), _topic("c")], results)
+    assert sorted(results.done()) == ["a", "b", "c"]
