@@ -1,8 +1,9 @@
 """Ctrl-C at any moment of `kplan apply`, on the real broker: the apply lock is always released (also when Ctrl-C
 comes while the lock thread is still taking it: kplan.session.early), the run ends with one line and no traceback,
 and what it leaves is consistent — nothing changed, everything applied, or an unfinished run that `kplan recover
---rollback` undoes. SIGINT is sent at fractions of a measured uninterrupted apply, so that the moments fall in
-loading, locking, reading, planning, the steps and the bookkeeping after them."""
+--rollback` undoes. SIGINT is sent at fractions of a measured uninterrupted apply (later ones while none has reached
+the steps), so that the moments fall in loading, locking, reading, planning, the steps and the bookkeeping after
+them."""
 
 from __future__ import annotations
 
@@ -29,6 +30,16 @@ def _topics(admin, prefix: str) -> set[str]:
     return {t for t in admin.list_topics(timeout=10).topics if t.startswith(f"{prefix}.t")}
 
 
+def _moments(outcomes: list[str]):
+    """Fractions of the uninterrupted apply's time; past 95 %, later ones (up to 3x) only while no interrupt has
+    reached the run's steps yet: the machine's speed drifts from one apply to the next."""
+    yield from (0.15, 0.3, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95)
+    fraction = 1.1
+    while set(outcomes) <= {"nothing changed"} and fraction <= 3.0:
+        yield fraction
+        fraction += 0.15
+
+
 def _interrupted_apply(path, delay_s: float) -> tuple[int, str]:
     proc = subprocess.Popen([sys.executable, "-m", "kplan.cli", "apply", str(path), "--auto-approve"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=run_env(), cwd=ROOT)
@@ -48,7 +59,7 @@ def test_ctrl_c_anywhere_in_apply_releases_the_lock_and_leaves_a_consistent_clus
     assert kplan("destroy", str(path), "--auto-approve").code == 0
 
     outcomes = []
-    for fraction in (0.15, 0.3, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95):
+    for fraction in _moments(outcomes):
         code, err = _interrupted_apply(path, whole * fraction)
         where = f"SIGINT at {fraction:.0%} of {whole:.2f}s: exit {code}, stderr {err!r}"
         assert "Traceback" not in err and "internal error" not in err, where
