@@ -8,8 +8,9 @@ the broker does not trust, a token endpoint that does not exist, and a token alr
 never a traceback, never the secret.
 
 MSK IAM: `cluster.client.aws_msk_iam` with fake static AWS credentials; the MSK listener accepts only tokens whose
-SigV4 signature it recomputes with those credentials (test_msk_signature.py shows it refuses the rest), so a topic and a quota applied and destroyed there prove that every client kplan opens
-(confluent-kafka through oauth_cb, kafka-python through its token provider) sent one.
+SigV4 signature it recomputes with those credentials (test_msk_signature.py shows it refuses the rest), so a topic
+and a quota applied and destroyed there prove that every client kplan opens (confluent-kafka through oauth_cb,
+kafka-python through its token provider) sent a correctly signed one.
 """
 
 from __future__ import annotations
