@@ -21,6 +21,8 @@ from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
 from kplan.plan.orphans import plan_orphans
+from kplan.plan.secret_refs import CODE as SECRET_CODE
+from kplan.plan.secret_refs import unresolved_references
 from kplan.policy.check import check_policy
 from kplan.secrets import SecretValues
 
@@ -67,6 +69,8 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         diags += check_policy(stack)  # the platform's rules (a destroy is never refused by them)
     for kind in KINDS:
         diags += kind.deletion_notes(stack, by_kind[kind], every, live, secrets)
+    told = frozenset((d.address, d.path) for d in diags if d.code == SECRET_CODE)
+    diags += unresolved_references(stack, secrets, destroy=destroy, reported=told)  # a broken secret source
 
     secret_keys = stack_sensitive_keys(stack)
     plan = Plan(
