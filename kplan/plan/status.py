@@ -53,8 +53,9 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                       and c.name in current_of]
     # policy violations are the stack's to fix (validate, plan), not a state of the cluster
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in SHOWN_AS_DRIFT
-                        and not d.code.startswith("policy:")) + tuple(replace(d, severity=Severity.ERROR)
-                                                                      for d in unknown)
+                        and not d.code.startswith("policy:"))
+    diagnostics += tuple(e for e in (replace(d, severity=Severity.ERROR) for d in unknown)
+                         if e not in diagnostics)  # the plan says it already, unless a run allowed it
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
                         orphans=tuple(find_orphans(stack, live)))
 
