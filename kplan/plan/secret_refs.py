@@ -41,14 +41,15 @@ def _declared(stack: "Stack") -> Iterator[tuple[str, str | None, tuple[str, ...]
 def unresolved_references(stack: "Stack", secrets: "SecretValues", *, destroy: bool = False,
                           reported: frozenset[tuple] = frozenset()) -> list[PlanDiagnostic]:
     """One diagnostic per declared reference that did not resolve (its message names the variable, file or command,
-    never a value): an error, or on `destroy` a warning. `reported`: (address, path) already told by a kind."""
+    never a value): an error, or on `destroy` a warning. `reported`: (address, path) already told by a kind (path
+    None: about the whole resource)."""
     if not secrets.problems:
         return []
     out: list[PlanDiagnostic] = []
     seen: set[tuple] = set(reported)
     for value, address, path, origin in _declared(stack):
         for ref in references_in(value):
-            if ref not in secrets.problems or (address, path, ref) in seen or (address, path) in seen:
+            if ref not in secrets.problems or {(address, path, ref), (address, path), (address, None)} & seen:
                 continue
             seen.add((address, path, ref))
             where = "" if address is not None else ".".join(path or ()) + ": "

@@ -115,7 +115,8 @@ def summary_line(plan: Plan) -> str:
         return (f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}{meta}."
                 f"{not_read_note(plan)}{_filtered(plan)}")
     if plan.has_errors:  # what could not be planned is no match: never "No changes" beside an error
-        return "Nothing could be planned with these errors: kplan does not know whether the cluster matches the stack."
+        what = "anything this stack owns is left on the cluster" if plan.destroy else "the cluster matches the stack"
+        return f"No plan until the errors are fixed: kplan cannot tell whether {what}."
     if plan.not_read:
         return f"No changes in what was read.{not_read_note(plan)}{_filtered(plan)}"
     if plan.selection is not None:
