@@ -7,7 +7,6 @@ from typing import Mapping, Sequence
 
 import click
 
-from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 from kplan.commands._output import (
     FORMAT_OPTION,
     NO_COLOR_OPTION,
@@ -17,6 +16,7 @@ from kplan.commands._output import (
     use_color,
     write_report,
 )
+from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 
 
 @click.command("plan")

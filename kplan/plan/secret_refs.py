@@ -32,10 +32,11 @@ def _declared(stack: "Stack") -> Iterator[tuple[str, str | None, tuple[str, ...]
         if spec.on_destroy is not None:
             yield spec.on_destroy.password, f"connector.{spec.name}", ("on_destroy", "password"), spec.origin
     cluster = stack.cluster
-    for value in (cluster.schema_registry_url, *cluster.schema_registry.references()):
-        yield value or "", None, ("cluster", "schema_registry"), None
-    for value in (cluster.connect_url, *cluster.connect.references()):
-        yield value or "", None, ("cluster", "connect"), None
+    registry: list[str | None] = [cluster.schema_registry_url, *cluster.schema_registry.references()]
+    connect: list[str | None] = [cluster.connect_url, *cluster.connect.references()]
+    for where, values in ((("cluster", "schema_registry"), registry), (("cluster", "connect"), connect)):
+        for v in values:
+            yield v or "", None, where, None
 
 
 def unresolved_references(stack: "Stack", secrets: "SecretValues", *, destroy: bool = False,

@@ -53,10 +53,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "resource_changes": changes,
         "diagnostics": diagnostics,
         "fingerprints": {k: plan.fingerprints[k] for k in sorted(plan.fingerprints)},
-        # the declared systems this plan was allowed not to read (--allow-unreadable); [] when it read them all
-        "not_read": ([{"cluster": g.cluster_name, **n.to_json()} for g in plan.groups for n in g.not_read]
-                     if plan.groups else [n.to_json() for n in plan.not_read]),
     }
+    not_read = ([{"cluster": g.cluster_name, **n.to_json()} for g in plan.groups for n in g.not_read]
+                if plan.groups else [n.to_json() for n in plan.not_read])
+    if not_read:  # the declared systems this plan was allowed not to read (--allow-unreadable); absent: all read
+        doc["not_read"] = not_read
     if plan.selection is not None:  # `kplan plan --owner/--label`: a view, never saved (kplan.plan.select)
         doc["selection"] = plan.selection.to_json()
     if plan.groups:  # each cluster's fingerprints with it (an address may be in several clusters)

@@ -34,7 +34,7 @@ def test_an_unread_connect_cluster_is_an_error_and_the_summary_claims_no_match()
     assert "No changes" not in out
     assert "No plan until the errors are fixed: kplan cannot tell whether the cluster matches the stack." in out
     assert "No changes" not in render_markdown(plan)
-    assert json.loads(render_json(plan))["not_read"] == []
+    assert "not_read" not in json.loads(render_json(plan))  # absent: every system was read
 
 
 def test_allowed_the_rest_is_planned_and_every_rendering_says_what_was_not_read():
