@@ -3,7 +3,8 @@ connector on the second; then the second's URL points at a port nothing listens 
 --detailed-exitcode), status and destroy say it could not be read and fail, where the plan used to print "No
 changes. The cluster matches the stack." and exit 0. With `--allow-unreadable connect:other` the rest is planned,
 the summary says what was not read (never "No changes."), the plan JSON records it, a saved plan made so applies
-and says so again; and the connector the unread cluster holds stays owned (the next full plan has no change).
+and says so again; and the connector the unread cluster holds stays owned, after such an apply (the next full plan
+has no change) and after such a destroy (the next destroy deletes it).
 
 Parallel-safe: both names reach the session's own Connect worker (the second is just another name for it, so the
 test needs no worker of its own); the unreachable one is a free local port."""
@@ -89,6 +90,17 @@ def test_an_unreadable_connect_cluster_is_never_no_changes(stack, unique, tmp_pa
         write_stack(path, stack_doc(name, stack, stack.connect_url, tmp_path / "out.txt"))
         r = kplan("plan", str(path), "--detailed-exitcode", env=env)
         assert r.code == 0 and "No changes. The cluster matches the stack." in r.out, r.text
+
+        # a destroy allowed without it deletes the rest and keeps owning what it could not see
+        write_stack(path, stack_doc(name, stack, down, tmp_path / "out.txt"))
+        r = kplan("destroy", str(path), "--auto-approve", "--allow-unreadable", "connect:other", env=env)
+        assert r.code == 0, r.text
+        assert "Destroy complete! Resources: 1 destroyed. Not read (--allow-unreadable): Kafka Connect cluster " \
+               "'other'" in r.out, r.text
+        assert sink in requests.get(f"{stack.connect_url}/connectors", timeout=10).json()
+        write_stack(path, stack_doc(name, stack, stack.connect_url, tmp_path / "out.txt"))
+        r = kplan("plan", str(path), "--destroy", env=env)
+        assert r.code == 0 and f"connector.other/{sink} will be destroyed" in r.out, r.text
         r = kplan("destroy", str(path), "--auto-approve", env=env)
         assert r.code == 0, r.text
         assert sink not in requests.get(f"{stack.connect_url}/connectors", timeout=10).json()
