@@ -8,6 +8,7 @@ import click
 
 from kplan.commands._common import confirm_yes, load_or_exit
 from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
+from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION, allowances
 from kplan.errors import KplanError
 from kplan.session.open import wait_for_stack_cluster
 
@@ -38,14 +39,15 @@ def _is_plan_file(path: str) -> bool:
 @APPROVE_OPTION
 @MAX_DELETIONS_OPTION
 @ALLOW_CONSUMERS_OPTION
+@ALLOW_UNREADABLE_OPTION
 @NO_COLOR_OPTION
 @click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
               help="With a saved plan: the stack it was made from (default: the path recorded in the plan).")
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.pass_context
-def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, no_color, stack_path,
-                  template_dirs, wait_s):
+def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
+                  no_color, stack_path, template_dirs, wait_s):
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
     saved = None
     if _is_plan_file(path):
@@ -62,9 +64,12 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_act
         environment = environment or saved.environment
         path = stack_path
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+    # a saved plan made with --allow-unreadable allows what it records (what was reviewed is applied)
+    allowed = allowances(stack, allow_unreadable) | {n.system for n in (saved.not_read if saved else ())}
     wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=bool(saved and saved.destroy), auto_approve=auto_approve, max_deletions=max_deletions,
-         color=use_color(no_color), saved=saved, allow_active_consumers=allow_active_consumers)
+         color=use_color(no_color), saved=saved, allow_active_consumers=allow_active_consumers,
+         allow_unreadable=allowed)
 
 
 @click.command("destroy")
@@ -73,21 +78,24 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_act
 @APPROVE_OPTION
 @MAX_DELETIONS_OPTION
 @ALLOW_CONSUMERS_OPTION
+@ALLOW_UNREADABLE_OPTION
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.pass_context
-def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, no_color,
-                    template_dirs, wait_s):
+def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
+                    no_color, template_dirs, wait_s):
     """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+    allowed = allowances(stack, allow_unreadable)
     wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=True, auto_approve=auto_approve, max_deletions=max_deletions,
-         color=use_color(no_color), saved=None, allow_active_consumers=allow_active_consumers)
+         color=use_color(no_color), saved=None, allow_active_consumers=allow_active_consumers,
+         allow_unreadable=allowed)
 
 
 def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved,
-         allow_active_consumers=False):
+         allow_active_consumers=False, allow_unreadable: frozenset[str] = frozenset()):
     early = None
     if not stack.multi_cluster:  # open the cluster and take the lock while the rest of apply loads
         from kplan.session.early import EarlyLock
@@ -97,6 +105,7 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
     # abandon() leaves a lock the run holds to the run (kplan.session.early).
     try:
         from kplan.render import render
+        from kplan.render.common import not_read_note
         from kplan.session.run import RunOptions, run_apply, summary_line
 
         def show(plan):
@@ -116,10 +125,11 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
         opts = RunOptions(destroy=destroy, max_deletions=max_deletions, confirm=confirm, show=show,
                           saved_plan=saved, allow_active_consumers=allow_active_consumers)
         if stack.multi_cluster:
-            _run_all(ctx, stack, opts, color)
+            _run_all(ctx, stack, opts, color, allow_unreadable)
             return
         assert early is not None
         cluster = early.opened()  # what Cluster.open raised, if it failed
+        cluster.session.allow_unreadable = allow_unreadable
         try:
             result, plan = run_apply(cluster, opts, early=early)
         finally:
@@ -130,11 +140,12 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
         raise
     if result is None:
         if not plan.has_changes:
-            click.echo("No changes to apply." if not destroy else "Nothing to destroy.")
+            click.echo(("No changes to apply." if not destroy else "Nothing to destroy.") + not_read_note(plan))
         ctx.exit(0)
     line = summary_line(plan)
     if destroy:
         line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
+    line += not_read_note(plan)
     _finish(ctx, result, line if result.exit_code == 0 else None, color, after=_left_behind(plan))
 
 
@@ -145,24 +156,27 @@ def _left_behind(plan) -> list[str]:
     return [d.format() for d in plan.diagnostics if d.code == LEFT_CODE]
 
 
-def _run_all(ctx: click.Context, stack, opts, color: bool) -> None:
+def _run_all(ctx: click.Context, stack, opts, color: bool, allow_unreadable: frozenset[str] = frozenset()) -> None:
     """A stack with several clusters: one run over all of them (kplan.session.multi)."""
+    from kplan.render.common import not_read_note
     from kplan.session.multi import close_all, open_all, report_lines, run_apply_all
 
     clusters = open_all(stack, os.environ)
+    for c in clusters:
+        c.session.allow_unreadable = allow_unreadable
     try:
         result, plan = run_apply_all(clusters, opts)
     finally:
         close_all(clusters)
     if result is None:
         if not plan.has_changes:
-            click.echo("No changes to apply." if not opts.destroy else "Nothing to destroy.")
+            click.echo(("No changes to apply." if not opts.destroy else "Nothing to destroy.") + not_read_note(plan))
         ctx.exit(0)
     if not result.failed:
         s = plan.summary
         line = (f"Destroy complete! Resources: {s.destroy} destroyed" if opts.destroy else
                 f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed")
-        line += f" across {len(plan.groups)} clusters."
+        line += f" across {len(plan.groups)} clusters.{not_read_note(plan)}"
         click.echo(click.style(line, fg="green", bold=True) if color else line, color=color)
         for text in _left_behind(plan):
             click.echo(text)

@@ -16,6 +16,7 @@ from kplan.commands._output import (
     use_color,
     write_report,
 )
+from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 
 
 @click.command("plan")
@@ -33,6 +34,7 @@ from kplan.commands._output import (
 @click.option("--allow-active-consumers", is_flag=True,
               help="Allow deleting or replacing topics that consumer groups with live members read "
                    "(docs/consumers.md).")
+@ALLOW_UNREADABLE_OPTION
 @click.option("--owner", metavar="OWNER",
               help="Show only the resources this owner owns (a view: the summary says how much is hidden; a "
                    "filtered plan cannot be saved or applied).")
@@ -44,7 +46,7 @@ from kplan.commands._output import (
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
 def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, detailed_exitcode,
-                 allow_active_consumers, owner, labels, template_dirs, wait_s, live_state):
+                 allow_active_consumers, allow_unreadable, owner, labels, template_dirs, wait_s, live_state):
     """Show the changes that would make the cluster match the stack at PATH."""
     from kplan.model.metadata import parse_labels  # not kplan.plan yet: the plan model loads while the read runs
 
@@ -58,7 +60,8 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, de
                                "saved: apply would make the hidden changes too. Save the whole plan (without "
                                "--owner/--label) to apply it")
     plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, environ=os.environ,
-                        template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers)
+                        template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers,
+                        allow_unreadable=allow_unreadable)
     if filtered:
         from kplan.plan.select import select
 
@@ -82,15 +85,23 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, de
 
 def compute_plan(ctx: click.Context, path: str, environment: str | None, *, destroy: bool = False,
                  live_state: str | None = None, environ: Mapping[str, str] | None = None,
-                 template_dirs: Sequence[str] = (), wait_s: float | None = None, allow_active_consumers: bool = False):
+                 template_dirs: Sequence[str] = (), wait_s: float | None = None, allow_active_consumers: bool = False,
+                 allow_unreadable: Sequence[str] = ()):
     """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
-    the plan against the real systems."""
+    the plan against the real systems (`allow_unreadable`: --allow-unreadable, kplan.commands._unreadable)."""
     from kplan.commands._common import load_and_open_or_exit
+    from kplan.commands._unreadable import allowances
 
     environ = os.environ if environ is None else environ
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
     from kplan.session.plan import plan_stack  # after the load: the read started meanwhile (cluster/prefetch.py)
+    try:
+        allowed = allowances(stack, allow_unreadable)
+    except click.UsageError:
+        if session is not None:
+            session.close()
+        raise
     for line in stack.warnings:
         click.echo(line, err=True)
     if session is None:  # several clusters: each read and planned, one combined plan
@@ -98,11 +109,14 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
         from kplan.session.open import member_sessions
 
         sessions, close = member_sessions(stack, live_state=live_state, environ=environ)
+        for s in sessions:
+            s.allow_unreadable = allowed
         try:
             return plan_all(sessions, destroy=destroy, one_cluster_each=live_state is None,
                             allow_active_consumers=allow_active_consumers)[1]
         finally:
             close()
+    session.allow_unreadable = allowed
     try:
         return plan_stack(session, destroy=destroy, allow_active_consumers=allow_active_consumers)[1]
     finally:

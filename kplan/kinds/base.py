@@ -106,10 +106,11 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
 
     # -- planning --------------------------------------------------------------------------------------------
 
-    def readable(self, declared: Mapping[str, SpecT], live: "LiveState") -> tuple[dict[str, SpecT],
-                                                                                 list[PlanDiagnostic]]:
+    def readable(self, declared: Mapping[str, SpecT], live: "LiveState", allowed: frozenset[str] = frozenset()
+                 ) -> tuple[dict[str, SpecT], list[PlanDiagnostic]]:
         """The declared resources the live state could tell about (all, unless part of the kind's system could not
-        be read: then a line says which are unknown and left alone)."""
+        be read: then a line says which are unknown and left alone — an error, unless the run allows that system
+        not to be read, `allowed`: `--allow-unreadable`)."""
         return dict(declared), []
 
     def protects(self, spec: SpecT) -> bool:

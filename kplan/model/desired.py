@@ -103,6 +103,12 @@ def connector_key(connect: str, name: str) -> str:
     return name if connect == DEFAULT_CONNECT else f"{connect}/{name}"
 
 
+def connect_of(key: str) -> str:
+    """The Connect cluster a connector key (`connector_key`) names."""
+    connect, sep, _ = key.partition("/")
+    return connect if sep else DEFAULT_CONNECT
+
+
 def connect_and_name(connect: str, key: str) -> str:
     """The connector's own name on its Connect cluster, from its key (`connector_key`)."""
     prefix = f"{connect}/"

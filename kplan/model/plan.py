@@ -276,6 +276,29 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class NotRead:
+    """A system the stack declares that kplan could not read and that the run was allowed to plan without
+    (`--allow-unreadable SYSTEM`): what it holds is unknown, so the plan neither creates, changes nor deletes
+    anything on it, and says so. `system` is how the option names it (`connect:analytics`)."""
+
+    system: str
+    why: str = ""
+
+    @property
+    def words(self) -> str:
+        """`Kafka Connect cluster 'analytics'`."""
+        kind, _, name = self.system.partition(":")
+        return f"Kafka Connect cluster {name!r}" if kind == "connect" else self.system
+
+    def to_json(self) -> dict[str, Any]:
+        return {"system": self.system, "why": self.why}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "NotRead":
+        return cls(str(d["system"]), str(d.get("why") or ""))
+
+
+@dataclass(frozen=True)
 class Plan:
     stack: str
     environment: str | None
@@ -294,6 +317,9 @@ class Plan:
     # `kplan plan --owner/--label` (kplan.plan.select): what the plan was narrowed to and what it hid; None when
     # whole. A filtered plan is a view: it is never saved nor applied.
     selection: "Selection | None" = None
+    # The declared systems this plan was allowed not to read (`--allow-unreadable`): empty for a complete plan.
+    # Never "No changes" while it is not (kplan.render.common.summary_line).
+    not_read: tuple[NotRead, ...] = ()
 
     @cached_property
     def summary(self) -> Summary:  # a plan never changes: counted once (renderers ask several times)

@@ -25,4 +25,5 @@ def combine(groups: Sequence[tuple[str, Plan]]) -> Plan:
         inputs_digest=first.inputs_digest,
         destroy=first.destroy,
         groups=named,
+        not_read=tuple(n for p in named for n in p.not_read),
     )

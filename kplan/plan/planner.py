@@ -15,21 +15,25 @@ from typing import Any
 from kplan.kinds import KINDS, Kind, PlanContext
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
+from kplan.model.plan import Action, NotRead, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
 from kplan.plan.connect_version import connect_version_checks
 from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
 from kplan.plan.orphans import plan_orphans
+from kplan.plan.secret_refs import CODE as SECRET_CODE
+from kplan.plan.secret_refs import unresolved_references
 from kplan.policy.check import check_policy
 from kplan.secrets import SecretValues
 
 
 def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: SecretValues | None = None,
-              allow_active_consumers: bool = False) -> Plan:
+              allow_active_consumers: bool = False, allow_unreadable: frozenset[str] = frozenset()) -> Plan:
     """Compare `stack` with `live`. `destroy=True` plans the removal of everything this stack owns. When `live`
     holds the consumer groups (a live-state file's, or after the session's follow-up read), the disrupted topics
     carry them and the consumer guard runs (kplan.plan.consumers; `allow_active_consumers`: the run's allowance).
+    `allow_unreadable`: the declared systems the run may plan without when they could not be read
+    (`connect:NAME`); any other that could not be read is an error, and those allowed are the plan's `not_read`.
 
     Errors (refused changes, protected deletions, impossible values) are diagnostics on the plan, not exceptions:
     callers check `plan.has_errors`."""
@@ -47,7 +51,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     declared_by_kind = {}
     deferred: list[_Deferred] = []
     for kind in KINDS:
-        declared, unread = kind.readable(_unique(kind, kind.declared(stack), diags), live)
+        declared, unread = kind.readable(_unique(kind, kind.declared(stack), diags), live, allow_unreadable)
         declared_by_kind[kind] = declared
         diags += unread
         by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred)
@@ -67,6 +71,8 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         diags += check_policy(stack)  # the platform's rules (a destroy is never refused by them)
     for kind in KINDS:
         diags += kind.deletion_notes(stack, by_kind[kind], every, live, secrets)
+    told = frozenset((d.address, d.path) for d in diags if d.code == SECRET_CODE)
+    diags += unresolved_references(stack, secrets, destroy=destroy, reported=told)  # a broken secret source
 
     secret_keys = stack_sensitive_keys(stack)
     plan = Plan(
@@ -78,8 +84,17 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         fingerprints=fingerprints(live, [c.address for c in changes if c.is_change], secret_keys),
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
+        not_read=not_read(live, allow_unreadable),
     )
     return attach_consumers(plan, stack, live, allow_active=allow_active_consumers)
+
+
+def not_read(live: LiveState, allowed: frozenset[str]) -> tuple[NotRead, ...]:
+    """The systems that could not be read and that the run allowed to plan without (the others are errors)."""
+    from kplan.kinds.connector.connects import unread_system
+
+    return tuple(NotRead(unread_system(c), why) for c, why in sorted(live.connect_problems.items())
+                 if unread_system(c) in allowed)
 
 
 def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destroy: bool, secrets: SecretValues,

@@ -17,6 +17,7 @@ from kplan.model.plan import (
     AttrKind,
     Flag,
     NoteKind,
+    NotRead,
     Plan,
     PlanDiagnostic,
     PlannedPayload,
@@ -53,6 +54,10 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "diagnostics": diagnostics,
         "fingerprints": {k: plan.fingerprints[k] for k in sorted(plan.fingerprints)},
     }
+    not_read = ([{"cluster": g.cluster_name, **n.to_json()} for g in plan.groups for n in g.not_read]
+                if plan.groups else [n.to_json() for n in plan.not_read])
+    if not_read:  # the declared systems this plan was allowed not to read (--allow-unreadable); absent: all read
+        doc["not_read"] = not_read
     if plan.selection is not None:  # `kplan plan --owner/--label`: a view, never saved (kplan.plan.select)
         doc["selection"] = plan.selection.to_json()
     if plan.groups:  # each cluster's fingerprints with it (an address may be in several clusters)
@@ -132,6 +137,7 @@ def plan_from_dict(doc: Any) -> Plan:
             destroy=bool(doc.get("destroy", False)),
             format_version=str(doc["format_version"]),
             selection=_selection_from(doc.get("selection")),
+            not_read=tuple(NotRead.from_json(n) for n in doc.get("not_read") or ()),  # absent from older plans: none
         )
     except (KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed plan: {type(e).__name__}: {e}") from None
@@ -150,7 +156,8 @@ def _combined_from(doc: dict) -> Plan:
             diagnostics=tuple(_diag_from(x) for x in doc.get("diagnostics", []) if x.get("cluster") == name),
             fingerprints=dict(c.get("fingerprints", {})), inputs_digest=doc.get("inputs_digest", ""),
             destroy=bool(doc.get("destroy", False)),
-            format_version=str(doc["format_version"]))))
+            format_version=str(doc["format_version"]),
+            not_read=tuple(NotRead.from_json(x) for x in doc.get("not_read") or () if x.get("cluster") == name))))
     if not groups:
         raise KplanError("malformed plan: `clusters` is empty")
     combined = combine(groups)

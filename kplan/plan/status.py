@@ -19,7 +19,7 @@ from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
-from kplan.model.plan import Action, Plan, Reason, ResourceChange, Severity
+from kplan.model.plan import Action, Plan, Reason, ResourceChange, Severity, error
 from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, Status, StatusReport
 from kplan.plan.orphans import find_orphans
 from kplan.secrets import Scrubber
@@ -53,8 +53,9 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                       and c.name in current_of]
     # policy violations are the stack's to fix (validate, plan), not a state of the cluster
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in SHOWN_AS_DRIFT
-                        and not d.code.startswith("policy:")) + tuple(replace(d, severity=Severity.ERROR)
-                                                                      for d in unknown)
+                        and not d.code.startswith("policy:"))
+    diagnostics += tuple(e for e in (replace(d, severity=Severity.ERROR) for d in unknown)
+                         if e not in diagnostics)  # the plan says it already, unless a run allowed it
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
                         orphans=tuple(find_orphans(stack, live)))
 
@@ -75,9 +76,16 @@ def with_cdc_health(report: StatusReport, health: Mapping[str, CdcHealth]) -> St
     """The report with each CDC source's health (connector name -> health, read by `kplan.cluster.cdc_health`) on
     its connector. An unhealthy slot makes an otherwise in-sync connector "not in declared state", so status exits
     2 for it; plan has no change for it (nothing kplan applies fixes a slot). A health that could not be read
-    (`error`) is shown and judges nothing."""
+    (`error`) is shown and judges nothing; where the health is judged (a PostgreSQL slot) it is also an error of the
+    report: unknown is not healthy, so status does not exit 0 for it."""
     if not health:
         return report
+    unread = tuple(error(f"cdc source {name}: the health of its replication slot could not be read ({h.error}); "
+                         "kplan cannot tell whether the slot is healthy", "cdc-health-unread",
+                         address=f"connector.{name}")
+                   for name, h in sorted(health.items()) if h.error and h.engine == "postgres"
+                   and (r := report.resource(f"connector.{name}")) is not None and r.exists)
+    report = replace(report, diagnostics=report.diagnostics + unread) if unread else report
     out = []
     for r in report.resources:
         h = health.get(r.name) if r.type.value == "connector" and r.exists else None

@@ -112,13 +112,27 @@ def summary_line(plan: Plan) -> str:
     if plan.has_changes:
         restart = f", {s.restart} to restart" if s.restart else ""
         meta = f", {plural(s.metadata, 'metadata update')} (kplan's record only)" if s.metadata else ""
-        return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}{meta}.{_filtered(plan)}"
+        return (f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}{meta}."
+                f"{not_read_note(plan)}{_filtered(plan)}")
+    if plan.has_errors:  # what could not be planned is no match: never "No changes" beside an error
+        what = "anything this stack owns is left on the cluster" if plan.destroy else "the cluster matches the stack"
+        return f"No plan until the errors are fixed: kplan cannot tell whether {what}."
+    if plan.not_read:
+        return f"No changes in what was read.{not_read_note(plan)}{_filtered(plan)}"
     if plan.selection is not None:
         return f"No changes for this selection.{_filtered(plan)}"
     if plan.destroy:
         return "No changes. Nothing this stack owns exists on the cluster."
     drift = f" ({s.drift} with drift left alone)" if s.drift else ""
     return f"No changes. The cluster matches the stack{drift}."
+
+
+def not_read_note(plan: Plan) -> str:
+    """` Not read (--allow-unreadable): Kafka Connect cluster 'analytics'; nothing on it was planned.`"""
+    if not plan.not_read:
+        return ""
+    return (f" Not read (--allow-unreadable): {', '.join(n.words for n in plan.not_read)}; nothing on "
+            f"{'it' if len(plan.not_read) == 1 else 'them'} was planned.")
 
 
 def _filtered(plan: Plan) -> str:

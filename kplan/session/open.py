@@ -23,6 +23,9 @@ class Session:
     reader: Any
     validator: Any
     close: Callable[[], None]
+    # `--allow-unreadable`: the declared systems (`connect:NAME`) this run may plan without when they cannot be
+    # read; the plan then says which it did not read (`Plan.not_read`) instead of claiming they match
+    allow_unreadable: frozenset[str] = frozenset()
 
 
 def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, str] | None = None) -> Session:

@@ -47,7 +47,8 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
         if unit.follow_up is not None:
             live = unit.follow_up(stack, live, session.reader, destroy)
     remember_secrets(stack, live, session.secrets)
-    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets, allow_active_consumers=allow_active)
+    plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets, allow_active_consumers=allow_active,
+                     allow_unreadable=session.allow_unreadable)
     if not validate:  # `kplan status`: it shows no consumer groups, so none are read
         return live, scrubbed(plan)
     live, plan = with_consumers(session.reader, stack, live, plan, allow_active)

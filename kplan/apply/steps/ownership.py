@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from kplan.kinds import UNITS
 from kplan.kinds.step import Phase, Planned, StepBase
-from kplan.model.desired import Stack
+from kplan.model.desired import Stack, connect_of
 from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
 from kplan.model.ownership import Ownership
@@ -63,7 +63,8 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
     # What the record says the stack owns but no longer exists is dropped: if someone creates a topic of that name
     # later, it is theirs, not this stack's.
     owned_t = {n for n in live.owned_topics if n in live.topics}
-    owned_c = {n for n in live.owned_connectors if n in live.connectors}
+    # ... but a connector on a Connect cluster that was not read (--allow-unreadable) is unknown, not gone: kept
+    owned_c = {n for n in live.owned_connectors if n in live.connectors or connect_of(n) in live.connect_problems}
     deleted_t = {n for k, n in deleted if k == ResourceType.TOPIC}
     deleted_c = {n for k, n in deleted if k == ResourceType.CONNECTOR}
     if destroy:

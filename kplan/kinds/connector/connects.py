@@ -14,9 +14,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
 
 
-def unread_connects(declared: Mapping[str, "ConnectorSpec"], live: "LiveState"
+def unread_connects(declared: Mapping[str, "ConnectorSpec"], live: "LiveState", allowed: frozenset[str] = frozenset()
                     ) -> tuple[dict[str, "ConnectorSpec"], list[PlanDiagnostic]]:
-    """(the declared connectors whose Connect cluster was read, one warning per Connect cluster that was not)."""
+    """(the declared connectors whose Connect cluster was read, one line per Connect cluster that was not). Unknown is
+    not unchanged: a Connect cluster that was not read is an error, unless the run allows it (`allowed` holds
+    `connect:NAME`, `--allow-unreadable`): then a warning, and the plan records it (`Plan.not_read`)."""
     problems = live.connect_problems
     kept = {k: s for k, s in declared.items() if s.connect not in problems}
     notes = []
@@ -25,9 +27,20 @@ def unread_connects(declared: Mapping[str, "ConnectorSpec"], live: "LiveState"
         what = (f"its declared connector {names[0]} is" if len(names) == 1 else
                 f"its {plural(len(names), 'declared connector')} ({', '.join(names)}) are" if names else
                 "its connectors are")
-        notes.append(warning(f"Kafka Connect cluster {connect!r} could not be read ({problems[connect]}): {what} "
-                             "unknown and left alone", "connect-unreadable"))
+        system = unread_system(connect)
+        if system in allowed:
+            notes.append(warning(f"Kafka Connect cluster {connect!r} could not be read ({problems[connect]}): {what} "
+                                 f"unknown and left alone (--allow-unreadable {system})", "connect-unreadable"))
+        else:
+            notes.append(error(f"Kafka Connect cluster {connect!r} could not be read ({problems[connect]}): {what} "
+                               "unknown, so kplan cannot tell whether they match the stack; make it readable, or "
+                               f"plan the rest without it: --allow-unreadable {system}", "connect-unreadable"))
     return kept, notes
+
+
+def unread_system(connect: str) -> str:
+    """How `--allow-unreadable` and the plan's `not_read` name a Connect cluster: `connect:NAME`."""
+    return f"connect:{connect}"
 
 
 def sink_group(spec: "ConnectorSpec") -> str | None:

@@ -327,11 +327,11 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values()
                 if c.action == Action.DELETE] + cleanup_notes(stack, changes, live, secrets)
 
-    def readable(self, declared: Mapping[str, ConnectorSpec], live: "LiveState"
+    def readable(self, declared: Mapping[str, ConnectorSpec], live: "LiveState", allowed: frozenset[str] = frozenset()
                  ) -> tuple[dict[str, ConnectorSpec], list[PlanDiagnostic]]:
-        """Without the connectors of a Connect cluster that could not be read (one line each): unknown, they are
-        neither created nor changed (nor deleted: the read has none of them)."""
-        return unread_connects(declared, live)
+        """Without the connectors of a Connect cluster that could not be read (one line each, an error unless
+        `allowed`): unknown, they are neither created nor changed (nor deleted: the read has none of them)."""
+        return unread_connects(declared, live, allowed)
 
     def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
         return plan_connector(spec, current, ctx)

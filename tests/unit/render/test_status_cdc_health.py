@@ -110,11 +110,21 @@ def test_a_healthy_slot_keeps_the_connector_in_sync():
     assert json.loads(render_status(r, "json"))["resources"][0]["cdc_health"]["healthy"] is True
 
 
-def test_a_database_that_cannot_be_read_is_one_line_and_judges_nothing():
+def test_a_database_that_cannot_be_read_is_one_line_judges_nothing_and_is_not_healthy():
     r = _report(CdcHealth("postgres", error="PostgreSQL app at db:5432: connection refused"))
-    assert r.resource("connector.sink").status is Status.IN_SYNC and r.exit_code == 0
+    assert r.resource("connector.sink").status is Status.IN_SYNC
     lines = [line for line in render_status(r, "text").splitlines() if "not read" in line]
     assert lines == ["      PostgreSQL not read: PostgreSQL app at db:5432: connection refused"]
+    # unknown is not healthy (issue 41): one error, and status does not exit 0
+    assert [d.code for d in r.diagnostics] == ["cdc-health-unread"] and r.exit_code == 2
+    assert "1 error" in r.summary.line()
+    assert "could not be read (PostgreSQL app at db:5432: connection refused)" in r.diagnostics[0].message
+
+
+def test_a_mariadb_binlog_that_cannot_be_read_is_shown_only():
+    """A binlog's health is shown, never judged (docs/cdc-health.md): not reading it changes no exit code."""
+    r = _report(CdcHealth("mariadb", error="MariaDB app at db:3306: connection refused"))
+    assert r.diagnostics == () and r.exit_code == 0
 
 
 def test_without_health_the_json_has_no_cdc_health_key():

@@ -136,8 +136,16 @@ def test_an_unread_connect_cluster_drops_only_its_declared_connectors_with_one_l
     declared = {"x": _sink("x", "default"), "b/x": _sink("b/x", "b"), "b/y": _sink("b/y", "b")}
     kept, (note,) = unread_connects(declared, live)
     assert list(kept) == ["x"]
+    # unknown is not unchanged: an error, naming the opt-in (issue 41)
+    assert note.is_error and note.message == (
+        "Kafka Connect cluster 'b' could not be read (Kafka Connect at http://b could not be reached): its 2 declared "
+        "connectors (b/x, b/y) are unknown, so kplan cannot tell whether they match the stack; make it readable, or "
+        "plan the rest without it: --allow-unreadable connect:b")
+    kept, (note,) = unread_connects(declared, live, frozenset({"connect:b"}))
+    assert list(kept) == ["x"] and not note.is_error
     assert note.message == ("Kafka Connect cluster 'b' could not be read (Kafka Connect at http://b could not be "
-                            "reached): its 2 declared connectors (b/x, b/y) are unknown and left alone")
+                            "reached): its 2 declared connectors (b/x, b/y) are unknown and left alone "
+                            "(--allow-unreadable connect:b)")
 
 
 class _Writer:
