@@ -173,3 +173,50 @@ def test_a_retention_cut_below_a_groups_lag_is_reported(stack, admin, prefix, tm
         assert r.code == 0 and "#   consumers (" not in r.out, r.out
     finally:
         _delete_groups(admin, [group])
+
+
+def _stable_members(admin, group: str, consumers: list[Consumer], topic: str) -> None:
+    """Poll `consumers` until the group is Stable and every one of them is assigned a partition of `topic`."""
+    def ready():
+        for c in consumers:
+            c.poll(0.2)
+        d = admin.describe_consumer_groups([group])[group].result(10)
+        return (d.state.name == "STABLE" and len(d.members) == len(consumers)
+                and all(any(tp.topic == topic for tp in c.assignment()) for c in consumers))
+
+    wait_for(ready, timeout=90, what=f"group {group} Stable with {len(consumers)} member(s) assigned {topic}")
+
+
+@pytest.mark.parametrize("protocol", ["classic", "consumer"])
+def test_a_live_group_that_never_committed_blocks_deleting_its_topic(stack, admin, prefix, tmp_path, protocol):
+    """Issue 41, defects 4 and 5: a consumer with auto commit off (as Flink, Spark and hand-committing services
+    run) is a live member assigned the topic but has no committed offset on it; with `group.protocol=consumer`
+    (KIP-848, Kafka 4) too. The guard sees it by its members' assignments."""
+    topic, group = f"{prefix}.t", f"{prefix}-{protocol}-reader"
+    spec = {"name": topic, "partitions": 1, "replication_factor": 1}
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [spec]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce(stack.bootstrap_servers, topic, {0: 5})
+    conf = {"bootstrap.servers": stack.bootstrap_servers, "group.id": group, "enable.auto.commit": False,
+            "auto.offset.reset": "earliest", "group.protocol": protocol}
+    if protocol == "classic":
+        conf["session.timeout.ms"] = 45000
+    reader = Consumer(conf)
+    try:
+        reader.subscribe([topic])
+        _stable_members(admin, group, [reader], topic)
+        path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, []))
+        r = kplan("plan", str(path), "--no-color")
+        assert r.code == 1, r.text
+        assert (f"Error: topic.{topic}: deleting the topic breaks consumer groups with live members: {group} "
+                "(Stable, 1 member, assigned 1 partition, no committed offsets)") in r.out, r.out
+        doc = json.loads(kplan("plan", str(path), "--format", "json").out)
+        [g] = _consumer_context(doc, f"topic.{topic}")["groups"]
+        assert (g["group"], g["state"], g["members"], g["lag"], g["assigned"], g["protocol"]) == (
+            group, "Stable", 1, None, [0], protocol), g
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 1 and group in r.err, r.text
+        assert topic in admin.list_topics(timeout=20).topics
+    finally:
+        reader.close()
+        _delete_groups(admin, [group])
