@@ -10,7 +10,7 @@ import json
 import time
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.compat]
@@ -220,3 +220,85 @@ def test_a_live_group_that_never_committed_blocks_deleting_its_topic(stack, admi
     finally:
         reader.close()
         _delete_groups(admin, [group])
+
+
+def test_destroying_a_stacks_own_sink_and_streams_app_is_not_blocked_by_their_groups(stack, admin, prefix, tmp_path):
+    """Issue 41, defect 3: apply deletes a sink connector (and a Kafka Streams application's ACLs) before it deletes
+    the topics, so their groups (`connect-<name>`, the application.id) are not live consumers for the guard: shown
+    with what takes them away, not an error. A group of a connector the plan keeps, and any other group, still
+    block."""
+    from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType
+    from confluent_kafka.admin import ResourceType as AclResource
+
+    topic, sink, app, other = f"{prefix}.orders", f"{prefix}-sink", f"{prefix}-app", f"{prefix}-other"
+    spec = {"name": topic, "partitions": 1, "replication_factor": 1}
+    connector = {"name": sink, "class": "FileStreamSink", "tasks_max": 1,
+                 "config": {"topics": topic, "file": str(tmp_path / "out.txt")}}
+    doc = stack_doc(stack, prefix, [spec], [connector])
+    doc["streams_apps"] = [{"application_id": app, "principal": f"User:{app}", "inputs": [topic]}]
+    path = write_stack(tmp_path / "s.yaml", doc)
+    readers: list[Consumer] = []
+    try:
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        producer = Producer({"bootstrap.servers": stack.bootstrap_servers})
+        for i in range(4):
+            producer.produce(topic, value=json.dumps({"n": i}).encode(), partition=0)  # JSON: the worker's converter
+        assert producer.flush(30) == 0
+
+        def sink_consumed():
+            d = admin.describe_consumer_groups([f"connect-{sink}"])[f"connect-{sink}"].result(10)
+            offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(f"connect-{sink}")])
+            done = offsets[f"connect-{sink}"].result(10).topic_partitions or []
+            return (d.state.name == "STABLE" and len(d.members) == 1
+                    and [(tp.topic, tp.offset) for tp in done] == [(topic, 4)])
+        wait_for(sink_consumed, timeout=120, what=f"the sink's group connect-{sink} Stable, at offset 4")
+        # the application's instance (its group is its application.id) and an unrelated reader, both live, both
+        # having committed offsets (as the sink has)
+        for group in (app, other):
+            c = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": group,
+                          "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+            _commit(c, topic, {0: 1})
+            c.subscribe([topic])
+            _stable_members(admin, group, [c], topic)
+            readers.append(c)
+
+        # the stack keeps the connector and the application but no longer declares the topic: all three block
+        kept = {**doc, "topics": []}
+        r = kplan("plan", str(write_stack(tmp_path / "kept.yaml", kept)), "--no-color")
+        assert r.code == 1, r.text
+        [line] = [x for x in r.out.splitlines() if x.startswith("Error:") and f"topic.{topic}: deleting" in x]
+        assert f"connect-{sink} (Stable, 1 member" in line and f"{app} (Stable, 1 member" in line, line
+        assert f"{other} (Stable, 1 member" in line, line
+
+        # destroy: the sink's and the application's groups go with them; the unrelated reader alone blocks
+        r = kplan("plan", str(path), "--destroy", "--no-color")
+        assert r.code == 1, r.text
+        [line] = [x for x in r.out.splitlines() if x.startswith("Error:") and f"topic.{topic}: deleting" in x]
+        assert f"live members: {other} (Stable, 1 member, lag 3);" in line, line
+        assert f"connect-{sink}" not in line and f"{app} (" not in line, line
+        assert f"#     connect-{sink}: Stable, 1 member, lag 0 messages — this stack's connector {sink}, deleted first" \
+            in r.out, r.out
+        [line] = [x for x in r.out.splitlines() if x.startswith(f"  #     {app}: ")]
+        assert line.startswith(f"  #     {app}: Stable, 1 member, lag 3 messages, oldest unconsumed "), line
+        assert line.endswith(f" — this stack's Kafka Streams application {app}, removed first (its ACLs deleted)"), line
+        doc_json = json.loads(kplan("plan", str(path), "--destroy", "--format", "json").out)
+        leaves = {g["group"]: g["leaves"] for g in _consumer_context(doc_json, f"topic.{topic}")["groups"]}
+        assert leaves == {f"connect-{sink}": f"this stack's connector {sink}, deleted first",
+                          app: f"this stack's Kafka Streams application {app}, removed first (its ACLs deleted)",
+                          other: None}, leaves
+
+        readers.pop().close()  # the unrelated reader stops: nothing blocks the destroy any more
+        wait_for(lambda: admin.describe_consumer_groups([other])[other].result(10).state.name == "EMPTY",
+                 what=f"group {other} Empty")
+        r = kplan("plan", str(path), "--destroy", "--no-color")
+        assert r.code == 0 and "Error:" not in r.out, r.text
+        r = kplan("destroy", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        wait_for(lambda: topic not in admin.list_topics(timeout=20).topics, what=f"{topic} deleted")
+    finally:
+        _close(readers)
+        _delete_groups(admin, [app, other, f"connect-{sink}"])
+        for f in admin.delete_acls([AclBindingFilter(AclResource.ANY, None, ResourcePatternType.ANY, f"User:{app}",
+                                                     None, AclOperation.ANY, AclPermissionType.ANY)]).values():
+            f.result(30)
