@@ -21,6 +21,7 @@ from kplan.errors import KplanError
 from kplan.cluster.group_protocols import assignment_of, check_client, protocol_word
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
+from kplan.transport.retry import kafka_error_name
 
 # confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
 _STATES = {"STABLE": "Stable", "PREPARING_REBALANCING": "PreparingRebalance",
@@ -62,7 +63,14 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
         asked = sorted(set(committed) | with_members)
         if asked:
             for gid, f in admin.describe_consumer_groups(asked, request_timeout=timeout_s).items():
-                described[gid] = f.result(timeout=_left(deadline))
+                try:
+                    described[gid] = f.result(timeout=_left(deadline))
+                except KplanError:
+                    raise
+                except Exception as e:  # noqa: BLE001
+                    if gid in committed or kafka_error_name(e) != "GROUP_ID_NOT_FOUND":
+                        raise
+                    # listed but gone since, or not a consumer group (a share or streams group): it reads nothing
         end, kept = _positions(admin, topics, cuts, now_ms, timeout_s, deadline)
     except KplanError:
         raise
