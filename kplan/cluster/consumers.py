@@ -17,8 +17,8 @@ from __future__ import annotations
 import time
 from typing import Any, Mapping
 
-from kplan.errors import KplanError
 from kplan.cluster.group_protocols import assignment_of, check_client, protocol_word
+from kplan.errors import KplanError
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
 from kplan.transport.retry import kafka_error_name

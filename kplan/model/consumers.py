@@ -1,7 +1,7 @@
 """Who reads the topics a plan disrupts: the consumer groups whose members are assigned them or that have committed
-offsets on them, as the cluster shows them (`LiveConsumers`, read after planning and only for the topics that need it: `kplan.plan.consumers`), and as
-the plan carries them on a topic's change (`ConsumerContext`). Immutable and JSON-able; docs/consumers.md says
-what each part means."""
+offsets on them, as the cluster shows them (`LiveConsumers`, read after planning and only for the topics that need
+it: `kplan.plan.consumers`), and as the plan carries them on a topic's change (`ConsumerContext`). Immutable and
+JSON-able; docs/consumers.md says what each part means."""
 
 from __future__ import annotations
 
@@ -160,7 +160,8 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
     return LiveConsumers(
         freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
                                freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}),
-                               freeze({t: tuple(sorted(int(x) for x in p)) for t, p in (g.get("assigned") or {}).items()}),
+                               freeze({t: tuple(sorted(int(x) for x in p))
+                                       for t, p in (g.get("assigned") or {}).items()}),
                                None if g.get("protocol") is None else str(g["protocol"]))
                 for gid, g in groups.items()}),
         freeze(topics), int(doc.get("consumers_read_at", 0)))

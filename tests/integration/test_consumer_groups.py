@@ -177,6 +177,7 @@ def test_requests_on_a_live_consumer_protocol_group_are_refused_then_applied(sta
     member is seen as such (a classic DescribeGroups calls it Dead without members): the plan warns, apply refuses a
     reset and a delete without changing anything; once the member leaves, the reset is applied."""
     topic, group = f"{prefix}.in", f"{prefix}-kip848"
+    reset = {"name": group, "offsets": {"request": "r1", "reset": "earliest"}}
     path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, topic))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     _produce(stack.bootstrap_servers, topic, range(0, 6))
@@ -192,7 +193,7 @@ def test_requests_on_a_live_consumer_protocol_group_are_refused_then_applied(sta
         assert (described.type.name, described.state.name, len(described.members)) == ("CONSUMER", "STABLE", 1)
         assert _committed(admin, group) == {(topic, 0): 4}
 
-        write_stack(path, _stack(stack, prefix, topic, [{"name": group, "offsets": {"request": "r1", "reset": "earliest"}}]))
+        write_stack(path, _stack(stack, prefix, topic, [reset]))
         r = kplan("plan", str(path), "--detailed-exitcode")
         assert r.code == 2, r.text
         assert f'offsets["{topic}/0"] = 4 -> 0  # moved to the requested position' in r.out, r.out
@@ -210,7 +211,7 @@ def test_requests_on_a_live_consumer_protocol_group_are_refused_then_applied(sta
     finally:
         consumer.close()
     wait_for(lambda: _group_state(admin, group) == "EMPTY", what=f"group {group} Empty")
-    write_stack(path, _stack(stack, prefix, topic, [{"name": group, "offsets": {"request": "r1", "reset": "earliest"}}]))
+    write_stack(path, _stack(stack, prefix, topic, [reset]))
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0, r.text
     assert _committed(admin, group) == {(topic, 0): 0}
