@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable
 
 from kplan.kinds.connector.connects import sink_group_of
+from kplan.kinds.streams_app.kind import StreamsAppPlanned
 from kplan.kinds.topic.kind import TopicPlanned
 from kplan.model.consumers import ConsumerContext, GroupOnTopic, LiveConsumers, TopicPositions
 from kplan.model.desired import Stack, TopicSpec
@@ -130,7 +131,7 @@ def leaving(plan: Plan, live: LiveState) -> dict[str, str]:
     """group -> what takes it away, for the consumer groups of what this plan removes before any topic step (the
     connectors' phases and DELETE_ACLS run before REPLACE_TOPICS and DELETE_TOPICS, kplan.kinds.step.Phase): a sink
     connector it deletes (apply stops it and resets its offsets first) or stops, and a Kafka Streams application
-    it removes (its group is its application.id; its ACLs are deleted first)."""
+    it removes (its group is its application.id; its READ on it is deleted first, with its other ACLs)."""
     out: dict[str, str] = {}
     for c in plan.changes:
         if c.type == ResourceType.CONNECTOR and c.action in (Action.DELETE, Action.UPDATE):
@@ -141,9 +142,17 @@ def leaving(plan: Plan, live: LiveState) -> dict[str, str]:
             if group is not None and (c.action == Action.DELETE or stopped):
                 how = "deleted" if c.action == Action.DELETE else "stopped"
                 out[group] = f"this stack's connector {c.name}, {how} first"
-        elif c.type == ResourceType.STREAMS_APP and c.action == Action.DELETE:
+        elif c.type == ResourceType.STREAMS_APP and _loses_its_group(c):
             out[c.name] = f"this stack's Kafka Streams application {c.name}, removed first (its ACLs deleted)"
     return out
+
+
+def _loses_its_group(c: ResourceChange) -> bool:
+    """The application's change deletes its READ on its own group (its application.id): it is removed (a destroy
+    keeps its internal topics and so is an update, not a delete)."""
+    deleted = c.planned.delete if isinstance(c.planned, StreamsAppPlanned) else ()
+    return any(b.resource == "group" and b.pattern == "literal" and b.name == c.name and b.operation == "READ"
+               for _, b in deleted)
 
 
 def context_of(topic: str, need: Disruption, consumers: LiveConsumers,

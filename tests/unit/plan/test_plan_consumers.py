@@ -240,14 +240,23 @@ def test_the_group_of_a_sink_the_plan_keeps_or_only_pauses_still_blocks():
 
 
 def test_the_group_of_a_streams_application_the_plan_removes_is_shown_and_not_counted():
+    from kplan.kinds.acl.model import AclBinding
+    from kplan.kinds.streams_app.kind import StreamsAppPlanned
     from kplan.model.plan import Action, ResourceChange, ResourceType
     from kplan.plan.consumers import leaving
 
+    def app(name, *bindings):
+        held = tuple(("User:x", b) for b in bindings)
+        return ResourceChange(f"streams_app.{name}", ResourceType.STREAMS_APP, name, Action.UPDATE,
+                              planned=StreamsAppPlanned(delete=held))
+
     lv = live([ltopic("t", 1, 1)])
     plan = make_plan(stack([]), lv)
-    app = ResourceChange("streams_app.enricher", ResourceType.STREAMS_APP, "enricher", Action.DELETE)
-    kept = ResourceChange("streams_app.kept", ResourceType.STREAMS_APP, "kept", Action.UPDATE)
-    assert leaving(replace(plan, changes=plan.changes + (app, kept)), lv) == {
+    removed = app("enricher", AclBinding("group", "literal", "enricher", "READ"),
+                  AclBinding("topic", "literal", "t", "READ"))  # an update: its internal topics stay
+    narrowed = app("kept", AclBinding("topic", "literal", "t", "READ"))  # an input dropped: it keeps its group
+    other = app("third", AclBinding("group", "literal", "someone-else", "READ"))
+    assert leaving(replace(plan, changes=plan.changes + (removed, narrowed, other)), lv) == {
         "enricher": "this stack's Kafka Streams application enricher, removed first (its ACLs deleted)"}
 
 
