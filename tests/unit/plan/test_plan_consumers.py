@@ -218,6 +218,13 @@ def test_the_group_of_a_sink_the_plan_deletes_first_is_shown_and_not_counted():
     assert not [d for d in plan.diagnostics if d.code.startswith("consumers-")]
     [g] = plan.change("topic.t").consumers.groups
     assert (g.group, g.leaves) == ("connect-sink", "this stack's connector sink, deleted first")
+    from kplan.render.markdown import render_markdown
+    from kplan.render.text import render_text
+
+    assert ("  #     connect-sink: Stable, 1 member, lag 0 messages — this stack's connector sink, deleted first"
+            in render_text(plan, color=False).splitlines())
+    assert ("| `t` | delete | `connect-sink` (this stack's connector sink, deleted first) | Stable | 1 | 0 |  |  |"
+            in render_markdown(plan).splitlines())
     # consumer.override.group.id names the group Connect uses instead
     plan = _sink_plan([], "billing-sink", {"consumer.override.group.id": "billing-sink"})
     assert not plan.has_errors and plan.change("topic.t").consumers.groups[0].leaves is not None
