@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer
-from kplan_helpers import base_stack, faulty_kplan, kplan, wait_for, write_stack
+from kplan_helpers import base_stack, faulty_kplan, kplan, require_consumer_protocol, wait_for, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -176,6 +176,7 @@ def test_requests_on_a_live_consumer_protocol_group_are_refused_then_applied(sta
     """Issue 41, defect 5: a group of Kafka 4's consumer protocol (KIP-848, `group.protocol=consumer`) with a live
     member is seen as such (a classic DescribeGroups calls it Dead without members): the plan warns, apply refuses a
     reset and a delete without changing anything; once the member leaves, the reset is applied."""
+    require_consumer_protocol(admin)
     topic, group = f"{prefix}.in", f"{prefix}-kip848"
     reset = {"name": group, "offsets": {"request": "r1", "reset": "earliest"}}
     path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, topic))

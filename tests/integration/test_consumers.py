@@ -11,7 +11,7 @@ import time
 
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from kplan_helpers import kplan, stack_doc, wait_for, write_stack
+from kplan_helpers import kplan, require_consumer_protocol, stack_doc, wait_for, write_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.compat]
 
@@ -192,6 +192,8 @@ def test_a_live_group_that_never_committed_blocks_deleting_its_topic(stack, admi
     """Issue 41, defects 4 and 5: a consumer with auto commit off (as Flink, Spark and hand-committing services
     run) is a live member assigned the topic but has no committed offset on it; with `group.protocol=consumer`
     (KIP-848, Kafka 4) too. The guard sees it by its members' assignments."""
+    if protocol == "consumer":
+        require_consumer_protocol(admin)
     topic, group = f"{prefix}.t", f"{prefix}-{protocol}-reader"
     spec = {"name": topic, "partitions": 1, "replication_factor": 1}
     path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [spec]))
