@@ -3,10 +3,12 @@ here with javac (dev/conf/msk/MskIamLocalValidator.java), standing in for AWS MS
 `cluster.client.aws_msk_iam` token path runs against a real broker.
 
 AWS is not reachable from here. The MSK signer library (aws-msk-iam-sasl-signer-python) makes its token offline: a
-base64url presigned URL for `kafka-cluster:Connect`, signed with SigV4. The validator accepts one whose shape, region,
-service and expiry are right, with the access key id as the principal; it cannot check the signature (only AWS can).
-The tests sign with static fake credentials whose key id, MSK_ACCESS_KEY_ID, is a super user (dev/conf/
-broker.properties).
+base64url presigned URL for `kafka-cluster:Connect`, signed with SigV4. The validator is given one region and one
+static fake key pair (MSK_REGION, MSK_ACCESS_KEY_ID, MSK_SECRET_ACCESS_KEY, as JAAS options in dev/conf/
+broker.properties) and accepts a token only when it recomputes the same signature: another secret key, another
+region, an expired or future date, or any signed field changed is refused (tests/integration/test_msk_signature.py).
+The principal is the access key id, a super user. Not checked, as AWS would: IAM policies, and session tokens
+(X-Amz-Security-Token, refused here).
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ def ensure_validator(dist: Path) -> Path:
 
 def broker_placeholders() -> dict[str, Callable[[], str]]:
     return {"@MSK_PORT@": lambda: str(MSK_PORT), "@MSK_VALIDATOR@": lambda: VALIDATOR,
-            "@MSK_PRINCIPAL@": lambda: MSK_ACCESS_KEY_ID}
+            "@MSK_PRINCIPAL@": lambda: MSK_ACCESS_KEY_ID, "@MSK_SECRET@": lambda: MSK_SECRET_ACCESS_KEY,
+            "@MSK_REGION@": lambda: MSK_REGION}
 
 
 def client_properties(region: str = MSK_REGION) -> dict:

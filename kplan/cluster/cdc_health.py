@@ -9,8 +9,6 @@ source's health, never a failure of the whole command. Sources are read concurre
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
@@ -101,8 +99,8 @@ def _postgres(spec: ConnectorSpec, secrets: SecretValues, timeout_s: float) -> C
 
 
 def _mariadb(spec: ConnectorSpec, secrets: SecretValues, committed: list[dict], timeout_s: float) -> CdcHealth:
-    """The server's binlog position (through the mariadb/mysql command-line client: kplan has no MySQL driver)
-    against the connector's offsets."""
+    """The server's binlog position (read through PyMySQL, as the preflight reads) against the connector's
+    offsets."""
     file, pos = _committed_position(committed)
     try:
         host, port, user, password = _login(spec, secrets)
@@ -121,29 +119,45 @@ def _committed_position(offsets: list[dict]) -> tuple[str | None, int | None]:
     return None, None
 
 
+_PARSE_ERROR = 1064  # ER_PARSE_ERROR: the server predates SHOW BINARY LOG STATUS
+
+
 def _binlog_status(host: str, port: int, user: str, password: str, timeout_s: float) -> tuple[str, int | None]:
-    client = shutil.which("mariadb") or shutil.which("mysql")
-    if client is None:
-        raise KplanError("no mariadb or mysql client on PATH to read the server's binlog position")
-    env = {"MYSQL_PWD": password, "PATH": "/usr/bin:/bin"}  # the password never on the command line
-    base = [client, "--no-defaults", "-h", host, "-P", str(port), "-u", user, "-N", "-B",
-            f"--connect-timeout={max(2, int(timeout_s))}"]
-    last = ""
-    for query in ("SHOW BINARY LOG STATUS", "SHOW MASTER STATUS"):
+    import pymysql
+
+    from kplan.cluster.cdc_preflight import LoginRefused, Unreachable
+    from kplan.cluster.mysql_session import connect, error_text, where
+
+    try:
+        conn = connect(host, port, user, password, timeout_s)
+    except (LoginRefused, Unreachable) as e:
+        raise KplanError(str(e)) from None
+    try:
+        row = _binlog_row(conn)
+    except pymysql.Error as e:
+        raise KplanError(f"{where(host, port, user)}: reading the binlog position failed: {error_text(e)}") from None
+    finally:
+        conn.close()
+    if row is None or len(row) < 2 or not row[0]:
+        raise KplanError(f"{where(host, port, user)} has no binary log (log_bin is off)")
+    return str(row[0]), _int(row[1])
+
+
+def _binlog_row(conn) -> tuple | None:
+    """`SHOW BINARY LOG STATUS`, or `SHOW MASTER STATUS` on a server that predates it (MariaDB before 10.5.2,
+    MySQL before 8.2)."""
+    import pymysql
+
+    from kplan.cluster.mysql_session import error_code
+
+    with conn.cursor() as cur:
         try:
-            proc = subprocess.run(base + ["-e", query], capture_output=True, text=True, timeout=timeout_s + 2,
-                                  env=env, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise KplanError(f"MariaDB at {host}:{port} did not answer within {timeout_s:g}s") from None
-        if proc.returncode == 0:
-            fields = (proc.stdout.strip().splitlines() or [""])[0].split("\t")
-            if len(fields) < 2 or not fields[0]:
-                raise KplanError(f"MariaDB at {host}:{port} has no binary log (log_bin is off)")
-            return fields[0], _int(fields[1])
-        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        if "syntax" not in last.lower():
-            break
-    raise KplanError(f"MariaDB at {host}:{port}: {last.replace(password, '***') if password else last}")
+            cur.execute("SHOW BINARY LOG STATUS")
+        except pymysql.err.ProgrammingError as e:
+            if error_code(e) != _PARSE_ERROR:
+                raise
+            cur.execute("SHOW MASTER STATUS")
+        return cur.fetchone()
 
 
 def _int(value) -> int | None:

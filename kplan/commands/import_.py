@@ -230,8 +230,9 @@ def recognise_cdc(imported, live, stack, template_dirs):
 
     import yaml
 
-    from kplan.importer.cdc import cdc_candidate, refined
+    from kplan.importer.cdc import cdc_candidate, metadata_differs, refined
     from kplan.model.desired import freeze
+    from kplan.model.metadata import Meta
     from kplan.plan.planner import make_plan
     from kplan.secrets import SecretValues, imported_value
     from kplan.stackfile import StackError, load_stack
@@ -259,7 +260,7 @@ def recognise_cdc(imported, live, stack, template_dirs):
         for written in imported.connectors:
             connector = live.connectors[written["name"]]
             wanted: dict[str, str] = {}
-            entry, table_topics, why = cdc_candidate(connector, live.topics, wanted)
+            entry, table_topics, why = cdc_candidate(connector, live.topics, wanted, Meta.from_json(written))
             if entry is None:
                 if why:
                     notes.append(f"connector {connector.name!r} kept as a plain connector, not a cdc source: {why}")
@@ -273,6 +274,11 @@ def recognise_cdc(imported, live, stack, template_dirs):
                 reason = e.diagnostics[0].message if e.diagnostics else str(e)
                 notes.append(f"connector {connector.name!r} kept as a plain connector: kplan cannot load it as a "
                              f"cdc source ({reason})")
+                continue
+            differs = metadata_differs(candidate, live.metadata)
+            if differs:
+                notes.append(f"connector {connector.name!r} kept as a plain connector: as a cdc source it would give "
+                             f"its owner, description and labels to {', '.join(differs)}, whose metadata differ")
                 continue
             # the references stand for the live values: compare as the plan of the written file will
             secrets = {}

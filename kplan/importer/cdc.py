@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Mapping
 
 from kplan.importer.build import topic_entry
-from kplan.model.desired import DEFAULT_CONNECT
+from kplan.model.desired import DEFAULT_CONNECT, Stack
 from kplan.model.live import LiveConnector, LiveTopic
+from kplan.model.metadata import EMPTY, Meta
 from kplan.rules.stack_values import connector_config_value
 from kplan.secrets import imported_value
 
@@ -27,10 +28,11 @@ _CARRIED = ("connector.class", "name", "tasks.max", "database.hostname", "databa
 _PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
 
 
-def cdc_candidate(connector: LiveConnector, topics: Mapping[str, LiveTopic],
-                  variables: dict[str, str]) -> tuple[dict | None, tuple[str, ...], str | None]:
+def cdc_candidate(connector: LiveConnector, topics: Mapping[str, LiveTopic], variables: dict[str, str],
+                  meta: Meta = EMPTY) -> tuple[dict | None, tuple[str, ...], str | None]:
     """(the candidate `cdc:` entry, the names of the table topics it declares, None) — or (None, (), why not) for a
-    Debezium connector kplan cannot express, or (None, (), None) for a connector that is not a Debezium one."""
+    Debezium connector kplan cannot express, or (None, (), None) for a connector that is not a Debezium one. `meta`:
+    the connector's owner, description and labels (its record's), the source's."""
     config = connector.config
     engine = ENGINES.get(config.get("connector.class", ""))
     if engine is None:
@@ -64,7 +66,7 @@ def cdc_candidate(connector: LiveConnector, topics: Mapping[str, LiveTopic],
         settings.pop("name")
         tables.append({"name": table, "schema": schema, "topic": settings})
         names.append(topic)
-    entry: dict = {"name": connector.connect_name,
+    entry: dict = {"name": connector.connect_name, **meta.to_json(),
                    **({} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect}),
                    "engine": engine, "connection": connection, "topic_prefix": prefix}
     if config.get("snapshot.mode"):
@@ -108,3 +110,13 @@ def refined(entry: dict, generated: Mapping[str, str], connector: LiveConnector,
     connector_settings = dict(entry.get("connector", {}))
     connector_settings["config"] = extra
     return {**entry, "connector": connector_settings}
+
+
+def metadata_differs(candidate: Stack, recorded: Mapping[str, Meta]) -> list[str]:
+    """The addresses of the resources the loaded candidate declares whose owner, description or labels differ from
+    those the record keeps (`recorded`, by address): a cdc source gives everything it generates its own, so a
+    connector whose topics' differ cannot become one without the plan changing them."""
+    declared = [("topic", "topics", t.name) for t in candidate.topics]
+    declared += [("connector", "connectors", c.name) for c in candidate.connectors]
+    return [f"{word}.{name}" for word, section, name in declared
+            if candidate.meta(section, name) != recorded.get(f"{word}.{name}", EMPTY)]

@@ -1,5 +1,6 @@
-"""Markdown rendering for a pull-request comment: summary table, then warnings, then per-resource details in
-collapsible blocks. No ANSI codes; stable order; bounded size (GitHub rejects comments over 65,536 characters)."""
+"""Markdown rendering for a pull-request comment: the summary, the errors and warnings, the changes' table, then
+per-resource details in collapsible blocks. No ANSI codes; stable order; bounded size (GitHub rejects comments over
+65,536 characters: kplan.render.markdown_cut keeps the errors and warnings and cuts the rest at a row)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from kplan.render.common import (
     summary_line,
     where,
 )
+from kplan.render.markdown_cut import Part, fit
 from kplan.words import plural
 
 # Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
@@ -39,51 +41,45 @@ def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
         head += ["", adoption_note(plan)]
     if plan.has_errors:
         head.append(f"\n**Plan failed: {plan.summary.errors} error(s); nothing can be applied.**")
-    blocks: list[str] = ["\n".join(head) + "\n"]
+    parts = [Part("fixed", "\n".join(head) + "\n")]
     if plan.groups:  # several clusters: one section per cluster
-        for g in plan.groups:
-            blocks.append(f"\n### Cluster {_code(g.cluster_name or '?')} ({_code(g.cluster_id or '?')}): "
-                          f"{summary_line(g)}\n")
-            blocks += _sections(g, [ch for ch in g.changes if shown(ch)], level="####")
-        return _bounded(blocks, limit)
-    blocks += _sections(plan, visible)
-    return _bounded(blocks, limit)
+        for n, g in enumerate(plan.groups):
+            parts.append(Part("fixed", f"\n### Cluster {_code(g.cluster_name or '?')} ({_code(g.cluster_id or '?')}): "
+                                       f"{summary_line(g)}\n", group=n))
+            parts += _sections(g, [ch for ch in g.changes if shown(ch)], level="####", group=n)
+        return fit(parts, limit)
+    return fit(parts + _sections(plan, visible), limit)
 
 
-def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###") -> list[str]:
-    """The errors, the table, the warnings and the details of one (one cluster's) plan. Errors come first, so that
-    a plan cut at the comment's size limit still shows why it failed; warnings (one per destroyed topic in a big
-    destroy) come after the table, which they would otherwise crowd out."""
-    blocks: list[str] = []
+def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###", group: int = 0) -> list[Part]:
+    """The errors, the warnings, the table, the consumers and the details of one (one cluster's) plan. Errors and
+    warnings come first: a plan cut at the comment's size limit (kplan.render.markdown_cut) still shows them."""
+    parts: list[Part] = []
     errors = _errors(plan)
     if errors:
-        blocks.append(f"\n{level} Errors\n\n")
-        blocks += [f"- {e}\n" for e in errors]
-        if visible:  # the table is not a part of the errors
-            blocks.append(f"\n{level} Changes\n")
+        parts.append(Part("error", f"\n{level} Errors\n\n", [f"- {e}\n" for e in errors], group))
+    warnings = _warnings(plan)
+    if warnings:
+        parts.append(Part("warning", f"\n{level} Warnings\n\n", [f"- {w}\n" for w in warnings], group))
+    titled = f"\n{level} Changes\n" if errors or warnings else ""  # the table is not a part of the lists
+    table = "\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n"
     if visible and any(ch.meta.owner is not None for ch in visible):  # whose resources change: one table each
         for owner, changes in owner_groups(visible):
             who = f"Owner {_code(owner)}" if owner is not None else "No owner"
-            blocks.append(f"\n{level}# {who}: {plural(len(changes), 'resource')}\n")
-            blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
-            blocks += [_row(ch) for ch in changes]
+            parts.append(Part("change", f"{titled}\n{level}# {who}: {plural(len(changes), 'resource')}\n{table}",
+                              [_row(ch) for ch in changes], group))
+            titled = ""
     elif visible:
-        blocks.append("\n| | Resource | Action | Notes | Declared at |\n|:-:|---|---|---|---|\n")
-        blocks += [_row(ch) for ch in visible]
-    warnings = _warnings(plan)
-    if warnings:
-        blocks.append(f"\n{level} Warnings\n\n")
-        blocks += [f"- {w}\n" for w in warnings]
+        parts.append(Part("change", titled + table, [_row(ch) for ch in visible], group))
     consumers = _consumers(plan)
     if consumers:
-        blocks.append(f"\n{level} Consumers\n\nConsumer groups reading the topics this plan disrupts "
-                      "(docs/consumers.md):\n\n| Topic | Because | Group | State | Members | Lag | Oldest unconsumed "
-                      "| Older than the new retention |\n|---|---|---|---|--:|--:|--:|--:|\n")
-        blocks += consumers
+        parts.append(Part("consumer", f"\n{level} Consumers\n\nConsumer groups reading the topics this plan "
+                          "disrupts (docs/consumers.md):\n\n| Topic | Because | Group | State | Members | Lag | "
+                          "Oldest unconsumed | Older than the new retention |\n|---|---|---|---|--:|--:|--:|--:|\n",
+                          consumers, group))
     if visible:
-        blocks.append(f"\n{level} Details\n")
-        blocks += [_details(ch) for ch in visible]
-    return blocks
+        parts.append(Part("detail", f"\n{level} Details\n", [_details(ch) for ch in visible], group))
+    return parts
 
 
 def _title(plan: Plan) -> str:
@@ -114,19 +110,22 @@ def _errors(plan: Plan) -> list[str]:
 
 
 def _warnings(plan: Plan) -> list[str]:
+    """Data loss by replacement, irreversible changes and the plan's warnings, then one line per deletion (a big
+    destroy has many: they come last, so a cut list keeps the rest)."""
     out: list[str] = []
     for ch in plan.changes:
         if ch.action == Action.REPLACE:
             out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(reason_text(ch))})")
-        elif ch.action == Action.DELETE:
-            loss = " — **DATA LOSS**: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
-            out.append(f"**Destroys** {_code(ch.address)} ({_text(reason_text(ch))}){loss}")
     for ch in plan.changes:
         if ch.has(Flag.IRREVERSIBLE):
             out.append(f"**Irreversible:** {_code(ch.address)}: a partition increase cannot be undone; records "
                        "with a given key go to a different partition from now on")
     out += [f"**{d.severity.value.capitalize()}:** {_text(d.format().split(': ', 1)[1])}" for d in plan.diagnostics
             if d.severity != Severity.ERROR and d.code not in _COVERED_CODES]
+    for ch in plan.changes:
+        if ch.action == Action.DELETE:
+            loss = " — **DATA LOSS**: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
+            out.append(f"**Destroys** {_code(ch.address)} ({_text(reason_text(ch))}){loss}")
     return out
 
 
@@ -183,23 +182,6 @@ def _details(ch: ResourceChange) -> str:
     body = "\n".join(lines)
     fence = "`" * max(3, _longest_backtick_run(body) + 1)
     return f"\n<details><summary><code>{summary}</code></summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
-
-
-def _bounded(blocks: list[str], limit: int) -> str:
-    out, size = [], 0
-    for i, block in enumerate(blocks):
-        note = _truncation_note(len(blocks) - i)
-        if size + len(block) + len(note) > limit:
-            out.append(note)
-            break
-        out.append(block)
-        size += len(block)
-    return "".join(out)
-
-
-def _truncation_note(omitted: int) -> str:
-    return (f"\n> **Truncated:** {omitted} more part(s) of this plan were left out to stay under GitHub's comment "
-            "size limit. Run `kplan show` on the saved plan, or read the CI log, for the full plan.\n")
 
 
 def _longest_backtick_run(text: str) -> int:

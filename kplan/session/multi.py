@@ -147,7 +147,8 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
                     check_saved_plan(part, fresh, live, c.stack, c.cluster_id)
                 except KplanError as e:
                     raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
-        opts.show(plan)
+        if opts.show is not None:
+            opts.show(plan)
         refuse_unrunnable(plan, opts)
         builts = [build(p, c.stack, live) for c, (live, p) in zip(clusters, planned)]
         if not any(b.steps for b in builts):

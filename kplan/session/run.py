@@ -60,11 +60,14 @@ def count_deletions(plan) -> int:
 
 
 def refuse_unrunnable(plan, opts: "RunOptions") -> None:
-    """A plan with errors, or one deleting more than --max-deletions allows, is not run (KplanError)."""
+    """A plan with errors, or one deleting more than --max-deletions allows, is not run (KplanError). A plan that
+    was shown has shown its errors: the refusal counts them instead of repeating the first one."""
     if plan.has_errors:
-        first = plan.errors[0].message
-        more = f" (and {len(plan.errors) - 1} more, see above)" if len(plan.errors) > 1 else ""
-        raise KplanError(f"the plan has errors: {first}{more}; nothing was applied")
+        n = len(plan.errors)
+        if opts.show is not None:
+            raise KplanError(f"the plan has {n} error{'s' if n != 1 else ''}, listed above; nothing was applied")
+        more = f" (and {n - 1} more)" if n > 1 else ""
+        raise KplanError(f"the plan has errors: {plan.errors[0].message}{more}; nothing was applied")
     if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
         raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
                          f"{opts.max_deletions}; nothing was applied")
@@ -75,7 +78,7 @@ class RunOptions:
     destroy: bool = False
     max_deletions: int | None = None
     confirm: Callable[[object], bool] = lambda plan: True  # shows nothing; the command shows the plan first
-    show: Callable[[object], None] = lambda plan: None
+    show: Callable[[object], None] | None = None  # None: the plan is not shown
     out: TextIO | None = None
     saved_plan: Plan | None = None  # loaded from a file: must still be current
     faults: Faults | None = None  # tests only (kplan.state.faults); None: those a test installed, if any
@@ -111,7 +114,8 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
                               allow_active_consumers=allows_active_consumers(opts))
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
-        opts.show(plan)
+        if opts.show is not None:
+            opts.show(plan)
         refuse_unrunnable(plan, opts)
         built = build(plan, stack, live)
         if not built.steps:

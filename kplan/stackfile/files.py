@@ -11,6 +11,14 @@ from kplan.model.source import Loc
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 STACK_SUFFIXES = (".yaml", ".yml")
+# A path a stack names may hold a NUL byte (YAML's "\0"), which the OS refuses (Python: ValueError): one located
+# error, the byte shown escaped.
+NUL_IN_PATH = "holds a NUL byte (\\0), which no file name can"
+
+
+def shown_path(path: str) -> str:
+    """A path as messages print it: a NUL byte escaped, never written raw to the terminal."""
+    return path.replace("\0", "\\0")
 
 
 @dataclass
@@ -39,6 +47,9 @@ def list_stack_files(path: str, diags: Diagnostics) -> list[tuple[str, str]]:
 
 def read_file(display: str, diags: Diagnostics, limit: int | None = None) -> bytes | None:
     limit = MAX_FILE_BYTES if limit is None else limit
+    if "\0" in display:
+        diags.error(Loc(shown_path(display), 0, 0), f"the path {NUL_IN_PATH}")
+        return None
     try:
         size = os.stat(display).st_size
         if size > limit:

@@ -22,7 +22,7 @@ from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.model.source import Loc, SourceMap
 from kplan.rules.topic_configs import lookup, unknown_key_message
 from kplan.rules.units import UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms
-from kplan.stackfile.files import SourceFile, decode, read_file
+from kplan.stackfile.files import NUL_IN_PATH, SourceFile, decode, read_file, shown_path
 from kplan.stackfile.merge import LISTS
 from kplan.stackfile.yamlsrc import parse_documents
 
@@ -46,6 +46,9 @@ def load_policy(section, root: dict | None, smap: SourceMap,
     for i, rel in enumerate(files):
         loc = smap.value_loc(files, i) or here
         if not isinstance(rel, str):
+            continue
+        if "\0" in rel:
+            diags.error(loc, f'policy file "{shown_path(rel)}" {NUL_IN_PATH}')
             continue
         path = os.path.normpath(os.path.join(base, rel))
         if diags.declared_again(seen, path, loc, f'policy file "{rel}"', "list it once"):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.errors import KplanError
 from kplan.secrets import SECRET_REF, SecretValues, references_in, remember, secret_ref_problem
+from kplan.stackfile.files import NUL_IN_PATH, shown_path
 from kplan.stackfile.secret_run import run_secret_command
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,6 +41,8 @@ def resolve_reference(ref: str, environ: Mapping[str, str],
             raise KplanError(f"secret reference ${{secret:env:{name}}}: environment variable {name} is not set")
         return environ[name]
     path = m["target"]
+    if "\0" in path:  # open() would raise ValueError
+        raise KplanError(f"secret reference ${{secret:file:{shown_path(path)}}}: the path {NUL_IN_PATH}")
     try:
         with open(path, encoding="utf-8") as f:
             return f.read().rstrip("\r\n")

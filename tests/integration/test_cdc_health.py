@@ -6,7 +6,10 @@ connection to it (counted at a TCP proxy in front of PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import sys
 import threading
 
 import pytest
@@ -16,6 +19,8 @@ import localstack
 
 PG_ENV = {"KPLAN_TEST_PG_PASSWORD": localstack.PG_PASSWORD}
 MY_ENV = {"KPLAN_TEST_MARIADB_PASSWORD": localstack.MY_PASSWORD}
+# kplan's own interpreter directory only: no `mariadb`/`mysql` client on PATH, as in the shipped image
+NO_CLIENT_PATH = os.path.dirname(sys.executable)
 
 
 class CountingProxy:
@@ -178,15 +183,24 @@ def test_a_database_status_cannot_log_in_to_is_one_line(stack, pg, tmp_path):
     path = write_stack(tmp_path / "cdc.yaml", _pg_stack(stack, prefix, source, table, localstack.PG_PORT))
     r = kplan("apply", str(path), "--auto-approve", env=PG_ENV)
     assert r.code == 0, r.text
-    wrong = {"KPLAN_TEST_PG_PASSWORD": "not-the-password-h28"}
+    h = _status_with_a_wrong_password(path, source, {"KPLAN_TEST_PG_PASSWORD": "not-the-password-h28"},
+                                      "PostgreSQL not read", "password authentication failed", localstack.PG_PASSWORD)
+    assert "slot" not in h
+
+
+def _status_with_a_wrong_password(path, source, wrong: dict, heading: str, why: str, real_password: str) -> dict:
+    """Status with a password the database refuses: one line under the connector, no password shown; its
+    `cdc_health` JSON."""
     r = kplan("status", str(path), env=wrong)
     assert r.code == 2, r.text  # the password differs from the connector's: drift; the report is complete
-    lines = [line for line in r.out.splitlines() if "PostgreSQL not read" in line]
-    assert len(lines) == 1 and "password authentication failed" in lines[0], r.out
-    assert "not-the-password-h28" not in r.text and localstack.PG_PASSWORD not in r.text
+    lines = [line for line in r.out.splitlines() if heading in line]
+    assert len(lines) == 1 and why in lines[0], r.out
+    assert all(v not in r.text for v in wrong.values() if v.startswith("not-the-password"))
+    assert real_password not in r.text
     r = kplan("status", str(path), "--format", "json", env=wrong)
     h = {x["address"]: x for x in json.loads(r.out)["resources"]}[f"connector.{source}"]["cdc_health"]
-    assert "password authentication failed" in h["error"] and h["problems"] == [] and "slot" not in h
+    assert why in h["error"] and h["problems"] == [], h
+    return h
 
 
 @pytest.fixture
@@ -200,8 +214,7 @@ def maria(stack, admin, unique):
     cleanup(admin, stack.connect_url, f"schema-changes.{source}")
 
 
-def test_status_shows_the_mariadb_binlog_position_against_the_connectors(stack, maria, tmp_path):
-    prefix, source = maria
+def _maria_stack(stack, prefix, source):
     doc = base_stack(prefix, stack)
     doc["defaults"] = {"topic": {"partitions": 1, "replication_factor": 1}}
     doc["cdc"] = [{
@@ -210,29 +223,51 @@ def test_status_shows_the_mariadb_binlog_position_against_the_connectors(stack, 
                        "password": "${secret:env:KPLAN_TEST_MARIADB_PASSWORD}", "database": localstack.MY_DATABASE},
         "snapshot_mode": "no_data", "tables": ["users"],
     }]
-    path = write_stack(tmp_path / "cdc.yaml", doc)
-    r = kplan("apply", str(path), "--auto-approve", env=MY_ENV)
+    return doc
+
+
+def test_status_shows_the_mariadb_binlog_position_against_the_connectors(stack, maria, tmp_path):
+    """Read through PyMySQL: kplan runs here with no mariadb/mysql client on its PATH (the shipped image has none)."""
+    prefix, source = maria
+    assert shutil.which("mariadb", path=NO_CLIENT_PATH) is None and shutil.which("mysql", path=NO_CLIENT_PATH) is None
+    env = {**MY_ENV, "PATH": NO_CLIENT_PATH}
+    path = write_stack(tmp_path / "cdc.yaml", _maria_stack(stack, prefix, source))
+    r = kplan("apply", str(path), "--auto-approve", env=env)
     assert r.code == 0, r.text
-    wait_for(lambda: _health(path, source, MY_ENV)[1]["state"] == "RUNNING", timeout=60, what="connector RUNNING")
+    wait_for(lambda: _health(path, source, env)[1]["state"] == "RUNNING", timeout=60, what="connector RUNNING")
     # no offset is committed before the first change event: the connector's side is not known yet
-    code, res = _health(path, source, MY_ENV)
+    code, res = _health(path, source, env)
+    assert res["cdc_health"]["error"] is None, res["cdc_health"]
     assert res["cdc_health"]["binlog"]["connector_file"] is None and res["cdc_health"]["healthy"] is True
-    assert "connector none committed yet" in kplan("status", str(path), env=MY_ENV).out
+    server = localstack.mysql("SHOW MASTER STATUS").split()  # this MariaDB predates SHOW BINARY LOG STATUS
+    assert res["cdc_health"]["binlog"]["server_file"] == server[0]
+    assert "connector none committed yet" in kplan("status", str(path), env=env).out
     email = f"{prefix}@example.com"
     localstack.mysql(f"INSERT INTO users (name, email) VALUES ('{prefix}', '{email}')")
 
     def committed():
-        code, res = _health(path, source, MY_ENV)
+        code, res = _health(path, source, env)
         b = res.get("cdc_health", {}).get("binlog") or {}
         return (code, res) if b.get("connector_file") and res["state"] == "RUNNING" else None
 
     code, res = wait_for(committed, timeout=90, what="the connector's committed binlog position")
     h = res["cdc_health"]
     assert h["engine"] == "mariadb" and h["error"] is None and h["healthy"] is True and code == 0
-    server = localstack.mysql("SHOW MASTER STATUS").split()  # this MariaDB predates SHOW BINARY LOG STATUS
+    server = localstack.mysql("SHOW MASTER STATUS").split()
     b = h["binlog"]
     assert b["server_file"] == server[0] and b["server_position"] <= int(server[1])
     assert b["lag_files"] == 0 and b["lag_bytes"] == b["server_position"] - b["connector_position"] >= 0
-    text = kplan("status", str(path), env=MY_ENV)
+    text = kplan("status", str(path), env=env)
     assert f"binlog server {b['server_file']}:" in text.out, text.out
     assert localstack.MY_PASSWORD not in text.text
+
+
+def test_a_mariadb_status_cannot_log_in_to_is_one_line(stack, maria, tmp_path):
+    prefix, source = maria
+    path = write_stack(tmp_path / "cdc.yaml", _maria_stack(stack, prefix, source))
+    r = kplan("apply", str(path), "--auto-approve", env={**MY_ENV, "PATH": NO_CLIENT_PATH})
+    assert r.code == 0, r.text
+    h = _status_with_a_wrong_password(path, source, {"KPLAN_TEST_MARIADB_PASSWORD": "not-the-password-h41",
+                                                     "PATH": NO_CLIENT_PATH},
+                                      "MariaDB not read", "Access denied", localstack.MY_PASSWORD)
+    assert h["binlog"]["server_file"] is None

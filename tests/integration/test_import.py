@@ -5,6 +5,8 @@ listener with `--cluster-from`, into a directory stack."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 import yaml
@@ -18,7 +20,7 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 from kafka.admin import KafkaAdminClient
-from kplan_helpers import kplan, wait_for, write_stack
+from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 from test_cdc import cdc  # noqa: F401 - the fixture (a unique source name; its slot dropped afterwards)
 from test_quotas import broker_quotas, set_by_hand
 
@@ -247,3 +249,60 @@ def test_import_of_schema_registry_subjects_loads_back_to_no_changes(stack, pref
         for subject, _ in reversed(bodies):
             requests.delete(f"{registry}/subjects/{subject}", timeout=10)
             requests.delete(f"{registry}/subjects/{subject}", params={"permanent": "true"}, timeout=10)
+
+
+def test_import_cdc_keeps_the_connectors_owner_and_labels(stack, admin, cdc, tmp_path):  # noqa: F811
+    """Issue 41 (11): a connector kplan applied with an owner and labels, imported with --cdc into the same stack,
+    became a `cdc:` source without them, so the next plan changed the metadata of the connector and its topics.
+    A source whose topics' recorded metadata differ from its connector's stays a plain connector (a cdc source
+    gives all it generates one owner)."""
+    import localstack
+
+    prefix, source = cdc
+    slot = source.replace("-", "_")
+    meta = {"owner": "team-shop", "description": "the shop's orders", "labels": {"tier": "gold"}}
+    topic = {"partitions": 1, "replication_factor": 1, "config": {"retention.ms": "7d"}}
+    connector = {"name": source, "class": "io.debezium.connector.postgresql.PostgresConnector", "tasks_max": 1,
+                 "config": {"database.hostname": "127.0.0.1", "database.port": str(localstack.PG_PORT),
+                            "database.user": localstack.PG_USER, "database.password": "${secret:env:KPLAN_TEST_PW}",
+                            "database.dbname": localstack.PG_DATABASE, "topic.prefix": prefix,
+                            "plugin.name": "pgoutput", "slot.name": slot, "publication.name": f"{slot}_pub",
+                            "table.include.list": "public.users,public.orders", "snapshot.mode": "no_data"}}
+
+    def declared(orders_labels: dict) -> dict:
+        doc = stack_doc(stack, prefix, [{"name": f"{prefix}.public.users", **meta, **topic},
+                                        {"name": f"{prefix}.public.orders", **meta, **topic,
+                                         "labels": orders_labels}],
+                        [{**connector, **meta}])
+        return doc
+
+    env = {"KPLAN_TEST_PW": localstack.PG_PASSWORD}
+    path = write_stack(tmp_path / "declared.yaml", declared(meta["labels"]))
+    r = kplan("apply", str(path), "--auto-approve", env=env)
+    assert r.code == 0, r.text
+
+    def imported(name: str):
+        out = tmp_path / name
+        r = kplan("import", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers,
+                  "--connect-url", stack.connect_url, "--prefix", prefix, "--prefix", source, "--cdc", "-o", str(out))
+        assert r.code == 0, r.text
+        doc = yaml.safe_load(out.read_text())
+        (var,) = set(re.findall(r"\$\{secret:env:(\w+)\}", out.read_text()))  # the database password's
+        return out, doc, r, {var: localstack.PG_PASSWORD}
+
+    out, doc, r, written_env = imported("cdc.yaml")
+    (entry,) = doc["cdc"]
+    assert "connectors" not in doc and "topics" not in doc, r.text
+    assert {k: entry.get(k) for k in meta} == meta, entry
+    r = kplan("plan", str(out), "--detailed-exitcode", env=written_env)
+    assert r.code == 0 and "No changes." in r.out, r.text
+
+    # the orders topic labelled otherwise than its connector: a cdc source cannot say so, the connector stays plain
+    r = kplan("apply", str(write_stack(path, declared({"tier": "silver"}))), "--auto-approve", env=env)
+    assert r.code == 0, r.text
+    out, doc, r, written_env = imported("plain.yaml")
+    assert "cdc" not in doc and [c["name"] for c in doc["connectors"]] == [source], r.text
+    assert f"connector {source!r} kept as a plain connector" in r.out + r.err and "metadata" in r.out + r.err
+    assert {k: doc["connectors"][0].get(k) for k in meta} == meta
+    r = kplan("plan", str(out), "--detailed-exitcode", env=written_env)
+    assert r.code == 0 and "No changes." in r.out, r.text

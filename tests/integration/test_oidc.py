@@ -7,9 +7,10 @@ again (no changes) and destroy topics, ACLs, a connector and a quota. A wrong cl
 the broker does not trust, a token endpoint that does not exist, and a token already expired are one line each,
 never a traceback, never the secret.
 
-MSK IAM: `cluster.client.aws_msk_iam` with fake static AWS credentials; the MSK listener only accepts tokens of
-AWS's MSK signer library, so a topic and a quota applied and destroyed there prove that every client kplan opens
-(confluent-kafka through oauth_cb, kafka-python through its token provider) sent one.
+MSK IAM: `cluster.client.aws_msk_iam` with fake static AWS credentials; the MSK listener accepts only tokens whose
+SigV4 signature it recomputes with those credentials (test_msk_signature.py shows it refuses the rest), so a topic
+and a quota applied and destroyed there prove that every client kplan opens (confluent-kafka through oauth_cb,
+kafka-python through its token provider) sent a correctly signed one.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def test_kafka_pythons_tokens_come_from_the_provider_and_refresh_before_expiry(o
 
 
 def test_msk_iam_tokens_reach_every_client(stack, qadmin, admin, unique, tmp_path):
-    """The MSK listener accepts only tokens of AWS's MSK signer library (validated by the local stand-in):
+    """The MSK listener accepts only correctly signed tokens (the local stand-in verifies the SigV4 signature):
     a topic (confluent-kafka) and a quota (kafka-python) applied, planned clean and destroyed through it."""
     from localstack import msk_local
 

@@ -53,7 +53,7 @@ def test_a_replication_factor_change_is_refused_and_nothing_is_applied(stack, ad
     assert "      # refused: replication_factor = 1 -> 2" in r.out.splitlines(), r.out
     assert refused in r.text, r.text
     r = kplan("apply", str(path), "--auto-approve")
-    assert r.code == 1 and refused in r.err and "nothing was applied" in r.err, r.text
+    assert r.code == 1 and refused in r.out and "nothing was applied" in r.err, r.text
     assert snapshot(admin, stack.connect_url, prefix) == before
 
     # allow_replace would delete and re-create it, but one broker cannot hold two replicas: refused before any

@@ -185,3 +185,46 @@ def test_a_list_where_a_cluster_name_belongs_is_one_located_error_and_nothing_ch
         assert len(errors) == 1 and errors[0].startswith(f"Error: {path}:10:"), r.text
         assert "cluster" in errors[0] and "internal error" not in r.text and "Traceback" not in r.text, r.text
     assert t not in admin.list_topics(timeout=10).topics
+
+
+def _line_of(path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_a_nul_byte_in_a_schema_file_path_is_one_located_error_beside_the_others(stack, admin, prefix, tmp_path):
+    """Issue 41 (11): `internal error: ValueError: embedded null byte`, without a location, hiding every other
+    error of the stack."""
+    doc = stack_doc(stack, prefix, [{"name": f"{prefix}.bad", "partitions": 0, "replication_factor": 1}])
+    doc["cluster"]["schema_registry"] = {"url": stack.schema_registry_url}
+    doc["subjects"] = [{"name": f"{prefix}-value", "schema_file": "schemas/a\0b.avsc"}]
+    path = write_stack(tmp_path / "s.yaml", doc)
+    line = _line_of(path, "schema_file")
+    for command in ("validate", "plan"):
+        r = kplan(command, str(path))
+        assert r.code == 1 and "internal error" not in r.text and "Traceback" not in r.text, r.text
+        nul = [x for x in r.text.splitlines() if "NUL byte" in x]
+        assert len(nul) == 1 and f"s.yaml:{line}:" in nul[0] and f"subject '{prefix}-value'" in nul[0], r.text
+        assert "\0" not in r.text
+        assert "must be at least 1 (got 0)" in r.text, r.text  # the stack's other error is still reported
+    assert not [t for t in admin.list_topics(timeout=20).topics if t.startswith(prefix)]
+
+
+def test_a_nul_byte_in_a_secret_file_path_is_one_located_error_beside_the_others(stack, admin, prefix, tmp_path):
+    """Issue 41 (11): likewise for `${secret:file:...}`: plan ended in `internal error: ValueError`."""
+    missing = tmp_path / "missing-secret"
+    doc = stack_doc(stack, prefix, [{"name": f"{prefix}.in", "partitions": 1, "replication_factor": 1}], [{
+        "name": f"{prefix}-sink", "class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        "config": {"topics": f"{prefix}.in", "file": str(tmp_path / "out.txt"),
+                   "connection.password": "${secret:file:/tmp/h41\0secret}",
+                   "other.password": f"${{secret:file:{missing}}}"}}])
+    path = write_stack(tmp_path / "s.yaml", doc)
+    line = _line_of(path, "connection.password")
+    r = kplan("plan", str(path))
+    assert r.code == 1 and "internal error" not in r.text and "Traceback" not in r.text, r.text
+    errors = [x for x in r.text.splitlines() if x.startswith("Error: ")]
+    nul = [x for x in errors if f"s.yaml:{line}:" in x]
+    assert len(nul) == 1 and f"connector.{prefix}-sink.config.connection.password" in nul[0], r.text
+    assert "NUL byte" in nul[0] and "\0" not in nul[0], r.text
+    assert any(f"s.yaml:{_line_of(path, 'other.password')}:" in x and "cannot read the file" in x
+               for x in errors), r.text  # the other reference's problem is still reported
+    assert not [t for t in admin.list_topics(timeout=20).topics if t.startswith(prefix)]

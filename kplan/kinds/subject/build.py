@@ -56,6 +56,9 @@ def _schema_text(entry: dict, loc: Loc, what: str, smap: SourceMap, diags: Diagn
         text = inline if isinstance(inline, str) else json.dumps(inline, indent=2)
         return text, None, None, sloc
     sloc = smap.value_loc(entry, "schema_file") or loc
+    if "\0" in str(path):  # open() would raise ValueError: no file name holds one
+        diags.error(sloc, f"{what}: schema_file holds a NUL byte (\\0), which no file name can: write the file's path")
+        return None
     try:
         text = read_text(str(path), sloc.file)
     except OSError as e:

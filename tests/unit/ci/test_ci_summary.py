@@ -32,10 +32,10 @@ def test_a_5000_change_plan_is_a_summary_that_fits_and_links_to_the_page(markdow
     assert lines[:4] == [KEY.marker(), "### kplan plan: stack `shop` (`prod`), cluster `cluster-1`", "",
                          "**Plan: 2501 to add, 1251 to change, 1248 to destroy.**"]
     assert f"[Open the whole plan]({URL})" in body
-    # the renderer cut the plan inside its table: its warnings (one per topic destroyed) were not in the Markdown
-    assert "### Warnings" not in markdown_5000
-    assert ("The Markdown plan was cut before its errors and warnings (if it has any): the page lists them first."
-            in body)
+    # the renderer keeps the warnings (one per topic destroyed) before its cut, as many as fit, and says how many
+    # more there are: the summary counts them all
+    assert "### Warnings" in markdown_5000 and "more warning(s) are not shown" in markdown_5000
+    assert "#### Warnings (1248)" in body and "- **Destroys** `topic.shop.old-00000`" in body
     assert "| Resource |" not in body and "`topic.shop.new-00000`" not in body
     assert body.endswith("\n---\nPlanned by x.\n")
 
@@ -43,7 +43,7 @@ def test_a_5000_change_plan_is_a_summary_that_fits_and_links_to_the_page(markdow
 def test_without_a_link_the_plan_is_cut_as_before(markdown_5000):
     body = c.build_body(KEY, markdown_5000, limit=c.GITHUB_BODY_LIMIT, footer="Planned by x.")
     assert len(body) <= c.GITHUB_BODY_LIMIT and "> **Truncated:**" in body and "Open the whole plan" not in body
-    assert "| `+` | `topic.pg.public.t0` | create |" in body
+    assert "- **Destroys** `topic.shop.old-00000`" in body and "5000 of 5000 changes are not shown" in body
 
 
 def test_a_plan_that_fits_is_posted_whole_even_with_a_link():

@@ -139,7 +139,7 @@ def test_markdown_structure(busy_plan):
     assert not ANSI.search(md)
     table, warnings, details = md.index("| | Resource |"), md.index("### Warnings"), md.index("### Details")
     errors = md.index("### Errors")
-    assert errors < md.index("### Changes") < table < warnings < details  # errors first: a cut keeps them
+    assert errors < warnings < md.index("### Changes") < table < details  # errors and warnings first: a cut keeps them
     assert "**Plan: 3 to add, 3 to change, 3 to destroy.**" in md
     assert "**Error:**" in md and "**DATA LOSS:** `topic.swap`" in md and "**Destroys** `topic.old`" in md
     assert "**Irreversible:** `topic.orders`" in md
@@ -172,6 +172,40 @@ def test_a_plan_cut_at_the_limit_still_shows_its_errors():
     md = render_markdown(plan, limit=5_000)
     assert "**Truncated:**" in md and "### Changes" in md
     assert md.index("### Errors") < md.index("### Changes") and "t0599" in md[:md.index("### Changes")]
+
+
+def test_a_plan_cut_at_the_limit_shows_every_error_and_warning_and_cuts_its_table_at_a_row():
+    """Issue 41 (11): the cut came inside the table, before the errors and warnings a comment summary lists."""
+    topics = [topic(f"t{i:04d}", rf=1, config={f"k{j}.ms": "1000" for j in range(20)}) for i in range(300)]
+    lives = [ltopic("t0299", rf=3)] + [ltopic(f"old{i:03d}", rf=1) for i in range(20)]
+    plan = make_plan(stack(topics), live(lives))  # 20 deletions: 20 warnings; t0299's change cannot be planned
+    assert plan.has_errors and len(plan.changes) == 320
+    md = render_markdown(plan, limit=12_000)
+    assert len(md) <= 12_000
+    lines = md.splitlines()
+    cut = next(i for i, line in enumerate(lines) if line.startswith("> **Truncated:**"))
+    before = "\n".join(lines[:cut])
+    assert "### Errors" in before and "t0299" in before[before.index("### Errors"):before.index("### Warnings")]
+    assert all(f"**Destroys** `topic.old{i:03d}`" in before for i in range(20))
+    assert before.index("### Warnings") < before.index("### Changes")
+    rows = [line for line in lines if line.startswith("| `")]
+    assert 0 < len(rows) < 320 and all(line.endswith("|") and line.count(" | ") == 4 for line in rows)
+    assert lines[cut - 2:cut] == [rows[-1], ""]  # the cut is right after a whole row
+    assert lines[cut].startswith(f"> **Truncated:** {320 - len(rows)} of 320 changes are not shown in the table")
+    assert "### Details" not in md and "<details>" not in md
+    assert [line for line in lines[cut:] if line and not line.startswith("> **Truncated:**")] == []
+
+
+def test_a_list_of_warnings_too_long_for_the_limit_is_cut_at_an_item_saying_how_many_more():
+    lives = [ltopic(f"old{i:04d}", rf=1) for i in range(400)]
+    md = render_markdown(make_plan(stack(), live(lives)), limit=8_000)
+    lines = md.splitlines()
+    shown = [line for line in lines if line.startswith("- **Destroys**")]
+    assert len(md) <= 8_000 and 0 < len(shown) < 400
+    note = next(line for line in lines if line.startswith("> **Truncated:**"))
+    assert note.startswith(f"> **Truncated:** {400 - len(shown)} more warning(s) are not shown")
+    assert lines.index(note) == lines.index(shown[-1]) + 2
+    assert "> **Truncated:** 400 of 400 changes are not shown in the table" in md
 
 
 def test_markdown_escapes_names():

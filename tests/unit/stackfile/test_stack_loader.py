@@ -231,3 +231,23 @@ def test_diagnostics_dedupe_and_no_cascades_across_phases():
     diags.error(loc, "later phase")  # dropped: an earlier phase flagged this node
     diags.warning(loc, "a warning is kept")
     assert [d.message for d in diags.items] == ["a warning is kept", "another problem, same phase", "same"]
+
+
+def test_a_nul_byte_in_a_path_the_stack_names_is_one_located_error(tmp_path):
+    """Issue 41 (11): such a path raised ValueError (open, os.stat) as an internal error hiding every other one."""
+    from kplan.stackfile import load_stack
+    from kplan.stackfile.references import resolve_references
+
+    p = tmp_path / "s.yaml"
+    p.write_text('stack: s\ncluster: {bootstrap_servers: "b:9092"}\npolicy:\n  files: ["pol\\0icy.yaml"]\n'
+                 "topics:\n  - {name: t, partitions: 0, replication_factor: 1}\n")
+    with pytest.raises(StackError) as e:
+        load_stack(str(p), environ={})
+    lines = [d.located() for d in e.value.diagnostics]
+    assert any(x.startswith(f"{p}:4:11: ") and 'policy file "pol\\0icy.yaml" holds a NUL byte' in x for x in lines)
+    assert any("must be at least 1" in x for x in lines) and not any("\0" in x for x in lines), lines
+    diags = Diagnostics()
+    assert stack_files.read_file("a\0b", diags) is None and "\0" not in only(diags.items).located()
+    problems = resolve_references(["${secret:file:/x\0y}"], {}).problems
+    assert problems == {"${secret:file:/x\0y}": "secret reference ${secret:file:/x\\0y}: the path holds a NUL byte "
+                                                 "(\\0), which no file name can"}
