@@ -1,22 +1,27 @@
 """The consumer groups reading the topics a plan disrupts (kplan.plan.consumers, docs/consumers.md): one follow-up
 read after planning, only for those topics, every request bounded by `cluster.timeout`.
 
-Batched as the admin API allows: the groups are listed once; their committed offsets asked with one request per
-group (Kafka's OffsetFetch answers one group each here), all in flight at once and limited to the disrupted topics'
-partitions; the groups with offsets there described in one call; the log end offsets (and, for a retention.ms cut,
-the first offset within the new retention: a ListOffsets by timestamp) in one call; then, for the partitions a
-group lags on, the timestamp of the record at its committed offset, fetched by a consumer that joins no group and
-commits nothing (one fetch round per distinct offset on a partition). What cannot be read in time is left out,
-never guessed."""
+Batched as the admin API allows: the groups are listed once (state and protocol of each); their committed offsets
+asked with one request per group (Kafka's OffsetFetch answers one group each here), all in flight at once and
+limited to the disrupted topics' partitions; then one describe call for the groups that may read the topics: those
+with offsets there, and those the listing shows with members (any state but Empty and Dead) — their members'
+assignments say which topics they read, so a group that never commits (auto commit off, as Flink, Spark and
+hand-committing services run) is seen too. Groups of both protocols are described (kplan.cluster.group_protocols).
+Then the log end offsets (and, for a retention.ms cut, the first offset within the new retention: a ListOffsets by
+timestamp) in one call; then, for the partitions a group lags on, the timestamp of the record at its committed
+offset, fetched by a consumer that joins no group and commits nothing (one fetch round per distinct offset on a
+partition). What cannot be read in time is left out, never guessed."""
 
 from __future__ import annotations
 
 import time
 from typing import Any, Mapping
 
+from kplan.cluster.group_protocols import assignment_of, check_client, protocol_word
 from kplan.errors import KplanError
-from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions, frozen
+from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
+from kplan.transport.retry import kafka_error_name
 
 # confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
 _STATES = {"STABLE": "Stable", "PREPARING_REBALANCING": "PreparingRebalance",
@@ -32,15 +37,17 @@ def state_word(state: Any) -> str:
 
 def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cuts: Mapping[str, int],
                    timeout_s: float) -> LiveConsumers:
-    """The groups with committed offsets on `topics` (name -> partition count), the topics' positions, and the
-    timestamps at the groups' positions; KplanError (one line) when the groups cannot be listed or read."""
+    """The groups assigned or with committed offsets on `topics` (name -> partition count), the topics' positions,
+    and the timestamps at the groups' positions; KplanError (one line) when the groups cannot be listed or read."""
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
+    check_client()
     deadline = time.monotonic() + timeout_s
     now_ms = int(time.time() * 1000)
     try:
         listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=_left(deadline))
         ids = sorted(g.group_id for g in listing.valid)
+        with_members = {g.group_id for g in listing.valid if state_word(g.state) not in IDLE_STATES}
         wanted = [TopicPartition(t, p) for t in sorted(topics) for p in range(topics[t])]
         committed: dict[str, dict[str, dict[int, int]]] = {}
         if ids:
@@ -53,17 +60,28 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
                 if found:
                     committed[gid] = found
         described = {}
-        if committed:
-            for gid, f in admin.describe_consumer_groups(sorted(committed), request_timeout=timeout_s).items():
-                described[gid] = f.result(timeout=_left(deadline))
+        asked = sorted(set(committed) | with_members)
+        if asked:
+            for gid, f in admin.describe_consumer_groups(asked, request_timeout=timeout_s).items():
+                try:
+                    described[gid] = f.result(timeout=_left(deadline))
+                except KplanError:
+                    raise
+                except Exception as e:  # noqa: BLE001
+                    if gid in committed or kafka_error_name(e) != "GROUP_ID_NOT_FOUND":
+                        raise
+                    # listed but gone since, or not a consumer group (a share or streams group): it reads nothing
         end, kept = _positions(admin, topics, cuts, now_ms, timeout_s, deadline)
     except KplanError:
         raise
     except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line
         raise KplanError(f"the consumer groups could not be read: {_line(e)}") from None
-    groups = {gid: LiveGroup(gid, state_word(described[gid].state), len(described[gid].members),
-                             freeze({t: frozen(p) for t, p in committed[gid].items()}))
-              for gid in committed if gid in described}
+    assigned = {gid: assignment_of(d, topics) for gid, d in described.items()}
+    groups = {gid: LiveGroup(gid, state_word(d.state), len(d.members or ()),
+                             freeze({t: frozen(p) for t, p in committed.get(gid, {}).items()}),
+                             freeze({t: tuple(sorted(p)) for t, p in assigned[gid].items()}),
+                             protocol_word(getattr(d, "type", None)))
+              for gid, d in described.items() if committed.get(gid) or assigned[gid]}
     stamps = _timestamps(conf, groups, end, deadline)
     return LiveConsumers(
         freeze(groups),

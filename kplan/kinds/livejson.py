@@ -19,7 +19,8 @@ broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"
 both, a replication-factor change cannot be planned as a reassignment.
 
 Consumer groups (docs/consumers.md; `kplan.model.consumers.consumers_from_json`): the state's "consumer_groups"
-({"orders-app": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12, "1": 30}}}}) and
+({"orders-app": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12, "1": 30}}}}; optionally each
+group's "assigned" ({"orders": [0, 1]}: its members' partitions) and "protocol" ("classic" or "consumer")) and
 "consumers_read_at" (epoch ms the ages are measured from); a topic may carry "end_offsets" ({"0": 40, "1": 30}),
 "kept_from" (for a retention cut: {"<new retention.ms>": {"0": 20}}, the first offset that retention keeps) and
 "timestamps" ({"0": {"12": <epoch ms of the record at offset 12>}}). Without "consumer_groups" the plan shows no

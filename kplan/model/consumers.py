@@ -1,7 +1,7 @@
-"""Who reads the topics a plan disrupts: the consumer groups with committed offsets on them, as the cluster shows
-them (`LiveConsumers`, read after planning and only for the topics that need it: `kplan.plan.consumers`), and as
-the plan carries them on a topic's change (`ConsumerContext`). Immutable and JSON-able; docs/consumers.md says
-what each part means."""
+"""Who reads the topics a plan disrupts: the consumer groups whose members are assigned them or that have committed
+offsets on them, as the cluster shows them (`LiveConsumers`, read after planning and only for the topics that need
+it: `kplan.plan.consumers`), and as the plan carries them on a topic's change (`ConsumerContext`). Immutable and
+JSON-able; docs/consumers.md says what each part means."""
 
 from __future__ import annotations
 
@@ -20,23 +20,34 @@ def frozen(d: Mapping[_KT, _VT] | None) -> Mapping[_KT, _VT]:
     src = d or {}
     return MappingProxyType({k: src[k] for k in sorted(src)})  # type: ignore[type-var]
 
-# Group states in which the group has live members (Kafka's words, as `kafka-consumer-groups.sh` prints them).
-ACTIVE_STATES = frozenset({"Stable", "PreparingRebalance", "CompletingRebalance", "Assigning", "Reconciling"})
+# Group states without live members (Kafka's words, as `kafka-consumer-groups.sh` prints them). Any other state
+# with members is live: Stable, PreparingRebalance, CompletingRebalance, and a consumer-protocol (KIP-848) group's
+# Assigning or Reconciling, which librdkafka reports as Unknown.
+IDLE_STATES = frozenset({"Empty", "Dead"})
+
+
+def live_members(state: str, members: int) -> bool:
+    """Whether a group in `state` with `members` members has live members."""
+    return members > 0 and state not in IDLE_STATES
 
 
 @dataclass(frozen=True)
 class LiveGroup:
-    """One consumer group: its state, its member count and its committed offsets on the topics asked about
-    (topic -> partition -> offset; partitions without a committed offset are left out)."""
+    """One consumer group: its state, its member count, its committed offsets on the topics asked about (topic ->
+    partition -> offset; partitions without a committed offset are left out), the partitions of those topics its
+    members are assigned (topic -> partitions; a consumer-protocol member's target assignment included), and its
+    protocol (`classic`, `consumer`: KIP-848; None when the broker did not say)."""
 
     group_id: str
     state: str
     members: int
     committed: Mapping[str, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
+    assigned: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: freeze({}))
+    protocol: str | None = None
 
     @property
     def active(self) -> bool:
-        return self.members > 0 and self.state in ACTIVE_STATES
+        return live_members(self.state, self.members)
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,8 @@ class ConsumerReads(Protocol):
     file's reader implements none: its document says what it says (`consumer_groups`)."""
 
     def read_consumers(self, topics: Mapping[str, int], retention_cuts: Mapping[str, int]) -> LiveConsumers:
-        """The groups with committed offsets on `topics` (name -> partition count) and the topics' positions; for
+        """The groups assigned or with committed offsets on `topics` (name -> partition count) and the topics'
+        positions; for
         each topic in `retention_cuts` (name -> new retention.ms), where that retention begins."""
         ...
 
@@ -75,30 +87,40 @@ class ConsumerReads(Protocol):
 @dataclass(frozen=True)
 class GroupOnTopic:
     """One group as the plan shows it on one topic. `lag`: messages not consumed yet (log end offset − committed,
-    summed over the partitions it committed); `oldest_age_ms`: how old the oldest of them is (None: none left, or
-    the broker could not tell); `beyond_retention`: on a retention cut, how many of them are older than the new
-    retention (None: not a retention.ms cut)."""
+    summed over the partitions it committed; None: it has no committed offset on the topic); `oldest_age_ms`: how
+    old the oldest of them is (None: none left, or the broker could not tell); `beyond_retention`: on a retention
+    cut, how many of them are older than the new retention (None: not a retention.ms cut); `assigned`: the topic's
+    partitions its members are assigned; `protocol`: classic or consumer (KIP-848), None when unknown; `leaves`:
+    set when the group belongs to a connector or Kafka Streams application this plan deletes or stops before the
+    topic step, saying which (the guard does not count it)."""
 
     group: str
     state: str
     members: int
-    lag: int
+    lag: int | None
     oldest_age_ms: int | None = None
     beyond_retention: int | None = None
+    assigned: tuple[int, ...] = ()
+    protocol: str | None = None
+    leaves: str | None = None
 
     @property
     def active(self) -> bool:
-        return self.members > 0 and self.state in ACTIVE_STATES
+        return live_members(self.state, self.members)
 
     def to_json(self) -> dict[str, Any]:
         return {"group": self.group, "state": self.state, "members": self.members, "lag": self.lag,
-                "oldest_unconsumed_age_ms": self.oldest_age_ms, "beyond_retention": self.beyond_retention}
+                "oldest_unconsumed_age_ms": self.oldest_age_ms, "beyond_retention": self.beyond_retention,
+                "assigned": list(self.assigned), "protocol": self.protocol, "leaves": self.leaves}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "GroupOnTopic":
-        age, beyond = d.get("oldest_unconsumed_age_ms"), d.get("beyond_retention")
-        return cls(str(d["group"]), str(d["state"]), int(d["members"]), int(d["lag"]),
-                   None if age is None else int(age), None if beyond is None else int(beyond))
+        age, beyond, lag = d.get("oldest_unconsumed_age_ms"), d.get("beyond_retention"), d.get("lag")
+        protocol, leaves = d.get("protocol"), d.get("leaves")
+        return cls(str(d["group"]), str(d["state"]), int(d["members"]), None if lag is None else int(lag),
+                   None if age is None else int(age), None if beyond is None else int(beyond),
+                   tuple(int(p) for p in d.get("assigned") or ()), None if protocol is None else str(protocol),
+                   None if leaves is None else str(leaves))
 
 
 @dataclass(frozen=True)
@@ -124,7 +146,8 @@ class ConsumerContext:
 
 def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
     """A live-state document's consumer side (kplan.kinds.livejson), None when it has none: `consumer_groups`
-    ({"g": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12}}}}), each topic's `end_offsets`
+    ({"g": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12}}, "assigned": {"orders": [0, 1]},
+    "protocol": "consumer"}}; `assigned` and `protocol` optional), each topic's `end_offsets`
     ({"0": 40}), `kept_from` ({"<retention ms>": {"0": 30}}) and `timestamps` ({"0": {"12": <epoch ms>}}), and
     `consumers_read_at` (epoch ms)."""
     groups = doc.get("consumer_groups")
@@ -136,7 +159,10 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
               for name, t in (doc.get("topics") or {}).items() if "end_offsets" in t}
     return LiveConsumers(
         freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
-                               freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}))
+                               freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}),
+                               freeze({t: tuple(sorted(int(x) for x in p))
+                                       for t, p in (g.get("assigned") or {}).items()}),
+                               None if g.get("protocol") is None else str(g["protocol"]))
                 for gid, g in groups.items()}),
         freeze(topics), int(doc.get("consumers_read_at", 0)))
 

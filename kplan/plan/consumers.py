@@ -4,8 +4,11 @@ After the topics are planned, `disrupted` names the topics whose readers the pla
 given more partitions, their retention cut, their cleanup.policy changed — and only those are looked up
 (`kplan.session.plan`: one follow-up read, none when no topic needs it). `attach_consumers` puts what was read on
 each such topic's change (`ResourceChange.consumers`) and adds the guard's diagnostics:
-- deleting or replacing a topic a group with live members reads: an error, unless the topic sets
-  `allow_consumer_disruption: true` or the run passes `--allow-active-consumers` (then a warning);
+- deleting or replacing a topic a group with live members reads (its members are assigned the topic, or it has
+  committed offsets on it): an error, unless the topic sets `allow_consumer_disruption: true` or the run passes
+  `--allow-active-consumers` (then a warning). A group that belongs to a sink connector or a Kafka Streams
+  application the same plan deletes (or stops) before its topic steps is shown with what takes it away, and not
+  counted (`leaving`);
 - a group without members that has committed offsets on a deleted or replaced topic: a warning, or the severity of
   a `topic-consumed-deletion` policy rule that selects the topic;
 - a retention cut that would delete records a group has not read yet: a warning.
@@ -17,6 +20,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterable
 
+from kplan.kinds.connector.connects import sink_group_of
+from kplan.kinds.streams_app.kind import StreamsAppPlanned
 from kplan.kinds.topic.kind import TopicPlanned
 from kplan.model.consumers import ConsumerContext, GroupOnTopic, LiveConsumers, TopicPositions
 from kplan.model.desired import Stack, TopicSpec
@@ -25,6 +30,7 @@ from kplan.model.live import LiveState, LiveTopic
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, error, warning
 from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.rules.display import readable
+from kplan.words import plural
 
 ALLOW_SETTING = "allow_consumer_disruption: true"
 ALLOW_FLAG = "--allow-active-consumers"
@@ -98,6 +104,7 @@ def attach_consumers(plan: Plan, stack: Stack, live: LiveState, *, allow_active:
     if not wanted:
         return plan
     specs = {t.name: t for t in stack.topics}
+    gone = leaving(plan, live)
     changes: list[ResourceChange] = []
     extra: list[PlanDiagnostic] = []
     for c in plan.changes:
@@ -105,7 +112,7 @@ def attach_consumers(plan: Plan, stack: Stack, live: LiveState, *, allow_active:
         if need is None:
             changes.append(c)
             continue
-        ctx = context_of(c.name, need, consumers)
+        ctx = context_of(c.name, need, consumers, gone)
         changes.append(replace(c, consumers=ctx))
         extra += guard(c, ctx, specs.get(c.name), stack.policy, allow_active)
     return replace(plan, changes=tuple(changes), diagnostics=_ordered(plan, extra))
@@ -120,21 +127,53 @@ def _ordered(plan: Plan, extra: list[PlanDiagnostic]) -> tuple[PlanDiagnostic, .
     return tuple(out)
 
 
-def context_of(topic: str, need: Disruption, consumers: LiveConsumers) -> ConsumerContext:
-    """The groups with committed offsets on `topic`, by name, with their lag, the age of their oldest unconsumed
-    record (where every lagging partition's was read) and, on a retention.ms cut, how many unconsumed records are
-    older than the new retention."""
+def leaving(plan: Plan, live: LiveState) -> dict[str, str]:
+    """group -> what takes it away, for the consumer groups of what this plan removes before any topic step (the
+    connectors' phases and DELETE_ACLS run before REPLACE_TOPICS and DELETE_TOPICS, kplan.kinds.step.Phase): a sink
+    connector it deletes (apply stops it and resets its offsets first) or stops, and a Kafka Streams application
+    it removes (its group is its application.id; its READ on it is deleted first, with its other ACLs)."""
+    out: dict[str, str] = {}
+    for c in plan.changes:
+        if c.type == ResourceType.CONNECTOR and c.action in (Action.DELETE, Action.UPDATE):
+            conn = live.connectors.get(c.name)
+            group = sink_group_of(conn.config, conn.connect_name) if conn is not None else None
+            stopped = c.action == Action.UPDATE and (c.after or {}).get("state") == "stopped" and (
+                (c.before or {}).get("state") != "stopped")
+            if group is not None and (c.action == Action.DELETE or stopped):
+                how = "deleted" if c.action == Action.DELETE else "stopped"
+                out[group] = f"this stack's connector {c.name}, {how} first"
+        elif c.type == ResourceType.STREAMS_APP and _loses_its_group(c):
+            out[c.name] = f"this stack's Kafka Streams application {c.name}, removed first (its ACLs deleted)"
+    return out
+
+
+def _loses_its_group(c: ResourceChange) -> bool:
+    """The application's change deletes its READ on its own group (its application.id): it is removed (a destroy
+    keeps its internal topics and so is an update, not a delete)."""
+    deleted = c.planned.delete if isinstance(c.planned, StreamsAppPlanned) else ()
+    return any(b.resource == "group" and b.pattern == "literal" and b.name == c.name and b.operation == "READ"
+               for _, b in deleted)
+
+
+def context_of(topic: str, need: Disruption, consumers: LiveConsumers,
+               gone: dict[str, str] | None = None) -> ConsumerContext:
+    """The groups whose members are assigned `topic` or that have committed offsets on it, by name, with their lag
+    (where they committed), the age of their oldest unconsumed record (where every lagging partition's was read),
+    on a retention.ms cut how many unconsumed records are older than the new retention, and (`gone`: `leaving`)
+    what in this plan takes a group away."""
     pos = consumers.topics.get(topic, TopicPositions())
     groups = []
     for gid in sorted(consumers.groups):
         g = consumers.groups[gid]
         committed = {p: o for p, o in (g.committed.get(topic) or {}).items() if o >= 0}
-        if not committed:
+        assigned = tuple(sorted(g.assigned.get(topic) or ()))
+        if not committed and not assigned:
             continue
         lags = {p: max(0, pos.end[p] - o) for p, o in committed.items() if p in pos.end}
-        groups.append(GroupOnTopic(gid, g.state, g.members, sum(lags.values()),
+        groups.append(GroupOnTopic(gid, g.state, g.members, sum(lags.values()) if committed else None,
                                    _oldest_age(committed, lags, pos, consumers.read_at_ms),
-                                   _beyond(committed, pos, need.retention_ms)))
+                                   _beyond(committed, pos, need.retention_ms), assigned, g.protocol,
+                                   (gone or {}).get(gid)))
     return ConsumerContext(need.because, tuple(groups), need.retention_ms)
 
 
@@ -158,10 +197,10 @@ def guard(c: ResourceChange, ctx: ConsumerContext, spec: TopicSpec | None, polic
     out: list[PlanDiagnostic] = []
     what = {Action.DELETE: "deleting", Action.REPLACE: "replacing (deleting and re-creating)"}.get(c.action)
     if what is not None:
-        active = [g for g in ctx.groups if g.active]
+        active = [g for g in ctx.groups if g.active and g.leaves is None]
         if active:
             out.append(_active(c, what, active, spec, allow_active))
-        idle = [g for g in ctx.groups if not g.active]
+        idle = [g for g in ctx.groups if not g.active and g.leaves is None]
         if idle:
             out.append(_idle(c, what, idle, policy))
     behind = [g for g in ctx.groups if g.beyond_retention]
@@ -215,6 +254,12 @@ def _rule(policy: Policy | None, topic: str) -> Rule | None:
 
 
 def _with_lag(groups: Iterable[GroupOnTopic]) -> str:
-    """`orders-app (Stable, 2 members, lag 40)`, ... for messages."""
-    return ", ".join(f"{g.group} ({g.state}, {g.members} member{'s' if g.members != 1 else ''}, lag {g.lag})"
-                     for g in groups)
+    """`orders-app (Stable, 2 members, lag 40)`, `etl (Stable, 1 member, assigned 1 partition, no committed
+    offsets)`, ... for messages."""
+    return ", ".join(f"{g.group} ({g.state}, {plural(g.members, 'member')}, {_position(g)})" for g in groups)
+
+
+def _position(g: GroupOnTopic) -> str:
+    if g.lag is not None:
+        return f"lag {g.lag}"
+    return f"assigned {plural(len(g.assigned), 'partition')}, no committed offsets"

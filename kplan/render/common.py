@@ -191,17 +191,29 @@ def consumer_summary(ch: ResourceChange) -> str | None:
         return None
     why = ", ".join(ctx.because)
     if not ctx.groups:
-        return f"consumers ({why}): no consumer group has committed offsets on it"
+        return f"consumers ({why}): no consumer group reads it (none is assigned it or has committed offsets on it)"
     return f"consumers ({why}): read by {plural(len(ctx.groups), 'consumer group')}"
 
 
 def group_line(ch: ResourceChange, g) -> str:
-    """One group on a disrupted topic: `orders-app: Stable, 2 members, lag 40 messages, oldest unconsumed 3h`."""
-    text = f"{g.group}: {g.state}, {plural(g.members, 'member')}, lag {plural(g.lag, 'message')}"
+    """One group on a disrupted topic: `orders-app: Stable, 2 members, lag 40 messages, oldest unconsumed 3h`; a
+    group without committed offsets there says which partitions it is assigned; a group this plan takes away
+    first says what takes it (`connect-orders-sink: Stable, 1 member, lag 0 messages — this stack's connector
+    orders-sink, deleted first`)."""
+    text = f"{g.group}: {g.state}, {plural(g.members, 'member')}"
+    if g.protocol == "consumer":
+        text += " (consumer protocol)"
+    if g.lag is not None:
+        text += f", lag {plural(g.lag, 'message')}"
+    else:
+        text += (f", assigned {'partition' if len(g.assigned) == 1 else 'partitions'} "
+                 f"{', '.join(str(p) for p in g.assigned)}, no committed offsets")
     if g.oldest_age_ms is not None:
         text += f", oldest unconsumed {age(g.oldest_age_ms)} old"
     if g.beyond_retention is not None and ch.consumers is not None and ch.consumers.retention_ms is not None:
         text += f", {g.beyond_retention} older than the new retention.ms ({retention(ch.consumers.retention_ms)})"
+    if g.leaves is not None:
+        text += f" — {g.leaves}"
     return text
 
 

@@ -144,8 +144,10 @@ def _consumers(plan: Plan) -> list[str]:
             beyond = "" if g.beyond_retention is None else (
                 f"{'**' if g.beyond_retention else ''}{g.beyond_retention}{'**' if g.beyond_retention else ''}"
                 + (f" ({retention(ctx.retention_ms)})" if ctx.retention_ms is not None else ""))
-            state = f"**{g.state}**" if g.active else g.state
-            rows.append(f"| {_code(ch.name)} | {why} | {_code(g.group)} | {state} | {g.members} | {g.lag} | {oldest} "
+            state = f"**{g.state}**" if g.active and g.leaves is None else g.state
+            lag = g.lag if g.lag is not None else _cell(f"none committed (assigned {len(g.assigned)})")
+            who = _code(g.group) + (f" ({_cell(g.leaves)})" if g.leaves is not None else "")
+            rows.append(f"| {_code(ch.name)} | {why} | {who} | {state} | {g.members} | {lag} | {oldest} "
                         f"| {_cell(beyond)} |\n")
     return rows
 

@@ -316,3 +316,19 @@ def forget_stack(admin, bootstrap: str, stack_name: str) -> None:
         if topic in existing:
             producer.produce(topic, key=stack_name.encode(), value=None)
     producer.flush(30)
+
+
+def require_consumer_protocol(admin) -> None:
+    """Skip the calling test unless the broker's group coordinator enables Kafka 4's consumer protocol (KIP-848):
+    `group.coordinator.rebalance.protocols` includes `consumer` (the default from Kafka 4.0; the version matrix also
+    runs 3.9, where it is `classic`)."""
+    import pytest
+    from confluent_kafka.admin import ConfigResource
+
+    node = admin.describe_cluster(request_timeout=20).result(30).nodes[0].id
+    resource = ConfigResource(ConfigResource.Type.BROKER, str(node))
+    entry = admin.describe_configs([resource])[resource].result(30).get("group.coordinator.rebalance.protocols")
+    protocols = (entry.value or "").split(",") if entry is not None else []
+    if "consumer" not in protocols:
+        pytest.skip(f"the broker does not enable the consumer group protocol (group.coordinator.rebalance.protocols="
+                    f"{','.join(protocols) or 'unset'})")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer
-from kplan_helpers import base_stack, faulty_kplan, kplan, write_stack
+from kplan_helpers import base_stack, faulty_kplan, kplan, require_consumer_protocol, wait_for, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -170,3 +170,49 @@ def test_a_delete_request_deletes_an_empty_group_and_is_refused_while_it_has_mem
     assert _group_state(admin, group) == "DEAD" and _committed(admin, group) == {}
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 0 and "No changes." in r.out, r.text
+
+
+def test_requests_on_a_live_consumer_protocol_group_are_refused_then_applied(stack, admin, prefix, tmp_path):
+    """Issue 41, defect 5: a group of Kafka 4's consumer protocol (KIP-848, `group.protocol=consumer`) with a live
+    member is seen as such (a classic DescribeGroups calls it Dead without members): the plan warns, apply refuses a
+    reset and a delete without changing anything; once the member leaves, the reset is applied."""
+    require_consumer_protocol(admin)
+    topic, group = f"{prefix}.in", f"{prefix}-kip848"
+    reset = {"name": group, "offsets": {"request": "r1", "reset": "earliest"}}
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, topic))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce(stack.bootstrap_servers, topic, range(0, 6))
+    consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": group, "group.protocol": "consumer",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    try:
+        consumer.subscribe([topic])
+        _consume(consumer, 4)
+        from confluent_kafka import TopicPartition
+
+        consumer.commit(offsets=[TopicPartition(topic, 0, 4)], asynchronous=False)
+        described = admin.describe_consumer_groups([group])[group].result(timeout=30)
+        assert (described.type.name, described.state.name, len(described.members)) == ("CONSUMER", "STABLE", 1)
+        assert _committed(admin, group) == {(topic, 0): 4}
+
+        write_stack(path, _stack(stack, prefix, topic, [reset]))
+        r = kplan("plan", str(path), "--detailed-exitcode")
+        assert r.code == 2, r.text
+        assert f'offsets["{topic}/0"] = 4 -> 0  # moved to the requested position' in r.out, r.out
+        assert f"consumer group '{group}' has 1 live member (state Stable)" in r.out, r.out
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 1, r.text
+        [line] = [x for x in r.err.splitlines() if "live member" in x]
+        assert f"consumer group {group} has 1 live member (state Stable)" in line, line
+        assert _committed(admin, group) == {(topic, 0): 4}
+
+        write_stack(path, _stack(stack, prefix, topic, [{"name": group, "delete": {"request": "retire-1"}}]))
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 1 and f"consumer group {group} has 1 live member" in r.err, r.text
+        assert _committed(admin, group) == {(topic, 0): 4}
+    finally:
+        consumer.close()
+    wait_for(lambda: _group_state(admin, group) == "EMPTY", what=f"group {group} Empty")
+    write_stack(path, _stack(stack, prefix, topic, [reset]))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert _committed(admin, group) == {(topic, 0): 0}

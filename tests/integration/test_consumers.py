@@ -10,8 +10,8 @@ import json
 import time
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
-from kplan_helpers import kplan, stack_doc, wait_for, write_stack
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from kplan_helpers import kplan, require_consumer_protocol, stack_doc, wait_for, write_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.compat]
 
@@ -173,3 +173,134 @@ def test_a_retention_cut_below_a_groups_lag_is_reported(stack, admin, prefix, tm
         assert r.code == 0 and "#   consumers (" not in r.out, r.out
     finally:
         _delete_groups(admin, [group])
+
+
+def _stable_members(admin, group: str, consumers: list[Consumer], topic: str) -> None:
+    """Poll `consumers` until the group is Stable and every one of them is assigned a partition of `topic`."""
+    def ready():
+        for c in consumers:
+            c.poll(0.2)
+        d = admin.describe_consumer_groups([group])[group].result(10)
+        return (d.state.name == "STABLE" and len(d.members) == len(consumers)
+                and all(any(tp.topic == topic for tp in c.assignment()) for c in consumers))
+
+    wait_for(ready, timeout=90, what=f"group {group} Stable with {len(consumers)} member(s) assigned {topic}")
+
+
+@pytest.mark.parametrize("protocol", ["classic", "consumer"])
+def test_a_live_group_that_never_committed_blocks_deleting_its_topic(stack, admin, prefix, tmp_path, protocol):
+    """Issue 41, defects 4 and 5: a consumer with auto commit off (as Flink, Spark and hand-committing services
+    run) is a live member assigned the topic but has no committed offset on it; with `group.protocol=consumer`
+    (KIP-848, Kafka 4) too. The guard sees it by its members' assignments."""
+    if protocol == "consumer":
+        require_consumer_protocol(admin)
+    topic, group = f"{prefix}.t", f"{prefix}-{protocol}-reader"
+    spec = {"name": topic, "partitions": 1, "replication_factor": 1}
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [spec]))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce(stack.bootstrap_servers, topic, {0: 5})
+    conf = {"bootstrap.servers": stack.bootstrap_servers, "group.id": group, "enable.auto.commit": False,
+            "auto.offset.reset": "earliest", "group.protocol": protocol}
+    if protocol == "classic":
+        conf["session.timeout.ms"] = 45000
+    reader = Consumer(conf)
+    try:
+        reader.subscribe([topic])
+        _stable_members(admin, group, [reader], topic)
+        path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, []))
+        r = kplan("plan", str(path), "--no-color")
+        assert r.code == 1, r.text
+        assert (f"Error: topic.{topic}: deleting the topic breaks consumer groups with live members: {group} "
+                "(Stable, 1 member, assigned 1 partition, no committed offsets)") in r.out, r.out
+        doc = json.loads(kplan("plan", str(path), "--format", "json").out)
+        [g] = _consumer_context(doc, f"topic.{topic}")["groups"]
+        assert (g["group"], g["state"], g["members"], g["lag"], g["assigned"], g["protocol"]) == (
+            group, "Stable", 1, None, [0], protocol), g
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 1 and group in r.err, r.text
+        assert topic in admin.list_topics(timeout=20).topics
+    finally:
+        reader.close()
+        _delete_groups(admin, [group])
+
+
+def test_destroying_a_stacks_own_sink_and_streams_app_is_not_blocked_by_their_groups(stack, admin, prefix, tmp_path):
+    """Issue 41, defect 3: apply deletes a sink connector (and a Kafka Streams application's ACLs) before it deletes
+    the topics, so their groups (`connect-<name>`, the application.id) are not live consumers for the guard: shown
+    with what takes them away, not an error. A group of a connector the plan keeps, and any other group, still
+    block."""
+    from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType
+    from confluent_kafka.admin import ResourceType as AclResource
+
+    topic, sink, app, other = f"{prefix}.orders", f"{prefix}-sink", f"{prefix}-app", f"{prefix}-other"
+    spec = {"name": topic, "partitions": 1, "replication_factor": 1}
+    connector = {"name": sink, "class": "FileStreamSink", "tasks_max": 1,
+                 "config": {"topics": topic, "file": str(tmp_path / "out.txt")}}
+    doc = stack_doc(stack, prefix, [spec], [connector])
+    doc["streams_apps"] = [{"application_id": app, "principal": f"User:{app}", "inputs": [topic]}]
+    path = write_stack(tmp_path / "s.yaml", doc)
+    readers: list[Consumer] = []
+    try:
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        producer = Producer({"bootstrap.servers": stack.bootstrap_servers})
+        for i in range(4):
+            producer.produce(topic, value=json.dumps({"n": i}).encode(), partition=0)  # JSON: the worker's converter
+        assert producer.flush(30) == 0
+
+        def sink_consumed():
+            d = admin.describe_consumer_groups([f"connect-{sink}"])[f"connect-{sink}"].result(10)
+            offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(f"connect-{sink}")])
+            done = offsets[f"connect-{sink}"].result(10).topic_partitions or []
+            return (d.state.name == "STABLE" and len(d.members) == 1
+                    and [(tp.topic, tp.offset) for tp in done] == [(topic, 4)])
+        wait_for(sink_consumed, timeout=120, what=f"the sink's group connect-{sink} Stable, at offset 4")
+        # the application's instance (its group is its application.id) and an unrelated reader, both live, both
+        # having committed offsets (as the sink has)
+        for group in (app, other):
+            c = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": group,
+                          "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+            _commit(c, topic, {0: 1})
+            c.subscribe([topic])
+            _stable_members(admin, group, [c], topic)
+            readers.append(c)
+
+        # the stack keeps the connector and the application but no longer declares the topic: all three block
+        kept = {**doc, "topics": []}
+        r = kplan("plan", str(write_stack(tmp_path / "kept.yaml", kept)), "--no-color")
+        assert r.code == 1, r.text
+        [line] = [x for x in r.out.splitlines() if x.startswith("Error:") and f"topic.{topic}: deleting" in x]
+        assert f"connect-{sink} (" in line and f"{app} (Stable, 1 member" in line, line
+        assert f"{other} (Stable, 1 member" in line, line
+
+        # destroy: the sink's and the application's groups go with them; the unrelated reader alone blocks
+        r = kplan("plan", str(path), "--destroy", "--no-color")
+        assert r.code == 1, r.text
+        [line] = [x for x in r.out.splitlines() if x.startswith("Error:") and f"topic.{topic}: deleting" in x]
+        assert f"live members: {other} (Stable, 1 member, lag 3);" in line, line
+        assert f"connect-{sink}" not in line and f"{app} (" not in line, line
+        [line] = [x for x in r.out.splitlines() if x.startswith(f"  #     connect-{sink}: ")]
+        assert line.endswith(f", lag 0 messages — this stack's connector {sink}, deleted first"), line
+        [line] = [x for x in r.out.splitlines() if x.startswith(f"  #     {app}: ")]
+        assert line.startswith(f"  #     {app}: Stable, 1 member, lag 3 messages, oldest unconsumed "), line
+        assert line.endswith(f" — this stack's Kafka Streams application {app}, removed first (its ACLs deleted)"), line
+        doc_json = json.loads(kplan("plan", str(path), "--destroy", "--format", "json").out)
+        leaves = {g["group"]: g["leaves"] for g in _consumer_context(doc_json, f"topic.{topic}")["groups"]}
+        assert leaves == {f"connect-{sink}": f"this stack's connector {sink}, deleted first",
+                          app: f"this stack's Kafka Streams application {app}, removed first (its ACLs deleted)",
+                          other: None}, leaves
+
+        readers.pop().close()  # the unrelated reader stops: nothing blocks the destroy any more
+        wait_for(lambda: admin.describe_consumer_groups([other])[other].result(10).state.name == "EMPTY",
+                 what=f"group {other} Empty")
+        r = kplan("plan", str(path), "--destroy", "--no-color")
+        assert r.code == 0 and "Error:" not in r.out, r.text
+        r = kplan("destroy", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        wait_for(lambda: topic not in admin.list_topics(timeout=20).topics, what=f"{topic} deleted")
+    finally:
+        _close(readers)
+        _delete_groups(admin, [app, other, f"connect-{sink}"])
+        for f in admin.delete_acls([AclBindingFilter(AclResource.ANY, None, ResourcePatternType.ANY, f"User:{app}",
+                                                     None, AclOperation.ANY, AclPermissionType.ANY)]).values():
+            f.result(30)

@@ -189,9 +189,9 @@ def test_streams_app_runs_on_its_generated_acls_alone(secured, sadmin, names, tm
         out.consumer.close()
 
     # destroy: the bindings go, the internal topics stay (and the plan says so). A Kafka Streams client does not
-    # leave its group on close, so the group keeps its member until the session times out: destroy is allowed to
-    # delete the input topic anyway
-    r = kplan("destroy", str(path), "--auto-approve", "--allow-active-consumers", env=env)
+    # leave its group on close, so the group keeps its member until the session times out: it is the application's
+    # group, and destroy removes the application first, so the guard lets the input topic go (issue 41)
+    r = kplan("destroy", str(path), "--auto-approve", env=env)
     assert r.code == 0, r.text
     assert "delete_internal_topics_on_destroy" in r.out and "stay" in r.out, r.out
     assert bindings(sadmin, principal) == set()

@@ -44,11 +44,18 @@ def unread_system(connect: str) -> str:
 
 
 def sink_group(spec: "ConnectorSpec") -> str | None:
-    """The consumer group a sink connector's tasks join (`connect-<name>`, unless `consumer.override.group.id`
-    says otherwise); None for a source (a sink names its topics: `topics` or `topics.regex`)."""
-    if "topics" not in spec.config and "topics.regex" not in spec.config:
+    """The consumer group a declared sink connector's tasks join (`sink_group_of`)."""
+    return sink_group_of(spec.config, spec.connect_name)
+
+
+def sink_group_of(config: Mapping[str, str], connect_name: str) -> str | None:
+    """The consumer group a sink connector's tasks join, as Connect names it (Worker.baseConsumerConfigs):
+    `connect-<its name on its Connect cluster>`, unless the connector's `consumer.override.group.id` says otherwise
+    (KIP-458; a worker-wide `consumer.group.id` is not visible to kplan); None for a source (a sink names its
+    topics: `topics` or `topics.regex`)."""
+    if "topics" not in config and "topics.regex" not in config:
         return None
-    return spec.config.get("consumer.override.group.id") or f"connect-{spec.connect_name}"
+    return config.get("consumer.override.group.id") or f"connect-{connect_name}"
 
 
 def shared_sink_groups(specs) -> list[PlanDiagnostic]:

@@ -12,6 +12,7 @@ from kplan.render.common import (
     SYMBOLS,
     attr_note,
     flag_note,
+    group_line,
     label,
     meta_line,
     reason_text,
@@ -90,7 +91,7 @@ def diff_lines(ch: ResourceChange) -> list[list[str]]:
         lines.append(["#", f"({ch.unchanged_attributes} unchanged attribute(s) hidden)"])
     if ch.consumers is not None:
         for g in ch.consumers.groups:
-            lines.append(["#", f"read by consumer group {g.group}: {g.state}, {g.members} member(s), lag {g.lag}"])
+            lines.append(["#", f"read by consumer group {group_line(ch, g)}"])
     return lines
 
 

@@ -174,3 +174,107 @@ def test_the_context_survives_the_plan_json():
     plan = _deleting("Stable", 2)
     again = plan_from_dict(plan_to_dict(plan))
     assert again.change("topic.t").consumers == plan.change("topic.t").consumers
+
+
+def _assigned(gid, state, members, partitions, protocol="classic"):
+    """A group whose members are assigned `t`'s `partitions` and that has no committed offset."""
+    return LiveGroup(gid, state, members, freeze({}), freeze({"t": tuple(partitions)}), protocol)
+
+
+def test_a_live_group_without_committed_offsets_is_seen_by_its_assignment():
+    lv = replace(live([ltopic("t", 2, 1)]), consumers=consumers(_assigned("etl", "Stable", 1, [0, 1]), topics=ENDS))
+    plan = make_plan(stack([]), lv)
+    [d] = plan.errors
+    assert "etl (Stable, 1 member, assigned 2 partitions, no committed offsets)" in d.message
+    [g] = plan.change("topic.t").consumers.groups
+    assert (g.lag, g.assigned, g.protocol, g.oldest_age_ms) == (None, (0, 1), "classic", None)
+
+
+def test_a_consumer_protocol_group_with_members_in_a_state_librdkafka_does_not_name_is_live():
+    """librdkafka reports KIP-848's Assigning and Reconciling as Unknown: with members, that is live."""
+    for state in ("Unknown", "Assigning", "Reconciling", "Stable"):
+        lv = replace(live([ltopic("t", 1, 1)]),
+                     consumers=consumers(_assigned("g", state, 1, [0], "consumer"), topics=ENDS))
+        assert [d.code for d in make_plan(stack([]), lv).errors] == [ACTIVE_CODE], state
+    for state in ("Empty", "Dead"):
+        lv = replace(live([ltopic("t", 1, 1)]), consumers=consumers(group("g", state, 0, "t", {0: 3}), topics=ENDS))
+        assert not make_plan(stack([]), lv).has_errors, state
+
+
+SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+
+
+def _sink_plan(stack_connectors, group_id, config=None, allow=False):
+    from builders import lconn
+
+    lv = replace(live([ltopic("t", 1, 1)], [lconn("sink", {"connector.class": SINK, "topics": "t", **(config or {})})]),
+                 consumers=consumers(group(group_id, "Stable", 1, "t", {0: 5}), topics=ENDS))
+    return make_plan(stack([], stack_connectors), lv, allow_active_consumers=allow)
+
+
+def test_the_group_of_a_sink_the_plan_deletes_first_is_shown_and_not_counted():
+    plan = _sink_plan([], "connect-sink")
+    assert not plan.has_errors, plan.errors
+    assert not [d for d in plan.diagnostics if d.code.startswith("consumers-")]
+    [g] = plan.change("topic.t").consumers.groups
+    assert (g.group, g.leaves) == ("connect-sink", "this stack's connector sink, deleted first")
+    from kplan.render.markdown import render_markdown
+    from kplan.render.text import render_text
+
+    assert ("  #     connect-sink: Stable, 1 member, lag 0 messages — this stack's connector sink, deleted first"
+            in render_text(plan, color=False).splitlines())
+    assert ("| `t` | delete | `connect-sink` (this stack's connector sink, deleted first) | Stable | 1 | 0 |  |  |"
+            in render_markdown(plan).splitlines())
+    # consumer.override.group.id names the group Connect uses instead
+    plan = _sink_plan([], "billing-sink", {"consumer.override.group.id": "billing-sink"})
+    assert not plan.has_errors and plan.change("topic.t").consumers.groups[0].leaves is not None
+    # ... and then connect-<name> is somebody else's group: it blocks
+    plan = _sink_plan([], "connect-sink", {"consumer.override.group.id": "billing-sink"})
+    assert [d.code for d in plan.errors] == [ACTIVE_CODE]
+
+
+def test_the_group_of_a_sink_the_plan_keeps_or_only_pauses_still_blocks():
+    from builders import connector
+
+    kept = connector("sink", {"connector.class": SINK, "topics": "t"})
+    assert [d.code for d in _sink_plan([kept], "connect-sink").errors] == [ACTIVE_CODE]
+    paused = connector("sink", {"connector.class": SINK, "topics": "t"}, state="paused")
+    assert [d.code for d in _sink_plan([paused], "connect-sink").errors] == [ACTIVE_CODE]
+    stopped = connector("sink", {"connector.class": SINK, "topics": "t"}, state="stopped")
+    plan = _sink_plan([stopped], "connect-sink")
+    assert not plan.has_errors, plan.errors
+    assert plan.change("topic.t").consumers.groups[0].leaves == "this stack's connector sink, stopped first"
+
+
+def test_the_group_of_a_streams_application_the_plan_removes_is_shown_and_not_counted():
+    from kplan.kinds.acl.model import AclBinding
+    from kplan.kinds.streams_app.kind import StreamsAppPlanned
+    from kplan.model.plan import Action, ResourceChange, ResourceType
+    from kplan.plan.consumers import leaving
+
+    def app(name, *bindings):
+        held = tuple(("User:x", b) for b in bindings)
+        return ResourceChange(f"streams_app.{name}", ResourceType.STREAMS_APP, name, Action.UPDATE,
+                              planned=StreamsAppPlanned(delete=held))
+
+    lv = live([ltopic("t", 1, 1)])
+    plan = make_plan(stack([]), lv)
+    removed = app("enricher", AclBinding("group", "literal", "enricher", "READ"),
+                  AclBinding("topic", "literal", "t", "READ"))  # an update: its internal topics stay
+    narrowed = app("kept", AclBinding("topic", "literal", "t", "READ"))  # an input dropped: it keeps its group
+    other = app("third", AclBinding("group", "literal", "someone-else", "READ"))
+    assert leaving(replace(plan, changes=plan.changes + (removed, narrowed, other)), lv) == {
+        "enricher": "this stack's Kafka Streams application enricher, removed first (its ACLs deleted)"}
+
+
+def test_an_old_librdkafka_is_refused_for_describing_groups():
+    import pytest
+
+    from kplan.cluster.group_protocols import check_client
+    from kplan.errors import KplanError
+
+    with pytest.raises(KplanError, match=r"librdkafka 2\.6\.1 describes consumer groups only the classic way.*"
+                                         r"install confluent-kafka>=2\.10\.0"):
+        check_client(("2.6.1", 0x020601FF))
+    check_client(("2.10.0", 0x020A00FF))
+    check_client(("2.16.0", 0x021000FF))
