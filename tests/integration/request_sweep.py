@@ -21,7 +21,8 @@ A trial, on the real local stack, with a fresh stack name:
 4. The verdict: AFTER when the offsets (or the group's absence) are the request's target and `kplan plan
    --detailed-exitcode` exits 0 (the token is recorded); BEFORE when they are as in step 1 and the plan exits 2
    (the request is still to apply: not recorded as applied); else NEITHER (e.g. not moved but recorded: the request
-   lost). A `--resume` must end AFTER, a `--rollback` BEFORE (or, after an irreversible delete, AFTER).
+   lost). A `--resume` must end AFTER, a `--rollback` BEFORE (or, once a delete was requested, which is
+   irreversible, AFTER: the rollback then exits 3 and must name it).
 """
 
 from __future__ import annotations
@@ -202,7 +203,8 @@ class RequestSweep:
                 return out
             r = kplan("recover", str(change), f"--{recovery}", "--force", "--auto-approve", env=self.env)
             out.outputs.append(f"recover --{recovery}: {_tail(r)}")
-            if r.code != 0:
+            # 3: a rollback that left an irreversible step (a delete requested), which it must name
+            if r.code not in (0, 3) or (r.code == 3 and "irreversible" not in r.text):
                 out.verdict = "NEITHER"
                 return out
             out.final = self.state(kind, p)

@@ -24,7 +24,12 @@ def test_a_request_killed_in_its_step_is_applied_by_resume(sweep, kind, point):
     assert res.verdict == "AFTER", res.detail()
 
 
-@pytest.mark.parametrize("kind", ["group-earliest", "group-delete", "connector-reset"])
-def test_a_request_killed_at_the_start_of_its_step_is_rolled_back(sweep, kind):
-    res = sweep.trial(kind, "start", "rollback")
-    assert res.verdict == "BEFORE", res.detail()
+ROLLBACKS = [("group-earliest", "middle", "BEFORE"), ("group-delete", "start", "BEFORE"),
+             ("group-delete", "end", "AFTER"), ("connector-reset", "stopped", "BEFORE")]
+
+
+@pytest.mark.parametrize("kind,point,verdict", ROLLBACKS, ids=[f"{k}@{p}" for k, p, _ in ROLLBACKS])
+def test_a_request_killed_in_its_step_is_rolled_back(sweep, kind, point, verdict):
+    """BEFORE; or, once the group's deletion was requested (irreversible, named by the rollback), AFTER."""
+    res = sweep.trial(kind, point, "rollback")
+    assert res.verdict == verdict, res.detail()
