@@ -43,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kplan_helpers import Run, cleanup, forget_stack, killed_kplan, kplan, write_stack  # noqa: E402
 
+INFRA = ("cannot reach Kafka", "answered 404 to GET /connectors", "Connection refused")  # as fault_sweep.py
+
 START = "journal-written:2"  # the journal says the request's step (step 1) started; nothing is written yet
 # kind -> (the request as declared, given the instant between the records; the target)
 GROUP_KINDS = {
@@ -189,7 +191,18 @@ class RequestSweep:
 
     # -- one trial --
 
-    def trial(self, kind: str, point: str, recovery: str = "resume") -> Outcome:
+    def trial(self, kind: str, point: str, recovery: str = "resume", attempts: int = 3) -> Outcome:
+        """One trial; re-run (on a new stack name) when the shared stack itself failed during it (fault_sweep's
+        rule: an ERROR, or kplan saying it could not reach Kafka or Connect)."""
+        for _ in range(attempts):
+            out = self._trial(kind, point, recovery)
+            if out.verdict != "ERROR" and not any(s in o for o in out.outputs for s in INFRA):
+                return out
+            print(f"re-running {kind} @{point} --{recovery}: the stack failed during it", file=sys.stderr)
+            time.sleep(10)
+        return out
+
+    def _trial(self, kind: str, point: str, recovery: str) -> Outcome:
         self.n += 1
         p = f"kplanreq-{self.tag}-{self.n:03d}"
         out = Outcome(kind, point, recovery)
