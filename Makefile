@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: tools-integration browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep clean
+.PHONY: tools-integration browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -170,6 +170,9 @@ bench-compare: venv
 # `make test` runs a sampled set (tests/integration/test_fault_sweep.py).
 fault-sweep: stack-up
 	PYTHONPATH=dev $(PY) tests/integration/fault_sweep.py $(SWEEP_ARGS)
+
+request-sweep: stack-up
+	PYTHONPATH=dev $(PY) tests/integration/request_sweep.py $(SWEEP_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

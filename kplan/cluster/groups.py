@@ -85,9 +85,11 @@ def committed(admin, group: str, timeout_s: float, who: str | None = None) -> tu
     return tuple(sorted((tp.topic, tp.partition, tp.offset) for tp in answer.topic_partitions or () if tp.offset >= 0))
 
 
-def resolve(admin, wanted: Mapping[tuple[str, int], Any], timeout_s: float) -> dict[tuple[str, int], int]:
-    """(topic, partition) -> the offset its spec ("earliest", "latest" or a timestamp in ms) means now; one
-    list_offsets request (and one more for the partitions without a record after their timestamp: their end)."""
+def resolve(admin, wanted: Iterable[tuple[str, int, Any]], timeout_s: float) -> dict[tuple[str, int, Any], int]:
+    """(topic, partition, spec) -> the offset the spec ("earliest", "latest" or a timestamp in ms) means now. Keyed
+    by the spec too: two groups on one partition may ask for different positions, and each gets its own. One
+    list_offsets request per distinct spec of a partition (a request asks one spec per partition), and one more
+    for the partitions without a record after their timestamp: their end."""
     from confluent_kafka import TopicPartition
     from confluent_kafka.admin import OffsetSpec
 
@@ -106,9 +108,23 @@ def resolve(admin, wanted: Mapping[tuple[str, int], Any], timeout_s: float) -> d
                                  f"{describe_kafka_error(e)}") from None
         return out
 
-    found = ask(wanted)
-    ends = ask({k: "latest" for k, o in found.items() if o < 0})
-    return {k: ends.get(k, o) if o < 0 else o for k, o in sorted(found.items())}
+    found: dict[tuple[str, int, Any], int] = {}
+    for batch in spec_batches(wanted):
+        found.update({(t, p, batch[(t, p)]): o for (t, p), o in ask(batch).items()})
+    ends = ask({(t, p): "latest" for (t, p, _), o in found.items() if o < 0})
+    return {k: ends.get((k[0], k[1]), o) if o < 0 else o for k, o in found.items()}
+
+
+def spec_batches(wanted: Iterable[tuple[str, int, Any]]) -> list[dict[tuple[str, int], Any]]:
+    """The distinct (topic, partition, spec) asked, as list_offsets requests: each holds a partition at most once
+    (the n-th request holds each partition's n-th distinct spec), so as many requests as the most specs one
+    partition is asked for."""
+    per: dict[tuple[str, int], list[Any]] = {}
+    for t, p, s in wanted:
+        if s not in per.setdefault((t, p), []):
+            per[(t, p)].append(s)
+    return [{tp: specs[i] for tp, specs in sorted(per.items()) if len(specs) > i}
+            for i in range(max((len(v) for v in per.values()), default=0))]
 
 
 def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Mapping[str, int], timeout_s: float,
@@ -120,8 +136,8 @@ def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Map
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     states = describe_groups(admin, sorted(queries), timeout_s, who)
     out: dict[str, dict] = {}
-    wanted: dict[tuple[str, int], Any] = {}
-    plans: dict[str, list[tuple[str, int]]] = {}
+    wanted: set[tuple[str, int, Any]] = set()  # keyed by the spec too: each group gets its own target
+    plans: dict[str, tuple[Any, list[tuple[str, int]]]] = {}
     for name, q in sorted(queries.items()):
         state, members = states.get(name, ("Dead", 0))
         have = committed(admin, name, timeout_s, who)
@@ -137,11 +153,12 @@ def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Map
         if to in ("timestamp", "ago"):
             spec = int(q["ms"]) if to == "timestamp" else now_ms - int(q["ms"])
             doc["at_ms"] = spec
-        plans[name] = [(t, p) for t in topics if t in partitions for p in range(partitions[t])]
-        wanted.update({tp: spec for tp in plans[name]})
+        tps = [(t, p) for t in topics if t in partitions for p in range(partitions[t])]
+        plans[name] = (spec, tps)
+        wanted.update((t, p, spec) for t, p in tps)
     found = resolve(admin, wanted, timeout_s) if wanted else {}
-    for name, tps in plans.items():
-        out[name]["targets"] = [[t, p, found[(t, p)]] for t, p in tps if (t, p) in found]
+    for name, (spec, tps) in plans.items():
+        out[name]["targets"] = [[t, p, found[(t, p, spec)]] for t, p in tps if (t, p, spec) in found]
     return out
 
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import Any, ClassVar, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, NamedTuple
 
 from kplan.errors import KplanError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.plan import ResourceType
 
 
 class Phase(IntEnum):
@@ -97,6 +100,12 @@ class StepBase(Immutable):
 
     def args_json(self) -> dict[str, Any]:
         raise NotImplementedError
+
+    def applies_request(self) -> tuple["ResourceType", str, str | None] | None:
+        """The one-time request (versioned by a token) this step applies: (its kind, its name, the token recorded
+        before the run); None for a step that converges a resource. `recover --resume` plans a request whose step
+        is not done against the token recorded before the run (kplan.apply.resume)."""
+        return None
 
     def before_json(self) -> dict[str, Any]:
         return {}

@@ -11,27 +11,32 @@ from kplan.kinds import UNITS
 from kplan.session.open import Session
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.apply.resume import Tokens
     from kplan.model.desired import Stack
     from kplan.secrets import SecretValues
 
 
 def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
-               holding_lock: bool = False, allow_active_consumers: bool = False):
+               holding_lock: bool = False, allow_active_consumers: bool = False, requests_before: Tokens | None = None):
     """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
     again, after waiting for the broker's metadata, while the plan would create a topic that exists
     (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
     `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing;
-    `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.plan.consumers)."""
+    `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.plan.consumers);
+    `requests_before`: (a resume) the requests the resumed run has not applied, planned against the tokens
+    recorded before it (kplan.apply.resume)."""
     from kplan.cluster.settle import settled
 
-    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers),
+    return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers,
+                                      requests_before),
                    session.reader,
                    session.stack.cluster.timeout_s, validated=validate)
 
 
 
 def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool,
-               allow_active: bool = False):
+               allow_active: bool = False, requests_before: Tokens | None = None):
+    from kplan.apply.resume import with_tokens_before
     from kplan.cluster.claimed import read_claimed_topics
     from kplan.model.plan import error
     from kplan.plan.planner import make_plan
@@ -41,6 +46,8 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     live = read_claimed_topics(stack, live, session.reader)  # orphans under the stack's claims (docs/orphans.md)
     if resuming:
         live = replace(live, unfinished_run=None)
+    if requests_before:
+        live = with_tokens_before(live, requests_before)
     if holding_lock:
         live = replace(live, locked=False)
     for unit in UNITS:  # the kinds' follow-up reads, in the kinds' order

@@ -37,11 +37,16 @@ def unfinished_message(j: Journal) -> str:
             f"`kplan recover --resume` finishes it")
 
 
-def plan_for(cluster: Cluster, destroy: bool, resuming: bool = False, allow_active_consumers: bool = False):
+def plan_for(cluster: Cluster, destroy: bool, resume_of: Journal | None = None,
+             allow_active_consumers: bool = False):
+    """The run's plan; a resume plans the requests its journal has not done against the tokens recorded before
+    the run, not the merged record that already carries them (kplan.apply.resume)."""
+    from kplan.apply.resume import unapplied_requests
     from kplan.session.plan import plan_stack
 
-    return plan_stack(cluster.session, destroy=destroy, resuming=resuming, holding_lock=True,
-                      allow_active_consumers=allow_active_consumers)
+    return plan_stack(cluster.session, destroy=destroy, resuming=resume_of is not None, holding_lock=True,
+                      allow_active_consumers=allow_active_consumers,
+                      requests_before=unapplied_requests(resume_of.steps) if resume_of is not None else None)
 
 
 def allows_active_consumers(opts: "RunOptions") -> bool:
@@ -110,8 +115,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         raise
     try:
         # An unfinished earlier run shows as a plan error (its marker in the ownership record).
-        live, plan = plan_for(cluster, opts.destroy, resuming=resume_of is not None,
-                              allow_active_consumers=allows_active_consumers(opts))
+        live, plan = plan_for(cluster, opts.destroy, resume_of, allow_active_consumers=allows_active_consumers(opts))
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         if opts.show is not None:

@@ -38,6 +38,10 @@ deletes topic .a out of band, so the undo of the run's config change on .a is re
 recovery must still end the run (no lock, no marker, no plan reporting it), name that undo as not done with what to
 do by hand (when the run had got that far), and leave everything else as BEFORE (the deleted .a aside).
 
+One-time requests (a consumer group's or a connector's offsets request) are swept by tests/integration/
+request_sweep.py (`make request-sweep`): their state is offsets, which this snapshot does not hold, and a request's
+AFTER also needs its token recorded; it uses the same kill points and the same verdicts.
+
 The declared state (AFTER) is the snapshot of an uninterrupted apply of CHANGE over BASE (the learning run, which
 also counts the apply's transitions with --count-points); names are compared with the prefix replaced by `{P}`.
 The transitions of each recovery are learned by the single-kill trial that runs it (with --count-points), and the

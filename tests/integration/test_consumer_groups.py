@@ -216,3 +216,37 @@ def test_requests_on_a_live_consumer_protocol_group_are_refused_then_applied(sta
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 0, r.text
     assert _committed(admin, group) == {(topic, 0): 0}
+
+
+def test_groups_sharing_a_partition_each_get_their_own_reset_target(stack, admin, prefix, tmp_path):
+    """Issue 41, defect 1: three groups at 3 on one partition, reset to earliest, latest and a time in one stack.
+    Each is planned and applied to its own target (0, 10, 5); before the fix the positions were resolved per
+    partition, and every group got the target of the one declared last."""
+    from confluent_kafka import TopicPartition
+
+    topic = f"{prefix}.in"
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, topic))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce(stack.bootstrap_servers, topic, range(0, 5))
+    time.sleep(1.5)
+    between = datetime.now(timezone.utc)  # records 5.. are written after this instant, 0..4 before it
+    time.sleep(1.5)
+    _produce(stack.bootstrap_servers, topic, range(5, 10))
+    resets = {f"{prefix}-early": ("earliest", 0), f"{prefix}-late": ("latest", 10),
+              f"{prefix}-then": (between.isoformat().replace("+00:00", "Z"), 5)}
+    for group in resets:
+        admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, 3)])])[
+            group].result(timeout=30)
+    groups = [{"name": g, "offsets": {"request": "r1", "reset": reset}} for g, (reset, _) in resets.items()]
+    write_stack(path, _stack(stack, prefix, topic, groups))
+
+    r = kplan("plan", str(path), "--detailed-exitcode")
+    assert r.code == 2, r.text
+    for group, (_, target) in resets.items():
+        block = r.out.split(f'consumer_group "{group}"', 1)[1].split("}", 1)[0]
+        assert f'offsets["{topic}/0"] = 3 -> {target}' in block, f"{group}:\n{r.out}"
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert {g: _committed(admin, g) for g in resets} == {g: {(topic, 0): t} for g, (_, t) in resets.items()}
+    for group in resets:
+        admin.delete_consumer_groups([group])[group].result(timeout=30)

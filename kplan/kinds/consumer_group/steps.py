@@ -42,6 +42,9 @@ class AlterGroupOffsets(StepBase):
     def describe(self) -> str:
         return f"move {len(self.offsets)} offset(s) of consumer group {self.group} (request {self.request})"
 
+    def applies_request(self) -> tuple[ResourceType, str, str | None]:
+        return (ResourceType.CONSUMER_GROUP, self.group, self.previous_request)
+
     def undo_by_hand(self) -> str:
         return (f"put the committed offsets of consumer group {self.group} back with kafka-consumer-groups.sh "
                 "--reset-offsets --to-offset (the journal's outcome of the step lists them), with its consumers "
@@ -72,6 +75,9 @@ class DeleteConsumerGroup(StepBase):
 
     def describe(self) -> str:
         return f"delete consumer group {self.group} (request {self.request})"
+
+    def applies_request(self) -> tuple[ResourceType, str, str | None]:
+        return (ResourceType.CONSUMER_GROUP, self.group, self.previous_request)
 
     def args_json(self) -> dict[str, Any]:
         return {"group": self.group, "request": self.request}

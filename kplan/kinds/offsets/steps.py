@@ -42,6 +42,9 @@ class AlterOffsets(StepBase):
         what = "reset the offsets" if self.reset else f"set {len(self.offsets)} offset(s)"
         return f"{what} of connector {self.name} (request {self.request})"
 
+    def applies_request(self) -> tuple[ResourceType, str, str | None]:
+        return (ResourceType.OFFSETS, self.name, self.previous_request)
+
     def args_json(self) -> dict[str, Any]:
         return {"name": self.name, "request": self.request, "reset": self.reset,
                 "offsets": thawed(self.offsets), "state": self.state.value}
