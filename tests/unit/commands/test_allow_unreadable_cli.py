@@ -88,3 +88,21 @@ def test_status_takes_the_same_opt_in_and_never_says_in_sync_for_what_it_did_not
     assert [n["system"] for n in doc["not_read"]] == ["connect:analytics"] and doc["diagnostics"] == [], doc
     code, _, err = status(capsys, "--allow-unreadable", "connect:analytic")
     assert code == 2 and "the stack declares no Connect cluster 'analytic'" in err, err
+
+
+def test_recover_takes_it_with_resume_only(files, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["recover", "stack.yaml", "--rollback", "--allow-unreadable", "connect:analytics"])
+    _, err = capsys.readouterr()
+    assert e.value.code == 2 and "--allow-unreadable goes with --resume" in err, err
+
+
+def test_a_status_with_nothing_read_but_what_it_may_skip_is_not_in_sync_and_says_so():
+    from kplan.model.plan import NotRead
+    from kplan.model.status import StatusReport
+
+    report = StatusReport("shop", None, "c1", not_read=(NotRead("connect:analytics", "down"),),
+                          unread=("connector.analytics/a", "connector.analytics/b"))
+    assert not report.in_sync and not report.pending and report.exit_code == 0
+    assert report.summary.line() == ("0 resources: 0 in sync; not read (--allow-unreadable): Kafka Connect cluster "
+                                     "'analytics' (2 declared resources unknown, not reported)")
