@@ -8,6 +8,7 @@
         "environ"        the variables the stack sees, instead of the process environment ({})
         "destroy"        plan a destroy (false)
         "template_dirs"  extra CDC template folders ([])
+        "allow_unreadable"  the declared systems the run may go on without (`--allow-unreadable`, ["connect:NAME"])
     <case>/live.json   the live state (kplan.kinds.livejson format), for every kind but render and policy
 
 Kinds and their expected outputs:
@@ -44,7 +45,7 @@ PLAN_SCHEMA = json.loads((REPO / "schemas" / "plan.schema.json").read_text())
 UPDATE = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 
 DEFAULTS: dict[str, Any] = {"stack": "stack.yaml", "run_from": "case", "environment": None, "environ": {},
-                            "destroy": False, "template_dirs": []}
+                            "destroy": False, "template_dirs": [], "allow_unreadable": []}
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def run_plan(case: Case) -> dict[str, str | None]:
 def run_status(case: Case) -> dict[str, str | None]:
     from kplan.render.status import render_status
 
-    report = status_report(case.stack(), case.live(), case.environ)
+    report = status_report(case.stack(), case.live(), case.environ, frozenset(case.spec["allow_unreadable"]))
     return {"status.txt": render_status(report, "text"), "status.json": render_status(report, "json")}
 
 
@@ -151,21 +152,23 @@ def _plan(case: Case, stack, live):
         assert isinstance(live, dict), f"{case.id}: a stack with several clusters needs live.json's `clusters`"
         return combine([(m.cluster_name, _plan(case, m, live[m.cluster_name])) for m in stack.members])
 
-    return make_plan(stack, live, destroy=case.spec["destroy"], secrets=resolve_stack_secrets(stack, case.environ))
+    return make_plan(stack, live, destroy=case.spec["destroy"], secrets=resolve_stack_secrets(stack, case.environ),
+                     allow_unreadable=frozenset(case.spec["allow_unreadable"]))
 
 
 # -- adapters: the only places the runner builds the status report and touches the apply steps -----------------
 
 
-def status_report(stack, live, environ):
+def status_report(stack, live, environ, allow_unreadable: frozenset[str] = frozenset()):
     """The report `kplan status` shows: the stack's secret references resolved once, the plan against the live
-    state, traces scrubbed of the resolved values (as the command does)."""
+    state (`allow_unreadable`: --allow-unreadable), traces scrubbed of the resolved values (as the command does)."""
     from kplan.plan.planner import make_plan
     from kplan.plan.status import build_status
     from kplan.stackfile.references import resolve_stack_secrets
 
     secrets = resolve_stack_secrets(stack, environ)
-    return build_status(stack, live, make_plan(stack, live, secrets=secrets), secrets=secrets.plaintexts())
+    plan = make_plan(stack, live, secrets=secrets, allow_unreadable=allow_unreadable)
+    return build_status(stack, live, plan, secrets=secrets.plaintexts())
 
 
 def journaled_steps(plan, stack, live, destroy: bool) -> list[dict]:

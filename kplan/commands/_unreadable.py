@@ -1,7 +1,8 @@
-"""`--allow-unreadable SYSTEM` (plan, apply, destroy): the explicit opt-in to plan the rest of a stack when one of
-its declared systems cannot be read. Without it such a system is an error (exit 1): unknown is not unchanged. With
-it the plan leaves that system alone, says so in its summary (never "No changes") and records it (`not_read` in
-the plan JSON); applying a saved plan honours what it records."""
+"""`--allow-unreadable SYSTEM` (plan, status, apply, destroy, recover --resume): the explicit opt-in to go on
+without one of a stack's declared systems when it cannot be read. Without it such a system is an error (plan,
+apply, destroy: exit 1; status: exit 2): unknown is not unchanged. With it the plan leaves that system alone, says
+so in its summary (never "No changes"; status never calls it "in sync") and records it (`not_read` in the plan and
+status JSON); applying a saved plan honours what it records."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import click
 
 ALLOW_UNREADABLE_OPTION = click.option(
     "--allow-unreadable", "allow_unreadable", metavar="connect:NAME", multiple=True,
-    help="Plan the rest when this declared system cannot be read (repeatable): a Kafka Connect cluster of several, "
-         "`connect:NAME`. Nothing on it is planned, and the summary and the plan JSON say it was not read.")
+    help="Go on without this declared system when it cannot be read (repeatable): a Kafka Connect cluster of "
+         "several, `connect:NAME`. Nothing on it is planned or reported as in sync; the summary and the JSON say it "
+         "was not read.")
 
 
 def allowances(stack, values: Iterable[str]) -> frozenset[str]:

@@ -211,26 +211,40 @@ def _finish(ctx, result, success_line: str | None, color: bool, after: list[str]
 @click.option("--resume", "mode", flag_value="resume", help="Finish the interrupted run's plan.")
 @click.option("--force", is_flag=True, help="Take over the interrupted run's lock even if its holder may be alive.")
 @APPROVE_OPTION
+@ALLOW_UNREADABLE_OPTION
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
 @click.pass_context
-def recover_command(ctx: click.Context, path, environment, mode, force, auto_approve, no_color, template_dirs):
-    """Recover from an apply that was killed mid-way (idempotent: safe to run twice)."""
+def recover_command(ctx: click.Context, path, environment, mode, force, auto_approve, allow_unreadable, no_color,
+                    template_dirs):
+    """Recover from an apply that was killed mid-way (idempotent: safe to run twice). --resume plans again (a
+    declared Connect cluster it cannot read is an error, unless --allow-unreadable names it, as for apply)."""
     from kplan.render import render
+    from kplan.render.common import not_read_note
     from kplan.session.cluster import Cluster
     from kplan.session.run import RunOptions, recover
 
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
+    if allow_unreadable and mode != "resume":
+        raise click.UsageError("--allow-unreadable goes with --resume, which plans again; --rollback plans nothing: "
+                               "it undoes the steps the run journaled")
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
+    allowed = allowances(stack, allow_unreadable)
     if stack.multi_cluster:
-        _recover_each(ctx, stack, mode, force, auto_approve, no_color)
+        _recover_each(ctx, stack, mode, force, auto_approve, no_color, allowed)
         return
     color = use_color(no_color)
-    opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
-                      confirm=lambda plan: auto_approve or confirm_yes(
-                          "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
+    shown = []  # the resume's plan: what it did not read (--allow-unreadable) is not "as the stack declares"
+
+    def show(plan):
+        shown.append(plan)
+        click.echo(render(plan, "text", color=color), nl=False, color=color)
+
+    opts = RunOptions(show=show, confirm=lambda plan: auto_approve or confirm_yes(
+        "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
     cluster = Cluster.open(stack, os.environ)
+    cluster.session.allow_unreadable = allowed
     try:
         result, message = recover(cluster, mode, force=force, opts=opts)
     finally:
@@ -241,13 +255,17 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
     from kplan.state.journal import COMPLETE, ROLLED_BACK
 
     ok = result.status == (ROLLED_BACK if mode == "rollback" else COMPLETE)
-    _finish(ctx, result, ("Recovery complete: the cluster is " + ("as it was before the interrupted run."
-                          if mode == "rollback" else "as the stack declares.")) if ok else None, color)
+    note = not_read_note(shown[-1]) if shown else ""
+    _finish(ctx, result, ("Recovery complete: the cluster is " + (
+        "as it was before the interrupted run." if mode == "rollback" else
+        f"as the stack declares in what was read.{note}" if note else "as the stack declares.")) if ok else None,
+        color)
 
 
-def _recover_each(ctx, stack, mode, force, auto_approve, no_color) -> None:
+def _recover_each(ctx, stack, mode, force, auto_approve, no_color, allowed: frozenset[str] = frozenset()) -> None:
     """Several clusters: recover each cluster's run (kplan.session.multi.recover_all: with --rollback, the parts of
-    an interrupted run that had completed on other clusters are rolled back too); exit with the worst outcome."""
+    an interrupted run that had completed on other clusters are rolled back too); exit with the worst outcome.
+    `allowed`: --allow-unreadable (with --resume)."""
     from kplan.render import render
     from kplan.session.multi import recover_all
     from kplan.session.run import RunOptions, report_failure
@@ -257,7 +275,7 @@ def _recover_each(ctx, stack, mode, force, auto_approve, no_color) -> None:
     opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
                       confirm=lambda plan: auto_approve or confirm_yes(
                           "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
-    outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ)
+    outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ, allow_unreadable=allowed)
     for name, result, message in outcomes:
         click.echo(f"Cluster {name}: {message}")
         if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):

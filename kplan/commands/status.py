@@ -13,6 +13,7 @@ import os
 import click
 
 from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
+from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 
 
 @click.command("status")
@@ -21,12 +22,13 @@ from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OP
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for terminals, json for tools.")
 @NO_COLOR_OPTION
+@ALLOW_UNREADABLE_OPTION
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Report against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s, live_state):
+def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, template_dirs, wait_s, live_state):
     """Show the status of the resources the stack at PATH declares.
 
     For each topic: whether it exists, is missing or has drifted from the stack (what differs), its partitions
@@ -34,33 +36,46 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
     first lines of a FAILED connector's or task's trace. Each resource shows where it was declared. Connector
     configs are never printed. For each CDC source (PostgreSQL, MariaDB/MySQL): its replication slot (active, the
     WAL it retains) or binlog position, read at its database (docs/cdc-health.md). Orphans under the stack's
-    claims (docs/orphans.md) are listed after them.
+    claims (docs/orphans.md) are listed after them. A declared Connect cluster (of several) that cannot be read is
+    an error, unless --allow-unreadable names it: then the rest is reported, and the summary says what was not
+    read (its connectors are unknown, never "in sync").
 
     \b
     Exit status:
       0  every resource exists, matches the stack (drift kplan leaves alone,
          e.g. an undeclared override or binding, is shown but not counted),
-         and every connector and task is in its declared state
-      1  error: the stack is invalid, or the cluster or Connect cannot be read
+         and every connector and task is in its declared state; with
+         --allow-unreadable, every resource that was read
+      1  error: the stack is invalid, or the cluster (or its only Connect
+         cluster) cannot be read
       2  something is missing, drifted in a way apply changes, or not in its
          declared state, an orphan under a claim with prune (the next apply
          deletes it; docs/orphans.md), a CDC source's replication slot is
          unhealthy (docs/cdc-health.md), or the check found an error (an
-         unfinished apply, an unresolvable secret...)
+         unfinished apply, an unresolvable secret, a declared Connect
+         cluster it could not read...)
       4  --wait-for-cluster: the cluster was not ready in time
     """
     from kplan.commands._common import load_and_open_or_exit
+    from kplan.commands._unreadable import allowances
     from kplan.plan.status import build_status, with_cdc_health
     from kplan.render.status import render_status
     from kplan.session.plan import plan_stack
 
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
+    try:
+        allowed = allowances(stack, allow_unreadable)
+    except click.UsageError:
+        if session is not None:
+            session.close()
+        raise
     for line in stack.warnings:
         click.echo(line, err=True)
     if session is None:  # several clusters: one report per cluster, under its name
-        _status_each(ctx, stack, fmt, no_color, live_state)
+        _status_each(ctx, stack, fmt, no_color, live_state, allowed)
         return
+    session.allow_unreadable = allowed
     try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
         live, plan = plan_stack(session, validate=False)
         health = _cdc_health(session, live_state)
@@ -75,9 +90,9 @@ def status_command(ctx, path, environment, fmt, no_color, template_dirs, wait_s,
     ctx.exit(report.exit_code)
 
 
-def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -> None:
+def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None, allowed: frozenset[str]) -> None:
     """Each cluster's report (text: under a heading; json: {"clusters": [{"cluster": name, ...report}]}); the exit
-    status is the worst."""
+    status is the worst. `allowed`: --allow-unreadable."""
     import json
 
     from kplan.plan.status import build_status, with_cdc_health
@@ -86,6 +101,8 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None) -
     from kplan.session.open import member_sessions
 
     sessions, close = member_sessions(stack, live_state=live_state)
+    for s in sessions:
+        s.allow_unreadable = allowed
     try:
         planned, _ = plan_all(sessions, destroy=False, validate=False, one_cluster_each=live_state is None)
         health = [_cdc_health(s, live_state) for s in sessions]

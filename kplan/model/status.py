@@ -13,7 +13,7 @@ from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Origin
 from kplan.model.metadata import EMPTY, Meta
 from kplan.model.orphans import Orphan
-from kplan.model.plan import AttrKind, Flag, PlanDiagnostic, ResourceChange, ResourceType, address_of
+from kplan.model.plan import AttrKind, Flag, NotRead, PlanDiagnostic, ResourceChange, ResourceType, address_of
 
 FORMAT_VERSION = "1"
 TRACE_LINES = 5  # how many lines of a FAILED connector's or task's trace are shown
@@ -152,11 +152,15 @@ class StatusSummary:
     left_alone: int = 0  # of the drifted ones, those drifted only in ways kplan leaves alone
     orphans: int = 0  # orphans under the stack's claims (docs/orphans.md)
     pruned: int = 0  # of them, those the next apply deletes (their claim prunes)
+    # `status --allow-unreadable`: the systems not read (`Kafka Connect cluster 'analytics'`) and how many declared
+    # resources they hold, which the report neither counts nor calls in sync
+    not_read: tuple[str, ...] = ()
+    unread: int = 0
 
     def line(self) -> str:
         """`12 resources: 10 in sync, 1 drifted, 1 missing; connectors: 2 running, 1 FAILED` (a drifted count says
-        how many of them are left alone: `2 drifted (1 left alone)`)."""
-        if not self.resources:
+        how many of them are left alone: `2 drifted (1 left alone)`; what was not read ends it)."""
+        if not self.resources and not self.not_read:
             return ("The stack declares no resources." + (f" {self.orphans} orphan(s) under its claims." if self.orphans
                                                           else "")
                     + (f" {self.errors} error(s)." if self.errors else ""))
@@ -172,6 +176,10 @@ class StatusSummary:
             text += f" ({self.pruned} pruned by the next apply)" if self.pruned else ""
         if self.errors:
             text += f"; {self.errors} error{'s' if self.errors != 1 else ''}"
+        if self.not_read:
+            unknown = (f" ({self.unread} declared resource{'s' if self.unread != 1 else ''} unknown, not reported)"
+                       if self.unread else "")
+            text += f"; not read (--allow-unreadable): {', '.join(self.not_read)}{unknown}"
         return text
 
 
@@ -187,6 +195,12 @@ class StatusReport:
     format_version: str = FORMAT_VERSION
     # What exists under the stack's claimed prefixes that no stack owns or declares (docs/orphans.md).
     orphans: tuple[Orphan, ...] = ()
+    # `status --allow-unreadable`: the declared systems that could not be read and that the run allowed (the
+    # plan's `not_read`), the addresses of the declared resources on them (unknown: neither in sync nor not), and
+    # the warning line for each. Without the option such a system is one of `diagnostics` (an error).
+    not_read: tuple[NotRead, ...] = ()
+    unread: tuple[str, ...] = ()
+    warnings: tuple[PlanDiagnostic, ...] = ()
 
     @property
     def summary(self) -> StatusSummary:
@@ -199,21 +213,24 @@ class StatusReport:
         ordered = tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
         return StatusSummary(len(self.resources), counts, ordered, len(self.diagnostics),
                              sum(1 for r in self.resources if r.left_alone), len(self.orphans),
-                             sum(1 for o in self.orphans if o.prune))
+                             sum(1 for o in self.orphans if o.prune), tuple(n.words for n in self.not_read),
+                             len(self.unread))
 
     @property
     def in_sync(self) -> bool:
         """Everything exists, matches the stack, is in its declared state, nothing kept the check from being
-        complete, and no orphan is to be pruned (an orphan only listed is not the stack's)."""
+        complete (an error, or a system not read under --allow-unreadable), and no orphan is to be pruned (an
+        orphan only listed is not the stack's)."""
         return all(r.status is Status.IN_SYNC for r in self.resources) and not self.diagnostics \
-            and not any(o.prune for o in self.orphans)
+            and not self.not_read and not any(o.prune for o in self.orphans)
 
     @property
     def pending(self) -> bool:
         """Something kplan would act on (or cannot check): a resource missing, drifted in a way apply changes, not
         in its declared state, not declared any more, an orphan its claim prunes, or an error. Drift kplan leaves
         alone is not pending, nor is an orphan only listed: the plan has no change for them either
-        (`plan --detailed-exitcode` exits 0), and the two commands agree."""
+        (`plan --detailed-exitcode` exits 0), and the two commands agree. Nor is a system the run allowed not to
+        read (`--allow-unreadable`): the exit code judges what was read, as `plan --detailed-exitcode` does."""
         return any(r.status is not Status.IN_SYNC and not r.left_alone for r in self.resources) \
             or bool(self.diagnostics) or any(o.prune for o in self.orphans)
 

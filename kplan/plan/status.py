@@ -19,7 +19,7 @@ from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
-from kplan.model.plan import Action, Plan, Reason, ResourceChange, Severity, error
+from kplan.model.plan import Action, Plan, Reason, ResourceChange, error
 from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, Status, StatusReport
 from kplan.plan.orphans import find_orphans
 from kplan.secrets import Scrubber
@@ -40,10 +40,14 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
     scrub = Scrubber(v for kind in KINDS for v in kind.live_secrets(stack, live)).extended(secrets)
     resources: list[ResourceStatus] = []
     unknown: list = []  # what could not be read (a Connect cluster of several): an error, not "missing"
+    unread: list[str] = []  # the addresses of the declared resources on it
+    allowed = frozenset(n.system for n in plan.not_read)  # --allow-unreadable: warnings, the rest reported
     for kind in KINDS:
         current_of = kind.live(live)
-        declared, unread = kind.readable({spec.name: spec for spec in kind.declared(stack)}, live)
-        unknown += unread
+        every = {spec.name: spec for spec in kind.declared(stack)}
+        declared, lines = kind.readable(every, live, allowed)
+        unknown += lines
+        unread += [kind.address(n) for n in sorted(every) if n not in declared]
         resources += [_with_meta(kind.status(declared[n], current_of.get(n), changes.get(kind.address(n)), scrub),
                                  stack.meta(kind.section, n)) for n in sorted(declared)]
         # owned, no longer declared: planned for deletion
@@ -54,10 +58,11 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
     # policy violations are the stack's to fix (validate, plan), not a state of the cluster
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in SHOWN_AS_DRIFT
                         and not d.code.startswith("policy:"))
-    diagnostics += tuple(e for e in (replace(d, severity=Severity.ERROR) for d in unknown)
-                         if e not in diagnostics)  # the plan says it already, unless a run allowed it
+    diagnostics += tuple(d for d in unknown if d.is_error and d not in diagnostics)  # the plan says it already
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
-                        orphans=tuple(find_orphans(stack, live)))
+                        orphans=tuple(find_orphans(stack, live)), not_read=plan.not_read,
+                        unread=tuple(unread) if plan.not_read else (),
+                        warnings=tuple(d for d in unknown if not d.is_error))
 
 
 def _cluster_part(c: ResourceChange) -> ResourceChange:

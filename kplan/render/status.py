@@ -82,9 +82,10 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
         what = "resource exists" if unowned == 1 else "resources exist"
         lines += ["", f"{unowned} {what} on the cluster but {'is' if unowned == 1 else 'are'} not yet recorded "
                       "as owned by this stack; the next apply records ownership."]
-    if report.diagnostics:
+    if report.diagnostics or report.warnings:
         lines.append("")
         lines += [c(d.format(), "red") for d in report.diagnostics]
+        lines += [c(d.format(), "yellow") for d in report.warnings]  # --allow-unreadable: what was not read
     lines += ["", c(report.summary.line(), bold=True)]
     return "\n".join(lines) + "\n"
 
@@ -130,6 +131,9 @@ def status_to_dict(report: StatusReport) -> dict:
              "origin": _origin_dict(d.origin)}
             for d in report.diagnostics
         ],
+        # --allow-unreadable: the systems not read and the declared resources on them (absent when all were read)
+        **({"not_read": [n.to_json() for n in report.not_read], "unread": list(report.unread)}
+           if report.not_read else {}),
     }
 
 

@@ -225,15 +225,19 @@ def report_lines(result: MultiResult) -> list[str]:
 
 
 def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, environ: Mapping[str, str],
-                out=None) -> tuple[list[tuple[str, ApplyResult | None, str]], int]:
+                out=None, allow_unreadable: frozenset[str] = frozenset()
+                ) -> tuple[list[tuple[str, ApplyResult | None, str]], int]:
     """`kplan recover` for a stack with several clusters: each cluster's unfinished run is recovered; with
     --rollback, the parts of an interrupted several-cluster run that had completed on other clusters are rolled
     back too (the same run id; newest cluster first), so the clusters end as they were before that run.
-    Returns [(cluster, result or None, message)] and the worst exit status."""
+    `allow_unreadable`: --allow-unreadable (a resume plans again). Returns [(cluster, result or None, message)]
+    and the worst exit status."""
     from kplan.session.run import recover
     from kplan.state.journal import COMPLETE, ROLLED_BACK
 
     clusters = open_all(stack, environ)
+    for c in clusters:
+        c.session.allow_unreadable = allow_unreadable
     try:
         last: dict[int, str | None] = {}  # the run id of each cluster's last journal
         interrupted: set[str] = set()

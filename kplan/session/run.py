@@ -300,8 +300,12 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
         result, plan = run_apply(cluster, replace(opts, destroy=journal.destroy), resume_of=journal)
         if result is None and plan.has_changes:
             return None, f"Run {journal.run_id} was not resumed (not approved); it is still unfinished."
+        from kplan.render.common import not_read_note
+
+        note = not_read_note(plan)  # --allow-unreadable: what the resume did not read, so did not finish
         if result is None:
-            return None, f"Resumed run {journal.run_id}: nothing was left to do; it is complete."
+            return None, (f"Resumed run {journal.run_id}: nothing was left to do"
+                          f"{' in what was read' if note else ''}; it is complete.{note}")
         return result, f"Resumed run {journal.run_id}."
     try:
         lock.acquire(journal.run_id)

@@ -32,9 +32,10 @@ def unread_connects(declared: Mapping[str, "ConnectorSpec"], live: "LiveState", 
             notes.append(warning(f"Kafka Connect cluster {connect!r} could not be read ({problems[connect]}): {what} "
                                  f"unknown and left alone (--allow-unreadable {system})", "connect-unreadable"))
         else:
+            match = "it matches" if len(names) == 1 else "they match"
             notes.append(error(f"Kafka Connect cluster {connect!r} could not be read ({problems[connect]}): {what} "
-                               "unknown, so kplan cannot tell whether they match the stack; make it readable, or "
-                               f"plan the rest without it: --allow-unreadable {system}", "connect-unreadable"))
+                               f"unknown, so kplan cannot tell whether {match} the stack; make it readable, or leave "
+                               f"it out of this run: --allow-unreadable {system}", "connect-unreadable"))
     return kept, notes
 
 

@@ -140,7 +140,7 @@ def test_an_unread_connect_cluster_drops_only_its_declared_connectors_with_one_l
     assert note.is_error and note.message == (
         "Kafka Connect cluster 'b' could not be read (Kafka Connect at http://b could not be reached): its 2 declared "
         "connectors (b/x, b/y) are unknown, so kplan cannot tell whether they match the stack; make it readable, or "
-        "plan the rest without it: --allow-unreadable connect:b")
+        "leave it out of this run: --allow-unreadable connect:b")
     kept, (note,) = unread_connects(declared, live, frozenset({"connect:b"}))
     assert list(kept) == ["x"] and not note.is_error
     assert note.message == ("Kafka Connect cluster 'b' could not be read (Kafka Connect at http://b could not be "
