@@ -147,12 +147,18 @@ class Executor:
                 self.faults.after_step_ran(local)
                 entry["status"] = StepStatus.DONE
                 self.store.write(journal)
+                if local == n - 1:
+                    # Every step is done: Ctrl-C now waits until the run's bookkeeping is (journal, record, lock),
+                    # and the command reports the apply complete and the interrupt after it (kplan.cli); a second
+                    # Ctrl-C forces. Before this point, Ctrl-C rolls the run back.
+                    interrupts.defer()
                 self.progress.done(t0)
             except BaseException as e:  # any failure, a lost journal write or Ctrl-C: roll back
                 self._journal_outcome(i)
                 if t0 is not None:
                     self.progress.failed(t0)
-                reason = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else self._msg(e)
+                interrupted = isinstance(e, KeyboardInterrupt) or interrupts.came  # (or the error it came out as)
+                reason = "interrupted (Ctrl-C)" if interrupted else self._msg(e)
                 if entry["status"] != StepStatus.DONE:
                     entry["status"] = StepStatus.FAILED
                 entry["error"] = reason
@@ -160,12 +166,10 @@ class Executor:
                 journal.message = f"step {local + 1} ({step.kind}) failed: {reason}"
                 self._write_quietly(journal)
                 result = self.rollback(journal, self._steps, reason, final=self.final)
-                result.interrupted = isinstance(e, KeyboardInterrupt)
+                result.interrupted = interrupted
                 return result
             self.faults.after_step(local)
-        # Every step is done: Ctrl-C now waits until the run's bookkeeping is (journal, record, lock), and the
-        # command reports the apply complete and the interrupt after it (kplan.cli); a second Ctrl-C forces.
-        interrupts.defer()
+        interrupts.defer()  # (no step: nothing to undo either)
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)

@@ -141,5 +141,28 @@ class Prefetch(Handed):
         with self._lock:
             if not self._done:
                 self._abandoned = True
+                _ABANDONED.append(self._thread)
                 return
         self._close()
+
+
+# Reads the command no longer waits for (their thread closes the clients when done): see settle_abandoned.
+_ABANDONED: list[threading.Thread] = []
+SETTLE_S = 5.0
+
+
+def settle_abandoned(timeout_s: float = SETTLE_S) -> bool:
+    """Wait (at most `timeout_s` in all) for abandoned reads to end and close their clients; whether all did. The
+    process must not tear its interpreter down while a daemon thread still runs a librdkafka client's C code: the
+    teardown frees what that thread uses (a `kplan plan` that stopped at a policy error while its read went on ended
+    once by SIGSEGV after printing its error). The caller ends the process without that teardown when some did not
+    end in time (`kplan.cli.main`)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while _ABANDONED:
+        _ABANDONED[0].join(max(0.0, deadline - time.monotonic()))
+        if _ABANDONED[0].is_alive():
+            return False
+        _ABANDONED.pop(0)
+    return True
