@@ -25,6 +25,7 @@ class _Exiting:
 
     came = 0
     threads_done = False  # the interpreter has joined every non-daemon thread (atexit handlers run after that)
+    code: int | None = None  # the command's exit code, once decided (kplan.cli.main)
 
     def arm(self) -> None:
         import atexit
@@ -42,18 +43,36 @@ class _Exiting:
         if self.came:
             self._end()
 
+    def last(self) -> None:
+        """The last atexit handler (registered first): every thread of kplan's joined, every other handler run.
+        The process ends here with the command's code, without the interpreter's teardown: a SIGINT during the
+        teardown (once Python has put the default action back) killed the process (-2, seen by test_interrupt), and
+        the teardown frees the librdkafka clients a daemon thread may still use (an abandoned read of the cluster:
+        one `kplan plan` that stopped at a policy error ended by SIGSEGV). kplan closes its clients and files
+        itself, so nothing is left for the teardown to flush."""
+        if self.code is not None:
+            _flush()
+            import os
+
+            os._exit(self.code)
+
     @staticmethod
     def _end() -> None:
         import os
-        import sys
 
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError, AttributeError):
-                pass
+        _flush()
         os.write(2, b"Interrupted after the command had finished (see above).\n")
         os._exit(130)
+
+
+def _flush() -> None:
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def forget_unhandled_interrupt() -> None:
@@ -73,6 +92,9 @@ exiting = _Exiting()
 
 def main(argv=None) -> None:
     _signal.signal(_signal.SIGINT, _before_main)
+    import atexit  # built in
+
+    atexit.register(exiting.last)
     try:
         from kplan.cli import main as run
     except KeyboardInterrupt:  # a SIGINT that came before the handler above was in place

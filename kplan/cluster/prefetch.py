@@ -120,7 +120,6 @@ class Prefetch(Handed):
         _KINDS_LOADED.clear()
         try:
             self._thread.start()
-            _STARTED.append(self._thread)
             _import(_PLAN_IMPORTS)
         finally:
             _KINDS_LOADED.set()
@@ -144,26 +143,3 @@ class Prefetch(Handed):
                 self._abandoned = True
                 return
         self._close()
-
-
-# Every read's thread (see settle_abandoned).
-_STARTED: list[threading.Thread] = []
-SETTLE_S = 5.0
-
-
-def settle_abandoned(timeout_s: float = SETTLE_S) -> bool:
-    """Wait (at most `timeout_s` in all) for reads still under way — abandoned ones (the command stopped at an error
-    while its read went on; their thread closes their clients when done) or never handed over — to end; whether
-    all did. The process must not tear its interpreter down while a daemon thread still runs a librdkafka client's
-    C code: the teardown frees what that thread uses (a `kplan plan` that stopped at a policy error ended once by
-    SIGSEGV after printing its error). The caller ends the process without that teardown when some did not end in
-    time (`kplan.cli.main`)."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while _STARTED:
-        _STARTED[0].join(max(0.0, deadline - time.monotonic()))
-        if _STARTED[0].is_alive():
-            return False
-        _STARTED.pop(0)
-    return True
