@@ -1,5 +1,5 @@
-"""`python -m kplan`: the same as the `kplan` command."""
+"""`python -m kplan`: the same as the `kplan` command (kplan.start guards Ctrl-C from its first instruction)."""
 
-from kplan.cli import main
+from kplan.start import main
 
 main()

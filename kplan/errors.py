@@ -15,3 +15,8 @@ class WriteError(KplanError):
     """A write its system refused (fatal) or that did not succeed before its deadline, whatever the system (Kafka,
     Connect, the schema registry, PostgreSQL): every writer raises it, and apply tells a refusal (nothing changed)
     from a lost answer by it."""
+
+
+class TakenMeanwhile(WriteError):
+    """A create found the resource there already, made by someone else after the plan (not by an earlier attempt of
+    its own request): it is not the run's, and a rollback must leave it."""

@@ -16,3 +16,13 @@ def _forget_known_secrets():
     yield
     KNOWN.clear()
     forget()
+
+
+@pytest.fixture(autouse=True)
+def _end_ctrl_c_deferral():
+    """A run executed in the test's process defers Ctrl-C once its last step is done (kplan.transport.interrupts);
+    kplan.cli ends that deferral, a test that runs the executor itself does not: pytest's own handler comes back."""
+    yield
+    from kplan.transport import interrupts
+
+    interrupts.undefer()

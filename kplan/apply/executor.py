@@ -23,6 +23,7 @@ from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
 from kplan.state.faults import NO_FAULTS, Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
+from kplan.transport import interrupts
 from kplan.transport.http import RestUnavailable
 from kplan.transport.reach import ClusterUnreachable, unreachable_reason
 
@@ -38,10 +39,14 @@ class ApplyResult:
     undo_left: list[str] = field(default_factory=list)  # of those, the undos `kplan recover --rollback` retries
     # of those, the undos `kplan recover` gave up: each step with what the user must do by hand
     left_by_hand: list[str] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C stopped a step (then the rollback's outcome is reported as usual)
 
     @property
     def exit_code(self) -> int:
-        return {RunStatus.COMPLETE: 0, RunStatus.ROLLED_BACK: 1}.get(self.status, 3)
+        """0 complete; 1 a step failed and all was rolled back (130 when Ctrl-C stopped the step, README's code for
+        Ctrl-C); 3 the rollback is incomplete, however the step was stopped (what is left needs `kplan recover`)."""
+        rolled_back = 130 if self.interrupted else 1
+        return {RunStatus.COMPLETE: 0, RunStatus.ROLLED_BACK: rolled_back}.get(self.status, 3)
 
 
 class Progress:
@@ -142,20 +147,29 @@ class Executor:
                 self.faults.after_step_ran(local)
                 entry["status"] = StepStatus.DONE
                 self.store.write(journal)
+                if local == n - 1:
+                    # Every step is done: Ctrl-C now waits until the run's bookkeeping is (journal, record, lock),
+                    # and the command reports the apply complete and the interrupt after it (kplan.cli); a second
+                    # Ctrl-C forces. Before this point, Ctrl-C rolls the run back.
+                    interrupts.defer()
                 self.progress.done(t0)
             except BaseException as e:  # any failure, a lost journal write or Ctrl-C: roll back
                 self._journal_outcome(i)
                 if t0 is not None:
                     self.progress.failed(t0)
-                reason = "interrupted (Ctrl-C)" if isinstance(e, KeyboardInterrupt) else self._msg(e)
+                interrupted = isinstance(e, KeyboardInterrupt) or interrupts.came  # (or the error it came out as)
+                reason = "interrupted (Ctrl-C)" if interrupted else self._msg(e)
                 if entry["status"] != StepStatus.DONE:
                     entry["status"] = StepStatus.FAILED
                 entry["error"] = reason
                 journal.status = RunStatus.ROLLING_BACK
                 journal.message = f"step {local + 1} ({step.kind}) failed: {reason}"
                 self._write_quietly(journal)
-                return self.rollback(journal, self._steps, reason, final=self.final)
+                result = self.rollback(journal, self._steps, reason, final=self.final)
+                result.interrupted = interrupted
+                return result
             self.faults.after_step(local)
+        interrupts.defer()  # (no step: nothing to undo either)
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
         return ApplyResult(RunStatus.COMPLETE)

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import connect_client
-from kplan.errors import WriteError
+from kplan.errors import TakenMeanwhile, WriteError
 from kplan.model.desired import ClusterSpec, ConnectorState
 from kplan.secrets import SecretValues
 from kplan.transport.http import RestUnavailable, error_message, is_json, rest_path
@@ -99,7 +99,7 @@ class ConnectWriter:
             # "already exists": ours if a retried request had landed (same config), else someone else's
             existing, _ = self.get_connector(name)
             if existing is None or {k: v for k, v in existing.items() if k != "name"} != dict(config):
-                raise WriteError(f"connector {name} was created by someone else meanwhile (with another config); "
+                raise TakenMeanwhile(f"connector {name} was created by someone else meanwhile (with another config); "
                                  "run `kplan plan` again")
 
     def put_connector_config(self, name: str, config: Mapping[str, str]) -> None:

@@ -22,6 +22,7 @@ import time
 from typing import Any, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError, WriteError
+from kplan.transport.interrupts import held
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.retry import kafka_error_name
 
@@ -171,7 +172,8 @@ def alter_offsets(admin, group: str, offsets: Iterable[Position], timeout_s: flo
     fut = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
                                              request_timeout=timeout_s)[group]
     try:
-        answer = fut.result(timeout=timeout_s + 2)
+        with held():  # Ctrl-C waits for the answer: a rollback must see what the request did
+            answer = fut.result(timeout=timeout_s + 2)
     except Exception as e:  # noqa: BLE001
         raise WriteError(group_problem(e, "move the offsets of", group, who)) from e
     failed = [(tp, tp.error) for tp in answer.topic_partitions or () if tp.error is not None]
@@ -190,7 +192,8 @@ def delete_group(admin, group: str, timeout_s: float, who: str | None = None) ->
     """Delete the group; False when it did not exist (GROUP_ID_NOT_FOUND)."""
     fut = admin.delete_consumer_groups([group], request_timeout=timeout_s)[group]
     try:
-        fut.result(timeout=timeout_s + 2)
+        with held():  # (as in alter_offsets)
+            fut.result(timeout=timeout_s + 2)
     except Exception as e:  # noqa: BLE001
         name = kafka_error_name(e)
         if name == "GROUP_ID_NOT_FOUND":

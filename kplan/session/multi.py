@@ -36,6 +36,7 @@ from kplan.session.run import (
 )
 from kplan.state.journal import Journal, RunStatus
 from kplan.state.lock import LockHeld
+from kplan.transport import interrupts
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions) 
     out = opts.out or sys.stdout
     result = MultiResult()
     done: list[tuple[Cluster, Journal, object, ClusterOutcome]] = []
-    for c, (live, _), built in zip(clusters, planned, builts):
+    for n, (c, (live, _), built) in enumerate(zip(clusters, planned, builts)):
         name = c.stack.cluster_name or "?"
         if result.failed:
             result.outcomes.append(ClusterOutcome(name, None, skipped=bool(built.steps)))
@@ -184,6 +185,10 @@ def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions) 
         result.outcomes.append(outcome)
         if outcome.result is not None and outcome.result.status == RunStatus.COMPLETE:
             done.append((c, journal, built, outcome))
+            # Ctrl-C during its bookkeeping (kplan.transport.interrupts): no later cluster starts (after the last
+            # one, the command reports the run complete and the interrupt after it)
+            if any(b.steps for b in builts[n + 1:]) and interrupts.undefer():
+                raise KeyboardInterrupt
             continue
         why = f"cluster {name} failed: {outcome.result.error if outcome.result else ''}"
         for prev, prev_journal, prev_built, prev_outcome in reversed(done):

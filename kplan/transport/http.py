@@ -12,6 +12,10 @@ from typing import Any, Mapping
 from kplan.errors import KplanError
 from kplan.model.desired import ConnectAccess
 from kplan.secrets import Scrubber, SecretValues, masked_url, url_password
+from kplan.transport.interrupts import held
+
+# Requests that change nothing: Ctrl-C stops them at once. Every other one is awaited (see RestClient.request).
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def rest_path(*segments: str, query: Mapping[str, str] | None = None) -> str:
@@ -76,9 +80,11 @@ def rest_client(service: HttpService, url: str, access: ConnectAccess, timeout_s
 class RestClient:
     """A small REST client with bounded timeouts, for Kafka Connect and the schema registry (`service` names it in
     messages). A failure to reach the server raises `RestUnavailable` (callers that write retry it); its
-    messages show the URL without its password and never a credential. `verify` (True, False or a CA bundle's
-    path) and `cert` are passed with every request. HTTP itself is kplan.transport.http_session (the standard
-    library's, pooled)."""
+    messages show the URL without its password and never a credential. Ctrl-C during a write (any method but GET,
+    HEAD, OPTIONS) is raised only once its answer is in (kplan.transport.interrupts.held): interrupted while awaiting
+    it, kplan could not know what the server did, and the server may do it after a rollback looked. `verify` (True,
+    False or a CA bundle's path) and `cert` are passed with every request. HTTP itself is
+    kplan.transport.http_session (the standard library's, pooled)."""
 
     url: str
     timeout_s: float
@@ -121,7 +127,11 @@ class RestClient:
         if self.cert is not None:
             kw.setdefault("cert", self.cert)
         try:
-            response = self._session.request(method, self.url + path, timeout=timeout, **kw)
+            if method in READS:
+                response = self._session.request(method, self.url + path, timeout=timeout, **kw)
+            else:  # a write in flight: Ctrl-C waits for its answer (kplan.transport.interrupts.held)
+                with held():
+                    response = self._session.request(method, self.url + path, timeout=timeout, **kw)
         except ssl.SSLError as e:
             raise KplanError(f"TLS with {name} at {where} failed: {self._tls_reason(e)}") from None
         except ConnectTimeout as e:

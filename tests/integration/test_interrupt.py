@@ -1,20 +1,112 @@
-"""Ctrl-C at any moment of `kplan apply`, on the real broker: the apply lock is always released (also when Ctrl-C
-comes while the lock thread is still taking it: kplan.session.early), the run ends with one line and no traceback,
-and what it leaves is consistent — nothing changed, everything applied, or an unfinished run that `kplan recover
---rollback` undoes. SIGINT is sent at fractions of a measured uninterrupted apply (later ones while none has reached
-the steps), so that the moments fall in loading, locking, reading, planning, the steps and the bookkeeping after
-them."""
+"""Ctrl-C at any moment of `kplan apply`, on the real broker (issue 41, defect 6): from kplan's first instruction
+on, the run ends with exit 130, no traceback, the apply lock released (also when Ctrl-C comes while the lock thread
+is still taking it: kplan.session.early) and the cluster consistent: nothing changed ("Interrupted."), everything
+rolled back (the rollback's report), or — Ctrl-C after the last step — everything applied, the run's bookkeeping
+finished first, and the interrupt reported after "Apply complete!". No run is ever left unfinished by one Ctrl-C.
+
+The moments are counted from observable progress, not from the process's start or the machine's speed: from the
+moment kplan's first instruction has replaced Python's SIGINT handler (interrupt_site/sitecustomize.py tells the
+test), fractions of the time an uninterrupted apply takes from there to its first step (wherever they land, the
+outcome must be one of the above), and the moments its progress shows the first step started and the last one
+done (those two must end rolled back and applied)."""
 
 from __future__ import annotations
 
+import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
+import pytest
 from kplan_helpers import ROOT, kplan, lock_exists, run_env, stack_doc, wait_for, write_stack
 
-N = 300
+N = 100
+SITE = Path(__file__).parent / "interrupt_site"
+FIRST_STEP = re.compile(r"\[1/\d+\] ")
+LAST_STEP_DONE = re.compile(r"\[(\d+)/\1\] [^\n]* done \(")
+
+
+class Apply:
+    """`kplan apply PATH --auto-approve` in a subprocess, its progress read as it comes (a step's line ends only
+    when it is done)."""
+
+    def __init__(self, path: Path):
+        ready, tell = os.pipe()
+        env = run_env({"PYTHONPATH": os.pathsep.join([str(SITE), os.environ.get("PYTHONPATH", "")]),
+                       "INTERRUPT_TEST_FD": str(tell)})
+        self.proc = subprocess.Popen([sys.executable, "-m", "kplan", "apply", str(path), "--auto-approve"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                     env=env, cwd=ROOT, pass_fds=(tell,))
+        os.close(tell)
+        self.started_at: float | None = None
+        self.started = threading.Event()
+        self.out = b""
+        self.changed = threading.Condition()
+        self.err = b""
+        threading.Thread(target=self._started, args=(ready,), daemon=True).start()
+        self._readers = [threading.Thread(target=self._read_out, daemon=True),
+                         threading.Thread(target=self._read_err, daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _started(self, ready: int) -> None:
+        with os.fdopen(ready, "rb") as f:
+            if f.read(1) == b"K":
+                self.started_at = time.monotonic()
+                self.started.set()
+
+    def _read_out(self) -> None:
+        while chunk := os.read(self.proc.stdout.fileno(), 65536):
+            with self.changed:
+                self.out += chunk
+                self.changed.notify_all()
+        with self.changed:
+            self.changed.notify_all()
+
+    def _read_err(self) -> None:
+        self.err = self.proc.stderr.read()
+
+    def wait_started(self) -> float:
+        if not self.started.wait(120):
+            self.fail("kplan never replaced Python's SIGINT handler")
+        assert self.started_at is not None
+        return self.started_at
+
+    def wait_output(self, pattern: re.Pattern) -> float:
+        """Until stdout matches `pattern`; when it did."""
+        with self.changed:
+            while not pattern.search(self.out.decode(errors="replace")):
+                if self.proc.poll() is not None and not self.changed.wait(0.5):
+                    self.fail(f"{pattern.pattern!r} never showed")
+                self.changed.wait(1)
+        return time.monotonic()
+
+    def fail(self, why: str) -> None:
+        code = self.proc.wait(120)
+        pytest.fail(f"{why}; exit {code}: {self.out.decode(errors='replace')[-2000:]} {self.err.decode()[-2000:]}")
+
+    def interrupt(self) -> bool:
+        """SIGINT; False when the process had ended before (a moment past an apply faster than the measured one:
+        no Ctrl-C trial)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state in ("Z", "X"):
+            return False
+        self.proc.send_signal(signal.SIGINT)
+        return True
+
+    def result(self) -> tuple[int, str, str]:
+        code = self.proc.wait(300)
+        for reader in self._readers:  # each ends at its pipe's end
+            reader.join(60)
+        return code, self.out.decode(errors="replace"), self.err.decode(errors="replace")
 
 
 def _lock_gone(admin, stack_name: str, within_s: float = 20.0) -> bool:
@@ -30,63 +122,57 @@ def _topics(admin, prefix: str) -> set[str]:
     return {t for t in admin.list_topics(timeout=10).topics if t.startswith(f"{prefix}.t")}
 
 
-def _moments(outcomes: list[str]):
-    """Fractions of the uninterrupted apply's time; past 95 %, later ones (up to 3x) only while no interrupt has
-    reached the run's steps yet: the machine's speed drifts from one apply to the next."""
-    yield from (0.15, 0.3, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95)
-    fraction = 1.1
-    while set(outcomes) <= {"nothing changed"} and fraction <= 3.0:
-        yield fraction
-        fraction += 0.15
-
-
-def _interrupted_apply(path, delay_s: float) -> tuple[int, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "kplan.cli", "apply", str(path), "--auto-approve"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=run_env(), cwd=ROOT)
-    time.sleep(delay_s)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    return proc.returncode, err
-
-
 def test_ctrl_c_anywhere_in_apply_releases_the_lock_and_leaves_a_consistent_cluster(stack, admin, prefix, tmp_path):
     topics = [{"name": f"{prefix}.t{i:04d}", "partitions": 1, "replication_factor": 1,
                "config": {"retention.ms": "1d"}} for i in range(N)]
     path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, topics))
-    started = time.monotonic()
-    assert kplan("apply", str(path), "--auto-approve").code == 0
-    whole = time.monotonic() - started
+    whole = Apply(path)
+    to_first_step = whole.wait_output(FIRST_STEP) - whole.wait_started()
+    code, out, err = whole.result()
+    assert code == 0 and "Apply complete!" in out, (code, out, err)
     assert kplan("destroy", str(path), "--auto-approve").code == 0
 
+    # (name, what the moment waits for, how long after it SIGINT is sent, the outcome it must end with or None)
+    moments: list[tuple[str, str, float, str | None]] = [("at kplan's first instruction", "start", 0.0, "nothing")]
+    moments += [(f"{f:.0%} of the way to the first step", "start", f * to_first_step, None)
+                for f in (0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 1.0)]
+    moments += [("as the first step starts", "first step", 0.0, "rolled back"),
+                ("after the last step", "last step done", 0.0, "applied")]
     outcomes = []
-    for fraction in _moments(outcomes):
-        code, err = _interrupted_apply(path, whole * fraction)
-        where = f"SIGINT at {fraction:.0%} of {whole:.2f}s: exit {code}, stderr {err!r}"
+    for name, after, delay, expected in moments:
+        run = Apply(path)
+        at = (run.wait_started() if after == "start" else
+              run.wait_output(FIRST_STEP if after == "first step" else LAST_STEP_DONE))
+        time.sleep(max(0.0, at + delay - time.monotonic()))
+        sent = run.interrupt()
+        code, out, err = run.result()
+        where = f"SIGINT {name} ({delay:.2f}s after '{after}'): exit {code}, stdout {out[-600:]!r}, stderr {err!r}"
+        if not sent:  # it had ended: no trial, but it must have ended well
+            assert expected is None and code == 0 and "Apply complete!" in out, where
+            print(f"{name}: ended before the signal")
+            assert kplan("destroy", str(path), "--auto-approve").code == 0, where
+            continue
         assert "Traceback" not in err and "internal error" not in err, where
-        # 130, or killed by SIGINT (which a shell reports as 130 too): Python 3.11 ends so after kplan's own exit
-        # when Ctrl-C came while a class was being created (dataclasses' exec), although kplan handled it, and when
-        # it came as the interpreter was exiting
-        interrupted = code in (130, -signal.SIGINT)
-        assert code in (0, 1) or interrupted, where
-        if code == 130:
-            assert err.strip().splitlines()[-1] == "Interrupted.", where
+        assert code == 130, where
+        last = err.strip().splitlines()[-1] if err.strip() else ""
         assert _lock_gone(admin, prefix), f"the apply lock was left held; {where}"
         plan = kplan("plan", str(path))
+        assert "did not finish" not in plan.text, f"one Ctrl-C left an unfinished run; {where}; plan: {plan.text}"
         there = _topics(admin, prefix)
-        if "did not finish" in plan.text:  # Ctrl-C in the run's own bookkeeping: recoverable, and recovered
-            outcomes.append("unfinished")
-            assert kplan("recover", str(path), "--rollback", "--auto-approve").code == 0, where
-            assert _topics(admin, prefix) == set() and _lock_gone(admin, prefix), where
-        elif there:  # Ctrl-C after the last step (its bookkeeping done): everything applied, nothing left to do
-            outcomes.append("applied")
-            assert code == 0 or interrupted, where
+        if "Apply complete!" in out:
+            outcome = "applied"
+            assert last.startswith("Interrupted after"), where
             assert there == {t["name"] for t in topics} and plan.code == 0, f"{where}; plan: {plan.text[-300:]}"
+        elif "Rolling back" in out:
+            outcome = "rolled back"
+            assert "interrupted (Ctrl-C)" in err and last == "The cluster is as it was before this apply.", where
+            assert there == set(), where
         else:
-            assert code != 0, where
-            outcomes.append("rolled back" if code == 1 else "nothing changed")
-            if code == 1:
-                assert "The cluster is as it was before this apply." in err, where
-        assert kplan("destroy", str(path), "--auto-approve").code == 0, where
+            outcome = "nothing"
+            assert last == "Interrupted." and there == set(), where
+        assert expected is None or outcome == expected, f"expected {expected}; {where}"
+        outcomes.append(outcome)
+        print(f"{name}: {outcome}")
+        if there:
+            assert kplan("destroy", str(path), "--auto-approve").code == 0, where
         assert _topics(admin, prefix) == set() and _lock_gone(admin, prefix), where
-    # the moments reached both sides of the run's start: before it (nothing done) and during or after its steps
-    assert "nothing changed" in outcomes and set(outcomes) - {"nothing changed"}, outcomes

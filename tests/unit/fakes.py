@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from kplan.cluster.kafka_admin import acl_key
-from kplan.errors import WriteError
+from kplan.errors import TakenMeanwhile, WriteError
 from kplan.kinds.ports import BatchResults, ErrorReason, Writers
 from kplan.model.desired import ConnectorState
 
@@ -249,7 +249,7 @@ class FakeWriter:
 
     def create_connector(self, name, config, state):
         if name in self.connectors:
-            raise WriteError(f"connector {name} was created by someone else meanwhile")
+            raise TakenMeanwhile(f"connector {name} was created by someone else meanwhile")
         self.connectors[name] = dict(config)
         self.states[name] = state
 

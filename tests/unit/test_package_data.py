@@ -39,5 +39,8 @@ def test_the_version_is_written_once():
     assert kplan.__version__.count(".") == 2
 
 
-def test_python_dash_m_kplan_is_the_cli():
-    assert (ROOT / "kplan" / "__main__.py").read_text().count("from kplan.cli import main") == 1
+def test_python_dash_m_kplan_is_the_command():
+    """`python -m kplan` and the console script start at the same place (kplan.start: Ctrl-C guarded first)."""
+    assert (ROOT / "kplan" / "__main__.py").read_text().count("from kplan.start import main") == 1
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["kplan"] == "kplan.start:main"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Mapping
 
-from kplan.errors import KplanError
+from kplan.errors import KplanError, TakenMeanwhile
 from kplan.kinds.connector.steps import (
     ConnectorImage,
     ConnectorSecrets,
@@ -81,15 +81,20 @@ class PutConnectorHandler(StepHandler[PutConnector]):
         source = _secrets(ctx).config if _secrets(ctx).config is not None else step.config
         config = {k: ctx.secret_values.substitute(v) for k, v in source.items()} if source is not None else None
         if step.create:
-            ctx.outcome = {"created": False}  # until Connect confirms the connector is ours
+            # From its request on, a connector of that name is the run's (its undo deletes it), unless Connect
+            # answers that someone else made it meanwhile: a request cut short (no answer, Ctrl-C) may have landed.
+            ctx.outcome = {"created": True}
             # The offsets it finds (left by an earlier connector of that name) are read before it runs, so that a
             # rollback leaves exactly those behind: one to run is created STOPPED, then resumed; one to pause or
             # stop is created so (it does not run either).
             initial = ConnectorState.STOPPED if state == ConnectorState.RUNNING else state
             if config is None:  # a step that creates its connector always carries the config to create
                 raise KplanError(f"connector {name} is to be created without a config")
-            w.connect.create_connector(name, config, initial)
-            ctx.outcome = {"created": True}
+            try:
+                w.connect.create_connector(name, config, initial)
+            except TakenMeanwhile:
+                ctx.outcome = {"created": False}
+                raise
             if initial != state:
                 w.connect.wait_connector(name, initial)
             ctx.outcome = {"created": True, "offsets_before": w.connect.connector_offsets(name)}

@@ -66,3 +66,31 @@ def test_the_handler_is_put_back(monkeypatch, capsys):
     before = signal.getsignal(signal.SIGINT)
     run(monkeypatch, capsys, ctrl_c)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_ctrl_c_during_a_completed_runs_bookkeeping_finishes_it_and_says_so_with_130(monkeypatch, capsys):
+    from kplan.transport import interrupts
+
+    done = []
+
+    def completed_run():
+        interrupts.defer()  # as the executor does once the last step is done
+        os.kill(os.getpid(), signal.SIGINT)
+        done.append("journal complete, record unmarked, lock released")
+        click.echo("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.")
+
+    code, err = run(monkeypatch, capsys, completed_run)
+    assert done and code == 130
+    assert err.strip().splitlines()[-1].startswith("Interrupted after the last step: the run had completed")
+
+
+def test_a_second_ctrl_c_during_the_bookkeeping_stops_it(monkeypatch, capsys):
+    from kplan.transport import interrupts
+
+    def completed_run():
+        interrupts.defer()
+        os.kill(os.getpid(), signal.SIGINT)
+        ctrl_c()  # the second one raises
+
+    code, err = run(monkeypatch, capsys, completed_run)
+    assert code == 130 and err.strip() == "Interrupted."
