@@ -50,7 +50,7 @@ class ConnectClients:
         def one(item):
             name, client = item
             try:
-                body = client.get_json(rest_path("connectors") + "?expand=info&expand=status")
+                body = complete_listing(client, client.get_json(rest_path("connectors") + "?expand=info&expand=status"))
                 plugins = client.get_json(rest_path("connector-plugins", query={"connectorsOnly": "true"}))
                 root = client.get_json("/")
             except KplanError as e:
@@ -97,3 +97,20 @@ class ConnectClients:
             if client is not self._default:
                 client.close()
 
+
+def complete_listing(client: RestClient, body) -> dict:
+    """The expanded listing with every connector Connect has: Connect leaves out of `?expand=status` a connector
+    whose status it has not written yet (right after a create, or while a worker rebalances), so a read that took
+    the listing alone would report a connector that exists as absent (a plan would create it, an import would drop
+    it). The names come from a plain `GET /connectors`; each one missing is read on its own (its config and type,
+    its status when there is one); one deleted in between is left out."""
+    body = dict(body or {})
+    for name in client.get_json(rest_path("connectors")):
+        if name in body:
+            continue
+        info = client.get_json(rest_path("connectors", name), ok=(200, 404))
+        if not isinstance(info, dict) or "config" not in info:
+            continue  # deleted since the listing
+        status = client.get_json(rest_path("connectors", name, "status"), ok=(200, 404))
+        body[name] = {"info": info, "status": status if isinstance(status, dict) and "connector" in status else None}
+    return body

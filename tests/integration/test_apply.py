@@ -329,7 +329,8 @@ def test_unlock_releases_a_dead_runs_lock_then_recover(stack, admin, prefix, tmp
     r = kplan("unlock", str(path), "--auto-approve")
     assert r.code == 0 and "Unlocked." in r.out, r.text
     r = kplan("apply", str(path), "--auto-approve")
-    assert r.code == 1 and "did not finish" in r.err  # the journal still shows the unfinished run
+    # the journal still shows the unfinished run: the plan lists the error, the refusal counts it
+    assert r.code == 1 and "did not finish" in r.out and "nothing was applied" in r.err, r.text
     assert kplan("recover", str(path), "--rollback").code == 0
     assert snapshot(admin, stack.connect_url, prefix) == before
 

@@ -103,9 +103,16 @@ def test_an_unreadable_connect_cluster_is_never_no_changes(stack, unique, tmp_pa
         r = kplan("plan", str(path), "--detailed-exitcode", env=env)
         assert r.code == 0 and "No changes. The cluster matches the stack." in r.out, r.text
 
-        # a destroy allowed without it deletes the rest and keeps owning what it could not see
+        # a destroy allowed without it cannot stop the sink it could not see, which still reads the topic: the
+        # consumer guard refuses to delete the topic under it (its group has a live member)
         write_stack(path, stack_doc(name, stack, down, tmp_path / "out.txt"))
         r = kplan("destroy", str(path), "--auto-approve", "--allow-unreadable", "connect:other", env=env)
+        assert r.code == 1 and "breaks consumer groups with live members" in r.out and f"{sink} (Stable" in r.out, \
+            r.text
+        assert f"{name}.orders" in admin.list_topics(timeout=20).topics
+        # told to go on anyway, it deletes the rest and keeps owning what it could not see
+        r = kplan("destroy", str(path), "--auto-approve", "--allow-unreadable", "connect:other",
+                  "--allow-active-consumers", env=env)
         assert r.code == 0, r.text
         assert "Destroy complete! Resources: 1 destroyed. Not read (--allow-unreadable): Kafka Connect cluster " \
                "'other'" in r.out, r.text
