@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: tools-integration browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep clean
+.PHONY: durations tools-integration browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -131,6 +131,11 @@ integration: venv
 	  --dist loadfile -q --durations=10 || rc=$$?; fi; \
 	if [ -z "$$was_up" ] && [ -z "$$KPLAN_KEEP_STACK" ]; then dev/stack down; fi; \
 	exit $$rc
+
+# The integration tests' per-file seconds (tests/integration/durations.json), by which tests/conftest.py orders them
+# longest first for the parallel stage: this runs `integration` and records what each file it ran took.
+durations: venv
+	KPLAN_STORE_DURATIONS=$(CURDIR)/tests/integration/durations.json $(MAKE) --no-print-directory integration
 
 # The version matrix (issue 29; docs/compatibility.md): the `compat` integration tests on each Kafka version in
 # MATRIX_VERSIONS, one after the other, each on a bare broker + Connect worker (`dev/stack up --kafka-version X`) in a
