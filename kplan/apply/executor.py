@@ -295,14 +295,15 @@ class Executor:
         return any(link is not None and link.is_down for link in links)
 
     def undo_step(self, index: int, step: Step) -> None:
-        """Undo one step. An irreversible one cannot be: unless its request was never accepted and its handler
-        sees that it changed nothing, that is reported (UndoImpossible)."""
+        """Undo one step. An irreversible one cannot be: unless its request was never accepted (or takes effect
+        within its answer: `StepHandler.effect_within_answer`) and its handler sees that it changed nothing, that is
+        reported (UndoImpossible)."""
         handler = handler_for(step)
         ctx = self._context(index)
         if step.irreversible:
             outcome = ctx.outcome or {}
             accepted = outcome.get("requested") and outcome.get("accepted", True)
-            if not accepted and handler.left_no_trace(step, ctx):
+            if (not accepted or handler.effect_within_answer) and handler.left_no_trace(step, ctx):
                 return  # it failed (or was cut short) before changing anything: nothing to undo
             raise UndoImpossible("irreversible (cannot be undone)")
         handler.undo(step, ctx)

@@ -5,7 +5,11 @@ While a run is unfinished, the record is the one before the run merged with ever
 (`Journal.pending_ownership`): it already carries the tokens of the requests the run set out to apply. A resume
 that re-planned against it would find those requests applied and drop them, whatever their steps did. So the
 journal is authoritative: a request whose step is not done is planned again against the token recorded before the
-run; one whose step is done keeps the new token (it is applied, and is not applied twice)."""
+run; one whose step is done keeps the new token (it is applied, and is not applied twice).
+
+Once a run is rolled back, the record is the one before it, but for a request whose irreversible step was done (a
+group deleted: the rollback reports it): its token is recorded, or the request would be applied a second time once
+the group is back (`applied_for_good`)."""
 
 from __future__ import annotations
 
@@ -48,3 +52,18 @@ def with_tokens_before(live: LiveState, tokens: Tokens) -> LiveState:
         records.update({n: t for n, t in names.items() if t is not None})
         live = live.with_kind(kind, records=freeze(dict(sorted(records.items()))))
     return live
+
+
+def applied_for_good(steps: Iterable[Mapping[str, Any]]) -> dict[ResourceType, dict[str, str]]:
+    """kind -> request name -> its new token, for every request whose step a rollback left irreversible (it was
+    done and cannot be undone: the request is applied)."""
+    out: dict[ResourceType, dict[str, str]] = {}
+    for entry in steps:
+        if entry.get("status") != StepStatus.IRREVERSIBLE:
+            continue
+        step = step_from_json(entry)
+        request = step.applies_request()
+        token = getattr(step, "request", None)
+        if request is not None and isinstance(token, str):
+            out.setdefault(request[0], {})[request[1]] = token
+    return out

@@ -9,7 +9,7 @@ its undo needs; the executor journals it with the step's status).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Mapping, TypeVar
+from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
 
 from kplan.errors import KplanError
 from kplan.kinds.ports import Writers
@@ -66,6 +66,10 @@ class StepContext:
 
 class StepHandler(Generic[S]):
     """Runs and undoes the steps of one type."""
+
+    # Irreversible steps whose request takes effect within its answer (not asynchronously, as a topic's deletion),
+    # so that once no request is in flight `left_no_trace` decides by looking even after the request was sent.
+    effect_within_answer: ClassVar[bool] = False
 
     def run(self, step: S, ctx: StepContext) -> None:
         raise NotImplementedError

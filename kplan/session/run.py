@@ -199,7 +199,19 @@ def after_rollback(journal: Journal, result: ApplyResult) -> Ownership:
     retry, everything the run may have created still owned and the run still marked."""
     if result.undo_left:
         return journal.pending_ownership().marked(journal.marker())
-    return journal.ownership_before.marked(None)
+    return rolled_back_record(journal)
+
+
+def rolled_back_record(journal: Journal) -> Ownership:
+    """The record before the run, unmarked, with the token of each request whose irreversible step was done (a
+    group deleted: applied, never to be applied again; kplan.apply.resume.applied_for_good)."""
+    from kplan.apply.resume import applied_for_good
+    from kplan.kinds import kind_of
+
+    tokens = {kind_of(t).section: names for t, names in applied_for_good(journal.steps).items()}
+    if not tokens:
+        return journal.ownership_before.marked(None)
+    return Ownership(kinds=tokens).merged(journal.ownership_before).marked(None)
 
 
 def _release(lock: StackLock, opts: RunOptions) -> None:
@@ -398,7 +410,7 @@ def _clear_stale_marker(cluster: Cluster, journal: Journal | None) -> bool:
         return False
     if journal is not None and record.run.get("run_id") == journal.run_id and journal.status in (
             RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE):
-        cluster.write_ownership(journal.ownership_before.marked(None))
+        cluster.write_ownership(rolled_back_record(journal))
     else:
         cluster.write_ownership(record.marked(None))
     return True

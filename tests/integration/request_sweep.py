@@ -77,12 +77,13 @@ class Outcome:
     target: dict | None = None
     final: dict | None = None
     plan_code: int | None = None
+    token: str | None = None  # the request's token recorded once the run is over
     outputs: list[str] = field(default_factory=list)
 
     def detail(self) -> str:
         return "\n".join([f"{self.kind} killed at {self.point}, recover --{self.recovery}: {self.verdict} "
                           f"(before {self.before}, target {self.target}, final {self.final}, plan exit "
-                          f"{self.plan_code})", *self.outputs])
+                          f"{self.plan_code}, token {self.token})", *self.outputs])
 
 
 def _tail(r: Run, n: int = 1200) -> str:
@@ -189,6 +190,30 @@ class RequestSweep:
             return {"offsets": CONNECTOR_KINDS[kind][1], "state": before["state"]}
         return {"offsets": GROUP_KINDS[kind][1]}
 
+    def token(self, kind: str, p: str) -> str | None:
+        """The request's token in the stack's ownership record (None: none recorded)."""
+        from kplan_helpers import read_stack_ownership
+
+        record = read_stack_ownership(self.admin, self.bootstrap, p)
+        if kind in CONNECTOR_KINDS:
+            return record.tokens_of("offsets").get(f"{p}-sink")
+        return record.tokens_of("consumer_groups").get(f"{p}-g")
+
+    def judge(self, kind: str, p: str, change: Path, out: Outcome) -> None:
+        """The verdict (the module's doc, step 4) once the run is over: `out.final`, `plan_code`, `token`,
+        `verdict`."""
+        out.final = self.state(kind, p)
+        out.token = self.token(kind, p)
+        plan = kplan("plan", str(change), "--detailed-exitcode", env=self.env)
+        out.plan_code = plan.code
+        out.outputs.append(f"plan: {_tail(plan, 800)}")
+        if out.final == out.target and plan.code == 0:
+            out.verdict = "AFTER"
+        elif out.final == out.before and plan.code == 2:
+            out.verdict = "BEFORE"
+        else:
+            out.verdict = "NEITHER"
+
     # -- one trial --
 
     def trial(self, kind: str, point: str, recovery: str = "resume", attempts: int = 3) -> Outcome:
@@ -202,9 +227,13 @@ class RequestSweep:
             time.sleep(10)
         return out
 
-    def _trial(self, kind: str, point: str, recovery: str) -> Outcome:
+    def next_name(self) -> str:
+        """A fresh stack name (its topic, group and connector are named after it)."""
         self.n += 1
-        p = f"kplanreq-{self.tag}-{self.n:03d}"
+        return f"kplanreq-{self.tag}-{self.n:03d}"
+
+    def _trial(self, kind: str, point: str, recovery: str) -> Outcome:
+        p = self.next_name()
         out = Outcome(kind, point, recovery)
         try:
             change, out.before = self.setup(kind, p)
@@ -220,16 +249,7 @@ class RequestSweep:
             if r.code not in (0, 3) or (r.code == 3 and "irreversible" not in r.text):
                 out.verdict = "NEITHER"
                 return out
-            out.final = self.state(kind, p)
-            plan = kplan("plan", str(change), "--detailed-exitcode", env=self.env)
-            out.plan_code = plan.code
-            out.outputs.append(f"plan: {_tail(plan, 800)}")
-            if out.final == out.target and plan.code == 0:
-                out.verdict = "AFTER"
-            elif out.final == out.before and plan.code == 2:
-                out.verdict = "BEFORE"
-            else:
-                out.verdict = "NEITHER"
+            self.judge(kind, p, change, out)
         except Exception as e:  # noqa: BLE001 - a trial that could not run is an ERROR
             out.outputs.append(f"{type(e).__name__}: {e}")
         finally:

@@ -4,7 +4,7 @@ defect 8)."""
 
 from __future__ import annotations
 
-from kplan.apply.resume import unapplied_requests, with_tokens_before
+from kplan.apply.resume import applied_for_good, unapplied_requests, with_tokens_before
 from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup
 from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ConnectorState
@@ -38,3 +38,28 @@ def test_the_live_records_get_the_tokens_before():
     live = LiveState("c", 1, {}, {}).with_kind(GROUP, records={"g-new": "r1", "g-old": "r2", "g-other": "x"})
     out = with_tokens_before(live, {GROUP: {"g-new": None, "g-old": "r1"}})
     assert dict(out.of(GROUP).records) == {"g-old": "r1", "g-other": "x"}
+
+
+def test_a_request_a_rollback_left_irreversible_is_applied():
+    """A group deleted (irreversible) by a run rolled back keeps its new token; undone or refused requests do not."""
+    steps = [
+        entry(AlterGroupOffsets("g-moved", "r1", (("t", 0, 0),), None), "undone"),
+        entry(DeleteConsumerGroup("g-gone", "d2", "d1"), "irreversible"),
+        entry(DeleteConsumerGroup("g-kept", "d1", None), "undone"),
+    ]
+    assert applied_for_good(steps) == {GROUP: {"g-gone": "d2"}}
+
+
+def test_the_record_after_a_rollback_carries_the_token_of_a_deleted_group():
+    from kplan.model.ownership import Ownership
+    from kplan.session.run import rolled_back_record
+    from kplan.state.journal import Journal
+
+    journal = Journal("s", None, "c", "d", ownership_before=Ownership(
+        topics=frozenset({"t"}), kinds={"consumer_groups": {"g-gone": "d1", "g-other": "x"}}, run={"run_id": "r"}))
+    journal.steps = [entry(DeleteConsumerGroup("g-gone", "d2", "d1"), "irreversible")]
+    record = rolled_back_record(journal)
+    assert record.run is None and record.topics == {"t"}
+    assert record.tokens_of("consumer_groups") == {"g-gone": "d2", "g-other": "x"}
+    journal.steps = [entry(DeleteConsumerGroup("g-gone", "d2", "d1"), "undone")]
+    assert rolled_back_record(journal).tokens_of("consumer_groups") == {"g-gone": "d1", "g-other": "x"}
