@@ -81,6 +81,9 @@ def main(argv=None) -> None:
             code = 130
         else:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            if code == 0 and interrupts.came:  # a Ctrl-C lost on its way (kplan.transport.interrupts.check)
+                click.echo("Interrupted after the command had finished (see above).", err=True)
+                code = 130
         if argv is None:  # the process ends now (the `kplan` command, `python -m kplan`; tests pass their argv)
             # Ctrl-C while the interpreter exits must not turn the outcome decided above into a traceback and a
             # death by SIGINT (kplan.start.exiting)

@@ -114,6 +114,7 @@ class Executor:
         for step in steps:
             handler_for(step)  # a step type without a handler stops the run before anything is done
         self._preflight(steps, len(journal.steps))
+        interrupts.check()  # a Ctrl-C that came before (and was lost on its way): nothing is started
         first = len(journal.steps)
         journal.steps = list(journal.steps) + [{"index": first + i, **s.to_json(), "status": StepStatus.PENDING,
                                                 "error": ""} for i, s in enumerate(steps)]
@@ -137,6 +138,7 @@ class Executor:
             entry = journal.steps[i]
             t0 = None
             try:
+                interrupts.check()  # a Ctrl-C lost in a C extension's callback still stops the run here
                 # The journal says "started" durably before the step touches anything.
                 entry["status"] = StepStatus.STARTED
                 self.store.write(journal)

@@ -41,6 +41,15 @@ def on_sigint(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def check() -> None:
+    """Raise the Ctrl-C that came but was lost: a KeyboardInterrupt raised inside a callback a C extension runs
+    (librdkafka's, through confluent-kafka) can be swallowed there, and the run would go on as if none had come
+    (a loaded CI run of test_interrupt: SIGINT before the first step, then every step applied, exit 0). The
+    executor asks before each step; once every step is done (`defer`) it is the command's to report."""
+    if came and _tail is None and _main_thread():
+        raise KeyboardInterrupt
+
+
 def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 

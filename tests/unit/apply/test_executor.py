@@ -365,3 +365,31 @@ def test_a_cdc_drop_whose_login_fails_stops_the_run_before_the_deletions_before_
     with pytest.raises(KplanError, match="password authentication failed; apply stopped before its first step"):
         ex.execute(Journal("s", None, "c", "d"), [DeleteTopics(("t",)), drop])
     assert w.deleted == [] and "t" in w.topics and w.calls == ["check_cdc_drop demo pg_slot pg_pub"]
+
+
+def test_a_ctrl_c_that_came_but_was_lost_stops_the_run_before_its_next_step(monkeypatch):
+    """A KeyboardInterrupt raised inside a C extension's callback can be swallowed there (a loaded CI run of
+    test_interrupt applied every step after a SIGINT sent before the first, exit 0): the executor asks
+    `interrupts.check` before it starts anything and before each step."""
+    from kplan.transport import interrupts
+
+    w = FakeWriter()
+    monkeypatch.setattr(interrupts, "came", True)
+    with pytest.raises(KeyboardInterrupt):
+        run(w, [topics_step("a")])
+    assert "a" not in w.topics
+
+    class LosesTheInterrupt(FakeWriter):
+        asked: list = []
+
+        def create_topics(self, specs, results=None):
+            self.asked.append([t.name for t in specs])
+            monkeypatch.setattr(interrupts, "came", True)  # Ctrl-C came during the step, and was swallowed
+            return super().create_topics(specs, results)
+
+    monkeypatch.setattr(interrupts, "came", False)
+    w = LosesTheInterrupt()
+    result, journal = run(w, [topics_step("a"), topics_step("b")])
+    assert result.status == RunStatus.ROLLED_BACK and result.interrupted
+    assert "b" not in w.topics and w.deleted == ["a"]
+    assert w.asked == [["a"]]  # step 2 never sent its create
