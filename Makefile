@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: durations tools-integration browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep clean
+.PHONY: durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -51,21 +51,17 @@ STAGE := sh -c '"$$@"; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc' stage
 # (tests/integration/conftest.py).
 INTEGRATION_WORKERS ?= 4
 
-# The whole suite in stages, stopping at the first that fails: lint, the unit tests (stopping at the first failure),
-# the unit tests that run external tools, then the integration tests (`integration`: the serial ones, then the rest
-# in parallel).
-test: lint
-	$(MAKE) --no-print-directory unit-fast
-	$(MAKE) --no-print-directory tools-integration MATRIX_SMOKE=1
-
-# The tools tests while the stack starts in the background (both mostly wait on other processes: ~45 s off the
-# suite's wall time), then the integration tests; the stack is stopped at the end unless it was up before.
-tools-integration: venv
+# The whole suite in stages, stopping at the first that fails. The local stack starts in the background at once (its
+# JVMs mostly wait on each other while lint and the unit tests run: ~1 min off the wall time); then lint, the unit
+# tests (stopping at the first failure), then the integration tests (`integration`) with the tools tests and the
+# version matrix's smoke beside their serial stage. The stack is stopped at the end unless it was up before.
+test: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; mkdir -p $(TEST_LOGS); \
 	dev/stack up --secured >$(TEST_LOGS)/stack-up.log 2>&1 & up=$$!; \
-	rc=0; $(MAKE) --no-print-directory tools || rc=$$?; \
-	if wait $$up; then tail -2 $(TEST_LOGS)/stack-up.log; else cat $(TEST_LOGS)/stack-up.log; rc=1; fi; \
-	if [ $$rc -eq 0 ]; then $(MAKE) --no-print-directory integration || rc=$$?; fi; \
+	rc=0; { $(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory unit-fast; } || rc=1; \
+	if [ $$rc -ne 0 ]; then kill $$up 2>/dev/null; wait $$up; \
+	elif wait $$up; then tail -2 $(TEST_LOGS)/stack-up.log; else cat $(TEST_LOGS)/stack-up.log; rc=1; fi; \
+	if [ $$rc -eq 0 ]; then $(MAKE) --no-print-directory integration MATRIX_SMOKE=1 WITH_TOOLS=1 || rc=$$?; fi; \
 	if [ -z "$$was_up" ] && [ -z "$$KPLAN_KEEP_STACK" ]; then dev/stack down; fi; \
 	exit $$rc
 
@@ -106,27 +102,35 @@ browser-deps:
 
 # The integration tests: the local stack is started once for both runs (reused if it runs, and then left running;
 # stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
-# the fault sweep, extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the independent tests in parallel (pytest-xdist, a test file per worker). The sessions
-# reuse the stack started here, so they stop only what they start themselves (the 3-broker cluster).
-# MATRIX_SMOKE=1 (what `make test` sets) also runs the version matrix's smoke on the other Kafka versions in the background
-# while the serial tests run (they mostly wait), on ports and stack directories of its own; it fails the target too.
-# The serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not the main stack) run beside the main
-# stack's serial tests, serial among themselves (their output in $(TEST_LOGS)/cluster3.log).
+# the fault sweep, extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the
+# independent tests in parallel (pytest-xdist, a test file per worker). The sessions reuse the stack started here, so
+# they stop only what they start themselves (the 3-broker cluster).
+# Beside the serial stage (its tests mostly wait): the OIDC provider (Keycloak, ~1 min) starts for test_oidc.py of
+# the parallel stage (`dev/stack up --only keycloak`: it touches nothing the serial tests restart; `dev/stack down`
+# stops it); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not the main stack) run,
+# serial among themselves (their output in $(TEST_LOGS)/cluster3.log); WITH_TOOLS=1 (what `make test` sets) runs the
+# tools tests (`tools`, in $(TEST_LOGS)/tools.log); MATRIX_SMOKE=1 (what `make test` sets) runs the version matrix's
+# smoke on the other Kafka versions, on ports and stack directories of its own. Each fails the target when it fails.
 integration: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \
 	dev/stack up --secured || exit 1; \
+	mkdir -p $(TEST_LOGS); \
+	dev/stack up --only keycloak >$(TEST_LOGS)/keycloak-up.log 2>&1 & kc=$$!; \
 	smoke=; if [ -n "$(MATRIX_SMOKE)" ]; then mkdir -p $(MATRIX_STACK_DIR); \
 	  $(MAKE) --no-print-directory matrix-smoke >$(MATRIX_STACK_DIR)/smoke.log 2>&1 & smoke=$$!; fi; \
+	tools=; if [ -n "$(WITH_TOOLS)" ]; then $(MAKE) --no-print-directory tools >$(TEST_LOGS)/tools.log 2>&1 & tools=$$!; fi; \
 	rc=0; \
-	mkdir -p $(TEST_LOGS); \
 	$(STAGE) $(PY) -m pytest -m 'integration and serial and cluster3' -q -p no:cacheprovider \
 	  >$(TEST_LOGS)/cluster3.log 2>&1 & c3=$$!; \
 	$(STAGE) $(PY) -m pytest -m 'integration and serial and not cluster3' -q --durations=10 || rc=$$?; \
 	if wait $$c3; then tail -2 $(TEST_LOGS)/cluster3.log; else echo "the 3-broker cluster's serial tests failed:"; \
 	  tail -80 $(TEST_LOGS)/cluster3.log; rc=1; fi; \
+	if [ -n "$$tools" ]; then if wait $$tools; then echo "tools tests: $$(tail -1 $(TEST_LOGS)/tools.log)"; \
+	  else echo "the tools tests failed ($(TEST_LOGS)/tools.log):"; tail -60 $(TEST_LOGS)/tools.log; rc=1; fi; fi; \
 	if [ -n "$$smoke" ]; then if wait $$smoke; then sed -n '/^== version matrix/,$$p' $(MATRIX_STACK_DIR)/smoke.log; \
 	  else echo "the version matrix's smoke failed ($(MATRIX_STACK_DIR)/smoke.log):"; tail -60 $(MATRIX_STACK_DIR)/smoke.log; \
 	  rc=1; fi; fi; \
+	if ! wait $$kc; then echo "Keycloak did not start:"; tail -30 $(TEST_LOGS)/keycloak-up.log; rc=1; fi; \
 	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
 	  --dist loadfile -q --durations=10 || rc=$$?; fi; \
 	if [ -z "$$was_up" ] && [ -z "$$KPLAN_KEEP_STACK" ]; then dev/stack down; fi; \

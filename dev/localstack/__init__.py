@@ -79,6 +79,9 @@ from .sasl import client_config as sasl_client_config
 from .tls import TLS_PASSWORD, ca_file, ensure_tls, tls_dir
 
 START_TIMEOUT_S = float(os.environ.get("KPLAN_STACK_START_TIMEOUT", "180"))
+# How long `status` gives a running service that missed a health check to answer one (a loaded Connect worker
+# rebalancing for several clients at once can take seconds to answer /health) before it says NOT ready.
+STATUS_PATIENCE_S = 30.0
 
 
 __all__ = [
@@ -234,7 +237,7 @@ def status() -> bool:
                 state += " (`dev/stack up --secured` starts it)"
             else:
                 healthy = False
-        elif svc.ready():
+        elif svc.becomes_ready(STATUS_PATIENCE_S):
             state = f"running (pid {pid}), healthy"
         else:
             state = f"running (pid {pid}), NOT ready"

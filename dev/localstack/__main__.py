@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     u.add_argument("--brokers", type=int, choices=(1, 3), default=1,
                    help="3: also start the 3-broker KRaft cluster (racks rack-a/b/c) beside the single broker")
     u.add_argument("--only", metavar="SERVICES",
-                   help="start only these services, comma-separated (registry, postgres, mariadb, kafka, connect)")
+                   help="start only these services, comma-separated (registry, postgres, mariadb, kafka, connect, "
+                        "keycloak)")
     u.add_argument("--kafka-version", metavar="X.Y.Z",
                    help="a bare broker + Connect worker at this Kafka version from Maven Central (the version matrix; "
                         "same as KPLAN_KAFKA_VERSION; use a KPLAN_STACK_DIR of its own)")
@@ -67,7 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["KPLAN_KAFKA_VERSION"] = args.kafka_version
     try:
         if args.cmd == "up":
-            up(secured=args.secured, only=tuple(args.only.split(",")) if args.only else None)
+            only = tuple(args.only.split(",")) if args.only else None
+            # Keycloak is started by `--oidc`, or alone by `--only keycloak` (CI starts it beside the serial tests,
+            # which restart the broker and Connect: an `up` of those then would race them)
+            if only is not None and oidc.NAME in only:
+                args.oidc, only = True, tuple(n for n in only if n != oidc.NAME)
+            if only != ():
+                up(secured=args.secured, only=only)
             if args.brokers == 3:
                 cluster3.up()
             if args.connect2:

@@ -153,6 +153,16 @@ class Service:
         self.dist_file.write_text(pom_digest() + "\n")
         self._proc = proc
 
+    def becomes_ready(self, timeout_s: float) -> bool:
+        """Ready now or within `timeout_s`: a healthy service under load (a Connect worker busy rebalancing for
+        several test files at once, say) can miss one short health check and answer the next."""
+        deadline = time.monotonic() + timeout_s
+        while not self.ready():
+            if time.monotonic() >= deadline or self.pid() is None:
+                return False
+            time.sleep(0.5)
+        return True
+
     def wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         proc = getattr(self, "_proc", None)
