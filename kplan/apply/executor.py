@@ -142,6 +142,7 @@ class Executor:
                 # The journal says "started" durably before the step touches anything.
                 entry["status"] = StepStatus.STARTED
                 self.store.write(journal)
+                self.faults.step_started(local)
                 t0 = self.progress.start(local + 1, n, step.describe())
                 handler_for(step).run(step, self._context(i))
                 self._journal_outcome(i)

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.kinds.acl.model import AclBinding
-from kplan.kinds.quota.model import QuotaEntity
-from kplan.kinds.subject.model import SchemaReference
 from kplan.model.desired import ConnectorState, TopicSpec
+
+if TYPE_CHECKING:  # the kinds' own types, in signatures only: the toolkit imports no kind (.importlinter)
+    from kplan.kinds.acl.model import AclBinding
+    from kplan.kinds.quota.model import QuotaEntity
+    from kplan.kinds.subject.model import SchemaReference
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]

@@ -64,6 +64,19 @@ class ConnectorState(str, Enum):
     PAUSED = "paused"
     STOPPED = "stopped"
 
+    @classmethod
+    def restored(cls, live: str | None) -> "ConnectorState":
+        """The declared state to restore from a live one: FAILED/UNASSIGNED/unknown connectors were meant to run."""
+        try:
+            return cls((live or "running").lower())
+        except ValueError:
+            return cls.RUNNING
+
+    @classmethod
+    def steady(cls, live: str | None) -> bool:
+        """A live state a connector stays in (running, paused, stopped; not FAILED: it may fail again)."""
+        return (live or "").lower() in {s.value for s in cls}
+
 
 @dataclass(frozen=True)
 class TopicSpec:

@@ -4,6 +4,7 @@ The executor calls these hooks around every step; the default, `NO_FAULTS`, does
 ever does more. Tests subclass `Faults` to fail a step after it ran (to prove the rollback) or to pause a run at
 a point so that it can be killed there (to prove recovery):
 
+    step_started(index)    the journal says the step started; it has written nothing yet
     in_step(index)         the step's writes are done, its journal entry still says "started"
     after_step_ran(index)  right after: raising here fails the step (it is rolled back with the others)
     after_step(index)      the journal says the step is done
@@ -30,6 +31,9 @@ from __future__ import annotations
 
 class Faults:
     """No faults: every hook returns at once."""
+
+    def step_started(self, index: int) -> None:
+        pass
 
     def in_step(self, index: int) -> None:
         pass

@@ -16,6 +16,8 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
                           (step N, as for --pause-at)
   --count-points FILE     append each transition (POINT, in order) to FILE as it happens (to learn how many
                           there are before sweeping them)
+  --pause-at step-start:N the run prints `KPLAN-TEST-PAUSED step-start:N` and waits once the journal says step N
+                          started, before it writes anything (--kill-at step-start:N kills it there)
   --pause-at in-step:N    the run prints `KPLAN-TEST-PAUSED in-step:N` and waits (for --pause-s, default 120)
                           once step N's writes are done while its journal entry still says "started";
              after-step:N the same once the journal says step N is done. The test SIGKILLs it there, or
@@ -72,6 +74,12 @@ class InjectedFaults(faults.Faults):
             sys.stdout.flush()
             time.sleep(self.pause_s)
 
+    def step_started(self, index: int) -> None:
+        if self.kill_at == ("step-start", index + 1):
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        self._pause("step-start", index)
+
     def in_step(self, index: int) -> None:
         self.in_steps += 1
         if self.kill_at == ("in-step", index + 1) or self.kill_at == ("run-in-step", self.in_steps):
@@ -113,9 +121,10 @@ def main(argv: list[str]) -> None:
     split = argv.index("--")
     parser = argparse.ArgumentParser(prog="faulty_kplan.py")
     parser.add_argument("--fail-at", type=lambda t: _point(t, ("step", "run-step")))
-    parser.add_argument("--pause-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step")))
+    parser.add_argument("--pause-at", type=lambda t: _point(t, faults.POINTS + ("step-start", "in-step", "after-step")))
     parser.add_argument("--pause-s", type=float, default=120.0)
-    parser.add_argument("--kill-at", type=lambda t: _point(t, faults.POINTS + ("in-step", "after-step", "run-in-step")))
+    parser.add_argument("--kill-at", type=lambda t: _point(t, faults.POINTS + ("step-start", "in-step", "after-step",
+                                                                          "run-in-step")))
     parser.add_argument("--count-points", metavar="FILE")
     opts = parser.parse_args(argv[:split])
     fail_kind, fail_n = opts.fail_at or (None, None)

@@ -19,16 +19,6 @@ from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handle
 from kplan.model.desired import ConnectorState
 from kplan.secrets import is_masked
 
-STEADY_STATES = ("running", "paused", "stopped")
-
-
-def steady_state(state: str | None) -> ConnectorState:
-    """The declared state to restore from a live one: FAILED/UNASSIGNED/unknown connectors were meant to run."""
-    try:
-        return ConnectorState((state or "running").lower())
-    except ValueError:
-        return ConnectorState.RUNNING
-
 
 def _secrets(ctx: StepContext) -> ConnectorSecrets:
     return ctx.secrets if isinstance(ctx.secrets, ConnectorSecrets) else ConnectorSecrets()
@@ -134,16 +124,16 @@ class PutConnectorHandler(StepHandler[PutConnector]):
         current = {k: v for k, v in (existing or {}).items() if k != "name"}
         if existing is None:
             config, state = _restorable_config(step, ctx, None, None)
-            w.connect.create_connector(name, config, steady_state(state))
+            w.connect.create_connector(name, config, ConnectorState.restored(state))
         else:
             state = _previous_state(step, ctx)
             if step.config is not None:
                 config, state = _restorable_config(step, ctx, current, changed)
                 if current != config:  # never write an unchanged config (Connect restarts on every write)
                     w.connect.put_connector_config(name, config)
-            w.connect.set_connector_state(name, steady_state(state))
-        if step.previous.state in STEADY_STATES:  # a connector that had FAILED may fail again
-            w.connect.wait_connector(name, steady_state(step.previous.state))
+            w.connect.set_connector_state(name, ConnectorState.restored(state))
+        if ConnectorState.steady(step.previous.state):  # a connector that had FAILED may fail again
+            w.connect.wait_connector(name, ConnectorState.restored(step.previous.state))
 
 
 @handles(DeleteConnector)
@@ -183,9 +173,9 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
                 _stop(w, name)
         if offsets:
             w.connect.alter_connector_offsets(name, offsets)
-        w.connect.set_connector_state(name, steady_state(state))
-        if state in STEADY_STATES:  # a connector that had FAILED may fail again
-            w.connect.wait_connector(name, steady_state(state))
+        w.connect.set_connector_state(name, ConnectorState.restored(state))
+        if ConnectorState.steady(state):  # a connector that had FAILED may fail again
+            w.connect.wait_connector(name, ConnectorState.restored(state))
 
 
 def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, str], str]:

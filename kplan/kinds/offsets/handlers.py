@@ -4,7 +4,6 @@ connector only; the writer's offset calls verify with a GET that Connect shows w
 from __future__ import annotations
 
 from kplan.errors import KplanError
-from kplan.kinds.connector.handlers import STEADY_STATES, steady_state
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ConnectorState
@@ -50,7 +49,7 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
             if offsets:
                 w.connect.alter_connector_offsets(name, offsets)
         state = outcome.get("state")
-        target = steady_state(state) if state else step.state
+        target = ConnectorState.restored(state) if state else step.state
         w.connect.set_connector_state(name, target)
-        if state is None or state.lower() in STEADY_STATES:  # a connector that had FAILED may fail again
+        if state is None or ConnectorState.steady(state):  # a connector that had FAILED may fail again
             w.connect.wait_connector(name, target)

@@ -1,0 +1,495 @@
+"""The conformance kit: every registered kind keeps kplan's promises, checked the same way for each on the real local
+stack (Terraform's provider acceptance steps — create, plan empty, import and verify, destroy and check — and more).
+
+Each kind supplies a `KindFixture` in tests/integration/conformance_kinds/<kind>.py (the census test fails for a
+kind of `kplan.kinds.ORDER` without one): its stack sections at version 1 and 2, how to read its live state without
+kplan (`read`), and, per promise that does not apply to it, the reason why (`NotApplicable`). The kit then runs, for
+each kind, with a fresh stack name (the prefix of every name it creates):
+
+- converge:  apply v1 → `plan --detailed-exitcode` exits 0 ("No changes"); `status` exits 0 (in sync)
+- update:    v2 → plan exits 2 → apply → plan exits 0; the independent read differs from v1's
+- owner:     every entry of the kind's section has an owner and labels: the plan JSON and `status --format json`
+             show them on each of its resources
+- canary:    the kind's secret field holds a canary (`${secret:env:KIT_CANARY}`): it is in no output, saved plan,
+             HTML report, journal or ownership record
+- import:    `kplan import` of what the stack made → validate → plan exits 0
+- orphan:    a resource made out of band under the stack's claim is listed as an orphan by `status`
+- destroy:   `destroy` → the independent read is as before the first apply; no lock, an empty ownership record
+- kills:     an apply (v1 from nothing, v2 over v1) paused at the start (journal says "started", nothing written) or
+             in the middle (its writes done, the journal still says "started") of each of its steps and SIGKILLed
+             from outside; then `recover --rollback` must leave exactly what was before (read independently) and
+             `recover --resume` exactly what v1/v2 declares (the learned read of an uninterrupted apply), with
+             `plan --detailed-exitcode` 0, no lock, and no unfinished run reported
+- fuzz:      the kind's section, mutated (tests/unit/stackfile/test_stack_fuzz.py's mutations), never crashes
+             `kplan validate` / `plan --live-state`: every error is one line naming the file and line
+
+`run_kind` runs the checks in one sequence (one stack name) and returns a `KindReport`; `kill_trials` lists a
+kind's kill trials (learned from an uninterrupted apply) and `run_kill` runs one. tests/integration/
+test_conformance.py runs the sequence and a sample of kill trials per kind in CI; `make fault-sweep` runs every
+kill trial of every kind (conformance_sweep.py) and writes the figures into docs/fault-sweep.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kplan_helpers import (  # noqa: E402
+    ROOT,
+    Run,
+    faulty_command,
+    forget_stack,
+    kplan,
+    lock_exists,
+    read_stack_ownership,
+    run_env,
+    snapshot,
+    write_stack,
+)
+
+CANARY_VAR = "KIT_CANARY"
+CHECKS = ("converge", "update", "owner", "canary", "import", "orphan", "destroy", "kills", "fuzz")
+PAUSED = "KPLAN-TEST-PAUSED"
+NO_CHANGES = "No changes"
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """A promise that does not apply to a kind, and why (shown in the census)."""
+
+    reason: str
+
+
+@dataclass
+class Ctx:
+    """What a fixture's functions get: the stack name (= the prefix of every name), a directory of its own, the
+    endpoints of the local stack it runs on and the canary value."""
+
+    prefix: str
+    tmp: Path
+    bootstrap: str  # the plain listener of the stack's broker(s) (a secured stack's broker has one too)
+    connect_url: str
+    registry_url: str
+    admin: Any  # a confluent_kafka AdminClient of `bootstrap` (kplan's own topics, the snapshot)
+    cluster: dict  # the stack file's `cluster:` section
+    kafka_config: dict  # the confluent-kafka config of the stack's listener (SASL/TLS when secured)
+    canary: str = field(default_factory=lambda: f"Kit-Canary-{uuid.uuid4().hex[:10]}")
+    secrets: dict = field(default_factory=dict)  # more environment for kplan (the secured cluster's password)
+    extra: dict = field(default_factory=dict)  # whatever a fixture's setup hands its other functions
+
+    @property
+    def env(self) -> dict:
+        return {CANARY_VAR: self.canary, **self.secrets}
+
+
+Sections = Callable[[Ctx, int], dict]
+
+
+@dataclass(frozen=True)
+class KindFixture:
+    """A kind's part of the kit (tests/integration/conformance_kinds/<kind>.py, `FIXTURE`)."""
+
+    kind: str  # its name in kplan.kinds.ORDER
+    section: str  # its stack section (owner and labels go on every entry of it)
+    sections: Sections  # (ctx, version 1 or 2) -> the stack file's sections (besides `stack` and `cluster`)
+    read: Callable[[Ctx], Any]  # its live state under ctx.prefix, read without kplan (JSON-able, sorted)
+    target: str = "stack"  # the local stack it runs on: "stack" (plain), "secured" (SASL_SSL), "cluster3"
+    setup: Callable[[Ctx], None] = lambda ctx: None  # out-of-band preparation before version 1
+    teardown: Callable[[Ctx], None] = lambda ctx: None  # best-effort removal of what setup or orphan made
+    secret: str | NotApplicable = NotApplicable("the kind has no secret field")  # where v1/v2 put the canary
+    imported: tuple[str, ...] | NotApplicable = ()  # sections `kplan import` writes for it (its own first)
+    import_args: Callable[[Ctx], list[str]] = lambda ctx: []  # more `kplan import` options
+    # an out-of-band resource named under the claim (ctx, name) -> the address status must list as an orphan
+    orphan: Callable[[Ctx, str], str] | NotApplicable = NotApplicable("the kind is not claimable")
+    drop_orphan: Callable[[Ctx, str], None] = lambda ctx, name: None  # removes it again
+    destroy_restores: bool | NotApplicable = True  # destroy leaves `read` as before version 1
+    owner: bool | NotApplicable = True  # its entries take owner and labels
+    kill_versions: tuple[int, ...] = (1, 2)  # the applies whose steps are killed
+
+
+def fixture(name: str) -> KindFixture:
+    """A kind's fixture; LookupError naming what to write when it has none."""
+    try:
+        module = import_module(f"conformance_kinds.{name}")
+    except ModuleNotFoundError as e:
+        raise LookupError(f"kind {name!r} has no conformance fixture (tests/integration/conformance_kinds/"
+                          f"{name}.py defining FIXTURE)") from e
+    return module.FIXTURE
+
+
+def fixtures() -> dict[str, KindFixture]:
+    """Every kind's fixture, in kplan.kinds.ORDER; a kind without one raises (the census test names it)."""
+    from kplan.kinds import ORDER
+
+    return {name: fixture(name) for name in ORDER}
+
+
+# -- the report ------------------------------------------------------------------------------------------------
+
+@dataclass
+class KindReport:
+    kind: str
+    results: dict[str, str] = field(default_factory=dict)  # check -> "ok" | "n/a: why" | "FAILED: why"
+    kills: list[dict] = field(default_factory=list)
+
+    def ok(self, check: str) -> None:
+        self.results[check] = "ok"
+
+    def na(self, check: str, why: NotApplicable) -> None:
+        self.results[check] = f"n/a: {why.reason}"
+
+    @property
+    def failures(self) -> dict[str, str]:
+        return {c: r for c, r in self.results.items() if r.startswith("FAILED")}
+
+
+class KitFailure(AssertionError):
+    pass
+
+
+def expect(condition: bool, what: str, run: Run | None = None) -> None:
+    if not condition:
+        detail = f"\n--- exit {run.code}\n{run.text[-3000:]}" if run is not None else ""
+        raise KitFailure(what + detail)
+
+
+# -- running kplan on a fixture's stack ------------------------------------------------------------------------------
+
+def stack_file(fx: KindFixture, ctx: Ctx, version: int, *, extra: dict | None = None, name: str = "stack.yaml"
+               ) -> Path:
+    doc = {"stack": ctx.prefix, "cluster": ctx.cluster, **fx.sections(ctx, version), **(extra or {})}
+    return write_stack(ctx.tmp / name, doc)
+
+
+def run(ctx: Ctx, *args: str) -> Run:
+    return kplan(*args, env=ctx.env)
+
+
+def converged(ctx: Ctx, path: Path, what: str, env: dict | None = None) -> None:
+    r = kplan("plan", str(path), "--detailed-exitcode", "--no-color", env={**ctx.env, **(env or {})})
+    expect(r.code == 0 and NO_CHANGES in r.out, f"{what}: plan --detailed-exitcode must say No changes", r)
+
+
+def applied(ctx: Ctx, path: Path, what: str) -> Run:
+    r = run(ctx, "apply", str(path), "--auto-approve", "--no-color")
+    expect(r.code == 0, f"{what}: apply failed", r)
+    return r
+
+
+def normalized(value: Any, ctx: Ctx) -> Any:
+    """The state with this stack's names and canary replaced ({P}, {CANARY}): comparable across stack names."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return json.loads(text.replace(ctx.prefix, "{P}").replace(ctx.canary, "{CANARY}"))
+
+
+def state(fx: KindFixture, ctx: Ctx) -> dict:
+    """The kind's independent read plus every topic and connector with the prefix (what its stack may also make)."""
+    snap = snapshot(ctx.admin, ctx.connect_url, ctx.prefix) if fx.target != "cluster3" else {}
+    return normalized({"kind": fx.read(ctx), **snap}, ctx)
+
+
+def settled_state(fx: KindFixture, ctx: Ctx, want: dict, timeout: float = 30) -> dict:
+    """The state, read again for a moment until it is `want` (Connect reports a connector's new state, and the
+    authorizer a binding, a moment after the write was answered); the last read otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = state(fx, ctx)
+        if now == want or time.monotonic() > deadline:
+            return now
+        time.sleep(0.5)
+
+
+# -- the sequence --------------------------------------------------------------------------------------------------
+
+def with_owner(fx: KindFixture, doc: dict) -> dict:
+    """Every entry of the kind's section owned by `team-kit` with the label `kit: conformance`."""
+    for entry in doc.get(fx.section, []):
+        entry.update(owner="team-kit", labels={"kit": "conformance"})
+    return doc
+
+
+def run_kind(fx: KindFixture, ctx: Ctx) -> KindReport:
+    """Every check but the kills and the fuzz, in one sequence on one stack name; a failed check ends the sequence
+    (the ones after it are not run) after a best-effort destroy."""
+    report = KindReport(fx.kind)
+    outputs: list[str] = []
+    fx.setup(ctx)
+    baseline = state(fx, ctx)
+    path = ctx.tmp / "stack.yaml"
+    check = "converge"
+    try:
+        # converge: v1 with owners and labels (checked below)
+        sections = fx.sections(ctx, 1)
+        if not isinstance(fx.owner, NotApplicable):
+            with_owner(fx, sections)
+        write_stack(path, {"stack": ctx.prefix, "cluster": ctx.cluster, **sections})
+        planfile = ctx.tmp / "v1.plan"
+        r = run(ctx, "plan", str(path), "-out", str(planfile), "--report", str(ctx.tmp / "v1.html"), "--no-color")
+        outputs.append(r.text)
+        expect(r.code == 0, "the plan of version 1 failed", r)
+        plan_json = run(ctx, "show", str(planfile), "--format", "json")
+        outputs.append(plan_json.text)
+        outputs.append(applied(ctx, path, "version 1").text)
+        converged(ctx, path, "after version 1")
+        r = run(ctx, "status", str(path), "--format", "json")
+        outputs.append(r.text)
+        expect(r.code == 0, "status after version 1 must be in sync (exit 0)", r)
+        v1 = state(fx, ctx)
+        expect(v1 != baseline, f"version 1 made nothing the independent read sees ({v1})")
+        report.ok("converge")
+
+        check = "owner"
+        if isinstance(fx.owner, NotApplicable):
+            report.na("owner", fx.owner)
+        else:
+            changes = [c for c in json.loads(plan_json.out)["resource_changes"]
+                       if c["type"] == kind_type(fx.kind)]
+            expect(bool(changes), f"the plan JSON has no {fx.kind} change", plan_json)
+            expect(all(c.get("owner") == "team-kit" and c.get("labels") == {"kit": "conformance"} for c in changes),
+                   f"a {fx.kind} change lacks its owner or labels: {changes}")
+            status = json.loads(r.out)
+            mine = [res for res in status["resources"] if res["type"] == kind_type(fx.kind)]
+            expect(bool(mine) and all(res.get("owner") == "team-kit" for res in mine),
+                   f"status --format json lacks the owner of a {fx.kind}: {mine}")
+            report.ok("owner")
+
+        check = "update"
+        stack_file(fx, ctx, 2)
+        r = run(ctx, "plan", str(path), "--detailed-exitcode", "--no-color")
+        outputs.append(r.text)
+        expect(r.code == 2, "version 2 must plan changes (exit 2)", r)
+        outputs.append(applied(ctx, path, "version 2").text)
+        converged(ctx, path, "after version 2")
+        v2 = state(fx, ctx)
+        expect(v2 != v1, "version 2 changed nothing the independent read sees")
+        report.ok("update")
+
+        check = "import"
+        if isinstance(fx.imported, NotApplicable):
+            report.na("import", fx.imported)
+        else:
+            out = ctx.tmp / "imported.yaml"
+            r = run(ctx, "import", "--stack", ctx.prefix, "-o", str(out), "--prefix", ctx.prefix,
+                    *import_source(ctx, path), *fx.import_args(ctx), *skipped_sections(fx.imported))
+            outputs.append(r.text)
+            expect(r.code == 0, "import failed", r)
+            doc = yaml_load(out)
+            expect(bool(doc.get(fx.imported[0])), f"import wrote no {fx.imported[0]}: {doc}")
+            doc["cluster"] = ctx.cluster
+            write_stack(out, doc)
+            # import writes a secret as ${secret:env:NAME} (NAME printed); a fixture's secret fields hold the canary
+            named = {v: ctx.canary for v in re.findall(r"\$\{secret:env:(\w+)\}", out.read_text())
+                     if v not in ctx.env}
+            r = kplan("validate", str(out), env={**ctx.env, **named})
+            expect(r.code == 0, "the imported stack does not validate", r)
+            converged(ctx, out, "the imported stack", named)
+            report.ok("import")
+
+        check = "orphan"
+        if isinstance(fx.orphan, NotApplicable):
+            report.na("orphan", fx.orphan)
+        else:
+            name = f"{ctx.prefix}.orphan"
+            address = fx.orphan(ctx, name)
+            try:
+                claimed = stack_file(fx, ctx, 2, extra={"claims": [{"prefix": ctx.prefix}]}, name="claimed.yaml")
+                r = run(ctx, "status", str(claimed), "--format", "json")
+                expect(r.code == 0, "status with a claim failed", r)
+                orphans = {o["address"] for o in json.loads(r.out).get("orphans", [])}
+                expect(address in orphans, f"{address} is not listed as an orphan under the claim: {orphans}", r)
+            finally:
+                fx.drop_orphan(ctx, name)
+            report.ok("orphan")
+
+        check = "destroy"
+        r = run(ctx, "destroy", str(path), "--auto-approve", "--no-color")
+        outputs.append(r.text)
+        expect(r.code == 0, "destroy failed", r)
+        expect(not lock_exists(ctx.admin, ctx.prefix), "destroy left the stack's lock")
+        record = read_stack_ownership(ctx.admin, ctx.bootstrap, ctx.prefix)
+        expect(record.run is None, "destroy left a run marker in the ownership record")
+        expect(not (record.topics or record.connectors or any(record.kinds.values())),
+               f"destroy left owned resources in the ownership record: {record}")
+        if isinstance(fx.destroy_restores, NotApplicable):
+            report.na("destroy", fx.destroy_restores)
+        else:
+            after = settled_state(fx, ctx, baseline)
+            expect(after == baseline, f"destroy left something: {after} != {baseline}")
+            report.ok("destroy")
+
+        check = "canary"
+        if isinstance(fx.secret, NotApplicable):
+            report.na("canary", fx.secret)
+        else:
+            texts = outputs + [p.read_text(errors="replace") for p in ctx.tmp.rglob("*")
+                               if p.is_file() and p.suffix in (".plan", ".html", ".json")]
+            texts += journal_texts(ctx.prefix)
+            reference = "${secret:env:" + CANARY_VAR + "}"
+            expect(all(reference in json.dumps(fx.sections(ctx, v)) for v in (1, 2)),
+                   f"the fixture names a secret field ({fx.secret}) but does not put {reference} in it")
+            leaks = [t[:200] for t in texts if ctx.canary in t]
+            expect(not leaks, f"the canary ({fx.secret}) leaked: {leaks}")
+            report.ok("canary")
+    except KitFailure as e:
+        report.results[check] = f"FAILED: {e}"
+    finally:
+        if report.failures:
+            run(ctx, "destroy", str(path), "--auto-approve")
+        fx.teardown(ctx)
+    return report
+
+
+def kind_type(kind: str) -> str:
+    """The kind's resource type, the prefix of its addresses (`topic`, `acl`, ...)."""
+    return import_module(f"kplan.kinds.{kind}.unit").UNIT.kind.type.value
+
+
+def import_source(ctx: Ctx, stack: Path) -> list[str]:
+    """Where `kplan import` reads: the stack's own cluster settings when secured, else the plain endpoints."""
+    if "client" in ctx.cluster:
+        return ["--cluster-from", str(stack)]
+    return ["--bootstrap-servers", ctx.bootstrap, "--connect-url", ctx.connect_url]
+
+
+def skipped_sections(imported: tuple[str, ...]) -> list[str]:
+    """`--no-<section>` for every section `kplan import` can write that the fixture does not import."""
+    from kplan.kinds import UNITS
+
+    sections = ["topics", "connectors"] + [u.kind.section for u in UNITS if u.importer is not None
+                                           and u.importer.skip_help and u.kind.section not in ("topics", "connectors")]
+    return [f"--no-{s}" for s in dict.fromkeys(sections) if s not in imported]
+
+
+def yaml_load(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def journal_texts(stack_name: str) -> list[str]:
+    """The local journal copies of this stack (kplan keeps them under the directory it runs in)."""
+    from kplan.state.journal import journal_dir
+
+    with_cwd = Path(ROOT) / journal_dir()
+    return [p.read_text(errors="replace") for p in with_cwd.glob(f"*{stack_name}*")] if with_cwd.is_dir() else []
+
+
+# -- the kills -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KillTrial:
+    kind: str
+    version: int  # the apply killed: 1 (from nothing) or 2 (over version 1)
+    step: int  # 1-based
+    point: str  # "start" | "middle"
+    recovery: str  # "rollback" | "resume"
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}/v{self.version}/step{self.step}@{self.point}/{self.recovery}"
+
+    @property
+    def pause_at(self) -> str:
+        return f"{'step-start' if self.point == 'start' else 'in-step'}:{self.step}"
+
+
+@dataclass
+class Learned:
+    """An uninterrupted apply of a version: how many steps it runs and the state it ends in (normalized)."""
+
+    steps: int
+    after: dict
+    before: dict
+
+
+def learn(fx: KindFixture, ctx: Ctx, version: int) -> Learned:
+    fx.setup(ctx)
+    try:
+        if version == 2:
+            applied(ctx, stack_file(fx, ctx, 1), "version 1 (learning)")
+        before = state(fx, ctx)
+        r = applied(ctx, stack_file(fx, ctx, version), f"version {version} (learning)")
+        steps = max((int(m.group(2)) for m in re.finditer(r"^\[(\d+)/(\d+)\] ", r.out, re.M)), default=0)
+        return Learned(steps, state(fx, ctx), before)
+    finally:
+        run(ctx, "destroy", str(ctx.tmp / "stack.yaml"), "--auto-approve")
+        fx.teardown(ctx)
+
+
+def kill_trials(fx: KindFixture, learned: dict[int, Learned]) -> list[KillTrial]:
+    """Start and middle of each step of each learned apply, each recovered both ways."""
+    return [KillTrial(fx.kind, v, n, point, recovery)
+            for v in sorted(learned) for n in range(1, learned[v].steps + 1)
+            for point in ("start", "middle") for recovery in ("rollback", "resume")]
+
+
+def killed_from_outside(ctx: Ctx, args: list[str], pause_at: str, timeout: float = 120) -> tuple[bool, str]:
+    """Run kplan paused at `pause_at`; SIGKILL it from here once it says it paused. (paused?, its output)."""
+    cmd = faulty_command(*args, pause_at=pause_at, pause_s=timeout)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+                            env=run_env(ctx.env), stdin=subprocess.DEVNULL)
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith(PAUSED):
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout)
+    return any(line.startswith(PAUSED) for line in lines), "".join(lines)
+
+
+def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned) -> dict:
+    """One kill trial; its outcome: verdict BEFORE / AFTER / NEITHER and what was checked."""
+    outcome: dict[str, Any] = {"trial": trial.id, "verdict": "NEITHER"}
+    fx.setup(ctx)
+    path = ctx.tmp / "stack.yaml"
+    try:
+        if trial.version == 2:
+            applied(ctx, stack_file(fx, ctx, 1), "version 1")
+        before = state(fx, ctx)
+        stack_file(fx, ctx, trial.version)
+        paused, out = killed_from_outside(ctx, ["apply", str(path), "--auto-approve", "--no-color"], trial.pause_at)
+        expect(paused, f"the apply never reached {trial.pause_at}:\n{out[-2000:]}")
+        r = run(ctx, "plan", str(path), "--no-color")
+        outcome["unfinished_reported"] = r.code == 1 and "did not finish" in r.text
+        r = run(ctx, "recover", str(path), f"--{trial.recovery}", "--force", "--auto-approve", "--no-color")
+        outcome["recover_exit"] = r.code
+        want = before if trial.recovery == "rollback" else learned.after
+        final = settled_state(fx, ctx, want)
+        if final == before:
+            outcome["verdict"] = "BEFORE"
+        elif final == learned.after:
+            outcome["verdict"] = "AFTER"
+        else:
+            outcome["diff"] = {"final": final, "before": before, "after": learned.after}
+        if trial.recovery == "resume":
+            p = run(ctx, "plan", str(path), "--detailed-exitcode", "--no-color")
+            outcome["plan_exit"] = p.code
+        outcome["lock_left"] = lock_exists(ctx.admin, ctx.prefix)
+        outcome["recover_output"] = r.text[-1500:] if r.code not in (0,) else ""
+        outcome["ok"] = (outcome["verdict"] == ("BEFORE" if trial.recovery == "rollback" else "AFTER")
+                         and r.code == 0 and not outcome["lock_left"] and outcome["unfinished_reported"]
+                         and outcome.get("plan_exit", 0) == 0)
+        return outcome
+    except KitFailure as e:
+        outcome["error"] = str(e)
+        outcome["ok"] = False
+        return outcome
+    finally:
+        run(ctx, "recover", str(path), "--rollback", "--force", "--auto-approve")
+        run(ctx, "destroy", str(path), "--auto-approve")
+        forget_stack(ctx.admin, ctx.bootstrap, ctx.prefix)
+        fx.teardown(ctx)

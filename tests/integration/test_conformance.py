@@ -1,0 +1,168 @@
+"""The conformance kit (tests/integration/conformance.py) over every registered kind: the census (no stack), then
+per kind the sequence of promises (converge, update, owner and labels, canary, import, orphan, destroy) and a
+sample of its kill trials. `make fault-sweep` runs every kill trial of every kind (conformance_sweep.py)."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from confluent_kafka.admin import AdminClient
+from conformance import (
+    CHECKS,
+    Ctx,
+    KindFixture,
+    NotApplicable,
+    fixture,
+    fixtures,
+    kill_trials,
+    learn,
+    run_kill,
+    run_kind,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kplan.kinds import ORDER
+from kplan.transport.kafka import dispose
+
+ADMIN_VAR = "KIT_ADMIN_PASSWORD"
+
+
+def test_census_every_kind_has_a_fixture_and_a_reason_for_each_promise_it_does_not_keep():
+    found = fixtures()
+    assert list(found) == list(ORDER)
+    rows = []
+    for name, fx in found.items():
+        assert isinstance(fx, KindFixture) and fx.kind == name
+        for value in (fx.secret, fx.imported, fx.orphan, fx.destroy_restores, fx.owner):
+            assert not isinstance(value, NotApplicable) or value.reason.strip(), f"{name}: a reason is empty"
+        rows.append(name)
+    print("kinds in the kit:", ", ".join(rows), "| checks:", ", ".join(CHECKS))
+
+
+def _kinds() -> list:
+    """The kinds with a fixture (the census test names those without), those on the 3-broker cluster marked to run
+    in its serial stage (they change broker configs)."""
+    out = []
+    for name in ORDER:
+        try:
+            fx = fixture(name)
+        except LookupError:
+            continue
+        out.append(pytest.param(name, marks=[pytest.mark.serial, pytest.mark.cluster3]) if fx.target == "cluster3"
+                   else name)
+    return out
+
+
+@pytest.fixture
+def kit_ctx(request, unique, tmp_path):
+    """A Ctx on the local stack the kind's fixture asks for (started as usual by the stack's pytest plugin)."""
+    def make(fx: KindFixture) -> Ctx:
+        prefix = unique(f"kit-{fx.kind.replace('_', '-')}")
+        tmp = tmp_path / prefix
+        tmp.mkdir()
+        if fx.target == "cluster3":  # its own brokers: no Connect, no registry
+            bootstrap = request.getfixturevalue("multibroker").BOOTSTRAP
+            admin = AdminClient({"bootstrap.servers": bootstrap})
+            request.addfinalizer(lambda: dispose(admin))
+            return Ctx(prefix, tmp, bootstrap, "", "", admin, {"bootstrap_servers": bootstrap, "timeout": "20s"},
+                       {"bootstrap.servers": bootstrap})
+        stack = request.getfixturevalue("stack")
+        admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+        request.addfinalizer(lambda: dispose(admin))
+        cluster = {"bootstrap_servers": stack.bootstrap_servers, "connect_url": stack.connect_url,
+                   "schema_registry": {"url": stack.schema_registry_url}, "timeout": "20s"}
+        config = {"bootstrap.servers": stack.bootstrap_servers}
+        secrets = {}
+        if fx.target == "secured":
+            secured = request.getfixturevalue("secured")
+            cluster = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
+                "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+                "sasl.username": secured.admin_user, "sasl.password": "${secret:env:" + ADMIN_VAR + "}",
+                "ssl.ca.location": secured.ca_file}}
+            config = secured.kafka_config()
+            secrets = {ADMIN_VAR: secured.admin_password}
+        return Ctx(prefix, tmp, stack.bootstrap_servers, stack.connect_url, stack.schema_registry_url, admin,
+                   cluster, config, secrets=secrets)
+    return make
+
+
+@pytest.mark.parametrize("kind", _kinds())
+def test_kind_keeps_every_promise(kind, kit_ctx):
+    fx = fixture(kind)
+    report = run_kind(fx, kit_ctx(fx))
+    print(kind, report.results)
+    assert not report.failures, report.failures
+    assert set(report.results) == set(CHECKS) - {"kills", "fuzz"}, report.results
+
+
+@pytest.mark.parametrize("kind", _kinds())
+def test_kind_recovers_from_a_kill_in_its_last_step(kind, kit_ctx):
+    """The sample CI runs: the apply of version 2 killed in the middle of its last step, rolled back (exactly before);
+    then (a fresh stack name) killed at the start of its first step and resumed (exactly after)."""
+    fx = fixture(kind)
+    version = fx.kill_versions[-1]
+    learned = learn(fx, kit_ctx(fx), version)
+    trials = kill_trials(fx, {version: learned})
+    assert trials, f"{kind}: the apply of version {version} ran no step"
+    last = next(t for t in reversed(trials) if t.point == "middle" and t.recovery == "rollback")
+    first = next(t for t in trials if t.point == "start" and t.recovery == "resume")
+    for trial in (last, first):  # each on a stack name of its own (the learned states hold {P} for the prefix)
+        outcome = run_kill(fx, kit_ctx(fx), trial, learned)
+        assert outcome["ok"], outcome
+
+
+
+def _fuzz_module():
+    """tests/unit/stackfile/test_stack_fuzz.py: its mutations (values, paths) and its clean-run check."""
+    path = Path(__file__).resolve().parents[1] / "unit" / "stackfile" / "test_stack_fuzz.py"
+    spec = importlib.util.spec_from_file_location("kit_stack_fuzz", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("kind", [p if isinstance(p, str) else p.values[0] for p in _kinds()])
+def test_kind_section_fuzzed_never_crashes(kind, tmp_path):
+    """The kit's fuzz promise, without a stack: the kind's section of version 1 mutated one to three times (a value
+    replaced, a key deleted, a key added) gives `kplan validate` and `kplan plan --live-state` a clean run: no
+    traceback, every error one line naming the stack file (and line). KPLAN_FUZZ_EXAMPLES=N raises the budget."""
+    fuzz = _fuzz_module()
+    fx = fixture(kind)
+    ctx = Ctx("kit", tmp_path, "localhost:9092", "http://localhost:8083", "http://localhost:8081", None,
+              {"bootstrap_servers": "localhost:9092", "connect_url": "http://localhost:8083",
+               "schema_registry": {"url": "http://localhost:8081"}}, {})
+    seed = {"stack": "kit", "cluster": ctx.cluster, **fx.sections(ctx, 1)}
+
+    @st.composite
+    def mutated(draw):
+        doc = copy.deepcopy(seed)
+        for _ in range(draw(st.integers(1, 3))):
+            where = (fx.section, *draw(st.sampled_from(list(fuzz._paths(doc.get(fx.section))))))
+            parent = doc
+            for key in where[:-1]:
+                parent = parent[key]
+            key, how = where[-1], draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+            if how == "delete" and isinstance(parent, dict):
+                parent.pop(key, None)
+            elif how == "add" and isinstance(parent[key], dict):
+                parent[key][draw(st.sampled_from(fuzz.KEYS + fuzz.NAMES))] = draw(fuzz.values)
+            else:
+                parent[key] = draw(fuzz.values)
+        return doc
+
+    @settings(max_examples=int(os.environ.get("KPLAN_FUZZ_EXAMPLES", "30")), deadline=None, derandomize=True,
+              database=None, suppress_health_check=list(HealthCheck))
+    @given(mutated())
+    def check(doc):
+        with tempfile.TemporaryDirectory() as d:
+            fuzz.check_stack(Path(d), yaml.safe_dump(doc, sort_keys=False))
+
+    check()
