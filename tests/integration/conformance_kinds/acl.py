@@ -81,7 +81,8 @@ def teardown(ctx: Ctx) -> None:
 
 
 FIXTURE = KindFixture(
-    kind="acl", section="acls", sections=sections, read=read, orphan=orphan, drop_orphan=drop_orphan, teardown=teardown, target="secured",
+    kind="acl", section="acls", sections=sections, read=read, target="secured",
+    orphan=orphan, drop_orphan=drop_orphan, teardown=teardown,
     imported=("acls", "topics"),
     secret=NotApplicable("an ACL binding names a principal, a resource and operations: nothing secret"),
 )

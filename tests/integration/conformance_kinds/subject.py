@@ -46,8 +46,8 @@ def read(ctx: Ctx) -> dict:
 
 def orphan(ctx: Ctx, name: str) -> str:
     subject = f"{name}-value"
-    r = requests.post(f"{ctx.registry_url}/subjects/{subject}/versions", timeout=30,
-                      json={"schema": json.dumps(V1)}, headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+    r = requests.post(f"{ctx.registry_url}/subjects/{subject}/versions", timeout=30, json={"schema": json.dumps(V1)},
+                      headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
     assert r.status_code == 200, r.text
     return f"subject.{subject}"
 
