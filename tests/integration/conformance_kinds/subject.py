@@ -68,7 +68,8 @@ def teardown(ctx: Ctx) -> None:
 
 
 FIXTURE = KindFixture(
-    kind="subject", section="subjects", sections=sections, read=read, orphan=orphan, drop_orphan=drop_orphan, teardown=teardown,
+    kind="subject", section="subjects", sections=sections, read=read,
+    orphan=orphan, drop_orphan=drop_orphan, teardown=teardown,
     imported=("subjects",), import_args=lambda ctx: ["--schema-registry", ctx.registry_url],
     secret=NotApplicable("a subject holds schemas and a compatibility level: nothing secret"),
 )
