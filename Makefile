@@ -102,7 +102,7 @@ browser-deps:
 
 # The integration tests: the local stack is started once for both runs (reused if it runs, and then left running;
 # stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
-# the fault sweep, extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the
+# extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the
 # independent tests in parallel (pytest-xdist, a test file per worker). The sessions reuse the stack started here, so
 # they stop only what they start themselves (the 3-broker cluster).
 # Beside the serial stage (its tests mostly wait): the OIDC provider (Keycloak, ~1 min) starts for test_oidc.py of

@@ -332,3 +332,22 @@ def require_consumer_protocol(admin) -> None:
     if "consumer" not in protocols:
         pytest.skip(f"the broker does not enable the consumer group protocol (group.coordinator.rebalance.protocols="
                     f"{','.join(protocols) or 'unset'})")
+
+
+def sampled(cases: list, choose) -> list:
+    """The cases CI runs: `choose(cases)`, a sample that still covers every kind and every point; all of them with
+    KPLAN_ALL_CASES=1 (the whole set, as docs/fault-sweep.md's figures were made)."""
+    return list(cases) if os.environ.get("KPLAN_ALL_CASES") == "1" else choose(cases)
+
+
+def one_point_per_kind(cases: list[tuple], pinned: dict | None = None) -> list[tuple]:
+    """(kind, point, ...) cases -> one per kind: the points taken in turn over the kinds, so that each point is
+    tried by some kind (`pinned`: kind -> the point it must take)."""
+    kinds = list(dict.fromkeys(c[0] for c in cases))
+    out = []
+    for i, kind in enumerate(kinds):
+        mine = [c for c in cases if c[0] == kind]
+        want = (pinned or {}).get(kind)
+        out.append(next(c for c in mine if c[1] == want) if want else mine[i % len(mine)])
+    return out
+
