@@ -82,9 +82,11 @@ schemas: venv
 unit: venv
 	$(STAGE) $(PY) -m pytest -m 'not integration'
 
-# The unit tests without the external tools, stopping at the first failure: what `make test` runs first.
+# The unit tests without the external tools, stopping at the first failure: what `make test` runs first, on both
+# cores (UNIT_WORKERS; they are CPU-bound, and `make test` starts the stack beside them).
+UNIT_WORKERS ?= 2
 unit-fast: venv
-	$(STAGE) $(PY) -m pytest -m 'not integration and not tools' -x -q
+	$(STAGE) $(PY) -m pytest -m 'not integration and not tools' -x -q -n $(UNIT_WORKERS)
 
 # The unit tests that only run external tools (hadolint, actionlint, pre-commit, check-jsonschema, a fake forge, and
 # the HTML plan page in a headless Chromium: `browser-deps` installs Debian's chromium and chromedriver first).

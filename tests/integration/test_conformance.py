@@ -61,8 +61,9 @@ def _kinds() -> list:
 
 
 @pytest.fixture
-def kit_ctx(request, unique, tmp_path):
-    """A Ctx on the local stack the kind's fixture asks for (started as usual by the stack's pytest plugin)."""
+def kit_ctx(request, stack, unique, tmp_path):
+    """A Ctx on the local stack the kind's fixture asks for (started as usual by the stack's pytest plugin; `stack`
+    named here makes every test using this an integration test)."""
     def make(fx: KindFixture) -> Ctx:
         prefix = unique(f"kit-{fx.kind.replace('_', '-')}")
         tmp = tmp_path / prefix
@@ -73,7 +74,6 @@ def kit_ctx(request, unique, tmp_path):
             request.addfinalizer(lambda: dispose(admin))
             return Ctx(prefix, tmp, bootstrap, "", "", admin, {"bootstrap_servers": bootstrap, "timeout": "20s"},
                        {"bootstrap.servers": bootstrap})
-        stack = request.getfixturevalue("stack")
         admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
         request.addfinalizer(lambda: dispose(admin))
         cluster = {"bootstrap_servers": stack.bootstrap_servers, "connect_url": stack.connect_url,
