@@ -46,77 +46,103 @@ def test_census_every_kind_has_a_fixture_and_a_reason_for_each_promise_it_does_n
     print("kinds in the kit:", ", ".join(rows), "| checks:", ", ".join(CHECKS))
 
 
-def _kinds() -> list:
-    """The kinds with a fixture (the census test names those without), those on the 3-broker cluster marked to run
-    in its serial stage (they change broker configs)."""
+def _kinds(cluster3: bool) -> list:
+    """The kinds with a fixture (the census test names those without): those of the 3-broker cluster (`cluster3`,
+    marked to run in its serial stage: they change broker configs), or the others."""
     out = []
     for name in ORDER:
         try:
             fx = fixture(name)
         except LookupError:
             continue
-        out.append(pytest.param(name, marks=[pytest.mark.serial, pytest.mark.cluster3]) if fx.target == "cluster3"
-                   else name)
+        if (fx.target == "cluster3") == cluster3:
+            out.append(pytest.param(name, marks=[pytest.mark.serial, pytest.mark.cluster3]) if cluster3 else name)
     return out
+
+
+def _ctx(fx: KindFixture, prefix: str, tmp: Path, request, bootstrap: str, connect_url: str = "",
+         registry_url: str = "") -> Ctx:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    request.addfinalizer(lambda: dispose(admin))
+    cluster: dict = {"bootstrap_servers": bootstrap, "timeout": "20s"}
+    if connect_url:
+        cluster.update(connect_url=connect_url, schema_registry={"url": registry_url})
+    config, secrets = {"bootstrap.servers": bootstrap}, {}
+    if fx.target == "secured":
+        secured = request.getfixturevalue("secured")
+        cluster = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
+            "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+            "sasl.username": secured.admin_user, "sasl.password": "${secret:env:" + ADMIN_VAR + "}",
+            "ssl.ca.location": secured.ca_file}}
+        config = secured.kafka_config()
+        secrets = {ADMIN_VAR: secured.admin_password}
+    return Ctx(prefix, tmp, bootstrap, connect_url, registry_url, admin, cluster, config, secrets=secrets)
 
 
 @pytest.fixture
 def kit_ctx(request, stack, unique, tmp_path):
-    """A Ctx on the local stack the kind's fixture asks for (started as usual by the stack's pytest plugin; `stack`
-    named here makes every test using this an integration test)."""
+    """A Ctx maker on the local stack (the plain side, or the secured listener when the fixture asks): each call a
+    stack name and directory of its own."""
     def make(fx: KindFixture) -> Ctx:
         prefix = unique(f"kit-{fx.kind.replace('_', '-')}")
-        tmp = tmp_path / prefix
-        tmp.mkdir()
-        if fx.target == "cluster3":  # its own brokers: no Connect, no registry
-            bootstrap = request.getfixturevalue("multibroker").BOOTSTRAP
-            admin = AdminClient({"bootstrap.servers": bootstrap})
-            request.addfinalizer(lambda: dispose(admin))
-            return Ctx(prefix, tmp, bootstrap, "", "", admin, {"bootstrap_servers": bootstrap, "timeout": "20s"},
-                       {"bootstrap.servers": bootstrap})
-        admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
-        request.addfinalizer(lambda: dispose(admin))
-        cluster = {"bootstrap_servers": stack.bootstrap_servers, "connect_url": stack.connect_url,
-                   "schema_registry": {"url": stack.schema_registry_url}, "timeout": "20s"}
-        config = {"bootstrap.servers": stack.bootstrap_servers}
-        secrets = {}
-        if fx.target == "secured":
-            secured = request.getfixturevalue("secured")
-            cluster = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
-                "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
-                "sasl.username": secured.admin_user, "sasl.password": "${secret:env:" + ADMIN_VAR + "}",
-                "ssl.ca.location": secured.ca_file}}
-            config = secured.kafka_config()
-            secrets = {ADMIN_VAR: secured.admin_password}
-        return Ctx(prefix, tmp, stack.bootstrap_servers, stack.connect_url, stack.schema_registry_url, admin,
-                   cluster, config, secrets=secrets)
+        (tmp_path / prefix).mkdir()
+        return _ctx(fx, prefix, tmp_path / prefix, request, stack.bootstrap_servers, stack.connect_url,
+                    stack.schema_registry_url)
     return make
 
 
-@pytest.mark.parametrize("kind", _kinds())
-def test_kind_keeps_every_promise(kind, kit_ctx):
+@pytest.fixture
+def kit_ctx3(request, multibroker, unique, tmp_path):
+    """The same on the 3-broker cluster (no Connect, no registry; never the main stack, which the serial tests
+    beside these stop and restart)."""
+    def make(fx: KindFixture) -> Ctx:
+        prefix = unique(f"kit-{fx.kind.replace('_', '-')}")
+        (tmp_path / prefix).mkdir()
+        return _ctx(fx, prefix, tmp_path / prefix, request, multibroker.BOOTSTRAP)
+    return make
+
+
+def keeps_every_promise(kind: str, make) -> None:
     fx = fixture(kind)
-    report = run_kind(fx, kit_ctx(fx))
+    report = run_kind(fx, make(fx))
     print(kind, report.results)
     assert not report.failures, report.failures
     assert set(report.results) == set(CHECKS) - {"kills", "fuzz"}, report.results
 
 
-@pytest.mark.parametrize("kind", _kinds())
-def test_kind_recovers_from_a_kill_in_its_last_step(kind, kit_ctx):
-    """The sample CI runs: the apply of version 2 killed in the middle of its last step, rolled back (exactly before);
-    then (a fresh stack name) killed at the start of its first step and resumed (exactly after)."""
+def recovers_from_kills(kind: str, make) -> None:
+    """The sample CI runs: the apply of version 2 killed in the middle of its last step and rolled back (exactly
+    before); then, on a stack name of its own, killed at the start of its first step and resumed (exactly after)."""
     fx = fixture(kind)
     version = fx.kill_versions[-1]
-    learned = learn(fx, kit_ctx(fx), version)
+    learned = learn(fx, make(fx), version)
     trials = kill_trials(fx, {version: learned})
     assert trials, f"{kind}: the apply of version {version} ran no step"
     last = next(t for t in reversed(trials) if t.point == "middle" and t.recovery == "rollback")
     first = next(t for t in trials if t.point == "start" and t.recovery == "resume")
-    for trial in (last, first):  # each on a stack name of its own (the learned states hold {P} for the prefix)
-        outcome = run_kill(fx, kit_ctx(fx), trial, learned)
+    for trial in (last, first):  # the learned states hold {P} for the prefix: they fit any stack name
+        outcome = run_kill(fx, make(fx), trial, learned)
         assert outcome["ok"], outcome
 
+
+@pytest.mark.parametrize("kind", _kinds(cluster3=False))
+def test_kind_keeps_every_promise(kind, kit_ctx):
+    keeps_every_promise(kind, kit_ctx)
+
+
+@pytest.mark.parametrize("kind", _kinds(cluster3=False))
+def test_kind_recovers_from_kills_in_its_steps(kind, kit_ctx):
+    recovers_from_kills(kind, kit_ctx)
+
+
+@pytest.mark.parametrize("kind", _kinds(cluster3=True))
+def test_cluster3_kind_keeps_every_promise(kind, kit_ctx3):
+    keeps_every_promise(kind, kit_ctx3)
+
+
+@pytest.mark.parametrize("kind", _kinds(cluster3=True))
+def test_cluster3_kind_recovers_from_kills_in_its_steps(kind, kit_ctx3):
+    recovers_from_kills(kind, kit_ctx3)
 
 
 def _fuzz_module():
@@ -129,7 +155,8 @@ def _fuzz_module():
     return module
 
 
-@pytest.mark.parametrize("kind", [p if isinstance(p, str) else p.values[0] for p in _kinds()])
+@pytest.mark.parametrize("kind", [p if isinstance(p, str) else p.values[0]
+                                  for p in _kinds(cluster3=False) + _kinds(cluster3=True)])
 def test_kind_section_fuzzed_never_crashes(kind, tmp_path):
     """The kit's fuzz promise, without a stack: the kind's section of version 1 mutated one to three times (a value
     replaced, a key deleted, a key added) gives `kplan validate` and `kplan plan --live-state` a clean run: no
