@@ -90,20 +90,13 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
     """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
     the plan against the real systems (`allow_unreadable`: --allow-unreadable, kplan.commands._unreadable)."""
     from kplan.commands._common import load_and_open_or_exit
-    from kplan.commands._unreadable import allowances
+    from kplan.commands._unreadable import allowances_or_close
 
     environ = os.environ if environ is None else environ
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
     from kplan.session.plan import plan_stack  # after the load: the read started meanwhile (cluster/prefetch.py)
-    try:
-        allowed = allowances(stack, allow_unreadable)
-    except click.UsageError:
-        if session is not None:
-            session.close()
-        raise
-    for line in stack.warnings:
-        click.echo(line, err=True)
+    allowed = allowances_or_close(stack, allow_unreadable, session)
     if session is None:  # several clusters: each read and planned, one combined plan
         from kplan.session.multi import plan_all
         from kplan.session.open import member_sessions

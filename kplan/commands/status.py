@@ -57,21 +57,14 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
       4  --wait-for-cluster: the cluster was not ready in time
     """
     from kplan.commands._common import load_and_open_or_exit
-    from kplan.commands._unreadable import allowances
+    from kplan.commands._unreadable import allowances_or_close
     from kplan.plan.status import build_status, with_cdc_health
     from kplan.render.status import render_status
     from kplan.session.plan import plan_stack
 
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
-    try:
-        allowed = allowances(stack, allow_unreadable)
-    except click.UsageError:
-        if session is not None:
-            session.close()
-        raise
-    for line in stack.warnings:
-        click.echo(line, err=True)
+    allowed = allowances_or_close(stack, allow_unreadable, session)
     if session is None:  # several clusters: one report per cluster, under its name
         _status_each(ctx, stack, fmt, no_color, live_state, allowed)
         return
