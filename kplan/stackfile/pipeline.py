@@ -227,6 +227,9 @@ def _metadata(built: dict, topics: list, connectors: list) -> dict[tuple[str, st
     for entry in (*topics, *connectors):
         if entry.spec is not None:
             out.setdefault(("topics" if isinstance(entry, TopicEntry) else "connectors", entry.name), entry.meta)
+    for entry in connectors:  # a connector's offsets request (offsets.<name>) is its entry's: the entry's metadata
+        if entry.spec is not None and entry.spec.offsets is not None:
+            out.setdefault(("offsets", entry.name), entry.meta)
     for section, b in built.items():
         for name, meta in b.meta.items():
             out.setdefault((section, name), meta)

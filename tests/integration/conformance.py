@@ -200,6 +200,17 @@ def state(fx: KindFixture, ctx: Ctx) -> dict:
     return normalized({"kind": fx.read(ctx), **snap}, ctx)
 
 
+def lock_left(ctx: Ctx, timeout: float = 15) -> bool:
+    """Whether the stack's lock topic is still there after `timeout`: kplan deletes it on release, and the broker
+    deletes a topic asynchronously (its metadata may list it for a moment after the command ended)."""
+    deadline = time.monotonic() + timeout
+    while lock_exists(ctx.admin, ctx.prefix):
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def settled_state(fx: KindFixture, ctx: Ctx, want: dict, timeout: float = 30) -> dict:
     """The state, read again for a moment until it is `want` (Connect reports a connector's new state, and the
     authorizer a binding, a moment after the write was answered); the last read otherwise."""
@@ -317,7 +328,7 @@ def run_kind(fx: KindFixture, ctx: Ctx) -> KindReport:
         r = run(ctx, "destroy", str(path), "--auto-approve", "--no-color")
         outputs.append(r.text)
         expect(r.code == 0, "destroy failed", r)
-        expect(not lock_exists(ctx.admin, ctx.prefix), "destroy left the stack's lock")
+        expect(not lock_left(ctx), "destroy left the stack's lock")
         record = read_stack_ownership(ctx.admin, ctx.bootstrap, ctx.prefix)
         expect(record.run is None, "destroy left a run marker in the ownership record")
         expect(not (record.topics or record.connectors or any(record.kinds.values())),
@@ -478,7 +489,7 @@ def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned) -> d
         if trial.recovery == "resume":
             p = run(ctx, "plan", str(path), "--detailed-exitcode", "--no-color")
             outcome["plan_exit"] = p.code
-        outcome["lock_left"] = lock_exists(ctx.admin, ctx.prefix)
+        outcome["lock_left"] = lock_left(ctx)
         outcome["recover_output"] = r.text[-1500:] if r.code not in (0,) else ""
         outcome["ok"] = (outcome["verdict"] == ("BEFORE" if trial.recovery == "rollback" else "AFTER")
                          and r.code == 0 and not outcome["lock_left"] and outcome["unfinished_reported"]
