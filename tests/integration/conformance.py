@@ -462,8 +462,11 @@ def killed_from_outside(ctx: Ctx, args: list[str], pause_at: str, timeout: float
     return any(line.startswith(PAUSED) for line in lines), "".join(lines)
 
 
-def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned) -> dict:
-    """One kill trial; its outcome: verdict BEFORE / AFTER / NEITHER and what was checked."""
+def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned | None) -> dict:
+    """One kill trial; its outcome: verdict BEFORE / AFTER / NEITHER and what was checked. A rollback trial needs
+    nothing learned (its verdict is against the state read before the run); a resume trial needs the state an
+    uninterrupted apply leaves (`learned`)."""
+    assert learned is not None or trial.recovery == "rollback", "a resume trial needs the learned state after"
     outcome: dict[str, Any] = {"trial": trial.id, "verdict": "NEITHER"}
     fx.setup(ctx)
     path = ctx.tmp / "stack.yaml"
@@ -478,14 +481,15 @@ def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned) -> d
         outcome["unfinished_reported"] = r.code == 1 and "did not finish" in r.text
         r = run(ctx, "recover", str(path), f"--{trial.recovery}", "--force", "--auto-approve", "--no-color")
         outcome["recover_exit"] = r.code
-        want = before if trial.recovery == "rollback" else learned.after
+        after = learned.after if learned is not None else None
+        want = before if trial.recovery == "rollback" else after
         final = settled_state(fx, ctx, want)
         if final == before:
             outcome["verdict"] = "BEFORE"
-        elif final == learned.after:
+        elif final == after:
             outcome["verdict"] = "AFTER"
         else:
-            outcome["diff"] = {"final": final, "before": before, "after": learned.after}
+            outcome["diff"] = {"final": final, "before": before, "after": after}
         if trial.recovery == "resume":
             p = run(ctx, "plan", str(path), "--detailed-exitcode", "--no-color")
             outcome["plan_exit"] = p.code
