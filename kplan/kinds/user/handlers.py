@@ -34,7 +34,11 @@ class AlterUsersHandler(StepHandler[AlterUsers]):
         ctx.requested()
         ctx.refusable(lambda: ctx.writer.kafka.alter_scram_credentials(upserts, _removals(step.removals)))
 
-    # left_no_trace: never (a password may have been replaced; nothing can tell): it is reported
+    def left_no_trace(self, step: AlterUsers, ctx: StepContext) -> bool:
+        """Only a run that never made its request (it died or failed before `requested()` was journaled: killed at
+        the step's start, or a password reference it could not resolve) changed nothing. Once the request was made,
+        even refused, a password may have been replaced, and nothing can tell by looking: it is reported."""
+        return not (ctx.outcome or {}).get("requested")
 
 
 @handles(DeleteUsers)

@@ -14,6 +14,7 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 from conformance import Ctx, KindFixture, NotApplicable
+from kplan_helpers import acls_in_effect
 from test_acls import bindings
 
 from kplan.transport.kafka import dispose
@@ -53,6 +54,7 @@ def orphan(ctx: Ctx, name: str) -> str:
                              AclPermissionType.ALLOW)
         for f in admin.create_acls([binding]).values():
             f.result(30)
+        acls_in_effect(admin, hand, [binding])  # the authorizer holds it a moment after the answer
     finally:
         dispose(admin)
     return f"acl.{hand}"
@@ -65,6 +67,7 @@ def drop_orphan(ctx: Ctx, name: str) -> None:
         for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, hand, None,
                                                      AclOperation.ANY, AclPermissionType.ANY)]).values():
             f.result(30)
+        acls_in_effect(admin, hand, [])
     finally:
         dispose(admin)
 

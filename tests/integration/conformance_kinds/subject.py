@@ -1,7 +1,9 @@
 """Schema registry subjects: v1 one Avro subject (version 1); v2 registers a compatible version 2 of it, sets its
 compatibility level and adds a second subject. Read with the registry's own REST API (Confluent's, as Apicurio
 serves it): each subject's versions (soft-deleted ones too) with their schemas, and its own compatibility level.
-An orphan: a subject registered by hand under the claim."""
+An orphan: a subject registered by hand under the claim. The stack deletes subjects permanently
+(`schema_registry.delete: permanent`): kplan's default soft delete keeps a destroyed subject's versions listed
+(`versions?deleted=true`), by design, so only the permanent one can leave the registry as before."""
 
 from __future__ import annotations
 
@@ -27,14 +29,21 @@ def sections(ctx: Ctx, version: int) -> dict:
 
 
 def _subject(ctx: Ctx, name: str) -> dict:
+    """Every version `versions?deleted=true` lists: its schema (None where Apicurio no longer serves it: the
+    versions of a soft-deleted subject) and whether it is soft-deleted (not in the plain `versions`); the subject's
+    own level (`GET /config/<subject>`)."""
     base = f"{ctx.registry_url}/subjects/{name}"
-    versions = requests.get(f"{base}/versions", params={"deleted": "true"}, timeout=30)
-    if versions.status_code == 404:
+    listed = requests.get(f"{base}/versions", params={"deleted": "true"}, timeout=30)
+    if listed.status_code == 404:
         return {}
+    assert listed.status_code == 200, listed.text
+    live = requests.get(f"{base}/versions", timeout=30)
+    live_versions = live.json() if live.status_code == 200 else []
     out = {}
-    for v in versions.json():
-        body = requests.get(f"{base}/versions/{v}", params={"deleted": "true"}, timeout=30).json()
-        out[str(v)] = json.loads(body["schema"])
+    for v in sorted(listed.json()):
+        body = requests.get(f"{base}/versions/{v}", params={"deleted": "true"}, timeout=30)
+        schema = json.loads(body.json()["schema"]) if body.status_code == 200 else None
+        out[str(v)] = {"schema": schema, "deleted": v not in live_versions}
     config = requests.get(f"{ctx.registry_url}/config/{name}", timeout=30)
     level = config.json().get("compatibilityLevel") if config.status_code == 200 else None
     return {"versions": out, "compatibility": level}
@@ -61,6 +70,11 @@ def drop_orphan(ctx: Ctx, name: str) -> None:
     _delete(ctx, f"{name}-value")
 
 
+def setup(ctx: Ctx) -> None:
+    """Deletes are permanent on this stack (destroy hard-deletes what it soft-deleted)."""
+    ctx.cluster = {**ctx.cluster, "schema_registry": {**ctx.cluster["schema_registry"], "delete": "permanent"}}
+
+
 def teardown(ctx: Ctx) -> None:
     """What a failed trial left (a passing one left nothing)."""
     for subject in _names(ctx):
@@ -69,7 +83,7 @@ def teardown(ctx: Ctx) -> None:
 
 FIXTURE = KindFixture(
     kind="subject", section="subjects", sections=sections, read=read,
-    orphan=orphan, drop_orphan=drop_orphan, teardown=teardown,
+    orphan=orphan, drop_orphan=drop_orphan, setup=setup, teardown=teardown,
     imported=("subjects",), import_args=lambda ctx: ["--schema-registry", ctx.registry_url],
     secret=NotApplicable("a subject holds schemas and a compatibility level: nothing secret"),
 )
