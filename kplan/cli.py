@@ -71,23 +71,36 @@ def main(argv=None) -> None:
     previous = None
     try:
         if threading.current_thread() is threading.main_thread():
+            interrupts.ending = False
             previous = signal.signal(signal.SIGINT, interrupts.on_sigint)
             interrupts.came = False
         _main(argv)
-    except SystemExit as e:
-        if interrupts.undefer() and e.code in (0, None):  # Ctrl-C came while a completed run was finished
+    except (SystemExit, KeyboardInterrupt) as e:
+        # First (no call before it: a signal pending now is handled after it): from here on Ctrl-C is recorded, not
+        # raised, and told below, or once armed by kplan.start.exiting. A KeyboardInterrupt raised here (after
+        # "Apply complete!", as the code was decided: a loaded run of the interrupt hunt) was a traceback and a
+        # death by SIGINT; one that _main's own handlers did not catch (before them, or in them as an error was
+        # told) is Ctrl-C.
+        interrupts.ending = True
+        late = interrupts.undefer()
+        if argv is None:  # the process ends now (the `kplan` command, `python -m kplan`; tests pass their argv)
+            # Ctrl-C while the interpreter exits must not turn the outcome decided here into a traceback and a
+            # death by SIGINT: it ends the process with 130 once kplan's threads are done (kplan.start.exiting)
+            exiting.arm()
+        if isinstance(e, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            code = 130
+        elif late and e.code in (0, None):  # Ctrl-C came while a completed run was finished
             click.echo("Interrupted after the last step: the run had completed, so its journal, ownership record "
                        "and lock were finished first (see above).", err=True)
             code = 130
         else:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-            if code == 0 and interrupts.came:  # a Ctrl-C lost on its way (kplan.transport.interrupts.check)
+            # a Ctrl-C lost on its way (kplan.transport.interrupts.check), or one that came as the command ended
+            if code == 0 and interrupts.came:
                 click.echo("Interrupted after the command had finished (see above).", err=True)
                 code = 130
-        if argv is None:  # the process ends now (the `kplan` command, `python -m kplan`; tests pass their argv)
-            # Ctrl-C while the interpreter exits must not turn the outcome decided above into a traceback and a
-            # death by SIGINT (kplan.start.exiting)
-            exiting.arm()
+        if argv is None:
             exiting.code = code
             if interrupts.came:
                 forget_unhandled_interrupt()
@@ -105,6 +118,7 @@ def main(argv=None) -> None:
             gc.freeze()
         elif previous is not None:
             signal.signal(signal.SIGINT, previous)
+            interrupts.ending = False
 
 
 def _main(argv) -> None:

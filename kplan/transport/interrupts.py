@@ -24,15 +24,20 @@ from typing import Iterator
 # without setting an exception"; Python wraps one raised while a class is created at import in a RuntimeError): once
 # Ctrl-C came, the run ends as interrupted whatever the error it left, not as an internal error or a failed step.
 came = False
+# Whether the command has ended (kplan.cli.main decides its exit code): Ctrl-C is then only recorded, and told there.
+ending = False
 RETRY_S = 0.01
 
 
 def on_sigint(signum, frame) -> None:
     """kplan's SIGINT handler: KeyboardInterrupt, but never inside the import system's own bookkeeping (its module
     locks: raised there, it left the global import lock held and the lock thread's next import waiting forever, seen
-    by test_interrupt): then the signal is sent again a moment later, to land in the code being imported or after."""
+    by test_interrupt): then the signal is sent again a moment later, to land in the code being imported or after.
+    Once the command has ended (`ending`) it only records that Ctrl-C came: kplan.cli.main says so."""
     global came
     came = True
+    if ending:
+        return
     if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
         import os
 

@@ -13,6 +13,15 @@ import click
 import pytest
 
 import kplan.cli as cli_mod
+from kplan.transport import interrupts
+
+
+@pytest.fixture(autouse=True)
+def _no_ctrl_c_left():
+    """A test's Ctrl-C stays its own: left recorded, the next test's run in this process would stop before its first
+    step (kplan.transport.interrupts.check)."""
+    yield
+    interrupts.came = interrupts.ending = False
 
 
 def run(monkeypatch, capsys, body) -> tuple[int, str]:
@@ -69,8 +78,6 @@ def test_the_handler_is_put_back(monkeypatch, capsys):
 
 
 def test_ctrl_c_during_a_completed_runs_bookkeeping_finishes_it_and_says_so_with_130(monkeypatch, capsys):
-    from kplan.transport import interrupts
-
     done = []
 
     def completed_run():
@@ -85,8 +92,6 @@ def test_ctrl_c_during_a_completed_runs_bookkeeping_finishes_it_and_says_so_with
 
 
 def test_a_second_ctrl_c_during_the_bookkeeping_stops_it(monkeypatch, capsys):
-    from kplan.transport import interrupts
-
     def completed_run():
         interrupts.defer()
         os.kill(os.getpid(), signal.SIGINT)
@@ -94,3 +99,45 @@ def test_a_second_ctrl_c_during_the_bookkeeping_stops_it(monkeypatch, capsys):
 
     code, err = run(monkeypatch, capsys, completed_run)
     assert code == 130 and err.strip() == "Interrupted."
+
+
+def ctrl_c_lands_in(monkeypatch, module, name: str) -> None:
+    """SIGINT inside `module.name`'s next call (it is handled there, at the next instruction), once."""
+    function = getattr(module, name)
+    sent = []
+
+    def interrupted(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(module, name, interrupted)
+
+
+def run_uninterrupted(monkeypatch, capsys, body) -> tuple[int, str]:
+    try:
+        return run(monkeypatch, capsys, body)
+    except KeyboardInterrupt:  # (not out of the test: pytest would take it for the user's and stop the session)
+        pytest.fail("KeyboardInterrupt out of kplan.cli.main: a traceback and a death by SIGINT (-2)")
+
+
+def test_ctrl_c_as_the_command_ends_says_so_with_130_not_a_traceback(monkeypatch, capsys):
+    """/tmp/sigint_hunt.py, loaded: SIGINT as main decided a completed apply's exit code (its deferral just ended)
+    raised KeyboardInterrupt there: "Apply complete!", then a traceback and a death by SIGINT (-2)."""
+    ctrl_c_lands_in(monkeypatch, interrupts, "undefer")
+    code, err = run_uninterrupted(monkeypatch, capsys, lambda: click.echo("Apply complete! Resources: 1 added."))
+    assert code == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "Interrupted after the command had finished (see above)."
+
+
+def test_ctrl_c_while_an_error_is_told_is_interrupted_with_130_not_a_traceback(monkeypatch, capsys):
+    from kplan.errors import KplanError
+
+    def fails():
+        raise KplanError("the cluster refused")
+
+    ctrl_c_lands_in(monkeypatch, cli_mod, "scrub")  # as the error's line is written
+    code, err = run_uninterrupted(monkeypatch, capsys, fails)
+    assert code == 130 and err.strip().splitlines()[-1] == "Interrupted."
