@@ -508,3 +508,21 @@ def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned | Non
         run(ctx, "destroy", str(path), "--auto-approve")
         forget_stack(ctx.admin, ctx.bootstrap, ctx.prefix)
         fx.teardown(ctx)
+
+
+def census(found: dict[str, KindFixture]) -> str:
+    """Every kind and what the kit checks of it: `kit` (run by test_conformance.py and conformance_sweep.py), or
+    `n/a` and the fixture's reason. A Markdown table (docs/architecture.md shows the current one)."""
+    def cell(value: Any) -> str:
+        return f"n/a: {value.reason}" if isinstance(value, NotApplicable) else "kit"
+
+    head = ["kind", "target", *CHECKS]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, fx in found.items():
+        kills = "kit: v" + ", v".join(str(v) for v in fx.kill_versions)
+        cells = {"converge": "kit", "update": "kit", "owner": cell(fx.owner), "canary": cell(fx.secret),
+                 "import": cell(fx.imported), "orphan": cell(fx.orphan), "destroy": cell(fx.destroy_restores),
+                 "kills": kills, "fuzz": "kit"}
+        lines.append("| " + " | ".join([name, fx.target, *(cells[c] for c in CHECKS)]) + " |")
+    return "\n".join(lines) + "\n"
+

@@ -19,6 +19,7 @@ from conformance import (
     KillTrial,
     KindFixture,
     NotApplicable,
+    census,
     fixture,
     fixtures,
     learn,
@@ -43,7 +44,7 @@ def test_census_every_kind_has_a_fixture_and_a_reason_for_each_promise_it_does_n
         for value in (fx.secret, fx.imported, fx.orphan, fx.destroy_restores, fx.owner):
             assert not isinstance(value, NotApplicable) or value.reason.strip(), f"{name}: a reason is empty"
         rows.append(name)
-    print("kinds in the kit:", ", ".join(rows), "| checks:", ", ".join(CHECKS))
+    print(census(found))
 
 
 def _kinds(cluster3: bool) -> list:
