@@ -116,8 +116,9 @@ def main(argv=None) -> None:
             # written); started by kplan.start, the process ends after the atexit handlers, without the
             # interpreter's teardown (kplan.start.exiting.last).
             gc.freeze()
-        elif previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        else:  # in-process (tests): the next call starts afresh, whatever the handler before was (None: set in C)
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
             interrupts.ending = False
 
 

@@ -75,3 +75,13 @@ def _end_ctrl_c_deferral():
     from kplan.transport import interrupts
 
     interrupts.undefer()
+
+
+@pytest.fixture(autouse=True)
+def _no_ctrl_c_left():
+    """Ctrl-C's record (kplan.transport.interrupts: `came`, `ending`) is per process: a test's stays its own (left
+    recorded, the next test's run in this process would stop before its first step, or take no Ctrl-C at all)."""
+    yield
+    from kplan.transport import interrupts
+
+    interrupts.came = interrupts.ending = False
