@@ -82,11 +82,11 @@ schemas: venv
 unit: venv
 	$(STAGE) $(PY) -m pytest -m 'not integration'
 
-# The unit tests without the external tools, stopping at the first failure: what `make test` runs first, on both
-# cores (UNIT_WORKERS; they are CPU-bound, and `make test` starts the stack beside them).
-UNIT_WORKERS ?= 2
+# The unit tests without the external tools, stopping at the first failure: what `make test` runs first. One
+# process: on two pytest-xdist workers a clean-clone run once failed test_ctrl_c_inside_held_is_raised_when_the_block_ends
+# (a Ctrl-C sent to the worker's own process was not raised in the test), twice in a row, not reproduced since.
 unit-fast: venv
-	$(STAGE) $(PY) -m pytest -m 'not integration and not tools' -x -q -n $(UNIT_WORKERS)
+	$(STAGE) $(PY) -m pytest -m 'not integration and not tools' -x -q
 
 # The unit tests that only run external tools (hadolint, actionlint, pre-commit, check-jsonschema, a fake forge, and
 # the HTML plan page in a headless Chromium: `browser-deps` installs Debian's chromium and chromedriver first).
