@@ -82,9 +82,7 @@ schemas: venv
 unit: venv
 	$(STAGE) $(PY) -m pytest -m 'not integration'
 
-# The unit tests without the external tools, stopping at the first failure: what `make test` runs first. One
-# process: on two pytest-xdist workers a clean-clone run once failed test_ctrl_c_inside_held_is_raised_when_the_block_ends
-# (a Ctrl-C sent to the worker's own process was not raised in the test), twice in a row, not reproduced since.
+# The unit tests without the external tools, stopping at the first failure: what `make test` runs first.
 unit-fast: venv
 	$(STAGE) $(PY) -m pytest -m 'not integration and not tools' -x -q
 
