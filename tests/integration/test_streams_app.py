@@ -10,8 +10,6 @@ SCRAM user made for the test whose only rights are the bindings kplan generates 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -27,7 +25,7 @@ from confluent_kafka.admin import (
     UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
-from kplan_helpers import kplan, wait_for, write_stack
+from kplan_helpers import acls_in_effect, kplan, wait_for, write_stack
 from streams_app_runner import App, wait
 from test_acls import _principal_filter, bindings
 
@@ -163,11 +161,17 @@ def test_streams_app_runs_on_its_generated_acls_alone(secured, sadmin, names, tm
                                              "exactly_once": True}], imported
 
         # without its generated WRITE on the output the application stops, and writes nothing more
+        before = set(sadmin.describe_acls(_principal_filter(principal)).result(30))
+        deleted = set()
         for f in sadmin.delete_acls([AclBindingFilter(ResourceType.TOPIC, f"{base}-out", ResourcePatternType.LITERAL,
                                                       principal, "*", AclOperation.WRITE,
                                                       AclPermissionType.ALLOW)]).values():
-            assert len(f.result(30)) == 1
-        time.sleep(1.5)  # the broker applies the deletion
+            found = f.result(30)
+            assert len(found) == 1
+            deleted |= set(found)
+        # the broker's authorizer applies the deletion a moment after the answer (a fixed 1.5 s was too short in a
+        # loaded clean-clone CI run: the application wrote SECOND and never stopped)
+        acls_in_effect(sadmin, principal, before - deleted, timeout=60)
         produce(secured, f"{base}-in", "second")
         wait(lambda: app.proc.poll() is not None, 90, "the application to stop", app)
         assert app.saw("FATAL") and app.saw("TopicAuthorizationException"), app.output
