@@ -46,7 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CONNECTOR = ResourceType.CONNECTOR
 
-STEADY_STATES = ("running", "paused", "stopped")
 UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
 
 
@@ -123,7 +122,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     config_changed = bool(attrs)
     if live_state == desired_state:
         unchanged += 1
-    elif live_state in STEADY_STATES or (live_state is not None and spec.state is not ConnectorState.RUNNING):
+    elif ConnectorState.steady(live_state) or (live_state is not None and spec.state is not ConnectorState.RUNNING):
         attrs.append(AttributeChange(("state",), AttrKind.UPDATE, live_state, desired_state))
     elif live_state is None:
         diags.append(PlanDiagnostic(Severity.INFO, f"Connect did not report the state of connector {spec.name!r}; "
