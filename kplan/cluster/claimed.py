@@ -9,7 +9,7 @@ from __future__ import annotations
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState
 from kplan.model.orphans import claim_for
-from kplan.model.plan import address_of
+from kplan.model.plan import ResourceType, address_of
 from kplan.rules.names import is_platform_topic
 
 
@@ -18,8 +18,9 @@ def unread_claimed_topics(stack: Stack, live: LiveState) -> list[str]:
     claims = tuple(c for c in stack.claims if "topics" in c.kinds)
     if not claims or live.all_topic_names is None:
         return []
+    read = live.of(ResourceType.TOPIC).resources
     return sorted(n for n in live.all_topic_names
-                  if n not in live.topics and claim_for(claims, "topics", n) is not None and not is_platform_topic(n)
+                  if n not in read and claim_for(claims, "topics", n) is not None and not is_platform_topic(n)
                   and address_of("topic", n) not in live.foreign_owners)
 
 
@@ -38,6 +39,5 @@ def read_claimed_topics(stack: Stack, live: LiveState, reader) -> LiveState:
 
 
 def replace_topics(live: LiveState, extra: dict) -> LiveState:
-    from dataclasses import replace
-
-    return replace(live, topics=freeze({**live.topics, **extra})) if extra else live
+    topics = live.of(ResourceType.TOPIC).resources
+    return live.with_kind(ResourceType.TOPIC, resources=freeze({**topics, **extra})) if extra else live

@@ -12,11 +12,10 @@ hand-over alone, for a read made by another thread (apply's: kplan.session.early
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Iterable
 
-from kplan.model.desired import freeze
 from kplan.model.live import LiveState
+from kplan.model.plan import ResourceType
 
 # What the read imports lazily, imported by the loading thread before the read starts: two threads importing
 # parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
@@ -86,17 +85,19 @@ class Handed:
         if live is None or (stack_name, sections) != self._key or topic_names is None or live.all_topic_names is None:
             return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
         missing = sorted(n for n in set(topic_names) - self._names
-                         if n in live.all_topic_names and not n.startswith("__") and n not in live.topics)
+                         if n in live.all_topic_names and not n.startswith("__")
+                         and n not in live.of(ResourceType.TOPIC).resources)
         if not missing:
             return live
         if not hasattr(self._reader, "describe_topic_configs"):
             return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
+        from kplan.cluster.claimed import replace_topics
         from kplan.cluster.reader import live_topic
 
         metadata = self._reader.last_metadata
         configs = self._reader.describe_topic_configs([n for n in missing if n in metadata])
         extra = {n: live_topic(n, metadata[n], configs[n]) for n in missing if n in metadata and n in configs}
-        return replace(live, topics=freeze({**live.topics, **extra}))
+        return replace_topics(live, extra)
 
     def close(self) -> None:
         self._close()

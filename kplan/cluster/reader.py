@@ -8,7 +8,6 @@ ownership record. Every call is bounded by the stack's `cluster.timeout`; failur
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Iterable, Mapping, Protocol
 
@@ -109,7 +108,7 @@ class KafkaReader:
                 configs = self.describe_topic_configs(sorted(wanted))
             records = records_future.result() if records_future is not None else {}
             ownership = records.get(stack_name)
-            extra = {t for t in (ownership.topics if ownership else ())
+            extra = {t for t in (ownership.owned("topics") if ownership else ())
                      if t in metadata and not t.startswith("__")} - wanted
             if extra:
                 configs.update(self.describe_topic_configs(sorted(extra)))
@@ -124,21 +123,13 @@ class KafkaReader:
             own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
                         if s not in own and ownership is not None and ownership.of(s)})
             answers.update({s: f.result() for s, f in own.items()})
-        if ownership is not None and ownership.sensitive:
-            recorded = ownership.sensitive
-            connectors = {n: replace(c, sensitive_keys=frozenset(recorded[n])) if n in recorded else c
-                          for n, c in connectors.items()}
-        topics = {name: live_topic(name, meta, configs[name]) for name, meta in metadata.items() if name in wanted}
+        answers["topics"] = ({name: live_topic(name, meta, configs[name]) for name, meta in metadata.items()
+                              if name in wanted}, None)
+        answers["connectors"] = (connectors, None)
         record = ownership if ownership is not None else Ownership()
         return LiveState(
             cluster_id=cluster_id,
             broker_count=broker_count,
-            topics=freeze(topics),
-            connectors=freeze(connectors),
-            owned_topics=ownership.topics if ownership else frozenset(),
-            owned_connectors=ownership.connectors if ownership else frozenset(),
-            protected_topics=ownership.protected_topics if ownership else frozenset(),
-            protected_connectors=ownership.protected_connectors if ownership else frozenset(),
             connector_plugins=plugins,
             connect_problems=freeze(connect_problems),
             connect_versions=freeze(connect_versions),
@@ -367,7 +358,7 @@ def kind_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[Resourc
     for unit in UNITS:
         if unit.kind_state is not None:
             found, problem = answers.get(unit.kind.section, ({}, None))
-            out[unit.kind.type] = unit.kind_state(found, record.of(unit.kind.section), problem)
+            out[unit.kind.type] = unit.kind_state(found, record.part(unit.kind.section), problem)
     return out
 
 
@@ -386,11 +377,9 @@ def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
     for stack, record in sorted(records.items()):
         if stack == stack_name:
             continue
-        out.update({f"topic.{n}": stack for n in record.topics})
-        out.update({f"connector.{n}": stack for n in record.connectors})
-        for kind in KINDS:  # offsets requests are no one's: they go with their connector
-            if kind.type not in (ResourceType.TOPIC, ResourceType.CONNECTOR, ResourceType.OFFSETS):
-                out.update({kind.address(n): stack for n in record.of(kind.section)})
+        for kind in KINDS:
+            if kind.owned_on_its_own:
+                out.update({kind.address(n): stack for n in record.owned(kind.section)})
     return out
 
 

@@ -75,8 +75,8 @@ class RealValidator:
         self._ahead = (frozenset(_create_key(t) for t in specs), futures)
 
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
-        topics = {t.name: t for t in stack.topics}
-        connectors = {c.name: c for c in stack.connectors}
+        topics = {t.name: t for t in stack.of("topics")}
+        connectors = {c.name: c for c in stack.of("connectors")}
         diags: list[PlanDiagnostic] = []
         topic_changes = [c for c in plan.changes if c.type == ResourceType.TOPIC and c.name in topics]
         diags += self._validate_creates([topics[c.name] for c in topic_changes if c.action == Action.CREATE])

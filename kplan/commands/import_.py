@@ -209,10 +209,11 @@ def dump(doc: dict) -> str:
 def _refuse_plaintext(live, imported, options, texts: dict[str, str]) -> None:
     """The last check before writing: no secret value that was replaced by a reference appears anywhere (the same
     password in a second, innocently named key would otherwise be written out)."""
+    from kplan.model.plan import ResourceType
     from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
 
     for entry in imported.connectors:
-        connector = live.connectors[entry["name"]]
+        connector = live.of(ResourceType.CONNECTOR).resources[entry["name"]]
         for key, value in connector.config.items():
             if imported_value(connector.name, key, value)[1] is None:
                 continue
@@ -233,15 +234,15 @@ def recognise_cdc(imported, live, stack, template_dirs):
     from kplan.importer.cdc import cdc_candidate, metadata_differs, refined
     from kplan.model.desired import freeze
     from kplan.model.metadata import Meta
+    from kplan.model.plan import ResourceType
     from kplan.plan.planner import make_plan
     from kplan.secrets import SecretValues, imported_value
     from kplan.stackfile import StackError, load_stack
 
     # The probe plans as a stack that owns nothing, so only "is it the same" counts (not ownership).
-    probe_live = replace(live, owned_topics=frozenset(), owned_connectors=frozenset(), foreign_owners=freeze({}),
-                         protected_topics=frozenset(), protected_connectors=frozenset(), unfinished_run=None,
-                         locked=False,
-                         kinds=freeze({t: replace(k, owned=frozenset()) for t, k in live.kinds.items()}))
+    probe_live = replace(live, foreign_owners=freeze({}), unfinished_run=None, locked=False,
+                         kinds=freeze({t: replace(k, owned=frozenset(), protected=frozenset())
+                                       for t, k in live.kinds.items()}))
     cluster = {"bootstrap_servers": stack.cluster.bootstrap_servers, "connect_url": "http://connect.invalid:8083"}
     variables = dict(imported.variables)
     notes = list(imported.notes)
@@ -258,16 +259,17 @@ def recognise_cdc(imported, live, stack, template_dirs):
     with tempfile.TemporaryDirectory(prefix="kplan-import-cdc-") as tmpdir:
         tmp = Path(tmpdir)
         for written in imported.connectors:
-            connector = live.connectors[written["name"]]
+            connector = live.of(ResourceType.CONNECTOR).resources[written["name"]]
             wanted: dict[str, str] = {}
-            entry, table_topics, why = cdc_candidate(connector, live.topics, wanted, Meta.from_json(written))
+            entry, table_topics, why = cdc_candidate(connector, live.of(ResourceType.TOPIC).resources, wanted,
+                                                     Meta.from_json(written))
             if entry is None:
                 if why:
                     notes.append(f"connector {connector.name!r} kept as a plain connector, not a cdc source: {why}")
                 continue
             try:
                 first = load(entry, tmp)
-                generated = next(c.config for c in first.connectors if c.name == connector.name)
+                generated = next(c.config for c in first.of("connectors") if c.name == connector.name)
                 entry = refined(entry, generated, connector, wanted)
                 candidate = load(entry, tmp)
             except StackError as e:
@@ -299,7 +301,7 @@ def recognise_cdc(imported, live, stack, template_dirs):
             sources.append(entry)
             variables.update(wanted)
             drop_connectors.add(connector.name)
-            drop_topics.update(t.name for t in candidate.topics)
+            drop_topics.update(t.name for t in candidate.of("topics"))
             drop_topics.update(table_topics)
     if not sources:
         return replace(imported, notes=tuple(notes))

@@ -127,4 +127,5 @@ def _cdc_health(session, live_state: str | None) -> dict:
     from kplan.cluster.cdc_health import read_health
 
     stack = session.stack
-    return read_health(stack.connectors, session.secrets, session.reader.connector_offsets, stack.cluster.timeout_s)
+    return read_health(stack.of("connectors"), session.secrets, session.reader.connector_offsets,
+                       stack.cluster.timeout_s)

@@ -60,7 +60,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
                 lines.append(d)
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
-            n_t, n_c = len(stack.topics), len(stack.connectors)
+            n_t, n_c = len(stack.of("topics")), len(stack.of("connectors"))
             extra = "".join(f", {plural(len(stack.of(s)), m.NOUN)}" for s, m in stack_sections().items() if stack.of(s))
             extra += f", {plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: valid ({plural(n_t, 'topic')}, {plural(n_c, 'connector')}{extra})")

@@ -15,6 +15,7 @@ from kplan.kinds import UNITS
 from kplan.kinds.importing import ImportContext
 from kplan.model.desired import DEFAULT_CONNECT
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
+from kplan.model.plan import ResourceType
 from kplan.rules.names import is_platform_topic
 from kplan.rules.stack_values import connector_config_value, topic_config_value
 from kplan.secrets import imported_value
@@ -80,21 +81,22 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
              and u.kind.section not in options.skip for t, r in u.importer.topics_of(live).items()}
     if options.topics:
         skipped = 0
-        for name in sorted(live.topics):
+        for name in sorted(live.of(ResourceType.TOPIC).resources):
             if not options.selects(name) or name in parts:  # a part of another kind's resource: imported with it
                 continue
             if is_platform_topic(name):
                 skipped += 1
                 continue
             if not owned_elsewhere("topic", name):
-                topics.append(topic_entry(live.topics[name]))
+                topics.append(topic_entry(live.of(ResourceType.TOPIC).resources[name]))
         if skipped:
             notes.append(f"{skipped} internal topic(s) of Kafka, Connect, the schema registry or kplan left out")
     connectors = []
     if options.connectors:
-        for name in sorted(live.connectors):
-            if options.selects(live.connectors[name].connect_name) and not owned_elsewhere("connector", name):
-                connectors.append(connector_entry(live.connectors[name], variables, notes))
+        found = live.of(ResourceType.CONNECTOR).resources
+        for name in sorted(found):
+            if options.selects(found[name].connect_name) and not owned_elsewhere("connector", name):
+                connectors.append(connector_entry(found[name], variables, notes))
     ctx = ImportContext(options.selects, owned_elsewhere, notes, options.registry_flavour)
     kinds = {u.kind.section: tuple(_with_meta(live, u.kind.type.value, e, u.importer.name_of(e))
                                    for e in u.importer.entries(live, ctx))

@@ -116,7 +116,7 @@ def metadata_differs(candidate: Stack, recorded: Mapping[str, Meta]) -> list[str
     """The addresses of the resources the loaded candidate declares whose owner, description or labels differ from
     those the record keeps (`recorded`, by address): a cdc source gives everything it generates its own, so a
     connector whose topics' differ cannot become one without the plan changing them."""
-    declared = [("topic", "topics", t.name) for t in candidate.topics]
-    declared += [("connector", "connectors", c.name) for c in candidate.connectors]
+    declared = [("topic", "topics", t.name) for t in candidate.of("topics")]
+    declared += [("connector", "connectors", c.name) for c in candidate.of("connectors")]
     return [f"{word}.{name}" for word, section, name in declared
             if candidate.meta(section, name) != recorded.get(f"{word}.{name}", EMPTY)]

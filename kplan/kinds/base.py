@@ -86,6 +86,9 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     section: str  # its stack section, e.g. "topics" (also the word of its "<section>-unavailable" error code)
     # what its changes carry for apply (`ResourceChange.planned`); `Type`, as `type` is a field here
     planned_type: Type[PlannedPayload]
+    # Whether another stack's record owning one of its resources makes it that stack's (`foreign_owners`): not for a
+    # request that goes with another resource (a connector's offsets request goes with its connector).
+    owned_on_its_own: bool = True
 
     # -- desired and live state ------------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@
      "foreign_owners": {"topic.x": "other-stack"}, "connect_problems": {"analytics": "why it was not read"}}
 
 A connector on a named Connect cluster is keyed "<connect>/<name>" (docs/stack-format.md). A connector may carry
-"sensitive_keys" (the keys its ownership record names as secrets). Every other kind's part of the document is read
-by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`).
+"sensitive_keys" (the keys its ownership record names as secrets). Each kind's part of the document (topics and
+connectors included) is read by the kind (`kplan/kinds/<kind>/live.py`, its `KindUnit.live_from_json`).
 
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]) and the state "broker_racks" ({"1": "rack-a", ...}): without
@@ -36,25 +36,17 @@ from kplan.errors import KplanError
 from kplan.kinds import UNITS
 from kplan.model.consumers import consumers_from_json
 from kplan.model.desired import DEFAULT_CONNECT, freeze
-from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic
+from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
 
 
 def live_state_from_dict(doc: Any) -> LiveState:
     try:
-        topics = {name: _topic(name, t) for name, t in (doc.get("topics") or {}).items()}
-        connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
         plugins = doc.get("connector_plugins")
         names = doc.get("all_topic_names")
         return LiveState(
             cluster_id=str(doc.get("cluster_id", "")),
             broker_count=int(doc.get("broker_count", 1)),
-            topics=freeze(topics),
-            connectors=freeze(connectors),
-            owned_topics=frozenset(doc.get("owned_topics") or ()),
-            owned_connectors=frozenset(doc.get("owned_connectors") or ()),
-            protected_topics=frozenset(doc.get("protected_topics") or ()),
-            protected_connectors=frozenset(doc.get("protected_connectors") or ()),
             connector_plugins=None if plugins is None else frozenset(plugins),
             connect_versions=freeze({**({DEFAULT_CONNECT: str(doc["connect_version"])} if doc.get("connect_version")
                                         else {}),
@@ -74,20 +66,3 @@ def live_state_from_dict(doc: Any) -> LiveState:
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise KplanError(f"malformed live state: {type(e).__name__}: {e}") from None
 
-
-def _topic(name: str, t: dict) -> LiveTopic:
-    overrides = {k: v for k, v in (t.get("overrides") or {}).items()}
-    effective = {**(t.get("effective") or {}), **overrides}
-    return LiveTopic(name, int(t["partitions"]), int(t["replication_factor"]), freeze(overrides), freeze(effective),
-                     frozenset(t.get("sensitive_keys") or ()),
-                     tuple(tuple(int(b) for b in replicas) for replicas in t.get("assignment") or ()))
-
-
-def _connector(name: str, c: dict) -> LiveConnector:
-    """A connector by its key: "<connect>/<name>" on a named Connect cluster (kplan.model.desired.connector_key)."""
-    connect, _, own = name.rpartition("/")
-    config = {"name": own, **{k: str(v) for k, v in (c.get("config") or {}).items()}}
-    tasks = tuple(LiveTask(int(x["id"]), str(x["state"]), x.get("worker_id", ""), x.get("trace", ""))
-                  for x in c.get("tasks") or ())
-    return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""),
-                         frozenset(c.get("sensitive_keys") or ()), connect or DEFAULT_CONNECT)

@@ -18,14 +18,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Stack
     from kplan.model.live import KindState, LiveState
-    from kplan.model.ownership import Entry
+    from kplan.model.ownership import Entry, NamesPart, Ownership
     from kplan.model.plan import Plan
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
 # each with the unmasked values its run needs in memory only.
 StepBuilder = Callable[["Plan", "Stack", "LiveState"], Sequence["Planned"]]
 FollowUp = Callable[["Stack", "LiveState", Any, bool], "LiveState"]  # the reader: the kind's own read Protocol
-RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, frozenset[str]], "Mapping[str, Entry]"]
+# (plan, stack, live, destroy, the record's parts of the kinds before it in ORDER) -> its part once the plan is
+# applied: entries, or a names-only kind's NamesPart.
+RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, "Ownership"], "Mapping[str, Entry] | NamesPart"]
 
 
 @cache
@@ -45,9 +47,9 @@ class KindUnit:
     step_refs: tuple[str, ...]  # its typed apply steps (kinds/<kind>/steps.py)
     builder_refs: tuple[str, ...]  # plan -> its steps (within a phase, the builders' order holds)
     handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers
-    # Its part of the ownership record (`Ownership.of(kind.section)`), for kinds that keep one beside topics and
-    # connectors: a module with `record_after` (once the plan is applied, given whether it destroys and the
-    # connectors owned then) and `record_of` (as the live state shows it).
+    # Its part of the ownership record (`Ownership.of(kind.section)`, or `Ownership.names` for a names-only kind):
+    # a module with `record_after` (once the plan is applied, given whether it destroys and the parts of the kinds
+    # before it) and `record_of` (as the live state shows it).
     record_module: str | None = None
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
@@ -72,7 +74,7 @@ class KindUnit:
         return _resolve(f"{self.record_module}:record_after") if self.record_module else None
 
     @property
-    def record_of(self) -> "Callable[[LiveState], Mapping[str, Entry]] | None":
+    def record_of(self) -> "Callable[[LiveState], Mapping[str, Entry] | NamesPart] | None":
         return _resolve(f"{self.record_module}:record_of") if self.record_module else None
 
     @property
@@ -84,7 +86,7 @@ class KindUnit:
         return _resolve(f"{self.live_module}:live_from_json") if self.live_module else None
 
     @property
-    def kind_state(self) -> "Callable[[Any, Mapping[str, Entry], Any], KindState] | None":
+    def kind_state(self) -> "Callable[[Any, Any, Any], KindState] | None":
         """Its slice of the live state from a read of its own (kplan.cluster.reader's `OWN_READS`): (the answer, its
         part of the ownership record, why it could not be read or None) -> its KindState."""
         return _resolve(f"{self.live_module}:kind_state") if self.live_module else None

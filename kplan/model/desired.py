@@ -291,10 +291,8 @@ class Stack:
     name: str
     environment: str | None
     cluster: ClusterSpec
-    topics: tuple[TopicSpec, ...] = ()
-    connectors: tuple[ConnectorSpec, ...] = ()
-    # Every other kind's declared resources, by its stack section (`Kind.section`), each sorted by name; `of`
-    # reads them.
+    # Every kind's declared resources, by its stack section (`Kind.section`), each sorted by name; `of` reads
+    # them. The Stack names no kind.
     kinds: Mapping[str, tuple[Any, ...]] = field(default_factory=lambda: freeze({}))
     # Stack-wide switch (the environment's, else the stack's): undeclared live topic overrides are removed from
     # topics that do not set their own authoritative_config.

@@ -101,11 +101,6 @@ _NOTHING = KindState()
 class LiveState:
     cluster_id: str
     broker_count: int
-    topics: Mapping[str, LiveTopic]
-    connectors: Mapping[str, LiveConnector]
-    # Names of resources this stack owns, from kplan's ownership record in the cluster.
-    owned_topics: frozenset[str] = frozenset()
-    owned_connectors: frozenset[str] = frozenset()
     # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
     connector_plugins: frozenset[str] | None = None
     # Every topic name on the cluster (LiveState.topics may hold only those the plan can touch), for
@@ -116,16 +111,14 @@ class LiveState:
     # The stack's apply lock is held: a run is under way, or one died before it marked itself (then it changed
     # nothing, and `kplan recover` releases the lock).
     locked: bool = False
-    # Owned resources recorded as `protect: true` when they were applied (protection outlives the declaration).
-    protected_topics: frozenset[str] = frozenset()
-    protected_connectors: frozenset[str] = frozenset()
     # Resources other stacks own: address ("topic.x", "connector.y") -> owning stack. A resource has one owner.
     foreign_owners: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The brokers by id and their racks (None: no broker.rack), for placing replicas; empty when not read.
     broker_racks: Mapping[int, str | None] = field(default_factory=lambda: MappingProxyType({}))
     # The schema registry's global compatibility level (read with the registered schemas); None when not read.
     registry_level: str | None = None
-    # Every other kind's slice, by its resource type (`of`); each kind's `live.py` defines its resources' type.
+    # Every kind's slice, by its resource type (`of`): its live resources, the names this stack's ownership record
+    # owns and protects (protection outlives the declaration); each kind's `live.py` defines its resources' type.
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
     # The consumer groups reading the topics the plan disrupts (kplan.plan.consumers); None when not read.
     consumers: LiveConsumers | None = None
@@ -139,12 +132,7 @@ class LiveState:
     connect_versions: Mapping[str, str] = field(default_factory=lambda: freeze({}))
 
     def of(self, kind: ResourceType) -> KindState:
-        """One kind's slice of the live state (empty when it was not read). Topics and connectors, which every plan
-        reads, are fields of their own; their slice is made from them."""
-        if kind == ResourceType.TOPIC:
-            return KindState(self.topics, self.owned_topics, self.protected_topics)
-        if kind == ResourceType.CONNECTOR:
-            return KindState(self.connectors, self.owned_connectors, self.protected_connectors)
+        """One kind's slice of the live state (empty when it was not read)."""
         return self.kinds.get(kind, _NOTHING)
 
     def with_kind(self, kind: ResourceType, **changes) -> "LiveState":

@@ -15,16 +15,31 @@ from kplan.model.metadata import Meta
 # `record.py` says which.
 Entry = tuple[str, ...] | str
 
-_CORE = ("topics", "connectors", "protected_topics", "protected_connectors", "sensitive", "run", "metadata")
+
+@dataclass(frozen=True)
+class NamesPart:
+    """A names-only kind's part of the record (`Ownership.names`), as its `record.py` computes it: the names owned,
+    those protected, and (a kind whose resources hold secrets) each one's config keys holding secrets."""
+
+    names: frozenset[str] = frozenset()
+    protected: frozenset[str] = frozenset()
+    sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+_CORE = ("sensitive", "run", "metadata")
+_PROTECTED = "protected_"  # a kind's protected names in the JSON: "protected_<word>"
 
 
 @dataclass(frozen=True)
 class Ownership:
-    topics: frozenset[str] = frozenset()
-    connectors: frozenset[str] = frozenset()
-    # Resources applied with `protect: true`: never deleted, even after they are removed from the stack.
-    protected_topics: frozenset[str] = frozenset()
-    protected_connectors: frozenset[str] = frozenset()
+    """Every kind's part is keyed by the kind's word in the record (`Kind.section`); the record names no kind. A
+    kind keeps either names (`names`: owned is all it records, a JSON list, written even when empty once the kind
+    is part of the record) or entries (`kinds`: name -> Entry, a JSON object, written only when it owns some)."""
+
+    # A names-only kind's part: the names the stack owns (JSON: "<word>": [...]).
+    names: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Resources applied with `protect: true`, by kind word: never deleted, even after they are removed from the
+    # stack (JSON: "protected_<word>": [...]).
+    protected: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # connector -> config keys holding secrets (never their values)
     sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Set while an apply runs (run id, host, pid, since): left behind, it marks an unfinished run. Plans learn of
@@ -41,6 +56,29 @@ class Ownership:
     def of(self, word: str) -> Mapping[str, Entry]:
         """One kind's part of the record (empty when it owns none)."""
         return self.kinds.get(word, {})
+
+    def part(self, word: str) -> "NamesPart | Mapping[str, Entry]":
+        """One kind's part as its `record.py` and `live.py` see it: a names-only kind's `NamesPart`, else entries."""
+        if word in self.names:
+            return NamesPart(self.names[word], self.protects(word),
+                             {n: k for n, k in self.sensitive.items() if n in self.names[word]})
+        return self.of(word)
+
+    def owned(self, word: str) -> frozenset[str]:
+        """The names of one kind the stack owns, whichever form its part has."""
+        return self.names.get(word) or frozenset(self.kinds.get(word, ()))
+
+    def protects(self, word: str) -> frozenset[str]:
+        """The names of one kind recorded as `protect: true`."""
+        return self.protected.get(word, frozenset())
+
+    def with_part(self, word: str, part: "NamesPart | Mapping[str, Entry]") -> "Ownership":
+        """The same record with one kind's part set (a names-only kind's `NamesPart`, or entries)."""
+        if isinstance(part, NamesPart):
+            protected = {w: p for w, p in {**self.protected, word: part.protected}.items() if p}
+            return replace(self, names={**self.names, word: part.names}, protected=protected,
+                           sensitive={**self.sensitive, **part.sensitive})
+        return replace(self, kinds={w: e for w, e in {**self.kinds, word: part}.items() if e})
 
     def keys_of(self, word: str) -> dict[str, tuple[str, ...]]:
         """A kind's part whose entries are keys set, typed as such."""
@@ -64,20 +102,17 @@ class Ownership:
         sensitive = {c: tuple(sorted(set(self.sensitive.get(c, ())) | set(other.sensitive.get(c, ()))))
                      for c in sorted(set(self.sensitive) | set(other.sensitive))}
         kinds = {w: _merged(self.of(w), other.of(w)) for w in sorted(set(self.kinds) | set(other.kinds))}
-        return Ownership(self.topics | other.topics, self.connectors | other.connectors,
-                         self.protected_topics | other.protected_topics,
-                         self.protected_connectors | other.protected_connectors, sensitive, self.run,
-                         {w: k for w, k in kinds.items() if k}, {**other.metadata, **self.metadata})
+        return Ownership(_united(self.names, other.names), _united(self.protected, other.protected), sensitive,
+                         self.run, {w: k for w, k in kinds.items() if k}, {**other.metadata, **self.metadata})
 
     def to_json(self) -> dict[str, Any]:
         """The record's JSON form (as kept in the journal and the ownership topic); `run` only when set, a kind's
         part only when it owns some (records of stacks without that kind keep their form)."""
-        doc: dict[str, Any] = {
-            "topics": sorted(self.topics), "connectors": sorted(self.connectors),
-            "protected_topics": sorted(self.protected_topics),
-            "protected_connectors": sorted(self.protected_connectors),
-            "sensitive": {c: sorted(keys) for c, keys in sorted(self.sensitive.items())},
-        }
+        doc: dict[str, Any] = {}
+        for word, names in sorted(self.names.items()):
+            doc[word] = sorted(names)
+            doc[_PROTECTED + word] = sorted(self.protected.get(word, ()))
+        doc["sensitive"] = {c: sorted(keys) for c, keys in sorted(self.sensitive.items())}
         for word, entries in sorted(self.kinds.items()):
             if entries:
                 doc[word] = {n: (e if isinstance(e, str) else sorted(e)) for n, e in sorted(entries.items())}
@@ -92,8 +127,10 @@ class Ownership:
         doc = doc or {}
         kinds = {str(w): {str(n): _entry(e) for n, e in entries.items() if not isinstance(e, list) or e}
                  for w, entries in doc.items() if w not in _CORE and isinstance(entries, dict)}
-        return cls(frozenset(doc.get("topics", ())), frozenset(doc.get("connectors", ())),
-                   frozenset(doc.get("protected_topics", ())), frozenset(doc.get("protected_connectors", ())),
+        lists = {str(w): frozenset(map(str, v)) for w, v in doc.items() if w not in _CORE and isinstance(v, list)}
+        protected = {w[len(_PROTECTED):]: v for w, v in lists.items() if w.startswith(_PROTECTED)}
+        names = {w: v for w, v in lists.items() if not w.startswith(_PROTECTED)}
+        return cls(names, {w: v for w, v in protected.items() if v},
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
                    {w: e for w, e in kinds.items() if e},
                    {str(a): m for a, d in (doc.get("metadata") or {}).items() if not (m := Meta.from_json(d)).empty})
@@ -102,6 +139,10 @@ class Ownership:
 def _entry(e: Any) -> Entry:
     """An entry as JSON holds it: keys set (a list; an entity without any is not owned) or a token (None: "")."""
     return tuple(str(k) for k in e) if isinstance(e, list) else "" if e is None else str(e)
+
+
+def _united(mine: Mapping[str, frozenset[str]], other: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    return {w: mine.get(w, frozenset()) | other.get(w, frozenset()) for w in sorted(set(mine) | set(other))}
 
 
 def _merged(mine: Mapping[str, Entry], other: Mapping[str, Entry]) -> dict[str, Entry]:

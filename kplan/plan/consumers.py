@@ -55,9 +55,9 @@ def disrupted(plan: Plan, live: LiveState) -> dict[str, Disruption]:
     topic in one of those ways)."""
     out: dict[str, Disruption] = {}
     for c in plan.changes:
-        if c.type != ResourceType.TOPIC or not c.is_change or c.name not in live.topics:
+        if c.type != ResourceType.TOPIC or not c.is_change or c.name not in live.of(ResourceType.TOPIC).resources:
             continue
-        d = _disruption(c, live.topics[c.name])
+        d = _disruption(c, live.of(ResourceType.TOPIC).resources[c.name])
         if d is not None:
             out[c.name] = d
     return out
@@ -103,7 +103,7 @@ def attach_consumers(plan: Plan, stack: Stack, live: LiveState, *, allow_active:
     wanted = disrupted(plan, live)
     if not wanted:
         return plan
-    specs = {t.name: t for t in stack.topics}
+    specs = {t.name: t for t in stack.of("topics")}
     gone = leaving(plan, live)
     changes: list[ResourceChange] = []
     extra: list[PlanDiagnostic] = []
@@ -135,7 +135,7 @@ def leaving(plan: Plan, live: LiveState) -> dict[str, str]:
     out: dict[str, str] = {}
     for c in plan.changes:
         if c.type == ResourceType.CONNECTOR and c.action in (Action.DELETE, Action.UPDATE):
-            conn = live.connectors.get(c.name)
+            conn = live.of(ResourceType.CONNECTOR).resources.get(c.name)
             group = sink_group_of(conn.config, conn.connect_name) if conn is not None else None
             stopped = c.action == Action.UPDATE and (c.after or {}).get("state") == "stopped" and (
                 (c.before or {}).get("state") != "stopped")

@@ -26,7 +26,7 @@ def _declared(stack: "Stack") -> Iterator[tuple[str, str | None, tuple[str, ...]
     """(value, address, path, origin) of every value the stack declares that may hold a reference."""
     for user in stack.of("users"):
         yield user.password, f"user.{user.name}", ("password",), user.origin
-    for spec in stack.connectors:
+    for spec in stack.of("connectors"):
         for key, value in spec.config.items():
             yield value, f"connector.{spec.name}", ("config", key), spec.config_origins.get(key, spec.origin)
         if spec.on_destroy is not None:

@@ -37,7 +37,7 @@ def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
         if rule.type.target == "resource":
             out += check_metadata(rule, stack)
             continue
-        resources: tuple[Resource, ...] = stack.topics if rule.type.target == "topic" else stack.connectors
+        resources: tuple[Resource, ...] = stack.of("topics") if rule.type.target == "topic" else stack.of("connectors")
         check = CHECKS[rule.type]
         for resource in resources:
             if not _selected(rule, resource.name):
@@ -194,8 +194,8 @@ def _forbidden_classes(rule: Rule, r: Resource, env: str | None) -> Iterator[Fin
 def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
     """An owner or label rule over every resource an entry of the stack declares (`Stack.metadata`: every kind's,
     CDC-generated ones included), or those of the rule's `kinds`: one located line per violation."""
-    specs: dict[tuple[str, str], Any] = {("topics", t.name): t for t in stack.topics}
-    specs.update({("connectors", c.name): c for c in stack.connectors})
+    specs: dict[tuple[str, str], Any] = {("topics", t.name): t for t in stack.of("topics")}
+    specs.update({("connectors", c.name): c for c in stack.of("connectors")})
     for section, items in stack.kinds.items():
         specs.update({(section, x.name): x for x in items})
     out = []

@@ -104,7 +104,7 @@ class EarlyLock:
         self._read_imports.wait()
         if self._is_abandoned():
             return
-        names = [t.name for t in stack.topics]
+        names = [t.name for t in stack.of("topics")]
         sections = frozenset(stack.kinds)
         live = error = None
         try:
@@ -121,7 +121,10 @@ class EarlyLock:
         (kplan.cluster.validator.RealValidator.creates_ahead). A saving only: whatever goes wrong here leaves the
         validation to ask itself, and never fails the run."""
         try:
-            session.validator.creates_ahead([t for t in self._stack.topics if t.name not in live.topics])
+            from kplan.model.plan import ResourceType
+
+            topics = live.of(ResourceType.TOPIC).resources
+            session.validator.creates_ahead([t for t in self._stack.of("topics") if t.name not in topics])
         except Exception:  # noqa: BLE001
             pass
 

@@ -42,7 +42,8 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     from kplan.plan.planner import make_plan
 
     stack = session.stack
-    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.topics], sections=frozenset(stack.kinds))
+    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.of("topics")],
+                               sections=frozenset(stack.kinds))
     live = read_claimed_topics(stack, live, session.reader)  # orphans under the stack's claims (docs/orphans.md)
     if resuming:
         live = replace(live, unfinished_run=None)
@@ -114,10 +115,12 @@ def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
     from kplan.secrets import has_secret_ref, remember, secret_keys
 
     values: set[str] = set(secrets.plaintexts())
-    for spec in stack.connectors:
+    for spec in stack.of("connectors"):
         values.update(v for k in secret_keys(spec.config, declared=spec.sensitive_keys)
                       if not has_secret_ref(v := spec.config[k]))
-    for conn in live.connectors.values():
+    from kplan.model.plan import ResourceType
+
+    for conn in live.of(ResourceType.CONNECTOR).resources.values():
         values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
     values.update(str(v) for k, v in stack.cluster.client_properties.items()
                   if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))

@@ -108,9 +108,9 @@ def _one_cluster(stack: Stack) -> dict:
         "cluster": _cluster_data(stack.cluster),
         "authoritative_config": stack.authoritative_config,
         "topics": [_with_meta(stack, "topics", t.name, topic_data(t, stack.authoritative_config))
-                   for t in sorted(stack.topics, key=lambda t: t.name)],
+                   for t in sorted(stack.of("topics"), key=lambda t: t.name)],
         "connectors": [_with_meta(stack, "connectors", c.name, connector_data(c))
-                       for c in sorted(stack.connectors, key=lambda c: c.name)],
+                       for c in sorted(stack.of("connectors"), key=lambda c: c.name)],
         **{u.kind.section: [_with_meta(stack, u.kind.section, spec.name, u.render(spec))
                             for spec in stack.of(u.kind.section)]
            for u in UNITS if u.render is not None and stack.of(u.kind.section)},

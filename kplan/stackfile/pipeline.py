@@ -254,14 +254,13 @@ def _stack(members: list[Member], common: dict) -> Stack:
     stacks = []
     for m in members:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
-        stacks.append(Stack(cluster=m.cluster, topics=m.topics, connectors=m.connectors,
-                            kinds=freeze({s: specs for s, specs in m.kinds.items() if specs}), cluster_name=m.name,
+        kinds = {"topics": m.topics, "connectors": m.connectors, **m.kinds}
+        stacks.append(Stack(cluster=m.cluster, kinds=freeze({s: specs for s, specs in kinds.items() if specs}),
+                            cluster_name=m.name,
                             claims=m.claims, metadata=MappingProxyType(dict(sorted(m.metadata.items()))), **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
-                 topics=tuple(t for s in stacks for t in s.topics),
-                 connectors=tuple(c for s in stacks for c in s.connectors),
                  kinds=freeze({k: specs for k in sorted({k for s in stacks for k in s.kinds})
                                if (specs := tuple(x for s in stacks for x in s.of(k)))}),
                  claims=tuple(c for s in stacks for c in s.claims),

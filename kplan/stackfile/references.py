@@ -74,7 +74,7 @@ def stack_references(stack: "Stack") -> list[str]:
     """Every value of the stack that may hold a reference: connector configs, the cluster's client settings and
     its `connect_url` (a password in its userinfo, `http://user:${secret:env:CONNECT_PASSWORD}@host:8083`) and
     `connect`'s credentials, the schema registry's, and SCRAM users' passwords."""
-    values = [v for c in stack.connectors for v in c.config.values()]
+    values = [v for c in stack.of("connectors") for v in c.config.values()]
     values += [str(v) for v in stack.cluster.client_properties.values()]
     if stack.cluster.connect_url:
         values.append(stack.cluster.connect_url)
@@ -83,7 +83,8 @@ def stack_references(stack: "Stack") -> list[str]:
         values.append(stack.cluster.schema_registry_url)
     values += stack.cluster.schema_registry.references()
     values += [u.password for u in stack.of("users")]  # SCRAM users' passwords
-    values += [c.on_destroy.password for c in stack.connectors if c.on_destroy]  # a CDC source's database (on_destroy)
+    # a CDC source's database (on_destroy)
+    values += [c.on_destroy.password for c in stack.of("connectors") if c.on_destroy]
     return values
 
 

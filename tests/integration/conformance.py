@@ -331,7 +331,7 @@ def run_kind(fx: KindFixture, ctx: Ctx) -> KindReport:
         expect(not lock_left(ctx), "destroy left the stack's lock")
         record = read_stack_ownership(ctx.admin, ctx.bootstrap, ctx.prefix)
         expect(record.run is None, "destroy left a run marker in the ownership record")
-        expect(not (record.topics or record.connectors or any(record.kinds.values())),
+        expect(not (record.owned("topics") or record.owned("connectors") or any(record.kinds.values())),
                f"destroy left owned resources in the ownership record: {record}")
         if isinstance(fx.destroy_restores, NotApplicable):
             report.na("destroy", fx.destroy_restores)

@@ -495,8 +495,8 @@ class Sweep:
     def unowned(self, p: str) -> list[str]:
         snap = self.snap(p)
         own = read_stack_ownership(self._admin, self.ep.bootstrap, p)
-        return sorted([f"topic {n}" for n in snap["topics"] if n not in own.topics]
-                      + [f"connector {n}" for n in snap["connectors"] if n not in own.connectors])
+        return sorted([f"topic {n}" for n in snap["topics"] if n not in own.owned("topics")]
+                      + [f"connector {n}" for n in snap["connectors"] if n not in own.owned("connectors")])
 
     def verdict(self, p: str, stack_file: Path, run: str, before: dict, last: Run | None, res: Result) -> None:
         after_ref = self.learn("apply")["after"] if run == "apply" else {"topics": {}, "connectors": {}}
@@ -537,8 +537,8 @@ class Sweep:
         if own.run:
             res.unfinished_after = (res.unfinished_after + "; " if res.unfinished_after else "") + \
                 f"the ownership record still carries run marker {dict(own.run)}"
-        res.unowned_left = sorted([f"topic {n}" for n in final["topics"] if n not in own.topics]
-                                  + [f"connector {n}" for n in final["connectors"] if n not in own.connectors])
+        res.unowned_left = sorted([f"topic {n}" for n in final["topics"] if n not in own.owned("topics")]
+                                  + [f"connector {n}" for n in final["connectors"] if n not in own.owned("connectors")])
         res.lock_left = lock_exists(self._admin, p)
         if res.lock_left:  # its deletion may still be in progress
             time.sleep(3)

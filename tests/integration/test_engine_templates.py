@@ -73,7 +73,7 @@ def _render(tmp_path, stack, engine: str, **extra) -> dict[str, str]:
            "defaults": {"topic": {"partitions": 1, "replication_factor": 1}},
            "cdc": [source]}
     loaded = load_stack(write_stack(tmp_path / "stack.yaml", doc))
-    (connector,) = [c for c in loaded.connectors if c.name == source["name"]]
+    (connector,) = [c for c in loaded.of("connectors") if c.name == source["name"]]
     return {**connector.config, "name": connector.name}
 
 

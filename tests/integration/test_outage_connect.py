@@ -136,6 +136,6 @@ def test_a_connect_worker_that_dies_mid_apply_keeps_the_topics_of_its_connectors
     assert snapshot(admin, stack.connect_url, prefix) == before, r.text
     assert lock_topic(prefix) not in admin.list_topics(timeout=20).topics
     record = read_ownership({"bootstrap.servers": stack.bootstrap_servers}, prefix, 20)
-    assert not record.topics and not record.connectors and not record.run, record
+    assert not record.owned("topics") and not record.owned("connectors") and not record.run, record
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 2 and "did not finish" not in r.text, r.text

@@ -27,7 +27,8 @@ def connector(name="pg-src", config=None, state="running", line=20, **kw) -> Con
 
 
 def stack(topics=(), connectors=(), **kw) -> Stack:
-    return Stack("shop", "prod", ClusterSpec("localhost:9092"), tuple(topics), tuple(connectors),
+    kinds = {"topics": tuple(topics), "connectors": tuple(connectors), **kw.pop("kinds", {})}
+    return Stack("shop", "prod", ClusterSpec("localhost:9092"), freeze({k: v for k, v in kinds.items() if v}),
                  inputs_digest="d" * 64, **kw)
 
 
@@ -46,12 +47,12 @@ def live(topics=(), connectors=(), owned_topics=None, owned_connectors=None, bro
          all_topic_names=None) -> LiveState:
     """By default everything live is owned by the stack."""
     topics, connectors = {t.name: t for t in topics}, {c.name: c for c in connectors}
-    return LiveState(
-        "cluster-1", broker_count, freeze(topics), freeze(connectors),
-        frozenset(topics if owned_topics is None else owned_topics),
-        frozenset(connectors if owned_connectors is None else owned_connectors),
-        None if plugins is None else frozenset(plugins),
-        None if all_topic_names is None else frozenset(all_topic_names),
+    return live_state(
+        "cluster-1", broker_count, topics, connectors,
+        owned_topics=frozenset(topics if owned_topics is None else owned_topics),
+        owned_connectors=frozenset(connectors if owned_connectors is None else owned_connectors),
+        connector_plugins=None if plugins is None else frozenset(plugins),
+        all_topic_names=None if all_topic_names is None else frozenset(all_topic_names),
     )
 
 
@@ -103,17 +104,21 @@ def cli_case(stack_text: Callable[..., str], live_state: Callable[[], dict], sec
     return case
 
 
-_KIND_WORDS = {"acl": ResourceType.ACL, "user": ResourceType.USER, "quota": ResourceType.QUOTA,
+_KIND_WORDS = {"topic": ResourceType.TOPIC, "connector": ResourceType.CONNECTOR, "acl": ResourceType.ACL, "user": ResourceType.USER, "quota": ResourceType.QUOTA,
                "subject": ResourceType.SUBJECT, "broker_config": ResourceType.BROKER_CONFIG}
 
 
 def live_state(*args, **kw) -> LiveState:
     """A LiveState from the per-kind words of the live-state file format (kinds/livejson.py): `acls=`,
-    `owned_acls=`, `acl_problem=` (likewise users, quotas, subjects), `subject_records=`, `offset_tokens=`,
+    `owned_acls=`, `protected_acls=`, `acl_problem=` (likewise topics, connectors, users, quotas, subjects), `subject_records=`, `offset_tokens=`,
     `connector_offsets=`; each kind's go into its slice (`LiveState.kinds`), the rest to LiveState as they are."""
     slices: dict = {}
+    # positional as LiveState's fields used to be: cluster id, broker count, topics, connectors
+    kw.update(zip(("cluster_id", "broker_count", "topics", "connectors"), args))
+    args = ()
     for word, kind in _KIND_WORDS.items():
-        for key, field_ in ((f"{word}s", "resources"), (f"owned_{word}s", "owned"), (f"{word}_problem", "problem")):
+        for key, field_ in ((f"{word}s", "resources"), (f"owned_{word}s", "owned"), (f"protected_{word}s", "protected"),
+                            (f"{word}_problem", "problem")):
             if key in kw:
                 value = kw.pop(key)
                 slices.setdefault(kind, {})[field_] = freeze(value) if isinstance(value, dict) else value

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.ownership import Entry
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 connectors: frozenset[str]) -> dict[str, Entry]:
+                 parts: Ownership) -> dict[str, Entry]:
     """The ACL bindings kplan owns once the plan is applied: those it created before that still exist, plus those
     the plan creates, minus those it deletes. A declared binding that someone else created is never owned."""
     from kplan.kinds.acl.steps import acl_changes

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, drop_sql, quote_ident, slot_and_publication
-from kplan.model.plan import Action, PlanDiagnostic, ResourceChange, Severity, error, warning
+from kplan.model.plan import Action, PlanDiagnostic, ResourceChange, ResourceType, Severity, error, warning
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
@@ -20,10 +20,10 @@ LEFT_CODE = "cdc-database-objects-left"
 
 def cleanup_notes(stack: "Stack", changes: Mapping[str, ResourceChange], live: "LiveState",
                   secrets: "SecretValues | None" = None) -> list[PlanDiagnostic]:
-    declared = {c.name: c for c in stack.connectors}
+    declared = {c.name: c for c in stack.of("connectors")}
     out: list[PlanDiagnostic] = []
     for change in changes.values():
-        current = live.connectors.get(change.name)
+        current = live.of(ResourceType.CONNECTOR).resources.get(change.name)
         if change.action != Action.DELETE or current is None:
             continue
         if current.config.get("connector.class") != POSTGRES_CLASS:

@@ -54,7 +54,7 @@ def build_cdc_cleanup_steps(plan: Plan, stack: Stack, live: LiveState) -> list[P
     """One step per deleted Debezium PostgreSQL connector whose declared source asks for it (the change's
     `ConnectorPlanned` names the slot and publication). Where to connect is read from the source's `on_destroy` in
     the stack: it holds the database password, which the plan never carries."""
-    declared = {c.name: c for c in stack.connectors}
+    declared = {c.name: c for c in stack.of("connectors")}
     out = []
     for change in plan.changes:
         if change.type != ResourceType.CONNECTOR or change.action != Action.DELETE:

@@ -279,7 +279,8 @@ def offsets_reset(change: ResourceChange, live: LiveConnector | None) -> PlanDia
 
 def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
     """A connector's required topics must exist after apply (declared, or on the cluster and not deleted)."""
-    everything = live.all_topic_names if live.all_topic_names is not None else set(live.topics)
+    everything = (live.all_topic_names if live.all_topic_names is not None
+                  else set(live.of(ResourceType.TOPIC).resources))
     diags = []
     for spec in specs:
         for name in spec.requires_topics:
@@ -313,7 +314,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         return spec.protect
 
     def declared(self, stack: "Stack"):
-        return stack.connectors
+        return stack.of("connectors")
 
     def refusal(self, spec: ConnectorSpec) -> PlanDiagnostic | None:
         if spec.name != spec.name.strip():
@@ -323,7 +324,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         return None
 
     def deletion_notes(self, stack, changes, all_changes, live, secrets=None) -> list[PlanDiagnostic]:
-        return [offsets_reset(c, live.connectors.get(c.name)) for c in changes.values()
+        return [offsets_reset(c, self.live(live).get(c.name)) for c in changes.values()
                 if c.action == Action.DELETE] + cleanup_notes(stack, changes, live, secrets)
 
     def readable(self, declared: Mapping[str, ConnectorSpec], live: "LiveState", allowed: frozenset[str] = frozenset()
@@ -342,7 +343,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         return live_connector_repr(current, sensitive_keys(spec, live_config(current), current.sensitive_keys))
 
     def checks(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
-        declared = {c.name: c for c in stack.connectors}
+        declared = {c.name: c for c in self.declared(stack)}
         return required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
 
     def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict:
@@ -395,9 +396,9 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         return self.status(None, current, change, scrub)
 
     def live_secrets(self, stack: "Stack", live: "LiveState") -> set[str]:
-        specs = {c.name: c for c in stack.connectors}
+        specs = {c.name: c for c in stack.of("connectors")}
         out: set[str] = set()
-        for conn in live.connectors.values():
+        for conn in live.of(ResourceType.CONNECTOR).resources.values():
             config = live_config(conn)
             for key in sensitive_keys(specs.get(conn.name), config, conn.sensitive_keys):
                 value = config.get(key)

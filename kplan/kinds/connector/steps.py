@@ -168,14 +168,14 @@ def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Pla
     starts capturing tables), in the plan's order. What to do comes from each change's `ConnectorPlanned`. The
     config written is the stack's and the before-image the live connector's: both may hold secrets, which the plan
     never carries, so they are read here (masked in the journal, the values in memory only)."""
-    declared = {c.name: c for c in stack.connectors}
+    declared = {c.name: c for c in stack.of("connectors")}
     out: list[Planned] = []
     for change in plan.changes:
         if change.type != ResourceType.CONNECTOR or change.action not in (Action.CREATE, Action.UPDATE,
                                                                             Action.DELETE):
             continue
         p = planned_of(change, ConnectorPlanned)
-        current = live.connectors.get(change.name)
+        current = live.of(ResourceType.CONNECTOR).resources.get(change.name)
         if change.action == Action.DELETE:
             if current is None:  # a deletion is planned from the live connector
                 raise KplanError(f"the plan deletes connector {change.name}, which the live state does not have")

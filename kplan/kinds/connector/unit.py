@@ -12,4 +12,6 @@ UNIT = KindUnit(
      "kplan.kinds.connector.cdc_cleanup_steps:build_cdc_cleanup_steps"),
     ("kplan.kinds.connector.handlers", "kplan.kinds.connector.restart_handlers",
      "kplan.kinds.connector.cdc_cleanup_handlers"),
+    record_module="kplan.kinds.connector.record",
+    live_module="kplan.kinds.connector.live",
 )

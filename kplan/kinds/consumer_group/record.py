@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.ownership import Entry
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 connectors: frozenset[str]) -> dict[str, Entry]:
+                 parts: Ownership) -> dict[str, Entry]:
     """Every declared group's token once the plan is applied: a pending request is applied by this run (or needs
     nothing: the group is at the positions already, or a group to delete is gone), an applied one stays recorded.
     A group no longer declared is forgotten; destroy forgets them all (a request is never undone)."""

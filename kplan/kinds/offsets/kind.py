@@ -81,7 +81,7 @@ class OffsetsPlanned(PlannedPayload):
 
 
 def requests(stack: "Stack") -> list[OffsetsRequest]:
-    return [OffsetsRequest(c.name, c.offsets, c) for c in stack.connectors if c.offsets is not None]
+    return [OffsetsRequest(c.name, c.offsets, c) for c in stack.of("connectors") if c.offsets is not None]
 
 
 def pending(stack: "Stack", live: LiveState) -> list[str]:
@@ -96,7 +96,7 @@ def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict]]) -> L
     existing pending connector); a request read nothing for keeps what `live` already holds (a live-state file)."""
     out = dict(live.of(OFFSETS).resources)
     for name in pending(stack, live):
-        conn = live.connectors.get(name)
+        conn = live.of(ResourceType.CONNECTOR).resources.get(name)
         known = live.of(OFFSETS).resources.get(name)
         if name in read:
             offsets = tuple(sorted(canonical(o) for o in read[name]))
@@ -204,6 +204,7 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
 class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
     type = OFFSETS
     planned_type = OffsetsPlanned
+    owned_on_its_own = False  # an offsets request goes with its connector
     title = "Connector offsets"
     section = "offsets"
 
@@ -269,5 +270,5 @@ def follow_up(stack: "Stack", live: LiveState, reader: OffsetReads, destroy: boo
     each; not on destroy: a request goes with its connector); a live-state file keeps what it says."""
     if destroy:
         return live
-    names = [n for n in pending(stack, live) if n in live.connectors]
+    names = [n for n in pending(stack, live) if n in live.of(ResourceType.CONNECTOR).resources]
     return attach(stack, live, reader.connector_offsets(names) if names and isinstance(reader, OffsetReads) else {})

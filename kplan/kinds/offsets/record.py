@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.ownership import Entry
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
+
+CONNECTORS = "connectors"  # the connector kind's word: an offsets request is its connector's
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 connectors: frozenset[str]) -> dict[str, Entry]:
+                 parts: Ownership) -> dict[str, Entry]:
     """The offsets request token per connector once the plan is applied: the recorded ones of connectors still
     owned, and the declared token of every request the plan applies."""
     from kplan.kinds.offsets.steps import pending_requests
 
+    connectors = parts.owned(CONNECTORS)  # the connectors owned once the plan is applied
     tokens = {n: t for n, t in live.of(ResourceType.OFFSETS).records.items() if n in connectors}
-    declared = {c.name: c for c in stack.connectors}
+    declared = {c.name: c for c in stack.of(CONNECTORS)}
     for name in pending_requests(plan):
         spec = declared.get(name)
         if spec is not None and spec.offsets is not None and name in connectors:

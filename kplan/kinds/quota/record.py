@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.ownership import Entry
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 connectors: frozenset[str]) -> dict[str, Entry]:
+                 parts: Ownership) -> dict[str, Entry]:
     """The client-quota keys kplan owns once the plan is applied, per entity: those it set before that still
     exist, plus every key the stack declares (set now, or adopted as it is), minus those the plan removes."""
     from kplan.kinds.quota.steps import quota_changes

@@ -30,7 +30,8 @@ def recognised(live: LiveState) -> list[tuple[str, str, frozenset[AclBinding]]]:
 
 def topics_of(live: LiveState) -> dict[str, str]:
     """Internal topic -> the application it belongs to."""
-    names = live.all_topic_names if live.all_topic_names is not None else frozenset(live.topics)
+    names = (live.all_topic_names if live.all_topic_names is not None
+             else frozenset(live.of(ResourceType.TOPIC).resources))
     return {t: app for app, _, _ in recognised(live) for t in sorted(names) if is_internal_topic(app, t)}
 
 

@@ -190,7 +190,8 @@ def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> 
     if not names:
         return live
     acls = live.of(ResourceType.ACL)
-    topic_names = live.all_topic_names if live.all_topic_names is not None else frozenset(live.topics)
+    topic_names = (live.all_topic_names if live.all_topic_names is not None
+                   else frozenset(live.of(ResourceType.TOPIC).resources))
     apps = dict(state.resources)
     for name in sorted(names):
         known = apps.get(name)

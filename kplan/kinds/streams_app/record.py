@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.ownership import Entry
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 connectors: frozenset[str]) -> dict[str, Entry]:
+                 parts: Ownership) -> dict[str, Entry]:
     """What kplan owns once the plan is applied: what it created before that still exists, plus what the plan
     creates, minus what it deletes."""
     from kplan.kinds.streams_app.live import held_key, topic_key

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.ownership import Entry
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Action, Plan, ResourceType
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 connectors: frozenset[str]) -> dict[str, Entry]:
+                 parts: Ownership) -> dict[str, Entry]:
     """The schema registry subjects kplan owns once the plan is applied, each with the digest of the schema it
     registered or adopted there: owned subjects that still exist keep theirs, every declared subject the plan
     registers, changes or finds as declared gets the declared schema's, and deleted ones are dropped. While the

@@ -354,7 +354,7 @@ def delete_topic(live: LiveTopic, reason: Reason, origin=None) -> ResourceChange
 
 
 def _all_topics(live: "LiveState") -> frozenset[str] | set[str]:
-    return live.all_topic_names if live.all_topic_names is not None else set(live.topics)
+    return live.all_topic_names if live.all_topic_names is not None else set(live.of(ResourceType.TOPIC).resources)
 
 
 def collisions(topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
@@ -421,7 +421,7 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
         return spec.protect
 
     def declared(self, stack: "Stack"):
-        return stack.topics
+        return stack.of("topics")
 
     def refusal(self, spec: TopicSpec) -> PlanDiagnostic | None:
         if is_reserved_topic(spec.name):
@@ -456,7 +456,7 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
     def deletion_notes(self, stack, changes, all_changes, live, secrets=None) -> list[PlanDiagnostic]:
         """A deleted schema-history topic is named as such: the source it belongs to is declared (destroy), or
         told by the live connector that keeps its history there and is deleted too (a source removed)."""
-        declared = {t.name: t for t in stack.topics}
+        declared = {t.name: t for t in self.declared(stack)}
         out = []
         for change in changes.values():
             if change.action != Action.DELETE:
@@ -464,7 +464,7 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
             spec = declared.get(change.name)
             source = spec.protected_by if spec is not None else None
             if source is None:
-                owner = history_owner(change.name, live.connectors.values())
+                owner = history_owner(change.name, live.of(ResourceType.CONNECTOR).resources.values())
                 owner_change = all_changes.get(address_of(ResourceType.CONNECTOR, owner)) if owner else None
                 source = owner if owner_change is not None and owner_change.action == Action.DELETE else None
             if source is not None:
@@ -472,12 +472,12 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
         return out
 
     def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
-        owner = history_owner(name, stack.connectors)
+        owner = history_owner(name, stack.of("connectors"))
         if owner is not None:  # e.g. declared again under another source: still its connector's history
             return PlanDiagnostic(Severity.INFO, f"topic {name!r} is no longer declared but holds the schema history "
                                   f"of connector {owner!r}; it is kept while that connector uses it",
                                   "cdc-schema-history-kept", address=self.address(name))
-        keeper = cdc_keeper(name, stack.connectors)
+        keeper = cdc_keeper(name, stack.of("connectors"))
         if keeper is None:
             return None
         return PlanDiagnostic(Severity.INFO,

@@ -29,7 +29,7 @@ class TopicArgs(Immutable):
 
     @classmethod
     def of_live(cls, live: LiveState, name: str) -> "TopicArgs":
-        t = live.topics[name]
+        t = live.of(ResourceType.TOPIC).resources[name]
         return cls(name, t.partitions, t.replication_factor, t.overrides)
 
     def spec(self) -> TopicSpec:
@@ -220,7 +220,7 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     """The plan's topic changes as batches: one step per topic step type, covering every topic it concerns. What
     to do comes from each change's `TopicPlanned`; the stack and the live state are read only for the values the
     plan masks (a Kafka-sensitive override: the plan never holds a secret)."""
-    declared = {t.name: t for t in stack.topics}
+    declared = {t.name: t for t in stack.of("topics")}
     creates: list[TopicArgs] = []
     alters: dict[str, ConfigChange] = {}
     alter_before: dict[str, dict[str, str | None]] = {}
@@ -241,7 +241,7 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
             return declared[change.name].config[key]
 
         def live_value(key: str) -> str | None:  # a masked value before: the live state's (p.sensitive only)
-            return live.topics[change.name].overrides.get(key)
+            return live.of(ResourceType.TOPIC).resources[change.name].overrides.get(key)
 
         if change.action == Action.CREATE:
             creates.append(_args(change.name, p.create, p.sensitive, declared_value))

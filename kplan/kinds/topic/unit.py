@@ -9,4 +9,6 @@ UNIT = KindUnit(
                                                           "IncreasePartitions", "ReplaceTopics", "DeleteTopics")),
     ("kplan.kinds.topic.steps:build_topic_steps",),
     ("kplan.kinds.topic.handlers",),
+    record_module="kplan.kinds.topic.record",
+    live_module="kplan.kinds.topic.live",
 )

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.ownership import Entry
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Action, Plan, ResourceType
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 connectors: frozenset[str]) -> dict[str, Entry]:
+                 parts: Ownership) -> dict[str, Entry]:
     """The SCRAM users kplan owns once the plan is applied, each with the rotation token its password was last set
     with: owned users that still exist and are not deleted keep their token; a declared user the plan creates or
     changes (or that matches) is owned with the declared token."""

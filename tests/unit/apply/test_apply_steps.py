@@ -207,7 +207,7 @@ def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on
     assert steps[1].args_json() == {"connector": "pg", "host": "db", "port": 5432, "user": "u", "database": "demo",
                                     "password": "${secret:env:PG_PW}", "slot": "pg_slot", "publication": "pg_pub"}
     stack, live, _ = pg_destroy()
-    stack = replace(stack, connectors=(replace(stack.connectors[0], on_destroy=None),))
+    stack = replace(stack, connectors=(replace(stack.of("connectors")[0], on_destroy=None),))
     plan = make_plan(stack, live, destroy=True, secrets=SecretValues())
     assert [s.kind for s in build_steps(plan, stack, live)] == ["delete-connector", "record-ownership"]
     left = [d.message for d in plan.diagnostics if d.code == "cdc-database-objects-left"]

@@ -42,7 +42,7 @@ def test_the_answers_sent_ahead_are_taken_and_nothing_is_asked_again():
     admin = RefusingAdmin()
     st = stack([topic("orders"), topic("bad-one")])
     v = validator(admin)
-    v.creates_ahead(list(st.topics))
+    v.creates_ahead(list(st.of("topics")))
     diags = v.validate(st, make_plan(st, live()))
     assert len(admin.calls) == 1  # the ahead request only
     [d] = diags
@@ -54,7 +54,7 @@ def test_the_same_diagnostics_as_asking_directly():
     st = stack([topic("orders"), topic("bad-one", line=7)])
     plan = make_plan(st, live())
     ahead = validator(RefusingAdmin())
-    ahead.creates_ahead(list(st.topics))
+    ahead.creates_ahead(list(st.of("topics")))
     assert ahead.validate(st, plan) == validator(RefusingAdmin()).validate(st, plan)
 
 
@@ -62,7 +62,7 @@ def test_a_plan_creating_fewer_topics_takes_the_answers_of_those():
     admin = RefusingAdmin()
     st = stack([topic("orders"), topic("bad-one")])
     v = validator(admin)
-    v.creates_ahead(list(st.topics))
+    v.creates_ahead(list(st.of("topics")))
     # "bad-one" exists by the time the plan is made: only "orders" is created, and only its answer counts
     assert v.validate(st, make_plan(st, live([ltopic("bad-one")]))) == []
     assert len(admin.calls) == 1
@@ -90,7 +90,7 @@ def test_the_answers_sent_ahead_serve_the_first_validation_only():
     admin = RefusingAdmin()
     st = stack([topic("orders")])
     v = validator(admin)
-    v.creates_ahead(list(st.topics))
+    v.creates_ahead(list(st.of("topics")))
     plan = make_plan(st, live())
     v.validate(st, plan)
     v.validate(st, plan)
@@ -108,6 +108,6 @@ def test_a_failure_to_send_ahead_leaves_the_validation_to_ask():
     admin = Broken()
     st = stack([topic("bad-one")])
     v = validator(admin)
-    v.creates_ahead(list(st.topics))
+    v.creates_ahead(list(st.of("topics")))
     [d] = v.validate(st, make_plan(st, live()))
     assert d.code == "broker-refused" and len(admin.calls) == 2

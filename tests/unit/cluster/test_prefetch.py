@@ -30,7 +30,7 @@ class FakeReader:
             self.gate.wait(5)
         if self.fail is not None:
             raise self.fail
-        return LiveState(cluster_id="c", broker_count=1, topics={}, connectors={}, all_topic_names=self.all)
+        return LiveState(cluster_id="c", broker_count=1, all_topic_names=self.all)
 
     def describe_topic_configs(self, names):
         self.described.append(list(names))

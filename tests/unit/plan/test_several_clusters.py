@@ -55,13 +55,13 @@ def test_each_resource_goes_to_the_cluster_it_names(tmp_path):
     east, west = stack.members
     assert (east.cluster_name, east.cluster.bootstrap_servers, east.cluster.connect_url) == (
         "east", "east:9092", "http://east:8083")
-    assert [t.name for t in east.topics] == ["orders"] and east.topics[0].partitions == 3
-    assert [c.name for c in east.connectors] == ["sink"] and not east.of("acls")
-    assert [(t.name, t.partitions) for t in west.topics] == [("orders", 1), ("replica", 1)]
-    assert not west.connectors and [a.name for a in west.of("acls")] == ["User:app"]
+    assert [t.name for t in east.of("topics")] == ["orders"] and east.of("topics")[0].partitions == 3
+    assert [c.name for c in east.of("connectors")] == ["sink"] and not east.of("acls")
+    assert [(t.name, t.partitions) for t in west.of("topics")] == [("orders", 1), ("replica", 1)]
+    assert not west.of("connectors") and [a.name for a in west.of("acls")] == ["User:app"]
     assert {m.name for m in stack.members} == {"twin"} and not any(m.members for m in stack.members)
     # the stack as loaded holds every resource (validate, render and the policy see them all)
-    assert len(stack.topics) == 3 and len(stack.connectors) == 1
+    assert len(stack.of("topics")) == 3 and len(stack.of("connectors")) == 1
 
 
 def test_an_environment_overlays_one_named_cluster(tmp_path):
@@ -133,7 +133,7 @@ def test_an_overlay_of_an_undeclared_cluster_is_refused(tmp_path):
 
 def _combined(tmp_path):
     stack = load_stack(_write(tmp_path, TWO), environ={})
-    plans = [(m.cluster_name, make_plan(m, LiveState(f"id-{m.cluster_name}", 1, {}, {}))) for m in stack.members]
+    plans = [(m.cluster_name, make_plan(m, LiveState(f"id-{m.cluster_name}", 1))) for m in stack.members]
     return combine(plans)
 
 

@@ -7,7 +7,7 @@ import json
 from functools import partial
 
 import pytest
-from builders import WORKER, cli_case
+from builders import WORKER, cli_case, live_state
 from builders import live_doc as cli_live_doc
 
 from kplan.cli import main
@@ -54,9 +54,8 @@ def lconn(name="sink", config=None, state="RUNNING", tasks=("RUNNING",), trace="
 
 def live(topics=(), connectors=(), owned=True, unfinished_run=None) -> LiveState:
     t, c = {x.name: x for x in topics}, {x.name: x for x in connectors}
-    return LiveState("cluster-1", 1, freeze(t), freeze(c),
-                     frozenset(t) if owned else frozenset(), frozenset(c) if owned else frozenset(),
-                     unfinished_run=unfinished_run)
+    return live_state("cluster-1", 1, t, c, owned_topics=frozenset(t) if owned else frozenset(),
+                      owned_connectors=frozenset(c) if owned else frozenset(), unfinished_run=unfinished_run)
 
 
 def report_of(s: Stack, state: LiveState, environ=None, secrets=()):

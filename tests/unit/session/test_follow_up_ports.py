@@ -13,6 +13,6 @@ def test_the_real_reader_implements_every_follow_up_read():
 
 
 def test_a_live_state_file_is_asked_nothing_more():
-    reader = StaticReader(LiveState("c1", 1, {}, {}))
+    reader = StaticReader(LiveState("c1", 1))
     assert not isinstance(reader, OffsetReads)
     assert not isinstance(reader, SubjectReads)

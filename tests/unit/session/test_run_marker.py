@@ -50,7 +50,7 @@ def test_ctrl_c_while_the_marker_is_written_clears_it(monkeypatch):
     cluster = FakeCluster(interrupt_write=1)
     journal = run(monkeypatch, cluster, lambda journal: pytest.fail("no step may run"))
     marked, cleared = cluster.writes
-    assert marked.run is not None and marked.topics == journal.ownership_before.topics
+    assert marked.run is not None and marked.owned("topics") == journal.ownership_before.owned("topics")
     assert cleared == journal.ownership_before and cleared.run is None
 
 

@@ -61,13 +61,13 @@ def test_a_connector_runs_where_it_says_else_on_the_only_or_the_default_connect_
             tables: [orders]
         """)
     stack = load_stack(_write(tmp_path, text), None, {"A_TOKEN": "golden-a-token"})
-    by_key = {c.name: c for c in stack.connectors}
+    by_key = {c.name: c for c in stack.of("connectors")}
     assert set(by_key) == {"a", "analytics/a", "analytics/pg"}
     assert by_key["analytics/a"].connect == "analytics" and by_key["analytics/a"].connect_name == "a"
     assert by_key["a"].connect == DEFAULT_CONNECT and by_key["a"].connect_name == "a"
     assert by_key["analytics/pg"].connect_name == "pg"
     # its generated topics go with the connector's key (a schema-history topic exists for that connector)
-    assert {t.origin.cdc_source for t in stack.topics if t.origin is not None} == {"analytics/pg"}
+    assert {t.origin.cdc_source for t in stack.of("topics") if t.origin is not None} == {"analytics/pg"}
 
 
 def test_the_single_form_is_the_default_connect_cluster_and_keys_stay_the_names(tmp_path):

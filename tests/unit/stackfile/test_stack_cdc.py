@@ -48,12 +48,12 @@ def source(engine, tables="[users, orders]", extra="", connection=None):
 
 
 def topics(stack):
-    return {t.name: t for t in stack.topics}
+    return {t.name: t for t in stack.of("topics")}
 
 
 def test_postgres(tmp_path):
     stack = ok(tmp_path, source("postgres", extra="snapshot_mode: initial\n"))
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert c.name == "src"
     assert dict(c.config) == {
         "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
@@ -73,7 +73,7 @@ def test_mysql_and_mariadb(tmp_path):
     for engine, cls in (("mysql", "io.debezium.connector.mysql.MySqlConnector"),
                         ("mariadb", "io.debezium.connector.mariadb.MariaDbConnector")):
         stack = ok(tmp_path, source(engine, tables="[users, other.events]"))
-        (c,) = stack.connectors
+        (c,) = stack.of("connectors")
         assert c.config["connector.class"] == cls
         assert c.config["database.include.list"] == "app,other"
         assert c.config["table.include.list"] == "app.users,other.events"
@@ -91,7 +91,7 @@ def test_mysql_table_without_a_database(tmp_path):
 
 def test_sqlserver(tmp_path):
     stack = ok(tmp_path, source("sqlserver", tables="[customers, sales.orders]"))
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert c.config["connector.class"] == "io.debezium.connector.sqlserver.SqlServerConnector"
     assert c.config["database.names"] == "app"
     assert c.config["table.include.list"] == "dbo.customers,sales.orders"
@@ -102,7 +102,7 @@ def test_sqlserver(tmp_path):
 def test_oracle(tmp_path):
     conn = "{host: db, user: u, password: p, database: ORCLCDB, pdb: ORCLPDB1}"
     stack = ok(tmp_path, source("oracle", tables="[INVENTORY.CUSTOMERS]", connection=conn))
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert c.config["connector.class"] == "io.debezium.connector.oracle.OracleConnector"
     assert (c.config["database.dbname"], c.config["database.pdb.name"]) == ("ORCLCDB", "ORCLPDB1")
     assert c.config["table.include.list"] == "INVENTORY.CUSTOMERS"
@@ -128,7 +128,7 @@ def test_schema_history_settings(tmp_path):
     stack = ok(tmp_path, source("mysql", extra="""\
         schema_history: {topic: dbhistory.src, bootstrap_servers: [kafka:29092]}
         """))
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert c.config["schema.history.internal.kafka.topic"] == "dbhistory.src"
     assert c.config["schema.history.internal.kafka.bootstrap.servers"] == "kafka:29092"
     assert "dbhistory.src" in topics(stack)
@@ -180,7 +180,7 @@ def test_connector_config_precedence(tmp_path):
               protect: true
               config: {slot.name: custom_slot, heartbeat.interval.ms: 10s}
         """, head=head)
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert c.config["errors.tolerance"] == "all"  # defaults apply
     assert c.config["plugin.name"] == "pgoutput"  # generated beats defaults
     assert c.config["slot.name"] == "custom_slot"  # declared beats generated
@@ -197,7 +197,7 @@ def test_environment_overlay_of_a_source(tmp_path):
               src: {connection: {host: prod-db}, snapshot_mode: when_needed}
         """)
     stack = ok(tmp_path, body, env="prod")
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert (c.config["database.hostname"], c.config["snapshot.mode"]) == ("prod-db", "when_needed")
     assert c.config["database.dbname"] == "app"  # the rest of the connection stays
 
@@ -208,7 +208,7 @@ def test_snapshot_new_tables_adds_a_signal_topic(tmp_path):
         prune_tables: true
         signal: {data_collection: public.debezium_signal}
         """))
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert c.snapshot_new_tables and c.prune_tables
     assert c.config["signal.enabled.channels"] == "source,kafka"
     assert c.config["signal.kafka.topic"] == "pre.signal"
@@ -228,7 +228,7 @@ def test_snapshot_new_tables_adds_a_signal_topic(tmp_path):
 
 def test_snapshot_new_tables_defaults_the_postgres_signaling_table_and_requires_it_elsewhere(tmp_path):
     stack = ok(tmp_path, source("postgres", extra="snapshot_new_tables: true\n"))
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert c.config["signal.data.collection"] == "public.debezium_signal"
     assert "pre.public.debezium_signal" in topics(stack)
     (d,) = errs(tmp_path, source("mysql", extra="snapshot_new_tables: true\n"))
@@ -237,7 +237,7 @@ def test_snapshot_new_tables_defaults_the_postgres_signaling_table_and_requires_
 
 def test_tables_forms_and_errors(tmp_path):
     stack = ok(tmp_path, source("postgres", tables="[a, s2.b, {name: c, schema: s3}]", extra="schema: s1\n"))
-    assert stack.connectors[0].captured_tables == ("s1.a", "s2.b", "s3.c")
+    assert stack.of("connectors")[0].captured_tables == ("s1.a", "s2.b", "s3.c")
     (d,) = errs(tmp_path, source("postgres", tables="[a, public.a]"))
     assert d.message == 'table "public.a" is listed twice (first at line 13)'
     (d,) = errs(tmp_path, source("postgres", tables="[a, b, a]"))
@@ -308,7 +308,7 @@ def test_user_template_adds_an_engine(tmp_path):
           database.hostname: {{ required(connection.host, "connection.host") | q }}
         """))
     stack = ok(tmp_path, source("db2", tables="[S.T]"), template_dirs=[d])
-    assert stack.connectors[0].config["connector.class"] == "io.debezium.connector.db2.Db2Connector"
+    assert stack.of("connectors")[0].config["connector.class"] == "io.debezium.connector.db2.Db2Connector"
     assert "pre.S.T" in topics(stack)
 
 
@@ -319,7 +319,7 @@ def test_template_dirs_in_the_stack_override_builtins(tmp_path):
                                    '  - {id: "x.{{ t.name }}", topic: "custom.{{ t.name }}"}\n'
                                    '{% endfor %}\nconfig: {connector.class: my.Postgres}\n')
     stack = ok(tmp_path, "template_dirs: [templates]\n" + source("postgres"))
-    assert stack.connectors[0].config["connector.class"] == "my.Postgres"
+    assert stack.of("connectors")[0].config["connector.class"] == "my.Postgres"
     assert sorted(topics(stack)) == ["custom.orders", "custom.users"]
 
 
@@ -354,6 +354,6 @@ def test_generated_config_points_at_the_source_fields(tmp_path):
     (w,) = [d for d in diags if d.severity == "warning"]
     assert w.address == "cdc[0].connection.password"
     assert w.message.startswith("database.password holds a plaintext secret")
-    c = stack.connectors[0]
+    c = stack.of("connectors")[0]
     assert c.config_origins["database.hostname"].line == 11
     assert c.config_origins["plugin.name"].line == 10  # generated: the engine line

@@ -121,7 +121,7 @@ def test_units_are_normalized(tmp_path):
               min.cleanable.dirty.ratio: 0.25
         """)
     assert diags == []
-    assert dict(stack.topics[0].config) == {
+    assert dict(stack.of("topics")[0].config) == {
         "cleanup.policy": "compact,delete", "min.cleanable.dirty.ratio": "0.25", "min.compaction.lag.ms": "3600000",
         "retention.ms": "604800000", "segment.bytes": "536870912", "unclean.leader.election.enable": "false"}
 
@@ -190,7 +190,7 @@ def test_defaults_merge_under_topics_and_null_removes(tmp_path):
                                "{partitions: 1, replication_factor: 1, "
                                "config: {retention.ms: 1d, compression.type: snappy}}"))
     assert diags == []
-    a, b = stack.topics
+    a, b = stack.of("topics")
     assert (a.partitions, dict(a.config)) == (6, {"compression.type": "zstd"})
     assert (b.partitions, b.protect, dict(b.config)) == (
         1, True, {"compression.type": "snappy", "retention.ms": "86400000"})
@@ -218,7 +218,7 @@ def test_connector_model(tmp_path):
               database.password: ${secret:env:PW}
         """, head=HEAD.replace("defaults:\n  topic: {partitions: 1, replication_factor: 1}\n", ""))
     assert diags == []
-    (c,) = stack.connectors
+    (c,) = stack.of("connectors")
     assert dict(c.config) == {
         "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
         "database.password": "${secret:env:PW}",
@@ -258,7 +258,7 @@ def test_a_variable_inside_a_provider_reference_is_substituted_and_not_a_plainte
             "connectors: [{name: c, class: A, config: {database.password: '${file:/etc/${env}/db.properties:pw}'}}]\n")
     stack, diags = run(tmp_path, body)
     assert diags == []
-    assert stack.connectors[0].config["database.password"] == "${file:/etc/prod/db.properties:pw}"
+    assert stack.of("connectors")[0].config["database.password"] == "${file:/etc/prod/db.properties:pw}"
 
 
 # ---- cluster -------------------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def test_overlay_changes_only_what_it_says(tmp_path):
     base, _ = run(tmp_path, ENVS)
     prod, diags = run(tmp_path, ENVS, env="prod")
     assert diags == []
-    (b,), (p,) = base.topics, prod.topics
+    (b,), (p,) = base.of("topics"), prod.of("topics")
     assert (b.partitions, b.replication_factor, dict(b.config)) == (3, 1, {})
     assert (p.partitions, p.replication_factor, dict(p.config)) == (12, 3, {"min.insync.replicas": "2"})
     assert prod.cluster.bootstrap_servers == "p1:9092,p2:9092" and prod.cluster.connect_url == "http://c:8083"
@@ -360,7 +360,7 @@ def test_authoritative_config_not_set_is_not_false(tmp_path):
     def flags(env):
         stack, diags = run(tmp_path, AUTHORITATIVE, env=env)
         assert [d for d in diags if d.severity == "error"] == []
-        return stack.authoritative_config, {t.name: t.authoritative_config for t in stack.topics}
+        return stack.authoritative_config, {t.name: t.authoritative_config for t in stack.of("topics")}
 
     assert flags(None) == (True, {"says-nothing": None, "says-false": False, "says-true": True,
                                   "overlay-says-false": None})
@@ -381,7 +381,7 @@ def test_overlay_of_an_undeclared_resource(tmp_path):
     d = one_error(tmp_path, ENVS.replace("orders: {partitions: 12}", "order: {partitions: 12}"), env="prod")
     assert d.message == ('environment "prod" overrides topic "order", which the stack does not declare '
                          '(did you mean "orders"?)')
-    assert d.address == "environments.prod.topics.order"
+    assert d.address == "environments.prod.of("topics").order"
 
 
 # ---- directory stacks ----------------------------------------------------------------------------------------
@@ -393,9 +393,9 @@ def test_directory_stack_concatenates(tmp_path):
     (tmp_path / "20-audit.yml").write_text("topics:\n  - name: audit\n")
     stack, diags = validate_stack(tmp_path, environ={})
     assert diags == []
-    assert [t.name for t in stack.topics] == ["audit", "shop.orders", "shop.returns"]
+    assert [t.name for t in stack.of("topics")] == ["audit", "shop.orders", "shop.returns"]
     assert stack.files == tuple(str(tmp_path / n) for n in ("00-stack.yaml", "10-orders.yaml", "20-audit.yml"))
-    assert stack.topics[1].origin.file == str(tmp_path / "10-orders.yaml")
+    assert stack.of("topics")[1].origin.file == str(tmp_path / "10-orders.yaml")
 
 
 def test_directory_stack_conflicts(tmp_path):
@@ -434,7 +434,7 @@ def test_load_stack_keeps_warnings(tmp_path):
 def test_environ_defaults_to_the_process_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("KPLAN_TEST_TOPIC", "from-env")
     stack = load_stack(write(tmp_path, "topics: [{name: '${KPLAN_TEST_TOPIC}'}]\n"))
-    assert stack.topics[0].name == "from-env"
+    assert stack.of("topics")[0].name == "from-env"
 
 
 def test_inputs_digest(tmp_path):
@@ -449,7 +449,7 @@ def test_inputs_digest(tmp_path):
 def test_an_empty_environment_changes_nothing(tmp_path):
     base, _ = run(tmp_path, "topics: [{name: a}]\nenvironments:\n  dev:\n")
     dev, diags = run(tmp_path, "topics: [{name: a}]\nenvironments:\n  dev:\n", env="dev")
-    assert diags == [] and dev.topics == base.topics and dev.environment == "dev"
+    assert diags == [] and dev.of("topics") == base.of("topics") and dev.environment == "dev"
 
 
 def test_connector_overlay(tmp_path):
@@ -465,7 +465,7 @@ def test_connector_overlay(tmp_path):
         """
     prod, diags = run(tmp_path, body, env="prod")
     assert diags == []
-    (c,) = prod.connectors
+    (c,) = prod.of("connectors")
     assert (c.config["file"], c.config["topics"], c.config["tasks.max"], c.state) == (
         "/data/a", "t", "4", ConnectorState.STOPPED)
     assert c.config_origins["file"].line == 12 and c.config_origins["topics"].line == 8

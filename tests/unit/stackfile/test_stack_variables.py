@@ -140,10 +140,10 @@ def test_in_a_stack_with_types_and_precedence(tmp_path):
         """)
     stack, diags = validate_stack(p, environ={})
     assert diags == []
-    assert {t.name: t.partitions for t in stack.topics} == {"app.orders": 3, "app.quoted": 1}
+    assert {t.name: t.partitions for t in stack.of("topics")} == {"app.orders": 3, "app.quoted": 1}
     assert stack.cluster.bootstrap_servers == "localhost:9092"
     prod, _ = validate_stack(p, "prod", environ={})
-    assert {t.name: t.partitions for t in prod.topics}["app.orders"] == 12
+    assert {t.name: t.partitions for t in prod.of("topics")}["app.orders"] == 12
     env, _ = validate_stack(p, "prod", environ={"parts": "7", "BOOT": "k:1"})
     assert {t.name: t.partitions for t in env.topics}["app.orders"] == 7
     assert env.cluster.bootstrap_servers == "k:1"
