@@ -85,8 +85,9 @@ class KindUnit:
 
     @property
     def kind_state(self) -> "Callable[[Any, Mapping[str, Entry], Any], KindState] | None":
-        """Its slice of the live state from a read of its own (kplan.cluster.reader's `OWN_READS`): (the answer, its
-        part of the ownership record, why it could not be read or None) -> its KindState."""
+        """Its slice of the live state from what the batched read answered for its section (a read registered in
+        kplan.cluster.kind_io: `ADMIN_READS`, `OWN_READS`; nothing for a kind without one): (the answer, its part of
+        the ownership record, why it could not be read or None) -> its KindState."""
         return _resolve(f"{self.live_module}:kind_state") if self.live_module else None
 
     @property
