@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.kinds.acl.model import AclBinding
+from kplan.model.live import Problem
 
 # What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.
 NEEDS = {
@@ -49,6 +50,22 @@ def access_problem(call: str, exc: BaseException) -> str | None:
     if name == "SECURITY_DISABLED":
         return ("the cluster has no authorizer (the broker answered SECURITY_DISABLED), so it holds no ACLs; "
                 "configure authorizer.class.name on the brokers, or remove the stack's acls section")
+    return None
+
+
+def cluster_rights_problem(operations) -> Problem | None:
+    """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
+    the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker
+    reports the operations only to a principal with DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
+    if operations is None:
+        return Problem.NOT_AUTHORIZED
+    names = {getattr(op, "name", str(op)) for op in operations}
+    if "ALL" in names:
+        return None
+    if "DESCRIBE" not in names:
+        return Problem.NOT_AUTHORIZED
+    if "ALTER" not in names:
+        return Problem.NOT_AUTHORIZED_ALTER
     return None
 
 

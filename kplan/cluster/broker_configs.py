@@ -26,7 +26,9 @@ from kplan.secrets import SecretValues
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_python import KafkaPythonWriter
+    from kplan.cluster.validator import RealValidator
     from kplan.kinds.ports import BatchResults
+    from kplan.model.desired import Stack
     from kplan.model.plan import Plan, PlanDiagnostic
 
 BROKER = 4  # the BROKER config resource type
@@ -150,6 +152,19 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
     finally:
         client.close()
     return out
+
+
+class BrokerConfigValidation:
+    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io): with a client of
+    its own, for a stack that names its cluster."""
+
+    def __init__(self, systems: "RealValidator"):
+        self.systems = systems
+
+    def validate(self, stack: "Stack", plan: "Plan") -> list["PlanDiagnostic"]:
+        if self.systems.cluster is None:
+            return []
+        return validate(self.systems.cluster, self.systems.secrets, plan)
 
 
 def alter_broker_configs(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Mapping[str, str | None]]],

@@ -382,8 +382,9 @@ def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None
         client.close()
 
 
-# The reads made with this client, by the stack section they read (kplan.cluster.reader runs them when the stack
-# declares or owns the section): (cluster, secrets) -> (the answer, why it could not be read).
+# The reads made with this client, by the stack section they read (registered in kplan.cluster.kind_io; the reader
+# runs them when the stack declares or owns the section): (cluster, secrets) -> (the answer, why it could not be
+# read).
 def _read_broker_configs(cluster, secrets):
     from kplan.cluster.broker_configs import read_broker_configs  # loaded only for a stack with broker configs
 

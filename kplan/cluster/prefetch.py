@@ -25,7 +25,7 @@ _READ_IMPORTS = ("kplan.cluster.describe", "kplan.cluster.settle",
                  "kplan.cluster.validator", "kplan.state.ownership", "kplan.state.lock", "kplan.state.records",
                  "kplan.transport.reach", "kplan.transport.retry", "kplan.cluster.access",
                  "kplan.transport.wire.configs", "kplan.transport.wire.connection", "confluent_kafka",
-                 "confluent_kafka.admin")
+                 "confluent_kafka.admin", "kplan.cluster.topic_validation")
 # What planning imports beside them — every kind's unit and planning module, the planner — imported by the loading
 # thread once the read has started, while its requests are on the wire (~70 ms of imports on the 2-core machine,
 # out of a 1,000-topic plan's critical path). The read touches the kinds only at its end (`kinds_loaded`), after

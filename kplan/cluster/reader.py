@@ -3,6 +3,8 @@
 One metadata request for every topic (partitions, replication factor), `describe_configs` in chunks run
 concurrently, one `GET /connectors?expand=info&expand=status`, one `GET /connector-plugins`, and one read of the
 ownership record. Every call is bounded by the stack's `cluster.timeout`; failures become one clear error line.
+Beside them, the reads every other kind registers by its section (kplan.cluster.kind_io: `ADMIN_READS` on this
+admin client, `OWN_READS` with a client of their own); each kind makes its slice from its answer (`kind_slices`).
 """
 
 from __future__ import annotations
@@ -11,23 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 from typing import Iterable, Mapping, Protocol
 
-from kplan.cluster.access import error_name, from_kafka, match_any
 from kplan.cluster.clients import connect_client
 from kplan.cluster.connects import ConnectClients
-from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
+from kplan.cluster.kind_io import ADMIN_READS, OWN_READS, AdminContext
 from kplan.cluster.pin import check_pin
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
-from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic, Problem
+from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
-
-# The kinds read with a client of their own beside the admin client's batched read, by stack section: (cluster,
-# secrets) -> (the answer, why it could not be read); each kind turns the answer into its slice (`kind_state`).
-OWN_READS = {**KAFKA_PYTHON_READS}
 
 
 class KplanRecords(Protocol):
@@ -87,17 +84,19 @@ class KafkaReader:
             # costly config read of the declared topics starts as soon as the metadata is in; topics only the
             # ownership record names (usually none) are read after it.
             connect_future = pool.submit(self._read_connect)
-            # with the operations kplan's principal may do on the cluster: describe_acls answers a principal without
-            # DESCRIBE on the cluster with an empty list, not an error, so only this tells it apart
+            # with the operations kplan's principal may do on the cluster, which the kinds' reads on the admin
+            # client judge their rights by (ADMIN_READS: their first requests go out now, beside it)
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
-            acls_future = self.admin.describe_acls(match_any(), request_timeout=self.cluster.timeout_s)
+            shared = AdminContext(self.admin, self.cluster, cluster_future)
+            admin_reads = {s: read(shared) for s, read in ADMIN_READS.items()}
             early = self._describe_early(pool, topic_names)
             own = {s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items() if s in sections}
             # checks the pin (cluster.id) before anything else is read or used: the answers of the requests
             # already in flight beside it are then never looked at
             metadata = self.last_metadata = self.topic_metadata()
-            users_request = self._request_users(cluster_future, acls_future)  # (both answered by now, as a rule)
+            for admin_read in admin_reads.values():  # (what they wait for is answered by now, as a rule)
+                admin_read.after_pin()
             records_future = (pool.submit(self.records.read_all, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s)
                               if self.records is not None and self.records.ownership_topic in metadata else None)
@@ -115,11 +114,8 @@ class KafkaReader:
                 wanted |= extra
             metadata, configs = self._settled_configs(metadata, configs, wanted)
             cluster_id, broker_count = self._cluster_result(cluster_future)
-            cluster_ops = getattr(cluster_future.result(), "authorized_operations", None)
             connectors, plugins, connect_problems, connect_versions = connect_future.result()
-            acls, acl_problem = self._acls_result(acls_future)
-            answers = {"acls": (acls, acl_problem or cluster_rights_problem(cluster_ops)),
-                       "users": self._users_result(users_request)}
+            answers = {s: admin_read.result() for s, admin_read in admin_reads.items()}
             own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
                         if s not in own and ownership is not None and ownership.of(s)})
             answers.update({s: f.result() for s, f in own.items()})
@@ -152,57 +148,6 @@ class KafkaReader:
         check_pin(self.cluster, desc.cluster_id)
         return desc.cluster_id, len(desc.nodes)
 
-    def _acls_result(self, future) -> tuple[dict[str, set], Problem | None]:
-        """Every ACL binding on the cluster by principal (one describe_acls); or why they cannot be read (no
-        authorizer, not allowed): a problem only for a stack with ACLs."""
-        try:
-            found = future.result(timeout=self.cluster.timeout_s + 1)
-        except Exception as e:  # noqa: BLE001
-            name = error_name(e)
-            if name == "SECURITY_DISABLED":
-                return {}, Problem.SECURITY_DISABLED
-            if name == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, Problem.NOT_AUTHORIZED
-            raise unreachable(self.cluster, e) from e
-        by_principal: dict[str, set] = {}
-        for k in found or ():
-            principal, binding = from_kafka(k)
-            by_principal.setdefault(principal, set()).add(binding)
-        return by_principal, None
-
-    def _request_users(self, cluster_future, acls_future) -> tuple[object | None, Problem | None]:
-        """Ask for every SCRAM user with credentials (one request) if kplan's principal may read them — its
-        authorized operations on the cluster say so, or the cluster has no authorizer — and say why not otherwise.
-
-        Never asked of a principal without the right: confluent-kafka 2.16 aborts the whole process
-        ("munmap_chunk(): invalid pointer") when describe_user_scram_credentials is answered
-        CLUSTER_AUTHORIZATION_FAILED."""
-        try:
-            cluster_ops = cluster_future.result(timeout=self.cluster.timeout_s + 1).authorized_operations
-            acls_future.result(timeout=self.cluster.timeout_s + 1)
-            problem = cluster_rights_problem(cluster_ops)
-        except Exception as e:  # noqa: BLE001 - the cluster's own answers are judged where they are read
-            if error_name(e) != "SECURITY_DISABLED":
-                return None, None
-            problem = None  # no authorizer: nothing is refused
-        if problem is Problem.NOT_AUTHORIZED:
-            return None, problem
-        return self.admin.describe_user_scram_credentials(None, request_timeout=self.cluster.timeout_s), problem
-
-    def _users_result(self, request) -> tuple[dict[str, dict[str, int]], Problem | None]:
-        """The users asked for by `_request_users` (user -> mechanism -> iterations); or why they cannot be read or
-        changed (a problem only for a stack with users)."""
-        from kplan.cluster.scram import credentials_of
-        future, problem = request
-        if future is None:
-            return {}, problem
-        try:
-            found = future.result(timeout=self.cluster.timeout_s + 1)
-        except Exception as e:  # noqa: BLE001
-            if error_name(e) == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, Problem.NOT_AUTHORIZED
-            raise unreachable(self.cluster, e) from e
-        return {u: credentials_of(d) for u, d in (found or {}).items()}, problem
     def describe_cluster(self) -> tuple[str, int]:
         try:
             desc = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s).result(
@@ -327,22 +272,6 @@ def live_topic(name: str, metadata: tuple, configs: tuple[Mapping, Mapping, froz
     parts, rf, *assignment = metadata
     overrides, effective, sensitive = configs
     return LiveTopic(name, parts, rf, overrides, effective, sensitive, assignment[0] if assignment else ())
-
-
-def cluster_rights_problem(operations) -> Problem | None:
-    """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
-    the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker
-    reports the operations only to a principal with DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
-    if operations is None:
-        return Problem.NOT_AUTHORIZED
-    names = {getattr(op, "name", str(op)) for op in operations}
-    if "ALL" in names:
-        return None
-    if "DESCRIBE" not in names:
-        return Problem.NOT_AUTHORIZED
-    if "ALTER" not in names:
-        return Problem.NOT_AUTHORIZED_ALTER
-    return None
 
 
 def kind_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[ResourceType, KindState]:

@@ -87,8 +87,10 @@ class KindUnit:
 
     @property
     def kind_state(self) -> "Callable[[Any, Any, Any], KindState] | None":
-        """Its slice of the live state from a read of its own (kplan.cluster.reader's `OWN_READS`): (the answer, its
-        part of the ownership record, why it could not be read or None) -> its KindState."""
+        """Its slice of the live state from what the batched read answered for its section (a read registered in
+        kplan.cluster.kind_io: `ADMIN_READS`, `OWN_READS`; topics and connectors, which every read has; nothing for a
+        kind without one): (the answer, its part of the ownership record — a names-only kind's `NamesPart` —, why it
+        could not be read or None) -> its KindState."""
         return _resolve(f"{self.live_module}:kind_state") if self.live_module else None
 
     @property

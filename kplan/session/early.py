@@ -113,18 +113,15 @@ class EarlyLock:
             error = e
         session.reader = Handed(session.reader, stack.name, names, sections).handed(live, error)
         if live is not None and self._creates:
-            self._creates_ahead(session, live)
+            self._validate_ahead(session, live)
 
-    def _creates_ahead(self, session, live) -> None:
-        """The declared topics the cluster lacks: the broker validates their creates while the command's thread
-        plans, and the plan's validation takes those answers if it validates the same creates
-        (kplan.cluster.validator.RealValidator.creates_ahead). A saving only: whatever goes wrong here leaves the
-        validation to ask itself, and never fails the run."""
+    def _validate_ahead(self, session, live) -> None:
+        """What the plan's validation can ask of the real systems before the plan is made — the creates of the
+        declared topics the cluster lacks — asked now, while the command's thread plans; the plan's validation takes
+        those answers if it validates the same (kplan.cluster.validator.RealValidator.validate_ahead). A saving only:
+        whatever goes wrong here leaves the validation to ask itself, and never fails the run."""
         try:
-            from kplan.model.plan import ResourceType
-
-            topics = live.of(ResourceType.TOPIC).resources
-            session.validator.creates_ahead([t for t in self._stack.of("topics") if t.name not in topics])
+            session.validator.validate_ahead(self._stack, live)
         except Exception:  # noqa: BLE001
             pass
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from kplan.cluster.reader import KafkaReader, plan_validator
 from kplan.cluster.validator import RealValidator
-from kplan.model.desired import ClusterSpec, Stack, TopicSpec
+from kplan.model.desired import ClusterSpec, Stack
+from kplan.model.live import LiveState
 from kplan.model.plan import Plan, PlanDiagnostic
 from kplan.registry.reads import RegistryReads, open_registry, registry_checks
 from kplan.secrets import SecretValues
@@ -43,8 +44,8 @@ class StackValidator:
         """The whole stack's secrets, once loaded (only the cluster's validation sends secret values)."""
         self.cluster.secrets = secrets
 
-    def creates_ahead(self, specs: list[TopicSpec]) -> None:
-        self.cluster.creates_ahead(specs)
+    def validate_ahead(self, stack: Stack, live: LiveState) -> None:
+        self.cluster.validate_ahead(stack, live)
 
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
         return self.cluster.validate(stack, plan) + registry_checks(self.registry, stack, plan)

@@ -1,7 +1,7 @@
-"""`RealValidator.creates_ahead`: apply's lock thread sends the validate-only create of the topics the cluster
-lacks while the command's thread plans; the plan's validation takes those answers only when it validates exactly
-those creates (the same names, partitions, replication factors and configs), and only once. The real broker:
-tests/integration/test_validate_ahead.py."""
+"""Topics' validation sent ahead (`RealValidator.validate_ahead`, `TopicValidation.creates_ahead`): apply's lock
+thread sends the validate-only create of the topics the cluster lacks while the command's thread plans; the plan's
+validation takes those answers only when it validates exactly those creates (the same names, partitions,
+replication factors and configs), and only once. The real broker: tests/integration/test_validate_ahead.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from concurrent.futures import Future
 
 from builders import live, ltopic, stack, topic
 
+from kplan.cluster.topic_validation import TopicValidation
 from kplan.cluster.validator import RealValidator
 from kplan.plan.planner import make_plan
 
@@ -38,11 +39,17 @@ def validator(admin) -> RealValidator:
     return RealValidator(admin, None, 5)
 
 
+def topics(v: RealValidator) -> TopicValidation:
+    validation = v.validation("topics")
+    assert isinstance(validation, TopicValidation)
+    return validation
+
+
 def test_the_answers_sent_ahead_are_taken_and_nothing_is_asked_again():
     admin = RefusingAdmin()
     st = stack([topic("orders"), topic("bad-one")])
     v = validator(admin)
-    v.creates_ahead(list(st.of("topics")))
+    topics(v).creates_ahead(list(st.topics))
     diags = v.validate(st, make_plan(st, live()))
     assert len(admin.calls) == 1  # the ahead request only
     [d] = diags
@@ -54,7 +61,7 @@ def test_the_same_diagnostics_as_asking_directly():
     st = stack([topic("orders"), topic("bad-one", line=7)])
     plan = make_plan(st, live())
     ahead = validator(RefusingAdmin())
-    ahead.creates_ahead(list(st.of("topics")))
+    topics(ahead).creates_ahead(list(st.topics))
     assert ahead.validate(st, plan) == validator(RefusingAdmin()).validate(st, plan)
 
 
@@ -62,7 +69,7 @@ def test_a_plan_creating_fewer_topics_takes_the_answers_of_those():
     admin = RefusingAdmin()
     st = stack([topic("orders"), topic("bad-one")])
     v = validator(admin)
-    v.creates_ahead(list(st.of("topics")))
+    topics(v).creates_ahead(list(st.topics))
     # "bad-one" exists by the time the plan is made: only "orders" is created, and only its answer counts
     assert v.validate(st, make_plan(st, live([ltopic("bad-one")]))) == []
     assert len(admin.calls) == 1
@@ -72,14 +79,14 @@ def test_a_create_that_differs_from_the_one_sent_ahead_is_asked_again():
     admin = RefusingAdmin()
     sent = stack([topic("orders", config={"retention.ms": "1000"})])
     v = validator(admin)
-    v.creates_ahead(list(sent.topics))
+    topics(v).creates_ahead(list(sent.topics))
     st = stack([topic("orders", config={"retention.ms": "2000"})])
     assert v.validate(st, make_plan(st, live())) == []
     assert len(admin.calls) == 2 and admin.calls[1] == [("orders", 3, 3, {"retention.ms": "2000"})]
     # and a topic that was not sent ahead at all
     admin = RefusingAdmin()
     v = validator(admin)
-    v.creates_ahead([topic("orders")])
+    topics(v).creates_ahead([topic("orders")])
     st = stack([topic("orders"), topic("payments")])
     v.validate(st, make_plan(st, live()))
     assert len(admin.calls) == 2 and [t[0] for t in admin.calls[1]] == ["orders", "payments"]
@@ -90,7 +97,7 @@ def test_the_answers_sent_ahead_serve_the_first_validation_only():
     admin = RefusingAdmin()
     st = stack([topic("orders")])
     v = validator(admin)
-    v.creates_ahead(list(st.of("topics")))
+    topics(v).creates_ahead(list(st.topics))
     plan = make_plan(st, live())
     v.validate(st, plan)
     v.validate(st, plan)
@@ -108,6 +115,20 @@ def test_a_failure_to_send_ahead_leaves_the_validation_to_ask():
     admin = Broken()
     st = stack([topic("bad-one")])
     v = validator(admin)
-    v.creates_ahead(list(st.of("topics")))
+    topics(v).creates_ahead(list(st.topics))
     [d] = v.validate(st, make_plan(st, live()))
     assert d.code == "broker-refused" and len(admin.calls) == 2
+
+
+def test_validate_ahead_sends_the_creates_of_the_declared_topics_the_read_lacks():
+    admin = RefusingAdmin()
+    st = stack([topic("orders"), topic("bad-one")])
+    v = validator(admin)
+    read = live([ltopic("orders")])
+    v.validate_ahead(st, read)
+    assert [[t[0] for t in call] for call in admin.calls] == [["bad-one"]]
+    [d] = v.validate(st, make_plan(st, read))
+    assert d.address == "topic.bad-one" and len(admin.calls) == 1  # taken, not asked again
+    v = validator(admin := RefusingAdmin())
+    v.validate_ahead(st, live([ltopic("orders"), ltopic("bad-one")]))
+    assert admin.calls == []  # the cluster has them all: nothing to send

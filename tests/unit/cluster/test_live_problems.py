@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from kplan.cluster.reader import cluster_rights_problem
+from kplan.cluster.access import cluster_rights_problem
 from kplan.errors import KplanError
 from kplan.importer import ImportOptions, build_import
 from kplan.kinds.acl.kind import KIND as ACLS

@@ -46,7 +46,7 @@ class FakeReader:
         self.reads.append((stack_name, self.lock.held))
         if self.error is not None:
             raise self.error
-        return SimpleNamespace(n=len(self.reads), all_topic_names=frozenset(), topics={"there": object()})
+        return SimpleNamespace(n=len(self.reads), all_topic_names=frozenset())
 
     def close(self) -> None:
         pass
@@ -54,10 +54,10 @@ class FakeReader:
 
 class FakeValidator:
     def __init__(self):
-        self.ahead: list[list[str]] = []
+        self.ahead: list[tuple[str, int]] = []
 
-    def creates_ahead(self, specs) -> None:
-        self.ahead.append([t.name for t in specs])
+    def validate_ahead(self, stack, live) -> None:
+        self.ahead.append((stack.name, live.n))
 
 
 class FakeSession:
@@ -184,10 +184,11 @@ def test_no_read_without_the_lock(monkeypatch):
     assert cluster.session.reader.reads == []
 
 
-def test_the_creates_of_the_topics_the_read_lacks_are_validated_ahead(monkeypatch):
+def test_the_plans_validation_is_started_ahead_from_the_read(monkeypatch):
     early, cluster = start(monkeypatch, FakeLock())
     early.locked()
-    assert cluster.session.validator.ahead == [["new"]]  # sent once the read is in; "there" exists
+    # sent once the read is in, from its answer (what it sends: tests/unit/cluster/test_creates_ahead.py)
+    assert cluster.session.validator.ahead == [("s", 1)]
 
 
 def test_nothing_is_validated_ahead_by_a_destroy_or_after_a_failed_read(monkeypatch):
@@ -202,7 +203,7 @@ def test_nothing_is_validated_ahead_by_a_destroy_or_after_a_failed_read(monkeypa
 def test_a_failure_to_validate_ahead_does_not_fail_the_run(monkeypatch):
     gate = threading.Event()
     early, cluster = start(monkeypatch, FakeLock(gate))
-    del cluster.session.validator.ahead  # creates_ahead now raises AttributeError in the thread, once it reads
+    del cluster.session.validator.ahead  # validate_ahead now raises AttributeError in the thread, once it reads
     gate.set()
     assert early.opened() is cluster
     assert early.locked().held

@@ -1,0 +1,59 @@
+"""The batched read's ACL part (registered in `kplan.cluster.kind_io`): every binding on the cluster by principal, in
+one describe_acls sent beside the reader's describe_cluster.
+
+describe_acls answers a principal without DESCRIBE on the cluster with an empty list, not an error: only the
+principal's authorized operations on the cluster, which the reader's describe_cluster asks for
+(include_authorized_operations), tell it apart (`cluster_rights_problem`). The same request also says whether the
+cluster has an authorizer at all (SECURITY_DISABLED), which the SCRAM users' read needs before it asks
+(`kplan.cluster.user_read`): it shares it (`acls_request`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kplan.cluster.access import cluster_rights_problem, error_name, from_kafka, match_any
+from kplan.model.live import Problem
+from kplan.transport.kafka import unreachable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.cluster.kind_io import AdminContext
+
+
+def acls_request(ctx: "AdminContext") -> Any:
+    """The future of describe_acls matching every binding: sent once per read, whichever read asks first."""
+    return ctx.once("describe_acls",
+                    lambda: ctx.admin.describe_acls(match_any(), request_timeout=ctx.cluster.timeout_s))
+
+
+class AclRead:
+    """Every ACL binding by principal (`kplan.cluster.kind_io.AdminRead`)."""
+
+    def __init__(self, ctx: "AdminContext"):
+        self.ctx = ctx
+        self.future = acls_request(ctx)
+
+    def after_pin(self) -> None:
+        pass
+
+    def result(self) -> tuple[dict[str, set], Problem | None]:
+        acls, problem = self._bindings()
+        operations = getattr(self.ctx.described.result(), "authorized_operations", None)
+        return acls, problem or cluster_rights_problem(operations)
+
+    def _bindings(self) -> tuple[dict[str, set], Problem | None]:
+        """Every ACL binding on the cluster by principal; or why they cannot be read (no authorizer, not allowed): a
+        problem only for a stack with ACLs."""
+        try:
+            found = self.ctx.answer(self.future)
+        except Exception as e:  # noqa: BLE001
+            name = error_name(e)
+            if name == "SECURITY_DISABLED":
+                return {}, Problem.SECURITY_DISABLED
+            if name == "CLUSTER_AUTHORIZATION_FAILED":
+                return {}, Problem.NOT_AUTHORIZED
+            raise unreachable(self.ctx.cluster, e) from e
+        by_principal: dict[str, set] = {}
+        for k in found or ():
+            principal, binding = from_kafka(k)
+            by_principal.setdefault(principal, set()).add(binding)
+        return by_principal, None

@@ -1,0 +1,80 @@
+"""What each kind reads and validates through this room, registered by its stack section: the one place the batched
+read (`kplan.cluster.reader`) and the plan-time validation (`kplan.cluster.validator`) find a kind's I/O, so that
+neither names a kind. The kinds are pure and may not import this room; their I/O registers here instead, in the
+module of the system it talks to.
+
+- `OWN_READS`: a kind read with a client of its own beside the batched read, run when the stack declares or owns
+  the section: (cluster, secrets) -> (the answer, why it could not be read). Each client's module lists its own
+  (`kafka_python.OWN_READS`).
+- `ADMIN_READS`: a kind read on the reader's admin client, asked beside its describe_cluster: (`AdminContext`) -> an
+  `AdminRead`. Always read (the plan needs the whole cluster's, e.g. for orphans under a claim).
+- `VALIDATIONS`: a kind's plan-time validation by the real system ("module:name" of (the RealValidator: its
+  clients, timeout and secrets) -> a `kplan.cluster.validator.KindValidation`), imported when a plan first changes
+  the kind.
+Each kind then makes its slice of the live state from its answer (`KindUnit.kind_state`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+
+from kplan.cluster.acl_read import AclRead
+from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
+from kplan.cluster.user_read import UserRead
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import ClusterSpec
+    from kplan.model.live import Problem
+
+
+@dataclass
+class AdminContext:
+    """The reader's admin client as the kinds' reads share it within one read: its describe_cluster (asked with
+    kplan's principal's authorized operations on the cluster, which the reads judge their rights by) and the
+    requests several reads need, sent once (`once`)."""
+
+    admin: Any
+    cluster: "ClusterSpec"
+    described: Any  # the future of describe_cluster(include_authorized_operations=True)
+    _sent: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, key: str, send: Callable[[], Any]) -> Any:
+        """The request `key`, sent by the first read that asks for it (`send`), shared by the others."""
+        if key not in self._sent:
+            self._sent[key] = send()
+        return self._sent[key]
+
+    def answer(self, future: Any) -> Any:
+        """A request's answer, bounded by the stack's timeout."""
+        return future.result(timeout=self.cluster.timeout_s + 1)
+
+
+class AdminRead(Protocol):
+    """One kind's read on the reader's admin client, made right after describe_cluster is sent (its first requests
+    go beside the metadata request)."""
+
+    def after_pin(self) -> None:
+        """The cluster pin is checked: the answers in flight may now be looked at, and requests that depend on them
+        sent."""
+
+    def result(self) -> "tuple[Any, Problem | None]":
+        """(its answer, why it could not be read), once the reader has judged describe_cluster's answer."""
+        ...
+
+
+@dataclass(frozen=True)
+class Validation:
+    ref: str  # "module:name": (the RealValidator) -> the kind's validation
+    # It has an early part, `ahead(stack, live)`: apply's lock thread starts it as soon as it has read the cluster
+    # (kplan.session.early), and the plan's validation takes its answers. Its module is then imported by that
+    # thread: it is in kplan.cluster.prefetch's _READ_IMPORTS.
+    ahead: bool = False
+
+
+OWN_READS: Mapping[str, Callable] = {**KAFKA_PYTHON_READS}
+ADMIN_READS: Mapping[str, Callable[[AdminContext], AdminRead]] = {"acls": AclRead, "users": UserRead}
+VALIDATIONS: Mapping[str, Validation] = {
+    "topics": Validation("kplan.cluster.topic_validation:TopicValidation", ahead=True),
+    "connectors": Validation("kplan.cluster.connect_validation:ConnectorValidation"),
+    "broker_configs": Validation("kplan.cluster.broker_configs:BrokerConfigValidation"),
+}

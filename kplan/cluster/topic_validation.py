@@ -1,0 +1,136 @@
+"""Topics' plan-time validation by the broker (registered in `kplan.cluster.kind_io`):
+
+- topic creates: one `create_topics(..., validate_only=True)` for all of them — sent ahead by apply's lock thread
+  (`ahead`) as soon as it has read the cluster, so that the broker validates while the command's thread plans;
+- partition increases: one `create_partitions(..., validate_only=True)`;
+- config changes: one `incremental_alter_configs(..., validate_only=True)`.
+Each refusal is one error at the topic's line in the stack file. Nothing here writes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from kplan.cluster.access import error_name
+from kplan.cluster.settle import EXISTS, NOT_LISTED
+from kplan.model.desired import Stack, TopicSpec
+from kplan.model.live import LiveState
+from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.permissions import denied
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.cluster.validator import RealValidator
+
+
+def _new_topics(specs: list[TopicSpec]) -> list:
+    from confluent_kafka.admin import NewTopic
+
+    return [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in specs]
+
+
+def _create_key(spec: TopicSpec) -> tuple:
+    """Everything a validate-only create sends of a topic: answers sent ahead stand only for the same request."""
+    return spec.name, spec.partitions, spec.replication_factor, tuple(sorted(spec.config.items()))
+
+
+class TopicValidation:
+    """The broker's validate-only answers for a plan's topic changes (`kplan.cluster.validator.KindValidation`)."""
+
+    def __init__(self, systems: "RealValidator"):
+        self.systems = systems  # the admin client, the timeout, kplan's principal
+        # A validate-only create sent ahead (`creates_ahead`): the keys of its topics and its answers' futures.
+        self._ahead: tuple[frozenset, Mapping] | None = None
+
+    def ahead(self, stack: Stack, live: LiveState) -> None:
+        """The creates of the declared topics the cluster lacks, sent ahead (`creates_ahead`)."""
+        there = live.of(ResourceType.TOPIC).resources
+        self.creates_ahead([t for t in stack.topics if t.name not in there])
+
+    def creates_ahead(self, specs: list[TopicSpec]) -> None:
+        """Send the validate-only create of `specs` now; the plan's validation takes its answers instead of asking
+        again when it validates creates of these very topics (`_validate_creates`). Nothing is created; a failure to
+        send leaves the validation to ask itself."""
+        if not specs:
+            return
+        try:
+            futures = self.systems.admin.create_topics(_new_topics(specs), validate_only=True,
+                                                       request_timeout=self.systems.timeout_s)
+        except Exception:  # noqa: BLE001 - the validation asks again, and reports what is wrong
+            return
+        self._ahead = (frozenset(_create_key(t) for t in specs), futures)
+
+    def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
+        topics = {t.name: t for t in stack.topics}
+        changes = [c for c in plan.changes if c.type == ResourceType.TOPIC and c.name in topics]
+        diags = self._validate_creates([topics[c.name] for c in changes if c.action == Action.CREATE])
+        updates = [c for c in changes if c.action == Action.UPDATE]
+        diags += self._validate_partition_increases(updates, topics)
+        diags += self._validate_config_changes(updates, topics)
+        return diags
+
+    def _results(self, futures: Mapping, what: str, specs: Mapping[str, TopicSpec]) -> list[PlanDiagnostic]:
+        out = []
+        for key, fut in futures.items():
+            name = key if isinstance(key, str) else getattr(key, "name", getattr(key, "topic", str(key)))
+            try:
+                fut.result(timeout=self.systems.timeout_s + 5)
+            except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic
+                spec = specs.get(name)
+                if what == "create" and error_name(e) == EXISTS:  # see kplan.cluster.settle
+                    out.append(error(f"topic {name!r} exists, but the broker's metadata did not list it when the "
+                                     "cluster was read (a bulk change still settling, or created meanwhile): plan "
+                                     "again", NOT_LISTED, address=f"topic.{name}",
+                                     origin=spec.origin if spec else None))
+                    continue
+                why = (denied(e, what, f"topic {name}", self.systems.who)
+                       or describe_kafka_error(e))
+                out.append(error(f"the broker would refuse to {what} topic {name!r}: {why}",
+                                 "broker-refused", address=f"topic.{name}",
+                                 origin=spec.origin if spec else None))
+        return out
+
+    def _validate_creates(self, specs: list[TopicSpec]) -> list[PlanDiagnostic]:
+        ahead, self._ahead = self._ahead, None  # answers sent ahead serve the first validation only
+        if not specs:
+            return []
+        names = {t.name for t in specs}
+        if ahead is not None and {_create_key(t) for t in specs} <= ahead[0]:
+            futures = {name: fut for name, fut in ahead[1].items() if name in names}
+        else:
+            futures = self.systems.admin.create_topics(_new_topics(specs), validate_only=True,
+                                                       request_timeout=self.systems.timeout_s)
+        return self._results(futures, "create", {t.name: t for t in specs})
+
+    def _validate_partition_increases(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
+        from confluent_kafka.admin import NewPartitions
+
+        grow = [NewPartitions(c.name, topics[c.name].partitions) for c in changes
+                if any(a.path == ("partitions",) and a.kind == AttrKind.UPDATE for a in c.attributes)]
+        if not grow:
+            return []
+        futures = self.systems.admin.create_partitions(grow, validate_only=True,
+                                                       request_timeout=self.systems.timeout_s)
+        return self._results(futures, "add partitions to", topics)
+
+    def _validate_config_changes(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
+        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+        resources = []
+        for c in changes:
+            entries = []
+            for a in c.attributes:
+                if len(a.path) != 2 or a.path[0] != "config" or not a.changed:
+                    continue
+                key = a.path[1]
+                if a.kind == AttrKind.REMOVE:
+                    entries.append(ConfigEntry(key, None, incremental_operation=AlterConfigOpType.DELETE))
+                else:
+                    entries.append(ConfigEntry(key, topics[c.name].config[key],
+                                               incremental_operation=AlterConfigOpType.SET))
+            if entries:
+                resources.append(ConfigResource(ConfigResource.Type.TOPIC, c.name, incremental_configs=entries))
+        if not resources:
+            return []
+        futures = self.systems.admin.incremental_alter_configs(resources, validate_only=True,
+                                                               request_timeout=self.systems.timeout_s)
+        return self._results(futures, "change the configs of", topics)
