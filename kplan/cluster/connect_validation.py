@@ -36,7 +36,7 @@ class ConnectorValidation:
         self.systems = systems  # the Connect clients, the timeout, the stack's secrets (read when validating)
 
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
-        connectors = {c.name: c for c in stack.connectors}
+        connectors = {c.name: c for c in stack.of("connectors")}
         changes = [c for c in plan.changes if c.type == ResourceType.CONNECTOR and c.name in connectors]
         diags = self._validate_connectors([connectors[c.name] for c in changes
                                            if c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)])

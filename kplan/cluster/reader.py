@@ -117,7 +117,7 @@ class KafkaReader:
             connectors, plugins, connect_problems, connect_versions = connect_future.result()
             answers = {s: admin_read.result() for s, admin_read in admin_reads.items()}
             own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
-                        if s not in own and ownership is not None and ownership.of(s)})
+                        if s not in own and ownership is not None and ownership.owned(s)})
             answers.update({s: f.result() for s, f in own.items()})
         answers["topics"] = ({name: live_topic(name, meta, configs[name]) for name, meta in metadata.items()
                               if name in wanted}, None)
@@ -275,7 +275,7 @@ def live_topic(name: str, metadata: tuple, configs: tuple[Mapping, Mapping, froz
 
 
 def kind_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[ResourceType, KindState]:
-    """Every kind's slice of the live state beside topics and connectors: made by the kind (its live module's
+    """Every kind's slice of the live state: made by the kind (its live module's
     `kind_state`) from what the read answered for its section (nothing, for a section not read or read later by
     its follow-up) and its part of the stack's ownership record."""
     from kplan.cluster.prefetch import kinds_loaded

@@ -44,7 +44,7 @@ class TopicValidation:
     def ahead(self, stack: Stack, live: LiveState) -> None:
         """The creates of the declared topics the cluster lacks, sent ahead (`creates_ahead`)."""
         there = live.of(ResourceType.TOPIC).resources
-        self.creates_ahead([t for t in stack.topics if t.name not in there])
+        self.creates_ahead([t for t in stack.of("topics") if t.name not in there])
 
     def creates_ahead(self, specs: list[TopicSpec]) -> None:
         """Send the validate-only create of `specs` now; the plan's validation takes its answers instead of asking
@@ -60,7 +60,7 @@ class TopicValidation:
         self._ahead = (frozenset(_create_key(t) for t in specs), futures)
 
     def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
-        topics = {t.name: t for t in stack.topics}
+        topics = {t.name: t for t in stack.of("topics")}
         changes = [c for c in plan.changes if c.type == ResourceType.TOPIC and c.name in topics]
         diags = self._validate_creates([topics[c.name] for c in changes if c.action == Action.CREATE])
         updates = [c for c in changes if c.action == Action.UPDATE]

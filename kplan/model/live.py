@@ -103,7 +103,7 @@ class LiveState:
     broker_count: int
     # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
     connector_plugins: frozenset[str] | None = None
-    # Every topic name on the cluster (LiveState.topics may hold only those the plan can touch), for
+    # Every topic name on the cluster (the topics' slice may hold only those the plan can touch), for
     # collision checks ('.' vs '_') and "exists but not ours" messages. None when not read.
     all_topic_names: frozenset[str] | None = None
     # An apply of this stack that did not finish (killed mid-way), described for the user; None when none.

@@ -245,7 +245,8 @@ def _declared_acls(built: dict) -> set[tuple[str, str]]:
     return {("acls", name) for name in built["acls"].meta}
 
 
-# sections whose specs the Stack keeps in fields of their own (or that declare other sections' resources)
+# sections built beside the kinds' own (`SECTIONS`): topics and connectors, collected from every section that declares
+# some (cdc sources generate both), and cdc, which declares other sections' resources
 _NOT_KINDS = ("topics", "connectors", "cdc")
 
 

@@ -66,7 +66,7 @@ def test_a_stack_pinned_to_another_cluster_is_refused_by_every_command(stack, ad
     # run still listed it here, and not at the next look)
     wait_for(lambda: lock_topic(prefix) not in admin.list_topics(timeout=10).topics, 30, "the lock's deletion")
     applied = state(stack, admin, prefix, prefix)
-    assert list(applied[0]["topics"]) == [topic] and applied[2] is not None and topic in applied[2].topics
+    assert list(applied[0]["topics"]) == [topic] and applied[2] is not None and topic in applied[2].owned("topics")
     r = run(stack, "plan", str(path), "--detailed-exitcode")
     assert r.code == 0 and "No changes." in r.out, r.text
 

@@ -123,7 +123,8 @@ def test_a_connect_worker_that_dies_mid_apply_keeps_the_topics_of_its_connectors
     journal = Journal.from_json(json.loads(local.read_text()))
     assert any(s["status"] == StepStatus.UNDO_FAILED for s in journal.steps), journal.steps
     pending = read_ownership({"bootstrap.servers": stack.bootstrap_servers}, prefix, 20)
-    assert pending.run and {f"{prefix}.a", f"{prefix}-a"} <= pending.topics | pending.connectors, pending
+    owned = pending.owned("topics") | pending.owned("connectors")
+    assert pending.run and {f"{prefix}.a", f"{prefix}-a"} <= owned, pending
 
     _start_connect(stack)
     wait_for(lambda: f"{prefix}-a" in requests.get(f"{stack.connect_url}/connectors", timeout=10).json(),

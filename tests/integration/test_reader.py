@@ -12,6 +12,7 @@ import localstack
 from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
 from kplan.model.desired import DEFAULT_CONNECT, ClusterSpec
+from kplan.model.plan import ResourceType
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -37,7 +38,8 @@ def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
         reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
         live = reader.read("some-stack", topic_names=[a, b, "does-not-exist"])
         assert live.broker_count == 1 and live.cluster_id
-        ta, tb = live.topics[a], live.topics[b]
+        topics = live.of(ResourceType.TOPIC).resources
+        ta, tb = topics[a], topics[b]
         assert (ta.partitions, ta.replication_factor) == (3, 1)
         assert dict(ta.overrides) == {"retention.ms": "3600000", "cleanup.policy": "compact"}
         # inherited broker values are effective but never overrides (min.insync.replicas comes with
@@ -45,7 +47,7 @@ def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
         assert dict(tb.overrides) == {}
         assert tb.effective["segment.bytes"] == "1073741824"
         assert tb.effective["cleanup.policy"] == "delete"
-        assert "does-not-exist" not in live.topics
+        assert "does-not-exist" not in live.of(ResourceType.TOPIC).resources
         assert a in live.all_topic_names and "__consumer_offsets" in live.all_topic_names
         assert "org.apache.kafka.connect.file.FileStreamSinkConnector" in live.connector_plugins
         # the worker's version, for the plan's version checks: the one this stack runs (the matrix's or the pom's)
@@ -98,7 +100,7 @@ def test_reads_every_connector_with_config_and_state_in_one_request(stack, admin
         deadline = time.monotonic() + 30
         while True:
             live = reader.read("s", topic_names=[])
-            conn = live.connectors.get(name)
+            conn = live.of(ResourceType.CONNECTOR).resources.get(name)
             if conn is not None and conn.state == "STOPPED" or time.monotonic() > deadline:
                 break
             time.sleep(0.5)

@@ -63,7 +63,8 @@ def test_a_crash_inside_resume_then_rollback_undoes_the_whole_run(stack, admin, 
     killed_at("after-step:1", "apply", str(path), "--auto-approve")  # c and d created, nothing else
     # while unfinished, what the run may have created is owned (pending) and every plan reports the run
     record = _record(admin, stack, prefix)
-    assert {f"{prefix}.c", f"{prefix}.d"} <= record.owned("topics") and f"{prefix}-src" in record.owned("connectors") and record.run
+    assert {f"{prefix}.c", f"{prefix}.d"} <= record.owned("topics") and f"{prefix}-src" in record.owned("connectors")
+    assert record.run
     plan = kplan("plan", str(path))
     assert plan.code == 1 and "did not finish" in plan.text
     # the resume dies too, after its own first step (the config change) is journaled done

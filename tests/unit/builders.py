@@ -104,14 +104,16 @@ def cli_case(stack_text: Callable[..., str], live_state: Callable[[], dict], sec
     return case
 
 
-_KIND_WORDS = {"topic": ResourceType.TOPIC, "connector": ResourceType.CONNECTOR, "acl": ResourceType.ACL, "user": ResourceType.USER, "quota": ResourceType.QUOTA,
-               "subject": ResourceType.SUBJECT, "broker_config": ResourceType.BROKER_CONFIG}
+_KIND_WORDS = {"topic": ResourceType.TOPIC, "connector": ResourceType.CONNECTOR, "acl": ResourceType.ACL,
+               "user": ResourceType.USER, "quota": ResourceType.QUOTA, "subject": ResourceType.SUBJECT,
+               "broker_config": ResourceType.BROKER_CONFIG}
 
 
 def live_state(*args, **kw) -> LiveState:
     """A LiveState from the per-kind words of the live-state file format (kinds/livejson.py): `acls=`,
-    `owned_acls=`, `protected_acls=`, `acl_problem=` (likewise topics, connectors, users, quotas, subjects), `subject_records=`, `offset_tokens=`,
-    `connector_offsets=`; each kind's go into its slice (`LiveState.kinds`), the rest to LiveState as they are."""
+    `owned_acls=`, `protected_acls=`, `acl_problem=` (likewise topics, connectors, users, quotas, subjects),
+    `subject_records=`, `offset_tokens=`, `connector_offsets=`; each kind's go into its slice (`LiveState.kinds`),
+    the rest to LiveState as they are. Positional: cluster id, broker count, topics, connectors."""
     slices: dict = {}
     # positional as LiveState's fields used to be: cluster id, broker count, topics, connectors
     kw.update(zip(("cluster_id", "broker_count", "topics", "connectors"), args))

@@ -37,7 +37,7 @@ def ltopic(name: str, partitions: int = 1, overrides=None) -> LiveTopic:
 
 
 def run_plan(declared: list[TopicSpec], live_topics: list[LiveTopic], admin: FakeAdmin) -> tuple:
-    stack = Stack("s", None, ClusterSpec("b:1"), tuple(declared))
+    stack = Stack("s", None, ClusterSpec("b:1"), freeze({"topics": tuple(declared)} if declared else {}))
     live = live_state("c", 1, {t.name: t for t in live_topics}, {},
                      owned_topics=frozenset(t.name for t in live_topics))
     plan = make_plan(stack, live, secrets=SecretValues())

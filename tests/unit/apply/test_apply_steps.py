@@ -71,16 +71,16 @@ def everything():
                         snapshot_new_tables=True, captured_tables=("public.a", "public.b"),
                         signal=freeze({"topic": "sig", "table_topic": "p.signals"}),
                         offsets=OffsetsSpec("resnap-1", reset=True))
-    stack = Stack("s", None, ClusterSpec("b:1"), (
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"topics": (
         topic("new1"), topic("new2"), topic("new3", config={"cleanup.policy": "compact"}),
         topic("cfg1", config={"retention.ms": "1000"}), topic("cfg2", config={"retention.ms": "2000"}),
         topic("grow", partitions=3), topic("shrink", partitions=1, allow_replace=True),
         replace(topic("wider"), replication_factor=2),
-    ), (
+    ), "connectors": (
         ConnectorSpec("new-conn", freeze({"connector.class": "X", "db.password": SECRET})),
         cdc,
         ConnectorSpec("failed", freeze({"connector.class": "Z"}), restart_failed=True),
-    ), kinds={
+    ),
         "acls": (AclSpec("User:app", (AclBinding("topic", "literal", "new1", "WRITE"),)),),
         "users": (UserSpec("u-new", "${secret:env:U_NEW}"), UserSpec("u-rot", "${secret:env:U_ROT}", rotation="2")),
         "quotas": (QuotaSpec(QuotaEntity("app"), freeze({"producer_byte_rate": 1024.0})),),
@@ -196,7 +196,8 @@ def pg_destroy():
     """A destroy of a Debezium PostgreSQL source that asks to drop its replication slot and publication."""
     cleanup = DbCleanup(True, True, "db", 5432, "u", "demo", "${secret:env:PG_PW}")
     config = {"connector.class": POSTGRES_CLASS, "slot.name": "pg_slot", "publication.name": "pg_pub"}
-    stack = Stack("s", None, ClusterSpec("b:1"), (), (ConnectorSpec("pg", freeze(config), on_destroy=cleanup),))
+    stack = Stack("s", None, ClusterSpec("b:1"),
+                  kinds={"connectors": (ConnectorSpec("pg", freeze(config), on_destroy=cleanup),)})
     live = live_state("c", 1, {}, {"pg": lconn("pg", config)}, owned_connectors=frozenset({"pg"}))
     return stack, live, make_plan(stack, live, destroy=True, secrets=SecretValues())
 
@@ -207,7 +208,7 @@ def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on
     assert steps[1].args_json() == {"connector": "pg", "host": "db", "port": 5432, "user": "u", "database": "demo",
                                     "password": "${secret:env:PG_PW}", "slot": "pg_slot", "publication": "pg_pub"}
     stack, live, _ = pg_destroy()
-    stack = replace(stack, connectors=(replace(stack.of("connectors")[0], on_destroy=None),))
+    stack = replace(stack, kinds={**stack.kinds, "connectors": (replace(stack.of("connectors")[0], on_destroy=None),)})
     plan = make_plan(stack, live, destroy=True, secrets=SecretValues())
     assert [s.kind for s in build_steps(plan, stack, live)] == ["delete-connector", "record-ownership"]
     left = [d.message for d in plan.diagnostics if d.code == "cdc-database-objects-left"]
@@ -283,7 +284,7 @@ def test_the_phases_keep_the_seeds_order_with_room_between():
 
 
 def test_no_changes_no_steps_but_adoption_records_ownership():
-    stack = Stack("s", None, ClusterSpec("b:1"), (topic("t"),))
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"topics": (topic("t"),)})
     live = live_state("c", 1, {"t": ltopic("t")}, {})
     assert build_steps(stack=stack, live=live, plan=make_plan(stack, live, secrets=SecretValues())) == [
         RecordOwnership(ownership_after(make_plan(stack, live), stack, live, False), ownership_of(live))]

@@ -387,7 +387,7 @@ def test_a_run_whose_cluster_dies_gives_up_after_one_timeout_and_journals_locall
         write_record(producer, "__kplan_ownership", b"s", b"{}", timeout, "the ownership record", link=writer.link)
 
     steps = [CreateTopics((TopicArgs(name, 1, 1),), absent=(name,)) for name in ("a", "b")]
-    steps.append(RecordOwnership(Ownership(topics=frozenset({"a", "b"})), Ownership()))
+    steps.append(RecordOwnership(Ownership(names={"topics": frozenset({"a", "b"})}), Ownership()))
     executor = Executor(writer, store, SecretValues(), Progress(io.StringIO()), write_ownership,
                         faults=DiesAfterStep(admin, producer, 0))
     started = time.monotonic()

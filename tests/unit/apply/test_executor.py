@@ -142,15 +142,15 @@ def test_the_record_step_keeps_the_run_marker_and_its_undo_keeps_everything_eith
     records = []
     ex = Executor(writers(FakeWriter()), FakeStore(), SecretValues(), Progress(io.StringIO()), records.append,
                   faults=FailAt(0))
-    step = RecordOwnership(Ownership(topics=frozenset({"b"})), Ownership(topics=frozenset({"a"})))
+    step = RecordOwnership(Ownership(names={"topics": frozenset({"b"})}), Ownership(names={"topics": frozenset({"a"})}))
     journal = Journal("s", None, "c", "d")
     ex.marker = journal.marker()
     ex.execute(journal, [step])
     # the marker is cleared only once the journal says the run is complete (by the caller, kplan.session.run);
     # while the rollback runs, what either record names may exist, so it stays owned
     assert [r.to_json() for r in records] == [
-        {**Ownership(topics=frozenset({"b"})).to_json(), "run": journal.marker()},
-        {**Ownership(topics=frozenset({"a", "b"})).to_json(), "run": journal.marker()}]
+        {**Ownership(names={"topics": frozenset({"b"})}).to_json(), "run": journal.marker()},
+        {**Ownership(names={"topics": frozenset({"a", "b"})}).to_json(), "run": journal.marker()}]
 
 
 def test_a_snapshot_signal_is_sent_with_its_arguments():

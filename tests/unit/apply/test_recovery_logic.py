@@ -151,16 +151,16 @@ def test_an_old_journal_whose_irreversible_step_says_undo_failed_converges():
 
 def test_the_pending_record_owns_everything_before_and_every_record_the_run_writes():
     journal = Journal("s", None, "c", "d")
-    journal.ownership_before = Ownership(topics=frozenset({"a", "gone"}), connectors=frozenset({"x"}),
+    journal.ownership_before = Ownership(names={"topics": frozenset({"a", "gone"}), "connectors": frozenset({"x"})},
                                          sensitive={"x": ("password",)})
-    first = RecordOwnership(Ownership(topics=frozenset({"a", "b"}), connectors=frozenset({"x", "y"}),
-                                      protected_topics=frozenset({"b"}), sensitive={"y": ("token",)}))
-    second = RecordOwnership(Ownership(topics=frozenset({"a", "b", "c"})))
+    first = RecordOwnership(Ownership(names={"topics": frozenset({"a", "b"}), "connectors": frozenset({"x", "y"})},
+                                      protected={"topics": frozenset({"b"})}, sensitive={"y": ("token",)}))
+    second = RecordOwnership(Ownership(names={"topics": frozenset({"a", "b", "c"})}))
     journal.steps = [{"index": i, **s.to_json(), "status": StepStatus.PENDING, "error": ""}
                      for i, s in enumerate([topics_step("b"), first, second])]
     pending = journal.pending_ownership()
-    assert pending.topics == {"a", "gone", "b", "c"} and pending.connectors == {"x", "y"}
-    assert pending.protected_topics == {"b"} and dict(pending.sensitive) == {"x": ("password",), "y": ("token",)}
+    assert pending.owned("topics") == {"a", "gone", "b", "c"} and pending.owned("connectors") == {"x", "y"}
+    assert pending.protects("topics") == {"b"} and dict(pending.sensitive) == {"x": ("password",), "y": ("token",)}
     assert pending.run is None
 
 

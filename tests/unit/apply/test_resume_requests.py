@@ -56,7 +56,8 @@ def test_the_record_after_a_rollback_carries_the_token_of_a_deleted_group():
     from kplan.state.journal import Journal
 
     journal = Journal("s", None, "c", "d", ownership_before=Ownership(
-        topics=frozenset({"t"}), kinds={"consumer_groups": {"g-gone": "d1", "g-other": "x"}}, run={"run_id": "r"}))
+        names={"topics": frozenset({"t"})}, kinds={"consumer_groups": {"g-gone": "d1", "g-other": "x"}},
+        run={"run_id": "r"}))
     journal.steps = [entry(DeleteConsumerGroup("g-gone", "d2", "d1"), "irreversible")]
     record = rolled_back_record(journal)
     assert record.run is None and record.owned("topics") == {"t"}

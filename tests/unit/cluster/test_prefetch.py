@@ -10,6 +10,7 @@ import pytest
 
 from kplan.cluster.prefetch import Prefetch
 from kplan.model.live import LiveState
+from kplan.model.plan import ResourceType
 
 NONE: frozenset[str] = frozenset()  # a stack that declares nothing beyond topics and connectors
 
@@ -70,7 +71,8 @@ def test_topics_the_loaded_stack_adds_are_described_and_added():
     pre = Prefetch(reader, "s", ["a"], NONE)
     live = pre.read("s", topic_names=["a", "cdc.t1", "cdc.t2", "not-there"], sections=NONE)
     assert reader.described == [["cdc.t1", "cdc.t2"]]
-    assert set(live.topics) == {"cdc.t1", "cdc.t2"} and live.topics["cdc.t1"].overrides == {"retention.ms": "1"}
+    topics = live.of(ResourceType.TOPIC).resources
+    assert set(topics) == {"cdc.t1", "cdc.t2"} and topics["cdc.t1"].overrides == {"retention.ms": "1"}
     assert len(reader.calls) == 1
 
 

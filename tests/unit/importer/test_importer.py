@@ -81,7 +81,7 @@ def test_filters_apply_to_every_kind_by_name():
     assert [c["name"] for c in imported.connectors] == ["orders-sink"]
     assert [a["principal"] for a in imported.kinds["acls"]] == ["User:orders-app"]
     only = build_import(state, ImportOptions("s", include=("^pay",), connectors=False, skip=frozenset({"acls"})))
-    assert [t["name"] for t in only.of("topics")] == ["payments.a"] and not only.of("connectors") and not only.kinds.get("acls")
+    assert [t["name"] for t in only.topics] == ["payments.a"] and not only.connectors and not only.kinds.get("acls")
 
 
 def test_connector_secrets_become_references_and_provider_placeholders_stay():

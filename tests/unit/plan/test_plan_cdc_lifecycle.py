@@ -11,7 +11,7 @@ from builders import connector, lconn, live, ltopic, stack, topic
 
 from kplan.apply.steps.ownership import ownership_after
 from kplan.model.desired import Origin, TopicSpec, freeze
-from kplan.model.plan import Action, Flag, Severity
+from kplan.model.plan import Action, Flag, ResourceType, Severity
 from kplan.plan.planner import make_plan
 
 MARIADB = "io.debezium.connector.mariadb.MariaDbConnector"
@@ -56,7 +56,7 @@ def test_destroy_deletes_the_schema_history_with_its_connector_and_says_so():
 
 
 def test_a_record_of_an_older_kplan_that_protected_the_history_does_not_stop_destroy():
-    old_record = replace(live_source(), protected_topics=frozenset({HISTORY}))
+    old_record = live_source().with_kind(ResourceType.TOPIC, protected=frozenset({HISTORY}))
     plan = make_plan(declared_source(), old_record, destroy=True)
     assert not plan.has_errors and plan.change(f"topic.{HISTORY}").action == Action.DELETE
 
@@ -64,7 +64,7 @@ def test_a_record_of_an_older_kplan_that_protected_the_history_does_not_stop_des
 def test_the_ownership_record_lists_only_what_the_user_protected():
     st = stack([topic("src.shop.a"), history(), topic("ledger", protect=True)], [source_connector()])
     plan = make_plan(st, live())
-    assert ownership_after(plan, st, live(), False).protected_topics == frozenset({"ledger"})
+    assert ownership_after(plan, st, live(), False).protects("topics") == frozenset({"ledger"})
 
 
 def test_a_user_protect_on_the_history_topic_still_refuses_destroy():
@@ -87,7 +87,7 @@ def test_destroy_keeps_the_history_of_a_connector_it_keeps():
 
 
 def test_destroy_deletes_the_history_of_a_connector_that_is_gone():
-    gone = replace(live_source(), connectors=freeze({}))
+    gone = live_source().with_kind(ResourceType.CONNECTOR, resources=freeze({}))
     plan = make_plan(declared_source(), gone, destroy=True)
     assert plan_action(plan, f"topic.{HISTORY}") == Action.DELETE and not plan.has_errors
 

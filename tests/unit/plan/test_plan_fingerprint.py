@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from builders import lconn, live, ltopic, stack, topic
 
+from kplan.model.plan import ResourceType
 from kplan.plan.fingerprint import fingerprint_address, fingerprint_resource, stale_addresses
 from kplan.plan.planner import make_plan
 
@@ -56,5 +57,6 @@ def test_stale_addresses():
 
 def test_fingerprint_address():
     state = live([ltopic("a.b")], [lconn("c")])
-    assert fingerprint_address(state, "topic.a.b") == fingerprint_resource("topic", state.topics["a.b"])
+    topics = state.of(ResourceType.TOPIC).resources
+    assert fingerprint_address(state, "topic.a.b") == fingerprint_resource("topic", topics["a.b"])
     assert fingerprint_address(state, "connector.zz") == "absent"

@@ -76,7 +76,7 @@ def test_old_records_stay_readable_and_the_metadata_round_trips():
     old = {"topics": ["orders"], "connectors": [], "protected_topics": [], "protected_connectors": [], "sensitive": {}}
     assert Ownership.from_json(old).metadata == {}
     assert "metadata" not in Ownership.from_json(old).to_json()  # a stack without metadata keeps its record's form
-    record = Ownership(topics=frozenset({"orders"}), metadata={"topic.orders": Meta("t", None, {"k": "v"})})
+    record = Ownership(names={"topics": frozenset({"orders"})}, metadata={"topic.orders": Meta("t", None, {"k": "v"})})
     assert Ownership.from_json(json.loads(json.dumps(record.to_json()))) == record
 
 

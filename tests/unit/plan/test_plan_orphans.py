@@ -131,6 +131,8 @@ def test_subject_orphans_come_from_the_subjects_read_under_the_claim():
 def test_the_read_describes_only_unread_unowned_claimed_topics():
     from kplan.cluster.claimed import unread_claimed_topics
 
-    state = replace(_live(), topics=freeze({n: t for n, t in _live().topics.items() if n == "orders.placed"}))
+    topics = _live().of(ResourceType.TOPIC).resources
+    state = _live().with_kind(ResourceType.TOPIC,
+                              resources=freeze({n: t for n, t in topics.items() if n == "orders.placed"}))
     assert unread_claimed_topics(stack(claims=(ORDERS,)), state) == ["orders.tmp"]
     assert unread_claimed_topics(stack(), state) == []

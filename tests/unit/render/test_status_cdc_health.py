@@ -171,11 +171,11 @@ def load(tmp_path, engine, extra):
 def test_slot_health_sets_the_threshold(tmp_path):
     s, diags = load(tmp_path, "postgres", "slot_health: {max_retained_wal: 512MiB}\n")
     assert s is not None, [d.located() for d in diags]
-    assert s.connectors[0].max_retained_wal == 512 * MiB
+    assert s.of("connectors")[0].max_retained_wal == 512 * MiB
     s, _ = load(tmp_path, "postgres", "slot_health: {max_retained_wal: 4096}\n")
-    assert s.connectors[0].max_retained_wal == 4096
+    assert s.of("connectors")[0].max_retained_wal == 4096
     s, _ = load(tmp_path, "postgres", "")
-    assert s.connectors[0].max_retained_wal is None
+    assert s.of("connectors")[0].max_retained_wal is None
 
 
 @pytest.mark.parametrize(("engine", "value", "message"), [

@@ -36,8 +36,9 @@ def connector(name="sink", config=None, state="running", line=20, **kw) -> Conne
 
 
 def stack(topics=(), connectors=()) -> Stack:
-    return Stack("shop", "prod", ClusterSpec("localhost:9092", "http://localhost:8083"), tuple(topics),
-                 tuple(connectors), inputs_digest="d" * 64)
+    kinds = {"topics": tuple(topics), "connectors": tuple(connectors)}
+    return Stack("shop", "prod", ClusterSpec("localhost:9092", "http://localhost:8083"),
+                 freeze({k: v for k, v in kinds.items() if v}), inputs_digest="d" * 64)
 
 
 def ltopic(name="orders", partitions=3, rf=1, overrides=None) -> LiveTopic:
@@ -60,7 +61,7 @@ def live(topics=(), connectors=(), owned=True, unfinished_run=None) -> LiveState
 
 def report_of(s: Stack, state: LiveState, environ=None, secrets=()):
     environ = {} if environ is None else environ
-    current = StaticReader(state).read(s.name, [t.name for t in s.topics])
+    current = StaticReader(state).read(s.name, [t.name for t in s.of("topics")])
     return build_status(s, current, make_plan(s, current, secrets=resolve_stack_secrets(s, environ)), secrets=secrets)
 
 

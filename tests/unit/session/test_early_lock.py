@@ -81,8 +81,10 @@ class FakeCluster:
 
 class FakeStack:
     name = "s"
-    topics = (SimpleNamespace(name="there"), SimpleNamespace(name="new"))
-    kinds = ("topic",)
+    kinds = {"topics": (SimpleNamespace(name="there"), SimpleNamespace(name="new"))}
+
+    def of(self, section):
+        return self.kinds.get(section, ())
 
 
 def start(monkeypatch, lock: FakeLock, open_error: BaseException | None = None,
@@ -162,8 +164,8 @@ def test_the_plans_read_is_made_once_the_lock_is_held_and_handed_to_the_first_re
     early.locked()
     reader = cluster.session.reader  # the hand-over (kplan.cluster.prefetch.Handed) around the real reader
     assert reader.reads == [("s", True)]  # made by the thread, under the lock
-    assert reader.read("s", [], frozenset({"topic"})).n == 1
-    assert reader.read("s", [], frozenset({"topic"})).n == 2  # re-planning reads anew
+    assert reader.read("s", [], frozenset({"topics"})).n == 1
+    assert reader.read("s", [], frozenset({"topics"})).n == 2  # re-planning reads anew
 
 
 def test_a_read_that_failed_is_raised_by_the_plans_first_read(monkeypatch):
@@ -172,7 +174,7 @@ def test_a_read_that_failed_is_raised_by_the_plans_first_read(monkeypatch):
     early.opened()
     early.locked()
     with pytest.raises(KplanError, match="cannot reach Kafka"):
-        cluster.session.reader.read("s", [], frozenset({"topic"}))
+        cluster.session.reader.read("s", [], frozenset({"topics"}))
 
 
 def test_no_read_without_the_lock(monkeypatch):

@@ -40,7 +40,7 @@ def run(monkeypatch, cluster: FakeCluster, execute):
     monkeypatch.setattr(run_mod, "Executor", FakeExecutor)
     monkeypatch.setattr(run_mod, "run_secrets", lambda stack, live, secrets: None)
     journal = Journal("s", None, "c", "d")
-    journal.ownership_before = Ownership(topics=frozenset({"kept"}))
+    journal.ownership_before = Ownership(names={"topics": frozenset({"kept"})})
     with pytest.raises(KeyboardInterrupt):
         run_mod.execute_steps(cluster, FakeStore(), journal, Built(()), None)  # type: ignore[arg-type]
     return journal

@@ -14,6 +14,7 @@ from kplan.kinds.connector.connects import shared_sink_groups, sink_group, unrea
 from kplan.kinds.connector.kind import live_config
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, connect_and_name, connector_key
+from kplan.model.plan import ResourceType
 from kplan.stackfile import load_stack, validate_stack
 
 TWO = textwrap.dedent("""\
@@ -73,7 +74,7 @@ def test_a_connector_runs_where_it_says_else_on_the_only_or_the_default_connect_
 def test_the_single_form_is_the_default_connect_cluster_and_keys_stay_the_names(tmp_path):
     text = 'stack: s\ncluster: {bootstrap_servers: "k:9092", connect_url: "http://c:8083"}\n' \
            f"connectors:\n  - {{name: a, {SINK[1:]}\n"
-    (conn,) = load_stack(_write(tmp_path, text), None, {}).connectors
+    (conn,) = load_stack(_write(tmp_path, text), None, {}).of("connectors")
     assert (conn.name, conn.connect) == ("a", DEFAULT_CONNECT)
 
 
@@ -111,7 +112,8 @@ def test_a_live_state_file_keys_a_named_connect_clusters_connector_by_connect_an
     live = live_state_from_dict({"connectors": {"b/x": {"config": {"connector.class": "C", "name": "x"}},
                                                 "x": {"config": {"connector.class": "C"}}},
                                  "connect_problems": {"c": "Kafka Connect at http://c could not be reached"}})
-    other, default = live.connectors["b/x"], live.connectors["x"]
+    connectors = live.of(ResourceType.CONNECTOR).resources
+    other, default = connectors["b/x"], connectors["x"]
     assert (other.connect, other.connect_name, default.connect) == ("b", "x", DEFAULT_CONNECT)
     assert live_config(other) == {"connector.class": "C"} == live_config(default)  # Connect's own `name` key
     assert live.connect_problems == {"c": "Kafka Connect at http://c could not be reached"}

@@ -261,7 +261,7 @@ def test_unknown_engine(tmp_path):
 
 
 def test_engine_alias(tmp_path):
-    assert ok(tmp_path, source("postgresql")).connectors[0].config["plugin.name"] == "pgoutput"
+    assert ok(tmp_path, source("postgresql")).of("connectors")[0].config["plugin.name"] == "pgoutput"
 
 
 def test_invalid_snapshot_mode_is_located(tmp_path):

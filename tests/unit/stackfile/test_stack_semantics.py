@@ -381,7 +381,7 @@ def test_overlay_of_an_undeclared_resource(tmp_path):
     d = one_error(tmp_path, ENVS.replace("orders: {partitions: 12}", "order: {partitions: 12}"), env="prod")
     assert d.message == ('environment "prod" overrides topic "order", which the stack does not declare '
                          '(did you mean "orders"?)')
-    assert d.address == "environments.prod.of("topics").order"
+    assert d.address == "environments.prod.topics.order"
 
 
 # ---- directory stacks ----------------------------------------------------------------------------------------

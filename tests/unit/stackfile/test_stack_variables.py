@@ -145,7 +145,7 @@ def test_in_a_stack_with_types_and_precedence(tmp_path):
     prod, _ = validate_stack(p, "prod", environ={})
     assert {t.name: t.partitions for t in prod.of("topics")}["app.orders"] == 12
     env, _ = validate_stack(p, "prod", environ={"parts": "7", "BOOT": "k:1"})
-    assert {t.name: t.partitions for t in env.topics}["app.orders"] == 7
+    assert {t.name: t.partitions for t in env.of("topics")}["app.orders"] == 7
     assert env.cluster.bootstrap_servers == "k:1"
 
 

@@ -15,7 +15,7 @@ from fakes import FakeWriter, writers
 from kplan.apply.executor import Executor, Progress
 from kplan.kinds.connector.steps import ConnectorImage, DeleteConnector
 from kplan.kinds.step import frozen
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack
+from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, freeze
 from kplan.secrets import SecretValues, mask_config
 from kplan.state.journal import Journal, RunStatus
 
@@ -33,7 +33,7 @@ def _recover(w, declared: dict | None, secrets=SecretValues({REF: "db-secret-pw"
     connectors = (ConnectorSpec("c", frozen(declared)),) if declared is not None else ()
     out = io.StringIO()
     ex = Executor(writers(w), FakeStore(), secrets, Progress(out), lambda record: None,
-                  stack=Stack("s", None, ClusterSpec("b:1"), (), connectors))
+                  stack=Stack("s", None, ClusterSpec("b:1"), freeze({"connectors": connectors} if connectors else {})))
     return ex.rollback(journal, None, "interrupted"), out.getvalue()
 
 

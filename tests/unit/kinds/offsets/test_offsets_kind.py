@@ -43,7 +43,7 @@ def set_to(request, *positions) -> OffsetsSpec:
 
 
 def stack(*connectors) -> Stack:
-    return Stack("st", None, ClusterSpec("b:1"), (), tuple(connectors))
+    return Stack("st", None, ClusterSpec("b:1"), freeze({"connectors": tuple(connectors)} if connectors else {}))
 
 
 def test_only_requests_whose_token_differs_are_pending_and_read():
@@ -124,8 +124,8 @@ def test_the_token_is_recorded_by_the_ownership_step_and_a_new_connector_is_crea
 
 
 def test_the_record_keeps_tokens_and_a_pending_record_keeps_the_old_one():
-    before = Ownership(connectors=frozenset({"s"}), kinds={"offsets": {"s": "r1"}})
-    after = Ownership(connectors=frozenset({"s"}), kinds={"offsets": {"s": "r2"}})
+    before = Ownership(names={"connectors": frozenset({"s"})}, kinds={"offsets": {"s": "r1"}})
+    after = Ownership(names={"connectors": frozenset({"s"})}, kinds={"offsets": {"s": "r2"}})
     assert Ownership.from_json(json.loads(json.dumps(after.to_json()))) == after
     assert before.merged(after).of("offsets") == {"s": "r1"}  # until the run is known to have applied it
     assert "offsets" not in Ownership().to_json()

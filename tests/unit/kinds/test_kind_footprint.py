@@ -1,0 +1,81 @@
+"""How far each kind reaches outside its folder (issue 42): the files of kplan/ that name a kind — its
+`ResourceType` member, its stack section's key as a string, or an import of its package — other than its own folder
+and its own system's I/O modules. The goal is at most 5 files per kind; the ceilings below are where each kind
+stands now and may only go down (lower one when a change frees a file). `python tests/unit/kinds/test_kind_footprint.py`
+prints the table with the files."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# kind -> (ResourceType member, section key, its own system's I/O modules)
+KINDS = {
+    "topic": ("TOPIC", "topics", ("kplan/cluster/topic_validation.py", "kplan/cluster/kafka_admin.py")),
+    "connector": ("CONNECTOR", "connectors", ("kplan/cluster/connect_validation.py", "kplan/cluster/connect_writer.py",
+                                              "kplan/cluster/connects.py")),
+    "offsets": ("OFFSETS", "offsets", ("kplan/cluster/offsets.py",)),
+    "consumer_group": ("CONSUMER_GROUP", "consumer_groups", ("kplan/cluster/groups.py",)),
+    "acl": ("ACL", "acls", ("kplan/cluster/acl_read.py",)),
+    "streams_app": ("STREAMS_APP", "streams_apps", ()),
+    "user": ("USER", "users", ("kplan/cluster/user_read.py", "kplan/cluster/scram.py")),
+    "quota": ("QUOTA", "quotas", ("kplan/cluster/kafka_python.py",)),
+    "broker_config": ("BROKER_CONFIG", "broker_configs", ("kplan/cluster/broker_configs.py",)),
+    "subject": ("SUBJECT", "subjects", ("kplan/registry/read.py", "kplan/registry/write.py")),
+}
+
+# Where each kind stands (2026-11-25, after topics and connectors became kinds); the goal is 5.
+# ("offsets" over-counts: the word is also a consumer group's offsets key and Kafka's own.)
+CEILINGS = {"topic": 41, "connector": 38, "offsets": 20, "consumer_group": 3, "acl": 12, "streams_app": 1, "user": 3,
+            "quota": 1, "broker_config": 2, "subject": 5}
+GOAL = 5
+
+
+def mentions(kind: str) -> list[str]:
+    member, section, own_io = KINDS[kind]
+    rx = re.compile(rf"ResourceType\.{member}\b|[\"']{section}[\"']|kplan\.kinds\.{kind}\b"
+                    rf"|kplan\.kinds import .*\b{kind}\b")
+    out = []
+    for path in sorted((ROOT / "kplan").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith(f"kplan/kinds/{kind}/") or rel in own_io:
+            continue
+        if rx.search(path.read_text(encoding="utf-8")):
+            out.append(rel)
+    return out
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_kind_reaches_no_further_than_its_ceiling(kind):
+    files = mentions(kind)
+    assert len(files) <= CEILINGS[kind], (
+        f"{kind} is named in {len(files)} files outside its folder (ceiling {CEILINGS[kind]}): {files}")
+
+
+def test_every_registered_kind_is_measured():
+    from kplan.kinds import ORDER
+
+    assert set(ORDER) == set(KINDS) == set(CEILINGS)
+
+
+def test_the_validator_and_the_reader_name_no_kind():
+    for rel in ("kplan/cluster/validator.py",):
+        text = (ROOT / rel).read_text(encoding="utf-8")
+        named = [k for k, (member, section, _) in KINDS.items()
+                 if re.search(rf"ResourceType\.{member}\b|[\"']{section}[\"']|kplan\.kinds\.{k}\b", text)]
+        assert not named, f"{rel} names {named}"
+
+
+if __name__ == "__main__":
+    verbose = "-v" in sys.argv
+    for k in KINDS:
+        files = mentions(k)
+        print(f"{k:15} {len(files):3} (ceiling {CEILINGS[k]}, goal {GOAL})")
+        if verbose:
+            for f in files:
+                print("   ", f)
