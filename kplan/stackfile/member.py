@@ -20,7 +20,6 @@ from kplan.stackfile.merge import LISTS
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.topic.section import Aggregate
     from kplan.model.source import SourceMap
-    from kplan.stackfile.cdc_acls import Generated
     from kplan.stackfile.engines import EngineTemplates
 
 
@@ -143,14 +142,13 @@ class MemberInput:
 
 @dataclass(frozen=True)
 class Built:
-    """What a section's builder returns for one cluster: the section's own specs, and the topics, connectors
-    and ACL bindings it declares for other sections (a cdc source declares a connector, its topics and its
-    principal's bindings). Its diagnostics are reported into the load's collector (`Context.diags`)."""
+    """What a section's builder returns for one cluster: the section's own specs, and what its entries give
+    sections (`given`, by receiving section: a topic entry gives the topics section a TopicEntry, a cdc source
+    gives topics, connectors and its principal's bindings; kplan.stackfile.derived merges them). Its diagnostics
+    are reported into the load's collector (`Context.diags`)."""
 
     specs: tuple = ()
-    topics: tuple[TopicEntry, ...] = ()
-    connectors: tuple[ConnectorEntry, ...] = ()
-    acls: tuple[Generated, ...] = ()
+    given: Mapping[str, tuple] = field(default_factory=dict)
     # The owners, descriptions and labels of the section's own specs, by name (kplan.model.metadata).
     meta: Mapping[str, Meta] = field(default_factory=dict)
 
@@ -166,9 +164,7 @@ class Member:
     name: str | None
     cluster: ClusterSpec | None  # None: its settings are invalid (reported; no Stack is built)
     loc: Loc
-    topics: tuple[TopicSpec, ...]
-    connectors: tuple[ConnectorSpec, ...]
-    kinds: Mapping[str, tuple]  # every other kind's specs, by section (Stack.kinds)
+    kinds: Mapping[str, tuple]  # every kind's specs, by section (Stack.kinds)
     claims: tuple = ()  # the name prefixes claimed on this cluster (`Claim`s: kplan.stackfile.claims)
     metadata: Mapping[tuple[str, str], Meta] = field(default_factory=dict)  # (section, name) -> Stack.metadata
 

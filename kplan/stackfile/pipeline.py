@@ -15,18 +15,17 @@ from typing import Callable, Mapping, Sequence
 
 from kplan.kinds import stack_sections
 from kplan.kinds.connector.section import normalize_config, warn_plaintext_secrets
-from kplan.kinds.topic.section import Aggregate, check_duplicates_and_collisions
+from kplan.kinds.topic.section import Aggregate
 from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
 from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
-from kplan.stackfile.cdc_acls import merge_generated
 from kplan.stackfile.claims import build_claims
 from kplan.stackfile.connect_access import build_connects, build_registry
-from kplan.stackfile.connects import choose_connects
+from kplan.stackfile.derived import MERGES, merged
 from kplan.stackfile.engines import EngineTemplates
-from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays, TopicEntry
+from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.schema import validate_document
@@ -199,55 +198,23 @@ def _context(comb, overlay: dict, first: Loc, template_dirs: list[str], flagged:
 def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster_loc: Loc,
             lists: dict[str, list]) -> Member:
     """One cluster's resources (every resource, for a single-cluster stack): each section built by its builder
-    (`sections.SECTIONS`), then the checks across its sections."""
+    (`sections.SECTIONS`), then each section's specs merged with what other sections' entries gave it
+    (kplan.stackfile.derived)."""
     inp = MemberInput(ctx, name, cluster, cluster_loc, lists)
     built = {section: build(inp) for section, build in SECTIONS.items()}
-    topics = [e for b in built.values() for e in b.topics]
-    connectors = [e for b in built.values() for e in b.connectors]
-    acls = merge_generated(built["acls"].specs, [g for b in built.values() for g in b.acls], ctx.diags)
-    check_duplicates_and_collisions(topics, ctx.diags)
-    ctx.overlays.declared["topics"].extend(e.name for e in topics)
-    ctx.overlays.declared["connectors"].extend(e.name for e in connectors)
-    connectors = choose_connects(connectors, cluster, cluster_loc, inp.label, name, ctx.diags)
-    _check_connector_duplicates(connectors, ctx.diags)
-    return Member(name, cluster, cluster_loc,
-                  metadata=_metadata(built, topics, connectors),
-                  topics=tuple(sorted((e.spec for e in topics if e.spec is not None), key=lambda t: t.name)),
-                  connectors=tuple(sorted((e.spec for e in connectors if e.spec is not None), key=lambda c: c.name)),
-                  kinds={section: (acls if section == "acls" else b.specs) for section, b in built.items()
-                         if section not in _NOT_KINDS and (b.specs or section == "acls")},
-                  claims=build_claims(inp))
-
-
-def _metadata(built: dict, topics: list, connectors: list) -> dict[tuple[str, str], Meta]:
-    """(section, name) -> the owner, description and labels of every resource an entry declares (empty when it has
-    none: policy rules check every one; the first of two declarations; a cdc principal's bindings carry their
-    source's unless `acls` declares the principal)."""
-    out: dict[tuple[str, str], Meta] = {}
-    for entry in (*topics, *connectors):
-        if entry.spec is not None:
-            out.setdefault(("topics" if isinstance(entry, TopicEntry) else "connectors", entry.name), entry.meta)
-    for entry in connectors:  # a connector's offsets request (offsets.<name>) is its entry's: the entry's metadata
-        if entry.spec is not None and entry.spec.offsets is not None:
-            out.setdefault(("offsets", entry.name), entry.meta)
-    for section, b in built.items():
-        for name, meta in b.meta.items():
-            out.setdefault((section, name), meta)
+    given: dict[str, list] = {}
     for b in built.values():
-        for gen in b.acls:
-            key = ("acls", gen.principal)
-            if out.get(key) is None or (out[key].empty and not gen.meta.empty and key not in _declared_acls(built)):
-                out[key] = gen.meta
-    return out
-
-
-def _declared_acls(built: dict) -> set[tuple[str, str]]:
-    return {("acls", name) for name in built["acls"].meta}
-
-
-# sections built beside the kinds' own (`SECTIONS`): topics and connectors, collected from every section that declares
-# some (cdc sources generate both), and cdc, which declares other sections' resources
-_NOT_KINDS = ("topics", "connectors", "cdc")
+        for section, entries in b.given.items():
+            given.setdefault(section, []).extend(entries)
+    sections = merged(inp, {s: b.specs for s, b in built.items() if b.specs or s in MERGES},
+                      {s: b.meta for s, b in built.items()}, {s: tuple(e) for s, e in given.items()})
+    metadata: dict[tuple[str, str], Meta] = {}
+    for m in sections.values():
+        for key, meta in m.meta.items():
+            metadata.setdefault(key, meta)
+    return Member(name, cluster, cluster_loc, metadata=metadata,
+                  kinds={section: m.specs for section, m in sections.items() if m.specs},
+                  claims=build_claims(inp))
 
 
 def _stack(members: list[Member], common: dict) -> Stack:
@@ -255,8 +222,7 @@ def _stack(members: list[Member], common: dict) -> Stack:
     stacks = []
     for m in members:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
-        kinds = {"topics": m.topics, "connectors": m.connectors, **m.kinds}
-        stacks.append(Stack(cluster=m.cluster, kinds=freeze({s: specs for s, specs in kinds.items() if specs}),
+        stacks.append(Stack(cluster=m.cluster, kinds=freeze(dict(m.kinds)),
                             cluster_name=m.name,
                             claims=m.claims, metadata=MappingProxyType(dict(sorted(m.metadata.items()))), **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
@@ -492,17 +458,6 @@ def _aws_msk_iam(raw, loc: Loc, diags: Diagnostics):
         diags.error(loc, "cluster.client.aws_msk_iam: set profile or role_arn, not both")
         return None
     return freeze({k: v.strip() for k, v in raw.items()})
-
-
-def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
-    seen: dict[str, Loc] = {}
-    for _spec, name, loc, _meta in entries:
-        if name in seen:
-            first = seen[name]
-            diags.error(loc, f'duplicate connector "{name}" (also declared at {first.file}:{first.line}; a cdc source '
-                             "declares a connector of its own name)")
-        else:
-            seen[name] = loc
 
 
 def _unused_overlays(environment, overlay: dict, comb, overlays: Overlays, smap: SourceMap,

@@ -64,7 +64,7 @@ def build_topics(inp: MemberInput) -> Built:
         check_name(name, ctx.smap.value_loc(item, "name") or loc, ctx.diags)
         out.append(TopicEntry(build_topic(name, settings, ctx.smap, ctx.diags, ctx.agg, loc), name, loc, "the topic",
                               meta_of(settings, ctx.meta_default)))
-    return Built(topics=tuple(out))
+    return Built(given={"topics": tuple(out)})
 
 
 def build_connectors(inp: MemberInput) -> Built:
@@ -84,7 +84,7 @@ def build_connectors(inp: MemberInput) -> Built:
         layers = [normalize_config(_dict(settings.get("config")), ctx.smap, ctx.diags, loc)]
         out.append(ConnectorEntry(build_connector(name, settings, layers, ctx.smap, ctx.diags, loc), name, loc,
                                   meta_of(settings, ctx.meta_default)))
-    return Built(connectors=tuple(out))
+    return Built(given={"connectors": tuple(out)})
 
 
 def build_cdc(inp: MemberInput) -> Built:
@@ -103,7 +103,7 @@ def build_cdc(inp: MemberInput) -> Built:
         over = ctx.overlays.use("cdc", name)
         source = item if over is None else deep_merge(item, over, ctx.smap, loc)
         _cdc_source(inp, name, source, loc, topics, connectors, acls)
-    return Built(topics=tuple(topics), connectors=tuple(connectors), acls=tuple(acls))
+    return Built(given={"topics": tuple(topics), "connectors": tuple(connectors), "acls": tuple(acls)})
 
 
 def _preflight(name: str, source: dict, exp: Expansion) -> CdcPreflight | None:
