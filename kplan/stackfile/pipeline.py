@@ -23,14 +23,14 @@ from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
 from kplan.stackfile.claims import build_claims
 from kplan.stackfile.connect_access import build_connects, build_registry
-from kplan.stackfile.derived import MERGES, merged
+from kplan.stackfile.derived import merged
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.secret_commands import build_secret_commands
-from kplan.stackfile.sections import SECTIONS
+from kplan.stackfile.sections import MERGES, SECTIONS
 from kplan.stackfile.variables import Resolver, substitute_tree
 from kplan.stackfile.yamlsrc import load_path
 from kplan.words import closest, meant
@@ -206,7 +206,7 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
     for b in built.values():
         for section, entries in b.given.items():
             given.setdefault(section, []).extend(entries)
-    sections = merged(inp, {s: b.specs for s, b in built.items() if b.specs or s in MERGES},
+    sections = merged(inp, MERGES, {s: b.specs for s, b in built.items() if b.specs or s in MERGES},
                       {s: b.meta for s, b in built.items()}, {s: tuple(e) for s, e in given.items()})
     metadata: dict[tuple[str, str], Meta] = {}
     for m in sections.values():

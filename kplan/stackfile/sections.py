@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import ModuleType
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.connector.section import build_connector, normalize_config
-from kplan.kinds.topic.section import build_topic, describe_topic
+from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions, describe_topic
 from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
 from kplan.model.desired import ConnectAccess, Origin, freeze
 from kplan.model.diagnostics import Diagnostics
@@ -22,8 +22,9 @@ from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, deep_merge, to_origin
 from kplan.rules.names import topic_name_problem
 from kplan.stackfile.cdc import Expansion, expand
-from kplan.stackfile.cdc_acls import Generated, connector_bindings
-from kplan.stackfile.connects import source_key
+from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
+from kplan.stackfile.connects import choose_connects, source_key
+from kplan.stackfile.derived import Merge, Merged
 from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
 
 # keys of a resource entry that are not its settings
@@ -209,3 +210,65 @@ SECTIONS: Mapping[str, SectionBuilder] = {
 
 def _dict(v) -> dict:
     return v if isinstance(v, dict) else {}
+
+
+# -- what entries give the topics, connectors and acls sections (kplan.stackfile.derived) --------------------
+
+def _merge_topics(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta], given: tuple) -> Merged:
+    """Topic entries (declared, or a cdc source's): every one checked against every other of its cluster."""
+    entries = list(given)
+    check_duplicates_and_collisions(entries, inp.ctx.diags)
+    inp.ctx.overlays.declared["topics"].extend(e.name for e in entries)
+    return Merged(_sorted(e.spec for e in entries if e.spec is not None), _first_meta("topics", entries, own_meta))
+
+
+def _merge_connectors(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta], given: tuple) -> Merged:
+    """Connector entries (declared, or a cdc source's), each placed on its Connect cluster."""
+    inp.ctx.overlays.declared["connectors"].extend(e.name for e in given)
+    entries = choose_connects(list(given), inp.cluster, inp.loc, inp.label, inp.name, inp.ctx.diags)
+    _check_connector_duplicates(entries, inp.ctx.diags)
+    meta = _first_meta("connectors", entries, own_meta)
+    for e in entries:  # a connector's offsets request (offsets.<name>) is its entry's: the entry's metadata
+        if e.spec is not None and e.spec.offsets is not None:
+            meta.setdefault(("offsets", e.name), e.meta)
+    return Merged(_sorted(e.spec for e in entries if e.spec is not None), meta)
+
+
+def _merge_acls(inp: MemberInput, own: tuple, own_meta: Mapping[str, Meta], given: tuple) -> Merged:
+    """The declared principals' entries with the bindings cdc sources generate for theirs (`merge_generated`); a
+    generated principal's metadata is its source's, unless an `acls` entry declares the principal."""
+    meta = {("acls", n): m for n, m in own_meta.items()}
+    for gen in given:
+        current = meta.get(("acls", gen.principal))
+        if current is None or (current.empty and not gen.meta.empty and gen.principal not in own_meta):
+            meta[("acls", gen.principal)] = gen.meta
+    return Merged(merge_generated(own, list(given), inp.ctx.diags), meta)
+
+
+def _sorted(specs: Any) -> tuple:
+    return tuple(sorted(specs, key=lambda s: s.name))
+
+
+def _first_meta(section: str, entries: list, own_meta: Mapping[str, Meta]) -> dict[tuple[str, str], Meta]:
+    """Each resource's metadata: its first declaration's (only entries that built a spec)."""
+    out: dict[tuple[str, str], Meta] = {}
+    for e in entries:
+        if e.spec is not None:
+            out.setdefault((section, e.name), e.meta)
+    for name, meta in own_meta.items():
+        out.setdefault((section, name), meta)
+    return out
+
+
+def _check_connector_duplicates(entries, diags: Diagnostics) -> None:
+    seen: dict[str, Loc] = {}
+    for _spec, name, loc, _meta in entries:
+        if name in seen:
+            first = seen[name]
+            diags.error(loc, f'duplicate connector "{name}" (also declared at {first.file}:{first.line}; a cdc source '
+                             "declares a connector of its own name)")
+        else:
+            seen[name] = loc
+
+
+MERGES: Mapping[str, Merge] = {"topics": _merge_topics, "connectors": _merge_connectors, "acls": _merge_acls}

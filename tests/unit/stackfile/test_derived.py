@@ -14,14 +14,14 @@ from kplan.stackfile.member import Built
 
 def test_a_section_given_entries_without_a_merge_is_a_bug_not_silence():
     with pytest.raises(ValueError, match="no merge"):
-        derived.merged(None, {}, {}, {"quotas": ("x",)})  # type: ignore[arg-type]
+        derived.merged(None, {}, {}, {}, {"quotas": ("x",)})  # type: ignore[arg-type]
 
 
 def test_a_section_without_a_merge_keeps_its_specs_and_metadata():
     class Spec:
         name = "a"
 
-    out = derived.merged(None, {"quotas": (Spec,)}, {"quotas": {"a": Meta(owner="team")}}, {})  # type: ignore[arg-type]
+    out = derived.merged(None, {}, {"quotas": (Spec,)}, {"quotas": {"a": Meta(owner="team")}}, {})  # type: ignore[arg-type]
     assert out["quotas"].specs == (Spec,) and out["quotas"].meta == {("quotas", "a"): Meta(owner="team")}
 
 
