@@ -61,7 +61,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
             n_t, n_c = len(stack.of("topics")), len(stack.of("connectors"))
-            extra = "".join(f", {plural(len(stack.of(s)), m.NOUN)}" for s, m in stack_sections().items() if stack.of(s))
+            extra = "".join(f", {plural(len(stack.of(s)), m.noun)}" for s, m in stack_sections().items() if stack.of(s))
             extra += f", {plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: valid ({plural(n_t, 'topic')}, {plural(n_c, 'connector')}{extra})")
         else:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import Kind, PlanContext
-    from kplan.kinds.unit import KindUnit
+    from kplan.kinds.unit import KindUnit, StackSection
     from kplan.model.plan import ResourceType
 
     UNITS: tuple[KindUnit, ...]
@@ -44,32 +43,23 @@ def __getattr__(name: str):
 
 
 @cache
-def stack_sections() -> dict[str, ModuleType]:
-    """The stack-file sections kinds own beside topics, connectors and cdc, in the kinds' order: section -> the
-    kind's `section.py`, which names it (`SECTION`), words an entry for the loader's messages (`entry_word`) and,
-    for a plain list of entries, builds it (`build_section`). Only those modules are loaded: loading a stack needs
-    nothing else of a kind."""
-    out = {}
-    for name in ORDER:
-        try:
-            module = import_module(f"kplan.kinds.{name}.section")
-        except ModuleNotFoundError:
-            continue
-        if hasattr(module, "SECTION"):
-            out[module.SECTION] = module
-    return out
+def stack_sections() -> "dict[str, StackSection]":
+    """The stack-file sections the kinds build themselves (every kind's but topics' and connectors', which the loader
+    builds: cdc sources give them entries too), in the kinds' order: section key -> its `StackSection`, from the
+    kinds' units (loading a stack imports the units and, when it builds them, the sections' modules only)."""
+    return {u.section.key: u.section for u in _units() if u.section is not None and u.section.build_ref is not None}
 
 
 def claimable_sections() -> tuple[str, ...]:
-    """The stack sections a claim may cover (docs/orphans.md): topics, connectors and the kinds whose `section.py`
-    says `CLAIMABLE` (their live resources are named, so a name prefix can find the ones nobody declares)."""
-    return ("topics", "connectors", *(s for s, m in stack_sections().items() if getattr(m, "CLAIMABLE", False)))
+    """The stack sections a claim may cover (docs/orphans.md): those whose kind's live resources are named, so a
+    name prefix can find the ones nobody declares (`StackSection.claimable`)."""
+    return tuple(u.section.key for u in _units() if u.section is not None and u.section.claimable)
 
 
 def borrowed_keys(section: str) -> tuple[str, ...]:
-    """The keys of `section`'s entries that other kinds build from (`BORROWS` in their `section.py`): not the
-    entries' own settings (a topic's `key_schema` declares a subject)."""
-    return tuple(k for m in stack_sections().values() for k in getattr(m, "BORROWS", {}).get(section, ()))
+    """The keys of `section`'s entries that other kinds build from (`StackSection.borrows`): not the entries' own
+    settings (a topic's `key_schema` declares a subject)."""
+    return tuple(k for u in _units() if u.section is not None for k in u.section.borrows.get(section, ()))
 
 
 def kind_of(resource_type: "ResourceType | str") -> "Kind[Any, Any, Any]":

@@ -1,13 +1,15 @@
 """A resource kind's one registration (`UNIT` in `kplan/kinds/<kind>/unit.py`): what the rest of kplan derives its
 per-kind lists from — the planner's and the status report's kinds (`kplan.kinds.KINDS`), apply's step types and
 builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.handlers`), the
-ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render`. (The
-loader's sections are registered by the kinds' `section.py` modules, so that loading a stack loads nothing else:
-`kplan.kinds.stack_sections`.) Jikkou's extension registration is the model: one place per kind."""
+ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render` — and the
+loader's view of its stack section (`StackSection`). A `unit.py` imports nothing but this module: every part is
+named by reference ("module:name") and imported on first use, so loading a stack imports the units and the
+sections' modules only, and planning never loads apply's steps. Jikkou's extension registration is the model: one
+place per kind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -38,12 +40,49 @@ def _resolve(ref: str) -> Any:
 
 
 @dataclass(frozen=True)
-class KindUnit:
-    """A kind's registration. Only `kind` is loaded with it; every other part is named by reference
-    ("module:name") and imported when first used, so planning never loads apply's steps, nor a stack load the
-    planning code."""
+class StackSection:
+    """A kind's stack section as the loader (kplan.stackfile) and `kplan validate` know it."""
 
-    kind: "Kind[Any, Any, Any]"  # planning, status, fingerprints, labels (kinds/<kind>/kind.py)
+    key: str  # the section's key in a stack file; the kind's `section`
+    noun: str  # how `kplan validate` counts its declared resources (a noun, pluralised)
+    # How its entries become specs: "module:name" of `build_section(entries, smap, diags)` (a plain list), or of
+    # `build_member(inp)` (`member=True`: from the cluster's whole part of the stack, after the other sections);
+    # None for a section the loader builds itself (topics and connectors, which cdc sources give entries too).
+    build_ref: str | None = None
+    member: bool = False
+    entry_word_ref: str | None = None  # "module:name" of `entry_word(item)`: an entry as the loader's messages say it
+    claimable: bool = False  # a claim (`claims:`) may cover its resources by name (docs/orphans.md)
+    # The keys of other sections' entries it builds from, by section (not those entries' settings): a topic's
+    # `key_schema` declares a subject.
+    borrows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    check_members_ref: str | None = None  # its checks across the clusters of a several-cluster stack
+    digest_inputs_ref: str | None = None  # the files its specs read, for the stack's inputs digest
+
+    @property
+    def build(self) -> Callable[..., tuple]:
+        assert self.build_ref is not None, self.key
+        return _resolve(self.build_ref)
+
+    @property
+    def entry_word(self) -> Callable[[object], str]:
+        assert self.entry_word_ref is not None, self.key
+        return _resolve(self.entry_word_ref)
+
+    @property
+    def check_members(self) -> "Callable[[Sequence[Any], Any], None] | None":
+        return _resolve(self.check_members_ref) if self.check_members_ref else None
+
+    @property
+    def digest_inputs(self) -> "Callable[[tuple], Mapping[str, Any]] | None":
+        return _resolve(self.digest_inputs_ref) if self.digest_inputs_ref else None
+
+
+@dataclass(frozen=True)
+class KindUnit:
+    """A kind's registration: every part named by reference ("module:name"), imported when first used."""
+
+    kind_ref: str  # "module:name" of its Kind: planning, status, fingerprints, labels (kinds/<kind>/kind.py)
+    section: StackSection | None  # its stack section (None: a kind no entry declares on its own, offsets)
     step_refs: tuple[str, ...]  # its typed apply steps (kinds/<kind>/steps.py)
     builder_refs: tuple[str, ...]  # plan -> its steps (within a phase, the builders' order holds)
     handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers
@@ -60,6 +99,10 @@ class KindUnit:
     importer_ref: str | None = None
     # A declared resource as `kplan render` shows it (kplan.stackfile.export).
     render_ref: str | None = None
+
+    @property
+    def kind(self) -> "Kind[Any, Any, Any]":
+        return _resolve(self.kind_ref)
 
     @property
     def step_types(self) -> tuple[type["StepBase"], ...]:

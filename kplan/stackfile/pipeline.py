@@ -98,9 +98,9 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     placed = _place(comb, clusters, smap, diags)
     members = [_member(ctx, name, cluster, cloc, placed.get(name, _no_lists()))
                for name, (cluster, cloc) in clusters.items()]
-    for module in stack_sections().values():  # a kind's checks across the clusters of a several-cluster stack
-        if hasattr(module, "check_members"):
-            module.check_members(members, diags)
+    for registered in stack_sections().values():  # a kind's checks across the clusters of a several-cluster stack
+        if registered.check_members is not None:
+            registered.check_members(members, diags)
     secret_commands = build_secret_commands(comb.single.get("secret_commands", (None, None))[0],
                                             overlay.get("secret_commands"), smap, diags, first)
     policy_section, policy_holder = comb.single.get("policy", (None, None))
@@ -117,9 +117,9 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         authoritative_config=authoritative is True,
         files=tuple(f.display for f in files),
         inputs_digest=inputs_digest(files + policy_files, ctx.templates.used, environment,
-                                    {name: data for m in members for s, module in stack_sections().items()
-                                     if hasattr(module, "digest_inputs")
-                                     for name, data in module.digest_inputs(m.kinds.get(s, ())).items()}),
+                                    {name: data for m in members for s, registered in stack_sections().items()
+                                     if (digest := registered.digest_inputs) is not None
+                                     for name, data in digest(m.kinds.get(s, ())).items()}),
         warnings=tuple(d.located() for d in diags.items if d.severity is Severity.WARNING),
         policy=policy,
         secret_commands=freeze(secret_commands),

@@ -9,12 +9,12 @@ list's `build_section`, or `build_member` for one that needs the cluster's whole
 from __future__ import annotations
 
 from dataclasses import replace
-from types import ModuleType
 from typing import Any, Callable, Mapping
 
 from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.connector.section import build_connector, normalize_config
 from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions, describe_topic
+from kplan.kinds.unit import StackSection
 from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
 from kplan.model.desired import ConnectAccess, Origin, freeze
 from kplan.model.diagnostics import Diagnostics
@@ -168,15 +168,15 @@ def _generated_topics(inp: MemberInput, source: str, exp: Expansion, meta: Meta)
     return out
 
 
-def _kind_section(name: str, module: ModuleType) -> SectionBuilder:
-    """A kind's section: a plain list of entries (its `section.py`'s `build_section`: entries -> specs), or one
+def _kind_section(name: str, registered: StackSection) -> SectionBuilder:
+    """A kind's section (`StackSection`): a plain list of entries (`build_section`: entries -> specs), or one
     built from the cluster's whole part of the stack (`build_member`: MemberInput -> specs)."""
-    if hasattr(module, "build_member"):
+    if registered.member:
         def member(inp: MemberInput) -> Built:
-            specs = module.build_member(inp)
+            specs = registered.build(inp)
             return Built(specs=specs, meta=entries_meta(inp, name, specs))
         return member
-    build: Callable = module.build_section
+    build: Callable = registered.build
 
     def section(inp: MemberInput) -> Built:
         specs = build(inp.unflagged(name), inp.ctx.smap, inp.ctx.diags)
@@ -204,7 +204,7 @@ SECTIONS: Mapping[str, SectionBuilder] = {
     "topics": build_topics,
     "connectors": build_connectors,
     "cdc": build_cdc,
-    **{name: _kind_section(name, module) for name, module in stack_sections().items()},
+    **{name: _kind_section(name, registered) for name, registered in stack_sections().items()},
 }
 
 

@@ -116,13 +116,6 @@ def rendered(a: AclSpec) -> dict:
     return out
 
 
-# The loader builds the stack's `acls:` section with this (stackfile/sections.py, via kplan.kinds.stack_sections).
-SECTION = "acls"
-NOUN = "ACL principal"  # how `kplan validate` counts the declared resources
-CLAIMABLE = True  # a claim (`claims:`) may cover ACL bindings by their resource name (kplan.kinds.claimable_sections)
-build_section = build_acls
-
-
 def entry_word(item: object) -> str:
     """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
     name = item.get("principal") if isinstance(item, dict) else None

@@ -1,10 +1,16 @@
 """The acl kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.acl.kind import KIND
-from kplan.kinds.unit import KindUnit
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.acl.kind:KIND",
+    StackSection(
+        "acls",
+        "ACL principal",
+        build_ref="kplan.kinds.acl.section:build_acls",
+        entry_word_ref="kplan.kinds.acl.section:entry_word",
+        claimable=True,
+    ),
     ("kplan.kinds.acl.steps:CreateAcls", "kplan.kinds.acl.steps:DeleteAcls",),
     ("kplan.kinds.acl.steps:build_acl_steps",),
     ("kplan.kinds.acl.handlers",),

@@ -80,13 +80,6 @@ def rendered(s: BrokerConfigSpec) -> dict:
     return doc
 
 
-# The loader builds the stack's `broker_configs:` section with this (stackfile/sections.py, via
-# kplan.kinds.section_builders).
-SECTION = "broker_configs"
-NOUN = "broker config set"  # how `kplan validate` counts the declared entities (one per broker and the default)
-build_section = build_broker_configs
-
-
 def entry_word(item: object) -> str:
     """An entry as the loader's messages name it."""
     if isinstance(item, dict) and isinstance(item.get("broker"), (int, str)):

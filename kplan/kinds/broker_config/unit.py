@@ -1,10 +1,15 @@
 """The broker-config kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.broker_config.kind import KIND
-from kplan.kinds.unit import KindUnit
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.broker_config.kind:KIND",
+    StackSection(
+        "broker_configs",
+        "broker config set",
+        build_ref="kplan.kinds.broker_config.section:build_broker_configs",
+        entry_word_ref="kplan.kinds.broker_config.section:entry_word",
+    ),
     ("kplan.kinds.broker_config.steps:AlterBrokerConfigs",),
     ("kplan.kinds.broker_config.steps:build_broker_config_steps",),
     ("kplan.kinds.broker_config.handlers",),

@@ -1,10 +1,10 @@
 """The connector kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.connector.kind import KIND
-from kplan.kinds.unit import KindUnit
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.connector.kind:KIND",
+    StackSection("connectors", "connector", claimable=True),
     ("kplan.kinds.connector.steps:PutConnector", "kplan.kinds.connector.steps:SnapshotSignal",
      "kplan.kinds.connector.restart_steps:RestartConnector", "kplan.kinds.connector.steps:DeleteConnector",
      "kplan.kinds.connector.cdc_cleanup_steps:DropCdcDatabaseObjects"),

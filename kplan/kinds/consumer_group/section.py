@@ -173,12 +173,6 @@ def rendered(g: GroupSpec) -> dict:
     return out
 
 
-# The loader builds the stack's `consumer_groups:` section with this (kplan.kinds.stack_sections).
-SECTION = "consumer_groups"
-NOUN = "consumer group request"  # how `kplan validate` counts the declared resources
-build_section = build_groups
-
-
 def entry_word(item: object) -> str:
     """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
     name = item.get("name") if isinstance(item, dict) else None

@@ -1,10 +1,15 @@
 """The consumer-group kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.consumer_group.kind import KIND
-from kplan.kinds.unit import KindUnit
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.consumer_group.kind:KIND",
+    StackSection(
+        "consumer_groups",
+        "consumer group request",
+        build_ref="kplan.kinds.consumer_group.section:build_groups",
+        entry_word_ref="kplan.kinds.consumer_group.section:entry_word",
+    ),
     ("kplan.kinds.consumer_group.steps:AlterGroupOffsets", "kplan.kinds.consumer_group.steps:DeleteConsumerGroup"),
     ("kplan.kinds.consumer_group.steps:build_group_steps",),
     ("kplan.kinds.consumer_group.handlers",),

@@ -1,10 +1,10 @@
 """The offsets kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.offsets.kind import KIND
 from kplan.kinds.unit import KindUnit
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.offsets.kind:KIND",
+    None,
     ("kplan.kinds.offsets.steps:AlterOffsets",),
     ("kplan.kinds.offsets.steps:build_offsets_steps",),
     ("kplan.kinds.offsets.handlers",),

@@ -82,12 +82,6 @@ def rendered(q: QuotaSpec) -> dict:
             "origin": origin_data(q.origin)}
 
 
-# The loader builds the stack's `quotas:` section with this (stackfile/sections.py, via kplan.kinds.stack_sections).
-SECTION = "quotas"
-NOUN = "quota"  # how `kplan validate` counts the declared resources
-build_section = build_quotas
-
-
 def entry_word(item: object) -> str:
     """An entry as the loader's messages name it (an entity has no one name: a user, a client id, or both)."""
     return "the quota entry"

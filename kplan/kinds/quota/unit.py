@@ -1,10 +1,15 @@
 """The quota kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.quota.kind import KIND
-from kplan.kinds.unit import KindUnit
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.quota.kind:KIND",
+    StackSection(
+        "quotas",
+        "quota",
+        build_ref="kplan.kinds.quota.section:build_quotas",
+        entry_word_ref="kplan.kinds.quota.section:entry_word",
+    ),
     ("kplan.kinds.quota.steps:AlterQuotas",),
     ("kplan.kinds.quota.steps:build_quota_steps",),
     ("kplan.kinds.quota.handlers",),

@@ -83,12 +83,6 @@ def rendered(a: StreamsAppSpec) -> dict:
     return out
 
 
-# The loader builds the stack's `streams_apps:` section with this (stackfile/sections.py, kplan.kinds.stack_sections).
-SECTION = "streams_apps"
-NOUN = "streams app"  # how `kplan validate` counts the declared resources
-build_section = build_streams_apps
-
-
 def entry_word(item: object) -> str:
     """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
     name = item.get("application_id") if isinstance(item, dict) else None

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import SchemaParseError, parse
-from kplan.kinds.subject.section import BORROWS
+from kplan.kinds.subject.unit import UNIT
 from kplan.model.desired import Origin, registry_flavour
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
@@ -37,7 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
 ReadText = Callable[[str, "str | None"], str]  # (a path as written, the file that names it) -> the text; OSError
 
 EXTENSIONS = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
-SCHEMA_KEYS = BORROWS["topics"]  # a topic's keys that declare subjects (not topic settings)
+# a topic's keys that declare subjects (not topic settings)
+SCHEMA_KEYS = UNIT.section.borrows["topics"] if UNIT.section else ()
 
 
 def _origin(loc: Loc, **kw: Any) -> Origin:

@@ -6,11 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from kplan.kinds.subject.model import SubjectSpec
+from kplan.kinds.subject.unit import UNIT
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.stackfile.member import MemberInput
+
+assert UNIT.section is not None
+_SECTION = UNIT.section.key
+_SCHEMA_KEYS = UNIT.section.borrows["topics"]  # a topic's keys that declare subjects
 
 
 def entry_word(item: object) -> str:
@@ -33,7 +38,7 @@ def check_members(members: Iterable[Any], diags: Diagnostics) -> None:
     for m in members:
         if m.cluster is None or not m.cluster.schema_registry_url:
             continue
-        for spec in m.kinds.get(SECTION, ()):
+        for spec in m.kinds.get(_SECTION, ()):
             key = (m.cluster.schema_registry_url, spec.name)
             if key in first and spec.origin is not None:
                 diags.error(Loc(spec.origin.file, spec.origin.line, spec.origin.column),
@@ -46,7 +51,7 @@ def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
     """One cluster's subjects: its `subjects` entries and its topics' key/value schemas (kplan.kinds.subject.build),
     nothing to load for a cluster that declares none."""
     topics = inp.unflagged("topics")
-    if not inp.lists[SECTION] and not any(isinstance(item, dict) and any(k in item for k in BORROWS["topics"])
+    if not inp.lists[_SECTION] and not any(isinstance(item, dict) and any(k in item for k in _SCHEMA_KEYS)
                                           for item, _ in topics):
         return ()
     from kplan.kinds.subject.build import build_member as build
@@ -54,9 +59,3 @@ def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
     return build(inp)
 
 
-# The loader's `subjects:` section (kplan.kinds.stack_sections), built after every other section.
-SECTION = "subjects"
-NOUN = "subject"  # how `kplan validate` counts the declared resources
-# the keys of other sections' entries this kind builds from (not their settings): a topic's schemas
-BORROWS = {"topics": ("key_schema", "value_schema")}
-CLAIMABLE = True  # a claim (`claims:`) may cover subjects (kplan.kinds.claimable_sections)

@@ -1,10 +1,20 @@
 """The subject kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.subject.kind import KIND
-from kplan.kinds.unit import KindUnit
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.subject.kind:KIND",
+    StackSection(
+        "subjects",
+        "subject",
+        build_ref="kplan.kinds.subject.section:build_member",
+        member=True,
+        entry_word_ref="kplan.kinds.subject.section:entry_word",
+        claimable=True,
+        borrows={"topics": ("key_schema", "value_schema")},
+        check_members_ref="kplan.kinds.subject.section:check_members",
+        digest_inputs_ref="kplan.kinds.subject.section:digest_inputs",
+    ),
     ("kplan.kinds.subject.steps:DeleteSubjects", "kplan.kinds.subject.steps:PutSubject",),
     ("kplan.kinds.subject.steps:build_subject_steps",),
     ("kplan.kinds.subject.handlers",),

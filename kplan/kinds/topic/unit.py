@@ -1,10 +1,10 @@
 """The topic kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.topic.kind import KIND
-from kplan.kinds.unit import KindUnit
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.topic.kind:KIND",
+    StackSection("topics", "topic", entry_word_ref=None, claimable=True),
     tuple(f"kplan.kinds.topic.steps:{name}" for name in ("CreateTopics", "AlterTopicConfigs", "ReassignReplicas",
                                                           "IncreasePartitions", "ReplaceTopics", "DeleteTopics")),
     ("kplan.kinds.topic.steps:build_topic_steps",),

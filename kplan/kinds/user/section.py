@@ -85,12 +85,6 @@ def rendered(u: UserSpec) -> dict:
             "rotation": u.rotation, "origin": origin_data(u.origin)}
 
 
-# The loader builds the stack's `users:` section with this (stackfile/sections.py, via kplan.kinds.stack_sections).
-SECTION = "users"
-NOUN = "SCRAM user"  # how `kplan validate` counts the declared resources
-build_section = build_users
-
-
 def entry_word(item: object) -> str:
     """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
     name = item.get("name") if isinstance(item, dict) else None

@@ -1,10 +1,15 @@
 """The user kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit
-from kplan.kinds.user.kind import KIND
+from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
-    KIND,
+    "kplan.kinds.user.kind:KIND",
+    StackSection(
+        "users",
+        "SCRAM user",
+        build_ref="kplan.kinds.user.section:build_users",
+        entry_word_ref="kplan.kinds.user.section:entry_word",
+    ),
     ("kplan.kinds.user.steps:CreateUsers", "kplan.kinds.user.steps:AlterUsers", "kplan.kinds.user.steps:DeleteUsers",),
     ("kplan.kinds.user.steps:build_user_steps",),
     ("kplan.kinds.user.handlers",),

@@ -1,0 +1,43 @@
+"""Each kind registers once (`UNIT` in its unit.py): its stack section included, and nothing found by convention."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from kplan.kinds import ORDER, UNITS, claimable_sections, stack_sections
+
+KINDS_DIR = Path(__file__).resolve().parents[3] / "kplan" / "kinds"
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=ORDER)
+def test_a_units_section_is_its_kinds(unit):
+    if unit.section is not None:
+        assert unit.section.key == unit.kind.section
+        if unit.section.build_ref is not None:
+            assert callable(unit.section.build) and callable(unit.section.entry_word)
+        for ref in (unit.section.check_members_ref, unit.section.digest_inputs_ref):
+            assert ref is None or callable(getattr(unit.section, ref.rpartition(":")[2]))
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_a_unit_module_imports_only_the_registration(name):
+    """Loading a stack imports the units: a unit.py that imported its kind would load the planning code."""
+    tree = ast.parse((KINDS_DIR / name / "unit.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert imported <= {"kplan.kinds.unit", "__future__"}, imported
+
+
+def test_no_section_module_registers_by_convention():
+    for path in KINDS_DIR.glob("*/section.py"):
+        names = {t.id for n in ast.parse(path.read_text()).body if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name)}
+        assert not names & {"SECTION", "NOUN", "CLAIMABLE", "BORROWS", "build_section"}, (path, names)
+
+
+def test_the_registered_sections_in_the_kinds_order():
+    assert list(stack_sections()) == ["consumer_groups", "acls", "streams_apps", "users", "quotas", "broker_configs",
+                                      "subjects"]
+    assert claimable_sections() == ("topics", "connectors", "acls", "subjects")
