@@ -94,6 +94,8 @@ class TopicSpec:
     # (otherwise a plan error: kplan.plan.consumers).
     allow_consumer_disruption: bool = False
     origin: Origin | None = None
+    # Config keys (globs) whose live value kplan neither diffs nor writes once the topic exists (kplan.rules.ignore).
+    ignore_changes: tuple[str, ...] = ()
     # file:line of each config key, for diagnostics pointing at the right line.
     config_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -137,6 +139,9 @@ class ConnectorSpec:
     protect: bool = False
     # Keys whose values are secrets: never printed, compared by digest.
     sensitive_keys: frozenset[str] = frozenset()
+    # Config keys (globs) whose live value kplan neither diffs nor writes once the connector exists
+    # (kplan.rules.ignore): an update writes the live value of each back.
+    ignore_changes: tuple[str, ...] = ()
     # Topics this connector needs before it may run (a CDC connector's per-table and schema-history topics).
     requires_topics: tuple[str, ...] = ()
     # CDC: tables whose capture starts with this config and that should get an incremental snapshot when added.
@@ -330,13 +335,13 @@ class Stack:
         return bool(self.members)
 
 
-def origin_data(origin: Origin | None) -> dict:
+def origin_data(origin: Origin | None) -> dict[str, str]:
     """The origin's JSON (`Origin.to_json`) as a reader of the stack wants it: `at: file:line`, then what generated
     the resource (the CDC source, its role and table) if a CDC source did."""
     if origin is None:
         return {}
     d = origin.to_json()
-    out: dict = {"at": f"{d['file']}:{d['line']}"}
+    out: dict[str, str] = {"at": f"{d['file']}:{d['line']}"}
     if d["cdc_source"]:
         out.update({k: d[k] for k in ("cdc_source", "role", "table") if d[k]})
     return out

@@ -16,11 +16,14 @@ from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
+from kplan.kinds.ignoring import ignored_note
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import health_dict
 from kplan.model.desired import ConnectorSpec, ConnectorState
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (
+    SENSITIVE,
     Action,
     AttributeChange,
     AttrKind,
@@ -29,7 +32,6 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     address_of,
     error,
     warning,
@@ -37,6 +39,7 @@ from kplan.model.plan import (
 )
 from kplan.model.status import TRACE_LINES, Difference, ResourceStatus, Status, TaskStatus, Trace, owned
 from kplan.rules.documents import KeyChange, key_changes
+from kplan.rules.ignore import ignored
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
 from kplan.words import plural
 
@@ -85,6 +88,11 @@ def live_connector_repr(live: LiveConnector, sensitive: frozenset[str]) -> dict:
     return connector_repr(live.name, live_config(live), live.state.lower() if live.state else None, sensitive)
 
 
+def _said(value: str | None, sensitive: bool) -> str:
+    """A value as an ignore note says it: masked when secret, `unset` when there is none."""
+    return "unset" if value is None else SENSITIVE if sensitive else value
+
+
 def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: ConnectorContext):
     addr = address_of(CONNECTOR, spec.name)
     diags = _plugin_check(spec, ctx)
@@ -111,6 +119,17 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     unresolved = {k for k in spec.config if resolved.get(k) is None}
     wanted = {k: v for k, v in resolved.items() if v is not None}
     have = {k: v for k, v in current.items() if k not in unresolved}
+    # ignore_changes: what the cluster has of an ignored key stays (apply writes it back), said once
+    left = [k for k in sorted(set(wanted) | set(have)) if ignored(spec.ignore_changes, k)]
+    if left:
+        differ = key_changes({k: have[k] for k in left if k in have}, {k: wanted[k] for k in left if k in wanted}, sens)
+        if differ:
+            diags.append(ignored_note("connector", spec.name, addr, [
+                f"{k} ({_said(current.get(k), k in sens)}; "
+                f"{'declared ' + _said(spec.config.get(k), k in sens) if k in spec.config else 'not declared'})"
+                for k in sorted(differ)], spec.origin))
+        wanted = {k: v for k, v in wanted.items() if k not in left}
+        have = {k: v for k, v in have.items() if k not in left}
     differing = key_changes(have, wanted, sens)
     unchanged += len(set(have) & set(wanted)) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
     for key in sorted(differing):

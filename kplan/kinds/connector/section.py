@@ -7,6 +7,7 @@ from kplan.kinds.offsets.section import build_offsets
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, to_origin
+from kplan.rules.ignore import CONNECTOR_REQUIRED, ignore_patterns, required_ignored
 from kplan.rules.units import UnitError, normalize_config_value
 from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key, secret_keys
 
@@ -89,6 +90,13 @@ def build_connector(name: str, settings: dict, layers: list[tuple[dict, dict]], 
     # a CDC source declares offsets on the source (`offsets`), a connector in its own settings
     offsets_ok, offsets_spec = build_offsets(name, settings.get("offsets") if offsets is None else offsets, smap,
                                              diags, origin_loc, cdc_source=cdc_source)
+    # A cdc source's connector is kplan's to configure: `defaults.connector`'s ignore_changes is not its.
+    ignore = () if cdc_source else ignore_patterns(settings)
+    for pattern, key in required_ignored(ignore, CONNECTOR_REQUIRED):
+        diags.error(smap.value_loc(settings, "ignore_changes") or origin_loc,
+                    f'ignore_changes pattern "{pattern}" would ignore {key}, which kplan must set for connector '
+                    f'"{name}"; narrow the pattern')
+        ok = False
     if not ok or not offsets_ok:
         return None
     sensitive = secret_keys(config)
@@ -103,6 +111,7 @@ def build_connector(name: str, settings: dict, layers: list[tuple[dict, dict]], 
         restart_failed=settings.get("restart_failed") is True,
         protect=bool(settings.get("protect", False)),
         sensitive_keys=sensitive,
+        ignore_changes=ignore,
         origin=to_origin(origin_loc, cdc_source, None, role),
         config_origins=freeze({k: to_origin(loc, cdc_source, None, role) for k, loc in locs.items()}),
         offsets=offsets_spec,

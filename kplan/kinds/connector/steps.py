@@ -20,6 +20,7 @@ from kplan.kinds.topic.steps import CreateTopics
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.plan import Action, Plan, ResourceType
+from kplan.rules.ignore import ignored
 from kplan.secrets import mask_config, secret_keys
 
 
@@ -200,9 +201,19 @@ def _delete(current: LiveConnector, declared: ConnectorSpec | None) -> Planned:
     return Planned(DeleteConnector(current.name, previous.masked(secret)), ConnectorSecrets(previous=previous))
 
 
+def _written(spec: ConnectorSpec, current: LiveConnector | None) -> dict[str, str]:
+    """The config a create or update writes: the stack's; but an update keeps the live value of every key the
+    connector's `ignore_changes` matches (Connect replaces the whole config), and writes no ignored key the cluster
+    lacks (kplan.rules.ignore)."""
+    if current is None or not spec.ignore_changes:
+        return dict(spec.config)
+    kept = {k: v for k, v in current.config.items() if k != "name" and ignored(spec.ignore_changes, k)}
+    return {**{k: v for k, v in spec.config.items() if not ignored(spec.ignore_changes, k)}, **kept}
+
+
 def _put(spec: ConnectorSpec, p: ConnectorPlanned, current: LiveConnector | None) -> Planned:
     recorded = current.sensitive_keys if current is not None else frozenset()
-    config = dict(spec.config) if p.config_changed else None  # references unresolved
+    config = _written(spec, current) if p.config_changed else None  # references unresolved
     # a plaintext secret written in the stack is journaled masked; the run writes it from memory
     masked = (mask_config(config, secret_keys(config, declared=spec.sensitive_keys, recorded=recorded))
               if config is not None else None)

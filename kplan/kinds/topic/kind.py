@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.ignoring import ignored_note
 from kplan.model.desired import TopicSpec
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveTopic
 from kplan.model.plan import (
     SENSITIVE,
@@ -22,7 +24,6 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     address_of,
     error,
     warning,
@@ -30,6 +31,7 @@ from kplan.model.plan import (
 )
 from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
+from kplan.rules.ignore import ignored
 from kplan.rules.names import is_platform_topic, is_reserved_topic
 from kplan.rules.placement import choose_replicas, format_assignment
 from kplan.words import plural
@@ -227,9 +229,16 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
     after_config = {} if replace else dict(live.overrides)
     sets: dict[str, str] = {}  # the overrides apply sets (an update) and those it unsets
     unsets: list[str] = []
+    # ignore_changes: a key the cluster has otherwise than declared (or undeclared) is left as it is, said once
+    ignoring = () if replace else spec.ignore_changes
+    left: list[str] = []
     for key, want in spec.config.items():
         sensitive = key in live.sensitive_keys
         hidden = sensitive and key in live.effective and live.effective[key] is None
+        if ignoring and ignored(ignoring, key):
+            if not hidden and not (key in live.effective and topic_values_equal(key, want, live.effective[key])):
+                left.append(f"{key} ({_shown(live.effective.get(key), sensitive)}; declared {_shown(want, sensitive)})")
+            continue
         # Kafka never returns a sensitive value: such a key cannot be compared and is left as it is.
         if hidden or (key in live.effective and topic_values_equal(key, want, live.effective[key])):
             unchanged += 1
@@ -249,6 +258,9 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
     for key in sorted(set(live.overrides) - set(spec.config)):
         sensitive = key in live.sensitive_keys
         value = _mask(live.overrides[key], sensitive)
+        if ignoring and ignored(ignoring, key):
+            left.append(f"{key} ({_shown(live.overrides[key], sensitive)}; not declared)")
+            continue
         if authoritative:
             after_config.pop(key, None)
             unsets.append(key)
@@ -291,6 +303,8 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
         after=after_repr, attributes=tuple(attrs), unchanged_attributes=unchanged,
         sensitive_paths=sensitive_paths, flags=frozenset(flags), reason=reason, origin=spec.origin,
     )
+    if left:
+        diags.append(ignored_note("topic", spec.name, addr, left, spec.origin))
     if not change.is_change:  # the usual case of a large plan: no payload to compute
         return change, diags
     return with_planned(change, _update_planned(spec, live, replace, reassigned, sets, unsets)), diags
@@ -310,6 +324,11 @@ def _update_planned(spec: TopicSpec, live: LiveTopic, replace: bool, reassigned:
         config_before=_masked({k: live.overrides.get(k) for k in [*sets, *unsets]}, secret),
         sensitive=tuple(sorted(k for k in secret if k in sets or k in unsets)))
 
+
+
+def _shown(value, sensitive: bool) -> str:
+    """A value as an ignore note says it: masked when secret, `unset` when the cluster has none."""
+    return "unset" if value is None else SENSITIVE if sensitive else str(value)
 
 
 def _mask(value, sensitive: bool):

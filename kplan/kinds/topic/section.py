@@ -9,6 +9,7 @@ from typing import Any, Sequence
 from kplan.model.desired import Origin, TopicSpec, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, to_origin
+from kplan.rules.ignore import ignore_patterns
 from kplan.rules.names import collision_key
 from kplan.rules.topic_configs import check_topic_config
 from kplan.rules.units import normalize_topic_config_value
@@ -103,6 +104,7 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
         allow_replace=bool(settings.get("allow_replace", False)),
         allow_consumer_disruption=bool(settings.get("allow_consumer_disruption", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
+        ignore_changes=ignore_patterns(settings),
         config_origins=freeze(origins),
     )
 
