@@ -1,7 +1,7 @@
 """Who reads the topics a plan disrupts: the consumer groups whose members are assigned them or that have committed
 offsets on them, as the cluster shows them (`LiveConsumers`, read after planning and only for the topics that need
-it: `kplan.plan.consumers`), and as the plan carries them on a topic's change (`ConsumerContext`). Immutable and
-JSON-able; docs/consumers.md says what each part means."""
+it: `kplan.plan.consumers`), and as the plan carries them on a topic's change (`ConsumerContext`; its JSON is
+generated, kplan.plan.codec). Immutable; docs/consumers.md says what each part means."""
 
 from __future__ import annotations
 
@@ -108,20 +108,6 @@ class GroupOnTopic:
     def active(self) -> bool:
         return live_members(self.state, self.members)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"group": self.group, "state": self.state, "members": self.members, "lag": self.lag,
-                "oldest_unconsumed_age_ms": self.oldest_age_ms, "beyond_retention": self.beyond_retention,
-                "assigned": list(self.assigned), "protocol": self.protocol, "leaves": self.leaves}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "GroupOnTopic":
-        age, beyond, lag = d.get("oldest_unconsumed_age_ms"), d.get("beyond_retention"), d.get("lag")
-        protocol, leaves = d.get("protocol"), d.get("leaves")
-        return cls(str(d["group"]), str(d["state"]), int(d["members"]), None if lag is None else int(lag),
-                   None if age is None else int(age), None if beyond is None else int(beyond),
-                   tuple(int(p) for p in d.get("assigned") or ()), None if protocol is None else str(protocol),
-                   None if leaves is None else str(leaves))
-
 
 @dataclass(frozen=True)
 class ConsumerContext:
@@ -132,16 +118,6 @@ class ConsumerContext:
     because: tuple[str, ...]
     groups: tuple[GroupOnTopic, ...] = ()
     retention_ms: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"because": list(self.because), "retention_ms": self.retention_ms,
-                "groups": [g.to_json() for g in self.groups]}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "ConsumerContext":
-        r = d.get("retention_ms")
-        return cls(tuple(str(b) for b in d.get("because") or ()),
-                   tuple(GroupOnTopic.from_json(g) for g in d.get("groups") or ()), None if r is None else int(r))
 
 
 def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from kplan.model.desired import Origin, origin_data
-from kplan.plan.serialize import _origin, _origin_from
+from kplan.plan.codec import converter
 from kplan.render.status import _origin_dict
 
 DECLARED = Origin("stack.yaml", 12, 5)
@@ -21,8 +21,9 @@ def test_to_json_has_every_field_and_reads_back():
 
 
 def test_the_plan_json_holds_it_whole():
-    assert _origin(GENERATED) == GENERATED.to_json() and _origin(None) is None
-    assert _origin_from(_origin(GENERATED)) == GENERATED and _origin_from(None) is None
+    assert converter.unstructure(GENERATED) == GENERATED.to_json()
+    assert converter.structure(GENERATED.to_json(), Origin) == GENERATED
+    assert converter.structure({"file": "s.yaml", "line": "7"}, Origin) == Origin("s.yaml", 7, 1)
 
 
 def test_the_status_json_leaves_out_the_unset_cdc_fields():
