@@ -18,7 +18,8 @@ from kplan.kinds.connector.preflight import (
 )
 from kplan.model.cdc_preflight import CdcPreflight
 from kplan.model.desired import ConnectorSpec
-from kplan.model.plan import PlanDiagnostic, Severity
+from kplan.model.diagnostics import Severity
+from kplan.model.plan import PlanDiagnostic
 from kplan.secrets import SecretValues
 
 

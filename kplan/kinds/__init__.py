@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.base import Kind, PlanContext
+    from kplan.kinds.base import AnyKind, Kind, PlanContext
     from kplan.kinds.unit import KindUnit, StackSection
     from kplan.model.plan import ResourceType
 
     UNITS: tuple[KindUnit, ...]
-    KINDS: tuple[Kind[Any, Any, Any], ...]
+    KINDS: tuple[AnyKind, ...]
 
 # the kinds, in the order of plans and reports
 ORDER = ("topic", "connector", "offsets", "consumer_group", "acl", "streams_app", "user", "quota", "broker_config",
@@ -28,7 +28,7 @@ def _units() -> tuple["KindUnit", ...]:
     return tuple(import_module(f"kplan.kinds.{name}.unit").UNIT for name in ORDER)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     """`UNITS` and `KINDS`, loaded on first use: a command that only loads a stack (validate) never pays for the
     kinds' planning and apply modules."""
     if name == "UNITS":
@@ -62,14 +62,14 @@ def borrowed_keys(section: str) -> tuple[str, ...]:
     return tuple(k for u in _units() if u.section is not None for k in u.section.borrows.get(section, ()))
 
 
-def kind_of(resource_type: "ResourceType | str") -> "Kind[Any, Any, Any]":
+def kind_of(resource_type: "ResourceType | str") -> "AnyKind":
     from kplan.model.plan import ResourceType  # here: loading a stack (kinds' sections) needs no plan model
 
     return _by_type()[ResourceType(resource_type)]
 
 
 @cache
-def _by_type() -> "dict[ResourceType, Kind[Any, Any, Any]]":
+def _by_type() -> "dict[ResourceType, AnyKind]":
     return {u.kind.type: u.kind for u in _units()}
 
 

@@ -8,8 +8,9 @@ are registered per kind under `kplan.apply`, and the live read per kind under `k
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Sequence, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Sequence, Type, TypeAlias, TypeVar
 
+from kplan.model.diagnostics import Severity
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -20,11 +21,10 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     address_of,
     error,
 )
-from kplan.model.status import Difference
+from kplan.model.status import Difference, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Origin, Stack
@@ -47,6 +47,8 @@ class PlanContext:
 
 
 Scrub = Callable[[str], str]
+# How the status JSON writes a resource's trace (kplan.render.status): None when there is none to write.
+TraceDict: TypeAlias = Callable[[Trace], "dict[str, Any] | None"]
 
 
 def difference_of(a: AttributeChange, notes: Mapping[AttrKind, str]) -> Difference:
@@ -131,12 +133,19 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     def plan(self, spec: SpecT, current: LiveT | None, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         raise NotImplementedError
 
-    def delete(self, current: LiveT, spec: SpecT | None, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveT, spec: SpecT | None, reason: Reason, origin: "Origin | None" = None
+               ) -> ResourceChange:
         raise NotImplementedError
 
-    def live_repr(self, current: LiveT, spec: SpecT | None = None) -> dict:
+    def live_repr(self, current: LiveT, spec: SpecT | None = None) -> dict[str, Any]:
         """The `before` shape of a live resource, secrets masked."""
         raise NotImplementedError
+
+    def unmet(self, expect: Mapping[str, Any], current: LiveT) -> list[str] | None:
+        """What a referenced resource of this kind (`references:`, kplan.plan.references) has otherwise than the
+        stack expects, one phrase each (`3 partitions, at least 6 expected`); None for a kind a stack cannot
+        reference."""
+        return None
 
     def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
         """An owned resource no longer declared that is nevertheless kept (with a note why), e.g. the topic of
@@ -185,13 +194,13 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
                       f"{self.section}-unavailable", address=self.address(first.name) if first else None,
                       origin=first.origin if first else None)]
 
-    def protected_change(self, name: str, before: dict, origin=None) -> ResourceChange:
+    def protected_change(self, name: str, before: dict[str, Any], origin: "Origin | None" = None) -> ResourceChange:
         """A protected resource the plan would otherwise delete: shown, never deleted."""
         return ResourceChange(self.address(name), self.type, name, Action.NOOP, before=before, after=before,
                               flags=frozenset({Flag.PROTECTED, Flag.REFUSED}), reason=Reason.PROTECTED,
                               origin=origin)
 
-    def protected_error(self, name: str, declared: bool, origin=None) -> PlanDiagnostic:
+    def protected_error(self, name: str, declared: bool, origin: "Origin | None" = None) -> PlanDiagnostic:
         what = self.type.value
         if declared:
             return error(f"{what} {name!r} is protected (protect: true) and is never deleted; set protect: "
@@ -234,7 +243,7 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
 
     # -- saved-plan fingerprints -----------------------------------------------------------------------------
 
-    def canonical(self, current: LiveT, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveT, secret: frozenset[str]) -> dict[str, Any]:
         """A canonical document of a live resource (no secret, not even its digest) to fingerprint."""
         raise NotImplementedError
 
@@ -264,6 +273,10 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     def difference_text(self, r: StatusT, d: "Difference") -> str:
         raise NotImplementedError
 
-    def status_fields(self, r: StatusT, trace_dict: Callable) -> dict:
+    def status_fields(self, r: StatusT, trace_dict: TraceDict) -> dict[str, Any]:
         """The kind's own fields of a resource in the status JSON (`kplan status --format json`)."""
         raise NotImplementedError
+
+
+# A kind over whichever types it has: what code over every kind (the registry, the planner, status) holds.
+AnyKind: TypeAlias = Kind[Any, Any, Any]

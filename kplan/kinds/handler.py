@@ -30,9 +30,9 @@ class StepContext:
     writer: Writers  # one writer per system: ctx.writer.kafka, .kafka_python, .connect, .registry, .postgres
     secret_values: SecretValues  # to substitute ${secret:...} references when writing
     write_ownership: Callable[[Ownership], None]
-    marker: dict | None  # the run's marker in the ownership record (kept by an undo of the record)
+    marker: dict[str, Any] | None  # the run's marker in the ownership record (kept by an undo of the record)
     secrets: Any  # the step's unmasked values (e.g. ConnectorSecrets); None when undoing from a journal alone
-    outcomes: dict[int, dict]  # the executor's outcomes, by step index
+    outcomes: dict[int, dict[str, Any]]  # the executor's outcomes, by step index
     journal_outcome: Callable[[], None]  # journal this step's outcome now, durably
     # The stack the run applies (in `kplan recover`, loaded again): where an undo from a journal alone finds the
     # `${secret:...}` references of values the journal masks. None when not known.
@@ -43,7 +43,7 @@ class StepContext:
         return self.outcomes.get(self.index)
 
     @outcome.setter
-    def outcome(self, value: dict) -> None:
+    def outcome(self, value: dict[str, Any]) -> None:
         self.outcomes[self.index] = value
 
     def requested(self) -> None:
@@ -88,13 +88,14 @@ class StepHandler(Generic[S]):
         return False
 
 
-_HANDLERS: dict[type, StepHandler] = {}
+_HANDLERS: dict[type, StepHandler[Any]] = {}  # step type -> its handler (a StepHandler of that type)
+_H = TypeVar("_H", bound=type[StepHandler[Any]])
 
 
-def handles(step_type: type) -> Callable[[type[StepHandler]], type[StepHandler]]:
+def handles(step_type: type) -> Callable[[_H], _H]:
     """Class decorator: the handler of `step_type`."""
 
-    def register(cls: type[StepHandler]) -> type[StepHandler]:
+    def register(cls: _H) -> _H:
         if step_type in _HANDLERS:
             raise TypeError(f"two handlers for {step_type.__name__}")
         _HANDLERS[step_type] = cls()
@@ -103,7 +104,7 @@ def handles(step_type: type) -> Callable[[type[StepHandler]], type[StepHandler]]
     return register
 
 
-def handler_for(step: object) -> StepHandler:
+def handler_for(step: object) -> StepHandler[Any]:
     handler = _HANDLERS.get(type(step))
     if handler is None:
         raise KplanError(f"no handler for apply step {type(step).__name__} "

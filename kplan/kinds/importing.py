@@ -23,7 +23,7 @@ class ImportContext:
 @dataclass(frozen=True)
 class KindImporter:
     noun: str | None  # how the import's summary counts its entries ("ACL principal(s)"); None: it writes none
-    entries: Callable[["LiveState", ImportContext], list[dict]]
+    entries: Callable[["LiveState", ImportContext], list[dict[str, Any]]]
     # What its `--no-<section>` option says ("Import no ACLs."); None: the kind has no such option.
     skip_help: str | None = None
     # Its own read after the batched one, for an import (every resource, not only a stack's): (live, the
@@ -31,7 +31,7 @@ class KindImporter:
     read: Callable[["LiveState", Any, Any], "LiveState"] | None = None
     # The name of the resource an entry it wrote declares (its address's name: the owner, description and labels
     # kplan's record keeps for it are written back into the entry); by default the entry's `name`.
-    name_of: Callable[[dict], "str | None"] = field(default=lambda entry: entry.get("name"))
+    name_of: Callable[[dict[str, Any]], "str | None"] = field(default=lambda entry: entry.get("name"))
     # The live topics that are part of one of its resources (topic -> that resource's name, e.g. a Kafka Streams
     # application's internal topics): imported with it, never as topics of their own.
     topics_of: Callable[["LiveState"], "dict[str, str]"] | None = None

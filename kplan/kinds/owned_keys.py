@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from kplan.kinds.base import difference_of
+from kplan.model.desired import Origin
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -27,9 +28,10 @@ V = TypeVar("V")
 
 
 def delete_owned_keys(type_: ResourceType, name: str, values: Mapping[str, V], owned: frozenset[str], *,
-                      shown: Callable[[V], Any], left_alone: NoteKind, shape: Callable[[Mapping[str, V]], dict],
+                      shown: Callable[[V], Any], left_alone: NoteKind,
+                      shape: Callable[[Mapping[str, V]], dict[str, Any]],
                       planned: Callable[[tuple[tuple[str, V, None], ...]], PlannedPayload], reason: Reason,
-                      origin=None) -> ResourceChange:
+                      origin: "Origin | None" = None) -> ResourceChange:
     """Delete the keys kplan set for this entity (`owned`); any other key stays (shown as drift, `left_alone`).
     `shown`: a value as the plan shows it; `shape`: the entity's before/after shape of some values; `planned`: the
     payload that deletes the given (key, before, None) triples."""
@@ -66,7 +68,8 @@ def key_difference_text(d: Difference, *, present: str, absent: str, goes: str) 
 
 
 def key_status_fields(field: str, values: Sequence[tuple[str, Any]] | None,
-                      declared: Sequence[tuple[str, Any]] | None, differences: Sequence[Difference]) -> dict:
+                      declared: Sequence[tuple[str, Any]] | None, differences: Sequence[Difference]
+                      ) -> dict[str, Any]:
     """An entity's fields in the status JSON: its live (key, value) pairs under `field`, the declared
     ones, and its differences by key."""
     return {field: dict(values) if values is not None else None,

@@ -154,7 +154,7 @@ class KafkaPythonWrites(Protocol):
 
 @runtime_checkable
 class ConnectWrites(Protocol):
-    def get_connector(self, name: str) -> tuple[dict | None, dict | None]:
+    def get_connector(self, name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(config, status), (None, None) when the connector does not exist."""
         ...
 
@@ -185,7 +185,7 @@ class ConnectWrites(Protocol):
         """Until the connector and every task reach `state`; a FAILED one fails at once."""
         ...
 
-    def connector_offsets(self, name: str) -> list[dict]:
+    def connector_offsets(self, name: str) -> list[dict[str, Any]]:
         """The connector's offsets (Connect's offsets API): [{"partition": {...}, "offset": {...}}, ...]."""
         ...
 
@@ -193,7 +193,7 @@ class ConnectWrites(Protocol):
         """Delete the offsets of a STOPPED connector (it starts from scratch when it runs again); verified."""
         ...
 
-    def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
+    def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping[str, Any]]) -> None:
         """Write offsets of a STOPPED connector back; verified."""
         ...
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, NamedTuple, TypeVar
 
 from kplan.errors import KplanError
 
@@ -146,7 +146,11 @@ class Planned(NamedTuple):
 # -- immutable values --------------------------------------------------------------------------------------------
 
 
-class FrozenDict(dict):
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class FrozenDict(dict[_K, _V]):
     """A dict that cannot be changed, so a step is immutable all the way down. A dict still (so the journal's
     masked marker, `{"__masked__": true}`, keeps satisfying `kplan.secrets.is_masked`, and JSON encodes it)."""
 
@@ -160,7 +164,7 @@ class FrozenDict(dict):
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(frozenset(self.items()))
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[FrozenDict[_K, _V]], tuple[dict[_K, _V]]]:
         return (FrozenDict, (dict(self),))
 
     def __repr__(self) -> str:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.base import Kind
+    from kplan.kinds.base import AnyKind
     from kplan.kinds.importing import KindImporter
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Stack
@@ -34,7 +34,8 @@ RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, "Ownership"], "Mappi
 
 @cache
 def _resolve(ref: str) -> Any:
-    """"package.module:name" -> that object, imported on first use."""
+    """"package.module:name" -> that object, imported on first use. What it is, is what the property resolving it
+    declares: not checked statically (tests/unit/kinds/test_registration.py resolves the sections' references)."""
     module, _, name = ref.partition(":")
     return getattr(import_module(module), name)
 
@@ -59,21 +60,21 @@ class StackSection:
     digest_inputs_ref: str | None = None  # the files its specs read, for the stack's inputs digest
 
     @property
-    def build(self) -> Callable[..., tuple]:
+    def build(self) -> Callable[..., tuple[object, ...]]:
         assert self.build_ref is not None, self.key
-        return _resolve(self.build_ref)
+        return cast("Callable[..., tuple[object, ...]]", _resolve(self.build_ref))
 
     @property
     def entry_word(self) -> Callable[[object], str]:
         assert self.entry_word_ref is not None, self.key
-        return _resolve(self.entry_word_ref)
+        return cast("Callable[[object], str]", _resolve(self.entry_word_ref))
 
     @property
     def check_members(self) -> "Callable[[Sequence[Any], Any], None] | None":
         return _resolve(self.check_members_ref) if self.check_members_ref else None
 
     @property
-    def digest_inputs(self) -> "Callable[[tuple], Mapping[str, Any]] | None":
+    def digest_inputs(self) -> "Callable[[tuple[object, ...]], Mapping[str, bytes]] | None":
         return _resolve(self.digest_inputs_ref) if self.digest_inputs_ref else None
 
 
@@ -101,8 +102,8 @@ class KindUnit:
     render_ref: str | None = None
 
     @property
-    def kind(self) -> "Kind[Any, Any, Any]":
-        return _resolve(self.kind_ref)
+    def kind(self) -> "AnyKind":
+        return cast("AnyKind", _resolve(self.kind_ref))
 
     @property
     def step_types(self) -> tuple[type["StepBase"], ...]:
@@ -141,5 +142,5 @@ class KindUnit:
         return _resolve(self.importer_ref) if self.importer_ref else None
 
     @property
-    def render(self) -> "Callable[[Any], dict] | None":
+    def render(self) -> "Callable[[Any], dict[str, Any]] | None":
         return _resolve(self.render_ref) if self.render_ref else None

@@ -5,6 +5,7 @@ ever. MySQL/MariaDB sources keep nothing on the server (they read the binlog), s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
 # Debezium's defaults when the connector config names no slot or publication
@@ -25,7 +26,7 @@ class DbCleanup:
     password: str
 
 
-def slot_and_publication(config) -> tuple[str, str]:
+def slot_and_publication(config: Mapping[str, str]) -> tuple[str, str]:
     """The replication slot and publication a Debezium PostgreSQL connector config uses, as it names them."""
     return config.get("slot.name") or DEFAULT_SLOT, config.get("publication.name") or DEFAULT_PUBLICATION
 

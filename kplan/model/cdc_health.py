@@ -9,6 +9,7 @@ source's threshold makes the connector's status unhealthy. Pure: the reads are `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_MAX_RETAINED_WAL = 1024**3  # 1 GiB, unless the source's slot_health.max_retained_wal says otherwise
 
@@ -141,9 +142,10 @@ def health_text(h: CdcHealth) -> str:
     return binlog_text(h.binlog) if h.binlog is not None else ""
 
 
-def health_dict(h: CdcHealth) -> dict:
+def health_dict(h: CdcHealth) -> dict[str, Any]:
     """The status JSON's `cdc_health`."""
-    out: dict = {"engine": h.engine, "healthy": h.healthy, "problems": list(h.problems), "error": h.error or None}
+    out: dict[str, Any] = {"engine": h.engine, "healthy": h.healthy, "problems": list(h.problems),
+                           "error": h.error or None}
     if h.slot is not None:
         s = h.slot
         out["slot"] = {"name": s.slot, "exists": s.exists, "active": s.active, "active_pid": s.active_pid,

@@ -261,6 +261,43 @@ class ClusterSpec:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A resource the stack needs but does not own (`references:`, docs/stack-format.md, References): another
+    team's topic it reads, a connector it depends on. The plan reads it and fails when it is missing or differs from
+    `expect`; kplan never changes or deletes it. `address` is the plan's ("topic.payments.events")."""
+
+    address: str
+    expect: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
+    origin: Origin | None = None
+
+    @property
+    def type_word(self) -> str:
+        return self.address.partition(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.address.partition(".")[2]
+
+
+@dataclass(frozen=True)
+class Forget:
+    """A resource the stack stops owning without deleting it (`forget:`, docs/stack-format.md, Handing a resource
+    over): kplan drops it from the stack's ownership record and leaves it, and its data, on the cluster — for another
+    stack to adopt, or for nobody. `address` is the plan's ("topic.orders", "connector.orders-sink")."""
+
+    address: str
+    origin: Origin | None = None
+
+    @property
+    def type_word(self) -> str:
+        return self.address.partition(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.address.partition(".")[2]
+
+
+@dataclass(frozen=True)
 class Claim:
     """A name prefix the stack claims (`claims:`, docs/orphans.md): what exists under it on the cluster that no kplan
     stack owns and this stack does not declare is an orphan, listed by status and the plan; `prune` makes the plan
@@ -316,6 +353,10 @@ class Stack:
     members: tuple["Stack", ...] = ()
     # The name prefixes the stack claims (`claims:`; in a several-cluster stack each member has its cluster's).
     claims: tuple[Claim, ...] = ()
+    # The resources it stops owning and leaves on the cluster (`forget:`; likewise per member).
+    forget: tuple[Forget, ...] = ()
+    # The resources it needs but does not own (`references:`; likewise per member).
+    references: tuple[Reference, ...] = ()
     # Owners, descriptions and labels (kplan.model.metadata), by (stack section, resource name): one for every
     # resource an entry declares (empty when it has none). `meta` reads them.
     metadata: Mapping[tuple[str, str], Meta] = field(default_factory=lambda: MappingProxyType({}))

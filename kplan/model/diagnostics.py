@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import Hashable, Iterable, TypeVar
 
 from kplan.model.desired import Origin
 from kplan.model.source import Loc
@@ -23,6 +24,9 @@ class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+_K = TypeVar("_K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class Diagnostic:
         parts.append(self.message)
         return ": ".join(parts)
 
-    def sort_key(self):
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.target, self.message)
 
 
@@ -100,10 +104,10 @@ class Diagnostics:
     error on a node that an earlier phase already flagged is dropped: it would describe the same mistake again
     (an undefined variable, then "not an integer" for the text left in its place)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._items: list[Diagnostic] = []
-        self._seen: set[tuple] = set()
-        self._flagged: dict[tuple, int] = {}
+        self._seen: set[tuple[str, int, int, str | None, str, Severity]] = set()
+        self._flagged: dict[tuple[str, int, int], int] = {}  # (file, line, column) -> the phase that flagged it
         self.phase = 0
 
     def begin_phase(self) -> None:
@@ -131,7 +135,7 @@ class Diagnostics:
     def error(self, loc: Loc | None, message: str, path: str | None = None) -> None:
         self.add(loc, message, Severity.ERROR, path)
 
-    def declared_again(self, seen: dict, key, loc: Loc, what: str, hint: str) -> bool:
+    def declared_again(self, seen: dict[_K, Loc], key: _K, loc: Loc, what: str, hint: str) -> bool:
         """Whether `key` was declared before (one error at `loc`, naming the first place, and `hint`); otherwise
         `seen` records where it is declared."""
         if key in seen:
@@ -144,7 +148,7 @@ class Diagnostics:
     def warning(self, loc: Loc | None, message: str, path: str | None = None) -> None:
         self.add(loc, message, Severity.WARNING, path)
 
-    def extend(self, diags) -> None:
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
         for d in diags:
             self.add(Loc(d.file, d.line, d.column, d.address or ""), d.message, d.severity)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Iterable, Mapping, Protocol, TypedDict, Unpack
 
 from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import DEFAULT_CONNECT, connect_and_name, freeze
@@ -97,6 +97,17 @@ class KindState:
 _NOTHING = KindState()
 
 
+class KindChanges(TypedDict, total=False):
+    """The `KindState` fields `LiveState.with_kind` may change, by name (the same names and types)."""
+
+    resources: Mapping[str, Any]
+    owned: frozenset[str]
+    protected: frozenset[str]
+    problem: Problem | None
+    problem_detail: str | None
+    records: Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class LiveState:
     cluster_id: str
@@ -135,7 +146,7 @@ class LiveState:
         """One kind's slice of the live state (empty when it was not read)."""
         return self.kinds.get(kind, _NOTHING)
 
-    def with_kind(self, kind: ResourceType, **changes) -> "LiveState":
+    def with_kind(self, kind: ResourceType, **changes: Unpack[KindChanges]) -> "LiveState":
         """The same live state with one kind's slice changed (`KindState` fields)."""
         return replace(self, kinds=freeze({**self.kinds, kind: replace(self.of(kind), **changes)}))
 

@@ -29,7 +29,7 @@ class OffsetsSpec:
     origin: Any = None  # an Origin (kept loose: this module is imported by model.desired)
 
     @property
-    def offsets(self) -> list[dict]:
+    def offsets(self) -> list[dict[str, Any]]:
         """The positions to set, in Connect's form."""
         return [json.loads(p) for p in self.positions]
 
@@ -47,25 +47,25 @@ class LiveOffsets:
     connector_type: str | None = None  # source | sink, as Connect says
 
     @property
-    def decoded(self) -> list[dict]:
+    def decoded(self) -> list[dict[str, Any]]:
         return [json.loads(o) for o in self.offsets]
 
 
-def canonical(offset: Mapping) -> str:
+def canonical(offset: Mapping[str, Any]) -> str:
     """One offset entry as canonical JSON (sorted keys, no spaces): how specs, live state and steps compare them."""
     return json.dumps(offset, sort_keys=True, separators=(",", ":"))
 
 
-def partition_key(offset: Mapping) -> str:
+def partition_key(offset: Mapping[str, Any]) -> str:
     """The identity of an entry: its partition, as canonical JSON."""
     return canonical(offset.get("partition") or {})
 
 
-def sink_position(topic: str, partition: int, offset: int) -> dict:
+def sink_position(topic: str, partition: int, offset: int) -> dict[str, Any]:
     return {"partition": {SINK_TOPIC: topic, SINK_PARTITION: partition}, "offset": {SINK_OFFSET: offset}}
 
 
-def label(offset: Mapping) -> str:
+def label(offset: Mapping[str, Any]) -> str:
     """How a plan names an entry's partition: `orders/0` for a sink, `server=inventory` for a source's partition
     map (key=value, by key; a nested value as JSON)."""
     part = offset.get("partition") or {}
@@ -74,11 +74,12 @@ def label(offset: Mapping) -> str:
     return ",".join(f"{k}={v if isinstance(v, (str, int, float)) else canonical(v)}" for k, v in sorted(part.items()))
 
 
-def value(offset: Mapping) -> str | int | None:
+def value(offset: Mapping[str, Any]) -> str | int | None:
     """How a plan shows an entry's offset: a sink's number, a source's offset map as JSON."""
     off = offset.get("offset")
     if off is None:
         return None
-    if set(off) == {SINK_OFFSET} and isinstance(off[SINK_OFFSET], int):
-        return off[SINK_OFFSET]
+    number = off.get(SINK_OFFSET)
+    if set(off) == {SINK_OFFSET} and isinstance(number, int):
+        return number
     return canonical(off)

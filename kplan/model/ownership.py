@@ -72,6 +72,16 @@ class Ownership:
         """The names of one kind recorded as `protect: true`."""
         return self.protected.get(word, frozenset())
 
+    def without(self, word: str, name: str) -> "Ownership":
+        """The same record no longer owning (nor protecting, nor knowing secret keys of) one resource: a forgotten
+        one (`forget:`)."""
+        names = {w: n - {name} if w == word else n for w, n in self.names.items()}
+        protected = {w: p for w, p in ((w, p - {name} if w == word else p) for w, p in self.protected.items()) if p}
+        kinds = {w: e for w, e in ((w, {n: x for n, x in e.items() if not (w == word and n == name)})
+                                   for w, e in self.kinds.items()) if e}
+        sensitive = {n: k for n, k in self.sensitive.items() if not (word in self.names and n == name)}
+        return replace(self, names=names, protected=protected, kinds=kinds, sensitive=sensitive)
+
     def with_part(self, word: str, part: "NamesPart | Mapping[str, Entry]") -> "Ownership":
         """The same record with one kind's part set (a names-only kind's `NamesPart`, or entries)."""
         if isinstance(part, NamesPart):

@@ -39,6 +39,9 @@ class Action(str, Enum):
     # Only its owner, description or labels change (kplan.model.metadata): apply writes kplan's ownership record and
     # touches nothing on the cluster. Not `is_change` (no step of the kind's own); a change of the plan all the same.
     METADATA = "update-metadata"
+    # The stack stops owning it (`forget:`): apply drops it from kplan's record and leaves it, and its data, on the
+    # cluster. Not `is_change` either: no step of the kind's own.
+    FORGET = "forget"
 
 
 class ResourceType(str, Enum):
@@ -81,6 +84,7 @@ class Reason(str, Enum):
     GROUP_ABSENT = "no such group: nothing to delete"
     ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
     METADATA = "owner, description or labels differ from kplan's record"
+    FORGOTTEN = "forget: no longer owned, left on the cluster"
     NONE = ""
 
 
@@ -221,7 +225,7 @@ class ResourceChange:
     @property
     def is_change(self) -> bool:
         """Apply does something to the resource itself (a metadata update only writes kplan's record)."""
-        return self.action not in (Action.NOOP, Action.METADATA)
+        return self.action not in (Action.NOOP, Action.METADATA, Action.FORGET)
 
     def has(self, flag: Flag) -> bool:
         return flag in self.flags
@@ -238,10 +242,13 @@ class Summary:
     warnings: int = 0
     restart: int = 0  # connectors whose failed instances apply restarts
     metadata: int = 0  # resources whose owner, description or labels only change (kplan's record only)
+    forget: int = 0  # resources the stack stops owning, left on the cluster (kplan's record only)
 
     @classmethod
     def of(cls, changes: tuple[ResourceChange, ...], diagnostics: tuple[PlanDiagnostic, ...]) -> "Summary":
-        count = lambda *acts: sum(1 for c in changes if c.action in acts)  # noqa: E731 - a one-line local counter
+        def count(*acts: Action) -> int:
+            return sum(1 for c in changes if c.action in acts)
+
         return cls(
             add=count(Action.CREATE, Action.REPLACE),
             change=count(Action.UPDATE),
@@ -252,6 +259,7 @@ class Summary:
             warnings=sum(1 for d in diagnostics if d.severity == Severity.WARNING),
             restart=count(Action.RESTART),
             metadata=count(Action.METADATA),
+            forget=count(Action.FORGET),
         )
 
 
@@ -269,10 +277,6 @@ class Selection:
         parts = ([f"owner {self.owner}"] if self.owner is not None else []) + [f"label {k}={v}" for k, v in
                                                                              sorted(self.labels.items())]
         return ", ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"owner": self.owner, "labels": dict(sorted(self.labels.items())), "hidden_changes": self.hidden_changes,
-                "hidden_resources": self.hidden_resources}
 
 
 @dataclass(frozen=True)

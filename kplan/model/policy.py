@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, TypeVar
+
+_V = TypeVar("_V")
 
 
 class RuleType(str, Enum):
@@ -35,12 +37,17 @@ class RuleType(str, Enum):
     ALLOWED_OWNERS = "allowed-owners"
     LABEL_PATTERN = "label-pattern"
     REQUIRED_LABELS = "required-labels"
+    # Team totals (kplan.policy.owner_totals): a limit on the sum over each owner's declared resources
+    OWNER_MAX_PARTITIONS = "owner-max-partitions"
+    OWNER_MAX_TOPICS = "owner-max-topics"
+    OWNER_MAX_RETENTION_BYTES = "owner-max-retention-bytes"
+    OWNER_MAX_QUOTA = "owner-max-quota"
 
     @property
     def target(self) -> str:
-        """`topic`, `connector` or `resource` (every kind's): the resources the rule is about."""
+        """`topic`, `connector`, `owner` (a total per owner) or `resource` (every kind's): what the rule is about."""
         head = self.value.split("-", 1)[0]
-        return head if head in ("topic", "connector") else "resource"
+        return head if head in ("topic", "connector", "owner") else "resource"
 
 
 class Level(str, Enum):
@@ -50,7 +57,7 @@ class Level(str, Enum):
     WARNING = "warning"
 
 
-def _empty() -> Mapping:
+def _empty() -> Mapping[str, _V]:
     return MappingProxyType({})
 
 
@@ -66,21 +73,31 @@ class Rule:
     pattern: str | None = None  # topic-name-pattern
     prefixes: tuple[str, ...] = ()  # topic-forbidden-prefixes
     min: int | None = None  # partitions, replication factor, min.insync.replicas
-    max: int | None = None  # partitions; retention (milliseconds)
+    max: int | None = None  # partitions; retention (milliseconds); an owner total (every owner's limit)
     environments: Mapping[str, int] = field(default_factory=_empty)  # environment -> minimum instead of `min`
     # required/forbidden config: key -> its allowed (required) or forbidden values, normalized; () means any value
     keys: Mapping[str, tuple[str, ...]] = field(default_factory=_empty)
     classes: tuple[str, ...] = ()  # connector classes: full names, aliases or * patterns
     kinds: tuple[str, ...] = ()  # owner and label rules: the stack sections they hold for (() means every one)
-    owners: tuple[str, ...] = ()  # allowed-owners: names or * patterns
+    owners: tuple[str, ...] = ()  # allowed-owners, owner totals (the owners it holds for): names or * patterns
     label_keys: tuple[str, ...] = ()  # required-labels
     label_patterns: Mapping[str, str] = field(default_factory=_empty)  # label-pattern: key -> regex of its value
+    limits: Mapping[str, int] = field(default_factory=_empty)  # owner totals: owner -> its own limit (over `max`)
+    quota: str | None = None  # owner-max-quota: the quota key summed (producer_byte_rate, ...)
+    unbounded_allowed: bool = False  # owner-max-retention-bytes: a topic without a size bound is left out, not a fault
 
     def minimum(self, environment: str | None) -> int | None:
         """The minimum that holds in `environment` (the environment's own, else `min`; None: no minimum)."""
         if environment is not None and environment in self.environments:
             return self.environments[environment]
         return self.min
+
+    def limit(self, owner: str | None) -> int | None:
+        """An owner total's limit for `owner` (None: the resources without one): its own in `limits`, else `max`
+        (None: no limit)."""
+        if owner is not None and owner in self.limits:
+            return self.limits[owner]
+        return self.max
 
     @property
     def label(self) -> str:

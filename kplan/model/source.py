@@ -9,8 +9,15 @@ so these live below both. The loader's collector of located diagnostics is `kpla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias, TypeVar, cast
 
 from kplan.model.desired import Origin
+
+# A key of a located container: a mapping's key (plain text: the loader refuses others) or a list's index.
+Key: TypeAlias = str | int
+# A raw position of a fast-path entry: (key line, key column, value line, value column), 0-based.
+Entry: TypeAlias = tuple[int, int, int, int]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -26,13 +33,18 @@ class Loc:
         return Loc(self.file, self.line, self.column, path)
 
 
-def child_path(path: str, key) -> str:
+# The locations of a container's entries by key: a list's by index, a mapping's by key, as the loader builds them.
+Locs: TypeAlias = dict[str, Loc] | dict[int, Loc] | dict[Key, Loc]
+
+
+def child_path(path: str, key: Key) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else str(key)
 
 
-def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin:
+def to_origin(loc: Loc | None, cdc_source: str | None = None, table: str | None = None,
+              role: str | None = None) -> Origin:
     loc = loc or Loc("<stack>", 0, 0)
     return Origin(loc.file, loc.line, loc.column, cdc_source=cdc_source, table=table, role=role)
 
@@ -40,8 +52,14 @@ def to_origin(loc: Loc | None, cdc_source=None, table=None, role=None) -> Origin
 @dataclass
 class _Info:
     loc: Loc
-    values: dict = field(default_factory=dict)  # key/index -> Loc of the value
-    keys: dict = field(default_factory=dict)  # key -> Loc of the key
+    values: dict[Key, Loc] = field(default_factory=dict)  # key/index -> Loc of the value
+    keys: dict[Key, Loc] = field(default_factory=dict)  # key -> Loc of the key
+
+
+def _taken(locs: Locs | None) -> dict[Key, Loc]:
+    """`locs` kept as it is (a list's by index or a mapping's by key): it is only looked up by the keys of its own
+    container, so one type of key serves both."""
+    return cast("dict[Key, Loc]", locs) if locs is not None else {}
 
 
 class Positions:
@@ -50,13 +68,13 @@ class Positions:
 
     __slots__ = ("file", "path", "line", "column", "entries")
 
-    def __init__(self, file: str, path: str, line: int, column: int, entries: dict):
+    def __init__(self, file: str, path: str, line: int, column: int, entries: dict[Key, Entry]) -> None:
         self.file, self.path, self.line, self.column = file, path, line, column
         self.entries = entries  # key/index -> (key line, key column, value line, value column)
 
     def info(self) -> _Info:
-        values: dict = {}
-        keys: dict = {}
+        values: dict[Key, Loc] = {}
+        keys: dict[Key, Loc] = {}
         for key in self.entries:
             values[key] = self.value_loc(key)
             if not isinstance(key, int):
@@ -66,13 +84,13 @@ class Positions:
     def loc(self) -> Loc:
         return Loc(self.file, self.line + 1, self.column + 1, self.path)
 
-    def value_loc(self, key) -> Loc:
+    def value_loc(self, key: Key) -> Loc:
         entry = self.entries.get(key)
         if entry is None:
             return self.loc()
         return Loc(self.file, entry[2] + 1, entry[3] + 1, child_path(self.path, key))
 
-    def key_loc(self, key) -> Loc:
+    def key_loc(self, key: Key) -> Loc:
         entry = self.entries.get(key)
         if entry is None:
             return self.loc()
@@ -85,7 +103,7 @@ class _Borrowed:
 
     __slots__ = ("loc", "sources")
 
-    def __init__(self, loc: Loc, sources: dict):
+    def __init__(self, loc: Loc, sources: dict[Key, object]) -> None:
         self.loc = loc
         self.sources = sources  # key -> the container the value (and key) came from
 
@@ -96,25 +114,25 @@ class SourceMap:
     Values stay plain dicts/lists/scalars (so JSON Schema and the rest of the code see ordinary data); whoever
     builds a new container from located ones registers it here to keep the locations."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._info: dict[int, tuple[object, _Info | Positions | _Borrowed]] = {}
 
-    def register(self, obj, loc: Loc, values: dict | None = None, keys: dict | None = None):
+    def register(self, obj: _T, loc: Loc, values: Locs | None = None, keys: Locs | None = None) -> _T:
         """Keep `obj`'s locations. `values`/`keys` are taken over, not copied: pass dicts nobody changes later."""
-        self._info[id(obj)] = (obj, _Info(loc, values if values is not None else {}, keys if keys is not None else {}))
+        self._info[id(obj)] = (obj, _Info(loc, _taken(values), _taken(keys)))
         return obj
 
-    def register_positions(self, obj, positions: Positions) -> None:
+    def register_positions(self, obj: object, positions: Positions) -> None:
         """Keep `obj`'s raw positions (the YAML fast path), made into locations when first asked."""
         self._info[id(obj)] = (obj, positions)
 
-    def register_borrowed(self, obj, loc: Loc, sources: dict):
+    def register_borrowed(self, obj: _T, loc: Loc, sources: dict[Key, object]) -> _T:
         """Keep `obj`'s location `loc`, and for each key the container its value came from (see `_Borrowed`):
         `sources` is taken over, not copied."""
         self._info[id(obj)] = (obj, _Borrowed(loc, sources))
         return obj
 
-    def _get(self, obj) -> _Info | None:
+    def _get(self, obj: object) -> _Info | None:
         entry = self._info.get(id(obj))
         if entry is None or entry[0] is not obj:
             return None
@@ -123,25 +141,27 @@ class SourceMap:
             info = info.info()
             self._info[id(obj)] = (obj, info)
         elif isinstance(info, _Borrowed):
-            values, keys = {}, {}
+            values: dict[Key, Loc] = {}
+            keys: dict[Key, Loc] = {}
             for key, source in info.sources.items():
                 at = self.value_loc(source, key)
-                if at is not None:
-                    values[key], keys[key] = at, self.key_loc(source, key)
+                key_at = self.key_loc(source, key) if at is not None else None
+                if at is not None and key_at is not None:  # both or neither: the same source knows them
+                    values[key], keys[key] = at, key_at
             info = _Info(info.loc, values, keys)
             self._info[id(obj)] = (obj, info)
         return info
 
-    def _entry(self, obj) -> _Info | Positions | _Borrowed | None:
+    def _entry(self, obj: object) -> _Info | Positions | _Borrowed | None:
         """What is known of `obj`, raw positions left as they are (a single location is made on demand)."""
         entry = self._info.get(id(obj))
         return entry[1] if entry is not None and entry[0] is obj else None
 
-    def loc(self, obj) -> Loc | None:
+    def loc(self, obj: object) -> Loc | None:
         info = self._entry(obj)
         return info.loc() if isinstance(info, Positions) else info.loc if info else None
 
-    def value_loc(self, obj, key) -> Loc | None:
+    def value_loc(self, obj: object, key: Key) -> Loc | None:
         """Where the value under `key` (or index) was written; the container's location if unknown."""
         info = self._entry(obj)
         if info is None:
@@ -153,7 +173,7 @@ class SourceMap:
             return (self.value_loc(source, key) if source is not None else None) or info.loc
         return info.values.get(key) or info.loc
 
-    def value_origin(self, obj, key) -> tuple[str, int, int] | None:
+    def value_origin(self, obj: object, key: Key) -> tuple[str, int, int] | None:
         """(file, line, column) of the value under `key`, without making a `Loc` (origins of many values)."""
         info = self._entry(obj)
         if isinstance(info, Positions):
@@ -163,7 +183,7 @@ class SourceMap:
         loc = self.value_loc(obj, key)
         return (loc.file, loc.line, loc.column) if loc is not None else None
 
-    def key_loc(self, obj, key) -> Loc | None:
+    def key_loc(self, obj: object, key: Key) -> Loc | None:
         info = self._entry(obj)
         if info is None:
             return None
@@ -175,7 +195,7 @@ class SourceMap:
             return (self.key_loc(source, key) if at is not None else None) or info.loc
         return info.keys.get(key) or info.values.get(key) or info.loc
 
-    def set_value_loc(self, obj, key, loc: Loc | None, key_loc: Loc | None = None) -> None:
+    def set_value_loc(self, obj: object, key: Key, loc: Loc | None, key_loc: Loc | None = None) -> None:
         info = self._get(obj)
         if info is not None and loc is not None:
             info.values[key] = loc
@@ -183,7 +203,7 @@ class SourceMap:
                 info.keys[key] = key_loc
 
 
-def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
+def deep_merge(base: object, over: Any, smap: SourceMap, loc: Loc | None = None) -> Any:
     """A new mapping: `base` overlaid by `over` (mappings merge, the rest replaces, None removes the key).
 
     Locations follow the winning values; the result's own location is `loc` (or over's, or base's)."""
@@ -191,8 +211,9 @@ def deep_merge(base, over, smap: SourceMap, loc: Loc | None = None):
         return over
     if not isinstance(base, dict):
         base = {}
-    out: dict = dict(base)
-    sources: dict = dict.fromkeys(base, base)  # where each value (and its key) was written: looked up when asked
+    out: dict[Key, Any] = dict(base)  # the values are the stack's: any YAML
+    # where each value (and its key) was written: looked up when asked
+    sources: dict[Key, object] = dict.fromkeys(base, base)
     for k, v in over.items():
         if v is None:
             out.pop(k, None)

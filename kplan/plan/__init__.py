@@ -4,7 +4,8 @@ Heavier pieces are imported from their modules: `kplan.plan.planner.make_plan`,
 `kplan.plan.fingerprint.fingerprint_resource`, `kplan.plan.validation.PlanValidator`.
 """
 
-from kplan.model.plan import (  # noqa: F401 - re-exported as the package's public names
+from kplan.model.diagnostics import Severity
+from kplan.model.plan import (
     ABSENT,
     FORMAT_VERSION,
     SENSITIVE,
@@ -15,6 +16,9 @@ from kplan.model.plan import (  # noqa: F401 - re-exported as the package's publ
     Plan,
     PlanDiagnostic,
     ResourceChange,
-    Severity,
     Summary,
 )
+
+# the package's public names, re-exported
+__all__ = ["ABSENT", "FORMAT_VERSION", "SENSITIVE", "Action", "AttributeChange", "AttrKind", "Flag", "Plan",
+           "PlanDiagnostic", "ResourceChange", "Severity", "Summary"]

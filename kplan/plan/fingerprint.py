@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any, Iterable, Mapping
 
+from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import ABSENT, Plan, ResourceType, split_address
 
@@ -49,7 +50,7 @@ def fingerprints(live: LiveState, addresses: Iterable[str],
     return {a: fingerprint_address(live, a, sensitive) for a in addresses}
 
 
-def stack_sensitive_keys(stack) -> dict[str, frozenset[str]]:
+def stack_sensitive_keys(stack: Stack) -> dict[str, frozenset[str]]:
     """address -> the keys each declared resource holds secrets in, for `fingerprints`."""
     from kplan.kinds import KINDS
 

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.metadata import EMPTY, meta_changes
+from kplan.model.metadata import EMPTY, Meta, meta_changes
 from kplan.model.plan import Action, AttributeChange, AttrKind, Reason, ResourceChange
 
 
@@ -32,7 +32,7 @@ def attach_metadata(changes: tuple[ResourceChange, ...], sections: Mapping[str, 
     return tuple(out)
 
 
-def attribute_changes(before, after) -> tuple[AttributeChange, ...]:
+def attribute_changes(before: Meta, after: Meta) -> tuple[AttributeChange, ...]:
     """The metadata fields that differ, as attributes under `metadata` (`metadata.labels.tier`)."""
     out = []
     for path, a, b in meta_changes(before, after):

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from kplan.kinds import KINDS, Kind
+from kplan.kinds import KINDS
+from kplan.kinds.base import AnyKind
 from kplan.model.desired import Stack
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.orphans import Orphan
-from kplan.model.plan import PlanDiagnostic, ResourceChange, Severity
+from kplan.model.plan import PlanDiagnostic, ResourceChange
 from kplan.words import plural
 
 CODE = "orphan"
@@ -43,15 +45,16 @@ def _uncovered(o: Orphan, covered: frozenset[str]) -> Orphan | None:
     return replace(o, parts=tuple(p for p, _ in keep), details=tuple(d for _, d in keep)) if keep else None
 
 
-def plan_orphans(stack: Stack, live: LiveState, by_kind: Mapping[Kind, dict[str, ResourceChange]]
+def plan_orphans(stack: Stack, live: LiveState, by_kind: Mapping[AnyKind, dict[str, ResourceChange]]
                  ) -> list[PlanDiagnostic]:
     """One information line per orphan; the pruned ones' deletions put into `by_kind` (merged with the change the
     plan already has for the address: a declared principal's ACLs)."""
     orphans = find_orphans(stack, live)
     kinds = {k.type: k for k in KINDS}
     pruned: dict[str, list[Orphan]] = {}
+    forgotten = {f.address for f in stack.forget}  # left on the cluster on purpose, for another stack to adopt
     for o in orphans:
-        if o.prune:
+        if o.prune and o.address not in forgotten:
             pruned.setdefault(o.address, []).append(o)
     for group in pruned.values():
         kind = kinds[group[0].type]

@@ -10,17 +10,20 @@ only for stable output.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Iterable, Mapping
 
-from kplan.kinds import KINDS, Kind, PlanContext
-from kplan.model.desired import Stack
+from kplan.kinds import KINDS, PlanContext
+from kplan.kinds.base import AnyKind, Declared, Named
+from kplan.model.desired import Forget, Stack
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
-from kplan.model.plan import Action, NotRead, Plan, PlanDiagnostic, Reason, ResourceChange, Severity, error, warning
+from kplan.model.plan import Action, NotRead, Plan, PlanDiagnostic, Reason, ResourceChange, error, warning
 from kplan.plan.connect_version import connect_version_checks
 from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
 from kplan.plan.orphans import plan_orphans
+from kplan.plan.references import check_references
 from kplan.plan.secret_refs import CODE as SECRET_CODE
 from kplan.plan.secret_refs import unresolved_references
 from kplan.policy.check import check_policy
@@ -47,14 +50,17 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         diags.append(warning(f"stack {stack.name!r} is locked: an apply is running now (another apply is refused "
                              "until it ends), or one died before it changed anything; if none is running, "
                              "`kplan recover --rollback` releases the lock", "locked"))
-    by_kind: dict[Kind, dict[str, ResourceChange]] = {}
+    by_kind: dict[AnyKind, dict[str, ResourceChange]] = {}
     declared_by_kind = {}
     deferred: list[_Deferred] = []
+    forgotten = _forgotten(stack, live, diags)
+    if not destroy:  # what the stack needs of others' resources (a destroy needs none)
+        diags += check_references(stack, live)
     for kind in KINDS:
         declared, unread = kind.readable(_unique(kind, kind.declared(stack), diags), live, allow_unreadable)
         declared_by_kind[kind] = declared
         diags += unread
-        by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred)
+        by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred, forgotten)
         diags += _foreign(kind, declared.values(), live)
     _destroy_with_owners(deferred, by_kind, live, diags)
     if not destroy:  # what no stack owns under the stack's claims (docs/orphans.md)
@@ -97,8 +103,28 @@ def not_read(live: LiveState, allowed: frozenset[str]) -> tuple[NotRead, ...]:
                  if unread_system(c) in allowed)
 
 
-def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destroy: bool, secrets: SecretValues,
-               diags: list[PlanDiagnostic], deferred: list["_Deferred"]) -> dict[str, ResourceChange]:
+def _forgotten(stack: Stack, live: LiveState, diags: list[PlanDiagnostic]) -> dict[str, Forget]:
+    """The stack's `forget:` entries by address. One it also declares is an error (it cannot both own and forget
+    a resource); one for a resource that exists nowhere a warning (a misspelt address would forget nothing)."""
+    out = {}
+    declared = {k.address(s.name) for k in KINDS for s in k.declared(stack)}
+    for f in stack.forget:
+        kind = next((k for k in KINDS if k.type.value == f.type_word), None)
+        if f.address in declared:
+            diags.append(error(f"{f.address} is declared and forgotten: remove it from the stack's resources to "
+                               "forget it, or the forget entry to keep owning it", "forget-declared",
+                               address=f.address, origin=f.origin))
+            continue
+        if kind is not None and f.name not in kind.live(live) and f.name not in kind.owned(live):
+            diags.append(warning(f"forget: {f.address} is not on the cluster: nothing to forget (is the address "
+                                 "spelt as the plan says it?)", "forget-absent", address=f.address, origin=f.origin))
+        out[f.address] = f
+    return out
+
+
+def _plan_kind(kind: AnyKind, declared: Mapping[str, Declared], stack: Stack, live: LiveState, destroy: bool,
+               secrets: SecretValues, diags: list[PlanDiagnostic], deferred: list["_Deferred"],
+               forgotten: Mapping[str, Forget]) -> dict[str, ResourceChange]:
     current_of, owned = kind.live(live), kind.owned(live)
     out: dict[str, ResourceChange] = {}
     for spec in declared.values():
@@ -120,6 +146,12 @@ def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destro
     for name in sorted(owned - set(declared)):
         if name not in current_of or kind.untouchable(name):
             continue
+        forget = forgotten.get(kind.address(name))
+        if forget is not None:  # kplan's record drops it; the resource and its data stay
+            before = kind.live_repr(current_of[name])
+            out[name] = ResourceChange(kind.address(name), kind.type, name, Action.FORGET, before=before, after=before,
+                                       reason=Reason.FORGOTTEN, origin=forget.origin)
+            continue
         kept = None if destroy else kind.keeps_undeclared(name, stack)
         if kept is not None:
             diags.append(kept)
@@ -132,7 +164,7 @@ def _plan_kind(kind: Kind, declared: dict, stack: Stack, live: LiveState, destro
     return out
 
 
-def _foreign(kind: Kind, specs, live: LiveState) -> list[PlanDiagnostic]:
+def _foreign(kind: AnyKind, specs: Iterable[Declared], live: LiveState) -> list[PlanDiagnostic]:
     """A resource belongs to one stack: declaring what another stack owns would make two stacks fight over it."""
     out = []
     for spec in specs:
@@ -144,8 +176,8 @@ def _foreign(kind: Kind, specs, live: LiveState) -> list[PlanDiagnostic]:
     return out
 
 
-def _unique(kind: Kind, specs, diags: list[PlanDiagnostic]) -> dict:
-    out: dict = {}
+def _unique(kind: AnyKind, specs: Iterable[Declared], diags: list[PlanDiagnostic]) -> dict[str, Declared]:
+    out: dict[str, Declared] = {}
     for spec in specs:
         if spec.name in out:
             diags.append(error(f"{kind.type.value} {spec.name!r} is declared more than once", "duplicate-resource",
@@ -159,13 +191,14 @@ class _Deferred:
     """A resource destroy deletes only together with the resource it exists for (`Kind.protected_for`): decided
     once every kind is planned."""
 
-    kind: Kind
-    spec: Any
-    current: Any
+    kind: AnyKind
+    spec: Declared
+    current: Named
     owner: str  # the address of the resource it exists for
 
 
-def _destroy(kind: Kind, spec, current, owned: bool, into: dict, diags: list, deferred: list[_Deferred]) -> None:
+def _destroy(kind: AnyKind, spec: Declared, current: Named | None, owned: bool, into: dict[str, ResourceChange],
+             diags: list[PlanDiagnostic], deferred: list[_Deferred]) -> None:
     if current is None:
         return
     if not owned:
@@ -184,7 +217,7 @@ def _destroy(kind: Kind, spec, current, owned: bool, into: dict, diags: list, de
     into[spec.name] = kind.delete(current, spec, Reason.DESTROY, spec.origin)
 
 
-def _destroy_with_owners(deferred: list[_Deferred], by_kind: dict[Kind, dict[str, ResourceChange]],
+def _destroy_with_owners(deferred: list[_Deferred], by_kind: dict[AnyKind, dict[str, ResourceChange]],
                          live: LiveState, diags: list[PlanDiagnostic]) -> None:
     """Generated protection on destroy: a resource goes with the resource it exists for — deleted when destroy
     deletes that one or it is gone from the cluster, kept (with a note) when that one stays."""
@@ -205,7 +238,7 @@ def _ordered(diags: list[PlanDiagnostic]) -> tuple[PlanDiagnostic, ...]:
     """Stable output: diagnostics follow the plan's resource order (kinds in registry order, then by name)."""
     rank = {k.type.value: i for i, k in enumerate(KINDS)}
 
-    def key(d: PlanDiagnostic):
+    def key(d: PlanDiagnostic) -> tuple[int, str]:
         kind, _, name = (d.address or "").partition(".")
         return (rank.get(kind, -1), name)
 

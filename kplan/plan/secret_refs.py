@@ -10,7 +10,7 @@ source's database password for its clean-up) still fails where it is used."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, TypeAlias
 
 from kplan.model.plan import PlanDiagnostic, error, warning
 from kplan.secrets import references_in
@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.secrets import SecretValues
 
 CODE = "secret-unresolved"
+# (address, path) of the value a diagnostic is about (path None: the whole resource)
+About: TypeAlias = tuple[str | None, tuple[str, ...] | None]
 
 
 def _declared(stack: "Stack") -> Iterator[tuple[str, str | None, tuple[str, ...] | None, "Origin | None"]]:
@@ -40,14 +42,14 @@ def _declared(stack: "Stack") -> Iterator[tuple[str, str | None, tuple[str, ...]
 
 
 def unresolved_references(stack: "Stack", secrets: "SecretValues", *, destroy: bool = False,
-                          reported: frozenset[tuple] = frozenset()) -> list[PlanDiagnostic]:
+                          reported: frozenset[About] = frozenset()) -> list[PlanDiagnostic]:
     """One diagnostic per declared reference that did not resolve (its message names the variable, file or command,
     never a value): an error, or on `destroy` a warning. `reported`: (address, path) already told by a kind (path
     None: about the whole resource)."""
     if not secrets.problems:
         return []
     out: list[PlanDiagnostic] = []
-    seen: set[tuple] = set(reported)
+    seen: set[About | tuple[str | None, tuple[str, ...] | None, str]] = set(reported)  # with a reference: one of it
     for value, address, path, origin in _declared(stack):
         for ref in references_in(value):
             if ref not in secrets.problems or {(address, path, ref), (address, path), (address, None)} & seen:

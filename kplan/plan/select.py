@@ -6,7 +6,7 @@ resource they are about: a plan with errors cannot be applied at all."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from kplan.model.plan import Action, Plan, Selection
 
@@ -31,6 +31,6 @@ def _narrowed(plan: Plan, owner: str | None, labels: Mapping[str, str]) -> Plan:
     return replace(plan, changes=kept, diagnostics=diagnostics, selection=selection)
 
 
-def _total(owner, labels, parts) -> Selection:
+def _total(owner: str | None, labels: Mapping[str, str], parts: Iterable[Selection | None]) -> Selection:
     return Selection(owner, dict(labels), sum(p.hidden_changes for p in parts if p),
                      sum(p.hidden_resources for p in parts if p))

@@ -8,7 +8,8 @@ connectors, the connector's and each task's state against the declared state, wi
 connector's or task's trace. Owned resources no longer declared (the next apply deletes them) are listed too, and the
 orphans under the stack's claims (docs/orphans.md). Connector configs are never shown: a drifted connector names the
 keys that differ, never a value, and every trace is scrubbed of the secret values kplan knows of (the live values of
-sensitive keys, and any resolved `${secret:...}` values the caller passes in). """
+sensitive keys, and any resolved `${secret:...}` values the caller passes in). With owner-total policy rules, each
+owner's totals are notes of the report (docs/policy.md): they change neither the summary nor the exit status."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
-from kplan.model.plan import Action, Plan, Reason, ResourceChange, error
+from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, error
 from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, Status, StatusReport
 from kplan.plan.orphans import find_orphans
+from kplan.policy.owner_totals import NOTE_CODE as OWNER_TOTALS
 from kplan.secrets import Scrubber
 
 # -- building the report -----------------------------------------------------------------------------------------
@@ -39,7 +41,7 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
     changes = {c.address: _cluster_part(c) for c in plan.changes}
     scrub = Scrubber(v for kind in KINDS for v in kind.live_secrets(stack, live)).extended(secrets)
     resources: list[ResourceStatus] = []
-    unknown: list = []  # what could not be read (a Connect cluster of several): an error, not "missing"
+    unknown: list[PlanDiagnostic] = []  # what could not be read (a Connect cluster of several): an error, not "missing"
     unread: list[str] = []  # the addresses of the declared resources on it
     allowed = frozenset(n.system for n in plan.not_read)  # --allow-unreadable: warnings, the rest reported
     for kind in KINDS:
@@ -59,10 +61,12 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
     diagnostics = tuple(d for d in plan.diagnostics if d.is_error and d.code not in SHOWN_AS_DRIFT
                         and not d.code.startswith("policy:"))
     diagnostics += tuple(d for d in unknown if d.is_error and d not in diagnostics)  # the plan says it already
+    # each owner's totals under the policy's owner-total rules (Info): shown, never counted as drift or an error
+    totals = tuple(d for d in plan.diagnostics if d.code == OWNER_TOTALS)
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
                         orphans=tuple(find_orphans(stack, live)), not_read=plan.not_read,
                         unread=tuple(unread) if plan.not_read else (),
-                        warnings=tuple(d for d in unknown if not d.is_error))
+                        warnings=tuple(d for d in unknown if not d.is_error) + totals)
 
 
 def _cluster_part(c: ResourceChange) -> ResourceChange:

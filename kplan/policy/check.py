@@ -1,5 +1,6 @@
 """Checking a stack against its policy: a pure function over the expanded `Stack` (CDC-generated topics and
-connectors included) giving one located `Diagnostic` per violation.
+connectors included) giving one located `Diagnostic` per violation, and with owner-total rules one Info note per
+owner with its totals (kplan.policy.owner_totals).
 
 Each violation sits at the resource's declaration (a config key's own line when the stack writes it), names the
 resource as the plan does (`topic.orders`, with the attribute path), says what is wrong and which rule says so
@@ -18,22 +19,31 @@ from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
 from kplan.model.policy import Level, Rule, RuleType
+from kplan.policy.owner_totals import owner_totals
 
 KAFKA_DEFAULT_RETENTION_MS = 604_800_000  # log.retention.hours=168: what a topic without retention.ms keeps
 KAFKA_DEFAULT_MIN_ISR = 1  # min.insync.replicas when neither the topic nor the broker sets it
 
 Resource = Union[TopicSpec, ConnectorSpec]
+# The stack section each owner total counts (kplan.policy.owner_totals names none: the policy meets sections here)
+OWNER_TOTAL_SECTIONS = {RuleType.OWNER_MAX_PARTITIONS: "topics", RuleType.OWNER_MAX_TOPICS: "topics",
+                        RuleType.OWNER_MAX_RETENTION_BYTES: "topics", RuleType.OWNER_MAX_QUOTA: "quotas"}
 # A violation as a check finds it: (attribute path, what is wrong, origin to point at or None for the resource's)
 Finding = tuple[tuple[str, ...], str, Union[Origin, None]]
 
 
 def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
-    """Every violation of the stack's policy (none without one), ordered by file and line."""
+    """Every violation of the stack's policy (none without one), ordered by file and line; with owner-total rules,
+    each owner's totals first (Info, code `owner-totals`, not located; by owner, "(no owner)" last)."""
     policy = stack.policy
     if policy is None:
         return ()
-    out: list[Diagnostic] = []
+    totals = owner_totals(stack, policy.rules, OWNER_TOTAL_SECTIONS)
+    notes = [d for d in totals if d.severity is Severity.INFO]
+    out: list[Diagnostic] = [d for d in totals if d.severity is not Severity.INFO]
     for rule in policy.rules:
+        if rule.type.target == "owner":
+            continue  # owner_totals above
         if rule.type.target == "resource":
             out += check_metadata(rule, stack)
             continue
@@ -44,7 +54,7 @@ def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
                 continue
             for path, problem, origin in check(rule, resource, stack.environment):
                 out.append(_diagnostic(rule, resource, path, problem, origin))
-    return tuple(sorted(out, key=Diagnostic.sort_key))
+    return tuple(notes) + tuple(sorted(out, key=Diagnostic.sort_key))
 
 
 def _selected(rule: Rule, name: str) -> bool:
@@ -257,7 +267,7 @@ METADATA_CHECKS: dict[RuleType, Callable[[Rule, Meta], Iterator[MetaFinding]]] =
 
 
 def _not_a_resource_check(rule: Rule, r: Resource, env: str | None) -> Iterator[Finding]:
-    return iter(())  # an owner or label rule: check_metadata runs it
+    return iter(())  # an owner or label rule (check_metadata runs it) or an owner total (owner_totals)
 
 
 CHECKS: dict[RuleType, Callable[[Rule, Resource, Union[str, None]], Iterator[Finding]]] = {
@@ -275,6 +285,7 @@ CHECKS: dict[RuleType, Callable[[Rule, Resource, Union[str, None]], Iterator[Fin
     RuleType.CONNECTOR_REQUIRED_CONFIG: _required_config,
     RuleType.CONNECTOR_FORBIDDEN_CONFIG: _forbidden_config,
     **{t: _not_a_resource_check for t in METADATA_CHECKS},
+    **{t: _not_a_resource_check for t in RuleType if t.target == "owner"},
 }
 
 

@@ -26,6 +26,7 @@ SYMBOLS = {
     Action.NOOP: " ",
     Action.RESTART: "!",
     Action.METADATA: "~",
+    Action.FORGET: ".",
 }
 
 HEADLINES = {
@@ -36,6 +37,7 @@ HEADLINES = {
     Action.NOOP: "has no planned changes",
     Action.RESTART: "will be restarted (its failed instances only)",
     Action.METADATA: "will have its metadata updated (kplan's record only; the cluster is untouched)",
+    Action.FORGET: "will be forgotten: no longer owned by this stack, left on the cluster with its data",
 }
 
 FLAG_NOTES = {
@@ -112,7 +114,8 @@ def summary_line(plan: Plan) -> str:
     if plan.has_changes:
         restart = f", {s.restart} to restart" if s.restart else ""
         meta = f", {plural(s.metadata, 'metadata update')} (kplan's record only)" if s.metadata else ""
-        return (f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}{meta}."
+        forget = f", {s.forget} to forget (left on the cluster)" if s.forget else ""
+        return (f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}{meta}{forget}."
                 f"{not_read_note(plan)}{_filtered(plan)}")
     if plan.has_errors:  # what could not be planned is no match: never "No changes" beside an error
         what = "anything this stack owns is left on the cluster" if plan.destroy else "the cluster matches the stack"
@@ -178,7 +181,7 @@ def shown(change: ResourceChange) -> bool:
     """Renderers list changes, plus unchanged resources that carry something worth seeing (drift, refusals...).
     A resource that matches the stack and only awaits adoption into the ownership record is counted in the
     summary line instead: thousands of such blocks would bury what matters."""
-    if change.is_change or change.attributes:
+    if change.is_change or change.attributes or change.action == Action.FORGET:
         return True
     return bool(change.flags - {Flag.ADOPT})
 

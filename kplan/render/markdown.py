@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 import re
 
-from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange, Severity
+from kplan.model.diagnostics import Severity
+from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange
 from kplan.render.common import (
     HEADLINES,
     SYMBOLS,

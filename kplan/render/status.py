@@ -7,6 +7,7 @@ import json
 from kplan.kinds import KINDS
 from kplan.model.cdc_health import CdcHealth, health_text
 from kplan.model.desired import Origin
+from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.orphans import Orphan
 from kplan.model.status import ResourceStatus, Status, StatusReport, Trace
 from kplan.secrets import scrub
@@ -85,7 +86,8 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
     if report.diagnostics or report.warnings:
         lines.append("")
         lines += [c(d.format(), "red") for d in report.diagnostics]
-        lines += [c(d.format(), "yellow") for d in report.warnings]  # --allow-unreadable: what was not read
+        # --allow-unreadable: what was not read (warnings); each owner's totals (notes, uncolored)
+        lines += [c(d.format(), "yellow" if d.severity is Severity.WARNING else None) for d in report.warnings]
     lines += ["", c(report.summary.line(), bold=True)]
     return "\n".join(lines) + "\n"
 
@@ -107,6 +109,7 @@ def _trace_lines(trace: Trace, c, indent: str) -> list[str]:
 
 def status_to_dict(report: StatusReport) -> dict:
     s = report.summary
+    notes = [d for d in report.warnings if d.severity is Severity.INFO]
     return {
         "format_version": report.format_version,
         "stack": report.stack,
@@ -126,15 +129,18 @@ def status_to_dict(report: StatusReport) -> dict:
         },
         "resources": [_resource_dict(r) for r in report.resources],
         "orphans": [_orphan_dict(o) for o in report.orphans],
-        "diagnostics": [
-            {"severity": d.severity.value, "code": d.code, "message": d.message, "address": d.address,
-             "origin": _origin_dict(d.origin)}
-            for d in report.diagnostics
-        ],
+        "diagnostics": [_diagnostic_dict(d) for d in report.diagnostics],
+        # each owner's totals under the policy's owner-total rules (absent without them)
+        **({"notes": [_diagnostic_dict(d) for d in notes]} if notes else {}),
         # --allow-unreadable: the systems not read and the declared resources on them (absent when all were read)
         **({"not_read": [n.to_json() for n in report.not_read], "unread": list(report.unread)}
            if report.not_read else {}),
     }
+
+
+def _diagnostic_dict(d: Diagnostic) -> dict:
+    return {"severity": d.severity.value, "code": d.code, "message": d.message, "address": d.address,
+            "origin": _origin_dict(d.origin)}
 
 
 def _resource_dict(r: ResourceStatus) -> dict:

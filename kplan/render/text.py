@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from kplan.model.plan import Action, AttrKind, Flag, Plan, PlanDiagnostic, ResourceChange, Severity
+from kplan.model.diagnostics import Severity
+from kplan.model.plan import Action, AttrKind, Flag, Plan, PlanDiagnostic, ResourceChange
 from kplan.render.common import (
     HEADLINES,
     SYMBOLS,
@@ -24,7 +25,8 @@ from kplan.render.common import (
 )
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
-          Action.NOOP: None, Action.RESTART: "yellow", Action.METADATA: "yellow"}
+          Action.NOOP: None, Action.RESTART: "yellow", Action.METADATA: "yellow",
+          Action.FORGET: "yellow"}
 ATTR_SYMBOLS = {AttrKind.ADD: ("+", "green"), AttrKind.UPDATE: ("~", "yellow"), AttrKind.REMOVE: ("-", "red")}
 
 

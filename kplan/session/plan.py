@@ -40,9 +40,10 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     from kplan.cluster.claimed import read_claimed_topics
     from kplan.model.plan import error
     from kplan.plan.planner import make_plan
-
     stack = session.stack
-    live = session.reader.read(stack.name, topic_names=[t.name for t in stack.of("topics")],
+    # the stack's topics and those its references name (kplan.plan.references)
+    referenced = [r.name for r in stack.references if r.type_word == "topic"]
+    live = session.reader.read(stack.name, topic_names=[*(t.name for t in stack.of("topics")), *referenced],
                                sections=frozenset(stack.kinds))
     live = read_claimed_topics(stack, live, session.reader)  # orphans under the stack's claims (docs/orphans.md)
     if resuming:

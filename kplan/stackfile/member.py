@@ -118,6 +118,8 @@ class Context:
     agg: Aggregate  # topic checks reported once for the whole stack (`Aggregate.flush`)
     read_text: Callable[[str, str | None], str] = read_beside  # the files entries name (kinds' builders are pure)
     meta_default: Meta = EMPTY  # `defaults.owner` / `defaults.labels`: what every entry inherits
+    # id() of an entry a for_each entry expanded into -> how messages name its item (`for_each item "acme"`)
+    loop_items: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ class Member:
     loc: Loc
     kinds: Mapping[str, tuple]  # every kind's specs, by section (Stack.kinds)
     claims: tuple = ()  # the name prefixes claimed on this cluster (`Claim`s: kplan.stackfile.claims)
+    forget: tuple = ()  # the resources it stops owning on this cluster (`Forget`s: kplan.stackfile.forget)
+    references: tuple = ()  # the resources it needs but does not own (`Reference`s: kplan.stackfile.referenced)
     metadata: Mapping[tuple[str, str], Meta] = field(default_factory=dict)  # (section, name) -> Stack.metadata
 
 

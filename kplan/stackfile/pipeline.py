@@ -1,5 +1,6 @@
-"""Loading a stack end to end: read files, substitute variables, check the schema, combine documents, apply the
-selected environment overlay and defaults, expand CDC sources, build the model and run the semantic checks.
+"""Loading a stack end to end: read files, substitute variables, expand for_each entries, check the schema, combine
+documents, apply the selected environment overlay and defaults, expand CDC sources, build the model and run the
+semantic checks.
 
 Every step reports into one Diagnostics collector and carries on where it safely can, so that one run shows
 every problem. A Stack is returned only when there is no error.
@@ -25,9 +26,12 @@ from kplan.stackfile.claims import build_claims
 from kplan.stackfile.connect_access import build_connects, build_registry
 from kplan.stackfile.derived import merged
 from kplan.stackfile.engines import EngineTemplates
+from kplan.stackfile.for_each import expand_loops, loop_entries
+from kplan.stackfile.forget import build_forget
 from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
 from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
+from kplan.stackfile.referenced import build_references
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.secret_commands import build_secret_commands
 from kplan.stackfile.sections import MERGES, SECTIONS
@@ -83,9 +87,10 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     files, docs = load_path(path, smap, diags)
     if not docs:
         return None
-    flagged = _read(docs, environment, environ, smap, diags, environments_out, on_cluster)
-    if flagged is None:
+    read = _read(docs, environment, environ, smap, diags, environments_out, on_cluster)
+    if read is None:
         return None
+    flagged, loop_items = read
 
     _, envs = collect_vars_and_envs(docs, smap, Diagnostics())  # again, now substituted
     overlay = _dict(envs.get(environment)) if environment else {}
@@ -95,6 +100,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
         diags.error(first, 'the stack has no name: add "stack: <name>" (the scope that owns its resources)')
     clusters = _clusters(comb, overlay, first, smap, diags)
     ctx = _context(comb, overlay, first, template_dirs, flagged, smap, diags)
+    ctx.loop_items = loop_items
     placed = _place(comb, clusters, smap, diags)
     members = [_member(ctx, name, cluster, cloc, placed.get(name, _no_lists()))
                for name, (cluster, cloc) in clusters.items()]
@@ -128,10 +134,12 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
 
 
 def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap: SourceMap, diags: Diagnostics,
-          environments_out: list | None, on_cluster: Callable[[ClusterPreview], None] | None) -> Flagged | None:
-    """Substitute the variables (the selected overlay's over the stack's) and check each document against the
-    schema: what the schema flagged, or None when the load cannot go on (an unknown environment, or a flag on
-    something every resource depends on)."""
+          environments_out: list | None, on_cluster: Callable[[ClusterPreview], None] | None
+          ) -> tuple[Flagged, dict[int, str]] | None:
+    """Substitute the variables (the selected overlay's over the stack's), expand the for_each entries and check
+    each document against the schema: what the schema flagged and the items of the expansions (id -> how
+    messages name the item), or None when the load cannot go on (an unknown environment, or a flag on something
+    every resource depends on)."""
     # Variables and overlays are gathered before substitution: variables may be used anywhere.
     vars_, envs = collect_vars_and_envs(docs, smap, diags)
     if environments_out is not None:
@@ -144,11 +152,12 @@ def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap:
         return None
     overlay_vars = _dict(_dict(envs.get(environment)).get("vars")) if environment else {}
     resolver = Resolver(environ, {**vars_, **overlay_vars})
-    skip = _not_substituted(docs, environment)
+    skip = _not_substituted(docs, environment) | loop_entries(docs)  # each expansion is substituted on its own
     diags.begin_phase()
     for doc in docs:
         substitute_tree(doc.root, smap, resolver, diags, skip=lambda c, k: (id(c), k) in skip,
                         skip_in=frozenset(i for i, _ in skip))
+    loop_items = expand_loops(docs, smap, resolver, diags)
     if on_cluster is not None and not diags.has_errors:
         _preview_cluster(docs, environment, on_cluster, smap)
     diags.begin_phase()
@@ -158,7 +167,7 @@ def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap:
     diags.begin_phase()
     if flagged.everything:
         return None  # the schema flagged a value every resource depends on: nothing can be expanded safely
-    return flagged
+    return flagged, loop_items
 
 
 def _not_substituted(docs: list, environment: str | None) -> set[tuple[int, object]]:
@@ -214,7 +223,7 @@ def _member(ctx: Context, name: str | None, cluster: ClusterSpec | None, cluster
             metadata.setdefault(key, meta)
     return Member(name, cluster, cluster_loc, metadata=metadata,
                   kinds={section: m.specs for section, m in sections.items() if m.specs},
-                  claims=build_claims(inp))
+                  claims=build_claims(inp), forget=build_forget(inp), references=build_references(inp))
 
 
 def _stack(members: list[Member], common: dict) -> Stack:
@@ -224,13 +233,16 @@ def _stack(members: list[Member], common: dict) -> Stack:
         assert m.cluster is not None  # a member without one has no Stack (`_load`)
         stacks.append(Stack(cluster=m.cluster, kinds=freeze(dict(m.kinds)),
                             cluster_name=m.name,
-                            claims=m.claims, metadata=MappingProxyType(dict(sorted(m.metadata.items()))), **common))
+                            claims=m.claims, forget=m.forget, references=m.references,
+                            metadata=MappingProxyType(dict(sorted(m.metadata.items()))), **common))
     if len(stacks) == 1 and stacks[0].cluster_name is None:
         return stacks[0]
     return Stack(cluster=stacks[0].cluster, members=tuple(stacks),
                  kinds=freeze({k: specs for k in sorted({k for s in stacks for k in s.kinds})
                                if (specs := tuple(x for s in stacks for x in s.of(k)))}),
                  claims=tuple(c for s in stacks for c in s.claims),
+                 forget=tuple(f for s in stacks for f in s.forget),
+                 references=tuple(r for s in stacks for r in s.references),
                  metadata=MappingProxyType(dict(sorted((k, v) for s in stacks for k, v in s.metadata.items()))),
                  **common)
 
@@ -304,7 +316,8 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
-_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "claims": "claim"}
+_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "claims": "claim",
+               "forget": "forget entry", "references": "reference"}
 
 
 def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
@@ -316,7 +329,8 @@ def _entry_word(key: str, item) -> str:
     """An entry as a message names it: `topic 'orders'`; each kind's section words its own entries."""
     if key not in _CORE_WORDS:
         return stack_sections()[key].entry_word(item)
-    name = item.get("prefix" if key == "claims" else "name") if isinstance(item, dict) else None
+    named_by = {"claims": "prefix", "forget": "address", "references": "address"}.get(key, "name")
+    name = item.get(named_by) if isinstance(item, dict) else None
     return f"{_CORE_WORDS[key]} {name!r}" if isinstance(name, str) else _CORE_WORDS[key]
 
 

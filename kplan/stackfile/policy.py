@@ -21,7 +21,13 @@ from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.model.source import Loc, SourceMap
 from kplan.rules.topic_configs import lookup, unknown_key_message
-from kplan.rules.units import UnitError, normalize_config_value, normalize_topic_config_value, parse_duration_ms
+from kplan.rules.units import (
+    UnitError,
+    normalize_config_value,
+    normalize_topic_config_value,
+    parse_duration_ms,
+    parse_size_bytes,
+)
 from kplan.stackfile.files import NUL_IN_PATH, SourceFile, decode, read_file, shown_path
 from kplan.stackfile.merge import LISTS
 from kplan.stackfile.yamlsrc import parse_documents
@@ -193,8 +199,8 @@ def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Ru
         ok = ok and fields["max"] is not None
     elif kind in _LISTED:  # a list as written: prefixes, classes
         fields[_LISTED[kind]] = tuple(item[_LISTED[kind]])
-    elif kind.target == "resource":
-        ok = _resource_fields(kind, item, fields, at, diags) and ok
+    elif kind.target in _FIELDS:  # owner and label rules, owner totals
+        ok = _FIELDS[kind.target](kind, item, loc, fields, at, smap, diags) and ok
     elif kind in (RuleType.TOPIC_REQUIRED_CONFIG, RuleType.TOPIC_FORBIDDEN_CONFIG,
                   RuleType.CONNECTOR_REQUIRED_CONFIG, RuleType.CONNECTOR_FORBIDDEN_CONFIG):
         keys = _keys(kind, item, at, smap, diags)
@@ -206,7 +212,8 @@ def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Ru
                 name=item.get("name", ""), message=item.get("message", ""), **fields)
 
 
-def _resource_fields(kind: RuleType, item: dict, fields: dict, at, diags: Diagnostics) -> bool:
+def _resource_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: SourceMap,
+                     diags: Diagnostics) -> bool:
     """An owner or label rule's parameters: the sections it holds for (known ones only), its owners, labels or
     label patterns (each pattern compiles)."""
     ok = True
@@ -230,6 +237,58 @@ def _resource_fields(kind: RuleType, item: dict, fields: dict, at, diags: Diagno
                 ok = False
         fields["label_patterns"] = MappingProxyType(dict(item["labels"]))
     return ok
+
+
+def _owner_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: SourceMap,
+                  diags: Diagnostics) -> bool:
+    """An owner total's parameters: `max` and/or `limits` (per owner), read as the total counts them (sizes for
+    retention bytes and byte rates), `owners`, and its own (`quota`, `unbounded`)."""
+    ok = True
+    quota = item.get("quota")
+    sized = kind == RuleType.OWNER_MAX_RETENTION_BYTES or (
+        kind == RuleType.OWNER_MAX_QUOTA and quota != "request_percentage")
+
+    def amount(raw, where: Loc) -> int | None:
+        nonlocal ok
+        value = _amount(raw, sized, where, diags, "a whole percentage such as 300" if quota else "a whole number")
+        ok = ok and value is not None
+        return value
+
+    if "max" in item:
+        fields["max"] = amount(item["max"], at("max"))
+    limits = item.get("limits") or {}
+    fields["limits"] = MappingProxyType({owner: amount(raw, smap.value_loc(limits, owner) or at("limits"))
+                                         for owner, raw in limits.items()})
+    if "max" not in item and not limits:
+        diags.error(loc, f"{kind.value} needs max (every owner), limits (per owner) or both")
+        ok = False
+    fields["owners"] = tuple(item.get("owners") or ())
+    fields["quota"] = quota
+    fields["unbounded_allowed"] = item.get("unbounded") == "allowed"
+    return ok
+
+
+_FIELDS = {"resource": _resource_fields, "owner": _owner_fields}
+
+
+def _amount(raw, sized: bool, loc: Loc, diags: Diagnostics, what: str) -> int | None:
+    """A limit: a count (`what` says which), or with `sized` a size (`100GiB`, `50MiB`, or bytes); never below 0."""
+    if isinstance(raw, bool):
+        diags.error(loc, f"a limit is a number, not {str(raw).lower()}")
+        return None
+    if sized and not isinstance(raw, int):
+        try:
+            raw = parse_size_bytes(str(raw))
+        except UnitError as e:
+            diags.error(loc, str(e))
+            return None
+    if not isinstance(raw, int):
+        diags.error(loc, f"a limit is {what}, not {raw!r}")
+        return None
+    if raw < 0:
+        diags.error(loc, f"a limit is 0 or more (got {raw})")
+        return None
+    return raw
 
 
 def _duration(raw, loc: Loc, diags: Diagnostics) -> int | None:

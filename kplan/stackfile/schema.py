@@ -44,22 +44,28 @@ def load_schema() -> dict:
 
 
 _VAR_REF = {"$ref": "#/$defs/varRef"}
+# An entry's for_each and overrides (kplan.stackfile.for_each): gone once the entry is expanded.
+_LOOP_REFS = ({"$ref": "#/$defs/forEach"}, {"$ref": "#/$defs/forEachOverrides"})
 
 
 def strict_schema(schema: dict) -> dict:
-    """The schema without its `${VAR}` alternatives: `{anyOf: [X, varRef], ...}` becomes `{...X, ...}`."""
+    """The schema without its `${VAR}` alternatives (`{anyOf: [X, varRef], ...}` becomes `{...X, ...}`) and without
+    the entries' `for_each` and `overrides` (validated values are expanded ones)."""
     def strip(node):
         if isinstance(node, dict):
             any_of = node.get("anyOf")
             if isinstance(any_of, list) and len(any_of) == 2 and any_of[1] == _VAR_REF:
                 rest = {k: v for k, v in node.items() if k != "anyOf"}
                 return strip({**any_of[0], **rest})
-            return {k: strip(v) for k, v in node.items()}
+            return {k: strip(v) for k, v in node.items() if v not in _LOOP_REFS}
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node
 
-    return strip(schema)
+    out = strip(schema)
+    if isinstance(out.get("$defs"), dict):
+        out["$defs"] = {k: v for k, v in out["$defs"].items() if {"$ref": f"#/$defs/{k}"} not in _LOOP_REFS}
+    return out
 
 
 def inline_refs(schema: dict) -> dict:
@@ -280,10 +286,23 @@ def _iter_errors(view: dict):
                 yield error
 
 
+def _located_path(root, parts: list, smap: SourceMap) -> str:
+    """The YAML path of a node as its messages name it: below an entry of a section's list, the entry's own path
+    (`topics[0]`, as written; an expansion of a for_each entry: `topics[0] (for_each item "acme")`)."""
+    if len(parts) >= 2 and isinstance(parts[1], int) and isinstance(items := root.get(parts[0]), list):
+        at = smap.value_loc(items, parts[1])
+        if at is not None and at.path:
+            path = at.path
+            for p in parts[2:]:
+                path = child_path(path, p)
+            return path
+    return _path_str(parts)
+
+
 def _messages(error, root, smap: SourceMap):
     parts = list(error.absolute_path)
     parent, last, node = _walk(root, parts)
-    path = _path_str(parts)
+    path = _located_path(root, parts, smap)
     here = (smap.value_loc(parent, last) if parent is not None else smap.loc(root)) or Loc("<stack>", 0, 0)
     here = here.child(path)
     v, inst, val = error.validator, error.instance, error.validator_value

@@ -53,9 +53,10 @@ def build_topics(inp: MemberInput) -> Built:
     ctx = inp.ctx
     out = []
     for item, name, loc in _named(inp.lists["topics"]):
+        what = f"the topic ({ctx.loop_items[id(item)]})" if id(item) in ctx.loop_items else "the topic"
         if _is_flagged(inp, "topics", item, name):
             ctx.overlays.used["topics"].add(name)
-            out.append(TopicEntry(None, name, loc, "the topic"))  # still checked for duplicates
+            out.append(TopicEntry(None, name, loc, what))  # still checked for duplicates
             continue
         settings = deep_merge(ctx.topic_defaults, {k: v for k, v in item.items() if k not in NOT_SETTINGS}, ctx.smap,
                               loc)
@@ -63,7 +64,7 @@ def build_topics(inp: MemberInput) -> Built:
         if over is not None:
             settings = deep_merge(settings, over, ctx.smap, loc)
         check_name(name, ctx.smap.value_loc(item, "name") or loc, ctx.diags)
-        out.append(TopicEntry(build_topic(name, settings, ctx.smap, ctx.diags, ctx.agg, loc), name, loc, "the topic",
+        out.append(TopicEntry(build_topic(name, settings, ctx.smap, ctx.diags, ctx.agg, loc), name, loc, what,
                               meta_of(settings, ctx.meta_default)))
     return Built(given={"topics": tuple(out)})
 
@@ -174,28 +175,40 @@ def _kind_section(name: str, registered: StackSection) -> SectionBuilder:
     if registered.member:
         def member(inp: MemberInput) -> Built:
             specs = registered.build(inp)
-            return Built(specs=specs, meta=entries_meta(inp, name, specs))
+            return Built(specs=specs, meta=entries_meta(inp, name, specs, lambda item, loc: {item.get("name")}))
         return member
     build: Callable = registered.build
 
     def section(inp: MemberInput) -> Built:
         specs = build(inp.unflagged(name), inp.ctx.smap, inp.ctx.diags)
-        return Built(specs=specs, meta=entries_meta(inp, name, specs))
+
+        def names_of(item: dict, loc: Loc) -> set:
+            return {s.name for s in build([(item, loc)], inp.ctx.smap, Diagnostics())}
+        return Built(specs=specs, meta=entries_meta(inp, name, specs, names_of))
     return section
 
 
-def entries_meta(inp: MemberInput, section: str, specs) -> dict[str, Meta]:
+def entries_meta(inp: MemberInput, section: str, specs,
+                 names_of: Callable[[dict, Loc], set] | None = None) -> dict[str, Meta]:
     """The owner, description and labels of each spec a kind's section built, read from the entry it was built
     from (the one declared where the spec's origin points) over the stack's defaults: the one place every kind's
     entries get them, so a kind needs no code of its own for it. A spec no entry of the section declares (a
-    resource borrowed from another section's entry, like a topic's `key_schema`) gets the defaults only."""
+    resource borrowed from another section's entry, like a topic's `key_schema`) gets the defaults only. Entries
+    declared at one place (a for_each entry's expansions, flow-style entries on one line) whose metadata differ
+    are told apart by `names_of(entry, loc)`: the names of what the entry alone builds."""
     default = inp.ctx.meta_default
-    by_place = {(loc.file, loc.line): item for item, loc in inp.lists.get(section, ()) if isinstance(item, dict)}
+    by_place: dict[tuple[str, int], list[tuple[dict, Loc]]] = {}
+    for item, loc in inp.lists.get(section, ()):
+        if isinstance(item, dict):
+            by_place.setdefault((loc.file, loc.line), []).append((item, loc))
     out: dict[str, Meta] = {}
     for spec in specs:
         origin = getattr(spec, "origin", None)
-        item = by_place.get((origin.file, origin.line)) if origin is not None else None
-        out.setdefault(spec.name, meta_of(item, default) if item is not None else default)
+        placed = by_place.get((origin.file, origin.line), []) if origin is not None else []
+        metas = [meta_of(item, default) for item, _ in placed]
+        if any(m != metas[0] for m in metas) and names_of is not None:
+            metas = [m for m, (item, loc) in zip(metas, placed) if spec.name in names_of(item, loc)] or metas
+        out.setdefault(spec.name, metas[-1] if metas else default)
     return out
 
 

@@ -10,6 +10,10 @@ inside them are substituted (`${file:/etc/${ENV}/db.properties:pw}`), and so are
 A plain (unquoted) scalar that is exactly one variable reference takes the type its value would have if written
 inline, so `partitions: ${PARTITIONS:-3}` is the integer 3; quoted scalars and anything longer stay strings.
 Variable values may themselves use `${...}`; a cycle is reported. Substitution applies to values, not keys.
+
+`${each.key}`, `${each.value}` and `${each.value.<key>...}` (with `:-default` too) are the item of a `for_each`
+entry (kplan.stackfile.for_each): a resolver made for one item (`Resolver.for_item`) resolves them; anywhere
+else they are an error.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from enum import Enum
 from typing import Callable, Mapping
 
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import SourceMap
+from kplan.model.source import Loc, SourceMap
 from kplan.secrets import secret_ref_problem
+from kplan.stackfile.located import copy_at
 from kplan.stackfile.yaml_values import QuotedStr
 
 _VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?$", re.S)
+# `each.key`, `each.value`, `each.value.a.b`: a for_each item (checked further when resolved)
+_EACH = re.compile(r"^(?P<name>each\.[^:}]*)(?::-(?P<default>.*))?$", re.S)
 _PROVIDER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:")
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -97,14 +104,15 @@ def parse(value: str) -> list[_Seg]:
                 raise SubstitutionError("unterminated '${' (missing '}'; write $${ for a literal ${)")
             body = value[i + 2 : end]
             ref = value[i : end + 1]
-            if "${" in body and (body.startswith("secret:") or (_PROVIDER.match(body) and not _VAR.match(body))):
+            named = _VAR.match(body) or _EACH.match(body)
+            if "${" in body and (body.startswith("secret:") or (_PROVIDER.match(body) and not named)):
                 nested(body, check_secret=body.startswith("secret:"))
             elif body.startswith("secret:"):
                 problem = secret_ref_problem(ref)
                 if problem:
                     raise SubstitutionError(problem)
                 buf.append(ref)
-            elif (m := _VAR.match(body)) is not None:
+            elif (m := named) is not None:
                 if buf:
                     segs.append(_Seg(_Kind.TEXT, "".join(buf)))
                     buf = []
@@ -137,7 +145,10 @@ def coerce_plain(text: str):
     return text
 
 
-def _to_text(value) -> str:
+def _to_text(value, name: str = "") -> str:
+    if isinstance(value, (dict, list)):
+        raise SubstitutionError(f"${{{name}}} is {'a mapping' if isinstance(value, dict) else 'a list'}: it can "
+                                "only be a whole value (e.g. `for_each: ${" + name + "}`), not part of a string")
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -146,13 +157,20 @@ def _to_text(value) -> str:
 
 
 class Resolver:
-    """Resolves variables against the environment and the (already merged) `vars` mappings."""
+    """Resolves variables against the environment and the (already merged) `vars` mappings; `each`, when given,
+    is the for_each item (key, value) `${each.*}` names."""
 
-    def __init__(self, environ: Mapping[str, str], vars_: Mapping[str, object]):
+    def __init__(self, environ: Mapping[str, str], vars_: Mapping[str, object],
+                 each: tuple[object, object] | None = None):
         self.environ = environ
         self.vars = vars_
+        self.each = each
         self._resolved: dict[str, object] = {}
         self._active: list[str] = []
+
+    def for_item(self, key, value) -> "Resolver":
+        """A resolver for one for_each item: the same variables (resolved again: a variable may use `${each.*}`)."""
+        return Resolver(self.environ, self.vars, (key, value))
 
     def lookup(self, name: str):
         """The value of a variable, or KeyError when undefined. Values from `vars` are substituted themselves."""
@@ -168,11 +186,21 @@ class Resolver:
         raw = self.vars[name]
         self._active.append(name)
         try:
-            value = self.substitute(raw, plain=not isinstance(raw, QuotedStr)) if isinstance(raw, str) else raw
+            value = self._deep(raw)
         finally:
             self._active.pop()
         self._resolved[name] = value
         return value
+
+    def _deep(self, raw):
+        """A variable's value substituted: a string, or every string of a list or mapping (a new one)."""
+        if isinstance(raw, str):
+            return self.substitute(raw, plain=not isinstance(raw, QuotedStr)) if "${" in raw else str(raw)
+        if isinstance(raw, dict):
+            return {k: self._deep(v) for k, v in raw.items()}
+        if isinstance(raw, list):
+            return [self._deep(v) for v in raw]
+        return raw
 
     def substitute(self, value: str, plain: bool = True):
         """Substitute one string. A plain scalar that is exactly one reference keeps its value's type."""
@@ -183,7 +211,7 @@ class Resolver:
         out = []
         for seg in segs:
             if seg.kind is not _Kind.CHECK_SECRET:
-                out.append(seg.text if seg.kind is _Kind.TEXT else _to_text(self._one(seg)))
+                out.append(seg.text if seg.kind is _Kind.TEXT else _to_text(self._one(seg), seg.name))
         text = "".join(out)
         if any(seg.kind is _Kind.CHECK_SECRET for seg in segs):
             problem = secret_ref_problem(text)  # a secret reference built from variables: check what they made
@@ -193,14 +221,47 @@ class Resolver:
 
     def _one(self, seg: _Seg):
         try:
+            if seg.name.startswith("each."):
+                return each_value(self.each, seg.name)
             return self.lookup(seg.name)
         except KeyError:
             if seg.default is not None:
                 return self.substitute(seg.default, plain=False) if "${" in seg.default else seg.default
+            if seg.name.startswith("each.") and self.each is not None:
+                raise SubstitutionError(
+                    f"the for_each item's value has no {seg.name.removeprefix('each.value.')!r} for "
+                    f"${{{seg.name}}} (give a default: ${{{seg.name}:-value}})") from None
             raise SubstitutionError(
                 f'undefined variable "{seg.name}" (set it in vars or in the environment, '
                 f"or give a default: ${{{seg.name}:-value}})"
             ) from None
+
+
+_EACH_FORMS = "${each.key}, ${each.value} or ${each.value.<key>}"
+
+
+def each_value(each: tuple[object, object] | None, name: str):
+    """What `${<name>}` (`each.key`, `each.value`, `each.value.a.b`) is for the item `each`: KeyError when the item's
+    value has no such key (a default applies), SubstitutionError when there is no item or the name is malformed. A
+    key may hold dots (`each.value.retention.ms`): the longest one the mapping has is taken first."""
+    if each is None:
+        raise SubstitutionError(f"${{{name}}} is only defined in an entry with for_each (the item it expands for)")
+    parts = name.split(".")[1:]
+    if parts == ["key"]:
+        return each[0]
+    if parts[0] != "value" or any(not p for p in parts):
+        raise SubstitutionError(f"invalid reference ${{{name}}}: a for_each entry's item is {_EACH_FORMS}")
+    node, rest = each[1], parts[1:]
+    while rest:
+        if not isinstance(node, dict):
+            raise KeyError(name)
+        for n in range(len(rest), 0, -1):
+            if (key := ".".join(rest[:n])) in node:
+                node, rest = node[key], rest[n:]
+                break
+        else:
+            raise KeyError(name)
+    return node
 
 
 def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostics,
@@ -225,7 +286,12 @@ def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostic
                         node[key] = str(value)
                     continue
                 try:
-                    node[key] = resolver.substitute(value, plain=not isinstance(value, QuotedStr))
+                    got = resolver.substitute(value, plain=not isinstance(value, QuotedStr))
                 except SubstitutionError as e:
                     diags.error(smap.value_loc(node, key), str(e))
                     node[key] = str(value)
+                    continue
+                if isinstance(got, (dict, list)):  # a variable's list or mapping: a copy, located here
+                    at = smap.value_loc(node, key) or Loc("<stack>", 0, 0)
+                    got = copy_at(got, at.path, smap, at)
+                node[key] = got

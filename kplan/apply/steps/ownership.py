@@ -55,10 +55,14 @@ def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes:
 def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> Ownership:
     """The ownership record once the plan is applied: each kind's part (its `record.py`), in the kinds' order (a
     kind's part may depend on those before it: an offsets request is kept while its connector is owned)."""
+    forgotten = [c for c in plan.changes if c.action == Action.FORGET]  # `forget:`: left on the cluster
     after = Ownership()
-    for u in UNITS:
+    for u in UNITS:  # a part is computed without what the kinds before it forget (a connector's offsets go too)
         if u.record_after is not None:
             after = after.with_part(u.kind.section, u.record_after(plan, stack, live, destroy, after))
+        for c in forgotten:
+            if c.type == u.kind.type:
+                after = after.without(u.kind.section, c.name)
     return replace(after, metadata=metadata_after(plan, live, after))
 
 

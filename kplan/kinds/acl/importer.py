@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
+from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.model.live import LiveState, problem_line
 from kplan.model.plan import ResourceType
@@ -10,7 +13,7 @@ from kplan.model.plan import ResourceType
 _ACL_RESOURCES = ("topic", "group", "cluster", "transactional_id")
 
 
-def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
+def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
     acls = live.of(ResourceType.ACL)
     if acls.problem is not None:
         ctx.notes.append(f"ACLs not imported: {problem_line(acls.problem)}")
@@ -23,10 +26,10 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
     return out
 
 
-def acl_entry(principal: str, bindings, notes: list[str]) -> dict | None:
+def acl_entry(principal: str, bindings: Iterable[AclBinding], notes: list[str]) -> dict[str, Any] | None:
     """One principal's bindings as raw `allow`/`deny` entries, one per resource, pattern and host, operations
     together."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[str, str, str, str, str], list[str]] = {}  # (permission, resource, pattern, name, host)
     left_out = 0
     for b in sorted(bindings, key=lambda b: b.key):
         if b.resource not in _ACL_RESOURCES or b.pattern not in ("literal", "prefixed"):
@@ -37,13 +40,13 @@ def acl_entry(principal: str, bindings, notes: list[str]) -> dict | None:
         notes.append(f"{left_out} ACL binding(s) of {principal} on resources a stack cannot declare left out")
     if not groups:
         return None
-    entry: dict = {"principal": principal}
+    entry: dict[str, Any] = {"principal": principal}
     for permission, key in (("ALLOW", "allow"), ("DENY", "deny")):
         rows = []
         for (perm, resource, pattern, name, host), operations in groups.items():
             if perm != permission:
                 continue
-            row: dict = {"resource": resource}
+            row: dict[str, Any] = {"resource": resource}
             if resource != "cluster":
                 row["name"] = name
             if pattern != "literal":

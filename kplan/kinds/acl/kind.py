@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding, AclSpec
-from kplan.kinds.base import Kind, PlanContext, Scrub, difference_of
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -37,9 +37,10 @@ from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Claim
+    from kplan.model.desired import Claim, Origin, Stack
     from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
+    from kplan.secrets import SecretValues
 
 ACL = ResourceType.ACL
 
@@ -103,7 +104,7 @@ def binding_path(b: AclBinding) -> tuple[str, ...]:
     return (b.resource, b.resource_label, b.operation)
 
 
-def acl_repr(principal: str, bindings: Iterable[AclBinding]) -> dict:
+def acl_repr(principal: str, bindings: Iterable[AclBinding]) -> dict[str, Any]:
     """The before/after shape of a principal's ACLs: its bindings, sorted."""
     return {"principal": principal, "bindings": [binding_json(b) for b in sorted(bindings)]}
 
@@ -149,7 +150,7 @@ def plan_acls(spec: AclSpec, live: LiveAcls | None) -> ResourceChange:
         planned=_planned(declared - current, removed))
 
 
-def delete_acls(live: LiveAcls, reason: Reason, origin=None) -> ResourceChange:
+def delete_acls(live: LiveAcls, reason: Reason, origin: Origin | None = None) -> ResourceChange:
     """Delete the bindings kplan created for this principal; any other binding stays (shown as drift)."""
     ours = {b for b in live.bindings if b.key in live.owned}
     others = set(live.bindings) - ours
@@ -178,7 +179,7 @@ def orphan_bindings(live: LiveAcls, spec: AclSpec | None, claims: "tuple[Claim, 
     if spec is not None and spec.authoritative:
         return {}
     mine = set(spec.bindings) if spec is not None else set()
-    out: dict = {}
+    out: dict[Claim, list[AclBinding]] = {}
     for b in sorted(live.bindings):
         if b in mine or b.key in live.owned or b.resource == "cluster":
             continue
@@ -233,16 +234,18 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     flag_notes = {Flag.DRIFT: "drift: the principal has bindings the stack does not declare and kplan did not "
                               "create (left alone)"}
 
-    def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext):
+    def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_acls(spec, current), []
 
-    def delete(self, current: LiveAcls, spec: AclSpec | None, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveAcls, spec: AclSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         return delete_acls(current, reason, origin)
 
-    def live_repr(self, current: LiveAcls, spec=None) -> dict:
+    def live_repr(self, current: LiveAcls, spec: AclSpec | None = None) -> dict[str, Any]:
         return acl_repr(current.name, current.bindings)
 
-    def orphans(self, live: "LiveState", claims, declared) -> "list[Orphan]":
+    def orphans(self, live: "LiveState", claims: tuple[Claim, ...], declared: Mapping[str, AclSpec]) -> "list[Orphan]":
         """Bindings, not principals: a principal's bindings under a claim (`orphan_bindings`), one orphan per
         principal and claim. A principal another stack owns is that stack's: none of its bindings is an orphan."""
         from kplan.model.orphans import Orphan
@@ -257,14 +260,16 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
                                      tuple(b.describe() for b in bindings)))
         return out
 
-    def prune(self, orphans, live: "LiveState", change: ResourceChange | None) -> ResourceChange:
+    def prune(self, orphans: list[Orphan], live: "LiveState", change: ResourceChange | None) -> ResourceChange:
         return prune_acls(self.live(live)[orphans[0].name], frozenset(k for o in orphans for k in o.parts), change)
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
         return self.unreadable(live, stack.of("acls"), "ACLs", PROBLEMS)
 
-    def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}
 
     def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
@@ -296,7 +301,7 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
             return f"- {d.live} {what}: on the cluster, not declared (the next apply deletes it)"
         return f"~ {d.live} {what}: on the cluster, not declared (left alone)"
 
-    def status_fields(self, r: AclStatus, trace_dict) -> dict:
+    def status_fields(self, r: AclStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return {"bindings": r.bindings, "declared": {"bindings": r.declared_bindings},
                 "differences": [{"resource": d.path[0], "name": d.path[1], "operation": d.path[2], "kind": d.kind.value,
                                  "live": d.live, "declared": d.declared} for d in r.differences]}

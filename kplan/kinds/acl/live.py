@@ -46,7 +46,7 @@ def live_from_json(doc: Mapping[str, Any]) -> KindState:
                      problem=problem_of(doc.get("acl_problem")))
 
 
-def _acls(principal: str, a: dict) -> LiveAcls:
+def _acls(principal: str, a: dict[str, Any]) -> LiveAcls:
     bindings = frozenset(AclBinding(str(b["resource"]), str(b.get("pattern", "literal")), str(b["name"]),
                                     str(b["operation"]), str(b.get("permission", "ALLOW")), str(b.get("host", "*")))
                          for b in a.get("bindings") or ())

@@ -107,7 +107,7 @@ def build_acls(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnosti
     return tuple(sorted(out, key=lambda a: a.name))
 
 
-def rendered(a: AclSpec) -> dict:
+def rendered(a: AclSpec) -> dict[str, Any]:
     """A principal's expanded bindings, one line each: `allow WRITE on topic prefix:orders.`."""
     out = {"principal": a.name, "authoritative": a.authoritative,
            "bindings": [b.describe() for b in a.bindings], "origin": origin_data(a.origin)}

@@ -5,7 +5,7 @@ bindings themselves, its own before-image)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.acl.kind import AclPlanned, binding_from_json, binding_json
 from kplan.kinds.acl.model import AclBinding
@@ -27,7 +27,7 @@ class AclArgs:
         return {"principal": self.principal, **binding_json(self.binding)}
 
     @classmethod
-    def from_json(cls, doc) -> "AclArgs":
+    def from_json(cls, doc: Mapping[str, Any]) -> "AclArgs":
         return cls(doc["principal"], binding_from_json(doc))
 
     def describe(self) -> str:
@@ -62,7 +62,7 @@ class CreateAcls(StepBase):
         return {"absent": True}  # every binding was absent when planned
 
     @classmethod
-    def from_parts(cls, args, before) -> "CreateAcls":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateAcls":
         return cls(tuple(AclArgs.from_json(a) for a in args["acls"]))
 
 
@@ -85,7 +85,7 @@ class DeleteAcls(StepBase):
         return {"present": True}  # the bindings themselves are the before-image
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteAcls":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteAcls":
         return cls(tuple(AclArgs.from_json(a) for a in args["acls"]))
 
 

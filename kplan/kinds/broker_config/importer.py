@@ -4,13 +4,15 @@ as are sensitive values (Kafka never shows them)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kplan.kinds.broker_config.model import entity_sort
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.model.live import LiveState, problem_line
 from kplan.model.plan import ResourceType
 
 
-def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
+def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
     configs = live.of(ResourceType.BROKER_CONFIG)
     if configs.problem is not None:
         ctx.notes.append(f"broker configs not imported: {problem_line(configs.problem)}")

@@ -22,10 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.broker_config.model import DEFAULT_BROKER, BrokerConfigSpec, danger_of, entity_sort, secret_key
 from kplan.kinds.owned_keys import delete_owned_keys, key_difference, key_difference_text, key_status_fields
+from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -38,7 +39,6 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     error,
     with_planned,
 )
@@ -46,7 +46,9 @@ from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.words import closest, meant, plural
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 BROKER_CONFIG = ResourceType.BROKER_CONFIG
 SENSITIVE = "(sensitive)"  # a value Kafka does not show
@@ -95,7 +97,7 @@ def _shown(value: str | None) -> str:
     return SENSITIVE if value is None else value
 
 
-def config_repr(broker: str, values: Mapping[str, str | None]) -> dict:
+def config_repr(broker: str, values: Mapping[str, str | None]) -> dict[str, Any]:
     """The before/after shape of an entity's dynamic configs."""
     return {"broker": broker, "configs": {k: _shown(v) for k, v in sorted(values.items())}}
 
@@ -202,7 +204,7 @@ def plan_broker_config(spec: BrokerConfigSpec, live: LiveBrokerConfig | None) ->
         origin=spec.origin), BrokerConfigPlanned(spec.broker, tuple(values))), diags
 
 
-def delete_broker_config(live: LiveBrokerConfig, reason: Reason, origin=None) -> ResourceChange:
+def delete_broker_config(live: LiveBrokerConfig, reason: Reason, origin: Origin | None = None) -> ResourceChange:
     """Delete the dynamic keys kplan set for this entity; any other key stays (shown as drift)."""
     return delete_owned_keys(
         BROKER_CONFIG, live.name, live.values, live.owned, shown=_shown, left_alone=NoteKind.BROKER_CONFIG_LEFT_ALONE,
@@ -221,17 +223,19 @@ class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStat
     section = "broker_configs"
     flag_notes = {Flag.DRIFT: "drift: dynamic configs the stack does not declare and kplan did not set (left alone)"}
 
-    def plan(self, spec: BrokerConfigSpec, current: LiveBrokerConfig | None, ctx: PlanContext):
+    def plan(self, spec: BrokerConfigSpec, current: LiveBrokerConfig | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_broker_config(spec, current)
 
     def delete(self, current: LiveBrokerConfig, spec: BrokerConfigSpec | None, reason: Reason,
-               origin=None) -> ResourceChange:
+               origin: Origin | None = None) -> ResourceChange:
         return delete_broker_config(current, reason, origin)
 
-    def live_repr(self, current: LiveBrokerConfig, spec=None) -> dict:
+    def live_repr(self, current: LiveBrokerConfig, spec: BrokerConfigSpec | None = None) -> dict[str, Any]:
         return config_repr(current.broker, current.values)
 
-    def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+    def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
+               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         """Dynamic configs set outside kplan on entities the stack neither declares nor owns: named, never
         touched (only for a stack with a broker_configs section: the others never look at brokers)."""
         if live.of(BROKER_CONFIG).problem is not None or not stack.of(self.section):
@@ -242,10 +246,12 @@ class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStat
                 for name, c in sorted(self.live(live).items(), key=lambda kv: entity_sort(kv[0]))
                 if name not in changes and c.values]
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         return self.unreadable(live, stack.of(self.section), "broker configs", PROBLEMS)
 
-    def canonical(self, current: LiveBrokerConfig, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveBrokerConfig, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "broker_config", "broker": current.broker,
                 "values": {k: current.values[k] for k in sorted(current.values)}}
 
@@ -274,7 +280,7 @@ class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStat
     def difference_text(self, r: BrokerConfigStatus, d: Difference) -> str:
         return key_difference_text(d, present="set dynamically", absent="not set dynamically", goes="deletes")
 
-    def status_fields(self, r: BrokerConfigStatus, trace_dict) -> dict:
+    def status_fields(self, r: BrokerConfigStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return key_status_fields("configs", r.configs, r.declared_configs, r.differences)
 
 

@@ -69,9 +69,9 @@ def build_broker_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,
     return tuple(sorted(out, key=lambda s: entity_sort(s.broker)))
 
 
-def rendered(s: BrokerConfigSpec) -> dict:
+def rendered(s: BrokerConfigSpec) -> dict[str, Any]:
     """An entity's declared dynamic configs as Kafka takes them (strings)."""
-    doc: dict = {"broker": s.broker, "configs": dict(sorted(s.configs.items()))}
+    doc: dict[str, Any] = {"broker": s.broker, "configs": dict(sorted(s.configs.items()))}
     if s.authoritative:
         doc["authoritative"] = True
     if s.allow_dangerous:

@@ -5,7 +5,7 @@ before (None: it was absent), so undo sets those values back and deletes the key
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.broker_config.kind import BrokerConfigPlanned, entity_word
 from kplan.kinds.broker_config.model import entity_sort
@@ -29,11 +29,11 @@ class BrokerConfigChange:
         return {"broker": self.broker, "key": self.key, "before": self.before, "after": self.after}
 
     @classmethod
-    def from_json(cls, doc) -> "BrokerConfigChange":
+    def from_json(cls, doc: Mapping[str, Any]) -> "BrokerConfigChange":
         return cls(str(doc["broker"]), doc["key"], doc.get("before"), doc.get("after"))
 
 
-def by_broker(changes, *, undo: bool = False) -> list[tuple[str, dict[str, str | None]]]:
+def by_broker(changes: Iterable[BrokerConfigChange], *, undo: bool = False) -> list[tuple[str, dict[str, str | None]]]:
     """The writer's form: per entity, key -> value to set (None: delete); `undo` gives the before-values."""
     out: dict[str, dict[str, str | None]] = {}
     for c in changes:
@@ -62,7 +62,7 @@ class AlterBrokerConfigs(StepBase):
         return {"in_changes": True}  # each change holds its key's dynamic value before (null: absent)
 
     @classmethod
-    def from_parts(cls, args, before) -> "AlterBrokerConfigs":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterBrokerConfigs":
         return cls(tuple(BrokerConfigChange.from_json(c) for c in args["changes"]))
 
 

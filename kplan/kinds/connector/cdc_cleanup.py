@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, drop_sql, quote_ident, slot_and_publication
-from kplan.model.plan import Action, PlanDiagnostic, ResourceChange, ResourceType, Severity, error, warning
+from kplan.model.diagnostics import Severity
+from kplan.model.plan import Action, PlanDiagnostic, ResourceChange, ResourceType, error, warning
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack

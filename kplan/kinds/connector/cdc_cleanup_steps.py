@@ -9,7 +9,7 @@ The step holds the password only as its `${secret:...}` reference; it is resolve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.planned import planned_of
@@ -45,7 +45,7 @@ class DropCdcDatabaseObjects(StepBase):
                 "publication": self.publication}
 
     @classmethod
-    def from_parts(cls, args, before) -> "DropCdcDatabaseObjects":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DropCdcDatabaseObjects":
         return cls(args["connector"], args["host"], int(args["port"]), args["user"], args["database"],
                    args["password"], args.get("slot"), args.get("publication"))
 

@@ -4,7 +4,7 @@ plan leaves them alone and says so in one line per Connect cluster."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.model.plan import PlanDiagnostic, error, warning
 from kplan.words import plural
@@ -59,7 +59,7 @@ def sink_group_of(config: Mapping[str, str], connect_name: str) -> str | None:
     return config.get("consumer.override.group.id") or f"connect-{connect_name}"
 
 
-def shared_sink_groups(specs) -> list[PlanDiagnostic]:
+def shared_sink_groups(specs: Iterable[ConnectorSpec]) -> list[PlanDiagnostic]:
     """Sinks of one name on two Connect clusters of one Kafka cluster join the same consumer group: their tasks
     would split the topics' partitions between them (each seeing part of the data), and resetting one's offsets
     fails while the other runs. An error naming both, until one gets a group of its own."""

@@ -5,7 +5,7 @@ masked value only when the step did not change it (from the live connector), and
 from __future__ import annotations
 
 import uuid
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from kplan.errors import KplanError, TakenMeanwhile
 from kplan.kinds.connector.steps import (
@@ -18,6 +18,9 @@ from kplan.kinds.connector.steps import (
 from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handles
 from kplan.model.desired import ConnectorState
 from kplan.secrets import is_masked
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.ports import Writers
 
 
 def _secrets(ctx: StepContext) -> ConnectorSecrets:
@@ -214,7 +217,7 @@ def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, 
     return config, image.state
 
 
-def _check_listed(w, step: DeleteConnector) -> None:
+def _check_listed(w: Writers, step: DeleteConnector) -> None:
     """Re-created means Connect lists it with the journaled config (every value but the masked ones)."""
     live, _ = w.connect.get_connector(step.name)
     if live is None:
@@ -226,7 +229,7 @@ def _check_listed(w, step: DeleteConnector) -> None:
                          f"{', '.join(wrong)} than it had")
 
 
-def _stop(w, name: str) -> None:
+def _stop(w: Writers, name: str) -> None:
     w.connect.set_connector_state(name, ConnectorState.STOPPED)
     w.connect.wait_connector(name, ConnectorState.STOPPED)
 

@@ -8,10 +8,10 @@ the live value; neither the resolved nor the live secret ever reaches the plan.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.planned import ConnectorPlanned
@@ -44,8 +44,9 @@ from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 CONNECTOR = ResourceType.CONNECTOR
 
@@ -78,13 +79,14 @@ def live_config(live: LiveConnector) -> dict[str, str]:
     return {k: v for k, v in live.config.items() if not (k == "name" and v == live.connect_name)}
 
 
-def connector_repr(name: str, config: Mapping[str, str], state: str | None, sensitive: frozenset[str]) -> dict:
+def connector_repr(name: str, config: Mapping[str, str], state: str | None, sensitive: frozenset[str]
+                   ) -> dict[str, Any]:
     """The before/after shape; a sensitive value is masked unless it is only a reference (which is kept, so a
     saved plan can be re-resolved at apply time)."""
     return {"name": name, "config": {k: _show(k, config[k], sensitive) for k in sorted(config)}, "state": state}
 
 
-def live_connector_repr(live: LiveConnector, sensitive: frozenset[str]) -> dict:
+def live_connector_repr(live: LiveConnector, sensitive: frozenset[str]) -> dict[str, Any]:
     return connector_repr(live.name, live_config(live), live.state.lower() if live.state else None, sensitive)
 
 
@@ -93,7 +95,8 @@ def _said(value: str | None, sensitive: bool) -> str:
     return "unset" if value is None else SENSITIVE if sensitive else value
 
 
-def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: ConnectorContext):
+def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: ConnectorContext
+                   ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     addr = address_of(CONNECTOR, spec.name)
     diags = _plugin_check(spec, ctx)
     resolved, secret_diags = _resolve(spec, ctx)
@@ -228,7 +231,7 @@ def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagno
                   origin=spec.config_origins.get("connector.class", spec.origin))]
 
 
-def _alias_matches(alias: str, plugins) -> list[str]:
+def _alias_matches(alias: str, plugins: Iterable[str]) -> list[str]:
     """The connector plugins `alias` names, as Connect resolves it (Plugins.newConnector): an alias one plugin
     alone has (its simple class name, or that name up to its last "Connector"), else the plugins whose simple
     name is the alias or the alias + "Connector". Resolved when exactly one is returned."""
@@ -296,7 +299,8 @@ def offsets_reset(change: ResourceChange, live: LiveConnector | None) -> PlanDia
         address=change.address, origin=change.origin)
 
 
-def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+def required_topics(specs: Iterable[ConnectorSpec], topics: Mapping[str, ResourceChange], live: "LiveState"
+                    ) -> list[PlanDiagnostic]:
     """A connector's required topics must exist after apply (declared, or on the cluster and not deleted)."""
     everything = (live.all_topic_names if live.all_topic_names is not None
                   else set(live.of(ResourceType.TOPIC).resources))
@@ -316,7 +320,7 @@ def required_topics(specs, topics: Mapping[str, ResourceChange], live: "LiveStat
     return diags
 
 
-def _trace(text: str, scrub: Scrub):
+def _trace(text: str, scrub: Scrub) -> Trace:
     """The first lines of a FAILED connector's or task's trace, scrubbed of secrets."""
 
     lines = [line.rstrip() for line in scrub(text or "").expandtabs(4).splitlines() if line.strip()]
@@ -329,10 +333,21 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     title = "Connectors"
     section = "connectors"
 
-    def protects(self, spec) -> bool:
+    def unmet(self, expect: Mapping[str, Any], current: LiveConnector) -> list[str]:
+        """A referenced connector's state and each expected config value as Connect stores it."""
+        out = []
+        state = (current.state or "unknown").lower()
+        if expect.get("state") and state != expect["state"]:
+            out.append(f"its state is {state}, {expect['state']} expected")
+        for key, value in sorted((expect.get("config") or {}).items()):
+            if current.config.get(key) != value:
+                out.append(f"config {key} is {current.config.get(key, 'unset')}, {value} expected")
+        return out
+
+    def protects(self, spec: ConnectorSpec) -> bool:
         return spec.protect
 
-    def declared(self, stack: "Stack"):
+    def declared(self, stack: "Stack") -> Sequence[ConnectorSpec]:
         return stack.of("connectors")
 
     def refusal(self, spec: ConnectorSpec) -> PlanDiagnostic | None:
@@ -342,7 +357,9 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
                          address=self.address(spec.name), origin=spec.origin)
         return None
 
-    def deletion_notes(self, stack, changes, all_changes, live, secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         return [offsets_reset(c, self.live(live).get(c.name)) for c in changes.values()
                 if c.action == Action.DELETE] + cleanup_notes(stack, changes, live, secrets)
 
@@ -352,20 +369,23 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         `allowed`): unknown, they are neither created nor changed (nor deleted: the read has none of them)."""
         return unread_connects(declared, live, allowed)
 
-    def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext):
+    def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_connector(spec, current, ctx)
 
-    def delete(self, current: LiveConnector, spec: ConnectorSpec | None, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveConnector, spec: ConnectorSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         return delete_connector(current, spec, reason)
 
-    def live_repr(self, current: LiveConnector, spec: ConnectorSpec | None = None) -> dict:
+    def live_repr(self, current: LiveConnector, spec: ConnectorSpec | None = None) -> dict[str, Any]:
         return live_connector_repr(current, sensitive_keys(spec, live_config(current), current.sensitive_keys))
 
-    def checks(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+    def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
+               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         declared = {c.name: c for c in self.declared(stack)}
         return required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
 
-    def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict[str, Any]:
         config = live_config(current)
         # A saved plan must not carry even a digest of a secret (it could be brute-forced offline): secret values
         # are left out; the fresh plan at apply time compares them itself.
@@ -444,7 +464,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
                 AttrKind.REMOVE: "is set on the cluster but not declared"}
         return f"~ {d.label} {what.get(d.kind, 'differs from the stack')}"
 
-    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+    def status_fields(self, r: "ResourceStatus", trace_dict: TraceDict) -> dict[str, Any]:
         return {"state": r.state, "declared_state": r.declared_state, "connector_type": r.connector_type,
                 "in_declared_state": r.in_declared_state, "trace": trace_dict(r.trace),
                 "tasks": [{"id": t.id, "state": t.state, "worker_id": t.worker_id,

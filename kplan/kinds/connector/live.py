@@ -27,7 +27,7 @@ def live_from_json(doc: Mapping[str, Any]) -> KindState:
                      frozenset(doc.get("protected_connectors") or ()))
 
 
-def _connector(name: str, c: dict) -> LiveConnector:
+def _connector(name: str, c: dict[str, Any]) -> LiveConnector:
     """A connector by its key: "<connect>/<name>" on a named Connect cluster (kplan.model.desired.connector_key)."""
     connect, _, own = name.rpartition("/")
     config = {"name": own, **{k: str(v) for k, v in (c.get("config") or {}).items()}}

@@ -9,21 +9,22 @@ option nothing is planned; the plan warns and `kplan status` reports the failure
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.model.desired import ConnectorSpec, ConnectorState
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
     Flag,
+    Path,
     PlanDiagnostic,
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     address_of,
 )
 from kplan.secrets import Scrubber
@@ -64,8 +65,8 @@ def failure_notes(spec: ConnectorSpec, live: LiveConnector, scrub: Scrubber, *, 
                            address=addr, origin=spec.origin)]
 
 
-def restart_change(spec: ConnectorSpec, live: LiveConnector, before: Mapping, after: Mapping,
-                   unchanged: int, sensitive_paths, flags: frozenset[Flag]) -> ResourceChange:
+def restart_change(spec: ConnectorSpec, live: LiveConnector, before: Mapping[str, Any], after: Mapping[str, Any],
+                   unchanged: int, sensitive_paths: tuple[Path, ...], flags: frozenset[Flag]) -> ResourceChange:
     """The `restart` change: one attribute per failed instance (FAILED -> RUNNING)."""
     attrs = []
     if live.state == FAILED:

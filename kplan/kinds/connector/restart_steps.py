@@ -10,7 +10,7 @@ changed for good and a rollback is incomplete, which a restart never makes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.planned import planned_of
@@ -42,7 +42,7 @@ class RestartConnector(StepBase):
         return {"name": self.name, "connector_failed": self.connector_failed, "tasks": list(self.tasks)}
 
     @classmethod
-    def from_parts(cls, args, before) -> "RestartConnector":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "RestartConnector":
         return cls(args["name"], bool(args.get("connector_failed")), tuple(int(t) for t in args.get("tasks") or ()))
 
 

@@ -100,7 +100,7 @@ class PutConnector(StepBase):
         return {"absent": True} if self.previous is None else {"absent": False, **self.previous.to_json()}
 
     @classmethod
-    def from_parts(cls, args, before) -> "PutConnector":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "PutConnector":
         return cls(args["name"], bool(args["create"]), args["config"], ConnectorState(args["state"]),
                    bool(args["set_state"]), bool(args["restart"]), tuple(args.get("changed_keys") or ()),
                    tuple(args.get("requires_topics") or ()), tuple(args.get("sensitive_keys") or ()),
@@ -131,7 +131,7 @@ class SnapshotSignal(StepBase):
                 "table_topic": self.table_topic}
 
     @classmethod
-    def from_parts(cls, args, before) -> "SnapshotSignal":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "SnapshotSignal":
         return cls(args["connector"], tuple(args["tables"]), args["topic"], args["key"], args.get("table_topic"))
 
 
@@ -157,7 +157,7 @@ class DeleteConnector(StepBase):
         return self.previous.to_json()
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteConnector":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteConnector":
         return cls(args["name"], ConnectorImage(before["config"], before["state"]))
 
 

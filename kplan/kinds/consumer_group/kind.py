@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.consumer_group.live import GroupQuery, GroupReads, LiveGroup, group_of, positions
 from kplan.kinds.consumer_group.model import AGO, AT_TIME, POSITIONS, GroupSpec, Position
 from kplan.model.desired import freeze
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.plan import (
     Action,
@@ -30,7 +31,6 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     error,
     warning,
     with_planned,
@@ -39,7 +39,7 @@ from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
 
 GROUP = ResourceType.CONSUMER_GROUP
 REQUEST = ("request",)
@@ -60,7 +60,7 @@ class GroupPlanned(PlannedPayload):
     previous_request: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        def items(ps):
+        def items(ps: tuple[Position, ...]) -> list[dict[str, Any]]:
             return [{"topic": t, "partition": p, "offset": o} for t, p, o in ps]
 
         return {"request": self.request, "delete": self.delete, "offsets": items(self.offsets),
@@ -108,8 +108,9 @@ def label(t: str, p: int) -> str:
     return f"{t}/{p}"
 
 
-def group_repr(name: str, request: str | None, live: LiveGroup | None, offsets: tuple[Position, ...] | None) -> dict:
-    out: dict = {"group": name, "request": request}
+def group_repr(name: str, request: str | None, live: LiveGroup | None,
+               offsets: tuple[Position, ...] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"group": name, "request": request}
     if live is not None:
         out["state"] = live.state
         out["members"] = live.members
@@ -188,7 +189,7 @@ def plan_group(spec: GroupSpec, current: LiveGroup | None) -> tuple[ResourceChan
     return change, diags
 
 
-def _plan_delete(spec: GroupSpec, current: LiveGroup, before: dict,
+def _plan_delete(spec: GroupSpec, current: LiveGroup, before: dict[str, Any],
                  address: str) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     if not current.exists:
         shown = {**before, "request": spec.request}
@@ -251,16 +252,18 @@ class GroupKind(Kind[GroupSpec, LiveGroup, ResourceStatus]):
     def protected(self, live: LiveState) -> frozenset[str]:
         return frozenset()
 
-    def plan(self, spec: GroupSpec, current: LiveGroup | None, ctx: PlanContext):
+    def plan(self, spec: GroupSpec, current: LiveGroup | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_group(spec, current)
 
-    def delete(self, current: LiveGroup, spec, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveGroup, spec: GroupSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         raise ValueError("consumer group requests are never deleted")  # owned() is empty: never asked
 
-    def live_repr(self, current: LiveGroup, spec=None) -> dict:
+    def live_repr(self, current: LiveGroup, spec: GroupSpec | None = None) -> dict[str, Any]:
         return group_repr(current.name, current.token, current, current.committed)
 
-    def canonical(self, current: LiveGroup, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveGroup, secret: frozenset[str]) -> dict[str, Any]:
         # not the offsets: a consuming group moves them all the time, so a saved plan would always be stale; the
         # recorded token (another apply applied the request meanwhile) and whether the group exists are
         return {"type": GROUP.value, "name": current.name, "token": current.token, "exists": current.exists}
@@ -288,7 +291,7 @@ class GroupKind(Kind[GroupSpec, LiveGroup, ResourceStatus]):
         last = repr(d.live) if d.live else "(none applied)"
         return f"~ request {last} -> {d.declared!r}: the next apply {what}"
 
-    def status_fields(self, r: ResourceStatus, trace_dict) -> dict:
+    def status_fields(self, r: ResourceStatus, trace_dict: TraceDict) -> dict[str, Any]:
         d = r.differences[0] if r.differences else None
         return {"applied": d is None, "request": d.declared if d else None, "last_applied": d.live if d else None}
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from kplan.kinds.consumer_group.model import AGO, AT_TIME, EARLIEST, LATEST, POSITIONS, GroupReset, GroupSpec
+from kplan.kinds.consumer_group.model import AGO, AT_TIME, EARLIEST, LATEST, POSITIONS, GroupReset, GroupSpec, Position
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, to_origin
@@ -92,7 +92,7 @@ def build_groups(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnos
     return tuple(sorted(out, key=lambda g: g.name))
 
 
-def _entry(name: str, item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> GroupSpec | None:
+def _entry(name: str, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics) -> GroupSpec | None:
     what = f"consumer group {name!r}"
     offsets, delete = item.get("offsets"), item.get("delete")
     if (offsets is None) == (delete is None):
@@ -140,7 +140,8 @@ def _entry(name: str, item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics)
                                                topics=tuple(sorted(topics or ()))), origin=origin)
 
 
-def _positions(what: str, items: list, loc: Loc, smap: SourceMap, diags: Diagnostics):
+def _positions(what: str, items: list[Any], loc: Loc, smap: SourceMap, diags: Diagnostics
+               ) -> tuple[Position, ...] | None:
     out: dict[tuple[str, int], int] = {}
     if not items:
         diags.error(loc, f"{what}: reset: [] names no position")
@@ -161,9 +162,9 @@ def _positions(what: str, items: list, loc: Loc, smap: SourceMap, diags: Diagnos
     return tuple((t, p, o) for (t, p), o in sorted(out.items()))
 
 
-def rendered(g: GroupSpec) -> dict:
+def rendered(g: GroupSpec) -> dict[str, Any]:
     """A declared group request as `kplan render` shows it."""
-    out: dict = {"name": g.name, "request": g.request, "origin": origin_data(g.origin)}
+    out: dict[str, Any] = {"name": g.name, "request": g.request, "origin": origin_data(g.origin)}
     if g.delete:
         out["delete"] = True
     elif g.reset is not None:

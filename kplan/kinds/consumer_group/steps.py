@@ -11,7 +11,7 @@ step succeeded. Offsets are positions, never secrets: journaled as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.consumer_group.kind import GroupPlanned
 from kplan.kinds.consumer_group.live import positions
@@ -23,7 +23,7 @@ from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
 
 
-def items(ps) -> list[dict]:
+def items(ps: tuple[Position, ...]) -> list[dict[str, Any]]:
     return [{"topic": t, "partition": p, "offset": o} for t, p, o in ps]
 
 
@@ -57,7 +57,7 @@ class AlterGroupOffsets(StepBase):
         return {"request": self.previous_request}
 
     @classmethod
-    def from_parts(cls, args, before) -> "AlterGroupOffsets":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterGroupOffsets":
         return cls(args["group"], args["request"], positions(args.get("offsets")), before.get("request"))
 
 
@@ -86,7 +86,7 @@ class DeleteConsumerGroup(StepBase):
         return {"request": self.previous_request}
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteConsumerGroup":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteConsumerGroup":
         return cls(args["group"], args["request"], before.get("request"))
 
 

@@ -3,13 +3,18 @@ connector only; the writer's offset calls verify with a GET that Connect shows w
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kplan.errors import KplanError
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ConnectorState
 
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.ports import Writers
 
-def _stop(w, name: str) -> None:
+
+def _stop(w: Writers, name: str) -> None:
     w.connect.set_connector_state(name, ConnectorState.STOPPED)
     w.connect.wait_connector(name, ConnectorState.STOPPED)
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.offsets.live import OffsetReads
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
+from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
 from kplan.model.plan import (
@@ -28,7 +29,6 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     error,
     warning,
     with_planned,
@@ -36,7 +36,7 @@ from kplan.model.plan import (
 from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
 
 OFFSETS = ResourceType.OFFSETS
 REQUEST = ("request",)
@@ -53,7 +53,7 @@ class OffsetsRequest:
     connector: ConnectorSpec
 
     @property
-    def origin(self):
+    def origin(self) -> Origin | None:
         return self.spec.origin or self.connector.origin
 
 
@@ -91,7 +91,7 @@ def pending(stack: "Stack", live: LiveState) -> list[str]:
     return sorted(r.name for r in requests(stack) if applied.get(r.name) != r.spec.request)
 
 
-def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict]]) -> LiveState:
+def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict[str, Any]]]) -> LiveState:
     """`live` with what Connect has for every pending request (`read`: connector -> its offsets, from one GET per
     existing pending connector); a request read nothing for keeps what `live` already holds (a live-state file)."""
     out = dict(live.of(OFFSETS).resources)
@@ -108,14 +108,15 @@ def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict]]) -> L
     return live.with_kind(OFFSETS, resources=freeze(out))
 
 
-def offsets_repr(name: str, request: str | None, offsets: list[dict] | None, reset: bool | None = None) -> dict:
-    out: dict = {"connector": name, "request": request, "offsets": offsets}
+def offsets_repr(name: str, request: str | None, offsets: list[dict[str, Any]] | None,
+                 reset: bool | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"connector": name, "request": request, "offsets": offsets}
     if reset is not None:
         out["reset"] = reset
     return out
 
 
-def after_offsets(spec: OffsetsSpec, current: list[dict]) -> list[dict]:
+def after_offsets(spec: OffsetsSpec, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What Connect shows once the request is applied: nothing after a reset; after a set, every partition it
     had, the declared ones moved (Connect's PATCH leaves the partitions it is not given alone)."""
     if spec.reset:
@@ -208,7 +209,7 @@ class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
     title = "Connector offsets"
     section = "offsets"
 
-    def declared(self, stack: "Stack"):
+    def declared(self, stack: "Stack") -> list[OffsetsRequest]:
         return requests(stack)
 
     def owned(self, live: LiveState) -> frozenset[str]:
@@ -217,16 +218,18 @@ class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
     def protected(self, live: LiveState) -> frozenset[str]:
         return frozenset()
 
-    def plan(self, spec: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext):
+    def plan(self, spec: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_offsets(spec, current, ctx)
 
-    def delete(self, current: LiveOffsets, spec, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveOffsets, spec: OffsetsRequest | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         raise ValueError("offsets requests are never deleted")  # owned() is empty: never asked
 
-    def live_repr(self, current: LiveOffsets, spec=None) -> dict:
+    def live_repr(self, current: LiveOffsets, spec: OffsetsRequest | None = None) -> dict[str, Any]:
         return offsets_repr(current.name, current.token, current.decoded if current.exists else None)
 
-    def canonical(self, current: LiveOffsets, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveOffsets, secret: frozenset[str]) -> dict[str, Any]:
         # not the offsets themselves: a running connector moves them all the time, so a saved plan would always be
         # stale; the recorded token (another apply applied the request meanwhile) and the connector's existence are
         return {"type": "offsets", "name": current.name, "token": current.token, "exists": current.exists}
@@ -256,7 +259,7 @@ class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
         last = repr(d.live) if d.live else "(none applied)"
         return f"~ request {last} -> {d.declared!r}: the next apply {what}"
 
-    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+    def status_fields(self, r: "ResourceStatus", trace_dict: TraceDict) -> dict[str, Any]:
         d = r.differences[0] if r.differences else None
         return {"applied": d is None, "request": d.declared if d else None,
                 "last_applied": d.live if d else None}

@@ -19,7 +19,7 @@ from kplan.model.offsets import LiveOffsets, canonical
 class OffsetReads(Protocol):
     """The offsets' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's StaticReader)."""
 
-    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict]]:
+    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict[str, Any]]]:
         """What Connect has as the offsets of these connectors (one GET each); {} when the reader cannot ask."""
         ...
 
@@ -37,6 +37,6 @@ def live_from_json(doc: Mapping[str, Any]) -> KindState:
                      records=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()}))
 
 
-def _offsets(name: str, o: dict) -> LiveOffsets:
+def _offsets(name: str, o: dict[str, Any]) -> LiveOffsets:
     return LiveOffsets(name, None if o.get("token") is None else str(o["token"]), bool(o.get("exists", True)),
                        tuple(sorted(canonical(x) for x in o.get("offsets") or ())), o.get("type"))

@@ -63,8 +63,8 @@ def build_offsets(owner: str, raw: Any, smap: SourceMap, diags: Diagnostics, whe
                              sink=sink, origin=origin)
 
 
-def _positions(what: str, positions: list, loc: Loc, smap: SourceMap, diags: Diagnostics,
-               cdc_source: str | None) -> tuple[list[dict], bool] | None:
+def _positions(what: str, positions: list[Any], loc: Loc, smap: SourceMap, diags: Diagnostics,
+               cdc_source: str | None) -> tuple[list[dict[str, Any]], bool] | None:
     """offsets.set's positions and whether they are a sink's; None when any is wrong (reported, but for what
     the schema reported)."""
     ok, out, forms = True, [], set()
@@ -97,7 +97,7 @@ def _positions(what: str, positions: list, loc: Loc, smap: SourceMap, diags: Dia
     return (out, True in forms) if ok else None
 
 
-def _position(what: str, item: dict, smap: SourceMap, loc: Loc, diags: Diagnostics) -> dict | None:
+def _position(what: str, item: dict[str, Any], smap: SourceMap, loc: Loc, diags: Diagnostics) -> dict[str, Any] | None:
     partition, offset = item.get("partition"), item.get("offset")
     if "topic" in item:
         topic = item.get("topic")

@@ -53,7 +53,7 @@ class AlterOffsets(StepBase):
         return {"request": self.previous_request}
 
     @classmethod
-    def from_parts(cls, args, before) -> "AlterOffsets":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterOffsets":
         return cls(args["name"], args["request"], bool(args["reset"]), tuple(args.get("offsets") or ()),
                    ConnectorState(args["state"]), before.get("request"))
 

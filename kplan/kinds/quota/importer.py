@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.kinds.quota.model import QUOTA_KEYS, QuotaEntity
@@ -11,7 +11,7 @@ from kplan.model.plan import ResourceType
 from kplan.rules.stack_values import human_size
 
 
-def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
+def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
     quotas = live.of(ResourceType.QUOTA)
     if quotas.problem is not None:
         ctx.notes.append(f"client quotas not imported: {problem_line(quotas.problem)}")
@@ -30,8 +30,8 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
     return out
 
 
-def quota_entry(entity, values: Mapping[str, float]) -> dict:
-    entry: dict = {}
+def quota_entry(entity: QuotaEntity, values: Mapping[str, float]) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
     if entity.user is not None:
         entry["user"] = entity.user
     if entity.client_id is not None:

@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.owned_keys import delete_owned_keys, key_difference, key_difference_text, key_status_fields
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
+from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -35,14 +36,15 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     with_planned,
 )
 from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 QUOTA = ResourceType.QUOTA
 
@@ -67,7 +69,7 @@ def shown_value(value: float) -> int | str:
     return int(value) if float(value).is_integer() else repr(float(value))
 
 
-def entity_repr(entity: QuotaEntity) -> dict:
+def entity_repr(entity: QuotaEntity) -> dict[str, Any]:
     return {k: v for k, v in (("user", entity.user), ("client_id", entity.client_id)) if v is not None}
 
 
@@ -88,14 +90,14 @@ class QuotaPlanned(PlannedPayload):
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "QuotaPlanned":
-        def num(v):
+        def num(v: float | str | None) -> float | None:
             return None if v is None else float(v)
 
         return cls(doc.get("user"), doc.get("client_id"),
                    tuple((v["key"], num(v.get("before")), num(v.get("after"))) for v in doc.get("values") or ()))
 
 
-def quota_repr(entity: QuotaEntity, values: Mapping[str, float]) -> dict:
+def quota_repr(entity: QuotaEntity, values: Mapping[str, float]) -> dict[str, Any]:
     """The before/after shape of an entity's quotas."""
     return {"entity": entity_repr(entity), "values": {k: shown_value(v) for k, v in sorted(values.items())}}
 
@@ -144,7 +146,7 @@ def plan_quota(spec: QuotaSpec, live: LiveQuota | None) -> ResourceChange:
         origin=spec.origin), QuotaPlanned(entity.user, entity.client_id, tuple(values)))
 
 
-def delete_quota(live: LiveQuota, reason: Reason, origin=None) -> ResourceChange:
+def delete_quota(live: LiveQuota, reason: Reason, origin: Origin | None = None) -> ResourceChange:
     """Remove the keys kplan set for this entity; any other key stays (shown as drift)."""
     return delete_owned_keys(
         QUOTA, live.name, live.values, live.owned, shown=shown_value, left_alone=NoteKind.QUOTA_LEFT_ALONE,
@@ -164,16 +166,19 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
     flag_notes = {Flag.DRIFT: "drift: the entity has quotas the stack does not declare and kplan did not set "
                               "(left alone)"}
 
-    def plan(self, spec: QuotaSpec, current: LiveQuota | None, ctx: PlanContext):
+    def plan(self, spec: QuotaSpec, current: LiveQuota | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_quota(spec, current), []
 
-    def delete(self, current: LiveQuota, spec: QuotaSpec | None, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveQuota, spec: QuotaSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         return delete_quota(current, reason, origin)
 
-    def live_repr(self, current: LiveQuota, spec=None) -> dict:
+    def live_repr(self, current: LiveQuota, spec: QuotaSpec | None = None) -> dict[str, Any]:
         return quota_repr(current.entity, current.values)
 
-    def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+    def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
+               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         """Quotas set outside kplan on entities the stack neither declares nor owns: named, never touched."""
         if live.of(QUOTA).problem is not None:
             return []
@@ -182,11 +187,13 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
                                address=self.address(name))
                 for name, q in sorted(self.live(live).items()) if name not in changes and q.values]
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         """Quotas that cannot be read cannot be planned (plans and destroys alike)."""
         return self.unreadable(live, stack.of("quotas"), "client quotas", PROBLEMS)
 
-    def canonical(self, current: LiveQuota, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveQuota, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "quota", "entity": entity_repr(current.entity),
                 "values": {k: current.values[k] for k in sorted(current.values)}}
 
@@ -214,7 +221,7 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
     def difference_text(self, r: QuotaStatus, d: "Difference") -> str:
         return key_difference_text(d, present="on the cluster", absent="not on the cluster", goes="removes")
 
-    def status_fields(self, r: QuotaStatus, trace_dict) -> dict:
+    def status_fields(self, r: QuotaStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return key_status_fields("quotas", r.quotas, r.declared_quotas, r.differences)
 
 

@@ -44,7 +44,7 @@ def live_from_json(doc: Mapping[str, Any]) -> KindState:
                      problem=problem_of(doc.get("quota_problem")))
 
 
-def _quota(q: dict) -> LiveQuota:
+def _quota(q: dict[str, Any]) -> LiveQuota:
     entity = QuotaEntity(q.get("user"), q.get("client_id"))
     if entity.user is None and entity.client_id is None:
         raise ValueError("a quota entity needs a user or a client_id")

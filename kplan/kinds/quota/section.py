@@ -74,7 +74,7 @@ def build_quotas(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnos
     return tuple(sorted(out, key=lambda q: q.name))
 
 
-def rendered(q: QuotaSpec) -> dict:
+def rendered(q: QuotaSpec) -> dict[str, Any]:
     """An entity's quotas as Kafka stores them (byte rates in bytes per second)."""
     from kplan.kinds.quota.kind import entity_repr, shown_value
 

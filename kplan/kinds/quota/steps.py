@@ -5,7 +5,7 @@ undo sets those values back and removes the keys that were absent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.planned import planned_of
 from kplan.kinds.quota.kind import QuotaPlanned
@@ -35,14 +35,15 @@ class QuotaChange:
                 "after": self.after}
 
     @classmethod
-    def from_json(cls, doc) -> "QuotaChange":
-        def num(v):
+    def from_json(cls, doc: Mapping[str, Any]) -> "QuotaChange":
+        def num(v: float | str | None) -> float | None:
             return None if v is None else float(v)
 
         return cls(doc.get("user"), doc.get("client_id"), doc["key"], num(doc.get("before")), num(doc.get("after")))
 
 
-def by_entity(changes, *, undo: bool = False) -> list[tuple[QuotaEntity, dict[str, float | None]]]:
+def by_entity(changes: Iterable[QuotaChange], *, undo: bool = False
+              ) -> list[tuple[QuotaEntity, dict[str, float | None]]]:
     """The writer's form: per entity, key -> value to set (None: remove); `undo` gives the before-values."""
     out: dict[QuotaEntity, dict[str, float | None]] = {}
     for c in changes:
@@ -71,7 +72,7 @@ class AlterQuotas(StepBase):
         return {"in_changes": True}  # each change holds its key's value before
 
     @classmethod
-    def from_parts(cls, args, before) -> "AlterQuotas":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterQuotas":
         return cls(tuple(QuotaChange.from_json(c) for c in args["changes"]))
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.kind import binding_from_json, binding_json
-from kplan.kinds.base import Kind, PlanContext, Scrub, difference_of
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
 from kplan.model.desired import freeze
+from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -32,14 +33,14 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
 )
 from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 STREAMS_APP = ResourceType.STREAMS_APP
 
@@ -116,7 +117,7 @@ def path_of(h: Held) -> tuple[str, ...]:
     return (h[0], h[1].resource, h[1].resource_label, h[1].operation)
 
 
-def app_repr(name: str, held: Iterable[Held], topics: Iterable[str]) -> dict:
+def app_repr(name: str, held: Iterable[Held], topics: Iterable[str]) -> dict[str, Any]:
     return {"application_id": name, "bindings": [held_json(h) for h in _sorted(held)],
             "internal_topics": sorted(topics)}
 
@@ -161,7 +162,8 @@ def plan_app(spec: StreamsAppSpec, live: LiveStreamsApp | None) -> ResourceChang
         unchanged_attributes=len(want & current), reason=reason, origin=spec.origin, planned=planned)
 
 
-def delete_app(live: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason, origin=None) -> ResourceChange:
+def delete_app(live: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
     """Delete the bindings kplan created for the application; its internal topics too when the stack asks
     (`delete_internal_topics_on_destroy`), else they stay (`deletion_notes` says so)."""
     ours = {h for h in live.bindings if held_key(h) in live.owned}
@@ -218,14 +220,15 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
     title = "Kafka Streams applications"
     section = "streams_apps"
 
-    def plan(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, ctx: PlanContext):
+    def plan(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_app(spec, current), []
 
     def delete(self, current: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason,
-               origin=None) -> ResourceChange:
+               origin: Origin | None = None) -> ResourceChange:
         return delete_app(current, spec, reason, origin)
 
-    def live_repr(self, current: LiveStreamsApp, spec=None) -> dict:
+    def live_repr(self, current: LiveStreamsApp, spec: StreamsAppSpec | None = None) -> dict[str, Any]:
         return app_repr(current.name, current.bindings, current.internal_topics)
 
     def covers(self, stack: "Stack", live: "LiveState") -> frozenset[str]:
@@ -235,7 +238,8 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
         topics = {f"topic.{t}" for s in specs for t in getattr(apps.get(s.name), "internal_topics", ())}
         return frozenset(topics | {f"acl.{p}#{b.key}" for s in specs for p, b in generated(s)})
 
-    def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+    def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
+               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         """A principal with an `acls` entry too: its ACL kind's view shows the application's bindings as drift
         (left alone) unless that entry declares them."""
         acl_principals = {a.name for a in stack.of("acls")}
@@ -245,7 +249,9 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
                                address=self.address(s.name), origin=s.origin)
                 for s in self.declared(stack) if s.principal in acl_principals]
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         """The ACLs must be readable; destroy says which internal topics it leaves."""
         out = self.unreadable(live, stack.of(self.section), "Kafka Streams applications", PROBLEMS)
         specs = {s.name: s for s in self.declared(stack)}
@@ -262,7 +268,7 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
                     address=self.address(name), origin=change.origin))
         return out
 
-    def canonical(self, current: LiveStreamsApp, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveStreamsApp, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "streams_app", "application_id": current.name,
                 "bindings": sorted(held_key(h) for h in current.bindings),
                 "internal_topics": list(current.internal_topics)}
@@ -298,7 +304,7 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
             return f"+ {d.declared} {what}: generated, not on the cluster"
         return f"- {d.live} {what}: created by kplan, no longer generated (the next apply deletes it)"
 
-    def status_fields(self, r: StreamsAppStatus, trace_dict) -> dict:
+    def status_fields(self, r: StreamsAppStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return {"bindings": r.bindings, "internal_topics": r.internal_topics,
                 "declared": {"bindings": r.declared_bindings},
                 "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}

@@ -3,10 +3,15 @@ created for it (its bindings, `principal|binding key`; its managed internal topi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.streams_app.live import LiveStreamsApp
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
@@ -25,7 +30,7 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
 
 
-def _present(app) -> set[str]:
+def _present(app: "LiveStreamsApp") -> set[str]:
     from kplan.kinds.streams_app.live import held_key, topic_key
 
     return {held_key(h) for h in app.bindings} | {topic_key(t) for t in app.internal_topics}

@@ -25,7 +25,7 @@ from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
 
 
-def _internal_topic(app: str, t: dict, at: Loc, diags: Diagnostics) -> InternalTopicSpec | None:
+def _internal_topic(app: str, t: dict[str, Any], at: Loc, diags: Diagnostics) -> InternalTopicSpec | None:
     name = t.get("name")
     if not isinstance(name, str):
         return None
@@ -70,9 +70,9 @@ def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
     return tuple(sorted(out, key=lambda a: a.name))
 
 
-def rendered(a: StreamsAppSpec) -> dict:
+def rendered(a: StreamsAppSpec) -> dict[str, Any]:
     """An application with the bindings kplan generates for it, one line each."""
-    out: dict = {"application_id": a.name, "principal": a.principal, "inputs": list(a.inputs),
+    out: dict[str, Any] = {"application_id": a.name, "principal": a.principal, "inputs": list(a.inputs),
                  "outputs": list(a.outputs), "exactly_once": a.exactly_once, "internal_topics": a.internal_topics,
                  "bindings": [b.describe() for b in a.bindings()],
                  "delete_internal_topics_on_destroy": a.delete_internal_topics_on_destroy}

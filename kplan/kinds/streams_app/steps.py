@@ -5,7 +5,7 @@ managed internal topics created (with the topics'), and on destroy, when asked, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.acl.steps import AclArgs
 from kplan.kinds.planned import planned_of
@@ -45,7 +45,7 @@ class CreateStreamsAppAcls(StepBase):
         return {"absent": True}
 
     @classmethod
-    def from_parts(cls, args, before) -> "CreateStreamsAppAcls":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateStreamsAppAcls":
         return cls(tuple(args["apps"]), tuple(AclArgs.from_json(a) for a in args["acls"]))
 
 
@@ -69,7 +69,7 @@ class DeleteStreamsAppAcls(StepBase):
         return {"present": True}
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteStreamsAppAcls":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteStreamsAppAcls":
         return cls(tuple(args["apps"]), tuple(AclArgs.from_json(a) for a in args["acls"]))
 
 
@@ -95,7 +95,7 @@ class CreateInternalTopics(StepBase):
         return {"absent": [t.name for t in self.topics]}
 
     @classmethod
-    def from_parts(cls, args, before) -> "CreateInternalTopics":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateInternalTopics":
         return cls(tuple(topic_from_json(t) for t in args["topics"]))
 
 
@@ -120,7 +120,7 @@ class DeleteInternalTopics(StepBase):
         return {"present": list(self.names)}
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteInternalTopics":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteInternalTopics":
         return cls(tuple(args["names"]))
 
 

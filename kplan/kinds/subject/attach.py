@@ -55,7 +55,7 @@ def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveSta
                                                      for n, s in live.of(SUBJECT).resources.items()}))
 
 
-def _claimed(stack: Stack, live: LiveState, reader) -> tuple[list[str], str | None]:
+def _claimed(stack: Stack, live: LiveState, reader: object) -> tuple[list[str], str | None]:
     """The subjects under the stack's claims, from the registry's list of subjects (one GET; only for a stack that
     claims subjects and names a registry, and a reader that can ask: not a live-state file's), and why the list
     could not be read (None when it was)."""

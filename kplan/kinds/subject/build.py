@@ -45,7 +45,7 @@ def _origin(loc: Loc, **kw: Any) -> Origin:
     return Origin(loc.file, loc.line, loc.column, **kw)
 
 
-def _schema_text(entry: dict, loc: Loc, what: str, smap: SourceMap, diags: Diagnostics,
+def _schema_text(entry: dict[str, Any], loc: Loc, what: str, smap: SourceMap, diags: Diagnostics,
                  read_text: ReadText) -> tuple[str, str | None, str | None, Loc] | None:
     """(schema text, type from the file's extension or None, the file as written or None, the schema's line)."""
     inline, path = entry.get("schema"), entry.get("schema_file")
@@ -143,7 +143,7 @@ def _avro_problem(doc: Any, path: str = "the schema") -> str | None:
     return None
 
 
-def _avro_fields_problem(record: dict, path: str) -> str | None:
+def _avro_fields_problem(record: dict[str, Any], path: str) -> str | None:
     """The first mistake in a record's fields: each a mapping with a name and a type, and a valid type."""
     fields = record.get("fields")
     if not isinstance(fields, list):
@@ -160,7 +160,8 @@ def _avro_fields_problem(record: dict, path: str) -> str | None:
     return None
 
 
-def _references(entry: dict, loc: Loc, what: str, smap: SourceMap, diags: Diagnostics) -> tuple[SchemaReference, ...]:
+def _references(entry: dict[str, Any], loc: Loc, what: str, smap: SourceMap,
+                diags: Diagnostics) -> tuple[SchemaReference, ...]:
     out = []
     for item in entry.get("references") or ():
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or \
@@ -187,8 +188,8 @@ def _record_name(schema_type: str, text: str) -> str | None:
     if schema_type == "AVRO" and isinstance(doc, dict) and isinstance(doc.get("name"), str):
         name, ns = doc["name"], doc.get("namespace")
         return name if "." in name or not ns else f"{ns}.{name}"
-    if schema_type == "JSON" and isinstance(doc, dict) and isinstance(doc.get("title"), str):
-        return doc["title"]
+    if schema_type == "JSON" and isinstance(doc, dict) and isinstance(title := doc.get("title"), str):
+        return title
     if schema_type == "PROTOBUF":
         import re
 
@@ -199,7 +200,7 @@ def _record_name(schema_type: str, text: str) -> str | None:
     return None
 
 
-def _subject(name: str | None, entry: dict, loc: Loc, what: str, smap: SourceMap, diags: Diagnostics,
+def _subject(name: str | None, entry: dict[str, Any], loc: Loc, what: str, smap: SourceMap, diags: Diagnostics,
              read_text: ReadText, topic: str | None = None, role: str | None = None) -> SubjectSpec | None:
     got = _schema_text(entry, loc, what, smap, diags, read_text)
     if got is None:

@@ -9,6 +9,8 @@ latest version before the run (an older one was there already). The undo ends by
 
 from __future__ import annotations
 
+from typing import Any
+
 from kplan.errors import WriteError
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
@@ -18,9 +20,9 @@ from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 class PutSubjectHandler(StepHandler[PutSubject]):
     def run(self, step: PutSubject, ctx: StepContext) -> None:
         w = ctx.writer
-        outcome: dict = {}
+        outcome: dict[str, Any] = {}
 
-        def record(**kw) -> None:
+        def record(**kw: object) -> None:
             outcome.update(kw)
             ctx.outcome = dict(outcome)
             ctx.journal_outcome()

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterable, Protocol
 
 from kplan.errors import KplanError
 from kplan.kinds.importing import ImportContext, KindImporter
-from kplan.kinds.subject.live import LiveSubject
-from kplan.model.desired import freeze
+from kplan.kinds.subject.live import LiveSubject, SubjectsRead
+from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, Problem, problem_line
 from kplan.model.plan import ResourceType
 
 
-def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
+def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
     subjects = live.of(ResourceType.SUBJECT)
     if subjects.problem is not None:
         ctx.notes.append("schema registry subjects not imported: "
@@ -23,7 +23,7 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
             if ctx.selects(name) and not ctx.owned_elsewhere("subject", name)]
 
 
-def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict:
+def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict[str, Any]:
     # none_is_no_level: the registry keeps a subject-level NONE as no level at all (Apicurio), so one is not written
     """A subject as the stack declares it: its latest schema inline, as the registry holds it (plans compare
     canonical forms, so the text loads back to no change), its type, references and own compatibility level."""
@@ -39,7 +39,15 @@ def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict:
     return entry
 
 
-def read_all(live: LiveState, reader, stack) -> LiveState:
+class RegistryListing(Protocol):
+    """What an import reads subjects with (the session's reader, kplan.registry.reads): every name, then those."""
+
+    def subject_names(self) -> list[str]: ...
+
+    def read_subjects(self, names: Iterable[str]) -> SubjectsRead: ...
+
+
+def read_all(live: LiveState, reader: RegistryListing, stack: Stack) -> LiveState:
     """Every subject of the stack's schema registry (its latest version, levels), or why it could not be read."""
     if not stack.cluster.schema_registry_url:
         return live

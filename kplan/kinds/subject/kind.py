@@ -27,12 +27,13 @@ itself at plan time (kplan.registry.compat, composed with the cluster's validato
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import canonical, diff, outline, schema_digest
+from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -45,7 +46,6 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
-    Severity,
     warning,
     with_planned,
 )
@@ -53,8 +53,9 @@ from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 SUBJECT = ResourceType.SUBJECT
 
@@ -78,13 +79,13 @@ def ref_labels(refs: tuple[SchemaReference, ...]) -> list[str]:
     return [r.label() for r in sorted(refs)]
 
 
-def live_repr(current: LiveSubject) -> dict:
+def live_repr(current: LiveSubject) -> dict[str, Any]:
     return {"version": current.version, "schema_type": current.schema_type,
             "schema": canonical(current.schema_type, current.schema), "references": ref_labels(current.references),
             "compatibility": current.compatibility, "effective_compatibility": current.effective_compatibility}
 
 
-def desired_repr(spec: SubjectSpec, current: LiveSubject | None) -> dict:
+def desired_repr(spec: SubjectSpec, current: LiveSubject | None) -> dict[str, Any]:
     level = spec.compatibility if spec.compatibility is not None else (current.compatibility if current else None)
     return {"schema_type": spec.schema_type, "schema": canonical(spec.schema_type, spec.schema),
             "references": ref_labels(spec.references), "compatibility": level}
@@ -130,7 +131,7 @@ def refs_json(refs: tuple[SchemaReference, ...]) -> list[dict[str, Any]]:
     return [{"name": r.name, "subject": r.subject, "version": r.version} for r in refs]
 
 
-def refs_from_json(docs) -> tuple[SchemaReference, ...]:
+def refs_from_json(docs: Iterable[Mapping[str, Any]] | None) -> tuple[SchemaReference, ...]:
     return tuple(SchemaReference(str(d["name"]), str(d["subject"]),
                                  None if d.get("version") is None else int(d["version"]))
                  for d in docs or ())
@@ -208,7 +209,7 @@ def plan_subject(spec: SubjectSpec, current: LiveSubject | None, owned: bool) ->
         origin=spec.schema_origin or spec.origin), _planned(spec, current, attrs))
 
 
-def delete_subject(current: LiveSubject, reason: Reason, origin=None) -> ResourceChange:
+def delete_subject(current: LiveSubject, reason: Reason, origin: Origin | None = None) -> ResourceChange:
     versions = ", ".join(str(v) for v in current.versions) or str(current.version)
     return ResourceChange(
         address=f"{SUBJECT.value}.{current.name}", type=SUBJECT, name=current.name, action=Action.DELETE,
@@ -244,19 +245,22 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
     title = "Schema subjects"
     section = "subjects"
 
-    def protects(self, spec) -> bool:
+    def protects(self, spec: SubjectSpec) -> bool:
         return spec.protect
 
-    def plan(self, spec: SubjectSpec, current: LiveSubject | None, ctx: PlanContext):
+    def plan(self, spec: SubjectSpec, current: LiveSubject | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_subject(spec, current, ctx.owned), []
 
-    def delete(self, current: LiveSubject, spec: SubjectSpec | None, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveSubject, spec: SubjectSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         return delete_subject(current, reason, origin)
 
-    def live_repr(self, current: LiveSubject, spec=None) -> dict:
+    def live_repr(self, current: LiveSubject, spec: SubjectSpec | None = None) -> dict[str, Any]:
         return live_repr(current)
 
-    def checks(self, stack, changes, all_changes, live: "LiveState") -> list[PlanDiagnostic]:
+    def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
+               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         """Versions registered by hand under subjects this stack owns."""
         declared = {s.name: s for s in stack.of("subjects")}
         out = []
@@ -268,7 +272,9 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
                     out.append(d)
         return out
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         out = self.unreadable(live, stack.of("subjects"), "schema registry subjects", PROBLEMS)
         deleted = sorted(n for n, c in changes.items() if c.action == Action.DELETE)
         out += _referenced_deletions(deleted, live)
@@ -282,7 +288,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
                                       "schemas", "subject-deletion", address=f"{SUBJECT.value}.{deleted[0]}"))
         return out
 
-    def canonical(self, current: LiveSubject, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveSubject, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "subject", **live_repr(current)}
 
     def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
@@ -319,7 +325,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
             return f"~ {d.label} = {d.live}: the stack declares {d.declared}"
         return f"~ {d.label} = {d.live}: differs (left alone)"
 
-    def status_fields(self, r: SubjectStatus, trace_dict) -> dict:
+    def status_fields(self, r: SubjectStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return {"version": r.schema_version, "schema_type": r.schema_type, "compatibility": r.compatibility,
                 "declared": {"compatibility": r.declared_compatibility},
                 "differences": [{"path": list(d.path), "kind": d.kind.value, "live": d.live, "declared": d.declared}

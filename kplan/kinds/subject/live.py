@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
-from kplan.kinds.subject.model import SchemaReference
+from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, Problem
 
@@ -52,7 +52,7 @@ class SubjectReads(Protocol):
         """These subjects as the schema registry has them; None when the reader cannot ask (a live-state file)."""
         ...
 
-    def declared_versions(self, specs, live: Mapping[str, LiveSubject]) -> dict[str, int]:
+    def declared_versions(self, specs: Iterable[SubjectSpec], live: Mapping[str, LiveSubject]) -> dict[str, int]:
         """subject -> the earlier live version that holds the declared schema (the registry's own lookup)."""
         ...
 
@@ -84,7 +84,7 @@ def _subject_problem(value: Any) -> tuple[Problem | None, str | None]:
     return Problem.UNREACHABLE, str(value)
 
 
-def _subject(name: str, x: dict) -> LiveSubject:
+def _subject(name: str, x: dict[str, Any]) -> LiveSubject:
     refs = tuple(SchemaReference(str(r["name"]), str(r["subject"]), int(r["version"]))
                  for r in x.get("references") or ())
     version = int(x["version"])

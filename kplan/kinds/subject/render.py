@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from kplan.kinds.subject.model import SubjectSpec
 from kplan.model.desired import origin_data
 
 
-def rendered(s) -> dict:
+def rendered(s: SubjectSpec) -> dict[str, Any]:
     """A subject as kplan registers it: its type, schema (canonical form), references and level."""
     from kplan.kinds.subject.schemas import canonical
 

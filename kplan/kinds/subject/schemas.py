@@ -56,7 +56,8 @@ def canonical(schema_type: str, text: str) -> str:
     except SchemaParseError:
         return text.strip()
     if schema_type == "PROTOBUF":
-        return doc
+        text_form: str = doc  # Protobuf's document is its canonical text (`parse`)
+        return text_form
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -176,7 +177,7 @@ def _clip_pair(a: str | None, b: str | None) -> tuple[str | None, str | None]:
     return window(a), window(b)
 
 
-def _avro_parts(doc: Any, path: tuple[str, ...], out: dict) -> None:
+def _avro_parts(doc: Any, path: tuple[str, ...], out: dict[tuple[str, ...], str]) -> None:
     """A record: its name, doc and other attributes, and each field by name; a field whose type holds a record
     (itself, as a union branch, or as an array's items / a map's values) has that record's parts under the field's
     path (`fields.address.type.Address`); anything else is one part."""
@@ -201,7 +202,7 @@ def _avro_parts(doc: Any, path: tuple[str, ...], out: dict) -> None:
     out[path or ("type",)] = _compact(doc)
 
 
-def _nested_records(t: Any) -> list[tuple[str, dict]]:
+def _nested_records(t: Any) -> list[tuple[str, dict[str, Any]]]:
     """The records a field's type defines inline: itself, union branches, array items, map values."""
     if isinstance(t, dict):
         if t.get("type") in ("record", "error") and isinstance(t.get("name"), str):
@@ -231,7 +232,7 @@ def _type_outline(t: Any) -> Any:
     return t
 
 
-def _json_parts(doc: Any, path: tuple[str, ...], out: dict) -> None:
+def _json_parts(doc: Any, path: tuple[str, ...], out: dict[tuple[str, ...], str]) -> None:
     """A JSON Schema object: each property by name (nested objects too), and its other keywords."""
     if isinstance(doc, dict) and isinstance(doc.get("properties"), dict):
         for key in sorted(k for k in doc if k != "properties"):

@@ -16,7 +16,7 @@ when the referencing schema is registered).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
@@ -64,7 +64,7 @@ class PutSubject(StepBase):
         return {"version": self.before_version, "level": self.before_level}
 
     @classmethod
-    def from_parts(cls, args, before) -> "PutSubject":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "PutSubject":
         return cls(str(args["subject"]), args.get("schema"), str(args.get("schema_type") or "AVRO"),
                    refs_from_json(args.get("references")), args.get("level"), bool(args.get("level_changes")),
                    before.get("version"), before.get("level"))
@@ -90,7 +90,7 @@ class DeleteSubjects(StepBase):
         return {"names": list(self.names), "permanent": self.permanent}
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteSubjects":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteSubjects":
         return cls(tuple(args["names"]), bool(args.get("permanent")))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.kinds.ports import BatchResults, ErrorReason
 from kplan.kinds.topic.steps import (
@@ -69,7 +71,7 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
         self._move(step.targets_before, step.throttle, ctx)
 
     @staticmethod
-    def _move(targets, throttle: int | None, ctx: StepContext) -> None:
+    def _move(targets: Mapping[str, tuple[tuple[int, ...], ...]], throttle: int | None, ctx: StepContext) -> None:
         if throttle:
             ctx.writer.kafka.set_replication_throttle(list(targets), throttle)
         ctx.writer.kafka_python.reassign_replicas(targets)

@@ -5,13 +5,13 @@ table a source no longer captures live here too."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.ignoring import ignored_note
-from kplan.model.desired import TopicSpec
+from kplan.model.desired import ConnectorSpec, TopicSpec
 from kplan.model.diagnostics import Severity
-from kplan.model.live import LiveTopic
+from kplan.model.live import LiveConnector, LiveTopic
 from kplan.model.plan import (
     SENSITIVE,
     Action,
@@ -37,10 +37,12 @@ from kplan.rules.placement import choose_replicas, format_assignment
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 TOPIC = ResourceType.TOPIC
+_V = TypeVar("_V")
 TopicContext = PlanContext  # planning one topic needs the broker count, the stack's authoritative flag, ownership
 
 
@@ -96,10 +98,10 @@ class TopicPlanned(PlannedPayload):
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "TopicPlanned":
-        def image(d):
+        def image(d: Mapping[str, Any] | None) -> TopicImage | None:
             return TopicImage.from_json(d) if d is not None else None
 
-        def lists(d) -> Assignment:
+        def lists(d: Sequence[Sequence[int]] | None) -> Assignment:
             return tuple(tuple(int(b) for b in r) for r in d or ())
 
         return cls(image(doc.get("create")), image(doc.get("previous")), doc.get("partitions"),
@@ -108,7 +110,7 @@ class TopicPlanned(PlannedPayload):
                    dict(doc.get("config_before") or {}), tuple(doc.get("sensitive") or ()))
 
 
-def _masked(config: Mapping[str, Any], sensitive: frozenset[str]) -> dict:
+def _masked(config: Mapping[str, Any], sensitive: frozenset[str]) -> dict[str, Any]:
     return {k: _mask(v, k in sensitive) for k, v in config.items()}
 
 
@@ -116,7 +118,8 @@ def _live_image(live: LiveTopic) -> TopicImage:
     return TopicImage(live.partitions, live.replication_factor, _masked(live.overrides, live.sensitive_keys))
 
 
-def topic_repr(name: str, partitions: int, rf: int, config: dict, sensitive: frozenset[str]) -> dict:
+def topic_repr(name: str, partitions: int, rf: int, config: Mapping[str, str], sensitive: frozenset[str]
+               ) -> dict[str, Any]:
     """The before/after shape of a topic; sensitive values are masked."""
     return {
         "name": name,
@@ -126,11 +129,12 @@ def topic_repr(name: str, partitions: int, rf: int, config: dict, sensitive: fro
     }
 
 
-def live_topic_repr(live: LiveTopic) -> dict:
+def live_topic_repr(live: LiveTopic) -> dict[str, Any]:
     return topic_repr(live.name, live.partitions, live.replication_factor, dict(live.overrides), live.sensitive_keys)
 
 
-def plan_topic(spec: TopicSpec, live: LiveTopic | None, ctx: TopicContext) -> tuple[ResourceChange, list]:
+def plan_topic(spec: TopicSpec, live: LiveTopic | None, ctx: TopicContext
+               ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     if live is None:
         return _create(spec, ctx)
     return _update(spec, live, ctx)
@@ -172,7 +176,7 @@ def _rf_vs_brokers(spec: TopicSpec, ctx: TopicContext) -> list[PlanDiagnostic]:
     return []
 
 
-def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[ResourceChange, list]:
+def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     addr = address_of(TOPIC, spec.name)
     diags: list[PlanDiagnostic] = []
     attrs: list[AttributeChange] = []
@@ -326,12 +330,12 @@ def _update_planned(spec: TopicSpec, live: LiveTopic, replace: bool, reassigned:
 
 
 
-def _shown(value, sensitive: bool) -> str:
+def _shown(value: object, sensitive: bool) -> str:
     """A value as an ignore note says it: masked when secret, `unset` when the cluster has none."""
     return "unset" if value is None else SENSITIVE if sensitive else str(value)
 
 
-def _mask(value, sensitive: bool):
+def _mask(value: _V, sensitive: bool) -> _V | str:
     return SENSITIVE if sensitive and value is not None else value
 
 
@@ -357,7 +361,7 @@ def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: TopicCont
                  address=addr, path=(attr,), origin=spec.origin)
 
 
-def delete_topic(live: LiveTopic, reason: Reason, origin=None) -> ResourceChange:
+def delete_topic(live: LiveTopic, reason: Reason, origin: Origin | None = None) -> ResourceChange:
     before = live_topic_repr(live)
     attrs = [
         AttributeChange(("partitions",), AttrKind.REMOVE, live.partitions),
@@ -392,7 +396,7 @@ def collisions(topics: Mapping[str, ResourceChange], live: "LiveState") -> list[
     return diags
 
 
-def cdc_keeper(topic: str, connectors):
+def cdc_keeper(topic: str, connectors: Iterable[ConnectorSpec]) -> ConnectorSpec | None:
     """The CDC connector (still declared, not pruning) whose table topics `topic` is named like, if any."""
     for spec in connectors:
         prefix = spec.config.get("topic.prefix")
@@ -404,7 +408,7 @@ def cdc_keeper(topic: str, connectors):
 HISTORY_TOPIC_KEY = "schema.history.internal.kafka.topic"  # Debezium's schema-history topic (2.0+)
 
 
-def history_owner(topic: str, connectors) -> str | None:
+def history_owner(topic: str, connectors: Iterable[ConnectorSpec | LiveConnector]) -> str | None:
     """The connector (of `connectors`: live or declared) that keeps its schema history in `topic`, if any."""
     for c in connectors:
         if c.config.get(HISTORY_TOPIC_KEY) == topic:
@@ -436,10 +440,25 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
     title = "Topics"
     section = "topics"
 
-    def protects(self, spec) -> bool:
+    def unmet(self, expect: Mapping[str, Any], current: LiveTopic) -> list[str]:
+        """A referenced topic's partitions and replication factor at least those expected, and each expected config
+        value its effective one (set on the topic or inherited)."""
+        out = []
+        if expect.get("min_partitions") is not None and current.partitions < expect["min_partitions"]:
+            out.append(f"{current.partitions} partitions, at least {expect['min_partitions']} expected")
+        rf = expect.get("min_replication_factor")
+        if rf is not None and current.replication_factor < rf:
+            out.append(f"replication factor {current.replication_factor}, at least {rf} expected")
+        for key, value in sorted((expect.get("config") or {}).items()):
+            have = current.effective.get(key)
+            if have is None or not topic_values_equal(key, value, have):
+                out.append(f"{key} is {'unset' if have is None else have}, {value} expected")
+        return out
+
+    def protects(self, spec: TopicSpec) -> bool:
         return spec.protect
 
-    def declared(self, stack: "Stack"):
+    def declared(self, stack: "Stack") -> Sequence[TopicSpec]:
         return stack.of("topics")
 
     def refusal(self, spec: TopicSpec) -> PlanDiagnostic | None:
@@ -454,13 +473,15 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
     def internal(self, name: str) -> bool:
         return is_platform_topic(name)
 
-    def plan(self, spec: TopicSpec, current: LiveTopic | None, ctx: PlanContext):
+    def plan(self, spec: TopicSpec, current: LiveTopic | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_topic(spec, current, ctx)
 
-    def delete(self, current: LiveTopic, spec: TopicSpec | None, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveTopic, spec: TopicSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         return delete_topic(current, reason, origin)
 
-    def live_repr(self, current: LiveTopic, spec=None) -> dict:
+    def live_repr(self, current: LiveTopic, spec: TopicSpec | None = None) -> dict[str, Any]:
         return live_topic_repr(current)
 
     def protected_for(self, spec: TopicSpec) -> str | None:
@@ -472,7 +493,9 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
                               f"{spec.protected_by!r}, whose connector destroy does not delete; it is kept with it",
                               "cdc-schema-history-kept", address=self.address(spec.name), origin=spec.origin)
 
-    def deletion_notes(self, stack, changes, all_changes, live, secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         """A deleted schema-history topic is named as such: the source it belongs to is declared (destroy), or
         told by the live connector that keeps its history there and is deleted too (a source removed)."""
         declared = {t.name: t for t in self.declared(stack)}
@@ -504,10 +527,11 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
                               "left in place (prune_tables: false)", "cdc-topic-kept", address=self.address(name),
                               origin=keeper.origin)
 
-    def checks(self, stack, changes, all_changes, live) -> list[PlanDiagnostic]:
+    def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
+               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         return collisions(changes, live)
 
-    def canonical(self, current: LiveTopic, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveTopic, secret: frozenset[str]) -> dict[str, Any]:
         return {
             "type": "topic",
             "name": current.name,
@@ -552,7 +576,7 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
             text += " (cannot change in place)"
         return text
 
-    def status_fields(self, r: "ResourceStatus", trace_dict) -> dict:
+    def status_fields(self, r: "ResourceStatus", trace_dict: TraceDict) -> dict[str, Any]:
         return {"partitions": r.partitions, "replication_factor": r.replication_factor,
                 "declared": {"partitions": r.declared_partitions,
                              "replication_factor": r.declared_replication_factor},

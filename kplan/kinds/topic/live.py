@@ -24,7 +24,7 @@ def live_from_json(doc: Mapping[str, Any]) -> KindState:
                      frozenset(doc.get("protected_topics") or ()))
 
 
-def _topic(name: str, t: dict) -> LiveTopic:
+def _topic(name: str, t: dict[str, Any]) -> LiveTopic:
     overrides = {k: v for k, v in (t.get("overrides") or {}).items()}
     effective = {**(t.get("effective") or {}), **overrides}
     return LiveTopic(name, int(t["partitions"]), int(t["replication_factor"]), freeze(overrides), freeze(effective),

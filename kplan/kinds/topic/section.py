@@ -4,7 +4,7 @@ config keys with valid values (Kafka 4.x catalogue), and cross-field rules."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from kplan.model.desired import Origin, TopicSpec, freeze
 from kplan.model.diagnostics import Diagnostics
@@ -21,8 +21,8 @@ class Aggregate:
     """Cross-field problems coming from one declaration (e.g. defaults) for many topics: reported once, with
     the list of topics, instead of once per topic."""
 
-    def __init__(self):
-        self._items: dict[tuple, list[str]] = defaultdict(list)
+    def __init__(self) -> None:
+        self._items: dict[tuple[Loc, str, str], list[str]] = defaultdict(list)  # (where, message, severity)
 
     def add(self, loc: Loc, message: str, topic: str, severity: str = "error") -> None:
         self._items[(loc, message, severity)].append(topic)
@@ -35,12 +35,12 @@ class Aggregate:
         self._items.clear()
 
 
-def _int(v):
+def _int(v: object) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
-def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, agg: Aggregate, origin_loc: Loc,
-                *, cdc_source: str | None = None, table: str | None = None,
+def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Diagnostics, agg: Aggregate,
+                origin_loc: Loc, *, cdc_source: str | None = None, table: str | None = None,
                 role: str | None = None) -> TopicSpec | None:
     """A TopicSpec from fully merged settings (defaults < declaration < overlay). None if unusable."""
     ok = True
@@ -109,10 +109,10 @@ def build_topic(name: str, settings: dict, smap: SourceMap, diags: Diagnostics, 
     )
 
 
-_CHECKED: dict[tuple, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+_CHECKED: dict[tuple[str, type, object], tuple[str | None, tuple[tuple[str, str], ...]]] = {}
 
 
-def _checked_value(key: str, raw) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+def _checked_value(key: str, raw: object) -> tuple[str | None, tuple[tuple[str, str], ...]]:
     """(normalized value, its problems) — or (None, ((error, why),)) when it cannot be normalized. Pure, and
     memoized: ten thousand topics usually share a handful of (key, value) pairs."""
     memo_key = (key, type(raw), raw if not isinstance(raw, list) else tuple(map(repr, raw)))
@@ -137,20 +137,21 @@ def _checked_value(key: str, raw) -> tuple[str | None, tuple[tuple[str, str], ..
 class _Locs:
     """key -> where its value was written, looked up when a cross-field rule needs it (rarely)."""
 
-    def __init__(self, find):
+    def __init__(self, find: Callable[[str], Loc]) -> None:
         self._find = find
 
     def __getitem__(self, key: str) -> Loc:
         return self._find(key)
 
 
-def _flag_or_none(value) -> bool | None:
+def _flag_or_none(value: object) -> bool | None:
     """A flag the settings set (True/False), or None when they do not: "not set" is not "false"."""
     return value if isinstance(value, bool) else None
 
 
-def _cross_field(name: str, config: dict, locs: "_Locs", rf: int | None, agg: Aggregate, where: Loc) -> None:
-    def num(key):
+def _cross_field(name: str, config: Mapping[str, str], locs: "_Locs", rf: int | None, agg: Aggregate,
+                 where: Loc) -> None:
+    def num(key: str) -> int | None:
         try:
             return int(config[key]) if key in config else None
         except ValueError:

@@ -4,13 +4,13 @@ pure builder that makes them from a plan."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Sequence, cast
 
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list, thawed
 from kplan.kinds.topic.kind import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
-from kplan.model.live import LiveState
+from kplan.model.live import LiveState, LiveTopic
 from kplan.model.plan import Action, Plan, ResourceType
 
 
@@ -68,7 +68,7 @@ class CreateTopics(StepBase):
         return {"absent": list(self.absent)}
 
     @classmethod
-    def from_parts(cls, args, before) -> "CreateTopics":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateTopics":
         return cls(tuple(TopicArgs.from_json(t) for t in args["topics"]), tuple(before.get("absent", ())))
 
 
@@ -101,7 +101,7 @@ class AlterTopicConfigs(StepBase):
         return {"overrides": thawed(self.overrides_before)}
 
     @classmethod
-    def from_parts(cls, args, before) -> "AlterTopicConfigs":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterTopicConfigs":
         return cls({n: ConfigChange(c["set"], c["delete"]) for n, c in args["topics"].items()},
                    before.get("overrides") or {})
 
@@ -129,8 +129,8 @@ class ReassignReplicas(StepBase):
         return {"targets": {n: [list(r) for r in a] for n, a in self.targets_before.items()}}
 
     @classmethod
-    def from_parts(cls, args, before) -> "ReassignReplicas":
-        def lists(doc):
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "ReassignReplicas":
+        def lists(doc: Mapping[str, Sequence[Sequence[int]]] | None) -> dict[str, tuple[tuple[int, ...], ...]]:
             return {n: tuple(tuple(int(b) for b in r) for r in a) for n, a in (doc or {}).items()}
 
         return cls(lists(args["targets"]), lists(before.get("targets")), args.get("throttle"))
@@ -157,7 +157,7 @@ class IncreasePartitions(StepBase):
         return {"partitions": thawed(self.partitions_before)}
 
     @classmethod
-    def from_parts(cls, args, before) -> "IncreasePartitions":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "IncreasePartitions":
         return cls(args["partitions"], before.get("partitions") or {})
 
 
@@ -182,7 +182,7 @@ class ReplaceTopics(StepBase):
         return {"topics": {n: t.to_json() for n, t in self.topics_before.items()}}
 
     @classmethod
-    def from_parts(cls, args, before) -> "ReplaceTopics":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "ReplaceTopics":
         return cls(tuple(TopicArgs.from_json(t) for t in args["topics"]),
                    {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
 
@@ -208,7 +208,7 @@ class DeleteTopics(StepBase):
         return {"topics": {n: t.to_json() for n, t in self.topics_before.items()}}
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteTopics":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteTopics":
         return cls(tuple(args["names"]),
                    {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
 
@@ -220,7 +220,7 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     """The plan's topic changes as batches: one step per topic step type, covering every topic it concerns. What
     to do comes from each change's `TopicPlanned`; the stack and the live state are read only for the values the
     plan masks (a Kafka-sensitive override: the plan never holds a secret)."""
-    declared = {t.name: t for t in stack.of("topics")}
+    declared: dict[str, TopicSpec] = {t.name: t for t in stack.of("topics")}
     creates: list[TopicArgs] = []
     alters: dict[str, ConfigChange] = {}
     alter_before: dict[str, dict[str, str | None]] = {}
@@ -241,7 +241,8 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
             return declared[change.name].config[key]
 
         def live_value(key: str) -> str | None:  # a masked value before: the live state's (p.sensitive only)
-            return live.of(ResourceType.TOPIC).resources[change.name].overrides.get(key)
+            topic: LiveTopic = live.of(ResourceType.TOPIC).resources[change.name]
+            return topic.overrides.get(key)
 
         if change.action == Action.CREATE:
             creates.append(_args(change.name, p.create, p.sensitive, declared_value))
@@ -280,8 +281,10 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     return [Planned(s) for s in steps]
 
 
-def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value) -> TopicArgs:
+def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value: Callable[[str], str | None]
+          ) -> TopicArgs:
     """A step's topic from the plan's image; a masked (sensitive) value from `value(key)`."""
     assert image is not None  # the kind fills the image of every create, replace and delete
-    return TopicArgs(name, image.partitions, image.replication_factor,
-                     {k: value(k) if k in sensitive else v for k, v in image.config.items()})
+    config = {k: value(k) if k in sensitive else v for k, v in image.config.items()}
+    # None only when the live state at apply no longer has a sensitive override the plan saw: kept as it was
+    return TopicArgs(name, image.partitions, image.replication_factor, cast("dict[str, str]", config))

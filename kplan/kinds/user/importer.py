@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.model.live import LiveState
 from kplan.model.plan import ResourceType
 
 
-def entries(live: LiveState, ctx: ImportContext) -> list[dict]:
+def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
     users = [u for u in live.of(ResourceType.USER).resources if ctx.selects(u)]
     if users:
         ctx.notes.append(f"{len(users)} SCRAM user(s) not imported: Kafka never gives a password back, and "

@@ -17,10 +17,10 @@ Kafka never gives a SCRAM password back (only each mechanism's iteration count),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec
 from kplan.model.live import Problem
@@ -42,7 +42,9 @@ from kplan.model.plan import (
 from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.secrets import SecretValues
 
 USER = ResourceType.USER
 
@@ -85,7 +87,7 @@ class UserPlanned(PlannedPayload):
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "UserPlanned":
-        def creds(items) -> Credentials:
+        def creds(items: Iterable[Mapping[str, Any]] | None) -> Credentials:
             return tuple((c["mechanism"], int(c["iterations"])) for c in items or ())
 
         return cls(creds(doc.get("write")), creds(doc.get("remove")))
@@ -103,10 +105,11 @@ def iterations_path(mechanism: str) -> tuple[str, ...]:
     return ("iterations", mechanism)
 
 
-def user_repr(name: str, credentials, rotation: str | None = None, password: bool = False) -> dict:
+def user_repr(name: str, credentials: Iterable[tuple[str, int]], rotation: str | None = None, password: bool = False
+              ) -> dict[str, Any]:
     """The before/after shape of a user: its credentials; the declared side also its rotation token and the
     password's sensitive marker (never a value)."""
-    out: dict = {"name": name, "credentials": {m: i for m, i in sorted(credentials)}}
+    out: dict[str, Any] = {"name": name, "credentials": {m: i for m, i in sorted(credentials)}}
     if password:
         out["password"] = SENSITIVE
     if rotation is not None:
@@ -187,7 +190,7 @@ def plan_user(spec: UserSpec, live: LiveUser | None, ctx: PlanContext) -> tuple[
     return with_planned(change, _update_planned(declared, current, attrs)), diags
 
 
-def delete_user(live: LiveUser, reason: Reason, origin=None) -> ResourceChange:
+def delete_user(live: LiveUser, reason: Reason, origin: Origin | None = None) -> ResourceChange:
     """Delete every credential of an owned user (irreversible: its password cannot be put back)."""
     attrs = tuple(AttributeChange(iterations_path(m), AttrKind.REMOVE, i, None) for m, i in sorted(live.credentials))
     return ResourceChange(f"{USER.value}.{live.name}", USER, live.name, Action.DELETE,
@@ -210,20 +213,24 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
                                      "replaces or deletes cannot be put back"}
 
-    def plan(self, spec: UserSpec, current: LiveUser | None, ctx: PlanContext):
+    def plan(self, spec: UserSpec, current: LiveUser | None, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_user(spec, current, ctx)
 
-    def delete(self, current: LiveUser, spec: UserSpec | None, reason: Reason, origin=None) -> ResourceChange:
+    def delete(self, current: LiveUser, spec: UserSpec | None, reason: Reason,
+               origin: Origin | None = None) -> ResourceChange:
         return delete_user(current, reason, origin)
 
-    def live_repr(self, current: LiveUser, spec=None) -> dict:
+    def live_repr(self, current: LiveUser, spec: UserSpec | None = None) -> dict[str, Any]:
         return user_repr(current.name, current.credentials, current.rotation)
 
-    def deletion_notes(self, stack, changes, all_changes, live: "LiveState", secrets=None) -> list[PlanDiagnostic]:
+    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
+                       all_changes: Mapping[str, ResourceChange], live: LiveState,
+                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
         """Users that cannot be read cannot be planned (plans and destroys alike)."""
         return self.unreadable(live, stack.of("users"), "SCRAM users", PROBLEMS)
 
-    def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict:
+    def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict[str, Any]:
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale
         return {"type": "user", "name": current.name, "credentials": sorted(current.credentials),
                 "rotation": current.rotation}
@@ -266,7 +273,7 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
             return f"- {mechanism}: credential on the cluster, not declared (the next apply deletes it)"
         return f"~ {mechanism}: {d.live} iterations on the cluster, {d.declared} declared"
 
-    def status_fields(self, r: UserStatus, trace_dict) -> dict:
+    def status_fields(self, r: UserStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return {"credentials": {m: i for m, i in r.credentials or ()},
                 "declared": {"credentials": {m: i for m, i in r.declared_credentials or ()}},
                 "differences": [{"path": list(d.path), "kind": d.kind.value,

@@ -41,6 +41,6 @@ def live_from_json(doc: Mapping[str, Any]) -> KindState:
     return KindState(freeze(users), frozenset(owned), problem=problem_of(doc.get("user_problem")))
 
 
-def _user(name: str, u: dict, owned: dict) -> LiveUser:
+def _user(name: str, u: Mapping[str, Any], owned: Mapping[str, Any]) -> LiveUser:
     credentials = frozenset((str(m), int(i)) for m, i in (u.get("credentials") or {}).items())
     return LiveUser(name, credentials, str(owned[name] or "") if name in owned else None)

@@ -79,7 +79,7 @@ def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnost
     return tuple(sorted(out, key=lambda u: u.name))
 
 
-def rendered(u: UserSpec) -> dict:
+def rendered(u: UserSpec) -> dict[str, Any]:
     """A SCRAM user: its credentials and where its password comes from (the reference, never a value)."""
     return {"name": u.name, "credentials": {m: i for m, i in u.credentials}, "password": u.password,
             "rotation": u.rotation, "origin": origin_data(u.origin)}

@@ -14,12 +14,12 @@ the handler resolves it when it writes, so the journal and every printed step ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.user.kind import UserPlanned
-from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS
+from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS, UserSpec
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, ResourceType
@@ -39,7 +39,7 @@ class Credential:
                 "password": self.password}
 
     @classmethod
-    def from_json(cls, doc) -> "Credential":
+    def from_json(cls, doc: Mapping[str, Any]) -> "Credential":
         return cls(doc["user"], doc["mechanism"], int(doc["iterations"]), doc["password"])
 
 
@@ -55,11 +55,11 @@ class Removal:
         return {"user": self.user, "mechanism": self.mechanism, "iterations": self.iterations}
 
     @classmethod
-    def from_json(cls, doc) -> "Removal":
+    def from_json(cls, doc: Mapping[str, Any]) -> "Removal":
         return cls(doc["user"], doc["mechanism"], int(doc.get("iterations", 0)))
 
 
-def _users(items) -> str:
+def _users(items: Iterable[Credential | Removal]) -> str:
     return name_list(sorted({i.user for i in items}))
 
 
@@ -82,7 +82,7 @@ class CreateUsers(StepBase):
         return {"absent": True}
 
     @classmethod
-    def from_parts(cls, args, before) -> "CreateUsers":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateUsers":
         return cls(tuple(Credential.from_json(c) for c in args["credentials"]))
 
 
@@ -108,7 +108,7 @@ class AlterUsers(StepBase):
         return {"password": "unknown"}  # SCRAM credentials cannot be read back
 
     @classmethod
-    def from_parts(cls, args, before) -> "AlterUsers":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterUsers":
         return cls(tuple(Credential.from_json(c) for c in args.get("upserts") or ()),
                    tuple(Removal.from_json(r) for r in args.get("removals") or ()))
 
@@ -135,7 +135,7 @@ class DeleteUsers(StepBase):
         return {"password": "unknown"}
 
     @classmethod
-    def from_parts(cls, args, before) -> "DeleteUsers":
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteUsers":
         return cls(tuple(Removal.from_json(r) for r in args["removals"]),
                    tuple(Credential.from_json(c) for c in args.get("restore") or ()))
 
@@ -174,7 +174,7 @@ def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]
     return out
 
 
-def _restorable(gone: list[Removal], spec, live: LiveState) -> list[Credential]:
+def _restorable(gone: list[Removal], spec: UserSpec | None, live: LiveState) -> list[Credential]:
     """The credentials an undo of their deletion may write back: only a user the stack still declares (a destroy),
     whose password kplan last set from that declaration (the rotation token the record holds for it is the
     declared one: a token changed since means the password was meant to change); else the password it had is

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange, Severity
+from kplan.model.diagnostics import Severity
+from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange
 from kplan.render.common import (
     HEADLINES,
     SYMBOLS,
@@ -23,6 +24,7 @@ from kplan.render.common import (
 
 # The order of the action groups: what a reviewer must see first (data loss) to what matters least.
 ACTION_ORDER = (Action.REPLACE, Action.DELETE, Action.UPDATE, Action.CREATE, Action.RESTART, Action.METADATA,
+                Action.FORGET,
                 Action.NOOP)
 
 

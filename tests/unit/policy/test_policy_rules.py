@@ -173,5 +173,8 @@ def test_the_policy_example_passes_its_policy_in_every_environment():
     for env in (None, "dev", "prod"):
         stack, diagnostics = validate_stack(path, env, {}, with_policy=True)
         assert stack is not None and stack.policy is not None, [d.located() for d in diagnostics]
-        assert [d.code for d in diagnostics] == ["policy:topic-partitions"]  # the one warning it shows
-    assert len(stack.policy.rules) == 19 and {r.type for r in stack.policy.rules} == set(RuleType)
+        assert [d.code for d in diagnostics] == ["owner-totals", "policy:topic-partitions"]  # the one warning it shows
+        assert diagnostics[0].message == (f"owner team-billing{f' in environment {env}' if env else ''}: 20 "
+                                          "partitions of 100, 3 topics of 50, retention bytes 0B of 1TiB (+ 3 topics "
+                                          "unbounded)")
+    assert len(stack.policy.rules) == 23 and {r.type for r in stack.policy.rules} == set(RuleType)

@@ -1,0 +1,38 @@
+"""The stack's references (`references:`, docs/stack-format.md, References): resources it needs but does not own.
+The plan reads each and reports, one located error each, one that is missing or differs from what the stack
+expects; it never plans a change to one. A reference to what the stack itself declares or owns is an error too:
+what a stack owns it declares."""
+
+from __future__ import annotations
+
+from kplan.kinds import kind_of
+from kplan.model.desired import Reference, Stack
+from kplan.model.live import LiveState
+from kplan.model.plan import PlanDiagnostic, error
+
+CODE = "reference-unmet"
+
+
+def check_references(stack: Stack, live: LiveState) -> list[PlanDiagnostic]:
+    out = []
+    for ref in stack.references:
+        kind = kind_of(ref.type_word)
+        declared = {s.name for s in kind.declared(stack)}
+        if ref.name in declared or ref.name in kind.owned(live):
+            how = "declared" if ref.name in declared else "owned"
+            out.append(_error(ref, f"{ref.address} is this stack's own ({how}): a stack references only what others "
+                                   "own; drop the reference"))
+            continue
+        current = kind.live(live).get(ref.name)
+        if current is None:
+            out.append(_error(ref, f"{ref.address} does not exist on the cluster; the stack needs it "
+                                   "(references:): create it in the stack that owns it first"))
+            continue
+        differs = kind.unmet(ref.expect, current)
+        if differs:
+            out.append(_error(ref, f"{ref.address} is not as the stack needs it: {'; '.join(differs)}"))
+    return out
+
+
+def _error(ref: Reference, message: str) -> PlanDiagnostic:
+    return error(message, CODE, address=ref.address, origin=ref.origin)
