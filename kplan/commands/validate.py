@@ -69,7 +69,8 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
             extra = f", {plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: invalid ({plural(len(errors), 'error')}{extra})")
     for d in sorted(lines, key=lambda d: d.sort_key()):
-        echo(d.located())
+        if not (quiet and d.severity is Severity.INFO):  # -q: problems only
+            echo(d.located())
     if not quiet:
         for s in summaries:
             echo(s)

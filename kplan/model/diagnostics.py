@@ -83,11 +83,14 @@ class Diagnostic:
         return " ".join(parts)
 
     def located(self) -> str:
-        """`file:line:column: path: message` (warnings: `file:line:column: warning: path: message`); without a
-        position (line 0) the location is just `file`; without a path, `path: ` is left out."""
+        """`file:line:column: path: message` (warnings: `file:line:column: warning: path: message`, information:
+        `note: message`); without a position (line 0) the location is just `file`; without a path, `path: ` is
+        left out."""
         parts = [self._where()] if self.origin is not None else []
         if self.severity is Severity.WARNING:
             parts.append("warning")
+        elif self.severity is Severity.INFO:
+            parts.append("note")
         if self.target:
             parts.append(self.target)
         parts.append(self.message)
