@@ -30,7 +30,8 @@ def find_orphans(stack: Stack, live: LiveState) -> list[Orphan]:
         claims = tuple(c for c in stack.claims if kind.section in c.kinds)
         if claims:
             out += kind.orphans(live, claims, {s.name: s for s in kind.declared(stack)})
-    covered = frozenset().union(*(kind.covers(stack, live) for kind in KINDS))  # e.g. a Streams app's topics
+    covered = frozenset().union(*(kind.covers(stack, live) for kind in KINDS),  # e.g. a Streams app's topics
+                                {r.address for r in stack.references})  # another's, which the stack only reads
     return [u for o in out if (u := _uncovered(o, covered)) is not None]
 
 

@@ -87,3 +87,13 @@ def test_a_valid_section_becomes_references(tmp_path):
     assert not [d for d in diags if d.severity == "error"]
     (ref,) = s.references
     assert ref.address == "topic.payments" and ref.expect["config"] == {"retention.ms": "604800000"}
+
+
+def test_a_referenced_resource_under_a_prune_claim_is_never_an_orphan():
+    from kplan.model.desired import Claim
+
+    claim = Claim("payments.", prune=True, kinds=frozenset({"topics"}))
+    others = live([ltopic("payments.events"), ltopic("payments.stray")], owned_topics=[])
+    s = stack(references=(_ref("topic.payments.events"),), claims=(claim,))
+    plan = make_plan(s, others)
+    assert [c.address for c in plan.changes if c.is_change] == ["topic.payments.stray"]  # pruned; the reference kept
