@@ -4,7 +4,7 @@ pure builder that makes them from a plan."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping, Sequence, cast
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list, thawed
@@ -286,5 +286,7 @@ def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value
     """A step's topic from the plan's image; a masked (sensitive) value from `value(key)`."""
     assert image is not None  # the kind fills the image of every create, replace and delete
     config = {k: value(k) if k in sensitive else v for k, v in image.config.items()}
-    # None only when the live state at apply no longer has a sensitive override the plan saw: kept as it was
-    return TopicArgs(name, image.partitions, image.replication_factor, cast("dict[str, str]", config))
+    # None when the live state has no value for a sensitive override (Kafka never returns one, or it is gone since
+    # the plan): left out, never sent as a null config value
+    return TopicArgs(name, image.partitions, image.replication_factor,
+                     {k: v for k, v in config.items() if v is not None})
