@@ -98,6 +98,9 @@ def markdown(figures: list[dict], commit: str, seconds: float) -> str:
         steps = ", ".join(str(n) for n in f["steps"].values())
         lines.append(f"| {f['kind']} | {steps} | {f['trials']} | {f['BEFORE']} | {f['AFTER']} | {f['NEITHER']} | "
                      f"{f['failed']} | {f['median_trial_s']} s |")
+    sums = {k: sum(f[k] for f in figures) for k in ("trials", "BEFORE", "AFTER", "NEITHER", "failed")}
+    lines.append(f"| **total** | | **{sums['trials']}** | {sums['BEFORE']} | {sums['AFTER']} | **{sums['NEITHER']}** | "
+                 f"{sums['failed']} | |")
     return "\n".join(lines) + "\n"
 
 
