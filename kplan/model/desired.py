@@ -260,8 +260,23 @@ class ClusterSpec:
         return replace(self, connect_url=target.url, connect=target.access, connects=freeze({}))
 
 
+class _Addressed:
+    """An entry naming a resource by the plan's address (`<type>.<name>`; names may contain dots, types never do:
+    `kplan.model.plan.split_address`)."""
+
+    address: str
+
+    @property
+    def type_word(self) -> str:
+        return self.address.partition(".")[0]
+
+    @property
+    def name(self) -> str:
+        return self.address.partition(".")[2]
+
+
 @dataclass(frozen=True)
-class Reference:
+class Reference(_Addressed):
     """A resource the stack needs but does not own (`references:`, docs/stack-format.md, References): another
     team's topic it reads, a connector it depends on. The plan reads it and fails when it is missing or differs from
     `expect`; kplan never changes or deletes it. `address` is the plan's ("topic.payments.events")."""
@@ -270,31 +285,15 @@ class Reference:
     expect: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
     origin: Origin | None = None
 
-    @property
-    def type_word(self) -> str:
-        return self.address.partition(".")[0]
-
-    @property
-    def name(self) -> str:
-        return self.address.partition(".")[2]
-
 
 @dataclass(frozen=True)
-class Forget:
+class Forget(_Addressed):
     """A resource the stack stops owning without deleting it (`forget:`, docs/stack-format.md, Handing a resource
     over): kplan drops it from the stack's ownership record and leaves it, and its data, on the cluster — for another
     stack to adopt, or for nobody. `address` is the plan's ("topic.orders", "connector.orders-sink")."""
 
     address: str
     origin: Origin | None = None
-
-    @property
-    def type_word(self) -> str:
-        return self.address.partition(".")[0]
-
-    @property
-    def name(self) -> str:
-        return self.address.partition(".")[2]
 
 
 @dataclass(frozen=True)

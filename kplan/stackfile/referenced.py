@@ -7,6 +7,7 @@ from __future__ import annotations
 from kplan.model.desired import Reference, freeze
 from kplan.model.source import to_origin
 from kplan.rules.units import normalize_topic_config_value
+from kplan.stackfile.forget import addressed_entries
 from kplan.stackfile.member import MemberInput
 
 # the kinds a reference may name, and what each may expect (the schema checks the values' types)
@@ -17,20 +18,12 @@ def build_references(inp: MemberInput) -> tuple[Reference, ...]:
     """One cluster's references, in declaration order; an address of another kind, one given twice, or a topic
     config value kplan cannot read is an error."""
     diags, smap = inp.ctx.diags, inp.ctx.smap
-    seen: dict = {}
     out = []
-    for item, loc in inp.unflagged("references"):
-        if not isinstance(item, dict) or not isinstance(item.get("address"), str):
-            continue  # the schema reported it
-        address = item["address"]
-        at = smap.value_loc(item, "address") or loc
-        word, _, name = address.partition(".")
-        if word not in EXPECTATIONS or not name:
-            diags.error(at, f'references: "{address}" is not an address kplan can check: write topic.<name> or '
-                            "connector.<name>")
-            continue
-        if diags.declared_again(seen, address, at, f'"{address}"', "reference a resource once"):
-            continue
+    entries = addressed_entries(inp, "references", tuple(EXPECTATIONS), lambda address: (
+        f'references: "{address}" is not an address kplan can check: write topic.<name> or connector.<name>'),
+        "reference a resource once")
+    for item, loc, address, at in entries:
+        word = address.partition(".")[0]
         expect = dict(item.get("expect") or {}) if isinstance(item.get("expect"), dict) else {}
         wrong = sorted(set(expect) - set(EXPECTATIONS[word]))
         if wrong:
