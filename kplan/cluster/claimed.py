@@ -30,7 +30,7 @@ def read_claimed_topics(stack: Stack, live: LiveState, reader) -> LiveState:
     names = unread_claimed_topics(stack, live)
     if not names or not hasattr(reader, "describe_topic_configs"):
         return live
-    from kplan.cluster.reader import live_topic
+    from kplan.cluster.topic_read import live_topic
 
     metadata = reader.last_metadata
     configs = reader.describe_topic_configs([n for n in names if n in metadata])

@@ -3,6 +3,9 @@ read (`kplan.cluster.reader`) and the plan-time validation (`kplan.cluster.valid
 neither names a kind. The kinds are pure and may not import this room; their I/O registers here instead, in the
 module of the system it talks to.
 
+- `PRIMARY_READS`: a kind read the reader drives through its whole read, its first requests sent before the
+  cluster's own, then given the cluster's metadata and the names the stack's record owns: (`PrimaryContext`) -> a
+  `PrimaryRead`. Always read (every plan needs them).
 - `OWN_READS`: a kind read with a client of its own beside the batched read, run when the stack declares or owns
   the section: (cluster, secrets) -> (the answer, why it could not be read). Each client's module lists its own
   (`kafka_python.OWN_READS`).
@@ -16,15 +19,56 @@ Each kind then makes its slice of the live state from its answer (`KindUnit.kind
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from kplan.cluster.acl_read import AclRead
+from kplan.cluster.connector_read import ConnectorRead
 from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
+from kplan.cluster.topic_read import TopicRead
 from kplan.cluster.user_read import UserRead
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Executor
+
     from kplan.model.desired import ClusterSpec
     from kplan.model.live import Problem
+
+# The cluster's metadata as the reader reads it in one request: topic name -> (partitions, replication factor,
+# replica ids of each partition).
+Metadata = dict[str, tuple]
+
+
+@dataclass(frozen=True)
+class PrimaryContext:
+    """What a primary read is made with: the reader (kplan.cluster.reader.KafkaReader: its cluster, secrets and
+    clients, its metadata and config requests), the read's thread pool, and the names the read was asked for (the
+    plan can touch; None: every one)."""
+
+    reader: Any
+    pool: "Executor"
+    names: Iterable[str] | None
+
+
+class PrimaryRead(Protocol):
+    """One kind's read driven through the whole batched read: made before the cluster's own requests are sent (its
+    first requests go out first), then told the metadata once the cluster pin is checked, then what the stack's
+    ownership record owns of its section, and asked for its answer last."""
+
+    def after_pin(self, metadata: Metadata) -> None:
+        """The metadata is in and the pin checked: what it wanted may now be asked or looked at."""
+
+    def owned(self, names: Iterable[str], metadata: Metadata) -> Metadata:
+        """The names the stack's record owns of the section (read too); returns the metadata as the read leaves it
+        (a name it found gone meanwhile dropped)."""
+        ...
+
+    def result(self) -> "tuple[Any, Problem | None]":
+        """(its answer, why it could not be read)."""
+        ...
+
+    def live_fields(self) -> Mapping[str, Any]:
+        """What its requests said of its system beyond the kind, as LiveState's own fields (after `result`)."""
+        ...
 
 
 @dataclass
@@ -71,6 +115,9 @@ class Validation:
     ahead: bool = False
 
 
+# made in this order: Connect's requests go out first, on a thread of their own
+PRIMARY_READS: Mapping[str, Callable[[PrimaryContext], PrimaryRead]] = {"connectors": ConnectorRead,
+                                                                      "topics": TopicRead}
 OWN_READS: Mapping[str, Callable] = {**KAFKA_PYTHON_READS}
 ADMIN_READS: Mapping[str, Callable[[AdminContext], AdminRead]] = {"acls": AclRead, "users": UserRead}
 VALIDATIONS: Mapping[str, Validation] = {

@@ -92,7 +92,7 @@ class Handed:
         if not hasattr(self._reader, "describe_topic_configs"):
             return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
         from kplan.cluster.claimed import replace_topics
-        from kplan.cluster.reader import live_topic
+        from kplan.cluster.topic_read import live_topic
 
         metadata = self._reader.last_metadata
         configs = self._reader.describe_topic_configs([n for n in missing if n in metadata])

@@ -14,7 +14,7 @@ import pytest
 from builders import live, stack, topic
 
 import kplan.cluster.validator as validator_mod
-from kplan.cluster.kind_io import ADMIN_READS, OWN_READS, VALIDATIONS, Validation
+from kplan.cluster.kind_io import ADMIN_READS, OWN_READS, PRIMARY_READS, VALIDATIONS, Validation
 from kplan.cluster.validator import RealValidator
 from kplan.kinds import KINDS
 from kplan.model.plan import Action, Plan, ResourceChange, ResourceType, error
@@ -113,6 +113,7 @@ def test_the_real_registration_skips_what_a_plan_does_not_change():
 def test_every_registration_is_a_kinds_section():
     sections = {k.section for k in KINDS}
     assert set(VALIDATIONS) <= sections and set(ADMIN_READS) <= sections and set(OWN_READS) <= sections
+    assert set(PRIMARY_READS) <= sections
 
 
 def _quoted(section: str) -> re.Pattern:
@@ -131,6 +132,16 @@ def test_the_batched_read_names_none_of_the_kinds_read_beside_it():
     text = (CLUSTER / "reader.py").read_text()
     assert not [s for s in {*ADMIN_READS, *OWN_READS} if _quoted(s).search(text) or f".{s}" in text]
     assert not re.search(r"describe_acls|scram|\bacl", text, re.IGNORECASE)
+
+
+def test_the_batched_read_names_no_kind_at_all():
+    """reader.py: no kind's section, resource type or package, not even those it drives through the whole read
+    (PRIMARY_READS); only the metadata request, which checks the pin, is the reader's own."""
+    text = (CLUSTER / "reader.py").read_text()
+    assert not [k.section for k in KINDS if _quoted(k.section).search(text)]
+    assert not [k.type.name for k in KINDS if re.search(rf"ResourceType\.{k.type.name}\b", text)]
+    assert not re.search(r"kplan\.kinds\.\w+", text)
+    assert not re.search(r"\bLive(Topic|Connector|Task)\b", text)  # the kinds' live types: their reads make them
 
 
 def test_broker_configs_are_validated_through_their_registration_with_the_stacks_cluster(monkeypatch):

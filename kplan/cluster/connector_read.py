@@ -1,0 +1,61 @@
+"""The batched read's connector part (a primary read, registered in `kplan.cluster.kind_io`): every Connect cluster's
+connectors, read with the reader's Connect clients (`kplan.cluster.connects`) beside the cluster's own requests; the
+same requests give the live state the plugins, the Connect clusters that could not be read and each worker's
+version (`GET /`: what the plan's version checks read, kplan.plan.connect_version)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from kplan.model.desired import freeze
+from kplan.model.live import LiveConnector, LiveTask, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.cluster.kind_io import Metadata, PrimaryContext
+
+
+def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
+    """Parse the expanded /connectors answer; status or info may be missing right after a create."""
+    out: dict[str, LiveConnector] = {}
+    for name, entry in (body or {}).items():
+        info = (entry or {}).get("info") or {}
+        status = (entry or {}).get("status") or {}
+        conn_status = status.get("connector") or {}
+        tasks = tuple(
+            LiveTask(int(t.get("id", i)), str(t.get("state", "")), str(t.get("worker_id", "")), str(t.get("trace", "")))
+            for i, t in enumerate(status.get("tasks") or [])
+        )
+        out[name] = LiveConnector(
+            name=name,
+            config=freeze({k: str(v) for k, v in (info.get("config") or {}).items()}),
+            state=conn_status.get("state"),
+            tasks=tasks,
+            type=info.get("type") or status.get("type"),
+            trace=str(conn_status.get("trace", "")),
+        )
+    return out
+
+
+class ConnectorRead:
+    """The connectors of every Connect cluster (`kplan.cluster.kind_io.PrimaryRead`), asked first: Connect is read
+    in a thread of its own while the cluster's requests go out."""
+
+    def __init__(self, ctx: "PrimaryContext"):
+        self.future = ctx.pool.submit(ctx.reader.connects.read, parse_connectors)
+        self.fields: Mapping[str, Any] = {}
+
+    def after_pin(self, metadata: "Metadata") -> None:
+        pass
+
+    def owned(self, names: Iterable[str], metadata: "Metadata") -> "Metadata":
+        return metadata  # every connector is read
+
+    def result(self) -> tuple[dict[str, LiveConnector], Problem | None]:
+        connectors, plugins, problems, versions = self.future.result()
+        self.fields = {"connector_plugins": plugins, "connect_problems": freeze(problems),
+                       "connect_versions": freeze(versions)}
+        return connectors, None
+
+    def live_fields(self) -> Mapping[str, Any]:
+        """The Connect clusters' own facts, LiveState's fields (after `result`)."""
+        return self.fields
