@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 from kplan.apply.steps import step_from_json
 from kplan.model.desired import freeze
 from kplan.model.live import LiveState
-from kplan.model.plan import ResourceType
+from kplan.model.plan import ResourceType, address_of
 from kplan.state.journal import StepStatus
 
 Tokens = Mapping[ResourceType, Mapping[str, str | None]]
@@ -42,6 +42,18 @@ def unapplied_requests(steps: Iterable[Mapping[str, Any]]) -> dict[ResourceType,
         if (kind, name) not in done:
             out.setdefault(kind, {})[name] = token
     return out
+
+
+def renames_in_flight(steps: Iterable[Mapping[str, Any]]) -> frozenset[tuple[str, str]]:
+    """(old address, new address) of every rename (`moved_from`) a journaled step of the run is part of: a resume
+    continues it, though it finds both names taken (kplan.plan.planner)."""
+    out = set()
+    for entry in steps:
+        renamed = step_from_json(entry).renames()
+        if renamed is not None:
+            kind, old, new = renamed
+            out.add((address_of(kind, old), address_of(kind, new)))
+    return frozenset(out)
 
 
 def with_tokens_before(live: LiveState, tokens: Tokens) -> LiveState:

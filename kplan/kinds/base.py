@@ -118,6 +118,18 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         not to be read, `allowed`: `--allow-unreadable`)."""
         return dict(declared), []
 
+    def reference_unread(self, name: str, live: "LiveState") -> str | None:
+        """Why a referenced resource of this kind (`references:`, kplan.plan.references) could not be read, in
+        words; None when its system was read. `readable`'s counterpart for what the stack only references: a
+        resource that was not read is unknown, never missing, and the reference check cannot be made. By default
+        the kind's slice's `problem` (one that only refuses changes, NOT_AUTHORIZED_ALTER, still read it)."""
+        from kplan.model.live import Problem, problem_line
+
+        state = live.of(self.type)
+        if state.problem is None or state.problem is Problem.NOT_AUTHORIZED_ALTER:
+            return None
+        return problem_line(state.problem, state.problem_detail)
+
     def protects(self, spec: SpecT) -> bool:
         """The user's `protect: true` (kinds without the setting are never protected by it)."""
         return False
@@ -144,8 +156,30 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     def unmet(self, expect: Mapping[str, Any], current: LiveT) -> list[str] | None:
         """What a referenced resource of this kind (`references:`, kplan.plan.references) has otherwise than the
         stack expects, one phrase each (`3 partitions, at least 6 expected`); None for a kind a stack cannot
-        reference."""
+        reference. `expect` is as `expectation` made it."""
         return None
+
+    def referenced(self, name: str, live: "LiveState") -> LiveT | None:
+        """What a reference to `name` is checked against (`unmet`); None: it does not exist. By default the live
+        resource of that name; a kind whose resources take effect through others too (an ACL principal: the
+        wildcard principal's bindings) says so here."""
+        return self.live(live).get(name)
+
+    def expectation(self, expect: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[tuple[str, str]]]:
+        """A reference's `expect` as the stack wrote it (its keys the schema and the loader allow for this kind) ->
+        (the form `unmet` compares, the problems the schema cannot see as (the key, or `key[i]`, it is at;
+        message)). By default as written."""
+        return expect, []
+
+    def moved_from(self, spec: SpecT) -> str | None:
+        """The name of the resource this declared one renames (`moved_from:`), for a kind whose resources can be
+        renamed keeping what they carry (a connector's offsets); None otherwise."""
+        return None
+
+    def move(self, spec: SpecT, previous: LiveT, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+        """The change renaming the live `previous` into `spec`: Action.MOVE, its `previous_address` set (only for a
+        kind whose `moved_from` can say a name)."""
+        raise NotImplementedError
 
     def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
         """An owned resource no longer declared that is nevertheless kept (with a note why), e.g. the topic of

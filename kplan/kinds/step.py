@@ -44,6 +44,7 @@ class Phase(IntEnum):
     ALTER_OFFSETS = 64  # a connector's declared offsets request, after it is created or updated
     RESTART_CONNECTORS = 66  # restart a connector's FAILED instances (restart_failed); nothing to undo
     DELETE_CONNECTORS = 70
+    START_RENAMED_CONNECTORS = 72  # a renamed connector (moved_from) runs once the old one is gone; undone by a stop
     DELETE_ACLS = 75
     INCREASE_PARTITIONS = 80  # the irreversible phases start here
     ALTER_USERS = 85  # a password replaced cannot be put back
@@ -105,6 +106,12 @@ class StepBase(Immutable):
         """The one-time request (versioned by a token) this step applies: (its kind, its name, the token recorded
         before the run); None for a step that converges a resource. `recover --resume` plans a request whose step
         is not done against the token recorded before the run (kplan.apply.resume)."""
+        return None
+
+    def renames(self) -> tuple["ResourceType", str, str] | None:
+        """The rename (`moved_from`) this step is part of: (its kind, the old name, the new one); None for any other
+        step. `recover --resume` lets its plan continue a rename its run started, which finds both names taken
+        (kplan.apply.resume.renames_in_flight)."""
         return None
 
     def before_json(self) -> dict[str, Any]:

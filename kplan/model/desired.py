@@ -168,6 +168,9 @@ class ConnectorSpec:
 
     # The Connect cluster it runs on (`connect:`; `cluster.connect`'s names): DEFAULT_CONNECT for the single form.
     connect: str = DEFAULT_CONNECT
+    # `moved_from:` the key of the connector it renames (same Connect cluster): apply carries that one's offsets
+    # over instead of starting from scratch (kplan.kinds.connector.move).
+    moved_from: str | None = None
 
     @property
     def connector_class(self) -> str:

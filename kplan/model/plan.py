@@ -42,6 +42,9 @@ class Action(str, Enum):
     # The stack stops owning it (`forget:`): apply drops it from kplan's record and leaves it, and its data, on the
     # cluster. Not `is_change` either: no step of the kind's own.
     FORGET = "forget"
+    # Renamed (`moved_from:`): the resource of `ResourceChange.previous_address` becomes this one, keeping what it
+    # carries (a connector's offsets), instead of a delete and a create (Terraform's `moved` block).
+    MOVE = "move"
 
 
 class ResourceType(str, Enum):
@@ -85,6 +88,7 @@ class Reason(str, Enum):
     ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
     METADATA = "owner, description or labels differ from kplan's record"
     FORGOTTEN = "forget: no longer owned, left on the cluster"
+    MOVED = "moved_from"
     NONE = ""
 
 
@@ -216,6 +220,8 @@ class ResourceChange:
     consumers: ConsumerContext | None = None
     # Its owner, description and labels (kplan.model.metadata): as declared, else (no longer declared) as recorded.
     meta: Meta = EMPTY
+    # A move (Action.MOVE): the address it had (Terraform's `previous_address`); None otherwise.
+    previous_address: str | None = None
 
     @property
     def actions(self) -> tuple[Action, ...]:
@@ -243,6 +249,7 @@ class Summary:
     restart: int = 0  # connectors whose failed instances apply restarts
     metadata: int = 0  # resources whose owner, description or labels only change (kplan's record only)
     forget: int = 0  # resources the stack stops owning, left on the cluster (kplan's record only)
+    move: int = 0  # resources renamed (moved_from), keeping their position
 
     @classmethod
     def of(cls, changes: tuple[ResourceChange, ...], diagnostics: tuple[PlanDiagnostic, ...]) -> "Summary":
@@ -260,6 +267,7 @@ class Summary:
             restart=count(Action.RESTART),
             metadata=count(Action.METADATA),
             forget=count(Action.FORGET),
+            move=count(Action.MOVE),
         )
 
 

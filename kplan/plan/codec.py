@@ -92,13 +92,14 @@ _unstructure(Diagnostic, ("severity", "code", "message", "address", "path", "ori
 _unstructure(GroupOnTopic, oldest_age_ms=override(rename="oldest_unconsumed_age_ms"))
 _unstructure(ConsumerContext, ("because", "retention_ms", "groups"))
 _unstructure(Selection, labels=override(unstruct_hook=_sorted))
-_unstructure(Summary, restart=_OMIT_UNSET, metadata=_OMIT_UNSET, forget=_OMIT_UNSET)
-_unstructure(ResourceChange, ("address", "type", "name", "actions", "before", "after", "sensitive_paths", "reason",
-                              "flags", "origin", "attributes", "unchanged_attributes", "planned", "consumers",
-                              "owner", "description", "labels"),
+_unstructure(Summary, restart=_OMIT_UNSET, metadata=_OMIT_UNSET, forget=_OMIT_UNSET, move=_OMIT_UNSET)
+_unstructure(ResourceChange, ("address", "previous_address", "type", "name", "actions", "before", "after",
+                              "sensitive_paths", "reason", "flags", "origin", "attributes", "unchanged_attributes",
+                              "planned", "consumers", "owner", "description", "labels"),
              lambda c: {"actions": [c.action.value], **c.meta.to_json()}, action=_OUT, meta=_OUT,
              flags=override(unstruct_hook=lambda flags: sorted(f.value for f in flags)),
-             planned=override(omit_if_default=True, unstruct_hook=lambda p: p.to_json()), consumers=_OMIT_UNSET)
+             planned=override(omit_if_default=True, unstruct_hook=lambda p: p.to_json()), consumers=_OMIT_UNSET,
+             previous_address=_OMIT_UNSET)
 _unstructure(Plan, ("format_version", "stack", "environment", "cluster_id", "destroy", "inputs_digest", "summary",
                     "resource_changes", "diagnostics", "fingerprints", "not_read", "selection", "clusters"),
              _parts, fingerprints=override(unstruct_hook=_sorted), selection=_OMIT_UNSET, changes=_OUT,

@@ -31,12 +31,15 @@ from kplan.secrets import SecretValues
 
 
 def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: SecretValues | None = None,
-              allow_active_consumers: bool = False, allow_unreadable: frozenset[str] = frozenset()) -> Plan:
+              allow_active_consumers: bool = False, allow_unreadable: frozenset[str] = frozenset(),
+              renames_before: frozenset[tuple[str, str]] = frozenset()) -> Plan:
     """Compare `stack` with `live`. `destroy=True` plans the removal of everything this stack owns. When `live`
     holds the consumer groups (a live-state file's, or after the session's follow-up read), the disrupted topics
     carry them and the consumer guard runs (kplan.plan.consumers; `allow_active_consumers`: the run's allowance).
     `allow_unreadable`: the declared systems the run may plan without when they could not be read
     (`connect:NAME`); any other that could not be read is an error, and those allowed are the plan's `not_read`.
+    `renames_before`: (a resume) the renames, (old address, new address), the resumed run started: continued
+    although both names are taken.
 
     Errors (refused changes, protected deletions, impossible values) are diagnostics on the plan, not exceptions:
     callers check `plan.has_errors`."""
@@ -60,7 +63,8 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         declared, unread = kind.readable(_unique(kind, kind.declared(stack), diags), live, allow_unreadable)
         declared_by_kind[kind] = declared
         diags += unread
-        by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred, forgotten)
+        by_kind[kind] = _plan_kind(kind, declared, stack, live, destroy, secrets, diags, deferred, forgotten,
+                                   renames_before)
         diags += _foreign(kind, declared.values(), live)
     _destroy_with_owners(deferred, by_kind, live, diags)
     if not destroy:  # what no stack owns under the stack's claims (docs/orphans.md)
@@ -87,7 +91,8 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         cluster_id=live.cluster_id,
         changes=changes,
         diagnostics=_ordered(diags),
-        fingerprints=fingerprints(live, [c.address for c in changes if c.is_change], secret_keys),
+        fingerprints=fingerprints(live, [a for c in changes if c.is_change
+                                         for a in (c.address, c.previous_address) if a], secret_keys),
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
         not_read=not_read(live, allow_unreadable),
@@ -124,9 +129,11 @@ def _forgotten(stack: Stack, live: LiveState, diags: list[PlanDiagnostic]) -> di
 
 def _plan_kind(kind: AnyKind, declared: Mapping[str, Declared], stack: Stack, live: LiveState, destroy: bool,
                secrets: SecretValues, diags: list[PlanDiagnostic], deferred: list["_Deferred"],
-               forgotten: Mapping[str, Forget]) -> dict[str, ResourceChange]:
+               forgotten: Mapping[str, Forget], renames_before: frozenset[tuple[str, str]] = frozenset()
+               ) -> dict[str, ResourceChange]:
     current_of, owned = kind.live(live), kind.owned(live)
     out: dict[str, ResourceChange] = {}
+    moved: set[str] = set()  # the names renamed by a declared resource's `moved_from` (not deleted: carried over)
     for spec in declared.values():
         current = current_of.get(spec.name)
         refusal = kind.refusal(spec)
@@ -138,12 +145,17 @@ def _plan_kind(kind: AnyKind, declared: Mapping[str, Declared], stack: Stack, li
             # A resource that does not exist yet will be owned once created; an existing one must be in the record.
             ctx = PlanContext(live.broker_count, secrets, stack.authoritative_config, live.connector_plugins,
                               owned=current is None or spec.name in owned, broker_racks=live.broker_racks)
-            out[spec.name], more = kind.plan(spec, current, ctx)
+            previous = _move_source(kind, spec, current, declared, live, diags, renames_before)
+            if previous is not None:
+                out[spec.name], more = kind.move(spec, previous, ctx)
+                moved.add(previous.name)
+            else:
+                out[spec.name], more = kind.plan(spec, current, ctx)
             diags += more
 
     # Removed from the stack: delete only what this stack owns, never what kplan must not touch, and not what the
     # kind keeps on purpose (e.g. a CDC table's topic when the source does not prune).
-    for name in sorted(owned - set(declared)):
+    for name in sorted(owned - set(declared) - moved):
         if name not in current_of or kind.untouchable(name):
             continue
         forget = forgotten.get(kind.address(name))
@@ -162,6 +174,54 @@ def _plan_kind(kind: AnyKind, declared: Mapping[str, Declared], stack: Stack, li
             continue
         out[name] = kind.delete(current_of[name], None, Reason.REMOVED_FROM_STACK)
     return out
+
+
+def _move_source(kind: AnyKind, spec: Declared, current: Named | None, declared: Mapping[str, Declared],
+                 live: LiveState, diags: list[PlanDiagnostic], renames_before: frozenset[tuple[str, str]] = frozenset()
+                 ) -> Named | None:
+    """The live resource `spec` renames (`moved_from:`, Terraform's `moved` block), or None: then it is planned as
+    usual, with a line saying why when it names one. Only what this stack owns is renamed, into a name not taken
+    (unless a resumed run started this very rename: `renames_before`); once renamed (the old name gone, the new one
+    there) the entry does nothing."""
+    old = kind.moved_from(spec)
+    if old is None:
+        return None
+    what, address = kind.type.value, kind.address(spec.name)
+    previous: Named | None = kind.live(live).get(old)
+    if old in declared:
+        diags.append(error(f"{what} {spec.name!r} is moved from {old!r}, which the stack also declares: a rename "
+                           f"needs the old name gone from the stack (remove {old!r}, or moved_from)", "move-declared",
+                           address=address, origin=spec.origin))
+        return None
+    if previous is None:
+        if current is None:
+            diags.append(warning(f"moved_from: {what} {old!r} does not exist, so nothing is carried over: "
+                                 f"{what} {spec.name!r} is created from scratch", "move-source-absent",
+                                 address=address, origin=spec.origin))
+        else:  # the rename is done
+            diags.append(PlanDiagnostic(Severity.INFO, f"{what} {spec.name!r} was renamed from {old!r}: moved_from "
+                                        "does nothing now (it may stay or go)", "move-done", address=address,
+                                        origin=spec.origin))
+        return None
+    resumed = (kind.address(old), address) in renames_before and address not in live.foreign_owners
+    if current is not None and not resumed:
+        diags.append(error(f"{what} {spec.name!r} is moved from {old!r}, but both exist: a rename needs the new "
+                           f"name free (delete one of them, or remove moved_from)", "move-both-exist",
+                           address=address, origin=spec.origin))
+        return None
+    if old not in kind.owned(live):
+        owner = live.foreign_owners.get(kind.address(old))
+        whose, todo = ((f"stack {owner!r} owns it", "that stack hands it over first with forget:") if owner else
+                       ("this stack does not own it", "adopt it first by declaring it under its old name"))
+        diags.append(error(f"{what} {spec.name!r} is moved from {old!r}, but {whose}: only what a stack owns is "
+                           f"renamed by it ({todo})", "move-not-owned", address=address, origin=spec.origin))
+        return None
+    if old in kind.protected(live) and not kind.protects(spec):
+        diags.append(error(f"{what} {old!r} was applied with protect: true; renaming it to {spec.name!r} deletes "
+                           "the old name: declare the new one with protect: true too", "protected",
+                           address=address, origin=spec.origin))
+        return None
+    return previous
 
 
 def _foreign(kind: AnyKind, specs: Iterable[Declared], live: LiveState) -> list[PlanDiagnostic]:

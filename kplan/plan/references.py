@@ -1,7 +1,9 @@
 """The stack's references (`references:`, docs/stack-format.md, References): resources it needs but does not own.
 The plan reads each and reports, one located error each, one that is missing or differs from what the stack
 expects; it never plans a change to one. A reference to what the stack itself declares or owns is an error too:
-what a stack owns it declares."""
+what a stack owns it declares. One kplan could not read (its system was not read: `Kind.reference_unread`) is an
+error that says so, never "does not exist": a reference that cannot be checked is not met, whatever the run allows
+for the stack's own resources there (--allow-unreadable)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,13 @@ def check_references(stack: Stack, live: LiveState) -> list[PlanDiagnostic]:
             out.append(_error(ref, f"{ref.address} is this stack's own ({how}): a stack references only what others "
                                    "own; drop the reference"))
             continue
-        current = kind.live(live).get(ref.name)
+        unread = kind.reference_unread(ref.name, live)
+        if unread is not None:  # unknown, not missing: and a reference that cannot be checked is not met
+            out.append(_error(ref, f"{ref.address} could not be read ({unread}): kplan cannot tell whether it is as "
+                                   "the stack needs it (references:), and a reference it cannot check is not met; "
+                                   "make it readable, or drop the reference"))
+            continue
+        current = kind.referenced(ref.name, live)
         if current is None:
             out.append(_error(ref, f"{ref.address} does not exist on the cluster; the stack needs it "
                                    "(references:): create it in the stack that owns it first"))

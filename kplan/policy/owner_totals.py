@@ -11,7 +11,9 @@ A violation is ONE diagnostic per owner and rule, located at the owner's largest
 the first topic past the limit; for retention bytes, the first topic without a size bound): that line is in the
 stack under review, where the fix is made; the message names the owner, the total, the limit, the largest
 contributors with their file:line, and the rule with its own file:line. The totals are one Info note per owner
-(code `owner-totals`), not located: they describe the owner, not a line.
+(code `owner-totals`), not located: they describe the owner, not a line. Both say whose they are in their `path`,
+`("owner", <owner>)` (`("owner",)` for the resources without one), which `kplan plan --owner` selects by
+(`of_another_owner`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from kplan.model.policy import Level, Rule, RuleType
 
 NO_OWNER = "(no owner)"
 NOTE_CODE = "owner-totals"
+OWNER_PATH = "owner"  # the first word of the path of a diagnostic about one owner's totals
 SHOWN = 3  # the largest contributors a violation names
 
 
@@ -68,6 +71,23 @@ def owner_totals(stack: Stack, rules: Iterable[Rule], sections: Mapping[RuleType
                     out += _violation(rule, owner, parts[owner], where)
         out += _notes(counted, where)
     return out
+
+
+def of_another_owner(d: Diagnostic, owner: str | None) -> bool:
+    """Whether `d` is a note or violation about the totals of an owner other than `owner` (None: no owner is
+    selected, so none is another's); what `kplan plan --owner` leaves out."""
+    return owner is not None and _about(d) is not None and _about(d) != (owner,)
+
+
+def _about(d: Diagnostic) -> tuple[str, ...] | None:
+    """The owner a diagnostic of this module is about, as `(owner,)` (`()` for the resources without one)."""
+    if d.path and d.path[0] == OWNER_PATH and (d.code == NOTE_CODE or d.code.startswith("policy:owner-")):
+        return d.path[1:]
+    return None
+
+
+def _path(owner: Owner) -> tuple[str, ...]:
+    return (OWNER_PATH,) if owner is None else (OWNER_PATH, owner)
 
 
 def _owner_order(owner: Owner) -> tuple[bool, str]:
@@ -185,7 +205,7 @@ def _violation(rule: Rule, owner: Owner, parts: list[Part], where: str) -> Itera
                         f"allowed` in the rule leaves them out): {_unbounded_list(unbounded)}")
     message = problem + (f"; {rule.message}" if rule.message else "") + f" (policy {rule.label})"
     severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
-    yield Diagnostic(severity, message, code=f"policy:{rule.type.value}", origin=at.origin)
+    yield Diagnostic(severity, message, code=f"policy:{rule.type.value}", path=_path(owner), origin=at.origin)
 
 
 def _total(parts: list[Part]) -> float:
@@ -246,7 +266,7 @@ def _notes(counted: list[tuple[Rule, Parts]], where: str) -> list[Diagnostic]:
             limit = rule.limit(owner)
             measures[key] = (first, total, unbounded, limits + ([limit] if limit is not None else []))
         text = ", ".join(_measure_text(*m) for m in measures.values())
-        out.append(Diagnostic(Severity.INFO, f"{_who(owner)}{where}: {text}", code=NOTE_CODE))
+        out.append(Diagnostic(Severity.INFO, f"{_who(owner)}{where}: {text}", code=NOTE_CODE, path=_path(owner)))
     return out
 
 

@@ -27,6 +27,7 @@ SYMBOLS = {
     Action.RESTART: "!",
     Action.METADATA: "~",
     Action.FORGET: ".",
+    Action.MOVE: "~>",
 }
 
 HEADLINES = {
@@ -38,7 +39,15 @@ HEADLINES = {
     Action.RESTART: "will be restarted (its failed instances only)",
     Action.METADATA: "will have its metadata updated (kplan's record only; the cluster is untouched)",
     Action.FORGET: "will be forgotten: no longer owned by this stack, left on the cluster with its data",
+    Action.MOVE: "will be renamed, keeping its position",
 }
+
+
+def headline(change: ResourceChange) -> str:
+    """`will be created`; a move names where from (`will be renamed from connector.orders, keeping ...`)."""
+    if change.action == Action.MOVE and change.previous_address:
+        return f"will be renamed from {change.previous_address}, keeping its position"
+    return HEADLINES[change.action]
 
 FLAG_NOTES = {
     Flag.IRREVERSIBLE: "IRREVERSIBLE: a partition increase cannot be undone; keys move to other partitions",
@@ -115,7 +124,8 @@ def summary_line(plan: Plan) -> str:
         restart = f", {s.restart} to restart" if s.restart else ""
         meta = f", {plural(s.metadata, 'metadata update')} (kplan's record only)" if s.metadata else ""
         forget = f", {s.forget} to forget (left on the cluster)" if s.forget else ""
-        return (f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{restart}{meta}{forget}."
+        move = f", {s.move} to rename" if s.move else ""
+        return (f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{move}{restart}{meta}{forget}."
                 f"{not_read_note(plan)}{_filtered(plan)}")
     if plan.has_errors:  # what could not be planned is no match: never "No changes" beside an error
         what = "anything this stack owns is left on the cluster" if plan.destroy else "the cluster matches the stack"

@@ -10,7 +10,6 @@ import re
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange
 from kplan.render.common import (
-    HEADLINES,
     SYMBOLS,
     adoption_note,
     age,
@@ -25,6 +24,9 @@ from kplan.render.common import (
     shown,
     summary_line,
     where,
+)
+from kplan.render.common import (
+    headline as change_headline,
 )
 from kplan.render.markdown_cut import Part, fit
 from kplan.words import plural
@@ -154,7 +156,7 @@ def _consumers(plan: Plan) -> list[str]:
 
 
 def _details(ch: ResourceChange) -> str:
-    summary = html.escape(f"{SYMBOLS[ch.action].strip() or '='} {ch.address} {HEADLINES[ch.action]}")
+    summary = html.escape(f"{SYMBOLS[ch.action].strip() or '='} {ch.address} {change_headline(ch)}")
     lines = [f"# {reason_text(ch)}"] if reason_text(ch) else []
     if ch.origin is not None:
         lines.append(f"# declared at {where(ch.origin)}")

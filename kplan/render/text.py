@@ -7,7 +7,6 @@ import click
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import Action, AttrKind, Flag, Plan, PlanDiagnostic, ResourceChange
 from kplan.render.common import (
-    HEADLINES,
     SYMBOLS,
     adoption_note,
     attention,
@@ -23,10 +22,13 @@ from kplan.render.common import (
     transition,
     where,
 )
+from kplan.render.common import (
+    headline as change_headline,
+)
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
           Action.NOOP: None, Action.RESTART: "yellow", Action.METADATA: "yellow",
-          Action.FORGET: "yellow"}
+          Action.FORGET: "yellow", Action.MOVE: "yellow"}
 ATTR_SYMBOLS = {AttrKind.ADD: ("+", "green"), AttrKind.UPDATE: ("~", "yellow"), AttrKind.REMOVE: ("-", "red")}
 
 
@@ -76,7 +78,7 @@ def _body(plan: Plan, c) -> list[str]:
 
 def _resource(ch: ResourceChange, c) -> list[str]:
     fg = COLORS[ch.action]
-    headline = f"  # {ch.address} {HEADLINES[ch.action]}"
+    headline = f"  # {ch.address} {change_headline(ch)}"
     if reason_text(ch):
         headline += f" ({reason_text(ch)})"
     lines = [c(headline, bold=True)]

@@ -17,25 +17,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
-               holding_lock: bool = False, allow_active_consumers: bool = False, requests_before: Tokens | None = None):
+               holding_lock: bool = False, allow_active_consumers: bool = False, requests_before: Tokens | None = None,
+               renames_before: frozenset[tuple[str, str]] = frozenset()):
     """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
     again, after waiting for the broker's metadata, while the plan would create a topic that exists
     (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
     `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing;
     `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.plan.consumers);
     `requests_before`: (a resume) the requests the resumed run has not applied, planned against the tokens
-    recorded before it (kplan.apply.resume)."""
+    recorded before it, and the renames it started, which it continues (kplan.apply.resume)."""
     from kplan.cluster.settle import settled
 
     return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers,
-                                      requests_before),
+                                      requests_before, renames_before),
                    session.reader,
                    session.stack.cluster.timeout_s, validated=validate)
 
 
 
 def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool,
-               allow_active: bool = False, requests_before: Tokens | None = None):
+               allow_active: bool = False, requests_before: Tokens | None = None,
+               renames_before: frozenset[tuple[str, str]] = frozenset()):
     from kplan.apply.resume import with_tokens_before
     from kplan.cluster.claimed import read_claimed_topics
     from kplan.model.plan import error
@@ -57,7 +59,7 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
             live = unit.follow_up(stack, live, session.reader, destroy)
     remember_secrets(stack, live, session.secrets)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets, allow_active_consumers=allow_active,
-                     allow_unreadable=session.allow_unreadable)
+                     allow_unreadable=session.allow_unreadable, renames_before=renames_before)
     if not validate:  # `kplan status`: it shows no consumer groups, so none are read
         return live, scrubbed(plan)
     live, plan = with_consumers(session.reader, stack, live, plan, allow_active)

@@ -41,12 +41,13 @@ def plan_for(cluster: Cluster, destroy: bool, resume_of: Journal | None = None,
              allow_active_consumers: bool = False):
     """The run's plan; a resume plans the requests its journal has not done against the tokens recorded before
     the run, not the merged record that already carries them (kplan.apply.resume)."""
-    from kplan.apply.resume import unapplied_requests
+    from kplan.apply.resume import renames_in_flight, unapplied_requests
     from kplan.session.plan import plan_stack
 
     return plan_stack(cluster.session, destroy=destroy, resuming=resume_of is not None, holding_lock=True,
                       allow_active_consumers=allow_active_consumers,
-                      requests_before=unapplied_requests(resume_of.steps) if resume_of is not None else None)
+                      requests_before=unapplied_requests(resume_of.steps) if resume_of is not None else None,
+                      renames_before=renames_in_flight(resume_of.steps) if resume_of is not None else frozenset())
 
 
 def allows_active_consumers(opts: "RunOptions") -> bool:

@@ -358,6 +358,8 @@ def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_confi
     exp.connector_settings = deep_merge(connector_defaults, own, smap, exp.loc)
     if isinstance(source.get("restart_failed"), bool):  # the source's own switch wins over the defaults'
         exp.connector_settings["restart_failed"] = source["restart_failed"]
+    if "moved_from" in source:  # the source's connector renames the one it names (kplan.kinds.connector.move)
+        exp.connector_settings["moved_from"] = source["moved_from"]
     defaults_cfg = _mapping(connector_defaults.get("config"))
     own_cfg = _mapping(own.get("config"))
     for key in [k for k, v in own_cfg.items() if v is None]:

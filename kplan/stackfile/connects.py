@@ -44,7 +44,9 @@ def choose_connects(entries: list[ConnectorEntry], cluster: ClusterSpec | None, 
                                    f"{label}.connect does not name (it names: {', '.join(names) or 'none'})")
             continue
         key = connector_key(chosen, spec.name)
-        out.append(ConnectorEntry(replace(spec, name=key, connect=chosen), key, entry.loc, entry.meta))
+        moved = connector_key(chosen, spec.moved_from) if spec.moved_from else None
+        out.append(ConnectorEntry(replace(spec, name=key, connect=chosen, moved_from=moved), key, entry.loc,
+                                  entry.meta))
     return out
 
 

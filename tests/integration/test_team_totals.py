@@ -70,3 +70,30 @@ def test_an_owner_over_its_partition_total_fails_the_plan_and_status_shows_every
     assert r.code == 1, r.text
     assert [line.split(";")[0] for line in r.out.splitlines() if line.startswith("Error:")] == [
         f"Error: {at}:3: owner team-a has 6 partitions, more than the limit of 4"], r.out
+
+
+def test_a_plan_filtered_to_one_owner_shows_that_owners_totals_only(stack, prefix, tmp_path):
+    """`kplan plan --owner X`: X's totals line, no other owner's; another owner's error stays (the plan cannot be
+    applied), its warning goes with its totals."""
+    (tmp_path / "platform.yaml").write_text(POLICY + "  - rule: owner-max-topics\n    max: 1\n    severity: warning\n")
+    topics = [{"name": f"{prefix}.a-big", "owner": "team-a", "partitions": 5, "replication_factor": 1},
+              {"name": f"{prefix}.a-small", "owner": "team-a", "partitions": 3, "replication_factor": 1},
+              {"name": f"{prefix}.b-orders", "owner": "team-b", "partitions": 2, "replication_factor": 1}]
+    doc = stack_doc(stack, prefix, topics)
+    doc["policy"] = {"files": ["platform.yaml"]}
+    path = write_stack(tmp_path / "s.yaml", doc)
+
+    r = kplan("plan", str(path), "--no-color", "--owner", "team-b")
+    assert r.code == 1, r.text  # team-a's partition total is over: an error, shown whoever's view it is
+    assert "Info: owner team-b: 2 partitions of 6, 1 topic of 1\n" in r.out, r.out
+    assert "owner team-a:" not in r.out and "owner team-a has 2 topics" not in r.out, r.out
+    assert [line.split(";")[0] for line in r.out.splitlines() if line.startswith(("Error:", "Warning:"))] == [
+        f"Error: {path}:{_line_of(path, f'name: {prefix}.a-big')}:3: owner team-a has 8 partitions, more than the "
+        "limit of 6"], r.out
+
+    r = kplan("plan", str(path), "--format", "json", "--owner", "team-a")
+    notes = [(d["severity"], d["code"], d["message"], d["path"]) for d in json.loads(r.out)["diagnostics"]]
+    assert notes == [
+        ("info", "owner-totals", "owner team-a: 8 partitions of 6 (over), 2 topics of 1 (over)", ["owner", "team-a"]),
+        ("error", "policy:owner-max-partitions", notes[1][2], ["owner", "team-a"]),
+        ("warning", "policy:owner-max-topics", notes[2][2], ["owner", "team-a"])], r.out

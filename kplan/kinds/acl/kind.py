@@ -64,6 +64,60 @@ PROBLEMS = {
 }
 
 
+# Why ACLs could not be read, as a reference's check says it (the plan's own wording, PROBLEMS, is for stacks with an
+# acls section).
+REFERENCE_PROBLEMS = {
+    Problem.SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it holds "
+                               "no ACLs",
+    Problem.NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster)",
+}
+REFERENCE_KEYS = ("produce", "consume", "allow")  # what an ACL reference may expect
+WILDCARD = "User:*"  # the principal whose bindings the authorizer applies to every principal
+# An ALLOW of one of these operations allows the key's too (Kafka's authorizer: READ, WRITE, DELETE and ALTER imply
+# DESCRIBE; ALTER_CONFIGS implies DESCRIBE_CONFIGS); a DENY denies only what it names.
+IMPLIED_BY = {"DESCRIBE": frozenset({"READ", "WRITE", "DELETE", "ALTER"}),
+              "DESCRIBE_CONFIGS": frozenset({"ALTER_CONFIGS"})}
+
+
+def grants(bindings: Iterable[AclBinding], want: AclBinding) -> tuple[bool, AclBinding | None]:
+    """(whether an ALLOW binding covers all of `want` — its operation on every resource it names, from its host —,
+    the first DENY binding that takes some of it away). A binding covers a literal name when it names it, is the
+    literal `*`, or is a prefix of it; a prefixed `want` only by a shorter-or-equal prefix or the literal `*`."""
+    allowed, denied = False, None
+    for b in sorted(bindings):
+        if b.resource != want.resource:
+            continue
+        if b.permission == "DENY":
+            if denied is None and b.operation in ("ALL", want.operation) and _hosts_meet(b.host, want.host) \
+                    and _overlaps(b, want):
+                denied = b
+        elif (b.operation in ("ALL", want.operation) or b.operation in IMPLIED_BY.get(want.operation, ())) \
+                and b.host in ("*", want.host) and _covers(b, want):
+            allowed = True
+    return allowed, denied
+
+
+def _covers(b: AclBinding, want: AclBinding) -> bool:
+    if b.pattern == "literal" and b.name == "*":
+        return True
+    if b.pattern == "prefixed":
+        return want.name.startswith(b.name)
+    return want.pattern == "literal" and b.name == want.name
+
+
+def _overlaps(b: AclBinding, want: AclBinding) -> bool:
+    """Whether `b` names some resource `want` names."""
+    if (b.pattern == "literal" and b.name == "*") or (want.pattern == "literal" and want.name == "*"):
+        return True
+    if want.pattern == "literal":
+        return want.name.startswith(b.name) if b.pattern == "prefixed" else b.name == want.name
+    return b.name.startswith(want.name) or (b.pattern == "prefixed" and want.name.startswith(b.name))
+
+
+def _hosts_meet(a: str, b: str) -> bool:
+    return a == "*" or b == "*" or a == b
+
+
 def binding_json(b: AclBinding) -> dict[str, str]:
     return {"resource": b.resource, "pattern": b.pattern, "name": b.name, "operation": b.operation,
             "permission": b.permission, "host": b.host}
@@ -244,6 +298,43 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
 
     def live_repr(self, current: LiveAcls, spec: AclSpec | None = None) -> dict[str, Any]:
         return acl_repr(current.name, current.bindings)
+
+    def reference_unread(self, name: str, live: "LiveState") -> str | None:
+        why, problem = super().reference_unread(name, live), live.of(ACL).problem
+        return REFERENCE_PROBLEMS.get(problem, why) if why is not None and problem is not None else why
+
+    def referenced(self, name: str, live: "LiveState") -> LiveAcls:
+        """The principal's bindings with the wildcard principal's (`User:*`: the authorizer applies them to every
+        principal); a principal without any holds nothing, which is not "missing"."""
+        acls = self.live(live)
+        own = acls[name].bindings if name in acls else frozenset()
+        every = acls[WILDCARD].bindings if name != WILDCARD and WILDCARD in acls else frozenset()
+        return LiveAcls(name, own | every)
+
+    def expectation(self, expect: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[tuple[str, str]]]:
+        """`produce`, `consume` and `allow`, as in the acls section, expanded to the ALLOW bindings they mean:
+        `{"allow": (AclBinding, ...)}`."""
+        from kplan.kinds.acl.section import expand_acl
+
+        if not any(expect.get(k) for k in REFERENCE_KEYS):
+            return expect, [("", "an ACL reference says what the principal must be allowed: expect "
+                                 f"{', '.join(REFERENCE_KEYS)} (as in the acls section)")]
+        bindings, problems = expand_acl({k: expect[k] for k in REFERENCE_KEYS if k in expect})
+        return {"allow": tuple(bindings)}, problems
+
+    def unmet(self, expect: Mapping[str, Any], current: LiveAcls) -> list[str]:
+        """Each expected operation the principal may not do, as Kafka's authorizer decides (`grants`): no ALLOW
+        binding covers it, or a DENY binding takes some of it away."""
+        out = []
+        for want in expect.get("allow") or ():
+            allowed, deny = grants(current.bindings, want)
+            what = f"{want.operation} on {want.resource} {want.resource_label}" + (
+                "" if want.host == "*" else f" from {want.host}")
+            if deny is not None:
+                out.append(f"{what} is denied ({deny.describe()})")
+            elif not allowed:
+                out.append(f"no {what}")
+        return out
 
     def orphans(self, live: "LiveState", claims: tuple[Claim, ...], declared: Mapping[str, AclSpec]) -> "list[Orphan]":
         """Bindings, not principals: a principal's bindings under a claim (`orphan_bindings`), one orphan per

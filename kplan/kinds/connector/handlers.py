@@ -196,7 +196,8 @@ def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, 
     if not masked:
         return config, image.state
     todo = (f"; restore connector {name} by applying the stack it was applied from (`kplan apply`), or by hand")
-    spec = next((c for c in ctx.stack.of("connectors") if c.name == name), None) if ctx.stack is not None else None
+    spec = (next((c for c in ctx.stack.of("connectors") if name in (c.name, c.moved_from)), None)  # or renamed
+            if ctx.stack is not None else None)
     if spec is None:
         raise UndoImpossible(f"connector {name}'s previous values of {', '.join(masked)} are secrets, which kplan "
                              f"never writes to its journal, and the stack does not declare connector {name}{todo}")

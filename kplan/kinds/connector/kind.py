@@ -14,6 +14,7 @@ from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
+from kplan.kinds.connector.move import move_checks, move_note, moved
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.kinds.ignoring import ignored_note
@@ -369,9 +370,31 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         `allowed`): unknown, they are neither created nor changed (nor deleted: the read has none of them)."""
         return unread_connects(declared, live, allowed)
 
+    def reference_unread(self, name: str, live: "LiveState") -> str | None:
+        """A referenced connector's Connect cluster that could not be read. --allow-unreadable does not waive the
+        check: it lets a plan leave that cluster's own connectors alone (no step touches them), but a reference is
+        what the stack's other changes rely on, and unknown is not met."""
+        from kplan.kinds.connector.connects import unread_system
+        from kplan.model.desired import connect_of
+
+        connect = connect_of(name)
+        why = live.connect_problems.get(connect)
+        return None if why is None else (f"Kafka Connect cluster {connect!r} was not read: {why}; "
+                                         f"--allow-unreadable {unread_system(connect)} does not waive a reference")
+
     def plan(self, spec: ConnectorSpec, current: LiveConnector | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_connector(spec, current, ctx)
+
+    def moved_from(self, spec: ConnectorSpec) -> str | None:
+        return spec.moved_from
+
+    def move(self, spec: ConnectorSpec, previous: LiveConnector, ctx: PlanContext
+             ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+        """Planned as an update of the old connector into the new one (kplan.kinds.connector.move)."""
+        change, diags = plan_connector(spec, previous, ctx)
+        diags = [d for d in diags if d.code != "incremental-snapshot"]  # a move asks for none (move_note says so)
+        return moved(change, spec, previous, ctx), [*diags, *move_checks(spec, previous), move_note(spec, previous)]
 
     def delete(self, current: LiveConnector, spec: ConnectorSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:

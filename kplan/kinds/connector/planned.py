@@ -16,7 +16,8 @@ class ConnectorPlanned(PlannedPayload):
     """Create/update: whether the config is written (`config_changed`, the keys that change) and the state set, and
     the newly captured tables an incremental snapshot is asked for; an update may restart its failed instances
     after. Restart: the failed instances to restart.
-    Delete: whether the source's `on_destroy` drops its PostgreSQL objects, and which (slot, publication)."""
+    Delete: whether the source's `on_destroy` drops its PostgreSQL objects, and which (slot, publication).
+    Move: the key of the connector it renames (`moved_from`), whose offsets it takes over."""
 
     type: ClassVar[ResourceType] = ResourceType.CONNECTOR
 
@@ -30,6 +31,7 @@ class ConnectorPlanned(PlannedPayload):
     drop_database_objects: bool = False
     drop_slot: str | None = None
     drop_publication: str | None = None
+    moved_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"config_changed": self.config_changed, "changed_keys": list(self.changed_keys),
@@ -37,7 +39,8 @@ class ConnectorPlanned(PlannedPayload):
                 "restart_failed": self.restart_failed,
                 "restart_connector": self.restart_connector, "restart_tasks": list(self.restart_tasks),
                 "drop_database_objects": self.drop_database_objects, "drop_slot": self.drop_slot,
-                "drop_publication": self.drop_publication}
+                "drop_publication": self.drop_publication,
+                **({"moved_from": self.moved_from} if self.moved_from else {})}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "ConnectorPlanned":
@@ -45,4 +48,5 @@ class ConnectorPlanned(PlannedPayload):
                    bool(doc.get("state_changed")), tuple(doc.get("snapshot_tables") or ()),
                    bool(doc.get("restart_failed")),
                    bool(doc.get("restart_connector")), tuple(int(t) for t in doc.get("restart_tasks") or ()),
-                   bool(doc.get("drop_database_objects")), doc.get("drop_slot"), doc.get("drop_publication"))
+                   bool(doc.get("drop_database_objects")), doc.get("drop_slot"), doc.get("drop_publication"),
+                   doc.get("moved_from"))

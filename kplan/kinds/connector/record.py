@@ -7,7 +7,7 @@ from __future__ import annotations
 from kplan.model.desired import Stack, connect_of
 from kplan.model.live import LiveState
 from kplan.model.ownership import NamesPart, Ownership
-from kplan.model.plan import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan, ResourceType, split_address
 from kplan.secrets import secret_keys
 
 
@@ -18,6 +18,9 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool, parts
     declared = {c.name: c for c in stack.of("connectors")}
     kept = {n for n in state.owned if n in state.resources or connect_of(n) in live.connect_problems}
     deleted = {c.name for c in plan.changes if c.type == ResourceType.CONNECTOR and c.action == Action.DELETE}
+    # a rename (moved_from) deletes the old name
+    deleted |= {split_address(c.previous_address)[1] for c in plan.changes
+                if c.type == ResourceType.CONNECTOR and c.action == Action.MOVE and c.previous_address}
     names = (kept if destroy else kept | set(declared)) - deleted
 
     def secrets(name: str) -> tuple[str, ...]:

@@ -116,6 +116,12 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
                     f'ignore_changes pattern "{pattern}" would ignore {key}, which kplan must set for connector '
                     f'"{name}"; narrow the pattern')
         ok = False
+    moved_from = settings.get("moved_from")
+    if isinstance(moved_from, str) and moved_from == name:
+        diags.error(smap.value_loc(settings, "moved_from") or origin_loc,
+                    f'connector "{name}" is moved from itself: moved_from names the connector\'s previous name '
+                    "(remove it once the rename is applied, or keep it: it does nothing then)")
+        ok = False
     if not ok or not offsets_ok:
         return None
     sensitive = secret_keys(config)
@@ -134,5 +140,6 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
         origin=to_origin(origin_loc, cdc_source, None, role),
         config_origins=freeze({k: to_origin(loc, cdc_source, None, role) for k, loc in locs.items()}),
         offsets=offsets_spec,
+        moved_from=moved_from if isinstance(moved_from, str) and moved_from else None,
         **cdc_fields,
     )

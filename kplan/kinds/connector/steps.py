@@ -183,7 +183,7 @@ def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Pla
             out.append(_delete(current, declared.get(change.name)))
             continue
         spec = created_stopped(declared[change.name], plan, current)  # an offsets request first
-        put = _put(spec, p, current)
+        put = put_step(spec, p, current)
         out.append(put)
         # the signal's settings are the source's, declared
         if p.snapshot_tables and isinstance(put.step, PutConnector) and put.step.config is not None:
@@ -211,7 +211,7 @@ def _written(spec: ConnectorSpec, current: LiveConnector | None) -> dict[str, st
     return {**{k: v for k, v in spec.config.items() if not ignored(spec.ignore_changes, k)}, **kept}
 
 
-def _put(spec: ConnectorSpec, p: ConnectorPlanned, current: LiveConnector | None) -> Planned:
+def put_step(spec: ConnectorSpec, p: ConnectorPlanned, current: LiveConnector | None) -> Planned:
     recorded = current.sensitive_keys if current is not None else frozenset()
     config = _written(spec, current) if p.config_changed else None  # references unresolved
     # a plaintext secret written in the stack is journaled masked; the run writes it from memory

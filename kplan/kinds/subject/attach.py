@@ -18,9 +18,10 @@ from kplan.model.orphans import claim_for
 
 
 def wanted(stack: Stack, live: LiveState, claimed: Iterable[str] = ()) -> list[str]:
-    """The subjects the plan reads: the ones the stack declares, the ones its ownership record owns, and those the
-    registry lists under the stack's claims (`claimed`, docs/orphans.md)."""
-    return sorted({s.name for s in stack.of("subjects")} | set(live.of(SUBJECT).owned) | set(claimed))
+    """The subjects the plan reads: the ones the stack declares, the ones its ownership record owns, those it
+    references (`references:`) and those the registry lists under the stack's claims (`claimed`, docs/orphans.md)."""
+    referenced = {r.name for r in stack.references if r.type_word == SUBJECT.value}
+    return sorted({s.name for s in stack.of("subjects")} | set(live.of(SUBJECT).owned) | referenced | set(claimed))
 
 
 def claimed_names(stack: Stack, live: LiveState, listed: Iterable[str]) -> list[str]:

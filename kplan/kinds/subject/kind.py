@@ -75,6 +75,18 @@ PROBLEMS = {
 }
 
 
+# What each compatibility level guarantees: a level meets an expected one when it guarantees all of that one's.
+GUARANTEES: Mapping[str, frozenset[str]] = {
+    "NONE": frozenset(),
+    "BACKWARD": frozenset({"backward"}),
+    "BACKWARD_TRANSITIVE": frozenset({"backward", "backward-transitive"}),
+    "FORWARD": frozenset({"forward"}),
+    "FORWARD_TRANSITIVE": frozenset({"forward", "forward-transitive"}),
+    "FULL": frozenset({"backward", "forward"}),
+    "FULL_TRANSITIVE": frozenset({"backward", "backward-transitive", "forward", "forward-transitive"}),
+}
+
+
 def ref_labels(refs: tuple[SchemaReference, ...]) -> list[str]:
     return [r.label() for r in sorted(refs)]
 
@@ -258,6 +270,23 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 
     def live_repr(self, current: LiveSubject, spec: SubjectSpec | None = None) -> dict[str, Any]:
         return live_repr(current)
+
+    def reference_unread(self, name: str, live: "LiveState") -> str | None:
+        why, problem = super().reference_unread(name, live), live.of(SUBJECT).problem
+        return PROBLEMS.get(problem, why) if why is not None and problem is not None else why
+
+    def unmet(self, expect: Mapping[str, Any], current: LiveSubject) -> list[str]:
+        """A referenced subject's level in effect (its own, else the registry's global one), which must give at
+        least the guarantees of the expected one (`BACKWARD` is met by BACKWARD_TRANSITIVE and FULL: a stricter
+        level), and a version that must exist (not soft-deleted)."""
+        out = []
+        want, level = expect.get("compatibility"), current.effective_compatibility
+        if want and not (level is not None and GUARANTEES[want] <= GUARANTEES.get(level, frozenset())):
+            out.append(f"its compatibility level is {level or 'unknown'}, {want} or stricter expected")
+        version = expect.get("version")
+        if version is not None and version not in current.versions:
+            out.append(f"version {version} does not exist (it has {', '.join(map(str, current.versions))})")
+        return out
 
     def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:

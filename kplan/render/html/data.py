@@ -9,7 +9,6 @@ from typing import Any
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange
 from kplan.render.common import (
-    HEADLINES,
     SYMBOLS,
     attr_note,
     flag_note,
@@ -21,11 +20,13 @@ from kplan.render.common import (
     shown,
     where,
 )
+from kplan.render.common import (
+    headline as change_headline,
+)
 
 # The order of the action groups: what a reviewer must see first (data loss) to what matters least.
-ACTION_ORDER = (Action.REPLACE, Action.DELETE, Action.UPDATE, Action.CREATE, Action.RESTART, Action.METADATA,
-                Action.FORGET,
-                Action.NOOP)
+ACTION_ORDER = (Action.REPLACE, Action.DELETE, Action.MOVE, Action.UPDATE, Action.CREATE, Action.RESTART,
+                Action.METADATA, Action.FORGET, Action.NOOP)
 
 
 def page_data(plan: Plan) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def page_data(plan: Plan) -> dict[str, Any]:
         if not shown(ch):
             continue
         row: dict[str, Any] = {"a": ch.address, "k": ch.type.value, "n": ch.name, "x": ch.action.value,
-                               "s": SYMBOLS[ch.action].strip() or "=", "h": HEADLINES[ch.action],
+                               "s": SYMBOLS[ch.action].strip() or "=", "h": change_headline(ch),
                                "f": sorted(f.value for f in ch.flags), "d": diff_lines(ch)}
         if ch.meta.owner is not None:
             row["o"] = ch.meta.owner

@@ -202,6 +202,15 @@ def pg_destroy():
     return stack, live, make_plan(stack, live, destroy=True, secrets=SecretValues())
 
 
+def pg_rename():
+    """A Debezium PostgreSQL source renamed with moved_from (kplan.kinds.connector.move_steps)."""
+    config = {"connector.class": POSTGRES_CLASS, "slot.name": "pg_slot", "topic.prefix": "pg"}
+    stack = Stack("s", None, ClusterSpec("b:1"),
+                  kinds={"connectors": (ConnectorSpec("pg-v2", freeze(config), moved_from="pg"),)})
+    live = live_state("c", 1, {}, {"pg": lconn("pg", config)}, owned_connectors=frozenset({"pg"}))
+    return stack, live, make_plan(stack, live, secrets=SecretValues())
+
+
 def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on_destroy_only():
     steps = build_steps(*_args(pg_destroy()))
     assert [s.kind for s in steps] == ["delete-connector", "drop-cdc-database-objects", "record-ownership"]
@@ -274,7 +283,7 @@ def test_the_phases_keep_the_seeds_order_with_room_between():
              Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.REGISTER_SUBJECTS, Phase.ALTER_GROUP_OFFSETS,
              Phase.PUT_CONNECTORS,
              Phase.ALTER_OFFSETS,
-             Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.DELETE_ACLS,
+             Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.START_RENAMED_CONNECTORS, Phase.DELETE_ACLS,
              Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_CONSUMER_GROUPS,
              Phase.DELETE_USERS,
              Phase.DELETE_SUBJECTS, Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
@@ -298,7 +307,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
     registry = build(*_args(subjects_plan()))
     groups = build(*_args(groups_plan()))
     streams = tuple(s for t in streams_plans() for s in build(*_args(t)).steps)
-    every = built.steps + destroyed.steps + registry.steps + groups.steps + streams
+    renamed = build(*_args(pg_rename())).steps
+    every = built.steps + destroyed.steps + registry.steps + groups.steps + streams + renamed
     assert {type(s) for s in every} == set(STEP_TYPES)
     for step in every:
         doc = step.to_json()
@@ -314,11 +324,12 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-broker-configs", "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs",
-        "alter-users", "create-acls", "create-streams-app-acls", "create-streams-internal-topics",
-        "create-topics", "create-users", "delete-acls", "delete-connector", "delete-consumer-group",
-        "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects", "delete-topics", "delete-users",
-        "drop-cdc-database-objects", "increase-partitions", "put-connector", "put-subject", "reassign-replicas",
-        "record-ownership", "replace-topics", "restart-connector", "snapshot-signal"]
+        "alter-users", "copy-connector-offsets", "create-acls", "create-streams-app-acls",
+        "create-streams-internal-topics", "create-topics", "create-users", "delete-acls", "delete-connector",
+        "delete-consumer-group", "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects",
+        "delete-topics", "delete-users", "drop-cdc-database-objects", "increase-partitions", "put-connector",
+        "put-subject", "reassign-replicas", "record-ownership", "replace-topics", "restart-connector",
+        "snapshot-signal", "start-connector", "stop-connector"]
 
 
 def test_steps_are_immutable_all_the_way_down():

@@ -62,7 +62,7 @@ def test_the_section_is_loaded_with_its_values_normalized(tmp_path):
         references:
           - address: topic.payments
             expect: {min_partitions: 6, config: {retention.ms: 7d}}
-          - address: acl.User:x
+          - address: user.x
           - address: connector.sink
             expect: {min_partitions: 2}
         """))
@@ -70,7 +70,8 @@ def test_the_section_is_loaded_with_its_values_normalized(tmp_path):
     errs = [d.located().replace(str(tmp_path) + "/", "") for d in diags if d.severity == "error"]
     assert len(errs) == 2, errs
     assert errs[0].startswith("stack.yaml:6:")
-    assert 'references: "acl.User:x" is not an address kplan can check' in errs[0]
+    assert 'references: "user.x" is not an address kplan can check: write topic.<name>, connector.<name>, ' \
+           "subject.<name> or acl.<principal>" in errs[0]
     assert errs[1].startswith("stack.yaml:8:") and "connector.sink cannot expect min_partitions" in errs[1]
 
 
@@ -97,3 +98,212 @@ def test_a_referenced_resource_under_a_prune_claim_is_never_an_orphan():
     s = stack(references=(_ref("topic.payments.events"),), claims=(claim,))
     plan = make_plan(s, others)
     assert [c.address for c in plan.changes if c.is_change] == ["topic.payments.stray"]  # pruned; the reference kept
+
+
+# -- what could not be read, subjects and ACL principals (issue 43.1) ------------------------------------------------
+
+HEAD = textwrap.dedent("""\
+    stack: s
+    cluster:
+      bootstrap_servers: "k:9092"
+      connect:
+        default: {url: "http://c:8083"}
+        analytics: {url: "http://a:8083"}
+      schema_registry: {url: "http://r:8081"}
+    """)
+
+
+def _plan(tmp_path, references: str, live_doc: dict, *, head: str = HEAD, **kw):
+    """The plan of a stack of `references:` only (`references` its YAML list, indented 2) on a live-state document."""
+    from kplan.kinds.livejson import live_state_from_dict
+    from kplan.stackfile import load_stack
+
+    path = tmp_path / "stack.yaml"
+    path.write_text(head + "references:\n" + textwrap.indent(textwrap.dedent(references), "  "))
+    return make_plan(load_stack(path, None, {}), live_state_from_dict(live_doc), **kw)
+
+
+def _said(plan) -> list[str]:
+    return [d.message for d in plan.diagnostics if d.code == CODE]
+
+
+def _load_errors(tmp_path, references: str, head: str = HEAD) -> list[str]:
+    path = tmp_path / "stack.yaml"
+    path.write_text(head + "references:\n" + textwrap.indent(textwrap.dedent(references), "  "))
+    _, diags = validate_stack(path, None, {})
+    return [d.located().replace(str(tmp_path) + "/", "") for d in diags if d.severity == "error"]
+
+
+def test_a_connector_on_a_connect_cluster_that_was_not_read_is_unknown_not_missing_and_still_not_met(tmp_path):
+    refs = """\
+        - {address: connector.analytics/enrich, expect: {state: running}}
+        - {address: connector.pay-cdc}
+        """
+    live_doc = {"connectors": {"pay-cdc": {"config": {"connector.class": "X"}, "state": "RUNNING"}},
+                "connect_problems": {"analytics": "Kafka Connect at http://a:8083 could not be reached"}}
+    for allowed in (frozenset(), frozenset({"connect:analytics"})):  # allowing it leaves the stack's own alone only
+        plan = _plan(tmp_path, refs, live_doc, allow_unreadable=allowed)
+        assert _said(plan) == [
+            "connector.analytics/enrich could not be read (Kafka Connect cluster 'analytics' was not read: Kafka "
+            "Connect at http://a:8083 could not be reached; --allow-unreadable connect:analytics does not waive a "
+            "reference): kplan cannot tell whether it is as the stack needs it (references:), and a reference it "
+            "cannot check is not met; make it readable, or drop the reference"], allowed
+        assert plan.has_errors and not any("does not exist" in m for m in _said(plan))
+
+
+def test_a_connector_reference_names_a_connect_cluster_of_the_stack(tmp_path):
+    assert _load_errors(tmp_path, "- {address: connector.billing/x}\n") == [
+        "stack.yaml:9:15: references[0].address: references: connector.billing/x: the stack names no Kafka Connect "
+        "cluster 'billing' (cluster.connect)"]
+    no_connect = 'stack: s\ncluster: {bootstrap_servers: "k:9092"}\n'
+    assert _load_errors(tmp_path, "- {address: connector.x}\n", no_connect) == [
+        "stack.yaml:4:15: references[0].address: references: connector.x: the stack names no Kafka Connect cluster "
+        "(cluster.connect)"]
+
+
+SUBJECTS = {"payments-value": {"version": 3, "schema": '"string"', "versions": [1, 3], "compatibility": None,
+                               "effective_compatibility": "FULL"},
+            "refunds-value": {"version": 1, "schema": '"string"', "compatibility": "NONE",
+                              "effective_compatibility": "NONE"}}
+
+
+def test_a_subject_reference_checks_the_level_in_effect_at_least_and_that_a_version_exists(tmp_path):
+    refs = """\
+        - {address: subject.payments-value, expect: {compatibility: BACKWARD, version: 3}}
+        - {address: subject.refunds-value, expect: {compatibility: FULL_TRANSITIVE, version: 2}}
+        - {address: subject.payments-value-2}
+        """
+    assert _said(_plan(tmp_path, refs, {"subjects": SUBJECTS})) == [  # in the plan's order, by address
+        "subject.payments-value-2 does not exist on the cluster; the stack needs it (references:): create it in the "
+        "stack that owns it first",
+        "subject.refunds-value is not as the stack needs it: its compatibility level is NONE, FULL_TRANSITIVE or "
+        "stricter expected; version 2 does not exist (it has 1)"]  # payments-value's FULL meets BACKWARD
+    for level, met in (("BACKWARD", True), ("BACKWARD_TRANSITIVE", True), ("FORWARD", False), ("NONE", False)):
+        doc = {"subjects": {"payments-value": {**SUBJECTS["payments-value"], "effective_compatibility": level}}}
+        plan = _plan(tmp_path, "- {address: subject.payments-value, expect: {compatibility: BACKWARD}}\n", doc)
+        assert (not _said(plan)) is met, (level, _said(plan))
+
+
+def test_a_subject_on_a_registry_that_was_not_read_or_is_not_named_cannot_be_checked(tmp_path):
+    ref = "- {address: subject.payments-value, expect: {compatibility: BACKWARD}}\n"
+    plan = _plan(tmp_path, ref, {"subject_problem": "the schema registry could not be read: connection refused"})
+    assert _said(plan) == [
+        "subject.payments-value could not be read (the schema registry could not be read: connection refused): kplan "
+        "cannot tell whether it is as the stack needs it (references:), and a reference it cannot check is not met; "
+        "make it readable, or drop the reference"]
+    plan = _plan(tmp_path, ref, {"subject_problem": "no-registry"})
+    assert _said(plan)[0].startswith("subject.payments-value could not be read (the stack names no schema registry: "
+                                     "set cluster.schema_registry.url)")
+
+
+def test_the_subjects_a_plan_reads_include_the_referenced_ones(tmp_path):
+    from kplan.kinds.livejson import live_state_from_dict
+    from kplan.kinds.subject.attach import wanted
+    from kplan.stackfile import load_stack
+
+    path = tmp_path / "stack.yaml"
+    path.write_text(HEAD + "references:\n  - {address: subject.payments-value}\n  - {address: topic.payments}\n")
+    assert wanted(load_stack(path, None, {}), live_state_from_dict({})) == ["payments-value"]
+
+
+def _acls(**by_principal: list[str]) -> dict:
+    """acls of a live-state document from `resource|pattern|name|operation|permission|host` lines."""
+    keys = ("resource", "pattern", "name", "operation", "permission", "host")
+    return {"acls": {p.replace("_", ":", 1).replace("STAR", "*"): {"bindings": [dict(zip(keys, b.split("|")))
+                                                                               for b in bs]}
+                     for p, bs in by_principal.items()}}
+
+
+def test_an_acl_reference_is_met_as_the_authorizer_would_allow_it(tmp_path):
+    ref = """\
+        - address: acl.User:analytics
+          expect:
+            consume: {topics: [payments.events], groups: [analytics]}
+            allow: [{resource: topic, name: payments.audit, operations: [DESCRIBE_CONFIGS]}]
+        """
+    ways = {  # each grants all of it, in another way
+        "literal": _acls(User_analytics=["topic|literal|payments.events|READ|ALLOW|*",
+                                         "topic|literal|payments.events|DESCRIBE|ALLOW|*",
+                                         "group|literal|analytics|READ|ALLOW|*",
+                                         "topic|literal|payments.audit|DESCRIBE_CONFIGS|ALLOW|*"]),
+        "prefix, ALL and implied": _acls(User_analytics=["topic|prefixed|payments.|ALL|ALLOW|*",
+                                                         "group|prefixed|ana|READ|ALLOW|*"]),
+        "wildcards": _acls(User_analytics=["topic|literal|*|READ|ALLOW|*",  # READ implies DESCRIBE
+                                           "topic|literal|payments.audit|ALTER_CONFIGS|ALLOW|*"],
+                           User_STAR=["group|literal|*|READ|ALLOW|*"]),
+    }
+    for way, doc in ways.items():
+        assert not _said(_plan(tmp_path, ref, doc)), way
+
+
+def test_an_acl_reference_says_each_operation_missing_or_denied(tmp_path):
+    ref = """\
+        - address: acl.User:analytics
+          expect:
+            consume: {topics: ["prefix:payments."], groups: [analytics]}
+            allow: [{resource: cluster, operations: [IDEMPOTENT_WRITE]}]
+        """
+    doc = _acls(User_analytics=["topic|literal|payments.events|READ|ALLOW|*",  # one topic of the prefix only
+                                "topic|prefixed|payments|DESCRIBE|ALLOW|*",
+                                "group|literal|analytics|READ|ALLOW|10.0.0.7",  # from one host only
+                                "cluster|literal|kafka-cluster|IDEMPOTENT_WRITE|ALLOW|*"],
+                User_STAR=["cluster|literal|kafka-cluster|ALL|DENY|10.0.0.9"])
+    assert _said(_plan(tmp_path, ref, doc)) == [
+        "acl.User:analytics is not as the stack needs it: IDEMPOTENT_WRITE on cluster kafka-cluster is denied (deny "
+        "ALL on cluster kafka-cluster from 10.0.0.9); no READ on group analytics; no READ on topic prefix:payments."]
+    # a principal holding no ACLs at all is not "missing": it lacks each operation
+    assert _said(_plan(tmp_path, ref, _acls(User_other=["topic|literal|x|READ|ALLOW|*"])))[0].startswith(
+        "acl.User:analytics is not as the stack needs it: no IDEMPOTENT_WRITE on cluster kafka-cluster; no READ on "
+        "group analytics; no DESCRIBE on topic prefix:payments.; no READ on topic prefix:payments.")
+
+
+def test_acls_that_could_not_be_read_cannot_be_checked(tmp_path):
+    ref = "- {address: acl.User:analytics, expect: {produce: [payments.events]}}\n"
+    for problem, why in (("security-disabled", "the cluster has no authorizer (describe_acls answered "
+                                               "SECURITY_DISABLED), so it holds no ACLs"),
+                         ("not-authorized", "kplan's principal may not read ACLs (needs DESCRIBE on the cluster)")):
+        assert _said(_plan(tmp_path, ref, {"acl_problem": problem}))[0].startswith(
+            f"acl.User:analytics could not be read ({why}): kplan cannot tell")
+    # one kplan may read but not change is read
+    doc = {**_acls(User_analytics=["topic|literal|payments.events|WRITE|ALLOW|*"]),
+           "acl_problem": "not-authorized-alter"}
+    assert not _said(_plan(tmp_path, ref, doc))
+
+
+def test_an_acl_reference_loads_as_the_bindings_it_expects_and_its_mistakes_are_located(tmp_path):
+    from kplan.kinds.acl.model import AclBinding
+    from kplan.stackfile import load_stack
+
+    path = tmp_path / "stack.yaml"
+    path.write_text(HEAD + "references:\n  - {address: acl.User:a, expect: {produce: [\"prefix:o.\"]}}\n")
+    (ref,) = load_stack(path, None, {}).references
+    assert ref.expect == {"allow": (AclBinding("topic", "prefixed", "o.", "DESCRIBE"),
+                                    AclBinding("topic", "prefixed", "o.", "WRITE"))}
+    assert _load_errors(tmp_path, """\
+        - {address: acl.User:a}
+        - address: acl.User:b
+          expect:
+            allow:
+              - {resource: topic, name: x, operations: [READ]}
+              - {resource: cluster, name: c, operations: [ALTER]}
+        - {address: subject.s, expect: {state: running}}
+        """) == [
+        "stack.yaml:9:5: references[0]: references: acl.User:a: an ACL reference says what the principal must be "
+        "allowed: expect produce, consume, allow (as in the acls section)",
+        "stack.yaml:14:11: references[1].expect.allow[1]: references: acl.User:b: the cluster resource has no name or "
+        'pattern (it is always "kafka-cluster"): remove name and pattern',
+        "stack.yaml:15:34: references[2].expect: references: subject.s cannot expect state (a subject may expect "
+        "compatibility, version)"]
+
+
+def test_subject_and_acl_references_are_never_planned_deleted_or_orphans(tmp_path):
+    refs = """\
+        - {address: subject.payments-value, expect: {compatibility: BACKWARD}}
+        - {address: acl.User:analytics, expect: {produce: [payments.events]}}
+        """
+    claims = "claims:\n  - {prefix: payments, prune: true}\n  - {prefix: User:analytics, prune: true}\n"
+    doc = {"subjects": SUBJECTS, **_acls(User_analytics=["topic|literal|payments.events|WRITE|ALLOW|*"])}
+    for destroy in (False, True):
+        plan = _plan(tmp_path, refs, doc, head=HEAD + claims, destroy=destroy)
+        assert not plan.has_errors, plan.diagnostics
+        assert not [c.address for c in plan.changes if c.address in ("subject.payments-value", "acl.User:analytics")]

@@ -304,6 +304,37 @@ def test_the_plan_shows_the_violation_and_every_owners_totals_in_text_markdown_a
     assert [d["code"] for d in doc["diagnostics"]][2:] == ["policy:owner-max-partitions"]
 
 
+def test_a_plan_filtered_to_one_owner_shows_its_totals_only_and_every_error(tmp_path, monkeypatch):
+    from kplan.plan.select import select
+
+    _policy(tmp_path, "rules:\n  - rule: owner-max-partitions\n    max: 10\n"
+                      "  - rule: owner-max-topics\n    max: 1\n    severity: warning\n")
+    _topic_lines(tmp_path, [{"name": "a", "owner": "team-a", "partitions": 4},
+                            {"name": "b1", "owner": "team-b", "partitions": 6},
+                            {"name": "b2", "owner": "team-b", "partitions": 6},
+                            {"name": "c", "partitions": 1}])
+    monkeypatch.chdir(tmp_path)
+    plan = make_plan(load_stack("stack.yaml", environ={}), _live())
+    said = [(d.code, d.message.split(";")[0]) for d in plan.diagnostics if "owner" in d.code]
+    assert said == [
+        ("owner-totals", "owner team-a: 4 partitions of 10, 1 topic of 1"),
+        ("owner-totals", "owner team-b: 12 partitions of 10 (over), 2 topics of 1 (over)"),
+        ("owner-totals", "(no owner): 1 partition of 10, 1 topic of 1"),
+        ("policy:owner-max-partitions", "owner team-b has 12 partitions, more than the limit of 10"),
+        ("policy:owner-max-topics", "owner team-b has 2 topics, more than the limit of 1")]
+    mine = select(plan, "team-a", {})
+    assert [(d.code, d.message.split(";")[0]) for d in mine.diagnostics] == [
+        ("owner-totals", "owner team-a: 4 partitions of 10, 1 topic of 1"),
+        # an error stays, whoever's: the plan cannot be applied; another owner's warning goes with its totals
+        ("policy:owner-max-partitions", "owner team-b has 12 partitions, more than the limit of 10")]
+    assert "team-b:" not in render(mine, "text", color=False)
+    assert [d.message for d in select(plan, "team-b", {}).diagnostics if d.code == "owner-totals"] == [
+        "owner team-b: 12 partitions of 10 (over), 2 topics of 1 (over)"]
+    assert select(plan, None, {"tier": "gold"}).diagnostics == plan.diagnostics  # no owner chosen: every owner's
+    doc = json.loads(render(mine, "json"))
+    assert [d["path"] for d in doc["diagnostics"]] == [["owner", "team-a"], ["owner", "team-b"]]
+
+
 def test_status_shows_the_totals_without_counting_them(tmp_path, monkeypatch):
     _policy(tmp_path, "rules:\n  - rule: owner-max-partitions\n    max: 10\n")
     _topic_lines(tmp_path, [{"name": "a", "owner": "team-a", "partitions": 12},
