@@ -332,6 +332,9 @@ class Plan:
     # The declared systems this plan was allowed not to read (`--allow-unreadable`): empty for a complete plan.
     # Never "No changes" while it is not (kplan.render.common.summary_line).
     not_read: tuple[NotRead, ...] = ()
+    # The addresses the stack references (`references:`, kplan.plan.references): others' resources it needs, sorted;
+    # empty on a destroy. Renderers mark them (the HTML page's data flows: owned by another stack).
+    references: tuple[str, ...] = ()
 
     @cached_property
     def summary(self) -> Summary:  # a plan never changes: counted once (renderers ask several times)

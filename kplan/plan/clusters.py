@@ -26,4 +26,5 @@ def combine(groups: Sequence[tuple[str, Plan]]) -> Plan:
         destroy=first.destroy,
         groups=named,
         not_read=tuple(n for p in named for n in p.not_read),
+        references=tuple(sorted({r for p in named for r in p.references})),  # an address once, whichever cluster
     )

@@ -101,9 +101,11 @@ _unstructure(ResourceChange, ("address", "previous_address", "type", "name", "ac
              planned=override(omit_if_default=True, unstruct_hook=lambda p: p.to_json()), consumers=_OMIT_UNSET,
              previous_address=_OMIT_UNSET)
 _unstructure(Plan, ("format_version", "stack", "environment", "cluster_id", "destroy", "inputs_digest", "summary",
-                    "resource_changes", "diagnostics", "fingerprints", "not_read", "selection", "clusters"),
+                    "resource_changes", "diagnostics", "fingerprints", "not_read", "references", "selection",
+                    "clusters"),
              _parts, fingerprints=override(unstruct_hook=_sorted), selection=_OMIT_UNSET, changes=_OUT,
-             diagnostics=_OUT, not_read=_OUT, cluster_name=_OUT, groups=_OUT)
+             diagnostics=_OUT, not_read=_OUT, cluster_name=_OUT, groups=_OUT,
+             references=_OMIT_UNSET)  # absent: the stack references nothing (or a destroy)
 
 
 def _structure_change(d: Mapping[str, Any], _: object) -> ResourceChange:
@@ -133,4 +135,5 @@ converter.register_structure_hook(ResourceChange, _structure_change)
 _plan_from = make_dict_structure_fn(Plan, converter, changes=override(rename="resource_changes"), cluster_name=_OUT,
                                     groups=_OUT)
 converter.register_structure_hook(
-    Plan, lambda d, _: _plan_from({**d, "not_read": d.get("not_read") or ()}, Plan))  # older plans: absent
+    Plan, lambda d, _: _plan_from({**d, "not_read": d.get("not_read") or (), "references": d.get("references") or ()},
+                                  Plan))  # older plans: both absent

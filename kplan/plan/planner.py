@@ -96,6 +96,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
         not_read=not_read(live, allow_unreadable),
+        references=() if destroy else tuple(sorted(r.address for r in stack.references)),
     )
     return attach_consumers(plan, stack, live, allow_active=allow_active_consumers)
 

@@ -1,8 +1,9 @@
 """`references:` on the real broker, Connect worker and schema registry (issue 43): stack B's sink reads stack A's
 topic. B's plan checks the topic exists as B needs it (one located line when it does not), and B's apply and destroy
-never touch it. A subject's level and versions as the registry has them, and a principal's grants as the broker's
-authorizer holds them, are checked the same way; a connector on a Connect cluster that does not answer fails the plan
-as unread, not missing, even with --allow-unreadable."""
+never touch it; B's HTML page draws the topic in the sink's data flow marked referenced. A subject's level and
+versions as the registry has them, and a principal's grants as the broker's authorizer holds them, are checked the
+same way; a connector on a Connect cluster that does not answer fails the plan as unread, not missing, even with
+--allow-unreadable."""
 
 from __future__ import annotations
 
@@ -43,8 +44,13 @@ def test_a_stack_that_reads_another_stacks_topic(stack, admin, prefix, tmp_path)
 
     r = kplan("apply", str(path_a), "--auto-approve")
     assert r.code == 0, r.text
-    r = kplan("plan", str(path_b), "--detailed-exitcode")
+    report = tmp_path / "b.html"
+    r = kplan("plan", str(path_b), "--detailed-exitcode", "--report", str(report))
     assert r.code == 2 and "1 to add, 0 to change, 0 to destroy" in r.out, r.text  # the sink only
+    page = report.read_text()  # the data flows: the new sink reads A's topic, drawn as another stack's
+    assert f'<g class="n n-connector a-create" data-node="connector:{prefix}-sink">' in page, page
+    assert f'<g class="n n-topic ref" data-node="topic:{topic}"><title>topic {topic} (referenced: owned by another ' \
+           "stack)</title>" in page, page
     r = kplan("apply", str(path_b), "--auto-approve")
     assert r.code == 0, r.text
 

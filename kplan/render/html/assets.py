@@ -33,6 +33,7 @@ svg .n rect{fill:#fff;stroke:#8c959f}svg .n text{font-size:11px;fill:#1f2328}
 svg .n-source rect{fill:#ddf4ff}svg .n-group rect{fill:#fbefff}svg .n-connector rect{fill:#fff8c5}
 svg .a-create rect,svg .a-update rect,svg .a-delete rect,svg .a-replace rect,svg .a-restart rect,
 svg .a-update-metadata rect{stroke:var(--c);stroke-width:2.5}
+svg .ref rect{fill:#f6f8fa;stroke:#57606a;stroke-dasharray:4 3}svg .ref text{font-size:11px;font-style:italic}
 svg .e{fill:none;stroke:#afb8c1;stroke-width:1.2}svg .e.ec{stroke:#0969da;stroke-width:1.8}
 .legend span{margin-right:12px}.legend b{color:var(--c)}
 """

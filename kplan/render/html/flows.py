@@ -1,20 +1,25 @@
 """The data flows a plan touches, as a picture: CDC source -> connector -> topics -> the consumer groups and sink
 connectors that read them, each changed part marked by its action. Pure: the graph is read off the plan model
 (origins name a resource's CDC source, connector configs name their topics, a disrupted topic's change carries
-the groups reading it, a consumer group request names its topics), and drawn as inline SVG (no script needed)."""
+the groups reading it, a consumer group request names its topics), and drawn as inline SVG (no script needed).
+A part the stack references (`Plan.references`: another stack owns it) is drawn dashed and says so; a referenced
+resource that no flow of the plan reads or writes is not drawn."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
 
-from kplan.model.plan import Action, Plan, ResourceChange, ResourceType
+from kplan.model.plan import Action, Plan, ResourceChange, ResourceType, address_of
 
 # Columns, left to right: who writes, what is written, who reads.
 SOURCE, WRITER, TOPIC, READER = 0, 1, 2, 3
 COLUMN_TITLES = ("CDC source", "source connector", "topic", "consumer group / sink connector")
 MAX_NODES = 400  # drawn; the rest of the flows are counted in a line under the picture
 _W, _BOX, _ROW, _GAP, _TOP = 250, 210, 26, 18, 28
+# The plan's resource type of each kind of node that is one (a CDC source is not a resource).
+NODE_TYPES = {"topic": ResourceType.TOPIC, "connector": ResourceType.CONNECTOR, "group": ResourceType.CONSUMER_GROUP}
+REFERENCED = "referenced: owned by another stack"
 
 
 @dataclass
@@ -24,6 +29,7 @@ class Node:
     name: str
     column: int
     action: str | None = None  # the plan's action on it (None: not in the plan, e.g. a group reading a topic)
+    referenced: bool = False  # the stack references it (`references:`): another stack owns it
 
     @property
     def changed(self) -> bool:
@@ -63,6 +69,9 @@ def flow_graph(plan: Plan) -> Graph:
             _topic(g, ch, cdc_connectors)
         elif ch.type == ResourceType.CONSUMER_GROUP:
             _group(g, ch)
+    refs = frozenset(plan.references)
+    for n in g.nodes.values():
+        n.referenced = n.kind in NODE_TYPES and address_of(NODE_TYPES[n.kind], n.name) in refs
     return g
 
 
@@ -155,6 +164,11 @@ def flows_svg(plan: Plan) -> tuple[str, int, int]:
     nodes = [_node(n, pos[n.id]) for f in drawn for n in f]
     titles = "".join(f'<text class="col" x="{10 + i * _W}" y="16">{escape(t)}</text>'
                      for i, t in enumerate(COLUMN_TITLES))
+    if any(n.referenced for f in drawn for n in f):  # the key to the dashed boxes, under the flows
+        parts.append(f'<g class="key ref"><rect x="10" y="{y}" width="36" height="14" rx="4"/>'
+                     f'<text x="54" y="{y + 11}">dashed: referenced (references:), owned by another stack; the plan '
+                     "checks it, never changes it</text></g>")
+        y += 14 + _GAP
     svg = (f'<svg id="flow-svg" width="{4 * _W}" height="{y}" '
            f'viewBox="0 0 {4 * _W} {y}" role="img" aria-label="data flows the plan touches">'
            + titles + "".join(parts) + "".join(edges) + "".join(nodes) + "</svg>")
@@ -174,8 +188,8 @@ def _edge(name: str, a: tuple[int, int], b: tuple[int, int], changed: bool) -> s
 def _node(n: Node, at: tuple[int, int]) -> str:
     x, y = at
     text = n.name if len(n.name) <= 30 else n.name[:29] + "…"
-    cls = f"n n-{n.kind}" + (f" a-{n.action}" if n.changed else "")
-    mark = f" ({n.action})" if n.changed else ""
+    cls = f"n n-{n.kind}" + (f" a-{n.action}" if n.changed else "") + (" ref" if n.referenced else "")
+    mark = (f" ({n.action})" if n.changed else "") + (f" ({REFERENCED})" if n.referenced else "")
     return (f'<g class="{cls}" data-node="{escape(n.id)}"><title>{escape(n.kind)} {escape(n.name)}{escape(mark)}'
             f'</title><rect x="{x}" y="{y}" width="{_BOX}" height="19" rx="4"/>'
             f'<text x="{x + 6}" y="{y + 14}">{escape(text)}</text></g>')

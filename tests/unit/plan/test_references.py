@@ -307,3 +307,64 @@ def test_subject_and_acl_references_are_never_planned_deleted_or_orphans(tmp_pat
         plan = _plan(tmp_path, refs, doc, head=HEAD + claims, destroy=destroy)
         assert not plan.has_errors, plan.diagnostics
         assert not [c.address for c in plan.changes if c.address in ("subject.payments-value", "acl.User:analytics")]
+
+
+# -- the plan carries the stack's references (issue 43 item 1: the HTML page's data flows mark them) -----------------
+
+def test_the_plan_carries_the_referenced_addresses_sorted_and_a_destroy_none():
+    others = live([ltopic("payments", partitions=6)], [lconn("pay-cdc")], owned_topics=[], owned_connectors=[])
+    s = stack(references=(_ref("topic.payments"), _ref("connector.pay-cdc")))
+    assert make_plan(s, others).references == ("connector.pay-cdc", "topic.payments")
+    assert make_plan(s, others, destroy=True).references == ()
+    assert make_plan(stack([topic("orders")]), others).references == ()
+
+
+def _schema_valid(doc):
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[3] / "schemas" / "plan.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+def test_the_plan_json_writes_the_references_when_there_are_any_and_reads_them_back():
+    import json
+
+    from kplan.plan.serialize import plan_from_dict, plan_to_dict
+    from kplan.state.planfile import dumps_plan, loads_plan
+
+    others = live([ltopic("payments", partitions=6)], [lconn("pay-cdc")], owned_topics=[], owned_connectors=[])
+    plan = make_plan(stack(references=(_ref("topic.payments"), _ref("connector.pay-cdc"))), others)
+    doc = plan_to_dict(plan)
+    assert doc["references"] == ["connector.pay-cdc", "topic.payments"]
+    assert list(doc).index("references") == list(doc).index("fingerprints") + 1  # the format's key order
+    _schema_valid(doc)
+    assert plan_from_dict(doc) == plan
+    saved = dumps_plan(plan, stack_path="stack.yaml")
+    assert loads_plan(saved).references == plan.references
+    bare = plan_to_dict(make_plan(stack([topic("orders")]), others))
+    assert "references" not in bare  # absent when the stack references nothing
+    _schema_valid(bare)
+    older = json.loads(saved)
+    del older["references"]  # a plan saved before the field
+    assert loads_plan(json.dumps(older)).references == ()
+
+
+def test_a_plan_of_several_clusters_carries_every_clusters_references_once():
+    from dataclasses import replace
+
+    from kplan.plan.clusters import combine
+    from kplan.plan.serialize import plan_from_dict, plan_to_dict
+
+    others = live([ltopic("payments", partitions=6), ltopic("refunds")], owned_topics=[])
+    east = replace(make_plan(stack(references=(_ref("topic.payments"),)), others), cluster_id="e")
+    west = replace(make_plan(stack(references=(_ref("topic.refunds"), _ref("topic.payments"))), others),
+                   cluster_id="w")
+    combined = combine([("east", east), ("west", west)])
+    assert combined.references == ("topic.payments", "topic.refunds")
+    doc = plan_to_dict(combined)
+    assert doc["references"] == ["topic.payments", "topic.refunds"] and doc["clusters"]
+    _schema_valid(doc)
+    assert plan_from_dict(doc).references == combined.references

@@ -122,6 +122,36 @@ def test_flows_from_cdc_source_through_topics_to_readers():
     assert '<g class="n n-topic a-create" data-node="topic:pg.public.t0">' in page
 
 
+def test_a_referenced_topic_in_a_flow_is_marked_owned_by_another_stack_and_one_in_none_is_not_drawn():
+    """The stack's sink reads `payments`, which it references (another stack owns it); it also references
+    `refunds`, which nothing of the stack reads or writes."""
+    from builders import lconn, live, ltopic, stack
+
+    from kplan.model.desired import ConnectorSpec, ConnectorState, Origin, Reference, freeze
+    from kplan.plan.planner import make_plan
+
+    sink = ConnectorSpec("pay-sink", freeze({"tasks.max": "1", "connector.class": SINK, "topics": "payments",
+                                             "file": "/tmp/x"}), ConnectorState.RUNNING)
+    others = live([ltopic("payments"), ltopic("refunds")], [lconn("other", {"connector.class": SINK})],
+                  owned_topics=[], owned_connectors=[])
+    refs = tuple(Reference(a, freeze({}), Origin("stack.yaml", 3)) for a in ("topic.payments", "topic.refunds"))
+    plan = make_plan(stack(connectors=[sink], references=refs), others)
+    assert not plan.has_errors, plan.diagnostics
+    g = flow_graph(plan)
+    assert g.nodes["topic:payments"].referenced and not g.nodes["connector:pay-sink"].referenced
+    assert "topic:refunds" not in g.nodes
+    page = render(plan, "html")
+    assert ('<g class="n n-topic ref" data-node="topic:payments"><title>topic payments (referenced: owned by '
+            "another stack)</title>") in page
+    assert '<g class="n n-connector a-create" data-node="connector:pay-sink">' in page
+    assert re.findall(r'<g class="n [^"]* ref" data-node="([^"]+)"', page) == ["topic:payments"]
+    assert "refunds" not in page.split('id="changes"')[0]
+    assert '<g class="key ref">' in page and "dashed: referenced (references:), owned by another stack" in page
+    # without the reference the same topic is drawn like any other, and the picture has no key
+    plain = render(make_plan(stack(connectors=[sink]), others), "html")
+    assert '<g class="n n-topic" data-node="topic:payments">' in plain and "key ref" not in plain
+
+
 def test_flows_show_the_consumer_groups_of_a_disrupted_topic(tmp_path, monkeypatch):
     """The golden `consumers` case: its live state lists groups on the topics the plan disrupts."""
     from pathlib import Path
