@@ -150,10 +150,11 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
 
 
 def _left_behind(plan) -> list[str]:
-    """What a deleted PostgreSQL source left, with the SQL to drop it (kinds.cdc_cleanup): part of the last words."""
-    from kplan.kinds.connector.cdc_cleanup import LEFT_CODE
+    """What the applied changes left for a person to do, as each kind's UNIT says it (`left_behind`: e.g. what a
+    deleted PostgreSQL source left, with the SQL to drop it): part of the last words."""
+    from kplan.kinds import UNITS
 
-    return [d.format() for d in plan.diagnostics if d.code == LEFT_CODE]
+    return [line for u in UNITS if u.left_behind is not None for line in u.left_behind(plan)]
 
 
 def _run_all(ctx: click.Context, stack, opts, color: bool, allow_unreadable: frozenset[str] = frozenset()) -> None:

@@ -71,7 +71,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
 
     import yaml
 
-    from kplan.importer import ImportOptions, build_import
+    from kplan.importer import ImportOptions, build_import, refuse_plaintext
 
     for pattern in (*include, *exclude):
         try:
@@ -120,7 +120,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     header = HEADER.format(cluster_id=live.cluster_id, target=out,
                            connect=" and its Kafka Connect cluster" if stack.cluster.connect_url else "")
     texts = {name: header + "\n" + dump(doc) for name, doc in documents.items()}
-    _refuse_plaintext(live, imported, options, texts)
+    refuse_plaintext(live, imported, texts)
     if split:
         target.mkdir(parents=True, exist_ok=True)
     elif target.parent != Path(""):
@@ -206,107 +206,25 @@ def dump(doc: dict) -> str:
     return yaml.dump(doc, Dumper=Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=120)
 
 
-def _refuse_plaintext(live, imported, options, texts: dict[str, str]) -> None:
-    """The last check before writing: no secret value that was replaced by a reference appears anywhere (the same
-    password in a second, innocently named key would otherwise be written out)."""
-    from kplan.model.plan import ResourceType
-    from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
-
-    for entry in imported.connectors:
-        connector = live.of(ResourceType.CONNECTOR).resources[entry["name"]]
-        for key, value in connector.config.items():
-            if imported_value(connector.name, key, value)[1] is None:
-                continue
-            if len(value) >= MIN_SCRUB_LENGTH and any(value in text for text in texts.values()):
-                raise KplanError(f"connector {connector.name!r}: the secret of {key!r} also appears in another "
-                                 "value of the imported stack; nothing was written — exclude the connector "
-                                 "(--exclude) and declare it by hand")
-
-
 def recognise_cdc(imported, live, stack, template_dirs):
     """Replace each Debezium connector (and its table topics) by a `cdc:` source when kplan's own expansion of the
-    candidate source, planned against the live state, changes nothing; otherwise keep it plain and say why."""
-    import json
-    from dataclasses import replace
-
+    candidate source, planned against the live state, changes nothing (kplan.importer.cdc.recognised); otherwise
+    keep it plain and say why. The I/O here: each candidate is loaded with the real loader, from a probe file."""
     import yaml
 
-    from kplan.importer.cdc import cdc_candidate, metadata_differs, refined
-    from kplan.model.desired import freeze
-    from kplan.model.metadata import Meta
-    from kplan.model.plan import ResourceType
-    from kplan.plan.planner import make_plan
-    from kplan.secrets import SecretValues, imported_value
+    from kplan.importer.cdc import recognised
     from kplan.stackfile import StackError, load_stack
 
-    # The probe plans as a stack that owns nothing, so only "is it the same" counts (not ownership).
-    probe_live = replace(live, foreign_owners=freeze({}), unfinished_run=None, locked=False,
-                         kinds=freeze({t: replace(k, owned=frozenset(), protected=frozenset())
-                                       for t, k in live.kinds.items()}))
     cluster = {"bootstrap_servers": stack.cluster.bootstrap_servers, "connect_url": "http://connect.invalid:8083"}
-    variables = dict(imported.variables)
-    notes = list(imported.notes)
-    sources: list[dict] = []
-    drop_connectors: set[str] = set()
-    drop_topics: set[str] = set()
-
-    def load(entry: dict, tmp: Path):
-        path = tmp / "probe.yaml"
-        path.write_text(yaml.safe_dump({"stack": "kplan-import-probe", "cluster": cluster, "cdc": [entry]}),
-                        encoding="utf-8")
-        return load_stack(str(path), environ=os.environ, template_dirs=template_dirs)
-
     with tempfile.TemporaryDirectory(prefix="kplan-import-cdc-") as tmpdir:
-        tmp = Path(tmpdir)
-        for written in imported.connectors:
-            connector = live.of(ResourceType.CONNECTOR).resources[written["name"]]
-            wanted: dict[str, str] = {}
-            entry, table_topics, why = cdc_candidate(connector, live.of(ResourceType.TOPIC).resources, wanted,
-                                                     Meta.from_json(written))
-            if entry is None:
-                if why:
-                    notes.append(f"connector {connector.name!r} kept as a plain connector, not a cdc source: {why}")
-                continue
+        path = Path(tmpdir) / "probe.yaml"
+
+        def load(entry: dict):
+            path.write_text(yaml.safe_dump({"stack": "kplan-import-probe", "cluster": cluster, "cdc": [entry]}),
+                            encoding="utf-8")
             try:
-                first = load(entry, tmp)
-                generated = next(c.config for c in first.of("connectors") if c.name == connector.name)
-                entry = refined(entry, generated, connector, wanted)
-                candidate = load(entry, tmp)
+                return load_stack(str(path), environ=os.environ, template_dirs=template_dirs), None
             except StackError as e:
-                reason = e.diagnostics[0].message if e.diagnostics else str(e)
-                notes.append(f"connector {connector.name!r} kept as a plain connector: kplan cannot load it as a "
-                             f"cdc source ({reason})")
-                continue
-            differs = metadata_differs(candidate, live.metadata)
-            if differs:
-                notes.append(f"connector {connector.name!r} kept as a plain connector: as a cdc source it would give "
-                             f"its owner, description and labels to {', '.join(differs)}, whose metadata differ")
-                continue
-            # the references stand for the live values: compare as the plan of the written file will
-            secrets = {}
-            for key, value in connector.config.items():
-                ref, variable = imported_value(connector.name, key, value)
-                if variable is not None:
-                    secrets[f"${{secret:env:{variable}}}"] = value
-            if "database.password" in connector.config:
-                secrets[entry["connection"]["password"]] = connector.config["database.password"]
-            plan = make_plan(candidate, probe_live, secrets=SecretValues(values=secrets))
-            changed = [f"{c.address} ({', '.join('.'.join(map(str, a.path)) for a in c.attributes) or c.action.value})"
-                       for c in plan.changes if c.is_change]
-            if changed or plan.has_errors:
-                what = ", ".join(changed) or plan.errors[0].message
-                notes.append(f"connector {connector.name!r} kept as a plain connector: as a cdc source its plan "
-                             f"would change {what}")
-                continue
-            sources.append(entry)
-            variables.update(wanted)
-            drop_connectors.add(connector.name)
-            drop_topics.update(t.name for t in candidate.of("topics"))
-            drop_topics.update(table_topics)
-    if not sources:
-        return replace(imported, notes=tuple(notes))
-    connectors = tuple(c for c in imported.connectors if c["name"] not in drop_connectors)
-    written = json.dumps([connectors, sources])  # keep the variables the written entries still reference
-    return replace(imported, topics=tuple(t for t in imported.topics if t["name"] not in drop_topics),
-                   connectors=connectors, cdc=tuple(sources), notes=tuple(notes),
-                   variables={k: v for k, v in variables.items() if f"${{secret:env:{k}}}" in written})
+                return None, e.diagnostics[0].message if e.diagnostics else str(e)
+
+        return recognised(imported, live, load)

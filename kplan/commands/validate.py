@@ -34,7 +34,7 @@ def validate_command(ctx, paths, environment, template_dirs, quiet):
 
 def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet: bool = False, environ=None,
                  echo=print) -> bool:
-    from kplan.kinds import stack_sections
+    from kplan.kinds import UNITS
     from kplan.model.diagnostics import Severity
     from kplan.stackfile import validate_stack
 
@@ -45,6 +45,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
     lines: list = []
     summaries: list[str] = []
     ok = True
+    sections = [u.section for u in UNITS if u.section is not None]  # in the kinds' order
     for env in targets:
         stack, diags = validate_stack(path, env, environ, template_dirs,
                                       environments_out=declared if environment is None and env is None else None,
@@ -60,10 +61,9 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
                 lines.append(d)
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
-            n_t, n_c = len(stack.of("topics")), len(stack.of("connectors"))
-            extra = "".join(f", {plural(len(stack.of(s)), m.noun)}" for s, m in stack_sections().items() if stack.of(s))
-            extra += f", {plural(len(warnings), 'warning')}" if warnings else ""
-            summaries.append(f"{label}: valid ({plural(n_t, 'topic')}, {plural(n_c, 'connector')}{extra})")
+            counts = [plural(len(stack.of(s.key)), s.noun) for s in sections if s.always_counted or stack.of(s.key)]
+            counts += [plural(len(warnings), 'warning')] if warnings else []
+            summaries.append(f"{label}: valid ({', '.join(counts)})")
         else:
             ok = False
             extra = f", {plural(len(warnings), 'warning')}" if warnings else ""

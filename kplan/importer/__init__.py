@@ -7,6 +7,6 @@ secrets replaced by `${secret:env:...}` references (the rule is `kplan.secrets.i
 entries as its `importer.py` writes them.
 """
 
-from kplan.importer.build import Imported, ImportOptions, build_import
+from kplan.importer.build import Imported, ImportOptions, build_import, refuse_plaintext
 
-__all__ = ["ImportOptions", "Imported", "build_import"]
+__all__ = ["ImportOptions", "Imported", "build_import", "refuse_plaintext"]

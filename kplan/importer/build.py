@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from kplan.errors import KplanError
 from kplan.kinds import UNITS
 from kplan.kinds.importing import ImportContext
 from kplan.model.desired import DEFAULT_CONNECT
@@ -18,7 +19,7 @@ from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.model.plan import ResourceType
 from kplan.rules.names import is_platform_topic
 from kplan.rules.stack_values import connector_config_value, topic_config_value
-from kplan.secrets import imported_value
+from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
 
 _STATES = {"PAUSED": "paused", "STOPPED": "stopped"}  # RUNNING (and FAILED: a fault, not a wish) is the default
 
@@ -160,5 +161,16 @@ def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: 
     return entry
 
 
-
-
+def refuse_plaintext(live: LiveState, imported: Imported, texts: Mapping[str, str]) -> None:
+    """The last check before the files are written (`texts`: their text by name): no secret value that was replaced
+    by a reference appears anywhere (the same password in a second, innocently named key would otherwise be written
+    out)."""
+    for entry in imported.connectors:
+        connector = live.of(ResourceType.CONNECTOR).resources[entry["name"]]
+        for key, value in connector.config.items():
+            if imported_value(connector.name, key, value)[1] is None:
+                continue
+            if len(value) >= MIN_SCRUB_LENGTH and any(value in text for text in texts.values()):
+                raise KplanError(f"connector {connector.name!r}: the secret of {key!r} also appears in another "
+                                 "value of the imported stack; nothing was written — exclude the connector "
+                                 "(--exclude) and declare it by hand")

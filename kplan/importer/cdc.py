@@ -1,21 +1,28 @@
 """Debezium connectors back as `cdc:` sources (`kplan import --cdc`): the candidate source a connector's config
-suggests, and its refinement once kplan's own expansion of it is known.
+suggests, its refinement once kplan's own expansion of it is known, and the decision (`recognised`).
 
-Pure. Whether the expansion reproduces the connector and its per-table topics *exactly* is decided at the edge
-(`kplan/commands/import_.py`), by expanding the candidate with the real loader and planning it against the live
-state: only a candidate whose plan has no change replaces the plain connector and topics.
+Pure. A candidate replaces the plain connector and its per-table topics only when its expansion reproduces them
+*exactly*: expanded with the real loader (handed in by the edge, `kplan/commands/import_.py`, which writes the
+probe file) and planned against the live state, its plan has no change.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+import json
+from dataclasses import replace
+from typing import Callable, Mapping
 
-from kplan.importer.build import topic_entry
-from kplan.model.desired import DEFAULT_CONNECT, Stack
-from kplan.model.live import LiveConnector, LiveTopic
+from kplan.importer.build import Imported, topic_entry
+from kplan.model.desired import DEFAULT_CONNECT, Stack, freeze
+from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.model.metadata import EMPTY, Meta
+from kplan.model.plan import ResourceType
+from kplan.plan.planner import make_plan
 from kplan.rules.stack_values import connector_config_value
-from kplan.secrets import imported_value
+from kplan.secrets import SecretValues, imported_value
+
+# The real loader over a `cdc:` entry: (the stack it expands to, None), or (None, why kplan cannot load it).
+Load = Callable[[dict], "tuple[Stack | None, str | None]"]
 
 ENGINES = {
     "io.debezium.connector.postgresql.PostgresConnector": "postgres",
@@ -120,3 +127,78 @@ def metadata_differs(candidate: Stack, recorded: Mapping[str, Meta]) -> list[str
     declared += [("connector", "connectors", c.name) for c in candidate.of("connectors")]
     return [f"{word}.{name}" for word, section, name in declared
             if candidate.meta(section, name) != recorded.get(f"{word}.{name}", EMPTY)]
+
+
+def recognised(imported: Imported, live: LiveState, load: Load) -> Imported:
+    """`imported` with each Debezium connector (and its table topics) replaced by a `cdc:` source when kplan's own
+    expansion of the candidate source (`load`), planned against the live state, changes nothing; otherwise kept
+    plain, with a note saying why."""
+    # The probe plans as a stack that owns nothing, so only "is it the same" counts (not ownership).
+    probe_live = replace(live, foreign_owners=freeze({}), unfinished_run=None, locked=False,
+                         kinds=freeze({t: replace(k, owned=frozenset(), protected=frozenset())
+                                       for t, k in live.kinds.items()}))
+    variables = dict(imported.variables)
+    notes = list(imported.notes)
+    sources: list[dict] = []
+    drop_connectors: set[str] = set()
+    drop_topics: set[str] = set()
+    for written in imported.connectors:
+        connector = live.of(ResourceType.CONNECTOR).resources[written["name"]]
+        wanted: dict[str, str] = {}
+        entry, table_topics, why = cdc_candidate(connector, live.of(ResourceType.TOPIC).resources, wanted,
+                                                 Meta.from_json(written))
+        if entry is None:
+            if why:
+                notes.append(f"connector {connector.name!r} kept as a plain connector, not a cdc source: {why}")
+            continue
+        entry, candidate, reason = _expanded(entry, connector, wanted, load)
+        if candidate is None:
+            notes.append(f"connector {connector.name!r} kept as a plain connector: kplan cannot load it as a "
+                         f"cdc source ({reason})")
+            continue
+        differs = metadata_differs(candidate, live.metadata)
+        if differs:
+            notes.append(f"connector {connector.name!r} kept as a plain connector: as a cdc source it would give "
+                         f"its owner, description and labels to {', '.join(differs)}, whose metadata differ")
+            continue
+        # the references stand for the live values: compare as the plan of the written file will
+        secrets = {}
+        for key, value in connector.config.items():
+            ref, variable = imported_value(connector.name, key, value)
+            if variable is not None:
+                secrets[f"${{secret:env:{variable}}}"] = value
+        if "database.password" in connector.config:
+            secrets[entry["connection"]["password"]] = connector.config["database.password"]
+        plan = make_plan(candidate, probe_live, secrets=SecretValues(values=secrets))
+        changed = [f"{c.address} ({', '.join('.'.join(map(str, a.path)) for a in c.attributes) or c.action.value})"
+                   for c in plan.changes if c.is_change]
+        if changed or plan.has_errors:
+            what = ", ".join(changed) or plan.errors[0].message
+            notes.append(f"connector {connector.name!r} kept as a plain connector: as a cdc source its plan "
+                         f"would change {what}")
+            continue
+        sources.append(entry)
+        variables.update(wanted)
+        drop_connectors.add(connector.name)
+        drop_topics.update(t.name for t in candidate.of("topics"))
+        drop_topics.update(table_topics)
+    if not sources:
+        return replace(imported, notes=tuple(notes))
+    connectors = tuple(c for c in imported.connectors if c["name"] not in drop_connectors)
+    kept = json.dumps([connectors, sources])  # keep the variables the written entries still reference
+    return replace(imported, topics=tuple(t for t in imported.topics if t["name"] not in drop_topics),
+                   connectors=connectors, cdc=tuple(sources), notes=tuple(notes),
+                   variables={k: v for k, v in variables.items() if f"${{secret:env:{k}}}" in kept})
+
+
+def _expanded(entry: dict, connector: LiveConnector, variables: dict[str, str], load: Load
+              ) -> tuple[dict, Stack | None, str | None]:
+    """(the refined entry, the stack it loads as, None), or (…, None, why it cannot be loaded): loaded once to learn
+    the connector config kplan generates, refined by it (`refined`), and loaded again."""
+    first, why = load(entry)
+    if first is None:
+        return entry, None, why
+    generated = next(c.config for c in first.of("connectors") if c.name == connector.name)
+    entry = refined(entry, generated, connector, variables)
+    candidate, why = load(entry)
+    return entry, candidate, why

@@ -1,27 +1,28 @@
 """A resource kind's one registration (`UNIT` in `kplan/kinds/<kind>/unit.py`): what the rest of kplan derives its
 per-kind lists from — the planner's and the status report's kinds (`kplan.kinds.KINDS`), apply's step types and
 builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.handlers`), the
-ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render` — and the
-loader's view of its stack section (`StackSection`). A `unit.py` imports nothing but this module: every part is
-named by reference ("module:name") and imported on first use, so loading a stack imports the units and the
-sections' modules only, and planning never loads apply's steps. Jikkou's extension registration is the model: one
-place per kind."""
+ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render`, the
+secret references every plan checks and the secrets a run masks, the groups the consumer guard discounts, apply's
+last words — and the loader's view of its stack section (`StackSection`). A `unit.py` imports nothing but this
+module: every part is named by reference ("module:name") and imported on first use, so loading a stack imports the
+units and the sections' modules only, and planning never loads apply's steps. Jikkou's extension registration is the
+model: one place per kind."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, cast
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind
     from kplan.kinds.importing import KindImporter
     from kplan.kinds.step import Planned, StepBase
-    from kplan.model.desired import Stack
+    from kplan.model.desired import Origin, Stack
     from kplan.model.live import KindState, LiveState
     from kplan.model.ownership import Entry, NamesPart, Ownership
-    from kplan.model.plan import Plan
+    from kplan.model.plan import Plan, ResourceChange
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
 # each with the unmasked values its run needs in memory only.
@@ -30,6 +31,8 @@ FollowUp = Callable[["Stack", "LiveState", Any, bool], "LiveState"]  # the reade
 # (plan, stack, live, destroy, the record's parts of the kinds before it in ORDER) -> its part once the plan is
 # applied: entries, or a names-only kind's NamesPart.
 RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, "Ownership"], "Mapping[str, Entry] | NamesPart"]
+# A declared value that may hold a `${secret:...}` reference: (the value, its attribute path, its origin).
+SecretField = tuple[str, tuple[str, ...], "Origin | None"]
 
 
 @cache
@@ -58,6 +61,9 @@ class StackSection:
     borrows: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     check_members_ref: str | None = None  # its checks across the clusters of a several-cluster stack
     digest_inputs_ref: str | None = None  # the files its specs read, for the stack's inputs digest
+    # `kplan validate`'s summary counts its entries even when the stack declares none (the sections every stack
+    # is about); another section is counted only when it has entries.
+    always_counted: bool = False
 
     @property
     def build(self) -> Callable[..., tuple[object, ...]]:
@@ -100,6 +106,19 @@ class KindUnit:
     importer_ref: str | None = None
     # A declared resource as `kplan render` shows it (kplan.stackfile.export).
     render_ref: str | None = None
+    # The values of a declared resource that may hold a `${secret:...}` reference, each as (value, its attribute
+    # path, its origin): every one must resolve on every plan (kplan.plan.secret_refs).
+    secret_fields_ref: str | None = None
+    # The plaintext secret values a run may meet in its declared and live resources (stack, live -> values): the
+    # executor masks them, and no output shows them (kplan.session.plan.run_secrets).
+    run_secrets_ref: str | None = None
+    # The consumer groups a change of one of its resources takes away before any topic step (change, live -> group
+    # -> what takes it away, in words): the consumer guard shows them so and does not count them
+    # (kplan.plan.consumers.leaving).
+    takes_groups_ref: str | None = None
+    # What its changes leave for a person to do once applied (plan -> lines, e.g. a deleted PostgreSQL source's
+    # slot and publication with the SQL to drop them): apply repeats them after its summary.
+    left_behind_ref: str | None = None
 
     @property
     def kind(self) -> "AnyKind":
@@ -144,3 +163,19 @@ class KindUnit:
     @property
     def render(self) -> "Callable[[Any], dict[str, Any]] | None":
         return _resolve(self.render_ref) if self.render_ref else None
+
+    @property
+    def secret_fields(self) -> "Callable[[Any], Iterable[SecretField]] | None":
+        return _resolve(self.secret_fields_ref) if self.secret_fields_ref else None
+
+    @property
+    def run_secrets(self) -> "Callable[[Stack, LiveState], Iterable[str]] | None":
+        return _resolve(self.run_secrets_ref) if self.run_secrets_ref else None
+
+    @property
+    def takes_groups(self) -> "Callable[[ResourceChange, LiveState], Mapping[str, str]] | None":
+        return _resolve(self.takes_groups_ref) if self.takes_groups_ref else None
+
+    @property
+    def left_behind(self) -> "Callable[[Plan], list[str]] | None":
+        return _resolve(self.left_behind_ref) if self.left_behind_ref else None

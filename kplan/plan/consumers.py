@@ -20,8 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from kplan.kinds.connector.connects import sink_group_of
-from kplan.kinds.streams_app.kind import StreamsAppPlanned
+from kplan.kinds import UNITS
 from kplan.kinds.topic.kind import TopicPlanned
 from kplan.model.consumers import ConsumerContext, GroupOnTopic, LiveConsumers, TopicPositions
 from kplan.model.desired import Stack, TopicSpec
@@ -129,30 +128,17 @@ def _ordered(plan: Plan, extra: list[PlanDiagnostic]) -> tuple[PlanDiagnostic, .
 
 def leaving(plan: Plan, live: LiveState) -> dict[str, str]:
     """group -> what takes it away, for the consumer groups of what this plan removes before any topic step (the
-    connectors' phases and DELETE_ACLS run before REPLACE_TOPICS and DELETE_TOPICS, kplan.kinds.step.Phase): a sink
-    connector it deletes (apply stops it and resets its offsets first) or stops, and a Kafka Streams application
-    it removes (its group is its application.id; its READ on it is deleted first, with its other ACLs)."""
+    connectors' phases and DELETE_ACLS run before REPLACE_TOPICS and DELETE_TOPICS, kplan.kinds.step.Phase), as
+    each kind's UNIT says it (`takes_groups`): a sink connector it deletes (apply stops it and resets its offsets
+    first) or stops, a Kafka Streams application it removes (its group is its application.id; its READ on it is
+    deleted first, with its other ACLs)."""
+    taken = {u.kind.type: u.takes_groups for u in UNITS if u.takes_groups is not None}
     out: dict[str, str] = {}
     for c in plan.changes:
-        if c.type == ResourceType.CONNECTOR and c.action in (Action.DELETE, Action.UPDATE):
-            conn = live.of(ResourceType.CONNECTOR).resources.get(c.name)
-            group = sink_group_of(conn.config, conn.connect_name) if conn is not None else None
-            stopped = c.action == Action.UPDATE and (c.after or {}).get("state") == "stopped" and (
-                (c.before or {}).get("state") != "stopped")
-            if group is not None and (c.action == Action.DELETE or stopped):
-                how = "deleted" if c.action == Action.DELETE else "stopped"
-                out[group] = f"this stack's connector {c.name}, {how} first"
-        elif c.type == ResourceType.STREAMS_APP and _loses_its_group(c):
-            out[c.name] = f"this stack's Kafka Streams application {c.name}, removed first (its ACLs deleted)"
+        takes = taken.get(c.type)
+        if takes is not None:
+            out.update(takes(c, live))
     return out
-
-
-def _loses_its_group(c: ResourceChange) -> bool:
-    """The application's change deletes its READ on its own group (its application.id): it is removed (a destroy
-    keeps its internal topics and so is an update, not a delete)."""
-    deleted = c.planned.delete if isinstance(c.planned, StreamsAppPlanned) else ()
-    return any(b.resource == "group" and b.pattern == "literal" and b.name == c.name and b.operation == "READ"
-               for _, b in deleted)
 
 
 def context_of(topic: str, need: Disruption, consumers: LiveConsumers,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator, TypeAlias
 
+from kplan.kinds import UNITS
 from kplan.model.plan import PlanDiagnostic, error, warning
 from kplan.secrets import references_in
 
@@ -25,14 +26,17 @@ About: TypeAlias = tuple[str | None, tuple[str, ...] | None]
 
 
 def _declared(stack: "Stack") -> Iterator[tuple[str, str | None, tuple[str, ...] | None, "Origin | None"]]:
-    """(value, address, path, origin) of every value the stack declares that may hold a reference."""
-    for user in stack.of("users"):
-        yield user.password, f"user.{user.name}", ("password",), user.origin
-    for spec in stack.of("connectors"):
-        for key, value in spec.config.items():
-            yield value, f"connector.{spec.name}", ("config", key), spec.config_origins.get(key, spec.origin)
-        if spec.on_destroy is not None:
-            yield spec.on_destroy.password, f"connector.{spec.name}", ("on_destroy", "password"), spec.origin
+    """(value, address, path, origin) of every value the stack declares that may hold a reference: each kind's
+    (its UNIT's `secret_fields`, in the kinds' order; the plan orders the diagnostics by address), then the
+    cluster's."""
+    for unit in UNITS:
+        fields = unit.secret_fields
+        if fields is None:
+            continue
+        kind = unit.kind
+        for spec in kind.declared(stack):
+            for value, path, origin in fields(spec):
+                yield value, kind.address(spec.name), path, origin
     cluster = stack.cluster
     registry: list[str | None] = [cluster.schema_registry_url, *cluster.schema_registry.references()]
     connect: list[str | None] = [cluster.connect_url, *cluster.connect.references()]

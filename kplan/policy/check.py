@@ -204,10 +204,7 @@ def _forbidden_classes(rule: Rule, r: Resource, env: str | None) -> Iterator[Fin
 def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
     """An owner or label rule over every resource an entry of the stack declares (`Stack.metadata`: every kind's,
     CDC-generated ones included), or those of the rule's `kinds`: one located line per violation."""
-    specs: dict[tuple[str, str], Any] = {("topics", t.name): t for t in stack.of("topics")}
-    specs.update({("connectors", c.name): c for c in stack.of("connectors")})
-    for section, items in stack.kinds.items():
-        specs.update({(section, x.name): x for x in items})
+    specs: dict[tuple[str, str], Any] = {(section, x.name): x for section, items in stack.kinds.items() for x in items}
     out = []
     for (section, name), meta in sorted(stack.metadata.items()):
         spec = specs.get((section, name))

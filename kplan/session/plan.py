@@ -113,18 +113,15 @@ def scrubbed(plan):
 
 
 def run_secrets(stack: Stack, live, secrets: SecretValues) -> tuple[str, ...]:
-    """Every secret value a run may meet: the stack's resolved secrets and plaintext secret values, the live
-    connectors' secret values (a before-image may be restored), the client properties' secrets."""
+    """Every secret value a run may meet: the stack's resolved secrets, each kind's plaintext secret values in the
+    stack and on the cluster (its UNIT's `run_secrets`: a connector's; a before-image may be restored), the client
+    properties' secrets."""
     from kplan.secrets import has_secret_ref, remember, secret_keys
 
     values: set[str] = set(secrets.plaintexts())
-    for spec in stack.of("connectors"):
-        values.update(v for k in secret_keys(spec.config, declared=spec.sensitive_keys)
-                      if not has_secret_ref(v := spec.config[k]))
-    from kplan.model.plan import ResourceType
-
-    for conn in live.of(ResourceType.CONNECTOR).resources.values():
-        values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
+    for unit in UNITS:
+        if unit.run_secrets is not None:
+            values.update(unit.run_secrets(stack, live))
     values.update(str(v) for k, v in stack.cluster.client_properties.items()
                   if k in secret_keys(stack.cluster.client_properties) and not has_secret_ref(str(v)))
     remember(values)

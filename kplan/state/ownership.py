@@ -1,10 +1,11 @@
-"""The ownership record: which topics and connectors each stack created, kept in the cluster itself.
+"""The ownership record: which resources each stack created, kept in the cluster itself.
 
-A compacted topic `__kplan_ownership`, keyed by stack name, whose latest value is
-`{"stack": ..., "topics": [...], "connectors": [...], "protected_topics": [...], "protected_connectors": [...],
-"updated_at": ...}`. Plans delete only what their stack owns;
-a topic or connector created by a person or another stack is never touched. Keeping it in the cluster (not in a
-local state file) means every machine planning against the cluster sees the same record.
+A compacted topic `__kplan_ownership`, keyed by stack name, whose latest value is `{"stack": ..., "updated_at":
+...}` with the record's JSON form (`kplan.model.ownership.Ownership.to_json`: each kind's part under its word — a
+names-only kind's `"<word>": [...]` and `"protected_<word>": [...]` lists, another kind's entries by name — and the
+run marker). Plans delete only what their stack owns; a resource created by a person or another stack is never
+touched. Keeping it in the cluster (not in a local state file) means every machine planning against the cluster
+sees the same record.
 """
 
 from __future__ import annotations

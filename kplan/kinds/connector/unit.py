@@ -4,7 +4,7 @@ from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.connector.kind:KIND",
-    StackSection("connectors", "connector", claimable=True),
+    StackSection("connectors", "connector", claimable=True, always_counted=True),
     ("kplan.kinds.connector.steps:PutConnector", "kplan.kinds.connector.steps:SnapshotSignal",
      "kplan.kinds.connector.restart_steps:RestartConnector", "kplan.kinds.connector.steps:DeleteConnector",
      "kplan.kinds.connector.cdc_cleanup_steps:DropCdcDatabaseObjects", "kplan.kinds.connector.move_steps:StopConnector",
@@ -16,4 +16,8 @@ UNIT = KindUnit(
      "kplan.kinds.connector.cdc_cleanup_handlers", "kplan.kinds.connector.move_handlers"),
     record_module="kplan.kinds.connector.record",
     live_module="kplan.kinds.connector.live",
+    secret_fields_ref="kplan.kinds.connector.secret_values:secret_fields",
+    run_secrets_ref="kplan.kinds.connector.secret_values:run_secrets",
+    takes_groups_ref="kplan.kinds.connector.groups:takes_groups",
+    left_behind_ref="kplan.kinds.connector.left_behind:left_behind",
 )

@@ -19,4 +19,5 @@ UNIT = KindUnit(
     live_module="kplan.kinds.streams_app.live",
     importer_ref="kplan.kinds.streams_app.importer:IMPORTER",
     render_ref="kplan.kinds.streams_app.section:rendered",
+    takes_groups_ref="kplan.kinds.streams_app.groups:takes_groups",
 )

@@ -4,7 +4,7 @@ from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.topic.kind:KIND",
-    StackSection("topics", "topic", entry_word_ref=None, claimable=True),
+    StackSection("topics", "topic", entry_word_ref=None, claimable=True, always_counted=True),
     tuple(f"kplan.kinds.topic.steps:{name}" for name in ("CreateTopics", "AlterTopicConfigs", "ReassignReplicas",
                                                           "IncreasePartitions", "ReplaceTopics", "DeleteTopics")),
     ("kplan.kinds.topic.steps:build_topic_steps",),

@@ -17,7 +17,7 @@ Kafka never gives a SCRAM password back (only each mechanism's iteration count),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
@@ -42,6 +42,7 @@ from kplan.model.plan import (
 from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.unit import SecretField
     from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
     from kplan.secrets import SecretValues
@@ -103,6 +104,12 @@ def _update_planned(declared: dict[str, int], current: dict[str, int], attrs: li
 
 def iterations_path(mechanism: str) -> tuple[str, ...]:
     return ("iterations", mechanism)
+
+
+def secret_fields(spec: UserSpec) -> Iterator["SecretField"]:
+    """Its password's reference (`secret_fields` in the UNIT: it must resolve on every plan, also one that does not
+    set the password; kplan.plan.secret_refs)."""
+    yield spec.password, ("password",), spec.origin
 
 
 def user_repr(name: str, credentials: Iterable[tuple[str, int]], rotation: str | None = None, password: bool = False

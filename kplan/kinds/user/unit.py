@@ -17,4 +17,5 @@ UNIT = KindUnit(
     live_module="kplan.kinds.user.live",
     importer_ref="kplan.kinds.user.importer:IMPORTER",
     render_ref="kplan.kinds.user.section:rendered",
+    secret_fields_ref="kplan.kinds.user.kind:secret_fields",
 )
