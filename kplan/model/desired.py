@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_cleanup import DbCleanup
     from kplan.model.cdc_preflight import CdcPreflight
+    from kplan.model.mirror import MirrorSpec
 
 from kplan.model.metadata import Meta
 from kplan.model.offsets import OffsetsSpec
@@ -171,6 +172,8 @@ class ConnectorSpec:
     # `moved_from:` the key of the connector it renames (same Connect cluster): apply carries that one's offsets
     # over instead of starting from scratch (kplan.kinds.connector.move).
     moved_from: str | None = None
+    # `mirrors:` the mirror this MirrorMaker 2 connector is part of (kplan.model.mirror, kplan.stackfile.mirrors).
+    mirror: "MirrorSpec | None" = None
 
     @property
     def connector_class(self) -> str:

@@ -120,6 +120,7 @@ class Context:
     meta_default: Meta = EMPTY  # `defaults.owner` / `defaults.labels`: what every entry inherits
     # id() of an entry a for_each entry expanded into -> how messages name its item (`for_each item "acme"`)
     loop_items: Mapping[int, str] = field(default_factory=dict)
+    clusters: Mapping[str, ClusterSpec] = field(default_factory=dict)  # `clusters:` by name (a mirror's source)
 
 
 @dataclass(frozen=True)

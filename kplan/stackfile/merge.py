@@ -21,7 +21,7 @@ from kplan.stackfile.yaml_values import Document
 
 _SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy", "secret_commands")
 # the stack file's lists of entries: the core ones, then each kind's section in the kinds' order
-LISTS = ("topics", "connectors", "cdc", *stack_sections(), "claims", "forget", "references")
+LISTS = ("topics", "connectors", "cdc", "mirrors", *stack_sections(), "claims", "forget", "references")
 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:

@@ -101,6 +101,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     clusters = _clusters(comb, overlay, first, smap, diags)
     ctx = _context(comb, overlay, first, template_dirs, flagged, smap, diags)
     ctx.loop_items = loop_items
+    ctx.clusters = {n: c for n, (c, _) in clusters.items() if n is not None and c is not None}  # a mirror's source
     placed = _place(comb, clusters, smap, diags)
     members = [_member(ctx, name, cluster, cloc, placed.get(name, _no_lists()))
                for name, (cluster, cloc) in clusters.items()]
@@ -316,8 +317,8 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
-_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "claims": "claim",
-               "forget": "forget entry", "references": "reference"}
+_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "mirrors": "mirror",
+               "claims": "claim", "forget": "forget entry", "references": "reference"}
 
 
 def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:

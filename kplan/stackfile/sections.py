@@ -26,6 +26,7 @@ from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_genera
 from kplan.stackfile.connects import choose_connects, source_key
 from kplan.stackfile.derived import Merge, Merged
 from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
+from kplan.stackfile.mirrors import expand_mirror
 
 # keys of a resource entry that are not its settings
 NOT_SETTINGS = ("name", "cluster", *borrowed_keys("topics"))
@@ -106,6 +107,32 @@ def build_cdc(inp: MemberInput) -> Built:
         source = item if over is None else deep_merge(item, over, ctx.smap, loc)
         _cdc_source(inp, name, source, loc, topics, connectors, acls)
     return Built(given={"topics": tuple(topics), "connectors": tuple(connectors), "acls": tuple(acls)})
+
+
+def build_mirrors(inp: MemberInput) -> Built:
+    """Each mirror: MirrorMaker 2's connectors on this (the target) cluster, built as declared connectors are
+    (defaults.connector does not apply: they are kplan's to configure), each carrying the mirror."""
+    ctx = inp.ctx
+    out = []
+    for item, name, loc in _named(inp.lists["mirrors"]):
+        if _is_flagged(inp, "mirrors", item, name):
+            continue
+        expanded = expand_mirror(item, inp.name, inp.cluster, ctx.clusters, ctx.smap, ctx.diags, loc)
+        if expanded is None:
+            continue
+        mirror, connectors = expanded
+        meta = meta_of(item, ctx.meta_default)
+        for cname, settings in connectors.items():
+            settings = {**settings, **({"connect": item["connect"]} if isinstance(item.get("connect"), str) else {})}
+            layers = [normalize_config(settings["config"], ctx.smap, ctx.diags, loc)]
+            spec = build_connector(cname, settings, layers, ctx.smap, ctx.diags, loc)
+            out.append(ConnectorEntry(replace(spec, mirror=mirror, origin=_mirror_origin(loc, name))
+                                      if spec is not None else None, cname, loc, meta))
+    return Built(given={"connectors": tuple(out)})
+
+
+def _mirror_origin(loc: Loc, name: str) -> Origin:
+    return Origin(loc.file, loc.line, loc.column, role=f"mirror {name}")
 
 
 def _preflight(name: str, source: dict, exp: Expansion) -> CdcPreflight | None:
@@ -217,6 +244,7 @@ SECTIONS: Mapping[str, SectionBuilder] = {
     "topics": build_topics,
     "connectors": build_connectors,
     "cdc": build_cdc,
+    "mirrors": build_mirrors,
     **{name: _kind_section(name, registered) for name, registered in stack_sections().items()},
 }
 

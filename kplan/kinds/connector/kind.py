@@ -14,6 +14,7 @@ from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
+from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
 from kplan.kinds.connector.move import move_checks, move_note, moved
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
@@ -406,7 +407,12 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         declared = {c.name: c for c in self.declared(stack)}
-        return required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
+        return (required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
+                + flow_notes(declared.values(), live))
+
+    def covers(self, stack: Stack, live: LiveState) -> frozenset[str]:
+        """The replicas and MirrorMaker topics a declared mirror made here (kplan.kinds.connector.mirrors)."""
+        return mirrored_topics(self.declared(stack), live)
 
     def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict[str, Any]:
         config = live_config(current)

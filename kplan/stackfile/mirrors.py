@@ -1,0 +1,142 @@
+"""A `mirrors:` entry expanded into MirrorMaker 2's connectors, as a cdc source expands into its connector: the
+source connector (replicates the topics), the checkpoint connector (translates the listed consumer groups' offsets;
+only with `groups`) and the heartbeat connector (`heartbeats: true`, the default). They run on the target cluster's
+Connect, whose workers write to the target cluster; the entry's `config` is laid over all three. Pure: the source
+cluster is another cluster of the stack (`clusters:`) or given inline (`{alias, bootstrap_servers}`).
+
+Every setting is then checked by the real plugin at plan (`config/validate`, as for any connector)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from kplan.model.desired import ClusterSpec
+from kplan.model.diagnostics import Diagnostics
+from kplan.model.mirror import IDENTITY, POLICY_CLASSES, PREFIXED, MirrorSpec
+from kplan.model.source import Loc, SourceMap
+from kplan.rules.units import UnitError, parse_duration_ms
+
+MIRROR = "org.apache.kafka.connect.mirror."
+BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"  # records are copied as they are
+FACTOR_KEYS = ("replication.factor", "offset-syncs.topic.replication.factor", "checkpoints.topic.replication.factor",
+               "heartbeats.topic.replication.factor")
+ROLES = {"source": "MirrorSourceConnector", "checkpoint": "MirrorCheckpointConnector",
+         "heartbeat": "MirrorHeartbeatConnector"}
+
+
+def _regexes(entry: dict, key: str, smap: SourceMap, diags: Diagnostics, loc: Loc) -> tuple[str, ...]:
+    """A list of patterns, each a valid regular expression (MirrorMaker matches them against whole names)."""
+    value = entry.get(key) or []
+    out = []
+    for p in value if isinstance(value, list) else []:
+        try:
+            re.compile(str(p))
+        except re.error as e:
+            diags.error(smap.value_loc(entry, key) or loc, f"{key} pattern {p!r} is not a regular expression: {e}")
+            continue
+        out.append(str(p))
+    return tuple(out)
+
+
+def _seconds(entry: dict, key: str, default: int, smap: SourceMap, diags: Diagnostics, loc: Loc) -> int:
+    raw = entry.get(key)
+    if raw is None:
+        return default
+    try:
+        ms = parse_duration_ms(raw)
+    except UnitError as e:
+        diags.error(smap.value_loc(entry, key) or loc, f"{key}: {e}")
+        return default
+    if ms < 1000 or ms % 1000:
+        diags.error(smap.value_loc(entry, key) or loc, f"{key} must be whole seconds, at least 1s (MirrorMaker "
+                                                        f"counts in seconds); got {raw!r}")
+        return default
+    return ms // 1000
+
+
+def _servers(servers: str) -> set[str]:
+    return {s.strip().lower() for s in servers.split(",") if s.strip()}
+
+
+def source_of(entry: dict, clusters: Mapping[str, ClusterSpec], smap: SourceMap, diags: Diagnostics, loc: Loc
+              ) -> tuple[str, str] | None:
+    """(alias, bootstrap servers) of the mirror's source: a cluster of `clusters:` by name, or inline."""
+    source = entry.get("source")
+    where = smap.value_loc(entry, "source") or loc
+    if isinstance(source, str):
+        cluster = clusters.get(source)
+        if cluster is None:
+            known = ", ".join(sorted(clusters)) or "none: a one-cluster stack gives the source inline"
+            diags.error(where, f'mirror "{entry.get("name")}": source "{source}" is not a cluster of `clusters:` '
+                               f"(declared: {known}); or give it inline: "
+                               "source: {alias: ..., bootstrap_servers: ...}")
+            return None
+        return source, cluster.bootstrap_servers
+    if isinstance(source, dict) and isinstance(source.get("alias"), str) and source.get("bootstrap_servers"):
+        servers = source["bootstrap_servers"]
+        return source["alias"], ",".join(servers) if isinstance(servers, list) else str(servers)
+    return None  # the schema reported it
+
+
+def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | None,
+                  clusters: Mapping[str, ClusterSpec], smap: SourceMap, diags: Diagnostics, loc: Loc
+                  ) -> tuple[MirrorSpec, dict[str, dict[str, Any]]] | None:
+    """The mirror and its connectors' settings, by connector name (`<name>-source`, ...): the settings a declared
+    connector entry has (class, tasks_max, state, config), so they are built and checked as declared connectors are.
+    None: reported."""
+    name = entry["name"]
+    src = source_of(entry, clusters, smap, diags, loc)
+    if src is None or target is None:
+        return None
+    source_alias, source_servers = src
+    declared_alias = entry.get("target_alias")
+    target_alias = declared_alias if isinstance(declared_alias, str) else (target_name or "target")
+    if _servers(source_servers) & _servers(target.bootstrap_servers):
+        diags.error(smap.value_loc(entry, "source") or loc, f'mirror "{name}": its source is its target cluster '
+                    f"({source_servers}); MirrorMaker always replicates heartbeats topics, so a cluster mirrored into "
+                    "itself copies them into new topics without end: a mirror copies between two clusters")
+        return None
+    if source_alias == target_alias:
+        diags.error(smap.value_loc(entry, "source") or loc, f'mirror "{name}": the source and the target are both '
+                    f'"{source_alias}"; a mirror copies between two clusters (set target_alias to tell them apart)')
+        return None
+    topics = _regexes(entry, "topics", smap, diags, loc)
+    policy = IDENTITY if entry.get("replication_policy") == IDENTITY else PREFIXED
+    groups = _regexes(entry, "groups", smap, diags, loc)
+    checkpoint_s = _seconds(entry, "checkpoint_interval", 60, smap, diags, loc)
+    sync_offsets = entry.get("sync_group_offsets") is not False
+    raw_rf = entry.get("replication_factor")
+    rf = raw_rf if isinstance(raw_rf, int) and not isinstance(raw_rf, bool) else None
+    mirror = MirrorSpec(name, source_alias, target_alias, topics, _regexes(entry, "topics_exclude", smap, diags, loc),
+                        groups, policy, checkpoint_s, sync_offsets, rf)
+    factors = {key: str(rf) for key in FACTOR_KEYS} if rf is not None else {}
+    common = {**factors, "source.cluster.alias": source_alias, "target.cluster.alias": target_alias,
+              "source.cluster.bootstrap.servers": source_servers,
+              "target.cluster.bootstrap.servers": target.bootstrap_servers,
+              "replication.policy.class": POLICY_CLASSES[policy],
+              "key.converter": BYTES, "value.converter": BYTES}
+    own = {str(k): v for k, v in (entry.get("config") or {}).items()} if isinstance(entry.get("config"), dict) else {}
+    state = entry.get("state", "running")
+    tasks = entry.get("tasks_max", 1)
+    refresh = str(_seconds(entry, "refresh_topics_interval", 600, smap, diags, loc))
+    out: dict[str, dict[str, Any]] = {}
+    out[f"{name}-source"] = {"class": MIRROR + ROLES["source"], "tasks_max": tasks, "state": state, "config": {
+        **common, "topics": ",".join(topics), "topics.exclude": ",".join(mirror.topics_exclude),
+        "sync.topic.configs.enabled": str(entry.get("sync_topic_configs") is not False).lower(),
+        "sync.topic.acls.enabled": str(entry.get("sync_topic_acls") is True).lower(),
+        "refresh.topics.interval.seconds": refresh,
+        "emit.offset-syncs.enabled": str(bool(groups)).lower(), **own}}
+    if not mirror.topics_exclude:
+        del out[f"{name}-source"]["config"]["topics.exclude"]  # MirrorMaker's default excludes its internal topics
+    if groups:  # the groups are listed again as often as the topics (a group seen later is checkpointed then)
+        out[f"{name}-checkpoint"] = {"class": MIRROR + ROLES["checkpoint"], "tasks_max": 1, "state": state,
+                                     "config": {**common, "groups": ",".join(groups),
+                                                "refresh.groups.interval.seconds": refresh,
+                                                "emit.checkpoints.interval.seconds": str(checkpoint_s),
+                                                "sync.group.offsets.enabled": str(sync_offsets).lower(),
+                                                "sync.group.offsets.interval.seconds": str(checkpoint_s), **own}}
+    if entry.get("heartbeats") is not False:
+        out[f"{name}-heartbeat"] = {"class": MIRROR + ROLES["heartbeat"], "tasks_max": 1, "state": state,
+                                    "config": {**common, "emit.heartbeats.interval.seconds": "1", **own}}
+    return mirror, out

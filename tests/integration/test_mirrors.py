@@ -1,0 +1,134 @@
+"""`mirrors:` (issue 44) on the real stack: a mirror's MirrorMaker 2 connectors, checked by the real plugin at plan,
+replicate the declared topics under the planned names, translate a consumer group's offsets (the group resumes on
+the replica without missing a record), take a pattern change as reviewed, never list their replicas as orphans, and
+are destroyed leaving the replicas' data. Two real clusters: the local stack's (the source) and a second broker with
+a Connect worker of its own (the target, which runs the mirror), started by the project's launcher."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from confluent_kafka import Consumer, Producer, TopicPartition
+from kplan_helpers import kplan, topic_ends, wait_for, write_stack
+from second_stack import free_ports, second_stack, topic_names
+
+
+def _records(bootstrap: str, topic: str) -> int:
+    return sum(topic_ends(bootstrap, topic).values())
+
+
+def _produce(bootstrap: str, topic: str, n: int) -> None:
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for i in range(n):
+        p.produce(topic, key=str(i).encode(), value=f"record {i}".encode(), partition=i % 2)
+    assert p.flush(30) == 0
+
+
+def _stack(stack, dr, prefix: str, topics: list[str], **extra) -> dict:
+    """Stack `prefix` on two clusters: `main` (the local stack, where the source topics are declared) and `dr` (a
+    broker and Connect worker of its own, whose Connect runs the mirror)."""
+    return {
+        "stack": prefix,
+        "clusters": {"main": {"bootstrap_servers": stack.bootstrap_servers, "timeout": "20s"},
+                     "dr": {"bootstrap_servers": dr.bootstrap, "connect_url": dr.connect_url, "timeout": "20s"}},
+        "claims": [{"prefix": f"main.{prefix}", "cluster": "dr"}],
+        "topics": [{"name": f"{prefix}.{t}", "cluster": "main", "partitions": 2, "replication_factor": 1}
+                   for t in ("orders", "payments")],
+        "mirrors": [{"name": prefix, "cluster": "dr", "source": "main", "replication_factor": 1, "topics": topics,
+                     "refresh_topics_interval": "5s", **extra}],
+    }
+
+
+@pytest.fixture(scope="module")
+def dr(stack):
+    """A second broker with a Connect worker of its own (the MirrorMaker 2 plugin is in the local stack's jars)."""
+    with second_stack("dr", free_ports(6, 31100, 31149)) as s:
+        s.launcher("up", "--only", "kafka")
+        s.launcher("up", "--only", "connect")
+        yield s
+
+
+def _committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        got = c.committed([TopicPartition(topic, 0), TopicPartition(topic, 1)], timeout=10)
+    finally:
+        c.close()
+    return {tp.partition: tp.offset for tp in got if tp.offset >= 0}
+
+
+def _read_half(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """The group reads 10 records of partition 0 and commits: its position there."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    read = 0
+    while read < 10:
+        msg = consumer.poll(5)
+        if msg is not None and not msg.error():
+            read += 1
+    consumer.commit(asynchronous=False)
+    position = {tp.partition: tp.offset for tp in consumer.position([TopicPartition(topic, 0)])}
+    consumer.close()
+    return position
+
+
+def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destroyed(stack, dr, unique, tmp_path):
+    prefix = unique("mir")
+    orders, payments, group = f"{prefix}.orders", f"{prefix}.payments", f"{prefix}-billing"
+    pattern, replica = orders.replace(".", "\\."), f"main.{orders}"
+    v1 = write_stack(tmp_path / "v1.yaml", _stack(stack, dr, prefix, [pattern], groups=[group],
+                                                  checkpoint_interval="1s"))
+    plan = kplan("plan", str(v1), "--no-color")
+    assert plan.code == 0, plan.text
+    assert (f"mirror '{prefix}' replicates the topics of main matching {pattern} to dr as main.<topic>; the "
+            f"committed offsets of consumer groups {group} are translated to the target every 1 s") in plan.out
+    last = v1
+    try:
+        r = kplan("apply", str(v1), "--auto-approve", "--no-color")
+        assert r.code == 0, r.text
+        _produce(stack.bootstrap_servers, orders, 20)
+        _produce(stack.bootstrap_servers, payments, 6)
+        position = _read_half(stack.bootstrap_servers, group, orders)
+        wait_for(lambda: replica in topic_names(dr.bootstrap) and _records(dr.bootstrap, replica) == 20, timeout=120,
+                 what=f"{replica} to hold the 20 records on dr")
+        assert f"main.{payments}" not in topic_names(dr.bootstrap)
+        # the group resumes on the replica where it stopped on the source, or before: no record missed
+        resumed = wait_for(lambda: _committed(dr.bootstrap, group, replica).get(0) is not None
+                           and _committed(dr.bootstrap, group, replica), timeout=120,
+                           what=f"group {group}'s translated offsets on dr")
+        assert 0 <= resumed[0] <= position[0], (resumed, position)
+        print(f"group {group}: at {position} on main, resumes at {resumed} on dr")
+
+        again = kplan("plan", str(v1), "--detailed-exitcode", "--no-color")
+        assert again.code == 0 and "No changes" in again.out, again.text
+        assert f"1 replica topic(s) on dr now: {replica}" in again.out
+        assert "orphan" not in again.out  # the replica is under the stack's claim on dr, and the mirror's
+
+        # the pattern grows: the plan shows the source connector's new topic list, apply replicates the new topic
+        last = write_stack(tmp_path / "v2.yaml", _stack(stack, dr, prefix, [pattern, payments.replace(".", "\\.")],
+                                                        groups=[group], checkpoint_interval="1s"))
+        plan = kplan("plan", str(last), "--no-color")
+        assert plan.code == 0 and f'connector "{prefix}-source"' in plan.out, plan.text
+        assert 'config["topics"]' in plan.out and "0 to add, 1 to change, 0 to destroy" in plan.out, plan.out
+        assert kplan("apply", str(last), "--auto-approve").code == 0
+        wait_for(lambda: f"main.{payments}" in topic_names(dr.bootstrap)
+                 and _records(dr.bootstrap, f"main.{payments}") == 6, timeout=120, what="the new topic's replica")
+    finally:
+        # destroy: the connectors and the source topics go; the replicas and their data stay on dr
+        d = kplan("destroy", str(last), "--auto-approve", "--no-color")
+    assert d.code == 0, d.text
+    assert not [n for n in requests.get(f"{dr.connect_url}/connectors", timeout=30).json() if n.startswith(prefix)]
+    assert _records(dr.bootstrap, replica) == 20
+
+
+def test_a_mirror_the_target_cannot_hold_or_of_a_cluster_into_itself_is_refused(stack, dr, unique, tmp_path):
+    prefix = unique("mir")
+    doc = _stack(stack, dr, prefix, [f"{prefix}\\..*"])
+    del doc["mirrors"][0]["replication_factor"]  # MirrorMaker's defaults: 2 and 3, on a one-broker cluster
+    r = kplan("plan", str(write_stack(tmp_path / "s.yaml", doc)), "--no-color")
+    assert r.code == 1 and "set replication_factor: 1 or fewer" in r.text, r.text
+    doc = _stack(stack, dr, prefix, [f"{prefix}\\..*"])
+    doc["clusters"]["main"]["bootstrap_servers"] = dr.bootstrap
+    r = kplan("validate", str(write_stack(tmp_path / "self.yaml", doc)))
+    assert r.code == 1 and "copies them into new topics without end" in r.text, r.text

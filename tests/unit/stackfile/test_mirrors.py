@@ -1,0 +1,108 @@
+"""`mirrors:` (issue 44): a mirror expands into MirrorMaker 2's connectors on the target cluster, the plan says the
+flow in words, and the target's replicas and MirrorMaker's own topics are the mirror's (never orphans)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from builders import live_state, ltopic
+
+from kplan.model.diagnostics import Severity
+from kplan.model.mirror import MirrorSpec
+from kplan.model.plan import Action
+from kplan.plan.planner import make_plan
+from kplan.stackfile import validate_stack
+
+STACK = """\
+    stack: dr
+    clusters:
+      main: {bootstrap_servers: "main:9092"}
+      dr: {bootstrap_servers: "dr:9092", connect_url: "http://connect-dr:8083"}
+    claims: [{prefix: "main.", cluster: dr}]
+    mirrors:
+      - name: main-dr
+        cluster: dr
+        source: main
+        topics: ['orders\\..*', payments]
+        topics_exclude: ['orders\\.tmp']
+        groups: [billing]
+        checkpoint_interval: 5s
+        owner: team-platform
+    """
+
+
+def _load(tmp_path, text=STACK):
+    path = tmp_path / "stack.yaml"
+    path.write_text(textwrap.dedent(text))
+    return validate_stack(path)
+
+
+def _dr(stack):
+    """The target cluster's part of the stack (an ordinary one-cluster stack)."""
+    return next(m for m in stack.members if m.cluster_name == "dr")
+
+
+def _errors(diags):
+    return [d for d in diags if d.severity == Severity.ERROR]
+
+
+def test_a_mirror_expands_into_the_three_mirrormaker_connectors_on_the_target(tmp_path):
+    stack, diags = _load(tmp_path)
+    assert stack is not None, _errors(diags)
+    specs = {c.name: c for c in _dr(stack).of("connectors")}
+    assert sorted(specs) == ["main-dr-checkpoint", "main-dr-heartbeat", "main-dr-source"]
+    source = specs["main-dr-source"].config
+    assert source["connector.class"] == "org.apache.kafka.connect.mirror.MirrorSourceConnector"
+    assert source["source.cluster.alias"] == "main" and source["target.cluster.alias"] == "dr"
+    assert source["source.cluster.bootstrap.servers"] == "main:9092"
+    assert source["target.cluster.bootstrap.servers"] == "dr:9092"
+    assert source["topics"] == "orders\\..*,payments" and source["topics.exclude"] == "orders\\.tmp"
+    assert source["value.converter"] == "org.apache.kafka.connect.converters.ByteArrayConverter"
+    checkpoint = specs["main-dr-checkpoint"].config
+    assert checkpoint["groups"] == "billing" and checkpoint["sync.group.offsets.interval.seconds"] == "5"
+    assert all(s.mirror is not None and s.mirror.name == "main-dr" for s in specs.values())
+
+
+def test_a_mirror_without_groups_or_heartbeats_has_only_its_source_connector(tmp_path):
+    text = STACK.replace("        groups: [billing]\n", "        heartbeats: false\n")
+    stack, diags = _load(tmp_path, text)
+    assert stack is not None, _errors(diags)
+    names = sorted(c.name for c in _dr(stack).of("connectors"))
+    assert names == ["main-dr-source"]
+
+
+def test_bad_mirrors_get_one_located_line_each(tmp_path):
+    text = STACK.replace("source: main", "source: mian").replace("payments]", "'pay(']")
+    _, diags = _load(tmp_path, text)
+    messages = sorted((d.origin.line, d.message) for d in _errors(diags))
+    assert any('source "mian" is not a cluster of `clusters:`' in m for _, m in messages), messages
+    same = STACK.replace("        source: main\n", "        source: main\n        target_alias: main\n")
+    _, diags = _load(tmp_path, same)
+    assert any("a mirror copies between two clusters" in d.message for d in _errors(diags))
+
+
+def test_the_mirror_names_replicas_and_owns_them_on_the_target():
+    m = MirrorSpec("m", "main", "dr", ("orders\\..*", "payments"), ("orders\\.tmp",))
+    assert m.replicates("orders.eu") and m.replicates("payments") and not m.replicates("orders.tmp")
+    assert not m.replicates("paymentsX") and not m.replicates("mm2-offset-syncs.dr.internal")
+    assert m.target_name("orders.eu") == "main.orders.eu"
+    assert m.owns_on_target("main.orders.eu") and m.owns_on_target("heartbeats")
+    assert m.owns_on_target("main.checkpoints.internal") and not m.owns_on_target("main.other")
+    identity = MirrorSpec("m", "main", "dr", ("orders\\..*",), policy="identity")
+    assert identity.target_name("orders.eu") == "orders.eu" and identity.owns_on_target("orders.eu")
+
+
+def test_the_plan_says_the_flow_and_the_replicas_are_no_orphans(tmp_path):
+    stack, diags = _load(tmp_path)
+    assert stack is not None, _errors(diags)
+    dr = _dr(stack)
+    live = live_state("dr", 1, {t: ltopic(t, 1, 1) for t in ("main.orders.eu", "main.other", "heartbeats")}, {})
+    plan = make_plan(dr, live)
+    (flow,) = [d for d in plan.diagnostics if d.code == "mirror-flow"]
+    assert ("mirror 'main-dr' replicates the topics of main matching orders\\..*, payments (except orders\\.tmp) to "
+            "dr as main.<topic>") in flow.message
+    assert "1 replica topic(s) on dr now: main.orders.eu" in flow.message
+    assert sorted(c.action for c in plan.changes) == [Action.CREATE] * 3
+    listed = [d for d in plan.diagnostics if d.code == "orphan"]
+    assert all("main.orders.eu" not in d.message and "heartbeats" not in d.message for d in listed)
+    assert any("main.other" in d.message for d in listed), listed
