@@ -19,7 +19,12 @@ each kind, with a fresh stack name (the prefix of every name it creates):
              in the middle (its writes done, the journal still says "started") of each of its steps and SIGKILLed
              from outside; then `recover --rollback` must leave exactly what was before (read independently) and
              `recover --resume` exactly what v1/v2 declares (the learned read of an uninterrupted apply), with
-             `plan --detailed-exitcode` 0, no lock, and no unfinished run reported
+             `plan --detailed-exitcode` 0, no lock, and no unfinished run reported. One more verdict is accepted
+             for a rollback, "before except irreversible, named": the killed apply had run an irreversible step
+             (the journal says it started), `recover --rollback` exits 3 naming it as not rolled back, the journal
+             marks it irreversible, and the state is exactly before except the parts of `read` the fixture declares
+             that step changes (`KindFixture.irreversible`), each of which is as before or as after
+             (`verdict_of`)
 - fuzz:      the kind's section, mutated (tests/unit/stackfile/test_stack_fuzz.py's mutations), never crashes
              `kplan validate` / `plan --live-state`: every error is one line naming the file and line
 
@@ -42,7 +47,7 @@ import uuid
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -63,6 +68,11 @@ CANARY_VAR = "KIT_CANARY"
 CHECKS = ("converge", "update", "owner", "canary", "import", "orphan", "destroy", "kills", "fuzz")
 PAUSED = "KPLAN-TEST-PAUSED"
 NO_CHANGES = "No changes"
+# a kill trial's verdicts: the state after the recovery is exactly the one before the killed apply, exactly the one
+# an uninterrupted apply leaves, before except what irreversible steps the rollback named changed, or none of these
+BEFORE, AFTER, BEFORE_EXCEPT_IRREVERSIBLE, NEITHER = "BEFORE", "AFTER", "BEFORE_EXCEPT_IRREVERSIBLE", "NEITHER"
+VERDICTS = (BEFORE, AFTER, BEFORE_EXCEPT_IRREVERSIBLE, NEITHER)
+NOT_ROLLED_BACK = "Could NOT be rolled back"  # kplan.session.run.report_failure's heading of what a rollback left
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,10 @@ class KindFixture:
     destroy_restores: bool | NotApplicable = True  # destroy leaves `read` as before version 1
     owner: bool | NotApplicable = True  # its entries take owner and labels
     kill_versions: tuple[int, ...] = (1, 2)  # the applies whose steps are killed
+    # Each irreversible step its applies run (its journal kind, e.g. "alter-users") -> the parts of `read` it changes
+    # for good: key paths into `read`'s document, names as `normalized` writes them ("{P}-app"). A rollback of an
+    # apply killed after such a step ran is judged on everything else (`verdict_of`).
+    irreversible: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 def fixture(name: str) -> KindFixture:
@@ -211,13 +225,15 @@ def lock_left(ctx: Ctx, timeout: float = 15) -> bool:
     return False
 
 
-def settled_state(fx: KindFixture, ctx: Ctx, want: dict, timeout: float = 30) -> dict:
-    """The state, read again for a moment until it is `want` (Connect reports a connector's new state, and the
-    authorizer a binding, a moment after the write was answered); the last read otherwise."""
+def settled_state(fx: KindFixture, ctx: Ctx, want: dict | None, timeout: float = 30,
+                  settled: Callable[[dict], bool] | None = None) -> dict:
+    """The state, read again for a moment until it is `want` (or `settled` says it is what is wanted: Connect
+    reports a connector's new state, and the authorizer a binding, a moment after the write was answered); the last
+    read otherwise."""
     deadline = time.monotonic() + timeout
     while True:
         now = state(fx, ctx)
-        if now == want or time.monotonic() > deadline:
+        if (settled(now) if settled is not None else now == want) or time.monotonic() > deadline:
             return now
         time.sleep(0.5)
 
@@ -418,11 +434,13 @@ class KillTrial:
 
 @dataclass
 class Learned:
-    """An uninterrupted apply of a version: how many steps it runs and the state it ends in (normalized)."""
+    """An uninterrupted apply of a version: how many steps it runs, the state it ends in (normalized), and which of
+    its steps (1-based) are irreversible, as its journal says."""
 
     steps: int
     after: dict
     before: dict
+    irreversible: tuple[int, ...] = ()
 
 
 def learn(fx: KindFixture, ctx: Ctx, version: int) -> Learned:
@@ -433,7 +451,8 @@ def learn(fx: KindFixture, ctx: Ctx, version: int) -> Learned:
         before = state(fx, ctx)
         r = applied(ctx, stack_file(fx, ctx, version), f"version {version} (learning)")
         steps = max((int(m.group(2)) for m in re.finditer(r"^\[(\d+)/(\d+)\] ", r.out, re.M)), default=0)
-        return Learned(steps, state(fx, ctx), before)
+        kept = tuple(e["index"] + 1 for e in journal_steps(stack_name(ctx)) if e.get("irreversible"))
+        return Learned(steps, state(fx, ctx), before, kept)
     finally:
         run(ctx, "destroy", str(ctx.tmp / "stack.yaml"), "--auto-approve")
         fx.teardown(ctx)
@@ -462,12 +481,103 @@ def killed_from_outside(ctx: Ctx, args: list[str], pause_at: str, timeout: float
     return any(line.startswith(PAUSED) for line in lines), "".join(lines)
 
 
+_MISSING = "<absent>"  # what `part` gives for a path the state does not have
+
+
+def part(state: dict, path: Sequence[str]) -> Any:
+    """The value at `path` in the kind's read of a state (`state["kind"]`), `_MISSING` where there is none."""
+    value: Any = state.get("kind")
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value
+
+
+def without(state: dict, paths: Sequence[Sequence[str]]) -> dict:
+    """A copy of the state without the value at each path of its kind's read (absent and present compare equal)."""
+    out = json.loads(json.dumps(state))
+    for path in paths:
+        parent = part(out, path[:-1])
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+    return out
+
+
+def verdict_of(final: dict, before: dict, after: dict | None,
+               declared: Mapping[str, Sequence[Sequence[str]]] | None = None, named: Sequence[str] = ()) -> str:
+    """A kill trial's verdict on the state after its recovery. BEFORE / AFTER: exactly the state before the killed
+    apply / the one an uninterrupted apply leaves (`after`; None: not known). BEFORE_EXCEPT_IRREVERSIBLE (rollback
+    only): the rollback `named` irreversible steps (journal kinds, see `named_irreversible`), every one of them
+    declared by the fixture (`declared`: KindFixture.irreversible), and the state is exactly `before` in everything
+    but the parts they declare, each of those as before or (when known) as after: what the step wrote, nothing
+    else. NEITHER otherwise (anything else differing, an irreversible step the fixture does not declare, or none
+    named)."""
+    if final == before:
+        return BEFORE
+    if after is not None and final == after:
+        return AFTER
+    declared = declared or {}
+    if not named or any(kind not in declared for kind in named):
+        return NEITHER
+    paths = [tuple(p) for kind in dict.fromkeys(named) for p in declared[kind]]
+    if without(final, paths) != without(before, paths):
+        return NEITHER
+    if after is not None and any(part(final, p) not in (part(before, p), part(after, p)) for p in paths):
+        return NEITHER
+    return BEFORE_EXCEPT_IRREVERSIBLE
+
+
+def stack_name(ctx: Ctx) -> str:
+    """The name of the stack the kit applies (ctx.prefix, unless the fixture's sections name it otherwise)."""
+    return yaml_load(ctx.tmp / "stack.yaml").get("stack") or ctx.prefix
+
+
+def journal_steps(stack: str) -> list[dict]:
+    """The steps of the stack's latest run as its local journal copy has them (kplan writes that copy first, always;
+    the kit's stacks have one cluster, so one copy)."""
+    from kplan.state.journal import journal_dir
+
+    paths = sorted((Path(ROOT) / journal_dir()).glob(f"{stack}@*.json"), key=lambda p: p.stat().st_mtime)
+    return list(json.loads(paths[-1].read_text()).get("steps") or []) if paths else []
+
+
+def not_rolled_back(text: str) -> list[str]:
+    """The items a recovery's output lists under "Could NOT be rolled back" (kplan.session.run.report_failure)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(NOT_ROLLED_BACK)), None)
+    if start is None:
+        return []
+    items = []
+    for line in lines[start + 1:]:
+        if not line.startswith("  - "):
+            break
+        items.append(line[4:])
+    return items
+
+
+def named_irreversible(ran: Sequence[dict], marked: Sequence[dict], code: int, text: str) -> list[str]:
+    """The journal kinds of the irreversible steps a rollback named: each step its journal marks "irreversible"
+    after the rollback (`marked`) that the killed apply had run (`ran`, the journal before the rollback: started,
+    done or failed) and that the rollback, exiting 3, lists as not rolled back because irreversible. A step lacking
+    any of that is not named (the trial then fails a check)."""
+    from kplan.apply.steps import step_from_json
+
+    if code != 3:
+        return []
+    listed = not_rolled_back(text)
+    started = {e["index"] for e in ran if e.get("status") in ("started", "done", "failed")}
+    return [e["kind"] for e in marked if e["index"] in started and e.get("irreversible")
+            and any(i.startswith(f"{step_from_json(e).describe()}: irreversible") for i in listed)]
+
+
 def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned | None) -> dict:
-    """One kill trial; its outcome: verdict BEFORE / AFTER / NEITHER and what was checked. A rollback trial needs
-    nothing learned (its verdict is against the state read before the run); a resume trial needs the state an
-    uninterrupted apply leaves (`learned`)."""
+    """One kill trial; its outcome: its verdict (`verdict_of`) and what was checked. A rollback trial needs nothing
+    learned (its verdict is against the state read before the run); a resume trial needs the state an uninterrupted
+    apply leaves (`learned`). A rollback's verdict is BEFORE with exit 0, or BEFORE_EXCEPT_IRREVERSIBLE with exit 3
+    and every step the journal marks irreversible named (and no unfinished run reported by a `plan` after it)."""
     assert learned is not None or trial.recovery == "rollback", "a resume trial needs the learned state after"
-    outcome: dict[str, Any] = {"trial": trial.id, "verdict": "NEITHER"}
+    outcome: dict[str, Any] = {"trial": trial.id, "verdict": NEITHER}
     fx.setup(ctx)
     path = ctx.tmp / "stack.yaml"
     try:
@@ -477,27 +587,44 @@ def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned | Non
         stack_file(fx, ctx, trial.version)
         paused, out = killed_from_outside(ctx, ["apply", str(path), "--auto-approve", "--no-color"], trial.pause_at)
         expect(paused, f"the apply never reached {trial.pause_at}:\n{out[-2000:]}")
+        ran = journal_steps(stack_name(ctx))
         r = run(ctx, "plan", str(path), "--no-color")
         outcome["unfinished_reported"] = r.code == 1 and "did not finish" in r.text
         r = run(ctx, "recover", str(path), f"--{trial.recovery}", "--force", "--auto-approve", "--no-color")
         outcome["recover_exit"] = r.code
         after = learned.after if learned is not None else None
-        want = before if trial.recovery == "rollback" else after
-        final = settled_state(fx, ctx, want)
-        if final == before:
-            outcome["verdict"] = "BEFORE"
-        elif final == after:
-            outcome["verdict"] = "AFTER"
+        named: list[str] = []
+        if trial.recovery == "rollback":
+            marked = [e for e in journal_steps(stack_name(ctx)) if e.get("status") == "irreversible"]
+            named = named_irreversible(ran, marked, r.code, r.text)
+            if marked:
+                outcome["irreversible"] = {"marked": [e["kind"] for e in marked], "named": named}
+            final = settled_state(fx, ctx, None, settled=lambda now: verdict_of(
+                now, before, after, fx.irreversible, named) in (BEFORE, BEFORE_EXCEPT_IRREVERSIBLE))
         else:
+            final = settled_state(fx, ctx, after)
+        outcome["verdict"] = verdict = verdict_of(final, before, after, fx.irreversible, named)
+        if verdict == NEITHER:
             outcome["diff"] = {"final": final, "before": before, "after": after}
+        elif verdict == BEFORE_EXCEPT_IRREVERSIBLE:  # what the rollback left changed, and the states it was judged on
+            paths = [p for kind in named for p in fx.irreversible[kind]]
+            outcome["kept"] = {".".join(p): {"before": part(before, p), "final": part(final, p)} for p in paths}
+            outcome["states"] = {"final": final, "before": before}
         if trial.recovery == "resume":
             p = run(ctx, "plan", str(path), "--detailed-exitcode", "--no-color")
             outcome["plan_exit"] = p.code
+        elif verdict == BEFORE_EXCEPT_IRREVERSIBLE:  # the run is over: no plan reports it unfinished
+            p = run(ctx, "plan", str(path), "--no-color")
+            outcome["unfinished_after"] = "did not finish" in p.text
         outcome["lock_left"] = lock_left(ctx)
         outcome["recover_output"] = r.text[-1500:] if r.code not in (0,) else ""
-        outcome["ok"] = (outcome["verdict"] == ("BEFORE" if trial.recovery == "rollback" else "AFTER")
-                         and r.code == 0 and not outcome["lock_left"] and outcome["unfinished_reported"]
-                         and outcome.get("plan_exit", 0) == 0)
+        if trial.recovery == "resume":
+            recovered = verdict == AFTER and r.code == 0 and outcome["plan_exit"] == 0
+        else:
+            recovered = (verdict == BEFORE and r.code == 0) or (
+                verdict == BEFORE_EXCEPT_IRREVERSIBLE and r.code == 3
+                and len(named) == len(outcome["irreversible"]["marked"]) and not outcome["unfinished_after"])
+        outcome["ok"] = recovered and not outcome["lock_left"] and outcome["unfinished_reported"]
         return outcome
     except KitFailure as e:
         outcome["error"] = str(e)
@@ -520,6 +647,10 @@ def census(found: dict[str, KindFixture]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, fx in found.items():
         kills = "kit: v" + ", v".join(str(v) for v in fx.kill_versions)
+        if fx.irreversible:  # what a rollback after each irreversible step may leave changed
+            kills += "; rolled back after " + "; ".join(
+                f"{kind}: before except {', '.join('.'.join(p) for p in paths)}"
+                for kind, paths in fx.irreversible.items())
         cells = {"converge": "kit", "update": "kit", "owner": cell(fx.owner), "canary": cell(fx.secret),
                  "import": cell(fx.imported), "orphan": cell(fx.orphan), "destroy": cell(fx.destroy_restores),
                  "kills": kills, "fuzz": "kit"}

@@ -1,16 +1,20 @@
 """Every kill trial of every kind (the conformance kit, tests/integration/conformance.py): for each kind, the apply
 of version 1 (from nothing) and of version 2 (over version 1) paused at the start and in the middle of each of its
-steps, SIGKILLed from outside, then recovered with `--rollback` (must be exactly before) and `--resume` (must be
-exactly after).
+steps, SIGKILLed from outside, then recovered with `--rollback` (must be exactly before, or, after an irreversible
+step the rollback names, before except what the fixture declares that step changes) and `--resume` (must be exactly
+after).
 
     PYTHONPATH=dev python tests/integration/conformance_sweep.py [--kinds K,...] [--workers N] [--json FILE]
                                                                 [--markdown FILE] [--docs docs/fault-sweep.md]
 
 (`make fault-sweep` runs it after fault_sweep.py.) It prints the figures as JSON: per kind, the trials and how many
-ended BEFORE, AFTER or NEITHER, how many failed a check (a lock left, the unfinished run not reported by `plan`, a
-recovery that did not exit 0, a resume after which `plan --detailed-exitcode` was not 0), with each failure's
-trial. `--markdown FILE` writes the figures as a Markdown table; `--docs FILE` puts that table between the kit's
-markers in FILE (`make fault-sweep`: docs/fault-sweep.md).
+ended BEFORE, AFTER, BEFORE_EXCEPT_IRREVERSIBLE (a rollback after an irreversible step: exit 3 naming it, the state
+before but for the parts the fixture declares it changes; conformance.verdict_of) or NEITHER, how many failed a check
+(a lock left, the unfinished run not reported by `plan`, a recovery that did not exit 0 — or 3 with every
+irreversible step named —, a resume after which `plan --detailed-exitcode` was not 0), with each failure's trial,
+and each trial's seconds (min / median / max). NEITHER must stay 0; the irreversible verdict is counted apart.
+`--markdown FILE` writes the figures as a Markdown table; `--docs FILE` puts that table between the kit's markers in
+FILE (`make fault-sweep`: docs/fault-sweep.md).
 
 The kinds on the 3-broker cluster (broker_config) need it running (`dev/stack up --brokers 3`).
 """
@@ -31,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from conformance import Ctx, KindFixture, fixture, fixtures, kill_trials, learn, run_kill  # noqa: E402
+from conformance import VERDICTS, Ctx, KindFixture, fixture, fixtures, kill_trials, learn, run_kill  # noqa: E402
 
 ADMIN_VAR = "KIT_ADMIN_PASSWORD"
 
@@ -80,11 +84,15 @@ def sweep_kind(fx: KindFixture, tmp: Path, workers: int) -> dict:
 
     with ThreadPoolExecutor(workers) as pool:
         outcomes = list(pool.map(one, trials))
-    verdicts = {v: sum(o["verdict"] == v for o in outcomes) for v in ("BEFORE", "AFTER", "NEITHER")}
+    verdicts = {v: sum(o["verdict"] == v for o in outcomes) for v in VERDICTS}
+    seconds = [o["seconds"] for o in outcomes] or [0]
     return {"kind": fx.kind, "steps": {f"v{v}": learned[v].steps for v in fx.kill_versions},
+            "irreversible_steps": {f"v{v}": list(learned[v].irreversible) for v in fx.kill_versions
+                                   if learned[v].irreversible},
             "trials": len(outcomes), **verdicts, "failed": sum(not o["ok"] for o in outcomes),
-            "median_trial_s": round(statistics.median(o["seconds"] for o in outcomes), 1) if outcomes else 0,
-            "seconds": round(time.monotonic() - t0, 1),
+            "min_trial_s": min(seconds), "median_trial_s": round(statistics.median(seconds), 1),
+            "max_trial_s": max(seconds), "seconds": round(time.monotonic() - t0, 1),
+            "verdicts": {o["trial"]: [o["verdict"], o["seconds"]] for o in outcomes},  # each trial: verdict, s
             "failures": [o for o in outcomes if not o["ok"]]}
 
 
@@ -92,15 +100,18 @@ def markdown(figures: list[dict], commit: str, seconds: float) -> str:
     total = sum(f["trials"] for f in figures)
     lines = [f"### Every kind's kills (conformance kit) at {commit} ({time.strftime('%Y-%m-%d', time.gmtime())} "
              f"UTC): {total} trials in {seconds:.0f}s", "",
-             "| kind | steps (v1, v2) | trials | exactly before | exactly after | neither | failed a check | "
-             "median trial |", "|---|---|---|---|---|---|---|---|"]
+             "| kind | steps (v1, v2) | trials | exactly before | before except irreversible, named | exactly after | "
+             "neither | failed a check | trial (min / median / max) |", "|---|---|---|---|---|---|---|---|---|"]
     for f in figures:
         steps = ", ".join(str(n) for n in f["steps"].values())
-        lines.append(f"| {f['kind']} | {steps} | {f['trials']} | {f['BEFORE']} | {f['AFTER']} | {f['NEITHER']} | "
-                     f"{f['failed']} | {f['median_trial_s']} s |")
-    sums = {k: sum(f[k] for f in figures) for k in ("trials", "BEFORE", "AFTER", "NEITHER", "failed")}
-    lines.append(f"| **total** | | **{sums['trials']}** | {sums['BEFORE']} | {sums['AFTER']} | **{sums['NEITHER']}** | "
-                 f"{sums['failed']} | |")
+        kept = "; ".join(f"{v} step {', '.join(map(str, n))}" for v, n in f.get("irreversible_steps", {}).items())
+        steps += f" (irreversible: {kept})" if kept else ""
+        lines.append(f"| {f['kind']} | {steps} | {f['trials']} | {f['BEFORE']} | {f['BEFORE_EXCEPT_IRREVERSIBLE']} | "
+                     f"{f['AFTER']} | {f['NEITHER']} | {f['failed']} | "
+                     f"{f['min_trial_s']} / {f['median_trial_s']} / {f['max_trial_s']} s |")
+    sums = {k: sum(f[k] for f in figures) for k in ("trials", *VERDICTS, "failed")}
+    lines.append(f"| **total** | | **{sums['trials']}** | {sums['BEFORE']} | {sums['BEFORE_EXCEPT_IRREVERSIBLE']} | "
+                 f"{sums['AFTER']} | **{sums['NEITHER']}** | {sums['failed']} | |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,11 @@ import pytest
 import yaml
 from confluent_kafka.admin import AdminClient
 from conformance import (
+    AFTER,
+    BEFORE,
+    BEFORE_EXCEPT_IRREVERSIBLE,
     CHECKS,
+    NEITHER,
     Ctx,
     KillTrial,
     KindFixture,
@@ -23,8 +27,10 @@ from conformance import (
     fixture,
     fixtures,
     learn,
+    named_irreversible,
     run_kill,
     run_kind,
+    verdict_of,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,6 +51,75 @@ def test_census_every_kind_has_a_fixture_and_a_reason_for_each_promise_it_does_n
             assert not isinstance(value, NotApplicable) or value.reason.strip(), f"{name}: a reason is empty"
         rows.append(name)
     print(census(found))
+
+
+def test_every_declared_irreversible_step_is_an_irreversible_step_type_with_parts():
+    """A fixture's `irreversible` names step kinds that are irreversible (kplan.apply.steps.STEP_TYPES) and, for each,
+    at least one non-empty path: a typo would otherwise only show as NEITHER on the real stack."""
+    from kplan.apply.steps import STEP_TYPES
+
+    kinds = {t.kind: t for t in STEP_TYPES}
+    for name, fx in fixtures().items():
+        for kind, paths in fx.irreversible.items():
+            assert kind in kinds and kinds[kind].irreversible, f"{name}: {kind!r} is not an irreversible step kind"
+            assert paths and all(paths), f"{name}: {kind!r} declares no part of `read`"
+
+
+def _states():
+    """Three user-kind states as the kit reads them (normalized): before v2's apply, after it, and a rollback after
+    its irreversible AlterUsers (the app user's credentials as v2 set them, the batch user CreateUsers made gone)."""
+    before = {"kind": {"{P}-app": {"SCRAM-SHA-512": 4096}, "{P}-batch": {}}, "topics": {}}
+    after = {"kind": {"{P}-app": {"SCRAM-SHA-256": 8192, "SCRAM-SHA-512": 8192},
+                      "{P}-batch": {"SCRAM-SHA-512": 4096}}, "topics": {}}
+    rolled = {"kind": {"{P}-app": after["kind"]["{P}-app"], "{P}-batch": {}}, "topics": {}}
+    return before, after, rolled
+
+
+def test_verdict_before_except_irreversible_only_when_named_declared_and_nothing_else_differs():
+    before, after, rolled = _states()
+    declared = {"alter-users": (("{P}-app",),)}
+    assert verdict_of(before, before, after) == BEFORE
+    assert verdict_of(after, before, after) == AFTER
+    assert verdict_of(rolled, before, after, declared, ["alter-users"]) == BEFORE_EXCEPT_IRREVERSIBLE
+    assert verdict_of(rolled, before, None, declared, ["alter-users"]) == BEFORE_EXCEPT_IRREVERSIBLE  # after unknown
+    # the app user's part absent (deleted by the step) compares as masked too
+    gone = {**rolled, "kind": {"{P}-batch": {}}}
+    assert verdict_of(gone, before, None, {"alter-users": (("{P}-app",),)}, ["alter-users"]) == \
+        BEFORE_EXCEPT_IRREVERSIBLE
+    # ... but, with `after` known, the part must be as before or as after: not something else the step never writes
+    odd = {**rolled, "kind": {"{P}-app": {"SCRAM-SHA-512": 8192}, "{P}-batch": {}}}
+    assert verdict_of(odd, before, after, declared, ["alter-users"]) == NEITHER
+    # nothing named by the rollback, or a named step the fixture does not declare: no excuse
+    assert verdict_of(rolled, before, after, declared, []) == NEITHER
+    assert verdict_of(rolled, before, after, {}, ["alter-users"]) == NEITHER
+    assert verdict_of(rolled, before, after, declared, ["alter-users", "delete-topics"]) == NEITHER
+    # anything else differing fails: the batch user left behind, a topic left, the wrong part declared
+    left = {**before, "kind": {**before["kind"], "{P}-batch": {"SCRAM-SHA-512": 4096}}}
+    assert verdict_of(left, before, after, declared, ["alter-users"]) == NEITHER
+    left = {**rolled, "kind": {**rolled["kind"], "{P}-batch": {"SCRAM-SHA-256": 4096}}}
+    assert verdict_of(left, before, after, declared, ["alter-users"]) == NEITHER
+    assert verdict_of({**rolled, "topics": {"{P}.t": {"partitions": 1}}}, before, after, declared,
+                      ["alter-users"]) == NEITHER
+    assert verdict_of(rolled, before, after, {"alter-users": (("{P}-batch",),)}, ["alter-users"]) == NEITHER
+
+
+def test_named_irreversible_needs_the_step_run_marked_and_listed_with_exit_3():
+    entry = {"index": 1, "kind": "alter-users", "irreversible": True, "before": {"password": "unknown"},
+             "args": {"upserts": [{"user": "p-app", "mechanism": "SCRAM-SHA-512", "iterations": 8192,
+                                   "password": "${secret:env:X}"}], "removals": []}}
+    ran = [{"index": 0, "status": "done"}, {**entry, "status": "done"}]
+    marked = [{**entry, "status": "irreversible"}]
+    text = ("Rolled back run r1: 1 step(s) undone, 1 irreversible.\nError: apply failed: interrupted\n"
+            "Rolled back:\n  - create SCRAM user(s) p-batch\n"
+            "Could NOT be rolled back (the cluster is not as before):\n"
+            "  - set the credentials of SCRAM user(s) p-app: irreversible (cannot be undone)\n"
+            "Check these resources by hand, then run `kplan plan` to see what differs from the stack.\n")
+    assert named_irreversible(ran, marked, 3, text) == ["alter-users"]
+    assert named_irreversible(ran, marked, 0, text) == []  # a rollback that says it is complete names nothing
+    assert named_irreversible(ran, marked, 3, text.replace("p-app: irreversible", "p-app: undo failed")) == []
+    assert named_irreversible(ran, marked, 3, text.replace("Could NOT", "Could")) == []
+    assert named_irreversible(ran[:1], marked, 3, text) == []  # the killed apply never ran it
+    assert named_irreversible([{**ran[1], "status": "pending"}], marked, 3, text) == []
 
 
 def _kinds(cluster3: bool) -> list:
@@ -144,6 +219,43 @@ def test_cluster3_kind_keeps_every_promise(kind, kit_ctx3):
 @pytest.mark.parametrize("kind", _kinds(cluster3=True))
 def test_cluster3_kind_recovers_from_kills_in_its_steps(kind, kit_ctx3):
     recovers_from_kills(kind, kit_ctx3)
+
+
+def _irreversible_kinds() -> list[str]:
+    return [name for name in ORDER if fixture(name).irreversible and fixture(name).target != "cluster3"]
+
+
+@pytest.mark.parametrize("kind", _irreversible_kinds())
+def test_kind_rollback_after_an_irreversible_step_is_before_except_named(kind, kit_ctx):
+    """A kind whose fixture declares an irreversible step: its last apply killed in the middle of its first
+    irreversible step (learned from the journal of an uninterrupted apply) and rolled back. `recover --rollback`
+    exits 3 naming the step and the state is before except what the fixture declares the step changes. The same
+    real states fail the verdict when the declaration is missing or names another part, and when anything else is
+    left as the killed apply made it (what a rollback that forgot an undo would leave)."""
+    fx = fixture(kind)
+    version = fx.kill_versions[-1]
+    learned = learn(fx, kit_ctx(fx), version)
+    assert learned.irreversible, f"{kind}: the apply of version {version} ran no irreversible step"
+    step = learned.irreversible[0]
+    outcome = run_kill(fx, kit_ctx(fx), KillTrial(kind, version, step, "middle", "rollback"), learned)
+    print(outcome)
+    assert outcome["verdict"] == BEFORE_EXCEPT_IRREVERSIBLE and outcome["ok"], outcome
+    named = outcome["irreversible"]["named"]
+    final, before, after = outcome["states"]["final"], outcome["states"]["before"], learned.after
+    assert verdict_of(final, before, after, fx.irreversible, named) == BEFORE_EXCEPT_IRREVERSIBLE
+    assert verdict_of(final, before, after, {}, named) == NEITHER
+    assert verdict_of(final, before, after, fx.irreversible, []) == NEITHER
+    others = {k: (("{P}-no-such-part",),) for k in fx.irreversible}
+    assert verdict_of(final, before, after, others, named) == NEITHER
+    # what else the apply changed (in the part of `read` no irreversible step declares), left as it made it
+    declared = {p[0] for paths in fx.irreversible.values() for p in paths}
+    changed = [k for k in after["kind"] if k not in declared and after["kind"][k] != before["kind"].get(k)]
+    assert changed, f"{kind}: version {version} changes nothing but its irreversible parts: nothing else to check"
+    for k in changed:  # (a rollback's verdict must be BEFORE or BEFORE_EXCEPT_IRREVERSIBLE: AFTER fails it too)
+        forgot = {**final, "kind": {**final["kind"], k: after["kind"][k]}}
+        assert verdict_of(forgot, before, after, fx.irreversible, named) in (AFTER, NEITHER), k
+        forgot = {**before, "kind": {**before["kind"], k: after["kind"][k]}}
+        assert verdict_of(forgot, before, after, fx.irreversible, named) == NEITHER, k
 
 
 def _fuzz_module():

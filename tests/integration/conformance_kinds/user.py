@@ -2,12 +2,14 @@
 adds SCRAM-SHA-256, and adds a second user. Read on the secured listener with confluent-kafka's
 DescribeUserScramCredentials (mechanism -> iterations: the broker never shows a password).
 
-Only the apply of version 1 is killed: version 2 changes an existing user's credentials, kplan's AlterUsers step,
-which is irreversible by design (kplan.kinds.user.steps: the password it replaces cannot be read back), so a
-rollback of an apply killed in the middle of it or after it cannot be "exactly before" — `recover --rollback`
-exits 3 and names it as not rolled back (killed at its start, before its request, it is rolled back as having
-changed nothing: tests/unit/kinds/user/test_alter_users_undo.py). Version 2's change is still applied, planned and
-converged by the sequence (update)."""
+Both applies are killed. Version 2 changes an existing user's credentials, kplan's AlterUsers step, which is
+irreversible by design (kplan.kinds.user.steps: the password it replaces cannot be read back): a rollback of an
+apply killed in the middle of it or after it cannot be "exactly before" — `recover --rollback` exits 3 and names
+it as not rolled back. The fixture declares what that step changes (`irreversible`: the `<P>-app` user's
+credentials, the only user it alters), so the kit judges such a rollback "before except irreversible, named":
+exactly before in everything else (the `<P>-batch` user CreateUsers made is gone again), `<P>-app` as before or as
+version 2 sets it. Killed at its start, before its request, the step is rolled back as having changed nothing
+(exactly before, exit 0: tests/unit/kinds/user/test_alter_users_undo.py)."""
 
 from __future__ import annotations
 
@@ -46,5 +48,5 @@ FIXTURE = KindFixture(
         "`kplan import` never writes users (it counts them in a note): Kafka never gives a password back, and "
         "declaring a user makes kplan set its password"),
     orphan=NotApplicable("users are not claimable (docs/orphans.md: topics, connectors, ACL bindings, subjects)"),
-    kill_versions=(1,),  # version 2's AlterUsers is irreversible (see above)
+    irreversible={"alter-users": (("{P}-app",),)},  # version 2's AlterUsers: the app user's credentials (see above)
 )
