@@ -42,7 +42,7 @@ def _stack(stack, dr, prefix: str, topics: list[str], **extra) -> dict:
 @pytest.fixture(scope="module")
 def dr(stack):
     """A second broker with a Connect worker of its own (the MirrorMaker 2 plugin is in the local stack's jars)."""
-    with second_stack("dr", free_ports(6, 31100, 31149)) as s:
+    with second_stack("dr", free_ports(6, 31200, 31249)) as s:  # a range of its own: files run side by side
         s.launcher("up", "--only", "kafka")
         s.launcher("up", "--only", "connect")
         yield s
