@@ -17,12 +17,23 @@ included, in a pass after the timed rounds. The garbage collector runs with the 
 `code_lines`: the lines of code (no blank line, comment, docstring or import) of each codec; what every candidate
 shares (Origin's, NotRead's and Meta's own to_json/from_json, the kinds' planned payloads) is not counted.
 
+The same for the ownership record and the live-state document (`--documents record,live`; the plan is `plan`, all
+three by default), in one interleaved run of their own: the record's hand-written codec (kplan.model.ownership, kept)
+against what cattrs can generate of it (bench/record_cattrs.py), checked byte for byte on every record the golden
+step cases pin and on the big one; the live state's hand-written reader kplan had up to 8ea1bfb
+(bench/live_hand_written.py) against kplan's generated one (kplan.kinds.livejson), checked to give an equal LiveState
+on every live-state file of the tests and on the big one. Timed: `encode` (record -> the text the ownership topic
+keeps: json.dumps(sort_keys=True)), `decode` (text -> record or LiveState: json.loads, then the codec), `to_dict`,
+`from_dict`, and `cold`: a fresh process's first read of the text, the candidate's imports included (cattrs and
+the generating of its functions, for the generated ones; what both import anyway is imported first, untimed).
+
     .venv/bin/pip install msgspec orjson     # once: the candidates that are not kplan's dependencies
-    PYTHONPATH=. .venv/bin/python bench/codecs.py [--topics N] [--updates U] [--runs R]
+    PYTHONPATH=. .venv/bin/python bench/codecs.py [--topics N] [--updates U] [--runs R] [--documents plan,record,live]
 
 N topics (default 10,000) are declared with three config overrides each (every fifth with an owner and a label);
 the live state has the first U of them (default 1,000) with one partition and another retention: U updates (each
-with a partition-increase warning) and N - U creates. Prints JSON; needs no local stack.
+with a partition-increase warning) and N - U creates. The record (`build_record`) and the live state (`build_live`)
+have N topics, N/10 connectors and 100 of each other kind's resources. Prints JSON; needs no local stack.
 """
 
 from __future__ import annotations
@@ -31,8 +42,12 @@ import argparse
 import ast
 import gc
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
+import textwrap
 import time
 import tracemalloc
 from dataclasses import replace
@@ -41,8 +56,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable
 
+import live_hand_written  # bench/: the live-state reader kplan had
 import msgspec
 import orjson
+import record_cattrs  # bench/: the record's codec generated as far as cattrs can
 import yaml
 from msgspec import UNSET, Struct, UnsetType, field
 
@@ -51,7 +68,9 @@ from kplan.errors import KplanError
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.consumers import ConsumerContext, GroupOnTopic
 from kplan.model.desired import Origin
+from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
+from kplan.model.ownership import Ownership
 from kplan.model.plan import (
     FORMAT_VERSION,
     Action,
@@ -607,15 +626,225 @@ def stats(runs: list[tuple[float, float]]) -> dict:
             "cpu_min_s": round(min(cpu), 3), "cpu_median_s": round(statistics.median(cpu), 3)}
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--topics", type=int, default=10_000)
-    p.add_argument("--updates", type=int, default=1_000)
-    p.add_argument("--runs", type=int, default=5)
-    args = p.parse_args()
-    if Path(cattrs_codec.__file__).resolve().parents[2] != ROOT:  # the venv's kplan may be another checkout's
-        raise SystemExit(f"kplan is imported from {cattrs_codec.__file__}, not this checkout: run with PYTHONPATH=.")
-    gc.set_threshold(GC_YOUNG, 50, 100)  # as the CLI runs (kplan.cli._main): the plan's objects are not rescanned
+# --- the ownership record and the live-state document (issue 42, item 4) ---
+# The record: kplan's hand-written codec (kplan.model.ownership, kept: bench/README.md says why) against what cattrs
+# can generate of it (record_cattrs.py). The live state: the hand-written reader kplan had up to 8ea1bfb
+# (live_hand_written.py) against kplan's generated one (kplan.kinds.livejson over kplan.kinds.live_codec).
+
+RECORD_CODECS: dict[str, tuple[Callable[[Ownership], dict], Callable[[Any], Ownership]]] = {
+    "hand-written": (Ownership.to_json, Ownership.from_json),
+    "cattrs": (record_cattrs.record_to_json, record_cattrs.record_from_json),
+}
+LIVE_READERS: dict[str, Callable[[Any], LiveState]] = {
+    "hand-written": live_hand_written.live_state_from_dict,
+    "cattrs": live_state_from_dict,
+}
+# What a fresh process pays for its first read (`cold`): the candidate's imports (cattrs and its generated functions
+# included) and one read of the document's text. What every candidate imports anyway is imported first, untimed.
+COLD = {
+    "record": ("from kplan.model.ownership import Ownership", {
+        "hand-written": "read = Ownership.from_json",
+        "cattrs": "from record_cattrs import record_from_json as read"}),
+    "live": ("import kplan.model.consumers\nfrom kplan.kinds import UNITS\nfor u in UNITS: u.kind_state, u.kind", {
+        "hand-written": "from live_hand_written import live_state_from_dict as read",
+        "cattrs": "from kplan.kinds.livejson import live_state_from_dict as read"}),
+}
+COLD_RUN = """import json, sys, time
+{prelude}
+text = open(sys.argv[1]).read()
+wall, cpu = time.perf_counter(), time.process_time()
+{candidate}
+read(json.loads(text))
+print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
+"""
+# The lines of each codec (`code_lines`): the record's in kplan.model.ownership, and the live state's parts of the
+# kinds' live.py files (besides kplan/kinds/live_codec.py and livejson.py, counted whole).
+RECORD_PARTS = ("_CORE", "_PROTECTED", "to_json", "from_json", "_entry")
+LIVE_PARTS = {
+    "topic": ("_effective", "live_from_json"), "connector": ("_on_its_connect", "live_from_json"),
+    "acl": ("_literal", "_binding", "live_from_json"), "broker_config": ("_config", "live_from_json"),
+    "consumer_group": ("_defaults", "_group", "group_of", "_tokens", "live_from_json"),
+    "offsets": ("_offsets", "live_from_json"), "quota": ("_entity", "_quota", "live_from_json"),
+    "streams_app": ("_binding", "_held", "live_from_json"),
+    "subject": ("_defaults", "_owned", "_latest", "_problem", "_CODES", "_reference", "live_from_json",
+                "_latest_digest"),
+    "user": ("_rotations", "live_from_json"),
+}
+
+
+def build_record(topics: int) -> Ownership:
+    """A record of N topics (every hundredth protected, every fifth with an owner and a label), N/10 connectors
+    (every tenth with a secret key), 100 principals' ACL keys, 100 users' tokens and a run marker."""
+    names = [f"bench-codec-t-{i:05d}" for i in range(topics)]
+    connectors = [f"bench-codec-c-{i:04d}" for i in range(topics // 10)]
+    return Ownership(
+        names={"topics": frozenset(names), "connectors": frozenset(connectors)},
+        protected={"topics": frozenset(names[::100])},
+        sensitive={c: ("connection.password", "connection.user") for c in connectors[::10]},
+        run={"run_id": "20260101T000000Z-1a2b", "host": "ci-7", "pid": 4242, "started_at": "2026-01-01T00:00:00Z"},
+        kinds={"acls": {f"User:app-{i}": (f"group|literal|app-{i}|READ|ALLOW|*",
+                                          f"topic|literal|{names[i]}|READ|ALLOW|*") for i in range(100)},
+               "users": {f"app-{i}": "" if i % 3 == 0 else f"2026-{i % 12 + 1:02d}" for i in range(100)}},
+        metadata={f"topic.{n}": Meta(f"team-{i % 7}", None, MappingProxyType({"tier": "gold"}))
+                  for i, n in enumerate(names) if i % 5 == 0})
+
+
+def build_live(topics: int) -> dict[str, Any]:
+    """A live-state document of N topics (three overrides, four effective values), N/10 connectors (one task each),
+    and 100 of each other kind's resources (10 broker config entities)."""
+    names = [f"bench-codec-t-{i:05d}" for i in range(topics)]
+    connectors = [f"bench-codec-c-{i:04d}" for i in range(topics // 10)]
+    overrides = {"retention.ms": "86400000", "max.message.bytes": "2097152", "cleanup.policy": "delete"}
+    binding = {"resource": "topic", "name": names[0], "operation": "READ"}
+    return {
+        "cluster_id": "bench-codec", "broker_count": 3, "connector_plugins": ["FileStreamSource"],
+        "topics": {n: {"partitions": 3, "replication_factor": 3, "overrides": dict(overrides),
+                       "effective": {**overrides, "min.insync.replicas": "2"}} for n in names},
+        "owned_topics": names, "protected_topics": names[::100],
+        "connectors": {c: {"config": {"connector.class": "FileStreamSource", "tasks.max": "1", "topic": names[0],
+                                      "file": f"/tmp/{c}.txt"}, "state": "RUNNING", "type": "source",
+                           "tasks": [{"id": 0, "state": "RUNNING", "worker_id": "10.0.0.7:8083"}]}
+                       for c in connectors},
+        "owned_connectors": connectors,
+        "acls": {f"User:app-{i}": {"bindings": [binding, {**binding, "operation": "DESCRIBE"}],
+                                   "owned": ["topic|literal|bench-codec-t-00000|READ|ALLOW|*"]} for i in range(100)},
+        "users": {f"app-{i}": {"credentials": {"SCRAM-SHA-512": 4096}} for i in range(100)},
+        "owned_users": {f"app-{i}": "" for i in range(100)},
+        "quotas": {f"user=app-{i}": {"user": f"app-{i}", "values": {"producer_byte_rate": 1048576},
+                                     "owned": ["producer_byte_rate"]} for i in range(100)},
+        "subjects": {f"s-{i}-value": {"version": 1, "schema": '{"type": "string"}', "id": i + 1}
+                     for i in range(100)},
+        "owned_subjects": {f"s-{i}-value": "latest" for i in range(100)},
+        "broker_configs": {str(b): {"values": {"log.cleaner.threads": "2"}, "owned": ["log.cleaner.threads"]}
+                           for b in range(10)},
+        "streams_apps": {f"app-{i}": {"bindings": [{**binding, "principal": f"User:app-{i}"}],
+                                      "internal_topics": [f"app-{i}-changelog"]} for i in range(100)},
+        "group_tokens": {f"group-{i}": "1" for i in range(100)},
+        "offset_tokens": {c: "1" for c in connectors[:100]},
+        "connector_offsets": {c: {"token": "1", "type": "source", "offsets": [
+            {"partition": {"file": f"/tmp/{c}.txt"}, "offset": {"position": 42}}]} for c in connectors[:100]},
+    }
+
+
+def golden_records() -> list[dict[str, Any]]:
+    """Every record the golden step cases pin: each record-ownership step's record and the record before it."""
+    out = []
+    for path in sorted((ROOT / "tests" / "golden" / "steps").glob("*/steps.json")):
+        for step in json.loads(path.read_text()):
+            if step.get("kind") == "record-ownership":
+                out += [step["args"], step["before"]["ownership"]]
+    return out
+
+
+def golden_live_states() -> list[dict[str, Any]]:
+    """Every live-state document of the tests (each cluster's, in a several-cluster case)."""
+    out = []
+    for path in sorted((ROOT / "tests").glob("**/live*.json")):
+        doc = json.loads(path.read_text())
+        out += list(doc["clusters"].values()) if "clusters" in doc else [doc]
+    return out
+
+
+def check_records(record: Ownership) -> dict[str, dict]:
+    """Per candidate: the golden records it writes back byte for byte (as the ownership topic keeps them: sorted
+    keys) and reads as kplan does; the same for the big record, and that it writes the big record as kplan does."""
+    text = json.dumps(record.to_json(), sort_keys=True)
+    out = {}
+    for name, (to_json, from_json) in RECORD_CODECS.items():
+        same = sum(json.dumps(to_json(from_json(d)), sort_keys=True) == json.dumps(d, sort_keys=True)
+                   and from_json(d) == Ownership.from_json(d) for d in golden_records())
+        out[name] = {"golden_identical": f"{same}/{len(golden_records())}",
+                     "big_record_identical": json.dumps(to_json(record), sort_keys=True) == text,
+                     "reads_back": from_json(json.loads(text)) == record}
+    return out
+
+
+def check_live(doc: dict[str, Any]) -> dict[str, dict]:
+    """Per candidate: the tests' live states it reads to the same LiveState as the hand-written reader, and the
+    big one."""
+    goldens = golden_live_states()
+    reference = [live_hand_written.live_state_from_dict(d) for d in goldens]
+    big = live_hand_written.live_state_from_dict(doc)
+    return {name: {"golden_equal": f"{sum(read(d) == r for d, r in zip(goldens, reference))}/{len(goldens)}",
+                   "big_state_equal": read(doc) == big} for name, read in LIVE_READERS.items()}
+
+
+def cold(document: str, name: str, path: Path) -> Callable[[], tuple[float, float]]:
+    prelude, candidates = COLD[document]
+    code = COLD_RUN.format(prelude=prelude, candidate=candidates[name])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), str(ROOT / "bench")))}
+
+    def run() -> tuple[float, float]:
+        done = subprocess.run([sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True,
+                              check=True)
+        wall, cpu = json.loads(done.stdout)
+        return wall, cpu
+
+    return run
+
+
+def lines_of(path: Path, names: tuple[str, ...] | None = None) -> int:
+    """`code_lines` of a file, or of its top-level definitions (and methods) named."""
+    source = path.read_text()
+    if names is None:
+        return code_lines(source)
+    text = source.splitlines()
+    nodes = [n for top in ast.parse(source).body for n in ([top, *top.body] if isinstance(top, ast.ClassDef) else [top])
+             if {getattr(n, "name", None), *(getattr(t, "id", None) for t in getattr(n, "targets", ())),
+                 getattr(getattr(n, "target", None), "id", None)} & set(names)]
+    first = {n: min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", ()))]) for n in nodes}
+    return sum(code_lines(textwrap.dedent("\n".join(text[first[n] - 1:n.end_lineno]))) for n in nodes)
+
+
+def record_and_live_figures(args: argparse.Namespace, documents: list[str]) -> dict[str, Any]:
+    ops: list[tuple[str, str, Callable[[], Any]]] = []
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if "record" in documents:
+            record = build_record(args.topics)
+            text = json.dumps(record.to_json(), sort_keys=True)
+            path = Path(tmp) / "record.json"
+            path.write_text(text)
+            doc = json.loads(text)
+            for name, (to_json, from_json) in RECORD_CODECS.items():
+                ops += [(f"record {name}", "encode", lambda f=to_json: json.dumps(f(record), sort_keys=True)),
+                        (f"record {name}", "decode", lambda f=from_json: f(json.loads(text))),
+                        (f"record {name}", "to_dict", lambda f=to_json: f(record)),
+                        (f"record {name}", "from_dict", lambda f=from_json: f(doc)),
+                        (f"record {name}", "cold", cold("record", name, path))]
+            out["record"] = {"document": {"topics": args.topics, "json_mib": round(len(text) / 2**20, 2)},
+                             "checks": check_records(record),
+                             "code_lines": {"hand-written": lines_of(ROOT / "kplan/model/ownership.py", RECORD_PARTS),
+                                            "cattrs": lines_of(ROOT / "bench/record_cattrs.py")}}
+        if "live" in documents:
+            live = build_live(args.topics)
+            live_text = json.dumps(live)
+            live_path = Path(tmp) / "live.json"
+            live_path.write_text(live_text)
+            for name, read in LIVE_READERS.items():
+                ops += [(f"live {name}", "decode", lambda f=read: f(json.loads(live_text))),
+                        (f"live {name}", "from_dict", lambda f=read: f(live)),
+                        (f"live {name}", "cold", cold("live", name, live_path))]
+            kinds = ROOT / "kplan" / "kinds"
+            out["live_state"] = {
+                "document": {"topics": args.topics, "json_mib": round(len(live_text) / 2**20, 2)},
+                "checks": check_live(live),
+                "code_lines": {"hand-written": lines_of(ROOT / "bench/live_hand_written.py"),
+                               "cattrs": lines_of(kinds / "live_codec.py") + lines_of(kinds / "livejson.py")
+                               + sum(lines_of(kinds / k / "live.py", parts) for k, parts in LIVE_PARTS.items())}}
+        times = interleaved(ops, args.runs)
+        peaks = {(name, kind): peak_mib(op) for name, kind, op in ops if kind != "cold"}
+    for key, prefix in (("record", "record "), ("live_state", "live ")):
+        if key in out:
+            out[key]["candidates"] = {
+                name.removeprefix(prefix): {kind: {**stats(times[name, kind]),
+                                                   **({"peak_alloc_mib": peaks[name, kind]} if kind != "cold" else {})}
+                                            for n, kind, _ in ops if n == name}
+                for name in dict.fromkeys(n for n, _, _ in ops if n.startswith(prefix))}
+    return out
+
+
+def plan_figures(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     plan = build_plan(args.topics, args.updates)
     built_s = time.perf_counter() - start
@@ -626,25 +855,49 @@ def main() -> None:
            for name, (encode, decode) in CANDIDATES.items() for kind in ("encode", "decode")]
     ops += [(name, kind, (lambda f=to_dict: f(plan)) if kind == "to_dict" else (lambda f=from_dict: f(doc)))
             for name, (to_dict, from_dict) in CODECS.items() for kind in ("to_dict", "from_dict")]
-    times: dict[tuple[str, str], list[tuple[float, float]]] = {(name, kind): [] for name, kind, _ in ops}
-    for _ in range(args.runs):
-        for name, kind, op in ops:
-            times[name, kind].append(timed(op))
+    times = interleaved(ops, args.runs)
     peaks = {(name, kind): peak_mib(op) for name, kind, op in ops}
     lines = {"hand-written": code_lines(section("hand-written")), "msgspec": code_lines(section("msgspec")),
              "cattrs": sum(code_lines(path.read_text()) for path in SOURCES["cattrs"])}
-    print(json.dumps({
-        "benchmark": "codecs",
-        "topics": args.topics,
+    return {
         "plan": {"changes": len(plan.changes), "creates": plan.summary.add, "updates": plan.summary.change,
                  "diagnostics": len(plan.diagnostics), "json_mib": round(len(text.encode()) / 2**20, 1),
                  "built_s": round(built_s, 1)},
-        "versions": {lib: version(lib) for lib in ("cattrs", "msgspec", "orjson")},
         "candidates": {name: {**{kind: {**stats(times[name, kind]), "peak_alloc_mib": peaks[name, kind]}
                                  for kind in ("encode", "decode", "to_dict", "from_dict") if (name, kind) in times},
                               **correct[name], "code_lines": lines.get(name.removesuffix("_native_text"))}
                        for name in CANDIDATES},
-    }, indent=2))
+    }
+
+
+def interleaved(ops: list[tuple[str, str, Callable[[], Any]]], runs: int) -> dict[tuple[str, str], list]:
+    """Each op once per round, `runs` rounds: (name, kind) -> [(wall s, CPU s)]."""
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {(name, kind): [] for name, kind, _ in ops}
+    for _ in range(runs):
+        for name, kind, op in ops:
+            times[name, kind].append(op() if kind == "cold" else timed(op))
+    return times
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--topics", type=int, default=10_000)
+    p.add_argument("--updates", type=int, default=1_000)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--documents", default="plan,record,live",
+                   help="which documents' codecs, of plan, record (the ownership record) and live (a live state)")
+    args = p.parse_args()
+    if Path(cattrs_codec.__file__).resolve().parents[2] != ROOT:  # the venv's kplan may be another checkout's
+        raise SystemExit(f"kplan is imported from {cattrs_codec.__file__}, not this checkout: run with PYTHONPATH=.")
+    gc.set_threshold(GC_YOUNG, 50, 100)  # as the CLI runs (kplan.cli._main): the plan's objects are not rescanned
+    documents = args.documents.split(",")
+    out: dict[str, Any] = {"benchmark": "codecs", "topics": args.topics, "runs": args.runs,
+                           "versions": {lib: version(lib) for lib in ("cattrs", "msgspec", "orjson")}}
+    if "plan" in documents:
+        out.update(plan_figures(args))
+    if "record" in documents or "live" in documents:
+        out.update(record_and_live_figures(args, documents))
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from kplan.kinds.acl.model import AclBinding
+from kplan.kinds.live_codec import by_name, each, kind_slice, owning, shape
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, Problem, problem_of
+from kplan.model.live import KindState, Problem
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,12 @@ def _keys(entry: Any) -> tuple[str, ...]:
     return entry if isinstance(entry, tuple) else ()
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The ACL slice of a live-state document."""
-    acls = {p: _acls(p, a) for p, a in (doc.get("acls") or {}).items()}
-    return KindState(freeze(acls), frozenset(p for p, a in acls.items() if a.owned),
-                     problem=problem_of(doc.get("acl_problem")))
+def _literal(b: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"pattern": "literal", **b}
 
 
-def _acls(principal: str, a: dict[str, Any]) -> LiveAcls:
-    bindings = frozenset(AclBinding(str(b["resource"]), str(b.get("pattern", "literal")), str(b["name"]),
-                                    str(b["operation"]), str(b.get("permission", "ALLOW")), str(b.get("host", "*")))
-                         for b in a.get("bindings") or ())
-    return LiveAcls(principal, bindings, frozenset(a.get("owned") or ()))
+_binding = shape(AclBinding, _literal)
+# The ACL slice of a live-state document: the principals of which kplan created some binding are owned.
+live_from_json = kind_slice(
+    resources=("acls", by_name(shape(LiveAcls, bindings=each(_binding)))),
+    problem="acl_problem", after=owning)

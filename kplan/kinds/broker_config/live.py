@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from kplan.kinds.live_codec import by_name, kind_slice, owning, shape
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, Problem, problem_of
+from kplan.model.live import KindState, Problem
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,11 @@ class LiveBrokerConfig:
 def kind_state(found: Mapping[str, Mapping[str, Any]], part: Mapping[str, Any], problem: Problem | None) -> KindState:
     """The slice from the cluster's answer (entity -> {"values", "static", "read_only", "known"},
     kplan.cluster.broker_configs) and the stack's part of the ownership record (entity -> the keys kplan set)."""
-    configs = {name: _config(name, {**doc, "owned": part.get(name, ())}) for name, doc in found.items()}
+    configs = {name: _config({**doc, "broker": name, "owned": part.get(name, ())}) for name, doc in found.items()}
     return KindState(freeze(configs), frozenset(part), problem=problem)
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    configs = {str(n): _config(str(n), d) for n, d in (doc.get("broker_configs") or {}).items()}
-    return KindState(freeze(configs), frozenset(n for n, c in configs.items() if c.owned),
-                     problem=problem_of(doc.get("broker_config_problem")))
-
-
-def _config(name: str, d: Mapping[str, Any]) -> LiveBrokerConfig:
-    known = d.get("known")
-    return LiveBrokerConfig(
-        name, freeze({str(k): (None if v is None else str(v)) for k, v in (d.get("values") or {}).items()}),
-        frozenset(d.get("owned") or ()),
-        freeze({str(k): freeze({str(b): str(v) for b, v in by.items()}) for k, by in (d.get("static") or {}).items()}),
-        frozenset(d.get("read_only") or ()), None if known is None else frozenset(known))
+# An entity's configs as the cluster's answer and a live-state document have them, its key as `broker`.
+_config = shape(LiveBrokerConfig)
+live_from_json = kind_slice(resources=("broker_configs", by_name(_config, name="broker")),
+                            problem="broker_config_problem", after=owning)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
+from kplan.kinds.live_codec import by_name, kind_slice, shape
 from kplan.model.desired import DEFAULT_CONNECT, freeze
-from kplan.model.live import KindState, LiveConnector, LiveTask, Problem
+from kplan.model.live import KindState, LiveConnector, Problem
 from kplan.model.ownership import NamesPart
 
 
@@ -19,19 +20,14 @@ def kind_state(found: Mapping[str, LiveConnector], part: Any, problem: Problem |
     return KindState(freeze(connectors), names.names, names.protected, problem)
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The document's "connectors" (by key: config, state, tasks, type, trace, sensitive_keys), "owned_connectors"
-    and "protected_connectors"."""
-    connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
-    return KindState(freeze(connectors), frozenset(doc.get("owned_connectors") or ()),
-                     frozenset(doc.get("protected_connectors") or ()))
+def _on_its_connect(c: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A connector is keyed "<connect>/<name>" on a named Connect cluster (kplan.model.desired.connector_key); its
+    config holds its own name unless it says one."""
+    connect, _, own = c["name"].rpartition("/")
+    return {**c, "connect": connect or DEFAULT_CONNECT, "config": {"name": own, **(c.get("config") or {})}}
 
 
-def _connector(name: str, c: dict[str, Any]) -> LiveConnector:
-    """A connector by its key: "<connect>/<name>" on a named Connect cluster (kplan.model.desired.connector_key)."""
-    connect, _, own = name.rpartition("/")
-    config = {"name": own, **{k: str(v) for k, v in (c.get("config") or {}).items()}}
-    tasks = tuple(LiveTask(int(x["id"]), str(x["state"]), x.get("worker_id", ""), x.get("trace", ""))
-                  for x in c.get("tasks") or ())
-    return LiveConnector(name, freeze(config), c.get("state"), tasks, c.get("type"), c.get("trace", ""),
-                         frozenset(c.get("sensitive_keys") or ()), connect or DEFAULT_CONNECT)
+# The document's "connectors" (by key: config, state, tasks, type, trace, sensitive_keys), "owned_connectors" and
+# "protected_connectors".
+live_from_json = kind_slice(resources=("connectors", by_name(shape(LiveConnector, _on_its_connect))),
+                            owned="owned_connectors", protected="protected_connectors")

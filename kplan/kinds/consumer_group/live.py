@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, runtime_checkable
 
 from kplan.kinds.consumer_group.model import Position
+from kplan.kinds.live_codec import by_name, each, kind_slice, shape
 from kplan.model.desired import freeze
 from kplan.model.live import KindState
 
@@ -73,17 +74,29 @@ def positions(items: Any) -> tuple[Position, ...]:
     return tuple(sorted(out))
 
 
+def _defaults(g: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A group the cluster does not have is Dead, with no members."""
+    return {**g, "state": g.get("state") or "Dead", "members": g.get("members") or 0}
+
+
+# A group as the follow-up read answers it and a live-state document has it: its positions sorted, its missing
+# topics sorted, its topics' partition counts ({"orders": 1}) as sorted pairs.
+_group = shape(LiveGroup, _defaults, committed=positions, targets=positions,
+               missing_topics=each(str, lambda topics: tuple(sorted(topics))),
+               partitions=lambda counts: tuple(sorted((str(t), int(n)) for t, n in (counts or {}).items())))
+
+
 def group_of(name: str, token: str | None, doc: Mapping[str, Any]) -> LiveGroup:
-    at = doc.get("at_ms")
-    return LiveGroup(name, token, str(doc.get("state") or "Dead"), int(doc.get("members") or 0),
-                     positions(doc.get("committed")), positions(doc.get("targets")), None if at is None else int(at),
-                     tuple(sorted(str(t) for t in doc.get("missing_topics") or ())),
-                     tuple(sorted((str(t), int(n)) for t, n in (doc.get("partitions") or {}).items())))
+    return _group({**doc, "name": name, "token": token})
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The groups' slice of a live-state document: what the cluster has for groups with a pending request, and the
-    tokens the record says kplan last applied."""
-    tokens = {str(k): str(v) for k, v in (doc.get("group_tokens") or {}).items()}
-    groups = {str(n): group_of(str(n), tokens.get(str(n)), g) for n, g in (doc.get("consumer_groups") or {}).items()}
-    return KindState(freeze(groups), records=freeze(tokens))
+def _tokens(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Each group's `token`: the request the record says kplan last applied ("group_tokens")."""
+    tokens = doc.get("group_tokens") or {}
+    return {**doc, "consumer_groups": {n: {**g, "token": tokens.get(n)}
+                                       for n, g in (doc.get("consumer_groups") or {}).items()}}
+
+
+# The groups' slice of a live-state document: what the cluster has for groups with a pending request, and the
+# tokens the record says kplan last applied.
+live_from_json = kind_slice(_tokens, resources=("consumer_groups", by_name(_group)), records="group_tokens")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
+from kplan.kinds.live_codec import by_name, each, kind_slice, shape
 from kplan.model.desired import freeze
 from kplan.model.live import KindState
 from kplan.model.offsets import LiveOffsets, canonical
@@ -30,13 +31,8 @@ def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
     return KindState(records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The offsets slice of a live-state document: what Connect has for connectors with a pending request, and the
-    tokens the record says kplan last applied."""
-    return KindState(freeze({n: _offsets(n, o) for n, o in (doc.get("connector_offsets") or {}).items()}),
-                     records=freeze({str(k): str(v) for k, v in (doc.get("offset_tokens") or {}).items()}))
-
-
-def _offsets(name: str, o: dict[str, Any]) -> LiveOffsets:
-    return LiveOffsets(name, None if o.get("token") is None else str(o["token"]), bool(o.get("exists", True)),
-                       tuple(sorted(canonical(x) for x in o.get("offsets") or ())), o.get("type"))
+# What Connect has for a connector with a pending request (its offsets sorted), "exists" unless it says not; and the
+# tokens the record says kplan last applied.
+_offsets = shape(LiveOffsets, lambda o: {"exists": True, **o}, connector_type="type",
+                 offsets=each(canonical, lambda offsets: tuple(sorted(offsets))))
+live_from_json = kind_slice(resources=("connector_offsets", by_name(_offsets)), records="offset_tokens")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from kplan.kinds.live_codec import kind_slice, owning, shape
 from kplan.kinds.quota.model import QuotaEntity
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, Problem, problem_of
+from kplan.model.live import KindState, Problem
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,16 @@ def kind_state(found: Mapping[QuotaEntity, Mapping[str, float]], part: Mapping[s
     return KindState(freeze(quotas), frozenset(part), problem=problem)
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The client quotas' slice of a live-state document."""
-    quotas = {q.name: q for q in (_quota(d) for d in (doc.get("quotas") or {}).values())}
-    return KindState(freeze(quotas), frozenset(n for n, q in quotas.items() if q.owned),
-                     problem=problem_of(doc.get("quota_problem")))
-
-
-def _quota(q: dict[str, Any]) -> LiveQuota:
-    entity = QuotaEntity(q.get("user"), q.get("client_id"))
-    if entity.user is None and entity.client_id is None:
+def _entity(q: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An entry's entity is its own `user` and `client_id`, one of them at least."""
+    if q.get("user") is None and q.get("client_id") is None:
         raise ValueError("a quota entity needs a user or a client_id")
-    return LiveQuota(entity, freeze({str(k): float(v) for k, v in (q.get("values") or {}).items()}),
-                     frozenset(q.get("owned") or ()))
+    return {**q, "entity": q}
+
+
+_quota = shape(LiveQuota, _entity)
+# The client quotas' slice of a live-state document: each entry by its entity's name (the document's keys are not
+# read); the entities of which kplan set some key are owned.
+live_from_json = kind_slice(
+    resources=("quotas", lambda entries: freeze({q.name: q for q in map(_quota, (entries or {}).values())})),
+    problem="quota_problem", after=owning)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from kplan.kinds.acl.model import AclBinding
+from kplan.kinds.live_codec import NOT_READ, by_name, each, kind_slice, owning, shape
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, Problem, problem_of
+from kplan.model.live import KindState, Problem
 from kplan.model.plan import ResourceType
 
 STREAMS_APP = ResourceType.STREAMS_APP
@@ -51,15 +52,17 @@ def kind_state(found: Mapping[str, Any], part: Mapping[str, Any], problem: Probl
     return KindState(freeze(apps), frozenset(part), problem=problem)
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    apps = {n: _app(n, a) for n, a in (doc.get("streams_apps") or {}).items()}
-    return KindState(freeze(apps), frozenset(n for n, a in apps.items() if a.owned),
-                     problem=problem_of(doc.get("acl_problem")))
+_binding = shape(AclBinding, lambda b: {"pattern": "literal", **b})
 
 
-def _app(name: str, a: Mapping[str, Any]) -> LiveStreamsApp:
-    held = frozenset((str(b["principal"]), AclBinding(str(b["resource"]), str(b.get("pattern", "literal")),
-                                                       str(b["name"]), str(b["operation"]),
-                                                       str(b.get("permission", "ALLOW")), str(b.get("host", "*"))))
-                     for b in a.get("bindings") or ())
-    return LiveStreamsApp(name, held, frozenset(a.get("owned") or ()), tuple(sorted(a.get("internal_topics") or ())))
+def _held(b: Mapping[str, Any]) -> Held:
+    """A binding held for an application: its principal, and the binding (its pattern literal unless it says)."""
+    return str(b["principal"]), _binding(b)
+
+
+# What each application has on the cluster (its internal topics sorted); those of which kplan created something are
+# owned; the ACLs' problem is theirs.
+live_from_json = kind_slice(
+    resources=("streams_apps", by_name(shape(LiveStreamsApp, bindings=each(_held), read=NOT_READ,
+                                             internal_topics=each(str, lambda topics: tuple(sorted(topics)))))),
+    problem="acl_problem", after=owning)

@@ -12,9 +12,10 @@ version holding the declared schema}}, "owned_subjects": {"orders-value":
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
+from kplan.kinds.live_codec import by_name, each, kind_slice, shape
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, Problem
@@ -63,36 +64,40 @@ def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
     return KindState(owned=frozenset(part), records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The subjects' slice of a live-state document."""
-    subjects = {n: _subject(n, x) for n, x in (doc.get("subjects") or {}).items()}
+def _defaults(x: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A subject's type is AVRO unless it says; its versions, the latest alone; its own level, none unless it says;
+    the level in effect, its own."""
+    return {**x, "schema_type": x.get("schema_type") or "AVRO", "versions": x.get("versions") or (x["version"],),
+            "compatibility": x.get("compatibility") or None,
+            "effective_compatibility": x.get("effective_compatibility") or x.get("compatibility") or None}
+
+
+def _owned(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """"owned_subjects" as subject -> digest: a list of names means "latest" for each."""
     owned = doc.get("owned_subjects") or {}
-    owned = owned if isinstance(owned, dict) else {n: "latest" for n in owned}
-    records = {n: (_latest_digest(subjects[n]) if d == "latest" and n in subjects else str(d))
-               for n, d in owned.items()}
-    problem, detail = _subject_problem(doc.get("subject_problem"))
-    return KindState(freeze(subjects), frozenset(records), problem=problem, problem_detail=detail,
-                     records=freeze(records))
+    return {**doc, "owned_subjects": owned if isinstance(owned, dict) else dict.fromkeys(owned, "latest")}
 
 
-def _subject_problem(value: Any) -> tuple[Problem | None, str | None]:
+def _latest(state: KindState) -> KindState:
+    """"latest" records the digest of the live latest version (kplan registered it)."""
+    return replace(state, records=freeze({n: _latest_digest(state.resources[n]) if d == "latest" and n in
+                                          state.resources else d for n, d in state.records.items()}))
+
+
+def _problem(value: Any) -> Problem | None:
     """A problem code, or any other line: why the registry could not be read (UNREACHABLE, the line kept as is)."""
-    if not value:
-        return None, None
-    if value in {p.value for p in Problem}:
-        return Problem(value), None
-    return Problem.UNREACHABLE, str(value)
+    return None if not value else Problem(value) if value in _CODES else Problem.UNREACHABLE
 
 
-def _subject(name: str, x: dict[str, Any]) -> LiveSubject:
-    refs = tuple(SchemaReference(str(r["name"]), str(r["subject"]), int(r["version"]))
-                 for r in x.get("references") or ())
-    version = int(x["version"])
-    return LiveSubject(name, version, str(x["schema"]), str(x.get("schema_type") or "AVRO"), refs,
-                       None if x.get("id") is None else int(x["id"]),
-                       tuple(int(v) for v in x.get("versions") or (version,)), x.get("compatibility") or None,
-                       x.get("effective_compatibility") or x.get("compatibility") or None,
-                       None if x.get("declared_version") is None else int(x["declared_version"]))
+_CODES = {p.value for p in Problem}
+# A live reference names its version.
+_reference = shape(SchemaReference, lambda r: {**r, "version": r["version"]})
+# The subjects' slice of a live-state document: the subjects the record owns are those "owned_subjects" names.
+live_from_json = kind_slice(
+    _owned, _latest,
+    resources=("subjects", by_name(shape(LiveSubject, _defaults, schema_id="id", references=each(_reference, tuple)))),
+    owned="owned_subjects", records="owned_subjects", problem=("subject_problem", _problem),
+    problem_detail=("subject_problem", lambda value: None if not value or value in _CODES else str(value)))
 
 
 def _latest_digest(s: LiveSubject) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from kplan.kinds.live_codec import by_name, kind_slice, shape
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, LiveTopic, Problem
 from kplan.model.ownership import NamesPart
@@ -16,17 +17,13 @@ def kind_state(found: Mapping[str, LiveTopic], part: Any, problem: Problem | Non
     return KindState(freeze(dict(found)), names.names, names.protected, problem)
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The document's "topics" (by name: partitions, replication_factor, overrides, effective, sensitive_keys,
-    assignment), "owned_topics" and "protected_topics"."""
-    topics = {name: _topic(name, t) for name, t in (doc.get("topics") or {}).items()}
-    return KindState(freeze(topics), frozenset(doc.get("owned_topics") or ()),
-                     frozenset(doc.get("protected_topics") or ()))
+def _effective(t: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`effective` defaults to the overrides, which always win over it."""
+    return {**t, "effective": {**(t.get("effective") or {}), **(t.get("overrides") or {})}}
 
 
-def _topic(name: str, t: dict[str, Any]) -> LiveTopic:
-    overrides = {k: v for k, v in (t.get("overrides") or {}).items()}
-    effective = {**(t.get("effective") or {}), **overrides}
-    return LiveTopic(name, int(t["partitions"]), int(t["replication_factor"]), freeze(overrides), freeze(effective),
-                     frozenset(t.get("sensitive_keys") or ()),
-                     tuple(tuple(int(b) for b in replicas) for replicas in t.get("assignment") or ()))
+# The document's "topics" (by name: partitions, replication_factor, overrides, effective, sensitive_keys,
+# assignment), "owned_topics" and "protected_topics"; config values are kept as the document has them.
+live_from_json = kind_slice(
+    resources=("topics", by_name(shape(LiveTopic, _effective, overrides=freeze, effective=freeze))),
+    owned="owned_topics", protected="protected_topics")

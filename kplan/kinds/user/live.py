@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from kplan.kinds.live_codec import by_name, kind_slice, shape
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, Problem, problem_of
+from kplan.model.live import KindState, Problem
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,17 @@ def kind_state(found: Mapping[str, Mapping[str, int]], part: Mapping[str, Any], 
     return KindState(freeze(users), frozenset(part), problem=problem)
 
 
-def live_from_json(doc: Mapping[str, Any]) -> KindState:
-    """The SCRAM users' slice of a live-state document."""
+def _rotations(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """"owned_users" as user -> token (a list of names: no tokens); each user's `rotation`: its token ("" for none),
+    None when the record does not own it."""
     owned = doc.get("owned_users") or {}
-    owned = owned if isinstance(owned, dict) else {u: "" for u in owned}
-    users = {u: _user(u, x, owned) for u, x in (doc.get("users") or {}).items()}
-    return KindState(freeze(users), frozenset(owned), problem=problem_of(doc.get("user_problem")))
+    owned = owned if isinstance(owned, dict) else dict.fromkeys(owned, "")
+    return {**doc, "owned_users": owned, "users": {u: {**x, "rotation": owned[u] or "" if u in owned else None}
+                                                   for u, x in (doc.get("users") or {}).items()}}
 
 
-def _user(name: str, u: Mapping[str, Any], owned: Mapping[str, Any]) -> LiveUser:
-    credentials = frozenset((str(m), int(i)) for m, i in (u.get("credentials") or {}).items())
-    return LiveUser(name, credentials, str(owned[name] or "") if name in owned else None)
+# The SCRAM users' slice of a live-state document; a user's credentials: mechanism -> iterations.
+live_from_json = kind_slice(
+    _rotations, owned="owned_users", problem="user_problem",
+    resources=("users", by_name(shape(LiveUser, credentials=lambda c: frozenset(
+        (str(m), int(i)) for m, i in (c or {}).items())))))
