@@ -1,7 +1,7 @@
 """The `kplan` command line.
 
 Sub-commands are registered lazily (name -> "module:function") so that `kplan --help` and `kplan --version`
-stay fast: they must not import confluent-kafka, deepdiff or jinja2. Each command module imports what it needs.
+stay fast: they must not import confluent-kafka or jinja2. Each command module imports what it needs.
 """
 
 from __future__ import annotations

@@ -176,6 +176,13 @@ class KafkaReader:
         """The offsets of the named connectors (one GET each: only those with a pending offsets request)."""
         return self.connects.offsets(names)
 
+    def mirror_sources(self, mirrors) -> dict:
+        """What each declared mirror's source has of the topics it replicates, and their replicas here
+        (kplan.cluster.mirror_read)."""
+        from kplan.cluster.mirror_read import read_mirrors
+
+        return read_mirrors(mirrors, self.admin, self.secrets, self.cluster.timeout_s)
+
     def consumer_groups(self, queries: Mapping) -> dict[str, dict]:
         """What the plan shows of the groups with a pending request (kplan.cluster.groups.read_groups): only those."""
         from kplan.cluster.groups import read_groups

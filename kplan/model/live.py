@@ -141,6 +141,9 @@ class LiveState:
     # Each Connect cluster's worker version (GET / : "3.9.2"), by Connect cluster name, for the plan's version
     # checks (kplan.plan.connect_version); empty when not read.
     connect_versions: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # What plan read of each declared mirror's source cluster, by mirror name (kplan.model.mirror.MirrorRead, the
+    # connector kind's follow-up read); empty when not read.
+    mirror_sources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
 
     def of(self, kind: ResourceType) -> KindState:
         """One kind's slice of the live state (empty when it was not read)."""

@@ -8,8 +8,12 @@ the common subset Python's `re.fullmatch` reads the same way (kplan.stackfile.mi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import ClusterSpec
 
 PREFIXED, IDENTITY = "prefixed", "identity"
 POLICY_CLASSES = {PREFIXED: "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
@@ -31,6 +35,9 @@ class MirrorSpec:
     checkpoint_interval_s: int = 60
     sync_group_offsets: bool = True
     replication_factor: int | None = None  # None: MirrorMaker's defaults (2 for replicas, 3 for its own topics)
+    # How kplan reads the source (its topics, at plan; kplan.cluster.mirror_read): the cluster of `clusters:` it
+    # names, or the inline bootstrap servers. None: not read.
+    source: "ClusterSpec | None" = field(default=None, compare=False, repr=False)
 
     def factors(self) -> tuple[int, int]:
         """(the replicas' replication factor, that of MirrorMaker's own topics on the target)."""
@@ -79,3 +86,15 @@ class MirrorSpec:
                   if self.groups else "")
         return (f"mirror {self.name!r} replicates the topics of {self.source_alias} matching {what} to "
                 f"{self.target_alias} {names}{groups}")
+
+
+@dataclass(frozen=True)
+class MirrorRead:
+    """What plan read of a mirror's source (kplan.cluster.mirror_read): its topics; those the mirror replicates, each
+    with its end offsets summed over its partitions, and the same of their replicas on the target; or why it could
+    not be read."""
+
+    source_topics: tuple[str, ...] = ()  # every topic of the source (the mirror's patterns pick from them)
+    topics: Mapping[str, int] = field(default_factory=dict)  # replicated source topic -> its end offsets, summed
+    replicas: Mapping[str, int] = field(default_factory=dict)  # target topic -> its end offsets, summed
+    problem: str | None = None

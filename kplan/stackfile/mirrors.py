@@ -60,8 +60,9 @@ def _servers(servers: str) -> set[str]:
 
 
 def source_of(entry: dict, clusters: Mapping[str, ClusterSpec], smap: SourceMap, diags: Diagnostics, loc: Loc
-              ) -> tuple[str, str] | None:
-    """(alias, bootstrap servers) of the mirror's source: a cluster of `clusters:` by name, or inline."""
+              ) -> tuple[str, ClusterSpec] | None:
+    """(alias, how to reach it) of the mirror's source: a cluster of `clusters:` by name (its settings), or inline
+    (its bootstrap servers, plaintext)."""
     source = entry.get("source")
     where = smap.value_loc(entry, "source") or loc
     if isinstance(source, str):
@@ -72,10 +73,10 @@ def source_of(entry: dict, clusters: Mapping[str, ClusterSpec], smap: SourceMap,
                                f"(declared: {known}); or give it inline: "
                                "source: {alias: ..., bootstrap_servers: ...}")
             return None
-        return source, cluster.bootstrap_servers
+        return source, cluster
     if isinstance(source, dict) and isinstance(source.get("alias"), str) and source.get("bootstrap_servers"):
         servers = source["bootstrap_servers"]
-        return source["alias"], ",".join(servers) if isinstance(servers, list) else str(servers)
+        return source["alias"], ClusterSpec(",".join(servers) if isinstance(servers, list) else str(servers))
     return None  # the schema reported it
 
 
@@ -89,7 +90,8 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
     src = source_of(entry, clusters, smap, diags, loc)
     if src is None or target is None:
         return None
-    source_alias, source_servers = src
+    source_alias, source_cluster = src
+    source_servers = source_cluster.bootstrap_servers
     declared_alias = entry.get("target_alias")
     target_alias = declared_alias if isinstance(declared_alias, str) else (target_name or "target")
     if _servers(source_servers) & _servers(target.bootstrap_servers):
@@ -109,7 +111,7 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
     raw_rf = entry.get("replication_factor")
     rf = raw_rf if isinstance(raw_rf, int) and not isinstance(raw_rf, bool) else None
     mirror = MirrorSpec(name, source_alias, target_alias, topics, _regexes(entry, "topics_exclude", smap, diags, loc),
-                        groups, policy, checkpoint_s, sync_offsets, rf)
+                        groups, policy, checkpoint_s, sync_offsets, rf, source_cluster)
     factors = {key: str(rf) for key in FACTOR_KEYS} if rf is not None else {}
     common = {**factors, "source.cluster.alias": source_alias, "target.cluster.alias": target_alias,
               "source.cluster.bootstrap.servers": source_servers,

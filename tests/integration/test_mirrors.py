@@ -103,6 +103,7 @@ def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destr
         again = kplan("plan", str(v1), "--detailed-exitcode", "--no-color")
         assert again.code == 0 and "No changes" in again.out, again.text
         assert f"1 replica topic(s) on dr now: {replica}" in again.out
+        assert f"mirror '{prefix}' replicates 1 topic of main: {orders}" in again.out  # read from the source
         assert "orphan" not in again.out  # the replica is under the stack's claim on dr, and the mirror's
 
         # the pattern grows: the plan shows the source connector's new topic list, apply replicates the new topic
@@ -111,9 +112,28 @@ def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destr
         plan = kplan("plan", str(last), "--no-color")
         assert plan.code == 0 and f'connector "{prefix}-source"' in plan.out, plan.text
         assert 'config["topics"]' in plan.out and "0 to add, 1 to change, 0 to destroy" in plan.out, plan.out
+        assert f"replicates 2 topics of main: {orders}, {payments}; this change adds {payments}" in plan.out
         assert kplan("apply", str(last), "--auto-approve").code == 0
         wait_for(lambda: f"main.{payments}" in topic_names(dr.bootstrap)
                  and _records(dr.bootstrap, f"main.{payments}") == 6, timeout=120, what="the new topic's replica")
+
+        # the pattern shrinks: the plan names the topic dropped; after apply its new records stay on the source
+        last = write_stack(tmp_path / "v3.yaml", _stack(stack, dr, prefix, [payments.replace(".", "\\.")],
+                                                        groups=[group], checkpoint_interval="1s"))
+        plan = kplan("plan", str(last), "--no-color")
+        assert plan.code == 0, plan.text
+        assert (f"replicates 1 topic of main: {payments}; it drops {orders} (their replicas on dr stay, no longer "
+                "updated)") in plan.out
+        assert kplan("apply", str(last), "--auto-approve").code == 0
+        # Connect hands the running tasks their new partitions asynchronously, after the config is written
+        wait_for(lambda: orders not in str(requests.get(f"{dr.connect_url}/connectors/{prefix}-source/tasks",
+                                                        timeout=30).json()),
+                 timeout=60, what="the source connector's tasks to drop the topic")
+        _produce(stack.bootstrap_servers, orders, 4)
+        _produce(stack.bootstrap_servers, payments, 4)
+        wait_for(lambda: _records(dr.bootstrap, f"main.{payments}") == 10, timeout=120,
+                 what="the kept topic's new records on dr")
+        assert _records(dr.bootstrap, replica) == 20  # the dropped topic's new records were not copied
     finally:
         # destroy: the connectors and the source topics go; the replicas and their data stay on dr
         d = kplan("destroy", str(last), "--auto-approve", "--no-color")

@@ -4,15 +4,35 @@ replicas and MirrorMaker's own topics as the mirror's (never orphans under a cla
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
+from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error
+from kplan.model.mirror import MirrorRead
+from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error, warning
+from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import ConnectorSpec
+    from kplan.model.desired import ConnectorSpec, Stack
     from kplan.model.live import LiveState
     from kplan.model.mirror import MirrorSpec
+
+
+@runtime_checkable
+class MirrorReads(Protocol):
+    """The mirrors' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's reader has none)."""
+
+    def mirror_sources(self, mirrors: Sequence["MirrorSpec"]) -> Mapping[str, MirrorRead]:
+        ...
+
+
+def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> "LiveState":
+    """The live state with what each declared mirror's source has (not on destroy: nothing is replicated then)."""
+    mirrors = [m for m, _ in _mirrors(stack.of("connectors")).values()]
+    if destroy or not mirrors or not isinstance(reader, MirrorReads):
+        return live
+    return replace(live, mirror_sources=freeze(dict(reader.mirror_sources(mirrors))))
 
 
 def _mirrors(specs: Iterable["ConnectorSpec"]) -> dict[str, tuple["MirrorSpec", "ConnectorSpec"]]:
@@ -38,6 +58,7 @@ def flow_notes(specs: Iterable["ConnectorSpec"], live: "LiveState") -> list[Plan
         address = address_of(ResourceType.CONNECTOR, spec.name)
         out.append(PlanDiagnostic(Severity.INFO, mirror.describe() + have, "mirror-flow", address=address,
                                   origin=spec.origin))
+        out += _source_notes(mirror, spec, live)
         needed = max(mirror.factors())
         if live.broker_count and needed > live.broker_count:
             said = ("its replication_factor" if mirror.replication_factor is not None else
@@ -54,3 +75,41 @@ def mirrored_topics(specs: Iterable["ConnectorSpec"], live: "LiveState") -> froz
     mirrors = [m for m, _ in _mirrors(specs).values()]
     return frozenset(address_of(ResourceType.TOPIC, t) for t in live.of(ResourceType.TOPIC).resources
                      if any(m.owns_on_target(t) for m in mirrors))
+
+
+def _running(mirror: "MirrorSpec", config: Mapping[str, str]) -> "MirrorSpec":
+    """The mirror with the topic patterns its live source connector holds: what it replicates now."""
+    def split(key: str) -> tuple[str, ...]:
+        return tuple(p.strip() for p in config.get(key, "").split(",") if p.strip())
+
+    return replace(mirror, topics=split("topics"), topics_exclude=split("topics.exclude"))
+
+
+def _names(names: Iterable[str], limit: int = 10) -> str:
+    shown = sorted(names)
+    return ", ".join(shown[:limit]) + (f" and {len(shown) - limit} more" if len(shown) > limit else "")
+
+
+def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState") -> list[PlanDiagnostic]:
+    """What the source has: the topics replicated once the plan is applied, and which of them the change adds or
+    drops (against what the live source connector's patterns replicate); a source not read is said so."""
+    address = address_of(ResourceType.CONNECTOR, spec.name)
+    read = live.mirror_sources.get(mirror.name)
+    if read is None:
+        return []
+    if read.problem is not None:
+        return [warning(f"mirror {mirror.name!r}: {read.problem}; the plan cannot say which of its topics are "
+                        "replicated", "mirror-source-unread", address=address, origin=spec.origin)]
+    source_connector = live.of(ResourceType.CONNECTOR).resources.get(f"{mirror.name}-source")
+    now = {t for t in read.source_topics if mirror.replicates(t)}
+    text = (f"mirror {mirror.name!r} replicates {plural(len(now), 'topic')} of {mirror.source_alias}"
+            + (f": {_names(now)}" if now else " (none matches its patterns yet)"))
+    if source_connector is not None:  # against what the running source connector's patterns replicate
+        running = _running(mirror, source_connector.config)
+        before = {t for t in read.source_topics if running.replicates(t)}
+        if now - before:
+            text += f"; this change adds {_names(now - before)}"
+        if before - now:
+            text += (f"; it drops {_names(before - now)} (their replicas on {mirror.target_alias} stay, no longer "
+                     "updated)")
+    return [PlanDiagnostic(Severity.INFO, text, "mirror-topics", address=address, origin=spec.origin)]

@@ -16,6 +16,7 @@ UNIT = KindUnit(
      "kplan.kinds.connector.cdc_cleanup_handlers", "kplan.kinds.connector.move_handlers"),
     record_module="kplan.kinds.connector.record",
     live_module="kplan.kinds.connector.live",
+    follow_up_ref="kplan.kinds.connector.mirrors:follow_up",
     secret_fields_ref="kplan.kinds.connector.secret_values:secret_fields",
     run_secrets_ref="kplan.kinds.connector.secret_values:run_secrets",
     takes_groups_ref="kplan.kinds.connector.groups:takes_groups",

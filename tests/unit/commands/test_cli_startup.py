@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-HEAVY = ("confluent_kafka", "deepdiff", "jinja2")
+HEAVY = ("confluent_kafka", "jinja2")
 
 
 def _imported_modules(*args: str) -> set[str]:

@@ -106,3 +106,27 @@ def test_the_plan_says_the_flow_and_the_replicas_are_no_orphans(tmp_path):
     listed = [d for d in plan.diagnostics if d.code == "orphan"]
     assert all("main.orders.eu" not in d.message and "heartbeats" not in d.message for d in listed)
     assert any("main.other" in d.message for d in listed), listed
+
+
+def test_the_plan_lists_the_source_topics_a_change_adds_and_drops(tmp_path):
+    from dataclasses import replace
+
+    from builders import lconn
+
+    from kplan.model.desired import freeze
+    from kplan.model.mirror import MirrorRead
+
+    stack, diags = _load(tmp_path)
+    dr = _dr(stack)
+    running = {"topics": "orders\\.eu,returns", "connector.class": "MirrorSourceConnector"}
+    live = live_state("dr", 1, {}, {"main-dr-source": lconn("main-dr-source", running)})
+    read = MirrorRead(("orders.eu", "orders.us", "orders.tmp", "payments", "returns", "__consumer_offsets"))
+    plan = make_plan(dr, replace(live, mirror_sources=freeze({"main-dr": read})))
+    (topics,) = [d for d in plan.diagnostics if d.code == "mirror-topics"]
+    assert topics.message == ("mirror 'main-dr' replicates 3 topics of main: orders.eu, orders.us, payments; this "
+                              "change adds orders.us, payments; it drops returns (their replicas on dr stay, no "
+                              "longer updated)")
+    problem = MirrorRead(problem="source main (main:9092) could not be read: x")
+    unread = make_plan(dr, replace(live, mirror_sources=freeze({"main-dr": problem})))
+    (warn,) = [d for d in unread.diagnostics if d.code == "mirror-source-unread"]
+    assert warn.severity == Severity.WARNING and "cannot say which of its topics are replicated" in warn.message
