@@ -91,6 +91,8 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     # Whether another stack's record owning one of its resources makes it that stack's (`foreign_owners`): not for a
     # request that goes with another resource (a connector's offsets request goes with its connector).
     owned_on_its_own: bool = True
+    # The codes of the kind's plan notes (Info) that `status` shows too (e.g. a mirror's replication lag).
+    status_note_codes: frozenset[str] = frozenset()
 
     # -- desired and live state ------------------------------------------------------------------------------
 

@@ -62,7 +62,9 @@ def build_status(stack: Stack, live: LiveState, plan: Plan, *, secrets: Iterable
                         and not d.code.startswith("policy:"))
     diagnostics += tuple(d for d in unknown if d.is_error and d not in diagnostics)  # the plan says it already
     # each owner's totals under the policy's owner-total rules (Info): shown, never counted as drift or an error
-    totals = tuple(d for d in plan.diagnostics if d.code == OWNER_TOTALS)
+    # and the kinds' notes on the state of what they run (a mirror's replication lag)
+    shown = {OWNER_TOTALS}.union(*(k.status_note_codes for k in KINDS))
+    totals = tuple(d for d in plan.diagnostics if d.code in shown)
     return StatusReport(plan.stack, plan.environment, plan.cluster_id or live.cluster_id, tuple(resources), diagnostics,
                         orphans=tuple(find_orphans(stack, live)), not_read=plan.not_read,
                         unread=tuple(unread) if plan.not_read else (),

@@ -104,6 +104,10 @@ def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destr
         assert again.code == 0 and "No changes" in again.out, again.text
         assert f"1 replica topic(s) on dr now: {replica}" in again.out
         assert f"mirror '{prefix}' replicates 1 topic of main: {orders}" in again.out  # read from the source
+        lag = f"mirror '{prefix}' replication lag on dr (the source's end offsets less the replica's, summed over "
+        assert f"{lag}partitions): every replica is caught up" in again.out
+        status = kplan("status", str(v1), "--no-color")
+        assert f"{lag}partitions): every replica is caught up" in status.out, status.text
         assert "orphan" not in again.out  # the replica is under the stack's claim on dr, and the mirror's
 
         # the pattern grows: the plan shows the source connector's new topic list, apply replicates the new topic

@@ -112,4 +112,14 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
         if before - now:
             text += (f"; it drops {_names(before - now)} (their replicas on {mirror.target_alias} stay, no longer "
                      "updated)")
-    return [PlanDiagnostic(Severity.INFO, text, "mirror-topics", address=address, origin=spec.origin)]
+    out = [PlanDiagnostic(Severity.INFO, text, "mirror-topics", address=address, origin=spec.origin)]
+    lags = {t: read.topics[t] - read.replicas[mirror.target_name(t)] for t in sorted(read.topics)
+            if mirror.target_name(t) in read.replicas}
+    if lags:
+        behind = {t: n for t, n in lags.items() if n > 0}
+        said = ("every replica is caught up" if not behind else
+                "; ".join(f"{mirror.target_name(t)} {plural(n, 'record')} behind" for t, n in behind.items()))
+        out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror.name!r} replication lag on {mirror.target_alias} "
+                                  f"(the source's end offsets less the replica's, summed over partitions): {said}",
+                                  "mirror-lag", address=address, origin=spec.origin))
+    return out

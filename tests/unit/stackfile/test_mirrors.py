@@ -130,3 +130,21 @@ def test_the_plan_lists_the_source_topics_a_change_adds_and_drops(tmp_path):
     unread = make_plan(dr, replace(live, mirror_sources=freeze({"main-dr": problem})))
     (warn,) = [d for d in unread.diagnostics if d.code == "mirror-source-unread"]
     assert warn.severity == Severity.WARNING and "cannot say which of its topics are replicated" in warn.message
+
+
+def test_the_replication_lag_is_said_per_replica_and_status_shows_it(tmp_path):
+    from dataclasses import replace
+
+    from kplan.model.desired import freeze
+    from kplan.model.mirror import MirrorRead
+    from kplan.plan.status import build_status
+
+    stack, _ = _load(tmp_path)
+    dr = _dr(stack)
+    live = live_state("dr", 1, {"main.orders.eu": ltopic("main.orders.eu", 1, 1)}, {})
+    read = MirrorRead(("orders.eu", "payments"), {"orders.eu": 120, "payments": 6}, {"main.orders.eu": 108})
+    plan = make_plan(dr, replace(live, mirror_sources=freeze({"main-dr": read})))
+    (lag,) = [d for d in plan.diagnostics if d.code == "mirror-lag"]
+    assert lag.message.endswith(": main.orders.eu 12 records behind")
+    report = build_status(dr, replace(live, mirror_sources=freeze({"main-dr": read})), plan)
+    assert "mirror-lag" in {d.code for d in report.warnings}
