@@ -59,6 +59,10 @@ class MirrorSpec:
         return (any(p.fullmatch(source_topic) for p in self._included)
                 and not any(p.fullmatch(source_topic) for p in self._excluded))
 
+    def follows(self, group: str) -> bool:
+        """Whether a consumer group's offsets are translated by this mirror (its `groups` patterns)."""
+        return any(re.fullmatch(p, group) for p in self.groups)
+
     def target_name(self, source_topic: str) -> str:
         """Its replica's name on the target: `<source alias>.<topic>` (prefixed) or the same name (identity)."""
         return source_topic if self.policy == IDENTITY else f"{self.source_alias}{SEPARATOR}{source_topic}"
@@ -97,4 +101,7 @@ class MirrorRead:
     source_topics: tuple[str, ...] = ()  # every topic of the source (the mirror's patterns pick from them)
     topics: Mapping[str, int] = field(default_factory=dict)  # replicated source topic -> its end offsets, summed
     replicas: Mapping[str, int] = field(default_factory=dict)  # target topic -> its end offsets, summed
+    # The mirror's consumer groups found on the source, each: (records left to read on the source, records left to
+    # read on the target from its translated offsets, or None when it has none there), over the replicated topics.
+    groups: Mapping[str, tuple[int, int | None]] = field(default_factory=dict)
     problem: str | None = None

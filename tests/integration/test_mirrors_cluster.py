@@ -58,12 +58,12 @@ def _committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
 
 
 def _read_half(bootstrap: str, group: str, topic: str) -> dict[int, int]:
-    """The group reads 10 records of partition 0 and commits: its position there."""
+    """The group reads 5 of partition 0's 10 records and commits: its position there."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
                          "auto.offset.reset": "earliest"})
     consumer.assign([TopicPartition(topic, 0, 0)])
     read = 0
-    while read < 10:
+    while read < 5:
         msg = consumer.poll(5)
         if msg is not None and not msg.error():
             read += 1
@@ -106,6 +106,10 @@ def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destr
         assert f"mirror '{prefix}' replicates 1 topic of main: {orders}" in again.out  # read from the source
         lag = f"mirror '{prefix}' replication lag on dr (the source's end offsets less the replica's, summed over "
         assert f"{lag}partitions): every replica is caught up" in again.out
+        reread = position[0] - resumed[0]  # the drill's numbers, from the offsets read independently above
+        what = "it would re-read none and miss none" if reread == 0 else f"it would re-read {reread} record"
+        assert (f"failover of consumer group {group} to dr now: {10 - resumed[0]} record") in again.out, again.out
+        assert f"left to read there from its translated offsets, {10 - position[0]} on main: {what}" in again.out
         status = kplan("status", str(v1), "--no-color")
         assert f"{lag}partitions): every replica is caught up" in status.out, status.text
         assert "orphan" not in again.out  # the replica is under the stack's claim on dr, and the mirror's

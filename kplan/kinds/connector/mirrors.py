@@ -122,4 +122,23 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
         out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror.name!r} replication lag on {mirror.target_alias} "
                                   f"(the source's end offsets less the replica's, summed over partitions): {said}",
                                   "mirror-lag", address=address, origin=spec.origin))
+    out += [_failover(mirror, group, left, on_target, address, spec) for group, (left, on_target)
+            in sorted(read.groups.items())]
     return out
+
+
+def _failover(mirror: "MirrorSpec", group: str, left: int, on_target: int | None, address: str,
+              spec: "ConnectorSpec") -> PlanDiagnostic:
+    """Where a consumer group would resume were it moved to the target now (a failover drill): the records it has
+    left to read on the target from its translated offsets against those it has left on the source."""
+    if on_target is None:
+        text = (f"failover of consumer group {group} to {mirror.target_alias} now: it has no translated offsets there "
+                "yet, so it would start where its auto.offset.reset says")
+    else:
+        extra = on_target - left
+        what = (f"it would re-read {plural(extra, 'record')}" if extra > 0 else
+                f"it would MISS {plural(-extra, 'record')}" if extra < 0 else "it would re-read none and miss none")
+        text = (f"failover of consumer group {group} to {mirror.target_alias} now: {plural(on_target, 'record')} left "
+                f"to read there from its translated offsets, {left} on {mirror.source_alias}: {what}")
+    return PlanDiagnostic(Severity.WARNING if on_target is not None and on_target < left else Severity.INFO, text,
+                          "mirror-failover", address=address, origin=spec.origin)

@@ -142,9 +142,16 @@ def test_the_replication_lag_is_said_per_replica_and_status_shows_it(tmp_path):
     stack, _ = _load(tmp_path)
     dr = _dr(stack)
     live = live_state("dr", 1, {"main.orders.eu": ltopic("main.orders.eu", 1, 1)}, {})
-    read = MirrorRead(("orders.eu", "payments"), {"orders.eu": 120, "payments": 6}, {"main.orders.eu": 108})
+    read = MirrorRead(("orders.eu", "payments"), {"orders.eu": 120, "payments": 6}, {"main.orders.eu": 108},
+                      {"billing": (30, 34), "audit": (5, None), "late": (9, 2)})
     plan = make_plan(dr, replace(live, mirror_sources=freeze({"main-dr": read})))
     (lag,) = [d for d in plan.diagnostics if d.code == "mirror-lag"]
     assert lag.message.endswith(": main.orders.eu 12 records behind")
     report = build_status(dr, replace(live, mirror_sources=freeze({"main-dr": read})), plan)
     assert "mirror-lag" in {d.code for d in report.warnings}
+    drills = {d.message.split(" to dr")[0].rsplit(" ", 1)[1]: d for d in plan.diagnostics
+              if d.code == "mirror-failover"}
+    assert drills["billing"].message.endswith("34 records left to read there from its translated offsets, 30 on main: "
+                                              "it would re-read 4 records")
+    assert "no translated offsets there yet" in drills["audit"].message
+    assert drills["late"].severity == Severity.WARNING and drills["late"].message.endswith("it would MISS 7 records")
