@@ -113,6 +113,7 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
             text += (f"; it drops {_names(before - now)} (their replicas on {mirror.target_alias} stay, no longer "
                      "updated)")
     out = [PlanDiagnostic(Severity.INFO, text, "mirror-topics", address=address, origin=spec.origin)]
+    out += _collisions(mirror, now, live, address, spec)
     lags = {t: read.topics[t] - read.replicas[mirror.target_name(t)] for t in sorted(read.topics)
             if mirror.target_name(t) in read.replicas}
     if lags:
@@ -124,6 +125,21 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
                                   "mirror-lag", address=address, origin=spec.origin))
     out += [_failover(mirror, group, left, on_target, address, spec) for group, (left, on_target)
             in sorted(read.groups.items())]
+    return out
+
+
+def _collisions(mirror: "MirrorSpec", replicated: set[str], live: "LiveState", address: str,
+                spec: "ConnectorSpec") -> list[PlanDiagnostic]:
+    """A replica would be written into a topic of the target that another stack owns: one error each."""
+    out = []
+    for topic in sorted(replicated):
+        target = mirror.target_name(topic)
+        owner = live.foreign_owners.get(address_of(ResourceType.TOPIC, target))
+        if owner is not None:
+            out.append(error(f"mirror {mirror.name!r} would copy {mirror.source_alias}'s topic {topic} into "
+                             f"{target} on {mirror.target_alias}, which stack {owner!r} owns: exclude it "
+                             "(topics_exclude), or use the prefixed policy", "mirror-target-owned",
+                             address=address, origin=spec.origin))
     return out
 
 

@@ -155,3 +155,16 @@ def test_the_replication_lag_is_said_per_replica_and_status_shows_it(tmp_path):
                                               "it would re-read 4 records")
     assert "no translated offsets there yet" in drills["audit"].message
     assert drills["late"].severity == Severity.WARNING and drills["late"].message.endswith("it would MISS 7 records")
+
+
+def test_a_replica_that_would_land_in_another_stacks_topic_is_refused(tmp_path):
+    from dataclasses import replace
+
+    from kplan.model.desired import freeze
+    from kplan.model.mirror import MirrorRead
+
+    stack, _ = _load(tmp_path)
+    live = replace(live_state("dr", 1, {}, {}), foreign_owners=freeze({"topic.main.payments": "billing-team"}),
+                   mirror_sources=freeze({"main-dr": MirrorRead(("orders.eu", "payments"))}))
+    (err,) = [d for d in make_plan(_dr(stack), live).diagnostics if d.code == "mirror-target-owned"]
+    assert "main.payments on dr, which stack 'billing-team' owns" in err.message and err.severity == Severity.ERROR
