@@ -127,8 +127,7 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
         **common, "topics": ",".join(topics), "topics.exclude": ",".join(mirror.topics_exclude),
         "sync.topic.configs.enabled": str(entry.get("sync_topic_configs") is not False).lower(),
         "sync.topic.acls.enabled": str(entry.get("sync_topic_acls") is True).lower(),
-        "refresh.topics.interval.seconds": refresh,
-        "emit.offset-syncs.enabled": str(bool(groups)).lower(), **own}}
+        "refresh.topics.interval.seconds": refresh, **own}}
     if not mirror.topics_exclude:
         del out[f"{name}-source"]["config"]["topics.exclude"]  # MirrorMaker's default excludes its internal topics
     if groups:  # the groups are listed again as often as the topics (a group seen later is checkpointed then)

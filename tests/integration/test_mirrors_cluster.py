@@ -160,3 +160,64 @@ def test_a_mirror_the_target_cannot_hold_or_of_a_cluster_into_itself_is_refused(
     doc["clusters"]["main"]["bootstrap_servers"] = dr.bootstrap
     r = kplan("validate", str(write_stack(tmp_path / "self.yaml", doc)))
     assert r.code == 1 and "copies them into new topics without end" in r.text, r.text
+
+
+# -- kills at every step of a mirror's apply ---------------------------------------------------------------------
+
+def _kill_sections(ctx, version: int) -> dict:
+    """v1: a mirror of the second broker's topics into the local stack (whose Connect runs it); v2: other patterns and
+    a translated group (its checkpoint connector added)."""
+    mirror = {"name": ctx.prefix, "source": {"alias": "dr", "bootstrap_servers": ctx.extra["source"]},
+              "replication_factor": 1, "heartbeats": False, "topics": [f"{ctx.prefix}\\.a"]}
+    if version == 2:
+        mirror.update(topics=[f"{ctx.prefix}\\..*"], groups=[f"{ctx.prefix}-g"], checkpoint_interval="5s")
+    return {"mirrors": [mirror]}
+
+
+def _kill_read(ctx) -> dict:
+    """The mirror's connectors (config and state) through Connect's REST API directly."""
+    body = requests.get(f"{ctx.connect_url}/connectors?expand=info&expand=status", timeout=30).json()
+    return {n: {"config": c["info"]["config"], "state": (c.get("status") or {}).get("connector", {}).get("state")}
+            for n, c in sorted(body.items()) if n.startswith(ctx.prefix)}
+
+
+@pytest.fixture
+def mirror_ctx(request, stack, dr, unique, tmp_path):
+    from confluent_kafka.admin import AdminClient
+    from conformance import Ctx
+
+    from kplan.transport.kafka import dispose
+
+    def make():
+        prefix = unique("kit-mir")
+        (tmp_path / prefix).mkdir()
+        admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+        request.addfinalizer(lambda: dispose(admin))
+        cluster = {"bootstrap_servers": stack.bootstrap_servers, "timeout": "20s", "connect_url": stack.connect_url}
+        return Ctx(prefix, tmp_path / prefix, stack.bootstrap_servers, stack.connect_url, stack.schema_registry_url,
+                   admin, cluster, {"bootstrap.servers": stack.bootstrap_servers}, extra={"source": dr.bootstrap})
+    return make
+
+
+def test_a_kill_at_any_step_of_a_mirrors_apply_rolls_back_or_resumes_exactly(mirror_ctx):
+    """The kit's kill harness (tests/integration/conformance.py) over a mirror's applies: its connectors exactly as
+    before or after. A rollback deletes the connectors it created; what MirrorMaker itself made meanwhile on the
+    clusters (replica topics, its internal topics) stays, as after a destroy (docs/replication.md)."""
+    import os
+    import time
+
+    from conformance import KillTrial, KindFixture, kill_trials, learn, run_kill
+
+    fx = KindFixture(kind="mirror", section="mirrors", sections=_kill_sections, read=_kill_read)
+    learned = {v: learn(fx, mirror_ctx(), v) for v in (1, 2)}
+    assert (learned[1].steps, learned[2].steps) == (2, 3), learned  # put source, record / update, put checkpoint
+    trials = (kill_trials(fx, learned) if os.environ.get("KPLAN_MIRROR_KILLS") == "all" else
+              [KillTrial("mirror", 2, 2, "middle", "rollback"), KillTrial("mirror", 2, 1, "middle", "resume")])
+    outcomes = []
+    for trial in trials:
+        started = time.monotonic()
+        outcome = run_kill(fx, mirror_ctx(), trial, learned[trial.version])
+        outcomes.append({**outcome, "seconds": round(time.monotonic() - started, 1)})
+    for o in outcomes:
+        print(o["trial"], o["verdict"], o["seconds"], "ok" if o["ok"] else o)
+    assert all(o["ok"] for o in outcomes), [o for o in outcomes if not o["ok"]]
