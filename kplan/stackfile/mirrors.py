@@ -55,6 +55,45 @@ def _seconds(entry: dict, key: str, default: int, smap: SourceMap, diags: Diagno
     return ms // 1000
 
 
+# A cluster's `client:` settings (librdkafka's) as MirrorMaker's Java client takes them, for either side.
+_LOGIN = {"PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+          "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+          "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule"}
+
+
+def java_client(side: str, cluster: ClusterSpec, smap: SourceMap, diags: Diagnostics, loc: Loc) -> dict[str, str]:
+    """`<side>.cluster.*` settings from a cluster's client settings: its security protocol, a SASL PLAIN/SCRAM login
+    (the password stays a `${secret:...}` reference, resolved when the connector is written) and a PEM CA file. Any
+    other client setting cannot be carried over: an error names it (give the `<side>.cluster.*` keys in `config`)."""
+    props = dict(cluster.client_properties)
+    out: dict[str, str] = {}
+    protocol = props.pop("security.protocol", None)
+    if protocol:
+        out["security.protocol"] = protocol.upper()
+    mechanism = props.pop("sasl.mechanisms", None) or props.pop("sasl.mechanism", None)
+    user, password = props.pop("sasl.username", None), props.pop("sasl.password", None)
+    if mechanism:
+        module = _LOGIN.get(mechanism.upper())
+        if module is None or user is None or password is None:
+            diags.error(loc, f"the {side} cluster's SASL mechanism {mechanism} cannot be given to MirrorMaker from its "
+                             f"client settings (PLAIN and SCRAM with sasl.username and sasl.password can); set "
+                             f"{side}.cluster.sasl.* in the mirror's config")
+        else:
+            out["sasl.mechanism"] = mechanism.upper()
+            out["sasl.jaas.config"] = f'{module} required username="{user}" password="{password}";'
+    ca = props.pop("ssl.ca.location", None)
+    if ca:
+        out.update({"ssl.truststore.type": "PEM", "ssl.truststore.location": ca})
+    for key in sorted(props):
+        if key not in _IGNORED:
+            diags.error(loc, f"the {side} cluster's client setting {key} cannot be given to MirrorMaker; set "
+                             f"{side}.cluster.* keys in the mirror's config instead")
+    return {f"{side}.cluster.{k}": v for k, v in out.items()}
+
+
+_IGNORED = frozenset({"client.id", "socket.timeout.ms", "request.timeout.ms"})  # kplan's own, not the mirror's
+
+
 def _servers(servers: str) -> set[str]:
     return {s.strip().lower() for s in servers.split(",") if s.strip()}
 
@@ -113,7 +152,9 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
     mirror = MirrorSpec(name, source_alias, target_alias, topics, _regexes(entry, "topics_exclude", smap, diags, loc),
                         groups, policy, checkpoint_s, sync_offsets, rf, source_cluster)
     factors = {key: str(rf) for key in FACTOR_KEYS} if rf is not None else {}
-    common = {**factors, "source.cluster.alias": source_alias, "target.cluster.alias": target_alias,
+    security = ({**java_client("source", source_cluster, smap, diags, loc),
+                 **java_client("target", target, smap, diags, loc)})
+    common = {**factors, **security, "source.cluster.alias": source_alias, "target.cluster.alias": target_alias,
               "source.cluster.bootstrap.servers": source_servers,
               "target.cluster.bootstrap.servers": target.bootstrap_servers,
               "replication.policy.class": POLICY_CLASSES[policy],

@@ -221,3 +221,30 @@ def test_a_kill_at_any_step_of_a_mirrors_apply_rolls_back_or_resumes_exactly(mir
     for o in outcomes:
         print(o["trial"], o["verdict"], o["seconds"], "ok" if o["ok"] else o)
     assert all(o["ok"] for o in outcomes), [o for o in outcomes if not o["ok"]]
+
+
+def test_a_mirror_from_a_secured_cluster_takes_its_login_from_the_cluster_settings(stack, secured, dr, unique,
+                                                                                    tmp_path):
+    """The source is the local broker's SASL_SSL listener, declared in `clusters:` with its client settings (a SCRAM
+    login whose password is a secret reference, a PEM CA file): MirrorMaker gets them as source.cluster.* settings,
+    replicates, and the password is in no output."""
+    prefix = unique("mirs")
+    doc = _stack(stack, dr, prefix, [f"{prefix}\\.orders"])
+    doc["clusters"]["main"] = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
+        "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": secured.admin_user,
+        "sasl.password": "${secret:env:MIRROR_SOURCE_PASSWORD}", "ssl.ca.location": secured.ca_file}}
+    path = write_stack(tmp_path / "s.yaml", doc)
+    env = {"MIRROR_SOURCE_PASSWORD": secured.admin_password}
+    plan = kplan("plan", str(path), "--no-color", env=env)
+    assert plan.code == 0, plan.text
+    assert 'config["source.cluster.sasl.jaas.config"]' in plan.out and secured.admin_password not in plan.text
+    try:
+        r = kplan("apply", str(path), "--auto-approve", "--no-color", env=env)
+        assert r.code == 0 and secured.admin_password not in r.text, r.text
+        _produce(stack.bootstrap_servers, f"{prefix}.orders", 8)
+        wait_for(lambda: f"main.{prefix}.orders" in topic_names(dr.bootstrap)
+                 and _records(dr.bootstrap, f"main.{prefix}.orders") == 8, timeout=120,
+                 what="the secured source's topic replicated")
+    finally:
+        d = kplan("destroy", str(path), "--auto-approve", env=env)
+    assert d.code == 0, d.text

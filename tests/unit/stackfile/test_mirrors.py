@@ -168,3 +168,23 @@ def test_a_replica_that_would_land_in_another_stacks_topic_is_refused(tmp_path):
                    mirror_sources=freeze({"main-dr": MirrorRead(("orders.eu", "payments"))}))
     (err,) = [d for d in make_plan(_dr(stack), live).diagnostics if d.code == "mirror-target-owned"]
     assert "main.payments on dr, which stack 'billing-team' owns" in err.message and err.severity == Severity.ERROR
+
+
+def test_a_secured_clusters_client_settings_become_mirrormakers(tmp_path):
+    text = STACK.replace('main: {bootstrap_servers: "main:9092"}', 'main: {bootstrap_servers: "main:9093", client: '
+                         '{security.protocol: sasl_ssl, sasl.mechanisms: SCRAM-SHA-512, sasl.username: mm2, '
+                         'sasl.password: "${secret:env:MM2_PW}", ssl.ca.location: /etc/ca.pem}}')
+    stack, diags = _load(tmp_path, text)
+    assert stack is not None, _errors(diags)
+    config = {c.name: c for c in _dr(stack).of("connectors")}["main-dr-source"].config
+    assert config["source.cluster.security.protocol"] == "SASL_SSL"
+    assert config["source.cluster.sasl.jaas.config"] == ('org.apache.kafka.common.security.scram.ScramLoginModule '
+                                                         'required username="mm2" password="${secret:env:MM2_PW}";')
+    assert config["source.cluster.ssl.truststore.location"] == "/etc/ca.pem"
+    assert "target.cluster.security.protocol" not in config  # the target is plaintext
+    oauth = STACK.replace('main: {bootstrap_servers: "main:9092"}', 'main: {bootstrap_servers: "main:9093", client: '
+                          '{security.protocol: SASL_SSL, sasl.mechanisms: OAUTHBEARER, ssl.keystore.location: /k}}')
+    _, diags = _load(tmp_path, oauth)
+    messages = [d.message for d in _errors(diags)]
+    assert any("SASL mechanism OAUTHBEARER cannot be given to MirrorMaker" in m for m in messages), messages
+    assert any("client setting ssl.keystore.location cannot be given to MirrorMaker" in m for m in messages)
