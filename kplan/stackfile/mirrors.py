@@ -18,7 +18,8 @@ from kplan.model.source import Loc, SourceMap
 from kplan.rules.units import UnitError, parse_duration_ms
 
 MIRROR = "org.apache.kafka.connect.mirror."
-BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"  # records are copied as they are
+# records are copied as they are: keys, values and headers (the worker's JSON converters would copy them as base64 text)
+BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
 FACTOR_KEYS = ("replication.factor", "offset-syncs.topic.replication.factor", "checkpoints.topic.replication.factor",
                "heartbeats.topic.replication.factor")
 ROLES = {"source": "MirrorSourceConnector", "checkpoint": "MirrorCheckpointConnector",
@@ -158,7 +159,7 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
               "source.cluster.bootstrap.servers": source_servers,
               "target.cluster.bootstrap.servers": target.bootstrap_servers,
               "replication.policy.class": POLICY_CLASSES[policy],
-              "key.converter": BYTES, "value.converter": BYTES}
+              "key.converter": BYTES, "value.converter": BYTES, "header.converter": BYTES}
     own = {str(k): v for k, v in (entry.get("config") or {}).items()} if isinstance(entry.get("config"), dict) else {}
     state = entry.get("state", "running")
     tasks = entry.get("tasks_max", 1)

@@ -73,6 +73,18 @@ def test_the_pom_lays_out_the_registry_and_the_converter_plugin():
     assert "org.apache.kafka" not in converter and "org.slf4j" not in converter
 
 
+def test_the_pom_lays_out_mirrormaker_2_at_the_brokers_version():
+    """MirrorMaker 2's connectors (issue 44: `mirrors:`) run on the stack's Connect from their own plugin directory,
+    at the broker's version: connect-mirror with connect-mirror-client (its replication policies), nothing else."""
+    pom = (ROOT / "dev" / "pom.xml").read_text()
+    mirror = pom[pom.index("<id>connect-mirror</id>"):]
+    mirror = mirror[:mirror.index("</execution>")]
+    assert "<outputDirectory>${stack.dist}/plugins/connect-mirror</outputDirectory>" in mirror
+    items = re.findall(r"<groupId>([^<]+)</groupId>\s*<artifactId>([^<]+)</artifactId>\s*<version>([^<]+)</version>",
+                       mirror)
+    assert items == [("org.apache.kafka", "connect-mirror", "${kafka.version}"),
+                     ("org.apache.kafka", "connect-mirror-client", "${kafka.version}")]
+
 def test_debezium_release_is_built_for_the_pinned_kafka():
     # Debezium 3.7.x is built against Kafka 4.3.1; keep the pair together when bumping either.
     pairs = {"3.7": "4.3.1", "3.6": "4.3.0", "3.4": "4.1"}
