@@ -189,6 +189,11 @@ def _move_sections(ctx: Ctx, version: int) -> dict:
     return {"topics": [{"name": f"{p}.t", "partitions": 1, "replication_factor": 1}], "connectors": [connector]}
 
 
+def _state(ctx: Ctx, name: str) -> str | None:
+    r = requests.get(f"{ctx.connect_url}/connectors/{name}/status", timeout=30)
+    return r.json().get("connector", {}).get("state") if r.status_code == 200 else "gone"
+
+
 def _move_read(ctx: Ctx) -> dict:
     """The connectors (config, state, offsets) and the topic's records, read through Connect and Kafka directly.
     Settled: once a source runs, its offsets show the whole file read."""
@@ -198,6 +203,9 @@ def _move_read(ctx: Ctx) -> dict:
     for name, c in sorted(body.items()):
         if name.startswith(ctx.prefix):
             state = (c.get("status") or {}).get("connector", {}).get("state")
+            if state in (None, "UNASSIGNED", "RESTARTING"):  # for a moment after a write: read again, settled
+                return _move_read(ctx) if wait_for(lambda: _state(ctx, name) not in (None, "UNASSIGNED", "RESTARTING"),
+                                                   timeout=60, what=f"connector {name} to settle") else {}
             if state == "RUNNING":  # its offsets are committed on the worker's timer, after its records
                 wait_for(lambda: any(o["offset"].get("position") == size for o in _offsets(ctx.connect_url, name)),
                          timeout=30, what=f"connector {name}'s offsets to show the whole file read")

@@ -173,10 +173,16 @@ def _kill_sections(ctx, version: int) -> dict:
 
 
 def _kill_read(ctx) -> dict:
-    """The mirror's connectors (config and state) through Connect's REST API directly."""
-    body = requests.get(f"{ctx.connect_url}/connectors?expand=info&expand=status", timeout=30).json()
-    return {n: {"config": c["info"]["config"], "state": (c.get("status") or {}).get("connector", {}).get("state")}
-            for n, c in sorted(body.items()) if n.startswith(ctx.prefix)}
+    """The mirror's connectors (config and state) through Connect's REST API directly, once settled: Connect shows a
+    connector UNASSIGNED or RESTARTING for a moment after its config is written."""
+    def read() -> dict:
+        body = requests.get(f"{ctx.connect_url}/connectors?expand=info&expand=status", timeout=30).json()
+        return {n: {"config": c["info"]["config"], "state": (c.get("status") or {}).get("connector", {}).get("state")}
+                for n, c in sorted(body.items()) if n.startswith(ctx.prefix)}
+    def settled() -> tuple[dict] | None:  # a tuple: a read of no connectors is settled too
+        now = read()
+        return (now,) if all(c["state"] not in (None, "UNASSIGNED", "RESTARTING") for c in now.values()) else None
+    return wait_for(settled, timeout=60, what="the mirror's connectors to settle")[0]
 
 
 @pytest.fixture
