@@ -116,7 +116,7 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             if existing is not None:
                 # what it ran from must not outlive it: its offsets go back to those it found (none, unless an
                 # earlier connector of that name left some; unknown after a crash: none)
-                _stop(w, name)
+                stop_connector(w, name)
                 w.connect.reset_connector_offsets(name)
                 if outcome.get("offsets_before"):
                     w.connect.alter_connector_offsets(name, outcome["offsets_before"])
@@ -152,7 +152,7 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
             ctx.outcome = {"gone": True}
             w.connect.wait_connector_gone(name)
             return
-        _stop(w, name)
+        stop_connector(w, name)
         ctx.outcome = {"offsets": w.connect.connector_offsets(name)}
         ctx.journal_outcome()
         w.connect.reset_connector_offsets(name)
@@ -173,7 +173,7 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
         else:
             state = _previous_state(step, ctx)
             if offsets:
-                _stop(w, name)
+                stop_connector(w, name)
         if offsets:
             w.connect.alter_connector_offsets(name, offsets)
         w.connect.set_connector_state(name, ConnectorState.restored(state))
@@ -230,7 +230,7 @@ def _check_listed(w: Writers, step: DeleteConnector) -> None:
                          f"{', '.join(wrong)} than it had")
 
 
-def _stop(w: Writers, name: str) -> None:
+def stop_connector(w: Writers, name: str) -> None:
     w.connect.set_connector_state(name, ConnectorState.STOPPED)
     w.connect.wait_connector(name, ConnectorState.STOPPED)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from kplan.errors import KplanError
+from kplan.kinds.connector.handlers import stop_connector
 from kplan.kinds.connector.move_steps import CopyConnectorOffsets, StartConnector, StopConnector
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.model.desired import ConnectorState
@@ -17,8 +18,7 @@ def _exists(ctx: StepContext, name: str) -> bool:
 
 
 def _stop(ctx: StepContext, name: str) -> None:
-    ctx.writer.connect.set_connector_state(name, ConnectorState.STOPPED)
-    ctx.writer.connect.wait_connector(name, ConnectorState.STOPPED)
+    stop_connector(ctx.writer, name)
 
 
 def _positions(offsets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
