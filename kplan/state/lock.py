@@ -18,7 +18,7 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.state import faults
-from kplan.state.records import internal_replication, wait_visible
+from kplan.state.records import internal_replication, wait_gone, wait_visible
 from kplan.transport.permissions import denied, principal
 from kplan.transport.retry import kafka_error_name
 
@@ -160,8 +160,9 @@ class StackLock:
         return self.topic in md.topics and md.topics[self.topic].error is None
 
     def release(self) -> None:
-        """Delete the lock topic. Its deletion completes asynchronously; an apply that starts meanwhile sees
-        TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
+        """Delete the lock topic, then wait (bounded) until the broker's metadata no longer lists it, so a plan run
+        right after this apply does not warn of a lock that is gone. An apply that starts before the deletion
+        completes sees TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
         from kplan.transport.reach import link_of, no_answer
 
         faults.at("lock-releasing")
@@ -177,6 +178,10 @@ class StackLock:
                     link.down(f"releasing the apply lock: {e}")
                 raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
         self.held = False
+        try:
+            wait_gone(self.admin, self.topic, self.timeout_s)
+        except Exception:  # noqa: BLE001 - released already; a stale listing only delays a later plan's warning
+            pass
 
 
 def release_or_report(lock) -> None:

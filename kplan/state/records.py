@@ -57,6 +57,23 @@ def wait_visible(admin, name: str, timeout_s: float) -> None:
         delay = min(0.2, delay * 2)
 
 
+def wait_gone(admin, name: str, timeout_s: float) -> bool:
+    """Wait (bounded) until the broker's metadata no longer lists a deleted topic: a deletion completes at the
+    controller first and reaches each broker's metadata a moment later, and a plan run right after must not still
+    see it. True when gone, False when still listed at the deadline (the deletion itself has succeeded)."""
+    deadline = time.monotonic() + min(10.0, max(1.0, timeout_s))
+    delay = 0.01
+    while True:
+        md = admin.list_topics(name, timeout=timeout_s)
+        t = md.topics.get(name)
+        if t is None or t.error is not None:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(0.2, delay * 2)
+
+
 # kplan's records (journal entries hold before-images of whole batches) may be large.
 RECORD_MAX_BYTES = 16 * 1024 * 1024
 

@@ -26,6 +26,12 @@ def _sre_tunes(admin, topic):
     res = ConfigResource(ConfigResource.Type.TOPIC, topic, incremental_configs=[
         ConfigEntry("retention.ms", TWO_WEEKS, incremental_operation=AlterConfigOpType.SET)])
     admin.incremental_alter_configs([res])[res].result(timeout=20)
+    # The controller has it now; the broker that answers DescribeConfigs learns it a moment later (a loaded
+    # machine made that moment long enough for a plan to read the old value). The SRE's change is in the past
+    # when the plan runs, so wait until the broker shows it.
+    described = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    wait_for(lambda: admin.describe_configs([described])[described].result(timeout=10)["retention.ms"].value
+             == TWO_WEEKS, 30, "the broker to show the tuned retention.ms")
 
 
 def _platform_rewrites(connect_url, sink):
@@ -48,6 +54,7 @@ def test_keys_tuned_by_hand_are_left_alone_and_said_once(stack, admin, prefix, t
     _platform_rewrites(stack.connect_url, sink)
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 0, r.text  # no changes: both differences are ignored
+    assert "is locked" not in r.out, r.out  # the apply released its lock and waited until the broker showed it
     assert r.out.count("ignore_changes leaves") == 2, r.out
     assert f"retention.ms ({TWO_WEEKS}; declared {WEEK})" in r.out
     assert "consumer.override.max.poll.records (50; declared 500)" in r.out
