@@ -6,12 +6,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 import yaml
+
+if TYPE_CHECKING:
+    from kplan_zygote import Zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).resolve().parent / "faulty_kplan.py"
@@ -29,7 +34,26 @@ class Run:
 
 
 def kplan(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300) -> Run:
-    return _run([sys.executable, "-m", "kplan.cli", *args], env, cwd, timeout)
+    """`kplan ARGS` as its own process: forked from a warm zygote (kplan_zygote.py: the same process a cold start
+    gives, without its half CPU-second of imports), or started cold under KPLAN_TEST_COLD=1."""
+    if os.environ.get("KPLAN_TEST_COLD", "").strip() not in ("", "0"):
+        return _run([sys.executable, "-m", "kplan", *args], env, cwd, timeout)
+    code, out, err = _zygote().run(list(args), run_env(env), cwd or ROOT, timeout)
+    return Run(code, out, err)
+
+
+_ZYGOTE: dict[int, Zygote] = {}  # this process's zygote, by pid (a forked test process starts its own)
+_ZYGOTE_LOCK = threading.Lock()
+
+
+def _zygote() -> Zygote:
+    from kplan_zygote import Zygote
+
+    with _ZYGOTE_LOCK:
+        z = _ZYGOTE.get(os.getpid())
+        if z is None or not z.alive():
+            z = _ZYGOTE[os.getpid()] = Zygote(ROOT)
+        return z
 
 
 def faulty_command(*args: str, fail_at: str | None = None, pause_at: str | None = None,

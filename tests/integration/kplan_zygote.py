@@ -1,0 +1,212 @@
+"""A warm `kplan` for the integration tests: each `kplan(...)` call of kplan_helpers is a process of its own, forked
+from a zygote that has already imported kplan, click, confluent-kafka and the rest.
+
+Why: the suite runs `kplan` about two thousand times, and each cold start spent about half a CPU-second importing
+Python modules before doing anything, on a 2-core machine that also runs the brokers, Connect and the databases.
+A fork of an interpreter that has imported them (and created no client, no thread, no socket) starts the command at
+once. The command itself runs exactly as `python -m kplan` does: its own process, its own environment, working
+directory, stdin from /dev/null, stdout and stderr to files, `kplan.start.main` as the entry, and the interpreter's
+own ending (non-daemon threads joined, atexit handlers run) before it exits with the command's code. The kill,
+interrupt and start-up tests keep running real cold processes (faulty_kplan.py, subprocess).
+
+Protocol (one zygote per test process, started on first use): a JSON line per request on the zygote's stdin
+{"id", "argv", "env", "cwd", "out", "err"}; the zygote answers {"id", "pid"} when the child is forked and
+{"id", "code"} when it has ended (a negative code is the signal that ended it, as subprocess reports it).
+`KPLAN_TEST_COLD=1` makes kplan_helpers start every command cold instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+
+class Zygote:
+    """The test process's side: starts the zygote, sends requests, waits for their ends (from any thread)."""
+
+    def __init__(self, root: Path):
+        self.proc = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     cwd=root, bufsize=0)
+        self._write = threading.Lock()
+        self._cond = threading.Condition()
+        self._answers: dict[int, dict] = {}
+        self._next = 0
+        self._reader = threading.Thread(target=self._read, name="kplan-zygote-reader", daemon=True)
+        self._reader.start()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            msg = json.loads(line)
+            with self._cond:
+                self._answers.setdefault(msg["id"], {}).update(msg)
+                self._cond.notify_all()
+        with self._cond:  # the zygote ended: wake every waiter
+            self._cond.notify_all()
+
+    def _wait_for(self, rid: int, key: str, timeout: float | None) -> dict | None:
+        with self._cond:
+            ok = self._cond.wait_for(lambda: key in self._answers.get(rid, {}) or not self.alive(), timeout)
+            if not ok or key not in self._answers.get(rid, {}):
+                return None
+            return self._answers[rid]
+
+    def run(self, argv: list[str], env: dict, cwd: Path, timeout: float) -> tuple[int, str, str]:
+        with tempfile.TemporaryDirectory(prefix="kplan-run-") as tmp:
+            out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
+            with self._write:
+                rid = self._next
+                self._next += 1
+                assert self.proc.stdin is not None
+                self.proc.stdin.write((json.dumps({"id": rid, "argv": argv, "env": env, "cwd": str(cwd),
+                                                   "out": out, "err": err}) + "\n").encode())
+            started = self._wait_for(rid, "pid", 30)
+            if started is None:
+                raise RuntimeError("the kplan zygote did not fork the command (it ended?)")
+            ended = self._wait_for(rid, "code", timeout)
+            if ended is None:
+                try:
+                    os.kill(started["pid"], signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self._wait_for(rid, "code", 30)
+                raise subprocess.TimeoutExpired(["kplan", *argv], timeout)
+            with self._cond:
+                self._answers.pop(rid, None)
+            return ended["code"], _read_text(out), _read_text(err)
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+# --- the zygote's side ------------------------------------------------------------------------------------------
+
+def _preload() -> None:
+    """What every command imports anyway (the command modules pull in the rest): no client, thread or socket."""
+    import gc
+    import importlib
+
+    import kplan.start  # noqa: F401
+    from kplan.cli import COMMANDS
+
+    for target, _ in COMMANDS.values():
+        importlib.import_module(target.split(":")[0])
+    # Loading one small stack compiles the stack schema's validators (a tenth of a CPU-second, cached per process).
+    from kplan.stackfile import load_stack
+
+    with tempfile.TemporaryDirectory(prefix="kplan-zygote-") as tmp:
+        path = os.path.join(tmp, "warm.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("stack: zygote-warm-up\ncluster:\n  bootstrap_servers: 127.0.0.1:9\n"
+                    "topics:\n  - name: warm\n    partitions: 1\n    replication_factor: 1\n")
+        load_stack(path, environ={})
+    gc.freeze()  # what the zygote imported stays shared with its children (no copy on the collector's write)
+
+
+def _child(req: dict, protocol_fd: int) -> None:
+    """In the forked child: become `kplan ARGV` in ENV and CWD, with stdout/stderr to files; never return."""
+    code = 1
+    try:
+        os.close(protocol_fd)
+        os.setpgid(0, 0)  # its own process group, like a command started by a shell
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        for fd, path in ((1, req["out"]), (2, req["err"])):
+            target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(target, fd)
+            os.close(target)
+        os.environ.clear()
+        os.environ.update(req["env"])
+        os.chdir(req["cwd"])
+        sys.argv = ["kplan", *req["argv"]]
+        import atexit
+        import threading as _threading
+
+        from kplan.start import main
+        try:
+            main(req["argv"])
+            code = 0
+        except SystemExit as e:
+            if e.code is None:
+                code = 0
+            elif isinstance(e.code, int):
+                code = e.code
+            else:
+                print(e.code, file=sys.stderr)
+                code = 1
+        # The interpreter's own ending, as in `python -m kplan`: join kplan's non-daemon threads, run the atexit
+        # handlers (kplan.start's last one ends the process with the command's code itself).
+        _threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001 - the child must never fall back into the zygote's loop
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        os._exit(code)
+
+
+def _serve() -> None:
+    sys.path[0] = os.getcwd()  # kplan from the checkout the tests run in, as `python -m kplan` there (and no test
+    # module shadows one kplan imports)
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)  # nothing the zygote imports may write into the protocol
+    _preload()
+    running: dict[int, int] = {}  # pid -> request id
+    pending = b""
+
+    def say(msg: dict) -> None:
+        os.write(protocol_fd, (json.dumps(msg) + "\n").encode())
+
+    open_input = True
+    while open_input or running:
+        readable, _, _ = select.select([0] if open_input else [], [], [], 0.02)
+        if readable:
+            chunk = os.read(0, 1 << 16)
+            if not chunk:
+                open_input = False
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                req = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(req, protocol_fd)
+                running[pid] = req["id"]
+                say({"id": req["id"], "pid": pid})
+        while running:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            rid = running.pop(pid, None)
+            if rid is not None:
+                say({"id": rid, "code": os.waitstatus_to_exitcode(status)})
+        if not open_input and running:
+            pid, status = os.waitpid(-1, 0)
+            rid = running.pop(pid, None)
+            if rid is not None:
+                say({"id": rid, "code": os.waitstatus_to_exitcode(status)})
+
+
+if __name__ == "__main__":
+    _serve()
