@@ -8,20 +8,12 @@ connector's, and each other kind's entry name as its `importer.py` gives it (an 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
-from kplan.errors import KplanError
 from kplan.kinds import UNITS
 from kplan.kinds.importing import ImportContext
-from kplan.model.desired import DEFAULT_CONNECT
-from kplan.model.live import LiveConnector, LiveState, LiveTopic
-from kplan.model.plan import ResourceType
-from kplan.rules.names import is_platform_topic
-from kplan.rules.stack_values import connector_config_value, topic_config_value
-from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
-
-_STATES = {"PAUSED": "paused", "STOPPED": "stopped"}  # RUNNING (and FAILED: a fault, not a wish) is the default
+from kplan.model.live import LiveState
 
 
 @dataclass(frozen=True)
@@ -34,6 +26,11 @@ class ImportOptions:
     connectors: bool = True
     skip: frozenset[str] = frozenset()  # the kinds not imported, by their section word (`Kind.section`)
     registry_flavour: str | None = None  # the stack's schema registry: "apicurio", "confluent" or None (none)
+
+    def imports(self, section: str) -> bool:
+        """Whether the kind of `section` is imported: not in `skip`, nor switched off by a flag of its own (the
+        kinds with a field of their own here: `--no-topics`, `--no-connectors`)."""
+        return section not in self.skip and (section not in _SWITCHES or bool(getattr(self, section)))
 
     def selects(self, name: str) -> bool:
         if self.prefixes and not name.startswith(self.prefixes):
@@ -58,12 +55,22 @@ class Imported:
 
     def documents(self, stack: str, cluster: Mapping[str, Any], *, split: bool) -> dict[str, dict]:
         """File name -> document: one `stack.yaml`, or (split) the stack and cluster there and one file per kind."""
-        parts = {k: list(v) for k, v in (("topics", self.topics), ("connectors", self.connectors),
-                                          ("cdc", self.cdc), *self.kinds.items()) if v}
+        parts = {k: list(v) for k, v in self.parts().items() if v}
         head: dict = {"stack": stack, "cluster": dict(cluster)}
         if not split:
             return {"stack.yaml": {**head, **parts}}
         return {"stack.yaml": head, **{f"{kind}.yaml": {kind: entries} for kind, entries in parts.items()}}
+
+    def parts(self) -> dict[str, tuple[dict, ...]]:
+        """Section -> its entries, in the order a stack file says them: the parts with a field of their own (topics,
+        connectors, cdc sources), then each other kind's."""
+        return {**{name: getattr(self, name) for name in _PARTS}, **self.kinds}
+
+
+# The sections `ImportOptions` switches by a field of its own, and those `Imported` holds in a field of its own:
+# the parts every import writes (`kplan import`'s summary and options name them); every other kind's are by section.
+_SWITCHES = frozenset(f.name for f in fields(ImportOptions) if f.type == "bool")
+_PARTS = tuple(f.name for f in fields(Imported) if f.name not in ("kinds", "variables", "notes"))
 
 
 def build_import(live: LiveState, options: ImportOptions) -> Imported:
@@ -77,34 +84,14 @@ def build_import(live: LiveState, options: ImportOptions) -> Imported:
             notes.append(f"{kind} {name!r} left out: the kplan stack {owner!r} owns it")
         return owner is not None
 
-    topics = []
     parts = {t: r for u in UNITS if u.importer is not None and u.importer.topics_of is not None
              and u.kind.section not in options.skip for t, r in u.importer.topics_of(live).items()}
-    if options.topics:
-        skipped = 0
-        for name in sorted(live.of(ResourceType.TOPIC).resources):
-            if not options.selects(name) or name in parts:  # a part of another kind's resource: imported with it
-                continue
-            if is_platform_topic(name):
-                skipped += 1
-                continue
-            if not owned_elsewhere("topic", name):
-                topics.append(topic_entry(live.of(ResourceType.TOPIC).resources[name]))
-        if skipped:
-            notes.append(f"{skipped} internal topic(s) of Kafka, Connect, the schema registry or kplan left out")
-    connectors = []
-    if options.connectors:
-        found = live.of(ResourceType.CONNECTOR).resources
-        for name in sorted(found):
-            if options.selects(found[name].connect_name) and not owned_elsewhere("connector", name):
-                connectors.append(connector_entry(found[name], variables, notes))
-    ctx = ImportContext(options.selects, owned_elsewhere, notes, options.registry_flavour)
-    kinds = {u.kind.section: tuple(_with_meta(live, u.kind.type.value, e, u.importer.name_of(e))
-                                   for e in u.importer.entries(live, ctx))
-             for u in UNITS if u.importer is not None and u.kind.section not in options.skip}
-    return Imported(tuple(_with_meta(live, "topic", e, e["name"]) for e in topics),
-                    tuple(_with_meta(live, "connector", e, e["name"]) for e in connectors), kinds=kinds,
-                    variables=variables, notes=tuple(notes))
+    ctx = ImportContext(options.selects, owned_elsewhere, notes, options.registry_flavour, variables, parts)
+    written = {u.kind.section: tuple(_with_meta(live, u.kind.type.value, e, u.importer.name_of(e))
+                                     for e in u.importer.entries(live, ctx))
+               for u in UNITS if u.importer is not None and options.imports(u.kind.section)}
+    own = {name: written.pop(name) for name in _PARTS if name in written}
+    return Imported(**own, kinds=written, variables=variables, notes=tuple(notes))
 
 
 def _with_meta(live: LiveState, word: str, entry: dict, name: str | None) -> dict:
@@ -118,59 +105,11 @@ def _with_meta(live: LiveState, word: str, entry: dict, name: str | None) -> dic
     return {**{k: entry[k] for k in head}, **meta.to_json(), **{k: entry[k] for k in keys[1:]}}
 
 
-
-
-def topic_entry(topic: LiveTopic) -> dict:
-    entry: dict = {"name": topic.name, "partitions": topic.partitions, "replication_factor": topic.replication_factor}
-    if topic.overrides:
-        entry["config"] = {k: topic_config_value(k, v) for k, v in sorted(topic.overrides.items())}
-    return entry
-
-
-def _connect_of(connector: LiveConnector) -> dict:
-    """`connect: <name>` for a connector read from a named Connect cluster (the `default` one's need none)."""
-    return {} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect}
-
-
-def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: list[str]) -> dict:
-    config = dict(connector.config)
-    config.pop("name", None)
-    entry: dict = {"name": connector.connect_name, **_connect_of(connector)}
-    cls = config.pop("connector.class", None)
-    if cls is not None:
-        entry["class"] = cls
-    tasks = config.get("tasks.max")
-    if tasks is not None and re.fullmatch(r"[1-9]\d{0,9}", tasks) and int(tasks) <= 2**31 - 1:
-        entry["tasks_max"] = int(config.pop("tasks.max"))
-    elif tasks is None:
-        notes.append(f"connector {connector.name!r} has no tasks.max: kplan declares the default, 1, so the plan "
-                     "will add tasks.max=1 (Connect's own default: nothing changes for the connector)")
-    state = _STATES.get((connector.state or "").upper())
-    if state:
-        entry["state"] = state
-    written: dict[str, str] = {}
-    for key in sorted(config):
-        value, variable = imported_value(connector.name, key, config[key])
-        if variable is not None:
-            variables[variable] = f"connector {connector.name}: {key}"
-            written[key] = value
-        else:
-            written[key] = connector_config_value(key, value)
-    if written:
-        entry["config"] = written
-    return entry
-
-
 def refuse_plaintext(live: LiveState, imported: Imported, texts: Mapping[str, str]) -> None:
-    """The last check before the files are written (`texts`: their text by name): no secret value that was replaced
-    by a reference appears anywhere (the same password in a second, innocently named key would otherwise be written
-    out)."""
-    for entry in imported.connectors:
-        connector = live.of(ResourceType.CONNECTOR).resources[entry["name"]]
-        for key, value in connector.config.items():
-            if imported_value(connector.name, key, value)[1] is None:
-                continue
-            if len(value) >= MIN_SCRUB_LENGTH and any(value in text for text in texts.values()):
-                raise KplanError(f"connector {connector.name!r}: the secret of {key!r} also appears in another "
-                                 "value of the imported stack; nothing was written — exclude the connector "
-                                 "(--exclude) and declare it by hand")
+    """The last check before the files are written (`texts`: their text by name): each kind's
+    (`KindImporter.refuse_plaintext`: no secret it replaced by a reference appears anywhere)."""
+    written = imported.parts()
+    for u in UNITS:
+        check = u.importer.refuse_plaintext if u.importer is not None else None
+        if check is not None:
+            check(live, written.get(u.kind.section, ()), texts)

@@ -12,7 +12,8 @@ import json
 from dataclasses import replace
 from typing import Callable, Mapping
 
-from kplan.importer.build import Imported, topic_entry
+from kplan.importer.build import Imported
+from kplan.kinds.topic.importer import topic_entry
 from kplan.model.desired import DEFAULT_CONNECT, Stack, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.model.metadata import EMPTY, Meta

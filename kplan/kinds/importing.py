@@ -6,7 +6,7 @@ importing and what another kplan stack owns are the import's (`kplan.importer.bu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
@@ -18,11 +18,18 @@ class ImportContext:
     owned_elsewhere: Callable[[str, str], bool]  # (kind word, name): another stack owns it (noted)
     notes: list[str] = field(default_factory=list)  # what was left out and why
     registry_flavour: str | None = None  # the stack's schema registry: "apicurio", "confluent" or None (none)
+    # The environment variables the written secret references need (name -> what it holds, never a value).
+    variables: dict[str, str] = field(default_factory=dict)
+    # The live topics another kind imports as parts of its resources (`KindImporter.topics_of`: topic -> that
+    # resource's name): never entries of their own.
+    parts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class KindImporter:
-    noun: str | None  # how the import's summary counts its entries ("ACL principal(s)"); None: it writes none
+    # How the import's summary counts its entries ("ACL principal(s)"); None: it writes none, or the summary counts
+    # them on their own (topics and connectors, each a field of `kplan.importer.Imported`).
+    noun: str | None
     entries: Callable[["LiveState", ImportContext], list[dict[str, Any]]]
     # What its `--no-<section>` option says ("Import no ACLs."); None: the kind has no such option.
     skip_help: str | None = None
@@ -35,3 +42,6 @@ class KindImporter:
     # The live topics that are part of one of its resources (topic -> that resource's name, e.g. a Kafka Streams
     # application's internal topics): imported with it, never as topics of their own.
     topics_of: Callable[["LiveState"], "dict[str, str]"] | None = None
+    # The last check before the files are written: (live, the entries it wrote, the files' texts by name) -> None,
+    # or KplanError when a secret it replaced by a reference appears anywhere in them.
+    refuse_plaintext: Callable[["LiveState", Sequence[dict[str, Any]], Mapping[str, str]], None] | None = None

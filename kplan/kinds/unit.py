@@ -64,6 +64,14 @@ class StackSection:
     # `kplan validate`'s summary counts its entries even when the stack declares none (the sections every stack
     # is about); another section is counted only when it has entries.
     always_counted: bool = False
+    # The selected environment may overlay its entries by name (`environments.<env>.<key>.<name>`); an overlay of a
+    # name nothing declares is an error.
+    overlaid: bool = False
+    # It may list thousands of entries: the schema checks them once per distinct shape (kplan.stackfile.schema).
+    many: bool = False
+    # "module:name" of its checks across the whole stack: a class, one instance per load (`Context.checks`),
+    # that its builder reports into and that reports each problem once (`flush(diags)`) when every cluster is built.
+    load_checks_ref: str | None = None
 
     @property
     def build(self) -> Callable[..., tuple[object, ...]]:
@@ -74,6 +82,10 @@ class StackSection:
     def entry_word(self) -> Callable[[object], str]:
         assert self.entry_word_ref is not None, self.key
         return cast("Callable[[object], str]", _resolve(self.entry_word_ref))
+
+    @property
+    def load_checks(self) -> "Callable[[], Any] | None":
+        return _resolve(self.load_checks_ref) if self.load_checks_ref else None
 
     @property
     def check_members(self) -> "Callable[[Sequence[Any], Any], None] | None":

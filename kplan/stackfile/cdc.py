@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from kplan.kinds.connector.section import normalize_config
+from kplan.kinds.config_map import normalize_config
 from kplan.model.cdc_cleanup import DbCleanup
 from kplan.model.desired import ConnectAccess
 from kplan.model.diagnostics import Diagnostics
@@ -358,7 +358,7 @@ def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_confi
     exp.connector_settings = deep_merge(connector_defaults, own, smap, exp.loc)
     if isinstance(source.get("restart_failed"), bool):  # the source's own switch wins over the defaults'
         exp.connector_settings["restart_failed"] = source["restart_failed"]
-    if "moved_from" in source:  # the source's connector renames the one it names (kplan.kinds.connector.move)
+    if "moved_from" in source:  # the source's connector renames the one it names (the connector kind's move.py)
         exp.connector_settings["moved_from"] = source["moved_from"]
     defaults_cfg = _mapping(connector_defaults.get("config"))
     own_cfg = _mapping(own.get("config"))

@@ -1,54 +1,14 @@
 """A Stack as plain, deterministic data for `kplan render` (YAML or JSON): sorted, secrets masked, every
-resource with its origin (file:line, and the CDC source, table and role that generated it)."""
+resource with its origin (file:line, and the CDC source, table and role that generated it). Each kind renders its
+own resources (`KindUnit.render`), in the kinds' order and as the Stack holds them (sorted by name)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kplan.kinds import UNITS
-from kplan.model.desired import DEFAULT_CONNECT, ConnectAccess, ConnectorSpec, Stack, TopicSpec, origin_data
+from kplan.model.desired import ConnectAccess, Stack
 from kplan.secrets import display_value, masked_url
-
-
-def topic_data(t: TopicSpec, stack_authoritative: bool = False) -> dict:
-    return {
-        "name": t.name,
-        "partitions": t.partitions,
-        "replication_factor": t.replication_factor,
-        "config": {k: t.config[k] for k in sorted(t.config)},
-        "protect": t.protect,
-        # What applies to the topic: its own setting, else the stack-wide switch.
-        "authoritative_config": stack_authoritative if t.authoritative_config is None else t.authoritative_config,
-        "allow_replace": t.allow_replace,
-        **({"allow_consumer_disruption": True} if t.allow_consumer_disruption else {}),
-        "origin": origin_data(t.origin),
-    }
-
-
-def connector_data(c: ConnectorSpec) -> dict:
-    out: dict = {
-        "name": c.name,
-        **({"connect": c.connect} if c.connect != DEFAULT_CONNECT else {}),
-        "state": c.state.value,
-        "restart_on_change": c.restart_on_change,
-        "protect": c.protect,
-        "config": {k: display_value(k, c.config[k], c.sensitive_keys) for k in sorted(c.config)},
-        "sensitive_keys": sorted(c.sensitive_keys),
-    }
-    if c.requires_topics:
-        out["requires_topics"] = list(c.requires_topics)
-    if c.captured_tables:
-        out["captured_tables"] = list(c.captured_tables)
-        out["snapshot_new_tables"] = c.snapshot_new_tables
-        out["prune_tables"] = c.prune_tables
-    if c.signal:
-        out["signal"] = {k: c.signal[k] for k in sorted(c.signal)}
-    if c.offsets is not None:  # the request, in Connect's form (docs/offsets.md)
-        out["offsets"] = {"request": c.offsets.request, "reset": c.offsets.reset, "set": c.offsets.offsets}
-    out["origin"] = origin_data(c.origin)
-    return out
-
-
-
-
 
 
 def connect_data(access: ConnectAccess) -> dict:
@@ -76,11 +36,13 @@ def stack_data(stack: Stack) -> dict:
         out: dict = {"stack": stack.name, "environment": stack.environment, "files": list(stack.files),
                "clusters": {m.cluster_name: d["cluster"] for m, d in zip(stack.members, members)},
                "authoritative_config": stack.authoritative_config}
-        for key in ("topics", "connectors", *(u.kind.section for u in UNITS if u.render is not None)):
+        for u in UNITS:
+            if u.render is None or u.section is None:
+                continue
             items = [{"cluster": m.cluster_name, **item} for m, d in zip(stack.members, members)
-                     for item in d.get(key, [])]
-            if items or key in ("topics", "connectors"):
-                out[key] = items
+                     for item in d.get(u.section.key, [])]
+            if items or u.section.always_counted:
+                out[u.section.key] = items
         return out
     return _one_cluster(stack)
 
@@ -107,14 +69,19 @@ def _one_cluster(stack: Stack) -> dict:
         "files": list(stack.files),
         "cluster": _cluster_data(stack.cluster),
         "authoritative_config": stack.authoritative_config,
-        "topics": [_with_meta(stack, "topics", t.name, topic_data(t, stack.authoritative_config))
-                   for t in sorted(stack.of("topics"), key=lambda t: t.name)],
-        "connectors": [_with_meta(stack, "connectors", c.name, connector_data(c))
-                       for c in sorted(stack.of("connectors"), key=lambda c: c.name)],
-        **{u.kind.section: [_with_meta(stack, u.kind.section, spec.name, u.render(spec))
-                            for spec in stack.of(u.kind.section)]
-           for u in UNITS if u.render is not None and stack.of(u.kind.section)},
+        **{u.section.key: [_with_meta(stack, u.section.key, spec.name, _stack_wide(stack, u.render(spec)))
+                           for spec in stack.of(u.section.key)]
+           for u in UNITS if u.render is not None and u.section is not None
+           and (u.section.always_counted or stack.of(u.section.key))},
     }
+
+
+def _stack_wide(stack: Stack, data: dict[str, Any]) -> dict[str, Any]:
+    """A resource that leaves `authoritative_config` to the stack (None) shows the stack-wide switch: what applies
+    to it."""
+    if "authoritative_config" in data and data["authoritative_config"] is None:
+        data["authoritative_config"] = stack.authoritative_config
+    return data
 
 
 def _with_meta(stack: Stack, section: str, name: str, data: dict) -> dict:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
+from kplan.kinds import UNITS
 from kplan.model.desired import ClusterSpec, ConnectorSpec, TopicSpec
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import EMPTY, Meta
@@ -18,7 +19,6 @@ from kplan.model.source import Loc
 from kplan.stackfile.merge import LISTS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.topic.section import Aggregate
     from kplan.model.source import SourceMap
     from kplan.stackfile.engines import EngineTemplates
 
@@ -68,8 +68,9 @@ class Flagged:
             self.everything = True
 
 
-# The sections whose entries the selected environment may overlay by name (`environments.<env>.topics.<name>`).
-OVERLAID = ("topics", "connectors", "cdc")
+# The sections whose entries the selected environment may overlay by name (`environments.<env>.<section>.<name>`):
+# the kinds' that say so (`StackSection.overlaid`), and the cdc sources.
+OVERLAID = (*(u.section.key for u in UNITS if u.section is not None and u.section.overlaid), "cdc")
 
 
 @dataclass
@@ -80,7 +81,9 @@ class Overlays:
     entries: dict[str, dict]  # section -> {name: overlay}
     used: dict[str, set[str]] = field(default_factory=lambda: {key: set() for key in OVERLAID})
     declared: dict[str, list[str]] = field(default_factory=lambda: {key: [] for key in OVERLAID})  # for the hint
-    skipped_cdc: bool = False  # a flagged cdc source: the names of the topics it would generate are unknown
+    # The sections whose declared names are not all known (a flagged cdc source's topics): an overlay of a name
+    # none declares is not an error there.
+    unknown: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, overlay: dict) -> Overlays:
@@ -115,7 +118,9 @@ class Context:
     topic_defaults: dict
     connector_defaults: dict
     templates: EngineTemplates
-    agg: Aggregate  # topic checks reported once for the whole stack (`Aggregate.flush`)
+    # Each kind's checks across the whole stack, by section (`StackSection.load_checks`): reported once, when every
+    # cluster is built (`flush(diags)`).
+    checks: Mapping[str, Any]
     read_text: Callable[[str, str | None], str] = read_beside  # the files entries name (kinds' builders are pure)
     meta_default: Meta = EMPTY  # `defaults.owner` / `defaults.labels`: what every entry inherits
     # id() of an entry a for_each entry expanded into -> how messages name its item (`for_each item "acme"`)

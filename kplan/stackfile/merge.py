@@ -1,8 +1,8 @@
 """Combining a stack's documents into one, and the deep-merge used for defaults and environment overlays.
 
-Directory stacks: the `topics`, `connectors` and `cdc` lists, each kind's section (`kplan.kinds.stack_sections`) and
-`claims` are concatenated in file order; `vars` and `environments` are merged (the same variable, or the same overlay
-value, set in two files is an error); `stack` may be repeated only with the same value; `cluster`, `defaults`,
+Directory stacks: each kind's section (`SECTION_OF`), the `cdc` and `mirrors` lists, `claims`, `forget` and
+`references` are concatenated in file order; `vars` and `environments` are merged (the same variable, or the same
+overlay value, set in two files is an error); `stack` may be repeated only with the same value; `cluster`, `defaults`,
 `authoritative_config`, `template_dirs` and `policy` may be declared by one file only.
 
 Deep merge (defaults under resources, environment overlays over the stack): mappings merge key by key, lists
@@ -14,14 +14,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from kplan.kinds import stack_sections
+from kplan.kinds import UNITS, stack_sections
+from kplan.kinds.unit import StackSection
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.stackfile.yaml_values import Document
 
 _SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy", "secret_commands")
-# the stack file's lists of entries: the core ones, then each kind's section in the kinds' order
-LISTS = ("topics", "connectors", "cdc", "mirrors", *stack_sections(), "claims", "forget", "references")
+# Every kind's stack section by its key, in the kinds' order (`KindUnit.section`).
+SECTION_OF: dict[str, StackSection] = {u.section.key: u.section for u in UNITS if u.section is not None}
+# The stack file's lists of entries: first the kinds' sections the loader builds itself (no `build_ref`: cdc sources
+# and mirrors give them entries, kplan.stackfile.sections), the cdc sources and mirrors, then each other kind's
+# section in the kinds' order, then the claims, forget entries and references.
+LISTS = (*(key for key, s in SECTION_OF.items() if s.build_ref is None), "cdc", "mirrors", *stack_sections(), "claims",
+         "forget", "references")
 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:

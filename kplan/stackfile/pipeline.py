@@ -15,8 +15,7 @@ from types import MappingProxyType
 from typing import Callable, Mapping, Sequence
 
 from kplan.kinds import stack_sections
-from kplan.kinds.connector.section import normalize_config, warn_plaintext_secrets
-from kplan.kinds.topic.section import Aggregate
+from kplan.kinds.config_map import normalize_config, warn_plaintext_secrets
 from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
 from kplan.model.metadata import Meta, meta_of
@@ -28,8 +27,8 @@ from kplan.stackfile.derived import merged
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.for_each import expand_loops, loop_entries
 from kplan.stackfile.forget import build_forget
-from kplan.stackfile.member import Context, Flagged, Member, MemberInput, Overlays
-from kplan.stackfile.merge import LISTS, collect_vars_and_envs, combine
+from kplan.stackfile.member import OVERLAID, Context, Flagged, Member, MemberInput, Overlays
+from kplan.stackfile.merge import LISTS, SECTION_OF, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.referenced import build_references
 from kplan.stackfile.schema import validate_document
@@ -112,7 +111,8 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
                                             overlay.get("secret_commands"), smap, diags, first)
     policy_section, policy_holder = comb.single.get("policy", (None, None))
     policy, policy_files = load_policy(policy_section, policy_holder, smap, diags)
-    ctx.agg.flush(diags)
+    for checks in ctx.checks.values():  # each kind's checks across the whole stack, reported once
+        checks.flush(diags)
     _unused_overlays(environment, overlay, comb, ctx.overlays, smap, diags)
 
     if diags.has_errors or comb.name is None or any(m.cluster is None for m in members) or not members:
@@ -201,7 +201,9 @@ def _context(comb, overlay: dict, first: Loc, template_dirs: list[str], flagged:
         if not os.path.isdir(d):
             diags.error(Loc(d, 0, 0), "template directory not found")
     return Context(smap, diags, flagged, Overlays.of(overlay), topic_defaults=_dict(defaults.get("topic")),
-                   connector_defaults=_dict(defaults.get("connector")), templates=templates, agg=Aggregate(),
+                   connector_defaults=_dict(defaults.get("connector")), templates=templates,
+                   checks={key: make() for key, registered in SECTION_OF.items()
+                           if (make := registered.load_checks) is not None},
                    meta_default=meta_of(defaults))
 
 
@@ -317,8 +319,8 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
-_CORE_WORDS = {"topics": "topic", "connectors": "connector", "cdc": "cdc source", "mirrors": "mirror",
-               "claims": "claim", "forget": "forget entry", "references": "reference"}
+_CORE_WORDS = {"cdc": "cdc source", "mirrors": "mirror", "claims": "claim", "forget": "forget entry",
+               "references": "reference"}
 
 
 def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
@@ -329,7 +331,7 @@ def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
 def _entry_word(key: str, item) -> str:
     """An entry as a message names it: `topic 'orders'`; each kind's section words its own entries."""
     if key not in _CORE_WORDS:
-        return stack_sections()[key].entry_word(item)
+        return SECTION_OF[key].entry_word(item)
     named_by = {"claims": "prefix", "forget": "address", "references": "address"}.get(key, "name")
     name = item.get(named_by) if isinstance(item, dict) else None
     return f"{_CORE_WORDS[key]} {name!r}" if isinstance(name, str) else _CORE_WORDS[key]
@@ -477,13 +479,16 @@ def _aws_msk_iam(raw, loc: Loc, diags: Diagnostics):
 
 def _unused_overlays(environment, overlay: dict, comb, overlays: Overlays, smap: SourceMap,
                      diags: Diagnostics) -> None:
-    """An overlay of a topic, connector or cdc source the stack does not declare (topics: unless a flagged cdc
-    source left the names of its topics unknown)."""
-    cdc_names = [i["name"] for i, _ in comb.lists["cdc"] if isinstance(i, dict) and isinstance(i.get("name"), str)]
-    if not overlays.skipped_cdc:
-        _unused(environment, overlay, "topics", overlays, overlays.declared["topics"], smap, diags, "topic")
-    _unused(environment, overlay, "connectors", overlays, overlays.declared["connectors"], smap, diags, "connector")
-    _unused(environment, overlay, "cdc", overlays, cdc_names, smap, diags, "cdc source")
+    """An overlay of an entry (a topic, a connector, a cdc source: `member.OVERLAID`) the stack does not declare
+    (unless a flagged cdc source left the names of that section's entries unknown, `Overlays.unknown`). The hint
+    names the entries the section was given (a cdc source's topics too), or those declared in it."""
+    for key in OVERLAID:
+        if key in overlays.unknown:
+            continue
+        names = (overlays.declared[key] if key in MERGES
+                 else [i["name"] for i, _ in comb.lists[key] if isinstance(i, dict) and isinstance(i.get("name"), str)])
+        what = SECTION_OF[key].noun if key in SECTION_OF else _CORE_WORDS[key]
+        _unused(environment, overlay, key, overlays, names, smap, diags, what)
 
 
 def _unused(environment, overlay: dict, key: str, overlays: Overlays, names: list, smap: SourceMap,

@@ -14,6 +14,7 @@ import os
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.errors import KplanError
+from kplan.kinds import UNITS
 from kplan.secrets import SECRET_REF, SecretValues, references_in, remember, secret_ref_problem
 from kplan.stackfile.files import NUL_IN_PATH, shown_path
 from kplan.stackfile.secret_run import run_secret_command
@@ -71,10 +72,12 @@ def resolve_references(values: Iterable[object], environ: Mapping[str, str] | No
 
 
 def stack_references(stack: "Stack") -> list[str]:
-    """Every value of the stack that may hold a reference: connector configs, the cluster's client settings and
-    its `connect_url` (a password in its userinfo, `http://user:${secret:env:CONNECT_PASSWORD}@host:8083`) and
-    `connect`'s credentials, the schema registry's, and SCRAM users' passwords."""
-    values = [v for c in stack.of("connectors") for v in c.config.values()]
+    """Every value of the stack that may hold a reference: each kind's (its UNIT's `secret_fields`, in the kinds'
+    order: a connector's config and a CDC source's database password, a SCRAM user's password), then the cluster's
+    client settings and its `connect_url` (a password in its userinfo,
+    `http://user:${secret:env:CONNECT_PASSWORD}@host:8083`) and `connect`'s credentials, and the schema registry's."""
+    values = [value for u in UNITS if u.section is not None and (fields := u.secret_fields) is not None
+              for spec in stack.of(u.section.key) for value, _path, _origin in fields(spec)]
     values += [str(v) for v in stack.cluster.client_properties.values()]
     if stack.cluster.connect_url:
         values.append(stack.cluster.connect_url)
@@ -82,9 +85,6 @@ def stack_references(stack: "Stack") -> list[str]:
     if stack.cluster.schema_registry_url:  # the schema registry's URL and credentials, likewise
         values.append(stack.cluster.schema_registry_url)
     values += stack.cluster.schema_registry.references()
-    values += [u.password for u in stack.of("users")]  # SCRAM users' passwords
-    # a CDC source's database (on_destroy)
-    values += [c.on_destroy.password for c in stack.of("connectors") if c.on_destroy]
     return values
 
 

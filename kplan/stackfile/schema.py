@@ -17,6 +17,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
+from kplan.kinds import UNITS
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, child_path
 from kplan.words import did_you_mean
@@ -173,8 +174,9 @@ def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environme
 
 # Long resource lists are validated item by item, once per distinct shape (the item with its name left out):
 # a 2,000-topic stack usually has a handful of shapes. Only items that fail are validated again in full, so the
-# errors (and their messages) are exactly those of a whole-document validation.
-_MEMO_LISTS = ("topics", "connectors", "cdc")
+# errors (and their messages) are exactly those of a whole-document validation. The lists: the kinds' sections that
+# may hold thousands of entries (`StackSection.many`), and the cdc sources.
+_MEMO_LISTS = (*(u.section.key for u in UNITS if u.section is not None and u.section.many), "cdc")
 _MEMO_MIN_ITEMS = 16
 _NAME_PLACEHOLDER = "x"
 

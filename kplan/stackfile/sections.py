@@ -12,7 +12,8 @@ from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from kplan.kinds import borrowed_keys, stack_sections
-from kplan.kinds.connector.section import build_connector, normalize_config
+from kplan.kinds.config_map import normalize_config
+from kplan.kinds.connector.section import build_connector
 from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions, describe_topic
 from kplan.kinds.unit import StackSection
 from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
@@ -65,8 +66,8 @@ def build_topics(inp: MemberInput) -> Built:
         if over is not None:
             settings = deep_merge(settings, over, ctx.smap, loc)
         check_name(name, ctx.smap.value_loc(item, "name") or loc, ctx.diags)
-        out.append(TopicEntry(build_topic(name, settings, ctx.smap, ctx.diags, ctx.agg, loc), name, loc, what,
-                              meta_of(settings, ctx.meta_default)))
+        spec = build_topic(name, settings, ctx.smap, ctx.diags, ctx.checks["topics"], loc)
+        out.append(TopicEntry(spec, name, loc, what, meta_of(settings, ctx.meta_default)))
     return Built(given={"topics": tuple(out)})
 
 
@@ -101,7 +102,7 @@ def build_cdc(inp: MemberInput) -> Built:
             ctx.overlays.used["cdc"].add(name)
             ctx.overlays.used["connectors"].add(name)
             connectors.append(ConnectorEntry(None, name, loc))
-            ctx.overlays.skipped_cdc = True
+            ctx.overlays.unknown.add("topics")  # the names of the topics it would generate are unknown
             continue
         over = ctx.overlays.use("cdc", name)
         source = item if over is None else deep_merge(item, over, ctx.smap, loc)
@@ -190,7 +191,7 @@ def _generated_topics(inp: MemberInput, source: str, exp: Expansion, meta: Meta)
         if over is not None:
             settings = deep_merge(settings, over, ctx.smap, gen.loc)
         check_name(gen.name, gen.loc, ctx.diags)
-        spec = build_topic(gen.name, settings, ctx.smap, ctx.diags, ctx.agg, gen.loc, cdc_source=source,
+        spec = build_topic(gen.name, settings, ctx.smap, ctx.diags, ctx.checks["topics"], gen.loc, cdc_source=source,
                            table=gen.table, role=gen.role)
         out.append(TopicEntry(spec, gen.name, gen.loc, describe_topic(source, gen.table, gen.role), meta))
     return out

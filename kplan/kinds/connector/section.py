@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, TypedDict, Unpack
 
+from kplan.kinds.config_map import warn_plaintext_secrets
 from kplan.kinds.offsets.section import build_offsets
-from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
+from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, ConnectorState, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.ignore import CONNECTOR_REQUIRED, ignore_patterns, required_ignored
-from kplan.rules.units import UnitError, normalize_config_value
-from kplan.secrets import has_secret_ref, is_reference_only, is_sensitive_key, secret_keys
+from kplan.secrets import display_value, secret_keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_cleanup import DbCleanup
@@ -28,32 +28,6 @@ class CdcFields(TypedDict, total=False):
     prune_tables: bool
     on_destroy: DbCleanup | None
     preflight: CdcPreflight | None
-
-
-def normalize_config(config_in: dict[str, Any], smap: SourceMap, diags: Diagnostics, where: Loc
-                     ) -> tuple[dict[str, str], dict[str, Loc]]:
-    """Connector/client config values as strings (units converted), with each key's location."""
-    out: dict[str, str] = {}
-    locs: dict[str, Loc] = {}
-    for key in sorted(config_in):
-        raw = config_in[key]
-        if raw is None or isinstance(raw, dict):
-            continue
-        vloc = smap.value_loc(config_in, key) or where
-        try:
-            out[key] = str(normalize_config_value(key, raw))
-        except UnitError as e:
-            diags.error(vloc, str(e))
-            continue
-        locs[key] = vloc
-    return out, locs
-
-
-def warn_plaintext_secrets(config: Mapping[str, str], locs: Mapping[str, Loc], diags: Diagnostics) -> None:
-    for key, value in config.items():
-        if is_sensitive_key(key) and value and not has_secret_ref(value) and not is_reference_only(value):
-            diags.warning(locs.get(key), f"{key} holds a plaintext secret: use ${{secret:env:NAME}} or a Connect "
-                                         "config provider reference such as ${file:/path:key}")
 
 
 def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict[str, str], dict[str, Loc]]],
@@ -143,3 +117,34 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
         moved_from=moved_from if isinstance(moved_from, str) and moved_from else None,
         **cdc_fields,
     )
+
+
+def entry_word(item: object) -> str:
+    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return f"connector {name!r}" if isinstance(name, str) else "connector"
+
+
+def rendered(c: ConnectorSpec) -> dict[str, Any]:
+    """A connector as `kplan render` shows it: its config with secrets masked (references shown)."""
+    out: dict[str, Any] = {
+        "name": c.name,
+        **({"connect": c.connect} if c.connect != DEFAULT_CONNECT else {}),
+        "state": c.state.value,
+        "restart_on_change": c.restart_on_change,
+        "protect": c.protect,
+        "config": {k: display_value(k, c.config[k], c.sensitive_keys) for k in sorted(c.config)},
+        "sensitive_keys": sorted(c.sensitive_keys),
+    }
+    if c.requires_topics:
+        out["requires_topics"] = list(c.requires_topics)
+    if c.captured_tables:
+        out["captured_tables"] = list(c.captured_tables)
+        out["snapshot_new_tables"] = c.snapshot_new_tables
+        out["prune_tables"] = c.prune_tables
+    if c.signal:
+        out["signal"] = {k: c.signal[k] for k in sorted(c.signal)}
+    if c.offsets is not None:  # the request, in Connect's form (docs/offsets.md)
+        out["offsets"] = {"request": c.offsets.request, "reset": c.offsets.reset, "set": c.offsets.offsets}
+    out["origin"] = origin_data(c.origin)
+    return out

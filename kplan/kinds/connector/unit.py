@@ -4,7 +4,8 @@ from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.connector.kind:KIND",
-    StackSection("connectors", "connector", claimable=True, always_counted=True),
+    StackSection("connectors", "connector", entry_word_ref="kplan.kinds.connector.section:entry_word",
+                 claimable=True, always_counted=True, overlaid=True, many=True),
     ("kplan.kinds.connector.steps:PutConnector", "kplan.kinds.connector.steps:SnapshotSignal",
      "kplan.kinds.connector.restart_steps:RestartConnector", "kplan.kinds.connector.steps:DeleteConnector",
      "kplan.kinds.connector.cdc_cleanup_steps:DropCdcDatabaseObjects", "kplan.kinds.connector.move_steps:StopConnector",
@@ -16,6 +17,8 @@ UNIT = KindUnit(
      "kplan.kinds.connector.cdc_cleanup_handlers", "kplan.kinds.connector.move_handlers"),
     record_module="kplan.kinds.connector.record",
     live_module="kplan.kinds.connector.live",
+    render_ref="kplan.kinds.connector.section:rendered",
+    importer_ref="kplan.kinds.connector.importer:IMPORTER",
     follow_up_ref="kplan.kinds.connector.mirrors:follow_up",
     secret_fields_ref="kplan.kinds.connector.secret_values:secret_fields",
     run_secrets_ref="kplan.kinds.connector.secret_values:run_secrets",

@@ -4,11 +4,15 @@ from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.topic.kind:KIND",
-    StackSection("topics", "topic", entry_word_ref=None, claimable=True, always_counted=True),
+    StackSection("topics", "topic", entry_word_ref="kplan.kinds.topic.section:entry_word", claimable=True,
+                 always_counted=True, overlaid=True, many=True,
+                 load_checks_ref="kplan.kinds.topic.section:Aggregate"),
     tuple(f"kplan.kinds.topic.steps:{name}" for name in ("CreateTopics", "AlterTopicConfigs", "ReassignReplicas",
                                                           "IncreasePartitions", "ReplaceTopics", "DeleteTopics")),
     ("kplan.kinds.topic.steps:build_topic_steps",),
     ("kplan.kinds.topic.handlers",),
     record_module="kplan.kinds.topic.record",
     live_module="kplan.kinds.topic.live",
+    render_ref="kplan.kinds.topic.section:rendered",
+    importer_ref="kplan.kinds.topic.importer:IMPORTER",
 )

@@ -1,0 +1,75 @@
+"""Connectors in `kplan import`: each connector's config as Connect stores it, with its secrets replaced by
+`${secret:env:...}` references (the rule is `kplan.secrets.imported_value`; the variables they need are the
+import's), and the last check before the files are written: no such secret appears anywhere in them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Sequence
+
+from kplan.errors import KplanError
+from kplan.kinds.importing import ImportContext, KindImporter
+from kplan.model.desired import DEFAULT_CONNECT
+from kplan.model.live import LiveConnector, LiveState
+from kplan.model.plan import ResourceType
+from kplan.rules.stack_values import connector_config_value
+from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
+
+_STATES = {"PAUSED": "paused", "STOPPED": "stopped"}  # RUNNING (and FAILED: a fault, not a wish) is the default
+
+
+def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
+    found = live.of(ResourceType.CONNECTOR).resources
+    return [connector_entry(found[name], ctx.variables, ctx.notes) for name in sorted(found)
+            if ctx.selects(found[name].connect_name) and not ctx.owned_elsewhere("connector", name)]
+
+
+def _connect_of(connector: LiveConnector) -> dict[str, Any]:
+    """`connect: <name>` for a connector read from a named Connect cluster (the `default` one's need none)."""
+    return {} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect}
+
+
+def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: list[str]) -> dict[str, Any]:
+    config = dict(connector.config)
+    config.pop("name", None)
+    entry: dict[str, Any] = {"name": connector.connect_name, **_connect_of(connector)}
+    cls = config.pop("connector.class", None)
+    if cls is not None:
+        entry["class"] = cls
+    tasks = config.get("tasks.max")
+    if tasks is not None and re.fullmatch(r"[1-9]\d{0,9}", tasks) and int(tasks) <= 2**31 - 1:
+        entry["tasks_max"] = int(config.pop("tasks.max"))
+    elif tasks is None:
+        notes.append(f"connector {connector.name!r} has no tasks.max: kplan declares the default, 1, so the plan "
+                     "will add tasks.max=1 (Connect's own default: nothing changes for the connector)")
+    state = _STATES.get((connector.state or "").upper())
+    if state:
+        entry["state"] = state
+    written: dict[str, str] = {}
+    for key in sorted(config):
+        value, variable = imported_value(connector.name, key, config[key])
+        if variable is not None:
+            variables[variable] = f"connector {connector.name}: {key}"
+            written[key] = value
+        else:
+            written[key] = connector_config_value(key, value)
+    if written:
+        entry["config"] = written
+    return entry
+
+
+def refuse_plaintext(live: LiveState, written: Sequence[dict[str, Any]], texts: Mapping[str, str]) -> None:
+    """No secret value that was replaced by a reference appears anywhere in the files (`texts`: their text by name):
+    the same password in a second, innocently named key would otherwise be written out."""
+    for entry in written:
+        connector = live.of(ResourceType.CONNECTOR).resources[entry["name"]]
+        for key, value in connector.config.items():
+            if imported_value(connector.name, key, value)[1] is None:
+                continue
+            if len(value) >= MIN_SCRUB_LENGTH and any(value in text for text in texts.values()):
+                raise KplanError(f"connector {connector.name!r}: the secret of {key!r} also appears in another "
+                                 "value of the imported stack; nothing was written — exclude the connector "
+                                 "(--exclude) and declare it by hand")
+
+
+IMPORTER = KindImporter(None, entries, refuse_plaintext=refuse_plaintext)  # counted as `Imported.connectors`
