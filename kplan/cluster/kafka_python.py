@@ -391,7 +391,13 @@ def _read_broker_configs(cluster, secrets):
     return read_broker_configs(cluster, secrets)
 
 
-OWN_READS = {"quotas": read_quotas, "broker_configs": _read_broker_configs}
+def _read_group_configs(cluster, secrets):
+    from kplan.cluster.group_configs import read_group_configs  # loaded only for a stack with group configs
+
+    return read_group_configs(cluster, secrets)
+
+
+OWN_READS = {"quotas": read_quotas, "broker_configs": _read_broker_configs, "group_configs": _read_group_configs}
 
 
 class KafkaPythonWriter:
@@ -463,6 +469,13 @@ class KafkaPythonWriter:
         from kplan.cluster.broker_configs import alter_broker_configs
 
         return alter_broker_configs(self, changes, results)
+
+    def alter_group_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                            results: BatchResults | None = None) -> BatchResults:
+        """Per group, one IncrementalAlterConfigs request, verified (kplan.cluster.group_configs.alter)."""
+        from kplan.cluster.group_configs import alter_group_configs
+
+        return alter_group_configs(self, changes, results)
 
     def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],
                           results: BatchResults | None = None) -> BatchResults:

@@ -124,4 +124,5 @@ VALIDATIONS: Mapping[str, Validation] = {
     "topics": Validation("kplan.cluster.topic_validation:TopicValidation", ahead=True),
     "connectors": Validation("kplan.cluster.connect_validation:ConnectorValidation"),
     "broker_configs": Validation("kplan.cluster.broker_configs:BrokerConfigValidation"),
+    "group_configs": Validation("kplan.cluster.group_configs:GroupConfigValidation"),
 }

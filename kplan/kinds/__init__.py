@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # the kinds, in the order of plans and reports
 ORDER = ("topic", "connector", "offsets", "consumer_group", "acl", "streams_app", "user", "quota", "broker_config",
-         "subject")
+         "group_config", "subject")
 
 
 @cache

@@ -141,6 +141,12 @@ class KafkaPythonWrites(Protocol):
         reading the entity back (results by entity)."""
         ...
 
+    def alter_group_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                            results: BatchResults | None = None) -> BatchResults:
+        """Per group, config key -> value to set (None: delete the group's dynamic value); one
+        IncrementalAlterConfigs request per group, verified by reading the group back (results by group)."""
+        ...
+
     def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],
                           results: BatchResults | None = None) -> BatchResults:
         """Move each partition of `targets` (topic -> replica list per partition) to its replica list (results by

@@ -1,0 +1,205 @@
+"""Group configs (KIP-848's GROUP config resources) through the kafka-python client (kplan.cluster.kafka_python):
+the read the plan needs, the plan-time validation, and the verified writes apply makes.
+
+Why kafka-python: the read needs the names of the groups that have configs, which only KIP-1142's
+ListConfigResources (v1, Kafka 4.1+) tells; confluent-kafka has no such call. On the wire a group's config resource
+is type 32 (confluent-kafka's ResourceType.GROUP, 3, is the ACL resource type). Any broker answers for any group
+(the configs live in the cluster's metadata log).
+
+What the brokers say (checked on Kafka 4.3.1): DescribeConfigs of a group lists its 17 keys (`consumer.*`,
+`share.*`, `streams.*`), each with source GROUP_CONFIG (8) when the group has its own value, else the broker-wide
+default it falls back to (`group.consumer.session.timeout.ms`...); a validate-only IncrementalAlterConfigs refuses
+an unknown key ("Unknown group config name"), a bad value and one out of the brokers' range (INVALID_CONFIG, with
+the reason). Kafka 3.9 answers "Unknown resource type 32" and has no ListConfigResources v1.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError, KafkaPythonUnreachable
+from kplan.errors import WriteError
+from kplan.model.desired import ClusterSpec
+from kplan.model.live import Problem
+from kplan.secrets import SecretValues
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.cluster.kafka_python import KafkaPythonWriter
+    from kplan.cluster.validator import RealValidator
+    from kplan.kinds.ports import BatchResults
+    from kplan.model.desired import Stack
+    from kplan.model.plan import Plan, PlanDiagnostic
+
+GROUP = 32  # the GROUP config resource type
+GROUP_CONFIG = 8  # the config source of a group's own value
+SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
+WHAT = "group config"
+
+
+class Unsupported(Exception):
+    """The cluster cannot list group configs (before Kafka 4.1)."""
+
+
+def _error_name(code: int) -> str:
+    from kafka.errors import for_code
+
+    return for_code(code).message
+
+
+def list_groups(client: KafkaPythonClient) -> list[str]:
+    """The groups that have dynamic configs (one ListConfigResources v1); Unsupported on a cluster without it."""
+    from kafka.errors import KafkaError, UnsupportedVersionError
+    from kafka.protocol.admin import ListConfigResourcesRequest
+
+    admin = client._open(f"read {WHAT}s")
+    timeout_ms = client._conf["request_timeout_ms"]
+
+    async def call():
+        return await admin._manager.send(ListConfigResourcesRequest(resource_types=[GROUP], min_version=1),
+                                         request_timeout_ms=timeout_ms)
+
+    try:
+        response = admin._manager.run(call)
+    except UnsupportedVersionError:
+        raise Unsupported() from None
+    except KafkaError as e:
+        raise KafkaPythonUnreachable(f"{WHAT} request to {client.cluster.bootstrap_servers} got no answer: "
+                                     f"{type(e).__name__}") from None
+    if response.error_code:
+        name = _error_name(response.error_code)
+        raise KafkaPythonError(f"listing the groups with configs failed: {name}", name)
+    return sorted({r.resource_name for r in response.config_resources if r.resource_type == GROUP})
+
+
+def describe_groups(client: KafkaPythonClient, groups: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Each group's own dynamic values (source GROUP_CONFIG), in one DescribeConfigs request."""
+    from kafka.protocol.admin import DescribeConfigsRequest
+
+    if not groups:
+        return {}
+    response = client._send(DescribeConfigsRequest(resources=[(GROUP, g, None) for g in groups],
+                                                   include_synonyms=False, min_version=1), what=WHAT)
+    out: dict[str, dict[str, str]] = {}
+    for result in response.results:
+        if result.error_code:
+            name = _error_name(result.error_code)
+            raise KafkaPythonError(f"describing the configs of group {result.resource_name} failed: {name}", name)
+        out[result.resource_name] = {c.name: c.value for c in result.configs if c.config_source == GROUP_CONFIG}
+    return out
+
+
+def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
+                       ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
+    """Every group with dynamic configs, as the kind's answer (group -> {"values"}); or why they cannot be read. A
+    client is opened for this read and closed after it."""
+    client = KafkaPythonClient(cluster, secrets)
+    try:
+        found = describe_groups(client, list_groups(client))
+        return {g: {"values": values} for g, values in found.items() if values}, None
+    except Unsupported:
+        return {}, Problem.UNSUPPORTED
+    except KafkaPythonError as e:
+        if e.code.endswith("AUTHORIZATION_FAILED"):
+            return {}, Problem.NOT_AUTHORIZED
+        raise
+    finally:
+        client.close()
+
+
+def _alter(client: KafkaPythonClient, changes: Mapping[str, Mapping[str, str | None]], validate_only: bool
+           ) -> dict[str, tuple[str, str]]:
+    """One IncrementalAlterConfigs for the groups given; group -> (error name, broker's message) for those refused."""
+    from kafka.protocol.admin import IncrementalAlterConfigsRequest
+
+    resources = [(GROUP, group, [(k, DELETE if v is None else SET, v) for k, v in sorted(values.items())])
+                 for group, values in sorted(changes.items())]
+    response = client._send(IncrementalAlterConfigsRequest(resources=resources, validate_only=validate_only),
+                            what=WHAT)
+    return {r.resource_name: (_error_name(r.error_code), r.error_message or "")
+            for r in response.responses if r.error_code}
+
+
+def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
+    """The plan's group-config writes sent validate-only, in one request: whatever the brokers would refuse (an
+    unknown key, a bad value, one out of their range) is one error line at plan time, at the entry."""
+    from kplan.kinds.group_config.kind import GroupConfigPlanned
+    from kplan.model.plan import ResourceType, error
+
+    todo = {c.planned.group: (c, c.planned) for c in plan.changes if c.type == ResourceType.GROUP_CONFIG
+            and c.is_change and isinstance(c.planned, GroupConfigPlanned) and c.planned.values}
+    if not todo:
+        return []
+    client = KafkaPythonClient(cluster, secrets)
+    try:
+        refused = _alter(client, {g: {k: a for k, _, a in p.values} for g, (_, p) in todo.items()},
+                         validate_only=True)
+    finally:
+        client.close()
+    return [error(f"the brokers refuse the configs of group {group}: {message or name}", "group-config-invalid",
+                  address=todo[group][0].address, origin=todo[group][0].origin)
+            for group, (name, message) in sorted(refused.items())]
+
+
+class GroupConfigValidation:
+    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io): with a client of
+    its own, for a stack that names its cluster."""
+
+    def __init__(self, systems: "RealValidator"):
+        self.systems = systems
+
+    def validate(self, stack: "Stack", plan: "Plan") -> list["PlanDiagnostic"]:
+        if self.systems.cluster is None:
+            return []
+        return validate(self.systems.cluster, self.systems.secrets, plan)
+
+
+def alter_group_configs(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                        results: "BatchResults | None" = None) -> "BatchResults":
+    """Per group one IncrementalAlterConfigs request (setting a value twice is harmless: retried while it gets no
+    answer), then read back until the brokers show it."""
+    from kplan.kinds.ports import BatchResults
+    from kplan.transport.permissions import denied_name
+    from kplan.transport.retry import RetriableError
+
+    what = "altering group configs"
+    results = BatchResults() if results is None else results
+    writer.kafka.link.gate(what)
+    client = writer.client
+    for group, values in changes:
+        def attempt(group=group, values=values):
+            try:
+                refused = _alter(client, {group: values}, validate_only=False).get(group)
+            except KafkaPythonUnreachable as e:
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+            if refused is not None:
+                from kplan.cluster.results import reason_of_name
+
+                name, message = refused
+                results.record(group, reason_of_name(name), name)
+                problem = denied_name(name, "alter configs of", f"group {group}", writer.kafka.who,
+                                      operation="ALTER_CONFIGS")
+                raise WriteError(f"{what} of group {group}: {problem or message or name}")
+        writer.kafka.attempts.retry(attempt, what)
+        wait_applied(client, group, values, writer.kafka.timeout_s)
+        results.record(group)
+    return results
+
+
+def wait_applied(client: KafkaPythonClient, group: str, values: Mapping[str, str | None], timeout_s: float) -> None:
+    """Until the brokers show `values` as the group's dynamic values (None: absent); a WriteError at the deadline."""
+    deadline = time.monotonic() + max(10.0, timeout_s)
+    delay = 0.1
+    while True:
+        try:
+            shown = describe_groups(client, [group]).get(group, {})
+            ok = all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())
+        except (KafkaPythonUnreachable, KafkaPythonError):
+            ok = False
+        if ok:
+            return
+        if time.monotonic() > deadline:
+            raise WriteError(f"verification failed: the brokers do not show the configs {', '.join(sorted(values))} "
+                             f"of group {group} as written")
+        time.sleep(delay)
+        delay = min(1.0, delay * 1.5)

@@ -1,0 +1,81 @@
+"""The group-config step: set and delete groups' dynamic configs, one IncrementalAlterConfigs request per group —
+and the pure builder that makes it from a plan. Reversible exactly: the step holds each key's dynamic value before
+(None: it was absent), so undo sets those values back and deletes the keys that were absent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterable, Mapping
+
+from kplan.kinds.group_config.kind import GroupConfigPlanned
+from kplan.kinds.planned import planned_of
+from kplan.kinds.step import Phase, Planned, StepBase, name_list
+from kplan.model.desired import Stack
+from kplan.model.live import LiveState
+from kplan.model.plan import Plan, ResourceType
+
+
+@dataclass(frozen=True)
+class GroupConfigChange:
+    """One key of one group: its dynamic value before the run and after it (None: absent)."""
+
+    group: str
+    key: str
+    before: str | None
+    after: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"group": self.group, "key": self.key, "before": self.before, "after": self.after}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "GroupConfigChange":
+        return cls(str(doc["group"]), doc["key"], doc.get("before"), doc.get("after"))
+
+
+def by_group(changes: Iterable[GroupConfigChange], *, undo: bool = False) -> list[tuple[str, dict[str, str | None]]]:
+    """The writer's form: per group, key -> value to set (None: delete); `undo` gives the before-values."""
+    out: dict[str, dict[str, str | None]] = {}
+    for c in changes:
+        out.setdefault(c.group, {})[c.key] = c.before if undo else c.after
+    return sorted(out.items())
+
+
+@dataclass(frozen=True)
+class AlterGroupConfigs(StepBase):
+    """Set and delete groups' dynamic configs. Undo: every key back to its dynamic value before (deleted when it
+    had none)."""
+
+    kind: ClassVar[str] = "alter-group-configs"
+    phase: ClassVar[Phase] = Phase.ALTER_GROUP_CONFIGS
+
+    changes: tuple[GroupConfigChange, ...]
+
+    def describe(self) -> str:
+        names = [f"group {g}" for g in sorted({c.group for c in self.changes})]
+        return f"alter {len(self.changes)} dynamic config value(s) of {name_list(names)}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"changes": [c.to_json() for c in self.changes]}
+
+    def before_json(self) -> dict[str, Any]:
+        return {"in_changes": True}  # each change holds its key's dynamic value before (null: absent)
+
+    @classmethod
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterGroupConfigs":
+        return cls(tuple(GroupConfigChange.from_json(c) for c in args["changes"]))
+
+
+def group_config_changes(plan: Plan) -> list[GroupConfigChange]:
+    """The keys the plan sets or deletes, with their exact dynamic values before (each change's planned payload)."""
+    out: list[GroupConfigChange] = []
+    for change in plan.changes:
+        if change.type != ResourceType.GROUP_CONFIG or not change.is_change:
+            continue
+        p = planned_of(change, GroupConfigPlanned)
+        out += [GroupConfigChange(p.group, key, before, after) for key, before, after in p.values]
+    return out
+
+
+def build_group_config_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+    changes = group_config_changes(plan)
+    return [Planned(AlterGroupConfigs(tuple(changes)))] if changes else []
