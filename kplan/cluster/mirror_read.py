@@ -1,18 +1,26 @@
-"""What plan reads of a mirror's source (`mirrors:`, kplan.model.mirror): the source cluster's topics the mirror
-replicates, with their end offsets, and the end offsets of their replicas on the target (this cluster), so that the
-plan can say which topics a change adds or drops and `status` how far each replica is behind. One metadata request
-and one ListOffsets request per cluster; a source that cannot be read is said so, never guessed."""
+"""What plan reads for a mirror (`mirrors:`, kplan.model.mirror): on the source cluster, its topics, the end offsets
+of those the mirror replicates and the committed offsets of the groups it translates; on the target (this cluster),
+the replicas' end offsets and the checkpoints MirrorMaker wrote (`<source alias>.checkpoints.internal`: where each
+group resumes on the replicas). So the plan can say which topics a change adds or drops, `status` how far each
+replica is behind and how old the checkpoints are, and a failover drill where a group would resume. One metadata
+and one ListOffsets request per cluster, one offsets read per group, one pass over the checkpoints topic. The target
+is read first: a source that cannot be read (a failover: it is gone) is said so, never guessed, and the target's
+part stays."""
 
 from __future__ import annotations
 
+import struct
+import time
 from typing import Any, Mapping, Sequence
 
-from kplan.model.mirror import MirrorRead, MirrorSpec
+from kplan.cluster.mirror_rights import missing_rights, principal_of
+from kplan.model.desired import ClusterSpec
+from kplan.model.mirror import TP, Checkpoint, MirrorRead, MirrorSpec, Need, needs
 from kplan.secrets import SecretValues
-from kplan.transport.kafka import admin_client, dispose
+from kplan.transport.kafka import admin_client, client_config, dispose
 
 
-def _partition_ends(admin: Any, partitions: Mapping[str, int], timeout_s: float) -> dict[tuple[str, int], int]:
+def _partition_ends(admin: Any, partitions: Mapping[str, int], timeout_s: float) -> dict[TP, int]:
     """(topic, partition) -> its end offset (ListOffsets, latest)."""
     from confluent_kafka import TopicPartition
     from confluent_kafka.admin import OffsetSpec
@@ -24,15 +32,8 @@ def _partition_ends(admin: Any, partitions: Mapping[str, int], timeout_s: float)
             for tp, future in admin.list_offsets(request, request_timeout=timeout_s).items()}
 
 
-def _summed(ends: Mapping[tuple[str, int], int]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for (topic, _), end in ends.items():
-        out[topic] = out.get(topic, 0) + end
-    return out
-
-
-def _committed(admin: Any, group: str, timeout_s: float) -> dict[tuple[str, int], int]:
-    """A group's committed offsets (one group per request; [] for none)."""
+def _committed(admin: Any, group: str, timeout_s: float) -> dict[TP, int]:
+    """A group's committed offsets (one group per request; {} for none)."""
     from confluent_kafka import ConsumerGroupTopicPartitions
 
     future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=timeout_s)[group]
@@ -40,26 +41,70 @@ def _committed(admin: Any, group: str, timeout_s: float) -> dict[tuple[str, int]
             if tp.offset >= 0}
 
 
-def _groups(mirror: MirrorSpec, source_admin: Any, target_admin: Any, source_ends: Mapping[tuple[str, int], int],
-            target_ends: Mapping[tuple[str, int], int], timeout_s: float) -> dict[str, tuple[int, int | None]]:
-    """Each of the mirror's groups on the source: the records it has left to read there, and from its translated
-    offsets on the target (None: none yet), over the replicated topics' partitions it has committed on the source."""
+def _source_groups(mirror: MirrorSpec, admin: Any, source_ends: Mapping[TP, int], timeout_s: float
+                   ) -> dict[str, dict[TP, int]]:
+    """The committed offsets on the source of each group the mirror translates, over the replicated partitions."""
     if not mirror.groups:
         return {}
-    listed = source_admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=timeout_s + 2)
-    names = sorted(g.group_id for g in listed.valid if mirror.follows(g.group_id))
-    out: dict[str, tuple[int, int | None]] = {}
-    for group in names:
-        on_source = {tp: o for tp, o in _committed(source_admin, group, timeout_s).items() if tp in source_ends}
-        if not on_source:
-            continue
-        on_target = _committed(target_admin, group, timeout_s)
-        left = sum(max(0, source_ends[tp] - o) for tp, o in on_source.items())
-        replicas = [(mirror.target_name(t), p) for t, p in on_source]
-        translated = [tp for tp in replicas if tp in on_target and tp in target_ends]
-        out[group] = (left, sum(max(0, target_ends[tp] - on_target[tp]) for tp in translated)
-                      if len(translated) == len(replicas) else None)
+    listed = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=timeout_s + 2)
+    out = {}
+    for group in sorted(g.group_id for g in listed.valid if mirror.follows(g.group_id)):
+        offsets = {tp: o for tp, o in _committed(admin, group, timeout_s).items() if tp in source_ends}
+        if offsets:
+            out[group] = offsets
     return out
+
+
+def _string(data: bytes, at: int) -> tuple[str, int]:
+    (n,) = struct.unpack_from(">h", data, at)
+    return data[at + 2:at + 2 + n].decode(), at + 2 + n
+
+
+def decode_checkpoint(key: bytes, value: bytes, at_ms: int) -> Checkpoint | None:
+    """A record of a checkpoints topic (MirrorMaker's `Checkpoint`: key group, topic (STRING: int16 length and UTF-8),
+    partition (INT32); value a version (INT16, 0) then upstream offset, downstream offset (INT64) and metadata).
+    None: not one (another version, or cut short)."""
+    try:
+        group, at = _string(key, 0)
+        topic, at = _string(key, at)
+        (partition,) = struct.unpack_from(">i", key, at)
+        version, upstream, downstream = struct.unpack_from(">hqq", value, 0)
+    except (struct.error, UnicodeDecodeError):
+        return None
+    return Checkpoint(group, topic, partition, upstream, downstream, at_ms) if version == 0 else None
+
+
+def read_checkpoints(conf: Mapping[str, Any], topic: str, partitions: int, timeout_s: float) -> tuple[Checkpoint, ...]:
+    """The latest checkpoint per (group, partition) in a checkpoints topic, read from its beginning to its end as of
+    now (a compacted topic of a few records per group and partition)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
+    latest: dict[tuple[str, str, int], Checkpoint] = {}
+    try:
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)[1]
+                for p in range(partitions)}
+        pending = {p for p, end in ends.items() if end > 0}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
+        deadline = time.monotonic() + timeout_s
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic} did not finish within {timeout_s:g}s")
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            error, key, value, partition, offset = msg.error(), msg.key(), msg.value(), msg.partition(), msg.offset()
+            if error is None and key is not None and value is not None:
+                c = decode_checkpoint(key, value, msg.timestamp()[1])
+                if c is not None:
+                    latest[(c.group, c.topic, c.partition)] = c
+            if partition is not None and ((error is not None and error.code() == error._PARTITION_EOF)
+                                          or (offset is not None and offset >= ends[partition] - 1)):
+                pending.discard(partition)
+    finally:
+        consumer.close()
+    return tuple(latest[k] for k in sorted(latest))
 
 
 def _partitions(admin: Any, timeout_s: float) -> dict[str, int]:
@@ -67,30 +112,68 @@ def _partitions(admin: Any, timeout_s: float) -> dict[str, int]:
     return {name: len(t.partitions) for name, t in md.topics.items() if t.error is None}
 
 
-def read_mirrors(mirrors: Sequence[MirrorSpec], target_admin: Any, secrets: SecretValues, timeout_s: float
-                 ) -> dict[str, MirrorRead]:
-    """Each mirror's read (by name): its source's replicated topics and their replicas on the target."""
+def _target_part(mirror: MirrorSpec, target: Mapping[str, int], admin: Any, conf: Mapping[str, Any],
+                 timeout_s: float) -> tuple[tuple[Checkpoint, ...], str | None]:
+    """The mirror's checkpoints on the target (none before its checkpoint connector wrote one), or why not read: those
+    of its groups on its replicas (every mirror from the same source alias writes to the same topic)."""
+    topic = mirror.checkpoints_topic()
+    if not mirror.groups or topic not in target:
+        return (), None
+    try:
+        return tuple(c for c in read_checkpoints(conf, topic, target[topic], timeout_s)
+                     if mirror.follows(c.group) and mirror.owns_on_target(c.topic)), None
+    except Exception as e:  # noqa: BLE001 - refused, timed out: the checkpoints are then not known
+        return (), f"its checkpoints ({topic} on the target) could not be read: {e}"
+
+
+def _lacking(source_admin: Any, target_admin: Any, wanted: Sequence[Need], timeout_s: float
+             ) -> tuple[tuple[Need, ...], str | None]:
+    """The rights each side's principal lacks, or why they could not be asked."""
+    try:
+        return (missing_rights(source_admin, [n for n in wanted if n.side == "source"], timeout_s)
+                + missing_rights(target_admin, [n for n in wanted if n.side == "target"], timeout_s)), None
+    except Exception as e:  # noqa: BLE001 - timed out, cut off: the rights are then not known
+        return (), f"MirrorMaker's rights could not be checked: {e}"
+
+
+def read_mirrors(mirrors: Sequence[MirrorSpec], target_admin: Any, secrets: SecretValues, timeout_s: float,
+                 target: ClusterSpec) -> dict[str, MirrorRead]:
+    """Each mirror's read (by name): the target's part first (its replicas' end offsets, its checkpoints), then its
+    source's (topics, end offsets, the translated groups' offsets)."""
     out: dict[str, MirrorRead] = {}
     try:
-        target = _partitions(target_admin, timeout_s)
+        topics = _partitions(target_admin, timeout_s)
     except Exception as e:  # noqa: BLE001 - the target was just read; a failure now is said per mirror
         return {m.name: MirrorRead(problem=f"the target's topics could not be listed: {e}") for m in mirrors}
+    conf = client_config(target, secrets)
     for mirror in mirrors:
         if mirror.source is None:
+            continue
+        read_ms = int(time.time() * 1000)
+        checkpoints, checkpoint_problem = _target_part(mirror, topics, target_admin, conf, timeout_s)
+        replicas = {t: n for t, n in topics.items() if mirror.owns_on_target(t) and t not in mirror.internal_topics()
+                    and not t.startswith("mm2-")}
+        try:
+            target_ends = _partition_ends(target_admin, replicas, timeout_s)
+        except Exception as e:  # noqa: BLE001
+            out[mirror.name] = MirrorRead(problem=f"the replicas' end offsets could not be read: {e}")
             continue
         admin = admin_client(mirror.source, secrets)
         try:
             source = _partitions(admin, timeout_s)
-            topics = {t: n for t, n in source.items() if mirror.replicates(t)}
-            replicas = {mirror.target_name(t): target[mirror.target_name(t)] for t in topics
-                        if mirror.target_name(t) in target}
-            source_ends = _partition_ends(admin, topics, timeout_s)
-            target_ends = _partition_ends(target_admin, replicas, timeout_s)
-            out[mirror.name] = MirrorRead(tuple(sorted(source)), _summed(source_ends), _summed(target_ends),
-                                          _groups(mirror, admin, target_admin, source_ends, target_ends, timeout_s))
+            source_ends = _partition_ends(admin, {t: n for t, n in source.items() if mirror.replicates(t)}, timeout_s)
+            groups = _source_groups(mirror, admin, source_ends, timeout_s)
+            wanted = needs(mirror, sorted(source), sorted(topics), sorted(set(groups) | set(mirror.literal_groups())))
+            lacking, rights_problem = _lacking(admin, target_admin, wanted, timeout_s)
+            out[mirror.name] = MirrorRead(tuple(sorted(source)), source_ends, target_ends, groups, checkpoints, read_ms,
+                                          checkpoint_problem=checkpoint_problem, missing=lacking,
+                                          rights_problem=rights_problem,
+                                          principals={"source": principal_of(mirror.source),
+                                                      "target": principal_of(target)})
         except Exception as e:  # noqa: BLE001 - unreachable, refused, timed out: all mean "not read"
-            out[mirror.name] = MirrorRead(problem=f"source {mirror.source_alias} "
-                                                  f"({mirror.source.bootstrap_servers}) could not be read: {e}")
+            out[mirror.name] = MirrorRead(target_ends=target_ends, checkpoints=checkpoints, read_ms=read_ms,
+                                          problem=f"source {mirror.source_alias} ({mirror.source.bootstrap_servers}) "
+                                                  f"could not be read: {e}", checkpoint_problem=checkpoint_problem)
         finally:
             dispose(admin)
     return out

@@ -177,11 +177,11 @@ class KafkaReader:
         return self.connects.offsets(names)
 
     def mirror_sources(self, mirrors) -> dict:
-        """What each declared mirror's source has of the topics it replicates, and their replicas here
-        (kplan.cluster.mirror_read)."""
+        """What each declared mirror's source has of the topics it replicates, and their replicas and checkpoints
+        here (kplan.cluster.mirror_read)."""
         from kplan.cluster.mirror_read import read_mirrors
 
-        return read_mirrors(mirrors, self.admin, self.secrets, self.cluster.timeout_s)
+        return read_mirrors(mirrors, self.admin, self.secrets, self.cluster.timeout_s, self.cluster)
 
     def consumer_groups(self, queries: Mapping) -> dict[str, dict]:
         """What the plan shows of the groups with a pending request (kplan.cluster.groups.read_groups): only those."""

@@ -95,6 +95,12 @@ def java_client(side: str, cluster: ClusterSpec, smap: SourceMap, diags: Diagnos
 _IGNORED = frozenset({"client.id", "socket.timeout.ms", "request.timeout.ms"})  # kplan's own, not the mirror's
 
 
+def _login_key(key: str, side: str) -> bool:
+    """A key of the mirror's `config` that gives MirrorMaker its own login to one side (not the cluster's)."""
+    prefix = f"{side}.cluster."
+    return key.startswith(prefix) and key[len(prefix):].startswith(("security.protocol", "sasl.", "ssl."))
+
+
 def _servers(servers: str) -> set[str]:
     return {s.strip().lower() for s in servers.split(",") if s.strip()}
 
@@ -150,8 +156,12 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
     sync_offsets = entry.get("sync_group_offsets") is not False
     raw_rf = entry.get("replication_factor")
     rf = raw_rf if isinstance(raw_rf, int) and not isinstance(raw_rf, bool) else None
+    own = {str(k): v for k, v in (entry.get("config") or {}).items()} if isinstance(entry.get("config"), dict) else {}
     mirror = MirrorSpec(name, source_alias, target_alias, topics, _regexes(entry, "topics_exclude", smap, diags, loc),
-                        groups, policy, checkpoint_s, sync_offsets, rf, source_cluster)
+                        groups, policy, checkpoint_s, sync_offsets, rf, entry.get("sync_topic_configs") is not False,
+                        entry.get("sync_topic_acls") is True, entry.get("heartbeats") is not False,
+                        frozenset(side for side in ("source", "target") if any(_login_key(k, side) for k in own)),
+                        source_cluster)
     factors = {key: str(rf) for key in FACTOR_KEYS} if rf is not None else {}
     security = ({**java_client("source", source_cluster, smap, diags, loc),
                  **java_client("target", target, smap, diags, loc)})
@@ -160,7 +170,6 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
               "target.cluster.bootstrap.servers": target.bootstrap_servers,
               "replication.policy.class": POLICY_CLASSES[policy],
               "key.converter": BYTES, "value.converter": BYTES, "header.converter": BYTES}
-    own = {str(k): v for k, v in (entry.get("config") or {}).items()} if isinstance(entry.get("config"), dict) else {}
     state = entry.get("state", "running")
     tasks = entry.get("tasks_max", 1)
     refresh = str(_seconds(entry, "refresh_topics_interval", 600, smap, diags, loc))

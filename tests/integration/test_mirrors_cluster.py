@@ -110,13 +110,20 @@ def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destr
         assert f"left to read there from its translated offsets, {10 - position[0]} on main: {what}" in again.out
         status = kplan("status", str(v1), "--no-color")
         assert f"{lag}partitions): every replica is caught up" in status.out, status.text
+        assert f"mirror '{prefix}': its newest checkpoint on dr was written " in status.out, status.text
         assert "orphan" not in again.out  # the replica is under the stack's claim on dr, and the mirror's
 
         # the pattern grows: the plan shows the source connector's new topic list, apply replicates the new topic
         last = write_stack(tmp_path / "v2.yaml", _stack(stack, dr, prefix, [pattern, payments.replace(".", "\\.")],
                                                         groups=[group], checkpoint_interval="1s"))
-        plan = kplan("plan", str(last), "--no-color")
+        page = tmp_path / "plan.html"
+        plan = kplan("plan", str(last), "--no-color", "--report", str(page))
         assert plan.code == 0 and f'connector "{prefix}-source"' in plan.out, plan.text
+        # the page's picture: source topic -> mirror -> target topic -> the group whose offsets it translates
+        html = page.read_text()
+        for edge in (f"topic:main: {payments}&gt;mirror:{prefix}", f"mirror:{prefix}&gt;topic:main.{payments}",
+                     f"topic:main: {orders}&gt;mirror:{prefix}", f"topic:main.{orders}&gt;group:{group}"):
+            assert f'data-edge="{edge}"' in html, edge
         assert 'config["topics"]' in plan.out and "0 to add, 1 to change, 0 to destroy" in plan.out, plan.out
         assert f"replicates 2 topics of main: {orders}, {payments}; this change adds {payments}" in plan.out
         assert kplan("apply", str(last), "--auto-approve").code == 0
@@ -146,6 +153,193 @@ def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destr
     assert d.code == 0, d.text
     assert not [n for n in requests.get(f"{dr.connect_url}/connectors", timeout=30).json() if n.startswith(prefix)]
     assert _records(dr.bootstrap, replica) == 20
+
+
+def _checkpoint(bootstrap: str, group: str, replica: str) -> dict[int, int]:
+    """The latest checkpoints of a group on the target (`main.checkpoints.internal`), read as kplan reads them."""
+    from kplan.cluster.mirror_read import read_checkpoints
+
+    if "main.checkpoints.internal" not in topic_names(bootstrap):
+        return {}
+    return {c.partition: c.offset for c in read_checkpoints({"bootstrap.servers": bootstrap},
+                                                            "main.checkpoints.internal", 1, 20)
+            if c.group == group and c.topic == replica}
+
+
+def _commit(bootstrap: str, group: str, offsets: dict[tuple[str, int], int]) -> None:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        c.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()], asynchronous=False)
+    finally:
+        c.close()
+
+
+def _read_from_committed(bootstrap: str, group: str, topic: str, partition: int, end: int) -> list[str]:
+    """The keys a consumer of the group reads on one partition, from its committed offset to `end`."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                         "auto.offset.reset": "latest"})
+    try:
+        (start,) = consumer.committed([TopicPartition(topic, partition)], timeout=20)
+        assert start.offset >= 0, start
+        consumer.assign([TopicPartition(topic, partition, start.offset)])
+        keys: list[str] = []
+        while start.offset + len(keys) < end:
+            msg = consumer.poll(5)
+            if msg is not None and not msg.error():
+                keys.append(msg.key().decode())
+        return keys
+    finally:
+        consumer.close()
+
+
+def test_a_failover_request_resumes_a_group_on_the_target_at_its_translated_offsets(stack, dr, unique, tmp_path):
+    """Item 4 of issue 44 on two real clusters: MirrorMaker does not sync the group's offsets itself
+    (sync_group_offsets: false); a group that read half of a source partition gets a checkpoint on dr; the plan of a
+    failover request (`reset: {mirror: ...}`) shows where it resumes and what it re-reads; a run that fails after
+    moving it puts its offsets on dr back exactly; the applied request sets the translated offsets, and the group's
+    consumer on dr reads every record it had not read on the source."""
+    from kplan_helpers import faulty_kplan
+
+    prefix = unique("mirf")
+    orders, group = f"{prefix}.orders", f"{prefix}-billing"
+    pattern, replica = orders.replace(".", "\\."), f"main.{orders}"
+    doc = _stack(stack, dr, prefix, [pattern], groups=[group], checkpoint_interval="1s", sync_group_offsets=False)
+    v1 = write_stack(tmp_path / "v1.yaml", doc)
+    last = v1
+    try:
+        r = kplan("apply", str(v1), "--auto-approve", "--no-color")
+        assert r.code == 0, r.text
+        _produce(stack.bootstrap_servers, orders, 2)  # an offset sync at each partition's start (see above)
+        wait_for(lambda: replica in topic_names(dr.bootstrap) and _records(dr.bootstrap, replica) == 2, timeout=120,
+                 what=f"{replica}'s first records on dr")
+        _produce(stack.bootstrap_servers, orders, 18, start=2)
+        position = _read_half(stack.bootstrap_servers, group, orders)  # 5 of partition 0's 10 records
+        wait_for(lambda: _records(dr.bootstrap, replica) == 20, timeout=120, what=f"{replica}'s 20 records on dr")
+        translated = wait_for(lambda: _checkpoint(dr.bootstrap, group, replica), timeout=120,
+                              what=f"a checkpoint of {group} on dr")
+        assert 0 <= translated[0] <= position[0], (translated, position)
+        assert committed_offsets(dr.bootstrap, group, replica) == {}  # MirrorMaker committed nothing itself
+        _commit(dr.bootstrap, group, {(replica, 0): 0})  # a stale position on dr: what a rollback must put back
+
+        doc["consumer_groups"] = [{"name": group, "cluster": "dr",
+                                   "offsets": {"request": "drill-1", "reset": {"mirror": prefix}}}]
+        last = write_stack(tmp_path / "v2.yaml", doc)
+        plan = kplan("plan", str(last), "--no-color")
+        assert plan.code == 0, plan.text
+        assert f'~ consumer_group "{group}"' in plan.out, plan.out
+        assert f'offsets["{replica}/0"] = 0 -> {translated[0]}' in plan.out, plan.out
+        reread = position[0] - translated[0]
+        said = (f"it re-reads {reread} record" if reread else "it re-reads none and misses none")
+        assert (f"failover of consumer group '{group}' to dr: the offsets mirror '{prefix}' translated") in plan.out
+        assert f"{10 - translated[0]} record" in plan.out and said in plan.out, plan.out
+
+        failed = faulty_kplan("apply", str(last), "--auto-approve", "--no-color", fail_at="step:2")
+        assert failed.code != 0 and "The cluster is as it was before this apply" in failed.text, failed.text
+        assert committed_offsets(dr.bootstrap, group, replica) == {0: 0}  # put back exactly
+
+        r = kplan("apply", str(last), "--auto-approve", "--no-color")
+        assert r.code == 0, r.text
+        assert committed_offsets(dr.bootstrap, group, replica) == {0: translated[0]}
+        keys = _read_from_committed(dr.bootstrap, group, replica, 0, 10)
+        unread = [str(2 * i) for i in range(position[0], 10)]  # partition 0 holds keys 0, 2, ... 18
+        assert keys[len(keys) - len(unread):] == unread and len(keys) - len(unread) == reread, (keys, position)
+        print(f"group {group}: at {position} on main, checkpoint {translated}, resumed on dr reading {keys}")
+        again = kplan("plan", str(last), "--detailed-exitcode", "--no-color")
+        assert again.code == 0 and "No changes" in again.out, again.text
+    finally:
+        d = kplan("destroy", str(last), "--auto-approve", "--no-color")
+    assert d.code == 0, d.text
+
+
+@pytest.fixture
+def mm2_user(stack, secured, unique):
+    """A SCRAM user of the local broker's secured listener (an authorizer, allow.everyone.if.no.acl.found=false) that
+    may only DESCRIBE one topic, which holds 6 records: (user, password, topic, the super user's admin client, a
+    function granting it one more ACL). Removed afterwards, with its ACLs and the topic."""
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        NewTopic,
+        ResourcePatternType,
+        ResourceType,
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+        UserScramCredentialUpsertion,
+    )
+
+    from kplan.transport.kafka import dispose
+
+    user, password = unique("mm2"), "mm2-limited-pw-1"
+    topic = f"{user}.orders"
+    admin = AdminClient(secured.kafka_config())
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
+    for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
+        f.result(20)
+    for f in admin.create_topics([NewTopic(topic, 2, 1)]).values():
+        f.result(30)
+
+    def grant(resource: str, name: str, operation: str, pattern: str = "LITERAL") -> None:
+        binding = AclBinding(ResourceType[resource], name, ResourcePatternType[pattern], f"User:{user}", "*",
+                             AclOperation[operation], AclPermissionType.ALLOW)
+        for f in admin.create_acls([binding]).values():
+            f.result(30)
+
+    grant("TOPIC", topic, "DESCRIBE")
+    _produce(stack.bootstrap_servers, topic, 6)
+    yield user, password, topic, admin, grant
+    for f in admin.delete_topics([topic]).values():
+        f.result(30)
+    for f in admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, f"User:{user}", None,
+                                                 AclOperation.ANY, AclPermissionType.ANY)]).values():
+        f.result(30)
+    for f in admin.alter_user_scram_credentials([UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
+                                                ).values():
+        f.result(20)
+    dispose(admin)
+
+
+def test_the_plan_names_the_rights_mirrormakers_principal_lacks_asked_as_it(stack, secured, dr, mm2_user,
+                                                                              tmp_path):
+    """Preflight on a cluster with an authorizer: the source's login is a user that may only DESCRIBE the topic; the
+    plan names what MirrorMaker would lack (READ and DESCRIBE_CONFIGS on the topic, CREATE on its offset-syncs topic)
+    as an error; once granted, the plan is clean and the mirror, logged in as that user, copies the records."""
+    user, password, topic, admin, grant = mm2_user
+    prefix = user
+    doc = _stack(stack, dr, prefix, [topic.replace(".", "\\.")], groups=[f"{prefix}-app"])
+    del doc["topics"]  # the topic is the fixture's; main is read as the limited user
+    doc["clusters"]["main"] = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
+        "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": user,
+        "sasl.password": "${secret:env:MM2_PASSWORD}", "ssl.ca.location": secured.ca_file}}
+    path = write_stack(tmp_path / "s.yaml", doc)
+    env = {"MM2_PASSWORD": password}
+    lacks = f"mirror '{prefix}': User:{user}, as whom MirrorMaker logs in to main (the source), lacks: "
+    r = kplan("plan", str(path), "--no-color", env=env)
+    assert r.code == 1 and password not in r.text, r.text
+    (line,) = [x for x in r.text.replace("\n", " ").split("Error: ") if lacks in x]
+    for right in (f"READ on topic {topic} (no records are copied)", f"DESCRIBE_CONFIGS on topic {topic}",
+                  "CREATE on topic mm2-offset-syncs.dr.internal", f"DESCRIBE on group {prefix}-app"):
+        assert right in line, line
+
+    grant("TOPIC", topic, "READ")
+    grant("TOPIC", topic, "DESCRIBE_CONFIGS")
+    grant("TOPIC", "mm2-offset-syncs.dr.internal", "ALL")
+    grant("GROUP", f"{prefix}-app", "DESCRIBE")
+    clean = wait_for(lambda: (lambda run: run if lacks not in run.text else None)(
+        kplan("plan", str(path), "--no-color", env=env)), 30, "the plan without the missing rights")
+    assert clean.code == 0 and "mirror-rights" not in clean.text, clean.text
+    grant("TOPIC", "__kplan", "ALL", "PREFIXED")  # kplan's lock, record and journal on main (it logs in as the user)
+    try:
+        r = kplan("apply", str(path), "--auto-approve", "--no-color", env=env)
+        assert r.code == 0, r.text
+        wait_for(lambda: f"main.{topic}" in topic_names(dr.bootstrap) and _records(dr.bootstrap, f"main.{topic}") == 6,
+                 timeout=120, what="the records copied as the limited user")
+    finally:
+        d = kplan("destroy", str(path), "--auto-approve", env=env)
+    assert d.code == 0, d.text
 
 
 def test_a_mirror_the_target_cannot_hold_or_of_a_cluster_into_itself_is_refused(stack, dr, unique, tmp_path):

@@ -334,7 +334,8 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     planned_type = ConnectorPlanned
     title = "Connectors"
     section = "connectors"
-    status_note_codes = frozenset({"mirror-topics", "mirror-lag", "mirror-failover"})  # kinds.connector.mirrors
+    status_note_codes = frozenset({"mirror-topics", "mirror-lag", "mirror-failover", "mirror-checkpoint-age",
+                                   "mirror-source-unread", "mirror-checkpoints-unread"})  # kinds.connector.mirrors
 
     def unmet(self, expect: Mapping[str, Any], current: LiveConnector) -> list[str]:
         """A referenced connector's state and each expected config value as Connect stores it."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, ru
 
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import MirrorRead
+from kplan.model.mirror import FailoverDrill, MirrorRead, drill, drill_groups
 from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error, warning
 from kplan.words import plural
 
@@ -99,7 +99,8 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
         return []
     if read.problem is not None:
         return [warning(f"mirror {mirror.name!r}: {read.problem}; the plan cannot say which of its topics are "
-                        "replicated", "mirror-source-unread", address=address, origin=spec.origin)]
+                        "replicated", "mirror-source-unread", address=address, origin=spec.origin),
+                *_health(mirror, read, address, spec)]
     source_connector = live.of(ResourceType.CONNECTOR).resources.get(f"{mirror.name}-source")
     now = {t for t in read.source_topics if mirror.replicates(t)}
     text = (f"mirror {mirror.name!r} replicates {plural(len(now), 'topic')} of {mirror.source_alias}"
@@ -113,18 +114,66 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
             text += (f"; it drops {_names(before - now)} (their replicas on {mirror.target_alias} stay, no longer "
                      "updated)")
     out = [PlanDiagnostic(Severity.INFO, text, "mirror-topics", address=address, origin=spec.origin)]
-    out += _collisions(mirror, now, live, address, spec)
-    lags = {t: read.topics[t] - read.replicas[mirror.target_name(t)] for t in sorted(read.topics)
-            if mirror.target_name(t) in read.replicas}
+    out += _collisions(mirror, now, live, address, spec) + _rights(mirror, read, address, spec)
+    return out + _health(mirror, read, address, spec)
+
+
+def _health(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "ConnectorSpec") -> list[PlanDiagnostic]:
+    """The replicas' lag, the checkpoints' age and each translated group's failover drill (`status` shows them
+    too)."""
+    out = []
+    lags = lag_by_replica(mirror, read)
     if lags:
         behind = {t: n for t, n in lags.items() if n > 0}
         said = ("every replica is caught up" if not behind else
-                "; ".join(f"{mirror.target_name(t)} {plural(n, 'record')} behind" for t, n in behind.items()))
+                "; ".join(f"{t} {plural(n, 'record')} behind" for t, n in behind.items()))
         out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror.name!r} replication lag on {mirror.target_alias} "
                                   f"(the source's end offsets less the replica's, summed over partitions): {said}",
                                   "mirror-lag", address=address, origin=spec.origin))
-    out += [_failover(mirror, group, left, on_target, address, spec) for group, (left, on_target)
-            in sorted(read.groups.items())]
+    if read.checkpoint_problem is not None:
+        out.append(warning(f"mirror {mirror.name!r}: {read.checkpoint_problem}; no failover drill",
+                           "mirror-checkpoints-unread", address=address, origin=spec.origin))
+    newest = read.newest_checkpoint_ms()
+    if newest is not None:
+        age = max(0, read.read_ms - newest)
+        text = (f"mirror {mirror.name!r}: its newest checkpoint on {mirror.target_alias} was written "
+                f"{_age(age)} before this read (every {mirror.checkpoint_interval_s} s while a group commits)")
+        out.append(PlanDiagnostic(Severity.INFO, text, "mirror-checkpoint-age", address=address, origin=spec.origin))
+    out += [_failover(mirror, drill(mirror, read, group), read, address, spec)
+            for group in drill_groups(mirror, read)]
+    return out
+
+
+def lag_by_replica(mirror: "MirrorSpec", read: MirrorRead) -> dict[str, int]:
+    """Replica topic -> the source's end offsets less the replica's, summed over partitions (replicas the target
+    has of topics the source has; the source not read: none)."""
+    replicas, topics = read.replicas, read.topics
+    return {mirror.target_name(t): n - replicas[mirror.target_name(t)] for t, n in sorted(topics.items())
+            if mirror.target_name(t) in replicas}
+
+
+def _age(ms: int) -> str:
+    s = ms // 1000
+    return f"{s} s" if s < 120 else f"{s // 60} min" if s < 7200 else f"{s // 3600} h"
+
+
+def _rights(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "ConnectorSpec") -> list[PlanDiagnostic]:
+    """The rights MirrorMaker's principals lack (asked of each cluster as them, kplan.cluster.mirror_rights): an error
+    per side for those without which nothing is copied or translated, a warning for those that degrade a part."""
+    out = [] if read.rights_problem is None else [warning(f"mirror {mirror.name!r}: {read.rights_problem}",
+                                                            "mirror-rights", address=address, origin=spec.origin)]
+    for side, alias in (("source", mirror.source_alias), ("target", mirror.target_alias)):
+        for fatal in (True, False):
+            lacking = [n for n in read.missing if n.side == side and n.fatal == fatal]
+            if not lacking:
+                continue
+            said = "; ".join(f"{n.acl()} ({n.breaks})" for n in lacking[:8]) + (
+                f"; and {len(lacking) - 8} more" if len(lacking) > 8 else "")
+            who = read.principals.get(side, "its principal")
+            text = (f"mirror {mirror.name!r}: {who}, as whom MirrorMaker logs in to {alias} (the {side}), lacks: "
+                    f"{said}. Grant it those rights (ACLs on {alias}) or give the mirror a principal that has them; "
+                    "the connectors would run without reporting it")
+            out.append((error if fatal else warning)(text, "mirror-rights", address=address, origin=spec.origin))
     return out
 
 
@@ -143,18 +192,27 @@ def _collisions(mirror: "MirrorSpec", replicated: set[str], live: "LiveState", a
     return out
 
 
-def _failover(mirror: "MirrorSpec", group: str, left: int, on_target: int | None, address: str,
+def _failover(mirror: "MirrorSpec", d: FailoverDrill, read: MirrorRead, address: str,
               spec: "ConnectorSpec") -> PlanDiagnostic:
-    """Where a consumer group would resume were it moved to the target now (a failover drill): the records it has
-    left to read on the target from its translated offsets against those it has left on the source."""
-    if on_target is None:
-        text = (f"failover of consumer group {group} to {mirror.target_alias} now: it has no translated offsets there "
-                "yet, so it would start where its auto.offset.reset says")
-    else:
-        extra = on_target - left
-        what = (f"it would re-read {plural(extra, 'record')}" if extra > 0 else
-                f"it would MISS {plural(-extra, 'record')}" if extra < 0 else "it would re-read none and miss none")
-        text = (f"failover of consumer group {group} to {mirror.target_alias} now: {plural(on_target, 'record')} left "
-                f"to read there from its translated offsets, {left} on {mirror.source_alias}: {what}")
-    return PlanDiagnostic(Severity.WARNING if on_target is not None and on_target < left else Severity.INFO, text,
+    """Where a consumer group would resume were it moved to the target now (a failover drill): its translated offsets
+    from the mirror's checkpoints, and the records it would re-read or miss there against the source."""
+    head = f"failover of consumer group {d.group} to {mirror.target_alias} now: "
+    if not d.positions:
+        return PlanDiagnostic(Severity.INFO, head + "it has no translated offsets there yet (no checkpoint), so it "
+                              "would start where its auto.offset.reset says", "mirror-failover", address=address,
+                              origin=spec.origin)
+    where = ", ".join(f"{t}/{p} at {o}" for t, p, o in d.positions[:6]) + (" ..." if len(d.positions) > 6 else "")
+    age = f" (checkpoint {_age(d.checkpoint_age_ms or 0)} old)"
+    if not d.known:
+        text = (f"{head}it would resume at {where}{age}, {plural(d.left_target, 'record')} left to read there; "
+                f"what it would re-read or miss is not known: {mirror.source_alias} was not read")
+        return PlanDiagnostic(Severity.INFO, text, "mirror-failover", address=address, origin=spec.origin)
+    what = (" and ".join(x for x in (f"re-read {plural(d.reread, 'record')}" if d.reread else "",
+                                     f"MISS {plural(d.missed, 'record')}" if d.missed else "") if x)
+            or "re-read none and miss none")
+    text = (f"{head}{plural(d.left_target, 'record')} left to read there from its translated offsets, {d.left_source} "
+            f"on {mirror.source_alias}: it would {what}; it would resume at {where}{age}")
+    if d.untranslated:
+        text += f"; no translation for {', '.join(d.untranslated)} (it would start there by its auto.offset.reset)"
+    return PlanDiagnostic(Severity.WARNING if d.missed or d.untranslated else Severity.INFO, text,
                           "mirror-failover", address=address, origin=spec.origin)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.consumer_group.live import GroupQuery, GroupReads, LiveGroup, group_of, positions
-from kplan.kinds.consumer_group.model import AGO, AT_TIME, POSITIONS, GroupSpec, Position
+from kplan.kinds.consumer_group.model import AGO, AT_TIME, MIRRORED, POSITIONS, GroupSpec, Position
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
@@ -97,10 +97,17 @@ def follow_up(stack: "Stack", live: LiveState, reader: Any, destroy: bool) -> Li
     specs = pending(stack, live)
     if not specs or not isinstance(reader, GroupReads):
         return live
-    answers = reader.consumer_groups({g.name: query(g) for g in specs})
+    from kplan.kinds.consumer_group.failover import failover_query, translated
+
+    failovers = {g.name: translated(g, stack, live) for g in specs if g.reset is not None and g.reset.to == MIRRORED}
+    answers = reader.consumer_groups({g.name: failover_query(failovers[g.name][0]) if g.name in failovers
+                                      else query(g) for g in specs})
     groups = dict(live.of(GROUP).resources)
     tokens = live.of(GROUP).records
-    groups.update({n: group_of(n, tokens.get(n), doc) for n, doc in answers.items()})
+    for n, doc in answers.items():  # a failover's targets: the mirror's translated offsets (or why there are none)
+        if n in failovers:
+            doc = {**doc, "targets": [list(x) for x in failovers[n][0]], "unresolved": failovers[n][1]}
+        groups[n] = group_of(n, tokens.get(n), doc)
     return live.with_kind(GROUP, resources=freeze(groups))
 
 
@@ -130,6 +137,8 @@ def describe_target(spec: GroupSpec, current: LiveGroup) -> str:
     assert r is not None
     if r.to == POSITIONS:
         return "to the declared positions"
+    if r.to == MIRRORED:
+        return f"to the offsets mirror {r.mirror!r} translated"
     if r.to in (AT_TIME, AGO):
         when = f" ({_iso(current.at_ms)})" if current.at_ms is not None else ""
         return (f"to the first offset at or after {r.text}" if r.to == AT_TIME else
@@ -227,6 +236,11 @@ def _reset_problems(spec: GroupSpec, current: LiveGroup, address: str) -> list[P
         out.append(error(f"consumer group {spec.name!r}: {where} names {', '.join(current.missing_topics)}, "
                          f"which the cluster does not have; create the topic first or remove it from {where}",
                          "group-unknown-topic", address=address, origin=spec.origin))
+    if r.to == MIRRORED:
+        if current.unresolved is not None:
+            out.append(error(f"consumer group {spec.name!r}: {current.unresolved}", "group-failover-unresolved",
+                             address=address, origin=spec.origin))
+        return out
     counts = dict(current.partitions)
     beyond = [f"{t}/{p}" for t, p, _ in (r.positions if r.to == POSITIONS else ()) if t in counts and p >= counts[t]]
     if beyond:
@@ -245,6 +259,13 @@ class GroupKind(Kind[GroupSpec, LiveGroup, ResourceStatus]):
     title = "Consumer groups"
     section = "consumer_groups"
     flag_notes = {Flag.IRREVERSIBLE: "a deleted group's committed offsets cannot be put back"}
+
+    def checks(self, stack: "Stack", changes: Mapping[str, ResourceChange],
+               all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
+        """A failover request's drill (kplan.kinds.consumer_group.failover)."""
+        from kplan.kinds.consumer_group.failover import drill_notes
+
+        return drill_notes(stack, all_changes, live)
 
     def owned(self, live: LiveState) -> frozenset[str]:
         return frozenset()  # a request is never undone by removing it from the stack: nothing is deleted for it

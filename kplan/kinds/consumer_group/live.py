@@ -42,6 +42,7 @@ class LiveGroup:
     at_ms: int | None = None  # the time a datetime or duration reset was resolved at
     missing_topics: tuple[str, ...] = ()  # requested topics the cluster does not have
     partitions: tuple[tuple[str, int], ...] = ()  # the requested topics' partition counts
+    unresolved: str | None = None  # why a failover request has nothing to move to (kinds.consumer_group.failover)
 
     @property
     def exists(self) -> bool:

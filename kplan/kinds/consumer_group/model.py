@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 EARLIEST, LATEST, AT_TIME, AGO, POSITIONS = "earliest", "latest", "timestamp", "ago", "offsets"
+# a failover: the offsets a mirror translated (kplan.kinds.consumer_group.failover)
+MIRRORED = "mirror"
 
 Position = tuple[str, int, int]  # (topic, partition, offset)
 
@@ -20,8 +22,9 @@ Position = tuple[str, int, int]  # (topic, partition, offset)
 @dataclass(frozen=True)
 class GroupReset:
     """Where a reset moves the group: `to` is one of earliest, latest, timestamp (`timestamp_ms`), ago (`ago_ms`
-    before the plan) or offsets (`positions`); `topics`: the topics it moves (empty: those the group has committed
-    offsets on; always empty for explicit positions, which name their topics); `text`: as the stack wrote it."""
+    before the plan), offsets (`positions`) or mirror (`mirror`: the offsets that mirror translated); `topics`: the
+    topics it moves (empty: those the group has committed offsets on; always empty for explicit positions, which
+    name their topics, and for a mirror's); `text`: as the stack wrote it."""
 
     to: str
     text: str
@@ -29,6 +32,7 @@ class GroupReset:
     ago_ms: int | None = None
     positions: tuple[Position, ...] = ()
     topics: tuple[str, ...] = ()
+    mirror: str | None = None
 
 
 @dataclass(frozen=True)

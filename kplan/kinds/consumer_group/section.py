@@ -8,6 +8,11 @@
                                                #   [{topic: orders, partition: 0, offset: 42}, ...]
           topics: [orders]                     # optional: the topics to move (default: every topic the group
                                                #   has committed offsets on); not with explicit positions
+      - name: billing                          # a failover, on the mirror's target cluster:
+        cluster: dr
+        offsets:
+          request: failover-1
+          reset: {mirror: orders-dr}           #   the offsets mirror orders-dr translated (its checkpoints)
       - name: retired-app
         delete: {request: 2026-11-23-retire}   # deletes the group (Kafka refuses while it has members)
 
@@ -20,14 +25,24 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from kplan.kinds.consumer_group.model import AGO, AT_TIME, EARLIEST, LATEST, POSITIONS, GroupReset, GroupSpec, Position
+from kplan.kinds.consumer_group.model import (
+    AGO,
+    AT_TIME,
+    EARLIEST,
+    LATEST,
+    MIRRORED,
+    POSITIONS,
+    GroupReset,
+    GroupSpec,
+    Position,
+)
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms
 
 FORMS = ("earliest, latest, an ISO datetime with its time zone (2026-11-23T08:00:00Z), a duration ago (2h, 30m, "
-         "7d) or a list of {topic, partition, offset}")
+         "7d), a list of {topic, partition, offset} or {mirror: <name>} (the offsets a mirror translated)")
 
 
 def _token(raw: Any) -> str | None:
@@ -119,6 +134,18 @@ def _entry(name: str, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Di
     if topics is not None and (not isinstance(topics, list) or not all(isinstance(t, str) for t in topics)):
         return None  # the schema reported it
     value = raw["reset"]
+    if isinstance(value, dict):
+        mirror = value.get("mirror")
+        if not isinstance(mirror, str) or not mirror.strip() or set(value) != {"mirror"}:
+            diags.error(smap.value_loc(raw, "reset") or rloc, f"{what}: reset: {{mirror: <name>}} names a mirror of "
+                        "`mirrors:` (a failover to its target: the offsets it translated)")
+            return None
+        if topics:
+            diags.error(smap.value_loc(raw, "topics") or rloc, f"{what}: a failover moves the group on every replica "
+                        "the mirror translated offsets for: remove topics")
+            return None
+        return GroupSpec(name, request, GroupReset(MIRRORED, f"mirror {mirror.strip()}", mirror=mirror.strip()),
+                         origin=origin)
     if isinstance(value, list):
         if topics:
             diags.error(smap.value_loc(raw, "topics") or rloc,
@@ -169,7 +196,8 @@ def rendered(g: GroupSpec) -> dict[str, Any]:
         out["delete"] = True
     elif g.reset is not None:
         out["reset"] = ([{"topic": t, "partition": p, "offset": o} for t, p, o in g.reset.positions]
-                        if g.reset.to == POSITIONS else g.reset.text)
+                        if g.reset.to == POSITIONS else {"mirror": g.reset.mirror} if g.reset.to == MIRRORED
+                        else g.reset.text)
         out["topics"] = list(g.reset.topics)
     return out
 

@@ -31,6 +31,7 @@ button.more{margin:6px 10px}
 svg .col{font-size:12px;font-weight:600;fill:#57606a}svg .band{fill:#f6f8fa}
 svg .n rect{fill:#fff;stroke:#8c959f}svg .n text{font-size:11px;fill:#1f2328}
 svg .n-source rect{fill:#ddf4ff}svg .n-group rect{fill:#fbefff}svg .n-connector rect{fill:#fff8c5}
+svg .n-mirror rect{fill:#dafbe1}
 svg .a-create rect,svg .a-update rect,svg .a-delete rect,svg .a-replace rect,svg .a-restart rect,
 svg .a-update-metadata rect{stroke:var(--c);stroke-width:2.5}
 svg .ref rect{fill:#f6f8fa;stroke:#57606a;stroke-dasharray:4 3}svg .ref text{font-size:11px;font-style:italic}

@@ -132,29 +132,87 @@ def test_the_plan_lists_the_source_topics_a_change_adds_and_drops(tmp_path):
     assert warn.severity == Severity.WARNING and "cannot say which of its topics are replicated" in warn.message
 
 
-def test_the_replication_lag_is_said_per_replica_and_status_shows_it(tmp_path):
+def _read(**kw):
+    """A mirror read: main's orders.eu (2 partitions: 70 + 50 records) and payments, their replicas on dr; billing
+    committed at 40 and 50 on main, with checkpoints; audit committed without a checkpoint; late with a checkpoint
+    past the replica's end."""
+    from kplan.model.mirror import Checkpoint, MirrorRead
+
+    doc = dict(source_topics=("orders.eu", "payments"),
+               source_ends={("orders.eu", 0): 70, ("orders.eu", 1): 50, ("payments", 0): 6},
+               target_ends={("main.orders.eu", 0): 70, ("main.orders.eu", 1): 38},
+               committed={"billing": {("orders.eu", 0): 40, ("orders.eu", 1): 30}, "audit": {("orders.eu", 0): 65},
+                          "late": {("orders.eu", 1): 41}},
+               checkpoints=(Checkpoint("billing", "main.orders.eu", 0, 40, 36, 1_000),
+                            Checkpoint("billing", "main.orders.eu", 1, 30, 30, 3_000),
+                            Checkpoint("late", "main.orders.eu", 1, 41, 41, 2_000)),
+               read_ms=9_000)
+    return MirrorRead(**{**doc, **kw})
+
+
+def test_the_replication_lag_checkpoint_age_and_drills_are_said_and_status_shows_them(tmp_path):
     from dataclasses import replace
 
     from kplan.model.desired import freeze
-    from kplan.model.mirror import MirrorRead
     from kplan.plan.status import build_status
 
     stack, _ = _load(tmp_path)
     dr = _dr(stack)
-    live = live_state("dr", 1, {"main.orders.eu": ltopic("main.orders.eu", 1, 1)}, {})
-    read = MirrorRead(("orders.eu", "payments"), {"orders.eu": 120, "payments": 6}, {"main.orders.eu": 108},
-                      {"billing": (30, 34), "audit": (5, None), "late": (9, 2)})
-    plan = make_plan(dr, replace(live, mirror_sources=freeze({"main-dr": read})))
+    live = replace(live_state("dr", 1, {"main.orders.eu": ltopic("main.orders.eu", 2, 1)}, {}),
+                   mirror_sources=freeze({"main-dr": _read()}))
+    plan = make_plan(dr, live)
     (lag,) = [d for d in plan.diagnostics if d.code == "mirror-lag"]
     assert lag.message.endswith(": main.orders.eu 12 records behind")
-    report = build_status(dr, replace(live, mirror_sources=freeze({"main-dr": read})), plan)
-    assert "mirror-lag" in {d.code for d in report.warnings}
+    (age,) = [d for d in plan.diagnostics if d.code == "mirror-checkpoint-age"]
+    assert "its newest checkpoint on dr was written 6 s before this read" in age.message
+    report = build_status(dr, live, plan)
+    assert {"mirror-lag", "mirror-checkpoint-age", "mirror-failover"} <= {d.code for d in report.warnings}
     drills = {d.message.split(" to dr")[0].rsplit(" ", 1)[1]: d for d in plan.diagnostics
               if d.code == "mirror-failover"}
-    assert drills["billing"].message.endswith("34 records left to read there from its translated offsets, 30 on main: "
-                                              "it would re-read 4 records")
-    assert "no translated offsets there yet" in drills["audit"].message
-    assert drills["late"].severity == Severity.WARNING and drills["late"].message.endswith("it would MISS 7 records")
+    # billing: partition 0 resumes at 36 (34 left there, 30 on main: 4 re-read), partition 1 at 30 (8 left there,
+    # 20 on main: the replica lacks 12)
+    assert drills["billing"].message == (
+        "failover of consumer group billing to dr now: 42 records left to read there from its translated offsets, 50 "
+        "on main: it would re-read 4 records and MISS 12 records; it would resume at main.orders.eu/0 at 36, "
+        "main.orders.eu/1 at 30 (checkpoint 8 s old)")
+    assert drills["billing"].severity == Severity.WARNING
+    assert "no translated offsets there yet (no checkpoint)" in drills["audit"].message
+    assert drills["late"].message.startswith("failover of consumer group late to dr now: 0 records left to read "
+                                             "there from its translated offsets, 9 on main: it would MISS 9 records")
+
+
+def test_a_failover_drill_without_the_source_still_says_where_groups_resume(tmp_path):
+    from dataclasses import replace
+
+    from kplan.model.desired import freeze
+
+    stack, _ = _load(tmp_path)
+    read = _read(source_topics=(), source_ends={}, committed={}, problem="source main (main:9092) could not be read: x")
+    live = replace(live_state("dr", 1, {}, {}), mirror_sources=freeze({"main-dr": read}))
+    diags = make_plan(_dr(stack), live).diagnostics
+    assert [d.code for d in diags if d.code.startswith("mirror-") and d.code not in ("mirror-flow",
+                                                                       "mirror-replication-factor")] == [
+        "mirror-source-unread", "mirror-checkpoint-age", "mirror-failover", "mirror-failover"]
+    billing = next(d for d in diags if d.code == "mirror-failover" and " billing " in d.message)
+    assert billing.message == ("failover of consumer group billing to dr now: it would resume at main.orders.eu/0 at "
+                               "36, main.orders.eu/1 at 30 (checkpoint 8 s old), 42 records left to read there; what "
+                               "it would re-read or miss is not known: main was not read")
+
+
+def test_checkpoint_records_decode_as_mirrormaker_writes_them():
+    import struct
+
+    from kplan.cluster.mirror_read import decode_checkpoint
+    from kplan.model.mirror import Checkpoint
+
+    def s(text):
+        return struct.pack(">h", len(text)) + text.encode()
+
+    key = s("billing") + s("main.orders") + struct.pack(">i", 1)
+    value = struct.pack(">hqq", 0, 40, 36) + s("")
+    assert decode_checkpoint(key, value, 5) == Checkpoint("billing", "main.orders", 1, 40, 36, 5)
+    assert decode_checkpoint(key, struct.pack(">hqq", 1, 40, 36), 5) is None  # another version: not read
+    assert decode_checkpoint(key[:5], value, 5) is None
 
 
 def test_a_replica_that_would_land_in_another_stacks_topic_is_refused(tmp_path):
@@ -188,3 +246,53 @@ def test_a_secured_clusters_client_settings_become_mirrormakers(tmp_path):
     messages = [d.message for d in _errors(diags)]
     assert any("SASL mechanism OAUTHBEARER cannot be given to MirrorMaker" in m for m in messages), messages
     assert any("client setting ssl.keystore.location cannot be given to MirrorMaker" in m for m in messages)
+
+
+def test_the_rights_mirrormaker_needs_follow_what_it_does():
+    from kplan.model.mirror import needs
+
+    m = MirrorSpec("m", "main", "dr", ("orders",), groups=("billing",))
+    got = {(n.side, n.resource, n.name, n.operation, n.create) for n in needs(m, ["orders", "other"], [], ["billing"])}
+    assert got == {("source", "topic", "orders", "READ", False),
+                   ("source", "topic", "orders", "DESCRIBE_CONFIGS", False),
+                   ("source", "topic", "mm2-offset-syncs.dr.internal", "CREATE", True),
+                   ("source", "group", "billing", "DESCRIBE", False),
+                   ("target", "topic", "main.orders", "CREATE", True),
+                   ("target", "topic", "main.checkpoints.internal", "CREATE", True),
+                   ("target", "topic", "heartbeats", "CREATE", True), ("target", "group", "billing", "READ", False)}
+    there = {(n.side, n.name, n.operation) for n in needs(m, ["orders", "mm2-offset-syncs.dr.internal"],
+                                                          ["main.orders", "main.checkpoints.internal", "heartbeats"],
+                                                          [])}
+    assert ("target", "main.orders", "ALTER_CONFIGS") in there and ("target", "main.orders", "READ") in there
+    assert ("source", "mm2-offset-syncs.dr.internal", "WRITE") in there and ("target", "heartbeats", "CREATE") \
+        not in there
+    own = MirrorSpec("m", "main", "dr", ("orders",), own_logins=frozenset({"source"}))
+    assert {n.side for n in needs(own, ["orders"], [], [])} == {"target"}  # its own login: not kplan's to ask
+
+
+def test_the_rights_a_principal_lacks_are_named_per_side(tmp_path):
+    from dataclasses import replace
+
+    from kplan.model.desired import freeze
+    from kplan.model.mirror import Need
+
+    stack, _ = _load(tmp_path)
+    lacking = (Need("source", "topic", "orders.eu", "READ", "no records are copied"),
+               Need("target", "topic", "main.orders.eu", "ALTER_CONFIGS", "later config changes are not synced",
+                    fatal=False))
+    read = _read(missing=lacking, principals={"source": "User:mm2", "target": "User:ANONYMOUS"})
+    live = replace(live_state("dr", 1, {}, {}), mirror_sources=freeze({"main-dr": read}))
+    rights = [d for d in make_plan(_dr(stack), live).diagnostics if d.code == "mirror-rights"]
+    assert [(d.severity, d.message.split(". Grant")[0]) for d in rights] == [
+        (Severity.ERROR, "mirror 'main-dr': User:mm2, as whom MirrorMaker logs in to main (the source), lacks: READ on "
+                         "topic orders.eu (no records are copied)"),
+        (Severity.WARNING, "mirror 'main-dr': User:ANONYMOUS, as whom MirrorMaker logs in to dr (the target), lacks: "
+                           "ALTER_CONFIGS on topic main.orders.eu (later config changes are not synced)")]
+
+
+def test_a_login_given_in_the_mirrors_config_is_its_own():
+    from kplan.stackfile.mirrors import _login_key
+
+    assert _login_key("source.cluster.sasl.jaas.config", "source")
+    assert _login_key("target.cluster.ssl.keystore.location", "target")
+    assert not _login_key("source.cluster.bootstrap.servers", "source") and not _login_key("sasl.jaas.config", "source")
