@@ -24,7 +24,9 @@ import time
 from typing import Any, Callable, Collection, Mapping, Protocol
 
 from kplan.cluster.access import error_name
+from kplan.cluster.request_limit import records_per_request
 from kplan.errors import KplanError
+from kplan.kinds.batching import packed
 
 EXISTS = "TOPIC_ALREADY_EXISTS"
 NOT_LISTED = "topic-not-yet-listed"  # the diagnostic code of a create the controller refuses: exists
@@ -51,14 +53,18 @@ class NotSettled(KplanError):
 
 
 def existing_topics(admin, names: Collection[str], timeout_s: float) -> set[str]:
-    """The names the controller says exist (one validate-only create with the broker's default partitions and
-    replication factor: nothing is created). Any other refusal (not allowed to create, a policy, a '.'/'_'
+    """The names the controller says exist (validate-only creates of one partition with the broker's default
+    replication factor: nothing is created; two metadata records each, in batches within the controller's
+    per-request limit, all in flight together). Any other refusal (not allowed to create, a policy, a '.'/'_'
     collision) proves nothing either way and counts as absent: plan-time validation reports it."""
     from confluent_kafka.admin import NewTopic
 
     if not names:
         return set()
-    futures = admin.create_topics([NewTopic(n) for n in names], validate_only=True, request_timeout=timeout_s)
+    futures: dict = {}
+    for batch in packed(list(names), lambda n: 2, records_per_request()):
+        futures.update(admin.create_topics([NewTopic(n, 1) for n in batch], validate_only=True,
+                                           request_timeout=timeout_s))
     found = set()
     for name, fut in futures.items():
         try:

@@ -1,17 +1,22 @@
 """Topics' plan-time validation by the broker (registered in `kplan.cluster.kind_io`):
 
-- topic creates: one `create_topics(..., validate_only=True)` for all of them — sent ahead by apply's lock thread
-  (`ahead`) as soon as it has read the cluster, so that the broker validates while the command's thread plans;
-- partition increases: one `create_partitions(..., validate_only=True)`;
-- config changes: one `incremental_alter_configs(..., validate_only=True)`.
-Each refusal is one error at the topic's line in the stack file. Nothing here writes."""
+- topic creates: `create_topics(..., validate_only=True)` — sent ahead by apply's lock thread (`ahead`) as soon as
+  it has read the cluster, so that the broker validates while the command's thread plans;
+- partition increases: `create_partitions(..., validate_only=True)`;
+- config changes: `incremental_alter_configs(..., validate_only=True)`.
+Each in the batches apply sends (kplan.kinds.batching: the controller refuses a request past its limit, a
+validate-only one too), all sent at once. Each refusal is one error at the topic's line in the stack file. Nothing
+here writes."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
 from kplan.cluster.access import error_name
+from kplan.cluster.request_limit import records_per_request
 from kplan.cluster.settle import EXISTS, NOT_LISTED
+from kplan.kinds.batching import packed
+from kplan.kinds.topic.batches import config_records, create_records
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
@@ -26,6 +31,21 @@ def _new_topics(specs: list[TopicSpec]) -> list:
     from confluent_kafka.admin import NewTopic
 
     return [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in specs]
+
+
+def _in_batches(items: list, records, send) -> dict:
+    """`send(batch)` for each batch of `items` apply would send (each its own request, all in flight together):
+    their answers' futures in one map."""
+    futures: dict = {}
+    for batch in packed(items, records, records_per_request()):
+        futures.update(send(batch))
+    return futures
+
+
+def _validate_creates_of(admin, specs: list[TopicSpec], timeout_s: float) -> dict:
+    return _in_batches(specs, lambda t: create_records(t.partitions, t.config),
+                       lambda batch: admin.create_topics(_new_topics(batch), validate_only=True,
+                                                         request_timeout=timeout_s))
 
 
 def _create_key(spec: TopicSpec) -> tuple:
@@ -53,8 +73,7 @@ class TopicValidation:
         if not specs:
             return
         try:
-            futures = self.systems.admin.create_topics(_new_topics(specs), validate_only=True,
-                                                       request_timeout=self.systems.timeout_s)
+            futures = _validate_creates_of(self.systems.admin, specs, self.systems.timeout_s)
         except Exception:  # noqa: BLE001 - the validation asks again, and reports what is wrong
             return
         self._ahead = (frozenset(_create_key(t) for t in specs), futures)
@@ -97,19 +116,22 @@ class TopicValidation:
         if ahead is not None and {_create_key(t) for t in specs} <= ahead[0]:
             futures = {name: fut for name, fut in ahead[1].items() if name in names}
         else:
-            futures = self.systems.admin.create_topics(_new_topics(specs), validate_only=True,
-                                                       request_timeout=self.systems.timeout_s)
+            futures = _validate_creates_of(self.systems.admin, specs, self.systems.timeout_s)
         return self._results(futures, "create", {t.name: t for t in specs})
 
     def _validate_partition_increases(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
         from confluent_kafka.admin import NewPartitions
 
-        grow = [NewPartitions(c.name, topics[c.name].partitions) for c in changes
-                if any(a.path == ("partitions",) and a.kind == AttrKind.UPDATE for a in c.attributes)]
-        if not grow:
+        added: dict[str, int] = {}  # topic -> the partitions it gains (a record each)
+        for c in changes:
+            for a in c.attributes:
+                if a.path == ("partitions",) and a.kind == AttrKind.UPDATE:
+                    added[c.name] = topics[c.name].partitions - (a.before if isinstance(a.before, int) else 0)
+        if not added:
             return []
-        futures = self.systems.admin.create_partitions(grow, validate_only=True,
-                                                       request_timeout=self.systems.timeout_s)
+        futures = _in_batches(list(added), lambda n: added[n], lambda batch: self.systems.admin.create_partitions(
+            [NewPartitions(n, topics[n].partitions) for n in batch], validate_only=True,
+            request_timeout=self.systems.timeout_s))
         return self._results(futures, "add partitions to", topics)
 
     def _validate_config_changes(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
@@ -131,6 +153,7 @@ class TopicValidation:
                 resources.append(ConfigResource(ConfigResource.Type.TOPIC, c.name, incremental_configs=entries))
         if not resources:
             return []
-        futures = self.systems.admin.incremental_alter_configs(resources, validate_only=True,
-                                                               request_timeout=self.systems.timeout_s)
+        futures = _in_batches(resources, lambda r: config_records(e.name for e in r.incremental_configs),
+                              lambda batch: self.systems.admin.incremental_alter_configs(
+                                  batch, validate_only=True, request_timeout=self.systems.timeout_s))
         return self._results(futures, "change the configs of", topics)

@@ -1,12 +1,14 @@
-"""From a plan to the ordered apply steps, each with the before-image needed to undo it. Pure.
+"""From a plan to the ordered apply steps, each with the before-image needed to undo it. Pure, but for the
+controller's request limit `build` takes from the environment when not given one.
 
 Each resource kind's folder holds its step types and its builder (`kplan/kinds/<kind>/steps.py`), registered by
 its `UNIT`; `build` runs every kind's builders (reading each change's planned payload) and orders their steps by
 `Phase` (stable: a builder's order holds within a phase);
 the table of phases, step types and their undo is in docs/architecture.md (Apply order).
 
-Topic steps are batches: one CreateTopics for every topic to create, one AlterTopicConfigs for every config
-change. Adding a kind: its step types (each with a `kind`, a `phase`, `describe()` and the journal codec) and its
+Topic steps are batches: CreateTopics for the topics to create, AlterTopicConfigs for the config changes, and so on,
+each type cut into as few steps as keep each request within the controller's limit (`kinds/batching.py`).
+Adding a kind: its step types (each with a `kind`, a `phase`, `describe()` and the journal codec) and its
 builder in its folder, named in its `UNIT`; nothing here changes.
 """
 
@@ -16,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Mapping, TypeAlias
 
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps
+from kplan.cluster import request_limit
 from kplan.kinds import UNITS
+from kplan.kinds.batching import limited
 from kplan.kinds.planned import check_planned
 from kplan.kinds.step import FrozenDict, StepBase
 from kplan.model.desired import Stack
@@ -40,9 +44,13 @@ class Built:
     secrets: Mapping[int, object] = field(default_factory=FrozenDict, repr=False)
 
 
-def build(plan: Plan, stack: Stack, live: LiveState) -> Built:
+def build(plan: Plan, stack: Stack, live: LiveState, *, records_per_request: int | None = None) -> Built:
+    """`records_per_request`: the most metadata records one request may make the controller write (the builders cut
+    their batches to it, `kinds/batching.py`); None: the limit in force for this process
+    (`cluster/request_limit.py`: Kafka's, or lower by KPLAN_MAX_RECORDS_PER_REQUEST)."""
     check_planned(plan)  # a plan saved by an older kplan is refused, not re-derived
-    planned = [p for builder in BUILDERS for p in builder(plan, stack, live)]
+    with limited(records_per_request if records_per_request is not None else request_limit.records_per_request()):
+        planned = [p for builder in BUILDERS for p in builder(plan, stack, live)]
     planned += build_ownership_steps(plan, stack, live, changes=bool(planned))
     planned.sort(key=lambda p: p.step.phase)  # stable
     return Built(tuple(p.step for p in planned),

@@ -1,13 +1,16 @@
-"""Topic steps: create (one batch), change configs (one batch), increase partitions, replace, delete — and the
-pure builder that makes them from a plan."""
+"""Topic steps: create, change configs, reassign replicas, increase partitions, replace, delete — and the pure
+builder that makes them from a plan, each type's changes in as few steps as the controller's per-request limit
+allows (kplan.kinds.batching, kplan.kinds.topic.batches)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
+from kplan.kinds.batching import packed, records_per_request
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list, thawed
+from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.kind import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
 from kplan.model.live import LiveState, LiveTopic
@@ -217,9 +220,10 @@ TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, IncreasePartit
 
 
 def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    """The plan's topic changes as batches: one step per topic step type, covering every topic it concerns. What
-    to do comes from each change's `TopicPlanned`; the stack and the live state are read only for the values the
-    plan masks (a Kafka-sensitive override: the plan never holds a secret)."""
+    """The plan's topic changes as batches: per topic step type, as few steps as keep each request within the
+    controller's limit (`records_per_request`), in the plan's order, so that the journal undoes (or a resume
+    finishes) batch by batch. What to do comes from each change's `TopicPlanned`; the stack and the live state are
+    read only for the values the plan masks (a Kafka-sensitive override: the plan never holds a secret)."""
     declared: dict[str, TopicSpec] = {t.name: t for t in stack.of("topics")}
     creates: list[TopicArgs] = []
     alters: dict[str, ConfigChange] = {}
@@ -265,19 +269,23 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
             deletes.append(change.name)
             deletes_before[change.name] = _args(change.name, p.previous, p.sensitive, live_value)
 
+    limit = records_per_request()
     steps: list[StepBase] = []
-    if creates:
-        steps.append(CreateTopics(tuple(creates), tuple(t.name for t in creates)))
-    if alters:
-        steps.append(AlterTopicConfigs(alters, alter_before))
-    if moves:  # the throttle is the stack's cluster setting, not a decision of the plan
-        steps.append(ReassignReplicas(moves, moves_before, stack.cluster.reassignment_throttle))
-    if grows:
-        steps.append(IncreasePartitions(grows, grows_before))
-    if replaces:
-        steps.append(ReplaceTopics(tuple(replaces), replaces_before))
-    if deletes:
-        steps.append(DeleteTopics(tuple(deletes), deletes_before))
+    for batch in packed(creates, lambda t: create_records(t.partitions, t.config), limit):
+        steps.append(CreateTopics(tuple(batch), tuple(t.name for t in batch)))
+    for names in packed(list(alters), lambda n: config_records([*alters[n].sets, *alters[n].deletes]), limit):
+        steps.append(AlterTopicConfigs({n: alters[n] for n in names}, {n: alter_before[n] for n in names}))
+    # the throttle is the stack's cluster setting, not a decision of the plan
+    for names in packed(list(moves), lambda n: len(moves[n]), limit):
+        steps.append(ReassignReplicas({n: moves[n] for n in names}, {n: moves_before[n] for n in names},
+                                      stack.cluster.reassignment_throttle))
+    for names in packed(list(grows), lambda n: grows[n] - grows_before[n], limit):
+        steps.append(IncreasePartitions({n: grows[n] for n in names}, {n: grows_before[n] for n in names}))
+    # a replacement's delete makes one record per topic, fewer than its create
+    for batch in packed(replaces, lambda t: create_records(t.partitions, t.config), limit):
+        steps.append(ReplaceTopics(tuple(batch), {t.name: replaces_before[t.name] for t in batch}))
+    for names in packed(deletes, lambda n: 1, limit):
+        steps.append(DeleteTopics(tuple(names), {n: deletes_before[n] for n in names}))
     return [Planned(s) for s in steps]
 
 
