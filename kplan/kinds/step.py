@@ -36,6 +36,7 @@ class Phase(IntEnum):
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
     ALTER_BROKER_CONFIGS = 47  # set and delete dynamic broker configs (cluster-wide defaults, per-broker overrides)
+    ALTER_GROUP_CONFIGS = 48  # set and delete groups' dynamic configs (KIP-848)
     REGISTER_SUBJECTS = 50  # schema registry subjects: compatibility levels and new schema versions
     # a consumer group's offsets request: after the topic phases, before any connector (a new sink connector's group
     # is moved before the connector ever runs); reversible, so before INCREASE_PARTITIONS

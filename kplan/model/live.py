@@ -27,6 +27,7 @@ class Problem(str, Enum):
     SECURITY_DISABLED = "security-disabled"  # ACLs: the cluster has no authorizer
     NO_REGISTRY = "no-registry"  # registered schemas: the stack names no schema registry
     UNREACHABLE = "unreachable"  # the registry could not be read (the reader's line in the detail)
+    UNSUPPORTED = "unsupported"  # the cluster has no such resources (group configs before Kafka 4.1)
 
 
 def problem_line(problem: Problem, detail: str | None = None) -> str:

@@ -60,6 +60,7 @@ class ResourceType(str, Enum):
     SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject.kind)
     CONSUMER_GROUP = "consumer_group"  # a group's declared request: consumer_group.orders-app (kinds/consumer_group)
     BROKER_CONFIG = "broker_config"  # dynamic broker configs: broker_config.<default> (cluster-wide), broker_config.1
+    GROUP_CONFIG = "group_config"  # a group's dynamic configs (KIP-848): group_config.orders-app (kinds/group_config)
     STREAMS_APP = "streams_app"  # a Kafka Streams application: streams_app.<application.id> (kinds/streams_app)
 
 
@@ -115,6 +116,9 @@ class NoteKind(str, Enum):
     BROKER_CONFIG_NO_LONGER_DECLARED = "set by kplan, no longer declared"
     BROKER_CONFIG_AUTHORITATIVE_REMOVAL = "not declared (authoritative broker configs)"
     BROKER_CONFIG_OVERRIDES_STATIC = "the dynamic value overrides a static server.properties value"
+    GROUP_CONFIG_LEFT_ALONE = "group config not declared and not set by kplan; left alone"
+    GROUP_CONFIG_NO_LONGER_DECLARED = "set by kplan, no longer declared"
+    GROUP_CONFIG_AUTHORITATIVE_REMOVAL = "not declared (authoritative group configs)"
     STREAMS_INTERNAL_TOPIC = "internal topic of the application (internal_topics: managed)"
     STREAMS_INTERNAL_TOPIC_DELETED = "internal topic of the application (delete_internal_topics_on_destroy)"
     OFFSET_RESET = "deleted: the connector starts this partition from scratch"

@@ -64,6 +64,7 @@ class FakeWriter:
         self.passwords: dict[tuple[str, str], str] = {}  # (user, mechanism) -> the password last written
         self.quotas: dict = {}  # QuotaEntity -> {key: value}
         self.broker_configs: dict = {}  # entity ("<default>", "1") -> {key: value}
+        self.group_configs: dict = {}  # group -> {key: value}
         self.failing_again: set[str] = set()  # connectors whose restarted tasks fail again
         # schema registry: subject -> version -> (schema key, live); soft-deleted versions keep their number
         self.schemas: dict[str, dict[int, tuple[tuple, bool]]] = {}
@@ -177,6 +178,14 @@ class FakeWriter:
         self.calls.append("alter_broker_configs")
         results = _done([entity for entity, _ in changes], results)
         _alter_keys(self.broker_configs, changes)
+        return results
+
+    # -- group configs
+
+    def alter_group_configs(self, changes, results=None):
+        self.calls.append("alter_group_configs")
+        results = _done([group for group, _ in changes], results)
+        _alter_keys(self.group_configs, changes)
         return results
 
     # -- schema registry subjects

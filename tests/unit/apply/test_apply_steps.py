@@ -182,6 +182,19 @@ def groups_plan():
     return stack, live, make_plan(stack, live)
 
 
+def group_configs_plan():
+    """Group configs: one key set on a group without any, one changed (its value before kept for undo)."""
+    from kplan.kinds.group_config.live import LiveGroupConfig
+    from kplan.kinds.group_config.model import GroupConfigSpec
+
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"group_configs": (
+        GroupConfigSpec("app", freeze({"consumer.session.timeout.ms": "50000"})),
+        GroupConfigSpec("new", freeze({"share.auto.offset.reset": "earliest"})))})
+    live = live_state("c", 1, {}, {}).with_kind(ResourceType.GROUP_CONFIG, resources=freeze({
+        "app": LiveGroupConfig("app", freeze({"consumer.session.timeout.ms": "45001"}))}))
+    return stack, live, make_plan(stack, live)
+
+
 def test_group_steps_move_offsets_early_and_delete_late():
     from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup
 
@@ -280,7 +293,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 def test_the_phases_keep_the_seeds_order_with_room_between():
     order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
-             Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.REGISTER_SUBJECTS, Phase.ALTER_GROUP_OFFSETS,
+             Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.ALTER_GROUP_CONFIGS, Phase.REGISTER_SUBJECTS,
+             Phase.ALTER_GROUP_OFFSETS,
              Phase.PUT_CONNECTORS,
              Phase.ALTER_OFFSETS,
              Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.START_RENAMED_CONNECTORS, Phase.DELETE_ACLS,
@@ -306,9 +320,10 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
     destroyed = build(*_args(pg_destroy()))  # a destroy plan has the one step type a plan lacks
     registry = build(*_args(subjects_plan()))
     groups = build(*_args(groups_plan()))
+    group_configs = build(*_args(group_configs_plan())).steps
     streams = tuple(s for t in streams_plans() for s in build(*_args(t)).steps)
     renamed = build(*_args(pg_rename())).steps
-    every = built.steps + destroyed.steps + registry.steps + groups.steps + streams + renamed
+    every = built.steps + destroyed.steps + registry.steps + groups.steps + streams + renamed + group_configs
     assert {type(s) for s in every} == set(STEP_TYPES)
     for step in every:
         doc = step.to_json()
@@ -323,8 +338,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
-        "alter-broker-configs", "alter-group-offsets", "alter-offsets", "alter-quotas", "alter-topic-configs",
-        "alter-users", "copy-connector-offsets", "create-acls", "create-streams-app-acls",
+        "alter-broker-configs", "alter-group-configs", "alter-group-offsets", "alter-offsets", "alter-quotas",
+        "alter-topic-configs", "alter-users", "copy-connector-offsets", "create-acls", "create-streams-app-acls",
         "create-streams-internal-topics", "create-topics", "create-users", "delete-acls", "delete-connector",
         "delete-consumer-group", "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects",
         "delete-topics", "delete-users", "drop-cdc-database-objects", "increase-partitions", "put-connector",
