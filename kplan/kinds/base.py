@@ -94,6 +94,11 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     # The codes of the kind's plan notes (Info) that `status` shows too (e.g. a mirror's replication lag).
     status_note_codes: frozenset[str] = frozenset()
 
+    def change_flag_note(self, change: ResourceChange, flag: Flag) -> str | None:
+        """A flag's words for one change, where they depend on what the change does (a topic is irreversible for
+        a partition increase or for turning tiered storage on); by default the kind's `flag_notes`."""
+        return self.flag_notes.get(flag)
+
     # -- desired and live state ------------------------------------------------------------------------------
 
     def declared(self, stack: "Stack") -> Sequence[SpecT]:

@@ -48,6 +48,7 @@ class Phase(IntEnum):
     START_RENAMED_CONNECTORS = 72  # a renamed connector (moved_from) runs once the old one is gone; undone by a stop
     DELETE_ACLS = 75
     INCREASE_PARTITIONS = 80  # the irreversible phases start here
+    CHANGE_TIERED_STORAGE = 82  # a topic's tiered storage turned on or off (KIP-950: one-way)
     ALTER_USERS = 85  # a password replaced cannot be put back
     REPLACE_TOPICS = 90
     DELETE_CONSUMER_GROUPS = 92  # a group's delete request: irreversible (its committed offsets are gone)

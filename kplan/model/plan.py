@@ -98,6 +98,8 @@ class NoteKind(str, Enum):
 
     INHERITED = "inherited"  # a new override replaces a value inherited from the broker (`before`)
     IRREVERSIBLE = "irreversible: keys move to other partitions"
+    TIERED_ON = "one-way: turning it off again deletes the segments copied to remote storage"
+    TIERED_OFF = "DATA LOSS: deletes the topic's remote segments"
     REASSIGNMENT = "by partition reassignment: replicas are copied to their new brokers, then the old ones removed"
     REFUSED = "refused"
     DRIFT_LEFT_ALONE = "override not declared; left alone"

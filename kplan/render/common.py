@@ -65,7 +65,12 @@ def flag_note(change: ResourceChange, flag: Flag) -> str:
     """A flag's words: the kind's own where its resources need them (`Kind.flag_notes`), else the common ones."""
     from kplan.kinds import kind_of
 
-    return kind_of(change.type).flag_notes.get(flag, FLAG_NOTES[flag])
+    return kind_of(change.type).change_flag_note(change, flag) or FLAG_NOTES[flag]
+
+
+def irreversible_why(change: ResourceChange) -> str:
+    """Why an irreversible change cannot be undone, in the change's own words (its flag note without the flag)."""
+    return flag_note(change, Flag.IRREVERSIBLE).removeprefix("IRREVERSIBLE: ")
 
 
 def label(attr: AttributeChange) -> str:

@@ -15,6 +15,7 @@ from kplan.render.common import (
     age,
     attr_note,
     flag_note,
+    irreversible_why,
     label,
     meta_line,
     owner_groups,
@@ -34,7 +35,7 @@ from kplan.words import plural
 # Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
 DEFAULT_LIMIT = 60_000
 # Warnings already said by the destructive/irreversible lists.
-_COVERED_CODES = {"partition-increase", "replace-data-loss"}
+_COVERED_CODES = {"partition-increase", "replace-data-loss", "tiered-storage-one-way"}
 
 
 def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
@@ -121,8 +122,7 @@ def _warnings(plan: Plan) -> list[str]:
             out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(reason_text(ch))})")
     for ch in plan.changes:
         if ch.has(Flag.IRREVERSIBLE):
-            out.append(f"**Irreversible:** {_code(ch.address)}: a partition increase cannot be undone; records "
-                       "with a given key go to a different partition from now on")
+            out.append(f"**Irreversible:** {_code(ch.address)}: {_text(irreversible_why(ch))}")
     out += [f"**{d.severity.value.capitalize()}:** {_text(d.format().split(': ', 1)[1])}" for d in plan.diagnostics
             if d.severity != Severity.ERROR and d.code not in _COVERED_CODES]
     for ch in plan.changes:

@@ -258,7 +258,7 @@ class GroupKind(Kind[GroupSpec, LiveGroup, ResourceStatus]):
     planned_type = GroupPlanned
     title = "Consumer groups"
     section = "consumer_groups"
-    flag_notes = {Flag.IRREVERSIBLE: "a deleted group's committed offsets cannot be put back"}
+    flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: a deleted group's committed offsets cannot be put back"}
 
     def checks(self, stack: "Stack", changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:

@@ -5,10 +5,12 @@ table a source no longer captures live here too."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_attr
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.ignoring import ignored_note
+from kplan.kinds.topic import tiered
 from kplan.model.desired import ConnectorSpec, TopicSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector, LiveTopic
@@ -275,6 +277,9 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
                                          note=NoteKind.DRIFT_LEFT_ALONE))
             flags.add(Flag.DRIFT)
 
+    if not replace:
+        diags += _tiered(spec, live, after_config, attrs, flags, protected)
+
     if replace:
         action = Action.REPLACE
         flags.add(Flag.DATA_LOSS)
@@ -312,6 +317,42 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[Resour
     if not change.is_change:  # the usual case of a large plan: no payload to compute
         return change, diags
     return with_planned(change, _update_planned(spec, live, replace, reassigned, sets, unsets)), diags
+
+
+_IRREVERSIBLE_WHY = (
+    (NoteKind.IRREVERSIBLE, "a partition increase cannot be undone; keys move to other partitions"),
+    (NoteKind.TIERED_ON, "tiered storage turned on cannot be turned off again without deleting the segments copied "
+                         "to remote storage (KIP-950); it runs after every reversible change, and a rollback leaves "
+                         "it on"),
+    (NoteKind.TIERED_OFF, "tiered storage turned off deletes the topic's remote segments; a rollback cannot bring "
+                          "them back"),
+)
+
+
+def _tiered(spec: TopicSpec, live: LiveTopic, after_config: Mapping[str, str], attrs: list[AttributeChange],
+            flags: set[Flag], protected: bool) -> list[PlanDiagnostic]:
+    """Turning tiered storage on or off for an existing topic is one-way (kplan.kinds.topic.tiered): said in the
+    plan, marked on the attribute, and refused on a protected topic when it deletes the remote segments."""
+    t = tiered.transition(live.effective, after_config)
+    if t is None:
+        return []
+    addr = address_of(TOPIC, spec.name)
+    for i, a in enumerate(attrs):
+        if a.path == ("config", tiered.ENABLE):
+            attrs[i] = replace_attr(a, note=NoteKind.TIERED_ON if t is tiered.Transition.ENABLE
+                                    else NoteKind.TIERED_OFF)
+    flags.add(Flag.IRREVERSIBLE)
+    if t is tiered.Transition.DISABLE:
+        flags.add(Flag.DATA_LOSS)
+        if protected:
+            flags.add(Flag.PROTECTED)
+            return [error(f"topic {spec.name!r} is protected: kplan will not turn its tiered storage off, which "
+                          f"deletes its remote segments; keep {tiered.ENABLE}: true (set {tiered.COPY_DISABLE}: true "
+                          f"to stop copying), or remove protect first",
+                          "tiered-storage-off-protected", address=addr, path=("config", tiered.ENABLE),
+                          origin=spec.origin)]
+    return [warning(tiered.warning_text(spec.name, t), "tiered-storage-one-way", address=addr,
+                    path=("config", tiered.ENABLE), origin=spec.origin)]
 
 
 def _update_planned(spec: TopicSpec, live: LiveTopic, replace: bool, reassigned: Assignment | None,
@@ -454,6 +495,18 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
             if have is None or not topic_values_equal(key, value, have):
                 out.append(f"{key} is {'unset' if have is None else have}, {value} expected")
         return out
+
+    def change_flag_note(self, change: ResourceChange, flag: Flag) -> str | None:
+        """Irreversible for a partition increase, for turning tiered storage on or off, or both; data loss on an
+        update only for turning tiered storage off (its remote segments)."""
+        notes = {a.note for a in change.attributes}
+        if flag == Flag.IRREVERSIBLE:
+            why = [text for note, text in _IRREVERSIBLE_WHY if note in notes]
+            return "IRREVERSIBLE: " + "; ".join(why) if why else None
+        if flag == Flag.DATA_LOSS and change.action == Action.UPDATE and NoteKind.TIERED_OFF in notes:
+            return ("DATA LOSS: turning tiered storage off deletes the topic's remote segments (records past "
+                    "local.retention.* are lost)")
+        return None
 
     def protects(self, spec: TopicSpec) -> bool:
         return spec.protect

@@ -14,7 +14,7 @@ from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.kind import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
 from kplan.model.live import LiveState, LiveTopic
-from kplan.model.plan import Action, Plan, ResourceType
+from kplan.model.plan import Action, NoteKind, Plan, ResourceChange, ResourceType
 
 
 @dataclass(frozen=True)
@@ -236,6 +236,8 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     replaces_before: dict[str, TopicArgs] = {}
     deletes: list[str] = []
     deletes_before: dict[str, TopicArgs] = {}
+    tiered: dict[str, ConfigChange] = {}  # the one-way part of config changes (kplan.kinds.topic.tiered)
+    tiered_before: dict[str, dict[str, str | None]] = {}
     for change in plan.changes:
         if change.type != ResourceType.TOPIC or not change.is_change:
             continue
@@ -259,9 +261,16 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
                 moves_before[change.name] = p.replicas_before
             if p.set_config or p.unset_config:
                 sets = {k: declared_value(k) if k in p.sensitive else v for k, v in p.set_config.items()}
-                alters[change.name] = ConfigChange(sets, p.unset_config)
-                alter_before[change.name] = {k: live_value(k) if k in p.sensitive else v
-                                             for k, v in p.config_before.items()}
+                before = {k: live_value(k) if k in p.sensitive else v for k, v in p.config_before.items()}
+                rest, one_way = _one_way_part(change, sets, p.unset_config)
+                if rest is not None:
+                    alters[change.name] = rest
+                    alter_before[change.name] = {k: v for k, v in before.items()
+                                                 if k in rest.sets or k in rest.deletes}
+                if one_way is not None:
+                    tiered[change.name] = one_way
+                    tiered_before[change.name] = {k: v for k, v in before.items()
+                                                  if k in one_way.sets or k in one_way.deletes}
         elif change.action == Action.REPLACE:
             replaces.append(_args(change.name, p.create, p.sensitive, declared_value))
             replaces_before[change.name] = _args(change.name, p.previous, p.sensitive, live_value)
@@ -281,12 +290,29 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
                                       stack.cluster.reassignment_throttle))
     for names in packed(list(grows), lambda n: grows[n] - grows_before[n], limit):
         steps.append(IncreasePartitions({n: grows[n] for n in names}, {n: grows_before[n] for n in names}))
+    if tiered:
+        from kplan.kinds.topic.tiered_steps import ChangeTieredStorage
+
+        for names in packed(list(tiered), lambda n: config_records([*tiered[n].sets, *tiered[n].deletes]), limit):
+            steps.append(ChangeTieredStorage({n: tiered[n] for n in names}, {n: tiered_before[n] for n in names}))
     # a replacement's delete makes one record per topic, fewer than its create
     for batch in packed(replaces, lambda t: create_records(t.partitions, t.config), limit):
         steps.append(ReplaceTopics(tuple(batch), {t.name: replaces_before[t.name] for t in batch}))
     for names in packed(deletes, lambda n: 1, limit):
         steps.append(DeleteTopics(tuple(names), {n: deletes_before[n] for n in names}))
     return [Planned(s) for s in steps]
+
+
+def _one_way_part(change: ResourceChange, sets: Mapping[str, str], deletes: tuple[str, ...]
+                  ) -> tuple[ConfigChange | None, ConfigChange | None]:
+    """A topic's config change, and the part of it that turns tiered storage on or off (the plan marked it), apart:
+    that part runs in its own irreversible step."""
+    from kplan.kinds.topic.tiered import ONE_WAY_KEYS
+    from kplan.kinds.topic.tiered_steps import split_one_way
+
+    if not any(a.note in (NoteKind.TIERED_ON, NoteKind.TIERED_OFF) for a in change.attributes):
+        return ConfigChange(sets, deletes), None
+    return split_one_way(sets, deletes, ONE_WAY_KEYS)
 
 
 def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value: Callable[[str], str | None]

@@ -13,6 +13,7 @@ from kplan.render.common import (
     attr_note,
     flag_note,
     group_line,
+    irreversible_why,
     label,
     meta_line,
     reason_text,
@@ -110,8 +111,8 @@ def problems(plan: Plan) -> tuple[list[str], list[str]]:
             loss = " — DATA LOSS: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
             warnings.append(f"Destroys {ch.address} ({reason_text(ch)}){loss}")
         if ch.has(Flag.IRREVERSIBLE):
-            warnings.append(f"Irreversible: {ch.address}: a partition increase cannot be undone")
-    covered = {"partition-increase", "replace-data-loss"}
+            warnings.append(f"Irreversible: {ch.address}: {irreversible_why(ch)}")
+    covered = {"partition-increase", "replace-data-loss", "tiered-storage-one-way"}
     warnings += [d.format().split(": ", 1)[-1] for d in plan.diagnostics
                  if d.severity != Severity.ERROR and d.code not in covered]
     return errors, warnings

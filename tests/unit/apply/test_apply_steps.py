@@ -73,7 +73,8 @@ def everything():
                         offsets=OffsetsSpec("resnap-1", reset=True))
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"topics": (
         topic("new1"), topic("new2"), topic("new3", config={"cleanup.policy": "compact"}),
-        topic("cfg1", config={"retention.ms": "1000"}), topic("cfg2", config={"retention.ms": "2000"}),
+        topic("cfg1", config={"retention.ms": "1000"}),
+        topic("cfg2", config={"retention.ms": "2000", "remote.storage.enable": "true"}),
         topic("grow", partitions=3), topic("shrink", partitions=1, allow_replace=True),
         replace(topic("wider"), replication_factor=2),
     ), "connectors": (
@@ -244,14 +245,22 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 
 
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
+    from kplan.kinds.topic.steps import ConfigChange
+    from kplan.kinds.topic.tiered_steps import ChangeTieredStorage
+
     steps = build_steps(*_args(everything()))
     assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers,
                                         AlterQuotas, AlterBrokerConfigs,
                                         PutConnector, SnapshotSignal, PutConnector, AlterOffsets, RestartConnector,
                                         DeleteConnector, DeleteAcls,
-                                        IncreasePartitions, AlterUsers, ReplaceTopics, DeleteUsers, DeleteTopics,
-                                        RecordOwnership]
+                                        IncreasePartitions, ChangeTieredStorage, AlterUsers, ReplaceTopics, DeleteUsers,
+                                        DeleteTopics, RecordOwnership]
     assert [s.phase for s in steps] == sorted(s.phase for s in steps)
+    # turning tiered storage on is the one-way part of cfg2's config change: its own step, after the reversible
+    tiered = next(s for s in steps if isinstance(s, ChangeTieredStorage))
+    assert tiered.topics == {"cfg2": ConfigChange({"remote.storage.enable": "true"}, ())}
+    assert tiered.overrides_before == {"cfg2": {"remote.storage.enable": None}}
+    steps = [s for s in steps if s is not tiered]
     create, alter, move = steps[0], steps[1], steps[2]
     assert move.targets == {"wider": ((1, 2),)} and move.targets_before == {"wider": ((1,),)}
     # broker configs: the declared key set, the one kplan set and no longer declares deleted; values before kept
@@ -298,7 +307,8 @@ def test_the_phases_keep_the_seeds_order_with_room_between():
              Phase.PUT_CONNECTORS,
              Phase.ALTER_OFFSETS,
              Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.START_RENAMED_CONNECTORS, Phase.DELETE_ACLS,
-             Phase.INCREASE_PARTITIONS, Phase.ALTER_USERS, Phase.REPLACE_TOPICS, Phase.DELETE_CONSUMER_GROUPS,
+             Phase.INCREASE_PARTITIONS, Phase.CHANGE_TIERED_STORAGE, Phase.ALTER_USERS, Phase.REPLACE_TOPICS,
+             Phase.DELETE_CONSUMER_GROUPS,
              Phase.DELETE_USERS,
              Phase.DELETE_SUBJECTS, Phase.DELETE_TOPICS, Phase.DROP_CDC_DATABASE_OBJECTS, Phase.RECORD_OWNERSHIP]
     assert sorted(Phase) == order
@@ -339,7 +349,8 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-broker-configs", "alter-group-configs", "alter-group-offsets", "alter-offsets", "alter-quotas",
-        "alter-topic-configs", "alter-users", "copy-connector-offsets", "create-acls", "create-streams-app-acls",
+        "alter-topic-configs", "alter-users", "change-tiered-storage", "copy-connector-offsets", "create-acls",
+        "create-streams-app-acls",
         "create-streams-internal-topics", "create-topics", "create-users", "delete-acls", "delete-connector",
         "delete-consumer-group", "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects",
         "delete-topics", "delete-users", "drop-cdc-database-objects", "increase-partitions", "put-connector",
