@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .common import DEV, HOST, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import ensure_dist
-from .kafka import check_java, java_cmd, rendered, write_config
+from .kafka import check_java, java_cmd, rendered, tiered_settings, write_config
 from .process import Service
 
 NODES = 3
@@ -49,7 +49,13 @@ def _config(node: int, dist: Path) -> str:
     return rendered("cluster-node.properties", dist, {
         "@NODE_ID@": str(node), "@RACK@": RACKS[node - 1], "@VOTERS@": voters, "@NODE_PORT@": str(node_port(node)),
         "@NODE_CONTROLLER_PORT@": str(controller_port(node)), "@NODE_DATA@": str(_data(node)),
+        "@TIERED@": tiered_settings(dist, remote_store()),
     })
+
+
+def remote_store() -> Path:
+    """The cluster's "remote" tiered storage: LocalTieredStorage's directory, shared by the three nodes."""
+    return stack_dir() / "data" / "cluster3" / "remote-storage"
 
 
 def _cluster_id_file() -> Path:

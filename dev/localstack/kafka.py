@@ -69,7 +69,6 @@ def rendered(template: str, dist: Path, extra: dict[str, str] | None = None) -> 
         "@DATA@": lambda: str(stack_dir() / "data"),
         "@CONF@": lambda: str(stack_dir() / "conf"),
         "@DIST@": lambda: str(dist),
-        "@TIERED@": lambda: tiered_settings(dist),
         "@BROKER_PORT@": lambda: str(BROKER_PORT),
         "@CONTROLLER_PORT@": lambda: str(CONTROLLER_PORT),
         "@CONNECT_PORT@": lambda: str(CONNECT_PORT),
@@ -94,13 +93,13 @@ def tiered_jar(dist: Path) -> Path | None:
     return found[0] if found else None
 
 
-def tiered_settings(dist: Path) -> str:
-    """The broker's tiered-storage settings: segments of topics with remote.storage.enable=true are copied to a
-    "remote" store, here LocalTieredStorage (a directory under the data directory), with the default topic-based
-    metadata manager on the plain listener. Its task runs every second (default 30 s) and the brokers look for
-    segments to delete every 5 s (default 5 min: local copies past local.retention.* waited up to that long), so
-    tests see uploads and local deletions quickly.
-    A dist without the jar (the version matrix's bare dists) leaves tiered storage off."""
+def tiered_settings(dist: Path, store: Path) -> str:
+    """A broker's tiered-storage settings (the 3-broker cluster's, cluster3.py): segments of topics with
+    remote.storage.enable=true are copied to a "remote" store, here LocalTieredStorage (the directory `store`, one
+    for every broker, as a real remote store is), with the default topic-based metadata manager on the plain
+    listener. Its task runs every second (default 30 s) and the brokers look for segments to delete every 5 s
+    (default 5 min: local copies past local.retention.* waited up to that long), so tests see uploads and local
+    deletions quickly. A dist without the jar (the version matrix's bare dists) leaves tiered storage off."""
     jar = tiered_jar(dist)
     if jar is None:
         return "# (off: this dist has no remote storage manager)"
@@ -108,9 +107,8 @@ def tiered_settings(dist: Path) -> str:
         "remote.log.storage.system.enable=true",
         "remote.log.storage.manager.class.name=org.apache.kafka.server.log.remote.storage.LocalTieredStorage",
         f"remote.log.storage.manager.class.path={jar}",
-        f"rsm.config.dir={stack_dir() / 'data' / 'remote-storage'}",
+        f"rsm.config.dir={store}",
         "remote.log.metadata.manager.listener.name=PLAINTEXT",
-        "rlmm.config.remote.log.metadata.topic.replication.factor=1",
         "rlmm.config.remote.log.metadata.topic.num.partitions=1",
         "remote.log.manager.task.interval.ms=1000",
         "log.retention.check.interval.ms=5000",
