@@ -1,8 +1,9 @@
 """A warm `kplan` for the integration tests: each `kplan(...)` call of kplan_helpers is a process of its own, forked
 from a zygote that has already imported kplan, click, confluent-kafka and the rest.
 
-Why: the suite runs `kplan` about two thousand times, and each cold start spent about half a CPU-second importing
-Python modules before doing anything, on a 2-core machine that also runs the brokers, Connect and the databases.
+Why: a CI run starts `kplan` about 1,350 times (1,344 counted with KPLAN_TEST_RUN_COUNT), and each cold start spent
+about half a CPU-second importing Python modules before doing anything, on a 2-core machine that also runs the
+brokers, Connect and the databases.
 A fork of an interpreter that has imported them (and created no client, no thread, no socket) starts the command at
 once. The command itself runs exactly as `python -m kplan` does: its own process, its own environment, working
 directory, stdin from /dev/null, stdout and stderr to files, `kplan.start.main` as the entry, and the interpreter's
