@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .common import DEV, HOST, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
+from .common import DEV, HOST, JIT, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import ensure_dist
 from .kafka import check_java, java_cmd, rendered, tiered_settings, write_config
 from .process import Service
@@ -80,7 +80,7 @@ def node_service(node: int) -> Service:
         if not idf.exists():
             idf.write_text(new_cluster_id())
         proc = subprocess.run(
-            [check_java(), "-cp", str(dist / "lib" / "*"),
+            [check_java(), *JIT, "-cp", str(dist / "lib" / "*"),
              f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}", "kafka.tools.StorageTool",
              "format", "-t", idf.read_text().strip(), "-c", str(config)],
             capture_output=True, text=True)

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .common import DEV, HOST, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
+from .common import DEV, HOST, JIT, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import dist_dir
 from .msk_local import MSK_PORT, ensure_validator
 from .msk_local import broker_placeholders as msk_placeholders
@@ -146,6 +146,7 @@ def java_cmd(dist: Path, marker: str, heap: str, main: str, *args: str, jvm: tup
         check_java(),
         marker,
         f"-Xmx{heap}",
+        *JIT,
         "-XX:+UseG1GC",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
@@ -166,7 +167,7 @@ def _format_storage(dist: Path) -> None:
     cluster_id = new_cluster_id()
     say(f"formatting broker storage (cluster id {cluster_id})")
     proc = subprocess.run(
-        [check_java(), "-cp", str(dist / "lib" / "*"),
+        [check_java(), *JIT, "-cp", str(dist / "lib" / "*"),
          f"-Dlog4j2.configurationFile={DEV / 'conf' / 'log4j2.properties'}",
          "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
         capture_output=True,

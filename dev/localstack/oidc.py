@@ -38,7 +38,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-from .common import DEV, HOST, LocalStackError, file_lock, say, stack_dir
+from .common import DEV, HOST, JIT, LocalStackError, file_lock, say, stack_dir
 from .process import Service
 
 KEYCLOAK_VERSION = "26.4.5"  # the newest 26.x on Maven Central when this was written; runs on Java 17
@@ -221,6 +221,7 @@ def keycloak_service() -> Service:
     def prepare(dist: Path) -> None:
         ensure_keycloak()
         os.environ.setdefault("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx512m")  # kc.sh reads it; the default takes 70% of RAM
+        os.environ.setdefault("JAVA_OPTS_APPEND", " ".join(JIT))  # kc.sh appends it to java's options
 
     # kc.sh runs java, then (after its first build) execs it: both command lines hold the Keycloak home, which lies
     # in the stack directory

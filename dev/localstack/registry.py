@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .common import HOST, LocalStackError
+from .common import HOST, JIT, LocalStackError
 from .dist import pom_versions
 from .kafka import check_java
 from .process import Service
@@ -65,7 +65,7 @@ def registry_service() -> Service:
     def command(dist: Path) -> list[str]:
         jar = dist / "registry" / f"apicurio-registry-app-{pom_versions()['apicurio']}-runner.jar"
         # java itself is the process started (no wrapping shell), so the pid file names the JVM
-        return [check_java(), registry.marker, "-Xmx384m", f"-Dquarkus.http.host={HOST}",
+        return [check_java(), registry.marker, "-Xmx384m", *JIT, f"-Dquarkus.http.host={HOST}",
                 f"-Dquarkus.http.port={REGISTRY_PORT}", "-Dquarkus.log.console.color=false", "-jar", str(jar)]
 
     registry = Service("registry", (REGISTRY_PORT,), _registry_ready, command, after_start=_set_backward)
