@@ -14,11 +14,17 @@ key, but accepts an unknown key: unknown keys are judged by the kind against the
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError, KafkaPythonUnreachable
-from kplan.errors import WriteError
+from kplan.cluster.dynamic_configs import (
+    ConfigValidation,
+    alter_verified,
+    error_name,
+    matches,
+    operations,
+    read_configs,
+)
+from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError
 from kplan.kinds.broker_config.model import DEFAULT_BROKER
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
@@ -26,14 +32,11 @@ from kplan.secrets import SecretValues
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_python import KafkaPythonWriter
-    from kplan.cluster.validator import RealValidator
     from kplan.kinds.ports import BatchResults
-    from kplan.model.desired import Stack
     from kplan.model.plan import Plan, PlanDiagnostic
 
 BROKER = 4  # the BROKER config resource type
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources
-SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 WHAT = "broker config"
 
 
@@ -45,12 +48,6 @@ def _node(entity: str, brokers: Sequence[int]) -> int:
     return brokers[0] if entity == DEFAULT_BROKER else int(entity)
 
 
-def _error_name(code: int) -> str:
-    from kafka.errors import for_code
-
-    return for_code(code).message
-
-
 def describe_broker(client: KafkaPythonClient, broker: int) -> list[dict[str, Any]]:
     """Every config of one broker with its synonyms (one DescribeConfigs at that broker)."""
     from kafka.protocol.admin import DescribeConfigsRequest
@@ -60,7 +57,7 @@ def describe_broker(client: KafkaPythonClient, broker: int) -> list[dict[str, An
     out = []
     for result in response.results:
         if result.error_code:
-            name = _error_name(result.error_code)
+            name = error_name(result.error_code)
             raise KafkaPythonError(f"describing the configs of broker {broker} failed: {name}", name)
         out += [c.to_dict() for c in result.configs]
     return out
@@ -99,15 +96,8 @@ def read_broker_configs(cluster: ClusterSpec, secrets: SecretValues | None
                         ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
     """Every broker's configs (one DescribeConfigs per broker), as the kind's answer; or why they cannot be read. A
     client is opened for this read and closed after it."""
-    client = KafkaPythonClient(cluster, secrets)
-    try:
-        return entities({b: describe_broker(client, b) for b in client.broker_ids()}), None
-    except KafkaPythonError as e:
-        if e.code.endswith("AUTHORIZATION_FAILED"):
-            return {}, Problem.NOT_AUTHORIZED
-        raise
-    finally:
-        client.close()
+    return read_configs(cluster, secrets, lambda client: entities({b: describe_broker(client, b)
+                                                                   for b in client.broker_ids()}))
 
 
 def _alter(client: KafkaPythonClient, entity: str, values: Mapping[str, str | None], brokers: Sequence[int],
@@ -115,13 +105,12 @@ def _alter(client: KafkaPythonClient, entity: str, values: Mapping[str, str | No
     """One IncrementalAlterConfigs for one entity; (error name, broker's message) when refused."""
     from kafka.protocol.admin import IncrementalAlterConfigsRequest
 
-    ops = [(k, DELETE if v is None else SET, v) for k, v in sorted(values.items())]
-    response = client._send(IncrementalAlterConfigsRequest(resources=[(BROKER, _wire(entity), ops)],
+    response = client._send(IncrementalAlterConfigsRequest(resources=[(BROKER, _wire(entity), operations(values))],
                                                            validate_only=validate_only),
                             node_id=_node(entity, brokers), what=WHAT)
     for r in response.responses:
         if r.error_code:
-            return _error_name(r.error_code), r.error_message or ""
+            return error_name(r.error_code), r.error_message or ""
     return None
 
 
@@ -154,79 +143,35 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
     return out
 
 
-class BrokerConfigValidation:
-    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io): with a client of
-    its own, for a stack that names its cluster."""
+class BrokerConfigValidation(ConfigValidation):
+    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io)."""
 
-    def __init__(self, systems: "RealValidator"):
-        self.systems = systems
-
-    def validate(self, stack: "Stack", plan: "Plan") -> list["PlanDiagnostic"]:
-        if self.systems.cluster is None:
-            return []
-        return validate(self.systems.cluster, self.systems.secrets, plan)
+    def check(self, cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
+        return validate(cluster, secrets, plan)
 
 
 def alter_broker_configs(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Mapping[str, str | None]]],
                          results: "BatchResults | None" = None) -> "BatchResults":
-    """Per entity one IncrementalAlterConfigs request (setting a value twice is harmless: retried while it gets no
-    answer), then read back until the brokers show it — the default on every broker."""
+    """Per entity one IncrementalAlterConfigs request, then read back until the brokers show it — the default on
+    every broker."""
     from kplan.kinds.broker_config.kind import entity_word
-    from kplan.kinds.ports import BatchResults
-    from kplan.transport.permissions import denied_name
-    from kplan.transport.retry import RetriableError
 
-    what = "altering dynamic broker configs"
-    results = BatchResults() if results is None else results
-    writer.kafka.link.gate(what)
     client = writer.client
-    for entity, values in changes:
-        def attempt(entity=entity, values=values):
-            try:
-                refused = _alter(client, entity, values, client.broker_ids(), validate_only=False)
-            except KafkaPythonUnreachable as e:
-                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
-            if refused is not None:
-                from kplan.cluster.results import reason_of_name
-
-                name, message = refused
-                results.record(entity, reason_of_name(name), name)
-                problem = denied_name(name, "alter configs of", entity_word(entity), writer.kafka.who,
-                                      operation="ALTER_CONFIGS")
-                raise WriteError(f"{what} of {entity_word(entity)}: {problem or message or name}")
-        writer.kafka.attempts.retry(attempt, what)
-        wait_applied(client, entity, values, writer.kafka.timeout_s)
-        results.record(entity)
-    return results
+    return alter_verified(
+        writer, changes, results, what="altering dynamic broker configs", word=entity_word,
+        alter=lambda entity, values: _alter(client, entity, values, client.broker_ids(), validate_only=False),
+        shows=lambda entity, values: _shows(client, entity, values),
+        unshown="the brokers do not show the dynamic configs {keys} of {entity} as written")
 
 
-def wait_applied(client: KafkaPythonClient, entity: str, values: Mapping[str, str | None], timeout_s: float) -> None:
-    """Until the brokers show `values` as the entity's dynamic values (None: absent); a WriteError at the
-    deadline."""
-    deadline = time.monotonic() + max(10.0, timeout_s)
-    delay = 0.1
-    while True:
-        try:
-            if entity == DEFAULT_BROKER:  # every broker must show the default (each lists it as a synonym)
-                ok = all(_matches(_default_of(describe_broker(client, b)), values) for b in client.broker_ids())
-            else:
-                shown = entities({int(entity): describe_broker(client, int(entity))})
-                ok = _matches(shown[entity]["values"], values)
-        except (KafkaPythonUnreachable, KafkaPythonError):
-            ok = False
-        if ok:
-            return
-        if time.monotonic() > deadline:
-            raise WriteError(f"verification failed: the brokers do not show the dynamic configs "
-                             f"{', '.join(sorted(values))} of {entity} as written")
-        time.sleep(delay)
-        delay = min(1.0, delay * 1.5)
+def _shows(client: KafkaPythonClient, entity: str, values: Mapping[str, str | None]) -> bool:
+    """Whether the brokers show `values` as the entity's dynamic values; every broker for the default (each lists
+    it as a synonym)."""
+    if entity == DEFAULT_BROKER:
+        return all(matches(_default_of(describe_broker(client, b)), values) for b in client.broker_ids())
+    return matches(entities({int(entity): describe_broker(client, int(entity))})[entity]["values"], values)
 
 
 def _default_of(configs: list[dict[str, Any]]) -> dict[str, str | None]:
     return {c["name"]: (None if c.get("is_sensitive") else s["value"]) for c in configs
             for s in c.get("synonyms") or () if s["name"] == c["name"] and s["source"] == DYNAMIC_DEFAULT}
-
-
-def _matches(shown: Mapping[str, str | None], values: Mapping[str, str | None]) -> bool:
-    return all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())

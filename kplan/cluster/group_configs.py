@@ -15,36 +15,33 @@ the reason). Kafka 3.9 answers "Unknown resource type 32" and has no ListConfigR
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from kplan.cluster.dynamic_configs import (
+    ConfigValidation,
+    alter_verified,
+    error_name,
+    matches,
+    operations,
+    read_configs,
+)
 from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError, KafkaPythonUnreachable
-from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_python import KafkaPythonWriter
-    from kplan.cluster.validator import RealValidator
     from kplan.kinds.ports import BatchResults
-    from kplan.model.desired import Stack
     from kplan.model.plan import Plan, PlanDiagnostic
 
 GROUP = 32  # the GROUP config resource type
 GROUP_CONFIG = 8  # the config source of a group's own value
-SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 WHAT = "group config"
 
 
 class Unsupported(Exception):
     """The cluster cannot list group configs (before Kafka 4.1)."""
-
-
-def _error_name(code: int) -> str:
-    from kafka.errors import for_code
-
-    return for_code(code).message
 
 
 def list_groups(client: KafkaPythonClient) -> list[str]:
@@ -67,7 +64,7 @@ def list_groups(client: KafkaPythonClient) -> list[str]:
         raise KafkaPythonUnreachable(f"{WHAT} request to {client.cluster.bootstrap_servers} got no answer: "
                                      f"{type(e).__name__}") from None
     if response.error_code:
-        name = _error_name(response.error_code)
+        name = error_name(response.error_code)
         raise KafkaPythonError(f"listing the groups with configs failed: {name}", name)
     return sorted({r.resource_name for r in response.config_resources if r.resource_type == GROUP})
 
@@ -83,7 +80,7 @@ def describe_groups(client: KafkaPythonClient, groups: Sequence[str]) -> dict[st
     out: dict[str, dict[str, str]] = {}
     for result in response.results:
         if result.error_code:
-            name = _error_name(result.error_code)
+            name = error_name(result.error_code)
             raise KafkaPythonError(f"describing the configs of group {result.resource_name} failed: {name}", name)
         out[result.resource_name] = {c.name: c.value for c in result.configs if c.config_source == GROUP_CONFIG}
     return out
@@ -93,18 +90,13 @@ def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
                        ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
     """Every group with dynamic configs, as the kind's answer (group -> {"values"}); or why they cannot be read. A
     client is opened for this read and closed after it."""
-    client = KafkaPythonClient(cluster, secrets)
+    def read(client: KafkaPythonClient) -> dict[str, dict[str, Any]]:
+        return {g: {"values": values} for g, values in describe_groups(client, list_groups(client)).items() if values}
+
     try:
-        found = describe_groups(client, list_groups(client))
-        return {g: {"values": values} for g, values in found.items() if values}, None
+        return read_configs(cluster, secrets, read)
     except Unsupported:
         return {}, Problem.UNSUPPORTED
-    except KafkaPythonError as e:
-        if e.code.endswith("AUTHORIZATION_FAILED"):
-            return {}, Problem.NOT_AUTHORIZED
-        raise
-    finally:
-        client.close()
 
 
 def _alter(client: KafkaPythonClient, changes: Mapping[str, Mapping[str, str | None]], validate_only: bool
@@ -112,11 +104,10 @@ def _alter(client: KafkaPythonClient, changes: Mapping[str, Mapping[str, str | N
     """One IncrementalAlterConfigs for the groups given; group -> (error name, broker's message) for those refused."""
     from kafka.protocol.admin import IncrementalAlterConfigsRequest
 
-    resources = [(GROUP, group, [(k, DELETE if v is None else SET, v) for k, v in sorted(values.items())])
-                 for group, values in sorted(changes.items())]
+    resources = [(GROUP, group, operations(values)) for group, values in sorted(changes.items())]
     response = client._send(IncrementalAlterConfigsRequest(resources=resources, validate_only=validate_only),
                             what=WHAT)
-    return {r.resource_name: (_error_name(r.error_code), r.error_message or "")
+    return {r.resource_name: (error_name(r.error_code), r.error_message or "")
             for r in response.responses if r.error_code}
 
 
@@ -141,65 +132,19 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
             for group, (name, message) in sorted(refused.items())]
 
 
-class GroupConfigValidation:
-    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io): with a client of
-    its own, for a stack that names its cluster."""
+class GroupConfigValidation(ConfigValidation):
+    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io)."""
 
-    def __init__(self, systems: "RealValidator"):
-        self.systems = systems
-
-    def validate(self, stack: "Stack", plan: "Plan") -> list["PlanDiagnostic"]:
-        if self.systems.cluster is None:
-            return []
-        return validate(self.systems.cluster, self.systems.secrets, plan)
+    def check(self, cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
+        return validate(cluster, secrets, plan)
 
 
 def alter_group_configs(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Mapping[str, str | None]]],
                         results: "BatchResults | None" = None) -> "BatchResults":
-    """Per group one IncrementalAlterConfigs request (setting a value twice is harmless: retried while it gets no
-    answer), then read back until the brokers show it."""
-    from kplan.kinds.ports import BatchResults
-    from kplan.transport.permissions import denied_name
-    from kplan.transport.retry import RetriableError
-
-    what = "altering group configs"
-    results = BatchResults() if results is None else results
-    writer.kafka.link.gate(what)
+    """Per group one IncrementalAlterConfigs request, then read back until the brokers show it."""
     client = writer.client
-    for group, values in changes:
-        def attempt(group=group, values=values):
-            try:
-                refused = _alter(client, {group: values}, validate_only=False).get(group)
-            except KafkaPythonUnreachable as e:
-                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
-            if refused is not None:
-                from kplan.cluster.results import reason_of_name
-
-                name, message = refused
-                results.record(group, reason_of_name(name), name)
-                problem = denied_name(name, "alter configs of", f"group {group}", writer.kafka.who,
-                                      operation="ALTER_CONFIGS")
-                raise WriteError(f"{what} of group {group}: {problem or message or name}")
-        writer.kafka.attempts.retry(attempt, what)
-        wait_applied(client, group, values, writer.kafka.timeout_s)
-        results.record(group)
-    return results
-
-
-def wait_applied(client: KafkaPythonClient, group: str, values: Mapping[str, str | None], timeout_s: float) -> None:
-    """Until the brokers show `values` as the group's dynamic values (None: absent); a WriteError at the deadline."""
-    deadline = time.monotonic() + max(10.0, timeout_s)
-    delay = 0.1
-    while True:
-        try:
-            shown = describe_groups(client, [group]).get(group, {})
-            ok = all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())
-        except (KafkaPythonUnreachable, KafkaPythonError):
-            ok = False
-        if ok:
-            return
-        if time.monotonic() > deadline:
-            raise WriteError(f"verification failed: the brokers do not show the configs {', '.join(sorted(values))} "
-                             f"of group {group} as written")
-        time.sleep(delay)
-        delay = min(1.0, delay * 1.5)
+    return alter_verified(
+        writer, changes, results, what="altering group configs", word=lambda group: f"group {group}",
+        alter=lambda group, values: _alter(client, {group: values}, validate_only=False).get(group),
+        shows=lambda group, values: matches(describe_groups(client, [group]).get(group, {}), values),
+        unshown="the brokers do not show the configs {keys} of group {entity} as written")

@@ -22,15 +22,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.base import PlanContext, Scrub
 from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.broker_config.model import DEFAULT_BROKER, BrokerConfigSpec, danger_of, entity_sort, secret_key
-from kplan.kinds.owned_keys import delete_owned_keys, key_difference, key_difference_text, key_status_fields
+from kplan.kinds.owned_keys import (
+    KeyNotes,
+    KeysKind,
+    KeyStatus,
+    delete_owned_keys,
+    plan_owned_keys,
+    planned_values,
+    planned_values_json,
+)
 from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
 from kplan.model.plan import (
-    Action,
-    AttributeChange,
     AttrKind,
     Flag,
     NoteKind,
@@ -40,10 +46,8 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
     error,
-    with_planned,
 )
-from kplan.model.status import Difference, ResourceStatus, Status, owned
-from kplan.words import closest, meant, plural
+from kplan.words import closest, meant
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Origin, Stack
@@ -54,6 +58,9 @@ BROKER_CONFIG = ResourceType.BROKER_CONFIG
 SENSITIVE = "(sensitive)"  # a value Kafka does not show
 # Dynamic broker keys the brokers do not list until they are set (checked on Kafka 4.3): never "unknown".
 UNLISTED = frozenset({"leader.replication.throttled.rate", "follower.replication.throttled.rate"})
+
+NOTES = KeyNotes(NoteKind.BROKER_CONFIG_NO_LONGER_DECLARED, NoteKind.BROKER_CONFIG_LEFT_ALONE,
+                 NoteKind.BROKER_CONFIG_AUTHORITATIVE_REMOVAL)
 
 PROBLEMS = {
     Problem.NOT_AUTHORIZED: "kplan's principal may not read broker configs (needs DESCRIBE_CONFIGS on the cluster; "
@@ -67,14 +74,6 @@ def entity_word(broker: str) -> str:
 
 
 @dataclass(frozen=True)
-class BrokerConfigStatus(ResourceStatus):
-    """An entity's status: its dynamic (key, value) pairs on the cluster, and the declared ones."""
-
-    configs: tuple[tuple[str, str], ...] | None = None
-    declared_configs: tuple[tuple[str, str], ...] | None = None
-
-
-@dataclass(frozen=True)
 class BrokerConfigPlanned(PlannedPayload):
     """What apply does to one entity's dynamic configs: per key the exact dynamic value before (None: absent) and
     the value to set (None: delete), in the plan's order."""
@@ -85,12 +84,11 @@ class BrokerConfigPlanned(PlannedPayload):
     values: tuple[tuple[str, str | None, str | None], ...] = ()  # (key, before, after)
 
     def to_json(self) -> dict[str, Any]:
-        return {"broker": self.broker, "values": [{"key": k, "before": b, "after": a} for k, b, a in self.values]}
+        return {"broker": self.broker, "values": planned_values_json(self.values)}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "BrokerConfigPlanned":
-        return cls(str(doc["broker"]), tuple((v["key"], v.get("before"), v.get("after"))
-                                             for v in doc.get("values") or ()))
+        return cls(str(doc["broker"]), planned_values(doc))
 
 
 def _shown(value: str | None) -> str:
@@ -146,62 +144,37 @@ def plan_broker_config(spec: BrokerConfigSpec, live: LiveBrokerConfig | None) ->
         diags.append(error(f"broker {spec.broker} is not in the cluster; declare configs only for brokers it has",
                            "broker-config-no-such-broker", address=address, origin=spec.origin))
     refused = {d.path[0] for d in diags if d.path}
-    declared = {k: v for k, v in spec.configs.items() if k not in refused}
-    current = dict(live.values) if live is not None else {}
-    ours = live.owned if live is not None else frozenset()
+    current = live.values if live is not None else {}
     static = live.static if live is not None else {}
-    attrs: list[AttributeChange] = []
-    after = dict(current)
-    flags: set[Flag] = {Flag.REFUSED} if diags else set()
-    unchanged = 0
-    values: list[tuple[str, str | None, str | None]] = []
-    for key, value in sorted(declared.items()):
-        if key not in current:
-            note = NoteKind.BROKER_CONFIG_OVERRIDES_STATIC if key in static else None
-            attrs.append(AttributeChange((key,), AttrKind.ADD, None, value, note=note))
-            values.append((key, None, value))
-            if key in static:
-                diags.append(PlanDiagnostic(
-                    Severity.INFO, f"broker config {key}: the dynamic value {value} of {entity_word(spec.broker)} "
-                    f"overrides the static server.properties value {_static_text(static[key])}",
-                    "broker-config-overrides-static", address=address, origin=spec.key_origins.get(key), path=(key,)))
-        elif current[key] != value:
-            attrs.append(AttributeChange((key,), AttrKind.UPDATE, _shown(current[key]), value))
-            values.append((key, current[key], value))
-        else:
-            unchanged += 1
-        after[key] = value
-    for key in sorted(set(current) - set(spec.configs)):
-        dangerous = danger_of(key) is not None and key not in spec.allow_dangerous
-        if key in ours or (spec.authoritative and not dangerous and current[key] is not None):
-            note = (NoteKind.BROKER_CONFIG_NO_LONGER_DECLARED if key in ours
-                    else NoteKind.BROKER_CONFIG_AUTHORITATIVE_REMOVAL)
-            attrs.append(AttributeChange((key,), AttrKind.REMOVE, _shown(current[key]), None, note=note))
-            values.append((key, current[key], None))
-            del after[key]
-        else:
-            attrs.append(AttributeChange((key,), AttrKind.DRIFT, _shown(current[key]), None,
-                                         note=NoteKind.BROKER_CONFIG_LEFT_ALONE))
-            flags.add(Flag.DRIFT)
-            if spec.authoritative:
-                why = "it can cut the cluster off" if dangerous else "its value is sensitive"
-                diags.append(PlanDiagnostic(
-                    Severity.WARNING, f"broker config {key} of {entity_word(spec.broker)} is not declared but is "
-                    f"not deleted although the entry is authoritative: {why}"
-                    + (f" (name it in allow_dangerous: [{key}] to delete it)" if dangerous else ""),
-                    "broker-config-kept", address=address, origin=spec.origin, path=(key,)))
-    changed = any(a.changed for a in attrs)
-    if not current:
-        action, reason = (Action.CREATE, Reason.NOT_ON_CLUSTER) if changed else (Action.NOOP, Reason.MATCHES)
-    else:
-        action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
-        if not set(declared) & set(current) <= ours:
-            flags.add(Flag.ADOPT)
-    return with_planned(ResourceChange(
-        address=address, type=BROKER_CONFIG, name=spec.name, action=action,
-        before=config_repr(spec.broker, current) if current else None, after=config_repr(spec.broker, after),
-        attributes=tuple(attrs), unchanged_attributes=unchanged, flags=frozenset(flags), reason=reason,
-        origin=spec.origin), BrokerConfigPlanned(spec.broker, tuple(values))), diags
+    change = plan_owned_keys(
+        BROKER_CONFIG, spec.name, {k: v for k, v in spec.configs.items() if k not in refused}, current,
+        live.owned if live is not None else frozenset(), notes=NOTES, shown=_shown,
+        shape=lambda values: config_repr(spec.broker, values), origin=spec.origin, entry_keys=spec.configs,
+        authoritative=spec.authoritative,
+        deletable=lambda key: not _dangerous(spec, key) and current[key] is not None,  # a sensitive value: kept
+        added_note=lambda key: NoteKind.BROKER_CONFIG_OVERRIDES_STATIC if key in static else None,
+        flags={Flag.REFUSED} if diags else (), planned=lambda values: BrokerConfigPlanned(spec.broker, values))
+    for a in change.attributes:  # the added keys come first, the undeclared ones after them
+        key = a.path[0]
+        if a.kind is AttrKind.ADD and key in static:
+            diags.append(PlanDiagnostic(
+                Severity.INFO, f"broker config {key}: the dynamic value {a.after} of {entity_word(spec.broker)} "
+                f"overrides the static server.properties value {_static_text(static[key])}",
+                "broker-config-overrides-static", address=address, origin=spec.key_origins.get(key), path=(key,)))
+        elif a.kind is AttrKind.DRIFT and spec.authoritative:
+            dangerous = _dangerous(spec, key)
+            why = "it can cut the cluster off" if dangerous else "its value is sensitive"
+            diags.append(PlanDiagnostic(
+                Severity.WARNING, f"broker config {key} of {entity_word(spec.broker)} is not declared but is "
+                f"not deleted although the entry is authoritative: {why}"
+                + (f" (name it in allow_dangerous: [{key}] to delete it)" if dangerous else ""),
+                "broker-config-kept", address=address, origin=spec.origin, path=(key,)))
+    return change, diags
+
+
+def _dangerous(spec: BrokerConfigSpec, key: str) -> bool:
+    """A key that can cut the cluster off and that the entry does not name in allow_dangerous."""
+    return danger_of(key) is not None and key not in spec.allow_dangerous
 
 
 def delete_broker_config(live: LiveBrokerConfig, reason: Reason, origin: Origin | None = None) -> ResourceChange:
@@ -212,12 +185,9 @@ def delete_broker_config(live: LiveBrokerConfig, reason: Reason, origin: Origin 
         planned=lambda removals: BrokerConfigPlanned(live.broker, removals))
 
 
-def _difference(a: AttributeChange) -> Difference:
-    return key_difference(a, "deleted")
-
-
-class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStatus]):
+class BrokerConfigKind(KeysKind[BrokerConfigSpec, LiveBrokerConfig]):
     type = BROKER_CONFIG
+    present, absent, missing = "set dynamically", "not set dynamically", "not in the cluster; "
     planned_type = BrokerConfigPlanned
     title = "Broker configs"
     section = "broker_configs"
@@ -240,7 +210,7 @@ class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStat
         touched (only for a stack with a broker_configs section: the others never look at brokers)."""
         if live.of(BROKER_CONFIG).problem is not None or not stack.of(self.section):
             return []
-        return [PlanDiagnostic(Severity.INFO, f"{entity_word(name)} has dynamic configs ({_values_text(c.values)}) "
+        return [PlanDiagnostic(Severity.INFO, f"{entity_word(name)} has dynamic configs ({self.values_text(c.values)}) "
                                "this stack does not declare; left alone", "broker-config-not-declared",
                                address=self.address(name))
                 for name, c in sorted(self.live(live).items(), key=lambda kv: entity_sort(kv[0]))
@@ -256,41 +226,12 @@ class BrokerConfigKind(Kind[BrokerConfigSpec, LiveBrokerConfig, BrokerConfigStat
                 "values": {k: current.values[k] for k in sorted(current.values)}}
 
     def status(self, spec: BrokerConfigSpec, current: LiveBrokerConfig | None, change: ResourceChange | None,
-               scrub: Scrub) -> BrokerConfigStatus:
-        declared = tuple(sorted(spec.configs.items()))
-        if current is None and spec.broker != DEFAULT_BROKER:
-            return BrokerConfigStatus(BROKER_CONFIG, spec.name, Status.MISSING, False, origin=spec.origin,
-                                      declared_configs=declared)
-        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        values = current.values if current is not None else {}
-        return BrokerConfigStatus(BROKER_CONFIG, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True,
-                                  origin=spec.origin, owned=owned(change), differences=diffs,
-                                  configs=_pairs(values), declared_configs=declared)
+               scrub: Scrub) -> KeyStatus:
+        values = None if current is None and spec.broker != DEFAULT_BROKER else current.values if current else {}
+        return self.status_of(spec, values, spec.configs, change)
 
-    def status_undeclared(self, current: LiveBrokerConfig, change: ResourceChange, scrub: Scrub) -> BrokerConfigStatus:
-        return BrokerConfigStatus(BROKER_CONFIG, current.name, Status.NOT_DECLARED, True,
-                                  configs=_pairs(current.values),
-                                  differences=tuple(_difference(a) for a in change.attributes))
-
-    def status_detail(self, r: BrokerConfigStatus) -> str:
-        if not r.exists:
-            return f"not in the cluster; declared {_values_text(dict(r.declared_configs or ()))}"
-        return _values_text(dict(r.configs or ()))
-
-    def difference_text(self, r: BrokerConfigStatus, d: Difference) -> str:
-        return key_difference_text(d, present="set dynamically", absent="not set dynamically", goes="deletes")
-
-    def status_fields(self, r: BrokerConfigStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        return key_status_fields("configs", r.configs, r.declared_configs, r.differences)
-
-
-def _pairs(values: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:
-    return tuple((k, _shown(v)) for k, v in sorted(values.items()))
-
-
-def _values_text(values: Mapping[str, str | None]) -> str:
-    """`log.cleaner.threads=2, log.retention.ms=604800000`."""
-    return ", ".join(f"{k}={_shown(v)}" for k, v in sorted(values.items())) or plural(0, "config")
+    def shown(self, value: str | None) -> str:
+        return _shown(value)
 
 
 KIND = BrokerConfigKind()

@@ -3,6 +3,7 @@ RecordOwnership step's record; `record_of`, its before-image)."""
 
 from __future__ import annotations
 
+from kplan.kinds.owned_keys import keys_owned, keys_owned_after
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.ownership import Entry, Ownership
@@ -15,17 +16,10 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     every key the stack declares (set now, or adopted as it is), minus those the plan deletes."""
     from kplan.kinds.broker_config.steps import broker_config_changes
 
-    owned = {n: {k for k in c.owned if k in c.values}
-             for n, c in live.of(ResourceType.BROKER_CONFIG).resources.items()}
-    if not destroy:
-        for spec in stack.of("broker_configs"):
-            owned.setdefault(spec.name, set()).update(spec.configs)
-    for c in broker_config_changes(plan, stack, live):
-        if c.after is None:
-            owned.get(c.broker, set()).discard(c.key)
-    return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
+    declared = [] if destroy else stack.of("broker_configs")
+    return keys_owned_after(live.of(ResourceType.BROKER_CONFIG).resources, ((s.name, s.configs) for s in declared),
+                            ((c.broker, c.key) for c in broker_config_changes(plan, stack, live) if c.after is None))
 
 
 def record_of(live: LiveState) -> dict[str, Entry]:
-    configs = live.of(ResourceType.BROKER_CONFIG).resources
-    return {n: tuple(sorted(c.owned)) for n, c in sorted(configs.items()) if c.owned}
+    return keys_owned(live.of(ResourceType.BROKER_CONFIG).resources)

@@ -17,20 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.kinds.broker_config.model import DEFAULT_BROKER, BrokerConfigSpec, entity_sort
+from kplan.kinds.owned_keys import declared_configs
 from kplan.model.desired import Origin, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
-
-
-def config_value(raw: Any) -> str | None:
-    """A declared value as Kafka stores it (a string); None: not a scalar."""
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, (int, str)):
-        return str(raw)
-    if isinstance(raw, float):
-        return repr(raw)
-    return None
 
 
 def build_broker_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,
@@ -51,21 +41,12 @@ def build_broker_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,
         if diags.declared_again(seen, broker, loc, f"the broker_configs entry of {broker}",
                                 "declare each broker's (and the default's) configs in one entry"):
             continue
-        configs, origins, ok = {}, {}, True
-        for key, value in (item.get("configs") or {}).items():
-            at = smap.value_loc(item["configs"], key) or loc
-            text = config_value(value)
-            if text is None:
-                diags.error(at, f"broker config {key}: the value must be a string, number or boolean")
-                ok = False
-                continue
-            configs[str(key)] = text
-            origins[str(key)] = Origin(at.file, at.line, at.column)
+        declared = declared_configs(item, loc, smap, diags, "broker config")
         allowed = item.get("allow_dangerous") or []
-        if ok:
-            out.append(BrokerConfigSpec(broker, freeze(configs), bool(item.get("authoritative", False)),
+        if declared is not None:
+            out.append(BrokerConfigSpec(broker, freeze(declared[0]), bool(item.get("authoritative", False)),
                                         frozenset(str(k) for k in allowed), Origin(loc.file, loc.line, loc.column),
-                                        freeze(origins)))
+                                        freeze(declared[1])))
     return tuple(sorted(out, key=lambda s: entity_sort(s.broker)))
 
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.broker_config.kind import BrokerConfigPlanned, entity_word
 from kplan.kinds.broker_config.model import entity_sort
+from kplan.kinds.owned_keys import values_by_entity
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import Stack
@@ -35,9 +36,7 @@ class BrokerConfigChange:
 
 def by_broker(changes: Iterable[BrokerConfigChange], *, undo: bool = False) -> list[tuple[str, dict[str, str | None]]]:
     """The writer's form: per entity, key -> value to set (None: delete); `undo` gives the before-values."""
-    out: dict[str, dict[str, str | None]] = {}
-    for c in changes:
-        out.setdefault(c.broker, {})[c.key] = c.before if undo else c.after
+    out = values_by_entity(((c.broker, c.key, c.before, c.after) for c in changes), undo=undo)
     return sorted(out.items(), key=lambda kv: entity_sort(kv[0]))
 
 

@@ -26,26 +26,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.base import PlanContext, Scrub
 from kplan.kinds.group_config.live import LiveGroupConfig
 from kplan.kinds.group_config.model import GroupConfigSpec
-from kplan.kinds.owned_keys import delete_owned_keys, key_difference, key_difference_text, key_status_fields
-from kplan.model.live import Problem
-from kplan.model.plan import (
-    Action,
-    AttributeChange,
-    AttrKind,
-    Flag,
-    NoteKind,
-    PlanDiagnostic,
-    PlannedPayload,
-    Reason,
-    ResourceChange,
-    ResourceType,
-    with_planned,
+from kplan.kinds.owned_keys import (
+    KeyNotes,
+    KeysKind,
+    KeyStatus,
+    delete_owned_keys,
+    plan_owned_keys,
+    planned_values,
+    planned_values_json,
 )
-from kplan.model.status import Difference, ResourceStatus, Status, owned
-from kplan.words import plural
+from kplan.model.live import Problem
+from kplan.model.plan import Flag, NoteKind, PlanDiagnostic, PlannedPayload, Reason, ResourceChange, ResourceType
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Origin, Stack
@@ -62,14 +56,8 @@ PROBLEMS = {
                          "GROUP config resources, which kplan lists through KIP-1142's ListConfigResources); remove "
                          "group_configs, or upgrade the cluster",
 }
-
-
-@dataclass(frozen=True)
-class GroupConfigStatus(ResourceStatus):
-    """A group's status: its dynamic (key, value) pairs on the cluster, and the declared ones."""
-
-    configs: tuple[tuple[str, str], ...] | None = None
-    declared_configs: tuple[tuple[str, str], ...] | None = None
+NOTES = KeyNotes(NoteKind.GROUP_CONFIG_NO_LONGER_DECLARED, NoteKind.GROUP_CONFIG_LEFT_ALONE,
+                 NoteKind.GROUP_CONFIG_AUTHORITATIVE_REMOVAL)
 
 
 @dataclass(frozen=True)
@@ -83,12 +71,11 @@ class GroupConfigPlanned(PlannedPayload):
     values: tuple[tuple[str, str | None, str | None], ...] = ()  # (key, before, after)
 
     def to_json(self) -> dict[str, Any]:
-        return {"group": self.group, "values": [{"key": k, "before": b, "after": a} for k, b, a in self.values]}
+        return {"group": self.group, "values": planned_values_json(self.values)}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "GroupConfigPlanned":
-        return cls(str(doc["group"]), tuple((v["key"], v.get("before"), v.get("after"))
-                                            for v in doc.get("values") or ()))
+        return cls(str(doc["group"]), planned_values(doc))
 
 
 def config_repr(group: str, values: Mapping[str, str]) -> dict[str, Any]:
@@ -97,47 +84,11 @@ def config_repr(group: str, values: Mapping[str, str]) -> dict[str, Any]:
 
 
 def plan_group_config(spec: GroupConfigSpec, live: LiveGroupConfig | None) -> ResourceChange:
-    address = f"{GROUP_CONFIG.value}.{spec.name}"
-    current = dict(live.values) if live is not None else {}
-    ours = live.owned if live is not None else frozenset()
-    attrs: list[AttributeChange] = []
-    after = dict(current)
-    flags: set[Flag] = set()
-    unchanged = 0
-    values: list[tuple[str, str | None, str | None]] = []
-    for key, value in sorted(spec.configs.items()):
-        if key not in current:
-            attrs.append(AttributeChange((key,), AttrKind.ADD, None, value))
-            values.append((key, None, value))
-        elif current[key] != value:
-            attrs.append(AttributeChange((key,), AttrKind.UPDATE, current[key], value))
-            values.append((key, current[key], value))
-        else:
-            unchanged += 1
-        after[key] = value
-    for key in sorted(set(current) - set(spec.configs)):
-        if key in ours or spec.authoritative:
-            note = (NoteKind.GROUP_CONFIG_NO_LONGER_DECLARED if key in ours
-                    else NoteKind.GROUP_CONFIG_AUTHORITATIVE_REMOVAL)
-            attrs.append(AttributeChange((key,), AttrKind.REMOVE, current[key], None, note=note))
-            values.append((key, current[key], None))
-            del after[key]
-        else:
-            attrs.append(AttributeChange((key,), AttrKind.DRIFT, current[key], None,
-                                         note=NoteKind.GROUP_CONFIG_LEFT_ALONE))
-            flags.add(Flag.DRIFT)
-    changed = any(a.changed for a in attrs)
-    if not current:
-        action, reason = (Action.CREATE, Reason.NOT_ON_CLUSTER) if changed else (Action.NOOP, Reason.MATCHES)
-    else:
-        action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
-        if not set(spec.configs) & set(current) <= ours:
-            flags.add(Flag.ADOPT)
-    return with_planned(ResourceChange(
-        address=address, type=GROUP_CONFIG, name=spec.name, action=action,
-        before=config_repr(spec.group, current) if current else None, after=config_repr(spec.group, after),
-        attributes=tuple(attrs), unchanged_attributes=unchanged, flags=frozenset(flags), reason=reason,
-        origin=spec.origin), GroupConfigPlanned(spec.group, tuple(values)))
+    return plan_owned_keys(
+        GROUP_CONFIG, spec.name, spec.configs, live.values if live is not None else {},
+        live.owned if live is not None else frozenset(), notes=NOTES, shown=lambda v: v,
+        shape=lambda values: config_repr(spec.group, values), origin=spec.origin, authoritative=spec.authoritative,
+        planned=lambda values: GroupConfigPlanned(spec.group, values))
 
 
 def delete_group_config(live: LiveGroupConfig, reason: Reason, origin: Origin | None = None) -> ResourceChange:
@@ -148,17 +99,9 @@ def delete_group_config(live: LiveGroupConfig, reason: Reason, origin: Origin | 
         reason=reason, origin=origin, planned=lambda removals: GroupConfigPlanned(live.group, removals))
 
 
-def _difference(a: AttributeChange) -> Difference:
-    return key_difference(a, "deleted")
-
-
-def _values_text(values: Mapping[str, str]) -> str:
-    """`consumer.heartbeat.interval.ms=6000, consumer.session.timeout.ms=60000`."""
-    return ", ".join(f"{k}={v}" for k, v in sorted(values.items())) or plural(0, "config")
-
-
-class GroupConfigKind(Kind[GroupConfigSpec, LiveGroupConfig, GroupConfigStatus]):
+class GroupConfigKind(KeysKind[GroupConfigSpec, LiveGroupConfig]):
     type = GROUP_CONFIG
+    present, absent, missing = "set for the group", "not set for the group", "no dynamic configs; "
     planned_type = GroupConfigPlanned
     title = "Group configs"
     section = "group_configs"
@@ -196,32 +139,10 @@ class GroupConfigKind(Kind[GroupConfigSpec, LiveGroupConfig, GroupConfigStatus])
                 "values": {k: current.values[k] for k in sorted(current.values)}}
 
     def status(self, spec: GroupConfigSpec, current: LiveGroupConfig | None, change: ResourceChange | None,
-               scrub: Scrub) -> GroupConfigStatus:
-        declared = tuple(sorted(spec.configs.items()))
-        if current is None and spec.configs:  # none of its keys is set: the group runs on the brokers' defaults
-            return GroupConfigStatus(GROUP_CONFIG, spec.name, Status.MISSING, False, origin=spec.origin,
-                                     declared_configs=declared)
-        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        values = current.values if current is not None else {}
-        return GroupConfigStatus(GROUP_CONFIG, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True,
-                                 origin=spec.origin, owned=owned(change), differences=diffs,
-                                 configs=tuple(sorted(values.items())), declared_configs=declared)
-
-    def status_undeclared(self, current: LiveGroupConfig, change: ResourceChange, scrub: Scrub) -> GroupConfigStatus:
-        return GroupConfigStatus(GROUP_CONFIG, current.name, Status.NOT_DECLARED, True,
-                                 configs=tuple(sorted(current.values.items())),
-                                 differences=tuple(_difference(a) for a in change.attributes))
-
-    def status_detail(self, r: GroupConfigStatus) -> str:
-        if not r.exists:
-            return f"no dynamic configs; declared {_values_text(dict(r.declared_configs or ()))}"
-        return _values_text(dict(r.configs or ()))
-
-    def difference_text(self, r: GroupConfigStatus, d: Difference) -> str:
-        return key_difference_text(d, present="set for the group", absent="not set for the group", goes="deletes")
-
-    def status_fields(self, r: GroupConfigStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        return key_status_fields("configs", r.configs, r.declared_configs, r.differences)
+               scrub: Scrub) -> KeyStatus:
+        # a group none of whose keys is set is missing: it runs on the brokers' defaults
+        values = None if current is None and spec.configs else current.values if current is not None else {}
+        return self.status_of(spec, values, spec.configs, change)
 
 
 KIND = GroupConfigKind()

@@ -3,6 +3,7 @@ RecordOwnership step's record; `record_of`, its before-image)."""
 
 from __future__ import annotations
 
+from kplan.kinds.owned_keys import keys_owned, keys_owned_after
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.ownership import Entry, Ownership
@@ -16,16 +17,10 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     from kplan.kinds.group_config.steps import group_config_changes
 
     state = live.of(ResourceType.GROUP_CONFIG)
-    owned = {n: {k for k in c.owned if k in c.values} for n, c in state.resources.items()}
-    if not destroy and state.problem is None:
-        for spec in stack.of("group_configs"):
-            owned.setdefault(spec.name, set()).update(spec.configs)
-    for c in group_config_changes(plan):
-        if c.after is None:
-            owned.get(c.group, set()).discard(c.key)
-    return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
+    declared = [] if destroy or state.problem is not None else stack.of("group_configs")
+    return keys_owned_after(state.resources, ((s.name, s.configs) for s in declared),
+                            ((c.group, c.key) for c in group_config_changes(plan) if c.after is None))
 
 
 def record_of(live: LiveState) -> dict[str, Entry]:
-    configs = live.of(ResourceType.GROUP_CONFIG).resources
-    return {n: tuple(sorted(c.owned)) for n, c in sorted(configs.items()) if c.owned}
+    return keys_owned(live.of(ResourceType.GROUP_CONFIG).resources)

@@ -15,20 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.kinds.group_config.model import GroupConfigSpec
+from kplan.kinds.owned_keys import declared_configs
 from kplan.model.desired import Origin, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
-
-
-def config_value(raw: Any) -> str | None:
-    """A declared value as Kafka stores it (a string); None: not a scalar."""
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, (int, str)):
-        return str(raw)
-    if isinstance(raw, float):
-        return repr(raw)
-    return None
 
 
 def build_group_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,
@@ -45,20 +35,10 @@ def build_group_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,
         if diags.declared_again(seen, group, loc, f"the group_configs entry of {group}",
                                 "declare each group's configs in one entry"):
             continue
-        configs, origins, ok = {}, {}, True
-        raw = item.get("configs") or {}
-        for key, value in (raw.items() if isinstance(raw, dict) else ()):
-            at = smap.value_loc(raw, key) or loc
-            text = config_value(value)
-            if text is None:
-                diags.error(at, f"group config {key}: the value must be a string, number or boolean")
-                ok = False
-                continue
-            configs[str(key)] = text
-            origins[str(key)] = Origin(at.file, at.line, at.column)
-        if ok:
-            out.append(GroupConfigSpec(group, freeze(configs), bool(item.get("authoritative", False)),
-                                       Origin(loc.file, loc.line, loc.column), freeze(origins)))
+        declared = declared_configs(item, loc, smap, diags, "group config")
+        if declared is not None:
+            out.append(GroupConfigSpec(group, freeze(declared[0]), bool(item.get("authoritative", False)),
+                                       Origin(loc.file, loc.line, loc.column), freeze(declared[1])))
     return tuple(sorted(out, key=lambda s: s.group))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.group_config.kind import GroupConfigPlanned
+from kplan.kinds.owned_keys import values_by_entity
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import Stack
@@ -34,10 +35,7 @@ class GroupConfigChange:
 
 def by_group(changes: Iterable[GroupConfigChange], *, undo: bool = False) -> list[tuple[str, dict[str, str | None]]]:
     """The writer's form: per group, key -> value to set (None: delete); `undo` gives the before-values."""
-    out: dict[str, dict[str, str | None]] = {}
-    for c in changes:
-        out.setdefault(c.group, {})[c.key] = c.before if undo else c.after
-    return sorted(out.items())
+    return sorted(values_by_entity(((c.group, c.key, c.before, c.after) for c in changes), undo=undo).items())
 
 
 @dataclass(frozen=True)

@@ -19,27 +19,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
-from kplan.kinds.owned_keys import delete_owned_keys, key_difference, key_difference_text, key_status_fields
+from kplan.kinds.base import PlanContext, Scrub
+from kplan.kinds.owned_keys import (
+    KeyNotes,
+    KeysKind,
+    KeyStatus,
+    delete_owned_keys,
+    plan_owned_keys,
+    planned_values,
+    planned_values_json,
+)
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
-from kplan.model.plan import (
-    Action,
-    AttributeChange,
-    AttrKind,
-    Flag,
-    NoteKind,
-    PlanDiagnostic,
-    PlannedPayload,
-    Reason,
-    ResourceChange,
-    ResourceType,
-    with_planned,
-)
-from kplan.model.status import Difference, ResourceStatus, Status, owned
-from kplan.words import plural
+from kplan.model.plan import Flag, NoteKind, PlanDiagnostic, PlannedPayload, Reason, ResourceChange, ResourceType
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Origin, Stack
@@ -47,14 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.secrets import SecretValues
 
 QUOTA = ResourceType.QUOTA
-
-
-@dataclass(frozen=True)
-class QuotaStatus(ResourceStatus):
-    """A client-quota entity's status: its (key, value) pairs on the cluster, and the declared ones."""
-
-    quotas: tuple[tuple[str, int | str], ...] | None = None
-    declared_quotas: tuple[tuple[str, int | str], ...] | None = None
+NOTES = KeyNotes(NoteKind.QUOTA_NO_LONGER_DECLARED, NoteKind.QUOTA_LEFT_ALONE)
 
 # Why quotas could not be read (LiveState.of(ResourceType.QUOTA).problem), as the plan says it.
 PROBLEMS = {
@@ -86,15 +73,11 @@ class QuotaPlanned(PlannedPayload):
 
     def to_json(self) -> dict[str, Any]:
         return {"user": self.user, "client_id": self.client_id,
-                "values": [{"key": k, "before": b, "after": a} for k, b, a in self.values]}
+                "values": planned_values_json(self.values)}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "QuotaPlanned":
-        def num(v: float | str | None) -> float | None:
-            return None if v is None else float(v)
-
-        return cls(doc.get("user"), doc.get("client_id"),
-                   tuple((v["key"], num(v.get("before")), num(v.get("after"))) for v in doc.get("values") or ()))
+        return cls(doc.get("user"), doc.get("client_id"), planned_values(doc, float))
 
 
 def quota_repr(entity: QuotaEntity, values: Mapping[str, float]) -> dict[str, Any]:
@@ -103,47 +86,12 @@ def quota_repr(entity: QuotaEntity, values: Mapping[str, float]) -> dict[str, An
 
 
 def plan_quota(spec: QuotaSpec, live: LiveQuota | None) -> ResourceChange:
-    declared = dict(spec.values)
-    current = dict(live.values) if live is not None else {}
-    owned = live.owned if live is not None else frozenset()
-    attrs: list[AttributeChange] = []
-    after = dict(current)
-    flags: set[Flag] = set()
-    unchanged = 0
-    values: list[tuple[str, float | None, float | None]] = []  # what apply sets and removes
-    for key, value in sorted(declared.items()):
-        if key not in current:
-            attrs.append(AttributeChange((key,), AttrKind.ADD, None, shown_value(value)))
-            values.append((key, None, value))
-        elif current[key] != value:
-            attrs.append(AttributeChange((key,), AttrKind.UPDATE, shown_value(current[key]), shown_value(value)))
-            values.append((key, current[key], value))
-        else:
-            unchanged += 1
-        after[key] = value
-    for key in sorted(set(current) - set(declared)):
-        if key in owned:
-            attrs.append(AttributeChange((key,), AttrKind.REMOVE, shown_value(current[key]), None,
-                                         note=NoteKind.QUOTA_NO_LONGER_DECLARED))
-            values.append((key, current[key], None))
-            del after[key]
-        else:
-            attrs.append(AttributeChange((key,), AttrKind.DRIFT, shown_value(current[key]), None,
-                                         note=NoteKind.QUOTA_LEFT_ALONE))
-            flags.add(Flag.DRIFT)
-    changed = any(a.changed for a in attrs)
-    if not current:
-        action, reason = Action.CREATE, Reason.NOT_ON_CLUSTER
-    else:
-        action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
-        if not set(declared) <= owned:
-            flags.add(Flag.ADOPT)
     entity = live.entity if live is not None else spec.entity
-    return with_planned(ResourceChange(
-        address=f"{QUOTA.value}.{spec.name}", type=QUOTA, name=spec.name, action=action,
-        before=quota_repr(spec.entity, current) if current else None, after=quota_repr(spec.entity, after),
-        attributes=tuple(attrs), unchanged_attributes=unchanged, flags=frozenset(flags), reason=reason,
-        origin=spec.origin), QuotaPlanned(entity.user, entity.client_id, tuple(values)))
+    return plan_owned_keys(
+        QUOTA, spec.name, spec.values, live.values if live is not None else {},
+        live.owned if live is not None else frozenset(), notes=NOTES, shown=shown_value,
+        shape=lambda values: quota_repr(spec.entity, values), origin=spec.origin, adopt_unset=True,
+        planned=lambda values: QuotaPlanned(entity.user, entity.client_id, values))
 
 
 def delete_quota(live: LiveQuota, reason: Reason, origin: Origin | None = None) -> ResourceChange:
@@ -154,12 +102,10 @@ def delete_quota(live: LiveQuota, reason: Reason, origin: Origin | None = None) 
         planned=lambda removals: QuotaPlanned(live.entity.user, live.entity.client_id, removals))
 
 
-def _difference(a: AttributeChange) -> "Difference":
-    return key_difference(a, "removed")
-
-
-class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
+class QuotaKind(KeysKind[QuotaSpec, LiveQuota]):
     type = QUOTA
+    field, removed, removes, sep, word = "quotas", "removed", "removes", " ", "quota"
+    present, absent, missing = "on the cluster", "not on the cluster", ""
     planned_type = QuotaPlanned
     title = "Client quotas"
     section = "quotas"
@@ -182,7 +128,7 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
         """Quotas set outside kplan on entities the stack neither declares nor owns: named, never touched."""
         if live.of(QUOTA).problem is not None:
             return []
-        return [PlanDiagnostic(Severity.INFO, f"client quota {name} ({_values_text(q.values)}) is set on the "
+        return [PlanDiagnostic(Severity.INFO, f"client quota {name} ({self.values_text(q.values)}) is set on the "
                                "cluster but not declared by this stack; left alone", "quota-not-declared",
                                address=self.address(name))
                 for name, q in sorted(self.live(live).items()) if name not in changes and q.values]
@@ -198,40 +144,11 @@ class QuotaKind(Kind[QuotaSpec, LiveQuota, QuotaStatus]):
                 "values": {k: current.values[k] for k in sorted(current.values)}}
 
     def status(self, spec: QuotaSpec, current: LiveQuota | None, change: ResourceChange | None,
-               scrub: Scrub) -> QuotaStatus:
+               scrub: Scrub) -> KeyStatus:
+        return self.status_of(spec, current.values if current is not None else None, spec.values, change)
 
-        if current is None:
-            return QuotaStatus(QUOTA, spec.name, Status.MISSING, False, origin=spec.origin,
-                                  declared_quotas=_shown(spec.values))
-        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return QuotaStatus(QUOTA, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
-                              owned=owned(change), differences=diffs, quotas=_shown(current.values),
-                              declared_quotas=_shown(spec.values))
-
-    def status_undeclared(self, current: LiveQuota, change: ResourceChange, scrub: Scrub) -> QuotaStatus:
-
-        return QuotaStatus(QUOTA, current.name, Status.NOT_DECLARED, True, quotas=_shown(current.values),
-                              differences=tuple(_difference(a) for a in change.attributes))
-
-    def status_detail(self, r: QuotaStatus) -> str:
-        if not r.exists:
-            return f"declared {_values_text(dict(r.declared_quotas or ()))}"
-        return _values_text(dict(r.quotas or ()))
-
-    def difference_text(self, r: QuotaStatus, d: "Difference") -> str:
-        return key_difference_text(d, present="on the cluster", absent="not on the cluster", goes="removes")
-
-    def status_fields(self, r: QuotaStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        return key_status_fields("quotas", r.quotas, r.declared_quotas, r.differences)
-
-
-def _shown(values: Mapping[str, float]) -> tuple[tuple[str, int | str], ...]:
-    return tuple((k, shown_value(v)) for k, v in sorted(values.items()))
-
-
-def _values_text(values: Mapping[str, float | int | str]) -> str:
-    """`producer_byte_rate 1048576, request_percentage 50`."""
-    return ", ".join(f"{k} {shown_value(float(v))}" for k, v in sorted(values.items())) or plural(0, "quota")
+    def shown(self, value: float) -> int | str:
+        return shown_value(value)
 
 
 KIND = QuotaKind()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Mapping
 
+from kplan.kinds.owned_keys import values_by_entity
 from kplan.kinds.planned import planned_of
 from kplan.kinds.quota.kind import QuotaPlanned
 from kplan.kinds.quota.model import QuotaEntity
@@ -45,9 +46,7 @@ class QuotaChange:
 def by_entity(changes: Iterable[QuotaChange], *, undo: bool = False
               ) -> list[tuple[QuotaEntity, dict[str, float | None]]]:
     """The writer's form: per entity, key -> value to set (None: remove); `undo` gives the before-values."""
-    out: dict[QuotaEntity, dict[str, float | None]] = {}
-    for c in changes:
-        out.setdefault(c.entity, {})[c.key] = c.before if undo else c.after
+    out = values_by_entity(((c.entity, c.key, c.before, c.after) for c in changes), undo=undo)
     return sorted(out.items(), key=lambda kv: kv[0].name)
 
 
