@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import ClusterSpec
+    from kplan.model.desired import ClusterSpec, Stack
 
 PREFIXED, IDENTITY = "prefixed", "identity"
 POLICY_CLASSES = {PREFIXED: "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
                   IDENTITY: "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"}
 SEPARATOR = "."  # replication.policy.separator's default
+SUBJECT_SUFFIXES = ("-key", "-value")  # TopicNameStrategy's subjects of a topic
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class MirrorSpec:
     # How kplan reads the source (its topics, at plan; kplan.cluster.mirror_read): the cluster of `clusters:` it
     # names, or the inline bootstrap servers. None: not read.
     source: "ClusterSpec | None" = field(default=None, compare=False, repr=False)
+    # `schemas: true`: the replicated topics' subjects (TopicNameStrategy) are registered on the target's schema
+    # registry under the replicas' names, with the source's schema and level (the subject kind's `mirrored` module)
+    schemas: bool = False
 
     def factors(self) -> tuple[int, int]:
         """(the replicas' replication factor, that of MirrorMaker's own topics on the target)."""
@@ -90,6 +94,23 @@ class MirrorSpec:
         """Its replica's name on the target: `<source alias>.<topic>` (prefixed) or the same name (identity)."""
         return source_topic if self.policy == IDENTITY else f"{self.source_alias}{SEPARATOR}{source_topic}"
 
+    def subject_names(self, source_topics: Sequence[str]) -> dict[str, str]:
+        """Source subject -> its name on the target, for the topics the mirror replicates (TopicNameStrategy:
+        `<topic>-key` and `<topic>-value` become `<replica>-key` and `<replica>-value`)."""
+        return {f"{t}{suffix}": f"{self.target_name(t)}{suffix}" for t in sorted(source_topics) if self.replicates(t)
+                for suffix in SUBJECT_SUFFIXES}
+
+    def may_own_subject(self, target_subject: str) -> bool:
+        """A target subject this mirror gives or gave (its naming: a replica's `-key` / `-value`), even for a topic
+        its patterns no longer match under the prefixed policy (the replica stays, so does its schema)."""
+        for suffix in SUBJECT_SUFFIXES:
+            if target_subject.endswith(suffix):
+                replica = target_subject[:-len(suffix)]
+                if self.policy == PREFIXED:
+                    return replica.startswith(f"{self.source_alias}{SEPARATOR}")
+                return self.replicates(replica)
+        return False
+
     def internal_topics(self) -> tuple[str, ...]:
         """The topics MirrorMaker keeps on the target for this mirror (heartbeats, checkpoints)."""
         return ("heartbeats", f"{self.source_alias}.checkpoints.internal", f"{self.source_alias}.heartbeats")
@@ -111,8 +132,10 @@ class MirrorSpec:
                   f"every {self.checkpoint_interval_s} s" if self.groups and self.sync_group_offsets else
                   f"; checkpoints of consumer groups {', '.join(self.groups)} every {self.checkpoint_interval_s} s"
                   if self.groups else "")
+        schemas = (f"; their subjects (<topic>-key, <topic>-value) are registered on {self.target_alias}'s schema "
+                   "registry under the replicas' names" if self.schemas else "")
         return (f"mirror {self.name!r} replicates the topics of {self.source_alias} matching {what} to "
-                f"{self.target_alias} {names}{groups}")
+                f"{self.target_alias} {names}{groups}{schemas}")
 
 
 TP = tuple[str, int]  # (topic, partition)
@@ -151,6 +174,9 @@ class MirrorRead:
     missing: tuple[Need, ...] = ()  # the rights MirrorMaker needs that its principals lack (asked as them)
     principals: Mapping[str, str] = field(default_factory=dict)  # side -> the principal asked as (User:...)
     rights_problem: str | None = None  # the rights could not be asked
+    # `schemas: true`: the subjects the mirror gives the target's registry, worked out by the subject kind's
+    # follow-up read of the source's registry (the subject kind's MirroredSchemas; None: not asked)
+    schemas: Any = None
 
     @property
     def topics(self) -> dict[str, int]:
@@ -302,6 +328,18 @@ def needs(mirror: MirrorSpec, source_topics: Sequence[str], target_topics: Seque
         out += [Need("target", "group", g, "READ", "translated offsets are not committed on the target")
                 for g in sorted(groups)]
     return tuple(n for n in out if n.side not in mirror.own_logins)
+
+
+def declared_mirrors(stack: "Stack") -> list[tuple[MirrorSpec, Any]]:
+    """Each mirror the stack declares, once, with the first of the resources that carry it (its connectors, by
+    name: where its lines point), whichever section they are in."""
+    out: dict[str, tuple[MirrorSpec, Any]] = {}
+    for specs in stack.kinds.values():
+        for spec in sorted(specs, key=lambda s: str(getattr(s, "name", ""))):
+            mirror = getattr(spec, "mirror", None)
+            if isinstance(mirror, MirrorSpec):
+                out.setdefault(mirror.name, (mirror, spec))
+    return [out[n] for n in sorted(out)]
 
 
 def drill(mirror: MirrorSpec, read: MirrorRead, group: str) -> FailoverDrill:

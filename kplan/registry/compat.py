@@ -44,14 +44,27 @@ def registrations(stack: Stack, plan: Plan) -> list[tuple[SubjectSpec, str | Non
     declared = {s.name: s for s in stack.of("subjects")}
     out = []
     for c in plan.changes:
-        if c.type != ResourceType.SUBJECT or c.action != Action.UPDATE or c.name not in declared or not c.before:
+        if c.type != ResourceType.SUBJECT or c.action != Action.UPDATE or not c.before:
             continue
         changed = {a.path[0] for a in c.attributes if a.changed and a.path}
-        if changed & SCHEMA_PATHS:
-            spec = declared[c.name]
+        spec = declared.get(c.name) or _from_planned(c)
+        if changed & SCHEMA_PATHS and spec is not None:
             out.append((spec, (spec.compatibility or "") if "compatibility" in changed else None,
                         int(c.before["version"]), str(c.before.get("effective_compatibility") or "NONE")))
     return out
+
+
+def _from_planned(change: Any) -> SubjectSpec | None:
+    """The subject a change registers, from what the plan says apply does: a subject the stack does not declare in
+    `subjects:` (one a mirror gives, kplan.kinds.subject.mirrored)."""
+    from kplan.kinds.planned import planned_of
+    from kplan.kinds.subject.kind import SubjectPlanned
+
+    p = planned_of(change, SubjectPlanned)
+    if p.schema is None:
+        return None
+    return SubjectSpec(change.name, p.schema, p.schema_type, p.references, p.compatibility if p.set_level else None,
+                       origin=change.origin)
 
 
 def consequence(level: str, version: int) -> str:

@@ -44,6 +44,19 @@ class RegistryReads:
         """subject -> the earlier version holding the declared schema (kplan.registry.read.declared_versions)."""
         return declared_versions(self.registry, specs, live)
 
+    def read_source_subjects(self, cluster: ClusterSpec, names: Iterable[str]
+                             ) -> tuple[dict[str, LiveSubject], str | None, str | None]:
+        """The named subjects of another cluster's registry (a mirror's source, `schemas: true`), as
+        `read_subjects` reads the stack's own: over a session of its own, with that cluster's registry settings
+        and the run's secrets, closed after."""
+        http = registry_client(cluster, getattr(self, "secrets", None))
+        if http is None:
+            return {}, None, "the source cluster names no schema_registry"
+        try:
+            return read_subjects(http, names)
+        finally:
+            http.close()
+
     def close_registry(self) -> None:
         if self.registry is not None:
             self.registry.close()

@@ -126,6 +126,24 @@ def source_of(entry: dict, clusters: Mapping[str, ClusterSpec], smap: SourceMap,
     return None  # the schema reported it
 
 
+def _schemas(entry: dict, source_alias: str, source: ClusterSpec, target_alias: str, target: ClusterSpec,
+             smap: SourceMap, diags: Diagnostics, loc: Loc) -> bool:
+    """`schemas: true`: the replicated topics' subjects go to the target's registry, read from the source's. Both
+    clusters must name a schema registry (`schema_registry` in their settings): an error at the key otherwise."""
+    if entry.get("schemas") is not True:
+        return False
+    lacking = [f"{side} {alias}" for side, alias, c in (("source", source_alias, source), ("target", target_alias,
+                                                                                         target))
+               if not c.schema_registry_url]
+    if lacking:
+        diags.error(smap.value_loc(entry, "schemas") or loc,
+                    f'mirror "{entry.get("name")}": schemas: true copies the replicated topics\' subjects from the '
+                    f"source's schema registry to the target's, but the {' and the '.join(lacking)} names no "
+                    "schema_registry (a source given inline has none: name a cluster of `clusters:`)")
+        return False
+    return True
+
+
 def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | None,
                   clusters: Mapping[str, ClusterSpec], smap: SourceMap, diags: Diagnostics, loc: Loc
                   ) -> tuple[MirrorSpec, dict[str, dict[str, Any]]] | None:
@@ -161,7 +179,8 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
                         groups, policy, checkpoint_s, sync_offsets, rf, entry.get("sync_topic_configs") is not False,
                         entry.get("sync_topic_acls") is True, entry.get("heartbeats") is not False,
                         frozenset(side for side in ("source", "target") if any(_login_key(k, side) for k in own)),
-                        source_cluster)
+                        source_cluster, _schemas(entry, source_alias, source_cluster, target_alias, target, smap, diags,
+                                                 loc))
     factors = {key: str(rf) for key in FACTOR_KEYS} if rf is not None else {}
     security = ({**java_client("source", source_cluster, smap, diags, loc),
                  **java_client("target", target, smap, diags, loc)})

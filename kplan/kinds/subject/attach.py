@@ -8,20 +8,23 @@ what it says."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Protocol, runtime_checkable
 
 from kplan.kinds.subject.kind import SUBJECT
-from kplan.kinds.subject.live import SubjectReads, SubjectsRead
-from kplan.model.desired import Stack, freeze
+from kplan.kinds.subject.live import LiveSubject, SubjectReads, SubjectsRead
+from kplan.kinds.subject.mirrored import derive, given, schema_mirrors, source_names, with_schemas
+from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.model.live import LiveState, Problem
 from kplan.model.orphans import claim_for
 
 
-def wanted(stack: Stack, live: LiveState, claimed: Iterable[str] = ()) -> list[str]:
+def wanted(stack: Stack, live: LiveState, claimed: Iterable[str] = (), mirrored: Iterable[str] = ()) -> list[str]:
     """The subjects the plan reads: the ones the stack declares, the ones its ownership record owns, those it
-    references (`references:`) and those the registry lists under the stack's claims (`claimed`, docs/orphans.md)."""
+    references (`references:`), those the registry lists under the stack's claims (`claimed`, docs/orphans.md) and
+    those its mirrors give the registry (`mirrored`, kplan.kinds.subject.mirrored)."""
     referenced = {r.name for r in stack.references if r.type_word == SUBJECT.value}
-    return sorted({s.name for s in stack.of("subjects")} | set(live.of(SUBJECT).owned) | referenced | set(claimed))
+    return sorted({s.name for s in stack.of("subjects")} | set(live.of(SUBJECT).owned) | referenced | set(claimed)
+                  | set(mirrored))
 
 
 def claimed_names(stack: Stack, live: LiveState, listed: Iterable[str]) -> list[str]:
@@ -31,10 +34,11 @@ def claimed_names(stack: Stack, live: LiveState, listed: Iterable[str]) -> list[
                   and f"{SUBJECT.value}.{n}" not in live.foreign_owners)
 
 
-def attach(stack: Stack, live: LiveState, read: SubjectsRead | None, claimed: Iterable[str] = ()) -> LiveState:
+def attach(stack: Stack, live: LiveState, read: SubjectsRead | None, claimed: Iterable[str] = (),
+           mirrored: Iterable[str] = ()) -> LiveState:
     """`live` with the subjects `read` found (only the wanted ones), the registry's global level and why the
     registry could not be read; `read` None: nothing was read (a live-state file), `live` stays as it is."""
-    names = wanted(stack, live, claimed)
+    names = wanted(stack, live, claimed, mirrored)
     if not names:
         return live
     if not stack.cluster.schema_registry_url:
@@ -79,12 +83,58 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
     claimed, problem = _claimed(stack, live, reader)
     if problem is not None:
         return live.with_kind(SUBJECT, problem=Problem.UNREACHABLE, problem_detail=problem)
-    names = wanted(stack, live, claimed)
+    sources = {} if destroy else _source_subjects(stack, live, reader)
+    mirrored = {t for _, (names, _, _) in sources.items() for t in names.values()}
+    names = wanted(stack, live, claimed, mirrored)
     asks = isinstance(reader, SubjectReads) and stack.cluster.schema_registry_url and names
     read = reader.read_subjects(names) if asks else None
-    live = attach(stack, live, read, claimed)
+    live = attach(stack, live, read, claimed, mirrored)
+    live = _with_mirrored(stack, live, sources)
     if read is None:
         return live
     subjects = live.of(SUBJECT)
-    return with_declared_versions(live, reader.declared_versions(stack.of("subjects"), subjects.resources)
+    specs = [*stack.of("subjects"), *(s for m in given(live) for s in m.specs.values()
+                                       if s.mirrored_from is not None and not s.mirrored_from.kept)]
+    return with_declared_versions(live, reader.declared_versions(specs, subjects.resources)
                                   if subjects.problem is None else {})
+
+
+@runtime_checkable
+class SourceSubjectReads(Protocol):
+    """The read of a mirror's source registry (kplan.registry.reads.RegistryReads; a live-state file has none)."""
+
+    def read_source_subjects(self, cluster: ClusterSpec, names: Iterable[str]) -> SubjectsRead:
+        ...
+
+
+Source = tuple[Mapping[str, str], "Mapping[str, LiveSubject] | None", "str | None"]
+Sources = Mapping[str, Source]
+
+
+def _source_subjects(stack: Stack, live: LiveState, reader: object) -> Sources:
+    """Mirror -> (source subject -> target subject, what the source's registry has of them or None, why it could not
+    be read), for the stack's mirrors with `schemas: true` (kplan.kinds.subject.mirrored); only the subjects of the
+    topics the mirror replicates are asked."""
+    out: dict[str, Source] = {}
+    for mirror, _ in schema_mirrors(stack):
+        names = source_names(mirror, live)
+        read = live.mirror_sources.get(mirror.name)
+        if read is None or read.problem is not None or mirror.source is None:
+            why = read.problem if read is not None and read.problem else "the source cluster was not read"
+            out[mirror.name] = ({}, None, why)
+        elif not isinstance(reader, SourceSubjectReads):
+            out[mirror.name] = (names, None, "a live-state file has no source registry")
+        elif not names:
+            out[mirror.name] = (names, {}, None)
+        else:
+            found, _, problem = reader.read_source_subjects(mirror.source, names)
+            out[mirror.name] = (names, None if problem else found, problem)
+    return out
+
+
+def _with_mirrored(stack: Stack, live: LiveState, sources: Sources) -> LiveState:
+    """`live` with what each mirror gives the target's registry, once the target's subjects are read."""
+    if not sources:
+        return live
+    return with_schemas(live, [derive(m, c, *sources[m.name], live, stack.cluster.schema_registry_url)
+                               for m, c in schema_mirrors(stack) if m.name in sources])

@@ -260,6 +260,16 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
     def protects(self, spec: SubjectSpec) -> bool:
         return spec.protect
 
+    def readable(self, declared: Mapping[str, SubjectSpec], live: "LiveState", allowed: frozenset[str] = frozenset()
+                 ) -> tuple[dict[str, SubjectSpec], list[PlanDiagnostic]]:
+        """The declared subjects and those the stack's mirrors give this registry (`schemas: true`: declared by the
+        mirror from the source's registry, as a CDC source declares its topics; kplan.kinds.subject.mirrored)."""
+        from kplan.kinds.subject.mirrored import mirrored
+
+        ok, diags = super().readable(declared, live, allowed)
+        given, more = mirrored(ok, live)
+        return {**ok, **given}, diags + more
+
     def plan(self, spec: SubjectSpec, current: LiveSubject | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_subject(spec, current, ctx.owned), []
@@ -290,9 +300,14 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 
     def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
-        """Versions registered by hand under subjects this stack owns."""
+        """Versions registered by hand under subjects this stack owns; what the mirrors register here, and from
+        where (kplan.kinds.subject.mirrored)."""
+        from kplan.kinds.subject.mirrored import mirrored, registration_notes
+
         declared = {s.name: s for s in stack.of("subjects")}
-        out = []
+        given = mirrored(declared, live)[0]
+        declared.update(given)
+        out = registration_notes(changes, given, live, stack.cluster.schema_registry_url)
         for name, recorded in sorted(live.of(SUBJECT).records.items()):
             current = live.of(SUBJECT).resources.get(name)
             if current is not None and name in live.of(SUBJECT).owned:
@@ -386,9 +401,15 @@ def _difference(a: AttributeChange) -> "Difference":
     return Difference(a.path, a.kind, a.before, a.after, False, a.note.value if a.note else "")
 
 
-def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange]) -> dict[str, str]:
-    """subject -> the digest of its declared schema, for the subjects a plan registers or adopts."""
+def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange],
+                     live: "LiveState | None" = None) -> dict[str, str]:
+    """subject -> the digest of its declared schema, for the subjects a plan registers or adopts (those the
+    mirrors give, with `live`, too: kplan.kinds.subject.mirrored)."""
+    from kplan.kinds.subject.mirrored import mirrored
+
     declared = {s.name: s for s in stack.of("subjects")}
+    if live is not None:
+        declared.update(mirrored(declared, live)[0])
     return {n: schema_digest(declared[n].schema_type, declared[n].schema, declared[n].references)
             for n, c in plan_changes.items() if n in declared and c.action != Action.DELETE}
 

@@ -23,6 +23,27 @@ class SchemaReference:
 
 
 @dataclass(frozen=True)
+class MirroredFrom:
+    """Where a subject a mirror gives its target comes from (`mirrors:` with `schemas: true`): the mirror, the source
+    cluster's alias, the subject there and its latest version and id as read (kplan.kinds.subject.mirrored).
+    `kept`: not read this time (the source registry could not be read, or the topic is no longer replicated): the
+    target's subject is declared as it is, never deleted for that."""
+
+    mirror: str
+    source_alias: str
+    subject: str
+    version: int | None = None
+    schema_id: int | None = None
+    kept: bool = False
+
+    def said(self) -> str:
+        """Where it comes from, in words: `main's orders-value version 2 (id 5)`."""
+        at = f" version {self.version}" if self.version is not None else ""
+        ident = f" (id {self.schema_id})" if self.schema_id is not None else ""
+        return f"{self.source_alias}'s {self.subject}{at}{ident}"
+
+
+@dataclass(frozen=True)
 class SubjectSpec:
     """A schema registry subject the stack declares (`subjects:`), or generated for a topic's `key_schema` /
     `value_schema` (TopicNameStrategy: `<topic>-key`, `<topic>-value`, unless another naming is chosen).
@@ -39,3 +60,4 @@ class SubjectSpec:
     schema_origin: Origin | None = None  # the line of `schema` / `schema_file`, where compatibility errors point
     schema_file: str | None = None  # the file the schema came from (as written in the stack), for messages
     topic: str | None = None  # the topic whose key/value schema this is, when generated from a topic
+    mirrored_from: MirroredFrom | None = None  # given by a mirror (`schemas: true`), not declared in `subjects:`

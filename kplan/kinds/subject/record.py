@@ -24,7 +24,7 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     owned = {n: d for n, d in subjects.records.items() if n in subjects.resources and n in subjects.owned}
     changes = {c.name: c for c in plan.changes if c.type == ResourceType.SUBJECT}
     if not destroy:
-        owned.update(recorded_digests(stack, changes))
+        owned.update(recorded_digests(stack, changes, live))
     for name, change in changes.items():
         if change.action == Action.DELETE:
             owned.pop(name, None)
