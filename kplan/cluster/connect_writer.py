@@ -212,6 +212,35 @@ class ConnectWriter:
         raise WriteError(f"connector {name} did not reach {want} within "
                          f"{timeout_s or self.connector_timeout_s:g}s ({last})")
 
+    def wait_plugin_version(self, name: str, pin: str, timeout_s: float | None = None) -> None:
+        """Until the connector and every task report a plugin version that satisfies `pin` (Kafka Connect 4.1+
+        reports the version each instance runs in its status, KIP-891): a changed config restarts the connector,
+        and its old instances may still answer RUNNING at first (the caller then waits for the new ones' state). A
+        connector that reports no version (a plugin that declares none) is not waited for: nothing to compare."""
+        from kplan.rules.plugin_versions import satisfies
+
+        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
+        seen = "no status yet"
+        while True:
+            r = self._call("GET", rest_path("connectors", name, "status"), f"reading connector {name}",
+                           (200,), expected=(404,))
+            if r.status_code == 200:
+                st = r.json()
+                connector = (st.get("connector") or {}).get("version")
+                tasks = [t.get("version") for t in st.get("tasks") or []]
+                if connector is None:
+                    return
+                # a task that reports no version (its class declares none) has nothing to compare
+                if satisfies(pin, connector) is not False and all(
+                        v is None or satisfies(pin, v) is not False for v in tasks):
+                    return
+                seen = f"connector {connector}" + "".join(f", task {t.get('id')} {t.get('version')}"
+                                                          for t in st.get("tasks") or [])
+            if time.monotonic() > deadline:
+                raise WriteError(f"connector {name} does not run the pinned plugin version {pin} within "
+                                 f"{timeout_s or self.connector_timeout_s:g}s (it reports {seen})")
+            time.sleep(0.5)
+
     def close(self) -> None:
         if self.connect is not None:
             self.connect.close()

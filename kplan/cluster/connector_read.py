@@ -1,7 +1,8 @@
 """The batched read's connector part (a primary read, registered in `kplan.cluster.kind_io`): every Connect cluster's
 connectors, read with the reader's Connect clients (`kplan.cluster.connects`) beside the cluster's own requests; the
-same requests give the live state the plugins, the Connect clusters that could not be read and each worker's
-version (`GET /`: what the plan's version checks read, kplan.plan.connect_version)."""
+same requests give the live state the plugins (with each one's installed versions: the plan's pin checks), the
+Connect clusters that could not be read and each worker's version (`GET /`: what the plan's version checks read,
+kplan.plan.connect_version). A connector's status carries the version of its plugin it runs (Connect 4.1+)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
             tasks=tasks,
             type=info.get("type") or status.get("type"),
             trace=str(conn_status.get("trace", "")),
+            version=conn_status.get("version") if isinstance(conn_status.get("version"), str) else None,
         )
     return out
 
@@ -51,9 +53,10 @@ class ConnectorRead:
         return metadata  # every connector is read
 
     def result(self) -> tuple[dict[str, LiveConnector], Problem | None]:
-        connectors, plugins, problems, versions = self.future.result()
+        connectors, plugins, problems, versions, installed = self.future.result()
         self.fields = {"connector_plugins": plugins, "connect_problems": freeze(problems),
-                       "connect_versions": freeze(versions)}
+                       "connect_versions": freeze(versions),
+                       "plugin_versions": freeze({c: freeze(v) for c, v in installed.items()})}
         return connectors, None
 
     def live_fields(self) -> Mapping[str, Any]:

@@ -40,31 +40,35 @@ class ConnectClients:
     def client_of(self, connect: str) -> RestClient | None:
         return self.clients.get(connect)
 
-    def read(self, parse) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str], dict[str, str]]:
-        """(connectors by key, the plugins of every Connect cluster read, the Connect clusters that could not be
-        read -> why, each read one's worker version from `GET /`). With one Connect cluster a failed read is the
-        run's error, as it always was."""
+    def read(self, parse) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str], dict[str, str],
+                                   dict[str, dict[str, tuple[str, ...]]]]:
+        """(connectors by key, the connector plugins of every Connect cluster read, the Connect clusters that could
+        not be read -> why, each read one's worker version from `GET /`, each read one's installed plugins -> their
+        versions). With one Connect cluster a failed read is the run's error, as it always was."""
         if not self.clients:
-            return {}, None, {}, {}
+            return {}, None, {}, {}, {}
 
         def one(item):
             name, client = item
             try:
                 body = complete_listing(client, client.get_json(rest_path("connectors") + "?expand=info&expand=status"))
-                plugins = client.get_json(rest_path("connector-plugins", query={"connectorsOnly": "true"}))
+                # every plugin type (KIP-769, Connect 3.2+; older workers list their connectors alone): converters,
+                # transforms and predicates may be pinned too
+                plugins = client.get_json(rest_path("connector-plugins", query={"connectorsOnly": "false"}))
                 root = client.get_json("/")
             except KplanError as e:
                 if len(self.clients) == 1:
                     raise
                 return name, None, None, str(e), None
             version = root.get("version") if isinstance(root, dict) else None
-            return (name, parse(body), frozenset(p["class"] for p in plugins if "class" in p), None,
+            return (name, parse(body), plugins if isinstance(plugins, list) else [], None,
                     version if isinstance(version, str) else None)
 
         connectors: dict[str, LiveConnector] = {}
         plugins: set[str] = set()
         problems: dict[str, str] = {}
         versions: dict[str, str] = {}
+        installed_versions: dict[str, dict[str, tuple[str, ...]]] = {}
         with ThreadPoolExecutor(max_workers=len(self.clients)) as pool:
             for name, found, installed, problem, version in pool.map(one, sorted(self.clients.items())):
                 if problem is not None:
@@ -72,11 +76,12 @@ class ConnectClients:
                     continue
                 if version is not None:
                     versions[name] = version
-                plugins |= installed
+                plugins |= connector_classes(installed)
+                installed_versions[name] = plugin_versions(installed)
                 for conn in found.values():
                     key = connector_key(name, conn.name)
                     connectors[key] = replace(conn, name=key, connect=name)
-        return connectors, frozenset(plugins), problems, versions
+        return connectors, frozenset(plugins), problems, versions, installed_versions
 
     def offsets(self, keys: Iterable[str]) -> dict[str, list[dict]]:
         """The offsets of the connectors `keys` names, each from its own Connect cluster."""
@@ -96,6 +101,29 @@ class ConnectClients:
         for client in self.clients.values():
             if client is not self._default:
                 client.close()
+
+
+def connector_classes(listed: list) -> set[str]:
+    """The connector classes of a `GET /connector-plugins` answer (a plugin of no type: a connector, as every entry
+    of an answer to `connectorsOnly=true` is)."""
+    return {p["class"] for p in listed if isinstance(p, dict) and isinstance(p.get("class"), str)
+            and p.get("type") in (None, "source", "sink")}
+
+
+def plugin_versions(listed: list) -> dict[str, tuple[str, ...]]:
+    """Each listed plugin class -> its installed versions, oldest first. Kafka Connect 4.1+ (KIP-891) lists each
+    installed version of a plugin as an entry of its own (the same class and type, another `version`); an entry
+    without a version (a plugin that reports none: Connect leaves out "undefined") adds the class alone."""
+    from kplan.rules.plugin_versions import sorted_versions
+
+    found: dict[str, set[str]] = {}
+    for p in listed:
+        if not isinstance(p, dict) or not isinstance(p.get("class"), str):
+            continue
+        versions = found.setdefault(p["class"], set())
+        if isinstance(p.get("version"), str) and p["version"] and p["version"] != "undefined":
+            versions.add(p["version"])
+    return {cls: tuple(sorted_versions(v)) for cls, v in sorted(found.items())}
 
 
 def complete_listing(client: RestClient, body) -> dict:

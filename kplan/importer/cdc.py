@@ -32,7 +32,7 @@ ENGINES = {
 }
 # connector config key -> where the candidate source carries it (so it is not repeated in `connector.config`)
 _CARRIED = ("connector.class", "name", "tasks.max", "database.hostname", "database.port", "database.user",
-            "database.password", "topic.prefix", "table.include.list", "snapshot.mode")
+            "database.password", "topic.prefix", "table.include.list", "snapshot.mode", "connector.plugin.version")
 _PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
 
 
@@ -76,7 +76,9 @@ def cdc_candidate(connector: LiveConnector, topics: Mapping[str, LiveTopic], var
         names.append(topic)
     entry: dict = {"name": connector.connect_name, **meta.to_json(),
                    **({} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect}),
-                   "engine": engine, "connection": connection, "topic_prefix": prefix}
+                   "engine": engine, **({"plugin_version": config["connector.plugin.version"]}
+                                        if config.get("connector.plugin.version") else {}),
+                   "connection": connection, "topic_prefix": prefix}
     if config.get("snapshot.mode"):
         entry["snapshot_mode"] = config["snapshot.mode"]
     shared = [t["topic"] for t in tables]

@@ -191,6 +191,11 @@ class ConnectWrites(Protocol):
         """Until the connector and every task reach `state`; a FAILED one fails at once."""
         ...
 
+    def wait_plugin_version(self, name: str, pin: str, timeout_s: float | None = None) -> None:
+        """Until the running connector and every task report a plugin version that satisfies `pin` (its
+        connector.plugin.version, KIP-891); at once when the connector reports no version."""
+        ...
+
     def connector_offsets(self, name: str) -> list[dict[str, Any]]:
         """The connector's offsets (Connect's offsets API): [{"partition": {...}, "offset": {...}}, ...]."""
         ...

@@ -73,6 +73,8 @@ class LiveConnector:
     sensitive_keys: frozenset[str] = frozenset()
     # The Connect cluster it was read from; `name` is its key (kplan.model.desired.connector_key)
     connect: str = DEFAULT_CONNECT
+    # The version of its plugin it runs, as its status reports it (Kafka Connect 4.1+, KIP-891); None when unreported.
+    version: str | None = None
 
     @property
     def connect_name(self) -> str:
@@ -142,6 +144,10 @@ class LiveState:
     # Each Connect cluster's worker version (GET / : "3.9.2"), by Connect cluster name, for the plan's version
     # checks (kplan.plan.connect_version); empty when not read.
     connect_versions: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # The versions of each plugin installed on each Connect cluster (GET /connector-plugins?connectorsOnly=false):
+    # Connect cluster -> plugin class -> its versions, oldest first (several with KIP-891, Kafka Connect 4.1+), for
+    # the plan's pin checks (kplan.kinds.connector.plugin_versions); empty when not read.
+    plugin_versions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: freeze({}))
     # What plan read of each declared mirror's source cluster, by mirror name (kplan.model.mirror.MirrorRead, the
     # connector kind's follow-up read); empty when not read.
     mirror_sources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))

@@ -106,6 +106,7 @@ class ResourceStatus:
     in_declared_state: bool = True
     trace: Trace = Trace()
     tasks: tuple[TaskStatus, ...] = ()
+    plugin_version: str | None = None  # the plugin version it runs, as Connect 4.1+ reports it (KIP-891)
     # CDC sources: the slot's or binlog's health at the database (read by status only; kplan.model.cdc_health)
     cdc_health: CdcHealth | None = None
     # its owner, description and labels (as declared, else as kplan's record keeps them; kplan.model.metadata)

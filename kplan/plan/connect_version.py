@@ -9,7 +9,10 @@ version found and what to do. The features and the versions that brought them (d
   every create (a connector declared stopped, or created at declared offsets, must never run first);
 - the offsets API (GET/PATCH/DELETE /connectors/<name>/offsets, KIP-875): 3.6; an offsets request, and a connector's
   deletion (its offsets are reset first, so a later connector of that name starts from scratch);
-- the STOPPED state (PUT /connectors/<name>/stop, KIP-875): 3.5; a connector changed to `state: stopped`.
+- the STOPPED state (PUT /connectors/<name>/stop, KIP-875): 3.5; a connector changed to `state: stopped`;
+- plugin version pins (`connector.plugin.version` and the other `*.plugin.version` keys, KIP-891): 4.1; refused by
+  the connector kind itself, at the pin's line (kplan.kinds.connector.plugin_versions): an older worker stores the
+  key and ignores it.
 
 The Kafka side needs no such check: every Kafka API kplan calls is older than Kafka 3.0, and the compatibility tests
 pass on 3.9.2, 4.3.1 and 4.4.0 (README, "Supported versions"). An unreadable version (None, or not x.y[.z]) is not
@@ -18,11 +21,11 @@ checked: the apply's own error then speaks.
 
 from __future__ import annotations
 
-import re
 from typing import Mapping
 
 from kplan.model.desired import DEFAULT_CONNECT
 from kplan.model.plan import Action, PlanDiagnostic, ResourceChange, ResourceType, error
+from kplan.rules.connect_versions import parse_version
 
 # (the version that brought it, the feature, what else the user may do besides upgrading the worker)
 Feature = tuple[tuple[int, int], str, str]
@@ -31,18 +34,6 @@ OFFSETS_API: Feature = ((3, 6), "the connector offsets API (KIP-875)", ", or rem
 DELETE: Feature = ((3, 6), "deleting a connector (kplan resets its offsets first, with the offsets API, KIP-875)",
                    ", or delete the connector by hand and remove it from the stack")
 STOP: Feature = ((3, 5), "the STOPPED connector state (KIP-875)", ", or declare state: paused")
-
-
-def parse_version(text: str | None) -> tuple[int, int] | None:
-    """(major, minor) of "3.9.2", "3.6.0-ccs" or "7.6.1-ce"; None when unreadable. Confluent Platform's own
-    numbering (7.x, 8.x) is not Apache Kafka's: CP 7.6 ships Kafka 3.6, so a major of 5 or more reads as CP."""
-    m = re.match(r"(\d+)\.(\d+)", text or "")
-    if m is None:
-        return None
-    major, minor = int(m.group(1)), int(m.group(2))
-    if major >= 5:  # Confluent Platform x.y carries Apache Kafka (x-4).y (7.6 -> 3.6, 8.0 -> 4.0)
-        return (major - 4, minor)
-    return (major, minor)
 
 
 def needed(change: ResourceChange) -> Feature | None:

@@ -86,8 +86,11 @@ def build_connectors(inp: MemberInput) -> Built:
             declared = deep_merge(declared, over, ctx.smap, loc)
         settings = deep_merge(ctx.connector_defaults, declared, ctx.smap, loc)
         layers = [normalize_config(_dict(settings.get("config")), ctx.smap, ctx.diags, loc)]
-        out.append(ConnectorEntry(build_connector(name, settings, layers, ctx.smap, ctx.diags, loc), name, loc,
-                                  meta_of(settings, ctx.meta_default)))
+        pin_from = over if isinstance(over, dict) and "plugin_version" in over else item  # where it is written
+        pinned = ((settings["plugin_version"], ctx.smap.value_loc(pin_from, "plugin_version") or loc)
+                  if "plugin_version" in settings else None)
+        out.append(ConnectorEntry(build_connector(name, settings, layers, ctx.smap, ctx.diags, loc, pinned=pinned),
+                                  name, loc, meta_of(settings, ctx.meta_default)))
     return Built(given={"connectors": tuple(out)})
 
 
@@ -166,6 +169,8 @@ def _cdc_source(inp: MemberInput, name: str, source: dict, loc: Loc, topics: lis
         requires_topics=tuple(t.name for t in generated), snapshot_new_tables=exp.snapshot_new_tables,
         captured_tables=exp.captured_tables, signal=freeze(exp.signal), prune_tables=exp.prune_tables,
         on_destroy=exp.on_destroy, offsets=source.get("offsets"), preflight=_preflight(name, source, exp),
+        pinned=(source["plugin_version"], ctx.smap.value_loc(source, "plugin_version") or loc)
+        if "plugin_version" in source else None,
     )
     if spec is not None and exp.max_retained_wal is not None:  # slot_health (kplan.model.cdc_health)
         spec = replace(spec, max_retained_wal=exp.max_retained_wal)

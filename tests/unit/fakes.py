@@ -298,6 +298,9 @@ class FakeWriter:
     def wait_connector(self, name, state, timeout_s=None):
         pass
 
+    def wait_plugin_version(self, name, pin, timeout_s=None):
+        self.calls.append(f"wait_plugin_version {name} {pin}")
+
     def connector_offsets(self, name):
         return [dict(o) for o in self.offsets.get(name, [])]
 

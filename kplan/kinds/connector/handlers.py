@@ -17,6 +17,7 @@ from kplan.kinds.connector.steps import (
 )
 from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handles
 from kplan.model.desired import ConnectorState
+from kplan.rules.plugin_versions import CONNECTOR_PIN, LATEST
 from kplan.secrets import is_masked
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,6 +105,7 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             if step.restart_failed:
                 w.connect.restart_failed(name)
         w.connect.wait_connector(name, state)
+        _wait_pinned(w, name, step.config, state)
 
     def undo(self, step: PutConnector, ctx: StepContext) -> None:
         w, name = ctx.writer, step.name
@@ -137,6 +139,17 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             w.connect.set_connector_state(name, ConnectorState.restored(state))
         if ConnectorState.steady(step.previous.state):  # a connector that had FAILED may fail again
             w.connect.wait_connector(name, ConnectorState.restored(step.previous.state))
+            if step.config is not None:
+                _wait_pinned(w, name, step.previous.config, ConnectorState.restored(step.previous.state))
+
+
+def _wait_pinned(w: Writers, name: str, config: Mapping[str, str] | None, state: ConnectorState) -> None:
+    """A running connector with a pinned plugin version (connector.plugin.version, KIP-891) is done once it and
+    its tasks run that version (a config write restarts them)."""
+    pin = (config or {}).get(CONNECTOR_PIN)
+    if state == ConnectorState.RUNNING and isinstance(pin, str) and pin.strip() not in ("", LATEST):
+        w.connect.wait_plugin_version(name, pin.strip())
+        w.connect.wait_connector(name, state)  # the instances on that version, running
 
 
 @handles(DeleteConnector)

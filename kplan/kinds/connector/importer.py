@@ -12,6 +12,7 @@ from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.model.desired import DEFAULT_CONNECT
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.plan import ResourceType
+from kplan.rules.plugin_versions import CONNECTOR_PIN
 from kplan.rules.stack_values import connector_config_value
 from kplan.secrets import MIN_SCRUB_LENGTH, imported_value
 
@@ -36,6 +37,8 @@ def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: 
     cls = config.pop("connector.class", None)
     if cls is not None:
         entry["class"] = cls
+    if config.get(CONNECTOR_PIN):  # its plugin's version, pinned (KIP-891)
+        entry["plugin_version"] = config.pop(CONNECTOR_PIN)
     tasks = config.get("tasks.max")
     if tasks is not None and re.fullmatch(r"[1-9]\d{0,9}", tasks) and int(tasks) <= 2**31 - 1:
         entry["tasks_max"] = int(config.pop("tasks.max"))

@@ -17,6 +17,7 @@ from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
 from kplan.kinds.connector.move import move_checks, move_note, moved
 from kplan.kinds.connector.planned import ConnectorPlanned
+from kplan.kinds.connector.plugin_versions import alias_matches, pin_checks, pin_notes
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.kinds.ignoring import ignored_note
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
@@ -222,7 +223,7 @@ def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagno
     cls = spec.connector_class
     if ctx.plugins is None or cls in ctx.plugins:
         return []
-    matches = _alias_matches(cls, ctx.plugins)
+    matches = alias_matches(cls, ctx.plugins)
     if len(matches) == 1:
         return []
     what = f"connector class {cls!r}" if cls else "no connector.class"
@@ -231,23 +232,6 @@ def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagno
     return [error(message, "unknown-connector-class",
                   address=address_of(CONNECTOR, spec.name), path=("config", "connector.class"),
                   origin=spec.config_origins.get("connector.class", spec.origin))]
-
-
-def _alias_matches(alias: str, plugins: Iterable[str]) -> list[str]:
-    """The connector plugins `alias` names, as Connect resolves it (Plugins.newConnector): an alias one plugin
-    alone has (its simple class name, or that name up to its last "Connector"), else the plugins whose simple
-    name is the alias or the alias + "Connector". Resolved when exactly one is returned."""
-    def simple(cls: str) -> str:
-        return cls.replace("$", ".").rsplit(".", 1)[-1]  # Class.getSimpleName(), nested classes too
-
-    def pruned(cls: str) -> str:
-        pos = simple(cls).rfind("Connector")
-        return simple(cls)[:pos] if pos > 0 else simple(cls)
-
-    by_alias = sorted(p for p in plugins if alias in (simple(p), pruned(p)))
-    if len(by_alias) == 1:
-        return by_alias
-    return sorted(p for p in plugins if simple(p) in (alias, alias + "Connector")) or by_alias
 
 
 def _unhealthy(live: LiveConnector) -> str:
@@ -409,8 +393,10 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         declared = {c.name: c for c in self.declared(stack)}
+        pins = pin_checks(declared.values(), live)  # plugin_versions.py
         return (required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
-                + flow_notes(declared.values(), live))
+                + flow_notes(declared.values(), live)
+                + pins + pin_notes(declared, changes, live, frozenset(d.address for d in pins if d.address)))
 
     def covers(self, stack: Stack, live: LiveState) -> frozenset[str]:
         """The replicas and MirrorMaker topics a declared mirror made here (kplan.kinds.connector.mirrors)."""
@@ -460,6 +446,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
             CONNECTOR, name, status, True, origin=origin, owned=owned(change), differences=diffs,
             state=current.state, declared_state=declared, connector_type=current.type, in_declared_state=in_state,
             trace=_trace(current.trace, scrub) if current.state == "FAILED" else Trace(), tasks=tasks,
+            plugin_version=current.version,
         )
 
     def status_undeclared(self, current: LiveConnector, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
@@ -487,6 +474,8 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
             parts += [f"task {t.id} {t.state}" for t in off]
         else:
             parts.append(plural(len(r.tasks), "task"))
+        if r.plugin_version:
+            parts.append(f"plugin {r.plugin_version}")
         return ", ".join(parts)
 
     def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
@@ -501,6 +490,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
                 "tasks": [{"id": t.id, "state": t.state, "worker_id": t.worker_id,
                            "in_declared_state": t.in_declared_state, "trace": trace_dict(t.trace)} for t in r.tasks],
                 "differences": [{"path": list(d.path), "kind": d.kind.value} for d in r.differences],
+                **({"plugin_version": r.plugin_version} if r.plugin_version else {}),
                 # CDC sources, when status read their database (docs/cdc-health.md)
                 **({"cdc_health": health_dict(r.cdc_health)} if r.cdc_health is not None else {})}
 

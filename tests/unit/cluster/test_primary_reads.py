@@ -110,7 +110,8 @@ def test_the_connector_read_goes_out_on_the_pool_when_made_and_gives_the_connect
 
     def read_connect(parse):
         gate.wait(5)
-        return {"c": connector}, frozenset({"FileStreamSink"}), {"analytics": "down"}, {"default": "3.9.2"}
+        return ({"c": connector}, frozenset({"FileStreamSink"}), {"analytics": "down"}, {"default": "3.9.2"},
+                {"default": {"FileStreamSink": ("4.1.0", "4.3.1")}})
 
     reader = SimpleNamespace(connects=SimpleNamespace(read=read_connect))
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -121,7 +122,8 @@ def test_the_connector_read_goes_out_on_the_pool_when_made_and_gives_the_connect
         gate.set()
         assert read.result() == ({"c": connector}, None)
     assert read.live_fields() == {"connector_plugins": frozenset({"FileStreamSink"}),
-                                  "connect_problems": {"analytics": "down"}, "connect_versions": {"default": "3.9.2"}}
+                                  "connect_problems": {"analytics": "down"}, "connect_versions": {"default": "3.9.2"},
+                                  "plugin_versions": {"default": {"FileStreamSink": ("4.1.0", "4.3.1")}}}
 
 
 # -- the reader drives them ------------------------------------------------------------------------------------
