@@ -27,6 +27,7 @@ class Kind(Enum):
 
     PLAN = "kplan-plan"
     DRIFT = "kplan-drift"
+    REPOSITORY = "kplan-repository"  # one summary comment for a repository's plans (kplan.ci.repository)
 
 
 @dataclass(frozen=True)

@@ -81,18 +81,30 @@ class KafkaReader:
         touch — the stack's own and those it owns; None describes every non-internal topic. A kind read with a
         client of its own (`OWN_READS`) is read only when the stack declares its section (`sections`) or the
         stack's record owns some of it."""
+        return self.read_many({stack_name: (topic_names, sections)})[stack_name]
+
+    def read_many(self, requests: Mapping[str, tuple[Iterable[str] | None, frozenset[str]]]) -> dict[str, LiveState]:
+        """Each stack's live state (stack name -> (topic names, sections) as `read` takes them) from ONE batched
+        read of the union of what they need (a repository of stacks on one cluster, kplan.session.many): one
+        metadata request, one config read of every stack's topics, one read of the records; each stack's state is
+        then what a read of its own would have answered (its topics, its record, the others' as foreign owners)."""
+        wanted_names = [None if names is None else list(names) for names, _ in requests.values()]
+        union_names = None if any(n is None for n in wanted_names) else sorted({t for n in wanted_names
+                                                                                 for t in n or ()})
+        union_sections = frozenset().union(*(s for _, s in requests.values()))
         with ThreadPoolExecutor(max_workers=5) as pool:
             # Independent reads overlap: the primary reads' first requests (Connect; the config read of the named
             # topics), the ownership records, and the cluster's own requests. What needs the metadata is asked
             # as soon as it is in; what only the ownership record names (usually nothing) after it.
-            primary = {s: read(PrimaryContext(self, pool, topic_names)) for s, read in PRIMARY_READS.items()}
+            primary = {s: read(PrimaryContext(self, pool, union_names)) for s, read in PRIMARY_READS.items()}
             # with the operations kplan's principal may do on the cluster, which the kinds' reads on the admin
             # client judge their rights by (ADMIN_READS: their first requests go out now, beside it)
             cluster_future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s,
                                                          include_authorized_operations=True)
             shared = AdminContext(self.admin, self.cluster, cluster_future)
             admin_reads = {s: read(shared) for s, read in ADMIN_READS.items()}
-            own = {s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items() if s in sections}
+            own = {s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
+                   if s in union_sections}
             # checks the pin (cluster.id) before anything else is read or used: the answers of the requests
             # already in flight beside it are then never looked at
             metadata = self.last_metadata = self.topic_metadata()
@@ -104,29 +116,39 @@ class KafkaReader:
             for part in primary.values():
                 part.after_pin(metadata)
             records = records_future.result() if records_future is not None else {}
-            ownership = records.get(stack_name)
+            ownerships = {name: records.get(name) for name in requests}
             for s, part in primary.items():
-                metadata = part.owned(ownership.owned(s) if ownership else (), metadata)
+                metadata = part.owned(sorted({n for o in ownerships.values() if o for n in o.owned(s)}), metadata)
             cluster_id, broker_count = self._cluster_result(cluster_future)
             answers = {s: part.result() for s, part in primary.items()}
             fields: dict[str, Any] = {k: v for part in primary.values() for k, v in part.live_fields().items()}
             answers.update({s: admin_read.result() for s, admin_read in admin_reads.items()})
             own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
-                        if s not in own and ownership is not None and ownership.owned(s)})
+                        if s not in own and any(o is not None and o.owned(s) for o in ownerships.values())})
             answers.update({s: f.result() for s, f in own.items()})
-        record = ownership if ownership is not None else Ownership()
-        return LiveState(
-            cluster_id=cluster_id,
-            broker_count=broker_count,
-            all_topic_names=frozenset(metadata),
-            unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
-            locked=self.records is not None and self.records.lock_topic(stack_name) in metadata,
-            foreign_owners=freeze(foreign_owners(records, stack_name)),
-            metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
-            broker_racks=MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())}),
-            kinds=freeze(kind_slices(answers, record)),
-            **fields,
-        )
+        racks = MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())})
+        owners = OwnerIndex(records) if len(requests) > 1 else None
+        out = {}
+        for (name, (_, sections)), names in zip(requests.items(), wanted_names):
+            ownership = ownerships[name]
+            record = ownership if ownership is not None else Ownership()
+            mine = dict(answers) if len(requests) == 1 else own_answers(
+                answers, primary, names, record, metadata, frozenset(s for s in OWN_READS
+                                                                     if s not in sections and not record.owned(s)))
+            out[name] = LiveState(
+                cluster_id=cluster_id,
+                broker_count=broker_count,
+                all_topic_names=frozenset(metadata),
+                unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
+                locked=self.records is not None and self.records.lock_topic(name) in metadata,
+                foreign_owners=(owners.foreign(name) if owners is not None
+                                else freeze(foreign_owners(records, name))),
+                metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
+                broker_racks=racks,
+                kinds=freeze(kind_slices(mine, record)),
+                **fields,
+            )
+        return out
 
     # -- Kafka -------------------------------------------------------------------------------------------
 
@@ -222,6 +244,52 @@ def kind_slices(answers: Mapping[str, tuple], record: Ownership) -> dict[Resourc
             found, problem = answers.get(unit.kind.section, ({}, None))
             out[unit.kind.type] = unit.kind_state(found, record.part(unit.kind.section), problem)
     return out
+
+
+def own_answers(answers: Mapping[str, tuple], primary: Mapping[str, Any], names: list[str] | None,
+                record: Ownership, metadata: Metadata, unread: frozenset[str]) -> dict[str, tuple]:
+    """One stack's answers out of a read made for several (`KafkaReader.read_many`): a primary read that read by
+    name answers for the names this stack asked for and its record owns (`for_stack`); a kind read with a client of
+    its own that this stack neither declares nor owns is left out, as a read of its own would not have read it."""
+    out = {}
+    for s, answer in answers.items():
+        if s in unread:
+            continue
+        part = primary.get(s)
+        for_stack = getattr(part, "for_stack", None)
+        out[s] = for_stack(names, record.owned(s), metadata) if for_stack is not None else answer
+    return out
+
+
+class OwnerIndex:
+    """Every stack's owned addresses, indexed once for a read made for several stacks: `foreign(name)` is
+    `foreign_owners(records, name)` without walking every record again for each stack."""
+
+    def __init__(self, records: Mapping[str, Ownership]):
+        from kplan.cluster.prefetch import kinds_loaded
+
+        kinds_loaded()
+        from kplan.kinds import KINDS
+
+        self.owners: dict[str, list[str]] = {}  # address -> its owners, in stack-name order
+        for stack, record in sorted(records.items()):
+            for kind in KINDS:
+                if kind.owned_on_its_own:
+                    for n in record.owned(kind.section):
+                        self.owners.setdefault(kind.address(n), []).append(stack)
+        self.last = {a: owners[-1] for a, owners in sorted(self.owners.items())}
+
+    def foreign(self, name: str) -> Mapping[str, str]:
+        """address -> its owner among the other stacks (the last in name order, as `foreign_owners`)."""
+        out = {}
+        for address, owner in self.last.items():
+            if owner != name:
+                out[address] = owner
+                continue
+            others = [s for s in self.owners[address] if s != name]
+            if others:
+                out[address] = others[-1]
+        return MappingProxyType(out)
 
 
 def describe_run(run: Mapping) -> str:

@@ -124,6 +124,14 @@ class TopicRead:
     def live_fields(self) -> Mapping[str, Any]:
         return {}
 
+    def for_stack(self, names: Iterable[str] | None, owned: Iterable[str],
+                  metadata: "Metadata") -> tuple[dict[str, LiveTopic], Problem | None]:
+        """One stack's part of a read made for several (kplan.cluster.reader.read_many): the topics it named (all
+        when None) and those its record owns, as a read of its own would have answered."""
+        mine = set(metadata if names is None else names) | set(owned)
+        return {name: live_topic(name, self.metadata[name], self.configs[name]) for name in mine
+                if name in self.wanted and name in self.metadata}, None
+
     def _early_configs(self) -> dict[str, Configs] | None:
         """The early answer for the wanted topics (a topic it missed, created meanwhile, is described now), or
         None."""

@@ -48,18 +48,35 @@ def ci_group():
 @click.option("--report-url", envvar="KPLAN_REPORT_URL", metavar="URL",
               help="Where the job uploaded the plan as one HTML page (`kplan plan --report`); a plan too long for "
                    "a comment is then posted as a summary linking to it. Default: KPLAN_REPORT_URL.")
-def comment_command(plan, platform, api_url, project, token_var, stack, environment, commit, number, report_url):
+@click.option("--summary", "one_summary", is_flag=True,
+              help="A repository's plans (`kplan plan --tree DIR --format markdown`): one comment summing up every "
+                   "stack, each linked to its page under --report-url (`kplan plan --report-dir`), instead of one "
+                   "comment per stack.")
+def comment_command(plan, platform, api_url, project, token_var, stack, environment, commit, number, report_url,
+                    one_summary):
     """Post PLAN.md (a `kplan plan --format markdown` output; `-` or nothing: stdin) as one comment on the pull or
-    merge request, or update the one an earlier run posted for the same stack and environment."""
+    merge request, or update the one an earlier run posted for the same stack and environment. A repository's
+    plans (several stacks): one comment per stack, or with --summary one comment for all."""
     from kplan.ci import comment as c
     from kplan.ci.post import Posted, post_plan
+    from kplan.ci.repository import split
 
     markdown = _read_plan(plan)
-    key = _key(c.Kind.PLAN, markdown, stack, environment)
     report_url = (report_url or "").strip() or None
     if report_url and not report_url.startswith(("https://", "http://")):
         raise KplanError(f"--report-url / KPLAN_REPORT_URL {report_url!r} is not an http(s) URL: give the address "
                          "of the uploaded HTML plan (e.g. the upload-artifact step's artifact-url output)")
+    repository = split(markdown)
+    if repository is None and one_summary:
+        raise click.UsageError("--summary: for a repository's plans (`kplan plan --tree DIR --format markdown`)")
+    if repository is not None:
+        if stack:
+            raise click.UsageError("--stack: a repository's plans name their stacks themselves")
+        ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
+        _comment_repository(_forge(ctx), ctx, *repository, environment=environment, report_url=report_url,
+                            one_summary=one_summary)
+        return
+    key = _key(c.Kind.PLAN, markdown, stack, environment)
     ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
     forge = _forge(ctx)
     out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url),
@@ -70,6 +87,53 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
         click.echo(f"{what} {out.id} on {where} already shows this plan")
     else:
         click.echo(f"{out.action.value} {what} {out.id} on {where}" + (f": {out.url}" if out.url else ""))
+
+
+def _comment_repository(forge, ctx, sections, summary: str, *, environment: str | None, report_url: str | None,
+                        one_summary: bool) -> None:
+    """Each stack's plan as that stack's own comment (created, or updated in place), or one summary comment; one
+    output line per comment."""
+    from kplan.ci import comment as c
+    from kplan.ci.post import Posted, post_plan
+    from kplan.ci.repository import page_name, summary_body
+
+    where = f"{'pull request #' if ctx.platform == 'github' else 'merge request !'}{ctx.number}"
+    what = "comment" if ctx.platform == "github" else "note"
+    footer = c.footer(forge.name, ctx.commit, ctx.run_url)
+    posts: list[tuple[c.Key, str, str | None]]
+    if one_summary:
+        env = environment or _environment_of(sections)
+        posts = [(c.Key(c.Kind.REPOSITORY, "repository", env),
+                  summary_body(sections, summary, report_url=report_url, environment=env), None)]
+    else:
+        posts = []
+        for s in sections:
+            found = c.key_from_plan(c.Kind.PLAN, s.markdown)
+            try:
+                key = c.Key(c.Kind.PLAN, c.check_key_part("stack", found.stack if found else s.label),
+                            found.env if found else environment)
+            except ValueError as e:
+                click.echo(f"{s.path}: not posted: {e}", err=True)
+                continue
+            page = f"{report_url.rstrip('/')}/{page_name(s.label)}" if report_url else None
+            posts.append((key, s.markdown, page))
+    for key, body, page in posts:
+        out = post_plan(forge, key, body, limit=_limit(ctx), footer=footer, report_url=page)
+        who = f"stack {key.stack}" if key.kind is c.Kind.PLAN else "the summary"
+        if out.action is Posted.UNCHANGED:
+            click.echo(f"{what} {out.id} on {where} already shows {who}")
+        else:
+            click.echo(f"{out.action.value} {what} {out.id} on {where} for {who}" + (f": {out.url}" if out.url else ""))
+
+
+def _environment_of(sections) -> str | None:
+    from kplan.ci import comment as c
+
+    for s in sections:
+        found = c.key_from_plan(c.Kind.PLAN, s.markdown)
+        if found is not None and found.env:
+            return found.env
+    return None
 
 
 @ci_group.command("drift-issue")

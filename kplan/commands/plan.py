@@ -20,7 +20,13 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 
 
 @click.command("plan")
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("paths", metavar="PATH...", nargs=-1, type=click.Path(exists=True))
+@click.option("--tree", "trees", metavar="DIR", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Plan every stack found under DIR (repeatable; docs/ci.md, A repository of stacks), each cluster "
+                   "read once for all the stacks that target it.")
+@click.option("--changed-files", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Plan only the stacks these changed files touch (one path a line, `-` for stdin: `git diff "
+                   "--name-only`), among those under --tree (default: the working directory).")
 @click.option("-e", "--env", "--environment", "environment", metavar="ENV", help="Environment overlay to apply.")
 @FORMAT_OPTION
 @NO_COLOR_OPTION
@@ -30,6 +36,8 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 @click.option("--report", metavar="FILE.html", type=click.Path(dir_okay=False),
               help="Also write the plan as one self-contained HTML page (docs/html-report.md), even when it has "
                    "errors.")
+@click.option("--report-dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="With several stacks: write each stack's plan as its own HTML page, DIR/<stack>.html.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 = no changes, 2 = changes, 1 = error.")
 @click.option("--allow-active-consumers", is_flag=True,
               help="Allow deleting or replacing topics that consumer groups with live members read "
@@ -45,15 +53,26 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
-def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, detailed_exitcode,
-                 allow_active_consumers, allow_unreadable, owner, labels, template_dirs, wait_s, live_state):
-    """Show the changes that would make the cluster match the stack at PATH."""
+def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, destroy, out, report, report_dir,
+                 detailed_exitcode, allow_active_consumers, allow_unreadable, owner, labels, template_dirs, wait_s,
+                 live_state):
+    """Show the changes that would make the cluster match the stack at PATH (several PATHs, --tree or
+    --changed-files: every stack, one section each, each cluster read once)."""
     from kplan.model.metadata import parse_labels  # not kplan.plan yet: the plan model loads while the read runs
 
     try:
         wanted = parse_labels(labels)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    if len(paths) != 1 or trees or changed_files is not None:
+        plan_stacks(ctx, paths, trees, changed_files, environment, fmt=fmt, color=use_color(no_color),
+                    destroy=destroy, unsupported={"--out": out, "--report": report, "--wait-for-cluster": wait_s,
+                                                  "--allow-unreadable": allow_unreadable}, report_dir=report_dir,
+                    detailed_exitcode=detailed_exitcode, allow_active_consumers=allow_active_consumers,
+                    owner=owner, labels=wanted, template_dirs=template_dirs, live_state=live_state)
+    if report_dir:
+        raise click.UsageError("--report-dir: for several stacks; one stack's page is --report FILE.html")
+    path = paths[0]
     filtered = owner is not None or bool(wanted)
     if filtered and out:
         raise click.UsageError("a plan filtered with --owner/--label is a view of part of the stack and cannot be "
@@ -81,6 +100,29 @@ def plan_command(ctx, path, environment, fmt, no_color, destroy, out, report, de
     if plan.has_errors:
         ctx.exit(1)
     ctx.exit(2 if detailed_exitcode and plan.has_changes else 0)
+
+
+def plan_stacks(ctx: click.Context, paths, trees, changed_files, environment, *, fmt: str, color: bool,
+                destroy: bool, unsupported: Mapping, report_dir: str | None, detailed_exitcode: bool,
+                allow_active_consumers: bool, owner, labels, template_dirs, live_state) -> None:
+    """A repository of stacks in one run (kplan.commands.plan_many, kplan.session.many); exits."""
+    from kplan.commands.plan_many import emit_many, exit_code, select_stacks, write_reports
+    from kplan.session.many import plan_many
+
+    if not paths and not trees and changed_files is None:
+        raise click.UsageError("Missing argument 'PATH...'.")
+    given = [option for option, value in unsupported.items() if value]
+    if given or fmt == "html":
+        raise click.UsageError(f"{', '.join(given) or '--format html'}: one stack at a time (plan that stack alone)")
+    chosen, notes = select_stacks(paths, trees, changed_files)
+    for note in notes:
+        click.echo(note, err=True)
+    results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs, destroy=destroy,
+                        allow_active_consumers=allow_active_consumers, live_state=live_state)
+    emit_many(results, fmt, color, owner, labels)
+    if report_dir:
+        write_reports(results, report_dir)
+    ctx.exit(exit_code(results, detailed_exitcode))
 
 
 def compute_plan(ctx: click.Context, path: str, environment: str | None, *, destroy: bool = False,

@@ -43,10 +43,8 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     from kplan.model.plan import error
     from kplan.plan.planner import make_plan
     stack = session.stack
-    # the stack's topics and those its references name (kplan.plan.references)
-    referenced = [r.name for r in stack.references if r.type_word == "topic"]
-    live = session.reader.read(stack.name, topic_names=[*(t.name for t in stack.of("topics")), *referenced],
-                               sections=frozenset(stack.kinds))
+    topic_names, sections = read_request(stack)
+    live = session.reader.read(stack.name, topic_names=topic_names, sections=sections)
     live = read_claimed_topics(stack, live, session.reader)  # orphans under the stack's claims (docs/orphans.md)
     if resuming:
         live = replace(live, unfinished_run=None)
@@ -68,6 +66,14 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
         extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
     return live, scrubbed(plan.with_diagnostics(extra))
+
+
+def read_request(stack) -> tuple[list[str], frozenset[str]]:
+    """What a plan of `stack` asks the batched read for: the stack's topics and those its references name
+    (kplan.plan.references), and the sections it declares (a repository's shared read asks for the same,
+    kplan.session.many)."""
+    referenced = [r.name for r in stack.references if r.type_word == "topic"]
+    return [*(t.name for t in stack.of("topics")), *referenced], frozenset(stack.kinds)
 
 
 def with_consumers(reader, stack, live, plan, allow_active: bool):

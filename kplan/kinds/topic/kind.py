@@ -424,6 +424,8 @@ def _all_topics(live: "LiveState") -> frozenset[str] | set[str]:
 def collisions(topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
     """Kafka refuses a topic whose name equals another's once '.' and '_' are made the same."""
     creates = [c for c in topics.values() if c.action == Action.CREATE]
+    if not creates:  # nothing new can collide (and the cluster's names need not be sorted: a repository's plans)
+        return []
     existing: dict[str, str] = {}
     for name in sorted(_all_topics(live)) + sorted(c.name for c in creates):
         existing.setdefault(name.replace(".", "_"), name)
