@@ -382,24 +382,6 @@ def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None
         client.close()
 
 
-# The reads made with this client, by the stack section they read (registered in kplan.cluster.kind_io; the reader
-# runs them when the stack declares or owns the section): (cluster, secrets) -> (the answer, why it could not be
-# read).
-def _read_broker_configs(cluster, secrets):
-    from kplan.cluster.broker_configs import read_broker_configs  # loaded only for a stack with broker configs
-
-    return read_broker_configs(cluster, secrets)
-
-
-def _read_group_configs(cluster, secrets):
-    from kplan.cluster.group_configs import read_group_configs  # loaded only for a stack with group configs
-
-    return read_group_configs(cluster, secrets)
-
-
-OWN_READS = {"quotas": read_quotas, "broker_configs": _read_broker_configs, "group_configs": _read_group_configs}
-
-
 class KafkaPythonWriter:
     """The quota and reassignment writes of one run, through one kafka-python client (opened when first needed),
     retried and bounded like Kafka's other writes (Kafka's link and attempts: `kafka`). Implements

@@ -1,14 +1,14 @@
-"""What each kind reads and validates through this room, registered by its stack section: the one place the batched
-read (`kplan.cluster.reader`) and the plan-time validation (`kplan.cluster.validator`) find a kind's I/O, so that
-neither names a kind. The kinds are pure and may not import this room; their I/O registers here instead, in the
-module of the system it talks to.
+"""What each kind reads and validates through this room, by its stack section: the one place the batched read
+(`kplan.cluster.reader`) and the plan-time validation (`kplan.cluster.validator`) find a kind's I/O, so that neither
+names a kind. The kinds are pure and may not import this room: each kind's unit names its I/O by reference
+(`KindUnit.io`, a `kplan.kinds.unit.KindIO`: a function or class in the module of the system it talks to), and the
+tables below are derived from the units, each part imported when first used.
 
 - `PRIMARY_READS`: a kind read the reader drives through its whole read, its first requests sent before the
   cluster's own, then given the cluster's metadata and the names the stack's record owns: (`PrimaryContext`) -> a
   `PrimaryRead`. Always read (every plan needs them).
 - `OWN_READS`: a kind read with a client of its own beside the batched read, run when the stack declares or owns
-  the section: (cluster, secrets) -> (the answer, why it could not be read). Each client's module lists its own
-  (`kafka_python.OWN_READS`).
+  the section: (cluster, secrets) -> (the answer, why it could not be read).
 - `ADMIN_READS`: a kind read on the reader's admin client, asked beside its describe_cluster: (`AdminContext`) -> an
   `AdminRead`. Always read (the plan needs the whole cluster's, e.g. for orphans under a claim).
 - `VALIDATIONS`: a kind's plan-time validation by the real system ("module:name" of (the RealValidator: its
@@ -21,11 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
-from kplan.cluster.acl_read import AclRead
-from kplan.cluster.connector_read import ConnectorRead
-from kplan.cluster.kafka_python import OWN_READS as KAFKA_PYTHON_READS
-from kplan.cluster.topic_read import TopicRead
-from kplan.cluster.user_read import UserRead
+from kplan.kinds import UNITS
+from kplan.kinds.unit import ADMIN, OWN, PRIMARY, KindIO, resolve
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Executor
@@ -114,15 +111,29 @@ class Validation:
     # thread: it is in kplan.cluster.prefetch's _READ_IMPORTS.
     ahead: bool = False
 
+    def made(self, validator: Any) -> Any:
+        """The kind's validation, made for `validator` (its module imported now)."""
+        return resolve(self.ref)(validator)
 
-# made in this order: Connect's requests go out first, on a thread of their own
-PRIMARY_READS: Mapping[str, Callable[[PrimaryContext], PrimaryRead]] = {"connectors": ConnectorRead,
-                                                                      "topics": TopicRead}
-OWN_READS: Mapping[str, Callable] = {**KAFKA_PYTHON_READS}
-ADMIN_READS: Mapping[str, Callable[[AdminContext], AdminRead]] = {"acls": AclRead, "users": UserRead}
+
+def _lazy(ref: str) -> Callable[..., Any]:
+    """A kind's own-client read, imported when first called (a stack without the section never imports it)."""
+    return lambda *args: resolve(ref)(*args)
+
+
+def _reads(via: str) -> dict[str, Callable[..., Any]]:
+    """The reads of one shape, by section. Those every read makes are imported now, with this module: importing
+    them later, on a prefetch's thread while the loader's imports the kinds, could deadlock (kplan.cluster.prefetch)."""
+    ios: list[tuple[str, KindIO]] = [(u.section.key, u.io) for u in UNITS if u.section is not None]
+    # made in this order: a read whose requests go first (Connect's, on a thread of its own) before the others
+    return {key: (_lazy if via == OWN else resolve)(io.read_ref)
+            for key, io in sorted(ios, key=lambda s_io: not s_io[1].read_first)
+            if io.read_ref is not None and io.read_via == via}
+
+
+PRIMARY_READS: Mapping[str, Callable[[PrimaryContext], PrimaryRead]] = _reads(PRIMARY)
+OWN_READS: Mapping[str, Callable] = _reads(OWN)
+ADMIN_READS: Mapping[str, Callable[[AdminContext], AdminRead]] = _reads(ADMIN)
 VALIDATIONS: Mapping[str, Validation] = {
-    "topics": Validation("kplan.cluster.topic_validation:TopicValidation", ahead=True),
-    "connectors": Validation("kplan.cluster.connect_validation:ConnectorValidation"),
-    "broker_configs": Validation("kplan.cluster.broker_configs:BrokerConfigValidation"),
-    "group_configs": Validation("kplan.cluster.group_configs:GroupConfigValidation"),
-}
+    u.section.key: Validation(u.io.validation_ref, ahead=u.io.validation_ahead)
+    for u in UNITS if u.section is not None and u.io.validation_ref is not None}

@@ -1,7 +1,7 @@
 """Plan-time validation by the real systems: whatever apply would be refused for is caught at plan time.
 
-This is the composer: each kind registers its own validation in `kplan.cluster.kind_io` (`VALIDATIONS`, by its
-stack section), in the module of the system that judges it — the broker's validate-only calls, Connect's
+This is the composer: each kind's unit names its own validation (`KindUnit.io`; `kplan.cluster.kind_io.VALIDATIONS`,
+by its stack section), in the module of the system that judges it — the broker's validate-only calls, Connect's
 config/validate, a CDC source's database. A kind's validation runs when the plan changes the kind (its module is
 imported then), in the order of plans, and always once it exists: one started ahead (`validate_ahead`, by apply's
 lock thread) is given the next plan whatever it changes, to take its answers or drop them. Nothing here writes.
@@ -11,8 +11,7 @@ values are resolved only to send them for validation and scrubbed from messages.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any, Mapping, Protocol
+from typing import Mapping, Protocol
 
 from kplan.cluster.kind_io import VALIDATIONS
 from kplan.model.desired import Stack
@@ -32,11 +31,6 @@ class KindValidation(Protocol):
         ...
 
 
-def _resolve(ref: str) -> Any:
-    module, _, name = ref.partition(":")
-    return getattr(import_module(module), name)
-
-
 class RealValidator:
     def __init__(self, admin, connect: RestClient | None, timeout_s: float,
                  secrets: SecretValues | None = None, who: str | None = None,
@@ -54,7 +48,7 @@ class RealValidator:
         """The validation `section`'s kind registered, made on first use and kept (it may hold what it sent
         ahead)."""
         if section not in self._kinds:
-            self._kinds[section] = _resolve(VALIDATIONS[section].ref)(self)
+            self._kinds[section] = VALIDATIONS[section].made(self)
         return self._kinds[section]
 
     def validate_ahead(self, stack: Stack, live: LiveState) -> None:

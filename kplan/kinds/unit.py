@@ -36,7 +36,7 @@ SecretField = tuple[str, tuple[str, ...], "Origin | None"]
 
 
 @cache
-def _resolve(ref: str) -> Any:
+def resolve(ref: str) -> Any:
     """"package.module:name" -> that object, imported on first use. What it is, is what the property resolving it
     declares: not checked statically (tests/unit/kinds/test_registration.py resolves the sections' references)."""
     module, _, name = ref.partition(":")
@@ -76,24 +76,48 @@ class StackSection:
     @property
     def build(self) -> Callable[..., tuple[object, ...]]:
         assert self.build_ref is not None, self.key
-        return cast("Callable[..., tuple[object, ...]]", _resolve(self.build_ref))
+        return cast("Callable[..., tuple[object, ...]]", resolve(self.build_ref))
 
     @property
     def entry_word(self) -> Callable[[object], str]:
         assert self.entry_word_ref is not None, self.key
-        return cast("Callable[[object], str]", _resolve(self.entry_word_ref))
+        return cast("Callable[[object], str]", resolve(self.entry_word_ref))
 
     @property
     def load_checks(self) -> "Callable[[], Any] | None":
-        return _resolve(self.load_checks_ref) if self.load_checks_ref else None
+        return resolve(self.load_checks_ref) if self.load_checks_ref else None
 
     @property
     def check_members(self) -> "Callable[[Sequence[Any], Any], None] | None":
-        return _resolve(self.check_members_ref) if self.check_members_ref else None
+        return resolve(self.check_members_ref) if self.check_members_ref else None
 
     @property
     def digest_inputs(self) -> "Callable[[tuple[object, ...]], Mapping[str, bytes]] | None":
-        return _resolve(self.digest_inputs_ref) if self.digest_inputs_ref else None
+        return resolve(self.digest_inputs_ref) if self.digest_inputs_ref else None
+
+
+# How the batched read (kplan.cluster.reader) drives a kind's read (kplan.cluster.kind_io says what each takes):
+PRIMARY = "primary"  # through the whole read, given the metadata and the names the record owns; always read
+ADMIN = "admin"  # on the reader's admin client, beside its describe_cluster; always read
+OWN = "own"  # with a client of its own, when the stack declares or owns the section
+
+
+@dataclass(frozen=True)
+class KindIO:
+    """Where a kind's I/O lives, by reference into its system's room (kplan.cluster): the batched read and the
+    plan-time validation find each kind's here, through kplan.cluster.kind_io, so that neither names a kind. The
+    references are strings: a kind stays pure, its unit imports nothing of the I/O rooms."""
+
+    read_ref: str | None = None  # "module:name" of its read (`read_via` says of what shape)
+    read_via: str = ADMIN  # PRIMARY, ADMIN or OWN
+    read_first: bool = False  # a primary read whose requests go out before the others' (Connect's, on its own thread)
+    # "module:name" of (the RealValidator) -> its kplan.cluster.validator.KindValidation, made when a plan first
+    # changes the kind
+    validation_ref: str | None = None
+    # The validation has an early part, `ahead(stack, live)`: apply's lock thread starts it as soon as it has read
+    # the cluster (kplan.session.early). Its module is then imported by that thread: it is in
+    # kplan.cluster.prefetch's _READ_IMPORTS.
+    validation_ahead: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,63 +155,63 @@ class KindUnit:
     # What its changes leave for a person to do once applied (plan -> lines, e.g. a deleted PostgreSQL source's
     # slot and publication with the SQL to drop them): apply repeats them after its summary.
     left_behind_ref: str | None = None
+    io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
     @property
     def kind(self) -> "AnyKind":
-        return cast("AnyKind", _resolve(self.kind_ref))
+        return cast("AnyKind", resolve(self.kind_ref))
 
     @property
     def step_types(self) -> tuple[type["StepBase"], ...]:
-        return tuple(_resolve(r) for r in self.step_refs)
+        return tuple(resolve(r) for r in self.step_refs)
 
     @property
     def builders(self) -> tuple[StepBuilder, ...]:
-        return tuple(_resolve(r) for r in self.builder_refs)
+        return tuple(resolve(r) for r in self.builder_refs)
 
     @property
     def record_after(self) -> "RecordAfter | None":
-        return _resolve(f"{self.record_module}:record_after") if self.record_module else None
+        return resolve(f"{self.record_module}:record_after") if self.record_module else None
 
     @property
     def record_of(self) -> "Callable[[LiveState], Mapping[str, Entry] | NamesPart] | None":
-        return _resolve(f"{self.record_module}:record_of") if self.record_module else None
+        return resolve(f"{self.record_module}:record_of") if self.record_module else None
 
     @property
     def follow_up(self) -> "FollowUp | None":
-        return _resolve(self.follow_up_ref) if self.follow_up_ref else None
+        return resolve(self.follow_up_ref) if self.follow_up_ref else None
 
     @property
     def live_from_json(self) -> "Callable[[Mapping[str, Any]], KindState] | None":
-        return _resolve(f"{self.live_module}:live_from_json") if self.live_module else None
+        return resolve(f"{self.live_module}:live_from_json") if self.live_module else None
 
     @property
     def kind_state(self) -> "Callable[[Any, Any, Any], KindState] | None":
-        """Its slice of the live state from what the batched read answered for its section (a read registered in
-        kplan.cluster.kind_io: `ADMIN_READS`, `OWN_READS`; topics and connectors, which every read has; nothing for a
-        kind without one): (the answer, its part of the ownership record — a names-only kind's `NamesPart` —, why it
-        could not be read or None) -> its KindState."""
-        return _resolve(f"{self.live_module}:kind_state") if self.live_module else None
+        """Its slice of the live state from what the batched read answered for its section (its `io.read_ref`;
+        nothing for a kind without one): (the answer, its part of the ownership record — a names-only kind's
+        `NamesPart` —, why it could not be read or None) -> its KindState."""
+        return resolve(f"{self.live_module}:kind_state") if self.live_module else None
 
     @property
     def importer(self) -> "KindImporter | None":
-        return _resolve(self.importer_ref) if self.importer_ref else None
+        return resolve(self.importer_ref) if self.importer_ref else None
 
     @property
     def render(self) -> "Callable[[Any], dict[str, Any]] | None":
-        return _resolve(self.render_ref) if self.render_ref else None
+        return resolve(self.render_ref) if self.render_ref else None
 
     @property
     def secret_fields(self) -> "Callable[[Any], Iterable[SecretField]] | None":
-        return _resolve(self.secret_fields_ref) if self.secret_fields_ref else None
+        return resolve(self.secret_fields_ref) if self.secret_fields_ref else None
 
     @property
     def run_secrets(self) -> "Callable[[Stack, LiveState], Iterable[str]] | None":
-        return _resolve(self.run_secrets_ref) if self.run_secrets_ref else None
+        return resolve(self.run_secrets_ref) if self.run_secrets_ref else None
 
     @property
     def takes_groups(self) -> "Callable[[ResourceChange, LiveState], Mapping[str, str]] | None":
-        return _resolve(self.takes_groups_ref) if self.takes_groups_ref else None
+        return resolve(self.takes_groups_ref) if self.takes_groups_ref else None
 
     @property
     def left_behind(self) -> "Callable[[Plan], list[str]] | None":
-        return _resolve(self.left_behind_ref) if self.left_behind_ref else None
+        return resolve(self.left_behind_ref) if self.left_behind_ref else None

@@ -1,6 +1,6 @@
 """The acl kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.acl.kind:KIND",
@@ -18,4 +18,5 @@ UNIT = KindUnit(
     live_module="kplan.kinds.acl.live",
     importer_ref="kplan.kinds.acl.importer:IMPORTER",
     render_ref="kplan.kinds.acl.section:rendered",
+    io=KindIO("kplan.cluster.acl_read:AclRead", ADMIN),
 )

@@ -1,6 +1,6 @@
 """The broker-config kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.broker_config.kind:KIND",
@@ -17,4 +17,6 @@ UNIT = KindUnit(
     live_module="kplan.kinds.broker_config.live",
     importer_ref="kplan.kinds.broker_config.importer:IMPORTER",
     render_ref="kplan.kinds.broker_config.section:rendered",
+    io=KindIO("kplan.cluster.broker_configs:read_broker_configs", OWN,
+               validation_ref="kplan.cluster.broker_configs:BrokerConfigValidation"),
 )

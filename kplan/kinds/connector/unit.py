@@ -1,6 +1,6 @@
 """The connector kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import PRIMARY, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.connector.kind:KIND",
@@ -24,4 +24,6 @@ UNIT = KindUnit(
     run_secrets_ref="kplan.kinds.connector.secret_values:run_secrets",
     takes_groups_ref="kplan.kinds.connector.groups:takes_groups",
     left_behind_ref="kplan.kinds.connector.left_behind:left_behind",
+    io=KindIO("kplan.cluster.connector_read:ConnectorRead", PRIMARY, read_first=True,
+               validation_ref="kplan.cluster.connect_validation:ConnectorValidation"),
 )

@@ -1,6 +1,6 @@
 """The group-config kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.group_config.kind:KIND",
@@ -17,4 +17,6 @@ UNIT = KindUnit(
     live_module="kplan.kinds.group_config.live",
     importer_ref="kplan.kinds.group_config.importer:IMPORTER",
     render_ref="kplan.kinds.group_config.section:rendered",
+    io=KindIO("kplan.cluster.group_configs:read_group_configs", OWN,
+               validation_ref="kplan.cluster.group_configs:GroupConfigValidation"),
 )

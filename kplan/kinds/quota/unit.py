@@ -1,6 +1,6 @@
 """The quota kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.quota.kind:KIND",
@@ -17,4 +17,5 @@ UNIT = KindUnit(
     live_module="kplan.kinds.quota.live",
     importer_ref="kplan.kinds.quota.importer:IMPORTER",
     render_ref="kplan.kinds.quota.section:rendered",
+    io=KindIO("kplan.cluster.kafka_python:read_quotas", OWN),
 )

@@ -1,6 +1,6 @@
 """The topic kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import PRIMARY, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.topic.kind:KIND",
@@ -16,4 +16,6 @@ UNIT = KindUnit(
     live_module="kplan.kinds.topic.live",
     render_ref="kplan.kinds.topic.section:rendered",
     importer_ref="kplan.kinds.topic.importer:IMPORTER",
+    io=KindIO("kplan.cluster.topic_read:TopicRead", PRIMARY,
+               validation_ref="kplan.cluster.topic_validation:TopicValidation", validation_ahead=True),
 )

@@ -1,6 +1,6 @@
 """The user kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.user.kind:KIND",
@@ -18,4 +18,5 @@ UNIT = KindUnit(
     importer_ref="kplan.kinds.user.importer:IMPORTER",
     render_ref="kplan.kinds.user.section:rendered",
     secret_fields_ref="kplan.kinds.user.kind:secret_fields",
+    io=KindIO("kplan.cluster.user_read:UserRead", ADMIN),
 )
