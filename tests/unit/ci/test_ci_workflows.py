@@ -95,8 +95,8 @@ def test_a_broken_gitlab_ci_fails_the_schema(tmp_path):
 
 @pytest.mark.parametrize("old, new, words", [
     ("pull_request:", "pull_requests:", 'unknown Webhook event "pull_requests"'),
-    # valid for the schema, caught by actionlint alone: a matrix key that does not exist
-    ('"${{ matrix.stack }}" -e', '"${{ matrix.stacks }}" -e', 'property "stacks" is not defined'),
+    # valid for the schema, caught by actionlint alone: a step that does not exist
+    ("${{ steps.plan.outputs.code }}", "${{ steps.plans.outputs.code }}", 'property "plans" is not defined'),
 ])
 def test_a_broken_github_workflow_fails_actionlint(actionlint, tmp_path, old, new, words):
     bad = _broken(tmp_path, ROOT / "examples/github/kplan-plan.yml", old, new)
