@@ -19,6 +19,8 @@ GITLAB_BODY_LIMIT = 1_000_000
 
 _KEY_TEXT = re.compile(r"^[A-Za-z0-9_.:@/+-]+$")
 # The first line of `kplan plan/show --format markdown`: "### kplan plan: stack `NAME` (`ENV`), cluster `ID`".
+# A plan comment's marker, as `Key.marker` writes it.
+_MARKER = re.compile(r"^<!-- (?P<kind>kplan-plan) stack=(?P<stack>[^ ]+)(?: env=(?P<env>[^ ]+))? -->")
 _TITLE = re.compile(r"^#+ kplan (?:destroy )?plan: stack `(?P<stack>[^`]+)`(?: \(`(?P<env>[^`]+)`\))?")
 
 
@@ -88,6 +90,23 @@ def find(notes: Iterable[Note], key: Key) -> Note | None:
         if note.body.lstrip().startswith(marker):
             return note
     return None
+
+
+def plan_key_of(note: Note) -> Key | None:
+    """The key of a plan comment kplan posted (its first line is the marker), else None."""
+    m = _MARKER.match(note.body.lstrip())
+    return Key(Kind.PLAN, m.group("stack"), m.group("env")) if m else None
+
+
+def untouched_body(key: Key, *, footer: str = "") -> str:
+    """What a stack's plan comment says once the pull request's changes no longer touch the stack: its plan is not
+    current any more (its earlier plans stay in the comment's edit history). The same key: a later push that touches
+    the stack again puts its plan back in this comment."""
+    tail = f"\n\n---\n{footer}\n" if footer else "\n"
+    env = f" (`{key.env}`)" if key.env else ""
+    return (f"{key.marker()}\n### kplan plan: stack `{key.stack}`{env}: not planned any more\n\n"
+            f"The changes of this pull request no longer touch this stack, so its plan above is not current: kplan "
+            f"did not plan it this time. An earlier plan is in this comment's edit history.{tail}")
 
 
 def decide(existing: Note | None, body: str) -> Decision:

@@ -43,6 +43,25 @@ def post_plan(forge, key: c.Key, markdown: str, *, limit: int, footer: str, repo
     return Outcome(Posted.UPDATED, decision.id, _url(made))
 
 
+def mark_untouched(forge, planned: set[c.Key], env: str | None, *, footer: str) -> list[tuple[c.Key, Outcome]]:
+    """Every plan comment of this environment whose stack is not among `planned` (a repository's run that the
+    pull request's changed files no longer lead to it) says so instead of showing a plan that is not current; one
+    already saying so is left alone. Comments of other environments, and anything not kplan's, are not touched."""
+    done = []
+    for note in list(forge.comments()):
+        key = c.plan_key_of(note)
+        if key is None or key in planned or key.env != env:
+            continue
+        body = c.untouched_body(key, footer=footer)
+        # already saying so, whatever its footer (the commit it was first seen at): left as it is
+        if note.body.lstrip().splitlines()[:2] == body.splitlines()[:2]:
+            done.append((key, Outcome(Posted.UNCHANGED, note.id)))
+            continue
+        made = forge.update_comment(note.id, body)
+        done.append((key, Outcome(Posted.UPDATED, note.id, _url(made))))
+    return done
+
+
 def report_drift(forge, key: c.Key, markdown: str, *, limit: int, footer: str, label: str | None) -> Outcome:
     """The open drift issue of this stack, created or brought up to date (title and body)."""
     body = c.build_body(key, markdown, limit=limit, footer=footer)

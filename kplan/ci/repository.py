@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 SECTION_MARK = "<!-- kplan-stack -->"
+NOTHING = "No stacks to plan."  # the whole output when the changed files touch no stack (kplan.commands.plan_many)
 _HEAD = re.compile(r"^## `(?P<path>[^`]+)`(?: \(stack `(?P<stack>[^`]+)`\))?\s*$")
 _BOLD = re.compile(r"^\*\*(?P<text>.+)\*\*$")
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -41,6 +42,8 @@ def section_head(path: str, stack: str | None, *, planned: bool, environment: st
 
 def split(markdown: str) -> tuple[list[StackPlan], str] | None:
     """(each stack's section, the summary line), or None when `markdown` is not a repository's plans."""
+    if markdown.strip() == NOTHING:  # a repository run whose changed files touched no stack (never a stack's plan)
+        return [], NOTHING
     if SECTION_MARK not in markdown:
         return None
     chunks = markdown.split(SECTION_MARK)[1:]

@@ -52,8 +52,13 @@ def ci_group():
               help="A repository's plans (`kplan plan --tree DIR --format markdown`): one comment summing up every "
                    "stack, each linked to its page under --report-url (`kplan plan --report-dir`), instead of one "
                    "comment per stack.")
+@click.option("--mark-untouched", is_flag=True,
+              help="A repository's plans: the plan comments of stacks this run did not plan (an earlier push touched "
+                   "them, the pull request's changes no longer do) say they are not planned any more. Only comments "
+                   "of the same environment (-e, or the plans'); use it when one job plans every stack of the "
+                   "pull request.")
 def comment_command(plan, platform, api_url, project, token_var, stack, environment, commit, number, report_url,
-                    one_summary):
+                    one_summary, mark_untouched):
     """Post PLAN.md (a `kplan plan --format markdown` output; `-` or nothing: stdin) as one comment on the pull or
     merge request, or update the one an earlier run posted for the same stack and environment. A repository's
     plans (several stacks): one comment per stack, or with --summary one comment for all."""
@@ -67,14 +72,15 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
         raise KplanError(f"--report-url / KPLAN_REPORT_URL {report_url!r} is not an http(s) URL: give the address "
                          "of the uploaded HTML plan (e.g. the upload-artifact step's artifact-url output)")
     repository = split(markdown)
-    if repository is None and one_summary:
-        raise click.UsageError("--summary: for a repository's plans (`kplan plan --tree DIR --format markdown`)")
+    if repository is None and (one_summary or mark_untouched):
+        raise click.UsageError(f"{'--summary' if one_summary else '--mark-untouched'}: for a repository's plans "
+                               "(`kplan plan --tree DIR --format markdown`)")
     if repository is not None:
         if stack:
             raise click.UsageError("--stack: a repository's plans name their stacks themselves")
         ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
         _comment_repository(_forge(ctx), ctx, *repository, environment=environment, report_url=report_url,
-                            one_summary=one_summary)
+                            one_summary=one_summary, mark_untouched=mark_untouched)
         return
     key = _key(c.Kind.PLAN, markdown, stack, environment)
     ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
@@ -90,11 +96,12 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
 
 
 def _comment_repository(forge, ctx, sections, summary: str, *, environment: str | None, report_url: str | None,
-                        one_summary: bool) -> None:
+                        one_summary: bool, mark_untouched: bool = False) -> None:
     """Each stack's plan as that stack's own comment (created, or updated in place), or one summary comment; one
-    output line per comment."""
+    output line per comment. `mark_untouched`: then the plan comments of the stacks not planned say so."""
     from kplan.ci import comment as c
     from kplan.ci.post import Posted, post_plan
+    from kplan.ci.post import mark_untouched as mark
     from kplan.ci.repository import page_name, summary_body
 
     where = f"{'pull request #' if ctx.platform == 'github' else 'merge request !'}{ctx.number}"
@@ -117,6 +124,8 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
                 continue
             page = f"{report_url.rstrip('/')}/{page_name(s.label)}" if report_url else None
             posts.append((key, s.markdown, page))
+    if not posts and not mark_untouched:
+        click.echo(f"nothing posted on {where}: the plans name no stack ({summary or 'no stacks'})")
     for key, body, page in posts:
         out = post_plan(forge, key, body, limit=_limit(ctx), footer=footer, report_url=page)
         who = f"stack {key.stack}" if key.kind is c.Kind.PLAN else "the summary"
@@ -124,6 +133,13 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
             click.echo(f"{what} {out.id} on {where} already shows {who}")
         else:
             click.echo(f"{out.action.value} {what} {out.id} on {where} for {who}" + (f": {out.url}" if out.url else ""))
+    if mark_untouched and not one_summary:
+        env = environment or _environment_of(sections)
+        for key, out in mark(forge, {k for k, _, _ in posts}, env, footer=footer):
+            if out.action is Posted.UNCHANGED:
+                click.echo(f"{what} {out.id} on {where} already says stack {key.stack} is not planned any more")
+            else:
+                click.echo(f"updated {what} {out.id} on {where}: stack {key.stack} is not planned any more")
 
 
 def _environment_of(sections) -> str | None:

@@ -10,6 +10,7 @@ from typing import Sequence
 
 import click
 
+from kplan.ci.repository import NOTHING
 from kplan.session.many import Planned
 
 
@@ -136,7 +137,7 @@ def counts(results: list[Planned]) -> dict[str, int]:
 def summary_line(results: list[Planned]) -> str:
     c = counts(results)
     if not results:
-        return "No stacks to plan."
+        return NOTHING
     return (f"Stacks: {c['stacks']} planned: {c['changes']} with changes, {c['unchanged']} without changes, "
             f"{c['failed']} failed.")
 

@@ -184,6 +184,19 @@ def test_the_github_workflows_plan_comment_and_apply_only_the_stacks_a_change_to
         assert [p.name for p in (work / "pages").iterdir()] == [f"{prefix}-a.html"]
         assert f"{prefix}.a.two" in job.summary.read_text()
 
+        # a second push touches b too (two comments), a third takes that back: b's comment says so
+        for change, comments in ((["one", "two"], 2), (["one"], 2)):
+            write(work, "b", prefix, change)
+            git(work, "commit", "-qam", f"b: {change}")
+            fresh(work)
+            again = GitHubJob(load("github/kplan-plan.yml"), "plan", work, github_env(env, srv, work, 7),
+                              {"github.base_ref": "main", "vars.KPLAN_PACKAGE": "kplan"})
+            assert again.run() == 0, "\n".join(again.ran)
+            assert len(srv.state.comments[7]) == comments
+        b_comment = next(c["body"] for c in srv.state.comments[7] if f"stack={prefix}-b " in c["body"].split("\n")[0])
+        assert "not planned any more" in b_comment.split("\n")[1] and f"{prefix}.b.two" not in b_comment
+        assert f"{prefix}.a.two" in srv.state.comments[7][0]["body"]  # a's plan, updated in place
+
         # a second pull request breaks stack b: its comment says why, and the job fails
         git(work, "checkout", "-q", "main")
         git(work, "checkout", "-q", "-b", "break-b")

@@ -119,3 +119,62 @@ def test_one_summary_comment_for_all_of_them(github, repository_markdown):
     assert posted["body"].startswith("<!-- kplan-repository stack=repository -->\n### kplan plan: 3 stacks")
     assert "https://ci.example/pages/orders.html" in posted["body"]
     assert TOKEN not in out.stdout + out.stderr
+
+
+def test_a_run_that_touches_no_stack_is_a_repository_with_nothing_to_post(repository_markdown, capsys):
+    Path("changed.txt").write_text("README.md\n")
+    with pytest.raises(SystemExit) as done:
+        main(["plan", "--tree", "stacks", "--changed-files", "changed.txt", "--live-state", "live.json",
+              "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and split(out) == ([], "No stacks to plan.")
+
+
+@pytest.mark.tools
+def test_nothing_touched_posts_nothing(github, tmp_path):
+    srv, env = github
+    out = comment(env, "No stacks to plan.\n")
+    assert out.returncode == 0, out.stderr
+    assert "nothing posted on pull request #7" in out.stdout and srv.state.comments.get(7, []) == []
+
+
+def _only_orders(capsys) -> str:
+    Path("changed.txt").write_text("stacks/orders.yaml\n")
+    with pytest.raises(SystemExit):
+        main(["plan", "--tree", "stacks", "--changed-files", "changed.txt", "--live-state", "live.json",
+              "--format", "markdown"])
+    return capsys.readouterr().out
+
+
+@pytest.mark.tools
+def test_mark_untouched_says_which_stacks_are_not_planned_any_more(github, repository_markdown, capsys):
+    srv, env = github
+    assert comment(env, repository_markdown).returncode == 0  # a first push: three stacks, three comments
+    srv.state.comments[7].append({"id": 1, "body": "<!-- kplan-plan stack=same env=prod -->\nanother environment's"})
+    srv.state.comments[7].append({"id": 2, "body": "LGTM, but <!-- kplan-plan stack=same --> is quoted here"})
+    later = _only_orders(capsys)  # a later push: the pull request's changes touch orders only
+    out = comment(env, later, "--mark-untouched")
+    assert out.returncode == 0, out.stderr
+    bodies = {c["body"].splitlines()[0]: c["body"] for c in srv.state.comments[7]}
+    assert "Plan: 1 to add" in bodies["<!-- kplan-plan stack=orders -->"]
+    for stack in ("broken", "same"):
+        body = bodies[f"<!-- kplan-plan stack={stack} -->"]
+        assert body.splitlines()[1] == f"### kplan plan: stack `{stack}`: not planned any more", body
+        assert "Plan:" not in body and "must be at least 1" not in body
+    assert bodies["<!-- kplan-plan stack=same env=prod -->"].endswith("another environment's")  # not this run's env
+    assert bodies["LGTM, but <!-- kplan-plan stack=same --> is quoted here"]  # not kplan's
+    assert "updated comment" in out.stdout and out.stdout.count("is not planned any more") == 2
+    again = comment(env, later, "--mark-untouched")
+    assert again.returncode == 0 and again.stdout.count("already says") == 2
+    assert len(srv.state.comments[7]) == 5
+    # the stack touched again: its plan is back in the same comment
+    back = comment(env, repository_markdown, "--mark-untouched")
+    assert back.returncode == 0 and len(srv.state.comments[7]) == 5
+    assert "must be at least 1" in next(c["body"] for c in srv.state.comments[7]
+                                        if c["body"].startswith("<!-- kplan-plan stack=broken -->"))
+
+
+def test_mark_untouched_is_for_a_repositorys_plans(github):
+    _, env = github
+    out = comment(env, "### kplan plan: stack `shop`, cluster `c1`\n\n**No changes.**\n", "--mark-untouched")
+    assert out.returncode == 2 and "--mark-untouched: for a repository's plans" in out.stderr
