@@ -9,6 +9,8 @@
         "destroy"        plan a destroy (false)
         "template_dirs"  extra CDC template folders ([])
         "allow_unreadable"  the declared systems the run may go on without (`--allow-unreadable`, ["connect:NAME"])
+        "rebalance"      `kplan plan --rebalance/--elect-leaders` (null): {"rebalance", "elect_leaders", "topics",
+                         "throttle", "leaders": {topic: the leader of each partition}} (kplan.plan.rebalance)
     <case>/live.json   the live state (kplan.kinds.livejson format), for every kind but render and policy
 
 Kinds and their expected outputs:
@@ -45,7 +47,7 @@ PLAN_SCHEMA = json.loads((REPO / "schemas" / "plan.schema.json").read_text())
 UPDATE = os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 
 DEFAULTS: dict[str, Any] = {"stack": "stack.yaml", "run_from": "case", "environment": None, "environ": {},
-                            "destroy": False, "template_dirs": [], "allow_unreadable": []}
+                            "destroy": False, "template_dirs": [], "allow_unreadable": [], "rebalance": None}
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,17 @@ def _plan(case: Case, stack, live):
         assert isinstance(live, dict), f"{case.id}: a stack with several clusters needs live.json's `clusters`"
         return combine([(m.cluster_name, _plan(case, m, live[m.cluster_name])) for m in stack.members])
 
-    return make_plan(stack, live, destroy=case.spec["destroy"], secrets=resolve_stack_secrets(stack, case.environ),
+    plan = make_plan(stack, live, destroy=case.spec["destroy"], secrets=resolve_stack_secrets(stack, case.environ),
                      allow_unreadable=frozenset(case.spec["allow_unreadable"]))
+    asked = case.spec["rebalance"]
+    if asked is None:
+        return plan
+    from kplan.plan.rebalance import RebalanceRequest, with_rebalance
+
+    request = RebalanceRequest(rebalance=asked.get("rebalance", False), elect_leaders=asked.get("elect_leaders", False),
+                               topics=tuple(asked.get("topics", ())), throttle=asked.get("throttle"))
+    leaders = asked.get("leaders")
+    return with_rebalance(plan, stack, live, request, {t: tuple(ls) for t, ls in leaders.items()} if leaders else None)
 
 
 # -- adapters: the only places the runner builds the status report and touches the apply steps -----------------

@@ -6,7 +6,8 @@ asked with one request per group (Kafka's OffsetFetch answers one group each her
 limited to the disrupted topics' partitions; then one describe call for the groups that may read the topics: those
 with offsets there, and those the listing shows with members (any state but Empty and Dead) — their members'
 assignments say which topics they read, so a group that never commits (auto commit off, as Flink, Spark and
-hand-committing services run) is seen too. Groups of both protocols are described (kplan.cluster.group_protocols).
+hand-committing services run) is seen too. Groups of both protocols are described (kplan.cluster.group_protocols);
+share groups (KIP-932), which confluent-kafka does not list, are read through kplan.cluster.share_groups.
 Then the log end offsets (and, for a retention.ms cut, the first offset within the new retention: a ListOffsets by
 timestamp) in one call; then, for the partitions a group lags on, the timestamp of the record at its committed
 offset, fetched by a consumer that joins no group and commits nothing (one fetch round per distinct offset on a
@@ -15,7 +16,7 @@ partition). What cannot be read in time is left out, never guessed."""
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from kplan.cluster.group_protocols import assignment_of, check_client, protocol_word
 from kplan.errors import KplanError
@@ -36,14 +37,19 @@ def state_word(state: Any) -> str:
 
 
 def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cuts: Mapping[str, int],
-                   timeout_s: float) -> LiveConsumers:
+                   timeout_s: float, share: Callable[[Mapping[str, int]], Mapping[str, LiveGroup]] | None = None
+                   ) -> LiveConsumers:
     """The groups assigned or with committed offsets on `topics` (name -> partition count), the topics' positions,
-    and the timestamps at the groups' positions; KplanError (one line) when the groups cannot be listed or read."""
+    and the timestamps at the groups' positions; KplanError (one line) when the groups cannot be listed or read.
+    `share`: the share groups on `topics` (kplan.cluster.share_groups.share_readers: confluent-kafka lists no share
+    group), shown beside the consumer groups."""
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
     check_client()
     deadline = time.monotonic() + timeout_s
     now_ms = int(time.time() * 1000)
+    # the share groups are read on a thread of their own meanwhile (their client's import alone takes ~1 s cold)
+    shared = _started(share, topics)
     try:
         listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=_left(deadline))
         ids = sorted(g.group_id for g in listing.valid)
@@ -82,6 +88,11 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
                              freeze({t: tuple(sorted(p)) for t, p in assigned[gid].items()}),
                              protocol_word(getattr(d, "type", None)))
               for gid, d in described.items() if committed.get(gid) or assigned[gid]}
+    if shared is not None:
+        try:
+            groups.update(shared.result(timeout=_left(deadline)))
+        except TimeoutError:
+            raise KplanError("the share groups could not be read within cluster.timeout") from None
     stamps = _timestamps(conf, groups, end, deadline)
     return LiveConsumers(
         freeze(groups),
@@ -89,6 +100,19 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
                                   frozen({p: frozen(o) for p, o in stamps.get(t, {}).items()}))
                 for t in topics}),
         now_ms)
+
+
+def _started(share: Callable[[Mapping[str, int]], Mapping[str, LiveGroup]] | None, topics: Mapping[str, int]):
+    """`share(topics)` running on a thread of its own (a future), or None."""
+    if share is None:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="kplan-share-groups")
+    try:
+        return pool.submit(share, topics)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its read
 
 
 def _left(deadline: float) -> float:

@@ -567,22 +567,34 @@ class KafkaAdmin:
     _BROKER_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
     _TOPIC_THROTTLED = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
 
-    def set_replication_throttle(self, topics: Sequence[str], rate: int) -> None:
-        """Limit every broker's replication to `rate` bytes/s for the replicas of `topics` (all of them: `*`)."""
-        self._throttle(topics, {k: str(rate) for k in self._BROKER_RATES}, {k: "*" for k in self._TOPIC_THROTTLED})
+    def set_replication_throttle(self, topics: Sequence[str], rate: int, brokers: Sequence[int] | None = None
+                                 ) -> None:
+        """Limit the replication of `topics` (all their replicas: `*`) to `rate` bytes/s on `brokers` (None: every
+        broker)."""
+        self._throttle(topics, {k: str(rate) for k in self._BROKER_RATES}, {k: "*" for k in self._TOPIC_THROTTLED},
+                       brokers)
 
-    def clear_replication_throttle(self, topics: Sequence[str]) -> None:
-        self._throttle(topics, dict.fromkeys(self._BROKER_RATES), dict.fromkeys(self._TOPIC_THROTTLED))
+    def clear_replication_throttle(self, topics: Sequence[str], brokers: Sequence[int] | None = None) -> None:
+        self._throttle(topics, dict.fromkeys(self._BROKER_RATES), dict.fromkeys(self._TOPIC_THROTTLED), brokers)
+
+    def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
+        """ElectLeaders (PREFERRED) for `partitions` (topic -> partition ids), then wait for the metadata to show
+        each led by its first replica (kplan.cluster.leaders)."""
+        from kplan.cluster.leaders import elect_preferred
+
+        self._retry(lambda: elect_preferred(self.admin, partitions, self._request_timeout()),
+                    "electing preferred leaders")
 
     def _throttle(self, topics: Sequence[str], broker: Mapping[str, str | None],
-                  topic: Mapping[str, str | None]) -> None:
+                  topic: Mapping[str, str | None], only: Sequence[int] | None = None) -> None:
         from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 
         def entries(values):
             return [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET if v is not None
                                 else AlterConfigOpType.DELETE) for k, v in values.items()]
 
-        brokers = [str(b) for b in self.admin.list_topics(timeout=self._request_timeout()).brokers]
+        brokers = [str(b) for b in self.admin.list_topics(timeout=self._request_timeout()).brokers
+                   if only is None or b in only]
         # librdkafka sends a broker's configs to that broker: one broker resource per request
         requests = [[ConfigResource(ConfigResource.Type.BROKER, b, incremental_configs=entries(broker))]
                     for b in brokers]
@@ -601,6 +613,9 @@ class KafkaAdmin:
                                          f"{res.name} failed: {describe_kafka_error(e)}") from None
 
         self._retry(attempt, "setting the replication throttle")
+        from kplan.cluster.throttle import wait_throttle
+
+        wait_throttle(self.admin, brokers, broker, topics, topic, self.timeout_s)
 
     def topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
         """topic -> its replica list per partition, for the listed `names` the metadata has."""

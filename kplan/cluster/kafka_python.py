@@ -346,6 +346,26 @@ class KafkaPythonClient:
             raise refused
         return results
 
+    def cancel_reassignments(self, partitions: Sequence[tuple[str, int]]) -> None:
+        """Cancel the reassignments of `partitions` (one request): the controller reverts each to the replicas it
+        had before (a partition with none under way is a success)."""
+        from kafka import TopicPartition
+        from kafka.errors import KafkaError
+
+        if not partitions:
+            return
+        try:
+            result = self._open("reassign partitions").alter_partition_reassignments(
+                {TopicPartition(t, p): None for t, p in partitions}, timeout_ms=self._conf["request_timeout_ms"])
+        except KafkaError as e:
+            raise KafkaPythonUnreachable(f"the reassignment cancel to {self.cluster.bootstrap_servers} got no "
+                                         f"answer: {type(e).__name__}") from None
+        for tp, error in sorted(result.items(), key=lambda kv: (kv[0].topic, kv[0].partition)):
+            name = getattr(error, "__name__", str(error)) if error is not None else None
+            if name is not None and name != "NoReassignmentInProgressError":
+                raise KafkaPythonError(f"cancelling the reassignment of partition {tp.partition} of topic {tp.topic} "
+                                       f"failed: {name}", name)
+
     def ongoing_reassignments(self, topics: Sequence[str]) -> set[tuple[str, int]]:
         """The (topic, partition)s of `topics` whose reassignment is still under way."""
         from kafka.errors import KafkaError
@@ -485,17 +505,43 @@ class KafkaPythonWriter:
         self.kafka.attempts.retry(attempt, what)
         return results
 
+    def cancel_reassignments(self, topics: Sequence[str]) -> None:
+        """Cancel every reassignment of `topics` still under way (the undo of a move cut short: reassigning such a
+        partition to its old list instead can leave it waiting for a replica that is both added and removed)."""
+        from kplan.transport.permissions import denied_name
+
+        what = "cancelling reassignments"
+        self.kafka.link.gate(what)
+
+        def attempt():
+            try:
+                self.client.cancel_reassignments(sorted(self.client.ongoing_reassignments(list(topics))))
+            except KafkaPythonError as e:
+                problem = denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(topics))}",
+                                      self.kafka.who)
+                raise WriteError(f"{what}: {problem or e}") from None
+            except KafkaPythonUnreachable as e:
+                from kplan.transport.retry import RetriableError
+
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+
+        self.kafka.attempts.retry(attempt, what)
+
     def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
         """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list.
         Copying data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
         want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
         deadline = time.monotonic() + (timeout_s or max(120.0, self.kafka.timeout_s * 10))
         delay = 0.1
+        from kplan.cluster.reassign_progress import MoveProgress
+
+        progress = MoveProgress(want)
         while True:
             try:
                 moving = self.client.ongoing_reassignments(list(want))
             except KafkaPythonUnreachable:
                 moving = {("?", -1)}
+            progress.tick(moving)
             assignment = self.kafka.topic_assignment
             pending = sorted(n for n, a in assignment(want).items() if a != want[n]) if not moving else []
             if not moving and not pending and set(assignment(want)) == set(want):
@@ -506,6 +552,28 @@ class KafkaPythonWriter:
                                  " did not reach their new brokers in time (the reassignment goes on in the cluster)")
             time.sleep(delay)
             delay = min(2.0, delay * 1.5)
+
+    # -- share groups (KIP-932: kplan.cluster.share_groups) --------------------------------------------------------
+
+    def share_group_members(self, group: str) -> tuple[str, int]:
+        from kplan.cluster.share_groups import ShareGroupWrites
+
+        return ShareGroupWrites(self).members(group)
+
+    def share_group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
+        from kplan.cluster.share_groups import ShareGroupWrites
+
+        return ShareGroupWrites(self).offsets(group)
+
+    def alter_share_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
+        from kplan.cluster.share_groups import ShareGroupWrites
+
+        ShareGroupWrites(self).alter(group, offsets)
+
+    def delete_share_group_offsets(self, group: str, topics: Sequence[str]) -> None:
+        from kplan.cluster.share_groups import ShareGroupWrites
+
+        ShareGroupWrites(self).delete(group, topics)
 
     def close(self) -> None:
         if self._client is not None:

@@ -48,14 +48,23 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
                    "filtered plan cannot be saved or applied).")
 @click.option("--label", "labels", metavar="KEY=VALUE", multiple=True,
               help="Show only the resources with this label (repeatable; with --owner, both must match).")
+@click.option("--rebalance", is_flag=True,
+              help="Also spread the replicas of the stack's topics evenly over the brokers and racks, with the fewest "
+                   "moves (docs/rebalance.md).")
+@click.option("--elect-leaders", is_flag=True,
+              help="Also make each partition's preferred (first) replica its leader where it is not.")
+@click.option("--topic", "rebalance_topics", metavar="PATTERN", multiple=True,
+              help="With --rebalance/--elect-leaders: only the stack's topics matching PATTERN (a glob; repeatable).")
+@click.option("--throttle", metavar="RATE",
+              help="With --rebalance: copy at most RATE per broker while replicas move, e.g. 10MiB/s.")
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
 @click.option("--live-state", metavar="FILE", type=click.Path(exists=True, dir_okay=False), hidden=True,
               help="Plan against a live-state JSON file instead of the cluster (tests, offline demos).")
 @click.pass_context
 def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, destroy, out, report, report_dir,
-                 detailed_exitcode, allow_active_consumers, allow_unreadable, owner, labels, template_dirs, wait_s,
-                 live_state):
+                 detailed_exitcode, allow_active_consumers, allow_unreadable, owner, labels, rebalance, elect_leaders,
+                 rebalance_topics, throttle, template_dirs, wait_s, live_state):
     """Show the changes that would make the cluster match the stack at PATH (several PATHs, --tree or
     --changed-files: every stack, one section each, each cluster read once)."""
     from kplan.model.metadata import parse_labels  # not kplan.plan yet: the plan model loads while the read runs
@@ -64,7 +73,10 @@ def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, d
         wanted = parse_labels(labels)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    request = rebalance_request(rebalance, elect_leaders, rebalance_topics, throttle, destroy)
     if len(paths) != 1 or trees or changed_files is not None:
+        if request is not None:
+            raise click.UsageError("--rebalance/--elect-leaders: one stack at a time")
         plan_stacks(ctx, paths, trees, changed_files, environment, fmt=fmt, color=use_color(no_color),
                     destroy=destroy, unsupported={"--out": out, "--report": report, "--wait-for-cluster": wait_s,
                                                   "--allow-unreadable": allow_unreadable}, report_dir=report_dir,
@@ -80,7 +92,7 @@ def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, d
                                "--owner/--label) to apply it")
     plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, environ=os.environ,
                         template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers,
-                        allow_unreadable=allow_unreadable)
+                        allow_unreadable=allow_unreadable, rebalance=request)
     if filtered:
         from kplan.plan.select import select
 
@@ -125,10 +137,38 @@ def plan_stacks(ctx: click.Context, paths, trees, changed_files, environment, *,
     ctx.exit(exit_code(results, detailed_exitcode))
 
 
+def rebalance_request(rebalance: bool, elect_leaders: bool, topics: Sequence[str], throttle: str | None,
+                      destroy: bool):
+    """The plan's rebalance request (kplan.plan.rebalance), None when not asked; a misuse is a usage error."""
+    if not (rebalance or elect_leaders):
+        if topics or throttle:
+            raise click.UsageError("--topic and --throttle go with --rebalance or --elect-leaders")
+        return None
+    if destroy:
+        raise click.UsageError("--rebalance/--elect-leaders: not with --destroy")
+    if throttle and not rebalance:
+        raise click.UsageError("--throttle goes with --rebalance (an election copies no data)")
+    rate = None
+    if throttle:
+        from kplan.rules.units import UnitError, parse_size_bytes
+
+        text = throttle.strip()
+        text = text[:-2] if text.lower().endswith("/s") else text
+        try:
+            rate = parse_size_bytes(text)
+        except (UnitError, ValueError) as e:
+            raise click.UsageError(f"--throttle {throttle}: {e}") from None
+        if rate <= 0:
+            raise click.UsageError(f"--throttle {throttle}: must be a positive rate")
+    from kplan.plan.rebalance import RebalanceRequest
+
+    return RebalanceRequest(rebalance=rebalance, elect_leaders=elect_leaders, topics=tuple(topics), throttle=rate)
+
+
 def compute_plan(ctx: click.Context, path: str, environment: str | None, *, destroy: bool = False,
                  live_state: str | None = None, environ: Mapping[str, str] | None = None,
                  template_dirs: Sequence[str] = (), wait_s: float | None = None, allow_active_consumers: bool = False,
-                 allow_unreadable: Sequence[str] = ()):
+                 allow_unreadable: Sequence[str] = (), rebalance=None):
     """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
     the plan against the real systems (`allow_unreadable`: --allow-unreadable, kplan.commands._unreadable)."""
     from kplan.commands._common import load_and_open_or_exit
@@ -140,6 +180,8 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
     from kplan.session.plan import plan_stack  # after the load: the read started meanwhile (cluster/prefetch.py)
     allowed = allowances_or_close(stack, allow_unreadable, session)
     if session is None:  # several clusters: each read and planned, one combined plan
+        if rebalance is not None:
+            raise click.UsageError("--rebalance/--elect-leaders: a stack on one cluster at a time")
         from kplan.session.multi import plan_all
         from kplan.session.open import member_sessions
 
@@ -153,6 +195,7 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
             close()
     session.allow_unreadable = allowed
     try:
-        return plan_stack(session, destroy=destroy, allow_active_consumers=allow_active_consumers)[1]
+        return plan_stack(session, destroy=destroy, allow_active_consumers=allow_active_consumers,
+                          rebalance=rebalance)[1]
     finally:
         session.close()

@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     KINDS: tuple[AnyKind, ...]
 
 # the kinds, in the order of plans and reports
-ORDER = ("topic", "connector", "offsets", "consumer_group", "acl", "streams_app", "user", "quota", "broker_config",
-         "group_config", "subject")
+ORDER = ("topic", "connector", "offsets", "consumer_group", "share_group", "acl", "streams_app", "user", "quota",
+         "broker_config", "group_config", "subject")
 
 
 @cache

@@ -71,12 +71,19 @@ class KafkaWrites(Protocol):
     def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
         ...
 
-    def set_replication_throttle(self, topics: Sequence[str], rate: int) -> None:
-        """Limit the brokers' replication of `topics` to `rate` bytes/s (during a reassignment)."""
+    def set_replication_throttle(self, topics: Sequence[str], rate: int, brokers: Sequence[int] | None = None
+                                 ) -> None:
+        """Limit the replication of `topics` to `rate` bytes/s on `brokers` (None: every broker), during a
+        reassignment."""
         ...
 
-    def clear_replication_throttle(self, topics: Sequence[str]) -> None:
+    def clear_replication_throttle(self, topics: Sequence[str], brokers: Sequence[int] | None = None) -> None:
         """Take that limit away."""
+        ...
+
+    def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
+        """Make each partition's preferred (first) replica its leader (ElectLeaders, PREFERRED), then wait until
+        the metadata shows it; a partition already led so is a success."""
         ...
 
     def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
@@ -155,6 +162,27 @@ class KafkaPythonWrites(Protocol):
 
     def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
         """Until no partition of `targets` moves and each shows its replica list."""
+        ...
+
+    def cancel_reassignments(self, topics: Sequence[str]) -> None:
+        """Cancel the reassignments of `topics`' partitions still under way (each reverts to its replicas before)."""
+        ...
+
+    def share_group_members(self, group: str) -> tuple[str, int]:
+        """A share group's (state, member count); ("Dead", 0) when it does not exist."""
+        ...
+
+    def share_group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
+        """A share group's start offsets: (topic, partition, offset), sorted (a partition not initialised is left
+        out)."""
+        ...
+
+    def alter_share_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
+        """Set these start offsets of the share group (others are left alone); verified by reading them back."""
+        ...
+
+    def delete_share_group_offsets(self, group: str, topics: Sequence[str]) -> None:
+        """Remove the share group's start offsets of these topics (Kafka removes them by whole topics); verified."""
         ...
 
 

@@ -31,7 +31,8 @@ class Phase(IntEnum):
 
     CREATE_TOPICS = 10
     ALTER_TOPIC_CONFIGS = 20
-    REASSIGN_REPLICAS = 25  # replication-factor changes (undone by reassigning back)
+    REASSIGN_REPLICAS = 25  # replication-factor changes and rebalances (undone by reassigning back)
+    ELECT_LEADERS = 26  # preferred leader elections (kplan plan --elect-leaders): nothing to undo
     CREATE_ACLS = 30
     CREATE_USERS = 40
     ALTER_QUOTAS = 45  # set and remove client quotas (one batch)
@@ -41,6 +42,7 @@ class Phase(IntEnum):
     # a consumer group's offsets request: after the topic phases, before any connector (a new sink connector's group
     # is moved before the connector ever runs); reversible, so before INCREASE_PARTITIONS
     ALTER_GROUP_OFFSETS = 55
+    ALTER_SHARE_GROUP_OFFSETS = 56  # a share group's start offsets (KIP-932), undone by putting them back
     PUT_CONNECTORS = 60
     ALTER_OFFSETS = 64  # a connector's declared offsets request, after it is created or updated
     RESTART_CONNECTORS = 66  # restart a connector's FAILED instances (restart_failed); nothing to undo

@@ -36,7 +36,9 @@ class LiveGroup:
     """One consumer group: its state, its member count, its committed offsets on the topics asked about (topic ->
     partition -> offset; partitions without a committed offset are left out), the partitions of those topics its
     members are assigned (topic -> partitions; a consumer-protocol member's target assignment included), and its
-    protocol (`classic`, `consumer`: KIP-848; None when the broker did not say)."""
+    protocol (`classic`, `consumer`: KIP-848; `share`: a share group, KIP-932, whose `committed` are its start
+    offsets; None when the broker did not say). `lags`: the lag the brokers give per partition (a share group's:
+    records after its start offset that are not acknowledged yet, KIP-1226), used instead of end - committed."""
 
     group_id: str
     state: str
@@ -44,6 +46,7 @@ class LiveGroup:
     committed: Mapping[str, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
     assigned: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: freeze({}))
     protocol: str | None = None
+    lags: Mapping[str, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
 
     @property
     def active(self) -> bool:
@@ -123,7 +126,8 @@ class ConsumerContext:
 def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
     """A live-state document's consumer side (kplan.kinds.livejson), None when it has none: `consumer_groups`
     ({"g": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12}}, "assigned": {"orders": [0, 1]},
-    "protocol": "consumer"}}; `assigned` and `protocol` optional), each topic's `end_offsets`
+    "protocol": "consumer"}}; `assigned`, `protocol` and `lags` ({"orders": {"0": 3}}, a share group's) optional),
+    each topic's `end_offsets`
     ({"0": 40}), `kept_from` ({"<retention ms>": {"0": 30}}) and `timestamps` ({"0": {"12": <epoch ms>}}), and
     `consumers_read_at` (epoch ms)."""
     groups = doc.get("consumer_groups")
@@ -138,7 +142,8 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
                                freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}),
                                freeze({t: tuple(sorted(int(x) for x in p))
                                        for t, p in (g.get("assigned") or {}).items()}),
-                               None if g.get("protocol") is None else str(g["protocol"]))
+                               None if g.get("protocol") is None else str(g["protocol"]),
+                               freeze({t: _ints(p) for t, p in (g.get("lags") or {}).items()}))
                 for gid, g in groups.items()}),
         freeze(topics), int(doc.get("consumers_read_at", 0)))
 

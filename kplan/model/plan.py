@@ -61,6 +61,7 @@ class ResourceType(str, Enum):
     CONSUMER_GROUP = "consumer_group"  # a group's declared request: consumer_group.orders-app (kinds/consumer_group)
     BROKER_CONFIG = "broker_config"  # dynamic broker configs: broker_config.<default> (cluster-wide), broker_config.1
     GROUP_CONFIG = "group_config"  # a group's dynamic configs (KIP-848): group_config.orders-app (kinds/group_config)
+    SHARE_GROUP = "share_group"  # a share group's declared request (KIP-932): share_group.jobs (kinds/share_group)
     STREAMS_APP = "streams_app"  # a Kafka Streams application: streams_app.<application.id> (kinds/streams_app)
 
 
@@ -86,10 +87,14 @@ class Reason(str, Enum):
     GROUP_APPLIED = "consumer group request already applied"
     GROUP_AT_TARGET = "already at the requested positions"
     GROUP_ABSENT = "no such group: nothing to delete"
+    SHARE_GROUP_REQUESTED = "share group request not applied yet"
+    SHARE_GROUP_APPLIED = "share group request already applied"
     ORPHAN = "orphan under a claimed prefix, with prune"  # docs/orphans.md
     METADATA = "owner, description or labels differ from kplan's record"
     FORGOTTEN = "forget: no longer owned, left on the cluster"
     MOVED = "moved_from"
+    REBALANCE = "rebalance requested (kplan plan --rebalance)"  # docs/rebalance.md
+    ELECT_LEADERS = "preferred leader election requested (kplan plan --elect-leaders)"
     NONE = ""
 
 
@@ -101,6 +106,8 @@ class NoteKind(str, Enum):
     TIERED_ON = "one-way: turning it off again deletes the segments copied to remote storage"
     TIERED_OFF = "DATA LOSS: deletes the topic's remote segments"
     REASSIGNMENT = "by partition reassignment: replicas are copied to their new brokers, then the old ones removed"
+    REBALANCE = "rebalance: replicas copied to their new brokers (throttled if asked), then the old ones removed"
+    PREFERRED_LEADER = "leadership moved to the preferred (first) replica"
     REFUSED = "refused"
     DRIFT_LEFT_ALONE = "override not declared; left alone"
     AUTHORITATIVE_REMOVAL = "not declared (authoritative config)"
@@ -130,6 +137,8 @@ class NoteKind(str, Enum):
     GROUP_OFFSET_MOVED = "moved to the requested position"
     GROUP_OFFSET_NEW = "no committed offset yet: set to the requested position"
     GROUP_OFFSET_DELETED = "deleted with the group"
+    SHARE_GROUP_REQUEST = "a new share group request: applied once, then recorded"
+    SHARE_GROUP_OFFSET_NEW = "no start offset yet: set to the requested position"
     SCHEMA_FIELD = "the schema's part differs"
     REGISTERED_OUTSIDE = "the latest version was registered outside kplan"
     DECLARED_IS_OLDER = "the declared schema is an older version: registries do not register it again"

@@ -12,6 +12,8 @@ each such topic's change (`ResourceChange.consumers`) and adds the guard's diagn
 - a group without members that has committed offsets on a deleted or replaced topic: a warning, or the severity of
   a `topic-consumed-deletion` policy rule that selects the topic;
 - a retention cut that would delete records a group has not read yet: a warning.
+A share group (KIP-932: protocol `share`, its start offsets as `committed`, its lag as the brokers give it) is shown
+and guarded exactly as a consumer group (docs/share-groups.md).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ ACTIVE_CODE = "consumers-active"
 ALLOWED_CODE = "consumers-active-allowed"
 COMMITTED_CODE = "consumers-committed"
 BEHIND_CODE = "consumers-behind-retention"
+SHARE = "share"  # a share group's protocol (KIP-932): shown and guarded as a consumer group is
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,9 @@ def context_of(topic: str, need: Disruption, consumers: LiveConsumers,
         assigned = tuple(sorted(g.assigned.get(topic) or ()))
         if not committed and not assigned:
             continue
-        lags = {p: max(0, pos.end[p] - o) for p, o in committed.items() if p in pos.end}
+        known = g.lags.get(topic) or {}  # a share group's lag as its brokers give it
+        lags = {p: max(0, known[p]) if p in known else max(0, pos.end[p] - o) for p, o in committed.items()
+                if p in known or p in pos.end}
         groups.append(GroupOnTopic(gid, g.state, g.members, sum(lags.values()) if committed else None,
                                    _oldest_age(committed, lags, pos, consumers.read_at_ms),
                                    _beyond(committed, pos, need.retention_ms), assigned, g.protocol,
@@ -241,11 +246,13 @@ def _rule(policy: Policy | None, topic: str) -> Rule | None:
 
 def _with_lag(groups: Iterable[GroupOnTopic]) -> str:
     """`orders-app (Stable, 2 members, lag 40)`, `etl (Stable, 1 member, assigned 1 partition, no committed
-    offsets)`, ... for messages."""
-    return ", ".join(f"{g.group} ({g.state}, {plural(g.members, 'member')}, {_position(g)})" for g in groups)
+    offsets)`, `jobs (share group, Stable, 1 member, lag 3)`, ... for messages."""
+    return ", ".join(f"{g.group} ({'share group, ' if g.protocol == SHARE else ''}{g.state}, "
+                     f"{plural(g.members, 'member')}, {_position(g)})" for g in groups)
 
 
 def _position(g: GroupOnTopic) -> str:
     if g.lag is not None:
         return f"lag {g.lag}"
-    return f"assigned {plural(len(g.assigned), 'partition')}, no committed offsets"
+    what = "start offsets" if g.protocol == SHARE else "committed offsets"
+    return f"assigned {plural(len(g.assigned), 'partition')}, no {what}"

@@ -217,15 +217,19 @@ def group_line(ch: ResourceChange, g) -> str:
     """One group on a disrupted topic: `orders-app: Stable, 2 members, lag 40 messages, oldest unconsumed 3h`; a
     group without committed offsets there says which partitions it is assigned; a group this plan takes away
     first says what takes it (`connect-orders-sink: Stable, 1 member, lag 0 messages — this stack's connector
-    orders-sink, deleted first`)."""
+    orders-sink, deleted first`); a share group (KIP-932) says so (`jobs: Stable, 1 member (share group), lag 3
+    messages`)."""
     text = f"{g.group}: {g.state}, {plural(g.members, 'member')}"
     if g.protocol == "consumer":
         text += " (consumer protocol)"
+    elif g.protocol == "share":
+        text += " (share group)"
     if g.lag is not None:
         text += f", lag {plural(g.lag, 'message')}"
     else:
         text += (f", assigned {'partition' if len(g.assigned) == 1 else 'partitions'} "
-                 f"{', '.join(str(p) for p in g.assigned)}, no committed offsets")
+                 f"{', '.join(str(p) for p in g.assigned)}, "
+                 f"no {'start' if g.protocol == 'share' else 'committed'} offsets")
     if g.oldest_age_ms is not None:
         text += f", oldest unconsumed {age(g.oldest_age_ms)} old"
     if g.beyond_retention is not None and ch.consumers is not None and ch.consumers.retention_ms is not None:

@@ -29,6 +29,8 @@ from kplan.render.common import (
 from kplan.render.common import (
     headline as change_headline,
 )
+from kplan.render.distribution import distribution
+from kplan.render.distribution import markdown as distribution_markdown
 from kplan.render.markdown_cut import Part, fit
 from kplan.words import plural
 
@@ -75,6 +77,9 @@ def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###", gro
             titled = ""
     elif visible:
         parts.append(Part("change", titled + table, [_row(ch) for ch in visible], group))
+    spread = distribution(plan)
+    if spread is not None:  # one row per broker: always kept
+        parts.append(Part("fixed", distribution_markdown(spread, level), group=group))
     consumers = _consumers(plan)
     if consumers:
         parts.append(Part("consumer", f"\n{level} Consumers\n\nConsumer groups reading the topics this plan "

@@ -25,6 +25,7 @@ from kplan.render.common import (
 from kplan.render.common import (
     headline as change_headline,
 )
+from kplan.render.distribution import distribution, text_lines
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
           Action.NOOP: None, Action.RESTART: "yellow", Action.METADATA: "yellow",
@@ -69,6 +70,9 @@ def _body(plan: Plan, c) -> list[str]:
         if shown(ch):
             lines += _resource(ch, c)
             lines.append("")
+    spread = distribution(plan)
+    if spread is not None:
+        lines += [*text_lines(spread), ""]
     for d in plan.diagnostics:
         lines.append(_diagnostic(d, c))
     if plan.diagnostics:

@@ -13,23 +13,25 @@ from kplan.session.open import Session
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.apply.resume import Tokens
     from kplan.model.desired import Stack
+    from kplan.plan.rebalance import RebalanceRequest
     from kplan.secrets import SecretValues
 
 
 def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = False, validate: bool = True,
                holding_lock: bool = False, allow_active_consumers: bool = False, requests_before: Tokens | None = None,
-               renames_before: frozenset[tuple[str, str]] = frozenset()):
+               renames_before: frozenset[tuple[str, str]] = frozenset(), rebalance: RebalanceRequest | None = None):
     """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
     again, after waiting for the broker's metadata, while the plan would create a topic that exists
     (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
     `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing;
     `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.plan.consumers);
     `requests_before`: (a resume) the requests the resumed run has not applied, planned against the tokens
-    recorded before it, and the renames it started, which it continues (kplan.apply.resume)."""
+    recorded before it, and the renames it started, which it continues (kplan.apply.resume); `rebalance`: the
+    moves and elections asked for (kplan.plan.rebalance, docs/rebalance.md)."""
     from kplan.cluster.settle import settled
 
     return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers,
-                                      requests_before, renames_before),
+                                      requests_before, renames_before, rebalance),
                    session.reader,
                    session.stack.cluster.timeout_s, validated=validate)
 
@@ -37,7 +39,7 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
 
 def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool,
                allow_active: bool = False, requests_before: Tokens | None = None,
-               renames_before: frozenset[tuple[str, str]] = frozenset()):
+               renames_before: frozenset[tuple[str, str]] = frozenset(), rebalance: RebalanceRequest | None = None):
     from kplan.apply.resume import with_tokens_before
     from kplan.cluster.claimed import read_claimed_topics
     from kplan.model.plan import error
@@ -58,6 +60,8 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     remember_secrets(stack, live, session.secrets)
     plan = make_plan(stack, live, destroy=destroy, secrets=session.secrets, allow_active_consumers=allow_active,
                      allow_unreadable=session.allow_unreadable, renames_before=renames_before)
+    if rebalance is not None and rebalance.wanted:
+        plan = with_rebalance_read(session, stack, live, plan, rebalance)
     if not validate:  # `kplan status`: it shows no consumer groups, so none are read
         return live, scrubbed(plan)
     live, plan = with_consumers(session.reader, stack, live, plan, allow_active)
@@ -66,6 +70,21 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
         extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
     return live, scrubbed(plan.with_diagnostics(extra))
+
+
+def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceRequest):
+    """The plan with the rebalance's moves and elections (kplan.plan.rebalance); an election first reads who leads
+    each partition of the stack's topics now (a live-state file cannot say: the plan then says so)."""
+    from kplan.plan.rebalance import with_rebalance
+
+    leaders = None
+    admin = getattr(session.reader, "admin", None)
+    if request.needs_leaders and admin is not None:
+        from kplan.cluster.leaders import read_leaders
+
+        names = [t.name for t in stack.of("topics")] + list(request.elect)
+        leaders = read_leaders(admin, names, stack.cluster.timeout_s)
+    return with_rebalance(plan, stack, live, request, leaders)
 
 
 def read_request(stack) -> tuple[list[str], frozenset[str]]:

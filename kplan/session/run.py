@@ -38,16 +38,20 @@ def unfinished_message(j: Journal) -> str:
 
 
 def plan_for(cluster: Cluster, destroy: bool, resume_of: Journal | None = None,
-             allow_active_consumers: bool = False):
+             allow_active_consumers: bool = False, saved: Plan | None = None):
     """The run's plan; a resume plans the requests its journal has not done against the tokens recorded before
-    the run, not the merged record that already carries them (kplan.apply.resume)."""
+    the run, not the merged record that already carries them (kplan.apply.resume). A saved plan's rebalance, or an
+    interrupted run's, is asked for again with the same replica lists (kplan.plan.rebalance)."""
     from kplan.apply.resume import renames_in_flight, unapplied_requests
+    from kplan.plan.rebalance import request_of_journal, request_of_plan
     from kplan.session.plan import plan_stack
 
+    rebalance = request_of_journal(resume_of.steps) if resume_of is not None else request_of_plan(saved)
     return plan_stack(cluster.session, destroy=destroy, resuming=resume_of is not None, holding_lock=True,
                       allow_active_consumers=allow_active_consumers,
                       requests_before=unapplied_requests(resume_of.steps) if resume_of is not None else None,
-                      renames_before=renames_in_flight(resume_of.steps) if resume_of is not None else frozenset())
+                      renames_before=renames_in_flight(resume_of.steps) if resume_of is not None else frozenset(),
+                      rebalance=rebalance)
 
 
 def allows_active_consumers(opts: "RunOptions") -> bool:
@@ -116,7 +120,8 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         raise
     try:
         # An unfinished earlier run shows as a plan error (its marker in the ownership record).
-        live, plan = plan_for(cluster, opts.destroy, resume_of, allow_active_consumers=allows_active_consumers(opts))
+        live, plan = plan_for(cluster, opts.destroy, resume_of, allow_active_consumers=allows_active_consumers(opts),
+                              saved=opts.saved_plan)
         if opts.saved_plan is not None:
             check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         if opts.show is not None:

@@ -73,6 +73,9 @@ class FakeWriter:
         # consumer group -> (topic, partition) -> offset
         self.group_offsets_: dict[str, dict[tuple[str, int], int]] = {}
         self.group_members_: dict[str, int] = {}  # consumer group -> live members
+        # share group -> (topic, partition) -> start offset; share group -> live members
+        self.share_offsets_: dict[str, dict[tuple[str, int], int]] = {}
+        self.share_members_: dict[str, int] = {}
 
     # -- topics
 
@@ -124,11 +127,17 @@ class FakeWriter:
     def wait_replicas(self, targets, timeout_s=None):
         pass
 
-    def set_replication_throttle(self, topics, rate):
+    def cancel_reassignments(self, topics):
+        self.calls.append("cancel_reassignments")
+
+    def set_replication_throttle(self, topics, rate, brokers=None):
         self.calls.append("set_replication_throttle")
 
-    def clear_replication_throttle(self, topics):
+    def clear_replication_throttle(self, topics, brokers=None):
         self.calls.append("clear_replication_throttle")
+
+    def elect_preferred_leaders(self, partitions):
+        self.calls.append("elect_preferred_leaders")
 
     def wait_topics_gone(self, names, timeout_s=None):
         if self.fail_wait_gone:
@@ -335,6 +344,28 @@ class FakeWriter:
         if self.group_members_.get(group):
             raise WriteError(f"consumer group {group} has live members")
         self.group_offsets_.pop(group, None)
+
+    # -- share groups (their start offsets: share_offsets_, their members: share_members_)
+
+    def share_group_members(self, group):
+        members = self.share_members_.get(group, 0)
+        return ("Stable" if members else "Empty" if group in self.share_offsets_ else "Dead"), members
+
+    def share_group_offsets(self, group):
+        return tuple(sorted((t, p, o) for (t, p), o in self.share_offsets_.get(group, {}).items()))
+
+    def alter_share_group_offsets(self, group, offsets):
+        self.calls.append("alter_share_group_offsets")
+        if self.share_members_.get(group):
+            raise WriteError(f"share group {group} has live members")
+        self.share_offsets_.setdefault(group, {}).update({(t, p): o for t, p, o in offsets})
+
+    def delete_share_group_offsets(self, group, topics):
+        self.calls.append("delete_share_group_offsets")
+        if self.share_members_.get(group):
+            raise WriteError(f"share group {group} has live members")
+        kept = {k: o for k, o in self.share_offsets_.get(group, {}).items() if k[0] not in topics}
+        self.share_offsets_[group] = kept
 
     # -- CDC signals
 

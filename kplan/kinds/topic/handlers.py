@@ -10,6 +10,7 @@ from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
     CreateTopics,
     DeleteTopics,
+    ElectLeaders,
     IncreasePartitions,
     ReassignReplicas,
     ReplaceTopics,
@@ -65,19 +66,38 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
     taken away once they are (kept while a reassignment is still under way after a failure: it goes on)."""
 
     def run(self, step: ReassignReplicas, ctx: StepContext) -> None:
-        self._move(step.targets, step.throttle, ctx)
+        self._move(step.targets, step.throttle, ctx, _brokers(step))
 
     def undo(self, step: ReassignReplicas, ctx: StepContext) -> None:
-        self._move(step.targets_before, step.throttle, ctx)
+        # a move still under way (cut short) is cancelled first: the controller reverts it, then the lists before
+        # are asked for exactly (a reorder, or a copy back once the move had finished)
+        ctx.writer.kafka_python.cancel_reassignments(list(step.targets_before))
+        self._move(step.targets_before, step.throttle, ctx, _brokers(step))
 
     @staticmethod
-    def _move(targets: Mapping[str, tuple[tuple[int, ...], ...]], throttle: int | None, ctx: StepContext) -> None:
+    def _move(targets: Mapping[str, tuple[tuple[int, ...], ...]], throttle: int | None, ctx: StepContext,
+              brokers: list[int]) -> None:
         if throttle:
-            ctx.writer.kafka.set_replication_throttle(list(targets), throttle)
+            ctx.writer.kafka.set_replication_throttle(list(targets), throttle, brokers)
         ctx.writer.kafka_python.reassign_replicas(targets)
         ctx.writer.kafka_python.wait_replicas(targets)
         if throttle:
-            ctx.writer.kafka.clear_replication_throttle(list(targets))
+            ctx.writer.kafka.clear_replication_throttle(list(targets), brokers)
+
+
+def _brokers(step: ReassignReplicas) -> list[int]:
+    """The brokers a reassignment involves: every one holding a replica of its partitions before or after (the
+    throttle is set on them only)."""
+    return sorted({b for a in (*step.targets.values(), *step.targets_before.values()) for r in a for b in r})
+
+
+@handles(ElectLeaders)
+class ElectLeadersHandler(StepHandler[ElectLeaders]):
+    def run(self, step: ElectLeaders, ctx: StepContext) -> None:
+        ctx.writer.kafka.elect_preferred_leaders(step.partitions)
+
+    def undo(self, step: ElectLeaders, ctx: StepContext) -> None:
+        pass  # leadership changes no data; a rebalance's undo puts the preferred replicas back
 
 
 @handles(IncreasePartitions)

@@ -73,7 +73,9 @@ class TopicPlanned(PlannedPayload):
     """What apply does to one topic. `create`: the topic created (create, replace); `previous`: the topic as it was
     (replace, delete); an update's partition target, new replica lists (with those before) and overrides to set and
     unset (with their values before, for the journal). A value of a key in `sensitive` is masked here: apply takes
-    it from the stack (or, before, from the live state)."""
+    it from the stack (or, before, from the live state). A rebalance (docs/rebalance.md) sets `throttle`, the
+    bytes/s its replicas are copied at per broker, and an election `elect`, the partitions whose preferred replica
+    is made leader; both are written only when set."""
 
     type: ClassVar[ResourceType] = TOPIC
 
@@ -87,15 +89,20 @@ class TopicPlanned(PlannedPayload):
     unset_config: tuple[str, ...] = ()
     config_before: Mapping[str, str | None] = field(default_factory=dict)
     sensitive: tuple[str, ...] = ()
+    throttle: int | None = None
+    elect: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {"throttle": self.throttle} if self.throttle else {}
+        if self.elect:
+            extra["elect"] = list(self.elect)
         return {
             "create": self.create.to_json() if self.create is not None else None,
             "previous": self.previous.to_json() if self.previous is not None else None,
             "partitions": self.partitions, "partitions_before": self.partitions_before,
             "replicas": [list(r) for r in self.replicas], "replicas_before": [list(r) for r in self.replicas_before],
             "set_config": dict(self.set_config), "unset_config": list(self.unset_config),
-            "config_before": dict(self.config_before), "sensitive": list(self.sensitive),
+            "config_before": dict(self.config_before), "sensitive": list(self.sensitive), **extra,
         }
 
     @classmethod
@@ -109,7 +116,8 @@ class TopicPlanned(PlannedPayload):
         return cls(image(doc.get("create")), image(doc.get("previous")), doc.get("partitions"),
                    doc.get("partitions_before"), lists(doc.get("replicas")), lists(doc.get("replicas_before")),
                    dict(doc.get("set_config") or {}), tuple(doc.get("unset_config") or ()),
-                   dict(doc.get("config_before") or {}), tuple(doc.get("sensitive") or ()))
+                   dict(doc.get("config_before") or {}), tuple(doc.get("sensitive") or ()),
+                   doc.get("throttle") or None, tuple(int(p) for p in doc.get("elect") or ()))
 
 
 def _masked(config: Mapping[str, Any], sensitive: frozenset[str]) -> dict[str, Any]:

@@ -140,6 +140,29 @@ class ReassignReplicas(StepBase):
 
 
 @dataclass(frozen=True)
+class ElectLeaders(StepBase):
+    """Make each listed partition's preferred (first) replica its leader (one ElectLeaders request, PREFERRED).
+    Nothing to undo: which replica leads changes no data, and the rollback of a rebalance puts the replica lists
+    (and so the preferred leaders) back."""
+
+    kind: ClassVar[str] = "elect-leaders"
+    phase: ClassVar[Phase] = Phase.ELECT_LEADERS
+
+    partitions: Mapping[str, tuple[int, ...]]  # topic -> partition ids
+
+    def describe(self) -> str:
+        n = sum(len(p) for p in self.partitions.values())
+        return f"elect the preferred leaders of {n} partition(s) of {name_list(list(self.partitions))}"
+
+    def args_json(self) -> dict[str, Any]:
+        return {"partitions": {n: list(p) for n, p in self.partitions.items()}}
+
+    @classmethod
+    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "ElectLeaders":
+        return cls({n: tuple(int(i) for i in p) for n, p in args["partitions"].items()})
+
+
+@dataclass(frozen=True)
 class IncreasePartitions(StepBase):
     """Add partitions (one request). IRREVERSIBLE: keys move to other partitions."""
 
@@ -216,7 +239,8 @@ class DeleteTopics(StepBase):
                    {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
 
 
-TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, IncreasePartitions, ReplaceTopics, DeleteTopics)
+TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, ElectLeaders, IncreasePartitions, ReplaceTopics,
+               DeleteTopics)
 
 
 def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
@@ -232,6 +256,8 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     grows_before: dict[str, int] = {}
     moves: dict[str, tuple[tuple[int, ...], ...]] = {}
     moves_before: dict[str, tuple[tuple[int, ...], ...]] = {}
+    throttles: dict[str, int | None] = {}  # a rebalance's own throttle, else the stack's (cluster setting)
+    elections: dict[str, tuple[int, ...]] = {}
     replaces: list[TopicArgs] = []
     replaces_before: dict[str, TopicArgs] = {}
     deletes: list[str] = []
@@ -259,6 +285,9 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
             if p.replicas:
                 moves[change.name] = p.replicas
                 moves_before[change.name] = p.replicas_before
+                throttles[change.name] = p.throttle or stack.cluster.reassignment_throttle
+            if p.elect:
+                elections[change.name] = p.elect
             if p.set_config or p.unset_config:
                 sets = {k: declared_value(k) if k in p.sensitive else v for k, v in p.set_config.items()}
                 before = {k: live_value(k) if k in p.sensitive else v for k, v in p.config_before.items()}
@@ -284,10 +313,13 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
         steps.append(CreateTopics(tuple(batch), tuple(t.name for t in batch)))
     for names in packed(list(alters), lambda n: config_records([*alters[n].sets, *alters[n].deletes]), limit):
         steps.append(AlterTopicConfigs({n: alters[n] for n in names}, {n: alter_before[n] for n in names}))
-    # the throttle is the stack's cluster setting, not a decision of the plan
-    for names in packed(list(moves), lambda n: len(moves[n]), limit):
-        steps.append(ReassignReplicas({n: moves[n] for n in names}, {n: moves_before[n] for n in names},
-                                      stack.cluster.reassignment_throttle))
+    # the throttle is the rebalance's (the plan's --throttle), else the stack's cluster setting: one step per rate
+    for rate in sorted({throttles[n] for n in moves}, key=lambda r: r or 0):
+        same = [n for n in moves if throttles[n] == rate]
+        for names in packed(same, lambda n: len(moves[n]), limit):
+            steps.append(ReassignReplicas({n: moves[n] for n in names}, {n: moves_before[n] for n in names}, rate))
+    for names in packed(list(elections), lambda n: len(elections[n]), limit):
+        steps.append(ElectLeaders({n: elections[n] for n in names}))
     for names in packed(list(grows), lambda n: grows[n] - grows_before[n], limit):
         steps.append(IncreasePartitions({n: grows[n] for n in names}, {n: grows_before[n] for n in names}))
     if tiered:

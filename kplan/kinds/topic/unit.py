@@ -8,7 +8,8 @@ UNIT = KindUnit(
                  always_counted=True, overlaid=True, many=True,
                  load_checks_ref="kplan.kinds.topic.section:Aggregate"),
     tuple(f"kplan.kinds.topic.steps:{name}" for name in ("CreateTopics", "AlterTopicConfigs", "ReassignReplicas",
-                                                          "IncreasePartitions", "ReplaceTopics", "DeleteTopics"))
+                                                          "ElectLeaders", "IncreasePartitions", "ReplaceTopics",
+                                                          "DeleteTopics"))
     + ("kplan.kinds.topic.tiered_steps:ChangeTieredStorage",),
     ("kplan.kinds.topic.steps:build_topic_steps",),
     ("kplan.kinds.topic.handlers", "kplan.kinds.topic.tiered_handlers"),

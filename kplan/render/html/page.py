@@ -12,6 +12,7 @@ from html import escape
 
 from kplan.model.plan import Action, Plan
 from kplan.render.common import adoption_note, summary_line
+from kplan.render.distribution import distribution, html_section
 from kplan.render.html.assets import CSS, JS
 from kplan.render.html.data import ACTION_ORDER, page_data, problems
 from kplan.render.html.flows import flows_svg
@@ -40,6 +41,7 @@ def render_html(plan: Plan) -> str:
         _counts(data), "</header>\n",
         _problems("Errors", "errors", errors), _problems("Warnings", "warnings", warnings),
         _flows(svg, drawn, left),
+        html_section(distribution(plan)),
         _changes(data),
         '<script type="application/json" id="kplan-data">', _json(data), "</script>\n",
         f"<script>{JS}</script>\n</body></html>\n",

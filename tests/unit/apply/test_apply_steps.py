@@ -170,6 +170,17 @@ def streams_plans():
     return (stack, live, make_plan(stack, live)), (stack, live, make_plan(stack, live, destroy=True))
 
 
+def election_plan():
+    """`kplan plan --elect-leaders`: partition 1 of t is led by its second replica (kplan.plan.rebalance)."""
+    from kplan.plan.rebalance import RebalanceRequest, with_rebalance
+
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"topics": (replace(topic("t", 2), replication_factor=2),)})
+    current = replace(ltopic("t", 2), replication_factor=2, assignment=((1, 2), (2, 1)))
+    live = replace(live_state("c", 2, {"t": current}, {}, owned_topics=frozenset({"t"})), broker_racks={1: "a", 2: "b"})
+    plan = with_rebalance(make_plan(stack, live), stack, live, RebalanceRequest(elect_leaders=True), {"t": (1, 1)})
+    return stack, live, plan
+
+
 def groups_plan():
     """Consumer groups: one reset to earliest (pending), one delete request (pending)."""
     from kplan.kinds.consumer_group.live import LiveGroup
@@ -180,6 +191,19 @@ def groups_plan():
     live = live_state("c", 1, {}, {}).with_kind(ResourceType.CONSUMER_GROUP, resources=freeze({
         "app": LiveGroup("app", None, "Empty", 0, (("t", 0, 5), ("t", 1, 7)), (("t", 0, 0), ("t", 1, 7))),
         "old": LiveGroup("old", "d0", "Empty", 0, (("t", 0, 3),))}), records=freeze({"old": "d0"}))
+    return stack, live, make_plan(stack, live)
+
+
+def share_groups_plan():
+    """Share groups: one reset to earliest (pending), moving one start offset of two."""
+    from kplan.kinds.consumer_group.model import GroupReset
+    from kplan.kinds.share_group.live import LiveShareGroup
+    from kplan.kinds.share_group.model import ShareGroupSpec
+
+    stack = Stack("s", None, ClusterSpec("b:1"), kinds={"share_groups": (
+        ShareGroupSpec("jobs", "r1", GroupReset("earliest", "earliest")),)})
+    live = live_state("c", 1, {}, {}).with_kind(ResourceType.SHARE_GROUP, resources=freeze({
+        "jobs": LiveShareGroup("jobs", None, "Empty", 0, (("t", 0, 5), ("t", 1, 0)), (("t", 0, 0), ("t", 1, 0)))}))
     return stack, live, make_plan(stack, live)
 
 
@@ -300,10 +324,11 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
 
 
 def test_the_phases_keep_the_seeds_order_with_room_between():
-    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.CREATE_ACLS,
+    order = [Phase.CREATE_TOPICS, Phase.ALTER_TOPIC_CONFIGS, Phase.REASSIGN_REPLICAS, Phase.ELECT_LEADERS,
+             Phase.CREATE_ACLS,
              Phase.CREATE_USERS,
              Phase.ALTER_QUOTAS, Phase.ALTER_BROKER_CONFIGS, Phase.ALTER_GROUP_CONFIGS, Phase.REGISTER_SUBJECTS,
-             Phase.ALTER_GROUP_OFFSETS,
+             Phase.ALTER_GROUP_OFFSETS, Phase.ALTER_SHARE_GROUP_OFFSETS,
              Phase.PUT_CONNECTORS,
              Phase.ALTER_OFFSETS,
              Phase.RESTART_CONNECTORS, Phase.DELETE_CONNECTORS, Phase.START_RENAMED_CONNECTORS, Phase.DELETE_ACLS,
@@ -330,10 +355,12 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
     destroyed = build(*_args(pg_destroy()))  # a destroy plan has the one step type a plan lacks
     registry = build(*_args(subjects_plan()))
     groups = build(*_args(groups_plan()))
-    group_configs = build(*_args(group_configs_plan())).steps
+    group_configs = build(*_args(group_configs_plan())).steps + build(*_args(share_groups_plan())).steps
     streams = tuple(s for t in streams_plans() for s in build(*_args(t)).steps)
     renamed = build(*_args(pg_rename())).steps
-    every = built.steps + destroyed.steps + registry.steps + groups.steps + streams + renamed + group_configs
+    elections = build(*_args(election_plan())).steps
+    every = (built.steps + destroyed.steps + registry.steps + groups.steps + streams + renamed + group_configs
+             + elections)
     assert {type(s) for s in every} == set(STEP_TYPES)
     for step in every:
         doc = step.to_json()
@@ -349,11 +376,13 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
 def test_kinds_are_the_journal_words():
     assert sorted(step_types()) == sorted(t.kind for t in STEP_TYPES) == [
         "alter-broker-configs", "alter-group-configs", "alter-group-offsets", "alter-offsets", "alter-quotas",
+        "alter-share-group-offsets",
         "alter-topic-configs", "alter-users", "change-tiered-storage", "copy-connector-offsets", "create-acls",
         "create-streams-app-acls",
         "create-streams-internal-topics", "create-topics", "create-users", "delete-acls", "delete-connector",
         "delete-consumer-group", "delete-streams-app-acls", "delete-streams-internal-topics", "delete-subjects",
-        "delete-topics", "delete-users", "drop-cdc-database-objects", "increase-partitions", "put-connector",
+        "delete-topics", "delete-users", "drop-cdc-database-objects", "elect-leaders", "increase-partitions",
+        "put-connector",
         "put-subject", "reassign-replicas", "record-ownership", "replace-topics", "restart-connector",
         "snapshot-signal", "start-connector", "stop-connector"]
 

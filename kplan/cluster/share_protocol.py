@@ -1,0 +1,21 @@
+"""The share-group requests (KIP-932) kafka-python 3.0 has no message for, made from Kafka's message JSON in
+kplan/cluster/share_messages/ by kafka-python's own schema machinery: they go through its connection manager like
+its own requests (kplan.cluster.share_groups sends them)."""
+
+from __future__ import annotations
+
+from kafka.protocol.api_message import ApiMessage
+
+import kplan.cluster.share_messages as _messages
+
+_AT = {"load_json": _messages}
+
+
+class ShareGroupDescribeRequest(ApiMessage, **_AT): pass  # noqa: E701
+class ShareGroupDescribeResponse(ApiMessage, **_AT): pass  # noqa: E701
+class DescribeShareGroupOffsetsRequest(ApiMessage, **_AT): pass  # noqa: E701
+class DescribeShareGroupOffsetsResponse(ApiMessage, **_AT): pass  # noqa: E701
+class AlterShareGroupOffsetsRequest(ApiMessage, **_AT): pass  # noqa: E701
+class AlterShareGroupOffsetsResponse(ApiMessage, **_AT): pass  # noqa: E701
+class DeleteShareGroupOffsetsRequest(ApiMessage, **_AT): pass  # noqa: E701
+class DeleteShareGroupOffsetsResponse(ApiMessage, **_AT): pass  # noqa: E701

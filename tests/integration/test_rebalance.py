@@ -1,0 +1,249 @@
+"""`kplan plan --rebalance` / `--elect-leaders` on the real 3-broker cluster (racks rack-a/b/c), docs/rebalance.md.
+
+An unbalanced topic (created by hand with every replica on brokers 1 and 2) is planned with its before/after
+distribution per broker, applied from the saved plan with a throttle while a producer and a consumer run
+throughout (every acknowledged record is consumed), and its replicas really move (read back with the admin
+client); the throttle configs are gone afterwards. A failure after the move rolls back to the previous lists; a
+kill while the replicas are still copying is rolled back exactly by `recover --rollback` and finished by
+`recover --resume`, the throttle removed both ways. `--elect-leaders` really moves leadership to the preferred
+replica.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic
+from kplan_helpers import ROOT, faulty_kplan, kplan, run_env, wait_for, write_stack
+
+pytestmark = [pytest.mark.serial, pytest.mark.cluster3]
+
+UNBALANCED = [[1, 2], [2, 1], [1, 2], [2, 1], [1, 2], [2, 1]]
+RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
+THROTTLED = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
+
+
+@pytest.fixture
+def cluster(multibroker):
+    admin = AdminClient({"bootstrap.servers": multibroker.BOOTSTRAP})
+    yield multibroker, admin
+    admin.__exit__(None, None, None)
+
+
+def _create(admin, name: str) -> None:
+    (fut,) = admin.create_topics([NewTopic(name, num_partitions=len(UNBALANCED),
+                                           replica_assignment=UNBALANCED)]).values()
+    fut.result(20)
+    wait_for(lambda: _assignment(admin, name) == UNBALANCED, 20, f"{name} created")
+
+
+def _stack(tmp_path, bootstrap: str, name: str):
+    return write_stack(tmp_path / "s.yaml", {
+        "stack": f"{name}-stack", "cluster": {"bootstrap_servers": bootstrap, "timeout": "20s"},
+        "topics": [{"name": name, "partitions": len(UNBALANCED), "replication_factor": 2}]})
+
+
+def _assignment(admin, name: str) -> list[list[int]]:
+    md = admin.list_topics(name, timeout=20).topics[name]
+    return [list(p.replicas) for _, p in sorted(md.partitions.items())]
+
+
+def _leaders(admin, name: str) -> list[int]:
+    md = admin.list_topics(name, timeout=20).topics[name]
+    return [p.leader for _, p in sorted(md.partitions.items())]
+
+
+def _throttles(admin, name: str) -> dict[str, str]:
+    """Every throttle config set on a broker (dynamically) or on the topic: empty once kplan removed them."""
+    resources = [ConfigResource(ConfigResource.Type.BROKER, str(b)) for b in (1, 2, 3)]
+    resources.append(ConfigResource(ConfigResource.Type.TOPIC, name))
+    dynamic = {ConfigSource.DYNAMIC_BROKER_CONFIG.value, ConfigSource.DYNAMIC_TOPIC_CONFIG.value}
+    found = {}
+    for resource in resources:  # one broker per request (librdkafka sends it to that broker)
+        for res, fut in admin.describe_configs([resource]).items():
+            for key, entry in fut.result(20).items():
+                if key in RATES + THROTTLED and entry.source in dynamic:
+                    found[f"{res.name}/{key}"] = entry.value
+    return found
+
+
+def _per_broker(assignment) -> dict[int, int]:
+    out = {1: 0, 2: 0, 3: 0}
+    for replicas in assignment:
+        for b in replicas:
+            out[b] += 1
+    return out
+
+
+def _planned_targets(path) -> list[list[int]]:
+    doc = json.loads(path.read_text())
+    (change,) = [c for c in doc["resource_changes"] if c["planned"] and c["planned"].get("replicas")]
+    return change["planned"]["replicas"]
+
+
+class Traffic:
+    """A producer (acks=all, idempotent) and a consumer running in threads: every acknowledged record must be
+    consumed."""
+
+    def __init__(self, bootstrap: str, topic: str):
+        self.topic, self.stop, self.flushed = topic, threading.Event(), threading.Event()
+        self.deadline = float("inf")
+        self.acked: set[str] = set()
+        self.errors: list[str] = []
+        self.seen: set[str] = set()
+        self.producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
+                                  "linger.ms": 5})
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"rebalance-{uuid.uuid4().hex[:8]}",
+                                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        self.consumer.subscribe([topic])
+        self.threads = [threading.Thread(target=self._produce, daemon=True),
+                        threading.Thread(target=self._consume, daemon=True)]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def _delivered(self, err, msg) -> None:
+        if err is not None:
+            self.errors.append(str(err))
+        else:
+            self.acked.add(msg.value().decode())
+
+    def _produce(self) -> None:
+        n = 0
+        while not self.stop.is_set():
+            self.producer.produce(self.topic, key=str(n % 50).encode(), value=f"r{n}".encode(),
+                                  on_delivery=self._delivered)
+            self.producer.poll(0)
+            n += 1
+            time.sleep(0.01)
+        self.producer.flush(30)
+
+    def _consume(self) -> None:
+        while not (self.flushed.is_set() and self.acked <= self.seen) and time.monotonic() < self.deadline:
+            msg = self.consumer.poll(0.2)
+            if msg is not None and msg.error() is None:
+                self.seen.add(msg.value().decode())
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.threads[0].join(40)  # the producer has flushed: every record it will ever have acknowledged is known
+        self.deadline = time.monotonic() + 30
+        self.flushed.set()
+        self.threads[1].join(40)
+        self.consumer.close()
+
+
+def test_a_rebalance_moves_replicas_under_traffic_with_a_throttle_and_elects_the_preferred_leaders(
+        cluster, unique, tmp_path):
+    c, admin = cluster
+    name = unique("rebal")
+    _create(admin, name)
+    path = _stack(tmp_path, c.BOOTSTRAP, name)
+    saved = tmp_path / "plan.json"
+    try:
+        r = kplan("plan", str(path), "--rebalance", "--elect-leaders", "--throttle", "10MiB/s", "-out", str(saved))
+        assert r.code == 0, r.text
+        # the before/after distribution per broker: 6/6/0 replicas become 4/4/4
+        assert "Replicas per broker, before -> after (the 1 topic this plan moves; copied at most 10 MiB/s" in r.text
+        assert "  1        6 -> 4" in r.text and "  3        0 -> 4" in r.text, r.text
+        # partitions whose leader stays a replica but is no longer the first one are elected after the move
+        assert "~ leaders" in r.text and "leadership moved to the preferred (first) replica" in r.text, r.text
+        target = _planned_targets(saved)
+        with Traffic(c.BOOTSTRAP, name) as traffic:
+            wait_for(lambda: len(traffic.seen) > 20, 20, "records flowing")
+            r = kplan("apply", str(saved), "--auto-approve")
+            assert r.code == 0, r.text
+            assert "reassign the replicas of " + name + " (throttled to 10485760 bytes/s)" in r.text
+            assert "elect the preferred leaders of 2 partition(s) of " + name in r.text, r.text
+            moved = _assignment(admin, name)  # read independently of kplan
+            assert moved == target and _per_broker(moved) == {1: 4, 2: 4, 3: 4}, moved
+            assert all(len(set(rs)) == 2 for rs in moved)
+            assert _leaders(admin, name) == [rs[0] for rs in moved]
+            assert _throttles(admin, name) == {}
+            time.sleep(0.5)  # records keep flowing after the move
+        assert not traffic.errors, traffic.errors[:3]
+        assert len(traffic.acked) > 100
+        assert traffic.acked <= traffic.seen, f"{len(traffic.acked - traffic.seen)} acknowledged records not consumed"
+        r = kplan("plan", str(path), "--rebalance", "--elect-leaders", "--detailed-exitcode")
+        assert r.code == 0 and "No changes" in r.text and "1 already balanced" in r.text, r.text
+    finally:
+        kplan("destroy", str(path), "--auto-approve")
+
+
+def _fill(bootstrap: str, topic: str, megabytes: float) -> None:
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 20, "batch.size": 65536})
+    value = b"x" * 1000
+    for i in range(int(megabytes * 1000)):
+        p.produce(topic, key=str(i).encode(), value=value)
+        if i % 500 == 0:
+            p.poll(0)
+    assert p.flush(60) == 0
+
+
+def _killed_mid_move(saved) -> str:
+    """`kplan apply SAVED` SIGKILLed once it says the replicas are still copying; its output."""
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-m", "kplan", "apply", str(saved),
+                             "--auto-approve"], cwd=ROOT, env=run_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen = []
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 60
+    for line in proc.stderr:
+        seen.append(line)
+        if line.startswith("reassignment:") or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate(20)
+    text = out + "".join(seen) + err
+    assert any(s.startswith("reassignment:") for s in seen), text
+    return text
+
+
+def test_a_rebalance_cut_short_is_rolled_back_exactly_or_resumed(cluster, unique, tmp_path):
+    c, admin = cluster
+    name = unique("rebal-kill")
+    _create(admin, name)
+    path = _stack(tmp_path, c.BOOTSTRAP, name)
+    saved = tmp_path / "plan.json"
+    try:
+        # a failure once the replicas moved: the automatic rollback puts the previous lists back
+        r = kplan("plan", str(path), "--rebalance", "-out", str(saved))
+        assert r.code == 0, r.text
+        r = faulty_kplan("apply", str(saved), "--auto-approve", fail_at="step:1")
+        assert r.code == 1 and "The cluster is as it was before this apply." in r.text, r.text
+        assert _assignment(admin, name) == UNBALANCED
+
+        # 1.2 MB per partition: more than one fetch (replica.fetch.max.bytes, 1 MiB) moves it, so no partition
+        # finishes before the throttle's quota window (11 s) lets its second fetch through
+        _fill(c.BOOTSTRAP, name, 7.2)
+        r = kplan("plan", str(path), "--rebalance", "--throttle", "250KiB/s", "-out", str(saved))
+        assert r.code == 0, r.text
+        target = _planned_targets(saved)
+        # killed while copying -> recover --rollback: exactly the previous lists, no throttle left
+        _killed_mid_move(saved)
+        assert _throttles(admin, name), "the throttle was set while the replicas copied"
+        r = kplan("recover", str(path), "--rollback", "--auto-approve")
+        assert r.code == 0, r.text
+        assert _assignment(admin, name) == UNBALANCED
+        assert _throttles(admin, name) == {}
+        # killed while copying -> recover --resume: the planned lists, no throttle left
+        r = kplan("plan", str(path), "--rebalance", "--throttle", "250KiB/s", "-out", str(saved))
+        assert r.code == 0 and _planned_targets(saved) == target, r.text
+        _killed_mid_move(saved)
+        r = kplan("recover", str(path), "--resume", "--auto-approve")
+        assert r.code == 0, r.text
+        assert _assignment(admin, name) == target
+        assert _throttles(admin, name) == {}
+        r = kplan("plan", str(path), "--rebalance", "--detailed-exitcode")
+        assert r.code == 0 and "No changes" in r.text, r.text
+    finally:
+        kplan("destroy", str(path), "--auto-approve")
