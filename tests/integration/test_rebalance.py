@@ -12,6 +12,7 @@ replica.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import threading
@@ -247,3 +248,77 @@ def test_a_rebalance_cut_short_is_rolled_back_exactly_or_resumed(cluster, unique
         assert r.code == 0 and "No changes" in r.text, r.text
     finally:
         kplan("destroy", str(path), "--auto-approve")
+
+
+def _kill_trials(steps: int) -> list[tuple[int, str, str]]:
+    """(step, point, recovery): at the start (the journal says "started", nothing written) and in the middle (its
+    writes done, the journal still "started") of each step, each recovered both ways."""
+    return [(n, point, recovery) for n in range(1, steps + 1) for point in ("start", "middle")
+            for recovery in ("rollback", "resume")]
+
+
+def _killed_at(saved, pause_at: str) -> str:
+    """`kplan apply saved` paused at `pause_at` and SIGKILLed from outside (the conformance kit's way)."""
+    from conformance import PAUSED, killed_from_outside
+
+    class Ctx:  # what killed_from_outside needs of the kit's context
+        env: dict = {}
+
+    paused, out = killed_from_outside(Ctx(), ["apply", str(saved), "--auto-approve", "--no-color"], pause_at)
+    assert paused, f"the apply never reached {pause_at} ({PAUSED} not printed):\n{out[-2000:]}"
+    return out
+
+
+def test_a_kill_at_every_step_of_a_rebalance_rolls_back_or_resumes_exactly(cluster, unique, tmp_path):
+    """A saved rebalance with a throttle and an election (`plan --rebalance --elect-leaders --throttle`), its apply
+    SIGKILLed at the start and in the middle of each of its steps: `recover --rollback` leaves exactly the replica
+    lists before and no throttle anywhere, `recover --resume` exactly the planned lists and no throttle, and the
+    stack then plans "No changes". CI runs two trials; KPLAN_REBALANCE_KILLS=all runs every one."""
+    import os
+
+    c, admin = cluster
+    # learn the steps of an uninterrupted apply
+    name = unique("rebal-steps")
+    _create(admin, name)
+    path = _stack(tmp_path, c.BOOTSTRAP, name)
+    saved = tmp_path / "plan.json"
+    try:
+        r = kplan("plan", str(path), "--rebalance", "--elect-leaders", "--throttle", "10MiB/s", "-out", str(saved))
+        assert r.code == 0, r.text
+        r = kplan("apply", str(saved), "--auto-approve", "--no-color")
+        assert r.code == 0, r.text
+        steps = max(int(n) for n in re.findall(r"^\[\d+/(\d+)\] ", r.out, re.M))
+    finally:
+        kplan("destroy", str(path), "--auto-approve")
+    trials = _kill_trials(steps)
+    if os.environ.get("KPLAN_REBALANCE_KILLS") != "all":
+        trials = [(steps, "middle", "rollback"), (1, "start", "resume")]
+    outcomes = []
+    for step, point, recovery in trials:
+        name = unique("rebal-k")
+        _create(admin, name)
+        path = _stack(tmp_path, c.BOOTSTRAP, name)
+        started = time.monotonic()
+        try:
+            r = kplan("plan", str(path), "--rebalance", "--elect-leaders", "--throttle", "10MiB/s", "-out", str(saved))
+            assert r.code == 0, r.text
+            target = _planned_targets(saved)
+            _killed_at(saved, f"{'step-start' if point == 'start' else 'in-step'}:{step}")
+            unfinished = kplan("plan", str(path), "--no-color")
+            r = kplan("recover", str(path), f"--{recovery}", "--force", "--auto-approve", "--no-color")
+            want = UNBALANCED if recovery == "rollback" else target
+            exact = _assignment(admin, name) == want  # read right away: recover returns once the cluster shows it
+            after = kplan("plan", str(path), "--detailed-exitcode", "--no-color")
+            outcomes.append({
+                "trial": f"step{step}@{point}/{recovery}", "recover_exit": r.code, "exact": exact,
+                "throttles_left": _throttles(admin, name), "unfinished_reported": "did not finish" in unfinished.text,
+                "plan_after": after.code, "seconds": round(time.monotonic() - started, 1),
+                "output": "" if r.code == 0 else r.text[-1500:]})
+        finally:
+            kplan("recover", str(path), "--rollback", "--force", "--auto-approve")
+            kplan("destroy", str(path), "--auto-approve")
+    for o in outcomes:
+        print(o["trial"], "exit", o["recover_exit"], o["seconds"], "s")
+    bad = [o for o in outcomes if o["recover_exit"] != 0 or not o["exact"] or o["throttles_left"]
+           or not o["unfinished_reported"] or o["plan_after"] != 0]
+    assert not bad, bad
