@@ -359,6 +359,9 @@ def share_version_off(stack):
     admin = KafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
     try:
         assert admin.update_features({"share.version": ("SAFE_DOWNGRADE", 0)}) == {"share.version": "OK"}
+        # the controller answers before the broker's metadata has the new level: wait until it shows it
+        wait_for(lambda: (admin.describe_features().get("share.version") or {}).get("finalized") in (None, (0, 0)),
+                 30, "share.version 0")
         yield
     finally:
         assert admin.update_features({"share.version": ("UPGRADE", 1)}) == {"share.version": "OK"}
@@ -376,7 +379,9 @@ def test_share_group_requests_are_refused_in_one_line_while_share_version_is_0(s
                                                               "topics": ["t"]}}]})
     r = kplan("plan", str(path), "--no-color")
     assert r.code == 1, r.text
-    [line] = [x for x in r.out.splitlines() if "share group requests" in x]
+    lines = [x for x in r.out.splitlines() if "share group requests" in x]
+    assert len(lines) == 1, r.text
+    [line] = lines
     assert re.search(rf"s\.yaml:\d+:\d+: share_group\.{prefix}-g: the stack declares share group requests, but "
                      r"share groups are not enabled on the cluster \(feature share\.version is 0\): enable them with "
                      r"kafka-features\.sh upgrade --feature share\.version=1", line), line
