@@ -30,7 +30,9 @@ MEASURE = (
     "runpy.run_path(sys.argv[0], run_name='__main__')\n"
     "except SystemExit as e:\n"
     "    code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)\n"
-    "sys.stderr.write('\\nMAXRSS_KIB=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "sys.stderr.write('\\nCPU_S=%.3f\\n' % (me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime))\n"
+    "sys.stderr.write('\\nMAXRSS_KIB=%d\\n' % me.ru_maxrss)\n"
     "sys.exit(code)\n"
 )
 
@@ -51,10 +53,11 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
-def timed(argv: list[str], ok_codes=(0,), tree: bool = False):
+def timed(argv: list[str], ok_codes=(0,), tree: bool = False, cpu: list[float] | None = None):
     """(seconds, peak RSS KiB, stdout) of one run of `python -m <module> args` or `python script args`; with
     `tree`, also the peak of the summed RSS of the process and its children (kplan's describe workers), sampled
-    every 10 ms (at least the process's own peak)."""
+    every 10 ms (at least the process's own peak). `cpu`, when given, receives the run's CPU seconds (user + system,
+    its finished child processes included): on a shared, loaded machine they move far less than the wall time."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", MEASURE, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=ROOT)
@@ -79,6 +82,8 @@ def timed(argv: list[str], ok_codes=(0,), tree: bool = False):
     if proc.returncode not in ok_codes:
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{stdout[-2000:]}\n{stderr[-2000:]}")
     rss = int(stderr.rsplit("MAXRSS_KIB=", 1)[1].split()[0])
+    if cpu is not None:
+        cpu.append(float(stderr.rsplit("CPU_S=", 1)[1].split()[0]))
     if tree:
         return elapsed, rss, stdout, max(peak_tree, rss)
     return elapsed, rss, stdout
@@ -96,21 +101,25 @@ def precompile() -> None:
 def interleaved_runs(commands: list[list[str]], runs: int, ok_codes=(0, 2)) -> list[dict]:
     """Each command once per round, `runs` rounds (so a busy moment of the machine hits all of them alike):
     min/median/max seconds and peak memory of each (`peak_rss_mib`: the process's own; `peak_tree_rss_mib`: with its
-    worker processes, summed). kplan runs from its precompiled bytecode (`precompile`)."""
+    worker processes, summed), and its CPU seconds (`cpu_s`). kplan runs from its precompiled bytecode
+    (`precompile`)."""
     precompile()
     times: list[list[float]] = [[] for _ in commands]
+    cpus: list[list[float]] = [[] for _ in commands]
     rss: list[list[int]] = [[] for _ in commands]
     tree_rss: list[list[int]] = [[] for _ in commands]
     for _ in range(runs):
         for i, argv in enumerate(commands):
-            t, m, _, tm = timed(argv, ok_codes, tree=True)
+            t, m, _, tm = timed(argv, ok_codes, tree=True, cpu=cpus[i])
             times[i].append(t)
             rss[i].append(m)
             tree_rss[i].append(tm)
     return [{"min_s": round(min(ts), 3), "median_s": round(statistics.median(ts), 3), "max_s": round(max(ts), 3),
              "runs_s": [round(t, 3) for t in ts], "peak_rss_mib": round(max(ms) / 1024, 1),
-             "peak_tree_rss_mib": round(max(tms) / 1024, 1)}
-            for ts, ms, tms in zip(times, rss, tree_rss)]
+             "peak_tree_rss_mib": round(max(tms) / 1024, 1),
+             "cpu_s": {"min": round(min(cs), 3), "median": round(statistics.median(cs), 3), "max": round(max(cs), 3),
+                       "runs": [round(c, 3) for c in cs]}}
+            for ts, ms, tms, cs in zip(times, rss, tree_rss, cpus)]
 
 
 def topic_names(prefix: str, n: int) -> list[str]:

@@ -50,7 +50,7 @@ def main() -> None:
     p.add_argument("--topics", type=int, default=1000)
     p.add_argument("--runs", type=int, default=3)
     args = p.parse_args()
-    localstack.up()
+    localstack.up(only=("kafka", "connect"))  # what it uses: the other services would only load the machine
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     floor, kplan, rss = [], [], []
     for run in range(args.runs):

@@ -55,7 +55,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--cleanup", action="store_true", help="delete the benchmark's topics and connectors and exit")
     args = p.parse_args()
-    localstack.up()
+    localstack.up(only=("kafka", "connect"))  # what it uses: the other services would only load the machine
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     if args.cleanup:
         delete_prefix(admin, PREFIX)

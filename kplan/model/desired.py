@@ -32,7 +32,7 @@ def freeze(d: Mapping[_K, _V] | None) -> Mapping[_K, _V]:
     return MappingProxyType({k: src[k] for k in sorted(src)})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a stack holds one per resource and per config value
 class Origin:
     """Where a resource (or a value) was declared, so plans and errors can point at the stack file."""
 
@@ -79,7 +79,7 @@ class ConnectorState(str, Enum):
         return (live or "").lower() in {s.value for s in cls}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a stack may hold a hundred thousand
 class TopicSpec:
     name: str
     partitions: int

@@ -66,6 +66,8 @@ def meta_of(settings: Mapping[str, Any], default: Meta = EMPTY) -> Meta:
     """The metadata an entry declares over `default` (the stack's, or its cdc source's): its own owner and
     description replace the default's, its labels are merged over the default's key by key (the loader's schema
     has checked the shapes; anything else is ignored here)."""
+    if "owner" not in settings and "description" not in settings and "labels" not in settings:
+        return default  # nothing of its own (most entries): the default itself, not an equal copy per entry
     owner = settings.get("owner")
     description = settings.get("description")
     labels = dict(default.labels)

@@ -16,7 +16,7 @@ from kplan.model.desired import Origin
 # A key of a located container: a mapping's key (plain text: the loader refuses others) or a list's index.
 Key: TypeAlias = str | int
 # A raw position of a fast-path entry: (key line, key column, value line, value column), 0-based.
-Entry: TypeAlias = tuple[int, int, int, int]
+Entry: TypeAlias = tuple[int, int, int, int]  # or packed in one int (`pack`)
 _T = TypeVar("_T")
 
 
@@ -62,15 +62,41 @@ def _taken(locs: Locs | None) -> dict[Key, Loc]:
     return cast("dict[Key, Loc]", locs) if locs is not None else {}
 
 
+# A fast-path entry packed into one int (`pack`): 40 bytes against a tuple's 144 with its line numbers, for every
+# key and list item of a stack. Each field has 24 bits: a stack file is at most 5 MiB (kplan.stackfile.files), and
+# the fast path keeps tuples for a longer text.
+_BITS = 24
+PACK_LIMIT = 1 << _BITS  # text longer than this: entries stay tuples
+_MASK = PACK_LIMIT - 1
+
+
+def pack(key_line: int, key_column: int, line: int, column: int) -> int:
+    return key_line << 72 | key_column << 48 | line << 24 | column
+
+
+def _unpack(entry: Entry | int) -> Entry:
+    if entry.__class__ is tuple:
+        return entry
+    e = cast(int, entry)
+    return e >> 72, e >> 48 & _MASK, e >> 24 & _MASK, e & _MASK
+
+
 class Positions:
-    """Where a container parsed by the fast path and its entries were written, as raw 0-based (line, column) pairs;
-    turned into an `_Info` of `Loc`s only when somebody asks (most containers never are)."""
+    """Where a container parsed by the fast path and its entries were written, as raw 0-based (line, column) pairs
+    (an entry `pack`ed, or a tuple); turned into an `_Info` of `Loc`s only when somebody asks (most containers never
+    are). Its path is its parent's and its key, joined when asked."""
 
-    __slots__ = ("file", "path", "line", "column", "entries")
+    __slots__ = ("file", "parent", "key", "line", "column", "entries")
 
-    def __init__(self, file: str, path: str, line: int, column: int, entries: dict[Key, Entry]) -> None:
-        self.file, self.path, self.line, self.column = file, path, line, column
-        self.entries = entries  # key/index -> (key line, key column, value line, value column)
+    def __init__(self, file: str, parent: "Positions | None", key: Key | None, line: int, column: int,
+                 entries: dict[Key, Entry | int]) -> None:
+        self.file, self.parent, self.key, self.line, self.column = file, parent, key, line, column
+        self.entries = entries  # key/index -> (key line, key column, value line, value column), maybe packed
+
+    @property
+    def path(self) -> str:
+        parent = self.parent
+        return "" if parent is None or self.key is None else child_path(parent.path, self.key)
 
     def info(self) -> _Info:
         values: dict[Key, Loc] = {}
@@ -88,13 +114,22 @@ class Positions:
         entry = self.entries.get(key)
         if entry is None:
             return self.loc()
-        return Loc(self.file, entry[2] + 1, entry[3] + 1, child_path(self.path, key))
+        _, _, line, column = _unpack(entry)
+        return Loc(self.file, line + 1, column + 1, child_path(self.path, key))
 
     def key_loc(self, key: Key) -> Loc:
         entry = self.entries.get(key)
         if entry is None:
             return self.loc()
-        return Loc(self.file, entry[0] + 1, entry[1] + 1, child_path(self.path, key))
+        line, column, _, _ = _unpack(entry)
+        return Loc(self.file, line + 1, column + 1, child_path(self.path, key))
+
+    def value_origin(self, key: Key) -> tuple[str, int, int]:
+        entry = self.entries.get(key)
+        if entry is None:
+            return self.file, self.line + 1, self.column + 1
+        _, _, line, column = _unpack(entry)
+        return self.file, line + 1, column + 1
 
 
 class _Borrowed:
@@ -125,6 +160,12 @@ class SourceMap:
     def register_positions(self, obj: object, positions: Positions) -> None:
         """Keep `obj`'s raw positions (the YAML fast path), made into locations when first asked."""
         self._info[id(obj)] = (obj, positions)
+
+    def register_all_positions(self, registered: list[tuple[object, Positions]]) -> None:
+        """`register_positions` of each (object, positions): a parsed file's containers at once."""
+        info = self._info
+        for obj, positions in registered:
+            info[id(obj)] = (obj, positions)
 
     def register_borrowed(self, obj: _T, loc: Loc, sources: dict[Key, object]) -> _T:
         """Keep `obj`'s location `loc`, and for each key the container its value came from (see `_Borrowed`):
@@ -177,9 +218,7 @@ class SourceMap:
         """(file, line, column) of the value under `key`, without making a `Loc` (origins of many values)."""
         info = self._entry(obj)
         if isinstance(info, Positions):
-            entry = info.entries.get(key)
-            return (info.file, entry[2] + 1, entry[3] + 1) if entry is not None else (
-                info.file, info.line + 1, info.column + 1)
+            return info.value_origin(key)
         loc = self.value_loc(obj, key)
         return (loc.file, loc.line, loc.column) if loc is not None else None
 

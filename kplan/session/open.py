@@ -28,7 +28,20 @@ class Session:
     allow_unreadable: frozenset[str] = frozenset()
 
 
-def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, str] | None = None) -> Session:
+def read_live_document(live_state: str) -> tuple[Any, KplanError | None]:
+    """A live-state file's document, or the error reading it (raised where the session is opened)."""
+    from kplan.kinds.livejson import shared_objects
+
+    try:
+        with open(live_state, encoding="utf-8") as f:
+            return json.load(f, object_pairs_hook=shared_objects()), None
+    except (OSError, ValueError) as e:
+        return None, KplanError(f"cannot read the live state {live_state}: {e}")
+
+
+def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, str] | None = None,
+                 document: tuple[Any, KplanError | None] | None = None) -> Session:
+    """`document`: the live-state file already read (`read_live_document`)."""
     from kplan.stackfile.references import resolve_stack_secrets
 
     secrets = resolve_stack_secrets(stack, os.environ if environ is None else environ)
@@ -41,11 +54,9 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
     from kplan.model.live import StaticReader
     from kplan.plan.validation import NoopValidator
 
-    try:
-        with open(live_state, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        raise KplanError(f"cannot read the live state {live_state}: {e}") from None
+    doc, error = document or read_live_document(live_state)
+    if error is not None:
+        raise error
     if isinstance(doc, dict) and isinstance(doc.get("clusters"), dict):  # several clusters: one state per name
         if stack.cluster_name not in doc["clusters"]:
             raise KplanError(f"the live state {live_state} has no state for cluster {stack.cluster_name!r}")
@@ -118,6 +129,9 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
         wait_for_stack_cluster(stack, wait_s, environ)
         return stack, (None if stack.multi_cluster else open_session(stack, environ=environ))
     early: dict[str, Any] = {}
+    # A live-state file is read before the stack: at scale its text is as large as the stack's parse, and is freed
+    # (back to the system) before that starts. An error reading it is raised where it was before, after the load.
+    document = read_live_document(live_state) if live_state is not None else None
 
     def on_cluster(preview) -> None:
         if live_state is None:
@@ -135,11 +149,11 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
     if stack.multi_cluster:  # several clusters: the caller opens each (`member_sessions`); no early read
         return stack, None
     if preview is None:
-        return stack, open_session(stack, live_state=live_state, environ=environ)
+        return stack, open_session(stack, live_state=live_state, environ=environ, document=document)
     reader, validator = early["reader"]
     if preview.cluster != stack.cluster or preview.stack_name != stack.name:
         reader.close()
-        return stack, open_session(stack, live_state=live_state, environ=environ)
+        return stack, open_session(stack, live_state=live_state, environ=environ, document=document)
     from kplan.stackfile.references import resolve_stack_secrets
 
     # the whole stack's secrets: the same values for the cluster's references, and the connectors' and users'

@@ -20,6 +20,7 @@ from importlib import resources
 from kplan.kinds import UNITS
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, child_path
+from kplan.stackfile.yaml_values import QuotedStr
 from kplan.words import did_you_mean
 
 SCHEMA_RESOURCE = "schemas/stack.schema.json"
@@ -236,6 +237,24 @@ def _surely_valid_string(schema: dict):
     return check
 
 
+def _shape(item: dict) -> tuple:
+    """An item with its name left out, as a hashable key: equal keys are equal items of the same types (true is not
+    1, a quoted text is not a plain one), so one validation answers for all of them."""
+    return tuple([(k, _shape_of(v)) for k, v in item.items() if k != "name"])
+
+
+def _shape_of(value) -> tuple:
+    cls = value.__class__
+    if cls is dict:
+        return (dict, *[(k, _shape_of(v)) for k, v in value.items()])
+    if cls is list:
+        return (list, *map(_shape_of, value))
+    return (cls, value) if cls in _HASHABLE else (cls, repr(value))
+
+
+_HASHABLE = frozenset({str, QuotedStr, int, float, bool, type(None)})
+
+
 def _long_lists(view: dict) -> dict[str, list]:
     return {k: view[k] for k in _MEMO_LISTS if isinstance(view.get(k), list) and len(view[k]) >= _MEMO_MIN_ITEMS}
 
@@ -252,11 +271,11 @@ def _surely_valid(view: dict) -> bool:
         item_check = check.node(properties[key]["items"])
         name_schema = properties[key]["items"]["properties"]["name"]
         name_check = _surely_valid_string(name_schema) or check.node(name_schema)
-        shapes: dict[str, bool] = {}
+        shapes: dict[tuple, bool] = {}
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                 return False
-            shape = json.dumps({**item, "name": None}, sort_keys=True, default=repr)
+            shape = _shape(item)
             ok = shapes.get(shape)
             if ok is None:
                 ok = shapes[shape] = item_check({**item, "name": _NAME_PLACEHOLDER})
@@ -274,10 +293,10 @@ def _iter_errors(view: dict):
     yield from validator.iter_errors({**view, **{k: [] for k in lists}})
     for key, items in lists.items():
         item_validator, name_validator = _item_validators(key)
-        valid_shapes: dict[str, bool] = {}
+        valid_shapes: dict[tuple, bool] = {}
         for index, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get("name"), str):
-                shape = json.dumps({**item, "name": None}, sort_keys=True, default=repr)
+                shape = _shape(item)
                 if shape not in valid_shapes:
                     valid_shapes[shape] = item_validator.is_valid({**item, "name": _NAME_PLACEHOLDER})
                 if valid_shapes[shape] and name_validator(item["name"]):

@@ -60,12 +60,17 @@ def build_topics(inp: MemberInput) -> Built:
             ctx.overlays.used["topics"].add(name)
             out.append(TopicEntry(None, name, loc, what))  # still checked for duplicates
             continue
-        settings = deep_merge(ctx.topic_defaults, {k: v for k, v in item.items() if k not in NOT_SETTINGS}, ctx.smap,
-                              loc)
+        if ctx.topic_defaults or None in item.values():
+            settings = deep_merge(ctx.topic_defaults, {k: v for k, v in item.items() if k not in NOT_SETTINGS},
+                                  ctx.smap, loc)
+        else:  # what that merge would give, to build_topic and meta_of (neither reads NOT_SETTINGS' keys): no copy
+            settings = item
         over = ctx.overlays.use("topics", name)
         if over is not None:
             settings = deep_merge(settings, over, ctx.smap, loc)
-        check_name(name, ctx.smap.value_loc(item, "name") or loc, ctx.diags)
+        problem = topic_name_problem(name)  # its location made only for a message
+        if problem:
+            ctx.diags.error(ctx.smap.value_loc(item, "name") or loc, problem)
         spec = build_topic(name, settings, ctx.smap, ctx.diags, ctx.checks["topics"], loc)
         out.append(TopicEntry(spec, name, loc, what, meta_of(settings, ctx.meta_default)))
     return Built(given={"topics": tuple(out)})

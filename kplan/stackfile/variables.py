@@ -271,6 +271,7 @@ def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostic
     location. `skip(container, key)` may exclude subtrees (e.g. environments that were not selected); when
     `skip_in` (container ids) is given, it is asked only about the keys of those containers."""
     stack = [tree]
+    plain: dict[str, str] = {}  # one plain copy of each quoted text: configs repeat the same values a lot
     while stack:
         node = stack.pop()
         items = node.items() if isinstance(node, dict) else enumerate(node)
@@ -283,7 +284,7 @@ def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostic
             elif isinstance(value, str):
                 if "${" not in value:
                     if isinstance(value, QuotedStr):
-                        node[key] = str(value)
+                        node[key] = plain.get(value) or plain.setdefault(value, str(value))
                     continue
                 try:
                     got = resolver.substitute(value, plain=not isinstance(value, QuotedStr))

@@ -26,7 +26,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from kplan.model.source import Loc, Positions, SourceMap
+from kplan.model.source import PACK_LIMIT, Loc, Positions, SourceMap, pack
 from kplan.stackfile.yaml_values import (
     MAX_DEPTH,
     QUOTED_STYLES,
@@ -50,6 +50,15 @@ except ImportError:  # PyYAML without libyaml: every document takes the node-bas
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 _WILDCARD = tuple(_RESOLVERS.get(None, []))
 _BY_FIRST = {first: tuple(rs) + _WILDCARD for first, rs in _RESOLVERS.items() if first is not None}
+
+
+class _Any:
+    def __contains__(self, _) -> bool:
+        return True
+
+
+# The first characters some resolver may claim (PyYAML's own table has none for any character: `_WILDCARD`).
+_FIRST = frozenset(_BY_FIRST) if not _WILDCARD else _Any()
 _CONSTRUCTOR = SafeConstructor()  # its int, bool, null and float constructors keep no state
 
 
@@ -58,7 +67,14 @@ def _value(value: str, style, scalars: dict):
     resolver gives it (the same table, looked up the same way; `scalars` caches the repeated ones); _Decline for a
     tag the node path handles."""
     if style in QUOTED_STYLES:
-        return QuotedStr(value)
+        try:
+            return scalars[(STR_TAG, value, style)]  # one copy of each: '86400000' repeats a lot
+        except KeyError:
+            out = scalars[(STR_TAG, value, style)] = QuotedStr(value)
+            return out
+    known = scalars.get(value)  # a plain text seen before that is not itself (numbers, booleans repeat a lot)
+    if known is not None:
+        return known
     for tag, regexp in _BY_FIRST.get(value[0] if value else "", _WILDCARD):
         if regexp.match(value):
             break
@@ -72,25 +88,27 @@ def _value(value: str, style, scalars: dict):
         return scalars[(tag, value)]
     except KeyError:
         out = scalars[(tag, value)] = SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
+        if out is not None:
+            scalars[value] = out
         return out
 
 
-def _child_path(frame: list, new, line: int, column: int) -> str:
-    """Put the container `new` (starting at line, column) in the open container `frame`; its path."""
-    container = frame[0]
+def _opened(mark, new, container, parent: Positions, entries: dict, key: str | None, kl: int, kc: int,
+            packed: bool) -> Positions:
+    """Put the container `new` that starts at `mark` in the open `container` (under its pending `key`, written at
+    kl, kc; or appended to a list): its `Positions`."""
+    line = mark.line
+    column = mark.column
     if container.__class__ is dict:
-        key = frame[3]
         if key is None:
             raise _Decline  # a list or mapping as a key
-        kl, kc = frame[4]
-        frame[2][key] = (kl, kc, line, column)
+        entries[key] = pack(kl, kc, line, column) if packed else (kl, kc, line, column)
         container[key] = new
-        frame[3] = None
-        return f"{frame[1]}.{key}" if frame[1] else key
-    i = len(container)
-    frame[2][i] = (line, column, line, column)
+        return Positions(parent.file, parent, key, line, column, {})
+    at = len(container)
+    entries[at] = pack(line, column, line, column) if packed else (line, column, line, column)
     container.append(new)
-    return f"{frame[1]}[{i}]"
+    return Positions(parent.file, parent, at, line, column, {})
 
 
 def fast_documents(display: str, text: str, smap: SourceMap) -> list[Document] | None:
@@ -110,7 +128,10 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:
     marked = "&" in text or "*" in text or "!" in text
     parser = _CParser(text)
     get_event = parser.get_event
-    scalars: dict[tuple[str, str], object] = {}  # (tag, text) -> value: partitions, booleans... repeat a lot
+    # (tag, text) -> value, and a plain text -> the value it resolves to: partitions, booleans... repeat a lot
+    scalars: dict[object, object] = {}
+    keys: dict[str, str] = {}  # one copy of each key text: a hundred thousand topics say `partitions` once
+    packed = len(text) < PACK_LIMIT  # then no line or column reaches 2**24: entries packed in one int each
     registered: list[tuple[object, Positions]] = []
     docs: list[Document] = []
     try:
@@ -126,7 +147,7 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:
             if start.__class__ is not MappingStartEvent or marked and (start.anchor is not None
                                                                        or start.tag is not None):
                 raise _Decline  # an empty document, a list or a single value: the node path says what it does
-            root = _root(get_event, start, display, marked, registered, scalars)
+            root = _root(get_event, start, display, marked, registered, scalars, keys, packed)
             if get_event().__class__ is not DocumentEndEvent:
                 raise _Decline
             mark = start.start_mark
@@ -135,66 +156,74 @@ def _fast_parse(display: str, text: str, smap: SourceMap) -> list[Document]:
         parser.dispose()
     if not docs:
         raise _Decline
-    for obj, positions in registered:
-        smap.register_positions(obj, positions)
+    smap.register_all_positions(registered)
     return docs
 
 
-def _root(get_event, start, display: str, marked: bool, registered: list, scalars: dict) -> dict:
+def _root(get_event, start, display: str, marked: bool, registered: list, scalars: dict, keys: dict,
+          packed: bool) -> dict:
     """The document's root mapping that `start` opens, and everything in it up to its end: one tight loop over
-    the events, each container recorded in `registered` with its `Positions`."""
+    the events, each container recorded in `registered` with its `Positions` (entries `pack`ed when `packed`).
+    The open container's state is in local variables; `frames` keeps its parents'."""
     root: dict = {}
     entries: dict = {}
-    registered.append((root, Positions(display, "", start.start_mark.line, start.start_mark.column, entries)))
-    # One frame per open container: [container, path, entries, pending key or None, its (line, column)]
-    frame: list = [root, "", entries, None, None]
-    frames: list[list] = []
+    positions = Positions(display, None, None, start.start_mark.line, start.start_mark.column, entries)
+    registered.append((root, positions))
+    intern = keys.setdefault
+    container: dict | list = root
+    is_dict = True
+    key = None  # the open mapping's pending key, and where it was written
+    kl = kc = 0
+    frames: list[tuple] = []  # (container, positions, entries, is_dict) of each parent
     while True:
         event = get_event()
         cls = event.__class__
         if cls is ScalarEvent:
             if marked and (event.anchor is not None or event.tag is not None):
                 raise _Decline
-            mark = event.start_mark
             value = event.value
-            container = frame[0]
-            if container.__class__ is dict and frame[3] is None:  # a key
+            if is_dict and key is None:  # a key
                 if value == "<<" and event.style not in QUOTED_STYLES:
                     raise _Decline  # a merge key
                 if value in container:
                     raise _Decline  # duplicate key: the node path reports both lines
-                frame[3] = value
-                frame[4] = (mark.line, mark.column)
+                key = intern(value, value)
+                mark = event.start_mark
+                kl = mark.line
+                kc = mark.column
                 continue
             style = event.style
-            out = _value(value, style, scalars)
-            if container.__class__ is dict:
-                key = frame[3]
-                kl, kc = frame[4]
+            # a plain text no resolver can claim is itself (most names)
+            out = _value(value, style, scalars) if style or not value or value[0] in _FIRST else value
+            if is_dict:
                 if value == "" and not style:  # an empty value: point at its key
-                    frame[2][key] = (kl, kc, kl, kc)
+                    line, column = kl, kc
                 else:
-                    frame[2][key] = (kl, kc, mark.line, mark.column)
-                container[key] = out
-                frame[3] = None
+                    mark = event.start_mark
+                    line = mark.line
+                    column = mark.column
+                entries[key] = (kl << 72 | kc << 48 | line << 24 | column if packed  # `pack`, inline
+                                else (kl, kc, line, column))
+                container[key] = out  # type: ignore[index]
+                key = None
             else:
-                frame[2][len(container)] = (mark.line, mark.column, mark.line, mark.column)
-                container.append(out)
+                mark = event.start_mark
+                line = mark.line
+                column = mark.column
+                entries[len(container)] = (line << 72 | column << 48 | line << 24 | column if packed
+                                           else (line, column, line, column))
+                container.append(out)  # type: ignore[union-attr]
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
-            if marked and (event.anchor is not None or event.tag is not None):
+            if marked and (event.anchor is not None or event.tag is not None) or len(frames) >= MAX_DEPTH:
                 raise _Decline
-            mark = event.start_mark
             new: dict | list = {} if cls is MappingStartEvent else []
-            path = _child_path(frame, new, mark.line, mark.column)
-            if len(frames) >= MAX_DEPTH:
-                raise _Decline
-            frames.append(frame)
-            entries = {}
-            registered.append((new, Positions(display, path, mark.line, mark.column, entries)))
-            frame = [new, path, entries, None, None]
+            frames.append((container, positions, entries, is_dict))
+            positions = _opened(event.start_mark, new, container, positions, entries, key, kl, kc, packed)
+            registered.append((new, positions))
+            container, entries, is_dict, key = new, positions.entries, cls is MappingStartEvent, None
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             if not frames:
                 return root
-            frame = frames.pop()
+            container, positions, entries, is_dict = frames.pop()
         else:
             raise _Decline  # an alias

@@ -22,8 +22,26 @@ def _effective(t: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**t, "effective": {**(t.get("effective") or {}), **(t.get("overrides") or {})}}
 
 
+_SHARED: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
+
+
+def _shared(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """`freeze(config)`, one copy for every topic of the same configs (as the cluster read keeps them: a hundred
+    thousand topics have a handful of distinct effective configs). Bounded; configs of other values than text (1
+    and true would be equal keys) are frozen on their own."""
+    if not config or any(v.__class__ is not str for v in config.values()):  # None, too: no configs
+        return freeze(config)
+    key = tuple(config.items())
+    found = _SHARED.get(key)
+    if found is None:
+        found = freeze(config)
+        if len(_SHARED) < 10_000:
+            _SHARED[key] = found
+    return found
+
+
 # The document's "topics" (by name: partitions, replication_factor, overrides, effective, sensitive_keys,
 # assignment), "owned_topics" and "protected_topics"; config values are kept as the document has them.
 live_from_json = kind_slice(
-    resources=("topics", by_name(shape(LiveTopic, _effective, overrides=freeze, effective=freeze))),
+    resources=("topics", by_name(shape(LiveTopic, _effective, overrides=_shared, effective=_shared))),
     owned="owned_topics", protected="protected_topics")

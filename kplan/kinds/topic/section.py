@@ -4,6 +4,7 @@ config keys with valid values (Kafka 4.x catalogue), and cross-field rules."""
 from __future__ import annotations
 
 from collections import defaultdict
+from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence
 
 from kplan.model.desired import Origin, TopicSpec, freeze, origin_data
@@ -89,8 +90,8 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
         origins[key] = (Origin(pos[0], pos[1], pos[2], cdc_source=cdc_source, table=table, role=role) if pos
                         else to_origin(where, cdc_source, table, role))
 
-    config_locs = _Locs(vloc)
-    _cross_field(name, config, config_locs, rf, agg, where)
+    if not _CROSS_KEYS.isdisjoint(config):  # most configs have no key a cross-field rule reads
+        _cross_field(name, config, _Locs(vloc), rf, agg, where)
 
     if not ok or partitions is None or rf is None:
         return None
@@ -98,15 +99,31 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
         name=name,
         partitions=partitions,
         replication_factor=rf,
-        config=freeze(config),
+        config=_shared_config(config),
         protect=bool(settings.get("protect", False)),
         authoritative_config=_flag_or_none(settings.get("authoritative_config")),
         allow_replace=bool(settings.get("allow_replace", False)),
         allow_consumer_disruption=bool(settings.get("allow_consumer_disruption", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
         ignore_changes=ignore_patterns(settings),
-        config_origins=freeze(origins),
+        config_origins=MappingProxyType(origins),  # built in key order (sorted) above, and kept by nobody else
     )
+
+
+_CONFIGS: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+
+
+def _shared_config(config: dict[str, str]) -> Mapping[str, str]:
+    """`freeze(config)`, one read-only copy shared by every topic of the same config (a stack of a hundred thousand
+    topics usually has a handful): `config` is already key-sorted. The cache is bounded like `_CHECKED`."""
+    key = tuple(config.items())
+    try:
+        return _CONFIGS[key]
+    except KeyError:
+        frozen = freeze(config)
+        if len(_CONFIGS) < 10_000:
+            _CONFIGS[key] = frozen
+        return frozen
 
 
 _CHECKED: dict[tuple[str, type, object], tuple[str | None, tuple[tuple[str, str], ...]]] = {}
@@ -147,6 +164,10 @@ class _Locs:
 def _flag_or_none(value: object) -> bool | None:
     """A flag the settings set (True/False), or None when they do not: "not set" is not "false"."""
     return value if isinstance(value, bool) else None
+
+
+# A key at least one of the cross-field rules below needs: a config with none of them has nothing to check.
+_CROSS_KEYS = frozenset({"min.compaction.lag.ms", "min.insync.replicas", "remote.storage.enable", *_LEVEL_KEYS})
 
 
 def _cross_field(name: str, config: Mapping[str, str], locs: "_Locs", rf: int | None, agg: Aggregate,
