@@ -114,17 +114,21 @@ def test_a_destroy_that_fails_at_the_drop_rolls_back_user_acls_and_connector(
     holder = None
     try:
         wait_for(lambda: any("KPLAN-TEST-PAUSED" in line for line in lines), 120, "the connector deleted")
-        # the connector is gone: a replication client takes its slot, so the drop cannot happen
+        # the connector is gone: a replication client takes its slot, so the drop cannot happen. It is to hold the
+        # slot, not to move it: no periodic status reports (-s 3600) and SIGKILL at the end instead of a clean stop,
+        # so that it confirms no position. A CI run (the other tests writing WAL meanwhile) once saw the re-created
+        # connector refused by Debezium: "trying to read change stream starting at ... no longer available" -- its
+        # restored offset behind the slot, which nothing but this client can have moved.
         slot = source.replace("-", "_")
         holder = subprocess.Popen(
             [str(_pg_bin() / "pg_recvlogical"), "-h", str(pg_data()), "-p", str(localstack.PG_PORT), "-U",
              localstack.PG_USER, "-d", localstack.PG_DATABASE, "-S", slot, "--start", "-o", "proto_version=1",
-             "-o", f"publication_names={slot}_pub", "-f", "/dev/null"],
+             "-o", f"publication_names={slot}_pub", "-f", "/dev/null", "-s", "3600"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'"
                                          ).strip() == "t", 30, "the slot held")
         wait_for(lambda: any("drop" in line and "FAILED" in line for line in lines), 120, "the drop failed")
-        holder.terminate()  # Debezium retries a slot in use: the re-created connector takes it over
+        holder.kill()  # Debezium retries a slot in use: the re-created connector takes it over
         code = proc.wait(300)
     finally:
         if holder is not None and holder.poll() is None:
