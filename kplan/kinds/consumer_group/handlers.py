@@ -3,53 +3,49 @@
 
 from __future__ import annotations
 
-from kplan.errors import KplanError
-from kplan.kinds.consumer_group.live import positions
-from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup, items
+from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup
 from kplan.kinds.handler import StepContext, StepHandler, handles
-from kplan.words import plural
+from kplan.kinds.resets.handlers import ResetHandler, refuse_members
+from kplan.kinds.resets.model import OFFSETS, Position, positions
 
 
-def refuse_members(ctx: StepContext, group: str, verb: str) -> None:
-    """One line, before anything is written, when the group has live members (Kafka refuses them too)."""
-    state, members = ctx.writer.kafka.group_members(group)
-    if members:
-        raise KplanError(f"consumer group {group} has {plural(members, 'live member')} (state {state}): kplan does "
-                         f"not {verb} a group while it has members, as Kafka does not; stop its consumers and run "
-                         "apply again")
+def _refuse(ctx: StepContext, group: str, verb: str) -> None:
+    refuse_members(ctx.writer.kafka.group_members(group), "consumer group", "group", group, verb)
 
 
 @handles(AlterGroupOffsets)
-class AlterGroupOffsetsHandler(StepHandler[AlterGroupOffsets]):
-    def preflight(self, step: AlterGroupOffsets, ctx: StepContext) -> None:
-        refuse_members(ctx, step.group, "move the offsets of")
+class AlterGroupOffsetsHandler(ResetHandler[AlterGroupOffsets]):
+    noun, short, moves = "consumer group", "group", OFFSETS
 
-    def run(self, step: AlterGroupOffsets, ctx: StepContext) -> None:
-        refuse_members(ctx, step.group, "move the offsets of")
-        # the offsets it had, journaled before anything changes: the undo puts exactly these back
-        ctx.outcome = {"offsets": items(ctx.writer.kafka.group_offsets(step.group))}
-        ctx.journal_outcome()
-        ctx.writer.kafka.alter_group_offsets(step.group, step.offsets)
+    def members(self, ctx: StepContext, group: str) -> tuple[str, int]:
+        return ctx.writer.kafka.group_members(group)
+
+    def read(self, ctx: StepContext, group: str) -> tuple[Position, ...]:
+        return ctx.writer.kafka.group_offsets(group)
+
+    def write(self, ctx: StepContext, group: str, offsets: tuple[Position, ...]) -> None:
+        ctx.writer.kafka.alter_group_offsets(group, offsets)
 
     def undo(self, step: AlterGroupOffsets, ctx: StepContext) -> None:
         outcome = ctx.outcome or {}
-        if outcome.get("offsets") is None:  # never read, so never changed
+        if outcome.get(OFFSETS) is None:  # never read, so never changed
             return
         moved = {(t, p) for t, p, _ in step.offsets}
-        back = tuple(x for x in positions(outcome["offsets"]) if (x[0], x[1]) in moved)
+        back = tuple(x for x in positions(outcome[OFFSETS]) if (x[0], x[1]) in moved)
         if back:
-            refuse_members(ctx, step.group, "put back the offsets of")
-            ctx.writer.kafka.alter_group_offsets(step.group, back)
+            self.refuse(ctx, step.group, "put back the offsets of")
+            self.write(ctx, step.group, back)
 
 
 @handles(DeleteConsumerGroup)
 class DeleteConsumerGroupHandler(StepHandler[DeleteConsumerGroup]):
     effect_within_answer = True  # a group is deleted within its DeleteGroups request (left_no_trace)
+
     def preflight(self, step: DeleteConsumerGroup, ctx: StepContext) -> None:
-        refuse_members(ctx, step.group, "delete")
+        _refuse(ctx, step.group, "delete")
 
     def run(self, step: DeleteConsumerGroup, ctx: StepContext) -> None:
-        refuse_members(ctx, step.group, "delete")
+        _refuse(ctx, step.group, "delete")
         ctx.requested()
         ctx.refusable(lambda: ctx.writer.kafka.delete_consumer_group(step.group))
 

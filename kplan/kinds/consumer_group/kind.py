@@ -7,6 +7,9 @@ Only for those groups the plan reads the group (state, members, committed offset
 exact positions (kplan.cluster.groups): the plan shows the current and the new offset of every partition, and
 apply sets exactly the planned ones. Apply refuses while the group has members (Kafka would too), journals the
 offsets it finds, and undo puts them back; a delete request deletes the group (irreversible).
+
+What it shares with a share group's request is written once: the token-versioned request kind (kplan.kinds.requests)
+and the reset's forms, planning and handler (kplan.kinds.resets); here are its words, its delete and its failover.
 """
 
 from __future__ import annotations
@@ -14,9 +17,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
-from kplan.kinds.consumer_group.live import GroupQuery, GroupReads, LiveGroup, group_of, positions
-from kplan.kinds.consumer_group.model import AGO, AT_TIME, MIRRORED, POSITIONS, GroupSpec, Position
+from kplan.kinds.base import PlanContext
+from kplan.kinds.consumer_group.live import GroupReads, LiveGroup, group_of
+from kplan.kinds.consumer_group.model import MIRRORED, GroupSpec
+from kplan.kinds.requests import RequestKind, pending
+from kplan.kinds.resets.model import OFFSETS, Position, items, positions
+from kplan.kinds.resets.model import query as reset_query
+from kplan.kinds.resets.plan import (
+    Terms,
+    applied,
+    found_problems,
+    group_repr,
+    label,
+    members_warning,
+    plan_moves,
+    position_problems,
+)
+from kplan.kinds.resets.plan import describe_target as describe_reset
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
@@ -32,17 +49,18 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
     error,
-    warning,
     with_planned,
 )
-from kplan.model.status import Difference, ResourceStatus, Status
+from kplan.model.status import Difference
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.kinds.resets.model import GroupQuery
+    from kplan.model.desired import Stack
 
 GROUP = ResourceType.CONSUMER_GROUP
-REQUEST = ("request",)
+TERMS = Terms(GROUP, "consumer group", "group", "committed offsets", OFFSETS, NoteKind.GROUP_REQUEST,
+              NoteKind.GROUP_OFFSET_NEW, Reason.GROUP_APPLIED, Reason.GROUP_REQUESTED)
 
 
 @dataclass(frozen=True)
@@ -60,33 +78,18 @@ class GroupPlanned(PlannedPayload):
     previous_request: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        def items(ps: tuple[Position, ...]) -> list[dict[str, Any]]:
-            return [{"topic": t, "partition": p, "offset": o} for t, p, o in ps]
-
-        return {"request": self.request, "delete": self.delete, "offsets": items(self.offsets),
+        return {"request": self.request, "delete": self.delete, OFFSETS: items(self.offsets),
                 "seen": items(self.seen), "previous_request": self.previous_request}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "GroupPlanned":
-        return cls(doc["request"], bool(doc["delete"]), positions(doc.get("offsets")), positions(doc.get("seen")),
+        return cls(doc["request"], bool(doc["delete"]), positions(doc.get(OFFSETS)), positions(doc.get("seen")),
                    doc.get("previous_request"))
 
 
-def pending(stack: "Stack", live: LiveState) -> list[GroupSpec]:
-    """The declared requests whose token differs from the one recorded: the only groups the plan reads."""
-    applied = live.of(GROUP).records
-    return sorted((g for g in stack.of("consumer_groups") if applied.get(g.name) != g.request), key=lambda g: g.name)
-
-
-def query(spec: GroupSpec) -> GroupQuery:
+def query(spec: GroupSpec) -> "GroupQuery":
     """What the follow-up read resolves for one pending request."""
-    r = spec.reset
-    if r is None:
-        return {"topics": None, "to": None, "ms": None}
-    if r.to == POSITIONS:  # nothing to resolve: the read checks the topics and partitions exist
-        return {"topics": sorted({t for t, _, _ in r.positions}), "to": None, "ms": None}
-    ms = r.timestamp_ms if r.to == AT_TIME else r.ago_ms if r.to == AGO else None
-    return {"topics": list(r.topics) or None, "to": r.to, "ms": ms}
+    return reset_query(spec.reset)
 
 
 def follow_up(stack: "Stack", live: LiveState, reader: Any, destroy: bool) -> LiveState:
@@ -94,7 +97,7 @@ def follow_up(stack: "Stack", live: LiveState, reader: Any, destroy: bool) -> Li
     a request is never applied by destroy); a live-state file keeps what it says."""
     if destroy:
         return live
-    specs = pending(stack, live)
+    specs = pending(stack.of("consumer_groups"), live.of(GROUP).records)
     if not specs or not isinstance(reader, GroupReads):
         return live
     from kplan.kinds.consumer_group.failover import failover_query, translated
@@ -111,82 +114,27 @@ def follow_up(stack: "Stack", live: LiveState, reader: Any, destroy: bool) -> Li
     return live.with_kind(GROUP, resources=freeze(groups))
 
 
-def label(t: str, p: int) -> str:
-    return f"{t}/{p}"
-
-
-def group_repr(name: str, request: str | None, live: LiveGroup | None,
-               offsets: tuple[Position, ...] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"group": name, "request": request}
-    if live is not None:
-        out["state"] = live.state
-        out["members"] = live.members
-    out["offsets"] = None if offsets is None else [{"topic": t, "partition": p, "offset": o} for t, p, o in offsets]
-    return out
-
-
-def targets_of(spec: GroupSpec, current: LiveGroup) -> tuple[Position, ...]:
-    r = spec.reset
-    if r is None:
-        return ()
-    return r.positions if r.to == POSITIONS else current.targets
-
-
 def describe_target(spec: GroupSpec, current: LiveGroup) -> str:
     r = spec.reset
     assert r is not None
-    if r.to == POSITIONS:
-        return "to the declared positions"
     if r.to == MIRRORED:
         return f"to the offsets mirror {r.mirror!r} translated"
-    if r.to in (AT_TIME, AGO):
-        when = f" ({_iso(current.at_ms)})" if current.at_ms is not None else ""
-        return (f"to the first offset at or after {r.text}" if r.to == AT_TIME else
-                f"to the first offset at or after {r.text} ago{when}")
-    return f"to the {r.to} offset"
-
-
-def _iso(ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return describe_reset(r, current)
 
 
 def plan_group(spec: GroupSpec, current: LiveGroup | None) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     address = f"{GROUP.value}.{spec.name}"
     if current is None:  # the token is the one recorded: applied already
-        shown = group_repr(spec.name, spec.request, None, None)
-        return ResourceChange(address, GROUP, spec.name, Action.NOOP, before=shown, after=shown,
-                              unchanged_attributes=1, reason=Reason.GROUP_APPLIED, origin=spec.origin), []
-    token = AttributeChange(REQUEST, AttrKind.UPDATE if current.token else AttrKind.ADD, current.token, spec.request,
-                            note=NoteKind.GROUP_REQUEST)
-    before = group_repr(spec.name, current.token, current, current.committed if current.exists else None)
+        return applied(TERMS, spec), []
     if spec.delete:
-        return _plan_delete(spec, current, before, address)
+        return _plan_delete(spec, current, address)
     diags = _reset_problems(spec, current, address)
-    have = {(t, p): o for t, p, o in current.committed}
-    targets = targets_of(spec, current)
-    attrs, moves, unchanged = [token], [], 0
-    for t, p, o in targets:
-        was = have.get((t, p))
-        if was == o:
-            unchanged += 1
-            continue
-        moves.append((t, p, o))
-        attrs.append(AttributeChange(("offsets", label(t, p)), AttrKind.ADD if was is None else AttrKind.UPDATE, was,
-                                     o, note=NoteKind.GROUP_OFFSET_NEW if was is None else NoteKind.GROUP_OFFSET_MOVED))
-    merged = dict(have)
-    merged.update({(t, p): o for t, p, o in targets})
-    after = group_repr(spec.name, spec.request, None, tuple((t, p, o) for (t, p), o in sorted(merged.items())))
-    if not moves and not any(d.is_error for d in diags):
-        shown = {**before, "request": spec.request}
-        return ResourceChange(address, GROUP, spec.name, Action.NOOP, before=shown, after=shown,
-                              unchanged_attributes=unchanged, reason=Reason.GROUP_AT_TARGET, origin=spec.origin), diags
-    change = ResourceChange(address, GROUP, spec.name, Action.UPDATE if current.exists else Action.CREATE,
-                            before=before if current.exists else None, after=after, attributes=tuple(attrs),
-                            unchanged_attributes=unchanged, reason=Reason.GROUP_REQUESTED, origin=spec.origin)
-    change = with_planned(change, GroupPlanned(spec.request, False, tuple(moves), current.committed, current.token))
+    change, moves = plan_moves(TERMS, spec, current, current.committed, diags)
+    if not change.is_change:
+        return change, diags
+    change = with_planned(change, GroupPlanned(spec.request, False, moves, current.committed, current.token))
     if moves:
+        have = {(t, p) for t, p, _ in current.committed}
         new = [m for m in moves if (m[0], m[1]) not in have]
         text = (f"apply moves {plural(len(moves), 'partition offset')} of consumer group {spec.name!r} "
                 f"{describe_target(spec, current)} (request {spec.request!r}), then reads them back; its consumers "
@@ -198,19 +146,19 @@ def plan_group(spec: GroupSpec, current: LiveGroup | None) -> tuple[ResourceChan
     return change, diags
 
 
-def _plan_delete(spec: GroupSpec, current: LiveGroup, before: dict[str, Any],
-                 address: str) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+def _plan_delete(spec: GroupSpec, current: LiveGroup, address: str) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+    before = group_repr(spec.name, current.token, current, current.committed if current.exists else None)
     if not current.exists:
         shown = {**before, "request": spec.request}
         return ResourceChange(address, GROUP, spec.name, Action.NOOP, before=shown, after=shown,
                               reason=Reason.GROUP_ABSENT, origin=spec.origin), []
-    attrs = [AttributeChange(("offsets", label(t, p)), AttrKind.REMOVE, o, None, note=NoteKind.GROUP_OFFSET_DELETED)
+    attrs = [AttributeChange((OFFSETS, label(t, p)), AttrKind.REMOVE, o, None, note=NoteKind.GROUP_OFFSET_DELETED)
              for t, p, o in current.committed]
     change = ResourceChange(address, GROUP, spec.name, Action.DELETE, before=before, after=None,
                             attributes=tuple(attrs), flags=frozenset({Flag.IRREVERSIBLE}),
                             reason=Reason.GROUP_REQUESTED, origin=spec.origin)
     change = with_planned(change, GroupPlanned(spec.request, True, (), current.committed, current.token))
-    diags = _members(spec, current, address, "delete it")
+    diags = members_warning(TERMS, spec, current, address, "delete it")
     diags.append(PlanDiagnostic(
         Severity.INFO, f"apply deletes consumer group {spec.name!r} and its committed offsets on "
         f"{plural(len({t for t, _, _ in current.committed}), 'topic')} (request {spec.request!r}); this cannot be "
@@ -219,46 +167,25 @@ def _plan_delete(spec: GroupSpec, current: LiveGroup, before: dict[str, Any],
     return change, diags
 
 
-def _members(spec: GroupSpec, current: LiveGroup, address: str, verb: str) -> list[PlanDiagnostic]:
-    if current.members <= 0:
-        return []
-    return [warning(f"consumer group {spec.name!r} has {plural(current.members, 'live member')} (state "
-                    f"{current.state}): apply refuses to {verb} while it has members, as Kafka does; stop its "
-                    "consumers first", "group-has-members", address=address, origin=spec.origin)]
-
-
 def _reset_problems(spec: GroupSpec, current: LiveGroup, address: str) -> list[PlanDiagnostic]:
-    out = _members(spec, current, address, "move its offsets")
     r = spec.reset
     assert r is not None
-    if current.missing_topics:
-        where = "offsets.reset" if r.to == POSITIONS else "offsets.topics"
-        out.append(error(f"consumer group {spec.name!r}: {where} names {', '.join(current.missing_topics)}, "
-                         f"which the cluster does not have; create the topic first or remove it from {where}",
-                         "group-unknown-topic", address=address, origin=spec.origin))
+    out = found_problems(TERMS, spec, r, current, address)
     if r.to == MIRRORED:
         if current.unresolved is not None:
             out.append(error(f"consumer group {spec.name!r}: {current.unresolved}", "group-failover-unresolved",
                              address=address, origin=spec.origin))
         return out
-    counts = dict(current.partitions)
-    beyond = [f"{t}/{p}" for t, p, _ in (r.positions if r.to == POSITIONS else ()) if t in counts and p >= counts[t]]
-    if beyond:
-        out.append(error(f"consumer group {spec.name!r}: offsets.reset names partition(s) {', '.join(beyond)}, which "
-                         "the topic does not have", "group-unknown-partition", address=address, origin=spec.origin))
-    elif r.to != POSITIONS and not r.topics and not current.committed:
-        out.append(error(f"consumer group {spec.name!r} has no committed offsets, so a reset without topics moves "
-                         "nothing: name the topics to reset (offsets.topics)", "group-no-offsets", address=address,
-                         origin=spec.origin))
-    return out
+    return out + position_problems(TERMS, spec, r, current, current.committed, address)
 
 
-class GroupKind(Kind[GroupSpec, LiveGroup, ResourceStatus]):
+class GroupKind(RequestKind[GroupSpec, LiveGroup]):
     type = GROUP
     planned_type = GroupPlanned
     title = "Consumer groups"
     section = "consumer_groups"
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: a deleted group's committed offsets cannot be put back"}
+    never_deleted = "consumer group requests"
 
     def checks(self, stack: "Stack", changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
@@ -267,54 +194,18 @@ class GroupKind(Kind[GroupSpec, LiveGroup, ResourceStatus]):
 
         return drill_notes(stack, all_changes, live)
 
-    def owned(self, live: LiveState) -> frozenset[str]:
-        return frozenset()  # a request is never undone by removing it from the stack: nothing is deleted for it
-
-    def protected(self, live: LiveState) -> frozenset[str]:
-        return frozenset()
-
     def plan(self, spec: GroupSpec, current: LiveGroup | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_group(spec, current)
 
-    def delete(self, current: LiveGroup, spec: GroupSpec | None, reason: Reason,
-               origin: Origin | None = None) -> ResourceChange:
-        raise ValueError("consumer group requests are never deleted")  # owned() is empty: never asked
-
     def live_repr(self, current: LiveGroup, spec: GroupSpec | None = None) -> dict[str, Any]:
         return group_repr(current.name, current.token, current, current.committed)
 
-    def canonical(self, current: LiveGroup, secret: frozenset[str]) -> dict[str, Any]:
-        # not the offsets: a consuming group moves them all the time, so a saved plan would always be stale; the
-        # recorded token (another apply applied the request meanwhile) and whether the group exists are
-        return {"type": GROUP.value, "name": current.name, "token": current.token, "exists": current.exists}
+    def request_note(self, spec: GroupSpec) -> str:
+        return spec.what
 
-    def status(self, spec: GroupSpec, current: LiveGroup | None, change: ResourceChange | None,
-               scrub: Scrub) -> ResourceStatus:
-        if change is None or not change.is_change:
-            return ResourceStatus(GROUP, spec.name, Status.IN_SYNC, True, origin=spec.origin)
-        token = current.token if current is not None else None
-        return ResourceStatus(GROUP, spec.name, Status.DRIFTED, True, origin=spec.origin,
-                              differences=(Difference(REQUEST, AttrKind.UPDATE, token, spec.request,
-                                                      note=spec.what),))
-
-    def status_undeclared(self, current: LiveGroup, change: ResourceChange, scrub: Scrub) -> ResourceStatus:
-        return ResourceStatus(GROUP, current.name, Status.NOT_DECLARED, True)
-
-    def status_detail(self, r: ResourceStatus) -> str:
-        d = r.differences[0] if r.differences else None
-        if d is None:
-            return "declared request applied"
-        return f"request {d.declared!r} not applied yet" + (f" (last applied: {d.live!r})" if d.live else "")
-
-    def difference_text(self, r: ResourceStatus, d: Difference) -> str:
-        what = "deletes the group" if d.note == "delete" else "moves the group's offsets"
-        last = repr(d.live) if d.live else "(none applied)"
-        return f"~ request {last} -> {d.declared!r}: the next apply {what}"
-
-    def status_fields(self, r: ResourceStatus, trace_dict: TraceDict) -> dict[str, Any]:
-        d = r.differences[0] if r.differences else None
-        return {"applied": d is None, "request": d.declared if d else None, "last_applied": d.live if d else None}
+    def next_apply(self, d: Difference) -> str:
+        return "deletes the group" if d.note == "delete" else "moves the group's offsets"
 
 
 KIND = GroupKind()

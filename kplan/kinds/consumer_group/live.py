@@ -17,15 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, runtime_checkable
 
-from kplan.kinds.consumer_group.model import Position
 from kplan.kinds.live_codec import by_name, each, kind_slice, shape
-from kplan.model.desired import freeze
-from kplan.model.live import KindState
-
-# A group's follow-up query: {"topics": the topics to resolve (None: those it has committed offsets on), "to":
-# "earliest" | "latest" | "timestamp" | "ago" | None (nothing to resolve: explicit positions, a delete), "ms": the
-# timestamp, or the duration ago (the reader reads the clock)}
-GroupQuery = Mapping[str, Any]
+from kplan.kinds.requests import token_state
+from kplan.kinds.resets.model import GroupQuery, Position, positions
 
 
 @dataclass(frozen=True)
@@ -60,19 +54,9 @@ class GroupReads(Protocol):
         ...
 
 
-def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
-    """The groups' slice as the batched read leaves it: only the tokens the stack's record says kplan last applied
-    (the follow-up read adds what the cluster has, for groups with a pending request)."""
-    return KindState(records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
-
-
-def positions(items: Any) -> tuple[Position, ...]:
-    """[{topic, partition, offset}] or [[topic, partition, offset]] -> sorted (topic, partition, offset) tuples."""
-    out = []
-    for x in items or ():
-        t, p, o = (x["topic"], x["partition"], x["offset"]) if isinstance(x, Mapping) else x
-        out.append((str(t), int(p), int(o)))
-    return tuple(sorted(out))
+# The groups' slice as the batched read leaves it: only the tokens the stack's record says kplan last applied (the
+# follow-up read adds what the cluster has, for groups with a pending request).
+kind_state = token_state
 
 
 def _defaults(g: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -3,7 +3,8 @@ offsets request. Pure.
 
 A reset moves the group's committed offsets to a named position (`earliest`, `latest`, a point in time given as an
 ISO datetime or as a duration ago) on its topics, or to explicit (topic, partition, offset) positions; a delete
-request deletes the group. The positions a named reset means are resolved by the plan (kplan.kinds.consumer_group.kind),
+request deletes the group. The reset forms are the ones a share group's request has too (kplan.kinds.resets), but for
+a failover (`mirror`). The positions a named reset means are resolved by the plan (kplan.kinds.consumer_group.kind),
 which shows them; apply sets exactly those.
 """
 
@@ -12,27 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-EARLIEST, LATEST, AT_TIME, AGO, POSITIONS = "earliest", "latest", "timestamp", "ago", "offsets"
+from kplan.kinds.resets.model import OFFSETS, GroupReset, Position
+
 # a failover: the offsets a mirror translated (kplan.kinds.consumer_group.failover)
 MIRRORED = "mirror"
 
-Position = tuple[str, int, int]  # (topic, partition, offset)
-
-
-@dataclass(frozen=True)
-class GroupReset:
-    """Where a reset moves the group: `to` is one of earliest, latest, timestamp (`timestamp_ms`), ago (`ago_ms`
-    before the plan), offsets (`positions`) or mirror (`mirror`: the offsets that mirror translated); `topics`: the
-    topics it moves (empty: those the group has committed offsets on; always empty for explicit positions, which
-    name their topics, and for a mirror's); `text`: as the stack wrote it."""
-
-    to: str
-    text: str
-    timestamp_ms: int | None = None
-    ago_ms: int | None = None
-    positions: tuple[Position, ...] = ()
-    topics: tuple[str, ...] = ()
-    mirror: str | None = None
+__all__ = ["MIRRORED", "GroupReset", "GroupSpec", "Position"]
 
 
 @dataclass(frozen=True)
@@ -47,4 +33,4 @@ class GroupSpec:
 
     @property
     def what(self) -> str:
-        return "delete" if self.delete else "offsets"
+        return "delete" if self.delete else OFFSETS

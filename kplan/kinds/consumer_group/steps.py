@@ -14,17 +14,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.consumer_group.kind import GroupPlanned
-from kplan.kinds.consumer_group.live import positions
-from kplan.kinds.consumer_group.model import Position
 from kplan.kinds.planned import planned_of
+from kplan.kinds.resets.model import OFFSETS, Position, items, positions
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
-
-
-def items(ps: tuple[Position, ...]) -> list[dict[str, Any]]:
-    return [{"topic": t, "partition": p, "offset": o} for t, p, o in ps]
 
 
 @dataclass(frozen=True)
@@ -51,14 +46,14 @@ class AlterGroupOffsets(StepBase):
                 "stopped")
 
     def args_json(self) -> dict[str, Any]:
-        return {"group": self.group, "request": self.request, "offsets": items(self.offsets)}
+        return {"group": self.group, "request": self.request, OFFSETS: items(self.offsets)}
 
     def before_json(self) -> dict[str, Any]:
         return {"request": self.previous_request}
 
     @classmethod
     def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterGroupOffsets":
-        return cls(args["group"], args["request"], positions(args.get("offsets")), before.get("request"))
+        return cls(args["group"], args["request"], positions(args.get(OFFSETS)), before.get("request"))
 
 
 @dataclass(frozen=True)

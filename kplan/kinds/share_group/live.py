@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, runtime_checkable
 
 from kplan.kinds.live_codec import by_name, each, kind_slice, shape
-from kplan.kinds.share_group.shared import GroupQuery, Position, positions
-from kplan.model.desired import freeze
-from kplan.model.live import KindState
+from kplan.kinds.requests import token_state
+from kplan.kinds.resets.model import GroupQuery, Position, positions
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,9 @@ class ShareGroupReads(Protocol):
         ...
 
 
-def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
-    """The share groups' slice as the batched read leaves it: only the tokens the stack's record says kplan last
-    applied (the follow-up read adds what the cluster has, for groups with a pending request)."""
-    return KindState(records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
+# The share groups' slice as the batched read leaves it: only the tokens the stack's record says kplan last applied
+# (the follow-up read adds what the cluster has, for groups with a pending request).
+kind_state = token_state
 
 
 def _defaults(g: Mapping[str, Any]) -> Mapping[str, Any]:

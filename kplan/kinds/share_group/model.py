@@ -1,5 +1,5 @@
 """What a stack declares of a share group: one request, applied once per token (`request`), like a consumer
-group's offsets request (whose reset forms it shares: kplan.kinds.share_group.shared). Pure.
+group's offsets request (whose reset forms it shares: kplan.kinds.resets). Pure.
 
 A share group has no committed offsets: each of its share-partitions has a start offset, the first record not yet
 acknowledged (records before it are done; those after it are delivered, redelivered or skipped as the group's
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kplan.kinds.share_group.shared import GroupReset
+from kplan.kinds.resets.model import GroupReset
 
 
 @dataclass(frozen=True)

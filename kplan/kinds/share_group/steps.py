@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.planned import planned_of
+from kplan.kinds.resets.model import OFFSETS, Position, items, positions
 from kplan.kinds.share_group.kind import ShareGroupPlanned
-from kplan.kinds.share_group.shared import OFFSETS, Position, positions
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
-
-
-def items(ps: tuple[Position, ...]) -> list[dict[str, Any]]:
-    return [{"topic": t, "partition": p, "offset": o} for t, p, o in ps]
 
 
 def undo_offsets(moved: tuple[Position, ...], had: tuple[Position, ...]

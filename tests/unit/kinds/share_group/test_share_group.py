@@ -10,8 +10,8 @@ import pytest
 from fakes import FakeWriter, writers
 
 from kplan.errors import KplanError
-from kplan.kinds.consumer_group.model import GroupReset
 from kplan.kinds.handler import StepContext
+from kplan.kinds.resets.model import GroupReset
 from kplan.kinds.share_group.handlers import AlterShareGroupOffsetsHandler
 from kplan.kinds.share_group.kind import ShareGroupPlanned, follow_up, plan_share_group
 from kplan.kinds.share_group.live import LiveShareGroup
