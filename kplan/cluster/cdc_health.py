@@ -33,6 +33,13 @@ def health_engine(spec: ConnectorSpec) -> str | None:
     return "postgres" if cls == POSTGRES_CLASS else "mariadb" if cls in MARIADB_CLASSES else None
 
 
+def status_read(specs: Iterable[ConnectorSpec], secrets: SecretValues, reader, timeout_s: float
+                ) -> dict[str, CdcHealth]:
+    """`kplan status`'s read of the declared connectors' CDC sources (the connector kind's `io.status_read_ref`):
+    `read_health`, their committed offsets read through the batched reader's Connect clients."""
+    return read_health(specs, secrets, reader.connector_offsets, timeout_s)
+
+
 def read_health(specs: Iterable[ConnectorSpec], secrets: SecretValues, offsets: Callable[[list[str]], dict],
                 timeout_s: float) -> dict[str, CdcHealth]:
     """connector name -> its source's health, for each CDC source `health_engine` knows. `offsets(names)` reads

@@ -1,22 +1,15 @@
 """CDC preflight at plan time: for each CDC source whose connector the plan creates or changes, log in to its
 database with the connector's own settings (the password resolved through the session's `SecretValues`, never
 printed), read-only and bounded by the stack's timeout, and report what Debezium would fail on
-(kplan.kinds.connector.preflight decides). Only sources in the plan's changes are contacted: a plan without a CDC
-change opens no database connection. The queries are listed in docs/cdc-preflight.md."""
+(the connector's validation, kplan.cluster.connect_validation, gives the check: this module's and
+mysql_preflight's reads, judged by the connector kind). Only sources in the plan's changes are contacted: a plan
+without a CDC change opens no database connection. The queries are listed in docs/cdc-preflight.md."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from kplan.kinds.connector.preflight import (
-    Finding,
-    PgFacts,
-    PgPublication,
-    PgSlot,
-    PgTable,
-    check_postgres,
-)
-from kplan.model.cdc_preflight import CdcPreflight
+from kplan.model.cdc_preflight import CdcPreflight, Finding, PgFacts, PgPublication, PgSlot, PgTable
 from kplan.model.desired import ConnectorSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import PlanDiagnostic
@@ -108,30 +101,15 @@ def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> Pg
         raise LoginRefused(f"{where}: a preflight query failed: {first}") from None
 
 
-def postgres_findings(config: dict, tables: tuple[str, ...], creating: bool, timeout_s: float) -> list[Finding]:
-    facts = read_postgres(config, tables, timeout_s)
-    return check_postgres(facts, tables, config.get("slot.name") or "debezium",
-                          config.get("publication.name") or "dbz_publication",
-                          config.get("publication.autocreate.mode") or "all_tables", creating)
-
-
 # -- the plan's sources ----------------------------------------------------------------------------------------
 
 Check = Callable[[CdcPreflight, dict, tuple[str, ...], bool, float], list[Finding]]
 
 
-def _default_check(pf: CdcPreflight, config: dict, tables: tuple[str, ...], creating: bool,
-                   timeout_s: float) -> list[Finding]:
-    if pf.engine == "postgres":
-        return postgres_findings(config, tables, creating, timeout_s)
-    from kplan.cluster.mysql_preflight import mysql_findings
-
-    return mysql_findings(config, tables, timeout_s)
-
-
 def preflight(specs: Iterable[tuple[ConnectorSpec, bool]], secrets: SecretValues, timeout_s: float,
-              check: Check = _default_check) -> list[PlanDiagnostic]:
-    """One diagnostic per finding of each (connector, creating) pair given; `check` reads the database."""
+              check: Check) -> list[PlanDiagnostic]:
+    """One diagnostic per finding of each (connector, creating) pair given; `check` reads the database and judges
+    what it read."""
     from kplan.errors import KplanError
 
     out: list[PlanDiagnostic] = []

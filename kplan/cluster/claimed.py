@@ -1,10 +1,13 @@
-"""The topics under a stack's claimed prefixes that the batched read did not describe (docs/orphans.md).
+"""The topics under a stack's claimed prefixes that the batched read did not describe (docs/orphans.md), and the
+one way a read is topped up with topics it did not describe (a prefetched read handed over, kplan.cluster.prefetch).
 
 The read describes only the topics a plan can touch (declared, owned); an orphan under a claim needs its live
 state too (status shows it, a pruning plan deletes it). Described after the read, only for the names the metadata
 lists under a claim that no stack owns: a stack without claims, or with no orphan topic, asks nothing more."""
 
 from __future__ import annotations
+
+from typing import Iterable
 
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState
@@ -30,14 +33,27 @@ def read_claimed_topics(stack: Stack, live: LiveState, reader) -> LiveState:
     names = unread_claimed_topics(stack, live)
     if not names or not hasattr(reader, "describe_topic_configs"):
         return live
+    return with_topics_described(live, reader, names)
+
+
+def undescribed_topics(live: LiveState, names: Iterable[str]) -> list[str]:
+    """Of `names`, those the metadata lists that the read did not describe (not Kafka's own `__` topics), sorted:
+    what a read handed over lacks for a stack that turned out to declare more (kplan.cluster.prefetch)."""
+    listed = live.all_topic_names or frozenset()
+    candidates = [n for n in set(names) if n in listed and not n.startswith("__")]
+    read = live.of(ResourceType.TOPIC).resources if candidates else {}
+    return sorted(n for n in candidates if n not in read)
+
+
+def with_topics_described(live: LiveState, reader, names: Iterable[str]) -> LiveState:
+    """`live` with the topics `names` described by `reader` (one chunked describe of those its last metadata
+    lists) added to the topics' slice: the one way a read is topped up after the batched read."""
     from kplan.cluster.topic_read import live_topic
 
     metadata = reader.last_metadata
     configs = reader.describe_topic_configs([n for n in names if n in metadata])
     extra = {n: live_topic(n, metadata[n], configs[n]) for n in names if n in metadata and n in configs}
-    return replace_topics(live, extra)
-
-
-def replace_topics(live: LiveState, extra: dict) -> LiveState:
+    if not extra:
+        return live
     topics = live.of(ResourceType.TOPIC).resources
-    return live.with_kind(ResourceType.TOPIC, resources=freeze({**topics, **extra})) if extra else live
+    return live.with_kind(ResourceType.TOPIC, resources=freeze({**topics, **extra}))

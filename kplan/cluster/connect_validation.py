@@ -24,8 +24,24 @@ from kplan.transport.http import RestClient, RestUnavailable, error_message, is_
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.validator import RealValidator
+    from kplan.model.cdc_preflight import CdcPreflight, Finding
 
 _CONNECT_VALIDATE_WORKERS = 8
+
+
+def cdc_findings(pf: "CdcPreflight", config: dict, tables: tuple[str, ...], creating: bool,
+                 timeout_s: float) -> "list[Finding]":
+    """A CDC source's preflight check: its database read (kplan.cluster.cdc_preflight, mysql_preflight), judged by
+    the connector kind (kplan.kinds.connector.preflight)."""
+    from kplan.kinds.connector.preflight import check_mysql, postgres_findings
+
+    if pf.engine == "postgres":
+        from kplan.cluster.cdc_preflight import read_postgres
+
+        return postgres_findings(read_postgres(config, tables, timeout_s), config, tables, creating)
+    from kplan.cluster.mysql_preflight import read_mysql
+
+    return check_mysql(read_mysql(config, tables, timeout_s), tables)
 
 
 class ConnectorValidation:
@@ -62,7 +78,7 @@ class ConnectorValidation:
             return []
         from kplan.cluster.cdc_preflight import preflight
 
-        return preflight(todo, self.systems.secrets, self.systems.timeout_s)
+        return preflight(todo, self.systems.secrets, self.systems.timeout_s, cdc_findings)
 
     # -- PostgreSQL sources' on_destroy --------------------------------------------------------------------
 

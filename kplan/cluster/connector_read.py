@@ -2,7 +2,7 @@
 connectors, read with the reader's Connect clients (`kplan.cluster.connects`) beside the cluster's own requests; the
 same requests give the live state the plugins (with each one's installed versions: the plan's pin checks), the
 Connect clusters that could not be read and each worker's version (`GET /`: what the plan's version checks read,
-kplan.plan.connect_version). A connector's status carries the version of its plugin it runs (Connect 4.1+)."""
+kplan.kinds.connect_features). A connector's status carries the version of its plugin it runs (Connect 4.1+)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
 """CDC preflight's reads on MariaDB/MySQL (PyMySQL): the binlog settings, the user's grants and the captured
 databases' tables, in one session (kplan.cluster.mysql_session) bounded by the stack's timeout. Reads only; the
-password is used to connect and never appears in a message. The checks themselves:
-kplan.kinds.connector.preflight.check_mysql."""
+password is used to connect and never appears in a message. The connector kind judges what it read (the connector's
+validation puts the two together, kplan.cluster.connect_validation)."""
 
 from __future__ import annotations
 
 from kplan.cluster.cdc_preflight import LoginRefused
 from kplan.cluster.mysql_session import connect, error_text, where
-from kplan.kinds.connector.preflight import Finding, MyFacts, check_mysql
+from kplan.model.cdc_preflight import MyFacts
 
 _SETTINGS = "SELECT CURRENT_USER(), @@GLOBAL.log_bin, @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image"
 _TABLES = "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ({})"
@@ -35,7 +35,3 @@ def read_mysql(config: dict, tables: tuple[str, ...], timeout_s: float) -> MyFac
         raise LoginRefused(f"{where(host, port, user)}: a preflight query failed: {error_text(e)}") from None
     finally:
         conn.close()
-
-
-def mysql_findings(config: dict, tables: tuple[str, ...], timeout_s: float) -> list[Finding]:
-    return check_mysql(read_mysql(config, tables, timeout_s), tables)

@@ -15,7 +15,6 @@ import threading
 from typing import Iterable
 
 from kplan.model.live import LiveState
-from kplan.model.plan import ResourceType
 
 # What the read imports lazily, imported by the loading thread before the read starts: two threads importing
 # parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
@@ -26,11 +25,21 @@ _READ_IMPORTS = ("kplan.cluster.describe", "kplan.cluster.settle",
                  "kplan.transport.reach", "kplan.transport.retry", "kplan.cluster.access",
                  "kplan.transport.wire.configs", "kplan.transport.wire.connection", "confluent_kafka",
                  "confluent_kafka.admin", "kplan.cluster.topic_validation")
+
+
+def _kind_modules() -> tuple[str, ...]:
+    """Every kind's planning module (its UNIT's `kind_ref`), in the kinds' order; the units are imported here, by
+    the thread importing this module, before any read starts."""
+    from kplan.kinds import UNITS
+
+    return tuple(u.kind_ref.partition(":")[0] for u in UNITS)
+
+
 # What planning imports beside them — every kind's unit and planning module, the planner — imported by the loading
 # thread once the read has started, while its requests are on the wire (~70 ms of imports on the 2-core machine,
 # out of a 1,000-topic plan's critical path). The read touches the kinds only at its end (`kinds_loaded`), after
 # its answers are in, and waits there until the loading thread is done with them.
-_PLAN_IMPORTS = ("kplan.model.plan", "kplan.kinds.base", "kplan.kinds.acl.kind", "kplan.plan.planner")
+_PLAN_IMPORTS = ("kplan.model.plan", "kplan.kinds.base", *_kind_modules(), "kplan.plan.planner")
 _KINDS_LOADED = threading.Event()
 _KINDS_LOADED.set()  # nothing is importing them unless a Prefetch is starting
 
@@ -84,20 +93,14 @@ class Handed:
         live, self._result = self._result, None  # handed over once: a second read (re-planning) reads anew
         if live is None or (stack_name, sections) != self._key or topic_names is None or live.all_topic_names is None:
             return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
-        missing = sorted(n for n in set(topic_names) - self._names
-                         if n in live.all_topic_names and not n.startswith("__")
-                         and n not in live.of(ResourceType.TOPIC).resources)
+        from kplan.cluster.claimed import undescribed_topics, with_topics_described
+
+        missing = undescribed_topics(live, set(topic_names) - self._names)
         if not missing:
             return live
         if not hasattr(self._reader, "describe_topic_configs"):
             return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
-        from kplan.cluster.claimed import replace_topics
-        from kplan.cluster.topic_read import live_topic
-
-        metadata = self._reader.last_metadata
-        configs = self._reader.describe_topic_configs([n for n in missing if n in metadata])
-        extra = {n: live_topic(n, metadata[n], configs[n]) for n in missing if n in metadata and n in configs}
-        return replace_topics(live, extra)
+        return with_topics_described(live, self._reader, missing)
 
     def close(self) -> None:
         self._close()

@@ -58,7 +58,7 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
     """
     from kplan.commands._common import load_and_open_or_exit
     from kplan.commands._unreadable import allowances_or_close
-    from kplan.plan.status import build_status, with_cdc_health
+    from kplan.plan.status import build_status
     from kplan.render.status import render_status
     from kplan.session.plan import plan_stack
 
@@ -71,10 +71,10 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
     session.allow_unreadable = allowed
     try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
         live, plan = plan_stack(session, validate=False)
-        health = _cdc_health(session, live_state)
+        reads = _status_reads(session, live_state)
     finally:
         session.close()
-    report = with_cdc_health(build_status(stack, live, plan, secrets=session.secrets.plaintexts()), health)
+    report = _with_status_reads(build_status(stack, live, plan, secrets=session.secrets.plaintexts()), reads)
     color = use_color(no_color) and fmt == "text"
     click.echo(render_status(report, fmt, color=color), nl=False, color=color)
     if fmt != "text":  # text shows them inline; with json, stdout stays pure JSON and errors also go to stderr
@@ -88,7 +88,7 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None, a
     status is the worst. `allowed`: --allow-unreadable."""
     import json
 
-    from kplan.plan.status import build_status, with_cdc_health
+    from kplan.plan.status import build_status
     from kplan.render.status import render_status
     from kplan.session.multi import plan_all
     from kplan.session.open import member_sessions
@@ -98,12 +98,12 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None, a
         s.allow_unreadable = allowed
     try:
         planned, _ = plan_all(sessions, destroy=False, validate=False, one_cluster_each=live_state is None)
-        health = [_cdc_health(s, live_state) for s in sessions]
+        reads = [_status_reads(s, live_state) for s in sessions]
     finally:
         close()
     reports = [(s.stack.cluster_name,
-                with_cdc_health(build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()), h))
-               for s, (live, plan), h in zip(sessions, planned, health)]
+                _with_status_reads(build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()), r))
+               for s, (live, plan), r in zip(sessions, planned, reads)]
     color = use_color(no_color) and fmt == "text"
     if fmt == "text":
         for name, report in reports:
@@ -119,13 +119,21 @@ def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None, a
     ctx.exit(max(report.exit_code for _, report in reports))
 
 
-def _cdc_health(session, live_state: str | None) -> dict:
-    """Each CDC source's slot or binlog health, read at its database (status only; never with a live-state file,
-    which stands for a cluster kplan does not reach). docs/cdc-health.md."""
+def _status_reads(session, live_state: str | None) -> list:
+    """What each kind reads for status alone (its UNIT's `io.status_read_ref`: a CDC source's slot or binlog health
+    at its database, docs/cdc-health.md), as (the unit, what it read); none with a live-state file, which stands for
+    a cluster kplan does not reach."""
     if live_state is not None:
-        return {}
-    from kplan.cluster.cdc_health import read_health
+        return []
+    from kplan.kinds import UNITS
 
     stack = session.stack
-    return read_health(stack.of("connectors"), session.secrets, session.reader.connector_offsets,
-                       stack.cluster.timeout_s)
+    return [(u, u.status_read(u.kind.declared(stack), session.secrets, session.reader, stack.cluster.timeout_s))
+            for u in UNITS if u.status_read is not None]
+
+
+def _with_status_reads(report, reads: list):
+    """The report with what each kind read for status (its UNIT's `status_with`)."""
+    for unit, found in reads:
+        report = unit.status_with(report, found)
+    return report

@@ -16,6 +16,7 @@ from kplan.model.plan import (
     AttributeChange,
     AttrKind,
     Flag,
+    NotRead,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -196,6 +197,17 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     def checks(self, stack: "Stack", changes: Mapping[str, ResourceChange], all_changes: Mapping[str, ResourceChange],
                live: "LiveState") -> list[PlanDiagnostic]:
         """Checks across the resources of this kind (e.g. name collisions, required topics); not on destroy."""
+        return []
+
+    def version_checks(self, changes: Sequence[ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+        """What the version of the system its `changes` go to cannot do, one error per change (a Connect worker
+        older than the REST feature a change needs: kplan.kinds.connect_features): said at plan time instead of
+        failing at apply, destroy included."""
+        return []
+
+    def not_read(self, live: "LiveState", allowed: frozenset[str]) -> list[NotRead]:
+        """The parts of its system that could not be read and that the run plans without (`allowed`:
+        `--allow-unreadable`): the plan's `not_read`. Those not allowed are `readable`'s errors."""
         return []
 
     def protected_for(self, spec: SpecT) -> str | None:

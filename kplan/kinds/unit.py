@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import KindState, LiveState
     from kplan.model.ownership import Entry, NamesPart, Ownership
     from kplan.model.plan import Plan, ResourceChange
+    from kplan.model.status import StatusReport
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
 # each with the unmasked values its run needs in memory only.
@@ -118,6 +119,10 @@ class KindIO:
     # the cluster (kplan.session.early). Its module is then imported by that thread: it is in
     # kplan.cluster.prefetch's _READ_IMPORTS.
     validation_ahead: bool = False
+    # "module:name" of `kplan status`'s own read of the kind (never a plan's, never with a live-state file):
+    # (its declared resources, the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which
+    # the unit's `status_with` puts on the report (a CDC source's health at its database)
+    status_read_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,8 @@ class KindUnit:
     # What its changes leave for a person to do once applied (plan -> lines, e.g. a deleted PostgreSQL source's
     # slot and publication with the SQL to drop them): apply repeats them after its summary.
     left_behind_ref: str | None = None
+    # "module:name" of (the status report, what its `io.status_read_ref` read) -> the report with it (kplan status)
+    status_with_ref: str | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
     @property
@@ -211,6 +218,14 @@ class KindUnit:
     @property
     def takes_groups(self) -> "Callable[[ResourceChange, LiveState], Mapping[str, str]] | None":
         return resolve(self.takes_groups_ref) if self.takes_groups_ref else None
+
+    @property
+    def status_read(self) -> "Callable[[Sequence[Any], Any, Any, float], Any] | None":
+        return resolve(self.io.status_read_ref) if self.io.status_read_ref else None
+
+    @property
+    def status_with(self) -> "Callable[[StatusReport, Any], StatusReport] | None":
+        return resolve(self.status_with_ref) if self.status_with_ref else None
 
     @property
     def left_behind(self) -> "Callable[[Plan], list[str]] | None":

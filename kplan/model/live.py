@@ -142,7 +142,7 @@ class LiveState:
     # The owners, descriptions and labels this stack's record keeps, by address (kplan.model.metadata).
     metadata: Mapping[str, Meta] = field(default_factory=lambda: freeze({}))
     # Each Connect cluster's worker version (GET / : "3.9.2"), by Connect cluster name, for the plan's version
-    # checks (kplan.plan.connect_version); empty when not read.
+    # checks (the kinds on Connect, kplan.kinds.connect_features); empty when not read.
     connect_versions: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The versions of each plugin installed on each Connect cluster (GET /connector-plugins?connectorsOnly=false):
     # Connect cluster -> plugin class -> its versions, oldest first (several with KIP-891, Kafka Connect 4.1+), for

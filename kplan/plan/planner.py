@@ -17,8 +17,7 @@ from kplan.kinds.base import AnyKind, Declared, Named
 from kplan.model.desired import Forget, Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
-from kplan.model.plan import Action, NotRead, Plan, PlanDiagnostic, Reason, ResourceChange, error, warning
-from kplan.plan.connect_version import connect_version_checks
+from kplan.model.plan import Action, NotRead, Plan, PlanDiagnostic, Reason, ResourceChange, ResourceType, error, warning
 from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
@@ -73,7 +72,11 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     changes = tuple(c for kind in KINDS for _, c in sorted(by_kind[kind].items()))
     changes = attach_metadata(changes, {k.type.value: k.section for k in KINDS},
                               {k.section: frozenset(declared_by_kind[k]) for k in KINDS}, stack, live, destroy)
-    diags += connect_version_checks(changes, live.connect_versions)  # what a worker's version cannot do
+    of_type: dict[ResourceType, list[ResourceChange]] = {}
+    for c in changes:
+        of_type.setdefault(c.type, []).append(c)
+    for kind in KINDS:  # what the version of the system a change goes to cannot do (a Connect worker's)
+        diags += kind.version_checks(of_type.get(kind.type, []), live)
     every = {c.address: c for c in changes}
     if not destroy:
         for kind in KINDS:
@@ -103,10 +106,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
 
 def not_read(live: LiveState, allowed: frozenset[str]) -> tuple[NotRead, ...]:
     """The systems that could not be read and that the run allowed to plan without (the others are errors)."""
-    from kplan.kinds.connector.connects import unread_system
-
-    return tuple(NotRead(unread_system(c), why) for c, why in sorted(live.connect_problems.items())
-                 if unread_system(c) in allowed)
+    return tuple(n for kind in KINDS for n in kind.not_read(live, allowed))
 
 
 def _forgotten(stack: Stack, live: LiveState, diags: list[PlanDiagnostic]) -> dict[str, Forget]:

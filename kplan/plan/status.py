@@ -14,14 +14,13 @@ owner's totals are notes of the report (docs/policy.md): they change neither the
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable, Mapping
+from typing import Iterable
 
-from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
-from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, error
-from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, Status, StatusReport
+from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange
+from kplan.model.status import SHOWN_AS_DRIFT, ResourceStatus, StatusReport
 from kplan.plan.orphans import find_orphans
 from kplan.policy.owner_totals import NOTE_CODE as OWNER_TOTALS
 from kplan.secrets import Scrubber
@@ -81,28 +80,3 @@ def _cluster_part(c: ResourceChange) -> ResourceChange:
 
 def _with_meta(r: ResourceStatus, meta: Meta) -> ResourceStatus:
     return r if meta.empty else replace(r, meta=meta)
-
-
-def with_cdc_health(report: StatusReport, health: Mapping[str, CdcHealth]) -> StatusReport:
-    """The report with each CDC source's health (connector name -> health, read by `kplan.cluster.cdc_health`) on
-    its connector. An unhealthy slot makes an otherwise in-sync connector "not in declared state", so status exits
-    2 for it; plan has no change for it (nothing kplan applies fixes a slot). A health that could not be read
-    (`error`) is shown and judges nothing; where the health is judged (a PostgreSQL slot) it is also an error of the
-    report: unknown is not healthy, so status does not exit 0 for it."""
-    if not health:
-        return report
-    unread = tuple(error(f"cdc source {name}: the health of its replication slot could not be read ({h.error}); "
-                         "kplan cannot tell whether the slot is healthy", "cdc-health-unread",
-                         address=f"connector.{name}")
-                   for name, h in sorted(health.items()) if h.error and h.engine == "postgres"
-                   and (r := report.resource(f"connector.{name}")) is not None and r.exists)
-    report = replace(report, diagnostics=report.diagnostics + unread) if unread else report
-    out = []
-    for r in report.resources:
-        h = health.get(r.name) if r.type.value == "connector" and r.exists else None
-        if h is None or r.status is Status.NOT_DECLARED:
-            out.append(r)
-            continue
-        status = Status.WRONG_STATE if r.status is Status.IN_SYNC and not h.healthy else r.status
-        out.append(replace(r, cdc_health=h, status=status))
-    return replace(report, resources=tuple(out))

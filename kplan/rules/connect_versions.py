@@ -1,5 +1,6 @@
 """Kafka Connect workers' versions as `GET /` reports them, read as (major, minor) of Apache Kafka: what the plan's
-checks of what a worker can do compare (kplan.plan.connect_version; the connector kind's plugin version pins)."""
+checks of what a worker can do compare (`Kind.version_checks`, kplan.kinds.connect_features;
+the connector kind's plugin version pins)."""
 
 from __future__ import annotations
 

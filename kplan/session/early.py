@@ -19,6 +19,7 @@ from typing import Mapping
 
 from kplan.cluster.prefetch import _READ_IMPORTS, Handed, importing_kinds
 from kplan.session.cluster import Cluster
+from kplan.session.plan import read_request
 from kplan.state.lock import StackLock, release_or_report
 
 # What the thread imports lazily, imported by the command's thread: two threads importing parts of one import cycle
@@ -104,8 +105,7 @@ class EarlyLock:
         self._read_imports.wait()
         if self._is_abandoned():
             return
-        names = [t.name for t in stack.of("topics")]
-        sections = frozenset(stack.kinds)
+        names, sections = read_request(stack)
         live = error = None
         try:
             live = session.reader.read(stack.name, topic_names=names, sections=sections)

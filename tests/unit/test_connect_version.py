@@ -1,20 +1,19 @@
-"""kplan.plan.connect_version: which change needs which Kafka Connect feature, and the one line a worker too old for
-it gets at plan time (the golden case plan/connect-version shows it in a whole plan)."""
+"""The Connect features the connector and offsets kinds' changes need (Kind.version_checks, kplan.kinds
+.connect_features), and the one line a worker too old for one gets at plan time (the golden case plan/connect-version
+shows it in a whole plan)."""
 
 from __future__ import annotations
 
 import pytest
 
+from kplan.kinds import kind_of
+from kplan.kinds.connector.connect_version import DELETE, INITIAL_STATE, STOP
+from kplan.kinds.connector.connect_version import needed as connector_needs
+from kplan.kinds.offsets.kind import OFFSETS_API
+from kplan.kinds.offsets.kind import needed as offsets_needs
+from kplan.model.live import LiveState
 from kplan.model.plan import Action, AttributeChange, AttrKind, ResourceChange, ResourceType
-from kplan.plan.connect_version import (
-    DELETE,
-    INITIAL_STATE,
-    OFFSETS_API,
-    STOP,
-    connect_version_checks,
-    needed,
-    parse_version,
-)
+from kplan.rules.connect_versions import parse_version
 
 
 @pytest.mark.parametrize("text, want", [("3.9.2", (3, 9)), ("4.3.1", (4, 3)), ("3.6.0-ccs", (3, 6)),
@@ -29,15 +28,27 @@ def _connector(action: Action, attributes=()) -> ResourceChange:
 
 
 def test_each_change_needs_the_feature_it_uses():
-    assert needed(_connector(Action.CREATE)) is INITIAL_STATE
-    assert needed(_connector(Action.DELETE)) is DELETE
+    assert connector_needs(_connector(Action.CREATE)) is INITIAL_STATE
+    assert connector_needs(_connector(Action.DELETE)) is DELETE
     stop = AttributeChange(("state",), AttrKind.UPDATE, "running", "stopped")
     pause = AttributeChange(("state",), AttrKind.UPDATE, "running", "paused")
-    assert needed(_connector(Action.UPDATE, [stop])) is STOP
-    assert needed(_connector(Action.UPDATE, [pause])) is None
-    assert needed(ResourceChange("offsets.c", ResourceType.OFFSETS, "c", Action.UPDATE)) is OFFSETS_API
-    assert needed(ResourceChange("offsets.c", ResourceType.OFFSETS, "c", Action.NOOP)) is None
-    assert needed(ResourceChange("topic.t", ResourceType.TOPIC, "t", Action.CREATE)) is None
+    assert connector_needs(_connector(Action.UPDATE, [stop])) is STOP
+    assert connector_needs(_connector(Action.UPDATE, [pause])) is None
+    assert offsets_needs(ResourceChange("offsets.c", ResourceType.OFFSETS, "c", Action.UPDATE)) is OFFSETS_API
+    assert offsets_needs(ResourceChange("offsets.c", ResourceType.OFFSETS, "c", Action.NOOP)) is None
+    topic_create = ResourceChange("topic.t", ResourceType.TOPIC, "t", Action.CREATE)
+    assert kind_of(ResourceType.TOPIC).version_checks([topic_create], _live("3.0.0")) == []
+
+
+def _live(version: str | None) -> LiveState:
+    return LiveState("c", 1, connect_versions={"default": version} if version else {})
+
+
+def connect_version_checks(changes, version: str | None):
+    """Each kind's checks of its own changes, in the plan's order of kinds."""
+    live = _live(version)
+    return [d for t in (ResourceType.CONNECTOR, ResourceType.OFFSETS)
+            for d in kind_of(t).version_checks([c for c in changes if c.type == t], live)]
 
 
 def test_a_worker_too_old_gets_one_line_naming_the_feature_the_version_and_what_to_do():

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.connect_features import connect_version_checks
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
@@ -31,6 +32,7 @@ from kplan.model.plan import (
     AttributeChange,
     AttrKind,
     Flag,
+    NotRead,
     PlanDiagnostic,
     Reason,
     ResourceChange,
@@ -356,6 +358,18 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         """Without the connectors of a Connect cluster that could not be read (one line each, an error unless
         `allowed`): unknown, they are neither created nor changed (nor deleted: the read has none of them)."""
         return unread_connects(declared, live, allowed)
+
+    def not_read(self, live: "LiveState", allowed: frozenset[str]) -> list[NotRead]:
+        """The Connect clusters that could not be read and that the run allows to plan without."""
+        from kplan.kinds.connector.connects import unread_system
+
+        return [NotRead(unread_system(c), why) for c, why in sorted(live.connect_problems.items())
+                if unread_system(c) in allowed]
+
+    def version_checks(self, changes: Sequence[ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
+        from kplan.kinds.connector.connect_version import needed
+
+        return connect_version_checks(changes, live.connect_versions, needed)
 
     def reference_unread(self, name: str, live: "LiveState") -> str | None:
         """A referenced connector's Connect cluster that could not be read. --allow-unreadable does not waive the

@@ -1,63 +1,17 @@
-"""What a CDC source's preflight concludes from what the database answered (pure: the facts are read by
-kplan.cluster.cdc_preflight). Each finding says what would fail and what to run to fix it; docs/cdc-preflight.md
-lists them. `table` names the captured table a finding is about (located at its line), else the source."""
+"""What a CDC source's preflight concludes from what the database answered (pure: the facts, kplan.model.cdc_preflight,
+are read by kplan.cluster.cdc_preflight and mysql_preflight; kplan.cluster.connect_validation puts the two together).
+Each finding says what would fail and what to run to fix it; docs/cdc-preflight.md lists them. `table` names the
+captured table a finding is about (located at its line), else the source."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import Mapping
 
+from kplan.model.cdc_preflight import Finding, MyFacts, PgFacts
 from kplan.words import did_you_mean
 
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
-
-
-@dataclass(frozen=True)
-class Finding:
-    message: str
-    code: str
-    table: str | None = None
-    fatal: bool = True  # an error in `required` mode (a warning otherwise: it fails nothing by itself)
-
-
-@dataclass(frozen=True)
-class PgTable:
-    has_pk: bool
-    replident: str  # pg_class.relreplident: d(efault: the primary key), n(othing), f(ull), i(ndex)
-    owned: bool  # the user owns it (or is a member of its owner's role)
-    unique_index: str | None = None  # a unique index on NOT NULL columns, usable as REPLICA IDENTITY USING INDEX
-
-
-@dataclass(frozen=True)
-class PgPublication:
-    all_tables: bool
-    tables: frozenset[str]  # schema.table
-    owned: bool
-    publishes_changes: bool = True  # publishes UPDATE or DELETE
-
-
-@dataclass(frozen=True)
-class PgSlot:
-    active_pid: int | None
-
-
-@dataclass
-class PgFacts:
-    """What kplan read from the source database (kplan.cluster.cdc_preflight.read_postgres)."""
-
-    user: str
-    wal_level: str
-    max_slots: int
-    used_slots: int
-    max_senders: int
-    used_senders: int
-    superuser: bool
-    replication: bool  # REPLICATION attribute, or a managed service's replication role (rds_replication)
-    may_create: bool  # CREATE on the database (for CREATE PUBLICATION)
-    tables: dict[str, PgTable] = field(default_factory=dict)  # the captured tables that exist
-    all_tables: tuple[str, ...] = ()  # every table of the captured tables' schemas (for "did you mean")
-    publication: PgPublication | None = None
-    slot: PgSlot | None = None
 
 
 def qualified(table: str) -> str:
@@ -92,6 +46,15 @@ def check_postgres(facts: PgFacts, tables: tuple[str, ...], slot: str, publicati
     out += _publication(facts, [t for t in tables if t in facts.tables], publication, mode)
     return out
 
+
+
+def postgres_findings(facts: PgFacts, config: Mapping[str, str], tables: tuple[str, ...], creating: bool
+                      ) -> list[Finding]:
+    """`check_postgres` with the slot, publication and its autocreate mode the connector's config sets (Debezium's
+    defaults when it sets none)."""
+    return check_postgres(facts, tables, config.get("slot.name") or "debezium",
+                          config.get("publication.name") or "dbz_publication",
+                          config.get("publication.autocreate.mode") or "all_tables", creating)
 
 def _tables(facts: PgFacts, tables: tuple[str, ...]) -> list[Finding]:
     out = []
@@ -168,18 +131,6 @@ TABLE_PRIVILEGES = ("SELECT", "LOCK TABLES")
 # MariaDB 10.5 renamed REPLICATION CLIENT to BINLOG MONITOR (and calls REPLICATION SLAVE also REPLICATION REPLICA)
 _ALIASES = {"BINLOG MONITOR": "REPLICATION CLIENT", "REPLICATION REPLICA": "REPLICATION SLAVE"}
 _GRANT = re.compile(r"^GRANT (.+?) ON (\S+) TO ", re.IGNORECASE)
-
-
-@dataclass
-class MyFacts:
-    """What kplan read from a MariaDB/MySQL server (kplan.cluster.mysql_preflight.read_mysql)."""
-
-    user: str
-    log_bin: bool
-    binlog_format: str
-    binlog_row_image: str
-    grants: tuple[str, ...]  # SHOW GRANTS FOR CURRENT_USER, as the server printed them
-    tables: frozenset[str] = frozenset()  # database.table of every table in the captured tables' databases
 
 
 def granted(grants: tuple[str, ...]) -> dict[str, set[str]]:

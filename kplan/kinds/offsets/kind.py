@@ -11,9 +11,10 @@ Apply stops the connector, resets or alters its offsets, restores its declared s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.connect_features import Feature, connect_version_checks
 from kplan.kinds.offsets.live import OffsetReads
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.diagnostics import Severity
@@ -40,6 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 OFFSETS = ResourceType.OFFSETS
 REQUEST = ("request",)
+# The Connect feature a request needs (kplan.kinds.connect_features): GET/PATCH/DELETE /connectors/<name>/offsets
+OFFSETS_API: Feature = ((3, 6), "the connector offsets API (KIP-875)", ", or remove the offsets request")
 # Debezium snapshot modes that read no table when the connector has no offsets
 NO_SNAPSHOT_MODES = ("never", "no_data", "schema_only", "recovery", "schema_only_recovery")
 
@@ -202,6 +205,11 @@ def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[Plan
     return diags
 
 
+def needed(change: ResourceChange) -> Feature | None:
+    """The Connect feature a request's change needs: the offsets API (none when nothing is applied)."""
+    return OFFSETS_API if change.is_change else None
+
+
 class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
     type = OFFSETS
     planned_type = OffsetsPlanned
@@ -221,6 +229,9 @@ class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
     def plan(self, spec: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         return plan_offsets(spec, current, ctx)
+
+    def version_checks(self, changes: Sequence[ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
+        return connect_version_checks(changes, live.connect_versions, needed)
 
     def delete(self, current: LiveOffsets, spec: OffsetsRequest | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:

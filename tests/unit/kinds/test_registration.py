@@ -41,3 +41,12 @@ def test_the_registered_sections_in_the_kinds_order():
     assert list(stack_sections()) == ["consumer_groups", "share_groups", "acls", "streams_apps", "users", "quotas",
                                       "broker_configs", "group_configs", "subjects"]
     assert claimable_sections() == ("topics", "connectors", "acls", "subjects")
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=ORDER)
+def test_a_status_read_comes_with_what_puts_it_on_the_report(unit):
+    """`kplan status` makes a kind's own status read (`io.status_read_ref`) only to put what it read on the report
+    (`status_with_ref`): both or neither, each resolving to a function."""
+    assert (unit.io.status_read_ref is None) == (unit.status_with_ref is None), unit.kind_ref
+    if unit.status_read is not None:
+        assert callable(unit.status_read) and callable(unit.status_with)

@@ -11,6 +11,7 @@ import pytest
 from test_status_report import connector, lconn, live, report_of, stack
 
 from kplan.cluster.cdc_health import health_engine
+from kplan.kinds.connector.health import with_cdc_health
 from kplan.model.cdc_health import (
     DEFAULT_MAX_RETAINED_WAL,
     BinlogState,
@@ -23,7 +24,6 @@ from kplan.model.cdc_health import (
 )
 from kplan.model.desired import Origin
 from kplan.model.status import Status
-from kplan.plan.status import with_cdc_health
 from kplan.render.status import render_status
 from kplan.stackfile import validate_stack
 

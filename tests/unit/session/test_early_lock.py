@@ -82,6 +82,7 @@ class FakeCluster:
 class FakeStack:
     name = "s"
     kinds = {"topics": (SimpleNamespace(name="there"), SimpleNamespace(name="new"))}
+    references = ()  # what it needs of others' resources (the read describes referenced topics too)
 
     def of(self, section):
         return self.kinds.get(section, ())

@@ -1,0 +1,38 @@
+"""A CDC source's health on `kplan status` (the connector kind's `status_with`; read by its UNIT's
+`io.status_read_ref`, kplan.cluster.cdc_health, at the source's database, docs/cdc-health.md)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Mapping
+
+from kplan.model.cdc_health import CdcHealth
+from kplan.model.plan import ResourceType, address_of, error
+from kplan.model.status import Status, StatusReport
+
+CONNECTOR = ResourceType.CONNECTOR
+
+
+def with_cdc_health(report: StatusReport, health: Mapping[str, CdcHealth]) -> StatusReport:
+    """The report with each CDC source's health (connector name -> health, read by `kplan.cluster.cdc_health`) on
+    its connector. An unhealthy slot makes an otherwise in-sync connector "not in declared state", so status exits
+    2 for it; plan has no change for it (nothing kplan applies fixes a slot). A health that could not be read
+    (`error`) is shown and judges nothing; where the health is judged (a PostgreSQL slot) it is also an error of the
+    report: unknown is not healthy, so status does not exit 0 for it."""
+    if not health:
+        return report
+    unread = tuple(error(f"cdc source {name}: the health of its replication slot could not be read ({h.error}); "
+                         "kplan cannot tell whether the slot is healthy", "cdc-health-unread",
+                         address=address_of(CONNECTOR, name))
+                   for name, h in sorted(health.items()) if h.error and h.engine == "postgres"
+                   and (r := report.resource(address_of(CONNECTOR, name))) is not None and r.exists)
+    report = replace(report, diagnostics=report.diagnostics + unread) if unread else report
+    out = []
+    for r in report.resources:
+        h = health.get(r.name) if r.type == CONNECTOR and r.exists else None
+        if h is None or r.status is Status.NOT_DECLARED:
+            out.append(r)
+            continue
+        status = Status.WRONG_STATE if r.status is Status.IN_SYNC and not h.healthy else r.status
+        out.append(replace(r, cdc_health=h, status=status))
+    return replace(report, resources=tuple(out))
