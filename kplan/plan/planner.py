@@ -69,7 +69,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     if not destroy:  # what no stack owns under the stack's claims (docs/orphans.md)
         diags += plan_orphans(stack, live, by_kind)
 
-    changes = tuple(c for kind in KINDS for _, c in sorted(by_kind[kind].items()))
+    changes = tuple(by_kind[kind][name] for kind in KINDS for name in sorted(by_kind[kind]))
     changes = attach_metadata(changes, {k.type.value: k.section for k in KINDS},
                               {k.section: frozenset(declared_by_kind[k]) for k in KINDS}, stack, live, destroy)
     of_type: dict[ResourceType, list[ResourceChange]] = {}
@@ -135,6 +135,9 @@ def _plan_kind(kind: AnyKind, declared: Mapping[str, Declared], stack: Stack, li
     current_of, owned = kind.live(live), kind.owned(live)
     out: dict[str, ResourceChange] = {}
     moved: set[str] = set()  # the names renamed by a declared resource's `moved_from` (not deleted: carried over)
+    # A resource that does not exist yet will be owned once created; an existing one must be in the record.
+    contexts = {is_owned: PlanContext(live.broker_count, secrets, stack.authoritative_config, live.connector_plugins,
+                                      owned=is_owned, broker_racks=live.broker_racks) for is_owned in (True, False)}
     for spec in declared.values():
         current = current_of.get(spec.name)
         refusal = kind.refusal(spec)
@@ -143,9 +146,7 @@ def _plan_kind(kind: AnyKind, declared: Mapping[str, Declared], stack: Stack, li
         elif destroy:
             _destroy(kind, spec, current, spec.name in owned, out, diags, deferred)
         else:
-            # A resource that does not exist yet will be owned once created; an existing one must be in the record.
-            ctx = PlanContext(live.broker_count, secrets, stack.authoritative_config, live.connector_plugins,
-                              owned=current is None or spec.name in owned, broker_racks=live.broker_racks)
+            ctx = contexts[current is None or spec.name in owned]
             previous = _move_source(kind, spec, current, declared, live, diags, renames_before)
             if previous is not None:
                 out[spec.name], more = kind.move(spec, previous, ctx)

@@ -8,11 +8,13 @@ every problem. A Stack is returned only when there is no error.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from kplan.kinds import stack_sections
 from kplan.kinds.config_map import normalize_config, warn_plaintext_secrets
@@ -65,8 +67,9 @@ def validate_stack(path, environment: str | None = None, environ: Mapping[str, s
     env = os.environ if environ is None else environ
     smap = SourceMap()
     diags = Diagnostics()
-    stack = _load(os.fspath(path), environment, env, [os.fspath(d) for d in template_dirs], smap, diags,
-                  environments_out, on_cluster)
+    with _no_collection():
+        stack = _load(os.fspath(path), environment, env, [os.fspath(d) for d in template_dirs], smap, diags,
+                      environments_out, on_cluster)
     items = diags.items
     if diags.has_errors:
         return None, items
@@ -78,6 +81,24 @@ def validate_stack(path, environment: str | None = None, environ: Mapping[str, s
         if any(d.is_error for d in found):
             return None, items
     return stack, items
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while a stack loads, and what the load made then moved to the oldest
+    generation unscanned (a freeze and unfreeze, when nothing else is frozen): the load builds millions of
+    long-lived objects (documents, locations, specs) and almost no cycles, and collections would scan them over
+    and over — a sixth of `kplan validate`'s CPU at 100,000 topics. A later full collection still sees them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _load(path: str, environment: str | None, environ: Mapping[str, str], template_dirs: list[str],

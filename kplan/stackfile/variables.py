@@ -279,6 +279,9 @@ def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostic
         for key, value in list(items):
             if ask and skip(node, key):  # type: ignore[misc]
                 continue
+            cls = value.__class__
+            if cls is str and "${" not in value or cls is int:  # the most common values, at once
+                continue
             if isinstance(value, (dict, list)):
                 stack.append(value)
             elif isinstance(value, str):

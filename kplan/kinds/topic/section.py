@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from kplan.model.desired import Origin, TopicSpec, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap, to_origin
+from kplan.model.source import Loc, Positions, SourceMap, to_origin
 from kplan.rules.ignore import ignore_patterns
 from kplan.rules.names import collision_key
 from kplan.rules.topic_configs import check_topic_config
@@ -58,56 +58,125 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
 
     config_in = settings.get("config")
     config_in = config_in if isinstance(config_in, dict) else {}
-    config: dict[str, str] = {}
-    origins: dict[str, Origin] = {}
 
     def vloc(key: str) -> Loc:  # made only for a message: ten thousand topics' values need only their origins
         return smap.value_loc(config_in, key) or where
 
-    for key in sorted(config_in):
-        raw = config_in[key]
-        if raw is None:
-            continue
-        if isinstance(raw, (dict,)):
-            ok = False
-            continue
-        if isinstance(raw, str) and "${" in raw:
-            diags.error(vloc(key),
-                        f"{key}: topic configs cannot hold ${{...}} references (Kafka does not resolve them)")
-            ok = False
-            continue
-        value, problems = _checked_value(key, raw)
-        if value is None:
-            diags.error(vloc(key), problems[0][1])
-            ok = False
-            continue
-        for severity, message in problems:
-            at_key = message.startswith(("unknown topic config", f"{key} was removed"))
-            diags.add((smap.key_loc(config_in, key) or vloc(key)) if at_key else vloc(key), message, severity)
-            ok = ok and severity != "error"
-        config[key] = value
-        pos = smap.value_origin(config_in, key)
-        origins[key] = (Origin(pos[0], pos[1], pos[2], cdc_source=cdc_source, table=table, role=role) if pos
-                        else to_origin(where, cdc_source, table, role))
-
-    if not _CROSS_KEYS.isdisjoint(config):  # most configs have no key a cross-field rule reads
-        _cross_field(name, config, _Locs(vloc), rf, agg, where)
-
+    memo = tuple([(k, v.__class__, v) for k, v in config_in.items()])
+    try:
+        shared, cacheable = _CLEAN.get(memo), True
+    except TypeError:  # a list as a value (the schema reported it)
+        shared, cacheable = None, False
+    if shared is None:
+        config, good, clean = _checked_config(config_in, smap, diags, vloc)
+        ok = ok and good
+        shared = _shared_config(config)
+        if not _CROSS_KEYS.isdisjoint(config):  # most configs have no key a cross-field rule reads
+            _cross_field(name, config, _Locs(vloc), rf, agg, where)
+        elif clean and cacheable and len(_CLEAN) < 10_000:
+            _CLEAN[memo] = shared
     if not ok or partitions is None or rf is None:
         return None
+    positions = _positions(smap, config_in)  # then each value's origin is made only when asked
     return TopicSpec(
         name=name,
         partitions=partitions,
         replication_factor=rf,
-        config=_shared_config(config),
+        config=shared,
         protect=bool(settings.get("protect", False)),
         authoritative_config=_flag_or_none(settings.get("authoritative_config")),
         allow_replace=bool(settings.get("allow_replace", False)),
         allow_consumer_disruption=bool(settings.get("allow_consumer_disruption", False)),
         origin=to_origin(origin_loc, cdc_source, table, role),
         ignore_changes=ignore_patterns(settings),
-        config_origins=MappingProxyType(origins),  # built in key order (sorted) above, and kept by nobody else
+        config_origins=(_ConfigOrigins(shared, positions, (cdc_source, table, role)) if positions is not None
+                        else _origins(shared, config_in, smap, where, (cdc_source, table, role))),
     )
+
+
+# A topic's `config:` as written ((key, type, value) of each entry) -> its checked config, for the configs that
+# gave no message and have no key a cross-field rule reads: a hundred thousand topics usually have a handful.
+_CLEAN: dict[tuple[tuple[str, type, object], ...], Mapping[str, str]] = {}
+
+
+def _checked_config(config_in: dict[str, Any], smap: SourceMap, diags: Diagnostics, vloc: Callable[[str], Loc]
+                    ) -> tuple[dict[str, str], bool, bool]:
+    """(the normalized config in key order, whether it is usable, whether it gave no message at all)."""
+    ok = clean = True
+    config: dict[str, str] = {}
+    for key in sorted(config_in):
+        raw = config_in[key]
+        if raw is None:
+            continue
+        if isinstance(raw, (dict,)):
+            ok = clean = False
+            continue
+        if isinstance(raw, str) and "${" in raw:
+            diags.error(vloc(key),
+                        f"{key}: topic configs cannot hold ${{...}} references (Kafka does not resolve them)")
+            ok = clean = False
+            continue
+        value, problems = _checked_value(key, raw)
+        if value is None:
+            diags.error(vloc(key), problems[0][1])
+            ok = clean = False
+            continue
+        for severity, message in problems:
+            at_key = message.startswith(("unknown topic config", f"{key} was removed"))
+            diags.add((smap.key_loc(config_in, key) or vloc(key)) if at_key else vloc(key), message, severity)
+            ok = ok and severity != "error"
+            clean = False
+        config[key] = value
+    return config, ok, clean
+
+
+def _origins(config: Mapping[str, str], config_in: dict[str, Any], smap: SourceMap, where: Loc,
+             generated: tuple[str | None, str | None, str | None]) -> Mapping[str, Origin]:
+    """Each config key's Origin, made at once (a `config:` merged with defaults or an overlay)."""
+    origins: dict[str, Origin] = {}
+    for key in config:
+        pos = smap.value_origin(config_in, key)
+        origins[key] = Origin(pos[0], pos[1], pos[2], *generated) if pos else to_origin(where, *generated)
+    return MappingProxyType(origins)  # in key order (sorted), and kept by nobody else
+
+
+def _positions(smap: SourceMap, config: dict[str, Any]) -> Positions | None:
+    """The raw positions the YAML fast paths kept for a `config:` mapping as written (not one merged with
+    defaults or an overlay: those keep their values' locations otherwise)."""
+    found = smap._entry(config) if config else None  # the raw form, which SourceMap keeps to itself
+    return found if isinstance(found, Positions) else None
+
+
+class _ConfigOrigins(Mapping[str, Origin]):
+    """A topic's `config_origins`: each key's Origin made when asked, from the raw positions of its `config:`
+    mapping (a policy finding or a message asks for a few; a hundred thousand topics would make two hundred
+    thousand). Equal to the mapping of the same Origins made at once."""
+
+    __slots__ = ("_config", "_positions", "_generated")
+
+    def __init__(self, config: Mapping[str, str], positions: Positions,
+                 generated: tuple[str | None, str | None, str | None]) -> None:
+        self._config = config  # the topic's config: the same keys
+        self._positions = positions
+        self._generated = generated  # (cdc_source, table, role)
+
+    def __getitem__(self, key: str) -> Origin:
+        if key not in self._config:
+            raise KeyError(key)
+        file, line, column = self._positions.value_origin(key)
+        return Origin(file, line, column, *self._generated)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._config
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._config)
+
+    def __len__(self) -> int:
+        return len(self._config)
+
+    def __repr__(self) -> str:
+        return f"mappingproxy({dict(self)!r})"
 
 
 _CONFIGS: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}

@@ -112,6 +112,7 @@ def _both(text: str, monkeypatch):
     fast = parse_documents("f.yaml", text, fast_smap, fast_diags)
     with monkeypatch.context() as m:
         m.setattr(yamlsrc, "fast_documents", lambda *a: None)
+        m.setattr(yamlsrc, "line_documents", lambda *a: None)
         slow_smap, slow_diags = SourceMap(), Diagnostics()
         slow = parse_documents("f.yaml", text, slow_smap, slow_diags)
     return (fast, fast_smap, fast_diags), (slow, slow_smap, slow_diags)
