@@ -1,8 +1,9 @@
 """The base of the kinds whose resources are requests applied once per token (a consumer group's offsets reset or
-delete, a share group's reset): what the cluster has moves all the time (a consuming group's offsets), so nothing
-is compared with it; a request is a one-time action versioned by its token. The ownership record keeps the token
-kplan last applied per name; a declared token that differs (or none recorded) is one change, and the status says
-whether the declared one is applied. Nothing is ever deleted for a request: removing it from the stack forgets it.
+delete, a share group's reset, a connector's offsets reset or set): what the cluster has moves all the time (a
+consuming group's offsets, a running connector's), so nothing is compared with it; a request is a one-time action
+versioned by its token. The ownership record keeps the token kplan last applied per name; a declared token that
+differs (or none recorded) is one change, and the status says whether the declared one is applied. Nothing is ever
+deleted for a request: removing it from the stack forgets it.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ class RequestKind(Kind[R, F, ResourceStatus]):
         raise ValueError(f"{self.never_deleted} are never deleted")  # owned() is empty: never asked
 
     def canonical(self, current: F, secret: frozenset[str]) -> dict[str, Any]:
-        # not what the cluster has: a consuming group moves its offsets all the time, so a saved plan would always
-        # be stale; the recorded token (another apply applied the request meanwhile) and whether it exists are
+        # not what the cluster has: a consuming group (a running connector) moves its offsets all the time, so a saved
+        # plan would always be stale; the recorded token (another apply applied the request meanwhile) and whether
+        # its group (connector) exists are
         return {"type": self.type.value, "name": current.name, "token": current.token, "exists": current.exists}
 
     def status(self, spec: R, current: F | None, change: ResourceChange | None, scrub: Scrub) -> ResourceStatus:

@@ -6,6 +6,8 @@ a one-time action, versioned by its token (`request`), like a SCRAM user's `rota
 the token kplan last applied per connector; a declared token that differs (or none recorded) is one change, whose
 plan shows the offsets Connect has now (read at the edge for those connectors only, `pending`) and the new ones.
 Apply stops the connector, resets or alters its offsets, restores its declared state (kinds/offsets/steps.py).
+What it shares with a consumer group's and a share group's request is written once (kplan.kinds.requests); here are
+its words.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.base import PlanContext
 from kplan.kinds.connect_features import Feature, connect_version_checks
 from kplan.kinds.offsets.live import OffsetReads
+from kplan.kinds.requests import REQUEST, RequestKind
+from kplan.kinds.requests import pending as pending_requests
 from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
@@ -34,13 +38,12 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
-from kplan.model.status import Difference, ResourceStatus, Status
+from kplan.model.status import Difference
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Origin, Stack
 
 OFFSETS = ResourceType.OFFSETS
-REQUEST = ("request",)
 # The Connect feature a request needs (kplan.kinds.connect_features): GET/PATCH/DELETE /connectors/<name>/offsets
 OFFSETS_API: Feature = ((3, 6), "the connector offsets API (KIP-875)", ", or remove the offsets request")
 # Debezium snapshot modes that read no table when the connector has no offsets
@@ -58,6 +61,11 @@ class OffsetsRequest:
     @property
     def origin(self) -> Origin | None:
         return self.spec.origin or self.connector.origin
+
+    @property
+    def request(self) -> str:
+        """Its token (`kplan.kinds.requests.Request`)."""
+        return self.spec.request
 
 
 @dataclass(frozen=True)
@@ -90,8 +98,7 @@ def requests(stack: "Stack") -> list[OffsetsRequest]:
 def pending(stack: "Stack", live: LiveState) -> list[str]:
     """The connectors whose declared request token differs from the one recorded: the only ones whose offsets the
     plan reads (and only those Connect has: a new connector has none to read)."""
-    applied = live.of(OFFSETS).records
-    return sorted(r.name for r in requests(stack) if applied.get(r.name) != r.spec.request)
+    return [r.name for r in pending_requests(requests(stack), live.of(OFFSETS).records)]
 
 
 def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict[str, Any]]]) -> LiveState:
@@ -210,21 +217,16 @@ def needed(change: ResourceChange) -> Feature | None:
     return OFFSETS_API if change.is_change else None
 
 
-class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
+class OffsetsKind(RequestKind[OffsetsRequest, LiveOffsets]):
     type = OFFSETS
     planned_type = OffsetsPlanned
     owned_on_its_own = False  # an offsets request goes with its connector
     title = "Connector offsets"
     section = "offsets"
+    never_deleted = "offsets requests"
 
     def declared(self, stack: "Stack") -> list[OffsetsRequest]:
         return requests(stack)
-
-    def owned(self, live: LiveState) -> frozenset[str]:
-        return frozenset()  # a request is never deleted: it goes with its connector
-
-    def protected(self, live: LiveState) -> frozenset[str]:
-        return frozenset()
 
     def plan(self, spec: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
@@ -233,47 +235,14 @@ class OffsetsKind(Kind[OffsetsRequest, LiveOffsets, ResourceStatus]):
     def version_checks(self, changes: Sequence[ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         return connect_version_checks(changes, live.connect_versions, needed)
 
-    def delete(self, current: LiveOffsets, spec: OffsetsRequest | None, reason: Reason,
-               origin: Origin | None = None) -> ResourceChange:
-        raise ValueError("offsets requests are never deleted")  # owned() is empty: never asked
-
     def live_repr(self, current: LiveOffsets, spec: OffsetsRequest | None = None) -> dict[str, Any]:
         return offsets_repr(current.name, current.token, current.decoded if current.exists else None)
 
-    def canonical(self, current: LiveOffsets, secret: frozenset[str]) -> dict[str, Any]:
-        # not the offsets themselves: a running connector moves them all the time, so a saved plan would always be
-        # stale; the recorded token (another apply applied the request meanwhile) and the connector's existence are
-        return {"type": "offsets", "name": current.name, "token": current.token, "exists": current.exists}
+    def request_note(self, spec: OffsetsRequest) -> str:
+        return "reset" if spec.spec.reset else "set"
 
-    def status(self, spec: OffsetsRequest, current: LiveOffsets | None, change: ResourceChange | None,
-               scrub: Scrub) -> "ResourceStatus":
-
-        if change is None or not change.is_change:
-            return ResourceStatus(OFFSETS, spec.name, Status.IN_SYNC, True, origin=spec.origin)
-        token = current.token if current is not None else None
-        return ResourceStatus(OFFSETS, spec.name, Status.DRIFTED, True, origin=spec.origin,
-                              differences=(Difference(REQUEST, AttrKind.UPDATE, token, spec.spec.request,
-                                                      note="reset" if spec.spec.reset else "set"),))
-
-    def status_undeclared(self, current: LiveOffsets, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
-
-        return ResourceStatus(OFFSETS, current.name, Status.NOT_DECLARED, True)
-
-    def status_detail(self, r: "ResourceStatus") -> str:
-        d = r.differences[0] if r.differences else None
-        if d is None:
-            return "declared request applied"
-        return f"request {d.declared!r} not applied yet" + (f" (last applied: {d.live!r})" if d.live else "")
-
-    def difference_text(self, r: "ResourceStatus", d: "Difference") -> str:
-        what = "resets the connector's offsets" if d.note == "reset" else "sets the connector's offsets"
-        last = repr(d.live) if d.live else "(none applied)"
-        return f"~ request {last} -> {d.declared!r}: the next apply {what}"
-
-    def status_fields(self, r: "ResourceStatus", trace_dict: TraceDict) -> dict[str, Any]:
-        d = r.differences[0] if r.differences else None
-        return {"applied": d is None, "request": d.declared if d else None,
-                "last_applied": d.live if d else None}
+    def next_apply(self, d: Difference) -> str:
+        return "resets the connector's offsets" if d.note == "reset" else "sets the connector's offsets"
 
 
 KIND = OffsetsKind()

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
 from kplan.kinds.live_codec import by_name, each, kind_slice, shape
-from kplan.model.desired import freeze
-from kplan.model.live import KindState
+from kplan.kinds.requests import token_state
 from kplan.model.offsets import LiveOffsets, canonical
 
 
@@ -25,10 +24,9 @@ class OffsetReads(Protocol):
         ...
 
 
-def kind_state(found: Any, part: Mapping[str, Any], problem: Any) -> KindState:
-    """The offsets' slice as the batched read leaves it: only the tokens of the requests the stack's record says
-    kplan last applied (the follow-up read adds what Connect has, for connectors with a pending request)."""
-    return KindState(records=freeze({n: e for n, e in part.items() if isinstance(e, str)}))
+# The offsets' slice as the batched read leaves it: the tokens the record says kplan last applied (the follow-up read
+# adds what Connect has, for connectors with a pending request).
+kind_state = token_state
 
 
 # What Connect has for a connector with a pending request (its offsets sorted), "exists" unless it says not; and the
