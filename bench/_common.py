@@ -18,7 +18,26 @@ import localstack  # dev/localstack/: `make bench` puts dev/ on PYTHONPATH
 ROOT = Path(__file__).resolve().parent.parent
 
 BOOTSTRAP = os.environ.get("KPLAN_BOOTSTRAP", localstack.BOOTSTRAP)
-CONNECT = os.environ.get("KPLAN_CONNECT_URL", localstack.CONNECT_URL)
+# KPLAN_CONNECT_URL=none: no Connect worker (a topics-only benchmark against another cluster, e.g. the 3-broker one)
+CONNECT = "" if os.environ.get("KPLAN_CONNECT_URL") == "none" else os.environ.get("KPLAN_CONNECT_URL",
+                                                                                  localstack.CONNECT_URL)
+# KPLAN_BOOTSTRAP set: the benchmarks use that cluster and start only the local services they still need (Connect,
+# unless it is `none` or another worker)
+EXTERNAL = "KPLAN_BOOTSTRAP" in os.environ
+
+
+def stack_up(services: tuple[str, ...]) -> None:
+    """Start (or reuse) the local stack's `services` this benchmark uses; against another cluster only those it still
+    needs of them (none when KPLAN_CONNECT_URL names another worker or `none`)."""
+    if EXTERNAL:
+        services = tuple(s for s in services if s == "connect" and "KPLAN_CONNECT_URL" not in os.environ)
+    if services:
+        localstack.up(only=services)
+
+
+def cluster_section(timeout: str = "60s") -> dict:
+    """The generated stack files' `cluster`: the benchmark's broker, its Connect worker unless there is none."""
+    return {"bootstrap_servers": BOOTSTRAP, **({"connect_url": CONNECT} if CONNECT else {}), "timeout": timeout}
 
 # Runs a command in-process and prints its peak RSS (KiB) on the last stderr line, so memory is kplan's alone.
 MEASURE = (
@@ -126,20 +145,22 @@ def topic_names(prefix: str, n: int) -> list[str]:
     return [f"{prefix}-t-{i:05d}" for i in range(n)]
 
 
-def ensure_topics(admin, names: list[str], config: dict[str, str], batch: int = 500) -> int:
+def ensure_topics(admin, names: list[str], config: dict[str, str], batch: int = 2000) -> int:
     from confluent_kafka.admin import NewTopic
 
     existing = set(admin.list_topics(timeout=30).topics)
     missing = [n for n in names if n not in existing]
     for i in range(0, len(missing), batch):
         futures = admin.create_topics([NewTopic(n, 1, 1, config=config) for n in missing[i:i + batch]],
-                                      request_timeout=60)
+                                      request_timeout=300)  # a broker busy making thousands of logs answers late
         for f in futures.values():
-            f.result(120)
+            f.result(320)
     return len(missing)
 
 
 def ensure_connectors(names: list[str], topic: str, workers: int = 8) -> int:
+    if not names:
+        return 0
     existing = set(requests.get(f"{CONNECT}/connectors", timeout=30).json())
     missing = [n for n in names if n not in existing]
 
@@ -162,26 +183,34 @@ def connector_config(topic: str) -> dict[str, str]:
             "file": "/dev/null", "topic": topic}
 
 
-def delete_prefix(admin, prefix: str) -> None:
-    names = [n for n in admin.list_topics(timeout=30).topics if n.startswith(prefix + "-")]
-    for i in range(0, len(names), 500):
-        for f in admin.delete_topics(names[i:i + 500], request_timeout=60).values():
-            try:
-                f.result(120)
-            except Exception:  # noqa: BLE001 - cleaning up is best effort; a topic already gone is fine
-                pass
-    for name in requests.get(f"{CONNECT}/connectors", timeout=30).json():
-        if name.startswith(prefix + "-"):
-            requests.delete(f"{CONNECT}/connectors/{name}", timeout=90)
+def delete_prefix(admin, prefix: str, timeout_s: float = 600.0) -> None:
+    """Delete every topic (and connector) with the prefix and wait until none is listed. A broker busy with
+    thousands of partitions can time a delete request out (its topics then stay): those are asked again."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        names = [n for n in admin.list_topics(timeout=60).topics if n.startswith(prefix + "-")]
+        if not names or time.monotonic() > deadline:
+            break
+        for i in range(0, len(names), 2000):  # 2,000 records a request, far below the controller's 10,000
+            for f in admin.delete_topics(names[i:i + 2000], request_timeout=300).values():
+                try:
+                    f.result(320)
+                except Exception:  # noqa: BLE001 - gone already, or timed out: the next pass looks again
+                    pass
+        settle(admin, prefix, timeout_s=max(60.0, 0.02 * len(names)))
+    if CONNECT:
+        for name in requests.get(f"{CONNECT}/connectors", timeout=30).json():
+            if name.startswith(prefix + "-"):
+                requests.delete(f"{CONNECT}/connectors/{name}", timeout=90)
 
 
 def settle(admin, prefix: str, timeout_s: float = 60.0) -> None:
     """Wait until no topic with the prefix is listed any more (deletions finish asynchronously)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not any(n.startswith(prefix + "-") for n in admin.list_topics(timeout=30).topics):
+        if not any(n.startswith(prefix + "-") for n in admin.list_topics(timeout=60).topics):
             break
-        time.sleep(0.2)
+        time.sleep(0.5)  # each look is the whole cluster's metadata: at 25,000 topics not a small request
     time.sleep(1.0)
 
 

@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import yaml
-from _common import BOOTSTRAP, CONNECT, delete_prefix, emit, localstack, settle, timed
+from _common import BOOTSTRAP, cluster_section, delete_prefix, emit, settle, stack_up, timed
 from confluent_kafka.admin import AdminClient
 from floor_create import CONFIG  # the same topic configs as the floor
 
@@ -30,7 +30,7 @@ def floor_once(prefix: str, n: int) -> float:
 def kplan_once(prefix: str, n: int) -> tuple[float, int]:
     doc = {
         "stack": prefix,
-        "cluster": {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT, "timeout": "60s"},
+        "cluster": cluster_section(),
         "topics": [{"name": f"{prefix}-t-{i:05d}", "partitions": 1, "replication_factor": 1, "config": dict(CONFIG)}
                    for i in range(n)],
     }
@@ -50,7 +50,7 @@ def main() -> None:
     p.add_argument("--topics", type=int, default=1000)
     p.add_argument("--runs", type=int, default=3)
     args = p.parse_args()
-    localstack.up(only=("kafka", "connect"))  # what it uses: the other services would only load the machine
+    stack_up(("kafka", "connect"))  # what it uses: the other services would only load the machine
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     floor, kplan, rss = [], [], []
     for run in range(args.runs):

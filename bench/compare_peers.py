@@ -38,7 +38,19 @@ import uuid
 from pathlib import Path
 
 import yaml
-from _common import BOOTSTRAP, CONNECT, ROOT, delete_prefix, emit, localstack, precompile, settle, timed, topic_names
+from _common import (
+    BOOTSTRAP,
+    CONNECT,
+    ROOT,
+    cluster_section,
+    delete_prefix,
+    emit,
+    precompile,
+    settle,
+    stack_up,
+    timed,
+    topic_names,
+)
 from _summary import per_operation, ratios, rotated
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
@@ -119,7 +131,7 @@ class Kplan:
 
     def write(self, rnd: Round, changed: bool = False) -> Path:
         doc = {"stack": rnd.prefix,
-               "cluster": {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT, "timeout": "60s"},
+               "cluster": cluster_section(),
                "topics": [{"name": n, "partitions": 1, "replication_factor": 1, "config": c}
                           for n, c in zip(rnd.names, rnd.configs(changed), strict=True)]}
         path = rnd.workdir / "stack.yaml"
@@ -148,12 +160,23 @@ class Kplan:
 
 
 class Floor:
-    """The minimal raw protocol calls for each operation (bench/floor_*.py)."""
+    """The minimal raw protocol calls for each operation (bench/floor_*.py). With `visible` (--floor-visible), its
+    create also waits until the cluster lists every topic with a leader, as kplan's claim "created" needs
+    (floor_create.py's `visible`); it then reports, per round, when its create requests were answered and when the
+    topics were listed, so one run gives both floors."""
 
     name = "floor"
 
+    def __init__(self, visible: bool = False) -> None:
+        self.visible = visible
+        self.phases: list[dict] = []
+
     def create(self, rnd: Round):
-        return run_python([str(HERE / "floor_create.py"), BOOTSTRAP, rnd.prefix, str(len(rnd.names))])
+        result = run_python([str(HERE / "floor_create.py"), BOOTSTRAP, rnd.prefix, str(len(rnd.names)),
+                             *(["visible"] if self.visible else [])])
+        if self.visible:
+            self.phases.append({"topics": rnd.prefix, **json.loads(result[2])})
+        return result
 
     def plan(self, rnd: Round):
         result = run_python([str(HERE / "floor_reads.py"), BOOTSTRAP, CONNECT, rnd.prefix])
@@ -318,9 +341,13 @@ def check_configs(admin, rnd: Round, changed: bool, timeout_s: float = 60.0) -> 
         wrong = {}
         for i in {0, len(rnd.names) - 1}:
             res = ConfigResource(ConfigResource.Type.TOPIC, rnd.names[i])
-            live = {k: e.value for k, e in admin.describe_configs([res])[res].result(60).items()}
+            try:
+                live = {k: e.value for k, e in admin.describe_configs([res])[res].result(60).items()}
+            except KafkaException as e:  # the broker asked has not applied the topic yet (another one listed it)
+                live = {"error": str(e.args[0])}
             if any(live.get(k) != v for k, v in want[i].items()):
-                wrong[rnd.names[i]] = {k: live.get(k) for k in want[i]}
+                wrong[rnd.names[i]] = {k: live.get(k) for k in want[i]} | ({"error": live["error"]} if "error" in live
+                                                                            else {})
         waited = time.monotonic() - start
         if not wrong:
             return waited
@@ -371,7 +398,7 @@ def one_round(tool, n: int, workdir: Path, admin, results: dict, errors: list, r
     rnd = Round(tool.name, n, workdir)
     mine = results[tool.name]
     try:
-        for op in OPERATIONS:
+        for op in getattr(tool, "operations", OPERATIONS):
             CPU_S.clear()
             elapsed, kib, _ = getattr(tool, op)(rnd)
             if CPU_S:  # kplan's and the floor's (the peers are not Python): CPU seconds, beside the wall time
@@ -383,9 +410,13 @@ def one_round(tool, n: int, workdir: Path, admin, results: dict, errors: list, r
             elif op == "change":
                 mine["visible_after_exit_s"][op][r] = round(check_configs(admin, rnd, changed=True), 2)
             mine["runs"][op][r] = elapsed
+            print(f"[compare] round {r + 1}: {tool.name} {op} {elapsed:.2f} s"
+                  + (f", CPU {CPU_S[-1]:.2f} s" if CPU_S else ""), file=sys.stderr, flush=True)
             mine["rss"][op] = max(mine["rss"][op], kib)
     except RunFailed as e:
         errors.append({"tool": tool.name, "round": r + 1, "error": str(e)})
+    except Exception as e:  # noqa: BLE001 - a check that broke (a busy broker's answer) costs its round, not the run
+        errors.append({"tool": tool.name, "round": r + 1, "error": f"the check failed: {type(e).__name__}: {e}"})
     finally:
         try:
             tool.cleanup(rnd, admin)
@@ -424,16 +455,21 @@ def main() -> None:
                    help="topicctl's sleep after each created topic (default 5ms; topicctl's own default is 2s)")
     p.add_argument("--terraform-parallelism", type=int, default=10, help="terraform -parallelism (its default, 10)")
     p.add_argument("--command-timeout", type=float, default=3600.0, help="seconds before a peer's run is killed")
+    p.add_argument("--floor-visible", action="store_true",
+                   help="the floor's create also waits until the cluster lists every topic (and says when its "
+                        "requests were answered)")
     args = p.parse_args()
 
-    localstack.up(only=("kafka", "connect"))  # what it uses: the other services would only load the machine
+    stack_up(("kafka", "connect"))  # what it uses: the other services would only load the machine
     precompile()
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     wanted = [x for x in args.peers.split(",") if x]
     limits = peer_limits(args.peer_max_topics, wanted)
-    tools: list = [Kplan(), Floor()]
+    floor = Floor(visible=args.floor_visible)
+    tools: list = [Kplan(), floor]
     tool_info: dict = {"kplan": {"available": True, "version": git_commit()},
-                       "floor": {"available": True, "what": "bench/floor_create.py, floor_reads.py, floor_alter.py"}}
+                       "floor": {"available": True, "what": "bench/floor_create.py, floor_reads.py, floor_alter.py"
+                                 + ("; create waits until every topic is listed (visible)" if floor.visible else "")}}
     for peer in ("topicctl", "terraform"):
         if peer not in wanted:
             tool_info[peer] = {"available": False, "why": "not asked for (--peers)"}
@@ -477,6 +513,8 @@ def main() -> None:
         tool_info[name]["settled_after_create_s"] = results[name]["settled_after_create_s"]
         if "cpu_s" in results[name]:
             tool_info[name]["cpu_s"] = results[name]["cpu_s"]
+    if floor.visible:  # in-process seconds from the floor's start: its requests answered, its topics listed
+        tool_info["floor"]["create_phases_s"] = floor.phases
     emit({
         "benchmark": "compare_peers",
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
 from _common import (
     BOOTSTRAP,
     CONNECT,
+    cluster_section,
     connector_config,
     delete_prefix,
     emit,
     ensure_connectors,
     ensure_topics,
     interleaved_runs,
-    localstack,
+    stack_up,
     topic_names,
 )
 from confluent_kafka.admin import AdminClient
@@ -37,7 +39,7 @@ OVERRIDES = {"retention.ms": "86400000", "max.message.bytes": "2097152"}
 def stack_document(topics: list[str], connectors: list[str]) -> dict:
     return {
         "stack": "bench-plan",
-        "cluster": {"bootstrap_servers": BOOTSTRAP, "connect_url": CONNECT, "timeout": "60s"},
+        "cluster": cluster_section(),
         "topics": [{"name": n, "partitions": 1, "replication_factor": 1, "config": dict(OVERRIDES)} for n in topics],
         "connectors": [
             {"name": c, "class": connector_config(topics[0])["connector.class"], "tasks_max": 1, "state": "stopped",
@@ -48,6 +50,19 @@ def stack_document(topics: list[str], connectors: list[str]) -> dict:
     }
 
 
+def wait_listed(admin, names: list[str]) -> float:
+    """Wait until the cluster lists every topic just created (a broker lists thousands of new topics minutes after
+    the controller answered: timing plans before then would time plans of changes); how long that took."""
+    start, wanted = time.monotonic(), set(names)
+    while True:
+        seen = wanted & set(admin.list_topics(timeout=60).topics)
+        if len(seen) == len(wanted):
+            return round(time.monotonic() - start, 1)
+        if time.monotonic() - start > max(300.0, 0.1 * len(wanted)):
+            raise SystemExit(f"only {len(seen)} of {len(wanted)} topics listed after {time.monotonic() - start:.0f} s")
+        time.sleep(2.0)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--topics", type=int, default=2000)
@@ -55,7 +70,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--cleanup", action="store_true", help="delete the benchmark's topics and connectors and exit")
     args = p.parse_args()
-    localstack.up(only=("kafka", "connect"))  # what it uses: the other services would only load the machine
+    stack_up(("kafka", "connect"))  # what it uses: the other services would only load the machine
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
     if args.cleanup:
         delete_prefix(admin, PREFIX)
@@ -64,6 +79,7 @@ def main() -> None:
     topics = topic_names(PREFIX, args.topics)
     connectors = [f"{PREFIX}-c-{i:04d}" for i in range(args.connectors)]
     created_topics = ensure_topics(admin, topics, OVERRIDES)
+    listed_after_s = wait_listed(admin, topics) if created_topics else 0.0
     created_connectors = ensure_connectors(connectors, topics[0])
     with tempfile.TemporaryDirectory() as tmp:
         stack = Path(tmp) / "bench.yaml"
@@ -79,7 +95,7 @@ def main() -> None:
         "benchmark": "plan_scale",
         "topics": args.topics,
         "connectors": args.connectors,
-        "created_now": {"topics": created_topics, "connectors": created_connectors},
+        "created_now": {"topics": created_topics, "connectors": created_connectors, "listed_after_s": listed_after_s},
         "kplan_plan": plan,
         "floor_raw_reads": floor,
         "kplan_validate": validate,

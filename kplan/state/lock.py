@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from kplan.errors import KplanError
 from kplan.state import faults
@@ -23,6 +23,9 @@ from kplan.transport.permissions import denied, principal
 from kplan.transport.retry import kafka_error_name
 
 LOCK_PREFIX = "__kplan_lock."
+# The refusals of a write to a topic that exists but that the partition's leader (or the producer) has not applied yet
+NOT_THERE_YET = frozenset({"UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC", "_UNKNOWN_PARTITION", "LEADER_NOT_AVAILABLE",
+                           "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"})
 
 
 def lock_topic(stack: str) -> str:
@@ -126,20 +129,42 @@ class StackLock:
             time.sleep(0.5)
         self.held = True
         try:
-            wait_visible(self.admin, self.topic, self.timeout_s)
+            deadline = time.monotonic() + max(10.0, self.timeout_s)
+            wait_visible(self.admin, self.topic, self.timeout_s, "the apply lock")
             self._write_holder(Holder(socket.gethostname(), os.getpid(), run_id,
                                       time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                      process_identity(os.getpid())))
+                                      process_identity(os.getpid())), deadline)
         except BaseException:
             self.release()  # never leave a lock nobody can name
             raise
         faults.at("lock-taken")
 
-    def _write_holder(self, holder: Holder) -> None:
-        from kplan.state.records import write_record
+    def _write_holder(self, holder: Holder, deadline: float, clock: Callable[[], float] = time.monotonic,
+                      sleep: Callable[[float], None] = time.sleep) -> None:
+        """Write who holds the lock, asked again until `deadline` while the partition's leader does not have the
+        new topic yet. The metadata lists a topic before every broker has applied it (the leader makes its log after
+        publishing the metadata, and behind a bulk create of thousands of partitions another broker may list it
+        later still), so the first write can be refused with "unknown topic" or "not the leader" although the
+        topic is there. Writing the holder again is harmless: one key of a compacted topic. Any other refusal, and
+        this one at the deadline, is one line (the caller then releases the lock)."""
+        from confluent_kafka import KafkaException
 
-        write_record(self.producer, self.topic, b"holder", json.dumps(holder.__dict__).encode(), self.timeout_s,
-                     "the lock holder")
+        from kplan.state.records import RecordRefused, write_record
+
+        value = json.dumps(holder.__dict__).encode()
+        delay = 0.1
+        while True:
+            try:
+                write_record(self.producer, self.topic, b"holder", value, self.timeout_s, "the lock holder")
+                return
+            except RecordRefused as e:
+                if e.name not in NOT_THERE_YET or clock() >= deadline:
+                    raise
+            except KafkaException as e:  # produce() itself refuses a topic the producer's metadata says is unknown
+                if kafka_error_name(e) not in NOT_THERE_YET or clock() >= deadline:
+                    raise KplanError(f"could not write the lock holder to {self.topic}: {e.args[0]}") from None
+            sleep(delay)
+            delay = min(1.0, delay * 2)
 
     def holder(self) -> Holder | None:
         from kplan.state.records import read_compacted

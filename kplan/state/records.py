@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from kplan.errors import KplanError
 
@@ -41,20 +41,39 @@ def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
         if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
             raise KplanError(f"could not create kplan's internal topic {name}: {e}") from e
         created = False
-    wait_visible(admin, name, timeout_s)
+    wait_visible(admin, name, timeout_s, "kplan's internal topic")
     return created
 
 
-def wait_visible(admin, name: str, timeout_s: float) -> None:
-    deadline = time.monotonic() + max(10.0, timeout_s)
+class NotListed(KplanError):
+    """A topic kplan created is not listed with a leader by the deadline: one line, never a silent return."""
+
+
+def wait_visible(admin, name: str, timeout_s: float, what: str = "kplan's topic",
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Wait until the broker's metadata lists `name` with a leader for every partition, at most max(10 s,
+    `timeout_s`); past that, NotListed. A broker lists a new topic only once it has applied the metadata before it:
+    behind a bulk create of thousands of partitions that takes minutes (bench/README.md, Create at 10,000 topics),
+    and a record written before then is refused (UNKNOWN_TOPIC_OR_PART), so returning at the deadline as if the
+    topic were there only moves the failure to a less clear place."""
+    window = max(10.0, timeout_s)
+    deadline = clock() + window
     delay = 0.01  # a new topic usually has its leader within a few tens of milliseconds: look again soon
-    while time.monotonic() < deadline:
+    while True:
         md = admin.list_topics(name, timeout=timeout_s)
         t = md.topics.get(name)
         if t is not None and t.error is None and t.partitions and all(p.leader >= 0 for p in t.partitions.values()):
             return
-        time.sleep(delay)
-        delay = min(0.2, delay * 2)
+        if clock() >= deadline:
+            state = "listed without a leader" if t is not None and t.error is None else "not listed"
+            error = getattr(t.error, "name", lambda: str(t.error))() if t is not None and t.error is not None else ""
+            if error and error != "UNKNOWN_TOPIC_OR_PART":  # anything but the plain "unknown" is worth its name
+                state += f" ({error})"
+            raise NotListed(f"{what} {name} was created, but the cluster still shows it {state} after {window:g}s "
+                            f"(a broker busy applying many new partitions lists it later): run again once the "
+                            f"cluster has caught up, or raise the stack's cluster timeout")
+        sleep(delay)
+        delay = min(0.5, delay * 2)
 
 
 def wait_gone(admin, name: str, timeout_s: float) -> bool:
@@ -88,6 +107,14 @@ def record_producer(conf: Mapping) -> Producer:
     return Producer({**conf, "acks": "all", "enable.idempotence": False,
                      "max.in.flight.requests.per.connection": 1, "linger.ms": 0,
                      "message.max.bytes": RECORD_MAX_BYTES + 1024})
+
+
+class RecordRefused(KplanError):
+    """The cluster answered a record's write with an error (`name`: Kafka's error name, e.g. UNKNOWN_TOPIC_OR_PART)."""
+
+    def __init__(self, message: str, name: str):
+        super().__init__(message)
+        self.name = name
 
 
 def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_s: float, what: str,
@@ -125,7 +152,7 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
             if link is not None:
                 link.down(message)
             raise ClusterUnreachable(message)
-        raise KplanError(message)
+        raise RecordRefused(message, name)
     if link is not None:
         link.up()
 

@@ -1,0 +1,138 @@
+"""The apply lock on a broker busy with a bulk create: the new lock topic is waited for until it is really listed
+with a leader, and its holder write is asked again while the leader has not applied the topic; past the deadline
+both are one error line, never a silent return (issue 46: UNKNOWN_TOPIC_OR_PART writing the holder)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from confluent_kafka import KafkaError, KafkaException
+
+from kplan.errors import KplanError
+from kplan.state.lock import Holder, StackLock
+from kplan.state.records import NotListed, RecordRefused, wait_visible
+
+
+class Clock:
+    """A monotonic clock that sleeping advances: the deadlines are exercised without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, s: float) -> None:
+        self.slept.append(s)
+        self.now += s
+
+
+def metadata(name: str, leader: int | None, error=None):
+    """What AdminClient.list_topics answers: the topic absent (leader None), or listed with one partition."""
+    if leader is None:
+        return SimpleNamespace(topics={})
+    return SimpleNamespace(topics={name: SimpleNamespace(error=error, partitions={0: SimpleNamespace(leader=leader)})})
+
+
+class Admin:
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.asked = 0
+
+    def list_topics(self, name, timeout):
+        self.asked += 1
+        return self.answers[min(self.asked, len(self.answers)) - 1]
+
+
+def test_returns_once_the_topic_is_listed_with_a_leader():
+    name = "__kplan_lock.s"
+    admin = Admin([metadata(name, None), metadata(name, -1), metadata(name, 1)])
+    clock = Clock()
+    wait_visible(admin, name, 30, "the apply lock", clock=clock, sleep=clock.sleep)
+    assert admin.asked == 3
+    assert clock.now < 1
+
+
+def test_a_topic_never_listed_is_one_line_at_the_deadline_not_a_silent_return():
+    name = "__kplan_lock.s"
+    clock = Clock()
+    with pytest.raises(NotListed, match=r"the apply lock __kplan_lock.s was created, but the cluster still shows it "
+                                        r"not listed after 60s"):
+        wait_visible(Admin([metadata(name, None)]), name, 60, "the apply lock", clock=clock, sleep=clock.sleep)
+    assert 60 <= clock.now < 61
+    assert max(clock.slept) <= 0.5  # polled with back-off, never one long sleep past a topic that appeared
+
+
+def test_a_topic_listed_without_a_leader_says_so():
+    name = "__kplan_ownership"
+    clock = Clock()
+    with pytest.raises(NotListed, match="listed without a leader after 10s"):  # never less than 10 s
+        wait_visible(Admin([metadata(name, -1)]), name, 2, clock=clock, sleep=clock.sleep)
+
+
+class Producer:
+    """Refuses the first `refusals` records with `error`, then acknowledges."""
+
+    def __init__(self, refusals: int, error: int = KafkaError.UNKNOWN_TOPIC_OR_PART, raise_on_produce: bool = False):
+        self.refusals, self.error, self.raise_on_produce = refusals, error, raise_on_produce
+        self.produced = 0
+        self.callback = None
+
+    def produce(self, topic, key, value, on_delivery):
+        self.produced += 1
+        if self.raise_on_produce and self.produced <= self.refusals:
+            raise KafkaException(KafkaError(self.error))
+        self.callback = on_delivery
+
+    def flush(self, timeout):
+        if self.callback is not None:
+            cb, self.callback = self.callback, None
+            cb(KafkaError(self.error) if self.produced <= self.refusals else None, None)
+        return 0
+
+
+def lock(producer) -> StackLock:
+    return StackLock(admin=None, producer=producer, consumer_conf={}, stack="s", broker_count=1, timeout_s=30)
+
+
+HOLDER = Holder("h", 1, "run", "2026-11-26T00:00:00Z")
+
+
+@pytest.mark.parametrize("error", [KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.NOT_LEADER_FOR_PARTITION,
+                                   KafkaError.LEADER_NOT_AVAILABLE])
+def test_the_holder_write_is_asked_again_while_the_leader_lacks_the_new_topic(error):
+    clock, producer = Clock(), Producer(refusals=3, error=error)
+    lock(producer)._write_holder(HOLDER, deadline=30, clock=clock, sleep=clock.sleep)
+    assert producer.produced == 4
+
+
+def test_a_producer_that_refuses_the_topic_at_once_is_asked_again_too():
+    clock, producer = Clock(), Producer(refusals=2, error=KafkaError._UNKNOWN_TOPIC, raise_on_produce=True)
+    lock(producer)._write_holder(HOLDER, deadline=30, clock=clock, sleep=clock.sleep)
+    assert producer.produced == 3
+
+
+def test_the_holder_write_still_refused_at_the_deadline_is_one_line():
+    clock, producer = Clock(), Producer(refusals=10_000)
+    with pytest.raises(RecordRefused, match="could not write the lock holder to __kplan_lock.s: UNKNOWN_TOPIC_OR_PART"):
+        lock(producer)._write_holder(HOLDER, deadline=30, clock=clock, sleep=clock.sleep)
+    assert 30 <= clock.now < 32
+
+
+def test_another_refusal_is_not_asked_again():
+    clock, producer = Clock(), Producer(refusals=1, error=KafkaError.TOPIC_AUTHORIZATION_FAILED)
+    with pytest.raises(KplanError, match="TOPIC_AUTHORIZATION_FAILED"):
+        lock(producer)._write_holder(HOLDER, deadline=30, clock=clock, sleep=clock.sleep)
+    assert producer.produced == 1
+
+
+def test_an_unknown_topic_answer_reads_as_not_listed_and_another_error_is_named():
+    name, clock = "__kplan_lock.s", Clock()
+    with pytest.raises(NotListed, match=r"still shows it not listed after 10s \(a broker"):
+        wait_visible(Admin([metadata(name, 0, KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))]), name, 1,
+                     clock=clock, sleep=clock.sleep)
+    with pytest.raises(NotListed, match=r"not listed \(LEADER_NOT_AVAILABLE\) after"):
+        wait_visible(Admin([metadata(name, 0, KafkaError(KafkaError.LEADER_NOT_AVAILABLE))]), name, 1,
+                     clock=clock, sleep=clock.sleep)
