@@ -165,7 +165,8 @@ _LEADER_MOVING = frozenset({"OFFSET_NOT_AVAILABLE", "LEADER_NOT_AVAILABLE", "NOT
 
 def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int, int]:
     """(low, high) of one partition; a leader that is still catching up ("Leader high watermark is not caught up")
-    is asked again until `timeout_s`, then one error line (never an internal error)."""
+    is asked again until `timeout_s`, then one error line (never an internal error), as is a request that got no
+    answer within it (a busy broker: seen on the 3-broker cluster under a load average of 25)."""
     from confluent_kafka import KafkaException
 
     deadline = time.monotonic() + timeout_s
@@ -175,9 +176,10 @@ def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int,
         except KafkaException as e:
             err = e.args[0] if e.args else None
             name = err.name() if err is not None and hasattr(err, "name") else ""
-            if name not in _LEADER_MOVING:
+            if name not in _LEADER_MOVING and name != "_TIMED_OUT":
                 raise
-            if time.monotonic() >= deadline:
+            # _TIMED_OUT: the request was given what was left of the deadline (a broker too busy to answer in time)
+            if time.monotonic() >= deadline or name == "_TIMED_OUT":
                 detail = err.str() if err is not None and hasattr(err, "str") else err
                 raise KplanError(f"reading kplan's record {topic}: its partition leader did not answer within "
                                  f"{timeout_s:g}s ({name}: {detail})") from None

@@ -44,3 +44,18 @@ def test_other_kafka_errors_are_not_retried():
     with pytest.raises(KafkaException):
         _watermarks(c, TopicPartition("t", 0), "t", 5)
     assert c.calls == 1
+
+
+def test_a_request_that_times_out_is_one_error_line_not_an_internal_error():
+    """librdkafka's local _TIMED_OUT (the request had what was left of the deadline; a broker too busy to answer,
+    seen on the 3-broker cluster under a load average of 25) is one line naming the record, not a traceback."""
+    class Busy(Consumer):
+        def get_watermark_offsets(self, partition, timeout):
+            self.calls += 1
+            raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "Failed to get watermark offsets: Local: Timed out"))
+
+    c = Busy(0)
+    with pytest.raises(KplanError, match=r"reading kplan's record __kplan_journal: its partition leader did not answer "
+                                         r"within 5s \(_TIMED_OUT: Failed to get watermark offsets"):
+        _watermarks(c, TopicPartition("__kplan_journal", 0), "__kplan_journal", 5)
+    assert c.calls == 1
