@@ -102,15 +102,20 @@ browser-deps:
 
 # The integration tests: the local stack is started once for both runs (reused if it runs, and then left running;
 # stopped at the end otherwise, unless KPLAN_KEEP_STACK is set). First the `serial` ones alone (outages, restarts,
-# extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the
-# independent tests in parallel (pytest-xdist, a test file per worker). The sessions reuse the stack started here, so
-# they stop only what they start themselves (the 3-broker cluster).
+# extra clusters, the demo, whose stack test_examples_cdc.py applies and destroys too), then the independent tests in
+# parallel (pytest-xdist: a test file per work unit but for the kill trials in tests/conftest.py's SPLIT, a unit each;
+# longest first). The sessions reuse the stack started here, so they stop only what they start themselves (the
+# 3-broker cluster).
 # Beside the serial stage (its tests mostly wait): the OIDC provider (Keycloak, ~1 min) starts for test_oidc.py of
 # the parallel stage (`dev/stack up --only keycloak`: it touches nothing the serial tests restart; `dev/stack down`
 # stops it); the serial tests of the 3-broker cluster (marker `cluster3`: its own JVMs, not the main stack) run,
 # serial among themselves (their output in $(TEST_LOGS)/cluster3.log); WITH_TOOLS=1 (what `make test` sets) runs the
 # tools tests (`tools`, in $(TEST_LOGS)/tools.log); MATRIX_SMOKE=1 (what `make test` sets) runs the version matrix's
 # smoke on the other Kafka versions, on ports and stack directories of its own. Each fails the target when it fails.
+# The parallel stage starts as soon as the main stack's serial tests are done (and Keycloak is up): the 3-broker
+# cluster's tests, the tools tests and the smoke touch nothing of the main stack, so they go on beside it and their
+# results are told after it. (Waiting for all of them first left a core idle for the last ~45 s of the serial stage,
+# the 3-broker cluster's tests being the longest of the four.)
 integration: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; \
 	dev/stack up --secured || exit 1; \
@@ -123,6 +128,9 @@ integration: venv
 	$(STAGE) $(PY) -m pytest -m 'integration and serial and cluster3' -q -p no:cacheprovider \
 	  >$(TEST_LOGS)/cluster3.log 2>&1 & c3=$$!; \
 	$(STAGE) $(PY) -m pytest -m 'integration and serial and not cluster3' -q --durations=10 || rc=$$?; \
+	if ! wait $$kc; then echo "Keycloak did not start:"; tail -30 $(TEST_LOGS)/keycloak-up.log; rc=1; fi; \
+	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
+	  --dist loadgroup --no-loadscope-reorder -q --durations=10 || rc=$$?; fi; \
 	if wait $$c3; then tail -2 $(TEST_LOGS)/cluster3.log; else echo "the 3-broker cluster's serial tests failed:"; \
 	  tail -80 $(TEST_LOGS)/cluster3.log; rc=1; fi; \
 	if [ -n "$$tools" ]; then if wait $$tools; then echo "tools tests: $$(tail -1 $(TEST_LOGS)/tools.log)"; \
@@ -130,9 +138,6 @@ integration: venv
 	if [ -n "$$smoke" ]; then if wait $$smoke; then sed -n '/^== version matrix/,$$p' $(MATRIX_STACK_DIR)/smoke.log; \
 	  else echo "the version matrix's smoke failed ($(MATRIX_STACK_DIR)/smoke.log):"; tail -60 $(MATRIX_STACK_DIR)/smoke.log; \
 	  rc=1; fi; fi; \
-	if ! wait $$kc; then echo "Keycloak did not start:"; tail -30 $(TEST_LOGS)/keycloak-up.log; rc=1; fi; \
-	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
-	  --dist loadfile -q --durations=10 || rc=$$?; fi; \
 	if [ -z "$$was_up" ] && [ -z "$$KPLAN_KEEP_STACK" ]; then dev/stack down; fi; \
 	exit $$rc
 

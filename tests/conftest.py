@@ -2,10 +2,14 @@
 pyproject.toml registers (`-p localstack.pytest_plugin`): `stack` (a real Kafka broker and Kafka Connect
 worker, started or reused for the session) and `unique` (unique resource names).
 
-It also orders the integration tests longest file first, by the per-file seconds stored in
-tests/integration/durations.json (`make durations` refreshes them): pytest-xdist hands whole files to its workers
-in collection order (`--dist loadfile`), so a long file collected last would run alone at the end while the other
-workers idle. A file the record does not know counts as the record's median."""
+It also schedules the parallel stage's integration tests. pytest-xdist hands out work units in collection order
+(`--dist loadgroup --no-loadscope-reorder`: without the latter xdist puts the units with the most tests first,
+whatever they take); a unit is a whole file (its `xdist_group`: module fixtures such as a second cluster are made
+once), but for the files in SPLIT, whose tests are independent trials each minutes long, where every test is a unit
+of its own (the conformance kit: 1,269 s in one file on one worker, the longest path of the stage). Units are ordered
+longest first, by the per-file seconds stored in tests/integration/durations.json (`make durations` refreshes them;
+a test of a split file weighs its file's share), so that a long unit collected last does not run alone at the end
+while the other workers idle. A file the record does not know counts as the record's median."""
 
 import json
 import os
@@ -21,7 +25,15 @@ def _file_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
+# Files whose tests are independent trials of minutes each: each test its own work unit (see above).
+SPLIT = frozenset({"tests/integration/test_conformance.py"})
+
+
 def pytest_collection_modifyitems(config, items):
+    integration = [item for item in items if _file_of(item.nodeid).startswith("tests/integration/")]
+    for item in integration:
+        if _file_of(item.nodeid) not in SPLIT:
+            item.add_marker(pytest.mark.xdist_group(name=_file_of(item.nodeid)))
     try:
         known = json.loads(DURATIONS.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -29,9 +41,19 @@ def pytest_collection_modifyitems(config, items):
     if not known:
         return
     median = sorted(known.values())[len(known) // 2]
-    # a stable sort: each file's tests keep their order, and files of equal weight theirs
-    items.sort(key=lambda item: -known.get(_file_of(item.nodeid), median)
-               if _file_of(item.nodeid).startswith("tests/integration/") else 0)
+    counts: dict[str, int] = {}
+    for item in integration:
+        counts[_file_of(item.nodeid)] = counts.get(_file_of(item.nodeid), 0) + 1
+
+    def weight(item) -> float:
+        file = _file_of(item.nodeid)
+        if not file.startswith("tests/integration/"):
+            return 0.0
+        seconds = known.get(file, median)
+        return seconds / counts[file] if file in SPLIT else seconds
+
+    # a stable sort: each file's tests keep their order, and units of equal weight theirs
+    items.sort(key=lambda item: -weight(item))
 
 
 def pytest_runtest_logreport(report):

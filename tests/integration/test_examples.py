@@ -1,7 +1,7 @@
 """Every example stack under stacks/ that needs only the plain local stack makes the round trip on it (validate,
 apply, "No changes", a no-op apply, destroy as shipped, nothing left: example_round_trip.py). The CDC example, the
 secured one and the two-cluster one have files of their own (test_examples_cdc.py, test_examples_secured.py,
-test_two_clusters.py), so that pytest-xdist (--dist loadfile) runs them beside these."""
+test_two_clusters.py), so that pytest-xdist (a file per work unit) runs them beside these."""
 
 from __future__ import annotations
 
