@@ -130,7 +130,7 @@ integration: venv
 	$(STAGE) $(PY) -m pytest -m 'integration and serial and not cluster3' -q --durations=10 || rc=$$?; \
 	if ! wait $$kc; then echo "Keycloak did not start:"; tail -30 $(TEST_LOGS)/keycloak-up.log; rc=1; fi; \
 	if [ $$rc -eq 0 ]; then $(STAGE) $(PY) -m pytest -m 'integration and not serial' -n $(INTEGRATION_WORKERS) \
-	  --dist loadgroup --no-loadscope-reorder -q --durations=10 || rc=$$?; fi; \
+	  --dist loadfile --no-loadscope-reorder -q --durations=10 || rc=$$?; fi; \
 	if wait $$c3; then tail -2 $(TEST_LOGS)/cluster3.log; else echo "the 3-broker cluster's serial tests failed:"; \
 	  tail -80 $(TEST_LOGS)/cluster3.log; rc=1; fi; \
 	if [ -n "$$tools" ]; then if wait $$tools; then echo "tools tests: $$(tail -1 $(TEST_LOGS)/tools.log)"; \

@@ -3,13 +3,15 @@ pyproject.toml registers (`-p localstack.pytest_plugin`): `stack` (a real Kafka 
 worker, started or reused for the session) and `unique` (unique resource names).
 
 It also schedules the parallel stage's integration tests. pytest-xdist hands out work units in collection order
-(`--dist loadgroup --no-loadscope-reorder`: without the latter xdist puts the units with the most tests first,
-whatever they take); a unit is a whole file (its `xdist_group`: module fixtures such as a second cluster are made
-once), but for the files in SPLIT, whose tests are independent trials each minutes long, where every test is a unit
-of its own (the conformance kit: 1,269 s in one file on one worker, the longest path of the stage). Units are ordered
-longest first, by the per-file seconds stored in tests/integration/durations.json (`make durations` refreshes them;
-a test of a split file weighs its file's share), so that a long unit collected last does not run alone at the end
-while the other workers idle. A file the record does not know counts as the record's median."""
+(`--dist loadfile --no-loadscope-reorder`: without the latter xdist puts the units with the most tests first,
+whatever they take); a unit is a whole file (module fixtures such as a second cluster are made once), but for the
+files in SPLIT, whose tests are independent trials each minutes long, where every test is a unit of its own
+(`pytest_xdist_make_scheduler` below; the conformance kit: 1,269 s in one file on one worker in a loaded run).
+Not `--dist loadgroup` with `xdist_group` marks: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9
+no longer reads, so every test became a unit and two workers started the same second cluster on the same ports.
+Units are ordered longest first, by the per-file seconds stored in tests/integration/durations.json (`make
+durations` refreshes them; a test of a split file weighs its file's share), so that a long unit collected last does
+not run alone at the end while the other workers idle. A file the record does not know counts as the record's median."""
 
 import json
 import os
@@ -29,11 +31,21 @@ def _file_of(nodeid: str) -> str:
 SPLIT = frozenset({"tests/integration/test_conformance.py"})
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, but a test of a SPLIT file is a unit of its own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrTest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if _file_of(nodeid) in SPLIT else _file_of(nodeid)
+
+    return FileOrTest(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     integration = [item for item in items if _file_of(item.nodeid).startswith("tests/integration/")]
-    for item in integration:
-        if _file_of(item.nodeid) not in SPLIT:
-            item.add_marker(pytest.mark.xdist_group(name=_file_of(item.nodeid)))
     try:
         known = json.loads(DURATIONS.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -114,9 +114,12 @@ def brokers_listed(bootstrap: str = BOOTSTRAP, timeout: float = 2.0) -> int:
 
 
 def wait_brokers(count: int, timeout_s: float) -> None:
+    """Until each broker, asked on its own listener, lists `count` brokers. Asking the cluster as a whole is not
+    enough: a broker restarted soon after an unclean stop keeps its listener closed until its old registration
+    expires (DUPLICATE_BROKER_REGISTRATION), while the others still list it by that old registration."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if brokers_listed() == count:
+        if all(brokers_listed(address) == count for address in BOOTSTRAP.split(",")):
             return
         time.sleep(0.5)
     raise LocalStackError(f"the 3-broker cluster did not list {count} brokers within {timeout_s:.0f}s "
@@ -126,7 +129,7 @@ def wait_brokers(count: int, timeout_s: float) -> None:
 def up(timeout_s: float = 180.0) -> bool:
     """Start the nodes that are not running and wait for all three brokers; True if any was started."""
     svcs = nodes()
-    if all(s.pid() is not None for s in svcs) and brokers_listed() == NODES:
+    if all(s.pid() is not None for s in svcs) and all(brokers_listed(a) == NODES for a in BOOTSTRAP.split(",")):
         return False
     check_java()
     dist = ensure_dist()
