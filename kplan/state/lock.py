@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from kplan.errors import KplanError
 from kplan.state import faults
-from kplan.state.records import internal_replication, wait_gone, wait_visible
+from kplan.state.records import catch_up_window, internal_replication, wait_gone, wait_visible
 from kplan.transport.permissions import denied, principal
 from kplan.transport.retry import kafka_error_name
 
@@ -129,8 +129,10 @@ class StackLock:
             time.sleep(0.5)
         self.held = True
         try:
-            deadline = time.monotonic() + max(10.0, self.timeout_s)
-            wait_visible(self.admin, self.topic, self.timeout_s, "the apply lock")
+            # One bound for both: the topic listed, then the holder's record taken by its leader.
+            window = catch_up_window(self.timeout_s)
+            deadline = time.monotonic() + window
+            wait_visible(self.admin, self.topic, self.timeout_s, "the apply lock", window=window)
             self._write_holder(Holder(socket.gethostname(), os.getpid(), run_id,
                                       time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                       process_identity(os.getpid())), deadline)
