@@ -4,7 +4,9 @@ from a zygote that has already imported kplan, click, confluent-kafka and the re
 Why: a CI run starts `kplan` about 1,350 times (1,344 counted with KPLAN_TEST_RUN_COUNT), and each cold start spent
 a tenth to a sixth of a CPU-second importing Python modules and compiling the stack schema before doing anything
 (measured, 15-30 runs each: `kplan plan` of one topic 0.50-0.55 CPU-s cold, 0.36 forked; `kplan validate` 0.13-0.15
-cold, 0.02 forked), on a 2-core machine that also runs the brokers, Connect and the databases.
+cold, 0.02 forked), on a 2-core machine that also runs the brokers, Connect and the databases. With every kplan
+module and confluent_kafka imported ahead too (_preload), a forked plan of one topic is 0.06-0.08 CPU-s (0.18-0.23
+before; 6 runs each, 2026-11-26).
 A fork of an interpreter that has imported them (and created no client, no thread, no socket) starts the command at
 once. The command itself runs exactly as `python -m kplan` does: its own process, its own environment, working
 directory, stdin from /dev/null, stdout and stderr to files, `kplan.start.main` as the entry, and the interpreter's
@@ -105,6 +107,23 @@ def _preload() -> None:
 
     for target, _ in COMMANDS.values():
         importlib.import_module(target.split(":")[0])
+    # And every other module of kplan: the kinds' planning, reading and step modules are imported when a run first
+    # asks for them (kinds/unit.py resolves them by name), so a forked `kplan plan` of one topic still imported ~200
+    # modules, half its CPU (0.19-0.20 CPU-s a run, 0.09 with everything imported here; 6 runs each, 2026-11-26).
+    import pkgutil
+
+    import kplan
+
+    for module in pkgutil.walk_packages(kplan.__path__, "kplan."):
+        if not module.name.endswith(".__main__"):  # runs the CLI when imported
+            importlib.import_module(module.name)
+    # kplan imports its clients inside the functions that make them (a `kplan validate` never loads librdkafka):
+    # confluent_kafka's package (asyncio with it) was 50 more modules in every forked run that talks to Kafka.
+    import resource  # noqa: F401 - apply's peak-memory line
+
+    import confluent_kafka  # noqa: F401
+    import confluent_kafka.admin  # noqa: F401
+
     # Loading one small stack compiles the stack schema's validators (a tenth of a CPU-second, cached per process).
     from kplan.stackfile import load_stack
 
