@@ -4,9 +4,10 @@ worker, started or reused for the session) and `unique` (unique resource names).
 
 It also schedules the parallel stage's integration tests. pytest-xdist hands out work units in collection order
 (`--dist loadfile --no-loadscope-reorder`: without the latter xdist puts the units with the most tests first,
-whatever they take); a unit is a whole file (module fixtures such as a second cluster are made once), but for the
-files in SPLIT, whose tests are independent trials each minutes long, where every test is a unit of its own
-(`pytest_xdist_make_scheduler` below; the conformance kit: 1,269 s in one file on one worker in a loaded run).
+whatever they take); a unit is a whole file (module fixtures are made once), but for the files in SPLIT, whose tests
+are independent trials each minutes long, where every test is a unit of its own (`pytest_xdist_make_scheduler` below;
+the conformance kit: 1,269 s in one file on one worker in a loaded run), and the files in JOINED, which share their
+test process's second cluster and are one unit together.
 Not `--dist loadgroup` with `xdist_group` marks: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9
 no longer reads, so every test became a unit and two workers started the same second cluster on the same ports.
 Units are ordered longest first, by the per-file seconds stored in tests/integration/durations.json (`make
@@ -29,19 +30,30 @@ def _file_of(nodeid: str) -> str:
 
 # Files whose tests are independent trials of minutes each: each test its own work unit (see above).
 SPLIT = frozenset({"tests/integration/test_conformance.py"})
+# Files that need "another cluster" and use the test process's second cluster (tests/integration/second_stack.py,
+# SharedSecond): one work unit, so that one worker starts one broker, Connect worker and registry for all of them.
+JOINED = frozenset({"tests/integration/test_mirrors_cluster.py", "tests/integration/test_mirror_pair.py",
+                    "tests/integration/test_mirror_schemas_cluster.py", "tests/integration/test_two_clusters.py"})
+
+
+def _unit_of(nodeid: str) -> str:
+    file = _file_of(nodeid)
+    if file in SPLIT:
+        return nodeid
+    return "second-cluster" if file in JOINED else file
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile`, but a test of a SPLIT file is a unit of its own."""
+    """`--dist loadfile`, but a test of a SPLIT file is a unit of its own and the JOINED files are one."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class FileOrTest(LoadScopeScheduling):
+    class Units(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return nodeid if _file_of(nodeid) in SPLIT else _file_of(nodeid)
+            return _unit_of(nodeid)
 
-    return FileOrTest(config, log)
+    return Units(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -57,10 +69,14 @@ def pytest_collection_modifyitems(config, items):
     for item in integration:
         counts[_file_of(item.nodeid)] = counts.get(_file_of(item.nodeid), 0) + 1
 
+    joined = sum(known.get(file, median) for file in counts if file in JOINED)
+
     def weight(item) -> float:
         file = _file_of(item.nodeid)
         if not file.startswith("tests/integration/"):
             return 0.0
+        if file in JOINED:
+            return joined
         seconds = known.get(file, median)
         return seconds / counts[file] if file in SPLIT else seconds
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 from confluent_kafka.admin import AdminClient
 from kplan_helpers import cleanup
+from second_stack import SharedSecond
 
 from kplan.transport.kafka import dispose
 
@@ -69,3 +70,13 @@ def prefix(request, stack, admin, unique):
     p = unique(request.module.__name__.removeprefix("test_").replace("_", "-"))
     yield p
     cleanup(admin, stack.connect_url, p)
+
+
+@pytest.fixture(scope="session")
+def second_cluster():
+    """This test process's second cluster (second_stack.SharedSecond): `second_cluster.get("kafka", "connect")`."""
+    shared = SharedSecond()
+    try:
+        yield shared
+    finally:
+        shared.close()

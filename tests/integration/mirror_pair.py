@@ -8,11 +8,10 @@ worker: Connect's producer writes the replicated records to the worker's own clu
 from __future__ import annotations
 
 import re
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import pytest
 import requests
-from second_stack import free_ports, second_stack
 
 MIRROR = "org.apache.kafka.connect.mirror."
 BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter"
@@ -25,19 +24,17 @@ class MirrorPair(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def mirror_pair(stack) -> Iterator[MirrorPair]:
-    """(source bootstrap, target bootstrap, target Connect URL), the target up for the module's tests; stopped and its
-    directory removed afterwards. What the tests create on the source is theirs to remove."""
-    with second_stack("mirror", free_ports(6, 31250, 31299)) as s:  # a range of its own: files run side by side
-        s.launcher("up", "--only", "kafka")
-        s.launcher("up", "--only", "connect")
-        plugins = {p["class"] for p in requests.get(f"{s.connect_url}/connector-plugins", timeout=30).json()}
-        missing = {MIRROR + c for c in ("MirrorSourceConnector", "MirrorCheckpointConnector",
-                                        "MirrorHeartbeatConnector")} - plugins
-        if missing:
-            pytest.fail(f"the stack's Connect has no {', '.join(sorted(missing))}: dev/pom.xml lays out connect-mirror "
-                        "(run `dev/stack up` to rebuild the jars)", pytrace=False)
-        yield MirrorPair(stack.bootstrap_servers, s.bootstrap, s.connect_url)
+def mirror_pair(stack, second_cluster) -> MirrorPair:
+    """(source bootstrap, target bootstrap, target Connect URL): the target is this test process's second cluster
+    (second_stack.SharedSecond). What the tests create on either is theirs to remove."""
+    s = second_cluster.get("kafka", "connect")
+    plugins = {p["class"] for p in requests.get(f"{s.connect_url}/connector-plugins", timeout=30).json()}
+    missing = {MIRROR + c for c in ("MirrorSourceConnector", "MirrorCheckpointConnector",
+                                    "MirrorHeartbeatConnector")} - plugins
+    if missing:
+        pytest.fail(f"the stack's Connect has no {', '.join(sorted(missing))}: dev/pom.xml lays out connect-mirror "
+                    "(run `dev/stack up` to rebuild the jars)", pytrace=False)
+    return MirrorPair(stack.bootstrap_servers, s.bootstrap, s.connect_url)
 
 
 def offset_syncs_topic(target_alias: str) -> str:

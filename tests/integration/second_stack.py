@@ -55,6 +55,7 @@ class SecondStack:
         broker, controller, sasl, connect, oidc, msk = ports  # the broker's OIDC and MSK listeners too
         self.bootstrap = f"127.0.0.1:{broker}"
         self.connect_url = f"http://127.0.0.1:{connect}"
+        self.registry_url = ""  # set by whoever starts its registry (on a port of their own)
         self.env = {**os.environ, "KPLAN_STACK_DIR": str(directory), "KPLAN_STACK_BROKER_PORT": str(broker),
                     "KPLAN_STACK_CONTROLLER_PORT": str(controller), "KPLAN_STACK_SASL_PORT": str(sasl),
                     "KPLAN_STACK_CONNECT_PORT": str(connect), "KPLAN_STACK_OIDC_PORT": str(oidc),
@@ -84,6 +85,43 @@ def second_stack(name: str, ports: list[int]) -> Iterator[SecondStack]:
         subprocess.run([sys.executable, "-m", "localstack", "down", "--wipe"], env=s.env, capture_output=True,
                        timeout=120, stdin=subprocess.DEVNULL)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+class SharedSecond:
+    """One second cluster per test process for the files that only need "another cluster" (a broker, its Connect
+    worker, its registry), started a service at a time on first use and stopped at the session's end
+    (tests/integration/conftest.py, `second_cluster`). tests/conftest.py's scheduler runs those files in one work
+    unit, one after the other: one broker, worker and registry started instead of four brokers, three workers and a
+    registry (each start 30-37 s of a loaded CI run). Their tests name everything they create with their own prefix,
+    so they share it as they share the main stack."""
+
+    SERVICES = ("kafka", "connect", "registry")
+
+    def __init__(self) -> None:
+        self._context = None
+        self._stack: SecondStack | None = None
+        self._up: set[str] = set()
+
+    def get(self, *services: str) -> SecondStack:
+        """The cluster with at least `services` running."""
+        if self._stack is None:
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+            first = 31300 + 20 * (int(worker) % 8 if worker.isdigit() else 0)  # a range per worker: 31300-31459
+            ports = free_ports(7, first, first + 19)
+            self._context = second_stack("second", ports[:6])
+            self._stack = self._context.__enter__()
+            self._stack.env["KPLAN_STACK_REGISTRY_PORT"] = str(ports[6])
+            self._stack.registry_url = f"http://127.0.0.1:{ports[6]}/apis/ccompat/v7"
+        for service in self.SERVICES:
+            if service in services and service not in self._up:
+                self._stack.launcher("up", "--only", service)
+                self._up.add(service)
+        return self._stack
+
+    def close(self) -> None:
+        if self._context is not None:
+            context, self._context, self._stack = self._context, None, None
+            context.__exit__(None, None, None)
 
 
 def topic_names(bootstrap: str) -> set[str]:

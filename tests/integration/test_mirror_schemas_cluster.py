@@ -14,7 +14,6 @@ import requests
 from confluent_kafka import Producer
 from confluent_kafka.admin import NewTopic
 from kplan_helpers import faulty_kplan, kplan, write_stack
-from second_stack import free_ports, second_stack
 
 import localstack
 
@@ -29,17 +28,9 @@ def reg(base: str, method: str, path: str, body=None):
 
 
 @pytest.fixture(scope="module")
-def dr(stack):
-    """A second broker, Connect worker and Apicurio registry (one per module: the registry is ~6 s to start and
-    holds its subjects in memory), stopped and removed afterwards."""
-    ports = free_ports(7, 31200, 31249)
-    with second_stack("mschemas", ports[:6]) as s:
-        s.env["KPLAN_STACK_REGISTRY_PORT"] = str(ports[6])
-        s.registry_url = f"http://127.0.0.1:{ports[6]}/apis/ccompat/v7"
-        s.launcher("up", "--only", "kafka")
-        s.launcher("up", "--only", "connect")
-        s.launcher("up", "--only", "registry")
-        yield s
+def dr(stack, second_cluster):
+    """A second broker, Connect worker and Apicurio registry: this test process's second cluster."""
+    return second_cluster.get("kafka", "connect", "registry")
 
 
 def _stack(stack, dr, prefix: str, topic: str) -> dict:

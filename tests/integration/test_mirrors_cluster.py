@@ -11,7 +11,7 @@ import requests
 from confluent_kafka import Consumer, Producer, TopicPartition
 from kplan_helpers import kplan, topic_ends, wait_for, write_stack
 from mirror_pair import committed_offsets
-from second_stack import free_ports, second_stack, topic_names
+from second_stack import topic_names
 
 
 def _records(bootstrap: str, topic: str) -> int:
@@ -41,12 +41,10 @@ def _stack(stack, dr, prefix: str, topics: list[str], **extra) -> dict:
 
 
 @pytest.fixture(scope="module")
-def dr(stack):
-    """A second broker with a Connect worker of its own (the MirrorMaker 2 plugin is in the local stack's jars)."""
-    with second_stack("dr", free_ports(6, 31200, 31249)) as s:  # a range of its own: files run side by side
-        s.launcher("up", "--only", "kafka")
-        s.launcher("up", "--only", "connect")
-        yield s
+def dr(stack, second_cluster):
+    """A second broker with a Connect worker of its own (the MirrorMaker 2 plugin is in the local stack's jars):
+    this test process's second cluster."""
+    return second_cluster.get("kafka", "connect")
 
 
 def _read_half(bootstrap: str, group: str, topic: str) -> dict[int, int]:

@@ -11,17 +11,15 @@ import pytest
 import requests
 from confluent_kafka.admin import AdminClient, NewTopic
 from kplan_helpers import ROOT, faulty_kplan, killed_kplan, kplan, wait_for, write_stack
-from second_stack import free_ports, second_stack, topic_names
+from second_stack import topic_names
 
 from kplan.transport.kafka import dispose
 
 
 @pytest.fixture(scope="module")
-def west(stack):
-    """A second broker (no Connect), up for the module's tests; stopped and removed afterwards."""
-    with second_stack("west", free_ports(6, 31100, 31149)) as s:
-        s.launcher("up", "--only", "kafka")
-        yield s
+def west(stack, second_cluster):
+    """A second broker (this test process's second cluster: its Connect worker, when up, is not used here)."""
+    return second_cluster.get("kafka")
 
 
 def _create_topic(bootstrap: str, name: str) -> None:
