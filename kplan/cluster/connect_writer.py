@@ -7,7 +7,6 @@ attempts: every request is retried with the writer's backoff and deadline while 
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Mapping, Sequence
 
@@ -22,8 +21,6 @@ from kplan.transport.retry import ErrorClass, RetriableError, RetryPolicy, class
 
 TERMINAL_TASK_FAILURE = "FAILED"
 TASKLESS_SETTLE_S = 5.0
-# Connect's answer to an offsets change while the connector's stop has not reached every worker yet
-_NOT_STOPPED_YET = "must be in the STOPPED state"
 _STATE_NAMES = {ConnectorState.RUNNING: "RUNNING", ConnectorState.PAUSED: "PAUSED", ConnectorState.STOPPED: "STOPPED"}
 
 
@@ -128,41 +125,22 @@ class ConnectWriter:
         restart_failed(self._call, name, timeout_s or self.timeout_s, WriteError)
 
     def connector_offsets(self, name: str) -> list[dict]:
-        """The connector's offsets as Connect's offsets API (KIP-875, Kafka 3.6+) gives them:
-        [{"partition": {...}, "offset": {...}}, ...]."""
-        r = self._call("GET", rest_path("connectors", name, "offsets"),
-                       f"reading connector {name}'s offsets", (200,))
-        return [dict(o) for o in (r.json() or {}).get("offsets") or []]
+        """The connector's offsets as Connect's offsets API gives them (kplan.cluster.offsets)."""
+        from kplan.cluster.offsets import offsets_of
+
+        return offsets_of(self._call, name)
 
     def reset_connector_offsets(self, name: str) -> None:
-        """Delete every offset of a STOPPED connector, so that it starts from scratch when it runs again (a
-        Debezium source takes a new snapshot); verified by reading them back."""
-        self._call("DELETE", rest_path("connectors", name, "offsets"),
-                   f"resetting connector {name}'s offsets", (200,), transient_400=_NOT_STOPPED_YET)
-        self._wait_offsets(name, [], f"connector {name}'s offsets were not reset")
+        """Delete every offset of a STOPPED connector; verified (kplan.cluster.offsets)."""
+        from kplan.cluster.offsets import reset_offsets
+
+        reset_offsets(self._call, name, self.timeout_s)
 
     def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
-        """Write offsets of a STOPPED connector back (each partition's offset as given); verified by reading
-        them back."""
-        body = {"offsets": [dict(o) for o in offsets]}
-        self._call("PATCH", rest_path("connectors", name, "offsets"),
-                   f"restoring connector {name}'s offsets", (200,), json=body, transient_400=_NOT_STOPPED_YET)
-        self._wait_offsets(name, offsets, f"connector {name}'s offsets were not restored")
+        """Write offsets of a STOPPED connector back; verified (kplan.cluster.offsets)."""
+        from kplan.cluster.offsets import alter_offsets
 
-    def _wait_offsets(self, name: str, want: Sequence[Mapping], failure: str) -> None:
-        def key(o: Mapping) -> str:
-            return json.dumps(o, sort_keys=True)
-
-        want_keys = sorted(key(o) for o in want)
-        deadline = time.monotonic() + max(10.0, self.timeout_s)
-        while True:
-            have = self.connector_offsets(name)
-            have_keys = sorted(key(o) for o in have)
-            if (have_keys == want_keys) if not want else set(want_keys) <= set(have_keys):
-                return
-            if time.monotonic() > deadline:
-                raise WriteError(f"{failure} (Connect shows {len(have)} partition offset(s))")
-            time.sleep(0.2)
+        alter_offsets(self._call, name, offsets, self.timeout_s)
 
     def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
         """Until Connect no longer lists the connector (its list of names: see `connector_names`)."""

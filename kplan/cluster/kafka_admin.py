@@ -18,7 +18,7 @@ from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import describe_topic_entries
 from kplan.cluster.results import reason_of
 from kplan.errors import WriteError
-from kplan.kinds.acl.model import AclBinding
+from kplan.kinds.bindings import AclBinding
 from kplan.kinds.ports import BatchResults, ErrorReason
 from kplan.model.desired import ClusterSpec, TopicSpec
 from kplan.secrets import SecretValues

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
+from kplan.kinds.bindings import AclBinding
 from kplan.model.desired import ConnectorState, TopicSpec
 
 if TYPE_CHECKING:  # the kinds' own types, in signatures only: the toolkit imports no kind (.importlinter)
-    from kplan.kinds.acl.model import AclBinding
     from kplan.kinds.quota.model import QuotaEntity
     from kplan.kinds.subject.model import SchemaReference
 

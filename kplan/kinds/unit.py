@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, ca
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind
+    from kplan.kinds.flows import FlowPart
     from kplan.kinds.importing import KindImporter
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Origin, Stack
@@ -162,6 +163,9 @@ class KindUnit:
     left_behind_ref: str | None = None
     # "module:name" of (the status report, what its `io.status_read_ref` read) -> the report with it (kplan status)
     status_with_ref: str | None = None
+    # "module:name" of its part of the plan's data-flows picture (a `kplan.kinds.flows.FlowPart`: what it draws of
+    # its changes; kplan.render.html.flows composes them and names no kind)
+    flows_ref: str | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
     @property
@@ -230,3 +234,7 @@ class KindUnit:
     @property
     def left_behind(self) -> "Callable[[Plan], list[str]] | None":
         return resolve(self.left_behind_ref) if self.left_behind_ref else None
+
+    @property
+    def flows(self) -> "FlowPart | None":
+        return resolve(self.flows_ref) if self.flows_ref else None

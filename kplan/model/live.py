@@ -156,6 +156,13 @@ class LiveState:
         """One kind's slice of the live state (empty when it was not read)."""
         return self.kinds.get(kind, _NOTHING)
 
+    def topic_names(self) -> frozenset[str]:
+        """Every topic name on the cluster (`all_topic_names`), or, where that was not read (a live-state document
+        without it), the names the topics' slice holds: what a kind whose resources own or need topics looks in."""
+        if self.all_topic_names is not None:
+            return self.all_topic_names
+        return frozenset(self.of(ResourceType.TOPIC).resources)
+
     def with_kind(self, kind: ResourceType, **changes: Unpack[KindChanges]) -> "LiveState":
         """The same live state with one kind's slice changed (`KindState` fields)."""
         return replace(self, kinds=freeze({**self.kinds, kind: replace(self.of(kind), **changes)}))

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator, Union
 from kplan.model.desired import ConnectorSpec, Origin, Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
+from kplan.model.plan import ResourceType
 from kplan.model.policy import Level, Rule, RuleType
 from kplan.policy.owner_totals import owner_totals
 
@@ -216,8 +217,12 @@ def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
 
 
 def _type_word(section: str) -> str:
-    """The address word of a section's resources: `topics` -> `topic`, `consumer_groups` -> `consumer_group`."""
-    return section[:-1] if section.endswith("s") and section != "offsets" else section
+    """The address word of a section's resources, the resource type a section names in the singular (`topics` ->
+    `topic`, `consumer_groups` -> `consumer_group`) or as it is (a connector entry's offsets request)."""
+    return section[:-1] if section[:-1] in _TYPE_WORDS else section
+
+
+_TYPE_WORDS = frozenset(t.value for t in ResourceType)
 
 
 def _located(rule: Rule, address: str, origin: Origin | None, path: tuple[str, ...], problem: str) -> Diagnostic:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kplan.kinds.acl.model import AclBinding
+from kplan.kinds.bindings import AclBinding
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.model.live import LiveState, problem_line
 from kplan.model.plan import ResourceType

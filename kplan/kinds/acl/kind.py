@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
+from kplan.kinds.bindings import AclBinding, binding_from_json, binding_json
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -116,15 +117,6 @@ def _overlaps(b: AclBinding, want: AclBinding) -> bool:
 
 def _hosts_meet(a: str, b: str) -> bool:
     return a == "*" or b == "*" or a == b
-
-
-def binding_json(b: AclBinding) -> dict[str, str]:
-    return {"resource": b.resource, "pattern": b.pattern, "name": b.name, "operation": b.operation,
-            "permission": b.permission, "host": b.host}
-
-
-def binding_from_json(doc: Mapping[str, Any]) -> AclBinding:
-    return AclBinding(doc["resource"], doc["pattern"], doc["name"], doc["operation"], doc["permission"], doc["host"])
 
 
 @dataclass(frozen=True)

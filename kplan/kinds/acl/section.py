@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kplan.kinds.acl.model import ACL_PREFIX, AclBinding, AclSpec
+from kplan.kinds.acl.model import AclSpec
+from kplan.kinds.bindings import ACL_PREFIX, AclBinding
 from kplan.model.desired import Origin, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap

@@ -7,31 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
-from kplan.kinds.acl.kind import AclPlanned, binding_from_json, binding_json
-from kplan.kinds.acl.model import AclBinding
+from kplan.kinds.acl.kind import AclPlanned
+from kplan.kinds.bindings import AclArgs
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
-
-
-@dataclass(frozen=True)
-class AclArgs:
-    """One binding with its principal, as a step holds it."""
-
-    principal: str
-    binding: AclBinding
-
-    def to_json(self) -> dict[str, Any]:
-        return {"principal": self.principal, **binding_json(self.binding)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "AclArgs":
-        return cls(doc["principal"], binding_from_json(doc))
-
-    def describe(self) -> str:
-        return f"{self.principal}: {self.binding.describe()}"
 
 
 def _describe(verb: str, acls: tuple[AclArgs, ...]) -> str:

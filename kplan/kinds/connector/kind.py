@@ -290,8 +290,7 @@ def offsets_reset(change: ResourceChange, live: LiveConnector | None) -> PlanDia
 def required_topics(specs: Iterable[ConnectorSpec], topics: Mapping[str, ResourceChange], live: "LiveState"
                     ) -> list[PlanDiagnostic]:
     """A connector's required topics must exist after apply (declared, or on the cluster and not deleted)."""
-    everything = (live.all_topic_names if live.all_topic_names is not None
-                  else set(live.of(ResourceType.TOPIC).resources))
+    everything = live.topic_names()
     diags = []
     for spec in specs:
         for name in spec.requires_topics:

@@ -1,6 +1,13 @@
 """The connectors' slice of the live state: from the batched read (`kind_state`: the connectors Connect listed,
 keyed "<connect>/<name>" on a named Connect cluster, and the record's names part, whose secret key names mask a
-connector's values even after it left the stack) and from a live-state document (`live_from_json`)."""
+connector's values even after it left the stack) and from a live-state document (`live_from_json`,
+kplan.kinds.livejson):
+
+    "connectors": {"pg-src": {"config": {...}, "state": "RUNNING", "tasks": [{"id": 0, "state": "RUNNING"}]}},
+    "owned_connectors": [...], "protected_connectors": [...]
+
+A connector on a named Connect cluster is keyed "<connect>/<name>" (docs/stack-format.md). A connector may carry
+"sensitive_keys" (the keys its ownership record names as secrets) and "version" (the plugin version it runs)."""
 
 from __future__ import annotations
 

@@ -1,22 +1,29 @@
 """What a mirror's connectors (`mirrors:`, kplan.stackfile.mirrors) add to a plan: the flow in words — which topics
-of the source are replicated, under which names, which groups' offsets are translated — and, on the target, the
-replicas and MirrorMaker's own topics as the mirror's (never orphans under a claim). Pure."""
+of the source are replicated, under which names, which groups' offsets are translated —, the same flow in the plan's
+data-flows picture (`draw_mirror`), and, on the target, the replicas and MirrorMaker's own topics as the mirror's
+(never orphans under a claim). Pure."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
+from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, Graph
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.mirror import FailoverDrill, MirrorRead, drill, drill_groups
-from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error, warning
+from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of, error, warning
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import ConnectorSpec, Stack
     from kplan.model.live import LiveState
     from kplan.model.mirror import MirrorSpec
+
+
+MIRROR_SOURCE, MIRROR_CHECKPOINT = (f"org.apache.kafka.connect.mirror.{c}" for c in ("MirrorSourceConnector",
+                                                                                    "MirrorCheckpointConnector"))
 
 
 @runtime_checkable
@@ -46,8 +53,7 @@ def _mirrors(specs: Iterable["ConnectorSpec"]) -> dict[str, tuple["MirrorSpec", 
 
 def flow_notes(specs: Iterable["ConnectorSpec"], live: "LiveState") -> list[PlanDiagnostic]:
     """One line per mirror: what it replicates, and the replicas already on this (the target) cluster."""
-    names = (live.all_topic_names if live.all_topic_names is not None
-             else frozenset(live.of(ResourceType.TOPIC).resources))
+    names = live.topic_names()
     out = []
     for mirror, spec in _mirrors(specs).values():
         replicas = sorted(t for t in names if mirror.owns_on_target(t) and t not in mirror.internal_topics()
@@ -216,3 +222,60 @@ def _failover(mirror: "MirrorSpec", d: FailoverDrill, read: MirrorRead, address:
         text += f"; no translation for {', '.join(d.untranslated)} (it would start there by its auto.offset.reset)"
     return PlanDiagnostic(Severity.WARNING if d.missed or d.untranslated else Severity.INFO, text,
                           "mirror-failover", address=address, origin=spec.origin)
+
+
+def change_config(ch: ResourceChange) -> dict[str, Any]:
+    """The config a connector's change shows (after, else before)."""
+    doc = ch.after if ch.after is not None else ch.before
+    cfg = doc.get("config") if doc is not None else None
+    return dict(cfg) if cfg else {}
+
+
+def _clusters(plan: Plan) -> dict[str, Plan]:
+    return {p.cluster_name: p for p in plan.groups if p.cluster_name}
+
+
+def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
+    """A mirror (its MirrorMaker source connector) in the data-flows picture: each source topic it replicates -> the
+    mirror -> its replica on the target -> the groups whose offsets it translates there (its checkpoint connector's
+    `groups`, as written, and the consumer group requests of the target that name the replica). The source topics
+    are the topics of the source cluster's plan (a stack with `clusters:`) that its patterns match; a source outside
+    the plan is drawn as its patterns."""
+    from kplan.model.mirror import IDENTITY, POLICY_CLASSES, MirrorSpec
+
+    cfg = change_config(ch)
+
+    def split(key: str) -> tuple[str, ...]:
+        return tuple(p.strip() for p in str(cfg.get(key, "")).split(",") if p.strip())
+
+    alias, target = str(cfg.get("source.cluster.alias", "source")), str(cfg.get("target.cluster.alias", "target"))
+    policy = IDENTITY if cfg.get("replication.policy.class") == POLICY_CLASSES[IDENTITY] else "prefixed"
+    name = ch.name[:-len("-source")] if ch.name.endswith("-source") else ch.name
+    mirror: MirrorSpec | None
+    try:
+        mirror = MirrorSpec(name, alias, target, split("topics"), split("topics.exclude"), policy=policy)
+        source = _clusters(plan).get(alias)
+        topics = sorted((c.name, c.action.value) for c in (source.changes if source else ())
+                        if c.type == ResourceType.TOPIC and c.action != Action.DELETE and mirror.replicates(c.name))
+    except re.error:  # a pattern Python reads otherwise than Java: drawn as written
+        mirror, topics = None, []
+    nid = g.node("mirror", name, WRITER, ch.action.value)
+    checkpoint = next((c for c in plan.changes if c.type == ResourceType.CONNECTOR and c.name == f"{name}-checkpoint"),
+                      None)
+    groups = [p for p in str(change_config(checkpoint).get("groups", "")).split(",") if p.strip()] \
+        if checkpoint else []
+    for t, action in topics:
+        g.edge(g.node("topic", f"{alias}: {t}", SOURCE, action), nid)
+        assert mirror is not None
+        replica = g.node("topic", mirror.target_name(t), TOPIC)
+        g.edge(nid, replica)
+        for grp in groups:
+            g.edge(replica, g.node("group", grp.strip(), READER))
+    if not topics:  # the source is not in this plan: its patterns stand for its topics
+        pattern = g.node("topic", f"{alias}: {', '.join(split('topics')) or '?'}", SOURCE)
+        g.edge(pattern, nid)
+        replicas = g.node("topic", f"{target}: {alias}.<topic>" if policy != IDENTITY else f"{target}: <topic>",
+                          TOPIC)
+        g.edge(nid, replicas)
+        for grp in groups:
+            g.edge(replicas, g.node("group", grp.strip(), READER))

@@ -25,6 +25,7 @@ UNIT = KindUnit(
     takes_groups_ref="kplan.kinds.connector.groups:takes_groups",
     left_behind_ref="kplan.kinds.connector.left_behind:left_behind",
     status_with_ref="kplan.kinds.connector.health:with_cdc_health",
+    flows_ref="kplan.kinds.connector.flows:FLOWS",
     io=KindIO("kplan.cluster.connector_read:ConnectorRead", PRIMARY, read_first=True,
                validation_ref="kplan.cluster.connect_validation:ConnectorValidation",
                status_read_ref="kplan.cluster.cdc_health:status_read"),

@@ -17,4 +17,5 @@ UNIT = KindUnit(
     follow_up_ref="kplan.kinds.consumer_group.kind:follow_up",
     live_module="kplan.kinds.consumer_group.live",
     render_ref="kplan.kinds.consumer_group.section:rendered",
+    flows_ref="kplan.kinds.consumer_group.flows:FLOWS",
 )

@@ -44,6 +44,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Origin, Stack
 
 OFFSETS = ResourceType.OFFSETS
+# An offsets request is its connector's: the connector kind's section (and record word) and live slice, named here
+# only (the record part asks `requests` and `CONNECTORS`).
+CONNECTORS = "connectors"
+CONNECTOR = ResourceType.CONNECTOR
 # The Connect feature a request needs (kplan.kinds.connect_features): GET/PATCH/DELETE /connectors/<name>/offsets
 OFFSETS_API: Feature = ((3, 6), "the connector offsets API (KIP-875)", ", or remove the offsets request")
 # Debezium snapshot modes that read no table when the connector has no offsets
@@ -92,7 +96,7 @@ class OffsetsPlanned(PlannedPayload):
 
 
 def requests(stack: "Stack") -> list[OffsetsRequest]:
-    return [OffsetsRequest(c.name, c.offsets, c) for c in stack.of("connectors") if c.offsets is not None]
+    return [OffsetsRequest(c.name, c.offsets, c) for c in stack.of(CONNECTORS) if c.offsets is not None]
 
 
 def pending(stack: "Stack", live: LiveState) -> list[str]:
@@ -106,7 +110,7 @@ def attach(stack: "Stack", live: LiveState, read: Mapping[str, list[dict[str, An
     existing pending connector); a request read nothing for keeps what `live` already holds (a live-state file)."""
     out = dict(live.of(OFFSETS).resources)
     for name in pending(stack, live):
-        conn = live.of(ResourceType.CONNECTOR).resources.get(name)
+        conn = live.of(CONNECTOR).resources.get(name)
         known = live.of(OFFSETS).resources.get(name)
         if name in read:
             offsets = tuple(sorted(canonical(o) for o in read[name]))
@@ -253,5 +257,5 @@ def follow_up(stack: "Stack", live: LiveState, reader: OffsetReads, destroy: boo
     each; not on destroy: a request goes with its connector); a live-state file keeps what it says."""
     if destroy:
         return live
-    names = [n for n in pending(stack, live) if n in live.of(ResourceType.CONNECTOR).resources]
+    names = [n for n in pending(stack, live) if n in live.of(CONNECTOR).resources]
     return attach(stack, live, reader.connector_offsets(names) if names and isinstance(reader, OffsetReads) else {})

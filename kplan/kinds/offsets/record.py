@@ -9,22 +9,21 @@ from kplan.model.live import LiveState
 from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
 
-CONNECTORS = "connectors"  # the connector kind's word: an offsets request is its connector's
-
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
                  parts: Ownership) -> dict[str, Entry]:
     """The offsets request token per connector once the plan is applied: the recorded ones of connectors still
     owned, and the declared token of every request the plan applies."""
+    from kplan.kinds.offsets.kind import CONNECTORS, requests
     from kplan.kinds.offsets.steps import pending_requests
 
     connectors = parts.owned(CONNECTORS)  # the connectors owned once the plan is applied
     tokens = {n: t for n, t in live.of(ResourceType.OFFSETS).records.items() if n in connectors}
-    declared = {c.name: c for c in stack.of(CONNECTORS)}
+    declared = {r.name: r for r in requests(stack)}
     for name in pending_requests(plan):
-        spec = declared.get(name)
-        if spec is not None and spec.offsets is not None and name in connectors:
-            tokens[name] = spec.offsets.request
+        request = declared.get(name)
+        if request is not None and name in connectors:
+            tokens[name] = request.spec.request
     return dict(sorted(tokens.items()))
 
 

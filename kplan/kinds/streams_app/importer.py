@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kplan.kinds.acl.model import ACL_PREFIX, AclBinding
+from kplan.kinds.bindings import ACL_PREFIX, AclBinding
 from kplan.kinds.importing import ImportContext, KindImporter
+from kplan.kinds.streams_app.kind import acl_slice
 from kplan.kinds.streams_app.model import app_bindings, is_internal_topic
 from kplan.model.live import LiveState
-from kplan.model.plan import ResourceType
 
 
 def recognised(live: LiveState) -> list[tuple[str, str, frozenset[AclBinding]]]:
     """(application id, principal, the principal's ALLOW bindings for any host "*") of every application the ACLs
     show."""
     out = []
-    for principal, acls in sorted(live.of(ResourceType.ACL).resources.items()):
+    for principal, acls in sorted(acl_slice(live).resources.items()):
         bindings = frozenset(b for b in acls.bindings if b.permission == "ALLOW" and b.host == "*")
         for b in sorted(bindings):
             if b.resource == "group" and b.pattern == "literal" and b.operation == "READ" and \
@@ -30,8 +30,7 @@ def recognised(live: LiveState) -> list[tuple[str, str, frozenset[AclBinding]]]:
 
 def topics_of(live: LiveState) -> dict[str, str]:
     """Internal topic -> the application it belongs to."""
-    names = (live.all_topic_names if live.all_topic_names is not None
-             else frozenset(live.of(ResourceType.TOPIC).resources))
+    names = live.topic_names()
     return {t: app for app, _, _ in recognised(live) for t in sorted(names) if is_internal_topic(app, t)}
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
-from kplan.kinds.acl.kind import binding_from_json, binding_json
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
+from kplan.kinds.bindings import binding_from_json, binding_json
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.live import Problem
+from kplan.model.live import KindState, Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -182,6 +182,12 @@ def delete_app(live: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason
         planned=StreamsAppPlanned(delete=_sorted(ours), delete_topics=tuple(topics)) if attrs else None)
 
 
+def acl_slice(live: "LiveState") -> KindState:
+    """The ACL kind's slice of the batched read (every principal's bindings, and why they could not be read): an
+    application's bindings are among them. The one place the kind reads another kind's live state."""
+    return live.of(ResourceType.ACL)
+
+
 def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> "LiveState":
     """Each declared or owned application's slice from what the batched read has: its principal's bindings among
     those it generates or kplan created for it (the ACL slice), its internal topics (every topic name). No request
@@ -191,9 +197,8 @@ def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> 
     names = set(specs) | set(state.resources)
     if not names:
         return live
-    acls = live.of(ResourceType.ACL)
-    topic_names = (live.all_topic_names if live.all_topic_names is not None
-                   else frozenset(live.of(ResourceType.TOPIC).resources))
+    acls = acl_slice(live)
+    topic_names = live.topic_names()
     apps = dict(state.resources)
     for name in sorted(names):
         known = apps.get(name)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from kplan.kinds.acl.model import ACL_PREFIX, AclBinding
+from kplan.kinds.bindings import ACL_PREFIX, AclBinding
 from kplan.model.desired import Origin, freeze
 
 APP = "app"  # the application creates its internal topics

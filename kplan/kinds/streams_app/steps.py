@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
-from kplan.kinds.acl.steps import AclArgs
+from kplan.kinds.bindings import AclArgs
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.streams_app.kind import StreamsAppPlanned, topic_from_json, topic_json

@@ -1,5 +1,14 @@
 """The topics' slice of the live state: from the batched read (`kind_state`: the described topics and the record's
-names part) and from a live-state document (`live_from_json`, kplan.kinds.livejson)."""
+names part) and from a live-state document (`live_from_json`, kplan.kinds.livejson):
+
+    "topics": {"orders": {"partitions": 6, "replication_factor": 3,
+                          "overrides": {"retention.ms": "86400000"}, "effective": {...}, "sensitive_keys": []}},
+    "owned_topics": [...], "protected_topics": [...]
+
+`effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
+broker ids of each partition, [[1, 2], [2, 3]]); without it and the state's "broker_racks", a replication-factor
+change cannot be planned as a reassignment. The consumer guard's per-topic facts ("end_offsets", "kept_from",
+"timestamps") are the consumer side's (`kplan.model.consumers.consumers_from_json`)."""
 
 from __future__ import annotations
 

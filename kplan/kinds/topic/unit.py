@@ -17,6 +17,7 @@ UNIT = KindUnit(
     live_module="kplan.kinds.topic.live",
     render_ref="kplan.kinds.topic.section:rendered",
     importer_ref="kplan.kinds.topic.importer:IMPORTER",
+    flows_ref="kplan.kinds.topic.flows:FLOWS",
     io=KindIO("kplan.cluster.topic_read:TopicRead", PRIMARY,
                validation_ref="kplan.cluster.topic_validation:TopicValidation", validation_ahead=True),
 )
