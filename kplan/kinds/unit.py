@@ -19,12 +19,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind
     from kplan.kinds.flows import FlowPart
     from kplan.kinds.importing import KindImporter
+    from kplan.kinds.keepers import TopicKeepers
+    from kplan.kinds.policy import PolicyPart
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.desired import Origin, Stack
     from kplan.model.live import KindState, LiveState
     from kplan.model.ownership import Entry, NamesPart, Ownership
     from kplan.model.plan import Plan, ResourceChange
-    from kplan.model.status import StatusReport
+    from kplan.model.status import StateTally, StatusReport
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
 # each with the unmasked values its run needs in memory only.
@@ -163,6 +165,15 @@ class KindUnit:
     left_behind_ref: str | None = None
     # "module:name" of (the status report, what its `io.status_read_ref` read) -> the report with it (kplan status)
     status_with_ref: str | None = None
+    # "module:name" of how the status summary counts its resources by state (a `kplan.model.status.StateTally`:
+    # `connectors: 2 running, 1 FAILED`, and the status JSON's summary key of that word); None: it counts none
+    status_tally_ref: str | None = None
+    # "module:name" of its part of a stack's policy (a `kplan.kinds.policy.PolicyPart`: the rule types it checks on
+    # each of its declared resources, the owner totals that sum its section); kplan.policy.check composes them
+    policy_ref: str | None = None
+    # "module:name" of how its resources keep topics beyond their declarations (a `kplan.kinds.keepers.TopicKeepers`:
+    # a CDC source's schema history and table topics), which the topic kind asks; None: its resources keep none
+    keeps_topics_ref: str | None = None
     # "module:name" of its part of the plan's data-flows picture (a `kplan.kinds.flows.FlowPart`: what it draws of
     # its changes; kplan.render.html.flows composes them and names no kind)
     flows_ref: str | None = None
@@ -230,6 +241,18 @@ class KindUnit:
     @property
     def status_with(self) -> "Callable[[StatusReport, Any], StatusReport] | None":
         return resolve(self.status_with_ref) if self.status_with_ref else None
+
+    @property
+    def status_tally(self) -> "StateTally | None":
+        return resolve(self.status_tally_ref) if self.status_tally_ref else None
+
+    @property
+    def policy(self) -> "PolicyPart | None":
+        return resolve(self.policy_ref) if self.policy_ref else None
+
+    @property
+    def keeps_topics(self) -> "TopicKeepers | None":
+        return resolve(self.keeps_topics_ref) if self.keeps_topics_ref else None
 
     @property
     def left_behind(self) -> "Callable[[Plan], list[str]] | None":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import Enum
-from typing import Mapping
+from typing import Callable, Mapping, Sequence
 
 from kplan.model.cdc_health import CdcHealth
 from kplan.model.desired import Origin
@@ -46,8 +46,6 @@ _LABELS = {
 
 # Plan errors that are already shown as a resource's differences (a refused partition decrease is drift here).
 SHOWN_AS_DRIFT = frozenset({"partition-decrease", "replication-factor-change"})
-# How the connectors part of the summary orders (and spells) a connector's overall state.
-_CONNECTOR_STATE_ORDER = ("running", "paused", "stopped", "restarting", "unknown", "UNASSIGNED", "FAILED")
 
 
 @dataclass(frozen=True)
@@ -131,24 +129,37 @@ class ResourceStatus:
         """How the terminal text says its status (`drifted (left alone)` for `left_alone`)."""
         return self.status.label + (" (left alone)" if self.left_alone else "")
 
-    @property
-    def overall_state(self) -> str | None:
-        """A connector's state for the summary: FAILED / UNASSIGNED when the connector or any task is, else the
-        connector's own state (lower case); None for a topic or a missing connector."""
-        if self.type != ResourceType.CONNECTOR or not self.exists:
-            return None
-        states = [self.state or ""] + [t.state for t in self.tasks]
-        for bad in ("FAILED", "UNASSIGNED"):
-            if bad in states:
-                return bad
-        return (self.state or "unknown").lower()
+
+
+@dataclass(frozen=True)
+class StateTally:
+    """How the summary counts a kind's resources by state (`connectors: 2 running, 1 FAILED`), registered by the kind
+    (`KindUnit.status_tally_ref`): so the report names no kind. Its resource type, the word the summary says them by,
+    the states in the order it says them (any other after them, by name), and a resource's state (None: not
+    counted, e.g. missing). A resource no longer declared is not counted."""
+
+    type: ResourceType
+    word: str
+    order: tuple[str, ...]
+    state: Callable[[ResourceStatus], str | None]
+
+    def count(self, resources: Sequence[ResourceStatus]) -> tuple[tuple[str, int], ...]:
+        """(state, how many), in the tally's order."""
+        states: dict[str, int] = {}
+        for r in resources:
+            state = self.state(r) if r.type == self.type and r.status is not Status.NOT_DECLARED else None
+            if state is not None:
+                states[state] = states.get(state, 0) + 1
+        order = {s: i for i, s in enumerate(self.order)}
+        return tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
 
 @dataclass(frozen=True)
 class StatusSummary:
     resources: int
     counts: Mapping[Status, int]  # status -> number of resources
-    connector_states: tuple[tuple[str, int], ...]  # (overall state, count) of existing connectors
+    # each tally's word and its (state, count)s, in the tallies' order (`connectors`: the existing connectors')
+    states: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
     errors: int = 0  # the report's diagnostics
     left_alone: int = 0  # of the drifted ones, those drifted only in ways kplan leaves alone
     orphans: int = 0  # orphans under the stack's claims (docs/orphans.md)
@@ -170,8 +181,9 @@ class StatusSummary:
                  + (f" ({self.left_alone} left alone)" if s is Status.DRIFTED and self.left_alone else "")
                  for s in Status if self.counts.get(s, 0) or s is Status.IN_SYNC]
         text = f"{self.resources} {noun}: {', '.join(parts)}"
-        if self.connector_states:
-            text += "; connectors: " + ", ".join(f"{n} {state}" for state, n in self.connector_states)
+        for word, counted in self.states:
+            if counted:
+                text += f"; {word}: " + ", ".join(f"{n} {state}" for state, n in counted)
         if self.orphans:
             text += f"; {self.orphans} orphan{'s' if self.orphans != 1 else ''}"
             text += f" ({self.pruned} pruned by the next apply)" if self.pruned else ""
@@ -203,16 +215,12 @@ class StatusReport:
     unread: tuple[str, ...] = ()
     warnings: tuple[PlanDiagnostic, ...] = ()
 
-    @property
-    def summary(self) -> StatusSummary:
+    def summary(self, tallies: Sequence[StateTally] = ()) -> StatusSummary:
+        """Its counts, and each kind's by state for the kinds' `tallies` (kplan.render.status gives the registered
+        ones)."""
         counts = {s: sum(1 for r in self.resources if r.status is s) for s in Status}
-        states: dict[str, int] = {}
-        for r in self.resources:
-            if r.overall_state is not None and r.status is not Status.NOT_DECLARED:
-                states[r.overall_state] = states.get(r.overall_state, 0) + 1
-        order = {s: i for i, s in enumerate(_CONNECTOR_STATE_ORDER)}
-        ordered = tuple(sorted(states.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-        return StatusSummary(len(self.resources), counts, ordered, len(self.diagnostics),
+        states = tuple((t.word, t.count(self.resources)) for t in tallies)
+        return StatusSummary(len(self.resources), counts, states, len(self.diagnostics),
                              sum(1 for r in self.resources if r.left_alone), len(self.orphans),
                              sum(1 for o in self.orphans if o.prune), tuple(n.words for n in self.not_read),
                              len(self.unread))

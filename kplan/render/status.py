@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from kplan.kinds import KINDS
+from kplan.kinds import KINDS, UNITS
 from kplan.model.cdc_health import CdcHealth, health_text
 from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.orphans import Orphan
-from kplan.model.status import ResourceStatus, Status, StatusReport, Trace
+from kplan.model.status import ResourceStatus, StateTally, Status, StatusReport, StatusSummary, Trace
 from kplan.secrets import scrub
 
 _STATUS_COLORS = {Status.IN_SYNC: "green", Status.DRIFTED: "yellow", Status.MISSING: "red", Status.WRONG_STATE: "red",
@@ -88,7 +88,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
         lines += [c(d.format(), "red") for d in report.diagnostics]
         # --allow-unreadable: what was not read (warnings); each owner's totals (notes, uncolored)
         lines += [c(d.format(), "yellow" if d.severity is Severity.WARNING else None) for d in report.warnings]
-    lines += ["", c(report.summary.line(), bold=True)]
+    lines += ["", c(summary_of(report).line(), bold=True)]
     return "\n".join(lines) + "\n"
 
 
@@ -107,8 +107,14 @@ def _trace_lines(trace: Trace, c, indent: str) -> list[str]:
     return out
 
 
+def summary_of(report: StatusReport) -> StatusSummary:
+    """The report's summary, with the registered kinds' counts by state (`KindUnit.status_tally_ref`)."""
+    tallies: list[StateTally] = [t for t in (u.status_tally for u in UNITS) if t is not None]
+    return report.summary(tallies)
+
+
 def status_to_dict(report: StatusReport) -> dict:
-    s = report.summary
+    s = summary_of(report)
     notes = [d for d in report.warnings if d.severity is Severity.INFO]
     return {
         "format_version": report.format_version,
@@ -120,7 +126,7 @@ def status_to_dict(report: StatusReport) -> dict:
         "summary": {
             "resources": s.resources,
             **{k.value: s.counts.get(k, 0) for k in Status},
-            "connectors": dict(s.connector_states),
+            **{word: dict(counted) for word, counted in s.states},  # each kind tally's (the connectors' states)
             "errors": s.errors,
             "left_alone": s.left_alone,
             "orphans": s.orphans,

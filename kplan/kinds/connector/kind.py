@@ -42,7 +42,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
-from kplan.model.status import TRACE_LINES, Difference, ResourceStatus, Status, TaskStatus, Trace, owned
+from kplan.model.status import TRACE_LINES, Difference, ResourceStatus, StateTally, Status, TaskStatus, Trace, owned
 from kplan.rules.documents import KeyChange, key_changes
 from kplan.rules.ignore import ignored
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
@@ -507,5 +507,21 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
                 # CDC sources, when status read their database (docs/cdc-health.md)
                 **({"cdc_health": health_dict(r.cdc_health)} if r.cdc_health is not None else {})}
 
+
+def overall_state(r: "ResourceStatus") -> str | None:
+    """A connector's state for the status summary: FAILED / UNASSIGNED when the connector or any task is, else the
+    connector's own state (lower case); None for a missing connector."""
+    if not r.exists:
+        return None
+    states = [r.state or ""] + [t.state for t in r.tasks]
+    for bad in ("FAILED", "UNASSIGNED"):
+        if bad in states:
+            return bad
+    return (r.state or "unknown").lower()
+
+
+# `connectors: 2 running, 1 FAILED`: the summary's connectors part, in this order of states (and spelling)
+TALLY = StateTally(CONNECTOR, "connectors", ("running", "paused", "stopped", "restarting", "unknown", "UNASSIGNED",
+                                             "FAILED"), overall_state)
 
 KIND = ConnectorKind()

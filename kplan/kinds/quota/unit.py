@@ -17,5 +17,6 @@ UNIT = KindUnit(
     live_module="kplan.kinds.quota.live",
     importer_ref="kplan.kinds.quota.importer:IMPORTER",
     render_ref="kplan.kinds.quota.section:rendered",
+    policy_ref="kplan.kinds.quota.policy:POLICY",
     io=KindIO("kplan.cluster.kafka_python:read_quotas", OWN),
 )

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_attr
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, TypeVar
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.ignoring import ignored_note
 from kplan.kinds.topic import tiered
-from kplan.model.desired import ConnectorSpec, TopicSpec
+from kplan.model.desired import TopicSpec
 from kplan.model.diagnostics import Severity
-from kplan.model.live import LiveConnector, LiveTopic
+from kplan.model.live import LiveTopic
 from kplan.model.plan import (
     SENSITIVE,
     Action,
@@ -39,6 +39,7 @@ from kplan.rules.placement import choose_replicas, format_assignment
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.keepers import TopicKeepers
     from kplan.model.desired import Origin, Stack
     from kplan.model.live import LiveState
     from kplan.secrets import SecretValues
@@ -482,24 +483,12 @@ def collisions(topics: Mapping[str, ResourceChange], live: "LiveState") -> list[
     return diags
 
 
-def cdc_keeper(topic: str, connectors: Iterable[ConnectorSpec]) -> ConnectorSpec | None:
-    """The CDC connector (still declared, not pruning) whose table topics `topic` is named like, if any."""
-    for spec in connectors:
-        prefix = spec.config.get("topic.prefix")
-        if spec.captured_tables and prefix and not spec.prune_tables and topic.startswith(prefix + "."):
-            return spec
-    return None
+def _keepers() -> "TopicKeepers | None":
+    """The kind whose resources keep topics beyond their declarations (a CDC source's connector), as its unit
+    registers it (`KindUnit.keeps_topics_ref`); None when no kind does."""
+    from kplan.kinds import UNITS
 
-
-HISTORY_TOPIC_KEY = "schema.history.internal.kafka.topic"  # Debezium's schema-history topic (2.0+)
-
-
-def history_owner(topic: str, connectors: Iterable[ConnectorSpec | LiveConnector]) -> str | None:
-    """The connector (of `connectors`: live or declared) that keeps its schema history in `topic`, if any."""
-    for c in connectors:
-        if c.config.get(HISTORY_TOPIC_KEY) == topic:
-            return c.name
-    return None
+    return next((u.keeps_topics for u in UNITS if u.keeps_topics is not None), None)
 
 
 def schema_history_deleted(change: ResourceChange, source: str) -> PlanDiagnostic:
@@ -583,8 +572,9 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
         return live_topic_repr(current)
 
     def protected_for(self, spec: TopicSpec) -> str | None:
-        # a schema-history topic exists for its source's connector (named like the source)
-        return address_of(ResourceType.CONNECTOR, spec.protected_by) if spec.protected_by is not None else None
+        # a schema-history topic exists for its source's resource (kplan.kinds.keepers)
+        keepers = _keepers() if spec.protected_by is not None else None
+        return keepers.address(spec.protected_by) if keepers is not None and spec.protected_by is not None else None
 
     def kept_with(self, spec: TopicSpec, owner: str) -> PlanDiagnostic:
         return PlanDiagnostic(Severity.INFO, f"topic {spec.name!r} holds the schema history of cdc source "
@@ -597,27 +587,31 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
         """A deleted schema-history topic is named as such: the source it belongs to is declared (destroy), or
         told by the live connector that keeps its history there and is deleted too (a source removed)."""
         declared = {t.name: t for t in self.declared(stack)}
+        keepers = _keepers()
         out = []
         for change in changes.values():
             if change.action != Action.DELETE:
                 continue
             spec = declared.get(change.name)
             source = spec.protected_by if spec is not None else None
-            if source is None:
-                owner = history_owner(change.name, live.of(ResourceType.CONNECTOR).resources.values())
-                owner_change = all_changes.get(address_of(ResourceType.CONNECTOR, owner)) if owner else None
+            if source is None and keepers is not None:
+                owner = keepers.live_history_owner(change.name, live)
+                owner_change = all_changes.get(keepers.address(owner)) if owner else None
                 source = owner if owner_change is not None and owner_change.action == Action.DELETE else None
             if source is not None:
                 out.append(schema_history_deleted(change, source))
         return out
 
     def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
-        owner = history_owner(name, stack.of("connectors"))
+        keepers = _keepers()
+        if keepers is None:
+            return None
+        owner = keepers.history_owner(name, stack)
         if owner is not None:  # e.g. declared again under another source: still its connector's history
             return PlanDiagnostic(Severity.INFO, f"topic {name!r} is no longer declared but holds the schema history "
                                   f"of connector {owner!r}; it is kept while that connector uses it",
                                   "cdc-schema-history-kept", address=self.address(name))
-        keeper = cdc_keeper(name, stack.of("connectors"))
+        keeper = keepers.table_keeper(name, stack)
         if keeper is None:
             return None
         return PlanDiagnostic(Severity.INFO,

@@ -18,6 +18,7 @@ UNIT = KindUnit(
     render_ref="kplan.kinds.topic.section:rendered",
     importer_ref="kplan.kinds.topic.importer:IMPORTER",
     flows_ref="kplan.kinds.topic.flows:FLOWS",
+    policy_ref="kplan.kinds.topic.policy:POLICY",
     io=KindIO("kplan.cluster.topic_read:TopicRead", PRIMARY,
                validation_ref="kplan.cluster.topic_validation:TopicValidation", validation_ahead=True),
 )

@@ -104,5 +104,5 @@ def test_a_status_with_nothing_read_but_what_it_may_skip_is_not_in_sync_and_says
     report = StatusReport("shop", None, "c1", not_read=(NotRead("connect:analytics", "down"),),
                           unread=("connector.analytics/a", "connector.analytics/b"))
     assert not report.in_sync and not report.pending and report.exit_code == 0
-    assert report.summary.line() == ("0 resources: 0 in sync; not read (--allow-unreadable): Kafka Connect cluster "
+    assert report.summary().line() == ("0 resources: 0 in sync; not read (--allow-unreadable): Kafka Connect cluster "
                                      "'analytics' (2 declared resources unknown, not reported)")

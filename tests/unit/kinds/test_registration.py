@@ -50,3 +50,19 @@ def test_a_status_read_comes_with_what_puts_it_on_the_report(unit):
     assert (unit.io.status_read_ref is None) == (unit.status_with_ref is None), unit.kind_ref
     if unit.status_read is not None:
         assert callable(unit.status_read) and callable(unit.status_with)
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=ORDER)
+def test_a_units_status_tally_policy_and_topic_keepers_resolve_to_their_types(unit):
+    """`status_tally_ref` counts the kind's own resources, `policy_ref` checks a kind with a section, and
+    `keeps_topics_ref` answers the topic kind's questions."""
+    from kplan.kinds.policy import PolicyPart
+    from kplan.model.status import StateTally
+
+    if unit.status_tally is not None:
+        assert isinstance(unit.status_tally, StateTally) and unit.status_tally.type == unit.kind.type
+    if unit.policy is not None:
+        assert isinstance(unit.policy, PolicyPart) and unit.section is not None
+    if unit.keeps_topics is not None:
+        assert all(callable(getattr(unit.keeps_topics, m))
+                   for m in ("address", "history_owner", "live_history_owner", "table_keeper"))

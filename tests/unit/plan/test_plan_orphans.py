@@ -115,7 +115,7 @@ def test_status_lists_orphans_and_only_pruned_ones_are_pending():
         state = _live()
         report: StatusReport = build_status(s, state, make_plan(s, state))
         assert [o.address for o in report.orphans] == ["topic.orders.tmp", "connector.orders.sink"]
-        assert report.pending is pending and report.summary.orphans == 2
+        assert report.pending is pending and report.summary().orphans == 2
 
 
 def test_subject_orphans_come_from_the_subjects_read_under_the_claim():

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from kplan.cli import main
+from kplan.kinds.connector.policy import class_matches
+from kplan.kinds.topic.policy import duration_text
 from kplan.model.policy import RuleType
-from kplan.policy.check import CHECKS, check_policy, class_matches, duration_text
+from kplan.policy.check import check_policy, checks
 from kplan.stackfile import load_stack, validate_stack
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,7 +33,20 @@ def _lines(tmp_path: Path, monkeypatch, stack: str = "stack.yaml") -> list[str]:
 
 
 def test_every_rule_type_has_a_check():
-    assert set(CHECKS) == set(RuleType)
+    assert set(checks()) == set(RuleType)
+
+
+def test_each_resource_rule_is_one_kinds():
+    """A topic or connector rule is checked by one kind's PolicyPart (a second would silently win)."""
+    from kplan.kinds import UNITS
+
+    owners: dict[RuleType, list[str]] = {}
+    for u in UNITS:
+        if u.policy is not None:
+            for t in list(u.policy.checks) + list(u.policy.owner_totals):
+                owners.setdefault(t, []).append(u.kind.section)
+    assert all(len(kinds) == 1 for kinds in owners.values()), owners
+    assert {t for t in RuleType if t.target in ("topic", "connector", "owner")} == set(owners)
 
 
 def test_the_stack_schema_holds_the_policy_schemas_rule_definitions():

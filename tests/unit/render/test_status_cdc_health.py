@@ -117,7 +117,7 @@ def test_a_database_that_cannot_be_read_is_one_line_judges_nothing_and_is_not_he
     assert lines == ["      PostgreSQL not read: PostgreSQL app at db:5432: connection refused"]
     # unknown is not healthy (issue 41): one error, and status does not exit 0
     assert [d.code for d in r.diagnostics] == ["cdc-health-unread"] and r.exit_code == 2
-    assert "1 error" in r.summary.line()
+    assert "1 error" in r.summary().line()
     assert "could not be read (PostgreSQL app at db:5432: connection refused)" in r.diagnostics[0].message
 
 

@@ -16,7 +16,7 @@ from kplan.model.live import LiveConnector, LiveState, LiveTask, LiveTopic, Stat
 from kplan.model.status import TRACE_LINES, Status
 from kplan.plan.planner import make_plan
 from kplan.plan.status import build_status
-from kplan.render.status import render_status, status_to_dict
+from kplan.render.status import render_status, status_to_dict, summary_of
 from kplan.stackfile.references import resolve_stack_secrets
 
 SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -76,7 +76,7 @@ def test_everything_in_sync_exits_0():
     r = report_of(stack([topic()], [connector()]), live([ltopic()], [lconn()]))
     assert [x.status for x in r.resources] == [Status.IN_SYNC, Status.IN_SYNC]
     assert r.in_sync and r.exit_code == 0 and r.diagnostics == ()
-    assert r.summary.line() == "2 resources: 2 in sync; connectors: 1 running"
+    assert summary_of(r).line() == "2 resources: 2 in sync; connectors: 1 running"
     t = r.resource("topic.orders")
     assert (t.partitions, t.replication_factor, t.exists, t.differences) == (3, 1, True, ())
     c = r.resource("connector.sink")
@@ -91,7 +91,7 @@ def test_missing_resources_exit_2_and_keep_what_was_declared():
     assert not t.exists and t.partitions is None and (t.declared_partitions, t.declared_replication_factor) == (6, 1)
     assert r.resource("connector.sink").declared_state == "running"
     assert r.exit_code == 2
-    assert r.summary.line() == "2 resources: 0 in sync, 2 missing"
+    assert summary_of(r).line() == "2 resources: 0 in sync, 2 missing"
     text = render_status(r)
     assert "declared 6 partitions, RF 1" in text and "declared running" in text
 
@@ -168,7 +168,7 @@ def test_failed_task_shows_the_first_trace_lines_indented():
     assert not failed.in_declared_state and len(failed.trace.lines) == TRACE_LINES
     assert failed.trace.more == 13 - TRACE_LINES and failed.trace.lines[1].startswith("    at org.example.Frame0")
     assert c.tasks[1].trace.lines == ()
-    assert r.summary.line() == "1 resource: 0 in sync, 1 not in declared state; connectors: 1 FAILED"
+    assert summary_of(r).line() == "1 resource: 0 in sync, 1 not in declared state; connectors: 1 FAILED"
     lines = render_status(r).splitlines()
     i = lines.index(f"      task 0  FAILED  worker {WORKER}")
     assert lines[i + 1] == "        org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file"
@@ -191,7 +191,7 @@ def test_paused_connector_declared_running_is_not_in_its_declared_state():
     assert c.status == Status.WRONG_STATE and c.differences == () and r.exit_code == 2
     text = render_status(r)
     assert "not in declared state" in text and "PAUSED, declared running" in text
-    assert r.summary.line() == "1 resource: 0 in sync, 1 not in declared state; connectors: 1 paused"
+    assert summary_of(r).line() == "1 resource: 0 in sync, 1 not in declared state; connectors: 1 paused"
 
 
 def test_a_running_connector_with_a_paused_task_is_not_in_its_declared_state():
@@ -204,7 +204,7 @@ def test_a_running_connector_with_a_paused_task_is_not_in_its_declared_state():
 def test_paused_or_stopped_as_declared_is_in_sync(declared, state, tasks):
     r = report_of(stack([], [connector(state=declared)]), live([], [lconn(state=state, tasks=tasks)]))
     assert r.resource("connector.sink").status == Status.IN_SYNC and r.exit_code == 0
-    assert r.summary.line() == f"1 resource: 1 in sync; connectors: 1 {declared}"
+    assert summary_of(r).line() == f"1 resource: 1 in sync; connectors: 1 {declared}"
 
 
 def test_unknown_connector_state_cannot_be_confirmed():
@@ -217,7 +217,7 @@ def test_drift_wins_over_state_and_the_connector_still_counts_as_failed():
     state = live([], [lconn(config={"file": "/x"}, tasks=[LiveTask(0, "FAILED", WORKER, "err")])])
     r = report_of(stack([], [connector()]), state)
     assert r.resource("connector.sink").status == Status.DRIFTED
-    assert r.summary.line() == "1 resource: 0 in sync, 1 drifted; connectors: 1 FAILED"
+    assert summary_of(r).line() == "1 resource: 0 in sync, 1 drifted; connectors: 1 FAILED"
 
 
 def test_secrets_are_scrubbed_from_traces():
@@ -251,7 +251,7 @@ def test_owned_resources_no_longer_declared_are_listed():
         ("topic.orders", Status.IN_SYNC), ("topic.old", Status.NOT_DECLARED),
         ("connector.old-sink", Status.NOT_DECLARED)]
     assert r.exit_code == 2
-    assert r.summary.line() == "3 resources: 1 in sync, 2 not declared"
+    assert summary_of(r).line() == "3 resources: 1 in sync, 2 not declared"
     assert "the next apply deletes it" in render_status(r)
 
 
@@ -265,7 +265,7 @@ def test_an_unfinished_apply_is_reported_and_exits_2():
     r = report_of(stack([topic()]), live([ltopic()], unfinished_run="run r1 by host:1 at step 2/3"))
     assert r.resource("topic.orders").status == Status.IN_SYNC
     assert [d.code for d in r.diagnostics] == ["unfinished-run"] and r.exit_code == 2
-    assert r.summary.line() == "1 resource: 1 in sync; 1 error"
+    assert summary_of(r).line() == "1 resource: 1 in sync; 1 error"
     assert "an earlier apply did not finish" in render_status(r)
 
 
@@ -284,7 +284,7 @@ def test_the_issue_example_summary_line():
     state = live([ltopic(f"t{i}", overrides={"cleanup.policy": "compact"} if i == 0 else None) for i in range(9)],
                  [lconn("a"), lconn("b"), lconn("c", state="FAILED", tasks=())])
     r = report_of(stack(topics, connectors), state)
-    assert r.summary.line() == ("13 resources: 10 in sync, 1 drifted (1 left alone), 1 missing, 1 not in declared "
+    assert summary_of(r).line() == ("13 resources: 10 in sync, 1 drifted (1 left alone), 1 missing, 1 not in declared "
                                 "state; connectors: 2 running, 1 FAILED")
 
 

@@ -1,0 +1,127 @@
+"""A kind's part of a stack's policy (`PolicyPart`, named by its unit's `policy_ref`): the rules it checks on each
+of its declared resources and the owner totals that sum its section. kplan.policy.check composes the parts and
+names no kind. Beside it, what more than one kind's checks share: a name's pattern and prefixes, required and
+forbidden config keys, and how a message says a value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterator, Mapping, Protocol, Union
+
+from kplan.model.desired import Origin
+from kplan.model.policy import Rule, RuleType
+
+# A violation as a check finds it: (attribute path, what is wrong, origin to point at or None for the resource's)
+Finding = tuple[tuple[str, ...], str, Union[Origin, None]]
+
+
+class Checked(Protocol):
+    """A declared resource a policy rule checks: its name and, for the config rules, its config."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def origin(self) -> Origin | None: ...
+
+    @property
+    def config(self) -> Mapping[str, str]: ...
+
+    @property
+    def config_origins(self) -> Mapping[str, Origin]: ...
+
+
+# (the rule, one declared resource of the kind's, the stack's environment) -> its violations
+Check = Callable[[Rule, Any, Union[str, None]], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class PolicyPart:
+    """What of a stack's policy is a kind's: the rule types it checks on each of its section's declared resources
+    (selected by the rule's include/exclude), and the owner-total rule types that sum over its section."""
+
+    checks: Mapping[RuleType, Check]
+    owner_totals: frozenset[RuleType] = field(default_factory=frozenset)
+
+
+@lru_cache(maxsize=256)
+def regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)  # the loader compiled it once already: it is valid
+
+
+def name_pattern(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
+    assert rule.pattern is not None
+    if not regex(rule.pattern).fullmatch(r.name):
+        yield (), f'the name does not match the pattern "{rule.pattern}"', None
+
+
+def forbidden_prefixes(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
+    for prefix in rule.prefixes:
+        if r.name.startswith(prefix):
+            yield (), f'the name starts with the forbidden prefix "{prefix}"', None
+            return
+
+
+def _never(r: Checked, key: str) -> bool:
+    return False
+
+
+def required_config(secret: Callable[[Checked, str], bool] = _never) -> Check:
+    """The check that each of the rule's keys is set (to one of its values, when it lists some); a key that is
+    `secret` for the resource has its value said as only set."""
+
+    def check(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
+        for key, allowed in rule.keys.items():
+            value = r.config.get(key)
+            if value is None:
+                also = f" (to {one_of(allowed)})" if allowed else ""
+                yield ("config", key), f"{key} is not set; the policy requires it{also}", None
+            elif allowed and value not in allowed:
+                yield (("config", key), f"{key} is {_shown(secret(r, key), value)}, not {one_of(allowed)}",
+                       r.config_origins.get(key))
+
+    return check
+
+
+def forbidden_config(secret: Callable[[Checked, str], bool] = _never) -> Check:
+    """The check that none of the rule's keys is set (to one of its values, when it lists some)."""
+
+    def check(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
+        for key, forbidden in rule.keys.items():
+            value = r.config.get(key)
+            if value is None:
+                continue
+            if not forbidden:
+                yield ("config", key), f"{key} is set; the policy forbids setting it", r.config_origins.get(key)
+            elif value in forbidden:
+                yield (("config", key), f"{key} is {_shown(secret(r, key), value)}, a value the policy forbids",
+                       r.config_origins.get(key))
+
+    return check
+
+
+def not_on_the_stack(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
+    return iter(())  # a rule checked on the plan, not on the stack (e.g. topic-consumed-deletion, plan.consumers)
+
+
+def _shown(secret: bool, value: str) -> str:
+    """The value for a message, unless it is a secret (then only that it is set)."""
+    return "set (a secret, not shown)" if secret else f'"{value}"'
+
+
+def one_of(values: tuple[str, ...]) -> str:
+    quoted = [f'"{v}"' for v in values]
+    return quoted[0] if len(quoted) == 1 else "one of " + ", ".join(quoted)
+
+
+def in_environment(env: str | None) -> str:
+    return f" in environment {env}" if env else ""
+
+
+def int_or_none(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
