@@ -12,7 +12,7 @@ Times R rounds (default 3) of `kplan plan --live-state --detailed-exitcode` and 
 whole fresh process, and prints JSON: min/median/max seconds, peak memory (`peak_rss_mib`; `peak_tree_rss_mib` with
 any child process), and how long writing the documents took.
 
-    PYTHONPATH=dev .venv/bin/python bench/plan_offline.py [--topics N] [--runs R]
+    PYTHONPATH=dev .venv/bin/python bench/plan_offline.py [--topics N] [--runs R] [--no-broker]
 """
 
 from __future__ import annotations
@@ -30,6 +30,22 @@ from plan_scale import OVERRIDES, stack_document
 
 PREFIX = "kplanbench-offline"
 PER_FILE = 10_000  # topics per member file: a stack file is limited to 5 MiB (a 100,000-topic one is ~14 MiB)
+# --no-broker: the 33 effective configs a Kafka 4.x broker reports for a topic with OVERRIDES (its defaults), written
+# in instead of read from a probe topic.
+TYPICAL_EFFECTIVE = {
+    "cleanup.policy": "delete", "compression.type": "producer", "delete.retention.ms": "86400000",
+    "file.delete.delay.ms": "60000", "flush.messages": "9223372036854775807", "flush.ms": "9223372036854775807",
+    "follower.replication.throttled.replicas": "", "index.interval.bytes": "4096",
+    "leader.replication.throttled.replicas": "", "local.retention.bytes": "-2", "local.retention.ms": "-2",
+    "max.compaction.lag.ms": "9223372036854775807", "message.timestamp.after.max.ms": "3600000",
+    "message.timestamp.before.max.ms": "9223372036854775807", "message.timestamp.type": "CreateTime",
+    "min.cleanable.dirty.ratio": "0.5", "min.compaction.lag.ms": "0", "min.insync.replicas": "1",
+    "preallocate": "false", "remote.storage.enable": "false", "retention.bytes": "-1", "segment.bytes": "1073741824",
+    "segment.index.bytes": "10485760", "segment.jitter.ms": "0", "segment.ms": "604800000",
+    "unclean.leader.election.enable": "false", "message.downconversion.enable": "true",
+    "compression.gzip.level": "-1", "compression.lz4.level": "9", "compression.zstd.level": "3",
+    "remote.log.copy.disable": "false", **OVERRIDES,
+}
 
 
 def broker_effective_configs(admin: AdminClient) -> tuple[str, dict[str, str]]:
@@ -73,9 +89,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--topics", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--no-broker", action="store_true",
+                   help="start no broker: the live state holds TYPICAL_EFFECTIVE (a Kafka 4.x broker's) configs")
     args = p.parse_args()
-    localstack.up(only=("kafka",))  # what it uses: the other services would only load the machine
-    cluster_id, effective = broker_effective_configs(AdminClient({"bootstrap.servers": BOOTSTRAP}))
+    if args.no_broker:
+        cluster_id, effective = "kplanbench-offline-cluster", dict(TYPICAL_EFFECTIVE)
+    else:
+        localstack.up(only=("kafka",))  # what it uses: the other services would only load the machine
+        cluster_id, effective = broker_effective_configs(AdminClient({"bootstrap.servers": BOOTSTRAP}))
     topics = topic_names(PREFIX, args.topics)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

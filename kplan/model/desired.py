@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.cdc_preflight import CdcPreflight
     from kplan.model.mirror import MirrorSpec
 
+from kplan.model.frozen import slot_init
 from kplan.model.metadata import Meta
 from kplan.model.offsets import OffsetsSpec
 from kplan.model.policy import Policy
@@ -32,6 +33,7 @@ def freeze(d: Mapping[_K, _V] | None) -> Mapping[_K, _V]:
     return MappingProxyType({k: src[k] for k in sorted(src)})
 
 
+@slot_init  # a big stack makes one per topic: the faster __init__ (kplan.model.frozen)
 @dataclass(frozen=True, slots=True)  # slots: a stack holds one per resource and per config value
 class Origin:
     """Where a resource (or a value) was declared, so plans and errors can point at the stack file."""
@@ -79,6 +81,7 @@ class ConnectorState(str, Enum):
         return (live or "").lower() in {s.value for s in cls}
 
 
+@slot_init  # the faster __init__ (kplan.model.frozen)
 @dataclass(frozen=True, slots=True)  # slots: a stack may hold a hundred thousand
 class TopicSpec:
     name: str

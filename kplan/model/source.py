@@ -9,6 +9,7 @@ so these live below both. The loader's collector of located diagnostics is `kpla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, TypeAlias, TypeVar, cast
 
 from kplan.model.desired import Origin
@@ -162,10 +163,9 @@ class SourceMap:
         self._info[id(obj)] = (obj, positions)
 
     def register_all_positions(self, registered: list[tuple[object, Positions]]) -> None:
-        """`register_positions` of each (object, positions): a parsed file's containers at once."""
-        info = self._info
-        for obj, positions in registered:
-            info[id(obj)] = (obj, positions)
+        """`register_positions` of each (object, positions): a parsed file's containers at once (each pair kept as
+        it is, in one C-level pass: a big stack has hundreds of thousands)."""
+        self._info.update(zip(map(id, map(itemgetter(0), registered)), registered))
 
     def register_borrowed(self, obj: _T, loc: Loc, sources: dict[Key, object]) -> _T:
         """Keep `obj`'s location `loc`, and for each key the container its value came from (see `_Borrowed`):
@@ -213,6 +213,23 @@ class SourceMap:
             source = info.sources.get(key)
             return (self.value_loc(source, key) if source is not None else None) or info.loc
         return info.values.get(key) or info.loc
+
+    def item_locs(self, items: list[Any]) -> list[Loc | None]:
+        """`value_loc(items, i)` of every index of the list `items`, its path joined once (a hundred thousand
+        topics' locations)."""
+        info = self._entry(items)
+        if not isinstance(info, Positions):
+            return [self.value_loc(items, i) for i in range(len(items))]
+        file, path, entries = info.file, info.path, info.entries
+        out: list[Loc | None] = []
+        for i in range(len(items)):
+            entry = entries.get(i)
+            if entry is None:
+                out.append(info.loc())
+                continue
+            _, _, line, column = _unpack(entry)
+            out.append(Loc(file, line + 1, column + 1, f"{path}[{i}]"))
+        return out
 
     def value_origin(self, obj: object, key: Key) -> tuple[str, int, int] | None:
         """(file, line, column) of the value under `key`, without making a `Loc` (origins of many values)."""

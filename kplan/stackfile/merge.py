@@ -106,9 +106,7 @@ def combine(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> Combin
         for key in LISTS:
             items = root.get(key)
             if isinstance(items, list):
-                target = c.lists[key]
-                for i, item in enumerate(items):
-                    target.append((item, smap.value_loc(items, i)))
+                c.lists[key].extend(zip(items, smap.item_locs(items)))
         dirs = root.get("template_dirs")
         if isinstance(dirs, list):
             base = os.path.dirname(doc.file)

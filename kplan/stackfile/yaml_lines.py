@@ -23,8 +23,8 @@ from kplan.stackfile.yaml_values import MAX_DEPTH, Document
 # Every line, in order (findall over the text): indentation, an optional `- ` (and more blanks), then `key:` with
 # blanks and a value, or `key:` alone, or a bare value; else a comment or blank line (every group empty), else
 # `other` (declined).
-_LINES = re.compile(r"^(?:( *)(- +)?(?:([A-Za-z0-9_][A-Za-z0-9_./-]*):(?:( +)(.+))?|([^ #\n].*))| *#.*|(.*))$",
-                    re.MULTILINE)
+_LINES = re.compile(r"^(?:( *+)(- +)?(?:([A-Za-z0-9_][A-Za-z0-9_./-]*+):(?:( +)(.+))?|([^ #\n].*))| *#.*|(.*))$",
+                    re.MULTILINE)  # (possessive: a line's blanks and key are never given back)
 # What libyaml reads differently from a split on "\n" (other line breaks, tabs) or refuses (control characters,
 # surrogates, non-characters, a byte-order mark inside the text).
 _UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
@@ -33,6 +33,9 @@ _NOT_PLAIN_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _MISSING = object()
 _MAX_KEY = 1000  # libyaml refuses a key longer than 1024 characters
 _NUMBER_SECOND = frozenset("0123456789.")  # a negative number: a plain value may start with "-" then these
+# n * _TWICE: n as both the key line and the value line of a packed entry (`pack`): one operation instead of three,
+# for the entries of a line that holds its key and value
+_TWICE = 1 << 72 | 1 << 24
 
 
 def line_documents(display: str, text: str, smap: SourceMap) -> list[Document] | None:
@@ -74,6 +77,7 @@ def _parse(display: str, text: str, smap: SourceMap) -> list[Document]:
     intern = keys.setdefault  # one copy of each key text
     packed = r.packed
     container, entries, indent, pending = r.container, r.entries, -1, None  # -1: no line is common before the first
+    indent_bits = 0  # indent << 48, for `pack`
     for number, (blanks, dash, key, gap, raw, bare, other) in enumerate(_LINES.findall(text)):
         if key and not dash and pending is None and len(blanks) == indent:  # `indent` is -1 unless in a mapping
             if key in container or len(key) > _MAX_KEY:
@@ -86,13 +90,13 @@ def _parse(display: str, text: str, smap: SourceMap) -> list[Document]:
             vc = indent + len(key) + 1 + len(gap)
             if value is _MISSING:
                 value = r.value(raw, plain, key, number, vc)
-            entries[key] = (number << 72 | indent << 48 | number << 24 | vc if packed
-                            else (number, indent, number, vc))
+            entries[key] = number * _TWICE | indent_bits | vc if packed else (number, indent, number, vc)
             container[key] = value  # type: ignore[call-overload]
         elif key or bare:
             r.line(number, len(blanks), dash, key and intern(key, key), gap, raw, bare, pending, plain)
             container, entries, pending = r.container, r.entries, r.pending
             indent = r.indent if r.is_dict and r.started else -1
+            indent_bits = indent << 48 if indent > 0 else 0
         elif other:
             raise _Decline
         # else a comment or a blank line
@@ -165,8 +169,7 @@ class _Reader:
             self.pending = (key, number, kc)
             return
         vc = kc + len(key) + 1 + len(gap)
-        self.entries[key] = (number << 72 | kc << 48 | number << 24 | vc if self.packed
-                             else (number, kc, number, vc))
+        self.entries[key] = number * _TWICE | kc << 48 | vc if self.packed else (number, kc, number, vc)
         self.container[key] = self.value(raw, plain, key, number, vc)  # type: ignore[call-overload]
 
     def _pending(self, pending: tuple[str, int, int], number: int, column: int, dash: str) -> None:
@@ -182,7 +185,8 @@ class _Reader:
         value = _scalar(bare, self.scalars)
         if value.__class__ is list or value.__class__ is dict:
             raise _Decline
-        self.entries[len(self.container)] = self._entry(number, column, number, column)
+        self.entries[len(self.container)] = (number * _TWICE | column << 48 | column if self.packed
+                                             else (number, column, number, column))
         self.container.append(value)  # type: ignore[union-attr]
 
     def _open(self, new: dict | list, key: str | int, kl: int, kc: int, line: int, column: int) -> None:

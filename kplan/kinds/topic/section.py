@@ -43,13 +43,16 @@ def _int(v: object) -> int | None:
 def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Diagnostics, agg: Aggregate,
                 origin_loc: Loc, *, cdc_source: str | None = None, table: str | None = None,
                 role: str | None = None) -> TopicSpec | None:
-    """A TopicSpec from fully merged settings (defaults < declaration < overlay). None if unusable."""
+    """A TopicSpec from fully merged settings (defaults < declaration < overlay). None if unusable. (A stack may
+    declare a hundred thousand: what most topics need is done inline, the rest only when the settings need it.)"""
     ok = True
-    partitions = _int(settings.get("partitions"))
-    rf = _int(settings.get("replication_factor"))
+    partitions = settings.get("partitions")
+    partitions = partitions if partitions.__class__ is int else _int(partitions)
+    rf = settings.get("replication_factor")
+    rf = rf if rf.__class__ is int else _int(rf)
     where = origin_loc
-    missing = [k for k in ("partitions", "replication_factor") if k not in settings]
-    if missing:
+    if "partitions" not in settings or "replication_factor" not in settings:
+        missing = [k for k in ("partitions", "replication_factor") if k not in settings]
         verb, pronoun = ("is", "it") if len(missing) == 1 else ("are", "them")
         diags.error(where, f"{' and '.join(missing)} {verb} not set (set {pronoun} on the topic or in defaults.topic)")
         ok = False
@@ -58,16 +61,15 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
 
     config_in = settings.get("config")
     config_in = config_in if isinstance(config_in, dict) else {}
-
-    def vloc(key: str) -> Loc:  # made only for a message: ten thousand topics' values need only their origins
-        return smap.value_loc(config_in, key) or where
-
     memo = tuple([(k, v.__class__, v) for k, v in config_in.items()])
     try:
         shared, cacheable = _CLEAN.get(memo), True
     except TypeError:  # a list as a value (the schema reported it)
         shared, cacheable = None, False
     if shared is None:
+        def vloc(key: str) -> Loc:  # made only for a message: ten thousand topics' values need only their origins
+            return smap.value_loc(config_in, key) or where
+
         config, good, clean = _checked_config(config_in, smap, diags, vloc)
         ok = ok and good
         shared = _shared_config(config)
@@ -78,6 +80,7 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
     if not ok or partitions is None or rf is None:
         return None
     positions = _positions(smap, config_in)  # then each value's origin is made only when asked
+    generated = (cdc_source, table, role)
     return TopicSpec(
         name=name,
         partitions=partitions,
@@ -87,10 +90,11 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
         authoritative_config=_flag_or_none(settings.get("authoritative_config")),
         allow_replace=bool(settings.get("allow_replace", False)),
         allow_consumer_disruption=bool(settings.get("allow_consumer_disruption", False)),
-        origin=to_origin(origin_loc, cdc_source, table, role),
-        ignore_changes=ignore_patterns(settings),
-        config_origins=(_ConfigOrigins(shared, positions, (cdc_source, table, role)) if positions is not None
-                        else _origins(shared, config_in, smap, where, (cdc_source, table, role))),
+        origin=(Origin(where.file, where.line, where.column, cdc_source, table, role) if where is not None
+                else to_origin(where, cdc_source, table, role)),
+        ignore_changes=ignore_patterns(settings) if "ignore_changes" in settings else (),
+        config_origins=(_ConfigOrigins(shared, positions, generated) if positions is not None
+                        else _origins(shared, config_in, smap, where, generated)),
     )
 
 
