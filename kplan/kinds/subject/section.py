@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 assert UNIT.section is not None
 _SECTION = UNIT.section.key
-_SCHEMA_KEYS = UNIT.section.borrows["topics"]  # a topic's keys that declare subjects
+_SCHEMA_KEYS = frozenset(UNIT.section.borrows["topics"])  # a topic's keys that declare subjects
 
 
 def entry_word(item: object) -> str:
@@ -51,7 +51,7 @@ def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
     """One cluster's subjects: its `subjects` entries and its topics' key/value schemas (kplan.kinds.subject.build),
     nothing to load for a cluster that declares none."""
     topics = inp.unflagged("topics")
-    if not inp.lists[_SECTION] and not any(isinstance(item, dict) and any(k in item for k in _SCHEMA_KEYS)
+    if not inp.lists[_SECTION] and not any(isinstance(item, dict) and not _SCHEMA_KEYS.isdisjoint(item)
                                           for item, _ in topics):
         return ()
     from kplan.kinds.subject.build import build_member as build
