@@ -147,11 +147,13 @@ class StackLock:
         new topic yet. The metadata lists a topic before every broker has applied it (the leader makes its log after
         publishing the metadata, and behind a bulk create of thousands of partitions another broker may list it
         later still), so the first write can be refused with "unknown topic" or "not the leader" although the
-        topic is there. Writing the holder again is harmless: one key of a compacted topic. Any other refusal, and
-        this one at the deadline, is one line (the caller then releases the lock)."""
+        topic is there; and with no acknowledgement at all within the timeout while the brokers are busy applying a
+        bulk change. Writing the holder again is harmless: one key of a compacted topic. Any other refusal, and these
+        at the deadline, is one line (the caller then releases the lock)."""
         from confluent_kafka import KafkaException
 
         from kplan.state.records import RecordRefused, write_record
+        from kplan.transport.reach import ClusterUnreachable
 
         value = json.dumps(holder.__dict__).encode()
         delay = 0.1
@@ -161,6 +163,11 @@ class StackLock:
                 return
             except RecordRefused as e:
                 if e.name not in NOT_THERE_YET or clock() >= deadline:
+                    raise
+            except ClusterUnreachable:
+                # No acknowledgement within the timeout from a cluster that has just created the topic: its brokers
+                # are busy (a bulk create or delete still being applied), asked again within the same bound.
+                if clock() >= deadline:
                     raise
             except KafkaException as e:  # produce() itself refuses a topic the producer's metadata says is unknown
                 if kafka_error_name(e) not in NOT_THERE_YET or clock() >= deadline:

@@ -135,6 +135,43 @@ def test_the_holder_write_still_refused_at_the_deadline_is_one_line():
     assert 30 <= clock.now < 32
 
 
+class SilentProducer(Producer):
+    """Acknowledges nothing within the flush's timeout the first `silent` times (the record stays queued), then
+    acknowledges."""
+
+    def __init__(self, silent: int, clock: Clock):
+        super().__init__(refusals=0)
+        self.silent, self.clock, self.purged = silent, clock, 0
+
+    def flush(self, timeout):
+        if self.produced <= self.silent and timeout:
+            self.clock.now += timeout
+            return 1
+        return super().flush(timeout)
+
+    def purge(self, in_queue, in_flight, blocking):
+        self.purged += 1
+        self.callback = None
+
+
+def test_a_holder_write_not_acknowledged_by_busy_brokers_is_asked_again_within_the_bound():
+    """Seen on the 3-broker cluster right after a 25,000-partition resume: 'no acknowledgement within 20s'."""
+    clock = Clock()
+    producer = SilentProducer(silent=1, clock=clock)
+    lock(producer)._write_holder(HOLDER, deadline=90, clock=clock, sleep=clock.sleep)
+    assert producer.produced == 2 and producer.purged == 1
+
+
+def test_a_holder_write_never_acknowledged_is_one_line_at_the_deadline():
+    from kplan.transport.reach import ClusterUnreachable
+
+    clock = Clock()
+    producer = SilentProducer(silent=10_000, clock=clock)
+    with pytest.raises(ClusterUnreachable, match="could not write the lock holder to __kplan_lock.s: no acknowledge"):
+        lock(producer)._write_holder(HOLDER, deadline=90, clock=clock, sleep=clock.sleep)
+    assert producer.produced == 3  # 30 s each: asked at 0, 30 and 60 s, not after the deadline
+
+
 def test_another_refusal_is_not_asked_again():
     clock, producer = Clock(), Producer(refusals=1, error=KafkaError.TOPIC_AUTHORIZATION_FAILED)
     with pytest.raises(KplanError, match="TOPIC_AUTHORIZATION_FAILED"):
