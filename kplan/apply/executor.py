@@ -2,6 +2,13 @@
 it, journal the outcome. When a step fails, undo the completed steps in reverse order and report exactly what
 was rolled back and what could not be.
 
+Consecutive pipelined steps of one type (their handler has `send`, `verify` and says so in `pipelines(step)`: the
+topic creates' big batches) are sent back to back and verified together after the last: each is journaled "started"
+before its request and its outcome (what the controller confirmed) journaled as soon as it is answered, still
+"started"; once the cluster shows them all, all are journaled done. So the controller commits every batch while the
+brokers start applying the first, a kill between two sends leaves whole batches, and a rollback deletes every batch
+sent, listed yet or not. A step is journaled done only once the cluster shows it.
+
 Steps are immutable (`kplan.apply.steps`); what a run learns about a step (its outcome) and what it holds in
 memory only (a step's unmasked secrets) are kept here, by step index. Each step type's run and undo are its
 handler's (`kplan.apply.handlers`).
@@ -12,7 +19,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence, cast
 
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
@@ -60,10 +67,19 @@ class Progress:
     def _c(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
-    def start(self, i: int, n: int, text: str) -> float:
+    def start(self, i: int | str, n: int, text: str) -> float:
         self.out.write(f"[{i}/{n}] {text} ... ")
         self.out.flush()
         return time.monotonic()
+
+    def start_group(self, first: int, last: int, n: int, text: str) -> float:
+        """A line for the steps first..last (1-based) together: their common verification."""
+        return self.start(f"{first}-{last}", n, text)
+
+    def sent(self, started: float) -> None:
+        """A pipelined step's request was answered; it is verified with the rest of its group (`start_group`)."""
+        self.out.write(f"sent ({time.monotonic() - started:.1f}s)\n")
+        self.out.flush()
 
     def done(self, started: float) -> None:
         self.out.write(self._c("32", "done") + f" ({time.monotonic() - started:.1f}s)\n")
@@ -133,10 +149,14 @@ class Executor:
         self._outcomes.update({i: dict(e["outcome"]) for i, e in enumerate(journal.steps[:first])
                                if e.get("outcome")})
         self._unmasked = {first + i: v for i, v in (unmasked or {}).items()}
+        sent: list[int] = []  # the pipelined steps sent and not yet verified (local indexes), oldest first
         for local, step in enumerate(steps):
             i = first + local
             entry = journal.steps[i]
+            handler = handler_for(step)
             t0 = None
+            done = [local]  # the steps this one's end journals done
+            failing = f"step {local + 1}"  # what failed, if something does
             try:
                 interrupts.check()  # a Ctrl-C lost in a C extension's callback still stops the run here
                 # The journal says "started" durably before the step touches anything.
@@ -144,12 +164,32 @@ class Executor:
                 self.store.write(journal)
                 self.faults.step_started(local)
                 t0 = self.progress.start(local + 1, n, step.describe())
-                handler_for(step).run(step, self._context(i))
-                self._journal_outcome(i)
-                self.faults.in_step(local)
-                self.faults.after_step_ran(local)
-                entry["status"] = StepStatus.DONE
+                overlaps = _overlaps_next(steps, local)  # the next step is the next batch of this one
+                if sent or overlaps:
+                    ahead = cast(Pipelined, handler)
+                    sent.append(local)
+                    ahead.send(step, self._context(i))
+                    # "sent": what the controller confirmed is journaled before anything else is sent or verified,
+                    # so that a rollback deletes it even while the cluster does not list it yet (still "started")
+                    self._journal_outcome_now(i)
+                    self.progress.sent(t0)
+                    self.faults.in_step(local)
+                    self.faults.after_step_ran(local)
+                    if overlaps:
+                        continue  # the next batch goes out at once: the brokers apply this one meanwhile
+                    t0 = self.progress.start_group(sent[0] + 1, local + 1, n, "verify")
+                    failing = f"steps {sent[0] + 1}-{local + 1}"
+                    ahead.verify([steps[j] for j in sent], [self._context(first + j) for j in sent])
+                    done = sent
+                else:
+                    handler.run(step, self._context(i))
+                    self._journal_outcome(i)
+                    self.faults.in_step(local)
+                    self.faults.after_step_ran(local)
+                for j in done:
+                    journal.steps[first + j]["status"] = StepStatus.DONE
                 self.store.write(journal)
+                sent = []
                 if local == n - 1:
                     # Every step is done: Ctrl-C now waits until the run's bookkeeping is (journal, record, lock),
                     # and the command reports the apply complete and the interrupt after it (kplan.cli); a second
@@ -162,16 +202,20 @@ class Executor:
                     self.progress.failed(t0)
                 interrupted = isinstance(e, KeyboardInterrupt) or interrupts.came  # (or the error it came out as)
                 reason = "interrupted (Ctrl-C)" if interrupted else self._msg(e)
-                if entry["status"] != StepStatus.DONE:
-                    entry["status"] = StepStatus.FAILED
-                entry["error"] = reason
+                # the batches sent before this one and not verified fail with it (and are undone with it)
+                for j in dict.fromkeys((*sent, local)):
+                    failed = journal.steps[first + j]
+                    if failed["status"] != StepStatus.DONE:
+                        failed["status"] = StepStatus.FAILED
+                    failed["error"] = reason
                 journal.status = RunStatus.ROLLING_BACK
-                journal.message = f"step {local + 1} ({step.kind}) failed: {reason}"
+                journal.message = f"{failing} ({step.kind}) failed: {reason}"
                 self._write_quietly(journal)
                 result = self.rollback(journal, self._steps, reason, final=self.final)
                 result.interrupted = interrupted
                 return result
-            self.faults.after_step(local)
+            for j in done:
+                self.faults.after_step(j)
         interrupts.defer()  # (no step: nothing to undo either)
         journal.status = RunStatus.COMPLETE
         self._write_quietly(journal)
@@ -312,6 +356,16 @@ class Executor:
         handler.undo(step, ctx)
 
 
+class Pipelined(Protocol):
+    """A handler whose consecutive steps may be sent back to back and verified together (`_pipelined`)."""
+
+    def pipelines(self, step: Any) -> bool: ...
+
+    def send(self, step: Any, ctx: StepContext) -> None: ...
+
+    def verify(self, steps: Sequence[Any], ctxs: Sequence[StepContext]) -> None: ...
+
+
 class HeldBack(Exception):
     """This step's undo waits for another's that failed (it is retried with it; `given_up`: that one will not be
     retried, so neither is this one)."""
@@ -325,3 +379,18 @@ def _one_line(e: BaseException) -> str:
     text = str(e).strip() or type(e).__name__
     lines = text.splitlines()
     return lines[0] if len(lines) == 1 else lines[0] + " | " + " | ".join(lines[1:4])
+
+
+def _pipelined(step: Step) -> bool:
+    """Whether `step` is sent ahead of its verification (its handler has `send`, `verify` and says so for it in
+    `pipelines(step)`: the topic creates' big batches); its `run` is then the two."""
+    handler = handler_for(step)
+    pipelines = getattr(handler, "pipelines", None)
+    return callable(pipelines) and bool(pipelines(step))
+
+
+def _overlaps_next(steps: Sequence[Step], local: int) -> bool:
+    """Whether the step after `local` is sent before `local` is verified: of one type (the next batch of the same
+    request), either of them pipelined (a small last batch goes with the big ones before it)."""
+    return (local + 1 < len(steps) and type(steps[local + 1]) is type(steps[local])
+            and (_pipelined(steps[local]) or _pipelined(steps[local + 1])))

@@ -1,6 +1,7 @@
 """Topic changes past the Kafka controller's per-request limit (10,000 metadata records: kplan.kinds.batching) on
 the real broker: kplan sends them in batches, one journaled step each, and a kill between two batches (kplan killed
-by itself through tests/integration/faulty_kplan.py `--kill-at after-step:N`) is rolled back or resumed exactly.
+by itself through tests/integration/faulty_kplan.py `--kill-at after-step:N`, or `in-step:N` where big create
+batches are pipelined: the next is sent before the one before is verified) is rolled back or resumed exactly.
 
 The CI-sized test forces small batches with KPLAN_MAX_RECORDS_PER_REQUEST (about 25 s). The 25,000-partition one
 (2,500 topics of 10 partitions: three creates at the real limit) runs on the 3-broker cluster and takes 4 to 7
@@ -46,11 +47,14 @@ def _overrides(admin, names: list[str]) -> dict[str, dict[str, str]]:
 
 
 def _kill_rollback_resume(admin, path, names: list[str], batch: int, partitions: int, env: dict,
-                          timeout: float) -> None:
+                          timeout: float, kill: str = "after-step") -> None:
     """Apply killed after its second create batch: exactly the first two batches' topics exist; `recover
-    --rollback` deletes exactly those. Apply killed after its first batch: `recover --resume` creates the rest."""
+    --rollback` deletes exactly those. Apply killed after its first batch: `recover --resume` creates the rest.
+    `kill`: after-step (the journal says the batch is done) for batches run one after the other; in-step (its
+    request answered, its outcome journaled, the next batch not sent) for pipelined ones, where a batch is done only
+    once the next is sent (kplan.apply.executor)."""
     prefix = names[0].rsplit(".", 1)[0]
-    run = killed_kplan("apply", str(path), "--auto-approve", kill_at="after-step:2", env=env, timeout=timeout)
+    run = killed_kplan("apply", str(path), "--auto-approve", kill_at=f"{kill}:2", env=env, timeout=timeout)
     assert run.code == -9, run.text
     assert re.search(rf"\[2/\d+\] create {batch} topic\(s\)", run.out), run.out  # batches, one step each
     assert set(_settled(admin, prefix, set(names[:2 * batch]))) == set(names[:2 * batch])
@@ -59,7 +63,7 @@ def _kill_rollback_resume(admin, path, names: list[str], batch: int, partitions:
     assert "Recovery complete: the cluster is as it was before the interrupted run." in r.out
     _settled(admin, prefix, set())
 
-    run = killed_kplan("apply", str(path), "--auto-approve", kill_at="after-step:1", env=env, timeout=timeout)
+    run = killed_kplan("apply", str(path), "--auto-approve", kill_at=f"{kill}:1", env=env, timeout=timeout)
     assert run.code == -9, run.text
     _settled(admin, prefix, set(names[:batch]))
     r = kplan("recover", str(path), "--resume", "--force", "--auto-approve", env=env, timeout=timeout)
@@ -124,7 +128,8 @@ def test_25000_partitions_apply_in_batches_and_roll_back_and_resume_exactly(mult
     names = [t["name"] for t in doc["topics"]]
     env = {RECORDS_ENV: ""}  # the real limit, whatever the environment says
     try:
-        _kill_rollback_resume(cluster3_admin, path, names, 909, 10, env, timeout=900)
+        # batches of 9,090 partitions are pipelined (kplan.kinds.topic.handlers.PIPELINE_MIN_PARTITIONS)
+        _kill_rollback_resume(cluster3_admin, path, names, 909, 10, env, timeout=900, kill="in-step")
         write_stack(path, {**doc, "topics": []})
         r = kplan("apply", str(path), "--auto-approve", env=env, timeout=900)
         assert r.code == 0, r.text
