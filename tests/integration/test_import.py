@@ -72,10 +72,6 @@ def test_import_then_validate_then_plan_shows_no_changes(stack, admin, prefix, t
         f.result(30)
     quotas = KafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
     set_by_hand(quotas, f"{prefix}-app", {"consumer_byte_rate": 2.0 * 1024 * 1024})
-    # the broker describes a quota once it has applied the controller's record: a clean-clone CI run's import, under
-    # load, read none yet
-    wait_for(lambda: broker_quotas(quotas, f"{prefix}-app") == {"consumer_byte_rate": 2.0 * 1024 * 1024}, 30,
-             "the hand-made quota described by the broker")
     out = tmp_path / "imported.yaml"
     try:
         r = kplan("import", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers,

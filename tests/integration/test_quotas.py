@@ -22,7 +22,7 @@ from confluent_kafka.admin import (
 )
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import AlterClientQuotasRequest, DescribeClientQuotasRequest
-from kplan_helpers import acls_in_effect, faulty_kplan, kplan, write_stack
+from kplan_helpers import acls_in_effect, faulty_kplan, kplan, wait_for, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -60,6 +60,12 @@ def set_by_hand(admin: KafkaAdminClient, user: str, values: dict[str, float | No
 
     response = admin._manager.run(call)
     assert all(e.error_code == 0 for e in response.entries), response
+    # the broker describes a change once it has applied the controller's record: under load, a plan or an import
+    # run at once read the old quotas (two clean-clone CI runs), so this returns once the broker shows the change
+    def shown() -> bool:
+        now = broker_quotas(admin, user)
+        return all(now.get(k) == v for k, v in values.items())
+    wait_for(shown, 30, f"the broker to describe the quotas set by hand on user {user}")
 
 
 @pytest.fixture
