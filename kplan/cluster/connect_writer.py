@@ -191,29 +191,43 @@ class ConnectWriter:
                          f"{timeout_s or self.connector_timeout_s:g}s ({last})")
 
     def wait_plugin_version(self, name: str, pin: str, timeout_s: float | None = None) -> None:
-        """Until the connector and every task report a plugin version that satisfies `pin` (Kafka Connect 4.1+
-        reports the version each instance runs in its status, KIP-891): a changed config restarts the connector,
-        and its old instances may still answer RUNNING at first (the caller then waits for the new ones' state). A
-        connector that reports no version (a plugin that declares none) is not waited for: nothing to compare."""
+        """Until the connector and every task are RUNNING on a plugin version that satisfies `pin`, all in one
+        status read (Kafka Connect 4.1+ reports the version each instance runs, KIP-891). A changed config restarts
+        the connector and then its tasks: the old task may still answer RUNNING on the old version, and an instance
+        being restarted answers with no version for a moment (the worker no longer has it), so neither is done.
+        What stays RUNNING with no version, or with no task, for TASKLESS_SETTLE_S is settled (a plugin that declares
+        no version has nothing to compare; a connector may generate no task)."""
         from kplan.rules.plugin_versions import satisfies
 
         deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
         seen = "no status yet"
+        unsure_since = None
         while True:
             r = self._call("GET", rest_path("connectors", name, "status"), f"reading connector {name}",
                            (200,), expected=(404,))
             if r.status_code == 200:
                 st = r.json()
-                connector = (st.get("connector") or {}).get("version")
-                tasks = [t.get("version") for t in st.get("tasks") or []]
-                if connector is None:
-                    return
-                # a task that reports no version (its class declares none) has nothing to compare
-                if satisfies(pin, connector) is not False and all(
-                        v is None or satisfies(pin, v) is not False for v in tasks):
-                    return
-                seen = f"connector {connector}" + "".join(f", task {t.get('id')} {t.get('version')}"
-                                                          for t in st.get("tasks") or [])
+                conn = st.get("connector") or {}
+                tasks = st.get("tasks") or []
+                if conn.get("state") == TERMINAL_TASK_FAILURE:
+                    raise WriteError(f"connector {name} FAILED: {first_lines(conn.get('trace', ''))}")
+                for t in tasks:
+                    if t.get("state") == TERMINAL_TASK_FAILURE:
+                        raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
+                                         f"{first_lines(t.get('trace', ''))}")
+                instances = [conn, *tasks]
+                versions = [i.get("version") for i in instances]
+                if all(i.get("state") == "RUNNING" for i in instances) and all(
+                        v is None or satisfies(pin, v) is not False for v in versions):
+                    if tasks and None not in versions:
+                        return
+                    unsure_since = unsure_since or time.monotonic()
+                    if time.monotonic() - unsure_since >= TASKLESS_SETTLE_S:
+                        return
+                else:
+                    unsure_since = None
+                seen = f"connector {conn.get('state')} {conn.get('version')}" + "".join(
+                    f", task {t.get('id')} {t.get('state')} {t.get('version')}" for t in tasks)
             if time.monotonic() > deadline:
                 raise WriteError(f"connector {name} does not run the pinned plugin version {pin} within "
                                  f"{timeout_s or self.connector_timeout_s:g}s (it reports {seen})")

@@ -325,9 +325,9 @@ class _Answer:
         return self.body
 
 
-def _status(connector, *tasks):
+def _status(connector, *tasks, task_state="RUNNING"):
     return {"connector": {"state": "RUNNING", **({"version": connector} if connector else {})},
-            "tasks": [{"id": i, "state": "RUNNING", **({"version": v} if v else {})} for i, v in enumerate(tasks)]}
+            "tasks": [{"id": i, "state": task_state, **({"version": v} if v else {})} for i, v in enumerate(tasks)]}
 
 
 def _writer(monkeypatch, answers):
@@ -349,12 +349,17 @@ def _writer(monkeypatch, answers):
 
 def test_the_writer_waits_for_the_pinned_version_on_the_connector_and_every_task(monkeypatch):
     old, new = "3.6.1.Final", "3.7.0.Final"
-    writer, asked = _writer(monkeypatch, [_status(old, old), _status(new, old), _status(new, new, None)])
+    # the restart: the old task still RUNNING on the old version, then stopped (UNASSIGNED, no version), then new
+    stopped = "UNASSIGNED"
+    writer, asked = _writer(monkeypatch, [_status(old, old), _status(new, old), _status(new, None, task_state=stopped),
+                                          _status(new, new, new, task_state=stopped), _status(new, new, new)])
     writer.wait_plugin_version("pg", new)
-    assert asked == ["/connectors/pg/status"] * 3  # a task that reports no version has nothing to compare
-    writer, asked = _writer(monkeypatch, [_status(None, None)])
-    writer.wait_plugin_version("pg", new)  # a plugin that reports no version: nothing to wait for
-    assert len(asked) == 1
+    assert asked == ["/connectors/pg/status"] * 5
+    # a connector being restarted answers with no version for a moment (seen on Kafka Connect 4.3.1): not done
+    writer, asked = _writer(monkeypatch, [_status(None, old), _status(new, None, task_state=stopped),
+                                          _status(new, new)])
+    writer.wait_plugin_version("pg", new)
+    assert len(asked) == 3
 
 
 def test_the_writer_fails_naming_what_runs_when_the_pinned_version_never_comes(monkeypatch):
@@ -362,8 +367,33 @@ def test_the_writer_fails_naming_what_runs_when_the_pinned_version_never_comes(m
 
     writer, _ = _writer(monkeypatch, [_status("3.6.1.Final", "3.6.1.Final")] * 100000)
     with pytest.raises(WriteError, match=r"connector pg does not run the pinned plugin version 3\.7\.0\.Final within "
-                                         r"0\.2s \(it reports connector 3\.6\.1\.Final, task 0 3\.6\.1\.Final\)"):
+                                         r"0\.2s \(it reports connector RUNNING 3\.6\.1\.Final, "
+                                         r"task 0 RUNNING 3\.6\.1\.Final\)"):
         writer.wait_plugin_version("pg", "3.7.0.Final")
+
+
+@pytest.mark.parametrize("answer", [_status("3.7.0.Final", "3.7.0.Final", None), _status(None, None),
+                                    _status("3.7.0.Final")], ids=["task-versionless", "plugin-versionless", "taskless"])
+def test_what_runs_with_no_version_or_no_task_is_done_once_it_stays_so(monkeypatch, answer):
+    from kplan.cluster import connect_writer
+
+    clock = iter(range(0, 10**6))  # one second per read
+    monkeypatch.setattr(connect_writer.time, "monotonic", lambda: float(next(clock)))
+    writer, asked = _writer(monkeypatch, [answer] * 100)
+    writer.connector_timeout_s = 60
+    writer.wait_plugin_version("pg", "3.7.0.Final")  # nothing to compare (or no task), once it settles
+    assert 3 <= len(asked) <= 2 + int(connect_writer.TASKLESS_SETTLE_S)
+
+
+def test_a_failed_task_fails_the_wait_at_once(monkeypatch):
+    from kplan.errors import WriteError
+
+    failed = _status("3.7.0.Final", "3.7.0.Final")
+    failed["tasks"][0].update(state="FAILED", trace="java.lang.IllegalStateException: boom\n at x")
+    writer, asked = _writer(monkeypatch, [failed])
+    with pytest.raises(WriteError, match=r"connector pg task 0 FAILED: java.lang.IllegalStateException: boom"):
+        writer.wait_plugin_version("pg", "3.7.0.Final")
+    assert len(asked) == 1
 
 
 # -- import -----------------------------------------------------------------------------------------------------------
