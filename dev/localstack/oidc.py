@@ -21,7 +21,8 @@ signed by it. Kafka 4 only reads JWKS and token URLs listed in the JVM's
 
 Lazy like the secured Connect worker: only `dev/stack up --oidc` (or the tests' `oidc` fixture) starts Keycloak
 (~20-30 s, ~500 MB of heap), because every test session would otherwise pay for it. The distribution is fetched
-once into ~/.m2 and unpacked under `<stack dir>/keycloak/`.
+once into ~/.m2 and unpacked under `<stack dir>/keycloak/`; its first start builds the server, and a copy of the
+built distribution is kept under ~/.m2/kplan/ for the next stack directory (`_built_dir`).
 """
 
 from __future__ import annotations
@@ -142,19 +143,41 @@ def _home() -> Path:
     return stack_dir() / "keycloak" / f"keycloak-{KEYCLOAK_VERSION}"
 
 
+# The options of keycloak_service's command that Keycloak builds its server from (its build-time options: the dev
+# profile, the health endpoints); the others (host, ports, the realm import) are read at each start.
+BUILD_OPTIONS = ("start-dev", "--health-enabled=true")
+
+
+def _built_dir() -> Path:
+    """Where a distribution whose server is already built is kept for the next stack directory: next to Maven's
+    copy of the archive (~/.m2, kept wherever the jars are), keyed by the version and the build-time options.
+    Keycloak's first start in a fresh unpack builds its server (Quarkus augmentation: ~200 CPU-s, ~65 s on 2 cores,
+    the largest single cost of a clean clone's CI run); a copy of a built one starts at once. Keycloak still checks
+    its build against its options at each start and rebuilds itself if they differ."""
+    key = hashlib.sha256(json.dumps([KEYCLOAK_VERSION, *BUILD_OPTIONS]).encode()).hexdigest()[:12]
+    root = Path(os.environ.get("KPLAN_STACK_BUILD_CACHE", str(Path.home() / ".m2" / "kplan")))
+    return root / f"keycloak-{KEYCLOAK_VERSION}-{key}"
+
+
 def ensure_keycloak() -> Path:
-    """Keycloak's distribution unpacked under `<stack dir>/keycloak/` (Maven fetches it into ~/.m2 once), with the
-    realm file rendered into its import directory. Concurrent launchers take turns."""
+    """Keycloak's distribution under `<stack dir>/keycloak/`: a copy of a built one (`_built_dir`) when there is
+    one, else unpacked from the archive (Maven fetches it into ~/.m2 once); with the realm file rendered into its
+    import directory. Concurrent launchers take turns."""
     home = _home()
     home.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(home.parent / ".unpack.lock"):
         if not (home / "bin" / "kc.sh").exists():
-            archive = _fetch()
-            say(f"unpacking Keycloak {KEYCLOAK_VERSION}")
             partial = home.parent / "unpack.tmp"
             shutil.rmtree(partial, ignore_errors=True)
-            with tarfile.open(archive) as tar:
-                tar.extractall(partial, filter="tar")
+            built = _built_dir()
+            if (built / "bin" / "kc.sh").exists():
+                say(f"copying Keycloak {KEYCLOAK_VERSION}, its server already built ({built})")
+                shutil.copytree(built, partial / home.name, symlinks=True)
+            else:
+                archive = _fetch()
+                say(f"unpacking Keycloak {KEYCLOAK_VERSION}")
+                with tarfile.open(archive) as tar:
+                    tar.extractall(partial, filter="tar")
             (partial / home.name).rename(home)
             shutil.rmtree(partial, ignore_errors=True)
     imports = home / "data" / "import"
@@ -214,9 +237,9 @@ def _ready() -> bool:
 def keycloak_service() -> Service:
     def command(dist: Path) -> list[str]:
         home = ensure_keycloak()
-        return ["/bin/sh", str(home / "bin" / "kc.sh"), "start-dev", f"--http-host={HOST}",
+        return ["/bin/sh", str(home / "bin" / "kc.sh"), *BUILD_OPTIONS, f"--http-host={HOST}",
                 f"--http-port={KEYCLOAK_PORT}", f"--http-management-port={KEYCLOAK_MANAGEMENT_PORT}",
-                "--import-realm", "--health-enabled=true", "--log-console-color=false"]
+                "--import-realm", "--log-console-color=false"]
 
     def prepare(dist: Path) -> None:
         ensure_keycloak()
@@ -229,9 +252,10 @@ def keycloak_service() -> Service:
                    marker_text=str(_home()))
 
 
-# Keycloak's first start builds its server (Quarkus augmentation, ~65 s on the 2-core machine) and creates its
-# database: a clean clone's CI run, beside the serial stage and another stack's fault sweep, saw it still initialising
-# its master realm at 180 s. Nothing waits for it until the parallel stage's test_oidc.py, so it gets longer.
+# Keycloak's first start builds its server (Quarkus augmentation; from a kept build it does not: 47 s -> 30 s and
+# ~45 -> ~28 CPU-s, measured beside one test file on another stack) and creates its database: a clean clone's CI run,
+# beside the serial stage and another stack's fault sweep, saw it still initialising its master realm at 180 s.
+# Nothing waits for it until the parallel stage's test_oidc.py, so it gets longer.
 START_TIMEOUT_S = float(os.environ.get("KPLAN_STACK_KEYCLOAK_TIMEOUT", "480"))
 
 
@@ -246,6 +270,30 @@ def up(timeout_s: float = START_TIMEOUT_S) -> bool:
     say(f"starting {NAME} (log: {svc.log_file})")
     svc.start(stack_dir())
     svc.wait_ready(timeout_s)
+    keep_build(_home())
     say(f"OIDC: Keycloak {KEYCLOAK_URL} (realm {REALM}, token endpoint {token_url()}); broker OAUTHBEARER listener "
         f"{OIDC_BOOTSTRAP} (client {KPLAN_CLIENT})")
     return True
+
+
+def keep_build(home: Path) -> None:
+    """Keep a copy of this running Keycloak's distribution, its server built, for the next stack directory
+    (`_built_dir`), unless one is kept: everything but its `data/` (the database, the realms imported, the
+    transaction logs are this stack's). Best effort: a copy that fails leaves the next start to build again."""
+    built = _built_dir()
+    if (built / "bin" / "kc.sh").exists() or not (home / "lib" / "quarkus" / "quarkus-application.dat").exists():
+        return
+    built.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(built.parent / f".{built.name}.lock"):
+        if (built / "bin" / "kc.sh").exists():
+            return
+        partial = built.parent / f".{built.name}.tmp"
+        shutil.rmtree(partial, ignore_errors=True)
+        try:
+            shutil.copytree(home, partial, symlinks=True, ignore=lambda d, names: ["data"] if Path(d) == home else [])
+            partial.rename(built)
+        except OSError as e:
+            shutil.rmtree(partial, ignore_errors=True)
+            say(f"could not keep Keycloak's built server in {built} ({e}); the next stack directory builds it again")
+            return
+    say(f"kept Keycloak's built server in {built} for the next stack directory")
