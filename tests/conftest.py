@@ -104,6 +104,46 @@ def pytest_sessionfinish(session):
     path.write_text(json.dumps(dict(sorted(stored.items())), indent=1) + "\n", encoding="utf-8")
 
 
+def _tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and every descendant: the live ones' own and what each has
+    reaped of its children (a kplan run forked by the zygote, a cold faulty_kplan.py, a Java client)."""
+    procs: dict[int, tuple[int, int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            procs[int(d)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))  # ppid; utime stime cutime cstime
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        total += procs.get(pid, (0, 0))[1]
+        todo.extend(children.get(pid, ()))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """With KPLAN_TEST_CPU_LOG=FILE, each test's wall and CPU seconds (its process tree's, `_tree_cpu`: setup, call
+    and teardown) are appended to FILE.<pid> as a JSON line: where a CI run's CPU goes, test by test."""
+    target = os.environ.get("KPLAN_TEST_CPU_LOG")
+    if not target:
+        yield
+        return
+    import time
+
+    wall, cpu = time.monotonic(), _tree_cpu()
+    yield
+    line = {"test": item.nodeid, "wall": round(time.monotonic() - wall, 2), "cpu": round(_tree_cpu() - cpu, 2)}
+    with open(f"{target}.{os.getpid()}", "a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+
+
 @pytest.fixture(autouse=True)
 def _forget_known_secrets():
     """The run-wide known secret values (kplan.secrets.KNOWN) are per process: each test starts with none."""
