@@ -6,6 +6,7 @@ line naming the right it lacks."""
 
 from __future__ import annotations
 
+import by_hand
 import pytest
 import yaml
 from confluent_kafka import Producer
@@ -16,12 +17,10 @@ from confluent_kafka.admin import (
     AclPermissionType,
     ResourcePatternType,
     ResourceType,
-    ScramCredentialInfo,
     ScramMechanism,
     UserScramCredentialDeletion,
-    UserScramCredentialUpsertion,
 )
-from kplan_helpers import faulty_kplan, kplan, wait_for, write_stack
+from kplan_helpers import can_log_in, faulty_kplan, kplan, wait_for, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -34,10 +33,9 @@ def users(secured, sadmin, unique):
     """Two SCRAM users made for the test (kplan's users kind is tested elsewhere); deleted afterwards, with every
     ACL binding left for them."""
     names = [unique("acl-writer"), unique("acl-other")]
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
-    for f in sadmin.alter_user_scram_credentials(
-            [UserScramCredentialUpsertion(n, info, USER_PASSWORD.encode()) for n in names]).values():
-        f.result(30)
+    by_hand.upsert_scram(sadmin, dict.fromkeys(names, USER_PASSWORD))
+    for n in names:  # the tests log in as them at once
+        wait_for(lambda n=n: can_log_in(secured, n, USER_PASSWORD), 30, f"the new SCRAM user {n} to log in")
     yield names
     for f in sadmin.alter_user_scram_credentials(
             [UserScramCredentialDeletion(n, ScramMechanism.SCRAM_SHA_512) for n in names]).values():
@@ -90,9 +88,8 @@ def test_drift_kplan_leaves_alone_is_reported_by_plan_and_status_and_neither_sig
     path = write_stack(tmp_path / "s.yaml", stack_doc(secured, name, topic, [{"principal": principal,
                                                                               "produce": [topic]}]))
     assert kplan("apply", str(path), "--auto-approve", env=env(secured)).code == 0
-    for f in sadmin.create_acls([AclBinding(ResourceType.GROUP, "hand", ResourcePatternType.LITERAL, principal, "*",
-                                            AclOperation.READ, AclPermissionType.ALLOW)]).values():
-        f.result(30)
+    by_hand.create_acls(sadmin, [AclBinding(ResourceType.GROUP, "hand", ResourcePatternType.LITERAL, principal, "*",
+                                            AclOperation.READ, AclPermissionType.ALLOW)])
     try:
         plan = kplan("plan", str(path), "--detailed-exitcode", env=env(secured))
         status = kplan("status", str(path), env=env(secured))
@@ -123,9 +120,8 @@ def test_produce_rights_granted_drift_kept_authoritative_removal_and_destroy(sec
     assert r.code == 0 and "No changes." in r.out, r.text
 
     # a binding set by hand is drift: shown in plan and status, left alone by apply
-    for f in sadmin.create_acls([AclBinding(ResourceType.GROUP, "hand", ResourcePatternType.LITERAL, principal, "*",
-                                            AclOperation.READ, AclPermissionType.ALLOW)]).values():
-        f.result(30)
+    by_hand.create_acls(sadmin, [AclBinding(ResourceType.GROUP, "hand", ResourcePatternType.LITERAL, principal, "*",
+                                            AclOperation.READ, AclPermissionType.ALLOW)])
     r = kplan("plan", str(path), "--detailed-exitcode", env=env(secured))
     assert r.code == 0, r.text  # drift alone is no change
     assert '# drift: group["hand"]["READ"] = allow' in r.out
@@ -182,10 +178,8 @@ def test_a_principal_that_may_not_read_acls_gets_one_line_naming_the_right(secur
     assert USER_PASSWORD not in r.text
 
     # allowed to read ACLs but not to alter them: the plan names the missing right
-    for f in sadmin.create_acls([AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL,
-                                            f"User:{writer}", "*", AclOperation.DESCRIBE,
-                                            AclPermissionType.ALLOW)]).values():
-        f.result(30)
+    by_hand.create_acls(sadmin, [AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL,
+                                            f"User:{writer}", "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
     wait_for(lambda: "may not alter ACLs (needs ALTER on the cluster)" in kplan(
         "plan", str(path), env={SECRET_VAR: USER_PASSWORD}).text, 20, "the plan to name ALTER on the cluster")
 

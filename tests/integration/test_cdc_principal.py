@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import by_hand
 import pytest
 import requests
 from confluent_kafka import Consumer, KafkaException, TopicPartition
@@ -18,12 +19,10 @@ from confluent_kafka.admin import (
     AclPermissionType,
     ResourcePatternType,
     ResourceType,
-    ScramCredentialInfo,
     ScramMechanism,
     UserScramCredentialDeletion,
-    UserScramCredentialUpsertion,
 )
-from kplan_helpers import consume_events, kplan, wait_for, write_stack
+from kplan_helpers import can_log_in, consume_events, kplan, wait_for, write_stack
 from test_acls import _principal_filter, bindings, produce_error
 
 import localstack
@@ -38,10 +37,8 @@ USER_PASSWORD = "acl-test-user-password"  # what test_acls.produce_error logs in
 def cdc_user(secured, sadmin, unique):
     """A SCRAM user for the connector, deleted afterwards with every binding left for it."""
     name = unique("cdc-user")
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
-    for f in sadmin.alter_user_scram_credentials([UserScramCredentialUpsertion(name, info,
-                                                                               USER_PASSWORD.encode())]).values():
-        f.result(30)
+    by_hand.upsert_scram(sadmin, {name: USER_PASSWORD})
+    wait_for(lambda: can_log_in(secured, name, USER_PASSWORD), 30, f"the new SCRAM user {name} to log in")
     yield name
     for f in sadmin.alter_user_scram_credentials(
             [UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512)]).values():
@@ -150,9 +147,8 @@ def test_postgres_connector_runs_on_its_generated_acls_alone(secured, sadmin, cd
     assert produce_error(secured, cdc_user, f"{prefix}-elsewhere") == "TOPIC_AUTHORIZATION_FAILED"
 
     # without its generated WRITE the task fails; the next plan puts the binding back
-    for f in sadmin.delete_acls([_binding(principal, orders, AclOperation.WRITE)]).values():
-        f.result(30)
-    time.sleep(1.5)  # the broker applies the deletion
+    # out of the broker's authorizer when this returns: the row inserted next is refused (a fixed 1.5 s was here)
+    by_hand.delete_acls(sadmin, [_binding(principal, orders, AclOperation.WRITE)])
     localstack.psql(f"INSERT INTO orders (user_id, product_id, quantity) VALUES (1, 1, {quantity + 1})")
     state, trace = wait_for(lambda: (s := task_state(secured, source))[0] == "FAILED" and s, 90, "the task FAILED")
     assert "TopicAuthorizationException" in trace, trace[:2000]

@@ -4,9 +4,10 @@ ACLs gets one line naming the group and the ACLs to grant — in the plan (DESCR
 
 from __future__ import annotations
 
+import by_hand
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer
-from kplan_helpers import kplan, wait_for, write_stack
+from kplan_helpers import can_log_in, kplan, wait_for, write_stack
 
 from kplan.errors import WriteError
 
@@ -28,10 +29,8 @@ def limited(secured, unique):
         NewTopic,
         ResourcePatternType,
         ResourceType,
-        ScramCredentialInfo,
         ScramMechanism,
         UserScramCredentialDeletion,
-        UserScramCredentialUpsertion,
     )
 
     from kplan.transport.kafka import dispose
@@ -39,15 +38,13 @@ def limited(secured, unique):
     user, password = unique("grp-nobody"), "grp-powerless-pw-1"
     topic, group = f"{user}.in", f"{user}-app"
     admin = AdminClient(secured.kafka_config())
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
-    for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
-        f.result(20)
-    for f in admin.create_topics([NewTopic(topic, 1, 1)]).values():
-        f.result(30)
-    for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS):
-        for f in admin.create_acls([AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL,
-                                               f"User:{user}", "*", op, AclPermissionType.ALLOW)]).values():
-            f.result(30)
+    # each returns once the broker shows it: the tests log in as the user and expect exactly these rights
+    by_hand.upsert_scram(admin, {user: password}, iterations=8192)
+    wait_for(lambda: can_log_in(secured, user, password), 30, f"the new SCRAM user {user} to log in")
+    by_hand.create_topics(admin, [NewTopic(topic, 1, 1)])
+    by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
+                                           "*", op, AclPermissionType.ALLOW)
+                                for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)])
     producer = Producer(secured.kafka_config())
     for i in range(3):
         producer.produce(topic, value=f"record-{i}".encode())
@@ -112,9 +109,8 @@ def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
     from kplan.secrets import SecretValues
 
     user, password, topic, group, admin = limited
-    for f in admin.create_acls([AclBinding(ResourceType.GROUP, group, ResourcePatternType.LITERAL, f"User:{user}",
-                                           "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)]).values():
-        f.result(30)
+    by_hand.create_acls(admin, [AclBinding(ResourceType.GROUP, group, ResourcePatternType.LITERAL, f"User:{user}",
+                                           "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
     cluster = ClusterSpec(secured.bootstrap_servers, client_properties=_client(secured, user), timeout_s=10)
     writer = KafkaAdmin(cluster, SecretValues({"${secret:env:%s}" % KAFKA_PW: password}))
     try:

@@ -6,10 +6,11 @@ a Connect worker of its own (the target, which runs the mirror), started by the 
 
 from __future__ import annotations
 
+import by_hand
 import pytest
 import requests
 from confluent_kafka import Consumer, Producer, TopicPartition
-from kplan_helpers import kplan, topic_ends, wait_for, write_stack
+from kplan_helpers import can_log_in, kplan, topic_ends, wait_for, write_stack
 from mirror_pair import committed_offsets
 from second_stack import topic_names
 
@@ -263,10 +264,8 @@ def mm2_user(stack, secured, unique):
         NewTopic,
         ResourcePatternType,
         ResourceType,
-        ScramCredentialInfo,
         ScramMechanism,
         UserScramCredentialDeletion,
-        UserScramCredentialUpsertion,
     )
 
     from kplan.transport.kafka import dispose
@@ -274,17 +273,15 @@ def mm2_user(stack, secured, unique):
     user, password = unique("mm2"), "mm2-limited-pw-1"
     topic = f"{user}.orders"
     admin = AdminClient(secured.kafka_config())
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192)
-    for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info, password.encode())]).values():
-        f.result(20)
-    for f in admin.create_topics([NewTopic(topic, 2, 1)]).values():
-        f.result(30)
+    # each returns once the broker shows it: the test's first plan logs in as the user at once
+    by_hand.upsert_scram(admin, {user: password}, iterations=8192)
+    wait_for(lambda: can_log_in(secured, user, password), 30, f"the new SCRAM user {user} to log in")
+    by_hand.create_topics(admin, [NewTopic(topic, 2, 1)])
 
     def grant(resource: str, name: str, operation: str, pattern: str = "LITERAL") -> None:
-        binding = AclBinding(ResourceType[resource], name, ResourcePatternType[pattern], f"User:{user}", "*",
-                             AclOperation[operation], AclPermissionType.ALLOW)
-        for f in admin.create_acls([binding]).values():
-            f.result(30)
+        """One more binding for the user, in the broker's authorizer when this returns."""
+        by_hand.create_acls(admin, [AclBinding(ResourceType[resource], name, ResourcePatternType[pattern],
+                                               f"User:{user}", "*", AclOperation[operation], AclPermissionType.ALLOW)])
 
     grant("TOPIC", topic, "DESCRIBE")
     _produce(stack.bootstrap_servers, topic, 6)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import by_hand
 import pytest
 import requests
 from confluent_kafka.admin import (
@@ -146,8 +147,7 @@ def test_orphan_acl_bindings_under_the_claim_are_listed_and_pruned_the_rest_stay
     name = unique("orphans-acl")
     claim, principal = f"{name}.", hand_made_principal
     inside, outside = f"{claim}hand", f"{name}-outside"
-    for f in sadmin.create_acls([_acl(principal, inside), _acl(principal, outside)]).values():
-        f.result(30)
+    by_hand.create_acls(sadmin, [_acl(principal, inside), _acl(principal, outside)])
     doc = {"stack": name, "cluster": {
         "bootstrap_servers": secured.bootstrap_servers, "timeout": "20s",
         "client": {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",

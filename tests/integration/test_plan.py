@@ -6,6 +6,7 @@ import json
 
 import pytest
 import requests
+from by_hand import create_topics, set_topic_configs
 from confluent_kafka.admin import NewTopic
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
@@ -19,7 +20,7 @@ FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 def test_resources_created_out_of_band_to_match_exactly_plan_no_changes(stack, admin, prefix, tmp_path):
     t = f"{prefix}.events"
     topic_config = {"retention.ms": "86400000", "compression.type": "lz4"}
-    admin.create_topics([NewTopic(t, 3, 1, config=topic_config)])[t].result(30)
+    create_topics(admin, [NewTopic(t, 3, 1, config=topic_config)])
     (tmp_path / "in.txt").touch()
     cfg = {"connector.class": FILE_SOURCE, "tasks.max": "1", "file": str(tmp_path / "in.txt"), "topic": t}
     conn = f"{prefix}-src"
@@ -46,10 +47,7 @@ def test_every_action_type_and_undeclared_override_drift(stack, admin, prefix, t
         {"name": gone, "partitions": 1, "replication_factor": 1}]))
     assert kplan("apply", str(path), "--auto-approve").code == 0
     # an override someone set by hand: drift, left alone
-    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
-    res = ConfigResource(ConfigResource.Type.TOPIC, keep, incremental_configs=[
-        ConfigEntry("max.message.bytes", "2097152", incremental_operation=AlterConfigOpType.SET)])
-    admin.incremental_alter_configs([res])[res].result(30)
+    set_topic_configs(admin, keep, {"max.message.bytes": "2097152"})
     write_stack(path, stack_doc(stack, prefix, [
         {"name": keep, "partitions": 1, "replication_factor": 1, "config": {"retention.ms": "2d"}},
         {"name": grow, "partitions": 3, "replication_factor": 1},

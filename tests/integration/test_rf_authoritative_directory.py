@@ -9,8 +9,8 @@ import json
 
 import pytest
 import yaml
+from by_hand import set_topic_configs
 from confluent_kafka import Producer
-from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 from kplan_helpers import (
     base_stack,
     consume_events,
@@ -72,9 +72,7 @@ def test_a_replication_factor_change_is_refused_and_nothing_is_applied(stack, ad
 
 
 def _set_overrides(admin, topic: str, values: dict[str, str]) -> None:
-    res = ConfigResource(ConfigResource.Type.TOPIC, topic, incremental_configs=[
-        ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in values.items()])
-    admin.incremental_alter_configs([res])[res].result(30)
+    set_topic_configs(admin, topic, values)
 
 
 def test_an_authoritative_config_removes_undeclared_overrides_and_a_failed_run_puts_them_back(stack, admin, prefix,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import by_hand
 import pytest
 import requests
 from kplan_helpers import can_log_in, kplan, wait_for, write_stack
@@ -184,11 +185,9 @@ def test_a_topic_whose_configs_kplan_may_not_read_is_named_with_the_right(secure
     topic = f"{name}.lines"
     admin = AdminClient(secured.kafka_config())
     try:
-        for f in admin.create_topics([NewTopic(topic, 1, 1)]).values():
-            f.result(30)
-        for f in admin.create_acls([AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
-                                               "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)]).values():
-            f.result(30)
+        by_hand.create_topics(admin, [NewTopic(topic, 1, 1)])  # each returns once the broker shows it
+        by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, f"User:{user}",
+                                               "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
         doc = _doc(secured, name, tmp_path, connector=False)
         doc["cluster"]["client"]["sasl.username"] = user
         path = write_stack(tmp_path / "s.yaml", doc)

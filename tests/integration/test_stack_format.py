@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 import requests
-from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource
+from by_hand import set_topic_configs
+from confluent_kafka.admin import ConfigResource, ConfigSource
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 
@@ -28,9 +29,7 @@ def test_a_topics_own_authoritative_false_wins_over_the_stack(stack, admin, pref
                                      "config": {"retention.ms": "1d"}}])
     path = write_stack(tmp_path / "s.yaml", doc)
     assert kplan("apply", str(path), "--auto-approve").code == 0
-    res = ConfigResource(ConfigResource.Type.TOPIC, t, incremental_configs=[
-        ConfigEntry("max.message.bytes", "2097152", incremental_operation=AlterConfigOpType.SET)])
-    admin.incremental_alter_configs([res])[res].result(30)  # an override set by hand, not in the stack
+    set_topic_configs(admin, t, {"max.message.bytes": "2097152"})  # an override set by hand, not in the stack
 
     # Stack-wide authoritative, the topic says nothing: the override is planned for removal (the control).
     write_stack(path, {**doc, "authoritative_config": True})

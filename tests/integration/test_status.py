@@ -7,7 +7,7 @@ import json
 
 import pytest
 import requests
-from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+from by_hand import set_topic_configs
 from kplan_helpers import kplan, stack_doc, wait_for, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
@@ -79,9 +79,7 @@ def test_a_topic_deleted_out_of_band_is_missing_and_one_changed_is_drifted(stack
 
     admin.delete_topics([gone])[gone].result(30)
     wait_for(lambda: gone not in admin.list_topics(timeout=10).topics, what="topic deleted")
-    res = ConfigResource(ConfigResource.Type.TOPIC, changed, incremental_configs=[
-        ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)])
-    admin.incremental_alter_configs([res])[res].result(30)
+    set_topic_configs(admin, changed, {"retention.ms": "3600000"})
 
     r = kplan("status", str(path))
     assert r.code == 2, r.text
@@ -100,9 +98,7 @@ def test_an_undeclared_override_plan_leaves_alone_is_reported_without_exit_2(sta
     is shown by plan and status, and neither signals pending changes."""
     t = f"{prefix}.extra"
     path = _applied(stack, prefix, tmp_path, [_topic(t)])
-    res = ConfigResource(ConfigResource.Type.TOPIC, t, incremental_configs=[
-        ConfigEntry("cleanup.policy", "compact", incremental_operation=AlterConfigOpType.SET)])
-    admin.incremental_alter_configs([res])[res].result(30)
+    set_topic_configs(admin, t, {"cleanup.policy": "compact"})
     plan = kplan("plan", str(path), "--detailed-exitcode")
     status = kplan("status", str(path))
     assert "No changes." in plan.out and 'config["cleanup.policy"]' in plan.out, plan.text

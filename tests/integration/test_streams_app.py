@@ -10,6 +10,7 @@ SCRAM user made for the test whose only rights are the bindings kplan generates 
 
 from __future__ import annotations
 
+import by_hand
 import pytest
 import yaml
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -20,12 +21,10 @@ from confluent_kafka.admin import (
     ConfigResource,
     ResourcePatternType,
     ResourceType,
-    ScramCredentialInfo,
     ScramMechanism,
     UserScramCredentialDeletion,
-    UserScramCredentialUpsertion,
 )
-from kplan_helpers import acls_in_effect, kplan, wait_for, write_stack
+from kplan_helpers import acls_in_effect, can_log_in, kplan, wait_for, write_stack
 from streams_app_runner import App, wait
 from test_acls import _principal_filter, bindings
 
@@ -40,10 +39,8 @@ def names(secured, sadmin, unique):
     """(base, user): the application is `<base>-app`, its topics `<base>-in` / `<base>-out`. Afterwards the user,
     its bindings and every topic under `base` go."""
     base, user = unique("streams"), unique("streams-user")
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
-    for f in sadmin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, info,
-                                                                               USER_PASSWORD.encode())]).values():
-        f.result(30)
+    by_hand.upsert_scram(sadmin, {user: USER_PASSWORD})
+    wait_for(lambda: can_log_in(secured, user, USER_PASSWORD), 30, f"the new SCRAM user {user} to log in")
     yield base, user
     for f in sadmin.alter_user_scram_credentials(
             [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]).values():

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import uuid
 
+import by_hand
 import pytest
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import (
-    ScramCredentialInfo,
-    ScramMechanism,
-    UserScramCredentialDeletion,
-    UserScramCredentialUpsertion,
-)
+from confluent_kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kplan_helpers import can_log_in, faulty_kplan, kplan, wait_for, write_stack
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
@@ -120,9 +116,7 @@ def test_a_hand_made_user_is_adopted_and_a_failed_run_deletes_the_users_it_creat
                                                                                    tmp_path):
     made, new, topic = unique("scram-hand"), unique("scram-new"), unique("scram-rb")
     declared = f"declared-canary-{uuid.uuid4().hex}"
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
-    for f in sadmin.alter_user_scram_credentials([UserScramCredentialUpsertion(made, info, b"by-hand")]).values():
-        f.result(30)
+    by_hand.upsert_scram(sadmin, {made: "by-hand"})  # described before the adopting plan below reads it
     try:
         path = write_stack(tmp_path / "s.yaml", stack_doc(secured, unique("scram-rb-stack"), topic,
                                                           [user_entry(new)]))
@@ -160,10 +154,8 @@ def test_a_hand_made_user_is_adopted_and_a_failed_run_deletes_the_users_it_creat
 
 def test_a_principal_that_may_not_read_users_gets_one_line_naming_the_right(secured, sadmin, unique, tmp_path):
     reader, password = unique("scram-reader"), f"reader-canary-{uuid.uuid4().hex}"
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
-    for f in sadmin.alter_user_scram_credentials([UserScramCredentialUpsertion(reader, info,
-                                                                               password.encode())]).values():
-        f.result(30)
+    by_hand.upsert_scram(sadmin, {reader: password})
+    wait_for(lambda: can_log_in(secured, reader, password), 30, f"the new SCRAM user {reader} to log in")
     try:
         doc = stack_doc(secured, unique("scram-denied"), unique("scram-denied-t"), [user_entry(unique("x"))])
         doc["cluster"]["client"]["sasl.username"] = reader

@@ -23,6 +23,7 @@ from pathlib import Path
 from conformance import Ctx, KindFixture, NotApplicable
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
+from kplan_helpers import wait_for
 
 BROKERS = (1, 2, 3)
 DEFAULT = "<default>"
@@ -90,7 +91,9 @@ def _lock_path(ctx: Ctx) -> Path:
 
 
 def _delete_keys(ctx: Ctx) -> None:
-    """Every key of the fixture deleted from the default and from each broker (deleting an absent key is a no-op)."""
+    """Every key of the fixture deleted from the default and from each broker (deleting an absent key is a no-op);
+    returns once every broker describes none of them (each applies the controller's records a moment after the
+    answer: the state read next, before version 1, must not show the previous trial's values)."""
     admin = _admin(ctx)
     try:
         ops = [(k, DELETE, None) for k in KEYS]
@@ -98,6 +101,9 @@ def _delete_keys(ctx: Ctx) -> None:
             response = _send(admin, IncrementalAlterConfigsRequest(resources=[(BROKER, entity, ops)],
                                                                    validate_only=False), node)
             assert all(r.error_code == 0 for r in response.responses), response
+        none = {"own": {}, "default": {}}
+        wait_for(lambda: all(_dynamic(admin, b) == none for b in BROKERS), 30,
+                 "every broker to describe none of the fixture's keys")
     finally:
         admin.close()
 
