@@ -208,10 +208,23 @@ def normalized(value: Any, ctx: Ctx) -> Any:
     return json.loads(text.replace(ctx.prefix, "{P}").replace(ctx.canary, "{CANARY}"))
 
 
-def state(fx: KindFixture, ctx: Ctx) -> dict:
-    """The kind's independent read plus every topic and connector with the prefix (what its stack may also make)."""
-    snap = snapshot(ctx.admin, ctx.connect_url, ctx.prefix) if fx.target != "cluster3" else {}
-    return normalized({"kind": fx.read(ctx), **snap}, ctx)
+# The states Connect reports for a connector between two steady ones: being (re)assigned to a worker or restarted
+TRANSIENT = frozenset({None, "UNASSIGNED", "RESTARTING"})
+
+
+def state(fx: KindFixture, ctx: Ctx, timeout: float = 30) -> dict:
+    """The kind's independent read plus every topic and connector with the prefix (what its stack may also make),
+    once no connector is between two steady states (read again for at most `timeout`, then the last read): right
+    after an apply Connect may still report a connector it has just (re)started UNASSIGNED, and a state read then
+    (the state an uninterrupted apply leaves, which a resumed one is compared with) matched no steady end (a
+    mirror's kill trial: NEITHER, with nothing else different)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = snapshot(ctx.admin, ctx.connect_url, ctx.prefix) if fx.target != "cluster3" else {}
+        moving = [c for c in (snap.get("connectors") or {}).values() if c.get("state") in TRANSIENT]
+        if not moving or time.monotonic() > deadline:
+            return normalized({"kind": fx.read(ctx), **snap}, ctx)
+        time.sleep(0.5)
 
 
 def lock_left(ctx: Ctx, timeout: float = 15) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import by_hand
 import pytest
 import requests
 import yaml
@@ -68,8 +69,7 @@ def test_import_then_validate_then_plan_shows_no_changes(stack, admin, prefix, t
         "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
     assert r.status_code == 201, r.text
     principal = f"User:{prefix}-app"
-    for f in admin.create_acls(_acls(principal, orders, f"{prefix}-")).values():
-        f.result(30)
+    by_hand.create_acls(admin, _acls(principal, orders, f"{prefix}-"))
     quotas = KafkaAdminClient(bootstrap_servers=stack.bootstrap_servers)
     set_by_hand(quotas, f"{prefix}-app", {"consumer_byte_rate": 2.0 * 1024 * 1024})
     out = tmp_path / "imported.yaml"
