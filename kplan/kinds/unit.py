@@ -22,10 +22,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.keepers import TopicKeepers
     from kplan.kinds.policy import PolicyPart
     from kplan.kinds.step import Planned, StepBase
+    from kplan.model.consumers import ConsumerGuard
     from kplan.model.desired import Origin, Stack
     from kplan.model.live import KindState, LiveState
     from kplan.model.ownership import Entry, NamesPart, Ownership
     from kplan.model.plan import Plan, ResourceChange
+    from kplan.model.rebalance import Rebalancing
     from kplan.model.status import StateTally, StatusReport
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,
@@ -177,6 +179,14 @@ class KindUnit:
     # "module:name" of its part of the plan's data-flows picture (a `kplan.kinds.flows.FlowPart`: what it draws of
     # its changes; kplan.render.html.flows composes them and names no kind)
     flows_ref: str | None = None
+    # "module:name" of its part in `kplan plan --rebalance/--elect-leaders` (a `kplan.model.rebalance.Rebalancing`:
+    # the moves and elections as updates of its changes, the same request again from a saved plan or a journal;
+    # kplan.plan.rebalance asks it); None: its resources have no replicas to move
+    rebalance_ref: str | None = None
+    # "module:name" of its consumer guard (a `kplan.model.consumers.ConsumerGuard`: which of its changes disrupt the
+    # consumer groups reading its resources, and the plan with them and the guard's diagnostics;
+    # kplan.plan.consumers asks it); None: no consumer group reads its resources
+    consumer_guard_ref: str | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
     @property
@@ -261,3 +271,11 @@ class KindUnit:
     @property
     def flows(self) -> "FlowPart | None":
         return resolve(self.flows_ref) if self.flows_ref else None
+
+    @property
+    def rebalance(self) -> "Rebalancing | None":
+        return resolve(self.rebalance_ref) if self.rebalance_ref else None
+
+    @property
+    def consumer_guard(self) -> "ConsumerGuard | None":
+        return resolve(self.consumer_guard_ref) if self.consumer_guard_ref else None

@@ -1,260 +1,45 @@
 """`kplan plan --rebalance` and `--elect-leaders` (docs/rebalance.md): a reviewed plan that spreads the replicas of
-the stack's topics evenly over the brokers and racks, or makes each partition's preferred replica its leader.
-
-A request adds topic updates to the stack's plan (reason `rebalance` or `elect-leaders`): a move's planned payload
-holds the new and the previous replica lists of every partition (and the throttle), an election its partitions, so
-that `kplan plan -out f` then `kplan apply f` runs exactly what was reviewed, through the reassignment steps a
-replication-factor change uses (journaled, rolled back to the previous lists on failure). Apply of a saved plan
-and `kplan recover --resume` do not choose again: they ask for the same targets (`request_of_plan`,
-`request_of_journal`), each planned against the cluster as it is then.
-
-Only the stack's own (declared) topics are moved: `--topic PATTERN` narrows them (a claim's prefix: `orders.*`).
-A topic this plan creates, replaces or deletes, or whose replication factor it changes, is left to that change.
-"""
+the stack's resources evenly over the brokers and racks, or makes each partition's preferred replica its leader.
+The request is kplan.model.rebalance's; the kind whose resources have replicas registers how it moves them
+(`KindUnit.rebalance_ref`, a `Rebalancing`: the topic kind's, kinds/topic/rebalance.py), and this asks it, naming
+no kind: its moves and elections as updates of its changes, and, for apply of a saved plan and
+`kplan recover --resume`, the same request again (the same targets, planned against the cluster as it is then)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from dataclasses import replace as replace_attr
-from fnmatch import fnmatchcase
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
-from kplan.kinds.topic.balance import balanced, moved_partitions
-from kplan.kinds.topic.kind import Assignment, TopicPlanned, live_topic_repr
+from kplan.kinds import UNITS
 from kplan.model.desired import Stack
-from kplan.model.diagnostics import Severity
-from kplan.model.live import LiveState, LiveTopic
-from kplan.model.plan import (
-    Action,
-    AttributeChange,
-    AttrKind,
-    NoteKind,
-    Plan,
-    PlanDiagnostic,
-    Reason,
-    ResourceChange,
-    ResourceType,
-    address_of,
-    error,
-    warning,
-)
-from kplan.rules.display import readable
-from kplan.rules.placement import format_assignment
-from kplan.words import plural
+from kplan.model.live import LiveState
+from kplan.model.plan import Plan
+from kplan.model.rebalance import Leaders, RebalanceRequest, Rebalancing
 
-TOPIC = ResourceType.TOPIC
-Leaders = Mapping[str, Sequence[int]]  # topic -> the leader of each partition (-1: none)
+__all__ = ["Leaders", "RebalanceRequest", "request_of_journal", "request_of_plan", "with_rebalance"]
 
 
-@dataclass(frozen=True)
-class RebalanceRequest:
-    """What to rebalance or elect. Chosen (`rebalance`, `elect_leaders`, over the declared topics matching
-    `topics`, every one when empty) or given (`targets`, `elect`: a saved plan's or an interrupted run's; `finish`:
-    topics whose throttled move was cut short, moved again even when at their target so that the throttle is
-    taken away)."""
-
-    rebalance: bool = False
-    elect_leaders: bool = False
-    topics: tuple[str, ...] = ()
-    throttle: int | None = None
-    targets: Mapping[str, Assignment] = field(default_factory=dict)
-    elect: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    finish: frozenset[str] = frozenset()
-
-    @property
-    def given(self) -> bool:
-        return bool(self.targets or self.elect)
-
-    @property
-    def wanted(self) -> bool:
-        return self.rebalance or self.elect_leaders or self.given
-
-    @property
-    def needs_leaders(self) -> bool:
-        return self.elect_leaders or bool(self.elect)
+def _rebalancing() -> Rebalancing | None:
+    """The registered kind's part (one kind's resources have replicas); None when no kind registers one."""
+    return next((u.rebalance for u in UNITS if u.rebalance is not None), None)
 
 
 def with_rebalance(plan: Plan, stack: Stack, live: LiveState, request: RebalanceRequest,
                    leaders: Leaders | None) -> Plan:
-    """`plan` with the request's moves and elections as topic updates, and what it found as diagnostics."""
-    if not request.wanted:
+    """`plan` with the request's moves and elections as updates, and what it found as diagnostics."""
+    part = _rebalancing()
+    if not request.wanted or part is None:
         return plan
-    diags: list[PlanDiagnostic] = []
-    topics = live.of(TOPIC).resources
-    changes = {c.address: c for c in plan.changes}
-    scope = _scope(stack, request, diags)
-    if request.needs_leaders and leaders is None:
-        diags.append(error("--elect-leaders needs the partitions' leaders, which this live state does not have; "
-                           "plan against the cluster", "elect-leaders-unread"))
-    moved = balanced_already = looked = copied = 0
-    for name in scope:
-        current: LiveTopic | None = topics.get(name)
-        change = changes.get(address_of(TOPIC, name))
-        if current is None or change is None:
-            continue  # created by this plan (or not the stack's): nothing to move yet
-        if change.action not in (Action.NOOP, Action.UPDATE, Action.METADATA):
-            diags.append(warning(f"topic {name!r} is not rebalanced: this plan {change.action.value}s it",
-                                 "rebalance-skipped", address=change.address))
-            continue
-        rf_move = isinstance(change.planned, TopicPlanned) and bool(change.planned.replicas)
-        if rf_move and request.given and name in request.targets:
-            # a move still under way reads as a replication-factor change (its partitions list the replicas being
-            # added too): the interrupted run's lists and throttle are what to finish
-            changes[change.address] = _finishing(change, request.targets[name], request.throttle)
-            moved += 1
-            continue
-        if rf_move:
-            diags.append(warning(f"topic {name!r} is not rebalanced: its replication factor change moves its "
-                                 "replicas already", "rebalance-skipped", address=change.address))
-            continue
-        if not current.assignment or not live.broker_racks:
-            diags.append(error(f"topic {name!r}: a rebalance needs the topic's replica assignment and the "
-                               "cluster's brokers, which this live state does not have; plan against the cluster",
-                               "rebalance-unread", address=change.address))
-            continue
-        target = _target(name, current, live, request, diags, change.address)
-        if target is None:
-            continue
-        looked += 1
-        elect = _election(name, current, target, request, leaders)
-        move = target != current.assignment or (name in request.finish and name in request.targets)
-        if request.rebalance and target == current.assignment:
-            balanced_already += 1
-        if not move and not elect:
-            continue
-        if move:
-            moved += 1
-            copied += moved_partitions(current.assignment, target)
-        changes[change.address] = _updated(change, current, target if move else None, elect, request,
-                                           (leaders or {}).get(name, ()))
-    if request.rebalance and looked:
-        rate = request.throttle
-        limit = f", at most {readable('throttle_byte_rate', rate) or f'{rate} B/s'} per broker" if rate else ""
-        diags.append(PlanDiagnostic(
-            Severity.INFO, f"rebalance of {plural(looked, 'topic')}: {moved} get new replica lists "
-            f"({plural(copied, 'partition')} copy data{limit}), {balanced_already} already balanced",
-            "rebalance-summary"))
-    new_changes = tuple(changes[c.address] for c in plan.changes)
-    return replace_attr(plan, changes=new_changes, diagnostics=plan.diagnostics + tuple(diags))
-
-
-def _scope(stack: Stack, request: RebalanceRequest, diags: list[PlanDiagnostic]) -> list[str]:
-    """The topics the request concerns, by name."""
-    declared = [t.name for t in stack.of("topics")]
-    if request.given:
-        return sorted(set(request.targets) | set(request.elect))
-    if not request.topics:
-        return sorted(declared)
-    out = set()
-    for pattern in request.topics:
-        found = [n for n in declared if fnmatchcase(n, pattern)]
-        if not found:
-            diags.append(error(f"--topic {pattern!r} matches none of the stack's topics (only declared topics are "
-                               "rebalanced)", "rebalance-no-topic"))
-        out.update(found)
-    return sorted(out)
-
-
-def _target(name: str, current: LiveTopic, live: LiveState, request: RebalanceRequest,
-            diags: list[PlanDiagnostic], address: str) -> Assignment | None:
-    if request.given:
-        target = request.targets.get(name, current.assignment)
-        if len(target) != len(current.assignment) or any(b not in live.broker_racks for r in target for b in r):
-            diags.append(error(f"topic {name!r}: the replica lists asked for ({format_assignment(target)}) do not fit "
-                               f"the topic's {len(current.assignment)} partitions on brokers "
-                               f"{', '.join(map(str, sorted(live.broker_racks)))}; plan again",
-                               "rebalance-target-invalid", address=address))
-            return None
-        return target
-    if request.rebalance:
-        return balanced(current.assignment, live.broker_racks)
-    return current.assignment
-
-
-def _election(name: str, current: LiveTopic, target: Assignment, request: RebalanceRequest,
-              leaders: Leaders | None) -> tuple[int, ...]:
-    """The partitions whose leader is not the preferred (first) replica of `target`."""
-    if leaders is None or not (request.elect_leaders or name in request.elect):
-        return ()
-    led = leaders.get(name, ())
-    wanted = request.elect.get(name) if request.given else range(len(target))
-    return tuple(p for p in (wanted or ()) if p < len(target) and target[p]
-                 and (p >= len(led) or led[p] != target[p][0]))
-
-
-def _updated(change: ResourceChange, current: LiveTopic, target: Assignment | None, elect: tuple[int, ...],
-             request: RebalanceRequest, leaders: Sequence[int]) -> ResourceChange:
-    """The topic's change with the move (`target`) and the election added: a no-op becomes an update."""
-    attrs = list(change.attributes)
-    if target is not None:
-        attrs.append(AttributeChange(("replicas",), AttrKind.UPDATE, format_assignment(current.assignment),
-                                     format_assignment(target), note=NoteKind.REBALANCE))
-    final = target if target is not None else current.assignment
-    if elect:  # partition:leader, the leader now and the preferred replica made leader
-        now = " | ".join(f"{p}:{leaders[p] if p < len(leaders) and leaders[p] >= 0 else 'none'}" for p in elect)
-        attrs.append(AttributeChange(("leaders",), AttrKind.UPDATE, now,
-                                     " | ".join(f"{p}:{final[p][0]}" for p in elect), note=NoteKind.PREFERRED_LEADER))
-    base = change.planned if isinstance(change.planned, TopicPlanned) else TopicPlanned()
-    planned = replace_attr(base, replicas=target or (), replicas_before=current.assignment if target else (),
-                           throttle=request.throttle if target is not None else None, elect=elect)
-    if change.action == Action.UPDATE:
-        return replace_attr(change, attributes=tuple(attrs), planned=planned)
-    before = change.before if change.before is not None else live_topic_repr(current)
-    return replace_attr(change, action=Action.UPDATE, attributes=tuple(attrs), planned=planned,
-                        before=before, after=change.after if change.after is not None else before,
-                        reason=Reason.REBALANCE if target is not None else Reason.ELECT_LEADERS)
-
-
-def _finishing(change: ResourceChange, target: Assignment, throttle: int | None) -> ResourceChange:
-    """A replication-factor change of a topic whose interrupted move is being resumed, going to that move's lists."""
-    assert isinstance(change.planned, TopicPlanned)
-    attrs = tuple(replace_attr(a, after=format_assignment(target)) if a.path == ("replicas",) else a
-                  for a in change.attributes)
-    return replace_attr(change, attributes=attrs, planned=replace_attr(change.planned, replicas=target,
-                                                                       throttle=throttle))
-
-
-# -- the same request again: apply of a saved plan, recover --resume --------------------------------------------
+    return part.planned(plan, stack, live, request, leaders)
 
 
 def request_of_plan(plan: Plan | None) -> RebalanceRequest:
     """The moves and elections a saved plan holds, to be planned again exactly (apply checks they still match)."""
-    if plan is None:
-        return RebalanceRequest()
-    targets: dict[str, Assignment] = {}
-    elect: dict[str, tuple[int, ...]] = {}
-    throttle = None
-    for c in plan.changes:
-        if c.type != TOPIC or not isinstance(c.planned, TopicPlanned):
-            continue
-        notes = {a.note for a in c.attributes}
-        if NoteKind.REBALANCE in notes and c.planned.replicas:
-            targets[c.name] = c.planned.replicas
-            throttle = throttle or c.planned.throttle
-        if c.planned.elect:
-            elect[c.name] = c.planned.elect
-    return RebalanceRequest(targets=targets, elect=elect, throttle=throttle)
+    part = _rebalancing()
+    return part.of_plan(plan) if plan is not None and part is not None else RebalanceRequest()
 
 
 def request_of_journal(steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
     """What an interrupted run's reassignments and elections that are not done asked for (`recover --resume`): the
     same replica lists, and for a throttled move cut short its topics again, so that its throttle is taken away."""
-    targets: dict[str, Assignment] = {}
-    elect: dict[str, tuple[int, ...]] = {}
-    finish: set[str] = set()
-    throttle = None
-    for entry in steps:
-        if entry.get("status") == "done":
-            continue
-        args = entry.get("args") or {}
-        if entry.get("kind") == "reassign-replicas":
-            for name, lists in (args.get("targets") or {}).items():
-                targets[name] = tuple(tuple(int(b) for b in r) for r in lists)
-                if args.get("throttle"):
-                    throttle = throttle or int(args["throttle"])
-                    if entry.get("status") != "pending":
-                        finish.add(name)
-        elif entry.get("kind") == "elect-leaders":
-            for name, ids in (args.get("partitions") or {}).items():
-                elect[name] = tuple(int(p) for p in ids)
-    return RebalanceRequest(targets=targets, elect=elect, finish=frozenset(finish), throttle=throttle)
+    part = _rebalancing()
+    return part.of_journal(steps) if part is not None else RebalanceRequest()

@@ -57,7 +57,7 @@ def plan_for(cluster: Cluster, destroy: bool, resume_of: Journal | None = None,
 def allows_active_consumers(opts: "RunOptions") -> bool:
     """The run allows deleting topics live consumers read: --allow-active-consumers, or a saved plan made with it
     (what was reviewed is applied)."""
-    from kplan.plan.consumers import ALLOWED_CODE
+    from kplan.model.consumers import ALLOWED_CODE
 
     saved = opts.saved_plan
     return opts.allow_active_consumers or (saved is not None and any(d.code == ALLOWED_CODE for d in saved.diagnostics))

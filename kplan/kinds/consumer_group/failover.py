@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.kinds.consumer_group.model import MIRRORED, GroupSpec, Position
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import FailoverDrill, MirrorRead, MirrorSpec, drill
+from kplan.model.mirror import FailoverDrill, MirrorRead, MirrorSpec, declared_mirrors, drill
 from kplan.model.plan import PlanDiagnostic, ResourceChange, ResourceType, address_of
 from kplan.words import plural
 
@@ -19,8 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def mirrors_of(stack: "Stack") -> dict[str, MirrorSpec]:
-    """The mirrors this cluster's stack runs (the target of each), by name."""
-    return {c.mirror.name: c.mirror for c in stack.of("connectors") if c.mirror is not None}
+    """The mirrors this cluster's stack runs (the target of each), by name: whichever resources carry them
+    (`declared_mirrors`, as the subject kind finds those with `schemas: true`), without naming their kind."""
+    return {m.name: m for m, _ in declared_mirrors(stack)}
 
 
 def translated(spec: GroupSpec, stack: "Stack", live: "LiveState") -> tuple[tuple[Position, ...], str | None]:

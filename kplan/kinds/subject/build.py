@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import SchemaParseError, parse
-from kplan.kinds.subject.unit import UNIT
+from kplan.kinds.subject.section import BORROWED, SCHEMA_KEYS
 from kplan.model.desired import Origin, registry_flavour
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
@@ -37,8 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
 ReadText = Callable[[str, "str | None"], str]  # (a path as written, the file that names it) -> the text; OSError
 
 EXTENSIONS = {".avsc": "AVRO", ".avro": "AVRO", ".json": "JSON", ".proto": "PROTOBUF"}
-# a topic's keys that declare subjects (not topic settings)
-SCHEMA_KEYS = UNIT.section.borrows["topics"] if UNIT.section else ()
 
 
 def _origin(loc: Loc, **kw: Any) -> Origin:
@@ -231,7 +229,7 @@ def _subject(name: str | None, entry: dict[str, Any], loc: Loc, what: str, smap:
 def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
     """One cluster's `subjects` section and its topics' key/value schemas, and the checks that need the cluster: a
     schema registry to register them in, and a level the registry honours."""
-    subjects = build_subjects(inp.unflagged("subjects"), inp.unflagged("topics"), inp.ctx.smap, inp.ctx.diags,
+    subjects = build_subjects(inp.unflagged("subjects"), inp.unflagged(BORROWED), inp.ctx.smap, inp.ctx.diags,
                               inp.ctx.read_text)
     if inp.cluster is not None and inp.cluster.schema_registry_url:
         if registry_flavour(inp.cluster.schema_registry_url) == "apicurio":

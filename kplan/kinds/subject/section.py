@@ -15,7 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 assert UNIT.section is not None
 _SECTION = UNIT.section.key
-_SCHEMA_KEYS = frozenset(UNIT.section.borrows["topics"])  # a topic's keys that declare subjects
+# The one other section whose entries declare subjects too, and its keys that do (a topic's key_schema and
+# value_schema): named once, in the UNIT's `borrows`.
+((BORROWED, SCHEMA_KEYS),) = UNIT.section.borrows.items()
+_SCHEMA_KEYS = frozenset(SCHEMA_KEYS)
 
 
 def entry_word(item: object) -> str:
@@ -50,9 +53,8 @@ def check_members(members: Iterable[Any], diags: Diagnostics) -> None:
 def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
     """One cluster's subjects: its `subjects` entries and its topics' key/value schemas (kplan.kinds.subject.build),
     nothing to load for a cluster that declares none."""
-    topics = inp.unflagged("topics")
     if not inp.lists[_SECTION] and not any(isinstance(item, dict) and not _SCHEMA_KEYS.isdisjoint(item)
-                                          for item, _ in topics):
+                                          for item, _ in inp.unflagged(BORROWED)):
         return ()
     from kplan.kinds.subject.build import build_member as build
 

@@ -19,6 +19,8 @@ UNIT = KindUnit(
     importer_ref="kplan.kinds.topic.importer:IMPORTER",
     flows_ref="kplan.kinds.topic.flows:FLOWS",
     policy_ref="kplan.kinds.topic.policy:POLICY",
+    rebalance_ref="kplan.kinds.topic.rebalance:REBALANCING",
+    consumer_guard_ref="kplan.kinds.topic.consumers:GUARD",
     io=KindIO("kplan.cluster.topic_read:TopicRead", PRIMARY,
                validation_ref="kplan.cluster.topic_validation:TopicValidation", validation_ahead=True),
 )

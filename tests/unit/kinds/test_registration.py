@@ -66,3 +66,13 @@ def test_a_units_status_tally_policy_and_topic_keepers_resolve_to_their_types(un
     if unit.keeps_topics is not None:
         assert all(callable(getattr(unit.keeps_topics, m))
                    for m in ("address", "history_owner", "live_history_owner", "table_keeper"))
+
+
+def test_one_kind_rebalances_and_guards_consumers():
+    """kplan.plan.rebalance and kplan.plan.consumers ask the one kind registering each (the topic kind): a second
+    registration would be ignored, so there is none; each answers its Protocol's methods."""
+    rebalancing = [u for u in UNITS if u.rebalance is not None]
+    guards = [u for u in UNITS if u.consumer_guard is not None]
+    assert [u.kind.type.value for u in rebalancing] == [u.kind.type.value for u in guards] == ["topic"]
+    assert all(callable(getattr(rebalancing[0].rebalance, m)) for m in ("planned", "of_plan", "of_journal"))
+    assert all(callable(getattr(guards[0].consumer_guard, m)) for m in ("disrupted", "attach"))

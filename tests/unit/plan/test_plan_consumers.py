@@ -8,12 +8,22 @@ from dataclasses import replace
 
 from builders import live, ltopic, stack, topic
 
-from kplan.model.consumers import ConsumerReads, LiveConsumers, LiveGroup, TopicPositions, frozen
+from kplan.model.consumers import (
+    ACTIVE_CODE,
+    ALLOWED_CODE,
+    BEHIND_CODE,
+    COMMITTED_CODE,
+    ConsumerReads,
+    LiveConsumers,
+    LiveGroup,
+    TopicPositions,
+    frozen,
+)
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import StaticReader
 from kplan.model.policy import Level, Policy, Rule, RuleType
-from kplan.plan.consumers import ACTIVE_CODE, ALLOWED_CODE, BEHIND_CODE, COMMITTED_CODE, disrupted
+from kplan.plan.consumers import disrupted
 from kplan.plan.planner import make_plan
 from kplan.session.plan import with_consumers
 from kplan.session.systems import StackReader
