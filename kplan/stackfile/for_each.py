@@ -44,7 +44,7 @@ def is_loop(item) -> bool:
 def loop_entries(docs: list[Document]) -> set[tuple[int, object]]:
     """(id(list), index) of every for_each entry: substitution leaves them to `expand_loops`."""
     return {(id(items), i) for doc in docs for key in LISTS if isinstance(items := doc.root.get(key), list)
-            for i, item in enumerate(items) if is_loop(item)}
+            for i, item in enumerate(items) if isinstance(item, dict) and LOOP in item}  # is_loop, inline
 
 
 def expand_loops(docs: list[Document], smap: SourceMap, resolver: Resolver, diags: Diagnostics) -> dict[int, str]:
@@ -58,9 +58,8 @@ def expand_loops(docs: list[Document], smap: SourceMap, resolver: Resolver, diag
             items = doc.root.get(key)
             if not isinstance(items, list):
                 continue
-            _stray_overrides(items, smap, diags)
-            if not any(is_loop(item) for item in items):
-                continue
+            if not _stray_overrides(items, smap, diags):
+                continue  # no for_each entry
             out: list = []
             locs: dict[int, Loc] = {}
             for i, item in enumerate(items):
@@ -73,13 +72,19 @@ def expand_loops(docs: list[Document], smap: SourceMap, resolver: Resolver, diag
     return items_of
 
 
-def _stray_overrides(items: list, smap: SourceMap, diags: Diagnostics) -> None:
-    """`overrides` beside no for_each: one error, and the key is dropped (it overrides nothing)."""
+def _stray_overrides(items: list, smap: SourceMap, diags: Diagnostics) -> bool:
+    """`overrides` beside no for_each: one error, and the key is dropped (it overrides nothing). Whether any item
+    is a for_each entry (the same pass: a section may hold a hundred thousand)."""
+    loops = False
     for item in items:
-        if isinstance(item, dict) and OVERRIDES in item and LOOP not in item:
-            diags.error(smap.key_loc(item, OVERRIDES), "overrides is only allowed in an entry with for_each (it "
-                        "overrides keys of one item's expansion)")
-            del item[OVERRIDES]
+        if isinstance(item, dict):
+            if LOOP in item:
+                loops = True
+            elif OVERRIDES in item:
+                diags.error(smap.key_loc(item, OVERRIDES), "overrides is only allowed in an entry with for_each (it "
+                            "overrides keys of one item's expansion)")
+                del item[OVERRIDES]
+    return loops
 
 
 def item_word(key) -> str:

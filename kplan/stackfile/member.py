@@ -140,7 +140,9 @@ class MemberInput:
 
     def unflagged(self, section: str) -> list[tuple[Any, Loc]]:
         """The section's entries the schema did not flag."""
-        return [(item, loc) for item, loc in self.lists[section] if id(item) not in self.ctx.flagged.items]
+        flagged = self.ctx.flagged.items  # (looked up once: the topics section may hold a hundred thousand)
+        entries = self.lists[section]
+        return [entry for entry in entries if id(entry[0]) not in flagged] if flagged else list(entries)
 
     @property
     def label(self) -> str:

@@ -82,8 +82,12 @@ def build_topics(inp: MemberInput) -> Built:
         if problem:
             diags.error(smap.value_loc(item, "name") or loc, problem)
         spec = build_topic(name, settings, smap, diags, agg, loc)
-        out.append(TopicEntry(spec, name, loc, what, meta_of(settings, meta_default)))
+        out.append(_new_tuple(TopicEntry, (spec, name, loc, what, meta_of(settings, meta_default))))
     return Built(given={"topics": tuple(out)})
+
+
+# TopicEntry(...) without its generated Python `__new__` (the same tuple of all five fields): one per declared topic
+_new_tuple = tuple.__new__
 
 
 def build_connectors(inp: MemberInput) -> Built:

@@ -282,6 +282,9 @@ def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostic
             cls = value.__class__
             if cls is str and "${" not in value or cls is int:  # the most common values, at once
                 continue
+            if cls is QuotedStr and "${" not in value:  # a quoted text (configs' values): its plain copy
+                node[key] = plain.get(value) or plain.setdefault(value, str(value))
+                continue
             if isinstance(value, (dict, list)):
                 stack.append(value)
             elif isinstance(value, str):

@@ -170,7 +170,10 @@ class _Reader:
             return
         vc = kc + len(key) + 1 + len(gap)
         self.entries[key] = number * _TWICE | kc << 48 | vc if self.packed else (number, kc, number, vc)
-        self.container[key] = self.value(raw, plain, key, number, vc)  # type: ignore[call-overload]
+        value = plain.get(raw, _MISSING)  # as on the common line: a text already read (a config's first value)
+        if value is _MISSING:
+            value = self.value(raw, plain, key, number, vc)
+        self.container[key] = value  # type: ignore[call-overload]
 
     def _pending(self, pending: tuple[str, int, int], number: int, column: int, dash: str) -> None:
         """The value of the open `key:`: a block that starts on this line, or empty (null, located at its key)."""

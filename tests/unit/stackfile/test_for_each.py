@@ -253,6 +253,16 @@ def test_override_errors(tmp_path):
         "list)"]
 
 
+
+def test_stray_overrides_in_a_section_without_for_each(tmp_path):
+    assert errors(tmp_path, """\
+        topics:
+          - name: p
+            overrides: {acme: {partitions: 2}}
+          - name: q
+        """) == ["10:5: topics[0].overrides: overrides is only allowed in an entry with for_each (it overrides keys "
+                 "of one item's expansion)"]
+
 # -- errors, each at the for_each entry and naming the item ---------------------------------------------------------
 
 def test_a_schema_error_names_the_entry_and_the_item(tmp_path):
