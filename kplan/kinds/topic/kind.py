@@ -31,6 +31,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
+from kplan.model.rebalance import Assignment  # a replica list (broker ids) per partition
 from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
 from kplan.rules.ignore import ignored
@@ -47,9 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover
 TOPIC = ResourceType.TOPIC
 _V = TypeVar("_V")
 TopicContext = PlanContext  # planning one topic needs the broker count, the stack's authoritative flag, ownership
-
-
-Assignment = tuple[tuple[int, ...], ...]  # a replica list (broker ids) per partition
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Iterable, Mapping, Sequence
 
 from kplan.kinds.topic.balance import balanced, moved_partitions
-from kplan.kinds.topic.kind import Assignment, TopicPlanned, live_topic_repr
+from kplan.kinds.topic.kind import TopicPlanned, live_topic_repr
 from kplan.model.desired import Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState, LiveTopic
@@ -38,7 +38,7 @@ from kplan.model.plan import (
     error,
     warning,
 )
-from kplan.model.rebalance import Leaders, RebalanceRequest
+from kplan.model.rebalance import Assignment, Leaders, RebalanceRequest
 from kplan.rules.display import readable
 from kplan.rules.placement import format_assignment
 from kplan.words import plural
