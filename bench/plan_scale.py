@@ -30,6 +30,7 @@ from _common import (
     stack_up,
     topic_names,
 )
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 PREFIX = "kplanbench-plan"
@@ -55,7 +56,10 @@ def wait_listed(admin, names: list[str]) -> float:
     the controller answered: timing plans before then would time plans of changes); how long that took."""
     start, wanted = time.monotonic(), set(names)
     while True:
-        seen = wanted & set(admin.list_topics(timeout=60).topics)
+        try:
+            seen = wanted & set(admin.list_topics(timeout=60).topics)
+        except KafkaException:  # brokers busy applying the creates' metadata: ask again (within the deadline)
+            seen = set()
         if len(seen) == len(wanted):
             return round(time.monotonic() - start, 1)
         if time.monotonic() - start > max(300.0, 0.1 * len(wanted)):

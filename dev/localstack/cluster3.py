@@ -89,7 +89,10 @@ def node_service(node: int) -> Service:
 
     def command(dist: Path) -> list[str]:
         config = stack_dir() / "conf" / f"cluster3-node-{node}.properties"
-        return java_cmd(dist, svc.marker, "384m", "kafka.Kafka", str(config))
+        # 384 MiB holds what the tests create; a benchmark of tens of thousands of partitions needs more
+        # (KPLAN_STACK_CLUSTER_HEAP=1g: a node died of OutOfMemoryError at 25,000 topics with 384 MiB).
+        heap = os.environ.get("KPLAN_STACK_CLUSTER_HEAP", "384m")
+        return java_cmd(dist, svc.marker, heap, "kafka.Kafka", str(config))
 
     svc = Service(name, (node_port(node), controller_port(node)), lambda: _port_open(controller_port(node)), command,
                   prepare)
