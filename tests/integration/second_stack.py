@@ -119,6 +119,8 @@ class SharedSecond:
         return self._stack
 
     def close(self) -> None:
+        """Stop and remove the cluster (a later `get` starts a new one)."""
+        self._up = set()
         if self._context is not None:
             context, self._context, self._stack = self._context, None, None
             context.__exit__(None, None, None)
