@@ -12,14 +12,15 @@ from kplan.errors import KplanError
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.broker_config.live import LiveBrokerConfig
+from kplan.kinds.connect_features import ConnectFacts
 from kplan.kinds.consumer_group.live import LiveGroup, positions
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.model import QuotaEntity
 from kplan.kinds.streams_app.live import LiveStreamsApp
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference
+from kplan.kinds.topic.live import consumers_from_json
 from kplan.kinds.user.live import LiveUser
-from kplan.model.consumers import consumers_from_json
 from kplan.model.desired import DEFAULT_CONNECT, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic, Problem, problem_of
 from kplan.model.metadata import Meta
@@ -29,15 +30,10 @@ from kplan.model.plan import ResourceType
 
 def live_state_from_dict(doc: Any) -> LiveState:
     try:
-        plugins = doc.get("connector_plugins")
         names = doc.get("all_topic_names")
         return LiveState(
             cluster_id=str(doc.get("cluster_id", "")),
             broker_count=int(doc.get("broker_count", 1)),
-            connector_plugins=None if plugins is None else frozenset(plugins),
-            connect_versions=freeze({**({DEFAULT_CONNECT: str(doc["connect_version"])} if doc.get("connect_version")
-                                        else {}),
-                                     **{str(k): str(v) for k, v in (doc.get("connect_versions") or {}).items()}}),
             all_topic_names=None if names is None else frozenset(names),
             unfinished_run=doc.get("unfinished_run") or None,
             locked=bool(doc.get("locked", False)),
@@ -47,7 +43,6 @@ def live_state_from_dict(doc: Any) -> LiveState:
             registry_level=doc.get("registry_level") or None,
             kinds=freeze({kind: read(doc) for kind, read in KINDS.items()}),
             consumers=consumers_from_json(doc),
-            connect_problems=freeze({str(k): str(v) for k, v in (doc.get("connect_problems") or {}).items()}),
             metadata=freeze({str(a): Meta.from_json(m) for a, m in (doc.get("metadata") or {}).items()}),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as e:
@@ -71,7 +66,24 @@ def _topic(name: str, t: dict[str, Any]) -> LiveTopic:
 def connectors(doc: Mapping[str, Any]) -> KindState:
     connectors = {name: _connector(name, c) for name, c in (doc.get("connectors") or {}).items()}
     return KindState(freeze(connectors), frozenset(doc.get("owned_connectors") or ()),
-                     frozenset(doc.get("protected_connectors") or ()))
+                     frozenset(doc.get("protected_connectors") or ()), facts=_connect_facts(doc))
+
+
+_FACT_KEYS = ("connector_plugins", "connect_problems", "connect_version", "connect_versions", "plugin_versions")
+
+
+def _connect_facts(doc: Mapping[str, Any]) -> ConnectFacts | None:
+    """The Connect clusters' facts the connectors' slice keeps (None when the document says none of them)."""
+    if not any(k in doc for k in _FACT_KEYS):
+        return None
+    plugins = doc.get("connector_plugins")
+    return ConnectFacts(
+        None if plugins is None else frozenset(plugins),
+        freeze({str(k): str(v) for k, v in (doc.get("connect_problems") or {}).items()}),
+        freeze({**({DEFAULT_CONNECT: str(doc["connect_version"])} if doc.get("connect_version") else {}),
+                **{str(k): str(v) for k, v in (doc.get("connect_versions") or {}).items()}}),
+        freeze({str(c): freeze({str(k): tuple(str(x) for x in v) for k, v in (p or {}).items()})
+                for c, p in (doc.get("plugin_versions") or {}).items()}))
 
 
 def _connector(name: str, c: dict[str, Any]) -> LiveConnector:

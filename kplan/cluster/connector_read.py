@@ -1,13 +1,16 @@
 """The batched read's connector part (a primary read, registered in `kplan.cluster.kind_io`): every Connect cluster's
 connectors, read with the reader's Connect clients (`kplan.cluster.connects`) beside the cluster's own requests; the
-same requests give the live state the plugins (with each one's installed versions: the plan's pin checks), the
-Connect clusters that could not be read and each worker's version (`GET /`: what the plan's version checks read,
-kplan.kinds.connect_features). A connector's status carries the version of its plugin it runs (Connect 4.1+)."""
+same requests give the connectors' slice its facts (`ConnectFacts`): the plugins (with each one's installed versions:
+the plan's pin checks), the Connect clusters that could not be read and each worker's version (`GET /`: what the
+plan's version checks read, kplan.kinds.connect_features). A connector's status carries the version of its plugin
+it runs (Connect 4.1+)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
+from kplan.kinds.connect_features import ConnectFacts
+from kplan.kinds.connector.live import ConnectsRead
 from kplan.model.desired import freeze
 from kplan.model.live import LiveConnector, LiveTask, Problem
 
@@ -44,7 +47,6 @@ class ConnectorRead:
 
     def __init__(self, ctx: "PrimaryContext"):
         self.future = ctx.pool.submit(ctx.reader.connects.read, parse_connectors)
-        self.fields: Mapping[str, Any] = {}
 
     def after_pin(self, metadata: "Metadata") -> None:
         pass
@@ -52,13 +54,9 @@ class ConnectorRead:
     def owned(self, names: Iterable[str], metadata: "Metadata") -> "Metadata":
         return metadata  # every connector is read
 
-    def result(self) -> tuple[dict[str, LiveConnector], Problem | None]:
+    def result(self) -> tuple[ConnectsRead, Problem | None]:
+        """The connectors, and the Connect clusters' own facts."""
         connectors, plugins, problems, versions, installed = self.future.result()
-        self.fields = {"connector_plugins": plugins, "connect_problems": freeze(problems),
-                       "connect_versions": freeze(versions),
-                       "plugin_versions": freeze({c: freeze(v) for c, v in installed.items()})}
-        return connectors, None
-
-    def live_fields(self) -> Mapping[str, Any]:
-        """The Connect clusters' own facts, LiveState's fields (after `result`)."""
-        return self.fields
+        facts = ConnectFacts(plugins, freeze(problems), freeze(versions),
+                             freeze({c: freeze(v) for c, v in installed.items()}))
+        return ConnectsRead(connectors, facts), None

@@ -60,11 +60,8 @@ class PrimaryRead(Protocol):
         ...
 
     def result(self) -> "tuple[Any, Problem | None]":
-        """(its answer, why it could not be read)."""
-        ...
-
-    def live_fields(self) -> Mapping[str, Any]:
-        """What its requests said of its system beyond the kind, as LiveState's own fields (after `result`)."""
+        """(its answer, why it could not be read): what the kind makes its slice from, with what its requests said
+        of its system beyond the kind's resources (its slice's facts)."""
         ...
 
 

@@ -121,7 +121,6 @@ class KafkaReader:
                 metadata = part.owned(sorted({n for o in ownerships.values() if o for n in o.owned(s)}), metadata)
             cluster_id, broker_count = self._cluster_result(cluster_future)
             answers = {s: part.result() for s, part in primary.items()}
-            fields: dict[str, Any] = {k: v for part in primary.values() for k, v in part.live_fields().items()}
             answers.update({s: admin_read.result() for s, admin_read in admin_reads.items()})
             own.update({s: pool.submit(read, self.cluster, self.secrets) for s, read in OWN_READS.items()
                         if s not in own and any(o is not None and o.owned(s) for o in ownerships.values())})
@@ -146,7 +145,6 @@ class KafkaReader:
                 metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
                 broker_racks=racks,
                 kinds=freeze(kind_slices(mine, record)),
-                **fields,
             )
         return out
 

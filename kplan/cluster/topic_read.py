@@ -121,9 +121,6 @@ class TopicRead:
         return {name: live_topic(name, meta, self.configs[name]) for name, meta in self.metadata.items()
                 if name in self.wanted}, None
 
-    def live_fields(self) -> Mapping[str, Any]:
-        return {}
-
     def for_stack(self, names: Iterable[str] | None, owned: Iterable[str],
                   metadata: "Metadata") -> tuple[dict[str, LiveTopic], Problem | None]:
         """One stack's part of a read made for several (kplan.cluster.reader.read_many): the topics it named (all

@@ -50,6 +50,13 @@ def stack_sections() -> "dict[str, StackSection]":
     return {u.section.key: u.section for u in _units() if u.section is not None and u.section.build_ref is not None}
 
 
+@cache
+def scoped_sections() -> tuple[str, ...]:
+    """The stack sections whose kind's read is limited to the names a plan asks for (`KindIO.read_scope_ref`): the
+    early read's preview asks for the names their entries declare (kplan.stackfile.pipeline)."""
+    return tuple(u.section.key for u in _units() if u.section is not None and u.io.read_scope_ref is not None)
+
+
 def claimable_sections() -> tuple[str, ...]:
     """The stack sections a claim may cover (docs/orphans.md): those whose kind's live resources are named, so a
     name prefix can find the ones nobody declares (`StackSection.claimable`)."""

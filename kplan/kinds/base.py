@@ -42,7 +42,8 @@ class PlanContext:
     broker_count: int
     secrets: "SecretValues"
     stack_authoritative: bool = False
-    plugins: frozenset[str] | None = None
+    # what the read learnt of the kind's own system beside its resources (its slice's `KindState.facts`)
+    facts: Any = None
     owned: bool = True
     broker_racks: Mapping[int, str | None] = field(default_factory=dict)  # broker id -> rack (placing replicas)
 
@@ -86,7 +87,8 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     title: str  # section title in status output, e.g. "Topics"
     # A flag whose words depend on the kind (the renderers' FLAG_NOTES say the rest), e.g. an ACL's drift.
     flag_notes: Mapping[Flag, str] = {}
-    section: str  # its stack section, e.g. "topics" (also the word of its "<section>-unavailable" error code)
+    # its stack section: its entries' key in a stack file (also the word of its "<section>-unavailable" error code)
+    section: str
     # what its changes carry for apply (`ResourceChange.planned`); `Type`, as `type` is a field here
     planned_type: Type[PlannedPayload]
     # Whether another stack's record owning one of its resources makes it that stack's (`foreign_owners`): not for a

@@ -1,7 +1,7 @@
 """What a Kafka Connect worker's version cannot do, said at plan time instead of failing at apply: the toolkit of the
 kinds whose changes go to Connect (their `Kind.version_checks`; the planner asks every kind and names none).
 
-Each worker reports its version at `GET /` (read with the connectors: LiveState.connect_versions, by Connect cluster;
+Each worker reports its version at `GET /` (read with the connectors: `ConnectFacts.versions`, by Connect cluster;
 a change is checked against its own Connect cluster's worker). kplan uses Connect REST features newer than the REST
 API itself; a plan whose changes need one the worker lacks gets one error line per resource naming the feature, the
 version found and what to do. The features and the versions that brought them (docs/compatibility.md), each said by
@@ -23,14 +23,47 @@ checked: the apply's own error then speaks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from kplan.model.desired import DEFAULT_CONNECT
+from kplan.model.desired import DEFAULT_CONNECT, freeze
+from kplan.model.live import KindState
 from kplan.model.plan import PlanDiagnostic, ResourceChange, error
 from kplan.rules.connect_versions import parse_version
 
 # (the version that brought it, the feature, what else the user may do besides upgrading the worker)
 Feature = tuple[tuple[int, int], str, str]
+
+
+@dataclass(frozen=True)
+class ConnectFacts:
+    """What the batched read learns of the Connect clusters beside their connectors, the same requests' answers: the
+    facts of the connectors' slice of the live state (`KindState.facts`), which the kinds on Connect plan by. A
+    live-state document keeps them at its top level ("connector_plugins", "connect_version" and "connect_versions",
+    "plugin_versions", "connect_problems": kplan.kinds.livejson)."""
+
+    # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
+    plugins: frozenset[str] | None = None
+    # With several Connect clusters: those that could not be read, by name -> the reader's one line. Their
+    # connectors are unknown: neither planned nor deleted.
+    problems: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # Each Connect cluster's worker version (GET / : "3.9.2"), by Connect cluster name, for the plan's version
+    # checks (`connect_version_checks`); empty when not read.
+    versions: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    # The versions of each plugin installed on each Connect cluster (GET /connector-plugins?connectorsOnly=false):
+    # Connect cluster -> plugin class -> its versions, oldest first (several with KIP-891, Kafka Connect 4.1+), for
+    # the plan's pin checks; empty when not read.
+    plugin_versions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: freeze({}))
+
+
+NO_FACTS = ConnectFacts()
+
+
+def connect_facts(facts: object) -> ConnectFacts:
+    """The Connect facts a slice (its `facts`) or a plan context carries; none read: empty ones (no plugins known)."""
+    if isinstance(facts, KindState):
+        facts = facts.facts
+    return facts if isinstance(facts, ConnectFacts) else NO_FACTS
 
 
 def connect_of(change: ResourceChange) -> str:

@@ -7,7 +7,7 @@ differ from what this assembles. kplan itself never runs it: commands load the s
   one, after a sentence saying the file is generated.
 - A kind's part (`kplan/kinds/<kind>/<name>.part.json`, optional) may hold `properties` (its stack sections, top
   level), `extend` (properties it adds to a definition of the base or of a kind before it in `ORDER`:
-  `{"environment": {"topics": ...}}`), `$defs` (definitions it owns; another kind's part may refer to them) and, in
+  `{"<definition>": {"<property>": ...}}`), `$defs` (definitions it owns; another kind's part may refer to them) and, in
   the plan schema, `resource_change` (what a change of its type holds: the `then` of resource_change's
   `if type is <kind>` branch). Its `$comment` says what it is and is not copied.
 - The plan schema's resource `type` enum and `address` pattern are the kinds' names, in `ORDER`.

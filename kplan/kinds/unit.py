@@ -124,6 +124,11 @@ class KindIO:
     # the cluster (kplan.session.early). Its module is then imported by that thread: it is in
     # kplan.cluster.prefetch's _READ_IMPORTS.
     validation_ahead: bool = False
+    # "module:name" of (the loaded Stack) -> the names of the kind's resources a plan of the stack asks the batched
+    # read for (those it declares and those its references name; the read adds those its record owns), a pure
+    # function in the kind's own modules; None: its read is not limited by name. The early read's preview takes the
+    # names its section's entries declare (kplan.kinds.scoped_sections).
+    read_scope_ref: str | None = None
     # "module:name" of `kplan status`'s own read of the kind (never a plan's, never with a live-state file):
     # (its declared resources, the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which
     # the unit's `status_with` puts on the report (a CDC source's health at its database)
@@ -271,6 +276,10 @@ class KindUnit:
     @property
     def flows(self) -> "FlowPart | None":
         return resolve(self.flows_ref) if self.flows_ref else None
+
+    @property
+    def read_scope(self) -> "Callable[[Stack], Iterable[str]] | None":
+        return resolve(self.io.read_scope_ref) if self.io.read_scope_ref else None
 
     @property
     def rebalance(self) -> "Rebalancing | None":

@@ -160,31 +160,6 @@ class ConsumerGuard(Protocol):
         -> what in this plan takes it away first, not counted; asked only when something is disrupted)."""
         ...
 
-
-def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
-    """A live-state document's consumer side (kplan.kinds.livejson), None when it has none: `consumer_groups`
-    ({"g": {"state": "Stable", "members": 2, "offsets": {"orders": {"0": 12}}, "assigned": {"orders": [0, 1]},
-    "protocol": "consumer"}}; `assigned`, `protocol` and `lags` ({"orders": {"0": 3}}, a share group's) optional),
-    each topic's `end_offsets`
-    ({"0": 40}), `kept_from` ({"<retention ms>": {"0": 30}}) and `timestamps` ({"0": {"12": <epoch ms>}}), and
-    `consumers_read_at` (epoch ms)."""
-    groups = doc.get("consumer_groups")
-    if groups is None:
-        return None
-    topics = {name: TopicPositions(_ints(t.get("end_offsets")),
-                                   frozen({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
-                                   frozen({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
-              for name, t in (doc.get("topics") or {}).items() if "end_offsets" in t}
-    return LiveConsumers(
-        freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
-                               freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}),
-                               freeze({t: tuple(sorted(int(x) for x in p))
-                                       for t, p in (g.get("assigned") or {}).items()}),
-                               None if g.get("protocol") is None else str(g["protocol"]),
-                               freeze({t: _ints(p) for t, p in (g.get("lags") or {}).items()}))
-                for gid, g in groups.items()}),
-        freeze(topics), int(doc.get("consumers_read_at", 0)))
-
-
-def _ints(d: Mapping[Any, Any] | None) -> Mapping[int, int]:
-    return frozen({int(k): int(v) for k, v in (d or {}).items()})
+    def from_json(self, doc: Mapping[str, Any]) -> LiveConsumers | None:
+        """A live-state document's consumer side (kplan.kinds.livejson), None when it has none."""
+        ...

@@ -86,8 +86,10 @@ class LiveConnector:
 class KindState:
     """One resource kind's slice of the live state: its live resources by name, the names this stack's ownership
     record owns (and protects), why the kind could not be read (`problem`; None when read; `problem_detail`: the
-    reader's own line for it, UNREACHABLE), and what the record keeps per name beside ownership (`records`: a
-    registered schema's digest, a connector's last offsets token)."""
+    reader's own line for it, UNREACHABLE), what the record keeps per name beside ownership (`records`: a
+    registered schema's digest, a connector's last offsets token), and what the read learnt of the kind's own system
+    beside its resources (`facts`, of the kind's own type: for the connectors, the Connect clusters' plugins and
+    versions and those that could not be read; None when the kind has none or was not read)."""
 
     resources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))
     owned: frozenset[str] = frozenset()
@@ -95,6 +97,7 @@ class KindState:
     problem: Problem | None = None
     problem_detail: str | None = None
     records: Mapping[str, str] = field(default_factory=lambda: freeze({}))
+    facts: Any = None
 
 
 _NOTHING = KindState()
@@ -109,14 +112,13 @@ class KindChanges(TypedDict, total=False):
     problem: Problem | None
     problem_detail: str | None
     records: Mapping[str, str]
+    facts: Any
 
 
 @dataclass(frozen=True)
 class LiveState:
     cluster_id: str
     broker_count: int
-    # Connector classes the Connect worker has (from GET /connector-plugins); None when not read.
-    connector_plugins: frozenset[str] | None = None
     # Every topic name on the cluster (the topics' slice may hold only those the plan can touch), for
     # collision checks ('.' vs '_') and "exists but not ours" messages. None when not read.
     all_topic_names: frozenset[str] | None = None
@@ -136,18 +138,8 @@ class LiveState:
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
     # The consumer groups reading the topics the plan disrupts (kplan.plan.consumers); None when not read.
     consumers: LiveConsumers | None = None
-    # With several Connect clusters: those that could not be read, by name -> the reader's one line. Their
-    # connectors are unknown: neither planned nor deleted (kplan.kinds.connector.connects).
-    connect_problems: Mapping[str, str] = field(default_factory=lambda: freeze({}))
     # The owners, descriptions and labels this stack's record keeps, by address (kplan.model.metadata).
     metadata: Mapping[str, Meta] = field(default_factory=lambda: freeze({}))
-    # Each Connect cluster's worker version (GET / : "3.9.2"), by Connect cluster name, for the plan's version
-    # checks (the kinds on Connect, kplan.kinds.connect_features); empty when not read.
-    connect_versions: Mapping[str, str] = field(default_factory=lambda: freeze({}))
-    # The versions of each plugin installed on each Connect cluster (GET /connector-plugins?connectorsOnly=false):
-    # Connect cluster -> plugin class -> its versions, oldest first (several with KIP-891, Kafka Connect 4.1+), for
-    # the plan's pin checks (kplan.kinds.connector.plugin_versions); empty when not read.
-    plugin_versions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: freeze({}))
     # What plan read of each declared mirror's source cluster, by mirror name (kplan.model.mirror.MirrorRead, the
     # connector kind's follow-up read); empty when not read.
     mirror_sources: Mapping[str, Any] = field(default_factory=lambda: freeze({}))

@@ -57,6 +57,11 @@ class Rebalancing(Protocol):
         """The moves and elections a saved plan holds, to be planned again exactly."""
         ...
 
+    def leaders_wanted(self, stack: "Stack", request: RebalanceRequest) -> list[str]:
+        """The resources whose partitions' leaders an election reads first (`Leaders`): the stack's and those the
+        request names."""
+        ...
+
     def of_journal(self, steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
         """What an interrupted run's steps that are not done asked for (`recover --resume`)."""
         ...

@@ -136,7 +136,7 @@ def _plan_kind(kind: AnyKind, declared: Mapping[str, Declared], stack: Stack, li
     out: dict[str, ResourceChange] = {}
     moved: set[str] = set()  # the names renamed by a declared resource's `moved_from` (not deleted: carried over)
     # A resource that does not exist yet will be owned once created; an existing one must be in the record.
-    contexts = {is_owned: PlanContext(live.broker_count, secrets, stack.authoritative_config, live.connector_plugins,
+    contexts = {is_owned: PlanContext(live.broker_count, secrets, stack.authoritative_config, live.of(kind.type).facts,
                                       owned=is_owned, broker_racks=live.broker_racks) for is_owned in (True, False)}
     for spec in declared.values():
         current = current_of.get(spec.name)

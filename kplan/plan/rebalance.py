@@ -15,7 +15,8 @@ from kplan.model.live import LiveState
 from kplan.model.plan import Plan
 from kplan.model.rebalance import Leaders, RebalanceRequest, Rebalancing
 
-__all__ = ["Leaders", "RebalanceRequest", "request_of_journal", "request_of_plan", "with_rebalance"]
+__all__ = ["Leaders", "RebalanceRequest", "leaders_wanted", "request_of_journal", "request_of_plan",
+           "with_rebalance"]
 
 
 def _rebalancing() -> Rebalancing | None:
@@ -30,6 +31,12 @@ def with_rebalance(plan: Plan, stack: Stack, live: LiveState, request: Rebalance
     if not request.wanted or part is None:
         return plan
     return part.planned(plan, stack, live, request, leaders)
+
+
+def leaders_wanted(stack: Stack, request: RebalanceRequest) -> list[str]:
+    """Whose partitions' leaders an election reads first (the stack's topics and those the request names)."""
+    part = _rebalancing()
+    return part.leaders_wanted(stack, request) if part is not None else []
 
 
 def request_of_plan(plan: Plan | None) -> RebalanceRequest:

@@ -75,24 +75,22 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
 def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceRequest):
     """The plan with the rebalance's moves and elections (kplan.plan.rebalance); an election first reads who leads
     each partition of the stack's topics now (a live-state file cannot say: the plan then says so)."""
-    from kplan.plan.rebalance import with_rebalance
+    from kplan.plan.rebalance import leaders_wanted, with_rebalance
 
     leaders = None
     admin = getattr(session.reader, "admin", None)
     if request.needs_leaders and admin is not None:
         from kplan.cluster.leaders import read_leaders
 
-        names = [t.name for t in stack.of("topics")] + list(request.elect)
-        leaders = read_leaders(admin, names, stack.cluster.timeout_s)
+        leaders = read_leaders(admin, leaders_wanted(stack, request), stack.cluster.timeout_s)
     return with_rebalance(plan, stack, live, request, leaders)
 
 
 def read_request(stack) -> tuple[list[str], frozenset[str]]:
-    """What a plan of `stack` asks the batched read for: the stack's topics and those its references name
-    (kplan.plan.references), and the sections it declares (a repository's shared read asks for the same,
-    kplan.session.many)."""
-    referenced = [r.name for r in stack.references if r.type_word == "topic"]
-    return [*(t.name for t in stack.of("topics")), *referenced], frozenset(stack.kinds)
+    """What a plan of `stack` asks the batched read for: the names each kind whose read is limited by name scopes
+    it to (`KindUnit.read_scope`: the stack's topics and those its references name, kplan.plan.references), and the
+    sections it declares (a repository's shared read asks for the same, kplan.session.many)."""
+    return [n for u in UNITS if (scope := u.read_scope) is not None for n in scope(stack)], frozenset(stack.kinds)
 
 
 def with_consumers(reader, stack, live, plan, allow_active: bool):

@@ -17,7 +17,7 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import Callable, Iterator, Mapping, Sequence
 
-from kplan.kinds import stack_sections
+from kplan.kinds import scoped_sections, stack_sections
 from kplan.kinds.config_map import normalize_config, warn_plaintext_secrets
 from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
 from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
@@ -427,8 +427,9 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
         holder = overlay if "id" in overlay else sections[0]
         at = smap.value_loc(holder, "id")
         cluster = replace(cluster, pin_origin=f"{at.file}:{at.line}: cluster.id" if at else cluster.pin_origin)
-    topic_names = frozenset(t["name"] for d in docs for t in (d.root.get("topics") or ())
-                            if isinstance(d.root.get("topics"), list) and isinstance(t, dict)
+    # the names the entries of the sections whose kind's read is limited by name declare (the read's scope)
+    topic_names = frozenset(t["name"] for key in scoped_sections() for d in docs for t in (d.root.get(key) or ())
+                            if isinstance(d.root.get(key), list) and isinstance(t, dict)
                             and isinstance(t.get("name"), str))
     declared = frozenset(k for k in stack_sections() if any(d.root.get(k) for d in docs))
     commands = [d.root["secret_commands"] for d in docs if "secret_commands" in d.root]

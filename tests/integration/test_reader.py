@@ -11,6 +11,7 @@ from confluent_kafka.admin import NewTopic
 import localstack
 from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
+from kplan.kinds.connector.live import facts_of
 from kplan.model.desired import DEFAULT_CONNECT, ClusterSpec
 from kplan.model.plan import ResourceType
 
@@ -49,10 +50,10 @@ def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
         assert tb.effective["cleanup.policy"] == "delete"
         assert "does-not-exist" not in live.of(ResourceType.TOPIC).resources
         assert a in live.all_topic_names and "__consumer_offsets" in live.all_topic_names
-        assert "org.apache.kafka.connect.file.FileStreamSinkConnector" in live.connector_plugins
+        assert "org.apache.kafka.connect.file.FileStreamSinkConnector" in facts_of(live).plugins
         # the worker's version, for the plan's version checks: the one this stack runs (the matrix's or the pom's)
         expected = localstack.matrix.connect_version() or localstack.pom_versions()["kafka"]
-        assert live.connect_versions[DEFAULT_CONNECT] == expected
+        assert facts_of(live).versions[DEFAULT_CONNECT] == expected
         reader.close()
     finally:
         admin.delete_topics([a, b])

@@ -9,6 +9,7 @@ from typing import Callable
 
 import pytest
 
+from kplan.kinds.connect_features import ConnectFacts
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.plan import ResourceType
@@ -113,7 +114,9 @@ def live_state(*args, **kw) -> LiveState:
     """A LiveState from the per-kind words of the live-state file format (kinds/livejson.py): `acls=`,
     `owned_acls=`, `protected_acls=`, `acl_problem=` (likewise topics, connectors, users, quotas, subjects),
     `subject_records=`, `offset_tokens=`, `connector_offsets=`; each kind's go into its slice (`LiveState.kinds`),
-    the rest to LiveState as they are. Positional: cluster id, broker count, topics, connectors."""
+    `connector_plugins=`, `connect_problems=`, `connect_versions=` and `plugin_versions=` into the connectors' slice's
+    facts (a ConnectFacts); the rest to LiveState as they are. Positional: cluster id, broker count, topics,
+    connectors."""
     slices: dict = {}
     # positional as LiveState's fields used to be: cluster id, broker count, topics, connectors
     kw.update(zip(("cluster_id", "broker_count", "topics", "connectors"), args))
@@ -130,5 +133,10 @@ def live_state(*args, **kw) -> LiveState:
         slices.setdefault(ResourceType.OFFSETS, {})["records"] = freeze(kw.pop("offset_tokens"))
     if "connector_offsets" in kw:
         slices.setdefault(ResourceType.OFFSETS, {})["resources"] = freeze(kw.pop("connector_offsets"))
+    facts = {f: kw.pop(key) for f, key in (("plugins", "connector_plugins"), ("problems", "connect_problems"),
+                                           ("versions", "connect_versions"), ("plugin_versions", "plugin_versions"))
+             if key in kw}
+    if facts:
+        slices.setdefault(ResourceType.CONNECTOR, {})["facts"] = ConnectFacts(**facts)
     kinds = {k: KindState(**v) for k, v in slices.items()}
     return LiveState(*args, **kw, kinds=freeze(kinds))

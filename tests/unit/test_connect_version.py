@@ -5,6 +5,7 @@ shows it in a whole plan)."""
 from __future__ import annotations
 
 import pytest
+from builders import live_state
 
 from kplan.kinds import kind_of
 from kplan.kinds.connector.connect_version import DELETE, INITIAL_STATE, STOP
@@ -41,7 +42,7 @@ def test_each_change_needs_the_feature_it_uses():
 
 
 def _live(version: str | None) -> LiveState:
-    return LiveState("c", 1, connect_versions={"default": version} if version else {})
+    return live_state("c", 1, connect_versions={"default": version} if version else {})
 
 
 def connect_version_checks(changes, version: str | None):

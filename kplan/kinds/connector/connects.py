@@ -1,5 +1,5 @@
 """Connectors on a Connect cluster that could not be read (a stack with several Connect clusters: the reader reads
-each on its own and keeps going without one that does not answer, `LiveState.connect_problems`): unknown, so the
+each on its own and keeps going without one that does not answer, `ConnectFacts.problems`): unknown, so the
 plan leaves them alone and says so in one line per Connect cluster."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ def unread_connects(declared: Mapping[str, "ConnectorSpec"], live: "LiveState", 
     """(the declared connectors whose Connect cluster was read, one line per Connect cluster that was not). Unknown is
     not unchanged: a Connect cluster that was not read is an error, unless the run allows it (`allowed` holds
     `connect:NAME`, `--allow-unreadable`): then a warning, and the plan records it (`Plan.not_read`)."""
-    problems = live.connect_problems
+    from kplan.kinds.connector.live import facts_of
+
+    problems = facts_of(live).problems
     kept = {k: s for k, s in declared.items() if s.connect not in problems}
     notes = []
     for connect in sorted(problems):

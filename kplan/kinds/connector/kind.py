@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
-from kplan.kinds.connect_features import connect_version_checks
+from kplan.kinds.connect_features import connect_facts, connect_version_checks
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
+from kplan.kinds.connector.live import facts_of
 from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
 from kplan.kinds.connector.move import move_checks, move_note, moved
 from kplan.kinds.connector.planned import ConnectorPlanned
@@ -58,7 +59,8 @@ CONNECTOR = ResourceType.CONNECTOR
 UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
 
 
-ConnectorContext = PlanContext  # planning one connector needs the secrets, the installed plugins, ownership
+# planning one connector needs the secrets, the installed plugins (`facts`: its slice's ConnectFacts), ownership
+ConnectorContext = PlanContext
 
 
 def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
@@ -222,10 +224,10 @@ def _new_tables(spec: ConnectorSpec, current: Mapping[str, str]) -> list[str]:
 
 
 def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagnostic]:
-    cls = spec.connector_class
-    if ctx.plugins is None or cls in ctx.plugins:
+    cls, plugins = spec.connector_class, connect_facts(ctx.facts).plugins
+    if plugins is None or cls in plugins:
         return []
-    matches = alias_matches(cls, ctx.plugins)
+    matches = alias_matches(cls, plugins)
     if len(matches) == 1:
         return []
     what = f"connector class {cls!r}" if cls else "no connector.class"
@@ -362,13 +364,13 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         """The Connect clusters that could not be read and that the run allows to plan without."""
         from kplan.kinds.connector.connects import unread_system
 
-        return [NotRead(unread_system(c), why) for c, why in sorted(live.connect_problems.items())
+        return [NotRead(unread_system(c), why) for c, why in sorted(facts_of(live).problems.items())
                 if unread_system(c) in allowed]
 
     def version_checks(self, changes: Sequence[ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
         from kplan.kinds.connector.connect_version import needed
 
-        return connect_version_checks(changes, live.connect_versions, needed)
+        return connect_version_checks(changes, facts_of(live).versions, needed)
 
     def reference_unread(self, name: str, live: "LiveState") -> str | None:
         """A referenced connector's Connect cluster that could not be read. --allow-unreadable does not waive the
@@ -378,7 +380,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         from kplan.model.desired import connect_of
 
         connect = connect_of(name)
-        why = live.connect_problems.get(connect)
+        why = facts_of(live).problems.get(connect)
         return None if why is None else (f"Kafka Connect cluster {connect!r} was not read: {why}; "
                                          f"--allow-unreadable {unread_system(connect)} does not waive a reference")
 

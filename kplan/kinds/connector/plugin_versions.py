@@ -1,5 +1,5 @@
 """Connector plugin version pins (KIP-891, Kafka Connect 4.1+), checked at plan against the versions installed on
-the connector's own Connect cluster (`LiveState.plugin_versions`, from `GET /connector-plugins`), and said when a
+the connector's own Connect cluster (`ConnectFacts.plugin_versions`, from `GET /connector-plugins`), and said when a
 change moves a running connector to another version.
 
 A pin no installed version satisfies is one error at the line that declares it, naming the installed versions:
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from kplan.kinds.connector.live import facts_of
 from kplan.model.desired import ConnectorSpec, connect_of
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import (
@@ -60,16 +61,16 @@ def _installed_class(name: str, installed: Mapping[str, tuple[str, ...]]) -> str
 def pin_checks(specs: Iterable[ConnectorSpec], live: "LiveState") -> list[PlanDiagnostic]:
     """One error per connector whose Connect worker is older than 4.1 and so cannot pin (it would store the key
     and run the newest version anyway), else one per pin no version installed on its Connect cluster satisfies."""
-    out = []
+    out, facts = [], facts_of(live)
     for spec in specs:
         keys = [k for k in pins(spec.config) if spec.config[k].strip() != LATEST]
         if not keys:
             continue
-        refusal = _too_old(spec, keys, live.connect_versions.get(connect_of(spec.name)))
+        refusal = _too_old(spec, keys, facts.versions.get(connect_of(spec.name)))
         if refusal is not None:
             out.append(refusal)
             continue
-        installed = live.plugin_versions.get(connect_of(spec.name))
+        installed = facts.plugin_versions.get(connect_of(spec.name))
         if installed is None:
             continue  # that Connect cluster was not read (or the live state says nothing of its plugins)
         for key in keys:
@@ -116,7 +117,7 @@ def pin_notes(specs: Mapping[str, ConnectorSpec], changes: Mapping[str, Resource
         spec, running = specs.get(name), current.get(name)
         if spec is None or running is None or change.action != Action.UPDATE or change.address in refused:
             continue
-        note = pin_note(spec, running, change.attributes, live.plugin_versions.get(connect_of(name)))
+        note = pin_note(spec, running, change.attributes, facts_of(live).plugin_versions.get(connect_of(name)))
         if note is not None:
             out.append(note)
     return out

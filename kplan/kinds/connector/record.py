@@ -4,6 +4,7 @@ says it was (`record_of`)."""
 
 from __future__ import annotations
 
+from kplan.kinds.connect_features import connect_facts
 from kplan.model.desired import Stack, connect_of
 from kplan.model.live import LiveState
 from kplan.model.ownership import NamesPart, Ownership
@@ -12,11 +13,13 @@ from kplan.secrets import secret_keys
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool, parts: Ownership) -> NamesPart:
-    """As a topic's (kplan.kinds.topic.record), but a connector on a Connect cluster that was not read
-    (--allow-unreadable) is unknown, not gone: kept."""
+    """Every connector the stack declares, and those the record owns that still exist, minus what the plan deletes
+    (or renames away); which of them are protected (declared so now, or recorded so and no longer declared); and the
+    config keys of each that hold secrets. A connector on a Connect cluster that was not read (--allow-unreadable)
+    is unknown, not gone: kept."""
     state = live.of(ResourceType.CONNECTOR)
     declared = {c.name: c for c in stack.of("connectors")}
-    kept = {n for n in state.owned if n in state.resources or connect_of(n) in live.connect_problems}
+    kept = {n for n in state.owned if n in state.resources or connect_of(n) in connect_facts(state).problems}
     deleted = {c.name for c in plan.changes if c.type == ResourceType.CONNECTOR and c.action == Action.DELETE}
     # a rename (moved_from) deletes the old name
     deleted |= {split_address(c.previous_address)[1] for c in plan.changes

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 from kplan.kinds.base import PlanContext
-from kplan.kinds.connect_features import Feature, connect_version_checks
+from kplan.kinds.connect_features import Feature, connect_facts, connect_version_checks
 from kplan.kinds.offsets.live import OffsetReads
 from kplan.kinds.requests import REQUEST, RequestKind
 from kplan.kinds.requests import pending as pending_requests
@@ -237,7 +237,7 @@ class OffsetsKind(RequestKind[OffsetsRequest, LiveOffsets]):
         return plan_offsets(spec, current, ctx)
 
     def version_checks(self, changes: Sequence[ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
-        return connect_version_checks(changes, live.connect_versions, needed)
+        return connect_version_checks(changes, connect_facts(live.of(CONNECTOR)).versions, needed)
 
     def live_repr(self, current: LiveOffsets, spec: OffsetsRequest | None = None) -> dict[str, Any]:
         return offsets_repr(current.name, current.token, current.decoded if current.exists else None)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from kplan.kinds.topic.kind import TopicPlanned
+from kplan.kinds.topic.live import consumers_from_json
 from kplan.model.consumers import (
     ACTIVE_CODE,
     ALLOWED_CODE,
@@ -250,6 +251,9 @@ class _Guard:
     def attach(self, plan: Plan, stack: Stack, live: LiveState, allow_active: bool,
                leaving: Callable[[Plan, LiveState], Mapping[str, str]]) -> Plan:
         return attach_consumers(plan, stack, live, allow_active=allow_active, leaving=leaving)
+
+    def from_json(self, doc: Mapping[str, Any]) -> LiveConsumers | None:
+        return consumers_from_json(doc)
 
 
 GUARD = _Guard()

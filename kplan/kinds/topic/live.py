@@ -8,13 +8,15 @@ names part) and from a live-state document (`live_from_json`, kplan.kinds.livejs
 `effective` defaults to the overrides (overrides always win over it). A topic may carry "assignment" (the replica
 broker ids of each partition, [[1, 2], [2, 3]]); without it and the state's "broker_racks", a replication-factor
 change cannot be planned as a reassignment. The consumer guard's per-topic facts ("end_offsets", "kept_from",
-"timestamps") are the consumer side's (`kplan.model.consumers.consumers_from_json`)."""
+"timestamps") are the consumer side's, read with the document's "consumer_groups" (`consumers_from_json`: the
+consumer guard's context, kinds/topic/consumers.py)."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from kplan.kinds.live_codec import by_name, kind_slice, shape
+from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, LiveTopic, Problem
 from kplan.model.ownership import NamesPart
@@ -54,3 +56,32 @@ def _shared(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
 live_from_json = kind_slice(
     resources=("topics", by_name(shape(LiveTopic, _effective, overrides=_shared, effective=_shared))),
     owned="owned_topics", protected="protected_topics")
+
+
+def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
+    """A live-state document's consumer side, the consumer guard's context (kplan.kinds.livejson asks the guard,
+    `_Guard.from_json` in kinds/topic/consumers.py), None when it has none: `consumer_groups` ({"g": {"state":
+    "Stable", "members": 2, "offsets": {"orders": {"0": 12}}, "assigned": {"orders": [0, 1]}, "protocol":
+    "consumer"}}; `assigned`, `protocol` and `lags` ({"orders": {"0": 3}}, a share group's) optional), each topic's
+    `end_offsets` ({"0": 40}), `kept_from` ({"<retention ms>": {"0": 30}}) and `timestamps` ({"0": {"12": <epoch
+    ms>}}), and `consumers_read_at` (epoch ms)."""
+    groups = doc.get("consumer_groups")
+    if groups is None:
+        return None
+    topics = {name: TopicPositions(_ints(t.get("end_offsets")),
+                                   frozen({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
+                                   frozen({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
+              for name, t in (doc.get("topics") or {}).items() if "end_offsets" in t}
+    return LiveConsumers(
+        freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
+                               freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}),
+                               freeze({t: tuple(sorted(int(x) for x in p))
+                                       for t, p in (g.get("assigned") or {}).items()}),
+                               None if g.get("protocol") is None else str(g["protocol"]),
+                               freeze({t: _ints(p) for t, p in (g.get("lags") or {}).items()}))
+                for gid, g in groups.items()}),
+        freeze(topics), int(doc.get("consumers_read_at", 0)))
+
+
+def _ints(d: Mapping[Any, Any] | None) -> Mapping[int, int]:
+    return frozen({int(k): int(v) for k, v in (d or {}).items()})

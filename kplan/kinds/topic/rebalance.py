@@ -242,6 +242,9 @@ class _Rebalancing:
     def of_plan(self, plan: Plan) -> RebalanceRequest:
         return request_of_plan(plan)
 
+    def leaders_wanted(self, stack: Stack, request: RebalanceRequest) -> list[str]:
+        return [t.name for t in stack.of("topics")] + list(request.elect)
+
     def of_journal(self, steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
         return request_of_journal(steps)
 

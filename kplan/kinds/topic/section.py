@@ -7,7 +7,7 @@ from collections import defaultdict
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from kplan.model.desired import Origin, TopicSpec, freeze, origin_data
+from kplan.model.desired import Origin, Stack, TopicSpec, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, Positions, SourceMap, to_origin
 from kplan.rules.ignore import ignore_patterns
@@ -38,6 +38,12 @@ class Aggregate:
 
 def _int(v: object) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def read_scope(stack: Stack) -> list[str]:
+    """The topics a plan of `stack` asks the batched read for (`KindIO.read_scope_ref`): those it declares and those
+    its references name (kplan.plan.references); the read adds those its record owns."""
+    return [*(t.name for t in stack.of("topics")), *(r.name for r in stack.references if r.type_word == "topic")]
 
 
 def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Diagnostics, agg: Aggregate,

@@ -22,5 +22,6 @@ UNIT = KindUnit(
     rebalance_ref="kplan.kinds.topic.rebalance:REBALANCING",
     consumer_guard_ref="kplan.kinds.topic.consumers:GUARD",
     io=KindIO("kplan.cluster.topic_read:TopicRead", PRIMARY,
-               validation_ref="kplan.cluster.topic_validation:TopicValidation", validation_ahead=True),
+               validation_ref="kplan.cluster.topic_validation:TopicValidation", validation_ahead=True,
+               read_scope_ref="kplan.kinds.topic.section:read_scope"),
 )

@@ -22,7 +22,7 @@ ACL, USER, QUOTA, SUBJECT = ResourceType.ACL, ResourceType.USER, ResourceType.QU
 
 
 def _live(**kinds: KindState) -> LiveState:
-    return LiveState("c1", 1, {}, {}, kinds={ResourceType(k): s for k, s in kinds.items()})
+    return LiveState("c1", 1, all_topic_names=frozenset(), kinds={ResourceType(k): s for k, s in kinds.items()})
 
 
 def test_a_live_state_file_gives_the_codes_and_keeps_a_registry_line_as_is():

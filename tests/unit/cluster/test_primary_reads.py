@@ -18,6 +18,8 @@ from kplan.cluster.connector_read import ConnectorRead
 from kplan.cluster.kind_io import PRIMARY_READS, PrimaryContext
 from kplan.cluster.reader import KafkaReader
 from kplan.cluster.topic_read import TopicRead
+from kplan.kinds.connect_features import ConnectFacts
+from kplan.kinds.connector.live import ConnectsRead, facts_of
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import LiveConnector
 from kplan.model.ownership import Ownership
@@ -120,10 +122,9 @@ def test_the_connector_read_goes_out_on_the_pool_when_made_and_gives_the_connect
         read.after_pin({})
         assert read.owned(["c"], {"t": (1, 1)}) == {"t": (1, 1)}
         gate.set()
-        assert read.result() == ({"c": connector}, None)
-    assert read.live_fields() == {"connector_plugins": frozenset({"FileStreamSink"}),
-                                  "connect_problems": {"analytics": "down"}, "connect_versions": {"default": "3.9.2"},
-                                  "plugin_versions": {"default": {"FileStreamSink": ("4.1.0", "4.3.1")}}}
+        assert read.result() == (ConnectsRead({"c": connector}, ConnectFacts(
+            frozenset({"FileStreamSink"}), {"analytics": "down"}, {"default": "3.9.2"},
+            {"default": {"FileStreamSink": ("4.1.0", "4.3.1")}})), None)
 
 
 # -- the reader drives them ------------------------------------------------------------------------------------
@@ -165,8 +166,8 @@ class Records:
 class Fake:
     """A primary read that records what the reader tells it, and when."""
 
-    def __init__(self, section: str, calls: list, fields: dict):
-        self.section, self.calls, self.fields = section, calls, fields
+    def __init__(self, section: str, calls: list, answer=None):
+        self.section, self.calls, self.answer = section, calls, {} if answer is None else answer
 
     def __call__(self, ctx):
         self.calls.append(f"{self.section} made ({list(ctx.names or ())})")
@@ -181,16 +182,14 @@ class Fake:
 
     def result(self):
         self.calls.append(f"{self.section} result")
-        return {}, None
-
-    def live_fields(self):
-        return self.fields
+        return self.answer, None
 
 
 @pytest.fixture
 def driven(monkeypatch):
     calls: list = []
-    reads = {"a": Fake("a", calls, {"connect_versions": {"default": "4.0.0"}}), "b": Fake("b", calls, {})}
+    facts = ConnectFacts(versions={"default": "4.0.0"})  # what the connectors' read learnt of its system
+    reads = {"connectors": Fake("connectors", calls, ConnectsRead({}, facts)), "b": Fake("b", calls)}
     monkeypatch.setattr(reader_mod, "PRIMARY_READS", reads)
     monkeypatch.setattr(reader_mod, "ADMIN_READS", {})
     monkeypatch.setattr(reader_mod, "OWN_READS", {})
@@ -202,17 +201,29 @@ def driven(monkeypatch):
 def test_the_reader_makes_them_first_and_tells_them_the_metadata_then_the_records_names(driven):
     reader, calls = driven
     live = reader.read("s", topic_names=["t"])
-    assert calls.index("records") < calls.index("a owned []")  # (read on the pool, beside the after_pins)
+    assert calls.index("records") < calls.index("connectors owned []")  # (read on the pool, beside the after_pins)
     calls.remove("records")
-    assert calls == ["a made (['t'])", "b made (['t'])", "describe_cluster", "metadata",
-                     "a after_pin ['_kplan_owners', 'lock-s', 't']", "b after_pin ['_kplan_owners', 'lock-s', 't']",
-                     "a owned []", "b owned ['x', 'y']", "a result", "b result"]
-    # the metadata as the reads leave it (here "b" found "t" gone), and what they learnt of their systems
+    assert calls == ["connectors made (['t'])", "b made (['t'])", "describe_cluster", "metadata",
+                     "connectors after_pin ['_kplan_owners', 'lock-s', 't']",
+                     "b after_pin ['_kplan_owners', 'lock-s', 't']",
+                     "connectors owned []", "b owned ['x', 'y']", "connectors result", "b result"]
+    # the metadata as the reads leave it (here "b" found "t" gone), and what they learnt of their systems (the
+    # connectors' slice keeps the Connect facts)
     assert live.all_topic_names == {"_kplan_owners", "lock-s"} and live.locked
-    assert live.connect_versions == {"default": "4.0.0"} and reader.last_metadata.keys() == {"t", "_kplan_owners",
-                                                                                            "lock-s"}
+    assert facts_of(live).versions == {"default": "4.0.0"}
+    assert reader.last_metadata.keys() == {"t", "_kplan_owners", "lock-s"}
 
 
 def test_the_real_registration_reads_connect_first_then_the_topics():
     assert list(PRIMARY_READS) == ["connectors", "topics"]
     assert PRIMARY_READS["connectors"] is ConnectorRead and PRIMARY_READS["topics"] is TopicRead
+
+
+def test_one_kind_at_most_limits_the_batched_read_by_name():
+    """The batched read takes one list of names (`read(topic_names=)`, `PrimaryContext.names`), which the session
+    builds from the kinds' registered read scopes (`KindIO.read_scope_ref`, kplan.session.plan.read_request) and
+    every primary read is handed. That holds while one kind alone scopes its read: a second one would have its names
+    mixed with the first's, and needs the read to take names per kind first."""
+    from kplan.kinds import scoped_sections
+
+    assert len(scoped_sections()) <= 1, scoped_sections()

@@ -115,7 +115,38 @@ KINDS = {
 # (LiveState.topic_names(), the one accessor), session/plan.py (the batched read is limited to the stack's and its
 # references' topic names, `read(topic_names=)`; a rebalance's leaders read), stackfile/pipeline.py (those names
 # previewed for the early read) and stackfile/sections.py (the topics and connectors cdc sources give).
-CEILINGS = {"topic": 12, "connector": 6, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 4,
+# connector 6 -> 5 (round 5): the Connect clusters' facts (the plugins and each one's installed versions, each
+# worker's version, the clusters that could not be read) are the connectors' slice's, `KindState.facts` (a
+# kinds/connect_features.ConnectFacts, which the offsets kind reads too; the read gives them with its answer,
+# connector/live.ConnectsRead, and the planner hands a kind its slice's facts as `PlanContext.facts`), not
+# LiveState's connector_plugins, connect_problems, connect_versions and plugin_versions (model/live.py, whose
+# comments pointed at the connector's modules; PlanContext.plugins is gone too); a live-state document keeps them
+# at its top level, as before (the connector's live_from_json reads them). Left, real: importer/cdc.py (a CDC
+# source's connector), kinds/offsets/kind.py (an offsets request is its connector's: .importlinter's edge),
+# stackfile/sections.py (the connectors cdc sources and mirrors give), model/desired.py (ConnectorSpec's comments
+# on restart_failed and moved_from point at the modules that act on them: ConnectorSpec is still a model/ type,
+# imported by cluster/ and stackfile/ modules that name no connector module), model/cdc_preflight.py (its
+# docstring: the facts the CDC preflight reads, judged by kinds/connector/preflight.py).
+# topic 12 -> 6 (round 5). -2: the batched read's scope is registered by the kind (`KindIO.read_scope_ref`, (stack)
+# -> names: kinds/topic/section.py's read_scope, the topics declared and referenced): session/plan.py's read_request
+# asks the units and stackfile/pipeline.py previews the names the entries of `kplan.kinds.scoped_sections()` declare
+# (the batched read itself still takes ONE list of names, `read(topic_names=)`, handed to every primary read and
+# used by the topics' alone: one kind at most may register a scope, tests/unit/cluster/test_primary_reads.py);
+# the leaders an election reads first are the Rebalancing's `leaders_wanted` (kinds/topic/rebalance.py;
+# plan/rebalance.py asks it). -1: a live-state document's consumer side (its "consumer_groups" and each topic entry's
+# end offsets) is read by the consumer guard (`ConsumerGuard.from_json`: kinds/topic/live.py's consumers_from_json,
+# moved from model/consumers.py; kinds/livejson.py asks the unit) — consumer_group's one file moves with it, from
+# model/consumers.py to kinds/topic/live.py (the document's "consumer_groups" key, which the guard reads beside that
+# kind's slice), as do SAME_WORD's two offsets spans. -3, comments reworded (the kind-neutral text says as much):
+# kinds/base.py's `section` ("its stack section, e.g. "topics"" -> "its entries' key in a stack file"),
+# kinds/schema_parts.py's `extend` example (`{"environment": {"topics": ...}}` -> `{"<definition>": {"<property>":
+# ...}}`), kinds/connector/record.py's record_after ("As a topic's (kplan.kinds.topic.record), but ..." -> what it
+# keeps, said in full). Left, real: importer/cdc.py (a CDC source's table topics), connector/mirrors.py (a mirror's
+# target topics and the plan's topic creates it replicates), connector/steps.py (its create waits for the run's
+# topic creates: .importlinter's edge), subject/unit.py (its `borrows` of the topics' key_schema/value_schema),
+# model/live.py (LiveState.topic_names(): the topics' slice when all_topic_names was not read, what the kinds whose
+# resources own or need topics look in), stackfile/sections.py (the topics cdc sources give, built beside them).
+CEILINGS = {"topic": 6, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 4,
             "streams_app": 0, "user": 0, "quota": 1, "broker_config": 0, "group_config": 0, "subject": 5}
 GOAL = 5
 
@@ -132,8 +163,9 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # a consumer or share group's reset request: its stack entry's key and the plan's word for positions
         "kplan/kinds/resets/model.py": (r'^EARLIEST, LATEST, AT_TIME, AGO, POSITIONS = .*"offsets"$',
                                         r'^OFFSETS = "offsets"'),
-        # a live consumer group's committed offsets in a live-state document
-        "kplan/model/consumers.py": (r'"offsets": \{"orders"', r'g\.get\("offsets"\)'),
+        # a live consumer group's committed offsets in a live-state document (its consumer side, read by the consumer
+        # guard's kind)
+        "kplan/kinds/topic/live.py": (r'"offsets": \{"orders"', r'g\.get\("offsets"\)'),
         # the offsets Connect has for a connector its delete removes, journaled so that the undo puts them back
         "kplan/kinds/connector/handlers.py": (r'ctx\.outcome = \{"offsets": ',
                                               r'\.get\("offsets"\)  # None: never read'),

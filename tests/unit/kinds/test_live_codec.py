@@ -16,6 +16,7 @@ from kplan.errors import KplanError
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.broker_config.live import LiveBrokerConfig
+from kplan.kinds.connector.live import facts_of
 from kplan.kinds.consumer_group.live import LiveGroup, group_of
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.kinds.quota.live import LiveQuota
@@ -43,17 +44,18 @@ def test_the_states_own_keys_and_their_defaults():
         "locked": True, "foreign_owners": {"topic.z": "other"}, "broker_racks": {"2": None, "1": "r1"},
         "registry_level": "FULL", "connect_problems": {"b": "down"},
         "metadata": {"topic.x": {"owner": "t", "labels": {"tier": "gold"}}}})
-    assert (live.cluster_id, live.broker_count, live.connector_plugins, live.all_topic_names) == (
+    assert (live.cluster_id, live.broker_count, facts_of(live).plugins, live.all_topic_names) == (
         "c9", 3, frozenset({"A"}), frozenset({"x"}))
-    assert live.connect_versions == {"default": "3.9.2", "b": "3.8.0"}
+    assert facts_of(live).versions == {"default": "3.9.2", "b": "3.8.0"}  # the connectors' slice's facts
     assert (live.unfinished_run, live.locked, live.registry_level) == ("run r1 started", True, "FULL")
-    assert live.foreign_owners == {"topic.z": "other"} and live.connect_problems == {"b": "down"}
+    assert live.foreign_owners == {"topic.z": "other"} and facts_of(live).problems == {"b": "down"}
     assert live.broker_racks == {1: "r1", 2: None} and isinstance(live.broker_racks, MappingProxyType)
     assert live.metadata == {"topic.x": Meta("t", None, MappingProxyType({"tier": "gold"}))}
     empty = live_state_from_dict({"unfinished_run": "", "registry_level": "", "connector_plugins": None,
                                   "foreign_owners": None, "broker_racks": None, "metadata": None})
     assert (empty.cluster_id, empty.broker_count, empty.unfinished_run, empty.registry_level) == ("", 1, None, None)
-    assert (empty.connector_plugins, empty.all_topic_names, empty.consumers) == (None, None, None)
+    assert (facts_of(empty).plugins, empty.all_topic_names, empty.consumers) == (None, None, None)
+    assert facts_of(empty).versions == {} and facts_of(empty).plugin_versions == {}
     assert empty.foreign_owners == {} and empty.broker_racks == {} and empty.metadata == {}
 
 

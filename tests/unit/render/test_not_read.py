@@ -5,13 +5,13 @@ records it (schema-valid), and a saved plan keeps it while one saved before the 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from builders import live, ltopic, stack, topic
 from test_plan_render import validate
 
+from kplan.kinds.connect_features import ConnectFacts
 from kplan.model.desired import freeze
-from kplan.model.plan import NotRead
+from kplan.model.plan import NotRead, ResourceType
 from kplan.plan.planner import make_plan
 from kplan.render.json import render_json
 from kplan.render.markdown import render_markdown
@@ -23,7 +23,7 @@ NOTE = "Not read (--allow-unreadable): Kafka Connect cluster 'b'; nothing on it 
 
 
 def unread(*topics):
-    return replace(live(list(topics)), connect_problems=freeze({"b": WHY}))
+    return live(list(topics)).with_kind(ResourceType.CONNECTOR, facts=ConnectFacts(problems=freeze({"b": WHY})))
 
 
 def test_an_unread_connect_cluster_is_an_error_and_the_summary_claims_no_match():

@@ -12,6 +12,7 @@ from kplan.cluster.connect_router import ConnectRouter
 from kplan.cluster.connects import split_key
 from kplan.kinds.connector.connects import shared_sink_groups, sink_group, unread_connects
 from kplan.kinds.connector.kind import live_config
+from kplan.kinds.connector.live import facts_of
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, connect_and_name, connector_key
 from kplan.model.plan import ResourceType
@@ -116,7 +117,7 @@ def test_a_live_state_file_keys_a_named_connect_clusters_connector_by_connect_an
     other, default = connectors["b/x"], connectors["x"]
     assert (other.connect, other.connect_name, default.connect) == ("b", "x", DEFAULT_CONNECT)
     assert live_config(other) == {"connector.class": "C"} == live_config(default)  # Connect's own `name` key
-    assert live.connect_problems == {"c": "Kafka Connect at http://c could not be reached"}
+    assert facts_of(live).problems == {"c": "Kafka Connect at http://c could not be reached"}
 
 
 def _sink(key: str, connect: str, **config) -> ConnectorSpec:

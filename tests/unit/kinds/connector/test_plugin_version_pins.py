@@ -12,9 +12,11 @@ import pytest
 from kplan.cluster.connects import connector_classes, plugin_versions
 from kplan.kinds.connector.handlers import PutConnectorHandler
 from kplan.kinds.connector.kind import KIND
+from kplan.kinds.connector.live import facts_of
 from kplan.kinds.connector.steps import PutConnector
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.desired import ConnectorState
+from kplan.model.plan import ResourceType
 from kplan.plan.planner import make_plan as _make_plan
 from kplan.rules.plugin_versions import chosen, class_key, compare, pins, satisfies, sorted_versions
 from kplan.stackfile import load_stack
@@ -228,7 +230,7 @@ def test_a_worker_older_than_4_1_refuses_any_pin_once_per_connector(tmp_path):
 
 def test_without_the_installed_versions_nothing_is_claimed(tmp_path):
     stack = _load(tmp_path, SOURCE.format(version='"3.5.0.Final"'))
-    doc_live = replace(_live(), plugin_versions={})
+    doc_live = _live().with_kind(ResourceType.CONNECTOR, facts=replace(facts_of(_live()), plugin_versions={}))
     assert _errors(make_plan(stack, doc_live)) == []
 
 
