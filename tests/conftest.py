@@ -57,6 +57,10 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:  # the local stack's plugin has marked the tests that use it (its hook runs first)
+        if item.get_closest_marker("integration") and not item.nodeid.startswith("tests/integration/"):
+            raise pytest.UsageError(f"{item.nodeid} uses the local stack, but the integration stages of `make test` "
+                                    "collect tests/integration/ alone (Makefile): move it there")
     integration = [item for item in items if _file_of(item.nodeid).startswith("tests/integration/")]
     try:
         known = json.loads(DURATIONS.read_text(encoding="utf-8"))

@@ -57,6 +57,21 @@ from . import (
 FIXTURES = ("stack", "secured", "multibroker", "oidc")  # using one makes a test an integration test
 
 
+def _direct_params(item) -> set[str]:
+    """The names a test's `parametrize` marks give values directly (not through a fixture): a parameter named
+    `stack` is a stack name, not the local stack (three pure tests of `kplan ci` ran in the integration stage so, and
+    never in the unit stage)."""
+    names: set[str] = set()
+    for mark in item.iter_markers("parametrize"):
+        argnames = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+        if isinstance(argnames, str):
+            argnames = [a.strip() for a in argnames.split(",")]
+        indirect = mark.kwargs.get("indirect", False)
+        names.update(a for a in argnames
+                     if not (indirect is True or (isinstance(indirect, (list, tuple)) and a in indirect)))
+    return names
+
+
 @dataclass(frozen=True)
 class LocalStack:
     bootstrap_servers: str
@@ -225,7 +240,7 @@ class _StackTests:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items):
         for item in items:
-            if any(f in getattr(item, "fixturenames", ()) for f in FIXTURES):
+            if any(f in getattr(item, "fixturenames", ()) and f not in _direct_params(item) for f in FIXTURES):
                 item.add_marker(pytest.mark.integration)
                 self.nodeids.add(item.nodeid)
                 if "secured" in item.fixturenames:

@@ -28,19 +28,22 @@ _TRANSIENT = ("rebalance", "stale configuration", "conflicting operation")
 
 @pytest.fixture(autouse=True, scope="session")
 def _tests_read_connect_through_rebalances():
-    """The tests' own GETs (never kplan's: kplan speaks HTTP through kplan.transport.http_session) are retried for up
-    to 60 s while a Connect worker answers that it is rebalancing: with several test files running at once,
-    another file's connector creations rebalance the shared worker, and a test's read of its own connector then
-    gets 409 (or 500 naming the rebalance) for a moment. Only GETs, only those answers."""
+    """The tests' own requests to Connect (never kplan's: kplan speaks HTTP through kplan.transport.http_session)
+    are retried for up to 60 s while a Connect worker answers that it is rebalancing: with several test files running
+    at once, another file's connector creations rebalance the shared worker, and a test's read of its own connector,
+    or its by-hand restart, then gets 409 (or 500 naming the rebalance) for a moment. Only those answers; a write
+    only on such a 409, which the worker gives before acting on it (a 500 may be a timed-out request the worker
+    still carries out: a write is not sent twice for it)."""
     original = requests.Session.request
 
     def request(self, method, url, *args, **kwargs):
         deadline = time.monotonic() + 60
+        read = method.upper() == "GET"
         while True:
             response = original(self, method, url, *args, **kwargs)
-            transient = response.status_code in (409, 500) and any(
+            transient = response.status_code in ((409, 500) if read else (409,)) and any(
                 word in response.text.lower() for word in _TRANSIENT)
-            if method.upper() != "GET" or not transient or time.monotonic() > deadline:
+            if not transient or time.monotonic() > deadline:
                 return response
             time.sleep(0.5)
 

@@ -33,6 +33,7 @@ one in this repository (not an installed copy).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
 import sys
@@ -72,7 +73,7 @@ class InjectedFaults(faults.Faults):
         if self.pause_at == (point, self.counts[point]):
             sys.stdout.write(f"\n{PAUSED} {point}:{self.counts[point]}\n")
             sys.stdout.flush()
-            time.sleep(self.pause_s)
+            _wait(self.pause_s)
 
     def step_started(self, index: int) -> None:
         if self.kill_at == ("step-start", index + 1):
@@ -104,7 +105,17 @@ class InjectedFaults(faults.Faults):
         if self.pause_at == (where, index + 1):
             sys.stdout.write(f"\n{PAUSED} {where}:{index + 1}\n")
             sys.stdout.flush()
-            time.sleep(self.pause_s)
+            _wait(self.pause_s)
+
+
+def _wait(seconds: float) -> None:
+    """The pause, in slices: Python runs a signal's handler (the test's SIGINT) only between bytecodes of the main
+    thread, and a signal the kernel hands to another thread would not cut one long sleep of it short. (Suspected, not
+    shown: a loaded CI run's apply made no request in the 300 s after its SIGINT at such a pause; if it recurs, the
+    test's SIGUSR1 prints where each thread was.)"""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(0.2, left))
 
 
 def _point(text: str, kinds: tuple[str, ...]) -> tuple[str, int]:
@@ -132,6 +143,8 @@ def main(argv: list[str]) -> None:
                               opts.count_points)
     injected.fail_at_run = fail_n if fail_kind == "run-step" else None
     faults.install(injected)
+    # a test that finds the run hung asks it where each thread is (SIGUSR1: their stacks on stderr) before killing it
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     from kplan.cli import main as kplan_main
 
     kplan_main(argv[split + 1:])

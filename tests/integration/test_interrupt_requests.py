@@ -28,6 +28,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 from faulty_kplan import PAUSED
@@ -81,7 +82,15 @@ def _interrupted(sweep: RequestSweep, change, pause_at: str, proxy: HoldingProxy
                 pytest.fail(f"the apply never paused at {pause_at} (exit {proc.returncode}): {seen}{out}{err}")
             seen += line
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=300)
+    try:
+        out, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:  # hung: where its threads are (faulty_kplan.py), then its output
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the apply did not end within 300 s of SIGINT at {pause_at or 'the held request'}:\n"
+                    f"{seen}{out}{err}")
     if proxy is not None:
         assert proxy.forwarded.wait(60), "the held request was never forwarded"
     return proc.returncode, seen + out + err

@@ -73,3 +73,21 @@ def test_under_xdist_the_line_adds_up_every_workers_tests(tmp_path):
     out = _pytest(tmp_path, "-n", "2", "--dist", "loadfile")
     assert "4 passed" in out
     assert [line.split("): ")[-1] for line in out.splitlines() if LINE in line] == ["3 passed"]
+
+
+def test_a_parameter_named_like_the_fixture_is_not_the_stack(tmp_path):
+    """`parametrize("stack", ...)` gives a value, not the local stack: such a test is not an integration test (three
+    pure tests of `kplan ci` ran in the integration stage and never in the unit stage so), while an indirect
+    parametrization still goes through the fixture."""
+    (tmp_path / "integration").mkdir()
+    (tmp_path / "integration" / "conftest.py").write_text(FAKE_STACK)
+    (tmp_path / "integration" / "test_named.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.parametrize('stack, env', [('shop', None), ('shop', 'prod')])\n"
+        "def test_a_stack_name(stack, env):\n    assert stack == 'shop'\n\n"
+        "@pytest.mark.parametrize('stack', ['x'], indirect=True)\n"
+        "def test_through_the_fixture(stack):\n    assert stack == 'a stand-in'\n")
+    out = _pytest(tmp_path, "-m", "not integration")
+    assert "2 passed, 1 deselected" in out
+    out = _pytest(tmp_path)
+    assert [line.split("): ")[-1] for line in out.splitlines() if LINE in line] == ["1 passed"]
