@@ -9,9 +9,13 @@ STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "could not create a virtualenv: install python3-venv (apt-get install python3-venv)"; exit 1; }
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
+	@$(PY) -m pip install -q --disable-pip-version-check 'uv>=0.13,<0.14' >/dev/null 2>&1 || echo "(uv not installed: pip installs the rest)"
+	@if [ -x $(VENV)/bin/uv ]; then set -x; $(VENV)/bin/uv pip install -q --python $(PY) -e '.[test]' --config-setting editable_mode=compat; \
+	else set -x; $(PY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat; fi
 	@rm -f $(VENV)/.installed-*; touch $@
 
+# uv installs the test dependencies into the virtualenv (pip when uv cannot be had): a clean clone's install took
+# 28 s with pip and 5 s with uv, the same packages at the same versions (2026-11-26), at the head of every CI run.
 # The editable install is setuptools' "compat" mode: a path in a .pth file. Its default mode installs an import
 # finder that every Python process imports at start-up (15-21 ms each, measured with -X importtime; an installed
 # wheel has none), which the tests and the benchmarks would pay in every kplan process.
