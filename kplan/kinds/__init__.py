@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind, Kind, PlanContext
     from kplan.kinds.unit import KindUnit, StackSection
+    from kplan.model.consumers import ConsumerGuard
     from kplan.model.plan import ResourceType
 
     UNITS: tuple[KindUnit, ...]
@@ -61,6 +62,12 @@ def claimable_sections() -> tuple[str, ...]:
     """The stack sections a claim may cover (docs/orphans.md): those whose kind's live resources are named, so a
     name prefix can find the ones nobody declares (`StackSection.claimable`)."""
     return tuple(u.section.key for u in _units() if u.section is not None and u.section.claimable)
+
+
+def consumer_guard() -> "ConsumerGuard | None":
+    """The registered consumer guard (`KindUnit.consumer_guard`: one kind's resources have consumer groups); None when
+    no kind registers one."""
+    return next((u.consumer_guard for u in _units() if u.consumer_guard is not None), None)
 
 
 def borrowed_keys(section: str) -> tuple[str, ...]:

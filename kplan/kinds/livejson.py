@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds import UNITS
+from kplan.kinds import UNITS, consumer_guard
 from kplan.kinds.live_codec import shape
 from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import freeze
@@ -30,7 +30,7 @@ from kplan.model.live import LiveState
 
 def _consumers(doc: Mapping[str, Any]) -> LiveConsumers | None:
     """The document's consumer side, read by the kind that guards its consumers (`KindUnit.consumer_guard`)."""
-    guard = next((u.consumer_guard for u in UNITS if u.consumer_guard is not None), None)
+    guard = consumer_guard()
     return guard.from_json(doc) if guard is not None else None
 
 

@@ -7,29 +7,24 @@ takes away first (`leaving`, as each kind's UNIT says). Pure."""
 
 from __future__ import annotations
 
-from kplan.kinds import UNITS
-from kplan.model.consumers import ConsumerGuard, Disruption
+from kplan.kinds import UNITS, consumer_guard
+from kplan.model.consumers import Disruption
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan
 
 
-def _guard() -> ConsumerGuard | None:
-    """The registered guard (one kind's resources have consumer groups); None when no kind registers one."""
-    return next((u.consumer_guard for u in UNITS if u.consumer_guard is not None), None)
-
-
 def disrupted(plan: Plan, live: LiveState) -> dict[str, Disruption]:
     """The resources of `plan` whose consumers the plan affects, by name (none for a plan that changes no live
     resource in one of those ways)."""
-    guard = _guard()
+    guard = consumer_guard()
     return guard.disrupted(plan, live) if guard is not None else {}
 
 
 def attach_consumers(plan: Plan, stack: Stack, live: LiveState, *, allow_active: bool = False) -> Plan:
     """`plan` with the consumer context on each disrupted change and the guard's diagnostics; the same plan when
     the consumers were not read (`live.consumers` is None) or nothing is disrupted."""
-    guard = _guard()
+    guard = consumer_guard()
     return guard.attach(plan, stack, live, allow_active, leaving) if guard is not None else plan
 
 
