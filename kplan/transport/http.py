@@ -16,6 +16,11 @@ from kplan.transport.interrupts import held
 
 # Requests that change nothing: Ctrl-C stops them at once. Every other one is awaited (see RestClient.request).
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Answers to a read that mean "not now" rather than "no": a server error — Connect's 500 while a rebalance is
+# expected or a request of its own timed out —, 502-504 from a proxy in front of it, and Connect's 409 (to a read
+# it only ever means "stale configuration" or "a conflicting operation", i.e. a rebalance). docs/kafka-facts.md.
+MOMENTARY = frozenset({409, 500, 502, 503, 504})
+READ_RETRY_S = 60.0
 
 
 def rest_path(*segments: str, query: Mapping[str, str] | None = None) -> str:
@@ -178,12 +183,26 @@ class RestClient:
         return (f"{name} at {self.shown_url} does not let kplan's user {method} {path} (403: {message}); "
                 f"grant that user access to {self.service.api}")
 
-    def get_json(self, path: str, *, ok=(200,)):
-        r = self.request("GET", path)
-        if r.status_code not in ok:
-            raise KplanError(f"{_capital(self.service.name)} at {self.shown_url} answered {r.status_code} to GET "
-                             f"{path}: {self._scrub(error_message(r))}")
-        return r.json()
+    def get_json(self, path: str, *, ok=(200,), retry_s: float = READ_RETRY_S, sleep=None):
+        """The JSON of `GET path`, asked again (with backoff, for up to `retry_s`) while the server answers "not
+        now" (`MOMENTARY`): a read changes nothing, so a plan never fails, or reads less, for a moment's answer —
+        seen in CI: Connect answers 500 "Request cannot be completed because a rebalance is expected" to `GET
+        /connectors/<name>` right after another client created a connector. No answer at all is not retried here
+        (`RestUnavailable` at once: the callers judge an unreachable server)."""
+        from kplan.transport.retry import RetriableError, RetryPolicy, retry
+
+        name = f"{_capital(self.service.name)} at {self.shown_url}"
+
+        def attempt():
+            r = self.request("GET", path)
+            if r.status_code in ok:
+                return r
+            said = f"answered {r.status_code} to GET {path}: {self._scrub(error_message(r))}"
+            if r.status_code in MOMENTARY:
+                raise RetriableError(said)
+            raise KplanError(f"{name} {said}")
+
+        return retry(attempt, RetryPolicy(deadline_s=retry_s), name, **({"sleep": sleep} if sleep else {})).json()
 
     def close(self) -> None:
         self._session.close()

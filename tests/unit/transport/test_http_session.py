@@ -27,7 +27,10 @@ class Recorder(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.seen.append((self.command, self.path, dict(self.headers), body, self.client_address[1]))
-        status, headers, payload = self.routes.get(self.path, (200, {}, {"path": self.path}))
+        route = self.routes.get(self.path, (200, {}, {"path": self.path}))
+        if isinstance(route, list):  # answers in turn, the last one for good
+            route = route.pop(0) if len(route) > 1 else route[0]
+        status, headers, payload = route
         if status == "hang":
             threading.Event().wait(3)
             return
@@ -178,3 +181,32 @@ def test_without_a_proxy_variable_nothing_goes_through_a_proxy(monkeypatch):
     assert _proxy_for("http", "connect.example", 8083) is None
     monkeypatch.setenv("ALL_PROXY", "proxy.example:3128")
     assert _proxy_for("https", "connect.example", 8083) == "http://proxy.example:3128"
+
+
+REBALANCE = {"error_code": 500, "message": "Request cannot be completed because a rebalance is expected"}
+
+
+def test_a_read_answered_not_now_is_asked_again(server):
+    """Connect answers 500 to `GET /connectors/<name>` while a rebalance is expected (a plan failed on it in CI):
+    a read is asked again, with backoff, until the real answer."""
+    Recorder.routes["/connectors/late"] = [(500, {}, REBALANCE), (409, {}, {"message": "stale configuration"}),
+                                           (200, {}, {"name": "late"})]
+    naps = []
+    assert RestClient(_url(server), 5).get_json("/connectors/late", sleep=naps.append) == {"name": "late"}
+    assert [p for _, p, *_ in Recorder.seen] == ["/connectors/late"] * 3 and len(naps) == 2
+
+
+def test_a_read_still_answered_not_now_at_its_deadline_fails_on_one_line(server):
+    Recorder.routes["/connectors/x"] = [(503, {}, {"message": "busy"})]
+    with pytest.raises(KplanError) as e:
+        RestClient(_url(server), 5).get_json("/connectors/x", retry_s=0.3)
+    line = str(e.value)
+    assert "\n" not in line and "still failing after 0.3s" in line and "answered 503 to GET /connectors/x: busy" in line
+    assert len(Recorder.seen) >= 2
+
+
+def test_an_answer_that_means_no_is_not_asked_again(server):
+    Recorder.routes["/connectors/x"] = [(400, {}, {"message": "bad request"}), (200, {}, {"name": "x"})]
+    with pytest.raises(KplanError, match="answered 400 to GET /connectors/x: bad request"):
+        RestClient(_url(server), 5).get_json("/connectors/x", sleep=lambda s: None)
+    assert len(Recorder.seen) == 1
