@@ -114,6 +114,35 @@ def test_reads_every_connector_with_config_and_state_in_one_request(stack, admin
         admin.delete_topics([topic])
 
 
+def test_a_read_right_after_another_client_creates_a_connector_reads_it(stack, admin, unique, tmp_path):
+    """Seen in CI: `kplan plan` failed with Connect's 500 "Request cannot be completed because a rebalance is
+    expected" to `GET /connectors/<name>`, another test's connector created a moment before (the expanded listing
+    leaves such a connector out, so the reader asks for it on its own; the read now asks again while Connect says
+    "not now": tests/unit/transport/test_http_session.py). Here: five creates by another client, each read at once
+    with the connector there. (The 500 itself is rare on a quiet worker: 1 of ~29,000 GETs in the 3 s after each of
+    8 creates, docs/systems-facts.md.)"""
+    topic = unique("read-race-topic")
+    _create(admin, NewTopic(topic, 1, 1))
+    (tmp_path / "in.txt").write_text("x\n")
+    cfg = {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "tasks.max": "1",
+           "file": str(tmp_path / "in.txt"), "topic": topic}
+    reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+    made = []
+    try:
+        for i in range(5):
+            name = unique(f"read-race{i}")
+            r = requests.post(f"{stack.connect_url}/connectors", json={"name": name, "config": cfg}, timeout=60)
+            assert r.status_code == 201, r.text
+            made.append(name)
+            live = reader.read("s", topic_names=[])
+            assert dict(live.of(ResourceType.CONNECTOR).resources[name].config) == {**cfg, "name": name}
+    finally:
+        reader.close()
+        for n in made:
+            requests.delete(f"{stack.connect_url}/connectors/{n}", timeout=60)
+        admin.delete_topics([topic])
+
+
 def test_unreachable_connect_is_one_clear_error(stack):
     reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, "http://127.0.0.1:1", timeout_s=2))
     with pytest.raises(KplanError, match=r"cannot reach Kafka Connect at http://127.0.0.1:1"):
