@@ -113,6 +113,19 @@ def test_a_registration_with_a_reference_to_latest_gets_the_referenced_subjects_
     assert versions(reg, customer) == [1]
 
 
+def test_the_version_holding_a_registrations_id_is_found_by_that_id(writer, reg, subjects):
+    """What the writer falls back to when the registry's lookup misses a version it holds (docs/systems-facts.md,
+    Apicurio): the id a registration answers is the `id` of the version listed under the subject."""
+    users = subjects("users")
+    post(reg, users, USER_V1)
+    r = requests.post(f"{reg}/subjects/{users}/versions", json={"schema": USER_V2}, headers=CT, timeout=10)
+    assert r.status_code == 200, r.text
+    assert writer._version_with_id(users, r.json()["id"]) == 2
+    first = requests.get(f"{reg}/subjects/{users}/versions/1", timeout=10).json()["id"]
+    assert writer._version_with_id(users, first) == 1
+    assert writer._version_with_id(users, max(first, r.json()["id"]) + 10_000) is None
+
+
 def test_an_incompatible_registration_is_refused_with_the_registrys_reason(writer, reg, subjects):
     users = subjects("users")
     post(reg, users, USER_V1)

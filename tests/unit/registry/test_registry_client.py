@@ -134,6 +134,32 @@ def test_a_write_the_registry_refuses_is_one_write_error(monkeypatch):
         w.register_schema("s", "{}", "AVRO", ())
 
 
+def test_a_registration_is_verified_by_reading_until_the_subject_shows_it(monkeypatch):
+    """Seen in a loaded CI run: Apicurio answered the registration with its id, and a lookup at once answered 404
+    (the apply failed "does not show the schema just registered" and rolled back). The writer reads until it
+    shows, at most the stack's timeout."""
+    http = registry_client(_cluster())
+    naps = []
+    w = RegistryWriter(http, 1, policy=FAST, sleep=naps.append)
+    not_yet = Answer(404, {"error_code": 40403, "message": "Schema not found"})
+    seen = _script(monkeypatch, http, [Answer(200, {"id": 7}), not_yet, not_yet, Answer(200, {"version": 3})])
+    assert w.register_schema("s", "{}", "AVRO", ()) == 3  # a lookup, the subject's versions (none yet), a lookup
+    assert [m for m, _, _ in seen] == ["POST", "POST", "GET", "POST"] and len(naps) == 1
+    # Apicurio's lookup can miss a version it holds for good (concurrent registrations): the version with the id
+    # the registration answered is the one registered
+    seen = _script(monkeypatch, http, [Answer(200, {"id": 7}), not_yet, Answer(200, [1, 2]),
+                                       Answer(200, {"id": 7, "version": 2}), not_yet])
+    assert w.register_schema("s", "{}", "AVRO", ()) == 2
+    assert [u.rsplit("/v7", 1)[1] for _, u, _ in seen][:4] == [
+        "/subjects/s/versions?normalize=true", "/subjects/s?normalize=true", "/subjects/s/versions",
+        "/subjects/s/versions/2"]
+    _script(monkeypatch, http, [Answer(200, {"id": 7}), not_yet])
+    with pytest.raises(WriteError, match=r"^verification failed: subject s does not show the schema just "
+                                         r"registered within 1s$"):
+        RegistryWriter(http, 1, policy=FAST, sleep=lambda s: __import__("time").sleep(0.05)).register_schema(
+            "s", "{}", "AVRO", ())
+
+
 def test_a_registry_that_does_not_answer_is_retried_then_reported(monkeypatch):
     http = registry_client(_cluster())
     w = RegistryWriter(http, 1, policy=FAST)
