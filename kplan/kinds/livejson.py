@@ -1,7 +1,8 @@
 """LiveState from a JSON document: golden tests, unit tests and offline planning (`kplan plan --live-state`).
 
     {"cluster_id": "c1", "broker_count": 3, <each kind's part>,
-     "all_topic_names": [...] or null, "broker_racks": {"1": "rack-a"},
+     "all_topic_names": [...] (absent or null: a kind part's default, KindUnit.live_defaults),
+     "broker_racks": {"1": "rack-a"},
      "unfinished_run": "run ... started ..." or null, "locked": false,
      "foreign_owners": {"topic.x": "other-stack"}}
 
@@ -35,10 +36,16 @@ def _consumers(doc: Mapping[str, Any]) -> LiveConsumers | None:
 
 
 def _derived(doc: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The document's defaults (no cluster id, one broker); each kind's slice, read by the kind; the consumer
+    """The document's defaults (no cluster id, one broker, and the top-level facts a kind's part gives where the
+    document does not say them: `KindUnit.live_defaults`); each kind's slice, read by the kind; the consumer
     side."""
     consumers = _consumers(doc)
-    return {"cluster_id": "", "broker_count": 1, **doc, "consumers": consumers,
+    defaults: dict[str, Any] = {}
+    for u in UNITS:
+        if u.live_defaults is not None:
+            defaults.update(u.live_defaults(doc))
+    said = {k: v for k, v in doc.items() if not (k in defaults and v is None)}
+    return {"cluster_id": "", "broker_count": 1, **defaults, **said, "consumers": consumers,
             "kinds": freeze({u.kind.type: u.live_from_json(doc) for u in UNITS if u.live_from_json is not None})}
 
 

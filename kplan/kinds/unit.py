@@ -153,6 +153,9 @@ class KindUnit:
     follow_up_ref: str | None = None
     # A module with `live_from_json`: its slice of a live-state document (kplan.kinds.livejson).
     live_module: str | None = None
+    # "module:name" of (a live-state document) -> the document's top-level facts its part gives where the document
+    # does not say them (the topics' part: `all_topic_names`, the names it describes); kplan.kinds.livejson
+    live_defaults_ref: str | None = None
     # Its resources written as stack entries by `kplan import` (a KindImporter, kplan.kinds.importing).
     importer_ref: str | None = None
     # A declared resource as `kplan render` shows it (kplan.stackfile.export).
@@ -221,6 +224,10 @@ class KindUnit:
     @property
     def live_from_json(self) -> "Callable[[Mapping[str, Any]], KindState] | None":
         return resolve(f"{self.live_module}:live_from_json") if self.live_module else None
+
+    @property
+    def live_defaults(self) -> "Callable[[Mapping[str, Any]], Mapping[str, Any]] | None":
+        return resolve(self.live_defaults_ref) if self.live_defaults_ref else None
 
     @property
     def kind_state(self) -> "Callable[[Any, Any, Any], KindState] | None":

@@ -149,11 +149,9 @@ class LiveState:
         return self.kinds.get(kind, _NOTHING)
 
     def topic_names(self) -> frozenset[str]:
-        """Every topic name on the cluster (`all_topic_names`), or, where that was not read (a live-state document
-        without it), the names the topics' slice holds: what a kind whose resources own or need topics looks in."""
-        if self.all_topic_names is not None:
-            return self.all_topic_names
-        return frozenset(self.of(ResourceType.TOPIC).resources)
+        """Every topic name on the cluster (`all_topic_names`; a live-state document without it gives the names its
+        topics' part describes, kplan.kinds.livejson): what a kind whose resources own or need topics looks in."""
+        return self.all_topic_names or frozenset()
 
     def with_kind(self, kind: ResourceType, **changes: Unpack[KindChanges]) -> "LiveState":
         """The same live state with one kind's slice changed (`KindState` fields)."""

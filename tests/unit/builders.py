@@ -53,7 +53,7 @@ def live(topics=(), connectors=(), owned_topics=None, owned_connectors=None, bro
         owned_topics=frozenset(topics if owned_topics is None else owned_topics),
         owned_connectors=frozenset(connectors if owned_connectors is None else owned_connectors),
         connector_plugins=None if plugins is None else frozenset(plugins),
-        all_topic_names=None if all_topic_names is None else frozenset(all_topic_names),
+        **({} if all_topic_names is None else {"all_topic_names": frozenset(all_topic_names)}),
     )
 
 
@@ -139,4 +139,7 @@ def live_state(*args, **kw) -> LiveState:
     if facts:
         slices.setdefault(ResourceType.CONNECTOR, {})["facts"] = ConnectFacts(**facts)
     kinds = {k: KindState(**v) for k, v in slices.items()}
+    # as a live-state document without `all_topic_names` reads (kplan.kinds.topic.live.document_defaults)
+    kw.setdefault("all_topic_names", frozenset(kinds[ResourceType.TOPIC].resources) if ResourceType.TOPIC in kinds
+                  else frozenset())
     return LiveState(*args, **kw, kinds=freeze(kinds))

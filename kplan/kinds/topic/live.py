@@ -85,3 +85,10 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
 
 def _ints(d: Mapping[Any, Any] | None) -> Mapping[int, int]:
     return frozen({int(k): int(v) for k, v in (d or {}).items()})
+
+
+def document_defaults(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A document that does not list the cluster's topic names (`all_topic_names`) lists those it describes: what
+    the kinds whose resources own or need topics look in (`LiveState.topic_names()`)."""
+    topics = doc.get("topics")
+    return {"all_topic_names": frozenset(topics) if isinstance(topics, Mapping) else frozenset()}

@@ -15,6 +15,7 @@ UNIT = KindUnit(
     ("kplan.kinds.topic.handlers", "kplan.kinds.topic.tiered_handlers"),
     record_module="kplan.kinds.topic.record",
     live_module="kplan.kinds.topic.live",
+    live_defaults_ref="kplan.kinds.topic.live:document_defaults",
     render_ref="kplan.kinds.topic.section:rendered",
     importer_ref="kplan.kinds.topic.importer:IMPORTER",
     flows_ref="kplan.kinds.topic.flows:FLOWS",

@@ -54,7 +54,11 @@ def test_the_states_own_keys_and_their_defaults():
     empty = live_state_from_dict({"unfinished_run": "", "registry_level": "", "connector_plugins": None,
                                   "foreign_owners": None, "broker_racks": None, "metadata": None})
     assert (empty.cluster_id, empty.broker_count, empty.unfinished_run, empty.registry_level) == ("", 1, None, None)
-    assert (facts_of(empty).plugins, empty.all_topic_names, empty.consumers) == (None, None, None)
+    # a document that does not list the cluster's topic names lists those it describes (here none)
+    assert (facts_of(empty).plugins, empty.all_topic_names, empty.consumers) == (None, frozenset(), None)
+    assert live_state_from_dict({"topics": {"a": {"partitions": 1, "replication_factor": 1}},
+                                 "all_topic_names": None}).all_topic_names == {"a"}
+    assert live_state_from_dict({"topics": {}, "all_topic_names": ["a", "b"]}).all_topic_names == {"a", "b"}
     assert facts_of(empty).versions == {} and facts_of(empty).plugin_versions == {}
     assert empty.foreign_owners == {} and empty.broker_racks == {} and empty.metadata == {}
 
