@@ -10,7 +10,7 @@ not normalize a schema with references: only the same text finds (and re-registe
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from kplan.errors import WriteError
 from kplan.kinds.subject.model import SchemaReference
@@ -138,7 +138,24 @@ class RegistryWriter:
             body = self._body(subject, schema, schema_type, references)
         except WriteError:  # a referenced subject is gone: nothing can hold this schema with that reference
             return None
-        return self._lookup(subject, body)
+        found = self._lookup(subject, body)
+        return found if found is not None else self._version_holding(subject, body)
+
+    def _version_holding(self, subject: str, body: dict[str, Any]) -> int | None:
+        """The newest live version whose schema is `body`'s (kplan's canonical form, the same type and references):
+        what the registry's lookup answers, asked of the versions themselves, for when that lookup misses a version
+        it holds (Apicurio, docs/systems-facts.md). A run killed before journaling its registration is undone by
+        what this finds."""
+        from kplan.kinds.subject.schemas import same_schema
+
+        for version, held in self._held_versions(subject):
+            kind = str(held.get("schemaType") or "AVRO").upper()
+            refs = [{k: d.get(k) for k in ("name", "subject", "version")} for d in held.get("references") or ()
+                    if isinstance(d, dict)]
+            if (kind == body["schemaType"].upper() and refs == body["references"]
+                    and same_schema(kind, str(held.get("schema") or ""), body["schema"])):
+                return version
+        return None
 
     def _lookup(self, subject: str, body: dict[str, Any]) -> int | None:
         r = self._call("POST", path("subjects", subject, query=NORMALIZE), f"looking up a schema of subject {subject}",
@@ -146,15 +163,19 @@ class RegistryWriter:
         return int(json_body(self.http, r)["version"]) if r.status_code == 200 else None
 
     def _version_with_id(self, subject: str, schema_id: int) -> int | None:
-        """The subject's live version holding the schema of id `schema_id`, newest first (the one just registered is
-        the latest unless another client registered meanwhile); None when none does."""
+        """The subject's live version holding the schema of id `schema_id` (the one just registered is the latest
+        unless another client registered meanwhile); None when none does."""
+        return next((v for v, held in self._held_versions(subject) if held.get("id") == schema_id), None)
+
+    def _held_versions(self, subject: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Each live version of the subject with what the registry answers for it (id, schema, type, references),
+        newest first, read one at a time."""
         for version in reversed(self.subject_versions(subject)):
             r = self._call("GET", path("subjects", subject, "versions", str(version)),
                            f"reading version {version} of subject {subject}", expected=(404,))
-            answer = json_body(self.http, r) if r.status_code == 200 else None
-            if isinstance(answer, dict) and answer.get("id") == schema_id:
-                return version
-        return None
+            held = json_body(self.http, r) if r.status_code == 200 else None
+            if isinstance(held, dict):
+                yield version, held
 
     def subject_versions(self, subject: str) -> list[int]:
         r = self._call("GET", path("subjects", subject, "versions"), f"reading subject {subject}'s versions",

@@ -126,6 +126,25 @@ def test_the_version_holding_a_registrations_id_is_found_by_that_id(writer, reg,
     assert writer._version_with_id(users, max(first, r.json()["id"]) + 10_000) is None
 
 
+def test_the_version_holding_a_schema_is_found_by_reading_the_versions(writer, reg, subjects):
+    """What `schema_version` falls back to when the registry's lookup misses (a killed run's registration found
+    for its undo): the newest live version whose schema is the same in kplan's canonical form, of the same type and
+    references, read from the real registry's answers."""
+    users, address, customer = subjects("users"), subjects("address"), subjects("customer")
+    post(reg, users, USER_V1)
+    post(reg, users, USER_V2)
+    spaced = USER_V2.replace(",", ", ")
+    assert writer._version_holding(users, writer._body(users, spaced, "AVRO", ())) == 2
+    assert writer._version_holding(users, writer._body(users, USER_V1, "AVRO", ())) == 1
+    assert writer._version_holding(users, writer._body(users, USER_BAD, "AVRO", ())) is None
+    post(reg, address, ADDRESS)
+    ref = (SchemaReference("t.Address", address),)
+    writer.register_schema(customer, WITH_ADDRESS, "AVRO", ref)
+    assert writer._version_holding(customer, writer._body(customer, WITH_ADDRESS, "AVRO", ref)) == 1
+    other = (SchemaReference("t.Address", users),)  # the same text with another reference is not held
+    assert writer._version_holding(customer, writer._body(customer, WITH_ADDRESS, "AVRO", other)) is None
+
+
 def test_an_incompatible_registration_is_refused_with_the_registrys_reason(writer, reg, subjects):
     users = subjects("users")
     post(reg, users, USER_V1)

@@ -12,8 +12,18 @@ import json
 import requests
 from conformance import Ctx, KindFixture, NotApplicable
 
-V1 = {"type": "record", "name": "Order", "namespace": "kit", "fields": [{"name": "id", "type": "string"}]}
-V2 = {**V1, "fields": [*V1["fields"], {"name": "note", "type": ["null", "string"], "default": None}]}
+
+def _v1(ctx: Ctx) -> dict:
+    """The kit's schema, of the trial's own (its doc names the trial's stack, which the kit's reads say as {P}):
+    the kit's trials run at once, and Apicurio 3.0.9 can leave a version half-written when one client deletes for
+    good the last version holding a schema while another registers that same schema (docs/systems-facts.md)."""
+    return {"type": "record", "name": "Order", "namespace": "kit", "doc": ctx.prefix,
+            "fields": [{"name": "id", "type": "string"}]}
+
+
+def _v2(ctx: Ctx) -> dict:
+    v1 = _v1(ctx)
+    return {**v1, "fields": [*v1["fields"], {"name": "note", "type": ["null", "string"], "default": None}]}
 
 
 def _names(ctx: Ctx) -> list[str]:
@@ -23,9 +33,9 @@ def _names(ctx: Ctx) -> list[str]:
 def sections(ctx: Ctx, version: int) -> dict:
     orders, refunds = _names(ctx)
     if version == 1:
-        return {"subjects": [{"name": orders, "schema": V1, "type": "avro"}]}
-    return {"subjects": [{"name": orders, "schema": V2, "type": "avro", "compatibility": "FULL"},
-                         {"name": refunds, "schema": V1, "type": "avro"}]}
+        return {"subjects": [{"name": orders, "schema": _v1(ctx), "type": "avro"}]}
+    return {"subjects": [{"name": orders, "schema": _v2(ctx), "type": "avro", "compatibility": "FULL"},
+                         {"name": refunds, "schema": _v1(ctx), "type": "avro"}]}
 
 
 def _subject(ctx: Ctx, name: str) -> dict:
@@ -55,7 +65,8 @@ def read(ctx: Ctx) -> dict:
 
 def orphan(ctx: Ctx, name: str) -> str:
     subject = f"{name}-value"
-    r = requests.post(f"{ctx.registry_url}/subjects/{subject}/versions", timeout=30, json={"schema": json.dumps(V1)},
+    r = requests.post(f"{ctx.registry_url}/subjects/{subject}/versions", timeout=30,
+                      json={"schema": json.dumps(_v1(ctx))},
                       headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
     assert r.status_code == 200, r.text
     return f"subject.{subject}"

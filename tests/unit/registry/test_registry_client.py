@@ -160,6 +160,23 @@ def test_a_registration_is_verified_by_reading_until_the_subject_shows_it(monkey
             "s", "{}", "AVRO", ())
 
 
+def test_a_schema_the_lookup_misses_is_found_among_the_versions_by_its_canonical_form(monkeypatch):
+    """A run killed before journaling its registration is undone by what `schema_version` finds: when the
+    registry's lookup misses a version it holds, the versions themselves are read, newest first."""
+    http = registry_client(_cluster())
+    w = RegistryWriter(http, 1, policy=FAST)
+    declared = '{"type": "record", "name": "U", "fields": [{"name": "id", "type": "long"}]}'
+    held = '{"type":"record","name":"U","fields":[{"name":"id","type":"long"}]}'
+    missed = Answer(404, {"error_code": 40403, "message": "The given schema does not match any schema"})
+    seen = _script(monkeypatch, http, [missed, Answer(200, [1, 2, 3]), Answer(200, {"schema": '"string"'}),
+                                       Answer(200, {"schema": held, "references": []})])
+    assert w.schema_version("s", declared, "AVRO", ()) == 2
+    assert [u.rsplit("/v7", 1)[1] for _, u, _ in seen] == [
+        "/subjects/s?normalize=true", "/subjects/s/versions", "/subjects/s/versions/3", "/subjects/s/versions/2"]
+    _script(monkeypatch, http, [missed, Answer(200, [1]), Answer(200, {"schema": held, "schemaType": "JSON"})])
+    assert w.schema_version("s", declared, "AVRO", ()) is None  # the same text of another type is not it
+
+
 def test_a_registry_that_does_not_answer_is_retried_then_reported(monkeypatch):
     http = registry_client(_cluster())
     w = RegistryWriter(http, 1, policy=FAST)
