@@ -117,9 +117,9 @@ class RegistryWriter:
         answered = json_body(self.http, r)
         schema_id = answered.get("id") if isinstance(answered, dict) else None
         # Read until the subject shows it: by the registry's lookup, or else by a version holding the id the
-        # registration answered. Seen in a CI run and reproduced (Apicurio 3.0.9, concurrent registrations: 4-14 of
-        # 400): a registration answered 200 with an id, the subject lists the version with that id, yet the lookup
-        # of the same schema answers 404 "does not match any schema" for good (docs/systems-facts.md).
+        # registration answered. Apicurio 3.0.9's lookup can miss a version for good, and a version can be half
+        # written (listed, but not served) when another client deletes the same schema for good meanwhile
+        # (docs/systems-facts.md): a registration the registry does not show is a failed step, never claimed.
         found: list[int] = []
 
         def shown() -> bool:

@@ -18,7 +18,7 @@ from kplan.transport.interrupts import held
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Answers to a read that mean "not now" rather than "no": a server error — Connect's 500 while a rebalance is
 # expected or a request of its own timed out —, 502-504 from a proxy in front of it, and Connect's 409 (to a read
-# it only ever means "stale configuration" or "a conflicting operation", i.e. a rebalance). docs/kafka-facts.md.
+# it only ever means "stale configuration" or "a conflicting operation", i.e. a rebalance). docs/systems-facts.md.
 MOMENTARY = frozenset({409, 500, 502, 503, 504})
 READ_RETRY_S = 60.0
 
