@@ -459,23 +459,19 @@ def delete_topic(live: LiveTopic, reason: Reason, origin: Origin | None = None) 
     )
 
 
-def _all_topics(live: "LiveState") -> frozenset[str] | set[str]:
-    return live.all_topic_names if live.all_topic_names is not None else set(live.of(ResourceType.TOPIC).resources)
-
-
 def collisions(topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
     """Kafka refuses a topic whose name equals another's once '.' and '_' are made the same."""
     creates = [c for c in topics.values() if c.action == Action.CREATE]
     if not creates:  # nothing new can collide (and the cluster's names need not be sorted: a repository's plans)
         return []
     existing: dict[str, str] = {}
-    for name in sorted(_all_topics(live)) + sorted(c.name for c in creates):
+    for name in sorted(live.topic_names()) + sorted(c.name for c in creates):
         existing.setdefault(name.replace(".", "_"), name)
     diags = []
     for c in creates:
         other = existing[c.name.replace(".", "_")]
         if other != c.name:
-            where = "a topic on the cluster" if other in _all_topics(live) else "another declared topic"
+            where = "a topic on the cluster" if other in live.topic_names() else "another declared topic"
             diags.append(error(f"topic name {c.name!r} collides with {where}, {other!r} ('.' and '_' are the same "
                                "to Kafka's metrics)", "topic-name-collision", address=c.address, origin=c.origin))
     return diags
