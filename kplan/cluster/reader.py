@@ -31,15 +31,16 @@ from kplan.transport.permissions import principal
 
 class KplanRecords(Protocol):
     """kplan's own records in the cluster, as the batched read needs them (kplan.state.ownership.RECORDS): the
-    ownership topic, every stack's ownership record read at once, and the name of a stack's lock topic. The
-    reader reads them beside the cluster's own requests; the state package owns what they are."""
+    ownership topic, every stack's ownership record read at once, and whether a stack's lock is held (its topic
+    read only when the metadata lists it). The reader reads them beside the cluster's own requests; the state
+    package owns what they are."""
 
     ownership_topic: str
 
     def read_all(self, conf: dict, timeout_s: float) -> Mapping[str, Ownership]:
         ...
 
-    def lock_topic(self, stack_name: str) -> str:
+    def locked(self, conf: dict, stack_name: str, listed: Mapping, timeout_s: float) -> bool:
         ...
 
 
@@ -139,7 +140,8 @@ class KafkaReader:
                 broker_count=broker_count,
                 all_topic_names=frozenset(metadata),
                 unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
-                locked=self.records is not None and self.records.lock_topic(name) in metadata,
+                locked=self.records is not None and self.records.locked(
+                    client_config(self.cluster, self.secrets), name, metadata, self.cluster.timeout_s),
                 foreign_owners=(owners.foreign(name) if owners is not None
                                 else freeze(foreign_owners(records, name))),
                 metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),

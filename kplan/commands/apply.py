@@ -315,7 +315,7 @@ def _unlock_one(ctx, stack, auto_approve, force=False) -> None:
         holder = lock.holder()
         who = holder.describe() if holder else "holder unknown"
         click.echo(f"Stack {stack.name!r} is locked{where} by {who}.")
-        if holder is not None and holder.alive_here():
+        if holder is not None and not holder.released and holder.alive_here():
             alive = (f"the holder, pid {holder.pid}, is still running on this host: releasing its lock lets another "
                      "run change the stack at the same time")
             if not force:

@@ -150,6 +150,8 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
 def lock_held_message(e: LockHeld, store: JournalStore) -> str:
     """What the loser of a race for the lock is told: who holds it, and to recover only when that run is dead."""
     holder = e.holder
+    if holder is not None and holder.released:
+        return str(e)
     if holder is not None and not holder.provably_dead():
         elsewhere = holder.host != socket.gethostname()
         return (f"{e}; wait for it to finish" + ("" if not elsewhere else
@@ -381,7 +383,7 @@ def _nothing_to_recover(cluster: Cluster, journal: Journal | None, lock: StackLo
         notes.append("cleared the run marker it left in the ownership record")
     holder = _holder_waiting(lock) if lock.exists() else None
     if lock.exists():
-        if holder is None or holder.provably_dead() or force:
+        if holder is None or holder.released or holder.provably_dead() or force:
             lock.release()
             who = holder.describe() if holder else "a run that died before naming itself"
             notes.append(f"released the lock left by a dead run ({who})")

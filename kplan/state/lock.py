@@ -2,8 +2,13 @@
 
 Atomic on the cluster: acquiring is creating the topic `__kplan_lock.<stack>` (topic creation is atomic at the
 controller: exactly one creator wins, the others get TOPIC_ALREADY_EXISTS). The winner then writes who holds it
-(host, pid, run id, since) into that topic; releasing is deleting the topic. `kplan unlock` removes a dead
-holder's lock after confirmation.
+(host, pid, run id, since) into that topic; releasing is writing the holder again marked released, then deleting
+the topic. `kplan unlock` removes a dead holder's lock after confirmation.
+
+Released, not waited for: the deletion completes at the controller, and each broker's metadata drops the topic a
+moment later (seconds behind a bulk create of thousands of partitions). A reader that still sees the topic listed
+reads its holder and trusts the released mark (`read_holder`), so neither a plan nor the next apply waits for the
+metadata, and this run's release does not either (docs/systems-facts.md, The apply lock).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, Callable
 
 from kplan.errors import KplanError
 from kplan.state import faults
-from kplan.state.records import catch_up_window, internal_replication, wait_gone, wait_visible
+from kplan.state.records import catch_up_window, internal_replication, wait_visible
 from kplan.transport.permissions import denied, principal
 from kplan.transport.retry import kafka_error_name
 
@@ -26,6 +31,9 @@ LOCK_PREFIX = "__kplan_lock."
 # The refusals of a write to a topic that exists but that the partition's leader (or the producer) has not applied yet
 NOT_THERE_YET = frozenset({"UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC", "_UNKNOWN_PARTITION", "LEADER_NOT_AVAILABLE",
                            "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"})
+
+
+_GONE = frozenset({"UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC", "_UNKNOWN_PARTITION"})
 
 
 def lock_topic(stack: str) -> str:
@@ -52,6 +60,7 @@ class Holder:
     run_id: str
     since: str
     process: str = ""  # process_identity(pid) when the lock was taken ("" from older versions)
+    released: bool = False  # written by the holder's release just before it deletes the topic
 
     def describe(self) -> str:
         return f"host {self.host}, pid {self.pid}, run {self.run_id}, since {self.since}"
@@ -85,7 +94,25 @@ class Holder:
     @classmethod
     def from_json(cls, doc: dict) -> "Holder":
         return cls(str(doc.get("host", "")), int(doc.get("pid", 0)), str(doc.get("run_id", "")),
-                   str(doc.get("since", "")), str(doc.get("process", "")))
+                   str(doc.get("since", "")), str(doc.get("process", "")), bool(doc.get("released", False)))
+
+
+def read_holder(consumer_conf: dict[str, Any], topic: str, timeout_s: float) -> tuple[bool, Holder | None]:
+    """(held, holder) of a lock topic the metadata lists: not held once its holder marked it released or the topic
+    is gone at its leader (a deletion the listing has not caught up with); held with no holder while its taker has
+    not named itself yet. A read that fails otherwise counts as held: a warning too many, never one missed."""
+    from confluent_kafka import KafkaException
+
+    from kplan.state.records import read_compacted
+
+    try:
+        value = read_compacted(consumer_conf, topic, min(5.0, timeout_s)).get(b"holder")
+    except KafkaException as e:
+        return kafka_error_name(e) not in _GONE, None
+    except KplanError:
+        return True, None
+    holder = Holder.from_json(json.loads(value)) if value else None
+    return holder is None or not holder.released, holder
 
 
 class LockHeld(KplanError):
@@ -103,6 +130,7 @@ class StackLock:
         self.stack, self.broker_count, self.timeout_s = stack, broker_count, timeout_s
         self.topic = lock_topic(stack)
         self.held = False
+        self.mine: Holder | None = None  # the holder this run wrote
 
     def acquire(self, run_id: str) -> None:
         from confluent_kafka.admin import NewTopic
@@ -121,10 +149,14 @@ class StackLock:
                     why = denied(e, "create", f"topic {self.topic} (kplan's apply lock)", who) or str(e)
                     raise KplanError(f"could not take the apply lock {self.topic}: {why}") from e
             holder = self.holder()
-            if holder is not None:
+            if holder is not None and not holder.released:
                 raise LockHeld(f"stack {self.stack!r} is locked by another run ({holder.describe()})", holder)
-            # Created a moment ago (holder not written yet) or being deleted: look again briefly.
+            # Created a moment ago (holder not written yet) or released and being deleted: look again briefly.
             if time.monotonic() > deadline:
+                if holder is not None:
+                    raise LockHeld(f"stack {self.stack!r}: the lock {self.topic} was released ({holder.describe()}) "
+                                   "but its topic is still there (the run was stopped while deleting it): "
+                                   "`kplan unlock` removes it", holder)
                 raise LockHeld(f"stack {self.stack!r} is locked by another run (holder unknown)", None)
             time.sleep(0.5)
         self.held = True
@@ -133,9 +165,9 @@ class StackLock:
             window = catch_up_window(self.timeout_s)
             deadline = time.monotonic() + window
             wait_visible(self.admin, self.topic, self.timeout_s, "the apply lock", window=window)
-            self._write_holder(Holder(socket.gethostname(), os.getpid(), run_id,
-                                      time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                      process_identity(os.getpid())), deadline)
+            self.mine = Holder(socket.gethostname(), os.getpid(), run_id,
+                               time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), process_identity(os.getpid()))
+            self._write_holder(self.mine, deadline)
         except BaseException:
             self.release()  # never leave a lock nobody can name
             raise
@@ -149,7 +181,12 @@ class StackLock:
         later still), so the first write can be refused with "unknown topic" or "not the leader" although the
         topic is there; and with no acknowledgement at all within the timeout while the brokers are busy applying a
         bulk change. Writing the holder again is harmless: one key of a compacted topic. Any other refusal, and these
-        at the deadline, is one line (the caller then releases the lock)."""
+        at the deadline, is one line (the caller then releases the lock).
+
+        A broker that has not yet applied the deletion of the lock a run released a moment ago still takes records
+        into that old topic, where they vanish with it: the holder is first in the topic this run created, so a
+        holder acknowledged at a later offset is written again (once the broker has caught up) unless the topic's
+        first record is this run's."""
         from confluent_kafka import KafkaException
 
         from kplan.state.records import RecordRefused, write_record
@@ -159,8 +196,12 @@ class StackLock:
         delay = 0.1
         while True:
             try:
-                write_record(self.producer, self.topic, b"holder", value, self.timeout_s, "the lock holder")
-                return
+                offset = write_record(self.producer, self.topic, b"holder", value, self.timeout_s, "the lock holder")
+                if not offset or self._first_is(holder):
+                    return
+                if clock() >= deadline:
+                    raise KplanError(f"could not write the lock holder to {self.topic}: the broker still has the lock "
+                                     "a run released before this one took it")
             except RecordRefused as e:
                 if e.name not in NOT_THERE_YET or clock() >= deadline:
                     raise
@@ -175,31 +216,41 @@ class StackLock:
             sleep(delay)
             delay = min(1.0, delay * 2)
 
-    def holder(self) -> Holder | None:
-        from kplan.state.records import read_compacted
+    def _first_is(self, holder: Holder) -> bool:
+        from kplan.state.records import first_record
 
+        first = first_record(self.consumer_conf, self.topic, min(5.0, self.timeout_s))
+        return first is not None and Holder.from_json(json.loads(first)).run_id == holder.run_id
+
+    def holder(self) -> Holder | None:
+        """Who holds the lock (marked `released` once its holder let it go), None when it is not listed or its
+        taker has not named itself yet."""
         try:
-            md = self.admin.list_topics(self.topic, timeout=self.timeout_s)
-            if self.topic not in md.topics or md.topics[self.topic].error is not None:
+            if not self.exists():
                 return None
-            value = read_compacted(self.consumer_conf, self.topic, min(5.0, self.timeout_s)).get(b"holder")
-        except KplanError:
+        except Exception:  # noqa: BLE001 - unreadable: not known
             return None
-        if not value:
-            return None
-        return Holder.from_json(json.loads(value))
+        return read_holder(self.consumer_conf, self.topic, self.timeout_s)[1]
 
     def exists(self) -> bool:
         md = self.admin.list_topics(self.topic, timeout=self.timeout_s)
         return self.topic in md.topics and md.topics[self.topic].error is None
 
     def release(self) -> None:
-        """Delete the lock topic, then wait (bounded) until the broker's metadata no longer lists it, so a plan run
-        right after this apply does not warn of a lock that is gone. An apply that starts before the deletion
-        completes sees TOPIC_ALREADY_EXISTS with no holder record and retries briefly (see acquire)."""
+        """Mark the lock released, then delete its topic; nothing waits for the brokers' metadata to drop it (see
+        the module's docstring). An apply that starts before the deletion completes at the controller sees
+        TOPIC_ALREADY_EXISTS with a released holder and asks again briefly (see acquire)."""
+        from kplan.state.records import write_record
         from kplan.transport.reach import link_of, no_answer
 
         faults.at("lock-releasing")
+        if self.producer is not None:  # (a dead run's lock, released by unlock or recover, is marked without a name)
+            released = json.dumps({**(self.mine.__dict__ if self.mine else {}), "released": True}).encode()
+            try:
+                write_record(self.producer, self.topic, b"holder", released, self.timeout_s, "the lock's release",
+                             link=link_of(self.admin))
+            except Exception:  # noqa: BLE001 - the deletion below decides; a reader then warns while it is listed
+                pass
         # At most the stack's timeout (and at once while Kafka is known to be unreachable: the admin client is the
         # writer's, see kplan.transport.reach); a request that got no answer marks Kafka down for the rest of the run.
         try:
@@ -212,10 +263,6 @@ class StackLock:
                     link.down(f"releasing the apply lock: {e}")
                 raise KplanError(f"could not release the apply lock {self.topic}: {e}") from e
         self.held = False
-        try:
-            wait_gone(self.admin, self.topic, self.timeout_s)
-        except Exception:  # noqa: BLE001 - released already; a stale listing only delays a later plan's warning
-            pass
 
 
 def release_or_report(lock) -> None:

@@ -88,23 +88,6 @@ def wait_visible(admin, name: str, timeout_s: float, what: str = "kplan's topic"
         delay = min(0.5, delay * 2)
 
 
-def wait_gone(admin, name: str, timeout_s: float) -> bool:
-    """Wait (bounded) until the broker's metadata no longer lists a deleted topic: a deletion completes at the
-    controller first and reaches each broker's metadata a moment later, and a plan run right after must not still
-    see it. True when gone, False when still listed at the deadline (the deletion itself has succeeded)."""
-    deadline = time.monotonic() + min(10.0, max(1.0, timeout_s))
-    delay = 0.01
-    while True:
-        md = admin.list_topics(name, timeout=timeout_s)
-        t = md.topics.get(name)
-        if t is None or t.error is not None:
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)
-        delay = min(0.2, delay * 2)
-
-
 # kplan's records (journal entries hold before-images of whole batches) may be large.
 RECORD_MAX_BYTES = 16 * 1024 * 1024
 
@@ -130,8 +113,9 @@ class RecordRefused(KplanError):
 
 
 def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_s: float, what: str,
-                 link: "Link | None" = None) -> None:
-    """Produce one record and wait until it is acknowledged (durable before returning), at most `timeout_s`.
+                 link: "Link | None" = None) -> int | None:
+    """Produce one record and wait until it is acknowledged (durable before returning), at most `timeout_s`; its
+    offset, as the acknowledgement gives it.
 
     A record that was not acknowledged is purged from the producer, so that nothing of it is sent later behind a
     newer record's back, and no later flush waits for it. No answer from the cluster (timed out, transport
@@ -142,10 +126,13 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
     if link is not None:
         link.gate(f"writing {what} to {topic}")
     errors: list = []
+    offsets: list = []
 
-    def delivered(err, _msg) -> None:
+    def delivered(err, msg) -> None:
         if err:
             errors.append(err)
+        else:
+            offsets.append(msg.offset())
 
     producer.produce(topic, key=key, value=value, on_delivery=delivered)
     remaining = producer.flush(timeout_s)
@@ -167,6 +154,7 @@ def write_record(producer, topic: str, key: bytes, value: bytes | None, timeout_
         raise RecordRefused(message, name)
     if link is not None:
         link.up()
+    return offsets[0] if offsets else None
 
 
 # Answers to a watermark request while a partition's leadership moves (after a reassignment or a broker restart):
@@ -196,6 +184,24 @@ def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int,
                 raise KplanError(f"reading kplan's record {topic}: its partition leader did not answer within "
                                  f"{timeout_s:g}s ({name}: {detail})") from None
             time.sleep(0.2)
+
+
+def first_record(conf: dict[str, Any], topic: str, timeout_s: float) -> bytes | None:
+    """The value of the first record of a single-partition topic (None when it has none)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
+    try:
+        consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None:
+                return None if msg.error() else msg.value()
+        raise KplanError(f"reading kplan's record {topic} did not finish within {timeout_s:g}s")
+    finally:
+        consumer.close()
 
 
 def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,

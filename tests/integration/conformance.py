@@ -231,7 +231,7 @@ def lock_left(ctx: Ctx, timeout: float = 15) -> bool:
     """Whether the stack's lock topic is still there after `timeout`: kplan deletes it on release, and the broker
     deletes a topic asynchronously (its metadata may list it for a moment after the command ended)."""
     deadline = time.monotonic() + timeout
-    while lock_exists(ctx.admin, ctx.prefix):
+    while lock_exists(ctx.admin, ctx.prefix, {"bootstrap.servers": ctx.bootstrap}):
         if time.monotonic() > deadline:
             return True
         time.sleep(0.5)

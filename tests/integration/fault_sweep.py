@@ -542,10 +542,10 @@ class Sweep:
                 f"the ownership record still carries run marker {dict(own.run)}"
         res.unowned_left = sorted([f"topic {n}" for n in final["topics"] if n not in own.owned("topics")]
                                   + [f"connector {n}" for n in final["connectors"] if n not in own.owned("connectors")])
-        res.lock_left = lock_exists(self._admin, p)
+        res.lock_left = lock_exists(self._admin, p, {"bootstrap.servers": self.ep.bootstrap})
         if res.lock_left:  # its deletion may still be in progress
             time.sleep(3)
-            res.lock_left = lock_exists(self._admin, p)
+            res.lock_left = lock_exists(self._admin, p, {"bootstrap.servers": self.ep.bootstrap})
 
     # -- the whole sweep --
 

@@ -305,11 +305,16 @@ def killed_kplan(*args: str, kill_at: str | None = None, count_points: str | os.
     return _run(kill_command(*args, kill_at=kill_at, count_points=count_points), env, None, timeout)
 
 
-def lock_exists(admin, stack_name: str) -> bool:
-    """Whether the stack's apply lock topic (`__kplan_lock.<stack>`) exists."""
+def lock_exists(admin, stack_name: str, conf: dict) -> bool:
+    """Whether the stack's apply lock is held, as kplan judges it (kplan.state.lock.read_holder): its topic
+    (`__kplan_lock.<stack>`) listed and not marked released. A released lock's topic may stay listed for a moment
+    after the command ended: the brokers drop a deleted topic from their metadata asynchronously. `conf`: a client
+    configuration of the cluster `admin` speaks to."""
+    from kplan.state.lock import read_holder
+
     md = admin.list_topics(timeout=20).topics
     name = "__kplan_lock." + stack_name
-    return name in md and md[name].error is None
+    return name in md and md[name].error is None and read_holder(conf, name, 20)[0]
 
 
 def read_stack_ownership(admin, bootstrap: str, stack_name: str, timeout_s: float = 20):

@@ -80,7 +80,7 @@ def test_default_and_one_broker_applied_read_back_and_rolled_back_exactly(cluste
             own, default = _dynamic(admin, b)
             assert default == {}, (b, default)  # the default's keys absent again, on every broker
             assert own == (BY_HAND if b == 2 else {}), (b, own)  # broker 2's hand-set value back, the new key gone
-        assert not lock_exists(admin, name)
+        assert not lock_exists(admin, name, {"bootstrap.servers": c.BOOTSTRAP})
 
         r = kplan("apply", str(path), "--auto-approve")
         assert r.code == 0, r.text

@@ -15,7 +15,7 @@ import sys
 import time
 
 from confluent_kafka.admin import NewTopic
-from kplan_helpers import ROOT, run_env, stack_doc, write_stack
+from kplan_helpers import ROOT, kplan, run_env, stack_doc, write_stack
 
 COUNT = 3000
 REQUESTS = 6  # concurrent create requests: the broker applies them one after another, seconds apart
@@ -100,3 +100,25 @@ def test_plan_right_after_a_bulk_create_plans_no_creates(stack, admin, prefix, t
               f"one said: {lines[0]}")
     finally:
         _delete(admin, prefix, names)
+
+
+def test_a_plan_and_an_apply_right_after_a_bulk_apply_see_no_lock(stack, admin, prefix, tmp_path):
+    """Issue 55: an apply ends without waiting for the brokers' metadata to drop its deleted lock topic (seconds
+    behind a bulk create); the plan and the apply started right after it trust the lock's released mark
+    (kplan.state.lock.read_holder): no "locked" warning, and the second apply takes the lock and succeeds."""
+    names = [f"{prefix}.t{i:04d}" for i in range(1000)]
+    first = _stack(tmp_path, stack, prefix, names, "30s")
+    second = _stack(tmp_path, stack, prefix, [*names, f"{prefix}.more"], "60s")
+    lock = f"__kplan_lock.{prefix}"
+    try:
+        r = kplan("apply", str(first), "--auto-approve")
+        listed = lock in admin.list_topics(timeout=30).topics  # the released lock, still in the metadata?
+        assert r.code == 0, r.text[-2000:]
+        plan = kplan("plan", str(second), "--detailed-exitcode")
+        assert plan.code == 2 and "locked" not in plan.text, plan.text[-2000:]
+        again = kplan("apply", str(second), "--auto-approve")
+        assert again.code == 0 and "Apply complete! Resources: 1 added" in again.out, again.text[-2000:]
+        assert listed, "no metadata lag in this run: the lock's topic was no longer listed when the apply ended"
+    finally:
+        kplan("destroy", str(second), "--auto-approve")
+        _delete(admin, prefix, [*names, f"{prefix}.more"])

@@ -144,7 +144,7 @@ def test_refused_at_plan_applied_changed_rolled_back_and_destroyed_to_the_defaul
     assert {k: v for k, v in after[orders].items() if k not in BY_HAND} == \
         {k: v for k, v in defaults[orders].items() if k not in BY_HAND}
     assert _own(kp, orders) == BY_HAND  # the key set by hand is not kplan's: still there
-    assert not lock_exists(admin, name)
+    assert not lock_exists(admin, name, {"bootstrap.servers": stack.bootstrap_servers})
 
 
 @pytest.mark.compat

@@ -128,7 +128,7 @@ def test_recover_ends_a_run_whose_undo_is_refused_and_the_next_commands_work(sec
         assert journal["status"] == RunStatus.ROLLBACK_INCOMPLETE.value
         assert [s["status"] for s in journal["steps"]] == [StepStatus.NOT_UNDONE.value,
                                                            StepStatus.UNDONE.value], journal["steps"]
-        wait_for(lambda: not lock_exists(sadmin, name), what="the lock topic's deletion")  # deleted asynchronously
+        wait_for(lambda: not lock_exists(sadmin, name, secured.kafka_config()), what="the lock's release")
         assert read_ownership(secured.kafka_config(), name, 20).run is None  # the run's marker is cleared
 
         # the next commands work: plan no longer reports an unfinished run (b, left by the run, is on the cluster

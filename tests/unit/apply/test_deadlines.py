@@ -213,7 +213,7 @@ class FakeProducer:
             return len(self.queue)
         for topic, key, value, on_delivery in self.queue:
             self.written[(topic, key)] = value
-            on_delivery(None, None)
+            on_delivery(None, SimpleNamespace(offset=lambda: 0))
         self.queue.clear()
         return 0
 

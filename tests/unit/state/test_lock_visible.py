@@ -103,7 +103,8 @@ class Producer:
     def flush(self, timeout):
         if self.callback is not None:
             cb, self.callback = self.callback, None
-            cb(KafkaError(self.error) if self.produced <= self.refusals else None, None)
+            refused = self.produced <= self.refusals
+            cb(KafkaError(self.error) if refused else None, None if refused else SimpleNamespace(offset=lambda: 0))
         return 0
 
 
@@ -187,3 +188,62 @@ def test_an_unknown_topic_answer_reads_as_not_listed_and_another_error_is_named(
     with pytest.raises(NotListed, match=r"not listed \(LEADER_NOT_AVAILABLE\) after"):
         wait_visible(Admin([metadata(name, 0, KafkaError(KafkaError.LEADER_NOT_AVAILABLE))]), name, 1,
                      clock=clock, sleep=clock.sleep)
+
+
+class Offsets(Producer):
+    """Acknowledges each record at the next of `offsets`."""
+
+    def __init__(self, offsets):
+        super().__init__(refusals=0)
+        self.offsets = list(offsets)
+
+    def flush(self, timeout):
+        if self.callback is not None:
+            cb, self.callback = self.callback, None
+            offset = self.offsets.pop(0)
+            cb(None, SimpleNamespace(offset=lambda: offset))
+        return 0
+
+
+def test_a_holder_taken_by_the_old_topic_of_a_lock_released_a_moment_ago_is_written_again(monkeypatch):
+    """A broker that has not applied the deletion of the lock the run before released still appends to that topic
+    (its holder at 0, its release at 1): the holder lands at 2 and would vanish with it. Written again until it is
+    first in the topic this run created."""
+    import json
+
+    from kplan.state import records
+
+    firsts = [json.dumps(Holder("h", 2, "the-run-before", "t").__dict__).encode(), None]
+    monkeypatch.setattr(records, "first_record", lambda conf, topic, timeout: firsts.pop(0))
+    clock, producer = Clock(), Offsets([2, 3, 0])
+    lock(producer)._write_holder(HOLDER, deadline=30, clock=clock, sleep=clock.sleep)
+    assert producer.produced == 3 and not firsts
+
+
+def test_a_holder_acknowledged_late_in_its_own_topic_is_kept(monkeypatch):
+    """A write asked again after no acknowledgement may find the first one there: the topic's first record is this
+    run's holder, so it is not written a third time."""
+    import json
+
+    from kplan.state import records
+
+    monkeypatch.setattr(records, "first_record", lambda conf, topic, timeout: json.dumps(HOLDER.__dict__).encode())
+    clock, producer = Clock(), Offsets([1])
+    lock(producer)._write_holder(HOLDER, deadline=30, clock=clock, sleep=clock.sleep)
+    assert producer.produced == 1
+
+
+def test_a_released_holder_is_not_a_held_lock(monkeypatch):
+    import json
+
+    from kplan.state import lock as lock_module
+    from kplan.state import records
+
+    released = json.dumps({**HOLDER.__dict__, "released": True}).encode()
+    monkeypatch.setattr(records, "read_compacted", lambda conf, topic, timeout: {b"holder": released})
+    assert lock_module.read_holder({}, "__kplan_lock.s", 5) == (False, Holder(**{**HOLDER.__dict__, "released": True}))
+    monkeypatch.setattr(records, "read_compacted",
+                        lambda conf, topic, timeout: {b"holder": json.dumps(HOLDER.__dict__).encode()})
+    assert lock_module.read_holder({}, "__kplan_lock.s", 5) == (True, HOLDER)
+    monkeypatch.setattr(records, "read_compacted", lambda conf, topic, timeout: {})
+    assert lock_module.read_holder({}, "__kplan_lock.s", 5) == (True, None)  # its taker has not named itself yet
