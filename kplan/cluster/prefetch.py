@@ -63,6 +63,15 @@ def importing_kinds():
     return _KINDS_LOADED.set
 
 
+def _reading(sections: frozenset[str]) -> frozenset[str]:
+    """The sections that change what the batched read asks (kplan.cluster.reader: only the kinds read with a client
+    of their own, `OWN_READS`, are read for a declared section): the preview's (the sections a file names) and the
+    loaded stack's (those its entries fill: a CDC source's topics and connectors) differ in others alone."""
+    from kplan.cluster.kind_io import OWN_READS
+
+    return frozenset(sections & OWN_READS.keys())
+
+
 class Handed:
     """A reader (KafkaReader) whose first read for (stack, topics, sections) was made ahead (`handed`, or by
     Prefetch's thread): the first matching `read()` hands that result over. Everything else is the wrapped
@@ -71,7 +80,7 @@ class Handed:
     def __init__(self, reader, stack_name: str, topic_names: Iterable[str], sections: frozenset[str], close=None):
         self._reader = reader
         self._close = reader.close if close is None else close
-        self._key = (stack_name, sections)
+        self._key = (stack_name, _reading(sections))
         self._names = frozenset(topic_names)
         self._result: LiveState | None = None
         self._error: BaseException | None = None
@@ -91,7 +100,8 @@ class Handed:
             error, self._error = self._error, None
             raise error
         live, self._result = self._result, None  # handed over once: a second read (re-planning) reads anew
-        if live is None or (stack_name, sections) != self._key or topic_names is None or live.all_topic_names is None:
+        if (live is None or (stack_name, _reading(sections)) != self._key or topic_names is None
+                or live.all_topic_names is None):
             return self._reader.read(stack_name, topic_names=topic_names, sections=sections)
         from kplan.cluster.claimed import undescribed_topics, with_topics_described
 
@@ -114,6 +124,7 @@ class Prefetch(Handed):
 
     def __init__(self, reader, stack_name: str, topic_names: Iterable[str], sections: frozenset[str], close=None):
         super().__init__(reader, stack_name, topic_names, sections, close)
+        self._sections = sections
         self._abandoned = False
         self._done = False
         self._lock = threading.Lock()
@@ -130,7 +141,7 @@ class Prefetch(Handed):
 
     def _run(self) -> None:
         try:
-            self._result = self._reader.read(self._key[0], topic_names=sorted(self._names), sections=self._key[1])
+            self._result = self._reader.read(self._key[0], topic_names=sorted(self._names), sections=self._sections)
         except BaseException as e:  # noqa: BLE001 - handed to whoever reads (raised there, as a direct read would)
             self._error = e
         with self._lock:

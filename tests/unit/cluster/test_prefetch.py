@@ -76,6 +76,16 @@ def test_topics_the_loaded_stack_adds_are_described_and_added():
     assert len(reader.calls) == 1
 
 
+def test_the_early_read_is_handed_over_when_the_sections_differ_only_in_kinds_the_read_always_makes():
+    """The preview names the sections a file writes; the loaded stack asks with those its entries fill (topics and
+    connectors, a CDC source's too). Only a kind read with a client of its own (OWN_READS) changes the read: a
+    no-change plan read the whole cluster twice while these were compared too (issue 55)."""
+    reader = FakeReader(["a"])
+    pre = Prefetch(reader, "s", ["a"], frozenset({"acls"}))
+    pre.read("s", topic_names=["a"], sections=frozenset({"topics", "connectors", "acls", "users"}))
+    assert reader.calls == [("s", ("a",), frozenset({"acls"}))]
+
+
 @pytest.mark.parametrize("args", [("other", ["a"], NONE), ("s", ["a"], frozenset({"quotas"})), ("s", None, NONE)])
 def test_a_different_read_is_made_again(args):
     reader = FakeReader(["a"])
