@@ -355,6 +355,10 @@ def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_confi
     """The connector's settings and its config layers: defaults < generated < the source's own (a declared null
     removes a generated key)."""
     own = _mapping(source.get("connector"))
+    if "ignore_changes" in own:  # the schema's connector settings take it (defaults.connector's: not applied here)
+        diags.error(smap.value_loc(own, "ignore_changes") or exp.loc,
+                    f'cdc source "{source.get("name")}": its connector is kplan\'s to configure, so ignore_changes is '
+                    "not taken here (it would leave nothing as the cluster has it); remove it")
     exp.connector_settings = deep_merge(connector_defaults, own, smap, exp.loc)
     if isinstance(source.get("restart_failed"), bool):  # the source's own switch wins over the defaults'
         exp.connector_settings["restart_failed"] = source["restart_failed"]

@@ -21,7 +21,7 @@ from kplan.kinds.connector.move import move_checks, move_note, moved
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.plugin_versions import alias_matches, pin_checks, pin_notes
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
-from kplan.kinds.ignoring import ignored_note
+from kplan.kinds.ignoring import ignored_note, missed_notes
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import health_dict
 from kplan.model.desired import ConnectorSpec, ConnectorState
@@ -141,6 +141,8 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
         wanted = {k: v for k, v in wanted.items() if k not in left}
         have = {k: v for k, v in have.items() if k not in left}
     differing = key_changes(have, wanted, sens)
+    diags += missed_notes("connector", spec.name, addr, spec.ignore_changes, {*resolved, *current}, sorted(differing),
+                          spec.origin)
     unchanged += len(set(have) & set(wanted)) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
     for key in sorted(differing):
         kind = {KeyChange.ADDED: AttrKind.ADD, KeyChange.REMOVED: AttrKind.REMOVE}.get(differing[key], AttrKind.UPDATE)

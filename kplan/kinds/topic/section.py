@@ -10,9 +10,9 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from kplan.model.desired import Origin, Stack, TopicSpec, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, Positions, SourceMap, to_origin
-from kplan.rules.ignore import ignore_patterns
+from kplan.rules.ignore import ignore_patterns, unknown_pattern
 from kplan.rules.names import collision_key
-from kplan.rules.topic_configs import check_topic_config
+from kplan.rules.topic_configs import REMOVED_TOPIC_CONFIGS, TOPIC_CONFIGS, check_topic_config
 from kplan.rules.units import normalize_topic_config_value
 
 _LEVEL_KEYS = {"compression.gzip.level": "gzip", "compression.lz4.level": "lz4", "compression.zstd.level": "zstd"}
@@ -83,6 +83,8 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
             _cross_field(name, config, _Locs(vloc), rf, agg, where)
         elif clean and cacheable and len(_CLEAN) < 10_000:
             _CLEAN[memo] = shared
+    if "ignore_changes" in settings:
+        _check_ignored(name, settings["ignore_changes"], smap, agg, where)
     if not ok or partitions is None or rf is None:
         return None
     positions = _positions(smap, config_in)  # then each value's origin is made only when asked
@@ -103,6 +105,20 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
                         else _origins(shared, config_in, smap, where, generated)),
     )
 
+
+def _check_ignored(name: str, patterns: object, smap: SourceMap, agg: Aggregate, where: Loc) -> None:
+    """Each `ignore_changes` pattern that matches no topic config of the catalogue (nor a key Kafka 4 removed, which
+    an older cluster's topic may hold): one located error (defaults' once, naming their topics)."""
+    for i, pattern in enumerate(patterns if isinstance(patterns, list) else ()):
+        if isinstance(pattern, str):
+            if pattern not in _UNKNOWN_IGNORED:
+                _UNKNOWN_IGNORED[pattern] = unknown_pattern(pattern, [*TOPIC_CONFIGS, *REMOVED_TOPIC_CONFIGS],
+                                                             "topic config")
+            if (message := _UNKNOWN_IGNORED[pattern]) is not None:
+                agg.add(smap.value_loc(patterns, i) or where, message, name)
+
+
+_UNKNOWN_IGNORED: dict[str, str | None] = {}  # pattern -> its error (None: it matches a topic config)
 
 # A topic's `config:` as written ((key, type, value) of each entry) -> its checked config, for the configs that
 # gave no message and have no key a cross-field rule reads: a hundred thousand topics usually have a handful.

@@ -120,3 +120,34 @@ def test_defaults_give_every_topic_the_rule_and_an_entry_replaces_it(tmp_path):
     assert not errs
     assert [(t.name, t.ignore_changes) for t in stack_.of("topics")] == [("a", ("retention.ms",)),
                                                                        ("b", ("segment.*",))]
+
+
+def test_a_topic_pattern_that_matches_no_topic_config_is_one_located_error(tmp_path):
+    _, errs = _diags(tmp_path, """\
+        defaults:
+          topic: {partitions: 1, replication_factor: 1, ignore_changes: ["retention.msec"]}
+        topics:
+          - name: a
+          - name: b
+          - name: c
+            ignore_changes: ["segment.*", "message.format.version", "flush.x*"]
+        """)
+    assert [e.rpartition("/")[2] for e in errs] == [
+        'stack.yaml:4:66: defaults.topic.ignore_changes[0]: ignore_changes pattern "retention.msec" matches no topic '
+        'config (did you mean "retention.ms"?): it would leave nothing as the cluster has it; fix or remove it '
+        "(topics a, b)",
+        'stack.yaml:9:61: topics[2].ignore_changes[2]: ignore_changes pattern "flush.x*" matches no topic config '
+        '(did you mean "flush.ms"?): it would leave nothing as the cluster has it; fix or remove it (topic c)']
+
+
+def test_a_connector_pattern_that_misses_a_key_the_plan_writes_is_a_warning():
+    spec = connector(config={"consumer.override.max.poll.records": "500"},
+                     ignore_changes=("consumer.overide.*", "producer.override.*"))
+    current = lconn(config={"consumer.override.max.poll.records": "100"})
+    plan = make_plan(stack(connectors=[spec]), live(connectors=[current]))
+    assert [d.message for d in plan.diagnostics if d.code == "ignore-pattern-missed"] == [
+        "connector 'pg-src': ignore_changes pattern \"consumer.overide.*\" matches none of its keys, declared or on "
+        'the cluster (did you mean "consumer.override.max.poll.records"?); this plan writes that key as the stack '
+        "says"]
+    plan = make_plan(stack(connectors=[spec]), live(connectors=[lconn(config=dict(spec.config))]))
+    assert not [d for d in plan.diagnostics if d.code == "ignore-pattern-missed"]  # nothing written: nothing said
