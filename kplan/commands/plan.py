@@ -50,7 +50,7 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
               help="Show only the resources with this label (repeatable; with --owner, both must match).")
 @click.option("--rebalance", is_flag=True,
               help="Also spread the replicas of the stack's topics evenly over the brokers and racks, with the fewest "
-                   "moves (docs/rebalance.md).")
+                   "moves, and make each partition's new preferred replica its leader (docs/rebalance.md).")
 @click.option("--elect-leaders", is_flag=True,
               help="Also make each partition's preferred (first) replica its leader where it is not.")
 @click.option("--topic", "rebalance_topics", metavar="PATTERN", multiple=True,

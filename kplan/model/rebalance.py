@@ -42,7 +42,9 @@ class RebalanceRequest:
 
     @property
     def needs_leaders(self) -> bool:
-        return self.elect_leaders or bool(self.elect)
+        """Whether the plan reads the partitions' leaders: an election is asked for, and a rebalance elects too (a
+        partition's leader stays where it was when the move keeps it a replica; the new first replica is made it)."""
+        return self.rebalance or self.elect_leaders or bool(self.elect)
 
 
 class Rebalancing(Protocol):

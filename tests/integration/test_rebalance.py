@@ -181,6 +181,35 @@ def test_a_rebalance_moves_replicas_under_traffic_with_a_throttle_and_elects_the
         kplan("destroy", str(path), "--auto-approve")
 
 
+def test_a_rebalance_alone_leaves_each_partition_led_by_its_preferred_replica(cluster, unique, tmp_path):
+    """Issue 56 item 7: `--rebalance` without `--elect-leaders` moved the replicas and left the old leaders leading,
+    while docs/rebalance.md's example showed the leaders moving. It now plans the elections the moves need."""
+    c, admin = cluster
+    name = unique("rebal-lead")
+    _create(admin, name)
+    path = _stack(tmp_path, c.BOOTSTRAP, name)
+    saved = tmp_path / "plan.json"
+    try:
+        r = kplan("plan", str(path), "--rebalance", "-out", str(saved))
+        assert r.code == 0, r.text
+        shown = r.text
+        target = _planned_targets(saved)
+        r = kplan("apply", str(saved), "--auto-approve")
+        assert r.code == 0, r.text
+        moved = _assignment(admin, name)  # read independently of kplan
+        assert moved == target and _per_broker(moved) == {1: 4, 2: 4, 3: 4}, moved
+        assert _leaders(admin, name) == [rs[0] for rs in moved], (_leaders(admin, name), moved)
+        led = {b: sum(1 for rs in moved if rs[0] == b) for b in (1, 2, 3)}
+        assert led == {1: 2, 2: 2, 3: 2}, led  # leadership as balanced as the replicas
+        # the plan said so: the elections were shown before they were applied
+        assert "~ leaders" in shown and "leadership moved to the preferred (first) replica" in shown, shown
+        assert "elect the preferred leaders of " in r.text, r.text
+        r = kplan("plan", str(path), "--rebalance", "--detailed-exitcode")
+        assert r.code == 0 and "No changes" in r.text and "1 already balanced" in r.text, r.text
+    finally:
+        kplan("destroy", str(path), "--auto-approve")
+
+
 def _fill(bootstrap: str, topic: str, megabytes: float) -> None:
     p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 20, "batch.size": 65536})
     value = b"x" * 1000

@@ -1,6 +1,8 @@
 """The topic kind's part in `kplan plan --rebalance` and `--elect-leaders` (docs/rebalance.md; registered as its
 UNIT's `rebalance_ref`, asked by kplan.plan.rebalance): a reviewed plan that spreads the replicas of the stack's
-topics evenly over the brokers and racks, or makes each partition's preferred replica its leader.
+topics evenly over the brokers and racks, or makes each partition's preferred replica its leader. A rebalance
+elects too: a move keeps a partition's leader while it stays a replica, so each partition not led by its new first
+replica is elected after the moves.
 
 A request adds topic updates to the stack's plan (reason `rebalance` or `elect-leaders`): a move's planned payload
 holds the new and the previous replica lists of every partition (and the throttle), an election its partitions, so
@@ -55,9 +57,13 @@ def with_rebalance(plan: Plan, stack: Stack, live: LiveState, request: Rebalance
     topics = live.of(TOPIC).resources
     changes = {c.address: c for c in plan.changes}
     scope = _scope(stack, request, diags)
-    if request.needs_leaders and leaders is None:
+    if (request.elect_leaders or request.elect) and leaders is None:
         diags.append(error("--elect-leaders needs the partitions' leaders, which this live state does not have; "
                            "plan against the cluster", "elect-leaders-unread"))
+    elif request.rebalance and leaders is None:
+        diags.append(warning("--rebalance plans no leader election: this live state does not have the partitions' "
+                             "leaders (plan against the cluster to see the elections the moves need)",
+                             "elect-leaders-unread"))
     moved = balanced_already = looked = copied = 0
     for name in scope:
         current: LiveTopic | None = topics.get(name)
@@ -146,7 +152,7 @@ def _target(name: str, current: LiveTopic, live: LiveState, request: RebalanceRe
 def _election(name: str, current: LiveTopic, target: Assignment, request: RebalanceRequest,
               leaders: Leaders | None) -> tuple[int, ...]:
     """The partitions whose leader is not the preferred (first) replica of `target`."""
-    if leaders is None or not (request.elect_leaders or name in request.elect):
+    if leaders is None or not (request.rebalance or request.elect_leaders or name in request.elect):
         return ()
     led = leaders.get(name, ())
     wanted = request.elect.get(name) if request.given else range(len(target))
@@ -172,9 +178,11 @@ def _updated(change: ResourceChange, current: LiveTopic, target: Assignment | No
     if change.action == Action.UPDATE:
         return replace_attr(change, attributes=tuple(attrs), planned=planned)
     before = change.before if change.before is not None else live_topic_repr(current)
+    # an election alone is --rebalance's when that was asked without --elect-leaders
+    moves = target is not None or (request.rebalance and not request.elect_leaders)
     return replace_attr(change, action=Action.UPDATE, attributes=tuple(attrs), planned=planned,
                         before=before, after=change.after if change.after is not None else before,
-                        reason=Reason.REBALANCE if target is not None else Reason.ELECT_LEADERS)
+                        reason=Reason.REBALANCE if moves else Reason.ELECT_LEADERS)
 
 
 def _finishing(change: ResourceChange, target: Assignment, throttle: int | None) -> ResourceChange:

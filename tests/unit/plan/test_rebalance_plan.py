@@ -145,3 +145,17 @@ def test_an_interrupted_runs_moves_are_asked_for_again_and_a_throttled_one_cut_s
     assert p.replicas == target and p.throttle == 5
     assert next(a for a in out.change("topic.orders").attributes if a.path == ("replicas",)).after == \
         "3,1 | 3,2 | 1,3 | 2,3"
+
+
+def test_a_rebalance_alone_elects_the_new_preferred_leaders_and_says_so_when_it_cannot():
+    s, current, plan = setup(("orders", UNEVEN), ("drifted", ((1, 2), (2, 3), (3, 1))))
+    leaders = {"orders": (1, 2, 1, 2), "drifted": (2, 2, 3)}
+    out = with_rebalance(plan, s, current, RebalanceRequest(rebalance=True), leaders)
+    target = planned(out, "orders").replicas
+    assert planned(out, "orders").elect == tuple(p for p, r in enumerate(target) if r[0] != leaders["orders"][p])
+    assert planned(out, "orders").elect  # the moves put another replica first somewhere
+    drifted = out.change("topic.drifted")  # already balanced, led by another replica: elected, as --rebalance's
+    assert drifted.reason == Reason.REBALANCE and planned(out, "drifted").elect == (0,)
+    blind = with_rebalance(plan, s, current, RebalanceRequest(rebalance=True), None)  # a live-state file
+    assert not blind.has_errors and "elect-leaders-unread" in codes(blind)
+    assert planned(blind, "orders").replicas == target and not planned(blind, "orders").elect
