@@ -94,9 +94,9 @@ def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, d
                         template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers,
                         allow_unreadable=allow_unreadable, rebalance=request)
     if filtered:
-        from kplan.plan.select import select
+        from kplan.plan.select import select_all
 
-        plan = select(plan, owner, wanted)
+        (plan,) = select_all([plan], owner, wanted)
     emit(plan, fmt, use_color(no_color))
     if report:
         write_report(plan, report)

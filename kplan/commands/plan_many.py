@@ -60,11 +60,11 @@ def emit_many(results: list[Planned], fmt: str, color: bool, owner: str | None =
     """One section per stack, then the summary line (json: one document; markdown: sections `kplan ci comment`
     splits again, kplan.ci.repository)."""
     if owner is not None or labels:
-        from kplan.plan.select import select
+        from kplan.plan.select import select_all
 
-        for r in results:
-            if r.plan is not None:
-                r.plan = select(r.plan, owner, labels or {})
+        planned = [(r, r.plan) for r in results if r.plan is not None]
+        for (r, _), selected in zip(planned, select_all([p for _, p in planned], owner, labels or {})):
+            r.plan = selected
     for r in results:
         for line in r.warnings:
             click.echo(f"{r.path}: {line}", err=True)

@@ -2,34 +2,44 @@
 apply: the changes of other resources are hidden and counted (`Plan.selection`), and the command refuses to save a
 filtered plan — apply always plans the whole stack, so no hidden change is ever applied unseen. Errors stay, whoever's
 resource they are about: a plan with errors cannot be applied at all. Other owners' totals (the policy's owner-total
-notes and warnings, kplan.policy.owner_totals) go with their resources."""
+notes and warnings, kplan.policy.owner_totals) go with their resources. An owner or a label no resource of the plans
+has (a misspelling) is an error, not an empty view that `--detailed-exitcode` would call "no changes"."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
-from kplan.model.plan import Action, Plan, Selection
+from kplan.model.plan import Action, Plan, PlanDiagnostic, Selection, error
 from kplan.policy.owner_totals import of_another_owner
+from kplan.words import did_you_mean
 
 
-def select(plan: Plan, owner: str | None, labels: Mapping[str, str]) -> Plan:
+def select_all(plans: Sequence[Plan], owner: str | None, labels: Mapping[str, str]) -> list[Plan]:
+    """Each plan `select`ed; an owner or a label that no resource of any of them has is an error in each."""
+    unknown = _unknown(plans, owner, labels)
+    said = (error(unknown, "selection-unknown"),) if unknown else ()
+    return [select(p, owner, labels, said) for p in plans]
+
+
+def select(plan: Plan, owner: str | None, labels: Mapping[str, str], said: tuple[PlanDiagnostic, ...] = ()) -> Plan:
     """`plan` narrowed to the resources whose owner is `owner` (when given) and that carry every label of
-    `labels`; on a several-cluster plan, each cluster's part is narrowed."""
+    `labels`, with `said` added; on a several-cluster plan, each cluster's part is narrowed (`said` in the first)."""
     if plan.groups:
-        groups = tuple(_narrowed(g, owner, labels) for g in plan.groups)
+        groups = tuple(_narrowed(g, owner, labels, said if i == 0 else ()) for i, g in enumerate(plan.groups))
         return replace(plan, groups=groups, changes=tuple(c for g in groups for c in g.changes),
                        diagnostics=tuple(d for g in groups for d in g.diagnostics),
                        selection=_total(owner, labels, [g.selection for g in groups]))
-    return _narrowed(plan, owner, labels)
+    return _narrowed(plan, owner, labels, said)
 
 
-def _narrowed(plan: Plan, owner: str | None, labels: Mapping[str, str]) -> Plan:
+def _narrowed(plan: Plan, owner: str | None, labels: Mapping[str, str], said: tuple[PlanDiagnostic, ...]) -> Plan:
     kept = tuple(c for c in plan.changes if c.meta.matches(owner, labels))
     hidden = [c for c in plan.changes if not c.meta.matches(owner, labels)]
     hidden_addresses = {c.address for c in hidden}
     diagnostics = tuple(d for d in plan.diagnostics
                         if d.is_error or (d.address not in hidden_addresses and not of_another_owner(d, owner)))
+    diagnostics += said
     selection = Selection(owner, dict(labels), sum(1 for c in hidden if c.action != Action.NOOP), len(hidden))
     return replace(plan, changes=kept, diagnostics=diagnostics, selection=selection)
 
@@ -37,3 +47,17 @@ def _narrowed(plan: Plan, owner: str | None, labels: Mapping[str, str]) -> Plan:
 def _total(owner: str | None, labels: Mapping[str, str], parts: Iterable[Selection | None]) -> Selection:
     return Selection(owner, dict(labels), sum(p.hidden_changes for p in parts if p),
                      sum(p.hidden_resources for p in parts if p))
+
+
+def _unknown(plans: Sequence[Plan], owner: str | None, labels: Mapping[str, str]) -> str | None:
+    """What no resource of `plans` has of the selection, with the nearest that one has; None when each is had (by
+    some resource: that none has them all together is an answer, not a mistake)."""
+    metas = [c.meta for p in plans for c in p.changes]
+    if owner is not None and not any(m.owner == owner for m in metas):
+        owners = sorted({m.owner for m in metas if m.owner is not None})
+        return f"--owner {owner}: no resource of the plan has this owner{did_you_mean(owner, owners)}"
+    for key, value in labels.items():
+        if not any(m.labels.get(key) == value for m in metas):
+            had = sorted({f"{k}={v}" for m in metas for k, v in m.labels.items()})
+            return f"--label {key}={value}: no resource of the plan has this label{did_you_mean(f'{key}={value}', had)}"
+    return None

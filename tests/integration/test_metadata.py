@@ -121,3 +121,28 @@ def test_a_policy_requiring_an_owner_fails_validate_for_a_topic_without_one(stac
                         f"(policy rule require-owner at {path}:{rule})"], r.text
     r = kplan("plan", str(path))  # plan refuses it too, before any change
     assert r.code == 1 and f"topic.{prefix}.orphan.owner: has no owner" in r.text, r.text
+
+
+def test_an_owner_or_label_that_no_resource_has_is_an_error_not_an_empty_view(stack, prefix, tmp_path):
+    """A misspelt `--owner`/`--label` selected nothing: "No changes for this selection", and `--detailed-exitcode`
+    exited 0 (no changes) for a team whose resources were about to change."""
+    path = write_stack(tmp_path / "stack.yaml", _doc(stack, prefix, "gold"))
+    r = kplan("plan", str(path), "--owner", "team-orders", "--detailed-exitcode")
+    assert r.code == 2 and f"topic.{prefix}.orders will be created" in r.out, r.text  # the right owner: its changes
+    r = kplan("plan", str(path), "--owner", "team-ordrs", "--detailed-exitcode")
+    assert r.code == 1, r.text
+    (line,) = [s for s in r.text.splitlines() if "--owner" in s and "no resource" in s]
+    assert 'did you mean "team-orders"' in line, r.text
+    r = kplan("plan", str(path), "--label", "tier=glod", "--detailed-exitcode")
+    assert r.code == 1 and 'did you mean "tier=gold"' in r.text, r.text
+    r = kplan("plan", str(path), "--owner", "team-platform", "--label", "tier=gold", "--detailed-exitcode")
+    assert r.code == 0 and "No changes for this selection" in r.out, r.text  # both exist, on no resource together
+
+    # several stacks: an owner that one of them has is a selection, not a mistake
+    other = base_stack(f"{prefix}-b", stack)
+    other["topics"] = [{"name": f"{prefix}.b", "partitions": 1, "replication_factor": 1, "owner": "team-b"}]
+    second = write_stack(tmp_path / "b.yaml", other)
+    r = kplan("plan", str(path), str(second), "--owner", "team-b", "--detailed-exitcode")
+    assert r.code == 2 and f"topic.{prefix}.b will be created" in r.out, r.text
+    r = kplan("plan", str(path), str(second), "--owner", "team-c", "--detailed-exitcode")
+    assert r.code == 1 and "--owner team-c: no resource" in r.text, r.text

@@ -19,7 +19,7 @@ from kplan.model.metadata import EMPTY, Meta, meta_of, parse_labels
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Action
 from kplan.plan.planner import make_plan
-from kplan.plan.select import select
+from kplan.plan.select import select, select_all
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
 from kplan.render import render
 from kplan.stackfile import StackError, load_stack
@@ -120,6 +120,21 @@ def test_select_keeps_one_owners_changes_and_counts_what_it_hides(tmp_path):
     assert parse_labels(("a=b", "c=")) == {"a": "b", "c": ""}
     with pytest.raises(ValueError, match="KEY=VALUE"):
         parse_labels(("nolabel",))
+
+
+def test_an_owner_or_label_no_resource_has_is_an_error_with_the_nearest(tmp_path):
+    plan = make_plan(_load(tmp_path), _live())
+    (typo,) = select_all([plan], "team-ordrs", {})
+    assert [d.message for d in typo.errors] == [
+        '--owner team-ordrs: no resource of the plan has this owner (did you mean "team-orders"?)']
+    (label,) = select_all([plan], None, {"tier": "glod"})
+    assert [d.message for d in label.errors] == [
+        '--label tier=glod: no resource of the plan has this label (did you mean "tier=gold"?)']
+    empty = make_plan(_load(tmp_path, {**TOPICS_ONLY, "topics": [{**TOPICS_ONLY["topics"][0], "owner": "team-x"}]}),
+                      _live())
+    assert not any(p.has_errors for p in select_all([plan, empty], "team-x", {}))  # one of the plans has it
+    (both,) = select_all([plan], "team-platform", {"tier": "gold"})
+    assert not both.has_errors and not both.changes  # each exists, on no resource together: an empty view
 
 
 def test_the_plan_json_carries_metadata_and_the_selection_and_reads_back(tmp_path):
