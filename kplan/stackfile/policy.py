@@ -20,7 +20,7 @@ from typing import AbstractSet
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.model.source import Loc, SourceMap
-from kplan.rules.topic_configs import lookup, unknown_key_message
+from kplan.rules.topic_configs import check_topic_config, lookup, unknown_key_message
 from kplan.rules.units import (
     UnitError,
     normalize_config_value,
@@ -315,11 +315,18 @@ def _keys(kind: RuleType, item: dict, at, smap: SourceMap, diags: Diagnostics) -
             ok = False
             continue
         values = []
-        for raw in item.get("values") or ():
+        raws = item.get("values") or []
+        for j, raw in enumerate(raws):
             try:
                 values.append(normalize_topic_config_value(key, raw) if topic else normalize_config_value(key, raw))
             except ValueError as e:
                 diags.error(at("values"), f"{key}: {e}")
+                ok = False
+                continue
+            # a value no topic can have would match nothing: a forbidden one would forbid nothing
+            bad = [m for severity, m in check_topic_config(key, values[-1]) if severity == "error"] if topic else []
+            if bad:
+                diags.error(smap.value_loc(raws, j) or at("values"), f"{key}: {bad[0]}")
                 ok = False
         out[key] = tuple(dict.fromkeys(values))
     return out if ok else None

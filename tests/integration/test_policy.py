@@ -63,3 +63,22 @@ def test_plan_shows_a_warning_and_refuses_an_error_level_violation(stack, admin,
     assert _partitions(admin, topic) == 2  # nothing applied
     res = ConfigResource(ConfigResource.Type.TOPIC, topic)
     assert "min.insync.replicas" in admin.describe_configs([res])[res].result(30)
+
+
+def test_a_forbidden_value_no_topic_config_can_have_is_a_located_error_and_nothing_is_created(
+        stack, admin, prefix, tmp_path):
+    """`values: [ture]` forbade nothing: a topic with unclean leader elections on was created despite the rule."""
+    (tmp_path / "platform.yaml").write_text("rules:\n"
+                                            "  - rule: topic-forbidden-config\n"
+                                            "    keys: [unclean.leader.election.enable]\n"
+                                            "    values: [ture]\n")
+    topic = f"{prefix}.orders"
+    doc = stack_doc(stack, prefix, [{"name": topic, "partitions": 1, "replication_factor": 1,
+                                     "config": {"unclean.leader.election.enable": True}}])
+    doc["policy"] = {"files": ["platform.yaml"]}
+    path = write_stack(tmp_path / "s.yaml", doc)
+    r = kplan("apply", str(path), "--auto-approve", "--no-color")
+    assert r.code == 1, r.text
+    (line,) = [s for s in r.text.splitlines() if "ture" in s]
+    assert f"{tmp_path}/platform.yaml:4:14: " in line and "must be true or false" in line, line
+    assert topic not in admin.list_topics(timeout=20).topics

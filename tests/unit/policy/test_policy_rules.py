@@ -170,6 +170,18 @@ def test_a_bad_policy_file_fails_validate_with_its_own_location(tmp_path, monkey
     assert out.splitlines()[0] == 'platform.yaml:3:5: rules[0].maximum: unknown key "maximum" (did you mean "max"?)'
 
 
+def test_a_config_value_no_topic_can_have_is_a_located_policy_error(tmp_path, monkeypatch, capsys):
+    _write(tmp_path, {"stack.yaml": HEAD + "policy: {files: [platform.yaml]}\n",
+                      "platform.yaml": "rules:\n  - rule: topic-forbidden-config\n    keys: [compression.type]\n"
+                                       "    values: [zstd, gzipp]\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out = _validate(capsys, "stack.yaml")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "platform.yaml:4:20: rules[0].values[1]: compression.type: must be one of uncompressed, zstd, lz4, snappy, "
+        "gzip, producer (got 'gzipp') (did you mean \"gzip\"?)")
+
+
 POLICY_FILES = sorted((ROOT / "stacks" / "policies").glob("*.yaml"))
 
 
