@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import connect_client
 from kplan.errors import TakenMeanwhile, WriteError
+from kplan.kinds.connector.restart import failure_line
 from kplan.model.desired import ClusterSpec, ConnectorState
 from kplan.secrets import SecretValues
 from kplan.transport.http import RestUnavailable, error_message, is_json, rest_path
@@ -22,10 +23,6 @@ from kplan.transport.retry import ErrorClass, RetriableError, RetryPolicy, class
 TERMINAL_TASK_FAILURE = "FAILED"
 TASKLESS_SETTLE_S = 5.0
 _STATE_NAMES = {ConnectorState.RUNNING: "RUNNING", ConnectorState.PAUSED: "PAUSED", ConnectorState.STOPPED: "STOPPED"}
-
-
-def first_lines(trace: str, n: int = 6) -> str:
-    return "\n".join((trace or "").strip().splitlines()[:n])
 
 
 class ConnectWriter:
@@ -168,11 +165,11 @@ class ConnectWriter:
                 # stopping a FAILED connector is how it is deleted or its offsets changed: not a failure then
                 failing = state != ConnectorState.STOPPED
                 if failing and conn.get("state") == TERMINAL_TASK_FAILURE:
-                    raise WriteError(f"connector {name} FAILED: {first_lines(conn.get('trace', ''))}")
+                    raise WriteError(f"connector {name} FAILED: {failure_line(conn.get('trace', ''))}")
                 for t in tasks:
                     if failing and t.get("state") == TERMINAL_TASK_FAILURE:
                         raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
-                                         f"{first_lines(t.get('trace', ''))}")
+                                         f"{failure_line(t.get('trace', ''))}")
                 task_ok = (not tasks) if state == ConnectorState.STOPPED else (
                     bool(tasks) and all(t.get("state") == want for t in tasks))
                 if conn.get("state") == want and task_ok:
@@ -210,11 +207,11 @@ class ConnectWriter:
                 conn = st.get("connector") or {}
                 tasks = st.get("tasks") or []
                 if conn.get("state") == TERMINAL_TASK_FAILURE:
-                    raise WriteError(f"connector {name} FAILED: {first_lines(conn.get('trace', ''))}")
+                    raise WriteError(f"connector {name} FAILED: {failure_line(conn.get('trace', ''))}")
                 for t in tasks:
                     if t.get("state") == TERMINAL_TASK_FAILURE:
                         raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
-                                         f"{first_lines(t.get('trace', ''))}")
+                                         f"{failure_line(t.get('trace', ''))}")
                 instances = [conn, *tasks]
                 versions = [i.get("version") for i in instances]
                 if all(i.get("state") == "RUNNING" for i in instances) and all(

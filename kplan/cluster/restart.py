@@ -12,15 +12,12 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from kplan.kinds.connector.restart import failure_line
 from kplan.transport.http import rest_path
 
 FAILED, RUNNING = "FAILED", "RUNNING"
 STALE_S = 3.0  # how long a restarted instance's FAILED may be the status from before the restart
 POLL_S = 0.2
-
-
-def _first_line(trace: str) -> str:
-    return next((line.strip() for line in (trace or "").splitlines() if line.strip()), "no trace")
 
 
 def _instances(status: dict) -> dict[str, dict]:
@@ -58,7 +55,8 @@ def restart_failed(call: Callable, name: str, timeout_s: float, error: Callable[
                 continue
             stale = key in restarted and key not in seen_moving and time.monotonic() - started < STALE_S
             if not stale:
-                raise error(f"connector {name} {key} FAILED again after its restart: {_first_line(v.get('trace', ''))}")
+                raise error(f"connector {name} {key} FAILED again after its restart: "
+                            f"{failure_line(v.get('trace', ''))}")
         tasks = status.get("tasks") or []
         if inst["connector"].get("state") == RUNNING and all(t.get("state") == RUNNING for t in tasks) and (
                 tasks or time.monotonic() - started >= STALE_S):  # a connector may legitimately have no tasks

@@ -39,7 +39,10 @@ def test_a_failed_task_is_restarted_by_apply_only_with_restart_failed(stack, pre
     # without the option: no change planned, a warning; status reports the failure
     r = kplan("plan", str(path), "--detailed-exitcode")
     assert r.code == 0, r.text
-    assert "is unhealthy (task 0 FAILED); the plan does not restart it" in r.out, r.out
+    # the error, root cause first (the directory that is gone), then the exception Connect reported on top
+    failure = (f"task 0 FAILED: java.nio.file.NoSuchFileException: {out_dir / 'sink.txt'} (root cause of "
+               "org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file")
+    assert f"is unhealthy ({failure}" in r.out and "the plan does not restart it" in r.out, r.out
     r = kplan("status", str(path))
     assert r.code == 2 and "task 0 FAILED" in r.out and "Couldn't find or create file" in r.out, r.text
 
@@ -51,7 +54,7 @@ def test_a_failed_task_is_restarted_by_apply_only_with_restart_failed(stack, pre
     assert r.code == 2, r.text
     assert f"connector.{name} will be restarted (its failed instances only)" in r.out, r.out
     assert 'tasks["0"]["state"] = FAILED -> RUNNING' in r.out, r.out
-    assert "task 0 FAILED: org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file" in r.out
+    assert failure in r.out, r.out
     assert "1 to restart." in r.out
     r = kplan("plan", str(path), "--format", "markdown")
     assert f"| `!` | `connector.{name}` | restart |" in r.out, r.out
@@ -60,7 +63,8 @@ def test_a_failed_task_is_restarted_by_apply_only_with_restart_failed(stack, pre
     r = kplan("apply", str(path), "--auto-approve")
     assert r.code == 1, r.text
     assert (f"Error: apply failed: connector {name} task 0 FAILED again after its restart: "
-            "org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file") in r.text, r.text
+            f"java.nio.file.NoSuchFileException: {out_dir / 'sink.txt'} (root cause of ") in r.text, r.text
+    assert "(root cause of org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file" in r.text
     assert "The cluster is as it was before this apply." in r.text
 
     # the cause fixed: apply restarts the failed task only, and it ends RUNNING

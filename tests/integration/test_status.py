@@ -128,10 +128,10 @@ def test_a_failed_task_shows_its_trace_without_secrets(stack, admin, prefix, tmp
     row = next(line for line in lines if line.startswith(f"  {sink} "))
     assert "not in declared state" in row and "RUNNING, task 0 FAILED" in row
     i = next(i for i, line in enumerate(lines) if line.startswith("      task 0  FAILED  worker "))
-    trace = lines[i + 1:i + 7]
-    assert trace[0].startswith("        ") and "ConnectException" in trace[0]
-    assert "(sensitive)" in "\n".join(trace)
-    assert sum(1 for line in trace if line.startswith("            at ")) >= 2  # frames, indented further
+    trace = lines[i + 1:i + 4]  # the root cause (naming the file: scrubbed), the top exception, the rest counted
+    assert trace[0] == "        Caused by: java.nio.file.NoSuchFileException: (sensitive)", r.out
+    assert trace[1].startswith("        org.apache.kafka.connect.errors.ConnectException: Couldn't find or create")
+    assert trace[2].startswith("        ... (") and trace[2].endswith(" more lines)"), r.out
     assert lines[-1] == "2 resources: 1 in sync, 1 not in declared state; connectors: 1 FAILED"
     # the connector is declared as it is: not drift, and not yet owned by the stack (it was created by hand)
     assert "drifted" not in r.out and "not yet recorded as owned" in r.out
@@ -139,9 +139,50 @@ def test_a_failed_task_shows_its_trace_without_secrets(stack, admin, prefix, tmp
     j = kplan("status", str(path), "--format", "json", env=env)
     assert j.code == 2
     task = next(x for x in json.loads(j.out)["resources"] if x["name"] == sink)["tasks"][0]
-    assert task["state"] == "FAILED" and not task["in_declared_state"] and len(task["trace"]["lines"]) == 5
+    assert task["state"] == "FAILED" and not task["in_declared_state"] and len(task["trace"]["lines"]) == 2
+    assert task["trace"]["more_lines"] > 0
     for out in (r.text, j.text):
         assert secret_path not in out and f"dir-{prefix}" not in out
+
+
+def test_a_failed_task_shows_its_root_cause_first(stack, admin, prefix, tmp_path):
+    """Issue 56, item 9: a sink whose JsonConverter meets a record that is not JSON (errors.tolerance none) FAILS
+    with Connect's "Tolerance exceeded in error handler" on top and the converter's parse error as the last
+    `Caused by:`. Status shows that root cause first, then the top exception; plan's warning names it too."""
+    from confluent_kafka import Producer
+
+    t, sink = f"{prefix}.in", f"{prefix}-sink"
+    _applied(stack, prefix, tmp_path, [_topic(t)])
+    producer = Producer({"bootstrap.servers": stack.bootstrap_servers})
+    producer.produce(t, value=b"not json at all")
+    assert producer.flush(30) == 0
+    config = {"topics": t, "file": str(tmp_path / "out.txt"), "errors.tolerance": "none",
+              "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+              "value.converter.schemas.enable": "false"}
+    r = requests.put(f"{stack.connect_url}/connectors/{sink}/config",
+                     json={"connector.class": FILE_SINK, "tasks.max": "1", **config}, timeout=30)
+    assert r.status_code == 201, r.text
+    wait_for(lambda: _states(stack.connect_url, sink) == ("RUNNING", ["FAILED"]), what="the sink's task FAILED")
+    path = write_stack(tmp_path / "s.yaml", stack_doc(stack, prefix, [_topic(t)], [
+        {"name": sink, "class": FILE_SINK, "tasks_max": 1, "config": config}]))
+    root = "com.fasterxml.jackson.core.JsonParseException: Unrecognized token 'not'"
+    top = "org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler"
+
+    r = kplan("status", str(path))
+    assert r.code == 2, r.text
+    lines = r.out.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("      task 0  FAILED  worker "))
+    assert lines[i + 1].startswith(f"        Caused by: {root}"), r.out
+    shown = lines[i + 2:i + 4]  # the root cause's message may go on for a line ("at [Source: ...; line: 1]")
+    assert f"        {top}" in shown, r.out
+    j = kplan("status", str(path), "--format", "json")
+    task = next(x for x in json.loads(j.out)["resources"] if x["name"] == sink)["tasks"][0]
+    assert task["trace"]["lines"][0].startswith(f"Caused by: {root}") and top in task["trace"]["lines"], j.out
+
+    r = kplan("plan", str(path))
+    assert r.code == 0, r.text
+    assert f"connector {sink!r} is unhealthy (task 0 FAILED: {root}" in r.out, r.out
+    assert f"(root cause of {top})" in r.out, r.out
 
 
 def test_a_paused_connector_declared_running_is_not_in_its_declared_state(stack, admin, prefix, tmp_path):

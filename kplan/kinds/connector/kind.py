@@ -20,7 +20,14 @@ from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
 from kplan.kinds.connector.move import move_checks, move_note, moved
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.plugin_versions import alias_matches, pin_checks, pin_notes
-from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
+from kplan.kinds.connector.restart import (
+    failure_line,
+    failure_notes,
+    restart_change,
+    scrubber,
+    trace_lines,
+    wants_restart,
+)
 from kplan.kinds.ignoring import ignored_note, missed_notes
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import health_dict
@@ -161,7 +168,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     restart = wants_restart(spec, live)  # restart_failed: kplan.kinds.connector.restart
     if restart:
         diags += failure_notes(spec, live, scrubber(current, resolved, sens), updated=bool(attrs))
-    unhealthy = _unhealthy(live)
+    unhealthy = _unhealthy(live, scrubber(current, resolved, sens))
     if unhealthy and not restart:
         flags.add(Flag.UNHEALTHY)
         diags.append(warning(f"connector {spec.name!r} is unhealthy ({unhealthy}); the plan does not restart it "
@@ -240,12 +247,14 @@ def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagno
                   origin=spec.config_origins.get("connector.class", spec.origin))]
 
 
-def _unhealthy(live: LiveConnector) -> str:
-    bad = []
-    if live.state in UNHEALTHY_STATES:
-        bad.append(f"connector {live.state}")
-    bad += [f"task {t.id} {t.state}" for t in live.tasks if t.state in UNHEALTHY_STATES]
-    return ", ".join(bad)
+def _unhealthy(live: LiveConnector, scrub: Scrub) -> str:
+    """Each instance FAILED or UNASSIGNED; a FAILED one with its error, root cause first."""
+    def one(what: str, state: str, trace: str) -> str:
+        return f"{what} {state}: {failure_line(trace, scrub)}" if state == "FAILED" else f"{what} {state}"
+
+    bad = [one("connector", live.state, live.trace)] if live.state in UNHEALTHY_STATES else []
+    bad += [one(f"task {t.id}", t.state, t.trace) for t in live.tasks if t.state in UNHEALTHY_STATES]
+    return "; ".join(bad)
 
 
 def _show(key: str, value: str | None, sensitive: frozenset[str]) -> str | None:
@@ -312,10 +321,10 @@ def required_topics(specs: Iterable[ConnectorSpec], topics: Mapping[str, Resourc
 
 
 def _trace(text: str, scrub: Scrub) -> Trace:
-    """The first lines of a FAILED connector's or task's trace, scrubbed of secrets."""
-
-    lines = [line.rstrip() for line in scrub(text or "").expandtabs(4).splitlines() if line.strip()]
-    return Trace(tuple(lines[:TRACE_LINES]), max(0, len(lines) - TRACE_LINES))
+    """What status shows of a FAILED connector's or task's trace, scrubbed of secrets: its root cause first
+    (kplan.kinds.connector.restart.trace_lines)."""
+    lines, more = trace_lines(scrub(text or ""), TRACE_LINES)
+    return Trace(tuple(line.expandtabs(4) for line in lines), more)
 
 
 class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):

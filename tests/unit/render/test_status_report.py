@@ -178,6 +178,50 @@ def test_failed_task_shows_the_first_trace_lines_indented():
     assert "RUNNING, task 0 FAILED" in lines[lines.index("Connectors:") + 1]
 
 
+# Connect 4.3.1's trace of a JsonConverter meeting a record that is not JSON (frames shortened), with a suppressed
+# exception added: Java indents those, and they are not the cause
+CONVERTER_TRACE = "\n".join([
+    "org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler",
+    "\tat org.apache.kafka.connect.runtime.errors.RetryWithToleranceOperator.execAndHandleError(RetryWithTolerance"
+    "Operator.java:259)",
+    "\tat java.base/java.lang.Thread.run(Thread.java:840)",
+    "Caused by: org.apache.kafka.connect.errors.DataException: Converting byte[] to Kafka Connect data failed due to "
+    "serialization error: ",
+    "\tat org.apache.kafka.connect.json.JsonConverter.toConnectData(JsonConverter.java:348)",
+    "\t... 14 more",
+    "Caused by: com.fasterxml.jackson.core.JsonParseException: Unrecognized token 'not': was expecting (JSON String, "
+    "Number, Array, Object or token 'null', 'true' or 'false')",
+    " at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]",
+    "\tat com.fasterxml.jackson.core.JsonParser._constructReadException(JsonParser.java:2675)",
+    "\tSuppressed: java.io.IOException: not the cause",
+    "\t\tat x.Y.z(Y.java:1)",
+    "\t... 19 more", ""])
+
+
+def test_a_failed_task_shows_its_root_cause_first():
+    """Issue 56 item 9: the last `Caused by:` (with the lines of its message) first, then the top exception."""
+    state = live([], [lconn(tasks=[LiveTask(0, "FAILED", WORKER, CONVERTER_TRACE)])])
+    trace = report_of(stack([], [connector()]), state).resource("connector.sink").tasks[0].trace
+    assert trace.lines == (
+        "Caused by: com.fasterxml.jackson.core.JsonParseException: Unrecognized token 'not': was expecting (JSON "
+        "String, Number, Array, Object or token 'null', 'true' or 'false')",
+        " at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]",
+        "org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler")
+    assert trace.more == 12 - 3
+
+
+def test_a_failed_task_in_one_line_names_its_root_cause_first():
+    from kplan.kinds.connector.restart import failure_line
+
+    assert failure_line(CONVERTER_TRACE) == (
+        "com.fasterxml.jackson.core.JsonParseException: Unrecognized token 'not': was expecting (JSON String, Number, "
+        "Array, Object or token 'null', 'true' or 'false') at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_"
+        "LOCATION` disabled); line: 1, column: 1] (root cause of org.apache.kafka.connect.errors.ConnectException: "
+        "Tolerance exceeded in error handler)")
+    assert failure_line("java.io.IOException: disk full\n\tat a.B.c(B.java:1)") == "java.io.IOException: disk full"
+    assert failure_line("") == "no trace"
+
+
 def test_failed_connector_shows_its_own_trace():
     r = report_of(stack([], [connector()]), live([], [lconn(state="FAILED", tasks=(), trace="boom\n\tat a.B")]))
     c = r.resource("connector.sink")
