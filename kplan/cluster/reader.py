@@ -31,16 +31,19 @@ from kplan.transport.permissions import principal
 
 class KplanRecords(Protocol):
     """kplan's own records in the cluster, as the batched read needs them (kplan.state.ownership.RECORDS): the
-    ownership topic, every stack's ownership record read at once, and whether a stack's lock is held (its topic
-    read only when the metadata lists it). The reader reads them beside the cluster's own requests; the state
-    package owns what they are."""
+    ownership topic, every stack's ownership record read at once, the name of a stack's lock topic and whether a
+    listed lock is held. The reader reads them beside the cluster's own requests; the state package owns what they
+    are."""
 
     ownership_topic: str
 
     def read_all(self, conf: dict, timeout_s: float) -> Mapping[str, Ownership]:
         ...
 
-    def locked(self, conf: dict, stack_name: str, listed: Mapping, timeout_s: float) -> bool:
+    def lock_topic(self, stack_name: str) -> str:
+        ...
+
+    def lock_held(self, conf: dict, stack_name: str, timeout_s: float) -> bool:
         ...
 
 
@@ -140,8 +143,7 @@ class KafkaReader:
                 broker_count=broker_count,
                 all_topic_names=frozenset(metadata),
                 unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
-                locked=self.records is not None and self.records.locked(
-                    client_config(self.cluster, self.secrets), name, metadata, self.cluster.timeout_s),
+                locked=self.records is not None and self.records.lock_topic(name) in metadata,
                 foreign_owners=(owners.foreign(name) if owners is not None
                                 else freeze(foreign_owners(records, name))),
                 metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
@@ -159,6 +161,12 @@ class KafkaReader:
             raise self.unreachable_error(e) from e
         check_pin(self.cluster, desc.cluster_id)
         return desc.cluster_id, len(desc.nodes)
+
+    def lock_held(self, stack_name: str) -> bool:
+        """Whether the stack's lock, which the read found listed (`LiveState.locked`), is held: not once its holder
+        marked it released (the metadata lists a deleted topic for a moment, kplan.state.lock)."""
+        return self.records is not None and self.records.lock_held(client_config(self.cluster, self.secrets),
+                                                                   stack_name, self.cluster.timeout_s)
 
     def describe_cluster(self) -> tuple[str, int]:
         try:

@@ -34,6 +34,7 @@ class Cluster:
     conf: dict = field(default_factory=dict)
     producer: Producer | None = None  # one producer for the run's own records (journal, ownership, lock holder)
     executor: Any = None  # the last run's executor (kplan.session.multi rolls a finished cluster back with it)
+    record_topic_ready: bool = False  # the ownership topic was made sure of: once a run, not before every write
 
     @classmethod
     def open(cls, stack: Stack, environ: Mapping[str, str]) -> "Cluster":
@@ -69,8 +70,10 @@ class Cluster:
                          self.stack.cluster.timeout_s)
 
     def write_ownership(self, record: Ownership) -> None:
-        ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count, self.stack.cluster.timeout_s,
-                              RECORD_TOPIC_CONFIG)
+        if not self.record_topic_ready:
+            ensure_internal_topic(self.writer.admin, OWNERSHIP_TOPIC, self.broker_count,
+                                  self.stack.cluster.timeout_s, RECORD_TOPIC_CONFIG)
+            self.record_topic_ready = True
         key, value = encode(self.stack.name, record)
         write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
         installed().at("ownership-written")

@@ -54,6 +54,8 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
         live = with_tokens_before(live, requests_before)
     if holding_lock:
         live = replace(live, locked=False)
+    elif live.locked and hasattr(session.reader, "lock_held"):  # listed: held, or released a moment ago?
+        live = replace(live, locked=session.reader.lock_held(stack.name))
     for unit in UNITS:  # the kinds' follow-up reads, in the kinds' order
         if unit.follow_up is not None:
             live = unit.follow_up(stack, live, session.reader, destroy)

@@ -52,13 +52,15 @@ class _Records:
     def read_all(self, conf: dict[str, Any], timeout_s: float) -> dict[str, Ownership]:
         return read_all_ownership(conf, timeout_s)
 
-    def locked(self, conf: dict[str, Any], stack_name: str, listed: Any, timeout_s: float) -> bool:
-        """Whether the stack's apply lock is held: its topic is among the `listed` names and not marked released
-        (kplan.state.lock.read_holder: read only when listed)."""
-        from kplan.state.lock import lock_topic, read_holder
+    def lock_topic(self, stack_name: str) -> str:
+        from kplan.state.lock import lock_topic
 
-        topic = lock_topic(stack_name)
-        return topic in listed and read_holder(conf, topic, timeout_s)[0]
+        return lock_topic(stack_name)
+
+    def lock_held(self, conf: dict[str, Any], stack_name: str, timeout_s: float) -> bool:
+        from kplan.state.lock import read_holder
+
+        return read_holder(conf, self.lock_topic(stack_name), timeout_s)[0]
 
 
 RECORDS = _Records()
