@@ -25,7 +25,15 @@ HOST = "127.0.0.1"
 # than it ever paid back: a broker's CPU to start was 8.1-8.7 s with both compilers and 4.2-4.4 s with C1 only, and
 # for creating, planning three times and destroying 300 topics 18.1-21.0 s against 9.2-11.7 s (two runs each,
 # interleaved, this machine). Peak throughput, which C2 is for, is not what a test stack needs.
-JIT = ("-XX:TieredStopAtLevel=1",)
+# The benchmarks measure what users run: a broker with the JVM's default JIT (KPLAN_STACK_JIT=default, which
+# bench/_common.py sets; a running broker of the other kind is restarted, see kafka.broker_service).
+C1_ONLY = "-XX:TieredStopAtLevel=1"
+JIT = () if os.environ.get("KPLAN_STACK_JIT") == "default" else (C1_ONLY,)
+
+
+def jit_of(cmdline: str) -> str:
+    """How a JVM's command line compiles: "default" (C1 and C2) or "C1 only"."""
+    return "C1 only" if C1_ONLY in cmdline else "default"
 
 
 class LocalStackError(Exception):

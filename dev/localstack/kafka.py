@@ -20,12 +20,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .common import DEV, HOST, JIT, LocalStackError, new_cluster_id, quiet_logger, say, stack_dir
+from .common import DEV, HOST, JIT, LocalStackError, jit_of, new_cluster_id, quiet_logger, say, stack_dir
 from .dist import dist_dir
 from .msk_local import MSK_PORT, ensure_validator
 from .msk_local import broker_placeholders as msk_placeholders
 from .oidc import OIDC_PORT, broker_jvm_options, broker_placeholders
-from .process import Service
+from .process import Service, cmdline_of
 from .sasl import (
     ADMIN_PASSWORD,
     ADMIN_USER,
@@ -213,6 +213,9 @@ def broker_service() -> Service:
                         jvm=broker_jvm_options(), classpath=(str(ensure_validator(dist)),))
 
     def outdated() -> str | None:
+        running = jit_of(cmdline_of(broker.pid() or 0))
+        if running != jit_of(" ".join(JIT)):
+            return f"runs with the {running} JIT; restarting it with the {jit_of(' '.join(JIT))} one"
         return config_changed({"broker.properties": rendered("broker.properties", dist_dir())})
 
     ports = (BROKER_PORT, CONTROLLER_PORT, SASL_PORT, OIDC_PORT, MSK_PORT)

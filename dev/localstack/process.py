@@ -40,7 +40,7 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def _cmdline(pid: int) -> str:
+def cmdline_of(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
@@ -103,7 +103,7 @@ class Service:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        if _pid_alive(pid) and self.marker in _cmdline(pid):
+        if _pid_alive(pid) and self.marker in cmdline_of(pid):
             return pid
         return None
 
