@@ -53,6 +53,25 @@ def access_problem(call: str, exc: BaseException) -> str | None:
     return None
 
 
+def cluster_operations(admin: Any, timeout_s: float) -> frozenset[str]:
+    """The operations the admin client's principal may perform on the cluster. The broker names them only to a
+    principal that may DESCRIBE the cluster (none named otherwise, on Kafka 4.3): none named on a cluster with an
+    authorizer is none allowed; on one without (describe_acls answers SECURITY_DISABLED) everything is. A failed
+    request raises."""
+    described = admin.describe_cluster(include_authorized_operations=True, request_timeout=timeout_s)
+    ops = described.result(timeout=timeout_s + 2).authorized_operations
+    if ops is not None:
+        return frozenset(getattr(op, "name", str(op)) for op in ops)
+    try:
+        admin.describe_acls(match_any(), request_timeout=timeout_s).result(timeout=timeout_s + 2)
+    except Exception as e:
+        if error_name(e) == "SECURITY_DISABLED":
+            return frozenset({"ALL"})
+        if error_name(e) not in _DENIED:
+            raise
+    return frozenset()
+
+
 def cluster_rights_problem(operations) -> Problem | None:
     """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
     the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker

@@ -18,10 +18,12 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Mapping
 
+from kplan.cluster.access import cluster_operations
 from kplan.cluster.group_protocols import assignment_of, check_client, protocol_word
 from kplan.errors import KplanError
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
+from kplan.transport.permissions import principal
 from kplan.transport.retry import kafka_error_name
 
 # confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
@@ -51,6 +53,10 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
     # the share groups are read on a thread of their own meanwhile (their client's import alone takes ~1 s cold)
     shared = _started(share, topics)
     try:
+        if not {"DESCRIBE", "ALL"} & cluster_operations(admin, timeout_s):
+            who = f" {principal(conf)}" if principal(conf) else ""
+            raise KplanError(f"kplan's principal{who} may not DESCRIBE the cluster: Kafka lists it only the consumer "
+                             "groups it may describe, so a group reading the topics may be missing")
         listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=_left(deadline))
         ids = sorted(g.group_id for g in listing.valid)
         with_members = {g.group_id for g in listing.valid if state_word(g.state) not in IDLE_STATES}

@@ -127,3 +127,30 @@ def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
         assert _committed(admin, group) == {(topic, 0): 3}
     finally:
         writer.close()
+
+
+def test_a_principal_that_may_not_list_every_group_gets_no_all_clear_for_a_deletion(stack, secured, limited, tmp_path):
+    """The consumer guard (docs/consumers.md) as a principal without DESCRIBE on the cluster: Kafka lists it only the
+    groups it may describe, none here, though a group has committed offsets on the topic the plan deletes. The plan
+    must not say that no group reads it: the groups could not all be read, and the guard did not run."""
+    from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+    from kplan_helpers import forget_stack
+
+    user, password, topic, group, admin = limited
+    by_hand.create_acls(admin, [AclBinding(ResourceType.TOPIC, name, ResourcePatternType.PREFIXED, f"User:{user}", "*",
+                                           AclOperation.ALL, AclPermissionType.ALLOW) for name in (user, "__kplan")])
+    doc = {"stack": user, "cluster": {"bootstrap_servers": secured.bootstrap_servers, "timeout": "10s",
+                                      "client": _client(secured, user)},
+           "topics": [{"name": topic, "partitions": 1, "replication_factor": 1}]}
+    env = {KAFKA_PW: password}
+    try:
+        r = kplan("apply", str(write_stack(tmp_path / "s.yaml", doc)), "--auto-approve", "--no-color", env=env)
+        assert r.code == 0, r.text
+        r = kplan("plan", str(write_stack(tmp_path / "gone.yaml", {**doc, "topics": []})), "--no-color", env=env)
+        assert f'- topic "{topic}"' in r.out, r.text
+        assert "no consumer group reads it" not in r.out, r.out
+        assert (f"kplan's principal User:{user} may not DESCRIBE the cluster: Kafka lists it only the consumer groups "
+                "it may describe") in r.out, r.out
+        assert "the consumer guard did not run" in r.out, r.out
+    finally:
+        forget_stack(admin, stack.bootstrap_servers, user)
