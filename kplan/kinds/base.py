@@ -96,6 +96,10 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     owned_on_its_own: bool = True
     # The codes of the kind's plan notes (Info) that `status` shows too (e.g. a mirror's replication lag).
     status_note_codes: frozenset[str] = frozenset()
+    # Whether apply of a saved plan runs the saved change of this kind (what was reviewed) rather than a fresh one,
+    # which must otherwise show the same: a one-time request, whose targets the plan resolved (`latest`, a time)
+    # and whose shown positions move on their own (kplan.plan.fingerprint.as_reviewed).
+    applies_saved: bool = False
 
     def change_flag_note(self, change: ResourceChange, flag: Flag) -> str | None:
         """A flag's words for one change, where they depend on what the change does (a topic is irreversible for

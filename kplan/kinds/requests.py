@@ -66,6 +66,7 @@ class RequestKind(Kind[R, F, ResourceStatus]):
     requests"); `next_apply` says what the next apply does for a pending request, `request_note` which one it is."""
 
     never_deleted: str
+    applies_saved = True
 
     def request_note(self, spec: R) -> str:
         raise NotImplementedError
@@ -83,9 +84,10 @@ class RequestKind(Kind[R, F, ResourceStatus]):
         raise ValueError(f"{self.never_deleted} are never deleted")  # owned() is empty: never asked
 
     def canonical(self, current: F, secret: frozenset[str]) -> dict[str, Any]:
-        # not what the cluster has: a consuming group (a running connector) moves its offsets all the time, so a saved
-        # plan would always be stale; the recorded token (another apply applied the request meanwhile) and whether
-        # its group (connector) exists are
+        # not what the cluster has: a consuming group (a running connector) moves its offsets all the time, and a
+        # named reset's targets (the end, a time) move with the records, so a saved plan would always be stale; the
+        # recorded token (another apply applied the request meanwhile) and whether its group (connector) exists are.
+        # A saved plan's request change is what apply runs (`applies_saved`): the positions it resolved, as reviewed
         return {"type": self.type.value, "name": current.name, "token": current.token, "exists": current.exists}
 
     def status(self, spec: R, current: F | None, change: ResourceChange | None, scrub: Scrub) -> ResourceStatus:

@@ -1,20 +1,24 @@
-"""Fingerprints of live resources, so apply can refuse a saved plan whose cluster changed since planning.
+"""Fingerprints of live resources, so apply can refuse a saved plan whose cluster changed since planning, and what
+apply of a saved plan runs.
 
 A fingerprint is `sha256:<hex>` over the kind's canonical JSON form of the live resource (`Kind.canonical`: for a
 topic its partitions, replication factor and own overrides, normalized; for a connector its stored config without
-Connect's `name`, secrets left out, and its state), or `absent` when it does not exist. Apply recomputes them with
-the same functions over a fresh read.
+Connect's `name`, secrets left out, and its state; for a one-time request its recorded token and whether its group or
+connector exists), or `absent` when it does not exist. Apply recomputes them with the same functions over a fresh
+read, plans afresh and compares what the two plans do (`what_changes`); it then runs the fresh plan, but for the
+kinds whose saved change it runs as reviewed (`as_reviewed`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.plan import ABSENT, Plan, ResourceType, split_address
+from kplan.model.plan import ABSENT, Flag, Plan, ResourceType, split_address
 
 
 def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive: frozenset[str] = frozenset()) -> str:
@@ -69,3 +73,40 @@ def stale_addresses(plan: Plan, live: LiveState, sensitive: Mapping[str, frozens
     stale = ["cluster"] if plan.cluster_id != live.cluster_id else []
     now = fingerprints(live, plan.fingerprints, sensitive)
     return stale + sorted(a for a, fp in plan.fingerprints.items() if now[a] != fp)
+
+
+def what_changes(plan: Plan) -> list[Any]:
+    """What a plan would do, value by value (what a reviewer approved): every changed resource's actions, flags and
+    changed attributes with their before/after values (sensitive ones only as 'changed'); not the changes of a kind
+    whose saved change apply runs (`Kind.applies_saved`: their shown positions move on their own), nor a connector's
+    `unhealthy` flag (a FAILED task the plan does not act on: its health is not in the fingerprint either)."""
+    from kplan.kinds import kind_of
+    from kplan.plan.serialize import plan_to_dict
+
+    out = []
+    for c in plan_to_dict(plan)["resource_changes"]:
+        if c["actions"] == ["no-op"] or kind_of(c["type"]).applies_saved:
+            continue
+        attrs = [(tuple(a["path"]), a["kind"], a["before"], a["after"], a["changed"]) for a in c["attributes"]]
+        flags = tuple(f for f in c["flags"] if f != Flag.UNHEALTHY.value)
+        out.append((c["address"], tuple(c["actions"]), flags, tuple(attrs)))
+    return out
+
+
+def as_reviewed(saved: Plan, fresh: Plan) -> Plan:
+    """The plan apply runs for a saved plan that is not stale: the fresh one, with the changes of the kinds whose
+    saved change apply runs (`Kind.applies_saved`: a request's, the positions it resolved) and their notes (Info) as
+    saved. The fresh plan's errors and warnings stay: a request the cluster cannot take now is refused."""
+    from kplan.kinds import kind_of
+    from kplan.model.diagnostics import Severity
+
+    kept = {c.address: c for c in saved.changes if kind_of(c.type).applies_saved}
+    if not kept:
+        return fresh
+
+    def note(d: Any) -> bool:
+        return d.address in kept and d.severity == Severity.INFO
+
+    return replace(fresh, changes=tuple(kept.get(c.address, c) for c in fresh.changes),
+                   diagnostics=tuple(d for d in fresh.diagnostics if not note(d))
+                   + tuple(d for d in saved.diagnostics if note(d)))

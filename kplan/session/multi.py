@@ -142,12 +142,13 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
                                  f"{lock_held_message(e, stores[id(c)])}") from None
         planned, plan = plan_all([c.session for c in clusters], destroy=opts.destroy, holding_lock=True,
                                  allow_active_consumers=allows_active_consumers(opts))
-        if saved is not None:  # every cluster's part must still be what was reviewed
-            for c, (live, fresh), part in zip(clusters, planned, saved.groups):
+        if saved is not None:  # every cluster's part must still be what was reviewed, and runs as reviewed
+            for n, (c, (live, fresh), part) in enumerate(zip(clusters, planned, saved.groups)):
                 try:
-                    check_saved_plan(part, fresh, live, c.stack, c.cluster_id)
+                    planned[n] = (live, check_saved_plan(part, fresh, live, c.stack, c.cluster_id))
                 except KplanError as e:
                     raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
+            plan = combine([(c.stack.cluster_name or "?", p) for c, (_, p) in zip(clusters, planned)])
         if opts.show is not None:
             opts.show(plan)
         refuse_unrunnable(plan, opts)

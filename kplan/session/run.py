@@ -123,7 +123,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         live, plan = plan_for(cluster, opts.destroy, resume_of, allow_active_consumers=allows_active_consumers(opts),
                               saved=opts.saved_plan)
         if opts.saved_plan is not None:
-            check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
+            plan = check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
         if opts.show is not None:
             opts.show(plan)
         refuse_unrunnable(plan, opts)
@@ -249,10 +249,11 @@ def _finish_resumed(cluster: Cluster, store: JournalStore, journal: Journal, rec
     cluster.write_ownership(record.marked(None))
 
 
-def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
+def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> Plan:
     """A saved plan applies only to the stack, environment and cluster it was made for, and only while the live
-    state it was computed from is unchanged."""
-    from kplan.plan.fingerprint import stack_sensitive_keys, stale_addresses
+    state it was computed from is unchanged. Returns the plan to run: the fresh one, with the requests' changes as
+    saved (the positions they resolved: kplan.plan.fingerprint.as_reviewed)."""
+    from kplan.plan.fingerprint import as_reviewed, stack_sensitive_keys, stale_addresses, what_changes
 
     if saved.stack != stack.name:
         raise KplanError(f"the saved plan is for stack {saved.stack!r}, not {stack.name!r}")
@@ -269,23 +270,10 @@ def check_saved_plan(saved, fresh, live, stack: Stack, cluster_id: str) -> None:
         raise KplanError("the saved plan is stale: the cluster changed since it was made ("
                          + ", ".join(changed[:10]) + (" ..." if len(changed) > 10 else "")
                          + "); run `kplan plan` again")
-    if _what_changes(saved) != _what_changes(fresh):
+    if what_changes(saved) != what_changes(fresh):
         raise KplanError("the saved plan no longer matches what kplan would do now (a value it shows differs, e.g. "
                          "a ${VAR} resolved differently); run `kplan plan` again")
-
-
-def _what_changes(plan) -> list:
-    """What a plan would do, value by value (what a reviewer approved): every changed resource's actions,
-    flags and changed attributes with their before/after values (sensitive ones only as 'changed')."""
-    from kplan.plan.serialize import plan_to_dict
-
-    out = []
-    for c in plan_to_dict(plan)["resource_changes"]:
-        if c["actions"] == ["no-op"]:
-            continue
-        attrs = [(tuple(a["path"]), a["kind"], a["before"], a["after"], a["changed"]) for a in c["attributes"]]
-        out.append((c["address"], tuple(c["actions"]), tuple(c["flags"]), tuple(attrs)))
-    return out
+    return as_reviewed(saved, fresh)
 
 
 def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,

@@ -250,3 +250,50 @@ def test_groups_sharing_a_partition_each_get_their_own_reset_target(stack, admin
     assert {g: _committed(admin, g) for g in resets} == {g: {(topic, 0): t} for g, (_, t) in resets.items()}
     for group in resets:
         admin.delete_consumer_groups([group])[group].result(timeout=30)
+
+
+def _produce_at(bootstrap: str, topic: str, values: range, timestamp_ms: int) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for i in values:
+        producer.produce(topic, value=f"record-{i}".encode(), partition=0, timestamp=timestamp_ms)
+    producer.flush(30)
+
+
+@pytest.mark.parametrize("form", ["latest", "time"])
+def test_a_saved_plan_sets_the_offsets_it_resolved_though_records_arrived_since(stack, admin, prefix, tmp_path, form):
+    """Issue 56, item 4: `plan -out` resolves `latest` (or a time with no record at or after it) to the end, 10;
+    records arrive before `apply PLANFILE`, which must set the reviewed 10, not refuse the whole plan because a
+    fresh plan resolves 15 (or 11). The saved plan stays stale when the request was applied by another run."""
+    from confluent_kafka import TopicPartition
+
+    topic, group = f"{prefix}.in", f"{prefix}-app"
+    path = write_stack(tmp_path / "s.yaml", _stack(stack, prefix, topic))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    now = int(time.time() * 1000)
+    _produce_at(stack.bootstrap_servers, topic, range(0, 10), now - 2 * 3600_000)  # written two hours ago
+    admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, 3)])])[
+        group].result(timeout=30)
+    reset = "latest" if form == "latest" else datetime.fromtimestamp(now / 1000 - 3600, timezone.utc).isoformat()
+    write_stack(path, _stack(stack, prefix, topic, [{"name": group, "offsets": {"request": "r1", "reset": reset}}]))
+    planfile = tmp_path / "p.plan"
+    r = kplan("plan", str(path), "-out", str(planfile), "--no-color")
+    assert r.code == 0 and f'offsets["{topic}/0"] = 3 -> 10  # moved to the requested position' in r.out, r.text
+    if form == "latest":
+        _produce(stack.bootstrap_servers, topic, range(10, 15))  # a fresh plan resolves latest to 15
+    else:  # one record before the time, one after: a fresh plan resolves the time to 11
+        _produce_at(stack.bootstrap_servers, topic, range(10, 11), now - 3 * 3600_000)
+        _produce_at(stack.bootstrap_servers, topic, range(11, 12), now)
+    r = kplan("apply", str(planfile), "--auto-approve")
+    assert r.code == 0, r.text
+    assert f"move 1 offset(s) of consumer group {group} (request r1) ... done" in r.out, r.out
+    assert _committed(admin, group) == {(topic, 0): 10}
+    assert kplan("plan", str(path), "--detailed-exitcode").code == 0
+
+    # a saved plan whose request another run applied meanwhile is stale
+    write_stack(path, _stack(stack, prefix, topic, [{"name": group, "offsets": {"request": "r2", "reset": reset}}]))
+    assert kplan("plan", str(path), "-out", str(planfile)).code == 0
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    r = kplan("apply", str(planfile), "--auto-approve")
+    assert r.code == 1 and f"the saved plan is stale: the cluster changed since it was made (consumer_group.{group})" \
+        in r.err, r.text
+    admin.delete_consumer_groups([group])[group].result(timeout=30)

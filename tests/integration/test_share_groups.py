@@ -331,6 +331,96 @@ def test_a_rollback_clears_the_start_offsets_of_a_topic_the_share_group_had_none
     assert _starts(bootstrap, group) == {(topic, 0): 4, (topic, 1): 4}
 
 
+def _one_partition(stack, prefix: str, topic: str, group: str, request: dict | None = None) -> dict:
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": topic, "partitions": 1, "replication_factor": 1}]
+    if request is not None:
+        doc["share_groups"] = [{"name": group, "offsets": request}]
+    return doc
+
+
+def _produce_one(bootstrap: str, topic: str, values: range) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for i in values:
+        producer.produce(topic, value=f"v{i}".encode(), partition=0)
+    assert producer.flush(30) == 0
+
+
+@pytest.mark.skipif(not _supported(), reason="share groups need Kafka 4.1 or newer")
+def test_a_new_token_replays_though_kafka_shows_the_start_offset_at_the_target(stack, prefix, tmp_path, readers):
+    """Issue 56, item 3: a share consumer acknowledged every record after a reset to earliest, and Kafka still shows
+    the start offset 0. A new token with the same reset must send the alter (which drops the acknowledged state, so
+    the records are delivered again), not plan "No changes" and record the token with nothing sent. On the way, what
+    docs/share-groups.md says of a rollback: putting back the start offset Kafka showed (0) delivers again what was
+    acknowledged after it."""
+    bootstrap = stack.bootstrap_servers
+    topic, group = f"{prefix}.jobs", f"{prefix}-replay"
+    path = write_stack(tmp_path / "s.yaml", _one_partition(stack, prefix, topic, group))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce_one(bootstrap, topic, range(10))
+    every = {(0, i, f"v{i}") for i in range(10)}
+    write_stack(path, _one_partition(stack, prefix, topic, group, {"request": "r1", "reset": "earliest",
+                                                                   "topics": [topic]}))
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    reader = ShareReader(group, topic, bootstrap)
+    readers.append(reader)
+    reader.wait(lambda: reader.records == every, "all 10 records delivered from the start offset 0")
+    wait_for(lambda: [lag for _, lag in _offsets(bootstrap, group).values()] == [0], 60, "every record acknowledged")
+    reader.stop()
+    wait_for(lambda: _members(bootstrap, group) == 0, 60, f"share group {group} without members")
+    assert _starts(bootstrap, group) == {(topic, 0): 0}  # Kafka shows the start offset at the target still
+
+    # a request to 5 rolled back: the start offset 0 is put back, and the 10 records are delivered again
+    write_stack(path, _one_partition(stack, prefix, topic, group, {"request": "r2", "reset": [
+        {"topic": topic, "partition": 0, "offset": 5}]}))
+    r = faulty_kplan("apply", str(path), "--auto-approve", fail_at="step:1",
+                     env={"KPLAN_STATE_DIR": str(tmp_path / "state")})
+    assert r.code == 1 and "injected failure after step 1" in r.text, r.text
+    assert _starts(bootstrap, group) == {(topic, 0): 0}
+    rolled = ShareReader(group, topic, bootstrap)
+    readers.append(rolled)
+    rolled.wait(lambda: rolled.records == every, "all 10 records delivered again after the rollback")
+    wait_for(lambda: [lag for _, lag in _offsets(bootstrap, group).values()] == [0], 60, "every record acknowledged")
+    rolled.stop()
+    wait_for(lambda: _members(bootstrap, group) == 0, 60, f"share group {group} without members")
+    assert _starts(bootstrap, group) == {(topic, 0): 0}
+
+    write_stack(path, _one_partition(stack, prefix, topic, group, {"request": "r3", "reset": "earliest",
+                                                                   "topics": [topic]}))
+    r = kplan("plan", str(path), "--detailed-exitcode", "--no-color")
+    assert r.code == 2, r.text
+    assert f'~ offsets["{topic}/0"] = 0 -> 0  # set again: records acknowledged after it are delivered again' in r.out
+    r = kplan("apply", str(path), "--auto-approve")
+    assert r.code == 0, r.text
+    assert f"move 1 start offset(s) of share group {group} (request r3) ... done" in r.out, r.out
+    again = ShareReader(group, topic, bootstrap)
+    readers.append(again)
+    again.wait(lambda: again.records == every, "all 10 records delivered again")
+
+
+@pytest.mark.skipif(not _supported(), reason="share groups need Kafka 4.1 or newer")
+def test_a_saved_plan_sets_the_start_offsets_it_resolved_though_records_arrived_since(stack, prefix, tmp_path,
+                                                                                      readers):
+    """Issue 56, item 4: `plan -out` resolves `latest` to 10; five records arrive; `apply PLANFILE` sets the reviewed
+    10 (a fresh plan resolves 15) instead of refusing the whole plan."""
+    bootstrap = stack.bootstrap_servers
+    topic, group = f"{prefix}.jobs", f"{prefix}-saved"
+    path = write_stack(tmp_path / "s.yaml", _one_partition(stack, prefix, topic, group))
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    _produce_one(bootstrap, topic, range(10))
+    write_stack(path, _one_partition(stack, prefix, topic, group, {"request": "r1", "reset": "latest",
+                                                                   "topics": [topic]}))
+    planfile = tmp_path / "p.plan"
+    r = kplan("plan", str(path), "-out", str(planfile), "--no-color")
+    assert r.code == 0 and f'+ offsets["{topic}/0"] = 10  # no start offset yet' in r.out, r.text
+    _produce_one(bootstrap, topic, range(10, 15))
+    r = kplan("apply", str(planfile), "--auto-approve")
+    assert r.code == 0, r.text
+    assert _starts(bootstrap, group) == {(topic, 0): 10}
+    assert kplan("plan", str(path), "--detailed-exitcode").code == 0
+
+
 @pytest.mark.compat
 def test_share_group_requests_on_this_kafka(stack, admin, prefix, tmp_path):
     """Where the cluster has share groups (4.1+ with share.version 1: the default stack, the matrix's 4.4.0) a request

@@ -32,6 +32,7 @@ from kplan.kinds.resets.plan import (
     members_warning,
     plan_moves,
     position_problems,
+    targets_of,
 )
 from kplan.kinds.resets.plan import describe_target as describe_reset
 from kplan.model.desired import freeze
@@ -66,8 +67,8 @@ TERMS = Terms(GROUP, "consumer group", "group", "committed offsets", OFFSETS, No
 @dataclass(frozen=True)
 class GroupPlanned(PlannedPayload):
     """What apply does with one group's request: its token; delete the group, or set these offsets (topic,
-    partition, offset: exactly the plan's); the offsets the plan saw (shown, not used: apply journals what it
-    finds), and the token recorded before."""
+    partition, offset: every target the plan resolved, those the group is at already too); the offsets the plan saw
+    (shown, not used: apply journals what it finds), and the token recorded before."""
 
     type: ClassVar[ResourceType] = GROUP
 
@@ -132,7 +133,10 @@ def plan_group(spec: GroupSpec, current: LiveGroup | None) -> tuple[ResourceChan
     change, moves = plan_moves(TERMS, spec, current, current.committed, diags)
     if not change.is_change:
         return change, diags
-    change = with_planned(change, GroupPlanned(spec.request, False, moves, current.committed, current.token))
+    # every target, those at it already too (setting a committed offset again changes nothing): a saved plan's
+    # payload is applied as reviewed, when the group may have moved since (kplan.kinds.requests)
+    change = with_planned(change, GroupPlanned(spec.request, False, targets_of(spec.reset, current), current.committed,
+                                               current.token))
     if moves:
         have = {(t, p) for t, p, _ in current.committed}
         new = [m for m in moves if (m[0], m[1]) not in have]

@@ -1,5 +1,6 @@
 """Planning a pending reset request against what the follow-up read found: each partition's current and new
-position, the change (or none: at the positions already) and the problems the plan can see. Pure.
+position, the change (or none: at the positions already, for a kind that needs nothing there) and the problems the
+plan can see. Pure.
 
 `Terms` is what differs between the kinds that plan a reset: their resource type, nouns, diagnostic codes, notes
 and reasons; a kind adds its own words (what apply will do) and payload to the change.
@@ -31,7 +32,10 @@ from kplan.words import plural
 class Terms:
     """A kind's words for a reset: `noun` ("consumer group"), `code` (its diagnostics' prefix: "group"), `held`
     (what the group has: "committed offsets"), `moves` (what a reset moves: `OFFSETS`); its notes (a new token, a
-    partition that had no position) and reasons (applied already, not applied yet)."""
+    partition that had no position) and reasons (applied already, not applied yet). `again`: the note of a
+    partition shown at its target already that apply sets all the same (a share group's start offset: setting it
+    drops what was acknowledged after it), or None when such a partition needs nothing (a consumer group's
+    committed offset: setting it again changes nothing)."""
 
     type: ResourceType
     noun: str
@@ -42,6 +46,7 @@ class Terms:
     new_note: NoteKind
     applied: Reason
     requested: Reason
+    again: NoteKind | None = None
 
 
 class ResetSpec(Request, Protocol):
@@ -118,8 +123,9 @@ def token_change(terms: Terms, spec: ResetSpec, current: FoundGroup) -> Attribut
 
 def plan_moves(terms: Terms, spec: ResetSpec, current: FoundGroup, had: tuple[Position, ...],
                diags: list[PlanDiagnostic]) -> tuple[ResourceChange, tuple[Position, ...]]:
-    """The change that moves the group from `had` to the reset's targets, and the moves (those not there already);
-    no change when none moves and `diags` has no error."""
+    """The change that moves the group from `had` to the reset's targets, and the moves (those not there already,
+    and, for a kind that sets them `again`, those there already); no change when none moves and `diags` has no
+    error."""
     address = f"{terms.type.value}.{spec.name}"
     before = group_repr(spec.name, current.token, current, had if current.exists else None)
     have = {(t, p): o for t, p, o in had}
@@ -127,12 +133,13 @@ def plan_moves(terms: Terms, spec: ResetSpec, current: FoundGroup, had: tuple[Po
     attrs, moves, unchanged = [token_change(terms, spec, current)], [], 0
     for t, p, o in targets:
         was = have.get((t, p))
-        if was == o:
+        if was == o and terms.again is None:
             unchanged += 1
             continue
         moves.append((t, p, o))
+        note = terms.new_note if was is None else NoteKind.GROUP_OFFSET_MOVED if was != o else terms.again
         attrs.append(AttributeChange((OFFSETS, label(t, p)), AttrKind.ADD if was is None else AttrKind.UPDATE, was,
-                                     o, note=terms.new_note if was is None else NoteKind.GROUP_OFFSET_MOVED))
+                                     o, note=note))
     merged = dict(have)
     merged.update({(t, p): o for t, p, o in targets})
     after = group_repr(spec.name, spec.request, None, tuple((t, p, o) for (t, p), o in sorted(merged.items())))

@@ -5,10 +5,13 @@ consumer group's request, a request is a one-time action versioned by its token.
 ownership record keeps the token kplan last applied per group; a declared token that differs (or none recorded) is
 one change. Only for those groups the plan reads the group (state, members, start offsets: kplan.cluster.
 share_groups) and resolves a named reset to exact positions: the plan shows the current and the new start offset of
-every partition, and apply sets exactly the planned ones. Apply refuses while the group has members (Kafka would
-too: NON_EMPTY_GROUP), journals the start offsets it finds, and undo puts them back — and removes the start offsets
-of the topics the group had none on, so a rollback leaves the group exactly as it was. The request kind and the
-reset are a consumer group's too (kplan.kinds.requests, kplan.kinds.resets); here are its words and its refusal.
+every partition, and apply sets exactly the planned ones — every one the request targets, also one Kafka shows at
+its target already (`TERMS.again`): setting a start offset drops what the group acknowledged after it, which the
+start offset Kafka shows may not have passed yet, so a new token with the same reset delivers those records again.
+Apply refuses while the group has members (Kafka would too: NON_EMPTY_GROUP), journals the start offsets it finds,
+and undo puts them back — and removes the start offsets of the topics the group had none on — as Kafka showed them
+(what was acknowledged after them is delivered again). The request kind and the reset are a consumer group's too
+(kplan.kinds.requests, kplan.kinds.resets); here are its words and its refusal.
 
 On a cluster without share groups (Kafka 3.9, or share.version 0) a stack that declares a request is refused with
 one line at its first entry.
@@ -54,7 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SHARE_GROUP = ResourceType.SHARE_GROUP
 TERMS = Terms(SHARE_GROUP, "share group", "share-group", "start offsets", "start offsets",
               NoteKind.SHARE_GROUP_REQUEST, NoteKind.SHARE_GROUP_OFFSET_NEW, Reason.SHARE_GROUP_APPLIED,
-              Reason.SHARE_GROUP_REQUESTED)
+              Reason.SHARE_GROUP_REQUESTED, again=NoteKind.SHARE_GROUP_OFFSET_AGAIN)
 PROBLEMS = {Problem.UNSUPPORTED: "the cluster has no share groups (KIP-932: Kafka 4.1 or newer, with the "
                                  "share.version feature 1; 4.2 and newer enable it by default); remove share_groups, "
                                  "or upgrade the cluster"}
@@ -114,7 +117,7 @@ def plan_share_group(spec: ShareGroupSpec, current: LiveShareGroup | None
         return change, diags
     change = with_planned(change, ShareGroupPlanned(spec.request, moves, current.starts, current.token))
     if moves:
-        text = (f"apply moves {plural(len(moves), 'start offset')} of share group {spec.name!r} "
+        text = (f"apply sets {plural(len(moves), 'start offset')} of share group {spec.name!r} "
                 f"{describe_target(spec.reset, current)} (request {spec.request!r}), then reads them back; its "
                 "consumers are delivered the records from there when they start")
         had = {t for t, _, _ in current.starts}

@@ -13,7 +13,7 @@ from kplan.model.plan import Plan, ResourceType
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
                  parts: Ownership) -> dict[str, Entry]:
     """Every declared group's token once the plan is applied: a pending request is applied by this run (or needs
-    nothing: the group is at the positions already), an applied one stays recorded. A group no longer declared is
+    nothing: it has no start offset to set), an applied one stays recorded. A group no longer declared is
     forgotten; destroy forgets them all (a request is never undone). On a cluster without share groups nothing is
     recorded (the plan refused the requests)."""
     if destroy or live.of(ResourceType.SHARE_GROUP).problem is not None:

@@ -4,7 +4,8 @@ change's `ShareGroupPlanned`.
 The step refuses while the group has members (Kafka would answer NON_EMPTY_GROUP), journals the start offsets it
 finds before it writes (its outcome), sets exactly the planned ones and reads them back; its undo puts the
 journaled start offsets back (`undo_offsets`), first removing those of a topic where it set one the group did not
-have (Kafka removes a share group's start offsets by whole topics), and reads them back too. Request tokens are
+have (Kafka removes a share group's start offsets by whole topics), and reads them back too: the start offsets
+Kafka showed, so records acknowledged after them are delivered again (as after any reset). Request tokens are
 recorded by the ownership record step, after every other step succeeded. Offsets are positions, never secrets:
 journaled as they are.
 """

@@ -18,7 +18,7 @@ from kplan.kinds.share_group.live import LiveShareGroup
 from kplan.kinds.share_group.model import ShareGroupSpec
 from kplan.kinds.share_group.steps import AlterShareGroupOffsets, undo_offsets
 from kplan.model.live import Problem
-from kplan.model.plan import Action, Reason, Severity
+from kplan.model.plan import Action, NoteKind, Reason, Severity
 from kplan.secrets import SecretValues
 from kplan.stackfile import StackError, load_stack
 
@@ -66,13 +66,17 @@ def test_an_applied_request_is_no_change():
     assert change.action == Action.NOOP and change.reason == Reason.SHARE_GROUP_APPLIED and not diags
 
 
-def test_a_reset_shows_each_start_offset_moved_and_carries_exactly_those():
+def test_a_reset_shows_each_start_offset_moved_or_set_again_and_carries_them_all():
+    """Issue 56, item 3: a start offset at its target already is set again (it drops what was acknowledged after it,
+    which Kafka's start offset may not show), not left as it is."""
     live = LiveShareGroup("g", "r1", "Empty", 0, (("t", 0, 9), ("t", 1, 4)), (("t", 0, 2), ("t", 1, 4)))
     change, diags = plan_share_group(EARLIEST, live)
-    assert change.action == Action.UPDATE and change.unchanged_attributes == 1
-    assert [(a.path, a.before, a.after) for a in change.attributes] == [
-        (("request",), "r1", "r2"), (("offsets", "t/0"), 9, 2)]
-    assert change.planned == ShareGroupPlanned("r2", (("t", 0, 2),), live.starts, "r1")
+    assert change.action == Action.UPDATE and change.unchanged_attributes == 0
+    assert [(a.path, a.before, a.after, a.note) for a in change.attributes] == [
+        (("request",), "r1", "r2", NoteKind.SHARE_GROUP_REQUEST),
+        (("offsets", "t/0"), 9, 2, NoteKind.GROUP_OFFSET_MOVED),
+        (("offsets", "t/1"), 4, 4, NoteKind.SHARE_GROUP_OFFSET_AGAIN)]
+    assert change.planned == ShareGroupPlanned("r2", (("t", 0, 2), ("t", 1, 4)), live.starts, "r1")
     assert ShareGroupPlanned.from_json(change.planned.to_json()) == change.planned
     [info] = diags
     assert info.severity == Severity.INFO and "a rollback removes" not in info.message
@@ -80,9 +84,9 @@ def test_a_reset_shows_each_start_offset_moved_and_carries_exactly_those():
 
 def test_a_group_with_members_is_warned_and_missing_topics_or_offsets_are_errors():
     live = LiveShareGroup("g", None, "Stable", 2, (("t", 0, 0),), (("t", 0, 0),))
-    change, diags = plan_share_group(EARLIEST, live)
-    assert change.action == Action.NOOP and change.reason == Reason.GROUP_AT_TARGET
-    assert [d.code for d in diags] == ["share-group-has-members"]
+    change, diags = plan_share_group(EARLIEST, live)  # at its target: a change all the same
+    assert change.action == Action.UPDATE and change.planned.offsets == (("t", 0, 0),)
+    assert [d.code for d in diags] == ["share-group-has-members", "share-group-offsets-change"]
     _, diags = plan_share_group(EARLIEST, LiveShareGroup("g", None, "Dead"))
     assert [d.code for d in diags] == ["share-group-no-offsets"]
     spec = ShareGroupSpec("g", "r", GroupReset("offsets", "offsets", positions=(("t", 3, 1), ("u", 0, 1))))
