@@ -22,12 +22,12 @@ def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, poli
 
     secrets = SecretValues() if secrets is None else secrets
     kafka = KafkaAdmin(cluster, secrets, policy, admin=admin, connector_timeout_s=connector_timeout_s)
-    connect = ConnectWriter(cluster, secrets, kafka.link, policy, connector_timeout_s)
+    connect = ConnectWriter(cluster, secrets, kafka.link, policy, connector_timeout_s, kafka.group_members)
     if cluster.connects:  # several Connect clusters: one writer each (kplan.cluster.connect_router)
         from kplan.cluster.connect_router import ConnectRouter
 
-        writers = {name: ConnectWriter(cluster.for_connect(name), secrets, kafka.link, policy, connector_timeout_s)
-                   for name in cluster.connects}
+        writers = {name: ConnectWriter(cluster.for_connect(name), secrets, kafka.link, policy, connector_timeout_s,
+                                       kafka.group_members) for name in cluster.connects}
         if cluster.connect_url:
             writers[DEFAULT_CONNECT] = connect
         connect = ConnectRouter(writers)  # type: ignore[assignment]

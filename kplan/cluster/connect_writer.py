@@ -8,7 +8,7 @@ attempts: every request is retried with the writer's backoff and deadline while 
 from __future__ import annotations
 
 import time
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import connect_client
@@ -29,7 +29,8 @@ class ConnectWriter:
     """The Connect writes of one run (a stack without `cluster.connect_url` has none: each call says so)."""
 
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None, kafka_link: Link,
-                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):
+                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0,
+                 group_members: Callable[[str], tuple[str, int]] | None = None):
         self.connect = connect_client(cluster, SecretValues() if secrets is None else secrets)
         self.link = Link("Kafka Connect", self.connect.shown_url if self.connect else "(none)",
                          cluster.timeout_s, connect_probe(self.connect) if self.connect else None,
@@ -37,13 +38,15 @@ class ConnectWriter:
         self.attempts = Attempts(policy or RetryPolicy(deadline_s=cluster.timeout_s), self.link)
         self.connector_timeout_s = connector_timeout_s
         self.timeout_s = cluster.timeout_s
+        self.group_members = group_members  # a consumer group's (state, member count), from Kafka
 
     def _call(self, method: str, path: str, what: str, ok: tuple[int, ...], json=None,
-              expected: tuple[int, ...] = (), transient_400: str = ""):
+              expected: tuple[int, ...] = (), not_yet: tuple[str, ...] = ()):
         """One Connect request, retried with the writer's backoff and deadline while the failure is transient:
         no answer (refused, reset, timed out: a restarting worker), a worker still starting (a 404 that is not
         Connect's own), 409 rebalance, 5xx. Every write here is idempotent or checked by its caller (a create
-        that had landed answers 409 "already exists"), so a retried write is safe."""
+        that had landed answers 409 "already exists"), so a retried write is safe. An error answer whose message
+        says one of `not_yet` is the caller's: it knows what that waits for (kplan.cluster.offsets)."""
         if self.connect is None:
             raise WriteError(f"{what}: the stack has no cluster.connect_url")
         connect = self.connect
@@ -61,8 +64,8 @@ class ConnectWriter:
                 return r
             msg = error_message(r)
             cls = classify_connect(status, msg, json_body=json_body)
-            if status == 400 and transient_400 and transient_400 in msg:  # e.g. a stop not yet seen everywhere
-                cls = ErrorClass.RETRIABLE
+            if json_body and any(m in msg for m in not_yet):
+                return r
             if cls == ErrorClass.RETRIABLE:
                 raise RetriableError(f"HTTP {status}: {msg}", ambiguous=status >= 500)
             if cls == ErrorClass.EXPECTED:  # e.g. 409 "already exists": the caller decides what it means
@@ -131,13 +134,26 @@ class ConnectWriter:
         """Delete every offset of a STOPPED connector; verified (kplan.cluster.offsets)."""
         from kplan.cluster.offsets import reset_offsets
 
-        reset_offsets(self._call, name, self.timeout_s)
+        reset_offsets(self._call, name, self.timeout_s, lambda: self._sink_group(name))
 
     def alter_connector_offsets(self, name: str, offsets: Sequence[Mapping]) -> None:
-        """Write offsets of a STOPPED connector back; verified (kplan.cluster.offsets)."""
+        """Write offsets of a STOPPED connector; verified (kplan.cluster.offsets)."""
         from kplan.cluster.offsets import alter_offsets
 
-        alter_offsets(self._call, name, offsets, self.timeout_s)
+        alter_offsets(self._call, name, offsets, self.timeout_s, lambda: self._sink_group(name))
+
+    def _sink_group(self, name: str):
+        """The consumer group of sink `name` as its config names it, and its members as Kafka shows them
+        (kplan.cluster.offsets.SinkGroup); None for a source, or without Kafka's view of groups."""
+        from kplan.cluster.offsets import SinkGroup, session_timeout_s
+        from kplan.kinds.connector.connects import sink_group_of
+
+        members = self.group_members
+        config, _ = self.get_connector(name) if members is not None else (None, None)
+        group = sink_group_of(config, name) if config is not None else None
+        if members is None or config is None or group is None:
+            return None
+        return SinkGroup(group, session_timeout_s(config), lambda: members(group)[1])
 
     def wait_connector_gone(self, name: str, timeout_s: float | None = None) -> None:
         """Until Connect no longer lists the connector (its list of names: see `connector_names`)."""

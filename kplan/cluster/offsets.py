@@ -2,21 +2,55 @@
 the read for a plan (`GET /connectors/<name>/offsets`, only for the connectors whose declared offsets request is
 pending, kplan.kinds.offsets.pending, never for all), and the writes `ConnectWriter` makes with its own retried
 call (`reset_offsets`: DELETE; `alter_offsets`: PATCH; each verified by reading the offsets back), as
-`kplan.cluster.restart` does a restart."""
+`kplan.cluster.restart` does a restart.
+
+Connect changes a STOPPED connector's offsets only, and a sink's only once its tasks' consumers have left the
+sink's consumer group: until then it answers 500 "... its tasks haven't stopped completely yet ... this operation
+can be safely retried". A task that died without leaving stays a member until Kafka expels it after its session
+timeout (45 s by default); one stuck in its work (that did not stop within the worker's graceful timeout) stays
+until it ends or its max.poll.interval.ms passes. So while Connect answers that and the group has members, the
+change waits for the group, saying so, for at most the members' session timeout more than the stack's timeout."""
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
-from kplan.transport.http import rest_path
+from kplan.transport.http import error_message, rest_path
 
-# Connect's answer to an offsets change while the connector's stop has not reached every worker yet
+# Connect's answer to an offsets change while the connector's stop has not reached every worker yet (400)
 _NOT_STOPPED_YET = "must be in the STOPPED state"
-Call = Callable[..., Any]  # ConnectWriter._call: (method, path, what, ok, json=, transient_400=) -> the answer
+# ... and while a sink task's consumer is still in the sink's group (500, Worker.resetSinkConnectorOffsets)
+_TASKS_IN_GROUP = "haven't stopped completely yet"
+SESSION_TIMEOUT_S = 45.0  # the consumer's session.timeout.ms unless the connector overrides it (Kafka 3.0+)
+SESSION_KEY = "consumer.override.session.timeout.ms"
+POLL_S = 0.5  # between two looks at the group
+EVERY_S = 5.0  # between two progress lines
+Call = Callable[..., Any]  # ConnectWriter._call: (method, path, what, ok, json=, not_yet=) -> the answer
+
+
+@dataclass(frozen=True)
+class SinkGroup:
+    """The consumer group a sink's tasks join (kplan.kinds.connector.connects.sink_group_of), how long Kafka keeps
+    a member that died without leaving (the connector's consumer session timeout), and its member count now."""
+
+    name: str
+    session_s: float
+    members: Callable[[], int]
+
+
+def session_timeout_s(config: Mapping[str, str]) -> float:
+    """A sink's consumer session timeout: the connector's override, else Kafka's default (a worker-wide
+    `consumer.session.timeout.ms` is not visible to kplan)."""
+    try:
+        return max(0.0, int(str(config.get(SESSION_KEY, "")).strip()) / 1000)
+    except ValueError:
+        return SESSION_TIMEOUT_S
 
 
 def read_offsets(connect, names: Iterable[str]) -> dict[str, list[dict]]:
@@ -42,23 +76,76 @@ def offsets_of(call: Call, name: str) -> list[dict]:
     return [dict(o) for o in (r.json() or {}).get("offsets") or []]
 
 
-def reset_offsets(call: Call, name: str, timeout_s: float) -> None:
+def reset_offsets(call: Call, name: str, timeout_s: float, group: Callable[[], SinkGroup | None] = lambda: None
+                  ) -> None:
     """Delete every offset of a STOPPED connector, so that it starts from scratch when it runs again (a Debezium
-    source takes a new snapshot); verified by reading them back."""
-    call("DELETE", _path(name), f"resetting connector {name}'s offsets", (200,), transient_400=_NOT_STOPPED_YET)
+    source takes a new snapshot); verified by reading them back. `group()`: the sink's group, asked for once
+    Connect says its tasks are still in it (None: not a sink, or not known)."""
+    _change(call, name, "DELETE", "reset", None, timeout_s, group)
     _wait(call, name, [], f"connector {name}'s offsets were not reset", timeout_s)
 
 
-def alter_offsets(call: Call, name: str, offsets: Sequence[Mapping], timeout_s: float) -> None:
-    """Write offsets of a STOPPED connector back (each partition's offset as given); verified by reading them back."""
-    body = {"offsets": [dict(o) for o in offsets]}
-    call("PATCH", _path(name), f"restoring connector {name}'s offsets", (200,), json=body,
-         transient_400=_NOT_STOPPED_YET)
-    _wait(call, name, offsets, f"connector {name}'s offsets were not restored", timeout_s)
+def alter_offsets(call: Call, name: str, offsets: Sequence[Mapping], timeout_s: float,
+                  group: Callable[[], SinkGroup | None] = lambda: None) -> None:
+    """Write offsets of a STOPPED connector (each partition's offset as given: the declared ones, or those it had
+    back); verified by reading them back. `group()`: as for `reset_offsets`."""
+    _change(call, name, "PATCH", "set", {"offsets": [dict(o) for o in offsets]}, timeout_s, group)
+    _wait(call, name, offsets, f"connector {name}'s offsets were not set", timeout_s)
 
 
 def _path(name: str) -> str:
     return rest_path("connectors", name, "offsets")
+
+
+def _change(call: Call, name: str, method: str, verb: str, body: Any, timeout_s: float,
+            group_of: Callable[[], SinkGroup | None]) -> None:
+    """The offsets request, sent again while Connect answers "not yet": within the stack's timeout; while Connect
+    says a sink's tasks have not stopped completely and its group has members, until they are gone (a progress line
+    every EVERY_S on stderr), at most their session timeout more — and once gone, within the stack's timeout."""
+    what = f"{'resetting' if verb == 'reset' else 'setting'} connector {name}'s offsets"
+    start = next_line = time.monotonic()
+    deadline = start + timeout_s
+    group: SinkGroup | None = None
+    held = emptied = False
+    while True:
+        r = call(method, _path(name), what, (200,), json=body, not_yet=(_NOT_STOPPED_YET, _TASKS_IN_GROUP))
+        if r.status_code == 200:
+            return
+        said = f"HTTP {r.status_code}: {error_message(r)}"
+        if _TASKS_IN_GROUP in said:
+            group = group or group_of()
+        members = group.members() if group is not None and _TASKS_IN_GROUP in said else 0
+        now = time.monotonic()
+        if members and group is not None:
+            held, deadline = True, max(deadline, start + timeout_s + group.session_s)
+            if now + POLL_S > deadline:
+                raise WriteError(
+                    f"cannot {verb} connector {name}'s offsets: after {now - start:.0f}s its consumer group "
+                    f"{group.name!r} still has {_members(members)}, longer than a task that died keeps its place (its "
+                    f"session timeout, {group.session_s:g}s): a task of the connector still runs on a Connect worker "
+                    "(stuck in its work, it leaves when that ends or its max.poll.interval.ms passes); restart that "
+                    f"worker, or run again later (Connect said {said})")
+            if now >= next_line:
+                next_line = now + EVERY_S
+                _say(
+                    f"connector {name}: Connect cannot {verb} its offsets yet: its consumer group {group.name!r} still "
+                    f"has {_members(members)} (a task that has not stopped completely; Kafka expels one that died "
+                    f"after its session timeout, {group.session_s:g}s); waiting ({now - start:.0f}s so far, at most "
+                    f"{deadline - start:.0f}s)")
+        elif held and not emptied:  # the members are gone: from now on Connect has the stack's timeout to agree
+            emptied, deadline = True, now + timeout_s
+        elif now + POLL_S > deadline:
+            raise WriteError(f"{what}: still refused after {now - start:.0f}s: {said}")
+        time.sleep(POLL_S)
+
+
+def _members(n: int) -> str:
+    return "1 member" if n == 1 else f"{n} members"
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _wait(call: Call, name: str, want: Sequence[Mapping], failure: str, timeout_s: float) -> None:

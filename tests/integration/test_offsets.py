@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from confluent_kafka import Producer
+from confluent_kafka import ConsumerGroupTopicPartitions, Producer
 from kplan_helpers import (
     base_stack,
     cleanup_pg_source,
@@ -212,3 +212,86 @@ def test_a_cdc_source_reset_resnapshots_its_tables_and_is_rolled_back(stack, adm
     assert wait_for(lambda: _state(stack.connect_url, source) == "RUNNING", 60, "the source to run again")
     r = kplan("plan", str(path), "--detailed-exitcode", env=PG_ENV)
     assert r.code == 2 and f"offsets.{source}" in r.out, r.text
+
+
+def test_destroying_a_sink_waits_while_a_task_that_has_not_stopped_holds_its_group(stack, admin, prefix, tmp_path):
+    """Issue 56, item 5: Connect refuses to reset a sink's offsets (500 "its tasks haven't stopped completely yet ...
+    can be safely retried") while a task's consumer is still in the sink's group, and a task that did not leave
+    keeps its place for a while (its session timeout if it died). Here the task is stuck for real: it writes to a
+    FIFO nobody reads, so it does not stop in time, Connect abandons it (STOPPED, no task) and its consumer stays in
+    `connect-<name>`. Destroy must wait, saying for what, beyond the stack's timeout (the fixed window it gave up
+    after), and finish once the group empties (the FIFO read: the task ends and leaves)."""
+    import fcntl
+    import os
+    import re
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import threading
+
+    name, topic, timeout_s = f"{prefix}-sink", f"{prefix}.in", 10
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the sink opens it for writing: never blocked at start
+    doc = _sink_stack(stack, prefix, fifo)
+    doc["cluster"]["timeout"] = f"{timeout_s}s"
+    string = "org.apache.kafka.connect.storage.StringConverter"
+    doc["connectors"][0]["config"].update({"key.converter": string, "value.converter": string})
+    path = write_stack(tmp_path / "sink.yaml", doc)
+    drained = threading.Event()
+    draining = threading.Thread(target=lambda: drain(), daemon=True)
+
+    def drain():  # reads the FIFO until every writer closed it (EOF), or the test ends
+        while not drained.is_set():
+            try:
+                if os.read(reader, 1 << 16) == b"":
+                    return
+            except BlockingIOError:
+                time.sleep(0.05)
+
+    try:
+        r = kplan("apply", str(path), "--auto-approve")
+        assert r.code == 0, r.text
+        producer = Producer({"bootstrap.servers": stack.bootstrap_servers})
+        for i in range(300):  # 300 KB: more than the pipe holds (64 KiB), so the task blocks writing
+            producer.produce(topic, f"{i:06d}".encode() + b"x" * 994)
+        producer.flush(30)
+
+        def queued() -> int:
+            return struct.unpack("i", fcntl.ioctl(reader, termios.FIONREAD, b"\0" * 4))[0]
+
+        wait_for(lambda: queued() >= 60_000, 60, "the sink's task to fill the FIFO and block")
+
+        proc = subprocess.Popen([sys.executable, "-m", "kplan", "destroy", str(path), "--auto-approve"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "NO_COLOR": "1"}, stdin=subprocess.DEVNULL)
+        err: list[str] = []
+        readers = [threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)]
+        readers[0].start()
+        waiting = (f"connector {name}: Connect cannot reset its offsets yet: its consumer group 'connect-{name}' "
+                   "still has 1 member")
+
+        def waited() -> int | None:  # how long kplan says it has waited so far, or None once it exited
+            said = [int(m.group(1)) for line in list(err) if waiting in line
+                    for m in [re.search(r"\((\d+)s so far", line)] if m]
+            return max(said) if said else -1 if proc.poll() is None else None
+
+        # hold the group beyond the stack's timeout, as kplan's own lines show, then let the task end
+        wait_for(lambda: waited() is None or waited() > timeout_s, 120, "kplan to wait beyond the stack's timeout")
+        draining.start()
+        out, _ = proc.communicate(timeout=180)
+        readers[0].join(10)
+        text = out + "".join(err)
+        assert any(waiting in line for line in err), text
+        assert proc.returncode == 0, text
+        assert "Destroy complete!" in out, text
+        assert name not in requests.get(f"{stack.connect_url}/connectors", timeout=30).json()
+        group = f"connect-{name}"
+        offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(30)
+        assert [tp for tp in offsets.topic_partitions if tp.offset >= 0] == [], offsets.topic_partitions
+    finally:
+        drained.set()
+        if draining.is_alive():
+            draining.join(5)
+        os.close(reader)
