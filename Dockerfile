@@ -16,7 +16,9 @@ FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 COPY --from=build /dist/ /tmp/dist/
+# (then the code of kplan's dataclasses compiled ahead, as `make venv` does: kplan.start.warm_dataclasses)
 RUN pip install --no-cache-dir --disable-pip-version-check /tmp/dist/kplan-*.whl \
+    && python -c "import kplan.start as s; s.warm_dataclasses()" \
     && rm -rf /tmp/dist \
     && useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin kplan
 # kplan keeps its local journal copy under $HOME/.local/state/kplan (KPLAN_STATE_DIR moves it)
