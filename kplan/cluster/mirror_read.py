@@ -13,7 +13,7 @@ import struct
 import time
 from typing import Any, Mapping, Sequence
 
-from kplan.cluster.mirror_rights import missing_rights, principal_of
+from kplan.cluster.mirror_rights import missing_rights, principal_of, refused
 from kplan.model.desired import ClusterSpec
 from kplan.model.mirror import TP, Checkpoint, MirrorRead, MirrorSpec, Need, needs
 from kplan.secrets import SecretValues
@@ -42,17 +42,27 @@ def _committed(admin: Any, group: str, timeout_s: float) -> dict[TP, int]:
 
 
 def _source_groups(mirror: MirrorSpec, admin: Any, source_ends: Mapping[TP, int], timeout_s: float
-                   ) -> dict[str, dict[TP, int]]:
-    """The committed offsets on the source of each group the mirror translates, over the replicated partitions."""
+                   ) -> tuple[dict[str, dict[TP, int]], list[str]]:
+    """The committed offsets on the source of each group the mirror translates, over the replicated partitions, and
+    every such group the source lists. A group whose offsets are refused to the principal (it may list every group,
+    as DESCRIBE on the cluster allows, but not describe this one) has none: its missing right is asked with the
+    others (`needs`), an error like them, not a source that could not be read."""
     if not mirror.groups:
-        return {}
+        return {}, []
     listed = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=timeout_s + 2)
+    groups = sorted(g.group_id for g in listed.valid if mirror.follows(g.group_id))
     out = {}
-    for group in sorted(g.group_id for g in listed.valid if mirror.follows(g.group_id)):
-        offsets = {tp: o for tp, o in _committed(admin, group, timeout_s).items() if tp in source_ends}
+    for group in groups:
+        try:
+            committed = _committed(admin, group, timeout_s)
+        except Exception as e:
+            if not refused(e):
+                raise
+            continue
+        offsets = {tp: o for tp, o in committed.items() if tp in source_ends}
         if offsets:
             out[group] = offsets
-    return out
+    return out, groups
 
 
 def _string(data: bytes, at: int) -> tuple[str, int]:
@@ -121,7 +131,7 @@ def _target_part(mirror: MirrorSpec, target: Mapping[str, int], admin: Any, conf
         return (), None
     try:
         return tuple(c for c in read_checkpoints(conf, topic, target[topic], timeout_s)
-                     if mirror.follows(c.group) and mirror.owns_on_target(c.topic)), None
+                     if mirror.follows(c.group) and mirror.is_replica(c.topic)), None
     except Exception as e:  # noqa: BLE001 - refused, timed out: the checkpoints are then not known
         return (), f"its checkpoints ({topic} on the target) could not be read: {e}"
 
@@ -151,8 +161,7 @@ def read_mirrors(mirrors: Sequence[MirrorSpec], target_admin: Any, secrets: Secr
             continue
         read_ms = int(time.time() * 1000)
         checkpoints, checkpoint_problem = _target_part(mirror, topics, target_admin, conf, timeout_s)
-        replicas = {t: n for t, n in topics.items() if mirror.owns_on_target(t) and t not in mirror.internal_topics()
-                    and not t.startswith("mm2-")}
+        replicas = {t: n for t, n in topics.items() if mirror.is_replica(t)}
         try:
             target_ends = _partition_ends(target_admin, replicas, timeout_s)
         except Exception as e:  # noqa: BLE001
@@ -162,8 +171,8 @@ def read_mirrors(mirrors: Sequence[MirrorSpec], target_admin: Any, secrets: Secr
         try:
             source = _partitions(admin, timeout_s)
             source_ends = _partition_ends(admin, {t: n for t, n in source.items() if mirror.replicates(t)}, timeout_s)
-            groups = _source_groups(mirror, admin, source_ends, timeout_s)
-            wanted = needs(mirror, sorted(source), sorted(topics), sorted(set(groups) | set(mirror.literal_groups())))
+            groups, listed = _source_groups(mirror, admin, source_ends, timeout_s)
+            wanted = needs(mirror, sorted(source), sorted(topics), sorted({*listed, *mirror.literal_groups()}))
             lacking, rights_problem = _lacking(admin, target_admin, wanted, timeout_s)
             out[mirror.name] = MirrorRead(tuple(sorted(source)), source_ends, target_ends, groups, checkpoints, read_ms,
                                           checkpoint_problem=checkpoint_problem, missing=lacking,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from kplan.cluster.access import cluster_operations
 from kplan.model.desired import ClusterSpec
 from kplan.model.mirror import Need
 
@@ -29,9 +30,10 @@ def principal_of(cluster: ClusterSpec) -> str:
     return "User:ANONYMOUS"
 
 
-def _name(error: Any) -> str:
+def refused(error: Any) -> bool:
+    """Whether a client's exception is the broker refusing the principal a right (an authorisation failure)."""
     code: Any = error.args[0] if getattr(error, "args", None) else None
-    return str(code.name()) if hasattr(code, "name") else ""
+    return hasattr(code, "name") and str(code.name()) in AUTH_FAILED
 
 
 def _ops(ops: Any) -> frozenset[str] | None:
@@ -52,7 +54,7 @@ def missing_rights(admin: Any, wanted: Sequence[Need], timeout_s: float) -> tupl
             try:
                 granted[("topic", name)] = _ops(future.result(timeout=timeout_s + 2).authorized_operations)
             except Exception as e:  # noqa: BLE001 - refused: no right on it at all; otherwise not known
-                granted[("topic", name)] = frozenset() if _name(e) in AUTH_FAILED else None
+                granted[("topic", name)] = frozenset() if refused(e) else None
     groups = sorted({n.name for n in wanted if n.resource == "group"})
     if groups:
         for name, future in admin.describe_consumer_groups(groups, include_authorized_operations=True,
@@ -60,13 +62,12 @@ def missing_rights(admin: Any, wanted: Sequence[Need], timeout_s: float) -> tupl
             try:
                 granted[("group", name)] = _ops(future.result(timeout=timeout_s + 2).authorized_operations)
             except Exception as e:  # noqa: BLE001
-                granted[("group", name)] = frozenset() if _name(e) in AUTH_FAILED else None
+                granted[("group", name)] = frozenset() if refused(e) else None
     if any(n.resource == "cluster" for n in wanted):
         try:
-            described = admin.describe_cluster(include_authorized_operations=True, request_timeout=timeout_s)
-            granted[("cluster", "kafka-cluster")] = _ops(described.result(timeout=timeout_s + 2).authorized_operations)
+            granted[("cluster", "kafka-cluster")] = cluster_operations(admin, timeout_s)
         except Exception as e:  # noqa: BLE001
-            granted[("cluster", "kafka-cluster")] = frozenset() if _name(e) in AUTH_FAILED else None
+            granted[("cluster", "kafka-cluster")] = frozenset() if refused(e) else None
     created = sorted({n.name for n in wanted if n.create})
     if created:
         asked = [NewTopic(t, num_partitions=1, replication_factor=-1) for t in created]
@@ -75,7 +76,7 @@ def missing_rights(admin: Any, wanted: Sequence[Need], timeout_s: float) -> tupl
                 future.result(timeout=timeout_s + 2)
                 granted[("create", name)] = frozenset({"CREATE"})
             except Exception as e:  # noqa: BLE001 - any other refusal (a policy, the factor) is not about rights
-                granted[("create", name)] = frozenset() if _name(e) in AUTH_FAILED else None
+                granted[("create", name)] = frozenset() if refused(e) else None
     out = []
     for n in wanted:
         ops = granted.get(("create", n.name) if n.create else (n.resource, n.name))

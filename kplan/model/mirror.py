@@ -100,29 +100,36 @@ class MirrorSpec:
         return {f"{t}{suffix}": f"{self.target_name(t)}{suffix}" for t in sorted(source_topics) if self.replicates(t)
                 for suffix in SUBJECT_SUFFIXES}
 
-    def may_own_subject(self, target_subject: str) -> bool:
-        """A target subject this mirror gives or gave (its naming: a replica's `-key` / `-value`), even for a topic
-        its patterns no longer match under the prefixed policy (the replica stays, so does its schema)."""
-        for suffix in SUBJECT_SUFFIXES:
-            if target_subject.endswith(suffix):
-                replica = target_subject[:-len(suffix)]
-                if self.policy == PREFIXED:
-                    return replica.startswith(f"{self.source_alias}{SEPARATOR}")
-                return self.replicates(replica)
-        return False
+    def may_own_subject(self, target_subject: str, copied: "frozenset[str] | None" = frozenset()) -> bool:
+        """A target subject this mirror gives or gave: a `-key` / `-value` of a replica it made (`made`), whether or
+        not its patterns still match the topic (the replica stays, so does its schema)."""
+        return any(target_subject.endswith(s) and self.made(target_subject[:-len(s)], copied)
+                   for s in SUBJECT_SUFFIXES)
 
     def internal_topics(self) -> tuple[str, ...]:
         """The topics MirrorMaker keeps on the target for this mirror (heartbeats, checkpoints)."""
         return ("heartbeats", f"{self.source_alias}.checkpoints.internal", f"{self.source_alias}.heartbeats")
 
-    def owns_on_target(self, topic: str) -> bool:
-        """A topic of the target cluster that this mirror made: a replica, or one of MirrorMaker's own."""
-        if topic in self.internal_topics() or topic.startswith("mm2-"):
-            return True
+    def is_replica(self, topic: str) -> bool:
+        """A topic of the target that is the replica of a source topic its patterns match now."""
+        source = self.source_name(topic)
+        return (self.target_name(source) == topic and self.replicates(source) and topic not in self.internal_topics()
+                and not topic.startswith("mm2-"))
+
+    def made(self, topic: str, copied: "frozenset[str] | None" = frozenset()) -> bool:
+        """A topic of the target that is a replica this mirror made, whether or not its patterns still match its
+        source topic. Under the prefixed policy its name says so: `<source alias>.<topic>` is what MirrorMaker's
+        DefaultReplicationPolicy names a replica of that alias, and reads as one (it never copies it back). Under
+        identity a replica's name is its source topic's, so it is one its patterns match or one its source connector
+        has copied records into (`copied`: the source topics MirrorMaker's own offsets name; None: they could not be
+        read, and every topic may be one)."""
         if self.policy == PREFIXED:
-            prefix = f"{self.source_alias}{SEPARATOR}"
-            return topic.startswith(prefix) and self.replicates(topic[len(prefix):])
-        return self.replicates(topic)
+            return topic.startswith(f"{self.source_alias}{SEPARATOR}")
+        return copied is None or topic in copied or self.replicates(topic)
+
+    def owns_on_target(self, topic: str, copied: "frozenset[str] | None" = frozenset()) -> bool:
+        """A topic of the target cluster that this mirror made: a replica (`made`), or one of MirrorMaker's own."""
+        return topic in self.internal_topics() or topic.startswith("mm2-") or self.made(topic, copied)
 
     def describe(self) -> str:
         """The flow in words, for the plan."""
@@ -174,6 +181,11 @@ class MirrorRead:
     missing: tuple[Need, ...] = ()  # the rights MirrorMaker needs that its principals lack (asked as them)
     principals: Mapping[str, str] = field(default_factory=dict)  # side -> the principal asked as (User:...)
     rights_problem: str | None = None  # the rights could not be asked
+    # identity policy: the source topics the mirror's source connector has copied records from (its offsets, one per
+    # source partition, on the target's Connect: MirrorMaker's own record, which outlives a pattern change); None:
+    # they could not be read (`copied_problem` says why)
+    copied: frozenset[str] | None = frozenset()
+    copied_problem: str | None = None
     # `schemas: true`: the subjects the mirror gives the target's registry, worked out by the subject kind's
     # follow-up read of the source's registry (the subject kind's MirroredSchemas; None: not asked)
     schemas: Any = None
@@ -193,6 +205,13 @@ class MirrorRead:
 
     def newest_checkpoint_ms(self) -> int | None:
         return max((c.at_ms for c in self.checkpoints), default=None)
+
+
+def copied(reads: Mapping[str, Any], mirror: str) -> frozenset[str] | None:
+    """What a mirror's read (`LiveState.mirror_sources`) says its source connector has copied (`MirrorRead.copied`;
+    nothing for a mirror not read)."""
+    read = reads.get(mirror)
+    return read.copied if isinstance(read, MirrorRead) else frozenset()
 
 
 def _summed(ends: Mapping[TP, int]) -> dict[str, int]:

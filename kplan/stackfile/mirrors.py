@@ -16,6 +16,7 @@ from kplan.model.diagnostics import Diagnostics
 from kplan.model.mirror import IDENTITY, POLICY_CLASSES, PREFIXED, MirrorSpec
 from kplan.model.source import Loc, SourceMap
 from kplan.rules.units import UnitError, parse_duration_ms
+from kplan.words import did_you_mean
 
 MIRROR = "org.apache.kafka.connect.mirror."
 # records are copied as they are: keys, values and headers (the worker's JSON converters would copy them as base64 text)
@@ -116,7 +117,7 @@ def source_of(entry: dict, clusters: Mapping[str, ClusterSpec], smap: SourceMap,
         if cluster is None:
             known = ", ".join(sorted(clusters)) or "none: a one-cluster stack gives the source inline"
             diags.error(where, f'mirror "{entry.get("name")}": source "{source}" is not a cluster of `clusters:` '
-                               f"(declared: {known}); or give it inline: "
+                               f"(declared: {known}){did_you_mean(source, clusters)}; or give it inline: "
                                "source: {alias: ..., bootstrap_servers: ...}")
             return None
         return source, cluster

@@ -105,3 +105,37 @@ def test_a_mirror_registers_the_source_subjects_on_the_target_registry_and_destr
     reg(main_url, "DELETE", f"/subjects/{source}")
     reg(main_url, "DELETE", f"/subjects/{source}?permanent=true")
     admin.delete_topics([topic])[topic].result(30)
+
+
+def test_a_subject_the_mirror_gives_is_never_pruned_as_an_orphan(stack, dr, admin, unique, tmp_path):
+    """A subject the mirror declares (`schemas: true`) that the target's registry already has, registered there by
+    hand (no stack owns it), under a pruning claim on the target: the mirror's, given the source's new version, never
+    listed as an orphan or deleted."""
+    prefix = unique("msco")
+    topic = f"{prefix}.orders"
+    source, target = f"{topic}-value", f"main.{topic}-value"
+    main_url = localstack.REGISTRY_URL
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    for url, subject, versions in ((main_url, source, (V1, V2)), (dr.registry_url, target, (V1,))):
+        for schema in versions:
+            code, body = reg(url, "POST", f"/subjects/{subject}/versions", {"schema": json.dumps(schema)})
+            assert code == 200, body
+    doc = _stack(stack, dr, prefix, topic)
+    doc["claims"] = [{"prefix": f"main.{prefix}", "cluster": "dr", "kinds": ["subjects"], "prune": True}]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    try:
+        plan = kplan("plan", str(path), "--no-color")
+        assert plan.code == 0, plan.text
+        assert f"subject {target!r} is under the claimed prefix" not in plan.out, plan.out
+        assert f'- subject "{target}"' not in plan.out and f'~ subject "{target}"' in plan.out, plan.out
+        assert f"{target} given a new version from main's {source} version 2" in plan.out, plan.out
+        assert kplan("apply", str(path), "--auto-approve").code == 0
+        code, there = reg(dr.registry_url, "GET", f"/subjects/{target}/versions/latest")
+        assert code == 200 and json.loads(there["schema"]) == V2, there
+    finally:
+        gone = kplan("destroy", str(path), "--auto-approve", "--no-color")
+    assert gone.code == 0, gone.text
+    for url, subject in ((main_url, source), (dr.registry_url, target)):
+        reg(url, "DELETE", f"/subjects/{subject}")
+        reg(url, "DELETE", f"/subjects/{subject}?permanent=true")
+    admin.delete_topics([topic])[topic].result(30)

@@ -154,6 +154,69 @@ def test_a_mirror_replicates_translates_offsets_changes_as_reviewed_and_is_destr
     assert _records(dr.bootstrap, replica) == 20
 
 
+def test_a_replica_the_mirror_stopped_updating_is_never_an_orphan_nor_pruned(stack, dr, unique, tmp_path):
+    """Issue 56 item 1: a pattern change drops a topic from two mirrors (the prefixed and the identity policy) whose
+    replicas lie under pruning claims on dr. The replicas stay theirs: no plan lists them as orphans or deletes them,
+    while a topic under the same claim that no mirror made is still pruned."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from kplan.transport.kafka import dispose
+
+    prefix = unique("mirp")
+    a, b = f"{prefix}.a", f"{prefix}.b"
+
+    def doc(topics: list[str]) -> dict:
+        d = _stack(stack, dr, prefix, [], heartbeats=False)
+        d["topics"] = [{"name": t, "cluster": "main", "partitions": 2, "replication_factor": 1} for t in (a, b)]
+        d["claims"] = [{"prefix": f"main.{prefix}", "cluster": "dr", "prune": True},
+                       {"prefix": prefix, "cluster": "dr", "prune": True}]
+        (prefixed,) = d["mirrors"]
+        patterns = [t.replace(".", "\\.") for t in topics]
+        d["mirrors"] = [{**prefixed, "name": f"{prefix}-p", "topics": patterns},
+                        {**prefixed, "name": f"{prefix}-i", "topics": patterns, "replication_policy": "identity"}]
+        return d
+
+    replicas = (f"main.{a}", a)  # the prefixed mirror's and the identity mirror's replica of a
+    last = write_stack(tmp_path / "v1.yaml", doc([a, b]))
+    try:
+        r = kplan("apply", str(last), "--auto-approve", "--no-color")
+        assert r.code == 0, r.text
+        _produce(stack.bootstrap_servers, a, 3)
+        _produce(stack.bootstrap_servers, b, 3)
+        for t in (*replicas, f"main.{b}", b):
+            wait_for(lambda t=t: t in topic_names(dr.bootstrap) and _records(dr.bootstrap, t) == 3, timeout=120,
+                     what=f"{t}'s 3 records on dr")
+
+        last = write_stack(tmp_path / "v2.yaml", doc([b]))
+        plan = kplan("plan", str(last), "--no-color")
+        assert plan.code == 0, plan.text
+        assert f"it drops {a} (their replicas on dr stay, no longer updated)" in plan.out, plan.out
+        assert "0 to add, 2 to change, 0 to destroy" in plan.out, plan.out
+        assert kplan("apply", str(last), "--auto-approve").code == 0
+
+        admin = AdminClient({"bootstrap.servers": dr.bootstrap})
+        try:
+            stray = f"{prefix}.stray"  # under the identity mirror's claim, made by no mirror
+            for f in admin.create_topics([NewTopic(stray, 1, 1)]).values():
+                f.result(30)
+        finally:
+            dispose(admin)
+        wait_for(lambda: stray in topic_names(dr.bootstrap), timeout=30, what=f"{stray} listed on dr")
+        later = kplan("plan", str(last), "--no-color")
+        assert later.code == 0, later.text
+        for replica in replicas:
+            assert f"topic {replica!r} is under the claimed prefix" not in later.out, later.out
+            assert f'- topic "{replica}"' not in later.out, later.out
+        assert f"topic {stray!r} is under the claimed prefix {prefix!r}" in later.out, later.out
+        assert f'- topic "{stray}"' in later.out and "0 to add, 0 to change, 1 to destroy" in later.out, later.out
+        assert kplan("apply", str(last), "--auto-approve").code == 0
+        assert stray not in topic_names(dr.bootstrap)
+        assert all(_records(dr.bootstrap, replica) == 3 for replica in replicas)
+    finally:
+        d = kplan("destroy", str(last), "--auto-approve", "--no-color")
+    assert d.code == 0, d.text
+
+
 def _checkpoint(bootstrap: str, group: str, replica: str) -> dict[int, int]:
     """The latest checkpoints of a group on the target (`main.checkpoints.internal`), read as kplan reads them."""
     from kplan.cluster.mirror_read import read_checkpoints
@@ -304,7 +367,7 @@ def test_the_plan_names_the_rights_mirrormakers_principal_lacks_asked_as_it(stac
     as an error; once granted, the plan is clean and the mirror, logged in as that user, copies the records."""
     user, password, topic, admin, grant = mm2_user
     prefix = user
-    doc = _stack(stack, dr, prefix, [topic.replace(".", "\\.")], groups=[f"{prefix}-app"])
+    doc = _stack(stack, dr, prefix, [topic.replace(".", "\\.")], groups=[f"{prefix}-app"], sync_topic_acls=True)
     del doc["topics"]  # the topic is the fixture's; main is read as the limited user
     doc["clusters"]["main"] = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
         "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": user,
@@ -312,12 +375,27 @@ def test_the_plan_names_the_rights_mirrormakers_principal_lacks_asked_as_it(stac
     path = write_stack(tmp_path / "s.yaml", doc)
     env = {"MM2_PASSWORD": password}
     lacks = f"mirror '{prefix}': User:{user}, as whom MirrorMaker logs in to main (the source), lacks: "
-    r = kplan("plan", str(path), "--no-color", env=env)
-    assert r.code == 1 and password not in r.text, r.text
-    (line,) = [x for x in r.text.replace("\n", " ").split("Error: ") if lacks in x]
-    for right in (f"READ on topic {topic} (no records are copied)", f"DESCRIBE_CONFIGS on topic {topic}",
-                  "CREATE on topic mm2-offset-syncs.dr.internal", f"DESCRIBE on group {prefix}-app"):
-        assert right in line, line
+    def lacking_rights(cluster_described: bool) -> None:
+        r = kplan("plan", str(path), "--no-color", env=env)
+        assert r.code == 1 and password not in r.text, r.text
+        (line,) = [x for x in r.text.replace("\n", " ").split("Error: ") if lacks in x]
+        for right in (f"READ on topic {topic} (no records are copied)", f"DESCRIBE_CONFIGS on topic {topic}",
+                      "CREATE on topic mm2-offset-syncs.dr.internal", f"DESCRIBE on group {prefix}-app"):
+            assert right in line, line
+        assert "could not be read" not in r.text, r.text
+        # sync_topic_acls: DESCRIBE on the source cluster, which the broker answers a principal without it by naming
+        # no operation at all (a warning: only the ACLs are not synced)
+        warned = [x.split("Error: ")[0] for x in r.text.replace("\n", " ").split("Warning: ")[1:] if lacks in x]
+        assert ["DESCRIBE on cluster (topic ACLs are not synced)" in x for x in warned] == \
+            ([] if cluster_described else [True]), warned
+
+    lacking_rights(cluster_described=False)
+    # issue 56 item 2: a login that may DESCRIBE the cluster lists every group, the mirror's too once it has committed
+    # an offset on the source; its offsets are refused to the user: still the same error, not a warning that the
+    # source could not be read
+    grant("BROKER", "kafka-cluster", "DESCRIBE")
+    _commit(stack.bootstrap_servers, f"{prefix}-app", {(topic, 0): 3})
+    lacking_rights(cluster_described=True)
 
     grant("TOPIC", topic, "READ")
     grant("TOPIC", topic, "DESCRIBE_CONFIGS")
@@ -334,6 +412,7 @@ def test_the_plan_names_the_rights_mirrormakers_principal_lacks_asked_as_it(stac
                  timeout=120, what="the records copied as the limited user")
     finally:
         d = kplan("destroy", str(path), "--auto-approve", env=env)
+        admin.delete_consumer_groups([f"{prefix}-app"])[f"{prefix}-app"].result(30)
     assert d.code == 0, d.text
 
 
@@ -347,6 +426,11 @@ def test_a_mirror_the_target_cannot_hold_or_of_a_cluster_into_itself_is_refused(
     doc["clusters"]["main"]["bootstrap_servers"] = dr.bootstrap
     r = kplan("validate", str(write_stack(tmp_path / "self.yaml", doc)))
     assert r.code == 1 and "copies them into new topics without end" in r.text, r.text
+    doc = _stack(stack, dr, prefix, [f"{prefix}\\..*"])
+    doc["mirrors"][0]["source"] = "mian"  # issue 56 item 8: a misspelt source gets the hint its cluster gets
+    r = kplan("validate", str(write_stack(tmp_path / "typo.yaml", doc)))
+    assert r.code == 1 and 'source "mian" is not a cluster of `clusters:`' in r.text, r.text
+    assert '(did you mean "main"?)' in r.text, r.text
 
 
 # -- kills at every step of a mirror's apply ---------------------------------------------------------------------

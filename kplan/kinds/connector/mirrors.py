@@ -10,9 +10,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, Graph
-from kplan.model.desired import freeze
+from kplan.model.desired import connect_of, connector_key, freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import FailoverDrill, MirrorRead, drill, drill_groups
+from kplan.model.mirror import IDENTITY, FailoverDrill, MirrorRead, copied, drill, drill_groups
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of, error, warning
 from kplan.words import plural
 
@@ -33,13 +33,35 @@ class MirrorReads(Protocol):
     def mirror_sources(self, mirrors: Sequence["MirrorSpec"]) -> Mapping[str, MirrorRead]:
         ...
 
+    def connector_offsets(self, names: Iterable[str]) -> Mapping[str, list[dict[str, Any]]]:
+        ...
+
 
 def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> "LiveState":
-    """The live state with what each declared mirror's source has (not on destroy: nothing is replicated then)."""
-    mirrors = [m for m, _ in _mirrors(stack.of("connectors")).values()]
+    """The live state with what each declared mirror's source has (not on destroy: nothing is replicated then) and,
+    under the identity policy, the source topics its source connector has copied (its offsets on Connect)."""
+    mirrors = _mirrors(stack.of("connectors"))
     if destroy or not mirrors or not isinstance(reader, MirrorReads):
         return live
-    return replace(live, mirror_sources=freeze(dict(reader.mirror_sources(mirrors))))
+    reads = dict(reader.mirror_sources([m for m, _ in mirrors.values()]))
+    for mirror, spec in mirrors.values():
+        if mirror.policy == IDENTITY:
+            key = source_key(mirror, spec)
+            try:
+                topics: frozenset[str] | None = frozenset(
+                    str(o["partition"]["topic"]) for o in reader.connector_offsets([key]).get(key, ())
+                    if isinstance(o.get("partition"), dict) and "topic" in o["partition"])
+                problem = None
+            except Exception as e:  # noqa: BLE001 - not known: every topic of the target may be a replica
+                topics, problem = None, f"its source connector's offsets could not be read: {e}"
+            reads[mirror.name] = replace(reads.get(mirror.name) or MirrorRead(problem="not read"), copied=topics,
+                                         copied_problem=problem)
+    return replace(live, mirror_sources=freeze(reads))
+
+
+def source_key(mirror: "MirrorSpec", spec: "ConnectorSpec") -> str:
+    """The key of the mirror's source connector, on the Connect cluster of `spec` (another of its connectors)."""
+    return connector_key(connect_of(spec.name), f"{mirror.name}-source")
 
 
 def _mirrors(specs: Iterable["ConnectorSpec"]) -> dict[str, tuple["MirrorSpec", "ConnectorSpec"]]:
@@ -56,8 +78,7 @@ def flow_notes(specs: Iterable["ConnectorSpec"], live: "LiveState") -> list[Plan
     names = live.topic_names()
     out = []
     for mirror, spec in _mirrors(specs).values():
-        replicas = sorted(t for t in names if mirror.owns_on_target(t) and t not in mirror.internal_topics()
-                          and not t.startswith("mm2-"))
+        replicas = sorted(t for t in names if mirror.is_replica(t))
         have = (f"; {len(replicas)} replica topic(s) on {mirror.target_alias} now: "
                 f"{', '.join(replicas[:10])}{' ...' if len(replicas) > 10 else ''}" if replicas else
                 f"; no replica on {mirror.target_alias} yet")
@@ -65,6 +86,12 @@ def flow_notes(specs: Iterable["ConnectorSpec"], live: "LiveState") -> list[Plan
         out.append(PlanDiagnostic(Severity.INFO, mirror.describe() + have, "mirror-flow", address=address,
                                   origin=spec.origin))
         out += _source_notes(mirror, spec, live)
+        read = live.mirror_sources.get(mirror.name)
+        if read is not None and read.copied_problem is not None:
+            out.append(warning(f"mirror {mirror.name!r}: {read.copied_problem}; under the identity policy they say "
+                               f"which topics on {mirror.target_alias} are its replicas, so this plan lists none "
+                               "there as an orphan and prunes none", "mirror-replicas-unknown", address=address,
+                               origin=spec.origin))
         needed = max(mirror.factors())
         if live.broker_count and needed > live.broker_count:
             said = ("its replication_factor" if mirror.replication_factor is not None else
@@ -77,18 +104,33 @@ def flow_notes(specs: Iterable["ConnectorSpec"], live: "LiveState") -> list[Plan
 
 
 def mirrored_topics(specs: Iterable["ConnectorSpec"], live: "LiveState") -> frozenset[str]:
-    """The addresses of this cluster's topics the declared mirrors made: theirs, never orphans."""
-    mirrors = [m for m, _ in _mirrors(specs).values()]
+    """The addresses of this cluster's topics the declared mirrors made, now or before a pattern change: theirs,
+    never orphans (`MirrorSpec.owns_on_target`, with the patterns of the running source connector too: a change's
+    own plan may come before Connect has stored the offsets of what it copied last)."""
+    made = []
+    for mirror, spec in _mirrors(specs).values():
+        running = live.of(ResourceType.CONNECTOR).resources.get(source_key(mirror, spec))
+        made += [(m, copied(live.mirror_sources, mirror.name))
+                 for m in (mirror, *((_running(mirror, running.config),) if running is not None else ()))]
     return frozenset(address_of(ResourceType.TOPIC, t) for t in live.of(ResourceType.TOPIC).resources
-                     if any(m.owns_on_target(t) for m in mirrors))
+                     if any(m.owns_on_target(t, c) for m, c in made))
 
 
 def _running(mirror: "MirrorSpec", config: Mapping[str, str]) -> "MirrorSpec":
-    """The mirror with the topic patterns its live source connector holds: what it replicates now."""
+    """The mirror with the topic patterns its live source connector holds: what it replicates now (a pattern Python
+    does not read as Java does matches nothing here)."""
     def split(key: str) -> tuple[str, ...]:
-        return tuple(p.strip() for p in config.get(key, "").split(",") if p.strip())
+        return tuple(p.strip() for p in config.get(key, "").split(",") if p.strip() and _compiles(p.strip()))
 
     return replace(mirror, topics=split("topics"), topics_exclude=split("topics.exclude"))
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def _names(names: Iterable[str], limit: int = 10) -> str:
@@ -107,7 +149,7 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
         return [warning(f"mirror {mirror.name!r}: {read.problem}; the plan cannot say which of its topics are "
                         "replicated", "mirror-source-unread", address=address, origin=spec.origin),
                 *_health(mirror, read, address, spec)]
-    source_connector = live.of(ResourceType.CONNECTOR).resources.get(f"{mirror.name}-source")
+    source_connector = live.of(ResourceType.CONNECTOR).resources.get(source_key(mirror, spec))
     now = {t for t in read.source_topics if mirror.replicates(t)}
     text = (f"mirror {mirror.name!r} replicates {plural(len(now), 'topic')} of {mirror.source_alias}"
             + (f": {_names(now)}" if now else " (none matches its patterns yet)"))

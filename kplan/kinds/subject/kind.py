@@ -53,8 +53,9 @@ from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Claim, Origin, Stack
     from kplan.model.live import LiveState
+    from kplan.model.orphans import Orphan
     from kplan.secrets import SecretValues
 
 SUBJECT = ResourceType.SUBJECT
@@ -269,6 +270,12 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         ok, diags = super().readable(declared, live, allowed)
         given, more = mirrored(ok, live)
         return {**ok, **given}, diags + more
+
+    def orphans(self, live: "LiveState", claims: "tuple[Claim, ...]", declared: Mapping[str, Any]) -> "list[Orphan]":
+        """Those the stack's mirrors give this registry are declared too (by the mirror), never orphans."""
+        from kplan.kinds.subject.mirrored import mirrored
+
+        return super().orphans(live, claims, {**declared, **mirrored(declared, live)[0]})
 
     def plan(self, spec: SubjectSpec, current: LiveSubject | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from kplan.kinds.subject.model import MirroredFrom, SubjectSpec
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import declared_mirrors
+from kplan.model.mirror import copied, declared_mirrors
 from kplan.model.plan import Action, PlanDiagnostic, ResourceType, error, warning
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,10 +105,10 @@ def derive(mirror: "MirrorSpec", connector: Any, names: Mapping[str, str],
                                     schema_origin=connector.origin, topic=target.rsplit("-", 1)[0],
                                     mirrored_from=MirroredFrom(mirror.name, mirror.source_alias, source, s.version,
                                                                s.schema_id))
-    subjects = live.of(SUBJECT)
+    subjects, made = live.of(SUBJECT), copied(live.mirror_sources, mirror.name)
     for name in sorted(subjects.owned):
         current = subjects.resources.get(name)
-        if name in specs or current is None or not mirror.may_own_subject(name):
+        if name in specs or current is None or not mirror.may_own_subject(name, made):
             continue
         source = mirror.source_name(name.rsplit("-", 1)[0]) + "-" + name.rsplit("-", 1)[1]
         specs[name] = SubjectSpec(name, current.schema, current.schema_type, current.references, None,

@@ -87,25 +87,38 @@ def test_the_mirror_names_replicas_and_owns_them_on_the_target():
     assert not m.replicates("paymentsX") and not m.replicates("mm2-offset-syncs.dr.internal")
     assert m.target_name("orders.eu") == "main.orders.eu"
     assert m.owns_on_target("main.orders.eu") and m.owns_on_target("heartbeats")
-    assert m.owns_on_target("main.checkpoints.internal") and not m.owns_on_target("main.other")
+    assert m.owns_on_target("main.checkpoints.internal") and not m.owns_on_target("other.orders.eu")
+    # a replica whose topic the patterns no longer match is still the mirror's: its name says so (issue 56 item 1)
+    assert m.owns_on_target("main.returns") and m.may_own_subject("main.returns-value")
+    assert m.is_replica("main.orders.eu") and not m.is_replica("main.returns") and not m.is_replica("orders.eu")
+    assert not m.is_replica("main.heartbeats") and not m.is_replica("main.checkpoints.internal")
     identity = MirrorSpec("m", "main", "dr", ("orders\\..*",), policy="identity")
     assert identity.target_name("orders.eu") == "orders.eu" and identity.owns_on_target("orders.eu")
+    # under identity the name cannot say: what its source connector copied (its offsets) can; not read: any may be
+    assert not identity.owns_on_target("returns") and not identity.may_own_subject("returns-value")
+    assert identity.owns_on_target("returns", frozenset({"returns"}))
+    assert identity.may_own_subject("returns-value", frozenset({"returns"}))
+    assert identity.owns_on_target("returns", None) and identity.is_replica("orders.eu")
+    assert not identity.is_replica("returns")
 
 
 def test_the_plan_says_the_flow_and_the_replicas_are_no_orphans(tmp_path):
-    stack, diags = _load(tmp_path)
+    text = STACK.replace('claims: [{prefix: "main.", cluster: dr}]',
+                         'claims: [{prefix: "main.", cluster: dr}, {prefix: "scratch.", cluster: dr}]')
+    stack, diags = _load(tmp_path, text)
     assert stack is not None, _errors(diags)
     dr = _dr(stack)
-    live = live_state("dr", 1, {t: ltopic(t, 1, 1) for t in ("main.orders.eu", "main.other", "heartbeats")}, {})
+    live = live_state("dr", 1, {t: ltopic(t, 1, 1) for t in ("main.orders.eu", "main.other", "main.heartbeats",
+                                                              "scratch.x")}, {})
     plan = make_plan(dr, live)
     (flow,) = [d for d in plan.diagnostics if d.code == "mirror-flow"]
     assert ("mirror 'main-dr' replicates the topics of main matching orders\\..*, payments (except orders\\.tmp) to "
             "dr as main.<topic>") in flow.message
     assert "1 replica topic(s) on dr now: main.orders.eu" in flow.message
     assert sorted(c.action for c in plan.changes) == [Action.CREATE] * 3
-    listed = [d for d in plan.diagnostics if d.code == "orphan"]
-    assert all("main.orders.eu" not in d.message and "heartbeats" not in d.message for d in listed)
-    assert any("main.other" in d.message for d in listed), listed
+    # under the claim `main.`: the replica, one of a topic the patterns do not match (a replica of main by its name:
+    # one they matched before, issue 56 item 1) and MirrorMaker's own topic are the mirror's, never orphans
+    assert [d.address for d in plan.diagnostics if d.code == "orphan"] == ["topic.scratch.x"]
 
 
 def test_the_plan_lists_the_source_topics_a_change_adds_and_drops(tmp_path):
@@ -296,3 +309,55 @@ def test_a_login_given_in_the_mirrors_config_is_its_own():
     assert _login_key("source.cluster.sasl.jaas.config", "source")
     assert _login_key("target.cluster.ssl.keystore.location", "target")
     assert not _login_key("source.cluster.bootstrap.servers", "source") and not _login_key("sasl.jaas.config", "source")
+
+
+def test_an_identity_mirror_knows_the_replicas_it_made_by_its_source_connectors_offsets(tmp_path):
+    """Issue 56 item 1 under the identity policy: a replica's name is its source topic's, so a topic the patterns
+    no longer match is the mirror's when MirrorMaker's offsets say its source connector copied it; offsets that
+    cannot be read leave every topic there the mirror's (a warning says so), never a pruned replica."""
+    from dataclasses import replace
+
+    from kplan.kinds.connector.mirrors import follow_up
+    from kplan.model.desired import freeze
+    from kplan.model.mirror import MirrorRead
+    from kplan.model.plan import ResourceType
+
+    text = (STACK.replace('claims: [{prefix: "main.", cluster: dr}]',
+                          'claims: [{prefix: "re", cluster: dr, prune: true}]')
+            .replace("        groups: [billing]\n", "        replication_policy: identity\n"))
+    stack, diags = _load(tmp_path, text)
+    assert stack is not None, _errors(diags)
+    dr = _dr(stack)
+
+    class Reader:
+        def __init__(self, fail: bool) -> None:
+            self.fail = fail
+
+        def mirror_sources(self, mirrors):
+            return {m.name: MirrorRead(("orders.eu",)) for m in mirrors}
+
+        def connector_offsets(self, names):
+            assert list(names) == ["main-dr-source"]
+            if self.fail:
+                raise RuntimeError("Connect answered 500")
+            return {"main-dr-source": [{"partition": {"cluster": "main", "topic": "returns", "partition": 0},
+                                        "offset": {"offset": 3}}]}
+
+    live = live_state("dr", 1, {t: ltopic(t, 1, 1) for t in ("returns", "rest")}, {})
+    plan = make_plan(dr, follow_up(dr, live, Reader(False), False))
+    assert [d.address for d in plan.diagnostics if d.code == "orphan"] == ["topic.rest"]
+    assert [(c.name, c.action) for c in plan.changes if c.type.value == "topic"] == [("rest", Action.DELETE)]
+    # the plan of the pattern change itself: Connect may not have stored the offsets of the last copies yet, and the
+    # running source connector's patterns still match the topic
+    from builders import lconn
+
+    running = lconn("main-dr-source", {"topics": "orders\\..*,rest", "connector.class": "MirrorSourceConnector"})
+    changing = replace(live, kinds=freeze({**live.kinds, ResourceType.CONNECTOR: replace(
+        live.of(ResourceType.CONNECTOR), resources=freeze({"main-dr-source": running}))}))
+    plan = make_plan(dr, follow_up(dr, changing, Reader(False), False))
+    assert not [d for d in plan.diagnostics if d.code == "orphan"]
+    unknown = make_plan(dr, follow_up(dr, live, Reader(True), False))
+    assert not [d for d in unknown.diagnostics if d.code == "orphan"]
+    assert not [c for c in unknown.changes if c.type.value == "topic"]
+    (warned,) = [d for d in unknown.diagnostics if d.code == "mirror-replicas-unknown"]
+    assert "its source connector's offsets could not be read: Connect answered 500" in warned.message

@@ -209,3 +209,13 @@ def test_a_source_level_of_none_is_not_synced_where_apicurio_cannot_keep_it(tmp_
     assert synced_level("NONE", "http://a:8081", "http://b:8081") == "NONE"  # two Confluent registries keep it
     assert synced_level("NONE", "http://a:8081", "http://b/apis/ccompat/v7") is None
     assert synced_level("FULL", "http://a/apis/ccompat/v7", "http://b/apis/ccompat/v7") == "FULL"
+
+
+def test_a_subject_the_mirror_gives_is_no_orphan_under_a_pruning_claim(tmp_path):
+    """The target's registry has it already, registered by hand (no stack owns it): the mirror declares it, so it
+    is planned as the mirror's (its source's new version), never listed or pruned as an orphan."""
+    dr = _dr(tmp_path, extra="claims: [{prefix: 'main.', cluster: dr, prune: true}]\n")
+    target = {"main.orders-value": _subject("main.orders-value", ORDER_V1, 1, 3)}
+    plan, _ = _plan(dr, Reader({"orders-value": _subject("orders-value", ORDER_V2, 2, 7)}, target), subjects=target)
+    assert [(c.name, c.action) for c in _subjects(plan).values()] == [("main.orders-value", Action.UPDATE)]
+    assert not [d for d in plan.diagnostics if d.code == "orphan"]
