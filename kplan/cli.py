@@ -16,8 +16,8 @@ import click
 
 from kplan import __version__
 from kplan.errors import KplanError
+from kplan.exiting import exiting, forget_unhandled_interrupt
 from kplan.secrets import scrub
-from kplan.start import exiting, forget_unhandled_interrupt
 from kplan.transport import interrupts
 
 # name -> (module:function, one-line help). Keep the help here so listing commands imports nothing.
@@ -77,7 +77,7 @@ def main(argv=None) -> None:
         _main(argv)
     except (SystemExit, KeyboardInterrupt) as e:
         # First (no call before it: a signal pending now is handled after it): from here on Ctrl-C is recorded, not
-        # raised, and told below, or once armed by kplan.start.exiting. A KeyboardInterrupt raised here (after
+        # raised, and told below, or once armed by kplan.exiting. A KeyboardInterrupt raised here (after
         # "Apply complete!", as the code was decided: a loaded run of the interrupt hunt) was a traceback and a
         # death by SIGINT; one that _main's own handlers did not catch (before them, or in them as an error was
         # told) is Ctrl-C.
@@ -85,7 +85,7 @@ def main(argv=None) -> None:
         late = interrupts.undefer()
         if argv is None:  # the process ends now (the `kplan` command, `python -m kplan`; tests pass their argv)
             # Ctrl-C while the interpreter exits must not turn the outcome decided here into a traceback and a
-            # death by SIGINT: it ends the process with 130 once kplan's threads are done (kplan.start.exiting)
+            # death by SIGINT: it ends the process with 130 once kplan's threads are done (kplan.exiting)
             exiting.arm()
         if isinstance(e, KeyboardInterrupt):
             click.echo("Interrupted.", err=True)
@@ -114,7 +114,7 @@ def main(argv=None) -> None:
             # no-change plan of 1,000 topics, against ~11 ms with everything moved out of the collector's reach
             # first. kplan's clients are closed explicitly before this (records are flushed and acknowledged as
             # written); started by kplan.start, the process ends after the atexit handlers, without the
-            # interpreter's teardown (kplan.start.exiting.last).
+            # interpreter's teardown (kplan.exiting.exiting.last).
             gc.freeze()
         else:  # in-process (tests): the next call starts afresh, whatever the handler before was (None: set in C)
             if previous is not None:

@@ -61,5 +61,6 @@ def test_the_top_level_shows_the_pipeline():
     assert rooms == ["apply", "ci", "cluster", "commands", "importer", "kinds", "model", "plan", "policy",
                      "registry", "render", "rules", "session", "stackfile", "state", "transport"]
     modules = sorted(p.name for p in KPLAN.glob("*.py"))
-    assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "secrets.py", "start.py", "words.py"]
+    assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "exiting.py", "secrets.py", "start.py",
+                       "words.py"]
 
