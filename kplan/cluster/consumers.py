@@ -24,7 +24,7 @@ from kplan.errors import KplanError
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
 from kplan.transport.permissions import principal
-from kplan.transport.retry import kafka_error_name
+from kplan.transport.reach import kafka_error_name
 
 # confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
 _STATES = {"STABLE": "Stable", "PREPARING_REBALANCING": "PreparingRebalance",

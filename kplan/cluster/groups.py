@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from kplan.errors import KplanError, WriteError
 from kplan.transport.interrupts import held
 from kplan.transport.kafka import describe_kafka_error
-from kplan.transport.retry import kafka_error_name
+from kplan.transport.reach import kafka_error_name
 
 Position = tuple[str, int, int]
 

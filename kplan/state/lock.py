@@ -25,7 +25,7 @@ from kplan.errors import KplanError
 from kplan.state import faults
 from kplan.state.records import catch_up_window, internal_replication, wait_visible
 from kplan.transport.permissions import denied, principal
-from kplan.transport.retry import kafka_error_name
+from kplan.transport.reach import kafka_error_name
 
 LOCK_PREFIX = "__kplan_lock."
 # The refusals of a write to a topic that exists but that the partition's leader (or the producer) has not applied yet

@@ -24,7 +24,7 @@ def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
     """Create the topic unless it exists; True if this call created it. Waits until metadata shows it."""
     from confluent_kafka.admin import NewTopic
 
-    from kplan.transport.retry import kafka_error_name
+    from kplan.transport.reach import kafka_error_name
 
     md = admin.list_topics(name, timeout=timeout_s)
     if name in md.topics and md.topics[name].error is None:

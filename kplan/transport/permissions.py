@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from kplan.transport.retry import kafka_error_name
+from kplan.transport.reach import kafka_error_name
 
 DENIED = frozenset({"TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
                     "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"})

@@ -116,10 +116,19 @@ def link_of(obj: object) -> Link | None:
     return link if isinstance(link, Link) else None
 
 
+def kafka_error_name(exc: BaseException) -> str:
+    """The name of a confluent-kafka failure's KafkaError (e.g. UNKNOWN_TOPIC_OR_PART); "" when it has none."""
+    err = exc.args[0] if getattr(exc, "args", None) else None
+    if err is not None and hasattr(err, "name"):
+        try:
+            return str(err.name())
+        except Exception:  # noqa: BLE001 - an error whose name() fails has no name
+            return ""
+    return ""
+
+
 def no_answer(exc: BaseException) -> bool:
     """Whether a confluent-kafka failure means that no answer came (transport failure, local timeout)."""
-    from kplan.transport.retry import kafka_error_name
-
     return isinstance(exc, TimeoutError) or kafka_error_name(exc) in NO_ANSWER_KAFKA
 
 
@@ -127,8 +136,6 @@ def unreachable_reason(exc: BaseException) -> str | None:
     """kplan's "Kafka is unreachable" line for a raw confluent-kafka failure that got no answer (a broker that died
     under a request: _TRANSPORT, _ALL_BROKERS_DOWN...), which some admin futures and metadata calls raise as they
     are; None for anything else (an answer that is an error, kplan's own errors)."""
-    from kplan.transport.retry import kafka_error_name
-
     if isinstance(exc, KplanError) or kafka_error_name(exc) not in NO_ANSWER_KAFKA:
         return None
     err = exc.args[0]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, TypeVar
 
+from kplan.transport.reach import ClusterUnreachable, kafka_error_name, no_answer
+
 if TYPE_CHECKING:
     from kplan.transport.reach import Link
 
@@ -35,16 +37,6 @@ RETRIABLE_KAFKA = {
 # Ambiguous: the operation may have happened.
 AMBIGUOUS_KAFKA = {"_TIMED_OUT", "REQUEST_TIMED_OUT", "_TRANSPORT", "NETWORK_EXCEPTION"}
 EXPECTED_KAFKA = {"TOPIC_ALREADY_EXISTS"}
-
-
-def kafka_error_name(exc: BaseException) -> str:
-    err = exc.args[0] if getattr(exc, "args", None) else None
-    if err is not None and hasattr(err, "name"):
-        try:
-            return str(err.name())
-        except Exception:  # noqa: BLE001 - an error whose name() fails has no name
-            return ""
-    return ""
 
 
 def classify_kafka(exc: BaseException) -> ErrorClass:
@@ -126,7 +118,6 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
         delay = next(delays)
         if time.monotonic() + delay > deadline:
             if link is not None and last is not None and last.no_answer:
-                from kplan.transport.reach import ClusterUnreachable
 
                 link.down(str(last))
                 raise ClusterUnreachable(f"{what}: still failing after {deadline_s:g}s of retries: {last}")
@@ -139,7 +130,6 @@ def retry(attempt: Callable[[], T], policy: RetryPolicy, what: str,
 def _reread(before_retry: Callable[[], bool]) -> bool:
     """The re-read after an ambiguous failure; one that gets no answer either (the broker died: librdkafka's
     _TRANSPORT and the like) cannot tell, so the retries go on (and end as "unreachable" at the deadline)."""
-    from kplan.transport.reach import no_answer
 
     try:
         return before_retry()
