@@ -26,10 +26,14 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import SchemaParseError, parse
-from kplan.kinds.subject.section import BORROWED, SCHEMA_KEYS
+from kplan.kinds.subject.unit import UNIT
 from kplan.model.desired import Origin, registry_flavour
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap
+
+assert UNIT.section is not None
+# The other section whose entries declare subjects (a topic's key_schema and value_schema), named in the UNIT
+((BORROWED, SCHEMA_KEYS),) = UNIT.section.borrows.items()
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.stackfile.member import MemberInput
