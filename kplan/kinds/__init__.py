@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind, Kind, PlanContext
-    from kplan.kinds.unit import KindUnit, StackSection
-    from kplan.model.consumers import ConsumerGuard
+    from kplan.kinds.unit import ConsumerGuard, KindUnit, StackSection
     from kplan.model.plan import ResourceType
 
     UNITS: tuple[KindUnit, ...]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, cast
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.keepers import TopicKeepers
     from kplan.kinds.policy import PolicyPart
     from kplan.kinds.step import Planned, StepBase
-    from kplan.model.consumers import ConsumerGuard
+    from kplan.model.consumers import Disruption, LiveConsumers
     from kplan.model.desired import Origin, Stack
     from kplan.model.live import KindState, LiveState
     from kplan.model.ownership import Entry, NamesPart, Ownership
@@ -191,7 +191,7 @@ class KindUnit:
     # the moves and elections as updates of its changes, the same request again from a saved plan or a journal;
     # kplan.plan.rebalance asks it); None: its resources have no replicas to move
     rebalance_ref: str | None = None
-    # "module:name" of its consumer guard (a `kplan.model.consumers.ConsumerGuard`: which of its changes disrupt the
+    # "module:name" of its consumer guard (a `kplan.kinds.unit.ConsumerGuard`: which of its changes disrupt the
     # consumer groups reading its resources, and the plan with them and the guard's diagnostics;
     # kplan.plan.consumers asks it); None: no consumer group reads its resources
     consumer_guard_ref: str | None = None
@@ -295,3 +295,23 @@ class KindUnit:
     @property
     def consumer_guard(self) -> "ConsumerGuard | None":
         return resolve(self.consumer_guard_ref) if self.consumer_guard_ref else None
+
+
+class ConsumerGuard(Protocol):
+    """The part of the kind whose resources consumer groups read (`KindUnit.consumer_guard_ref`, asked by
+    kplan.plan.consumers): which of a plan's changes disrupt their readers, and the plan with what was read of
+    them on those changes and the guard's diagnostics."""
+
+    def disrupted(self, plan: "Plan", live: "LiveState") -> dict[str, Disruption]:
+        """The resources whose consumers `plan` affects, by name (the follow-up read asks for these)."""
+        ...
+
+    def attach(self, plan: "Plan", stack: "Stack", live: "LiveState", allow_active: bool,
+               leaving: "Callable[[Plan, LiveState], Mapping[str, str]]") -> "Plan":
+        """`plan` with the consumer context on each disrupted change and the guard's diagnostics (`leaving`: group
+        -> what in this plan takes it away first, not counted; asked only when something is disrupted)."""
+        ...
+
+    def from_json(self, doc: Mapping[str, Any]) -> LiveConsumers | None:
+        """A live-state document's consumer side (kplan.kinds.livejson), None when it has none."""
+        ...

@@ -7,14 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, TypeVar, runtime_checkable
+from typing import Mapping, Protocol, TypeVar, runtime_checkable
 
 from kplan.model.desired import freeze
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Stack
-    from kplan.model.live import LiveState
-    from kplan.model.plan import Plan
 
 _KT = TypeVar("_KT")
 _VT = TypeVar("_VT")
@@ -143,23 +138,3 @@ class Disruption:
     because: tuple[str, ...]
     partitions: int
     retention_ms: int | None = None
-
-
-class ConsumerGuard(Protocol):
-    """The part of the kind whose resources consumer groups read (`KindUnit.consumer_guard_ref`, asked by
-    kplan.plan.consumers): which of a plan's changes disrupt their readers, and the plan with what was read of
-    them on those changes and the guard's diagnostics."""
-
-    def disrupted(self, plan: "Plan", live: "LiveState") -> dict[str, Disruption]:
-        """The resources whose consumers `plan` affects, by name (the follow-up read asks for these)."""
-        ...
-
-    def attach(self, plan: "Plan", stack: "Stack", live: "LiveState", allow_active: bool,
-               leaving: "Callable[[Plan, LiveState], Mapping[str, str]]") -> "Plan":
-        """`plan` with the consumer context on each disrupted change and the guard's diagnostics (`leaving`: group
-        -> what in this plan takes it away first, not counted; asked only when something is disrupted)."""
-        ...
-
-    def from_json(self, doc: Mapping[str, Any]) -> LiveConsumers | None:
-        """A live-state document's consumer side (kplan.kinds.livejson), None when it has none."""
-        ...

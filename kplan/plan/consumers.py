@@ -1,5 +1,5 @@
 """The consumer guard (docs/consumers.md), naming no kind: the kind whose resources consumer groups read registers
-its guard (`KindUnit.consumer_guard_ref`, a `kplan.model.consumers.ConsumerGuard`: the topic kind's,
+its guard (`KindUnit.consumer_guard_ref`, a `kplan.kinds.unit.ConsumerGuard`: the topic kind's,
 kinds/topic/consumers.py); this asks it which of a plan's changes disrupt their readers (`disrupted`: only those
 are looked up, `kplan.session.plan`: one follow-up read, none when nothing needs it) and for the plan with what was
 read and the guard's diagnostics (`attach_consumers`), handing it how to find the groups that what the plan removes

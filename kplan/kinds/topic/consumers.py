@@ -243,7 +243,7 @@ def _position(g: GroupOnTopic) -> str:
 
 
 class _Guard:
-    """The topic kind's `kplan.model.consumers.ConsumerGuard`."""
+    """The topic kind's `kplan.kinds.unit.ConsumerGuard`."""
 
     def disrupted(self, plan: Plan, live: LiveState) -> dict[str, Disruption]:
         return disrupted(plan, live)

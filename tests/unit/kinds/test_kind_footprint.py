@@ -104,7 +104,7 @@ KINDS = {
 # schema_parts.py's examples, connector/record.py's pointer) still count: a mention is not exempted for being prose.
 # -1: `kplan plan --rebalance/--elect-leaders` is the topic kind's part (kinds/topic/rebalance.py, its UNIT's
 # rebalance_ref, a model/rebalance.Rebalancing; plan/rebalance.py asks it and names no kind). -1: so is the consumer
-# guard (kinds/topic/consumers.py, consumer_guard_ref, a model/consumers.ConsumerGuard; plan/consumers.py asks it,
+# guard (kinds/topic/consumers.py, consumer_guard_ref, a kinds/unit.ConsumerGuard; plan/consumers.py asks it,
 # hands it the groups `leaving` finds and names no kind; the guard's codes are model/consumers.py's). -2: the
 # subject kind names the section it borrows from in its UNIT only (subject/section.py's BORROWED, SCHEMA_KEYS).
 # -2: cluster/claimed.py and settle.py are the topic's own system's I/O (Kafka's topic reads, nothing else).
