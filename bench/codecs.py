@@ -67,7 +67,6 @@ from kplan.cli import GC_YOUNG
 from kplan.errors import KplanError
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.consumers import ConsumerContext, GroupOnTopic
-from kplan.model.desired import Origin
 from kplan.model.live import LiveState
 from kplan.model.metadata import Meta
 from kplan.model.ownership import Ownership
@@ -88,6 +87,7 @@ from kplan.model.plan import (
     Selection,
     Severity,
 )
+from kplan.model.source import Origin
 from kplan.plan import serialize as cattrs_codec
 from kplan.plan.planner import make_plan
 from kplan.stackfile import load_stack

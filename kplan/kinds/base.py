@@ -28,9 +28,10 @@ from kplan.model.plan import (
 from kplan.model.status import Difference, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Claim, Origin, Stack
+    from kplan.model.desired import Claim, Stack
     from kplan.model.live import LiveState, Problem
     from kplan.model.orphans import Orphan
+    from kplan.model.source import Origin
     from kplan.model.status import ResourceStatus
     from kplan.secrets import SecretValues
 

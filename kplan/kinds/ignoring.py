@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from kplan.model.desired import Origin
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import PlanDiagnostic, warning
+from kplan.model.source import Origin
 from kplan.rules.ignore import ignored
 from kplan.words import did_you_mean
 

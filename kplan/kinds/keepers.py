@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
 
 
 @dataclass(frozen=True)

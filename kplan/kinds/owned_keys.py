@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Collection, Hashable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from kplan.kinds.base import Kind, Scrub, SpecT, TraceDict, difference_of
-from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.ownership import Entry
 from kplan.model.plan import (
@@ -28,7 +27,7 @@ from kplan.model.plan import (
     address_of,
     with_planned,
 )
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.words import plural
 

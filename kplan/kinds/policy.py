@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping, Protocol, Union
 
-from kplan.model.desired import Origin
 from kplan.model.policy import Rule, RuleType
+from kplan.model.source import Origin
 
 # A violation as a check finds it: (attribute path, what is wrong, origin to point at or None for the resource's)
 Finding = tuple[tuple[str, ...], str, Union[Origin, None]]

@@ -17,8 +17,8 @@ from kplan.model.plan import AttrKind, Reason, ResourceChange
 from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
 
 REQUEST = ("request",)
 

@@ -23,11 +23,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.policy import PolicyPart
     from kplan.kinds.step import Planned, StepBase
     from kplan.model.consumers import Disruption, LiveConsumers
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import KindState, LiveState
     from kplan.model.ownership import Entry, NamesPart, Ownership
     from kplan.model.plan import Plan, ResourceChange
     from kplan.model.rebalance import Rebalancing
+    from kplan.model.source import Origin
     from kplan.model.status import StateTally, StatusReport
 
 # A step builder: the plan (with each change's planned payload), the stack and the live state -> the kind's steps,

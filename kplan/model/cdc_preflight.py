@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-from kplan.model.desired import Origin
+from kplan.model.source import Origin
 
 MODES = ("required", "warn", "off")
 

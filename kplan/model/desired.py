@@ -22,6 +22,7 @@ from kplan.model.frozen import slot_init
 from kplan.model.metadata import Meta
 from kplan.model.offsets import OffsetsSpec
 from kplan.model.policy import Policy
+from kplan.model.source import Origin
 
 _K = TypeVar("_K", bound=str)
 _V = TypeVar("_V")
@@ -31,35 +32,6 @@ def freeze(d: Mapping[_K, _V] | None) -> Mapping[_K, _V]:
     """A read-only, key-sorted copy of a mapping (sorted so that renderings and digests are stable)."""
     src: Mapping[_K, _V] = d or {}
     return MappingProxyType({k: src[k] for k in sorted(src)})
-
-
-@slot_init  # a big stack makes one per topic: the faster __init__ (kplan.model.frozen)
-@dataclass(frozen=True, slots=True)  # slots: a stack holds one per resource and per config value
-class Origin:
-    """Where a resource (or a value) was declared, so plans and errors can point at the stack file."""
-
-    file: str
-    line: int
-    column: int = 1
-    cdc_source: str | None = None  # the cdc source that generated this resource, if any
-    table: str | None = None  # the captured table a generated topic is for
-    # What a CDC-generated resource is: "connector", "table", "schema-history" or "signal" (None if declared).
-    role: str | None = None
-
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
-
-    def to_json(self) -> dict[str, Any]:
-        """Every field, in this order: the plan JSON's `origin`. The status JSON and `kplan render` show
-        projections of it (`render.status`, `stackfile.export`)."""
-        return {"file": self.file, "line": self.line, "column": self.column, "cdc_source": self.cdc_source,
-                "table": self.table, "role": self.role}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "Origin":
-        """`to_json` read back (a saved plan); `column` and the CDC fields may be missing."""
-        return cls(d["file"], int(d["line"]), int(d.get("column", 1)), d.get("cdc_source"), d.get("table"),
-                   d.get("role"))
 
 
 class ConnectorState(str, Enum):

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Hashable, Iterable, TypeVar
 
-from kplan.model.desired import Origin
-from kplan.model.source import Loc
+from kplan.model.source import Loc, Origin
 
 
 class Severity(str, Enum):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kplan.model.desired import Claim, Origin
+from kplan.model.desired import Claim
 from kplan.model.plan import ResourceType, address_of
+from kplan.model.source import Origin
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from functools import cached_property
 from typing import Any, ClassVar, Mapping
 
 from kplan.model.consumers import ConsumerContext
-from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import EMPTY, Meta
+from kplan.model.source import Origin
 from kplan.secrets import MASK
 
 # The plan JSON format's version (schemas/plan.schema.json). Bump on any incompatible change.

@@ -10,15 +10,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import Any, Mapping, TypeAlias, TypeVar, cast
 
-from kplan.model.desired import Origin
+from kplan.model.frozen import slot_init
 
 # A key of a located container: a mapping's key (plain text: the loader refuses others) or a list's index.
 Key: TypeAlias = str | int
 # A raw position of a fast-path entry: (key line, key column, value line, value column), 0-based.
 Entry: TypeAlias = tuple[int, int, int, int]  # or packed in one int (`pack`)
 _T = TypeVar("_T")
+
+
+@slot_init  # a big stack makes one per topic: the faster __init__ (kplan.model.frozen)
+@dataclass(frozen=True, slots=True)  # slots: a stack holds one per resource and per config value
+class Origin:
+    """Where a resource (or a value) was declared, so plans and errors can point at the stack file."""
+
+    file: str
+    line: int
+    column: int = 1
+    cdc_source: str | None = None  # the cdc source that generated this resource, if any
+    table: str | None = None  # the captured table a generated topic is for
+    # What a CDC-generated resource is: "connector", "table", "schema-history" or "signal" (None if declared).
+    role: str | None = None
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field, in this order: the plan JSON's `origin`. The status JSON and `kplan render` show
+        projections of it (`render.status`, `stackfile.export`)."""
+        return {"file": self.file, "line": self.line, "column": self.column, "cdc_source": self.cdc_source,
+                "table": self.table, "role": self.role}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "Origin":
+        """`to_json` read back (a saved plan); `column` and the CDC fields may be missing."""
+        return cls(d["file"], int(d["line"]), int(d.get("column", 1)), d.get("cdc_source"), d.get("table"),
+                   d.get("role"))
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from enum import Enum
 from typing import Callable, Mapping, Sequence
 
 from kplan.model.cdc_health import CdcHealth
-from kplan.model.desired import Origin
 from kplan.model.metadata import EMPTY, Meta
 from kplan.model.orphans import Orphan
 from kplan.model.plan import AttrKind, Flag, NotRead, PlanDiagnostic, ResourceChange, ResourceType, address_of
+from kplan.model.source import Origin
 
 FORMAT_VERSION = "1"
 TRACE_LINES = 5  # how many lines of a FAILED connector's or task's trace are shown

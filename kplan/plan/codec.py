@@ -14,7 +14,6 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import make_converter
 
 from kplan.model.consumers import ConsumerContext, GroupOnTopic
-from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
 from kplan.model.plan import (
@@ -30,6 +29,7 @@ from kplan.model.plan import (
     Selection,
     Summary,
 )
+from kplan.model.source import Origin
 
 # A malformed document raises a plain KeyError, TypeError or ValueError (serialize turns it into one line).
 converter = make_converter(detailed_validation=False)

@@ -17,7 +17,8 @@ from kplan.model.plan import PlanDiagnostic, error, warning
 from kplan.secrets import references_in
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 CODE = "secret-unresolved"

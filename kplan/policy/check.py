@@ -16,11 +16,12 @@ from typing import Any, Callable, Iterator, Mapping
 
 from kplan.kinds import UNITS
 from kplan.kinds.policy import Check, Checked, Finding, regex
-from kplan.model.desired import Origin, Stack
+from kplan.model.desired import Stack
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
 from kplan.model.plan import ResourceType
 from kplan.model.policy import Level, Rule, RuleType
+from kplan.model.source import Origin
 from kplan.policy.owner_totals import owner_totals
 
 

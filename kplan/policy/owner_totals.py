@@ -24,9 +24,10 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from kplan.model.desired import Origin, Stack, TopicSpec
+from kplan.model.desired import Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.policy import Level, Rule, RuleType
+from kplan.model.source import Origin
 
 NO_OWNER = "(no owner)"
 NOTE_CODE = "owner-totals"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-from kplan.model.desired import Origin
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -15,6 +14,7 @@ from kplan.model.plan import (
     Plan,
     ResourceChange,
 )
+from kplan.model.source import Origin
 from kplan.rules.display import _duration, readable, show
 from kplan.words import plural
 

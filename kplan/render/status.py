@@ -6,9 +6,9 @@ import json
 
 from kplan.kinds import KINDS, UNITS
 from kplan.model.cdc_health import CdcHealth, health_text
-from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.orphans import Orphan
+from kplan.model.source import Origin
 from kplan.model.status import ResourceStatus, StateTally, Status, StatusReport, StatusSummary, Trace
 from kplan.secrets import scrub
 

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from kplan.kinds.acl.model import AclBinding, AclSpec
-from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import EMPTY, Meta
-from kplan.model.source import Loc
+from kplan.model.source import Loc, Origin
 
 TOPIC_OPERATIONS = {
     "table": ("WRITE", "DESCRIBE"),

@@ -18,10 +18,10 @@ from kplan.kinds.connector.section import build_connector
 from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions, describe_topic
 from kplan.kinds.unit import StackSection
 from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
-from kplan.model.desired import ConnectAccess, Origin, freeze
+from kplan.model.desired import ConnectAccess, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import Meta, meta_of
-from kplan.model.source import Loc, deep_merge, to_origin
+from kplan.model.source import Loc, Origin, deep_merge, to_origin
 from kplan.rules.names import topic_name_problem
 from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated

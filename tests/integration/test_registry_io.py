@@ -17,8 +17,9 @@ from kplan.kinds.subject.kind import live_repr
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.steps import PutSubject
-from kplan.model.desired import ClusterSpec, Origin, Stack
+from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
+from kplan.model.source import Origin
 from kplan.registry.client import registry_client
 from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
 from kplan.registry.read import read_subjects

@@ -10,9 +10,10 @@ from typing import Callable
 import pytest
 
 from kplan.kinds.connect_features import ConnectFacts
-from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Origin, Stack, TopicSpec, freeze
+from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic
 from kplan.model.plan import ResourceType
+from kplan.model.source import Origin
 
 PG = "io.debezium.connector.postgresql.PostgresConnector"
 SECRET = "hunter2-plaintext"

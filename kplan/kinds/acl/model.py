@@ -9,7 +9,7 @@ from dataclasses import dataclass
 # here too, as the kind's own model holds them.
 from kplan.kinds.bindings import ACL_PREFIX as ACL_PREFIX
 from kplan.kinds.bindings import AclBinding as AclBinding
-from kplan.model.desired import Origin
+from kplan.model.source import Origin
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from typing import Any, Iterable
 
 from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.bindings import ACL_PREFIX, AclBinding
-from kplan.model.desired import Origin, origin_data
+from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 
 CLUSTER_NAME = "kafka-cluster"
 PRODUCE_OPERATIONS = ("WRITE", "DESCRIBE")

@@ -50,8 +50,9 @@ from kplan.model.plan import (
 from kplan.words import closest, meant
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 BROKER_CONFIG = ResourceType.BROKER_CONFIG

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from kplan.model.desired import Origin, freeze
+from kplan.model.desired import freeze
+from kplan.model.source import Origin
 
 DEFAULT_BROKER = "<default>"  # the cluster-wide dynamic default, as a stack and a plan name it
 

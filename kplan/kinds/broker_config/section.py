@@ -18,9 +18,9 @@ from typing import Any
 
 from kplan.kinds.broker_config.model import DEFAULT_BROKER, BrokerConfigSpec, entity_sort
 from kplan.kinds.owned_keys import declared_configs
-from kplan.model.desired import Origin, freeze, origin_data
+from kplan.model.desired import freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 
 
 def build_broker_configs(entries: list[tuple[Any, Loc]], smap: SourceMap,

@@ -57,8 +57,9 @@ from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 CONNECTOR = ResourceType.CONNECTOR

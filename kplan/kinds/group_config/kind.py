@@ -42,8 +42,9 @@ from kplan.model.live import Problem
 from kplan.model.plan import Flag, NoteKind, PlanDiagnostic, PlannedPayload, Reason, ResourceChange, ResourceType
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 GROUP_CONFIG = ResourceType.GROUP_CONFIG

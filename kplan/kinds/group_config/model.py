@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from kplan.model.desired import Origin, freeze
+from kplan.model.desired import freeze
+from kplan.model.source import Origin
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ from kplan.model.plan import (
 from kplan.model.status import Difference
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
+    from kplan.model.source import Origin
 
 OFFSETS = ResourceType.OFFSETS
 # An offsets request is its connector's: the connector kind's section (and record word) and live slice, named here

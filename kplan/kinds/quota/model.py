@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from kplan.model.desired import Origin, freeze
+from kplan.model.desired import freeze
+from kplan.model.source import Origin
 
 QUOTA_KEYS = ("producer_byte_rate", "consumer_byte_rate", "request_percentage")  # the keys a stack may declare
 

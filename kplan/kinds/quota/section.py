@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.kinds.quota.model import QUOTA_KEYS, QuotaEntity, QuotaSpec
-from kplan.model.desired import Origin, freeze, origin_data
+from kplan.model.desired import freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 from kplan.rules.units import UnitError, parse_size_bytes
 
 BYTE_RATES = ("producer_byte_rate", "consumer_byte_rate")

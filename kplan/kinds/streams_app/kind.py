@@ -38,8 +38,9 @@ from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 STREAMS_APP = ResourceType.STREAMS_APP

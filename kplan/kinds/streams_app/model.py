@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from kplan.kinds.bindings import ACL_PREFIX, AclBinding
-from kplan.model.desired import Origin, freeze
+from kplan.model.desired import freeze
+from kplan.model.source import Origin
 
 APP = "app"  # the application creates its internal topics
 MANAGED = "managed"  # kplan creates the declared internal topics before the application runs

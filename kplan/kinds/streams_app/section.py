@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.kinds.streams_app.model import APP, MANAGED, InternalTopicSpec, StreamsAppSpec, is_internal_topic
-from kplan.model.desired import Origin, freeze, origin_data
+from kplan.model.desired import freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 
 
 def _internal_topic(app: str, t: dict[str, Any], at: Loc, diags: Diagnostics) -> InternalTopicSpec | None:

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, Callable
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import SchemaParseError, parse
 from kplan.kinds.subject.unit import UNIT
-from kplan.model.desired import Origin, registry_flavour
+from kplan.model.desired import registry_flavour
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 
 assert UNIT.section is not None
 # The other section whose entries declare subjects (a topic's key_schema and value_schema), named in the UNIT

@@ -53,9 +53,10 @@ from kplan.model.status import Difference, ResourceStatus, Status, owned
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Claim, Origin, Stack
+    from kplan.model.desired import Claim, Stack
     from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 SUBJECT = ResourceType.SUBJECT

@@ -41,8 +41,9 @@ from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.keepers import TopicKeepers
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 TOPIC = ResourceType.TOPIC

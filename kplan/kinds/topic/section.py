@@ -7,9 +7,9 @@ from collections import defaultdict
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from kplan.model.desired import Origin, Stack, TopicSpec, freeze, origin_data
+from kplan.model.desired import Stack, TopicSpec, freeze, origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, Positions, SourceMap, to_origin
+from kplan.model.source import Loc, Origin, Positions, SourceMap, to_origin
 from kplan.rules.ignore import ignore_patterns, unknown_pattern
 from kplan.rules.names import collision_key
 from kplan.rules.topic_configs import REMOVED_TOPIC_CONFIGS, TOPIC_CONFIGS, check_topic_config

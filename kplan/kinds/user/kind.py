@@ -43,8 +43,9 @@ from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.unit import SecretField
-    from kplan.model.desired import Origin, Stack
+    from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
 USER = ResourceType.USER

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS, SCRAM_DEFAULT_MECHANISM, SCRAM_MECHANISMS, UserSpec
-from kplan.model.desired import Origin, origin_data
+from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap
+from kplan.model.source import Loc, Origin, SourceMap
 from kplan.secrets import has_secret_ref, is_reference_only, secret_ref_problem
 
 MIN_ITERATIONS, MAX_ITERATIONS = 4096, 16384  # Kafka's bounds for SCRAM iterations

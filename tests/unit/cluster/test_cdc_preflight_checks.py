@@ -10,8 +10,9 @@ from kplan.cluster import cdc_preflight as cp
 from kplan.cluster.validator import RealValidator
 from kplan.kinds.connector.preflight import check_mysql, check_postgres
 from kplan.model.cdc_preflight import CdcPreflight, Finding, MyFacts, PgFacts, PgPublication, PgSlot, PgTable
-from kplan.model.desired import Origin, freeze
+from kplan.model.desired import freeze
 from kplan.model.plan import Severity
+from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
 from kplan.secrets import SecretValues
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kplan.model.desired import Origin, TopicSpec
+from kplan.model.desired import TopicSpec
 from kplan.model.frozen import slot_init
+from kplan.model.source import Origin
 
 
 def _plain():

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from kplan.model.desired import Origin, origin_data
+from kplan.model.desired import origin_data
+from kplan.model.source import Origin
 from kplan.plan.codec import converter
 from kplan.render.status import _origin_dict
 

@@ -9,8 +9,9 @@ from builders import lconn, live, ltopic, stack, topic
 
 from kplan.apply.steps import build
 from kplan.apply.steps.ownership import ownership_after
-from kplan.model.desired import Forget, Origin
+from kplan.model.desired import Forget
 from kplan.model.plan import Action, ResourceType
+from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
 from kplan.render.text import render_text
 from kplan.stackfile import validate_stack

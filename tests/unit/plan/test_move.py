@@ -11,8 +11,8 @@ from builders import connector, lconn, live, stack
 
 from kplan.apply.steps import build
 from kplan.apply.steps.ownership import ownership_after
-from kplan.model.desired import Origin
 from kplan.model.plan import Action, Severity
+from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
 from kplan.render.markdown import render_markdown

@@ -6,7 +6,8 @@ import textwrap
 
 from builders import lconn, live, ltopic, stack, topic
 
-from kplan.model.desired import Origin, Reference, freeze
+from kplan.model.desired import Reference, freeze
+from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
 from kplan.plan.references import CODE
 from kplan.stackfile import validate_stack

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from builders import PG, lconn, live, ltopic, stack, topic
 
-from kplan.model.desired import ConnectorSpec, ConnectorState, Origin, TopicSpec, freeze
+from kplan.model.desired import ConnectorSpec, ConnectorState, TopicSpec, freeze
+from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
 
 SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from builders import SECRET, connector, lconn, live, ltopic, stack, topic
 
-from kplan.model.desired import Origin
+from kplan.model.source import Origin
 from kplan.plan.planner import make_plan
 from kplan.render import render
 from kplan.render.json import render_json

@@ -22,7 +22,7 @@ from kplan.model.cdc_health import (
     size_text,
     slot_problems,
 )
-from kplan.model.desired import Origin
+from kplan.model.source import Origin
 from kplan.model.status import Status
 from kplan.render.status import render_status
 from kplan.stackfile import validate_stack

@@ -5,8 +5,8 @@ denies refuse a generated binding."""
 from __future__ import annotations
 
 from kplan.kinds.acl.model import AclBinding, AclSpec
-from kplan.model.desired import Origin
 from kplan.model.diagnostics import Diagnostics
+from kplan.model.source import Origin
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, denies, merge_generated
 
 
