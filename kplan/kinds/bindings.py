@@ -6,7 +6,9 @@ grants rights says what it grants in these terms and imports no other kind for i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
+
+from kplan.kinds.codec import FLAT, JsonKey
 
 ACL_PREFIX = "prefix:"  # in a stack and in plans, "prefix:orders." names a PREFIXED resource pattern
 
@@ -60,15 +62,10 @@ def binding_from_json(doc: Mapping[str, Any]) -> AclBinding:
 class AclArgs:
     """One binding with its principal, as a step holds it (in the journal: `{"principal": ..., <the binding>}`)."""
 
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"binding": FLAT}
+
     principal: str
     binding: AclBinding
-
-    def to_json(self) -> dict[str, Any]:
-        return {"principal": self.principal, **binding_json(self.binding)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "AclArgs":
-        return cls(doc["principal"], binding_from_json(doc))
 
     def describe(self) -> str:
         return f"{self.principal}: {self.binding.describe()}"

@@ -2,7 +2,8 @@
 
 A step is a frozen dataclass, one type per thing apply does, with its arguments and the before-image its undo
 needs as typed fields. Its `kind` is the word the journal records; `to_json()`/`from_json()` are the journal
-codec (the JSON shape is {"kind", "args", "before", "irreversible"}, unchanged since steps were dicts).
+codec (the JSON shape is {"kind", "args", "before", "irreversible"}, unchanged since steps were dicts), generated
+from its fields (kplan.kinds.codec): its fields are its args, but those `before_keys` names.
 
 A step never holds a secret: a value the journal must mask is kept in its masked form (`kplan.secrets.MASKED`),
 and the unmasked value travels beside it, in `Planned.secrets`, into the executor's memory only.
@@ -15,6 +16,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, NamedTuple, TypeVar
 
 from kplan.errors import KplanError
+from kplan.kinds.codec import JsonKey
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.plan import ResourceType
@@ -86,6 +88,11 @@ class StepBase(Immutable):
     # The step kinds whose undo must wait while this step's undo fails: what this step's effect may still need
     # (a connector that could not be deleted or restored may still write to the topics the run created).
     undo_holds_back: ClassVar[tuple[str, ...]] = ()
+    # The journal's before-image: a field's key there (a property's, computed from the fields; "": its value's keys
+    # are the before-image's own), and what it always says. The other fields are the step's args.
+    before_keys: ClassVar[Mapping[str, str]] = {}
+    before_says: ClassVar[Mapping[str, Any]] = {}
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {}  # where its JSON differs from its fields (kplan.kinds.codec)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,9 +110,6 @@ class StepBase(Immutable):
         return f"put back by hand what '{self.describe()}' changed (the journal's before-image of the step says how " \
                "it was)"
 
-    def args_json(self) -> dict[str, Any]:
-        raise NotImplementedError
-
     def applies_request(self) -> tuple["ResourceType", str, str | None] | None:
         """The one-time request (versioned by a token) this step applies: (its kind, its name, the token recorded
         before the run); None for a step that converges a resource. `recover --resume` plans a request whose step
@@ -118,17 +122,12 @@ class StepBase(Immutable):
         (kplan.apply.resume.renames_in_flight)."""
         return None
 
-    def before_json(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "StepBase":
-        raise NotImplementedError
-
     def to_json(self) -> dict[str, Any]:
         """The step as the journal records it: plain JSON values, deterministic (the same step, the same JSON)."""
-        return {"kind": self.kind, "args": self.args_json(), "before": self.before_json(),
-                "irreversible": self.irreversible}
+        from kplan.kinds.codec import converter
+
+        doc: dict[str, Any] = converter().unstructure(self)
+        return doc
 
     @staticmethod
     def from_json(doc: Mapping[str, Any]) -> "StepBase":
@@ -138,7 +137,10 @@ class StepBase(Immutable):
         if step_type is None:
             raise UnknownStepKind(f"the journal holds a step of unknown kind {kind!r} (known: "
                                   f"{', '.join(sorted(_BY_KIND))}); was it written by another version of kplan?")
-        return step_type.from_parts(doc.get("args") or {}, doc.get("before") or {})
+        from kplan.kinds.codec import converter
+
+        step: StepBase = converter().structure(doc, step_type)
+        return step
 
 
 def step_types() -> dict[str, type[StepBase]]:

@@ -4,9 +4,10 @@ and which connector keys hold secrets) — and the pure functions that compute t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import ClassVar, Mapping
 
 from kplan.kinds import UNITS
+from kplan.kinds.codec import FLAT, JsonKey
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -22,22 +23,14 @@ class RecordOwnership(StepBase):
 
     kind: ClassVar[str] = "record-ownership"
     phase: ClassVar[Phase] = Phase.RECORD_OWNERSHIP
+    before_keys: ClassVar[Mapping[str, str]] = {"previous": "ownership"}
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"record": FLAT}  # its args are the record
 
     record: Ownership
     previous: Ownership = Ownership()  # the record before
 
     def describe(self) -> str:
         return "record what the stack owns"
-
-    def args_json(self) -> dict[str, Any]:
-        return self.record.to_json()
-
-    def before_json(self) -> dict[str, Any]:
-        return {"ownership": self.previous.to_json()}
-
-    @classmethod
-    def from_parts(cls, args, before) -> "RecordOwnership":
-        return cls(Ownership.from_json(args), Ownership.from_json(before.get("ownership")))
 
 
 def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes: bool) -> list[Planned]:

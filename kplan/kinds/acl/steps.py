@@ -28,6 +28,7 @@ class CreateAcls(StepBase):
 
     kind: ClassVar[str] = "create-acls"
     phase: ClassVar[Phase] = Phase.CREATE_ACLS
+    before_says: ClassVar[Mapping[str, Any]] = {"absent": True}  # every binding was absent when planned
 
     acls: tuple[AclArgs, ...]
 
@@ -37,16 +38,6 @@ class CreateAcls(StepBase):
     def undo_by_hand(self) -> str:
         return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
 
-    def args_json(self) -> dict[str, Any]:
-        return {"acls": [a.to_json() for a in self.acls]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"absent": True}  # every binding was absent when planned
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateAcls":
-        return cls(tuple(AclArgs.from_json(a) for a in args["acls"]))
-
 
 @dataclass(frozen=True)
 class DeleteAcls(StepBase):
@@ -54,21 +45,12 @@ class DeleteAcls(StepBase):
 
     kind: ClassVar[str] = "delete-acls"
     phase: ClassVar[Phase] = Phase.DELETE_ACLS
+    before_says: ClassVar[Mapping[str, Any]] = {"present": True}  # the bindings themselves are the before-image
 
     acls: tuple[AclArgs, ...]
 
     def describe(self) -> str:
         return _describe("delete", self.acls)
-
-    def args_json(self) -> dict[str, Any]:
-        return {"acls": [a.to_json() for a in self.acls]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"present": True}  # the bindings themselves are the before-image
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteAcls":
-        return cls(tuple(AclArgs.from_json(a) for a in args["acls"]))
 
 
 def acl_changes(plan: Plan, stack: Stack, live: LiveState) -> tuple[list[AclArgs], list[AclArgs]]:

@@ -26,13 +26,6 @@ class BrokerConfigChange:
     before: str | None
     after: str | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"broker": self.broker, "key": self.key, "before": self.before, "after": self.after}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "BrokerConfigChange":
-        return cls(str(doc["broker"]), doc["key"], doc.get("before"), doc.get("after"))
-
 
 def by_broker(changes: Iterable[BrokerConfigChange], *, undo: bool = False) -> list[tuple[str, dict[str, str | None]]]:
     """The writer's form: per entity, key -> value to set (None: delete); `undo` gives the before-values."""
@@ -47,22 +40,14 @@ class AlterBrokerConfigs(StepBase):
 
     kind: ClassVar[str] = "alter-broker-configs"
     phase: ClassVar[Phase] = Phase.ALTER_BROKER_CONFIGS
+    # each change holds its key's dynamic value before (null: absent)
+    before_says: ClassVar[Mapping[str, Any]] = {"in_changes": True}
 
     changes: tuple[BrokerConfigChange, ...]
 
     def describe(self) -> str:
         names = [entity_word(b) for b in sorted({c.broker for c in self.changes}, key=entity_sort)]
         return f"alter {len(self.changes)} dynamic broker config value(s) of {name_list(names)}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"changes": [c.to_json() for c in self.changes]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"in_changes": True}  # each change holds its key's dynamic value before (null: absent)
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterBrokerConfigs":
-        return cls(tuple(BrokerConfigChange.from_json(c) for c in args["changes"]))
 
 
 def broker_config_changes(plan: Plan, stack: Stack, live: LiveState) -> list[BrokerConfigChange]:

@@ -9,7 +9,7 @@ The step holds the password only as its `${secret:...}` reference; it is resolve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar
 
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.planned import planned_of
@@ -38,16 +38,6 @@ class DropCdcDatabaseObjects(StepBase):
         what = " and ".join(w for w in (self.slot and f"replication slot {self.slot}",
                                         self.publication and f"publication {self.publication}") if w)
         return f"drop {what} of connector {self.connector} (PostgreSQL {self.database} at {self.host}:{self.port})"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"connector": self.connector, "host": self.host, "port": self.port, "user": self.user,
-                "database": self.database, "password": self.password, "slot": self.slot,
-                "publication": self.publication}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DropCdcDatabaseObjects":
-        return cls(args["connector"], args["host"], int(args["port"]), args["user"], args["database"],
-                   args["password"], args.get("slot"), args.get("publication"))
 
 
 def build_cdc_cleanup_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:

@@ -13,7 +13,7 @@ copied offsets taken back, the new one deleted, the old one in its state again.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.connector.planned import ConnectorPlanned
@@ -32,6 +32,7 @@ class StopConnector(StepBase):
 
     kind: ClassVar[str] = "stop-connector"
     phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
+    before_keys: ClassVar[Mapping[str, str]] = {"previous_state": "state"}
 
     name: str
     renamed_to: str
@@ -42,16 +43,6 @@ class StopConnector(StepBase):
 
     def renames(self) -> tuple[ResourceType, str, str]:
         return (ResourceType.CONNECTOR, self.name, self.renamed_to)
-
-    def args_json(self) -> dict[str, Any]:
-        return {"name": self.name, "renamed_to": self.renamed_to}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"state": self.previous_state}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "StopConnector":
-        return cls(args["name"], args["renamed_to"], str(before.get("state") or "running"))
 
 
 @dataclass(frozen=True)
@@ -68,13 +59,6 @@ class CopyConnectorOffsets(StepBase):
     def describe(self) -> str:
         return f"copy connector {self.source}'s offsets to connector {self.target}"
 
-    def args_json(self) -> dict[str, Any]:
-        return {"source": self.source, "target": self.target}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CopyConnectorOffsets":
-        return cls(args["source"], args["target"])
-
 
 @dataclass(frozen=True)
 class StartConnector(StepBase):
@@ -88,13 +72,6 @@ class StartConnector(StepBase):
 
     def describe(self) -> str:
         return f"start connector {self.name} ({self.state.value})"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"name": self.name, "state": self.state.value}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "StartConnector":
-        return cls(args["name"], ConnectorState(args["state"]))
 
 
 MOVE_STEPS = (StopConnector, CopyConnectorOffsets, StartConnector)

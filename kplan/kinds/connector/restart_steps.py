@@ -10,7 +10,7 @@ changed for good and a rollback is incomplete, which a restart never makes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar
 
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.planned import planned_of
@@ -37,13 +37,6 @@ class RestartConnector(StepBase):
         if self.tasks:
             what.append(f"task{'s' if len(self.tasks) > 1 else ''} {', '.join(map(str, self.tasks))}")
         return f"restart failed {' and '.join(what) or 'instances'} of connector {self.name}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"name": self.name, "connector_failed": self.connector_failed, "tasks": list(self.tasks)}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "RestartConnector":
-        return cls(args["name"], bool(args.get("connector_failed")), tuple(int(t) for t in args.get("tasks") or ()))
 
 
 def build_restart_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:

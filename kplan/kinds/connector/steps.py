@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 from kplan.errors import KplanError
+from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.offsets.steps import created_stopped
 from kplan.kinds.planned import planned_of
-from kplan.kinds.step import Immutable, Phase, Planned, StepBase, thawed
+from kplan.kinds.step import Immutable, Phase, Planned, StepBase
 from kplan.kinds.topic.steps import CreateTopics
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
@@ -41,9 +42,6 @@ class ConnectorImage(Immutable):
     def masked(self, secret: frozenset[str]) -> "ConnectorImage":
         return ConnectorImage(mask_config(self.config, secret), self.state)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"config": thawed(self.config), "state": self.state}
-
 
 @dataclass(frozen=True)
 class ConnectorSecrets(Immutable):
@@ -66,6 +64,8 @@ class PutConnector(StepBase):
     kind: ClassVar[str] = "put-connector"
     phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
     undo_holds_back: ClassVar[tuple[str, ...]] = (CreateTopics.kind,)  # it may still use the run's new topics
+    before_keys: ClassVar[Mapping[str, str]] = {"absent": "absent", "previous": ""}
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"restart_failed": UNSET_OMITTED}
 
     name: str
     create: bool
@@ -88,24 +88,9 @@ class PutConnector(StepBase):
         return (f"put connector {self.name}'s previous config and state back by hand (the journal's before-image of "
                 "the step holds them, secrets masked)")
 
-    def args_json(self) -> dict[str, Any]:
-        return {"name": self.name, "create": self.create,
-                "config": thawed(self.config) if self.config is not None else None,
-                "state": self.state.value, "set_state": self.set_state, "restart": self.restart,
-                "changed_keys": list(self.changed_keys), "requires_topics": list(self.requires_topics),
-                "sensitive_keys": list(self.sensitive_keys),
-                **({"restart_failed": True} if self.restart_failed else {})}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"absent": True} if self.previous is None else {"absent": False, **self.previous.to_json()}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "PutConnector":
-        return cls(args["name"], bool(args["create"]), args["config"], ConnectorState(args["state"]),
-                   bool(args["set_state"]), bool(args["restart"]), tuple(args.get("changed_keys") or ()),
-                   tuple(args.get("requires_topics") or ()), tuple(args.get("sensitive_keys") or ()),
-                   None if before.get("absent") else ConnectorImage(before["config"], before["state"]),
-                   bool(args.get("restart_failed")))
+    @property
+    def absent(self) -> bool:  # its before-image: the connector did not exist
+        return self.previous is None
 
 
 @dataclass(frozen=True)
@@ -126,14 +111,6 @@ class SnapshotSignal(StepBase):
     def describe(self) -> str:
         return f"signal an incremental snapshot of {', '.join(self.tables)} to connector {self.connector}"
 
-    def args_json(self) -> dict[str, Any]:
-        return {"connector": self.connector, "tables": list(self.tables), "topic": self.topic, "key": self.key,
-                "table_topic": self.table_topic}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "SnapshotSignal":
-        return cls(args["connector"], tuple(args["tables"]), args["topic"], args["key"], args.get("table_topic"))
-
 
 @dataclass(frozen=True)
 class DeleteConnector(StepBase):
@@ -143,22 +120,13 @@ class DeleteConnector(StepBase):
 
     kind: ClassVar[str] = "delete-connector"
     phase: ClassVar[Phase] = Phase.DELETE_CONNECTORS
+    before_keys: ClassVar[Mapping[str, str]] = {"previous": ""}
 
     name: str
     previous: ConnectorImage  # before-image, secrets masked
 
     def describe(self) -> str:
         return f"delete connector {self.name} (and reset its offsets)"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"name": self.name}
-
-    def before_json(self) -> dict[str, Any]:
-        return self.previous.to_json()
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteConnector":
-        return cls(args["name"], ConnectorImage(before["config"], before["state"]))
 
 
 CONNECTOR_STEPS = (PutConnector, SnapshotSignal, DeleteConnector)

@@ -11,11 +11,12 @@ step succeeded. Offsets are positions, never secrets: journaled as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.consumer_group.kind import GroupPlanned
 from kplan.kinds.planned import planned_of
-from kplan.kinds.resets.model import OFFSETS, Position, items, positions
+from kplan.kinds.resets.model import OFFSETS, POSITION_LIST, Position
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -28,6 +29,8 @@ class AlterGroupOffsets(StepBase):
 
     kind: ClassVar[str] = "alter-group-offsets"
     phase: ClassVar[Phase] = Phase.ALTER_GROUP_OFFSETS
+    before_keys: ClassVar[Mapping[str, str]] = {"previous_request": "request"}
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST}
 
     group: str
     request: str
@@ -45,16 +48,6 @@ class AlterGroupOffsets(StepBase):
                 "--reset-offsets --to-offset (the journal's outcome of the step lists them), with its consumers "
                 "stopped")
 
-    def args_json(self) -> dict[str, Any]:
-        return {"group": self.group, "request": self.request, OFFSETS: items(self.offsets)}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"request": self.previous_request}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterGroupOffsets":
-        return cls(args["group"], args["request"], positions(args.get(OFFSETS)), before.get("request"))
-
 
 @dataclass(frozen=True)
 class DeleteConsumerGroup(StepBase):
@@ -63,6 +56,7 @@ class DeleteConsumerGroup(StepBase):
     kind: ClassVar[str] = "delete-consumer-group"
     phase: ClassVar[Phase] = Phase.DELETE_CONSUMER_GROUPS
     irreversible: ClassVar[bool] = True
+    before_keys: ClassVar[Mapping[str, str]] = {"previous_request": "request"}
 
     group: str
     request: str
@@ -73,16 +67,6 @@ class DeleteConsumerGroup(StepBase):
 
     def applies_request(self) -> tuple[ResourceType, str, str | None]:
         return (ResourceType.CONSUMER_GROUP, self.group, self.previous_request)
-
-    def args_json(self) -> dict[str, Any]:
-        return {"group": self.group, "request": self.request}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"request": self.previous_request}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteConsumerGroup":
-        return cls(args["group"], args["request"], before.get("request"))
 
 
 def build_group_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:

@@ -25,13 +25,6 @@ class GroupConfigChange:
     before: str | None
     after: str | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"group": self.group, "key": self.key, "before": self.before, "after": self.after}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "GroupConfigChange":
-        return cls(str(doc["group"]), doc["key"], doc.get("before"), doc.get("after"))
-
 
 def by_group(changes: Iterable[GroupConfigChange], *, undo: bool = False) -> list[tuple[str, dict[str, str | None]]]:
     """The writer's form: per group, key -> value to set (None: delete); `undo` gives the before-values."""
@@ -45,22 +38,14 @@ class AlterGroupConfigs(StepBase):
 
     kind: ClassVar[str] = "alter-group-configs"
     phase: ClassVar[Phase] = Phase.ALTER_GROUP_CONFIGS
+    # each change holds its key's dynamic value before (null: absent)
+    before_says: ClassVar[Mapping[str, Any]] = {"in_changes": True}
 
     changes: tuple[GroupConfigChange, ...]
 
     def describe(self) -> str:
         names = [f"group {g}" for g in sorted({c.group for c in self.changes})]
         return f"alter {len(self.changes)} dynamic config value(s) of {name_list(names)}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"changes": [c.to_json() for c in self.changes]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"in_changes": True}  # each change holds its key's dynamic value before (null: absent)
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterGroupConfigs":
-        return cls(tuple(GroupConfigChange.from_json(c) for c in args["changes"]))
 
 
 def group_config_changes(plan: Plan) -> list[GroupConfigChange]:

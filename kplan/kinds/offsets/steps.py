@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.offsets.kind import OffsetsPlanned
 from kplan.kinds.planned import planned_of
-from kplan.kinds.step import Phase, Planned, StepBase, thawed
+from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
 from kplan.model.plan import Plan, ResourceType
@@ -30,6 +30,7 @@ class AlterOffsets(StepBase):
 
     kind: ClassVar[str] = "alter-offsets"
     phase: ClassVar[Phase] = Phase.ALTER_OFFSETS
+    before_keys: ClassVar[Mapping[str, str]] = {"previous_request": "request"}
 
     name: str
     request: str
@@ -44,18 +45,6 @@ class AlterOffsets(StepBase):
 
     def applies_request(self) -> tuple[ResourceType, str, str | None]:
         return (ResourceType.OFFSETS, self.name, self.previous_request)
-
-    def args_json(self) -> dict[str, Any]:
-        return {"name": self.name, "request": self.request, "reset": self.reset,
-                "offsets": thawed(self.offsets), "state": self.state.value}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"request": self.previous_request}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterOffsets":
-        return cls(args["name"], args["request"], bool(args["reset"]), tuple(args.get("offsets") or ()),
-                   ConnectorState(args["state"]), before.get("request"))
 
 
 OFFSETS_STEPS = (AlterOffsets,)

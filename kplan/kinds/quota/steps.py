@@ -31,17 +31,6 @@ class QuotaChange:
     def entity(self) -> QuotaEntity:
         return QuotaEntity(self.user, self.client_id)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"user": self.user, "client_id": self.client_id, "key": self.key, "before": self.before,
-                "after": self.after}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "QuotaChange":
-        def num(v: float | str | None) -> float | None:
-            return None if v is None else float(v)
-
-        return cls(doc.get("user"), doc.get("client_id"), doc["key"], num(doc.get("before")), num(doc.get("after")))
-
 
 def by_entity(changes: Iterable[QuotaChange], *, undo: bool = False
               ) -> list[tuple[QuotaEntity, dict[str, float | None]]]:
@@ -57,22 +46,13 @@ class AlterQuotas(StepBase):
 
     kind: ClassVar[str] = "alter-quotas"
     phase: ClassVar[Phase] = Phase.ALTER_QUOTAS
+    before_says: ClassVar[Mapping[str, Any]] = {"in_changes": True}  # each change holds its key's value before
 
     changes: tuple[QuotaChange, ...]
 
     def describe(self) -> str:
         names = sorted({c.entity.name for c in self.changes})
         return f"alter {len(self.changes)} client quota value(s) of {name_list(names)}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"changes": [c.to_json() for c in self.changes]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"in_changes": True}  # each change holds its key's value before
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterQuotas":
-        return cls(tuple(QuotaChange.from_json(c) for c in args["changes"]))
 
 
 def quota_changes(plan: Plan, stack: Stack, live: LiveState) -> list[QuotaChange]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from kplan.kinds.codec import JsonKey
+
 EARLIEST, LATEST, AT_TIME, AGO, POSITIONS = "earliest", "latest", "timestamp", "ago", "offsets"
 OFFSETS = "offsets"  # the stack entry's key of a reset request, and the plan's, step's and journal's of positions
 
@@ -50,6 +52,9 @@ def positions(items: Any) -> tuple[Position, ...]:
 def items(ps: tuple[Position, ...]) -> list[dict[str, Any]]:
     """Positions as a plan, a step and the journal write them: [{topic, partition, offset}]."""
     return [{"topic": t, "partition": p, "offset": o} for t, p, o in ps]
+
+
+POSITION_LIST = JsonKey(write=items, read=positions)  # a field of positions in plans, steps and the journal
 
 
 def query(r: GroupReset | None) -> GroupQuery:

@@ -13,10 +13,11 @@ journaled as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.planned import planned_of
-from kplan.kinds.resets.model import OFFSETS, Position, items, positions
+from kplan.kinds.resets.model import OFFSETS, POSITION_LIST, Position
 from kplan.kinds.share_group.kind import ShareGroupPlanned
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
@@ -43,6 +44,8 @@ class AlterShareGroupOffsets(StepBase):
 
     kind: ClassVar[str] = "alter-share-group-offsets"
     phase: ClassVar[Phase] = Phase.ALTER_SHARE_GROUP_OFFSETS
+    before_keys: ClassVar[Mapping[str, str]] = {"previous_request": "request"}
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST}
 
     group: str
     request: str
@@ -59,16 +62,6 @@ class AlterShareGroupOffsets(StepBase):
         return (f"put the start offsets of share group {self.group} back with kafka-share-groups.sh --reset-offsets "
                 "--to-offset (the journal's outcome of the step lists them; --delete-offsets for a topic it had "
                 "none on), with its consumers stopped")
-
-    def args_json(self) -> dict[str, Any]:
-        return {"group": self.group, "request": self.request, OFFSETS: items(self.offsets)}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"request": self.previous_request}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterShareGroupOffsets":
-        return cls(args["group"], args["request"], positions(args.get(OFFSETS)), before.get("request"))
 
 
 def build_share_group_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import ClassVar, Iterable, Mapping
 
 from kplan.kinds.bindings import ACL_PREFIX, AclBinding
+from kplan.kinds.codec import JsonKey
 from kplan.model.desired import freeze
 from kplan.model.source import Origin
 
@@ -39,6 +40,8 @@ _INTERNAL = re.compile(r".*-(changelog|repartition|subscription-registration-top
 @dataclass(frozen=True)
 class InternalTopicSpec:
     """A declared internal topic (`internal_topics: managed`): its full name and what kplan creates it with."""
+
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"config": JsonKey(read=freeze)}  # read-only and key-sorted
 
     name: str
     partitions: int

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Mapping
 from kplan.kinds.bindings import AclArgs
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
-from kplan.kinds.streams_app.kind import StreamsAppPlanned, topic_from_json, topic_json
+from kplan.kinds.streams_app.kind import StreamsAppPlanned
 from kplan.kinds.streams_app.model import InternalTopicSpec
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -28,6 +28,7 @@ class CreateStreamsAppAcls(StepBase):
 
     kind: ClassVar[str] = "create-streams-app-acls"
     phase: ClassVar[Phase] = Phase.CREATE_ACLS
+    before_says: ClassVar[Mapping[str, Any]] = {"absent": True}
 
     apps: tuple[str, ...]
     acls: tuple[AclArgs, ...]
@@ -38,16 +39,6 @@ class CreateStreamsAppAcls(StepBase):
     def undo_by_hand(self) -> str:
         return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
 
-    def args_json(self) -> dict[str, Any]:
-        return {"apps": list(self.apps), "acls": [a.to_json() for a in self.acls]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"absent": True}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateStreamsAppAcls":
-        return cls(tuple(args["apps"]), tuple(AclArgs.from_json(a) for a in args["acls"]))
-
 
 @dataclass(frozen=True)
 class DeleteStreamsAppAcls(StepBase):
@@ -55,22 +46,13 @@ class DeleteStreamsAppAcls(StepBase):
 
     kind: ClassVar[str] = "delete-streams-app-acls"
     phase: ClassVar[Phase] = Phase.DELETE_ACLS
+    before_says: ClassVar[Mapping[str, Any]] = {"present": True}
 
     apps: tuple[str, ...]
     acls: tuple[AclArgs, ...]
 
     def describe(self) -> str:
         return _describe("delete", self.apps, self.acls)
-
-    def args_json(self) -> dict[str, Any]:
-        return {"apps": list(self.apps), "acls": [a.to_json() for a in self.acls]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"present": True}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteStreamsAppAcls":
-        return cls(tuple(args["apps"]), tuple(AclArgs.from_json(a) for a in args["acls"]))
 
 
 @dataclass(frozen=True)
@@ -79,6 +61,7 @@ class CreateInternalTopics(StepBase):
 
     kind: ClassVar[str] = "create-streams-internal-topics"
     phase: ClassVar[Phase] = Phase.CREATE_TOPICS
+    before_keys: ClassVar[Mapping[str, str]] = {"absent": "absent"}
 
     topics: tuple[InternalTopicSpec, ...]
 
@@ -88,15 +71,9 @@ class CreateInternalTopics(StepBase):
     def undo_by_hand(self) -> str:
         return "delete by hand the internal topics this run created: " + ", ".join(t.name for t in self.topics)
 
-    def args_json(self) -> dict[str, Any]:
-        return {"topics": [topic_json(t) for t in self.topics]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"absent": [t.name for t in self.topics]}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateInternalTopics":
-        return cls(tuple(topic_from_json(t) for t in args["topics"]))
+    @property
+    def absent(self) -> list[str]:  # its before-image: the topics were absent at plan time
+        return [t.name for t in self.topics]
 
 
 @dataclass(frozen=True)
@@ -107,21 +84,16 @@ class DeleteInternalTopics(StepBase):
     kind: ClassVar[str] = "delete-streams-internal-topics"
     phase: ClassVar[Phase] = Phase.DELETE_TOPICS
     irreversible: ClassVar[bool] = True
+    before_keys: ClassVar[Mapping[str, str]] = {"present": "present"}
 
     names: tuple[str, ...]
 
     def describe(self) -> str:
         return f"delete streams internal topic(s) {name_list(list(self.names))}"
 
-    def args_json(self) -> dict[str, Any]:
-        return {"names": list(self.names)}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"present": list(self.names)}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteInternalTopics":
-        return cls(tuple(args["names"]))
+    @property
+    def present(self) -> list[str]:  # its before-image
+        return list(self.names)
 
 
 def app_payloads(plan: Plan) -> list[tuple[str, StreamsAppPlanned]]:

@@ -16,11 +16,11 @@ when the referencing schema is registered).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
-from kplan.kinds.subject.kind import SubjectPlanned, refs_from_json, refs_json
+from kplan.kinds.subject.kind import SubjectPlanned
 from kplan.kinds.subject.model import SchemaReference
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -37,6 +37,7 @@ class PutSubject(StepBase):
 
     kind: ClassVar[str] = "put-subject"
     phase: ClassVar[Phase] = Phase.REGISTER_SUBJECTS
+    before_keys: ClassVar[Mapping[str, str]] = {"before_version": "version", "before_level": "level"}
 
     subject: str
     schema: str | None = None
@@ -56,19 +57,6 @@ class PutSubject(StepBase):
             parts.append(f"set compatibility {self.level}" if self.level else "remove its own compatibility level")
         return f"subject {self.subject}: {' and '.join(parts)}"
 
-    def args_json(self) -> dict[str, Any]:
-        return {"subject": self.subject, "schema": self.schema, "schema_type": self.schema_type,
-                "references": refs_json(self.references), "level": self.level, "level_changes": self.level_changes}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"version": self.before_version, "level": self.before_level}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "PutSubject":
-        return cls(str(args["subject"]), args.get("schema"), str(args.get("schema_type") or "AVRO"),
-                   refs_from_json(args.get("references")), args.get("level"), bool(args.get("level_changes")),
-                   before.get("version"), before.get("level"))
-
 
 @dataclass(frozen=True)
 class DeleteSubjects(StepBase):
@@ -85,13 +73,6 @@ class DeleteSubjects(StepBase):
     def describe(self) -> str:
         how = "permanently delete" if self.permanent else "soft-delete"
         return f"{how} {len(self.names)} subject(s): {name_list(list(self.names))}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"names": list(self.names), "permanent": self.permanent}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteSubjects":
-        return cls(tuple(args["names"]), bool(args.get("permanent")))
 
 
 def _reference_order(names: list[str], refs: dict[str, tuple[SchemaReference, ...]]) -> list[str]:

@@ -5,11 +5,12 @@ allows (kplan.kinds.batching, kplan.kinds.topic.batches)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping, Sequence
+from typing import Callable, ClassVar, Mapping
 
 from kplan.kinds.batching import packed, records_per_request
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.planned import planned_of
-from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list, thawed
+from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.kind import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
@@ -38,14 +39,6 @@ class TopicArgs(Immutable):
     def spec(self) -> TopicSpec:
         return TopicSpec(self.name, int(self.partitions), int(self.replication_factor), freeze(self.config))
 
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "partitions": self.partitions, "replication_factor": self.replication_factor,
-                "config": thawed(self.config)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "TopicArgs":
-        return cls(doc["name"], doc["partitions"], doc["replication_factor"], doc.get("config") or {})
-
 
 @dataclass(frozen=True)
 class CreateTopics(StepBase):
@@ -53,6 +46,7 @@ class CreateTopics(StepBase):
 
     kind: ClassVar[str] = "create-topics"
     phase: ClassVar[Phase] = Phase.CREATE_TOPICS
+    before_keys: ClassVar[Mapping[str, str]] = {"absent": "absent"}
 
     topics: tuple[TopicArgs, ...]
     absent: tuple[str, ...] = ()  # before-image: the topics absent at plan time
@@ -64,20 +58,12 @@ class CreateTopics(StepBase):
         names = ", ".join(t.name for t in self.topics)
         return f"delete by hand those of the topics {names} that still exist (this run created them)"
 
-    def args_json(self) -> dict[str, Any]:
-        return {"topics": [t.to_json() for t in self.topics]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"absent": list(self.absent)}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateTopics":
-        return cls(tuple(TopicArgs.from_json(t) for t in args["topics"]), tuple(before.get("absent", ())))
-
 
 @dataclass(frozen=True)
 class ConfigChange(Immutable):
     """One topic's config change: keys to set (with values) and keys whose override to delete."""
+
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"sets": JsonKey("set"), "deletes": JsonKey("delete")}
 
     sets: Mapping[str, str] = FrozenDict()
     deletes: tuple[str, ...] = ()
@@ -89,6 +75,7 @@ class AlterTopicConfigs(StepBase):
 
     kind: ClassVar[str] = "alter-topic-configs"
     phase: ClassVar[Phase] = Phase.ALTER_TOPIC_CONFIGS
+    before_keys: ClassVar[Mapping[str, str]] = {"overrides_before": "overrides"}
 
     topics: Mapping[str, ConfigChange]
     # before-image: topic -> key -> its override before (None: no override)
@@ -96,17 +83,6 @@ class AlterTopicConfigs(StepBase):
 
     def describe(self) -> str:
         return f"change the configs of {len(self.topics)} topic(s): {name_list(list(self.topics))}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"topics": {n: {"set": thawed(c.sets), "delete": list(c.deletes)} for n, c in self.topics.items()}}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"overrides": thawed(self.overrides_before)}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterTopicConfigs":
-        return cls({n: ConfigChange(c["set"], c["delete"]) for n, c in args["topics"].items()},
-                   before.get("overrides") or {})
 
 
 @dataclass(frozen=True)
@@ -116,6 +92,7 @@ class ReassignReplicas(StepBase):
 
     kind: ClassVar[str] = "reassign-replicas"
     phase: ClassVar[Phase] = Phase.REASSIGN_REPLICAS
+    before_keys: ClassVar[Mapping[str, str]] = {"targets_before": "targets"}
 
     targets: Mapping[str, tuple[tuple[int, ...], ...]]  # topic -> replica list per partition
     targets_before: Mapping[str, tuple[tuple[int, ...], ...]] = FrozenDict()
@@ -124,19 +101,6 @@ class ReassignReplicas(StepBase):
     def describe(self) -> str:
         limit = f" (throttled to {self.throttle} bytes/s)" if self.throttle else ""
         return f"reassign the replicas of {name_list(list(self.targets))}{limit}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"targets": {n: [list(r) for r in a] for n, a in self.targets.items()}, "throttle": self.throttle}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"targets": {n: [list(r) for r in a] for n, a in self.targets_before.items()}}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "ReassignReplicas":
-        def lists(doc: Mapping[str, Sequence[Sequence[int]]] | None) -> dict[str, tuple[tuple[int, ...], ...]]:
-            return {n: tuple(tuple(int(b) for b in r) for r in a) for n, a in (doc or {}).items()}
-
-        return cls(lists(args["targets"]), lists(before.get("targets")), args.get("throttle"))
 
 
 @dataclass(frozen=True)
@@ -154,13 +118,6 @@ class ElectLeaders(StepBase):
         n = sum(len(p) for p in self.partitions.values())
         return f"elect the preferred leaders of {n} partition(s) of {name_list(list(self.partitions))}"
 
-    def args_json(self) -> dict[str, Any]:
-        return {"partitions": {n: list(p) for n, p in self.partitions.items()}}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "ElectLeaders":
-        return cls({n: tuple(int(i) for i in p) for n, p in args["partitions"].items()})
-
 
 @dataclass(frozen=True)
 class IncreasePartitions(StepBase):
@@ -169,22 +126,13 @@ class IncreasePartitions(StepBase):
     kind: ClassVar[str] = "increase-partitions"
     phase: ClassVar[Phase] = Phase.INCREASE_PARTITIONS
     irreversible: ClassVar[bool] = True
+    before_keys: ClassVar[Mapping[str, str]] = {"partitions_before": "partitions"}
 
     partitions: Mapping[str, int]  # topic -> the new count
     partitions_before: Mapping[str, int] = FrozenDict()
 
     def describe(self) -> str:
         return f"increase partitions of {name_list(list(self.partitions))}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"partitions": thawed(self.partitions)}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"partitions": thawed(self.partitions_before)}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "IncreasePartitions":
-        return cls(args["partitions"], before.get("partitions") or {})
 
 
 @dataclass(frozen=True)
@@ -194,23 +142,13 @@ class ReplaceTopics(StepBase):
     kind: ClassVar[str] = "replace-topics"
     phase: ClassVar[Phase] = Phase.REPLACE_TOPICS
     irreversible: ClassVar[bool] = True
+    before_keys: ClassVar[Mapping[str, str]] = {"topics_before": "topics"}
 
     topics: tuple[TopicArgs, ...]
     topics_before: Mapping[str, TopicArgs] = FrozenDict()
 
     def describe(self) -> str:
         return f"replace {len(self.topics)} topic(s): {name_list([t.name for t in self.topics])}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"topics": [t.to_json() for t in self.topics]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"topics": {n: t.to_json() for n, t in self.topics_before.items()}}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "ReplaceTopics":
-        return cls(tuple(TopicArgs.from_json(t) for t in args["topics"]),
-                   {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -220,23 +158,13 @@ class DeleteTopics(StepBase):
     kind: ClassVar[str] = "delete-topics"
     phase: ClassVar[Phase] = Phase.DELETE_TOPICS
     irreversible: ClassVar[bool] = True
+    before_keys: ClassVar[Mapping[str, str]] = {"topics_before": "topics"}
 
     names: tuple[str, ...]
     topics_before: Mapping[str, TopicArgs] = FrozenDict()
 
     def describe(self) -> str:
         return f"delete {len(self.names)} topic(s): {name_list(list(self.names))}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"names": list(self.names)}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"topics": {n: t.to_json() for n, t in self.topics_before.items()}}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteTopics":
-        return cls(tuple(args["names"]),
-                   {n: TopicArgs.from_json(t) for n, t in (before.get("topics") or {}).items()})
 
 
 TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, ElectLeaders, IncreasePartitions, ReplaceTopics,

@@ -5,9 +5,9 @@ rollback never has to turn it back; the rest of the topic's config change stays 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
-from kplan.kinds.step import FrozenDict, Phase, StepBase, name_list, thawed
+from kplan.kinds.step import FrozenDict, Phase, StepBase, name_list
 from kplan.kinds.topic.steps import ConfigChange
 
 
@@ -19,6 +19,7 @@ class ChangeTieredStorage(StepBase):
     kind: ClassVar[str] = "change-tiered-storage"
     phase: ClassVar[Phase] = Phase.CHANGE_TIERED_STORAGE
     irreversible: ClassVar[bool] = True
+    before_keys: ClassVar[Mapping[str, str]] = {"overrides_before": "overrides"}
 
     topics: Mapping[str, ConfigChange]
     # topic -> key -> its override before (None: none), to tell that a step cut short changed nothing
@@ -30,17 +31,6 @@ class ChangeTieredStorage(StepBase):
     def undo_by_hand(self) -> str:
         return ("tiered storage cannot be set back without deleting remote segments: leave it as it is, or turn it "
                 "off with remote.log.delete.on.disable=true once its remote data is not needed")
-
-    def args_json(self) -> dict[str, Any]:
-        return {"topics": {n: {"set": thawed(c.sets), "delete": list(c.deletes)} for n, c in self.topics.items()}}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"overrides": thawed(self.overrides_before)}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "ChangeTieredStorage":
-        return cls({n: ConfigChange(c["set"], c["delete"]) for n, c in args["topics"].items()},
-                   before.get("overrides") or {})
 
 
 def split_one_way(sets: Mapping[str, str], deletes: tuple[str, ...], keys: frozenset[str]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Mapping
 
+from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.user.kind import UserPlanned
@@ -34,14 +35,6 @@ class Credential:
     iterations: int
     password: str  # a ${secret:...} reference
 
-    def to_json(self) -> dict[str, Any]:
-        return {"user": self.user, "mechanism": self.mechanism, "iterations": self.iterations,
-                "password": self.password}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "Credential":
-        return cls(doc["user"], doc["mechanism"], int(doc["iterations"]), doc["password"])
-
 
 @dataclass(frozen=True, order=True)
 class Removal:
@@ -50,13 +43,6 @@ class Removal:
     user: str
     mechanism: str
     iterations: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"user": self.user, "mechanism": self.mechanism, "iterations": self.iterations}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "Removal":
-        return cls(doc["user"], doc["mechanism"], int(doc.get("iterations", 0)))
 
 
 def _users(items: Iterable[Credential | Removal]) -> str:
@@ -69,21 +55,12 @@ class CreateUsers(StepBase):
 
     kind: ClassVar[str] = "create-users"
     phase: ClassVar[Phase] = Phase.CREATE_USERS
+    before_says: ClassVar[Mapping[str, Any]] = {"absent": True}
 
     credentials: tuple[Credential, ...]
 
     def describe(self) -> str:
         return f"create SCRAM user(s) {_users(self.credentials)}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"credentials": [c.to_json() for c in self.credentials]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"absent": True}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "CreateUsers":
-        return cls(tuple(Credential.from_json(c) for c in args["credentials"]))
 
 
 @dataclass(frozen=True)
@@ -94,23 +71,13 @@ class AlterUsers(StepBase):
     kind: ClassVar[str] = "alter-users"
     phase: ClassVar[Phase] = Phase.ALTER_USERS
     irreversible: ClassVar[bool] = True
+    before_says: ClassVar[Mapping[str, Any]] = {"password": "unknown"}  # SCRAM credentials cannot be read back
 
     upserts: tuple[Credential, ...] = ()
     removals: tuple[Removal, ...] = ()
 
     def describe(self) -> str:
         return f"set the credentials of SCRAM user(s) {_users(self.upserts + self.removals)}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"upserts": [c.to_json() for c in self.upserts], "removals": [r.to_json() for r in self.removals]}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"password": "unknown"}  # SCRAM credentials cannot be read back
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "AlterUsers":
-        return cls(tuple(Credential.from_json(c) for c in args.get("upserts") or ()),
-                   tuple(Removal.from_json(r) for r in args.get("removals") or ()))
 
 
 @dataclass(frozen=True)
@@ -120,24 +87,14 @@ class DeleteUsers(StepBase):
 
     kind: ClassVar[str] = "delete-users"
     phase: ClassVar[Phase] = Phase.DELETE_USERS
+    before_says: ClassVar[Mapping[str, Any]] = {"password": "unknown"}
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"restore": UNSET_OMITTED}
 
     removals: tuple[Removal, ...]
     restore: tuple[Credential, ...] = ()  # what the undo writes back (the password as its ${secret:...} reference)
 
     def describe(self) -> str:
         return f"delete SCRAM user(s) {_users(self.removals)}"
-
-    def args_json(self) -> dict[str, Any]:
-        return {"removals": [r.to_json() for r in self.removals],
-                **({"restore": [c.to_json() for c in self.restore]} if self.restore else {})}
-
-    def before_json(self) -> dict[str, Any]:
-        return {"password": "unknown"}
-
-    @classmethod
-    def from_parts(cls, args: Mapping[str, Any], before: Mapping[str, Any]) -> "DeleteUsers":
-        return cls(tuple(Removal.from_json(r) for r in args["removals"]),
-                   tuple(Credential.from_json(c) for c in args.get("restore") or ()))
 
 
 def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:

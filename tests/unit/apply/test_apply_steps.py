@@ -254,8 +254,9 @@ def pg_rename():
 def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on_destroy_only():
     steps = build_steps(*_args(pg_destroy()))
     assert [s.kind for s in steps] == ["delete-connector", "drop-cdc-database-objects", "record-ownership"]
-    assert steps[1].args_json() == {"connector": "pg", "host": "db", "port": 5432, "user": "u", "database": "demo",
-                                    "password": "${secret:env:PG_PW}", "slot": "pg_slot", "publication": "pg_pub"}
+    assert steps[1].to_json()["args"] == {"connector": "pg", "host": "db", "port": 5432, "user": "u",
+                                          "database": "demo", "password": "${secret:env:PG_PW}", "slot": "pg_slot",
+                                          "publication": "pg_pub"}
     stack, live, _ = pg_destroy()
     stack = replace(stack, kinds={**stack.kinds, "connectors": (replace(stack.of("connectors")[0], on_destroy=None),)})
     plan = make_plan(stack, live, destroy=True, secrets=SecretValues())
@@ -426,8 +427,8 @@ def test_connector_steps_carry_what_their_undo_needs():
     assert cdc.changed_keys == ("table.include.list",)
     assert cdc.previous.state == "running" and cdc.previous.config["table.include.list"] == "public.a"
     delete = next(s for s in built.steps if isinstance(s, DeleteConnector))
-    assert delete.previous.to_json() == {"config": {"connector.class": "Y", "x.password": {"__masked__": True}},
-                                         "state": "running"}
+    assert delete.to_json()["before"] == {"config": {"connector.class": "Y", "x.password": {"__masked__": True}},
+                                          "state": "running"}
 
 
 def _args(t):

@@ -214,9 +214,6 @@ class Unhandled(StepBase):  # no `kind`: not registered as a journal kind either
     def describe(self) -> str:
         return "nothing"
 
-    def args_json(self):
-        return {}
-
 
 def test_a_step_without_a_handler_stops_the_run_before_anything_is_done():
     store = FakeStore()

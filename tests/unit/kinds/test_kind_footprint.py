@@ -197,10 +197,9 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # uses still count)
         "kplan/kinds/connector/mirrors.py": (r'split\("topics"\)', r"split\('topics'\)"),
         "kplan/stackfile/mirrors.py": (r'_regexes\(entry, "topics"', r'\*\*common, "topics": '),
-        # a Streams app's own `topics:` (its managed internal topics), in its entry, its rendering and its step's args
+        # a Streams app's own `topics:` (its managed internal topics), in its entry and its rendering
         "kplan/kinds/streams_app/section.py": (r'item\.get\("topics"\)', r'smap\.value_loc\(item, "topics"\)',
                                               r'out\["topics"\] = \[\{"name": t\.name'),
-        "kplan/kinds/streams_app/steps.py": (r'return \{"topics": \[topic_json', r'args\["topics"\]'),
     },
 }
 
