@@ -4,13 +4,16 @@ publication, and checking that they are gone (`PostgresWriter`, which implements
 step), checking that the drop could be done: the login works and the user may drop them (`check_drop`).
 
 The slot stays active while the connector's walsender runs, and PostgreSQL refuses to drop an active slot
-("replication slot ... is active for PID ..."): the drop waits, at most the stack's timeout, for the slot to be
-released once the connector is deleted. Both drops are idempotent (an absent slot or publication is left so).
+("replication slot ... is active for PID ..."): the drop waits for the slot to be released once the connector is
+deleted, saying by whom it is held, at most PostgreSQL's `wal_sender_timeout` more than the stack's timeout (how
+long PostgreSQL keeps a replication client that stopped answering, such as a task that died). Both drops are
+idempotent (an absent slot or publication is left so).
 The password is used to connect and never appears in a message (psycopg's errors do not quote it).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Callable
 
@@ -27,18 +30,11 @@ def drop_objects(host: str, port: int, user: str, database: str, password: str, 
     from psycopg import sql
 
     where = f"PostgreSQL {database} at {host}:{port}"
-    deadline = time.monotonic() + timeout_s
     try:
         with psycopg.connect(host=host, port=port, user=user, dbname=database, password=password,
                              connect_timeout=max(2, int(timeout_s)), autocommit=True) as conn:
-            while slot is not None:
-                row = conn.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone()
-                if row is None or not row[0]:
-                    break
-                if time.monotonic() > deadline:
-                    raise DatabaseError(f"replication slot {slot} in {where} is still in use {timeout_s:g}s after "
-                                        "its connector was deleted; nothing was dropped")
-                time.sleep(0.5)
+            if slot is not None:
+                _until_released(conn, slot, where, timeout_s)
             before_drop()
             if slot is not None:
                 conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
@@ -57,6 +53,47 @@ def drop_objects(host: str, port: int, user: str, database: str, password: str, 
     except psycopg.Error as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise DatabaseError(f"{where}: {first}") from None
+
+
+# the slot's holder, as pg_stat_replication shows it (its details need superuser or pg_read_all_stats: else NULL)
+_HOLDER = ("SELECT s.active_pid, r.application_name, host(r.client_addr), extract(epoch FROM now() - r.reply_time) "
+           "FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = %s")
+POLL_S = 0.5
+EVERY_S = 5.0  # between two progress lines
+
+
+def _until_released(conn, slot: str, where: str, timeout_s: float) -> None:
+    """Until no client holds the slot. The connector's task lets go of it once it has stopped; one that died
+    without closing its connection (or any client that stopped answering) holds it until PostgreSQL ends its
+    connection, after `wal_sender_timeout` (0: never). So the wait lasts at most that more than the stack's timeout,
+    with a line on stderr every EVERY_S naming the holder; a holder still there then is a client that answers."""
+    start = next_line = time.monotonic()
+    sender_ms = conn.execute("SELECT setting::bigint FROM pg_settings WHERE name = 'wal_sender_timeout'").fetchone()
+    sender_s = max(0, int(sender_ms[0]) if sender_ms else 0) / 1000
+    while True:
+        row = conn.execute(_HOLDER, (slot,)).fetchone()
+        if row is None or row[0] is None:
+            return
+        pid, app, client, age = row
+        holder = f"PID {pid}"
+        if app is not None:
+            holder += (f" ({app!r} from {client or 'a local socket'}"
+                       + (f", last answered {float(age):.0f}s ago)" if age is not None else ")"))
+        now = time.monotonic()
+        if now + POLL_S > start + timeout_s + sender_s:
+            raise DatabaseError(
+                f"replication slot {slot} in {where} is still in use by {holder} {now - start:.0f}s after its "
+                f"connector was deleted, longer than PostgreSQL keeps a client that stopped answering "
+                f"(wal_sender_timeout {sender_s:g}s): another client reads it; stop that client (or SELECT "
+                f"pg_terminate_backend({pid})) and run again; nothing was dropped")
+        if now >= next_line:
+            next_line = now + EVERY_S
+            sys.stderr.write(
+                f"replication slot {slot!r} in {where} is still in use by {holder}; PostgreSQL ends a client that "
+                f"stopped answering after its wal_sender_timeout ({sender_s:g}s): waiting ({now - start:.0f}s so far, "
+                f"at most {timeout_s + sender_s:.0f}s)\n")
+            sys.stderr.flush()
+        time.sleep(POLL_S)
 
 
 def check_drop(host: str, port: int, user: str, database: str, password: str, slot: str | None,

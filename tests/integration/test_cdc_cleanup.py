@@ -78,3 +78,66 @@ def test_destroy_drops_the_slot_and_publication_only_when_the_source_says_so(sta
         assert _objects(slot, publication) == (True, True)
         localstack.psql(sql)  # the printed SQL is exactly what drops them
         assert _objects(slot, publication) == (False, False)
+
+
+def test_the_drop_waits_while_a_client_that_stopped_answering_holds_the_slot(stack, source, tmp_path):
+    """Issue 56, the class of item 5 (a wait that gave up after a fixed window while the system would end it):
+    `on_destroy` drops the slot once no client holds it, and gave up after `cluster.timeout` — after the topics
+    were deleted, so the rollback was incomplete. A replication client that stopped answering (a task that died
+    without closing its connection) holds a slot until PostgreSQL ends it, after its wal_sender_timeout (1 min
+    here). Here a real client (pg_recvlogical) reads the slot and is then frozen (SIGSTOP): destroy must wait,
+    saying for what, beyond the stack's timeout, and drop the slot once the client is gone (killed)."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from localstack.postgres import _pg_bin
+
+    prefix, name = source
+    slot, publication, timeout_s = name.replace("-", "_"), name.replace("-", "_") + "_pub", 10
+    doc = _stack(stack, prefix, name, on_destroy={"drop_replication_slot": True, "drop_publication": True},
+                 connector={"state": "stopped"})  # stopped: Debezium never reads, the test's client does
+    doc["cluster"]["timeout"] = f"{timeout_s}s"
+    path = write_stack(tmp_path / "s.yaml", doc)
+    r = kplan("apply", str(path), "--auto-approve", env=PG_ENV)
+    assert r.code == 0, r.text
+    localstack.psql(f"SELECT pg_create_logical_replication_slot('{slot}', 'test_decoding')")
+    holder = subprocess.Popen([str(_pg_bin() / "pg_recvlogical"), "-h", "127.0.0.1", "-p", str(localstack.PG_PORT),
+                               "-U", localstack.PG_USER, "-d", localstack.PG_DATABASE, "-S", slot, "--start",
+                               "-f", os.devnull], env={**os.environ, "PGPASSWORD": localstack.PG_PASSWORD})
+    try:
+        wait_for(lambda: localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'"
+                                         ).strip() == "t", 30, "the client to read the slot")
+        holder.send_signal(signal.SIGSTOP)  # it answers no more; PostgreSQL would end it after wal_sender_timeout
+        proc = subprocess.Popen([sys.executable, "-m", "kplan", "destroy", str(path), "--auto-approve"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **PG_ENV, "NO_COLOR": "1"})
+        err: list[str] = []
+        reader = threading.Thread(target=lambda: err.extend(proc.stderr), daemon=True)
+        reader.start()
+        waiting = f"replication slot '{slot}' in PostgreSQL {localstack.PG_DATABASE} at 127.0.0.1:{localstack.PG_PORT} "
+
+        def waited() -> int | None:  # how long kplan says it has waited so far, or None once it exited
+            said = [int(m.group(1)) for line in list(err) if waiting in line
+                    for m in [re.search(r"\((\d+)s so far", line)] if m]
+            return max(said) if said else -1 if proc.poll() is None else None
+
+        wait_for(lambda: waited() is None or waited() > timeout_s, 120, "kplan to wait beyond the stack's timeout")
+        holder.kill()  # the client gone, its connection closed: the slot is free
+        out, _ = proc.communicate(timeout=120)
+        reader.join(10)
+        text = out + "".join(err)
+        line = next((x for x in err if waiting in x), "")
+        assert "is still in use by PID " in line and "'pg_recvlogical' from 127.0.0.1" in line, text
+        assert "wal_sender_timeout (60s)" in line, text
+        assert proc.returncode == 0, text
+        assert "Destroy complete!" in out, text
+        assert _objects(slot, publication) == (False, False)
+    finally:
+        holder.kill()
+        holder.wait(10)
+        localstack.psql(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                        f"WHERE slot_name = '{slot}'")
