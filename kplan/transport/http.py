@@ -20,7 +20,6 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # expected or a request of its own timed out —, 502-504 from a proxy in front of it, and Connect's 409 (to a read
 # it only ever means "stale configuration" or "a conflicting operation", i.e. a rebalance). docs/systems-facts.md.
 MOMENTARY = frozenset({409, 500, 502, 503, 504})
-READ_RETRY_S = 60.0
 
 
 def rest_path(*segments: str, query: Mapping[str, str] | None = None) -> str:
@@ -183,9 +182,10 @@ class RestClient:
         return (f"{name} at {self.shown_url} does not let kplan's user {method} {path} (403: {message}); "
                 f"grant that user access to {self.service.api}")
 
-    def get_json(self, path: str, *, ok=(200,), retry_s: float = READ_RETRY_S, sleep=None):
-        """The JSON of `GET path`, asked again (with backoff, for up to `retry_s`) while the server answers "not
-        now" (`MOMENTARY`): a read changes nothing, so a plan never fails, or reads less, for a moment's answer —
+    def get_json(self, path: str, *, ok=(200,), retry_s: float | None = None, sleep=None):
+        """The JSON of `GET path`, asked again (with backoff, for up to `retry_s`: by default the client's timeout,
+        the stack's `cluster.timeout`) while the server answers "not now" (`MOMENTARY`): a read changes nothing, so a
+        plan never fails, or reads less, for a moment's answer —
         seen in CI: Connect answers 500 "Request cannot be completed because a rebalance is expected" to `GET
         /connectors/<name>` right after another client created a connector. No answer at all is not retried here
         (`RestUnavailable` at once: the callers judge an unreachable server)."""
@@ -202,7 +202,8 @@ class RestClient:
                 raise RetriableError(said)
             raise KplanError(f"{name} {said}")
 
-        return retry(attempt, RetryPolicy(deadline_s=retry_s), name, **({"sleep": sleep} if sleep else {})).json()
+        policy = RetryPolicy(deadline_s=self.timeout_s if retry_s is None else retry_s)
+        return retry(attempt, policy, name, **({"sleep": sleep} if sleep else {})).json()
 
     def close(self) -> None:
         self._session.close()

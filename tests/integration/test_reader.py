@@ -147,3 +147,36 @@ def test_unreachable_connect_is_one_clear_error(stack):
     reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, "http://127.0.0.1:1", timeout_s=2))
     with pytest.raises(KplanError, match=r"cannot reach Kafka Connect at http://127.0.0.1:1"):
         reader.read("s")
+
+
+def test_connect_answering_not_now_is_asked_again_within_the_stacks_timeout(stack, prefix, tmp_path):
+    """Issue 56, the class of item 5: Connect's reads answered "not now" (409, 500, 502-504: a rebalance, a busy
+    proxy in front of the worker) were asked again for a fixed 60 s, whatever the stack's timeout. Behind a proxy
+    that answers 503 to everything, `kplan plan` asks again for the stack's timeout and says so in its error."""
+    import http.server
+    import threading
+
+    from kplan_helpers import kplan, stack_doc, write_stack
+
+    class Busy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            body = b'{"error_code": 503, "message": "busy"}'
+            self.send_response(503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        doc = stack_doc(stack, prefix, [{"name": f"{prefix}.in", "partitions": 1, "replication_factor": 1}])
+        doc["cluster"].update({"connect_url": f"http://127.0.0.1:{proxy.server_address[1]}", "timeout": "3s"})
+        r = kplan("plan", str(write_stack(tmp_path / "s.yaml", doc)))
+    finally:
+        proxy.shutdown()
+    assert r.code == 1, r.text
+    assert "still failing after 3s of retries" in r.text and "answered 503 to GET" in r.text, r.text
