@@ -119,9 +119,9 @@ def shapes_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float) -> 
 
 def _through_wire(conf: Mapping[str, Any], timeout_s: float, what: str, call) -> dict | None:
     from kplan.transport.wire.codec import WireError
-    from kplan.transport.wire.connection import settings_of
+    from kplan.transport.wire.connection import spoken
 
-    settings = settings_of(conf, timeout_s)
+    settings = spoken(conf, timeout_s)
     if settings is None or os.environ.get("KPLAN_WIRE") == "off":
         return None
     try:

@@ -74,13 +74,13 @@ def describe_early(pool: "Executor", cluster: "ClusterSpec", secrets: "SecretVal
     None when the wire client does not speak these settings or worker processes will read the names; nothing
     of the answer is used before the metadata (and the cluster pin) is in."""
     from kplan.cluster.describe import TopicConfigConverter, describe_wire, worker_count
-    from kplan.transport.wire.connection import settings_of
+    from kplan.transport.wire.connection import spoken
 
     if names is None:
         return None
     wanted = sorted({t for t in names if not t.startswith("__")})
     conf = client_config(cluster, secrets)
-    if not wanted or worker_count(len(wanted)) or settings_of(conf, cluster.timeout_s) is None:
+    if not wanted or worker_count(len(wanted)) or spoken(conf, cluster.timeout_s) is None:
         return None
     return pool.submit(describe_wire, conf, wanted, cluster.timeout_s, TopicConfigConverter().share)
 

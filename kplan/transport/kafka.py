@@ -196,17 +196,17 @@ def plain_listener(bootstrap_servers: str, timeout_s: float) -> str | None:
     import socket
     import struct
 
+    from kplan.transport.wire.codec import sasl_handshake_request
+
     for server in bootstrap_servers.split(",")[:3]:
         host, _, port = server.strip().rpartition("://")[2].rpartition(":")
         host = host.strip("[]")
         if not host or not port.isdigit():
             continue
-        client, mechanism = b"kplan-probe", b"PLAIN"
-        body = struct.pack(">hhih", 17, 1, 1, len(client)) + client + struct.pack(">h", len(mechanism)) + mechanism
         try:
             with socket.create_connection((host, int(port)), timeout=timeout_s) as sock:
                 sock.settimeout(timeout_s)
-                sock.sendall(struct.pack(">i", len(body)) + body)
+                sock.sendall(sasl_handshake_request(1, "kplan-probe", "PLAIN"))
                 answer = b""
                 while len(answer) < 10:  # size, correlation id, error code
                     chunk = sock.recv(10 - len(answer))

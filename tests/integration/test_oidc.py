@@ -165,6 +165,24 @@ def test_kafka_pythons_tokens_come_from_the_provider_and_refresh_before_expiry(o
         ClientCredentials(oidc.token_url("no-such-realm"), oidc.KPLAN_CLIENT, oidc.KPLAN_CLIENT_SECRET).token()
 
 
+def test_kplans_own_client_logs_in_with_oidc_tokens_and_a_refused_token_is_one_line(stack, oidc):
+    """kplan's own Kafka client (the fast topic-config read; quotas, reassignments, broker and group configs, share
+    groups) on the OIDC listener: a token from the provider the broker trusts is accepted (the read equals the plain
+    listener's); one from a realm it does not trust is refused, the broker's answer in the line (RFC 7628: a refused
+    token is answered with why, the client's 0x01, then the failure)."""
+    from kplan.cluster.describe import TopicConfigConverter
+    from kplan.transport.wire.codec import WireError
+    from kplan.transport.wire.configs import topic_configs
+    from kplan.transport.wire.connection import settings_of
+
+    names, share = ["__consumer_offsets"], TopicConfigConverter().share
+    plain = topic_configs(settings_of({"bootstrap.servers": stack.bootstrap_servers}, 20), names, share)
+    assert topic_configs(settings_of(oidc.client_config(), 20), names, share) == plain
+    with pytest.raises(WireError, match=r"refused kplan's OAUTHBEARER login \(.*invalid_token") as e:
+        topic_configs(settings_of(oidc.client_config(realm=oidc.OTHER_REALM), 20), names, share)
+    assert "\n" not in str(e.value) and oidc.KPLAN_CLIENT_SECRET not in str(e.value)
+
+
 def test_msk_iam_tokens_reach_every_client(stack, qadmin, admin, unique, tmp_path):
     """The MSK listener accepts only correctly signed tokens (the local stand-in verifies the SigV4 signature):
     a topic (confluent-kafka) and a quota (kafka-python) applied, planned clean and destroyed through it."""

@@ -1,5 +1,6 @@
 """kplan's own DescribeConfigs client (kplan.transport.wire) against the real broker: it must give exactly what
-the librdkafka path gives — on the plain listener and through SASL_SSL with SCRAM-SHA-512 and PLAIN — and refuse
+the librdkafka path gives — on the plain listener, through SASL_SSL with SCRAM-SHA-512 and PLAIN, and through
+OAUTHBEARER with AWS MSK IAM tokens on the broker's MSK listener (test_oidc.py: with OIDC tokens) — and refuse
 (WireError, so kplan reads through librdkafka) a wrong password or a principal without the right to describe;
 through `describe_plain`, the refused principal still gets librdkafka's one line naming the right it lacks."""
 
@@ -165,6 +166,23 @@ def test_the_wire_read_equals_librdkafkas_through_sasl_ssl(secured, topics, mech
     assert wire == _librdkafka(conf, topics[:300])
     assert len(wire) == 300
     assert topic_shapes(settings_of(conf, 30), topics[:300]) == {n: (0, 1, 1, True) for n in topics[:300]}
+
+
+def test_the_wire_read_logs_in_with_msk_iam_tokens(stack, topics, monkeypatch):
+    """cluster.client.aws_msk_iam: kplan signs the tokens (kplan.transport.oauth) and every client logs in with them
+    over OAUTHBEARER, the fast read too (it read through librdkafka before); the MSK listener accepts only tokens
+    whose SigV4 signature it recomputes (test_msk_signature.py)."""
+    from kplan.cluster.describe import describe_wire
+    from kplan.model.desired import ClusterSpec, freeze
+    from kplan.transport.kafka import client_config
+    from localstack import msk_local
+
+    for k, v in msk_local.fake_aws_env().items():
+        monkeypatch.setenv(k, v)
+    cluster = ClusterSpec(msk_local.MSK_BOOTSTRAP, client_properties=freeze({"security.protocol": "SASL_PLAINTEXT"}),
+                          aws_msk_iam=freeze({"region": msk_local.MSK_REGION}), timeout_s=20)
+    wire = describe_wire(client_config(cluster), topics[:50], 20, TopicConfigConverter().share)
+    assert wire == _librdkafka({"bootstrap.servers": stack.bootstrap_servers}, topics[:50])
 
 
 def test_an_unknown_ca_is_refused_on_the_wire(secured, topics):
