@@ -14,6 +14,21 @@ each kind, with a fresh stack name (the prefix of every name it creates):
              HTML report, journal or ownership record
 - import:    `kplan import` of what the stack made → validate → plan exits 0
 - orphan:    a resource made out of band under the stack's claim is listed as an orphan by `status`
+- made:      what a declared resource of the kind makes (a Streams application's internal topics, a mirror's
+             replicas) is never an orphan: made out of band, under a pruning claim, the plan (JSON) neither lists it
+             as an orphan nor deletes it, while a topic made by hand under the same claim is listed and deleted
+             (`never_orphans`)
+- rights:    a rights error is an error whatever the group's state: planned as a SCRAM user of the secured listener
+             that lacks a right the plan needs, before a group commits and after, the plan names what it lacks — in
+             an error, exit 1 (or, for the consumer guard, in its warning that it did not run) — and never says
+             that something could not be read nor that no consumer group reads a topic (`named_whatever_the_group`)
+- again:     a new request to the positions the cluster shows already, for a kind that sets them all the same, is
+             a change (`plan --detailed-exitcode` exits 2) and apply sends it: the cluster writes the group's
+             positions again (a record keyed by the group in the internal topic the fixture names) and the read is
+             unchanged
+- saved:     a saved plan's resolved request positions are what apply uses: `plan -out` of a new request, what the
+             positions depend on moves (records arrive, a sink's offsets are committed), `apply PLANFILE` exits 0
+             and the read is what the fixture says the plan resolved, not what a fresh plan would
 - destroy:   `destroy` → the independent read is as before the first apply; no lock, an empty ownership record
 - kills:     an apply (v1 from nothing, v2 over v1) paused at the start (journal says "started", nothing written) or
              in the middle (its writes done, the journal still says "started") of each of its steps and SIGKILLed
@@ -27,6 +42,10 @@ each kind, with a fresh stack name (the prefix of every name it creates):
              (`verdict_of`)
 - fuzz:      the kind's section, mutated (tests/unit/stackfile/test_stack_fuzz.py's mutations), never crashes
              `kplan validate` / `plan --live-state`: every error is one line naming the file and line
+
+A promise a kind keeps but that needs what the per-kind sequence does not have (the mirrors' second cluster) is
+`Elsewhere`: the test that checks it, which calls the kit's function for it; the census shows it, and
+test_conformance.py checks that the test exists and calls that function.
 
 `run_kind` runs the checks in one sequence (one stack name) and returns a `KindReport`; `kill_trials` lists a
 kind's kill trials (learned from an uninterrupted apply) and `run_kill` runs one. tests/integration/
@@ -51,9 +70,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import by_hand  # noqa: E402
 from kplan_helpers import (  # noqa: E402
     ROOT,
     Run,
+    can_log_in,
     faulty_command,
     forget_stack,
     kplan,
@@ -61,11 +82,15 @@ from kplan_helpers import (  # noqa: E402
     read_stack_ownership,
     run_env,
     snapshot,
+    wait_for,
     write_stack,
 )
 
 CANARY_VAR = "KIT_CANARY"
-CHECKS = ("converge", "update", "owner", "canary", "import", "orphan", "destroy", "kills", "fuzz")
+CHECKS = ("converge", "update", "owner", "canary", "import", "orphan", "made", "rights", "again", "saved", "destroy",
+          "kills", "fuzz")
+RIGHTS_VAR = "KIT_RIGHTS_PASSWORD"
+AGAIN, SAVED = 3, 4  # the `sections` versions of the `again` and `saved` promises' requests
 PAUSED = "KPLAN-TEST-PAUSED"
 NO_CHANGES = "No changes"
 # a kill trial's verdicts: the state after the recovery is exactly the one before the killed apply, exactly the one
@@ -80,6 +105,59 @@ class NotApplicable:
     """A promise that does not apply to a kind, and why (shown in the census)."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """A promise the kind keeps, checked by another test file's test (`test`: its node id) with the kit's function
+    for it (`check`): what it needs, the mirrors' second cluster, is not the per-kind sequence's to start."""
+
+    test: str
+    check: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Made:
+    """The `made` promise's part of a fixture: `make` makes out of band what a declared resource of version 2 makes
+    (ctx) -> its address; `drop` removes it again."""
+
+    make: Callable[["Ctx"], str]
+    drop: Callable[["Ctx"], None]
+
+
+@dataclass(frozen=True)
+class Rights:
+    """The `rights` promise's part of a fixture. The kit plans, as the SCRAM user `rights_user(ctx)` of the secured
+    listener, the stack `sections(ctx)` (stack name ctx.prefix), the user having `grants(ctx)` ((resource type, name,
+    pattern type, operation), confluent-kafka's names) and no more; `commit(ctx)` makes the group `rights_user(ctx)`
+    commit between its two plans; `named(ctx)`: what the plan must say it lacks, in one error (exit 1) or, `error`
+    False, in one warning (exit 0: a check that did not run for want of the right)."""
+
+    sections: Callable[["Ctx"], dict]
+    grants: Callable[["Ctx"], list[tuple[str, str, str, str]]]
+    commit: Callable[["Ctx"], None]
+    named: Callable[["Ctx"], list[str]]
+    error: bool = True
+
+
+@dataclass(frozen=True)
+class Again:
+    """The `again` promise's part of a fixture: `sections(ctx, AGAIN)` asks a new request to the positions version 2
+    left; the cluster keeps a group's positions in Kafka's internal topic `log`, whose records are keyed by the
+    group `group(ctx)`: a new one is the write apply sent."""
+
+    log: str
+    group: Callable[["Ctx"], str]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The `saved` promise's part of a fixture: `sections(ctx, SAVED)` asks a new request whose positions the plan
+    resolves; `move` moves what they depend on (between `plan -out` and `apply PLANFILE`); `want`: the kind's read
+    once the saved plan is applied (the positions resolved when it was made)."""
+
+    move: Callable[["Ctx"], None]
+    want: Callable[["Ctx"], Any]
 
 
 @dataclass
@@ -98,6 +176,7 @@ class Ctx:
     canary: str = field(default_factory=lambda: f"Kit-Canary-{uuid.uuid4().hex[:10]}")
     secrets: dict = field(default_factory=dict)  # more environment for kplan (the secured cluster's password)
     extra: dict = field(default_factory=dict)  # whatever a fixture's setup hands its other functions
+    secured: Any = None  # the local stack's secured listener (a SecuredStack), for the `rights` promise
 
     @property
     def env(self) -> dict:
@@ -126,6 +205,12 @@ class KindFixture:
     drop_orphan: Callable[[Ctx, str], None] = lambda ctx, name: None  # removes it again
     destroy_restores: bool | NotApplicable = True  # destroy leaves `read` as before version 1
     owner: bool | NotApplicable = True  # its entries take owner and labels
+    made: Made | Elsewhere | NotApplicable = NotApplicable(
+        "its resources make nothing a claim covers (topics, connectors, ACL bindings, subjects) but themselves")
+    rights: Rights | Elsewhere | NotApplicable = NotApplicable(
+        "its plan reads no consumer or share group: none of the rights it needs depends on a group's state")
+    again: Again | NotApplicable = NotApplicable("the kind has no request: it sets no position")
+    saved: Saved | NotApplicable = NotApplicable("the kind has no request: its plan resolves no position")
     kill_versions: tuple[int, ...] = (1, 2)  # the applies whose steps are killed
     # Each irreversible step its applies run (its journal kind, e.g. "alter-users") -> the parts of `read` it changes
     # for good: key paths into `read`'s document, names as `normalized` writes them ("{P}-app"). A rollback of an
@@ -316,6 +401,20 @@ def run_kind(fx: KindFixture, ctx: Ctx) -> KindReport:
         expect(v2 != v1, "version 2 changed nothing the independent read sees")
         report.ok("update")
 
+        check = "again"
+        if isinstance(fx.again, NotApplicable):
+            report.na("again", fx.again)
+        else:
+            outputs += set_again(fx, ctx, path)
+            report.ok("again")
+
+        check = "saved"
+        if isinstance(fx.saved, NotApplicable):
+            report.na("saved", fx.saved)
+        else:
+            outputs += applied_as_saved(fx, ctx, path)
+            report.ok("saved")
+
         check = "import"
         if isinstance(fx.imported, NotApplicable):
             report.na("import", fx.imported)
@@ -353,6 +452,20 @@ def run_kind(fx: KindFixture, ctx: Ctx) -> KindReport:
                 fx.drop_orphan(ctx, name)
             report.ok("orphan")
 
+        check = "made"
+        if isinstance(fx.made, (NotApplicable, Elsewhere)):
+            not_run_here(report, "made", fx.made)
+        else:
+            outputs.append(made_kept(fx, fx.made, ctx))
+            report.ok("made")
+
+        check = "rights"
+        if isinstance(fx.rights, (NotApplicable, Elsewhere)):
+            not_run_here(report, "rights", fx.rights)
+        else:
+            outputs += [r.text for r in rights_named(fx.rights, ctx)]
+            report.ok("rights")
+
         check = "destroy"
         r = run(ctx, "destroy", str(path), "--auto-approve", "--no-color")
         outputs.append(r.text)
@@ -389,6 +502,218 @@ def run_kind(fx: KindFixture, ctx: Ctx) -> KindReport:
             run(ctx, "destroy", str(path), "--auto-approve")
         fx.teardown(ctx)
     return report
+
+
+def not_run_here(report: KindReport, check: str, value: NotApplicable | Elsewhere) -> None:
+    """A promise the kind does not keep (its reason), or keeps in another test (named)."""
+    if isinstance(value, Elsewhere):
+        report.results[check] = f"elsewhere: {value.test}"
+    else:
+        report.na(check, value)
+
+
+# -- the promises of what a declared resource makes, of rights, and of requests -------------------------------------
+
+ORPHAN = "orphan"  # the code of the plan's orphan diagnostics (kplan.plan.orphans.CODE)
+ALL_CLEAR = "no consumer group reads it"  # the consumer guard's all-clear (kplan.render.common)
+UNREAD = "could not be read"  # a read that failed, planned without (a warning)
+
+
+def never_orphans(plan: Callable[[], Run], made: Sequence[str], stray: str) -> Run:
+    """The `made` promise on a stack whose claims prune (`plan()`: its `plan --format json`): no address of `made`
+    (what a declared resource made) is an orphan diagnostic or a deletion, while `stray`, made by hand under a claim,
+    is both (so the claims do prune: the check can fail). Its run."""
+    r = plan()
+    expect(r.code == 0, "the plan with pruning claims failed", r)
+    doc = json.loads(r.out)
+    orphans = {d.get("address") for d in doc["diagnostics"] if d.get("code") == ORPHAN}
+    deleted = {c["address"] for c in doc["resource_changes"] if "delete" in c.get("actions", ())}
+    expect(stray in orphans and stray in deleted, f"{stray}, made by hand under the claim, is not a pruned orphan "
+           f"(orphans {sorted(orphans)}, deletions {sorted(deleted)})", r)
+    wrong = sorted(a for a in made if a in orphans | deleted)
+    expect(not wrong, f"what a declared resource made is an orphan or deleted: {wrong}", r)
+    return r
+
+
+def made_kept(fx: KindFixture, made: Made, ctx: Ctx) -> str:
+    """The `made` promise in the sequence: version 2 with a pruning claim on the stack's prefix, what its resources
+    make made out of band, and a topic made by hand under the claim."""
+    from confluent_kafka.admin import NewTopic
+
+    stray = f"{ctx.prefix}.stray"
+    address = made.make(ctx)
+    try:
+        by_hand.create_topics(ctx.admin, [NewTopic(stray, 1, 1)])
+        pruned = stack_file(fx, ctx, 2, extra={"claims": [{"prefix": ctx.prefix, "prune": True}]}, name="pruned.yaml")
+        return never_orphans(lambda: run(ctx, "plan", str(pruned), "--format", "json"), [address],
+                             f"topic.{stray}").text
+    finally:
+        if stray in ctx.admin.list_topics(timeout=20).topics:
+            by_hand.delete_topics(ctx.admin, [stray])
+        made.drop(ctx)
+
+
+def _chunks(text: str) -> list[tuple[str, str]]:
+    """A plan's output cut into its diagnostics, (severity, its text with the lines joined)."""
+    parts = re.split(r"(?m)^(Error|Warning|Info): ", text)
+    return [(parts[i], " ".join(parts[i + 1].split())) for i in range(1, len(parts) - 1, 2)]
+
+
+def named_whatever_the_group(plan: Callable[[], Run], named: Sequence[str], commit: Callable[[], None],
+                             error: bool = True) -> list[Run]:
+    """The `rights` promise on a plan run as a principal lacking rights it needs (`plan()`: its run), before
+    `commit()` makes a group commit and after: each plan names every string of `named` in one error and exits 1
+    (`error`; else in one warning, exit 0), and says neither that something could not be read nor that no consumer
+    group reads a topic. Its two runs."""
+    runs = []
+    for moment in ("before the group committed", "after the group committed"):
+        if runs:
+            commit()
+        r = plan()
+        runs.append(r)
+        severity = "Error" if error else "Warning"
+        expect(r.code == (1 if error else 0), f"{moment}: the plan must exit {1 if error else 0}", r)
+        expect(any(s == severity and all(" ".join(n.split()) in t for n in named) for s, t in _chunks(r.text)),
+               f"{moment}: no {severity.lower()} names {list(named)}", r)
+        expect(UNREAD not in r.text and ALL_CLEAR not in r.text,
+               f"{moment}: the plan says '{UNREAD}' or '{ALL_CLEAR}'", r)
+    return runs
+
+
+def rights_user(ctx: Ctx) -> str:
+    """The `rights` promise's SCRAM user (and the group that commits between its two plans)."""
+    return f"{ctx.prefix}-rights"
+
+
+def kplan_record(ctx: Ctx) -> list[tuple[str, str, str, str]]:
+    """The rights user's grants to read kplan's record (its `__kplan` topics) and describe the stack's topics."""
+    return [("TOPIC", name, "PREFIXED", op) for name in ("__kplan", ctx.prefix) for op in ("READ", "DESCRIBE")]
+
+
+def lists_every_group(ctx: Ctx) -> list[tuple[str, str, str, str]]:
+    """`kplan_record` and DESCRIBE on the cluster, so that Kafka lists the user every group: no right on one."""
+    return [*kplan_record(ctx), ("BROKER", "kafka-cluster", "LITERAL", "DESCRIBE")]
+
+
+def rights_named(rights: Rights, ctx: Ctx) -> list[Run]:
+    """The `rights` promise in the sequence: the fixture's stack planned as `rights_user(ctx)`, a SCRAM user of the
+    secured listener with the fixture's grants only (removed after, with its group)."""
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        ResourcePatternType,
+        ResourceType,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+    )
+    from kafka.admin import KafkaAdminClient
+
+    from kplan.cluster.access import match_any
+    from kplan.transport.kafka import dispose
+
+    secured, user, password = ctx.secured, rights_user(ctx), f"kit-{uuid.uuid4().hex}"
+    admin = AdminClient(secured.kafka_config())
+    try:
+        by_hand.upsert_scram(admin, {user: password})
+        wait_for(lambda: can_log_in(secured, user, password), 30, f"the SCRAM user {user} to log in")
+        by_hand.create_acls(admin, [AclBinding(ResourceType[t], name, ResourcePatternType[pattern], f"User:{user}", "*",
+                                               AclOperation[op], AclPermissionType.ALLOW)
+                                    for t, name, pattern, op in rights.grants(ctx)])
+        cluster = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
+            "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": user,
+            "sasl.password": "${secret:env:" + RIGHTS_VAR + "}", "ssl.ca.location": secured.ca_file}}
+        path = write_stack(ctx.tmp / "rights.yaml", {"stack": ctx.prefix, "cluster": cluster, **rights.sections(ctx)})
+        runs = named_whatever_the_group(
+            lambda: kplan("plan", str(path), "--no-color", env={**ctx.env, RIGHTS_VAR: password}),
+            rights.named(ctx), lambda: rights.commit(ctx), rights.error)
+        expect(not any(password in r.text for r in runs), "the rights user's password is in the plan's output")
+        return runs
+    finally:
+        by_hand.delete_acls(admin, [match_any(f"User:{user}")])
+        admin.alter_user_scram_credentials([UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)])
+        dispose(admin)
+        groups = KafkaAdminClient(bootstrap_servers=ctx.bootstrap)
+        try:
+            groups.delete_groups([user])
+        except Exception:  # noqa: BLE001 - never committed (the plan failed first), or gone already
+            pass
+        finally:
+            groups.close()
+
+
+def commit_group(ctx: Ctx, group: str, topic: str, offset: int = 0) -> None:
+    """A consumer group's committed offset on a topic's partition 0 (no member: the plain listener's admin)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    ctx.admin.alter_consumer_group_offsets(
+        [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, offset)])])[group].result(30)
+
+
+def log_ends(ctx: Ctx, log: str) -> dict[int, int]:
+    """The end offset of each partition of one of Kafka's internal topics (`__consumer_offsets`, ...)."""
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    partitions = ctx.admin.list_topics(log, timeout=20).topics[log].partitions
+    asked = ctx.admin.list_offsets({TopicPartition(log, p): OffsetSpec.latest() for p in partitions})
+    return {tp.partition: f.result(30).offset for tp, f in asked.items()}
+
+
+def records_keyed(ctx: Ctx, log: str, key: str, since: Mapping[int, int]) -> int:
+    """How many records of the internal topic `log` written since `since` (its ends then) are keyed by `key` (the
+    group the record is about: Kafka's keys hold its name)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    ends = log_ends(ctx, log)
+    moved = [TopicPartition(log, p, since.get(p, 0)) for p, end in ends.items() if end > since.get(p, 0)]
+    if not moved:
+        return 0
+    consumer = Consumer({"bootstrap.servers": ctx.bootstrap, "group.id": f"{ctx.prefix}-kit-log",
+                         "enable.auto.commit": False, "isolation.level": "read_uncommitted"})
+    count, deadline, wanted = 0, time.monotonic() + 30, key.encode()
+    try:
+        consumer.assign(moved)
+        while time.monotonic() < deadline:
+            count += sum(1 for m in consumer.consume(500, 1.0) if not m.error() and wanted in (m.key() or b""))
+            positions = consumer.position([TopicPartition(log, tp.partition) for tp in moved])
+            if all(tp.offset >= ends[tp.partition] for tp in positions):
+                return count
+    finally:
+        consumer.close()
+    raise KitFailure(f"{log} could not be read to its end within 30 s")
+
+
+def set_again(fx: KindFixture, ctx: Ctx, path: Path) -> list[str]:
+    """The `again` promise: a new request to the positions the cluster shows is a change, and apply sends it."""
+    assert isinstance(fx.again, Again)
+    stack_file(fx, ctx, AGAIN)
+    before, since = state(fx, ctx), log_ends(ctx, fx.again.log)
+    planned = run(ctx, "plan", str(path), "--detailed-exitcode", "--no-color")
+    expect(planned.code == 2, "a new request to the positions shown must plan a change (exit 2)", planned)
+    done = applied(ctx, path, "the request to the positions shown")
+    written = records_keyed(ctx, fx.again.log, fx.again.group(ctx), since)
+    expect(written > 0, f"apply wrote nothing of group {fx.again.group(ctx)} to {fx.again.log}: the request was not "
+           "sent", done)
+    after = state(fx, ctx)
+    expect(after == before, f"the request to the positions shown moved something: {after} != {before}")
+    return [planned.text, done.text]
+
+
+def applied_as_saved(fx: KindFixture, ctx: Ctx, path: Path) -> list[str]:
+    """The `saved` promise: `plan -out`, what the positions depend on moves, `apply PLANFILE` sets the saved ones."""
+    assert isinstance(fx.saved, Saved)
+    stack_file(fx, ctx, SAVED)
+    planfile = ctx.tmp / "saved.plan"
+    planned = run(ctx, "plan", str(path), "-out", str(planfile), "--no-color")
+    expect(planned.code == 0, "the plan of the saved request failed", planned)
+    fx.saved.move(ctx)
+    done = run(ctx, "apply", str(planfile), "--auto-approve", "--no-color")
+    expect(done.code == 0, "apply of the saved plan failed", done)
+    now, want = fx.read(ctx), fx.saved.want(ctx)
+    expect(now == want, f"apply of the saved plan did not set the positions it resolved: {now} != {want}", done)
+    return [planned.text, done.text]
 
 
 def kind_type(kind: str) -> str:
@@ -654,6 +979,8 @@ def census(found: dict[str, KindFixture]) -> str:
     """Every kind and what the kit checks of it: `kit` (run by test_conformance.py and conformance_sweep.py), or
     `n/a` and the fixture's reason. A Markdown table (docs/architecture.md shows the current one)."""
     def cell(value: Any) -> str:
+        if isinstance(value, Elsewhere):
+            return f"kit, in {value.test}"
         return f"n/a: {value.reason}" if isinstance(value, NotApplicable) else "kit"
 
     head = ["kind", "target", *CHECKS]
@@ -665,8 +992,9 @@ def census(found: dict[str, KindFixture]) -> str:
                 f"{kind}: before except {', '.join('.'.join(p) for p in paths)}"
                 for kind, paths in fx.irreversible.items())
         cells = {"converge": "kit", "update": "kit", "owner": cell(fx.owner), "canary": cell(fx.secret),
-                 "import": cell(fx.imported), "orphan": cell(fx.orphan), "destroy": cell(fx.destroy_restores),
-                 "kills": kills, "fuzz": "kit"}
+                 "import": cell(fx.imported), "orphan": cell(fx.orphan), "made": cell(fx.made),
+                 "rights": cell(fx.rights), "again": cell(fx.again), "saved": cell(fx.saved),
+                 "destroy": cell(fx.destroy_restores), "kills": kills, "fuzz": "kit"}
         lines.append("| " + " | ".join([name, fx.target, *(cells[c] for c in CHECKS)]) + " |")
     return "\n".join(lines) + "\n"
 

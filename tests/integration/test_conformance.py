@@ -1,9 +1,11 @@
 """The conformance kit (tests/integration/conformance.py) over every registered kind: the census (no stack), then
-per kind the sequence of promises (converge, update, owner and labels, canary, import, orphan, destroy) and a
-sample of its kill trials. `make fault-sweep` runs every kill trial of every kind (conformance_sweep.py)."""
+per kind the sequence of promises (converge, update, owner and labels, canary, import, orphan, what its resources
+make, rights, a request set again, a saved request, destroy) and a sample of its kill trials. `make fault-sweep`
+runs every kill trial of every kind (conformance_sweep.py)."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 import os
@@ -20,9 +22,11 @@ from conformance import (
     CHECKS,
     NEITHER,
     Ctx,
+    Elsewhere,
     KillTrial,
     KindFixture,
     NotApplicable,
+    Rights,
     census,
     fixture,
     fixtures,
@@ -34,6 +38,7 @@ from conformance import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kplan_helpers import ROOT
 
 from kplan.kinds import ORDER
 from kplan.transport.kafka import dispose
@@ -47,10 +52,23 @@ def test_census_every_kind_has_a_fixture_and_a_reason_for_each_promise_it_does_n
     rows = []
     for name, fx in found.items():
         assert isinstance(fx, KindFixture) and fx.kind == name
-        for value in (fx.secret, fx.imported, fx.orphan, fx.destroy_restores, fx.owner):
+        for value in (fx.secret, fx.imported, fx.orphan, fx.destroy_restores, fx.owner, fx.made, fx.rights, fx.again,
+                      fx.saved):
             assert not isinstance(value, NotApplicable) or value.reason.strip(), f"{name}: a reason is empty"
+            if isinstance(value, Elsewhere):
+                kept_elsewhere(name, value)
         rows.append(name)
     print(census(found))
+
+
+def kept_elsewhere(kind: str, value: Elsewhere) -> None:
+    """A promise kept in another test: that test exists and calls the kit's function for the promise."""
+    file, _, test = value.test.partition("::")
+    tree = ast.parse((ROOT / file).read_text(encoding="utf-8"))
+    tests = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == test]
+    assert tests, f"{kind}: {value.test} does not exist"
+    called = {n.func.id for n in ast.walk(tests[0]) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert value.check.__name__ in called, f"{kind}: {value.test} does not call conformance.{value.check.__name__}"
 
 
 def test_every_declared_irreversible_step_is_an_irreversible_step_type_with_parts():
@@ -143,16 +161,18 @@ def _ctx(fx: KindFixture, prefix: str, tmp: Path, request, bootstrap: str, conne
     cluster: dict = {"bootstrap_servers": bootstrap, "timeout": "20s"}
     if connect_url:
         cluster.update(connect_url=connect_url, schema_registry={"url": registry_url})
-    config, secrets = {"bootstrap.servers": bootstrap}, {}
-    if fx.target == "secured":
+    config, secrets, secured = {"bootstrap.servers": bootstrap}, {}, None
+    if fx.target == "secured" or isinstance(fx.rights, Rights):  # the rights promise plans as a user of its listener
         secured = request.getfixturevalue("secured")
+    if fx.target == "secured":
         cluster = {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s", "client": {
             "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
             "sasl.username": secured.admin_user, "sasl.password": "${secret:env:" + ADMIN_VAR + "}",
             "ssl.ca.location": secured.ca_file}}
         config = secured.kafka_config()
         secrets = {ADMIN_VAR: secured.admin_password}
-    return Ctx(prefix, tmp, bootstrap, connect_url, registry_url, admin, cluster, config, secrets=secrets)
+    return Ctx(prefix, tmp, bootstrap, connect_url, registry_url, admin, cluster, config, secrets=secrets,
+               secured=secured)
 
 
 @pytest.fixture

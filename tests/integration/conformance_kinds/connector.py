@@ -1,11 +1,24 @@
 """Connectors: v1 a FileStreamSource writing to a topic of the stack, with a password in its config (the canary);
 v2 changes its file and adds a paused FileStreamSink. Read through Connect's REST API directly (config and state),
-not kplan's reader."""
+not kplan's reader.
+
+A mirror's promises need two clusters (a mirror of a cluster into itself is refused), so the mirrors' tests check
+them, on the test process's second cluster, with the kit's functions: what a mirror made (its replicas, also one it
+no longer updates) is never an orphan, and the rights MirrorMaker's login lacks are an error whatever its group's
+state."""
 
 from __future__ import annotations
 
 import requests
-from conformance import CANARY_VAR, Ctx, KindFixture
+from conformance import (
+    CANARY_VAR,
+    Ctx,
+    Elsewhere,
+    KindFixture,
+    NotApplicable,
+    named_whatever_the_group,
+    never_orphans,
+)
 
 SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -47,4 +60,11 @@ def drop_orphan(ctx: Ctx, name: str) -> None:
 FIXTURE = KindFixture(
     kind="connector", section="connectors", sections=sections, read=read, orphan=orphan, drop_orphan=drop_orphan,
     secret="config.my.app.password", imported=("connectors", "topics"),
+    made=Elsewhere("tests/integration/test_mirrors_cluster.py::"
+                   "test_a_replica_the_mirror_stopped_updating_is_never_an_orphan_nor_pruned", never_orphans),
+    rights=Elsewhere("tests/integration/test_mirrors_cluster.py::"
+                     "test_the_plan_names_the_rights_mirrormakers_principal_lacks_asked_as_it",
+                     named_whatever_the_group),
+    again=NotApplicable("a connector's offsets request is the offsets kind's (which keeps this promise)"),
+    saved=NotApplicable("a connector's offsets request is the offsets kind's (which keeps this promise)"),
 )

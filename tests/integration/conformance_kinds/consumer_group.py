@@ -2,13 +2,27 @@
 acts on a group's committed offsets, which kplan never creates) and commits two groups there at offset 3. v1: group
 `<P>-g` reset to earliest (request r1); v2: a new request for it (r2, explicit offset 7) and a first one for `<P>-h`
 (r1, latest). Read with confluent-kafka's admin client (DescribeConsumerGroups, OffsetFetch), not kplan's reader:
-each group's committed offsets, or None once the group is gone."""
+each group's committed offsets, or None once the group is gone.
+
+Saved (`SAVED`): `<P>-g`'s request r3 to latest, saved as 10; five records arrive; the saved plan sets 10. Rights: a
+request for a group of its own, planned as a principal that may DESCRIBE the cluster (so Kafka lists it every group)
+and the topic but not the group, is the error naming the group's DESCRIBE before and after the group commits."""
 
 from __future__ import annotations
 
 from confluent_kafka import ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import NewTopic
-from conformance import Ctx, KindFixture, NotApplicable
+from conformance import (
+    SAVED,
+    Ctx,
+    KindFixture,
+    NotApplicable,
+    Rights,
+    Saved,
+    commit_group,
+    lists_every_group,
+    rights_user,
+)
 from kplan_helpers import wait_for
 
 COMMITTED = 3  # where setup commits both groups
@@ -27,6 +41,9 @@ def sections(ctx: Ctx, version: int) -> dict:
     g, h = _groups(ctx)
     if version == 1:
         return {"consumer_groups": [{"name": g, "offsets": {"request": "r1", "reset": "earliest"}}]}
+    if version == SAVED:
+        return {"consumer_groups": [{"name": g, "offsets": {"request": "r3", "reset": "latest"}},
+                                    {"name": h, "offsets": {"request": "r1", "reset": "latest"}}]}
     return {"consumer_groups": [
         {"name": g, "offsets": {"request": "r2", "reset": [{"topic": _topic(ctx), "partition": 0, "offset": 7}]}},
         {"name": h, "offsets": {"request": "r1", "reset": "latest"}}]}
@@ -43,15 +60,19 @@ def read(ctx: Ctx) -> dict:
     return {g: _committed(ctx, g) for g in _groups(ctx)}
 
 
+def _produce(ctx: Ctx, n: int) -> None:
+    producer = Producer({"bootstrap.servers": ctx.bootstrap})
+    for i in range(n):
+        producer.produce(_topic(ctx), value=f"record-{i}".encode(), partition=0)
+    assert producer.flush(30) == 0
+
+
 def setup(ctx: Ctx) -> None:
     """The topic with its records, and both groups committed at 3 (no member: kplan refuses a group with one)."""
     topic = _topic(ctx)
     ctx.admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     wait_for(lambda: topic in ctx.admin.list_topics(timeout=10).topics, 30, f"{topic} listed")
-    producer = Producer({"bootstrap.servers": ctx.bootstrap})
-    for i in range(RECORDS):
-        producer.produce(topic, value=f"record-{i}".encode(), partition=0)
-    assert producer.flush(30) == 0
+    _produce(ctx, RECORDS)
     for g in _groups(ctx):
         ctx.admin.alter_consumer_group_offsets(
             [ConsumerGroupTopicPartitions(g, [TopicPartition(topic, 0, COMMITTED)])])[g].result(30)
@@ -69,8 +90,21 @@ def teardown(ctx: Ctx) -> None:
         ctx.admin.delete_topics([topic])[topic].result(30)
 
 
+RIGHTS = Rights(
+    sections=lambda ctx: {"consumer_groups": [
+        {"name": rights_user(ctx), "offsets": {"request": "r1", "reset": "earliest", "topics": [_topic(ctx)]}}]},
+    grants=lists_every_group,
+    commit=lambda ctx: commit_group(ctx, rights_user(ctx), _topic(ctx), COMMITTED),
+    named=lambda ctx: [f"kplan's principal User:{rights_user(ctx)} may not describe consumer group {rights_user(ctx)} "
+                       "(GROUP_AUTHORIZATION_FAILED): it needs DESCRIBE on the group"])
+
 FIXTURE = KindFixture(
     kind="consumer_group", section="consumer_groups", sections=sections, read=read, setup=setup, teardown=teardown,
+    rights=RIGHTS,
+    again=NotApplicable("a group already at every target is no change, and nothing is sent: a committed offset set "
+                        "again changes nothing (docs/consumer-groups.md)"),
+    saved=Saved(move=lambda ctx: _produce(ctx, 5),  # a fresh plan would resolve latest to 15
+                want=lambda ctx: {g: {f"{_topic(ctx)}/0": RECORDS} for g in _groups(ctx)}),
     secret=NotApplicable("a group request holds a token and positions: nothing secret"),
     imported=NotApplicable("`kplan import` writes no consumer_groups: a request is a one-time action, and nothing "
                            "on the cluster says which was asked (its token is only in kplan's record)"),

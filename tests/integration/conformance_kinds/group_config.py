@@ -74,4 +74,7 @@ FIXTURE = KindFixture(
     secret=NotApplicable("group configs hold timeouts, intervals and counts only (no password-type key)"),
     orphan=NotApplicable("group configs are not claimable: a claim covers topics, connectors, acls and subjects "
                          "(docs/orphans.md)"),
+    rights=NotApplicable("a group's configs are read by its name (DescribeConfigs on the GROUP resource: no group "
+                         "need exist), never its offsets or members: what the read needs does not depend on the "
+                         "group's state"),
 )

@@ -2,19 +2,24 @@
 exactly-once, adds a second output and a managed internal topic (`internal_topics: managed`, deleted with it on
 destroy). Read on the secured listener (its StandardAuthorizer) with confluent-kafka: DescribeAcls of the
 application's principal — the bindings kplan generates — and the application's internal topics (their partitions
-and overrides; the kit's snapshot has them too, as every topic under the prefix)."""
+and overrides; the kit's snapshot has them too, as every topic under the prefix).
+
+Made: a state store's changelog topic, as Kafka Streams names and creates one at run time (`<app>-...-changelog`,
+which the stack does not declare), is the application's: never an orphan of a claim on the stack's prefix."""
 
 from __future__ import annotations
 
+import by_hand
 from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
+    NewTopic,
     ResourcePatternType,
     ResourceType,
 )
-from conformance import Ctx, KindFixture, NotApplicable
+from conformance import Ctx, KindFixture, Made, NotApplicable
 from kplan_helpers import snapshot
 from test_acls import bindings
 
@@ -53,6 +58,15 @@ def read(ctx: Ctx) -> dict:
     return {"bindings": found, "internal_topics": snapshot(ctx.admin, ctx.connect_url, f"{_app(ctx)}-")["topics"]}
 
 
+def _store(ctx: Ctx) -> str:
+    return f"{_app(ctx)}-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog"
+
+
+def _made(ctx: Ctx) -> str:
+    by_hand.create_topics(ctx.admin, [NewTopic(_store(ctx), 1, 1)])
+    return f"topic.{_store(ctx)}"
+
+
 def teardown(ctx: Ctx) -> None:
     """What a failed trial left (a passing one left nothing): the principal's bindings, the stack's topics."""
     admin = AdminClient(ctx.kafka_config)
@@ -79,4 +93,7 @@ FIXTURE = KindFixture(
     orphan=NotApplicable("streams apps are not claimable (docs/orphans.md: topics, connectors, ACL bindings, "
                          "subjects): an application is recognised by its principal's bindings, which a claim on "
                          "their topics lists as ACL orphans"),
+    made=Made(_made, lambda ctx: by_hand.delete_topics(ctx.admin, [_store(ctx)])),
+    rights=NotApplicable("its plan reads ACLs, never its group: the consumer guard of the topics its removal leaves "
+                         "unread is the topic kind's (its rights promise)"),
 )
