@@ -16,8 +16,8 @@ def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, poli
     `policy`: the retry policy of Kafka's and Connect's writes (default: the stack's timeout)."""
     from kplan.cluster.connect_writer import ConnectWriter
     from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.cluster.kafka_python import KafkaPythonWriter
     from kplan.cluster.postgres import PostgresWriter
+    from kplan.cluster.wire_writer import WireWriter
     from kplan.registry.write import open_registry_writer
 
     secrets = SecretValues() if secrets is None else secrets
@@ -31,5 +31,5 @@ def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, poli
         if cluster.connect_url:
             writers[DEFAULT_CONNECT] = connect
         connect = ConnectRouter(writers)  # type: ignore[assignment]
-    return Writers(kafka, KafkaPythonWriter(kafka), connect, PostgresWriter(cluster.timeout_s),
+    return Writers(kafka, WireWriter(kafka), connect, PostgresWriter(cluster.timeout_s),
                    lambda: open_registry_writer(cluster, secrets))

@@ -7,8 +7,10 @@ from __future__ import annotations
 import time
 from typing import Callable, TypeVar
 
+from kplan.errors import WriteError
 from kplan.transport.reach import Link
-from kplan.transport.retry import RetryPolicy, retry
+from kplan.transport.retry import RetriableError, RetryPolicy, retry
+from kplan.transport.wire.codec import NoAnswer, Refused
 
 T = TypeVar("T")
 
@@ -38,3 +40,19 @@ class Attempts:
         if self._deadline is not None:
             timeout = max(min(1.0, timeout), min(timeout, self._deadline - time.monotonic()))
         return timeout
+
+    def wire(self, what: str, write: Callable[[], T], denied: Callable[[Refused], str | None] = lambda e: None) -> T:
+        """A write through kplan's own Kafka client (kplan.transport.wire.client), asked again while it gets no
+        answer (each such write sets values: asking twice is harmless); a refusal is one WriteError line, `denied`'s
+        when it names a missing right."""
+        self.link.gate(what)
+
+        def attempt() -> T:
+            try:
+                return write()
+            except NoAnswer as e:
+                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+            except Refused as e:
+                raise WriteError(f"{what}: {denied(e) or e}") from None
+
+        return self.retry(attempt, what)

@@ -1,9 +1,9 @@
-"""Dynamic broker configs through the kafka-python client (kplan.cluster.kafka_python): the read the plan needs,
+"""Dynamic broker configs through kplan's own Kafka client (kplan.transport.wire.client): the read the plan needs,
 the plan-time validation, and the verified writes apply makes.
 
-Why kafka-python: the cluster-wide dynamic default is the BROKER config resource with an empty name, which
-librdkafka refuses to send ("Invalid ConfigResource"); kafka-python's raw protocol requests carry it. A broker's own
-configs are described and altered at that broker (`node_id`), the default at any broker.
+Why not librdkafka: the cluster-wide dynamic default is the BROKER config resource with an empty name, which
+librdkafka refuses to send ("Invalid ConfigResource"); Kafka's own requests (in kafka-python's message layouts) carry
+it. A broker's own configs are described and altered at that broker, the default at any broker.
 
 What the read keeps (checked on Kafka 4.3.1, 3 KRaft nodes): a broker's DescribeConfigs with synonyms lists every
 key (~340) with its chain of sources; the synonym of the same name with source DYNAMIC_BROKER_CONFIG is the
@@ -16,49 +16,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.dynamic_configs import (
-    ConfigValidation,
-    alter_verified,
-    error_name,
-    matches,
-    operations,
-    read_configs,
-)
-from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError
+from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations, read_configs
 from kplan.kinds.broker_config.model import DEFAULT_BROKER
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
+from kplan.transport.wire.client import Client, error_name, open_client
+from kplan.transport.wire.codec import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_python import KafkaPythonWriter
+    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.kinds.ports import BatchResults
     from kplan.model.plan import Plan, PlanDiagnostic
 
 BROKER = 4  # the BROKER config resource type
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources
-WHAT = "broker config"
 
 
 def _wire(entity: str) -> str:
     return "" if entity == DEFAULT_BROKER else entity
 
 
-def _node(entity: str, brokers: Sequence[int]) -> int:
-    return brokers[0] if entity == DEFAULT_BROKER else int(entity)
+def _node(entity: str) -> int | None:
+    """Where an entity's configs are altered: at the broker itself, the default at any broker."""
+    return None if entity == DEFAULT_BROKER else int(entity)
 
 
-def describe_broker(client: KafkaPythonClient, broker: int) -> list[dict[str, Any]]:
+def describe_broker(client: Client, broker: int) -> list[dict[str, Any]]:
     """Every config of one broker with its synonyms (one DescribeConfigs at that broker)."""
     from kafka.protocol.admin import DescribeConfigsRequest
 
-    response = client._send(DescribeConfigsRequest(resources=[(BROKER, str(broker), None)], include_synonyms=True,
-                                                   min_version=1), node_id=broker, what=WHAT)
+    response = client.send(DescribeConfigsRequest(resources=[(BROKER, str(broker), None)], include_synonyms=True,
+                                                  min_version=1), broker)
     out = []
     for result in response.results:
         if result.error_code:
             name = error_name(result.error_code)
-            raise KafkaPythonError(f"describing the configs of broker {broker} failed: {name}", name)
+            raise Refused(f"describing the configs of broker {broker} failed: {name}", name)
         out += [c.to_dict() for c in result.configs]
     return out
 
@@ -97,17 +91,16 @@ def read_broker_configs(cluster: ClusterSpec, secrets: SecretValues | None
     """Every broker's configs (one DescribeConfigs per broker), as the kind's answer; or why they cannot be read. A
     client is opened for this read and closed after it."""
     return read_configs(cluster, secrets, lambda client: entities({b: describe_broker(client, b)
-                                                                   for b in client.broker_ids()}))
+                                                                   for b in client.brokers()}))
 
 
-def _alter(client: KafkaPythonClient, entity: str, values: Mapping[str, str | None], brokers: Sequence[int],
-           validate_only: bool) -> tuple[str, str] | None:
+def _alter(client: Client, entity: str, values: Mapping[str, str | None], validate_only: bool
+           ) -> tuple[str, str] | None:
     """One IncrementalAlterConfigs for one entity; (error name, broker's message) when refused."""
     from kafka.protocol.admin import IncrementalAlterConfigsRequest
 
-    response = client._send(IncrementalAlterConfigsRequest(resources=[(BROKER, _wire(entity), operations(values))],
-                                                           validate_only=validate_only),
-                            node_id=_node(entity, brokers), what=WHAT)
+    response = client.send(IncrementalAlterConfigsRequest(resources=[(BROKER, _wire(entity), operations(values))],
+                                                          validate_only=validate_only), _node(entity))
     for r in response.responses:
         if r.error_code:
             return error_name(r.error_code), r.error_message or ""
@@ -124,22 +117,19 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
             and isinstance(c.planned, BrokerConfigPlanned) and c.planned.values]
     if not todo:
         return []
-    client = KafkaPythonClient(cluster, secrets)
     out = []
-    try:
-        brokers = client.broker_ids()
+    with open_client(cluster, secrets) as client:
+        brokers = client.brokers()
         for change in todo:
             p = change.planned
             assert isinstance(p, BrokerConfigPlanned)
             if p.broker != DEFAULT_BROKER and int(p.broker) not in brokers:
                 continue  # the plan says it
-            refused = _alter(client, p.broker, {k: a for k, _, a in p.values}, brokers, validate_only=True)
+            refused = _alter(client, p.broker, {k: a for k, _, a in p.values}, validate_only=True)
             if refused is not None:
                 name, message = refused
                 out.append(error(f"the broker refuses the configs of {entity_word(p.broker)}: {message or name}",
                                  "broker-config-invalid", address=change.address, origin=change.origin))
-    finally:
-        client.close()
     return out
 
 
@@ -150,25 +140,24 @@ class BrokerConfigValidation(ConfigValidation):
         return validate(cluster, secrets, plan)
 
 
-def alter_broker_configs(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Mapping[str, str | None]]],
-                         results: "BatchResults | None" = None) -> "BatchResults":
+def alter_broker_configs(kafka: "KafkaAdmin", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                         results: "BatchResults") -> "BatchResults":
     """Per entity one IncrementalAlterConfigs request, then read back until the brokers show it — the default on
     every broker."""
     from kplan.kinds.broker_config.kind import entity_word
 
-    client = writer.client
     return alter_verified(
-        writer, changes, results, what="altering dynamic broker configs", word=entity_word,
-        alter=lambda entity, values: _alter(client, entity, values, client.broker_ids(), validate_only=False),
+        kafka, changes, results, what="altering dynamic broker configs", word=entity_word,
+        alter=lambda entity, values: _alter(client, entity, values, validate_only=False),
         shows=lambda entity, values: _shows(client, entity, values),
         unshown="the brokers do not show the dynamic configs {keys} of {entity} as written")
 
 
-def _shows(client: KafkaPythonClient, entity: str, values: Mapping[str, str | None]) -> bool:
+def _shows(client: Client, entity: str, values: Mapping[str, str | None]) -> bool:
     """Whether the brokers show `values` as the entity's dynamic values; every broker for the default (each lists
     it as a synonym)."""
     if entity == DEFAULT_BROKER:
-        return all(matches(_default_of(describe_broker(client, b)), values) for b in client.broker_ids())
+        return all(matches(_default_of(describe_broker(client, b)), values) for b in client.brokers())
     return matches(entities({int(entity): describe_broker(client, int(entity))})[entity]["values"], values)
 
 

@@ -1,8 +1,9 @@
-"""Dynamic configs of a Kafka config resource (a broker, a group) through kafka-python's raw requests: what the
-broker- and group-config modules (kplan.cluster.broker_configs, kplan.cluster.group_configs) share — an error
-code's name, an IncrementalAlterConfigs request's operations, apply's verified writes (each entity retried while it
-gets no answer, then read back until the brokers show it) and the plan-time validation's registration. Which
-resource, where it is sent and how it is read back stay theirs; this module names no kind.
+"""Dynamic configs of a Kafka config resource (a broker, a group) through kplan's own Kafka client
+(kplan.transport.wire.client): what the broker- and group-config modules (kplan.cluster.broker_configs,
+kplan.cluster.group_configs) share — an IncrementalAlterConfigs request's operations, the read with its not-authorised
+answer, apply's verified writes (each entity asked again while it gets no answer, then read back until the brokers
+show it) and the plan-time validation's registration. Which resource, where it is sent and how it is read back stay
+theirs; this module names no kind.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import time
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError, KafkaPythonUnreachable
 from kplan.errors import WriteError
 from kplan.model.live import Problem
+from kplan.transport.wire.client import Client, open_client
+from kplan.transport.wire.codec import Refused, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_python import KafkaPythonWriter
+    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.cluster.validator import RealValidator
     from kplan.kinds.ports import BatchResults
     from kplan.model.desired import ClusterSpec, Stack
@@ -28,26 +30,17 @@ SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 Values = Mapping[str, str | None]  # key -> value to set (None: delete; shown: absent)
 
 
-def error_name(code: int) -> str:
-    from kafka.errors import for_code
-
-    return for_code(code).message
-
-
-def read_configs(cluster: "ClusterSpec", secrets: "SecretValues | None",
-                 read: Callable[[KafkaPythonClient], dict[str, dict[str, Any]]]
+def read_configs(cluster: "ClusterSpec", secrets: "SecretValues | None", read: Callable[[Client], dict[str, dict]]
                  ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
     """`read`'s answer with a client opened for it and closed after it; or why the configs cannot be read (kplan's
     principal may not)."""
-    client = KafkaPythonClient(cluster, secrets)
-    try:
-        return read(client), None
-    except KafkaPythonError as e:
-        if e.code.endswith("AUTHORIZATION_FAILED"):
-            return {}, Problem.NOT_AUTHORIZED
-        raise
-    finally:
-        client.close()
+    with open_client(cluster, secrets) as client:
+        try:
+            return read(client), None
+        except Refused as e:
+            if e.code.endswith("AUTHORIZATION_FAILED"):
+                return {}, Problem.NOT_AUTHORIZED
+            raise
 
 
 def operations(values: Values) -> list[tuple[str, int, str | None]]:
@@ -60,37 +53,27 @@ def matches(shown: Values, values: Values) -> bool:
     return all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())
 
 
-def alter_verified(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Values]],
-                   results: "BatchResults | None", *, what: str, word: Callable[[str], str],
-                   alter: Callable[[str, Values], "tuple[str, str] | None"], shows: Callable[[str, Values], bool],
-                   unshown: str) -> "BatchResults":
-    """Per entity one `alter` (setting a value twice is harmless: retried while it gets no answer; it gives (error
+def alter_verified(kafka: "KafkaAdmin", changes: Sequence[tuple[str, Values]], results: "BatchResults", *,
+                   what: str, word: Callable[[str], str], alter: Callable[[str, Values], "tuple[str, str] | None"],
+                   shows: Callable[[str, Values], bool], unshown: str) -> "BatchResults":
+    """Per entity one `alter` (setting a value twice is harmless: asked again while it gets no answer; it gives (error
     name, broker's message) when refused), then `shows` read back until true. `what`: the write as errors name it
     ("altering group configs"); `word`: an entity as they name it; `unshown`: the verification failure, with
     `{keys}` and `{entity}`."""
     from kplan.cluster.results import reason_of_name
-    from kplan.kinds.ports import BatchResults
     from kplan.transport.permissions import denied_name
-    from kplan.transport.retry import RetriableError
 
-    results = BatchResults() if results is None else results
-    writer.kafka.link.gate(what)
     for entity, values in changes:
-        def attempt(entity: str = entity, values: Values = values) -> None:
-            try:
-                refused = alter(entity, values)
-            except KafkaPythonUnreachable as e:
-                raise RetriableError(f"{what}: {e}", ambiguous=True, no_answer=True) from None
+        def write(entity: str = entity, values: Values = values) -> None:
+            refused = alter(entity, values)
             if refused is not None:
                 name, message = refused
                 results.record(entity, reason_of_name(name), name)
-                problem = denied_name(name, "alter configs of", word(entity), writer.kafka.who,
-                                      operation="ALTER_CONFIGS")
+                problem = denied_name(name, "alter configs of", word(entity), kafka.who, operation="ALTER_CONFIGS")
                 raise WriteError(f"{what} of {word(entity)}: {problem or message or name}")
-        writer.kafka.attempts.retry(attempt, what)
-        wait_shown(lambda: shows(entity, values),
-                   unshown.format(keys=", ".join(sorted(values)), entity=entity),
-                   writer.kafka.timeout_s)
+        kafka.attempts.wire(what, write)
+        wait_shown(lambda: shows(entity, values), unshown.format(keys=", ".join(sorted(values)), entity=entity),
+                   kafka.timeout_s)
         results.record(entity)
     return results
 
@@ -102,7 +85,7 @@ def wait_shown(shown: Callable[[], bool], failure: str, timeout_s: float) -> Non
     while True:
         try:
             ok = shown()
-        except (KafkaPythonUnreachable, KafkaPythonError):
+        except (WireError, Refused):
             ok = False
         if ok:
             return

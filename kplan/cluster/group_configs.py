@@ -1,7 +1,7 @@
-"""Group configs (KIP-848's GROUP config resources) through the kafka-python client (kplan.cluster.kafka_python):
+"""Group configs (KIP-848's GROUP config resources) through kplan's own Kafka client (kplan.transport.wire.client):
 the read the plan needs, the plan-time validation, and the verified writes apply makes.
 
-Why kafka-python: the read needs the names of the groups that have configs, which only KIP-1142's
+Why not librdkafka: the read needs the names of the groups that have configs, which only KIP-1142's
 ListConfigResources (v1, Kafka 4.1+) tells; confluent-kafka has no such call. On the wire a group's config resource
 is type 32 (confluent-kafka's ResourceType.GROUP, 3, is the ACL resource type). Any broker answers for any group
 (the configs live in the cluster's metadata log).
@@ -17,71 +17,46 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.dynamic_configs import (
-    ConfigValidation,
-    alter_verified,
-    error_name,
-    matches,
-    operations,
-    read_configs,
-)
-from kplan.cluster.kafka_python import KafkaPythonClient, KafkaPythonError, KafkaPythonUnreachable
+from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations, read_configs
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
+from kplan.transport.wire.client import Client, error_name, open_client
+from kplan.transport.wire.codec import Refused, Unsupported
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_python import KafkaPythonWriter
+    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.kinds.ports import BatchResults
     from kplan.model.plan import Plan, PlanDiagnostic
 
 GROUP = 32  # the GROUP config resource type
 GROUP_CONFIG = 8  # the config source of a group's own value
-WHAT = "group config"
 
 
-class Unsupported(Exception):
-    """The cluster cannot list group configs (before Kafka 4.1)."""
-
-
-def list_groups(client: KafkaPythonClient) -> list[str]:
+def list_groups(client: Client) -> list[str]:
     """The groups that have dynamic configs (one ListConfigResources v1); Unsupported on a cluster without it."""
-    from kafka.errors import KafkaError, UnsupportedVersionError
     from kafka.protocol.admin import ListConfigResourcesRequest
 
-    admin = client._open(f"read {WHAT}s")
-    timeout_ms = client._conf["request_timeout_ms"]
-
-    async def call():
-        return await admin._manager.send(ListConfigResourcesRequest(resource_types=[GROUP], min_version=1),
-                                         request_timeout_ms=timeout_ms)
-
-    try:
-        response = admin._manager.run(call)
-    except UnsupportedVersionError:
-        raise Unsupported() from None
-    except KafkaError as e:
-        raise KafkaPythonUnreachable(f"{WHAT} request to {client.cluster.bootstrap_servers} got no answer: "
-                                     f"{type(e).__name__}") from None
+    response = client.send(ListConfigResourcesRequest(resource_types=[GROUP], min_version=1))
     if response.error_code:
         name = error_name(response.error_code)
-        raise KafkaPythonError(f"listing the groups with configs failed: {name}", name)
+        raise Refused(f"listing the groups with configs failed: {name}", name)
     return sorted({r.resource_name for r in response.config_resources if r.resource_type == GROUP})
 
 
-def describe_groups(client: KafkaPythonClient, groups: Sequence[str]) -> dict[str, dict[str, str]]:
+def describe_groups(client: Client, groups: Sequence[str]) -> dict[str, dict[str, str]]:
     """Each group's own dynamic values (source GROUP_CONFIG), in one DescribeConfigs request."""
     from kafka.protocol.admin import DescribeConfigsRequest
 
     if not groups:
         return {}
-    response = client._send(DescribeConfigsRequest(resources=[(GROUP, g, None) for g in groups],
-                                                   include_synonyms=False, min_version=1), what=WHAT)
+    response = client.send(DescribeConfigsRequest(resources=[(GROUP, g, None) for g in groups],
+                                                  include_synonyms=False, min_version=1))
     out: dict[str, dict[str, str]] = {}
     for result in response.results:
         if result.error_code:
             name = error_name(result.error_code)
-            raise KafkaPythonError(f"describing the configs of group {result.resource_name} failed: {name}", name)
+            raise Refused(f"describing the configs of group {result.resource_name} failed: {name}", name)
         out[result.resource_name] = {c.name: c.value for c in result.configs if c.config_source == GROUP_CONFIG}
     return out
 
@@ -90,23 +65,22 @@ def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
                        ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
     """Every group with dynamic configs, as the kind's answer (group -> {"values"}); or why they cannot be read. A
     client is opened for this read and closed after it."""
-    def read(client: KafkaPythonClient) -> dict[str, dict[str, Any]]:
+    def read(client: Client) -> dict[str, dict[str, Any]]:
         return {g: {"values": values} for g, values in describe_groups(client, list_groups(client)).items() if values}
 
     try:
         return read_configs(cluster, secrets, read)
-    except Unsupported:
+    except Unsupported:  # no ListConfigResources v1
         return {}, Problem.UNSUPPORTED
 
 
-def _alter(client: KafkaPythonClient, changes: Mapping[str, Mapping[str, str | None]], validate_only: bool
+def _alter(client: Client, changes: Mapping[str, Mapping[str, str | None]], validate_only: bool
            ) -> dict[str, tuple[str, str]]:
     """One IncrementalAlterConfigs for the groups given; group -> (error name, broker's message) for those refused."""
     from kafka.protocol.admin import IncrementalAlterConfigsRequest
 
     resources = [(GROUP, group, operations(values)) for group, values in sorted(changes.items())]
-    response = client._send(IncrementalAlterConfigsRequest(resources=resources, validate_only=validate_only),
-                            what=WHAT)
+    response = client.send(IncrementalAlterConfigsRequest(resources=resources, validate_only=validate_only))
     return {r.resource_name: (error_name(r.error_code), r.error_message or "")
             for r in response.responses if r.error_code}
 
@@ -121,12 +95,9 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
             and c.is_change and isinstance(c.planned, GroupConfigPlanned) and c.planned.values}
     if not todo:
         return []
-    client = KafkaPythonClient(cluster, secrets)
-    try:
+    with open_client(cluster, secrets) as client:
         refused = _alter(client, {g: {k: a for k, _, a in p.values} for g, (_, p) in todo.items()},
                          validate_only=True)
-    finally:
-        client.close()
     return [error(f"the brokers refuse the configs of group {group}: {message or name}", "group-config-invalid",
                   address=todo[group][0].address, origin=todo[group][0].origin)
             for group, (name, message) in sorted(refused.items())]
@@ -139,12 +110,11 @@ class GroupConfigValidation(ConfigValidation):
         return validate(cluster, secrets, plan)
 
 
-def alter_group_configs(writer: "KafkaPythonWriter", changes: Sequence[tuple[str, Mapping[str, str | None]]],
-                        results: "BatchResults | None" = None) -> "BatchResults":
+def alter_group_configs(kafka: "KafkaAdmin", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+                        results: "BatchResults") -> "BatchResults":
     """Per group one IncrementalAlterConfigs request, then read back until the brokers show it."""
-    client = writer.client
     return alter_verified(
-        writer, changes, results, what="altering group configs", word=lambda group: f"group {group}",
+        kafka, changes, results, what="altering group configs", word=lambda group: f"group {group}",
         alter=lambda group, values: _alter(client, {group: values}, validate_only=False).get(group),
         shows=lambda group, values: matches(describe_groups(client, [group]).get(group, {}), values),
         unshown="the brokers do not show the configs {keys} of group {entity} as written")

@@ -26,5 +26,5 @@ def reason_of(exc: BaseException, attempt: int = 1) -> ErrorReason:
 
 
 def reason_of_name(name: str) -> ErrorReason:
-    """The reason of an error kafka-python named (it answers names, not exceptions): its refusals are fatal."""
+    """The reason of an error Kafka named (kplan's own client answers names, not exceptions): its refusals are fatal."""
     return ErrorReason.DENIED if name in DENIED else ErrorReason.REFUSED

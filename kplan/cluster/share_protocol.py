@@ -1,6 +1,6 @@
 """The share-group requests (KIP-932) kafka-python 3.0 has no message for, made from Kafka's message JSON in
-kplan/cluster/share_messages/ by kafka-python's own schema machinery: they go through its connection manager like
-its own requests (kplan.cluster.share_groups sends them)."""
+kplan/cluster/share_messages/ by kafka-python's own schema machinery: kplan's own Kafka client sends them like any
+other message (kplan.transport.wire.client; kplan.cluster.share_groups)."""
 
 from __future__ import annotations
 

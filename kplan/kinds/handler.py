@@ -27,7 +27,7 @@ class UndoImpossible(Exception):
 @dataclass
 class StepContext:
     index: int  # the step's index in the run (and its journal entry's "index")
-    writer: Writers  # one writer per system: ctx.writer.kafka, .kafka_python, .connect, .registry, .postgres
+    writer: Writers  # one writer per system: ctx.writer.kafka, .wire, .connect, .registry, .postgres
     secret_values: SecretValues  # to substitute ${secret:...} references when writing
     write_ownership: Callable[[Ownership], None]
     marker: dict[str, Any] | None  # the run's marker in the ownership record (kept by an undo of the record)

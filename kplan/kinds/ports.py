@@ -7,9 +7,9 @@ them, see only these.
   credentials, the replication throttle, consumer groups' offsets and deletion, and Debezium's snapshot signal (a
   record on a Kafka topic).
   `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
-- `KafkaPythonWrites`: what only kafka-python can do: client quotas, partition reassignments and dynamic broker
-  configs (librdkafka refuses the cluster-wide default, a BROKER resource with an empty name).
-  `kplan.cluster.kafka_python.KafkaPythonWriter`.
+- `WireWrites`: what librdkafka lacks, through kplan's own Kafka client: client quotas, partition reassignments,
+  dynamic broker configs (librdkafka refuses the cluster-wide default, a BROKER resource with an empty name), group
+  configs and share groups' start offsets. `kplan.cluster.wire_writer.WireWriter`.
 - `ConnectWrites`: connectors, their offsets and restarts. `kplan.cluster.connect_writer.ConnectWriter`.
 - `PostgresWrites`: a destroyed CDC source's slot and publication. `kplan.cluster.postgres.PostgresWriter`.
 - `RegistryWrites`: schema registry subjects. `kplan.registry.write.RegistryWriter`.
@@ -135,7 +135,7 @@ class KafkaWrites(Protocol):
 
 
 @runtime_checkable
-class KafkaPythonWrites(Protocol):
+class WireWrites(Protocol):
     def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]],
                      results: BatchResults | None = None) -> BatchResults:
         """Per entity, quota key -> value to set (None: remove the key); one request (results by entity name)."""
@@ -343,7 +343,7 @@ class BatchResults:
 @dataclass
 class Writers:
     kafka: KafkaWrites  # topics, configs, ACLs, SCRAM, throttles, snapshot signals
-    kafka_python: KafkaPythonWrites  # client quotas, partition reassignments
+    wire: WireWrites  # client quotas, partition reassignments, broker and group configs, share groups
     connect: ConnectWrites  # connectors, offsets, restarts
     postgres: PostgresWrites  # CDC slots and publications
     open_registry: Callable[[], RegistryWrites]  # the registry's writer, made on first use (a stack may name none)
@@ -367,7 +367,7 @@ class Writers:
 
     def close(self) -> None:
         """Close what each writer opened (the registry's only if it was made), Kafka's admin client last."""
-        for writer in (self._registry, self.kafka_python, self.connect, self.kafka):
+        for writer in (self._registry, self.wire, self.connect, self.kafka):
             close = getattr(writer, "close", None)
             if close is not None:
                 close()

@@ -30,7 +30,7 @@ from kplan.state.lock import StackLock, release_or_report
 _OPEN_IMPORTS = (
     "confluent_kafka", "confluent_kafka.admin", "kplan.session.open", "kplan.session.systems",
     "kplan.stackfile.references", "kplan.apply.writers", "kplan.cluster.kafka_admin", "kplan.cluster.connect_writer",
-    "kplan.cluster.kafka_python", "kplan.cluster.postgres", "kplan.cluster.connect_router", "kplan.cluster.describe",
+    "kplan.cluster.wire_writer", "kplan.cluster.postgres", "kplan.cluster.connect_router", "kplan.cluster.describe",
     "kplan.cluster.pin", "kplan.registry.write", "kplan.state.records", "kplan.transport.reach",
     "kplan.transport.retry", "kplan.transport.permissions")
 

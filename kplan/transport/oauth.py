@@ -1,6 +1,6 @@
-"""OAUTHBEARER tokens that kplan fetches itself: OIDC client credentials (for kafka-python, which has no OIDC method
-of its own; librdkafka fetches its own with `sasl.oauthbearer.method: oidc`) and AWS MSK IAM tokens from AWS's
-signer library (for every client: confluent-kafka through `oauth_cb`, kafka-python through its token provider).
+"""OAUTHBEARER tokens that kplan fetches itself: OIDC client credentials (for kplan's own Kafka client,
+kplan.transport.wire; librdkafka fetches its own with `sasl.oauthbearer.method: oidc`) and AWS MSK IAM tokens from
+AWS's signer library (for every client: confluent-kafka through `oauth_cb`, kplan's own from the same source).
 
 A source caches its token and fetches a new one once 80% of the token's lifetime has passed (librdkafka's own
 rule), so every connection gets an unexpired token. Every failure is one KplanError line naming the endpoint and
@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from kplan.errors import KplanError
 
@@ -61,18 +61,6 @@ class TokenSource:
         """confluent-kafka's `oauth_cb`: (token, expiry in seconds since the epoch). librdkafka calls it again
         before the expiry. An exception here reaches the user as the client's authentication error."""
         return self.token()
-
-    def kafka_python_provider(self) -> Any:
-        """A kafka-python `AbstractTokenProvider` handing out this source's tokens."""
-        from kafka.net.sasl.oauth import AbstractTokenProvider
-
-        source = self
-
-        class _Provider(AbstractTokenProvider):
-            def token(self) -> str:
-                return source.token()[0]
-
-        return _Provider()
 
 
 class ClientCredentials(TokenSource):

@@ -44,7 +44,7 @@ def denied(exc: BaseException, action: str, resource: str, who: str | None = Non
 
 def denied_name(name: str | None, action: str, resource: str, who: str | None = None,
                 operation: str | None = None) -> str | None:
-    """`denied` for an error already named (e.g. by the kafka-python client); `operation` when the action is not
+    """`denied` for an error already named (e.g. by kplan's own Kafka client); `operation` when the action is not
     one of OPERATIONS' words."""
     if name not in DENIED:
         return None

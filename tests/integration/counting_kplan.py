@@ -8,7 +8,7 @@ Counted through the clients' own entry points, installed before kplan is importe
   request each as kplan asks it; what librdkafka adds itself, its connections' ApiVersions and metadata refreshes,
   is not kplan's to budget), a producer's `produce`, a consumer's creation (`consumer`: a read of kplan's own records
   or of offsets) and its offset requests (`get_watermark_offsets`, `committed`, `offsets_for_times`,
-  `list_topics`); a kafka-python request (by its class) and a request of kplan's own wire client (by its API key);
+  `list_topics`); a request of kplan's own Kafka client (kplan.transport.wire, by its API key);
 - Connect and the schema registry: every HTTP request (`GET /connectors/{}` : the method and the path with each
   name-like segment as `{}`);
 - databases: every connection opened (`psycopg.connect`, `pymysql.connect`);
@@ -40,8 +40,12 @@ _lock = threading.Lock()
 counts: dict[str, Counter] = defaultdict(Counter)
 polls: frozenset[str] = frozenset()
 slept = [0.0]
-# Kafka's API keys kplan's own wire client sends (kplan/transport/wire/codec.py)
-API_KEYS = {3: "Metadata", 17: "SaslHandshake", 18: "ApiVersions", 32: "DescribeConfigs", 36: "SaslAuthenticate"}
+# Kafka's API keys kplan's own Kafka client sends (kplan/transport/wire: its own codec's and kafka-python's messages)
+API_KEYS = {3: "Metadata", 10: "FindCoordinator", 16: "ListGroups", 17: "SaslHandshake", 18: "ApiVersions",
+            32: "DescribeConfigs", 36: "SaslAuthenticate", 44: "IncrementalAlterConfigs",
+            45: "AlterPartitionReassignments", 46: "ListPartitionReassignments", 48: "DescribeClientQuotas",
+            49: "AlterClientQuotas", 74: "ListConfigResources", 77: "ShareGroupDescribe",
+            90: "DescribeShareGroupOffsets", 91: "AlterShareGroupOffsets", 92: "DeleteShareGroupOffsets"}
 
 
 def sites() -> list[str]:
@@ -78,7 +82,7 @@ def _path_shape(url: str) -> str:
 
 
 def install() -> None:
-    for count in (_confluent_kafka, _kafka_python, _wire, _http, _databases, _sleeps):
+    for count in (_confluent_kafka, _wire, _http, _databases, _sleeps):
         count()
 
 
@@ -117,18 +121,6 @@ def _confluent_kafka() -> None:
 
         setattr(Consumer, name, counted_call)
     confluent_kafka.Producer, confluent_kafka.Consumer = Producer, Consumer
-
-
-def _kafka_python() -> None:
-    from kafka.net.manager import KafkaConnectionManager
-
-    send = KafkaConnectionManager.send
-
-    async def counted_send(self, request, *args, **kwargs):
-        record(f"kafka-python {type(request).__name__}")
-        return await send(self, request, *args, **kwargs)
-
-    KafkaConnectionManager.send = counted_send
 
 
 def _wire() -> None:

@@ -2,15 +2,15 @@
 
 OIDC: a real identity provider (Keycloak) issues client-credentials tokens; the broker's OIDC listener checks their
 signature, issuer, audience and expiry, with ACLs enforced. kplan logs in with librdkafka's OIDC method (topics,
-ACLs, its own records) and with its own client-credentials provider for kafka-python (the quota): plan, apply, plan
-again (no changes) and destroy topics, ACLs, a connector and a quota. A wrong client secret, a token from a realm
-the broker does not trust, a token endpoint that does not exist, and a token already expired are one line each,
-never a traceback, never the secret.
+ACLs, its own records) and with client credentials it fetches itself for its own Kafka client (the quota, the fast
+topic-config read): plan, apply, plan again (no changes) and destroy topics, ACLs, a connector and a quota. A wrong
+client secret, a token from a realm the broker does not trust, a token endpoint that does not exist, and a token
+already expired are one line each, never a traceback, never the secret.
 
 MSK IAM: `cluster.client.aws_msk_iam` with fake static AWS credentials; the MSK listener accepts only tokens whose
 SigV4 signature it recomputes with those credentials (test_msk_signature.py shows it refuses the rest), so a topic
 and a quota applied and destroyed there prove that every client kplan opens (confluent-kafka through oauth_cb,
-kafka-python through its token provider) sent a correctly signed one.
+kplan's own Kafka client from the same source) sent a correctly signed one.
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ def test_a_token_endpoint_that_does_not_exist_is_one_line(stack, oidc, unique, t
     assert "no token from the identity provider" in line and "sasl.oauthbearer.token.endpoint.url" in line, line
 
 
-def test_kafka_pythons_tokens_come_from_the_provider_and_refresh_before_expiry(oidc):
-    """kplan's own client-credentials source (kafka-python's tokens): a real token, reused until 80% of its
+def test_kplans_own_tokens_come_from_the_provider_and_refresh_before_expiry(oidc):
+    """kplan's own client-credentials source (its own Kafka client's tokens): a real token, reused until 80% of its
     lifetime, then fetched again; a token already expired by this machine's clock, a wrong secret and a missing
     realm are one line each."""
     from kplan.errors import KplanError
@@ -185,7 +185,7 @@ def test_kplans_own_client_logs_in_with_oidc_tokens_and_a_refused_token_is_one_l
 
 def test_msk_iam_tokens_reach_every_client(stack, qadmin, admin, unique, tmp_path):
     """The MSK listener accepts only correctly signed tokens (the local stand-in verifies the SigV4 signature):
-    a topic (confluent-kafka) and a quota (kafka-python) applied, planned clean and destroyed through it."""
+    a topic (confluent-kafka) and a quota (kplan's own Kafka client) applied, planned clean and destroyed through it."""
     from localstack import msk_local
 
     name = unique("msk")

@@ -233,7 +233,7 @@ def unused_port():
 
 def _ctx(writer, outcomes) -> StepContext:
     # the subject handlers write to the registry alone: no other system's writer is opened
-    writers = Writers(kafka=None, kafka_python=None, connect=None, postgres=None,  # type: ignore[arg-type]
+    writers = Writers(kafka=None, wire=None, connect=None, postgres=None,  # type: ignore[arg-type]
                       open_registry=lambda: writer)
     return StepContext(0, writers, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
 

@@ -35,7 +35,7 @@ def _alter_keys(entities, changes):
 
 def writers(fake) -> Writers:
     """`fake` as every system's writer."""
-    return Writers(kafka=fake, kafka_python=fake, connect=fake, postgres=fake, open_registry=lambda: fake)
+    return Writers(kafka=fake, wire=fake, connect=fake, postgres=fake, open_registry=lambda: fake)
 
 
 class FakeWriter:

@@ -9,8 +9,8 @@ from kplan.kinds.handler import StepContext, StepHandler, handles
 @handles(AlterBrokerConfigs)
 class AlterBrokerConfigsHandler(StepHandler[AlterBrokerConfigs]):
     def run(self, step: AlterBrokerConfigs, ctx: StepContext) -> None:
-        ctx.writer.kafka_python.alter_broker_configs(by_broker(step.changes))
+        ctx.writer.wire.alter_broker_configs(by_broker(step.changes))
 
     def undo(self, step: AlterBrokerConfigs, ctx: StepContext) -> None:
         # every key back to its dynamic value before the run; a key that was absent is deleted again
-        ctx.writer.kafka_python.alter_broker_configs(by_broker(step.changes, undo=True))
+        ctx.writer.wire.alter_broker_configs(by_broker(step.changes, undo=True))

@@ -9,8 +9,8 @@ from kplan.kinds.quota.steps import AlterQuotas, by_entity
 @handles(AlterQuotas)
 class AlterQuotasHandler(StepHandler[AlterQuotas]):
     def run(self, step: AlterQuotas, ctx: StepContext) -> None:
-        ctx.writer.kafka_python.alter_quotas(by_entity(step.changes))
+        ctx.writer.wire.alter_quotas(by_entity(step.changes))
 
     def undo(self, step: AlterQuotas, ctx: StepContext) -> None:
         # every key back to its value before the run; a key that was absent is removed again
-        ctx.writer.kafka_python.alter_quotas(by_entity(step.changes, undo=True))
+        ctx.writer.wire.alter_quotas(by_entity(step.changes, undo=True))

@@ -18,5 +18,5 @@ UNIT = KindUnit(
     importer_ref="kplan.kinds.quota.importer:IMPORTER",
     render_ref="kplan.kinds.quota.section:rendered",
     policy_ref="kplan.kinds.quota.policy:POLICY",
-    io=KindIO("kplan.cluster.kafka_python:read_quotas", OWN),
+    io=KindIO("kplan.cluster.quotas:read_quotas", OWN),
 )

@@ -1,4 +1,4 @@
-"""Running and undoing the share-group step (kplan.kinds.share_group.steps), through the kafka-python port's
+"""Running and undoing the share-group step (kplan.kinds.share_group.steps), through the wire port's
 share-group writes: `share_group_members`, `share_group_offsets`, `alter_share_group_offsets` and
 `delete_share_group_offsets` (each verified by reading the group back)."""
 
@@ -15,13 +15,13 @@ class AlterShareGroupOffsetsHandler(ResetHandler[AlterShareGroupOffsets]):
     noun, short, moves = "share group", "share group", "start offsets"
 
     def members(self, ctx: StepContext, group: str) -> tuple[str, int]:
-        return ctx.writer.kafka_python.share_group_members(group)
+        return ctx.writer.wire.share_group_members(group)
 
     def read(self, ctx: StepContext, group: str) -> tuple[Position, ...]:
-        return ctx.writer.kafka_python.share_group_offsets(group)
+        return ctx.writer.wire.share_group_offsets(group)
 
     def write(self, ctx: StepContext, group: str, offsets: tuple[Position, ...]) -> None:
-        ctx.writer.kafka_python.alter_share_group_offsets(group, offsets)
+        ctx.writer.wire.alter_share_group_offsets(group, offsets)
 
     def undo(self, step: AlterShareGroupOffsets, ctx: StepContext) -> None:
         outcome = ctx.outcome or {}
@@ -32,6 +32,6 @@ class AlterShareGroupOffsetsHandler(ResetHandler[AlterShareGroupOffsets]):
             return
         self.refuse(ctx, step.group, "put back the start offsets of")
         if cleared:
-            ctx.writer.kafka_python.delete_share_group_offsets(step.group, cleared)
+            ctx.writer.wire.delete_share_group_offsets(step.group, cleared)
         if back:
             self.write(ctx, step.group, back)

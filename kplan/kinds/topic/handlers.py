@@ -93,7 +93,7 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
     def undo(self, step: ReassignReplicas, ctx: StepContext) -> None:
         # a move still under way (cut short) is cancelled first: the controller reverts it, then the lists before
         # are asked for exactly (a reorder, or a copy back once the move had finished)
-        ctx.writer.kafka_python.cancel_reassignments(list(step.targets_before))
+        ctx.writer.wire.cancel_reassignments(list(step.targets_before))
         self._move(step.targets_before, step.throttle, ctx, _brokers(step))
 
     @staticmethod
@@ -101,8 +101,8 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
               brokers: list[int]) -> None:
         if throttle:
             ctx.writer.kafka.set_replication_throttle(list(targets), throttle, brokers)
-        ctx.writer.kafka_python.reassign_replicas(targets)
-        ctx.writer.kafka_python.wait_replicas(targets)
+        ctx.writer.wire.reassign_replicas(targets)
+        ctx.writer.wire.wait_replicas(targets)
         if throttle:
             ctx.writer.kafka.clear_replication_throttle(list(targets), brokers)
 

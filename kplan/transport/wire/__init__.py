@@ -7,4 +7,6 @@ librdkafka answers `describe_configs` with a Python `ConfigEntry` per config and
 four times cheaper. It speaks only what it must: PLAINTEXT or TLS, SASL PLAIN, SCRAM or OAUTHBEARER (the tokens
 kplan fetches itself: OIDC client credentials, AWS MSK IAM); for any other client setting, or anything unexpected
 on the wire, the caller reads through librdkafka instead, which reports errors the usual way. `codec` and `scram`
-are pure; `connection` is the socket and the one translation of the stack's client settings for it."""
+are pure; `connection` is the socket and the one translation of the stack's client settings for it. `client`
+sends what librdkafka lacks (client quotas, partition reassignments, BROKER and GROUP configs, share groups) over
+the same connections, in kafka-python's message layouts, each to the broker Kafka wants it at."""

@@ -22,11 +22,11 @@ from kplan.apply.steps import STEP_TYPES, step_from_json
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.cluster.connect_writer import ConnectWriter
 from kplan.cluster.kafka_admin import KafkaAdmin
-from kplan.cluster.kafka_python import KafkaPythonWriter
 from kplan.cluster.postgres import PostgresWriter
+from kplan.cluster.wire_writer import WireWriter
 from kplan.errors import KplanError
 from kplan.kinds.connector.steps import ConnectorImage, ConnectorSecrets, DeleteConnector
-from kplan.kinds.ports import ConnectWrites, KafkaPythonWrites, KafkaWrites, PostgresWrites, RegistryWrites
+from kplan.kinds.ports import ConnectWrites, KafkaWrites, PostgresWrites, RegistryWrites, WireWrites
 from kplan.kinds.step import Phase, StepBase, UnknownStepKind, frozen
 from kplan.kinds.topic.steps import DeleteTopics, IncreasePartitions, ReplaceTopics, TopicArgs
 from kplan.kinds.user.steps import AlterUsers
@@ -249,7 +249,7 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
 
 
 # system (the attribute of `Writers` apply calls it through) -> its Protocol and the real writer implementing it
-SYSTEMS = {"kafka": (KafkaWrites, KafkaAdmin), "kafka_python": (KafkaPythonWrites, KafkaPythonWriter),
+SYSTEMS = {"kafka": (KafkaWrites, KafkaAdmin), "wire": (WireWrites, WireWriter),
            "connect": (ConnectWrites, ConnectWriter), "postgres": (PostgresWrites, PostgresWriter),
            "registry": (RegistryWrites, RegistryWriter)}
 

@@ -10,41 +10,25 @@ from kplan.cluster import share_groups
 from kplan.cluster.share_protocol import AlterShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse
 
 
-class _Versions:
-    def __init__(self, listed: bool):
-        self.listed = listed
-
-    def api_version(self, request):
-        if not self.listed:
-            raise RuntimeError("IncompatibleBrokerVersion")
-        return 0
-
-
-class _Admin:
-    def __init__(self, listed: bool, share_version: int | None):
-        self._manager = type("M", (), {"broker_version_data": _Versions(listed)})()
-        self.share_version = share_version
-
-    def describe_features(self):
-        if self.share_version is None:
-            return {"metadata.version": {"finalized": (21, 21)}}
-        return {"share.version": {"supported": (0, 1), "finalized": (self.share_version, self.share_version)}}
-
-
 class _Client:
-    def __init__(self, admin):
-        self.admin = admin
+    """What kplan's own client tells: whether a broker serves the requests (ApiVersions), and the feature's level."""
 
-    def _open(self, purpose):
-        return self.admin
+    def __init__(self, listed: bool, share_version: int | None):
+        self.listed, self.share_version = listed, share_version
+
+    def serves(self, request_class) -> bool:
+        return self.listed
+
+    def finalized(self, feature: str) -> int:
+        return (self.share_version or 0) if feature == "share.version" else 21
 
 
 def test_share_groups_need_the_requests_and_the_feature():
-    assert share_groups.supported(_Client(_Admin(True, 1))) is None
-    assert "Kafka 4.1 or newer" in share_groups.supported(_Client(_Admin(False, None)))
-    off = share_groups.supported(_Client(_Admin(True, 0)))
+    assert share_groups.supported(_Client(True, 1)) is None
+    assert "Kafka 4.1 or newer" in share_groups.supported(_Client(False, None))
+    off = share_groups.supported(_Client(True, 0))
     assert "share.version is 0" in off and "kafka-features.sh upgrade --feature share.version=1" in off
-    assert "not enabled" in share_groups.supported(_Client(_Admin(True, None)))
+    assert "not enabled" in share_groups.supported(_Client(True, None))
 
 
 def test_the_messages_encode_and_decode_as_kafka_lays_them_out():

@@ -94,8 +94,8 @@ def test_bindings_the_authorizer_never_shows_fail_the_write_naming_one(monkeypat
 
 
 class LaggingQuotas:
-    """The kafka-python client's quota calls: AlterClientQuotas commits at once, DescribeClientQuotas shows the
-    change only after `lag` more reads (None: never)."""
+    """Kafka's quota requests as kplan's own client sends them: AlterClientQuotas commits at once,
+    DescribeClientQuotas shows the change only after `lag` more reads (None: never)."""
 
     def __init__(self, lag: int | None, live=None):
         self.lag = lag
@@ -104,30 +104,39 @@ class LaggingQuotas:
         self.reads = 0
         self._behind = 0
 
-    def alter_quotas(self, changes, results):
-        for entity, values in changes:
-            current = self.committed.setdefault(entity, {})
-            for k, v in values.items():
-                if v is None:
-                    current.pop(k, None)
-                else:
-                    current[k] = float(v)
-            results.record(entity.name)
-        self._behind = self.lag
+    def send(self, request):
+        """kplan's own Kafka client, answering AlterClientQuotas and DescribeClientQuotas from memory."""
+        from types import SimpleNamespace as Answer
 
-    def describe_quotas(self):
+        from kplan.kinds.quota.model import QuotaEntity
+
+        if type(request).__name__ == "AlterClientQuotasRequest":
+            for entry in request.entries:
+                names = {e.entity_type: e.entity_name for e in entry.entity}
+                current = self.committed.setdefault(QuotaEntity(names.get("user"), names.get("client-id")), {})
+                for op in entry.ops:
+                    if op.remove:
+                        current.pop(op.key, None)
+                    else:
+                        current[op.key] = op.value
+            self._behind = self.lag
+            return Answer(entries=[Answer(error_code=0, error_message=None, entity=e.entity) for e in request.entries])
         self.reads += 1
         if self._behind is not None:
             if self._behind <= 0:
                 self.shown = {e: dict(v) for e, v in self.committed.items() if v}
             self._behind -= 1
-        return {e: dict(v) for e, v in self.shown.items()}
+        names = lambda e: (("user", e.user), ("client-id", e.client_id))  # noqa: E731
+        return Answer(error_code=0, entries=[
+            Answer(entity=[Answer(entity_type=t, entity_name=n) for t, n in names(e) if n is not None],
+                   values=[Answer(key=k, value=v) for k, v in values.items()])
+            for e, values in self.shown.items()])
 
 
 def _quota_writer(client):
-    from kplan.cluster.kafka_python import KafkaPythonWriter
+    from kplan.cluster.wire_writer import WireWriter
 
-    writer = KafkaPythonWriter(_kafka(LaggingAuthorizer(lag=0)))
+    writer = WireWriter(_kafka(LaggingAuthorizer(lag=0)))
     writer._client = client
     return writer
 

@@ -32,7 +32,7 @@ KINDS = {
     "acl": ("ACL", "acls", ("kplan/cluster/acl_read.py",)),
     "streams_app": ("STREAMS_APP", "streams_apps", ()),
     "user": ("USER", "users", ("kplan/cluster/user_read.py", "kplan/cluster/scram.py")),
-    "quota": ("QUOTA", "quotas", ("kplan/cluster/kafka_python.py",)),
+    "quota": ("QUOTA", "quotas", ("kplan/cluster/quotas.py", "kplan/cluster/wire_writer.py")),
     "broker_config": ("BROKER_CONFIG", "broker_configs", ("kplan/cluster/broker_configs.py",)),
     "group_config": ("GROUP_CONFIG", "group_configs", ("kplan/cluster/group_configs.py",)),
     "subject": ("SUBJECT", "subjects", ("kplan/registry/read.py", "kplan/registry/write.py")),

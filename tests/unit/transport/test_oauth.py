@@ -1,6 +1,6 @@
-"""OAUTHBEARER settings without a cluster: the stack's cluster.client.aws_msk_iam, kafka-python's translation of
-librdkafka's OIDC settings, the JWT expiry read and the refresh rule (the token paths themselves run against the
-local Keycloak and the MSK listener: tests/integration/test_oidc.py)."""
+"""OAUTHBEARER settings without a cluster: the stack's cluster.client.aws_msk_iam, kplan's own Kafka client's
+translation of librdkafka's OIDC settings, the JWT expiry read and the refresh rule (the token paths themselves run
+against the local Keycloak and the MSK listener: tests/integration/test_oidc.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import textwrap
 
 import pytest
 
-from kplan.cluster.kafka_python import kafka_python_config
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.secrets import SecretValues
 from kplan.stackfile import validate_stack
 from kplan.transport.kafka import client_config
 from kplan.transport.oauth import TokenSource, _jwt_exp
+from kplan.transport.wire.client import open_client
 
 
 def _stack(tmp_path, client: str):
@@ -48,23 +48,33 @@ def test_a_wrong_aws_msk_iam_setting_is_an_error(tmp_path, value, fragment):
     assert errors and any(fragment in e for e in errors), errors
 
 
-def test_kafka_python_gets_a_token_provider_for_librdkafkas_oidc_method():
+def test_kplans_own_client_fetches_tokens_for_librdkafkas_oidc_method(monkeypatch):
+    import kplan.transport.kafka as k
+
+    fetched: list = []
+
+    class Fixed(TokenSource):
+        def _fetch(self):
+            return "from-the-endpoint", self._clock() + 900
+
+    monkeypatch.setattr(k, "_SOURCES", {})
+    monkeypatch.setattr("kplan.transport.oauth.ClientCredentials", lambda *a: fetched.append(a) or Fixed())
     cluster = ClusterSpec("a:1", client_properties=freeze({
         "security.protocol": "SASL_SSL", "sasl.mechanisms": "OAUTHBEARER", "sasl.oauthbearer.method": "oidc",
         "sasl.oauthbearer.client.id": "kplan", "sasl.oauthbearer.client.secret": "${secret:env:S}",
         "sasl.oauthbearer.token.endpoint.url": "https://idp.example/token"}))
-    conf = kafka_python_config(cluster, SecretValues({"${secret:env:S}": "oidc-secret-1"}))
-    assert conf["sasl_mechanism"] == "OAUTHBEARER"
-    from kafka.net.sasl.oauth import AbstractTokenProvider
+    settings = open_client(cluster, SecretValues({"${secret:env:S}": "oidc-secret-1"})).settings
+    assert settings.mechanism == "OAUTHBEARER" and settings.token is not None
+    assert settings.token() == "from-the-endpoint"
+    assert fetched == [("https://idp.example/token", "kplan", "oidc-secret-1", None, settings.timeout_s, None)]
+    assert "oidc-secret-1" not in repr(settings)
 
-    assert isinstance(conf["sasl_oauth_token_provider"], AbstractTokenProvider)
-    assert "oidc-secret-1" not in repr(conf)
 
-
-def test_oauthbearer_without_the_oidc_method_is_one_line_for_kafka_python():
-    cluster = ClusterSpec("a:1", client_properties=freeze({"sasl.mechanisms": "OAUTHBEARER"}))
+def test_oauthbearer_without_the_oidc_method_is_one_line_for_kplans_own_client():
+    cluster = ClusterSpec("a:1", client_properties=freeze({"security.protocol": "SASL_SSL",
+                                                          "sasl.mechanisms": "OAUTHBEARER"}))
     with pytest.raises(KplanError, match="sasl.oauthbearer.method oidc") as e:
-        kafka_python_config(cluster)
+        open_client(cluster)
     assert "\n" not in str(e.value)
 
 

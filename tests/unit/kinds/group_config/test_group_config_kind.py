@@ -147,7 +147,7 @@ def test_the_read_keeps_only_the_groups_own_values():
     response = SimpleNamespace(results=[SimpleNamespace(error_code=0, resource_name="g", configs=[
         config(name="consumer.session.timeout.ms", value="50000", config_source=io.GROUP_CONFIG),
         config(name="consumer.heartbeat.interval.ms", value="5000", config_source=5)])])
-    client = SimpleNamespace(_send=lambda request, what: response)
+    client = SimpleNamespace(send=lambda request: response)
     assert io.describe_groups(client, ["g"]) == {"g": {"consumer.session.timeout.ms": "50000"}}  # type: ignore
 
 
@@ -157,18 +157,17 @@ def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
     sent = []
 
     class Client:
-        def __init__(self, cluster, secrets):
-            pass
+        def __enter__(self):
+            return self
 
-        def close(self):
+        def __exit__(self, *exc):
             pass
-
     def alter(client, changes, validate_only):
         sent.append((changes, validate_only))
         return {"orders": ("INVALID_CONFIG", "consumer.session.timeout.ms must be greater than or equal to "
                                              "group.consumer.min.session.timeout.ms")}
 
-    monkeypatch.setattr(io, "KafkaPythonClient", Client)
+    monkeypatch.setattr(io, "open_client", lambda cluster, secrets: Client())
     monkeypatch.setattr(io, "_alter", alter)
     plan = make_plan(stack(spec("orders", consumer_session_timeout_ms="5")), _live())
     (d,) = io.validate(ClusterSpec("b:1"), None, plan)  # type: ignore[arg-type]

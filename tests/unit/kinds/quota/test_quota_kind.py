@@ -1,10 +1,10 @@
-"""Client quotas: the stack values, the per-key plan rules, the step's undo, and the kafka-python settings."""
+"""Client quotas: the stack values, the per-key plan rules, the step's undo, and the settings of kplan's own Kafka
+client (which quotas go through)."""
 
 from __future__ import annotations
 
 import pytest
 
-from kplan.cluster.kafka_python import kafka_python_config
 from kplan.errors import KplanError
 from kplan.kinds.quota.kind import delete_quota, plan_quota, shown_value
 from kplan.kinds.quota.live import LiveQuota
@@ -15,6 +15,7 @@ from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.rules.units import UnitError
 from kplan.secrets import SecretValues
+from kplan.transport.wire.client import open_client
 
 APP = QuotaEntity("app")
 
@@ -77,22 +78,21 @@ def test_undo_restores_the_exact_values_and_removes_keys_that_were_absent():
     assert AlterQuotas.from_json(step.to_json()) == step
 
 
-def test_kafka_python_settings_from_librdkafka_properties():
+def test_kplans_own_client_takes_the_librdkafka_properties_of_the_stack():
+    """Quotas go through kplan's own Kafka client, built from the same cluster.client as librdkafka's clients."""
     cluster = ClusterSpec("a:1,b:2", client_properties=freeze({
         "security.protocol": "sasl_ssl", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "kplan",
         "sasl.password": "${secret:env:PW}", "ssl.ca.location": "/ca.pem",
         "ssl.endpoint.identification.algorithm": "none"}), timeout_s=7)
-    conf = kafka_python_config(cluster, SecretValues({"${secret:env:PW}": "s3cret"}))
-    assert conf["bootstrap_servers"] == ["a:1", "b:2"]
-    assert (conf["security_protocol"], conf["sasl_mechanism"], conf["sasl_plain_username"],
-            conf["sasl_plain_password"], conf["ssl_cafile"], conf["ssl_check_hostname"]) == (
-        "SASL_SSL", "SCRAM-SHA-512", "kplan", "s3cret", "/ca.pem", False)
-    assert conf["request_timeout_ms"] == 7000 == conf["bootstrap_timeout_ms"]
+    s = open_client(cluster, SecretValues({"${secret:env:PW}": "s3cret"})).settings
+    assert s.servers == (("a", 1), ("b", 2))
+    assert (s.tls, s.mechanism, s.user, s.password, s.ca, s.check_hostname, s.timeout_s) == (
+        True, "SCRAM-SHA-512", "kplan", "s3cret", "/ca.pem", False, 7)
 
 
-def test_a_property_kafka_python_cannot_take_is_one_line_naming_it_never_its_value():
+def test_a_property_kplans_own_client_cannot_take_is_one_line_naming_it_never_its_value():
     cluster = ClusterSpec("a:1", client_properties=freeze({"sasl.oauthbearer.config": "secret-value-xyz"}))
     with pytest.raises(KplanError) as e:
-        kafka_python_config(cluster)
+        open_client(cluster)
     assert "'sasl.oauthbearer.config'" in str(e.value) and "secret-value-xyz" not in str(e.value)
     assert "\n" not in str(e.value)

@@ -1,0 +1,136 @@
+"""Partition reassignments through kplan's own Kafka client (kplan.transport.wire.client): confluent-kafka
+(librdkafka) has no AlterPartitionReassignments nor ListPartitionReassignments; these are Kafka's, in kafka-python's
+message layouts, sent to the controller (with KRaft, any broker forwards them to the controller quorum).
+
+Kafka copies a partition's data to its new replicas, waits for them to join the in-sync set, then drops the replicas
+no longer listed; ListPartitionReassignments says which partitions are still moving. The replica order given is
+kept (the first is the preferred leader).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from kplan.errors import WriteError
+from kplan.transport.wire.client import Client, error_name
+from kplan.transport.wire.codec import NoAnswer, Refused
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.kinds.ports import BatchResults
+
+Targets = Mapping[str, Sequence[Sequence[int]]]  # topic -> the replica list of each partition
+
+
+def _alter(client: Client, targets: Mapping[str, Mapping[int, Sequence[int] | None]]) -> dict[tuple[str, int], str]:
+    """One AlterPartitionReassignments (topic -> partition -> its replicas, None: cancel its reassignment); the
+    partitions refused, with Kafka's error name."""
+    from kafka.protocol.admin import AlterPartitionReassignmentsRequest
+
+    if not targets:
+        return {}
+    answer = client.to_controller(
+        AlterPartitionReassignmentsRequest(
+            timeout_ms=int(client.settings.timeout_s * 1000),
+            topics=[
+                (t, [(p, None if r is None else list(r)) for p, r in sorted(ps.items())]) for t, ps in targets.items()
+            ],
+        )
+    )
+    if answer.error_code:
+        name = error_name(answer.error_code)
+        raise Refused(f"reassigning the partitions of {', '.join(sorted(targets))} failed: {name}", name)
+    return {
+        (t.name, p.partition_index): error_name(p.error_code)
+        for t in answer.responses
+        for p in t.partitions
+        if p.error_code
+    }
+
+
+def ongoing(client: Client, topics: Sequence[str]) -> set[tuple[str, int]]:
+    """The (topic, partition)s of `topics` whose reassignment is still under way (ListPartitionReassignments)."""
+    from kafka.protocol.admin import ListPartitionReassignmentsRequest
+
+    answer = client.to_controller(
+        ListPartitionReassignmentsRequest(timeout_ms=int(client.settings.timeout_s * 1000), topics=None)
+    )
+    if answer.error_code:
+        name = error_name(answer.error_code)
+        raise Refused(f"listing the reassignments under way failed: {name}", name)
+    wanted = set(topics)
+    return {(t.name, p.partition_index) for t in answer.topics for p in t.partitions if t.name in wanted}
+
+
+def _denied(kafka: KafkaAdmin, topics: Sequence[str]):
+    from kplan.transport.permissions import denied_name
+
+    return lambda e: denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(topics))}", kafka.who)
+
+
+def reassign(kafka: KafkaAdmin, client: Client, targets: Targets, results: BatchResults) -> BatchResults:
+    """Ask for every partition of `targets` to move to its list, in one request (asking for the same lists again is
+    harmless: asked again while it gets no answer); each partition's result is recorded (`topic-partition`), and
+    the first one refused is one line."""
+    from kplan.cluster.results import reason_of_name
+
+    def write() -> None:
+        refused = _alter(client, {t: dict(enumerate(a)) for t, a in targets.items()})
+        for topic, assignment in sorted(targets.items()):
+            for p in range(len(assignment)):
+                name = refused.get((topic, p))
+                results.record(f"{topic}-{p}", *((reason_of_name(name), name) if name else ()))
+        if refused:
+            (topic, p), name = min(refused.items())
+            raise Refused(f"reassigning partition {p} of topic {topic} failed: {name}", name)
+
+    kafka.attempts.wire("reassigning partitions", write, _denied(kafka, list(targets)))
+    return results
+
+
+def cancel(kafka: KafkaAdmin, client: Client, topics: Sequence[str]) -> None:
+    """Cancel every reassignment of `topics` still under way (the undo of a move cut short: reassigning such a
+    partition to its old list instead can leave it waiting for a replica that is both added and removed); the
+    controller reverts each to the replicas it had before."""
+
+    def write() -> None:
+        moving: dict[str, dict[int, None]] = {}
+        for t, p in ongoing(client, topics):
+            moving.setdefault(t, {})[p] = None
+        refused = {k: n for k, n in _alter(client, moving).items() if n != "NO_REASSIGNMENT_IN_PROGRESS"}
+        if refused:
+            (topic, p), name = min(refused.items())
+            raise Refused(f"cancelling the reassignment of partition {p} of topic {topic} failed: {name}", name)
+
+    kafka.attempts.wire("cancelling reassignments", write, _denied(kafka, topics))
+
+
+def wait(kafka: KafkaAdmin, client: Client, targets: Targets, timeout_s: float | None = None) -> None:
+    """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list. Copying
+    data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
+    from kplan.cluster.reassign_progress import MoveProgress
+
+    want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
+    deadline = time.monotonic() + (timeout_s or max(120.0, kafka.timeout_s * 10))
+    delay = 0.1
+    progress = MoveProgress(want)
+    while True:
+        try:
+            moving = ongoing(client, list(want))
+        except NoAnswer:
+            moving = {("?", -1)}
+        progress.tick(moving)
+        assignment = kafka.topic_assignment
+        pending = sorted(n for n, a in assignment(want).items() if a != want[n]) if not moving else []
+        if not moving and not pending and set(assignment(want)) == set(want):
+            return
+        if time.monotonic() > deadline:
+            still = sorted({t for t, _ in moving} | set(pending))
+            raise WriteError(
+                "verification failed: the replicas of "
+                + ", ".join(still[:10])
+                + " did not reach their new brokers in time (the reassignment goes on in the cluster)"
+            )
+        time.sleep(delay)
+        delay = min(2.0, delay * 1.5)

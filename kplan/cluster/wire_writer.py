@@ -1,0 +1,74 @@
+"""The writes of one run through kplan's own Kafka client (kplan.transport.wire.client, opened when first needed):
+client quotas, partition reassignments, broker and group configs, share groups' start offsets. Each is its feature
+module's (quotas, reassignments, broker_configs, group_configs, share_groups), asked again and bounded like Kafka's
+other writes (Kafka's link and attempts: `kafka`). Implements `kplan.kinds.ports.WireWrites`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from kplan.cluster import broker_configs, group_configs, quotas, reassignments
+from kplan.cluster.share_groups import ShareGroupWrites
+from kplan.kinds.ports import BatchResults
+from kplan.transport.wire.client import Client, open_client
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.kinds.quota.model import QuotaEntity
+
+Configs = Sequence[tuple[str, Mapping[str, str | None]]]
+
+
+def _new(results: BatchResults | None) -> BatchResults:
+    return BatchResults() if results is None else results
+
+
+class WireWriter:
+    def __init__(self, kafka: KafkaAdmin):
+        self.kafka = kafka
+        self._client: Client | None = None
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = open_client(self.kafka.cluster, self.kafka.secrets)
+        return self._client
+
+    def alter_quotas(
+        self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]], results: BatchResults | None = None
+    ) -> BatchResults:
+        return quotas.alter_quotas(self.kafka, self.client, changes, _new(results))
+
+    def alter_broker_configs(self, changes: Configs, results: BatchResults | None = None) -> BatchResults:
+        return broker_configs.alter_broker_configs(self.kafka, self.client, changes, _new(results))
+
+    def alter_group_configs(self, changes: Configs, results: BatchResults | None = None) -> BatchResults:
+        return group_configs.alter_group_configs(self.kafka, self.client, changes, _new(results))
+
+    def reassign_replicas(
+        self, targets: Mapping[str, Sequence[Sequence[int]]], results: BatchResults | None = None
+    ) -> BatchResults:
+        return reassignments.reassign(self.kafka, self.client, targets, _new(results))
+
+    def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
+        reassignments.wait(self.kafka, self.client, targets, timeout_s)
+
+    def cancel_reassignments(self, topics: Sequence[str]) -> None:
+        reassignments.cancel(self.kafka, self.client, topics)
+
+    def share_group_members(self, group: str) -> tuple[str, int]:
+        return ShareGroupWrites(self.kafka, self.client).members(group)
+
+    def share_group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
+        return ShareGroupWrites(self.kafka, self.client).offsets(group)
+
+    def alter_share_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
+        ShareGroupWrites(self.kafka, self.client).alter(group, offsets)
+
+    def delete_share_group_offsets(self, group: str, topics: Sequence[str]) -> None:
+        ShareGroupWrites(self.kafka, self.client).delete(group, topics)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
