@@ -15,7 +15,8 @@ msgspec) — what a text-level API (not kplan's today: its callers take a dict) 
 (`peak_alloc_mib`): the peak of Python allocations (tracemalloc) during one run of each operation, its result
 included, in a pass after the timed rounds. The garbage collector runs with the CLI's thresholds (kplan.cli).
 `code_lines`: the lines of code (no blank line, comment, docstring or import) of each codec; what every candidate
-shares (Origin's, NotRead's and Meta's own to_json/from_json, the kinds' planned payloads) is not counted.
+shares (Origin's, NotRead's and Meta's own to_json/from_json, the kinds' planned payloads: kplan's converter,
+kplan.kinds.codec, writes and reads those for every candidate) is not counted.
 
 The same for the ownership record and the live-state document (`--documents record,live`; the plan is `plan`, all
 three by default), in one interleaved run of their own: the record's hand-written codec (kplan.model.ownership, kept)
@@ -65,6 +66,7 @@ from msgspec import UNSET, Struct, UnsetType, field
 
 from kplan.cli import GC_YOUNG
 from kplan.errors import KplanError
+from kplan.kinds.codec import converter
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.consumers import ConsumerContext, GroupOnTopic
 from kplan.model.live import LiveState
@@ -93,6 +95,7 @@ from kplan.plan.planner import make_plan
 from kplan.stackfile import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
+PAYLOADS = converter()  # the kinds' planned payloads, written and read alike by every candidate
 SOURCES = {"cattrs": [ROOT / "kplan" / "plan" / "codec.py", ROOT / "kplan" / "plan" / "serialize.py"]}
 
 # --- candidate: hand-written (kplan/plan/serialize.py at a74a18d, with the model methods it called that went) ---
@@ -163,7 +166,7 @@ def hw_change(c: ResourceChange) -> dict[str, Any]:
             for a in c.attributes
         ],
         "unchanged_attributes": c.unchanged_attributes,
-        **({"planned": c.planned.to_json()} if c.planned is not None else {}),
+        **({"planned": PAYLOADS.unstructure(c.planned)} if c.planned is not None else {}),
         **({"consumers": hw_consumers(c.consumers)} if c.consumers is not None else {}),
         **c.meta.to_json(),
     }
@@ -296,7 +299,7 @@ def hw_planned_from(d: dict) -> PlannedPayload | None:
         return None
     from kplan.kinds import kind_of
 
-    return kind_of(d["type"]).planned_type.from_json(d["planned"])
+    return PAYLOADS.structure(d["planned"], kind_of(d["type"]).planned_type)
 
 
 def hw_diag_from(d: dict) -> PlanDiagnostic:
@@ -400,7 +403,7 @@ def ms_enc_hook(obj: Any) -> Any:
 
 def ms_finish(c: ResourceChange, w: ChangeJ) -> ChangeJ:
     w.flags.sort()
-    w.planned = c.planned.to_json() if c.planned is not None else UNSET
+    w.planned = PAYLOADS.unstructure(c.planned) if c.planned is not None else UNSET
     if c.consumers is None:
         w.consumers = UNSET
     m = c.meta
@@ -474,7 +477,7 @@ def ms_change_doc(d: dict) -> dict:
     if d.get("planned") is not None:
         from kplan.kinds import kind_of
 
-        out["planned"] = kind_of(d["type"]).planned_type.from_json(d["planned"])
+        out["planned"] = PAYLOADS.structure(d["planned"], kind_of(d["type"]).planned_type)
     consumers = d.get("consumers")
     if consumers is not None:
         out["consumers"] = {**consumers, "groups": [{**g, "oldest_age_ms": g.get("oldest_unconsumed_age_ms")}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Collection, Hashable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from kplan.kinds.base import Kind, Scrub, SpecT, TraceDict, difference_of
+from kplan.kinds.codec import JsonKey
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.ownership import Entry
 from kplan.model.plan import (
@@ -113,18 +114,14 @@ def plan_owned_keys(type_: ResourceType, name: str, declared: Mapping[str, V], c
         planned(tuple(values)))
 
 
-def planned_values_json(values: Iterable[tuple[str, Any, Any]]) -> list[dict[str, Any]]:
-    """A payload's (key, before, after) triples in the plan file."""
-    return [{"key": k, "before": b, "after": a} for k, b, a in values]
-
-
-def planned_values(doc: Mapping[str, Any], value: Callable[[Any], Any] = lambda v: v
-                   ) -> tuple[tuple[str, Any, Any], ...]:
-    """The (key, before, after) triples back from the plan file; `value`: a present value as the kind holds it."""
+def key_values(value: Callable[[Any], Any] = lambda v: v) -> JsonKey:
+    """A payload's (key, before, after) triples in the plan file: [{key, before, after}]; `value`: a present value
+    as the kind holds it."""
     def of(v: Any) -> Any:
         return None if v is None else value(v)
 
-    return tuple((v["key"], of(v.get("before")), of(v.get("after"))) for v in doc.get("values") or ())
+    return JsonKey(write=lambda values: [{"key": k, "before": b, "after": a} for k, b, a in values],
+                   read=lambda docs: tuple((d["key"], of(d.get("before")), of(d.get("after"))) for d in docs))
 
 
 def delete_owned_keys(type_: ResourceType, name: str, values: Mapping[str, V], owned: frozenset[str], *,

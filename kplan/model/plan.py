@@ -203,16 +203,10 @@ def warning(message: str, code: str, **kw: Any) -> PlanDiagnostic:
 class PlannedPayload:
     """What apply does for one change, decided at plan time (Terraform's `PlannedState`): one frozen dataclass per
     kind, defined next to it in `kplan.kinds` and filled by it. Apply's step builders read it instead of parsing
-    the plan's display values. JSON-able (`to_json`/`from_json`: saved plans carry it); never a secret value."""
+    the plan's display values. Saved plans carry it, written and read by the plan's converter from its fields
+    (kplan.kinds.codec: its `json_keys` say where its JSON differs); never a secret value."""
 
     type: ClassVar[ResourceType]
-
-    def to_json(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "PlannedPayload":
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
-from kplan.kinds.bindings import AclBinding, binding_from_json, binding_json
+from kplan.kinds.bindings import AclBinding, binding_json
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
@@ -129,14 +129,6 @@ class AclPlanned(PlannedPayload):
 
     create: tuple[AclBinding, ...] = ()
     delete: tuple[AclBinding, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"create": [binding_json(b) for b in self.create], "delete": [binding_json(b) for b in self.delete]}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "AclPlanned":
-        return cls(tuple(binding_from_json(b) for b in doc.get("create") or ()),
-                   tuple(binding_from_json(b) for b in doc.get("delete") or ()))
 
 
 def _planned(created: Iterable[AclBinding], deleted: Iterable[AclBinding]) -> AclPlanned | None:

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.base import PlanContext, Scrub
 from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.broker_config.model import DEFAULT_BROKER, BrokerConfigSpec, danger_of, entity_sort, secret_key
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.owned_keys import (
     KeyNotes,
     KeysKind,
     KeyStatus,
     delete_owned_keys,
+    key_values,
     plan_owned_keys,
-    planned_values,
-    planned_values_json,
 )
 from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
@@ -80,16 +80,10 @@ class BrokerConfigPlanned(PlannedPayload):
     the value to set (None: delete), in the plan's order."""
 
     type: ClassVar[ResourceType] = BROKER_CONFIG
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"values": key_values()}
 
     broker: str
     values: tuple[tuple[str, str | None, str | None], ...] = ()  # (key, before, after)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"broker": self.broker, "values": planned_values_json(self.values)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "BrokerConfigPlanned":
-        return cls(str(doc["broker"]), planned_values(doc))
 
 
 def _shown(value: str | None) -> str:

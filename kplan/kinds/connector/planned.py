@@ -6,8 +6,9 @@ masked; the payload says which keys change and what else to do."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
+from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.model.plan import PlannedPayload, ResourceType
 
 
@@ -20,6 +21,7 @@ class ConnectorPlanned(PlannedPayload):
     Move: the key of the connector it renames (`moved_from`), whose offsets it takes over."""
 
     type: ClassVar[ResourceType] = ResourceType.CONNECTOR
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"moved_from": UNSET_OMITTED}
 
     config_changed: bool = False
     changed_keys: tuple[str, ...] = ()
@@ -32,21 +34,3 @@ class ConnectorPlanned(PlannedPayload):
     drop_slot: str | None = None
     drop_publication: str | None = None
     moved_from: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"config_changed": self.config_changed, "changed_keys": list(self.changed_keys),
-                "state_changed": self.state_changed, "snapshot_tables": list(self.snapshot_tables),
-                "restart_failed": self.restart_failed,
-                "restart_connector": self.restart_connector, "restart_tasks": list(self.restart_tasks),
-                "drop_database_objects": self.drop_database_objects, "drop_slot": self.drop_slot,
-                "drop_publication": self.drop_publication,
-                **({"moved_from": self.moved_from} if self.moved_from else {})}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "ConnectorPlanned":
-        return cls(bool(doc.get("config_changed")), tuple(doc.get("changed_keys") or ()),
-                   bool(doc.get("state_changed")), tuple(doc.get("snapshot_tables") or ()),
-                   bool(doc.get("restart_failed")),
-                   bool(doc.get("restart_connector")), tuple(int(t) for t in doc.get("restart_tasks") or ()),
-                   bool(doc.get("drop_database_objects")), doc.get("drop_slot"), doc.get("drop_publication"),
-                   doc.get("moved_from"))

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import PlanContext
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.consumer_group.live import GroupReads, LiveGroup, group_of
 from kplan.kinds.consumer_group.model import MIRRORED, GroupSpec
 from kplan.kinds.requests import RequestKind, pending
-from kplan.kinds.resets.model import OFFSETS, Position, items, positions
+from kplan.kinds.resets.model import OFFSETS, POSITION_LIST, Position
 from kplan.kinds.resets.model import query as reset_query
 from kplan.kinds.resets.plan import (
     Terms,
@@ -71,21 +72,13 @@ class GroupPlanned(PlannedPayload):
     (shown, not used: apply journals what it finds), and the token recorded before."""
 
     type: ClassVar[ResourceType] = GROUP
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST, "seen": POSITION_LIST}
 
     request: str
     delete: bool
     offsets: tuple[Position, ...] = ()
     seen: tuple[Position, ...] = ()
     previous_request: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"request": self.request, "delete": self.delete, OFFSETS: items(self.offsets),
-                "seen": items(self.seen), "previous_request": self.previous_request}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "GroupPlanned":
-        return cls(doc["request"], bool(doc["delete"]), positions(doc.get(OFFSETS)), positions(doc.get("seen")),
-                   doc.get("previous_request"))
 
 
 def query(spec: GroupSpec) -> "GroupQuery":

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import PlanContext, Scrub
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.group_config.live import LiveGroupConfig
 from kplan.kinds.group_config.model import GroupConfigSpec
 from kplan.kinds.owned_keys import (
@@ -34,9 +35,8 @@ from kplan.kinds.owned_keys import (
     KeysKind,
     KeyStatus,
     delete_owned_keys,
+    key_values,
     plan_owned_keys,
-    planned_values,
-    planned_values_json,
 )
 from kplan.model.live import Problem
 from kplan.model.plan import Flag, NoteKind, PlanDiagnostic, PlannedPayload, Reason, ResourceChange, ResourceType
@@ -67,16 +67,10 @@ class GroupConfigPlanned(PlannedPayload):
     the value to set (None: delete), in the plan's order."""
 
     type: ClassVar[ResourceType] = GROUP_CONFIG
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"values": key_values()}
 
     group: str
     values: tuple[tuple[str, str | None, str | None], ...] = ()  # (key, before, after)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"group": self.group, "values": planned_values_json(self.values)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "GroupConfigPlanned":
-        return cls(str(doc["group"]), planned_values(doc))
 
 
 def config_repr(group: str, values: Mapping[str, str]) -> dict[str, Any]:

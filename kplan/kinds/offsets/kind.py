@@ -86,15 +86,6 @@ class OffsetsPlanned(PlannedPayload):
     state: str
     previous_request: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"request": self.request, "reset": self.reset, "offsets": [dict(o) for o in self.offsets],
-                "state": self.state, "previous_request": self.previous_request}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "OffsetsPlanned":
-        return cls(doc["request"], bool(doc["reset"]), tuple(doc.get("offsets") or ()), doc["state"],
-                   doc.get("previous_request"))
-
 
 def requests(stack: "Stack") -> list[OffsetsRequest]:
     return [OffsetsRequest(c.name, c.offsets, c) for c in stack.of(CONNECTORS) if c.offsets is not None]

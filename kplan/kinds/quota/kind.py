@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import PlanContext, Scrub
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.owned_keys import (
     KeyNotes,
     KeysKind,
     KeyStatus,
     delete_owned_keys,
+    key_values,
     plan_owned_keys,
-    planned_values,
-    planned_values_json,
 )
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
@@ -67,18 +67,11 @@ class QuotaPlanned(PlannedPayload):
     value to set (None: not set / remove), in the plan's order."""
 
     type: ClassVar[ResourceType] = QUOTA
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"values": key_values(float)}
 
     user: str | None
     client_id: str | None
     values: tuple[tuple[str, float | None, float | None], ...] = ()  # (key, before, after)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"user": self.user, "client_id": self.client_id,
-                "values": planned_values_json(self.values)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "QuotaPlanned":
-        return cls(doc.get("user"), doc.get("client_id"), planned_values(doc, float))
 
 
 def quota_repr(entity: QuotaEntity, values: Mapping[str, float]) -> dict[str, Any]:

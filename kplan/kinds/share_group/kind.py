@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import PlanContext
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.requests import RequestKind, pending
-from kplan.kinds.resets.model import OFFSETS, Position, items, positions, query
+from kplan.kinds.resets.model import OFFSETS, POSITION_LIST, Position, query
 from kplan.kinds.resets.plan import (
     Terms,
     applied,
@@ -70,20 +71,12 @@ class ShareGroupPlanned(PlannedPayload):
     the token recorded before."""
 
     type: ClassVar[ResourceType] = SHARE_GROUP
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST, "seen": POSITION_LIST}
 
     request: str
     offsets: tuple[Position, ...] = ()
     seen: tuple[Position, ...] = ()
     previous_request: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"request": self.request, OFFSETS: items(self.offsets), "seen": items(self.seen),
-                "previous_request": self.previous_request}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "ShareGroupPlanned":
-        return cls(doc["request"], positions(doc.get(OFFSETS)), positions(doc.get("seen")),
-                   doc.get("previous_request"))
 
 
 def follow_up(stack: "Stack", live: LiveState, reader: Any, destroy: bool) -> LiveState:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
 from kplan.kinds.bindings import binding_from_json, binding_json
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
 from kplan.model.desired import freeze
@@ -66,18 +67,8 @@ def held_json(h: Held) -> dict[str, str]:
     return {"principal": h[0], **binding_json(h[1])}
 
 
-def held_from_json(doc: Mapping[str, Any]) -> Held:
-    return str(doc["principal"]), binding_from_json(doc)
-
-
-def topic_json(t: InternalTopicSpec) -> dict[str, Any]:
-    return {"name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor,
-            "config": dict(sorted(t.config.items()))}
-
-
-def topic_from_json(doc: Mapping[str, Any]) -> InternalTopicSpec:
-    return InternalTopicSpec(str(doc["name"]), int(doc["partitions"]), int(doc["replication_factor"]),
-                             freeze({str(k): str(v) for k, v in (doc.get("config") or {}).items()}))
+HELD = JsonKey(write=lambda hs: [held_json(h) for h in hs],
+               read=lambda docs: tuple((str(d["principal"]), binding_from_json(d)) for d in docs))
 
 
 @dataclass(frozen=True)
@@ -86,23 +77,12 @@ class StreamsAppPlanned(PlannedPayload):
     internal topics it creates (managed) and those it deletes (destroy, when asked)."""
 
     type: ClassVar[ResourceType] = STREAMS_APP
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"create": HELD, "delete": HELD}
 
     create: tuple[Held, ...] = ()
     delete: tuple[Held, ...] = ()
     create_topics: tuple[InternalTopicSpec, ...] = ()
     delete_topics: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"create": [held_json(h) for h in self.create], "delete": [held_json(h) for h in self.delete],
-                "create_topics": [topic_json(t) for t in self.create_topics],
-                "delete_topics": list(self.delete_topics)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "StreamsAppPlanned":
-        return cls(tuple(held_from_json(h) for h in doc.get("create") or ()),
-                   tuple(held_from_json(h) for h in doc.get("delete") or ()),
-                   tuple(topic_from_json(t) for t in doc.get("create_topics") or ()),
-                   tuple(str(n) for n in doc.get("delete_topics") or ()))
 
 
 def _sorted(held: Iterable[Held]) -> tuple[Held, ...]:

@@ -27,7 +27,7 @@ itself at plan time (kplan.registry.compat, composed with the cluster's validato
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.subject.live import LiveSubject
@@ -141,16 +141,6 @@ def _reference_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[Att
     return out
 
 
-def refs_json(refs: tuple[SchemaReference, ...]) -> list[dict[str, Any]]:
-    return [{"name": r.name, "subject": r.subject, "version": r.version} for r in refs]
-
-
-def refs_from_json(docs: Iterable[Mapping[str, Any]] | None) -> tuple[SchemaReference, ...]:
-    return tuple(SchemaReference(str(d["name"]), str(d["subject"]),
-                                 None if d.get("version") is None else int(d["version"]))
-                 for d in docs or ())
-
-
 @dataclass(frozen=True)
 class SubjectPlanned(PlannedPayload):
     """What apply does to one subject: register `schema` (None: no new version) with its type and references, and/or
@@ -167,17 +157,6 @@ class SubjectPlanned(PlannedPayload):
     compatibility: str | None = None
     version_before: int | None = None
     compatibility_before: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"schema": self.schema, "schema_type": self.schema_type, "references": refs_json(self.references),
-                "set_level": self.set_level, "compatibility": self.compatibility,
-                "version_before": self.version_before, "compatibility_before": self.compatibility_before}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "SubjectPlanned":
-        return cls(doc.get("schema"), str(doc.get("schema_type") or "AVRO"), refs_from_json(doc.get("references")),
-                   bool(doc.get("set_level")), doc.get("compatibility"), doc.get("version_before"),
-                   doc.get("compatibility_before"))
 
 
 def _planned(spec: SubjectSpec, current: LiveSubject | None, attrs: list[AttributeChange]) -> SubjectPlanned:

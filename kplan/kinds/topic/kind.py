@@ -9,6 +9,7 @@ from dataclasses import replace as replace_attr
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, TypeVar
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.ignoring import ignored_note
 from kplan.kinds.topic import tiered
 from kplan.model.desired import TopicSpec
@@ -59,14 +60,6 @@ class TopicImage:
     replication_factor: int
     config: Mapping[str, str] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"partitions": self.partitions, "replication_factor": self.replication_factor,
-                "config": dict(self.config)}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "TopicImage":
-        return cls(int(doc["partitions"]), int(doc["replication_factor"]), dict(doc.get("config") or {}))
-
 
 @dataclass(frozen=True)
 class TopicPlanned(PlannedPayload):
@@ -78,6 +71,7 @@ class TopicPlanned(PlannedPayload):
     is made leader; both are written only when set."""
 
     type: ClassVar[ResourceType] = TOPIC
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"throttle": UNSET_OMITTED, "elect": UNSET_OMITTED}
 
     create: TopicImage | None = None
     previous: TopicImage | None = None
@@ -91,33 +85,6 @@ class TopicPlanned(PlannedPayload):
     sensitive: tuple[str, ...] = ()
     throttle: int | None = None
     elect: tuple[int, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        extra: dict[str, Any] = {"throttle": self.throttle} if self.throttle else {}
-        if self.elect:
-            extra["elect"] = list(self.elect)
-        return {
-            "create": self.create.to_json() if self.create is not None else None,
-            "previous": self.previous.to_json() if self.previous is not None else None,
-            "partitions": self.partitions, "partitions_before": self.partitions_before,
-            "replicas": [list(r) for r in self.replicas], "replicas_before": [list(r) for r in self.replicas_before],
-            "set_config": dict(self.set_config), "unset_config": list(self.unset_config),
-            "config_before": dict(self.config_before), "sensitive": list(self.sensitive), **extra,
-        }
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "TopicPlanned":
-        def image(d: Mapping[str, Any] | None) -> TopicImage | None:
-            return TopicImage.from_json(d) if d is not None else None
-
-        def lists(d: Sequence[Sequence[int]] | None) -> Assignment:
-            return tuple(tuple(int(b) for b in r) for r in d or ())
-
-        return cls(image(doc.get("create")), image(doc.get("previous")), doc.get("partitions"),
-                   doc.get("partitions_before"), lists(doc.get("replicas")), lists(doc.get("replicas_before")),
-                   dict(doc.get("set_config") or {}), tuple(doc.get("unset_config") or ()),
-                   dict(doc.get("config_before") or {}), tuple(doc.get("sensitive") or ()),
-                   doc.get("throttle") or None, tuple(int(p) for p in doc.get("elect") or ()))
 
 
 def _masked(config: Mapping[str, Any], sensitive: frozenset[str]) -> dict[str, Any]:

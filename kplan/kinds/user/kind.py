@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec
 from kplan.model.live import Problem
@@ -70,6 +71,8 @@ ROTATION = ("rotation",)
 
 
 Credentials = tuple[tuple[str, int], ...]  # (mechanism, iterations)
+CREDENTIALS = JsonKey(write=lambda cs: [{"mechanism": m, "iterations": i} for m, i in cs],
+                      read=lambda docs: tuple((d["mechanism"], int(d["iterations"])) for d in docs))
 
 
 @dataclass(frozen=True)
@@ -79,20 +82,10 @@ class UserPlanned(PlannedPayload):
     `${secret:...}` reference and resolves it when it writes."""
 
     type: ClassVar[ResourceType] = USER
+    json_keys: ClassVar[Mapping[str, JsonKey]] = {"write": CREDENTIALS, "remove": CREDENTIALS}
 
     write: Credentials = ()
     remove: Credentials = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"write": [{"mechanism": m, "iterations": i} for m, i in self.write],
-                "remove": [{"mechanism": m, "iterations": i} for m, i in self.remove]}
-
-    @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> "UserPlanned":
-        def creds(items: Iterable[Mapping[str, Any]] | None) -> Credentials:
-            return tuple((c["mechanism"], int(c["iterations"])) for c in items or ())
-
-        return cls(creds(doc.get("write")), creds(doc.get("remove")))
 
 
 def _update_planned(declared: dict[str, int], current: dict[str, int], attrs: list[AttributeChange]) -> UserPlanned:

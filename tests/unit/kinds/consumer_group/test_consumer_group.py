@@ -7,6 +7,7 @@ import pytest
 from fakes import FakeWriter, writers
 
 from kplan.errors import KplanError
+from kplan.kinds.codec import converter
 from kplan.kinds.consumer_group.handlers import AlterGroupOffsetsHandler, DeleteConsumerGroupHandler
 from kplan.kinds.consumer_group.kind import GroupPlanned, plan_group, query
 from kplan.kinds.consumer_group.live import LiveGroup
@@ -60,7 +61,7 @@ def test_a_reset_shows_each_partition_moved_and_carries_every_target():
     # t/1, at its target already, is carried too (setting it again changes nothing): a saved plan is applied as
     # reviewed, and the group may have moved since (kplan.plan.fingerprint.as_reviewed)
     assert change.planned == GroupPlanned("r2", False, (("t", 0, 2), ("t", 1, 4)), live.committed, "r1")
-    assert GroupPlanned.from_json(change.planned.to_json()) == change.planned
+    assert converter().structure(converter().unstructure(change.planned), GroupPlanned) == change.planned
     assert [d.severity for d in diags] == [Severity.INFO]
 
 

@@ -10,6 +10,7 @@ import pytest
 from fakes import FakeWriter, writers
 
 from kplan.errors import KplanError
+from kplan.kinds.codec import converter
 from kplan.kinds.handler import StepContext
 from kplan.kinds.resets.model import GroupReset
 from kplan.kinds.share_group.handlers import AlterShareGroupOffsetsHandler
@@ -77,7 +78,7 @@ def test_a_reset_shows_each_start_offset_moved_or_set_again_and_carries_them_all
         (("offsets", "t/0"), 9, 2, NoteKind.GROUP_OFFSET_MOVED),
         (("offsets", "t/1"), 4, 4, NoteKind.SHARE_GROUP_OFFSET_AGAIN)]
     assert change.planned == ShareGroupPlanned("r2", (("t", 0, 2), ("t", 1, 4)), live.starts, "r1")
-    assert ShareGroupPlanned.from_json(change.planned.to_json()) == change.planned
+    assert converter().structure(converter().unstructure(change.planned), ShareGroupPlanned) == change.planned
     [info] = diags
     assert info.severity == Severity.INFO and "a rollback removes" not in info.message
 
