@@ -1,15 +1,1 @@
 """ACL bindings, one resource per principal; kplan deletes only the bindings it created."""
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.unit import KindUnit
-
-
-def __getattr__(name: str) -> "KindUnit":
-    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
-    if name == "UNIT":
-        from kplan.kinds.acl.unit import UNIT
-
-        return UNIT
-    raise AttributeError(name)

@@ -1,16 +1,2 @@
 """Consumer-group requests: a group's committed offsets reset (earliest, latest, a time, explicit positions) or the
 group deleted, each applied once per request token."""
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.unit import KindUnit
-
-
-def __getattr__(name: str) -> "KindUnit":
-    """`UNIT`, imported on first use: loading one of the kind's modules (its stack section, say) loads only that."""
-    if name == "UNIT":
-        from kplan.kinds.consumer_group.unit import UNIT
-
-        return UNIT
-    raise AttributeError(name)
