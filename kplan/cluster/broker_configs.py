@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations, read_configs
+from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations
 from kplan.kinds.broker_config.model import DEFAULT_BROKER
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
-from kplan.transport.wire.client import Client, error_name, open_client
+from kplan.transport.wire.client import Client, error_name, open_client, read_with
 from kplan.transport.wire.codec import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,7 +90,7 @@ def read_broker_configs(cluster: ClusterSpec, secrets: SecretValues | None
                         ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
     """Every broker's configs (one DescribeConfigs per broker), as the kind's answer; or why they cannot be read. A
     client is opened for this read and closed after it."""
-    return read_configs(cluster, secrets, lambda client: entities({b: describe_broker(client, b)
+    return read_with(cluster, secrets, lambda client: entities({b: describe_broker(client, b)
                                                                    for b in client.brokers()}))
 
 

@@ -1,20 +1,17 @@
 """Dynamic configs of a Kafka config resource (a broker, a group) through kplan's own Kafka client
 (kplan.transport.wire.client): what the broker- and group-config modules (kplan.cluster.broker_configs,
-kplan.cluster.group_configs) share — an IncrementalAlterConfigs request's operations, the read with its not-authorised
-answer, apply's verified writes (each entity asked again while it gets no answer, then read back until the brokers
-show it) and the plan-time validation's registration. Which resource, where it is sent and how it is read back stay
-theirs; this module names no kind.
+kplan.cluster.group_configs) share — an IncrementalAlterConfigs request's operations, apply's verified writes (each
+entity asked again while it gets no answer, then read back until the brokers show it) and the plan-time validation's
+registration. Which resource, where it is sent and how it is read back stay theirs; this module names no kind.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from kplan.errors import WriteError
-from kplan.model.live import Problem
-from kplan.transport.wire.client import Client, open_client
 from kplan.transport.wire.codec import Refused, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,19 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
 SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 
 Values = Mapping[str, str | None]  # key -> value to set (None: delete; shown: absent)
-
-
-def read_configs(cluster: "ClusterSpec", secrets: "SecretValues | None", read: Callable[[Client], dict[str, dict]]
-                 ) -> tuple[dict[str, dict[str, Any]], Problem | None]:
-    """`read`'s answer with a client opened for it and closed after it; or why the configs cannot be read (kplan's
-    principal may not)."""
-    with open_client(cluster, secrets) as client:
-        try:
-            return read(client), None
-        except Refused as e:
-            if e.code.endswith("AUTHORIZATION_FAILED"):
-                return {}, Problem.NOT_AUTHORIZED
-            raise
 
 
 def operations(values: Values) -> list[tuple[str, int, str | None]]:

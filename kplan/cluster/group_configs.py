@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations, read_configs
+from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
-from kplan.transport.wire.client import Client, error_name, open_client
+from kplan.transport.wire.client import Client, error_name, open_client, read_with
 from kplan.transport.wire.codec import Refused, Unsupported
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,7 +69,7 @@ def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
         return {g: {"values": values} for g, values in describe_groups(client, list_groups(client)).items() if values}
 
     try:
-        return read_configs(cluster, secrets, read)
+        return read_with(cluster, secrets, read)
     except Unsupported:  # no ListConfigResources v1
         return {}, Problem.UNSUPPORTED
 

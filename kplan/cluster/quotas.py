@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from kplan.errors import WriteError
 from kplan.kinds.quota.model import DEFAULT_ENTITY, QuotaEntity
 from kplan.model.live import Problem
-from kplan.transport.wire.client import Client, error_name, open_client
+from kplan.transport.wire.client import Client, error_name, read_with
 from kplan.transport.wire.codec import NoAnswer, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,18 +95,9 @@ def alter(client: Client, changes: Changes, results: BatchResults) -> BatchResul
     return results
 
 
-def read_quotas(
-    cluster: ClusterSpec, secrets: SecretValues | None
-) -> tuple[dict[QuotaEntity, dict[str, float]], Problem | None]:
-    """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read; a client is opened
-    for this read and closed after it."""
-    with open_client(cluster, secrets) as client:
-        try:
-            return describe(client), None
-        except Refused as e:
-            if e.code == "CLUSTER_AUTHORIZATION_FAILED":
-                return {}, Problem.NOT_AUTHORIZED
-            raise
+def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None) -> tuple[dict, Problem | None]:
+    """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read."""
+    return read_with(cluster, secrets, describe)
 
 
 def alter_quotas(kafka: KafkaAdmin, client: Client, changes: Changes, results: BatchResults) -> BatchResults:

@@ -9,12 +9,15 @@ again only when the broker the metadata named as the controller no longer is."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from kplan.model.desired import ClusterSpec
+from kplan.model.live import Problem
 from kplan.secrets import SecretValues
 from kplan.transport.wire.codec import NoAnswer, Refused, WireError
 from kplan.transport.wire.connection import Connection, Settings, settings_of
+
+T = TypeVar("T")
 
 
 def error_name(code: int) -> str:
@@ -143,3 +146,17 @@ def open_client(cluster: ClusterSpec, secrets: SecretValues | None = None) -> Cl
     from kplan.transport.kafka import client_config
 
     return Client(settings_of(client_config(cluster, secrets), cluster.timeout_s))
+
+
+def read_with(
+    cluster: ClusterSpec, secrets: SecretValues | None, read: Callable[[Client], T]
+) -> tuple[T | dict, Problem | None]:
+    """A plan's read with a client opened for it and closed after it: its answer, or ({}, NOT_AUTHORIZED) when
+    kplan's principal may not make it."""
+    with open_client(cluster, secrets) as client:
+        try:
+            return read(client), None
+        except Refused as e:
+            if e.code.endswith("AUTHORIZATION_FAILED"):
+                return {}, Problem.NOT_AUTHORIZED
+            raise
