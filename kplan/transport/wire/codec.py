@@ -1,7 +1,7 @@
 """Encoding requests and decoding answers of the Kafka APIs on a plan's and an apply's critical path, written here
 by hand (pure: bytes in, bytes out): ApiVersions, the SASL exchange, DescribeConfigs and Metadata. Every other
-request goes through kafka-python's message classes (`Connection.call`): importing kafka-python costs a process
-~0.25 s of CPU, as much as a whole no-change plan of 1,000 topics, so the paths every plan and apply take never
+request goes through kafka-python's message classes (`Connection.call`): importing kafka-python adds ~0.05 s of
+CPU to a no-change plan of 1,000 topics (a fifth of it), so the paths every plan and apply of topics take never
 import it.
 
 Frames are `int32 size` + header + body. Requests use header v1 (non-flexible APIs) or v2 (flexible: tagged
