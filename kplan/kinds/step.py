@@ -198,15 +198,6 @@ def frozen(value: Any) -> Any:
     return value
 
 
-def thawed(value: Any) -> Any:
-    """A deep, plain-JSON copy (dicts and lists) of a frozen value, for the journal."""
-    if isinstance(value, Mapping):
-        return {k: thawed(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thawed(v) for v in value]
-    return value
-
-
 def name_list(items: list[str], limit: int = 5) -> str:
     """`a, b, c, d, e and 2 more`."""
     shown = ", ".join(items[:limit])
