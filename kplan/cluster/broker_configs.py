@@ -44,7 +44,7 @@ def _node(entity: str) -> int | None:
 
 def describe_broker(client: Client, broker: int) -> list[dict[str, Any]]:
     """Every config of one broker with its synonyms (one DescribeConfigs at that broker)."""
-    from kafka.protocol.admin import DescribeConfigsRequest
+    from kplan.transport.wire.messages import DescribeConfigsRequest
 
     response = client.send(DescribeConfigsRequest(resources=[(BROKER, str(broker), None)], include_synonyms=True,
                                                   min_version=1), broker)
@@ -97,7 +97,7 @@ def read_broker_configs(cluster: ClusterSpec, secrets: SecretValues | None
 def _alter(client: Client, entity: str, values: Mapping[str, str | None], validate_only: bool
            ) -> tuple[str, str] | None:
     """One IncrementalAlterConfigs for one entity; (error name, broker's message) when refused."""
-    from kafka.protocol.admin import IncrementalAlterConfigsRequest
+    from kplan.transport.wire.messages import IncrementalAlterConfigsRequest
 
     response = client.send(IncrementalAlterConfigsRequest(resources=[(BROKER, _wire(entity), operations(values))],
                                                           validate_only=validate_only), _node(entity))

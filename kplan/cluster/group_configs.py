@@ -35,7 +35,7 @@ GROUP_CONFIG = 8  # the config source of a group's own value
 
 def list_groups(client: Client) -> list[str]:
     """The groups that have dynamic configs (one ListConfigResources v1); Unsupported on a cluster without it."""
-    from kafka.protocol.admin import ListConfigResourcesRequest
+    from kplan.transport.wire.messages import ListConfigResourcesRequest
 
     response = client.send(ListConfigResourcesRequest(resource_types=[GROUP], min_version=1))
     if response.error_code:
@@ -46,7 +46,7 @@ def list_groups(client: Client) -> list[str]:
 
 def describe_groups(client: Client, groups: Sequence[str]) -> dict[str, dict[str, str]]:
     """Each group's own dynamic values (source GROUP_CONFIG), in one DescribeConfigs request."""
-    from kafka.protocol.admin import DescribeConfigsRequest
+    from kplan.transport.wire.messages import DescribeConfigsRequest
 
     if not groups:
         return {}
@@ -77,7 +77,7 @@ def read_group_configs(cluster: ClusterSpec, secrets: SecretValues | None
 def _alter(client: Client, changes: Mapping[str, Mapping[str, str | None]], validate_only: bool
            ) -> dict[str, tuple[str, str]]:
     """One IncrementalAlterConfigs for the groups given; group -> (error name, broker's message) for those refused."""
-    from kafka.protocol.admin import IncrementalAlterConfigsRequest
+    from kplan.transport.wire.messages import IncrementalAlterConfigsRequest
 
     resources = [(GROUP, group, operations(values)) for group, values in sorted(changes.items())]
     response = client.send(IncrementalAlterConfigsRequest(resources=resources, validate_only=validate_only))

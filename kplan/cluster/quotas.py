@@ -37,7 +37,7 @@ def _stack_name(name: str | None) -> str:
 def describe(client: Client) -> dict[QuotaEntity, dict[str, float]]:
     """Every quota of every user / client-id / user+client-id entity, in one DescribeClientQuotas request (IP
     entities are not kplan's)."""
-    from kafka.protocol.admin import DescribeClientQuotasRequest
+    from kplan.transport.wire.messages import DescribeClientQuotasRequest
 
     answer = client.send(DescribeClientQuotasRequest(components=[], strict=False))
     if answer.error_code:
@@ -54,9 +54,8 @@ def describe(client: Client) -> dict[QuotaEntity, dict[str, float]]:
 def alter(client: Client, changes: Changes, results: BatchResults) -> BatchResults:
     """Set (a value) or remove (None) quota keys of entities, in one AlterClientQuotas request; each entity's result
     is recorded, and the first entity the broker refused raises Refused (the others may have been applied)."""
-    from kafka.protocol.admin import AlterClientQuotasRequest
-
     from kplan.cluster.results import reason_of_name
+    from kplan.transport.wire.messages import AlterClientQuotasRequest
 
     Entry = AlterClientQuotasRequest.EntryData
     entries = [

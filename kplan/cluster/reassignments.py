@@ -26,7 +26,7 @@ Targets = Mapping[str, Sequence[Sequence[int]]]  # topic -> the replica list of 
 def _alter(client: Client, targets: Mapping[str, Mapping[int, Sequence[int] | None]]) -> dict[tuple[str, int], str]:
     """One AlterPartitionReassignments (topic -> partition -> its replicas, None: cancel its reassignment); the
     partitions refused, with Kafka's error name."""
-    from kafka.protocol.admin import AlterPartitionReassignmentsRequest
+    from kplan.transport.wire.messages import AlterPartitionReassignmentsRequest
 
     if not targets:
         return {}
@@ -51,7 +51,7 @@ def _alter(client: Client, targets: Mapping[str, Mapping[int, Sequence[int] | No
 
 def ongoing(client: Client, topics: Sequence[str]) -> set[tuple[str, int]]:
     """The (topic, partition)s of `topics` whose reassignment is still under way (ListPartitionReassignments)."""
-    from kafka.protocol.admin import ListPartitionReassignmentsRequest
+    from kplan.transport.wire.messages import ListPartitionReassignmentsRequest
 
     answer = client.to_controller(
         ListPartitionReassignmentsRequest(timeout_ms=int(client.settings.timeout_s * 1000), topics=None)

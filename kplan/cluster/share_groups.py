@@ -76,7 +76,7 @@ def _ask(client: Client, group: str, request: Any, action: str, who: str | None)
 def list_share_groups(client: Client) -> dict[str, str]:
     """group -> state, for every share group of the cluster (one ListGroups v5+ per broker: each lists the groups it
     coordinates)."""
-    from kafka.protocol.admin import ListGroupsRequest
+    from kplan.transport.wire.messages import ListGroupsRequest
 
     out = {}
     for broker in client.brokers():

@@ -4,9 +4,8 @@ other message (kplan.transport.wire.client; kplan.cluster.share_groups)."""
 
 from __future__ import annotations
 
-from kafka.protocol.api_message import ApiMessage
-
 import kplan.cluster.share_messages as _messages
+from kplan.transport.wire.messages import ApiMessage
 
 _AT = {"load_json": _messages}
 

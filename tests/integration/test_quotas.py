@@ -91,6 +91,27 @@ def plain_stack(stack, name: str, quotas: list[dict]) -> dict:
             "quotas": quotas}
 
 
+def test_a_cold_plan_reads_quotas_and_broker_configs_at_once(stack, users, unique, tmp_path):
+    """The reader reads the quotas and the broker configs in two threads at once, each the first of its process to
+    import kafka-python's messages (kplan's own Kafka client imports them only when these requests are made): two
+    threads entering one package's import at once must not fail (seen: `_DeadlockError: deadlock detected by
+    _ModuleLock('kafka.protocol.metadata')` in every cold run). A fresh interpreter, not the tests' warm zygote,
+    which has every module imported already."""
+    import subprocess
+    import sys
+
+    from kplan_helpers import ROOT, run_env
+
+    doc = plain_stack(stack, unique("q-cold"), [{"user": users[0], "producer_byte_rate": "1MiB"}])
+    doc["broker_configs"] = [{"broker": "<default>", "configs": {"log.cleaner.backoff.ms": "15001"}}]
+    path = write_stack(tmp_path / "s.yaml", doc)
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-m", "kplan", "plan", str(path), "--no-color"], capture_output=True,
+                           text=True, env=run_env(None), cwd=ROOT, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert f"quota.user={users[0]}" in r.stdout and "broker_config.<default>" in r.stdout, r.stdout
+
+
 def test_apply_update_drift_undeclared_entities_and_removal(stack, qadmin, users, unique, tmp_path):
     app, hand = users
     set_by_hand(qadmin, hand, {"consumer_byte_rate": 4096.0})  # set outside kplan, never declared

@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 def error_name(code: int) -> str:
     """Kafka's name of an error code (GROUP_AUTHORIZATION_FAILED...)."""
-    from kafka.errors import for_code
+    from kplan.transport.wire.messages import for_code
 
     return for_code(code).message
 
@@ -73,7 +73,7 @@ class Client:
 
     def brokers(self) -> list[int]:
         """The cluster's brokers (one Metadata request, of no topic)."""
-        from kafka.protocol.metadata import MetadataRequest
+        from kplan.transport.wire.messages import MetadataRequest
 
         answer = self.send(MetadataRequest(topics=[], allow_auto_topic_creation=False, min_version=1))
         self._where.update({b.node_id: (b.host, b.port) for b in answer.brokers})
@@ -94,7 +94,7 @@ class Client:
 
     def to_coordinator(self, group: str, request: Any) -> Any:
         """`request` to the group's coordinator (FindCoordinator v4+, key type GROUP; remembered per group)."""
-        from kafka.protocol.metadata import FindCoordinatorRequest
+        from kplan.transport.wire.messages import FindCoordinatorRequest
 
         if group not in self._coordinators:
             find = FindCoordinatorRequest(key_type=0, coordinator_keys=[group], min_version=4)
@@ -116,9 +116,8 @@ class Client:
     def finalized(self, feature: str) -> int:
         """The cluster-wide finalized version of a feature (share.version...), 0 when not finalized (ApiVersions
         v3+, KIP-584)."""
-        from kafka.protocol.metadata import ApiVersionsRequest
-
         import kplan
+        from kplan.transport.wire.messages import ApiVersionsRequest
 
         answer = self.send(
             ApiVersionsRequest(client_software_name="kplan", client_software_version=kplan.__version__, min_version=3)
