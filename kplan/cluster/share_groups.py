@@ -274,35 +274,24 @@ def delete(client: Client, group: str, topics: Sequence[str], who: str | None = 
         raise WriteError(problem(name, "move the start offsets of", group, message, who))
 
 
-class ShareGroupWrites:
-    """The share-group writes of one run (kplan.kinds.ports.WireWrites' share-group part), through the run's client;
-    each asked again while it gets no answer (setting the same offsets twice is harmless) and verified by reading the
-    group back."""
+def alter_verified(kafka: "KafkaAdmin", client: Client, group: str, offsets: Sequence[Position]) -> None:
+    """Apply's write of a group's start offsets: asked again while it gets no answer (setting the same offsets twice is
+    harmless), then read back."""
+    who = kafka.who
+    kafka.attempts.wire(f"moving the start offsets of share group {group}", lambda: alter(client, group, offsets, who))
+    have = {(t, p): o for t, p, o in positions(client, group, who)}
+    wrong = [f"{t}/{p}" for t, p, o in offsets if have.get((t, p)) != o]
+    if wrong:
+        raise WriteError(f"share group {group}: the cluster does not show the start offsets written for "
+                         f"{', '.join(wrong[:5])}")
 
-    def __init__(self, kafka: "KafkaAdmin", client: Client):
-        self.kafka, self.client = kafka, client
 
-    def members(self, group: str) -> tuple[str, int]:
-        state, members, _ = describe(self.client, group, self.kafka.who)
-        return state, members
-
-    def offsets(self, group: str) -> tuple[Position, ...]:
-        return positions(self.client, group, self.kafka.who)
-
-    def alter(self, group: str, offsets: Sequence[Position]) -> None:
-        client, who = self.client, self.kafka.who
-        self.kafka.attempts.wire(f"moving the start offsets of share group {group}",
-                                 lambda: alter(client, group, offsets, who))
-        have = {(t, p): o for t, p, o in positions(client, group, who)}
-        wrong = [f"{t}/{p}" for t, p, o in offsets if have.get((t, p)) != o]
-        if wrong:
-            raise WriteError(f"share group {group}: the cluster does not show the start offsets written for "
-                             f"{', '.join(wrong[:5])}")
-
-    def delete(self, group: str, topics: Sequence[str]) -> None:
-        client, who = self.client, self.kafka.who
-        self.kafka.attempts.wire(f"removing the start offsets of share group {group}",
-                                 lambda: delete(client, group, topics, who))
-        left = sorted({t for t, _, _ in positions(client, group, who) if t in topics})
-        if left:
-            raise WriteError(f"share group {group} still shows start offsets on {', '.join(left)}")
+def delete_verified(kafka: "KafkaAdmin", client: Client, group: str, topics: Sequence[str]) -> None:
+    """Apply's removal of a group's start offsets on whole topics: asked again while it gets no answer, then read
+    back."""
+    who = kafka.who
+    kafka.attempts.wire(f"removing the start offsets of share group {group}",
+                        lambda: delete(client, group, topics, who))
+    left = sorted({t for t, _, _ in positions(client, group, who) if t in topics})
+    if left:
+        raise WriteError(f"share group {group} still shows start offsets on {', '.join(left)}")

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from kplan.cluster import broker_configs, group_configs, quotas, reassignments
-from kplan.cluster.share_groups import ShareGroupWrites
+from kplan.cluster import broker_configs, group_configs, quotas, reassignments, share_groups
 from kplan.kinds.ports import BatchResults
 from kplan.transport.wire.client import Client, open_client
 
@@ -57,16 +56,17 @@ class WireWriter:
         reassignments.cancel(self.kafka, self.client, topics)
 
     def share_group_members(self, group: str) -> tuple[str, int]:
-        return ShareGroupWrites(self.kafka, self.client).members(group)
+        state, members, _ = share_groups.describe(self.client, group, self.kafka.who)
+        return state, members
 
     def share_group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
-        return ShareGroupWrites(self.kafka, self.client).offsets(group)
+        return share_groups.positions(self.client, group, self.kafka.who)
 
     def alter_share_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
-        ShareGroupWrites(self.kafka, self.client).alter(group, offsets)
+        share_groups.alter_verified(self.kafka, self.client, group, offsets)
 
     def delete_share_group_offsets(self, group: str, topics: Sequence[str]) -> None:
-        ShareGroupWrites(self.kafka, self.client).delete(group, topics)
+        share_groups.delete_verified(self.kafka, self.client, group, topics)
 
     def close(self) -> None:
         if self._client is not None:

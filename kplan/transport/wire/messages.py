@@ -4,6 +4,7 @@ imports it). One module for all of them, because two threads entering kafka-pyth
 deadlock in Python's import locks (`_DeadlockError: deadlock detected by _ModuleLock('kafka.protocol.metadata')`:
 the reader's quota and broker-config reads, in every cold run): one module is imported by one thread, the others
 wait for it."""
+# ruff: noqa: F401 (what this module imports is what it is for)
 
 from kafka.errors import for_code
 from kafka.protocol.admin import (
@@ -18,19 +19,3 @@ from kafka.protocol.admin import (
 )
 from kafka.protocol.api_message import ApiMessage
 from kafka.protocol.metadata import ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest
-
-__all__ = [
-    "AlterClientQuotasRequest",
-    "AlterPartitionReassignmentsRequest",
-    "ApiMessage",
-    "ApiVersionsRequest",
-    "DescribeClientQuotasRequest",
-    "DescribeConfigsRequest",
-    "FindCoordinatorRequest",
-    "IncrementalAlterConfigsRequest",
-    "ListConfigResourcesRequest",
-    "ListGroupsRequest",
-    "ListPartitionReassignmentsRequest",
-    "MetadataRequest",
-    "for_code",
-]
