@@ -128,7 +128,8 @@ RIGHTS = Rights(
         {"name": rights_user(ctx), "offsets": {"request": "r1", "reset": "earliest", "topics": [_topic(ctx)]}}]},
     grants=lists_every_group,
     commit=lambda ctx: _start_at(ctx, rights_user(ctx), START),
-    named=lambda ctx: ["GroupAuthorizationFailed"])
+    named=lambda ctx: [f"kplan's principal User:{rights_user(ctx)} may not describe share group {rights_user(ctx)} "
+                       "(GROUP_AUTHORIZATION_FAILED)"])
 
 FIXTURE = KindFixture(
     kind="share_group", section="share_groups", sections=sections, read=read, setup=setup, teardown=teardown,
