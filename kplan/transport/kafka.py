@@ -196,8 +196,10 @@ def plain_listener(bootstrap_servers: str, timeout_s: float) -> str | None:
     import socket
     import struct
 
-    from kplan.transport.wire.codec import sasl_handshake_request
-
+    # SaslHandshake v1 (API key 17), correlation id 1, framed by hand: the probe needs no client (kplan's own,
+    # transport/wire, is built from this module's settings)
+    client, mechanism = b"kplan-probe", b"PLAIN"
+    body = struct.pack(">hhih", 17, 1, 1, len(client)) + client + struct.pack(">h", len(mechanism)) + mechanism
     for server in bootstrap_servers.split(",")[:3]:
         host, _, port = server.strip().rpartition("://")[2].rpartition(":")
         host = host.strip("[]")
@@ -206,7 +208,7 @@ def plain_listener(bootstrap_servers: str, timeout_s: float) -> str | None:
         try:
             with socket.create_connection((host, int(port)), timeout=timeout_s) as sock:
                 sock.settimeout(timeout_s)
-                sock.sendall(sasl_handshake_request(1, "kplan-probe", "PLAIN"))
+                sock.sendall(struct.pack(">i", len(body)) + body)
                 answer = b""
                 while len(answer) < 10:  # size, correlation id, error code
                     chunk = sock.recv(10 - len(answer))
