@@ -171,6 +171,32 @@ TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, ElectLeaders, 
                DeleteTopics)
 
 
+
+# The one-way part of a topic's config change: turning tiered storage on or off (kplan.kinds.topic.tiered says
+# why it cannot be undone). Its own step in an irreversible phase, after every reversible step has succeeded, so a
+# rollback never has to turn it back; the rest of the topic's config change stays in `AlterTopicConfigs`.
+@dataclass(frozen=True)
+class ChangeTieredStorage(StepBase):
+    """Turn tiered storage on or off for topics (one request). IRREVERSIBLE: off deletes the remote segments, and
+    on can only be turned off so."""
+
+    kind: ClassVar[str] = "change-tiered-storage"
+    phase: ClassVar[Phase] = Phase.CHANGE_TIERED_STORAGE
+    irreversible: ClassVar[bool] = True
+    before_keys: ClassVar[Mapping[str, str]] = {"overrides_before": "overrides"}
+
+    topics: Mapping[str, ConfigChange]
+    # topic -> key -> its override before (None: none), to tell that a step cut short changed nothing
+    overrides_before: Mapping[str, Mapping[str, str | None]] = FrozenDict()
+
+    def describe(self) -> str:
+        return f"turn tiered storage on or off for {len(self.topics)} topic(s): {name_list(list(self.topics))}"
+
+    def undo_by_hand(self) -> str:
+        return ("tiered storage cannot be set back without deleting remote segments: leave it as it is, or turn it "
+                "off with remote.log.delete.on.disable=true once its remote data is not needed")
+
+
 def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
     """The plan's topic changes as batches: per topic step type, as few steps as keep each request within the
     controller's limit (`records_per_request`), in the plan's order, so that the journal undoes (or a resume
@@ -251,8 +277,6 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     for names in packed(list(grows), lambda n: grows[n] - grows_before[n], limit):
         steps.append(IncreasePartitions({n: grows[n] for n in names}, {n: grows_before[n] for n in names}))
     if tiered:
-        from kplan.kinds.topic.tiered_steps import ChangeTieredStorage
-
         for names in packed(list(tiered), lambda n: config_records([*tiered[n].sets, *tiered[n].deletes]), limit):
             steps.append(ChangeTieredStorage({n: tiered[n] for n in names}, {n: tiered_before[n] for n in names}))
     # a replacement's delete makes one record per topic, fewer than its create
@@ -268,7 +292,6 @@ def _one_way_part(change: ResourceChange, sets: Mapping[str, str], deletes: tupl
     """A topic's config change, and the part of it that turns tiered storage on or off (the plan marked it), apart:
     that part runs in its own irreversible step."""
     from kplan.kinds.topic.tiered import ONE_WAY_KEYS
-    from kplan.kinds.topic.tiered_steps import split_one_way
 
     if not any(a.note in (NoteKind.TIERED_ON, NoteKind.TIERED_OFF) for a in change.attributes):
         return ConfigChange(sets, deletes), None
@@ -284,3 +307,12 @@ def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value
     # the plan): left out, never sent as a null config value
     return TopicArgs(name, image.partitions, image.replication_factor,
                      {k: v for k, v in config.items() if v is not None})
+
+
+def split_one_way(sets: Mapping[str, str], deletes: tuple[str, ...], keys: frozenset[str]
+                  ) -> tuple[ConfigChange | None, ConfigChange | None]:
+    """A topic's config change cut in two: (the reversible rest, the one-way part on `keys`); None for an empty
+    part."""
+    rest = ConfigChange({k: v for k, v in sets.items() if k not in keys}, tuple(k for k in deletes if k not in keys))
+    one_way = ConfigChange({k: v for k, v in sets.items() if k in keys}, tuple(k for k in deletes if k in keys))
+    return (rest if rest.sets or rest.deletes else None), (one_way if one_way.sets or one_way.deletes else None)

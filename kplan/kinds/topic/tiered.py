@@ -21,7 +21,7 @@ from typing import Mapping
 ENABLE = "remote.storage.enable"
 DELETE_ON_DISABLE = "remote.log.delete.on.disable"
 COPY_DISABLE = "remote.log.copy.disable"
-ONE_WAY_KEYS = frozenset({ENABLE, DELETE_ON_DISABLE})  # what the one-way step sets (kplan.kinds.topic.tiered_steps)
+ONE_WAY_KEYS = frozenset({ENABLE, DELETE_ON_DISABLE})  # what the one-way step sets (kplan.kinds.topic.steps)
 
 
 class Transition(str, Enum):

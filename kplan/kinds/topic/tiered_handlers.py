@@ -1,11 +1,11 @@
-"""Running the one-way tiered-storage step (kplan.kinds.topic.tiered_steps): never undone; a run cut short before
+"""Running the one-way tiered-storage step (kplan.kinds.topic.steps): never undone; a run cut short before
 the brokers took it is told apart by reading the topics' overrides back."""
 
 from __future__ import annotations
 
 from kplan.errors import KplanError
 from kplan.kinds.handler import StepContext, StepHandler, handles
-from kplan.kinds.topic.tiered_steps import ChangeTieredStorage
+from kplan.kinds.topic.steps import ChangeTieredStorage
 
 
 @handles(ChangeTieredStorage)

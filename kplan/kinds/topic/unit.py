@@ -10,7 +10,7 @@ UNIT = KindUnit(
     tuple(f"kplan.kinds.topic.steps:{name}" for name in ("CreateTopics", "AlterTopicConfigs", "ReassignReplicas",
                                                           "ElectLeaders", "IncreasePartitions", "ReplaceTopics",
                                                           "DeleteTopics"))
-    + ("kplan.kinds.topic.tiered_steps:ChangeTieredStorage",),
+    + ("kplan.kinds.topic.steps:ChangeTieredStorage",),
     ("kplan.kinds.topic.steps:build_topic_steps",),
     ("kplan.kinds.topic.handlers", "kplan.kinds.topic.tiered_handlers"),
     record_module="kplan.kinds.topic.record",

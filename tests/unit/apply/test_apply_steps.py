@@ -273,8 +273,7 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 
 
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
-    from kplan.kinds.topic.steps import ConfigChange
-    from kplan.kinds.topic.tiered_steps import ChangeTieredStorage
+    from kplan.kinds.topic.steps import ChangeTieredStorage, ConfigChange
 
     steps = build_steps(*_args(everything()))
     assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers,

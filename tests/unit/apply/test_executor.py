@@ -236,7 +236,7 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.kinds.consumer_group.steps import DeleteConsumerGroup
     from kplan.kinds.streams_app.steps import DeleteInternalTopics
     from kplan.kinds.subject.steps import DeleteSubjects
-    from kplan.kinds.topic.tiered_steps import ChangeTieredStorage
+    from kplan.kinds.topic.steps import ChangeTieredStorage
 
     # DeleteUsers is undone where the stack declares the password kplan set (its handler reports the others)
     assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,

@@ -76,8 +76,7 @@ def test_stopping_the_copy_and_both_partitions_and_tiering_in_one_change():
 
 def test_the_one_way_part_is_its_own_irreversible_step_after_every_reversible_one():
     from kplan.apply.steps import build
-    from kplan.kinds.topic.steps import AlterTopicConfigs
-    from kplan.kinds.topic.tiered_steps import ChangeTieredStorage
+    from kplan.kinds.topic.steps import AlterTopicConfigs, ChangeTieredStorage
 
     spec = topic(config={**ON, "retention.ms": "86400000"})
     current = ltopic(overrides={"retention.ms": "3600000"}, effective={"remote.storage.enable": "false"})
