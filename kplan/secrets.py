@@ -212,27 +212,51 @@ def scrub(text: str) -> str:
 def scrub_doc(doc: Any, keep: frozenset[str] = frozenset()) -> Any:
     """A copy of `doc` with known secret values masked in every string it holds: mappings, lists, tuples, sets and
     frozen dataclasses are walked; enums and other values are kept. `keep`: dataclass fields left as they are (e.g.
-    digests, and what apply executes, which never holds a secret)."""
+    digests, and what apply executes, which never holds a secret). A part met twice (a big stack's topics share
+    their config mappings) is scrubbed once; a part with nothing to mask is returned as it is."""
     if not KNOWN.values:
         return doc
-    if isinstance(doc, Enum):
+    return _scrubbed(doc, keep, KNOWN, {})
+
+
+_PLAIN = (int, float, bool, type(None), bytes)
+
+
+@lru_cache(maxsize=None)
+def _init_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+def _scrubbed(doc: Any, keep: frozenset[str], known: KnownSecrets, seen: dict[int, Any]) -> Any:
+    kind = type(doc)
+    if kind is str:
+        return known(doc)
+    if kind in _PLAIN or isinstance(doc, Enum):
         return doc
-    if isinstance(doc, str):
-        return KNOWN(doc)
+    key = id(doc)
+    if key in seen:
+        return seen[key]
+    out = doc
     if isinstance(doc, Mapping):
-        return {scrub_doc(k, keep): scrub_doc(v, keep) for k, v in doc.items()}
-    if isinstance(doc, (list, tuple, frozenset, set)):
-        return type(doc)(scrub_doc(v, keep) for v in doc)
-    if dataclasses.is_dataclass(doc) and not isinstance(doc, type):
+        pairs = [(_scrubbed(k, keep, known, seen), _scrubbed(v, keep, known, seen)) for k, v in doc.items()]
+        if any(k is not k0 or v is not v0 for (k, v), (k0, v0) in zip(pairs, doc.items())):
+            out = dict(pairs)
+        elif kind is not dict:
+            out = dict(pairs)  # a read-only mapping is given back as the plain dict the walk always gave
+    elif isinstance(doc, (list, tuple, frozenset, set)):
+        items = [_scrubbed(v, keep, known, seen) for v in doc]
+        out = kind(items) if kind in (list, set) or any(a is not b for a, b in zip(items, doc)) else doc
+    elif dataclasses.is_dataclass(doc) and not isinstance(doc, type):
         changes = {}
-        for f in dataclasses.fields(doc):
-            if f.init and f.name not in keep:
-                before = getattr(doc, f.name)
-                after = scrub_doc(before, keep)
+        for name in _init_fields(kind):
+            if name not in keep:
+                before = getattr(doc, name)
+                after = _scrubbed(before, keep, known, seen)
                 if after is not before and after != before:
-                    changes[f.name] = after
-        return dataclasses.replace(doc, **changes) if changes else doc  # unchanged: the same object
-    return doc
+                    changes[name] = after
+        out = dataclasses.replace(doc, **changes) if changes else doc  # unchanged: the same object
+    seen[key] = out
+    return out
 
 
 class Scrubber:

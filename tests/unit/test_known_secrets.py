@@ -66,6 +66,20 @@ def test_scrub_doc_walks_dataclasses_mappings_and_sequences_and_keeps_what_it_is
     assert out.colour is Colour.RED
 
 
+def test_scrub_doc_scrubs_a_shared_part_everywhere_and_keeps_a_clean_one_as_it_is():
+    """A big stack's topics share their config mappings: each part is walked once, and wherever it appears it is
+    scrubbed; a part with nothing to mask is the same object (no copy of a 10,000-topic plan's clean parts)."""
+    from types import MappingProxyType
+
+    remember(["Canary-123456"])
+    shared = (Inner("x Canary-123456", "d"),)
+    clean = Inner("nothing here", "d")
+    doc = Outer(shared, MappingProxyType({"a": shared, "b": (clean,)}), Colour.RED)
+    out = scrub_doc(doc)
+    assert out.items[0].text == f"x {MASK}" and out.config["a"][0].text == f"x {MASK}"
+    assert out.config["b"][0] is clean and scrub_doc(clean) is clean
+
+
 def test_scrub_doc_without_known_values_returns_the_same_object():
     doc = Outer((), {}, Colour.RED)
     assert scrub_doc(doc) is doc
