@@ -228,7 +228,7 @@ def _init_fields(cls: type) -> tuple[str, ...]:
 
 
 def _scrubbed(doc: Any, keep: frozenset[str], known: KnownSecrets, seen: dict[int, Any]) -> Any:
-    kind = type(doc)
+    kind: type = type(doc)
     if kind is str:
         return known(doc)
     if kind in _PLAIN or isinstance(doc, Enum):
