@@ -1,8 +1,8 @@
 """The resource kinds: one folder per kind (`kplan/kinds/<kind>/`: its planning and status in `kind.py`, its typed
-apply steps and builder in `steps.py`, their run/undo in `handlers.py`, its stack section in `section.py`), each
-registered once by its `UNIT` (`kplan.kinds.unit.KindUnit`); beside them the toolkit they share (`base`, `step`,
-`handler`, `ports`, `planned`). The order of `UNITS` is the order of plans and reports.
-See docs/architecture.md for what adding a kind takes."""
+apply steps and builder in `steps.py`, their run/undo in `handlers.py`, its stack section in `section.py`) or per
+family of kinds written once (`UNIT_MODULES`), each registered once by its `UNIT` (`kplan.kinds.unit.KindUnit`);
+beside them the toolkit they share (`base`, `step`, `handler`, `ports`, `planned`). The order of `UNITS` is the
+order of plans and reports. See docs/architecture.md for what adding a kind takes."""
 
 from __future__ import annotations
 
@@ -18,14 +18,21 @@ if TYPE_CHECKING:  # pragma: no cover
     UNITS: tuple[KindUnit, ...]
     KINDS: tuple[AnyKind, ...]
 
-# the kinds, in the order of plans and reports
+# the kinds' names (their resource types), in the order of plans and reports
 ORDER = ("topic", "connector", "offsets", "consumer_group", "share_group", "acl", "streams_app", "user", "quota",
          "broker_config", "group_config", "subject")
+# The kinds written as one family, in the family's folder: kind -> the module of its UNIT there
+UNIT_MODULES: dict[str, str] = {}
+
+
+def unit_module(name: str) -> str:
+    """The module registering the kind `name` (its `UNIT`), in kplan.kinds: `<kind>.unit`, or its family's."""
+    return UNIT_MODULES.get(name, f"{name}.unit")
 
 
 @cache
 def _units() -> tuple["KindUnit", ...]:
-    return tuple(import_module(f"kplan.kinds.{name}.unit").UNIT for name in ORDER)
+    return tuple(import_module(f"kplan.kinds.{unit_module(name)}").UNIT for name in ORDER)
 
 
 def __getattr__(name: str) -> object:

@@ -5,11 +5,11 @@ differ from what this assembles. kplan itself never runs it: commands load the s
 
 - The base (`kplan/schemas/parts/<name>.base.json`) holds what no single kind owns; its `$comment` is the shipped
   one, after a sentence saying the file is generated.
-- A kind's part (`kplan/kinds/<kind>/<name>.part.json`, optional) may hold `properties` (its stack sections, top
-  level), `extend` (properties it adds to a definition of the base or of a kind before it in `ORDER`:
-  `{"<definition>": {"<property>": ...}}`), `$defs` (definitions it owns; another kind's part may refer to them) and, in
-  the plan schema, `resource_change` (what a change of its type holds: the `then` of resource_change's
-  `if type is <kind>` branch). Its `$comment` says what it is and is not copied.
+- A kind's part (`kplan/kinds/<kind>/<name>.part.json`, or beside its unit in its family's folder; optional) may
+  hold `properties` (its stack sections, top level), `extend` (properties it adds to a definition of the base or of a
+  kind before it in `ORDER`: `{"<definition>": {"<property>": ...}}`), `$defs` (definitions it owns; another kind's
+  part may refer to them) and, in the plan schema, `resource_change` (what a change of its type holds: the `then` of
+  resource_change's `if type is <kind>` branch). Its `$comment` says what it is and is not copied.
 - The plan schema's resource `type` enum and `address` pattern are the kinds' names, in `ORDER`.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from kplan.kinds import ORDER
+from kplan.kinds import ORDER, unit_module
 
 NAMES = ("stack", "plan")
 _PART_KEYS = {"$comment", "properties", "extend", "$defs", "resource_change"}
@@ -34,7 +34,10 @@ def base_path(name: str) -> str:
 
 
 def part_path(name: str, kind: str) -> str:
-    return f"kinds/{kind}/{name}.part.json"
+    """Beside the kind's unit: kinds/<kind>/<name>.part.json, or in its family's folder kinds/<family>/<unit>.<name>...
+    (kplan.kinds.unit_module)."""
+    folder, _, unit = unit_module(kind).replace(".", "/").rpartition("/")
+    return f"kinds/{folder}/{name}.part.json" if unit == "unit" else f"kinds/{folder}/{unit}.{name}.part.json"
 
 
 def assemble_from(name: str, read: Callable[[str], dict[str, Any] | None]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""A resource kind's one registration (`UNIT` in `kplan/kinds/<kind>/unit.py`): what the rest of kplan derives its
+"""A resource kind's one registration (`UNIT` in `kplan/kinds/<kind>/unit.py`, or in its family's folder:
+`kplan.kinds.unit_module`): what the rest of kplan derives its
 per-kind lists from — the planner's and the status report's kinds (`kplan.kinds.KINDS`), apply's step types and
 builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.handlers`), the
 ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render`, the
@@ -11,7 +12,7 @@ model: one place per kind."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, cast
 
@@ -44,10 +45,17 @@ SecretField = tuple[str, tuple[str, ...], "Origin | None"]
 
 @cache
 def resolve(ref: str) -> Any:
-    """"package.module:name" -> that object, imported on first use. What it is, is what the property resolving it
-    declares: not checked statically (tests/unit/kinds/test_registration.py resolves the sections' references)."""
+    """"package.module:name" -> that object, imported on first use ("package.module:name.attribute": an attribute of
+    it, e.g. a method of one of a family's kinds). What it is, is what the property resolving it declares: not
+    checked statically (tests/unit/kinds/test_registration.py resolves the sections' references)."""
     module, _, name = ref.partition(":")
-    return getattr(import_module(module), name)
+    return reduce(getattr, name.split("."), import_module(module))
+
+
+def _hook(where: str, name: str) -> Any:
+    """The hook `name` of a kind's part: in a module ("package.module"), or on an object in one ("package.module:NAME":
+    the part a family's kinds write once, one object per kind)."""
+    return resolve(f"{where}.{name}" if ":" in where else f"{where}:{name}")
 
 
 @dataclass(frozen=True)
@@ -146,13 +154,14 @@ class KindUnit:
     builder_refs: tuple[str, ...]  # plan -> its steps (within a phase, the builders' order holds)
     handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers
     # Its part of the ownership record (`Ownership.of(kind.section)`, or `Ownership.names` for a names-only kind):
-    # a module with `record_after` (once the plan is applied, given whether it destroys and the parts of the kinds
-    # before it) and `record_of` (as the live state shows it).
+    # a module (or "module:name" of an object) with `record_after` (once the plan is applied, given whether it
+    # destroys and the parts of the kinds before it) and `record_of` (as the live state shows it).
     record_module: str | None = None
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
     follow_up_ref: str | None = None
-    # A module with `live_from_json`: its slice of a live-state document (kplan.kinds.livejson).
+    # A module (or "module:name" of an object) with `live_from_json`, its slice of a live-state document
+    # (kplan.kinds.livejson), and `kind_state`.
     live_module: str | None = None
     # "module:name" of (a live-state document) -> the document's top-level facts its part gives where the document
     # does not say them (the topics' part: `all_topic_names`, the names it describes); kplan.kinds.livejson
@@ -212,11 +221,11 @@ class KindUnit:
 
     @property
     def record_after(self) -> "RecordAfter | None":
-        return resolve(f"{self.record_module}:record_after") if self.record_module else None
+        return _hook(self.record_module, "record_after") if self.record_module else None
 
     @property
     def record_of(self) -> "Callable[[LiveState], Mapping[str, Entry] | NamesPart] | None":
-        return resolve(f"{self.record_module}:record_of") if self.record_module else None
+        return _hook(self.record_module, "record_of") if self.record_module else None
 
     @property
     def follow_up(self) -> "FollowUp | None":
@@ -224,7 +233,7 @@ class KindUnit:
 
     @property
     def live_from_json(self) -> "Callable[[Mapping[str, Any]], KindState] | None":
-        return resolve(f"{self.live_module}:live_from_json") if self.live_module else None
+        return _hook(self.live_module, "live_from_json") if self.live_module else None
 
     @property
     def live_defaults(self) -> "Callable[[Mapping[str, Any]], Mapping[str, Any]] | None":
@@ -235,7 +244,7 @@ class KindUnit:
         """Its slice of the live state from what the batched read answered for its section (its `io.read_ref`;
         nothing for a kind without one): (the answer, its part of the ownership record — a names-only kind's
         `NamesPart` —, why it could not be read or None) -> its KindState."""
-        return resolve(f"{self.live_module}:kind_state") if self.live_module else None
+        return _hook(self.live_module, "kind_state") if self.live_module else None
 
     @property
     def importer(self) -> "KindImporter | None":

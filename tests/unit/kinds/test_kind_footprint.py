@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from kplan.kinds import unit_module
+
 ROOT = Path(__file__).resolve().parents[3]
 
 # kind -> (ResourceType member, section key, its own system's I/O modules)
@@ -206,12 +208,14 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
 
 def mentions(kind: str) -> list[str]:
     member, section, own_io = KINDS[kind]
-    rx = re.compile(rf"ResourceType\.{member}\b|[\"']{section}[\"']|kplan\.kinds\.{kind}\b"
-                    rf"|kplan\.kinds import .*\b{kind}\b")
+    package = unit_module(kind).rpartition(".")[0]  # its own, or its family's
+    rx = re.compile(rf"ResourceType\.{member}\b|[\"']{section}[\"']|kplan\.kinds\.{package}\b"
+                    rf"|kplan\.kinds import .*\b{package}\b")
     out = []
+    folder = package.replace(".", "/")
     for path in sorted((ROOT / "kplan").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith(f"kplan/kinds/{kind}/") or rel in own_io:
+        if rel.startswith(f"kplan/kinds/{folder}/") or rel in own_io:
             continue
         text = path.read_text(encoding="utf-8")
         for span in SAME_WORD.get(kind, {}).get(rel, ()):

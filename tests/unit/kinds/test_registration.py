@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kplan.kinds import ORDER, UNITS, claimable_sections, stack_sections
+from kplan.kinds import ORDER, UNITS, claimable_sections, stack_sections, unit_module
 
 KINDS_DIR = Path(__file__).resolve().parents[3] / "kplan" / "kinds"
 
@@ -25,7 +25,7 @@ def test_a_units_section_is_its_kinds(unit):
 @pytest.mark.parametrize("name", ORDER)
 def test_a_unit_module_imports_only_the_registration(name):
     """Loading a stack imports the units: a unit.py that imported its kind would load the planning code."""
-    tree = ast.parse((KINDS_DIR / name / "unit.py").read_text())
+    tree = ast.parse(KINDS_DIR.joinpath(*unit_module(name).split(".")).with_suffix(".py").read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert imported <= {"kplan.kinds.unit", "__future__"}, imported
 
