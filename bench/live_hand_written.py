@@ -13,7 +13,7 @@ from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.connect_features import ConnectFacts
-from kplan.kinds.consumer_group.live import LiveGroup, positions
+from kplan.kinds.group_request.live import LiveGroup, positions
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.model import QuotaEntity
 from kplan.kinds.streams_app.live import LiveStreamsApp

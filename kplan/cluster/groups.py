@@ -1,6 +1,6 @@
 """Consumer groups on the wire (confluent-kafka's admin API): their state and members, committed offsets, the
 positions a reset resolves to, and the writes. The plan reads only the groups whose declared request is pending
-(kplan.kinds.consumer_group.kind.follow_up); `KafkaAdmin` writes through these functions.
+(kplan.kinds.group_request.kind.GroupRequestKind.follow_up); `KafkaAdmin` writes through these functions.
 
 Facts (confluent-kafka 2.16, Kafka 4.3 KRaft, checked on the local stack):
 * `describe_consumer_groups` answers a group that does not exist with state DEAD and no members (no error); it
@@ -130,7 +130,7 @@ def spec_batches(wanted: Iterable[tuple[str, int, Any]]) -> list[dict[tuple[str,
 
 def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Mapping[str, int], timeout_s: float,
                 who: str | None = None, now_ms: int | None = None) -> dict[str, dict]:
-    """What the plan shows for each pending group request (queries: kplan.kinds.consumer_group.kind.query):
+    """What the plan shows for each pending group request (queries: kplan.kinds.group_request.model.query):
     state, members, committed offsets, and where a named reset moves each partition of its topics (`partitions`:
     topic -> partition count, the batched read's metadata). A topic the request names that the cluster lacks is
     reported (`missing_topics`); one the group only has offsets on is left out (deleted since)."""

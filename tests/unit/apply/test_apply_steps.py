@@ -184,8 +184,8 @@ def election_plan():
 
 def groups_plan():
     """Consumer groups: one reset to earliest (pending), one delete request (pending)."""
-    from kplan.kinds.consumer_group.live import LiveGroup
-    from kplan.kinds.consumer_group.model import GroupReset, GroupSpec
+    from kplan.kinds.group_request.live import LiveGroup
+    from kplan.kinds.group_request.model import GroupReset, GroupSpec
 
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"consumer_groups": (
         GroupSpec("app", "r1", GroupReset("earliest", "earliest")), GroupSpec("old", "d1", delete=True))})
@@ -197,14 +197,13 @@ def groups_plan():
 
 def share_groups_plan():
     """Share groups: one reset to earliest (pending), moving one start offset of two and setting the other again."""
-    from kplan.kinds.consumer_group.model import GroupReset
-    from kplan.kinds.share_group.live import LiveShareGroup
-    from kplan.kinds.share_group.model import ShareGroupSpec
+    from kplan.kinds.group_request.live import LiveGroup
+    from kplan.kinds.group_request.model import GroupReset, GroupSpec
 
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"share_groups": (
-        ShareGroupSpec("jobs", "r1", GroupReset("earliest", "earliest")),)})
+        GroupSpec("jobs", "r1", GroupReset("earliest", "earliest")),)})
     live = live_state("c", 1, {}, {}).with_kind(ResourceType.SHARE_GROUP, resources=freeze({
-        "jobs": LiveShareGroup("jobs", None, "Empty", 0, (("t", 0, 5), ("t", 1, 0)), (("t", 0, 0), ("t", 1, 0)))}))
+        "jobs": LiveGroup("jobs", None, "Empty", 0, (("t", 0, 5), ("t", 1, 0)), (("t", 0, 0), ("t", 1, 0)))}))
     return stack, live, make_plan(stack, live)
 
 
@@ -222,7 +221,7 @@ def group_configs_plan():
 
 
 def test_group_steps_move_offsets_early_and_delete_late():
-    from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup
+    from kplan.kinds.group_request.steps import AlterGroupOffsets, DeleteConsumerGroup
 
     stack, live, plan = groups_plan()
     steps = build_steps(plan, stack, live)

@@ -233,7 +233,7 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
 
     assert set(STEP_TYPES) <= handled_types()
     from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
-    from kplan.kinds.consumer_group.steps import DeleteConsumerGroup
+    from kplan.kinds.group_request.steps import DeleteConsumerGroup
     from kplan.kinds.streams_app.steps import DeleteInternalTopics
     from kplan.kinds.subject.steps import DeleteSubjects
     from kplan.kinds.topic.steps import ChangeTieredStorage

@@ -5,7 +5,7 @@ defect 8)."""
 from __future__ import annotations
 
 from kplan.apply.resume import applied_for_good, unapplied_requests, with_tokens_before
-from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup
+from kplan.kinds.group_request.steps import AlterGroupOffsets, DeleteConsumerGroup
 from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ConnectorState
 from kplan.model.live import LiveState

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 from builders import live_state, ltopic
 
-from kplan.kinds.consumer_group.kind import follow_up
-from kplan.kinds.consumer_group.section import build_groups
-from kplan.kinds.consumer_group.steps import AlterGroupOffsets, build_group_steps
+from kplan.kinds.group_request.kind import CONSUMER
+from kplan.kinds.group_request.section import CONSUMER as SECTION
+from kplan.kinds.group_request.steps import AlterGroupOffsets, build_group_steps
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Diagnostics, Severity
 from kplan.model.mirror import Checkpoint, MirrorRead
@@ -60,7 +60,7 @@ def _plan(tmp_path, mirror="main-dr", read=READ, reader=None):
     live = live_state("dr", 1, {"main.orders": ltopic("main.orders", 2, 1)}, {})
     live = replace(live, mirror_sources=freeze({"main-dr": read}) if read is not None else freeze({}))
     reader = reader or Reader()
-    live = follow_up(dr, live, reader, False)
+    live = CONSUMER.follow_up(dr, live, reader, False)
     return make_plan(dr, live), reader, dr, live
 
 
@@ -98,13 +98,13 @@ def test_a_failover_of_a_group_with_members_on_the_target_is_warned_and_apply_re
 
 def test_the_reset_form_is_checked_where_it_is_written():
     smap, diags = SourceMap(), Diagnostics()
-    (spec,) = build_groups([({"name": "g", "offsets": {"request": "x", "reset": {"mirror": "m"}}}, None)], smap, diags)
+    (spec,) = SECTION.build([({"name": "g", "offsets": {"request": "x", "reset": {"mirror": "m"}}}, None)], smap, diags)
     assert (spec.reset.to, spec.reset.mirror, spec.reset.text) == ("mirror", "m", "mirror m")
     for bad in ({"mirror": ""}, {"mirror": "m", "other": 1}):
         diags = Diagnostics()
-        assert build_groups([({"name": "g", "offsets": {"request": "x", "reset": bad}}, None)], smap, diags) == ()
+        assert SECTION.build([({"name": "g", "offsets": {"request": "x", "reset": bad}}, None)], smap, diags) == ()
         assert "reset: {mirror: <name>} names a mirror" in diags.items[0].message
     diags = Diagnostics()
-    assert build_groups([({"name": "g", "offsets": {"request": "x", "reset": {"mirror": "m"}, "topics": ["t"]}},
+    assert SECTION.build([({"name": "g", "offsets": {"request": "x", "reset": {"mirror": "m"}, "topics": ["t"]}},
                           None)], smap, diags) == ()
     assert "a failover moves the group on every replica" in diags.items[0].message

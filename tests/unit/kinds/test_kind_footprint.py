@@ -16,6 +16,7 @@ from kplan.kinds import unit_module
 
 ROOT = Path(__file__).resolve().parents[3]
 
+GROUP_REQUEST_IO = ("kplan/cluster/groups.py", "kplan/cluster/share_groups.py")
 # kind -> (ResourceType member, section key, its own system's I/O modules)
 KINDS = {
     "topic": ("TOPIC", "topics", ("kplan/cluster/topic_validation.py", "kplan/cluster/kafka_admin.py",
@@ -29,8 +30,9 @@ KINDS = {
                                               # offsets API (also the offsets kind's) and a failed instance's restart
                                               "kplan/cluster/offsets.py", "kplan/cluster/restart.py")),
     "offsets": ("OFFSETS", "offsets", ("kplan/cluster/offsets.py",)),
-    "consumer_group": ("CONSUMER_GROUP", "consumer_groups", ("kplan/cluster/groups.py",)),
-    "share_group": ("SHARE_GROUP", "share_groups", ("kplan/cluster/share_groups.py",)),
+    # the group-request kinds, one family (kinds/group_request/): each one's I/O names the family's package
+    "consumer_group": ("CONSUMER_GROUP", "consumer_groups", GROUP_REQUEST_IO),
+    "share_group": ("SHARE_GROUP", "share_groups", GROUP_REQUEST_IO),
     "acl": ("ACL", "acls", ("kplan/cluster/acl_read.py",)),
     "streams_app": ("STREAMS_APP", "streams_apps", ()),
     "user": ("USER", "users", ("kplan/cluster/user_read.py", "kplan/cluster/scram.py")),
@@ -153,6 +155,8 @@ KINDS = {
 # (`KindUnit.live_defaults_ref`, kinds/topic/live.py's document_defaults; kinds/livejson.py asks the units). Every
 # kind is now at most 5. Left, real (the derived resources): importer/cdc.py, connector/mirrors.py,
 # connector/steps.py, subject/unit.py, stackfile/sections.py.
+# consumer_group and share_group (issue 57): one family written once, kinds/group_request/ (its folder is theirs, as
+# their own folders were; kinds/resets/ and their two folders are gone).
 CEILINGS = {"topic": 5, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 4,
             "streams_app": 0, "user": 0, "quota": 1, "broker_config": 0, "group_config": 0, "subject": 5}
 GOAL = 5
@@ -168,7 +172,7 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # the ResourceType member's definition, as every kind's is (TOPIC = "topic" matches nothing)
         "kplan/model/plan.py": (r'^    OFFSETS = "offsets"',),
         # a consumer or share group's reset request: its stack entry's key and the plan's word for positions
-        "kplan/kinds/resets/model.py": (r'^EARLIEST, LATEST, AT_TIME, AGO, POSITIONS = .*"offsets"$',
+        "kplan/kinds/group_request/model.py": (r'^EARLIEST, LATEST, AT_TIME, AGO, POSITIONS = .*"offsets"$',
                                         r'^OFFSETS = "offsets"'),
         # a live consumer group's committed offsets in a live-state document (its consumer side, read by the consumer
         # guard's kind)
@@ -180,16 +184,14 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
     # The topic kind's section key is also Kafka's and Connect's word, and other kinds' fields of the topics they
     # name: these spans are those, not a reference to the topic kind (issue 42, round 4).
     "topic": {
-        # a consumer or share group's follow-up query (kinds/resets/model.py's GroupQuery): the topics to resolve
+        # a consumer or share group's follow-up query (kinds/group_request/model.py's GroupQuery): the topics to
+        # resolve
         "kplan/cluster/groups.py": (r'q\.get\("topics"\)',),
         "kplan/cluster/share_groups.py": (r'q\.get\("topics"\)',),
-        "kplan/kinds/consumer_group/failover.py": (r'return \{"topics": sorted\(\{t for t, _, _ in positions\}\)',),
-        "kplan/kinds/resets/model.py": (r'follow-up query: \{"topics": ', r'return \{"topics": '),
+        "kplan/kinds/group_request/model.py": (r'follow-up query: \{"topics": ', r'return \{"topics": '),
         # a reset request's `topics:` key (consumer groups' and share groups' `offsets.topics`)
-        "kplan/kinds/resets/parse.py": (r'raw\.get\("topics"\)', r'smap\.value_loc\(raw, "topics"\)'),
-        "kplan/kinds/consumer_group/section.py": (r'smap\.value_loc\(raw, "topics"\)',
-                                                 r'out\["topics"\] = list\(g\.reset\.topics\)'),
-        "kplan/kinds/share_group/section.py": (r'"topics": list\(g\.reset\.topics\)',),
+        "kplan/kinds/group_request/section.py": (r'raw\.get\("topics"\)', r'smap\.value_loc\(raw, "topics"\)',
+                                                r'out\["topics"\] = list\(r\.topics\)'),
         # an ACL entry's shorthand `consume: {topics: [...]}` (bindings on resource type topic)
         "kplan/kinds/acl/section.py": (r'consume\.get\("topics"\)',),
         # Connect's sink `topics` config key

@@ -17,7 +17,7 @@ from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.connector.live import facts_of
-from kplan.kinds.consumer_group.live import LiveGroup, group_of
+from kplan.kinds.group_request.live import LiveGroup, group_of
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.kinds.quota.live import LiveQuota
 from kplan.kinds.quota.model import QuotaEntity

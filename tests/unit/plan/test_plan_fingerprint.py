@@ -66,10 +66,10 @@ def _requests(group_targets, share_targets, tokens=None, group_state="Empty"):
     """A stack with a consumer group's and a share group's pending `latest` request, and what a read found: each at
     offset 3 of t/0 (the consumer group none when Dead), its targets as resolved (`latest` moves with the
     records)."""
-    from kplan.kinds.consumer_group.live import LiveGroup
-    from kplan.kinds.consumer_group.model import GroupReset, GroupSpec
-    from kplan.kinds.share_group.live import LiveShareGroup
-    from kplan.kinds.share_group.model import ShareGroupSpec
+    from kplan.kinds.group_request.live import LiveGroup
+    from kplan.kinds.group_request.live import LiveGroup as LiveShareGroup
+    from kplan.kinds.group_request.model import GroupReset, GroupSpec
+    from kplan.kinds.group_request.model import GroupSpec as ShareGroupSpec
     from kplan.model.desired import freeze
 
     latest = GroupReset("latest", "latest", topics=("t",))

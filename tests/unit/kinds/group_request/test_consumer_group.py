@@ -8,16 +8,29 @@ from fakes import FakeWriter, writers
 
 from kplan.errors import KplanError
 from kplan.kinds.codec import converter
-from kplan.kinds.consumer_group.handlers import AlterGroupOffsetsHandler, DeleteConsumerGroupHandler
-from kplan.kinds.consumer_group.kind import GroupPlanned, plan_group, query
-from kplan.kinds.consumer_group.live import LiveGroup
-from kplan.kinds.consumer_group.model import GroupReset, GroupSpec
-from kplan.kinds.consumer_group.section import reset_of
-from kplan.kinds.consumer_group.steps import AlterGroupOffsets, DeleteConsumerGroup
+from kplan.kinds.group_request.handlers import AlterGroupOffsetsHandler, DeleteConsumerGroupHandler
+from kplan.kinds.group_request.kind import CONSUMER, GroupPlanned
+from kplan.kinds.group_request.live import LiveGroup
+from kplan.kinds.group_request.model import GroupReset, GroupSpec
+from kplan.kinds.group_request.model import query as reset_query
+from kplan.kinds.group_request.section import reset_of as parse_reset
+from kplan.kinds.group_request.steps import AlterGroupOffsets, DeleteConsumerGroup
 from kplan.kinds.handler import StepContext
 from kplan.model.plan import Action, Reason, Severity
 from kplan.rules.units import UnitError
 from kplan.secrets import SecretValues
+
+
+def reset_of(text):
+    return parse_reset(text, CONSUMER.terms.forms)
+
+
+def query(spec):
+    return reset_query(spec.reset)
+
+
+def plan_group(spec, current):
+    return CONSUMER.plan(spec, current, None)
 
 
 @pytest.mark.parametrize("text, to, ts, ago", [

@@ -11,19 +11,25 @@ from fakes import FakeWriter, writers
 
 from kplan.errors import KplanError
 from kplan.kinds.codec import converter
+from kplan.kinds.group_request.handlers import AlterShareGroupOffsetsHandler
+from kplan.kinds.group_request.kind import SHARE as KIND
+from kplan.kinds.group_request.kind import ShareGroupPlanned
+from kplan.kinds.group_request.live import LiveGroup as LiveShareGroup
+from kplan.kinds.group_request.model import GroupReset
+from kplan.kinds.group_request.model import GroupSpec as ShareGroupSpec
+from kplan.kinds.group_request.steps import AlterShareGroupOffsets, undo_offsets
 from kplan.kinds.handler import StepContext
-from kplan.kinds.resets.model import GroupReset
-from kplan.kinds.share_group.handlers import AlterShareGroupOffsetsHandler
-from kplan.kinds.share_group.kind import ShareGroupPlanned, follow_up, plan_share_group
-from kplan.kinds.share_group.live import LiveShareGroup
-from kplan.kinds.share_group.model import ShareGroupSpec
-from kplan.kinds.share_group.steps import AlterShareGroupOffsets, undo_offsets
 from kplan.model.live import Problem
 from kplan.model.plan import Action, NoteKind, Reason, Severity
 from kplan.secrets import SecretValues
 from kplan.stackfile import StackError, load_stack
 
 EARLIEST = ShareGroupSpec("g", "r2", GroupReset("earliest", "earliest"))
+follow_up = KIND.follow_up
+
+
+def plan_share_group(spec, current):
+    return KIND.plan(spec, current, None)
 
 
 def _load(tmp_path, entries: str):
@@ -77,7 +83,7 @@ def test_a_reset_shows_each_start_offset_moved_or_set_again_and_carries_them_all
         (("request",), "r1", "r2", NoteKind.SHARE_GROUP_REQUEST),
         (("offsets", "t/0"), 9, 2, NoteKind.GROUP_OFFSET_MOVED),
         (("offsets", "t/1"), 4, 4, NoteKind.SHARE_GROUP_OFFSET_AGAIN)]
-    assert change.planned == ShareGroupPlanned("r2", (("t", 0, 2), ("t", 1, 4)), live.starts, "r1")
+    assert change.planned == ShareGroupPlanned("r2", (("t", 0, 2), ("t", 1, 4)), live.committed, "r1")
     assert converter().structure(converter().unstructure(change.planned), ShareGroupPlanned) == change.planned
     [info] = diags
     assert info.severity == Severity.INFO and "a rollback removes" not in info.message
@@ -124,7 +130,7 @@ def test_the_follow_up_reads_only_pending_requests_and_keeps_the_clusters_refusa
     reader = _Reader(({"g": {"state": "Empty", "members": 0, "committed": [["t", 0, 5]]}}, None))
     after = follow_up(stack, live, reader, False)
     assert list(reader.asked) == ["g"] and reader.asked["g"] == {"topics": None, "to": "earliest", "ms": None}
-    assert after.of(ResourceType.SHARE_GROUP).resources["g"].starts == (("t", 0, 5),)
+    assert after.of(ResourceType.SHARE_GROUP).resources["g"].committed == (("t", 0, 5),)
     refused = follow_up(stack, live, _Reader(({}, "the cluster has no share groups")), False)
     state = refused.of(ResourceType.SHARE_GROUP)
     assert state.problem == Problem.UNSUPPORTED and state.problem_detail == "the cluster has no share groups"
@@ -138,7 +144,7 @@ def test_the_follow_up_reads_only_pending_requests_and_keeps_the_clusters_refusa
     ((("t", 1, 0),), (("t", 0, 9),), ("t",), (("t", 0, 9),)),
 ])
 def test_the_undo_puts_the_group_back_exactly(moved, had, cleared, back):
-    assert undo_offsets(moved, had) == (cleared, back)
+    assert undo_offsets(moved, had, True) == (cleared, back)
 
 
 def _ctx(fake, outcomes=None):
@@ -181,7 +187,6 @@ def test_an_undo_of_a_step_that_never_read_writes_nothing():
 def test_a_cluster_without_share_groups_is_one_error_at_the_first_entry_in_the_readers_words():
     from builders import live_state
 
-    from kplan.kinds.share_group.kind import KIND
     from kplan.model.plan import ResourceType
 
     declared = {"g": EARLIEST, "a": ShareGroupSpec("a", "r", GroupReset("latest", "latest", topics=("t",)))}

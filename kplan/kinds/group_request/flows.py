@@ -4,7 +4,7 @@ its positions name. Pure."""
 from __future__ import annotations
 
 from kplan.kinds.flows import READER, TOPIC, FlowPart, Graph
-from kplan.kinds.resets.model import OFFSETS
+from kplan.kinds.group_request.model import OFFSETS
 from kplan.model.plan import Plan, ResourceChange
 
 

@@ -1,13 +1,14 @@
 """A failover request (`reset: {mirror: <name>}`, docs/replication.md): a consumer group moved on a mirror's target
 cluster to the offsets the mirror translated — the latest checkpoints its checkpoint connector wrote there (read by
-the mirror's follow-up read, kplan.cluster.mirror_read, before the groups' own). Apply then sets exactly those
-offsets with the group requests' step (journaled, undone by putting the group's offsets back). Pure."""
+the mirror's follow-up read, kplan.cluster.mirror_read, before the groups' own, which checks its replicas exist).
+Apply then sets exactly those offsets with the group requests' step (journaled, undone by putting the group's
+offsets back). Pure."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from kplan.kinds.consumer_group.model import MIRRORED, GroupSpec, Position
+from kplan.kinds.group_request.model import MIRRORED, GroupSpec, Position
 from kplan.model.diagnostics import Severity
 from kplan.model.mirror import FailoverDrill, MirrorRead, MirrorSpec, declared_mirrors, drill
 from kplan.model.plan import PlanDiagnostic, ResourceChange, ResourceType, address_of
@@ -45,11 +46,6 @@ def translated(spec: GroupSpec, stack: "Stack", live: "LiveState") -> tuple[tupl
         return (), (f"mirror {name!r} has written no checkpoint for consumer group {spec.name!r} on "
                     f"{mirror.checkpoints_topic()} ({why}): there is nothing to move it to")
     return positions, None
-
-
-def failover_query(positions: tuple[Position, ...]) -> Mapping[str, Any]:
-    """The group read of a failover request: the replicas it moves on (checked to exist), nothing to resolve."""
-    return {"topics": sorted({t for t, _, _ in positions}), "to": None, "ms": None}
 
 
 def drill_notes(stack: "Stack", changes: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:

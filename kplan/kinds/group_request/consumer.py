@@ -1,0 +1,21 @@
+"""The consumer-group kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
+
+from kplan.kinds.unit import KindUnit, StackSection
+
+UNIT = KindUnit(
+    "kplan.kinds.group_request.kind:CONSUMER",
+    StackSection(
+        "consumer_groups",
+        "consumer group request",
+        build_ref="kplan.kinds.group_request.section:CONSUMER.build",
+        entry_word_ref="kplan.kinds.group_request.section:CONSUMER.entry_word",
+    ),
+    ("kplan.kinds.group_request.steps:AlterGroupOffsets", "kplan.kinds.group_request.steps:DeleteConsumerGroup"),
+    ("kplan.kinds.group_request.steps:build_group_steps",),
+    ("kplan.kinds.group_request.handlers",),
+    record_module="kplan.kinds.group_request.kind:CONSUMER",
+    follow_up_ref="kplan.kinds.group_request.kind:CONSUMER.follow_up",
+    live_module="kplan.kinds.group_request.live:CONSUMER",
+    render_ref="kplan.kinds.group_request.section:rendered",
+    flows_ref="kplan.kinds.group_request.flows:FLOWS",
+)
