@@ -26,7 +26,7 @@ Structure = Callable[[Mapping[str, Any], Any], Any]
 class JsonKey:
     """How a field is written when not under its name, by its type."""
 
-    name: str | None = None  # the key it is written under; "": its value's keys are its holder's own (FLAT)
+    name: str | None = None  # the key it is written under; "": its value's keys are its holder's own, there (FLAT)
     unset_omitted: bool = False  # left out when it has its default
     write: Callable[[Any], Any] | None = None  # its value -> JSON, when not by its type
     read: Callable[[Any], Any] | None = None  # JSON -> its value, when not by its type
@@ -107,9 +107,12 @@ def _unstructure(conv: "Converter", cls: type) -> Unstructure:
         return generated
 
     def unstructure(obj: Any) -> dict[str, Any]:
-        d = generated(obj)
-        for n in names:
-            d.update(d.pop(n))
+        d: dict[str, Any] = {}
+        for n, value in generated(obj).items():
+            if n in names:  # a flat field's keys stand where the field does
+                d.update(value)
+            else:
+                d[n] = value
         return d
 
     return unstructure
