@@ -665,9 +665,10 @@ print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
 RECORD_PARTS = ("_CORE", "_PROTECTED", "to_json", "from_json", "_entry")
 LIVE_PARTS = {
     "topic": ("_effective", "live_from_json"), "connector": ("_on_its_connect", "live_from_json"),
-    "acl": ("_literal", "_binding", "live_from_json"), "broker_config": ("_config", "live_from_json"),
+    "acl": ("_literal", "_binding", "live_from_json"),
+    "dynamic_config/kind.py": ("_resources", "live_before", "kind_state", "__init__"),  # a family's: in its kind.py
     "consumer_group": ("_defaults", "_group", "group_of", "_tokens", "live_from_json"),
-    "offsets": ("_offsets", "live_from_json"), "quota": ("_entity", "_quota", "live_from_json"),
+    "offsets": ("_offsets", "live_from_json"),
     "streams_app": ("_binding", "_held", "live_from_json"),
     "subject": ("_defaults", "_owned", "_latest", "_problem", "_CODES", "_reference", "live_from_json",
                 "_latest_digest"),
@@ -834,7 +835,8 @@ def record_and_live_figures(args: argparse.Namespace, documents: list[str]) -> d
                 "checks": check_live(live),
                 "code_lines": {"hand-written": lines_of(ROOT / "bench/live_hand_written.py"),
                                "cattrs": lines_of(kinds / "live_codec.py") + lines_of(kinds / "livejson.py")
-                               + sum(lines_of(kinds / k / "live.py", parts) for k, parts in LIVE_PARTS.items())}}
+                               + sum(lines_of(kinds / (k if k.endswith(".py") else f"{k}/live.py"), parts)
+                                     for k, parts in LIVE_PARTS.items())}}
         times = interleaved(ops, args.runs)
         peaks = {(name, kind): peak_mib(op) for name, kind, op in ops if kind != "cold"}
     for key, prefix in (("record", "record "), ("live_state", "live ")):

@@ -11,11 +11,9 @@ from typing import Any, Mapping
 from kplan.errors import KplanError
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding
-from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.connect_features import ConnectFacts
+from kplan.kinds.dynamic_config.model import LiveBrokerConfig, LiveQuota, QuotaEntity
 from kplan.kinds.group_request.live import LiveGroup, positions
-from kplan.kinds.quota.live import LiveQuota
-from kplan.kinds.quota.model import QuotaEntity
 from kplan.kinds.streams_app.live import LiveStreamsApp
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference

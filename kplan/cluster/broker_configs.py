@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations
-from kplan.kinds.broker_config.model import DEFAULT_BROKER
+from kplan.kinds.dynamic_config.model import DEFAULT_BROKER
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
@@ -58,8 +58,8 @@ def describe_broker(client: Client, broker: int) -> list[dict[str, Any]]:
 
 
 def entities(described: Mapping[int, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """The kind's answer (kplan.kinds.broker_config.live.kind_state): `<default>` and each broker with its dynamic
-    values, the static values of its keys, the read-only keys and every key the brokers list."""
+    """The kind's answer (its `kind_state`, kplan.kinds.dynamic_config.kind): `<default>` and each broker with its
+    dynamic values, the static values of its keys, the read-only keys and every key the brokers list."""
     default: dict[str, Any] = {"values": {}, "static": {}, "read_only": set(), "known": set()}
     out: dict[str, dict[str, Any]] = {DEFAULT_BROKER: default}
     for broker, configs in sorted(described.items()):
@@ -110,7 +110,7 @@ def _alter(client: Client, entity: str, values: Mapping[str, str | None], valida
 def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
     """The plan's broker-config writes sent validate-only, one request per entity: whatever the broker would refuse
     (a bad value, a read-only key) is one error line at plan time."""
-    from kplan.kinds.broker_config.kind import BrokerConfigPlanned, entity_word
+    from kplan.kinds.dynamic_config.kind import BrokerConfigPlanned, entity_word
     from kplan.model.plan import ResourceType, error
 
     todo = [c for c in plan.changes if c.type == ResourceType.BROKER_CONFIG and c.is_change
@@ -123,12 +123,12 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
         for change in todo:
             p = change.planned
             assert isinstance(p, BrokerConfigPlanned)
-            if p.broker != DEFAULT_BROKER and int(p.broker) not in brokers:
+            if p.entity != DEFAULT_BROKER and int(p.entity) not in brokers:
                 continue  # the plan says it
-            refused = _alter(client, p.broker, {k: a for k, _, a in p.values}, validate_only=True)
+            refused = _alter(client, p.entity, {k: a for k, _, a in p.values}, validate_only=True)
             if refused is not None:
                 name, message = refused
-                out.append(error(f"the broker refuses the configs of {entity_word(p.broker)}: {message or name}",
+                out.append(error(f"the broker refuses the configs of {entity_word(p.entity)}: {message or name}",
                                  "broker-config-invalid", address=change.address, origin=change.origin))
     return out
 
@@ -144,7 +144,7 @@ def alter_broker_configs(kafka: "KafkaAdmin", client: Client, changes: Sequence[
                          results: "BatchResults") -> "BatchResults":
     """Per entity one IncrementalAlterConfigs request, then read back until the brokers show it — the default on
     every broker."""
-    from kplan.kinds.broker_config.kind import entity_word
+    from kplan.kinds.dynamic_config.kind import entity_word
 
     return alter_verified(
         kafka, changes, results, what="altering dynamic broker configs", word=entity_word,

@@ -88,10 +88,10 @@ def _alter(client: Client, changes: Mapping[str, Mapping[str, str | None]], vali
 def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
     """The plan's group-config writes sent validate-only, in one request: whatever the brokers would refuse (an
     unknown key, a bad value, one out of their range) is one error line at plan time, at the entry."""
-    from kplan.kinds.group_config.kind import GroupConfigPlanned
+    from kplan.kinds.dynamic_config.kind import GroupConfigPlanned
     from kplan.model.plan import ResourceType, error
 
-    todo = {c.planned.group: (c, c.planned) for c in plan.changes if c.type == ResourceType.GROUP_CONFIG
+    todo = {c.planned.entity: (c, c.planned) for c in plan.changes if c.type == ResourceType.GROUP_CONFIG
             and c.is_change and isinstance(c.planned, GroupConfigPlanned) and c.planned.values}
     if not todo:
         return []

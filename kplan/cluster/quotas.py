@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from kplan.errors import WriteError
-from kplan.kinds.quota.model import DEFAULT_ENTITY, QuotaEntity
+from kplan.kinds.dynamic_config.model import DEFAULT_ENTITY, QuotaEntity
 from kplan.model.live import Problem
 from kplan.transport.wire.client import Client, error_name, read_with
 from kplan.transport.wire.codec import NoAnswer, Refused
@@ -95,8 +95,15 @@ def alter(client: Client, changes: Changes, results: BatchResults) -> BatchResul
 
 
 def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None) -> tuple[dict, Problem | None]:
-    """Every user / client-id quota entity (one DescribeClientQuotas), or why they cannot be read."""
-    return read_with(cluster, secrets, describe)
+    """Every user / client-id quota entity with quotas (one DescribeClientQuotas), as the kind's answer (name ->
+    {"user", "client_id", "values"}); or why they cannot be read."""
+
+    def read(client: Client) -> dict[str, dict]:
+        return {
+            e.name: {"user": e.user, "client_id": e.client_id, "values": v} for e, v in describe(client).items() if v
+        }
+
+    return read_with(cluster, secrets, read)
 
 
 def alter_quotas(kafka: KafkaAdmin, client: Client, changes: Changes, results: BatchResults) -> BatchResults:

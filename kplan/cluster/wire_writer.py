@@ -13,7 +13,7 @@ from kplan.transport.wire.client import Client, open_client
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.kinds.quota.model import QuotaEntity
+    from kplan.kinds.dynamic_config.model import QuotaEntity
 
 Configs = Sequence[tuple[str, Mapping[str, str | None]]]
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
 ORDER = ("topic", "connector", "offsets", "consumer_group", "share_group", "acl", "streams_app", "user", "quota",
          "broker_config", "group_config", "subject")
 # The kinds written as one family, in the family's folder: kind -> the module of its UNIT there
-UNIT_MODULES = {"consumer_group": "group_request.consumer", "share_group": "group_request.share"}
+UNIT_MODULES = {"consumer_group": "group_request.consumer", "share_group": "group_request.share",
+                "quota": "dynamic_config.quota", "broker_config": "dynamic_config.broker",
+                "group_config": "dynamic_config.group"}
 
 
 def unit_module(name: str) -> str:

@@ -32,7 +32,6 @@ from kplan.kinds.bindings import AclBinding
 from kplan.model.desired import ConnectorState, TopicSpec
 
 if TYPE_CHECKING:  # the kinds' own types, in signatures only: the toolkit imports no kind (.importlinter)
-    from kplan.kinds.quota.model import QuotaEntity
     from kplan.kinds.subject.model import SchemaReference
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
@@ -136,9 +135,10 @@ class KafkaWrites(Protocol):
 
 @runtime_checkable
 class WireWrites(Protocol):
-    def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]],
+    def alter_quotas(self, changes: Sequence[tuple[Any, Mapping[str, float | None]]],
                      results: BatchResults | None = None) -> BatchResults:
-        """Per entity, quota key -> value to set (None: remove the key); one request (results by entity name)."""
+        """Per entity (a client quota's: its user and client id), quota key -> value to set (None: remove the key);
+        one request (results by entity name)."""
         ...
 
     def alter_broker_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],

@@ -60,7 +60,7 @@ class ResourceType(str, Enum):
     SUBJECT = "subject"  # a schema registry subject: subject.orders-value (kplan.kinds.subject.kind)
     CONSUMER_GROUP = "consumer_group"  # a group's declared request: consumer_group.orders-app (kinds/group_request)
     BROKER_CONFIG = "broker_config"  # dynamic broker configs: broker_config.<default> (cluster-wide), broker_config.1
-    GROUP_CONFIG = "group_config"  # a group's dynamic configs (KIP-848): group_config.orders-app (kinds/group_config)
+    GROUP_CONFIG = "group_config"  # a group's dynamic configs (KIP-848): group_config.orders-app (kinds/dynamic_config)
     SHARE_GROUP = "share_group"  # a share group's declared request (KIP-932): share_group.jobs (kinds/group_request)
     STREAMS_APP = "streams_app"  # a Kafka Streams application: streams_app.<application.id> (kinds/streams_app)
 

@@ -16,15 +16,11 @@ from kplan.apply.steps.ownership import RecordOwnership, ownership_after, owners
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding, AclSpec
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
-from kplan.kinds.broker_config.live import LiveBrokerConfig
-from kplan.kinds.broker_config.model import BrokerConfigSpec
-from kplan.kinds.broker_config.steps import AlterBrokerConfigs, BrokerConfigChange
 from kplan.kinds.connector.restart_steps import RestartConnector
 from kplan.kinds.connector.steps import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
+from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, LiveQuota, QuotaEntity, QuotaSpec
+from kplan.kinds.dynamic_config.steps import AlterBrokerConfigs, AlterQuotas, BrokerConfigChange, QuotaChange
 from kplan.kinds.offsets.steps import AlterOffsets
-from kplan.kinds.quota.live import LiveQuota
-from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
-from kplan.kinds.quota.steps import AlterQuotas, QuotaChange
 from kplan.kinds.step import Phase, step_types
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
@@ -209,8 +205,7 @@ def share_groups_plan():
 
 def group_configs_plan():
     """Group configs: one key set on a group without any, one changed (its value before kept for undo)."""
-    from kplan.kinds.group_config.live import LiveGroupConfig
-    from kplan.kinds.group_config.model import GroupConfigSpec
+    from kplan.kinds.dynamic_config.model import GroupConfigSpec, LiveGroupConfig
 
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"group_configs": (
         GroupConfigSpec("app", freeze({"consumer.session.timeout.ms": "50000"})),
@@ -317,8 +312,8 @@ def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     assert steps[-1].record.of("acls") == {"User:app": ("topic|literal|new1|WRITE|ALLOW|*",)}
     # quotas: one batch after the ACLs, each key with its exact value before (None: absent); the record keeps the
     # declared key (adopted, updated) and no longer the removed one
-    assert steps[4].changes == (QuotaChange("app", None, "producer_byte_rate", 10.0, 1024.0),
-                                QuotaChange("app", None, "request_percentage", 5.0, None))
+    assert steps[4].changes == (QuotaChange(QuotaEntity("app"), "producer_byte_rate", 10.0, 1024.0),
+                                QuotaChange(QuotaEntity("app"), "request_percentage", 5.0, None))
     assert steps[-1].record.of("quotas") == {"user=app": ("producer_byte_rate",)}
     # the offsets request after the connectors are put, its token recorded by the record step
     assert steps[8] == AlterOffsets("cdc", "resnap-1", True, (), ConnectorState.RUNNING, None)

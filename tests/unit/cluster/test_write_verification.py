@@ -108,7 +108,7 @@ class LaggingQuotas:
         """kplan's own Kafka client, answering AlterClientQuotas and DescribeClientQuotas from memory."""
         from types import SimpleNamespace as Answer
 
-        from kplan.kinds.quota.model import QuotaEntity
+        from kplan.kinds.dynamic_config.model import QuotaEntity
 
         if type(request).__name__ == "AlterClientQuotasRequest":
             for entry in request.entries:
@@ -142,7 +142,7 @@ def _quota_writer(client):
 
 
 def test_a_quota_change_returns_only_once_the_broker_shows_it_set_and_removed():
-    from kplan.kinds.quota.model import QuotaEntity
+    from kplan.kinds.dynamic_config.model import QuotaEntity
 
     app, other = QuotaEntity("app", None), QuotaEntity(None, "reporting")
     client = LaggingQuotas(lag=2, live={other: {"consumer_byte_rate": 2048.0}})
@@ -153,7 +153,7 @@ def test_a_quota_change_returns_only_once_the_broker_shows_it_set_and_removed():
 
 
 def test_a_quota_the_broker_never_shows_fails_the_write_naming_the_entity(monkeypatch):
-    from kplan.kinds.quota.model import QuotaEntity
+    from kplan.kinds.dynamic_config.model import QuotaEntity
 
     monkeypatch.setattr(kafka_admin, "VERIFY_MIN_S", 0.2)
     with pytest.raises(WriteError, match="altering client quotas: the cluster does not show the quotas as written "

@@ -15,12 +15,10 @@ import pytest
 from kplan.errors import KplanError
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding
-from kplan.kinds.broker_config.live import LiveBrokerConfig
 from kplan.kinds.connector.live import facts_of
+from kplan.kinds.dynamic_config.model import LiveBrokerConfig, LiveQuota, QuotaEntity
 from kplan.kinds.group_request.live import LiveGroup, group_of
 from kplan.kinds.livejson import live_state_from_dict
-from kplan.kinds.quota.live import LiveQuota
-from kplan.kinds.quota.model import QuotaEntity
 from kplan.kinds.streams_app.live import LiveStreamsApp
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference

@@ -8,9 +8,8 @@ from builders import live_state
 
 from kplan.cluster.broker_configs import entities
 from kplan.importer import ImportOptions, build_import
-from kplan.kinds.broker_config.kind import BrokerConfigPlanned, plan_broker_config
-from kplan.kinds.broker_config.live import LiveBrokerConfig
-from kplan.kinds.broker_config.model import BrokerConfigSpec, danger_of, secret_key
+from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, BrokerConfigPlanned
+from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, danger_of, secret_key
 from kplan.model.desired import freeze
 from kplan.model.plan import Action, AttrKind, NoteKind, Severity
 
@@ -37,18 +36,18 @@ def test_the_closed_list_of_dangerous_settings_and_passwords():
 
 
 def test_a_dangerous_key_is_refused_unless_allowed_and_named_in_the_message():
-    change, diags = plan_broker_config(spec("1", listeners="PLAINTEXT://:1", log_cleaner_threads="2"), live("1"))
+    change, diags = BROKER_CONFIG.plan(spec("1", listeners="PLAINTEXT://:1", log_cleaner_threads="2"), live("1"), None)
     (err,) = [d for d in diags if d.severity is Severity.ERROR]
     assert err.code == "broker-config-dangerous" and "listeners" in err.message
     assert "allow_dangerous: [listeners]" in err.message
     assert [k for k, _, _ in change.planned.values] == ["log.cleaner.threads"]  # the refused key is not planned
-    change, diags = plan_broker_config(spec("1", allow=("listeners",), listeners="PLAINTEXT://:1"), live("1"))
+    change, diags = BROKER_CONFIG.plan(spec("1", allow=("listeners",), listeners="PLAINTEXT://:1"), live("1"), None)
     assert not [d for d in diags if d.is_error] and change.planned.values == (("listeners", None, "PLAINTEXT://:1"),)
 
 
 def test_read_only_unknown_and_password_keys_are_one_error_each():
     current = live("1", read_only={"broker.id"}, known={"broker.id", "log.cleaner.threads"})
-    _, diags = plan_broker_config(spec("1", broker_id="3", log_cleaner_thread="2", ssl_key_password="x"), current)
+    _, diags = BROKER_CONFIG.plan(spec("1", broker_id="3", log_cleaner_thread="2", ssl_key_password="x"), current, None)
     codes = sorted(d.code for d in diags if d.is_error)
     assert codes == ["broker-config-read-only", "broker-config-secret", "broker-config-unknown"]
     unknown = next(d for d in diags if d.code == "broker-config-unknown")
@@ -58,7 +57,7 @@ def test_read_only_unknown_and_password_keys_are_one_error_each():
 def test_the_diff_is_against_dynamic_values_a_static_value_is_said_not_drift():
     current = live(values={"log.retention.ms": "1", "min.insync.replicas": "1", "log.flush.interval.ms": "9"},
                    owned={"log.flush.interval.ms"}, static={"log.cleaner.threads": {"1": "1", "2": "1"}})
-    change, diags = plan_broker_config(spec(log_retention_ms="2", log_cleaner_threads="2"), current)
+    change, diags = BROKER_CONFIG.plan(spec(log_retention_ms="2", log_cleaner_threads="2"), current, None)
     kinds = {a.path[0]: (a.kind, a.note) for a in change.attributes}
     assert kinds == {"log.cleaner.threads": (AttrKind.ADD, NoteKind.BROKER_CONFIG_OVERRIDES_STATIC),
                      "log.retention.ms": (AttrKind.UPDATE, None),
@@ -72,7 +71,7 @@ def test_the_diff_is_against_dynamic_values_a_static_value_is_said_not_drift():
 
 def test_authoritative_deletes_undeclared_dynamic_keys_but_not_dangerous_ones():
     current = live("2", values={"log.cleaner.backoff.ms": "1", "max.connections": "10"})
-    change, diags = plan_broker_config(spec("2", authoritative=True, log_retention_ms="5"), current)
+    change, diags = BROKER_CONFIG.plan(spec("2", authoritative=True, log_retention_ms="5"), current, None)
     assert change.action is Action.UPDATE
     assert ("log.cleaner.backoff.ms", "1", None) in change.planned.values
     assert all(k != "max.connections" for k, _, _ in change.planned.values)
@@ -81,7 +80,7 @@ def test_authoritative_deletes_undeclared_dynamic_keys_but_not_dangerous_ones():
 
 
 def test_a_broker_not_in_the_cluster_is_an_error_and_nothing_else_changes():
-    change, diags = plan_broker_config(spec("7", log_retention_ms="5"), None)
+    change, diags = BROKER_CONFIG.plan(spec("7", log_retention_ms="5"), None, None)
     assert [d.code for d in diags if d.is_error] == ["broker-config-no-such-broker"]
 
 

@@ -11,10 +11,9 @@ from executor_runs import run
 from fakes import FakeWriter
 
 from kplan.importer import ImportOptions, build_import
-from kplan.kinds.group_config.kind import GroupConfigPlanned, delete_group_config, plan_group_config
-from kplan.kinds.group_config.live import LiveGroupConfig
-from kplan.kinds.group_config.model import GroupConfigSpec
-from kplan.kinds.group_config.steps import AlterGroupConfigs, GroupConfigChange, build_group_config_steps, by_group
+from kplan.kinds.dynamic_config.kind import GROUP_CONFIG, GroupConfigPlanned
+from kplan.kinds.dynamic_config.model import GroupConfigSpec, LiveGroupConfig
+from kplan.kinds.dynamic_config.steps import AlterGroupConfigs, GroupConfigChange
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.model.plan import Action, AttrKind, Flag, NoteKind, Reason
@@ -35,7 +34,7 @@ def stack(*specs):
 
 
 def test_a_group_without_configs_gets_every_declared_key():
-    change = plan_group_config(spec(consumer_session_timeout_ms="60000"), None)
+    change = GROUP_CONFIG.change(spec(consumer_session_timeout_ms="60000"), None)
     assert (change.action, change.reason) == (Action.CREATE, Reason.NOT_ON_CLUSTER)
     assert change.planned == GroupConfigPlanned("orders", (("consumer.session.timeout.ms", None, "60000"),))
 
@@ -44,7 +43,7 @@ def test_the_diff_is_against_the_groups_own_values_with_exact_before_values():
     current = live(values={"consumer.session.timeout.ms": "45001", "consumer.heartbeat.interval.ms": "4000",
                            "consumer.assignment.interval.ms": "2000"},
                    owned={"consumer.session.timeout.ms", "consumer.heartbeat.interval.ms"})
-    change = plan_group_config(spec(consumer_session_timeout_ms="50000"), current)
+    change = GROUP_CONFIG.change(spec(consumer_session_timeout_ms="50000"), current)
     kinds = {a.path[0]: (a.kind, a.note) for a in change.attributes}
     assert kinds == {"consumer.session.timeout.ms": (AttrKind.UPDATE, None),
                      "consumer.heartbeat.interval.ms": (AttrKind.REMOVE, NoteKind.GROUP_CONFIG_NO_LONGER_DECLARED),
@@ -58,13 +57,13 @@ def test_the_diff_is_against_the_groups_own_values_with_exact_before_values():
 
 def test_matching_values_are_no_change_and_a_key_set_outside_kplan_is_adopted():
     current = live(values={"share.auto.offset.reset": "earliest"})
-    change = plan_group_config(spec(share_auto_offset_reset="earliest"), current)
+    change = GROUP_CONFIG.change(spec(share_auto_offset_reset="earliest"), current)
     assert change.action is Action.NOOP and not change.is_change and Flag.ADOPT in change.flags
 
 
 def test_authoritative_deletes_every_undeclared_key():
     current = live(values={"share.record.lock.duration.ms": "45000", "share.delivery.count.limit": "3"})
-    change = plan_group_config(spec(authoritative=True, share_record_lock_duration_ms="45000"), current)
+    change = GROUP_CONFIG.change(spec(authoritative=True, share_record_lock_duration_ms="45000"), current)
     assert change.planned.values == (("share.delivery.count.limit", "3", None),)
     assert change.attributes[0].note is NoteKind.GROUP_CONFIG_AUTHORITATIVE_REMOVAL
 
@@ -72,21 +71,21 @@ def test_authoritative_deletes_every_undeclared_key():
 def test_destroy_deletes_only_the_keys_kplan_set():
     current = live(values={"streams.num.standby.replicas": "1", "streams.session.timeout.ms": "30000"},
                    owned={"streams.num.standby.replicas"})
-    change = delete_group_config(current, Reason.DESTROY)
+    change = GROUP_CONFIG.delete(current, None, Reason.DESTROY)
     assert change.action is Action.UPDATE
     assert change.planned.values == (("streams.num.standby.replicas", "1", None),)
-    assert delete_group_config(live(values={"a": "1"}, owned={"a"}), Reason.DESTROY).action is Action.DELETE
-    assert delete_group_config(live(values={"a": "1"}), Reason.DESTROY).action is Action.NOOP
+    assert GROUP_CONFIG.delete(live(values={"a": "1"}, owned={"a"}), None, Reason.DESTROY).action is Action.DELETE
+    assert GROUP_CONFIG.delete(live(values={"a": "1"}), None, Reason.DESTROY).action is Action.NOOP
 
 
 def test_undo_restores_the_exact_values_and_deletes_keys_that_were_absent():
     step = AlterGroupConfigs((GroupConfigChange("b", "consumer.session.timeout.ms", "45001", "50000"),
                               GroupConfigChange("b", "consumer.heartbeat.interval.ms", None, "6000"),
                               GroupConfigChange("a", "share.delivery.count.limit", "3", None)))
-    assert by_group(step.changes) == [("a", {"share.delivery.count.limit": None}),
+    assert step.by_entity() == [("a", {"share.delivery.count.limit": None}),
                                       ("b", {"consumer.session.timeout.ms": "50000",
                                              "consumer.heartbeat.interval.ms": "6000"})]
-    assert by_group(step.changes, undo=True) == [("a", {"share.delivery.count.limit": "3"}),
+    assert step.by_entity(undo=True) == [("a", {"share.delivery.count.limit": "3"}),
                                                  ("b", {"consumer.session.timeout.ms": "45001",
                                                         "consumer.heartbeat.interval.ms": None})]
     assert AlterGroupConfigs.from_json(step.to_json()) == step
@@ -101,7 +100,7 @@ def test_an_apply_and_its_rollback_leave_the_groups_exactly_as_before():
     state = _live(**doc)
     plan = make_plan(stack(spec("payments", consumer_session_timeout_ms="50000"),
                            spec("orders", consumer_heartbeat_interval_ms="6000")), state)
-    (planned,) = build_group_config_steps(plan, stack(), state)
+    (planned,) = AlterGroupConfigs.build(plan, stack(), state)
     w = FakeWriter()
     w.group_configs = {"payments": {"consumer.session.timeout.ms": "45001"}}
     result, _ = run(w, [planned.step])
@@ -198,7 +197,7 @@ def test_a_loop_declares_one_group_each_and_the_editor_schema_takes_the_entry(tm
     path = tmp_path / "stack.yaml"
     path.write_text(text)
     specs = load_stack(path).of("group_configs")
-    assert [(s.group, dict(s.configs), s.authoritative) for s in specs] == [
+    assert [(s.entity, dict(s.values), s.authoritative) for s in specs] == [
         (g, {"consumer.session.timeout.ms": "50000", "share.renew.acknowledge.enable": "false"}, True)
         for g in ("team.a", "team.b")]
     editor = jsonschema.Draft202012Validator(load_schema())

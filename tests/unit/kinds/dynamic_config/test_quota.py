@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from kplan.errors import KplanError
-from kplan.kinds.quota.kind import delete_quota, plan_quota, shown_value
-from kplan.kinds.quota.live import LiveQuota
-from kplan.kinds.quota.model import QuotaEntity, QuotaSpec
-from kplan.kinds.quota.section import quota_value
-from kplan.kinds.quota.steps import AlterQuotas, QuotaChange, by_entity
+from kplan.kinds.dynamic_config.kind import QUOTA
+from kplan.kinds.dynamic_config.model import LiveQuota, QuotaEntity, QuotaSpec
+from kplan.kinds.dynamic_config.section import quota_value, shown_value
+from kplan.kinds.dynamic_config.steps import AlterQuotas, QuotaChange
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.rules.units import UnitError
@@ -40,7 +39,7 @@ def test_entity_names():
 def test_adopting_a_hand_set_entity_updates_declared_keys_and_leaves_the_others():
     spec = QuotaSpec(APP, freeze({"producer_byte_rate": 100.0}))
     live = LiveQuota(APP, freeze({"producer_byte_rate": 50.0, "request_percentage": 10.0}))
-    change = plan_quota(spec, live)
+    change = QUOTA.change(spec, live)
     assert change.action == Action.UPDATE
     assert [(a.path, a.kind, a.before, a.after) for a in change.attributes] == [
         (("producer_byte_rate",), AttrKind.UPDATE, 50, 100),
@@ -52,7 +51,7 @@ def test_a_key_kplan_set_and_no_longer_declared_is_removed():
     spec = QuotaSpec(APP, freeze({"producer_byte_rate": 100.0}))
     live = LiveQuota(APP, freeze({"producer_byte_rate": 100.0, "request_percentage": 10.0}),
                      frozenset({"producer_byte_rate", "request_percentage"}))
-    change = plan_quota(spec, live)
+    change = QUOTA.change(spec, live)
     assert [(a.path, a.kind) for a in change.attributes] == [(("request_percentage",), AttrKind.REMOVE)]
     assert change.action == Action.UPDATE and Flag.ADOPT not in change.flags
 
@@ -60,20 +59,21 @@ def test_a_key_kplan_set_and_no_longer_declared_is_removed():
 def test_deleting_removes_only_the_keys_kplan_set():
     live = LiveQuota(APP, freeze({"producer_byte_rate": 100.0, "request_percentage": 10.0}),
                      frozenset({"producer_byte_rate"}))
-    change = delete_quota(live, Reason.DESTROY)
+    change = QUOTA.delete(live, None, Reason.DESTROY)
     assert change.action == Action.UPDATE and change.after == {"entity": {"user": "app"},
                                                                "values": {"request_percentage": 10}}
-    assert delete_quota(LiveQuota(APP, freeze({"a": 1.0}), frozenset({"a"})), Reason.DESTROY).action == Action.DELETE
-    assert delete_quota(LiveQuota(APP, freeze({"a": 1.0})), Reason.DESTROY).action == Action.NOOP
+    assert QUOTA.delete(LiveQuota(APP, freeze({"a": 1.0}), frozenset({"a"})), None,
+                        Reason.DESTROY).action == Action.DELETE
+    assert QUOTA.delete(LiveQuota(APP, freeze({"a": 1.0})), None, Reason.DESTROY).action == Action.NOOP
 
 
 def test_undo_restores_the_exact_values_and_removes_keys_that_were_absent():
-    step = AlterQuotas((QuotaChange("app", None, "producer_byte_rate", 50.0, 100.0),
-                        QuotaChange("app", None, "request_percentage", None, 10.0),
-                        QuotaChange(None, "web", "consumer_byte_rate", 3.5, None)))
-    assert by_entity(step.changes) == [(QuotaEntity(None, "web"), {"consumer_byte_rate": None}),
+    step = AlterQuotas((QuotaChange(APP, "producer_byte_rate", 50.0, 100.0),
+                        QuotaChange(APP, "request_percentage", None, 10.0),
+                        QuotaChange(QuotaEntity(None, "web"), "consumer_byte_rate", 3.5, None)))
+    assert step.by_entity() == [(QuotaEntity(None, "web"), {"consumer_byte_rate": None}),
                                        (APP, {"producer_byte_rate": 100.0, "request_percentage": 10.0})]
-    assert by_entity(step.changes, undo=True) == [(QuotaEntity(None, "web"), {"consumer_byte_rate": 3.5}),
+    assert step.by_entity(undo=True) == [(QuotaEntity(None, "web"), {"consumer_byte_rate": 3.5}),
                                                   (APP, {"producer_byte_rate": 50.0, "request_percentage": None})]
     assert AlterQuotas.from_json(step.to_json()) == step
 

@@ -1,0 +1,23 @@
+"""The broker-config kind's registration (`kplan.kinds.unit.KindUnit`): dynamic broker configs, the cluster-wide
+default and per-broker overrides (docs/stack-format.md, Broker configs)."""
+
+from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
+
+UNIT = KindUnit(
+    "kplan.kinds.dynamic_config.kind:BROKER_CONFIG",
+    StackSection(
+        "broker_configs",
+        "broker config set",
+        build_ref="kplan.kinds.dynamic_config.section:BROKER_CONFIGS.build",
+        entry_word_ref="kplan.kinds.dynamic_config.section:BROKER_CONFIGS.entry_word",
+    ),
+    ("kplan.kinds.dynamic_config.steps:AlterBrokerConfigs",),
+    ("kplan.kinds.dynamic_config.steps:AlterBrokerConfigs.build",),
+    ("kplan.kinds.dynamic_config.steps",),
+    record_module="kplan.kinds.dynamic_config.kind:BROKER_CONFIG",
+    live_module="kplan.kinds.dynamic_config.kind:BROKER_CONFIG",
+    importer_ref="kplan.kinds.dynamic_config.kind:BROKER_IMPORTER",
+    render_ref="kplan.kinds.dynamic_config.section:BROKER_CONFIGS.rendered",
+    io=KindIO("kplan.cluster.broker_configs:read_broker_configs", OWN,
+               validation_ref="kplan.cluster.broker_configs:BrokerConfigValidation"),
+)

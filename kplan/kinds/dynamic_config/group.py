@@ -1,0 +1,23 @@
+"""The group-config kind's registration (`kplan.kinds.unit.KindUnit`): the dynamic configs of consumer, share and
+streams groups (KIP-848's GROUP config resources), declared per group (docs/group-configs.md)."""
+
+from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
+
+UNIT = KindUnit(
+    "kplan.kinds.dynamic_config.kind:GROUP_CONFIG",
+    StackSection(
+        "group_configs",
+        "group config set",
+        build_ref="kplan.kinds.dynamic_config.section:GROUP_CONFIGS.build",
+        entry_word_ref="kplan.kinds.dynamic_config.section:GROUP_CONFIGS.entry_word",
+    ),
+    ("kplan.kinds.dynamic_config.steps:AlterGroupConfigs",),
+    ("kplan.kinds.dynamic_config.steps:AlterGroupConfigs.build",),
+    ("kplan.kinds.dynamic_config.steps",),
+    record_module="kplan.kinds.dynamic_config.kind:GROUP_CONFIG",
+    live_module="kplan.kinds.dynamic_config.kind:GROUP_CONFIG",
+    importer_ref="kplan.kinds.dynamic_config.kind:GROUP_IMPORTER",
+    render_ref="kplan.kinds.dynamic_config.section:GROUP_CONFIGS.rendered",
+    io=KindIO("kplan.cluster.group_configs:read_group_configs", OWN,
+               validation_ref="kplan.cluster.group_configs:GroupConfigValidation"),
+)

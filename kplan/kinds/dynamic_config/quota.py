@@ -1,0 +1,22 @@
+"""The client-quota kind's registration (`kplan.kinds.unit.KindUnit`): client quotas, one resource per entity."""
+
+from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
+
+UNIT = KindUnit(
+    "kplan.kinds.dynamic_config.kind:QUOTA",
+    StackSection(
+        "quotas",
+        "quota",
+        build_ref="kplan.kinds.dynamic_config.section:QUOTAS.build",
+        entry_word_ref="kplan.kinds.dynamic_config.section:QUOTAS.entry_word",
+    ),
+    ("kplan.kinds.dynamic_config.steps:AlterQuotas",),
+    ("kplan.kinds.dynamic_config.steps:AlterQuotas.build",),
+    ("kplan.kinds.dynamic_config.steps",),
+    record_module="kplan.kinds.dynamic_config.kind:QUOTA",
+    live_module="kplan.kinds.dynamic_config.kind:QUOTA",
+    importer_ref="kplan.kinds.dynamic_config.kind:QUOTA_IMPORTER",
+    render_ref="kplan.kinds.dynamic_config.section:QUOTAS.rendered",
+    policy_ref="kplan.kinds.dynamic_config.section:QUOTA_POLICY",
+    io=KindIO("kplan.cluster.quotas:read_quotas", OWN),
+)

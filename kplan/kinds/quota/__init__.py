@@ -1,1 +1,0 @@
-"""Client quotas, one resource per entity; kplan removes only the keys it set."""
