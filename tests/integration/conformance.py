@@ -718,7 +718,9 @@ def applied_as_saved(fx: KindFixture, ctx: Ctx, path: Path) -> list[str]:
 
 def kind_type(kind: str) -> str:
     """The kind's resource type, the prefix of its addresses (`topic`, `acl`, ...)."""
-    return import_module(f"kplan.kinds.{kind}.unit").UNIT.kind.type.value
+    from kplan.kinds import unit_module
+
+    return import_module(f"kplan.kinds.{unit_module(kind)}").UNIT.kind.type.value
 
 
 def import_source(ctx: Ctx, stack: Path) -> list[str]:
