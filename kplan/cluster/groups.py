@@ -130,18 +130,26 @@ def spec_batches(wanted: Iterable[tuple[str, int, Any]]) -> list[dict[tuple[str,
 
 def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Mapping[str, int], timeout_s: float,
                 who: str | None = None, now_ms: int | None = None) -> dict[str, dict]:
-    """What the plan shows for each pending group request (queries: kplan.kinds.group_request.model.query):
-    state, members, committed offsets, and where a named reset moves each partition of its topics (`partitions`:
-    topic -> partition count, the batched read's metadata). A topic the request names that the cluster lacks is
-    reported (`missing_topics`); one the group only has offsets on is left out (deleted since)."""
+    """What the plan shows for each pending consumer-group request (queries: kplan.kinds.group_request.model.query):
+    its state, members and committed offsets (one describe for all, one offsets read per group), then `targets`."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     states = describe_groups(admin, sorted(queries), timeout_s, who)
+    found = {n: (*states.get(n, ("Dead", 0)), committed(admin, n, timeout_s, who)) for n in sorted(queries)}
+    return targets(admin, queries, found, partitions, timeout_s, now_ms)
+
+
+def targets(admin, queries: Mapping[str, Mapping[str, Any]], found: Mapping[str, tuple[str, int, Sequence[Position]]],
+            partitions: Mapping[str, int], timeout_s: float, now_ms: int) -> dict[str, dict]:
+    """What the plan shows for each pending group request of either kind, given what was `found` of each group (its
+    state, member count and positions): those, and where a named reset moves each partition of its topics
+    (`partitions`: topic -> partition count, the batched read's metadata), resolved with `admin`'s list_offsets. A
+    topic the request names that the cluster lacks is reported (`missing_topics`); one the group only has offsets on
+    is left out (deleted since)."""
     out: dict[str, dict] = {}
     wanted: set[tuple[str, int, Any]] = set()  # keyed by the spec too: each group gets its own target
     plans: dict[str, tuple[Any, list[tuple[str, int]]]] = {}
     for name, q in sorted(queries.items()):
-        state, members = states.get(name, ("Dead", 0))
-        have = committed(admin, name, timeout_s, who)
+        state, members, have = found[name]
         topics = list(q.get("topics") or sorted({t for t, _, _ in have}))
         doc: dict = {"state": state, "members": members, "committed": [list(x) for x in have], "targets": [],
                      "at_ms": None, "missing_topics": [t for t in q.get("topics") or () if t not in partitions],
@@ -157,9 +165,9 @@ def read_groups(admin, queries: Mapping[str, Mapping[str, Any]], partitions: Map
         tps = [(t, p) for t in topics if t in partitions for p in range(partitions[t])]
         plans[name] = (spec, tps)
         wanted.update((t, p, spec) for t, p in tps)
-    found = resolve(admin, wanted, timeout_s) if wanted else {}
+    resolved = resolve(admin, wanted, timeout_s) if wanted else {}
     for name, (spec, tps) in plans.items():
-        out[name]["targets"] = [[t, p, found[(t, p, spec)]] for t, p in tps if (t, p, spec) in found]
+        out[name]["targets"] = [[t, p, resolved[(t, p, spec)]] for t, p in tps if (t, p, spec) in resolved]
     return out
 
 

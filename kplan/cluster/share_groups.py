@@ -139,11 +139,11 @@ def positions(client: Client, group: str, who: str | None = None) -> tuple[Posit
 def read_share_groups(admin, cluster: "ClusterSpec", secrets: "SecretValues | None",
                       queries: Mapping[str, Mapping[str, Any]], partitions: Mapping[str, int],
                       who: str | None = None, now_ms: int | None = None) -> tuple[dict[str, dict], str | None]:
-    """What the plan shows for each pending share-group request (queries: the kind's `query`): state, members,
-    start offsets, and where a named reset moves each partition of its topics (`partitions`: topic -> partition
-    count, the batched read's metadata; resolved with `admin`, the reader's confluent-kafka admin client, as a
-    consumer group's are: kplan.cluster.groups.resolve); or, on a cluster without share groups, nothing and why."""
-    from kplan.cluster.groups import resolve
+    """What the plan shows for each pending share-group request (queries: kplan.kinds.group_request.model.query):
+    its state, members and start offsets (as its `committed`), then `targets` as a consumer group's
+    (kplan.cluster.groups.targets, resolved with `admin`, the reader's confluent-kafka admin client); or, on a cluster
+    without share groups, nothing and why."""
+    from kplan.cluster.groups import targets
 
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     client = open_client(cluster, secrets)
@@ -151,32 +151,10 @@ def read_share_groups(admin, cluster: "ClusterSpec", secrets: "SecretValues | No
         why = supported(client)
         if why is not None:
             return {}, why
-        out: dict[str, dict] = {}
-        wanted: set[tuple[str, int, Any]] = set()
-        plans: dict[str, tuple[Any, list[tuple[str, int]]]] = {}
-        for name, q in sorted(queries.items()):
-            state, members, _ = describe(client, name, who)
-            have = positions(client, name, who)
-            topics = list(q.get("topics") or sorted({t for t, _, _ in have}))
-            out[name] = {"state": state, "members": members, "committed": [list(x) for x in have], "targets": [],
-                         "at_ms": None, "missing_topics": [t for t in q.get("topics") or () if t not in partitions],
-                         "partitions": {t: partitions[t] for t in topics if t in partitions}}
-            to = q.get("to")
-            if to is None:
-                continue
-            spec: Any = to
-            if to in ("timestamp", "ago"):
-                spec = int(q["ms"]) if to == "timestamp" else now_ms - int(q["ms"])
-                out[name]["at_ms"] = spec
-            tps = [(t, p) for t in topics if t in partitions for p in range(partitions[t])]
-            plans[name] = (spec, tps)
-            wanted.update((t, p, spec) for t, p in tps)
+        found = {n: (*describe(client, n, who)[:2], positions(client, n, who)) for n in sorted(queries)}
     finally:
         client.close()
-    found = resolve(admin, wanted, cluster.timeout_s) if wanted else {}
-    for name, (spec, tps) in plans.items():
-        out[name]["targets"] = [[t, p, found[(t, p, spec)]] for t, p in tps if (t, p, spec) in found]
-    return out, None
+    return targets(admin, queries, found, partitions, cluster.timeout_s, now_ms), None
 
 
 # -- the consumer context ---------------------------------------------------------------------------------------

@@ -191,7 +191,6 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # a consumer or share group's follow-up query (kinds/group_request/model.py's GroupQuery): the topics to
         # resolve
         "kplan/cluster/groups.py": (r'q\.get\("topics"\)',),
-        "kplan/cluster/share_groups.py": (r'q\.get\("topics"\)',),
         "kplan/kinds/group_request/model.py": (r'follow-up query: \{"topics": ', r'return \{"topics": '),
         # a reset request's `topics:` key (consumer groups' and share groups' `offsets.topics`)
         "kplan/kinds/group_request/section.py": (r'raw\.get\("topics"\)', r'smap\.value_loc\(raw, "topics"\)',
