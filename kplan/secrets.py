@@ -219,6 +219,18 @@ def scrub_doc(doc: Any, keep: frozenset[str] = frozenset()) -> Any:
     return _scrubbed(doc, keep, KNOWN, {})
 
 
+def scrubbed_json(doc: Any) -> str:
+    """`json.dumps(scrub_doc(doc), sort_keys=True)`, walking `doc` only when a known secret value is in its JSON:
+    JSON escapes a string character by character, so a value occurs in a decoded string or key only where its
+    escaped form occurs in the text (a find in an escape's middle only costs the walk)."""
+    import json
+
+    text = json.dumps(doc, sort_keys=True)
+    if any(v in text or json.dumps(v)[1:-1] in text for v in KNOWN.values):
+        text = json.dumps(scrub_doc(doc), sort_keys=True)
+    return text
+
+
 _PLAIN = (int, float, bool, type(None), bytes)
 
 

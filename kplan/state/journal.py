@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.model.ownership import Ownership
-from kplan.secrets import scrub_doc
+from kplan.secrets import scrubbed_json
 from kplan.state import faults
 
 if TYPE_CHECKING:
@@ -263,7 +263,7 @@ class JournalStore:
         from kplan.transport.reach import ClusterUnreachable
 
         journal.updated_at = now()
-        payload = json.dumps(scrub_doc(journal.to_json()), sort_keys=True).encode()  # never a known secret
+        payload = scrubbed_json(journal.to_json()).encode()  # never a known secret
         self._write_local(payload)
         if self.producer is not None:
             try:

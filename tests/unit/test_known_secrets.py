@@ -116,3 +116,20 @@ def test_librdkafka_log_lines_are_scrubbed():
     finally:
         lg.removeHandler(keep)
     assert seen == [f"auth failed for {MASK}"]
+
+
+def test_scrubbed_json_is_the_scrubbed_doc_dumped_and_finds_a_value_json_escapes():
+    """The journal's writer dumps first and walks only when a known value is in the text: a value with a quote and
+    a non-ASCII letter is written escaped in JSON, and must be found escaped."""
+    import json
+
+    from kplan.secrets import scrubbed_json
+
+    secret = 'Canary"é-123456'
+    remember([secret])
+    doc = {"steps": [{"args": {"config": {"password": f"x{secret}y"}}}, {"args": ["plain"]}], secret: 1}
+    assert scrubbed_json(doc) == json.dumps(scrub_doc(doc), sort_keys=True)
+    assert secret not in json.loads(scrubbed_json(doc))["steps"][0]["args"]["config"]["password"]
+    assert MASK in scrubbed_json(doc) and "Canary" not in scrubbed_json(doc)
+    clean = {"steps": [{"args": {"topic": "orders"}}]}
+    assert scrubbed_json(clean) == json.dumps(clean, sort_keys=True)
