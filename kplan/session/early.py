@@ -129,6 +129,10 @@ class EarlyLock:
         """The open cluster, once the thread is done (the command's thread has imported the kinds by now); what
         Cluster.open raised, if it failed."""
         self._kinds_imported()
+        if not self._done.is_set():  # while the thread waits on the cluster: what the run's first journal write
+            from kplan.kinds.codec import converter  # needs, the steps' codec (cattrs' import: ~90 ms)
+
+            converter()
         # Not Thread.join(): on Python 3.11, a join interrupted by Ctrl-C marks the thread as stopped although it
         # runs on, and the interpreter then exits without waiting for it to release the lock it takes (bpo-45274's
         # fix). An event's wait is interrupted cleanly, and the interpreter still waits for the thread at exit.
