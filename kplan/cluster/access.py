@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kplan.kinds.bindings import AclBinding
+from kplan.model.bindings import AclBinding
 from kplan.model.live import Problem
 
 # What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.

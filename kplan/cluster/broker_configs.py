@@ -26,8 +26,8 @@ from kplan.transport.wire.codec import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.kinds.ports import BatchResults
     from kplan.model.plan import Plan, PlanDiagnostic
+    from kplan.model.results import BatchResults
 
 BROKER = 4  # the BROKER config resource type
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources

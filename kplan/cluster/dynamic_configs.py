@@ -17,9 +17,9 @@ from kplan.transport.wire.codec import Refused, WireError
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.cluster.validator import RealValidator
-    from kplan.kinds.ports import BatchResults
     from kplan.model.desired import ClusterSpec, Stack
     from kplan.model.plan import Plan, PlanDiagnostic
+    from kplan.model.results import BatchResults
     from kplan.secrets import SecretValues
 
 SET, DELETE = 0, 1  # IncrementalAlterConfigs operations

@@ -26,8 +26,8 @@ from kplan.transport.wire.codec import Refused, Unsupported
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.kinds.ports import BatchResults
     from kplan.model.plan import Plan, PlanDiagnostic
+    from kplan.model.results import BatchResults
 
 GROUP = 32  # the GROUP config resource type
 GROUP_CONFIG = 8  # the config source of a group's own value

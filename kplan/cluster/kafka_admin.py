@@ -18,9 +18,9 @@ from kplan.cluster.attempts import Attempts
 from kplan.cluster.clients import describe_topic_entries
 from kplan.cluster.results import reason_of
 from kplan.errors import WriteError
-from kplan.kinds.bindings import AclBinding
-from kplan.kinds.ports import BatchResults, ErrorReason
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec, TopicSpec
+from kplan.model.results import BatchResults, ErrorReason
 from kplan.secrets import SecretValues
 from kplan.transport import interrupts
 from kplan.transport.kafka import admin_client, describe_kafka_error, dispose
@@ -38,7 +38,7 @@ from kplan.transport.retry import (
 VERIFY_MIN_S = 30.0  # the least time a write's effect is waited for before the write is called failed
 # ... and more for many partitions: a broker lists a created topic (or stops listing a deleted one) once it has applied
 # the metadata before it, logs made or removed. Measured on the local single-broker stack on a busy 2-core machine: a
-# batch of 9,090 partitions (909 topics, kplan.kinds.batching) listed 1 to 70 s after the controller's answer; on the
+# batch of 9,090 partitions (909 topics, kplan.rules.batching) listed 1 to 70 s after the controller's answer; on the
 # local 3-broker cluster under a load average of 25-34, batches of 2,500 one-partition topics with two overrides each
 # were listed 90-135 s after theirs (2026-11-26: every broker applies each new topic's configs one at a time).
 VERIFY_PER_PARTITION_S = 0.05

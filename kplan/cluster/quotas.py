@@ -18,8 +18,8 @@ from kplan.transport.wire.codec import NoAnswer, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.kinds.ports import BatchResults
     from kplan.model.desired import ClusterSpec
+    from kplan.model.results import BatchResults
     from kplan.secrets import SecretValues
 
 USER, CLIENT_ID = "user", "client-id"

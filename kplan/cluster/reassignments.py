@@ -18,7 +18,7 @@ from kplan.transport.wire.codec import NoAnswer, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.kinds.ports import BatchResults
+    from kplan.model.results import BatchResults
 
 Targets = Mapping[str, Sequence[Sequence[int]]]  # topic -> the replica list of each partition
 

@@ -1,5 +1,5 @@
 """The Kafka controller's per-request record limit in force for this process: `MAX_RECORDS_PER_REQUEST`, lowered by
-the environment variable `KPLAN_MAX_RECORDS_PER_REQUEST` (kplan.kinds.batching, where requests are cut to it).
+the environment variable `KPLAN_MAX_RECORDS_PER_REQUEST` (kplan.rules.batching, where requests are cut to it).
 Read here, at the I/O edge, so that the step builders stay pure: apply builds its steps within it
 (`kplan.apply.steps.build`), and plan-time validation and the settle check send their requests within it."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from kplan.kinds.batching import limit_of
+from kplan.rules.batching import limit_of
 
 
 def records_per_request() -> int:

@@ -10,7 +10,7 @@ The result types are the ports' (`kplan.kinds.ports`); here is how a system's er
 
 from __future__ import annotations
 
-from kplan.kinds.ports import ErrorReason
+from kplan.model.results import ErrorReason
 from kplan.transport.permissions import DENIED
 from kplan.transport.retry import ErrorClass, classify_kafka, kafka_error_name
 

@@ -26,7 +26,7 @@ from typing import Any, Callable, Collection, Mapping, Protocol
 from kplan.cluster.access import error_name
 from kplan.cluster.request_limit import records_per_request
 from kplan.errors import KplanError
-from kplan.kinds.batching import packed
+from kplan.rules.batching import packed
 
 EXISTS = "TOPIC_ALREADY_EXISTS"
 NOT_LISTED = "topic-not-yet-listed"  # the diagnostic code of a create the controller refuses: exists

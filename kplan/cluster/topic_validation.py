@@ -4,7 +4,7 @@
   it has read the cluster, so that the broker validates while the command's thread plans;
 - partition increases: `create_partitions(..., validate_only=True)`;
 - config changes: `incremental_alter_configs(..., validate_only=True)`.
-Each in the batches apply sends (kplan.kinds.batching: the controller refuses a request past its limit, a
+Each in the batches apply sends (kplan.rules.batching: the controller refuses a request past its limit, a
 validate-only one too), all sent at once. Each refusal is one error at the topic's line in the stack file. Nothing
 here writes."""
 
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Mapping
 from kplan.cluster.access import error_name
 from kplan.cluster.request_limit import records_per_request
 from kplan.cluster.settle import EXISTS, NOT_LISTED
-from kplan.kinds.batching import packed
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
+from kplan.rules.batching import packed
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import denied
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from kplan.cluster import broker_configs, group_configs, quotas, reassignments, share_groups
-from kplan.kinds.ports import BatchResults
+from kplan.model.results import BatchResults
 from kplan.transport.wire.client import Client, open_client
 
 if TYPE_CHECKING:  # pragma: no cover

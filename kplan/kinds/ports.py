@@ -14,10 +14,10 @@ them, see only these.
 - `PostgresWrites`: a destroyed CDC source's slot and publication. `kplan.cluster.postgres.PostgresWriter`.
 - `RegistryWrites`: schema registry subjects. `kplan.registry.write.RegistryWriter`.
 
-A batch method (one request for many items) returns per-item results (`BatchResults`, below; `kplan.cluster.results`
-classifies errors), and fills the `results` it is given as the answers arrive. The unit tests' fake writer
-(tests/unit/fakes.py) implements every Protocol in memory; tests/unit/apply/test_executor.py checks both against them
-(method names and signatures), and that apply calls exactly the methods they name.
+A batch method (one request for many items) returns per-item results (`kplan.model.results.BatchResults`;
+`kplan.cluster.results` classifies errors), and fills the `results` it is given as the answers arrive. The unit
+tests' fake writer (tests/unit/fakes.py) implements every Protocol in memory; tests/unit/apply/test_executor.py
+checks both against them (method names and signatures), and that apply calls exactly the methods they name.
 
 (The read side planning uses is `kplan.model.live.LiveStateReader`.)
 """
@@ -25,11 +25,11 @@ classifies errors), and fills the `results` it is given as the answers arrive. T
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.kinds.bindings import AclBinding
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import ConnectorState, TopicSpec
+from kplan.model.results import BatchResults
 
 if TYPE_CHECKING:  # the kinds' own types, in signatures only: the toolkit imports no kind (.importlinter)
     from kplan.kinds.subject.model import SchemaReference
@@ -299,43 +299,6 @@ class RegistryWrites(Protocol):
         """Soft-delete the subjects (then hard-delete them when `permanent`), then until the registry no longer
         lists them (an absent subject is a success)."""
         ...
-
-
-# -- per-item results of a batched write (kplan.cluster.results says how an error becomes a reason) ----------
-
-class ErrorReason(str, Enum):
-    ALREADY = "already"  # EXPECTED at the first attempt: so before this request (the topic existed, a credential gone)
-    LANDED = "landed"  # EXPECTED on a retry, or seen by re-reading: an earlier attempt whose answer was lost did it
-    TRANSIENT = "transient"  # RETRIABLE: retried (final only when the deadline passed)
-    DENIED = "denied"  # FATAL: kplan's principal lacks the right
-    REFUSED = "refused"  # FATAL: any other refusal
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    key: str  # the item: a topic, a user, an entity, a binding, a partition
-    reason: ErrorReason | None = None  # None: done by this request
-    error: str = ""  # the system's own error name (TOPIC_ALREADY_EXISTS...), when it answered one
-
-
-class BatchResults:
-    """item -> its latest result, filled as answers arrive (a retried item's result is replaced)."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, ItemResult] = {}
-
-    def record(self, key: str, reason: ErrorReason | None = None, error: str = "") -> None:
-        self.items[key] = ItemResult(key, reason, error)
-
-    def done(self) -> list[str]:
-        """The items this request did (the system confirmed them), in the order they were recorded."""
-        return [k for k, r in self.items.items() if r.reason is None]
-
-    def with_reason(self, *reasons: ErrorReason) -> list[str]:
-        return [k for k, r in self.items.items() if r.reason in reasons]
-
-    def __repr__(self) -> str:
-        return f"BatchResults({list(self.items.values())!r})"
 
 
 # -- the writers a run is given: one per system (composed by kplan.apply.writers.open_writers) ------------------

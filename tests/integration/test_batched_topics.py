@@ -1,4 +1,4 @@
-"""Topic changes past the Kafka controller's per-request limit (10,000 metadata records: kplan.kinds.batching) on
+"""Topic changes past the Kafka controller's per-request limit (10,000 metadata records: kplan.rules.batching) on
 the real broker: kplan sends them in batches, one journaled step each, and a kill between two batches (kplan killed
 by itself through tests/integration/faulty_kplan.py `--kill-at after-step:N`, or `in-step:N` where big create
 batches are pipelined: the next is sent before the one before is verified) is rolled back or resumed exactly.
@@ -16,7 +16,7 @@ import time
 import pytest
 from kplan_helpers import killed_kplan, kplan, stack_doc, write_stack
 
-from kplan.kinds.batching import RECORDS_ENV
+from kplan.rules.batching import RECORDS_ENV
 
 
 def _topics(prefix: str, n: int, partitions: int, **config) -> list[dict]:

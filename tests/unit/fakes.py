@@ -8,8 +8,9 @@ import json
 
 from kplan.cluster.kafka_admin import acl_key
 from kplan.errors import TakenMeanwhile, WriteError
-from kplan.kinds.ports import BatchResults, ErrorReason, Writers
+from kplan.kinds.ports import Writers
 from kplan.model.desired import ConnectorState
+from kplan.model.results import BatchResults, ErrorReason
 
 
 def _done(keys, results):

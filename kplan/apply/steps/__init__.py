@@ -7,7 +7,7 @@ its `UNIT`; `build` runs every kind's builders (reading each change's planned pa
 the table of phases, step types and their undo is in docs/architecture.md (Apply order).
 
 Topic steps are batches: CreateTopics for the topics to create, AlterTopicConfigs for the config changes, and so on,
-each type cut into as few steps as keep each request within the controller's limit (`kinds/batching.py`).
+each type cut into as few steps as keep each request within the controller's limit (`rules/batching.py`).
 Adding a kind: its step types (each with a `kind`, a `phase`, `describe()` and the journal codec) and its
 builder in its folder, named in its `UNIT`; nothing here changes.
 """
@@ -20,12 +20,12 @@ from typing import Mapping, TypeAlias
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps
 from kplan.cluster import request_limit
 from kplan.kinds import UNITS
-from kplan.kinds.batching import limited
 from kplan.kinds.planned import check_planned
 from kplan.kinds.step import FrozenDict, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan
+from kplan.rules.batching import limited
 
 Step: TypeAlias = StepBase  # every step type is a frozen StepBase subclass, registered by its `kind`
 STEP_TYPES: tuple[type[StepBase], ...] = tuple(t for u in UNITS for t in u.step_types) + (RecordOwnership,)
@@ -46,7 +46,7 @@ class Built:
 
 def build(plan: Plan, stack: Stack, live: LiveState, *, records_per_request: int | None = None) -> Built:
     """`records_per_request`: the most metadata records one request may make the controller write (the builders cut
-    their batches to it, `kinds/batching.py`); None: the limit in force for this process
+    their batches to it, `rules/batching.py`); None: the limit in force for this process
     (`cluster/request_limit.py`: Kafka's, or lower by KPLAN_MAX_RECORDS_PER_REQUEST)."""
     check_planned(plan)  # a plan saved by an older kplan is refused, not re-derived
     with limited(records_per_request if records_per_request is not None else request_limit.records_per_request()):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kplan.kinds.bindings import AclBinding
 from kplan.kinds.importing import ImportContext, KindImporter
+from kplan.model.bindings import AclBinding
 from kplan.model.live import LiveState, problem_line
 from kplan.model.plan import ResourceType
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
-from kplan.kinds.bindings import AclBinding, binding_json
+from kplan.model.bindings import AclBinding, binding_json
 from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,

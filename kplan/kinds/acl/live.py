@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from kplan.kinds.bindings import AclBinding
 from kplan.kinds.live_codec import by_name, each, kind_slice, owning, shape
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, Problem
 

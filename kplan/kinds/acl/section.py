@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from kplan.kinds.acl.model import AclSpec
-from kplan.kinds.bindings import ACL_PREFIX, AclBinding
+from kplan.model.bindings import ACL_PREFIX, AclBinding
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, Origin, SourceMap

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from kplan.kinds.handler import StepContext, StepHandler, handles
-from kplan.kinds.ports import BatchResults, ErrorReason
 from kplan.kinds.streams_app.steps import (
     CreateInternalTopics,
     CreateStreamsAppAcls,
@@ -11,6 +10,7 @@ from kplan.kinds.streams_app.steps import (
     DeleteStreamsAppAcls,
 )
 from kplan.model.desired import TopicSpec
+from kplan.model.results import BatchResults, ErrorReason
 
 
 @handles(CreateStreamsAppAcls)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from kplan.kinds.bindings import ACL_PREFIX, AclBinding
 from kplan.kinds.importing import ImportContext, KindImporter
 from kplan.kinds.streams_app.kind import acl_slice
 from kplan.kinds.streams_app.model import app_bindings, is_internal_topic
+from kplan.model.bindings import ACL_PREFIX, AclBinding
 from kplan.model.live import LiveState
 
 

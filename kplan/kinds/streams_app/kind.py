@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
-from kplan.kinds.bindings import binding_from_json, binding_json
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
+from kplan.model.bindings import binding_from_json, binding_json
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import KindState, Problem

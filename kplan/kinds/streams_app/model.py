@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar, Iterable, Mapping
 
-from kplan.kinds.bindings import ACL_PREFIX, AclBinding
 from kplan.kinds.codec import JsonKey
+from kplan.model.bindings import ACL_PREFIX, AclBinding
 from kplan.model.desired import freeze
 from kplan.model.source import Origin
 

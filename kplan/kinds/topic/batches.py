@@ -1,5 +1,5 @@
 """The records a topic change makes the Kafka controller write, by which the topic steps are cut into requests within
-its per-request limit (kplan.kinds.batching). Pure.
+its per-request limit (kplan.rules.batching). Pure.
 
 A create past the limit is refused whole (past 10,000 partitions already "Excessively large number of partitions per
 request", `ReplicationControlManager.MAX_PARTITIONS_PER_BATCH`), and so is a config change; of a delete or a

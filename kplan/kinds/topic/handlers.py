@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from kplan.kinds.handler import StepContext, StepHandler, handles
-from kplan.kinds.ports import BatchResults, ErrorReason
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
     CreateTopics,
@@ -15,6 +14,7 @@ from kplan.kinds.topic.steps import (
     ReassignReplicas,
     ReplaceTopics,
 )
+from kplan.model.results import BatchResults, ErrorReason
 
 # A create batch of at least this many partitions is pipelined: the next batch is sent before it is verified. A
 # broker lists such a batch seconds to minutes after the controller's answer (bench/README.md, Create at 10,000

@@ -1,13 +1,12 @@
 """Topic steps: create, change configs, reassign replicas, increase partitions, replace, delete — and the pure
 builder that makes them from a plan, each type's changes in as few steps as the controller's per-request limit
-allows (kplan.kinds.batching, kplan.kinds.topic.batches)."""
+allows (kplan.rules.batching, kplan.kinds.topic.batches)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, ClassVar, Mapping
 
-from kplan.kinds.batching import packed, records_per_request
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list
@@ -16,6 +15,7 @@ from kplan.kinds.topic.kind import TopicImage, TopicPlanned
 from kplan.model.desired import Stack, TopicSpec, freeze
 from kplan.model.live import LiveState, LiveTopic
 from kplan.model.plan import Action, NoteKind, Plan, ResourceChange, ResourceType
+from kplan.rules.batching import packed, records_per_request
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Topic changes cut into requests within the controller's per-request limit (kplan.kinds.batching and the topics'
+"""Topic changes cut into requests within the controller's per-request limit (kplan.rules.batching and the topics'
 record counts, kplan.kinds.topic.batches): the records each item makes, the packing, the steps the builder makes of
 a big plan, plan-time validation in the same batches, and a run of them that fails between batches rolling back
 batch by batch."""
@@ -13,10 +13,10 @@ from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import build_steps, step_from_json
-from kplan.kinds.batching import MAX_RECORDS_PER_REQUEST, RECORDS_ENV, limit_of, limited, packed, records_per_request
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.steps import AlterTopicConfigs, CreateTopics, DeleteTopics, IncreasePartitions
 from kplan.plan.planner import make_plan
+from kplan.rules.batching import MAX_RECORDS_PER_REQUEST, RECORDS_ENV, limit_of, limited, packed, records_per_request
 from kplan.secrets import SecretValues
 from kplan.state.journal import Journal, RunStatus, StepStatus
 
