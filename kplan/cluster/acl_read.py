@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kplan.cluster.access import cluster_rights_problem, error_name, from_kafka, match_any
 from kplan.model.live import Problem
+from kplan.transport.acls import cluster_rights_problem, from_kafka, match_any
 from kplan.transport.kafka import unreachable
+from kplan.transport.reach import kafka_error_name
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kind_io import AdminContext
+    from kplan.transport.reads import AdminContext
 
 
 def acls_request(ctx: "AdminContext") -> Any:
@@ -26,7 +27,7 @@ def acls_request(ctx: "AdminContext") -> Any:
 
 
 class AclRead:
-    """Every ACL binding by principal (`kplan.cluster.kind_io.AdminRead`)."""
+    """Every ACL binding by principal (`kplan.transport.reads.AdminRead`)."""
 
     def __init__(self, ctx: "AdminContext"):
         self.ctx = ctx
@@ -46,7 +47,7 @@ class AclRead:
         try:
             found = self.ctx.answer(self.future)
         except Exception as e:  # noqa: BLE001
-            name = error_name(e)
+            name = kafka_error_name(e)
             if name == "SECURITY_DISABLED":
                 return {}, Problem.SECURITY_DISABLED
             if name == "CLUSTER_AUTHORIZATION_FAILED":

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from kplan.cluster.connect_writer import ConnectWriter
-from kplan.cluster.connects import split_key
 from kplan.model.desired import DEFAULT_CONNECT
+from kplan.transport.connect import split_key
 
 
 class ConnectRouter:

@@ -46,7 +46,7 @@ def cdc_findings(pf: "CdcPreflight", config: dict, tables: tuple[str, ...], crea
 
 class ConnectorValidation:
     """Connect's and the CDC databases' answers for a plan's connector changes
-    (`kplan.cluster.validator.KindValidation`)."""
+    (`kplan.transport.reads.KindValidation`)."""
 
     def __init__(self, systems: "RealValidator"):
         self.systems = systems  # the Connect clients, the timeout, the stack's secrets (read when validating)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from typing import Callable, Mapping, Sequence
 
-from kplan.cluster.attempts import Attempts
-from kplan.cluster.clients import connect_client
 from kplan.errors import TakenMeanwhile, WriteError
 from kplan.kinds.connector.restart import failure_line
 from kplan.model.desired import ClusterSpec, ConnectorState
 from kplan.secrets import SecretValues
+from kplan.transport.attempts import Attempts
+from kplan.transport.connect import connect_client
 from kplan.transport.http import RestUnavailable, error_message, is_json, rest_path
 from kplan.transport.reach import Link, connect_probe
 from kplan.transport.retry import ErrorClass, RetriableError, RetryPolicy, classify_connect

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from kplan.cluster.connects import read_connects
 from kplan.kinds.connect_features import ConnectFacts
 from kplan.kinds.connector.live import ConnectsRead
 from kplan.model.desired import freeze
 from kplan.model.live import LiveConnector, LiveTask, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kind_io import Metadata, PrimaryContext
+    from kplan.transport.reads import Metadata, PrimaryContext
 
 
 def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
@@ -42,11 +43,11 @@ def parse_connectors(body: Mapping) -> dict[str, LiveConnector]:
 
 
 class ConnectorRead:
-    """The connectors of every Connect cluster (`kplan.cluster.kind_io.PrimaryRead`), asked first: Connect is read
+    """The connectors of every Connect cluster (`kplan.transport.reads.PrimaryRead`), asked first: Connect is read
     in a thread of its own while the cluster's requests go out."""
 
     def __init__(self, ctx: "PrimaryContext"):
-        self.future = ctx.pool.submit(ctx.reader.connects.read, parse_connectors)
+        self.future = ctx.pool.submit(read_connects, ctx.reader.connects.clients, parse_connectors)
 
     def after_pin(self, metadata: "Metadata") -> None:
         pass

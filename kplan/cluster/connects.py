@@ -7,100 +7,74 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Mapping
 
-from kplan.cluster.clients import connect_client
 from kplan.errors import KplanError
-from kplan.model.desired import DEFAULT_CONNECT, ClusterSpec, connector_key
+from kplan.model.desired import connector_key
 from kplan.model.live import LiveConnector
-from kplan.secrets import SecretValues
+from kplan.transport.connect import split_key
 from kplan.transport.http import RestClient, rest_path
 
-
-def split_key(key: str, names: Iterable[str]) -> tuple[str, str]:
-    """(the Connect cluster, the connector's name on it) of a connector key, among the Connect clusters `names`."""
-    connect, sep, rest = key.partition("/")
-    if sep and connect in names and connect != DEFAULT_CONNECT:
-        return connect, rest
-    return DEFAULT_CONNECT, key
+Read = tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str], dict[str, str],
+             dict[str, dict[str, tuple[str, ...]]]]
 
 
-class ConnectClients:
-    """One REST client per Connect cluster of `cluster` (the default one's may be given: the reader's own)."""
+def read_connects(clients: Mapping[str, RestClient], parse) -> Read:
+    """(connectors by key, the connector plugins of every Connect cluster read, the Connect clusters that could
+    not be read -> why, each read one's worker version from `GET /`, each read one's installed plugins -> their
+    versions). With one Connect cluster a failed read is the run's error, as it always was."""
+    if not clients:
+        return {}, None, {}, {}, {}
 
-    def __init__(self, cluster: ClusterSpec, secrets: SecretValues, default: RestClient | None = None):
-        self.clients: dict[str, RestClient] = {}
-        for name in cluster.connect_names():
-            client = default if name == DEFAULT_CONNECT and default is not None else connect_client(
-                cluster.for_connect(name), secrets)
-            if client is not None:
-                self.clients[name] = client
-        self._default = default
+    def one(item):
+        name, client = item
+        try:
+            body = complete_listing(client, client.get_json(rest_path("connectors") + "?expand=info&expand=status"))
+            # every plugin type (KIP-769, Connect 3.2+; older workers list their connectors alone): converters,
+            # transforms and predicates may be pinned too
+            plugins = client.get_json(rest_path("connector-plugins", query={"connectorsOnly": "false"}))
+            root = client.get_json("/")
+        except KplanError as e:
+            if len(clients) == 1:
+                raise
+            return name, None, None, str(e), None
+        version = root.get("version") if isinstance(root, dict) else None
+        return (name, parse(body), plugins if isinstance(plugins, list) else [], None,
+                version if isinstance(version, str) else None)
 
-    def client_of(self, connect: str) -> RestClient | None:
-        return self.clients.get(connect)
+    connectors: dict[str, LiveConnector] = {}
+    plugins: set[str] = set()
+    problems: dict[str, str] = {}
+    versions: dict[str, str] = {}
+    installed_versions: dict[str, dict[str, tuple[str, ...]]] = {}
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        for name, found, installed, problem, version in pool.map(one, sorted(clients.items())):
+            if problem is not None:
+                problems[name] = problem
+                continue
+            if version is not None:
+                versions[name] = version
+            plugins |= connector_classes(installed)
+            installed_versions[name] = plugin_versions(installed)
+            for conn in found.values():
+                key = connector_key(name, conn.name)
+                connectors[key] = replace(conn, name=key, connect=name)
+    return connectors, frozenset(plugins), problems, versions, installed_versions
 
-    def read(self, parse) -> tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str], dict[str, str],
-                                   dict[str, dict[str, tuple[str, ...]]]]:
-        """(connectors by key, the connector plugins of every Connect cluster read, the Connect clusters that could
-        not be read -> why, each read one's worker version from `GET /`, each read one's installed plugins -> their
-        versions). With one Connect cluster a failed read is the run's error, as it always was."""
-        if not self.clients:
-            return {}, None, {}, {}, {}
 
-        def one(item):
-            name, client = item
-            try:
-                body = complete_listing(client, client.get_json(rest_path("connectors") + "?expand=info&expand=status"))
-                # every plugin type (KIP-769, Connect 3.2+; older workers list their connectors alone): converters,
-                # transforms and predicates may be pinned too
-                plugins = client.get_json(rest_path("connector-plugins", query={"connectorsOnly": "false"}))
-                root = client.get_json("/")
-            except KplanError as e:
-                if len(self.clients) == 1:
-                    raise
-                return name, None, None, str(e), None
-            version = root.get("version") if isinstance(root, dict) else None
-            return (name, parse(body), plugins if isinstance(plugins, list) else [], None,
-                    version if isinstance(version, str) else None)
+def connect_offsets(clients: Mapping[str, RestClient], keys: Iterable[str]) -> dict[str, list[dict]]:
+    """The offsets of the connectors `keys` names, each from its own Connect cluster."""
+    from kplan.cluster.offsets import read_offsets
 
-        connectors: dict[str, LiveConnector] = {}
-        plugins: set[str] = set()
-        problems: dict[str, str] = {}
-        versions: dict[str, str] = {}
-        installed_versions: dict[str, dict[str, tuple[str, ...]]] = {}
-        with ThreadPoolExecutor(max_workers=len(self.clients)) as pool:
-            for name, found, installed, problem, version in pool.map(one, sorted(self.clients.items())):
-                if problem is not None:
-                    problems[name] = problem
-                    continue
-                if version is not None:
-                    versions[name] = version
-                plugins |= connector_classes(installed)
-                installed_versions[name] = plugin_versions(installed)
-                for conn in found.values():
-                    key = connector_key(name, conn.name)
-                    connectors[key] = replace(conn, name=key, connect=name)
-        return connectors, frozenset(plugins), problems, versions, installed_versions
-
-    def offsets(self, keys: Iterable[str]) -> dict[str, list[dict]]:
-        """The offsets of the connectors `keys` names, each from its own Connect cluster."""
-        from kplan.cluster.offsets import read_offsets
-
-        by_connect: dict[str, dict[str, str]] = {}
-        for key in keys:
-            connect, name = split_key(key, self.clients)
-            by_connect.setdefault(connect, {})[name] = key
-        out: dict[str, list[dict]] = {}
-        for connect, names in by_connect.items():
-            for name, offsets in read_offsets(self.clients.get(connect), names).items():
-                out[names[name]] = offsets
-        return out
-
-    def close(self) -> None:
-        for client in self.clients.values():
-            if client is not self._default:
-                client.close()
+    by_connect: dict[str, dict[str, str]] = {}
+    for key in keys:
+        connect, name = split_key(key, clients)
+        by_connect.setdefault(connect, {})[name] = key
+    out: dict[str, list[dict]] = {}
+    for connect, names in by_connect.items():
+        for name, offsets in read_offsets(clients.get(connect), names).items():
+            out[names[name]] = offsets
+    return out
 
 
 def connector_classes(listed: list) -> set[str]:

@@ -44,8 +44,8 @@ def alter_verified(kafka: "KafkaAdmin", changes: Sequence[tuple[str, Values]], r
     name, broker's message) when refused), then `shows` read back until true. `what`: the write as errors name it
     ("altering group configs"); `word`: an entity as they name it; `unshown`: the verification failure, with
     `{keys}` and `{entity}`."""
-    from kplan.cluster.results import reason_of_name
     from kplan.transport.permissions import denied_name
+    from kplan.transport.results import reason_of_name
 
     for entity, values in changes:
         def write(entity: str = entity, values: Values = values) -> None:

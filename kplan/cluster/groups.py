@@ -5,7 +5,7 @@ positions a reset resolves to, and the writes. The plan reads only the groups wh
 Facts (confluent-kafka 2.16, Kafka 4.3 KRaft, checked on the local stack):
 * `describe_consumer_groups` answers a group that does not exist with state DEAD and no members (no error); it
   describes a group of Kafka 4's consumer protocol (KIP-848) through ConsumerGroupDescribe from librdkafka 2.10.0 on
-  (kplan.cluster.group_protocols), whose states Assigning and Reconciling it reports as UNKNOWN;
+  (kplan.transport.group_protocols), whose states Assigning and Reconciling it reports as UNKNOWN;
   `list_consumer_group_offsets` takes one group per request and answers [] for a group without offsets.
 * `alter_consumer_group_offsets` (one group per request) on a group with members does not raise: each partition
   comes back with UNKNOWN_MEMBER_ID; on an Empty or absent group it sets them (creating the group).
@@ -55,9 +55,9 @@ def group_problem(e: BaseException, action: str, group: str, who: str | None = N
 def describe_groups(admin, names: Sequence[str], timeout_s: float,
                     who: str | None = None) -> dict[str, tuple[str, int]]:
     """group -> (state, member count), one request for all; groups of both protocols, classic and Kafka 4's consumer
-    protocol (KIP-848), are described as they are (kplan.cluster.group_protocols: KplanError with a librdkafka that
+    protocol (KIP-848), are described as they are (kplan.transport.group_protocols: KplanError with a librdkafka that
     would describe a live consumer-protocol group as Dead)."""
-    from kplan.cluster.group_protocols import check_client
+    from kplan.transport.group_protocols import check_client
 
     if not names:
         return {}

@@ -3,7 +3,7 @@ credentials and the replication throttle, plus the topic reads that verify them.
 `kplan.kinds.ports.KafkaWrites`.
 
 Each write is batched where the API allows (one create request for many topics, one incremental-alter request
-for many), classified (expected / retriable / fatal, see kplan.transport.retry; per item, kplan.cluster.results),
+for many), classified (expected / retriable / fatal, see kplan.transport.retry; per item, kplan.transport.results),
 retried with backoff and a deadline, and verified: metadata and configs propagate asynchronously, so we poll
 until the cluster shows what we wrote. The snapshot signal is Kafka's too (a record on a Kafka topic):
 kplan.cluster.signals.
@@ -14,18 +14,17 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable, Mapping, Sequence
 
-from kplan.cluster.attempts import Attempts
-from kplan.cluster.clients import describe_topic_entries
-from kplan.cluster.results import reason_of
 from kplan.errors import WriteError
 from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec, TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.secrets import SecretValues
 from kplan.transport import interrupts
-from kplan.transport.kafka import admin_client, describe_kafka_error, dispose
-from kplan.transport.permissions import denied, principal
-from kplan.transport.reach import GuardedAdmin, Link, kafka_probe, no_answer
+from kplan.transport.admin import VERIFY_MIN_S, AdminSession, until_shown
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.permissions import denied
+from kplan.transport.reach import no_answer
+from kplan.transport.results import reason_of
 from kplan.transport.retry import (
     AMBIGUOUS_KAFKA,
     ErrorClass,
@@ -35,29 +34,13 @@ from kplan.transport.retry import (
     kafka_error_name,
 )
 
-VERIFY_MIN_S = 30.0  # the least time a write's effect is waited for before the write is called failed
-# ... and more for many partitions: a broker lists a created topic (or stops listing a deleted one) once it has applied
-# the metadata before it, logs made or removed. Measured on the local single-broker stack on a busy 2-core machine: a
-# batch of 9,090 partitions (909 topics, kplan.rules.batching) listed 1 to 70 s after the controller's answer; on the
-# local 3-broker cluster under a load average of 25-34, batches of 2,500 one-partition topics with two overrides each
-# were listed 90-135 s after theirs (2026-11-26: every broker applies each new topic's configs one at a time).
+# A write's effect on many partitions is waited for longer than the least (kplan.transport.admin.VERIFY_MIN_S): a broker
+# lists a created topic (or stops listing a deleted one) once it has applied the metadata before it, logs made or
+# removed. Measured on the local single-broker stack on a busy 2-core machine: a batch of 9,090 partitions (909
+# topics, kplan.rules.batching) listed 1 to 70 s after the controller's answer; on the local 3-broker cluster under a
+# load average of 25-34, batches of 2,500 one-partition topics with two overrides each were listed 90-135 s after
+# theirs (2026-11-26: every broker applies each new topic's configs one at a time).
 VERIFY_PER_PARTITION_S = 0.05
-
-
-def until_shown(problem: Callable[[], str | None], timeout_s: float) -> None:
-    """Poll until `problem()` is None: the cluster shows what was written. The controller answers a write once it
-    has committed it; each broker applies it a moment later and answers reads (and authorizes, throttles, logs in)
-    by the old state until then. Past max(VERIFY_MIN_S, twice `timeout_s`), the last problem is a WriteError."""
-    deadline = time.monotonic() + max(VERIFY_MIN_S, timeout_s * 2)
-    delay = 0.02
-    while True:
-        found = problem()
-        if found is None:
-            return
-        if time.monotonic() > deadline:
-            raise WriteError(found)
-        time.sleep(delay)
-        delay = min(delay * 2, 1.0)
 
 
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
@@ -75,33 +58,16 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
 
 
-class KafkaAdmin:
-    """The Kafka admin writes of one run. Owns Kafka's `Link` (the journal store, the lock and kplan's records use
-    it through `admin`) and the admin client it made (a lent one is not closed)."""
+class KafkaAdmin(AdminSession):
+    """The Kafka admin writes of one run, on its admin session (kplan.transport.admin)."""
 
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None,
                  policy: RetryPolicy | None = None, admin=None, connector_timeout_s: float = 120.0):
-        self.cluster = cluster
-        self.secrets = SecretValues() if secrets is None else secrets
-        raw_admin = admin if admin is not None else admin_client(cluster, self.secrets)
-        self._own_admin = None if admin is not None else raw_admin  # disposed of by close(); a lent one is not
-        # Deadlines are the stack's (kplan.transport.reach): a request waits at most cluster.timeout, an operation
-        # retries for at most cluster.timeout, and once Kafka has let one spend that without an answer, the rest
-        # of the run does not wait for it again. Kafka's link goes with the admin client to the journal store,
-        # the lock and kplan's records.
-        self.link = Link("Kafka", cluster.bootstrap_servers, cluster.timeout_s,
-                         kafka_probe(raw_admin, cluster.bootstrap_servers))
-        self.admin = GuardedAdmin(raw_admin, self.link)
-        self.attempts = Attempts(policy or RetryPolicy(deadline_s=cluster.timeout_s), self.link)
-        self.timeout_s = cluster.timeout_s
+        super().__init__(cluster, secrets, policy, admin)
         self.connector_timeout_s = connector_timeout_s  # how long a snapshot signal's evidence is waited for
-        self.who = principal(cluster.client_properties)  # kplan's principal, named when a request is denied
 
-    def _retry(self, attempt: Callable, what: str, before_retry: Callable[[], bool] | None = None):
-        return self.attempts.retry(attempt, what, before_retry=before_retry)
-
-    def _request_timeout(self) -> float:
-        return self.attempts.request_timeout()
+    _retry = AdminSession.retry
+    _request_timeout = AdminSession.request_timeout
 
     # ------------------------------------------------------------------------------------------ topics
 
@@ -306,7 +272,7 @@ class KafkaAdmin:
         (chunked, concurrent reads)."""
         from confluent_kafka.admin import ConfigSource
 
-        from kplan.cluster.describe import TopicConfigConverter, describe_wire
+        from kplan.cluster.describe import TopicConfigConverter, describe_topic_entries, describe_wire
 
         wanted = None if keys is None else tuple(sorted(set(keys)))
         if names:  # kplan's own wire client when it speaks the settings (kplan.cluster.describe.describe_plain)
@@ -401,7 +367,7 @@ class KafkaAdmin:
                   results: BatchResults | None) -> BatchResults:
         """One batched ACL request for `items` (`keys` name them in the results), retried for transient failures
         (both calls are idempotent); a refusal kplan's principal can act on is one line naming the right it lacks."""
-        from kplan.cluster.access import access_problem
+        from kplan.transport.acls import access_problem
 
         results = BatchResults() if results is None else results
         key_of = dict(zip(items, keys))
@@ -440,7 +406,7 @@ class KafkaAdmin:
 
     def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
                     results: BatchResults | None = None) -> BatchResults:
-        from kplan.cluster.access import to_kafka
+        from kplan.transport.acls import to_kafka
 
         bindings = [to_kafka(p, b) for p, b in acls]
         results = self._acl_call("create_acls", bindings, [acl_key(p, b) for p, b in acls],
@@ -451,7 +417,7 @@ class KafkaAdmin:
 
     def delete_acls(self, acls: Sequence[tuple[str, AclBinding]],
                     results: BatchResults | None = None) -> BatchResults:
-        from kplan.cluster.access import to_filter
+        from kplan.transport.acls import to_filter
 
         filters = [to_filter(p, b) for p, b in acls]
         results = self._acl_call("delete_acls", filters, [acl_key(p, b) for p, b in acls],
@@ -464,7 +430,7 @@ class KafkaAdmin:
         """Until the broker's authorizer shows every binding (`present`) or none of them (`until_shown`): a
         connector started in the next step as that principal was refused its schema-history topic while it did
         not. DescribeAcls is answered from that same authorizer, one request per principal."""
-        from kplan.cluster.access import from_kafka, match_any
+        from kplan.transport.acls import from_kafka, match_any
 
         wanted = {acl_key(p, b) for p, b in acls}
         what = "creating ACL bindings" if present else "deleting ACL bindings"
@@ -494,8 +460,8 @@ class KafkaAdmin:
                                 results: BatchResults | None = None) -> BatchResults:
         """Upsert and delete SCRAM credentials (in rounds: a request may alter a user once), retried for transient
         failures (both are idempotent), then confirmed by reading them back. Errors never carry a password."""
-        from kplan.cluster.access import access_problem
         from kplan.cluster.scram import rounds
+        from kplan.transport.acls import access_problem
 
         what = "writing SCRAM credentials of " + ", ".join(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
         results = BatchResults() if results is None else results
@@ -636,10 +602,6 @@ class KafkaAdmin:
 
         send_snapshot_signal(self, connector, tables, topic, key, table_topic, signal_id,
                              timeout_s or self.connector_timeout_s)
-
-    def close(self) -> None:
-        dispose(self._own_admin)
-        self._own_admin = None
 
     # ------------------------------------------------------------------------------------------ consumer groups
 

@@ -12,92 +12,18 @@ tables below are derived from the units, each part imported when first used.
 - `ADMIN_READS`: a kind read on the reader's admin client, asked beside its describe_cluster: (`AdminContext`) -> an
   `AdminRead`. Always read (the plan needs the whole cluster's, e.g. for orphans under a claim).
 - `VALIDATIONS`: a kind's plan-time validation by the real system ("module:name" of (the RealValidator: its
-  clients, timeout and secrets) -> a `kplan.cluster.validator.KindValidation`), imported when a plan first changes
+  clients, timeout and secrets) -> a `kplan.transport.reads.KindValidation`), imported when a plan first changes
   the kind.
 Each kind then makes its slice of the live state from its answer (`KindUnit.kind_state`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from kplan.kinds import UNITS
 from kplan.kinds.unit import ADMIN, OWN, PRIMARY, KindIO, resolve
-
-if TYPE_CHECKING:  # pragma: no cover
-    from concurrent.futures import Executor
-
-    from kplan.model.desired import ClusterSpec
-    from kplan.model.live import Problem
-
-# The cluster's metadata as the reader reads it in one request: topic name -> (partitions, replication factor,
-# replica ids of each partition).
-Metadata = dict[str, tuple]
-
-
-@dataclass(frozen=True)
-class PrimaryContext:
-    """What a primary read is made with: the reader (kplan.cluster.reader.KafkaReader: its cluster, secrets and
-    clients, its metadata and config requests), the read's thread pool, and the names the read was asked for (the
-    plan can touch; None: every one)."""
-
-    reader: Any
-    pool: "Executor"
-    names: Iterable[str] | None
-
-
-class PrimaryRead(Protocol):
-    """One kind's read driven through the whole batched read: made before the cluster's own requests are sent (its
-    first requests go out first), then told the metadata once the cluster pin is checked, then what the stack's
-    ownership record owns of its section, and asked for its answer last."""
-
-    def after_pin(self, metadata: Metadata) -> None:
-        """The metadata is in and the pin checked: what it wanted may now be asked or looked at."""
-
-    def owned(self, names: Iterable[str], metadata: Metadata) -> Metadata:
-        """The names the stack's record owns of the section (read too); returns the metadata as the read leaves it
-        (a name it found gone meanwhile dropped)."""
-        ...
-
-    def result(self) -> "tuple[Any, Problem | None]":
-        """(its answer, why it could not be read): what the kind makes its slice from, with what its requests said
-        of its system beyond the kind's resources (its slice's facts)."""
-        ...
-
-
-@dataclass
-class AdminContext:
-    """The reader's admin client as the kinds' reads share it within one read: its describe_cluster (asked with
-    kplan's principal's authorized operations on the cluster, which the reads judge their rights by) and the
-    requests several reads need, sent once (`once`)."""
-
-    admin: Any
-    cluster: "ClusterSpec"
-    described: Any  # the future of describe_cluster(include_authorized_operations=True)
-    _sent: dict[str, Any] = field(default_factory=dict)
-
-    def once(self, key: str, send: Callable[[], Any]) -> Any:
-        """The request `key`, sent by the first read that asks for it (`send`), shared by the others."""
-        if key not in self._sent:
-            self._sent[key] = send()
-        return self._sent[key]
-
-    def answer(self, future: Any) -> Any:
-        """A request's answer, bounded by the stack's timeout."""
-        return future.result(timeout=self.cluster.timeout_s + 1)
-
-
-class AdminRead(Protocol):
-    """One kind's read on the reader's admin client, made right after describe_cluster is sent (its first requests
-    go beside the metadata request)."""
-
-    def after_pin(self) -> None:
-        """The cluster pin is checked: the answers in flight may now be looked at, and requests that depend on them
-        sent."""
-
-    def result(self) -> "tuple[Any, Problem | None]":
-        """(its answer, why it could not be read), once the reader has judged describe_cluster's answer."""
-        ...
+from kplan.transport.reads import AdminContext, AdminRead, PrimaryContext, PrimaryRead
 
 
 @dataclass(frozen=True)

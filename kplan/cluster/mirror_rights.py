@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from kplan.cluster.access import cluster_operations
 from kplan.model.desired import ClusterSpec
 from kplan.model.mirror import Need
+from kplan.transport.acls import cluster_operations
 
 AUTH_FAILED = ("TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED")
 

@@ -22,7 +22,7 @@ from kplan.model.live import LiveState
 _READ_IMPORTS = ("kplan.cluster.describe", "kplan.cluster.settle",
                  "kplan.cluster.scram", "kplan.cluster.quotas", "kplan.transport.permissions",
                  "kplan.cluster.validator", "kplan.state.ownership", "kplan.state.lock", "kplan.state.records",
-                 "kplan.transport.reach", "kplan.transport.retry", "kplan.cluster.access",
+                 "kplan.transport.reach", "kplan.transport.retry", "kplan.transport.acls",
                  "kplan.transport.wire.configs", "kplan.transport.wire.connection", "confluent_kafka",
                  "confluent_kafka.admin", "kplan.cluster.topic_validation")
 

@@ -54,7 +54,7 @@ def describe(client: Client) -> dict[QuotaEntity, dict[str, float]]:
 def alter(client: Client, changes: Changes, results: BatchResults) -> BatchResults:
     """Set (a value) or remove (None) quota keys of entities, in one AlterClientQuotas request; each entity's result
     is recorded, and the first entity the broker refused raises Refused (the others may have been applied)."""
-    from kplan.cluster.results import reason_of_name
+    from kplan.transport.results import reason_of_name
     from kplan.transport.wire.messages import AlterClientQuotasRequest
 
     Entry = AlterClientQuotasRequest.EntryData
@@ -109,8 +109,8 @@ def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None) -> tuple[dic
 def alter_quotas(kafka: KafkaAdmin, client: Client, changes: Changes, results: BatchResults) -> BatchResults:
     """One AlterClientQuotas request, asked again while it gets no answer; a refusal is one line (a missing right
     names it); then read back until the broker shows every changed key, None as no value
-    (`kafka_admin.until_shown`): DescribeClientQuotas is answered from the state the broker throttles by."""
-    from kplan.cluster.kafka_admin import until_shown
+    (`kplan.transport.admin.until_shown`): DescribeClientQuotas is answered from the state the broker throttles by."""
+    from kplan.transport.admin import until_shown
     from kplan.transport.permissions import denied_name
 
     names = ", ".join(sorted({entity.name for entity, _ in changes}))

@@ -14,9 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Protocol
 
-from kplan.cluster.clients import connect_client
-from kplan.cluster.connects import ConnectClients
-from kplan.cluster.kind_io import ADMIN_READS, OWN_READS, PRIMARY_READS, AdminContext, Metadata, PrimaryContext
+from kplan.cluster.kind_io import ADMIN_READS, OWN_READS, PRIMARY_READS
 from kplan.cluster.pin import check_pin
 from kplan.cluster.topic_read import Configs, describe_configs
 from kplan.errors import KplanError
@@ -25,8 +23,10 @@ from kplan.model.live import KindState, LiveState
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
+from kplan.transport.connect import ConnectClients, connect_client
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
+from kplan.transport.reads import AdminContext, Metadata, PrimaryContext
 
 
 class KplanRecords(Protocol):
@@ -204,7 +204,9 @@ class KafkaReader:
 
     def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
         """The offsets of the named connectors (one GET each: only those with a pending offsets request)."""
-        return self.connects.offsets(names)
+        from kplan.cluster.connects import connect_offsets
+
+        return connect_offsets(self.connects.clients, names)
 
     def mirror_sources(self, mirrors) -> dict:
         """What each declared mirror's source has of the topics it replicates, and their replicas and checkpoints

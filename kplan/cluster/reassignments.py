@@ -73,7 +73,7 @@ def reassign(kafka: KafkaAdmin, client: Client, targets: Targets, results: Batch
     """Ask for every partition of `targets` to move to its list, in one request (asking for the same lists again is
     harmless: asked again while it gets no answer); each partition's result is recorded (`topic-partition`), and
     the first one refused is one line."""
-    from kplan.cluster.results import reason_of_name
+    from kplan.transport.results import reason_of_name
 
     def write() -> None:
         refused = _alter(client, {t: dict(enumerate(a)) for t, a in targets.items()})

@@ -23,10 +23,10 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Collection, Mapping, Protocol
 
-from kplan.cluster.access import error_name
-from kplan.cluster.request_limit import records_per_request
 from kplan.errors import KplanError
 from kplan.rules.batching import packed
+from kplan.transport.reach import kafka_error_name
+from kplan.transport.request_limit import records_per_request
 
 EXISTS = "TOPIC_ALREADY_EXISTS"
 NOT_LISTED = "topic-not-yet-listed"  # the diagnostic code of a create the controller refuses: exists
@@ -70,7 +70,7 @@ def existing_topics(admin, names: Collection[str], timeout_s: float) -> set[str]
         try:
             fut.result(timeout=timeout_s + 2)
         except Exception as e:  # noqa: BLE001 - judged by the error's code below
-            code = error_name(e)
+            code = kafka_error_name(e)
             if code == EXISTS:
                 found.add(name)
             elif code in _NO_ANSWER or not code:

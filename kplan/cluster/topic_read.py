@@ -19,9 +19,9 @@ from kplan.transport.permissions import principal
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Executor, Future
 
-    from kplan.cluster.kind_io import Metadata, PrimaryContext
     from kplan.model.desired import ClusterSpec
     from kplan.secrets import SecretValues
+    from kplan.transport.reads import Metadata, PrimaryContext
 
 Configs = tuple[Mapping, Mapping, frozenset]  # (overrides, effective, sensitive keys)
 
@@ -86,7 +86,7 @@ def describe_early(pool: "Executor", cluster: "ClusterSpec", secrets: "SecretVal
 
 
 class TopicRead:
-    """The live state of the topics a plan can touch (`kplan.cluster.kind_io.PrimaryRead`): those named to the read
+    """The live state of the topics a plan can touch (`kplan.transport.reads.PrimaryRead`): those named to the read
     (all non-internal ones when none are) and those the stack's record owns."""
 
     def __init__(self, ctx: "PrimaryContext"):

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from kplan.cluster.access import error_name
-from kplan.cluster.request_limit import records_per_request
 from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.model.desired import Stack, TopicSpec
@@ -22,6 +20,8 @@ from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceCha
 from kplan.rules.batching import packed
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import denied
+from kplan.transport.reach import kafka_error_name
+from kplan.transport.request_limit import records_per_request
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.validator import RealValidator
@@ -54,7 +54,7 @@ def _create_key(spec: TopicSpec) -> tuple:
 
 
 class TopicValidation:
-    """The broker's validate-only answers for a plan's topic changes (`kplan.cluster.validator.KindValidation`)."""
+    """The broker's validate-only answers for a plan's topic changes (`kplan.transport.reads.KindValidation`)."""
 
     def __init__(self, systems: "RealValidator"):
         self.systems = systems  # the admin client, the timeout, kplan's principal
@@ -95,7 +95,7 @@ class TopicValidation:
                 fut.result(timeout=self.systems.timeout_s + 5)
             except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic
                 spec = specs.get(name)
-                if what == "create" and error_name(e) == EXISTS:  # see kplan.cluster.settle
+                if what == "create" and kafka_error_name(e) == EXISTS:  # see kplan.cluster.settle
                     out.append(error(f"topic {name!r} exists, but the broker's metadata did not list it when the "
                                      "cluster was read (a bulk change still settling, or created meanwhile): plan "
                                      "again", NOT_LISTED, address=f"topic.{name}",

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kplan.cluster.access import cluster_rights_problem, error_name
 from kplan.cluster.acl_read import acls_request
 from kplan.cluster.scram import credentials_of
 from kplan.model.live import Problem
+from kplan.transport.acls import cluster_rights_problem
 from kplan.transport.kafka import unreachable
+from kplan.transport.reach import kafka_error_name
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kind_io import AdminContext
+    from kplan.transport.reads import AdminContext
 
 
 class UserRead:
-    """Every SCRAM user's mechanisms and iterations (`kplan.cluster.kind_io.AdminRead`)."""
+    """Every SCRAM user's mechanisms and iterations (`kplan.transport.reads.AdminRead`)."""
 
     def __init__(self, ctx: "AdminContext"):
         self.ctx = ctx
@@ -41,7 +42,7 @@ class UserRead:
         try:
             found = self.ctx.answer(future)
         except Exception as e:  # noqa: BLE001
-            if error_name(e) == "CLUSTER_AUTHORIZATION_FAILED":
+            if kafka_error_name(e) == "CLUSTER_AUTHORIZATION_FAILED":
                 return {}, Problem.NOT_AUTHORIZED
             raise unreachable(self.ctx.cluster, e) from e
         return {u: credentials_of(d) for u, d in (found or {}).items()}, problem
@@ -54,7 +55,7 @@ class UserRead:
             self.ctx.answer(self.acls)
             problem = cluster_rights_problem(cluster_ops)
         except Exception as e:  # noqa: BLE001 - the cluster's own answers are judged where they are read
-            if error_name(e) != "SECURITY_DISABLED":
+            if kafka_error_name(e) != "SECURITY_DISABLED":
                 return None, None
             problem = None  # no authorizer: nothing is refused
         if problem is Problem.NOT_AUTHORIZED:

@@ -11,7 +11,7 @@ values are resolved only to send them for validation and scrubbed from messages.
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol
+from typing import Mapping
 
 from kplan.cluster.kind_io import VALIDATIONS
 from kplan.model.desired import Stack
@@ -19,16 +19,7 @@ from kplan.model.live import LiveState
 from kplan.model.plan import Plan, PlanDiagnostic
 from kplan.secrets import SecretValues
 from kplan.transport.http import RestClient
-
-
-class KindValidation(Protocol):
-    """One kind's plan-time validation, made once per validator from it (its clients, timeout and secrets, read
-    when validating: the whole stack's secrets are set after it is made). It may also have `ahead(stack, live)`
-    (`kind_io.Validation.ahead`)."""
-
-    def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
-        """Diagnostics for the plan's changes of the kind that the real system would refuse. Must not write."""
-        ...
+from kplan.transport.reads import KindValidation
 
 
 class RealValidator:

@@ -272,7 +272,7 @@ def _tcp_reason(bootstrap_servers: str, timeout_s: float) -> str | None:
 def connect_check(cluster, secrets) -> tuple[Check, Callable[[], None]] | None:
     """Connect is healthy when `GET /health` answers 200; a worker older than KIP-1017 (404 there) when `GET /`
     and `GET /connectors` answer 200. None when the stack names no Connect worker."""
-    from kplan.cluster.clients import connect_client
+    from kplan.transport.connect import connect_client
     from kplan.transport.http import RestUnavailable, error_message
 
     http = connect_client(cluster, secrets, timeout_s=PROBE_MAX_S)

@@ -15,7 +15,7 @@ them, see only these.
 - `RegistryWrites`: schema registry subjects. `kplan.registry.write.RegistryWriter`.
 
 A batch method (one request for many items) returns per-item results (`kplan.model.results.BatchResults`;
-`kplan.cluster.results` classifies errors), and fills the `results` it is given as the answers arrive. The unit
+`kplan.transport.results` classifies errors), and fills the `results` it is given as the answers arrive. The unit
 tests' fake writer (tests/unit/fakes.py) implements every Protocol in memory; tests/unit/apply/test_executor.py
 checks both against them (method names and signatures), and that apply calls exactly the methods they name.
 

@@ -126,7 +126,7 @@ class KindIO:
     read_ref: str | None = None  # "module:name" of its read (`read_via` says of what shape)
     read_via: str = ADMIN  # PRIMARY, ADMIN or OWN
     read_first: bool = False  # a primary read whose requests go out before the others' (Connect's, on its own thread)
-    # "module:name" of (the RealValidator) -> its kplan.cluster.validator.KindValidation, made when a plan first
+    # "module:name" of (the RealValidator) -> its kplan.transport.reads.KindValidation, made when a plan first
     # changes the kind
     validation_ref: str | None = None
     # The validation has an early part, `ahead(stack, live)`: apply's lock thread starts it as soon as it has read

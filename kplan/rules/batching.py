@@ -8,7 +8,7 @@ batch: the journal has each batch done, undone or left, and a kill between batch
 back or to resume. The records each change makes are the kind's to count (the topics': kinds/topic/batches.py).
 
 The limit in force is `MAX_RECORDS_PER_REQUEST` unless the caller sets a lower one (`limited`): the I/O edge reads
-`KPLAN_MAX_RECORDS_PER_REQUEST` (`kplan.cluster.request_limit`), which tests use to force several batches cheaply.
+`KPLAN_MAX_RECORDS_PER_REQUEST` (`kplan.transport.request_limit`), which tests use to force several batches cheaply.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Mapping, Sequence, TypeVar
 
 MAX_RECORDS_PER_REQUEST = 10_000  # Kafka's QuorumController.MAX_RECORDS_PER_USER_OP
 # Lowers the limit (never raises it): tests force several batches with a few topics; an operator may use it for a
-# cluster whose controller allows less. Read at the I/O edge (kplan.cluster.request_limit).
+# cluster whose controller allows less. Read at the I/O edge (kplan.transport.request_limit).
 RECORDS_ENV = "KPLAN_MAX_RECORDS_PER_REQUEST"
 
 _LIMIT: ContextVar[int] = ContextVar("records_per_request", default=MAX_RECORDS_PER_REQUEST)

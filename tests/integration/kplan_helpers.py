@@ -166,7 +166,7 @@ def acls_in_effect(admin, principal: str, bindings, timeout: float = 30) -> None
     """Wait until the broker's authorizer holds exactly `bindings` for `principal`. A CreateAcls or DeleteAcls
     answer means the controller committed the change; the broker applies it a moment later, so a kplan run started
     at once can still be refused (seen under a loaded CI run). DescribeAcls reads the authorizer's own state."""
-    from kplan.cluster.access import match_any
+    from kplan.transport.acls import match_any
 
     every = match_any(principal)
     want = set(bindings)

@@ -26,8 +26,7 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from kplan.cluster.clients import describe_topic_entries
-from kplan.cluster.describe import TopicConfigConverter, describe_plain
+from kplan.cluster.describe import TopicConfigConverter, describe_plain, describe_topic_entries
 from kplan.errors import KplanError
 from kplan.transport.kafka import dispose
 from kplan.transport.wire import configs as wire_configs

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Mapping, TypeAlias
 
 from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps
-from kplan.cluster import request_limit
 from kplan.kinds import UNITS
 from kplan.kinds.planned import check_planned
 from kplan.kinds.step import FrozenDict, StepBase
@@ -26,6 +25,7 @@ from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan
 from kplan.rules.batching import limited
+from kplan.transport import request_limit
 
 Step: TypeAlias = StepBase  # every step type is a frozen StepBase subclass, registered by its `kind`
 STEP_TYPES: tuple[type[StepBase], ...] = tuple(t for u in UNITS for t in u.step_types) + (RecordOwnership,)
@@ -47,7 +47,7 @@ class Built:
 def build(plan: Plan, stack: Stack, live: LiveState, *, records_per_request: int | None = None) -> Built:
     """`records_per_request`: the most metadata records one request may make the controller write (the builders cut
     their batches to it, `rules/batching.py`); None: the limit in force for this process
-    (`cluster/request_limit.py`: Kafka's, or lower by KPLAN_MAX_RECORDS_PER_REQUEST)."""
+    (`transport/request_limit.py`: Kafka's, or lower by KPLAN_MAX_RECORDS_PER_REQUEST)."""
     check_planned(plan)  # a plan saved by an older kplan is refused, not re-derived
     with limited(records_per_request if records_per_request is not None else request_limit.records_per_request()):
         planned = [p for builder in BUILDERS for p in builder(plan, stack, live)]

@@ -4,7 +4,7 @@ server that takes one for what any broker answers, and one per broker for what a
 configs, the groups it coordinates, the controller's requests), each opened when first needed and closed together.
 The messages are kafka-python's (`kafka.protocol.*`) or kplan's made from Kafka's JSON with its machinery
 (`kplan.cluster.share_protocol`): kafka-python is a library of message layouts here, never a client. A request that
-gets no answer raises `NoAnswer` and the caller's attempts decide (`kplan.cluster.attempts`); the client itself asks
+gets no answer raises `NoAnswer` and the caller's attempts decide (`kplan.transport.attempts`); the client itself asks
 again only when the broker the metadata named as the controller no longer is."""
 
 from __future__ import annotations

@@ -10,11 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from kplan.cluster.kind_io import ADMIN_READS, AdminContext
+from kplan.cluster.kind_io import ADMIN_READS
 from kplan.errors import KplanError
 from kplan.kinds.acl.model import AclBinding
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
+from kplan.transport.reads import AdminContext
 
 
 class KafkaError:

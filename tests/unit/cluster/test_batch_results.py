@@ -9,10 +9,10 @@ from confluent_kafka import KafkaError, KafkaException
 from fake_admin import FakeAdmin, done, failed
 
 from kplan.cluster.kafka_admin import KafkaAdmin
-from kplan.cluster.results import reason_of, reason_of_name
 from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
 from kplan.model.results import BatchResults, ErrorReason
+from kplan.transport.results import reason_of, reason_of_name
 from kplan.transport.retry import RetryPolicy
 
 FAST = RetryPolicy(deadline_s=5.0, initial_s=0.01, max_s=0.02)

@@ -1,4 +1,4 @@
-"""kplan.cluster.access.cluster_operations: the broker names a principal's operations on the cluster only to one
+"""kplan.transport.acls.cluster_operations: the broker names a principal's operations on the cluster only to one
 that may DESCRIBE it (Kafka 4.3 answers None otherwise): none named is none allowed where the cluster has an
 authorizer, everything where it has none (describe_acls answers SECURITY_DISABLED)."""
 
@@ -10,7 +10,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AclOperation
 
-from kplan.cluster.access import cluster_operations
+from kplan.transport.acls import cluster_operations
 
 
 class _Done:

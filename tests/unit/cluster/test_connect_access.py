@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from kplan.cluster.clients import connect_client
 from kplan.secrets import MASK, SecretValues
 from kplan.stackfile import load_stack, validate_stack
+from kplan.transport.connect import connect_client
 
 
 def _stack(tmp_path, cluster: str, extra: str = ""):

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from kplan.apply.writers import open_writers
-from kplan.cluster.clients import CONNECT
 from kplan.cluster.connect_writer import ConnectWriter
 from kplan.errors import KplanError, WriteError
 from kplan.model.desired import ClusterSpec, ConnectorState
+from kplan.transport.connect import CONNECT
 from kplan.transport.http import RestClient, error_message, rest_path
 from kplan.transport.retry import ErrorClass, RetryPolicy, classify_connect
 

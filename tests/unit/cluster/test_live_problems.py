@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from kplan.cluster.access import cluster_rights_problem
 from kplan.errors import KplanError
 from kplan.importer import ImportOptions, build_import
 from kplan.kinds.acl.kind import KIND as ACLS
@@ -17,6 +16,7 @@ from kplan.kinds.subject.kind import KIND as SUBJECTS
 from kplan.kinds.subject.kind import PROBLEMS as SUBJECT_PROBLEMS
 from kplan.model.live import KindState, LiveState, Problem
 from kplan.model.plan import ResourceType
+from kplan.transport.acls import cluster_rights_problem
 
 ACL, USER, QUOTA, SUBJECT = ResourceType.ACL, ResourceType.USER, ResourceType.QUOTA, ResourceType.SUBJECT
 

@@ -15,7 +15,7 @@ import pytest
 import kplan.cluster.reader as reader_mod
 import kplan.cluster.topic_read as topic_read_mod
 from kplan.cluster.connector_read import ConnectorRead
-from kplan.cluster.kind_io import PRIMARY_READS, PrimaryContext
+from kplan.cluster.kind_io import PRIMARY_READS
 from kplan.cluster.reader import KafkaReader
 from kplan.cluster.topic_read import TopicRead
 from kplan.kinds.connect_features import ConnectFacts
@@ -23,6 +23,7 @@ from kplan.kinds.connector.live import ConnectsRead, facts_of
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import LiveConnector
 from kplan.model.ownership import Ownership
+from kplan.transport.reads import PrimaryContext
 
 CLUSTER = ClusterSpec("127.0.0.1:1", None, timeout_s=2)
 
@@ -106,16 +107,19 @@ def test_with_no_names_every_listed_non_internal_topic_is_read(monkeypatch):
     assert reader.described == [["a", "b"]] and set(read.result()[0]) == {"a", "b"}
 
 
-def test_the_connector_read_goes_out_on_the_pool_when_made_and_gives_the_connect_facts():
+def test_the_connector_read_goes_out_on_the_pool_when_made_and_gives_the_connect_facts(monkeypatch):
+    import kplan.cluster.connector_read as connector_read
+
     gate = __import__("threading").Event()
     connector = LiveConnector("c", {}, "RUNNING", ())
 
-    def read_connect(parse):
+    def read_connect(clients, parse):
         gate.wait(5)
         return ({"c": connector}, frozenset({"FileStreamSink"}), {"analytics": "down"}, {"default": "3.9.2"},
                 {"default": {"FileStreamSink": ("4.1.0", "4.3.1")}})
 
-    reader = SimpleNamespace(connects=SimpleNamespace(read=read_connect))
+    monkeypatch.setattr(connector_read, "read_connects", read_connect)
+    reader = SimpleNamespace(connects=SimpleNamespace(clients={}))
     with ThreadPoolExecutor(max_workers=1) as pool:
         read = ConnectorRead(PrimaryContext(reader, pool, None))
         assert read.future.running()  # on its own thread already, before anything else is asked

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from fake_admin import FakeAdmin, done
 
-import kplan.cluster.kafka_admin as kafka_admin
+import kplan.transport.admin as admin_session
 from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.errors import WriteError
 from kplan.kinds.acl.model import AclBinding
@@ -85,7 +85,7 @@ def test_a_delete_returns_only_once_the_authorizer_no_longer_shows_them():
 
 
 def test_bindings_the_authorizer_never_shows_fail_the_write_naming_one(monkeypatch):
-    monkeypatch.setattr(kafka_admin, "VERIFY_MIN_S", 0.2)
+    monkeypatch.setattr(admin_session, "VERIFY_MIN_S", 0.2)
     admin = LaggingAuthorizer(lag=None)
     with pytest.raises(WriteError, match=r"creating ACL bindings: the cluster does not show 1 binding\(s\), e\.g\. "
                                          r"User:app ALLOW READ topic:literal:orders @\*"):
@@ -155,7 +155,7 @@ def test_a_quota_change_returns_only_once_the_broker_shows_it_set_and_removed():
 def test_a_quota_the_broker_never_shows_fails_the_write_naming_the_entity(monkeypatch):
     from kplan.kinds.dynamic_config.model import QuotaEntity
 
-    monkeypatch.setattr(kafka_admin, "VERIFY_MIN_S", 0.2)
+    monkeypatch.setattr(admin_session, "VERIFY_MIN_S", 0.2)
     with pytest.raises(WriteError, match="altering client quotas: the cluster does not show the quotas as written "
                                          "for user=app"):
         _quota_writer(LaggingQuotas(lag=None)).alter_quotas([(QuotaEntity("app", None), {"producer_byte_rate": 1})])

@@ -79,7 +79,7 @@ KINDS = {
 # offsets 18 -> 13, consumer_group 4 -> 3: share groups and consumer groups share kinds/requests.py and kinds/resets/
 # (share_group/shared.py, which named the consumer group's modules and its "offsets" key, is gone).
 # acl 10 -> 4 (-6): an ACL binding is Kafka's, not the acl kind's (kplan/kinds/bindings.py: the binding, its JSON and a
-# step's (principal, binding)), so cluster/access.py, cluster/kafka_admin.py, kinds/ports.py and the Streams app's
+# step's (principal, binding)), so transport/acls.py, cluster/kafka_admin.py, kinds/ports.py and the Streams app's
 # model, live and importer name no acl module (.importlinter's five streams_app -> acl edges are gone); the Streams
 # app reads the ACL slice in one place (streams_app/kind.py's acl_slice). Left: streams_app/kind.py (the ACL slice,
 # the acls-entry warning), streams_app/steps.py (its steps' journal key "acls"), stackfile/cdc_acls.py (AclSpec) and

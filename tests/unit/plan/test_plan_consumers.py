@@ -280,8 +280,8 @@ def test_the_group_of_a_streams_application_the_plan_removes_is_shown_and_not_co
 def test_an_old_librdkafka_is_refused_for_describing_groups():
     import pytest
 
-    from kplan.cluster.group_protocols import check_client
     from kplan.errors import KplanError
+    from kplan.transport.group_protocols import check_client
 
     with pytest.raises(KplanError, match=r"librdkafka 2\.6\.1 describes consumer groups only the classic way.*"
                                          r"install confluent-kafka>=2\.10\.0"):

@@ -9,7 +9,6 @@ import textwrap
 import pytest
 
 from kplan.cluster.connect_router import ConnectRouter
-from kplan.cluster.connects import split_key
 from kplan.kinds.connector.connects import shared_sink_groups, sink_group, unread_connects
 from kplan.kinds.connector.kind import live_config
 from kplan.kinds.connector.live import facts_of
@@ -17,6 +16,7 @@ from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, connect_and_name, connector_key
 from kplan.model.plan import ResourceType
 from kplan.stackfile import load_stack, validate_stack
+from kplan.transport.connect import split_key
 
 TWO = textwrap.dedent("""\
     stack: s

@@ -1,0 +1,135 @@
+"""Access as code, on the wire: ACL bindings to and from confluent-kafka's types, and the one-line messages for
+what kplan's own principal may not do (a person can act on them: they name the right and the resource).
+
+Facts (confluent-kafka 2.x, Kafka 4.x KRaft, checked on the local secured stack):
+* `describe_acls(AclBindingFilter(ANY, None, ANY, None, None, ANY, ANY))` returns every binding in one request;
+  a cluster without an authorizer answers SECURITY_DISABLED; a principal without DESCRIBE on the cluster gets
+  CLUSTER_AUTHORIZATION_FAILED.
+* `create_acls` is idempotent (creating an existing binding succeeds); `delete_acls` takes filters — a filter with
+  every field exact deletes exactly that binding, and deleting an absent one succeeds with nothing deleted.
+* Both need ALTER on the cluster.
+* confluent-kafka names Kafka's CLUSTER resource type `ResourceType.BROKER` (its value 4 is Kafka's CLUSTER), with
+  the name `kafka-cluster`; a stack and kplan's plans call it `cluster` (`_KAFKA_TYPE`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.model.bindings import AclBinding
+from kplan.model.live import Problem
+from kplan.transport.reach import kafka_error_name
+
+# What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.
+NEEDS = {
+    "describe_acls": "may not read ACLs (needs DESCRIBE on the cluster)",
+    "create_acls": "may not alter ACLs (needs ALTER on the cluster)",
+    "delete_acls": "may not alter ACLs (needs ALTER on the cluster)",
+    "describe_user_scram_credentials": "may not read SCRAM credentials (needs DESCRIBE on the cluster)",
+    "alter_user_scram_credentials": "may not alter SCRAM credentials (needs ALTER on the cluster)",
+}
+# A stack's resource type -> confluent-kafka's ResourceType member, where the names differ (both ways).
+_KAFKA_TYPE = {"cluster": "BROKER"}
+_STACK_TYPE = {v: k for k, v in _KAFKA_TYPE.items()}
+_DENIED = {"CLUSTER_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
+           "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"}
+
+
+def access_problem(call: str, exc: BaseException) -> str | None:
+    """One line for a refusal a person can act on, or None when `exc` is something else."""
+    name = kafka_error_name(exc)
+    if name in _DENIED:
+        return f"kplan's principal {NEEDS[call]}; the broker answered {name}"
+    if name == "SECURITY_DISABLED":
+        return ("the cluster has no authorizer (the broker answered SECURITY_DISABLED), so it holds no ACLs; "
+                "configure authorizer.class.name on the brokers, or remove the stack's acls section")
+    return None
+
+
+def cluster_operations(admin: Any, timeout_s: float) -> frozenset[str]:
+    """The operations the admin client's principal may perform on the cluster. The broker names them only to a
+    principal that may DESCRIBE the cluster (none named otherwise, on Kafka 4.3): none named on a cluster with an
+    authorizer is none allowed; on one without (describe_acls answers SECURITY_DISABLED) everything is. A failed
+    request raises."""
+    described = admin.describe_cluster(include_authorized_operations=True, request_timeout=timeout_s)
+    ops = described.result(timeout=timeout_s + 2).authorized_operations
+    if ops is not None:
+        return frozenset(getattr(op, "name", str(op)) for op in ops)
+    try:
+        admin.describe_acls(match_any(), request_timeout=timeout_s).result(timeout=timeout_s + 2)
+    except Exception as e:
+        if kafka_error_name(e) == "SECURITY_DISABLED":
+            return frozenset({"ALL"})
+        if kafka_error_name(e) not in _DENIED:
+            raise
+    return frozenset()
+
+
+def cluster_rights_problem(operations) -> Problem | None:
+    """What kplan's principal may not do with ACLs and SCRAM users (both need DESCRIBE to read, ALTER to change on
+    the cluster), from its authorized operations on the cluster, asked of a cluster with an authorizer: the broker
+    reports the operations only to a principal with DESCRIBE on the cluster (None otherwise, on Kafka 4.3)."""
+    if operations is None:
+        return Problem.NOT_AUTHORIZED
+    names = {getattr(op, "name", str(op)) for op in operations}
+    if "ALL" in names:
+        return None
+    if "DESCRIBE" not in names:
+        return Problem.NOT_AUTHORIZED
+    if "ALTER" not in names:
+        return Problem.NOT_AUTHORIZED_ALTER
+    return None
+
+
+def resource_type(resource: str) -> Any:
+    """confluent-kafka's ResourceType of a stack's resource type (`topic`, `cluster`...)."""
+    from confluent_kafka.admin import ResourceType
+
+    return ResourceType[_KAFKA_TYPE.get(resource, resource.upper())]
+
+
+def resource_name(restype: Any) -> str:
+    """A stack's resource type of confluent-kafka's ResourceType (BROKER is the cluster)."""
+    return _STACK_TYPE.get(restype.name, restype.name.lower())
+
+
+def to_kafka(principal: str, b: AclBinding) -> Any:
+    from confluent_kafka.admin import AclBinding as KafkaBinding
+    from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType
+
+    return KafkaBinding(resource_type(b.resource), b.name, ResourcePatternType[b.pattern.upper()], principal,
+                        b.host, AclOperation[b.operation], AclPermissionType[b.permission])
+
+
+def to_filter(principal: str, b: AclBinding) -> Any:
+    """A filter that matches exactly this binding."""
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+    )
+
+    return AclBindingFilter(resource_type(b.resource), b.name, ResourcePatternType[b.pattern.upper()],
+                            principal, b.host, AclOperation[b.operation], AclPermissionType[b.permission])
+
+
+def match_any(principal: str | None = None) -> Any:
+    """A filter matching every binding (of `principal`, when given)."""
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    # confluent-kafka documents None as "match any" for name, principal and host, but types them `str`.
+    return AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None,  # type: ignore[arg-type]
+                            AclOperation.ANY, AclPermissionType.ANY)
+
+
+def from_kafka(k: Any) -> tuple[str, AclBinding]:
+    """(principal, binding) of a confluent-kafka AclBinding."""
+    return k.principal, AclBinding(resource_name(k.restype), k.resource_pattern_type.name.lower(), k.name,
+                                   k.operation.name, k.permission_type.name, k.host)
