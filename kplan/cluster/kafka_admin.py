@@ -1,5 +1,5 @@
-"""The Kafka admin writes (confluent-kafka's AdminClient): topics, their configs and partitions, ACLs, SCRAM
-credentials and the replication throttle, plus the topic reads that verify them. Implements
+"""The Kafka admin writes (confluent-kafka's AdminClient) not yet in their kinds' io: topics, their configs and
+partitions and the replication throttle, plus the topic reads that verify them. Implements
 `kplan.kinds.ports.KafkaWrites`.
 
 Each write is batched where the API allows (one create request for many topics, one incremental-alter request
@@ -15,22 +15,19 @@ import time
 from typing import Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
-from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec, TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.secrets import SecretValues
 from kplan.transport import interrupts
-from kplan.transport.admin import VERIFY_MIN_S, AdminSession, until_shown
+from kplan.transport.admin import VERIFY_MIN_S, AdminSession
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import denied
 from kplan.transport.reach import no_answer
 from kplan.transport.results import reason_of
 from kplan.transport.retry import (
     AMBIGUOUS_KAFKA,
-    ErrorClass,
     RetriableError,
     RetryPolicy,
-    classify_kafka,
     kafka_error_name,
 )
 
@@ -45,12 +42,6 @@ VERIFY_PER_PARTITION_S = 0.05
 
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
             "adding partitions": "add partitions to"}
-
-
-def acl_key(principal_name: str, binding: AclBinding) -> str:
-    """One binding of a batch's results: `User:app ALLOW READ topic:literal:orders @*`."""
-    return (f"{principal_name} {binding.permission} {binding.operation} {binding.resource}:{binding.pattern}:"
-            f"{binding.name} @{binding.host}")
 
 
 def _key_name(key) -> str:
@@ -360,175 +351,6 @@ class KafkaAdmin(AdminSession):
                                  + (f" and {len(left) - 10} more" if len(left) > 10 else ""))
             time.sleep(delay)
             delay = min(0.5, delay * 1.5)
-
-    # ------------------------------------------------------------------------------------------- ACLs
-
-    def _acl_call(self, call: str, items: list, keys: list[str], submit, what: str,
-                  results: BatchResults | None) -> BatchResults:
-        """One batched ACL request for `items` (`keys` name them in the results), retried for transient failures
-        (both calls are idempotent); a refusal kplan's principal can act on is one line naming the right it lacks."""
-        from kplan.transport.acls import access_problem
-
-        results = BatchResults() if results is None else results
-        key_of = dict(zip(items, keys))
-
-        def attempt():
-            with interrupts.held():  # Ctrl-C waits for the answers: a binding written after the undo looked stays
-                once()
-
-        def once():
-            futures = submit(items)
-            transient, fatal = [], []
-            for item, fut in futures.items():
-                key = key_of.get(item, str(item))
-                try:
-                    fut.result(timeout=self._request_timeout() + 2)
-                    results.record(key)
-                except Exception as e:  # noqa: BLE001
-                    results.record(key, reason_of(e), kafka_error_name(e))
-                    problem = access_problem(call, e)
-                    if problem is not None:
-                        results.record(key, ErrorReason.DENIED, kafka_error_name(e))
-                        raise WriteError(f"{what}: {problem}") from None
-                    if classify_kafka(e) == ErrorClass.RETRIABLE:
-                        transient.append(e)
-                    else:
-                        fatal.append(describe_kafka_error(e))
-            if fatal:
-                raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
-            if transient:
-                raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
-                                     any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
-                                     no_answer=all(no_answer(e) for e in transient))
-
-        self._retry(attempt, what)
-        return results
-
-    def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
-                    results: BatchResults | None = None) -> BatchResults:
-        from kplan.transport.acls import to_kafka
-
-        bindings = [to_kafka(p, b) for p, b in acls]
-        results = self._acl_call("create_acls", bindings, [acl_key(p, b) for p, b in acls],
-                                 lambda items: self.admin.create_acls(items, request_timeout=self._request_timeout()),
-                                 "creating ACL bindings", results)
-        self.wait_acls(acls, present=True)
-        return results
-
-    def delete_acls(self, acls: Sequence[tuple[str, AclBinding]],
-                    results: BatchResults | None = None) -> BatchResults:
-        from kplan.transport.acls import to_filter
-
-        filters = [to_filter(p, b) for p, b in acls]
-        results = self._acl_call("delete_acls", filters, [acl_key(p, b) for p, b in acls],
-                                 lambda items: self.admin.delete_acls(items, request_timeout=self._request_timeout()),
-                                 "deleting ACL bindings", results)
-        self.wait_acls(acls, present=False)
-        return results
-
-    def wait_acls(self, acls: Sequence[tuple[str, AclBinding]], present: bool) -> None:
-        """Until the broker's authorizer shows every binding (`present`) or none of them (`until_shown`): a
-        connector started in the next step as that principal was refused its schema-history topic while it did
-        not. DescribeAcls is answered from that same authorizer, one request per principal."""
-        from kplan.transport.acls import from_kafka, match_any
-
-        wanted = {acl_key(p, b) for p, b in acls}
-        what = "creating ACL bindings" if present else "deleting ACL bindings"
-
-        def problem() -> str | None:
-            futures = [self.admin.describe_acls(match_any(p), request_timeout=self._request_timeout())
-                       for p in sorted({p for p, _ in acls})]
-            live: set[str] = set()
-            try:
-                for future in futures:
-                    live.update(acl_key(*from_kafka(k)) for k in future.result(timeout=self._request_timeout() + 2))
-            except Exception as e:  # noqa: BLE001
-                if classify_kafka(e) != ErrorClass.RETRIABLE:
-                    raise WriteError(f"{what}: reading them back failed: {describe_kafka_error(e)}") from None
-                return f"{what}: reading them back got no answer ({describe_kafka_error(e)})"
-            wrong = wanted - live if present else wanted & live
-            state = "does not show" if present else "still shows"
-            return f"{what}: the cluster {state} {len(wrong)} binding(s), e.g. {sorted(wrong)[0]}" if wrong else None
-
-        if wanted:
-            until_shown(problem, self.timeout_s)
-
-    # ------------------------------------------------------------------------------------- SCRAM users
-
-    def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],
-                                removals: Sequence[tuple[str, str]],
-                                results: BatchResults | None = None) -> BatchResults:
-        """Upsert and delete SCRAM credentials (in rounds: a request may alter a user once), retried for transient
-        failures (both are idempotent), then confirmed by reading them back. Errors never carry a password."""
-        from kplan.cluster.scram import rounds
-        from kplan.transport.acls import access_problem
-
-        what = "writing SCRAM credentials of " + ", ".join(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
-        results = BatchResults() if results is None else results
-        for batch in rounds(upserts, removals):
-            def attempt(batch=batch):
-                futures = self.admin.alter_user_scram_credentials(batch, request_timeout=self._request_timeout())
-                transient, fatal = [], []
-                for user, fut in futures.items():
-                    try:
-                        fut.result(timeout=self._request_timeout() + 2)
-                        results.record(user)
-                    except Exception as e:  # noqa: BLE001
-                        name = kafka_error_name(e)
-                        problem = access_problem("alter_user_scram_credentials", e)
-                        if problem is not None:
-                            results.record(user, ErrorReason.DENIED, name)
-                            raise WriteError(f"{what}: {problem}") from None
-                        if name == "RESOURCE_NOT_FOUND":  # deleting a credential that is already gone
-                            results.record(user, ErrorReason.ALREADY, name)
-                            continue
-                        results.record(user, reason_of(e), name)
-                        if classify_kafka(e) == ErrorClass.RETRIABLE:
-                            transient.append(e)
-                        else:
-                            fatal.append(f"{user}: {describe_kafka_error(e)}")
-                if fatal:
-                    raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
-                if transient:
-                    raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
-                                         any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
-                                         no_answer=all(no_answer(e) for e in transient))
-
-            self._retry(attempt, what)
-        users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
-
-        def problem() -> str | None:
-            live = self.scram_credentials(users)
-            wrong = sorted({u for u, m, i, _ in upserts if live.get(u, {}).get(m) != i}
-                           | {u for u, m in removals if m in live.get(u, {})})
-            return f"{what}: the cluster does not show the credentials as written for {', '.join(wrong)}" \
-                if wrong else None
-
-        until_shown(problem, self.timeout_s)
-        return results
-
-    def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
-        from kplan.cluster.scram import credentials_of
-
-        if not users:
-            return {}
-
-        def attempt():
-            futures = self.admin.describe_user_scram_credentials(list(users), request_timeout=self._request_timeout())
-            out: dict[str, dict[str, int]] = {}
-            for user, fut in futures.items():
-                try:
-                    out[user] = credentials_of(fut.result(timeout=self._request_timeout() + 2))
-                except Exception as e:  # noqa: BLE001
-                    if kafka_error_name(e) == "RESOURCE_NOT_FOUND":
-                        continue
-                    if classify_kafka(e) == ErrorClass.RETRIABLE:
-                        raise RetriableError(f"reading SCRAM credentials: {describe_kafka_error(e)}", False,
-                                             no_answer=no_answer(e)) from None
-                    raise WriteError(f"reading SCRAM credentials of {user}: {describe_kafka_error(e)}") from None
-            return out
-
-        return self._retry(attempt, "reading SCRAM credentials")
 
     # ---------------------------------------------------------------------------- the replication throttle
 

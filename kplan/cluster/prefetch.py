@@ -20,7 +20,7 @@ from kplan.model.live import LiveState
 # parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
 # `_DeadlockError` (seen in the fault sweep).
 _READ_IMPORTS = ("kplan.cluster.describe", "kplan.cluster.settle",
-                 "kplan.cluster.scram", "kplan.cluster.quotas", "kplan.transport.permissions",
+                 "kplan.cluster.quotas", "kplan.transport.permissions",
                  "kplan.cluster.validator", "kplan.state.ownership", "kplan.state.lock", "kplan.state.records",
                  "kplan.transport.reach", "kplan.transport.retry", "kplan.transport.acls",
                  "kplan.transport.wire.configs", "kplan.transport.wire.connection", "confluent_kafka",

@@ -18,6 +18,7 @@ from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
 
 S = TypeVar("S")
+T = TypeVar("T")
 
 
 class UndoImpossible(Exception):
@@ -37,6 +38,10 @@ class StepContext:
     # The stack the run applies (in `kplan recover`, loaded again): where an undo from a journal alone finds the
     # `${secret:...}` references of values the journal masks. None when not known.
     stack: Stack | None = None
+
+    def io(self, make: Callable[[Writers], T]) -> T:
+        """The step's kind's io (its class, `make`: kplan.kinds.<kind>.io), over the run's writers."""
+        return self.writer.io(make)
 
     @property
     def outcome(self) -> Mapping[str, Any] | None:

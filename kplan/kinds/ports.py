@@ -3,9 +3,9 @@ nothing else), the per-item results of a batched write, and `Writers`, one write
 them (composed by `kplan.apply.writers.open_writers`). The I/O packages implement the Protocols; the kinds, below
 them, see only these.
 
-- `KafkaWrites`: the admin client's writes (confluent-kafka): topics, configs, partitions, ACLs, SCRAM
-  credentials, the replication throttle, consumer groups' offsets and deletion, and Debezium's snapshot signal (a
-  record on a Kafka topic).
+- `KafkaWrites`: the admin client's writes (confluent-kafka) not yet in their kinds' io: topics, configs,
+  partitions, the replication throttle, consumer groups' offsets and deletion, and Debezium's snapshot signal (a
+  record on a Kafka topic). (The acl, streams_app and user kinds' handlers call their own io: `StepContext.io`.)
   `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
 - `WireWrites`: what librdkafka lacks, through kplan's own Kafka client: client quotas, partition reassignments,
   dynamic broker configs (librdkafka refuses the cluster-wide default, a BROKER resource with an empty name), group
@@ -25,15 +25,15 @@ checks both against them (method names and signatures), and that apply calls exa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar, cast, runtime_checkable
 
-from kplan.model.bindings import AclBinding
 from kplan.model.desired import ConnectorState, TopicSpec
 from kplan.model.results import BatchResults
 
 if TYPE_CHECKING:  # the kinds' own types, in signatures only: the toolkit imports no kind (.importlinter)
     from kplan.kinds.subject.model import SchemaReference
 
+T = TypeVar("T")
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]
 
@@ -83,30 +83,6 @@ class KafkaWrites(Protocol):
     def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
         """Make each partition's preferred (first) replica its leader (ElectLeaders, PREFERRED), then wait until
         the metadata shows it; a partition already led so is a success."""
-        ...
-
-    def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
-                    results: BatchResults | None = None) -> BatchResults:
-        """Create (principal, binding) pairs in one request (creating an existing binding is a success), then
-        confirm the broker's authorizer shows them."""
-        ...
-
-    def delete_acls(self, acls: Sequence[tuple[str, AclBinding]],
-                    results: BatchResults | None = None) -> BatchResults:
-        """Delete exactly these (principal, binding) pairs in one request (an absent one is a success), then confirm
-        the broker's authorizer no longer shows them."""
-        ...
-
-    def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],
-                                removals: Sequence[tuple[str, str]],
-                                results: BatchResults | None = None) -> BatchResults:
-        """Upsert (user, mechanism, iterations, password) and delete (user, mechanism) credentials in one request,
-        then confirm the cluster shows them (deleting an absent credential is a success: ALREADY). Never prints a
-        password."""
-        ...
-
-    def scram_credentials(self, users: Sequence[str]) -> dict[str, dict[str, int]]:
-        """user -> mechanism -> iterations, for those of `users` that have credentials."""
         ...
 
     def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
@@ -311,6 +287,13 @@ class Writers:
     postgres: PostgresWrites  # CDC slots and publications
     open_registry: Callable[[], RegistryWrites]  # the registry's writer, made on first use (a stack may name none)
     _registry: RegistryWrites | None = field(default=None, init=False, repr=False)
+    _ios: dict[Callable[[Writers], Any], Any] = field(default_factory=dict, init=False, repr=False)
+
+    def io(self, make: Callable[[Writers], T]) -> T:
+        """A kind's io over these writers (`make(writers)`: its class), made on first use and kept for the run."""
+        if make not in self._ios:
+            self._ios[make] = make(self)
+        return cast(T, self._ios[make])
 
     # What kplan.session.run uses directly: Kafka's admin client (the journal store, the lock and kplan's records
     # share it) and Kafka's link (KafkaAdmin's; None for a fake).

@@ -1,5 +1,7 @@
-"""Access as code, on the wire: ACL bindings to and from confluent-kafka's types, and the one-line messages for
-what kplan's own principal may not do (a person can act on them: they name the right and the resource).
+"""Access as code, on the wire: ACL bindings to and from confluent-kafka's types, their read and their writes (those of
+every kind that grants rights: ACL principals, Streams apps; a cdc source's bindings are written as an ACL
+principal's), and the one-line messages for what kplan's own principal may not do (a person can act on them: they
+name the right and the resource).
 
 Facts (confluent-kafka 2.x, Kafka 4.x KRaft, checked on the local secured stack):
 * `describe_acls(AclBindingFilter(ANY, None, ANY, None, None, ANY, ANY))` returns every binding in one request;
@@ -14,11 +16,21 @@ Facts (confluent-kafka 2.x, Kafka 4.x KRaft, checked on the local secured stack)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
+from kplan.errors import WriteError
 from kplan.model.bindings import AclBinding
 from kplan.model.live import Problem
-from kplan.transport.reach import kafka_error_name
+from kplan.model.results import BatchResults, ErrorReason
+from kplan.transport import interrupts
+from kplan.transport.admin import until_shown
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.reach import kafka_error_name, no_answer
+from kplan.transport.results import reason_of
+from kplan.transport.retry import AMBIGUOUS_KAFKA, ErrorClass, RetriableError, classify_kafka
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.transport.reads import AdminContext
 
 # What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.
 NEEDS = {
@@ -133,3 +145,102 @@ def from_kafka(k: Any) -> tuple[str, AclBinding]:
     """(principal, binding) of a confluent-kafka AclBinding."""
     return k.principal, AclBinding(resource_name(k.restype), k.resource_pattern_type.name.lower(), k.name,
                                    k.operation.name, k.permission_type.name, k.host)
+
+
+def acls_request(ctx: "AdminContext") -> Any:
+    """The future of describe_acls matching every binding, in the batched read: sent once per read, whichever read asks
+    first (the ACL read's answer; the SCRAM users' read asks it whether the cluster has an authorizer at all)."""
+    return ctx.once("describe_acls",
+                    lambda: ctx.admin.describe_acls(match_any(), request_timeout=ctx.cluster.timeout_s))
+
+
+def acl_key(principal_name: str, binding: AclBinding) -> str:
+    """One binding of a batch's results: `User:app ALLOW READ topic:literal:orders @*`."""
+    return (f"{principal_name} {binding.permission} {binding.operation} {binding.resource}:{binding.pattern}:"
+            f"{binding.name} @{binding.host}")
+
+
+class AclWrites:
+    """(principal, binding) pairs created and deleted on the run's admin session (kplan.transport.admin), each batch in
+    one request, then confirmed by the broker's authorizer."""
+
+    def __init__(self, writers: Any):
+        self.kafka = writers.kafka
+
+    def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
+                    results: BatchResults | None = None) -> BatchResults:
+        """Create the pairs in one request (creating an existing binding is a success), then confirm the broker's
+        authorizer shows them."""
+        return self._write("create_acls", [to_kafka(p, b) for p, b in acls], acls, results)
+
+    def delete_acls(self, acls: Sequence[tuple[str, AclBinding]],
+                    results: BatchResults | None = None) -> BatchResults:
+        """Delete exactly these pairs in one request (an absent one is a success), then confirm the broker's
+        authorizer no longer shows them."""
+        return self._write("delete_acls", [to_filter(p, b) for p, b in acls], acls, results)
+
+    def _write(self, call: str, items: list, acls: Sequence[tuple[str, AclBinding]],
+               results: BatchResults | None) -> BatchResults:
+        """One batched ACL request for `items` (the bindings or filters of `acls`), retried for transient failures
+        (both calls are idempotent); a refusal kplan's principal can act on is one line naming the right it lacks."""
+        what = "creating ACL bindings" if call == "create_acls" else "deleting ACL bindings"
+        results = BatchResults() if results is None else results
+        key_of = dict(zip(items, [acl_key(p, b) for p, b in acls]))
+
+        def attempt():
+            with interrupts.held():  # Ctrl-C waits for the answers: a binding written after the undo looked stays
+                once()
+
+        def once():
+            futures = getattr(self.kafka.admin, call)(items, request_timeout=self.kafka.request_timeout())
+            transient, fatal = [], []
+            for item, fut in futures.items():
+                key = key_of.get(item, str(item))
+                try:
+                    fut.result(timeout=self.kafka.request_timeout() + 2)
+                    results.record(key)
+                except Exception as e:  # noqa: BLE001
+                    results.record(key, reason_of(e), kafka_error_name(e))
+                    problem = access_problem(call, e)
+                    if problem is not None:
+                        results.record(key, ErrorReason.DENIED, kafka_error_name(e))
+                        raise WriteError(f"{what}: {problem}") from None
+                    if classify_kafka(e) == ErrorClass.RETRIABLE:
+                        transient.append(e)
+                    else:
+                        fatal.append(describe_kafka_error(e))
+            if fatal:
+                raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
+            if transient:
+                raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
+                                     any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
+                                     no_answer=all(no_answer(e) for e in transient))
+
+        self.kafka.retry(attempt, what)
+        self._wait(acls, call == "create_acls", what)
+        return results
+
+    def _wait(self, acls: Sequence[tuple[str, AclBinding]], present: bool, what: str) -> None:
+        """Until the broker's authorizer shows every binding (`present`) or none of them (`until_shown`): a
+        connector started in the next step as that principal was refused its schema-history topic while it did
+        not. DescribeAcls is answered from that same authorizer, one request per principal."""
+        wanted = {acl_key(p, b) for p, b in acls}
+        admin, timeout = self.kafka.admin, self.kafka.request_timeout
+
+        def problem() -> str | None:
+            futures = [admin.describe_acls(match_any(p), request_timeout=timeout())
+                       for p in sorted({p for p, _ in acls})]
+            live: set[str] = set()
+            try:
+                for future in futures:
+                    live.update(acl_key(*from_kafka(k)) for k in future.result(timeout=timeout() + 2))
+            except Exception as e:  # noqa: BLE001
+                if classify_kafka(e) != ErrorClass.RETRIABLE:
+                    raise WriteError(f"{what}: reading them back failed: {describe_kafka_error(e)}") from None
+                return f"{what}: reading them back got no answer ({describe_kafka_error(e)})"
+            wrong = wanted - live if present else wanted & live
+            state = "does not show" if present else "still shows"
+            return f"{what}: the cluster {state} {len(wrong)} binding(s), e.g. {sorted(wrong)[0]}" if wrong else None
+
+        if wanted:
+            until_shown(problem, self.kafka.timeout_s)

@@ -1,16 +1,17 @@
 """The unit tests' in-memory writer, shared by the executor and handler tests: `FakeWriter` implements every
-system writer's Protocol (`kplan.kinds.ports`, `kplan.kinds.ports`), and `writers(fake)` hands it to
-the executor as `kplan.apply.writers.Writers` (tests/unit/apply/test_executor.py checks it against the Protocols)."""
+system writer's Protocol (`kplan.kinds.ports`) and every kind's io its handlers call (`ctx.io(...)`), and
+`writers(fake)` hands it to the executor as `kplan.kinds.ports.Writers` (tests/unit/apply/test_executor.py checks it
+against both)."""
 
 from __future__ import annotations
 
 import json
 
-from kplan.cluster.kafka_admin import acl_key
 from kplan.errors import TakenMeanwhile, WriteError
 from kplan.kinds.ports import Writers
 from kplan.model.desired import ConnectorState
 from kplan.model.results import BatchResults, ErrorReason
+from kplan.transport.acls import acl_key
 
 
 def _done(keys, results):
@@ -34,9 +35,16 @@ def _alter_keys(entities, changes):
             del entities[entity]
 
 
+class FakeWriters(Writers):
+    """`Writers` whose every kind's io is the one fake."""
+
+    def io(self, make):
+        return self.kafka
+
+
 def writers(fake) -> Writers:
-    """`fake` as every system's writer."""
-    return Writers(kafka=fake, wire=fake, connect=fake, postgres=fake, open_registry=lambda: fake)
+    """`fake` as every system's writer and every kind's io."""
+    return FakeWriters(kafka=fake, wire=fake, connect=fake, postgres=fake, open_registry=lambda: fake)
 
 
 class FakeWriter:

@@ -18,5 +18,5 @@ UNIT = KindUnit(
     live_module="kplan.kinds.acl.live",
     importer_ref="kplan.kinds.acl.importer:IMPORTER",
     render_ref="kplan.kinds.acl.section:rendered",
-    io=KindIO("kplan.cluster.acl_read:AclRead", ADMIN),
+    io=KindIO("kplan.kinds.acl.io:AclRead", ADMIN),
 )

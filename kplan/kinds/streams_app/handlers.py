@@ -1,8 +1,9 @@
-"""Running and undoing streams application steps, through the Kafka writer's Protocol only."""
+"""Running and undoing streams application steps, through the kind's io (`kplan.kinds.streams_app.io`)."""
 
 from __future__ import annotations
 
 from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.streams_app.io import StreamsAppWrites
 from kplan.kinds.streams_app.steps import (
     CreateInternalTopics,
     CreateStreamsAppAcls,
@@ -16,47 +17,47 @@ from kplan.model.results import BatchResults, ErrorReason
 @handles(CreateStreamsAppAcls)
 class CreateStreamsAppAclsHandler(StepHandler[CreateStreamsAppAcls]):
     def run(self, step: CreateStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.writer.kafka.create_acls([(a.principal, a.binding) for a in step.acls])
+        ctx.io(StreamsAppWrites).create_acls([(a.principal, a.binding) for a in step.acls])
 
     def undo(self, step: CreateStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.writer.kafka.delete_acls([(a.principal, a.binding) for a in step.acls])
+        ctx.io(StreamsAppWrites).delete_acls([(a.principal, a.binding) for a in step.acls])
 
 
 @handles(DeleteStreamsAppAcls)
 class DeleteStreamsAppAclsHandler(StepHandler[DeleteStreamsAppAcls]):
     def run(self, step: DeleteStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.writer.kafka.delete_acls([(a.principal, a.binding) for a in step.acls])
+        ctx.io(StreamsAppWrites).delete_acls([(a.principal, a.binding) for a in step.acls])
 
     def undo(self, step: DeleteStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.writer.kafka.create_acls([(a.principal, a.binding) for a in step.acls])
+        ctx.io(StreamsAppWrites).create_acls([(a.principal, a.binding) for a in step.acls])
 
 
 @handles(CreateInternalTopics)
 class CreateInternalTopicsHandler(StepHandler[CreateInternalTopics]):
     def run(self, step: CreateInternalTopics, ctx: StepContext) -> None:
         specs = [TopicSpec(t.name, t.partitions, t.replication_factor, t.config) for t in step.topics]
-        results = BatchResults()
+        results, io = BatchResults(), ctx.io(StreamsAppWrites)
         try:
-            ctx.writer.kafka.create_topics(specs, results)
+            io.create_topics(specs, results)
         finally:  # one that existed before (ALREADY) is not this run's to delete on undo
             found = set(results.with_reason(ErrorReason.ALREADY))
             ctx.outcome = {"created": [t.name for t in specs if t.name not in found]}
-        ctx.writer.kafka.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+        io.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
 
     def undo(self, step: CreateInternalTopics, ctx: StepContext) -> None:
-        ours = set((ctx.outcome or {}).get("created", [t.name for t in step.topics]))
-        names = [t.name for t in step.topics if t.name in ours and t.name in ctx.writer.kafka.topic_names()]
+        ours, io = set((ctx.outcome or {}).get("created", [t.name for t in step.topics])), ctx.io(StreamsAppWrites)
+        names = [t.name for t in step.topics if t.name in ours and t.name in io.topic_names()]
         if names:
-            ctx.writer.kafka.delete_topics(names)
-            ctx.writer.kafka.wait_topics_gone(names)
+            io.delete_topics(names)
+            io.wait_topics_gone(names)
 
 
 @handles(DeleteInternalTopics)
 class DeleteInternalTopicsHandler(StepHandler[DeleteInternalTopics]):
     def run(self, step: DeleteInternalTopics, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.kafka.delete_topics(list(step.names)))
-        ctx.writer.kafka.wait_topics_gone(list(step.names))
+        ctx.refusable(lambda: ctx.io(StreamsAppWrites).delete_topics(list(step.names)))
+        ctx.io(StreamsAppWrites).wait_topics_gone(list(step.names))
 
     def left_no_trace(self, step: DeleteInternalTopics, ctx: StepContext) -> bool:
-        return set(step.names) <= ctx.writer.kafka.topic_names()
+        return set(step.names) <= ctx.io(StreamsAppWrites).topic_names()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from kplan.errors import KplanError
 from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handles
 from kplan.kinds.step import name_list
+from kplan.kinds.user.io import UserWrites
 from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
 
 
@@ -20,11 +21,11 @@ def _removals(removals: tuple[Removal, ...]) -> list[tuple[str, str]]:
 @handles(CreateUsers)
 class CreateUsersHandler(StepHandler[CreateUsers]):
     def run(self, step: CreateUsers, ctx: StepContext) -> None:
-        ctx.writer.kafka.alter_scram_credentials(_upserts(step.credentials, ctx), [])
+        ctx.io(UserWrites).alter_scram_credentials(_upserts(step.credentials, ctx), [])
 
     def undo(self, step: CreateUsers, ctx: StepContext) -> None:
         # every credential was absent when planned: what the run created is deleted (an absent one is a no-op)
-        ctx.writer.kafka.alter_scram_credentials([], [(c.user, c.mechanism) for c in step.credentials])
+        ctx.io(UserWrites).alter_scram_credentials([], [(c.user, c.mechanism) for c in step.credentials])
 
 
 @handles(AlterUsers)
@@ -32,7 +33,7 @@ class AlterUsersHandler(StepHandler[AlterUsers]):
     def run(self, step: AlterUsers, ctx: StepContext) -> None:
         upserts = _upserts(step.upserts, ctx)  # an unresolvable reference fails before anything is requested
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.kafka.alter_scram_credentials(upserts, _removals(step.removals)))
+        ctx.refusable(lambda: ctx.io(UserWrites).alter_scram_credentials(upserts, _removals(step.removals)))
 
     def left_no_trace(self, step: AlterUsers, ctx: StepContext) -> bool:
         """Only a run that never made its request (it died or failed before `requested()` was journaled: killed at
@@ -45,14 +46,14 @@ class AlterUsersHandler(StepHandler[AlterUsers]):
 class DeleteUsersHandler(StepHandler[DeleteUsers]):
     def run(self, step: DeleteUsers, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.kafka.alter_scram_credentials([], _removals(step.removals)))
+        ctx.refusable(lambda: ctx.io(UserWrites).alter_scram_credentials([], _removals(step.removals)))
 
     def undo(self, step: DeleteUsers, ctx: StepContext) -> None:
         """What the cluster no longer has is created again with the stack's declared password (`step.restore`, its
         reference resolved now: in the run's memory, or by `kplan recover` from the stack again), then read back.
         A user without one is reported, never claimed restored: Kafka never gives a password back."""
         users = sorted({r.user for r in step.removals})
-        live = ctx.writer.kafka.scram_credentials(users)
+        live = ctx.io(UserWrites).scram_credentials(users)
         gone = [r for r in step.removals if r.mechanism not in live.get(r.user, {})]
         if not gone:
             return  # refused, or cut short before anything was deleted
@@ -68,8 +69,8 @@ class DeleteUsersHandler(StepHandler[DeleteUsers]):
                 unresolved.setdefault(c.user, str(e))
         upserts = [u for u in upserts if u[0] not in unresolved]
         if upserts:
-            ctx.writer.kafka.alter_scram_credentials(upserts, [])
-            back = ctx.writer.kafka.scram_credentials(sorted({u for u, *_ in upserts}))
+            ctx.io(UserWrites).alter_scram_credentials(upserts, [])
+            back = ctx.io(UserWrites).scram_credentials(sorted({u for u, *_ in upserts}))
             missing = sorted({u for u, m, i, _ in upserts if back.get(u, {}).get(m) != i})
             if missing:
                 raise KplanError(f"SCRAM user(s) {name_list(missing)} were written again, but reading them back does "

@@ -18,5 +18,5 @@ UNIT = KindUnit(
     importer_ref="kplan.kinds.user.importer:IMPORTER",
     render_ref="kplan.kinds.user.section:rendered",
     secret_fields_ref="kplan.kinds.user.kind:secret_fields",
-    io=KindIO("kplan.cluster.user_read:UserRead", ADMIN),
+    io=KindIO("kplan.kinds.user.io:UserRead", ADMIN),
 )

@@ -1,7 +1,7 @@
 """The executor's rollback logic over a fake writer: what a run may undo, and what it must report it could not.
 (The same paths run against the real stack in tests/integration/test_apply.py and test_safety.py.)
 Also: the fake writer (tests/unit/fakes.py) and each system's real writer implement that system's Protocol
-(`kplan.kinds.ports`, `kplan.kinds.ports`), exactly."""
+(`kplan.kinds.ports`), and the fake every kind's io its handlers call (`ctx.io(...)`), exactly."""
 
 from __future__ import annotations
 
@@ -274,12 +274,56 @@ def test_writers_implement_their_protocol_with_its_exact_signatures(system, fake
     assert isinstance(FakeWriter(), protocol)
 
 
-def test_the_fake_is_nothing_but_the_protocols():
+def _kinds_ios() -> dict[str, type]:
+    """The kinds' io classes their handlers call through the step context (`ctx.io(<class>)`), by name."""
+    import importlib
+
+    import kplan.kinds
+
+    root = Path(kplan.kinds.__file__).parent
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "io"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "ctx"
+                    and node.args and isinstance(node.args[0], ast.Name)):
+                module = "kplan.kinds." + ".".join(path.relative_to(root).with_suffix("").parts)
+                found[node.args[0].id] = getattr(importlib.import_module(module), node.args[0].id)
+    return found
+
+
+def _io_methods(cls: type) -> dict[str, inspect.Signature]:
+    return {name: inspect.signature(f) for name, f in inspect.getmembers(cls, inspect.isfunction)
+            if not name.startswith("_")}
+
+
+def test_the_fake_implements_every_kinds_io_its_handlers_call_with_its_exact_signatures():
+    ios = _kinds_ios()
+    assert ios, "no handler calls its kind's io"
+    for cls in ios.values():
+        for name, sig in _io_methods(cls).items():
+            assert callable(getattr(FakeWriter, name, None)), f"FakeWriter lacks {cls.__name__}.{name}"
+            assert _shape(inspect.signature(getattr(FakeWriter, name))) == _shape(sig), \
+                f"FakeWriter.{name} drifted from {cls.__name__}.{name}"
+
+
+def test_every_method_of_a_kinds_io_is_called_by_a_handler():
+    """An io method no handler calls would be a write nothing makes (or a read nothing needs)."""
+    import kplan.kinds
+
+    called = set()
+    for path in Path(kplan.kinds.__file__).parent.rglob("*.py"):
+        called |= {n.attr for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Attribute)}
+    for cls in _kinds_ios().values():
+        assert not set(_io_methods(cls)) - called, f"{cls.__name__}: {set(_io_methods(cls)) - called}"
+
+
+def test_the_fake_is_nothing_but_the_protocols_and_the_kinds_ios():
     """A method of the fake's own would hide a gap; no method is in two systems' Protocols."""
     every = [n for protocol, _ in SYSTEMS.values() for n in _protocol_methods(protocol)]
     assert len(every) == len(set(every))
     own = {n for n, v in vars(FakeWriter).items() if callable(v) and not n.startswith("_")}
-    assert own == set(every)
+    assert own == set(every) | {n for cls in _kinds_ios().values() for n in _io_methods(cls)}
 
 
 def test_the_protocols_name_exactly_the_writer_methods_apply_calls():

@@ -5,6 +5,8 @@ test_quotas.py)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from fake_admin import FakeAdmin, done
 
@@ -13,6 +15,7 @@ from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.errors import WriteError
 from kplan.kinds.acl.model import AclBinding
 from kplan.model.desired import ClusterSpec
+from kplan.transport.acls import AclWrites
 from kplan.transport.retry import RetryPolicy
 
 APP = "User:app"
@@ -65,9 +68,13 @@ def _kafka(admin) -> KafkaAdmin:
                       policy=RetryPolicy(deadline_s=2.0, initial_s=0.01, max_s=0.02))
 
 
+def _acls(admin) -> AclWrites:
+    return AclWrites(SimpleNamespace(kafka=_kafka(admin)))
+
+
 def test_a_create_returns_only_once_the_authorizer_shows_every_binding():
     admin = LaggingAuthorizer(lag=3)
-    results = _kafka(admin).create_acls([(APP, READ), (APP, WRITE), OTHER])
+    results = _acls(admin).create_acls([(APP, READ), (APP, WRITE), OTHER])
     assert len(results.done()) == 3
     assert admin.authorizer == admin.committed and len(admin.committed) == 3
     # one read per principal per poll (2 principals); the 4th read is the authorizer's first with the new bindings,
@@ -77,10 +84,10 @@ def test_a_create_returns_only_once_the_authorizer_shows_every_binding():
 
 def test_a_delete_returns_only_once_the_authorizer_no_longer_shows_them():
     admin = LaggingAuthorizer(lag=0)
-    kafka = _kafka(admin)
-    kafka.create_acls([(APP, READ), (APP, WRITE)])
+    acls = _acls(admin)
+    acls.create_acls([(APP, READ), (APP, WRITE)])
     admin.lag = 2
-    kafka.delete_acls([(APP, READ)])
+    acls.delete_acls([(APP, READ)])
     assert [b.name for b in admin.authorizer] == ["orders."]
 
 
@@ -89,7 +96,7 @@ def test_bindings_the_authorizer_never_shows_fail_the_write_naming_one(monkeypat
     admin = LaggingAuthorizer(lag=None)
     with pytest.raises(WriteError, match=r"creating ACL bindings: the cluster does not show 1 binding\(s\), e\.g\. "
                                          r"User:app ALLOW READ topic:literal:orders @\*"):
-        _kafka(admin).create_acls([(APP, READ)])
+        _acls(admin).create_acls([(APP, READ)])
     assert admin.reads >= 2
 
 

@@ -35,9 +35,9 @@ KINDS = {
     # the group-request kinds, one family (kinds/group_request/): each one's I/O names the family's package
     "consumer_group": ("CONSUMER_GROUP", "consumer_groups", GROUP_REQUEST_IO),
     "share_group": ("SHARE_GROUP", "share_groups", GROUP_REQUEST_IO),
-    "acl": ("ACL", "acls", ("kplan/cluster/acl_read.py",)),
+    "acl": ("ACL", "acls", ()),
     "streams_app": ("STREAMS_APP", "streams_apps", ()),
-    "user": ("USER", "users", ("kplan/cluster/user_read.py", "kplan/cluster/scram.py")),
+    "user": ("USER", "users", ()),
     # the dynamic-config kinds, one family (kinds/dynamic_config/): each one's I/O names the family's package
     "quota": ("QUOTA", "quotas", DYNAMIC_CONFIG_IO),
     "broker_config": ("BROKER_CONFIG", "broker_configs", DYNAMIC_CONFIG_IO),

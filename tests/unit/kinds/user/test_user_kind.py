@@ -7,8 +7,8 @@ from builders import live_state
 
 from kplan.apply.steps import build_steps
 from kplan.apply.steps.ownership import ownership_after
-from kplan.cluster.scram import rounds
 from kplan.kinds.base import PlanContext
+from kplan.kinds.user.io import rounds
 from kplan.kinds.user.kind import plan_user
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec

@@ -1,29 +1,24 @@
-"""The batched read's ACL part (registered in `kplan.cluster.kind_io`): every binding on the cluster by principal, in
-one describe_acls sent beside the reader's describe_cluster.
+"""The acl kind's I/O: every binding on the cluster by principal, read in the batched read beside the reader's
+describe_cluster (`AclRead`), and its writes, Kafka's ACL bindings (`AclWrites`, the kit's: kplan.transport.acls).
 
 describe_acls answers a principal without DESCRIBE on the cluster with an empty list, not an error: only the
 principal's authorized operations on the cluster, which the reader's describe_cluster asks for
 (include_authorized_operations), tell it apart (`cluster_rights_problem`). The same request also says whether the
-cluster has an authorizer at all (SECURITY_DISABLED), which the SCRAM users' read needs before it asks
-(`kplan.cluster.user_read`): it shares it (`acls_request`)."""
+cluster has an authorizer at all (SECURITY_DISABLED), which the SCRAM users' read needs before it asks: it shares it
+(`kplan.transport.acls.acls_request`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kplan.model.live import Problem
-from kplan.transport.acls import cluster_rights_problem, from_kafka, match_any
+from kplan.transport.acls import AclWrites as AclWrites
+from kplan.transport.acls import acls_request, cluster_rights_problem, from_kafka
 from kplan.transport.kafka import unreachable
 from kplan.transport.reach import kafka_error_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.transport.reads import AdminContext
-
-
-def acls_request(ctx: "AdminContext") -> Any:
-    """The future of describe_acls matching every binding: sent once per read, whichever read asks first."""
-    return ctx.once("describe_acls",
-                    lambda: ctx.admin.describe_acls(match_any(), request_timeout=ctx.cluster.timeout_s))
 
 
 class AclRead:
