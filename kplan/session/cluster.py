@@ -75,7 +75,10 @@ class Cluster:
                                   self.stack.cluster.timeout_s, RECORD_TOPIC_CONFIG)
             self.record_topic_ready = True
         key, value = encode(self.stack.name, record)
-        write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record")
+        # through Kafka's link: nothing is sent while Kafka is known to be unreachable (the topic is made sure of once
+        # a run, so this write is the only request a later one makes)
+        write_record(self.producer, OWNERSHIP_TOPIC, key, value, self.stack.cluster.timeout_s, "the ownership record",
+                     self.writer.link)
         installed().at("ownership-written")
 
     def close(self) -> None:

@@ -1,0 +1,47 @@
+"""The connector kind's I/O: its reads (`read`: every Connect cluster in the batched read; the mirrors' follow-up read,
+`mirrors`), its plan-time validation by Connect and by the CDC sources' databases (`validation`, `preflight`), `kplan
+status`'s health read at a CDC source's database (`health`), and its writes: Connect's (`ConnectWrites`, the kit's,
+which the offsets kind writes through too) and what else a connector's steps write (`ConnectorWrites`)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from kplan.kinds.connector.io.postgres import check_drop, drop_objects
+from kplan.kinds.connector.io.signals import send_snapshot_signal
+from kplan.transport.connect import ConnectWrites as ConnectWrites
+
+
+class ConnectorWrites:
+    """What a connector's steps write beyond Connect: the topics a connector waits for (Kafka's metadata), Debezium's
+    snapshot signal (a record on a Kafka topic, kplan.kinds.connector.io.signals) and a destroyed PostgreSQL
+    source's slot and publication (kplan.kinds.connector.io.postgres)."""
+
+    def __init__(self, writers: Any):
+        self.kafka, self.timeout_s = writers.kafka, writers.cluster.timeout_s
+        self.connector_timeout_s = writers.connector_timeout_s  # how long a snapshot signal's evidence is waited for
+
+    def topic_names(self) -> set[str]:
+        """Every topic the cluster lists (a connector is created only once its topics exist)."""
+        return self.kafka.topic_names()
+
+    def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
+                             table_topic: str | None = None, signal_id: str | None = None,
+                             timeout_s: float | None = None) -> None:
+        """Ask a Debezium connector for an incremental snapshot of `tables` (once: a signal with `signal_id` is never
+        sent twice) and wait for its evidence that the snapshot started."""
+        send_snapshot_signal(self.kafka, connector, tables, topic, key, table_topic, signal_id,
+                             timeout_s or self.connector_timeout_s)
+
+    def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
+                                  slot: str | None, publication: str | None,
+                                  before_drop: Callable[[], None] | None = None) -> None:
+        """Drop a PostgreSQL source's replication slot (once inactive) and publication, and check they are gone;
+        `before_drop()` is called right before the first drop."""
+        drop_objects(host, port, user, database, password, slot, publication, self.timeout_s,
+                     before_drop or (lambda: None))
+
+    def check_cdc_drop(self, host: str, port: int, user: str, database: str, password: str, slot: str | None,
+                       publication: str | None) -> None:
+        """Raise unless the drop could be done now: the login works and the user may drop both. Reads only."""
+        check_drop(host, port, user, database, password, slot, publication, self.timeout_s)
