@@ -24,7 +24,6 @@ from typing import Any, Callable, Mapping, Protocol, Sequence, cast
 from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
 from kplan.errors import KplanError
-from kplan.kinds.ports import Writers
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
@@ -33,6 +32,7 @@ from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 from kplan.transport import interrupts
 from kplan.transport.http import RestUnavailable
 from kplan.transport.reach import ClusterUnreachable, unreachable_reason
+from kplan.transport.sessions import Writers
 
 __all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
 

@@ -6,7 +6,7 @@ asked with one request per group (Kafka's OffsetFetch answers one group each her
 limited to the disrupted topics' partitions; then one describe call for the groups that may read the topics: those
 with offsets there, and those the listing shows with members (any state but Empty and Dead) — their members'
 assignments say which topics they read, so a group that never commits (auto commit off, as Flink, Spark and
-hand-committing services run) is seen too. Groups of both protocols are described (kplan.transport.group_protocols);
+hand-committing services run) is seen too. Groups of both protocols are described (kplan.transport.groups);
 share groups (KIP-932), which confluent-kafka does not list, are read through kplan.cluster.share_groups.
 Then the log end offsets (and, for a retention.ms cut, the first offset within the new retention: a ListOffsets by
 timestamp) in one call; then, for the partitions a group lags on, the timestamp of the record at its committed
@@ -22,7 +22,7 @@ from kplan.errors import KplanError
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
 from kplan.model.desired import freeze
 from kplan.transport.acls import cluster_operations
-from kplan.transport.group_protocols import assignment_of, check_client, protocol_word
+from kplan.transport.groups import assignment_of, check_client, protocol_word
 from kplan.transport.permissions import principal
 from kplan.transport.reach import kafka_error_name
 

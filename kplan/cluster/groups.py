@@ -5,7 +5,7 @@ positions a reset resolves to, and the writes. The plan reads only the groups wh
 Facts (confluent-kafka 2.16, Kafka 4.3 KRaft, checked on the local stack):
 * `describe_consumer_groups` answers a group that does not exist with state DEAD and no members (no error); it
   describes a group of Kafka 4's consumer protocol (KIP-848) through ConsumerGroupDescribe from librdkafka 2.10.0 on
-  (kplan.transport.group_protocols), whose states Assigning and Reconciling it reports as UNKNOWN;
+  (kplan.transport.groups), whose states Assigning and Reconciling it reports as UNKNOWN;
   `list_consumer_group_offsets` takes one group per request and answers [] for a group without offsets.
 * `alter_consumer_group_offsets` (one group per request) on a group with members does not raise: each partition
   comes back with UNKNOWN_MEMBER_ID; on an Empty or absent group it sets them (creating the group).
@@ -22,56 +22,12 @@ import time
 from typing import Any, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError, WriteError
+from kplan.transport.groups import describe_groups, group_problem
 from kplan.transport.interrupts import held
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.reach import kafka_error_name
 
 Position = tuple[str, int, int]
-
-# what kplan asks of a group -> the ACLs it needs
-RIGHTS = {
-    "describe": "DESCRIBE on the group and DESCRIBE on its topics",
-    "move the offsets of": "READ on the group and READ on the topics it moves",
-    "delete": "DELETE on the group",
-}
-
-
-def state_name(state: Any) -> str:
-    """ConsumerGroupState.PREPARING_REBALANCE -> "PreparingRebalance" (as kafka-consumer-groups.sh says it)."""
-    name = getattr(state, "name", None) or str(state)
-    return "".join(w.capitalize() for w in name.split("_"))
-
-
-def group_problem(e: BaseException, action: str, group: str, who: str | None = None) -> str:
-    """One line for a failed group request; a denied one names the ACLs kplan's principal needs."""
-    name = kafka_error_name(e)
-    if name in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
-        actor = f"kplan's principal {who}" if who else "kplan's principal"
-        return (f"{actor} may not {action} consumer group {group} ({name}): it needs {RIGHTS[action]}; grant them "
-                "with ACLs or run kplan as a principal that has them (docs/consumer-groups.md)")
-    return f"could not {action} consumer group {group}: {describe_kafka_error(e)}"
-
-
-def describe_groups(admin, names: Sequence[str], timeout_s: float,
-                    who: str | None = None) -> dict[str, tuple[str, int]]:
-    """group -> (state, member count), one request for all; groups of both protocols, classic and Kafka 4's consumer
-    protocol (KIP-848), are described as they are (kplan.transport.group_protocols: KplanError with a librdkafka that
-    would describe a live consumer-protocol group as Dead)."""
-    from kplan.transport.group_protocols import check_client
-
-    if not names:
-        return {}
-    check_client()
-    futures = admin.describe_consumer_groups(list(names), request_timeout=timeout_s)
-    out = {}
-    for name, fut in futures.items():
-        try:
-            d = fut.result(timeout=timeout_s + 2)
-        except Exception as e:  # noqa: BLE001
-            raise KplanError(group_problem(e, "describe", name, who)) from None
-        out[name] = (state_name(d.state), len(d.members or ()))
-    return out
-
 
 def committed(admin, group: str, timeout_s: float, who: str | None = None) -> tuple[Position, ...]:
     """The group's committed offsets, sorted (a partition without one is left out)."""

@@ -5,8 +5,7 @@ partitions and the replication throttle, plus the topic reads that verify them. 
 Each write is batched where the API allows (one create request for many topics, one incremental-alter request
 for many), classified (expected / retriable / fatal, see kplan.transport.retry; per item, kplan.transport.results),
 retried with backoff and a deadline, and verified: metadata and configs propagate asynchronously, so we poll
-until the cluster shows what we wrote. The snapshot signal is Kafka's too (a record on a Kafka topic):
-kplan.cluster.signals.
+until the cluster shows what we wrote.
 """
 
 from __future__ import annotations
@@ -15,9 +14,8 @@ import time
 from typing import Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
-from kplan.model.desired import ClusterSpec, TopicSpec
+from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
-from kplan.secrets import SecretValues
 from kplan.transport import interrupts
 from kplan.transport.admin import VERIFY_MIN_S, AdminSession
 from kplan.transport.kafka import describe_kafka_error
@@ -27,7 +25,6 @@ from kplan.transport.results import reason_of
 from kplan.transport.retry import (
     AMBIGUOUS_KAFKA,
     RetriableError,
-    RetryPolicy,
     kafka_error_name,
 )
 
@@ -51,11 +48,6 @@ def _key_name(key) -> str:
 
 class KafkaAdmin(AdminSession):
     """The Kafka admin writes of one run, on its admin session (kplan.transport.admin)."""
-
-    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None,
-                 policy: RetryPolicy | None = None, admin=None, connector_timeout_s: float = 120.0):
-        super().__init__(cluster, secrets, policy, admin)
-        self.connector_timeout_s = connector_timeout_s  # how long a snapshot signal's evidence is waited for
 
     _retry = AdminSession.retry
     _request_timeout = AdminSession.request_timeout
@@ -412,18 +404,6 @@ class KafkaAdmin(AdminSession):
         md = self.admin.list_topics(timeout=self._request_timeout())
         return {n: tuple(tuple(p.replicas) for _, p in sorted(md.topics[n].partitions.items()))
                 for n in names if n in md.topics and md.topics[n].error is None}
-
-    # ------------------------------------------------------------------------------------------- CDC signals
-
-    def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
-                             table_topic: str | None = None, signal_id: str | None = None,
-                             timeout_s: float | None = None) -> None:
-        """Ask a Debezium connector for an incremental snapshot of `tables` through its Kafka signal channel
-        (kplan.cluster.signals: once, then wait for its evidence)."""
-        from kplan.cluster.signals import send_snapshot_signal
-
-        send_snapshot_signal(self, connector, tables, topic, key, table_topic, signal_id,
-                             timeout_s or self.connector_timeout_s)
 
     # ------------------------------------------------------------------------------------------ consumer groups
 

@@ -200,20 +200,7 @@ class KafkaReader:
         (settle, claimed, prefetch) config requests (kplan.cluster.topic_read)."""
         return describe_configs(self, names)
 
-    # -- Connect -----------------------------------------------------------------------------------------
-
-    def connector_offsets(self, names: Iterable[str]) -> dict[str, list[dict]]:
-        """The offsets of the named connectors (one GET each: only those with a pending offsets request)."""
-        from kplan.cluster.connects import connect_offsets
-
-        return connect_offsets(self.connects.clients, names)
-
-    def mirror_sources(self, mirrors) -> dict:
-        """What each declared mirror's source has of the topics it replicates, and their replicas and checkpoints
-        here (kplan.cluster.mirror_read)."""
-        from kplan.cluster.mirror_read import read_mirrors
-
-        return read_mirrors(mirrors, self.admin, self.secrets, self.cluster.timeout_s, self.cluster)
+    # -- the kinds' follow-up reads (not yet in their kinds' io) -----------------------------------------------
 
     def consumer_groups(self, queries: Mapping) -> dict[str, dict]:
         """What the plan shows of the groups with a pending request (kplan.cluster.groups.read_groups): only those."""

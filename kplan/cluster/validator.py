@@ -30,7 +30,7 @@ class RealValidator:
         self.cluster = cluster  # the stack's ClusterSpec: for validations with a client of their own
         self.who = who  # kplan's principal, named when the broker denies a request
         self.connect = connect
-        self.connects = connects or {}  # every Connect cluster by name (kplan.cluster.connects), when several
+        self.connects = connects or {}  # every Connect cluster by name (kplan.transport.connect), when several
         self.timeout_s = timeout_s
         self.secrets = SecretValues() if secrets is None else secrets
         self._kinds: dict[str, KindValidation] = {}  # by section, made on first use

@@ -9,13 +9,15 @@ its undo needs; the executor journals it with the step's status).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Mapping, TypeVar
 
 from kplan.errors import KplanError
-from kplan.kinds.ports import Writers
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import SecretValues
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.transport.sessions import Writers
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -28,7 +30,7 @@ class UndoImpossible(Exception):
 @dataclass
 class StepContext:
     index: int  # the step's index in the run (and its journal entry's "index")
-    writer: Writers  # one writer per system: ctx.writer.kafka, .wire, .connect, .registry, .postgres
+    writer: Writers  # the run's sessions, and each kind's io over them (`io`)
     secret_values: SecretValues  # to substitute ${secret:...} references when writing
     write_ownership: Callable[[Ownership], None]
     marker: dict[str, Any] | None  # the run's marker in the ownership record (kept by an undo of the record)

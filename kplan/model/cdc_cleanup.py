@@ -40,7 +40,7 @@ def quote_ident(text: str) -> str:
 
 
 def drop_sql(slot: str | None, publication: str | None) -> str:
-    """The statements an operator runs to drop them by hand (what kplan itself runs, `kplan.cluster.postgres`)."""
+    """The statements an operator runs to drop them by hand (what kplan itself runs: the connector kind's io)."""
     out = []
     if slot:
         out.append(f"SELECT pg_drop_replication_slot({quote_literal(slot)});")

@@ -4,7 +4,7 @@ confirmed flush lags), for MariaDB/MySQL the server's binlog position against th
 
 An inactive slot keeps every WAL segment since its restart point until the disk fills (the classic Debezium
 incident), so a slot that is missing, inactive while its connector should run, or retaining more WAL than the
-source's threshold makes the connector's status unhealthy. Pure: the reads are `kplan.cluster.cdc_health`'s."""
+source's threshold makes the connector's status unhealthy. Pure: the reads are the connector kind's io's."""
 
 from __future__ import annotations
 

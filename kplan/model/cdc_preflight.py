@@ -1,6 +1,6 @@
 """A CDC source's preflight (`preflight: required | warn | off`): before a plan creates or changes its connector,
 kplan logs in to the source database with the connector's own settings and checks what Debezium will need
-(kplan.kinds.connector.preflight decides, kplan.cluster.cdc_preflight reads). docs/cdc-preflight.md.
+(kplan.kinds.connector.preflight decides, the kind's io reads). docs/cdc-preflight.md.
 
 Here too what the preflight reads of a database (`PgFacts`, `MyFacts`) and what the checks find (`Finding`): the
 facts the I/O reads and the kind judges."""
@@ -68,7 +68,7 @@ class PgSlot:
 
 @dataclass
 class PgFacts:
-    """What kplan read from the source database (kplan.cluster.cdc_preflight.read_postgres)."""
+    """What kplan read from the source database (the connector kind's io: read_postgres)."""
 
     user: str
     wal_level: str
@@ -87,7 +87,7 @@ class PgFacts:
 
 @dataclass
 class MyFacts:
-    """What kplan read from a MariaDB/MySQL server (kplan.cluster.mysql_preflight.read_mysql)."""
+    """What kplan read from a MariaDB/MySQL server (the connector kind's io: read_mysql)."""
 
     user: str
     log_bin: bool

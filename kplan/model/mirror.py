@@ -42,8 +42,8 @@ class MirrorSpec:
     # the sides ("source", "target") whose login the mirror's `config` gives MirrorMaker (`<side>.cluster.sasl.*`,
     # `ssl.*`, `security.protocol`): not the cluster's settings kplan reads with, so kplan cannot check its rights
     own_logins: frozenset[str] = frozenset()
-    # How kplan reads the source (its topics, at plan; kplan.cluster.mirror_read): the cluster of `clusters:` it
-    # names, or the inline bootstrap servers. None: not read.
+    # How kplan reads the source (its topics, at plan: the connector kind's follow-up read): the cluster of `clusters:`
+    # it names, or the inline bootstrap servers. None: not read.
     source: "ClusterSpec | None" = field(default=None, compare=False, repr=False)
     # `schemas: true`: the replicated topics' subjects (TopicNameStrategy) are registered on the target's schema
     # registry under the replicas' names, with the source's schema and level (the subject kind's `mirrored` module)
@@ -164,10 +164,11 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class MirrorRead:
-    """What plan read for a mirror (kplan.cluster.mirror_read). On the source: its topics, the end offsets of those the
-    mirror replicates and the committed offsets of the consumer groups it translates; on the target: the replicas'
-    end offsets and the latest checkpoints. `problem`: the source could not be read (the target's part may still be
-    there: a failover is planned when the source is gone); `checkpoint_problem`: the checkpoints could not be read."""
+    """What plan read for a mirror (the connector kind's follow-up read). On the source: its topics, the end offsets of
+    those the mirror replicates and the committed offsets of the consumer groups it translates; on the target: the
+    replicas' end offsets and the latest checkpoints. `problem`: the source could not be read (the target's part may
+    still be there: a failover is planned when the source is gone); `checkpoint_problem`: the checkpoints could not be
+    read."""
 
     source_topics: tuple[str, ...] = ()  # every topic of the source (the mirror's patterns pick from them)
     source_ends: Mapping[TP, int] = field(default_factory=dict)  # replicated source partition -> its end offset

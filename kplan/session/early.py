@@ -29,10 +29,10 @@ from kplan.state.lock import StackLock, release_or_report
 # only: it imports nothing that could import back) is left to the thread.
 _OPEN_IMPORTS = (
     "confluent_kafka", "confluent_kafka.admin", "kplan.session.open", "kplan.session.systems",
-    "kplan.stackfile.references", "kplan.apply.writers", "kplan.cluster.kafka_admin", "kplan.cluster.connect_writer",
-    "kplan.cluster.wire_writer", "kplan.cluster.postgres", "kplan.cluster.connect_router", "kplan.cluster.describe",
-    "kplan.cluster.pin", "kplan.registry.write", "kplan.state.records", "kplan.transport.reach",
-    "kplan.transport.retry", "kplan.transport.permissions")
+    "kplan.stackfile.references", "kplan.apply.writers", "kplan.cluster.kafka_admin", "kplan.transport.sessions",
+    "kplan.transport.connect", "kplan.cluster.wire_writer", "kplan.cluster.describe", "kplan.cluster.pin",
+    "kplan.registry.write", "kplan.state.records", "kplan.transport.reach", "kplan.transport.retry",
+    "kplan.transport.permissions")
 
 
 def new_run_id() -> str:

@@ -1,5 +1,7 @@
-"""Reading consumer groups of both protocols (docs/consumers.md, "Both group protocols"): the classic one and Kafka
-4's consumer protocol (KIP-848, `group.protocol=consumer`).
+"""Consumer groups described on the wire (confluent-kafka's admin API), as several kinds ask (a group request's
+preflight, a sink connector's offsets change, the consumer guard): their state and members, of both protocols
+(docs/consumers.md, "Both group protocols"): the classic one and Kafka 4's consumer protocol (KIP-848,
+`group.protocol=consumer`).
 
 The classic DescribeGroups request knows nothing of a consumer-protocol group: the broker answers it as Dead without
 members (or GROUP_ID_NOT_FOUND), so a tool that describes groups only that way passes the deletion of a topic a live
@@ -10,9 +12,11 @@ ConsumerGroupDescribe first and falls back to DescribeGroups for a classic group
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from kplan.errors import KplanError
+from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.reach import kafka_error_name
 
 # The first librdkafka (and confluent-kafka) release whose describe_consumer_groups sees consumer-protocol groups.
 FLOOR = (2, 10, 0)
@@ -52,4 +56,47 @@ def assignment_of(description: Any, topics) -> dict[str, set[int]]:
             for tp in getattr(which, "topic_partitions", None) or ():
                 if tp.topic in topics:
                     out.setdefault(tp.topic, set()).add(tp.partition)
+    return out
+
+
+# what kplan asks of a group -> the ACLs it needs
+RIGHTS = {
+    "describe": "DESCRIBE on the group and DESCRIBE on its topics",
+    "move the offsets of": "READ on the group and READ on the topics it moves",
+    "delete": "DELETE on the group",
+}
+
+
+def state_name(state: Any) -> str:
+    """ConsumerGroupState.PREPARING_REBALANCE -> "PreparingRebalance" (as kafka-consumer-groups.sh says it)."""
+    name = getattr(state, "name", None) or str(state)
+    return "".join(w.capitalize() for w in name.split("_"))
+
+
+def group_problem(e: BaseException, action: str, group: str, who: str | None = None) -> str:
+    """One line for a failed group request; a denied one names the ACLs kplan's principal needs."""
+    name = kafka_error_name(e)
+    if name in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
+        actor = f"kplan's principal {who}" if who else "kplan's principal"
+        return (f"{actor} may not {action} consumer group {group} ({name}): it needs {RIGHTS[action]}; grant them "
+                "with ACLs or run kplan as a principal that has them (docs/consumer-groups.md)")
+    return f"could not {action} consumer group {group}: {describe_kafka_error(e)}"
+
+
+def describe_groups(admin, names: Sequence[str], timeout_s: float,
+                    who: str | None = None) -> dict[str, tuple[str, int]]:
+    """group -> (state, member count), one request for all; groups of both protocols, classic and Kafka 4's consumer
+    protocol (KIP-848), are described as they are (kplan.transport.groups: KplanError with a librdkafka that
+    would describe a live consumer-protocol group as Dead)."""
+    if not names:
+        return {}
+    check_client()
+    futures = admin.describe_consumer_groups(list(names), request_timeout=timeout_s)
+    out = {}
+    for name, fut in futures.items():
+        try:
+            d = fut.result(timeout=timeout_s + 2)
+        except Exception as e:  # noqa: BLE001
+            raise KplanError(group_problem(e, "describe", name, who)) from None
+        out[name] = (state_name(d.state), len(d.members or ()))
     return out

@@ -1,8 +1,8 @@
 """Kafka Connect's offsets API (KIP-875, Kafka 3.6+), the offsets kind's requests and the connector kind's delete:
-the read for a plan (`GET /connectors/<name>/offsets`, only for the connectors whose declared offsets request is
-pending, kplan.kinds.offsets.pending, never for all), and the writes `ConnectWriter` makes with its own retried
-call (`reset_offsets`: DELETE; `alter_offsets`: PATCH; each verified by reading the offsets back), as
-`kplan.cluster.restart` does a restart.
+the follow-up reads of a plan (`read_offsets`: `GET /connectors/<name>/offsets`, only for the connectors whose
+declared offsets request is pending, kplan.kinds.offsets.pending, or a mirror's source connector, never for all),
+and the writes `kplan.transport.connect.ConnectWrites` makes with its own retried call (`reset_offsets`: DELETE;
+`alter_offsets`: PATCH; each verified by reading the offsets back).
 
 Connect changes a STOPPED connector's offsets only, and a sink's only once its tasks' consumers have left the
 sink's consumer group: until then it answers 500 "... its tasks haven't stopped completely yet ... this operation
@@ -31,12 +31,13 @@ SESSION_TIMEOUT_S = 45.0  # the consumer's session.timeout.ms unless the connect
 SESSION_KEY = "consumer.override.session.timeout.ms"
 POLL_S = 0.5  # between two looks at the group
 EVERY_S = 5.0  # between two progress lines
-Call = Callable[..., Any]  # ConnectWriter._call: (method, path, what, ok, json=, not_yet=) -> the answer
+# ConnectWrites' retried call on one Connect cluster: (method, path, what, ok, json=, not_yet=) -> the answer
+Call = Callable[..., Any]
 
 
 @dataclass(frozen=True)
 class SinkGroup:
-    """The consumer group a sink's tasks join (kplan.kinds.connector.connects.sink_group_of), how long Kafka keeps
+    """The consumer group a sink's tasks join (kplan.rules.connect.sink_group_of), how long Kafka keeps
     a member that died without leaving (the connector's consumer session timeout), and its member count now."""
 
     name: str

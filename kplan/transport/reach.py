@@ -13,7 +13,7 @@ Kafka Connect has its own link (Connect being down says nothing about Kafka), wh
 keeps its state in Kafka topics and cannot act while Kafka is unreachable, so then a Connect request gets only
 `PROBE_S` and no retries.
 
-The writers own the links (`KafkaAdmin.link`, `ConnectWriter.link`); Kafka's goes to the rest of the
+The writers own the links (`AdminSession.link`, `ConnectWrites.link`); Kafka's goes to the rest of the
 run through its admin client (`GuardedAdmin.link`, see `link_of`): the journal store, the lock and kplan's own
 records use the writer's admin, so they share the writer's notion of "the cluster is unreachable".
 """

@@ -48,25 +48,27 @@ API_KEYS = {3: "Metadata", 10: "FindCoordinator", 16: "ListGroups", 17: "SaslHan
             90: "DescribeShareGroupOffsets", 91: "AlterShareGroupOffsets", 92: "DeleteShareGroupOffsets"}
 
 
-def sites() -> list[str]:
-    """The frames of kplan's code on the calling thread's stack but the plumbing's (kplan/transport: the clients,
-    retries, the deadlines' guard), innermost first, each `module:qualified function`: who asked, not how it was
-    carried (the first is the site; the others are what it was asked within)."""
-    out = []
+def sites() -> tuple[list[str], list[str]]:
+    """The frames of kplan's code on the calling thread's stack, innermost first, each `module:qualified function`:
+    those but the kit's (kplan/transport: the clients, retries, the deadlines' guard; the first is the site, who
+    asked, not how it was carried), and all of them (a poll may be the kit's: Connect's wait for a state)."""
+    out, every = [], []
     frame = sys._getframe(2)
     while frame is not None:
         path = frame.f_code.co_filename
-        if path.startswith(KPLAN) and not path.startswith(TRANSPORT):
+        if path.startswith(KPLAN):
             module = path[len(str(ROOT)) + 1:-3].replace("/", ".")
-            out.append(f"{module}:{frame.f_code.co_qualname}")
+            every.append(f"{module}:{frame.f_code.co_qualname}")
+            if not path.startswith(TRANSPORT):
+                out.append(every[-1])
         frame = frame.f_back
-    return out
+    return out, every
 
 
 def record(what: str, seconds: float = 0.0) -> None:
-    chain = sites()
+    chain, every = sites()
     if chain:
-        poll = next((c for c in chain[1:] if c in polls), None)
+        poll = next((c for c in every if c in polls and c != chain[0]), None)
         with _lock:
             counts[chain[0] if poll is None else f"{chain[0]} <- {poll}"][what] += 1
             slept[0] += seconds

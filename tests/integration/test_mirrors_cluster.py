@@ -223,7 +223,7 @@ def test_a_replica_the_mirror_stopped_updating_is_never_an_orphan_nor_pruned(sta
 
 def _checkpoint(bootstrap: str, group: str, replica: str) -> dict[int, int]:
     """The latest checkpoints of a group on the target (`main.checkpoints.internal`), read as kplan reads them."""
-    from kplan.cluster.mirror_read import read_checkpoints
+    from kplan.kinds.connector.io.mirrors import read_checkpoints
 
     if "main.checkpoints.internal" not in topic_names(bootstrap):
         return {}

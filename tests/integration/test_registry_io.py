@@ -12,7 +12,6 @@ import requests
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.errors import WriteError
-from kplan.kinds.ports import Writers
 from kplan.kinds.subject.kind import live_repr
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
@@ -25,6 +24,7 @@ from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
 from kplan.registry.read import read_subjects
 from kplan.registry.write import open_registry_writer
 from kplan.secrets import SecretValues
+from kplan.transport.sessions import Writers
 
 CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 ADDRESS = ('{"type":"record","name":"Address","namespace":"t","fields":[{"name":"street","type":"string"}]}')
@@ -233,8 +233,7 @@ def unused_port():
 
 def _ctx(writer, outcomes) -> StepContext:
     # the subject handlers write to the registry alone: no other system's writer is opened
-    writers = Writers(kafka=None, wire=None, connect=None, postgres=None,  # type: ignore[arg-type]
-                      open_registry=lambda: writer)
+    writers = Writers(ClusterSpec("none:1"), SecretValues(), None, None, open_registry=lambda: writer)
     return StepContext(0, writers, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
 
 

@@ -13,6 +13,7 @@ from confluent_kafka import Consumer
 from confluent_kafka.admin import NewTopic
 
 from kplan.apply.writers import open_writers
+from kplan.kinds.connector.io import ConnectorWrites
 from kplan.model.desired import ClusterSpec
 
 pytestmark = pytest.mark.serial  # producing to a topic just created waits on the coordinator: slow under load
@@ -41,10 +42,11 @@ def test_a_signal_is_sent_once_per_id(stack, admin, prefix):
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
     # 30 s: after a broker restart (the serial outage tests) the idempotent producer waits for its coordinator
     writer = open_writers(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=30))
+    connector = writer.io(ConnectorWrites)  # the connector kind's io, as its handlers get it
     try:
-        writer.kafka.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")
-        writer.kafka.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")  # repeated
-        writer.kafka.send_snapshot_signal("src", ["public.b"], topic, "pfx", signal_id="kplan-run2-3")
+        connector.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")
+        connector.send_snapshot_signal("src", ["public.a"], topic, "pfx", signal_id="kplan-run1-3")  # repeated
+        connector.send_snapshot_signal("src", ["public.b"], topic, "pfx", signal_id="kplan-run2-3")
     finally:
         writer.close()
     records = _records(stack.bootstrap_servers, topic)

@@ -1,17 +1,17 @@
 """The unit tests' in-memory writer, shared by the executor and handler tests: `FakeWriter` implements every
 system writer's Protocol (`kplan.kinds.ports`) and every kind's io its handlers call (`ctx.io(...)`), and
-`writers(fake)` hands it to the executor as `kplan.kinds.ports.Writers` (tests/unit/apply/test_executor.py checks it
-against both)."""
+`writers(fake)` hands it to the executor as `kplan.transport.sessions.Writers` (tests/unit/apply/test_executor.py
+checks it against both)."""
 
 from __future__ import annotations
 
 import json
 
 from kplan.errors import TakenMeanwhile, WriteError
-from kplan.kinds.ports import Writers
 from kplan.model.desired import ConnectorState
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport.acls import acl_key
+from kplan.transport.sessions import Writers
 
 
 def _done(keys, results):
@@ -35,16 +35,24 @@ def _alter_keys(entities, changes):
             del entities[entity]
 
 
-class FakeWriters(Writers):
-    """`Writers` whose every kind's io is the one fake."""
+class FakeWriters:
+    """The run's writers (`kplan.transport.sessions.Writers`) as `fake`: every system's writer and every kind's io."""
+
+    admin = link = None  # no admin client, no link to watch
+
+    def __init__(self, fake):
+        self.kafka = self.wire = self.registry = self.connect = fake
 
     def io(self, make):
         return self.kafka
 
+    def close(self):
+        pass
+
 
 def writers(fake) -> Writers:
     """`fake` as every system's writer and every kind's io."""
-    return FakeWriters(kafka=fake, wire=fake, connect=fake, postgres=fake, open_registry=lambda: fake)
+    return FakeWriters(fake)  # type: ignore[return-value]
 
 
 class FakeWriter:

@@ -1,5 +1,6 @@
 """The shape of the package, checked: the pure rooms (but for each kind's io) import no I/O library and no I/O room,
-and do no I/O; the I/O rooms are the ones docs/architecture.md names. Read from the source (AST), so nothing is imported."""
+and do no I/O; the I/O rooms are the ones docs/architecture.md names. Read from the source (AST), so nothing is
+imported."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ IO_CALLS = ("open",)
 
 
 def _is_kinds_io(path: Path) -> bool:
-    """A kind's io (`kinds/<kind>/io.py` or `io/`): the one module of a kind that does I/O (.importlinter says which)."""
+    """A kind's io (`kinds/<kind>/io.py` or `io/`): of a kind's modules, the one that does I/O (.importlinter)."""
     parts = path.relative_to(KPLAN).parts
     return parts[0] == "kinds" and len(parts) > 2 and (parts[2] == "io.py" or parts[2] == "io")
 

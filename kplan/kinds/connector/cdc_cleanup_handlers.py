@@ -6,6 +6,7 @@ are deleted, so a login that broke since the plan must stop the run before anyth
 from __future__ import annotations
 
 from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
+from kplan.kinds.connector.io import ConnectorWrites
 from kplan.kinds.handler import StepContext, StepHandler, handles
 
 
@@ -13,13 +14,13 @@ from kplan.kinds.handler import StepContext, StepHandler, handles
 class DropCdcDatabaseObjectsHandler(StepHandler[DropCdcDatabaseObjects]):
     def run(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> None:
         password = ctx.secret_values.substitute(step.password)  # a reference that cannot be resolved fails here
-        ctx.writer.postgres.drop_cdc_database_objects(step.host, step.port, step.user, step.database, password,
-                                                      step.slot, step.publication, before_drop=ctx.requested)
+        ctx.io(ConnectorWrites).drop_cdc_database_objects(step.host, step.port, step.user, step.database, password,
+                                                          step.slot, step.publication, before_drop=ctx.requested)
 
     def preflight(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> None:
         password = ctx.secret_values.substitute(step.password)
-        ctx.writer.postgres.check_cdc_drop(step.host, step.port, step.user, step.database, password, step.slot,
-                                           step.publication)
+        ctx.io(ConnectorWrites).check_cdc_drop(step.host, step.port, step.user, step.database, password, step.slot,
+                                               step.publication)
 
     def left_no_trace(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> bool:
         return not (ctx.outcome or {}).get("requested")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.model.plan import PlanDiagnostic, error, warning
+from kplan.rules.connect import sink_group_of
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,16 +50,6 @@ def unread_system(connect: str) -> str:
 def sink_group(spec: "ConnectorSpec") -> str | None:
     """The consumer group a declared sink connector's tasks join (`sink_group_of`)."""
     return sink_group_of(spec.config, spec.connect_name)
-
-
-def sink_group_of(config: Mapping[str, str], connect_name: str) -> str | None:
-    """The consumer group a sink connector's tasks join, as Connect names it (Worker.baseConsumerConfigs):
-    `connect-<its name on its Connect cluster>`, unless the connector's `consumer.override.group.id` says otherwise
-    (KIP-458; a worker-wide `consumer.group.id` is not visible to kplan); None for a source (a sink names its
-    topics: `topics` or `topics.regex`)."""
-    if "topics" not in config and "topics.regex" not in config:
-        return None
-    return config.get("consumer.override.group.id") or f"connect-{connect_name}"
 
 
 def shared_sink_groups(specs: Iterable[ConnectorSpec]) -> list[PlanDiagnostic]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kplan.kinds.connector.connects import sink_group_of
 from kplan.model.plan import Action, ResourceChange, ResourceType
+from kplan.rules.connect import sink_group_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState

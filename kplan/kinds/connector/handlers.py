@@ -5,9 +5,10 @@ masked value only when the step did not change it (from the live connector), and
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from kplan.errors import KplanError, TakenMeanwhile
+from kplan.kinds.connector.io import ConnectorWrites, ConnectWrites
 from kplan.kinds.connector.steps import (
     ConnectorImage,
     ConnectorSecrets,
@@ -19,9 +20,6 @@ from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handle
 from kplan.model.desired import ConnectorState
 from kplan.rules.plugin_versions import CONNECTOR_PIN, LATEST
 from kplan.secrets import is_masked
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.ports import Writers
 
 
 def _secrets(ctx: StepContext) -> ConnectorSecrets:
@@ -68,8 +66,8 @@ def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, l
 @handles(PutConnector)
 class PutConnectorHandler(StepHandler[PutConnector]):
     def run(self, step: PutConnector, ctx: StepContext) -> None:
-        w, name, state = ctx.writer, step.name, step.state
-        missing = sorted(set(step.requires_topics) - w.kafka.topic_names())
+        w, name, state = ctx.io(ConnectWrites), step.name, step.state
+        missing = sorted(set(step.requires_topics) - ctx.io(ConnectorWrites).topic_names())
         if missing:  # the seeds' rule: a connector never runs without its topics
             raise KplanError(f"connector {name} needs topics that do not exist: {', '.join(missing)}")
         source = _secrets(ctx).config if _secrets(ctx).config is not None else step.config
@@ -85,31 +83,31 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             if config is None:  # a step that creates its connector always carries the config to create
                 raise KplanError(f"connector {name} is to be created without a config")
             try:
-                w.connect.create_connector(name, config, initial)
+                w.create_connector(name, config, initial)
             except TakenMeanwhile:
                 ctx.outcome = {"created": False}
                 raise
             if initial != state:
-                w.connect.wait_connector(name, initial)
-            ctx.outcome = {"created": True, "offsets_before": w.connect.connector_offsets(name)}
+                w.wait_connector(name, initial)
+            ctx.outcome = {"created": True, "offsets_before": w.connector_offsets(name)}
             if initial != state:
-                w.connect.set_connector_state(name, state)
+                w.set_connector_state(name, state)
         else:
             if config is not None:
-                w.connect.put_connector_config(name, config)
+                w.put_connector_config(name, config)
             if step.restart:
-                w.connect.restart_connector(name)
+                w.restart_connector(name)
             if step.set_state:
-                w.connect.set_connector_state(name, state)
+                w.set_connector_state(name, state)
             # the config write may not restart a FAILED task (kplan.kinds.connector.restart_handlers)
             if step.restart_failed:
-                w.connect.restart_failed(name)
-        w.connect.wait_connector(name, state)
+                w.restart_failed(name)
+        w.wait_connector(name, state)
         _wait_pinned(w, name, step.config, state)
 
     def undo(self, step: PutConnector, ctx: StepContext) -> None:
-        w, name = ctx.writer, step.name
-        existing, _ = w.connect.get_connector(name)
+        w, name = ctx.io(ConnectWrites), step.name
+        existing, _ = w.get_connector(name)
         if step.previous is None:
             # ours to delete only if this run created it (a crash leaves no outcome: then it is the run's)
             outcome = ctx.outcome or {}
@@ -119,37 +117,37 @@ class PutConnectorHandler(StepHandler[PutConnector]):
                 # what it ran from must not outlive it: its offsets go back to those it found (none, unless an
                 # earlier connector of that name left some; unknown after a crash: none)
                 stop_connector(w, name)
-                w.connect.reset_connector_offsets(name)
+                w.reset_connector_offsets(name)
                 if outcome.get("offsets_before"):
-                    w.connect.alter_connector_offsets(name, outcome["offsets_before"])
-                w.connect.delete_connector(name)
-            w.connect.wait_connector_gone(name)  # reported undone only once Connect no longer lists it
+                    w.alter_connector_offsets(name, outcome["offsets_before"])
+                w.delete_connector(name)
+            w.wait_connector_gone(name)  # reported undone only once Connect no longer lists it
             return
         changed = set(step.changed_keys)
         current = {k: v for k, v in (existing or {}).items() if k != "name"}
         if existing is None:
             config, state = _restorable_config(step, ctx, None, None)
-            w.connect.create_connector(name, config, ConnectorState.restored(state))
+            w.create_connector(name, config, ConnectorState.restored(state))
         else:
             state = _previous_state(step, ctx)
             if step.config is not None:
                 config, state = _restorable_config(step, ctx, current, changed)
                 if current != config:  # never write an unchanged config (Connect restarts on every write)
-                    w.connect.put_connector_config(name, config)
-            w.connect.set_connector_state(name, ConnectorState.restored(state))
+                    w.put_connector_config(name, config)
+            w.set_connector_state(name, ConnectorState.restored(state))
         if ConnectorState.steady(step.previous.state):  # a connector that had FAILED may fail again
-            w.connect.wait_connector(name, ConnectorState.restored(step.previous.state))
+            w.wait_connector(name, ConnectorState.restored(step.previous.state))
             if step.config is not None:
                 _wait_pinned(w, name, step.previous.config, ConnectorState.restored(step.previous.state))
 
 
-def _wait_pinned(w: Writers, name: str, config: Mapping[str, str] | None, state: ConnectorState) -> None:
+def _wait_pinned(w: ConnectWrites, name: str, config: Mapping[str, str] | None, state: ConnectorState) -> None:
     """A running connector with a pinned plugin version (connector.plugin.version, KIP-891) is done once it and
     its tasks run that version (a config write restarts them)."""
     pin = (config or {}).get(CONNECTOR_PIN)
     if state == ConnectorState.RUNNING and isinstance(pin, str) and pin.strip() not in ("", LATEST):
-        w.connect.wait_plugin_version(name, pin.strip())
-        w.connect.wait_connector(name, state)  # the instances on that version, running
+        w.wait_plugin_version(name, pin.strip())
+        w.wait_connector(name, state)  # the instances on that version, running
 
 
 @handles(DeleteConnector)
@@ -160,38 +158,38 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
     that an undo from the journal alone can put them back), reset them, delete it."""
 
     def run(self, step: DeleteConnector, ctx: StepContext) -> None:
-        w, name = ctx.writer, step.name
-        if w.connect.get_connector(name)[0] is None:  # deleted meanwhile, by someone else: not ours to bring back
+        w, name = ctx.io(ConnectWrites), step.name
+        if w.get_connector(name)[0] is None:  # deleted meanwhile, by someone else: not ours to bring back
             ctx.outcome = {"gone": True}
-            w.connect.wait_connector_gone(name)
+            w.wait_connector_gone(name)
             return
         stop_connector(w, name)
-        ctx.outcome = {"offsets": w.connect.connector_offsets(name)}
+        ctx.outcome = {"offsets": w.connector_offsets(name)}
         ctx.journal_outcome()
-        w.connect.reset_connector_offsets(name)
-        w.connect.delete_connector(name)
-        w.connect.wait_connector_gone(name)
+        w.reset_connector_offsets(name)
+        w.delete_connector(name)
+        w.wait_connector_gone(name)
 
     def undo(self, step: DeleteConnector, ctx: StepContext) -> None:
-        w, name = ctx.writer, step.name
+        w, name = ctx.io(ConnectWrites), step.name
         if (ctx.outcome or {}).get("gone"):
             return
         offsets = (ctx.outcome or {}).get("offsets")  # None: never read, so never reset
-        existing, _ = w.connect.get_connector(name)
+        existing, _ = w.get_connector(name)
         if existing is None:
             config, state = _deleted_config(step, ctx)
-            w.connect.create_connector(name, config, ConnectorState.STOPPED)  # its offsets go back before it runs
-            w.connect.wait_connector(name, ConnectorState.STOPPED)
+            w.create_connector(name, config, ConnectorState.STOPPED)  # its offsets go back before it runs
+            w.wait_connector(name, ConnectorState.STOPPED)
             _check_listed(w, step)
         else:
             state = _previous_state(step, ctx)
             if offsets:
                 stop_connector(w, name)
         if offsets:
-            w.connect.alter_connector_offsets(name, offsets)
-        w.connect.set_connector_state(name, ConnectorState.restored(state))
+            w.alter_connector_offsets(name, offsets)
+        w.set_connector_state(name, ConnectorState.restored(state))
         if ConnectorState.steady(state):  # a connector that had FAILED may fail again
-            w.connect.wait_connector(name, ConnectorState.restored(state))
+            w.wait_connector(name, ConnectorState.restored(state))
 
 
 def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, str], str]:
@@ -231,9 +229,9 @@ def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, 
     return config, image.state
 
 
-def _check_listed(w: Writers, step: DeleteConnector) -> None:
+def _check_listed(w: ConnectWrites, step: DeleteConnector) -> None:
     """Re-created means Connect lists it with the journaled config (every value but the masked ones)."""
-    live, _ = w.connect.get_connector(step.name)
+    live, _ = w.get_connector(step.name)
     if live is None:
         raise KplanError(f"connector {step.name} was created again, but Connect does not list it")
     wrong = sorted(k for k, v in step.previous.config.items() if not is_masked(v) and live.get(k) != v)
@@ -243,9 +241,9 @@ def _check_listed(w: Writers, step: DeleteConnector) -> None:
                          f"{', '.join(wrong)} than it had")
 
 
-def stop_connector(w: Writers, name: str) -> None:
-    w.connect.set_connector_state(name, ConnectorState.STOPPED)
-    w.connect.wait_connector(name, ConnectorState.STOPPED)
+def stop_connector(w: ConnectWrites, name: str) -> None:
+    w.set_connector_state(name, ConnectorState.STOPPED)
+    w.wait_connector(name, ConnectorState.STOPPED)
 
 
 @handles(SnapshotSignal)
@@ -256,8 +254,8 @@ class SnapshotSignalHandler(StepHandler[SnapshotSignal]):
         run_id = (ctx.marker or {}).get("run_id")
         signal_id = f"kplan-{run_id}-{ctx.index + 1}" if run_id else f"kplan-{uuid.uuid4().hex}"
         ctx.outcome = {"signal_id": signal_id}
-        ctx.writer.kafka.send_snapshot_signal(step.connector, list(step.tables), step.topic, step.key, step.table_topic,
-                                              signal_id)
+        ctx.io(ConnectorWrites).send_snapshot_signal(step.connector, list(step.tables), step.topic, step.key,
+                                                     step.table_topic, signal_id)
 
     def undo(self, step: SnapshotSignal, ctx: StepContext) -> None:
         pass  # a snapshot request cannot be taken back; it only re-reads existing rows

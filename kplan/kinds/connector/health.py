@@ -1,5 +1,5 @@
 """A CDC source's health on `kplan status` (the connector kind's `status_with`; read by its UNIT's
-`io.status_read_ref`, kplan.cluster.cdc_health, at the source's database, docs/cdc-health.md)."""
+`io.status_read_ref`, kplan.kinds.connector.io.health, at the source's database, docs/cdc-health.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ CONNECTOR = ResourceType.CONNECTOR
 
 
 def with_cdc_health(report: StatusReport, health: Mapping[str, CdcHealth]) -> StatusReport:
-    """The report with each CDC source's health (connector name -> health, read by `kplan.cluster.cdc_health`) on
+    """The report with each CDC source's health (connector name -> health, read by `kplan.kinds.connector.io.health`) on
     its connector. An unhealthy slot makes an otherwise in-sync connector "not in declared state", so status exits
     2 for it; plan has no change for it (nothing kplan applies fixes a slot). A health that could not be read
     (`error`) is shown and judges nothing; where the health is judged (a PostgreSQL slot) it is also an error of the

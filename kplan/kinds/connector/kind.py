@@ -20,14 +20,7 @@ from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
 from kplan.kinds.connector.move import move_checks, move_note, moved
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.plugin_versions import alias_matches, pin_checks, pin_notes
-from kplan.kinds.connector.restart import (
-    failure_line,
-    failure_notes,
-    restart_change,
-    scrubber,
-    trace_lines,
-    wants_restart,
-)
+from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.kinds.ignoring import ignored_note, missed_notes
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import health_dict
@@ -51,6 +44,7 @@ from kplan.model.plan import (
     with_planned,
 )
 from kplan.model.status import TRACE_LINES, Difference, ResourceStatus, StateTally, Status, TaskStatus, Trace, owned
+from kplan.rules.connect import failure_line, trace_lines
 from kplan.rules.documents import KeyChange, key_changes
 from kplan.rules.ignore import ignored
 from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only, secret_keys
@@ -323,7 +317,7 @@ def required_topics(specs: Iterable[ConnectorSpec], topics: Mapping[str, Resourc
 
 def _trace(text: str, scrub: Scrub) -> Trace:
     """What status shows of a FAILED connector's or task's trace, scrubbed of secrets: its root cause first
-    (kplan.kinds.connector.restart.trace_lines)."""
+    (kplan.rules.connect.trace_lines)."""
     lines, more = trace_lines(scrub(text or ""), TRACE_LINES)
     return Trace(tuple(line.expandtabs(4) for line in lines), more)
 

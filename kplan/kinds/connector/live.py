@@ -28,7 +28,7 @@ from kplan.model.plan import ResourceType
 
 
 class ConnectsRead(NamedTuple):
-    """The batched read's answer for the connectors (kplan.cluster.connector_read): every Connect cluster's
+    """The batched read's answer for the connectors (kplan.kinds.connector.io.read): every Connect cluster's
     connectors by key, and what the same requests said of the clusters."""
 
     connectors: Mapping[str, LiveConnector]

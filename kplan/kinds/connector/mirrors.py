@@ -206,8 +206,8 @@ def _age(ms: int) -> str:
 
 
 def _rights(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "ConnectorSpec") -> list[PlanDiagnostic]:
-    """The rights MirrorMaker's principals lack (asked of each cluster as them, kplan.cluster.mirror_rights): an error
-    per side for those without which nothing is copied or translated, a warning for those that degrade a part."""
+    """The rights MirrorMaker's principals lack (asked of each cluster as them, kplan.kinds.connector.io.mirrors): an
+    error per side for those without which nothing is copied or translated, a warning for those that degrade a part."""
     out = [] if read.rights_problem is None else [warning(f"mirror {mirror.name!r}: {read.rights_problem}",
                                                             "mirror-rights", address=address, origin=spec.origin)]
     for side, alias in (("source", mirror.source_alias), ("target", mirror.target_alias)):

@@ -8,17 +8,18 @@ from typing import Any, Mapping, Sequence
 
 from kplan.errors import KplanError
 from kplan.kinds.connector.handlers import stop_connector
+from kplan.kinds.connector.io import ConnectWrites
 from kplan.kinds.connector.move_steps import CopyConnectorOffsets, StartConnector, StopConnector
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.model.desired import ConnectorState
 
 
 def _exists(ctx: StepContext, name: str) -> bool:
-    return ctx.writer.connect.get_connector(name)[0] is not None
+    return ctx.io(ConnectWrites).get_connector(name)[0] is not None
 
 
 def _stop(ctx: StepContext, name: str) -> None:
-    stop_connector(ctx.writer, name)
+    stop_connector(ctx.io(ConnectWrites), name)
 
 
 def _positions(offsets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -41,9 +42,9 @@ class StopConnectorHandler(StepHandler[StopConnector]):
             raise KplanError(f"connector {step.name} does not exist: it cannot be put back to "
                              f"{step.previous_state}")
         state = ConnectorState.restored(step.previous_state)
-        ctx.writer.connect.set_connector_state(step.name, state)
+        ctx.io(ConnectWrites).set_connector_state(step.name, state)
         if ConnectorState.steady(step.previous_state):
-            ctx.writer.connect.wait_connector(step.name, state)
+            ctx.io(ConnectWrites).wait_connector(step.name, state)
 
 
 @handles(CopyConnectorOffsets)
@@ -52,7 +53,7 @@ class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
     and the source's are final. What the target had is journaled before anything is written."""
 
     def run(self, step: CopyConnectorOffsets, ctx: StepContext) -> None:
-        connect = ctx.writer.connect
+        connect = ctx.io(ConnectWrites)
         offsets = connect.connector_offsets(step.source)
         ctx.outcome = {"target_before": connect.connector_offsets(step.target)}
         ctx.journal_outcome()
@@ -65,7 +66,7 @@ class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
                              f"{len(wrong)} of the {len(want)} partition(s) copied from {step.source}")
 
     def undo(self, step: CopyConnectorOffsets, ctx: StepContext) -> None:
-        connect = ctx.writer.connect
+        connect = ctx.io(ConnectWrites)
         if not _exists(ctx, step.target):
             return  # nothing to take back: the offsets went with it (its create's undo reset them)
         before = (ctx.outcome or {}).get("target_before") or []
@@ -78,8 +79,8 @@ class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
 @handles(StartConnector)
 class StartConnectorHandler(StepHandler[StartConnector]):
     def run(self, step: StartConnector, ctx: StepContext) -> None:
-        ctx.writer.connect.set_connector_state(step.name, step.state)
-        ctx.writer.connect.wait_connector(step.name, step.state)
+        ctx.io(ConnectWrites).set_connector_state(step.name, step.state)
+        ctx.io(ConnectWrites).wait_connector(step.name, step.state)
 
     def undo(self, step: StartConnector, ctx: StepContext) -> None:
         if _exists(ctx, step.name):

@@ -4,6 +4,7 @@ stack declares, so there is nothing to put back (see kplan.kinds.connector.resta
 from __future__ import annotations
 
 from kplan.errors import KplanError
+from kplan.kinds.connector.io import ConnectWrites
 from kplan.kinds.connector.restart_steps import RestartConnector
 from kplan.kinds.handler import StepContext, StepHandler, handles
 
@@ -11,10 +12,10 @@ from kplan.kinds.handler import StepContext, StepHandler, handles
 @handles(RestartConnector)
 class RestartConnectorHandler(StepHandler[RestartConnector]):
     def run(self, step: RestartConnector, ctx: StepContext) -> None:
-        w = ctx.writer
-        if w.connect.get_connector(step.name)[0] is None:
+        w = ctx.io(ConnectWrites)
+        if w.get_connector(step.name)[0] is None:
             raise KplanError(f"connector {step.name} no longer exists (deleted meanwhile); run `kplan plan` again")
-        w.connect.restart_failed(step.name)
+        w.restart_failed(step.name)
 
     def undo(self, step: RestartConnector, ctx: StepContext) -> None:
         pass  # nothing declared was changed; the restarted instances are left running (or failed again)

@@ -7,17 +7,19 @@ group configs, one per group; client quotas, one AlterClientQuotas batch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from kplan.kinds.codec import FLAT, JsonKey
 from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, GROUP_CONFIG, QUOTA, KeysKind
 from kplan.kinds.dynamic_config.model import QuotaEntity, entity_name
 from kplan.kinds.handler import StepContext, StepHandler, handles
-from kplan.kinds.ports import Writers
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.transport.sessions import Writers
 
 
 @dataclass(frozen=True)

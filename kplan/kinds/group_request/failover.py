@@ -1,6 +1,6 @@
 """A failover request (`reset: {mirror: <name>}`, docs/replication.md): a consumer group moved on a mirror's target
 cluster to the offsets the mirror translated — the latest checkpoints its checkpoint connector wrote there (read by
-the mirror's follow-up read, kplan.cluster.mirror_read, before the groups' own, which checks its replicas exist).
+the mirror's follow-up read (the connector kind's), before the groups' own, which checks its replicas exist).
 Apply then sets exactly those offsets with the group requests' step (journaled, undone by putting the group's
 offsets back). Pure."""
 

@@ -9,6 +9,6 @@ UNIT = KindUnit(
     ("kplan.kinds.offsets.steps:build_offsets_steps",),
     ("kplan.kinds.offsets.handlers",),
     record_module="kplan.kinds.offsets.record",
-    follow_up_ref="kplan.kinds.offsets.kind:follow_up",
+    follow_up_ref="kplan.kinds.offsets.io:follow_up",
     live_module="kplan.kinds.offsets.live",
 )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import psycopg
 from builders import connector, lconn, live, stack
 
-from kplan.cluster import cdc_preflight as cp
 from kplan.cluster.validator import RealValidator
+from kplan.kinds.connector.io import preflight as cp
 from kplan.kinds.connector.preflight import check_mysql, check_postgres
 from kplan.model.cdc_preflight import CdcPreflight, Finding, MyFacts, PgFacts, PgPublication, PgSlot, PgTable
 from kplan.model.desired import freeze

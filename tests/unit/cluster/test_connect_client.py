@@ -8,10 +8,9 @@ from __future__ import annotations
 import pytest
 
 from kplan.apply.writers import open_writers
-from kplan.cluster.connect_writer import ConnectWriter
 from kplan.errors import KplanError, WriteError
 from kplan.model.desired import ClusterSpec, ConnectorState
-from kplan.transport.connect import CONNECT
+from kplan.transport.connect import CONNECT, ConnectWrites
 from kplan.transport.http import RestClient, error_message, rest_path
 from kplan.transport.retry import ErrorClass, RetryPolicy, classify_connect
 
@@ -61,9 +60,9 @@ class Answer:
         return self._body
 
 
-def _writer(url="http://127.0.0.1:1", policy=FAST) -> ConnectWriter:
+def _writer(url="http://127.0.0.1:1", policy=FAST) -> ConnectWrites:
     connect = open_writers(ClusterSpec("127.0.0.1:1", url, timeout_s=1), admin=object(), policy=policy).connect
-    assert isinstance(connect, ConnectWriter)
+    assert isinstance(connect, ConnectWrites)
     return connect
 
 
@@ -71,10 +70,11 @@ def _script(monkeypatch, writer, answers, by_path=None):
     """The writer's HTTP session answers (or raises) these in turn (the last one from then on), or the answer
     `by_path` gives for the request's path; returns the requests it saw."""
     seen = []
+    client = writer._workers["default"].connect
 
     def request(method, url, **kw):
         seen.append((method, url))
-        path = url.removeprefix(writer.connect.url)
+        path = url.removeprefix(client.url)
         if by_path is not None and path in by_path:
             return by_path[path]
         item = answers.pop(0) if len(answers) > 1 else answers[0]
@@ -82,7 +82,7 @@ def _script(monkeypatch, writer, answers, by_path=None):
             raise item
         return item
 
-    monkeypatch.setattr(writer.connect._session, "request", request)
+    monkeypatch.setattr(client._session, "request", request)
     return seen
 
 

@@ -4,8 +4,7 @@ its own, so a read never reports a connector that exists as absent."""
 
 from __future__ import annotations
 
-from kplan.cluster.connector_read import parse_connectors
-from kplan.cluster.connects import complete_listing
+from kplan.kinds.connector.io.read import complete_listing, parse_connectors
 
 CONFIG = {"connector.class": "FileStreamSink", "topics": "t", "name": "late"}
 

@@ -1,5 +1,5 @@
-"""A mirror's read of its source's groups (kplan.cluster.mirror_read): a group the principal may list (DESCRIBE on
-the cluster) but not describe has its offsets refused; that is a right it lacks, asked with the others, not a source
+"""A mirror's read of its source's groups (kplan.kinds.connector.io.mirrors): a group the principal may list (DESCRIBE
+on the cluster) but not describe has its offsets refused; that is a right it lacks, asked with the others, not a source
 that could not be read (issue 56 item 2)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
-from kplan.cluster.mirror_read import _source_groups
+from kplan.kinds.connector.io.mirrors import _source_groups
 from kplan.model.mirror import MirrorSpec
 
 

@@ -1,4 +1,4 @@
-"""An offsets change Connect answers "not yet" (kplan.cluster.offsets): while a sink's tasks have not left its group,
+"""An offsets change Connect answers "not yet" (kplan.transport.offsets): while a sink's tasks have not left its group,
 the wait follows the group (a line saying what it waits for), at most the members' session timeout more than the
 stack's timeout; anything else "not yet" gets the stack's timeout, as before. A fake clock: no real waiting."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from kplan.cluster import offsets
-from kplan.cluster.offsets import SinkGroup, reset_offsets, session_timeout_s
 from kplan.errors import WriteError
+from kplan.transport import offsets
+from kplan.transport.offsets import SinkGroup, reset_offsets, session_timeout_s
 
 IN_GROUP = ("Failed to reset consumer group offsets for connector s either because its tasks haven't stopped "
             "completely yet or the connector was resumed before the request to reset its offsets could be "

@@ -14,11 +14,11 @@ import pytest
 
 import kplan.cluster.reader as reader_mod
 import kplan.cluster.topic_read as topic_read_mod
-from kplan.cluster.connector_read import ConnectorRead
 from kplan.cluster.kind_io import PRIMARY_READS
 from kplan.cluster.reader import KafkaReader
 from kplan.cluster.topic_read import TopicRead
 from kplan.kinds.connect_features import ConnectFacts
+from kplan.kinds.connector.io.read import ConnectorRead
 from kplan.kinds.connector.live import ConnectsRead, facts_of
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import LiveConnector
@@ -108,7 +108,7 @@ def test_with_no_names_every_listed_non_internal_topic_is_read(monkeypatch):
 
 
 def test_the_connector_read_goes_out_on_the_pool_when_made_and_gives_the_connect_facts(monkeypatch):
-    import kplan.cluster.connector_read as connector_read
+    import kplan.kinds.connector.io.read as connector_read
 
     gate = __import__("threading").Event()
     connector = LiveConnector("c", {}, "RUNNING", ())

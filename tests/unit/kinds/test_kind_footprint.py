@@ -26,12 +26,10 @@ KINDS = {
                                   # the topics' read topped up (claimed orphans, a prefetched read) and the wait
                                   # for the broker's metadata to list created topics: Kafka's topic reads, nothing else
                                   "kplan/cluster/claimed.py", "kplan/cluster/settle.py")),
-    "connector": ("CONNECTOR", "connectors", ("kplan/cluster/connect_validation.py", "kplan/cluster/connect_writer.py",
-                                              "kplan/cluster/connects.py", "kplan/cluster/connector_read.py",
-                                              # Connect's REST calls ConnectWriter delegates to, nothing else: its
-                                              # offsets API (also the offsets kind's) and a failed instance's restart
-                                              "kplan/cluster/offsets.py", "kplan/cluster/restart.py")),
-    "offsets": ("OFFSETS", "offsets", ("kplan/cluster/offsets.py",)),
+    # the kit's Connect clients and writes (the connector and offsets kinds write through them) and Connect's
+    # offsets API (also the offsets kind's); the kind's own io is in its folder
+    "connector": ("CONNECTOR", "connectors", ("kplan/transport/connect.py", "kplan/transport/offsets.py")),
+    "offsets": ("OFFSETS", "offsets", ("kplan/transport/offsets.py",)),
     # the group-request kinds, one family (kinds/group_request/): each one's I/O names the family's package
     "consumer_group": ("CONSUMER_GROUP", "consumer_groups", GROUP_REQUEST_IO),
     "share_group": ("SHARE_GROUP", "share_groups", GROUP_REQUEST_IO),
@@ -49,7 +47,7 @@ KINDS = {
 # ("offsets" over-counted until SAME_WORD below: the word is also a consumer group's offsets key and Kafka's own.)
 # quota 1 -> 2 (issue 43.6): kplan/policy/check.py names the section its owner-max-quota rule sums.
 # topic 41 -> 40, connector 37 -> 36: the batched reader drives their reads through kind_io's PRIMARY_READS
-# (cluster/topic_read.py, cluster/connector_read.py) and names no kind.
+# (cluster/topic_read.py, kinds/connector/io/read.py) and names no kind.
 # topic 40 -> 39 (-3: validate counts the sections by StackSection.always_counted; state/ownership.py's docstring
 # says the record's generic form; the import's cdc recognition and plaintext check moved into kplan/importer; +2:
 # connector mirrors), connector 36 -> 29, user 3 -> 2, streams_app 1 -> 0: the secret references every plan checks,
@@ -161,7 +159,7 @@ KINDS = {
 # consumer_group and share_group (issue 57): one family written once, kinds/group_request/ (its folder is theirs, as
 # their own folders were; kinds/resets/ and their two folders are gone).
 # quota 1 -> 0 (issue 57: the dynamic-config family, kinds/dynamic_config/): kinds/ports.py names no quota type.
-CEILINGS = {"topic": 5, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 4,
+CEILINGS = {"topic": 5, "connector": 5, "offsets": 5, "consumer_group": 1, "share_group": 0, "acl": 3,
             "streams_app": 0, "user": 0, "quota": 0, "broker_config": 0, "group_config": 0, "subject": 5}
 GOAL = 5
 
@@ -198,7 +196,7 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # an ACL entry's shorthand `consume: {topics: [...]}` (bindings on resource type topic)
         "kplan/kinds/acl/section.py": (r'consume\.get\("topics"\)',),
         # Connect's sink `topics` config key
-        "kplan/kinds/connector/connects.py": (r'"topics" not in config',),
+        "kplan/rules/connect.py": (r'"topics" not in config',),
         "kplan/kinds/connector/flows.py": (r'cfg\.get\("topics", ""\)',),
         # MirrorMaker's `topics` config key and a mirror's `topics:` list of patterns (the file's ResourceType.TOPIC
         # uses still count)

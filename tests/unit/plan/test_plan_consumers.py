@@ -281,7 +281,7 @@ def test_an_old_librdkafka_is_refused_for_describing_groups():
     import pytest
 
     from kplan.errors import KplanError
-    from kplan.transport.group_protocols import check_client
+    from kplan.transport.groups import check_client
 
     with pytest.raises(KplanError, match=r"librdkafka 2\.6\.1 describes consumer groups only the classic way.*"
                                          r"install confluent-kafka>=2\.10\.0"):

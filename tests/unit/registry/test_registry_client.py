@@ -102,9 +102,10 @@ def test_refused_credentials_name_the_registry_settings_and_never_the_password(m
 
 def test_connects_messages_are_unchanged(monkeypatch):
     w = open_writers(ClusterSpec("127.0.0.1:1", "http://127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST).connect
-    _script(monkeypatch, w.connect, [Answer(401, {"message": "no"})])
+    client = w._at("any")[0].connect  # the default Connect cluster's client
+    _script(monkeypatch, client, [Answer(401, {"message": "no"})])
     with pytest.raises(KplanError) as e:
-        w.connect.request("GET", "/connectors")
+        client.request("GET", "/connectors")
     assert str(e.value) == ("Kafka Connect at http://127.0.0.1:1 refused kplan's credentials (401 to GET "
                             "/connectors): it requires authentication: set cluster.connect.auth")
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 from test_status_report import connector, lconn, live, report_of, stack
 
-from kplan.cluster.cdc_health import health_engine
 from kplan.kinds.connector.health import with_cdc_health
+from kplan.kinds.connector.io.health import health_engine
 from kplan.model.cdc_health import (
     DEFAULT_MAX_RETAINED_WAL,
     BinlogState,

@@ -212,7 +212,7 @@ def test_a_failed_task_shows_its_root_cause_first():
 
 
 def test_a_failed_task_in_one_line_names_its_root_cause_first():
-    from kplan.kinds.connector.restart import failure_line
+    from kplan.rules.connect import failure_line
 
     assert failure_line(CONVERTER_TRACE) == (
         "com.fasterxml.jackson.core.JsonParseException: Unrecognized token 'not': was expecting (JSON String, Number, "

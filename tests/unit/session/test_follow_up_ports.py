@@ -1,6 +1,8 @@
-"""The kinds' follow-up reads ask a reader only through their Protocols: the real reader must implement each of
-them (else the read would be skipped, silently), a live-state file's reader none (it keeps what it says)."""
+"""The kinds' follow-up reads ask a reader only through their Protocols: the real reader (or the kind's io over it)
+must implement each of them (else the read would be skipped, silently), a live-state file's reader none (it keeps
+what it says)."""
 
+from kplan.kinds.offsets.io import OffsetsRead
 from kplan.kinds.offsets.live import OffsetReads
 from kplan.kinds.subject.live import SubjectReads
 from kplan.model.live import LiveState, StaticReader
@@ -8,7 +10,7 @@ from kplan.session.systems import StackReader
 
 
 def test_the_real_reader_implements_every_follow_up_read():
-    assert issubclass(StackReader, OffsetReads)
+    assert issubclass(OffsetsRead, OffsetReads)  # the offsets kind's io, over the batched reader's Connect clients
     assert issubclass(StackReader, SubjectReads)
 
 

@@ -215,7 +215,7 @@ def test_a_failover_drill_without_the_source_still_says_where_groups_resume(tmp_
 def test_checkpoint_records_decode_as_mirrormaker_writes_them():
     import struct
 
-    from kplan.cluster.mirror_read import decode_checkpoint
+    from kplan.kinds.connector.io.mirrors import decode_checkpoint
     from kplan.model.mirror import Checkpoint
 
     def s(text):

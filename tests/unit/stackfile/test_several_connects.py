@@ -5,15 +5,13 @@ shared consumer group of same-named sinks."""
 from __future__ import annotations
 
 import textwrap
+from types import SimpleNamespace
 
-import pytest
-
-from kplan.cluster.connect_router import ConnectRouter
 from kplan.kinds.connector.connects import shared_sink_groups, sink_group, unread_connects
 from kplan.kinds.connector.kind import live_config
 from kplan.kinds.connector.live import facts_of
 from kplan.kinds.livejson import live_state_from_dict
-from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, connect_and_name, connector_key
+from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, ConnectorState, connect_and_name, connector_key
 from kplan.model.plan import ResourceType
 from kplan.stackfile import load_stack, validate_stack
 from kplan.transport.connect import split_key
@@ -151,24 +149,29 @@ def test_an_unread_connect_cluster_drops_only_its_declared_connectors_with_one_l
                             "(--allow-unreadable connect:b)")
 
 
-class _Writer:
-    def __init__(self, name: str):
-        self.name, self.calls = name, []
+class _Worker:
+    """A Connect cluster's worker of kplan.transport.connect.ConnectWrites: the requests it was asked."""
 
-    def delete_connector(self, name: str) -> None:
-        self.calls.append(("delete", name))
+    def __init__(self):
+        self.calls = []
 
-    def wait_connector(self, name: str, state, timeout_s=None) -> None:
-        self.calls.append(("wait", name, state))
+    def call(self, method, path, what, ok, **kw):
+        self.calls.append((method, path))
+        return SimpleNamespace(status_code=200, json=lambda: {"connector": {"state": "RUNNING"},
+                                                                 "tasks": [{"id": 0, "state": "RUNNING"}]})
+
+    def status(self, name):
+        return self.call("GET", f"/connectors/{name}/status", "", (200,))
 
 
-def test_the_router_sends_each_call_to_its_connect_clusters_writer_with_the_connectors_own_name():
-    default, other = _Writer("default"), _Writer("b")
-    router = ConnectRouter({"default": default, "b": other})  # type: ignore[dict-item]
-    router.delete_connector("b/x")
-    router.delete_connector("x")
-    router.wait_connector("b/y", "RUNNING")
-    assert default.calls == [("delete", "x")]
-    assert other.calls == [("delete", "x"), ("wait", "y", "RUNNING")]
-    with pytest.raises(AttributeError):
-        router.no_such_call  # noqa: B018 - only ConnectWriter's calls are routed
+def test_each_call_goes_to_its_connect_clusters_worker_with_the_connectors_own_name():
+    from kplan.transport.connect import ConnectWrites
+
+    default, other = _Worker(), _Worker()
+    writes = ConnectWrites.__new__(ConnectWrites)
+    writes._workers, writes.connector_timeout_s = {"default": default, "b": other}, 5.0  # type: ignore[assignment]
+    writes.delete_connector("b/x")
+    writes.delete_connector("x")
+    writes.wait_connector("b/y", ConnectorState.RUNNING)
+    assert default.calls == [("DELETE", "/connectors/x")]
+    assert other.calls == [("DELETE", "/connectors/x"), ("GET", "/connectors/y/status")]

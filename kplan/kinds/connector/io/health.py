@@ -17,6 +17,7 @@ from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import BinlogState, CdcHealth, SlotState, assess_slot
 from kplan.model.desired import ConnectorSpec, ConnectorState
 from kplan.secrets import SecretValues, has_secret_ref
+from kplan.transport.connect import connect_offsets
 
 MARIADB_CLASSES = ("io.debezium.connector.mariadb.MariaDbConnector", "io.debezium.connector.mysql.MySqlConnector")
 
@@ -37,7 +38,7 @@ def status_read(specs: Iterable[ConnectorSpec], secrets: SecretValues, reader, t
                 ) -> dict[str, CdcHealth]:
     """`kplan status`'s read of the declared connectors' CDC sources (the connector kind's `io.status_read_ref`):
     `read_health`, their committed offsets read through the batched reader's Connect clients."""
-    return read_health(specs, secrets, reader.connector_offsets, timeout_s)
+    return read_health(specs, secrets, lambda names: connect_offsets(reader.connects.clients, names), timeout_s)
 
 
 def read_health(specs: Iterable[ConnectorSpec], secrets: SecretValues, offsets: Callable[[list[str]], dict],
@@ -132,8 +133,7 @@ _PARSE_ERROR = 1064  # ER_PARSE_ERROR: the server predates SHOW BINARY LOG STATU
 def _binlog_status(host: str, port: int, user: str, password: str, timeout_s: float) -> tuple[str, int | None]:
     import pymysql
 
-    from kplan.cluster.cdc_preflight import LoginRefused, Unreachable
-    from kplan.cluster.mysql_session import connect, error_text, where
+    from kplan.kinds.connector.io.preflight import LoginRefused, Unreachable, connect, error_text, where
 
     try:
         conn = connect(host, port, user, password, timeout_s)
@@ -155,7 +155,7 @@ def _binlog_row(conn) -> tuple | None:
     MySQL before 8.2)."""
     import pymysql
 
-    from kplan.cluster.mysql_session import error_code
+    from kplan.kinds.connector.io.preflight import error_code
 
     with conn.cursor() as cur:
         try:

@@ -1,7 +1,7 @@
 """The one module that talks to PostgreSQL (psycopg 3): dropping a destroyed CDC source's replication slot and
-publication, and checking that they are gone (`PostgresWriter`, which implements
-`kplan.kinds.ports.PostgresWrites`); and, before anything is deleted (at plan time and again before apply's first
-step), checking that the drop could be done: the login works and the user may drop them (`check_drop`).
+publication, and checking that they are gone (`drop_objects`); and, before anything is deleted (at plan time and
+again before apply's first step), checking that the drop could be done: the login works and the user may drop them
+(`check_drop`).
 
 The slot stays active while the connector's walsender runs, and PostgreSQL refuses to drop an active slot
 ("replication slot ... is active for PID ..."): the drop waits for the slot to be released once the connector is
@@ -123,23 +123,3 @@ def check_drop(host: str, port: int, user: str, database: str, password: str, sl
         raise DatabaseError(f"{where}: {first}") from None
     if missing:
         raise DatabaseError(f"{where}: " + "; ".join(missing))
-
-
-class PostgresWriter:
-    """The PostgreSQL writes of one run: each connects to the database its step names, with the stack's
-    timeout."""
-
-    def __init__(self, timeout_s: float):
-        self.timeout_s = timeout_s
-
-    def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
-                                  slot: str | None, publication: str | None,
-                                  before_drop: Callable[[], None] | None = None) -> None:
-        """Drop a PostgreSQL source's replication slot and publication; verified."""
-        drop_objects(host, port, user, database, password, slot, publication, self.timeout_s,
-                     before_drop or (lambda: None))
-
-    def check_cdc_drop(self, host: str, port: int, user: str, database: str, password: str, slot: str | None,
-                       publication: str | None) -> None:
-        """Raise unless the drop could be done now (the login works and the user may drop both); reads only."""
-        check_drop(host, port, user, database, password, slot, publication, self.timeout_s)

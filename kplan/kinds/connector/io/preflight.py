@@ -1,15 +1,15 @@
 """CDC preflight at plan time: for each CDC source whose connector the plan creates or changes, log in to its
 database with the connector's own settings (the password resolved through the session's `SecretValues`, never
 printed), read-only and bounded by the stack's timeout, and report what Debezium would fail on
-(the connector's validation, kplan.cluster.connect_validation, gives the check: this module's and
-mysql_preflight's reads, judged by the connector kind). Only sources in the plan's changes are contacted: a plan
+(the connector's validation, kplan.kinds.connector.io.validation, gives the check: this module's reads, PostgreSQL's
+and MariaDB/MySQL's, judged by the connector kind). Only sources in the plan's changes are contacted: a plan
 without a CDC change opens no database connection. The queries are listed in docs/cdc-preflight.md."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from kplan.model.cdc_preflight import CdcPreflight, Finding, PgFacts, PgPublication, PgSlot, PgTable
+from kplan.model.cdc_preflight import CdcPreflight, Finding, MyFacts, PgFacts, PgPublication, PgSlot, PgTable
 from kplan.model.desired import ConnectorSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.plan import PlanDiagnostic
@@ -156,3 +156,70 @@ def preflight(specs: Iterable[tuple[ConnectorSpec, bool]], secrets: SecretValues
             out.append(PlanDiagnostic(sev, f'cdc source "{name}": {scrub_all(f.message)}', f.code, address=addr,
                                       origin=origin or spec.origin))
     return out
+
+
+# -- MariaDB/MySQL (PyMySQL): one session, opened the same way for the plan's preflight (`read_mysql`) and
+# status's health read (kplan.kinds.connector.io.health): the connector's own host, port, user and resolved password,
+# without TLS (the connector's `database.ssl.*` settings are not read), connect, read and write each bounded by the
+# stack's timeout. No command-line client is needed (the shipped image has none); PyMySQL's messages never quote
+# the password.
+
+_MYSQL_REFUSED = (1044, 1045, 1049, 1698)  # access denied to a database / for the user, unknown database
+
+
+def where(host: str, port: int, user: str) -> str:
+    return f"MariaDB/MySQL at {host}:{port} as {user}"
+
+
+def error_text(e: Exception) -> str:
+    """PyMySQL's message without its error code: `(1045, "Access denied ...")` -> `Access denied ...`."""
+    return str(e.args[1]) if len(e.args) > 1 else str(e) or type(e).__name__
+
+
+def error_code(e: Exception) -> int:
+    return e.args[0] if e.args and isinstance(e.args[0], int) else 0
+
+
+def connect(host: str, port: int, user: str, password: str, timeout_s: float):
+    """An open connection (the caller closes it); LoginRefused when the server refused the login, Unreachable when
+    it did not answer."""
+    import pymysql
+
+    wait = max(2, int(timeout_s))
+    try:
+        return pymysql.connect(host=host, port=port, user=user, password=password, connect_timeout=wait,
+                               read_timeout=wait, write_timeout=wait)
+    except pymysql.err.OperationalError as e:
+        if error_code(e) in _MYSQL_REFUSED:
+            raise LoginRefused(f"{where(host, port, user)} refused the login: {error_text(e)}") from None
+        raise Unreachable(f"{where(host, port, user)}: {error_text(e)}") from None
+    except pymysql.Error as e:
+        raise Unreachable(f"{where(host, port, user)}: {e}") from None
+
+
+_SETTINGS = "SELECT CURRENT_USER(), @@GLOBAL.log_bin, @@GLOBAL.binlog_format, @@GLOBAL.binlog_row_image"
+_TABLES = "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ({})"
+
+
+def read_mysql(config: dict, tables: tuple[str, ...], timeout_s: float) -> MyFacts:
+    import pymysql
+
+    host, port = config.get("database.hostname", ""), int(config.get("database.port") or 3306)
+    user = config.get("database.user") or ""
+    conn = connect(host, port, user, config.get("database.password") or "", timeout_s)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(_SETTINGS)
+            row = cur.fetchone()
+            assert row is not None
+            cur.execute("SHOW GRANTS FOR CURRENT_USER")
+            grants = tuple(str(r[0]) for r in cur.fetchall())
+            dbs = sorted({t.split(".", 1)[0] for t in tables})
+            cur.execute(_TABLES.format(", ".join(["%s"] * len(dbs))), dbs)
+            found = frozenset(str(r[0]) for r in cur.fetchall())
+        return MyFacts(str(row[0]).split("@", 1)[0], str(row[1]) in ("1", "ON"), str(row[2]), str(row[3]), grants,
+                       found)
+    except pymysql.Error as e:
+        raise LoginRefused(f"{where(host, port, user)}: a preflight query failed: {error_text(e)}") from None
+    finally:
+        conn.close()

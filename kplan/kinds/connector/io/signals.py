@@ -1,7 +1,7 @@
 """Debezium's incremental snapshot signal, sent through its Kafka signal channel: a record produced to the
-connector's signal topic, and Debezium's evidence read back from a topic. This is Kafka's part of the writer, not
+connector's signal topic, and Debezium's evidence read back from a topic. This is Kafka's, not
 Connect's: nothing here calls Connect, and the producer and consumers use Kafka's client settings, link and
-retry deadlines (`kplan.cluster.kafka_admin.KafkaAdmin`, whose `send_snapshot_signal` calls this)."""
+retry deadlines (the run's admin session, kplan.transport.admin)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from kplan.transport.kafka import client_config, dispose
 from kplan.transport.retry import RETRIABLE_KAFKA, RetriableError
 
 if TYPE_CHECKING:
-    from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.transport.admin import AdminSession
 
 # Delivery failures after which the record may still have been written (or may be written on a retry).
 _UNCERTAIN_DELIVERY = RETRIABLE_KAFKA | {"_MSG_TIMED_OUT", "_PURGE_INFLIGHT", "_PURGE_QUEUE"}
 
 
-def send_snapshot_signal(kafka: KafkaAdmin, connector: str, tables: Sequence[str], topic: str, key: str,
+def send_snapshot_signal(kafka: AdminSession, connector: str, tables: Sequence[str], topic: str, key: str,
                          table_topic: str | None, signal_id: str | None, timeout_s: float) -> None:
     """Ask a Debezium connector (Kafka signal channel on `topic`, records keyed `key`: its topic.prefix) for
     an incremental snapshot of `tables`, once, then wait for Debezium's own evidence that it started it: the
@@ -50,7 +50,7 @@ def send_snapshot_signal(kafka: KafkaAdmin, connector: str, tables: Sequence[str
                          f"{topic}, and the connector reads it when it runs")
 
 
-def _produce_signal(kafka: KafkaAdmin, topic: str, key: str, value: bytes, what: str) -> None:
+def _produce_signal(kafka: AdminSession, topic: str, key: str, value: bytes, what: str) -> None:
     from confluent_kafka import Producer
 
     errors: list = []
@@ -74,7 +74,7 @@ def _produce_signal(kafka: KafkaAdmin, topic: str, key: str, value: bytes, what:
         dispose(producer)
 
 
-def _signal_sent(kafka: KafkaAdmin, topic: str, signal_id: str) -> bool:
+def _signal_sent(kafka: AdminSession, topic: str, signal_id: str) -> bool:
     """Whether the signal topic holds a signal with this id (read from its start to its current end)."""
     from confluent_kafka import Consumer, TopicPartition
 
@@ -110,7 +110,7 @@ def _signal_sent(kafka: KafkaAdmin, topic: str, signal_id: str) -> bool:
         consumer.close()
 
 
-def _topic_ends(kafka: KafkaAdmin, topic: str) -> dict[int, int]:
+def _topic_ends(kafka: AdminSession, topic: str) -> dict[int, int]:
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer({**client_config(kafka.cluster, kafka.secrets), "group.id": "kplan-signal-watch",
@@ -123,7 +123,7 @@ def _topic_ends(kafka: KafkaAdmin, topic: str) -> dict[int, int]:
         consumer.close()
 
 
-def _first_record(kafka: KafkaAdmin, topic: str, start: Mapping[int, int], timeout_s: float) -> bool:
+def _first_record(kafka: AdminSession, topic: str, start: Mapping[int, int], timeout_s: float) -> bool:
     """Whether a record appears on `topic` after `start` (partition -> offset) within `timeout_s`."""
     from confluent_kafka import Consumer, TopicPartition
 

@@ -6,9 +6,9 @@
   /connectors/{name}`: Kafka Connect 4's web server refuses an encoded `%` as ambiguous, so such a connector
   could be created but never read, changed or deleted);
 - CDC sources whose connector is created or changed: their database checked for what Debezium needs
-  (kplan.cluster.cdc_preflight, docs/cdc-preflight.md);
+  (kplan.kinds.connector.io.preflight, docs/cdc-preflight.md);
 - destroyed PostgreSQL sources with `on_destroy`: that the drop could connect and has the right to drop the slot
-  and publication (kplan.cluster.postgres.check_drop) — the drop runs after everything else is deleted.
+  and publication (kplan.kinds.connector.io.postgres.check_drop) — the drop runs after everything else is deleted.
 Nothing here writes. Secret values are resolved only to send them for validation and scrubbed from messages."""
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ _CONNECT_VALIDATE_WORKERS = 8
 
 def cdc_findings(pf: "CdcPreflight", config: dict, tables: tuple[str, ...], creating: bool,
                  timeout_s: float) -> "list[Finding]":
-    """A CDC source's preflight check: its database read (kplan.cluster.cdc_preflight, mysql_preflight), judged by
+    """A CDC source's preflight check: its database read (kplan.kinds.connector.io.preflight), judged by
     the connector kind (kplan.kinds.connector.preflight)."""
     from kplan.kinds.connector.preflight import check_mysql, postgres_findings
 
     if pf.engine == "postgres":
-        from kplan.cluster.cdc_preflight import read_postgres
+        from kplan.kinds.connector.io.preflight import read_postgres
 
         return postgres_findings(read_postgres(config, tables, timeout_s), config, tables, creating)
-    from kplan.cluster.mysql_preflight import read_mysql
+    from kplan.kinds.connector.io.preflight import read_mysql
 
     return check_mysql(read_mysql(config, tables, timeout_s), tables)
 
@@ -70,13 +70,13 @@ class ConnectorValidation:
         return diags + checked
 
     def _preflight(self, plan: Plan, connectors: Mapping[str, ConnectorSpec]) -> list[PlanDiagnostic]:
-        """CDC sources the plan creates or changes, checked at their database (kplan.cluster.cdc_preflight)."""
+        """CDC sources the plan creates or changes, checked at their database (kplan.kinds.connector.io.preflight)."""
         todo = [(connectors[c.name], c.action in (Action.CREATE, Action.REPLACE)) for c in plan.changes
                 if c.type == ResourceType.CONNECTOR and c.name in connectors and connectors[c.name].preflight
                 and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)]
         if not todo:
             return []
-        from kplan.cluster.cdc_preflight import preflight
+        from kplan.kinds.connector.io.preflight import preflight
 
         return preflight(todo, self.systems.secrets, self.systems.timeout_s, cdc_findings)
 
@@ -85,9 +85,9 @@ class ConnectorValidation:
     def _validate_cdc_drops(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
         if not any(c.type == ResourceType.CONNECTOR and c.action == Action.DELETE for c in plan.changes):
             return []  # a drop goes with a deleted connector: nothing to check (and nothing to import)
-        from kplan.cluster.postgres import DatabaseError, check_drop
         from kplan.errors import KplanError
         from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
+        from kplan.kinds.connector.io.postgres import DatabaseError, check_drop
 
         secrets = self.systems.secrets
         addresses = {c.name: c for c in plan.changes if c.type == ResourceType.CONNECTOR}

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from kplan.cluster.connects import connector_classes, plugin_versions
 from kplan.kinds.connector.handlers import PutConnectorHandler
+from kplan.kinds.connector.io.read import connector_classes, plugin_versions
 from kplan.kinds.connector.kind import KIND
 from kplan.kinds.connector.live import facts_of
 from kplan.kinds.connector.steps import PutConnector
@@ -283,6 +283,12 @@ class _Writers:
         self.connect = _Connect()
         self.kafka = type("K", (), {"topic_names": lambda self: set()})()
 
+    def io(self, make):
+        """The kind's io: Connect's writes (kplan.transport.connect), or its own (the topics it waits for)."""
+        from kplan.transport.connect import ConnectWrites
+
+        return self.connect if make is ConnectWrites else self.kafka
+
 
 @pytest.mark.parametrize("pin, state, waits", [
     ("3.7.0.Final", ConnectorState.RUNNING, True), ("latest", ConnectorState.RUNNING, False),
@@ -333,10 +339,10 @@ def _status(connector, *tasks, task_state="RUNNING"):
 
 
 def _writer(monkeypatch, answers):
-    from kplan.cluster import connect_writer
+    from kplan.transport import connect
 
-    monkeypatch.setattr(connect_writer.time, "sleep", lambda s: None)
-    writer = connect_writer.ConnectWriter.__new__(connect_writer.ConnectWriter)
+    monkeypatch.setattr(connect.time, "sleep", lambda s: None)
+    writer = connect.ConnectWrites.__new__(connect.ConnectWrites)
     writer.connector_timeout_s = 0.2
     seen = iter(answers)
     asked = []
@@ -345,7 +351,9 @@ def _writer(monkeypatch, answers):
         asked.append(args[1])
         return _Answer(next(seen))
 
-    writer._call = call  # type: ignore[method-assign]
+    worker = connect._Worker.__new__(connect._Worker)
+    worker.call = call  # type: ignore[method-assign]
+    writer._workers = {"default": worker}
     return writer, asked
 
 
@@ -377,14 +385,14 @@ def test_the_writer_fails_naming_what_runs_when_the_pinned_version_never_comes(m
 @pytest.mark.parametrize("answer", [_status("3.7.0.Final", "3.7.0.Final", None), _status(None, None),
                                     _status("3.7.0.Final")], ids=["task-versionless", "plugin-versionless", "taskless"])
 def test_what_runs_with_no_version_or_no_task_is_done_once_it_stays_so(monkeypatch, answer):
-    from kplan.cluster import connect_writer
+    from kplan.transport import connect
 
     clock = iter(range(0, 10**6))  # one second per read
-    monkeypatch.setattr(connect_writer.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(connect.time, "monotonic", lambda: float(next(clock)))
     writer, asked = _writer(monkeypatch, [answer] * 100)
     writer.connector_timeout_s = 60
     writer.wait_plugin_version("pg", "3.7.0.Final")  # nothing to compare (or no task), once it settles
-    assert 3 <= len(asked) <= 2 + int(connect_writer.TASKLESS_SETTLE_S)
+    assert 3 <= len(asked) <= 2 + int(connect.TASKLESS_SETTLE_S)
 
 
 def test_a_failed_task_fails_the_wait_at_once(monkeypatch):
