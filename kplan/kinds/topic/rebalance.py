@@ -78,7 +78,10 @@ def with_rebalance(plan: Plan, stack: Stack, live: LiveState, request: Rebalance
         if rf_move and request.given and name in request.targets:
             # a move still under way reads as a replication-factor change (its partitions list the replicas being
             # added too): the interrupted run's lists and throttle are what to finish
-            changes[change.address] = _finishing(change, request.targets[name], request.throttle)
+            lists = request.targets[name]
+            changes[change.address] = _finishing(change, lists, request.throttle,
+                                                 _election(name, current, lists, request, leaders),
+                                                 (leaders or {}).get(name, ()))
             moved += 1
             continue
         if rf_move:
@@ -168,10 +171,8 @@ def _updated(change: ResourceChange, current: LiveTopic, target: Assignment | No
         attrs.append(AttributeChange(("replicas",), AttrKind.UPDATE, format_assignment(current.assignment),
                                      format_assignment(target), note=NoteKind.REBALANCE))
     final = target if target is not None else current.assignment
-    if elect:  # partition:leader, the leader now and the preferred replica made leader
-        now = " | ".join(f"{p}:{leaders[p] if p < len(leaders) and leaders[p] >= 0 else 'none'}" for p in elect)
-        attrs.append(AttributeChange(("leaders",), AttrKind.UPDATE, now,
-                                     " | ".join(f"{p}:{final[p][0]}" for p in elect), note=NoteKind.PREFERRED_LEADER))
+    if elect:
+        attrs.append(_leaders_change(elect, leaders, final))
     base = change.planned if isinstance(change.planned, TopicPlanned) else TopicPlanned()
     planned = replace_attr(base, replicas=target or (), replicas_before=current.assignment if target else (),
                            throttle=request.throttle if target is not None else None, elect=elect)
@@ -185,13 +186,24 @@ def _updated(change: ResourceChange, current: LiveTopic, target: Assignment | No
                         reason=Reason.REBALANCE if moves else Reason.ELECT_LEADERS)
 
 
-def _finishing(change: ResourceChange, target: Assignment, throttle: int | None) -> ResourceChange:
-    """A replication-factor change of a topic whose interrupted move is being resumed, going to that move's lists."""
+def _finishing(change: ResourceChange, target: Assignment, throttle: int | None, elect: tuple[int, ...],
+               leaders: Sequence[int]) -> ResourceChange:
+    """A replication-factor change of a topic whose interrupted move is being resumed, going to that move's lists,
+    and its partitions' elections after it (`elect`: those not led by their new first replica now)."""
     assert isinstance(change.planned, TopicPlanned)
-    attrs = tuple(replace_attr(a, after=format_assignment(target)) if a.path == ("replicas",) else a
-                  for a in change.attributes)
-    return replace_attr(change, attributes=attrs, planned=replace_attr(change.planned, replicas=target,
-                                                                       throttle=throttle))
+    attrs = [replace_attr(a, after=format_assignment(target)) if a.path == ("replicas",) else a
+             for a in change.attributes]
+    if elect:
+        attrs.append(_leaders_change(elect, leaders, target))
+    return replace_attr(change, attributes=tuple(attrs), planned=replace_attr(change.planned, replicas=target,
+                                                                              throttle=throttle, elect=elect))
+
+
+def _leaders_change(elect: tuple[int, ...], leaders: Sequence[int], final: Assignment) -> AttributeChange:
+    """partition:leader, the leader now and the preferred replica made leader."""
+    now = " | ".join(f"{p}:{leaders[p] if p < len(leaders) and leaders[p] >= 0 else 'none'}" for p in elect)
+    return AttributeChange(("leaders",), AttrKind.UPDATE, now, " | ".join(f"{p}:{final[p][0]}" for p in elect),
+                           note=NoteKind.PREFERRED_LEADER)
 
 
 # -- the same request again: apply of a saved plan, recover --resume --------------------------------------------
@@ -230,13 +242,17 @@ def request_of_journal(steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
         if entry.get("kind") == "reassign-replicas":
             for name, lists in (args.get("targets") or {}).items():
                 targets[name] = tuple(tuple(int(b) for b in r) for r in lists)
+                # and each partition's election where its leader is not the new first replica (the plan reads the
+                # leaders then): a move keeps a leader that stays a replica, and a run cut short may have been
+                # journaled before its own election was
+                elect[name] = tuple(sorted({*elect.get(name, ()), *range(len(targets[name]))}))
                 if args.get("throttle"):
                     throttle = throttle or int(args["throttle"])
                     if entry.get("status") != "pending":
                         finish.add(name)
         elif entry.get("kind") == "elect-leaders":
             for name, ids in (args.get("partitions") or {}).items():
-                elect[name] = tuple(int(p) for p in ids)
+                elect[name] = tuple(sorted({*elect.get(name, ()), *(int(p) for p in ids)}))
     return RebalanceRequest(targets=targets, elect=elect, finish=frozenset(finish), throttle=throttle)
 
 
