@@ -7,7 +7,7 @@ limited to the disrupted topics' partitions; then one describe call for the grou
 with offsets there, and those the listing shows with members (any state but Empty and Dead) — their members'
 assignments say which topics they read, so a group that never commits (auto commit off, as Flink, Spark and
 hand-committing services run) is seen too. Groups of both protocols are described (kplan.transport.groups);
-share groups (KIP-932), which confluent-kafka does not list, are read through kplan.cluster.share_groups.
+share groups (KIP-932), which confluent-kafka does not list, through kplan's own Kafka client (`share_readers`).
 Then the log end offsets (and, for a retention.ms cut, the first offset within the new retention: a ListOffsets by
 timestamp) in one call; then, for the partitions a group lags on, the timestamp of the record at its committed
 offset, fetched by a consumer that joins no group and commits nothing (one fetch round per distinct offset on a
@@ -16,7 +16,7 @@ partition). What cannot be read in time is left out, never guessed."""
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from kplan.errors import KplanError
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
@@ -25,6 +25,14 @@ from kplan.transport.acls import cluster_operations
 from kplan.transport.groups import assignment_of, check_client, protocol_word
 from kplan.transport.permissions import principal
 from kplan.transport.reach import kafka_error_name
+from kplan.transport.share_groups import describe, list_share_groups, start_offsets, supported
+from kplan.transport.wire.client import Client, open_client
+from kplan.transport.wire.codec import Refused
+from kplan.transport.wire.connection import Unspoken
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import ClusterSpec
+    from kplan.secrets import SecretValues
 
 # confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
 _STATES = {"STABLE": "Stable", "PREPARING_REBALANCING": "PreparingRebalance",
@@ -43,7 +51,7 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
                    ) -> LiveConsumers:
     """The groups assigned or with committed offsets on `topics` (name -> partition count), the topics' positions,
     and the timestamps at the groups' positions; KplanError (one line) when the groups cannot be listed or read.
-    `share`: the share groups on `topics` (kplan.cluster.share_groups.share_readers: confluent-kafka lists no share
+    `share`: the share groups on `topics` (`share_readers`: confluent-kafka lists no share
     group), shown beside the consumer groups."""
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
@@ -208,3 +216,42 @@ def _timestamps(conf: Mapping[str, Any], groups: Mapping[str, LiveGroup], end: M
     finally:
         consumer.close()
     return out
+
+
+def share_readers(cluster: "ClusterSpec", secrets: "SecretValues | None",
+                  topics: Mapping[str, int]) -> dict[str, LiveGroup]:
+    """The share groups assigned or with start offsets on `topics`, as the consumer context shows groups
+    (kplan.model.consumers.LiveGroup, protocol "share": its start offsets as `committed`, the brokers' lag per
+    partition as `lags`); none on a cluster without share groups, or when kplan's own Kafka client does not speak the
+    stack's cluster.client properties."""
+    try:
+        client = open_client(cluster, secrets)
+    except Unspoken:
+        return {}  # a cluster.client property kplan's own client does not speak: none shown (docs/share-groups.md)
+    try:
+        if supported(client) is not None:
+            return {}
+        found = (share_reader(client, gid, state, topics) for gid, state in sorted(list_share_groups(client).items()))
+        return {group.group_id: group for group in found if group is not None}
+    except Refused as e:
+        raise KplanError(f"the share groups could not be read: {e}") from None
+    finally:
+        client.close()
+
+
+def share_reader(client: Client, gid: str, state: str, topics: Mapping[str, int]) -> LiveGroup | None:
+    """One share group as the consumer context shows it, or None when it has no start offset nor assignment on
+    `topics` (its start offsets and, unless Dead, its description: two requests to its coordinator)."""
+    offsets = {k: v for k, v in start_offsets(client, gid).items() if k[0] in topics}
+    live_state, members, assigned = describe(client, gid) if state != "Dead" else ("Dead", 0, {})
+    assigned = {t: p for t, p in assigned.items() if t in topics}
+    if not offsets and not assigned:
+        return None
+    committed: dict[str, dict[int, int]] = {}
+    lags: dict[str, dict[int, int]] = {}
+    for (t, p), (o, lag) in offsets.items():
+        committed.setdefault(t, {})[p] = o
+        if lag >= 0:
+            lags.setdefault(t, {})[p] = lag
+    return LiveGroup(gid, live_state, members, freeze({t: frozen(p) for t, p in committed.items()}), freeze(assigned),
+                     "share", freeze({t: frozen(p) for t, p in lags.items()}))

@@ -405,38 +405,6 @@ class KafkaAdmin(AdminSession):
         return {n: tuple(tuple(p.replicas) for _, p in sorted(md.topics[n].partitions.items()))
                 for n in names if n in md.topics and md.topics[n].error is None}
 
-    # ------------------------------------------------------------------------------------------ consumer groups
-
-    def group_members(self, group: str) -> tuple[str, int]:
-        from kplan.cluster.groups import describe_groups
-
-        return describe_groups(self.admin, [group], self._request_timeout(), self.who).get(group, ("Dead", 0))
-
-    def group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
-        from kplan.cluster.groups import committed
-
-        return committed(self.admin, group, self._request_timeout(), self.who)
-
-    def alter_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
-        """Set the offsets (one request), then read them back: written only when the group shows every one."""
-        from kplan.cluster.groups import alter_offsets, committed
-
-        alter_offsets(self.admin, group, offsets, self._request_timeout(), self.who)
-        have = {(t, p): o for t, p, o in committed(self.admin, group, self._request_timeout(), self.who)}
-        wrong = [f"{t}/{p}" for t, p, o in offsets if have.get((t, p)) != o]
-        if wrong:
-            raise WriteError(f"consumer group {group}: the cluster does not show the offsets written for "
-                             f"{', '.join(wrong[:5])}")
-
-    def delete_consumer_group(self, group: str) -> None:
-        """Delete the group, then check the cluster no longer has it (state Dead, no committed offsets)."""
-        from kplan.cluster.groups import committed, delete_group, describe_groups
-
-        delete_group(self.admin, group, self._request_timeout(), self.who)
-        state, _ = describe_groups(self.admin, [group], self._request_timeout(), self.who).get(group, ("Dead", 0))
-        if state != "Dead" or committed(self.admin, group, self._request_timeout(), self.who):
-            raise WriteError(f"consumer group {group} is still there after its deletion (state {state})")
-
 
 def sent(submit, keys: list[str], settle: Callable[[Mapping, BatchResults], None], results: BatchResults) -> Mapping:
     """`submit(keys)`'s futures, Ctrl-C held while it is submitted: librdkafka queues the request inside the call, so

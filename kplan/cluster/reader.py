@@ -200,30 +200,10 @@ class KafkaReader:
         (settle, claimed, prefetch) config requests (kplan.cluster.topic_read)."""
         return describe_configs(self, names)
 
-    # -- the kinds' follow-up reads (not yet in their kinds' io) -----------------------------------------------
-
-    def consumer_groups(self, queries: Mapping) -> dict[str, dict]:
-        """What the plan shows of the groups with a pending request (kplan.cluster.groups.read_groups): only those."""
-        from kplan.cluster.groups import read_groups
-
-        partitions = {t: meta[0] for t, meta in self.last_metadata.items()}
-        return read_groups(self.admin, queries, partitions, self.cluster.timeout_s,
-                           principal(self.cluster.client_properties))
-
-    def share_groups(self, queries: Mapping) -> tuple[dict[str, dict], str | None]:
-        """What the plan shows of the share groups with a pending request (kplan.cluster.share_groups): only those;
-        or why the cluster has none."""
-        from kplan.cluster.share_groups import read_share_groups
-
-        partitions = {t: meta[0] for t, meta in self.last_metadata.items()}
-        return read_share_groups(self.admin, self.cluster, self.secrets, queries, partitions,
-                                 principal(self.cluster.client_properties))
-
     def read_consumers(self, topics: Mapping[str, int], retention_cuts: Mapping[str, int]):
         """The consumer groups on the topics a plan disrupts, and the topics' positions (kplan.cluster.consumers:
         the model's ConsumerReads, asked after planning and only when a topic needs it)."""
-        from kplan.cluster.consumers import read_consumers
-        from kplan.cluster.share_groups import share_readers
+        from kplan.cluster.consumers import read_consumers, share_readers
 
         return read_consumers(self.admin, client_config(self.cluster, self.secrets), topics, retention_cuts,
                               self.cluster.timeout_s, share=lambda t: share_readers(self.cluster, self.secrets, t))

@@ -1,13 +1,13 @@
 """The writes of one run through kplan's own Kafka client (kplan.transport.wire.client, opened when first needed):
-client quotas, partition reassignments, broker and group configs, share groups' start offsets. Each is its feature
-module's (quotas, reassignments, broker_configs, group_configs, share_groups), asked again and bounded like Kafka's
-other writes (Kafka's link and attempts: `kafka`). Implements `kplan.kinds.ports.WireWrites`."""
+client quotas, partition reassignments, broker and group configs (and the share-group kind's io writes through its
+`client`). Each is its feature module's (quotas, reassignments, broker_configs, group_configs), asked again and bounded
+like Kafka's other writes (Kafka's link and attempts: `kafka`). Implements `kplan.kinds.ports.WireWrites`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from kplan.cluster import broker_configs, group_configs, quotas, reassignments, share_groups
+from kplan.cluster import broker_configs, group_configs, quotas, reassignments
 from kplan.model.results import BatchResults
 from kplan.transport.wire.client import Client, open_client
 
@@ -54,19 +54,6 @@ class WireWriter:
 
     def cancel_reassignments(self, topics: Sequence[str]) -> None:
         reassignments.cancel(self.kafka, self.client, topics)
-
-    def share_group_members(self, group: str) -> tuple[str, int]:
-        state, members, _ = share_groups.describe(self.client, group, self.kafka.who)
-        return state, members
-
-    def share_group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
-        return share_groups.positions(self.client, group, self.kafka.who)
-
-    def alter_share_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
-        share_groups.alter_verified(self.kafka, self.client, group, offsets)
-
-    def delete_share_group_offsets(self, group: str, topics: Sequence[str]) -> None:
-        share_groups.delete_verified(self.kafka, self.client, group, topics)
 
     def close(self) -> None:
         if self._client is not None:

@@ -1,14 +1,13 @@
 """The ports the step handlers of the kinds that do not own their writes yet write through: one small Protocol per
 system (the methods the handlers call, and nothing else), as the run's writers hold them
-(`kplan.transport.sessions.Writers`). The acl, streams_app, user, connector and offsets kinds' handlers call their own
-io instead (`StepContext.io`).
+(`kplan.transport.sessions.Writers`). The acl, streams_app, user, connector, offsets and group-request kinds' handlers
+call their own io instead (`StepContext.io`).
 
 - `KafkaWrites`: the admin client's writes (confluent-kafka) not yet in their kinds' io: topics, configs,
-  partitions, the replication throttle, consumer groups' offsets and deletion. `kplan.cluster.kafka_admin.KafkaAdmin`
-  implements it.
+  partitions, the replication throttle. `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
 - `WireWrites`: what librdkafka lacks, through kplan's own Kafka client: client quotas, partition reassignments,
   dynamic broker configs (librdkafka refuses the cluster-wide default, a BROKER resource with an empty name), group
-  configs and share groups' start offsets. `kplan.cluster.wire_writer.WireWriter`.
+  configs. `kplan.cluster.wire_writer.WireWriter`.
 - `RegistryWrites`: schema registry subjects. `kplan.registry.write.RegistryWriter`.
 
 A batch method (one request for many items) returns per-item results (`kplan.model.results.BatchResults`;
@@ -80,22 +79,6 @@ class KafkaWrites(Protocol):
         the metadata shows it; a partition already led so is a success."""
         ...
 
-    def group_members(self, group: str) -> tuple[str, int]:
-        """A consumer group's (state, member count); ("Dead", 0) when it does not exist."""
-        ...
-
-    def group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
-        """A consumer group's committed offsets: (topic, partition, offset), sorted."""
-        ...
-
-    def alter_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
-        """Set these committed offsets of the group (others are left alone); verified by reading them back."""
-        ...
-
-    def delete_consumer_group(self, group: str) -> None:
-        """Delete the group and its committed offsets (Kafka refuses while it has members); verified."""
-        ...
-
 
 @runtime_checkable
 class WireWrites(Protocol):
@@ -130,23 +113,6 @@ class WireWrites(Protocol):
 
     def cancel_reassignments(self, topics: Sequence[str]) -> None:
         """Cancel the reassignments of `topics`' partitions still under way (each reverts to its replicas before)."""
-        ...
-
-    def share_group_members(self, group: str) -> tuple[str, int]:
-        """A share group's (state, member count); ("Dead", 0) when it does not exist."""
-        ...
-
-    def share_group_offsets(self, group: str) -> tuple[tuple[str, int, int], ...]:
-        """A share group's start offsets: (topic, partition, offset), sorted (a partition not initialised is left
-        out)."""
-        ...
-
-    def alter_share_group_offsets(self, group: str, offsets: Sequence[tuple[str, int, int]]) -> None:
-        """Set these start offsets of the share group (others are left alone); verified by reading them back."""
-        ...
-
-    def delete_share_group_offsets(self, group: str, topics: Sequence[str]) -> None:
-        """Remove the share group's start offsets of these topics (Kafka removes them by whole topics); verified."""
         ...
 
 

@@ -102,9 +102,12 @@ def test_the_plan_names_the_group_acl_kplan_lacks(secured, limited, tmp_path):
 
 
 def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
+    from types import SimpleNamespace
+
     from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
 
     from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.kinds.group_request.io import ConsumerGroupWrites
     from kplan.model.desired import ClusterSpec
     from kplan.secrets import SecretValues
 
@@ -112,7 +115,8 @@ def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
     by_hand.create_acls(admin, [AclBinding(ResourceType.GROUP, group, ResourcePatternType.LITERAL, f"User:{user}",
                                            "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
     cluster = ClusterSpec(secured.bootstrap_servers, client_properties=_client(secured, user), timeout_s=10)
-    writer = KafkaAdmin(cluster, SecretValues({"${secret:env:%s}" % KAFKA_PW: password}))
+    session = KafkaAdmin(cluster, SecretValues({"${secret:env:%s}" % KAFKA_PW: password}))
+    writer = ConsumerGroupWrites(SimpleNamespace(kafka=session))
     try:
         wait_for(lambda: writer.group_offsets(group) == ((topic, 0, 3),), 20, "DESCRIBE on the group to take effect")
         with pytest.raises(WriteError) as moved:
@@ -126,7 +130,7 @@ def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
                 "it needs DELETE on the group" in str(deleted.value)), str(deleted.value)
         assert _committed(admin, group) == {(topic, 0): 3}
     finally:
-        writer.close()
+        session.close()
 
 
 def test_a_principal_that_may_not_list_every_group_gets_no_all_clear_for_a_deletion(stack, secured, limited, tmp_path):

@@ -36,7 +36,7 @@ from kafka.protocol.admin import DescribeConfigsRequest
 from kplan_helpers import base_stack, faulty_kplan, kplan, wait_for, write_stack
 
 import localstack
-from kplan.cluster.share_protocol import DescribeShareGroupOffsetsRequest, ShareGroupDescribeRequest
+from kplan.transport.share_protocol import DescribeShareGroupOffsetsRequest, ShareGroupDescribeRequest
 
 SOURCE = Path(__file__).parent / "share_consumer" / "ShareReader.java"
 CLIENT_JARS = ("kafka-clients-", "zstd-jni-", "lz4-java-", "snappy-java-", "slf4j-api-", "log4j-")

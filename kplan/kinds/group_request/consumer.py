@@ -14,7 +14,7 @@ UNIT = KindUnit(
     ("kplan.kinds.group_request.steps:build_group_steps",),
     ("kplan.kinds.group_request.handlers",),
     record_module="kplan.kinds.group_request.kind:CONSUMER",
-    follow_up_ref="kplan.kinds.group_request.kind:CONSUMER.follow_up",
+    follow_up_ref="kplan.kinds.group_request.io:consumer_follow_up",
     live_module="kplan.kinds.group_request.live:CONSUMER",
     render_ref="kplan.kinds.group_request.section:rendered",
     flows_ref="kplan.kinds.group_request.flows:FLOWS",

@@ -1,15 +1,16 @@
-"""Running and undoing the group-request steps (steps.py), through each kind's port (`Port`): a consumer group's
-on the Kafka admin port (`group_members`, `group_offsets`, `alter_group_offsets` verified by reading back,
-`delete_consumer_group`), a share group's on the wire port (`share_group_members`, `share_group_offsets`,
+"""Running and undoing the group-request steps (steps.py), through each kind's port (`Port`) on its io (io.py): a
+consumer group's (`ConsumerGroupWrites`: `group_members`, `group_offsets`, `alter_group_offsets` verified by reading
+back, `delete_consumer_group`), a share group's (`ShareGroupWrites`: `share_group_members`, `share_group_offsets`,
 `alter_share_group_offsets` and `delete_share_group_offsets`, each verified by reading the group back). A move
 refuses while the group has live members (Kafka refuses them too), journals the positions it finds, then writes
-exactly the planned ones. Pure: the cluster is reached only through the step context's ports."""
+exactly the planned ones. The cluster is reached only through the step context's io."""
 
 from __future__ import annotations
 
 from typing import Callable, NamedTuple, Sequence, TypeVar
 
 from kplan.errors import KplanError
+from kplan.kinds.group_request.io import ConsumerGroupWrites, ShareGroupWrites
 from kplan.kinds.group_request.model import CONSUMER, OFFSETS, Position, Terms, items, positions
 from kplan.kinds.group_request.steps import (
     AlterGroupOffsets,
@@ -82,15 +83,16 @@ class MoveGroupHandler(StepHandler[S]):
 @handles(AlterGroupOffsets)
 class AlterGroupOffsetsHandler(MoveGroupHandler[AlterGroupOffsets]):
     def port(self, ctx: StepContext) -> Port:
-        return Port(ctx.writer.kafka.group_members, ctx.writer.kafka.group_offsets,
-                    ctx.writer.kafka.alter_group_offsets)
+        io = ctx.io(ConsumerGroupWrites)
+        return Port(io.group_members, io.group_offsets, io.alter_group_offsets)
 
 
 @handles(AlterShareGroupOffsets)
 class AlterShareGroupOffsetsHandler(MoveGroupHandler[AlterShareGroupOffsets]):
     def port(self, ctx: StepContext) -> Port:
-        return Port(ctx.writer.wire.share_group_members, ctx.writer.wire.share_group_offsets,
-                    ctx.writer.wire.alter_share_group_offsets, ctx.writer.wire.delete_share_group_offsets)
+        io = ctx.io(ShareGroupWrites)
+        return Port(io.share_group_members, io.share_group_offsets, io.alter_share_group_offsets,
+                    io.delete_share_group_offsets)
 
 
 @handles(DeleteConsumerGroup)
@@ -98,20 +100,21 @@ class DeleteConsumerGroupHandler(StepHandler[DeleteConsumerGroup]):
     effect_within_answer = True  # a group is deleted within its DeleteGroups request (left_no_trace)
 
     def preflight(self, step: DeleteConsumerGroup, ctx: StepContext) -> None:
-        refuse_members(ctx.writer.kafka.group_members(step.group), CONSUMER, step.group, "delete")
+        refuse_members(ctx.io(ConsumerGroupWrites).group_members(step.group), CONSUMER, step.group, "delete")
 
     def run(self, step: DeleteConsumerGroup, ctx: StepContext) -> None:
         self.preflight(step, ctx)
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.kafka.delete_consumer_group(step.group))
+        ctx.refusable(lambda: ctx.io(ConsumerGroupWrites).delete_consumer_group(step.group))
 
     def left_no_trace(self, step: DeleteConsumerGroup, ctx: StepContext) -> bool:
         """Not requested, refused, or the group still there with committed offsets: Kafka deletes a group within
         its DeleteGroups request (not later, as topics), and Ctrl-C waits for a request in flight
-        (kplan.cluster.groups.delete_group), so a group the rollback finds was not deleted (issue 41: Ctrl-C
+        (io.delete_group), so a group the rollback finds was not deleted (issue 41: Ctrl-C
         before the request reported the group "irreversible", exit 3, with the group untouched)."""
         outcome = ctx.outcome or {}
         if not outcome.get("requested") or outcome.get("accepted") is False:
             return True
-        state, _ = ctx.writer.kafka.group_members(step.group)
-        return state != "Dead" and bool(ctx.writer.kafka.group_offsets(step.group))
+        io = ctx.io(ConsumerGroupWrites)
+        state, _ = io.group_members(step.group)
+        return state != "Dead" and bool(io.group_offsets(step.group))

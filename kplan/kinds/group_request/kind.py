@@ -8,7 +8,7 @@ A group's positions move all the time while it consumes, so they are not compare
 offsets request (kinds/offsets), a request is a one-time action versioned by its token (kplan.kinds.requests). The
 ownership record keeps the token kplan last applied per group (`record_after`, `record_of`); a declared token that
 differs (or none recorded) is one change. Only for those groups the plan reads the group (state, members,
-positions: kplan.cluster.groups, share_groups) and resolves a named reset to exact positions: the plan shows the
+positions: io.py) and resolves a named reset to exact positions: the plan shows the
 current and the new position of every partition, and apply sets exactly the planned ones — every target, also one
 at its target already: setting a committed offset again changes nothing, and a share group's start offset is set
 again (`Terms.again`: it drops what the group acknowledged after it, which the start offset Kafka shows may not have

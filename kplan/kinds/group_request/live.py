@@ -52,7 +52,7 @@ class LiveGroup:
 
 @runtime_checkable
 class GroupReads(Protocol):
-    """The consumer groups' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's reader has none)."""
+    """The consumer groups' follow-up read (io.GroupRead; a live-state file's reader has none)."""
 
     def consumer_groups(self, queries: Mapping[str, GroupQuery]) -> Mapping[str, Mapping[str, Any]]:
         """group -> {"state", "members", "committed", "targets", "at_ms", "missing_topics", "partitions"}
@@ -63,7 +63,7 @@ class GroupReads(Protocol):
 
 @runtime_checkable
 class ShareGroupReads(Protocol):
-    """The share groups' follow-up read (kplan.cluster.reader.KafkaReader; a live-state file's reader has none)."""
+    """The share groups' follow-up read (io.GroupRead; a live-state file's reader has none)."""
 
     def share_groups(self, queries: Mapping[str, GroupQuery]) -> tuple[Mapping[str, Mapping[str, Any]], str | None]:
         """(group -> as a consumer group's, "committed" its start offsets; None), or ({}, why) on a cluster without

@@ -14,7 +14,7 @@ UNIT = KindUnit(
     ("kplan.kinds.group_request.steps:build_share_group_steps",),
     ("kplan.kinds.group_request.handlers",),
     record_module="kplan.kinds.group_request.kind:SHARE",
-    follow_up_ref="kplan.kinds.group_request.kind:SHARE.follow_up",
+    follow_up_ref="kplan.kinds.group_request.io:share_follow_up",
     live_module="kplan.kinds.group_request.live:SHARE",
     render_ref="kplan.kinds.group_request.section:rendered",
 )

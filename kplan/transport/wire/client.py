@@ -3,7 +3,7 @@ configs, ListConfigResources, share groups), over kplan's own connections (`conn
 server that takes one for what any broker answers, and one per broker for what a broker answers for itself (its own
 configs, the groups it coordinates, the controller's requests), each opened when first needed and closed together.
 The messages are kafka-python's (`kafka.protocol.*`) or kplan's made from Kafka's JSON with its machinery
-(`kplan.cluster.share_protocol`): kafka-python is a library of message layouts here, never a client. A request that
+(`kplan.transport.share_protocol`): kafka-python is a library of message layouts here, never a client. A request that
 gets no answer raises `NoAnswer` and the caller's attempts decide (`kplan.transport.attempts`); the client itself asks
 again only when the broker the metadata named as the controller no longer is."""
 

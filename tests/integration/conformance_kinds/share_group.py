@@ -3,7 +3,7 @@ request acts on a share group's start offsets, which kplan never creates) and se
 there to 3 (AlterShareGroupOffsets, which makes the groups). v1: group `<P>-g` reset to earliest (request r1); v2:
 a new request for it (r2, explicit offset 7) and a first one for `<P>-h` (r1, latest). Read on the wire with
 kafka-python and Kafka's own share-group messages (ShareGroupDescribe, DescribeShareGroupOffsets: the message
-definitions of kplan.cluster.share_protocol, not kplan's reader): each group's start offsets, or None once the
+definitions of kplan.transport.share_protocol, not kplan's reader): each group's start offsets, or None once the
 group is gone. Needs a Kafka with share groups (4.1+, share.version 1: 4.3.1 enables it by default).
 
 Again (`AGAIN`): `<P>-h`'s request r2 to latest, where v2 left it: planned "set again", and apply sends it (the
@@ -31,7 +31,7 @@ from conformance import (
 from kafka.admin import KafkaAdminClient
 from kplan_helpers import wait_for
 
-from kplan.cluster.share_protocol import (
+from kplan.transport.share_protocol import (
     AlterShareGroupOffsetsRequest,
     DescribeShareGroupOffsetsRequest,
     ShareGroupDescribeRequest,

@@ -1,4 +1,4 @@
-"""Where named resets move each group (kplan.cluster.groups.read_groups), with a fake admin that answers
+"""Where named resets move each group (kplan.kinds.group_request.io.read_groups), with a fake admin that answers
 list_offsets per spec: groups sharing a partition each get their own spec's target (issue 41, defect 1)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from types import SimpleNamespace
 
-from kplan.cluster.groups import read_groups, spec_batches
+from kplan.kinds.group_request.io import read_groups, spec_batches
 
 # topic t, partition 0: records 0..9, those from offset 5 on written at or after 5000 ms
 EARLIEST, LATEST = 0, 10

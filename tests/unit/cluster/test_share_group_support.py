@@ -1,4 +1,4 @@
-"""Whether a cluster takes share-group requests (kplan.cluster.share_groups.supported), from what its brokers say:
+"""Whether a cluster takes share-group requests (kplan.transport.share_groups.supported), from what its brokers say:
 the requests listed in ApiVersions (none before Kafka 4.1) and the share.version feature (0: share groups off).
 The message layouts round-trip through kafka-python's codec as the brokers take them."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from kplan.cluster import share_groups
-from kplan.cluster.share_protocol import AlterShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse
+from kplan.transport import share_groups
+from kplan.transport.share_protocol import AlterShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse
 
 
 class _Client:

@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[3]
 
 DYNAMIC_CONFIG_IO = ("kplan/cluster/quotas.py", "kplan/cluster/wire_writer.py", "kplan/cluster/broker_configs.py",
                      "kplan/cluster/group_configs.py")
-GROUP_REQUEST_IO = ("kplan/cluster/groups.py", "kplan/cluster/share_groups.py")
 # kind -> (ResourceType member, section key, its own system's I/O modules)
 KINDS = {
     "topic": ("TOPIC", "topics", ("kplan/cluster/topic_validation.py", "kplan/cluster/kafka_admin.py",
@@ -30,9 +29,9 @@ KINDS = {
     # offsets API (also the offsets kind's); the kind's own io is in its folder
     "connector": ("CONNECTOR", "connectors", ("kplan/transport/connect.py", "kplan/transport/offsets.py")),
     "offsets": ("OFFSETS", "offsets", ("kplan/transport/offsets.py",)),
-    # the group-request kinds, one family (kinds/group_request/): each one's I/O names the family's package
-    "consumer_group": ("CONSUMER_GROUP", "consumer_groups", GROUP_REQUEST_IO),
-    "share_group": ("SHARE_GROUP", "share_groups", GROUP_REQUEST_IO),
+    # the group-request kinds, one family (kinds/group_request/): its I/O is in its folder (io.py)
+    "consumer_group": ("CONSUMER_GROUP", "consumer_groups", ()),
+    "share_group": ("SHARE_GROUP", "share_groups", ()),
     "acl": ("ACL", "acls", ()),
     "streams_app": ("STREAMS_APP", "streams_apps", ()),
     "user": ("USER", "users", ()),
@@ -188,7 +187,7 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
     "topic": {
         # a consumer or share group's follow-up query (kinds/group_request/model.py's GroupQuery): the topics to
         # resolve
-        "kplan/cluster/groups.py": (r'q\.get\("topics"\)',),
+        "kplan/kinds/group_request/io.py": (r'q\.get\("topics"\)',),
         "kplan/kinds/group_request/model.py": (r'follow-up query: \{"topics": ', r'return \{"topics": '),
         # a reset request's `topics:` key (consumer groups' and share groups' `offsets.topics`)
         "kplan/kinds/group_request/section.py": (r'raw\.get\("topics"\)', r'smap\.value_loc\(raw, "topics"\)',

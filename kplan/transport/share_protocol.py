@@ -1,10 +1,10 @@
 """The share-group requests (KIP-932) kafka-python 3.0 has no message for, made from Kafka's message JSON in
-kplan/cluster/share_messages/ by kafka-python's own schema machinery: kplan's own Kafka client sends them like any
-other message (kplan.transport.wire.client; kplan.cluster.share_groups)."""
+kplan/transport/share_messages/ by kafka-python's own schema machinery: kplan's own Kafka client sends them like any
+other message (kplan.transport.wire.client; kplan.transport.share_groups)."""
 
 from __future__ import annotations
 
-import kplan.cluster.share_messages as _messages
+import kplan.transport.share_messages as _messages
 from kplan.transport.wire.messages import ApiMessage
 
 _AT = {"load_json": _messages}

@@ -1,0 +1,127 @@
+"""Share groups (KIP-932, "queues for Kafka") through kplan's own Kafka client (kplan.transport.wire.client): the
+requests both the consumer context (kplan.cluster.consumers: the share readers of the topics a plan disrupts) and the
+share-group kind's io (its plan-time read and its writes) make — whether the cluster takes them, the listing, a
+group's description and start offsets, and a refusal's line.
+
+Why not librdkafka: confluent-kafka 2.16 has no share-group call (its group listing and describe know consumer groups
+only: a share group is described as GROUP_ID_NOT_FOUND). The messages are made from Kafka's message JSON
+(kplan.transport.share_protocol); each goes to the group's coordinator (FindCoordinator, key type GROUP).
+
+What the brokers say (checked on Kafka 4.3.1, share.version 1, which 4.3.1 enables by default):
+* ListGroups v5 with the type filter `share` lists every share group with its state (Empty, Stable, Dead).
+* ShareGroupDescribe (v1; v0 was 4.0's early access) answers an unknown group with GROUP_ID_NOT_FOUND; a member
+  carries its assignment (topic names and partitions).
+* DescribeShareGroupOffsets v1 gives each share-partition's start offset (the first record not yet acknowledged:
+  -1 while the partition is not initialised) and its lag (KIP-1226; -1 when unknown); an unknown group answers no
+  topics.
+* AlterShareGroupOffsets refuses a group with members (NON_EMPTY_GROUP, "The group is not empty.", group-level) and
+  creates an unknown group; DeleteShareGroupOffsets removes a group's start offsets of whole topics (the partitions
+  are then initialised again by the group's `share.auto.offset.reset` when it next reads them).
+* A share group's configs (share.auto.offset.reset, share.record.lock.duration.ms, share.session.timeout.ms...) are
+  GROUP config resources like a consumer group's (a group config, docs/group-configs.md).
+* Kafka 3.9 has none of these requests; a 4.x cluster with share.version 0 refuses them.
+Rights: describing needs DESCRIBE on the group (and on the topics), altering and deleting offsets READ on the group
+and on the topics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kplan.errors import KplanError
+from kplan.transport.wire.client import Client, error_name
+from kplan.transport.wire.codec import Refused
+
+Position = tuple[str, int, int]
+RIGHTS = {"describe": "DESCRIBE on the group and on its topics",
+          "move the start offsets of": "READ on the group and on the topics it moves"}
+
+
+def supported(client: Client) -> str | None:
+    """None when the cluster takes share-group requests; else why not (one clause)."""
+    from kplan.transport.share_protocol import AlterShareGroupOffsetsRequest, DescribeShareGroupOffsetsRequest
+
+    if not (client.serves(DescribeShareGroupOffsetsRequest) and client.serves(AlterShareGroupOffsetsRequest)):
+        return "the cluster has no share groups (KIP-932: Kafka 4.1 or newer, with share.version 1)"
+    if client.finalized("share.version") < 1:
+        return ("share groups are not enabled on the cluster (feature share.version is 0): enable them with "
+                "kafka-features.sh upgrade --feature share.version=1")
+    return None
+
+
+def problem(name: str, action: str, group: str, message: str | None = None, who: str | None = None) -> str:
+    """One line for a refused share-group request; a denied one names the ACLs kplan's principal needs."""
+    if name in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
+        actor = f"kplan's principal {who}" if who else "kplan's principal"
+        return (f"{actor} may not {action} share group {group} ({name}): it needs {RIGHTS[action]}; grant them with "
+                "ACLs or run kplan as a principal that has them (docs/share-groups.md)")
+    return f"could not {action} share group {group}: {name}" + (f" ({message})" if message else "")
+
+
+def ask(client: Client, group: str, request: Any, action: str, who: str | None) -> Any:
+    """`request` to the group's coordinator; finding it refused is the same line as the request refused."""
+    try:
+        return client.to_coordinator(group, request)
+    except Refused as e:
+        raise Refused(problem(e.code, action, group, None, who), e.code) from None
+
+
+def list_share_groups(client: Client) -> dict[str, str]:
+    """group -> state, for every share group of the cluster (one ListGroups v5+ per broker: each lists the groups it
+    coordinates)."""
+    from kplan.transport.wire.messages import ListGroupsRequest
+
+    out = {}
+    for broker in client.brokers():
+        answer = client.send(ListGroupsRequest(types_filter=["share"], min_version=5), broker)
+        if answer.error_code:
+            raise KplanError(f"the share groups could not be listed: {error_name(answer.error_code)}")
+        out.update({g.group_id: g.group_state or "Unknown" for g in answer.groups if g.group_type == "share"})
+    return out
+
+
+def describe(client: Client, group: str, who: str | None = None
+             ) -> tuple[str, int, dict[str, tuple[int, ...]]]:
+    """(state, member count, topic -> the partitions its members are assigned); ("Dead", 0, {}) for no such group."""
+    from kplan.transport.share_protocol import ShareGroupDescribeRequest
+
+    answer = ask(client, group, ShareGroupDescribeRequest(group_ids=[group], include_authorized_operations=False),
+                  "describe", who)
+    for g in answer.groups:
+        if g.error_code:
+            name = error_name(g.error_code)
+            if name == "GROUP_ID_NOT_FOUND":
+                return "Dead", 0, {}
+            raise Refused(problem(name, "describe", group, g.error_message, who), name)
+        assigned: dict[str, set[int]] = {}
+        for m in g.members or ():
+            for tp in m.assignment.topic_partitions or ():
+                assigned.setdefault(tp.topic_name, set()).update(tp.partitions)
+        return g.group_state or "Unknown", len(g.members or ()), {t: tuple(sorted(p)) for t, p in assigned.items()}
+    return "Dead", 0, {}
+
+
+def start_offsets(client: Client, group: str, who: str | None = None
+                  ) -> dict[tuple[str, int], tuple[int, int]]:
+    """(topic, partition) -> (start offset, lag) of the group's initialised share-partitions (lag -1: unknown)."""
+    from kplan.transport.share_protocol import DescribeShareGroupOffsetsRequest
+
+    answer = ask(client, group, DescribeShareGroupOffsetsRequest(groups=[(group, None)]), "describe", who)
+    out: dict[tuple[str, int], tuple[int, int]] = {}
+    for g in answer.groups:
+        if g.error_code:
+            name = error_name(g.error_code)
+            if name == "GROUP_ID_NOT_FOUND":
+                return {}
+            raise Refused(problem(name, "describe", group, g.error_message, who), name)
+        for t in g.topics or ():
+            for p in t.partitions or ():
+                if p.error_code == 0 and p.start_offset >= 0:
+                    out[(t.topic_name, p.partition_index)] = (p.start_offset, getattr(p, "lag", -1))
+    return out
+
+
+def positions(client: Client, group: str, who: str | None = None) -> tuple[Position, ...]:
+    """The group's start offsets, sorted (a partition not initialised is left out)."""
+    return tuple(sorted((t, p, o) for (t, p), (o, _) in start_offsets(client, group, who).items()))
+
