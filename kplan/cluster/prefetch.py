@@ -16,11 +16,21 @@ from typing import Iterable
 
 from kplan.model.live import LiveState
 
+
+def _own_reads() -> tuple[str, ...]:
+    """The modules of the kinds' reads with a client of their own (kplan.cluster.kind_io's OWN_READS, each imported
+    when first run), by their UNITs."""
+    from kplan.kinds import UNITS
+    from kplan.kinds.unit import OWN
+
+    return tuple(u.io.read_ref.partition(":")[0] for u in UNITS if u.io.read_ref and u.io.read_via == OWN)
+
+
 # What the read imports lazily, imported by the loading thread before the read starts: two threads importing
 # parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
 # `_DeadlockError` (seen in the fault sweep).
 _READ_IMPORTS = ("kplan.cluster.describe", "kplan.cluster.settle",
-                 "kplan.cluster.quotas", "kplan.transport.permissions",
+                 *_own_reads(), "kplan.transport.permissions",
                  "kplan.cluster.validator", "kplan.state.ownership", "kplan.state.lock", "kplan.state.records",
                  "kplan.transport.reach", "kplan.transport.retry", "kplan.transport.acls",
                  "kplan.transport.wire.configs", "kplan.transport.wire.connection", "confluent_kafka",

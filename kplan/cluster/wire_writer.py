@@ -1,21 +1,18 @@
-"""The writes of one run through kplan's own Kafka client (kplan.transport.wire.client, opened when first needed):
-client quotas, partition reassignments, broker and group configs (and the share-group kind's io writes through its
-`client`). Each is its feature module's (quotas, reassignments, broker_configs, group_configs), asked again and bounded
-like Kafka's other writes (Kafka's link and attempts: `kafka`). Implements `kplan.kinds.ports.WireWrites`."""
+"""The run's own Kafka client (kplan.transport.wire.client, opened when first needed: `client`, which the
+dynamic-config and share-group kinds' io write through too), and the partition reassignments written through it
+(kplan.cluster.reassignments, the topic kind's), asked again and bounded like Kafka's other writes (Kafka's link and
+attempts: `kafka`). Implements `kplan.kinds.ports.WireWrites`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from kplan.cluster import broker_configs, group_configs, quotas, reassignments
+from kplan.cluster import reassignments
 from kplan.model.results import BatchResults
 from kplan.transport.wire.client import Client, open_client
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.kinds.dynamic_config.model import QuotaEntity
-
-Configs = Sequence[tuple[str, Mapping[str, str | None]]]
 
 
 def _new(results: BatchResults | None) -> BatchResults:
@@ -32,17 +29,6 @@ class WireWriter:
         if self._client is None:
             self._client = open_client(self.kafka.cluster, self.kafka.secrets)
         return self._client
-
-    def alter_quotas(
-        self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]], results: BatchResults | None = None
-    ) -> BatchResults:
-        return quotas.alter_quotas(self.kafka, self.client, changes, _new(results))
-
-    def alter_broker_configs(self, changes: Configs, results: BatchResults | None = None) -> BatchResults:
-        return broker_configs.alter_broker_configs(self.kafka, self.client, changes, _new(results))
-
-    def alter_group_configs(self, changes: Configs, results: BatchResults | None = None) -> BatchResults:
-        return group_configs.alter_group_configs(self.kafka, self.client, changes, _new(results))
 
     def reassign_replicas(
         self, targets: Mapping[str, Sequence[Sequence[int]]], results: BatchResults | None = None

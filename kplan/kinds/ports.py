@@ -1,13 +1,12 @@
 """The ports the step handlers of the kinds that do not own their writes yet write through: one small Protocol per
 system (the methods the handlers call, and nothing else), as the run's writers hold them
-(`kplan.transport.sessions.Writers`). The acl, streams_app, user, connector, offsets and group-request kinds' handlers
-call their own io instead (`StepContext.io`).
+(`kplan.transport.sessions.Writers`). The acl, streams_app, user, connector and offsets kinds' and the group-request
+and dynamic-config families' handlers call their own io instead (`StepContext.io`).
 
 - `KafkaWrites`: the admin client's writes (confluent-kafka) not yet in their kinds' io: topics, configs,
   partitions, the replication throttle. `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
-- `WireWrites`: what librdkafka lacks, through kplan's own Kafka client: client quotas, partition reassignments,
-  dynamic broker configs (librdkafka refuses the cluster-wide default, a BROKER resource with an empty name), group
-  configs. `kplan.cluster.wire_writer.WireWriter`.
+- `WireWrites`: what librdkafka lacks, through kplan's own Kafka client: partition reassignments.
+  `kplan.cluster.wire_writer.WireWriter`.
 - `RegistryWrites`: schema registry subjects. `kplan.registry.write.RegistryWriter`.
 
 A batch method (one request for many items) returns per-item results (`kplan.model.results.BatchResults`;
@@ -20,7 +19,7 @@ checks both against them (method names and signatures), and that apply calls exa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults
@@ -82,25 +81,6 @@ class KafkaWrites(Protocol):
 
 @runtime_checkable
 class WireWrites(Protocol):
-    def alter_quotas(self, changes: Sequence[tuple[Any, Mapping[str, float | None]]],
-                     results: BatchResults | None = None) -> BatchResults:
-        """Per entity (a client quota's: its user and client id), quota key -> value to set (None: remove the key);
-        one request (results by entity name)."""
-        ...
-
-    def alter_broker_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],
-                             results: BatchResults | None = None) -> BatchResults:
-        """Per broker entity ("<default>": the cluster-wide dynamic default, or a broker id), config key -> value
-        to set (None: delete the dynamic value); one IncrementalAlterConfigs request per entity, verified by
-        reading the entity back (results by entity)."""
-        ...
-
-    def alter_group_configs(self, changes: Sequence[tuple[str, Mapping[str, str | None]]],
-                            results: BatchResults | None = None) -> BatchResults:
-        """Per group, config key -> value to set (None: delete the group's dynamic value); one
-        IncrementalAlterConfigs request per group, verified by reading the group back (results by group)."""
-        ...
-
     def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],
                           results: BatchResults | None = None) -> BatchResults:
         """Move each partition of `targets` (topic -> replica list per partition) to its replica list (results by

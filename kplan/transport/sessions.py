@@ -28,7 +28,7 @@ class Writers:
         self.cluster, self.secrets, self.policy = cluster, secrets, policy
         self.connector_timeout_s = connector_timeout_s  # how long a connector's state or a signal is waited for
         self.kafka = kafka  # topics, configs, throttles, consumer groups (the writes not yet in their kinds' io)
-        self.wire = wire  # client quotas, partition reassignments, broker and group configs, share groups
+        self.wire = wire  # kplan's own Kafka client: reassignments (and the dynamic-config and share-group io's writes)
         self._open_registry = open_registry  # the registry's writer, made on first use (a stack may name none)
         self._registry: RegistryWrites | None = None
         self._ios: dict[Callable[[Writers], Any], Any] = {}

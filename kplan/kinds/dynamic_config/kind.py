@@ -18,12 +18,12 @@ words as class attributes, refusals and checks as overrides.
   can cut the cluster off (`model.DANGEROUS_KEYS`/`DANGEROUS_PREFIXES`) are refused unless the entry names them in
   `allow_dangerous`, and an authoritative entry deletes them only then (nor a sensitive value); password-type keys
   are refused (Kafka never shows them: no compare, no undo); read-only and unknown keys are refused with one line
-  each, and the broker judges the values at plan time (`kplan.cluster.broker_configs.validate`).
+  each, and the broker judges the values at plan time (`io/broker.py`'s `validate`).
 - Group configs (`group_config.orders-service`, KIP-848's GROUP config resource) are a section of their own, not part
   of `consumer_groups`: a consumer-group entry is a request made once, while a group's configs are declared state,
   compared on every plan. A group need not exist to have configs (Kafka keeps them for a name), so an entry never
   waits for one; a group no longer declared falls back to the brokers' defaults. The brokers judge keys and ranges at
-  plan time (`kplan.cluster.group_configs.validate`); on a cluster without group configs (Kafka 3.9; 4.0, which
+  plan time (`io/group.py`'s `validate`); on a cluster without group configs (Kafka 3.9; 4.0, which
   cannot list them) a stack that declares some is refused with one line at its first entry.
 - Client quotas (`quota.user=orders-service`, `quota.client-id=web`, `quota.user=orders-service,client-id=web`,
   `quota.user=<default>`): a plan shows each key that is set, changed or removed as one line, e.g.

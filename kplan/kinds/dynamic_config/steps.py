@@ -1,8 +1,8 @@
-"""The dynamic-config kinds' step, written once: set and delete a kind's keys of entities, the pure builder that makes
-it from a plan, and its handler. Reversible exactly: the step holds each key's value before (None: it was absent), so
-undo sets those values back and deletes the keys that were absent. A kind's subclasses say its step's `kind`, `phase`
-and writer call (`write`) and its changes' JSON keys: broker configs, one IncrementalAlterConfigs request per entity;
-group configs, one per group; client quotas, one AlterClientQuotas batch."""
+"""The dynamic-config kinds' step, written once: set and delete a kind's keys of entities, and the pure builder that
+makes it from a plan (its handler: handlers.py). Reversible exactly: the step holds each key's value before (None: it
+was absent), so undo sets those values back and deletes the keys that were absent. A kind's subclasses say its step's
+`kind`, `phase` and its io's call (`write`) and its changes' JSON keys: broker configs, one IncrementalAlterConfigs
+request per entity; group configs, one per group; client quotas, one AlterClientQuotas batch."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 from kplan.kinds.codec import FLAT, JsonKey
 from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, GROUP_CONFIG, QUOTA, KeysKind
 from kplan.kinds.dynamic_config.model import QuotaEntity, entity_name
-from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.plan import Plan
 
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.transport.sessions import Writers
+if TYPE_CHECKING:  # pragma: no cover  (the io reaches a client library: the planning contract, .importlinter)
+    from kplan.kinds.dynamic_config.io import DynamicConfigWrites
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,8 @@ class AlterKeys(StepBase):
             out.setdefault(c.entity, {})[c.key] = c.before if undo else c.after
         return sorted(out.items(), key=lambda kv: self.keys.entries.order(entity_name(kv[0])))
 
-    def write(self, w: Writers, undo: bool) -> None:
-        """The kind's writer call, with `by_entity(undo)`."""
+    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
+        """The kind's io call, with `by_entity(undo)`."""
         raise NotImplementedError
 
     @classmethod
@@ -65,15 +64,6 @@ class AlterKeys(StepBase):
         """The keys the plan sets or deletes, with their exact values before (each change's planned payload)."""
         changes = tuple(cls.change_type(p.entity, *v) for p in cls.keys.payloads(plan) for v in p.values)
         return [Planned(cls(changes))] if changes else []
-
-
-class AlterKeysHandler(StepHandler[AlterKeys]):
-    def run(self, step: AlterKeys, ctx: StepContext) -> None:
-        step.write(ctx.writer, undo=False)
-
-    def undo(self, step: AlterKeys, ctx: StepContext) -> None:
-        # every key back to its value before the run; a key that was absent is deleted again
-        step.write(ctx.writer, undo=True)
 
 
 @dataclass(frozen=True)
@@ -88,8 +78,8 @@ class AlterBrokerConfigs(AlterKeys):
 
     changes: tuple[BrokerConfigChange, ...]
 
-    def write(self, w: Writers, undo: bool) -> None:
-        w.wire.alter_broker_configs(self.by_entity(undo))
+    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
+        io.alter_broker_configs(self.by_entity(undo))
 
 
 @dataclass(frozen=True)
@@ -104,8 +94,8 @@ class AlterGroupConfigs(AlterKeys):
 
     changes: tuple[GroupConfigChange, ...]
 
-    def write(self, w: Writers, undo: bool) -> None:
-        w.wire.alter_group_configs(self.by_entity(undo))
+    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
+        io.alter_group_configs(self.by_entity(undo))
 
 
 @dataclass(frozen=True)
@@ -122,9 +112,5 @@ class AlterQuotas(AlterKeys):
 
     changes: tuple[QuotaChange, ...]
 
-    def write(self, w: Writers, undo: bool) -> None:
-        w.wire.alter_quotas(self.by_entity(undo))
-
-
-for _step in (AlterBrokerConfigs, AlterGroupConfigs, AlterQuotas):
-    handles(_step)(AlterKeysHandler)
+    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
+        io.alter_quotas(self.by_entity(undo))

@@ -146,7 +146,7 @@ def test_the_batched_read_names_no_kind_at_all():
 
 def test_broker_configs_are_validated_through_their_registration_with_the_stacks_cluster(monkeypatch):
     """(The broker's answers themselves: tests/integration/test_broker_configs.py, on the 3-broker cluster.)"""
-    import kplan.cluster.broker_configs as broker_configs
+    import kplan.kinds.dynamic_config.io.broker as broker_configs
 
     calls = []
     monkeypatch.setattr(broker_configs, "validate", lambda cluster, secrets, p: calls.append((cluster, secrets, p))

@@ -141,11 +141,10 @@ class LaggingQuotas:
 
 
 def _quota_writer(client):
-    from kplan.cluster.wire_writer import WireWriter
+    from kplan.kinds.dynamic_config.io import DynamicConfigWrites
 
-    writer = WireWriter(_kafka(LaggingAuthorizer(lag=0)))
-    writer._client = client
-    return writer
+    return DynamicConfigWrites(SimpleNamespace(kafka=_kafka(LaggingAuthorizer(lag=0)),
+                                               wire=SimpleNamespace(client=client)))
 
 
 def test_a_quota_change_returns_only_once_the_broker_shows_it_set_and_removed():

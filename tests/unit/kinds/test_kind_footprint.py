@@ -16,8 +16,6 @@ from kplan.kinds import unit_module
 
 ROOT = Path(__file__).resolve().parents[3]
 
-DYNAMIC_CONFIG_IO = ("kplan/cluster/quotas.py", "kplan/cluster/wire_writer.py", "kplan/cluster/broker_configs.py",
-                     "kplan/cluster/group_configs.py")
 # kind -> (ResourceType member, section key, its own system's I/O modules)
 KINDS = {
     "topic": ("TOPIC", "topics", ("kplan/cluster/topic_validation.py", "kplan/cluster/kafka_admin.py",
@@ -36,9 +34,9 @@ KINDS = {
     "streams_app": ("STREAMS_APP", "streams_apps", ()),
     "user": ("USER", "users", ()),
     # the dynamic-config kinds, one family (kinds/dynamic_config/): each one's I/O names the family's package
-    "quota": ("QUOTA", "quotas", DYNAMIC_CONFIG_IO),
-    "broker_config": ("BROKER_CONFIG", "broker_configs", DYNAMIC_CONFIG_IO),
-    "group_config": ("GROUP_CONFIG", "group_configs", DYNAMIC_CONFIG_IO),
+    "quota": ("QUOTA", "quotas", ()),
+    "broker_config": ("BROKER_CONFIG", "broker_configs", ()),
+    "group_config": ("GROUP_CONFIG", "group_configs", ()),
     "subject": ("SUBJECT", "subjects", ("kplan/registry/read.py", "kplan/registry/write.py")),
 }
 

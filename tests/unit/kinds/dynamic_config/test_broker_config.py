@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from builders import live_state
 
-from kplan.cluster.broker_configs import entities
 from kplan.importer import ImportOptions, build_import
+from kplan.kinds.dynamic_config.io.broker import entities
 from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, BrokerConfigPlanned
 from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, danger_of, secret_key
 from kplan.model.desired import freeze

@@ -140,7 +140,7 @@ def test_the_section_refuses_a_nameless_group_a_group_declared_twice_and_a_non_s
 
 
 def test_the_read_keeps_only_the_groups_own_values():
-    from kplan.cluster import group_configs as io
+    from kplan.kinds.dynamic_config.io import group as io
 
     config = SimpleNamespace
     response = SimpleNamespace(results=[SimpleNamespace(error_code=0, resource_name="g", configs=[
@@ -151,7 +151,7 @@ def test_the_read_keeps_only_the_groups_own_values():
 
 
 def test_the_validation_says_what_the_brokers_refuse_at_the_entry(monkeypatch):
-    from kplan.cluster import group_configs as io
+    from kplan.kinds.dynamic_config.io import group as io
 
     sent = []
 

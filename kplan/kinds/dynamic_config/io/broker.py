@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations
+from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations
 from kplan.kinds.dynamic_config.model import DEFAULT_BROKER
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem

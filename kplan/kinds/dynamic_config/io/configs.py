@@ -1,8 +1,8 @@
 """Dynamic configs of a Kafka config resource (a broker, a group) through kplan's own Kafka client
-(kplan.transport.wire.client): what the broker- and group-config modules (kplan.cluster.broker_configs,
-kplan.cluster.group_configs) share — an IncrementalAlterConfigs request's operations, apply's verified writes (each
-entity asked again while it gets no answer, then read back until the brokers show it) and the plan-time validation's
-registration. Which resource, where it is sent and how it is read back stay theirs; this module names no kind.
+(kplan.transport.wire.client): what the broker- and group-config modules (`broker.py`, `group.py`) share — an
+IncrementalAlterConfigs request's operations, apply's verified writes (each entity asked again while it gets no
+answer, then read back until the brokers show it) and the plan-time validation's registration. Which resource, where
+it is sent and how it is read back stay theirs.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.cluster.dynamic_configs import ConfigValidation, alter_verified, matches, operations
+from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
