@@ -99,22 +99,26 @@ def ready_message(names: Sequence[str], waited_s: float) -> str:
 
 
 class Progress:
-    """The progress line on stderr: rewritten in place on a terminal, else printed again every PRINT_EVERY_S."""
+    """The progress line on stderr: rewritten in place on a terminal, else printed again every PRINT_EVERY_S, and at
+    once when what is waited for changes (`waiting_for`: Kafka answered, Connect not yet), so that a log shows each
+    step however quickly the next one follows."""
 
     def __init__(self, write: Callable[[str], None], tty: bool, width: int = 120,
                  clock: Callable[[], float] = time.monotonic):
         self.write, self.tty, self.width, self.clock = write, tty, max(20, width), clock
         self._last_print: float | None = None
+        self._waiting_for: object = None
         self._shown = False
 
-    def update(self, line: str) -> None:
+    def update(self, line: str, waiting_for: object = None) -> None:
         if self.tty:
             self.write("\r" + line[:self.width - 1] + "\x1b[K")
             self._shown = True
             return
         now = self.clock()
-        if self._last_print is None or now - self._last_print >= PRINT_EVERY_S - 1e-6:
-            self._last_print = now
+        changed = waiting_for != self._waiting_for
+        if self._last_print is None or changed or now - self._last_print >= PRINT_EVERY_S - 1e-6:
+            self._last_print, self._waiting_for = now, waiting_for
             self.write(line + "\n")
 
     def done(self, line: str | None = None) -> None:
@@ -159,7 +163,7 @@ def wait_until_ready(checks: Sequence[Check], duration_s: float, progress: Progr
         if now >= deadline:
             progress.done()
             raise ClusterNotReady(timeout_message(pending, duration_s))
-        progress.update(progress_line(pending, deadline - now))
+        progress.update(progress_line(pending, deadline - now), tuple(p.name for p in pending))
         first_round = False
         sleep(min(PAUSE_S, max(0.0, deadline - now)))
 

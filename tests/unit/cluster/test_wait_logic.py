@@ -88,6 +88,18 @@ def test_progress_without_a_terminal_prints_a_line_every_few_seconds():
     assert all("\r" not in line for line in out)
 
 
+def test_progress_without_a_terminal_prints_at_once_when_what_is_waited_for_changes():
+    clock = Clock()
+    out: list[str] = []
+    p = Progress(out.append, tty=False, clock=clock)
+    p.update("both", ("Kafka", "Connect"))
+    clock.t += 1
+    p.update("both again", ("Kafka", "Connect"))  # within PRINT_EVERY_S, the same wait: not printed
+    clock.t += 1
+    p.update("Connect only", ("Connect",))  # Kafka answered a second later: printed at once
+    assert out == ["both\n", "Connect only\n"]
+
+
 def test_waits_until_every_check_passes_probing_a_passed_one_no_more():
     clock = Clock()
     kafka_asked: list[float] = []
