@@ -610,7 +610,7 @@ def rights_named(rights: Rights, ctx: Ctx) -> list[Run]:
     )
     from kafka.admin import KafkaAdminClient
 
-    from kplan.cluster.access import match_any
+    from kplan.transport.acls import match_any
     from kplan.transport.kafka import dispose
 
     secured, user, password = ctx.secured, rights_user(ctx), f"kit-{uuid.uuid4().hex}"
