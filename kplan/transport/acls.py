@@ -23,11 +23,11 @@ from kplan.model.bindings import AclBinding
 from kplan.model.live import Problem
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
-from kplan.transport.admin import until_shown
+from kplan.transport.admin import raise_failed, until_shown
 from kplan.transport.kafka import describe_kafka_error
-from kplan.transport.reach import kafka_error_name, no_answer
+from kplan.transport.reach import kafka_error_name
 from kplan.transport.results import reason_of
-from kplan.transport.retry import AMBIGUOUS_KAFKA, ErrorClass, RetriableError, classify_kafka
+from kplan.transport.retry import ErrorClass, classify_kafka
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.transport.reads import AdminContext
@@ -209,12 +209,7 @@ class AclWrites:
                         transient.append(e)
                     else:
                         fatal.append(describe_kafka_error(e))
-            if fatal:
-                raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
-            if transient:
-                raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
-                                     any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
-                                     no_answer=all(no_answer(e) for e in transient))
+            raise_failed(what, fatal, transient)
 
         self.kafka.retry(attempt, what)
         self._wait(acls, call == "create_acls", what)

@@ -6,16 +6,16 @@ kplan's principal (named when a request is denied), and `until_shown`: a write i
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec
 from kplan.secrets import SecretValues
 from kplan.transport.attempts import Attempts
-from kplan.transport.kafka import admin_client, dispose
+from kplan.transport.kafka import admin_client, describe_kafka_error, dispose
 from kplan.transport.permissions import principal
-from kplan.transport.reach import GuardedAdmin, Link, kafka_probe
-from kplan.transport.retry import RetryPolicy
+from kplan.transport.reach import GuardedAdmin, Link, kafka_error_name, kafka_probe, no_answer
+from kplan.transport.retry import AMBIGUOUS_KAFKA, RetriableError, RetryPolicy
 
 T = TypeVar("T")
 VERIFY_MIN_S = 30.0  # the least time a write's effect is waited for before the write is called failed
@@ -35,6 +35,17 @@ def until_shown(problem: Callable[[], str | None], timeout_s: float) -> None:
             raise WriteError(found)
         time.sleep(delay)
         delay = min(delay * 2, 1.0)
+
+
+def raise_failed(what: str, fatal: Sequence[str], transient: Sequence[BaseException]) -> None:
+    """The end of one attempt of a batched write: a refusal (`fatal`) is a WriteError, else a transient failure is
+    a RetriableError (asked again by the session's attempts); nothing failed, nothing raised."""
+    if fatal:
+        raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
+    if transient:
+        raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
+                             any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
+                             no_answer=all(no_answer(e) for e in transient))
 
 
 class AdminSession:

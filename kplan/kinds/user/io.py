@@ -25,11 +25,11 @@ from kplan.errors import WriteError
 from kplan.model.live import Problem
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport.acls import access_problem, acls_request, cluster_rights_problem
-from kplan.transport.admin import until_shown
+from kplan.transport.admin import raise_failed, until_shown
 from kplan.transport.kafka import describe_kafka_error, unreachable
 from kplan.transport.reach import kafka_error_name, no_answer
 from kplan.transport.results import reason_of
-from kplan.transport.retry import AMBIGUOUS_KAFKA, ErrorClass, RetriableError, classify_kafka
+from kplan.transport.retry import ErrorClass, RetriableError, classify_kafka
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.transport.reads import AdminContext
@@ -146,12 +146,7 @@ class UserWrites:
                             transient.append(e)
                         else:
                             fatal.append(f"{user}: {describe_kafka_error(e)}")
-                if fatal:
-                    raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
-                if transient:
-                    raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
-                                         any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
-                                         no_answer=all(no_answer(e) for e in transient))
+                raise_failed(what, fatal, transient)
 
             self.kafka.retry(attempt, what)
         users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
