@@ -220,18 +220,32 @@ def cleanup(admin, connect_url: str, prefix: str) -> None:
 def cleanup_pg_source(admin, connect_url: str, prefix: str, source: str) -> None:
     """Remove a PostgreSQL cdc source a test made: its connector and topics, then its replication slot (once the
     connector's task has released it) and publication."""
-    import localstack
-
     cleanup(admin, connect_url, prefix)
     cleanup(admin, connect_url, source)
     slot = source.replace("-", "_")
+    drop_pg_slot(slot, f"{slot}_pub")
+
+
+def drop_pg_slot(slot: str, publication: str | None = None) -> None:
+    """Drop a test's replication slot (and publication). A deleted connector's task holds its slot until it has
+    stopped, which on a loaded machine can take longer than any fixed wait: wait up to 30 s for it to let go, then end
+    the walsender that still holds it, so the drop never fails with "slot ... is active for PID"."""
+    import localstack
+
+    where = f"FROM pg_replication_slots WHERE slot_name = '{slot}'"
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # the slot stays active until the connector's task has stopped
-        if localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'").strip() != "t":
+    while time.monotonic() < deadline and localstack.psql(f"SELECT active {where}").strip() == "t":
+        time.sleep(0.5)
+    for _ in range(60):
+        localstack.psql(f"SELECT pg_terminate_backend(active_pid) {where} AND active")
+        localstack.psql(f"SELECT pg_drop_replication_slot(slot_name) {where} AND NOT active", check=False)
+        if localstack.psql(f"SELECT count(*) {where}").strip() == "0":
             break
         time.sleep(0.5)
-    localstack.psql(f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots WHERE slot_name = '{slot}'")
-    localstack.psql(f"DROP PUBLICATION IF EXISTS {slot}_pub")
+    else:
+        raise AssertionError(f"replication slot {slot} is still held after 60 s: drop it by hand")
+    if publication:
+        localstack.psql(f'DROP PUBLICATION IF EXISTS "{publication}"')
 
 
 def stack_doc(stack, name: str, topics, connectors=()) -> dict:

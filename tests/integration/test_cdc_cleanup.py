@@ -5,7 +5,7 @@ stay and destroy prints the exact SQL to drop them, which works when run."""
 from __future__ import annotations
 
 import pytest
-from kplan_helpers import base_stack, cleanup_pg_source, kplan, wait_for, write_stack
+from kplan_helpers import base_stack, cleanup_pg_source, drop_pg_slot, kplan, wait_for, write_stack
 
 import localstack
 
@@ -139,5 +139,4 @@ def test_the_drop_waits_while_a_client_that_stopped_answering_holds_the_slot(sta
     finally:
         holder.kill()
         holder.wait(10)
-        localstack.psql(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                        f"WHERE slot_name = '{slot}'")
+        drop_pg_slot(slot)

@@ -22,7 +22,7 @@ from confluent_kafka.admin import (
     ScramMechanism,
     UserScramCredentialDeletion,
 )
-from kplan_helpers import can_log_in, consume_events, kplan, wait_for, write_stack
+from kplan_helpers import can_log_in, consume_events, drop_pg_slot, kplan, wait_for, write_stack
 from test_acls import _principal_filter, bindings, produce_error
 
 import localstack
@@ -67,9 +67,7 @@ def names(secured, sadmin, unique):
         except KafkaException:
             pass
     slot = source.replace("-", "_")
-    localstack.psql(f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots "
-                    f"WHERE slot_name = '{slot}' AND NOT active")
-    localstack.psql(f"DROP PUBLICATION IF EXISTS {slot}_pub")
+    drop_pg_slot(slot, f"{slot}_pub")
 
 
 def env(secured) -> dict:

@@ -15,7 +15,7 @@ import pytest
 import requests
 from confluent_kafka.admin import AdminClient
 from conformance import CANARY_VAR, Ctx, KillTrial, KindFixture, kill_trials, learn, run_kill
-from kplan_helpers import base_stack, consume_events, kplan, topic_ends, wait_for, write_stack
+from kplan_helpers import base_stack, consume_events, drop_pg_slot, kplan, topic_ends, wait_for, write_stack
 
 import localstack
 from kplan.transport.kafka import dispose
@@ -164,13 +164,7 @@ def test_a_renamed_postgres_source_keeps_its_slot_no_snapshot_no_change_lost(sta
         assert int(localstack.psql(f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'")) == 1
     finally:
         kplan("destroy", str(tmp_path / "v2.yaml"), "--auto-approve", env=PG_ENV)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and localstack.psql(
-                f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'").strip() == "t":
-            time.sleep(0.5)
-        localstack.psql(f"SELECT pg_drop_replication_slot('{slot}') FROM pg_replication_slots "
-                        f"WHERE slot_name = '{slot}'")
-        localstack.psql(f"DROP PUBLICATION IF EXISTS {slot}_pub")
+        drop_pg_slot(slot, f"{slot}_pub")
         localstack.psql(f"DROP TABLE IF EXISTS {table}")
 
 
