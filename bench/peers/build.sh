@@ -9,6 +9,7 @@
 # downloaded module needs only the pinned version itself.
 #
 #   bench/peers/build.sh            # or: make bench-peers
+#   bench/peers/build.sh topicctl   # only the peers named (topicctl, terraform-provider-kafka)
 #   PEERS_DIR=/elsewhere bench/peers/build.sh
 set -euo pipefail
 
@@ -44,9 +45,13 @@ build() {
   (cd "$dir" && GOFLAGS=-buildvcs=false go build -trimpath -o "$output" "./$package")
 }
 
-build "$TOPICCTL_MODULE" "$TOPICCTL_VERSION" cmd/topicctl "$bin/topicctl"
+wanted() { [ $# -eq 0 ] || [[ " $* " == *" $peer "* ]]; }
+peer=topicctl; if wanted "$@"; then build "$TOPICCTL_MODULE" "$TOPICCTL_VERSION" cmd/topicctl "$bin/topicctl"; fi
 # Terraform finds a provider in a dev_overrides directory by the name terraform-provider-<type>; the version in
 # the file name is for people (bench/compare_peers.py looks the binary up by this exact name).
-build "$PROVIDER_MODULE" "$PROVIDER_VERSION" "" "$bin/terraform-provider-kafka_$PROVIDER_VERSION"
-echo "[bench-peers] ready in $bin: topicctl $TOPICCTL_VERSION, terraform-provider-kafka $PROVIDER_VERSION"
+peer=terraform-provider-kafka
+if wanted "$@"; then
+  build "$PROVIDER_MODULE" "$PROVIDER_VERSION" "" "$bin/terraform-provider-kafka_$PROVIDER_VERSION"
+fi
+echo "[bench-peers] ready in $bin: ${*:-topicctl terraform-provider-kafka}"
 command -v terraform >/dev/null 2>&1 || echo "[bench-peers] note: no terraform CLI on PATH; the Terraform part of bench/compare_peers.py will say it is unavailable"

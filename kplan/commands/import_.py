@@ -56,12 +56,17 @@ def _skip_options(command):
               help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
                    "expansion reproduces the connector and its table topics exactly.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option("--from", "tool", type=click.Choice(["topicctl"]), metavar="TOOL",
+              help="Read another tool's files (the PATHs) instead of a cluster: topicctl (its cluster config and "
+                   "topic files; docs/migrating.md).")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True), metavar="[PATH]...")
 @TEMPLATE_DIR_OPTION
 @click.pass_context
 def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registry_url, cluster_from, environment,
-                   include, exclude, prefix, no_topics, no_connectors, cdc, force, template_dirs, **skipped):
+                   include, exclude, prefix, no_topics, no_connectors, cdc, force, tool, paths, template_dirs,
+                   **skipped):
     """Write a stack from the topics, connectors and other resources a cluster already has (--no-<kind> leaves a
-    kind out).
+    kind out), or with --from TOOL from another tool's files.
 
     Only each topic's own config overrides are written (never broker defaults), in human units where they are
     exact. Secret values of connectors become ${secret:env:NAME} references (the names are printed; set them
@@ -78,6 +83,17 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
             re.compile(pattern)
         except re.error as e:
             raise KplanError(f"--include/--exclude {pattern!r} is not a regular expression: {e}") from None
+    if tool is not None or paths:
+        given = [o for o, v in (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from),
+                                ("--connect-url", connect_url), ("--schema-registry", registry_url),
+                                ("--cdc", cdc)) if v]
+        if tool is None or not paths or given:
+            raise KplanError("importing another tool's files takes --from TOOL and its files or directories as PATHs, "
+                             "and no cluster to read: " + (f"leave out {', '.join(given)}" if given and tool else
+                                                           "e.g. kplan import --from topicctl --stack NAME -o OUT "
+                                                           "clusters/prod/"))
+        return _import_from(tool, paths, stack_name, out, force, ImportOptions(stack_name, tuple(include),
+                                                                                tuple(exclude), tuple(prefix)))
     if (bootstrap_servers is None) == (cluster_from is None):
         raise KplanError("say which cluster to read: --bootstrap-servers HOST:PORT (and --connect-url URL), "
                          "or --cluster-from STACK to use a stack's cluster settings")
@@ -111,22 +127,10 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     if cdc:
         imported = recognise_cdc(imported, live, stack, template_dirs)
     cluster_doc = pinned(cluster_doc, live.cluster_id)
-    documents = imported.documents(stack_name, cluster_doc, split=split)
-    target = Path(out)
-    paths = {name: (target / name if split else target) for name in documents}
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not force:
-        raise KplanError(f"{', '.join(existing)} already exist(s): choose another --out or pass --force")
     header = HEADER.format(cluster_id=live.cluster_id, target=out,
                            connect=" and its Kafka Connect cluster" if stack.cluster.connect_url else "")
-    texts = {name: header + "\n" + dump(doc) for name, doc in documents.items()}
-    refuse_plaintext(live, imported, texts)
-    if split:
-        target.mkdir(parents=True, exist_ok=True)
-    elif target.parent != Path(""):
-        target.parent.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        paths[name].write_text(text, encoding="utf-8")
+    _write(out, imported.documents(stack_name, cluster_doc, split=split), header, force,
+           lambda texts: refuse_plaintext(live, imported, texts))
     nouns = {u.kind.section: u.importer.noun for u in UNITS if u.importer is not None and u.importer.noun}
     counts = ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics), ("CDC source(s)", imported.cdc),
                                                     ("connector(s)", imported.connectors),
@@ -134,11 +138,76 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     click.echo(f"Wrote {out}: {counts}.")
     for note in imported.notes:
         click.echo(f"Note: {note}", err=True)
-    if imported.variables:
+    _variables(imported.variables)
+
+
+def _variables(variables) -> None:
+    if variables:
         click.echo("Set these environment variables to the secrets before `kplan plan` (their values were not "
                    "written):")
-        for name, what in sorted(imported.variables.items()):
+        for name, what in sorted(variables.items()):
             click.echo(f"  {name}  ({what})")
+
+
+def _write(out: str, documents: dict[str, dict], header: str, force: bool, check=None) -> None:
+    """Write the stack's files (one `.yaml` file, or a directory of them), each with the header; refuse to overwrite
+    unless forced. `check` sees the texts before anything is written (a secret found in them stops the import)."""
+    split = not out.endswith((".yaml", ".yml"))
+    target = Path(out)
+    paths = {name: (target / name if split else target) for name in documents}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise KplanError(f"{', '.join(existing)} already exist(s): choose another --out or pass --force")
+    texts = {name: header + "\n" + dump(doc) for name, doc in documents.items()}
+    if check is not None:
+        check(texts)
+    if split:
+        target.mkdir(parents=True, exist_ok=True)
+    elif target.parent != Path(""):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        paths[name].write_text(text, encoding="utf-8")
+
+
+FROM_HEADER = """\
+# Written by `kplan import --from {tool}` from {paths}.
+# Review it, then: kplan validate {target} && kplan plan {target} (the first plan adopts what {tool} manages).
+"""
+
+
+def _import_from(tool: str, paths: tuple[str, ...], stack_name: str, out: str, force: bool, options) -> None:
+    """`kplan import --from topicctl`: the files read here, translated by kplan.importer.topicctl, written as a
+    stack; what could not be mapped is printed as a table, each row with why."""
+    from dataclasses import replace as replaced
+
+    from kplan.importer.topicctl import Source, translate
+
+    sources = []
+    for given in paths:
+        p = Path(given)
+        files = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()) if p.is_dir() \
+            else [p]
+        for f in files:
+            try:
+                text = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                raise KplanError(f"{f}: cannot read it: {e}") from None
+            sources.append(Source(str(f), str(f.resolve().parent), text))
+    translated = translate(sources)
+    groups = {name: tuple(t for t in topics if options.selects(t["name"]))
+              for name, topics in translated.groups.items()}
+    translated = replaced(translated, groups={name: topics for name, topics in groups.items() if topics})
+    header = FROM_HEADER.format(tool=tool, paths=", ".join(paths), target=out)
+    _write(out, translated.documents(stack_name, split=not out.endswith((".yaml", ".yml"))), header, force)
+    click.echo(f"Wrote {out}: {len(translated.topics)} topic(s) of {tool} cluster {translated.cluster_name!r}.")
+    if translated.unmapped:
+        rows = [("where", "what", "why"), *((u.where, u.what, u.why) for u in translated.unmapped)]
+        widths = [max(len(r[i]) for r in rows) for i in range(2)]
+        click.echo(f"Not mapped ({len(translated.unmapped)}): kplan has no place for these; the stack works without "
+                   "them")
+        for where, what, why in rows:
+            click.echo(f"  {where:<{widths[0]}}  {what:<{widths[1]}}  {why}")
+    _variables(translated.variables)
 
 
 def _load_cluster(ctx, path: str, environment: str | None, template_dirs):

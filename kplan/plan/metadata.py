@@ -1,6 +1,7 @@
 """Owners, descriptions and labels in the plan (kplan.model.metadata): every change carries its resource's (as
 declared, else as kplan's record keeps it), and a resource that matches the stack but whose metadata differs from
-the record becomes an `update-metadata` change — apply writes the record and touches nothing on the cluster.
+the record becomes an `update-metadata` change — apply writes the record and touches nothing on the cluster (a
+resource the stack adopts is not one: its metadata goes into the record with its ownership).
 Pure: the stack, the live state (with the record's metadata) and the changes in, the changes out."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Mapping
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.metadata import EMPTY, Meta, meta_changes
-from kplan.model.plan import Action, AttributeChange, AttrKind, Reason, ResourceChange
+from kplan.model.plan import Action, AttributeChange, AttrKind, Flag, Reason, ResourceChange
 
 
 def attach_metadata(changes: tuple[ResourceChange, ...], sections: Mapping[str, str],
@@ -25,7 +26,9 @@ def attach_metadata(changes: tuple[ResourceChange, ...], sections: Mapping[str, 
         recorded = live.metadata.get(c.address, EMPTY)
         is_declared = c.name in declared.get(section, frozenset())
         meta = stack.meta(section, c.name) if is_declared else recorded
-        if is_declared and not destroy and c.action == Action.NOOP and meta != recorded:
+        # a resource being adopted has no record yet: its metadata is recorded with its ownership (the adoption
+        # note says so), not planned as a change of its own
+        if is_declared and not destroy and c.action == Action.NOOP and meta != recorded and not c.has(Flag.ADOPT):
             c = replace(c, action=Action.METADATA, reason=Reason.METADATA,
                         attributes=c.attributes + attribute_changes(recorded, meta))
         out.append(c if meta.empty else replace(c, meta=meta))

@@ -184,12 +184,15 @@ def owner_groups(changes: list[ResourceChange]) -> list[tuple[str | None, list[R
 
 def adoption_note(plan: Plan) -> str:
     """One line for the resources that match the stack but are not yet in its ownership record (not listed)."""
-    n = sum(1 for c in plan.changes if not shown(c) and c.has(Flag.ADOPT))
-    if not n:
+    adopted = [c for c in plan.changes if not shown(c) and c.has(Flag.ADOPT)]
+    if not adopted:
         return ""
+    n, described = len(adopted), sum(1 for c in adopted if not c.meta.empty)
     what = "resource matches" if n == 1 else "resources match"
+    meta = (f" and the owner, description and labels declared for {'it' if n == 1 else f'{described} of them'}"
+            if described else "")
     return (f"{n} existing {what} the stack but {'is' if n == 1 else 'are'} not yet recorded as owned by it; "
-            "the next apply records ownership (nothing else changes).")
+            f"the next apply records ownership{meta} (nothing else changes).")
 
 
 def shown(change: ResourceChange) -> bool:

@@ -99,6 +99,26 @@ def test_a_label_only_change_is_update_metadata_and_apply_writes_only_the_record
     assert make_plan(stack, applied).has_changes is False  # applied: "No changes"
 
 
+def test_an_adopted_resource_takes_its_metadata_into_the_record_with_its_ownership_no_change_of_its_own(tmp_path):
+    """What `kplan import --from topicctl` writes (descriptions, labels) of topics kplan does not own yet: the plan
+    says "No changes" and the adoption note names the metadata; apply records both."""
+    stack = _load(tmp_path, TOPICS_ONLY)
+    live = live_state_from_dict({
+        "cluster_id": "c", "broker_count": 1,
+        "topics": {t: {"partitions": 3, "replication_factor": 1, "overrides": {}, "effective": {}}
+                   for t in ("orders", "audit")}})
+    plan = make_plan(stack, live)
+    assert plan.has_changes is False and {c.action for c in plan.changes} == {Action.NOOP}
+    assert plan.change("topic.orders").meta.description == "orders"
+    text = render(plan, "text")
+    assert "No changes." in text
+    assert ("2 existing resources match the stack but are not yet recorded as owned by it; the next apply records "
+            "ownership and the owner, description and labels declared for 2 of them (nothing else changes).") in text
+    after = ownership_after(plan, stack, live, False)
+    assert after.metadata["topic.orders"] == stack.meta("topics", "orders")
+    assert make_plan(stack, _live({a: m.to_json() for a, m in after.metadata.items()})).has_changes is False
+
+
 def test_the_record_drops_what_the_plan_deletes_and_keeps_what_it_does_not_touch(tmp_path):
     stack = _load(tmp_path, {**TOPICS_ONLY, "topics": [STACK["topics"][0]]})
     live = _live({"topic.audit": {"owner": "gone"}, "topic.orders": {"owner": "x"}, "topic.nowhere": {"owner": "y"}})

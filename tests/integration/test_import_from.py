@@ -1,0 +1,168 @@
+"""`kplan import --from topicctl` on the real stack (docs/migrating.md): topicctl itself, built from its Go module
+(bench/peers/build.sh), applies its cluster and topic files -> `kplan import --from topicctl` -> `kplan validate` ->
+`kplan plan` says "No changes" (the topics are adopted, with their descriptions and labels) -> `kplan apply` records
+ownership only: the topic ids and the records in them are unchanged, and `topicctl check` still agrees. A config
+changed by hand after topicctl applied is shown by the plan (drift), not adopted silently; bad input is one located
+line and nothing is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from confluent_kafka import Producer, TopicCollection
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+from kplan_helpers import kplan, topic_ends, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+PEERS = ROOT / ".bench-peers" / "bin"
+
+
+@pytest.fixture(scope="session")
+def topicctl() -> Path:
+    """topicctl, built once from its pinned Go module if .bench-peers has none yet (seconds with Go's caches warm)."""
+    binary = PEERS / "topicctl"
+    if not binary.exists():
+        build = subprocess.run(["bash", str(ROOT / "bench" / "peers" / "build.sh"), "topicctl"], capture_output=True,
+                               text=True, timeout=1200)
+        assert build.returncode == 0, build.stdout + build.stderr
+    return binary
+
+
+def _files(root: Path, bootstrap: str, prefix: str) -> Path:
+    """topicctl's layout: clusters/<name>/cluster.yaml and its topics/ directory; two topic files, three topics."""
+    cluster_dir = root / "clusters" / "local"
+    (cluster_dir / "topics").mkdir(parents=True)
+    meta = {"cluster": "local", "environment": "test", "region": "here"}
+    (cluster_dir / "cluster.yaml").write_text(yaml.safe_dump(
+        {"meta": {"name": "local", "environment": "test", "region": "here", "description": "the local stack"},
+         "spec": {"bootstrapAddrs": [bootstrap]}}, sort_keys=False))
+
+    def topic(name, spec, **extra):
+        # min.insync.replicas: Kafka 4.1+ reports it on every topic and topicctl's check counts an undeclared one
+        settings = {"min.insync.replicas": 1, **spec.pop("settings", {})}
+        return {"meta": {"name": name, **meta, **extra},
+                "spec": {"replicationFactor": 1, "placement": {"strategy": "any"}, **spec, "settings": settings}}
+
+    orders = [topic(f"{prefix}.orders", {"partitions": 3, "retentionMinutes": 1440,
+                                         "settings": {"cleanup.policy": "delete", "max.message.bytes": 2097152}},
+                    description="Orders placed in the shop.\n", labels={"team": "orders"}, consumers=["billing"]),
+              topic(f"{prefix}.orders-compacted", {"partitions": 1,
+                                                   "settings": {"cleanup.policy": ["compact", "delete"],
+                                                                "segment.ms": 3600000}})]
+    (cluster_dir / "topics" / "orders.yaml").write_text(yaml.safe_dump_all(orders, sort_keys=False))
+    (cluster_dir / "topics" / "audit.yaml").write_text(yaml.safe_dump(
+        topic(f"{prefix}.audit", {"partitions": 2, "settings": {"retention.ms": 604800000}}), sort_keys=False))
+    return cluster_dir
+
+
+def _topicctl(binary: Path, cluster_dir: Path, command: str, *flags: str) -> subprocess.CompletedProcess:
+    topics = sorted(str(p) for p in (cluster_dir / "topics").glob("*.yaml"))
+    return subprocess.run([str(binary), command, *flags, "--cluster-config", str(cluster_dir / "cluster.yaml"),
+                           *topics], capture_output=True, text=True, timeout=300, env=dict(os.environ))
+
+
+def _apply_with_topicctl(binary: Path, cluster_dir: Path, admin, names: list[str]) -> None:
+    done = _topicctl(binary, cluster_dir, "apply", "--skip-confirm", "--sleep-loop-duration", "25ms", "--no-spinner")
+    assert done.returncode == 0, done.stdout + done.stderr
+    wait_for(lambda: set(names) <= set(admin.list_topics(timeout=20).topics), 30, "the broker to list the topics")
+
+
+def _delete(admin, names: list[str]) -> None:
+    left = [n for n in names if n in admin.list_topics(timeout=20).topics]
+    for f in (admin.delete_topics(left).values() if left else ()):
+        f.result(30)
+
+
+def _ids(admin, names: list[str]) -> dict[str, str]:
+    described = admin.describe_topics(TopicCollection(names))
+    return {name: str(f.result(30).topic_id) for name, f in described.items()}
+
+
+def test_topics_topicctl_applied_are_imported_adopted_unchanged_and_topicctl_still_agrees(
+        stack, admin, prefix, topicctl, tmp_path):
+    names = [f"{prefix}.orders", f"{prefix}.orders-compacted", f"{prefix}.audit"]
+    cluster_dir = _files(tmp_path / "topicctl", stack.bootstrap_servers, prefix)
+    out = tmp_path / "stack"
+    _apply_with_topicctl(topicctl, cluster_dir, admin, names)
+    try:
+        producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "acks": "all"})
+        for i in range(12):
+            producer.produce(f"{prefix}.orders", key=str(i).encode(), value=json.dumps({"n": i}).encode())
+        assert producer.flush(30) == 0
+        ids, ends = _ids(admin, names), topic_ends(stack.bootstrap_servers, f"{prefix}.orders")
+
+        r = kplan("import", "--from", "topicctl", "--stack", prefix, "-o", str(out), str(tmp_path / "topicctl"))
+        assert r.code == 0, r.text
+        assert f"Wrote {out}: 3 topic(s) of topicctl cluster 'local'." in r.out
+        assert "topic {0}.orders: consumers".format(prefix) in r.out  # the table of what was not mapped, with why
+        assert sorted(p.name for p in out.iterdir()) == ["audit.yaml", "orders.yaml", "stack.yaml"]
+        orders = yaml.safe_load((out / "orders.yaml").read_text())["topics"][0]
+        assert orders == {"name": f"{prefix}.orders", "description": "Orders placed in the shop.",
+                          "labels": {"team": "orders"}, "partitions": 3, "replication_factor": 1,
+                          "config": {"cleanup.policy": "delete", "max.message.bytes": "2MiB",
+                                     "min.insync.replicas": 1, "retention.ms": "1d"}}
+
+        r = kplan("validate", str(out))
+        assert r.code == 0, r.text
+        r = kplan("plan", str(out), "--detailed-exitcode")
+        assert r.code == 0 and "No changes." in r.out, r.text
+        assert ("3 existing resources match the stack but are not yet recorded as owned by it; the next apply "
+                "records ownership and the owner, description and labels declared for 1 of them") in r.out, r.text
+        r = kplan("apply", str(out), "--auto-approve")
+        assert r.code == 0 and "Resources: 0 added, 0 changed, 0 destroyed." in r.out, r.text
+        assert "record what the stack owns" in r.out and "create" not in r.out, r.text
+        r = kplan("plan", str(out), "--detailed-exitcode")
+        assert r.code == 0 and "No changes." in r.out and "not yet recorded" not in r.out, r.text
+        r = kplan("status", str(out), "--format", "json")
+        resources = {x["address"]: x for x in json.loads(r.out)["resources"]}
+        assert resources[f"topic.{prefix}.orders"]["description"] == "Orders placed in the shop."
+
+        assert _ids(admin, names) == ids  # not one topic recreated
+        assert topic_ends(stack.bootstrap_servers, f"{prefix}.orders") == ends
+        check = _topicctl(topicctl, cluster_dir, "check", "--no-spinner")
+        assert check.returncode == 0, check.stdout + check.stderr  # both tools agree with the cluster
+    finally:
+        if out.exists():
+            kplan("destroy", str(out), "--auto-approve")
+        _delete(admin, names)
+
+
+def test_a_config_changed_by_hand_after_topicctl_applied_is_shown_as_a_change_not_adopted(
+        stack, admin, prefix, topicctl, tmp_path):
+    names = [f"{prefix}.orders", f"{prefix}.orders-compacted", f"{prefix}.audit"]
+    cluster_dir = _files(tmp_path / "topicctl", stack.bootstrap_servers, prefix)
+    out = tmp_path / "stack.yaml"
+    _apply_with_topicctl(topicctl, cluster_dir, admin, names)
+    try:
+        resource = ConfigResource(ResourceType.TOPIC, f"{prefix}.audit", incremental_configs=[
+            ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)])
+        for f in admin.incremental_alter_configs([resource]).values():
+            f.result(30)
+        r = kplan("import", "--from", "topicctl", "--stack", prefix, "-o", str(out), str(cluster_dir))
+        assert r.code == 0, r.text
+        r = kplan("plan", str(out), "--detailed-exitcode")
+        assert r.code == 2, r.text
+        assert f'~ topic "{prefix}.audit"' in r.out and "retention.ms" in r.out and "1h" in r.out, r.text
+        assert "Plan: 0 to add, 1 to change, 0 to destroy" in r.out, r.text
+    finally:
+        _delete(admin, names)
+
+
+def test_bad_input_is_one_located_line_and_nothing_is_written(stack, tmp_path):
+    cluster_dir = _files(tmp_path / "topicctl", stack.bootstrap_servers, "bad-input")
+    (cluster_dir / "topics" / "deployment.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\n")
+    out = tmp_path / "out"
+    r = kplan("import", "--from", "topicctl", "--stack", "bad", "-o", str(out), str(cluster_dir))
+    assert r.code == 1, r.text
+    assert r.err.strip() == (f"Error: {cluster_dir / 'topics' / 'deployment.yaml'}:1: not a topicctl config (a "
+                             "cluster or topic config has `meta:` and `spec:`): give kplan import --from topicctl "
+                             "topicctl's own files"), r.text
+    assert not out.exists()
+    r = kplan("import", "--from", "topicctl", "--stack", "bad", "-o", str(out), "--bootstrap-servers",
+              stack.bootstrap_servers, str(cluster_dir))
+    assert r.code == 1 and "leave out --bootstrap-servers" in r.err and not out.exists(), r.text
