@@ -56,9 +56,10 @@ def _skip_options(command):
               help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
                    "expansion reproduces the connector and its table topics exactly.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-@click.option("--from", "tool", type=click.Choice(["topicctl"]), metavar="TOOL",
+@click.option("--from", "tool", type=click.Choice(["topicctl", "terraform"]), metavar="TOOL",
               help="Read another tool's files (the PATHs) instead of a cluster: topicctl (its cluster config and "
-                   "topic files; docs/migrating.md).")
+                   "topic files), terraform (the Mongey/kafka provider's state, with --bootstrap-servers or "
+                   "--cluster-from for the cluster section); docs/migrating.md.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True), metavar="[PATH]...")
 @TEMPLATE_DIR_OPTION
 @click.pass_context
@@ -84,16 +85,20 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
         except re.error as e:
             raise KplanError(f"--include/--exclude {pattern!r} is not a regular expression: {e}") from None
     if tool is not None or paths:
-        given = [o for o, v in (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from),
-                                ("--connect-url", connect_url), ("--schema-registry", registry_url),
-                                ("--cdc", cdc)) if v]
+        cluster_options = (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from))
+        given = [o for o, v in (*(cluster_options if tool == "topicctl" else ()), ("--connect-url", connect_url),
+                                ("--schema-registry", registry_url), ("--cdc", cdc)) if v]
         if tool is None or not paths or given:
-            raise KplanError("importing another tool's files takes --from TOOL and its files or directories as PATHs, "
-                             "and no cluster to read: " + (f"leave out {', '.join(given)}" if given and tool else
-                                                           "e.g. kplan import --from topicctl --stack NAME -o OUT "
-                                                           "clusters/prod/"))
-        return _import_from(tool, paths, stack_name, out, force, ImportOptions(stack_name, tuple(include),
-                                                                                tuple(exclude), tuple(prefix)))
+            raise KplanError("importing another tool's files takes --from TOOL and its files or directories as PATHs: "
+                             + (f"leave out {', '.join(given)}" if given and tool else
+                                "e.g. kplan import --from topicctl --stack NAME -o OUT clusters/prod/"))
+        if tool == "terraform" and (bootstrap_servers is None) == (cluster_from is None):
+            raise KplanError("Terraform's state does not hold the provider's settings: say which cluster the stack "
+                             "is for with --bootstrap-servers HOST:PORT or --cluster-from STACK")
+        options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
+                                skip=frozenset(s.removeprefix("no_") for s, no in skipped.items() if no))
+        cluster = (raw_cluster_section(cluster_from) if cluster_from else {"bootstrap_servers": bootstrap_servers})
+        return _import_from(tool, paths, out, force, options, cluster)
     if (bootstrap_servers is None) == (cluster_from is None):
         raise KplanError("say which cluster to read: --bootstrap-servers HOST:PORT (and --connect-url URL), "
                          "or --cluster-from STACK to use a stack's cluster settings")
@@ -131,14 +136,18 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
                            connect=" and its Kafka Connect cluster" if stack.cluster.connect_url else "")
     _write(out, imported.documents(stack_name, cluster_doc, split=split), header, force,
            lambda texts: refuse_plaintext(live, imported, texts))
-    nouns = {u.kind.section: u.importer.noun for u in UNITS if u.importer is not None and u.importer.noun}
-    counts = ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics), ("CDC source(s)", imported.cdc),
-                                                    ("connector(s)", imported.connectors),
-                                                    *((nouns[s], imported.kinds.get(s, ())) for s in nouns)))
-    click.echo(f"Wrote {out}: {counts}.")
+    click.echo(f"Wrote {out}: {_counts(imported)}.")
     for note in imported.notes:
         click.echo(f"Note: {note}", err=True)
     _variables(imported.variables)
+
+
+def _counts(imported) -> str:
+    """`2 topic(s), 0 CDC source(s), 1 connector(s), 3 ACL principal(s), ...`: what an import wrote, every kind."""
+    nouns = {u.kind.section: u.importer.noun for u in UNITS if u.importer is not None and u.importer.noun}
+    return ", ".join(f"{len(v)} {k}" for k, v in (("topic(s)", imported.topics), ("CDC source(s)", imported.cdc),
+                                                  ("connector(s)", imported.connectors),
+                                                  *((nouns[s], imported.kinds.get(s, ())) for s in nouns)))
 
 
 def _variables(variables) -> None:
@@ -175,39 +184,61 @@ FROM_HEADER = """\
 """
 
 
-def _import_from(tool: str, paths: tuple[str, ...], stack_name: str, out: str, force: bool, options) -> None:
-    """`kplan import --from topicctl`: the files read here, translated by kplan.importer.topicctl, written as a
-    stack; what could not be mapped is printed as a table, each row with why."""
-    from dataclasses import replace as replaced
+def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, options, cluster: dict) -> None:
+    """`kplan import --from TOOL`: the files read here, translated by kplan.importer.<tool>, written as a stack;
+    what could not be mapped is printed as a table, each row with why."""
+    sources = _sources(paths, (".json", ".tfstate") if tool == "terraform" else (".yaml", ".yml"))
+    split = not out.endswith((".yaml", ".yml"))
+    header = FROM_HEADER.format(tool=tool, paths=", ".join(paths), target=out)
+    if tool == "terraform":
+        from kplan.importer import build_import
+        from kplan.importer.terraform import translate as from_state
+        from kplan.kinds.livejson import live_state_from_dict
 
-    from kplan.importer.topicctl import Source, translate
+        document, unmapped = from_state(sources)
+        imported = build_import(live_state_from_dict(document), options)
+        _write(out, imported.documents(options.stack, cluster, split=split), header, force)
+        click.echo(f"Wrote {out}: {_counts(imported)} from Terraform's state.")
+        notes, variables = imported.notes, imported.variables
+    else:
+        from dataclasses import replace as replaced
+
+        from kplan.importer.topicctl import translate
+
+        translated = translate(sources)
+        groups = {name: tuple(t for t in topics if options.selects(t["name"]))
+                  for name, topics in translated.groups.items()}
+        translated = replaced(translated, groups={name: topics for name, topics in groups.items() if topics})
+        _write(out, translated.documents(options.stack, split=split), header, force)
+        click.echo(f"Wrote {out}: {len(translated.topics)} topic(s) of {tool} cluster "
+                   f"{translated.cluster_name!r}.")
+        unmapped, notes, variables = translated.unmapped, (), translated.variables
+    if unmapped:
+        rows = [("where", "what", "why"), *((u.where, u.what, u.why) for u in unmapped)]
+        widths = [max(len(r[i]) for r in rows) for i in range(2)]
+        click.echo(f"Not mapped ({len(unmapped)}): kplan has no place for these; the stack works without them")
+        for where, what, why in rows:
+            click.echo(f"  {where:<{widths[0]}}  {what:<{widths[1]}}  {why}")
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
+    _variables(variables)
+
+
+def _sources(paths: tuple[str, ...], suffixes: tuple[str, ...]):
+    """Each file given, or found below a directory given (by its suffixes), read."""
+    from kplan.importer.topicctl import Source
 
     sources = []
     for given in paths:
         p = Path(given)
-        files = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()) if p.is_dir() \
-            else [p]
+        files = sorted(f for f in p.rglob("*") if f.suffix in suffixes and f.is_file()) if p.is_dir() else [p]
         for f in files:
             try:
                 text = f.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as e:
                 raise KplanError(f"{f}: cannot read it: {e}") from None
             sources.append(Source(str(f), str(f.resolve().parent), text))
-    translated = translate(sources)
-    groups = {name: tuple(t for t in topics if options.selects(t["name"]))
-              for name, topics in translated.groups.items()}
-    translated = replaced(translated, groups={name: topics for name, topics in groups.items() if topics})
-    header = FROM_HEADER.format(tool=tool, paths=", ".join(paths), target=out)
-    _write(out, translated.documents(stack_name, split=not out.endswith((".yaml", ".yml"))), header, force)
-    click.echo(f"Wrote {out}: {len(translated.topics)} topic(s) of {tool} cluster {translated.cluster_name!r}.")
-    if translated.unmapped:
-        rows = [("where", "what", "why"), *((u.where, u.what, u.why) for u in translated.unmapped)]
-        widths = [max(len(r[i]) for r in rows) for i in range(2)]
-        click.echo(f"Not mapped ({len(translated.unmapped)}): kplan has no place for these; the stack works without "
-                   "them")
-        for where, what, why in rows:
-            click.echo(f"  {where:<{widths[0]}}  {what:<{widths[1]}}  {why}")
-    _variables(translated.variables)
+    return sources
 
 
 def _load_cluster(ctx, path: str, environment: str | None, template_dirs):

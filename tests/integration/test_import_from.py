@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -166,3 +167,129 @@ def test_bad_input_is_one_located_line_and_nothing_is_written(stack, tmp_path):
     r = kplan("import", "--from", "topicctl", "--stack", "bad", "-o", str(out), "--bootstrap-servers",
               stack.bootstrap_servers, str(cluster_dir))
     assert r.code == 1 and "leave out --bootstrap-servers" in r.err and not out.exists(), r.text
+
+
+# -- Terraform with the Mongey/kafka provider -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def terraform() -> dict:
+    """Terraform's CLI and the Mongey/kafka provider (built once from its pinned Go module, as for the benchmark):
+    the environment that makes the CLI use that provider binary and no registry."""
+    cli = shutil.which("terraform") or str(PEERS / "terraform")
+    if not Path(cli).exists() or not list(PEERS.glob("terraform-provider-kafka_*")):
+        build = subprocess.run(["bash", str(ROOT / "bench" / "peers" / "build.sh"), "terraform-provider-kafka",
+                                *(() if shutil.which("terraform") else ("terraform",))],
+                               capture_output=True, text=True, timeout=1800)
+        assert build.returncode == 0, build.stdout + build.stderr
+    return {"cli": cli, "provider_dir": str(PEERS)}
+
+
+def _terraform(tf: dict, workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    rc = workdir / "terraformrc"
+    rc.write_text('provider_installation {\n  dev_overrides {\n    "Mongey/kafka" = %s\n  }\n}\n'
+                  % json.dumps(tf["provider_dir"]))
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    flags = ("-no-color",) if args[0] == "show" else ("-input=false", "-no-color")
+    return subprocess.run([tf["cli"], *args, *flags], cwd=workdir, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def _configuration(bootstrap: str, prefix: str) -> dict:
+    app = f"User:{prefix}-app"
+    acl = {"acl_principal": app, "acl_host": "*", "acl_permission_type": "Allow"}
+    return {
+        "terraform": {"required_providers": {"kafka": {"source": "Mongey/kafka"}}},
+        "provider": {"kafka": {"bootstrap_servers": [bootstrap], "tls_enabled": False}},
+        "resource": {
+            "kafka_topic": {
+                "orders": {"name": f"{prefix}.orders", "partitions": 3, "replication_factor": 1,
+                           "config": {"retention.ms": "86400000", "cleanup.policy": "compact,delete"}},
+                "plain": {"name": f"{prefix}.plain", "partitions": 1, "replication_factor": 1}},
+            "kafka_acl": {
+                "write": {**acl, "resource_name": f"{prefix}.orders", "resource_type": "Topic",
+                          "acl_operation": "Write"},
+                "configs": {**acl, "resource_name": f"{prefix}.orders", "resource_type": "Topic",
+                            "acl_operation": "DescribeConfigs"},
+                "group": {**acl, "resource_name": f"{prefix}-", "resource_type": "Group",
+                          "resource_pattern_type_filter": "Prefixed", "acl_operation": "Read"}},
+            "kafka_quota": {"app": {"entity_name": f"{prefix}-app", "entity_type": "user",
+                                    "config": {"consumer_byte_rate": 2097152, "producer_byte_rate": 1048576}}},
+            "kafka_user_scram_credential": {"app": {"username": f"{prefix}-app", "scram_mechanism": "SCRAM-SHA-512",
+                                                    "scram_iterations": 8192, "password": "tf-import-secret"}}}}
+
+
+def test_what_terraform_applied_is_imported_from_its_state_adopted_unchanged_and_terraform_still_agrees(
+        stack, admin, prefix, terraform, tmp_path):
+    workdir, out = tmp_path / "tf", tmp_path / "stack"
+    workdir.mkdir()
+    (workdir / "main.tf.json").write_text(json.dumps(_configuration(stack.bootstrap_servers, prefix), indent=1))
+    names = [f"{prefix}.orders", f"{prefix}.plain"]
+    applied = _terraform(terraform, workdir, "apply", "-auto-approve")
+    try:
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        wait_for(lambda: set(names) <= set(admin.list_topics(timeout=20).topics), 30, "the broker to list the topics")
+        producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "acks": "all"})
+        for i in range(7):
+            producer.produce(f"{prefix}.orders", key=str(i).encode(), value=b"{}")
+        assert producer.flush(30) == 0
+        ids, ends = _ids(admin, names), topic_ends(stack.bootstrap_servers, f"{prefix}.orders")
+        shown = _terraform(terraform, workdir, "show", "-json")
+        assert shown.returncode == 0, shown.stderr
+        (workdir / "show.json").write_text(shown.stdout)
+
+        r = kplan("import", "--from", "terraform", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers,
+                  "-o", str(out), str(workdir / "terraform.tfstate"))
+        assert r.code == 0, r.text
+        assert f"Wrote {out}: 2 topic(s), 0 CDC source(s), 0 connector(s), 1 ACL principal(s)" in r.out, r.text
+        assert f"kafka_user_scram_credential.app  SCRAM user '{prefix}-app'  Kafka never gives a password back" in \
+            r.out, r.text
+        assert "tf-import-secret" not in "".join(p.read_text() for p in out.iterdir())
+        doc = {k: v for p in out.iterdir() for k, v in yaml.safe_load(p.read_text()).items()}
+        assert {t["name"]: t.get("config") for t in doc["topics"]} == {
+            f"{prefix}.orders": {"cleanup.policy": ["compact", "delete"], "retention.ms": "1d"},
+            f"{prefix}.plain": None}
+        assert doc["acls"] == [{"principal": f"User:{prefix}-app", "allow": [
+            {"resource": "group", "name": f"{prefix}-", "pattern": "prefixed", "operations": ["READ"]},
+            {"resource": "topic", "name": f"{prefix}.orders", "operations": ["DESCRIBE_CONFIGS", "WRITE"]}]}]
+        assert doc["quotas"] == [{"user": f"{prefix}-app", "consumer_byte_rate": "2MiB", "producer_byte_rate": "1MiB"}]
+        # `terraform show -json` gives the same stack
+        again = tmp_path / "again"
+        r = kplan("import", "--from", "terraform", "--stack", prefix, "--bootstrap-servers", stack.bootstrap_servers,
+                  "-o", str(again), str(workdir / "show.json"))
+        assert r.code == 0, r.text
+        assert {p.name: p.read_text().split("\n", 2)[2] for p in again.iterdir()} == \
+            {p.name: p.read_text().split("\n", 2)[2] for p in out.iterdir()}
+
+        r = kplan("plan", str(out), "--detailed-exitcode")
+        assert r.code == 0 and "No changes." in r.out and "not yet recorded as owned" in r.out, r.text
+        r = kplan("apply", str(out), "--auto-approve")
+        assert r.code == 0 and "Resources: 0 added, 0 changed, 0 destroyed." in r.out, r.text
+        r = kplan("plan", str(out), "--detailed-exitcode")
+        assert r.code == 0 and "No changes." in r.out and "not yet recorded" not in r.out, r.text
+        assert _ids(admin, names) == ids
+        assert topic_ends(stack.bootstrap_servers, f"{prefix}.orders") == ends
+        check = _terraform(terraform, workdir, "plan", "-detailed-exitcode")
+        assert check.returncode == 0, check.stdout + check.stderr  # Terraform sees nothing to do either
+    finally:
+        if out.exists():
+            kplan("destroy", str(out), "--auto-approve")
+        gone = _terraform(terraform, workdir, "destroy", "-auto-approve")
+        assert gone.returncode == 0, gone.stdout + gone.stderr
+        _delete(admin, names)
+
+
+def test_a_state_of_another_provider_is_refused_in_one_line_and_nothing_is_written(stack, tmp_path):
+    state = tmp_path / "terraform.tfstate"
+    state.write_text(json.dumps({"version": 4, "resources": [
+        {"mode": "managed", "type": "aws_s3_bucket", "name": "b", "provider": 'provider["registry.terraform.io/'
+         'hashicorp/aws"]', "instances": [{"attributes": {"bucket": "b"}}]}]}))
+    out = tmp_path / "out.yaml"
+    r = kplan("import", "--from", "terraform", "--stack", "s", "--bootstrap-servers", stack.bootstrap_servers,
+              "-o", str(out), str(state))
+    assert r.code == 1 and not out.exists(), r.text
+    assert r.err.strip() == (f"Error: {state}: no resource of the Mongey/kafka provider (registry.terraform.io/"
+                             "mongey/kafka) in the state: give the state of the configuration that manages the "
+                             "topics"), r.text
+    r = kplan("import", "--from", "terraform", "--stack", "s", "-o", str(out), str(state))
+    assert r.code == 1 and "--bootstrap-servers HOST:PORT or --cluster-from STACK" in r.err and not out.exists()
