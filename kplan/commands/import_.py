@@ -56,10 +56,11 @@ def _skip_options(command):
               help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
                    "expansion reproduces the connector and its table topics exactly.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-@click.option("--from", "tool", type=click.Choice(["topicctl", "terraform"]), metavar="TOOL",
+@click.option("--from", "tool", type=click.Choice(["topicctl", "terraform", "strimzi"]), metavar="TOOL",
               help="Read another tool's files (the PATHs) instead of a cluster: topicctl (its cluster config and "
-                   "topic files), terraform (the Mongey/kafka provider's state, with --bootstrap-servers or "
-                   "--cluster-from for the cluster section); docs/migrating.md.")
+                   "topic files), terraform (the Mongey/kafka provider's state), strimzi (KafkaTopic, KafkaUser and "
+                   "KafkaConnector manifests); the last two with --bootstrap-servers or --cluster-from for the "
+                   "cluster section. docs/migrating.md.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True), metavar="[PATH]...")
 @TEMPLATE_DIR_OPTION
 @click.pass_context
@@ -86,18 +87,20 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
             raise KplanError(f"--include/--exclude {pattern!r} is not a regular expression: {e}") from None
     if tool is not None or paths:
         cluster_options = (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from))
-        given = [o for o, v in (*(cluster_options if tool == "topicctl" else ()), ("--connect-url", connect_url),
+        given = [o for o, v in (*(cluster_options if tool == "topicctl" else ()),
+                                *((("--connect-url", connect_url),) if tool != "strimzi" else ()),
                                 ("--schema-registry", registry_url), ("--cdc", cdc)) if v]
         if tool is None or not paths or given:
             raise KplanError("importing another tool's files takes --from TOOL and its files or directories as PATHs: "
                              + (f"leave out {', '.join(given)}" if given and tool else
                                 "e.g. kplan import --from topicctl --stack NAME -o OUT clusters/prod/"))
-        if tool == "terraform" and (bootstrap_servers is None) == (cluster_from is None):
-            raise KplanError("Terraform's state does not hold the provider's settings: say which cluster the stack "
-                             "is for with --bootstrap-servers HOST:PORT or --cluster-from STACK")
+        if tool != "topicctl" and (bootstrap_servers is None) == (cluster_from is None):
+            raise KplanError(f"{tool}'s files do not say how to reach the cluster: say which cluster the stack is for "
+                             "with --bootstrap-servers HOST:PORT or --cluster-from STACK")
         options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
                                 skip=frozenset(s.removeprefix("no_") for s, no in skipped.items() if no))
-        cluster = (raw_cluster_section(cluster_from) if cluster_from else {"bootstrap_servers": bootstrap_servers})
+        cluster = (raw_cluster_section(cluster_from) if cluster_from else
+                   {"bootstrap_servers": bootstrap_servers, **({"connect_url": connect_url} if connect_url else {})})
         return _import_from(tool, paths, out, force, options, cluster)
     if (bootstrap_servers is None) == (cluster_from is None):
         raise KplanError("say which cluster to read: --bootstrap-servers HOST:PORT (and --connect-url URL), "
@@ -140,6 +143,10 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     for note in imported.notes:
         click.echo(f"Note: {note}", err=True)
     _variables(imported.variables)
+
+
+def _connect_of(cluster: dict) -> bool:
+    return bool(cluster.get("connect_url") or cluster.get("connect"))
 
 
 def _counts(imported) -> str:
@@ -188,17 +195,24 @@ def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, optio
     """`kplan import --from TOOL`: the files read here, translated by kplan.importer.<tool>, written as a stack;
     what could not be mapped is printed as a table, each row with why."""
     sources = _sources(paths, (".json", ".tfstate") if tool == "terraform" else (".yaml", ".yml"))
+    if not sources:
+        raise KplanError(f"{', '.join(paths)}: no file to import from ({tool}'s files end in "
+                         f"{' or '.join(('.json', '.tfstate') if tool == 'terraform' else ('.yaml', '.yml'))})")
     split = not out.endswith((".yaml", ".yml"))
     header = FROM_HEADER.format(tool=tool, paths=", ".join(paths), target=out)
-    if tool == "terraform":
+    if tool in ("terraform", "strimzi"):
+        import importlib
+
         from kplan.importer import build_import
-        from kplan.importer.terraform import translate as from_state
         from kplan.kinds.livejson import live_state_from_dict
 
-        document, unmapped = from_state(sources)
+        document, unmapped = importlib.import_module(f"kplan.importer.{tool}").translate(sources)
+        if document.get("connectors") and not _connect_of(cluster):
+            raise KplanError("the connectors need the Kafka Connect cluster they run on: add --connect-url URL (or "
+                             "--cluster-from a stack whose cluster names Connect)")
         imported = build_import(live_state_from_dict(document), options)
         _write(out, imported.documents(options.stack, cluster, split=split), header, force)
-        click.echo(f"Wrote {out}: {_counts(imported)} from Terraform's state.")
+        click.echo(f"Wrote {out}: {_counts(imported)} from {tool}'s files.")
         notes, variables = imported.notes, imported.variables
     else:
         from dataclasses import replace as replaced
@@ -226,7 +240,7 @@ def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, optio
 
 def _sources(paths: tuple[str, ...], suffixes: tuple[str, ...]):
     """Each file given, or found below a directory given (by its suffixes), read."""
-    from kplan.importer.topicctl import Source
+    from kplan.importer.sources import Source
 
     sources = []
     for given in paths:

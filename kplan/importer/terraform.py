@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.topicctl import Source, Unmapped
+from kplan.importer.sources import Source, Unmapped, kafka_operation
 
 PROVIDER = "registry.terraform.io/mongey/kafka"
 _ACL_RESOURCES = {"Topic": "topic", "Group": "group", "Cluster": "cluster", "TransactionalID": "transactional_id"}
@@ -122,7 +122,7 @@ def _add(doc: dict, r: Managed, where: str, unmapped: list[Unmapped]) -> None:
             return
         principal = _field(v, "acl_principal", str, where)
         binding = {"resource": resource, "pattern": pattern, "name": _field(v, "resource_name", str, where),
-                   "operation": _snake(_field(v, "acl_operation", str, where)),
+                   "operation": kafka_operation(_field(v, "acl_operation", str, where)),
                    "permission": _field(v, "acl_permission_type", str, where).upper(),
                    "host": str(v.get("acl_host") or "*")}
         doc["acls"].setdefault(principal, {"bindings": []})["bindings"].append(binding)
@@ -157,8 +157,3 @@ def _number(value: Any, where: str) -> int | float:
     except (TypeError, ValueError):
         raise KplanError(f"{where}: quota value {value!r} is not a number") from None
     return int(n) if n == int(n) else n
-
-
-def _snake(operation: str) -> str:
-    """Sarama's operation names (`DescribeConfigs`) as Kafka's (`DESCRIBE_CONFIGS`)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).upper()

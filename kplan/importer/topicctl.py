@@ -17,31 +17,11 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-import yaml
-
 from kplan.errors import KplanError
+from kplan.importer.sources import Source, Unmapped, mapping, where, yaml_documents
 from kplan.model.metadata import LABEL_KEY, LABEL_VALUE
 from kplan.rules.stack_values import topic_config_value
 from kplan.secrets import env_reference_name
-
-
-@dataclass(frozen=True)
-class Source:
-    """One file given to the import: the path it is shown by, its directory (absolute: topicctl resolves the
-    cluster's certificate paths from it) and its text."""
-
-    path: str
-    directory: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Unmapped:
-    """One row of the table of what the import could not map: where it is written, what it is, why and what to do."""
-
-    where: str
-    what: str
-    why: str
 
 
 @dataclass(frozen=True)
@@ -87,74 +67,39 @@ def translate(sources: Sequence[Source]) -> Translated:
     clusters: list[tuple[str, Any, dict]] = []
     topics: list[tuple[Source, str, Any, dict]] = []
     for source in sources:
-        for node, doc in _documents(source):
-            spec = _mapping(doc, "spec")
-            where = _where(source, node)
+        for node, doc in yaml_documents(source, "topicctl"):
+            spec = mapping(doc, "spec")
+            at = where(source, node)
             if not isinstance(doc.get("meta"), dict) or not isinstance(doc.get("spec"), dict):
-                raise KplanError(f"{where}: not a topicctl config (a cluster or topic config has `meta:` and "
+                raise KplanError(f"{at}: not a topicctl config (a cluster or topic config has `meta:` and "
                                  "`spec:`): give kplan import --from topicctl topicctl's own files")
             if "bootstrapAddrs" in spec:
-                clusters.append((where, node, doc))
+                clusters.append((at, node, doc))
             elif "partitions" in spec:
-                topics.append((source, _where(source, node, "meta", "name"), node, doc))
+                topics.append((source, where(source, node, "meta", "name"), node, doc))
             else:
-                raise KplanError(f"{where}: neither a topicctl cluster config (spec.bootstrapAddrs) nor a topic "
+                raise KplanError(f"{at}: neither a topicctl cluster config (spec.bootstrapAddrs) nor a topic "
                                  "config (spec.partitions)")
     if len(clusters) != 1:
         found = ", ".join(f"{w} ({d['meta'].get('name')!r})" for w, _, d in clusters)
         raise KplanError("kplan import --from topicctl needs exactly one topicctl cluster config (its cluster.yaml) "
                          f"among the paths; found {found or 'none'}: import one cluster at a time")
-    where, node, doc = clusters[0]
-    cluster_source = next(s for s in sources if where.startswith(f"{s.path}:"))
-    name = _text(doc["meta"].get("name"), f"{where}: meta.name")
+    at, node, doc = clusters[0]
+    cluster_source = next(s for s in sources if at.startswith(f"{s.path}:"))
+    name = _text(doc["meta"].get("name"), f"{at}: meta.name")
     unmapped: list[Unmapped] = []
     variables: dict[str, str] = {}
     cluster = _cluster(cluster_source, node, doc, name, unmapped, variables)
     groups: dict[str, list[dict]] = {}
     seen: dict[str, str] = {}
-    for source, where, node, doc in topics:
+    for source, at, node, doc in topics:
         entry = _topic(source, node, doc, name, unmapped)
         if entry["name"] in seen:
-            raise KplanError(f"{where}: topic {entry['name']!r} is declared twice (also at {seen[entry['name']]}): "
+            raise KplanError(f"{at}: topic {entry['name']!r} is declared twice (also at {seen[entry['name']]}): "
                              "keep one")
-        seen[entry["name"]] = where
+        seen[entry["name"]] = at
         groups.setdefault(source.path, []).append(entry)
     return Translated(name, cluster, _named(groups), tuple(unmapped), variables)
-
-
-def _documents(source: Source):
-    """(node, value) of each non-empty YAML document of a file; a YAML error is one located line."""
-    try:
-        nodes = list(yaml.compose_all(source.text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise KplanError(f"{source.path}{line}: not valid YAML ({getattr(e, 'problem', None) or e}): fix the "
-                         "file (topicctl could not read it either)") from None
-    for node in nodes:
-        if node is None:
-            continue
-        value = yaml.SafeLoader(source.text).construct_document(node)
-        if not isinstance(value, dict):
-            raise KplanError(f"{_where(source, node)}: a topicctl config is a mapping with `meta:` and `spec:`")
-        yield node, value
-
-
-def _where(source: Source, node, *path: str) -> str:
-    """`file:line` of the value at `path` below `node` (the deepest part of it that is written)."""
-    for key in path:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        child = next((v for k, v in node.value if k.value == key), None)
-        if child is None:
-            break
-        node = child
-    return f"{source.path}:{node.start_mark.line + 1}"
-
-
-def _mapping(doc: dict, key: str) -> dict:
-    value = doc.get(key)
-    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any, what: str) -> str:
@@ -166,7 +111,7 @@ def _text(value: Any, what: str) -> str:
 def _count(source: Source, node, spec: dict, key: str) -> int:
     value = spec.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise KplanError(f"{_where(source, node, 'spec', key)}: spec.{key} must be a positive whole number (got "
+        raise KplanError(f"{where(source, node, 'spec', key)}: spec.{key} must be a positive whole number (got "
                          f"{value!r}), as topicctl requires")
     return value
 
@@ -175,7 +120,7 @@ def _cluster(source: Source, node, doc: dict, name: str, unmapped: list, variabl
     spec = doc["spec"]
     addrs = spec.get("bootstrapAddrs")
     if not isinstance(addrs, list) or not addrs or not all(isinstance(a, str) and a for a in addrs):
-        raise KplanError(f"{_where(source, node, 'spec', 'bootstrapAddrs')}: spec.bootstrapAddrs must list the "
+        raise KplanError(f"{where(source, node, 'spec', 'bootstrapAddrs')}: spec.bootstrapAddrs must list the "
                          "brokers' host:port")
     cluster: dict[str, Any] = {}
     if isinstance(spec.get("clusterID"), str) and spec["clusterID"]:
@@ -183,7 +128,7 @@ def _cluster(source: Source, node, doc: dict, name: str, unmapped: list, variabl
     cluster["bootstrap_servers"] = ",".join(addrs)
     for key, why in _CLUSTER_UNMAPPED.items():
         if spec.get(key) not in (None, "", [], 0):
-            unmapped.append(Unmapped(_where(source, node, "spec", key), f"cluster {name}: {key}", why))
+            unmapped.append(Unmapped(where(source, node, "spec", key), f"cluster {name}: {key}", why))
     client = _client(source, node, spec, name, unmapped, variables)
     if client:
         cluster["client"] = client
@@ -192,7 +137,7 @@ def _cluster(source: Source, node, doc: dict, name: str, unmapped: list, variabl
 
 def _client(source: Source, node, spec: dict, name: str, unmapped: list, variables: dict) -> dict:
     """librdkafka's settings for topicctl's `tls` and `sasl` (kplan's `cluster.client`)."""
-    tls, sasl = _mapping(spec, "tls"), _mapping(spec, "sasl")
+    tls, sasl = mapping(spec, "tls"), mapping(spec, "sasl")
     client: dict[str, Any] = {}
     if not tls.get("enabled") and not sasl.get("enabled"):
         return client
@@ -206,13 +151,13 @@ def _client(source: Source, node, spec: dict, name: str, unmapped: list, variabl
         if tls.get("skipVerify"):
             client["enable.ssl.certificate.verification"] = False
         if tls.get("serverName"):
-            unmapped.append(Unmapped(_where(source, node, "spec", "tls", "serverName"), f"cluster {name}: "
+            unmapped.append(Unmapped(where(source, node, "spec", "tls", "serverName"), f"cluster {name}: "
                                      "tls.serverName", "librdkafka verifies the broker's own host name; connect "
                                      "to a name its certificate holds"))
     if sasl.get("enabled"):
         mechanism = str(sasl.get("mechanism") or "").upper()
         if mechanism not in _SASL_MECHANISMS:
-            raise KplanError(f"{_where(source, node, 'spec', 'sasl', 'mechanism')}: SASL mechanism {mechanism!r} "
+            raise KplanError(f"{where(source, node, 'spec', 'sasl', 'mechanism')}: SASL mechanism {mechanism!r} "
                              f"cannot be imported (kplan maps {', '.join(_SASL_MECHANISMS)}; for AWS MSK IAM write "
                              "cluster.client.aws_msk_iam by hand, docs/stack-format.md)")
         client["sasl.mechanism"] = mechanism
@@ -226,49 +171,48 @@ def _client(source: Source, node, spec: dict, name: str, unmapped: list, variabl
 
 def _topic(source: Source, node, doc: dict, cluster: str, unmapped: list) -> dict:
     meta, spec = doc["meta"], doc["spec"]
-    where = _where(source, node, "meta", "name")
-    name = _text(meta.get("name"), f"{where}: meta.name")
+    name = _text(meta.get("name"), f"{where(source, node, 'meta', 'name')}: meta.name")
     if meta.get("cluster") != cluster:
-        raise KplanError(f"{_where(source, node, 'meta', 'cluster')}: topic {name!r} is for cluster "
+        raise KplanError(f"{where(source, node, 'meta', 'cluster')}: topic {name!r} is for cluster "
                          f"{meta.get('cluster')!r}, not {cluster!r} (the cluster config given): import each "
                          "cluster's topics with its own cluster config")
     entry: dict[str, Any] = {"name": name}
     if isinstance(meta.get("description"), str) and meta["description"].strip():
         entry["description"] = meta["description"].strip()
-    labels = _mapping(meta, "labels")
+    labels = mapping(meta, "labels")
     kept = {str(k): str(v) for k, v in labels.items() if LABEL_KEY.match(str(k)) and LABEL_VALUE.match(str(v))}
     for key in sorted(set(map(str, labels)) - kept.keys()):
-        unmapped.append(Unmapped(_where(source, node, "meta", "labels", key), f"topic {name}: label {key!r}",
+        unmapped.append(Unmapped(where(source, node, "meta", "labels", key), f"topic {name}: label {key!r}",
                                  "kplan's label keys are Kubernetes-like ([prefix/]name) and values one line"))
     if kept:
         entry["labels"] = dict(sorted(kept.items()))
     entry["partitions"] = _count(source, node, spec, "partitions")
     entry["replication_factor"] = _count(source, node, spec, "replicationFactor")
-    settings = _mapping(spec, "settings")
+    settings = mapping(spec, "settings")
     config = {str(k): _setting(source, node, str(k), v) for k, v in settings.items() if v is not None}
     config = {k: v for k, v in config.items() if v != ""}  # topicctl sends no empty value
     minutes = spec.get("retentionMinutes")
     if minutes:
         if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
-            raise KplanError(f"{_where(source, node, 'spec', 'retentionMinutes')}: spec.retentionMinutes must be a "
+            raise KplanError(f"{where(source, node, 'spec', 'retentionMinutes')}: spec.retentionMinutes must be a "
                              f"whole number of minutes (got {minutes!r})")
         if "retention.ms" in config:
-            raise KplanError(f"{_where(source, node, 'spec', 'retentionMinutes')}: topic {name!r} sets both "
+            raise KplanError(f"{where(source, node, 'spec', 'retentionMinutes')}: topic {name!r} sets both "
                              "retentionMinutes and settings' retention.ms (topicctl refuses it too): keep one")
         config["retention.ms"] = str(minutes * 60_000)
     if config:
         entry["config"] = {k: topic_config_value(k, config[k]) for k in sorted(config)}
-    placement = _mapping(spec, "placement")
+    placement = mapping(spec, "placement")
     if placement.get("strategy") not in (None, "", "any"):
-        unmapped.append(Unmapped(_where(source, node, "spec", "placement"), f"topic {name}: placement "
+        unmapped.append(Unmapped(where(source, node, "spec", "placement"), f"topic {name}: placement "
                                  f"{placement['strategy']}", "kplan keeps the replicas the cluster has and places "
                                  "new ones by Kafka's default; `kplan plan --rebalance` balances replicas and leaders "
                                  "across brokers (docs/rebalance.md)"))
     for key, why in _TOPIC_UNMAPPED.items():
         if spec.get(key):
-            unmapped.append(Unmapped(_where(source, node, "spec", key), f"topic {name}: {key}", why))
+            unmapped.append(Unmapped(where(source, node, "spec", key), f"topic {name}: {key}", why))
     if meta.get("consumers"):
-        unmapped.append(Unmapped(_where(source, node, "meta", "consumers"), f"topic {name}: consumers",
+        unmapped.append(Unmapped(where(source, node, "meta", "consumers"), f"topic {name}: consumers",
                                  "kplan reads the groups consuming a topic from the cluster when a plan disrupts it "
                                  "(docs/consumers.md); keep the list as a label or in the description"))
     return entry
@@ -287,7 +231,7 @@ def _setting(source: Source, node, key: str, value: Any) -> str:
         return value
     if isinstance(value, list):
         return ",".join(_setting(source, node, key, v) for v in value)
-    raise KplanError(f"{_where(source, node, 'spec', 'settings', key)}: setting {key} has a value topicctl cannot "
+    raise KplanError(f"{where(source, node, 'spec', 'settings', key)}: setting {key} has a value topicctl cannot "
                      f"send ({type(value).__name__}): write it as a string, a number or a list")
 
 

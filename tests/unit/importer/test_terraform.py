@@ -10,8 +10,8 @@ import pytest
 
 from kplan.errors import KplanError
 from kplan.importer import ImportOptions, build_import
+from kplan.importer.sources import Source
 from kplan.importer.terraform import translate
-from kplan.importer.topicctl import Source
 from kplan.kinds.livejson import live_state_from_dict
 
 MONGEY = 'provider["registry.terraform.io/mongey/kafka"]'

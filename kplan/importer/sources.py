@@ -1,0 +1,72 @@
+"""The files another tool's import reads (`kplan import --from TOOL`, kplan.importer.topicctl/terraform/strimzi):
+each one as given, its YAML documents with where each value is written, and the table of what could not be mapped.
+Pure: texts in (kplan/commands/import_.py reads the files)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from kplan.errors import KplanError
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file given to the import: the path it is shown by, its directory (absolute: topicctl resolves its
+    cluster's certificate paths from it) and its text."""
+
+    path: str
+    directory: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """One row of the table of what the import could not map: where it is written, what it is, why and what to do."""
+
+    where: str
+    what: str
+    why: str
+
+
+def yaml_documents(source: Source, tool: str):
+    """(node, value) of each non-empty YAML document of a file; a YAML error is one located line."""
+    try:
+        nodes = list(yaml.compose_all(source.text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise KplanError(f"{source.path}{line}: not valid YAML ({getattr(e, 'problem', None) or e}): fix the "
+                         f"file ({tool} could not read it either)") from None
+    for node in nodes:
+        if node is None:
+            continue
+        value = yaml.SafeLoader(source.text).construct_document(node)
+        if not isinstance(value, dict):
+            raise KplanError(f"{where(source, node)}: not a {tool} file (a document here is a mapping)")
+        yield node, value
+
+
+def where(source: Source, node, *path: str) -> str:
+    """`file:line` of the value at `path` below `node` (the deepest part of it that is written)."""
+    for key in path:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        child = next((v for k, v in node.value if k.value == key), None)
+        if child is None:
+            break
+        node = child
+    return f"{source.path}:{node.start_mark.line + 1}"
+
+
+def kafka_operation(name: str) -> str:
+    """An ACL operation as the Java and Go clients spell it (`DescribeConfigs`) as Kafka's (`DESCRIBE_CONFIGS`)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+
+
+def mapping(doc: dict, key: str) -> dict:
+    """`doc[key]` when it is a mapping, else an empty one (a file may leave out or mistype any part)."""
+    value = doc.get(key)
+    return value if isinstance(value, dict) else {}
