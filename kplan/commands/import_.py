@@ -56,11 +56,11 @@ def _skip_options(command):
               help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
                    "expansion reproduces the connector and its table topics exactly.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-@click.option("--from", "tool", type=click.Choice(["topicctl", "terraform", "strimzi"]), metavar="TOOL",
+@click.option("--from", "tool", type=click.Choice(["topicctl", "terraform", "strimzi", "kafka-gitops"]), metavar="TOOL",
               help="Read another tool's files (the PATHs) instead of a cluster: topicctl (its cluster config and "
                    "topic files), terraform (the Mongey/kafka provider's state), strimzi (KafkaTopic, KafkaUser and "
-                   "KafkaConnector manifests); the last two with --bootstrap-servers or --cluster-from for the "
-                   "cluster section. docs/migrating.md.")
+                   "KafkaConnector manifests), kafka-gitops (its desired-state files); all but topicctl with "
+                   "--bootstrap-servers or --cluster-from for the cluster section. docs/migrating.md.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True), metavar="[PATH]...")
 @TEMPLATE_DIR_OPTION
 @click.pass_context
@@ -87,9 +87,9 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
             raise KplanError(f"--include/--exclude {pattern!r} is not a regular expression: {e}") from None
     if tool is not None or paths:
         cluster_options = (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from))
-        given = [o for o, v in (*(cluster_options if tool == "topicctl" else ()),
-                                *((("--connect-url", connect_url),) if tool != "strimzi" else ()),
-                                ("--schema-registry", registry_url), ("--cdc", cdc)) if v]
+        cluster_options += (("--connect-url", connect_url),)  # the cluster section: topicctl's files have theirs
+        given = [o for o, v in (*(cluster_options if tool == "topicctl" else ()), ("--schema-registry", registry_url),
+                                ("--cdc", cdc)) if v]
         if tool is None or not paths or given:
             raise KplanError("importing another tool's files takes --from TOOL and its files or directories as PATHs: "
                              + (f"leave out {', '.join(given)}" if given and tool else
@@ -200,13 +200,13 @@ def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, optio
                          f"{' or '.join(('.json', '.tfstate') if tool == 'terraform' else ('.yaml', '.yml'))})")
     split = not out.endswith((".yaml", ".yml"))
     header = FROM_HEADER.format(tool=tool, paths=", ".join(paths), target=out)
-    if tool in ("terraform", "strimzi"):
+    if tool != "topicctl":
         import importlib
 
         from kplan.importer import build_import
         from kplan.kinds.livejson import live_state_from_dict
 
-        document, unmapped = importlib.import_module(f"kplan.importer.{tool}").translate(sources)
+        document, unmapped = importlib.import_module(f"kplan.importer.{tool.replace('-', '_')}").translate(sources)
         if document.get("connectors") and not _connect_of(cluster):
             raise KplanError("the connectors need the Kafka Connect cluster they run on: add --connect-url URL (or "
                              "--cluster-from a stack whose cluster names Connect)")

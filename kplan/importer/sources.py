@@ -62,8 +62,9 @@ def where(source: Source, node, *path: str) -> str:
 
 
 def kafka_operation(name: str) -> str:
-    """An ACL operation as the Java and Go clients spell it (`DescribeConfigs`) as Kafka's (`DESCRIBE_CONFIGS`)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+    """An ACL operation as the Java and Go clients spell it (`DescribeConfigs`) as Kafka's (`DESCRIBE_CONFIGS`, which
+    is kept as it is)."""
+    return name if name.isupper() else re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
 
 
 def mapping(doc: dict, key: str) -> dict:
