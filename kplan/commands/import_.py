@@ -86,8 +86,9 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
         except re.error as e:
             raise KplanError(f"--include/--exclude {pattern!r} is not a regular expression: {e}") from None
     if tool is not None or paths:
-        cluster_options = (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from))
-        cluster_options += (("--connect-url", connect_url),)  # the cluster section: topicctl's files have theirs
+        # the cluster section: topicctl's files have theirs
+        cluster_options = (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from),
+                           ("--connect-url", connect_url))
         given = [o for o, v in (*(cluster_options if tool == "topicctl" else ()), ("--schema-registry", registry_url),
                                 ("--cdc", cdc)) if v]
         if tool is None or not paths or given:
