@@ -9,7 +9,7 @@
 # downloaded module needs only the pinned version itself.
 #
 #   bench/peers/build.sh            # or: make bench-peers
-#   bench/peers/build.sh topicctl   # only the peers named (topicctl, terraform-provider-kafka, terraform)
+#   bench/peers/build.sh topicctl   # only the peers named (topicctl, terraform-provider-kafka, tofu)
 #   PEERS_DIR=/elsewhere bench/peers/build.sh
 set -euo pipefail
 
@@ -17,10 +17,11 @@ TOPICCTL_MODULE=github.com/segmentio/topicctl
 TOPICCTL_VERSION=v1.23.1
 PROVIDER_MODULE=github.com/Mongey/terraform-provider-kafka
 PROVIDER_VERSION=v0.13.1
-# Terraform's CLI itself, only when asked by name (`build.sh terraform`: tests/integration/test_import_from.py on a
-# machine without it on PATH); bench/compare_peers.py uses the one on PATH
-TERRAFORM_MODULE=github.com/hashicorp/terraform
-TERRAFORM_VERSION=v1.13.3
+# OpenTofu's CLI, only when asked by name (`build.sh tofu`: tests/integration/test_import_from.py on a machine without
+# Terraform's CLI on PATH; Terraform's own module cannot be built from the module proxy, its backends are nested
+# modules it leaves out). It runs the same provider and writes the same state. bench/compare_peers.py uses Terraform.
+TOFU_MODULE=github.com/opentofu/opentofu
+TOFU_VERSION=v1.10.6
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bin="${PEERS_DIR:-$root/.bench-peers}/bin"
@@ -57,7 +58,6 @@ peer=terraform-provider-kafka
 if wanted "$@"; then
   build "$PROVIDER_MODULE" "$PROVIDER_VERSION" "" "$bin/terraform-provider-kafka_$PROVIDER_VERSION"
 fi
-peer=terraform
-if [[ " $* " == *" terraform "* ]]; then build "$TERRAFORM_MODULE" "$TERRAFORM_VERSION" "" "$bin/terraform"; fi
+if [[ " $* " == *" tofu "* ]]; then build "$TOFU_MODULE" "$TOFU_VERSION" cmd/tofu "$bin/tofu"; fi
 echo "[bench-peers] ready in $bin: ${*:-topicctl terraform-provider-kafka}"
 command -v terraform >/dev/null 2>&1 || echo "[bench-peers] note: no terraform CLI on PATH; the Terraform part of bench/compare_peers.py will say it is unavailable"

@@ -18,6 +18,7 @@ from kplan.commands._output import TEMPLATE_DIR_OPTION
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
 
+TOOLS = ("topicctl", "terraform", "strimzi", "kafka-gitops", "julieops")  # `--from`, docs/migrating.md
 HEADER = """\
 # Written by `kplan import` from the cluster {cluster_id}{connect}.
 # Review it, then: kplan validate {target} && kplan plan {target} (the first plan adopts what already exists).
@@ -56,10 +57,11 @@ def _skip_options(command):
               help="Write Debezium connectors (PostgreSQL, MySQL, MariaDB) back as `cdc:` sources when kplan's "
                    "expansion reproduces the connector and its table topics exactly.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-@click.option("--from", "tool", type=click.Choice(["topicctl", "terraform", "strimzi", "kafka-gitops"]), metavar="TOOL",
+@click.option("--from", "tool", type=click.Choice(TOOLS), metavar="TOOL",
               help="Read another tool's files (the PATHs) instead of a cluster: topicctl (its cluster config and "
                    "topic files), terraform (the Mongey/kafka provider's state), strimzi (KafkaTopic, KafkaUser and "
-                   "KafkaConnector manifests), kafka-gitops (its desired-state files); all but topicctl with "
+                   "KafkaConnector manifests), kafka-gitops (its desired-state files), julieops (its topologies); all "
+                   "but topicctl with "
                    "--bootstrap-servers or --cluster-from for the cluster section. docs/migrating.md.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True), metavar="[PATH]...")
 @TEMPLATE_DIR_OPTION

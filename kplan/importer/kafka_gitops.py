@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Source, Unmapped, kafka_operation, mapping, where, yaml_documents
+from kplan.importer.sources import Bindings, Source, Unmapped, mapping, where, yaml_documents
 
 _RESOURCES = {"TOPIC": "topic", "GROUP": "group", "CLUSTER": "cluster", "TRANSACTIONAL_ID": "transactional_id"}
 _PATTERNS = {"LITERAL": "literal", "PREFIXED": "prefixed"}
@@ -94,23 +94,16 @@ def _merged(sources: Sequence[Source]) -> tuple[dict, dict]:
     return state, located
 
 
-class _Acls:
+class _Acls(Bindings):
     """The principals' bindings of the live-state document, as kafka-gitops creates them."""
 
-    def __init__(self, acls: dict) -> None:
-        self.acls = acls
-
-    def grant(self, principal: str | None, resource: str, name: str, operation: str, at: str,
+    def grant(self, principal: object, resource: str, name: str, operation: str, at: str,
               pattern: str = "LITERAL", permission: str = "ALLOW", host: str = "*") -> None:
-        if not principal:
-            raise KplanError(f"{at}: an ACL without a principal (kafka-gitops needs the service's `principal`)")
         kind, shape = _RESOURCES.get(resource.upper()), _PATTERNS.get(pattern.upper())
         if kind is None or shape is None:
             raise KplanError(f"{at}: an ACL on {resource} ({pattern}) kplan cannot write: a topic, group, cluster or "
                              "transactional id, literal or prefixed")
-        self.acls.setdefault(principal, {"bindings": []})["bindings"].append(
-            {"resource": kind, "pattern": shape, "name": name, "operation": kafka_operation(operation),
-             "permission": permission.upper(), "host": host})
+        super().grant(principal, kind, name, operation, at, shape, permission, host)
 
     def reads_writes(self, principal: str | None, spec: dict, at: str, group: str) -> None:
         """WRITE on what `spec` produces, READ on what it consumes, and READ on `group` when it consumes."""

@@ -71,3 +71,19 @@ def mapping(doc: dict, key: str) -> dict:
     """`doc[key]` when it is a mapping, else an empty one (a file may leave out or mistype any part)."""
     value = doc.get(key)
     return value if isinstance(value, dict) else {}
+
+
+class Bindings:
+    """The principals' ACL bindings of a live-state document (kplan.kinds.livejson's `acls`), as another tool
+    creates them: `grant` one at a time, in kplan's words (`topic`, `literal`, `READ`)."""
+
+    def __init__(self, acls: dict) -> None:
+        self.acls = acls
+
+    def grant(self, principal: object, resource: str, name: str, operation: str, at: str, pattern: str = "literal",
+              permission: str = "ALLOW", host: str = "*") -> None:
+        if not isinstance(principal, str) or not principal:
+            raise KplanError(f"{at}: an ACL without a principal: name the principal it is for")
+        self.acls.setdefault(principal, {"bindings": []})["bindings"].append(
+            {"resource": resource, "pattern": pattern, "name": name, "operation": kafka_operation(operation),
+             "permission": permission.upper(), "host": host})

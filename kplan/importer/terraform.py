@@ -2,10 +2,11 @@
 those resources describe, which `kplan import`'s own pipeline (kplan.importer.build, each kind's importer) turns into
 stack entries exactly as it does for a cluster it reads. Pure: the state's text in, a live-state document out.
 
-Both forms of the state are read: the state file itself (`terraform.tfstate`, format version 4, or `terraform state
-pull`) and `terraform show -json`'s document (`values.root_module`, with its child modules). Each managed resource
-of the provider becomes what the cluster holds for it: `kafka_topic` a topic with its `config` as its overrides,
-`kafka_acl` a binding of its principal, `kafka_quota` a client quota. What kplan does not import (SCRAM users, whose
+Terraform's and OpenTofu's states are the same format. Both forms of the state are read: the state file itself
+(`terraform.tfstate`, format version 4, or `terraform state pull`) and `terraform show -json`'s document
+(`values.root_module`, with its child modules). Each managed resource of the provider becomes what the cluster holds
+for it: `kafka_topic` a topic with its `config` as its overrides, `kafka_acl` a binding of its principal,
+`kafka_quota` a client quota. What kplan does not import (SCRAM users, whose
 passwords no one can read back; quotas of an IP; the Confluent provider's resources) is listed with why
 (`Unmapped`). Bad input is one line naming the file and the resource, and nothing is written.
 """
@@ -21,6 +22,7 @@ from kplan.errors import KplanError
 from kplan.importer.sources import Source, Unmapped, kafka_operation
 
 PROVIDER = "registry.terraform.io/mongey/kafka"
+PROVIDERS = (PROVIDER, "registry.opentofu.org/mongey/kafka")  # OpenTofu's registry names the same provider
 _ACL_RESOURCES = {"Topic": "topic", "Group": "group", "Cluster": "cluster", "TransactionalID": "transactional_id"}
 _PATTERNS = {"Literal": "literal", "Prefixed": "prefixed"}
 _QUOTA_ENTITIES = {"user": "user", "client-id": "client_id"}
@@ -50,7 +52,7 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
                 continue
             seen.add(r.address)
             where = f"{source.path}: {r.address}"
-            if r.provider.lower() != PROVIDER:
+            if r.provider.lower() not in PROVIDERS:
                 if r.type.startswith(("confluent_kafka_", "confluent_connector")):
                     unmapped.append(Unmapped(where, f"{r.type}", "the Confluent provider's resources are not "
                                              "imported yet: import them from the cluster (kplan import "

@@ -174,13 +174,13 @@ def test_bad_input_is_one_located_line_and_nothing_is_written(stack, tmp_path):
 
 @pytest.fixture(scope="session")
 def terraform() -> dict:
-    """Terraform's CLI and the Mongey/kafka provider (built once from its pinned Go module, as for the benchmark):
-    the environment that makes the CLI use that provider binary and no registry."""
-    cli = shutil.which("terraform") or str(PEERS / "terraform")
+    """Terraform's CLI (or, on a machine without it, OpenTofu's, built from its Go module: the same provider and
+    state) and the Mongey/kafka provider, built once from its pinned Go module as for the benchmark."""
+    cli = shutil.which("terraform") or str(PEERS / "tofu")
     if not Path(cli).exists() or not list(PEERS.glob("terraform-provider-kafka_*")):
         build = subprocess.run(["bash", str(ROOT / "bench" / "peers" / "build.sh"), "terraform-provider-kafka",
-                                *(() if shutil.which("terraform") else ("terraform",))],
-                               capture_output=True, text=True, timeout=1800)
+                                *(() if shutil.which("terraform") else ("tofu",))],
+                               capture_output=True, text=True, timeout=2400)
         assert build.returncode == 0, build.stdout + build.stderr
     return {"cli": cli, "provider_dir": str(PEERS)}
 
@@ -313,6 +313,7 @@ def _stack_files(directory: Path) -> dict[str, dict]:
 @pytest.mark.parametrize(("tool", "example", "placeholder", "added"), [
     ("strimzi", "strimzi/shop.yaml", "PREFIX", 6),  # 2 topics, 2 ACL principals, a quota, a connector
     ("kafka-gitops", "kafka_gitops/state.yaml", "XPFX", 5),  # 2 topics, 3 ACL principals
+    ("julieops", "julieops/topology.yaml", "XPFX", 6),  # 2 topics, 4 ACL principals
 ])
 def test_another_tools_examples_are_imported_applied_by_kplan_and_re_imported_from_the_cluster_equal(
         stack, admin, prefix, tmp_path, tool, example, placeholder, added):
