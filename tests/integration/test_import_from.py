@@ -342,3 +342,17 @@ def test_another_tools_examples_are_imported_applied_by_kplan_and_re_imported_fr
         assert _stack_files(again) == _stack_files(out)
     finally:
         kplan("destroy", str(out), "--auto-approve")
+
+
+def test_a_manifest_kplan_does_not_manage_is_one_located_line_and_nothing_is_written(stack, tmp_path):
+    manifests = tmp_path / "k8s"
+    manifests.mkdir()
+    (manifests / "all.yaml").write_text((ROOT / "tests" / "integration" / "strimzi" / "shop.yaml").read_text()
+                                        + "---\napiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\n"
+                                          "metadata:\n  name: my-cluster\n")
+    out = tmp_path / "out"
+    r = kplan("import", "--from", "strimzi", "--stack", "s", "--bootstrap-servers", stack.bootstrap_servers,
+              "--connect-url", stack.connect_url, "-o", str(out), str(manifests))
+    assert r.code == 1 and not out.exists(), r.text
+    assert r.err.strip() == (f"Error: {manifests / 'all.yaml'}:90: Kafka (kafka.strimzi.io/v1beta2) is not a resource "
+                             "kplan imports from Strimzi: give only KafkaTopic, KafkaUser, KafkaConnector manifests")
