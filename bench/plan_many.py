@@ -133,7 +133,7 @@ def main() -> None:
 
 def wait_listed(admin, names: set[str], timeout_s: float = 300.0) -> None:
     """Until the broker lists every topic: it lists a bulk create's topics batch by batch, seconds apart
-    (kplan.cluster.settle), and a plan made before would create the unlisted ones."""
+    (kplan.kinds.topic.io.settle), and a plan made before would create the unlisted ones."""
     deadline = time.monotonic() + timeout_s
     while not names <= set(admin.list_topics(timeout=30).topics):
         if time.monotonic() > deadline:

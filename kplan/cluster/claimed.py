@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from kplan.model.desired import Stack, freeze
-from kplan.model.live import LiveState
+from kplan.model.live import LiveState, live_topic
 from kplan.model.orphans import claim_for
 from kplan.model.plan import ResourceType, address_of
 from kplan.rules.names import is_platform_topic
@@ -48,8 +48,6 @@ def undescribed_topics(live: LiveState, names: Iterable[str]) -> list[str]:
 def with_topics_described(live: LiveState, reader, names: Iterable[str]) -> LiveState:
     """`live` with the topics `names` described by `reader` (one chunked describe of those its last metadata
     lists) added to the topics' slice: the one way a read is topped up after the batched read."""
-    from kplan.cluster.topic_read import live_topic
-
     metadata = reader.last_metadata
     configs = reader.describe_topic_configs([n for n in names if n in metadata])
     extra = {n: live_topic(n, metadata[n], configs[n]) for n in names if n in metadata and n in configs}

@@ -214,7 +214,7 @@ class KafkaAdmin(AdminSession):
         got no answer raises."""
         from confluent_kafka import KafkaException, TopicCollection
 
-        from kplan.cluster.describe import shapes_wire
+        from kplan.kinds.topic.io.describe import shapes_wire
 
         names = list(dict.fromkeys(names))
         if not names:
@@ -241,7 +241,7 @@ class KafkaAdmin(AdminSession):
         return self._metadata_of([name]).get(name, (None, None))[0]
 
     def _wire(self, read: Callable[[dict, float], dict | None]) -> dict | None:
-        """A read through kplan's own wire client (kplan.cluster.describe): None when it does not speak the
+        """A read through kplan's own wire client (kplan.kinds.topic.io.describe): None when it does not speak the
         client settings, failed, or Kafka is known to be unreachable (librdkafka's read then waits at most what
         is left of the stack's timeout and reports it, kplan.transport.reach)."""
         from kplan.transport.kafka import client_config
@@ -255,10 +255,10 @@ class KafkaAdmin(AdminSession):
         (chunked, concurrent reads)."""
         from confluent_kafka.admin import ConfigSource
 
-        from kplan.cluster.describe import TopicConfigConverter, describe_topic_entries, describe_wire
+        from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_topic_entries, describe_wire
 
         wanted = None if keys is None else tuple(sorted(set(keys)))
-        if names:  # kplan's own wire client when it speaks the settings (kplan.cluster.describe.describe_plain)
+        if names:  # kplan's own wire client when it speaks the settings (kplan.kinds.topic.io.describe.describe_plain)
             plain = self._wire(lambda conf, timeout_s: describe_wire(conf, names, timeout_s,
                                                                      TopicConfigConverter().share, wanted))
             if plain is not None:

@@ -14,6 +14,9 @@ tables below are derived from the units, each part imported when first used.
 - `VALIDATIONS`: a kind's plan-time validation by the real system ("module:name" of (the RealValidator: its
   clients, timeout and secrets) -> a `kplan.transport.reads.KindValidation`), imported when a plan first changes
   the kind.
+- `DESCRIBE`: the topics described by name after the batched read (the reader's `describe_topic_configs`: the
+  primary read's, settling's, a claim's orphans', a prefetched read topped up): (the reader, names) -> name -> its
+  configs. Exactly one kind registers it.
 Each kind then makes its slice of the live state from its answer (`KindUnit.kind_state`)."""
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def _reads(via: str) -> dict[str, Callable[..., Any]]:
 PRIMARY_READS: Mapping[str, Callable[[PrimaryContext], PrimaryRead]] = _reads(PRIMARY)
 OWN_READS: Mapping[str, Callable] = _reads(OWN)
 ADMIN_READS: Mapping[str, Callable[[AdminContext], AdminRead]] = _reads(ADMIN)
+(DESCRIBE,) = [_lazy(u.io.describe_ref) for u in UNITS if u.io.describe_ref is not None]  # exactly one kind's
 VALIDATIONS: Mapping[str, Validation] = {
     u.section.key: Validation(u.io.validation_ref, ahead=u.io.validation_ahead)
     for u in UNITS if u.section is not None and u.io.validation_ref is not None}

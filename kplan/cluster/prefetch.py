@@ -17,24 +17,25 @@ from typing import Iterable
 from kplan.model.live import LiveState
 
 
-def _own_reads() -> tuple[str, ...]:
+def _unit_reads() -> tuple[str, ...]:
     """The modules of the kinds' reads with a client of their own (kplan.cluster.kind_io's OWN_READS, each imported
-    when first run), by their UNITs."""
+    when first run) and of their validations started ahead (by apply's lock thread), by their UNITs."""
     from kplan.kinds import UNITS
     from kplan.kinds.unit import OWN
 
-    return tuple(u.io.read_ref.partition(":")[0] for u in UNITS if u.io.read_ref and u.io.read_via == OWN)
+    refs = [(u.io.read_ref if u.io.read_via == OWN else None, u.io.validation_ref if u.io.validation_ahead else None)
+            for u in UNITS]
+    return tuple(ref.partition(":")[0] for pair in refs for ref in pair if ref)
 
 
 # What the read imports lazily, imported by the loading thread before the read starts: two threads importing
 # parts of one import cycle at once (the read's kplan.kinds.* against the loader's) is a deadlock Python reports as
 # `_DeadlockError` (seen in the fault sweep).
-_READ_IMPORTS = ("kplan.cluster.describe", "kplan.cluster.settle",
-                 *_own_reads(), "kplan.transport.permissions",
+_READ_IMPORTS = (*_unit_reads(), "kplan.transport.permissions",
                  "kplan.cluster.validator", "kplan.state.ownership", "kplan.state.lock", "kplan.state.records",
                  "kplan.transport.reach", "kplan.transport.retry", "kplan.transport.acls",
                  "kplan.transport.wire.configs", "kplan.transport.wire.connection", "confluent_kafka",
-                 "confluent_kafka.admin", "kplan.cluster.topic_validation")
+                 "confluent_kafka.admin")
 
 
 def _kind_modules() -> tuple[str, ...]:

@@ -14,9 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Protocol
 
-from kplan.cluster.kind_io import ADMIN_READS, OWN_READS, PRIMARY_READS
+from kplan.cluster.kind_io import ADMIN_READS, DESCRIBE, OWN_READS, PRIMARY_READS
 from kplan.cluster.pin import check_pin
-from kplan.cluster.topic_read import Configs, describe_configs
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.live import KindState, LiveState
@@ -195,10 +194,10 @@ class KafkaReader:
             out[name] = (len(t.partitions), rf, tuple(tuple(p.replicas) for _, p in sorted(t.partitions.items())))
         return out
 
-    def describe_topic_configs(self, names: list[str]) -> dict[str, Configs]:
+    def describe_topic_configs(self, names: list[str]) -> dict[str, tuple[Mapping, Mapping, frozenset]]:
         """name -> (overrides, effective, sensitive keys), read-only: the primary read's and the follow-up reads'
-        (settle, claimed, prefetch) config requests (kplan.cluster.topic_read)."""
-        return describe_configs(self, names)
+        (settle, claimed, prefetch) config requests (the topic kind's describe, kplan.cluster.kind_io.DESCRIBE)."""
+        return DESCRIBE(self, names)
 
     def read_consumers(self, topics: Mapping[str, int], retention_cuts: Mapping[str, int]):
         """The consumer groups on the topics a plan disrupts, and the topics' positions (kplan.cluster.consumers:

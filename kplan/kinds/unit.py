@@ -138,6 +138,13 @@ class KindIO:
     # function in the kind's own modules; None: its read is not limited by name. The early read's preview takes the
     # names its section's entries declare (kplan.kinds.scoped_sections).
     read_scope_ref: str | None = None
+    # "module:name" of (the batched reader, names) -> name -> what the kind's read answers for it: the kind's resources
+    # described by name after the batched read (settling, a claim's orphans, a prefetched read topped up), which the
+    # reader asks through `kplan.cluster.kind_io.DESCRIBE` (the topics' configs: `describe_topic_configs`; one kind)
+    describe_ref: str | None = None
+    # "module:name" of the loop a plan is made in until the broker's metadata agrees with its controller: (plan_once,
+    # the reader, timeout in seconds, validated=) -> (live, plan); kplan.session.plan asks it (the topics'; one kind)
+    settle_ref: str | None = None
     # "module:name" of `kplan status`'s own read of the kind (never a plan's, never with a live-state file):
     # (its declared resources, the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which
     # the unit's `status_with` puts on the report (a CDC source's health at its database)

@@ -50,6 +50,14 @@ class LiveTopic:
     assignment: tuple[tuple[int, ...], ...] = ()
 
 
+def live_topic(name: str, metadata: tuple[Any, ...], configs: tuple[Any, ...]) -> LiveTopic:
+    """One topic's live state from its metadata (partitions, replication factor[, replicas by partition]: the
+    reader's `topic_metadata`) and configs (overrides, effective, sensitive keys: its `describe_topic_configs`)."""
+    parts, rf, *assignment = metadata
+    overrides, effective, sensitive = configs
+    return LiveTopic(name, parts, rf, overrides, effective, sensitive, assignment[0] if assignment else ())
+
+
 @dataclass(frozen=True)
 class LiveTask:
     id: int

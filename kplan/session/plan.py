@@ -1,5 +1,5 @@
 """Planning one session: one batched read (with each kind's follow-up reads), the pure plan, then plan-time
-validation by the real systems, again after the broker's metadata settles (kplan.cluster.settle)."""
+validation by the real systems, again after the broker's metadata settles (the topic UNIT's `io.settle_ref`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
+from kplan.kinds.unit import resolve
 from kplan.session.open import Session
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,14 +23,13 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
                renames_before: frozenset[tuple[str, str]] = frozenset(), rebalance: RebalanceRequest | None = None):
     """(live, plan): one batched read, the pure plan, then plan-time validation by the broker and Connect —
     again, after waiting for the broker's metadata, while the plan would create a topic that exists
-    (kplan.cluster.settle). `resuming`: the unfinished run in the record is the one being resumed (not an error);
+    (`KindIO.settle_ref`). `resuming`: the unfinished run in the record is the one being resumed (not an error);
     `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing;
     `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.plan.consumers);
     `requests_before`: (a resume) the requests the resumed run has not applied, planned against the tokens
     recorded before it, and the renames it started, which it continues (kplan.apply.resume); `rebalance`: the
     moves and elections asked for (kplan.plan.rebalance, docs/rebalance.md)."""
-    from kplan.cluster.settle import settled
-
+    (settled,) = [resolve(u.io.settle_ref) for u in UNITS if u.io.settle_ref is not None]  # exactly one kind's
     return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers,
                                       requests_before, renames_before, rebalance),
                    session.reader,

@@ -170,7 +170,7 @@ def test_kplans_own_client_logs_in_with_oidc_tokens_and_a_refused_token_is_one_l
     groups) on the OIDC listener: a token from the provider the broker trusts is accepted (the read equals the plain
     listener's); one from a realm it does not trust is refused, the broker's answer in the line (RFC 7628: a refused
     token is answered with why, the client's 0x01, then the failure)."""
-    from kplan.cluster.describe import TopicConfigConverter
+    from kplan.kinds.topic.io.describe import TopicConfigConverter
     from kplan.transport.wire.codec import WireError
     from kplan.transport.wire.configs import topic_configs
     from kplan.transport.wire.connection import settings_of

@@ -60,10 +60,10 @@ def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
 
 
 def test_worker_processes_read_the_same_configs_as_the_reader_itself(stack, admin, unique, monkeypatch):
-    """Thousands of topics are described by worker processes (kplan.cluster.describe): forced here for a few
+    """Thousands of topics are described by worker processes (kplan.kinds.topic.io.describe): forced here for a few
     topics, they give exactly what the in-process read gives; a worker that cannot run is replaced by the
     in-process read."""
-    import kplan.cluster.describe as describe
+    import kplan.kinds.topic.io.describe as describe
 
     names = [unique(f"workers-{i}") for i in range(5)]
     _create(admin, *[NewTopic(n, 1 + i % 2, 1, config={"retention.ms": str(1000 * (i + 1))} if i % 2 else {})

@@ -211,11 +211,11 @@ def test_a_topic_whose_configs_kplan_may_not_read_is_named_with_the_right(secure
 
 
 def test_describe_workers_log_in_to_the_secured_cluster_like_the_reader(secured, sadmin, unique, monkeypatch):
-    """The describe worker processes (kplan.cluster.describe, used from thousands of topics on) get the client's
+    """The describe worker processes (kplan.kinds.topic.io.describe, used from thousands of topics on) get the client's
     SASL_SSL settings through their stdin pipe and read the same configs as the in-process read."""
     from confluent_kafka.admin import NewTopic
 
-    import kplan.cluster.describe as describe
+    import kplan.kinds.topic.io.describe as describe
     from kplan.cluster.reader import KafkaReader
     from kplan.model.desired import ClusterSpec, freeze
 

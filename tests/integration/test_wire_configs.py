@@ -26,8 +26,8 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from kplan.cluster.describe import TopicConfigConverter, describe_plain, describe_topic_entries
 from kplan.errors import KplanError
+from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_plain, describe_topic_entries
 from kplan.transport.kafka import dispose
 from kplan.transport.wire import configs as wire_configs
 from kplan.transport.wire.codec import WireError
@@ -171,7 +171,7 @@ def test_the_wire_read_logs_in_with_msk_iam_tokens(stack, topics, monkeypatch):
     """cluster.client.aws_msk_iam: kplan signs the tokens (kplan.transport.oauth) and every client logs in with them
     over OAUTHBEARER, the fast read too (it read through librdkafka before); the MSK listener accepts only tokens
     whose SigV4 signature it recomputes (test_msk_signature.py)."""
-    from kplan.cluster.describe import describe_wire
+    from kplan.kinds.topic.io.describe import describe_wire
     from kplan.model.desired import ClusterSpec, freeze
     from kplan.transport.kafka import client_config
     from localstack import msk_local

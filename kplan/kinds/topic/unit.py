@@ -22,7 +22,9 @@ UNIT = KindUnit(
     policy_ref="kplan.kinds.topic.policy:POLICY",
     rebalance_ref="kplan.kinds.topic.rebalance:REBALANCING",
     consumer_guard_ref="kplan.kinds.topic.consumers:GUARD",
-    io=KindIO("kplan.cluster.topic_read:TopicRead", PRIMARY,
-               validation_ref="kplan.cluster.topic_validation:TopicValidation", validation_ahead=True,
-               read_scope_ref="kplan.kinds.topic.section:read_scope"),
+    io=KindIO("kplan.kinds.topic.io.read:TopicRead", PRIMARY,
+               validation_ref="kplan.kinds.topic.io.validation:TopicValidation", validation_ahead=True,
+               read_scope_ref="kplan.kinds.topic.section:read_scope",
+               describe_ref="kplan.kinds.topic.io.read:describe_configs",
+               settle_ref="kplan.kinds.topic.io.settle:settled"),
 )

@@ -10,7 +10,7 @@ from kplan.transport.wire import codec
 from kplan.transport.wire.codec import TopicConfigs, WireError
 from kplan.transport.wire.connection import Connection, Settings
 
-CHUNK = 250  # topics per request: as librdkafka's path (kplan.cluster.describe.DESCRIBE_CHUNK)
+CHUNK = 250  # topics per request: as librdkafka's path (the describe's DESCRIBE_CHUNK)
 IN_FLIGHT = 4  # requests sent ahead of the answer being decoded: the broker works while this process decodes
 MAX_UNREAD_BYTES = 48 * 1024
 # Connections for one read of many topics. Measured at 1,000 topics on the local 4.3.1 broker (2 cores, decoding

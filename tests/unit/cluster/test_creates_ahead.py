@@ -9,8 +9,8 @@ from concurrent.futures import Future
 
 from builders import live, ltopic, stack, topic
 
-from kplan.cluster.topic_validation import TopicValidation
 from kplan.cluster.validator import RealValidator
+from kplan.kinds.topic.io.validation import TopicValidation
 from kplan.plan.planner import make_plan
 
 
@@ -93,7 +93,7 @@ def test_a_create_that_differs_from_the_one_sent_ahead_is_asked_again():
 
 
 def test_the_answers_sent_ahead_serve_the_first_validation_only():
-    """Planning again (kplan.cluster.settle) asks again: the cluster may have changed."""
+    """Planning again (kplan.kinds.topic.io.settle) asks again: the cluster may have changed."""
     admin = RefusingAdmin()
     st = stack([topic("orders")])
     v = validator(admin)

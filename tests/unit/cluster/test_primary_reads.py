@@ -13,13 +13,13 @@ from types import SimpleNamespace
 import pytest
 
 import kplan.cluster.reader as reader_mod
-import kplan.cluster.topic_read as topic_read_mod
+import kplan.kinds.topic.io.read as topic_read_mod
 from kplan.cluster.kind_io import PRIMARY_READS
 from kplan.cluster.reader import KafkaReader
-from kplan.cluster.topic_read import TopicRead
 from kplan.kinds.connect_features import ConnectFacts
 from kplan.kinds.connector.io.read import ConnectorRead
 from kplan.kinds.connector.live import ConnectsRead, facts_of
+from kplan.kinds.topic.io.read import TopicRead
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import LiveConnector
 from kplan.model.ownership import Ownership

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 
 import kplan.cluster.reader as reader_mod
-import kplan.cluster.topic_read as topic_read_mod
+import kplan.kinds.topic.io.read as topic_read_mod
 from kplan.cluster.reader import KafkaReader, OwnerIndex, foreign_owners
-from kplan.cluster.topic_read import TopicRead
+from kplan.kinds.topic.io.read import TopicRead
 from kplan.model.desired import ClusterSpec
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType

@@ -1,4 +1,4 @@
-"""The re-read logic of kplan.cluster.settle against a fake admin whose broker metadata lags its controller (the
+"""The re-read logic of kplan.kinds.topic.io.settle against a fake admin whose broker metadata lags its controller (the
 lag itself, on the real broker, is reproduced by tests/integration/test_consistent_reads.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
 
-from kplan.cluster.settle import NOT_LISTED, NotSettled, existing_topics, settled, settled_configs
+from kplan.kinds.topic.io.settle import NOT_LISTED, NotSettled, existing_topics, settled, settled_configs
 from kplan.model.plan import Action, ResourceType
 
 

@@ -18,11 +18,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 # kind -> (ResourceType member, section key, its own system's I/O modules)
 KINDS = {
-    "topic": ("TOPIC", "topics", ("kplan/cluster/topic_validation.py", "kplan/cluster/kafka_admin.py",
-                                  "kplan/cluster/topic_read.py",
-                                  # the topics' read topped up (claimed orphans, a prefetched read) and the wait
-                                  # for the broker's metadata to list created topics: Kafka's topic reads, nothing else
-                                  "kplan/cluster/claimed.py", "kplan/cluster/settle.py")),
+    "topic": ("TOPIC", "topics", ("kplan/cluster/kafka_admin.py",
+                                  # the topics' read topped up (claimed orphans, a prefetched read): Kafka's topic
+                                  # reads, nothing else (its read, validation and settling are in kinds/topic/io/)
+                                  "kplan/cluster/claimed.py",)),
     # the kit's Connect clients and writes (the connector and offsets kinds write through them) and Connect's
     # offsets API (also the offsets kind's); the kind's own io is in its folder
     "connector": ("CONNECTOR", "connectors", ("kplan/transport/connect.py", "kplan/transport/offsets.py")),

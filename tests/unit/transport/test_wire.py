@@ -221,7 +221,7 @@ def _junk_server(reply: bytes):
 
 @pytest.mark.parametrize("reply", [b"\x00\x00\x00\x05junk!", b"\x00\x00", b"\x7f\xff\xff\xff"])
 def test_any_unexpected_answer_leaves_the_read_to_librdkafka(reply):
-    from kplan.cluster.describe import TopicConfigConverter, describe_wire
+    from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_wire
 
     port, thread = _junk_server(reply)
     assert describe_wire({"bootstrap.servers": f"127.0.0.1:{port}"}, ["t"], 2.0, TopicConfigConverter().share) is None
@@ -231,7 +231,7 @@ def test_any_unexpected_answer_leaves_the_read_to_librdkafka(reply):
 def test_no_listener_or_kplan_wire_off_leaves_the_read_to_librdkafka(monkeypatch):
     import socket
 
-    from kplan.cluster.describe import TopicConfigConverter, describe_wire
+    from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_wire
 
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

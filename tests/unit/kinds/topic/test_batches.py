@@ -157,8 +157,8 @@ class _CountingAdmin:
 
 
 def test_plan_time_validation_asks_in_the_same_batches_and_sees_every_answer(monkeypatch):
-    from kplan.cluster.settle import existing_topics
     from kplan.cluster.validator import RealValidator
+    from kplan.kinds.topic.io.settle import existing_topics
 
     monkeypatch.setenv(RECORDS_ENV, "8")
     s = stack([topic(f"t{i}", partitions=3, rf=1) for i in range(9)])  # 4 records each: 2 a request

@@ -3,8 +3,9 @@
 `describe_configs` answers carry ~60 ConfigEntry objects per topic (33 configs and their synonyms), which the
 client library builds in Python while holding the interpreter lock: at 10,000 topics that is most of a plan's
 CPU time, and a thread cannot overlap it with loading the stack. Above `WORKER_THRESHOLD` topics the names are
-split between worker processes (`python -m kplan.cluster.describe`, one per core), each with its own admin client;
-they send back only what the planner uses — overrides, effective values (identical ones shared), sensitive keys.
+split between worker processes (`python -m kplan.kinds.topic.io.describe`, one per core), each with its own admin
+client; they send back only what the planner uses — overrides, effective values (identical ones shared), sensitive
+keys.
 The client settings, secrets included, go to a worker through its stdin pipe, never its command line or
 environment. A worker that fails for any reason is not trusted: the names are read again in this process, which
 reports the failure the usual way.
@@ -160,7 +161,7 @@ def describe_in_workers(conf: Mapping[str, Any], names: list[str], timeout_s: fl
     def run(part: list[str]) -> dict | None:
         request = pickle.dumps({"conf": settings, "names": part, "timeout_s": timeout_s, "who": who})
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "kplan.cluster.describe"], stdin=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, "-m", "kplan.kinds.topic.io.describe"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
             out, _ = proc.communicate(request, timeout=timeout_s * 4 + 30)
         except (OSError, subprocess.TimeoutExpired):

@@ -1,10 +1,10 @@
-"""The batched read's topic part (a primary read, registered in `kplan.cluster.kind_io`): the configs of the topics
-a plan can touch, joined with the reader's one metadata request into each topic's live state.
+"""The batched read's topic part (a primary read, the topic UNIT's `io`, tabled by `kplan.cluster.kind_io`): the
+configs of the topics a plan can touch, joined with the reader's one metadata request into each topic's live state.
 
 The costly config read of the declared topics starts first, beside the metadata request, through the wire client
-(`kplan.cluster.describe`); what it could not answer is described once the metadata is in. The topics only the
-stack's ownership record names (usually none) are described after the record is read, and a listed topic
-describe_configs does not know yet is read again until it is described or no longer listed (`kplan.cluster.settle`).
+(`describe.py`); what it could not answer is described once the metadata is in. The topics only the stack's
+ownership record names (usually none) are described after the record is read, and a listed topic describe_configs
+does not know yet is read again until it is described or no longer listed (`settle.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
 from kplan.errors import KplanError
-from kplan.model.live import LiveTopic, Problem
+from kplan.kinds.topic.io.describe import (
+    TopicConfigConverter,
+    describe_in_workers,
+    describe_plain,
+    describe_wire,
+    freeze_configs,
+    worker_count,
+)
+from kplan.kinds.topic.io.settle import settled_configs
+from kplan.model.live import LiveTopic, Problem, live_topic
 from kplan.transport.kafka import client_config
 from kplan.transport.permissions import principal
 
@@ -38,18 +47,10 @@ class ConfigReads(Protocol):
     def unreachable_error(self, exc: BaseException) -> KplanError: ...
 
 
-def live_topic(name: str, metadata: tuple, configs: Configs) -> LiveTopic:
-    """One topic's live state from its metadata (the reader's topic_metadata) and configs (describe_configs)."""
-    parts, rf, *assignment = metadata
-    overrides, effective, sensitive = configs
-    return LiveTopic(name, parts, rf, overrides, effective, sensitive, assignment[0] if assignment else ())
-
-
 def describe_configs(reader: ConfigReads, names: list[str]) -> dict[str, Configs]:
-    """name -> (overrides, effective, sensitive keys), read-only (kplan.cluster.describe: thousands of topics are
-    read by worker processes, on the other cores)."""
-    from kplan.cluster.describe import describe_in_workers, describe_plain, freeze_configs, worker_count
-
+    """name -> (overrides, effective, sensitive keys), read-only (`describe.py`: thousands of topics are read by
+    worker processes, on the other cores). The reader's `describe_topic_configs` (the topic UNIT's
+    `io.describe_ref`), which the read and its follow-ups (settle, claimed, prefetch) ask through."""
     cluster = reader.cluster
     who = principal(cluster.client_properties)
     workers = worker_count(len(names))
@@ -69,11 +70,10 @@ def describe_configs(reader: ConfigReads, names: list[str]) -> dict[str, Configs
 
 def describe_early(pool: "Executor", cluster: "ClusterSpec", secrets: "SecretValues",
                    names: Iterable[str] | None) -> "Future | None":
-    """The configs of the declared topics through the wire client (kplan.cluster.describe), asked beside the
+    """The configs of the declared topics through the wire client (`describe.py`), asked beside the
     metadata request instead of after it: a name the cluster does not have is simply left out of the answer.
     None when the wire client does not speak these settings or worker processes will read the names; nothing
     of the answer is used before the metadata (and the cluster pin) is in."""
-    from kplan.cluster.describe import TopicConfigConverter, describe_wire, worker_count
     from kplan.transport.wire.connection import spoken
 
     if names is None:
@@ -106,9 +106,7 @@ class TopicRead:
 
     def owned(self, names: Iterable[str], metadata: "Metadata") -> "Metadata":
         """Described too: the listed topics the record owns beyond those named; then every wanted listed topic
-        described, or dropped from the metadata if no longer listed (kplan.cluster.settle)."""
-        from kplan.cluster.settle import settled_configs
-
+        described, or dropped from the metadata if no longer listed (`settle.py`)."""
         extra = {t for t in names if t in metadata and not t.startswith("__")} - self.wanted
         if extra:
             self.configs.update(self.reader.describe_topic_configs(sorted(extra)))
@@ -132,8 +130,6 @@ class TopicRead:
     def _early_configs(self) -> dict[str, Configs] | None:
         """The early answer for the wanted topics (a topic it missed, created meanwhile, is described now), or
         None."""
-        from kplan.cluster.describe import freeze_configs
-
         plain = self.early.result() if self.early is not None else None
         if plain is None:
             return None

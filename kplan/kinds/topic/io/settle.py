@@ -6,7 +6,7 @@ creates returned, and `describe_configs` answers UNKNOWN_TOPIC_OR_PART for the u
 controller knows at once: a (validate-only) create answers TOPIC_ALREADY_EXISTS. So:
 
 - the plan's topic creates are checked by the controller anyway (plan-time validation's validate-only create,
-  kplan.cluster.topic_validation): one it says exists is a topic the metadata has not listed yet (diagnostic code
+  `validation.py`): one it says exists is a topic the metadata has not listed yet (diagnostic code
   NOT_LISTED). `settled` then waits for the metadata to list those topics (re-read with back-off) and reads and
   plans again, until no create is of an existing topic or the stack's `cluster.timeout` passes, which is an error
   saying the metadata has not settled — never a plan that creates an existing topic. A plan with nothing to create

@@ -1,4 +1,4 @@
-"""Topics' plan-time validation by the broker (registered in `kplan.cluster.kind_io`):
+"""Topics' plan-time validation by the broker (the topic UNIT's `io`, tabled by `kplan.cluster.kind_io`):
 
 - topic creates: `create_topics(..., validate_only=True)` — sent ahead by apply's lock thread (`ahead`) as soon as
   it has read the cluster, so that the broker validates while the command's thread plans;
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from kplan.cluster.settle import EXISTS, NOT_LISTED
 from kplan.kinds.topic.batches import config_records, create_records
+from kplan.kinds.topic.io.settle import EXISTS, NOT_LISTED
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, AttrKind, Plan, PlanDiagnostic, ResourceChange, ResourceType, error
@@ -95,7 +95,7 @@ class TopicValidation:
                 fut.result(timeout=self.systems.timeout_s + 5)
             except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic
                 spec = specs.get(name)
-                if what == "create" and kafka_error_name(e) == EXISTS:  # see kplan.cluster.settle
+                if what == "create" and kafka_error_name(e) == EXISTS:  # see settle.py
                     out.append(error(f"topic {name!r} exists, but the broker's metadata did not list it when the "
                                      "cluster was read (a bulk change still settling, or created meanwhile): plan "
                                      "again", NOT_LISTED, address=f"topic.{name}",

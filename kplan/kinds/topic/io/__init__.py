@@ -1,0 +1,4 @@
+"""The topic kind's I/O (kplan.kinds.topic), through librdkafka's admin client and, where it speaks the client's
+settings, kplan's own Kafka client (kplan.transport.wire): the batched read's topic part (`read.py`), many topics'
+configs described, in worker processes for thousands (`describe.py`), consistent reads after bulk changes
+(`settle.py`) and the plan-time validation by the broker (`validation.py`)."""
