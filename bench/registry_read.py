@@ -1,4 +1,4 @@
-"""Benchmark: what the schema registry costs a plan (kplan.registry). There is no batch read, so a plan reads
+"""Benchmark: what the schema registry costs a plan (kplan.kinds.subject.io). There is no batch read, so a plan reads
 each subject it declares or owns with four GETs (latest, versions, own level, level in effect), eight subjects at
 a time. Prints JSON with min/median/max of: one `GET /subjects/<s>/versions/latest` round trip; `read_subjects`
 of N subjects (N = 1, 10, 100 by default; in-process, the read alone: a whole `kplan plan` adds it after its
@@ -19,13 +19,13 @@ import requests
 from _common import emit
 
 import localstack
+from kplan.kinds.subject.io.client import registry_client
+from kplan.kinds.subject.io.compat import check_subjects
+from kplan.kinds.subject.io.read import read_subjects
 from kplan.kinds.subject.kind import live_repr
 from kplan.kinds.subject.model import SubjectSpec
 from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
-from kplan.registry.client import registry_client
-from kplan.registry.compat import check_subjects
-from kplan.registry.read import read_subjects
 
 CT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 V1 = '{"type":"record","name":"U","namespace":"b","fields":[{"name":"id","type":"long"}]}'

@@ -1,6 +1,6 @@
 """The writers apply is given (`kplan.transport.sessions.Writers`: the run's sessions, and each kind's io over them),
-composed here, above the packages that implement them (neither `kplan.cluster` nor `kplan.registry` imports the
-other). The unit tests compose in-memory fakes the same way (tests/unit/fakes.py)."""
+composed here, above the packages that implement them. The unit tests compose in-memory fakes the same way
+(tests/unit/fakes.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, poli
     `policy`: the retry policy of Kafka's and Connect's writes (default: the stack's timeout)."""
     from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.cluster.wire_writer import WireWriter
-    from kplan.registry.write import open_registry_writer
 
     secrets = SecretValues() if secrets is None else secrets
     kafka = KafkaAdmin(cluster, secrets, policy, admin=admin)
-    return Writers(cluster, secrets, kafka, WireWriter(kafka), lambda: open_registry_writer(cluster, secrets),
-                   policy=policy, connector_timeout_s=connector_timeout_s)
+    return Writers(cluster, secrets, kafka, WireWriter(kafka), policy=policy, connector_timeout_s=connector_timeout_s)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar
 
 from kplan.cluster.kind_io import ADMIN_READS, DESCRIBE, OWN_READS, PRIMARY_READS
 from kplan.cluster.pin import check_pin
@@ -26,6 +26,8 @@ from kplan.transport.connect import ConnectClients, connect_client
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
 from kplan.transport.reads import AdminContext, Metadata, PrimaryContext
+
+T = TypeVar("T")
 
 
 class KplanRecords(Protocol):
@@ -59,6 +61,14 @@ class KafkaReader:
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
         self._connect = connect_client(cluster, self.secrets)
         self.connects = ConnectClients(cluster, self.secrets, self._connect)  # every Connect cluster, by name
+        self._ios: dict[Callable[[KafkaReader], Any], Any] = {}
+
+    def io(self, make: Callable[[KafkaReader], T]) -> T:
+        """A kind's reads over a session of its own (`make(reader)`: its class, e.g. the subject kind's registry
+        session), made on first use and kept until `close`: its follow-up read and plan-time check share it."""
+        if make not in self._ios:
+            self._ios[make] = make(self)
+        return self._ios[make]
 
     @property
     def admin(self):
@@ -208,6 +218,9 @@ class KafkaReader:
                               self.cluster.timeout_s, share=lambda t: share_readers(self.cluster, self.secrets, t))
 
     def close(self) -> None:
+        for io in self._ios.values():
+            io.close()
+        self._ios.clear()
         self.connects.close()
         if self._connect is not None:
             self._connect.close()
@@ -305,4 +318,4 @@ def plan_validator(reader: KafkaReader, secrets: SecretValues):
 
     return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
                          principal(reader.cluster.client_properties), reader.connects.clients,
-                         cluster=reader.cluster)
+                         cluster=reader.cluster, reader=reader)

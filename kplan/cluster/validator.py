@@ -2,11 +2,11 @@
 
 This is the composer: each kind's unit names its own validation (`KindUnit.io`; `kplan.cluster.kind_io.VALIDATIONS`,
 by its stack section), in the module of the system that judges it — the broker's validate-only calls, Connect's
-config/validate, a CDC source's database. A kind's validation runs when the plan changes the kind (its module is
-imported then), in the order of plans, and always once it exists: one started ahead (`validate_ahead`, by apply's
-lock thread) is given the next plan whatever it changes, to take its answers or drop them. Nothing here writes.
-The schema registry's compatibility check is composed with this by the session (kplan.session.systems). Secret
-values are resolved only to send them for validation and scrubbed from messages.
+config/validate, a CDC source's database, the schema registry's compatibility check. A kind's validation runs when
+the plan changes the kind (its module is imported then), in the order of plans, and always once it exists: one
+started ahead (`validate_ahead`, by apply's lock thread) is given the next plan whatever it changes, to take its
+answers or drop them. Nothing here writes. Secret values are resolved only to send them for validation and scrubbed
+from messages.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from kplan.transport.reads import KindValidation
 class RealValidator:
     def __init__(self, admin, connect: RestClient | None, timeout_s: float,
                  secrets: SecretValues | None = None, who: str | None = None,
-                 connects: Mapping[str, RestClient] | None = None, cluster=None):
+                 connects: Mapping[str, RestClient] | None = None, cluster=None, reader=None):
         self.admin = admin
         self.cluster = cluster  # the stack's ClusterSpec: for validations with a client of their own
+        self.reader = reader  # the batched reader: for validations over a kind's session of it (KafkaReader.io)
         self.who = who  # kplan's principal, named when the broker denies a request
         self.connect = connect
         self.connects = connects or {}  # every Connect cluster by name (kplan.transport.connect), when several

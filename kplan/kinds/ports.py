@@ -1,13 +1,12 @@
 """The ports the step handlers of the kinds that do not own their writes yet write through: one small Protocol per
 system (the methods the handlers call, and nothing else), as the run's writers hold them
-(`kplan.transport.sessions.Writers`). The acl, streams_app, user, connector and offsets kinds' and the group-request
-and dynamic-config families' handlers call their own io instead (`StepContext.io`).
+(`kplan.transport.sessions.Writers`). The acl, streams_app, user, connector, offsets and subject kinds' and the
+group-request and dynamic-config families' handlers call their own io instead (`StepContext.io`).
 
 - `KafkaWrites`: the admin client's writes (confluent-kafka) not yet in their kinds' io: topics, configs,
   partitions, the replication throttle. `kplan.cluster.kafka_admin.KafkaAdmin` implements it.
 - `WireWrites`: what librdkafka lacks, through kplan's own Kafka client: partition reassignments.
   `kplan.cluster.wire_writer.WireWriter`.
-- `RegistryWrites`: schema registry subjects. `kplan.registry.write.RegistryWriter`.
 
 A batch method (one request for many items) returns per-item results (`kplan.model.results.BatchResults`;
 `kplan.transport.results` classifies errors), and fills the `results` it is given as the answers arrive. The unit
@@ -19,13 +18,10 @@ checks both against them (method names and signatures), and that apply calls exa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults
-
-if TYPE_CHECKING:  # the kinds' own types, in signatures only: the toolkit imports no kind (.importlinter)
-    from kplan.kinds.subject.model import SchemaReference
 
 # topic -> (partitions, replication factor, configs); None: not checked; a config value None: no override
 TopicExpectation = tuple[int | None, int | None, Mapping[str, str | None]]
@@ -93,53 +89,4 @@ class WireWrites(Protocol):
 
     def cancel_reassignments(self, topics: Sequence[str]) -> None:
         """Cancel the reassignments of `topics`' partitions still under way (each reverts to its replicas before)."""
-        ...
-
-
-@runtime_checkable
-class RegistryWrites(Protocol):
-    def register_schema(self, subject: str, schema: str, schema_type: str,
-                        references: Sequence[SchemaReference]) -> int:
-        """Register `schema` under `subject` (a reference with version None is resolved to its subject's latest
-        version first); returns the version the registry shows it under (verified with a lookup). A schema the
-        subject already has is not registered again: its version is returned."""
-        ...
-
-    def schema_version(self, subject: str, schema: str, schema_type: str,
-                       references: Sequence[SchemaReference]) -> int | None:
-        """The live version of `subject` that holds this schema (the registry's lookup), or None."""
-        ...
-
-    def subject_versions(self, subject: str) -> list[int]:
-        """The subject's live (not soft-deleted) versions; [] when it does not exist."""
-        ...
-
-    def all_versions(self, subject: str) -> list[int]:
-        """The subject's versions, soft-deleted ones included; [] when it has none or does not exist."""
-        ...
-
-    def delete_schema_version(self, subject: str, version: int, permanent: bool = False) -> None:
-        """Soft-delete one version, then until the subject's versions no longer list it; `permanent`: then
-        hard-delete it, until the versions with deleted ones no longer list it."""
-        ...
-
-    def subject_listed(self, subject: str) -> bool:
-        """Whether the registry knows the subject at all (a soft-deleted one included)."""
-        ...
-
-    def own_level_answer(self, subject: str) -> str | None:
-        """The raw answer of `GET /config/<subject>`: None when the registry has no such subject."""
-        ...
-
-    def subject_level(self, subject: str) -> str | None:
-        """The subject's own compatibility level; None when it has none (it inherits the global level)."""
-        ...
-
-    def set_subject_level(self, subject: str, level: str | None) -> None:
-        """Set the subject's own level (None: remove it, so it inherits the global one), then check it shows."""
-        ...
-
-    def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
-        """Soft-delete the subjects (then hard-delete them when `permanent`), then until the registry no longer
-        lists them (an absent subject is a success)."""
         ...

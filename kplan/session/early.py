@@ -31,8 +31,7 @@ _OPEN_IMPORTS = (
     "confluent_kafka", "confluent_kafka.admin", "kplan.session.open", "kplan.session.systems",
     "kplan.stackfile.references", "kplan.apply.writers", "kplan.cluster.kafka_admin", "kplan.transport.sessions",
     "kplan.transport.connect", "kplan.cluster.wire_writer", "kplan.cluster.pin",
-    "kplan.registry.write", "kplan.state.records", "kplan.transport.reach", "kplan.transport.retry",
-    "kplan.transport.permissions")
+    "kplan.state.records", "kplan.transport.reach", "kplan.transport.retry", "kplan.transport.permissions")
 
 
 def new_run_id() -> str:

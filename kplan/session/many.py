@@ -102,7 +102,7 @@ def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_a
     from kplan.model.desired import Stack
     from kplan.session.open import Session
     from kplan.session.plan import plan_stack, read_request
-    from kplan.session.systems import StackValidator, open_cluster
+    from kplan.session.systems import open_cluster
     from kplan.stackfile.references import resolve_stack_secrets
 
     out: dict[tuple[int, str | None], tuple[Any, str | None]] = {}
@@ -125,8 +125,7 @@ def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_a
             try:
                 stack_secrets = resolve_stack_secrets(m, environ)
                 handed = Handed(reader, m.name, names, sections, close=_nothing).handed(lives[m.name], None)
-                validator = StackValidator(plan_validator(reader, stack_secrets), reader.registry)
-                session = Session(m, stack_secrets, handed, validator, _nothing)
+                session = Session(m, stack_secrets, handed, plan_validator(reader, stack_secrets), _nothing)
                 out[(i, m.cluster_name)] = (plan_stack(session, destroy=destroy,
                                                        allow_active_consumers=allow_active)[1], None)
             except KplanError as e:
@@ -231,7 +230,10 @@ def _import_ahead() -> None:
     import importlib
 
     from kplan.cluster.prefetch import _PLAN_IMPORTS, _READ_IMPORTS
+    from kplan.kinds import UNITS
 
+    # and each kind's follow-up read and plan-time validation, by its UNIT
+    ios = (ref.partition(":")[0] for u in UNITS for ref in (u.follow_up_ref, u.io.validation_ref) if ref)
     for name in (*_READ_IMPORTS, *_PLAN_IMPORTS, "kplan.kinds", "kplan.session.plan", "kplan.cluster.claimed",
-                 "kplan.apply.resume", "kplan.plan.consumers", "kplan.registry.reads"):
+                 "kplan.apply.resume", "kplan.plan.consumers", *ios):
         importlib.import_module(name)

@@ -1,7 +1,7 @@
 """The REST client kplan talks to Kafka Connect and the schema registry with: bounded timeouts, one error line
 for an unreachable server, for refused credentials and for a TLS failure, and no credential ever in a message.
 It knows HTTP, not the services: which service a client serves (`HttpService`) only words its messages, and
-`kplan.cluster` (Connect) and `kplan.registry` build their clients on it, so neither imports the other."""
+the kit's Connect clients (`kplan.transport.connect`) and the subject kind's registry client build on it."""
 
 from __future__ import annotations
 

@@ -3,8 +3,7 @@
 A step handler writes through its kind's io (`kplan.kinds.handler.StepContext.io(<the io's class>)`), made here on
 first use over these sessions and kept for the run: Kafka's admin session (`kafka`, kplan.transport.admin: the journal
 store, the lock and kplan's records share its client and link), kplan's own Kafka client (`wire`), Connect's writes
-(`connect`, kplan.transport.connect: the connector kinds' io, whose link the executor watches) and the schema
-registry's session (`registry`), each opened when first used."""
+(`connect`, kplan.transport.connect: the connector kinds' io, whose link the executor watches)."""
 
 from __future__ import annotations
 
@@ -16,21 +15,18 @@ from kplan.transport.connect import ConnectWrites
 from kplan.transport.retry import RetryPolicy
 
 if TYPE_CHECKING:  # pragma: no cover  (the ports of the kinds that do not own their writes yet)
-    from kplan.kinds.ports import KafkaWrites, RegistryWrites, WireWrites
+    from kplan.kinds.ports import KafkaWrites, WireWrites
 
 T = TypeVar("T")
 
 
 class Writers:
-    def __init__(self, cluster: ClusterSpec, secrets: SecretValues, kafka: KafkaWrites, wire: WireWrites,
-                 open_registry: Callable[[], RegistryWrites], *, policy: RetryPolicy | None = None,
-                 connector_timeout_s: float = 120.0):
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues, kafka: KafkaWrites, wire: WireWrites, *,
+                 policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):
         self.cluster, self.secrets, self.policy = cluster, secrets, policy
         self.connector_timeout_s = connector_timeout_s  # how long a connector's state or a signal is waited for
         self.kafka = kafka  # topics, configs, throttles, consumer groups (the writes not yet in their kinds' io)
         self.wire = wire  # kplan's own Kafka client: reassignments (and the dynamic-config and share-group io's writes)
-        self._open_registry = open_registry  # the registry's writer, made on first use (a stack may name none)
-        self._registry: RegistryWrites | None = None
         self._ios: dict[Callable[[Writers], Any], Any] = {}
 
     def io(self, make: Callable[[Writers], T]) -> T:
@@ -53,16 +49,9 @@ class Writers:
     def connect(self) -> ConnectWrites:
         return self.io(ConnectWrites)
 
-    @property
-    def registry(self) -> RegistryWrites:
-        if self._registry is None:
-            self._registry = self._open_registry()
-        return self._registry
-
     def close(self) -> None:
-        """Close what each session and io opened (the registry's only if it was made), Kafka's admin client last."""
-        for writer in (self._registry, self.wire, *self._ios.values(), self.kafka):
+        """Close what each session and io opened (an io only if it was made), Kafka's admin client last."""
+        for writer in (self.wire, *self._ios.values(), self.kafka):
             close = getattr(writer, "close", None)
             if close is not None:
                 close()
-        self._registry = None

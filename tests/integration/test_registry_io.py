@@ -12,6 +12,10 @@ import requests
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.errors import WriteError
+from kplan.kinds.subject.io.client import registry_client
+from kplan.kinds.subject.io.compat import INCOMPATIBLE, UNCHECKED, check_subjects
+from kplan.kinds.subject.io.read import read_subjects
+from kplan.kinds.subject.io.write import SubjectWrites
 from kplan.kinds.subject.kind import live_repr
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
@@ -19,10 +23,6 @@ from kplan.kinds.subject.steps import PutSubject
 from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.plan import Action, AttributeChange, AttrKind, Plan, ResourceChange, ResourceType
 from kplan.model.source import Origin
-from kplan.registry.client import registry_client
-from kplan.registry.compat import INCOMPATIBLE, UNCHECKED, check_subjects
-from kplan.registry.read import read_subjects
-from kplan.registry.write import open_registry_writer
 from kplan.secrets import SecretValues
 from kplan.transport.sessions import Writers
 
@@ -61,11 +61,17 @@ def subjects(reg, unique):
 
 
 @pytest.fixture
-def writer(stack):
-    w = open_registry_writer(ClusterSpec(stack.bootstrap_servers, timeout_s=10,
-                                         schema_registry_url=stack.schema_registry_url))
+def writers(stack):
+    # the subject handlers write to the registry alone: no other system's writer is opened
+    w = Writers(ClusterSpec(stack.bootstrap_servers, timeout_s=10, schema_registry_url=stack.schema_registry_url),
+                SecretValues(), None, None)
     yield w
     w.close()
+
+
+@pytest.fixture
+def writer(writers):
+    return writers.io(SubjectWrites)
 
 
 def post(reg: str, subject: str, schema: str, refs=()) -> int:
@@ -231,41 +237,39 @@ def unused_port():
 # -- the handlers ------------------------------------------------------------------------------------------------
 
 
-def _ctx(writer, outcomes) -> StepContext:
-    # the subject handlers write to the registry alone: no other system's writer is opened
-    writers = Writers(ClusterSpec("none:1"), SecretValues(), None, None, open_registry=lambda: writer)
+def _ctx(writers, outcomes) -> StepContext:
     return StepContext(0, writers, SecretValues(), lambda o: None, None, None, outcomes, lambda: None)
 
 
-def test_a_put_subject_run_is_undone_exactly_and_twice_is_harmless(writer, reg, subjects):
+def test_a_put_subject_run_is_undone_exactly_and_twice_is_harmless(writers, reg, subjects):
     users = subjects("users")
     post(reg, users, USER_V1)
     step = PutSubject(users, USER_V2, "AVRO", (), "FULL", True, before_version=1, before_level=None)
     outcomes: dict = {}
-    handler_for(step).run(step, _ctx(writer, outcomes))
+    handler_for(step).run(step, _ctx(writers, outcomes))
     assert outcomes[0] == {"level_set": True, "version": 2, "new": True}
     assert versions(reg, users) == [1, 2] and own_level(reg, users) == "FULL"
     for _ in range(2):
-        handler_for(step).undo(step, _ctx(writer, outcomes))
+        handler_for(step).undo(step, _ctx(writers, outcomes))
     assert versions(reg, users) == [1] and own_level(reg, users) is None
 
 
-def test_an_undo_after_a_crash_finds_the_version_the_run_registered(writer, reg, subjects):
+def test_an_undo_after_a_crash_finds_the_version_the_run_registered(writers, reg, subjects):
     users = subjects("users")
     post(reg, users, USER_V1)
     step = PutSubject(users, USER_V2, "AVRO", (), before_version=1)
     post(reg, users, USER_V2)  # registered, then the run died before journaling it
-    handler_for(step).undo(step, _ctx(writer, {}))
+    handler_for(step).undo(step, _ctx(writers, {}))
     assert versions(reg, users) == [1]
 
 
-def test_a_new_subject_undone_has_no_live_version_left(writer, reg, subjects):
+def test_a_new_subject_undone_has_no_live_version_left(writers, reg, subjects):
     fresh = subjects("fresh")
     step = PutSubject(fresh, USER_V1, "AVRO", (), "FORWARD", True)
     outcomes: dict = {}
-    handler_for(step).run(step, _ctx(writer, outcomes))
+    handler_for(step).run(step, _ctx(writers, outcomes))
     assert versions(reg, fresh) == [1] and own_level(reg, fresh) == "FORWARD"
-    handler_for(step).undo(step, _ctx(writer, outcomes))
+    handler_for(step).undo(step, _ctx(writers, outcomes))
     assert versions(reg, fresh) == [] and fresh not in listed(reg)
 
 

@@ -41,7 +41,7 @@ def test_the_answers_validated_ahead_are_the_brokers_and_nothing_is_created(stac
         try:
             lock = early.locked()
             try:
-                validator = cluster.session.validator.cluster.validation("topics")
+                validator = cluster.session.validator.validation("topics")
                 sent = validator._ahead  # type: ignore[attr-defined]
                 assert sent is not None, "the lock thread sent no validate-only create"
                 assert {key[0] for key in sent[0]} == {f"{prefix}.good", f"{prefix}.bad"}

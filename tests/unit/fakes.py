@@ -41,7 +41,7 @@ class FakeWriters:
     admin = link = None  # no admin client, no link to watch
 
     def __init__(self, fake):
-        self.kafka = self.wire = self.registry = self.connect = fake
+        self.kafka = self.wire = self.connect = fake
 
     def io(self, make):
         return self.kafka

@@ -13,9 +13,9 @@ KPLAN = Path(__file__).resolve().parents[2] / "kplan"
 
 PURE = ("model", "rules", "kinds", "plan", "render", "importer", "policy")
 PURE_MODULES = ("secrets.py", "errors.py", "words.py", "ci/comment.py", "ci/context.py", "kinds/subject/attach.py")
-# the I/O rooms: the systems' packages (cluster, registry, state) over their shared transport, and those above them
-IO_PACKAGES = ("kplan.cluster", "kplan.registry", "kplan.state", "kplan.transport", "kplan.commands", "kplan.session",
-               "kplan.apply", "kplan.stackfile")
+# the I/O rooms: the systems' packages (cluster, state) over their shared transport, and those above them
+IO_PACKAGES = ("kplan.cluster", "kplan.state", "kplan.transport", "kplan.commands", "kplan.session", "kplan.apply",
+               "kplan.stackfile")
 IO_LIBRARIES = ("confluent_kafka", "requests", "socket", "subprocess", "tempfile", "shutil", "os", "urllib", "http")
 IO_CALLS = ("open",)
 
@@ -66,7 +66,7 @@ def test_pure_rooms_do_no_io(path):
 def test_the_top_level_shows_the_pipeline():
     rooms = sorted(p.name for p in KPLAN.iterdir() if p.is_dir() and (p / "__init__.py").exists())
     assert rooms == ["apply", "ci", "cluster", "commands", "importer", "kinds", "model", "plan", "policy",
-                     "registry", "render", "rules", "session", "stackfile", "state", "transport"]
+                     "render", "rules", "session", "stackfile", "state", "transport"]
     modules = sorted(p.name for p in KPLAN.glob("*.py"))
     assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "exiting.py", "secrets.py", "start.py",
                        "words.py"]

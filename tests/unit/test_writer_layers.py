@@ -1,7 +1,7 @@
-"""The writer's systems stay apart: `kplan.registry` and `kplan.cluster` do not import each other (their shared
-REST client is `kplan.transport.http`; their Kafka clients, retries and deadlines are `kplan.transport`'s, and what
-uses both is composed above them, in `kplan.session.systems`), and each system writer has its own module. Read
-from the source (AST), so nothing is imported."""
+"""The writer's systems stay apart: the schema registry's I/O (the subject kind's, `kplan.kinds.subject.io`) and
+`kplan.cluster` do not import each other (their shared REST client is `kplan.transport.http`; their Kafka clients,
+retries and deadlines are `kplan.transport`'s, and what uses both is composed above them, in `kplan.session.systems`),
+and each system writer has its own module. Read from the source (AST), so nothing is imported."""
 
 from __future__ import annotations
 
@@ -28,13 +28,13 @@ def _uses(package: str, of: str) -> set[tuple[str, str]]:
 
 
 def test_the_registry_does_not_import_the_cluster_package():
-    assert not _uses("registry", "kplan.cluster")
+    assert not _uses("kinds/subject/io", "kplan.cluster")
 
 
 def test_the_cluster_package_does_not_import_the_registry():
-    assert not _uses("cluster", "kplan.registry")
+    assert not _uses("cluster", "kplan.kinds.subject")
 
 
 def test_the_transport_knows_neither_cluster_nor_registry():
-    assert not _uses("transport", "kplan.cluster") | _uses("transport", "kplan.registry") | _uses(
+    assert not _uses("transport", "kplan.cluster") | _uses("transport", "kplan.kinds.subject") | _uses(
         "transport", "kplan.apply")

@@ -101,7 +101,7 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
 
 @runtime_checkable
 class SourceSubjectReads(Protocol):
-    """The read of a mirror's source registry (kplan.registry.reads.RegistryReads; a live-state file has none)."""
+    """The read of a mirror's source registry (kplan.kinds.subject.io.SubjectRead; a live-state file has none)."""
 
     def read_source_subjects(self, cluster: ClusterSpec, names: Iterable[str]) -> SubjectsRead:
         ...

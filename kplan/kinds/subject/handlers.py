@@ -13,13 +13,14 @@ from typing import Any
 
 from kplan.errors import WriteError
 from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.subject.io.write import SubjectWrites
 from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 
 
 @handles(PutSubject)
 class PutSubjectHandler(StepHandler[PutSubject]):
     def run(self, step: PutSubject, ctx: StepContext) -> None:
-        w = ctx.writer
+        w = ctx.io(SubjectWrites)
         outcome: dict[str, Any] = {}
 
         def record(**kw: object) -> None:
@@ -29,37 +30,37 @@ class PutSubjectHandler(StepHandler[PutSubject]):
 
         existing = step.before_version is not None
         if existing and step.level_changes:  # the registration is then judged under the level the plan leaves
-            w.registry.set_subject_level(step.subject, step.level)
+            w.set_subject_level(step.subject, step.level)
             record(level_set=True)
         if step.schema is not None:
-            before = set(w.registry.subject_versions(step.subject))
-            version = w.registry.register_schema(step.subject, step.schema, step.schema_type, step.references)
+            before = set(w.subject_versions(step.subject))
+            version = w.register_schema(step.subject, step.schema, step.schema_type, step.references)
             record(version=version, new=version not in before)
             if version in before and version != max(before):  # never claim a registration the registry did not make
                 raise WriteError(f"subject {step.subject}: the registry already holds this schema as version "
                                  f"{version}, not the latest ({max(before)}), and registers nothing new; the "
                                  "declared schema is not the subject's latest (run kplan plan to see it as drift)")
         if not existing and step.level_changes:  # a new subject: registered first, its level after
-            w.registry.set_subject_level(step.subject, step.level)
+            w.set_subject_level(step.subject, step.level)
             record(level_set=True)
 
     def undo(self, step: PutSubject, ctx: StepContext) -> None:
         """Remove for good what this run added — the version it registered (soft, then permanent delete: no
         soft-deleted version stays behind, and the next registration gets the same number), the subject it created
         (with the level set on it) — and put a level it changed back; then read it all back. Idempotent."""
-        w = ctx.writer
+        w = ctx.io(SubjectWrites)
         version = self._registered(step, ctx) if step.schema is not None else None
-        if version is not None and version in w.registry.all_versions(step.subject):
-            w.registry.delete_schema_version(step.subject, version, permanent=True)
+        if version is not None and version in w.all_versions(step.subject):
+            w.delete_schema_version(step.subject, version, permanent=True)
         # a subject that holds nothing more after that and had no live version before: this run created it
         gone = step.before_version is None and version is not None
-        if gone and w.registry.subject_listed(step.subject) and not w.registry.all_versions(step.subject):
-            w.registry.delete_subjects([step.subject], permanent=True)  # its own level goes with it
-        elif gone and w.registry.subject_listed(step.subject):
+        if gone and w.subject_listed(step.subject) and not w.all_versions(step.subject):
+            w.delete_subjects([step.subject], permanent=True)  # its own level goes with it
+        elif gone and w.subject_listed(step.subject):
             gone = False  # it holds versions from before the run (soft-deleted ones): it stays, as it was
-        if step.level_changes and not gone and w.registry.subject_listed(step.subject) \
-                and w.registry.subject_level(step.subject) != step.before_level:
-            w.registry.set_subject_level(step.subject, step.before_level)
+        if step.level_changes and not gone and w.subject_listed(step.subject) \
+                and w.subject_level(step.subject) != step.before_level:
+            w.set_subject_level(step.subject, step.before_level)
         self._check_undone(step, ctx, version, gone)
 
     @staticmethod
@@ -70,7 +71,7 @@ class PutSubjectHandler(StepHandler[PutSubject]):
         outcome = dict(ctx.outcome or {})
         if "version" in outcome:
             return int(outcome["version"]) if outcome.get("new") else None
-        found = ctx.writer.registry.schema_version(step.subject, step.schema or "", step.schema_type,
+        found = ctx.io(SubjectWrites).schema_version(step.subject, step.schema or "", step.schema_type,
                                                    step.references)
         if found is None or (step.before_version is not None and found <= step.before_version):
             return None
@@ -81,16 +82,16 @@ class PutSubjectHandler(StepHandler[PutSubject]):
     @staticmethod
     def _check_undone(step: PutSubject, ctx: StepContext, version: int | None, gone: bool) -> None:
         """Never report undone what the registry does not show undone."""
-        w = ctx.writer
+        w = ctx.io(SubjectWrites)
         left = []
-        if version is not None and version in w.registry.all_versions(step.subject):
+        if version is not None and version in w.all_versions(step.subject):
             left.append(f"still holds version {version}")
-        if gone and w.registry.subject_listed(step.subject):
+        if gone and w.subject_listed(step.subject):
             left.append("is still listed (soft-deleted) though this run created it")
-        if gone and w.registry.own_level_answer(step.subject) is not None:
+        if gone and w.own_level_answer(step.subject) is not None:
             left.append("still answers a compatibility level though this run created it")
-        if not gone and step.level_changes and w.registry.subject_listed(step.subject):
-            level = w.registry.subject_level(step.subject)
+        if not gone and step.level_changes and w.subject_listed(step.subject):
+            level = w.subject_level(step.subject)
             if level != step.before_level:
                 left.append(f"has compatibility level {level}, not {step.before_level or 'none of its own'} as "
                             "before the run")
@@ -102,7 +103,7 @@ class PutSubjectHandler(StepHandler[PutSubject]):
 class DeleteSubjectsHandler(StepHandler[DeleteSubjects]):
     def run(self, step: DeleteSubjects, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.registry.delete_subjects(list(step.names), step.permanent))
+        ctx.refusable(lambda: ctx.io(SubjectWrites).delete_subjects(list(step.names), step.permanent))
 
     def left_no_trace(self, step: DeleteSubjects, ctx: StepContext) -> bool:
-        return all(ctx.writer.registry.subject_versions(name) for name in step.names)
+        return all(ctx.io(SubjectWrites).subject_versions(name) for name in step.names)

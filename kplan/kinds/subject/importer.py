@@ -40,7 +40,7 @@ def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict[str, Any
 
 
 class RegistryListing(Protocol):
-    """What an import reads subjects with (the session's reader, kplan.registry.reads): every name, then those."""
+    """What an import reads subjects with (kplan.kinds.subject.io.SubjectRead): every name, then those."""
 
     def subject_names(self) -> list[str]: ...
 
@@ -49,8 +49,11 @@ class RegistryListing(Protocol):
 
 def read_all(live: LiveState, reader: RegistryListing, stack: Stack) -> LiveState:
     """Every subject of the stack's schema registry (its latest version, levels), or why it could not be read."""
+    from kplan.kinds.subject.io import reads
+
     if not stack.cluster.schema_registry_url:
         return live
+    reader = reads(reader)
     try:
         names = reader.subject_names()
     except KplanError as e:

@@ -12,7 +12,7 @@ properties, a Protobuf file's statements):
       }
 
 Whether the registry accepts the new version under the level the plan leaves in place is asked of the registry
-itself at plan time (kplan.registry.compat, composed with the cluster's validator in kplan.session.systems). The rules:
+itself at plan time (kplan.kinds.subject.io.compat, the kind's plan-time validation). The rules:
 
 * a declared `compatibility` is the subject's own level (set when it differs or the subject has none); unset,
   the level is left alone;
@@ -366,8 +366,8 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 def _referenced_deletions(deleted: list[str], live: "LiveState") -> list[PlanDiagnostic]:
     """Registries refuse to delete a subject another subject's schema references. A deletion that would be refused
     is a plan error, before anything is deleted: the referencing subject stays. One whose referrers all go in the
-    same run is deleted after them (kplan.registry.write deletes it version by version where Apicurio refuses the
-    subject's soft delete because soft-deleted referrers still count), softly or permanently as the stack says."""
+    same run is deleted after them (kplan.kinds.subject.io.write deletes it version by version where Apicurio refuses
+    the subject's soft delete because soft-deleted referrers still count), softly or permanently as the stack says."""
     from kplan.model.plan import error
 
     gone = set(deleted)

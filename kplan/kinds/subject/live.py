@@ -47,7 +47,7 @@ SubjectsRead = tuple[Mapping[str, LiveSubject], "str | None", "str | None"]
 
 @runtime_checkable
 class SubjectReads(Protocol):
-    """The subjects' follow-up read (kplan.session.systems.StackReader; a live-state file's StaticReader)."""
+    """The subjects' follow-up read (kplan.kinds.subject.io.SubjectRead; a live-state file's StaticReader)."""
 
     def read_subjects(self, names: Iterable[str]) -> SubjectsRead | None:
         """These subjects as the schema registry has them; None when the reader cannot ask (a live-state file)."""

@@ -1,6 +1,6 @@
 """The subject kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.subject.kind:KIND",
@@ -19,8 +19,9 @@ UNIT = KindUnit(
     ("kplan.kinds.subject.steps:build_subject_steps",),
     ("kplan.kinds.subject.handlers",),
     record_module="kplan.kinds.subject.record",
-    follow_up_ref="kplan.kinds.subject.attach:follow_up",
+    follow_up_ref="kplan.kinds.subject.io:follow_up",
     live_module="kplan.kinds.subject.live",
     importer_ref="kplan.kinds.subject.importer:IMPORTER",
     render_ref="kplan.kinds.subject.render:rendered",
+    io=KindIO(validation_ref="kplan.kinds.subject.io.compat:SubjectValidation"),
 )

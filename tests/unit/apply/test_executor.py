@@ -24,13 +24,12 @@ from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.cluster.wire_writer import WireWriter
 from kplan.errors import KplanError
 from kplan.kinds.connector.steps import ConnectorImage, ConnectorSecrets, DeleteConnector
-from kplan.kinds.ports import KafkaWrites, RegistryWrites, WireWrites
+from kplan.kinds.ports import KafkaWrites, WireWrites
 from kplan.kinds.step import Phase, StepBase, UnknownStepKind, frozen
 from kplan.kinds.topic.steps import DeleteTopics, IncreasePartitions, ReplaceTopics, TopicArgs
 from kplan.kinds.user.steps import AlterUsers
 from kplan.model.desired import ConnectorState
 from kplan.model.ownership import Ownership
-from kplan.registry.write import RegistryWriter
 from kplan.secrets import MASKED, SecretValues
 from kplan.state.faults import Faults
 from kplan.state.journal import Journal, RunStatus, StepStatus
@@ -247,8 +246,7 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
 
 
 # system (the attribute of `Writers` apply calls it through) -> its Protocol and the real writer implementing it
-SYSTEMS = {"kafka": (KafkaWrites, KafkaAdmin), "wire": (WireWrites, WireWriter),
-           "registry": (RegistryWrites, RegistryWriter)}
+SYSTEMS = {"kafka": (KafkaWrites, KafkaAdmin), "wire": (WireWrites, WireWriter)}
 
 
 def _protocol_methods(protocol) -> dict[str, inspect.Signature]:

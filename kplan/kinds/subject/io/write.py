@@ -1,5 +1,5 @@
-"""The registry writes apply makes (`kplan.kinds.ports.RegistryWrites`). Every write is retried while the
-registry does not answer or answers 5xx (each is idempotent: registering a schema the subject has returns its
+"""The registry writes apply makes (`SubjectWrites`, the io the kind's handlers call). Every write is retried while
+the registry does not answer or answers 5xx (each is idempotent: registering a schema the subject has returns its
 version; deleting what is gone is a success), for at most the stack's `cluster.timeout`, and verified: the writer
 reads until the registry shows the change.
 
@@ -13,9 +13,7 @@ import time
 from typing import Any, Callable, Iterator, Sequence
 
 from kplan.errors import WriteError
-from kplan.kinds.subject.model import SchemaReference
-from kplan.model.desired import ClusterSpec
-from kplan.registry.client import (
+from kplan.kinds.subject.io.client import (
     REFERENCED,
     SOFT_DELETED,
     RegistryHttp,
@@ -26,23 +24,13 @@ from kplan.registry.client import (
     path,
     registry_client,
 )
-from kplan.registry.read import subject_levels
-from kplan.secrets import SecretValues
+from kplan.kinds.subject.io.read import subject_levels
+from kplan.kinds.subject.model import SchemaReference
 from kplan.transport.http import RestUnavailable
 from kplan.transport.reach import Link
 from kplan.transport.retry import RetriableError, RetryPolicy, retry
 
 NORMALIZE = {"normalize": "true"}
-
-
-def open_registry_writer(cluster: ClusterSpec, secrets: SecretValues | None = None,
-                         policy: RetryPolicy | None = None) -> "RegistryWriter":
-    """The registry writer of a stack's cluster; a clear error for a stack that names no registry."""
-    http = registry_client(cluster, secrets)
-    if http is None:
-        raise WriteError("the stack declares schema registry subjects but names no registry: set "
-                         "cluster.schema_registry.url")
-    return RegistryWriter(http, cluster.timeout_s, policy)
 
 
 class RegistryWriter:
@@ -111,6 +99,9 @@ class RegistryWriter:
 
     def register_schema(self, subject: str, schema: str, schema_type: str,
                         references: Sequence[SchemaReference]) -> int:
+        """Register `schema` under `subject` (a reference with version None is resolved to its subject's latest
+        version first); returns the version the registry shows it under (verified with a lookup). A schema the
+        subject already has is not registered again: its version is returned."""
         body = self._body(subject, schema, schema_type, references)
         r = self._call("POST", path("subjects", subject, "versions", query=NORMALIZE),
                        f"registering a schema under subject {subject}", json=body)
@@ -134,6 +125,7 @@ class RegistryWriter:
 
     def schema_version(self, subject: str, schema: str, schema_type: str,
                        references: Sequence[SchemaReference]) -> int | None:
+        """The live version of `subject` that holds this schema (the registry's lookup), or None."""
         try:
             body = self._body(subject, schema, schema_type, references)
         except WriteError:  # a referenced subject is gone: nothing can hold this schema with that reference
@@ -178,6 +170,7 @@ class RegistryWriter:
                 yield version, held
 
     def subject_versions(self, subject: str) -> list[int]:
+        """The subject's live (not soft-deleted) versions; [] when it does not exist."""
         r = self._call("GET", path("subjects", subject, "versions"), f"reading subject {subject}'s versions",
                        expected=(404,))
         return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
@@ -205,6 +198,8 @@ class RegistryWriter:
     # -- compatibility levels ------------------------------------------------------------------------------------
 
     def subject_level(self, subject: str) -> str | None:
+        """The subject's own compatibility level; None when it has none (it inherits the global level)."""
+
         def attempt():
             try:
                 return subject_levels(self.http, subject)[0]
@@ -220,6 +215,7 @@ class RegistryWriter:
         return level_of(json_body(self.http, r)) if r.status_code == 200 else None
 
     def set_subject_level(self, subject: str, level: str | None) -> None:
+        """Set the subject's own level (None: remove it, so it inherits the global one), then check it shows."""
         where = path("config", subject)
         if level is None:
             self._call("DELETE", where, f"removing subject {subject}'s compatibility level", expected=(404,))
@@ -246,6 +242,8 @@ class RegistryWriter:
         return set(json_body(self.http, self._call("GET", path("subjects", query=query), "listing subjects")))
 
     def delete_subjects(self, names: Sequence[str], permanent: bool) -> None:
+        """Soft-delete the subjects (then hard-delete them when `permanent`), then until the registry no longer
+        lists them (an absent subject is a success)."""
         for name in names:
             r = self._call("DELETE", path("subjects", name), f"deleting subject {name}", expected=(404,),
                            done=(SOFT_DELETED, REFERENCED))
@@ -283,3 +281,15 @@ class RegistryWriter:
 
     def close(self) -> None:
         self.http.close()
+
+
+class SubjectWrites(RegistryWriter):
+    """The kind's writes (`StepContext.io(SubjectWrites)`): the registry writer of the run's stack's cluster, made
+    when a step first writes; a clear error for a stack that names no registry."""
+
+    def __init__(self, writers: Any):
+        http = registry_client(writers.cluster, writers.secrets)
+        if http is None:
+            raise WriteError("the stack declares schema registry subjects but names no registry: set "
+                             "cluster.schema_registry.url")
+        super().__init__(http, writers.cluster.timeout_s)

@@ -14,10 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kplan.errors import KplanError
-from kplan.kinds.subject.model import SubjectSpec
-from kplan.model.desired import Stack
-from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error, warning
-from kplan.registry.client import (
+from kplan.kinds.subject.io import SubjectRead
+from kplan.kinds.subject.io.client import (
     INVALID_SCHEMA,
     RegistryHttp,
     error_code,
@@ -27,7 +25,10 @@ from kplan.registry.client import (
     message_of,
     path,
 )
-from kplan.registry.read import get
+from kplan.kinds.subject.io.read import get
+from kplan.kinds.subject.model import SubjectSpec
+from kplan.model.desired import Stack
+from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error, warning
 
 SCHEMA_PATHS = frozenset({"schema", "schema_type", "references"})
 INCOMPATIBLE = "schema-incompatible"
@@ -75,6 +76,17 @@ def consequence(level: str, version: int) -> str:
     if level.startswith("FORWARD"):
         return f"consumers still reading with {earlier} could not read what is written with the new schema"
     return f"readers and writers of {earlier} and of the new schema could not read each other's data"
+
+
+class SubjectValidation:
+    """The kind's plan-time validation (`KindIO.validation_ref`): `check_subjects` over the batched reader's
+    registry session (the follow-up read's); a validator without a reader checks nothing."""
+
+    def __init__(self, validator: Any):
+        self.reader = validator.reader
+
+    def validate(self, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
+        return check_subjects(self.reader.io(SubjectRead).registry if self.reader is not None else None, stack, plan)
 
 
 def check_subjects(http: RegistryHttp | None, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:

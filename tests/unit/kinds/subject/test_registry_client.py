@@ -9,10 +9,10 @@ import pytest
 
 from kplan.apply.writers import open_writers
 from kplan.errors import KplanError, WriteError
+from kplan.kinds.subject.io.client import CONTENT_TYPE, error_line, level_of, path, registry_client
+from kplan.kinds.subject.io.read import read_subjects
+from kplan.kinds.subject.io.write import RegistryWriter, SubjectWrites
 from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
-from kplan.registry.client import CONTENT_TYPE, error_line, level_of, path, registry_client
-from kplan.registry.read import read_subjects
-from kplan.registry.write import RegistryWriter
 from kplan.secrets import SecretValues
 from kplan.transport.retry import RetryPolicy
 
@@ -200,7 +200,7 @@ def test_a_registry_that_cannot_be_read_is_a_problem_not_a_traceback(monkeypatch
 
 
 def test_a_subject_without_its_own_level_is_told_apart_on_both_registries(monkeypatch):
-    from kplan.registry.read import subject_levels
+    from kplan.kinds.subject.io.read import subject_levels
 
     http = registry_client(_cluster())
     # Apicurio: NONE for "no own level", the global one with defaultToGlobal
@@ -218,7 +218,7 @@ def test_a_subject_without_its_own_level_is_told_apart_on_both_registries(monkey
 def test_the_writer_without_a_registry_says_what_to_set():
     w = open_writers(ClusterSpec("127.0.0.1:1", timeout_s=1), admin=object(), policy=FAST)
     with pytest.raises(WriteError, match="names no registry: set cluster.schema_registry.url"):
-        w.registry.subject_versions("a")
+        w.io(SubjectWrites).subject_versions("a")
 
 
 def test_an_answer_that_is_not_json_is_one_line_naming_the_url_setting(monkeypatch):

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
+from kplan.kinds.subject.io.client import RegistryError, RegistryHttp, error_code, error_line, json_body, level_of, path
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
-from kplan.registry.client import RegistryError, RegistryHttp, error_code, error_line, json_body, level_of, path
 
 READ_WORKERS = 8
 UNREACHABLE = "unreachable"  # the start of `problem` when the registry cannot be read at all
