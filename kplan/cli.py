@@ -187,6 +187,8 @@ register("schema", "kplan.commands.schema:schema_command",
          "Print the stack or plan JSON Schema shipped with kplan (for editors and tools), or its path.")
 register("status", "kplan.commands.status:status_command",
          "Show what exists, is missing or drifted, and each connector's state.")
+register("watch", "kplan.commands.watch:watch_command",
+         "Plan every stack on an interval and export drift as Prometheus metrics (never applies).")
 register("ci", "kplan.commands.ci:ci_group",
          "Post a plan to a pull/merge request (one comment, updated in place) and keep a drift issue.")
 

@@ -148,10 +148,6 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     _variables(imported.variables)
 
 
-def _connect_of(cluster: dict) -> bool:
-    return bool(cluster.get("connect_url") or cluster.get("connect"))
-
-
 def _counts(imported) -> str:
     """`2 topic(s), 0 CDC source(s), 1 connector(s), 3 ACL principal(s), ...`: what an import wrote, every kind."""
     nouns = {u.kind.section: u.importer.noun for u in UNITS if u.importer is not None and u.importer.noun}
@@ -207,12 +203,11 @@ def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, optio
         import importlib
 
         from kplan.importer import build_import
+        from kplan.importer.sources import require_connect
         from kplan.kinds.livejson import live_state_from_dict
 
         document, unmapped = importlib.import_module(f"kplan.importer.{tool.replace('-', '_')}").translate(sources)
-        if document.get("connectors") and not _connect_of(cluster):
-            raise KplanError("the connectors need the Kafka Connect cluster they run on: add --connect-url URL (or "
-                             "--cluster-from a stack whose cluster names Connect)")
+        require_connect(document, bool(cluster.get("connect_url") or cluster.get("connect")))
         imported = build_import(live_state_from_dict(document), options)
         _write(out, imported.documents(options.stack, cluster, split=split), header, force)
         click.echo(f"Wrote {out}: {_counts(imported)} from {tool}'s files.")

@@ -87,3 +87,10 @@ class Bindings:
         self.acls.setdefault(principal, {"bindings": []})["bindings"].append(
             {"resource": resource, "pattern": pattern, "name": name, "operation": kafka_operation(operation),
              "permission": permission.upper(), "host": host})
+
+
+def require_connect(document: dict, has_connect: bool) -> None:
+    """A live-state document with connectors needs the Connect cluster they run on in the stack's cluster section."""
+    if document.get("connectors") and not has_connect:
+        raise KplanError("the connectors need the Kafka Connect cluster they run on: add --connect-url URL (or "
+                         "--cluster-from a stack whose cluster names Connect)")

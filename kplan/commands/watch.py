@@ -1,0 +1,158 @@
+"""`kplan watch`: keep stacks under watch (docs/operations.md). A long-running process that, on an interval (with
+±10 % jitter), finds the stacks (the PATHs, every stack under each `--tree`: new and changed files are read
+anew each round), plans them as `kplan plan --tree` does — one read per cluster, shared by the stacks that target
+it (kplan.session.many) — and exports each stack's state as Prometheus metrics (kplan.render.metrics,
+kplan.transport.metrics_server). It never applies anything. SIGTERM stops it at once with exit 0, also in the
+middle of a read: a watcher holds no lock and writes nothing, so nothing is left half-done."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+
+import click
+
+from kplan.commands._output import TEMPLATE_DIR_OPTION, DurationType
+from kplan.errors import KplanError
+
+
+@click.command("watch")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--tree", "trees", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Watch every stack under DIR (repeatable), found anew each round.")
+@click.option("-e", "--env", "--environment", "environment", help="Environment overlay to select.")
+@click.option("--interval", "interval_s", type=DurationType(), default="60s", show_default=True, metavar="DURATION",
+              help="Time between two rounds (±10 % jitter).")
+@click.option("--metrics-addr", default="127.0.0.1:9308", show_default=True, metavar="HOST:PORT",
+              help="Where /metrics, /healthz and /readyz listen (port 0: any free port, printed).")
+@click.option("--metrics-token-env", metavar="VAR",
+              help="Require `Authorization: Bearer <token>` on /metrics, the token read from this environment "
+                   "variable.")
+@click.option("--metrics-tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS: certificate.")
+@click.option("--metrics-tls-key", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS: private key.")
+@TEMPLATE_DIR_OPTION
+def watch_command(paths, trees, environment, interval_s, metrics_addr, metrics_token_env, metrics_tls_cert,
+                  metrics_tls_key, template_dirs):
+    """Plan every stack on an interval and export what drifted as Prometheus metrics; never applies anything."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.platform_collector import PlatformCollector
+    from prometheus_client.process_collector import ProcessCollector
+
+    from kplan.transport.metrics_server import MetricsServer
+
+    if not paths and not trees:
+        raise click.UsageError("name the stacks to watch: PATH... or --tree DIR")
+    if bool(metrics_tls_cert) != bool(metrics_tls_key):
+        raise click.UsageError("--metrics-tls-cert and --metrics-tls-key go together")
+    token = None
+    if metrics_token_env:
+        token = os.environ.get(metrics_token_env)
+        if not token:
+            raise KplanError(f"--metrics-token-env {metrics_token_env}: that environment variable is empty or unset")
+    state = WatchState()
+    registry = CollectorRegistry()
+    registry.register(state)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    server = MetricsServer(metrics_addr, lambda: generate_latest(registry), lambda: state.rounds > 0, token,
+                           (metrics_tls_cert, metrics_tls_key) if metrics_tls_cert else None).start()
+    click.echo(f"kplan watch: metrics on {'https' if metrics_tls_cert else 'http'}://{server.address}/metrics, "
+               f"every {interval_s:g} s; SIGTERM stops it", err=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    worker = threading.Thread(target=_rounds, args=(state, stop, paths, trees, environment, interval_s, template_dirs),
+                              name="kplan-watch", daemon=True)
+    worker.start()
+    while not stop.wait(0.5):
+        if not worker.is_alive():
+            break
+    server.stop()
+    if state.fatal is not None:
+        raise state.fatal
+    click.echo("kplan watch: stopped", err=True)
+    if worker.is_alive():  # in the middle of a read: nothing to finish (no lock, no write); the clients go with us
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environment, interval_s: float,
+            template_dirs) -> None:
+    """Round after round until stopped; one that fails as a whole (a bug, not a stack's problem) ends the watch."""
+    from kplan.commands.plan_many import select_stacks
+    from kplan.session.many import plan_many
+
+    try:
+        while not stop.is_set():
+            started = time.monotonic()
+            chosen, notes = select_stacks(paths, trees, None)
+            for note in notes:
+                click.echo(note, err=True)
+            results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs)
+            state.record(results, time.monotonic() - started, time.time())
+            stop.wait(interval_s * random.uniform(0.9, 1.1))
+    except Exception as e:  # noqa: BLE001 - told by the command's thread, as one line
+        state.fatal = e if isinstance(e, KplanError) else KplanError(f"kplan watch stopped: {type(e).__name__}: {e}")
+        stop.set()
+
+
+class WatchState:
+    """The last round's samples, as a Prometheus collector (prometheus-client's custom collector protocol)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.samples: dict = {}  # stack -> kplan.render.metrics.StackSample
+        self.last_success: dict[str, float] = {}
+        self.errors: dict[tuple[str, str], int] = {}
+        self.rounds = 0
+        self.round_seconds = 0.0
+        self.fatal: Exception | None = None
+
+    def record(self, results, seconds: float, now: float) -> None:
+        from kplan.render.metrics import sample_of
+
+        with self.lock:
+            samples = {}
+            for planned in results:
+                sample = sample_of(planned, self.samples.get(planned.name or planned.path))
+                samples[sample.stack] = sample
+                if sample.up:
+                    self.last_success[sample.stack] = now
+                else:
+                    key = (sample.stack, sample.cause or "unknown")
+                    self.errors[key] = self.errors.get(key, 0) + 1
+            self.samples = samples
+            self.rounds += 1
+            self.round_seconds = seconds
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        with self.lock:
+            up = GaugeMetricFamily("kplan_stack_up", "1 when the last round read and planned the stack, else 0",
+                                   labels=["stack"])
+            resources = GaugeMetricFamily("kplan_resources", "The stack's resources by kind and state in its last "
+                                          "plan (unknown: the stack could not be read)",
+                                          labels=["stack", "kind", "state"])
+            success = GaugeMetricFamily("kplan_stack_last_success_timestamp_seconds", "When the stack was last read "
+                                        "and planned (Unix time)", labels=["stack"])
+            errors = CounterMetricFamily("kplan_stack_errors", "Rounds that could not plan the stack, by cause "
+                                         "(stack: its files; cluster: a system it needs; plan: plan errors)",
+                                         labels=["stack", "cause"])
+            for name, sample in sorted(self.samples.items()):
+                up.add_metric([name], 1.0 if sample.up else 0.0)
+                for (kind, state), n in sorted(sample.resources.items()):
+                    resources.add_metric([name, kind, state], float(n))
+            for name, when in sorted(self.last_success.items()):
+                success.add_metric([name], when)
+            for (name, cause), n in sorted(self.errors.items()):
+                errors.add_metric([name, cause], float(n))
+            rounds = CounterMetricFamily("kplan_watch_rounds", "Rounds finished", value=float(self.rounds))
+            seconds = GaugeMetricFamily("kplan_watch_round_duration_seconds", "How long the last round took (all "
+                                        "stacks, reads included)", value=self.round_seconds)
+        yield from (up, resources, success, errors, rounds, seconds)

@@ -1,0 +1,225 @@
+"""`kplan watch` on the real stack (docs/operations.md): a real `kplan watch` process scraped over HTTP and its
+exposition parsed with prometheus-client's parser. A config changed by hand, a deleted topic and a FAILED connector
+each show within two rounds and go after `kplan apply`; a stack whose Connect cannot be reached is down, never in
+sync; SIGTERM in the middle of a read ends the process with 0 within 5 s; /metrics refuses a scrape without the
+token; a secret canary appears in no metric."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import requests
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+from kplan_helpers import base_stack, kplan, wait_for, write_stack
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = Path(__file__).resolve().parents[2]
+KPLAN = str(Path(sys.executable).parent / "kplan")
+TOKEN, CANARY = "watch-test-token", "watch-canary-5c1e9d0b"
+
+
+class Watcher:
+    """A `kplan watch` process: its address, scrapes, the end."""
+
+    def __init__(self, *args: str, env: dict | None = None):
+        self.proc = subprocess.Popen([KPLAN, "watch", "--metrics-addr", "127.0.0.1:0", *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+        line = self.proc.stderr.readline()
+        assert "metrics on http://" in line, line + self.proc.stderr.read()
+        self.url = line.split("metrics on ", 1)[1].split()[0].rsplit("/metrics", 1)[0]
+
+    def scrape(self, token: str | None = TOKEN) -> tuple[str, dict]:
+        """The exposition's text, and each sample's value by (name, its labels as a sorted tuple)."""
+        r = requests.get(f"{self.url}/metrics", headers={"Authorization": f"Bearer {token}"} if token else {},
+                         timeout=10)
+        r.raise_for_status()
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for family in text_string_to_metric_families(r.text) for s in family.samples}
+        return r.text, samples
+
+    def value(self, name: str, **labels) -> float | None:
+        return self.scrape()[1].get((name, tuple(sorted(labels.items()))))
+
+    def rounds(self) -> float:
+        return self.value("kplan_watch_rounds_total") or 0.0
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        finally:
+            self.proc.stderr.close()
+            self.proc.stdout.close()
+
+
+def _within_two_rounds(watcher: Watcher, condition, what: str) -> None:
+    """Wait until `condition(samples)` holds, and check it did within two rounds finished after the change: both
+    read from the same scrape, the rounds by the watcher's own counter (a loaded machine's slowness does not
+    decide). A round running when the change was made may miss it; the next one may not."""
+    before = watcher.rounds()
+    seen: list[float] = []
+
+    def holds() -> bool:
+        samples = watcher.scrape()[1]
+        if condition(samples):
+            seen.append(samples[("kplan_watch_rounds_total", ())])
+        return bool(seen)
+
+    wait_for(holds, 120, what)
+    assert seen[0] - before <= 2, f"{what}: seen only {seen[0] - before:g} rounds after the change"
+
+
+@pytest.fixture
+def watched(stack, admin, prefix, tmp_path):
+    """A stack (a topic and a FileStreamSink reading it, restarted when FAILED; a secret canary in its config),
+    applied, and a watcher on it every second."""
+    sink_dir = tmp_path / "sink"
+    sink_dir.mkdir()
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.orders", "partitions": 1, "replication_factor": 1,
+                      "config": {"retention.ms": "1d"}}]
+    doc["connectors"] = [{"name": f"{prefix}-sink", "class": "FileStreamSink", "tasks_max": 1, "restart_failed": True,
+                          "config": {"topics": f"{prefix}.orders", "file": str(sink_dir / "out.txt"),
+                                     "x.canary.password": "${secret:env:WATCH_CANARY}"}}]
+    directory = tmp_path / "stacks" / "shop"
+    directory.mkdir(parents=True)
+    path = write_stack(directory / "stack.yaml", doc)
+    env = {"WATCH_CANARY": CANARY, "WATCH_TOKEN": TOKEN}
+    r = kplan("apply", str(path), "--auto-approve", env=env)
+    assert r.code == 0, r.text
+    watcher = Watcher("--tree", str(tmp_path / "stacks"), "--interval", "1s", "--metrics-token-env", "WATCH_TOKEN",
+                      env=env)
+    try:
+        wait_for(lambda: watcher.value("kplan_stack_up", stack=prefix) == 1.0, 60, "the first round")
+        yield watcher, path, env, sink_dir
+    finally:
+        assert watcher.stop() == 0
+        kplan("destroy", str(path), "--auto-approve", env=env)
+
+
+def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(watched, stack, admin, prefix):
+    watcher, path, env, sink_dir = watched
+    topic, connector = f"{prefix}.orders", f"{prefix}-sink"
+
+    def count(samples, kind, state):
+        return samples.get(("kplan_resources", (("kind", kind), ("stack", prefix), ("state", state))))
+
+    first = watcher.scrape()[1]
+    assert (count(first, "topic", "in_sync"), count(first, "connector", "in_sync")) == (1.0, 1.0)
+    text, _ = watcher.scrape()
+    assert CANARY not in text and "retention" not in text  # no secret and no config value in any label or value
+
+    # a config changed by hand
+    resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
+        ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)])
+    for f in admin.incremental_alter_configs([resource]).values():
+        f.result(30)
+    _within_two_rounds(watcher, lambda s: count(s, "topic", "drifted") == 1.0, "the hand-made change as drift")
+    assert kplan("apply", str(path), "--auto-approve", env=env).code == 0
+    _within_two_rounds(watcher, lambda s: count(s, "topic", "in_sync") == 1.0 and count(s, "topic", "drifted") == 0.0,
+                       "the topic in sync again after apply")
+
+    # a FAILED connector: its task restarted while it cannot open its file
+    shutil.rmtree(sink_dir)
+    requests.post(f"{stack.connect_url}/connectors/{connector}/tasks/0/restart", timeout=30).raise_for_status()
+    _within_two_rounds(watcher, lambda s: count(s, "connector", "unhealthy") == 1.0, "the FAILED task as unhealthy")
+    sink_dir.mkdir()
+    assert kplan("apply", str(path), "--auto-approve", env=env).code == 0  # restart_failed: apply restarts it
+    _within_two_rounds(watcher, lambda s: count(s, "connector", "in_sync") == 1.0, "the connector in sync after apply")
+
+    # a deleted topic
+    admin.delete_topics([topic])[topic].result(30)
+    _within_two_rounds(watcher, lambda s: count(s, "topic", "missing") == 1.0, "the deleted topic as missing")
+    wait_for(lambda: kplan("apply", str(path), "--auto-approve", env=env).code == 0, 60, "the topic created again")
+    _within_two_rounds(watcher, lambda s: count(s, "topic", "in_sync") == 1.0 and count(s, "topic", "missing") == 0.0,
+                       "the topic in sync after apply")
+    text, _ = watcher.scrape()
+    assert CANARY not in text
+
+
+def test_the_token_and_the_probes(watched):
+    watcher = watched[0]
+    with pytest.raises(requests.HTTPError) as refused:
+        watcher.scrape(token=None)
+    assert refused.value.response.status_code == 401
+    with pytest.raises(requests.HTTPError):
+        watcher.scrape(token="wrong")
+    assert requests.get(f"{watcher.url}/healthz", timeout=10).status_code == 200
+    assert requests.get(f"{watcher.url}/readyz", timeout=10).status_code == 200
+
+
+def test_a_stack_whose_connect_cannot_be_reached_is_down_never_in_sync(stack, prefix, tmp_path):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    doc = base_stack(prefix, stack)
+    doc["cluster"]["connect_url"] = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    doc["connectors"] = [{"name": f"{prefix}-sink", "class": "FileStreamSink", "tasks_max": 1,
+                          "config": {"topics": f"{prefix}.t", "file": str(tmp_path / "out.txt")}}]
+    write_stack(tmp_path / "stack.yaml", doc)
+    watcher = Watcher(str(tmp_path / "stack.yaml"), "--interval", "1s")
+    try:
+        wait_for(lambda: (watcher.value("kplan_watch_rounds_total") or 0) >= 1, 120, "a round")
+        _, samples = watcher.scrape(token=None)
+        assert samples[("kplan_stack_up", (("stack", prefix),))] == 0.0
+        assert samples[("kplan_stack_errors_total", (("cause", "cluster"), ("stack", prefix)))] >= 1
+        assert not [k for k, v in samples.items() if k[0] == "kplan_resources" and ("state", "in_sync") in k[1]]
+    finally:
+        assert watcher.stop() == 0
+        closed.close()
+
+
+def test_sigterm_in_the_middle_of_a_read_ends_with_0_within_5_seconds(stack, prefix, tmp_path):
+    silent = socket.create_server(("127.0.0.1", 0))  # a "broker" that accepts and never answers
+    accepted = threading.Event()
+    held = []
+
+    def accept():
+        while True:
+            try:
+                conn, _ = silent.accept()
+            except OSError:
+                return
+            held.append(conn)
+            accepted.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    doc = {"stack": prefix, "cluster": {"bootstrap_servers": f"127.0.0.1:{silent.getsockname()[1]}",
+                                        "timeout": "60s"},
+           "topics": [{"name": f"{prefix}.t", "partitions": 1, "replication_factor": 1}]}
+    write_stack(tmp_path / "stack.yaml", doc)
+    watcher = Watcher(str(tmp_path / "stack.yaml"), "--interval", "1s")
+    try:
+        assert accepted.wait(60), "the watcher never connected"
+        time.sleep(0.5)  # well inside the read: it waits up to 60 s for an answer that never comes
+        started = time.monotonic()
+        watcher.proc.send_signal(signal.SIGTERM)
+        code = watcher.proc.wait(30)
+        assert code == 0 and time.monotonic() - started < 5, (code, time.monotonic() - started)
+    finally:
+        watcher.stop()
+        silent.close()
+        for conn in held:
+            conn.close()
+
+
+def test_it_listens_on_loopback_unless_told_otherwise(tmp_path):
+    proc = subprocess.run([KPLAN, "watch", "--help"], capture_output=True, text=True, timeout=60)
+    assert "[default: 127.0.0.1:9308]" in " ".join(proc.stdout.split()), proc.stdout
+    r = subprocess.run([KPLAN, "watch", str(ROOT / "stacks"), "--metrics-token-env", "KPLAN_NO_SUCH_VARIABLE"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stderr.strip() == ("Error: --metrics-token-env KPLAN_NO_SUCH_VARIABLE: that "
+                                                      "environment variable is empty or unset"), r.stderr
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen("http://127.0.0.1:9/metrics", timeout=2)  # nothing listens where none was asked
