@@ -33,6 +33,12 @@ def _is_plan_file(path: str) -> bool:
         return False
 
 
+AUDIT_OPTION = click.option(
+    "--audit-topic", envvar="KPLAN_AUDIT_TOPIC", metavar="TOPIC",
+    help="Write one audit event (who, what, when, how it ended) to this Kafka topic once the run has ended "
+         "(also KPLAN_AUDIT_TOPIC; docs/operations.md).")
+
+
 @click.command("apply")
 @click.argument("path", type=click.Path(exists=True))
 @ENV_OPTION
@@ -45,9 +51,10 @@ def _is_plan_file(path: str) -> bool:
               help="With a saved plan: the stack it was made from (default: the path recorded in the plan).")
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
+@AUDIT_OPTION
 @click.pass_context
 def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
-                  no_color, stack_path, template_dirs, wait_s):
+                  no_color, stack_path, template_dirs, wait_s, audit_topic):
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
     saved = None
     if _is_plan_file(path):
@@ -69,7 +76,7 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_act
     wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=bool(saved and saved.destroy), auto_approve=auto_approve, max_deletions=max_deletions,
          color=use_color(no_color), saved=saved, allow_active_consumers=allow_active_consumers,
-         allow_unreadable=allowed)
+         allow_unreadable=allowed, audit_topic=audit_topic)
 
 
 @click.command("destroy")
@@ -82,20 +89,21 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_act
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
 @WAIT_OPTION
+@AUDIT_OPTION
 @click.pass_context
 def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
-                    no_color, template_dirs, wait_s):
+                    no_color, template_dirs, wait_s, audit_topic):
     """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     allowed = allowances(stack, allow_unreadable)
     wait_for_stack_cluster(stack, wait_s)
     _run(ctx, stack, destroy=True, auto_approve=auto_approve, max_deletions=max_deletions,
          color=use_color(no_color), saved=None, allow_active_consumers=allow_active_consumers,
-         allow_unreadable=allowed)
+         allow_unreadable=allowed, audit_topic=audit_topic)
 
 
 def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved,
-         allow_active_consumers=False, allow_unreadable: frozenset[str] = frozenset()):
+         allow_active_consumers=False, allow_unreadable: frozenset[str] = frozenset(), audit_topic=None):
     early = None
     if not stack.multi_cluster:  # open the cluster and take the lock while the rest of apply loads
         from kplan.session.early import EarlyLock
@@ -130,8 +138,9 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
         assert early is not None
         cluster = early.opened()  # what Cluster.open raised, if it failed
         cluster.session.allow_unreadable = allow_unreadable
+        audit = Audit(cluster, audit_topic, "destroy" if destroy else "apply", early.run_id)
         try:
-            result, plan = run_apply(cluster, opts, early=early)
+            result, plan = audit.run(lambda: run_apply(cluster, opts, early=early))
         finally:
             cluster.close()
     except BaseException:
@@ -215,9 +224,10 @@ def _finish(ctx, result, success_line: str | None, color: bool, after: list[str]
 @ALLOW_UNREADABLE_OPTION
 @NO_COLOR_OPTION
 @TEMPLATE_DIR_OPTION
+@AUDIT_OPTION
 @click.pass_context
 def recover_command(ctx: click.Context, path, environment, mode, force, auto_approve, allow_unreadable, no_color,
-                    template_dirs):
+                    template_dirs, audit_topic):
     """Recover from an apply that was killed mid-way (idempotent: safe to run twice). --resume plans again (a
     declared Connect cluster it cannot read is an error, unless --allow-unreadable names it, as for apply)."""
     from kplan.render import render
@@ -246,8 +256,9 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
         "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
     cluster = Cluster.open(stack, os.environ)
     cluster.session.allow_unreadable = allowed
+    audit = Audit(cluster, audit_topic, f"recover --{mode}", "", plan_of=lambda: shown[-1] if shown else None)
     try:
-        result, message = recover(cluster, mode, force=force, opts=opts)
+        result, message = audit.run(lambda: recover(cluster, mode, force=force, opts=opts))
     finally:
         cluster.close()
     click.echo(message)
@@ -332,3 +343,42 @@ def _unlock_one(ctx, stack, auto_approve, force=False) -> None:
         cluster.close()
 
 
+class Audit:
+    """One run's audit event (kplan.state.audit), written once the run has ended, whatever the ending, when an
+    audit topic is given; the run's outcome is its own either way."""
+
+    def __init__(self, cluster, topic: str | None, command: str, run_id: str, plan_of=None) -> None:
+        self.cluster, self.topic, self.command, self.run_id, self.plan_of = cluster, topic, command, run_id, plan_of
+
+    def run(self, call):
+        """`call()`'s answer, (result or None, plan or message), after writing the event."""
+        from kplan.state.audit import now
+
+        if not self.topic:
+            return call()
+        started = now()
+        try:
+            result, second = call()
+        except KeyboardInterrupt:
+            self._write(self.topic, started, None, "cancelled", "")
+            raise
+        except KplanError as e:
+            self._write(self.topic, started, None, "error", str(e))
+            raise
+        plan = second if self.plan_of is None else self.plan_of()
+        if result is None:  # nothing to do, or not approved
+            outcome = "cancelled" if plan is not None and plan.has_changes else "nothing-to-do"
+        else:
+            outcome = {"complete": "applied"}.get(str(result.status), str(result.status))
+        self._write(self.topic, started, plan, outcome, result.error if result is not None else "")
+        return result, second
+
+    def _write(self, topic: str, started, plan, outcome: str, error: str) -> None:
+        from kplan.state.audit import event, now, write
+
+        doc = event(self.command, self.cluster.stack, self.cluster.cluster_id, plan, outcome, started=started,
+                    ended=now(), run_id=self.run_id, error=error)
+        try:
+            write(self.cluster, topic, doc)
+        except KplanError as e:
+            click.echo(f"Warning: the audit event was not written to {topic}: {e}", err=True)
