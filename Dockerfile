@@ -26,5 +26,8 @@ USER 10001:10001
 # Mount the repository with the stack files here; secrets come from the environment at run time
 # (`${secret:env:NAME}` references, e.g. `docker run -e KAFKA_PASSWORD ...`), never from the image.
 WORKDIR /stacks
+# `kplan watch --tree /stacks --metrics-addr 0.0.0.0:9308` serves its metrics here (docs/operations.md; the
+# Kubernetes manifest is deploy/kubernetes/kplan-watch.yaml)
+EXPOSE 9308
 ENTRYPOINT ["kplan"]
 CMD ["--help"]

@@ -9,7 +9,7 @@
 # downloaded module needs only the pinned version itself.
 #
 #   bench/peers/build.sh            # or: make bench-peers
-#   bench/peers/build.sh topicctl   # only the peers named (topicctl, terraform-provider-kafka, tofu)
+#   bench/peers/build.sh topicctl   # only the peers named (topicctl, terraform-provider-kafka, tofu, promtool)
 #   PEERS_DIR=/elsewhere bench/peers/build.sh
 set -euo pipefail
 
@@ -20,6 +20,9 @@ PROVIDER_VERSION=v0.13.1
 # OpenTofu's CLI, only when asked by name (`build.sh tofu`: tests/integration/test_import_from.py on a machine without
 # Terraform's CLI on PATH; Terraform's own module cannot be built from the module proxy, its backends are nested
 # modules it leaves out). It runs the same provider and writes the same state. bench/compare_peers.py uses Terraform.
+# promtool, only when asked by name (`build.sh promtool`): tests/unit/deploy/test_deploy.py checks deploy/prometheus/
+PROMTOOL_MODULE=github.com/prometheus/prometheus
+PROMTOOL_VERSION=v0.307.3
 TOFU_MODULE=github.com/opentofu/opentofu
 TOFU_VERSION=v1.10.6
 
@@ -59,5 +62,6 @@ if wanted "$@"; then
   build "$PROVIDER_MODULE" "$PROVIDER_VERSION" "" "$bin/terraform-provider-kafka_$PROVIDER_VERSION"
 fi
 if [[ " $* " == *" tofu "* ]]; then build "$TOFU_MODULE" "$TOFU_VERSION" cmd/tofu "$bin/tofu"; fi
+if [[ " $* " == *" promtool "* ]]; then build "$PROMTOOL_MODULE" "$PROMTOOL_VERSION" cmd/promtool "$bin/promtool"; fi
 echo "[bench-peers] ready in $bin: ${*:-topicctl terraform-provider-kafka}"
 command -v terraform >/dev/null 2>&1 || echo "[bench-peers] note: no terraform CLI on PATH; the Terraform part of bench/compare_peers.py will say it is unavailable"

@@ -1,0 +1,85 @@
+"""deploy/ (issue 59): the Prometheus alert rules pass `promtool check rules` and their unit tests (`promtool test
+rules`); the Grafana dashboard's queries are valid PromQL (promtool checks them as recording rules) over metrics
+`kplan watch` exports; the Kubernetes manifest validates against Kubernetes' own schemas (kubernetes-validate) and
+runs the watcher as it should (non-root, read-only, probes, token from a Secret). promtool is built from the
+Prometheus Go module (bench/peers/build.sh promtool), as the benchmark's peers are."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.tools
+
+ROOT = Path(__file__).resolve().parents[3]
+DEPLOY = ROOT / "deploy"
+EXPORTED = {"kplan_stack_up", "kplan_resources", "kplan_stack_last_success_timestamp_seconds",
+            "kplan_stack_errors_total", "kplan_watch_rounds_total", "kplan_watch_round_duration_seconds"}
+
+
+@pytest.fixture(scope="module")
+def promtool() -> Path:
+    binary = ROOT / ".bench-peers" / "bin" / "promtool"
+    if not binary.exists():
+        build = subprocess.run(["bash", str(ROOT / "bench" / "peers" / "build.sh"), "promtool"], capture_output=True,
+                               text=True, timeout=3000)
+        assert build.returncode == 0, build.stdout + build.stderr
+    return binary
+
+
+def test_the_alert_rules_pass_promtool_and_their_unit_tests(promtool):
+    check = subprocess.run([str(promtool), "check", "rules", str(DEPLOY / "prometheus" / "kplan-alerts.yaml")],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and "SUCCESS: 4 rules found" in check.stdout, check.stdout + check.stderr
+    tested = subprocess.run([str(promtool), "test", "rules", "kplan-alerts.test.yaml"], capture_output=True,
+                            text=True, timeout=120, cwd=DEPLOY / "prometheus")
+    assert tested.returncode == 0 and "SUCCESS" in tested.stdout, tested.stdout + tested.stderr
+
+
+def _metric_names(expr: str) -> set[str]:
+    return set(re.findall(r"\bkplan_[a-z_]+\b", expr))
+
+
+def test_the_dashboard_queries_are_promql_over_exported_metrics(promtool, tmp_path):
+    dashboard = json.loads((DEPLOY / "grafana" / "kplan-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    assert exprs and all(_metric_names(e) <= EXPORTED for e in exprs), exprs
+    rules = {"groups": [{"name": "dashboard", "rules": [
+        {"record": f"dashboard:panel{i}", "expr": e.replace("$stack", ".*")} for i, e in enumerate(exprs)]}]}
+    path = tmp_path / "dashboard-rules.yaml"
+    path.write_text(yaml.safe_dump(rules))
+    check = subprocess.run([str(promtool), "check", "rules", str(path)], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    alerts = yaml.safe_load((DEPLOY / "prometheus" / "kplan-alerts.yaml").read_text())
+    assert all(_metric_names(r["expr"]) <= EXPORTED for g in alerts["groups"] for r in g["rules"])
+
+
+def test_the_exported_metric_names_are_the_watchers():
+    """EXPORTED above is what kplan.commands.watch's collector yields (a counter's samples end in _total)."""
+    from kplan.commands.watch import WatchState
+
+    names = set()
+    for family in WatchState().collect():
+        names |= {s.name for s in family.samples} | {family.name + ("_total" if family.type == "counter" else "")}
+    assert EXPORTED <= names
+
+
+def test_the_kubernetes_manifest_is_valid_and_runs_the_watcher_safely():
+    import kubernetes_validate
+
+    docs = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "kplan-watch.yaml").read_text()))
+    for doc in docs:
+        kubernetes_validate.validate(doc, "1.32", strict=True)
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    kplan = next(c for c in pod["containers"] if c["name"] == "kplan")
+    assert pod["securityContext"]["runAsNonRoot"] and kplan["securityContext"]["readOnlyRootFilesystem"]
+    assert kplan["args"][0] == "watch" and "--metrics-token-env" in kplan["args"]
+    assert kplan["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert kplan["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert all("value" not in e or "TOKEN" not in e["name"] for e in kplan.get("env", ()))  # secrets by reference
