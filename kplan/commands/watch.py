@@ -33,9 +33,12 @@ from kplan.errors import KplanError
                    "variable.")
 @click.option("--metrics-tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS: certificate.")
 @click.option("--metrics-tls-key", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS: private key.")
+@click.option("--audit-topic", envvar="KPLAN_AUDIT_TOPIC", metavar="TOPIC",
+              help="Write one event to this topic of a stack's cluster when resources of the stack are newly found "
+                   "not in sync (once per new drift, not every round; also KPLAN_AUDIT_TOPIC).")
 @TEMPLATE_DIR_OPTION
 def watch_command(paths, trees, environment, interval_s, metrics_addr, metrics_token_env, metrics_tls_cert,
-                  metrics_tls_key, template_dirs):
+                  metrics_tls_key, audit_topic, template_dirs):
     """Plan every stack on an interval and export what drifted as Prometheus metrics; never applies anything."""
     from prometheus_client import CollectorRegistry, generate_latest
     from prometheus_client.platform_collector import PlatformCollector
@@ -52,7 +55,7 @@ def watch_command(paths, trees, environment, interval_s, metrics_addr, metrics_t
         token = os.environ.get(metrics_token_env)
         if not token:
             raise KplanError(f"--metrics-token-env {metrics_token_env}: that environment variable is empty or unset")
-    state = WatchState()
+    state = WatchState(audit_topic, environment, template_dirs)
     registry = CollectorRegistry()
     registry.register(state)
     ProcessCollector(registry=registry)
@@ -104,7 +107,8 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
 class WatchState:
     """The last round's samples, as a Prometheus collector (prometheus-client's custom collector protocol)."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit_topic: str | None = None, environment: str | None = None, template_dirs=()) -> None:
+        self.audit_topic, self.environment, self.template_dirs = audit_topic, environment, template_dirs
         self.lock = threading.Lock()
         self.samples: dict = {}  # stack -> kplan.render.metrics.StackSample
         self.last_success: dict[str, float] = {}
@@ -126,9 +130,38 @@ class WatchState:
                 else:
                     key = (sample.stack, sample.cause or "unknown")
                     self.errors[key] = self.errors.get(key, 0) + 1
+            previous = self.samples
             self.samples = samples
             self.rounds += 1
             self.round_seconds = seconds
+        if self.audit_topic:
+            for planned in results:
+                sample = samples[planned.name or planned.path]
+                before = previous.get(sample.stack)
+                new = sample.differing - (before.differing if before is not None else frozenset())
+                if sample.up and new:
+                    self._drift_event(self.audit_topic, planned, new)
+
+    def _drift_event(self, topic: str, planned, new) -> None:
+        """One audit event for resources newly not in sync (kplan.state.audit), on the stack's own cluster; a
+        failure to write it is said and the watch goes on."""
+        from kplan.session.cluster import Cluster
+        from kplan.stackfile import load_stack
+        from kplan.state.audit import event, now, write
+
+        try:
+            stack = load_stack(planned.path, environment=self.environment, environ=os.environ,
+                               template_dirs=self.template_dirs)
+            for member in stack.members or (stack,):
+                cluster = Cluster.open(member, os.environ)
+                try:
+                    when = now()
+                    write(cluster, topic, event("watch", member, cluster.cluster_id, None, "drift",
+                                                           started=when, ended=when, drift=new))
+                finally:
+                    cluster.close()
+        except Exception as e:  # noqa: BLE001 - the watch goes on; the metrics still say it
+            click.echo(f"Warning: stack {planned.name}: the drift event was not written to {topic}: {e}", err=True)
 
     def collect(self):
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily

@@ -28,6 +28,8 @@ class StackSample:
     up: bool
     cause: str | None = None  # why not up: "stack", "cluster" or "plan"
     resources: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (kind, state) -> how many
+    # (address, state) of each resource not in sync: what `kplan watch` reports once when it is new (the audit feed)
+    differing: frozenset[tuple[str, str]] = frozenset()
 
 
 def state_of(change: Any) -> str:
@@ -52,7 +54,10 @@ def sample_of(planned: Any, previous: StackSample | None = None) -> StackSample:
             unknown[(kind, "unknown")] = unknown.get((kind, "unknown"), 0) + n
         return StackSample(name, False, cause, unknown)
     counts = {(kind, state): 0 for kind in {c.type.value for c in plan.changes} for state in STATES[:-1]}
+    differing = set()
     for change in plan.changes:
-        key = (change.type.value, state_of(change))
-        counts[key] = counts.get(key, 0) + 1
-    return StackSample(name, True, None, counts)
+        state = state_of(change)
+        counts[(change.type.value, state)] = counts.get((change.type.value, state), 0) + 1
+        if state != "in_sync":
+            differing.add((change.address, state))
+    return StackSample(name, True, None, counts, frozenset(differing))

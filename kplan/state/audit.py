@@ -41,9 +41,10 @@ def principal_of(client: Mapping[str, Any]) -> str:
 
 
 def event(command: str, stack: Any, cluster_id: str, plan: Any, outcome: str, *, started: datetime,
-          ended: datetime, run_id: str = "", error: str = "") -> dict[str, Any]:
+          ended: datetime, run_id: str = "", error: str = "",
+          drift: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
     """One audit event (pure). `outcome`: applied, rolled-back, rollback-incomplete, nothing-to-do, cancelled or
-    error."""
+    error; `drift` for `kplan watch`'s (outcome "drift"): the resources newly found not in sync, (address, state)."""
     changes = [{"address": c.address, "action": c.action.value} for c in (plan.changes if plan is not None else ())
                if c.action != Action.NOOP]
     digest = ""
@@ -61,6 +62,8 @@ def event(command: str, stack: Any, cluster_id: str, plan: Any, outcome: str, *,
     }
     if error:
         out["error"] = error
+    if drift:
+        out["drift"] = [{"address": a, "state": st} for a, st in sorted(drift)]
     return out
 
 

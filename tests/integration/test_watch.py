@@ -223,3 +223,59 @@ def test_it_listens_on_loopback_unless_told_otherwise(tmp_path):
                                                       "environment variable is empty or unset"), r.stderr
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen("http://127.0.0.1:9/metrics", timeout=2)  # nothing listens where none was asked
+
+
+def test_drift_is_one_audit_event_once_not_every_round(stack, admin, prefix, tmp_path):
+    """With --audit-topic, a hand-made change becomes exactly one event on the stack's cluster (not one a round),
+    and a further change one more."""
+    import json
+
+    from confluent_kafka import Consumer, TopicPartition
+
+    audit = f"{prefix}-audit"
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.{n}", "partitions": 1, "replication_factor": 1,
+                      "config": {"retention.ms": "1d"}} for n in ("a", "b")]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    watcher = Watcher(str(path), "--interval", "1s", "--audit-topic", audit)
+
+    def alter(topic):
+        resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
+            ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET)])
+        for f in admin.incremental_alter_configs([resource]).values():
+            f.result(30)
+
+    def events():
+        consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers,
+                             "group.id": f"{prefix}-reader-{time.time_ns()}"})
+        try:
+            consumer.assign([TopicPartition(audit, 0, 0)])
+            out = []
+            while (message := consumer.poll(2.0)) is not None:
+                if not message.error():
+                    out.append(json.loads(message.value()))
+            return out
+        finally:
+            consumer.close()
+
+    try:
+        wait_for(lambda: watcher.rounds() >= 1, 120, "a first round")
+        alter(f"{prefix}.a")
+        wait_for(lambda: audit in admin.list_topics(timeout=20).topics and len(events()) >= 1, 120, "a drift event")
+        start = watcher.rounds()
+        wait_for(lambda: watcher.rounds() >= start + 3, 120, "three more rounds")
+        first = events()
+        assert [(e["command"], e["outcome"], e["drift"]) for e in first] == [
+            ("watch", "drift", [{"address": f"topic.{prefix}.a", "state": "drifted"}])]
+        alter(f"{prefix}.b")
+        wait_for(lambda: len(events()) >= 2, 120, "a second drift event")
+        assert events()[1]["drift"] == [{"address": f"topic.{prefix}.b", "state": "drifted"}]
+    finally:
+        assert watcher.stop() == 0
+        kplan("destroy", str(path), "--auto-approve")
+        for f in admin.delete_topics([audit]).values():
+            try:
+                f.result(30)
+            except Exception:  # noqa: BLE001 - never created if the test failed early
+                pass

@@ -14,6 +14,7 @@ class Change:
     type: ResourceType
     action: Action
     flags: frozenset = frozenset()
+    address: str = "topic.x"
 
     def has(self, flag: Flag) -> bool:
         return flag in self.flags
@@ -64,3 +65,10 @@ def test_a_stack_that_could_not_be_planned_is_down_and_unknown_never_in_sync():
     assert sample_of(Planned("s.yaml", None, None, ["bad file"])).cause == "stack"
     assert sample_of(Planned("s.yaml", "shop", Plan([], has_errors=True))).cause == "plan"
     assert sample_of(Planned("s.yaml", None, None)).resources == {}  # never read: nothing claimed
+
+
+def test_the_resources_not_in_sync_are_named_for_the_audit_feed():
+    plan = Plan([Change(T, Action.NOOP, address="topic.a"), Change(T, Action.UPDATE, address="topic.b"),
+                 Change(C, Action.RESTART, frozenset({Flag.UNHEALTHY}), address="connector.c")])
+    assert sample_of(Planned("s.yaml", "shop", plan)).differing == {("topic.b", "drifted"),
+                                                                    ("connector.c", "unhealthy")}

@@ -41,3 +41,10 @@ def test_the_principal_never_resolves_a_reference():
     assert principal_of({"sasl.mechanism": "OAUTHBEARER"}) == "OAUTHBEARER"
     assert principal_of({"aws_msk_iam": {"region": "eu-west-1"}}) == "AWS_MSK_IAM"
     assert principal_of({}) == "ANONYMOUS"
+
+
+def test_a_drift_event_lists_what_is_newly_not_in_sync():
+    doc = event("watch", _stack({}), "c1", None, "drift", started=T0, ended=T0,
+                drift=frozenset({("topic.b", "drifted"), ("topic.a", "missing")}))
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["drift"] == [{"address": "topic.a", "state": "missing"}, {"address": "topic.b", "state": "drifted"}]
