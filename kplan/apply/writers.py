@@ -13,9 +13,9 @@ def open_writers(cluster: ClusterSpec, secrets: SecretValues | None = None, poli
                  connector_timeout_s: float = 120.0, admin=None) -> Writers:
     """The real writers of a stack's cluster. `admin`: an admin client to use (the session's; not closed here),
     `policy`: the retry policy of Kafka's and Connect's writes (default: the stack's timeout)."""
-    from kplan.cluster.kafka_admin import KafkaAdmin
-    from kplan.cluster.wire_writer import WireWriter
+    from kplan.transport.admin import AdminSession
+    from kplan.transport.wire.client import WireSession
 
     secrets = SecretValues() if secrets is None else secrets
-    kafka = KafkaAdmin(cluster, secrets, policy, admin=admin)
-    return Writers(cluster, secrets, kafka, WireWriter(kafka), policy=policy, connector_timeout_s=connector_timeout_s)
+    kafka = AdminSession(cluster, secrets, policy, admin=admin)
+    return Writers(cluster, secrets, kafka, WireSession(kafka), policy=policy, connector_timeout_s=connector_timeout_s)

@@ -95,6 +95,21 @@ class StepHandler(Generic[S]):
         return False
 
 
+class DeletesTopics(StepHandler[S]):
+    """The steps that delete the topics they name (`step.names`), irreversibly, through their kind's io (`writes`,
+    its class: the topic kind's, or a Streams app's for its internal topics)."""
+
+    writes: ClassVar[type[Any]]
+
+    def run(self, step: Any, ctx: StepContext) -> None:
+        ctx.requested()
+        ctx.refusable(lambda: ctx.io(self.writes).delete_topics(list(step.names)))
+        ctx.io(self.writes).wait_topics_gone(list(step.names))
+
+    def left_no_trace(self, step: Any, ctx: StepContext) -> bool:
+        return bool(set(step.names) <= ctx.io(self.writes).topic_names())
+
+
 _HANDLERS: dict[type, StepHandler[Any]] = {}  # step type -> its handler (a StepHandler of that type)
 _H = TypeVar("_H", bound=type[StepHandler[Any]])
 

@@ -145,6 +145,9 @@ class KindIO:
     # "module:name" of the loop a plan is made in until the broker's metadata agrees with its controller: (plan_once,
     # the reader, timeout in seconds, validated=) -> (live, plan); kplan.session.plan asks it (the topics'; one kind)
     settle_ref: str | None = None
+    # "module:name" of (an admin client, topic names, timeout in seconds) -> the leader of each of their partitions:
+    # `kplan plan --elect-leaders`'s read, which kplan.session.plan asks (the topics'; one kind)
+    leaders_ref: str | None = None
     # "module:name" of `kplan status`'s own read of the kind (never a plan's, never with a live-state file):
     # (its declared resources, the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which
     # the unit's `status_with` puts on the report (a CDC source's health at its database)

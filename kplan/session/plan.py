@@ -82,8 +82,7 @@ def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceR
     leaders = None
     admin = getattr(session.reader, "admin", None)
     if request.needs_leaders and admin is not None:
-        from kplan.cluster.leaders import read_leaders
-
+        (read_leaders,) = [resolve(u.io.leaders_ref) for u in UNITS if u.io.leaders_ref is not None]
         leaders = read_leaders(admin, leaders_wanted(stack, request), stack.cluster.timeout_s)
     return with_rebalance(plan, stack, live, request, leaders)
 

@@ -75,6 +75,12 @@ class AdminSession:
     def request_timeout(self) -> float:
         return self.attempts.request_timeout()
 
+    def topic_names(self) -> set[str]:
+        """Every topic the cluster lists (one metadata request): the topic kind's and a Streams app's steps ask it,
+        a connector's create waits for its topics, and the run for kplan's ownership topic."""
+        md = self.admin.list_topics(timeout=self.request_timeout())
+        return {n for n, t in md.topics.items() if t.error is None}
+
     def close(self) -> None:
         dispose(self._own_admin)
         self._own_admin = None

@@ -6,7 +6,7 @@ kplan's principal lacks a right.
 
 A writer fills a `BatchResults` as the answers arrive, so a caller that passed one in still knows what happened
 to each item when the write raises (e.g. which topics existed before: never ours to delete on rollback).
-The result types are the ports' (`kplan.kinds.ports`); here is how a system's error becomes a reason."""
+The result types are `kplan.model.results`'; here is how a system's error becomes a reason."""
 
 from __future__ import annotations
 

@@ -14,19 +14,20 @@ from kplan.secrets import SecretValues
 from kplan.transport.connect import ConnectWrites
 from kplan.transport.retry import RetryPolicy
 
-if TYPE_CHECKING:  # pragma: no cover  (the ports of the kinds that do not own their writes yet)
-    from kplan.kinds.ports import KafkaWrites, WireWrites
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.transport.admin import AdminSession
+    from kplan.transport.wire.client import WireSession
 
 T = TypeVar("T")
 
 
 class Writers:
-    def __init__(self, cluster: ClusterSpec, secrets: SecretValues, kafka: KafkaWrites, wire: WireWrites, *,
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues, kafka: AdminSession, wire: WireSession, *,
                  policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):
         self.cluster, self.secrets, self.policy = cluster, secrets, policy
         self.connector_timeout_s = connector_timeout_s  # how long a connector's state or a signal is waited for
-        self.kafka = kafka  # topics, configs, throttles, consumer groups (the writes not yet in their kinds' io)
-        self.wire = wire  # kplan's own Kafka client: reassignments (and the dynamic-config and share-group io's writes)
+        self.kafka = kafka  # Kafka's admin session (kplan.transport.admin), which the kinds' io write through
+        self.wire = wire  # kplan's own Kafka client: the topic, dynamic-config and share-group io's writes
         self._ios: dict[Callable[[Writers], Any], Any] = {}
 
     def io(self, make: Callable[[Writers], T]) -> T:

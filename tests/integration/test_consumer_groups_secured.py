@@ -106,16 +106,16 @@ def test_the_writer_names_read_and_delete_on_the_group(secured, limited):
 
     from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
 
-    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.kinds.group_request.io import ConsumerGroupWrites
     from kplan.model.desired import ClusterSpec
     from kplan.secrets import SecretValues
+    from kplan.transport.admin import AdminSession
 
     user, password, topic, group, admin = limited
     by_hand.create_acls(admin, [AclBinding(ResourceType.GROUP, group, ResourcePatternType.LITERAL, f"User:{user}",
                                            "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)])
     cluster = ClusterSpec(secured.bootstrap_servers, client_properties=_client(secured, user), timeout_s=10)
-    session = KafkaAdmin(cluster, SecretValues({"${secret:env:%s}" % KAFKA_PW: password}))
+    session = AdminSession(cluster, SecretValues({"${secret:env:%s}" % KAFKA_PW: password}))
     writer = ConsumerGroupWrites(SimpleNamespace(kafka=session))
     try:
         wait_for(lambda: writer.group_offsets(group) == ((topic, 0, 3),), 20, "DESCRIBE on the group to take effect")

@@ -89,7 +89,8 @@ def test_a_read_split_over_two_connections_equals_librdkafkas(stack, topics, mon
 
 
 def test_a_read_of_some_keys_equals_the_full_read_of_those_keys(stack, topics):
-    """What apply's verification reads back (kplan.cluster.kafka_admin.wait_topics): only the keys it set."""
+    """What apply's verification reads back (kplan.kinds.topic.io.writes.TopicWrites.wait_topics): only the keys it
+    set."""
     conf = {"bootstrap.servers": stack.bootstrap_servers}
     keys = ("cleanup.policy", "retention.ms", "segment.bytes")
     some = topic_configs(settings_of(conf, 30), topics, TopicConfigConverter().share, keys)
@@ -125,12 +126,15 @@ def test_the_wire_metadata_of_named_topics_equals_librdkafkas(stack, topics):
 
 @pytest.mark.parametrize("wire", ["on", "off"])
 def test_apply_verification_sees_the_same_through_the_wire_and_librdkafka(stack, topics, wire, monkeypatch):
-    """KafkaAdmin's reads behind `wait_topics`: the shapes of named topics and their overrides among the keys set,
+    """TopicWrites' reads behind `wait_topics`: the shapes of named topics and their overrides among the keys set,
     through kplan's wire client and (KPLAN_WIRE=off) librdkafka; a config that differs is not taken as applied."""
+    from types import SimpleNamespace
+
     import kplan.transport.wire.metadata as wire_metadata
-    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.errors import WriteError
+    from kplan.kinds.topic.io.writes import TopicWrites
     from kplan.model.desired import ClusterSpec
+    from kplan.transport.admin import AdminSession
 
     if wire == "off":
         monkeypatch.setenv("KPLAN_WIRE", "off")
@@ -138,11 +142,12 @@ def test_apply_verification_sees_the_same_through_the_wire_and_librdkafka(stack,
     for module, name in ((wire_metadata, "topic_shapes"), (wire_configs, "topic_configs")):
         real = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name: used.append(_name) or _real(*a))
-    writer = KafkaAdmin(ClusterSpec(stack.bootstrap_servers, timeout_s=10))
+    writer = TopicWrites(SimpleNamespace(kafka=AdminSession(ClusterSpec(stack.bootstrap_servers, timeout_s=10)),
+                                         wire=None))
     try:
         absent = topics[0] + "-absent"
         assert writer._metadata_of(topics[:50] + [absent]) == {n: (1, 1) for n in topics[:50]}
-        assert writer.topic_overrides(topics[:3], ["retention.ms"]) == {
+        assert writer._topic_overrides(topics[:3], ["retention.ms"]) == {
             topics[0]: {}, topics[1]: {"retention.ms": "3600001"}, topics[2]: {"retention.ms": "3600002"}}
         writer.wait_topics({topics[1]: (1, 1, {"retention.ms": "3600001", "cleanup.policy": "compact",
                                                "segment.bytes": None}),
@@ -151,7 +156,7 @@ def test_apply_verification_sees_the_same_through_the_wire_and_librdkafka(stack,
             writer.wait_topics({topics[2]: (1, 1, {"retention.ms": "1"})}, timeout_s=0.5)
         assert set(used) == ({"topic_shapes", "topic_configs"} if wire == "on" else set())
     finally:
-        writer.close()
+        writer.kafka.close()
 
 
 @pytest.mark.parametrize("mechanism, tls", [

@@ -25,8 +25,9 @@ def failed(code: int) -> Future:
 
 
 class FakeAdmin:
-    """The admin-client calls KafkaAdmin makes, in memory. `requests` logs every write request with the names it
-    carries; `transient` names topics whose first create fails with REQUEST_TIMED_OUT (then succeeds)."""
+    """The admin-client calls the topic kind's writes (TopicWrites) make, in memory. `requests` logs every write
+    request with the names it carries; `transient` names topics whose first create fails with REQUEST_TIMED_OUT
+    (then succeeds)."""
 
     def __init__(self, topics: dict[str, tuple[int, dict[str, str]]] | None = None, transient=()):
         self.topics = {n: [p, dict(c)] for n, (p, c) in (topics or {}).items()}

@@ -1,7 +1,6 @@
-"""The unit tests' in-memory writer, shared by the executor and handler tests: `FakeWriter` implements every
-system writer's Protocol (`kplan.kinds.ports`) and every kind's io its handlers call (`ctx.io(...)`), and
-`writers(fake)` hands it to the executor as `kplan.transport.sessions.Writers` (tests/unit/apply/test_executor.py
-checks it against both)."""
+"""The unit tests' in-memory writer, shared by the executor and handler tests: `FakeWriter` implements every kind's
+io its handlers call (`ctx.io(...)`), and `writers(fake)` hands it to the executor as
+`kplan.transport.sessions.Writers` (tests/unit/apply/test_executor.py checks it against them)."""
 
 from __future__ import annotations
 
@@ -56,9 +55,9 @@ def writers(fake) -> Writers:
 
 
 class FakeWriter:
-    """Topics and connectors in memory; failures injected by name. One object implements every system writer's
-    Protocol (the systems share its state: a connector needs its topics); `writers(fake)` composes it as apply's
-    `Writers`. tests/unit/apply/test_executor.py checks it against the Protocols."""
+    """Topics and connectors in memory; failures injected by name. One object implements every kind's io (the kinds
+    share its state: a connector needs its topics); `writers(fake)` composes it as apply's `Writers`.
+    tests/unit/apply/test_executor.py checks it against the kinds' io."""
 
     def __init__(self, topics=(), connectors=None, foreign=(), fail_wait_gone=False, refuse_delete=False,
                  lagging=(), partitions=None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.handler import DeletesTopics, StepContext, StepHandler, handles
 from kplan.kinds.streams_app.io import StreamsAppWrites
 from kplan.kinds.streams_app.steps import (
     CreateInternalTopics,
@@ -53,11 +53,5 @@ class CreateInternalTopicsHandler(StepHandler[CreateInternalTopics]):
 
 
 @handles(DeleteInternalTopics)
-class DeleteInternalTopicsHandler(StepHandler[DeleteInternalTopics]):
-    def run(self, step: DeleteInternalTopics, ctx: StepContext) -> None:
-        ctx.requested()
-        ctx.refusable(lambda: ctx.io(StreamsAppWrites).delete_topics(list(step.names)))
-        ctx.io(StreamsAppWrites).wait_topics_gone(list(step.names))
-
-    def left_no_trace(self, step: DeleteInternalTopics, ctx: StepContext) -> bool:
-        return set(step.names) <= ctx.io(StreamsAppWrites).topic_names()
+class DeleteInternalTopicsHandler(DeletesTopics[DeleteInternalTopics]):
+    writes = StreamsAppWrites

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from kplan.kinds.handler import StepContext, StepHandler, handles
+from kplan.kinds.handler import DeletesTopics, StepContext, StepHandler, handles
+from kplan.kinds.topic.io.writes import TopicWrites
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
     CreateTopics,
@@ -41,7 +42,7 @@ class CreateTopicsHandler(StepHandler[CreateTopics]):
         specs = [t.spec() for t in step.topics]
         results = BatchResults()  # filled as the answers arrive: still known when the create raises
         try:
-            ctx.writer.kafka.create_topics(specs, results)
+            ctx.io(TopicWrites).create_topics(specs, results)
         finally:
             # a topic that existed before (ALREADY) is someone else's: never ours to delete; a creation the
             # controller confirmed (no reason) is ours even if metadata does not show it yet
@@ -52,10 +53,11 @@ class CreateTopicsHandler(StepHandler[CreateTopics]):
     def verify(self, steps: Sequence[CreateTopics], ctxs: Sequence[StepContext]) -> None:
         """Wait until the cluster shows every topic of `steps` as declared (one poll for all of them)."""
         specs = [t.spec() for step in steps for t in step.topics]
-        ctxs[0].writer.kafka.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+        ctxs[0].io(TopicWrites).wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config))
+                                             for t in specs})
 
     def undo(self, step: CreateTopics, ctx: StepContext) -> None:
-        existing = ctx.writer.kafka.topic_names()
+        existing = ctx.io(TopicWrites).topic_names()
         # what this run created (known once the create returned); a crash inside the create leaves only the
         # before-image: every topic that was absent at plan time. A creation the controller confirmed is deleted
         # even if metadata does not list it yet.
@@ -64,22 +66,22 @@ class CreateTopicsHandler(StepHandler[CreateTopics]):
         confirmed = set(outcome.get("confirmed", ()))
         names = [t.name for t in step.topics if t.name in ours and (t.name in existing or t.name in confirmed)]
         if names:
-            ctx.writer.kafka.delete_topics(names)
-            ctx.writer.kafka.wait_topics_gone(names)
+            ctx.io(TopicWrites).delete_topics(names)
+            ctx.io(TopicWrites).wait_topics_gone(names)
 
 
 @handles(AlterTopicConfigs)
 class AlterTopicConfigsHandler(StepHandler[AlterTopicConfigs]):
     def run(self, step: AlterTopicConfigs, ctx: StepContext) -> None:
-        ctx.writer.kafka.alter_topic_configs({n: (dict(c.sets), list(c.deletes)) for n, c in step.topics.items()})
-        ctx.writer.kafka.wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}})
+        ctx.io(TopicWrites).alter_topic_configs({n: (dict(c.sets), list(c.deletes)) for n, c in step.topics.items()})
+        ctx.io(TopicWrites).wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}})
                                       for n, c in step.topics.items()})
 
     def undo(self, step: AlterTopicConfigs, ctx: StepContext) -> None:
         changes = {topic: ({k: v for k, v in keys.items() if v is not None}, [k for k, v in keys.items() if v is None])
                    for topic, keys in step.overrides_before.items()}
-        ctx.writer.kafka.alter_topic_configs(changes)
-        ctx.writer.kafka.wait_topics({t: (None, None, dict(keys)) for t, keys in step.overrides_before.items()})
+        ctx.io(TopicWrites).alter_topic_configs(changes)
+        ctx.io(TopicWrites).wait_topics({t: (None, None, dict(keys)) for t, keys in step.overrides_before.items()})
 
 
 @handles(ReassignReplicas)
@@ -93,18 +95,19 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
     def undo(self, step: ReassignReplicas, ctx: StepContext) -> None:
         # a move still under way (cut short) is cancelled first: the controller reverts it, then the lists before
         # are asked for exactly (a reorder, or a copy back once the move had finished)
-        ctx.writer.wire.cancel_reassignments(list(step.targets_before))
+        ctx.io(TopicWrites).cancel_reassignments(list(step.targets_before))
         self._move(step.targets_before, step.throttle, ctx, _brokers(step))
 
     @staticmethod
     def _move(targets: Mapping[str, tuple[tuple[int, ...], ...]], throttle: int | None, ctx: StepContext,
               brokers: list[int]) -> None:
+        topics = ctx.io(TopicWrites)
         if throttle:
-            ctx.writer.kafka.set_replication_throttle(list(targets), throttle, brokers)
-        ctx.writer.wire.reassign_replicas(targets)
-        ctx.writer.wire.wait_replicas(targets)
+            topics.set_replication_throttle(list(targets), throttle, brokers)
+        topics.reassign_replicas(targets)
+        topics.wait_replicas(targets)
         if throttle:
-            ctx.writer.kafka.clear_replication_throttle(list(targets), brokers)
+            topics.clear_replication_throttle(list(targets), brokers)
 
 
 def _brokers(step: ReassignReplicas) -> list[int]:
@@ -116,7 +119,7 @@ def _brokers(step: ReassignReplicas) -> list[int]:
 @handles(ElectLeaders)
 class ElectLeadersHandler(StepHandler[ElectLeaders]):
     def run(self, step: ElectLeaders, ctx: StepContext) -> None:
-        ctx.writer.kafka.elect_preferred_leaders(step.partitions)
+        ctx.io(TopicWrites).elect_preferred_leaders(step.partitions)
 
     def undo(self, step: ElectLeaders, ctx: StepContext) -> None:
         pass  # leadership changes no data; a rebalance's undo puts the preferred replicas back
@@ -126,32 +129,26 @@ class ElectLeadersHandler(StepHandler[ElectLeaders]):
 class IncreasePartitionsHandler(StepHandler[IncreasePartitions]):
     def run(self, step: IncreasePartitions, ctx: StepContext) -> None:
         ctx.requested()
-        ctx.refusable(lambda: ctx.writer.kafka.create_partitions(dict(step.partitions)))
-        ctx.writer.kafka.wait_topics({n: (p, None, {}) for n, p in step.partitions.items()})
+        ctx.refusable(lambda: ctx.io(TopicWrites).create_partitions(dict(step.partitions)))
+        ctx.io(TopicWrites).wait_topics({n: (p, None, {}) for n, p in step.partitions.items()})
 
     def left_no_trace(self, step: IncreasePartitions, ctx: StepContext) -> bool:
-        return all(ctx.writer.kafka.topic_partitions(n) == p for n, p in step.partitions_before.items())
+        return all(ctx.io(TopicWrites).topic_partitions(n) == p for n, p in step.partitions_before.items())
 
 
 @handles(ReplaceTopics)
 class ReplaceTopicsHandler(StepHandler[ReplaceTopics]):
     def run(self, step: ReplaceTopics, ctx: StepContext) -> None:
-        specs = [t.spec() for t in step.topics]
+        specs, topics = [t.spec() for t in step.topics], ctx.io(TopicWrites)
         ctx.requested()
-        ctx.writer.kafka.delete_topics([t.name for t in specs])
-        ctx.writer.kafka.wait_topics_gone([t.name for t in specs])
-        ctx.writer.kafka.create_topics(specs)
-        ctx.writer.kafka.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+        topics.delete_topics([t.name for t in specs])
+        topics.wait_topics_gone([t.name for t in specs])
+        topics.create_topics(specs)
+        topics.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
 
     # left_no_trace: never (a replacement may have deleted and re-created): it is reported
 
 
 @handles(DeleteTopics)
-class DeleteTopicsHandler(StepHandler[DeleteTopics]):
-    def run(self, step: DeleteTopics, ctx: StepContext) -> None:
-        ctx.requested()
-        ctx.refusable(lambda: ctx.writer.kafka.delete_topics(list(step.names)))
-        ctx.writer.kafka.wait_topics_gone(list(step.names))
-
-    def left_no_trace(self, step: DeleteTopics, ctx: StepContext) -> bool:
-        return set(step.names) <= ctx.writer.kafka.topic_names()
+class DeleteTopicsHandler(DeletesTopics[DeleteTopics]):
+    writes = TopicWrites

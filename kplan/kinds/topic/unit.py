@@ -26,5 +26,6 @@ UNIT = KindUnit(
                validation_ref="kplan.kinds.topic.io.validation:TopicValidation", validation_ahead=True,
                read_scope_ref="kplan.kinds.topic.section:read_scope",
                describe_ref="kplan.kinds.topic.io.read:describe_configs",
-               settle_ref="kplan.kinds.topic.io.settle:settled"),
+               settle_ref="kplan.kinds.topic.io.settle:settled",
+               leaders_ref="kplan.kinds.topic.io.leaders:read_leaders"),
 )

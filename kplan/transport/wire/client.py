@@ -147,6 +147,27 @@ def open_client(cluster: ClusterSpec, secrets: SecretValues | None = None) -> Cl
     return Client(settings_of(client_config(cluster, secrets), cluster.timeout_s))
 
 
+class WireSession:
+    """The run's own Kafka client (`client`, opened when first needed, `kplan.transport.sessions.Writers.wire`), which
+    the topic kind's reassignments and the dynamic-config and share-group kinds' io write through; `kafka`: Kafka's
+    admin session of the run (its cluster and secrets)."""
+
+    def __init__(self, kafka: Any):
+        self.kafka = kafka
+        self._client: Client | None = None
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = open_client(self.kafka.cluster, self.kafka.secrets)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
 def read_with(
     cluster: ClusterSpec, secrets: SecretValues | None, read: Callable[[Client], T]
 ) -> tuple[T | dict, Problem | None]:

@@ -1,4 +1,4 @@
-"""One request per batch: a plan's steps, run by the real executor through the real `KafkaAdmin`, reach the admin
+"""One request per batch: a plan's steps, run by the real executor through the real `TopicWrites`, reach the admin
 client as ONE create request for every topic to create, ONE incremental-alter request for every config change,
 ONE create-partitions request and ONE delete request, in the apply order. The admin client here is an in-memory
 fake that logs each write request; the same counts on the real broker are in

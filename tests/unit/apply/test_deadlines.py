@@ -18,8 +18,8 @@ from confluent_kafka import KafkaError, KafkaException
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.apply.writers import open_writers
-from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.errors import KplanError
+from kplan.kinds.topic.io.writes import TopicWrites
 from kplan.kinds.topic.steps import CreateTopics, TopicArgs
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
 from kplan.model.ownership import Ownership
@@ -27,6 +27,7 @@ from kplan.secrets import SecretValues
 from kplan.state.faults import Faults
 from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus
 from kplan.state.records import write_record
+from kplan.transport.admin import AdminSession
 from kplan.transport.reach import ClusterUnreachable, GuardedAdmin, Link
 from kplan.transport.retry import RetriableError, RetryPolicy, retry
 
@@ -171,14 +172,15 @@ def test_a_metadata_request_that_waited_its_timeout_marks_kafka_down_and_gated_r
 
 def test_a_writer_spends_the_timeout_once_then_fails_fast():
     admin = DeadAdmin()
-    writer = KafkaAdmin(ClusterSpec("127.0.0.1:1", timeout_s=0.3), admin=admin)
-    assert writer.attempts.policy.deadline_s == 0.3  # the stack's timeout, not minutes
-    writer.link.probe = lambda seconds: (_ for _ in ()).throw(OSError("refused"))
+    session = AdminSession(ClusterSpec("127.0.0.1:1", timeout_s=0.3), admin=admin)
+    writer = TopicWrites(SimpleNamespace(kafka=session, wire=None))
+    assert session.attempts.policy.deadline_s == 0.3  # the stack's timeout, not minutes
+    session.link.probe = lambda seconds: (_ for _ in ()).throw(OSError("refused"))
     started = time.monotonic()
     with pytest.raises(ClusterUnreachable):
         writer.create_topics([TopicSpec("t", 1, 1, freeze({}))])
     assert time.monotonic() - started < 0.3 + 2 + 1  # the deadline, the answer's grace, slack
-    assert writer.link.is_down
+    assert session.link.is_down
     started = time.monotonic()
     for call in (lambda: writer.delete_topics(["t"]), lambda: writer.alter_topic_configs({"t": ({"a": "1"}, [])}),
                  writer.topic_names):
@@ -451,6 +453,7 @@ class DiesUnderTheCreate(DeadAdmin):
 
 
 def test_a_broker_dying_during_create_topics_ends_as_unreachable_not_a_raw_kafka_error():
-    writer = KafkaAdmin(ClusterSpec("127.0.0.1:1", timeout_s=0.5), admin=DiesUnderTheCreate())
+    writer = TopicWrites(SimpleNamespace(kafka=AdminSession(ClusterSpec("127.0.0.1:1", timeout_s=0.5),
+                                                            admin=DiesUnderTheCreate()), wire=None))
     with pytest.raises(ClusterUnreachable, match="creating topics: still failing"):
         writer.create_topics([TopicSpec("t", 1, 1, freeze({}))])

@@ -1,7 +1,6 @@
 """The executor's rollback logic over a fake writer: what a run may undo, and what it must report it could not.
 (The same paths run against the real stack in tests/integration/test_apply.py and test_safety.py.)
-Also: the fake writer (tests/unit/fakes.py) and each system's real writer implement that system's Protocol
-(`kplan.kinds.ports`), and the fake every kind's io its handlers call (`ctx.io(...)`), exactly."""
+Also: the fake writer (tests/unit/fakes.py) implements every kind's io its handlers call (`ctx.io(...)`), exactly."""
 
 from __future__ import annotations
 
@@ -20,11 +19,8 @@ from fakes import FakeWriter, writers
 from kplan.apply.executor import Executor, Progress
 from kplan.apply.steps import STEP_TYPES, step_from_json
 from kplan.apply.steps.ownership import RecordOwnership
-from kplan.cluster.kafka_admin import KafkaAdmin
-from kplan.cluster.wire_writer import WireWriter
 from kplan.errors import KplanError
 from kplan.kinds.connector.steps import ConnectorImage, ConnectorSecrets, DeleteConnector
-from kplan.kinds.ports import KafkaWrites, WireWrites
 from kplan.kinds.step import Phase, StepBase, UnknownStepKind, frozen
 from kplan.kinds.topic.steps import DeleteTopics, IncreasePartitions, ReplaceTopics, TopicArgs
 from kplan.kinds.user.steps import AlterUsers
@@ -245,28 +241,8 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
 # -- the writer interface --------------------------------------------------------------------------------------------
 
 
-# system (the attribute of `Writers` apply calls it through) -> its Protocol and the real writer implementing it
-SYSTEMS = {"kafka": (KafkaWrites, KafkaAdmin), "wire": (WireWrites, WireWriter)}
-
-
-def _protocol_methods(protocol) -> dict[str, inspect.Signature]:
-    return {name: inspect.signature(getattr(protocol, name)) for name, value in vars(protocol).items()
-            if callable(value) and not name.startswith("_")}
-
-
 def _shape(sig: inspect.Signature) -> list[tuple]:
     return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
-
-
-@pytest.mark.parametrize("system", sorted(SYSTEMS))
-@pytest.mark.parametrize("fake", [False, True], ids=["real", "fake"])
-def test_writers_implement_their_protocol_with_its_exact_signatures(system, fake):
-    protocol, real = SYSTEMS[system]
-    impl = FakeWriter if fake else real
-    for name, sig in _protocol_methods(protocol).items():
-        assert callable(getattr(impl, name, None)), f"{impl.__name__} lacks {name}"
-        assert _shape(inspect.signature(getattr(impl, name))) == _shape(sig), f"{impl.__name__}.{name} drifted"
-    assert isinstance(FakeWriter(), protocol)
 
 
 def _kinds_ios() -> dict[str, type]:
@@ -314,17 +290,15 @@ def test_every_method_of_a_kinds_io_is_called_by_a_handler():
         assert not set(_io_methods(cls)) - called, f"{cls.__name__}: {set(_io_methods(cls)) - called}"
 
 
-def test_the_fake_is_nothing_but_the_protocols_and_the_kinds_ios():
-    """A method of the fake's own would hide a gap; no method is in two systems' Protocols."""
-    every = [n for protocol, _ in SYSTEMS.values() for n in _protocol_methods(protocol)]
-    assert len(every) == len(set(every))
+def test_the_fake_is_nothing_but_the_kinds_ios():
+    """A method of the fake's own would hide a gap."""
     own = {n for n, v in vars(FakeWriter).items() if callable(v) and not n.startswith("_")}
-    assert own == set(every) | {n for cls in _kinds_ios().values() for n in _io_methods(cls)}
+    assert own == {n for cls in _kinds_ios().values() for n in _io_methods(cls)}
 
 
-def test_the_protocols_name_exactly_the_writer_methods_apply_calls():
-    """Every `ctx.writer.<system>.<method>` / `w.<system>.<method>` in kplan/apply and in the kinds' handlers is in
-    that system's Protocol, and the other way round."""
+def test_apply_and_the_handlers_write_through_no_session_directly():
+    """No `ctx.writer.<session>.<method>` / `w.<session>.<method>` in kplan/apply or the kinds' handlers, for Kafka's
+    admin session and kplan's own client's (`kafka`, `wire`): every write is a kind's io's (`ctx.io`)."""
     import kplan.apply
     import kplan.kinds
 
@@ -335,14 +309,13 @@ def test_the_protocols_name_exactly_the_writer_methods_apply_calls():
             if path.name in ("run.py", "writers.py") or not isinstance(node, ast.Attribute):
                 continue  # run.py opens the cluster: it uses the writer's admin client and closes it
             system = node.value
-            if not isinstance(system, ast.Attribute) or system.attr not in SYSTEMS:
+            if not isinstance(system, ast.Attribute) or system.attr not in ("kafka", "wire"):
                 continue
             target = system.value
             if (isinstance(target, ast.Attribute) and target.attr in ("writer", "w")) or \
                     (isinstance(target, ast.Name) and target.id == "w"):
                 called.add((system.attr, node.attr))
-    assert called == {(system, name) for system, (protocol, _) in SYSTEMS.items()
-                      for name in _protocol_methods(protocol)}
+    assert called == set()
 
 
 def test_a_restart_of_failed_instances_has_nothing_to_undo_and_one_that_fails_again_fails_the_step():

@@ -4,14 +4,17 @@ admin client is the in-memory fake of fake_admin.py (against the real broker: te
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 from fake_admin import FakeAdmin, done, failed
 
-from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.errors import WriteError
+from kplan.kinds.topic.io.writes import TopicWrites
 from kplan.model.desired import ClusterSpec, TopicSpec, freeze
 from kplan.model.results import BatchResults, ErrorReason
+from kplan.transport.admin import AdminSession
 from kplan.transport.results import reason_of, reason_of_name
 from kplan.transport.retry import RetryPolicy
 
@@ -42,8 +45,9 @@ class Answering(FakeAdmin):
         return out
 
 
-def _kafka(admin) -> KafkaAdmin:
-    return KafkaAdmin(ClusterSpec("b:1", timeout_s=1.0), admin=admin, policy=FAST)
+def _kafka(admin) -> TopicWrites:
+    return TopicWrites(SimpleNamespace(kafka=AdminSession(ClusterSpec("b:1", timeout_s=1.0), admin=admin, policy=FAST),
+                                       wire=None))
 
 
 def _topic(name: str) -> TopicSpec:

@@ -10,9 +10,9 @@ import pytest
 from confluent_kafka import KafkaError
 from confluent_kafka.admin import ConfigSource
 
-from kplan.cluster.leaders import elect_preferred, read_leaders
-from kplan.cluster.throttle import wait_throttle
 from kplan.errors import WriteError
+from kplan.kinds.topic.io.leaders import elect_preferred, read_leaders
+from kplan.kinds.topic.io.throttle import wait_throttle
 
 
 def done(value) -> Future:

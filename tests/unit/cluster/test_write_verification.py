@@ -11,11 +11,11 @@ import pytest
 from fake_admin import FakeAdmin, done
 
 import kplan.transport.admin as admin_session
-from kplan.cluster.kafka_admin import KafkaAdmin
 from kplan.errors import WriteError
 from kplan.kinds.acl.model import AclBinding
 from kplan.model.desired import ClusterSpec
 from kplan.transport.acls import AclWrites
+from kplan.transport.admin import AdminSession
 from kplan.transport.retry import RetryPolicy
 
 APP = "User:app"
@@ -63,9 +63,9 @@ class LaggingAuthorizer(FakeAdmin):
         return done([b for b in self.authorizer if b.principal == acl_filter.principal])
 
 
-def _kafka(admin) -> KafkaAdmin:
-    return KafkaAdmin(ClusterSpec("b:1", timeout_s=0.1), admin=admin,
-                      policy=RetryPolicy(deadline_s=2.0, initial_s=0.01, max_s=0.02))
+def _kafka(admin) -> AdminSession:
+    return AdminSession(ClusterSpec("b:1", timeout_s=0.1), admin=admin,
+                        policy=RetryPolicy(deadline_s=2.0, initial_s=0.01, max_s=0.02))
 
 
 def _acls(admin) -> AclWrites:

@@ -25,9 +25,9 @@ from kplan.transport.wire.client import Client, error_name, open_client, read_wi
 from kplan.transport.wire.codec import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.model.plan import Plan, PlanDiagnostic
     from kplan.model.results import BatchResults
+    from kplan.transport.admin import AdminSession
 
 BROKER = 4  # the BROKER config resource type
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources
@@ -140,7 +140,7 @@ class BrokerConfigValidation(ConfigValidation):
         return validate(cluster, secrets, plan)
 
 
-def alter_broker_configs(kafka: "KafkaAdmin", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+def alter_broker_configs(kafka: "AdminSession", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
                          results: "BatchResults") -> "BatchResults":
     """Per entity one IncrementalAlterConfigs request, then read back until the brokers show it — the default on
     every broker."""

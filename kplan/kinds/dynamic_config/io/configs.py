@@ -15,12 +15,12 @@ from kplan.errors import WriteError
 from kplan.transport.wire.codec import Refused, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.cluster.validator import RealValidator
     from kplan.model.desired import ClusterSpec, Stack
     from kplan.model.plan import Plan, PlanDiagnostic
     from kplan.model.results import BatchResults
     from kplan.secrets import SecretValues
+    from kplan.transport.admin import AdminSession
 
 SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 
@@ -37,7 +37,7 @@ def matches(shown: Values, values: Values) -> bool:
     return all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())
 
 
-def alter_verified(kafka: "KafkaAdmin", changes: Sequence[tuple[str, Values]], results: "BatchResults", *,
+def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]], results: "BatchResults", *,
                    what: str, word: Callable[[str], str], alter: Callable[[str, Values], "tuple[str, str] | None"],
                    shows: Callable[[str, Values], bool], unshown: str) -> "BatchResults":
     """Per entity one `alter` (setting a value twice is harmless: asked again while it gets no answer; it gives (error

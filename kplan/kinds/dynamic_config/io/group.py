@@ -25,9 +25,9 @@ from kplan.transport.wire.client import Client, error_name, open_client, read_wi
 from kplan.transport.wire.codec import Refused, Unsupported
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.model.plan import Plan, PlanDiagnostic
     from kplan.model.results import BatchResults
+    from kplan.transport.admin import AdminSession
 
 GROUP = 32  # the GROUP config resource type
 GROUP_CONFIG = 8  # the config source of a group's own value
@@ -110,7 +110,7 @@ class GroupConfigValidation(ConfigValidation):
         return validate(cluster, secrets, plan)
 
 
-def alter_group_configs(kafka: "KafkaAdmin", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
+def alter_group_configs(kafka: "AdminSession", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
                         results: "BatchResults") -> "BatchResults":
     """Per group one IncrementalAlterConfigs request, then read back until the brokers show it."""
     return alter_verified(

@@ -17,10 +17,10 @@ from kplan.transport.wire.client import Client, error_name, read_with
 from kplan.transport.wire.codec import NoAnswer, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_admin import KafkaAdmin
     from kplan.model.desired import ClusterSpec
     from kplan.model.results import BatchResults
     from kplan.secrets import SecretValues
+    from kplan.transport.admin import AdminSession
 
 USER, CLIENT_ID = "user", "client-id"
 Changes = Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]
@@ -106,7 +106,7 @@ def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None) -> tuple[dic
     return read_with(cluster, secrets, read)
 
 
-def alter_quotas(kafka: KafkaAdmin, client: Client, changes: Changes, results: BatchResults) -> BatchResults:
+def alter_quotas(kafka: AdminSession, client: Client, changes: Changes, results: BatchResults) -> BatchResults:
     """One AlterClientQuotas request, asked again while it gets no answer; a refusal is one line (a missing right
     names it); then read back until the broker shows every changed key, None as no value
     (`kplan.transport.admin.until_shown`): DescribeClientQuotas is answered from the state the broker throttles by."""

@@ -1,6 +1,7 @@
-"""The Kafka admin writes (confluent-kafka's AdminClient) not yet in their kinds' io: topics, their configs and
-partitions and the replication throttle, plus the topic reads that verify them. Implements
-`kplan.kinds.ports.KafkaWrites`.
+"""The topic kind's writes (its steps' handlers call them through `ctx.io(TopicWrites)`; a Streams app's internal
+topics are written so too): topics, their configs and partitions, the replication throttle and preferred leaders
+(confluent-kafka's AdminClient, on the run's admin session, kplan.transport.admin), partition reassignments (kplan's
+own Kafka client, `reassignments.py`), plus the topic reads that verify them.
 
 Each write is batched where the API allows (one create request for many topics, one incremental-alter request
 for many), classified (expected / retriable / fatal, see kplan.transport.retry; per item, kplan.transport.results),
@@ -11,13 +12,14 @@ until the cluster shows what we wrote.
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
+from kplan.kinds.topic.io import reassignments
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
-from kplan.transport.admin import VERIFY_MIN_S, AdminSession
+from kplan.transport.admin import VERIFY_MIN_S
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import denied
 from kplan.transport.reach import no_answer
@@ -46,11 +48,12 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
 
 
-class KafkaAdmin(AdminSession):
-    """The Kafka admin writes of one run, on its admin session (kplan.transport.admin)."""
+class TopicWrites:
+    """The topic kind's writes of one run, on its sessions (`kplan.transport.sessions.Writers`): Kafka's admin session
+    (`kafka`) and kplan's own Kafka client (`wire`: the reassignments)."""
 
-    _retry = AdminSession.retry
-    _request_timeout = AdminSession.request_timeout
+    def __init__(self, writers: Any):
+        self.kafka, self.wire = writers.kafka, writers.wire
 
     # ------------------------------------------------------------------------------------------ topics
 
@@ -77,7 +80,7 @@ class KafkaAdmin(AdminSession):
             for key, fut in futures.items():
                 name = _key_name(key)
                 try:
-                    fut.result(timeout=self._request_timeout() + 2)
+                    fut.result(timeout=self.kafka.request_timeout() + 2)
                     results.record(name)
                 except BaseException as e:
                     if not isinstance(e, Exception):  # Ctrl-C while the answers were awaited
@@ -100,7 +103,7 @@ class KafkaAdmin(AdminSession):
                             unknown.discard(name)  # refused before it was done: this attempt did nothing
                         unanswered = unanswered and no_answer(e)
                     else:
-                        fatal.append((denied(e, action, f"topic {name}", self.who) if action else None)
+                        fatal.append((denied(e, action, f"topic {name}", self.kafka.who) if action else None)
                                      or f"{name}: {describe_kafka_error(e)}")
             if fatal:
                 raise WriteError(f"{what} refused: " + "; ".join(fatal))
@@ -119,7 +122,7 @@ class KafkaAdmin(AdminSession):
             remaining = [k for k in remaining if k not in landed]
             return not remaining
 
-        self._retry(attempt, what, before_retry=reread)
+        self.kafka.retry(attempt, what, before_retry=reread)
         return results
 
     def _settle(self, futures: Mapping, results: BatchResults) -> None:
@@ -128,7 +131,7 @@ class KafkaAdmin(AdminSession):
         what was done, so that a rollback undoes what the cluster did, not only what had been answered so far."""
         import concurrent.futures
 
-        concurrent.futures.wait(list(futures.values()), timeout=self._request_timeout() + 2)
+        concurrent.futures.wait(list(futures.values()), timeout=self.kafka.request_timeout() + 2)
         for key, fut in futures.items():
             if fut.done() and not fut.cancelled() and fut.exception() is None:
                 results.record(_key_name(key))
@@ -144,15 +147,15 @@ class KafkaAdmin(AdminSession):
         by_name = {t.name: t for t in specs}
 
         def submit(names):
-            return self.admin.create_topics(
+            return self.kafka.admin.create_topics(
                 [NewTopic(n, by_name[n].partitions, by_name[n].replication_factor, config=dict(by_name[n].config))
-                 for n in names], request_timeout=self._request_timeout())
+                 for n in names], request_timeout=self.kafka.request_timeout())
 
         def already_exists(name: str, reason: ErrorReason) -> str | None:
             if reason == ErrorReason.ALREADY:
                 return f"topic {name!r} was created by someone else after the plan; re-run plan"
             # our own request landed: expected only when what exists is what we declared
-            if not self.topic_matches(by_name[name]):
+            if not self._topic_matches(by_name[name]):
                 return f"topic {name!r} already exists with a different spec (created outside this run)"
             return None
 
@@ -161,7 +164,7 @@ class KafkaAdmin(AdminSession):
 
     def delete_topics(self, names: list[str], results: BatchResults | None = None) -> BatchResults:
         def submit(ns):
-            return self.admin.delete_topics(list(ns), request_timeout=self._request_timeout())
+            return self.kafka.admin.delete_topics(list(ns), request_timeout=self.kafka.request_timeout())
 
         # UNKNOWN_TOPIC_OR_PART right after a delete means "already gone": recheck removes it from the retry set.
         return self._run_batch(submit, list(names), "deleting topics", results, lambda name, reason: None,
@@ -179,7 +182,7 @@ class KafkaAdmin(AdminSession):
                 entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in sets.items()]
                 entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in deletes]
                 resources.append(ConfigResource(ConfigResource.Type.TOPIC, n, incremental_configs=entries))
-            return self.admin.incremental_alter_configs(resources, request_timeout=self._request_timeout())
+            return self.kafka.admin.incremental_alter_configs(resources, request_timeout=self.kafka.request_timeout())
 
         names = [n for n, (s, d) in changes.items() if s or list(d)]
         if names:
@@ -190,8 +193,8 @@ class KafkaAdmin(AdminSession):
         from confluent_kafka.admin import NewPartitions
 
         def submit(names):
-            return self.admin.create_partitions([NewPartitions(n, counts[n]) for n in names],
-                                                request_timeout=self._request_timeout())
+            return self.kafka.admin.create_partitions([NewPartitions(n, counts[n]) for n in names],
+                                                request_timeout=self.kafka.request_timeout())
 
         return self._run_batch(submit, list(counts), "adding partitions", results,
                                recheck=lambda n: self.topic_partitions(n) == counts[n])
@@ -199,12 +202,7 @@ class KafkaAdmin(AdminSession):
     # -------------------------------------------------------------------------------------- topic reads
 
     def topic_names(self) -> set[str]:
-        return set(self._metadata())
-
-    def _metadata(self) -> dict[str, tuple[int, int]]:
-        md = self.admin.list_topics(timeout=self._request_timeout())
-        return {n: (len(t.partitions), max((len(p.replicas) for p in t.partitions.values()), default=0))
-                for n, t in md.topics.items() if t.error is None}
+        return self.kafka.topic_names()
 
     def _metadata_of(self, names: Iterable[str], led: bool = True) -> dict[str, tuple[int, int]]:
         """(partitions, replication factor) of the named topics the cluster shows: one DescribeTopics request for
@@ -223,11 +221,11 @@ class KafkaAdmin(AdminSession):
         if shapes is not None:  # kplan's own Metadata request for these names (kplan.transport.wire.metadata)
             return {name: (parts, rf) for name, (code, parts, rf, all_led) in shapes.items()
                     if code == 0 and (all_led or not led)}
-        futures = self.admin.describe_topics(TopicCollection(names), request_timeout=self._request_timeout())
+        futures = self.kafka.admin.describe_topics(TopicCollection(names), request_timeout=self.kafka.request_timeout())
         out: dict[str, tuple[int, int]] = {}
         for name, future in futures.items():
             try:
-                d = future.result(timeout=self._request_timeout() + 2)
+                d = future.result(timeout=self.kafka.request_timeout() + 2)
             except KafkaException as e:
                 if no_answer(e):
                     raise
@@ -241,16 +239,16 @@ class KafkaAdmin(AdminSession):
         return self._metadata_of([name]).get(name, (None, None))[0]
 
     def _wire(self, read: Callable[[dict, float], dict | None]) -> dict | None:
-        """A read through kplan's own wire client (kplan.kinds.topic.io.describe): None when it does not speak the
+        """A read through kplan's own wire client (`describe.py`): None when it does not speak the
         client settings, failed, or Kafka is known to be unreachable (librdkafka's read then waits at most what
         is left of the stack's timeout and reports it, kplan.transport.reach)."""
         from kplan.transport.kafka import client_config
 
-        if self.link.is_down:
+        if self.kafka.link.is_down:
             return None
-        return read(client_config(self.cluster, self.secrets), self._request_timeout())
+        return read(client_config(self.kafka.cluster, self.kafka.secrets), self.kafka.request_timeout())
 
-    def topic_overrides(self, names: list[str], keys: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
+    def _topic_overrides(self, names: list[str], keys: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
         """name -> the topic's own overrides (among `keys` only, when given), for topics that are visible
         (chunked, concurrent reads)."""
         from confluent_kafka.admin import ConfigSource
@@ -258,7 +256,7 @@ class KafkaAdmin(AdminSession):
         from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_topic_entries, describe_wire
 
         wanted = None if keys is None else tuple(sorted(set(keys)))
-        if names:  # kplan's own wire client when it speaks the settings (kplan.kinds.topic.io.describe.describe_plain)
+        if names:  # kplan's own wire client when it speaks the settings (`describe.describe_plain`)
             plain = self._wire(lambda conf, timeout_s: describe_wire(conf, names, timeout_s,
                                                                      TopicConfigConverter().share, wanted))
             if plain is not None:
@@ -269,21 +267,21 @@ class KafkaAdmin(AdminSession):
             return {k: e.value for k, e in entries.items() if e.source == dynamic_topic and e.value is not None
                     and (wanted is None or k in wanted)}
 
-        return describe_topic_entries(self.admin, names, self.timeout_s, who=self.who,
+        return describe_topic_entries(self.kafka.admin, names, self.kafka.timeout_s, who=self.kafka.who,
                                       convert=overrides) if names else {}
 
-    def topic_matches(self, spec: TopicSpec) -> bool:
+    def _topic_matches(self, spec: TopicSpec) -> bool:
         md = self._metadata_of([spec.name]).get(spec.name)
         if md != (spec.partitions, spec.replication_factor):
             return False
         from kplan.rules.compare import topic_values_equal
 
-        live = self.topic_overrides([spec.name]).get(spec.name, {})
+        live = self._topic_overrides([spec.name]).get(spec.name, {})
         return all(topic_values_equal(k, live.get(k), v) for k, v in spec.config.items())
 
     def _verify_window(self, partitions: int) -> float:
         """How long a write's effect on `partitions` partitions is waited for (`VERIFY_PER_PARTITION_S`)."""
-        return max(VERIFY_MIN_S, self.timeout_s * 2) + VERIFY_PER_PARTITION_S * partitions
+        return max(VERIFY_MIN_S, self.kafka.timeout_s * 2) + VERIFY_PER_PARTITION_S * partitions
 
     def wait_topics(self, expected: Mapping[str, tuple[int | None, int | None, Mapping[str, str | None]]],
                     timeout_s: float | None = None) -> None:
@@ -311,7 +309,7 @@ class KafkaAdmin(AdminSession):
                 else:
                     del pending[name]
             # only the keys it set (or cleared): a fraction of the answer for all of them
-            overrides = self.topic_overrides(visible, {k for n in visible for k in pending[n][2]}) if visible else {}
+            overrides = self._topic_overrides(visible, {k for n in visible for k in pending[n][2]}) if visible else {}
             for name in visible:
                 live = overrides.get(name)
                 if live is not None and all(
@@ -361,10 +359,10 @@ class KafkaAdmin(AdminSession):
 
     def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
         """ElectLeaders (PREFERRED) for `partitions` (topic -> partition ids), then wait for the metadata to show
-        each led by its first replica (kplan.cluster.leaders)."""
-        from kplan.cluster.leaders import elect_preferred
+        each led by its first replica (`leaders.py`)."""
+        from kplan.kinds.topic.io.leaders import elect_preferred
 
-        self._retry(lambda: elect_preferred(self.admin, partitions, self._request_timeout()),
+        self.kafka.retry(lambda: elect_preferred(self.kafka.admin, partitions, self.kafka.request_timeout()),
                     "electing preferred leaders")
 
     def _throttle(self, topics: Sequence[str], broker: Mapping[str, str | None],
@@ -375,7 +373,7 @@ class KafkaAdmin(AdminSession):
             return [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET if v is not None
                                 else AlterConfigOpType.DELETE) for k, v in values.items()]
 
-        brokers = [str(b) for b in self.admin.list_topics(timeout=self._request_timeout()).brokers
+        brokers = [str(b) for b in self.kafka.admin.list_topics(timeout=self.kafka.request_timeout()).brokers
                    if only is None or b in only]
         # librdkafka sends a broker's configs to that broker: one broker resource per request
         requests = [[ConfigResource(ConfigResource.Type.BROKER, b, incremental_configs=entries(broker))]
@@ -384,24 +382,40 @@ class KafkaAdmin(AdminSession):
                          for t in topics])
 
         def attempt():
-            pending = [self.admin.incremental_alter_configs(r, request_timeout=self._request_timeout())
+            pending = [self.kafka.admin.incremental_alter_configs(r, request_timeout=self.kafka.request_timeout())
                        for r in requests]
             for futures in pending:
                 for res, fut in futures.items():
                     try:
-                        fut.result(timeout=self._request_timeout() + 5)
+                        fut.result(timeout=self.kafka.request_timeout() + 5)
                     except Exception as e:  # noqa: BLE001 - one line naming the resource
                         raise WriteError(f"setting the replication throttle on {res.restype.name.lower()} "
                                          f"{res.name} failed: {describe_kafka_error(e)}") from None
 
-        self._retry(attempt, "setting the replication throttle")
-        from kplan.cluster.throttle import wait_throttle
+        self.kafka.retry(attempt, "setting the replication throttle")
+        from kplan.kinds.topic.io.throttle import wait_throttle
 
-        wait_throttle(self.admin, brokers, broker, topics, topic, self.timeout_s)
+        wait_throttle(self.kafka.admin, brokers, broker, topics, topic, self.kafka.timeout_s)
 
-    def topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
+    # ---------------------------------------------------------------------------- partition reassignments
+
+    def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],
+                          results: BatchResults | None = None) -> BatchResults:
+        """Move each partition of `targets` (topic -> replica list per partition) to its replica list (results by
+        `topic-partition`)."""
+        return reassignments.reassign(self, self.wire.client, targets, BatchResults() if results is None else results)
+
+    def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
+        """Until no partition of `targets` moves and each shows its replica list."""
+        reassignments.wait(self, self.wire.client, targets, timeout_s)
+
+    def cancel_reassignments(self, topics: Sequence[str]) -> None:
+        """Cancel the reassignments of `topics`' partitions still under way (each reverts to its replicas before)."""
+        reassignments.cancel(self, self.wire.client, topics)
+
+    def _topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
         """topic -> its replica list per partition, for the listed `names` the metadata has."""
-        md = self.admin.list_topics(timeout=self._request_timeout())
+        md = self.kafka.admin.list_topics(timeout=self.kafka.request_timeout())
         return {n: tuple(tuple(p.replicas) for _, p in sorted(md.topics[n].partitions.items()))
                 for n in names if n in md.topics and md.topics[n].error is None}
 

@@ -17,7 +17,7 @@ from kplan.transport.wire.client import Client, error_name
 from kplan.transport.wire.codec import NoAnswer, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.cluster.kafka_admin import KafkaAdmin
+    from kplan.kinds.topic.io.writes import TopicWrites
     from kplan.model.results import BatchResults
 
 Targets = Mapping[str, Sequence[Sequence[int]]]  # topic -> the replica list of each partition
@@ -63,13 +63,13 @@ def ongoing(client: Client, topics: Sequence[str]) -> set[tuple[str, int]]:
     return {(t.name, p.partition_index) for t in answer.topics for p in t.partitions if t.name in wanted}
 
 
-def _denied(kafka: KafkaAdmin, topics: Sequence[str]):
+def _denied(writes: TopicWrites, topics: Sequence[str]):
     from kplan.transport.permissions import denied_name
 
-    return lambda e: denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(topics))}", kafka.who)
+    return lambda e: denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(topics))}", writes.kafka.who)
 
 
-def reassign(kafka: KafkaAdmin, client: Client, targets: Targets, results: BatchResults) -> BatchResults:
+def reassign(writes: TopicWrites, client: Client, targets: Targets, results: BatchResults) -> BatchResults:
     """Ask for every partition of `targets` to move to its list, in one request (asking for the same lists again is
     harmless: asked again while it gets no answer); each partition's result is recorded (`topic-partition`), and
     the first one refused is one line."""
@@ -85,11 +85,11 @@ def reassign(kafka: KafkaAdmin, client: Client, targets: Targets, results: Batch
             (topic, p), name = min(refused.items())
             raise Refused(f"reassigning partition {p} of topic {topic} failed: {name}", name)
 
-    kafka.attempts.wire("reassigning partitions", write, _denied(kafka, list(targets)))
+    writes.kafka.attempts.wire("reassigning partitions", write, _denied(writes, list(targets)))
     return results
 
 
-def cancel(kafka: KafkaAdmin, client: Client, topics: Sequence[str]) -> None:
+def cancel(writes: TopicWrites, client: Client, topics: Sequence[str]) -> None:
     """Cancel every reassignment of `topics` still under way (the undo of a move cut short: reassigning such a
     partition to its old list instead can leave it waiting for a replica that is both added and removed); the
     controller reverts each to the replicas it had before."""
@@ -103,16 +103,16 @@ def cancel(kafka: KafkaAdmin, client: Client, topics: Sequence[str]) -> None:
             (topic, p), name = min(refused.items())
             raise Refused(f"cancelling the reassignment of partition {p} of topic {topic} failed: {name}", name)
 
-    kafka.attempts.wire("cancelling reassignments", write, _denied(kafka, topics))
+    writes.kafka.attempts.wire("cancelling reassignments", write, _denied(writes, topics))
 
 
-def wait(kafka: KafkaAdmin, client: Client, targets: Targets, timeout_s: float | None = None) -> None:
+def wait(writes: TopicWrites, client: Client, targets: Targets, timeout_s: float | None = None) -> None:
     """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list. Copying
     data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
-    from kplan.cluster.reassign_progress import MoveProgress
+    from kplan.kinds.topic.io.reassign_progress import MoveProgress
 
     want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
-    deadline = time.monotonic() + (timeout_s or max(120.0, kafka.timeout_s * 10))
+    deadline = time.monotonic() + (timeout_s or max(120.0, writes.kafka.timeout_s * 10))
     delay = 0.1
     progress = MoveProgress(want)
     while True:
@@ -121,7 +121,7 @@ def wait(kafka: KafkaAdmin, client: Client, targets: Targets, timeout_s: float |
         except NoAnswer:
             moving = {("?", -1)}
         progress.tick(moving)
-        assignment = kafka.topic_assignment
+        assignment = writes._topic_assignment
         pending = sorted(n for n, a in assignment(want).items() if a != want[n]) if not moving else []
         if not moving and not pending and set(assignment(want)) == set(want):
             return
