@@ -97,11 +97,49 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
             for note in notes:
                 click.echo(note, err=True)
             results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs)
-            state.record(results, time.monotonic() - started, time.time())
+            extra = _kinds_samples(results, environment, template_dirs)
+            state.record(results, time.monotonic() - started, time.time(), extra)
             stop.wait(interval_s * random.uniform(0.9, 1.1))
     except Exception as e:  # noqa: BLE001 - told by the command's thread, as one line
         state.fatal = e if isinstance(e, KplanError) else KplanError(f"kplan watch stopped: {type(e).__name__}: {e}")
         stop.set()
+
+
+def _kinds_samples(results, environment, template_dirs) -> dict[str, list]:
+    """What the kinds read for status alone (their UNIT's `io.status_read_ref`, e.g. a CDC source's slot at its
+    database) as metric samples (their UNIT's `metrics_ref`), for each stack planned this round whose plan has
+    resources of such a kind; stack -> samples (an empty list: its read failed, said on stderr)."""
+    from kplan.kinds import UNITS
+    from kplan.session.open import open_session
+    from kplan.stackfile import load_stack
+
+    units = [u for u in UNITS if u.status_read is not None and u.metrics is not None]
+    out: dict[str, list] = {}
+    for planned in results:
+        plan = planned.plan
+        if plan is None or plan.has_errors or not units:
+            continue
+        wanted = [u for u in units if any(c.type == u.kind.type for c in plan.changes)]
+        if not wanted:
+            continue
+        samples: list = []
+        try:
+            stack = load_stack(planned.path, environment=environment, environ=os.environ, template_dirs=template_dirs)
+            for member in stack.members or (stack,):
+                session = open_session(member, environ=os.environ)
+                try:
+                    for u in wanted:
+                        declared = u.kind.declared(member)
+                        if declared:
+                            found = u.status_read(declared, session.secrets, session.reader,  # type: ignore[misc]
+                                                  member.cluster.timeout_s)
+                            samples += u.metrics(found)  # type: ignore[misc]
+                finally:
+                    session.close()
+        except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand
+            click.echo(f"Warning: stack {planned.name}: its status reads failed: {e}", err=True)
+        out[planned.name or planned.path] = samples
+    return out
 
 
 class WatchState:
@@ -115,9 +153,10 @@ class WatchState:
         self.errors: dict[tuple[str, str], int] = {}
         self.rounds = 0
         self.round_seconds = 0.0
+        self.kind_samples: dict[str, list] = {}  # stack -> the kinds' own samples (_kinds_samples)
         self.fatal: Exception | None = None
 
-    def record(self, results, seconds: float, now: float) -> None:
+    def record(self, results, seconds: float, now: float, extra: dict[str, list] | None = None) -> None:
         from kplan.render.metrics import sample_of
 
         with self.lock:
@@ -132,6 +171,7 @@ class WatchState:
                     self.errors[key] = self.errors.get(key, 0) + 1
             previous = self.samples
             self.samples = samples
+            self.kind_samples = dict(extra or {})
             self.rounds += 1
             self.round_seconds = seconds
         if self.audit_topic:
@@ -185,7 +225,15 @@ class WatchState:
                 success.add_metric([name], when)
             for (name, cause), n in sorted(self.errors.items()):
                 errors.add_metric([name, cause], float(n))
+            kinds: dict[str, GaugeMetricFamily] = {}
+            for name, samples in sorted(self.kind_samples.items()):
+                for metric, help_text, labels, value in samples:
+                    family = kinds.get(metric)
+                    if family is None:
+                        family = kinds[metric] = GaugeMetricFamily(metric, help_text,
+                                                                   labels=["stack", *sorted(labels)])
+                    family.add_metric([name, *(labels[k] for k in sorted(labels))], value)
             rounds = CounterMetricFamily("kplan_watch_rounds", "Rounds finished", value=float(self.rounds))
             seconds = GaugeMetricFamily("kplan_watch_round_duration_seconds", "How long the last round took (all "
                                         "stacks, reads included)", value=self.round_seconds)
-        yield from (up, resources, success, errors, rounds, seconds)
+        yield from (up, resources, success, errors, rounds, seconds, *kinds.values())

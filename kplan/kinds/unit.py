@@ -195,6 +195,9 @@ class KindUnit:
     left_behind_ref: str | None = None
     # "module:name" of (the status report, what its `io.status_read_ref` read) -> the report with it (kplan status)
     status_with_ref: str | None = None
+    # "module:name" of (what its `io.status_read_ref` read) -> the samples `kplan watch` exports of it, each (metric
+    # name, help, labels, value): a CDC source's slot and binlog lag (kplan.commands.watch names no kind)
+    metrics_ref: str | None = None
     # "module:name" of how the status summary counts its resources by state (a `kplan.model.status.StateTally`:
     # `connectors: 2 running, 1 FAILED`, and the status JSON's summary key of that word); None: it counts none
     status_tally_ref: str | None = None
@@ -283,6 +286,10 @@ class KindUnit:
     @property
     def status_with(self) -> "Callable[[StatusReport, Any], StatusReport] | None":
         return resolve(self.status_with_ref) if self.status_with_ref else None
+
+    @property
+    def metrics(self) -> "Callable[[Any], list[tuple[str, str, dict[str, str], float]]] | None":
+        return resolve(self.metrics_ref) if self.metrics_ref else None
 
     @property
     def status_tally(self) -> "StateTally | None":

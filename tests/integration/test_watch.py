@@ -23,6 +23,9 @@ import requests
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 from kplan_helpers import base_stack, kplan, wait_for, write_stack
 from prometheus_client.parser import text_string_to_metric_families
+from test_cdc_health import pg  # noqa: F401 - the fixture (a unique source over its own table)
+
+import localstack
 
 ROOT = Path(__file__).resolve().parents[2]
 KPLAN = str(Path(sys.executable).parent / "kplan")
@@ -279,3 +282,53 @@ def test_drift_is_one_audit_event_once_not_every_round(stack, admin, prefix, tmp
                 f.result(30)
             except Exception:  # noqa: BLE001 - never created if the test failed early
                 pass
+
+
+def test_a_stopped_cdc_consumer_holding_back_wal_shows_and_goes_after_apply(stack, pg, tmp_path):  # noqa: F811
+    """A PostgreSQL CDC source stopped by hand: its slot goes inactive and keeps the WAL written meanwhile; the
+    watcher's CDC metrics (the connector kind's, from its status read) say so within two rounds, and the source is
+    healthy again after `kplan apply` restarts it."""
+    from test_cdc_health import PG_ENV, _pg_stack, _write_wal
+
+    prefix, source, table, proxy = pg
+    path = write_stack(tmp_path / "cdc.yaml", _pg_stack(stack, prefix, source, table, proxy.port,
+                                                        slot_health={"max_retained_wal": "1GiB"}))
+    assert kplan("apply", str(path), "--auto-approve", env=PG_ENV).code == 0
+    watcher = Watcher(str(path), "--interval", "1s", env=PG_ENV)
+    labels = (("connector", source), ("engine", "postgres"), ("stack", prefix))
+
+    def cdc(samples, name):
+        return samples.get((name, labels))
+
+    try:
+        wait_for(lambda: cdc(watcher.scrape(token=None)[1], "kplan_cdc_healthy") == 1.0, 120, "the source healthy")
+        before = cdc(watcher.scrape(token=None)[1], "kplan_cdc_retained_wal_bytes")
+        requests.put(f"{stack.connect_url}/connectors/{source}/stop", timeout=30).raise_for_status()
+        wait_for(lambda: (localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = "
+                                          f"'{source.replace('-', '_')}'").strip() == "f"), 120, "the slot inactive")
+        _write_wal(table, 4000)  # ~8 MB the inactive slot keeps
+
+        def stopped(samples):
+            return (cdc(samples, "kplan_cdc_healthy") == 0.0 and cdc(samples, "kplan_cdc_slot_active") == 0.0
+                    and cdc(samples, "kplan_cdc_retained_wal_bytes") > before + 4 * 1024**2)
+
+        _within_two_rounds(_NoToken(watcher), stopped, "the stopped consumer holding back WAL")
+        assert kplan("apply", str(path), "--auto-approve", env=PG_ENV).code == 0  # declared running: resumed
+        _within_two_rounds(_NoToken(watcher), lambda s: cdc(s, "kplan_cdc_healthy") == 1.0,
+                           "the source healthy after apply")
+        assert localstack.PG_PASSWORD not in watcher.scrape(token=None)[0]
+    finally:
+        assert watcher.stop() == 0
+
+
+class _NoToken:
+    """A watcher started without --metrics-token-env, scraped without a token."""
+
+    def __init__(self, watcher: Watcher):
+        self.watcher = watcher
+
+    def scrape(self, token=None):
+        return self.watcher.scrape(token=None)
+
+    def rounds(self) -> float:
+        return self.scrape()[1].get(("kplan_watch_rounds_total", ()), 0.0)

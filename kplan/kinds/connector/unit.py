@@ -25,6 +25,7 @@ UNIT = KindUnit(
     takes_groups_ref="kplan.kinds.connector.groups:takes_groups",
     left_behind_ref="kplan.kinds.connector.left_behind:left_behind",
     status_with_ref="kplan.kinds.connector.health:with_cdc_health",
+    metrics_ref="kplan.kinds.connector.health:metrics",
     status_tally_ref="kplan.kinds.connector.kind:TALLY",
     flows_ref="kplan.kinds.connector.flows:FLOWS",
     policy_ref="kplan.kinds.connector.policy:POLICY",

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.tools
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 EXPORTED = {"kplan_stack_up", "kplan_resources", "kplan_stack_last_success_timestamp_seconds",
-            "kplan_stack_errors_total", "kplan_watch_rounds_total", "kplan_watch_round_duration_seconds"}
+            "kplan_stack_errors_total", "kplan_watch_rounds_total", "kplan_watch_round_duration_seconds",
+            # the connector kind's (kplan.kinds.connector.health.metrics): a CDC source's health at its database
+            "kplan_cdc_healthy", "kplan_cdc_slot_active", "kplan_cdc_retained_wal_bytes",
+            "kplan_cdc_confirmed_flush_lag_bytes", "kplan_cdc_binlog_lag_bytes"}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def promtool() -> Path:
 def test_the_alert_rules_pass_promtool_and_their_unit_tests(promtool):
     check = subprocess.run([str(promtool), "check", "rules", str(DEPLOY / "prometheus" / "kplan-alerts.yaml")],
                            capture_output=True, text=True, timeout=120)
-    assert check.returncode == 0 and "SUCCESS: 4 rules found" in check.stdout, check.stdout + check.stderr
+    assert check.returncode == 0 and "SUCCESS: 5 rules found" in check.stdout, check.stdout + check.stderr
     tested = subprocess.run([str(promtool), "test", "rules", "kplan-alerts.test.yaml"], capture_output=True,
                             text=True, timeout=120, cwd=DEPLOY / "prometheus")
     assert tested.returncode == 0 and "SUCCESS" in tested.stdout, tested.stdout + tested.stderr
@@ -60,11 +63,18 @@ def test_the_dashboard_queries_are_promql_over_exported_metrics(promtool, tmp_pa
 
 
 def test_the_exported_metric_names_are_the_watchers():
-    """EXPORTED above is what kplan.commands.watch's collector yields (a counter's samples end in _total)."""
+    """EXPORTED above is what kplan.commands.watch's collector yields (a counter's samples end in _total), with the
+    CDC health a connector kind's metrics give it."""
     from kplan.commands.watch import WatchState
+    from kplan.kinds.connector.health import metrics
+    from kplan.model.cdc_health import BinlogState, CdcHealth, SlotState
 
+    state = WatchState()
+    state.kind_samples = {"shop": metrics({
+        "pg": CdcHealth("postgres", slot=SlotState("pg", True, False, None, 5, 6)),
+        "my": CdcHealth("mariadb", binlog=BinlogState("b.1", 9, "b.1", 4))})}
     names = set()
-    for family in WatchState().collect():
+    for family in state.collect():
         names |= {s.name for s in family.samples} | {family.name + ("_total" if family.type == "counter" else "")}
     assert EXPORTED <= names
 
