@@ -106,23 +106,27 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
 
 
 def _kinds_samples(results, environment, template_dirs) -> dict[str, list]:
-    """What the kinds read for status alone (their UNIT's `io.status_read_ref`, e.g. a CDC source's slot at its
-    database) as metric samples (their UNIT's `metrics_ref`), for each stack planned this round whose plan has
-    resources of such a kind; stack -> samples (an empty list: its read failed, said on stderr)."""
+    """Each kind's own samples of a stack planned this round (stack -> samples): what its UNIT's `live_metrics_ref`
+    makes of the live state the plan was made on (a connector's and its tasks' states), and what its
+    `io.status_read_ref` reads for status alone (a CDC source's slot at its database) as its `metrics_ref` makes
+    them, for the stacks whose plan has resources of such a kind (a failed read is said on stderr)."""
     from kplan.kinds import UNITS
     from kplan.session.open import open_session
     from kplan.stackfile import load_stack
 
     units = [u for u in UNITS if u.status_read is not None and u.metrics is not None]
+    from_live = [u for u in UNITS if u.live_metrics is not None]
     out: dict[str, list] = {}
     for planned in results:
         plan = planned.plan
-        if plan is None or plan.has_errors or not units:
+        if plan is None or plan.has_errors:
             continue
+        samples: list = [s for u in from_live for live in planned.lives.values()
+                         for s in u.live_metrics(live, plan)]  # type: ignore[misc]
+        out[planned.name or planned.path] = samples
         wanted = [u for u in units if any(c.type == u.kind.type for c in plan.changes)]
         if not wanted:
             continue
-        samples: list = []
         try:
             stack = load_stack(planned.path, environment=environment, environ=os.environ, template_dirs=template_dirs)
             for member in stack.members or (stack,):
@@ -138,7 +142,6 @@ def _kinds_samples(results, environment, template_dirs) -> dict[str, list]:
                     session.close()
         except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand
             click.echo(f"Warning: stack {planned.name}: its status reads failed: {e}", err=True)
-        out[planned.name or planned.path] = samples
     return out
 
 

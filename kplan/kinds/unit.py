@@ -198,6 +198,9 @@ class KindUnit:
     # "module:name" of (what its `io.status_read_ref` read) -> the samples `kplan watch` exports of it, each (metric
     # name, help, labels, value): a CDC source's slot and binlog lag (kplan.commands.watch names no kind)
     metrics_ref: str | None = None
+    # "module:name" of (the live state a plan was made on, the plan) -> `kplan watch`'s samples of the kind's resources
+    # the plan names, from the live state alone (no read of its own): a connector's and its tasks' states
+    live_metrics_ref: str | None = None
     # "module:name" of how the status summary counts its resources by state (a `kplan.model.status.StateTally`:
     # `connectors: 2 running, 1 FAILED`, and the status JSON's summary key of that word); None: it counts none
     status_tally_ref: str | None = None
@@ -290,6 +293,10 @@ class KindUnit:
     @property
     def metrics(self) -> "Callable[[Any], list[tuple[str, str, dict[str, str], float]]] | None":
         return resolve(self.metrics_ref) if self.metrics_ref else None
+
+    @property
+    def live_metrics(self) -> "Callable[[LiveState, Plan], list[tuple[str, str, dict[str, str], float]]] | None":
+        return resolve(self.live_metrics_ref) if self.live_metrics_ref else None
 
     @property
     def status_tally(self) -> "StateTally | None":

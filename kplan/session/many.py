@@ -29,6 +29,9 @@ class Planned:
     plan: Any = None  # kplan.model.plan.Plan
     errors: list[str] = field(default_factory=list)  # located, one problem a line (no plan)
     warnings: tuple[str, ...] = ()  # the stack's own warnings (as `kplan plan` prints them)
+    # the live state it was planned on, by cluster name (None for a one-cluster stack): what `kplan watch` exports
+    # beside the plan (each kind's `live_metrics_ref`)
+    lives: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -67,7 +70,7 @@ def plan_many(paths: Sequence[str], environment: str | None, *, environ: Mapping
     groups = group_by_cluster(stacks)
     _refuse_shared_names(groups, out, stacks)
     _import_ahead()
-    parts: dict[tuple[int, str | None], tuple[Any, str | None]] = {}
+    parts: dict[tuple[int, str | None], tuple[Any, str | None, Any]] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(len(groups), MAX_CLUSTERS_AT_ONCE))) as pool:
         for done in pool.map(lambda g: plan_group(g, environ, destroy, allow_active_consumers), groups):
             parts.update(done)
@@ -94,9 +97,10 @@ def group_by_cluster(stacks: Mapping[int, Any]) -> list[_Group]:
 
 
 def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_active: bool
-               ) -> dict[tuple[int, str | None], tuple[Any, str | None]]:
-    """(stack index, cluster name) -> (plan, None) or (None, the error) for every member of the group: one read of
-    the cluster for all of them, then each planned and validated on the clients of that read."""
+               ) -> dict[tuple[int, str | None], tuple[Any, str | None, Any]]:
+    """(stack index, cluster name) -> (plan, None, the live state) or (None, the error, None) for every member of
+    the group: one read of the cluster for all of them, then each planned and validated on the clients of that
+    read."""
     from kplan.cluster.prefetch import Handed
     from kplan.cluster.reader import plan_validator
     from kplan.model.desired import Stack
@@ -105,7 +109,7 @@ def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_a
     from kplan.session.systems import open_cluster
     from kplan.stackfile.references import resolve_stack_secrets
 
-    out: dict[tuple[int, str | None], tuple[Any, str | None]] = {}
+    out: dict[tuple[int, str | None], tuple[Any, str | None, Any]] = {}
     members = [(i, m) for i, m in group.members]
     first = members[0][1]
     try:
@@ -113,23 +117,23 @@ def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_a
                                               secret_commands=first.secret_commands), environ)
         reader, _, close = open_cluster(first.cluster, secrets)
     except KplanError as e:
-        return {(i, m.cluster_name): (None, str(e)) for i, m in members}
+        return {(i, m.cluster_name): (None, str(e), None) for i, m in members}
     try:
         requests = {m.name: read_request(m) for _, m in members}
         try:
             lives = reader.read_many(requests)
         except KplanError as e:
-            return {(i, m.cluster_name): (None, str(e)) for i, m in members}
+            return {(i, m.cluster_name): (None, str(e), None) for i, m in members}
         for i, m in members:
             names, sections = requests[m.name]
             try:
                 stack_secrets = resolve_stack_secrets(m, environ)
                 handed = Handed(reader, m.name, names, sections, close=_nothing).handed(lives[m.name], None)
                 session = Session(m, stack_secrets, handed, plan_validator(reader, stack_secrets), _nothing)
-                out[(i, m.cluster_name)] = (plan_stack(session, destroy=destroy,
-                                                       allow_active_consumers=allow_active)[1], None)
+                live, plan = plan_stack(session, destroy=destroy, allow_active_consumers=allow_active)
+                out[(i, m.cluster_name)] = (plan, None, live)
             except KplanError as e:
-                out[(i, m.cluster_name)] = (None, str(e))
+                out[(i, m.cluster_name)] = (None, str(e), None)
     finally:
         close()
     return out
@@ -174,16 +178,17 @@ def _refuse_shared_names(groups: list[_Group], out: list[Planned], stacks: Mappi
 
 
 def _assemble(planned: Planned, i: int, stack,
-              parts: Mapping[tuple[int, str | None], tuple[Any, str | None]]) -> None:
+              parts: Mapping[tuple[int, str | None], tuple[Any, str | None, Any]]) -> None:
     """The stack's plan from its clusters' plans (one, or combined as `kplan plan` combines a several-cluster
     stack's), or its errors (each naming its cluster when it has several)."""
     members = stack.members or (stack,)
     results = [(m.cluster_name, *parts[(i, m.cluster_name)]) for m in members]
-    failed = [(name, error) for name, _, error in results if error is not None]
+    failed = [(name, error) for name, _, error, _ in results if error is not None]
     if failed:
         planned.errors = [f"Error: {'cluster ' + str(name) + ': ' if stack.members else ''}{error}"
                           for name, error in failed]
         return
+    planned.lives = {name: live for name, _, _, live in results}
     if not stack.members:
         planned.plan = results[0][1]
         return
@@ -191,11 +196,11 @@ def _assemble(planned: Planned, i: int, stack,
     from kplan.session.multi import refuse_same_cluster
 
     try:
-        refuse_same_cluster([(name, plan.cluster_id) for name, plan, _ in results])
+        refuse_same_cluster([(name, plan.cluster_id) for name, plan, _, _ in results])
     except KplanError as e:
         planned.errors = [f"Error: {e}"]
         return
-    planned.plan = combine([(name or "?", plan) for name, plan, _ in results])
+    planned.plan = combine([(name or "?", plan) for name, plan, _, _ in results])
 
 
 def _plan_offline(planned: Planned, stack, live_state: str, environ: Mapping[str, str], destroy: bool,

@@ -121,6 +121,7 @@ def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(wa
 
     first = watcher.scrape()[1]
     assert (count(first, "topic", "in_sync"), count(first, "connector", "in_sync")) == (1.0, 1.0)
+    assert first[("kplan_connector_state", (("connector", connector), ("stack", prefix), ("state", "RUNNING")))] == 1.0
     text, _ = watcher.scrape()
     assert CANARY not in text and "retention" not in text  # no secret and no config value in any label or value
 
@@ -137,7 +138,9 @@ def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(wa
     # a FAILED connector: its task restarted while it cannot open its file
     shutil.rmtree(sink_dir)
     requests.post(f"{stack.connect_url}/connectors/{connector}/tasks/0/restart", timeout=30).raise_for_status()
-    _within_two_rounds(watcher, lambda s: count(s, "connector", "unhealthy") == 1.0, "the FAILED task as unhealthy")
+    failed_task = ("kplan_connector_tasks", (("connector", connector), ("stack", prefix), ("state", "FAILED")))
+    _within_two_rounds(watcher, lambda s: count(s, "connector", "unhealthy") == 1.0 and s.get(failed_task) == 1.0,
+                       "the FAILED task as unhealthy, and counted as FAILED")
     sink_dir.mkdir()
     assert kplan("apply", str(path), "--auto-approve", env=env).code == 0  # restart_failed: apply restarts it
     _within_two_rounds(watcher, lambda s: count(s, "connector", "in_sync") == 1.0, "the connector in sync after apply")

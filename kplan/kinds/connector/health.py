@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Mapping
 
 from kplan.model.cdc_health import CdcHealth
-from kplan.model.plan import ResourceType, address_of, error
+from kplan.model.live import LiveState
+from kplan.model.plan import Plan, ResourceType, address_of, error
 from kplan.model.status import Status, StatusReport
 
 CONNECTOR = ResourceType.CONNECTOR
@@ -61,4 +62,26 @@ def metrics(health: Mapping[str, CdcHealth]) -> list[tuple[str, str, dict[str, s
         if binlog is not None and binlog.lag_bytes is not None:
             out.append(("kplan_cdc_binlog_lag_bytes", "How far the connector's committed binlog position is behind "
                         "the server's (within one binlog file)", labels, float(binlog.lag_bytes)))
+    return out
+
+
+def states(live: LiveState | None, plan: Plan) -> list[tuple[str, str, dict[str, str], float]]:
+    """`kplan watch`'s samples of the connectors the plan names (declared or owned), from the live state it was
+    made on (the connector kind's UNIT `live_metrics_ref`): each connector's state (1 for the state it is in) and
+    how many of its tasks are in each state."""
+    found = live.of(CONNECTOR).resources if live is not None else {}
+    out: list[tuple[str, str, dict[str, str], float]] = []
+    for name in sorted({c.name for c in plan.changes if c.type == CONNECTOR}):
+        connector = found.get(name)
+        if connector is None:
+            continue
+        out.append(("kplan_connector_state", "1 for the state the connector is in, as Connect reports it "
+                    "(RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED; UNKNOWN when Connect gave no status)",
+                    {"connector": name, "state": connector.state or "UNKNOWN"}, 1.0))
+        tasks: dict[str, int] = {}
+        for task in connector.tasks:
+            tasks[task.state or "UNKNOWN"] = tasks.get(task.state or "UNKNOWN", 0) + 1
+        for state, n in sorted(tasks.items()):
+            out.append(("kplan_connector_tasks", "The connector's tasks in each state", {"connector": name,
+                                                                                       "state": state}, float(n)))
     return out

@@ -26,6 +26,7 @@ UNIT = KindUnit(
     left_behind_ref="kplan.kinds.connector.left_behind:left_behind",
     status_with_ref="kplan.kinds.connector.health:with_cdc_health",
     metrics_ref="kplan.kinds.connector.health:metrics",
+    live_metrics_ref="kplan.kinds.connector.health:states",
     status_tally_ref="kplan.kinds.connector.kind:TALLY",
     flows_ref="kplan.kinds.connector.flows:FLOWS",
     policy_ref="kplan.kinds.connector.policy:POLICY",

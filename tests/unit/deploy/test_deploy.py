@@ -22,7 +22,9 @@ EXPORTED = {"kplan_stack_up", "kplan_resources", "kplan_stack_last_success_times
             "kplan_stack_errors_total", "kplan_watch_rounds_total", "kplan_watch_round_duration_seconds",
             # the connector kind's (kplan.kinds.connector.health.metrics): a CDC source's health at its database
             "kplan_cdc_healthy", "kplan_cdc_slot_active", "kplan_cdc_retained_wal_bytes",
-            "kplan_cdc_confirmed_flush_lag_bytes", "kplan_cdc_binlog_lag_bytes"}
+            "kplan_cdc_confirmed_flush_lag_bytes", "kplan_cdc_binlog_lag_bytes",
+            # the connector kind's states, from the live state the plan was made on
+            "kplan_connector_state", "kplan_connector_tasks"}
 
 
 @pytest.fixture(scope="module")
@@ -65,14 +67,21 @@ def test_the_dashboard_queries_are_promql_over_exported_metrics(promtool, tmp_pa
 def test_the_exported_metric_names_are_the_watchers():
     """EXPORTED above is what kplan.commands.watch's collector yields (a counter's samples end in _total), with the
     CDC health a connector kind's metrics give it."""
-    from kplan.commands.watch import WatchState
-    from kplan.kinds.connector.health import metrics
-    from kplan.model.cdc_health import BinlogState, CdcHealth, SlotState
+    from types import SimpleNamespace
 
+    from kplan.commands.watch import WatchState
+    from kplan.kinds.connector.health import metrics, states
+    from kplan.model.cdc_health import BinlogState, CdcHealth, SlotState
+    from kplan.model.live import LiveConnector, LiveTask
+    from kplan.model.plan import ResourceType
+
+    live = SimpleNamespace(of=lambda kind: SimpleNamespace(resources={"pg": LiveConnector(
+        "pg", {}, "RUNNING", (LiveTask(0, "FAILED"),))}))
+    plan = SimpleNamespace(changes=[SimpleNamespace(name="pg", type=ResourceType.CONNECTOR)])
     state = WatchState()
     state.kind_samples = {"shop": metrics({
         "pg": CdcHealth("postgres", slot=SlotState("pg", True, False, None, 5, 6)),
-        "my": CdcHealth("mariadb", binlog=BinlogState("b.1", 9, "b.1", 4))})}
+        "my": CdcHealth("mariadb", binlog=BinlogState("b.1", 9, "b.1", 4))}) + states(live, plan)}
     names = set()
     for family in state.collect():
         names |= {s.name for s in family.samples} | {family.name + ("_total" if family.type == "counter" else "")}
