@@ -335,3 +335,31 @@ class _NoToken:
 
     def rounds(self) -> float:
         return self.scrape()[1].get(("kplan_watch_rounds_total", ()), 0.0)
+
+
+def test_the_endpoint_over_tls(stack, prefix, tmp_path):
+    """With a certificate and key the endpoint speaks HTTPS only, verified against that certificate."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                           str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                           "subjectAltName=IP:127.0.0.1"], capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": f"{prefix}.t", "partitions": 1, "replication_factor": 1}]
+    write_stack(tmp_path / "stack.yaml", doc)
+    proc = subprocess.Popen([KPLAN, "watch", str(tmp_path / "stack.yaml"), "--interval", "1s", "--metrics-addr",
+                             "127.0.0.1:0", "--metrics-tls-cert", str(cert), "--metrics-tls-key", str(key)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert "metrics on https://" in line, line
+        url = line.split("metrics on ", 1)[1].split()[0].rstrip(",")
+        wait_for(lambda: "kplan_watch_rounds_total" in requests.get(url, verify=str(cert), timeout=10).text, 60,
+                 "a scrape over TLS")
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url.replace("https://", "http://"), timeout=10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        proc.stderr.close()
+        proc.stdout.close()
