@@ -114,7 +114,7 @@ def _kinds_samples(results, environment, template_dirs) -> dict[str, list]:
     from kplan.session.open import open_session
     from kplan.stackfile import load_stack
 
-    units = [u for u in UNITS if u.status_read is not None and u.metrics is not None]
+    units = [u for u in UNITS if (u.status_read is not None and u.metrics is not None) or u.metrics_read is not None]
     from_live = [u for u in UNITS if u.live_metrics is not None]
     out: dict[str, list] = {}
     for planned in results:
@@ -134,10 +134,13 @@ def _kinds_samples(results, environment, template_dirs) -> dict[str, list]:
                 try:
                     for u in wanted:
                         declared = u.kind.declared(member)
-                        if declared:
-                            found = u.status_read(declared, session.secrets, session.reader,  # type: ignore[misc]
-                                                  member.cluster.timeout_s)
-                            samples += u.metrics(found)  # type: ignore[misc]
+                        if not declared:
+                            continue
+                        args = (declared, session.secrets, session.reader, member.cluster.timeout_s)
+                        if u.metrics_read is not None:
+                            samples += u.metrics_read(*args)
+                        if u.status_read is not None and u.metrics is not None:
+                            samples += u.metrics(u.status_read(*args))
                 finally:
                     session.close()
         except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand

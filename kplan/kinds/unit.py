@@ -58,6 +58,10 @@ def _hook(where: str, name: str) -> Any:
     return resolve(f"{where}.{name}" if ":" in where else f"{where}:{name}")
 
 
+
+# `kplan watch`'s samples of a kind: (metric name, help, labels, value) each (kplan.commands.watch exports them)
+Samples = list[tuple[str, str, dict[str, str], float]]
+
 @dataclass(frozen=True)
 class StackSection:
     """A kind's stack section as the loader (kplan.stackfile) and `kplan validate` know it."""
@@ -152,6 +156,10 @@ class KindIO:
     # (its declared resources, the run's SecretValues, the batched reader, timeout in seconds) -> what it read, which
     # the unit's `status_with` puts on the report (a CDC source's health at its database)
     status_read_ref: str | None = None
+    # "module:name" of `kplan watch`'s own read of the kind, each round: (its declared resources, the run's
+    # SecretValues, the batched reader, timeout in seconds) -> samples, each (metric name, help, labels, value) (a
+    # consumer group's lag)
+    metrics_read_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -291,11 +299,15 @@ class KindUnit:
         return resolve(self.status_with_ref) if self.status_with_ref else None
 
     @property
-    def metrics(self) -> "Callable[[Any], list[tuple[str, str, dict[str, str], float]]] | None":
+    def metrics(self) -> "Callable[[Any], Samples] | None":
         return resolve(self.metrics_ref) if self.metrics_ref else None
 
     @property
-    def live_metrics(self) -> "Callable[[LiveState, Plan], list[tuple[str, str, dict[str, str], float]]] | None":
+    def metrics_read(self) -> "Callable[[Sequence[Any], Any, Any, float], Samples] | None":
+        return resolve(self.io.metrics_read_ref) if self.io.metrics_read_ref else None
+
+    @property
+    def live_metrics(self) -> "Callable[[LiveState, Plan], Samples] | None":
         return resolve(self.live_metrics_ref) if self.live_metrics_ref else None
 
     @property

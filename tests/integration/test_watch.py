@@ -363,3 +363,37 @@ def test_the_endpoint_over_tls(stack, prefix, tmp_path):
         assert proc.wait(30) == 0
         proc.stderr.close()
         proc.stdout.close()
+
+
+def test_the_lag_of_a_declared_consumer_group(stack, admin, prefix, tmp_path):
+    """A consumer group the stack declares (a reset request, applied): its lag by topic is exported each round and
+    follows what is produced."""
+    from confluent_kafka import Producer
+
+    topic, group = f"{prefix}.orders", f"{prefix}-billing"
+    doc = base_stack(prefix, stack)
+    doc["topics"] = [{"name": topic, "partitions": 2, "replication_factor": 1}]
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    assert kplan("apply", str(path), "--auto-approve").code == 0
+    producer = Producer({"bootstrap.servers": stack.bootstrap_servers, "acks": "all"})
+
+    def produce(n):
+        for i in range(n):
+            producer.produce(topic, key=str(i).encode(), value=b"x")
+        assert producer.flush(30) == 0
+
+    produce(10)
+    doc["consumer_groups"] = [{"name": group, "offsets": {"request": "r1", "reset": "earliest", "topics": [topic]}}]
+    path = write_stack(path, doc)
+    r = kplan("apply", str(path), "--auto-approve")  # the group's offsets set to the start: 10 records behind
+    assert r.code == 0, r.text
+    watcher = Watcher(str(path), "--interval", "1s")
+    lag = ("kplan_consumer_group_lag", (("group", group), ("stack", prefix), ("topic", topic)))
+    try:
+        _within_two_rounds(_NoToken(watcher), lambda s: s.get(lag) == 10.0, "the group 10 records behind")
+        produce(5)
+        _within_two_rounds(_NoToken(watcher), lambda s: s.get(lag) == 15.0, "the group 15 records behind")
+    finally:
+        assert watcher.stop() == 0
+        kplan("destroy", str(path), "--auto-approve")
+        admin.delete_consumer_groups([group])

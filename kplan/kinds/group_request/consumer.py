@@ -1,6 +1,6 @@
 """The consumer-group kind's registration (`kplan.kinds.unit.KindUnit`): its kind, and the rest of it by reference."""
 
-from kplan.kinds.unit import KindUnit, StackSection
+from kplan.kinds.unit import KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.group_request.kind:CONSUMER",
@@ -18,4 +18,5 @@ UNIT = KindUnit(
     live_module="kplan.kinds.group_request.live:CONSUMER",
     render_ref="kplan.kinds.group_request.section:rendered",
     flows_ref="kplan.kinds.group_request.flows:FLOWS",
+    io=KindIO(metrics_read_ref="kplan.kinds.group_request.io:lag_metrics"),
 )

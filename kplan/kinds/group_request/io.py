@@ -358,3 +358,26 @@ class ShareGroupWrites:
         left = sorted({t for t, _, _ in self.share_group_offsets(group) if t in topics})
         if left:
             raise WriteError(f"share group {group} still shows start offsets on {', '.join(left)}")
+
+
+def lag_metrics(specs: Iterable[Any], secrets: Any, reader: Any, timeout_s: float
+                ) -> list[tuple[str, str, dict[str, str], float]]:
+    """`kplan watch`'s read of the declared consumer groups, each round (the consumer-group kind's
+    `io.metrics_read_ref`): each group's lag by topic, the sum over its partitions of the end offset minus its
+    committed offset (a partition without a committed offset is left out: the group never read it). Two requests a
+    group with committed offsets: its offsets, the end offsets of those partitions."""
+    out: list[tuple[str, str, dict[str, str], float]] = []
+    admin = reader.admin
+    for spec in sorted(specs, key=lambda s: s.name):
+        positions = committed(admin, spec.name, timeout_s)
+        if not positions:
+            continue
+        ends = resolve(admin, [(t, p, "latest") for t, p, _ in positions], timeout_s)
+        lag: dict[str, int] = {}
+        for t, p, offset in positions:
+            lag[t] = lag.get(t, 0) + max(0, ends[(t, p, "latest")] - offset)
+        for topic, n in sorted(lag.items()):
+            out.append(("kplan_consumer_group_lag", "Records the declared consumer group has not committed yet, by "
+                        "topic: the end offsets minus its committed offsets, summed over the partitions it has "
+                        "committed", {"group": spec.name, "topic": topic}, float(n)))
+    return out

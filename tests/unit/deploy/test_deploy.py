@@ -24,7 +24,9 @@ EXPORTED = {"kplan_stack_up", "kplan_resources", "kplan_stack_last_success_times
             "kplan_cdc_healthy", "kplan_cdc_slot_active", "kplan_cdc_retained_wal_bytes",
             "kplan_cdc_confirmed_flush_lag_bytes", "kplan_cdc_binlog_lag_bytes",
             # the connector kind's states, from the live state the plan was made on
-            "kplan_connector_state", "kplan_connector_tasks"}
+            "kplan_connector_state", "kplan_connector_tasks",
+            # the consumer-group kind's, read each round
+            "kplan_consumer_group_lag"}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,8 @@ def test_the_exported_metric_names_are_the_watchers():
     state = WatchState()
     state.kind_samples = {"shop": metrics({
         "pg": CdcHealth("postgres", slot=SlotState("pg", True, False, None, 5, 6)),
-        "my": CdcHealth("mariadb", binlog=BinlogState("b.1", 9, "b.1", 4))}) + states(live, plan)}
+        "my": CdcHealth("mariadb", binlog=BinlogState("b.1", 9, "b.1", 4))}) + states(live, plan)
+        + [("kplan_consumer_group_lag", "lag", {"group": "g", "topic": "t"}, 3.0)]}
     names = set()
     for family in state.collect():
         names |= {s.name for s in family.samples} | {family.name + ("_total" if family.type == "counter" else "")}
