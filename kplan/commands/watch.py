@@ -96,7 +96,8 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
             chosen, notes = select_stacks(paths, trees, None)
             for note in notes:
                 click.echo(note, err=True)
-            results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs)
+            # read rights only: no plan-time validation (a validate-only create asks for the right to create)
+            results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs, validate=False)
             extra = _kinds_samples(results, environment, template_dirs)
             state.record(results, time.monotonic() - started, time.time(), extra)
             stop.wait(interval_s * random.uniform(0.9, 1.1))

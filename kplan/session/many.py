@@ -54,8 +54,9 @@ class _Group:
 
 def plan_many(paths: Sequence[str], environment: str | None, *, environ: Mapping[str, str] | None = None,
               template_dirs: Sequence[str] = (), destroy: bool = False, allow_active_consumers: bool = False,
-              live_state: str | None = None) -> list[Planned]:
-    """Each stack's outcome, in the order of `paths`."""
+              live_state: str | None = None, validate: bool = True) -> list[Planned]:
+    """Each stack's outcome, in the order of `paths`. `validate=False`: no plan-time validation by the systems
+    (`kplan watch`, which reads only: a validate-only create asks for the right to create)."""
     environ = os.environ if environ is None else environ
     out = [Planned(p, environment=environment) for p in paths]
     stacks: dict[int, Any] = {}
@@ -72,7 +73,7 @@ def plan_many(paths: Sequence[str], environment: str | None, *, environ: Mapping
     _import_ahead()
     parts: dict[tuple[int, str | None], tuple[Any, str | None, Any]] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(len(groups), MAX_CLUSTERS_AT_ONCE))) as pool:
-        for done in pool.map(lambda g: plan_group(g, environ, destroy, allow_active_consumers), groups):
+        for done in pool.map(lambda g: plan_group(g, environ, destroy, allow_active_consumers, validate), groups):
             parts.update(done)
     for i, stack in stacks.items():
         if out[i].errors:
@@ -96,7 +97,7 @@ def group_by_cluster(stacks: Mapping[int, Any]) -> list[_Group]:
     return groups
 
 
-def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_active: bool
+def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_active: bool, validate: bool = True
                ) -> dict[tuple[int, str | None], tuple[Any, str | None, Any]]:
     """(stack index, cluster name) -> (plan, None, the live state) or (None, the error, None) for every member of
     the group: one read of the cluster for all of them, then each planned and validated on the clients of that
@@ -130,7 +131,8 @@ def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_a
                 stack_secrets = resolve_stack_secrets(m, environ)
                 handed = Handed(reader, m.name, names, sections, close=_nothing).handed(lives[m.name], None)
                 session = Session(m, stack_secrets, handed, plan_validator(reader, stack_secrets), _nothing)
-                live, plan = plan_stack(session, destroy=destroy, allow_active_consumers=allow_active)
+                live, plan = plan_stack(session, destroy=destroy, allow_active_consumers=allow_active,
+                                        validate=validate)
                 out[(i, m.cluster_name)] = (plan, None, live)
             except KplanError as e:
                 out[(i, m.cluster_name)] = (None, str(e), None)

@@ -24,6 +24,7 @@ from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 from kplan_helpers import base_stack, kplan, wait_for, write_stack
 from prometheus_client.parser import text_string_to_metric_families
 from test_cdc_health import pg  # noqa: F401 - the fixture (a unique source over its own table)
+from test_secured_cluster import powerless  # noqa: F401 - the fixture (a SCRAM user granted nothing)
 
 import localstack
 
@@ -397,3 +398,65 @@ def test_the_lag_of_a_declared_consumer_group(stack, admin, prefix, tmp_path):
         assert watcher.stop() == 0
         kplan("destroy", str(path), "--auto-approve")
         admin.delete_consumer_groups([group])
+
+
+def test_read_rights_are_enough_to_watch(secured, powerless, unique, tmp_path):  # noqa: F811
+    """A principal with read rights only (docs/operations.md, "What the watcher needs"): describe on the cluster,
+    describe and its configs on the stack's topics, read on kplan's ownership record. `kplan plan` by it fails at
+    plan-time validation (a validate-only create needs CREATE); the watcher, which validates nothing, reports the
+    stack: one topic in sync, one missing."""
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        NewTopic,
+        ResourcePatternType,
+    )
+    from confluent_kafka.admin import ResourceType as AclResource
+
+    from kplan.transport.kafka import dispose
+
+    user, password = powerless
+    name = unique("watchro")
+    admin = AdminClient(secured.kafka_config())
+    principal = f"User:{user}"
+    grants = [AclBinding(AclResource.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, principal, "*",
+                         AclOperation.DESCRIBE, AclPermissionType.ALLOW)]
+    grants += [AclBinding(AclResource.TOPIC, name, ResourcePatternType.PREFIXED, principal, "*", op,
+                          AclPermissionType.ALLOW) for op in (AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS)]
+    grants += [AclBinding(AclResource.TOPIC, "__kplan_ownership", ResourcePatternType.LITERAL, principal, "*", op,
+                          AclPermissionType.ALLOW) for op in (AclOperation.DESCRIBE, AclOperation.READ)]
+    for f in admin.create_acls(grants).values():
+        f.result(30)
+    for f in admin.create_topics([NewTopic(f"{name}.there", 1, 1)]).values():
+        f.result(30)
+    doc = {"stack": name,
+           "cluster": {"bootstrap_servers": secured.bootstrap_servers, "timeout": "20s",
+                       "client": {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512",
+                                  "sasl.username": user, "sasl.password": "${secret:env:WATCH_RO_PASSWORD}",
+                                  "ssl.ca.location": secured.ca_file}},
+           "topics": [{"name": f"{name}.{t}", "partitions": 1, "replication_factor": 1} for t in ("there", "missing")]}
+    path = write_stack(tmp_path / "stack.yaml", doc)
+    env = {"WATCH_RO_PASSWORD": password}
+    r = kplan("plan", str(path), env=env)
+    assert r.code == 1 and "needs the CREATE permission" in r.text, r.text
+    watcher = Watcher(str(path), "--interval", "1s", env=env)
+    try:
+        def seen(samples):
+            count = {s: samples.get(("kplan_resources", (("kind", "topic"), ("stack", name), ("state", s))))
+                     for s in ("in_sync", "missing")}
+            return samples.get(("kplan_stack_up", (("stack", name),))) == 1.0 and count == {"in_sync": 1.0,
+                                                                                           "missing": 1.0}
+        wait_for(lambda: seen(watcher.scrape(token=None)[1]), 120, "the stack read by the read-only principal")
+        assert password not in watcher.scrape(token=None)[0]
+    finally:
+        assert watcher.stop() == 0
+        filters = [AclBindingFilter(g.restype, g.name, g.resource_pattern_type, g.principal, g.host, g.operation,
+                                    g.permission_type) for g in grants]
+        for f in admin.delete_acls(filters).values():
+            f.result(30)
+        for f in admin.delete_topics([f"{name}.there"]).values():
+            f.result(30)
+        dispose(admin)
