@@ -34,6 +34,9 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 mkdir -p "$bin"
+# One build at a time (tests running in parallel may each ask for a peer): the second waits, then finds it built.
+exec 9>"$bin/.build.lock"
+flock 9
 
 # build MODULE VERSION PACKAGE OUTPUT: download the module at VERSION, build PACKAGE (relative to its root; "" for
 # the root) to OUTPUT
@@ -50,7 +53,9 @@ build() {
     exit 1
   fi
   echo "[bench-peers] building $module${package:+/$package}@$version -> $output (a few minutes on 2 cores)"
-  (cd "$dir" && GOFLAGS=-buildvcs=false go build -trimpath -o "$output" "./$package")
+  # built beside, then renamed: a binary is never seen half-written
+  (cd "$dir" && GOFLAGS=-buildvcs=false go build -trimpath -o "$output.partial" "./$package")
+  mv -f "$output.partial" "$output"
 }
 
 wanted() { [ $# -eq 0 ] || [[ " $* " == *" $peer "* ]]; }
