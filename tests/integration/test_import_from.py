@@ -177,7 +177,7 @@ def terraform() -> dict:
     """Terraform's CLI (or, on a machine without it, OpenTofu's, built from its Go module: the same provider and
     state) and the Mongey/kafka provider, built once from its pinned Go module as for the benchmark."""
     cli = shutil.which("terraform") or str(PEERS / "tofu")
-    if not Path(cli).exists() or not list(PEERS.glob("terraform-provider-kafka_*")):
+    if not Path(cli).exists() or not [p for p in PEERS.glob("terraform-provider-kafka_*") if p.suffix != ".partial"]:
         build = subprocess.run(["bash", str(ROOT / "bench" / "peers" / "build.sh"), "terraform-provider-kafka",
                                 *(() if shutil.which("terraform") else ("tofu",))],
                                capture_output=True, text=True, timeout=2400)
