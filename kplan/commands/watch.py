@@ -12,6 +12,7 @@ import random
 import signal
 import threading
 import time
+from typing import Any
 
 import click
 
@@ -98,7 +99,7 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
                 click.echo(note, err=True)
             # read rights only: no plan-time validation (a validate-only create asks for the right to create)
             results = plan_many(chosen, environment, environ=os.environ, template_dirs=template_dirs, validate=False)
-            extra = _kinds_samples(results, environment, template_dirs)
+            extra = _kinds_samples(results)
             state.record(results, time.monotonic() - started, time.time(), extra)
             stop.wait(interval_s * random.uniform(0.9, 1.1))
     except Exception as e:  # noqa: BLE001 - told by the command's thread, as one line
@@ -106,47 +107,73 @@ def _rounds(state: "WatchState", stop: threading.Event, paths, trees, environmen
         stop.set()
 
 
-def _kinds_samples(results, environment, template_dirs) -> dict[str, list]:
+def _kinds_samples(results) -> dict[str, list]:
     """Each kind's own samples of a stack planned this round (stack -> samples): what its UNIT's `live_metrics_ref`
-    makes of the live state the plan was made on (a connector's and its tasks' states), and what its
-    `io.status_read_ref` reads for status alone (a CDC source's slot at its database) as its `metrics_ref` makes
-    them, for the stacks whose plan has resources of such a kind (a failed read is said on stderr)."""
+    makes of the live state the plan was made on (a connector's and its tasks' states); what its
+    `io.status_read_ref` reads for status alone, as its `metrics_ref` makes them (a CDC source's slot at its
+    database); what its `io.metrics_read_ref` reads (a declared consumer group's lag). A session of the stack's
+    cluster is opened only when a read asks for it (a stack of plain connectors opens none); a failed read is said
+    on stderr and the round goes on."""
     from kplan.kinds import UNITS
-    from kplan.session.open import open_session
-    from kplan.stackfile import load_stack
 
-    units = [u for u in UNITS if (u.status_read is not None and u.metrics is not None) or u.metrics_read is not None]
+    reading = [u for u in UNITS if (u.status_read is not None and u.metrics is not None) or u.metrics_read is not None]
     from_live = [u for u in UNITS if u.live_metrics is not None]
     out: dict[str, list] = {}
     for planned in results:
         plan = planned.plan
-        if plan is None or plan.has_errors:
+        if plan is None or plan.has_errors or planned.stack is None:
             continue
         samples: list = [s for u in from_live for live in planned.lives.values()
                          for s in u.live_metrics(live, plan)]  # type: ignore[misc]
         out[planned.name or planned.path] = samples
-        wanted = [u for u in units if any(c.type == u.kind.type for c in plan.changes)]
-        if not wanted:
-            continue
-        try:
-            stack = load_stack(planned.path, environment=environment, environ=os.environ, template_dirs=template_dirs)
-            for member in stack.members or (stack,):
-                session = open_session(member, environ=os.environ)
-                try:
-                    for u in wanted:
-                        declared = u.kind.declared(member)
-                        if not declared:
-                            continue
-                        args = (declared, session.secrets, session.reader, member.cluster.timeout_s)
-                        if u.metrics_read is not None:
-                            samples += u.metrics_read(*args)
-                        if u.status_read is not None and u.metrics is not None:
-                            samples += u.metrics(u.status_read(*args))
-                finally:
-                    session.close()
-        except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand
-            click.echo(f"Warning: stack {planned.name}: its status reads failed: {e}", err=True)
+        wanted = [u for u in reading if any(c.type == u.kind.type for c in plan.changes)]
+        for member in (planned.stack.members or (planned.stack,)) if wanted else ():
+            session = _LazySession(member)
+            try:
+                for u in wanted:
+                    declared = u.kind.declared(member)
+                    if not declared:
+                        continue
+                    args = (declared, session.secrets, session.reader, member.cluster.timeout_s)
+                    if u.metrics_read is not None:
+                        samples += u.metrics_read(*args)
+                    if u.status_read is not None and u.metrics is not None:
+                        samples += u.metrics(u.status_read(*args))
+            except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand
+                click.echo(f"Warning: stack {planned.name}: its status reads failed: {e}", err=True)
+            finally:
+                session.close()
     return out
+
+
+class _LazySession:
+    """A stack's session (kplan.session.open) opened when a read first uses its secrets or its reader."""
+
+    def __init__(self, stack) -> None:
+        self.stack = stack
+        self.opened: Any = None
+        self.secrets, self.reader = _Deferred(self, "secrets"), _Deferred(self, "reader")
+
+    def get(self, what: str):
+        if self.opened is None:
+            from kplan.session.open import open_session
+
+            self.opened = open_session(self.stack, environ=os.environ)
+        return getattr(self.opened, what)
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened.close()
+
+
+class _Deferred:
+    """Stands for one part of a _LazySession until something of it is asked for."""
+
+    def __init__(self, session: _LazySession, what: str) -> None:
+        self._session, self._what = session, what
+
+    def __getattr__(self, name: str):
+        return getattr(self._session.get(self._what), name)
 
 
 class WatchState:

@@ -32,6 +32,7 @@ class Planned:
     # the live state it was planned on, by cluster name (None for a one-cluster stack): what `kplan watch` exports
     # beside the plan (each kind's `live_metrics_ref`)
     lives: dict = field(default_factory=dict)
+    stack: Any = None  # the loaded stack (`kplan watch` reads more of it than the plan)
 
     @property
     def failed(self) -> bool:
@@ -157,7 +158,7 @@ def _load(planned: Planned, environment: str | None, environ: Mapping[str, str],
                           for d in e.diagnostics or []] or [f"Error: {e}"]
         planned.name = declared_name(planned.path)
         return None
-    planned.name, planned.warnings = stack.name, tuple(stack.warnings)
+    planned.name, planned.warnings, planned.stack = stack.name, tuple(stack.warnings), stack
     return stack
 
 
