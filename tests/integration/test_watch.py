@@ -139,6 +139,8 @@ def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(wa
     # a FAILED connector: its task restarted while it cannot open its file
     shutil.rmtree(sink_dir)
     requests.post(f"{stack.connect_url}/connectors/{connector}/tasks/0/restart", timeout=30).raise_for_status()
+    wait_for(lambda: requests.get(f"{stack.connect_url}/connectors/{connector}/status", timeout=30).json()
+             ["tasks"][0]["state"] == "FAILED", 120, "Connect to show the task FAILED")  # rounds count from here
     failed_task = ("kplan_connector_tasks", (("connector", connector), ("stack", prefix), ("state", "FAILED")))
     _within_two_rounds(watcher, lambda s: count(s, "connector", "unhealthy") == 1.0 and s.get(failed_task) == 1.0,
                        "the FAILED task as unhealthy, and counted as FAILED")
@@ -148,6 +150,7 @@ def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(wa
 
     # a deleted topic
     admin.delete_topics([topic])[topic].result(30)
+    wait_for(lambda: topic not in admin.list_topics(timeout=20).topics, 120, "the broker to stop listing the topic")
     _within_two_rounds(watcher, lambda s: count(s, "topic", "missing") == 1.0, "the deleted topic as missing")
     wait_for(lambda: kplan("apply", str(path), "--auto-approve", env=env).code == 0, 60, "the topic created again")
     _within_two_rounds(watcher, lambda s: count(s, "topic", "in_sync") == 1.0 and count(s, "topic", "missing") == 0.0,
