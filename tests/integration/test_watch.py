@@ -146,6 +146,8 @@ def test_drift_a_deleted_topic_and_a_failed_connector_show_and_go_after_apply(wa
                        "the FAILED task as unhealthy, and counted as FAILED")
     sink_dir.mkdir()
     assert kplan("apply", str(path), "--auto-approve", env=env).code == 0  # restart_failed: apply restarts it
+    wait_for(lambda: requests.get(f"{stack.connect_url}/connectors/{connector}/status", timeout=30).json()
+             ["tasks"][0]["state"] == "RUNNING", 120, "Connect to show the task RUNNING again")
     _within_two_rounds(watcher, lambda s: count(s, "connector", "in_sync") == 1.0, "the connector in sync after apply")
 
     # a deleted topic
@@ -321,6 +323,8 @@ def test_a_stopped_cdc_consumer_holding_back_wal_shows_and_goes_after_apply(stac
 
         _within_two_rounds(_NoToken(watcher), stopped, "the stopped consumer holding back WAL")
         assert kplan("apply", str(path), "--auto-approve", env=PG_ENV).code == 0  # declared running: resumed
+        wait_for(lambda: (localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = "
+                                          f"'{source.replace('-', '_')}'").strip() == "t"), 120, "the slot active again")
         _within_two_rounds(_NoToken(watcher), lambda s: cdc(s, "kplan_cdc_healthy") == 1.0,
                            "the source healthy after apply")
         assert localstack.PG_PASSWORD not in watcher.scrape(token=None)[0]
