@@ -323,8 +323,9 @@ def test_a_stopped_cdc_consumer_holding_back_wal_shows_and_goes_after_apply(stac
 
         _within_two_rounds(_NoToken(watcher), stopped, "the stopped consumer holding back WAL")
         assert kplan("apply", str(path), "--auto-approve", env=PG_ENV).code == 0  # declared running: resumed
-        wait_for(lambda: (localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = "
-                                          f"'{source.replace('-', '_')}'").strip() == "t"), 120, "the slot active again")
+        slot = source.replace("-", "_")
+        wait_for(lambda: localstack.psql(f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'")
+                 .strip() == "t", 120, "the slot active again")
         _within_two_rounds(_NoToken(watcher), lambda s: cdc(s, "kplan_cdc_healthy") == 1.0,
                            "the source healthy after apply")
         assert localstack.PG_PASSWORD not in watcher.scrape(token=None)[0]
