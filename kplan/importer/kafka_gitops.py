@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Bindings, Source, Unmapped, mapping, where, yaml_documents
+from kplan.importer.sources import Bindings, Source, Unmapped, mapping, positive_count, where, yaml_documents
 
 _RESOURCES = {"TOPIC": "topic", "GROUP": "group", "CLUSTER": "cluster", "TRANSACTIONAL_ID": "transactional_id"}
 _PATTERNS = {"LITERAL": "literal", "PREFIXED": "prefixed"}
@@ -38,8 +38,8 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
         at = _at(located, "topics", name)
         topic = topic if isinstance(topic, dict) else {}
         config = {str(k): str(v) for k, v in mapping(topic, "configs").items() if v is not None}
-        doc["topics"][str(name)] = {"partitions": _count(topic.get("partitions"), at, "partitions"),
-                                    "replication_factor": _count(topic.get("replication", default_rf), at,
+        doc["topics"][str(name)] = {"partitions": positive_count(topic.get("partitions"), at, "partitions"),
+                                    "replication_factor": positive_count(topic.get("replication", default_rf), at,
                                                                  "replication (or settings.topics.defaults)"),
                                     "overrides": config, "effective": config}
     acls = _Acls(doc["acls"])
@@ -140,7 +140,3 @@ def _at(located: dict, part: str, name: str) -> str:
     return where(source, node, part, name)
 
 
-def _count(value: Any, at: str, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise KplanError(f"{at}: {what} must be a positive whole number (got {value!r})")
-    return value

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -94,3 +95,11 @@ def require_connect(document: dict, has_connect: bool) -> None:
     if document.get("connectors") and not has_connect:
         raise KplanError("the connectors need the Kafka Connect cluster they run on: add --connect-url URL (or "
                          "--cluster-from a stack whose cluster names Connect)")
+
+
+def positive_count(value: Any, at: str, what: str, why: str = "") -> int:
+    """`value` when it is a positive whole number (a partition count, a replication factor), else one located error:
+    `<at>: <what> must be a positive whole number (got <value>)<why>`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise KplanError(f"{at}: {what} must be a positive whole number (got {value!r}){why}")
+    return value

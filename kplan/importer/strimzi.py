@@ -16,7 +16,15 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Source, Unmapped, kafka_operation, mapping, where, yaml_documents
+from kplan.importer.sources import (
+    Source,
+    Unmapped,
+    kafka_operation,
+    mapping,
+    positive_count,
+    where,
+    yaml_documents,
+)
 
 GROUP = "kafka.strimzi.io/"
 KINDS = ("KafkaTopic", "KafkaUser", "KafkaConnector")
@@ -69,11 +77,8 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
 
 
 def _count(source: Source, node, spec: dict, key: str) -> int:
-    value = spec.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise KplanError(f"{where(source, node, 'spec', key)}: spec.{key} must be a positive whole number (got "
-                         f"{value!r}): kplan declares what the topic has (Strimzi's default is the broker's)")
-    return value
+    return positive_count(spec.get(key), where(source, node, "spec", key), f"spec.{key}",
+                          ": kplan declares what the topic has (Strimzi's default is the broker's)")
 
 
 def _string(value: Any) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Source, Unmapped, mapping, where, yaml_documents
+from kplan.importer.sources import Source, Unmapped, mapping, positive_count, where, yaml_documents
 from kplan.model.metadata import LABEL_KEY, LABEL_VALUE
 from kplan.rules.stack_values import topic_config_value
 from kplan.secrets import env_reference_name
@@ -109,11 +109,7 @@ def _text(value: Any, what: str) -> str:
 
 
 def _count(source: Source, node, spec: dict, key: str) -> int:
-    value = spec.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise KplanError(f"{where(source, node, 'spec', key)}: spec.{key} must be a positive whole number (got "
-                         f"{value!r}), as topicctl requires")
-    return value
+    return positive_count(spec.get(key), where(source, node, "spec", key), f"spec.{key}", ", as topicctl requires")
 
 
 def _cluster(source: Source, node, doc: dict, name: str, unmapped: list, variables: dict) -> dict:
