@@ -381,4 +381,6 @@ class Audit:
         try:
             write(self.cluster, topic, doc)
         except KplanError as e:
-            click.echo(f"Warning: the audit event was not written to {topic}: {e}", err=True)
+            from kplan.secrets import scrub
+
+            click.echo(scrub(f"Warning: the audit event was not written to {topic}: {e}"), err=True)

@@ -18,6 +18,7 @@ import click
 
 from kplan.commands._output import TEMPLATE_DIR_OPTION, DurationType
 from kplan.errors import KplanError
+from kplan.secrets import scrub
 
 
 @click.command("watch")
@@ -140,7 +141,7 @@ def _kinds_samples(results) -> dict[str, list]:
                     if u.status_read is not None and u.metrics is not None:
                         samples += u.metrics(u.status_read(*args))
             except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand
-                click.echo(f"Warning: stack {planned.name}: its status reads failed: {e}", err=True)
+                click.echo(scrub(f"Warning: stack {planned.name}: its status reads failed: {e}"), err=True)
             finally:
                 session.close()
     return out
@@ -235,7 +236,8 @@ class WatchState:
                 finally:
                     cluster.close()
         except Exception as e:  # noqa: BLE001 - the watch goes on; the metrics still say it
-            click.echo(f"Warning: stack {planned.name}: the drift event was not written to {topic}: {e}", err=True)
+            click.echo(scrub(f"Warning: stack {planned.name}: the drift event was not written to {topic}: {e}"),
+                       err=True)
 
     def collect(self):
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
