@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-12)
 
-.PHONY: durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
+.PHONY: docs durations browser-deps matrix matrix-smoke lint schemas venv stack-up stack-down stack-wipe stack-status stack-logs demo test unit unit-fast tools integration bench bench-peers bench-compare fault-sweep request-sweep scale-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -66,7 +66,7 @@ INTEGRATION_WORKERS ?= 5
 test: venv
 	@if dev/stack status >/dev/null 2>&1; then was_up=1; else was_up=; fi; mkdir -p $(TEST_LOGS); \
 	dev/stack up --secured >$(TEST_LOGS)/stack-up.log 2>&1 & up=$$!; \
-	rc=0; { $(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory unit-fast; } || rc=1; \
+	rc=0; { $(MAKE) --no-print-directory lint && $(MAKE) --no-print-directory docs && $(MAKE) --no-print-directory unit-fast; } || rc=1; \
 	if [ $$rc -ne 0 ]; then kill $$up 2>/dev/null; wait $$up; \
 	elif wait $$up; then tail -2 $(TEST_LOGS)/stack-up.log; else cat $(TEST_LOGS)/stack-up.log; rc=1; fi; \
 	if [ $$rc -eq 0 ]; then $(MAKE) --no-print-directory integration MATRIX_SMOKE=1 WITH_TOOLS=1 || rc=$$?; fi; \
@@ -79,6 +79,11 @@ lint: venv
 	$(VENV)/bin/ruff check kplan tests bench dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+# The documentation site (mkdocs.yml: the pages are docs/*.md) built into site/, no server needed. --strict: a warning
+# (a dead link or #anchor, a page missing from the nav) fails the build.
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 # The two schemas kplan ships, kplan/schemas/stack.schema.json and plan.schema.json, are generated: assembled from the
 # base (kplan/schemas/parts/) and each kind's parts (kplan/kinds/<kind>/*.part.json) by kplan/kinds/schema_parts.py;
