@@ -211,14 +211,14 @@ def kafka_check(cluster, secrets) -> tuple[Check, Callable[[], None]]:
     """Kafka answers when a describe-cluster request made with the stack's client settings lists a broker. One
     admin client serves every round, reconnecting quickly (librdkafka's reconnect backoff would otherwise grow to
     10 s between attempts)."""
-    from kplan.transport.kafka import admin_client, dispose
+    from kplan.transport.kafka import admin_client, dispose, tcp_reason
 
     errors: list = []
     admin = admin_client(cluster, secrets, errors,
                          overrides={"reconnect.backoff.ms": 100, "reconnect.backoff.max.ms": 1000})
 
     def probe(seconds: float) -> str | None:
-        listening = _tcp_reason(cluster.bootstrap_servers, min(seconds, 2.0))
+        listening = tcp_reason(cluster.bootstrap_servers, min(seconds, 2.0))
         if listening is not None:
             return listening
         errors.clear()
@@ -248,29 +248,6 @@ def _kafka_reason(exc: BaseException, reported: Sequence, seconds: float) -> str
     if isinstance(exc, TimeoutError) or not str(exc):
         return f"no answer within {format_seconds(seconds)}"
     return describe_kafka_error(exc)
-
-
-def _tcp_reason(bootstrap_servers: str, timeout_s: float) -> str | None:
-    """None when a bootstrap server accepts a TCP connection; else why none does (one phrase)."""
-    import socket
-
-    reason = "no bootstrap server"
-    for server in bootstrap_servers.split(",")[:3]:
-        address = server.strip().rpartition("://")[2]
-        host, _, port = address.rpartition(":")
-        host = host.strip("[]")
-        if not host or not port.isdigit():
-            continue
-        try:
-            with socket.create_connection((host, int(port)), timeout=timeout_s):
-                return None
-        except socket.gaierror:
-            reason = f"cannot resolve {host} yet"
-        except ConnectionRefusedError:
-            reason = "connection refused"
-        except OSError as e:
-            reason = "no answer to a TCP connect" if isinstance(e, TimeoutError) else (e.strerror or str(e))
-    return reason
 
 
 def connect_check(cluster, secrets) -> tuple[Check, Callable[[], None]] | None:

@@ -14,6 +14,8 @@ FORMAT_OPTION = click.option(
     help="text for terminals, markdown for a pull-request comment, json (schemas/plan.schema.json) for tools, html "
          "for one self-contained page (docs/html-report.md).",
 )
+ENV_OPTION = click.option("-e", "--env", "--environment", "environment", metavar="ENV",
+                          help="Environment overlay to apply.")
 NO_COLOR_OPTION = click.option("--no-color", is_flag=True, help="No ANSI colors (also: the NO_COLOR variable).")
 # Every command that loads a stack takes it: a stack whose CDC engine lives in such a directory loads everywhere.
 TEMPLATE_DIR_OPTION = click.option(

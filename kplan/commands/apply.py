@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
+from typing import NoReturn
 
 import click
 
 from kplan.commands._common import confirm_yes, load_or_exit
-from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
+from kplan.commands._output import ENV_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
 from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION, allowances
 from kplan.errors import KplanError
 from kplan.session.open import wait_for_stack_cluster
 
-ENV_OPTION = click.option("-e", "--env", "--environment", "environment", metavar="ENV",
-                          help="Environment overlay to apply.")
 APPROVE_OPTION = click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 ALLOW_CONSUMERS_OPTION = click.option(
     "--allow-active-consumers", is_flag=True,
@@ -39,20 +38,23 @@ AUDIT_OPTION = click.option(
          "(also KPLAN_AUDIT_TOPIC; docs/operations.md).")
 
 
+def _run_options(*extra):
+    """The options of apply and destroy, in their order in --help; `extra` (apply's --stack) after --no-color."""
+
+    def decorate(f):
+        for option in reversed((click.argument("path", type=click.Path(exists=True)), ENV_OPTION, APPROVE_OPTION,
+                                MAX_DELETIONS_OPTION, ALLOW_CONSUMERS_OPTION, ALLOW_UNREADABLE_OPTION, NO_COLOR_OPTION,
+                                *extra, TEMPLATE_DIR_OPTION, WAIT_OPTION, AUDIT_OPTION, click.pass_context)):
+            f = option(f)
+        return f
+
+    return decorate
+
+
 @click.command("apply")
-@click.argument("path", type=click.Path(exists=True))
-@ENV_OPTION
-@APPROVE_OPTION
-@MAX_DELETIONS_OPTION
-@ALLOW_CONSUMERS_OPTION
-@ALLOW_UNREADABLE_OPTION
-@NO_COLOR_OPTION
-@click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
-              help="With a saved plan: the stack it was made from (default: the path recorded in the plan).")
-@TEMPLATE_DIR_OPTION
-@WAIT_OPTION
-@AUDIT_OPTION
-@click.pass_context
+@_run_options(click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
+                           help="With a saved plan: the stack it was made from (default: the path recorded in the "
+                                "plan)."))
 def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
                   no_color, stack_path, template_dirs, wait_s, audit_topic):
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
@@ -80,17 +82,7 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_act
 
 
 @click.command("destroy")
-@click.argument("path", type=click.Path(exists=True))
-@ENV_OPTION
-@APPROVE_OPTION
-@MAX_DELETIONS_OPTION
-@ALLOW_CONSUMERS_OPTION
-@ALLOW_UNREADABLE_OPTION
-@NO_COLOR_OPTION
-@TEMPLATE_DIR_OPTION
-@WAIT_OPTION
-@AUDIT_OPTION
-@click.pass_context
+@_run_options()
 def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
                     no_color, template_dirs, wait_s, audit_topic):
     """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
@@ -148,14 +140,21 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
             early.abandon()
         raise
     if result is None:
-        if not plan.has_changes:
-            click.echo(("No changes to apply." if not destroy else "Nothing to destroy.") + not_read_note(plan))
-        ctx.exit(0)
+        _nothing_done(ctx, plan, destroy)
     line = summary_line(plan)
     if destroy:
         line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
     line += not_read_note(plan)
     _finish(ctx, result, line if result.exit_code == 0 else None, color, after=_left_behind(plan))
+
+
+def _nothing_done(ctx: click.Context, plan, destroy: bool) -> NoReturn:
+    """No result (nothing to do, or not approved): exit 0, saying so when the plan had nothing to change."""
+    from kplan.render.common import not_read_note
+
+    if not plan.has_changes:
+        click.echo(("No changes to apply." if not destroy else "Nothing to destroy.") + not_read_note(plan))
+    ctx.exit(0)
 
 
 def _left_behind(plan) -> list[str]:
@@ -179,9 +178,7 @@ def _run_all(ctx: click.Context, stack, opts, color: bool, allow_unreadable: fro
     finally:
         close_all(clusters)
     if result is None:
-        if not plan.has_changes:
-            click.echo(("No changes to apply." if not opts.destroy else "Nothing to destroy.") + not_read_note(plan))
-        ctx.exit(0)
+        _nothing_done(ctx, plan, opts.destroy)
     if not result.failed:
         s = plan.summary
         line = (f"Destroy complete! Resources: {s.destroy} destroyed" if opts.destroy else
@@ -233,7 +230,7 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
     from kplan.render import render
     from kplan.render.common import not_read_note
     from kplan.session.cluster import Cluster
-    from kplan.session.run import RunOptions, recover
+    from kplan.session.run import recover, recovered
 
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
@@ -252,8 +249,7 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
         shown.append(plan)
         click.echo(render(plan, "text", color=color), nl=False, color=color)
 
-    opts = RunOptions(show=show, confirm=lambda plan: auto_approve or confirm_yes(
-        "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
+    opts = _recover_options(show, auto_approve)
     cluster = Cluster.open(stack, os.environ)
     cluster.session.allow_unreadable = allowed
     audit = Audit(cluster, audit_topic, f"recover --{mode}", "", plan_of=lambda: shown[-1] if shown else None)
@@ -264,9 +260,7 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
     click.echo(message)
     if result is None:
         ctx.exit(0)
-    from kplan.state.journal import COMPLETE, ROLLED_BACK
-
-    ok = result.status == (ROLLED_BACK if mode == "rollback" else COMPLETE)
+    ok = result.status == recovered(mode)
     note = not_read_note(shown[-1]) if shown else ""
     _finish(ctx, result, ("Recovery complete: the cluster is " + (
         "as it was before the interrupted run." if mode == "rollback" else
@@ -280,20 +274,26 @@ def _recover_each(ctx, stack, mode, force, auto_approve, no_color, allowed: froz
     `allowed`: --allow-unreadable (with --resume)."""
     from kplan.render import render
     from kplan.session.multi import recover_all
-    from kplan.session.run import RunOptions, report_failure
-    from kplan.state.journal import COMPLETE, ROLLED_BACK
+    from kplan.session.run import recovered, report_failure
 
     color = use_color(no_color)
-    opts = RunOptions(show=lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
-                      confirm=lambda plan: auto_approve or confirm_yes(
-                          "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
+    opts = _recover_options(lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
+                            auto_approve)
     outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ, allow_unreadable=allowed)
     for name, result, message in outcomes:
         click.echo(f"Cluster {name}: {message}")
-        if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):
+        if result is not None and result.status != recovered(mode):
             for line in report_failure(result):
                 click.echo(f"  {line}", err=True)
     ctx.exit(worst)
+
+
+def _recover_options(show, auto_approve: bool):
+    """A recovery's run options: a resume shows its plan and asks before it goes on (unless --auto-approve)."""
+    from kplan.session.run import RunOptions
+
+    return RunOptions(show=show, confirm=lambda plan: auto_approve or confirm_yes(
+        "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
 
 
 @click.command("unlock")

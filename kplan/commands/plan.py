@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 import click
 
 from kplan.commands._output import (
+    ENV_OPTION,
     FORMAT_OPTION,
     NO_COLOR_OPTION,
     TEMPLATE_DIR_OPTION,
@@ -27,7 +28,7 @@ from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 @click.option("--changed-files", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True),
               help="Plan only the stacks these changed files touch (one path a line, `-` for stdin: `git diff "
                    "--name-only`), among those under --tree (default: the working directory).")
-@click.option("-e", "--env", "--environment", "environment", metavar="ENV", help="Environment overlay to apply.")
+@ENV_OPTION
 @FORMAT_OPTION
 @NO_COLOR_OPTION
 @click.option("--destroy", is_flag=True, help="Show what `kplan destroy` would remove.")

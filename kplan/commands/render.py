@@ -12,12 +12,12 @@ import sys
 
 import click
 
-from kplan.commands._output import TEMPLATE_DIR_OPTION
+from kplan.commands._output import ENV_OPTION, TEMPLATE_DIR_OPTION
 
 
 @click.command("render")
 @click.argument("path", type=click.Path())
-@click.option("-e", "--env", "--environment", "environment", metavar="ENV", help="Environment overlay to apply.")
+@ENV_OPTION
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
               help="Output format.")
 @TEMPLATE_DIR_OPTION

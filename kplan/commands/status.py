@@ -12,13 +12,13 @@ import os
 
 import click
 
-from kplan.commands._output import NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
+from kplan.commands._output import ENV_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
 from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION
 
 
 @click.command("status")
 @click.argument("path", type=click.Path(exists=True))
-@click.option("-e", "--env", "--environment", "environment", metavar="ENV", help="Environment overlay to apply.")
+@ENV_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for terminals, json for tools.")
 @NO_COLOR_OPTION

@@ -28,6 +28,7 @@ from kplan.model.desired import Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.policy import Level, Rule, RuleType
 from kplan.model.source import Origin
+from kplan.words import plural
 
 NO_OWNER = "(no owner)"
 NOTE_CODE = "owner-totals"
@@ -201,9 +202,9 @@ def _violation(rule: Rule, owner: Owner, parts: list[Part], where: str) -> Itera
                         f"the largest: {_listed(rule, largest)}")
         if unbounded:
             problem += "; and it " if over else ""
-            problem += (f"has {_count(len(unbounded), 'topic')} without a size bound, which a limit of "
+            problem += (f"has {plural(len(unbounded), 'topic')} without a size bound, which a limit of "
                         f"{amount_text(rule, limit, unit=False)} does not allow (set retention.bytes; or `unbounded: "
-                        f"allowed` in the rule leaves them out): {_unbounded_list(unbounded)}")
+                        f"allowed` in the rule leaves them out): {_first(unbounded, _unbounded)}")
     message = problem + (f"; {rule.message}" if rule.message else "") + f" (policy {rule.label})"
     severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
     yield Diagnostic(severity, message, code=f"policy:{rule.type.value}", path=_path(owner), origin=at.origin)
@@ -223,18 +224,21 @@ def _has(rule: Rule, total: float) -> str:
 
 def _listed(rule: Rule, parts: list[Part], amounts: bool = True) -> str:
     """`topic.a 48 (stack.yaml:12), topic.b 24GiB (12 × 2GiB, stack.yaml:15), and 3 more`."""
-    shown = []
-    for p in parts[:SHOWN]:
+    def one(p: Part) -> str:
         amount = f" {amount_text(rule, p.amount, unit=False)}" if amounts else ""
-        shown.append(f"{p.address}{amount} ({p.detail + ', ' if p.detail else ''}{_at(p.origin)})")
-    more = len(parts) - SHOWN
-    return ", ".join(shown) + (f", and {more} more" if more > 0 else "")
+        return f"{p.address}{amount} ({p.detail + ', ' if p.detail else ''}{_at(p.origin)})"
+
+    return _first(parts, one)
 
 
-def _unbounded_list(parts: list[Part]) -> str:
-    shown = [f"{p.address} ({p.unbounded}, {_at(p.origin)})" for p in parts[:SHOWN]]
+def _unbounded(p: Part) -> str:
+    return f"{p.address} ({p.unbounded}, {_at(p.origin)})"
+
+
+def _first(parts: list[Part], one: Callable[[Part], str]) -> str:
+    """The first SHOWN parts, each as `one` says it, and how many more there are."""
     more = len(parts) - SHOWN
-    return ", ".join(shown) + (f", and {more} more" if more > 0 else "")
+    return ", ".join(one(p) for p in parts[:SHOWN]) + (f", and {more} more" if more > 0 else "")
 
 
 def _at(origin: Origin | None) -> str:
@@ -282,7 +286,7 @@ def _measure_text(rule: Rule, total: float, unbounded: int, limits: list[int]) -
     else:
         text += " (no limit)"
     if unbounded:
-        text += f" (+ {_count(unbounded, 'topic')} unbounded)"
+        text += f" (+ {plural(unbounded, 'topic')} unbounded)"
     if rule.include or rule.exclude:
         text += " [" + ", ".join(w for w in (f"matching {rule.include}" if rule.include else "",
                                             f"not {rule.exclude}" if rule.exclude else "") if w) + "]"
@@ -297,9 +301,9 @@ def amount_text(rule: Rule, amount: float, unit: bool = True) -> str:
     `producer_byte_rate 1MiB/s`, `request_percentage 150%`; without `unit`, the number alone (`48`, `4GiB`)."""
     t = rule.type
     if t == RuleType.OWNER_MAX_PARTITIONS:
-        return _count(int(amount), "partition") if unit else str(int(amount))
+        return plural(int(amount), "partition") if unit else str(int(amount))
     if t == RuleType.OWNER_MAX_TOPICS:
-        return _count(int(amount), "topic") if unit else str(int(amount))
+        return plural(int(amount), "topic") if unit else str(int(amount))
     if t == RuleType.OWNER_MAX_RETENTION_BYTES:
         return ("retention bytes " if unit else "") + size_text(int(amount))
     if rule.quota == "request_percentage":
@@ -307,10 +311,6 @@ def amount_text(rule: Rule, amount: float, unit: bool = True) -> str:
     else:
         value = f"{size_text(int(amount))}/s"
     return f"{rule.quota} {value}" if unit else value
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 _SIZES = (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))

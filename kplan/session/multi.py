@@ -26,7 +26,6 @@ from kplan.session.run import (
     RunOptions,
     _adopts,
     _quietly,
-    _release,
     after_rollback,
     allows_active_consumers,
     check_saved_plan,
@@ -35,7 +34,7 @@ from kplan.session.run import (
     refuse_unrunnable,
 )
 from kplan.state.journal import Journal, RunStatus
-from kplan.state.lock import LockHeld
+from kplan.state.lock import LockHeld, release_or_report
 from kplan.transport import interrupts
 
 
@@ -162,7 +161,7 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
         for store in stores.values():
             _quietly(store.close)
         for lock in locks.values():
-            _release(lock, opts)
+            release_or_report(lock)
 
 
 def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions) -> MultiResult:
@@ -238,8 +237,7 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
     back too (the same run id; newest cluster first), so the clusters end as they were before that run.
     `allow_unreadable`: --allow-unreadable (a resume plans again). Returns [(cluster, result or None, message)]
     and the worst exit status."""
-    from kplan.session.run import recover
-    from kplan.state.journal import COMPLETE, ROLLED_BACK
+    from kplan.session.run import recover, recovered
 
     clusters = open_all(stack, environ)
     for c in clusters:
@@ -266,7 +264,7 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
             part_of = last.get(id(c)) if last.get(id(c)) in interrupted else None
             result, message = recover(c, mode, force=force, opts=opts, completed_part_of=part_of)
             outcomes.append((name, result, message))
-            if result is not None and result.status != (ROLLED_BACK if mode == "rollback" else COMPLETE):
+            if result is not None and result.status != recovered(mode):
                 worst = max(worst, result.exit_code)
         return outcomes, worst
     finally:

@@ -144,7 +144,7 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
         return execute_steps(cluster, store, journal, built, live, out=opts.out, faults=opts.faults), plan
     finally:
         store.close()
-        _release(lock, opts)
+        release_or_report(lock)  # never masks the run's own outcome
 
 
 def lock_held_message(e: LockHeld, store: JournalStore) -> str:
@@ -175,9 +175,7 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
     step writes the new record, still marked; the marker is cleared only after the journal says the run is
     complete. A run rolled back completely leaves the record as before (unmarked); one whose undo is left to
     retry leaves it pending and marked, so every later plan shows the unfinished run and what it may have left."""
-    executor = Executor(cluster.writer, store, cluster.secrets, Progress(out), cluster.write_ownership,
-                        faults=faults if faults is not None else installed(),
-                        secrets=run_secrets(cluster.stack, live, cluster.secrets), stack=cluster.stack)
+    executor = _executor(cluster, store, live, out, faults)
     executor.marker = journal.marker()
     executor.final = bool(journal.recoveries)  # a resumed run: `kplan recover` ends it, whatever its undos do
     cluster.executor = executor  # a several-cluster run may roll this cluster back after another one fails
@@ -202,6 +200,13 @@ def execute_steps(cluster: Cluster, store: JournalStore, journal: Journal, built
     return result
 
 
+def _executor(cluster: Cluster, store: JournalStore, live, out, faults: Faults | None) -> Executor:
+    """The run's executor (`faults`: a test's; None: those a test installed, if any)."""
+    return Executor(cluster.writer, store, cluster.secrets, Progress(out), cluster.write_ownership,
+                    faults=faults if faults is not None else installed(),
+                    secrets=run_secrets(cluster.stack, live, cluster.secrets), stack=cluster.stack)
+
+
 def after_rollback(journal: Journal, result: ApplyResult) -> Ownership:
     """The ownership record once a rollback is over: as before the run, unmarked; or, while undos are left to
     retry, everything the run may have created still owned and the run still marked."""
@@ -220,11 +225,6 @@ def rolled_back_record(journal: Journal) -> Ownership:
     if not tokens:
         return journal.ownership_before.marked(None)
     return Ownership(kinds=tokens).merged(journal.ownership_before).marked(None)
-
-
-def _release(lock: StackLock, opts: RunOptions) -> None:
-    """Releasing must not mask the run's own outcome (kplan.state.lock.release_or_report)."""
-    release_or_report(lock)
 
 
 def _quietly(action) -> None:
@@ -321,10 +321,7 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
         raise KplanError(f"{e}; wait for it to finish") from None
     try:
         live = cluster.reader.read(cluster.stack.name, topic_names=[])
-        executor = Executor(cluster.writer, store, cluster.secrets, Progress(opts.out), cluster.write_ownership,
-                            faults=opts.faults if opts.faults is not None else installed(),
-                            secrets=run_secrets(cluster.stack, live, cluster.secrets),
-                            stack=cluster.stack)
+        executor = _executor(cluster, store, live, opts.out, opts.faults)
         journal.taken_over("rollback")
         executor.marker = journal.marker()
         # everything the run may have created is owned (and the run marked) while the rollback runs
@@ -335,7 +332,12 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
         return result, _rollback_summary(journal, result)
     finally:
         store.close()
-        _release(lock, opts)
+        release_or_report(lock)  # never masks the run's own outcome
+
+
+def recovered(mode: str) -> RunStatus:
+    """The status a recovery in `mode` ("rollback" or "resume") ends its run with when it works."""
+    return RunStatus.ROLLED_BACK if mode == "rollback" else RunStatus.COMPLETE
 
 
 def _rollback_summary(journal: Journal, result: ApplyResult) -> str:

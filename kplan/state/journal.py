@@ -69,9 +69,6 @@ class StepStatus(StrEnum):
 
 UNFINISHED = (RunStatus.RUNNING, RunStatus.ROLLING_BACK)
 
-# Old names of two members, still imported by kplan.commands.apply.
-COMPLETE, ROLLED_BACK = RunStatus.COMPLETE, RunStatus.ROLLED_BACK
-
 
 def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -16,6 +16,7 @@ Facts (confluent-kafka 2.x, Kafka 4.x KRaft, checked on the local secured stack)
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Sequence
 
 from kplan.errors import WriteError
@@ -105,25 +106,17 @@ def resource_name(restype: Any) -> str:
     return _STACK_TYPE.get(restype.name, restype.name.lower())
 
 
-def to_kafka(principal: str, b: AclBinding) -> Any:
+def to_kafka(principal: str, b: AclBinding, as_filter: bool = False) -> Any:
+    """confluent-kafka's binding; `as_filter`: a filter that matches exactly this binding."""
     from confluent_kafka.admin import AclBinding as KafkaBinding
-    from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType
+    from confluent_kafka.admin import AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType
 
-    return KafkaBinding(resource_type(b.resource), b.name, ResourcePatternType[b.pattern.upper()], principal,
-                        b.host, AclOperation[b.operation], AclPermissionType[b.permission])
+    return (AclBindingFilter if as_filter else KafkaBinding)(
+        resource_type(b.resource), b.name, ResourcePatternType[b.pattern.upper()], principal, b.host,
+        AclOperation[b.operation], AclPermissionType[b.permission])
 
 
-def to_filter(principal: str, b: AclBinding) -> Any:
-    """A filter that matches exactly this binding."""
-    from confluent_kafka.admin import (
-        AclBindingFilter,
-        AclOperation,
-        AclPermissionType,
-        ResourcePatternType,
-    )
-
-    return AclBindingFilter(resource_type(b.resource), b.name, ResourcePatternType[b.pattern.upper()],
-                            principal, b.host, AclOperation[b.operation], AclPermissionType[b.permission])
+to_filter = partial(to_kafka, as_filter=True)  # a filter that matches exactly this binding
 
 
 def match_any(principal: str | None = None) -> Any:

@@ -167,7 +167,7 @@ def unreachable(cluster: ClusterSpec, exc: BaseException, reported: Iterable = (
                 "broker trusts, with its issuer and audience, and is the token unexpired?)")
     elif low.startswith("_authentication") or "authentic" in low or "sasl" in low:
         hint = " (authentication failed: check the stack's cluster.client settings and credentials)"
-    elif accepts_connections(cluster.bootstrap_servers, min(2.0, cluster.timeout_s)):
+    elif tcp_reason(cluster.bootstrap_servers, min(2.0, cluster.timeout_s)) is None:
         if protocol != "PLAINTEXT":
             hint = (f" (the broker accepts connections but does not answer Kafka requests made with "
                     f"security.protocol {protocol}: check the security settings in the stack's cluster.client "
@@ -200,13 +200,9 @@ def plain_listener(bootstrap_servers: str, timeout_s: float) -> str | None:
     # transport/wire, is built from this module's settings)
     client, mechanism = b"kplan-probe", b"PLAIN"
     body = struct.pack(">hhih", 17, 1, 1, len(client)) + client + struct.pack(">h", len(mechanism)) + mechanism
-    for server in bootstrap_servers.split(",")[:3]:
-        host, _, port = server.strip().rpartition("://")[2].rpartition(":")
-        host = host.strip("[]")
-        if not host or not port.isdigit():
-            continue
+    for host, port in bootstrap_addresses(bootstrap_servers):
         try:
-            with socket.create_connection((host, int(port)), timeout=timeout_s) as sock:
+            with socket.create_connection((host, port), timeout=timeout_s) as sock:
                 sock.settimeout(timeout_s)
                 sock.sendall(struct.pack(">i", len(body)) + body)
                 answer = b""
@@ -228,19 +224,31 @@ def plain_listener(bootstrap_servers: str, timeout_s: float) -> str | None:
     return None
 
 
-def accepts_connections(bootstrap_servers: str, timeout_s: float) -> bool:
-    """Whether any bootstrap server accepts a TCP connection (something listens there)."""
+def bootstrap_addresses(bootstrap_servers: str) -> list[tuple[str, int]]:
+    """(host, port) of the first three bootstrap servers that name both (`sasl_ssl://host:9093`, `[::1]:9092`)."""
+    out = []
+    for server in bootstrap_servers.split(",")[:3]:
+        host, _, port = server.strip().rpartition("://")[2].rpartition(":")
+        host = host.strip("[]")
+        if host and port.isdigit():
+            out.append((host, int(port)))
+    return out
+
+
+def tcp_reason(bootstrap_servers: str, timeout_s: float) -> str | None:
+    """None when a bootstrap server accepts a TCP connection (something listens there); else why none does (one
+    phrase)."""
     import socket
 
-    for server in bootstrap_servers.split(",")[:3]:
-        address = server.strip().rpartition("://")[2]
-        host, _, port = address.rpartition(":")
-        host = host.strip("[]")
-        if not host or not port.isdigit():
-            continue
+    reason = "no bootstrap server"
+    for host, port in bootstrap_addresses(bootstrap_servers):
         try:
-            with socket.create_connection((host, int(port)), timeout=timeout_s):
-                return True
-        except OSError:
-            continue
-    return False
+            with socket.create_connection((host, port), timeout=timeout_s):
+                return None
+        except socket.gaierror:
+            reason = f"cannot resolve {host} yet"
+        except ConnectionRefusedError:
+            reason = "connection refused"
+        except OSError as e:
+            reason = "no answer to a TCP connect" if isinstance(e, TimeoutError) else (e.strerror or str(e))
+    return reason

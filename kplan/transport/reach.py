@@ -190,9 +190,9 @@ def kafka_probe(admin, bootstrap_servers: str) -> Callable[[float], None]:
     gets an answer, both within the given seconds."""
 
     def probe(seconds: float) -> None:
-        from kplan.transport.kafka import accepts_connections
+        from kplan.transport.kafka import tcp_reason
 
-        if not accepts_connections(bootstrap_servers, seconds):
+        if tcp_reason(bootstrap_servers, seconds) is not None:
             raise ClusterUnreachable(f"no bootstrap server of {bootstrap_servers} accepts connections")
         admin.list_topics(timeout=seconds)
 
