@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.base import AnyKind, Kind, PlanContext
+    from kplan.kinds.base import AnyKind
     from kplan.kinds.unit import ConsumerGuard, KindUnit, StackSection
     from kplan.model.plan import ResourceType
 
@@ -44,10 +44,6 @@ def __getattr__(name: str) -> object:
         return _units()
     if name == "KINDS":
         return tuple(u.kind for u in _units())
-    if name in ("Kind", "PlanContext"):
-        return getattr(import_module("kplan.kinds.base"), name)
-    if name == "KindUnit":
-        return import_module("kplan.kinds.unit").KindUnit
     raise AttributeError(name)
 
 
@@ -95,4 +91,4 @@ def _by_type() -> "dict[ResourceType, AnyKind]":
     return {u.kind.type: u.kind for u in _units()}
 
 
-__all__ = ["KINDS", "UNITS", "Kind", "KindUnit", "PlanContext", "kind_of"]
+__all__ = ["KINDS", "UNITS", "kind_of"]

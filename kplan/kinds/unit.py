@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, reduce
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Iterable, Mapping, Protocol, Sequence, TypeVar, cast
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind
@@ -39,6 +39,7 @@ FollowUp = Callable[["Stack", "LiveState", Any, bool], "LiveState"]  # the reade
 # (plan, stack, live, destroy, the record's parts of the kinds before it in ORDER) -> its part once the plan is
 # applied: entries, or a names-only kind's NamesPart.
 RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, "Ownership"], "Mapping[str, Entry] | NamesPart"]
+RecordOf = Callable[["LiveState"], "Mapping[str, Entry] | NamesPart"]  # its part as the live state shows it
 # A declared value that may hold a `${secret:...}` reference: (the value, its attribute path, its origin).
 SecretField = tuple[str, tuple[str, ...], "Origin | None"]
 
@@ -56,6 +57,27 @@ def _hook(where: str, name: str) -> Any:
     """The hook `name` of a kind's part: in a module ("package.module"), or on an object in one ("package.module:NAME":
     the part a family's kinds write once, one object per kind)."""
     return resolve(f"{where}.{name}" if ":" in where else f"{where}:{name}")
+
+
+T = TypeVar("T")
+
+
+class _Ref(Generic[T]):
+    """A registration's part by reference, as an attribute: what its field `<name>_ref` (or `field`, a dotted path:
+    "io.read_scope_ref") names, imported on first use; None when it names nothing. With `hook`, `field` names a
+    module (or "module:NAME") and the part is its hook of the attribute's name (`_hook`)."""
+
+    def __init__(self, field: str = "", hook: bool = False) -> None:
+        self.field, self.hook = field, hook
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.field = name, self.field or f"{name}_ref"
+
+    def __get__(self, registration: Any, owner: type | None = None) -> T | None:
+        ref = reduce(getattr, self.field.split("."), registration)
+        if not ref:
+            return None
+        return cast(T, _hook(ref, self.name) if self.hook else resolve(ref))
 
 
 
@@ -102,17 +124,9 @@ class StackSection:
         assert self.entry_word_ref is not None, self.key
         return cast("Callable[[object], str]", resolve(self.entry_word_ref))
 
-    @property
-    def load_checks(self) -> "Callable[[], Any] | None":
-        return resolve(self.load_checks_ref) if self.load_checks_ref else None
-
-    @property
-    def check_members(self) -> "Callable[[Sequence[Any], Any], None] | None":
-        return resolve(self.check_members_ref) if self.check_members_ref else None
-
-    @property
-    def digest_inputs(self) -> "Callable[[tuple[object, ...]], Mapping[str, bytes]] | None":
-        return resolve(self.digest_inputs_ref) if self.digest_inputs_ref else None
+    load_checks: ClassVar[_Ref[Callable[[], Any]]] = _Ref()
+    check_members: ClassVar[_Ref[Callable[[Sequence[Any], Any], None]]] = _Ref()
+    digest_inputs: ClassVar[_Ref[Callable[[tuple[object, ...]], Mapping[str, bytes]]]] = _Ref()
 
 
 # How the batched read (kplan.cluster.reader) drives a kind's read (kplan.cluster.kind_io says what each takes):
@@ -243,104 +257,35 @@ class KindUnit:
     def builders(self) -> tuple[StepBuilder, ...]:
         return tuple(resolve(r) for r in self.builder_refs)
 
-    @property
-    def record_after(self) -> "RecordAfter | None":
-        return _hook(self.record_module, "record_after") if self.record_module else None
+    record_after: ClassVar[_Ref[RecordAfter]] = _Ref("record_module", hook=True)
+    record_of: ClassVar[_Ref[RecordOf]] = _Ref("record_module", hook=True)
+    follow_up: ClassVar[_Ref[FollowUp]] = _Ref()
+    live_from_json: ClassVar[_Ref[Callable[[Mapping[str, Any]], KindState]]] = _Ref("live_module", hook=True)
+    live_defaults: ClassVar[_Ref[Callable[[Mapping[str, Any]], Mapping[str, Any]]]] = _Ref()
 
-    @property
-    def record_of(self) -> "Callable[[LiveState], Mapping[str, Entry] | NamesPart] | None":
-        return _hook(self.record_module, "record_of") if self.record_module else None
+    # Its slice of the live state from what the batched read answered for its section (its `io.read_ref`; nothing for
+    # a kind without one): (the answer, its part of the ownership record — a names-only kind's `NamesPart` —, why it
+    # could not be read or None) -> its KindState.
+    kind_state: ClassVar[_Ref[Callable[[Any, Any, Any], KindState]]] = _Ref("live_module", hook=True)
 
-    @property
-    def follow_up(self) -> "FollowUp | None":
-        return resolve(self.follow_up_ref) if self.follow_up_ref else None
-
-    @property
-    def live_from_json(self) -> "Callable[[Mapping[str, Any]], KindState] | None":
-        return _hook(self.live_module, "live_from_json") if self.live_module else None
-
-    @property
-    def live_defaults(self) -> "Callable[[Mapping[str, Any]], Mapping[str, Any]] | None":
-        return resolve(self.live_defaults_ref) if self.live_defaults_ref else None
-
-    @property
-    def kind_state(self) -> "Callable[[Any, Any, Any], KindState] | None":
-        """Its slice of the live state from what the batched read answered for its section (its `io.read_ref`;
-        nothing for a kind without one): (the answer, its part of the ownership record — a names-only kind's
-        `NamesPart` —, why it could not be read or None) -> its KindState."""
-        return _hook(self.live_module, "kind_state") if self.live_module else None
-
-    @property
-    def importer(self) -> "KindImporter | None":
-        return resolve(self.importer_ref) if self.importer_ref else None
-
-    @property
-    def render(self) -> "Callable[[Any], dict[str, Any]] | None":
-        return resolve(self.render_ref) if self.render_ref else None
-
-    @property
-    def secret_fields(self) -> "Callable[[Any], Iterable[SecretField]] | None":
-        return resolve(self.secret_fields_ref) if self.secret_fields_ref else None
-
-    @property
-    def run_secrets(self) -> "Callable[[Stack, LiveState], Iterable[str]] | None":
-        return resolve(self.run_secrets_ref) if self.run_secrets_ref else None
-
-    @property
-    def takes_groups(self) -> "Callable[[ResourceChange, LiveState], Mapping[str, str]] | None":
-        return resolve(self.takes_groups_ref) if self.takes_groups_ref else None
-
-    @property
-    def status_read(self) -> "Callable[[Sequence[Any], Any, Any, float], Any] | None":
-        return resolve(self.io.status_read_ref) if self.io.status_read_ref else None
-
-    @property
-    def status_with(self) -> "Callable[[StatusReport, Any], StatusReport] | None":
-        return resolve(self.status_with_ref) if self.status_with_ref else None
-
-    @property
-    def metrics(self) -> "Callable[[Any], Samples] | None":
-        return resolve(self.metrics_ref) if self.metrics_ref else None
-
-    @property
-    def metrics_read(self) -> "Callable[[Sequence[Any], Any, Any, float], Samples] | None":
-        return resolve(self.io.metrics_read_ref) if self.io.metrics_read_ref else None
-
-    @property
-    def live_metrics(self) -> "Callable[[LiveState, Plan], Samples] | None":
-        return resolve(self.live_metrics_ref) if self.live_metrics_ref else None
-
-    @property
-    def status_tally(self) -> "StateTally | None":
-        return resolve(self.status_tally_ref) if self.status_tally_ref else None
-
-    @property
-    def policy(self) -> "PolicyPart | None":
-        return resolve(self.policy_ref) if self.policy_ref else None
-
-    @property
-    def keeps_topics(self) -> "TopicKeepers | None":
-        return resolve(self.keeps_topics_ref) if self.keeps_topics_ref else None
-
-    @property
-    def left_behind(self) -> "Callable[[Plan], list[str]] | None":
-        return resolve(self.left_behind_ref) if self.left_behind_ref else None
-
-    @property
-    def flows(self) -> "FlowPart | None":
-        return resolve(self.flows_ref) if self.flows_ref else None
-
-    @property
-    def read_scope(self) -> "Callable[[Stack], Iterable[str]] | None":
-        return resolve(self.io.read_scope_ref) if self.io.read_scope_ref else None
-
-    @property
-    def rebalance(self) -> "Rebalancing | None":
-        return resolve(self.rebalance_ref) if self.rebalance_ref else None
-
-    @property
-    def consumer_guard(self) -> "ConsumerGuard | None":
-        return resolve(self.consumer_guard_ref) if self.consumer_guard_ref else None
+    importer: ClassVar[_Ref[KindImporter]] = _Ref()
+    render: ClassVar[_Ref[Callable[[Any], dict[str, Any]]]] = _Ref()
+    secret_fields: ClassVar[_Ref[Callable[[Any], Iterable[SecretField]]]] = _Ref()
+    run_secrets: ClassVar[_Ref[Callable[[Stack, LiveState], Iterable[str]]]] = _Ref()
+    takes_groups: ClassVar[_Ref[Callable[[ResourceChange, LiveState], Mapping[str, str]]]] = _Ref()
+    status_read: ClassVar[_Ref[Callable[[Sequence[Any], Any, Any, float], Any]]] = _Ref("io.status_read_ref")
+    status_with: ClassVar[_Ref[Callable[[StatusReport, Any], StatusReport]]] = _Ref()
+    metrics: ClassVar[_Ref[Callable[[Any], Samples]]] = _Ref()
+    metrics_read: ClassVar[_Ref[Callable[[Sequence[Any], Any, Any, float], Samples]]] = _Ref("io.metrics_read_ref")
+    live_metrics: ClassVar[_Ref[Callable[[LiveState, Plan], Samples]]] = _Ref()
+    status_tally: ClassVar[_Ref[StateTally]] = _Ref()
+    policy: ClassVar[_Ref[PolicyPart]] = _Ref()
+    keeps_topics: ClassVar[_Ref[TopicKeepers]] = _Ref()
+    left_behind: ClassVar[_Ref[Callable[[Plan], list[str]]]] = _Ref()
+    flows: ClassVar[_Ref[FlowPart]] = _Ref()
+    read_scope: ClassVar[_Ref[Callable[[Stack], Iterable[str]]]] = _Ref("io.read_scope_ref")
+    rebalance: ClassVar[_Ref[Rebalancing]] = _Ref()
+    consumer_guard: ClassVar[_Ref[ConsumerGuard]] = _Ref()
 
 
 class ConsumerGuard(Protocol):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from kplan.kinds import KINDS, PlanContext
-from kplan.kinds.base import AnyKind, Declared, Named
+from kplan.kinds import KINDS
+from kplan.kinds.base import AnyKind, Declared, Named, PlanContext
 from kplan.model.desired import Forget, Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
