@@ -7,21 +7,19 @@ from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.kinds.handler import StepContext, StepHandler, handles
 
 
-@handles(CreateAcls)
-class CreateAclsHandler(StepHandler[CreateAcls]):
-    def run(self, step: CreateAcls, ctx: StepContext) -> None:
-        ctx.io(AclWrites).create_acls([(a.principal, a.binding) for a in step.acls])
-
-    def undo(self, step: CreateAcls, ctx: StepContext) -> None:
-        # every binding was absent when planned: what the run created is deleted (deleting one never created is
-        # a no-op)
-        ctx.io(AclWrites).delete_acls([(a.principal, a.binding) for a in step.acls])
-
-
 @handles(DeleteAcls)
-class DeleteAclsHandler(StepHandler[DeleteAcls]):
-    def run(self, step: DeleteAcls, ctx: StepContext) -> None:
-        ctx.io(AclWrites).delete_acls([(a.principal, a.binding) for a in step.acls])
+@handles(CreateAcls)
+class AclsHandler(StepHandler[CreateAcls | DeleteAcls]):
+    """Creates a CreateAcls step's bindings, deletes a DeleteAcls step's; the undo does the other. Every binding of a
+    create was absent when planned: its undo deletes what the run created (deleting one never created is a no-op)."""
 
-    def undo(self, step: DeleteAcls, ctx: StepContext) -> None:
-        ctx.io(AclWrites).create_acls([(a.principal, a.binding) for a in step.acls])
+    def run(self, step: CreateAcls | DeleteAcls, ctx: StepContext) -> None:
+        self._write(step, ctx, isinstance(step, CreateAcls))
+
+    def undo(self, step: CreateAcls | DeleteAcls, ctx: StepContext) -> None:
+        self._write(step, ctx, not isinstance(step, CreateAcls))
+
+    @staticmethod
+    def _write(step: CreateAcls | DeleteAcls, ctx: StepContext, create: bool) -> None:
+        writes = ctx.io(AclWrites)
+        (writes.create_acls if create else writes.delete_acls)([(a.principal, a.binding) for a in step.acls])

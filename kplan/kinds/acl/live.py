@@ -32,19 +32,12 @@ class LiveAcls:
 def kind_state(found: Mapping[str, Any], part: Mapping[str, Any], problem: Problem | None) -> KindState:
     """The ACLs' slice of the live state from the cluster's bindings by principal and the stack's part of the
     ownership record (principal -> the keys of the bindings kplan created)."""
-    acls = {p: LiveAcls(p, frozenset(bs), frozenset(_keys(part.get(p)))) for p, bs in found.items()}
+    acls = {p: LiveAcls(p, frozenset(bs), frozenset(k if isinstance(k := part.get(p), tuple) else ()))
+            for p, bs in found.items()}
     return KindState(freeze(acls), frozenset(part), problem=problem)
 
 
-def _keys(entry: Any) -> tuple[str, ...]:
-    return entry if isinstance(entry, tuple) else ()
-
-
-def _literal(b: Mapping[str, Any]) -> Mapping[str, Any]:
-    return {"pattern": "literal", **b}
-
-
-_binding = shape(AclBinding, _literal)
+_binding = shape(AclBinding, lambda b: {"pattern": "literal", **b})
 # The ACL slice of a live-state document: the principals of which kplan created some binding are owned.
 live_from_json = kind_slice(
     resources=("acls", by_name(shape(LiveAcls, bindings=each(_binding)))),

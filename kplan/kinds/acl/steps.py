@@ -16,13 +16,19 @@ from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
 
 
-def _describe(verb: str, acls: tuple[AclArgs, ...]) -> str:
-    principals = sorted({a.principal for a in acls})
-    return f"{verb} {len(acls)} ACL binding(s) of {name_list(principals)}"
+@dataclass(frozen=True)
+class _Bindings(StepBase):
+    """A batch of ACL bindings, created or deleted (the verb is its kind's first word)."""
+
+    acls: tuple[AclArgs, ...]
+
+    def describe(self) -> str:
+        principals = sorted({a.principal for a in self.acls})
+        return f"{self.kind.partition('-')[0]} {len(self.acls)} ACL binding(s) of {name_list(principals)}"
 
 
 @dataclass(frozen=True)
-class CreateAcls(StepBase):
+class CreateAcls(_Bindings):
     """Create ACL bindings in one request. Undo: delete the ones this run created (every binding was absent at
     plan time; one that appeared meanwhile by other hands is kept)."""
 
@@ -30,27 +36,17 @@ class CreateAcls(StepBase):
     phase: ClassVar[Phase] = Phase.CREATE_ACLS
     before_says: ClassVar[Mapping[str, Any]] = {"absent": True}  # every binding was absent when planned
 
-    acls: tuple[AclArgs, ...]
-
-    def describe(self) -> str:
-        return _describe("create", self.acls)
-
     def undo_by_hand(self) -> str:
         return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
 
 
 @dataclass(frozen=True)
-class DeleteAcls(StepBase):
+class DeleteAcls(_Bindings):
     """Delete ACL bindings in one request (only these exact bindings). Undo: create them again."""
 
     kind: ClassVar[str] = "delete-acls"
     phase: ClassVar[Phase] = Phase.DELETE_ACLS
     before_says: ClassVar[Mapping[str, Any]] = {"present": True}  # the bindings themselves are the before-image
-
-    acls: tuple[AclArgs, ...]
-
-    def describe(self) -> str:
-        return _describe("delete", self.acls)
 
 
 def acl_changes(plan: Plan, stack: Stack, live: LiveState) -> tuple[list[AclArgs], list[AclArgs]]:

@@ -132,42 +132,6 @@ def after_offsets(spec: OffsetsSpec, current: list[dict[str, Any]]) -> list[dict
     return [merged[k] for k in sorted(merged)]
 
 
-def plan_offsets(req: OffsetsRequest, current: LiveOffsets | None,
-                 ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-    spec, address = req.spec, f"{OFFSETS.value}.{req.name}"
-    if current is None:  # the token is the one recorded: applied already
-        shown = offsets_repr(req.name, spec.request, None)
-        return ResourceChange(address, OFFSETS, req.name, Action.NOOP, before=shown, after=shown,
-                              unchanged_attributes=1, reason=Reason.OFFSETS_APPLIED, origin=req.origin), []
-    now = current.decoded
-    attrs = [AttributeChange(REQUEST, AttrKind.UPDATE if current.token else AttrKind.ADD, current.token,
-                             spec.request, note=NoteKind.OFFSETS_REQUEST)]
-    have = {partition_key(o): o for o in now}
-    unchanged = 0
-    if spec.reset:
-        attrs += [AttributeChange(("offsets", label(o)), AttrKind.REMOVE, value(o), None, note=NoteKind.OFFSET_RESET)
-                  for o in sorted(now, key=label)]
-    else:
-        for o in sorted(spec.offsets, key=label):
-            before = have.get(partition_key(o))
-            if before is not None and canonical(before) == canonical(o):
-                unchanged += 1
-                continue
-            attrs.append(AttributeChange(("offsets", label(o)), AttrKind.ADD if before is None else AttrKind.UPDATE,
-                                         None if before is None else value(before), value(o),
-                                         note=NoteKind.OFFSET_SET))
-    change = ResourceChange(
-        address, OFFSETS, req.name, Action.UPDATE,
-        before=offsets_repr(req.name, current.token, now if current.exists else None),
-        after=offsets_repr(req.name, spec.request, after_offsets(spec, now), spec.reset),
-        attributes=tuple(attrs), unchanged_attributes=unchanged, reason=Reason.OFFSETS_REQUESTED,
-        origin=req.origin)
-    change = with_planned(change, OffsetsPlanned(spec.request, spec.reset,
-                                                 tuple(spec.offsets) if not spec.reset else (),
-                                                 req.connector.state.value, current.token))
-    return change, _words(req, current, address)
-
-
 def _words(req: OffsetsRequest, current: LiveOffsets, address: str) -> list[PlanDiagnostic]:
     """What apply will do, in words (and what it cannot do)."""
     spec, conn, name = req.spec, req.connector, req.name
@@ -224,9 +188,40 @@ class OffsetsKind(RequestKind[OffsetsRequest, LiveOffsets]):
     def declared(self, stack: "Stack") -> list[OffsetsRequest]:
         return requests(stack)
 
-    def plan(self, spec: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext
+    def plan(self, req: OffsetsRequest, current: LiveOffsets | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        return plan_offsets(spec, current, ctx)
+        spec, address = req.spec, f"{OFFSETS.value}.{req.name}"
+        if current is None:  # the token is the one recorded: applied already
+            shown = offsets_repr(req.name, spec.request, None)
+            return ResourceChange(address, OFFSETS, req.name, Action.NOOP, before=shown, after=shown,
+                                  unchanged_attributes=1, reason=Reason.OFFSETS_APPLIED, origin=req.origin), []
+        now = current.decoded
+        attrs = [AttributeChange(REQUEST, AttrKind.UPDATE if current.token else AttrKind.ADD, current.token,
+                                 spec.request, note=NoteKind.OFFSETS_REQUEST)]
+        have = {partition_key(o): o for o in now}
+        unchanged = 0
+        if spec.reset:
+            attrs += [AttributeChange(("offsets", label(o)), AttrKind.REMOVE, value(o), None,
+                                      note=NoteKind.OFFSET_RESET) for o in sorted(now, key=label)]
+        else:
+            for o in sorted(spec.offsets, key=label):
+                before = have.get(partition_key(o))
+                if before is not None and canonical(before) == canonical(o):
+                    unchanged += 1
+                    continue
+                attrs.append(AttributeChange(("offsets", label(o)), AttrKind.ADD if before is None else AttrKind.UPDATE,
+                                             None if before is None else value(before), value(o),
+                                             note=NoteKind.OFFSET_SET))
+        change = ResourceChange(
+            address, OFFSETS, req.name, Action.UPDATE,
+            before=offsets_repr(req.name, current.token, now if current.exists else None),
+            after=offsets_repr(req.name, spec.request, after_offsets(spec, now), spec.reset),
+            attributes=tuple(attrs), unchanged_attributes=unchanged, reason=Reason.OFFSETS_REQUESTED,
+            origin=req.origin)
+        change = with_planned(change, OffsetsPlanned(spec.request, spec.reset,
+                                                     tuple(spec.offsets) if not spec.reset else (),
+                                                     req.connector.state.value, current.token))
+        return change, _words(req, current, address)
 
     def version_checks(self, changes: Sequence[ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         return connect_version_checks(changes, connect_facts(live.of(CONNECTOR)).versions, needed)

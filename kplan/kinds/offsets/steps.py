@@ -47,9 +47,6 @@ class AlterOffsets(StepBase):
         return (ResourceType.OFFSETS, self.name, self.previous_request)
 
 
-OFFSETS_STEPS = (AlterOffsets,)
-
-
 def pending_requests(plan: Plan) -> frozenset[str]:
     """The connectors whose offsets request this plan applies."""
     return frozenset(c.name for c in plan.changes if c.type == ResourceType.OFFSETS and c.is_change)

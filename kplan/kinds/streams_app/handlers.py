@@ -14,22 +14,21 @@ from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 
 
-@handles(CreateStreamsAppAcls)
-class CreateStreamsAppAclsHandler(StepHandler[CreateStreamsAppAcls]):
-    def run(self, step: CreateStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.io(StreamsAppWrites).create_acls([(a.principal, a.binding) for a in step.acls])
-
-    def undo(self, step: CreateStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.io(StreamsAppWrites).delete_acls([(a.principal, a.binding) for a in step.acls])
-
-
 @handles(DeleteStreamsAppAcls)
-class DeleteStreamsAppAclsHandler(StepHandler[DeleteStreamsAppAcls]):
-    def run(self, step: DeleteStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.io(StreamsAppWrites).delete_acls([(a.principal, a.binding) for a in step.acls])
+@handles(CreateStreamsAppAcls)
+class StreamsAppAclsHandler(StepHandler[CreateStreamsAppAcls | DeleteStreamsAppAcls]):
+    """Creates the bindings of a create step, deletes those of a delete step; the undo does the other."""
 
-    def undo(self, step: DeleteStreamsAppAcls, ctx: StepContext) -> None:
-        ctx.io(StreamsAppWrites).create_acls([(a.principal, a.binding) for a in step.acls])
+    def run(self, step: CreateStreamsAppAcls | DeleteStreamsAppAcls, ctx: StepContext) -> None:
+        self._write(step, ctx, isinstance(step, CreateStreamsAppAcls))
+
+    def undo(self, step: CreateStreamsAppAcls | DeleteStreamsAppAcls, ctx: StepContext) -> None:
+        self._write(step, ctx, not isinstance(step, CreateStreamsAppAcls))
+
+    @staticmethod
+    def _write(step: CreateStreamsAppAcls | DeleteStreamsAppAcls, ctx: StepContext, create: bool) -> None:
+        writes = ctx.io(StreamsAppWrites)
+        (writes.create_acls if create else writes.delete_acls)([(a.principal, a.binding) for a in step.acls])
 
 
 @handles(CreateInternalTopics)

@@ -143,26 +143,6 @@ def plan_app(spec: StreamsAppSpec, live: LiveStreamsApp | None) -> ResourceChang
         unchanged_attributes=len(want & current), reason=reason, origin=spec.origin, planned=planned)
 
 
-def delete_app(live: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason,
-               origin: Origin | None = None) -> ResourceChange:
-    """Delete the bindings kplan created for the application; its internal topics too when the stack asks
-    (`delete_internal_topics_on_destroy`), else they stay (`deletion_notes` says so)."""
-    ours = {h for h in live.bindings if held_key(h) in live.owned}
-    topics = live.internal_topics if spec is not None and spec.delete_internal_topics_on_destroy else ()
-    attrs = sorted([_attr(h, AttrKind.REMOVE) for h in ours]
-                   + [_topic_attr(t, AttrKind.REMOVE, NoteKind.STREAMS_INTERNAL_TOPIC_DELETED) for t in topics],
-                   key=lambda a: a.path)
-    kept_topics = set(live.internal_topics) - set(topics)
-    kept = set(live.bindings) - ours
-    action = Action.NOOP if not attrs else (Action.UPDATE if kept or kept_topics else Action.DELETE)
-    return ResourceChange(
-        address=f"{STREAMS_APP.value}.{live.name}", type=STREAMS_APP, name=live.name, action=action,
-        before=app_repr(live.name, live.bindings, live.internal_topics),
-        after=app_repr(live.name, kept, kept_topics) if kept or kept_topics else None,
-        attributes=tuple(attrs), reason=reason, origin=origin,
-        planned=StreamsAppPlanned(delete=_sorted(ours), delete_topics=tuple(topics)) if attrs else None)
-
-
 def acl_slice(live: "LiveState") -> KindState:
     """The ACL kind's slice of the batched read (every principal's bindings, and why they could not be read): an
     application's bindings are among them. The one place the kind reads another kind's live state."""
@@ -212,7 +192,22 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
 
     def delete(self, current: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
-        return delete_app(current, spec, reason, origin)
+        """Delete the bindings kplan created for the application; its internal topics too when the stack asks
+        (`delete_internal_topics_on_destroy`), else they stay (`deletion_notes` says so)."""
+        ours = {h for h in current.bindings if held_key(h) in current.owned}
+        topics = current.internal_topics if spec is not None and spec.delete_internal_topics_on_destroy else ()
+        attrs = sorted([_attr(h, AttrKind.REMOVE) for h in ours]
+                       + [_topic_attr(t, AttrKind.REMOVE, NoteKind.STREAMS_INTERNAL_TOPIC_DELETED) for t in topics],
+                       key=lambda a: a.path)
+        kept_topics = set(current.internal_topics) - set(topics)
+        kept = set(current.bindings) - ours
+        action = Action.NOOP if not attrs else (Action.UPDATE if kept or kept_topics else Action.DELETE)
+        return ResourceChange(
+            address=f"{STREAMS_APP.value}.{current.name}", type=STREAMS_APP, name=current.name, action=action,
+            before=app_repr(current.name, current.bindings, current.internal_topics),
+            after=app_repr(current.name, kept, kept_topics) if kept or kept_topics else None,
+            attributes=tuple(attrs), reason=reason, origin=origin,
+            planned=StreamsAppPlanned(delete=_sorted(ours), delete_topics=tuple(topics)) if attrs else None)
 
     def live_repr(self, current: LiveStreamsApp, spec: StreamsAppSpec | None = None) -> dict[str, Any]:
         return app_repr(current.name, current.bindings, current.internal_topics)

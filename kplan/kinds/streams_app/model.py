@@ -63,10 +63,6 @@ class StreamsAppSpec:
     delete_internal_topics_on_destroy: bool = False
     origin: Origin | None = None
 
-    @property
-    def internal_prefix(self) -> str:
-        return f"{self.name}-"
-
     def bindings(self) -> tuple[AclBinding, ...]:
         """Exactly the bindings the application's principal needs: sorted, unique."""
         return app_bindings(self.name, self.inputs, self.outputs, self.exactly_once)

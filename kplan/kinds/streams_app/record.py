@@ -3,15 +3,10 @@ created for it (its bindings, `principal|binding key`; its managed internal topi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.streams_app.live import LiveStreamsApp
 
 
 def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
@@ -22,18 +17,15 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     from kplan.kinds.streams_app.steps import app_payloads
 
     apps = live.of(ResourceType.STREAMS_APP).resources
-    owned = {n: {k for k in a.owned if k in _present(a)} for n, a in apps.items()}
+    # what it created that is still there
+    present = {n: {held_key(h) for h in a.bindings} | {topic_key(t) for t in a.internal_topics}
+               for n, a in apps.items()}
+    owned = {n: {k for k in a.owned if k in present[n]} for n, a in apps.items()}
     for name, p in app_payloads(plan):
         keys = owned.setdefault(name, set())
         keys |= {held_key(h) for h in p.create} | {topic_key(t.name) for t in p.create_topics}
         keys -= {held_key(h) for h in p.delete} | {topic_key(t) for t in p.delete_topics}
     return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
-
-
-def _present(app: "LiveStreamsApp") -> set[str]:
-    from kplan.kinds.streams_app.live import held_key, topic_key
-
-    return {held_key(h) for h in app.bindings} | {topic_key(t) for t in app.internal_topics}
 
 
 def record_of(live: LiveState) -> dict[str, Entry]:

@@ -17,12 +17,20 @@ from kplan.model.live import LiveState
 from kplan.model.plan import Plan, ResourceType
 
 
-def _describe(verb: str, apps: tuple[str, ...], acls: tuple[AclArgs, ...]) -> str:
-    return f"{verb} {len(acls)} ACL binding(s) of streams app(s) {name_list(sorted(set(apps)))}"
+@dataclass(frozen=True)
+class _Bindings(StepBase):
+    """A batch of applications' bindings, created or deleted (the verb is its kind's first word)."""
+
+    apps: tuple[str, ...]
+    acls: tuple[AclArgs, ...]
+
+    def describe(self) -> str:
+        verb = self.kind.partition("-")[0]
+        return f"{verb} {len(self.acls)} ACL binding(s) of streams app(s) {name_list(sorted(set(self.apps)))}"
 
 
 @dataclass(frozen=True)
-class CreateStreamsAppAcls(StepBase):
+class CreateStreamsAppAcls(_Bindings):
     """Create the applications' generated bindings in one request. Undo: delete them (each was absent at plan
     time)."""
 
@@ -30,29 +38,17 @@ class CreateStreamsAppAcls(StepBase):
     phase: ClassVar[Phase] = Phase.CREATE_ACLS
     before_says: ClassVar[Mapping[str, Any]] = {"absent": True}
 
-    apps: tuple[str, ...]
-    acls: tuple[AclArgs, ...]
-
-    def describe(self) -> str:
-        return _describe("create", self.apps, self.acls)
-
     def undo_by_hand(self) -> str:
         return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
 
 
 @dataclass(frozen=True)
-class DeleteStreamsAppAcls(StepBase):
+class DeleteStreamsAppAcls(_Bindings):
     """Delete bindings kplan created for applications (exactly these). Undo: create them again."""
 
     kind: ClassVar[str] = "delete-streams-app-acls"
     phase: ClassVar[Phase] = Phase.DELETE_ACLS
     before_says: ClassVar[Mapping[str, Any]] = {"present": True}
-
-    apps: tuple[str, ...]
-    acls: tuple[AclArgs, ...]
-
-    def describe(self) -> str:
-        return _describe("delete", self.apps, self.acls)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from kplan.kinds.topic.kind import TopicPlanned
 from kplan.kinds.topic.live import consumers_from_json
@@ -245,15 +245,12 @@ def _position(g: GroupOnTopic) -> str:
 class _Guard:
     """The topic kind's `kplan.kinds.unit.ConsumerGuard`."""
 
-    def disrupted(self, plan: Plan, live: LiveState) -> dict[str, Disruption]:
-        return disrupted(plan, live)
+    disrupted = staticmethod(disrupted)
+    from_json = staticmethod(consumers_from_json)
 
     def attach(self, plan: Plan, stack: Stack, live: LiveState, allow_active: bool,
                leaving: Callable[[Plan, LiveState], Mapping[str, str]]) -> Plan:
         return attach_consumers(plan, stack, live, allow_active=allow_active, leaving=leaving)
-
-    def from_json(self, doc: Mapping[str, Any]) -> LiveConsumers | None:
-        return consumers_from_json(doc)
 
 
 GUARD = _Guard()

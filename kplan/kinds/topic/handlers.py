@@ -1,13 +1,17 @@
-"""Running and undoing topic steps."""
+"""Running and undoing topic steps. The one-way tiered-storage step is never undone; a run of it cut short before
+the brokers took it is told apart by reading the topics' overrides back."""
 
 from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from kplan.errors import KplanError
 from kplan.kinds.handler import DeletesTopics, StepContext, StepHandler, handles
 from kplan.kinds.topic.io.writes import TopicWrites
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
+    ChangeTieredStorage,
+    ConfigChange,
     CreateTopics,
     DeleteTopics,
     ElectLeaders,
@@ -73,15 +77,12 @@ class CreateTopicsHandler(StepHandler[CreateTopics]):
 @handles(AlterTopicConfigs)
 class AlterTopicConfigsHandler(StepHandler[AlterTopicConfigs]):
     def run(self, step: AlterTopicConfigs, ctx: StepContext) -> None:
-        ctx.io(TopicWrites).alter_topic_configs({n: (dict(c.sets), list(c.deletes)) for n, c in step.topics.items()})
-        ctx.io(TopicWrites).wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}})
-                                      for n, c in step.topics.items()})
+        _alter(ctx, step.topics)
 
     def undo(self, step: AlterTopicConfigs, ctx: StepContext) -> None:
-        changes = {topic: ({k: v for k, v in keys.items() if v is not None}, [k for k, v in keys.items() if v is None])
-                   for topic, keys in step.overrides_before.items()}
-        ctx.io(TopicWrites).alter_topic_configs(changes)
-        ctx.io(TopicWrites).wait_topics({t: (None, None, dict(keys)) for t, keys in step.overrides_before.items()})
+        _alter(ctx, {t: ConfigChange({k: v for k, v in keys.items() if v is not None},
+                                     tuple(k for k, v in keys.items() if v is None))
+                     for t, keys in step.overrides_before.items()})
 
 
 @handles(ReassignReplicas)
@@ -108,6 +109,17 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
         topics.wait_replicas(targets)
         if throttle:
             topics.clear_replication_throttle(list(targets), brokers)
+
+
+def _alter(ctx: StepContext, topics: Mapping[str, ConfigChange], refusable: bool = False) -> None:
+    """Set and delete the topics' overrides (`refusable`: an irreversible request, `StepContext.refusable`), then wait
+    until the cluster shows them."""
+    writes, changes = ctx.io(TopicWrites), {n: (dict(c.sets), list(c.deletes)) for n, c in topics.items()}
+    if refusable:
+        ctx.refusable(lambda: writes.alter_topic_configs(changes))
+    else:
+        writes.alter_topic_configs(changes)
+    writes.wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}}) for n, c in topics.items()})
 
 
 def _brokers(step: ReassignReplicas) -> list[int]:
@@ -152,3 +164,18 @@ class ReplaceTopicsHandler(StepHandler[ReplaceTopics]):
 @handles(DeleteTopics)
 class DeleteTopicsHandler(DeletesTopics[DeleteTopics]):
     writes = TopicWrites
+
+
+@handles(ChangeTieredStorage)
+class ChangeTieredStorageHandler(StepHandler[ChangeTieredStorage]):
+    def run(self, step: ChangeTieredStorage, ctx: StepContext) -> None:
+        ctx.requested()
+        _alter(ctx, step.topics, refusable=True)
+
+    def left_no_trace(self, step: ChangeTieredStorage, ctx: StepContext) -> bool:
+        try:
+            ctx.io(TopicWrites).wait_topics({n: (None, None, dict(keys)) for n, keys in step.overrides_before.items()},
+                                         timeout_s=5)
+        except KplanError:
+            return False
+        return True

@@ -49,7 +49,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 TOPIC = ResourceType.TOPIC
 _V = TypeVar("_V")
-TopicContext = PlanContext  # planning one topic needs the broker count, the stack's authoritative flag, ownership
 
 
 @dataclass(frozen=True)
@@ -110,14 +109,7 @@ def live_topic_repr(live: LiveTopic) -> dict[str, Any]:
     return topic_repr(live.name, live.partitions, live.replication_factor, dict(live.overrides), live.sensitive_keys)
 
 
-def plan_topic(spec: TopicSpec, live: LiveTopic | None, ctx: TopicContext
-               ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-    if live is None:
-        return _create(spec, ctx)
-    return _update(spec, live, ctx)
-
-
-def _create(spec: TopicSpec, ctx: TopicContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+def _create(spec: TopicSpec, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     addr = address_of(TOPIC, spec.name)
     attrs = [
         AttributeChange(("partitions",), AttrKind.ADD, after=spec.partitions),
@@ -138,7 +130,7 @@ def _create(spec: TopicSpec, ctx: TopicContext) -> tuple[ResourceChange, list[Pl
     return with_planned(change, planned), diags
 
 
-def _rf_vs_brokers(spec: TopicSpec, ctx: TopicContext) -> list[PlanDiagnostic]:
+def _rf_vs_brokers(spec: TopicSpec, ctx: PlanContext) -> list[PlanDiagnostic]:
     if ctx.broker_count > 0 and spec.replication_factor > ctx.broker_count:
         return [
             error(
@@ -153,7 +145,7 @@ def _rf_vs_brokers(spec: TopicSpec, ctx: TopicContext) -> list[PlanDiagnostic]:
     return []
 
 
-def _update(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
+def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     if (spec.partitions == live.partitions and spec.replication_factor == live.replication_factor
             and not spec.ignore_changes and not live.sensitive_keys
             and _config_matches(spec.config, live.overrides, live.effective)):
@@ -319,7 +311,7 @@ def _config_matches(config: Mapping[str, str], overrides: Mapping[str, Any], eff
     return matches
 
 
-def _unchanged(spec: TopicSpec, live: LiveTopic, ctx: TopicContext) -> ResourceChange:
+def _unchanged(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> ResourceChange:
     """What `_update` gives for a topic whose config matches (`_config_matches`) and whose partitions and replication
     factor are the declared ones — the usual case of a large plan — without its work for a change."""
     shape = live_topic_repr(live)
@@ -390,7 +382,7 @@ def _mask(value: _V, sensitive: bool) -> _V | str:
     return SENSITIVE if sensitive and value is not None else value
 
 
-def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: TopicContext) -> PlanDiagnostic:
+def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: PlanContext) -> PlanDiagnostic:
     addr = address_of(TOPIC, spec.name)
     if spec.protect and spec.allow_replace:
         why = "the topic is protected (protect: true), so kplan will not delete and re-create it"
@@ -412,51 +404,12 @@ def _refusal(spec: TopicSpec, attr: str, before: int, after: int, ctx: TopicCont
                  address=addr, path=(attr,), origin=spec.origin)
 
 
-def delete_topic(live: LiveTopic, reason: Reason, origin: Origin | None = None) -> ResourceChange:
-    before = live_topic_repr(live)
-    attrs = [
-        AttributeChange(("partitions",), AttrKind.REMOVE, live.partitions),
-        AttributeChange(("replication_factor",), AttrKind.REMOVE, live.replication_factor),
-    ] + [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in live.sensitive_keys)
-         for k, v in before["config"].items()]
-    return ResourceChange(
-        address_of(TOPIC, live.name), TOPIC, live.name, Action.DELETE, before=before, after=None,
-        attributes=tuple(attrs), flags=frozenset({Flag.DATA_LOSS}), reason=reason, origin=origin,
-        sensitive_paths=tuple(("config", k) for k in sorted(live.sensitive_keys) if k in live.overrides),
-        planned=TopicPlanned(previous=_live_image(live), sensitive=tuple(sorted(live.sensitive_keys))),
-    )
-
-
-def collisions(topics: Mapping[str, ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
-    """Kafka refuses a topic whose name equals another's once '.' and '_' are made the same."""
-    creates = [c for c in topics.values() if c.action == Action.CREATE]
-    if not creates:  # nothing new can collide (and the cluster's names need not be sorted: a repository's plans)
-        return []
-    existing: dict[str, str] = {}
-    for name in sorted(live.topic_names()) + sorted(c.name for c in creates):
-        existing.setdefault(name.replace(".", "_"), name)
-    diags = []
-    for c in creates:
-        other = existing[c.name.replace(".", "_")]
-        if other != c.name:
-            where = "a topic on the cluster" if other in live.topic_names() else "another declared topic"
-            diags.append(error(f"topic name {c.name!r} collides with {where}, {other!r} ('.' and '_' are the same "
-                               "to Kafka's metrics)", "topic-name-collision", address=c.address, origin=c.origin))
-    return diags
-
-
 def _keepers() -> "TopicKeepers | None":
     """The kind whose resources keep topics beyond their declarations (a CDC source's connector), as its unit
     registers it (`KindUnit.keeps_topics_ref`); None when no kind does."""
     from kplan.kinds import UNITS
 
     return next((u.keeps_topics for u in UNITS if u.keeps_topics is not None), None)
-
-
-def schema_history_deleted(change: ResourceChange, source: str) -> PlanDiagnostic:
-    return warning(f"DATA LOSS: the schema history of cdc source {source!r}: topic {change.name!r} is deleted "
-                   "after its connector (a connector created again starts with a new snapshot and a new history)",
-                   "cdc-schema-history-deleted", address=change.address, origin=change.origin)
 
 
 def _status_difference(a: AttributeChange) -> "Difference":
@@ -524,11 +477,22 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
 
     def plan(self, spec: TopicSpec, current: LiveTopic | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        return plan_topic(spec, current, ctx)
+        return _create(spec, ctx) if current is None else _update(spec, current, ctx)
 
     def delete(self, current: LiveTopic, spec: TopicSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
-        return delete_topic(current, reason, origin)
+        before = live_topic_repr(current)
+        attrs = [
+            AttributeChange(("partitions",), AttrKind.REMOVE, current.partitions),
+            AttributeChange(("replication_factor",), AttrKind.REMOVE, current.replication_factor),
+        ] + [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in current.sensitive_keys)
+             for k, v in before["config"].items()]
+        return ResourceChange(
+            address_of(TOPIC, current.name), TOPIC, current.name, Action.DELETE, before=before, after=None,
+            attributes=tuple(attrs), flags=frozenset({Flag.DATA_LOSS}), reason=reason, origin=origin,
+            sensitive_paths=tuple(("config", k) for k in sorted(current.sensitive_keys) if k in current.overrides),
+            planned=TopicPlanned(previous=_live_image(current), sensitive=tuple(sorted(current.sensitive_keys))),
+        )
 
     def live_repr(self, current: LiveTopic, spec: TopicSpec | None = None) -> dict[str, Any]:
         return live_topic_repr(current)
@@ -561,7 +525,10 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
                 owner_change = all_changes.get(keepers.address(owner)) if owner else None
                 source = owner if owner_change is not None and owner_change.action == Action.DELETE else None
             if source is not None:
-                out.append(schema_history_deleted(change, source))
+                out.append(warning(f"DATA LOSS: the schema history of cdc source {source!r}: topic {change.name!r} is "
+                                   "deleted after its connector (a connector created again starts with a new snapshot "
+                                   "and a new history)", "cdc-schema-history-deleted", address=change.address,
+                                   origin=change.origin))
         return out
 
     def keeps_undeclared(self, name: str, stack: "Stack") -> PlanDiagnostic | None:
@@ -583,7 +550,21 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
 
     def checks(self, stack: Stack, changes: Mapping[str, ResourceChange],
                all_changes: Mapping[str, ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
-        return collisions(changes, live)
+        """Kafka refuses a topic whose name equals another's once '.' and '_' are made the same."""
+        creates = [c for c in changes.values() if c.action == Action.CREATE]
+        if not creates:  # nothing new can collide (and the cluster's names need not be sorted: a repository's plans)
+            return []
+        existing: dict[str, str] = {}
+        for name in sorted(live.topic_names()) + sorted(c.name for c in creates):
+            existing.setdefault(name.replace(".", "_"), name)
+        diags = []
+        for c in creates:
+            other = existing[c.name.replace(".", "_")]
+            if other != c.name:
+                where = "a topic on the cluster" if other in live.topic_names() else "another declared topic"
+                diags.append(error(f"topic name {c.name!r} collides with {where}, {other!r} ('.' and '_' are the same "
+                                   "to Kafka's metrics)", "topic-name-collision", address=c.address, origin=c.origin))
+        return diags
 
     def canonical(self, current: LiveTopic, secret: frozenset[str]) -> dict[str, Any]:
         return {

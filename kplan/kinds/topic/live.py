@@ -36,11 +36,11 @@ def _effective(t: Mapping[str, Any]) -> Mapping[str, Any]:
 _SHARED: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
 
 
-def _shared(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """`freeze(config)`, one copy for every topic of the same configs (as the cluster read keeps them: a hundred
-    thousand topics have a handful of distinct effective configs). Bounded; configs of other values than text (1
-    and true would be equal keys) are frozen on their own."""
-    if not config or any(v.__class__ is not str for v in config.values()):  # None, too: no configs
+def shared_config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """`freeze(config)`, one copy for every topic of the same configs (as the cluster read keeps them, and as a stack
+    declares them: a hundred thousand topics have a handful of distinct configs). Bounded; configs of other values
+    than text (1 and true would be equal keys) are frozen on their own."""
+    if config is None or any(v.__class__ is not str for v in config.values()):
         return freeze(config)
     key = tuple(config.items())
     found = _SHARED.get(key)
@@ -54,7 +54,7 @@ def _shared(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
 # The document's "topics" (by name: partitions, replication_factor, overrides, effective, sensitive_keys,
 # assignment), "owned_topics" and "protected_topics"; config values are kept as the document has them.
 live_from_json = kind_slice(
-    resources=("topics", by_name(shape(LiveTopic, _effective, overrides=_shared, effective=_shared))),
+    resources=("topics", by_name(shape(LiveTopic, _effective, overrides=shared_config, effective=shared_config))),
     owned="owned_topics", protected="protected_topics")
 
 

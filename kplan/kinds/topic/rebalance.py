@@ -259,18 +259,12 @@ def request_of_journal(steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
 class _Rebalancing:
     """The topic kind's `kplan.model.rebalance.Rebalancing`."""
 
-    def planned(self, plan: Plan, stack: Stack, live: LiveState, request: RebalanceRequest,
-                leaders: Leaders | None) -> Plan:
-        return with_rebalance(plan, stack, live, request, leaders)
-
-    def of_plan(self, plan: Plan) -> RebalanceRequest:
-        return request_of_plan(plan)
+    planned = staticmethod(with_rebalance)
+    of_plan = staticmethod(request_of_plan)
+    of_journal = staticmethod(request_of_journal)
 
     def leaders_wanted(self, stack: Stack, request: RebalanceRequest) -> list[str]:
         return [t.name for t in stack.of("topics")] + list(request.elect)
-
-    def of_journal(self, steps: Iterable[Mapping[str, Any]]) -> RebalanceRequest:
-        return request_of_journal(steps)
 
 
 REBALANCING = _Rebalancing()

@@ -7,7 +7,8 @@ from collections import defaultdict
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from kplan.model.desired import Stack, TopicSpec, freeze, origin_data
+from kplan.kinds.topic.live import shared_config
+from kplan.model.desired import Stack, TopicSpec, origin_data
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, Origin, Positions, SourceMap, to_origin
 from kplan.rules.ignore import ignore_patterns, unknown_pattern
@@ -78,9 +79,9 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
 
         config, good, clean = _checked_config(config_in, smap, diags, vloc)
         ok = ok and good
-        shared = _shared_config(config)
+        shared = shared_config(config)
         if not _CROSS_KEYS.isdisjoint(config):  # most configs have no key a cross-field rule reads
-            _cross_field(name, config, _Locs(vloc), rf, agg, where)
+            _cross_field(name, config, vloc, rf, agg)
         elif clean and cacheable and len(_CLEAN) < 10_000:
             _CLEAN[memo] = shared
     if "ignore_changes" in settings:
@@ -95,7 +96,8 @@ def build_topic(name: str, settings: dict[str, Any], smap: SourceMap, diags: Dia
         replication_factor=rf,
         config=shared,
         protect=bool(settings.get("protect", False)),
-        authoritative_config=_flag_or_none(settings.get("authoritative_config")),
+        # a flag the settings set (True/False), or None when they do not: "not set" is not "false"
+        authoritative_config=a if isinstance(a := settings.get("authoritative_config"), bool) else None,
         allow_replace=bool(settings.get("allow_replace", False)),
         allow_consumer_disruption=bool(settings.get("allow_consumer_disruption", False)),
         origin=(Origin(where.file, where.line, where.column, cdc_source, table, role) if where is not None
@@ -205,22 +207,6 @@ class _ConfigOrigins(Mapping[str, Origin]):
         return f"mappingproxy({dict(self)!r})"
 
 
-_CONFIGS: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
-
-
-def _shared_config(config: dict[str, str]) -> Mapping[str, str]:
-    """`freeze(config)`, one read-only copy shared by every topic of the same config (a stack of a hundred thousand
-    topics usually has a handful): `config` is already key-sorted. The cache is bounded like `_CHECKED`."""
-    key = tuple(config.items())
-    try:
-        return _CONFIGS[key]
-    except KeyError:
-        frozen = freeze(config)
-        if len(_CONFIGS) < 10_000:
-            _CONFIGS[key] = frozen
-        return frozen
-
-
 _CHECKED: dict[tuple[str, type, object], tuple[str | None, tuple[tuple[str, str], ...]]] = {}
 
 
@@ -246,27 +232,14 @@ def _checked_value(key: str, raw: object) -> tuple[str | None, tuple[tuple[str, 
     return result
 
 
-class _Locs:
-    """key -> where its value was written, looked up when a cross-field rule needs it (rarely)."""
-
-    def __init__(self, find: Callable[[str], Loc]) -> None:
-        self._find = find
-
-    def __getitem__(self, key: str) -> Loc:
-        return self._find(key)
-
-
-def _flag_or_none(value: object) -> bool | None:
-    """A flag the settings set (True/False), or None when they do not: "not set" is not "false"."""
-    return value if isinstance(value, bool) else None
-
-
 # A key at least one of the cross-field rules below needs: a config with none of them has nothing to check.
 _CROSS_KEYS = frozenset({"min.compaction.lag.ms", "min.insync.replicas", "remote.storage.enable", *_LEVEL_KEYS})
 
 
-def _cross_field(name: str, config: Mapping[str, str], locs: "_Locs", rf: int | None, agg: Aggregate,
-                 where: Loc) -> None:
+def _cross_field(name: str, config: Mapping[str, str], loc: Callable[[str], Loc], rf: int | None, agg: Aggregate
+                 ) -> None:
+    """`loc(key)`: where its value was written, looked up when a rule needs it (rarely)."""
+
     def num(key: str) -> int | None:
         try:
             return int(config[key]) if key in config else None
@@ -275,27 +248,27 @@ def _cross_field(name: str, config: Mapping[str, str], locs: "_Locs", rf: int | 
 
     lo, hi = num("min.compaction.lag.ms"), num("max.compaction.lag.ms")
     if lo is not None and hi is not None and lo > hi:
-        agg.add(locs["min.compaction.lag.ms"],
+        agg.add(loc("min.compaction.lag.ms"),
                 f"min.compaction.lag.ms ({lo}) must not exceed max.compaction.lag.ms ({hi})", name)
     isr = num("min.insync.replicas")
     if isr is not None and rf is not None and rf >= 1 and isr > rf:
-        agg.add(locs["min.insync.replicas"],
+        agg.add(loc("min.insync.replicas"),
                 f"min.insync.replicas ({isr}) must not exceed the replication factor ({rf}): "
                 "producers with acks=all could never write", name)
     codec = config.get("compression.type")
     for key, wanted in _LEVEL_KEYS.items():
         if key in config and codec is not None and codec != wanted:
-            agg.add(locs[key], f"{key} has no effect unless compression.type is {wanted} (it is {codec})", name,
+            agg.add(loc(key), f"{key} has no effect unless compression.type is {wanted} (it is {codec})", name,
                     "warning")
     if config.get("remote.storage.enable") == "true":
         policy = config.get("cleanup.policy", "delete")
         if "compact" in policy.split(","):
-            agg.add(locs["remote.storage.enable"],
+            agg.add(loc("remote.storage.enable"),
                     "remote.storage.enable requires cleanup.policy=delete (compacted topics cannot be tiered)", name)
         for local, total in (("local.retention.ms", "retention.ms"), ("local.retention.bytes", "retention.bytes")):
             lv, tv = num(local), num(total)
             if lv is not None and tv is not None and tv >= 0 and lv >= 0 and lv > tv:
-                agg.add(locs[local], f"{local} ({lv}) must not exceed {total} ({tv})", name)
+                agg.add(loc(local), f"{local} ({lv}) must not exceed {total} ({tv})", name)
 
 
 def check_duplicates_and_collisions(topics: Sequence[tuple[TopicSpec | None, str, Loc, str, Any]],

@@ -5,7 +5,7 @@ allows (kplan.rules.batching, kplan.kinds.topic.batches)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.planned import planned_of
@@ -167,11 +167,6 @@ class DeleteTopics(StepBase):
         return f"delete {len(self.names)} topic(s): {name_list(list(self.names))}"
 
 
-TOPIC_STEPS = (CreateTopics, AlterTopicConfigs, ReassignReplicas, ElectLeaders, IncreasePartitions, ReplaceTopics,
-               DeleteTopics)
-
-
-
 # The one-way part of a topic's config change: turning tiered storage on or off (kplan.kinds.topic.tiered says
 # why it cannot be undone). Its own step in an irreversible phase, after every reversible step has succeeded, so a
 # rollback never has to turn it back; the rest of the topic's config change stays in `AlterTopicConfigs`.
@@ -245,15 +240,12 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
             if p.set_config or p.unset_config:
                 sets = {k: declared_value(k) if k in p.sensitive else v for k, v in p.set_config.items()}
                 before = {k: live_value(k) if k in p.sensitive else v for k, v in p.config_before.items()}
-                rest, one_way = _one_way_part(change, sets, p.unset_config)
-                if rest is not None:
-                    alters[change.name] = rest
-                    alter_before[change.name] = {k: v for k, v in before.items()
-                                                 if k in rest.sets or k in rest.deletes}
-                if one_way is not None:
-                    tiered[change.name] = one_way
-                    tiered_before[change.name] = {k: v for k, v in before.items()
-                                                  if k in one_way.sets or k in one_way.deletes}
+                for part, into, into_before in zip(_one_way_part(change, sets, p.unset_config),
+                                                   (alters, tiered), (alter_before, tiered_before)):
+                    if part is not None:
+                        into[change.name] = part
+                        into_before[change.name] = {k: v for k, v in before.items()
+                                                    if k in part.sets or k in part.deletes}
         elif change.action == Action.REPLACE:
             replaces.append(_args(change.name, p.create, p.sensitive, declared_value))
             replaces_before[change.name] = _args(change.name, p.previous, p.sensitive, live_value)
@@ -263,22 +255,24 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
 
     limit = records_per_request()
     steps: list[StepBase] = []
+
+    def batched(step: Callable[..., StepBase], items: Mapping[str, Any], before: Mapping[str, Any],
+                records: Callable[[str], int]) -> None:
+        """One `step(items, before)` per batch of the names of `items`."""
+        for names in packed(list(items), records, limit):
+            steps.append(step({n: items[n] for n in names}, {n: before[n] for n in names}))
+
     for batch in packed(creates, lambda t: create_records(t.partitions, t.config), limit):
         steps.append(CreateTopics(tuple(batch), tuple(t.name for t in batch)))
-    for names in packed(list(alters), lambda n: config_records([*alters[n].sets, *alters[n].deletes]), limit):
-        steps.append(AlterTopicConfigs({n: alters[n] for n in names}, {n: alter_before[n] for n in names}))
+    batched(AlterTopicConfigs, alters, alter_before, lambda n: _records(alters[n]))
     # the throttle is the rebalance's (the plan's --throttle), else the stack's cluster setting: one step per rate
     for rate in sorted({throttles[n] for n in moves}, key=lambda r: r or 0):
-        same = [n for n in moves if throttles[n] == rate]
-        for names in packed(same, lambda n: len(moves[n]), limit):
-            steps.append(ReassignReplicas({n: moves[n] for n in names}, {n: moves_before[n] for n in names}, rate))
+        batched(lambda targets, before: ReassignReplicas(targets, before, rate),
+                {n: moves[n] for n in moves if throttles[n] == rate}, moves_before, lambda n: len(moves[n]))
     for names in packed(list(elections), lambda n: len(elections[n]), limit):
         steps.append(ElectLeaders({n: elections[n] for n in names}))
-    for names in packed(list(grows), lambda n: grows[n] - grows_before[n], limit):
-        steps.append(IncreasePartitions({n: grows[n] for n in names}, {n: grows_before[n] for n in names}))
-    if tiered:
-        for names in packed(list(tiered), lambda n: config_records([*tiered[n].sets, *tiered[n].deletes]), limit):
-            steps.append(ChangeTieredStorage({n: tiered[n] for n in names}, {n: tiered_before[n] for n in names}))
+    batched(IncreasePartitions, grows, grows_before, lambda n: grows[n] - grows_before[n])
+    batched(ChangeTieredStorage, tiered, tiered_before, lambda n: _records(tiered[n]))
     # a replacement's delete makes one record per topic, fewer than its create
     for batch in packed(replaces, lambda t: create_records(t.partitions, t.config), limit):
         steps.append(ReplaceTopics(tuple(batch), {t.name: replaces_before[t.name] for t in batch}))
@@ -287,15 +281,21 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     return [Planned(s) for s in steps]
 
 
+def _records(change: ConfigChange) -> int:
+    return config_records([*change.sets, *change.deletes])
+
+
 def _one_way_part(change: ResourceChange, sets: Mapping[str, str], deletes: tuple[str, ...]
                   ) -> tuple[ConfigChange | None, ConfigChange | None]:
-    """A topic's config change, and the part of it that turns tiered storage on or off (the plan marked it), apart:
-    that part runs in its own irreversible step."""
+    """A topic's config change cut in two: (the reversible rest, the part that turns tiered storage on or off, which
+    the plan marked: it runs in its own irreversible step); None for an empty part."""
     from kplan.kinds.topic.tiered import ONE_WAY_KEYS
 
-    if not any(a.note in (NoteKind.TIERED_ON, NoteKind.TIERED_OFF) for a in change.attributes):
-        return ConfigChange(sets, deletes), None
-    return split_one_way(sets, deletes, ONE_WAY_KEYS)
+    marked = any(a.note in (NoteKind.TIERED_ON, NoteKind.TIERED_OFF) for a in change.attributes)
+    keys = ONE_WAY_KEYS if marked else frozenset()
+    rest = ConfigChange({k: v for k, v in sets.items() if k not in keys}, tuple(k for k in deletes if k not in keys))
+    one_way = ConfigChange({k: v for k, v in sets.items() if k in keys}, tuple(k for k in deletes if k in keys))
+    return (rest if rest.sets or rest.deletes else None), (one_way if one_way.sets or one_way.deletes else None)
 
 
 def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value: Callable[[str], str | None]
@@ -308,11 +308,3 @@ def _args(name: str, image: TopicImage | None, sensitive: tuple[str, ...], value
     return TopicArgs(name, image.partitions, image.replication_factor,
                      {k: v for k, v in config.items() if v is not None})
 
-
-def split_one_way(sets: Mapping[str, str], deletes: tuple[str, ...], keys: frozenset[str]
-                  ) -> tuple[ConfigChange | None, ConfigChange | None]:
-    """A topic's config change cut in two: (the reversible rest, the one-way part on `keys`); None for an empty
-    part."""
-    rest = ConfigChange({k: v for k, v in sets.items() if k not in keys}, tuple(k for k in deletes if k not in keys))
-    one_way = ConfigChange({k: v for k, v in sets.items() if k in keys}, tuple(k for k in deletes if k in keys))
-    return (rest if rest.sets or rest.deletes else None), (one_way if one_way.sets or one_way.deletes else None)

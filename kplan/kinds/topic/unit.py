@@ -12,7 +12,7 @@ UNIT = KindUnit(
                                                           "DeleteTopics"))
     + ("kplan.kinds.topic.steps:ChangeTieredStorage",),
     ("kplan.kinds.topic.steps:build_topic_steps",),
-    ("kplan.kinds.topic.handlers", "kplan.kinds.topic.tiered_handlers"),
+    ("kplan.kinds.topic.handlers",),
     record_module="kplan.kinds.topic.record",
     live_module="kplan.kinds.topic.live",
     live_defaults_ref="kplan.kinds.topic.live:document_defaults",
