@@ -49,7 +49,7 @@ class KplanRecords(Protocol):
 
 
 class KafkaReader:
-    """Read-only access to one cluster's topics and its Connect worker (implements LiveStateReader)."""
+    """Read-only access to one cluster's topics and its Connect worker."""
 
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None, records: KplanRecords | None = None):
         self.cluster = cluster
@@ -86,7 +86,7 @@ class KafkaReader:
                 pass
         return unreachable(self.cluster, exc, self._client_errors)
 
-    # -- the LiveStateReader interface -------------------------------------------------------------------
+    # -- the read planning makes -------------------------------------------------------------------------
 
     def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
              sections: frozenset[str] = frozenset()) -> LiveState:

@@ -20,7 +20,16 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Bindings, Source, Unmapped, mapping, positive_count, where, yaml_documents
+from kplan.importer.sources import (
+    Bindings,
+    Source,
+    Unmapped,
+    live_topic,
+    mapping,
+    positive_count,
+    where,
+    yaml_documents,
+)
 
 _RESOURCES = {"TOPIC": "topic", "GROUP": "group", "CLUSTER": "cluster", "TRANSACTIONAL_ID": "transactional_id"}
 _PATTERNS = {"LITERAL": "literal", "PREFIXED": "prefixed"}
@@ -38,10 +47,9 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
         at = _at(located, "topics", name)
         topic = topic if isinstance(topic, dict) else {}
         config = {str(k): str(v) for k, v in mapping(topic, "configs").items() if v is not None}
-        doc["topics"][str(name)] = {"partitions": positive_count(topic.get("partitions"), at, "partitions"),
-                                    "replication_factor": positive_count(topic.get("replication", default_rf), at,
-                                                                 "replication (or settings.topics.defaults)"),
-                                    "overrides": config, "effective": config}
+        doc["topics"][str(name)] = live_topic(positive_count(topic.get("partitions"), at, "partitions"),
+                                              positive_count(topic.get("replication", default_rf), at,
+                                                             "replication (or settings.topics.defaults)"), config)
     acls = _Acls(doc["acls"])
     for service, details in mapping(state, "services").items():
         at = _at(located, "services", service)

@@ -90,6 +90,12 @@ class Bindings:
              "permission": permission.upper(), "host": host})
 
 
+def live_topic(partitions: int, replication_factor: int, config: dict[str, str]) -> dict:
+    """A topic of a live-state document whose config is its own overrides (what another tool declares)."""
+    return {"partitions": partitions, "replication_factor": replication_factor, "overrides": config,
+            "effective": config}
+
+
 def require_connect(document: dict, has_connect: bool) -> None:
     """A live-state document with connectors needs the Connect cluster they run on in the stack's cluster section."""
     if document.get("connectors") and not has_connect:

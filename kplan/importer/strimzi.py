@@ -20,6 +20,7 @@ from kplan.importer.sources import (
     Source,
     Unmapped,
     kafka_operation,
+    live_topic,
     mapping,
     positive_count,
     where,
@@ -62,9 +63,8 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
             if kind == "KafkaTopic":
                 topic = str(spec.get("topicName") or name)
                 config = {str(k): _string(v) for k, v in mapping(spec, "config").items() if v is not None}
-                doc["topics"][topic] = {"partitions": _count(source, node, spec, "partitions"),
-                                        "replication_factor": _count(source, node, spec, "replicas"),
-                                        "overrides": config, "effective": config}
+                doc["topics"][topic] = live_topic(_count(source, node, spec, "partitions"),
+                                                  _count(source, node, spec, "replicas"), config)
                 own = {str(k): str(v) for k, v in mapping(meta, "labels").items()
                        if not str(k).startswith("strimzi.io/")}
                 if own:

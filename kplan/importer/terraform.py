@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Source, Unmapped, kafka_operation
+from kplan.importer.sources import Bindings, Source, Unmapped, live_topic
 
 PROVIDER = "registry.terraform.io/mongey/kafka"
 PROVIDERS = (PROVIDER, "registry.opentofu.org/mongey/kafka")  # OpenTofu's registry names the same provider
@@ -111,9 +111,8 @@ def _add(doc: dict, r: Managed, where: str, unmapped: list[Unmapped]) -> None:
     if r.type == "kafka_topic":
         name = _field(v, "name", str, where)
         config = {str(k): str(val) for k, val in (v.get("config") or {}).items() if val is not None}
-        doc["topics"][name] = {"partitions": _field(v, "partitions", int, where),
-                               "replication_factor": _field(v, "replication_factor", int, where),
-                               "overrides": config, "effective": config}
+        doc["topics"][name] = live_topic(_field(v, "partitions", int, where),
+                                         _field(v, "replication_factor", int, where), config)
     elif r.type == "kafka_acl":
         resource = _ACL_RESOURCES.get(str(v.get("resource_type")))
         pattern = _PATTERNS.get(str(v.get("resource_pattern_type_filter") or "Literal"))
@@ -122,12 +121,10 @@ def _add(doc: dict, r: Managed, where: str, unmapped: list[Unmapped]) -> None:
             unmapped.append(Unmapped(where, what, "kplan's ACLs are on a topic, group, cluster or transactional id, "
                                      "literal or prefixed"))
             return
-        principal = _field(v, "acl_principal", str, where)
-        binding = {"resource": resource, "pattern": pattern, "name": _field(v, "resource_name", str, where),
-                   "operation": kafka_operation(_field(v, "acl_operation", str, where)),
-                   "permission": _field(v, "acl_permission_type", str, where).upper(),
-                   "host": str(v.get("acl_host") or "*")}
-        doc["acls"].setdefault(principal, {"bindings": []})["bindings"].append(binding)
+        Bindings(doc["acls"]).grant(_field(v, "acl_principal", str, where), resource,
+                                    _field(v, "resource_name", str, where), _field(v, "acl_operation", str, where),
+                                    where, pattern, _field(v, "acl_permission_type", str, where),
+                                    str(v.get("acl_host") or "*"))
     elif r.type == "kafka_quota":
         entity = _QUOTA_ENTITIES.get(str(v.get("entity_type")))
         if entity is None:

@@ -1,4 +1,5 @@
-"""The live-state model and the narrow read-only interface planning uses to get it.
+"""The live-state model: what the cluster has, as planning reads it (a reader's `read(stack_name, topic_names,
+sections)`; a kind's follow-up read asks through a small Protocol of its own, in its `live.py`).
 
 The real reader (confluent-kafka admin + Connect REST, batched) lives in `kplan.cluster.reader`; unit and golden tests
 use `StaticReader` over hand-written state. Planning never writes: writers are a separate interface (apply).
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Protocol, TypedDict, Unpack
+from typing import Any, Iterable, Mapping, TypedDict, Unpack
 
 from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import DEFAULT_CONNECT, connect_and_name, freeze
@@ -164,21 +165,6 @@ class LiveState:
     def with_kind(self, kind: ResourceType, **changes: Unpack[KindChanges]) -> "LiveState":
         """The same live state with one kind's slice changed (`KindState` fields)."""
         return replace(self, kinds=freeze({**self.kinds, kind: replace(self.of(kind), **changes)}))
-
-
-class LiveStateReader(Protocol):
-    """Read-only access to the cluster, Connect and the schema registry. Implementations must batch (never one call
-    per resource). `read` is the one batched read; a kind's follow-up read (`KindUnit.follow_up`) asks for the few
-    things only the batched read's answer tells it to, through its own small Protocol (such as
-    `OffsetReads` in a kind's `live.py`; a reader that implements none, like a live-state file's, is asked
-    nothing more)."""
-
-    def read(self, stack_name: str, topic_names: Iterable[str] | None = None,
-             sections: frozenset[str] = frozenset()) -> LiveState:
-        """`topic_names` (optional) limits config reads to the topics a plan can touch; `sections`: the stack's
-        sections that declare something (a kind whose read costs more is read only when the stack declares some, or
-        its record owns some)."""
-        ...
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Plan renderers: text (terminal), markdown (PR comments), json (machines), html (one self-contained page for
 plans too big for a comment). All pure: Plan in, str out."""
 
+import importlib
+
 from kplan.secrets import scrub
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -13,20 +15,7 @@ def render(plan, fmt: str, *, color: bool = False) -> str:
 
 
 def _render(plan, fmt: str, *, color: bool = False) -> str:
-    if fmt == "text":
-        from kplan.render.text import render_text
-
-        return render_text(plan, color=color)
-    if fmt == "markdown":
-        from kplan.render.markdown import render_markdown
-
-        return render_markdown(plan)
-    if fmt == "json":
-        from kplan.render.json import render_json
-
-        return render_json(plan)
-    if fmt == "html":
-        from kplan.render.html import render_html
-
-        return render_html(plan)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    rendering = getattr(importlib.import_module(f"kplan.render.{fmt}"), f"render_{fmt}")  # e.g. render.text's
+    return rendering(plan, color=color) if fmt == "text" else rendering(plan)

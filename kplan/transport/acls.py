@@ -26,6 +26,7 @@ from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
 from kplan.transport.admin import raise_failed, until_shown
 from kplan.transport.kafka import describe_kafka_error
+from kplan.transport.permissions import DENIED
 from kplan.transport.reach import kafka_error_name
 from kplan.transport.results import reason_of
 from kplan.transport.retry import ErrorClass, classify_kafka
@@ -44,14 +45,12 @@ NEEDS = {
 # A stack's resource type -> confluent-kafka's ResourceType member, where the names differ (both ways).
 _KAFKA_TYPE = {"cluster": "BROKER"}
 _STACK_TYPE = {v: k for k, v in _KAFKA_TYPE.items()}
-_DENIED = {"CLUSTER_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
-           "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"}
 
 
 def access_problem(call: str, exc: BaseException) -> str | None:
     """One line for a refusal a person can act on, or None when `exc` is something else."""
     name = kafka_error_name(exc)
-    if name in _DENIED:
+    if name in DENIED:
         return f"kplan's principal {NEEDS[call]}; the broker answered {name}"
     if name == "SECURITY_DISABLED":
         return ("the cluster has no authorizer (the broker answered SECURITY_DISABLED), so it holds no ACLs; "
@@ -73,7 +72,7 @@ def cluster_operations(admin: Any, timeout_s: float) -> frozenset[str]:
     except Exception as e:
         if kafka_error_name(e) == "SECURITY_DISABLED":
             return frozenset({"ALL"})
-        if kafka_error_name(e) not in _DENIED:
+        if kafka_error_name(e) not in DENIED:
             raise
     return frozenset()
 

@@ -80,9 +80,6 @@ class ConnectClients:
                 self.clients[name] = client
         self._default = default
 
-    def client_of(self, connect: str) -> RestClient | None:
-        return self.clients.get(connect)
-
     def close(self) -> None:
         for client in self.clients.values():
             if client is not self._default:

@@ -88,11 +88,8 @@ def describe(client: Client, group: str, who: str | None = None
     answer = ask(client, group, ShareGroupDescribeRequest(group_ids=[group], include_authorized_operations=False),
                   "describe", who)
     for g in answer.groups:
-        if g.error_code:
-            name = error_name(g.error_code)
-            if name == "GROUP_ID_NOT_FOUND":
-                return "Dead", 0, {}
-            raise Refused(problem(name, "describe", group, g.error_message, who), name)
+        if not _found(g, group, who):
+            return "Dead", 0, {}
         assigned: dict[str, set[int]] = {}
         for m in g.members or ():
             for tp in m.assignment.topic_partitions or ():
@@ -109,16 +106,23 @@ def start_offsets(client: Client, group: str, who: str | None = None
     answer = ask(client, group, DescribeShareGroupOffsetsRequest(groups=[(group, None)]), "describe", who)
     out: dict[tuple[str, int], tuple[int, int]] = {}
     for g in answer.groups:
-        if g.error_code:
-            name = error_name(g.error_code)
-            if name == "GROUP_ID_NOT_FOUND":
-                return {}
-            raise Refused(problem(name, "describe", group, g.error_message, who), name)
+        if not _found(g, group, who):
+            return {}
         for t in g.topics or ():
             for p in t.partitions or ():
                 if p.error_code == 0 and p.start_offset >= 0:
                     out[(t.topic_name, p.partition_index)] = (p.start_offset, getattr(p, "lag", -1))
     return out
+
+
+def _found(answer: Any, group: str, who: str | None) -> bool:
+    """Whether a group's answer describes it: False for no such group; a refusal raises."""
+    if not answer.error_code:
+        return True
+    name = error_name(answer.error_code)
+    if name == "GROUP_ID_NOT_FOUND":
+        return False
+    raise Refused(problem(name, "describe", group, answer.error_message, who), name)
 
 
 def positions(client: Client, group: str, who: str | None = None) -> tuple[Position, ...]:
