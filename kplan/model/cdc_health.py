@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kplan.words import plural
+
 DEFAULT_MAX_RETAINED_WAL = 1024**3  # 1 GiB, unless the source's slot_health.max_retained_wal says otherwise
 
 
@@ -108,16 +110,11 @@ def slot_text(h: CdcHealth) -> str:
         return ""
     if not s.exists:
         return f"slot {s.slot} missing"
-    text = f"slot {s.slot} " + (f"active (pid {s.active_pid})" if s.active and s.active_pid else
-                                "active" if s.active else "inactive")
-    if s.retained_wal is not None:
-        text += f", retains {size_text(s.retained_wal)} of WAL"
-        text += f" (max {size_text(h.max_retained_wal)})" if h.max_retained_wal is not None else ""
-    if s.flush_lag is not None:
-        text += f", confirmed flush {size_text(s.flush_lag)} behind"
-    if s.wal_status:
-        text += f", wal_status {s.wal_status}"
-    return text
+    state = f"active (pid {s.active_pid})" if s.active and s.active_pid else "active" if s.active else "inactive"
+    wal = "" if s.retained_wal is None else f", retains {size_text(s.retained_wal)} of WAL" + (
+        "" if h.max_retained_wal is None else f" (max {size_text(h.max_retained_wal)})")
+    flush = "" if s.flush_lag is None else f", confirmed flush {size_text(s.flush_lag)} behind"
+    return f"slot {s.slot} {state}{wal}{flush}" + (f", wal_status {s.wal_status}" if s.wal_status else "")
 
 
 def binlog_text(b: BinlogState) -> str:
@@ -125,12 +122,9 @@ def binlog_text(b: BinlogState) -> str:
     server = f"{b.server_file}:{b.server_pos}" if b.server_file is not None else "unknown"
     connector = (f"{b.connector_file}:{b.connector_pos}" if b.connector_file is not None
                  else "none committed yet")
-    text = f"binlog server {server}, connector {connector}"
-    if b.lag_bytes is not None:
-        text += f" ({size_text(b.lag_bytes)} behind)"
-    elif b.lag_files:
-        text += f" ({b.lag_files} binlog file{'s' if b.lag_files != 1 else ''} behind)"
-    return text
+    lag = (f" ({size_text(b.lag_bytes)} behind)" if b.lag_bytes is not None else
+           f" ({plural(b.lag_files, 'binlog file')} behind)" if b.lag_files else "")
+    return f"binlog server {server}, connector {connector}{lag}"
 
 
 def health_text(h: CdcHealth) -> str:

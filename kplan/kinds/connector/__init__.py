@@ -1,2 +1,2 @@
-"""Kafka Connect connectors: their config and state, restarts of failed instances (`restart_steps`), and a
-destroyed PostgreSQL source's slot and publication (`cdc_cleanup_steps`)."""
+"""Kafka Connect connectors: their config and state, restarts of failed instances (`restart`), renames (`move`),
+and a destroyed PostgreSQL source's slot and publication (`cdc_cleanup`)."""

@@ -1,6 +1,7 @@
 """What deleting a Debezium PostgreSQL connector leaves in the database, in the plan's words: its replication slot
 and publication. With the source's `on_destroy`, apply drops them after the connector is gone (irreversible,
-`kplan.kinds.connector.cdc_cleanup_steps`); what is not dropped is named with the exact SQL to run by hand. Pure."""
+`kplan.kinds.connector.steps`); what is not dropped is named with the exact SQL to run by hand, in the plan and
+again as apply's last words (`left_behind` in the connector's UNIT). Pure."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kplan.model.plan import Action, PlanDiagnostic, ResourceChange, ResourceTyp
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.plan import Plan
     from kplan.secrets import SecretValues
 
 LEFT_CODE = "cdc-database-objects-left"
@@ -59,3 +61,8 @@ def cleanup_notes(stack: "Stack", changes: Mapping[str, ResourceChange], live: "
                 f"run in that database: {drop_sql(left_slot, left_pub)}",
                 LEFT_CODE, address=change.address, origin=change.origin))
     return out
+
+
+def left_behind(plan: "Plan") -> list[str]:
+    """The plan's lines about what a deleted PostgreSQL source left in its database, as printed."""
+    return [d.format() for d in plan.diagnostics if d.code == LEFT_CODE]

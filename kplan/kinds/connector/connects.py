@@ -1,12 +1,12 @@
 """Connectors on a Connect cluster that could not be read (a stack with several Connect clusters: the reader reads
 each on its own and keeps going without one that does not answer, `ConnectFacts.problems`): unknown, so the
-plan leaves them alone and says so in one line per Connect cluster."""
+plan leaves them alone and says so in one line per Connect cluster. And the consumer groups sink connectors join."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from kplan.model.plan import PlanDiagnostic, error, warning
+from kplan.model.plan import Action, PlanDiagnostic, ResourceChange, ResourceType, error, warning
 from kplan.rules.connect import sink_group_of
 from kplan.words import plural
 
@@ -73,3 +73,20 @@ def shared_sink_groups(specs: Iterable[ConnectorSpec]) -> list[PlanDiagnostic]:
             "would split the topics' partitions between them; set consumer.override.group.id on one of them (or "
             "name them apart)", "connect-shared-sink-group", address=f"connector.{first.name}", origin=first.origin))
     return out
+
+
+def takes_groups(c: ResourceChange, live: "LiveState") -> dict[str, str]:
+    """The consumer group a sink connector's change takes away before any topic step (`takes_groups` in the
+    connector's UNIT; kplan.plan.consumers.leaving): apply stops a sink it deletes (and resets its offsets) or stops
+    in the connectors' phases, which run before REPLACE_TOPICS and DELETE_TOPICS. {its sink group: what takes it
+    away} for a connector the change deletes or stops; {} otherwise."""
+    if c.action not in (Action.DELETE, Action.UPDATE):
+        return {}
+    conn = live.of(ResourceType.CONNECTOR).resources.get(c.name)
+    group = sink_group_of(conn.config, conn.connect_name) if conn is not None else None
+    stopped = c.action == Action.UPDATE and (c.after or {}).get("state") == "stopped" and (
+        (c.before or {}).get("state") != "stopped")
+    if group is None or not (c.action == Action.DELETE or stopped):
+        return {}
+    how = "deleted" if c.action == Action.DELETE else "stopped"
+    return {group: f"this stack's connector {c.name}, {how} first"}

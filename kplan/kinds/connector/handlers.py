@@ -4,17 +4,23 @@ masked value only when the step did not change it (from the live connector), and
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Mapping
+from typing import Any, Mapping, Sequence
 
 from kplan.errors import KplanError, TakenMeanwhile
 from kplan.kinds.connector.io import ConnectorWrites, ConnectWrites
 from kplan.kinds.connector.steps import (
     ConnectorImage,
     ConnectorSecrets,
+    CopyConnectorOffsets,
     DeleteConnector,
+    DropCdcDatabaseObjects,
     PutConnector,
+    RestartConnector,
     SnapshotSignal,
+    StartConnector,
+    StopConnector,
 )
 from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handles
 from kplan.model.desired import ConnectorState
@@ -33,10 +39,6 @@ def _previous(step: PutConnector | DeleteConnector, ctx: StepContext) -> Connect
     if previous is None:
         raise UndoImpossible(f"connector {step.name} had no previous config to put back")
     return previous
-
-
-def _previous_state(step: PutConnector | DeleteConnector, ctx: StepContext) -> str:
-    return _previous(step, ctx).state
 
 
 def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, live_config: Mapping[str, str] | None,
@@ -99,7 +101,7 @@ class PutConnectorHandler(StepHandler[PutConnector]):
                 w.restart_connector(name)
             if step.set_state:
                 w.set_connector_state(name, state)
-            # the config write may not restart a FAILED task (kplan.kinds.connector.restart_handlers)
+            # the config write may not restart a FAILED task (RestartConnectorHandler)
             if step.restart_failed:
                 w.restart_failed(name)
         w.wait_connector(name, state)
@@ -129,7 +131,7 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             config, state = _restorable_config(step, ctx, None, None)
             w.create_connector(name, config, ConnectorState.restored(state))
         else:
-            state = _previous_state(step, ctx)
+            state = _previous(step, ctx).state
             if step.config is not None:
                 config, state = _restorable_config(step, ctx, current, changed)
                 if current != config:  # never write an unchanged config (Connect restarts on every write)
@@ -182,7 +184,7 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
             w.wait_connector(name, ConnectorState.STOPPED)
             _check_listed(w, step)
         else:
-            state = _previous_state(step, ctx)
+            state = _previous(step, ctx).state
             if offsets:
                 stop_connector(w, name)
         if offsets:
@@ -259,3 +261,107 @@ class SnapshotSignalHandler(StepHandler[SnapshotSignal]):
 
     def undo(self, step: SnapshotSignal, ctx: StepContext) -> None:
         pass  # a snapshot request cannot be taken back; it only re-reads existing rows
+
+
+@handles(RestartConnector)
+class RestartConnectorHandler(StepHandler[RestartConnector]):
+    def run(self, step: RestartConnector, ctx: StepContext) -> None:
+        w = ctx.io(ConnectWrites)
+        if w.get_connector(step.name)[0] is None:
+            raise KplanError(f"connector {step.name} no longer exists (deleted meanwhile); run `kplan plan` again")
+        w.restart_failed(step.name)
+
+    def undo(self, step: RestartConnector, ctx: StepContext) -> None:
+        pass  # nothing declared was changed; the restarted instances are left running (or failed again)
+
+
+@handles(DropCdcDatabaseObjects)
+class DropCdcDatabaseObjectsHandler(StepHandler[DropCdcDatabaseObjects]):
+    """Irreversible: never undone (a run that failed before its drop was requested changed nothing). Before the
+    run's first step the login and the right to drop are checked again (the plan checked them too): the drop runs
+    after the connector, its ACLs, user and topics are deleted, so a login that broke since the plan must stop the
+    run before anything is deleted."""
+
+    def run(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> None:
+        password = ctx.secret_values.substitute(step.password)  # a reference that cannot be resolved fails here
+        ctx.io(ConnectorWrites).drop_cdc_database_objects(step.host, step.port, step.user, step.database, password,
+                                                          step.slot, step.publication, before_drop=ctx.requested)
+
+    def preflight(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> None:
+        password = ctx.secret_values.substitute(step.password)
+        ctx.io(ConnectorWrites).check_cdc_drop(step.host, step.port, step.user, step.database, password, step.slot,
+                                               step.publication)
+
+    def left_no_trace(self, step: DropCdcDatabaseObjects, ctx: StepContext) -> bool:
+        return not (ctx.outcome or {}).get("requested")
+
+
+# -- a rename's steps: each run is safe to run again (`recover --resume` re-runs the step a kill interrupted); each
+# undo leaves the connector as the step found it, checked by reading it back.
+
+
+def _exists(ctx: StepContext, name: str) -> bool:
+    return ctx.io(ConnectWrites).get_connector(name)[0] is not None
+
+
+def _positions(offsets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Offsets as comparable values: partition (canonical JSON) -> offset."""
+    return {json.dumps(o.get("partition"), sort_keys=True): o.get("offset") for o in offsets}
+
+
+@handles(StopConnector)
+class StopConnectorHandler(StepHandler[StopConnector]):
+    def run(self, step: StopConnector, ctx: StepContext) -> None:
+        if not _exists(ctx, step.name):
+            raise KplanError(f"connector {step.name} no longer exists: the rename to {step.renamed_to} has nothing "
+                             "to carry over; plan again")
+        stop_connector(ctx.io(ConnectWrites), step.name)
+
+    def undo(self, step: StopConnector, ctx: StepContext) -> None:
+        if not _exists(ctx, step.name):  # the delete's undo re-creates it first; gone means someone else deleted it
+            raise KplanError(f"connector {step.name} does not exist: it cannot be put back to "
+                             f"{step.previous_state}")
+        state = ConnectorState.restored(step.previous_state)
+        ctx.io(ConnectWrites).set_connector_state(step.name, state)
+        if ConnectorState.steady(step.previous_state):
+            ctx.io(ConnectWrites).wait_connector(step.name, state)
+
+
+@handles(CopyConnectorOffsets)
+class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
+    """Both connectors are stopped (the steps before saw to it): Connect changes offsets of a stopped connector only,
+    and the source's are final. What the target had is journaled before anything is written."""
+
+    def run(self, step: CopyConnectorOffsets, ctx: StepContext) -> None:
+        connect = ctx.io(ConnectWrites)
+        offsets = connect.connector_offsets(step.source)
+        ctx.outcome = {"target_before": connect.connector_offsets(step.target)}
+        ctx.journal_outcome()
+        if offsets:
+            connect.alter_connector_offsets(step.target, offsets)
+        want, got = _positions(offsets), _positions(connect.connector_offsets(step.target))
+        wrong = sorted(p for p in want if got.get(p) != want[p])
+        if wrong:
+            raise KplanError(f"connector {step.target}'s offsets were written, but Connect shows other positions for "
+                             f"{len(wrong)} of the {len(want)} partition(s) copied from {step.source}")
+
+    def undo(self, step: CopyConnectorOffsets, ctx: StepContext) -> None:
+        connect = ctx.io(ConnectWrites)
+        if not _exists(ctx, step.target):
+            return  # nothing to take back: the offsets went with it (its create's undo reset them)
+        before = (ctx.outcome or {}).get("target_before") or []
+        stop_connector(connect, step.target)
+        connect.reset_connector_offsets(step.target)
+        if before:
+            connect.alter_connector_offsets(step.target, before)
+
+
+@handles(StartConnector)
+class StartConnectorHandler(StepHandler[StartConnector]):
+    def run(self, step: StartConnector, ctx: StepContext) -> None:
+        ctx.io(ConnectWrites).set_connector_state(step.name, step.state)
+        ctx.io(ConnectWrites).wait_connector(step.name, step.state)
+
+    def undo(self, step: StartConnector, ctx: StepContext) -> None:
+        if _exists(ctx, step.name):
+            stop_connector(ctx.io(ConnectWrites), step.name)

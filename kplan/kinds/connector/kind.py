@@ -8,23 +8,25 @@ the live value; neither the resolved nor the live secret ever reaches the plan.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.connect_features import connect_facts, connect_version_checks
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
-from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
+from kplan.kinds.connector.connect_version import needed
+from kplan.kinds.connector.connects import shared_sink_groups, unread_connects, unread_system
 from kplan.kinds.connector.live import facts_of
 from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
-from kplan.kinds.connector.move import move_checks, move_note, moved
+from kplan.kinds.connector.move import move_checks, move_note
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.connector.plugin_versions import alias_matches, pin_checks, pin_notes
 from kplan.kinds.connector.restart import failure_notes, restart_change, scrubber, wants_restart
 from kplan.kinds.ignoring import ignored_note, missed_notes
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import health_dict
-from kplan.model.desired import ConnectorSpec, ConnectorState
+from kplan.model.desired import ConnectorSpec, ConnectorState, connect_of
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
 from kplan.model.plan import (
@@ -61,10 +63,6 @@ CONNECTOR = ResourceType.CONNECTOR
 UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
 
 
-# planning one connector needs the secrets, the installed plugins (`facts`: its slice's ConnectFacts), ownership
-ConnectorContext = PlanContext
-
-
 def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
                    recorded: frozenset[str] = frozenset()) -> frozenset[str]:
     """Keys whose values are secrets: declared so, named like one, set from a ${secret:...} reference, or
@@ -77,10 +75,9 @@ def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
 def newly_captured(spec: ConnectorSpec, live_cfg: Mapping[str, str]) -> list[str]:
     """CDC tables the stack captures that the live connector does not (yet): what an incremental snapshot of
     newly added tables covers. Empty unless the source asks for such snapshots."""
-    if not spec.snapshot_new_tables or not spec.signal.get("topic") or not spec.captured_tables:
+    if not spec.snapshot_new_tables or not spec.signal.get("topic"):
         return []
-    live_tables = {t.strip() for t in live_cfg.get("table.include.list", "").split(",") if t.strip()}
-    return [t for t in spec.captured_tables if t not in live_tables]
+    return _new_tables(spec, live_cfg)
 
 
 def live_config(live: LiveConnector) -> dict[str, str]:
@@ -104,7 +101,7 @@ def _said(value: str | None, sensitive: bool) -> str:
     return "unset" if value is None else SENSITIVE if sensitive else value
 
 
-def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: ConnectorContext
+def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanContext
                    ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     addr = address_of(CONNECTOR, spec.name)
     diags = _plugin_check(spec, ctx)
@@ -201,7 +198,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: Connect
     ), planned), diags
 
 
-def _resolve(spec: ConnectorSpec, ctx: ConnectorContext) -> tuple[dict[str, str | None], list[PlanDiagnostic]]:
+def _resolve(spec: ConnectorSpec, ctx: PlanContext) -> tuple[dict[str, str | None], list[PlanDiagnostic]]:
     """Desired values with `${secret:...}` resolved (None where that failed, with an error naming the key)."""
     out: dict[str, str | None] = {}
     diags: list[PlanDiagnostic] = []
@@ -227,7 +224,7 @@ def _new_tables(spec: ConnectorSpec, current: Mapping[str, str]) -> list[str]:
     return [t for t in spec.captured_tables if t not in live_tables]
 
 
-def _plugin_check(spec: ConnectorSpec, ctx: ConnectorContext) -> list[PlanDiagnostic]:
+def _plugin_check(spec: ConnectorSpec, ctx: PlanContext) -> list[PlanDiagnostic]:
     cls, plugins = spec.connector_class, connect_facts(ctx.facts).plugins
     if plugins is None or cls in plugins:
         return []
@@ -344,9 +341,6 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     def protects(self, spec: ConnectorSpec) -> bool:
         return spec.protect
 
-    def declared(self, stack: "Stack") -> Sequence[ConnectorSpec]:
-        return stack.of("connectors")
-
     def refusal(self, spec: ConnectorSpec) -> PlanDiagnostic | None:
         if spec.name != spec.name.strip():
             return error(f"connector name {spec.name!r} starts or ends with a space, which Kafka Connect removes: "
@@ -368,23 +362,16 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def not_read(self, live: "LiveState", allowed: frozenset[str]) -> list[NotRead]:
         """The Connect clusters that could not be read and that the run allows to plan without."""
-        from kplan.kinds.connector.connects import unread_system
-
         return [NotRead(unread_system(c), why) for c, why in sorted(facts_of(live).problems.items())
                 if unread_system(c) in allowed]
 
     def version_checks(self, changes: Sequence[ResourceChange], live: "LiveState") -> list[PlanDiagnostic]:
-        from kplan.kinds.connector.connect_version import needed
-
         return connect_version_checks(changes, facts_of(live).versions, needed)
 
     def reference_unread(self, name: str, live: "LiveState") -> str | None:
         """A referenced connector's Connect cluster that could not be read. --allow-unreadable does not waive the
         check: it lets a plan leave that cluster's own connectors alone (no step touches them), but a reference is
         what the stack's other changes rely on, and unknown is not met."""
-        from kplan.kinds.connector.connects import unread_system
-        from kplan.model.desired import connect_of
-
         connect = connect_of(name)
         why = facts_of(live).problems.get(connect)
         return None if why is None else (f"Kafka Connect cluster {connect!r} was not read: {why}; "
@@ -399,10 +386,18 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
 
     def move(self, spec: ConnectorSpec, previous: LiveConnector, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        """Planned as an update of the old connector into the new one (kplan.kinds.connector.move)."""
+        """Planned as an update of the old connector into the new one (kplan.kinds.connector.move), as a move: the
+        name's change first, then what else differs; apply creates the new connector with the whole config."""
         change, diags = plan_connector(spec, previous, ctx)
         diags = [d for d in diags if d.code != "incremental-snapshot"]  # a move asks for none (move_note says so)
-        return moved(change, spec, previous, ctx), [*diags, *move_checks(spec, previous), move_note(spec, previous)]
+        name = AttributeChange(("name",), AttrKind.UPDATE, previous.name, spec.name)
+        change = replace(
+            change, action=Action.MOVE, reason=Reason.MOVED, previous_address=self.address(previous.name),
+            attributes=(name, *(a for a in change.attributes if a.kind != AttrKind.DRIFT)),
+            flags=frozenset(change.flags - {Flag.ADOPT, Flag.RESTART}),
+            planned=ConnectorPlanned(config_changed=True, changed_keys=tuple(sorted(spec.config)), state_changed=True,
+                                     moved_from=previous.name))
+        return change, [*diags, *move_checks(spec, previous), move_note(spec, previous)]
 
     def delete(self, current: LiveConnector, spec: ConnectorSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, Graph
+from kplan.kinds.step import name_list
 from kplan.model.desired import connect_of, connector_key, freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.mirror import IDENTITY, FailoverDrill, MirrorRead, copied, drill, drill_groups
@@ -133,11 +134,6 @@ def _compiles(pattern: str) -> bool:
     return True
 
 
-def _names(names: Iterable[str], limit: int = 10) -> str:
-    shown = sorted(names)
-    return ", ".join(shown[:limit]) + (f" and {len(shown) - limit} more" if len(shown) > limit else "")
-
-
 def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState") -> list[PlanDiagnostic]:
     """What the source has: the topics replicated once the plan is applied, and which of them the change adds or
     drops (against what the live source connector's patterns replicate); a source not read is said so."""
@@ -152,15 +148,15 @@ def _source_notes(mirror: "MirrorSpec", spec: "ConnectorSpec", live: "LiveState"
     source_connector = live.of(ResourceType.CONNECTOR).resources.get(source_key(mirror, spec))
     now = {t for t in read.source_topics if mirror.replicates(t)}
     text = (f"mirror {mirror.name!r} replicates {plural(len(now), 'topic')} of {mirror.source_alias}"
-            + (f": {_names(now)}" if now else " (none matches its patterns yet)"))
+            + (f": {name_list(sorted(now), 10)}" if now else " (none matches its patterns yet)"))
     if source_connector is not None:  # against what the running source connector's patterns replicate
         running = _running(mirror, source_connector.config)
         before = {t for t in read.source_topics if running.replicates(t)}
         if now - before:
-            text += f"; this change adds {_names(now - before)}"
+            text += f"; this change adds {name_list(sorted(now - before), 10)}"
         if before - now:
-            text += (f"; it drops {_names(before - now)} (their replicas on {mirror.target_alias} stay, no longer "
-                     "updated)")
+            text += (f"; it drops {name_list(sorted(before - now), 10)} (their replicas on {mirror.target_alias} "
+                     "stay, no longer updated)")
     out = [PlanDiagnostic(Severity.INFO, text, "mirror-topics", address=address, origin=spec.origin)]
     out += _collisions(mirror, now, live, address, spec) + _rights(mirror, read, address, spec)
     return out + _health(mirror, read, address, spec)

@@ -1,7 +1,7 @@
 """A connector renamed with `moved_from:` (Terraform's `moved` block): planned as one change, Action.MOVE, instead of
 a delete (its offsets reset) and a create (from scratch: a Debezium source snapshots again, a sink re-reads its
 topics). Apply stops the old connector, creates the new one stopped, copies the old one's offsets to it (Connect's
-offsets API, KIP-875), deletes the old one and starts the new one (kplan.kinds.connector.move_steps). Pure.
+offsets API, KIP-875), deletes the old one and starts the new one (kplan.kinds.connector.steps). Pure.
 
 A Debezium source continues only if what its position is keyed by stays: its offsets are keyed by `topic.prefix`, a
 PostgreSQL source's position is its replication slot (and publication), a MySQL/MariaDB source's schema history
@@ -11,26 +11,11 @@ naming the setting to keep.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from kplan.kinds.base import PlanContext
-from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.desired import ConnectorSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
-from kplan.model.plan import (
-    Action,
-    AttributeChange,
-    AttrKind,
-    Flag,
-    PlanDiagnostic,
-    Reason,
-    ResourceChange,
-    ResourceType,
-    address_of,
-    error,
-)
+from kplan.model.plan import PlanDiagnostic, ResourceType, address_of, error
 
 # The settings a Debezium connector's position is keyed by, and how a cdc source declares each.
 IDENTITY = {
@@ -90,17 +75,3 @@ def move_note(spec: ConnectorSpec, previous: LiveConnector) -> PlanDiagnostic:
     return PlanDiagnostic(Severity.INFO, text, "connector-move", address=address_of(ResourceType.CONNECTOR, spec.name),
                           origin=spec.origin)
 
-
-def moved(change: ResourceChange, spec: ConnectorSpec, previous: LiveConnector, ctx: PlanContext
-          ) -> ResourceChange:
-    """The change `plan_connector` made comparing `spec` with the old connector, as a move: the name's change
-    first, then what else differs; apply creates the new connector with the whole config."""
-    name = AttributeChange(("name",), AttrKind.UPDATE, previous.name, spec.name)
-    attrs = tuple(a for a in change.attributes if a.kind != AttrKind.DRIFT)
-    return replace(
-        change, action=Action.MOVE, reason=Reason.MOVED, attributes=(name, *attrs),
-        previous_address=address_of(ResourceType.CONNECTOR, previous.name),
-        flags=frozenset(change.flags - {Flag.ADOPT, Flag.RESTART}),
-        unchanged_attributes=change.unchanged_attributes,
-        planned=ConnectorPlanned(config_changed=True, changed_keys=tuple(sorted(spec.config)), state_changed=True,
-                                 moved_from=previous.name))

@@ -1,5 +1,6 @@
 """Connector steps: create or update a connector and drive it to its declared state, signal an incremental
-snapshot of newly captured CDC tables, delete a connector — and the pure builder that makes them from a plan.
+snapshot of newly captured CDC tables, delete a connector, restart its failed instances, drop a destroyed PostgreSQL
+source's slot and publication, rename it (`moved_from:`) — and the pure builder that makes them from a plan.
 
 A connector config may hold plaintext secrets (written in the stack, or read from the live connector for the
 before-image). Steps hold configs in their journal form, secret values masked (`kplan.secrets.mask_config`); the
@@ -8,7 +9,7 @@ unmasked configs go beside the step as `ConnectorSecrets`, for this process only
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Mapping
 
 from kplan.errors import KplanError
@@ -129,37 +130,192 @@ class DeleteConnector(StepBase):
         return f"delete connector {self.name} (and reset its offsets)"
 
 
-CONNECTOR_STEPS = (PutConnector, SnapshotSignal, DeleteConnector)
+@dataclass(frozen=True)
+class RestartConnector(StepBase):
+    """`POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true`, then wait (at most cluster.timeout)
+    until the connector and every task are RUNNING; an instance that fails again fails the step with its error.
+    One step per `restart` change (`restart_failed`), after the connector writes.
+
+    Undo: none. A restart changes nothing the stack declares (config, state, offsets stay as they were), so a
+    rollback has nothing to put back: the journal records the step `undone` with nothing done, and the restarted
+    instances keep running (or have failed again). It is not `irreversible`: that status means the cluster was
+    changed for good and a rollback is incomplete, which a restart never makes it."""
+
+    kind: ClassVar[str] = "restart-connector"
+    phase: ClassVar[Phase] = Phase.RESTART_CONNECTORS
+
+    name: str
+    connector_failed: bool  # as planned: the connector itself was FAILED
+    tasks: tuple[int, ...] = ()  # as planned: the FAILED tasks (Connect restarts whatever is FAILED when it runs)
+
+    def describe(self) -> str:
+        what = ["the connector"] if self.connector_failed else []
+        if self.tasks:
+            what.append(f"task{'s' if len(self.tasks) > 1 else ''} {', '.join(map(str, self.tasks))}")
+        return f"restart failed {' and '.join(what) or 'instances'} of connector {self.name}"
+
+
+@dataclass(frozen=True)
+class DropCdcDatabaseObjects(StepBase):
+    """Drop a destroyed PostgreSQL CDC source's replication slot and publication (`on_destroy`). The step runs after
+    the connector is deleted (its slot is active while the connector runs), in the irreversible part of the order
+    (Phase.DROP_CDC_DATABASE_OBJECTS, after the topic deletions): a dropped slot cannot be brought back (a new one
+    starts at the current WAL position, so a re-created connector snapshots again). The step holds the password only
+    as its `${secret:...}` reference; it is resolved when the step runs."""
+
+    kind: ClassVar[str] = "drop-cdc-database-objects"
+    phase: ClassVar[Phase] = Phase.DROP_CDC_DATABASE_OBJECTS
+    irreversible: ClassVar[bool] = True
+
+    connector: str
+    host: str
+    port: int
+    user: str
+    database: str
+    password: str  # a ${secret:...} reference, never the value
+    slot: str | None  # None: kept
+    publication: str | None  # None: kept
+
+    def describe(self) -> str:
+        what = " and ".join(w for w in (self.slot and f"replication slot {self.slot}",
+                                        self.publication and f"publication {self.publication}") if w)
+        return f"drop {what} of connector {self.connector} (PostgreSQL {self.database} at {self.host}:{self.port})"
+
+
+# -- a rename (`moved_from:`, kplan.kinds.connector.move). In order:
+# 1. stop the old connector (its offsets are final; a PostgreSQL source lets go of its replication slot);
+# 2. create the new one STOPPED (`PutConnector`: it never runs before it has the old one's position);
+# 3. copy the old one's offsets to it (Connect's offsets API: both are stopped);
+# 4. delete the old one (`DeleteConnector`: its offsets are reset; nothing of a PostgreSQL source's slot is dropped);
+# 5. start the new one, once the old one is gone (Phase.START_RENAMED_CONNECTORS).
+# Each step is undone exactly (in reverse): the new one stopped, the old one re-created stopped with its offsets, the
+# copied offsets taken back, the new one deleted, the old one in its state again.
+
+
+@dataclass(frozen=True)
+class StopConnector(StepBase):
+    """Stop the connector a rename replaces and wait until Connect says STOPPED. Undo: its previous state back."""
+
+    kind: ClassVar[str] = "stop-connector"
+    phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
+    before_keys: ClassVar[Mapping[str, str]] = {"previous_state": "state"}
+
+    name: str
+    renamed_to: str
+    previous_state: str  # lower-case, as read at plan time (running, paused, stopped)
+
+    def describe(self) -> str:
+        return f"stop connector {self.name} (renamed to {self.renamed_to})"
+
+    def renames(self) -> tuple[ResourceType, str, str]:
+        return (ResourceType.CONNECTOR, self.name, self.renamed_to)
+
+
+@dataclass(frozen=True)
+class CopyConnectorOffsets(StepBase):
+    """Copy a stopped connector's offsets to another stopped one, and check Connect shows them there. Undo: the
+    target's offsets back to those it had (none, for a connector this run created)."""
+
+    kind: ClassVar[str] = "copy-connector-offsets"
+    phase: ClassVar[Phase] = Phase.PUT_CONNECTORS
+
+    source: str
+    target: str
+
+    def describe(self) -> str:
+        return f"copy connector {self.source}'s offsets to connector {self.target}"
+
+
+@dataclass(frozen=True)
+class StartConnector(StepBase):
+    """Bring a renamed connector to its declared state, once the old one is deleted. Undo: stop it again."""
+
+    kind: ClassVar[str] = "start-connector"
+    phase: ClassVar[Phase] = Phase.START_RENAMED_CONNECTORS
+
+    name: str
+    state: ConnectorState
+
+    def describe(self) -> str:
+        return f"start connector {self.name} ({self.state.value})"
 
 
 def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
     """One step per connector to create, update or delete (and a snapshot signal after a CDC connector that
-    starts capturing tables), in the plan's order. What to do comes from each change's `ConnectorPlanned`. The
-    config written is the stack's and the before-image the live connector's: both may hold secrets, which the plan
-    never carries, so they are read here (masked in the journal, the values in memory only)."""
+    starts capturing tables), in the plan's order; then the restarts, the drops of destroyed PostgreSQL sources'
+    objects and the renames. What to do comes from each change's `ConnectorPlanned`. The config written is the
+    stack's and the before-image the live connector's: both may hold secrets, which the plan never carries, so they
+    are read here (masked in the journal, the values in memory only)."""
     declared = {c.name: c for c in stack.of("connectors")}
+    connectors = live.of(ResourceType.CONNECTOR).resources
     out: list[Planned] = []
+    restarts: list[Planned] = []
+    moves: list[Planned] = []
     for change in plan.changes:
-        if change.type != ResourceType.CONNECTOR or change.action not in (Action.CREATE, Action.UPDATE,
-                                                                            Action.DELETE):
+        if change.type != ResourceType.CONNECTOR or change.action not in (
+                Action.CREATE, Action.UPDATE, Action.DELETE, Action.RESTART, Action.MOVE):
             continue
         p = planned_of(change, ConnectorPlanned)
-        current = live.of(ResourceType.CONNECTOR).resources.get(change.name)
-        if change.action == Action.DELETE:
+        current = connectors.get(change.name)
+        if change.action == Action.RESTART:
+            restarts.append(Planned(RestartConnector(change.name, p.restart_connector, p.restart_tasks)))
+        elif change.action == Action.MOVE:
+            moves += _move(p, declared[change.name], connectors.get(p.moved_from or ""), current)
+        elif change.action == Action.DELETE:
             if current is None:  # a deletion is planned from the live connector
                 raise KplanError(f"the plan deletes connector {change.name}, which the live state does not have")
             out.append(_delete(current, declared.get(change.name)))
+        else:
+            spec = created_stopped(declared[change.name], plan, current)  # an offsets request first
+            put = put_step(spec, p, current)
+            out.append(put)
+            # the signal's settings are the source's, declared
+            if p.snapshot_tables and isinstance(put.step, PutConnector) and put.step.config is not None:
+                out.append(Planned(SnapshotSignal(
+                    spec.name, p.snapshot_tables, spec.signal["topic"],
+                    spec.signal.get("key") or spec.config.get("topic.prefix", spec.name),
+                    spec.signal.get("table_topic"))))
+    return out + restarts + build_cdc_cleanup_steps(plan, stack) + moves
+
+
+def build_cdc_cleanup_steps(plan: Plan, stack: Stack) -> list[Planned]:
+    """One step per deleted Debezium PostgreSQL connector whose declared source asks for it (the change's
+    `ConnectorPlanned` names the slot and publication). Where to connect is read from the source's `on_destroy` in
+    the stack: it holds the database password, which the plan never carries."""
+    declared = {c.name: c for c in stack.of("connectors")}
+    out = []
+    for change in plan.changes:
+        if change.type != ResourceType.CONNECTOR or change.action != Action.DELETE:
             continue
-        spec = created_stopped(declared[change.name], plan, current)  # an offsets request first
-        put = put_step(spec, p, current)
-        out.append(put)
-        # the signal's settings are the source's, declared
-        if p.snapshot_tables and isinstance(put.step, PutConnector) and put.step.config is not None:
-            out.append(Planned(SnapshotSignal(
-                spec.name, p.snapshot_tables, spec.signal["topic"],
-                spec.signal.get("key") or spec.config.get("topic.prefix", spec.name),
-                spec.signal.get("table_topic"))))
+        p = planned_of(change, ConnectorPlanned)
+        opt = declared[change.name].on_destroy if p.drop_database_objects else None
+        if opt is None:
+            continue
+        out.append(Planned(DropCdcDatabaseObjects(
+            change.name, opt.host, opt.port, opt.user, opt.database, opt.password, p.drop_slot, p.drop_publication)))
     return out
+
+
+def _move(p: ConnectorPlanned, spec: ConnectorSpec, old: LiveConnector | None, new: LiveConnector | None
+          ) -> list[Planned]:
+    """The five steps of a rename, from its change's `ConnectorPlanned.moved_from`. The new connector's config is the
+    stack's and the old one's before-image the live connector's (secrets masked in the journal, as for any connector
+    step)."""
+    if old is None:
+        raise KplanError(f"the plan renames connector {p.moved_from} to {spec.name}, but the live state does "
+                         f"not have connector {p.moved_from}")
+    image = ConnectorImage.of_live(old)
+    secret = secret_keys(image.config, spec.config, declared=spec.sensitive_keys, recorded=old.sensitive_keys)
+    stopped = ConnectorImage(image.config, "stopped")  # as the delete finds it: stopped by the first step
+    return [
+        Planned(StopConnector(old.name, spec.name, image.state)),
+        # created stopped; one a resumed rename's run created already is written and kept stopped
+        put_step(replace(spec, state=ConnectorState.STOPPED),
+                 ConnectorPlanned(True, p.changed_keys, state_changed=new is not None), new),
+        Planned(CopyConnectorOffsets(old.name, spec.name)),
+        Planned(DeleteConnector(old.name, stopped.masked(secret)), ConnectorSecrets(previous=stopped)),
+        Planned(StartConnector(spec.name, spec.state)),
+    ]
 
 
 def _delete(current: LiveConnector, declared: ConnectorSpec | None) -> Planned:

@@ -16,8 +16,13 @@ from kplan.apply.steps.ownership import RecordOwnership, ownership_after, owners
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclBinding, AclSpec
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
-from kplan.kinds.connector.restart_steps import RestartConnector
-from kplan.kinds.connector.steps import ConnectorSecrets, DeleteConnector, PutConnector, SnapshotSignal
+from kplan.kinds.connector.steps import (
+    ConnectorSecrets,
+    DeleteConnector,
+    PutConnector,
+    RestartConnector,
+    SnapshotSignal,
+)
 from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, LiveQuota, QuotaEntity, QuotaSpec
 from kplan.kinds.dynamic_config.steps import AlterBrokerConfigs, AlterQuotas, BrokerConfigChange, QuotaChange
 from kplan.kinds.offsets.steps import AlterOffsets
@@ -238,7 +243,7 @@ def pg_destroy():
 
 
 def pg_rename():
-    """A Debezium PostgreSQL source renamed with moved_from (kplan.kinds.connector.move_steps)."""
+    """A Debezium PostgreSQL source renamed with moved_from (kplan.kinds.connector.steps)."""
     config = {"connector.class": POSTGRES_CLASS, "slot.name": "pg_slot", "topic.prefix": "pg"}
     stack = Stack("s", None, ClusterSpec("b:1"),
                   kinds={"connectors": (ConnectorSpec("pg-v2", freeze(config), moved_from="pg"),)})

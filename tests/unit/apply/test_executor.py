@@ -225,7 +225,7 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.apply.handlers import handled_types
 
     assert set(STEP_TYPES) <= handled_types()
-    from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
+    from kplan.kinds.connector.steps import DropCdcDatabaseObjects
     from kplan.kinds.group_request.steps import DeleteConsumerGroup
     from kplan.kinds.streams_app.steps import DeleteInternalTopics
     from kplan.kinds.subject.steps import DeleteSubjects
@@ -319,7 +319,7 @@ def test_apply_and_the_handlers_write_through_no_session_directly():
 
 
 def test_a_restart_of_failed_instances_has_nothing_to_undo_and_one_that_fails_again_fails_the_step():
-    from kplan.kinds.connector.restart_steps import RestartConnector
+    from kplan.kinds.connector.steps import RestartConnector
 
     w = FakeWriter(connectors={"c": {"connector.class": "X"}})
     restart = RestartConnector("c", False, (0,))
@@ -345,7 +345,7 @@ def test_an_update_with_restart_failed_restarts_the_failed_instances_after_writi
 
 
 def test_dropping_a_cdc_sources_slot_is_irreversible_unless_it_failed_before_the_drop():
-    from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
+    from kplan.kinds.connector.steps import DropCdcDatabaseObjects
 
     drop = DropCdcDatabaseObjects("pg", "db", 5432, "u", "demo", "${secret:env:PG_PW}", "pg_slot", "pg_pub")
     w = FakeWriter()
@@ -365,7 +365,7 @@ def test_dropping_a_cdc_sources_slot_is_irreversible_unless_it_failed_before_the
 def test_a_cdc_drop_whose_login_fails_stops_the_run_before_the_deletions_before_it():
     """Issue 26 defect 3: the drop runs last (after the connector, its ACLs, user and topics are deleted); a login
     that fails now must stop the run before the first deletion, not after it."""
-    from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects
+    from kplan.kinds.connector.steps import DropCdcDatabaseObjects
 
     drop = DropCdcDatabaseObjects("pg", "db", 5432, "u", "demo", "${secret:env:PG_PW}", "pg_slot", "pg_pub")
     w = FakeWriter(topics={"t"})

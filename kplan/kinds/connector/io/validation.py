@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from kplan.model.desired import ConnectorSpec, Stack
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error
@@ -57,9 +57,11 @@ class ConnectorValidation:
         # a pin the worker lacks is the plan's own error already, naming the installed versions: Connect would say
         # it again (and some 4.x workers answer a second validation of it with an error 500, KAFKA-20751)
         unpinnable = {d.address for d in plan.diagnostics if d.code == "plugin-version-missing"}
-        diags = self._validate_connectors([connectors[c.name] for c in changes if c.address not in unpinnable
-                                           and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)])
-        diags += self._validate_names([connectors[c.name] for c in changes if c.action == Action.CREATE])
+        diags = self._on_connect(self._validate_connector, [
+            connectors[c.name] for c in changes
+            if c.address not in unpinnable and c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)])
+        diags += self._on_connect(self._validate_name, [connectors[c.name] for c in changes
+                                                        if c.action == Action.CREATE])
         diags += self._validate_cdc_drops(stack, plan)
         checked = self._preflight(plan, connectors)
         # `preflight: warn` and the database out of reach: Connect's validation could not reach it either; its
@@ -86,14 +88,13 @@ class ConnectorValidation:
         if not any(c.type == ResourceType.CONNECTOR and c.action == Action.DELETE for c in plan.changes):
             return []  # a drop goes with a deleted connector: nothing to check (and nothing to import)
         from kplan.errors import KplanError
-        from kplan.kinds.connector.cdc_cleanup_steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
         from kplan.kinds.connector.io.postgres import DatabaseError, check_drop
+        from kplan.kinds.connector.steps import DropCdcDatabaseObjects, build_cdc_cleanup_steps
 
         secrets = self.systems.secrets
         addresses = {c.name: c for c in plan.changes if c.type == ResourceType.CONNECTOR}
         out = []
-        # the builder does not read the live state (the plan's changes carry what it needs)
-        for planned in build_cdc_cleanup_steps(plan, stack, None):  # type: ignore[arg-type]
+        for planned in build_cdc_cleanup_steps(plan, stack):  # the plan's changes carry what it needs
             step = planned.step
             assert isinstance(step, DropCdcDatabaseObjects)
             try:
@@ -119,20 +120,14 @@ class ConnectorValidation:
     def _default_connect(self) -> RestClient | None:
         return self.systems.connect or next(iter(self.systems.connects.values()), None)
 
-    def _validate_connectors(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
+    def _on_connect(self, check: Callable[[RestClient, ConnectorSpec], list[PlanDiagnostic]],
+                    specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
+        """`check` of each connector, concurrently, on the default Connect cluster's client (none: nothing)."""
         connect = self._default_connect()
         if not specs or connect is None:
             return []
         with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
-            results = list(pool.map(partial(self._validate_connector, connect), specs))
-        return [d for ds in results for d in ds]
-
-    def _validate_names(self, specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
-        connect = self._default_connect()
-        if not specs or connect is None:
-            return []
-        with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
-            results = list(pool.map(partial(self._validate_name, connect), specs))
+            results = list(pool.map(partial(check, connect), specs))
         return [d for ds in results for d in ds]
 
     def _client(self, connect: RestClient, spec: ConnectorSpec) -> RestClient:
