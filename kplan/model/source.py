@@ -113,8 +113,8 @@ def _unpack(entry: Entry | int) -> Entry:
 
 class Positions:
     """Where a container parsed by the fast path and its entries were written, as raw 0-based (line, column) pairs
-    (an entry `pack`ed, or a tuple); turned into an `_Info` of `Loc`s only when somebody asks (most containers never
-    are). Its path is its parent's and its key, joined when asked."""
+    (an entry `pack`ed, or a tuple); turned into `Loc`s only when somebody asks (most containers never are). Its
+    path is its parent's and its key, joined when asked."""
 
     __slots__ = ("file", "parent", "key", "line", "column", "entries")
 
@@ -128,31 +128,16 @@ class Positions:
         parent = self.parent
         return "" if parent is None or self.key is None else child_path(parent.path, self.key)
 
-    def info(self) -> _Info:
-        values: dict[Key, Loc] = {}
-        keys: dict[Key, Loc] = {}
-        for key in self.entries:
-            values[key] = self.value_loc(key)
-            if not isinstance(key, int):
-                keys[key] = self.key_loc(key)
-        return _Info(self.loc(), values, keys)
-
     def loc(self) -> Loc:
         return Loc(self.file, self.line + 1, self.column + 1, self.path)
 
-    def value_loc(self, key: Key) -> Loc:
+    def entry_loc(self, key: Key, at: int) -> Loc:
+        """Where the entry under `key` was written: its key (`at` 0) or its value (2); the container if unknown."""
         entry = self.entries.get(key)
         if entry is None:
             return self.loc()
-        _, _, line, column = _unpack(entry)
-        return Loc(self.file, line + 1, column + 1, child_path(self.path, key))
-
-    def key_loc(self, key: Key) -> Loc:
-        entry = self.entries.get(key)
-        if entry is None:
-            return self.loc()
-        line, column, _, _ = _unpack(entry)
-        return Loc(self.file, line + 1, column + 1, child_path(self.path, key))
+        raw = _unpack(entry)
+        return Loc(self.file, raw[at] + 1, raw[at + 1] + 1, child_path(self.path, key))
 
     def value_origin(self, key: Key) -> tuple[str, int, int]:
         entry = self.entries.get(key)
@@ -187,13 +172,9 @@ class SourceMap:
         self._info[id(obj)] = (obj, _Info(loc, _taken(values), _taken(keys)))
         return obj
 
-    def register_positions(self, obj: object, positions: Positions) -> None:
-        """Keep `obj`'s raw positions (the YAML fast path), made into locations when first asked."""
-        self._info[id(obj)] = (obj, positions)
-
     def register_all_positions(self, registered: list[tuple[object, Positions]]) -> None:
-        """`register_positions` of each (object, positions): a parsed file's containers at once (each pair kept as
-        it is, in one C-level pass: a big stack has hundreds of thousands)."""
+        """Keep each object's raw positions (the YAML fast paths), made into locations when asked: a parsed file's
+        containers at once (each pair kept as it is, in one C-level pass: a big stack has hundreds of thousands)."""
         self._info.update(zip(map(id, map(itemgetter(0), registered)), registered))
 
     def register_borrowed(self, obj: _T, loc: Loc, sources: dict[Key, object]) -> _T:
@@ -201,26 +182,6 @@ class SourceMap:
         `sources` is taken over, not copied."""
         self._info[id(obj)] = (obj, _Borrowed(loc, sources))
         return obj
-
-    def _get(self, obj: object) -> _Info | None:
-        entry = self._info.get(id(obj))
-        if entry is None or entry[0] is not obj:
-            return None
-        info = entry[1]
-        if isinstance(info, Positions):
-            info = info.info()
-            self._info[id(obj)] = (obj, info)
-        elif isinstance(info, _Borrowed):
-            values: dict[Key, Loc] = {}
-            keys: dict[Key, Loc] = {}
-            for key, source in info.sources.items():
-                at = self.value_loc(source, key)
-                key_at = self.key_loc(source, key) if at is not None else None
-                if at is not None and key_at is not None:  # both or neither: the same source knows them
-                    values[key], keys[key] = at, key_at
-            info = _Info(info.loc, values, keys)
-            self._info[id(obj)] = (obj, info)
-        return info
 
     def _entry(self, obj: object) -> _Info | Positions | _Borrowed | None:
         """What is known of `obj`, raw positions left as they are (a single location is made on demand)."""
@@ -233,15 +194,24 @@ class SourceMap:
 
     def value_loc(self, obj: object, key: Key) -> Loc | None:
         """Where the value under `key` (or index) was written; the container's location if unknown."""
+        return self._located(obj, key, 2)
+
+    def key_loc(self, obj: object, key: Key) -> Loc | None:
+        """Where the key `key` was written (a list item's: its value's); the container's location if unknown."""
+        return self._located(obj, key, 0)
+
+    def _located(self, obj: object, key: Key, at: int) -> Loc | None:
+        """The location of the key (`at` 0) or of the value (`at` 2) under `key`, as `Positions.entry_loc` takes it."""
         info = self._entry(obj)
         if info is None:
             return None
         if isinstance(info, Positions):
-            return info.value_loc(key)
-        if isinstance(info, _Borrowed):
+            return info.entry_loc(key, at)
+        if isinstance(info, _Borrowed):  # the source's key is asked only where it knows the value
             source = info.sources.get(key)
-            return (self.value_loc(source, key) if source is not None else None) or info.loc
-        return info.values.get(key) or info.loc
+            found = self._located(source, key, 2) if source is not None else None
+            return (self._located(source, key, 0) if at == 0 and found is not None else found) or info.loc
+        return (info.keys.get(key) if at == 0 else None) or info.values.get(key) or info.loc
 
     def item_locs(self, items: list[Any]) -> list[Loc | None]:
         """`value_loc(items, i)` of every index of the list `items`, its path joined once (a hundred thousand
@@ -267,25 +237,6 @@ class SourceMap:
             return info.value_origin(key)
         loc = self.value_loc(obj, key)
         return (loc.file, loc.line, loc.column) if loc is not None else None
-
-    def key_loc(self, obj: object, key: Key) -> Loc | None:
-        info = self._entry(obj)
-        if info is None:
-            return None
-        if isinstance(info, Positions):
-            return info.key_loc(key)
-        if isinstance(info, _Borrowed):
-            source = info.sources.get(key)
-            at = self.value_loc(source, key) if source is not None else None
-            return (self.key_loc(source, key) if at is not None else None) or info.loc
-        return info.keys.get(key) or info.values.get(key) or info.loc
-
-    def set_value_loc(self, obj: object, key: Key, loc: Loc | None, key_loc: Loc | None = None) -> None:
-        info = self._get(obj)
-        if info is not None and loc is not None:
-            info.values[key] = loc
-            if key_loc is not None:
-                info.keys[key] = key_loc
 
 
 def deep_merge(base: object, over: Any, smap: SourceMap, loc: Loc | None = None) -> Any:

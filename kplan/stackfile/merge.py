@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from kplan.kinds import UNITS, stack_sections
 from kplan.kinds.unit import StackSection
 from kplan.model.diagnostics import Diagnostics
-from kplan.model.source import Loc, SourceMap, deep_merge
+from kplan.model.source import Loc, SourceMap
 from kplan.stackfile.yaml_values import Document
 
 _SINGLE = ("cluster", "clusters", "defaults", "authoritative_config", "template_dirs", "policy", "secret_commands")
@@ -32,19 +32,20 @@ LISTS = (*(key for key, s in SECTION_OF.items() if s.build_ref is None), "cdc", 
 
 def merge_strict(into: dict, other: dict, smap: SourceMap, diags: Diagnostics, what: str) -> dict:
     """Merge mappings from two files; the same leaf set in both is an error (both places reported)."""
-    out = deep_merge(into, {}, smap, smap.loc(into))
+    out = dict(into)
+    sources: dict = dict.fromkeys(into, into)  # where each value (and its key) was written
     for k, v in other.items():
         if k in out and isinstance(out[k], dict) and isinstance(v, dict):
             out[k] = merge_strict(out[k], v, smap, diags, what)
         elif k in out:
-            first = smap.value_loc(out, k)
+            first = smap.value_loc(sources[k], k)
             where = f" (first set at {first.file}:{first.line})" if first else ""
             diags.error(smap.key_loc(other, k), f'{what} "{k}" is set twice{where}')
             continue
         else:
             out[k] = v
-        smap.set_value_loc(out, k, smap.value_loc(other, k), smap.key_loc(other, k))
-    return out
+        sources[k] = other
+    return smap.register_borrowed(out, smap.loc(into) or Loc("<stack>", 0, 0), sources)
 
 
 @dataclass

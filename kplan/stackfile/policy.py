@@ -9,11 +9,8 @@ known topic configs, values are normalized as Kafka stores them. Every problem i
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
 from typing import AbstractSet
 
@@ -30,6 +27,7 @@ from kplan.rules.units import (
 )
 from kplan.stackfile.files import NUL_IN_PATH, SourceFile, decode, read_file, shown_path
 from kplan.stackfile.merge import LISTS
+from kplan.stackfile.schema import CheckedSchema, inline_refs, packaged, report_errors
 from kplan.stackfile.yamlsrc import parse_documents
 
 POLICY_SCHEMA = "schemas/policy.schema.json"
@@ -105,42 +103,16 @@ def _read_policy_file(path: str, rel: str, smap: SourceMap,
     return source, (root, flagged)
 
 
-@lru_cache(maxsize=1)
-def _policy_schema() -> dict:
-    from kplan.stackfile.schema import inline_refs
-
-    return inline_refs(json.loads(resources.files("kplan").joinpath(POLICY_SCHEMA).read_text(encoding="utf-8")))
-
-
-@lru_cache(maxsize=1)
-def _policy_validator():
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(_policy_schema())
-
-
-@lru_cache(maxsize=1)
-def _policy_fast_check():
-    from kplan.stackfile.schema_check import SchemaCheck
-
-    return SchemaCheck(_policy_schema())
+POLICY = CheckedSchema(lambda: inline_refs(packaged(POLICY_SCHEMA)))
 
 
 def check_policy_document(root: dict, smap: SourceMap, diags: Diagnostics) -> set:
     """Report every violation of the policy schema in a policy file's document; returns where they are: `()`
     (the document), `("rules",)` (the list) or the index of each rule with one."""
-    if _policy_fast_check()(root):  # valid for sure: jsonschema is not even loaded
+    if POLICY.fast_check(root):  # valid for sure: jsonschema is not even loaded
         return set()
-    from kplan.stackfile.schema import _messages
-
-    errors = list(_policy_validator().iter_errors(root))
-    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
-    for error in errors:
-        if error.validator != "type" and tuple(error.absolute_path) in typed:
-            continue  # a value of the wrong type gets the type error only
-        for loc, message in _messages(error, root, smap):
-            diags.add(loc, message)
-    return {p[1] if len(p) >= 2 and p[0] == "rules" else p[:1] for p in (tuple(e.absolute_path) for e in errors)}
+    errors = report_errors(list(POLICY.validator.iter_errors(root)), root, smap, diags)
+    return {p[1] if len(p) >= 2 and p[0] == "rules" else p[:1] for p in errors}
 
 
 def build_rules(items: list, smap: SourceMap, diags: Diagnostics, skip: AbstractSet = frozenset()) -> list[Rule]:

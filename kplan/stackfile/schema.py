@@ -14,12 +14,14 @@ schema with those variable alternatives removed: the messages then speak about t
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
+from typing import Callable
 
 from kplan.kinds import UNITS
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, child_path
+from kplan.stackfile.schema_check import SchemaCheck
 from kplan.stackfile.yaml_values import QuotedStr
 from kplan.words import did_you_mean
 
@@ -40,9 +42,14 @@ _PATTERN_MESSAGES = {
 }
 
 
+def packaged(resource: str) -> dict:
+    """A JSON Schema shipped in the package (`schemas/...`), read as it is."""
+    return json.loads(resources.files("kplan").joinpath(resource).read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def load_schema() -> dict:
-    return json.loads(resources.files("kplan").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8"))
+    return packaged(SCHEMA_RESOURCE)
 
 
 _VAR_REF = {"$ref": "#/$defs/varRef"}
@@ -90,23 +97,29 @@ def inline_refs(schema: dict) -> dict:
     return inline(schema, ())
 
 
-@lru_cache(maxsize=1)
-def _strict_schema() -> dict:
-    return inline_refs(strict_schema(load_schema()))
+class CheckedSchema:
+    """A schema and its two checks: the fast yes/no one (kplan.stackfile.schema_check), and jsonschema's validator,
+    which finds and words the errors of a document the fast one cannot pass (imported and built only then)."""
+
+    def __init__(self, load: Callable[[], dict]) -> None:
+        self._load = load
+
+    @cached_property
+    def schema(self) -> dict:
+        return self._load()
+
+    @cached_property
+    def fast_check(self) -> SchemaCheck:
+        return SchemaCheck(self.schema)
+
+    @cached_property
+    def validator(self):
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.schema)
 
 
-@lru_cache(maxsize=1)
-def _validator():
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(_strict_schema())
-
-
-@lru_cache(maxsize=1)
-def _fast_check():
-    from kplan.stackfile.schema_check import SchemaCheck
-
-    return SchemaCheck(_strict_schema())
+STACK = CheckedSchema(lambda: inline_refs(strict_schema(load_schema())))
 
 
 def describe(value) -> str:
@@ -161,8 +174,12 @@ def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environme
         view["environments"] = {k: (v if k == environment else {}) for k, v in envs.items()}
     if _surely_valid(view):
         return []
-    errors = list(_iter_errors(view))
-    # A value of the wrong type gets the type error only (not also "must be one of ..." for the same value).
+    return report_errors(list(_iter_errors(view)), root, smap, diags)
+
+
+def report_errors(errors: list, root: dict, smap: SourceMap, diags: Diagnostics) -> list[tuple]:
+    """Report jsonschema's errors of the document `root`, worded and located, and return where they are. A value of
+    the wrong type gets the type error only (not also "must be one of ..." for the same value)."""
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     for error in errors:
         if (error.validator != "type" and tuple(error.absolute_path) in typed
@@ -182,26 +199,23 @@ _MEMO_MIN_ITEMS = 16
 _NAME_PLACEHOLDER = "x"
 
 
-@lru_cache(maxsize=1)
-def _cluster_validator():
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(_validator().schema["properties"]["cluster"])
-
-
 def cluster_section_valid(cluster: dict) -> bool:
     """Whether a (substituted, overlay-merged) `cluster:` section passes the stack schema's cluster rules."""
-    return (_fast_check().node(_strict_schema()["properties"]["cluster"])(cluster)
-            or _cluster_validator().is_valid(cluster))
+    return (STACK.fast_check.node(STACK.schema["properties"]["cluster"])(cluster)
+            or _validator_of(STACK.schema["properties"]["cluster"]).is_valid(cluster))
 
 
 @lru_cache(maxsize=None)
 def _item_validators(key: str):
+    items = STACK.schema["properties"][key]["items"]
+    name_schema = items["properties"]["name"]
+    return _validator_of(items), _surely_valid_string(name_schema) or _validator_of(name_schema).is_valid
+
+
+def _validator_of(part: dict):
     from jsonschema import Draft202012Validator
 
-    items = _validator().schema["properties"][key]["items"]
-    name_schema = items["properties"]["name"]
-    return Draft202012Validator(items), _surely_valid_string(name_schema) or Draft202012Validator(name_schema).is_valid
+    return Draft202012Validator(part)
 
 
 _STRING_KEYWORDS = frozenset({"type", "minLength", "maxLength", "pattern", "not", "description"})
@@ -267,11 +281,11 @@ def _long_lists(view: dict) -> dict[str, list]:
 def _surely_valid(view: dict) -> bool:
     """True when the document is valid for sure without asking jsonschema (kplan.stackfile.schema_check): the
     long lists item by item, once per shape, as `_iter_errors` does. False: ask jsonschema for the errors."""
-    check = _fast_check()
+    check = STACK.fast_check
     lists = _long_lists(view)
     if not check({**view, **{k: [] for k in lists}} if lists else view):
         return False
-    properties = _strict_schema()["properties"]
+    properties = STACK.schema["properties"]
     for key, items in lists.items():
         item_check = check.node(properties[key]["items"])
         name_schema = properties[key]["items"]["properties"]["name"]
@@ -290,7 +304,7 @@ def _surely_valid(view: dict) -> bool:
 
 
 def _iter_errors(view: dict):
-    validator = _validator()
+    validator = STACK.validator
     lists = _long_lists(view)
     if not lists:
         yield from validator.iter_errors(view)

@@ -15,6 +15,7 @@ parts a stack uses.
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any, Callable
 
@@ -67,6 +68,24 @@ def _always(_value: Any) -> bool:
     return True
 
 
+def _itself(value: Any) -> Any:
+    return value
+
+
+# The keywords that bound a size or a number: (the type they bound, its measure, how it compares with the argument).
+_LIMITS: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any, Any], bool]]] = {
+    "minProperties": ("object", len, operator.ge), "maxProperties": ("object", len, operator.le),
+    "minItems": ("array", len, operator.ge), "maxItems": ("array", len, operator.le),
+    "minLength": ("string", len, operator.ge), "maxLength": ("string", len, operator.le),
+    "minimum": ("number", _itself, operator.ge), "maximum": ("number", _itself, operator.le),
+    "exclusiveMinimum": ("number", _itself, operator.gt), "exclusiveMaximum": ("number", _itself, operator.lt),
+}
+
+
+def _limit(type_name: str, measure: Callable[[Any], Any], compare: Callable[[Any, Any], bool], arg: Any) -> Check:
+    return lambda value: not _is_type(value, type_name) or compare(measure(value), arg)
+
+
 class SchemaCheck:
     """`SchemaCheck(schema)(document)`: True when the document is valid for sure (see the module's docstring)."""
 
@@ -115,9 +134,12 @@ class SchemaCheck:
             if keyword in _IGNORED:
                 continue
             make = getattr(self, "_k_ref" if keyword == "$ref" else "_k_" + keyword, None)
-            if make is None or keyword.startswith("_") or keyword == "ref":
+            if keyword in _LIMITS:
+                check = _limit(*_LIMITS[keyword], arg)
+            elif make is None or keyword.startswith("_") or keyword == "ref":
                 return _never  # a keyword this check does not know: ask jsonschema
-            check = make(arg, schema)
+            else:
+                check = make(arg, schema)
             if check is None:
                 return _never
             checks.append(check)
@@ -183,23 +205,11 @@ class SchemaCheck:
     def _k_required(self, arg, _schema):
         return lambda value: not isinstance(value, dict) or all(k in value for k in arg)
 
-    def _k_minProperties(self, arg, _schema):
-        return lambda value: not isinstance(value, dict) or len(value) >= arg
-
-    def _k_maxProperties(self, arg, _schema):
-        return lambda value: not isinstance(value, dict) or len(value) <= arg
-
     def _k_items(self, arg, schema):
         if "prefixItems" in schema:
             return None
         sub = self.node(arg)
         return lambda value: not isinstance(value, list) or all(sub(v) for v in value)
-
-    def _k_minItems(self, arg, _schema):
-        return lambda value: not isinstance(value, list) or len(value) >= arg
-
-    def _k_maxItems(self, arg, _schema):
-        return lambda value: not isinstance(value, list) or len(value) <= arg
 
     def _k_uniqueItems(self, arg, _schema):
         if not arg:
@@ -214,27 +224,6 @@ class SchemaCheck:
     def _k_pattern(self, arg, _schema):
         pattern = re.compile(arg)
         return lambda value: not isinstance(value, str) or pattern.search(value) is not None
-
-    def _k_minLength(self, arg, _schema):
-        return lambda value: not isinstance(value, str) or len(value) >= arg
-
-    def _k_maxLength(self, arg, _schema):
-        return lambda value: not isinstance(value, str) or len(value) <= arg
-
-    def _number_bound(self, arg, ok):
-        return lambda value: not _is_type(value, "number") or ok(value, arg)
-
-    def _k_minimum(self, arg, _schema):
-        return self._number_bound(arg, lambda v, a: v >= a)
-
-    def _k_maximum(self, arg, _schema):
-        return self._number_bound(arg, lambda v, a: v <= a)
-
-    def _k_exclusiveMinimum(self, arg, _schema):
-        return self._number_bound(arg, lambda v, a: v > a)
-
-    def _k_exclusiveMaximum(self, arg, _schema):
-        return self._number_bound(arg, lambda v, a: v < a)
 
     def _k_anyOf(self, arg, _schema):
         subs = [self.node(s) for s in arg]

@@ -74,9 +74,9 @@ def _check_agreement(documents, fast, slow_errors, mutations_per_doc: int):
 def test_the_fast_check_never_passes_a_stack_jsonschema_rejects():
     documents = _documents("stack")
     assert len(documents) >= 100
-    check = schema._fast_check()
+    check = schema.STACK.fast_check
     fast_valid, slow_valid = _check_agreement(
-        documents, check, lambda d: [e.message for e in schema._validator().iter_errors(d)], 12)
+        documents, check, lambda d: [e.message for e in schema.STACK.validator.iter_errors(d)], 12)
     assert slow_valid >= 100 and fast_valid == slow_valid, (fast_valid, slow_valid)
 
 
@@ -99,8 +99,8 @@ def test_the_fast_check_never_passes_a_policy_jsonschema_rejects():
     documents = _documents("policy")
     assert documents
     fast_valid, slow_valid = _check_agreement(
-        documents, policy._policy_fast_check(),
-        lambda d: [e.message for e in policy._policy_validator().iter_errors(d)], 40)
+        documents, policy.POLICY.fast_check,
+        lambda d: [e.message for e in policy.POLICY.validator.iter_errors(d)], 40)
     assert fast_valid == slow_valid
 
 
