@@ -77,45 +77,41 @@ class Forge:
 
     def open_issues(self, label: str | None) -> Iterator[Note]:
         """The open issues (not pull requests), oldest first; id is the issue number (GitLab: iid)."""
-        if self.ctx.platform == GITHUB:
-            params: dict = {"state": "open", "per_page": PER_PAGE, "sort": "created", "direction": "asc"}
-            if label:
-                params["labels"] = label
-            for item in self._pages(f"/repos/{self.ctx.project}/issues", params):
-                if "pull_request" not in item and isinstance(item.get("number"), int):
-                    yield Note(item["number"], item.get("body") or "")
-        else:
-            params = {"state": "opened", "per_page": PER_PAGE, "sort": "asc", "order_by": "created_at"}
-            if label:
-                params["labels"] = label
-            for item in self._pages(f"{self._project()}/issues", params):
-                if isinstance(item.get("iid"), int):
-                    yield Note(item["iid"], item.get("description") or "")
+        github = self.ctx.platform == GITHUB
+        params: dict = {"state": "open" if github else "opened", "per_page": PER_PAGE,
+                        **({"sort": "created", "direction": "asc"} if github else {"sort": "asc",
+                                                                                    "order_by": "created_at"})}
+        if label:
+            params["labels"] = label
+        number = "number" if github else "iid"
+        for item in self._pages(self._issues(), params):
+            if "pull_request" not in item and isinstance(item.get(number), int):
+                yield Note(item[number], item.get(self._text()) or "")
 
     def create_issue(self, title: str, body: str, label: str | None) -> dict:
-        if self.ctx.platform == GITHUB:
-            data: dict = {"title": title, "body": body}
-            if label:
-                data["labels"] = [label]
-            return self._call("POST", f"/repos/{self.ctx.project}/issues", data)
-        data = {"title": title, "description": body}
+        data: dict = {"title": title, self._text(): body}
         if label:
-            data["labels"] = label
-        return self._call("POST", f"{self._project()}/issues", data)
+            data["labels"] = [label] if self.ctx.platform == GITHUB else label
+        return self._call("POST", self._issues(), data)
 
     def update_issue(self, number: int, title: str, body: str) -> dict:
-        if self.ctx.platform == GITHUB:
-            return self._call("PATCH", f"/repos/{self.ctx.project}/issues/{number}", {"title": title, "body": body})
-        return self._call("PUT", f"{self._project()}/issues/{number}", {"title": title, "description": body})
+        return self._call("PATCH" if self.ctx.platform == GITHUB else "PUT", f"{self._issues()}/{number}",
+                          {"title": title, self._text(): body})
 
     def close_issue(self, number: int, comment: str) -> None:
-        if self.ctx.platform == GITHUB:
-            self._call("POST", f"/repos/{self.ctx.project}/issues/{number}/comments", {"body": comment})
-            self._call("PATCH", f"/repos/{self.ctx.project}/issues/{number}",
-                       {"state": "closed", "state_reason": "completed"})
+        github = self.ctx.platform == GITHUB
+        self._call("POST", f"{self._issues()}/{number}/{'comments' if github else 'notes'}", {"body": comment})
+        if github:
+            self._call("PATCH", f"{self._issues()}/{number}", {"state": "closed", "state_reason": "completed"})
         else:
-            self._call("POST", f"{self._project()}/issues/{number}/notes", {"body": comment})
-            self._call("PUT", f"{self._project()}/issues/{number}", {"state_event": "close"})
+            self._call("PUT", f"{self._issues()}/{number}", {"state_event": "close"})
+
+    def _issues(self) -> str:
+        return f"/repos/{self.ctx.project}/issues" if self.ctx.platform == GITHUB else f"{self._project()}/issues"
+
+    def _text(self) -> str:
+        """The key of an issue's text: GitHub's `body`, GitLab's `description`."""
+        return "body" if self.ctx.platform == GITHUB else "description"
 
     # --- HTTP -------------------------------------------------------------------------------------------------
 

@@ -32,15 +32,8 @@ class Outcome:
 def post_plan(forge, key: c.Key, markdown: str, *, limit: int, footer: str, report_url: str | None = None) -> Outcome:
     """One comment per key on the pull request: created on the first run, edited in place on the next ones."""
     body = c.build_body(key, markdown, limit=limit, footer=footer, report_url=report_url)
-    decision = c.decide(c.find(forge.comments(), key), body)
-    if decision.action is c.Action.CREATE:
-        made = forge.create_comment(body)
-        return Outcome(Posted.CREATED, made.get("id"), _url(made))
-    if decision.action is c.Action.UNCHANGED:
-        return Outcome(Posted.UNCHANGED, decision.id)
-    assert decision.id is not None
-    made = forge.update_comment(decision.id, body)
-    return Outcome(Posted.UPDATED, decision.id, _url(made))
+    return _posted(c.decide(c.find(forge.comments(), key), body), lambda: forge.create_comment(body), "id",
+                   lambda number: forge.update_comment(number, body))
 
 
 def mark_untouched(forge, planned: set[c.Key], env: str | None, *, footer: str) -> list[tuple[c.Key, Outcome]]:
@@ -66,16 +59,9 @@ def report_drift(forge, key: c.Key, markdown: str, *, limit: int, footer: str, l
     """The open drift issue of this stack, created or brought up to date (title and body)."""
     body = c.build_body(key, markdown, limit=limit, footer=footer)
     title = c.drift_title(key)
-    existing = c.find(forge.open_issues(label), key)
-    decision = c.decide(existing, body)
-    if decision.action is c.Action.CREATE:
-        made = forge.create_issue(title, body, label)
-        return Outcome(Posted.CREATED, made.get("number", made.get("iid")), _url(made))
-    if decision.action is c.Action.UNCHANGED:
-        return Outcome(Posted.UNCHANGED, decision.id)
-    assert decision.id is not None
-    made = forge.update_issue(decision.id, title, body)
-    return Outcome(Posted.UPDATED, decision.id, _url(made))
+    return _posted(c.decide(c.find(forge.open_issues(label), key), body),
+                   lambda: forge.create_issue(title, body, label), "number",
+                   lambda number: forge.update_issue(number, title, body))
 
 
 def resolve_drift(forge, key: c.Key, *, commit: str | None, label: str | None) -> Outcome:
@@ -85,6 +71,18 @@ def resolve_drift(forge, key: c.Key, *, commit: str | None, label: str | None) -
         return Outcome(Posted.NONE)
     forge.close_issue(existing.id, c.resolved_text(commit))
     return Outcome(Posted.CLOSED, existing.id)
+
+
+def _posted(decision: c.Decision, create, id_key: str, update) -> Outcome:
+    """What `decision` asks done: `create()` (the new one's id under `id_key`; GitLab's issues: `iid`),
+    nothing, or `update(id)`."""
+    if decision.action is c.Action.CREATE:
+        made = create()
+        return Outcome(Posted.CREATED, made.get(id_key, made.get("iid")), _url(made))
+    if decision.action is c.Action.UNCHANGED:
+        return Outcome(Posted.UNCHANGED, decision.id)
+    assert decision.id is not None
+    return Outcome(Posted.UPDATED, decision.id, _url(update(decision.id)))
 
 
 def _url(made: dict) -> str | None:

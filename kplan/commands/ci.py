@@ -63,7 +63,7 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
     merge request, or update the one an earlier run posted for the same stack and environment. A repository's
     plans (several stacks): one comment per stack, or with --summary one comment for all."""
     from kplan.ci import comment as c
-    from kplan.ci.post import Posted, post_plan
+    from kplan.ci.post import post_plan
     from kplan.ci.repository import split
 
     markdown = _read_plan(plan)
@@ -87,12 +87,8 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
     forge = _forge(ctx)
     out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url),
                     report_url=report_url)
-    where = f"{'pull request #' if ctx.platform == 'github' else 'merge request !'}{ctx.number}"
-    what = "comment" if ctx.platform == "github" else "note"
-    if out.action is Posted.UNCHANGED:
-        click.echo(f"{what} {out.id} on {where} already shows this plan")
-    else:
-        click.echo(f"{out.action.value} {what} {out.id} on {where}" + (f": {out.url}" if out.url else ""))
+    what, where = _on(ctx)
+    _tell(out, f"{out.action.value} {what} {out.id} on {where}", f"{what} {out.id} on {where} already shows this plan")
 
 
 def _comment_repository(forge, ctx, sections, summary: str, *, environment: str | None, report_url: str | None,
@@ -104,8 +100,7 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
     from kplan.ci.post import mark_untouched as mark
     from kplan.ci.repository import page_name, summary_body
 
-    where = f"{'pull request #' if ctx.platform == 'github' else 'merge request !'}{ctx.number}"
-    what = "comment" if ctx.platform == "github" else "note"
+    what, where = _on(ctx)
     footer = c.footer(forge.name, ctx.commit, ctx.run_url)
     posts: list[tuple[c.Key, str, str | None]]
     if one_summary:
@@ -129,10 +124,8 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
     for key, body, page in posts:
         out = post_plan(forge, key, body, limit=_limit(ctx), footer=footer, report_url=page)
         who = f"stack {key.stack}" if key.kind is c.Kind.PLAN else "the summary"
-        if out.action is Posted.UNCHANGED:
-            click.echo(f"{what} {out.id} on {where} already shows {who}")
-        else:
-            click.echo(f"{out.action.value} {what} {out.id} on {where} for {who}" + (f": {out.url}" if out.url else ""))
+        _tell(out, f"{out.action.value} {what} {out.id} on {where} for {who}",
+              f"{what} {out.id} on {where} already shows {who}")
     if mark_untouched and not one_summary:
         env = environment or _environment_of(sections)
         for key, out in mark(forge, {k for k, _, _ in posts}, env, footer=footer):
@@ -140,6 +133,20 @@ def _comment_repository(forge, ctx, sections, summary: str, *, environment: str 
                 click.echo(f"{what} {out.id} on {where} already says stack {key.stack} is not planned any more")
             else:
                 click.echo(f"updated {what} {out.id} on {where}: stack {key.stack} is not planned any more")
+
+
+def _on(ctx) -> tuple[str, str]:
+    """What a plan is posted as, and where: (`comment`, `pull request #12`) or (`note`, `merge request !12`)."""
+    if ctx.platform == "github":
+        return "comment", f"pull request #{ctx.number}"
+    return "note", f"merge request !{ctx.number}"
+
+
+def _tell(out, done: str, unchanged: str) -> None:
+    """The line saying what was posted: `done` and its link, or `unchanged` when nothing needed to change."""
+    from kplan.ci.post import Posted
+
+    click.echo(unchanged if out.action is Posted.UNCHANGED else done + (f": {out.url}" if out.url else ""))
 
 
 def _environment_of(sections) -> str | None:
@@ -177,10 +184,7 @@ def drift_issue_command(plan, platform, api_url, project, token_var, stack, envi
         return
     out = report_drift(forge, key, markdown, limit=_limit(ctx),
                        footer=c.footer(forge.name, ctx.commit, ctx.run_url), label=label)
-    if out.action is Posted.UNCHANGED:
-        click.echo(f"drift issue {out.id} already shows this plan")
-    else:
-        click.echo(f"{out.action.value} drift issue {out.id}" + (f": {out.url}" if out.url else ""))
+    _tell(out, f"{out.action.value} drift issue {out.id}", f"drift issue {out.id} already shows this plan")
 
 
 def _read_plan(plan: str) -> str:

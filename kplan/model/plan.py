@@ -141,7 +141,6 @@ class NoteKind(str, Enum):
     SHARE_GROUP_OFFSET_NEW = "no start offset yet: set to the requested position"
     SHARE_GROUP_OFFSET_AGAIN = "set again: records acknowledged after it are delivered again"
     SCHEMA_FIELD = "the schema's part differs"
-    REGISTERED_OUTSIDE = "the latest version was registered outside kplan"
     DECLARED_IS_OLDER = "the declared schema is an older version: registries do not register it again"
 
 

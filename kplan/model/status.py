@@ -32,17 +32,8 @@ class Status(str, Enum):
 
     @property
     def label(self) -> str:
-        """How the terminal text says it."""
-        return _LABELS[self]
-
-
-_LABELS = {
-    Status.IN_SYNC: "in sync",
-    Status.DRIFTED: "drifted",
-    Status.MISSING: "missing",
-    Status.WRONG_STATE: "not in declared state",
-    Status.NOT_DECLARED: "not declared",
-}
+        """How the terminal text says it: the JSON word in words (`not in declared state`)."""
+        return self.value.replace("_", " ")
 
 # Plan errors that are already shown as a resource's differences (a refused partition decrease is drift here).
 SHOWN_AS_DRIFT = frozenset({"partition-decrease", "replication-factor-change"})

@@ -105,19 +105,17 @@ def plan_group(group: _Group, environ: Mapping[str, str], destroy: bool, allow_a
     read."""
     from kplan.cluster.prefetch import Handed
     from kplan.cluster.reader import plan_validator
-    from kplan.model.desired import Stack
-    from kplan.session.open import Session
+    from kplan.session.open import Session, cluster_secrets
     from kplan.session.plan import plan_stack, read_request
     from kplan.session.systems import open_cluster
     from kplan.stackfile.references import resolve_stack_secrets
 
     out: dict[tuple[int, str | None], tuple[Any, str | None, Any]] = {}
-    members = [(i, m) for i, m in group.members]
+    members = group.members
     first = members[0][1]
     try:
-        secrets = resolve_stack_secrets(Stack(name=first.name, environment=None, cluster=first.cluster,
-                                              secret_commands=first.secret_commands), environ)
-        reader, _, close = open_cluster(first.cluster, secrets)
+        reader, _, close = open_cluster(first.cluster, cluster_secrets(first.name, first.cluster,
+                                                                       first.secret_commands, environ))
     except KplanError as e:
         return {(i, m.cluster_name): (None, str(e), None) for i, m in members}
     try:

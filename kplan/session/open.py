@@ -74,6 +74,11 @@ def member_sessions(stack, *, live_state: str | None = None, environ: Mapping[st
     cluster), or each cluster's reader and validator (no writer, no record producer: apply's `open_all`)."""
     environ = os.environ if environ is None else environ
     sessions: list[Session] = []
+
+    def close() -> None:
+        for s in sessions:
+            s.close()
+
     try:
         for member in stack.members:
             try:
@@ -81,14 +86,8 @@ def member_sessions(stack, *, live_state: str | None = None, environ: Mapping[st
             except KplanError as e:
                 raise KplanError(f"cluster {member.cluster_name}: {e}") from None
     except BaseException:
-        for s in sessions:
-            s.close()
+        close()
         raise
-
-    def close() -> None:
-        for s in sessions:
-            s.close()
-
     return sessions, close
 
 
@@ -103,14 +102,21 @@ def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, st
     if stack.members:
         return
     from kplan.cluster.wait import wait_for_cluster
+
+    # the cluster's own references only: a connector's unresolvable secret is the plan's to report, after the wait
+    secrets = cluster_secrets(stack.name, stack.cluster, stack.secret_commands, os.environ if environ is None
+                              else environ)
+    wait_for_cluster(stack.cluster, secrets, wait_s)
+
+
+def cluster_secrets(stack_name: str, cluster, secret_commands, environ: Mapping[str, str]):
+    """The resolved secrets of a cluster's own settings (its client properties, Connect's and the registry's
+    credentials), without the rest of the stack's."""
     from kplan.model.desired import Stack
     from kplan.stackfile.references import resolve_stack_secrets
 
-    # the cluster's own references only: a connector's unresolvable secret is the plan's to report, after the wait
-    secrets = resolve_stack_secrets(Stack(name=stack.name, environment=None, cluster=stack.cluster,
-                                          secret_commands=stack.secret_commands),
-                                    os.environ if environ is None else environ)
-    wait_for_cluster(stack.cluster, secrets, wait_s)
+    return resolve_stack_secrets(Stack(name=stack_name, environment=None, cluster=cluster,
+                                       secret_commands=secret_commands), environ)
 
 
 def load_and_open(path: str, environment: str | None, *, live_state: str | None = None,
@@ -165,11 +171,8 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
 def _start_read(preview, environ: Mapping[str, str]):
     """(reader already reading, plan-time validator) for the previewed cluster."""
     from kplan.cluster.prefetch import Prefetch
-    from kplan.model.desired import Stack
     from kplan.session import systems
-    from kplan.stackfile.references import resolve_stack_secrets
 
-    secrets = resolve_stack_secrets(Stack(name=preview.stack_name, environment=None, cluster=preview.cluster,
-                                          secret_commands=preview.secret_commands), environ)
+    secrets = cluster_secrets(preview.stack_name, preview.cluster, preview.secret_commands, environ)
     reader, validator, close = systems.open_cluster(preview.cluster, secrets)
     return Prefetch(reader, preview.stack_name, preview.topic_names, preview.sections, close), validator
