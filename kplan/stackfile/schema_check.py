@@ -21,10 +21,11 @@ from typing import Any, Callable
 
 Check = Callable[[Any], bool]
 
-# Keywords that assert nothing (annotations) or that are read with their siblings.
+# Keywords that assert nothing (annotations) or that are read with their siblings. x-kafka-versions: the stack
+# schema's note of the Kafka versions a key needs, for the generated reference (dev/docs_reference.py).
 _IGNORED = frozenset({"description", "title", "default", "$comment", "$schema", "$id", "examples", "deprecated",
                       "$defs", "definitions", "format", "readOnly", "writeOnly", "markdownDescription",
-                      "then", "else"})
+                      "then", "else", "x-kafka-versions"})
 
 
 def _is_type(value: Any, name: str) -> bool:
