@@ -136,11 +136,11 @@ class FakeWriter:
     def wait_topics(self, expected, timeout_s=None):
         pass
 
-    def reassign_replicas(self, targets, results=None):
+    def reassign_replicas(self, targets):
         self.calls.append("reassign_replicas")
-        return _done([f"{t}-{p}" for t, a in targets.items() for p in range(len(a))], results)
+        return _done([f"{t}-{p}" for t, a in targets.items() for p in range(len(a))], None)
 
-    def wait_replicas(self, targets, timeout_s=None):
+    def wait_replicas(self, targets):
         pass
 
     def cancel_reassignments(self, topics):

@@ -14,7 +14,7 @@ UNIT = KindUnit(
     ("kplan.kinds.acl.steps:CreateAcls", "kplan.kinds.acl.steps:DeleteAcls",),
     ("kplan.kinds.acl.steps:build_acl_steps",),
     ("kplan.kinds.acl.handlers",),
-    record_module="kplan.kinds.acl.record",
+    record_module="kplan.kinds.acl.steps",
     live_module="kplan.kinds.acl.live",
     importer_ref="kplan.kinds.acl.importer:IMPORTER",
     render_ref="kplan.kinds.acl.section:rendered",

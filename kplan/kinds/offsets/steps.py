@@ -15,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
 
-from kplan.kinds.offsets.kind import OffsetsPlanned
+from kplan.kinds.offsets.kind import CONNECTORS, OffsetsPlanned, requests
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
 
 
@@ -69,3 +70,27 @@ def build_offsets_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Plann
         out.append(Planned(AlterOffsets(change.name, p.request, p.reset, p.offsets, ConnectorState(p.state),
                                         p.previous_request)))
     return out
+
+
+# -- the offsets requests' part of the ownership record (`Ownership.of`): what it is once a plan is applied
+# (`record_after`, the RecordOwnership step's record), and what the live state says it was (`record_of`, that step's
+# before-image)
+
+
+def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
+                 parts: Ownership) -> dict[str, Entry]:
+    """The offsets request token per connector once the plan is applied: the recorded ones of connectors still
+    owned, and the declared token of every request the plan applies."""
+    connectors = parts.owned(CONNECTORS)  # the connectors owned once the plan is applied
+    tokens = {n: t for n, t in live.of(ResourceType.OFFSETS).records.items() if n in connectors}
+    declared = {r.name: r for r in requests(stack)}
+    for name in pending_requests(plan):
+        request = declared.get(name)
+        if request is not None and name in connectors:
+            tokens[name] = request.spec.request
+    return dict(sorted(tokens.items()))
+
+
+def record_of(live: LiveState) -> dict[str, Entry]:
+    """The record's offsets part as the live state shows it: connector -> the request token last applied."""
+    return dict(sorted(live.of(ResourceType.OFFSETS).records.items()))

@@ -8,7 +8,7 @@ UNIT = KindUnit(
     ("kplan.kinds.offsets.steps:AlterOffsets",),
     ("kplan.kinds.offsets.steps:build_offsets_steps",),
     ("kplan.kinds.offsets.handlers",),
-    record_module="kplan.kinds.offsets.record",
+    record_module="kplan.kinds.offsets.steps",
     follow_up_ref="kplan.kinds.offsets.io:follow_up",
     live_module="kplan.kinds.offsets.live",
 )

@@ -175,6 +175,18 @@ def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> 
     return live.with_kind(STREAMS_APP, resources=freeze(apps), problem=acls.problem)
 
 
+def takes_groups(c: ResourceChange, live: "LiveState") -> dict[str, str]:
+    """The consumer group the application's change takes away before any topic step (`takes_groups` in its UNIT;
+    kplan.plan.consumers.leaving): {its application.id: what takes it away} when the change removes the application
+    (it deletes its READ on its own group, with its other ACLs in DELETE_ACLS, which runs before REPLACE_TOPICS and
+    DELETE_TOPICS; a destroy keeps its internal topics and so is an update, not a delete); {} otherwise."""
+    deleted = c.planned.delete if isinstance(c.planned, StreamsAppPlanned) else ()
+    if not any(b.resource == "group" and b.pattern == "literal" and b.name == c.name and b.operation == "READ"
+               for _, b in deleted):
+        return {}
+    return {c.name: f"this stack's Kafka Streams application {c.name}, removed first (its ACLs deleted)"}
+
+
 def _difference(a: AttributeChange) -> Difference:
     return difference_of(a, {AttrKind.ADD: "missing",
                              AttrKind.REMOVE: "no longer generated (deleted by the next apply)"})

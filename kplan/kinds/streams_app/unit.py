@@ -14,10 +14,10 @@ UNIT = KindUnit(
      "kplan.kinds.streams_app.steps:CreateInternalTopics", "kplan.kinds.streams_app.steps:DeleteInternalTopics"),
     ("kplan.kinds.streams_app.steps:build_streams_app_steps",),
     ("kplan.kinds.streams_app.handlers",),
-    record_module="kplan.kinds.streams_app.record",
+    record_module="kplan.kinds.streams_app.steps",
     follow_up_ref="kplan.kinds.streams_app.kind:follow_up",
     live_module="kplan.kinds.streams_app.live",
     importer_ref="kplan.kinds.streams_app.importer:IMPORTER",
     render_ref="kplan.kinds.streams_app.section:rendered",
-    takes_groups_ref="kplan.kinds.streams_app.groups:takes_groups",
+    takes_groups_ref="kplan.kinds.streams_app.kind:takes_groups",
 )

@@ -10,15 +10,12 @@ kept (the first is the preferred leader).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
+from kplan.model.results import BatchResults
 from kplan.transport.wire.client import Client, error_name
 from kplan.transport.wire.codec import NoAnswer, Refused
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.kinds.topic.io.writes import TopicWrites
-    from kplan.model.results import BatchResults
 
 Targets = Mapping[str, Sequence[Sequence[int]]]  # topic -> the replica list of each partition
 
@@ -63,74 +60,87 @@ def ongoing(client: Client, topics: Sequence[str]) -> set[tuple[str, int]]:
     return {(t.name, p.partition_index) for t in answer.topics for p in t.partitions if t.name in wanted}
 
 
-def _denied(writes: TopicWrites, topics: Sequence[str]):
-    from kplan.transport.permissions import denied_name
+class Reassignments:
+    """The topic kind's writes' partition reassignments (`TopicWrites` is one): on its `wire` session's client,
+    retried by its `kafka` session's attempts."""
 
-    return lambda e: denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(topics))}", writes.kafka.who)
+    kafka: Any
+    wire: Any
 
+    def _denied(self, topics: Sequence[str]) -> Any:
+        from kplan.transport.permissions import denied_name
 
-def reassign(writes: TopicWrites, client: Client, targets: Targets, results: BatchResults) -> BatchResults:
-    """Ask for every partition of `targets` to move to its list, in one request (asking for the same lists again is
-    harmless: asked again while it gets no answer); each partition's result is recorded (`topic-partition`), and
-    the first one refused is one line."""
-    from kplan.transport.results import reason_of_name
+        return lambda e: denied_name(e.code, "alter", f"the partitions of {', '.join(sorted(topics))}", self.kafka.who)
 
-    def write() -> None:
-        refused = _alter(client, {t: dict(enumerate(a)) for t, a in targets.items()})
-        for topic, assignment in sorted(targets.items()):
-            for p in range(len(assignment)):
-                name = refused.get((topic, p))
-                results.record(f"{topic}-{p}", *((reason_of_name(name), name) if name else ()))
-        if refused:
-            (topic, p), name = min(refused.items())
-            raise Refused(f"reassigning partition {p} of topic {topic} failed: {name}", name)
+    def reassign_replicas(self, targets: Targets) -> BatchResults:
+        """Ask for every partition of `targets` (topic -> replica list per partition) to move to its list, in one
+        request (asking for the same lists again is harmless: asked again while it gets no answer); each partition's
+        result is recorded (`topic-partition`), and the first one refused is one line."""
+        from kplan.transport.results import reason_of_name
 
-    writes.kafka.attempts.wire("reassigning partitions", write, _denied(writes, list(targets)))
-    return results
+        results, client = BatchResults(), self.wire.client
 
+        def write() -> None:
+            refused = _alter(client, {t: dict(enumerate(a)) for t, a in targets.items()})
+            for topic, assignment in sorted(targets.items()):
+                for p in range(len(assignment)):
+                    name = refused.get((topic, p))
+                    results.record(f"{topic}-{p}", *((reason_of_name(name), name) if name else ()))
+            if refused:
+                (topic, p), name = min(refused.items())
+                raise Refused(f"reassigning partition {p} of topic {topic} failed: {name}", name)
 
-def cancel(writes: TopicWrites, client: Client, topics: Sequence[str]) -> None:
-    """Cancel every reassignment of `topics` still under way (the undo of a move cut short: reassigning such a
-    partition to its old list instead can leave it waiting for a replica that is both added and removed); the
-    controller reverts each to the replicas it had before."""
+        self.kafka.attempts.wire("reassigning partitions", write, self._denied(list(targets)))
+        return results
 
-    def write() -> None:
-        moving: dict[str, dict[int, None]] = {}
-        for t, p in ongoing(client, topics):
-            moving.setdefault(t, {})[p] = None
-        refused = {k: n for k, n in _alter(client, moving).items() if n != "NO_REASSIGNMENT_IN_PROGRESS"}
-        if refused:
-            (topic, p), name = min(refused.items())
-            raise Refused(f"cancelling the reassignment of partition {p} of topic {topic} failed: {name}", name)
+    def cancel_reassignments(self, topics: Sequence[str]) -> None:
+        """Cancel every reassignment of `topics` still under way (the undo of a move cut short: reassigning such a
+        partition to its old list instead can leave it waiting for a replica that is both added and removed); the
+        controller reverts each to the replicas it had before."""
+        client = self.wire.client
 
-    writes.kafka.attempts.wire("cancelling reassignments", write, _denied(writes, topics))
+        def write() -> None:
+            moving: dict[str, dict[int, None]] = {}
+            for t, p in ongoing(client, topics):
+                moving.setdefault(t, {})[p] = None
+            refused = {k: n for k, n in _alter(client, moving).items() if n != "NO_REASSIGNMENT_IN_PROGRESS"}
+            if refused:
+                (topic, p), name = min(refused.items())
+                raise Refused(f"cancelling the reassignment of partition {p} of topic {topic} failed: {name}", name)
 
+        self.kafka.attempts.wire("cancelling reassignments", write, self._denied(topics))
 
-def wait(writes: TopicWrites, client: Client, targets: Targets, timeout_s: float | None = None) -> None:
-    """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list. Copying
-    data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
-    from kplan.kinds.topic.io.reassign_progress import MoveProgress
+    def wait_replicas(self, targets: Targets) -> None:
+        """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list.
+        Copying data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
+        from kplan.kinds.topic.io.reassign_progress import MoveProgress
 
-    want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
-    deadline = time.monotonic() + (timeout_s or max(120.0, writes.kafka.timeout_s * 10))
-    delay = 0.1
-    progress = MoveProgress(want)
-    while True:
-        try:
-            moving = ongoing(client, list(want))
-        except NoAnswer:
-            moving = {("?", -1)}
-        progress.tick(moving)
-        assignment = writes._topic_assignment
-        pending = sorted(n for n, a in assignment(want).items() if a != want[n]) if not moving else []
-        if not moving and not pending and set(assignment(want)) == set(want):
-            return
-        if time.monotonic() > deadline:
-            still = sorted({t for t, _ in moving} | set(pending))
-            raise WriteError(
-                "verification failed: the replicas of "
-                + ", ".join(still[:10])
-                + " did not reach their new brokers in time (the reassignment goes on in the cluster)"
-            )
-        time.sleep(delay)
-        delay = min(2.0, delay * 1.5)
+        want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
+        deadline = time.monotonic() + max(120.0, self.kafka.timeout_s * 10)
+        delay = 0.1
+        progress = MoveProgress(want)
+        while True:
+            try:
+                moving = ongoing(self.wire.client, list(want))
+            except NoAnswer:
+                moving = {("?", -1)}
+            progress.tick(moving)
+            assignment = self._topic_assignment
+            pending = sorted(n for n, a in assignment(want).items() if a != want[n]) if not moving else []
+            if not moving and not pending and set(assignment(want)) == set(want):
+                return
+            if time.monotonic() > deadline:
+                still = sorted({t for t, _ in moving} | set(pending))
+                raise WriteError(
+                    "verification failed: the replicas of "
+                    + ", ".join(still[:10])
+                    + " did not reach their new brokers in time (the reassignment goes on in the cluster)"
+                )
+            time.sleep(delay)
+            delay = min(2.0, delay * 1.5)
+
+    def _topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
+        """topic -> its replica list per partition, for the listed `names` the metadata has."""
+        md = self.kafka.admin.list_topics(timeout=self.kafka.request_timeout())
+        return {n: tuple(tuple(p.replicas) for _, p in sorted(md.topics[n].partitions.items()))
+                for n in names if n in md.topics and md.topics[n].error is None}

@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
-from kplan.kinds.topic.io import reassignments
+from kplan.kinds.topic.io.reassignments import Reassignments
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
@@ -48,7 +48,7 @@ def _key_name(key) -> str:
     return key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
 
 
-class TopicWrites:
+class TopicWrites(Reassignments):
     """The topic kind's writes of one run, on its sessions (`kplan.transport.sessions.Writers`): Kafka's admin session
     (`kafka`) and kplan's own Kafka client (`wire`: the reassignments)."""
 
@@ -396,28 +396,6 @@ class TopicWrites:
         from kplan.kinds.topic.io.throttle import wait_throttle
 
         wait_throttle(self.kafka.admin, brokers, broker, topics, topic, self.kafka.timeout_s)
-
-    # ---------------------------------------------------------------------------- partition reassignments
-
-    def reassign_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]],
-                          results: BatchResults | None = None) -> BatchResults:
-        """Move each partition of `targets` (topic -> replica list per partition) to its replica list (results by
-        `topic-partition`)."""
-        return reassignments.reassign(self, self.wire.client, targets, BatchResults() if results is None else results)
-
-    def wait_replicas(self, targets: Mapping[str, Sequence[Sequence[int]]], timeout_s: float | None = None) -> None:
-        """Until no partition of `targets` moves and each shows its replica list."""
-        reassignments.wait(self, self.wire.client, targets, timeout_s)
-
-    def cancel_reassignments(self, topics: Sequence[str]) -> None:
-        """Cancel the reassignments of `topics`' partitions still under way (each reverts to its replicas before)."""
-        reassignments.cancel(self, self.wire.client, topics)
-
-    def _topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
-        """topic -> its replica list per partition, for the listed `names` the metadata has."""
-        md = self.kafka.admin.list_topics(timeout=self.kafka.request_timeout())
-        return {n: tuple(tuple(p.replicas) for _, p in sorted(md.topics[n].partitions.items()))
-                for n in names if n in md.topics and md.topics[n].error is None}
 
 
 def sent(submit, keys: list[str], settle: Callable[[Mapping, BatchResults], None], results: BatchResults) -> Mapping:
