@@ -18,6 +18,7 @@ from kplan.rules.units import UnitError, parse_size_bytes
 from kplan.secrets import is_reference_only
 from kplan.stackfile.cdc_format import converter_config
 from kplan.stackfile.engines import EngineTemplates, TemplateFailure, _slug
+from kplan.stackfile.member import as_dict
 
 
 class _Lenient(dict):
@@ -112,10 +113,6 @@ def server_id_for(name: str) -> int:
     return 100_000 + zlib.crc32(name.encode("utf-8")) % 2_000_000_000
 
 
-def _mapping(v) -> dict:
-    return v if isinstance(v, dict) else {}
-
-
 def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[TableRef]:
     tables = source.get("tables")
     if not isinstance(tables, list):
@@ -130,7 +127,7 @@ def parse_tables(source: dict, smap: SourceMap, diags: Diagnostics) -> list[Tabl
         elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
             name = entry["name"]
             schema = entry.get("schema") if isinstance(entry.get("schema"), str) else None
-            settings = _mapping(entry.get("topic"))
+            settings = as_dict(entry.get("topic"))
         else:
             continue  # the schema reported it
         if schema is None and "." in name:
@@ -232,11 +229,11 @@ class _Render:
     def __init__(self, source: dict, name: str, engine: str, cluster_bootstrap: str):
         self.source, self.name, self.engine, self.cluster_bootstrap = source, name, engine, cluster_bootstrap
         self.prefix: str = source["topic_prefix"] if isinstance(source.get("topic_prefix"), str) else name
-        self.history: dict = _mapping(source.get("schema_history"))
+        self.history: dict = as_dict(source.get("schema_history"))
         self.history_bs = _servers(self.history.get("bootstrap_servers")) or cluster_bootstrap
         self.history_topic = (self.history.get("topic") if isinstance(self.history.get("topic"), str)
                               else f"schema-changes.{name}")
-        self.connection: dict = _mapping(source.get("connection"))
+        self.connection: dict = as_dict(source.get("connection"))
         self.snapshot_mode = source.get("snapshot_mode") if isinstance(source.get("snapshot_mode"), str) else None
 
     def context(self, tables: list[TableRef]) -> dict:
@@ -314,7 +311,7 @@ def _signal(exp: Expansion, ctx: _Render, internal: _Internal, gen_config: dict,
     """`snapshot_new_tables`: the Kafka signal topic, the signaling table's topic and the connector's signal
     settings."""
     source = ctx.source
-    sig = _mapping(source.get("signal"))
+    sig = as_dict(source.get("signal"))
     sig_topic = sig.get("topic")
     if not isinstance(sig_topic, str):
         sig_topic = f"{ctx.prefix}.signal"
@@ -354,7 +351,7 @@ def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_confi
                smap: SourceMap, diags: Diagnostics) -> None:
     """The connector's settings and its config layers: defaults < generated < the source's own (a declared null
     removes a generated key)."""
-    own = _mapping(source.get("connector"))
+    own = as_dict(source.get("connector"))
     if "ignore_changes" in own:  # the schema's connector settings take it (defaults.connector's: not applied here)
         diags.error(smap.value_loc(own, "ignore_changes") or exp.loc,
                     f'cdc source "{source.get("name")}": its connector is kplan\'s to configure, so ignore_changes is '
@@ -364,8 +361,8 @@ def _connector(exp: Expansion, source: dict, connector_defaults: dict, gen_confi
         exp.connector_settings["restart_failed"] = source["restart_failed"]
     if "moved_from" in source:  # the source's connector renames the one it names (the connector kind's move.py)
         exp.connector_settings["moved_from"] = source["moved_from"]
-    defaults_cfg = _mapping(connector_defaults.get("config"))
-    own_cfg = _mapping(own.get("config"))
+    defaults_cfg = as_dict(connector_defaults.get("config"))
+    own_cfg = as_dict(own.get("config"))
     for key in [k for k, v in own_cfg.items() if v is None]:
         gen_config.pop(str(key), None)
         gen_locs.pop(str(key), None)

@@ -75,7 +75,12 @@ def decode(display: str, data: bytes, diags: Diagnostics) -> str | None:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        diags.error(Loc(display, line, col), f"file is not UTF-8 text (invalid byte 0x{data[e.start]:02x})")
+        diags.error(Loc(display, *line_col(data, e.start)),
+                    f"file is not UTF-8 text (invalid byte 0x{data[e.start]:02x})")
         return None
+
+
+def line_col(data: bytes | str, pos: int) -> tuple[int, int]:
+    """The 1-based line and column of the byte (or character) at `pos`."""
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    return data.count(newline, 0, pos) + 1, pos - (data.rfind(newline, 0, pos) + 1) + 1  # type: ignore[arg-type]

@@ -87,7 +87,7 @@ class Overlays:
 
     @classmethod
     def of(cls, overlay: dict) -> Overlays:
-        return cls({key: _dict(overlay.get(key)) for key in OVERLAID})
+        return cls({key: as_dict(overlay.get(key)) for key in OVERLAID})
 
     def use(self, section: str, name: str) -> dict | None:
         """The overlay of `name` in `section` (None if there is none), marked used."""
@@ -181,5 +181,6 @@ class Member:
     metadata: Mapping[tuple[str, str], Meta] = field(default_factory=dict)  # (section, name) -> Stack.metadata
 
 
-def _dict(v) -> dict:
+def as_dict(v) -> dict:
+    """`v` when it is a mapping, else an empty one (the schema reported anything else)."""
     return v if isinstance(v, dict) else {}

@@ -30,7 +30,7 @@ from kplan.stackfile.derived import merged
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.for_each import expand_loops, loop_entries
 from kplan.stackfile.forget import build_forget
-from kplan.stackfile.member import OVERLAID, Context, Flagged, Member, MemberInput, Overlays
+from kplan.stackfile.member import OVERLAID, Context, Flagged, Member, MemberInput, Overlays, as_dict
 from kplan.stackfile.merge import LISTS, SECTION_OF, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
 from kplan.stackfile.referenced import build_references
@@ -47,10 +47,6 @@ MAX_TIMEOUT_S = 300.0
 
 def _hint(word: str, names) -> str:
     return meant(closest(word, names))
-
-
-def _dict(v) -> dict:
-    return v if isinstance(v, dict) else {}
 
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
@@ -114,7 +110,7 @@ def _load(path: str, environment: str | None, environ: Mapping[str, str], templa
     flagged, loop_items = read
 
     _, envs = collect_vars_and_envs(docs, smap, Diagnostics())  # again, now substituted
-    overlay = _dict(envs.get(environment)) if environment else {}
+    overlay = as_dict(envs.get(environment)) if environment else {}
     comb = combine(docs, smap, diags)
     first = comb.first_loc or docs[0].loc
     if comb.name is None:
@@ -173,7 +169,7 @@ def _read(docs: list, environment: str | None, environ: Mapping[str, str], smap:
         diags.error(where, f'unknown environment "{environment}" (declared: {declared})' + _hint(environment, envs),
                     path="environments")
         return None
-    overlay_vars = _dict(_dict(envs.get(environment)).get("vars")) if environment else {}
+    overlay_vars = as_dict(as_dict(envs.get(environment)).get("vars")) if environment else {}
     resolver = Resolver(environ, {**vars_, **overlay_vars})
     skip = _not_substituted(docs, environment) | loop_entries(docs)  # each expansion is substituted on its own
     diags.begin_phase()
@@ -213,7 +209,7 @@ def _context(comb, overlay: dict, first: Loc, template_dirs: list[str], flagged:
              diags: Diagnostics) -> Context:
     """What every cluster's sections are built with: the defaults (the overlay's over the stack's), the engine
     templates (each directory checked), the overlays of named entries."""
-    defaults = deep_merge(_dict(comb.single.get("defaults", ({}, None))[0]), _dict(overlay.get("defaults")), smap,
+    defaults = deep_merge(as_dict(comb.single.get("defaults", ({}, None))[0]), as_dict(overlay.get("defaults")), smap,
                           first)
     templates = EngineTemplates(template_dirs + [d for d, _ in comb.template_dirs])
     for d, loc in comb.template_dirs:
@@ -222,8 +218,8 @@ def _context(comb, overlay: dict, first: Loc, template_dirs: list[str], flagged:
     for d in template_dirs:
         if not os.path.isdir(d):
             diags.error(Loc(d, 0, 0), "template directory not found")
-    return Context(smap, diags, flagged, Overlays.of(overlay), topic_defaults=_dict(defaults.get("topic")),
-                   connector_defaults=_dict(defaults.get("connector")), templates=templates,
+    return Context(smap, diags, flagged, Overlays.of(overlay), topic_defaults=as_dict(defaults.get("topic")),
+                   connector_defaults=as_dict(defaults.get("connector")), templates=templates,
                    checks={key: make() for key, registered in SECTION_OF.items()
                            if (make := registered.load_checks) is not None},
                    meta_default=meta_of(defaults))
@@ -295,7 +291,7 @@ def _clusters(comb, overlay: dict, first: Loc, smap: SourceMap, diags: Diagnosti
         if isinstance(overlay.get("clusters"), dict):
             diags.error(smap.key_loc(overlay, "clusters") or first, "the environment overlays `clusters:`, but the "
                         "stack declares one `cluster:`; overlay `cluster:` instead")
-        cluster_in = deep_merge(_dict(base_cluster), _dict(overlay.get("cluster")), smap, cluster_loc)
+        cluster_in = deep_merge(as_dict(base_cluster), as_dict(overlay.get("cluster")), smap, cluster_loc)
         return {None: (_build_cluster(cluster_in, cluster_loc, smap, diags), cluster_loc)}
     declared, holder = comb.single["clusters"]
     loc = smap.key_loc(holder, "clusters") or first
@@ -306,15 +302,15 @@ def _clusters(comb, overlay: dict, first: Loc, smap: SourceMap, diags: Diagnosti
     if isinstance(overlay.get("cluster"), dict):
         diags.error(smap.key_loc(overlay, "cluster") or loc, "the environment overlays `cluster:`, but the stack "
                     "declares `clusters:`; overlay `clusters: {<name>: ...}` instead")
-    env_clusters = _dict(overlay.get("clusters"))
+    env_clusters = as_dict(overlay.get("clusters"))
     for name in env_clusters:
-        if name not in _dict(declared):
+        if name not in as_dict(declared):
             diags.error(smap.key_loc(env_clusters, name) or loc, f'the environment overlays cluster "{name}", '
-                        "which `clusters:` does not declare" + _hint(name, list(_dict(declared))))
+                        "which `clusters:` does not declare" + _hint(name, list(as_dict(declared))))
     out: dict[str | None, tuple[ClusterSpec | None, Loc]] = {}
-    for name, settings in _dict(declared).items():
+    for name, settings in as_dict(declared).items():
         cloc = smap.value_loc(declared, name) or loc
-        merged = deep_merge(_dict(settings), _dict(env_clusters.get(name)), smap, cloc)
+        merged = deep_merge(as_dict(settings), as_dict(env_clusters.get(name)), smap, cloc)
         out[str(name)] = (_build_cluster(merged, cloc, smap, diags, label=f"clusters.{name}"), cloc)
     return out
 
@@ -415,7 +411,7 @@ def _preview_cluster(docs: list, environment: str | None, on_cluster: Callable[[
         bodies = [e[environment] for e in envs if isinstance(e.get(environment), dict)]
         if len(bodies) > 1:
             return
-        overlay = _dict(bodies[0].get("cluster")) if bodies else {}
+        overlay = as_dict(bodies[0].get("cluster")) if bodies else {}
         overlay_commands = bodies[0].get("secret_commands") if bodies else None
     merged = deep_merge(sections[0], overlay, scratch, Loc("<preview>", 0, 0))
     if not cluster_section_valid(merged):
@@ -461,7 +457,7 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
                                   f"socket.timeout.ms limit) (got {str(c['timeout'])[:40]})")
         except UnitError as e:
             diags.error(tloc, str(e))
-    raw_client = _dict(c.get("client"))
+    raw_client = as_dict(c.get("client"))
     msk = _aws_msk_iam(raw_client.get("aws_msk_iam"), smap.value_loc(c, "client") or loc, diags)
     client, client_locs = normalize_config(raw_client, smap, diags, loc)  # skips aws_msk_iam (a mapping)
     warn_plaintext_secrets(client, client_locs, diags)
@@ -521,14 +517,8 @@ def _unused_overlays(environment, overlay: dict, comb, overlays: Overlays, smap:
         names = (overlays.declared[key] if key in MERGES
                  else [i["name"] for i, _ in comb.lists[key] if isinstance(i, dict) and isinstance(i.get("name"), str)])
         what = SECTION_OF[key].noun if key in SECTION_OF else _CORE_WORDS[key]
-        _unused(environment, overlay, key, overlays, names, smap, diags, what)
-
-
-def _unused(environment, overlay: dict, key: str, overlays: Overlays, names: list, smap: SourceMap,
-            diags: Diagnostics, what: str) -> None:
-    container = overlay.get(key)
-    for name in overlays.entries[key]:
-        if name not in overlays.used[key]:
-            diags.error(smap.key_loc(container, name),
-                        f'environment "{environment}" overrides {what} "{name}", which the stack does not declare'
-                        + _hint(name, names))
+        for name in overlays.entries[key]:
+            if name not in overlays.used[key]:
+                diags.error(smap.key_loc(overlay.get(key), name),
+                            f'environment "{environment}" overrides {what} "{name}", which the stack does not '
+                            "declare" + _hint(name, names))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Callable
+from typing import Any, Callable
 
 from kplan.kinds import UNITS
 from kplan.model.diagnostics import Diagnostics
@@ -378,22 +378,19 @@ def _messages(error, root, smap: SourceMap):
         if isinstance(inst, bool) and "string" in ([val] if isinstance(val, str) else val):
             hint = " (YAML reads yes/no/on/off as true/false: quote the value)"
         yield here, f"must be {_expected(val)} (got {describe(inst)}){hint}"
-    elif v == "minimum":
-        yield here, f"must be at least {val} (got {inst})"
-    elif v == "maximum":
-        yield here, f"must be at most {val} (got {inst})"
-    elif v == "enum":
-        yield here, f"must be one of {', '.join(map(str, val))} (got {describe(inst)})" + (
-            did_you_mean(inst, val) if isinstance(inst, str) else "")
-    elif v == "minLength":
-        yield here, "must not be empty" if val == 1 else f"must be at least {val} characters long"
-    elif v == "maxLength":
-        yield here, f"must be at most {val} characters long (got {len(inst)})"
-    elif v == "minItems":
-        yield here, "must not be empty" if val == 1 else f"must have at least {val} items"
-    elif v == "pattern":
-        yield here, f"{_PATTERN_MESSAGES.get(val, f'must match {val}')} (got {describe(inst)})"
-    elif v == "not":
-        yield here, f"{describe(inst)} is not allowed here"
-    else:  # pragma: no cover - the schema uses only the keywords above
-        yield here, error.message
+    else:  # jsonschema's own message: a keyword the schemas do not use
+        yield here, _WORDED[v](val, inst) if v in _WORDED else error.message
+
+
+# What a value breaking a keyword is told, by the keyword: (the keyword's value, the instance) -> the message.
+_WORDED: dict[str, Callable[[Any, Any], str]] = {
+    "minimum": lambda val, inst: f"must be at least {val} (got {inst})",
+    "maximum": lambda val, inst: f"must be at most {val} (got {inst})",
+    "enum": lambda val, inst: f"must be one of {', '.join(map(str, val))} (got {describe(inst)})" + (
+        did_you_mean(inst, val) if isinstance(inst, str) else ""),
+    "minLength": lambda val, inst: "must not be empty" if val == 1 else f"must be at least {val} characters long",
+    "maxLength": lambda val, inst: f"must be at most {val} characters long (got {len(inst)})",
+    "minItems": lambda val, inst: "must not be empty" if val == 1 else f"must have at least {val} items",
+    "pattern": lambda val, inst: f"{_PATTERN_MESSAGES.get(val, f'must match {val}')} (got {describe(inst)})",
+    "not": lambda val, inst: f"{describe(inst)} is not allowed here",
+}

@@ -27,7 +27,7 @@ from kplan.stackfile.cdc import Expansion, expand
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, merge_generated
 from kplan.stackfile.connects import choose_connects, source_key
 from kplan.stackfile.derived import Merge, Merged
-from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry
+from kplan.stackfile.member import Built, ConnectorEntry, MemberInput, SectionBuilder, TopicEntry, as_dict
 from kplan.stackfile.mirrors import expand_mirror
 
 # keys of a resource entry that are not its settings
@@ -104,7 +104,7 @@ def build_connectors(inp: MemberInput) -> Built:
         if over is not None:
             declared = deep_merge(declared, over, ctx.smap, loc)
         settings = deep_merge(ctx.connector_defaults, declared, ctx.smap, loc)
-        layers = [normalize_config(_dict(settings.get("config")), ctx.smap, ctx.diags, loc)]
+        layers = [normalize_config(as_dict(settings.get("config")), ctx.smap, ctx.diags, loc)]
         pin_from = over if isinstance(over, dict) and "plugin_version" in over else item  # where it is written
         pinned = ((settings["plugin_version"], ctx.smap.value_loc(pin_from, "plugin_version") or loc)
                   if "plugin_version" in settings else None)
@@ -272,10 +272,6 @@ SECTIONS: Mapping[str, SectionBuilder] = {
     "mirrors": build_mirrors,
     **{name: _kind_section(name, registered) for name, registered in stack_sections().items()},
 }
-
-
-def _dict(v) -> dict:
-    return v if isinstance(v, dict) else {}
 
 
 # -- what entries give the topics, connectors and acls sections (kplan.stackfile.derived) --------------------

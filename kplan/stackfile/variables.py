@@ -287,11 +287,7 @@ def substitute_tree(tree, smap: SourceMap, resolver: Resolver, diags: Diagnostic
                 continue
             if isinstance(value, (dict, list)):
                 stack.append(value)
-            elif isinstance(value, str):
-                if "${" not in value:
-                    if isinstance(value, QuotedStr):
-                        node[key] = plain.get(value) or plain.setdefault(value, str(value))
-                    continue
+            elif isinstance(value, str) and "${" in value:
                 try:
                     got = resolver.substitute(value, plain=not isinstance(value, QuotedStr))
                 except SubstitutionError as e:

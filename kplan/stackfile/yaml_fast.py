@@ -12,7 +12,6 @@ tests/unit/stackfile/test_yaml_fast_path.py checks that both paths give the same
 from __future__ import annotations
 
 import yaml
-from yaml.constructor import SafeConstructor
 from yaml.events import (
     DocumentEndEvent,
     DocumentStartEvent,
@@ -27,15 +26,7 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 
 from kplan.model.source import PACK_LIMIT, Loc, Positions, SourceMap, pack
-from kplan.stackfile.yaml_values import (
-    MAX_DEPTH,
-    QUOTED_STYLES,
-    SIMPLE_SCALARS,
-    STR_TAG,
-    TIMESTAMP_TAG,
-    Document,
-    QuotedStr,
-)
+from kplan.stackfile.yaml_values import MAX_DEPTH, NOT_SIMPLE, QUOTED_STYLES, Document, QuotedStr, simple_scalar
 
 
 class _Decline(Exception):
@@ -59,7 +50,6 @@ class _Any:
 
 # The first characters some resolver may claim (PyYAML's own table has none for any character: `_WILDCARD`).
 _FIRST = frozenset(_BY_FIRST) if not _WILDCARD else _Any()
-_CONSTRUCTOR = SafeConstructor()  # its int, bool, null and float constructors keep no state
 
 
 def _value(value: str, style, scalars: dict):
@@ -68,9 +58,9 @@ def _value(value: str, style, scalars: dict):
     tag the node path handles."""
     if style in QUOTED_STYLES:
         try:
-            return scalars[(STR_TAG, value, style)]  # one copy of each: '86400000' repeats a lot
+            return scalars[(style, value)]  # one copy of each: '86400000' repeats a lot
         except KeyError:
-            out = scalars[(STR_TAG, value, style)] = QuotedStr(value)
+            out = scalars[(style, value)] = QuotedStr(value)
             return out
     known = scalars.get(value)  # a plain text seen before that is not itself (numbers, booleans repeat a lot)
     if known is not None:
@@ -80,17 +70,16 @@ def _value(value: str, style, scalars: dict):
             break
     else:
         return value
-    if tag == STR_TAG or tag == TIMESTAMP_TAG:  # dates stay text: nothing in a stack is a date
-        return value
-    if tag not in SIMPLE_SCALARS:
-        raise _Decline
     try:
         return scalars[(tag, value)]
     except KeyError:
-        out = scalars[(tag, value)] = SafeConstructor.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
-        if out is not None:
-            scalars[value] = out
-        return out
+        built = simple_scalar(ScalarNode(tag, value))
+        if built is NOT_SIMPLE:
+            raise _Decline from None
+        scalars[(tag, value)] = built
+        if built is not None:
+            scalars[value] = built
+        return built
 
 
 def _opened(mark, new, container, parent: Positions, entries: dict, key: str | None, kl: int, kc: int,

@@ -16,15 +16,8 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, child_path
-from kplan.stackfile.yaml_values import (
-    MAX_DEPTH,
-    QUOTED_STYLES,
-    SIMPLE_SCALARS,
-    STR_TAG,
-    TIMESTAMP_TAG,
-    Document,
-    QuotedStr,
-)
+from kplan.stackfile.files import line_col
+from kplan.stackfile.yaml_values import MAX_DEPTH, NOT_SIMPLE, QUOTED_STYLES, Document, QuotedStr, simple_scalar
 
 MAX_VALUES = 250_000  # per document, after expanding aliases
 
@@ -79,7 +72,7 @@ def _report_yaml_error(display: str, text: str, e: BaseException, diags: Diagnos
         diags.error(Loc(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0),
                     f"invalid YAML: {_yaml_error_message(e)}")
     elif isinstance(e, yaml.reader.ReaderError):
-        line, col = _line_col(text, e.position)
+        line, col = line_col(text, e.position)
         what = f"character #x{e.character:04x}" if isinstance(e.character, int) else f"byte {e.character!r}"
         diags.error(Loc(display, line, col), f"invalid YAML: unacceptable {what} ({e.reason})")
     elif isinstance(e, RecursionError):
@@ -91,11 +84,6 @@ def _report_yaml_error(display: str, text: str, e: BaseException, diags: Diagnos
 def _yaml_error_message(e: yaml.MarkedYAMLError) -> str:
     parts = [p for p in (e.context, e.problem) if p]
     return "; ".join(parts) or str(e)
-
-
-def _line_col(text: str, pos: int) -> tuple[int, int]:
-    line = text.count("\n", 0, pos) + 1
-    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
 
 
 def _is_null(node) -> bool:
@@ -171,20 +159,16 @@ class _Converter:
         return self._mapping(node, path)
 
     def _scalar(self, node, path: str):
-        tag = node.tag
-        if tag == TIMESTAMP_TAG:
-            return node.value  # dates stay text: nothing in a stack is a date
-        if tag == STR_TAG:  # the common case, without the constructor's bookkeeping
-            return QuotedStr(node.value) if node.style in QUOTED_STYLES else node.value
         try:
-            if tag in SIMPLE_SCALARS:
-                return SafeConstructor.yaml_constructors[tag](self.constructor, node)
+            value = simple_scalar(node)  # the common case, without the constructor's bookkeeping
+            if value is not NOT_SIMPLE:
+                return value
             value = self.constructor.construct_object(node, deep=True)
         except ConstructorError as e:
             self.diags.error(_loc(self.display, node, path), f"unsupported YAML value: {e.problem}")
             return None
         except (ValueError, TypeError, KeyError):  # e.g. `!!int abc`: an explicit tag the text does not fit
-            self.diags.error(_loc(self.display, node, path), f"invalid YAML value {node.value!r} for tag {tag}")
+            self.diags.error(_loc(self.display, node, path), f"invalid YAML value {node.value!r} for tag {node.tag}")
             return None
         if isinstance(value, bytes):
             self.diags.error(_loc(self.display, node, path), "unsupported YAML value: binary data")
