@@ -114,6 +114,12 @@ class StackSection:
     # that its builder reports into and that reports each problem once (`flush(diags)`) when every cluster is built.
     load_checks_ref: str | None = None
 
+    @classmethod
+    def of(cls, key: str, noun: str, part: str) -> "StackSection":
+        """The section of a family's kind, whose one object (`part`: "module:NAME") builds its entries and words
+        them (`build`, `entry_word`)."""
+        return cls(key, noun, build_ref=f"{part}.build", entry_word_ref=f"{part}.entry_word")
+
     @property
     def build(self) -> Callable[..., tuple[object, ...]]:
         assert self.build_ref is not None, self.key

@@ -174,9 +174,9 @@ class FakeWriter:
 
     # -- SCRAM users
 
-    def alter_scram_credentials(self, upserts, removals, results=None):
+    def alter_scram_credentials(self, upserts, removals):
         self.calls.append("alter_scram_credentials")
-        results = BatchResults() if results is None else results
+        results = BatchResults()
         for user, mechanism, iterations, password in upserts:
             self.users.setdefault(user, {})[mechanism] = iterations
             self.passwords[(user, mechanism)] = password
@@ -191,25 +191,25 @@ class FakeWriter:
         return {u: dict(self.users[u]) for u in users if self.users.get(u)}
     # -- client quotas
 
-    def alter_quotas(self, changes, results=None):
+    def alter_quotas(self, changes):
         self.calls.append("alter_quotas")
-        results = _done([entity.name for entity, _ in changes], results)
+        results = _done([entity.name for entity, _ in changes], None)
         _alter_keys(self.quotas, changes)
         return results
 
     # -- dynamic broker configs
 
-    def alter_broker_configs(self, changes, results=None):
+    def alter_broker_configs(self, changes):
         self.calls.append("alter_broker_configs")
-        results = _done([entity for entity, _ in changes], results)
+        results = _done([entity for entity, _ in changes], None)
         _alter_keys(self.broker_configs, changes)
         return results
 
     # -- group configs
 
-    def alter_group_configs(self, changes, results=None):
+    def alter_group_configs(self, changes):
         self.calls.append("alter_group_configs")
-        results = _done([group for group, _ in changes], results)
+        results = _done([group for group, _ in changes], None)
         _alter_keys(self.group_configs, changes)
         return results
 

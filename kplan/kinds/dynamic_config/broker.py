@@ -5,12 +5,7 @@ from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.dynamic_config.kind:BROKER_CONFIG",
-    StackSection(
-        "broker_configs",
-        "broker config set",
-        build_ref="kplan.kinds.dynamic_config.section:BROKER_CONFIGS.build",
-        entry_word_ref="kplan.kinds.dynamic_config.section:BROKER_CONFIGS.entry_word",
-    ),
+    StackSection.of("broker_configs", "broker config set", "kplan.kinds.dynamic_config.section:BROKER_CONFIGS"),
     ("kplan.kinds.dynamic_config.steps:AlterBrokerConfigs",),
     ("kplan.kinds.dynamic_config.steps:AlterBrokerConfigs.build",),
     ("kplan.kinds.dynamic_config.handlers",),

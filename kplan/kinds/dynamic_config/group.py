@@ -5,12 +5,7 @@ from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.dynamic_config.kind:GROUP_CONFIG",
-    StackSection(
-        "group_configs",
-        "group config set",
-        build_ref="kplan.kinds.dynamic_config.section:GROUP_CONFIGS.build",
-        entry_word_ref="kplan.kinds.dynamic_config.section:GROUP_CONFIGS.entry_word",
-    ),
+    StackSection.of("group_configs", "group config set", "kplan.kinds.dynamic_config.section:GROUP_CONFIGS"),
     ("kplan.kinds.dynamic_config.steps:AlterGroupConfigs",),
     ("kplan.kinds.dynamic_config.steps:AlterGroupConfigs.build",),
     ("kplan.kinds.dynamic_config.handlers",),

@@ -4,12 +4,7 @@ from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.dynamic_config.kind:QUOTA",
-    StackSection(
-        "quotas",
-        "quota",
-        build_ref="kplan.kinds.dynamic_config.section:QUOTAS.build",
-        entry_word_ref="kplan.kinds.dynamic_config.section:QUOTAS.entry_word",
-    ),
+    StackSection.of("quotas", "quota", "kplan.kinds.dynamic_config.section:QUOTAS"),
     ("kplan.kinds.dynamic_config.steps:AlterQuotas",),
     ("kplan.kinds.dynamic_config.steps:AlterQuotas.build",),
     ("kplan.kinds.dynamic_config.handlers",),

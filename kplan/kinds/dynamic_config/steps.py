@@ -1,7 +1,7 @@
 """The dynamic-config kinds' step, written once: set and delete a kind's keys of entities, and the pure builder that
 makes it from a plan (its handler: handlers.py). Reversible exactly: the step holds each key's value before (None: it
 was absent), so undo sets those values back and deletes the keys that were absent. A kind's subclasses say its step's
-`kind`, `phase` and its io's call (`write`) and its changes' JSON keys: broker configs, one IncrementalAlterConfigs
+`kind`, `phase` and its io's call (`writer`) and its changes' JSON keys: broker configs, one IncrementalAlterConfigs
 request per entity; group configs, one per group; client quotas, one AlterClientQuotas batch."""
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class AlterKeys(StepBase):
     before_says: ClassVar[Mapping[str, Any]] = {"in_changes": True}  # each change holds its key's value before
     keys: ClassVar[KeysKind]  # the kind, and its words
     change_type: ClassVar[type[KeyChange]]
+    writer: ClassVar[str]
 
     changes: tuple[KeyChange, ...]
 
@@ -56,8 +57,8 @@ class AlterKeys(StepBase):
         return sorted(out.items(), key=lambda kv: self.keys.entries.order(entity_name(kv[0])))
 
     def write(self, io: DynamicConfigWrites, undo: bool) -> None:
-        """The kind's io call, with `by_entity(undo)`."""
-        raise NotImplementedError
+        """The kind's io call (its `DynamicConfigWrites` method named `writer`), with `by_entity(undo)`."""
+        getattr(io, self.writer)(self.by_entity(undo))
 
     @classmethod
     def build(cls, plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
@@ -74,12 +75,9 @@ class BrokerConfigChange(KeyChange):
 @dataclass(frozen=True)
 class AlterBrokerConfigs(AlterKeys):
     kind, phase = "alter-broker-configs", Phase.ALTER_BROKER_CONFIGS
-    keys, change_type = BROKER_CONFIG, BrokerConfigChange
+    keys, change_type, writer = BROKER_CONFIG, BrokerConfigChange, "alter_broker_configs"
 
     changes: tuple[BrokerConfigChange, ...]
-
-    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
-        io.alter_broker_configs(self.by_entity(undo))
 
 
 @dataclass(frozen=True)
@@ -90,12 +88,9 @@ class GroupConfigChange(KeyChange):
 @dataclass(frozen=True)
 class AlterGroupConfigs(AlterKeys):
     kind, phase = "alter-group-configs", Phase.ALTER_GROUP_CONFIGS
-    keys, change_type = GROUP_CONFIG, GroupConfigChange
+    keys, change_type, writer = GROUP_CONFIG, GroupConfigChange, "alter_group_configs"
 
     changes: tuple[GroupConfigChange, ...]
-
-    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
-        io.alter_group_configs(self.by_entity(undo))
 
 
 @dataclass(frozen=True)
@@ -108,9 +103,6 @@ class QuotaChange(KeyChange):
 @dataclass(frozen=True)
 class AlterQuotas(AlterKeys):
     kind, phase = "alter-quotas", Phase.ALTER_QUOTAS
-    keys, change_type = QUOTA, QuotaChange
+    keys, change_type, writer = QUOTA, QuotaChange, "alter_quotas"
 
     changes: tuple[QuotaChange, ...]
-
-    def write(self, io: DynamicConfigWrites, undo: bool) -> None:
-        io.alter_quotas(self.by_entity(undo))

@@ -4,12 +4,7 @@ from kplan.kinds.unit import KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.group_request.kind:CONSUMER",
-    StackSection(
-        "consumer_groups",
-        "consumer group request",
-        build_ref="kplan.kinds.group_request.section:CONSUMER.build",
-        entry_word_ref="kplan.kinds.group_request.section:CONSUMER.entry_word",
-    ),
+    StackSection.of("consumer_groups", "consumer group request", "kplan.kinds.group_request.section:CONSUMER"),
     ("kplan.kinds.group_request.steps:AlterGroupOffsets", "kplan.kinds.group_request.steps:DeleteConsumerGroup"),
     ("kplan.kinds.group_request.steps:build_group_steps",),
     ("kplan.kinds.group_request.handlers",),

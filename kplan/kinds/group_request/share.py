@@ -4,12 +4,7 @@ from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(
     "kplan.kinds.group_request.kind:SHARE",
-    StackSection(
-        "share_groups",
-        "share group request",
-        build_ref="kplan.kinds.group_request.section:SHARE.build",
-        entry_word_ref="kplan.kinds.group_request.section:SHARE.entry_word",
-    ),
+    StackSection.of("share_groups", "share group request", "kplan.kinds.group_request.section:SHARE"),
     ("kplan.kinds.group_request.steps:AlterShareGroupOffsets",),
     ("kplan.kinds.group_request.steps:build_share_group_steps",),
     ("kplan.kinds.group_request.handlers",),

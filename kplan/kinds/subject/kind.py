@@ -41,6 +41,7 @@ from kplan.model.plan import (
     AttrKind,
     Flag,
     NoteKind,
+    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Stack
     from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
+    from kplan.model.ownership import Entry, Ownership
     from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
@@ -321,6 +323,29 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 
     def canonical(self, current: LiveSubject, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "subject", **live_repr(current)}
+
+    def record_after(self, plan: Plan, stack: Stack, live: LiveState, destroy: bool, parts: Ownership
+                     ) -> dict[str, Entry]:
+        """Its part of the ownership record once the plan is applied: the schema registry subjects kplan owns, each
+        with the digest of the schema it registered or adopted there. Owned subjects that still exist keep theirs,
+        every declared subject the plan registers, changes or finds as declared gets the declared schema's, and
+        deleted ones are dropped. While the registry cannot be read, the record stays as it is (nothing can be
+        planned for subjects then)."""
+        subjects = live.of(SUBJECT)
+        if subjects.problem is not None:
+            return dict(sorted(subjects.records.items()))
+        owned = {n: d for n, d in subjects.records.items() if n in subjects.resources and n in subjects.owned}
+        changes = {c.name: c for c in plan.changes if c.type == SUBJECT}
+        if not destroy:
+            owned.update(recorded_digests(stack, changes, live))
+        for name, change in changes.items():
+            if change.action == Action.DELETE:
+                owned.pop(name, None)
+        return dict(sorted(owned.items()))
+
+    def record_of(self, live: LiveState) -> dict[str, Entry]:
+        """Its part of the record as the live state shows it: subject -> the schema digest kplan registered."""
+        return dict(sorted(live.of(SUBJECT).records.items()))
 
     def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
                scrub: Scrub) -> SubjectStatus:

@@ -18,7 +18,7 @@ UNIT = KindUnit(
     ("kplan.kinds.subject.steps:DeleteSubjects", "kplan.kinds.subject.steps:PutSubject",),
     ("kplan.kinds.subject.steps:build_subject_steps",),
     ("kplan.kinds.subject.handlers",),
-    record_module="kplan.kinds.subject.record",
+    record_module="kplan.kinds.subject.kind:KIND",
     follow_up_ref="kplan.kinds.subject.io:follow_up",
     live_module="kplan.kinds.subject.live",
     importer_ref="kplan.kinds.subject.importer:IMPORTER",

@@ -37,14 +37,10 @@ if TYPE_CHECKING:  # pragma: no cover
 MECHANISM_NAMES = {"SCRAM-SHA-256": "SCRAM_SHA_256", "SCRAM-SHA-512": "SCRAM_SHA_512"}
 
 
-def mechanism_name(kafka_mechanism: Any) -> str:
-    """`SCRAM-SHA-512` for confluent-kafka's ScramMechanism.SCRAM_SHA_512."""
-    return kafka_mechanism.name.replace("_", "-")
-
-
 def credentials_of(description: Any) -> dict[str, int]:
-    """mechanism -> iterations of a UserScramCredentialsDescription."""
-    return {mechanism_name(i.mechanism): int(i.iterations) for i in description.scram_credential_infos}
+    """mechanism (`SCRAM-SHA-512` for confluent-kafka's ScramMechanism.SCRAM_SHA_512) -> iterations of a
+    UserScramCredentialsDescription."""
+    return {i.mechanism.name.replace("_", "-"): int(i.iterations) for i in description.scram_credential_infos}
 
 
 def rounds(upserts: Sequence[tuple[str, str, int, str]],
@@ -117,12 +113,11 @@ class UserWrites:
         self.kafka = writers.kafka
 
     def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],
-                                removals: Sequence[tuple[str, str]],
-                                results: BatchResults | None = None) -> BatchResults:
+                                removals: Sequence[tuple[str, str]]) -> BatchResults:
         """Upsert and delete SCRAM credentials (in rounds: a request may alter a user once), retried for transient
         failures (both are idempotent), then confirmed by reading them back. Errors never carry a password."""
         what = "writing SCRAM credentials of " + ", ".join(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
-        results = BatchResults() if results is None else results
+        results = BatchResults()
         for batch in rounds(upserts, removals):
             def attempt(batch=batch):
                 futures = self.kafka.admin.alter_user_scram_credentials(batch,

@@ -32,6 +32,7 @@ from kplan.model.plan import (
     AttrKind,
     Flag,
     NoteKind,
+    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.unit import SecretField
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.ownership import Entry, Ownership
     from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
@@ -235,6 +237,29 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale
         return {"type": "user", "name": current.name, "credentials": sorted(current.credentials),
                 "rotation": current.rotation}
+
+    def record_after(self, plan: Plan, stack: Stack, live: LiveState, destroy: bool, parts: Ownership
+                     ) -> dict[str, Entry]:
+        """Its part of the ownership record once the plan is applied: the SCRAM users kplan owns, each with the
+        rotation token its password was last set with. Owned users that still exist and are not deleted keep their
+        token; a declared user the plan creates or changes (or that matches) is owned with the declared token."""
+        changes = {c.name: c for c in plan.changes if c.type == USER}
+        users = live.of(USER)
+        owned = {n: u.rotation or "" for n, u in users.resources.items() if n in users.owned}
+        if not destroy:
+            for u in stack.of("users"):
+                change = changes.get(u.name)
+                if change is not None and change.action != Action.DELETE:
+                    owned[u.name] = u.rotation
+        for name, change in changes.items():
+            if change.action == Action.DELETE:
+                owned.pop(name, None)
+        return dict(sorted(owned.items()))
+
+    def record_of(self, live: LiveState) -> dict[str, Entry]:
+        """Its part of the record as the live state shows it: user -> the rotation token ("" for none)."""
+        users = live.of(USER)
+        return {n: (users.resources[n].rotation or "") if n in users.resources else "" for n in sorted(users.owned)}
 
     def status(self, spec: UserSpec, current: LiveUser | None, change: ResourceChange | None,
                scrub: Scrub) -> UserStatus:

@@ -13,7 +13,7 @@ UNIT = KindUnit(
     ("kplan.kinds.user.steps:CreateUsers", "kplan.kinds.user.steps:AlterUsers", "kplan.kinds.user.steps:DeleteUsers",),
     ("kplan.kinds.user.steps:build_user_steps",),
     ("kplan.kinds.user.handlers",),
-    record_module="kplan.kinds.user.record",
+    record_module="kplan.kinds.user.kind:KIND",
     live_module="kplan.kinds.user.live",
     importer_ref="kplan.kinds.user.importer:IMPORTER",
     render_ref="kplan.kinds.user.section:rendered",

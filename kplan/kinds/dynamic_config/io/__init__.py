@@ -15,10 +15,6 @@ from kplan.model.results import BatchResults
 Configs = Sequence[tuple[str, Mapping[str, str | None]]]
 
 
-def _new(results: BatchResults | None) -> BatchResults:
-    return BatchResults() if results is None else results
-
-
 class DynamicConfigWrites:
     """Broker configs, group configs and client quotas, each entity written then read back until the brokers show
     it."""
@@ -26,19 +22,18 @@ class DynamicConfigWrites:
     def __init__(self, writers: Any):
         self.kafka, self.wire = writers.kafka, writers.wire
 
-    def alter_broker_configs(self, changes: Configs, results: BatchResults | None = None) -> BatchResults:
+    def alter_broker_configs(self, changes: Configs) -> BatchResults:
         """Per broker entity ("<default>": the cluster-wide dynamic default, or a broker id), config key -> value
         to set (None: delete the dynamic value); one IncrementalAlterConfigs request per entity (results by
         entity)."""
-        return broker.alter_broker_configs(self.kafka, self.wire.client, changes, _new(results))
+        return broker.alter_broker_configs(self.kafka, self.wire.client, changes, BatchResults())
 
-    def alter_group_configs(self, changes: Configs, results: BatchResults | None = None) -> BatchResults:
+    def alter_group_configs(self, changes: Configs) -> BatchResults:
         """Per group, config key -> value to set (None: delete the group's dynamic value); one
         IncrementalAlterConfigs request per group (results by group)."""
-        return group.alter_group_configs(self.kafka, self.wire.client, changes, _new(results))
+        return group.alter_group_configs(self.kafka, self.wire.client, changes, BatchResults())
 
-    def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]],
-                     results: BatchResults | None = None) -> BatchResults:
+    def alter_quotas(self, changes: Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]) -> BatchResults:
         """Per entity (its user and client id), quota key -> value to set (None: remove the key); one request
         (results by entity name)."""
-        return quota.alter_quotas(self.kafka, self.wire.client, changes, _new(results))
+        return quota.alter_quotas(self.kafka, self.wire.client, changes, BatchResults())

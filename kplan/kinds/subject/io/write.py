@@ -208,8 +208,9 @@ class RegistryWriter:
 
         return retry(attempt, self.policy, f"reading subject {subject}'s compatibility level", link=self.link)
 
-    def _own_answer(self, subject: str) -> str | None:
-        """What `GET /config/<subject>` answers (None: 404) — on Apicurio also NONE for "no own level"."""
+    def own_level_answer(self, subject: str) -> str | None:
+        """What `GET /config/<subject>` answers (None: 404, the registry has no such subject) — on Apicurio also NONE
+        for "no own level"."""
         r = self._call("GET", path("config", subject), f"reading subject {subject}'s compatibility level",
                        expected=(404,))
         return level_of(json_body(self.http, r)) if r.status_code == 200 else None
@@ -224,7 +225,7 @@ class RegistryWriter:
             return
         self._call("PUT", where, f"setting subject {subject}'s compatibility level to {level}",
                    json={"compatibility": level})
-        self._until(lambda: self._own_answer(subject) == level,
+        self._until(lambda: self.own_level_answer(subject) == level,
                     f"subject {subject} does not show compatibility level {level}")
 
     # -- subjects ------------------------------------------------------------------------------------------------
@@ -232,10 +233,6 @@ class RegistryWriter:
     def subject_listed(self, subject: str) -> bool:
         """Whether the registry knows the subject at all (soft-deleted included)."""
         return subject in self._listed(True)
-
-    def own_level_answer(self, subject: str) -> str | None:
-        """The raw answer to `GET /config/<subject>` (None: 404, the registry has no such subject)."""
-        return self._own_answer(subject)
 
     def _listed(self, deleted: bool) -> set[str]:
         query = {"deleted": "true"} if deleted else None

@@ -12,8 +12,8 @@ from dataclasses import replace
 from builders import live_state
 
 from kplan.kinds.subject.attach import follow_up
+from kplan.kinds.subject.kind import KIND
 from kplan.kinds.subject.live import LiveSubject
-from kplan.kinds.subject.record import record_after
 from kplan.kinds.subject.schemas import schema_digest
 from kplan.kinds.subject.steps import PutSubject, build_subject_steps
 from kplan.model.desired import freeze
@@ -105,7 +105,7 @@ def test_the_replicated_topics_subjects_are_registered_on_the_target_under_the_r
     (put,) = [p.step for p in build_subject_steps(plan, dr, live)]
     assert put == PutSubject("main.orders-value", ORDER_V1, "AVRO", (), "FULL", True, None, None)
     # owned once applied: the ownership record keeps the digest of the schema registered
-    record = record_after(plan, dr, live, False, Ownership())
+    record = KIND.record_after(plan, dr, live, False, Ownership())
     assert record == {"main.orders-value": schema_digest("AVRO", ORDER_V1, ())}
 
 
