@@ -22,7 +22,7 @@ from kplan_helpers import ROOT, cleanup
 import localstack
 
 # The pages with runnable blocks, and the prefix of everything they create.
-PAGES = {"docs/tutorial.md": "tutorial."}
+PAGES = {"docs/tutorial.md": "tutorial.", "README.md": "readme."}
 UPDATE = os.environ.get("UPDATE_DOCS", "") not in ("", "0")
 DEFAULTS = {"KPLAN_BOOTSTRAP": "127.0.0.1:19092", "KPLAN_CONNECT_URL": "http://127.0.0.1:18083"}
 

@@ -1,5 +1,5 @@
-"""The example stacks the README and `make demo` point at exist (tests/integration/test_examples.py applies each
-one to the real stack; this needs none)."""
+"""The example stacks the docs (docs/stack-tour.md) and `make demo` point at exist (tests/integration/test_examples.py
+applies each one to the real stack; this needs none)."""
 
 from pathlib import Path
 
