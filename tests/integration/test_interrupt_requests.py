@@ -16,7 +16,7 @@ for the answer.
 
 Each trial: exit 130, no traceback, the apply lock gone, no unfinished run, and BEFORE or AFTER, never NEITHER;
 Ctrl-C at the start (nothing written yet) must end BEFORE. A group's deletion that was done cannot be rolled back:
-then the run exits 3 naming it (README's exit codes), and the request is AFTER, its token recorded. Before the fix
+then the run exits 3 naming it (exiting.EXIT_CODES), and the request is AFTER, its token recorded. Before the fix
 (issue 41) Ctrl-C after a delete request was journaled but before it was sent exited 3 calling the untouched group
 "irreversible", and a deletion that was done left its token unrecorded (the request would delete the group again
 once it is back). `REQUEST_INTERRUPT_LOG=FILE` appends each trial's
@@ -128,7 +128,7 @@ def test_ctrl_c_in_a_request_step_ends_before_or_after(stack, sweep, proxy, kind
         _log(out, code)
         where = out.detail()
         assert "Traceback" not in text and "internal error" not in text, where
-        # 130; or 3 once a group's deletion was done (irreversible): the rollback names it (README's exit codes)
+        # 130; or 3 once a group's deletion was done (irreversible): the rollback names it (exiting.EXIT_CODES)
         irreversible = kind == "group-delete" and out.verdict == "AFTER" and "irreversible" in text
         assert code == 130 or (code == 3 and irreversible), where
         assert not any("did not finish" in o for o in out.outputs), f"an unfinished run was left: {where}"

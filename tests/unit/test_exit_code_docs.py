@@ -1,7 +1,7 @@
 """The exit codes are listed once, in the code (kplan.exiting.EXIT_CODES), which the site's generated Exit codes page
 shows (dev/docs_reference.py): every code kplan uses is in it, every command is covered, and the commands said to
-take --wait-for-cluster (exit 4) are the ones whose options have it. A copy of the table in README.md or docs/
-(while the README still holds one) must be the same table."""
+take --wait-for-cluster (exit 4) are the ones whose options have it. A copy of the table written in README.md or
+docs/ (none is, today) must be the same table."""
 
 from __future__ import annotations
 
