@@ -54,10 +54,11 @@ Scrub = Callable[[str], str]
 TraceDict: TypeAlias = Callable[[Trace], "dict[str, Any] | None"]
 
 
-def difference_of(a: AttributeChange, notes: Mapping[AttrKind, str]) -> Difference:
+def difference_of(a: AttributeChange, notes: Mapping[AttrKind, str] | None = None) -> Difference:
     """A status difference from one attribute of a plan's change, worded by the kind's `notes` per attribute kind
-    (a kind it does not word: no words)."""
-    return Difference(a.path, a.kind, a.before, a.after, False, notes.get(a.kind, ""))
+    (a kind it does not word: no words), or without them by the attribute's own note."""
+    words = (a.note.value if a.note is not None else "") if notes is None else notes.get(a.kind, "")
+    return Difference(a.path, a.kind, a.before, a.after, a.sensitive, words)
 
 
 class Declared(Protocol):

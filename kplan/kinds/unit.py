@@ -53,19 +53,14 @@ def resolve(ref: str) -> Any:
     return reduce(getattr, name.split("."), import_module(module))
 
 
-def _hook(where: str, name: str) -> Any:
-    """The hook `name` of a kind's part: in a module ("package.module"), or on an object in one ("package.module:NAME":
-    the part a family's kinds write once, one object per kind)."""
-    return resolve(f"{where}.{name}" if ":" in where else f"{where}:{name}")
-
-
 T = TypeVar("T")
 
 
 class _Ref(Generic[T]):
     """A registration's part by reference, as an attribute: what its field `<name>_ref` (or `field`, a dotted path:
     "io.read_scope_ref") names, imported on first use; None when it names nothing. With `hook`, `field` names a
-    module (or "module:NAME") and the part is its hook of the attribute's name (`_hook`)."""
+    module ("package.module"), or an object in one ("package.module:NAME": the part a family's kinds write once, one
+    object per kind), and the part is its hook of the attribute's name."""
 
     def __init__(self, field: str = "", hook: bool = False) -> None:
         self.field, self.hook = field, hook
@@ -77,7 +72,9 @@ class _Ref(Generic[T]):
         ref = reduce(getattr, self.field.split("."), registration)
         if not ref:
             return None
-        return cast(T, _hook(ref, self.name) if self.hook else resolve(ref))
+        if self.hook:
+            ref = f"{ref}.{self.name}" if ":" in ref else f"{ref}:{self.name}"
+        return cast(T, resolve(ref))
 
 
 

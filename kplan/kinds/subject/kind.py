@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import canonical, diff, outline, schema_digest
@@ -353,7 +353,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         if current is None:
             return SubjectStatus(SUBJECT, spec.name, Status.MISSING, False, origin=spec.origin,
                                   schema_type=spec.schema_type, declared_compatibility=spec.compatibility)
-        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
+        diffs = tuple(difference_of(a) for a in (change.attributes if change is not None else ()))
         return SubjectStatus(SUBJECT, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=owned(change), differences=diffs, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
@@ -363,7 +363,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 
         return SubjectStatus(SUBJECT, current.name, Status.NOT_DECLARED, True, schema_version=current.version,
                               schema_type=current.schema_type, compatibility=current.effective_compatibility,
-                              differences=tuple(_difference(a) for a in change.attributes))
+                              differences=tuple(difference_of(a) for a in change.attributes))
 
     def status_detail(self, r: SubjectStatus) -> str:
         level = f", compatibility {r.compatibility}" if r.compatibility else ""
@@ -406,11 +406,6 @@ def _referenced_deletions(deleted: list[str], live: "LiveState") -> list[PlanDia
                              "refuses to delete a referenced subject; remove the reference first, or keep declaring "
                              f"{name!r}", "subject-referenced", address=f"{SUBJECT.value}.{name}"))
     return out
-
-
-def _difference(a: AttributeChange) -> "Difference":
-
-    return Difference(a.path, a.kind, a.before, a.after, False, a.note.value if a.note else "")
 
 
 def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange],

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec
@@ -202,12 +202,6 @@ def delete_user(live: LiveUser, reason: Reason, origin: Origin | None = None) ->
                           planned=UserPlanned(remove=tuple(sorted(live.credentials))))
 
 
-def _difference(a: AttributeChange) -> "Difference":
-
-    note = a.note.value if a.note is not None else ""
-    return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
-
-
 class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
     type = USER
     planned_type = UserPlanned
@@ -269,7 +263,7 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
             return UserStatus(USER, spec.name, Status.MISSING, False, origin=spec.origin,
                                   declared_credentials=declared)
         adopting = change is not None and change.has(Flag.ADOPT)
-        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
+        diffs = tuple(difference_of(a) for a in (change.attributes if change is not None else ()))
         return UserStatus(USER, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
                               owned=not adopting, differences=diffs, credentials=tuple(sorted(current.credentials)),
                               declared_credentials=declared)
@@ -278,7 +272,7 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
 
         return UserStatus(USER, current.name, Status.NOT_DECLARED, True,
                               credentials=tuple(sorted(current.credentials)),
-                              differences=tuple(_difference(a) for a in change.attributes))
+                              differences=tuple(difference_of(a) for a in change.attributes))
 
     def status_detail(self, r: UserStatus) -> str:
         creds = r.credentials if r.exists else r.declared_credentials
