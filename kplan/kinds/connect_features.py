@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from kplan.model.desired import DEFAULT_CONNECT, freeze
+from kplan.model.desired import connect_of, freeze
 from kplan.model.live import KindState
 from kplan.model.plan import PlanDiagnostic, ResourceChange, error
 from kplan.rules.connect_versions import parse_version
@@ -66,11 +66,6 @@ def connect_facts(facts: object) -> ConnectFacts:
     return facts if isinstance(facts, ConnectFacts) else NO_FACTS
 
 
-def connect_of(change: ResourceChange) -> str:
-    """The Connect cluster a change is on: its name's `<connect>/` prefix (a connector's, its offsets request's)."""
-    return change.name.split("/", 1)[0] if "/" in change.name else DEFAULT_CONNECT
-
-
 def connect_version_checks(changes: Iterable[ResourceChange], versions: Mapping[str, str] | str | None,
                            needed: Callable[[ResourceChange], Feature | None]) -> list[PlanDiagnostic]:
     """One error per change its Connect worker's version cannot do. `versions`: each Connect cluster's version by
@@ -80,7 +75,7 @@ def connect_version_checks(changes: Iterable[ResourceChange], versions: Mapping[
         need = needed(change)
         if need is None:
             continue
-        version = versions if not isinstance(versions, Mapping) else versions.get(connect_of(change))
+        version = versions if not isinstance(versions, Mapping) else versions.get(connect_of(change.name))
         found = parse_version(version)
         if found is None or found >= need[0]:
             continue

@@ -8,8 +8,8 @@ import pytest
 from builders import live_state
 
 from kplan.kinds import kind_of
-from kplan.kinds.connector.connect_version import DELETE, INITIAL_STATE, STOP
-from kplan.kinds.connector.connect_version import needed as connector_needs
+from kplan.kinds.connector.kind import DELETE, INITIAL_STATE, STOP
+from kplan.kinds.connector.kind import needed as connector_needs
 from kplan.kinds.offsets.kind import OFFSETS_API
 from kplan.kinds.offsets.kind import needed as offsets_needs
 from kplan.model.live import LiveState

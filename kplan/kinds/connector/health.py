@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Mapping
 
@@ -78,10 +79,7 @@ def states(live: LiveState | None, plan: Plan) -> list[tuple[str, str, dict[str,
         out.append(("kplan_connector_state", "1 for the state the connector is in, as Connect reports it "
                     "(RUNNING, PAUSED, STOPPED, FAILED, UNASSIGNED; UNKNOWN when Connect gave no status)",
                     {"connector": name, "state": connector.state or "UNKNOWN"}, 1.0))
-        tasks: dict[str, int] = {}
-        for task in connector.tasks:
-            tasks[task.state or "UNKNOWN"] = tasks.get(task.state or "UNKNOWN", 0) + 1
-        for state, n in sorted(tasks.items()):
+        for state, n in sorted(Counter(task.state or "UNKNOWN" for task in connector.tasks).items()):
             out.append(("kplan_connector_tasks", "The connector's tasks in each state", {"connector": name,
                                                                                        "state": state}, float(n)))
     return out

@@ -26,15 +26,6 @@ def history_owner(topic: str, connectors: Iterable[ConnectorSpec | LiveConnector
     return None
 
 
-def cdc_keeper(topic: str, connectors: Iterable[ConnectorSpec]) -> ConnectorSpec | None:
-    """The CDC connector (still declared, not pruning) whose table topics `topic` is named like, if any."""
-    for spec in connectors:
-        prefix = spec.config.get("topic.prefix")
-        if spec.captured_tables and prefix and not spec.prune_tables and topic.startswith(prefix + "."):
-            return spec
-    return None
-
-
 class ConnectorKeepers:
     """A schema-history topic exists for its source's connector (named like the source)."""
 
@@ -48,8 +39,12 @@ class ConnectorKeepers:
         return history_owner(topic, live.of(ResourceType.CONNECTOR).resources.values())
 
     def table_keeper(self, topic: str, stack: "Stack") -> Keeper | None:
-        spec = cdc_keeper(topic, stack.of("connectors"))
-        return Keeper(spec.name, spec.origin) if spec is not None else None
+        """The CDC connector (still declared, not pruning) whose table topics `topic` is named like, if any."""
+        for spec in stack.of("connectors"):
+            prefix = spec.config.get("topic.prefix")
+            if spec.captured_tables and prefix and not spec.prune_tables and topic.startswith(prefix + "."):
+                return Keeper(spec.name, spec.origin)
+        return None
 
 
 KEEPERS = ConnectorKeepers()

@@ -9,13 +9,12 @@ the live value; neither the resolved nor the live secret ever reaches the plan.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from kplan.errors import KplanError
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
-from kplan.kinds.connect_features import connect_facts, connect_version_checks
+from kplan.kinds.connect_features import Feature, connect_facts, connect_version_checks
 from kplan.kinds.connector.cdc_cleanup import cleanup_notes
-from kplan.kinds.connector.connect_version import needed
 from kplan.kinds.connector.connects import shared_sink_groups, unread_connects, unread_system
 from kplan.kinds.connector.live import facts_of
 from kplan.kinds.connector.mirrors import flow_notes, mirrored_topics
@@ -53,6 +52,7 @@ from kplan.secrets import MASK, display_value, has_secret_ref, is_reference_only
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.unit import SecretField
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
     from kplan.model.source import Origin
@@ -62,6 +62,13 @@ CONNECTOR = ResourceType.CONNECTOR
 
 UNHEALTHY_STATES = ("FAILED", "UNASSIGNED")
 
+# The Connect features a connector's change needs, and the worker versions that brought them (kplan.kinds
+# .connect_features says why a plan checks them and how; docs/compatibility.md).
+INITIAL_STATE: Feature = ((3, 7), "creating a connector in its declared state (initial_state, KIP-980)", "")
+DELETE: Feature = ((3, 6), "deleting a connector (kplan resets its offsets first, with the offsets API, KIP-875)",
+                   ", or delete the connector by hand and remove it from the stack")
+STOP: Feature = ((3, 5), "the STOPPED connector state (KIP-875)", ", or declare state: paused")
+
 
 def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
                    recorded: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -70,14 +77,6 @@ def sensitive_keys(spec: ConnectorSpec | None, config: Mapping[str, str],
     if spec is None:
         return secret_keys(config, recorded=recorded)
     return secret_keys(config, spec.config, declared=spec.sensitive_keys, recorded=recorded)
-
-
-def newly_captured(spec: ConnectorSpec, live_cfg: Mapping[str, str]) -> list[str]:
-    """CDC tables the stack captures that the live connector does not (yet): what an incremental snapshot of
-    newly added tables covers. Empty unless the source asks for such snapshots."""
-    if not spec.snapshot_new_tables or not spec.signal.get("topic"):
-        return []
-    return _new_tables(spec, live_cfg)
 
 
 def live_config(live: LiveConnector) -> dict[str, str]:
@@ -174,7 +173,8 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
             "snapshot read them)", "cdc-new-tables-not-snapshotted", address=addr, origin=spec.origin))
     if config_changed and spec.restart_on_change:
         flags.add(Flag.RESTART)
-    new_tables = newly_captured(spec, current) if config_changed else []
+    # what an incremental snapshot of newly added tables covers, when the source asks for such snapshots
+    new_tables = added if config_changed and spec.snapshot_new_tables and spec.signal.get("topic") else []
     if new_tables:
         diags.append(PlanDiagnostic(
             Severity.INFO, f"after updating connector {spec.name!r}, apply asks Debezium for an incremental snapshot "
@@ -310,6 +310,41 @@ def required_topics(specs: Iterable[ConnectorSpec], topics: Mapping[str, Resourc
                                "missing-required-topic", address=address_of(CONNECTOR, spec.name),
                                origin=spec.origin))
     return diags
+
+
+def needed(change: ResourceChange) -> Feature | None:
+    """The newest Connect feature a connector's change needs, or None."""
+    if change.action == Action.CREATE:
+        return INITIAL_STATE
+    if change.action == Action.DELETE:
+        return DELETE
+    if change.action == Action.UPDATE and any(a.path == ("state",) and a.after == "stopped"
+                                              for a in change.attributes):
+        return STOP
+    return None
+
+
+def secret_fields(spec: ConnectorSpec) -> Iterator["SecretField"]:
+    """A connector's secrets as the checks over every kind ask for them (its UNIT's `secret_fields`): every config
+    value, each at its own line where the stack writes it, and a CDC source's `on_destroy` password, whose
+    `${secret:...}` references must resolve on every plan. Which keys hold secrets is `secret_keys`' rule."""
+    for key, value in spec.config.items():
+        yield value, ("config", key), spec.config_origins.get(key, spec.origin)
+    if spec.on_destroy is not None:
+        yield spec.on_destroy.password, ("on_destroy", "password"), spec.origin
+
+
+def run_secrets(stack: "Stack", live: "LiveState") -> set[str]:
+    """The plaintext secret values a run may meet, which its masks cover (the UNIT's `run_secrets`): the declared
+    connectors' (a reference resolves into the run's own secrets), and the live connectors' (a before-image may be
+    restored)."""
+    values: set[str] = set()
+    for spec in stack.of("connectors"):
+        values.update(v for k in secret_keys(spec.config, declared=spec.sensitive_keys)
+                      if not has_secret_ref(v := spec.config[k]))
+    for conn in live.of(ResourceType.CONNECTOR).resources.values():
+        values.update(conn.config[k] for k in secret_keys(conn.config, recorded=conn.sensitive_keys))
+    return values
 
 
 def _trace(text: str, scrub: Scrub) -> Trace:
@@ -485,11 +520,8 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         parts = [r.state or "state unknown"]
         if r.declared_state and (r.state or "").lower() != r.declared_state:
             parts.append(f"declared {r.declared_state}")
-        off = [t for t in r.tasks if not t.in_declared_state]
-        if off:
-            parts += [f"task {t.id} {t.state}" for t in off]
-        else:
-            parts.append(plural(len(r.tasks), "task"))
+        parts += [f"task {t.id} {t.state}" for t in r.tasks if not t.in_declared_state] or [
+            plural(len(r.tasks), "task")]
         if r.plugin_version:
             parts.append(f"plugin {r.plugin_version}")
         return ", ".join(parts)
@@ -517,10 +549,7 @@ def overall_state(r: "ResourceStatus") -> str | None:
     if not r.exists:
         return None
     states = [r.state or ""] + [t.state for t in r.tasks]
-    for bad in ("FAILED", "UNASSIGNED"):
-        if bad in states:
-            return bad
-    return (r.state or "unknown").lower()
+    return next((bad for bad in UNHEALTHY_STATES if bad in states), (r.state or "unknown").lower())
 
 
 # `connectors: 2 running, 1 FAILED`: the summary's connectors part, in this order of states (and spelling)

@@ -1,7 +1,7 @@
 """What a mirror's connectors (`mirrors:`, kplan.stackfile.mirrors) add to a plan: the flow in words — which topics
 of the source are replicated, under which names, which groups' offsets are translated —, the same flow in the plan's
 data-flows picture (`draw_mirror`), and, on the target, the replicas and MirrorMaker's own topics as the mirror's
-(never orphans under a claim). Pure."""
+(never orphans under a claim). And the connectors' part of that picture (`FLOWS`). Pure."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
-from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, Graph
+from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, FlowPart, Graph
 from kplan.kinds.step import name_list
 from kplan.model.desired import connect_of, connector_key, freeze
 from kplan.model.diagnostics import Severity
@@ -269,17 +269,13 @@ def change_config(ch: ResourceChange) -> dict[str, Any]:
     return dict(cfg) if cfg else {}
 
 
-def _clusters(plan: Plan) -> dict[str, Plan]:
-    return {p.cluster_name: p for p in plan.groups if p.cluster_name}
-
-
 def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
     """A mirror (its MirrorMaker source connector) in the data-flows picture: each source topic it replicates -> the
     mirror -> its replica on the target -> the groups whose offsets it translates there (its checkpoint connector's
     `groups`, as written, and the consumer group requests of the target that name the replica). The source topics
     are the topics of the source cluster's plan (a stack with `clusters:`) that its patterns match; a source outside
     the plan is drawn as its patterns."""
-    from kplan.model.mirror import IDENTITY, POLICY_CLASSES, MirrorSpec
+    from kplan.model.mirror import POLICY_CLASSES, MirrorSpec
 
     cfg = change_config(ch)
 
@@ -292,7 +288,7 @@ def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
     mirror: MirrorSpec | None
     try:
         mirror = MirrorSpec(name, alias, target, split("topics"), split("topics.exclude"), policy=policy)
-        source = _clusters(plan).get(alias)
+        source = {p.cluster_name: p for p in plan.groups if p.cluster_name}.get(alias)
         topics = sorted((c.name, c.action.value) for c in (source.changes if source else ())
                         if c.type == ResourceType.TOPIC and c.action != Action.DELETE and mirror.replicates(c.name))
     except re.error:  # a pattern Python reads otherwise than Java: drawn as written
@@ -317,3 +313,35 @@ def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
         g.edge(nid, replicas)
         for grp in groups:
             g.edge(replicas, g.node("group", grp.strip(), READER))
+
+
+# -- the connectors in the data-flows picture (`kplan.kinds.flows`): in the first pass, a connector between the topics
+# its config names (`topics`: it reads them; `topic`, `kafka.topic`: it writes them), from its CDC source, and a
+# mirror's source connector with what it replicates (`draw_mirror`; its checkpoint connector is drawn as part of it).
+
+
+def draw_connector(g: Graph, ch: ResourceChange, plan: Plan) -> None:
+    cls = change_config(ch).get("connector.class")
+    if cls == MIRROR_SOURCE:
+        draw_mirror(g, ch, plan)
+    elif cls != MIRROR_CHECKPOINT:
+        _connector(g, ch)
+
+
+def _connector(g: Graph, ch: ResourceChange) -> None:
+    cfg = change_config(ch)
+    reads = [t.strip() for t in str(cfg.get("topics", "")).split(",") if t.strip()]
+    writes = [str(cfg[k]).strip() for k in ("topic", "kafka.topic") if cfg.get(k)]
+    source = ch.origin.cdc_source if ch.origin is not None else None
+    nid = g.node("connector", ch.name, READER if reads and not (writes or source) else WRITER, ch.action.value,
+                 rightmost=True)
+    if source:
+        g.edge(g.node("source", source, SOURCE), nid)
+        g.cdc_writers.setdefault(source, []).append(nid)
+    for t in reads:
+        g.edge(g.node("topic", t, TOPIC), nid)
+    for t in writes:
+        g.edge(nid, g.node("topic", t, TOPIC))
+
+
+FLOWS = FlowPart("connector", writers=draw_connector)

@@ -205,10 +205,9 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         "kplan/kinds/acl/section.py": (r'consume\.get\("topics"\)',),
         # Connect's sink `topics` config key
         "kplan/rules/connect.py": (r'"topics" not in config',),
-        "kplan/kinds/connector/flows.py": (r'cfg\.get\("topics", ""\)',),
         # MirrorMaker's `topics` config key and a mirror's `topics:` list of patterns (the file's ResourceType.TOPIC
         # uses still count)
-        "kplan/kinds/connector/mirrors.py": (r'split\("topics"\)', r"split\('topics'\)"),
+        "kplan/kinds/connector/mirrors.py": (r'split\("topics"\)', r"split\('topics'\)", r'cfg\.get\("topics", ""\)'),
         "kplan/stackfile/mirrors.py": (r'_regexes\(entry, "topics"', r'\*\*common, "topics": '),
         # a Streams app's own `topics:` (its managed internal topics), in its entry and its rendering
         "kplan/kinds/streams_app/section.py": (r'item\.get\("topics"\)', r'smap\.value_loc\(item, "topics"\)',

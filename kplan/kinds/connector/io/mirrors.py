@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import struct
 import time
-from typing import Any, Mapping, Sequence
+from functools import partial
+from typing import Any, Callable, Mapping, Sequence
 
 from kplan.model.desired import ClusterSpec
 from kplan.model.mirror import TP, Checkpoint, MirrorRead, MirrorSpec, Need, needs
 from kplan.secrets import SecretValues
 from kplan.transport.acls import cluster_operations
 from kplan.transport.kafka import admin_client, client_config, dispose
+from kplan.transport.permissions import DENIED
+from kplan.transport.reach import kafka_error_name
 
 
 def _partition_ends(admin: Any, partitions: Mapping[str, int], timeout_s: float) -> dict[TP, int]:
@@ -196,9 +199,6 @@ def read_mirrors(mirrors: Sequence[MirrorSpec], target_admin: Any, secrets: Secr
     return out
 
 
-AUTH_FAILED = ("TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED")
-
-
 def principal_of(cluster: ClusterSpec) -> str:
     """The principal a cluster's client settings log in as (for messages): User:<sasl.username>, or User:ANONYMOUS
     without SASL nor a client certificate."""
@@ -212,14 +212,19 @@ def principal_of(cluster: ClusterSpec) -> str:
     return "User:ANONYMOUS"
 
 
-def refused(error: Any) -> bool:
+def refused(error: BaseException) -> bool:
     """Whether a client's exception is the broker refusing the principal a right (an authorisation failure)."""
-    code: Any = error.args[0] if getattr(error, "args", None) else None
-    return hasattr(code, "name") and str(code.name()) in AUTH_FAILED
+    return kafka_error_name(error) in DENIED
 
 
-def _ops(ops: Any) -> frozenset[str] | None:
+def _operations(future: Any, timeout_s: float) -> frozenset[str] | None:
+    ops = future.result(timeout=timeout_s + 2).authorized_operations
     return None if ops is None else frozenset(o.name for o in ops)
+
+
+def _created(future: Any, timeout_s: float) -> frozenset[str]:
+    future.result(timeout=timeout_s + 2)  # raises unless the topic would be created
+    return frozenset({"CREATE"})
 
 
 def missing_rights(admin: Any, wanted: Sequence[Need], timeout_s: float) -> tuple[Need, ...]:
@@ -229,40 +234,31 @@ def missing_rights(admin: Any, wanted: Sequence[Need], timeout_s: float) -> tupl
     from confluent_kafka.admin import NewTopic
 
     granted: dict[tuple[str, str], frozenset[str] | None] = {}
+
+    def answer(key: tuple[str, str], ask: Callable[[], frozenset[str] | None]) -> None:
+        try:
+            granted[key] = ask()
+        except Exception as e:  # noqa: BLE001 - refused: no right on it at all; anything else (a create's policy,
+            granted[key] = frozenset() if refused(e) else None  # the factor) is not about rights: not known
+
+    def operations(resource: str, futures: Mapping[str, Any]) -> None:
+        for name, future in futures.items():
+            answer((resource, name), partial(_operations, future, timeout_s))
+
     topics = sorted({n.name for n in wanted if n.resource == "topic" and not n.create})
     if topics:
-        for name, future in admin.describe_topics(TopicCollection(topics), include_authorized_operations=True,
-                                                  request_timeout=timeout_s).items():
-            try:
-                granted[("topic", name)] = _ops(future.result(timeout=timeout_s + 2).authorized_operations)
-            except Exception as e:  # noqa: BLE001 - refused: no right on it at all; otherwise not known
-                granted[("topic", name)] = frozenset() if refused(e) else None
+        operations("topic", admin.describe_topics(TopicCollection(topics), include_authorized_operations=True,
+                                                  request_timeout=timeout_s))
     groups = sorted({n.name for n in wanted if n.resource == "group"})
     if groups:
-        for name, future in admin.describe_consumer_groups(groups, include_authorized_operations=True,
-                                                           request_timeout=timeout_s).items():
-            try:
-                granted[("group", name)] = _ops(future.result(timeout=timeout_s + 2).authorized_operations)
-            except Exception as e:  # noqa: BLE001
-                granted[("group", name)] = frozenset() if refused(e) else None
+        operations("group", admin.describe_consumer_groups(groups, include_authorized_operations=True,
+                                                           request_timeout=timeout_s))
     if any(n.resource == "cluster" for n in wanted):
-        try:
-            granted[("cluster", "kafka-cluster")] = cluster_operations(admin, timeout_s)
-        except Exception as e:  # noqa: BLE001
-            granted[("cluster", "kafka-cluster")] = frozenset() if refused(e) else None
+        answer(("cluster", "kafka-cluster"), lambda: cluster_operations(admin, timeout_s))
     created = sorted({n.name for n in wanted if n.create})
     if created:
         asked = [NewTopic(t, num_partitions=1, replication_factor=-1) for t in created]
         for name, future in admin.create_topics(asked, validate_only=True, request_timeout=timeout_s).items():
-            try:
-                future.result(timeout=timeout_s + 2)
-                granted[("create", name)] = frozenset({"CREATE"})
-            except Exception as e:  # noqa: BLE001 - any other refusal (a policy, the factor) is not about rights
-                granted[("create", name)] = frozenset() if refused(e) else None
-    out = []
-    for n in wanted:
-        ops = granted.get(("create", n.name) if n.create else (n.resource, n.name))
-        if ops is None or n.operation in ops or "ALL" in ops:
-            continue
-        out.append(n)
-    return tuple(sorted(out))
+            answer(("create", name), partial(_created, future, timeout_s))
+    lacking = [(n, granted.get(("create", n.name) if n.create else (n.resource, n.name))) for n in wanted]
+    return tuple(sorted(n for n, ops in lacking if ops is not None and n.operation not in ops and "ALL" not in ops))

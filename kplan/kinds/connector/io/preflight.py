@@ -28,13 +28,6 @@ _REFUSED = ("password authentication", "does not exist", "pg_hba.conf", "permiss
             "authentication failed", "unknown database")
 
 
-def _connect_error(e: Exception, where: str) -> Exception:
-    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-    if any(w in first.lower() for w in _REFUSED):
-        return LoginRefused(f"{where} refused the login: {first}")
-    return Unreachable(f"{where}: {first}")
-
-
 # -- PostgreSQL ------------------------------------------------------------------------------------------------
 
 _PG_SETTINGS = ("SELECT current_user, current_setting('wal_level'), current_setting('max_replication_slots')::int, "
@@ -60,11 +53,6 @@ _PG_PUBLICATION = ("SELECT p.puballtables, pg_has_role(current_user, p.pubowner,
 _PG_SLOT = "SELECT active_pid FROM pg_replication_slots WHERE slot_name = %s"
 
 
-def _read_only(timeout_s: float) -> str:
-    """The session's options: read-only transactions, each statement bounded by the stack's timeout."""
-    return f"-c default_transaction_read_only=on -c statement_timeout={int(timeout_s * 1000)}"
-
-
 def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> PgFacts:
     """The facts the PostgreSQL checks need, read in one read-only session (raises Unreachable/LoginRefused)."""
     import psycopg
@@ -75,9 +63,14 @@ def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> Pg
         conn = psycopg.connect(host=host, port=port, user=config.get("database.user"),
                                dbname=config.get("database.dbname"), password=config.get("database.password"),
                                connect_timeout=max(2, int(timeout_s)), autocommit=True,
-                               options=_read_only(timeout_s))
+                               # read-only transactions, each statement bounded by the stack's timeout
+                               options="-c default_transaction_read_only=on "
+                                       f"-c statement_timeout={int(timeout_s * 1000)}")
     except psycopg.Error as e:
-        raise _connect_error(e, where) from None
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        if any(w in first.lower() for w in _REFUSED):
+            raise LoginRefused(f"{where} refused the login: {first}") from None
+        raise Unreachable(f"{where}: {first}") from None
     try:
         with conn:
             row = conn.execute(_PG_SETTINGS).fetchone()
@@ -132,24 +125,15 @@ def preflight(specs: Iterable[tuple[ConnectorSpec, bool]], secrets: SecretValues
         scrub_all = scrub.extended(v for k, v in config.items() if "password" in k)
         try:
             findings = check(pf, config, spec.captured_tables, creating, timeout_s)
-        except Unreachable as e:
-            sev = Severity.WARNING if soft else Severity.ERROR
-            out.append(PlanDiagnostic(sev, f'cdc source "{name}": the database is not reachable from here: preflight '
-                                      f"skipped ({scrub_all(str(e))})" + ("" if soft else
-                                      "; fix the connection, or set preflight: warn where the database cannot be "
-                                      "reached (CI)"), "cdc-preflight-unreachable", address=addr, origin=spec.origin))
-            continue
+        except Unreachable as e:  # each failure a finding of its own (an error unless `warn`)
+            findings = [Finding(f"the database is not reachable from here: preflight skipped ({e})" + (
+                "" if soft else "; fix the connection, or set preflight: warn where the database cannot be reached "
+                "(CI)"), "cdc-preflight-unreachable")]
         except LoginRefused as e:
-            out.append(PlanDiagnostic(Severity.WARNING if soft else Severity.ERROR,
-                                      f'cdc source "{name}": {scrub_all(str(e))}; Debezium would be refused too',
-                                      "cdc-preflight-login", address=addr, origin=spec.origin))
-            continue
+            findings = [Finding(f"{e}; Debezium would be refused too", "cdc-preflight-login")]
         except Exception as e:  # noqa: BLE001 - a bad setting (a port that is no number) or a driver's surprise
-            out.append(PlanDiagnostic(Severity.WARNING if soft else Severity.ERROR,
-                                      f'cdc source "{name}": preflight could not check the database: '
-                                      f"{scrub_all(str(e) or type(e).__name__)}", "cdc-preflight-failed",
-                                      address=addr, origin=spec.origin))
-            continue
+            findings = [Finding(f"preflight could not check the database: {str(e) or type(e).__name__}",
+                                "cdc-preflight-failed")]
         for f in findings:
             sev = Severity.ERROR if f.fatal and not soft else Severity.WARNING
             origin = pf.table_origins.get(f.table) if f.table else None
