@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the pages describe this tree's kplan, not another one the environment may import
     sys.path.insert(0, str(ROOT))
@@ -82,6 +84,13 @@ def _bounds(node: dict[str, Any]) -> list[str]:
     if node.get("uniqueItems"):
         parts.append("no duplicates")
     return parts
+
+
+def _example(key: str | None, value: Any) -> str:
+    """A value as a stack file writes it (YAML, on one line), after its key."""
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6).strip()
+    text = text.removesuffix("\n...").strip()
+    return _code(f"{key}: {text}" if key else text)
 
 
 def _anchor(name: str) -> str:
@@ -223,11 +232,12 @@ class Schema:
             notes.append(_text(text))
             if "default" in sub:
                 notes.append(f"Default: {_code(sub['default'])}.")
-            versions = sub.get("x-kafka-versions") or self.defs.get(self._def(sub) or "", {}).get("x-kafka-versions")
+            shared = self.defs.get(self._def(sub) or "", {})
+            versions = sub.get("x-kafka-versions") or shared.get("x-kafka-versions")
             if versions:
                 notes.append(f"Kafka versions: {_text(versions)}.")
-            for example in sub.get("examples", []):
-                notes.append(f"Example: {_code(example)}.")
+            for example in sub.get("examples") or shared.get("examples", []):
+                notes.append(f"Example: {_example(name.rsplit('.', 1)[-1].removeprefix('[]'), example)}.")
             lines.append(f"| `{name}` | {self.type_of(sub)} | {self.allowed(sub)} | {' '.join(notes)} |")
         return lines
 
@@ -260,6 +270,8 @@ class Schema:
             facts.append(f"Default: {_code(node['default'])}.")
         if node.get("x-kafka-versions"):
             facts.append(f"Kafka versions: {_text(node['x-kafka-versions'])}.")
+        for example in node.get("examples", []):
+            facts.append(f"Example: {_example(None, example)}.")
         lines += [" ".join(facts)]
         where = f"of $defs/{name} "
         body = self.table(node, where)

@@ -70,6 +70,7 @@ def test_the_stack_page_shows_every_key_with_its_type_allowed_values_default_and
     assert "Default: `literal`." in page
     assert "| `group_configs` |" in page and "Kafka versions: 4.1 or newer" in page
     assert "| `references[].expect.min_partitions` | integer | at least 1 |" in page
+    assert "Example: `partitions: 6`." in page  # the definition's example, under the key's name
 
 
 def test_the_commands_page_holds_each_commands_help_as_it_prints():
