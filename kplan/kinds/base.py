@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Sequence, Type, TypeAlias, TypeVar
 
 from kplan.model.diagnostics import Severity
+from kplan.model.live import Problem
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -29,7 +30,7 @@ from kplan.model.status import Difference, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Stack
-    from kplan.model.live import LiveState, Problem
+    from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
     from kplan.model.source import Origin
     from kplan.model.status import ResourceStatus
@@ -59,6 +60,15 @@ def difference_of(a: AttributeChange, notes: Mapping[AttrKind, str] | None = Non
     (a kind it does not word: no words), or without them by the attribute's own note."""
     words = (a.note.value if a.note is not None else "") if notes is None else notes.get(a.kind, "")
     return Difference(a.path, a.kind, a.before, a.after, a.sensitive, words)
+
+
+def rights_problems(what: str) -> dict[Problem, str]:
+    """Why `what` could not be read, or may not be changed, when kplan's principal lacks DESCRIBE (or ALTER) on the
+    cluster, as the plan says it (a kind's `PROBLEMS`)."""
+    return {problem: f"kplan's principal may not {verb} {what} (needs {right} on the cluster); grant it, or run kplan "
+                     "as a principal that has it"
+            for problem, verb, right in ((Problem.NOT_AUTHORIZED, "read", "DESCRIBE"),
+                                         (Problem.NOT_AUTHORIZED_ALTER, "alter", "ALTER"))}
 
 
 class Declared(Protocol):
@@ -102,6 +112,10 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     # which must otherwise show the same: a one-time request, whose targets the plan resolved (`latest`, a time)
     # and whose shown positions move on their own (kplan.plan.fingerprint.as_reviewed).
     applies_saved: bool = False
+    # Its resources in words ("SCRAM users") and why its slice could not be read, by problem: its deletion notes
+    # then hold the one error of a stack that declares or owns resources of it the cluster would not let kplan read
+    # (`unreadable`). None: its deletion notes say what they say.
+    unread: tuple[str, Mapping[Problem, str]] | None = None
 
     def change_flag_note(self, change: ResourceChange, flag: Flag) -> str | None:
         """A flag's words for one change, where they depend on what the change does (a topic is irreversible for
@@ -139,7 +153,7 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         words; None when its system was read. `readable`'s counterpart for what the stack only references: a
         resource that was not read is unknown, never missing, and the reference check cannot be made. By default
         the kind's slice's `problem` (one that only refuses changes, NOT_AUTHORIZED_ALTER, still read it)."""
-        from kplan.model.live import Problem, problem_line
+        from kplan.model.live import problem_line
 
         state = live.of(self.type)
         if state.problem is None or state.problem is Problem.NOT_AUTHORIZED_ALTER:
@@ -235,8 +249,8 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
                        secrets: "SecretValues | None" = None) -> list[PlanDiagnostic]:
         """What deleting resources of this kind does beyond the deletion itself, in words (destroy and removals
         alike), e.g. a connector's offsets are reset; an error when what it needs cannot be had (`secrets`: the
-        run's resolved references)."""
-        return []
+        run's resolved references). By default the kind's `unread` error, plans and destroys alike."""
+        return [] if self.unread is None else self.unreadable(live, self.declared(stack), *self.unread)
 
     def unreadable(self, live: "LiveState", declared: Sequence[Any], what: str,
                    problems: Mapping["Problem", str]) -> list[PlanDiagnostic]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of, rights_problems
 from kplan.model.bindings import AclBinding, binding_json
 from kplan.model.live import Problem
 from kplan.model.plan import (
@@ -59,10 +59,7 @@ PROBLEMS = {
     Problem.SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it "
                                "cannot hold ACLs; configure authorizer.class.name on the brokers, or remove the acls "
                                "section",
-    Problem.NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run "
-                            "kplan as a principal that has it",
-    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or "
-                                  "run kplan as a principal that has it",
+    **rights_problems("ACLs"),
 }
 
 

@@ -129,6 +129,12 @@ class KeyStatus(ResourceStatus):
     declared_values: tuple[tuple[str, Any], ...] | None = None
 
 
+def not_authorized(what: str, read_on: str = "on the cluster", alter_on: str = "on the cluster") -> str:
+    """Why a kind's keys could not be read when kplan's principal lacks the rights to describe them."""
+    return (f"kplan's principal may not read {what} (needs DESCRIBE_CONFIGS {read_on}; changing them needs "
+            f"ALTER_CONFIGS {alter_on}); grant them, or run kplan as a principal that has them")
+
+
 class KeysKind(Kind[Spec, Live, KeyStatus]):
     """A dynamic-config kind. Its words: `entries`, its stack section's (`KeysSection`); `notes` on undeclared keys;
     `problems`, why its keys could not be read; `values_word`, a value in a step's description ("dynamic config");
@@ -156,6 +162,7 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
     word: ClassVar[str] = "config"
 
     def __init__(self) -> None:
+        self.unread = (self.entries.what, self.problems)  # keys that cannot be read cannot be planned
         self._read = shape(self.live_type, self.live_before)
         self.live_from_json = kind_slice(resources=(self.section, self._resources),
                                          problem=f"{self.type.value}_problem", after=owning)
@@ -254,12 +261,6 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
                                code, address=self.address(name))
                 for name, c in sorted(self.live(live).items(), key=lambda kv: self.entries.order(kv[0]))
                 if name not in changes and c.values]
-
-    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
-                       all_changes: Mapping[str, ResourceChange], live: LiveState,
-                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
-        """Keys that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live, stack.of(self.section), self.entries.what, self.problems)
 
     def canonical(self, current: Live, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": self.type.value, self.entries.entity_key: self.entries.entity_json(current.entity),
@@ -418,11 +419,7 @@ class BrokerConfigKind(KeysKind):
     planned_type, live_type, entries = BrokerConfigPlanned, LiveBrokerConfig, BROKER_CONFIGS
     notes = KeyNotes(NoteKind.BROKER_CONFIG_NO_LONGER_DECLARED, NoteKind.BROKER_CONFIG_LEFT_ALONE,
                      NoteKind.BROKER_CONFIG_AUTHORITATIVE_REMOVAL)
-    problems = {
-        Problem.NOT_AUTHORIZED: "kplan's principal may not read broker configs (needs DESCRIBE_CONFIGS on the cluster; "
-                                "changing them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a "
-                                "principal that has them",
-    }
+    problems = {Problem.NOT_AUTHORIZED: not_authorized("broker configs")}
     values_word = "dynamic broker config"
     not_declared = "{entity} has dynamic configs ({values}) this stack does not declare; left alone"
     present, absent, missing = "set dynamically", "not set dynamically", "not in the cluster; "
@@ -521,9 +518,7 @@ class GroupConfigKind(KeysKind):
     notes = KeyNotes(NoteKind.GROUP_CONFIG_NO_LONGER_DECLARED, NoteKind.GROUP_CONFIG_LEFT_ALONE,
                      NoteKind.GROUP_CONFIG_AUTHORITATIVE_REMOVAL)
     problems = {
-        Problem.NOT_AUTHORIZED: "kplan's principal may not read group configs (needs DESCRIBE_CONFIGS on the cluster "
-                                "and on the groups; changing them needs ALTER_CONFIGS on the groups); grant them, or "
-                                "run kplan as a principal that has them",
+        Problem.NOT_AUTHORIZED: not_authorized("group configs", "on the cluster and on the groups", "on the groups"),
         Problem.UNSUPPORTED: "the cluster does not support them: group configs need Kafka 4.1 or newer (KIP-848's "
                              "GROUP config resources, which kplan lists through KIP-1142's ListConfigResources); "
                              "remove group_configs, or upgrade the cluster",
@@ -568,11 +563,7 @@ class QuotaKind(KeysKind):
     type, title, section = ResourceType.QUOTA, "Client quotas", "quotas"
     planned_type, live_type, entries = QuotaPlanned, LiveQuota, QUOTAS
     notes = KeyNotes(NoteKind.QUOTA_NO_LONGER_DECLARED, NoteKind.QUOTA_LEFT_ALONE)
-    problems = {
-        Problem.NOT_AUTHORIZED: "kplan's principal may not read client quotas (needs DESCRIBE_CONFIGS on the cluster; "
-                                "changing them needs ALTER_CONFIGS on the cluster); grant them, or run kplan as a "
-                                "principal that has them",
-    }
+    problems = {Problem.NOT_AUTHORIZED: not_authorized("client quotas")}
     values_word = "client quota"
     not_declared = "client quota {entity} ({values}) is set on the cluster but not declared by this stack; left alone"
     adopt_unset = True

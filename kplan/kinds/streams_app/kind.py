@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of, rights_problems
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
@@ -49,10 +49,7 @@ STREAMS_APP = ResourceType.STREAMS_APP
 PROBLEMS = {
     Problem.SECURITY_DISABLED: "the cluster has no authorizer (describe_acls answered SECURITY_DISABLED), so it "
                                "cannot hold the applications' ACLs; configure authorizer.class.name on the brokers",
-    Problem.NOT_AUTHORIZED: "kplan's principal may not read ACLs (needs DESCRIBE on the cluster); grant it, or run "
-                            "kplan as a principal that has it",
-    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter ACLs (needs ALTER on the cluster); grant it, or "
-                                  "run kplan as a principal that has it",
+    **rights_problems("ACLs"),
 }
 
 

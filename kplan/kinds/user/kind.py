@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of, rights_problems
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec
-from kplan.model.live import Problem
 from kplan.model.plan import (
     SENSITIVE,
     Action,
@@ -49,7 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
     from kplan.model.ownership import Entry, Ownership
     from kplan.model.source import Origin
-    from kplan.secrets import SecretValues
 
 USER = ResourceType.USER
 
@@ -62,12 +60,7 @@ class UserStatus(ResourceStatus):
     declared_credentials: tuple[tuple[str, int], ...] | None = None
 
 # Why users could not be read (LiveState.of(ResourceType.USER).problem), as the plan says it.
-PROBLEMS = {
-    Problem.NOT_AUTHORIZED: "kplan's principal may not read SCRAM credentials (needs DESCRIBE on the cluster); "
-                            "grant it, or run kplan as a principal that has it",
-    Problem.NOT_AUTHORIZED_ALTER: "kplan's principal may not alter SCRAM credentials (needs ALTER on the cluster); "
-                                  "grant it, or run kplan as a principal that has it",
-}
+PROBLEMS = rights_problems("SCRAM credentials")
 PASSWORD = ("password",)
 ROTATION = ("rotation",)
 
@@ -209,6 +202,7 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
     section = "users"
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
                                      "replaces or deletes cannot be put back"}
+    unread = ("SCRAM users", PROBLEMS)  # users that cannot be read cannot be planned
 
     def plan(self, spec: UserSpec, current: LiveUser | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
@@ -220,12 +214,6 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
 
     def live_repr(self, current: LiveUser, spec: UserSpec | None = None) -> dict[str, Any]:
         return user_repr(current.name, current.credentials, current.rotation)
-
-    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
-                       all_changes: Mapping[str, ResourceChange], live: LiveState,
-                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
-        """Users that cannot be read cannot be planned (plans and destroys alike)."""
-        return self.unreadable(live, stack.of("users"), "SCRAM users", PROBLEMS)
 
     def canonical(self, current: LiveUser, secret: frozenset[str]) -> dict[str, Any]:
         # the recorded token is part of it: a saved plan made before another apply rotated the password is stale
