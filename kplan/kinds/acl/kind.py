@@ -156,17 +156,13 @@ def plan_acls(spec: AclSpec, live: LiveAcls | None) -> ResourceChange:
     current = set(live.bindings) if live is not None else set()
     owned = live.owned if live is not None else frozenset()
     attrs = [_attr(b, AttrKind.ADD) for b in sorted(declared - current)]
-    after = set(current)
-    after |= declared
+    after = current | declared
     flags: set[Flag] = set()
     removed: list[AclBinding] = []
     for b in sorted(current - declared):
-        if b.key in owned:
-            attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED))
-            after.discard(b)
-            removed.append(b)
-        elif spec.authoritative:
-            attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_AUTHORITATIVE_REMOVAL))
+        if b.key in owned or spec.authoritative:
+            attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED if b.key in owned
+                               else NoteKind.BINDING_AUTHORITATIVE_REMOVAL))
             after.discard(b)
             removed.append(b)
         else:

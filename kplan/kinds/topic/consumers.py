@@ -93,7 +93,7 @@ def _shorter(new: str, old: str | None) -> bool:
     return n >= 0 and (o is None or o < 0 or n < o)
 
 
-def attach_consumers(plan: Plan, stack: Stack, live: LiveState, *, allow_active: bool = False,
+def attach_consumers(plan: Plan, stack: Stack, live: LiveState, allow_active: bool = False,
                      leaving: Callable[[Plan, LiveState], Mapping[str, str]] | None = None) -> Plan:
     """`plan` with the consumer context on each disrupted topic's change and the guard's diagnostics; the same plan
     when the consumers were not read (`live.consumers` is None) or no topic is disrupted. `leaving`: group -> what in
@@ -246,11 +246,8 @@ class _Guard:
     """The topic kind's `kplan.kinds.unit.ConsumerGuard`."""
 
     disrupted = staticmethod(disrupted)
+    attach = staticmethod(attach_consumers)
     from_json = staticmethod(consumers_from_json)
-
-    def attach(self, plan: Plan, stack: Stack, live: LiveState, allow_active: bool,
-               leaving: Callable[[Plan, LiveState], Mapping[str, str]]) -> Plan:
-        return attach_consumers(plan, stack, live, allow_active=allow_active, leaving=leaving)
 
 
 GUARD = _Guard()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_attr
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, TypeVar
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
@@ -172,10 +172,8 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
     protected = spec.protect or spec.protected_by is not None  # the user's protection or its CDC source's
     replace = bool(needs_replace) and spec.allow_replace and not protected
 
-    live_values = {"partitions": live.partitions, "replication_factor": live.replication_factor}
-    desired_values = {"partitions": spec.partitions, "replication_factor": spec.replication_factor}
     for attr in ("partitions", "replication_factor"):
-        before, after = live_values[attr], desired_values[attr]
+        before, after = getattr(live, attr), getattr(spec, attr)
         if before == after:
             unchanged += 1
         elif replace:
@@ -459,9 +457,6 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
 
     def protects(self, spec: TopicSpec) -> bool:
         return spec.protect
-
-    def declared(self, stack: "Stack") -> Sequence[TopicSpec]:
-        return stack.of("topics")
 
     def refusal(self, spec: TopicSpec) -> PlanDiagnostic | None:
         if is_reserved_topic(spec.name):
