@@ -27,5 +27,5 @@ UNIT = KindUnit(
                read_scope_ref="kplan.kinds.topic.section:read_scope",
                describe_ref="kplan.kinds.topic.io.read:describe_configs",
                settle_ref="kplan.kinds.topic.io.settle:settled",
-               leaders_ref="kplan.kinds.topic.io.leaders:read_leaders"),
+               leaders_ref="kplan.kinds.topic.io.writes:read_leaders"),
 )

@@ -11,8 +11,7 @@ from confluent_kafka import KafkaError
 from confluent_kafka.admin import ConfigSource
 
 from kplan.errors import WriteError
-from kplan.kinds.topic.io.leaders import elect_preferred, read_leaders
-from kplan.kinds.topic.io.throttle import wait_throttle
+from kplan.kinds.topic.io.writes import elect_preferred, read_leaders, wait_throttle
 
 
 def done(value) -> Future:

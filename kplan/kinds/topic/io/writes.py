@@ -26,7 +26,9 @@ from kplan.transport.reach import no_answer
 from kplan.transport.results import reason_of
 from kplan.transport.retry import (
     AMBIGUOUS_KAFKA,
+    ErrorClass,
     RetriableError,
+    classify_kafka,
     kafka_error_name,
 )
 
@@ -360,8 +362,6 @@ class TopicWrites(Reassignments):
     def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
         """ElectLeaders (PREFERRED) for `partitions` (topic -> partition ids), then wait for the metadata to show
         each led by its first replica (`leaders.py`)."""
-        from kplan.kinds.topic.io.leaders import elect_preferred
-
         self.kafka.retry(lambda: elect_preferred(self.kafka.admin, partitions, self.kafka.request_timeout()),
                     "electing preferred leaders")
 
@@ -393,8 +393,6 @@ class TopicWrites(Reassignments):
                                          f"{res.name} failed: {describe_kafka_error(e)}") from None
 
         self.kafka.retry(attempt, "setting the replication throttle")
-        from kplan.kinds.topic.io.throttle import wait_throttle
-
         wait_throttle(self.kafka.admin, brokers, broker, topics, topic, self.kafka.timeout_s)
 
 
@@ -413,3 +411,105 @@ def sent(submit, keys: list[str], settle: Callable[[Mapping, BatchResults], None
             settle(futures, results)
         raise
     return futures
+
+
+# -- The replication throttle read back until it is in force: each broker's own dynamic rates (a broker answers for its
+# own configs, so it has applied them) and the topics' throttled replicas. Without it the first fetches of a
+# reassignment may go unthrottled, copying a burst before the brokers apply the limit.
+
+
+def wait_throttle(admin: Any, brokers: Sequence[str], broker_values: Mapping[str, str | None],
+                  topics: Sequence[str], topic_values: Mapping[str, str | None], timeout_s: float) -> None:
+    """Poll describe_configs until every broker and topic shows `*_values` (None: no dynamic value)."""
+    from confluent_kafka.admin import ConfigResource
+
+    wanted = [(ConfigResource(ConfigResource.Type.BROKER, b), broker_values) for b in brokers]
+    wanted += [(ConfigResource(ConfigResource.Type.TOPIC, t), topic_values) for t in topics]
+    deadline = time.monotonic() + timeout_s
+    delay = 0.05
+    while True:
+        pending = [str(res.name) for res, values in wanted if not _shows(admin, res, values, timeout_s)]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise WriteError("verification failed: the replication throttle does not show on "
+                             + ", ".join(pending[:10]))
+        time.sleep(delay)
+        delay = min(0.5, delay * 2)
+
+
+def _shows(admin: Any, resource: Any, values: Mapping[str, str | None], timeout_s: float) -> bool:
+    """Whether `resource` shows `values` now (one request; librdkafka takes one broker resource per call)."""
+    from confluent_kafka.admin import ConfigSource
+
+    dynamic_sources = {ConfigSource.DYNAMIC_BROKER_CONFIG.value, ConfigSource.DYNAMIC_TOPIC_CONFIG.value}
+    try:
+        (fut,) = admin.describe_configs([resource], request_timeout=timeout_s).values()
+        entries = fut.result(timeout=timeout_s + 5)
+    except Exception:  # noqa: BLE001 - not readable yet: asked again until the deadline
+        return False
+    for key, want in values.items():
+        entry = entries.get(key)
+        have = entry.value if entry is not None and entry.source in dynamic_sources else None
+        if have != want:
+            return False
+    return True
+
+
+# -- Partition leaders: who leads each partition now (what `kplan plan --elect-leaders` compares with the preferred
+# replica), and the preferred leader election apply makes (ElectLeaders, PREFERRED), waited for in the metadata.
+
+
+Leaders = dict[str, tuple[int, ...]]  # topic -> the leader of each partition, by partition id (-1: none)
+
+
+def read_leaders(admin: Any, names: Iterable[str], timeout_s: float) -> Leaders:
+    """The leader of every partition of the named topics the metadata has (one metadata request)."""
+    md = admin.list_topics(timeout=timeout_s)
+    out: Leaders = {}
+    for name in names:
+        t = md.topics.get(name)
+        if t is not None and t.error is None:
+            out[name] = tuple(int(p.leader) for _, p in sorted(t.partitions.items()))
+    return out
+
+
+def elect_preferred(admin: Any, partitions: Mapping[str, Sequence[int]], timeout_s: float,
+                    wait_s: float = 30.0) -> None:
+    """ElectLeaders (PREFERRED) for `partitions`, then poll the metadata until each is led by its first replica.
+    ELECTION_NOT_NEEDED (already led so) is a success; a transient error is retried by the caller."""
+    from confluent_kafka import ElectionType, TopicPartition
+
+    wanted = [TopicPartition(t, p) for t, ids in sorted(partitions.items()) for p in ids]
+    if not wanted:
+        return
+    try:
+        # no timeout keywords: confluent-kafka 2.16's elect_leaders refuses them (a format error in its C code)
+        answers = admin.elect_leaders(ElectionType.PREFERRED, wanted).result(timeout=timeout_s + 5)
+    except Exception as e:  # noqa: BLE001 - the request as a whole
+        if classify_kafka(e) == ErrorClass.RETRIABLE:
+            raise RetriableError(f"electing preferred leaders: {describe_kafka_error(e)}", False) from None
+        raise WriteError(f"electing preferred leaders failed: {describe_kafka_error(e)}") from None
+    for tp, err in sorted(answers.items(), key=lambda kv: (kv[0].topic, kv[0].partition)):
+        if err is None:
+            continue
+        # a KafkaError (its name and text), or an exception carrying one
+        text = f"{err.name()}: {err.str()}" if hasattr(err, "name") and hasattr(err, "str") else \
+            describe_kafka_error(err)
+        if "ELECTION_NOT_NEEDED" in text:
+            continue
+        if "PREFERRED_LEADER_NOT_AVAILABLE" in text or getattr(err, "retriable", lambda: False)():
+            raise RetriableError(f"electing the preferred leader of {tp.topic}-{tp.partition}: {text}", False)
+        raise WriteError(f"electing the preferred leader of {tp.topic}-{tp.partition} failed: {text}")
+    deadline = time.monotonic() + wait_s
+    while True:
+        md = admin.list_topics(timeout=timeout_s)
+        pending = [f"{t}-{p}" for t, ids in partitions.items() for p in ids
+                   if t not in md.topics or p not in md.topics[t].partitions
+                   or not md.topics[t].partitions[p].replicas
+                   or md.topics[t].partitions[p].leader != md.topics[t].partitions[p].replicas[0]]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise WriteError("verification failed: the preferred replica does not lead " + ", ".join(pending[:10]))
+        time.sleep(0.2)

@@ -11,7 +11,7 @@ from fakes import FakeWriter, writers
 
 from kplan.apply.handlers import StepContext, handler_for
 from kplan.apply.steps import step_from_json
-from kplan.kinds.topic.io.reassign_progress import MoveProgress, progress_line
+from kplan.kinds.topic.io.reassignments import MoveProgress, progress_line
 from kplan.kinds.topic.steps import ElectLeaders, ReassignReplicas
 from kplan.secrets import SecretValues
 
