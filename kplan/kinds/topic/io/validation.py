@@ -27,12 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.validator import RealValidator
 
 
-def _new_topics(specs: list[TopicSpec]) -> list:
-    from confluent_kafka.admin import NewTopic
-
-    return [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in specs]
-
-
 def _in_batches(items: list, records, send) -> dict:
     """`send(batch)` for each batch of `items` apply would send (each its own request, all in flight together):
     their answers' futures in one map."""
@@ -43,9 +37,12 @@ def _in_batches(items: list, records, send) -> dict:
 
 
 def _validate_creates_of(admin, specs: list[TopicSpec], timeout_s: float) -> dict:
+    from confluent_kafka.admin import NewTopic
+
     return _in_batches(specs, lambda t: create_records(t.partitions, t.config),
-                       lambda batch: admin.create_topics(_new_topics(batch), validate_only=True,
-                                                         request_timeout=timeout_s))
+                       lambda batch: admin.create_topics(
+                           [NewTopic(t.name, t.partitions, t.replication_factor, config=dict(t.config)) for t in batch],
+                           validate_only=True, request_timeout=timeout_s))
 
 
 def _create_key(spec: TopicSpec) -> tuple:
