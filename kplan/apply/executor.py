@@ -50,7 +50,7 @@ class ApplyResult:
 
     @property
     def exit_code(self) -> int:
-        """0 complete; 1 a step failed and all was rolled back (130 when Ctrl-C stopped the step, README's code for
+        """0 complete; 1 a step failed and all was rolled back (130 when Ctrl-C stopped the step, the usual code for
         Ctrl-C); 3 the rollback is incomplete, however the step was stopped (what is left needs `kplan recover`)."""
         rolled_back = 130 if self.interrupted else 1
         return {RunStatus.COMPLETE: 0, RunStatus.ROLLED_BACK: rolled_back}.get(self.status, 3)

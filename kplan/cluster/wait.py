@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 from kplan.errors import KplanError
 
-EXIT_NOT_READY = 4  # documented in the README's exit-code table
+EXIT_NOT_READY = 4  # one of kplan.exiting.EXIT_CODES
 PROBE_MAX_S = 5.0  # the longest one probe may take (the deadline bounds it too)
 PAUSE_S = 1.0  # between two rounds of probes
 PRINT_EVERY_S = 5.0  # without a terminal: one progress line this often

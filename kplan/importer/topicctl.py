@@ -49,8 +49,7 @@ class Translated:
 _CLUSTER_UNMAPPED = {
     "zkAddrs": "kplan talks to the brokers only (Kafka's admin API); its lock is a record in the cluster",
     "zkPrefix": "kplan talks to the brokers only (Kafka's admin API)",
-    "zkLockPath": "kplan's apply lock is a record in the cluster, taken by every apply (README.md, Apply, rollback "
-                  "and recovery)",
+    "zkLockPath": "kplan's apply lock is a record in the cluster, taken by every apply (docs/apply-and-recovery.md)",
     "defaultThrottleMB": "set cluster.reassignment_throttle (bytes per second per broker) for kplan's reassignments",
     "defaultRetentionDropStepDuration": "kplan cuts retention in one change, shown in the plan with the consumer "
                                         "groups reading the topic (docs/consumers.md); split a large cut by hand",

@@ -17,7 +17,7 @@ the kind whose change needs it:
   it.
 
 The Kafka side needs no such check: every Kafka API kplan calls is older than Kafka 3.0, and the compatibility tests
-pass on 3.9.2, 4.3.1 and 4.4.0 (README, "Supported versions"). An unreadable version (None, or not x.y[.z]) is not
+pass on 3.9.2, 4.3.1 and 4.4.0 (docs/compatibility.md). An unreadable version (None, or not x.y[.z]) is not
 checked: the apply's own error then speaks.
 """
 
