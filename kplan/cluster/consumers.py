@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from kplan.errors import KplanError
-from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions, frozen
+from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions
 from kplan.model.desired import freeze
 from kplan.transport.acls import cluster_operations
 from kplan.transport.groups import assignment_of, check_client, protocol_word
@@ -98,7 +98,7 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
         raise KplanError(f"the consumer groups could not be read: {_line(e)}") from None
     assigned = {gid: assignment_of(d, topics) for gid, d in described.items()}
     groups = {gid: LiveGroup(gid, state_word(d.state), len(d.members or ()),
-                             freeze({t: frozen(p) for t, p in committed.get(gid, {}).items()}),
+                             freeze({t: freeze(p) for t, p in committed.get(gid, {}).items()}),
                              freeze({t: tuple(sorted(p)) for t, p in assigned[gid].items()}),
                              protocol_word(getattr(d, "type", None)))
               for gid, d in described.items() if committed.get(gid) or assigned[gid]}
@@ -110,8 +110,8 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
     stamps = _timestamps(conf, groups, end, deadline)
     return LiveConsumers(
         freeze(groups),
-        freeze({t: TopicPositions(frozen(end.get(t, {})), frozen({ms: frozen(k) for ms, k in kept.get(t, {}).items()}),
-                                  frozen({p: frozen(o) for p, o in stamps.get(t, {}).items()}))
+        freeze({t: TopicPositions(freeze(end.get(t, {})), freeze({ms: freeze(k) for ms, k in kept.get(t, {}).items()}),
+                                  freeze({p: freeze(o) for p, o in stamps.get(t, {}).items()}))
                 for t in topics}),
         now_ms)
 
@@ -253,5 +253,5 @@ def share_reader(client: Client, gid: str, state: str, topics: Mapping[str, int]
         committed.setdefault(t, {})[p] = o
         if lag >= 0:
             lags.setdefault(t, {})[p] = lag
-    return LiveGroup(gid, live_state, members, freeze({t: frozen(p) for t, p in committed.items()}), freeze(assigned),
-                     "share", freeze({t: frozen(p) for t, p in lags.items()}))
+    return LiveGroup(gid, live_state, members, freeze({t: freeze(p) for t, p in committed.items()}), freeze(assigned),
+                     "share", freeze({t: freeze(p) for t, p in lags.items()}))

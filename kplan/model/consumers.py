@@ -6,19 +6,9 @@ generated, kplan.plan.codec). Immutable; docs/consumers.md says what each part m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Mapping, Protocol, TypeVar, runtime_checkable
+from typing import Mapping, Protocol, runtime_checkable
 
 from kplan.model.desired import freeze
-
-_KT = TypeVar("_KT")
-_VT = TypeVar("_VT")
-
-
-def frozen(d: Mapping[_KT, _VT] | None) -> Mapping[_KT, _VT]:
-    """A read-only, key-sorted copy of a mapping with any sortable keys (partitions, offsets, retention ms)."""
-    src = d or {}
-    return MappingProxyType({k: src[k] for k in sorted(src)})  # type: ignore[type-var]
 
 # Group states without live members (Kafka's words, as `kafka-consumer-groups.sh` prints them). Any other state
 # with members is live: Stable, PreparingRebalance, CompletingRebalance, and a consumer-protocol (KIP-848) group's
@@ -60,9 +50,9 @@ class TopicPositions:
     its end offset there); the timestamps of the records at groups' committed offsets (`timestamps`: offset ->
     epoch ms, by partition), where they could be read."""
 
-    end: Mapping[int, int] = field(default_factory=lambda: frozen({}))
-    kept_from: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: frozen({}))
-    timestamps: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: frozen({}))
+    end: Mapping[int, int] = field(default_factory=lambda: freeze({}))
+    kept_from: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
+    timestamps: Mapping[int, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,15 @@ from kplan.model.offsets import OffsetsSpec
 from kplan.model.policy import Policy
 from kplan.model.source import Origin
 
-_K = TypeVar("_K", bound=str)
+_K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
 def freeze(d: Mapping[_K, _V] | None) -> Mapping[_K, _V]:
-    """A read-only, key-sorted copy of a mapping (sorted so that renderings and digests are stable)."""
+    """A read-only, key-sorted copy of a mapping (sorted so that renderings and digests are stable): names, or
+    partitions, offsets, retention ms."""
     src: Mapping[_K, _V] = d or {}
-    return MappingProxyType({k: src[k] for k in sorted(src)})
+    return MappingProxyType({k: src[k] for k in sorted(src)})  # type: ignore[type-var]
 
 
 class ConnectorState(str, Enum):

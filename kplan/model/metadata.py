@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-# The keys every declarable entry may carry beside its own settings (the loader reads them once for every kind).
-META_KEYS = ("owner", "description", "labels")
 # Label keys: Kubernetes-like, an optional DNS prefix and a name; values: short, printable, no line breaks.
 LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_VALUE = re.compile(r"^[^\r\n]{0,253}$")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from kplan.kinds.live_codec import by_name, kind_slice, shape
-from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions, frozen
+from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, LiveTopic, Problem
 from kplan.model.ownership import NamesPart
@@ -69,8 +69,8 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
     if groups is None:
         return None
     topics = {name: TopicPositions(_ints(t.get("end_offsets")),
-                                   frozen({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
-                                   frozen({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
+                                   freeze({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
+                                   freeze({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
               for name, t in (doc.get("topics") or {}).items() if "end_offsets" in t}
     return LiveConsumers(
         freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
@@ -84,7 +84,7 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
 
 
 def _ints(d: Mapping[Any, Any] | None) -> Mapping[int, int]:
-    return frozen({int(k): int(v) for k, v in (d or {}).items()})
+    return freeze({int(k): int(v) for k, v in (d or {}).items()})
 
 
 def document_defaults(doc: Mapping[str, Any]) -> Mapping[str, Any]:
