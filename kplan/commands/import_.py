@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from kplan.commands._common import load_or_exit
 from kplan.commands._output import TEMPLATE_DIR_OPTION
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
@@ -118,7 +119,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
 
     if cluster_from is not None:
         cluster_doc = raw_cluster_section(cluster_from)
-        stack = _load_cluster(ctx, cluster_from, environment, template_dirs)
+        stack = load_or_exit(ctx, cluster_from, environment, template_dirs=template_dirs)
     else:
         cluster_doc = {"bootstrap_servers": bootstrap_servers}
         if connect_url:
@@ -128,7 +129,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
         with tempfile.TemporaryDirectory(prefix="kplan-import-") as tmp:
             probe = Path(tmp) / "cluster.yaml"
             probe.write_text(yaml.safe_dump({"stack": stack_name, "cluster": cluster_doc}), encoding="utf-8")
-            stack = _load_cluster(ctx, str(probe), None, template_dirs)
+            stack = load_or_exit(ctx, str(probe), None, template_dirs=template_dirs)
     live = read_live(stack, skip=options.skip)
     if stack.cluster.schema_registry_url:
         from kplan.stackfile.cdc_format import default_converter
@@ -251,12 +252,6 @@ def _sources(paths: tuple[str, ...], suffixes: tuple[str, ...]):
                 raise KplanError(f"{f}: cannot read it: {e}") from None
             sources.append(Source(str(f), str(f.resolve().parent), text))
     return sources
-
-
-def _load_cluster(ctx, path: str, environment: str | None, template_dirs):
-    from kplan.commands._common import load_or_exit
-
-    return load_or_exit(ctx, path, environment, template_dirs=template_dirs)
 
 
 def read_live(stack, *, skip: frozenset[str] = frozenset()):

@@ -91,6 +91,33 @@ def transition(attr: AttributeChange, *, deleting: bool = False) -> str:
     return f"{show(key, attr.before)} -> {show(key, attr.after)}"
 
 
+def attribute_lines(ch: ResourceChange) -> list[list[str]]:
+    """A change's attributes as [mark, text] lines, the details the Markdown plan and the HTML page show: `+` set,
+    `-` unset (or the value replaced), `~` a secret changed, `#` drift left alone, `!` refused; then how many
+    unchanged ones are hidden."""
+    lines: list[list[str]] = []
+    deleting = ch.action == Action.DELETE
+    for a in ch.attributes:
+        key, name, note = a.path[-1], label(a), attr_note(a)
+        suffix = f"  # {note}" if note else ""
+        if a.kind == AttrKind.DRIFT:
+            lines.append(["#", f"drift: {name} = {show(key, a.before)} ({note})"])
+        elif a.kind == AttrKind.REFUSED:
+            lines.append(["!", f"refused: {name} = {show(key, a.before)} -> {show(key, a.after)}"])
+        elif a.kind == AttrKind.REMOVE or deleting:
+            lines.append(["-", f"{name} = {show(key, a.before)}{suffix}"])
+        elif a.kind == AttrKind.ADD:
+            lines.append(["+", f"{name} = {show(key, a.after)}{suffix}"])
+        elif a.sensitive and a.before == a.after:
+            lines.append(["~", f"{name} = (sensitive value changed){suffix}"])
+        else:
+            lines.append(["-", f"{name} = {show(key, a.before)}"])
+            lines.append(["+", f"{name} = {show(key, a.after)}{suffix}"])
+    if ch.unchanged_attributes:
+        lines.append(["#", f"({ch.unchanged_attributes} unchanged attribute(s) hidden)"])
+    return lines
+
+
 def attr_note(attr: AttributeChange) -> str:
     if attr.note == NoteKind.INHERITED:
         if attr.sensitive:

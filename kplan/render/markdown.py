@@ -8,20 +8,18 @@ import html
 import re
 
 from kplan.model.diagnostics import Severity
-from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange
+from kplan.model.plan import Action, Flag, Plan, ResourceChange
 from kplan.render.common import (
     SYMBOLS,
     adoption_note,
     age,
-    attr_note,
+    attribute_lines,
     flag_note,
     irreversible_why,
-    label,
     meta_line,
     owner_groups,
     reason_text,
     retention,
-    show,
     shown,
     summary_line,
     where,
@@ -168,25 +166,7 @@ def _details(ch: ResourceChange) -> str:
     if meta_line(ch):
         lines.append(f"# {meta_line(ch)}")
     lines += [f"# {flag_note(ch, f)}" for f in sorted(ch.flags, key=lambda f: f.value)]
-    deleting = ch.action == Action.DELETE
-    for a in ch.attributes:
-        key, name, note = a.path[-1], label(a), attr_note(a)
-        suffix = f"  # {note}" if note else ""
-        if a.kind == AttrKind.DRIFT:
-            lines.append(f"# drift: {name} = {show(key, a.before)} ({note})")
-        elif a.kind == AttrKind.REFUSED:
-            lines.append(f"# refused: {name} = {show(key, a.before)} -> {show(key, a.after)}")
-        elif a.kind == AttrKind.REMOVE or deleting:
-            lines.append(f"- {name} = {show(key, a.before)}{suffix}")
-        elif a.kind == AttrKind.ADD:
-            lines.append(f"+ {name} = {show(key, a.after)}{suffix}")
-        elif a.sensitive and a.before == a.after:
-            lines.append(f"~ {name} = (sensitive value changed){suffix}")
-        else:
-            lines.append(f"- {name} = {show(key, a.before)}")
-            lines.append(f"+ {name} = {show(key, a.after)}{suffix}")
-    if ch.unchanged_attributes:
-        lines.append(f"# ({ch.unchanged_attributes} unchanged attribute(s) hidden)")
+    lines += [f"{'#' if mark == '!' else mark} {text}" for mark, text in attribute_lines(ch)]  # refused: a note
     body = "\n".join(lines)
     fence = "`" * max(3, _longest_backtick_run(body) + 1)
     return f"\n<details><summary><code>{summary}</code></summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"

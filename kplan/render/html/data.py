@@ -7,17 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.model.diagnostics import Severity
-from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange
+from kplan.model.plan import Action, Flag, Plan, ResourceChange
 from kplan.render.common import (
     SYMBOLS,
-    attr_note,
+    attribute_lines,
     flag_note,
     group_line,
     irreversible_why,
-    label,
     meta_line,
     reason_text,
-    show,
     shown,
     where,
 )
@@ -74,25 +72,7 @@ def diff_lines(ch: ResourceChange) -> list[list[str]]:
     if meta_line(ch):
         lines.append(["#", meta_line(ch)])
     lines += [["#", flag_note(ch, f)] for f in sorted(ch.flags, key=lambda f: f.value)]
-    deleting = ch.action == Action.DELETE
-    for a in ch.attributes:
-        key, name, note = a.path[-1], label(a), attr_note(a)
-        suffix = f"  # {note}" if note else ""
-        if a.kind == AttrKind.DRIFT:
-            lines.append(["#", f"drift: {name} = {show(key, a.before)} ({note})"])
-        elif a.kind == AttrKind.REFUSED:
-            lines.append(["!", f"refused: {name} = {show(key, a.before)} -> {show(key, a.after)}"])
-        elif a.kind == AttrKind.REMOVE or deleting:
-            lines.append(["-", f"{name} = {show(key, a.before)}{suffix}"])
-        elif a.kind == AttrKind.ADD:
-            lines.append(["+", f"{name} = {show(key, a.after)}{suffix}"])
-        elif a.sensitive and a.before == a.after:
-            lines.append(["~", f"{name} = (sensitive value changed){suffix}"])
-        else:
-            lines.append(["-", f"{name} = {show(key, a.before)}"])
-            lines.append(["+", f"{name} = {show(key, a.after)}{suffix}"])
-    if ch.unchanged_attributes:
-        lines.append(["#", f"({ch.unchanged_attributes} unchanged attribute(s) hidden)"])
+    lines += attribute_lines(ch)
     if ch.consumers is not None:
         for g in ch.consumers.groups:
             lines.append(["#", f"read by consumer group {group_line(ch, g)}"])
