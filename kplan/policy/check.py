@@ -20,7 +20,7 @@ from kplan.model.desired import Stack
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
 from kplan.model.plan import ResourceType
-from kplan.model.policy import Level, Rule, RuleType
+from kplan.model.policy import Rule, RuleType
 from kplan.model.source import Origin
 from kplan.policy.owner_totals import owner_totals
 
@@ -73,13 +73,8 @@ def _selected(rule: Rule, name: str) -> bool:
 
 def _diagnostic(rule: Rule, resource: Checked, path: tuple[str, ...], problem: str,
                 origin: Origin | None) -> Diagnostic:
-    target = rule.type.target
-    where = origin or resource.origin
-    generated = _generated_by(resource.origin)
-    message = problem + (f"; {rule.message}" if rule.message else "") + f" ({generated}policy {rule.label})"
-    severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
-    return Diagnostic(severity, message, code=f"policy:{rule.type.value}", address=f"{target}.{resource.name}",
-                      path=path or None, origin=where)
+    return rule.violation(problem, _generated_by(resource.origin), address=f"{rule.type.target}.{resource.name}",
+                          path=path or None, origin=origin or resource.origin)
 
 
 def _generated_by(origin: Origin | None) -> str:
@@ -105,7 +100,8 @@ def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
         if spec is None or (rule.kinds and section not in rule.kinds) or not _selected(rule, name):
             continue
         for path, problem in METADATA_CHECKS[rule.type](rule, meta):
-            out.append(_located(rule, f"{_type_word(section)}.{name}", spec.origin, path, problem))
+            out.append(rule.violation(problem, _generated_by(spec.origin), address=f"{_type_word(section)}.{name}",
+                                      path=path or None, origin=spec.origin))
     return out
 
 
@@ -116,15 +112,6 @@ def _type_word(section: str) -> str:
 
 
 _TYPE_WORDS = frozenset(t.value for t in ResourceType)
-
-
-def _located(rule: Rule, address: str, origin: Origin | None, path: tuple[str, ...], problem: str) -> Diagnostic:
-    generated = _generated_by(origin)
-    message = (problem + (f"; {rule.message}" if rule.message else "")
-               + f" ({generated}policy {rule.label})")
-    severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
-    return Diagnostic(severity, message, code=f"policy:{rule.type.value}", address=address, path=path or None,
-                      origin=origin)
 
 
 MetaFinding = tuple[tuple[str, ...], str]

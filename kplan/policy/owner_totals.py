@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
-from kplan.model.policy import Level, Rule, RuleType
+from kplan.model.policy import Rule, RuleType
 from kplan.model.source import Origin
 from kplan.words import plural
 
@@ -205,9 +205,7 @@ def _violation(rule: Rule, owner: Owner, parts: list[Part], where: str) -> Itera
             problem += (f"has {plural(len(unbounded), 'topic')} without a size bound, which a limit of "
                         f"{amount_text(rule, limit, unit=False)} does not allow (set retention.bytes; or `unbounded: "
                         f"allowed` in the rule leaves them out): {_first(unbounded, _unbounded)}")
-    message = problem + (f"; {rule.message}" if rule.message else "") + f" (policy {rule.label})"
-    severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
-    yield Diagnostic(severity, message, code=f"policy:{rule.type.value}", path=_path(owner), origin=at.origin)
+    yield rule.violation(problem, path=_path(owner), origin=at.origin)
 
 
 def _total(parts: list[Part]) -> float:

@@ -154,8 +154,7 @@ class _Worker:
                       expected=(404,))
         if r.status_code == 404:
             return None, None
-        s = self.call("GET", rest_path("connectors", name, "status"), f"reading connector {name}", (200,),
-                      expected=(404,))
+        s = self.status(name)
         return r.json(), (s.json() if s.status_code == 200 else None)
 
     def status(self, name: str):
@@ -281,13 +280,8 @@ class ConnectWrites:
                 conn = st.get("connector") or {}
                 tasks = st.get("tasks") or []
                 # stopping a FAILED connector is how it is deleted or its offsets changed: not a failure then
-                failing = state != ConnectorState.STOPPED
-                if failing and conn.get("state") == TERMINAL_TASK_FAILURE:
-                    raise WriteError(f"connector {name} FAILED: {failure_line(conn.get('trace', ''))}")
-                for t in tasks:
-                    if failing and t.get("state") == TERMINAL_TASK_FAILURE:
-                        raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
-                                         f"{failure_line(t.get('trace', ''))}")
+                if state != ConnectorState.STOPPED:
+                    _refuse_failed(name, conn, tasks)
                 task_ok = (not tasks) if state == ConnectorState.STOPPED else (
                     bool(tasks) and all(t.get("state") == want for t in tasks))
                 if conn.get("state") == want and task_ok:
@@ -322,12 +316,7 @@ class ConnectWrites:
                 st = r.json()
                 conn = st.get("connector") or {}
                 tasks = st.get("tasks") or []
-                if conn.get("state") == TERMINAL_TASK_FAILURE:
-                    raise WriteError(f"connector {name} FAILED: {failure_line(conn.get('trace', ''))}")
-                for t in tasks:
-                    if t.get("state") == TERMINAL_TASK_FAILURE:
-                        raise WriteError(f"connector {name} task {t.get('id')} FAILED: "
-                                         f"{failure_line(t.get('trace', ''))}")
+                _refuse_failed(name, conn, tasks)
                 instances = [conn, *tasks]
                 versions = [i.get("version") for i in instances]
                 if all(i.get("state") == "RUNNING" for i in instances) and all(
@@ -350,6 +339,15 @@ class ConnectWrites:
         for worker in self._workers.values():
             if worker.connect is not None:
                 worker.connect.close()
+
+
+def _refuse_failed(name: str, connector: dict, tasks: list[dict]) -> None:
+    """A WriteError with the first lines of its trace when the connector or one of its tasks is FAILED."""
+    if connector.get("state") == TERMINAL_TASK_FAILURE:
+        raise WriteError(f"connector {name} FAILED: {failure_line(connector.get('trace', ''))}")
+    for t in tasks:
+        if t.get("state") == TERMINAL_TASK_FAILURE:
+            raise WriteError(f"connector {name} task {t.get('id')} FAILED: {failure_line(t.get('trace', ''))}")
 
 
 RUNNING = "RUNNING"
