@@ -24,10 +24,10 @@ from kplan.plan.clusters import combine
 from kplan.session.cluster import Cluster
 from kplan.session.run import (
     RunOptions,
-    _adopts,
     _quietly,
     after_rollback,
     allows_active_consumers,
+    approved,
     check_saved_plan,
     execute_steps,
     lock_held_message,
@@ -148,13 +148,9 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResul
                 except KplanError as e:
                     raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
             plan = combine([(c.stack.cluster_name or "?", p) for c, (_, p) in zip(clusters, planned)])
-        if opts.show is not None:
-            opts.show(plan)
         refuse_unrunnable(plan, opts)
         builts = [build(p, c.stack, live) for c, (live, p) in zip(clusters, planned)]
-        if not any(b.steps for b in builts):
-            return None, plan
-        if (plan.has_changes or _adopts(plan)) and not opts.confirm(plan):
+        if not any(b.steps for b in builts) or not approved(plan, opts):
             return None, plan
         return _execute_all(clusters, planned, builts, stores, journals, opts), plan
     finally:

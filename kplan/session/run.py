@@ -70,8 +70,11 @@ def count_deletions(plan) -> int:
 
 
 def refuse_unrunnable(plan, opts: "RunOptions") -> None:
-    """A plan with errors, or one deleting more than --max-deletions allows, is not run (KplanError). A plan that
-    was shown has shown its errors: the refusal counts them instead of repeating the first one."""
+    """The plan shown (`opts.show`); then a plan with errors, or one deleting more than --max-deletions allows, is
+    not run (KplanError). A plan that was shown has shown its errors: the refusal counts them instead of repeating
+    the first one."""
+    if opts.show is not None:
+        opts.show(plan)
     if plan.has_errors:
         n = len(plan.errors)
         if opts.show is not None:
@@ -124,17 +127,13 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
                               saved=opts.saved_plan)
         if opts.saved_plan is not None:
             plan = check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
-        if opts.show is not None:
-            opts.show(plan)
         refuse_unrunnable(plan, opts)
         built = build(plan, stack, live)
         if not built.steps:
             if resume_of is not None:  # the interrupted run had done it all: close it and clear its marker
                 _finish_resumed(cluster, store, resume_of, ownership_of(live))
             return None, plan
-        # Adopting existing resources into the ownership record needs approval too: from then on, removing them
-        # from the stack deletes them.
-        if (plan.has_changes or _adopts(plan)) and not opts.confirm(plan):
+        if not approved(plan, opts):
             return None, plan
         store.ensure_topic(cluster.broker_count)
         if resume_of is None:
@@ -234,10 +233,12 @@ def _quietly(action) -> None:
         print(f"Warning: {e}", file=sys.stderr)
 
 
-def _adopts(plan) -> bool:
+def approved(plan, opts: RunOptions) -> bool:
+    """Whether the run goes on: approved (`opts.confirm`), or nothing to approve. Adopting existing resources into the
+    ownership record needs approval too: from then on, removing them from the stack deletes them."""
     from kplan.model.plan import Flag
 
-    return any(c.has(Flag.ADOPT) for c in plan.changes)
+    return not (plan.has_changes or any(c.has(Flag.ADOPT) for c in plan.changes)) or opts.confirm(plan)
 
 
 def _finish_resumed(cluster: Cluster, store: JournalStore, journal: Journal, record: Ownership) -> None:

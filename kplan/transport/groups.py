@@ -75,12 +75,19 @@ def state_name(state: Any) -> str:
 
 def group_problem(e: BaseException, action: str, group: str, who: str | None = None) -> str:
     """One line for a failed group request; a denied one names the ACLs kplan's principal needs."""
-    name = kafka_error_name(e)
-    if name in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
-        actor = f"kplan's principal {who}" if who else "kplan's principal"
-        return (f"{actor} may not {action} consumer group {group} ({name}): it needs {RIGHTS[action]}; grant them "
-                "with ACLs or run kplan as a principal that has them (docs/consumer-groups.md)")
-    return f"could not {action} consumer group {group}: {describe_kafka_error(e)}"
+    denied = group_denied(kafka_error_name(e), action, f"consumer group {group}", RIGHTS[action], who,
+                          "docs/consumer-groups.md")
+    return denied or f"could not {action} consumer group {group}: {describe_kafka_error(e)}"
+
+
+def group_denied(name: str, action: str, group: str, rights: str, who: str | None, doc: str) -> str | None:
+    """One line for a group request Kafka denied kplan's principal (`name`: the error's), naming the ACLs it needs
+    (`rights`) and where they are documented; None for any other error."""
+    if name not in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
+        return None
+    actor = f"kplan's principal {who}" if who else "kplan's principal"
+    return (f"{actor} may not {action} {group} ({name}): it needs {rights}; grant them with ACLs or run kplan as a "
+            f"principal that has them ({doc})")
 
 
 def describe_groups(admin, names: Sequence[str], timeout_s: float,

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from kplan.errors import KplanError
+from kplan.transport.groups import group_denied
 from kplan.transport.wire.client import Client, error_name
 from kplan.transport.wire.codec import Refused
 
@@ -51,11 +52,8 @@ def supported(client: Client) -> str | None:
 
 def problem(name: str, action: str, group: str, message: str | None = None, who: str | None = None) -> str:
     """One line for a refused share-group request; a denied one names the ACLs kplan's principal needs."""
-    if name in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED"):
-        actor = f"kplan's principal {who}" if who else "kplan's principal"
-        return (f"{actor} may not {action} share group {group} ({name}): it needs {RIGHTS[action]}; grant them with "
-                "ACLs or run kplan as a principal that has them (docs/share-groups.md)")
-    return f"could not {action} share group {group}: {name}" + (f" ({message})" if message else "")
+    denied = group_denied(name, action, f"share group {group}", RIGHTS[action], who, "docs/share-groups.md")
+    return denied or f"could not {action} share group {group}: {name}" + (f" ({message})" if message else "")
 
 
 def ask(client: Client, group: str, request: Any, action: str, who: str | None) -> Any:

@@ -17,9 +17,9 @@ from kplan.model.consumers import (
     LiveConsumers,
     LiveGroup,
     TopicPositions,
-    frozen,
 )
 from kplan.model.desired import freeze
+from kplan.model.desired import freeze as frozen
 from kplan.model.diagnostics import Severity
 from kplan.model.live import StaticReader
 from kplan.model.policy import Level, Policy, Rule, RuleType
