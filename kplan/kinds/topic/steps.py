@@ -27,15 +27,6 @@ class TopicArgs(Immutable):
     replication_factor: int
     config: Mapping[str, str] = FrozenDict()
 
-    @classmethod
-    def of(cls, spec: TopicSpec) -> "TopicArgs":
-        return cls(spec.name, spec.partitions, spec.replication_factor, spec.config)
-
-    @classmethod
-    def of_live(cls, live: LiveState, name: str) -> "TopicArgs":
-        t = live.of(ResourceType.TOPIC).resources[name]
-        return cls(name, t.partitions, t.replication_factor, t.overrides)
-
     def spec(self) -> TopicSpec:
         return TopicSpec(self.name, int(self.partitions), int(self.replication_factor), freeze(self.config))
 
