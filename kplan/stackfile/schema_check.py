@@ -238,60 +238,20 @@ class SchemaCheck:
         return None  # "exactly one" needs a branch proved invalid, which this check cannot do: left to jsonschema
 
     def _k_not(self, arg, _schema):
-        # `not X` is valid when X surely fails; only a few shapes of X can be proved to fail here
-        if isinstance(arg, dict) and set(arg) == {"enum"}:
-            options = arg["enum"]
-            return lambda value: not any(_equal(value, o) for o in options)
-        if isinstance(arg, dict) and set(arg) == {"const"}:
-            const = arg["const"]
-            return lambda value: not _equal(value, const)
-        if isinstance(arg, dict) and set(arg) == {"required"}:
-            keys = arg["required"]
-            return lambda value: isinstance(value, dict) and not all(k in value for k in keys)
-        return None
+        # `not X` is valid when X surely fails; only a few shapes of X, whose check is exact, are proved to fail here
+        if not (isinstance(arg, dict) and len(arg) == 1 and set(arg) <= {"enum", "const", "required"}):
+            return None
+        sub = self.node(arg)
+        return lambda value: not sub(value)
 
     def _k_if(self, arg, schema):
-        # the `if` branch must be decided for sure both ways: only shapes whose failure is certain are used
-        test = _decisive(arg)
-        if test is None:
+        # the `if` branch must be decided for sure both ways: only shapes whose check is exact are used (`type`,
+        # `required`, and `properties` whose subschemas are made of `const`, `enum` and `type`)
+        if not (isinstance(arg, dict) and set(arg) <= {"properties", "required", "type"} and all(
+                isinstance(sub, dict) and set(sub) <= {"const", "enum", "type", "description"}
+                for sub in arg.get("properties", {}).values())):
             return None
+        test = self.node(arg)
         then = self.node(schema["then"]) if "then" in schema else _always
         otherwise = self.node(schema["else"]) if "else" in schema else _always
         return lambda value: then(value) if test(value) else otherwise(value)
-
-
-def _exact(schema: dict) -> Check:
-    """The exact predicate of a schema made only of `const`, `enum` and `type`."""
-    names = [schema["type"]] if isinstance(schema.get("type"), str) else schema.get("type")
-    options = [schema["const"]] if "const" in schema else None
-    enum = schema.get("enum")
-
-    def check(value: Any) -> bool:
-        return ((names is None or any(_is_type(value, n) for n in names))
-                and (options is None or _equal(value, options[0]))
-                and (enum is None or any(_equal(value, o) for o in enum)))
-    return check
-
-
-def _decisive(schema: Any) -> Check | None:
-    """An exact (true-or-false) predicate for the simple `if` schemas: `type`, `required`, and `properties` whose
-    subschemas are made of `const`, `enum` and `type`. None for anything else (the `if` is then left to
-    jsonschema)."""
-    if not isinstance(schema, dict) or not set(schema) <= {"properties", "required", "type"}:
-        return None
-    own = _exact({"type": schema["type"]}) if "type" in schema else None
-    props: list[tuple[str, Check]] = []
-    for key, sub in schema.get("properties", {}).items():
-        if not isinstance(sub, dict) or not set(sub) <= {"const", "enum", "type", "description"}:
-            return None
-        props.append((key, _exact(sub)))
-    required = schema.get("required", ())
-
-    def check(value: Any) -> bool:
-        if own is not None and not own(value):
-            return False
-        if not isinstance(value, dict):
-            return True
-        return (all(key not in value or sub(value[key]) for key, sub in props)
-                and all(k in value for k in required))
-    return check

@@ -210,9 +210,7 @@ class _Reader:
     def end(self, pending: tuple[str, int, int] | None, smap: SourceMap) -> list[Document]:
         if not self.started:
             raise _Decline
-        if pending is not None:
-            key, kl, kc = pending
-            self.entries[key] = self._entry(kl, kc, kl, kc)
-            self.container[key] = _value("", "", self.scalars)  # type: ignore[call-overload]
+        if pending is not None:  # the last line's `key:`: an empty value (no line below it, column -1)
+            self._pending(pending, 0, -1, "")
         smap.register_all_positions(self.registered)
         return [Document(self.display, 0, self.root, Loc(self.display, self.registered[0][1].line + 1, 1, ""))]
