@@ -8,9 +8,9 @@ never written by hand nor committed:
 - reference/exit-codes.md: the exit codes, from the one table in the code (kplan.exiting.EXIT_CODES).
 
 A key is described by its own `description`, by the description of the definition it refers to (`$ref`: what every
-use of that definition shares), or, for a key that an `if`/`then` branch lists again with no schema (`{}`), by the
-same key of the object it refines. `x-kafka-versions` (a custom annotation) says which Kafka versions support a key
-where not every version does (docs/compatibility.md)."""
+use of that definition shares), or, for a key that an `if`/`then` branch lists again (with no schema, `{}`, or a
+narrower one), by the same key of the object it refines. `x-kafka-versions` (a custom annotation) says which Kafka
+versions support a key where not every version does (docs/compatibility.md); `examples` are shown as YAML."""
 
 from __future__ import annotations
 
@@ -190,8 +190,10 @@ class Schema:
         for key, sub in node.get("properties", {}).items():
             name = f"{prefix}{key}"
             text = self.description(sub)
-            if text is None and sub in ({}, True) and inherited and key in inherited:
-                continue  # a branch's re-listing of its object's key: documented with the object
+            if text is None and inherited and key in inherited:
+                if sub in ({}, True):
+                    continue  # a branch's re-listing of its object's key: documented with the object
+                text = self.description(inherited[key])  # a branch narrowing its object's key: the same key
             if text is None and self.require_descriptions:
                 self.undescribed.append(
                     f"{self.source}: the key {name} {where}has no description: write one where the key is defined "
