@@ -284,9 +284,6 @@ class Scrubber:
                 text = text.replace(value, MASK)
         return KNOWN(text)
 
-    def __bool__(self) -> bool:
-        return bool(self.values)
-
     def extended(self, values: Iterable[str | None]) -> "Scrubber":
         return Scrubber((*self.values, *values))
 

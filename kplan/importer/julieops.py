@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Bindings, Source, Unmapped, live_topic, mapping, where, yaml_documents
+from kplan.importer.sources import Bindings, Source, Unmapped, document_topic, mapping, where, yaml_documents
 
 _NOT_ATTRIBUTES = ("context", "projects", "platform", "special_topics")
 
@@ -120,5 +120,5 @@ def _topic(at: str, prefix: str, topic: Any, doc: dict) -> str:
         counts[key] = int(value)
     if name in doc["topics"]:
         raise KplanError(f"{at}: topic {name!r} is declared twice: keep one")
-    doc["topics"][name] = live_topic(counts["num.partitions"], counts["replication.factor"], config)
+    doc["topics"][name] = document_topic(counts["num.partitions"], counts["replication.factor"], config)
     return name

@@ -24,7 +24,7 @@ from kplan.importer.sources import (
     Bindings,
     Source,
     Unmapped,
-    live_topic,
+    document_topic,
     mapping,
     positive_count,
     where,
@@ -47,7 +47,7 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
         at = _at(located, "topics", name)
         topic = topic if isinstance(topic, dict) else {}
         config = {str(k): str(v) for k, v in mapping(topic, "configs").items() if v is not None}
-        doc["topics"][str(name)] = live_topic(positive_count(topic.get("partitions"), at, "partitions"),
+        doc["topics"][str(name)] = document_topic(positive_count(topic.get("partitions"), at, "partitions"),
                                               positive_count(topic.get("replication", default_rf), at,
                                                              "replication (or settings.topics.defaults)"), config)
     acls = _Acls(doc["acls"])

@@ -90,7 +90,7 @@ class Bindings:
              "permission": permission.upper(), "host": host})
 
 
-def live_topic(partitions: int, replication_factor: int, config: dict[str, str]) -> dict:
+def document_topic(partitions: int, replication_factor: int, config: dict[str, str]) -> dict:
     """A topic of a live-state document whose config is its own overrides (what another tool declares)."""
     return {"partitions": partitions, "replication_factor": replication_factor, "overrides": config,
             "effective": config}

@@ -19,8 +19,8 @@ from kplan.errors import KplanError
 from kplan.importer.sources import (
     Source,
     Unmapped,
+    document_topic,
     kafka_operation,
-    live_topic,
     mapping,
     positive_count,
     where,
@@ -63,7 +63,7 @@ def translate(sources: Sequence[Source]) -> tuple[dict, tuple[Unmapped, ...]]:
             if kind == "KafkaTopic":
                 topic = str(spec.get("topicName") or name)
                 config = {str(k): _string(v) for k, v in mapping(spec, "config").items() if v is not None}
-                doc["topics"][topic] = live_topic(_count(source, node, spec, "partitions"),
+                doc["topics"][topic] = document_topic(_count(source, node, spec, "partitions"),
                                                   _count(source, node, spec, "replicas"), config)
                 own = {str(k): str(v) for k, v in mapping(meta, "labels").items()
                        if not str(k).startswith("strimzi.io/")}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Bindings, Source, Unmapped, live_topic
+from kplan.importer.sources import Bindings, Source, Unmapped, document_topic
 
 PROVIDER = "registry.terraform.io/mongey/kafka"
 PROVIDERS = (PROVIDER, "registry.opentofu.org/mongey/kafka")  # OpenTofu's registry names the same provider
@@ -111,7 +111,7 @@ def _add(doc: dict, r: Managed, where: str, unmapped: list[Unmapped]) -> None:
     if r.type == "kafka_topic":
         name = _field(v, "name", str, where)
         config = {str(k): str(val) for k, val in (v.get("config") or {}).items() if val is not None}
-        doc["topics"][name] = live_topic(_field(v, "partitions", int, where),
+        doc["topics"][name] = document_topic(_field(v, "partitions", int, where),
                                          _field(v, "replication_factor", int, where), config)
     elif r.type == "kafka_acl":
         resource = _ACL_RESOURCES.get(str(v.get("resource_type")))
