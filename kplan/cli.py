@@ -21,7 +21,27 @@ from kplan.secrets import scrub
 from kplan.transport import interrupts
 
 # name -> (module:function, one-line help). Keep the help here so listing commands imports nothing.
-COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "plan": ("kplan.commands.plan:plan_command", "Show what apply would change (text, markdown or json)."),
+    "show": ("kplan.commands.show:show_command", "Render a plan saved with `kplan plan -out FILE`."),
+    "validate": ("kplan.commands.validate:validate_command",
+                 "Check a stack and report every problem with its file and line."),
+    "render": ("kplan.commands.render:render_command",
+               "Print the expanded resources of a stack (what CDC and overlays become)."),
+    "apply": ("kplan.commands.apply:apply_command", "Apply a stack or a saved plan, rolling back on failure."),
+    "destroy": ("kplan.commands.apply:destroy_command", "Delete everything a stack owns (connectors first)."),
+    "import": ("kplan.commands.import_:import_command", "Write stack files from the resources a cluster already has."),
+    "recover": ("kplan.commands.apply:recover_command", "Roll back or resume an apply that was killed mid-way."),
+    "unlock": ("kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run."),
+    "schema": ("kplan.commands.schema:schema_command",
+               "Print the stack or plan JSON Schema shipped with kplan (for editors and tools), or its path."),
+    "status": ("kplan.commands.status:status_command",
+               "Show what exists, is missing or drifted, and each connector's state."),
+    "watch": ("kplan.commands.watch:watch_command",
+              "Plan every stack on an interval and export drift as Prometheus metrics (never applies)."),
+    "ci": ("kplan.commands.ci:ci_group",
+           "Post a plan to a pull/merge request (one comment, updated in place) and keep a drift issue."),
+}
 
 
 class LazyGroup(click.Group):
@@ -56,10 +76,6 @@ def cli(ctx, debug):
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-
-
-def register(name: str, target: str, help_text: str) -> None:
-    COMMANDS[name] = (target, help_text)
 
 
 GC_YOUNG = 10_000  # allocations between young collections (Python's default: 700)
@@ -169,28 +185,6 @@ def _env_flag(name: str) -> bool:
     import os
 
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
-
-
-register("plan", "kplan.commands.plan:plan_command", "Show what apply would change (text, markdown or json).")
-register("show", "kplan.commands.show:show_command", "Render a plan saved with `kplan plan -out FILE`.")
-register("validate", "kplan.commands.validate:validate_command",
-         "Check a stack and report every problem with its file and line.")
-register("render", "kplan.commands.render:render_command",
-         "Print the expanded resources of a stack (what CDC and overlays become).")
-register("apply", "kplan.commands.apply:apply_command", "Apply a stack or a saved plan, rolling back on failure.")
-register("destroy", "kplan.commands.apply:destroy_command", "Delete everything a stack owns (connectors first).")
-register("import", "kplan.commands.import_:import_command",
-         "Write stack files from the resources a cluster already has.")
-register("recover", "kplan.commands.apply:recover_command", "Roll back or resume an apply that was killed mid-way.")
-register("unlock", "kplan.commands.apply:unlock_command", "Release a stack's apply lock left by a dead run.")
-register("schema", "kplan.commands.schema:schema_command",
-         "Print the stack or plan JSON Schema shipped with kplan (for editors and tools), or its path.")
-register("status", "kplan.commands.status:status_command",
-         "Show what exists, is missing or drifted, and each connector's state.")
-register("watch", "kplan.commands.watch:watch_command",
-         "Plan every stack on an interval and export drift as Prometheus metrics (never applies).")
-register("ci", "kplan.commands.ci:ci_group",
-         "Post a plan to a pull/merge request (one comment, updated in place) and keep a drift issue.")
 
 
 if __name__ == "__main__":  # pragma: no cover
