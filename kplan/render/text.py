@@ -41,18 +41,15 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
     env = f" (environment {plan.environment})" if plan.environment else ""
     mode = "Destroy plan" if plan.destroy else "Plan"
-    if plan.groups:  # several clusters: one section per cluster, then the whole plan's summary
-        names = ", ".join(f"{g.cluster_name} ({g.cluster_id or '?'})" for g in plan.groups)
-        lines = [c(f"{mode} for stack {plan.stack}{env} on {len(plan.groups)} clusters: {names}", bold=True), ""]
-        if any(ch.action != Action.NOOP and shown(ch) for ch in plan.changes):
-            lines += ["kplan will perform the following actions:", ""]
-        for g in plan.groups:
-            lines += [c(f"── cluster {g.cluster_name} ({g.cluster_id or '?'}): {summary_line(g)}", bold=True), ""]
-            lines += _body(g, c)
-    else:
-        lines = [c(f"{mode} for stack {plan.stack}{env} on cluster {plan.cluster_id or '?'}", bold=True), ""]
-        if any(ch.action != Action.NOOP and shown(ch) for ch in plan.changes):
-            lines += ["kplan will perform the following actions:", ""]
+    names = ", ".join(f"{g.cluster_name} ({g.cluster_id or '?'})" for g in plan.groups)
+    where = f"{len(plan.groups)} clusters: {names}" if plan.groups else f"cluster {plan.cluster_id or '?'}"
+    lines = [c(f"{mode} for stack {plan.stack}{env} on {where}", bold=True), ""]
+    if any(ch.action != Action.NOOP and shown(ch) for ch in plan.changes):
+        lines += ["kplan will perform the following actions:", ""]
+    for g in plan.groups:  # several clusters: one section per cluster, then the whole plan's summary
+        lines += [c(f"── cluster {g.cluster_name} ({g.cluster_id or '?'}): {summary_line(g)}", bold=True), ""]
+        lines += _body(g, c)
+    if not plan.groups:
         lines += _body(plan, c)
     lines.append(c(summary_line(plan), bold=True))
     if adoption_note(plan):
