@@ -21,7 +21,7 @@ from typing import Any, Callable
 from kplan.kinds import UNITS
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc, SourceMap, child_path
-from kplan.stackfile.schema_check import SchemaCheck
+from kplan.stackfile.schema_check import IGNORED, SchemaCheck
 from kplan.stackfile.yaml_values import QuotedStr
 from kplan.words import did_you_mean
 
@@ -218,7 +218,7 @@ def _validator_of(part: dict):
     return Draft202012Validator(part)
 
 
-_STRING_KEYWORDS = frozenset({"type", "minLength", "maxLength", "pattern", "not", "description"})
+_STRING_KEYWORDS = frozenset({"type", "minLength", "maxLength", "pattern", "not"}) | IGNORED  # (annotations)
 
 
 def _surely_valid_string(schema: dict):

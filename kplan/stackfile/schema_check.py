@@ -23,7 +23,7 @@ Check = Callable[[Any], bool]
 
 # Keywords that assert nothing (annotations) or that are read with their siblings. x-kafka-versions: the stack
 # schema's note of the Kafka versions a key needs, for the generated reference (dev/docs_reference.py).
-_IGNORED = frozenset({"description", "title", "default", "$comment", "$schema", "$id", "examples", "deprecated",
+IGNORED = frozenset({"description", "title", "default", "$comment", "$schema", "$id", "examples", "deprecated",
                       "$defs", "definitions", "format", "readOnly", "writeOnly", "markdownDescription",
                       "then", "else", "x-kafka-versions"})
 
@@ -69,22 +69,22 @@ def _always(_value: Any) -> bool:
     return True
 
 
-def _itself(value: Any) -> Any:
-    return value
-
-
-# The keywords that bound a size or a number: (the type they bound, its measure, how it compares with the argument).
-_LIMITS: dict[str, tuple[str, Callable[[Any], Any], Callable[[Any, Any], bool]]] = {
-    "minProperties": ("object", len, operator.ge), "maxProperties": ("object", len, operator.le),
-    "minItems": ("array", len, operator.ge), "maxItems": ("array", len, operator.le),
-    "minLength": ("string", len, operator.ge), "maxLength": ("string", len, operator.le),
-    "minimum": ("number", _itself, operator.ge), "maximum": ("number", _itself, operator.le),
-    "exclusiveMinimum": ("number", _itself, operator.gt), "exclusiveMaximum": ("number", _itself, operator.lt),
+_NUMBER = (int, float)
+# The keywords that bound a size or a number: (the types they bound, how the bound compares with the argument).
+_LIMITS: dict[str, tuple[type | tuple[type, ...], Callable[[Any, Any], bool]]] = {
+    "minProperties": (dict, operator.ge), "maxProperties": (dict, operator.le),
+    "minItems": (list, operator.ge), "maxItems": (list, operator.le),
+    "minLength": (str, operator.ge), "maxLength": (str, operator.le),
+    "minimum": (_NUMBER, operator.ge), "maximum": (_NUMBER, operator.le),
+    "exclusiveMinimum": (_NUMBER, operator.gt), "exclusiveMaximum": (_NUMBER, operator.lt),
 }
 
 
-def _limit(type_name: str, measure: Callable[[Any], Any], compare: Callable[[Any, Any], bool], arg: Any) -> Check:
-    return lambda value: not _is_type(value, type_name) or compare(measure(value), arg)
+def _limit(types: type | tuple[type, ...], compare: Callable[[Any, Any], bool], arg: Any) -> Check:
+    """The check of a bound: a size (a mapping's, a list's or a text's length), or a number (a boolean is none)."""
+    if types is _NUMBER:
+        return lambda value: not isinstance(value, _NUMBER) or isinstance(value, bool) or compare(value, arg)
+    return lambda value: not isinstance(value, types) or compare(len(value), arg)  # type: ignore[arg-type]
 
 
 class SchemaCheck:
@@ -132,7 +132,7 @@ class SchemaCheck:
             return _never  # `false`, or not a schema at all: never "valid for sure"
         checks: list[Check] = []
         for keyword, arg in schema.items():
-            if keyword in _IGNORED:
+            if keyword in IGNORED:
                 continue
             make = getattr(self, "_k_ref" if keyword == "$ref" else "_k_" + keyword, None)
             if keyword in _LIMITS:
