@@ -87,8 +87,8 @@ lint: venv
 
 # The documentation site (mkdocs.yml: the pages are docs/*.md) built into site/, no server needed. --strict: a warning
 # (a dead link or #anchor, a page missing from the nav) fails the build.
-# The Reference pages are generated at each build (mkdocs.yml's hook, dev/docs_reference.py); a stack-format key
-# without a description fails it. (MkDocs' notice about its successor is silenced: it is not about this site.)
+# The Reference pages are generated at each build (mkdocs.yml's hook, dev/docs_reference.py); a key of the stack or
+# plan schema without a description fails it. (MkDocs' notice about its successor is silenced: it is not about this site.)
 DOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 docs: venv
 	$(DOCS_BUILD)

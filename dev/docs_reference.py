@@ -4,7 +4,8 @@ never written by hand nor committed:
 - reference/stack-format.md: every key of the stack format, from kplan/schemas/stack.schema.json (type, allowed
   values, default, Kafka versions, description). A key without a description fails the build with one line naming it.
 - reference/commands.md: every command, argument and option, as `kplan COMMAND --help` prints it (kplan/cli.py).
-- reference/plan-json.md: the plan JSON (`kplan plan -json`, saved plans), from kplan/schemas/plan.schema.json.
+- reference/plan-json.md: the plan JSON (`kplan plan --format json`, saved plans), from kplan/schemas/plan.schema.json;
+  a key without a description fails the build there too.
 - reference/exit-codes.md: the exit codes, from the one table in the code (kplan.exiting.EXIT_CODES).
 
 A key is described by its own `description`, by the description of the definition it refers to (`$ref`: what every
@@ -321,11 +322,10 @@ def stack_page(doc: dict[str, Any] | None = None) -> str:
 
 
 def plan_page(doc: dict[str, Any] | None = None) -> str:
-    return Schema(doc if doc is not None else load("plan"), "kplan/schemas/plan.schema.json",
-                  require_descriptions=False).page(
+    return Schema(doc if doc is not None else load("plan"), "kplan/schemas/plan.schema.json").page(
         "Plan JSON reference",
-        "The plan as JSON (`kplan plan -json`, and a plan saved with `kplan plan -out FILE`), generated from its "
-        "JSON Schema, `kplan/schemas/plan.schema.json` (`kplan schema plan` prints it). Readers should refuse a "
+        "The plan as JSON (`kplan plan --format json`, and a plan saved with `kplan plan -out FILE`), generated from "
+        "its JSON Schema, `kplan/schemas/plan.schema.json` (`kplan schema plan` prints it). Readers should refuse a "
         "`format_version` other than the one they know.")
 
 

@@ -27,6 +27,19 @@ def test_every_key_of_the_stack_format_has_a_description():
     docs_reference.stack_page()  # raises Undescribed otherwise
 
 
+def test_every_key_of_the_plan_json_has_a_description():
+    docs_reference.plan_page()
+
+
+def test_a_plan_json_key_without_a_description_fails_too():
+    schema = json.loads((ROOT / "kplan" / "schemas" / "plan.schema.json").read_text())
+    del schema["$defs"]["diagnostic"]["properties"]["code"]["description"]
+    with pytest.raises(docs_reference.Undescribed) as e:
+        docs_reference.plan_page(schema)
+    assert str(e.value).startswith(
+        "kplan/schemas/plan.schema.json: the key code of $defs/diagnostic has no description")
+
+
 def test_a_key_without_a_description_fails_the_build_naming_the_key():
     schema = stack_schema()
     del schema["$defs"]["topic"]["properties"]["protect"]["description"]
