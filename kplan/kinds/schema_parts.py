@@ -90,7 +90,7 @@ def assemble(name: str, base: dict[str, Any], parts: dict[str, dict[str, Any]]) 
         change = defs["resource_change"]
         change["properties"]["type"]["enum"] = kinds
         change["allOf"] = branches + change.get("allOf", [])
-    missing = sorted({_top_ref(r) for r in _refs(doc)} - {f"#/$defs/{d}" for d in defs})
+    missing = sorted({"/".join(r.split("/")[:3]) for r in _refs(doc)} - {f"#/$defs/{d}" for d in defs})
     if missing:
         raise ValueError(f"{name} schema: references to nothing: {missing}")
     return doc
@@ -125,10 +125,6 @@ def _refs(node: Any) -> set[str]:
     if isinstance(node, list):
         return set().union(*(_refs(v) for v in node))
     return set()
-
-
-def _top_ref(ref: str) -> str:
-    return "/".join(ref.split("/")[:3])
 
 
 def render(doc: dict[str, Any]) -> str:

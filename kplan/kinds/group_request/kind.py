@@ -124,14 +124,11 @@ def describe_target(r: GroupReset, current: LiveGroup) -> str:
     if r.to == POSITIONS:
         return "to the declared positions"
     if r.to in (AT_TIME, AGO):
-        when = f" ({_iso(current.at_ms)})" if current.at_ms is not None else ""
+        at = datetime.fromtimestamp(current.at_ms / 1000, tz=timezone.utc) if current.at_ms is not None else None
+        when = f" ({at.isoformat().replace('+00:00', 'Z')})" if at is not None else ""
         return (f"to the first offset at or after {r.text}" if r.to == AT_TIME else
                 f"to the first offset at or after {r.text} ago{when}")
     return f"to the {r.to} offset"
-
-
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def plan_moves(terms: Terms, spec: GroupSpec, current: LiveGroup, diags: list[PlanDiagnostic]

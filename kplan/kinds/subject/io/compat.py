@@ -109,7 +109,8 @@ def _check(http: RegistryHttp, spec: SubjectSpec, new_level: str | None, version
     where = dict(address=f"subject.{spec.name}", origin=spec.schema_origin or spec.origin)
     try:
         if new_level is not None:
-            left = new_level or level_of_global(http)  # "" : the subject's own level is removed
+            # "": the subject's own level is removed, the global one is left
+            left = new_level or level_of(get(http, path("config"), missing=())) or "NONE"
             if left == "NONE":
                 return []
             if left != current:
@@ -124,10 +125,6 @@ def _check(http: RegistryHttp, spec: SubjectSpec, new_level: str | None, version
         return _judge(http, spec, version, left, where)
     except KplanError as e:
         return [error(f"the schema registry could not check schema compatibility: {e}", UNREACHABLE, **where)]
-
-
-def level_of_global(http: RegistryHttp) -> str:
-    return level_of(get(http, path("config"), missing=())) or "NONE"
 
 
 def _judge(http: RegistryHttp, spec: SubjectSpec, version: int, level: str, where: dict[str, Any]
