@@ -87,6 +87,12 @@ def _bounds(node: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _key(name: str) -> str:
+    """A key's dotted name as code that a narrow column breaks after a `.` or `]` only (docs/assets/reference.css)."""
+    shown = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return '<code class="key">' + re.sub(r"([.\]])", r"\1<wbr>", shown) + "</code>"
+
+
 def _example(key: str | None, value: Any) -> str:
     """A value as a stack file writes it (YAML, on one line), after its key."""
     text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6).strip()
@@ -241,7 +247,7 @@ class Schema:
                 notes.append(f"Kafka versions: {_text(versions)}.")
             for example in sub.get("examples") or shared.get("examples", []):
                 notes.append(f"Example: {_example(name.rsplit('.', 1)[-1].removeprefix('[]'), example)}.")
-            lines.append(f"| `{name}` | {self.type_of(sub)} | {self.allowed(sub)} | {' '.join(notes)} |")
+            lines.append(f"| {_key(name)} | {self.type_of(sub)} | {self.allowed(sub)} | {' '.join(notes)} |")
         return lines
 
     def branches(self, node: dict[str, Any], where: str) -> list[str]:

@@ -67,22 +67,25 @@ def test_a_key_described_by_its_definition_needs_no_description_of_its_own():
     assert "description" not in schema["$defs"]["topic"]["properties"]["partitions"]
     assert schema["$defs"]["partitions"]["description"]
     page = docs_reference.stack_page(schema)
-    assert "| `partitions` | [partitions](#def-partitions) |  | Number of partitions: 1 to 10,000" in page
+    row = '| <code class="key">partitions</code> | [partitions](#def-partitions) |  | Number of partitions: 1 to 10,000'
+    assert row in page
 
 
 def test_the_stack_page_shows_every_key_with_its_type_allowed_values_default_and_kafka_versions():
     page = docs_reference.stack_page()
     schema = stack_schema()
     for name in schema["properties"]:
-        assert f"| `{name}` |" in page, name
+        assert f'| <code class="key">{name}</code> |' in page, name
     for name, node in schema["$defs"].items():
         assert f"### `{name}` {{#def-{name.lower()}}}" in page, name
         for key in node.get("properties", {}):
-            assert f"| `{key}` |" in page, (name, key)
-    assert "| `pattern` | string | `literal`, `prefixed` | literal (the default)" in page
+            assert f'| <code class="key">{key}</code> |' in page, (name, key)
+    assert '| <code class="key">pattern</code> | string | `literal`, `prefixed` | literal (the default)' in page
     assert "Default: `literal`." in page
-    assert "| `group_configs` |" in page and "Kafka versions: 4.1 or newer" in page
-    assert "| `references[].expect.min_partitions` | integer | at least 1 |" in page
+    assert '| <code class="key">group_configs</code> |' in page and "Kafka versions: 4.1 or newer" in page
+    # a dotted name breaks only after "." and "]"
+    assert ('| <code class="key">references[]<wbr>.<wbr>expect.<wbr>min_partitions</code> | integer | at least 1 |'
+            in page)
     assert "Example: `partitions: 6`." in page  # the definition's example, under the key's name
 
 
