@@ -68,13 +68,10 @@ def orphan_line(o: Orphan) -> PlanDiagnostic:
     what = (f"{o.type.value} {o.name!r}" if not o.parts
             else f"{plural(len(o.parts), 'ACL binding')} of {o.name!r} ({', '.join(o.details)})")
     verb = "is" if not o.parts or len(o.parts) == 1 else "are"
-    if o.prune:
-        text = f"{what} {verb} under the claimed prefix {o.prefix!r} and no stack owns or declares {_it(o)}: " \
-               "the claim prunes, apply deletes " + _it(o)
-    else:
-        text = f"{what} {verb} under the claimed prefix {o.prefix!r} and no stack owns or declares {_it(o)}: left " \
-               f"alone (declare {_it(o)}, or set `prune: true` on the claim to delete {_it(o)})"
-    return PlanDiagnostic(Severity.INFO, text, CODE, address=o.address, origin=o.origin)
+    fate = (f"the claim prunes, apply deletes {_it(o)}" if o.prune else
+            f"left alone (declare {_it(o)}, or set `prune: true` on the claim to delete {_it(o)})")
+    return PlanDiagnostic(Severity.INFO, f"{what} {verb} under the claimed prefix {o.prefix!r} and no stack owns or "
+                          f"declares {_it(o)}: {fate}", CODE, address=o.address, origin=o.origin)
 
 
 def _it(o: Orphan) -> str:

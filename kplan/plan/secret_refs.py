@@ -61,11 +61,8 @@ def unresolved_references(stack: "Stack", secrets: "SecretValues", *, destroy: b
                 continue
             seen.add((address, path, ref))
             where = "" if address is not None else ".".join(path or ()) + ": "
-            if destroy:
-                out.append(warning(f"{where}{secrets.problems[ref]}; destroy does not need this value and goes on "
-                                   "without it", CODE, address=address, path=path, origin=origin))
-            else:
-                out.append(error(f"{where}{secrets.problems[ref]}; every secret the stack declares must resolve, "
-                                 "also when this plan does not use it", CODE, address=address, path=path,
-                                 origin=origin))
+            why = ("destroy does not need this value and goes on without it" if destroy else
+                   "every secret the stack declares must resolve, also when this plan does not use it")
+            out.append((warning if destroy else error)(f"{where}{secrets.problems[ref]}; {why}", CODE,
+                                                       address=address, path=path, origin=origin))
     return out
