@@ -127,14 +127,10 @@ def satisfies(spec: str, version: str) -> bool | None:
 def chosen(spec: str, installed: Iterable[str]) -> str | None:
     """The installed version Connect runs for the pin `spec`: the newest that satisfies it; None when none does
     (or the spec cannot be read)."""
+    from functools import cmp_to_key
+
     fitting = [v for v in installed if satisfies(spec, v)]
-    if not fitting:
-        return None
-    best = fitting[0]
-    for v in fitting[1:]:
-        if compare(v, best) > 0:
-            best = v
-    return best
+    return max(fitting, key=cmp_to_key(compare)) if fitting else None  # of equal ones, the first
 
 
 def _ordered(a: str, b: str) -> int:
