@@ -186,19 +186,12 @@ def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int,
             time.sleep(0.2)
 
 
-def _reader(conf: Mapping[str, Any]):
-    """A consumer of kplan's records from their beginning, in no group (it commits nothing)."""
-    from confluent_kafka import Consumer
-
-    return Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False, "enable.partition.eof": True,
-                     "auto.offset.reset": "earliest"})
-
-
 def first_record(conf: dict[str, Any], topic: str, timeout_s: float) -> bytes | None:
     """The value of the first record of a single-partition topic (None when it has none)."""
-    from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-    consumer = _reader(conf)
+    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
     try:
         consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
         deadline = time.monotonic() + timeout_s
@@ -216,12 +209,13 @@ def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,
     """Latest value per key of a single-partition compacted topic, read from the beginning to the high
     watermark as of now. Used for kplan's small internal topics (ownership, journal). `link`: nothing is read
     while Kafka is known to be unreachable (`ClusterUnreachable` at once)."""
-    from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
     if link is not None:
         link.gate(f"reading {topic}")
 
-    consumer = _reader(conf)
+    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
     latest: dict[bytes, bytes | None] = {}
     try:
         low, high = _watermarks(consumer, TopicPartition(topic, 0), topic, timeout_s)
