@@ -110,7 +110,7 @@ class DeleteConsumerGroupHandler(StepHandler[DeleteConsumerGroup]):
     def left_no_trace(self, step: DeleteConsumerGroup, ctx: StepContext) -> bool:
         """Not requested, refused, or the group still there with committed offsets: Kafka deletes a group within
         its DeleteGroups request (not later, as topics), and Ctrl-C waits for a request in flight
-        (io.delete_group), so a group the rollback finds was not deleted (issue 41: Ctrl-C
+        (io.ConsumerGroupWrites.delete_consumer_group), so a group the rollback finds was not deleted (issue 41: Ctrl-C
         before the request reported the group "irreversible", exit 3, with the group untouched)."""
         outcome = ctx.outcome or {}
         if not outcome.get("requested") or outcome.get("accepted") is False:

@@ -23,7 +23,7 @@ Facts (confluent-kafka 2.16, Kafka 4.3 KRaft, checked on the local stack):
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.group_request.kind import CONSUMER, SHARE
@@ -36,10 +36,6 @@ from kplan.transport.reach import kafka_error_name
 from kplan.transport.share_groups import ask, positions, problem, supported
 from kplan.transport.share_groups import describe as describe_share
 from kplan.transport.wire.client import Client, error_name, open_client
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import ClusterSpec
-    from kplan.secrets import SecretValues
 
 
 def committed(admin, group: str, timeout_s: float, who: str | None = None) -> tuple[Position, ...]:
@@ -140,67 +136,6 @@ def targets(admin, queries: Mapping[str, Mapping[str, Any]], found: Mapping[str,
     return out
 
 
-def alter_offsets(admin, group: str, offsets: Iterable[Position], timeout_s: float, who: str | None = None) -> None:
-    """Set the group's committed offsets in one request; any partition refused is one error line (a group with
-    members answers UNKNOWN_MEMBER_ID for each)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-
-    tps = [TopicPartition(t, p, o) for t, p, o in offsets]
-    fut = admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
-                                             request_timeout=timeout_s)[group]
-    try:
-        with held():  # Ctrl-C waits for the answer: a rollback must see what the request did
-            answer = fut.result(timeout=timeout_s + 2)
-    except Exception as e:  # noqa: BLE001
-        raise WriteError(group_problem(e, "move the offsets of", group, who)) from e
-    failed = [(tp, tp.error) for tp in answer.topic_partitions or () if tp.error is not None]
-    if failed:
-        tp, err = failed[0]
-        if err.name() == "UNKNOWN_MEMBER_ID":
-            raise WriteError(f"consumer group {group} has live members: Kafka refused to move its offsets "
-                             f"(UNKNOWN_MEMBER_ID); stop its consumers and run apply again")
-        raise WriteError(group_problem(Exception(err), "move the offsets of", group, who)
-                         if err.name().endswith("AUTHORIZATION_FAILED") else
-                         f"could not move the offsets of consumer group {group}: {tp.topic}/{tp.partition}: "
-                         f"{err.name()} ({len(failed)} partition(s) refused)")
-
-
-def delete_group(admin, group: str, timeout_s: float, who: str | None = None) -> bool:
-    """Delete the group; False when it did not exist (GROUP_ID_NOT_FOUND)."""
-    fut = admin.delete_consumer_groups([group], request_timeout=timeout_s)[group]
-    try:
-        with held():  # (as in alter_offsets)
-            fut.result(timeout=timeout_s + 2)
-    except Exception as e:  # noqa: BLE001
-        name = kafka_error_name(e)
-        if name == "GROUP_ID_NOT_FOUND":
-            return False
-        if name == "NON_EMPTY_GROUP":
-            raise WriteError(f"consumer group {group} has live members: Kafka refused to delete it (NON_EMPTY_GROUP);"
-                             " stop its consumers and run apply again") from None
-        raise WriteError(group_problem(e, "delete", group, who)) from None
-    return True
-
-
-def read_share_groups(admin, cluster: "ClusterSpec", secrets: "SecretValues | None",
-                      queries: Mapping[str, Mapping[str, Any]], partitions: Mapping[str, int],
-                      who: str | None = None, now_ms: int | None = None) -> tuple[dict[str, dict], str | None]:
-    """What the plan shows for each pending share-group request (queries: kplan.kinds.group_request.model.query):
-    its state, members and start offsets (as its `committed`), then where a named reset moves them as a consumer
-    group's (`targets`, resolved with `admin`, the reader's confluent-kafka admin client); or, on a cluster without
-    share groups, nothing and why."""
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    client = open_client(cluster, secrets)
-    try:
-        why = supported(client)
-        if why is not None:
-            return {}, why
-        found = {n: (*describe_share(client, n, who)[:2], positions(client, n, who)) for n in sorted(queries)}
-    finally:
-        client.close()
-    return targets(admin, queries, found, partitions, cluster.timeout_s, now_ms), None
-
-
 def _group_error(answer: Any) -> tuple[str, str | None] | None:
     if answer.error_code:
         return error_name(answer.error_code), answer.error_message
@@ -267,8 +202,21 @@ class GroupRead:
         return read_groups(admin, queries, partitions, self.reader.cluster.timeout_s, who)
 
     def share_groups(self, queries: Mapping) -> tuple[dict[str, dict], str | None]:
+        """What the plan shows for each pending share-group request (queries: kplan.kinds.group_request.model.query):
+        its state, members and start offsets (as its `committed`, read with a Kafka client of kplan's own), then where
+        a named reset moves them as a consumer group's (`targets`, resolved with the reader's confluent-kafka admin
+        client); or, on a cluster without share groups, nothing and why."""
         admin, partitions, who = self._asked()
-        return read_share_groups(admin, self.reader.cluster, self.reader.secrets, queries, partitions, who)
+        cluster = self.reader.cluster
+        client = open_client(cluster, self.reader.secrets)
+        try:
+            why = supported(client)
+            if why is not None:
+                return {}, why
+            found = {n: (*describe_share(client, n, who)[:2], positions(client, n, who)) for n in sorted(queries)}
+        finally:
+            client.close()
+        return targets(admin, queries, found, partitions, cluster.timeout_s, int(time.time() * 1000)), None
 
 
 def _read(reader: Any) -> Any:
@@ -304,9 +252,30 @@ class ConsumerGroupWrites:
         return committed(self.kafka.admin, group, self.kafka.request_timeout(), self.kafka.who)
 
     def alter_group_offsets(self, group: str, offsets: Sequence[Position]) -> None:
-        """Set these committed offsets (others are left alone; one request), then read them back: written only when
-        the group shows every one."""
-        alter_offsets(self.kafka.admin, group, offsets, self.kafka.request_timeout(), self.kafka.who)
+        """Set these committed offsets (others are left alone) in one request, then read them back: written only
+        when the group shows every one. Any partition refused is one error line (a group with members answers
+        UNKNOWN_MEMBER_ID for each)."""
+        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+        tps = [TopicPartition(t, p, o) for t, p, o in offsets]
+        timeout_s, who = self.kafka.request_timeout(), self.kafka.who
+        fut = self.kafka.admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
+                                                            request_timeout=timeout_s)[group]
+        try:
+            with held():  # Ctrl-C waits for the answer: a rollback must see what the request did
+                answer = fut.result(timeout=timeout_s + 2)
+        except Exception as e:  # noqa: BLE001
+            raise WriteError(group_problem(e, "move the offsets of", group, who)) from e
+        failed = [(tp, tp.error) for tp in answer.topic_partitions or () if tp.error is not None]
+        if failed:
+            tp, err = failed[0]
+            if err.name() == "UNKNOWN_MEMBER_ID":
+                raise WriteError(f"consumer group {group} has live members: Kafka refused to move its offsets "
+                                 f"(UNKNOWN_MEMBER_ID); stop its consumers and run apply again")
+            raise WriteError(group_problem(Exception(err), "move the offsets of", group, who)
+                             if err.name().endswith("AUTHORIZATION_FAILED") else
+                             f"could not move the offsets of consumer group {group}: {tp.topic}/{tp.partition}: "
+                             f"{err.name()} ({len(failed)} partition(s) refused)")
         have = {(t, p): o for t, p, o in self.group_offsets(group)}
         wrong = [f"{t}/{p}" for t, p, o in offsets if have.get((t, p)) != o]
         if wrong:
@@ -314,9 +283,21 @@ class ConsumerGroupWrites:
                              f"{', '.join(wrong[:5])}")
 
     def delete_consumer_group(self, group: str) -> None:
-        """Delete the group and its committed offsets (Kafka refuses while it has members), then check the cluster no
-        longer has it (state Dead, no committed offsets)."""
-        delete_group(self.kafka.admin, group, self.kafka.request_timeout(), self.kafka.who)
+        """Delete the group and its committed offsets (Kafka refuses while it has members: NON_EMPTY_GROUP; one that
+        does not exist, GROUP_ID_NOT_FOUND, is gone already), then check the cluster no longer has it (state Dead, no
+        committed offsets)."""
+        timeout_s = self.kafka.request_timeout()
+        fut = self.kafka.admin.delete_consumer_groups([group], request_timeout=timeout_s)[group]
+        try:
+            with held():  # (as in alter_group_offsets)
+                fut.result(timeout=timeout_s + 2)
+        except Exception as e:  # noqa: BLE001
+            name = kafka_error_name(e)
+            if name == "NON_EMPTY_GROUP":
+                raise WriteError(f"consumer group {group} has live members: Kafka refused to delete it "
+                                 "(NON_EMPTY_GROUP); stop its consumers and run apply again") from None
+            if name != "GROUP_ID_NOT_FOUND":
+                raise WriteError(group_problem(e, "delete", group, self.kafka.who)) from None
         state, _ = self.group_members(group)
         if state != "Dead" or self.group_offsets(group):
             raise WriteError(f"consumer group {group} is still there after its deletion (state {state})")
