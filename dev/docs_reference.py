@@ -239,9 +239,9 @@ class Schema:
             if required:
                 notes.append("**Required.**")
             notes.append(_text(text))
-            if "default" in sub:
-                notes.append(f"Default: {_code(sub['default'])}.")
-            shared = self.defs.get(self._def(sub) or "", {})
+            shared = self.defs.get(self._def(sub) or "", {})  # the definition it refers to, if any
+            if "default" in sub or "default" in shared:
+                notes.append(f"Default: {_code(sub.get('default', shared.get('default')))}.")
             versions = sub.get("x-kafka-versions") or shared.get("x-kafka-versions")
             if versions:
                 notes.append(f"Kafka versions: {_text(versions)}.")

@@ -82,6 +82,9 @@ def test_the_stack_page_shows_every_key_with_its_type_allowed_values_default_and
             assert f'| <code class="key">{key}</code> |' in page, (name, key)
     assert '| <code class="key">pattern</code> | string | `literal`, `prefixed` | literal (the default)' in page
     assert "Default: `literal`." in page
+    state = next(line for line in page.splitlines()
+                 if line.startswith('| <code class="key">state</code> | [connectorState]'))
+    assert "Default: `running`." in state  # the definition's default, on each key that refers to it
     assert '| <code class="key">group_configs</code> |' in page and "Kafka versions: 4.1 or newer" in page
     # a dotted name breaks only after "." and "]"
     assert ('| <code class="key">references[]<wbr>.<wbr>expect.<wbr>min_partitions</code> | integer | at least 1 |'
