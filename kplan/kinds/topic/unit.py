@@ -9,8 +9,7 @@ UNIT = KindUnit(
                  load_checks_ref="kplan.kinds.topic.section:Aggregate"),
     tuple(f"kplan.kinds.topic.steps:{name}" for name in ("CreateTopics", "AlterTopicConfigs", "ReassignReplicas",
                                                           "ElectLeaders", "IncreasePartitions", "ReplaceTopics",
-                                                          "DeleteTopics"))
-    + ("kplan.kinds.topic.steps:ChangeTieredStorage",),
+                                                          "DeleteTopics", "ChangeTieredStorage")),
     ("kplan.kinds.topic.steps:build_topic_steps",),
     ("kplan.kinds.topic.handlers",),
     record_module="kplan.kinds.topic.record",
