@@ -171,49 +171,6 @@ def _planned(spec: SubjectSpec, current: LiveSubject | None, attrs: list[Attribu
                           current.compatibility if current is not None else None)
 
 
-def plan_subject(spec: SubjectSpec, current: LiveSubject | None, owned: bool) -> ResourceChange:
-    attrs = _schema_attrs(spec, current) + _reference_attrs(spec, current)
-    unchanged = 0
-    if current is None and spec.compatibility is not None:
-        attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, None, spec.compatibility))
-    elif current is not None and spec.compatibility is not None:
-        if current.compatibility is None:
-            note = NoteKind.INHERITED if current.effective_compatibility else None
-            attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, current.effective_compatibility,
-                                         spec.compatibility, note=note))
-        elif current.compatibility != spec.compatibility:
-            attrs.append(AttributeChange(("compatibility",), AttrKind.UPDATE, current.compatibility,
-                                         spec.compatibility))
-        else:
-            unchanged += 1
-    if current is not None and not any(a.path[0] in ("schema", "schema_type", "references") for a in attrs):
-        unchanged += 1  # the schema
-    flags = frozenset({Flag.ADOPT}) if current is not None and not owned else frozenset()
-    if any(a.kind == AttrKind.DRIFT for a in attrs):
-        flags |= {Flag.DRIFT}
-    if current is None:
-        action, reason = Action.CREATE, Reason.NOT_ON_REGISTRY
-    elif any(a.changed for a in attrs):
-        action, reason = Action.UPDATE, Reason.DIFFERS
-    else:
-        action, reason = Action.NOOP, Reason.MATCHES
-    return with_planned(ResourceChange(
-        address=f"{SUBJECT.value}.{spec.name}", type=SUBJECT, name=spec.name, action=action,
-        before=live_repr(current) if current is not None else None, after=desired_repr(spec, current),
-        attributes=tuple(attrs), unchanged_attributes=unchanged, flags=flags, reason=reason,
-        origin=spec.schema_origin or spec.origin), _planned(spec, current, attrs))
-
-
-def delete_subject(current: LiveSubject, reason: Reason, origin: Origin | None = None) -> ResourceChange:
-    versions = ", ".join(str(v) for v in current.versions) or str(current.version)
-    return ResourceChange(
-        address=f"{SUBJECT.value}.{current.name}", type=SUBJECT, name=current.name, action=Action.DELETE,
-        before=live_repr(current), after=None,
-        attributes=(AttributeChange(("versions",), AttrKind.REMOVE, versions, None),), reason=reason, origin=origin,
-        planned=SubjectPlanned(schema_type=current.schema_type, references=current.references,
-                               version_before=current.version, compatibility_before=current.compatibility))
-
-
 def registered_outside(name: str, current: LiveSubject, recorded: str, spec: SubjectSpec | None,
                        change: ResourceChange | None) -> PlanDiagnostic | None:
     """A warning for an owned subject whose latest version is not the schema kplan last registered or adopted."""
@@ -261,11 +218,46 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 
     def plan(self, spec: SubjectSpec, current: LiveSubject | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        return plan_subject(spec, current, ctx.owned), []
+        attrs = _schema_attrs(spec, current) + _reference_attrs(spec, current)
+        unchanged = 0
+        if current is None and spec.compatibility is not None:
+            attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, None, spec.compatibility))
+        elif current is not None and spec.compatibility is not None:
+            if current.compatibility is None:
+                note = NoteKind.INHERITED if current.effective_compatibility else None
+                attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, current.effective_compatibility,
+                                             spec.compatibility, note=note))
+            elif current.compatibility != spec.compatibility:
+                attrs.append(AttributeChange(("compatibility",), AttrKind.UPDATE, current.compatibility,
+                                             spec.compatibility))
+            else:
+                unchanged += 1
+        if current is not None and not any(a.path[0] in ("schema", "schema_type", "references") for a in attrs):
+            unchanged += 1  # the schema
+        flags = frozenset({Flag.ADOPT}) if current is not None and not ctx.owned else frozenset()
+        if any(a.kind == AttrKind.DRIFT for a in attrs):
+            flags |= {Flag.DRIFT}
+        if current is None:
+            action, reason = Action.CREATE, Reason.NOT_ON_REGISTRY
+        elif any(a.changed for a in attrs):
+            action, reason = Action.UPDATE, Reason.DIFFERS
+        else:
+            action, reason = Action.NOOP, Reason.MATCHES
+        return with_planned(ResourceChange(
+            address=f"{SUBJECT.value}.{spec.name}", type=SUBJECT, name=spec.name, action=action,
+            before=live_repr(current) if current is not None else None, after=desired_repr(spec, current),
+            attributes=tuple(attrs), unchanged_attributes=unchanged, flags=flags, reason=reason,
+            origin=spec.schema_origin or spec.origin), _planned(spec, current, attrs)), []
 
     def delete(self, current: LiveSubject, spec: SubjectSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
-        return delete_subject(current, reason, origin)
+        versions = ", ".join(str(v) for v in current.versions) or str(current.version)
+        return ResourceChange(
+            address=f"{SUBJECT.value}.{current.name}", type=SUBJECT, name=current.name, action=Action.DELETE,
+            before=live_repr(current), after=None,
+            attributes=(AttributeChange(("versions",), AttrKind.REMOVE, versions, None),), reason=reason, origin=origin,
+            planned=SubjectPlanned(schema_type=current.schema_type, references=current.references,
+                                   version_before=current.version, compatibility_before=current.compatibility))
 
     def live_repr(self, current: LiveSubject, spec: SubjectSpec | None = None) -> dict[str, Any]:
         return live_repr(current)

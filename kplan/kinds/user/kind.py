@@ -138,63 +138,6 @@ def _credential_attrs(declared: dict[str, int], current: dict[str, int]) -> list
     return attrs
 
 
-def plan_user(spec: UserSpec, live: LiveUser | None, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-    declared = dict(spec.credentials)
-    address = f"{USER.value}.{spec.name}"
-    after = user_repr(spec.name, spec.credentials, spec.rotation, password=True)
-    if live is None:
-        attrs = _credential_attrs(declared, {})
-        attrs.append(AttributeChange(PASSWORD, AttrKind.ADD, None, SENSITIVE, sensitive=True,
-                                     note=NoteKind.PASSWORD_SET))
-        if spec.rotation:
-            attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
-        problem = _password_problem(spec, ctx)
-        return ResourceChange(address, USER, spec.name, Action.CREATE, before=None, after=after,
-                              attributes=tuple(sorted(attrs, key=lambda a: a.path)), sensitive_paths=(PASSWORD,),
-                              reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
-                              planned=UserPlanned(tuple(spec.credentials))), [problem] if problem else []
-
-    current = dict(live.credentials)
-    attrs = _credential_attrs(declared, current)
-    flags: set[Flag] = set()
-    upsert = any(a.kind in (AttrKind.ADD, AttrKind.UPDATE) for a in attrs)
-    if not ctx.owned:  # adopted: kplan sets the declared password, the only way to know what it is
-        flags.add(Flag.ADOPT)
-        attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
-                                     note=NoteKind.PASSWORD_REPLACED))
-        if spec.rotation:
-            attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
-    elif spec.rotation != (live.rotation or ""):
-        attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
-                                     note=NoteKind.PASSWORD_ROTATION))
-        attrs.append(AttributeChange(ROTATION, AttrKind.UPDATE, live.rotation or None, spec.rotation or None))
-    elif upsert:
-        attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
-                                     note=NoteKind.PASSWORD_SET))
-    attrs.sort(key=lambda a: a.path)
-    diags: list[PlanDiagnostic] = []
-    if attrs:
-        flags.add(Flag.IRREVERSIBLE)  # the password before is gone for good
-        if any(a.path == PASSWORD for a in attrs) and (problem := _password_problem(spec, ctx)):
-            diags.append(problem)
-    unchanged = sum(1 for m in declared if current.get(m) == declared[m])
-    change = ResourceChange(address, USER, spec.name, Action.UPDATE if attrs else Action.NOOP,
-                            before=user_repr(spec.name, live.credentials, live.rotation), after=after,
-                            attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=(PASSWORD,),
-                            flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES,
-                            origin=spec.origin)
-    return with_planned(change, _update_planned(declared, current, attrs)), diags
-
-
-def delete_user(live: LiveUser, reason: Reason, origin: Origin | None = None) -> ResourceChange:
-    """Delete every credential of an owned user (irreversible: its password cannot be put back)."""
-    attrs = tuple(AttributeChange(iterations_path(m), AttrKind.REMOVE, i, None) for m, i in sorted(live.credentials))
-    return ResourceChange(f"{USER.value}.{live.name}", USER, live.name, Action.DELETE,
-                          before=user_repr(live.name, live.credentials, live.rotation), after=None, attributes=attrs,
-                          flags=frozenset({Flag.IRREVERSIBLE}), reason=reason, origin=origin,
-                          planned=UserPlanned(remove=tuple(sorted(live.credentials))))
-
-
 class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
     type = USER
     planned_type = UserPlanned
@@ -204,13 +147,63 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
                                      "replaces or deletes cannot be put back"}
     unread = ("SCRAM users", PROBLEMS)  # users that cannot be read cannot be planned
 
-    def plan(self, spec: UserSpec, current: LiveUser | None, ctx: PlanContext
+    def plan(self, spec: UserSpec, live: LiveUser | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        return plan_user(spec, current, ctx)
+        declared = dict(spec.credentials)
+        address = f"{USER.value}.{spec.name}"
+        after = user_repr(spec.name, spec.credentials, spec.rotation, password=True)
+        if live is None:
+            attrs = _credential_attrs(declared, {})
+            attrs.append(AttributeChange(PASSWORD, AttrKind.ADD, None, SENSITIVE, sensitive=True,
+                                         note=NoteKind.PASSWORD_SET))
+            if spec.rotation:
+                attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
+            problem = _password_problem(spec, ctx)
+            return ResourceChange(address, USER, spec.name, Action.CREATE, before=None, after=after,
+                                  attributes=tuple(sorted(attrs, key=lambda a: a.path)), sensitive_paths=(PASSWORD,),
+                                  reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
+                                  planned=UserPlanned(tuple(spec.credentials))), [problem] if problem else []
 
-    def delete(self, current: LiveUser, spec: UserSpec | None, reason: Reason,
+        current = dict(live.credentials)
+        attrs = _credential_attrs(declared, current)
+        flags: set[Flag] = set()
+        upsert = any(a.kind in (AttrKind.ADD, AttrKind.UPDATE) for a in attrs)
+        if not ctx.owned:  # adopted: kplan sets the declared password, the only way to know what it is
+            flags.add(Flag.ADOPT)
+            attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
+                                         note=NoteKind.PASSWORD_REPLACED))
+            if spec.rotation:
+                attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
+        elif spec.rotation != (live.rotation or ""):
+            attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
+                                         note=NoteKind.PASSWORD_ROTATION))
+            attrs.append(AttributeChange(ROTATION, AttrKind.UPDATE, live.rotation or None, spec.rotation or None))
+        elif upsert:
+            attrs.append(AttributeChange(PASSWORD, AttrKind.UPDATE, SENSITIVE, SENSITIVE, sensitive=True,
+                                         note=NoteKind.PASSWORD_SET))
+        attrs.sort(key=lambda a: a.path)
+        diags: list[PlanDiagnostic] = []
+        if attrs:
+            flags.add(Flag.IRREVERSIBLE)  # the password before is gone for good
+            if any(a.path == PASSWORD for a in attrs) and (problem := _password_problem(spec, ctx)):
+                diags.append(problem)
+        unchanged = sum(1 for m in declared if current.get(m) == declared[m])
+        change = ResourceChange(address, USER, spec.name, Action.UPDATE if attrs else Action.NOOP,
+                                before=user_repr(spec.name, live.credentials, live.rotation), after=after,
+                                attributes=tuple(attrs), unchanged_attributes=unchanged, sensitive_paths=(PASSWORD,),
+                                flags=frozenset(flags), reason=Reason.DIFFERS if attrs else Reason.MATCHES,
+                                origin=spec.origin)
+        return with_planned(change, _update_planned(declared, current, attrs)), diags
+
+    def delete(self, live: LiveUser, spec: UserSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
-        return delete_user(current, reason, origin)
+        """Delete every credential of an owned user (irreversible: its password cannot be put back)."""
+        credentials = sorted(live.credentials)
+        attrs = tuple(AttributeChange(iterations_path(m), AttrKind.REMOVE, i, None) for m, i in credentials)
+        return ResourceChange(f"{USER.value}.{live.name}", USER, live.name, Action.DELETE,
+                              before=user_repr(live.name, live.credentials, live.rotation), after=None,
+                              attributes=attrs, flags=frozenset({Flag.IRREVERSIBLE}), reason=reason, origin=origin,
+                              planned=UserPlanned(remove=tuple(credentials)))
 
     def live_repr(self, current: LiveUser, spec: UserSpec | None = None) -> dict[str, Any]:
         return user_repr(current.name, current.credentials, current.rotation)

@@ -9,7 +9,7 @@ from kplan.apply.steps import build_steps
 from kplan.apply.steps.ownership import ownership_after
 from kplan.kinds.base import PlanContext
 from kplan.kinds.user.io import rounds
-from kplan.kinds.user.kind import plan_user
+from kplan.kinds.user.kind import KIND
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec
 from kplan.kinds.user.section import password_problem
@@ -29,28 +29,28 @@ def ctx(owned=True, secrets=SECRETS):
 
 def test_an_owned_user_in_sync_is_left_alone_whatever_its_secret_now_says():
     live = LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "")
-    change, diags = plan_user(UserSpec("app", REF), live, ctx(secrets=SecretValues()))
+    change, diags = KIND.plan(UserSpec("app", REF), live, ctx(secrets=SecretValues()))
     assert change.action == Action.NOOP and diags == []  # no password is set, so an unset variable is no error
 
 
 def test_a_changed_rotation_token_sets_the_password_again_and_is_irreversible():
     live = LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), "1")
-    change, diags = plan_user(UserSpec("app", REF, rotation="2"), live, ctx())
+    change, diags = KIND.plan(UserSpec("app", REF, rotation="2"), live, ctx())
     assert change.action == Action.UPDATE and Flag.IRREVERSIBLE in change.flags and diags == []
     assert [(a.path, a.before, a.after) for a in change.attributes] == [
         (("password",), "(sensitive)", "(sensitive)"), (("rotation",), "1", "2")]
 
 
 def test_setting_a_password_that_cannot_be_resolved_is_a_plan_error_naming_the_variable():
-    _, diags = plan_user(UserSpec("app", REF), None, ctx(secrets=SecretValues()))
+    _, diags = KIND.plan(UserSpec("app", REF), None, ctx(secrets=SecretValues()))
     assert [d.code for d in diags] == ["secret-unresolved"] and "APP_PASSWORD" in diags[0].message
-    _, diags = plan_user(UserSpec("app", REF), None, ctx(secrets=SecretValues({REF: ""})))
+    _, diags = KIND.plan(UserSpec("app", REF), None, ctx(secrets=SecretValues({REF: ""})))
     assert [d.code for d in diags] == ["empty-password"]
 
 
 def test_an_existing_user_kplan_does_not_own_is_adopted_by_setting_the_declared_password():
     live = LiveUser("app", frozenset({("SCRAM-SHA-512", 4096)}), None)
-    change, _ = plan_user(UserSpec("app", REF), live, ctx(owned=False))
+    change, _ = KIND.plan(UserSpec("app", REF), live, ctx(owned=False))
     assert change.action == Action.UPDATE and {Flag.ADOPT, Flag.IRREVERSIBLE} <= change.flags
     assert [a.path for a in change.attributes] == [("password",)]
 
