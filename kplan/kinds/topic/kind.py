@@ -209,27 +209,25 @@ def _update(spec: TopicSpec, live: LiveTopic, ctx: PlanContext) -> tuple[Resourc
     left: list[str] = []
     for key, want in spec.config.items():
         sensitive = key in live.sensitive_keys
-        hidden = sensitive and key in live.effective and live.effective[key] is None
+        # Kafka never returns a sensitive value: such a key cannot be compared and is left as it is.
+        same = (sensitive and key in live.effective and live.effective[key] is None) or (
+            key in live.effective and topic_values_equal(key, want, live.effective[key]))
         if ignoring and ignored(ignoring, key):
-            if not hidden and not (key in live.effective and topic_values_equal(key, want, live.effective[key])):
+            if not same:
                 left.append(f"{key} ({_shown(live.effective.get(key), sensitive)}; declared {_shown(want, sensitive)})")
             continue
-        # Kafka never returns a sensitive value: such a key cannot be compared and is left as it is.
-        if hidden or (key in live.effective and topic_values_equal(key, want, live.effective[key])):
+        if same:
             unchanged += 1
             if replace:
                 after_config[key] = want
             continue
         after_config[key] = want
         sets[key] = want
-        if key in live.overrides:
-            attrs.append(AttributeChange(("config", key), AttrKind.UPDATE, _mask(live.overrides[key], sensitive),
-                                         _mask(want, sensitive), sensitive=sensitive))
-        else:
-            inherited = live.effective.get(key)
-            attrs.append(AttributeChange(("config", key), AttrKind.ADD, _mask(inherited, sensitive),
-                                         _mask(want, sensitive), sensitive=sensitive,
-                                         note=NoteKind.INHERITED if inherited is not None else None))
+        overridden = key in live.overrides
+        was = live.overrides[key] if overridden else live.effective.get(key)  # else inherited, or None
+        attrs.append(AttributeChange(("config", key), AttrKind.UPDATE if overridden else AttrKind.ADD,
+                                     _mask(was, sensitive), _mask(want, sensitive), sensitive=sensitive,
+                                     note=None if overridden or was is None else NoteKind.INHERITED))
     for key in sorted(set(live.overrides) - set(spec.config)):
         sensitive = key in live.sensitive_keys
         value = _mask(live.overrides[key], sensitive)
