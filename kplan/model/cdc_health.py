@@ -103,16 +103,13 @@ def size_text(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def slot_text(h: CdcHealth) -> str:
+def slot_text(s: SlotState, max_retained_wal: int | None) -> str:
     """One line: `slot s1 active (pid 123), retains 12.0 MiB of WAL (max 1.0 GiB), confirmed flush 4.0 KiB behind`."""
-    s = h.slot
-    if s is None:
-        return ""
     if not s.exists:
         return f"slot {s.slot} missing"
     state = f"active (pid {s.active_pid})" if s.active and s.active_pid else "active" if s.active else "inactive"
     wal = "" if s.retained_wal is None else f", retains {size_text(s.retained_wal)} of WAL" + (
-        "" if h.max_retained_wal is None else f" (max {size_text(h.max_retained_wal)})")
+        "" if max_retained_wal is None else f" (max {size_text(max_retained_wal)})")
     flush = "" if s.flush_lag is None else f", confirmed flush {size_text(s.flush_lag)} behind"
     return f"slot {s.slot} {state}{wal}{flush}" + (f", wal_status {s.wal_status}" if s.wal_status else "")
 
@@ -132,7 +129,7 @@ def health_text(h: CdcHealth) -> str:
     if h.error:
         return f"{'PostgreSQL' if h.engine == 'postgres' else 'MariaDB'} not read: {h.error}"
     if h.slot is not None:
-        return slot_text(h)
+        return slot_text(h.slot, h.max_retained_wal)
     return binlog_text(h.binlog) if h.binlog is not None else ""
 
 

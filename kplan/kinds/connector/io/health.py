@@ -10,7 +10,7 @@ source's health, never a failure of the whole command. Sources are read concurre
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable
+from typing import Iterable
 
 from kplan.errors import KplanError
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
@@ -37,20 +37,14 @@ def health_engine(spec: ConnectorSpec) -> str | None:
 def status_read(specs: Iterable[ConnectorSpec], secrets: SecretValues, reader, timeout_s: float
                 ) -> dict[str, CdcHealth]:
     """`kplan status`'s read of the declared connectors' CDC sources (the connector kind's `io.status_read_ref`):
-    `read_health`, their committed offsets read through the batched reader's Connect clients."""
-    return read_health(specs, secrets, lambda names: connect_offsets(reader.connects.clients, names), timeout_s)
-
-
-def read_health(specs: Iterable[ConnectorSpec], secrets: SecretValues, offsets: Callable[[list[str]], dict],
-                timeout_s: float) -> dict[str, CdcHealth]:
-    """connector name -> its source's health, for each CDC source `health_engine` knows. `offsets(names)` reads
-    the named connectors' offsets from Connect (MariaDB only)."""
+    connector name -> its source's health, for each CDC source `health_engine` knows; a MariaDB source's committed
+    offsets read from Connect through the batched reader's Connect clients."""
     wanted = [(s, e) for s in specs if (e := health_engine(s)) is not None]
     if not wanted:
         return {}
     maria = [s.name for s, e in wanted if e == "mariadb"]
     try:
-        committed = offsets(maria) if maria else {}
+        committed = connect_offsets(reader.connects.clients, maria) if maria else {}
         offsets_error = ""
     except KplanError as e:
         committed, offsets_error = {}, f"Connect's offsets could not be read: {e}"

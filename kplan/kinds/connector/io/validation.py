@@ -117,13 +117,10 @@ class ConnectorValidation:
 
     # -- Connect -----------------------------------------------------------------------------------------
 
-    def _default_connect(self) -> RestClient | None:
-        return self.systems.connect or next(iter(self.systems.connects.values()), None)
-
     def _on_connect(self, check: Callable[[RestClient, ConnectorSpec], list[PlanDiagnostic]],
                     specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
         """`check` of each connector, concurrently, on the default Connect cluster's client (none: nothing)."""
-        connect = self._default_connect()
+        connect = self.systems.connect or next(iter(self.systems.connects.values()), None)
         if not specs or connect is None:
             return []
         with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
