@@ -25,15 +25,12 @@ def entries(live: LiveState, ctx: ImportContext) -> list[dict[str, Any]]:
             if ctx.selects(found[name].connect_name) and not ctx.owned_elsewhere("connector", name)]
 
 
-def _connect_of(connector: LiveConnector) -> dict[str, Any]:
-    """`connect: <name>` for a connector read from a named Connect cluster (the `default` one's need none)."""
-    return {} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect}
-
-
 def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: list[str]) -> dict[str, Any]:
     config = dict(connector.config)
     config.pop("name", None)
-    entry: dict[str, Any] = {"name": connector.connect_name, **_connect_of(connector)}
+    # `connect: <name>` for a connector read from a named Connect cluster (the `default` one's need none)
+    entry: dict[str, Any] = {"name": connector.connect_name,
+                             **({} if connector.connect == DEFAULT_CONNECT else {"connect": connector.connect})}
     cls = config.pop("connector.class", None)
     if cls is not None:
         entry["class"] = cls

@@ -3,7 +3,7 @@ connector.class and tasks.max), the desired state, and which keys are sensitive.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypedDict, Unpack
 
 from kplan.kinds.config_map import warn_plaintext_secrets
 from kplan.kinds.offsets.section import build_offsets
@@ -47,29 +47,26 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
 
     cls = settings.get("class")
     if isinstance(cls, str) and cls:
-        declared = config.get("connector.class")
-        if declared is not None and declared != cls:
-            diags.error(locs.get("connector.class"),
-                        f'config connector.class "{declared}" contradicts class "{cls}"; declare it once')
-            ok = False
-        config["connector.class"] = cls
-        locs["connector.class"] = smap.value_loc(settings, "class") or origin_loc
+        ok = _field(config, locs, diags, "connector.class", cls, smap.value_loc(settings, "class") or origin_loc,
+                    lambda d: f'config connector.class "{d}" contradicts class "{cls}"; declare it once') and ok
     if not config.get("connector.class"):
         diags.error(origin_loc, f'connector "{name}" has no class (set class: or config connector.class)')
         ok = False
 
     tasks = settings.get("tasks_max")
     if isinstance(tasks, int) and not isinstance(tasks, bool):
-        declared = config.get("tasks.max")
-        if declared is not None and declared != str(tasks):
-            diags.error(locs.get("tasks.max"), f"config tasks.max ({declared}) contradicts tasks_max ({tasks})")
-            ok = False
-        config["tasks.max"] = str(tasks)
-        locs["tasks.max"] = smap.value_loc(settings, "tasks_max") or origin_loc
+        ok = _field(config, locs, diags, "tasks.max", str(tasks), smap.value_loc(settings, "tasks_max") or origin_loc,
+                    lambda d: f"config tasks.max ({d}) contradicts tasks_max ({tasks})") and ok
     config.setdefault("tasks.max", "1")
     locs.setdefault("tasks.max", origin_loc)
 
-    ok = _pin(pinned, config, locs, diags) and ok
+    # plugin_version (the plugin's version to run, KIP-891) as Connect's connector.plugin.version, located where it is
+    # written (not declared: the schema reported anything but a string)
+    if pinned is not None and isinstance(pinned[0], str) and pinned[0].strip():
+        version = pinned[0].strip()
+        ok = _field(config, locs, diags, CONNECTOR_PIN, version, pinned[1],
+                    lambda d: f"config {CONNECTOR_PIN} ({d}) contradicts plugin_version ({version}); declare it once"
+                    ) and ok
 
     if "name" in config:
         if config["name"] != name:
@@ -124,19 +121,15 @@ def build_connector(name: str, settings: dict[str, Any], layers: list[tuple[dict
     )
 
 
-def _pin(pinned: tuple[Any, Loc] | None, config: dict[str, str], locs: dict[str, Loc], diags: Diagnostics) -> bool:
-    """plugin_version (the plugin's version to run, KIP-891) as Connect's connector.plugin.version, located where
-    it is written; False when the config says another."""
-    if pinned is None or not isinstance(pinned[0], str) or not pinned[0].strip():
-        return True  # not declared (the schema reported anything but a string)
-    version, where = pinned[0].strip(), pinned[1]
-    declared = config.get(CONNECTOR_PIN)
-    if declared is not None and declared != version:
-        diags.error(locs.get(CONNECTOR_PIN), f"config {CONNECTOR_PIN} ({declared}) contradicts plugin_version "
-                    f"({version}); declare it once")
+def _field(config: dict[str, str], locs: dict[str, Loc], diags: Diagnostics, key: str, value: str, where: Loc,
+           contradicts: Callable[[str], str]) -> bool:
+    """Config `key` set from the entry's own field (`value`, written at `where`); False, with the error
+    `contradicts(the config's value)` at the config's line, when the config declares another value."""
+    declared = config.get(key)
+    if declared is not None and declared != value:
+        diags.error(locs.get(key), contradicts(declared))
         return False
-    config[CONNECTOR_PIN] = version
-    locs[CONNECTOR_PIN] = where
+    config[key], locs[key] = value, where
     return True
 
 
