@@ -28,15 +28,11 @@ def flow_graph(plan: Plan) -> Graph:
     references is marked so."""
     parts = {u.kind.type: part for u in UNITS if (part := u.flows) is not None}
     g = Graph()
-    changes = list(plan.changes)
-    for ch in changes:
-        part = parts.get(ch.type)
-        if part is not None and part.writers is not None:
-            part.writers(g, ch, plan)
-    for ch in changes:
-        part = parts.get(ch.type)
-        if part is not None and part.draw is not None:
-            part.draw(g, ch, plan)
+    for hook in ("writers", "draw"):  # every change's writers first
+        for ch in plan.changes:
+            drawn = getattr(parts.get(ch.type), hook, None)
+            if drawn is not None:
+                drawn(g, ch, plan)
     refs = frozenset(plan.references)
     node_types = {part.node: t for t, part in parts.items() if part.node is not None}
     for n in g.nodes.values():
