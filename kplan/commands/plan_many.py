@@ -6,6 +6,7 @@ kplan.session.many's; the exit status is as for one stack, over all of them (1 i
 from __future__ import annotations
 
 import json
+import os
 from typing import Sequence
 
 import click
@@ -43,17 +44,11 @@ def select_stacks(paths: Sequence[str], trees: Sequence[str], changed_files: str
     seen: set[str] = set()
     out = []
     for p in [*paths, *found]:
-        key = _key(p)
+        key = os.path.realpath(p)
         if key not in seen:
             seen.add(key)
             out.append(p)
     return out, notes
-
-
-def _key(path: str) -> str:
-    import os
-
-    return os.path.realpath(path)
 
 
 def emit_many(results: list[Planned], fmt: str, color: bool, owner: str | None = None, labels=None) -> None:
@@ -96,8 +91,6 @@ def emit_many(results: list[Planned], fmt: str, color: bool, owner: str | None =
 def write_reports(results: list[Planned], directory: str) -> None:
     """`--report-dir DIR`: each planned stack's plan as its own HTML page, DIR/<stack>.html (the names `kplan ci
     comment --summary --report-url` links to)."""
-    import os
-
     from kplan.ci.repository import page_name
     from kplan.errors import KplanError
     from kplan.render import render

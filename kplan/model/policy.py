@@ -8,8 +8,10 @@ checked that each rule has exactly the parameters its type takes, with values no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
@@ -59,6 +61,9 @@ class Level(str, Enum):
     WARNING = "warning"
 
 
+_regex = lru_cache(maxsize=64)(re.compile)  # the loader compiled each pattern once already: it is valid
+
+
 def _empty() -> Mapping[str, _V]:
     return MappingProxyType({})
 
@@ -87,6 +92,13 @@ class Rule:
     limits: Mapping[str, int] = field(default_factory=_empty)  # owner totals: owner -> its own limit (over `max`)
     quota: str | None = None  # owner-max-quota: the quota key summed (producer_byte_rate, ...)
     unbounded_allowed: bool = False  # owner-max-retention-bytes: a topic without a size bound is left out, not a fault
+
+    def selects(self, name: str) -> bool:
+        """Whether the rule holds for a resource of this name: its whole name matches `include` (when set) and not
+        `exclude`."""
+        if self.include is not None and not _regex(self.include).fullmatch(name):
+            return False
+        return self.exclude is None or not _regex(self.exclude).fullmatch(name)
 
     def minimum(self, environment: str | None) -> int | None:
         """The minimum that holds in `environment` (the environment's own, else `min`; None: no minimum)."""

@@ -42,7 +42,7 @@ def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
             continue
         section, check = _resource_checks()[rule.type]
         for resource in stack.of(section):
-            if not _selected(rule, resource.name):
+            if not rule.selects(resource.name):
                 continue
             for path, problem, origin in check(rule, resource, stack.environment):
                 out.append(_diagnostic(rule, resource, path, problem, origin))
@@ -63,12 +63,6 @@ def owner_total_sections() -> Mapping[RuleType, str]:
     none: the policy meets sections here)."""
     return {t: u.section.key for u in UNITS if u.policy is not None and u.section is not None
             for t in u.policy.owner_totals}
-
-
-def _selected(rule: Rule, name: str) -> bool:
-    if rule.include is not None and not regex(rule.include).fullmatch(name):
-        return False
-    return rule.exclude is None or not regex(rule.exclude).fullmatch(name)
 
 
 def _diagnostic(rule: Rule, resource: Checked, path: tuple[str, ...], problem: str,
@@ -97,7 +91,7 @@ def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
     out = []
     for (section, name), meta in sorted(stack.metadata.items()):
         spec = specs.get((section, name))
-        if spec is None or (rule.kinds and section not in rule.kinds) or not _selected(rule, name):
+        if spec is None or (rule.kinds and section not in rule.kinds) or not rule.selects(name):
             continue
         for path, problem in METADATA_CHECKS[rule.type](rule, meta):
             out.append(rule.violation(problem, _generated_by(spec.origin), address=f"{_type_word(section)}.{name}",

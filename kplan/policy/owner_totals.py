@@ -18,10 +18,8 @@ contributors with their file:line, and the rule with its own file:line. The tota
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from kplan.model.desired import Stack, TopicSpec
@@ -114,24 +112,12 @@ def _selected(rule: Rule, owner: Owner) -> bool:
 def _parts(rule: Rule, stack: Stack, section: str) -> Parts:
     out: Parts = {}
     for spec in stack.of(section):
-        if not _named(rule, spec.name):
+        if not rule.selects(spec.name):  # `include` / `exclude` select what is counted
             continue
         part = COUNTS[rule.type](rule, spec)
         if part is not None:
             out.setdefault(stack.meta(section, spec.name).owner, []).append(part)
     return out
-
-
-def _named(rule: Rule, name: str) -> bool:
-    """`include` / `exclude` select what is counted (whole names, as in every rule)."""
-    if rule.include is not None and not _regex(rule.include).fullmatch(name):
-        return False
-    return rule.exclude is None or not _regex(rule.exclude).fullmatch(name)
-
-
-@lru_cache(maxsize=64)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)  # the loader compiled it once already: it is valid
 
 
 def _partitions(rule: Rule, t: TopicSpec) -> Part | None:

@@ -128,11 +128,6 @@ def attr_note(attr: AttributeChange) -> str:
     return attr.note.value if attr.note is not None else ""
 
 
-def reason_text(change: ResourceChange) -> str:
-    """Why a change has its action, in words."""
-    return change.reason.value
-
-
 def attention(attr: AttributeChange) -> bool:
     """An attribute change a reader must not miss (shown in colour): irreversible, or forcing a replacement."""
     return attr.note == NoteKind.IRREVERSIBLE or attr.forces_replacement

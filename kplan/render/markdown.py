@@ -18,7 +18,6 @@ from kplan.render.common import (
     irreversible_why,
     meta_line,
     owner_groups,
-    reason_text,
     retention,
     shown,
     summary_line,
@@ -122,7 +121,7 @@ def _warnings(plan: Plan) -> list[str]:
     out: list[str] = []
     for ch in plan.changes:
         if ch.action == Action.REPLACE:
-            out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(reason_text(ch))})")
+            out.append(f"**DATA LOSS:** {_code(ch.address)} will be deleted and re-created ({_text(ch.reason.value)})")
     for ch in plan.changes:
         if ch.has(Flag.IRREVERSIBLE):
             out.append(f"**Irreversible:** {_code(ch.address)}: {_text(irreversible_why(ch))}")
@@ -131,7 +130,7 @@ def _warnings(plan: Plan) -> list[str]:
     for ch in plan.changes:
         if ch.action == Action.DELETE:
             loss = " — **DATA LOSS**: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
-            out.append(f"**Destroys** {_code(ch.address)} ({_text(reason_text(ch))}){loss}")
+            out.append(f"**Destroys** {_code(ch.address)} ({_text(ch.reason.value)}){loss}")
     return out
 
 
@@ -160,7 +159,7 @@ def _consumers(plan: Plan) -> list[str]:
 
 def _details(ch: ResourceChange) -> str:
     summary = html.escape(f"{SYMBOLS[ch.action].strip() or '='} {ch.address} {change_headline(ch)}")
-    lines = [f"# {reason_text(ch)}"] if reason_text(ch) else []
+    lines = [f"# {ch.reason.value}"] if ch.reason.value else []
     if ch.origin is not None:
         lines.append(f"# declared at {where(ch.origin)}")
     if meta_line(ch):

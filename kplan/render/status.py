@@ -56,7 +56,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
             elif r.status is Status.NOT_DECLARED:
                 text += "  owned by the stack, no longer declared: the next apply deletes it"
             lines.append(text.rstrip())
-            lines += _meta_lines(r, c)
+            lines += [] if r.meta.empty else [c(f"      {_meta_text(r.meta)}", dim=True)]
             for d in r.differences:
                 lines.append(c(f"      {kind.difference_text(r, d)}", "yellow"))
             lines += _health_lines(r.cdc_health, c)
@@ -157,10 +157,6 @@ def _resource_dict(r: ResourceStatus) -> dict:
     out.update(kind_of(r.type).status_fields(r, _trace_dict))
     out.update(r.meta.to_json())  # owner, description, labels: absent when none
     return out
-
-
-def _meta_lines(r: ResourceStatus, c) -> list[str]:
-    return [] if r.meta.empty else [c(f"      {_meta_text(r.meta)}", dim=True)]
 
 
 def _meta_text(m) -> str:

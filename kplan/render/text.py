@@ -16,7 +16,6 @@ from kplan.render.common import (
     group_line,
     label,
     meta_line,
-    reason_text,
     shown,
     summary_line,
     transition,
@@ -80,8 +79,8 @@ def _body(plan: Plan, c) -> list[str]:
 def _resource(ch: ResourceChange, c) -> list[str]:
     fg = COLORS[ch.action]
     headline = f"  # {ch.address} {change_headline(ch)}"
-    if reason_text(ch):
-        headline += f" ({reason_text(ch)})"
+    if ch.reason.value:
+        headline += f" ({ch.reason.value})"
     lines = [c(headline, bold=True)]
     if ch.origin is not None:
         lines.append(f"  #   declared at {where(ch.origin)}")

@@ -15,7 +15,6 @@ from kplan.render.common import (
     group_line,
     irreversible_why,
     meta_line,
-    reason_text,
     shown,
     where,
 )
@@ -67,8 +66,8 @@ def groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def diff_lines(ch: ResourceChange) -> list[list[str]]:
     """The change's details as [mark, text] lines (`+`, `-`, `~`, `#`), the same facts as the Markdown details."""
     lines: list[list[str]] = []
-    if reason_text(ch):
-        lines.append(["#", reason_text(ch)])
+    if ch.reason.value:
+        lines.append(["#", ch.reason.value])
     if meta_line(ch):
         lines.append(["#", meta_line(ch)])
     lines += [["#", flag_note(ch, f)] for f in sorted(ch.flags, key=lambda f: f.value)]
@@ -86,10 +85,10 @@ def problems(plan: Plan) -> tuple[list[str], list[str]]:
     warnings: list[str] = []
     for ch in plan.changes:
         if ch.action == Action.REPLACE:
-            warnings.append(f"DATA LOSS: {ch.address} will be deleted and re-created ({reason_text(ch)})")
+            warnings.append(f"DATA LOSS: {ch.address} will be deleted and re-created ({ch.reason.value})")
         elif ch.action == Action.DELETE:
             loss = " — DATA LOSS: all its records are deleted" if ch.has(Flag.DATA_LOSS) else ""
-            warnings.append(f"Destroys {ch.address} ({reason_text(ch)}){loss}")
+            warnings.append(f"Destroys {ch.address} ({ch.reason.value}){loss}")
         if ch.has(Flag.IRREVERSIBLE):
             warnings.append(f"Irreversible: {ch.address}: {irreversible_why(ch)}")
     covered = {"partition-increase", "replace-data-loss", "tiered-storage-one-way"}
