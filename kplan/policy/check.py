@@ -45,7 +45,8 @@ def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
             if not rule.selects(resource.name):
                 continue
             for path, problem, origin in check(rule, resource, stack.environment):
-                out.append(_diagnostic(rule, resource, path, problem, origin))
+                out.append(rule.violation(problem, _generated_by(resource.origin), origin=origin or resource.origin,
+                                          address=f"{rule.type.target}.{resource.name}", path=path or None))
     return tuple(notes) + tuple(sorted(out, key=Diagnostic.sort_key))
 
 
@@ -63,12 +64,6 @@ def owner_total_sections() -> Mapping[RuleType, str]:
     none: the policy meets sections here)."""
     return {t: u.section.key for u in UNITS if u.policy is not None and u.section is not None
             for t in u.policy.owner_totals}
-
-
-def _diagnostic(rule: Rule, resource: Checked, path: tuple[str, ...], problem: str,
-                origin: Origin | None) -> Diagnostic:
-    return rule.violation(problem, _generated_by(resource.origin), address=f"{rule.type.target}.{resource.name}",
-                          path=path or None, origin=origin or resource.origin)
 
 
 def _generated_by(origin: Origin | None) -> str:
