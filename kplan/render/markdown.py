@@ -33,6 +33,7 @@ from kplan.words import plural
 
 # Below GitHub's 65,536-character limit, leaving room for text a CI job wraps around the comment.
 DEFAULT_LIMIT = 60_000
+_FLAG_WORDS = {Flag.DATA_LOSS: "**DATA LOSS**", Flag.IRREVERSIBLE: "**irreversible**", Flag.REFUSED: "**refused**"}
 # Warnings already said by the destructive/irreversible lists.
 _COVERED_CODES = {"partition-increase", "replace-data-loss", "tiered-storage-one-way"}
 
@@ -98,15 +99,10 @@ def _title(plan: Plan) -> str:
 
 
 def _row(ch: ResourceChange) -> str:
-    notes = ", ".join(_flag_word(f) for f in sorted(ch.flags, key=lambda f: f.value))
+    notes = ", ".join(_FLAG_WORDS.get(f, f.value) for f in sorted(ch.flags, key=lambda f: f.value))
     origin = _code(where(ch.origin)) if ch.origin else ""
     return (f"| {_code(SYMBOLS[ch.action].strip() or '=')} | {_code(ch.address)} | {ch.action.value} | "
             f"{_cell(notes)} | {origin} |\n")
-
-
-def _flag_word(flag: Flag) -> str:
-    return {Flag.DATA_LOSS: "**DATA LOSS**", Flag.IRREVERSIBLE: "**irreversible**",
-            Flag.REFUSED: "**refused**"}.get(flag, flag.value)
 
 
 def _errors(plan: Plan) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from kplan.model.diagnostics import Severity
-from kplan.model.plan import Action, AttrKind, Flag, Plan, PlanDiagnostic, ResourceChange
+from kplan.model.plan import Action, AttrKind, Flag, Plan, ResourceChange
 from kplan.render.common import (
     SYMBOLS,
     adoption_note,
@@ -70,7 +70,7 @@ def _body(plan: Plan, c) -> list[str]:
     if spread is not None:
         lines += [*text_lines(spread), ""]
     for d in plan.diagnostics:
-        lines.append(_diagnostic(d, c))
+        lines.append(c(d.format(), {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(d.severity)))
     if plan.diagnostics:
         lines.append("")
     return lines
@@ -117,11 +117,6 @@ def _resource(ch: ResourceChange, c) -> list[str]:
         lines.append(f"        # ({n} unchanged attribute{'s' if n != 1 else ''} hidden)")
     lines.append("    }")
     return lines
-
-
-def _diagnostic(d: PlanDiagnostic, c) -> str:
-    fg = {Severity.ERROR: "red", Severity.WARNING: "yellow"}.get(d.severity)
-    return c(d.format(), fg)
 
 
 def _quote(name: str) -> str:
