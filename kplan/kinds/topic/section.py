@@ -7,6 +7,7 @@ from collections import defaultdict
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from kplan.kinds.step import name_list
 from kplan.kinds.topic.live import shared_config
 from kplan.model.desired import Stack, TopicSpec, origin_data
 from kplan.model.diagnostics import Diagnostics
@@ -32,8 +33,7 @@ class Aggregate:
     def flush(self, diags: Diagnostics) -> None:
         for (loc, message, severity), topics in self._items.items():
             names = sorted(set(topics))
-            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            diags.add(loc, f"{message} (topic{'s' if len(names) > 1 else ''} {shown})", severity)
+            diags.add(loc, f"{message} (topic{'s' if len(names) > 1 else ''} {name_list(names)})", severity)
         self._items.clear()
 
 

@@ -24,6 +24,7 @@ import time
 from typing import Any, Callable, Collection, Mapping, Protocol
 
 from kplan.errors import KplanError
+from kplan.kinds.step import name_list
 from kplan.rules.batching import packed
 from kplan.transport.reach import kafka_error_name
 from kplan.transport.request_limit import records_per_request
@@ -112,7 +113,7 @@ def wait_listed(reader: TopicReads, names: Collection[str], timeout_s: float, de
     delay = FIRST_DELAY_S
     while lagging:
         if clock() >= deadline:
-            raise NotSettled(not_settled(len(lagging), sorted(lagging), "exist (the controller says so) but the "
+            raise NotSettled(not_settled(sorted(lagging), "exist (the controller says so) but the "
                                          "broker's metadata does not list them yet", timeout_s,
                                          hint=" (a principal without DESCRIBE on a topic never sees it listed)"))
         sleep(min(delay, max(0.0, deadline - clock())))
@@ -149,7 +150,7 @@ def settled_configs(reader: TopicReads, metadata: dict[str, tuple[int, int]],
     delay = FIRST_DELAY_S
     while missing:
         if clock() >= deadline:
-            raise NotSettled(not_settled(len(missing), missing, "are listed by the broker's metadata but their "
+            raise NotSettled(not_settled(missing, "are listed by the broker's metadata but their "
                                          "configs cannot be read yet", timeout_s))
         sleep(min(delay, max(0.0, deadline - clock())))
         delay = min(MAX_DELAY_S, delay * 2)
@@ -163,8 +164,7 @@ def settled_configs(reader: TopicReads, metadata: dict[str, tuple[int, int]],
     return metadata, configs
 
 
-def not_settled(count: int, names: list[str], what: str, timeout_s: float, hint: str = "") -> str:
-    shown = ", ".join(names[:5]) + (f" and {count - 5} more" if count > 5 else "")
-    return (f"the cluster's metadata has not settled: {count} topic(s) {what} ({shown}), still after "
+def not_settled(names: list[str], what: str, timeout_s: float, hint: str = "") -> str:
+    return (f"the cluster's metadata has not settled: {len(names)} topic(s) {what} ({name_list(names)}), still after "
             f"{timeout_s:g} s (cluster.timeout); a bulk change can take tens of seconds to reach every broker: "
             f"retry in a moment (or raise cluster.timeout){hint}")

@@ -15,6 +15,7 @@ import time
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
+from kplan.kinds.step import name_list
 from kplan.kinds.topic.io.reassignments import Reassignments
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
@@ -339,8 +340,7 @@ class TopicWrites(Reassignments):
             if deadline is None:  # the window grows with the partitions listed at first
                 deadline = start + (timeout_s or self._verify_window(sum(p for p, _ in listed.values())))
             if time.monotonic() > deadline:
-                raise WriteError("topics still listed after deletion: " + ", ".join(sorted(left)[:10])
-                                 + (f" and {len(left) - 10} more" if len(left) > 10 else ""))
+                raise WriteError("topics still listed after deletion: " + name_list(sorted(left), 10))
             time.sleep(delay)
             delay = min(0.5, delay * 1.5)
 
