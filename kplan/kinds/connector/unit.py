@@ -6,10 +6,9 @@ UNIT = KindUnit(
     "kplan.kinds.connector.kind:KIND",
     StackSection("connectors", "connector", entry_word_ref="kplan.kinds.connector.section:entry_word",
                  claimable=True, always_counted=True, overlaid=True, many=True),
-    ("kplan.kinds.connector.steps:PutConnector", "kplan.kinds.connector.steps:SnapshotSignal",
-     "kplan.kinds.connector.steps:RestartConnector", "kplan.kinds.connector.steps:DeleteConnector",
-     "kplan.kinds.connector.steps:DropCdcDatabaseObjects", "kplan.kinds.connector.steps:StopConnector",
-     "kplan.kinds.connector.steps:CopyConnectorOffsets", "kplan.kinds.connector.steps:StartConnector"),
+    tuple(f"kplan.kinds.connector.steps:{name}" for name in (
+        "PutConnector", "SnapshotSignal", "RestartConnector", "DeleteConnector", "DropCdcDatabaseObjects",
+        "StopConnector", "CopyConnectorOffsets", "StartConnector")),
     ("kplan.kinds.connector.steps:build_connector_steps",),
     ("kplan.kinds.connector.handlers",),
     record_module="kplan.kinds.connector.record",
