@@ -162,3 +162,39 @@ def test_every_problem_at_once(tmp_path):
         """)
     assert len(errors) == 4
     assert [e[0] for e in errors] == sorted(e[0] for e in errors)
+
+
+def _nodes_with_examples(node, where="#"):
+    """Every schema node of the stack schema that carries `examples`, with its location (keys under `properties`
+    and `$defs` are names, not keywords: a property called `examples` is not one)."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _nodes_with_examples(item, f"{where}/{i}")
+        return
+    if not isinstance(node, dict):
+        return
+    if "examples" in node:
+        yield where, node
+    for key, value in node.items():
+        if key in ("examples", "enum", "const", "default"):
+            continue
+        if key in ("properties", "$defs", "patternProperties") and isinstance(value, dict):
+            for name, sub in value.items():
+                yield from _nodes_with_examples(sub, f"{where}/{key}/{name}")
+        else:
+            yield from _nodes_with_examples(value, f"{where}/{key}")
+
+
+def test_every_example_in_the_schema_is_valid_where_it_stands():
+    """The generated reference (docs/reference/) shows each `examples` value as what a user may write: each must be
+    valid against the node it sits on, its $refs resolved against the whole schema."""
+    schema = json.loads(SCHEMA.read_text())
+    nodes = list(_nodes_with_examples(schema))
+    assert len(nodes) > 50  # the schema's keys carry examples (issue 60)
+    wrong = []
+    for where, node in nodes:
+        assert isinstance(node["examples"], list) and node["examples"], where
+        validator = jsonschema.Draft202012Validator({**node, "$defs": schema["$defs"]})
+        for example in node["examples"]:
+            wrong += [f"{where}: {example!r}: {error.message}" for error in validator.iter_errors(example)]
+    assert wrong == []
