@@ -124,3 +124,18 @@ def test_kplan_does_not_import_the_documentation_tools():
                           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mkdocs', 'material')))"],
                          capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_key_of_the_stack_page_shows_an_example():
+    """Issue 60: each key's row shows an example (the key's own `examples`, else its definition's); a new key without
+    one fails here, naming it. That each example is valid is tests/unit/stackfile/test_stack_schema.py's check."""
+    rows, without, section = 0, [], "top level"
+    for line in docs_reference.stack_page().splitlines():
+        if line.startswith("### "):
+            section = line.split("`")[1]
+        elif line.startswith('| <code class="key">'):
+            rows += 1
+            if "Example: " not in line:
+                without.append(f"{section}: {line.split(' | ')[0]}")
+    assert rows > 400
+    assert without == []
