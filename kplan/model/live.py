@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, TypedDict, Unpack
+from typing import Any, Iterable, Mapping
 
 from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import DEFAULT_CONNECT, connect_and_name, freeze
@@ -112,18 +112,6 @@ class KindState:
 _NOTHING = KindState()
 
 
-class KindChanges(TypedDict, total=False):
-    """The `KindState` fields `LiveState.with_kind` may change, by name (the same names and types)."""
-
-    resources: Mapping[str, Any]
-    owned: frozenset[str]
-    protected: frozenset[str]
-    problem: Problem | None
-    problem_detail: str | None
-    records: Mapping[str, str]
-    facts: Any
-
-
 @dataclass(frozen=True)
 class LiveState:
     cluster_id: str
@@ -162,7 +150,7 @@ class LiveState:
         topics' part describes, kplan.kinds.livejson): what a kind whose resources own or need topics looks in."""
         return self.all_topic_names or frozenset()
 
-    def with_kind(self, kind: ResourceType, **changes: Unpack[KindChanges]) -> "LiveState":
+    def with_kind(self, kind: ResourceType, **changes: Any) -> "LiveState":
         """The same live state with one kind's slice changed (`KindState` fields)."""
         return replace(self, kinds=freeze({**self.kinds, kind: replace(self.of(kind), **changes)}))
 

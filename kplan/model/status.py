@@ -14,6 +14,7 @@ from kplan.model.metadata import EMPTY, Meta
 from kplan.model.orphans import Orphan
 from kplan.model.plan import AttrKind, Flag, NotRead, PlanDiagnostic, ResourceChange, ResourceType, address_of
 from kplan.model.source import Origin
+from kplan.words import plural
 
 FORMAT_VERSION = "1"
 TRACE_LINES = 5  # how many lines of a FAILED connector's or task's trace are shown
@@ -167,22 +168,20 @@ class StatusSummary:
             return ("The stack declares no resources." + (f" {self.orphans} orphan(s) under its claims." if self.orphans
                                                           else "")
                     + (f" {self.errors} error(s)." if self.errors else ""))
-        noun = "resource" if self.resources == 1 else "resources"
         parts = [f"{self.counts.get(s, 0)} {s.label}"
                  + (f" ({self.left_alone} left alone)" if s is Status.DRIFTED and self.left_alone else "")
                  for s in Status if self.counts.get(s, 0) or s is Status.IN_SYNC]
-        text = f"{self.resources} {noun}: {', '.join(parts)}"
+        text = f"{plural(self.resources, 'resource')}: {', '.join(parts)}"
         for word, counted in self.states:
             if counted:
                 text += f"; {word}: " + ", ".join(f"{n} {state}" for state, n in counted)
         if self.orphans:
-            text += f"; {self.orphans} orphan{'s' if self.orphans != 1 else ''}"
+            text += f"; {plural(self.orphans, 'orphan')}"
             text += f" ({self.pruned} pruned by the next apply)" if self.pruned else ""
         if self.errors:
-            text += f"; {self.errors} error{'s' if self.errors != 1 else ''}"
+            text += f"; {plural(self.errors, 'error')}"
         if self.not_read:
-            unknown = (f" ({self.unread} declared resource{'s' if self.unread != 1 else ''} unknown, not reported)"
-                       if self.unread else "")
+            unknown = f" ({plural(self.unread, 'declared resource')} unknown, not reported)" if self.unread else ""
             text += f"; not read (--allow-unreadable): {', '.join(self.not_read)}{unknown}"
         return text
 

@@ -20,18 +20,17 @@ _INT = re.compile(r"^-?[1-9]\d*$|^0$")
 _NOT_A_PROVIDER_REF = re.compile(r"\$\{(?![A-Za-z_][A-Za-z0-9_.-]*:)|\$\{(?=secret:)")
 
 
+def _in_units(n: int, units: tuple[tuple[str, int], ...]) -> str | int:
+    """`n` in the largest of `units` that divides it (`7d`), else `n` itself."""
+    return next((f"{n // size}{unit}" for unit, size in units if n >= size and n % size == 0), n)
+
+
 def human_duration(ms: int) -> str | int:
-    for unit, size in _DURATIONS:
-        if ms >= size and ms % size == 0:
-            return f"{ms // size}{unit}"
-    return ms
+    return _in_units(ms, _DURATIONS)
 
 
 def human_size(n: int) -> str | int:
-    for unit, size in _SIZES:
-        if n >= size and n % size == 0:
-            return f"{n // size}{unit}"
-    return n
+    return _in_units(n, _SIZES)
 
 
 def topic_config_value(key: str, live: str) -> object:

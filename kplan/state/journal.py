@@ -28,6 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from kplan.kinds.codec import converter
 from kplan.model.ownership import Ownership
 from kplan.secrets import scrubbed_json
 from kplan.state import faults
@@ -104,18 +105,14 @@ class Journal:
     group: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        doc = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        doc["status"] = RunStatus(self.status).value
-        doc["steps"] = [{**s, "status": StepStatus(s["status"]).value} for s in self.steps]
-        doc["ownership_before"] = self.ownership_before.to_json()
-        return doc
+        """Its fields by name, through the one converter of kplan's documents (kplan.kinds.codec)."""
+        return converter().unstructure(self)
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "Journal":
-        """A journal as written; an unknown run or step status is a ValueError (the statuses are closed)."""
-        journal = cls(**{k: doc[k] for k in cls.__dataclass_fields__ if k in doc})
-        journal.status = RunStatus(journal.status)
-        journal.ownership_before = Ownership.from_json(doc.get("ownership_before"))
+        """A journal as written (a field it lacks has its default); an unknown run or step status is a ValueError
+        (the statuses are closed)."""
+        journal: Journal = converter().structure(doc, cls)
         for step in journal.steps:
             step["status"] = StepStatus(step["status"])
         return journal
