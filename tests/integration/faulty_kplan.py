@@ -12,7 +12,7 @@ e.g. `python tests/integration/faulty_kplan.py --fail-at step:2 -- apply stack.y
   --kill-at run-in-step:N as in-step:N, counting the steps of the whole process
   --kill-at POINT:N       the process SIGKILLs itself right after the N-th (1-based) transition POINT of its
                           own state, counted over the whole process: lock-taken, journal-written,
-                          ownership-written, lock-releasing (kplan.state.faults), or in-step / after-step
+                          ownership-written, lock-releasing (kplan.state.faults.POINTS), or in-step / after-step
                           (step N, as for --pause-at)
   --count-points FILE     append each transition (POINT, in order) to FILE as it happens (to learn how many
                           there are before sweeping them)
