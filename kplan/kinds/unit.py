@@ -11,7 +11,7 @@ model: one place per kind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cache, reduce
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Iterable, Mapping, Protocol, Sequence, TypeVar, cast
@@ -92,7 +92,7 @@ class StackSection:
     # None for a section the loader builds itself (topics and connectors, which cdc sources give entries too).
     build_ref: str | None = None
     member: bool = False
-    entry_word_ref: str | None = None  # "module:name" of `entry_word(item)`: an entry as the loader's messages say it
+    entry_word_ref: str | None = ".section:entry_word"  # `entry_word(item)`: an entry as the loader's messages say it
     claimable: bool = False  # a claim (`claims:`) may cover its resources by name (docs/orphans.md)
     # The keys of other sections' entries it builds from, by section (not those entries' settings): a topic's
     # `key_schema` declares a subject.
@@ -179,32 +179,48 @@ class KindIO:
     metrics_read_ref: str | None = None
 
 
+def _whole(value: Any, package: str) -> Any:
+    """A reference (or a tuple of them, or a `KindIO` or `StackSection` of them) relative to `package` (".kind:KIND")
+    made whole; any other value as it is."""
+    if isinstance(value, (KindIO, StackSection)):
+        return replace(value, **{f.name: _whole(getattr(value, f.name), package) for f in fields(value)})
+    if isinstance(value, tuple):
+        return tuple(_whole(r, package) for r in value)
+    return package + value if isinstance(value, str) and value.startswith(".") else value
+
+
 @dataclass(frozen=True)
 class KindUnit:
-    """A kind's registration: every part named by reference ("module:name"), imported when first used."""
+    """A kind's registration: every part named by reference ("module:name"), imported when first used. A reference
+    that starts with "." is relative to the unit's package (".kind:KIND": `kplan.kinds.<kind>.kind:KIND`), and a
+    part the unit does not name is where a kind's folder keeps it (the defaults below); a kind without it says None."""
 
-    kind_ref: str  # "module:name" of its Kind: planning, status, fingerprints, labels (kinds/<kind>/kind.py)
+    module: str  # the unit's module (`__name__`): its package is the kind's folder, or its family's
     section: StackSection | None  # its stack section (None: a kind no entry declares on its own, offsets)
-    step_refs: tuple[str, ...]  # its typed apply steps (kinds/<kind>/steps.py)
-    builder_refs: tuple[str, ...]  # plan -> its steps (within a phase, the builders' order holds)
-    handlers: tuple[str, ...]  # the modules registering run/undo per step type, imported by kplan.apply.handlers
+    kind_ref: str = ".kind:KIND"  # its Kind: planning, status, fingerprints, labels
+    # Its typed apply steps; (): the step types its folder's `steps.py` defines
+    step_refs: tuple[str, ...] = ()
+    # Plan -> its steps (within a phase, the builders' order holds); (): `.steps:build_<folder>_steps`
+    builder_refs: tuple[str, ...] = ()
+    # The modules registering run/undo per step type, imported by kplan.apply.handlers
+    handlers: tuple[str, ...] = (".handlers",)
     # Its part of the ownership record (`Ownership.of(kind.section)`, or `Ownership.names` for a names-only kind):
     # a module (or "module:name" of an object) with `record_after` (once the plan is applied, given whether it
-    # destroys and the parts of the kinds before it) and `record_of` (as the live state shows it).
+    # destroys and the parts of the kinds before it) and `record_of` (as the live state shows it); None: its Kind.
     record_module: str | None = None
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
     follow_up_ref: str | None = None
     # A module (or "module:name" of an object) with `live_from_json`, its slice of a live-state document
     # (kplan.kinds.livejson), and `kind_state`.
-    live_module: str | None = None
+    live_module: str | None = ".live"
     # "module:name" of (a live-state document) -> the document's top-level facts its part gives where the document
     # does not say them (the topics' part: `all_topic_names`, the names it describes); kplan.kinds.livejson
     live_defaults_ref: str | None = None
     # Its resources written as stack entries by `kplan import` (a KindImporter, kplan.kinds.importing).
-    importer_ref: str | None = None
+    importer_ref: str | None = ".importer:IMPORTER"
     # A declared resource as `kplan render` shows it (kplan.stackfile.export).
-    render_ref: str | None = None
+    render_ref: str | None = ".section:rendered"
     # The values of a declared resource that may hold a `${secret:...}` reference, each as (value, its attribute
     # path, its origin): every one must resolve on every plan (kplan.plan.secret_refs).
     secret_fields_ref: str | None = None
@@ -248,13 +264,27 @@ class KindUnit:
     consumer_guard_ref: str | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
+    def __post_init__(self) -> None:
+        package = self.module.rpartition(".")[0]
+        for f in fields(self):
+            object.__setattr__(self, f.name, _whole(getattr(self, f.name), package))
+        if not self.builder_refs:
+            object.__setattr__(self, "builder_refs", (f"{package}.steps:build_{package.rpartition('.')[2]}_steps",))
+        object.__setattr__(self, "record_module", self.record_module or self.kind_ref)
+
     @property
     def kind(self) -> "AnyKind":
         return cast("AnyKind", resolve(self.kind_ref))
 
     @property
     def step_types(self) -> tuple[type["StepBase"], ...]:
-        return tuple(resolve(r) for r in self.step_refs)
+        if self.step_refs:
+            return tuple(resolve(r) for r in self.step_refs)
+        from kplan.kinds.step import step_types  # here: a unit imports nothing of the kit's steps
+
+        steps = f"{self.module.rpartition('.')[0]}.steps"
+        import_module(steps)  # defines its step types, each registered by its kind
+        return tuple(t for t in step_types().values() if t.__module__ == steps)
 
     @property
     def builders(self) -> tuple[StepBuilder, ...]:

@@ -4,15 +4,13 @@ streams groups (KIP-848's GROUP config resources), declared per group (docs/grou
 from kplan.kinds.unit import OWN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
-    "kplan.kinds.dynamic_config.kind:GROUP_CONFIG",
-    StackSection.of("group_configs", "group config set", "kplan.kinds.dynamic_config.section:GROUP_CONFIGS"),
-    ("kplan.kinds.dynamic_config.steps:AlterGroupConfigs",),
-    ("kplan.kinds.dynamic_config.steps:AlterGroupConfigs.build",),
-    ("kplan.kinds.dynamic_config.handlers",),
-    record_module="kplan.kinds.dynamic_config.kind:GROUP_CONFIG",
-    live_module="kplan.kinds.dynamic_config.kind:GROUP_CONFIG",
-    importer_ref="kplan.kinds.dynamic_config.kind:GROUP_IMPORTER",
-    render_ref="kplan.kinds.dynamic_config.section:GROUP_CONFIGS.rendered",
-    io=KindIO("kplan.kinds.dynamic_config.io.group:read_group_configs", OWN,
-               validation_ref="kplan.kinds.dynamic_config.io.group:GroupConfigValidation"),
+    __name__,
+    StackSection.of("group_configs", "group config set", ".section:GROUP_CONFIGS"),
+    ".kind:GROUP_CONFIG",
+    (".steps:AlterGroupConfigs",),
+    (".steps:AlterGroupConfigs.build",),
+    live_module=".kind:GROUP_CONFIG",
+    importer_ref=".kind:GROUP_IMPORTER",
+    render_ref=".section:GROUP_CONFIGS.rendered",
+    io=KindIO(".io.group:read_group_configs", OWN, validation_ref=".io.group:GroupConfigValidation"),
 )

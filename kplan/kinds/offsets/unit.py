@@ -2,13 +2,5 @@
 
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(
-    "kplan.kinds.offsets.kind:KIND",
-    None,
-    ("kplan.kinds.offsets.steps:AlterOffsets",),
-    ("kplan.kinds.offsets.steps:build_offsets_steps",),
-    ("kplan.kinds.offsets.handlers",),
-    record_module="kplan.kinds.offsets.steps",
-    follow_up_ref="kplan.kinds.offsets.io:follow_up",
-    live_module="kplan.kinds.offsets.live",
-)
+UNIT = KindUnit(__name__, None, record_module=".steps", follow_up_ref=".io:follow_up", importer_ref=None,
+                render_ref=None)

@@ -2,22 +2,5 @@
 
 from kplan.kinds.unit import KindUnit, StackSection
 
-UNIT = KindUnit(
-    "kplan.kinds.streams_app.kind:KIND",
-    StackSection(
-        "streams_apps",
-        "streams app",
-        build_ref="kplan.kinds.streams_app.section:build_streams_apps",
-        entry_word_ref="kplan.kinds.streams_app.section:entry_word",
-    ),
-    ("kplan.kinds.streams_app.steps:CreateStreamsAppAcls", "kplan.kinds.streams_app.steps:DeleteStreamsAppAcls",
-     "kplan.kinds.streams_app.steps:CreateInternalTopics", "kplan.kinds.streams_app.steps:DeleteInternalTopics"),
-    ("kplan.kinds.streams_app.steps:build_streams_app_steps",),
-    ("kplan.kinds.streams_app.handlers",),
-    record_module="kplan.kinds.streams_app.steps",
-    follow_up_ref="kplan.kinds.streams_app.kind:follow_up",
-    live_module="kplan.kinds.streams_app.live",
-    importer_ref="kplan.kinds.streams_app.importer:IMPORTER",
-    render_ref="kplan.kinds.streams_app.section:rendered",
-    takes_groups_ref="kplan.kinds.streams_app.kind:takes_groups",
-)
+UNIT = KindUnit(__name__, StackSection("streams_apps", "streams app", build_ref=".section:build_streams_apps"),
+                record_module=".steps", follow_up_ref=".kind:follow_up", takes_groups_ref=".kind:takes_groups")

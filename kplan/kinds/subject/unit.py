@@ -3,25 +3,11 @@
 from kplan.kinds.unit import KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(
-    "kplan.kinds.subject.kind:KIND",
-    StackSection(
-        "subjects",
-        "subject",
-        build_ref="kplan.kinds.subject.section:build_member",
-        member=True,
-        entry_word_ref="kplan.kinds.subject.section:entry_word",
-        claimable=True,
-        borrows={"topics": ("key_schema", "value_schema")},
-        check_members_ref="kplan.kinds.subject.section:check_members",
-        digest_inputs_ref="kplan.kinds.subject.section:digest_inputs",
-    ),
-    ("kplan.kinds.subject.steps:DeleteSubjects", "kplan.kinds.subject.steps:PutSubject",),
-    ("kplan.kinds.subject.steps:build_subject_steps",),
-    ("kplan.kinds.subject.handlers",),
-    record_module="kplan.kinds.subject.kind:KIND",
-    follow_up_ref="kplan.kinds.subject.io:follow_up",
-    live_module="kplan.kinds.subject.live",
-    importer_ref="kplan.kinds.subject.importer:IMPORTER",
-    render_ref="kplan.kinds.subject.render:rendered",
-    io=KindIO(validation_ref="kplan.kinds.subject.io.compat:SubjectValidation"),
+    __name__,
+    StackSection("subjects", "subject", build_ref=".section:build_member", member=True, claimable=True,
+                 borrows={"topics": ("key_schema", "value_schema")}, check_members_ref=".section:check_members",
+                 digest_inputs_ref=".section:digest_inputs"),
+    follow_up_ref=".io:follow_up",
+    render_ref=".render:rendered",
+    io=KindIO(validation_ref=".io.compat:SubjectValidation"),
 )

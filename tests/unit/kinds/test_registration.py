@@ -1,4 +1,4 @@
-"""Each kind registers once (`UNIT` in its unit.py): its stack section included, and nothing found by convention."""
+"""Each kind registers once (`UNIT` in its unit.py), its stack section included; a section module registers nothing."""
 
 from __future__ import annotations
 
