@@ -110,6 +110,23 @@ class DeletesTopics(StepHandler[S]):
         return bool(set(step.names) <= ctx.io(self.writes).topic_names())
 
 
+class WritesBindings(StepHandler[S]):
+    """The steps that create or delete a batch of ACL bindings (`kplan.kinds.bindings.GrantsBindings`) through their
+    kind's io (`writes`, its class); the undo does the other (deleting a binding never created is a no-op)."""
+
+    writes: ClassVar[type[Any]]
+
+    def run(self, step: Any, ctx: StepContext) -> None:
+        self._write(step, ctx, step.creates)
+
+    def undo(self, step: Any, ctx: StepContext) -> None:
+        self._write(step, ctx, not step.creates)
+
+    def _write(self, step: Any, ctx: StepContext, create: bool) -> None:
+        writes = ctx.io(self.writes)
+        (writes.create_acls if create else writes.delete_acls)([(a.principal, a.binding) for a in step.acls])
+
+
 _HANDLERS: dict[type, StepHandler[Any]] = {}  # step type -> its handler (a StepHandler of that type)
 _H = TypeVar("_H", bound=type[StepHandler[Any]])
 

@@ -5,12 +5,12 @@ bindings themselves, its own before-image)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar
 
 from kplan.kinds.acl.kind import AclPlanned
-from kplan.kinds.bindings import AclArgs
+from kplan.kinds.bindings import AclArgs, CreatesBindings, DeletesBindings
 from kplan.kinds.planned import planned_of
-from kplan.kinds.step import Phase, Planned, StepBase, name_list
+from kplan.kinds.step import Planned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
 from kplan.model.ownership import Entry, Ownership
@@ -18,36 +18,22 @@ from kplan.model.plan import Plan, ResourceType
 
 
 @dataclass(frozen=True)
-class _Bindings(StepBase):
-    """A batch of ACL bindings, created or deleted (the verb is its kind's first word)."""
-
-    acls: tuple[AclArgs, ...]
-
-    def describe(self) -> str:
-        principals = sorted({a.principal for a in self.acls})
-        return f"{self.kind.partition('-')[0]} {len(self.acls)} ACL binding(s) of {name_list(principals)}"
-
-
-@dataclass(frozen=True)
-class CreateAcls(_Bindings):
+class CreateAcls(CreatesBindings):
     """Create ACL bindings in one request. Undo: delete the ones this run created (every binding was absent at
     plan time; one that appeared meanwhile by other hands is kept)."""
 
     kind: ClassVar[str] = "create-acls"
-    phase: ClassVar[Phase] = Phase.CREATE_ACLS
-    before_says: ClassVar[Mapping[str, Any]] = {"absent": True}  # every binding was absent when planned
 
-    def undo_by_hand(self) -> str:
-        return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
+    acls: tuple[AclArgs, ...]
 
 
 @dataclass(frozen=True)
-class DeleteAcls(_Bindings):
+class DeleteAcls(DeletesBindings):
     """Delete ACL bindings in one request (only these exact bindings). Undo: create them again."""
 
     kind: ClassVar[str] = "delete-acls"
-    phase: ClassVar[Phase] = Phase.DELETE_ACLS
-    before_says: ClassVar[Mapping[str, Any]] = {"present": True}  # the bindings themselves are the before-image
+
+    acls: tuple[AclArgs, ...]
 
 
 def acl_changes(plan: Plan, stack: Stack, live: LiveState) -> tuple[list[AclArgs], list[AclArgs]]:

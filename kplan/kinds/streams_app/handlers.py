@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kplan.kinds.handler import DeletesTopics, StepContext, StepHandler, handles
+from kplan.kinds.handler import DeletesTopics, StepContext, StepHandler, WritesBindings, handles
 from kplan.kinds.streams_app.io import StreamsAppWrites
 from kplan.kinds.streams_app.steps import (
     CreateInternalTopics,
@@ -16,19 +16,8 @@ from kplan.model.results import BatchResults, ErrorReason
 
 @handles(DeleteStreamsAppAcls)
 @handles(CreateStreamsAppAcls)
-class StreamsAppAclsHandler(StepHandler[CreateStreamsAppAcls | DeleteStreamsAppAcls]):
-    """Creates the bindings of a create step, deletes those of a delete step; the undo does the other."""
-
-    def run(self, step: CreateStreamsAppAcls | DeleteStreamsAppAcls, ctx: StepContext) -> None:
-        self._write(step, ctx, isinstance(step, CreateStreamsAppAcls))
-
-    def undo(self, step: CreateStreamsAppAcls | DeleteStreamsAppAcls, ctx: StepContext) -> None:
-        self._write(step, ctx, not isinstance(step, CreateStreamsAppAcls))
-
-    @staticmethod
-    def _write(step: CreateStreamsAppAcls | DeleteStreamsAppAcls, ctx: StepContext, create: bool) -> None:
-        writes = ctx.io(StreamsAppWrites)
-        (writes.create_acls if create else writes.delete_acls)([(a.principal, a.binding) for a in step.acls])
+class StreamsAppAclsHandler(WritesBindings[CreateStreamsAppAcls | DeleteStreamsAppAcls]):
+    writes = StreamsAppWrites
 
 
 @handles(CreateInternalTopics)

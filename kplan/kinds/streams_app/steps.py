@@ -5,9 +5,9 @@ managed internal topics created (with the topics'), and on destroy, when asked, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
-from kplan.kinds.bindings import AclArgs
+from kplan.kinds.bindings import AclArgs, CreatesBindings, DeletesBindings, GrantsBindings
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.streams_app.kind import StreamsAppPlanned
@@ -20,37 +20,29 @@ from kplan.model.plan import Plan, ResourceType
 
 
 @dataclass(frozen=True)
-class _Bindings(StepBase):
-    """A batch of applications' bindings, created or deleted (the verb is its kind's first word)."""
+class _Bindings(GrantsBindings):
+    """A batch of applications' bindings, created or deleted (`kplan.kinds.bindings.GrantsBindings`)."""
 
     apps: tuple[str, ...]
     acls: tuple[AclArgs, ...]
 
-    def describe(self) -> str:
-        verb = self.kind.partition("-")[0]
-        return f"{verb} {len(self.acls)} ACL binding(s) of streams app(s) {name_list(sorted(set(self.apps)))}"
+    def whose(self) -> str:
+        return f"streams app(s) {name_list(sorted(set(self.apps)))}"
 
 
 @dataclass(frozen=True)
-class CreateStreamsAppAcls(_Bindings):
+class CreateStreamsAppAcls(CreatesBindings, _Bindings):
     """Create the applications' generated bindings in one request. Undo: delete them (each was absent at plan
     time)."""
 
     kind: ClassVar[str] = "create-streams-app-acls"
-    phase: ClassVar[Phase] = Phase.CREATE_ACLS
-    before_says: ClassVar[Mapping[str, Any]] = {"absent": True}
-
-    def undo_by_hand(self) -> str:
-        return "delete by hand the ACL bindings this run created: " + "; ".join(a.describe() for a in self.acls)
 
 
 @dataclass(frozen=True)
-class DeleteStreamsAppAcls(_Bindings):
+class DeleteStreamsAppAcls(DeletesBindings, _Bindings):
     """Delete bindings kplan created for applications (exactly these). Undo: create them again."""
 
     kind: ClassVar[str] = "delete-streams-app-acls"
-    phase: ClassVar[Phase] = Phase.DELETE_ACLS
-    before_says: ClassVar[Mapping[str, Any]] = {"present": True}
 
 
 @dataclass(frozen=True)
