@@ -32,24 +32,17 @@ def _secrets(ctx: StepContext) -> ConnectorSecrets:
     return ctx.secrets if isinstance(ctx.secrets, ConnectorSecrets) else ConnectorSecrets()
 
 
-def _previous(step: PutConnector | DeleteConnector, ctx: StepContext) -> ConnectorImage:
-    """The connector's before-image: unmasked in this process, else the journal's (masked). A PutConnector that
-    created its connector has none, and is undone by deleting it, never by this."""
-    previous = _secrets(ctx).previous or step.previous
-    if previous is None:
-        raise UndoImpossible(f"connector {step.name} had no previous config to put back")
-    return previous
+def _previous(ctx: StepContext, image: ConnectorImage) -> ConnectorImage:
+    """The connector's before-image: unmasked in this process, else the journal's (`image`, masked)."""
+    return _secrets(ctx).previous or image
 
 
-def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, live_config: Mapping[str, str] | None,
-                       changed: set[str] | None) -> tuple[dict[str, str], str]:
-    """The connector config and state to put back. In this process the unmasked before-image is at hand; from a
-    journal alone, a masked key is taken from the live connector when the step did not change it (`changed`: the
-    keys it wrote; None: it replaced everything)."""
-    previous = _secrets(ctx).previous
-    if previous is not None:
-        return dict(previous.config), previous.state
-    config = dict(_previous(step, ctx).config)
+def _restorable_config(step: PutConnector, image: ConnectorImage, ctx: StepContext,
+                       live_config: Mapping[str, str] | None, changed: set[str] | None) -> dict[str, str]:
+    """The connector config to put back. In this process the unmasked before-image is at hand; from a journal alone
+    (`image`), a masked key is taken from the live connector when the step did not change it (`changed`: the keys it
+    wrote; None: it replaced everything)."""
+    config = dict(_previous(ctx, image).config)
     lost = []
     for key, value in config.items():
         if not is_masked(value):
@@ -62,7 +55,7 @@ def _restorable_config(step: PutConnector | DeleteConnector, ctx: StepContext, l
         raise UndoImpossible(
             f"connector {step.name}'s previous values of {', '.join(sorted(lost))} are secrets, which kplan never "
             "writes to its journal; restore the connector by applying the previous version of the stack")
-    return config, _previous(step, ctx).state
+    return config
 
 
 @handles(PutConnector)
@@ -125,22 +118,20 @@ class PutConnectorHandler(StepHandler[PutConnector]):
                 w.delete_connector(name)
             w.wait_connector_gone(name)  # reported undone only once Connect no longer lists it
             return
-        changed = set(step.changed_keys)
-        current = {k: v for k, v in (existing or {}).items() if k != "name"}
+        state = ConnectorState.restored(_previous(ctx, step.previous).state)
         if existing is None:
-            config, state = _restorable_config(step, ctx, None, None)
-            w.create_connector(name, config, ConnectorState.restored(state))
+            w.create_connector(name, _restorable_config(step, step.previous, ctx, None, None), state)
         else:
-            state = _previous(step, ctx).state
+            current = {k: v for k, v in existing.items() if k != "name"}
             if step.config is not None:
-                config, state = _restorable_config(step, ctx, current, changed)
+                config = _restorable_config(step, step.previous, ctx, current, set(step.changed_keys))
                 if current != config:  # never write an unchanged config (Connect restarts on every write)
                     w.put_connector_config(name, config)
-            w.set_connector_state(name, ConnectorState.restored(state))
+            w.set_connector_state(name, state)
         if ConnectorState.steady(step.previous.state):  # a connector that had FAILED may fail again
-            w.wait_connector(name, ConnectorState.restored(step.previous.state))
+            w.wait_connector(name, state)
             if step.config is not None:
-                _wait_pinned(w, name, step.previous.config, ConnectorState.restored(step.previous.state))
+                _wait_pinned(w, name, step.previous.config, state)
 
 
 def _wait_pinned(w: ConnectWrites, name: str, config: Mapping[str, str] | None, state: ConnectorState) -> None:
@@ -178,15 +169,13 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
             return
         offsets = (ctx.outcome or {}).get("offsets")  # None: never read, so never reset
         existing, _ = w.get_connector(name)
+        state = _previous(ctx, step.previous).state
         if existing is None:
-            config, state = _deleted_config(step, ctx)
-            w.create_connector(name, config, ConnectorState.STOPPED)  # its offsets go back before it runs
+            w.create_connector(name, _deleted_config(step, ctx), ConnectorState.STOPPED)  # its offsets go back first
             w.wait_connector(name, ConnectorState.STOPPED)
             _check_listed(w, step)
-        else:
-            state = _previous(step, ctx).state
-            if offsets:
-                stop_connector(w, name)
+        elif offsets:
+            stop_connector(w, name)
         if offsets:
             w.alter_connector_offsets(name, offsets)
         w.set_connector_state(name, ConnectorState.restored(state))
@@ -194,20 +183,16 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
             w.wait_connector(name, ConnectorState.restored(state))
 
 
-def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, str], str]:
-    """The deleted connector's config, secrets included, and its state. In the run that deleted it, the unmasked
+def _deleted_config(step: DeleteConnector, ctx: StepContext) -> dict[str, str]:
+    """The deleted connector's config, secrets included. In the run that deleted it, the unmasked
     before-image is in memory. From a journal alone (`kplan recover --rollback`), each masked value is the stack's
     declaration of that key with its `${secret:...}` references resolved again: the stack must declare the
     connector exactly as the journal saw it (every value kplan could journal equal), else it was not what kplan
     applied and the connector is reported as not restored. No value is ever printed, only keys."""
-    previous = _secrets(ctx).previous
-    if previous is not None:
-        return dict(previous.config), previous.state
-    image, name = step.previous, step.name
-    config = dict(image.config)
+    config, name = dict(_previous(ctx, step.previous).config), step.name
     masked = sorted(k for k, v in config.items() if is_masked(v))
     if not masked:
-        return config, image.state
+        return config
     todo = (f"; restore connector {name} by applying the stack it was applied from (`kplan apply`), or by hand")
     spec = (next((c for c in ctx.stack.of("connectors") if name in (c.name, c.moved_from)), None)  # or renamed
             if ctx.stack is not None else None)
@@ -228,7 +213,7 @@ def _deleted_config(step: DeleteConnector, ctx: StepContext) -> tuple[dict[str, 
             raise UndoImpossible(f"connector {name}'s previous value of {key} is a secret, which kplan never writes "
                                  f"to its journal, and the stack's value for it cannot be resolved now: {e}{todo}"
                                  ) from None
-    return config, image.state
+    return config
 
 
 def _check_listed(w: ConnectWrites, step: DeleteConnector) -> None:

@@ -446,12 +446,12 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         declared = {c.name: c for c in self.declared(stack)}
         pins = pin_checks(declared.values(), live)  # plugin_versions.py
         return (required_topics(declared.values(), all_changes, live) + shared_sink_groups(declared.values())
-                + flow_notes(declared.values(), live)
+                + flow_notes(stack, live)
                 + pins + pin_notes(declared, changes, live, frozenset(d.address for d in pins if d.address)))
 
     def covers(self, stack: Stack, live: LiveState) -> frozenset[str]:
         """The replicas and MirrorMaker topics a declared mirror made here (kplan.kinds.connector.mirrors)."""
-        return mirrored_topics(self.declared(stack), live)
+        return mirrored_topics(stack, live)
 
     def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict[str, Any]:
         config = live_config(current)
@@ -472,12 +472,10 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     def status(self, spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
 
-        if spec is not None:
-            name = spec.name
-        elif current is not None:
-            name = current.name
-        else:
+        named = spec or current
+        if named is None:
             raise ValueError("a connector's status needs its declaration or its live connector")
+        name = named.name
         declared = spec.state.value if spec is not None else None
         origin = spec.origin if spec is not None else None
         if current is None:

@@ -13,7 +13,7 @@ from kplan.kinds.flows import READER, SOURCE, TOPIC, WRITER, FlowPart, Graph
 from kplan.kinds.step import name_list
 from kplan.model.desired import connect_of, connector_key, freeze
 from kplan.model.diagnostics import Severity
-from kplan.model.mirror import IDENTITY, FailoverDrill, MirrorRead, copied, drill, drill_groups
+from kplan.model.mirror import IDENTITY, FailoverDrill, MirrorRead, copied, declared_mirrors, drill, drill_groups
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, address_of, error, warning
 from kplan.words import plural
 
@@ -41,11 +41,11 @@ class MirrorReads(Protocol):
 def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> "LiveState":
     """The live state with what each declared mirror's source has (not on destroy: nothing is replicated then) and,
     under the identity policy, the source topics its source connector has copied (its offsets on Connect)."""
-    mirrors = _mirrors(stack.of("connectors"))
+    mirrors = declared_mirrors(stack)
     if destroy or not mirrors or not isinstance(reader, MirrorReads):
         return live
-    reads = dict(reader.mirror_sources([m for m, _ in mirrors.values()]))
-    for mirror, spec in mirrors.values():
+    reads = dict(reader.mirror_sources([m for m, _ in mirrors]))
+    for mirror, spec in mirrors:
         if mirror.policy == IDENTITY:
             key = source_key(mirror, spec)
             try:
@@ -65,20 +65,12 @@ def source_key(mirror: "MirrorSpec", spec: "ConnectorSpec") -> str:
     return connector_key(connect_of(spec.name), f"{mirror.name}-source")
 
 
-def _mirrors(specs: Iterable["ConnectorSpec"]) -> dict[str, tuple["MirrorSpec", "ConnectorSpec"]]:
-    """Each mirror once, with its first connector (the one its notes are placed at)."""
-    out: dict[str, tuple[MirrorSpec, ConnectorSpec]] = {}
-    for spec in sorted(specs, key=lambda s: s.name):
-        if spec.mirror is not None:
-            out.setdefault(spec.mirror.name, (spec.mirror, spec))
-    return out
-
-
-def flow_notes(specs: Iterable["ConnectorSpec"], live: "LiveState") -> list[PlanDiagnostic]:
-    """One line per mirror: what it replicates, and the replicas already on this (the target) cluster."""
+def flow_notes(stack: "Stack", live: "LiveState") -> list[PlanDiagnostic]:
+    """One line per mirror (at its first connector): what it replicates, and the replicas already on this (the
+    target) cluster."""
     names = live.topic_names()
     out = []
-    for mirror, spec in _mirrors(specs).values():
+    for mirror, spec in declared_mirrors(stack):
         replicas = sorted(t for t in names if mirror.is_replica(t))
         have = (f"; {len(replicas)} replica topic(s) on {mirror.target_alias} now: "
                 f"{', '.join(replicas[:10])}{' ...' if len(replicas) > 10 else ''}" if replicas else
@@ -104,12 +96,12 @@ def flow_notes(specs: Iterable["ConnectorSpec"], live: "LiveState") -> list[Plan
     return out
 
 
-def mirrored_topics(specs: Iterable["ConnectorSpec"], live: "LiveState") -> frozenset[str]:
+def mirrored_topics(stack: "Stack", live: "LiveState") -> frozenset[str]:
     """The addresses of this cluster's topics the declared mirrors made, now or before a pattern change: theirs,
     never orphans (`MirrorSpec.owns_on_target`, with the patterns of the running source connector too: a change's
     own plan may come before Connect has stored the offsets of what it copied last)."""
     made = []
-    for mirror, spec in _mirrors(specs).values():
+    for mirror, spec in declared_mirrors(stack):
         running = live.of(ResourceType.CONNECTOR).resources.get(source_key(mirror, spec))
         made += [(m, copied(live.mirror_sources, mirror.name))
                  for m in (mirror, *((_running(mirror, running.config),) if running is not None else ()))]
@@ -121,7 +113,7 @@ def _running(mirror: "MirrorSpec", config: Mapping[str, str]) -> "MirrorSpec":
     """The mirror with the topic patterns its live source connector holds: what it replicates now (a pattern Python
     does not read as Java does matches nothing here)."""
     def split(key: str) -> tuple[str, ...]:
-        return tuple(p.strip() for p in config.get(key, "").split(",") if p.strip() and _compiles(p.strip()))
+        return tuple(p for p in listed(config.get(key)) if _compiles(p))
 
     return replace(mirror, topics=split("topics"), topics_exclude=split("topics.exclude"))
 
@@ -262,6 +254,11 @@ def _failover(mirror: "MirrorSpec", d: FailoverDrill, read: MirrorRead, address:
                           "mirror-failover", address=address, origin=spec.origin)
 
 
+def listed(value: Any) -> tuple[str, ...]:
+    """The items of a comma-separated config value (none for an unset one)."""
+    return tuple(p.strip() for p in str(value or "").split(",") if p.strip())
+
+
 def change_config(ch: ResourceChange) -> dict[str, Any]:
     """The config a connector's change shows (after, else before)."""
     doc = ch.after if ch.after is not None else ch.before
@@ -278,16 +275,13 @@ def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
     from kplan.model.mirror import POLICY_CLASSES, MirrorSpec
 
     cfg = change_config(ch)
-
-    def split(key: str) -> tuple[str, ...]:
-        return tuple(p.strip() for p in str(cfg.get(key, "")).split(",") if p.strip())
-
     alias, target = str(cfg.get("source.cluster.alias", "source")), str(cfg.get("target.cluster.alias", "target"))
     policy = IDENTITY if cfg.get("replication.policy.class") == POLICY_CLASSES[IDENTITY] else "prefixed"
     name = ch.name[:-len("-source")] if ch.name.endswith("-source") else ch.name
     mirror: MirrorSpec | None
     try:
-        mirror = MirrorSpec(name, alias, target, split("topics"), split("topics.exclude"), policy=policy)
+        mirror = MirrorSpec(name, alias, target, listed(cfg.get("topics")), listed(cfg.get("topics.exclude")),
+                            policy=policy)
         source = {p.cluster_name: p for p in plan.groups if p.cluster_name}.get(alias)
         topics = sorted((c.name, c.action.value) for c in (source.changes if source else ())
                         if c.type == ResourceType.TOPIC and c.action != Action.DELETE and mirror.replicates(c.name))
@@ -296,23 +290,22 @@ def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
     nid = g.node("mirror", name, WRITER, ch.action.value)
     checkpoint = next((c for c in plan.changes if c.type == ResourceType.CONNECTOR and c.name == f"{name}-checkpoint"),
                       None)
-    groups = [p for p in str(change_config(checkpoint).get("groups", "")).split(",") if p.strip()] \
-        if checkpoint else []
+    groups = listed(change_config(checkpoint).get("groups")) if checkpoint else ()
     for t, action in topics:
         g.edge(g.node("topic", f"{alias}: {t}", SOURCE, action), nid)
         assert mirror is not None
         replica = g.node("topic", mirror.target_name(t), TOPIC)
         g.edge(nid, replica)
         for grp in groups:
-            g.edge(replica, g.node("group", grp.strip(), READER))
+            g.edge(replica, g.node("group", grp, READER))
     if not topics:  # the source is not in this plan: its patterns stand for its topics
-        pattern = g.node("topic", f"{alias}: {', '.join(split('topics')) or '?'}", SOURCE)
+        pattern = g.node("topic", f"{alias}: {', '.join(listed(cfg.get('topics'))) or '?'}", SOURCE)
         g.edge(pattern, nid)
         replicas = g.node("topic", f"{target}: {alias}.<topic>" if policy != IDENTITY else f"{target}: <topic>",
                           TOPIC)
         g.edge(nid, replicas)
         for grp in groups:
-            g.edge(replicas, g.node("group", grp.strip(), READER))
+            g.edge(replicas, g.node("group", grp, READER))
 
 
 # -- the connectors in the data-flows picture (`kplan.kinds.flows`): in the first pass, a connector between the topics
@@ -330,7 +323,7 @@ def draw_connector(g: Graph, ch: ResourceChange, plan: Plan) -> None:
 
 def _connector(g: Graph, ch: ResourceChange) -> None:
     cfg = change_config(ch)
-    reads = [t.strip() for t in str(cfg.get("topics", "")).split(",") if t.strip()]
+    reads = listed(cfg.get("topics"))
     writes = [str(cfg[k]).strip() for k in ("topic", "kafka.topic") if cfg.get(k)]
     source = ch.origin.cdc_source if ch.origin is not None else None
     nid = g.node("connector", ch.name, READER if reads and not (writes or source) else WRITER, ch.action.value,
