@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from kplan.model.metadata import Meta
 from kplan.model.plan import (
     Action,
     AttributeChange,
@@ -184,16 +185,27 @@ def _filtered(plan: Plan) -> str:
             f"({plural(sel.hidden_resources, 'resource')} in all); a filtered plan cannot be saved or applied.")
 
 
-def meta_line(change: ResourceChange) -> str:
-    """`owner team-orders, labels tier=gold; Orders placed in the shop` (empty without metadata)."""
-    m = change.meta
+def meta_line(m: Meta, sep: str = ", ") -> str:
+    """`owner team-orders, labels tier=gold; Orders placed in the shop` (empty without metadata); the status report
+    parts all three with `; `."""
     parts = ([f"owner {m.owner}"] if m.owner is not None else [])
     if m.labels:
         parts.append("labels " + ", ".join(f"{k}={v}" for k, v in m.labels.items()))
-    text = ", ".join(parts)
+    text = sep.join(parts)
     if m.description:
         text += ("; " if text else "") + m.description
     return text
+
+
+def notes(ch: ResourceChange, *, origin: bool = True) -> list[tuple[str, Flag | None]]:
+    """What every renderer says of a change before its attributes, each note with the flag it words (None for the
+    others): where it is declared (unless `origin` is false), its owner, description and labels, its flags."""
+    out: list[tuple[str, Flag | None]] = []
+    if origin and ch.origin is not None:
+        out.append((f"declared at {where(ch.origin)}", None))
+    if meta_line(ch.meta):
+        out.append((meta_line(ch.meta), None))
+    return out + [(flag_note(ch, f), f) for f in sorted(ch.flags, key=lambda f: f.value)]
 
 
 def owner_groups(changes: list[ResourceChange]) -> list[tuple[str | None, list[ResourceChange]]]:

@@ -14,9 +14,8 @@ from kplan.render.common import (
     adoption_note,
     age,
     attribute_lines,
-    flag_note,
     irreversible_why,
-    meta_line,
+    notes,
     owner_groups,
     retention,
     shown,
@@ -39,25 +38,23 @@ _COVERED_CODES = {"partition-increase", "replace-data-loss", "tiered-storage-one
 
 
 def render_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT) -> str:
-    visible = [ch for ch in plan.changes if shown(ch)]
     head = [_title(plan), "", f"**{summary_line(plan)}**"]
     if adoption_note(plan):
         head += ["", adoption_note(plan)]
     if plan.has_errors:
         head.append(f"\n**Plan failed: {plan.summary.errors} error(s); nothing can be applied.**")
     parts = [Part("fixed", "\n".join(head) + "\n")]
-    if plan.groups:  # several clusters: one section per cluster
-        for n, g in enumerate(plan.groups):
-            parts.append(Part("fixed", f"\n### Cluster {_code(g.cluster_name or '?')} ({_code(g.cluster_id or '?')}): "
-                                       f"{summary_line(g)}\n", group=n))
-            parts += _sections(g, [ch for ch in g.changes if shown(ch)], level="####", group=n)
-        return fit(parts, limit)
-    return fit(parts + _sections(plan, visible), limit)
+    for n, g in enumerate(plan.groups):  # several clusters: one section per cluster
+        parts.append(Part("fixed", f"\n### Cluster {_code(g.cluster_name or '?')} ({_code(g.cluster_id or '?')}): "
+                                   f"{summary_line(g)}\n", group=n))
+        parts += _sections(g, level="####", group=n)
+    return fit(parts if plan.groups else parts + _sections(plan), limit)
 
 
-def _sections(plan: Plan, visible: list[ResourceChange], level: str = "###", group: int = 0) -> list[Part]:
+def _sections(plan: Plan, level: str = "###", group: int = 0) -> list[Part]:
     """The errors, the warnings, the table, the consumers and the details of one (one cluster's) plan. Errors and
     warnings come first: a plan cut at the comment's size limit (kplan.render.markdown_cut) still shows them."""
+    visible = [ch for ch in plan.changes if shown(ch)]
     parts: list[Part] = []
     errors = _errors(plan)
     if errors:
@@ -156,11 +153,7 @@ def _consumers(plan: Plan) -> list[str]:
 def _details(ch: ResourceChange) -> str:
     summary = html.escape(f"{SYMBOLS[ch.action].strip() or '='} {ch.address} {change_headline(ch)}")
     lines = [f"# {ch.reason.value}"] if ch.reason.value else []
-    if ch.origin is not None:
-        lines.append(f"# declared at {where(ch.origin)}")
-    if meta_line(ch):
-        lines.append(f"# {meta_line(ch)}")
-    lines += [f"# {flag_note(ch, f)}" for f in sorted(ch.flags, key=lambda f: f.value)]
+    lines += [f"# {note}" for note, _ in notes(ch)]
     lines += [f"{'#' if mark == '!' else mark} {text}" for mark, text in attribute_lines(ch)]  # refused: a note
     body = "\n".join(lines)
     fence = "`" * max(3, _longest_backtick_run(body) + 1)

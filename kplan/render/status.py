@@ -29,7 +29,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
     """Terminal text ending in a newline; ANSI colors only when `color` is true."""
     import click
 
-    from kplan.render.common import where
+    from kplan.render.common import meta_line, where
 
     def c(text: str, fg: str | None = None, bold: bool = False, dim: bool = False) -> str:
         if not (color and (fg or bold or dim)):
@@ -56,7 +56,7 @@ def render_status_text(report: StatusReport, *, color: bool = False) -> str:
             elif r.status is Status.NOT_DECLARED:
                 text += "  owned by the stack, no longer declared: the next apply deletes it"
             lines.append(text.rstrip())
-            lines += [] if r.meta.empty else [c(f"      {_meta_text(r.meta)}", dim=True)]
+            lines += [] if r.meta.empty else [c(f"      {meta_line(r.meta, '; ')}", dim=True)]
             for d in r.differences:
                 lines.append(c(f"      {kind.difference_text(r, d)}", "yellow"))
             lines += _health_lines(r.cdc_health, c)
@@ -157,16 +157,6 @@ def _resource_dict(r: ResourceStatus) -> dict:
     out.update(kind_of(r.type).status_fields(r, _trace_dict))
     out.update(r.meta.to_json())  # owner, description, labels: absent when none
     return out
-
-
-def _meta_text(m) -> str:
-    """`owner team-orders; labels tier=gold; Orders placed in the shop`."""
-    parts = ([f"owner {m.owner}"] if m.owner is not None else [])
-    if m.labels:
-        parts.append("labels " + ", ".join(f"{k}={v}" for k, v in m.labels.items()))
-    if m.description:
-        parts.append(m.description)
-    return "; ".join(parts)
 
 
 def _orphan_dict(o: Orphan) -> dict:

@@ -12,14 +12,12 @@ from kplan.render.common import (
     attention,
     attr_note,
     consumer_summary,
-    flag_note,
     group_line,
     label,
-    meta_line,
+    notes,
     shown,
     summary_line,
     transition,
-    where,
 )
 from kplan.render.common import (
     headline as change_headline,
@@ -82,12 +80,8 @@ def _resource(ch: ResourceChange, c) -> list[str]:
     if ch.reason.value:
         headline += f" ({ch.reason.value})"
     lines = [c(headline, bold=True)]
-    if ch.origin is not None:
-        lines.append(f"  #   declared at {where(ch.origin)}")
-    if meta_line(ch):
-        lines.append(f"  #   {meta_line(ch)}")
-    for flag in sorted(ch.flags, key=lambda f: f.value):
-        lines.append(c(f"  #   {flag_note(ch, flag)}", "red" if flag in (Flag.DATA_LOSS, Flag.REFUSED) else "yellow"))
+    for note, flag in notes(ch):
+        lines.append(c(f"  #   {note}", flag and ("red" if flag in (Flag.DATA_LOSS, Flag.REFUSED) else "yellow")))
     if ch.consumers is not None:
         lines.append(c(f"  #   {consumer_summary(ch)}", "yellow" if ch.consumers.groups else None))
         lines += [f"  #     {group_line(ch, g)}" for g in ch.consumers.groups]

@@ -11,10 +11,9 @@ from kplan.model.plan import Action, Flag, Plan, ResourceChange
 from kplan.render.common import (
     SYMBOLS,
     attribute_lines,
-    flag_note,
     group_line,
     irreversible_why,
-    meta_line,
+    notes,
     shown,
     where,
 )
@@ -68,9 +67,7 @@ def diff_lines(ch: ResourceChange) -> list[list[str]]:
     lines: list[list[str]] = []
     if ch.reason.value:
         lines.append(["#", ch.reason.value])
-    if meta_line(ch):
-        lines.append(["#", meta_line(ch)])
-    lines += [["#", flag_note(ch, f)] for f in sorted(ch.flags, key=lambda f: f.value)]
+    lines += [["#", note] for note, _ in notes(ch, origin=False)]
     lines += attribute_lines(ch)
     if ch.consumers is not None:
         for g in ch.consumers.groups:
