@@ -32,19 +32,15 @@ def fingerprint_resource(resource_type: ResourceType | str, live: Any, sensitive
     return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def lookup(live: LiveState, address: str) -> Any:
+def fingerprint_address(live: LiveState, address: str, sensitive: Mapping[str, frozenset[str]] | None = None) -> str:
     from kplan.kinds import kind_of
 
     kind, name = split_address(address)
     try:
-        return kind_of(kind).live(live).get(name)
+        current = kind_of(kind).live(live).get(name)
     except ValueError:
         raise ValueError(f"not a resource address: {address!r}") from None
-
-
-def fingerprint_address(live: LiveState, address: str, sensitive: Mapping[str, frozenset[str]] | None = None) -> str:
-    hidden = (sensitive or {}).get(address, frozenset())
-    return fingerprint_resource(split_address(address)[0], lookup(live, address), hidden)
+    return fingerprint_resource(kind, current, (sensitive or {}).get(address, frozenset()))
 
 
 def fingerprints(live: LiveState, addresses: Iterable[str],

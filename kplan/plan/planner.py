@@ -17,7 +17,7 @@ from kplan.kinds.base import AnyKind, Declared, Named, PlanContext
 from kplan.model.desired import Forget, Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
-from kplan.model.plan import Action, NotRead, Plan, PlanDiagnostic, Reason, ResourceChange, ResourceType, error, warning
+from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, ResourceType, error, warning
 from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
@@ -98,15 +98,11 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
                                          for a in (c.address, c.previous_address) if a], secret_keys),
         inputs_digest=stack.inputs_digest,
         destroy=destroy,
-        not_read=not_read(live, allow_unreadable),
+        # the systems that could not be read and that the run allowed to plan without (the others are errors)
+        not_read=tuple(n for kind in KINDS for n in kind.not_read(live, allow_unreadable)),
         references=() if destroy else tuple(sorted(r.address for r in stack.references)),
     )
     return attach_consumers(plan, stack, live, allow_active=allow_active_consumers)
-
-
-def not_read(live: LiveState, allowed: frozenset[str]) -> tuple[NotRead, ...]:
-    """The systems that could not be read and that the run allowed to plan without (the others are errors)."""
-    return tuple(n for kind in KINDS for n in kind.not_read(live, allowed))
 
 
 def _forgotten(stack: Stack, live: LiveState, diags: list[PlanDiagnostic]) -> dict[str, Forget]:

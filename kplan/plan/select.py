@@ -8,9 +8,10 @@ has (a misspelling) is an error, not an empty view that `--detailed-exitcode` wo
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Selection, error
+from kplan.plan.clusters import combine
 from kplan.policy.owner_totals import of_another_owner
 from kplan.words import did_you_mean
 
@@ -25,11 +26,12 @@ def select_all(plans: Sequence[Plan], owner: str | None, labels: Mapping[str, st
 def select(plan: Plan, owner: str | None, labels: Mapping[str, str], said: tuple[PlanDiagnostic, ...] = ()) -> Plan:
     """`plan` narrowed to the resources whose owner is `owner` (when given) and that carry every label of
     `labels`, with `said` added; on a several-cluster plan, each cluster's part is narrowed (`said` in the first)."""
-    if plan.groups:
-        groups = tuple(_narrowed(g, owner, labels, said if i == 0 else ()) for i, g in enumerate(plan.groups))
-        return replace(plan, groups=groups, changes=tuple(c for g in groups for c in g.changes),
-                       diagnostics=tuple(d for g in groups for d in g.diagnostics),
-                       selection=_total(owner, labels, [g.selection for g in groups]))
+    if plan.groups:  # the narrowed parts combined again, their hidden changes and resources summed
+        groups = [(g.cluster_name or "?", _narrowed(g, owner, labels, said if i == 0 else ()))
+                  for i, g in enumerate(plan.groups)]
+        parts = [g.selection for _, g in groups if g.selection is not None]
+        return replace(combine(groups), selection=Selection(owner, dict(labels), sum(p.hidden_changes for p in parts),
+                                                              sum(p.hidden_resources for p in parts)))
     return _narrowed(plan, owner, labels, said)
 
 
@@ -42,11 +44,6 @@ def _narrowed(plan: Plan, owner: str | None, labels: Mapping[str, str], said: tu
     diagnostics += said
     selection = Selection(owner, dict(labels), sum(1 for c in hidden if c.action != Action.NOOP), len(hidden))
     return replace(plan, changes=kept, diagnostics=diagnostics, selection=selection)
-
-
-def _total(owner: str | None, labels: Mapping[str, str], parts: Iterable[Selection | None]) -> Selection:
-    return Selection(owner, dict(labels), sum(p.hidden_changes for p in parts if p),
-                     sum(p.hidden_resources for p in parts if p))
 
 
 def _unknown(plans: Sequence[Plan], owner: str | None, labels: Mapping[str, str]) -> str | None:

@@ -11,11 +11,7 @@ FORMATS = ("text", "markdown", "json", "html")
 def render(plan, fmt: str, *, color: bool = False) -> str:
     """The plan in `fmt`, every known secret value masked (kplan.secrets.KNOWN; the plan is already scrubbed, the
     rendered text is checked once more at this boundary)."""
-    return scrub(_render(plan, fmt, color=color))
-
-
-def _render(plan, fmt: str, *, color: bool = False) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     rendering = getattr(importlib.import_module(f"kplan.render.{fmt}"), f"render_{fmt}")  # e.g. render.text's
-    return rendering(plan, color=color) if fmt == "text" else rendering(plan)
+    return scrub(rendering(plan, color=color) if fmt == "text" else rendering(plan))
