@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.codec import FLAT, JsonKey
+from kplan.kinds.codec import JsonKey
 from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, GROUP_CONFIG, QUOTA, KeysKind
 from kplan.kinds.dynamic_config.model import QuotaEntity, entity_name
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
@@ -25,12 +25,27 @@ if TYPE_CHECKING:  # pragma: no cover  (the io reaches a client library: the pla
 class KeyChange:
     """One key of one entity: its value before the run and after it (None: absent)."""
 
-    json_keys: ClassVar[Mapping[str, JsonKey]]
-
     entity: Any
     key: str
     before: Any
     after: Any
+
+
+def key_changes(entity: str, entity_type: Any = Any) -> JsonKey:
+    """A step's changes in the journal: [{<entity>, key, before, after}], the entity under the kind's key (`entity`;
+    "": its own keys there, a quota's user and client_id), read back as `entity_type`."""
+    from kplan.kinds.codec import converter
+
+    def write(changes: tuple[KeyChange, ...]) -> list[dict[str, Any]]:
+        entities = [converter().unstructure(c.entity) for c in changes]
+        return [{**(e if entity == "" else {entity: e}), "key": c.key, "before": c.before, "after": c.after}
+                for e, c in zip(entities, changes)]
+
+    def read(docs: list[dict[str, Any]]) -> tuple[KeyChange, ...]:
+        return tuple(KeyChange(converter().structure(d if entity == "" else d[entity], entity_type), d["key"],
+                               d["before"], d["after"]) for d in docs)
+
+    return JsonKey(write=write, read=read)
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,6 @@ class AlterKeys(StepBase):
 
     before_says: ClassVar[Mapping[str, Any]] = {"in_changes": True}  # each change holds its key's value before
     keys: ClassVar[KeysKind]  # the kind, and its words
-    change_type: ClassVar[type[KeyChange]]
     writer: ClassVar[str]
 
     changes: tuple[KeyChange, ...]
@@ -63,46 +77,23 @@ class AlterKeys(StepBase):
     @classmethod
     def build(cls, plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
         """The keys the plan sets or deletes, with their exact values before (each change's planned payload)."""
-        changes = tuple(cls.change_type(p.entity, *v) for p in cls.keys.payloads(plan) for v in p.values)
+        changes = tuple(KeyChange(p.entity, *v) for p in cls.keys.payloads(plan) for v in p.values)
         return [Planned(cls(changes))] if changes else []
-
-
-@dataclass(frozen=True)
-class BrokerConfigChange(KeyChange):
-    json_keys = {"entity": JsonKey("broker")}
 
 
 @dataclass(frozen=True)
 class AlterBrokerConfigs(AlterKeys):
     kind, phase = "alter-broker-configs", Phase.ALTER_BROKER_CONFIGS
-    keys, change_type, writer = BROKER_CONFIG, BrokerConfigChange, "alter_broker_configs"
-
-    changes: tuple[BrokerConfigChange, ...]
-
-
-@dataclass(frozen=True)
-class GroupConfigChange(KeyChange):
-    json_keys = {"entity": JsonKey("group")}
+    keys, writer, json_keys = BROKER_CONFIG, "alter_broker_configs", {"changes": key_changes("broker")}
 
 
 @dataclass(frozen=True)
 class AlterGroupConfigs(AlterKeys):
     kind, phase = "alter-group-configs", Phase.ALTER_GROUP_CONFIGS
-    keys, change_type, writer = GROUP_CONFIG, GroupConfigChange, "alter_group_configs"
-
-    changes: tuple[GroupConfigChange, ...]
-
-
-@dataclass(frozen=True)
-class QuotaChange(KeyChange):
-    json_keys = {"entity": FLAT}  # its user and client_id
-
-    entity: QuotaEntity
+    keys, writer, json_keys = GROUP_CONFIG, "alter_group_configs", {"changes": key_changes("group")}
 
 
 @dataclass(frozen=True)
 class AlterQuotas(AlterKeys):
     kind, phase = "alter-quotas", Phase.ALTER_QUOTAS
-    keys, change_type, writer = QUOTA, QuotaChange, "alter_quotas"
-
-    changes: tuple[QuotaChange, ...]
+    keys, writer, json_keys = QUOTA, "alter_quotas", {"changes": key_changes("", QuotaEntity)}  # its user, client_id

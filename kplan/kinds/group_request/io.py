@@ -142,6 +142,24 @@ def _group_error(answer: Any) -> tuple[str, str | None] | None:
     return None
 
 
+def _refused(refused: tuple[str, str | None] | None, group: str, verb: str, who: str | None) -> None:
+    """A share group's refusal to `verb` its start offsets (error name, message) as one line."""
+    if refused is not None:
+        name, message = refused
+        if name == "NON_EMPTY_GROUP":
+            raise WriteError(f"share group {group} has live members: Kafka refused to {verb} its start offsets "
+                             "(NON_EMPTY_GROUP); stop its consumers and run apply again")
+        raise WriteError(problem(name, "move the start offsets of", group, message, who))
+
+
+def shown_as_written(shown: Sequence[Position], offsets: Sequence[Position], failure: str) -> None:
+    """A WriteError, `failure` naming (up to five of) the partitions whose position `shown` is not as written."""
+    have = {(t, p): o for t, p, o in shown}
+    wrong = [f"{t}/{p}" for t, p, o in offsets if have.get((t, p)) != o]
+    if wrong:
+        raise WriteError(f"{failure} for {', '.join(wrong[:5])}")
+
+
 def alter_share(client: Client, group: str, offsets: Sequence[Position], who: str | None = None) -> None:
     """Set these start offsets of the group (one AlterShareGroupOffsets request); a refusal is one line."""
     from kplan.transport.share_protocol import AlterShareGroupOffsetsRequest
@@ -159,12 +177,7 @@ def alter_share(client: Client, group: str, offsets: Sequence[Position], who: st
         if failed:
             t, p, name, message = failed[0]
             refused = (name, f"{t}/{p}: {message or name}; {len(failed)} partition(s) refused")
-    if refused is not None:
-        name, message = refused
-        if name == "NON_EMPTY_GROUP":
-            raise WriteError(f"share group {group} has live members: Kafka refused to move its start offsets "
-                             "(NON_EMPTY_GROUP); stop its consumers and run apply again")
-        raise WriteError(problem(name, "move the start offsets of", group, message, who))
+    _refused(refused, group, "move", who)
 
 
 def delete_share(client: Client, group: str, topics: Sequence[str], who: str | None = None) -> None:
@@ -176,11 +189,7 @@ def delete_share(client: Client, group: str, topics: Sequence[str], who: str | N
     refused = _group_error(answer) or next(((error_name(t.error_code), f"{t.topic_name}: {t.error_message}")
                                             for t in answer.responses or () if t.error_code), None)
     if refused is not None and refused[0] != "GROUP_ID_NOT_FOUND":
-        name, message = refused
-        if name == "NON_EMPTY_GROUP":
-            raise WriteError(f"share group {group} has live members: Kafka refused to remove its start offsets "
-                             "(NON_EMPTY_GROUP); stop its consumers and run apply again")
-        raise WriteError(problem(name, "move the start offsets of", group, message, who))
+        _refused(refused, group, "remove", who)
 
 
 # -- the follow-up reads ------------------------------------------------------------------------------------------
@@ -276,11 +285,8 @@ class ConsumerGroupWrites:
                              if err.name().endswith("AUTHORIZATION_FAILED") else
                              f"could not move the offsets of consumer group {group}: {tp.topic}/{tp.partition}: "
                              f"{err.name()} ({len(failed)} partition(s) refused)")
-        have = {(t, p): o for t, p, o in self.group_offsets(group)}
-        wrong = [f"{t}/{p}" for t, p, o in offsets if have.get((t, p)) != o]
-        if wrong:
-            raise WriteError(f"consumer group {group}: the cluster does not show the offsets written for "
-                             f"{', '.join(wrong[:5])}")
+        shown_as_written(self.group_offsets(group), offsets,
+                         f"consumer group {group}: the cluster does not show the offsets written")
 
     def delete_consumer_group(self, group: str) -> None:
         """Delete the group and its committed offsets (Kafka refuses while it has members: NON_EMPTY_GROUP; one that
@@ -325,11 +331,8 @@ class ShareGroupWrites:
         offsets twice is harmless), then read back."""
         self.kafka.attempts.wire(f"moving the start offsets of share group {group}",
                                  lambda: alter_share(self.wire.client, group, offsets, self.kafka.who))
-        have = {(t, p): o for t, p, o in self.share_group_offsets(group)}
-        wrong = [f"{t}/{p}" for t, p, o in offsets if have.get((t, p)) != o]
-        if wrong:
-            raise WriteError(f"share group {group}: the cluster does not show the start offsets written for "
-                             f"{', '.join(wrong[:5])}")
+        shown_as_written(self.share_group_offsets(group), offsets,
+                         f"share group {group}: the cluster does not show the start offsets written")
 
     def delete_share_group_offsets(self, group: str, topics: Sequence[str]) -> None:
         """Remove the group's start offsets of these topics (Kafka removes them by whole topics): asked again while it

@@ -82,7 +82,7 @@ class GroupPlanned(PlannedPayload):
     json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST, "seen": POSITION_LIST}
 
     request: str
-    delete: bool
+    delete: bool = False
     offsets: tuple[Position, ...] = ()
     seen: tuple[Position, ...] = ()
     previous_request: str | None = None
@@ -206,18 +206,16 @@ def reset_problems(terms: Terms, spec: GroupSpec, r: GroupReset, current: LiveGr
 
 
 class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
-    """A group-request kind, in its words (`terms`). A kind says how its follow-up read asks (`read`), what apply's
-    payload is (`payload`) and what apply does, in words (`apply_note`)."""
+    """A group-request kind, in its words (`terms`), with apply's payload (`planned_type`). A kind says how its
+    follow-up read asks (`read`) and what apply does, in words (`apply_note`)."""
 
     terms: ClassVar[Terms]
+    planned_type: type[GroupPlanned | ShareGroupPlanned]
     reads: ClassVar[type]  # its follow-up read's Protocol
 
     def read(self, reader: Any, stack: "Stack", live: LiveState, specs: list[GroupSpec]
              ) -> tuple[Answers, str | None]:
         """What the cluster has for these groups (kplan.kinds.group_request.live), or why the cluster has none."""
-        raise NotImplementedError
-
-    def payload(self, spec: GroupSpec, current: LiveGroup) -> PlannedPayload:
         raise NotImplementedError
 
     def apply_note(self, spec: GroupSpec, current: LiveGroup, moves: tuple[Position, ...]) -> str:
@@ -253,7 +251,8 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
             diags.append(PlanDiagnostic(Severity.INFO, self.apply_note(spec, current, moves),
                                         f"{t.code}-offsets-change", address=self.address(spec.name),
                                         origin=spec.origin))
-        return with_planned(change, self.payload(spec, current)), diags
+        return with_planned(change, self.planned_type(request=spec.request, offsets=targets_of(spec.reset, current),
+                                                      seen=current.committed, previous_request=current.token)), diags
 
     def live_repr(self, current: LiveGroup, spec: GroupSpec | None = None) -> dict[str, Any]:
         return group_repr(current.name, current.token, current, current.committed)
@@ -334,9 +333,6 @@ class ConsumerGroupKind(GroupRequestKind):
             address=address, origin=spec.origin))
         return change, diags
 
-    def payload(self, spec: GroupSpec, current: LiveGroup) -> PlannedPayload:
-        return GroupPlanned(spec.request, False, targets_of(spec.reset, current), current.committed, current.token)
-
     def apply_note(self, spec: GroupSpec, current: LiveGroup, moves: tuple[Position, ...]) -> str:
         assert spec.reset is not None
         have = {(t, p) for t, p, _ in current.committed}
@@ -382,9 +378,6 @@ class ShareGroupKind(GroupRequestKind):
             f"{state.problem_detail}; remove share_groups, or make the cluster take them")
         return {}, self.unreadable(live, [declared[n] for n in sorted(declared)], "share group requests",
                                    {Problem.UNSUPPORTED: why})
-
-    def payload(self, spec: GroupSpec, current: LiveGroup) -> PlannedPayload:
-        return ShareGroupPlanned(spec.request, targets_of(spec.reset, current), current.committed, current.token)
 
     def apply_note(self, spec: GroupSpec, current: LiveGroup, moves: tuple[Position, ...]) -> str:
         assert spec.reset is not None

@@ -24,7 +24,9 @@ from kplan.kinds.connector.steps import (
     SnapshotSignal,
 )
 from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, LiveQuota, QuotaEntity, QuotaSpec
-from kplan.kinds.dynamic_config.steps import AlterBrokerConfigs, AlterQuotas, BrokerConfigChange, QuotaChange
+from kplan.kinds.dynamic_config.steps import AlterBrokerConfigs, AlterQuotas
+from kplan.kinds.dynamic_config.steps import KeyChange as BrokerConfigChange
+from kplan.kinds.dynamic_config.steps import KeyChange as QuotaChange
 from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.kinds.step import Phase, step_types
 from kplan.kinds.subject.live import LiveSubject

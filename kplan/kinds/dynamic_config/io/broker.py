@@ -14,9 +14,10 @@ key, but accepts an unknown key: unknown keys are judged by the kind against the
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations
+from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations, planned_writes
 from kplan.kinds.dynamic_config.model import DEFAULT_BROKER
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
@@ -111,33 +112,27 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
     """The plan's broker-config writes sent validate-only, one request per entity: whatever the broker would refuse
     (a bad value, a read-only key) is one error line at plan time."""
     from kplan.kinds.dynamic_config.kind import BrokerConfigPlanned, entity_word
-    from kplan.model.plan import ResourceType, error
+    from kplan.model.plan import error
 
-    todo = [c for c in plan.changes if c.type == ResourceType.BROKER_CONFIG and c.is_change
-            and isinstance(c.planned, BrokerConfigPlanned) and c.planned.values]
+    todo = planned_writes(plan, BrokerConfigPlanned)
     if not todo:
         return []
     out = []
     with open_client(cluster, secrets) as client:
         brokers = client.brokers()
-        for change in todo:
-            p = change.planned
-            assert isinstance(p, BrokerConfigPlanned)
-            if p.entity != DEFAULT_BROKER and int(p.entity) not in brokers:
+        for change, entity, values in todo:
+            if entity != DEFAULT_BROKER and int(entity) not in brokers:
                 continue  # the plan says it
-            refused = _alter(client, p.entity, {k: a for k, _, a in p.values}, validate_only=True)
+            refused = _alter(client, entity, values, validate_only=True)
             if refused is not None:
                 name, message = refused
-                out.append(error(f"the broker refuses the configs of {entity_word(p.entity)}: {message or name}",
+                out.append(error(f"the broker refuses the configs of {entity_word(entity)}: {message or name}",
                                  "broker-config-invalid", address=change.address, origin=change.origin))
     return out
 
 
-class BrokerConfigValidation(ConfigValidation):
-    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io)."""
-
-    def check(self, cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
-        return validate(cluster, secrets, plan)
+# The kind's plan-time validation (kplan.cluster.kind_io): `validate`, looked up when it runs
+BrokerConfigValidation = partial(ConfigValidation, lambda cluster, secrets, plan: validate(cluster, secrets, plan))
 
 
 def alter_broker_configs(kafka: "AdminSession", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],

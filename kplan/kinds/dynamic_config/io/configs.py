@@ -7,17 +7,16 @@ it is sent and how it is read back stay theirs.
 
 from __future__ import annotations
 
-import time
-from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from kplan.errors import WriteError
 from kplan.transport.wire.codec import Refused, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.cluster.validator import RealValidator
+    from kplan.kinds.dynamic_config.kind import KeysPlanned
     from kplan.model.desired import ClusterSpec, Stack
-    from kplan.model.plan import Plan, PlanDiagnostic
+    from kplan.model.plan import Plan, PlanDiagnostic, ResourceChange
     from kplan.model.results import BatchResults
     from kplan.secrets import SecretValues
     from kplan.transport.admin import AdminSession
@@ -32,6 +31,13 @@ def operations(values: Values) -> list[tuple[str, int, str | None]]:
     return [(k, DELETE if v is None else SET, v) for k, v in sorted(values.items())]
 
 
+def planned_writes(plan: "Plan", planned: "type[KeysPlanned]") -> "list[tuple[ResourceChange, Any, Values]]":
+    """The plan's writes of a kind (of its `planned` payload type): each change that sets or deletes keys, with its
+    entity and key -> value to set (None: delete)."""
+    return [(c, c.planned.entity, {k: a for k, _, a in c.planned.values}) for c in plan.changes
+            if c.is_change and isinstance(c.planned, planned) and c.planned.values]
+
+
 def matches(shown: Values, values: Values) -> bool:
     """Whether the dynamic values `shown` are `values` (None: absent)."""
     return all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())
@@ -41,11 +47,18 @@ def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]],
                    what: str, word: Callable[[str], str], alter: Callable[[str, Values], "tuple[str, str] | None"],
                    shows: Callable[[str, Values], bool], unshown: str) -> "BatchResults":
     """Per entity one `alter` (setting a value twice is harmless: asked again while it gets no answer; it gives (error
-    name, broker's message) when refused), then `shows` read back until true. `what`: the write as errors name it
-    ("altering group configs"); `word`: an entity as they name it; `unshown`: the verification failure, with
-    `{keys}` and `{entity}`."""
+    name, broker's message) when refused), then `shows` read back until true (`kplan.transport.admin.until_shown`; a
+    read that fails counts as not yet). `what`: the write as errors name it ("altering group configs"); `word`: an
+    entity as they name it; `unshown`: the verification failure, with `{keys}` and `{entity}`."""
+    from kplan.transport.admin import until_shown
     from kplan.transport.permissions import denied_name
     from kplan.transport.results import reason_of_name
+
+    def shown(entity: str, values: Values) -> bool:
+        try:
+            return shows(entity, values)
+        except (WireError, Refused):
+            return False
 
     for entity, values in changes:
         def write(entity: str = entity, values: Values = values) -> None:
@@ -56,39 +69,20 @@ def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]],
                 problem = denied_name(name, "alter configs of", word(entity), kafka.who, operation="ALTER_CONFIGS")
                 raise WriteError(f"{what} of {word(entity)}: {problem or message or name}")
         kafka.attempts.wire(what, write)
-        wait_shown(lambda: shows(entity, values), unshown.format(keys=", ".join(sorted(values)), entity=entity),
-                   kafka.timeout_s)
+        failure = "verification failed: " + unshown.format(keys=", ".join(sorted(values)), entity=entity)
+        until_shown(lambda: None if shown(entity, values) else failure, kafka.timeout_s)
         results.record(entity)
     return results
 
 
-def wait_shown(shown: Callable[[], bool], failure: str, timeout_s: float) -> None:
-    """Until `shown` (a read that fails counts as not yet); a WriteError saying `failure` at the deadline."""
-    deadline = time.monotonic() + max(10.0, timeout_s)
-    delay = 0.1
-    while True:
-        try:
-            ok = shown()
-        except (WireError, Refused):
-            ok = False
-        if ok:
-            return
-        if time.monotonic() > deadline:
-            raise WriteError(f"verification failed: {failure}")
-        time.sleep(delay)
-        delay = min(1.0, delay * 1.5)
+class ConfigValidation:
+    """A kind's plan-time validation (registered in kplan.cluster.kind_io, made for the validator as
+    `partial(ConfigValidation, check)`): its module's `check` — the plan's writes of the kind sent validate-only, what
+    the brokers refuse one error each — with a client of its own, for a stack that names its cluster."""
 
-
-class ConfigValidation(ABC):
-    """A kind's plan-time validation (registered in kplan.cluster.kind_io): its module's `check` with a client of
-    its own, for a stack that names its cluster."""
-
-    def __init__(self, systems: "RealValidator"):
-        self.systems = systems
-
-    @abstractmethod
-    def check(self, cluster: "ClusterSpec", secrets: "SecretValues", plan: "Plan") -> list["PlanDiagnostic"]:
-        """The plan's writes of the kind sent validate-only: what the brokers refuse, one error each."""
+    def __init__(self, check: Callable[["ClusterSpec", "SecretValues", "Plan"], list["PlanDiagnostic"]],
+                 systems: "RealValidator"):
+        self.check, self.systems = check, systems
 
     def validate(self, stack: "Stack", plan: "Plan") -> list["PlanDiagnostic"]:
         if self.systems.cluster is None:

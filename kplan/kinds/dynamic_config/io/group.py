@@ -15,9 +15,10 @@ the reason). Kafka 3.9 answers "Unknown resource type 32" and has no ListConfigR
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations
+from kplan.kinds.dynamic_config.io.configs import ConfigValidation, alter_verified, matches, operations, planned_writes
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.secrets import SecretValues
@@ -89,25 +90,20 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
     """The plan's group-config writes sent validate-only, in one request: whatever the brokers would refuse (an
     unknown key, a bad value, one out of their range) is one error line at plan time, at the entry."""
     from kplan.kinds.dynamic_config.kind import GroupConfigPlanned
-    from kplan.model.plan import ResourceType, error
+    from kplan.model.plan import error
 
-    todo = {c.planned.entity: (c, c.planned) for c in plan.changes if c.type == ResourceType.GROUP_CONFIG
-            and c.is_change and isinstance(c.planned, GroupConfigPlanned) and c.planned.values}
+    todo = {group: (c, values) for c, group, values in planned_writes(plan, GroupConfigPlanned)}
     if not todo:
         return []
     with open_client(cluster, secrets) as client:
-        refused = _alter(client, {g: {k: a for k, _, a in p.values} for g, (_, p) in todo.items()},
-                         validate_only=True)
+        refused = _alter(client, {g: values for g, (_, values) in todo.items()}, validate_only=True)
     return [error(f"the brokers refuse the configs of group {group}: {message or name}", "group-config-invalid",
                   address=todo[group][0].address, origin=todo[group][0].origin)
             for group, (name, message) in sorted(refused.items())]
 
 
-class GroupConfigValidation(ConfigValidation):
-    """`validate` as the plan-time validation of the kind (registered in kplan.cluster.kind_io)."""
-
-    def check(self, cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list["PlanDiagnostic"]:
-        return validate(cluster, secrets, plan)
+# The kind's plan-time validation (kplan.cluster.kind_io): `validate`, looked up when it runs
+GroupConfigValidation = partial(ConfigValidation, lambda cluster, secrets, plan: validate(cluster, secrets, plan))
 
 
 def alter_group_configs(kafka: "AdminSession", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],

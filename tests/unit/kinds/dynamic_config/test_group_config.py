@@ -13,7 +13,8 @@ from fakes import FakeWriter
 from kplan.importer import ImportOptions, build_import
 from kplan.kinds.dynamic_config.kind import GROUP_CONFIG, GroupConfigPlanned
 from kplan.kinds.dynamic_config.model import GroupConfigSpec, LiveGroupConfig
-from kplan.kinds.dynamic_config.steps import AlterGroupConfigs, GroupConfigChange
+from kplan.kinds.dynamic_config.steps import AlterGroupConfigs
+from kplan.kinds.dynamic_config.steps import KeyChange as GroupConfigChange
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.desired import ClusterSpec, Stack, freeze
 from kplan.model.plan import Action, AttrKind, Flag, NoteKind, Reason

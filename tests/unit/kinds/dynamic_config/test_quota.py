@@ -9,7 +9,8 @@ from kplan.errors import KplanError
 from kplan.kinds.dynamic_config.kind import QUOTA
 from kplan.kinds.dynamic_config.model import LiveQuota, QuotaEntity, QuotaSpec
 from kplan.kinds.dynamic_config.section import quota_value, shown_value
-from kplan.kinds.dynamic_config.steps import AlterQuotas, QuotaChange
+from kplan.kinds.dynamic_config.steps import AlterQuotas
+from kplan.kinds.dynamic_config.steps import KeyChange as QuotaChange
 from kplan.model.desired import ClusterSpec, freeze
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.rules.units import UnitError
