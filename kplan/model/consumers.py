@@ -16,13 +16,20 @@ from kplan.model.desired import freeze
 IDLE_STATES = frozenset({"Empty", "Dead"})
 
 
-def live_members(state: str, members: int) -> bool:
-    """Whether a group in `state` with `members` members has live members."""
-    return members > 0 and state not in IDLE_STATES
+class _Members:
+    """A group's state and member count, as the cluster (`LiveGroup`) or the plan (`GroupOnTopic`) has them."""
+
+    state: str
+    members: int
+
+    @property
+    def active(self) -> bool:
+        """Whether it has live members."""
+        return self.members > 0 and self.state not in IDLE_STATES
 
 
 @dataclass(frozen=True)
-class LiveGroup:
+class LiveGroup(_Members):
     """One consumer group: its state, its member count, its committed offsets on the topics asked about (topic ->
     partition -> offset; partitions without a committed offset are left out), the partitions of those topics its
     members are assigned (topic -> partitions; a consumer-protocol member's target assignment included), and its
@@ -37,10 +44,6 @@ class LiveGroup:
     assigned: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: freeze({}))
     protocol: str | None = None
     lags: Mapping[str, Mapping[int, int]] = field(default_factory=lambda: freeze({}))
-
-    @property
-    def active(self) -> bool:
-        return live_members(self.state, self.members)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class ConsumerReads(Protocol):
 
 
 @dataclass(frozen=True)
-class GroupOnTopic:
+class GroupOnTopic(_Members):
     """One group as the plan shows it on one topic. `lag`: messages not consumed yet (log end offset − committed,
     summed over the partitions it committed; None: it has no committed offset on the topic); `oldest_age_ms`: how
     old the oldest of them is (None: none left, or the broker could not tell); `beyond_retention`: on a retention
@@ -96,10 +99,6 @@ class GroupOnTopic:
     assigned: tuple[int, ...] = ()
     protocol: str | None = None
     leaves: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return live_members(self.state, self.members)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, Callable, Iterator, Mapping
 
 from kplan.kinds import UNITS
-from kplan.kinds.policy import Check, Checked, Finding, regex
+from kplan.kinds.policy import Check, regex
 from kplan.model.desired import Stack
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
@@ -135,15 +135,3 @@ METADATA_CHECKS: dict[RuleType, Callable[[Rule, Meta], Iterator[MetaFinding]]] =
     RuleType.REQUIRED_LABELS: _required_labels,
     RuleType.LABEL_PATTERN: _label_pattern,
 }
-
-
-def _not_a_resource_check(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
-    return iter(())  # an owner or label rule (check_metadata runs it) or an owner total (owner_totals)
-
-
-def checks() -> dict[RuleType, Check]:
-    """Every rule type's check of one resource: the kinds' (their `PolicyPart`s), and none for the owner and label
-    rules and the owner totals, which check_metadata and owner_totals run over the whole stack."""
-    return {**{t: check for t, (_, check) in _resource_checks().items()},
-            **{t: _not_a_resource_check for t in METADATA_CHECKS},
-            **{t: _not_a_resource_check for t in RuleType if t.target == "owner"}}

@@ -204,6 +204,21 @@ def local_path(stack: str, cluster_id: str, state_dir: str | os.PathLike | None 
     return base / "journal" / f"{stack}@{cluster_id}.json"
 
 
+def write_atomically(path: str | os.PathLike, data: bytes, prefix: str) -> None:
+    """`data` written to `path` whole or not at all (a reader never sees half of it; a temporary file `prefix...`
+    beside it, fsynced, then renamed over it), readable by the owner only (mkstemp's mode)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def legacy_local_path(stack: str, cluster_id: str) -> Path:
     """Where versions before the per-user state directory wrote the local copy (read, never written)."""
     return Path(LEGACY_STATE_DIR) / "journal" / f"{stack}@{cluster_id}.json"
@@ -258,7 +273,8 @@ class JournalStore:
 
         journal.updated_at = now()
         payload = scrubbed_json(journal.to_json()).encode()  # never a known secret
-        self._write_local(payload)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.path, payload, ".journal-")
         if self.producer is not None:
             try:
                 self._write_cluster(payload)
@@ -278,19 +294,6 @@ class JournalStore:
         self._warned = True
         print(f"Warning: {error}; the journal goes on in the local copy only, and is written to the cluster once "
               "it answers again (later in this run, or by `kplan recover` from this machine)", file=sys.stderr)
-
-    def _write_local(self, payload: bytes) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".journal-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
     def _write_cluster(self, payload: bytes) -> None:
         from kplan.errors import KplanError

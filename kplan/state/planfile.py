@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 from kplan import __version__
 from kplan.errors import KplanError
 from kplan.model.plan import Plan
 from kplan.plan.serialize import plan_from_dict, plan_to_dict
 from kplan.secrets import scrub
+from kplan.state.journal import write_atomically
 
 
 def dumps_plan(plan: Plan, stack_path: str | None = None) -> str:
@@ -45,16 +45,7 @@ def save_plan(plan: Plan, path: str, stack_path: str | None = None) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     text = scrub(dumps_plan(plan, _relative(stack_path, directory) if stack_path else None))  # no known secret
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".kplan-plan-", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(path, text.encode("utf-8"), ".kplan-plan-")
     except OSError as e:
         raise KplanError(f"cannot write the plan to {path}: {e.strerror or e}") from None
 

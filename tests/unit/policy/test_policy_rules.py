@@ -13,7 +13,7 @@ from kplan.cli import main
 from kplan.kinds.connector.policy import class_matches
 from kplan.kinds.topic.policy import duration_text
 from kplan.model.policy import RuleType
-from kplan.policy.check import check_policy, checks
+from kplan.policy.check import METADATA_CHECKS, _resource_checks, check_policy, owner_total_sections
 from kplan.stackfile import load_stack, validate_stack
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,7 +33,8 @@ def _lines(tmp_path: Path, monkeypatch, stack: str = "stack.yaml") -> list[str]:
 
 
 def test_every_rule_type_has_a_check():
-    assert set(checks()) == set(RuleType)
+    """A kind's check of one resource, an owner or label check over every kind's, or an owner total's section."""
+    assert set(_resource_checks()) | set(METADATA_CHECKS) | set(owner_total_sections()) == set(RuleType)
 
 
 def test_each_resource_rule_is_one_kinds():
