@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from typing import Callable, Iterator
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
@@ -143,15 +143,9 @@ class Forge:
             return link
         page = resp.headers.get("X-Next-Page", "").strip()
         if page.isdigit():
-            return requests.Request("GET", self.ctx.api_url + path,
-                                    params={**self._query(resp.url), "page": page}).prepare().url
+            query = {**dict(parse_qsl(urlsplit(resp.url).query)), "page": page}
+            return requests.Request("GET", self.ctx.api_url + path, params=query).prepare().url
         return None
-
-    @staticmethod
-    def _query(url: str) -> dict:
-        from urllib.parse import parse_qsl
-
-        return dict(parse_qsl(urlsplit(url).query))
 
     def _call(self, method: str, path: str, data: dict) -> dict:
         resp = self._send(method, self.ctx.api_url + path, path, json=data)

@@ -16,31 +16,24 @@ CODE = "reference-unmet"
 
 
 def check_references(stack: Stack, live: LiveState) -> list[PlanDiagnostic]:
-    out = []
-    for ref in stack.references:
-        kind = kind_of(ref.type_word)
-        declared = {s.name for s in kind.declared(stack)}
-        if ref.name in declared or ref.name in kind.owned(live):
-            how = "declared" if ref.name in declared else "owned"
-            out.append(_error(ref, f"{ref.address} is this stack's own ({how}): a stack references only what others "
-                                   "own; drop the reference"))
-            continue
-        unread = kind.reference_unread(ref.name, live)
-        if unread is not None:  # unknown, not missing: and a reference that cannot be checked is not met
-            out.append(_error(ref, f"{ref.address} could not be read ({unread}): kplan cannot tell whether it is as "
-                                   "the stack needs it (references:), and a reference it cannot check is not met; "
-                                   "make it readable, or drop the reference"))
-            continue
-        current = kind.referenced(ref.name, live)
-        if current is None:
-            out.append(_error(ref, f"{ref.address} does not exist on the cluster; the stack needs it "
-                                   "(references:): create it in the stack that owns it first"))
-            continue
-        differs = kind.unmet(ref.expect, current)
-        if differs:
-            out.append(_error(ref, f"{ref.address} is not as the stack needs it: {'; '.join(differs)}"))
-    return out
+    return [error(message, CODE, address=ref.address, origin=ref.origin)
+            for ref in stack.references if (message := _unmet(ref, stack, live)) is not None]
 
 
-def _error(ref: Reference, message: str) -> PlanDiagnostic:
-    return error(message, CODE, address=ref.address, origin=ref.origin)
+def _unmet(ref: Reference, stack: Stack, live: LiveState) -> str | None:
+    """What makes `ref` unmet, in words; None when it is as the stack needs it."""
+    kind = kind_of(ref.type_word)
+    declared = {s.name for s in kind.declared(stack)}
+    if ref.name in declared or ref.name in kind.owned(live):
+        how = "declared" if ref.name in declared else "owned"
+        return f"{ref.address} is this stack's own ({how}): a stack references only what others own; drop the reference"
+    unread = kind.reference_unread(ref.name, live)
+    if unread is not None:  # unknown, not missing: and a reference that cannot be checked is not met
+        return (f"{ref.address} could not be read ({unread}): kplan cannot tell whether it is as the stack needs it "
+                "(references:), and a reference it cannot check is not met; make it readable, or drop the reference")
+    current = kind.referenced(ref.name, live)
+    if current is None:
+        return (f"{ref.address} does not exist on the cluster; the stack needs it (references:): create it in the "
+                "stack that owns it first")
+    differs = kind.unmet(ref.expect, current)
+    return f"{ref.address} is not as the stack needs it: {'; '.join(differs)}" if differs else None

@@ -30,7 +30,9 @@ def page_data(plan: Plan) -> dict[str, Any]:
     """The changes shown (as `kplan plan` lists them), each a compact row, and their (kind, action) groups in
     review order. Row keys are short: a 10,000-change page carries 10,000 of them."""
     rows: list[dict[str, Any]] = []
-    for cluster, ch in _changes(plan):
+    pairs = ([(g.cluster_name or "?", ch) for g in plan.groups for ch in g.changes] if plan.groups else
+             [(None, ch) for ch in plan.changes])  # each change with its cluster's name, on a several-cluster plan
+    for cluster, ch in pairs:
         if not shown(ch):
             continue
         row: dict[str, Any] = {"a": ch.address, "k": ch.type.value, "n": ch.name, "x": ch.action.value,
@@ -44,12 +46,6 @@ def page_data(plan: Plan) -> dict[str, Any]:
             row["c"] = cluster
         rows.append(row)
     return {"changes": rows, "groups": groups(rows)}
-
-
-def _changes(plan: Plan) -> list[tuple[str | None, ResourceChange]]:
-    if plan.groups:
-        return [(g.cluster_name or "?", ch) for g in plan.groups for ch in g.changes]
-    return [(None, ch) for ch in plan.changes]
 
 
 def groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
