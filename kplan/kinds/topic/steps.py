@@ -4,6 +4,7 @@ allows (kplan.rules.batching, kplan.kinds.topic.batches)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -189,21 +190,10 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     finishes) batch by batch. What to do comes from each change's `TopicPlanned`; the stack and the live state are
     read only for the values the plan masks (a Kafka-sensitive override: the plan never holds a secret)."""
     declared: dict[str, TopicSpec] = {t.name: t for t in stack.of("topics")}
-    creates: list[TopicArgs] = []
-    alters: dict[str, ConfigChange] = {}
-    alter_before: dict[str, dict[str, str | None]] = {}
-    grows: dict[str, int] = {}
-    grows_before: dict[str, int] = {}
-    moves: dict[str, tuple[tuple[int, ...], ...]] = {}
-    moves_before: dict[str, tuple[tuple[int, ...], ...]] = {}
+    # per step type: topic -> its part of a step, and topic -> that part's before-image
+    items: dict[type[StepBase], dict[str, Any]] = defaultdict(dict)
+    befores: dict[type[StepBase], dict[str, Any]] = defaultdict(dict)
     throttles: dict[str, int | None] = {}  # a rebalance's own throttle, else the stack's (cluster setting)
-    elections: dict[str, tuple[int, ...]] = {}
-    replaces: list[TopicArgs] = []
-    replaces_before: dict[str, TopicArgs] = {}
-    deletes: list[str] = []
-    deletes_before: dict[str, TopicArgs] = {}
-    tiered: dict[str, ConfigChange] = {}  # the one-way part of config changes (kplan.kinds.topic.tiered)
-    tiered_before: dict[str, dict[str, str | None]] = {}
     for change in plan.changes:
         if change.type != ResourceType.TOPIC or not change.is_change:
             continue
@@ -216,59 +206,58 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
             topic: LiveTopic = live.of(ResourceType.TOPIC).resources[change.name]
             return topic.overrides.get(key)
 
+        def add(step: type[StepBase], item: Any, before: Any = None) -> None:
+            items[step][change.name], befores[step][change.name] = item, before
+
         if change.action == Action.CREATE:
-            creates.append(_args(change.name, p.create, p.sensitive, declared_value))
+            add(CreateTopics, _args(change.name, p.create, p.sensitive, declared_value))
         elif change.action == Action.UPDATE:
             if p.partitions is not None:
-                grows[change.name] = p.partitions
-                grows_before[change.name] = int(p.partitions_before or 0)
+                add(IncreasePartitions, p.partitions, int(p.partitions_before or 0))
             if p.replicas:
-                moves[change.name] = p.replicas
-                moves_before[change.name] = p.replicas_before
+                add(ReassignReplicas, p.replicas, p.replicas_before)
                 throttles[change.name] = p.throttle or stack.cluster.reassignment_throttle
             if p.elect:
-                elections[change.name] = p.elect
+                add(ElectLeaders, p.elect)
             if p.set_config or p.unset_config:
                 sets = {k: declared_value(k) if k in p.sensitive else v for k, v in p.set_config.items()}
                 before = {k: live_value(k) if k in p.sensitive else v for k, v in p.config_before.items()}
-                for part, into, into_before in zip(_one_way_part(change, sets, p.unset_config),
-                                                   (alters, tiered), (alter_before, tiered_before)):
+                for part, step in zip(_one_way_part(change, sets, p.unset_config),
+                                      (AlterTopicConfigs, ChangeTieredStorage)):
                     if part is not None:
-                        into[change.name] = part
-                        into_before[change.name] = {k: v for k, v in before.items()
-                                                    if k in part.sets or k in part.deletes}
+                        add(step, part, {k: v for k, v in before.items() if k in part.sets or k in part.deletes})
         elif change.action == Action.REPLACE:
-            replaces.append(_args(change.name, p.create, p.sensitive, declared_value))
-            replaces_before[change.name] = _args(change.name, p.previous, p.sensitive, live_value)
+            add(ReplaceTopics, _args(change.name, p.create, p.sensitive, declared_value),
+                _args(change.name, p.previous, p.sensitive, live_value))
         elif change.action == Action.DELETE:
-            deletes.append(change.name)
-            deletes_before[change.name] = _args(change.name, p.previous, p.sensitive, live_value)
+            add(DeleteTopics, change.name, _args(change.name, p.previous, p.sensitive, live_value))
 
     limit = records_per_request()
     steps: list[StepBase] = []
 
-    def batched(step: Callable[..., StepBase], items: Mapping[str, Any], before: Mapping[str, Any],
-                records: Callable[[str], int]) -> None:
-        """One `step(items, before)` per batch of the names of `items`."""
-        for names in packed(list(items), records, limit):
-            steps.append(step({n: items[n] for n in names}, {n: before[n] for n in names}))
+    def batched(step: type[StepBase], records: Callable[[Any, Any], int],
+                make: Callable[[dict[str, Any], dict[str, Any]], StepBase], names: list[str] | None = None) -> None:
+        """One `make(items, before-images)` per batch of the topics of a step type (`names`: of those only);
+        `records(item, before-image)`: the records one topic's part makes."""
+        mine, before = items[step], befores[step]
+        for batch in packed(list(mine) if names is None else names, lambda n: records(mine[n], before[n]), limit):
+            steps.append(make({n: mine[n] for n in batch}, {n: before[n] for n in batch}))
 
-    for batch in packed(creates, lambda t: create_records(t.partitions, t.config), limit):
-        steps.append(CreateTopics(tuple(batch), tuple(t.name for t in batch)))
-    batched(AlterTopicConfigs, alters, alter_before, lambda n: _records(alters[n]))
+    batched(CreateTopics, lambda t, _: create_records(t.partitions, t.config),
+            lambda topics, _: CreateTopics(tuple(topics.values()), tuple(topics)))
+    batched(AlterTopicConfigs, lambda c, _: _records(c), AlterTopicConfigs)
     # the throttle is the rebalance's (the plan's --throttle), else the stack's cluster setting: one step per rate
-    for rate in sorted({throttles[n] for n in moves}, key=lambda r: r or 0):
-        batched(lambda targets, before: ReassignReplicas(targets, before, rate),
-                {n: moves[n] for n in moves if throttles[n] == rate}, moves_before, lambda n: len(moves[n]))
-    for names in packed(list(elections), lambda n: len(elections[n]), limit):
-        steps.append(ElectLeaders({n: elections[n] for n in names}))
-    batched(IncreasePartitions, grows, grows_before, lambda n: grows[n] - grows_before[n])
-    batched(ChangeTieredStorage, tiered, tiered_before, lambda n: _records(tiered[n]))
+    for rate in sorted({throttles[n] for n in items[ReassignReplicas]}, key=lambda r: r or 0):
+        batched(ReassignReplicas, lambda targets, _: len(targets),
+                lambda targets, before: ReassignReplicas(targets, before, rate),
+                [n for n in items[ReassignReplicas] if throttles[n] == rate])
+    batched(ElectLeaders, lambda ids, _: len(ids), lambda partitions, _: ElectLeaders(partitions))
+    batched(IncreasePartitions, lambda count, before: count - before, IncreasePartitions)
+    batched(ChangeTieredStorage, lambda c, _: _records(c), ChangeTieredStorage)
     # a replacement's delete makes one record per topic, fewer than its create
-    for batch in packed(replaces, lambda t: create_records(t.partitions, t.config), limit):
-        steps.append(ReplaceTopics(tuple(batch), {t.name: replaces_before[t.name] for t in batch}))
-    for names in packed(deletes, lambda n: 1, limit):
-        steps.append(DeleteTopics(tuple(names), {n: deletes_before[n] for n in names}))
+    batched(ReplaceTopics, lambda t, _: create_records(t.partitions, t.config),
+            lambda topics, before: ReplaceTopics(tuple(topics.values()), before))
+    batched(DeleteTopics, lambda name, _: 1, lambda names, before: DeleteTopics(tuple(names), before))
     return [Planned(s) for s in steps]
 
 

@@ -10,7 +10,7 @@ here writes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.io.settle import EXISTS, NOT_LISTED
@@ -34,6 +34,16 @@ def _in_batches(items: list, records, send) -> dict:
     for batch in packed(items, records, records_per_request()):
         futures.update(send(batch))
     return futures
+
+
+def altered(kind: str, name: str, values: Mapping[str, str | None]) -> Any:
+    """An incremental alter's resource (`kind`: BROKER or TOPIC), as apply sends it and as it is validated here:
+    each key set to its value, or its override deleted (None)."""
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+    op = AlterConfigOpType
+    return ConfigResource(ConfigResource.Type[kind], name, incremental_configs=[
+        ConfigEntry(k, v, incremental_operation=op.SET if v is not None else op.DELETE) for k, v in values.items()])
 
 
 def _validate_creates_of(admin, specs: list[TopicSpec], timeout_s: float) -> dict:
@@ -132,22 +142,12 @@ class TopicValidation:
         return self._results(futures, "add partitions to", topics)
 
     def _validate_config_changes(self, changes: list[ResourceChange], topics) -> list[PlanDiagnostic]:
-        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
-
         resources = []
         for c in changes:
-            entries = []
-            for a in c.attributes:
-                if len(a.path) != 2 or a.path[0] != "config" or not a.changed:
-                    continue
-                key = a.path[1]
-                if a.kind == AttrKind.REMOVE:
-                    entries.append(ConfigEntry(key, None, incremental_operation=AlterConfigOpType.DELETE))
-                else:
-                    entries.append(ConfigEntry(key, topics[c.name].config[key],
-                                               incremental_operation=AlterConfigOpType.SET))
-            if entries:
-                resources.append(ConfigResource(ConfigResource.Type.TOPIC, c.name, incremental_configs=entries))
+            values = {a.path[1]: None if a.kind == AttrKind.REMOVE else topics[c.name].config[a.path[1]]
+                      for a in c.attributes if len(a.path) == 2 and a.path[0] == "config" and a.changed}
+            if values:
+                resources.append(altered("TOPIC", c.name, values))
         if not resources:
             return []
         futures = _in_batches(resources, lambda r: config_records(e.name for e in r.incremental_configs),

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from kplan.errors import WriteError
 from kplan.kinds.step import name_list
 from kplan.kinds.topic.io.reassignments import Reassignments
+from kplan.kinds.topic.io.validation import altered
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
@@ -176,15 +177,8 @@ class TopicWrites(Reassignments):
     def alter_topic_configs(self, changes: Mapping[str, tuple[Mapping[str, str], Iterable[str]]],
                             results: BatchResults | None = None) -> BatchResults:
         """changes: topic -> (keys to SET with values, keys to DELETE). One request for all topics."""
-        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
-
         def submit(names):
-            resources = []
-            for n in names:
-                sets, deletes = changes[n]
-                entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in sets.items()]
-                entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in deletes]
-                resources.append(ConfigResource(ConfigResource.Type.TOPIC, n, incremental_configs=entries))
+            resources = [altered("TOPIC", n, {**changes[n][0], **dict.fromkeys(changes[n][1])}) for n in names]
             return self.kafka.admin.incremental_alter_configs(resources, request_timeout=self.kafka.request_timeout())
 
         names = [n for n, (s, d) in changes.items() if s or list(d)]
@@ -367,19 +361,11 @@ class TopicWrites(Reassignments):
 
     def _throttle(self, topics: Sequence[str], broker: Mapping[str, str | None],
                   topic: Mapping[str, str | None], only: Sequence[int] | None = None) -> None:
-        from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
-
-        def entries(values):
-            return [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET if v is not None
-                                else AlterConfigOpType.DELETE) for k, v in values.items()]
-
         brokers = [str(b) for b in self.kafka.admin.list_topics(timeout=self.kafka.request_timeout()).brokers
                    if only is None or b in only]
         # librdkafka sends a broker's configs to that broker: one broker resource per request
-        requests = [[ConfigResource(ConfigResource.Type.BROKER, b, incremental_configs=entries(broker))]
-                    for b in brokers]
-        requests.append([ConfigResource(ConfigResource.Type.TOPIC, t, incremental_configs=entries(topic))
-                         for t in topics])
+        requests = [[altered("BROKER", b, broker)] for b in brokers]
+        requests.append([altered("TOPIC", t, topic) for t in topics])
 
         def attempt():
             pending = [self.kafka.admin.incremental_alter_configs(r, request_timeout=self.kafka.request_timeout())
