@@ -67,6 +67,10 @@ def string(s: str) -> bytes:
     return _I16.pack(len(b)) + b
 
 
+def bytes32(b: bytes) -> bytes:
+    return _I32.pack(len(b)) + b
+
+
 def request(api_key: int, version: int, correlation: int, client_id: str, body: bytes, flexible: bool) -> bytes:
     """One framed request: header v2 (with an empty tagged-field section) when `flexible`, else v1."""
     header = _I16.pack(api_key) + _I16.pack(version) + _I32.pack(correlation) + string(client_id)
@@ -74,15 +78,14 @@ def request(api_key: int, version: int, correlation: int, client_id: str, body: 
     return _I32.pack(len(frame)) + frame
 
 
-def answer_body(frame: bytes, correlation: int, flexible_header: bool) -> tuple[bytes, int]:
-    """(frame, offset of the body) of one answer frame (without its size), checked against the correlation id."""
+def answer_body(frame: bytes, correlation: int, flexible_header: bool) -> Reader:
+    """A reader at the body of one answer frame (without its size), checked against the correlation id."""
     if len(frame) < 4 or _I32.unpack_from(frame, 0)[0] != correlation:
         raise WireError("an answer to another request")
-    if not flexible_header:
-        return frame, 4
     reader = Reader(frame, 4)
-    reader.skip_tags()
-    return frame, reader.pos
+    if flexible_header:
+        reader.skip_tags()
+    return reader
 
 
 class Reader:
@@ -150,16 +153,11 @@ class Reader:
             raise WireError("an answer longer than expected")
 
 
-# ---------------------------------------------------------------------------------------------- ApiVersions v0
+# ------------------------------------------------------------- ApiVersions v0, SaslHandshake v1, SaslAuthenticate v1
+# (their requests are one `request` each, made by kplan.transport.wire.connection: the login)
 
-def api_versions_request(correlation: int, client_id: str) -> bytes:
-    return request(API_VERSIONS, 0, correlation, client_id, b"", flexible=False)
-
-
-def api_versions(frame: bytes, correlation: int) -> dict[int, tuple[int, int]]:
+def api_versions(r: Reader) -> dict[int, tuple[int, int]]:
     """api key -> (min, max) version the broker serves."""
-    buf, pos = answer_body(frame, correlation, flexible_header=False)
-    r = Reader(buf, pos)
     if r.int16() != NONE:
         raise WireError("ApiVersions refused")
     out = {}
@@ -170,16 +168,8 @@ def api_versions(frame: bytes, correlation: int) -> dict[int, tuple[int, int]]:
     return out
 
 
-# ----------------------------------------------------------------------------- SaslHandshake v1, SaslAuthenticate v1
-
-def sasl_handshake_request(correlation: int, client_id: str, mechanism: str) -> bytes:
-    return request(SASL_HANDSHAKE, 1, correlation, client_id, string(mechanism), flexible=False)
-
-
-def sasl_handshake(frame: bytes, correlation: int) -> int:
+def sasl_handshake(r: Reader) -> int:
     """The error code (0: the mechanism is enabled)."""
-    buf, pos = answer_body(frame, correlation, flexible_header=False)
-    r = Reader(buf, pos)
     code = r.int16()
     for _ in range(r.int32()):
         r.string()
@@ -187,14 +177,8 @@ def sasl_handshake(frame: bytes, correlation: int) -> int:
     return code
 
 
-def sasl_authenticate_request(correlation: int, client_id: str, token: bytes) -> bytes:
-    return request(SASL_AUTHENTICATE, 1, correlation, client_id, _I32.pack(len(token)) + token, flexible=False)
-
-
-def sasl_authenticate(frame: bytes, correlation: int) -> tuple[int, str, bytes]:
+def sasl_authenticate(r: Reader) -> tuple[int, str, bytes]:
     """(error code, the broker's error message, the server's bytes)."""
-    buf, pos = answer_body(frame, correlation, flexible_header=False)
-    r = Reader(buf, pos)
     code = r.int16()
     message = r.string() or ""
     token = r.bytes32() or b""
@@ -225,9 +209,9 @@ def describe_configs(frame: bytes, correlation: int, share: Callable[[dict], dic
     map for an identical one already seen (thousands of topics mostly share theirs). Written for speed: it
     decodes ~33 configs per topic for thousands of topics, inline, with bounds checked by slicing and a final
     length check (a short frame raises IndexError or a struct.error, turned into a WireError here)."""
-    buf, pos = answer_body(frame, correlation, flexible_header=True)
+    r = answer_body(frame, correlation, flexible_header=True)
     try:
-        return _describe_configs(buf, pos, share)
+        return _describe_configs(r.buf, r.pos, share)
     except (IndexError, struct.error, UnicodeDecodeError) as e:
         raise WireError("a malformed DescribeConfigs answer") from e
 
@@ -340,8 +324,7 @@ def metadata_request(correlation: int, client_id: str, topics: list[str], versio
 def metadata(frame: bytes, correlation: int) -> dict[str, TopicShape]:
     """topic -> (error code, partitions, replication factor (the most replicas of a partition), whether every
     partition has a leader)."""
-    buf, pos = answer_body(frame, correlation, flexible_header=True)
-    r = Reader(buf, pos)
+    r = answer_body(frame, correlation, flexible_header=True)
     r.int32()  # throttle time
     for _ in range(r.uvarint() - 1):  # brokers
         r.int32()

@@ -244,23 +244,22 @@ class Connection:
             context.check_hostname = s.check_hostname
         return context
 
-    def _call(self, frame_of) -> tuple[bytes, int]:
+    def _call(self, api_key: int, version: int, body: bytes) -> codec.Reader:
+        """One request of the login (header v1), and a reader at its answer's body (header v0)."""
         correlation = self.next_correlation()
-        self.send(frame_of(correlation))
-        return self.receive(), correlation
+        self.send(codec.request(api_key, version, correlation, self.settings.client_id, body, flexible=False))
+        return codec.answer_body(self.receive(), correlation, flexible_header=False)
 
     def _negotiate(self) -> dict[int, tuple[int, int]]:
-        """ApiVersions (allowed before login, as librdkafka sends it), then the SASL login if any."""
+        """ApiVersions v0 (allowed before login, as librdkafka sends it), then the SASL login if any."""
         s = self.settings
-        frame, correlation = self._call(lambda c: codec.api_versions_request(c, s.client_id))
-        versions = codec.api_versions(frame, correlation)
+        versions = codec.api_versions(self._call(codec.API_VERSIONS, 0, b""))
         if s.mechanism is not None:
             self._login(s)
         return versions
 
     def _login(self, s: Settings) -> None:
-        frame, correlation = self._call(lambda c: codec.sasl_handshake_request(c, s.client_id, s.mechanism or ""))
-        if codec.sasl_handshake(frame, correlation) != codec.NONE:
+        if codec.sasl_handshake(self._call(codec.SASL_HANDSHAKE, 1, codec.string(s.mechanism or ""))) != codec.NONE:
             raise WireError(f"Kafka at {self.where} does not take the SASL mechanism {s.mechanism}")
         if s.mechanism == "PLAIN":
             self._authenticate(b"\x00" + s.user.encode() + b"\x00" + s.password.encode())
@@ -277,8 +276,7 @@ class Connection:
             scram.check(self._authenticate(scram.final(challenge)))
 
     def _authenticate(self, token: bytes) -> bytes:
-        frame, correlation = self._call(lambda c: codec.sasl_authenticate_request(c, self.settings.client_id, token))
-        code, message, answer = codec.sasl_authenticate(frame, correlation)
+        code, message, answer = codec.sasl_authenticate(self._call(codec.SASL_AUTHENTICATE, 1, codec.bytes32(token)))
         if code != codec.NONE:
             raise self._refused(message)
         return answer
