@@ -22,7 +22,7 @@ from kplan.model.live import KindState, LiveState
 from kplan.model.ownership import Ownership
 from kplan.model.plan import ResourceType
 from kplan.secrets import SecretValues
-from kplan.transport.connect import ConnectClients, connect_client
+from kplan.transport.connect import ConnectClients
 from kplan.transport.kafka import admin_client, client_config, dispose, unreachable
 from kplan.transport.permissions import principal
 from kplan.transport.reads import AdminContext, Metadata, PrimaryContext
@@ -59,8 +59,8 @@ class KafkaReader:
         self._client_errors: list = []  # what librdkafka reported on its own (a refused login: see unreachable)
         self.last_metadata: Metadata = {}  # the last read's topic metadata (see topic_metadata)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
-        self._connect = connect_client(cluster, self.secrets)
-        self.connects = ConnectClients(cluster, self.secrets, self._connect)  # every Connect cluster, by name
+        self.connects = ConnectClients(cluster, self.secrets)  # every Connect cluster, by name
+        self._connect = self.connects.default
         self._ios: dict[Callable[[KafkaReader], Any], Any] = {}
 
     def io(self, make: Callable[[KafkaReader], T]) -> T:
@@ -139,7 +139,7 @@ class KafkaReader:
                         if s not in own and any(o is not None and o.owned(s) for o in ownerships.values())})
             answers.update({s: f.result() for s, f in own.items()})
         racks = MappingProxyType({n.id: n.rack for n in getattr(cluster_future.result(), "nodes", ())})
-        owners = OwnerIndex(records) if len(requests) > 1 else None
+        owners = OwnerIndex(records)
         out = {}
         for (name, (_, sections)), names in zip(requests.items(), wanted_names):
             ownership = ownerships[name]
@@ -153,8 +153,7 @@ class KafkaReader:
                 all_topic_names=frozenset(metadata),
                 unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
                 locked=self.records is not None and self.records.lock_topic(name) in metadata,
-                foreign_owners=(owners.foreign(name) if owners is not None
-                                else freeze(foreign_owners(records, name))),
+                foreign_owners=owners.foreign(name),
                 metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
                 broker_racks=racks,
                 kinds=freeze(kind_slices(mine, record)),
@@ -166,7 +165,7 @@ class KafkaReader:
     def _cluster_result(self, future) -> tuple[str, int]:
         try:
             desc = future.result(timeout=self.cluster.timeout_s + 1)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
             raise self.unreachable_error(e) from e
         check_pin(self.cluster, desc.cluster_id)
         return desc.cluster_id, len(desc.nodes)
@@ -178,15 +177,7 @@ class KafkaReader:
                                                                    stack_name, self.cluster.timeout_s)
 
     def describe_cluster(self) -> tuple[str, int]:
-        try:
-            desc = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s).result(
-                timeout=self.cluster.timeout_s + 1)
-        except KplanError:
-            raise
-        except Exception as e:  # noqa: BLE001 - KafkaException, timeouts: all mean "cannot reach"
-            raise self.unreachable_error(e) from e
-        check_pin(self.cluster, desc.cluster_id)
-        return desc.cluster_id, len(desc.nodes)
+        return self._cluster_result(self.admin.describe_cluster(request_timeout=self.cluster.timeout_s))
 
     def topic_metadata(self) -> Metadata:
         """name -> (partitions, replication factor, replica ids of each partition), from ONE metadata request for
@@ -222,8 +213,6 @@ class KafkaReader:
             io.close()
         self._ios.clear()
         self.connects.close()
-        if self._connect is not None:
-            self._connect.close()
         dispose(self._admin)
         self._admin = None
 
@@ -261,8 +250,8 @@ def own_answers(answers: Mapping[str, tuple], primary: Mapping[str, Any], names:
 
 
 class OwnerIndex:
-    """Every stack's owned addresses, indexed once for a read made for several stacks: `foreign(name)` is
-    `foreign_owners(records, name)` without walking every record again for each stack."""
+    """Every stack's owned addresses, indexed once (a read made for several stacks asks `foreign` of each without
+    walking every record again)."""
 
     def __init__(self, records: Mapping[str, Ownership]):
         from kplan.cluster.prefetch import kinds_loaded
@@ -279,7 +268,7 @@ class OwnerIndex:
         self.last = {a: owners[-1] for a, owners in sorted(self.owners.items())}
 
     def foreign(self, name: str) -> Mapping[str, str]:
-        """address -> its owner among the other stacks (the last in name order, as `foreign_owners`)."""
+        """address -> its owner among the stacks but `name` (the last in name order), in address order."""
         out = {}
         for address, owner in self.last.items():
             if owner != name:
@@ -294,22 +283,6 @@ class OwnerIndex:
 def describe_run(run: Mapping) -> str:
     return (f"run {run.get('run_id')} started {run.get('started_at')} on {run.get('host')} (pid {run.get('pid')}); "
             "its journal has the details")
-
-
-def foreign_owners(records: Mapping, stack_name: str) -> dict[str, str]:
-    from kplan.cluster.prefetch import kinds_loaded
-
-    kinds_loaded()
-    from kplan.kinds import KINDS
-
-    out: dict[str, str] = {}
-    for stack, record in sorted(records.items()):
-        if stack == stack_name:
-            continue
-        for kind in KINDS:
-            if kind.owned_on_its_own:
-                out.update({kind.address(n): stack for n in record.owned(kind.section)})
-    return out
 
 
 def plan_validator(reader: KafkaReader, secrets: SecretValues):

@@ -69,21 +69,19 @@ def split_key(key: str, names: Iterable[str]) -> tuple[str, str]:
 
 
 class ConnectClients:
-    """One REST client per Connect cluster of `cluster` (the default one's may be given: the reader's own)."""
+    """One REST client per Connect cluster of `cluster`, by name (`default`: the default one's, or None)."""
 
-    def __init__(self, cluster: ClusterSpec, secrets: SecretValues, default: RestClient | None = None):
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues):
         self.clients: dict[str, RestClient] = {}
         for name in cluster.connect_names():
-            client = default if name == DEFAULT_CONNECT and default is not None else connect_client(
-                cluster.for_connect(name), secrets)
+            client = connect_client(cluster.for_connect(name), secrets)
             if client is not None:
                 self.clients[name] = client
-        self._default = default
+        self.default = self.clients.get(DEFAULT_CONNECT)
 
     def close(self) -> None:
         for client in self.clients.values():
-            if client is not self._default:
-                client.close()
+            client.close()
 
 
 def connect_offsets(clients: Mapping[str, Any], keys: Iterable[str]) -> dict[str, list[dict]]:
