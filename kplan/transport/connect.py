@@ -224,7 +224,41 @@ class ConnectWrites:
         """Restart only the connector's FAILED instances, then until it and every task are RUNNING (at most
         cluster.timeout); one that fails again fails at once, with its error."""
         worker, name = self._at(name)
-        _restart_failed(worker.call, name, timeout_s or self.timeout_s, WriteError)
+        timeout_s = timeout_s or self.timeout_s
+        r = worker.call("POST", rest_path("connectors", name, "restart",
+                                          query={"includeTasks": "true", "onlyFailed": "true"}),
+                        f"restarting connector {name}'s failed instances", (202, 204, 200), expected=(404,))
+        if r.status_code == 404:
+            raise WriteError(f"connector {name} does not exist")
+        restarted = {k for k, v in _instances(r.json() if r.status_code == 202 else {}).items()
+                     if v.get("state") == "RESTARTING"}
+        seen_moving: set[str] = set()
+        started = time.monotonic()
+        deadline = started + timeout_s
+        last = "no status yet"
+        while True:
+            s = worker.status(name)
+            if s.status_code == 404:
+                raise WriteError(f"connector {name} was deleted while it restarted")
+            status = s.json()
+            inst = _instances(status)
+            for key, v in inst.items():
+                state = v.get("state")
+                if state != TERMINAL_TASK_FAILURE:
+                    seen_moving.add(key)
+                    continue
+                stale = key in restarted and key not in seen_moving and time.monotonic() - started < STALE_S
+                if not stale:
+                    raise WriteError(f"connector {name} {key} FAILED again after its restart: "
+                                     f"{failure_line(v.get('trace', ''))}")
+            tasks = status.get("tasks") or []
+            if inst["connector"].get("state") == RUNNING and all(t.get("state") == RUNNING for t in tasks) and (
+                    tasks or time.monotonic() - started >= STALE_S):  # a connector may legitimately have no tasks
+                return
+            last = ", ".join(f"{k} {v.get('state')}" for k, v in inst.items())
+            if time.monotonic() > deadline:
+                raise WriteError(f"connector {name} was restarted but is not RUNNING after {timeout_s:g}s ({last})")
+            time.sleep(POLL_S)
 
     def connector_offsets(self, name: str) -> list[dict]:
         """The connector's offsets as Connect's offsets API gives them (kplan.transport.offsets)."""
@@ -266,36 +300,20 @@ class ConnectWrites:
         """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,
         with the first lines of its trace. A worker that restarts meanwhile is waited for (transient failures
         are retried like any Connect call)."""
-        worker, name = self._at(name)
-        want = _STATE_NAMES[state]
-        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
-        taskless_since = None
-        last = "no status yet"
-        while time.monotonic() < deadline:
-            r = worker.status(name)
-            if r.status_code == 200:
-                st = r.json()
-                conn = st.get("connector") or {}
-                tasks = st.get("tasks") or []
-                # stopping a FAILED connector is how it is deleted or its offsets changed: not a failure then
-                if state != ConnectorState.STOPPED:
-                    _refuse_failed(name, conn, tasks)
-                task_ok = (not tasks) if state == ConnectorState.STOPPED else (
-                    bool(tasks) and all(t.get("state") == want for t in tasks))
-                if conn.get("state") == want and task_ok:
-                    return
-                # a connector may legitimately generate no tasks: settled once it stays so for a while
-                if conn.get("state") == want and not tasks:
-                    taskless_since = taskless_since or time.monotonic()
-                    if time.monotonic() - taskless_since >= TASKLESS_SETTLE_S:
-                        return
-                else:
-                    taskless_since = None
-                last = f"connector {conn.get('state')}, tasks " + (
-                    ", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks) or "none")
-            time.sleep(0.5)
-        raise WriteError(f"connector {name} did not reach {want} within "
-                         f"{timeout_s or self.connector_timeout_s:g}s ({last})")
+        want, stopped = _STATE_NAMES[state], state == ConnectorState.STOPPED
+
+        def done(key: str, conn: dict, tasks: list[dict]) -> bool | None:
+            # stopping a FAILED connector is how it is deleted or its offsets changed: not a failure then
+            if not stopped:
+                _refuse_failed(key, conn, tasks)
+            if conn.get("state") != want or (tasks and stopped):
+                return False
+            # a connector may legitimately generate no tasks: settled once it stays so for a while
+            return all(t.get("state") == want for t in tasks) if tasks else stopped or None
+
+        self._until(name, timeout_s, done, f"did not reach {want}", "", lambda conn, tasks: (
+            f"connector {conn.get('state')}, tasks " + (", ".join(f"{t.get('id')}:{t.get('state')}" for t in tasks)
+                                                       or "none")))
 
     def wait_plugin_version(self, name: str, pin: str, timeout_s: float | None = None) -> None:
         """Until the connector and every task are RUNNING on a plugin version that satisfies `pin`, all in one
@@ -304,33 +322,41 @@ class ConnectWrites:
         being restarted answers with no version for a moment (the worker no longer has it), so neither is done.
         What stays RUNNING with no version, or with no task, for TASKLESS_SETTLE_S is settled (a plugin that declares
         no version has nothing to compare; a connector may generate no task)."""
-        worker, name = self._at(name)
-        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
-        seen = "no status yet"
-        unsure_since = None
+        def done(key: str, conn: dict, tasks: list[dict]) -> bool | None:
+            _refuse_failed(key, conn, tasks)
+            versions = [i.get("version") for i in (conn, *tasks)]
+            if any(i.get("state") != "RUNNING" for i in (conn, *tasks)) or any(
+                    v is not None and satisfies(pin, v) is False for v in versions):
+                return False
+            return True if tasks and None not in versions else None
+
+        self._until(name, timeout_s, done, f"does not run the pinned plugin version {pin}", "it reports ",
+                    lambda conn, tasks: f"connector {conn.get('state')} {conn.get('version')}" + "".join(
+                        f", task {t.get('id')} {t.get('state')} {t.get('version')}" for t in tasks))
+
+    def _until(self, key: str, timeout_s: float | None, done: Callable[[str, dict, list[dict]], bool | None],
+               failure: str, reports: str, seen: Callable[[dict, list[dict]], str]) -> None:
+        """Read the connector's status until `done(its name, connector, tasks)` is True, or None (nothing more to
+        wait for) for TASKLESS_SETTLE_S on end; past `timeout_s` (the connector timeout), a WriteError: `failure`,
+        the seconds, and what the last status showed (`reports` and `seen`)."""
+        worker, name = self._at(key)
+        timeout_s = timeout_s or self.connector_timeout_s
+        deadline = time.monotonic() + timeout_s
+        last, unsure_since = "no status yet", None
         while True:
             r = worker.status(name)
             if r.status_code == 200:
                 st = r.json()
-                conn = st.get("connector") or {}
-                tasks = st.get("tasks") or []
-                _refuse_failed(name, conn, tasks)
-                instances = [conn, *tasks]
-                versions = [i.get("version") for i in instances]
-                if all(i.get("state") == "RUNNING" for i in instances) and all(
-                        v is None or satisfies(pin, v) is not False for v in versions):
-                    if tasks and None not in versions:
-                        return
-                    unsure_since = unsure_since or time.monotonic()
-                    if time.monotonic() - unsure_since >= TASKLESS_SETTLE_S:
-                        return
-                else:
-                    unsure_since = None
-                seen = f"connector {conn.get('state')} {conn.get('version')}" + "".join(
-                    f", task {t.get('id')} {t.get('state')} {t.get('version')}" for t in tasks)
+                conn, tasks = st.get("connector") or {}, st.get("tasks") or []
+                verdict = done(name, conn, tasks)
+                if verdict:
+                    return
+                unsure_since = None if verdict is False else unsure_since or time.monotonic()
+                if unsure_since is not None and time.monotonic() - unsure_since >= TASKLESS_SETTLE_S:
+                    return
+                last = seen(conn, tasks)
             if time.monotonic() > deadline:
-                raise WriteError(f"connector {name} does not run the pinned plugin version {pin} within "
-                                 f"{timeout_s or self.connector_timeout_s:g}s (it reports {seen})")
+                raise WriteError(f"connector {name} {failure} within {timeout_s:g}s ({reports}{last})")
             time.sleep(0.5)
 
     def close(self) -> None:
@@ -359,42 +385,3 @@ def _instances(status: dict) -> dict[str, dict]:
     out.update({f"task {t.get('id')}": t for t in status.get("tasks") or []})
     return out
 
-
-def _restart_failed(call: Callable, name: str, timeout_s: float, error: Callable[[str], Exception]) -> None:
-    """Restart the failed instances of connector `name` and wait until the connector and all its tasks are
-    RUNNING, at most `timeout_s`. `call(method, path, what, ok, expected=...)` is the writer's Connect request;
-    `error(message)` makes the exception a failure raises (one line: the instance and its error)."""
-    r = call("POST", rest_path("connectors", name, "restart", query={"includeTasks": "true", "onlyFailed": "true"}),
-             f"restarting connector {name}'s failed instances", (202, 204, 200), expected=(404,))
-    if r.status_code == 404:
-        raise error(f"connector {name} does not exist")
-    restarted = {k for k, v in _instances(r.json() if r.status_code == 202 else {}).items()
-                 if v.get("state") == "RESTARTING"}
-    seen_moving: set[str] = set()
-    started = time.monotonic()
-    deadline = started + timeout_s
-    last = "no status yet"
-    while True:
-        s = call("GET", rest_path("connectors", name, "status"), f"reading connector {name}", (200,),
-                 expected=(404,))
-        if s.status_code == 404:
-            raise error(f"connector {name} was deleted while it restarted")
-        status = s.json()
-        inst = _instances(status)
-        for key, v in inst.items():
-            state = v.get("state")
-            if state != TERMINAL_TASK_FAILURE:
-                seen_moving.add(key)
-                continue
-            stale = key in restarted and key not in seen_moving and time.monotonic() - started < STALE_S
-            if not stale:
-                raise error(f"connector {name} {key} FAILED again after its restart: "
-                            f"{failure_line(v.get('trace', ''))}")
-        tasks = status.get("tasks") or []
-        if inst["connector"].get("state") == RUNNING and all(t.get("state") == RUNNING for t in tasks) and (
-                tasks or time.monotonic() - started >= STALE_S):  # a connector may legitimately have no tasks
-            return
-        last = ", ".join(f"{k} {v.get('state')}" for k, v in inst.items())
-        if time.monotonic() > deadline:
-            raise error(f"connector {name} was restarted but is not RUNNING after {timeout_s:g}s ({last})")
-        time.sleep(POLL_S)

@@ -6,6 +6,7 @@ the kit's Connect clients (`kplan.transport.connect`) and the subject kind's reg
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -131,11 +132,9 @@ class RestClient:
         if self.cert is not None:
             kw.setdefault("cert", self.cert)
         try:
-            if method in READS:
+            # a write in flight: Ctrl-C waits for its answer (kplan.transport.interrupts.held)
+            with nullcontext() if method in READS else held():
                 response = self._session.request(method, self.url + path, timeout=timeout, **kw)
-            else:  # a write in flight: Ctrl-C waits for its answer (kplan.transport.interrupts.held)
-                with held():
-                    response = self._session.request(method, self.url + path, timeout=timeout, **kw)
         except ssl.SSLError as e:
             raise KplanError(f"TLS with {name} at {where} failed: {self._tls_reason(e)}") from None
         except ConnectTimeout as e:
