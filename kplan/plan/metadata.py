@@ -7,7 +7,7 @@ Pure: the stack, the live state (with the record's metadata) and the changes in,
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Iterable
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -15,16 +15,15 @@ from kplan.model.metadata import EMPTY, Meta, meta_changes
 from kplan.model.plan import Action, AttributeChange, AttrKind, Flag, Reason, ResourceChange
 
 
-def attach_metadata(changes: tuple[ResourceChange, ...], sections: Mapping[str, str],
-                    declared: Mapping[str, frozenset[str]], stack: Stack, live: LiveState,
-                    destroy: bool) -> tuple[ResourceChange, ...]:
-    """`sections`: resource type value -> its stack section; `declared`: section -> the names the stack declares.
-    A change whose metadata is empty is returned as it is (a large plan without metadata copies nothing)."""
+def attach_metadata(changes: Iterable[ResourceChange], section: str, declared: frozenset[str], stack: Stack,
+                    live: LiveState, destroy: bool) -> list[ResourceChange]:
+    """The changes of one kind, whose stack section is `section` and of which the stack declares the names
+    `declared`. A change whose metadata is empty is returned as it is (a large plan without metadata copies
+    nothing)."""
     out = []
     for c in changes:
-        section = sections.get(c.type.value, "")
         recorded = live.metadata.get(c.address, EMPTY)
-        is_declared = c.name in declared.get(section, frozenset())
+        is_declared = c.name in declared
         meta = stack.meta(section, c.name) if is_declared else recorded
         # a resource being adopted has no record yet: its metadata is recorded with its ownership (the adoption
         # note says so), not planned as a change of its own
@@ -32,7 +31,7 @@ def attach_metadata(changes: tuple[ResourceChange, ...], sections: Mapping[str, 
             c = replace(c, action=Action.METADATA, reason=Reason.METADATA,
                         attributes=c.attributes + attribute_changes(recorded, meta))
         out.append(c if meta.empty else replace(c, meta=meta))
-    return tuple(out)
+    return out
 
 
 def attribute_changes(before: Meta, after: Meta) -> tuple[AttributeChange, ...]:

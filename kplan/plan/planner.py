@@ -17,7 +17,7 @@ from kplan.kinds.base import AnyKind, Declared, Named, PlanContext
 from kplan.model.desired import Forget, Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
-from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, ResourceType, error, warning
+from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, error, warning
 from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
@@ -69,14 +69,11 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
     if not destroy:  # what no stack owns under the stack's claims (docs/orphans.md)
         diags += plan_orphans(stack, live, by_kind)
 
-    changes = tuple(by_kind[kind][name] for kind in KINDS for name in sorted(by_kind[kind]))
-    changes = attach_metadata(changes, {k.type.value: k.section for k in KINDS},
-                              {k.section: frozenset(declared_by_kind[k]) for k in KINDS}, stack, live, destroy)
-    of_type: dict[ResourceType, list[ResourceChange]] = {}
-    for c in changes:
-        of_type.setdefault(c.type, []).append(c)
+    changes_of = {kind: attach_metadata([by_kind[kind][name] for name in sorted(by_kind[kind])], kind.section,
+                                        frozenset(declared_by_kind[kind]), stack, live, destroy) for kind in KINDS}
+    changes = tuple(c for kind in KINDS for c in changes_of[kind])
     for kind in KINDS:  # what the version of the system a change goes to cannot do (a Connect worker's)
-        diags += kind.version_checks(of_type.get(kind.type, []), live)
+        diags += kind.version_checks(changes_of[kind], live)
     every = {c.address: c for c in changes}
     if not destroy:
         for kind in KINDS:
