@@ -122,7 +122,6 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
     sens = sensitive_keys(spec, current, live.sensitive_keys)
     attrs: list[AttributeChange] = []
     flags: set[Flag] = set()
-    unchanged = 0
     # Keys whose secret could not be resolved are already an error; they cannot be compared.
     unresolved = {k for k in spec.config if resolved.get(k) is None}
     wanted = {k: v for k, v in resolved.items() if v is not None}
@@ -141,7 +140,7 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
     differing = key_changes(have, wanted, sens)
     diags += missed_notes("connector", spec.name, addr, spec.ignore_changes, {*resolved, *current}, sorted(differing),
                           spec.origin)
-    unchanged += len(set(have) & set(wanted)) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
+    unchanged = len(set(have) & set(wanted)) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
     for key in sorted(differing):
         kind = {KeyChange.ADDED: AttrKind.ADD, KeyChange.REMOVED: AttrKind.REMOVE}.get(differing[key], AttrKind.UPDATE)
         attrs.append(AttributeChange(("config", key), kind, _show(key, current.get(key), sens),
@@ -389,11 +388,9 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
         return [offsets_reset(c, self.live(live).get(c.name)) for c in changes.values()
                 if c.action == Action.DELETE] + cleanup_notes(stack, changes, live, secrets)
 
-    def readable(self, declared: Mapping[str, ConnectorSpec], live: "LiveState", allowed: frozenset[str] = frozenset()
-                 ) -> tuple[dict[str, ConnectorSpec], list[PlanDiagnostic]]:
-        """Without the connectors of a Connect cluster that could not be read (one line each, an error unless
-        `allowed`): unknown, they are neither created nor changed (nor deleted: the read has none of them)."""
-        return unread_connects(declared, live, allowed)
+    # Without the connectors of a Connect cluster that could not be read (one line each, an error unless `allowed`):
+    # unknown, they are neither created nor changed (nor deleted: the read has none of them).
+    readable = staticmethod(unread_connects)
 
     def not_read(self, live: "LiveState", allowed: frozenset[str]) -> list[NotRead]:
         """The Connect clusters that could not be read and that the run allows to plan without."""
@@ -449,9 +446,7 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
                 + flow_notes(stack, live)
                 + pins + pin_notes(declared, changes, live, frozenset(d.address for d in pins if d.address)))
 
-    def covers(self, stack: Stack, live: LiveState) -> frozenset[str]:
-        """The replicas and MirrorMaker topics a declared mirror made here (kplan.kinds.connector.mirrors)."""
-        return mirrored_topics(stack, live)
+    covers = staticmethod(mirrored_topics)  # the replicas and MirrorMaker topics a declared mirror made here
 
     def canonical(self, current: LiveConnector, secret: frozenset[str]) -> dict[str, Any]:
         config = live_config(current)

@@ -11,7 +11,7 @@ naming the setting to keep.
 
 from __future__ import annotations
 
-from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
+from kplan.model.cdc_cleanup import DEFAULT_PUBLICATION, DEFAULT_SLOT, POSTGRES_CLASS, slot_and_publication
 from kplan.model.desired import ConnectorSpec
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveConnector
@@ -24,7 +24,7 @@ IDENTITY = {
     "publication.name": ("connection.publication_name", "the slot streams the publication's tables"),
     "schema.history.internal.kafka.topic": ("schema_history.topic", "its binlog position needs the schemas there"),
 }
-DEFAULTS = {"slot.name": "debezium", "publication.name": "dbz_publication"}  # Debezium's, when not set
+DEFAULTS = {"slot.name": DEFAULT_SLOT, "publication.name": DEFAULT_PUBLICATION}  # Debezium's, when not set
 
 
 def move_checks(spec: ConnectorSpec, previous: LiveConnector) -> list[PlanDiagnostic]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from kplan.model.cdc_cleanup import slot_and_publication
 from kplan.model.cdc_preflight import Finding, MyFacts, PgFacts
 from kplan.words import did_you_mean
 
@@ -53,9 +54,9 @@ def postgres_findings(facts: PgFacts, config: Mapping[str, str], tables: tuple[s
                       ) -> list[Finding]:
     """`check_postgres` with the slot, publication and its autocreate mode the connector's config sets (Debezium's
     defaults when it sets none)."""
-    return check_postgres(facts, tables, config.get("slot.name") or "debezium",
-                          config.get("publication.name") or "dbz_publication",
-                          config.get("publication.autocreate.mode") or "all_tables", creating)
+    slot, publication = slot_and_publication(config)
+    return check_postgres(facts, tables, slot, publication, config.get("publication.autocreate.mode") or "all_tables",
+                          creating)
 
 def _tables(facts: PgFacts, tables: tuple[str, ...]) -> list[Finding]:
     out = []

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
+from kplan.kinds.connector.kind import sensitive_keys
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.offsets.steps import created_stopped
 from kplan.kinds.planned import planned_of
@@ -305,7 +306,7 @@ def _move(p: ConnectorPlanned, spec: ConnectorSpec, old: LiveConnector | None, n
         raise KplanError(f"the plan renames connector {p.moved_from} to {spec.name}, but the live state does "
                          f"not have connector {p.moved_from}")
     image = ConnectorImage.of_live(old)
-    secret = secret_keys(image.config, spec.config, declared=spec.sensitive_keys, recorded=old.sensitive_keys)
+    secret = sensitive_keys(spec, image.config, old.sensitive_keys)
     stopped = ConnectorImage(image.config, "stopped")  # as the delete finds it: stopped by the first step
     return [
         Planned(StopConnector(old.name, spec.name, image.state)),
@@ -320,8 +321,7 @@ def _move(p: ConnectorPlanned, spec: ConnectorSpec, old: LiveConnector | None, n
 
 def _delete(current: LiveConnector, declared: ConnectorSpec | None) -> Planned:
     previous = ConnectorImage.of_live(current)
-    secret = secret_keys(previous.config, *([declared.config] if declared else []),
-                         declared=declared.sensitive_keys if declared else (), recorded=current.sensitive_keys)
+    secret = sensitive_keys(declared, previous.config, current.sensitive_keys)
     return Planned(DeleteConnector(current.name, previous.masked(secret)), ConnectorSecrets(previous=previous))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from kplan.model.cdc_cleanup import slot_and_publication
 from kplan.model.cdc_preflight import CdcPreflight, Finding, MyFacts, PgFacts, PgPublication, PgSlot, PgTable
 from kplan.model.desired import ConnectorSpec
 from kplan.model.diagnostics import Severity
@@ -82,10 +83,11 @@ def read_postgres(config: dict, tables: tuple[str, ...], timeout_s: float) -> Pg
             facts.all_tables = tuple(r[0] for r in found)
             facts.tables = {r[0]: PgTable(has_pk=r[2], replident=r[1], owned=r[3], unique_index=r[4])
                             for r in found if r[0] in tables}
-            pub = conn.execute(_PG_PUBLICATION, (config.get("publication.name") or "dbz_publication",)).fetchone()
+            slot_name, publication = slot_and_publication(config)
+            pub = conn.execute(_PG_PUBLICATION, (publication,)).fetchone()
             if pub is not None:
                 facts.publication = PgPublication(pub[0], frozenset(pub[3]), pub[1], pub[2])
-            slot = conn.execute(_PG_SLOT, (config.get("slot.name") or "debezium",)).fetchone()
+            slot = conn.execute(_PG_SLOT, (slot_name,)).fetchone()
             if slot is not None:
                 facts.slot = PgSlot(slot[0])
             return facts
