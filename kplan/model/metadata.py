@@ -32,11 +32,8 @@ class Meta:
 
     def to_json(self) -> dict[str, Any]:
         """Only what is set (an empty Meta is `{}`), labels key-sorted."""
-        out: dict[str, Any] = {}
-        if self.owner is not None:
-            out["owner"] = self.owner
-        if self.description is not None:
-            out["description"] = self.description
+        out: dict[str, Any] = {k: v for k, v in (("owner", self.owner), ("description", self.description))
+                               if v is not None}
         if self.labels:
             out["labels"] = {k: self.labels[k] for k in sorted(self.labels)}
         return out
