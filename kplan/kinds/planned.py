@@ -27,6 +27,11 @@ def planned_of(change: ResourceChange, cls: type[P]) -> P:
     return change.planned
 
 
+def payloads(plan: Plan, cls: type[P]) -> list[tuple[ResourceChange, P]]:
+    """The changes apply acts on of `cls`'s kind, each with its payload, in the plan's order."""
+    return [(c, planned_of(c, cls)) for c in plan.changes if c.type == cls.type and c.is_change]
+
+
 def check_planned(plan: Plan) -> None:
     """Every change apply acts on carries its payload; otherwise one clear line, before any step is built."""
     for change in plan.changes:

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from kplan.kinds.acl.kind import AclPlanned
 from kplan.kinds.bindings import AclArgs, CreatesBindings, DeletesBindings
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import Planned
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -40,10 +40,7 @@ def acl_changes(plan: Plan, stack: Stack, live: LiveState) -> tuple[list[AclArgs
     """The bindings the plan creates and those it deletes (each change's `AclPlanned`)."""
     create: list[AclArgs] = []
     delete: list[AclArgs] = []
-    for change in plan.changes:
-        if change.type != ResourceType.ACL or not change.is_change:
-            continue
-        p = planned_of(change, AclPlanned)
+    for change, p in payloads(plan, AclPlanned):
         create += [AclArgs(change.name, b) for b in p.create]
         delete += [AclArgs(change.name, b) for b in p.delete]
     return create, delete

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Mapping
 
 from kplan.kinds.bindings import AclArgs, CreatesBindings, DeletesBindings, GrantsBindings
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.streams_app.kind import StreamsAppPlanned
 from kplan.kinds.streams_app.live import held_key, topic_key
@@ -86,17 +86,12 @@ class DeleteInternalTopics(StepBase):
         return list(self.names)
 
 
-def app_payloads(plan: Plan) -> list[tuple[str, StreamsAppPlanned]]:
-    return [(c.name, planned_of(c, StreamsAppPlanned)) for c in plan.changes
-            if c.type == ResourceType.STREAMS_APP and c.is_change]
-
-
 def build_streams_app_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    payloads = app_payloads(plan)
-    create = [(n, AclArgs(p, b)) for n, pl in payloads for p, b in pl.create]
-    delete = [(n, AclArgs(p, b)) for n, pl in payloads for p, b in pl.delete]
-    topics = tuple(t for _, pl in payloads for t in pl.create_topics)
-    gone = tuple(t for _, pl in payloads for t in pl.delete_topics)
+    apps = payloads(plan, StreamsAppPlanned)
+    create = [(c.name, AclArgs(p, b)) for c, pl in apps for p, b in pl.create]
+    delete = [(c.name, AclArgs(p, b)) for c, pl in apps for p, b in pl.delete]
+    topics = tuple(t for _, pl in apps for t in pl.create_topics)
+    gone = tuple(t for _, pl in apps for t in pl.delete_topics)
     out = []
     if topics:
         out.append(Planned(CreateInternalTopics(topics)))
@@ -122,8 +117,8 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     present = {n: {held_key(h) for h in a.bindings} | {topic_key(t) for t in a.internal_topics}
                for n, a in apps.items()}
     owned = {n: {k for k in a.owned if k in present[n]} for n, a in apps.items()}
-    for name, p in app_payloads(plan):
-        keys = owned.setdefault(name, set())
+    for change, p in payloads(plan, StreamsAppPlanned):
+        keys = owned.setdefault(change.name, set())
         keys |= {held_key(h) for h in p.create} | {topic_key(t.name) for t in p.create_topics}
         keys -= {held_key(h) for h in p.delete} | {topic_key(t) for t in p.delete_topics}
     return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.codec import UNSET_OMITTED, JsonKey
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.user.kind import UserPlanned
 from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS, UserSpec
@@ -106,10 +106,7 @@ def build_user_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]
     removals: list[Removal] = []
     deletions: list[Removal] = []
     restore: list[Credential] = []
-    for change in plan.changes:
-        if change.type != ResourceType.USER or not change.is_change:
-            continue
-        p = planned_of(change, UserPlanned)
+    for change, p in payloads(plan, UserPlanned):
         gone = [Removal(change.name, m, i) for m, i in p.remove]
         if change.action == Action.DELETE:
             deletions += gone
