@@ -38,11 +38,10 @@ from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Claim, Stack
+    from kplan.model.desired import Claim
     from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
     from kplan.model.source import Origin
-    from kplan.secrets import SecretValues
 
 ACL = ResourceType.ACL
 
@@ -265,6 +264,7 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     section = "acls"
     flag_notes = {Flag.DRIFT: "drift: the principal has bindings the stack does not declare and kplan did not "
                               "create (left alone)"}
+    unread = ("ACLs", PROBLEMS)  # ACLs that cannot be read cannot be planned (plans and destroys alike)
 
     def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
@@ -331,12 +331,6 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
 
     def prune(self, orphans: list[Orphan], live: "LiveState", change: ResourceChange | None) -> ResourceChange:
         return prune_acls(self.live(live)[orphans[0].name], frozenset(k for o in orphans for k in o.parts), change)
-
-    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
-                       all_changes: Mapping[str, ResourceChange], live: LiveState,
-                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
-        """ACLs that cannot be read cannot be planned (plans and destroys alike: deletion notes run for both)."""
-        return self.unreadable(live, stack.of("acls"), "ACLs", PROBLEMS)
 
     def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}
