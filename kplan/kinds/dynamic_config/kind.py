@@ -309,13 +309,10 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
 
     def difference_text(self, r: KeyStatus, d: Difference) -> str:
         key = d.path[0]
-        if d.kind is AttrKind.ADD:
-            return f"+ {key} = {d.declared}: declared, {self.absent}"
-        if d.kind is AttrKind.UPDATE:
-            return f"~ {key} = {d.live}: the stack declares {d.declared}"
-        if d.kind is AttrKind.REMOVE:
-            return f"- {key} = {d.live}: {self.present}, not declared (the next apply {self.removes} it)"
-        return f"~ {key} = {d.live}: {self.present}, not declared (left alone)"
+        return {AttrKind.ADD: f"+ {key} = {d.declared}: declared, {self.absent}",
+                AttrKind.UPDATE: f"~ {key} = {d.live}: the stack declares {d.declared}",
+                AttrKind.REMOVE: f"- {key} = {d.live}: {self.present}, not declared (the next apply {self.removes} it)",
+                }.get(d.kind, f"~ {key} = {d.live}: {self.present}, not declared (left alone)")
 
     def status_fields(self, r: KeyStatus, trace_dict: TraceDict) -> dict[str, Any]:
         """Its fields in the status JSON: its live (key, value) pairs, the declared ones, its differences by key."""

@@ -365,13 +365,10 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         return f"version {r.schema_version} ({r.schema_type}){level}"
 
     def difference_text(self, r: SubjectStatus, d: "Difference") -> str:
-        if d.kind is AttrKind.ADD:
-            return f"+ {d.label} = {d.declared}: declared, not on the registry"
-        if d.kind is AttrKind.REMOVE:
-            return f"- {d.label} = {d.live}: on the registry, not declared"
-        if d.kind is AttrKind.UPDATE:
-            return f"~ {d.label} = {d.live}: the stack declares {d.declared}"
-        return f"~ {d.label} = {d.live}: differs (left alone)"
+        return {AttrKind.ADD: f"+ {d.label} = {d.declared}: declared, not on the registry",
+                AttrKind.REMOVE: f"- {d.label} = {d.live}: on the registry, not declared",
+                AttrKind.UPDATE: f"~ {d.label} = {d.live}: the stack declares {d.declared}",
+                }.get(d.kind, f"~ {d.label} = {d.live}: differs (left alone)")
 
     def status_fields(self, r: SubjectStatus, trace_dict: TraceDict) -> dict[str, Any]:
         return {"version": r.schema_version, "schema_type": r.schema_type, "compatibility": r.compatibility,

@@ -151,11 +151,5 @@ def alter_broker_configs(kafka: "AdminSession", client: Client, changes: Sequenc
 def _shows(client: Client, entity: str, values: Mapping[str, str | None]) -> bool:
     """Whether the brokers show `values` as the entity's dynamic values; every broker for the default (each lists
     it as a synonym)."""
-    if entity == DEFAULT_BROKER:
-        return all(matches(_default_of(describe_broker(client, b)), values) for b in client.brokers())
-    return matches(entities({int(entity): describe_broker(client, int(entity))})[entity]["values"], values)
-
-
-def _default_of(configs: list[dict[str, Any]]) -> dict[str, str | None]:
-    return {c["name"]: (None if c.get("is_sensitive") else s["value"]) for c in configs
-            for s in c.get("synonyms") or () if s["name"] == c["name"] and s["source"] == DYNAMIC_DEFAULT}
+    brokers = client.brokers() if entity == DEFAULT_BROKER else [int(entity)]
+    return all(matches(entities({b: describe_broker(client, b)})[entity]["values"], values) for b in brokers)

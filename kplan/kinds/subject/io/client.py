@@ -10,7 +10,7 @@ from typing import Any
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
 from kplan.secrets import SecretValues
-from kplan.transport.http import HttpService, RestClient, error_message, rest_client, rest_path
+from kplan.transport.http import HttpService, RestClient, error_message, rest_client
 
 # Confluent's media type (Apicurio's ccompat API accepts it too); JSON is what both answer.
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -24,11 +24,8 @@ REFERENCED = 42206  # a subject another subject's schema references (Apicurio: s
 REGISTRY = HttpService("the schema registry", "registry", "cluster.schema_registry", "cluster.schema_registry.url",
                        "the schema registry's REST API")
 
-RegistryHttp = RestClient  # one REST client class serves Connect and the registry; `service` tells them apart
-
-
 def registry_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
-                    timeout_s: float | None = None) -> RegistryHttp | None:
+                    timeout_s: float | None = None) -> RestClient | None:
     """The registry client for a stack's cluster, None when it names no registry. The URL is the API's base as
     given (Confluent: `http://host:8081`; Apicurio: `http://host:8080/apis/ccompat/v7`)."""
     if not cluster.schema_registry_url:
@@ -36,11 +33,6 @@ def registry_client(cluster: ClusterSpec, secrets: SecretValues | None = None,
     return rest_client(REGISTRY, cluster.schema_registry_url, cluster.schema_registry,
                        cluster.timeout_s if timeout_s is None else timeout_s,
                        SecretValues() if secrets is None else secrets, headers=HEADERS)
-
-
-def path(*segments: str, query: dict[str, str] | None = None) -> str:
-    """A registry REST path, every segment quoted whole (a subject name may hold `/`, `:`, `%`, spaces)."""
-    return rest_path(*segments, query=query)
 
 
 def error_code(response) -> int | None:
@@ -53,14 +45,14 @@ def error_code(response) -> int | None:
     return int(code) if isinstance(code, int) or (isinstance(code, str) and code.isdigit()) else None
 
 
-def error_line(http: RegistryHttp, method: str, where: str, response) -> str:
+def error_line(http: RestClient, method: str, where: str, response) -> str:
     """One line for a registry error answer: the request, the status and the registry's `message` (scrubbed; a
     Java exception's class name in front of it, as Apicurio writes it, left out)."""
     return (f"the schema registry at {http.shown_url} answered {response.status_code} to {method} {where}: "
             f"{http.scrub(message_of(response))}")
 
 
-def json_body(http: RegistryHttp, response) -> Any:
+def json_body(http: RestClient, response) -> Any:
     """The JSON of a registry answer; a RegistryError naming the URL setting when it is not JSON (a URL that
     points at a web page or another service rather than the registry's API)."""
     try:

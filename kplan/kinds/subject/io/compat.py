@@ -15,20 +15,13 @@ from typing import Any
 
 from kplan.errors import KplanError
 from kplan.kinds.subject.io import SubjectRead
-from kplan.kinds.subject.io.client import (
-    INVALID_SCHEMA,
-    RegistryHttp,
-    error_code,
-    error_line,
-    json_body,
-    level_of,
-    message_of,
-    path,
-)
+from kplan.kinds.subject.io.client import INVALID_SCHEMA, error_code, error_line, json_body, level_of, message_of
 from kplan.kinds.subject.io.read import get
 from kplan.kinds.subject.model import SubjectSpec
 from kplan.model.desired import Stack
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceType, error, warning
+from kplan.transport.http import RestClient
+from kplan.transport.http import rest_path as path
 
 SCHEMA_PATHS = frozenset({"schema", "schema_type", "references"})
 INCOMPATIBLE = "schema-incompatible"
@@ -89,7 +82,7 @@ class SubjectValidation:
         return check_subjects(self.reader.io(SubjectRead).registry if self.reader is not None else None, stack, plan)
 
 
-def check_subjects(http: RegistryHttp | None, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
+def check_subjects(http: RestClient | None, stack: Stack, plan: Plan) -> list[PlanDiagnostic]:
     todo = registrations(stack, plan)
     if http is None or not todo:
         return []
@@ -104,30 +97,25 @@ def check_subjects(http: RegistryHttp | None, stack: Stack, plan: Plan) -> list[
     return out
 
 
-def _check(http: RegistryHttp, spec: SubjectSpec, new_level: str | None, version: int,
+def _check(http: RestClient, spec: SubjectSpec, new_level: str | None, version: int,
            current: str) -> list[PlanDiagnostic]:
     where = dict(address=f"subject.{spec.name}", origin=spec.schema_origin or spec.origin)
     try:
-        if new_level is not None:
-            # "": the subject's own level is removed, the global one is left
-            left = new_level or level_of(get(http, path("config"), missing=())) or "NONE"
-            if left == "NONE":
-                return []
-            if left != current:
-                return [warning("compatibility not checked at plan time: the plan changes "
-                                f"the level from {current} to {left} and the registry can judge only under the "
-                                f"level in effect; it judges the new schema under {left} at apply (a refusal rolls "
-                                "the run back)", UNCHECKED, **where)]
-        else:
-            left = current
-            if left == "NONE":
-                return []
+        # the level the plan leaves in place ("": the subject's own level is removed, the global one is left)
+        left = current if new_level is None else new_level or level_of(get(http, path("config"), missing=())) or "NONE"
+        if left == "NONE":
+            return []
+        if left != current:
+            return [warning("compatibility not checked at plan time: the plan changes "
+                            f"the level from {current} to {left} and the registry can judge only under the "
+                            f"level in effect; it judges the new schema under {left} at apply (a refusal rolls "
+                            "the run back)", UNCHECKED, **where)]
         return _judge(http, spec, version, left, where)
     except KplanError as e:
         return [error(f"the schema registry could not check schema compatibility: {e}", UNREACHABLE, **where)]
 
 
-def _judge(http: RegistryHttp, spec: SubjectSpec, version: int, level: str, where: dict[str, Any]
+def _judge(http: RestClient, spec: SubjectSpec, version: int, level: str, where: dict[str, Any]
            ) -> list[PlanDiagnostic]:
     refs = []
     for r in spec.references:

@@ -15,15 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.subject.io.client import RegistryError, RegistryHttp, error_code, error_line, json_body, level_of, path
+from kplan.kinds.subject.io.client import RegistryError, error_code, error_line, json_body, level_of
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
+from kplan.transport.http import RestClient
+from kplan.transport.http import rest_path as path
 
 READ_WORKERS = 8
 UNREACHABLE = "unreachable"  # the start of `problem` when the registry cannot be read at all
 
 
-def get(http: RegistryHttp, where: str, missing: tuple[int, ...] = (404,)) -> Any:
+def get(http: RestClient, where: str, missing: tuple[int, ...] = (404,)) -> Any:
     """The JSON answer to `GET where`; None for a status in `missing`; a RegistryError for another error."""
     r = http.request("GET", where)
     if r.status_code in missing:
@@ -39,7 +41,7 @@ def references_of(docs: Any) -> tuple[SchemaReference, ...]:
                  for d in docs or () if isinstance(d, dict))
 
 
-def subject_levels(http: RegistryHttp, name: str) -> tuple[str | None, str | None]:
+def subject_levels(http: RestClient, name: str) -> tuple[str | None, str | None]:
     """(the subject's own level or None, the level in effect)."""
     own = level_of(get(http, path("config", name)))
     effective = level_of(get(http, path("config", name, query={"defaultToGlobal": "true"})))
@@ -48,7 +50,7 @@ def subject_levels(http: RegistryHttp, name: str) -> tuple[str | None, str | Non
     return own, effective or own
 
 
-def read_subject(http: RegistryHttp, name: str) -> LiveSubject | None:
+def read_subject(http: RestClient, name: str) -> LiveSubject | None:
     """One subject as it is now; None when it does not exist (or only soft-deleted)."""
     latest = get(http, path("subjects", name, "versions", "latest"))
     if not isinstance(latest, dict):
@@ -64,12 +66,12 @@ def read_subject(http: RegistryHttp, name: str) -> LiveSubject | None:
                        compatibility=own, effective_compatibility=effective)
 
 
-def subject_names(http: RegistryHttp) -> list[str]:
+def subject_names(http: RestClient) -> list[str]:
     """Every subject the registry lists (not the soft-deleted ones): `kplan import`. KplanError when it cannot."""
     return sorted(str(n) for n in get(http, path("subjects"), missing=()) or ())
 
 
-def read_subjects(http: RegistryHttp | None, names: Iterable[str]
+def read_subjects(http: RestClient | None, names: Iterable[str]
                   ) -> tuple[dict[str, LiveSubject], str | None, str | None]:
     """(subject -> its live state for those of `names` that exist, the registry's global level, problem):
     `problem` is one line saying why the registry cannot be read at all (`unreachable: ...`), then nothing is."""
@@ -87,7 +89,7 @@ def read_subjects(http: RegistryHttp | None, names: Iterable[str]
     return {n: s for n, s in found.items() if s is not None}, global_level, None
 
 
-def declared_versions(http: RegistryHttp | None, specs: Iterable[SubjectSpec],
+def declared_versions(http: RestClient | None, specs: Iterable[SubjectSpec],
                       live: Mapping[str, LiveSubject]) -> dict[str, int]:
     """subject -> the live version that holds the declared schema by the registry's own judgement (its lookup, with
     `normalize`), for the declared subjects whose latest version kplan's canonical form finds different (nothing is

@@ -16,17 +16,16 @@ from kplan.errors import WriteError
 from kplan.kinds.subject.io.client import (
     REFERENCED,
     SOFT_DELETED,
-    RegistryHttp,
     error_code,
     error_line,
     json_body,
     level_of,
-    path,
     registry_client,
 )
 from kplan.kinds.subject.io.read import subject_levels
 from kplan.kinds.subject.model import SchemaReference
-from kplan.transport.http import RestUnavailable
+from kplan.transport.http import RestClient, RestUnavailable
+from kplan.transport.http import rest_path as path
 from kplan.transport.reach import Link
 from kplan.transport.retry import RetriableError, RetryPolicy, retry
 
@@ -37,7 +36,7 @@ class RegistryWriter:
     """Writes to one schema registry for one run, with a `Link` of its own (the registry being down says nothing
     about Kafka)."""
 
-    def __init__(self, http: RegistryHttp, timeout_s: float, policy: RetryPolicy | None = None,
+    def __init__(self, http: RestClient, timeout_s: float, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         self.http = http
         self.timeout_s = timeout_s

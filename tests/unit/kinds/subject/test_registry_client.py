@@ -9,11 +9,12 @@ import pytest
 
 from kplan.apply.writers import open_writers
 from kplan.errors import KplanError, WriteError
-from kplan.kinds.subject.io.client import CONTENT_TYPE, error_line, level_of, path, registry_client
+from kplan.kinds.subject.io.client import CONTENT_TYPE, error_line, level_of, registry_client
 from kplan.kinds.subject.io.read import read_subjects
 from kplan.kinds.subject.io.write import RegistryWriter, SubjectWrites
 from kplan.model.desired import ClusterSpec, ConnectAccess, freeze
 from kplan.secrets import SecretValues
+from kplan.transport.http import rest_path as path
 from kplan.transport.retry import RetryPolicy
 
 FAST = RetryPolicy(deadline_s=0.3, initial_s=0.01, max_s=0.02)
