@@ -35,14 +35,18 @@ def list_stack_files(path: str, diags: Diagnostics) -> list[tuple[str, str]]:
         diags.error(Loc(path, 0, 0), "no such file or directory")
         return []
     if os.path.isdir(path):
-        names = sorted(
-            n for n in os.listdir(path)
-            if not n.startswith(".") and n.endswith(STACK_SUFFIXES) and os.path.isfile(os.path.join(path, n))
-        )
+        names = stack_file_names(path)
         if not names:
             diags.error(Loc(path, 0, 0), "directory contains no stack files (*.yaml, *.yml)")
         return [(os.path.join(path, n), n) for n in names]
     return [(path, os.path.basename(path))]
+
+
+def stack_file_names(directory: str) -> list[str]:
+    """The names of a directory's `*.yaml`/`*.yml` files (not hidden, not recursive), in name order; OSError when
+    it cannot be listed."""
+    return sorted(n for n in os.listdir(directory) if not n.startswith(".") and n.endswith(STACK_SUFFIXES)
+                  and os.path.isfile(os.path.join(directory, n)))
 
 
 def read_file(display: str, diags: Diagnostics, limit: int | None = None) -> bytes | None:

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kplan.stackfile.files import MAX_FILE_BYTES, STACK_SUFFIXES
+from kplan.stackfile.files import MAX_FILE_BYTES, stack_file_names
 
 _TOP_KEY = re.compile(rb"^([A-Za-z_$][\w$.-]*)[ \t]*:(?:[ \t]|$)", re.M)
 _STACK_NAME = re.compile(rb"^stack[ \t]*:[ \t]*(['\"]?)([^'\"#\r\n]*?)\1[ \t]*(?:#.*)?$", re.M)
@@ -85,18 +85,11 @@ def declared_name(root: str) -> str | None:
 
 def parts_of(directory: str) -> list[Part]:
     try:
-        names = sorted(os.listdir(directory))
+        names = stack_file_names(directory)
     except OSError:
         return []
-    found = []
-    for name in names:
-        path = os.path.join(directory, name)
-        if name.startswith(".") or not name.endswith(STACK_SUFFIXES) or not os.path.isfile(path):
-            continue
-        part = read_part(path)
-        if part is not None:
-            found.append(part)
-    return found
+    parts = (read_part(os.path.join(directory, name)) for name in names)
+    return [part for part in parts if part is not None]
 
 
 def find_stacks(top: str) -> Tree:
