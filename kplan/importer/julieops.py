@@ -100,10 +100,9 @@ def _producer(acls: Bindings, producer: dict, topic: str, at: str) -> None:
 
 def _reads_writes(acls: Bindings, user: dict, at: str) -> None:
     topics = mapping(user, "topics")
-    for topic in topics.get("read") or ():
-        acls.grant(user.get("principal"), "topic", str(topic), "READ", at)
-    for topic in topics.get("write") or ():
-        acls.grant(user.get("principal"), "topic", str(topic), "WRITE", at)
+    for key in ("read", "write"):  # READ on its `topics.read`, WRITE on its `topics.write`
+        for topic in topics.get(key) or ():
+            acls.grant(user.get("principal"), "topic", str(topic), key.upper(), at)
 
 
 def _topic(at: str, prefix: str, topic: Any, doc: dict) -> str:

@@ -115,10 +115,9 @@ class _Acls(Bindings):
 
     def reads_writes(self, principal: str | None, spec: dict, at: str, group: str) -> None:
         """WRITE on what `spec` produces, READ on what it consumes, and READ on `group` when it consumes."""
-        for topic in spec.get("produces") or ():
-            self.grant(principal, "TOPIC", topic, "WRITE", at)
-        for topic in spec.get("consumes") or ():
-            self.grant(principal, "TOPIC", topic, "READ", at)
+        for key, operation in (("produces", "WRITE"), ("consumes", "READ")):
+            for topic in spec.get(key) or ():
+                self.grant(principal, "TOPIC", topic, operation, at)
         if spec.get("consumes"):
             self.grant(principal, "GROUP", group, "READ", at)
 

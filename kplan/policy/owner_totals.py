@@ -167,10 +167,8 @@ def _violation(rule: Rule, owner: Owner, parts: list[Part], where: str) -> Itera
     if limit is None:
         return
     total = _total(parts)
-    unbounded = sorted((p for p in parts if p.unbounded), key=Part.sort_key)
+    unbounded = [] if rule.unbounded_allowed else sorted((p for p in parts if p.unbounded), key=Part.sort_key)
     over = total > limit
-    if unbounded and rule.unbounded_allowed:
-        unbounded = []
     if not over and not unbounded:
         return
     bounded = [p for p in parts if not p.unbounded]

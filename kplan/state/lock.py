@@ -28,12 +28,9 @@ from kplan.transport.permissions import denied, principal
 from kplan.transport.reach import kafka_error_name
 
 LOCK_PREFIX = "__kplan_lock."
-# The refusals of a write to a topic that exists but that the partition's leader (or the producer) has not applied yet
-NOT_THERE_YET = frozenset({"UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC", "_UNKNOWN_PARTITION", "LEADER_NOT_AVAILABLE",
-                           "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"})
-
-
 _GONE = frozenset({"UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC", "_UNKNOWN_PARTITION"})
+# The refusals of a write to a topic that exists but that the partition's leader (or the producer) has not applied yet
+NOT_THERE_YET = _GONE | {"LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER"}
 
 
 def lock_topic(stack: str) -> str:
