@@ -96,8 +96,9 @@ def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_a
 
 def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved,
          allow_active_consumers=False, allow_unreadable: frozenset[str] = frozenset(), audit_topic=None):
+    several = stack.multi_cluster  # then one run over all of its clusters (kplan.session.multi)
     early = None
-    if not stack.multi_cluster:  # open the cluster and take the lock while the rest of apply loads
+    if not several:  # open the cluster and take the lock while the rest of apply loads
         from kplan.session.early import EarlyLock
 
         early = EarlyLock(stack, os.environ, creates=not destroy)  # interrupted, it cleans up after itself
@@ -106,7 +107,8 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
     try:
         from kplan.render import render
         from kplan.render.common import not_read_note
-        from kplan.session.run import RunOptions, run_apply, summary_line
+        from kplan.session.multi import close_all, open_all, report_lines
+        from kplan.session.run import RunOptions, run_apply, run_apply_all
 
         def show(plan):
             click.echo(render(plan, "text", color=color), nl=False, color=color)
@@ -124,28 +126,30 @@ def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, col
 
         opts = RunOptions(destroy=destroy, max_deletions=max_deletions, confirm=confirm, show=show,
                           saved_plan=saved, allow_active_consumers=allow_active_consumers)
-        if stack.multi_cluster:
-            _run_all(ctx, stack, opts, color, allow_unreadable)
-            return
-        assert early is not None
-        cluster = early.opened()  # what Cluster.open raised, if it failed
-        cluster.session.allow_unreadable = allow_unreadable
-        audit = Audit(cluster, audit_topic, "destroy" if destroy else "apply", early.run_id)
+        clusters = open_all(stack, os.environ) if early is None else [early.opened()]  # what Cluster.open raised
         try:
-            result, plan = audit.run(lambda: run_apply(cluster, opts, early=early))
+            for c in clusters:
+                c.session.allow_unreadable = allow_unreadable
+            if early is None:
+                result, plan = run_apply_all(clusters, opts)
+            else:
+                audit = Audit(clusters[0], audit_topic, "destroy" if destroy else "apply", early.run_id)
+                result, plan = audit.run(lambda: run_apply(clusters[0], opts, early=early))
         finally:
-            cluster.close()
+            close_all(clusters)
     except BaseException:
         if early is not None:
             early.abandon()
         raise
     if result is None:
         _nothing_done(ctx, plan, destroy)
-    line = summary_line(plan)
-    if destroy:
-        line = f"Destroy complete! Resources: {plan.summary.destroy} destroyed."
-    line += not_read_note(plan)
-    _finish(ctx, result, line if result.exit_code == 0 else None, color, after=_left_behind(plan))
+    s = plan.summary
+    line = (f"Destroy complete! Resources: {s.destroy} destroyed" if destroy else
+            f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed"
+            + (f", {s.restart} restarted" if s.restart and not several else ""))
+    line += (f" across {len(plan.groups)} clusters" if several else "") + f".{not_read_note(plan)}"
+    _finish(ctx, result, line if result.exit_code == 0 else None, color, after=_left_behind(plan),
+            report=report_lines if several else None)
 
 
 def _nothing_done(ctx: click.Context, plan, destroy: bool) -> NoReturn:
@@ -165,40 +169,10 @@ def _left_behind(plan) -> list[str]:
     return [line for u in UNITS if u.left_behind is not None for line in u.left_behind(plan)]
 
 
-def _run_all(ctx: click.Context, stack, opts, color: bool, allow_unreadable: frozenset[str] = frozenset()) -> None:
-    """A stack with several clusters: one run over all of them (kplan.session.multi)."""
-    from kplan.render.common import not_read_note
-    from kplan.session.multi import close_all, open_all, report_lines, run_apply_all
-
-    clusters = open_all(stack, os.environ)
-    for c in clusters:
-        c.session.allow_unreadable = allow_unreadable
-    try:
-        result, plan = run_apply_all(clusters, opts)
-    finally:
-        close_all(clusters)
-    if result is None:
-        _nothing_done(ctx, plan, opts.destroy)
-    if not result.failed:
-        s = plan.summary
-        line = (f"Destroy complete! Resources: {s.destroy} destroyed" if opts.destroy else
-                f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed")
-        line += f" across {len(plan.groups)} clusters.{not_read_note(plan)}"
-        click.echo(click.style(line, fg="green", bold=True) if color else line, color=color)
-        for text in _left_behind(plan):
-            click.echo(text)
-        ctx.exit(0)
-    first = next((o for o in result.failed if not o.rolled_back_for), result.failed[-1])  # the one that failed
-    click.echo(f"Error: apply failed in cluster {first.name}: {first.result.error if first.result else ''}",
-               err=True)
-    for line in report_lines(result):
-        click.echo(line, err=True)
-    ctx.exit(result.exit_code)
-
-
-def _finish(ctx, result, success_line: str | None, color: bool, after: list[str] | None = None) -> None:
+def _finish(ctx, result, success_line: str | None, color: bool, after: list[str] | None = None,
+            report=None) -> None:
     """The last words of a run: its success line (exit 0), or what failed, what was rolled back and what was
-    not (exit 1 or 3)."""
+    not (exit 1 or 3; `report`: its lines, kplan.session.run.report_failure's by default)."""
     from kplan.session.run import report_failure
 
     if success_line is not None:
@@ -206,7 +180,7 @@ def _finish(ctx, result, success_line: str | None, color: bool, after: list[str]
         for text in after or ():
             click.echo(text)
         ctx.exit(0)
-    for line in report_failure(result):
+    for line in (report or report_failure)(result):
         click.echo(line, err=True)
     ctx.exit(result.exit_code)
 
@@ -230,7 +204,8 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
     from kplan.render import render
     from kplan.render.common import not_read_note
     from kplan.session.cluster import Cluster
-    from kplan.session.run import recover, recovered
+    from kplan.session.multi import recover_all
+    from kplan.session.run import RunOptions, recover, recovered, report_failure
 
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")
@@ -239,9 +214,6 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
                                "it undoes the steps the run journaled")
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
     allowed = allowances(stack, allow_unreadable)
-    if stack.multi_cluster:
-        _recover_each(ctx, stack, mode, force, auto_approve, no_color, allowed)
-        return
     color = use_color(no_color)
     shown = []  # the resume's plan: what it did not read (--allow-unreadable) is not "as the stack declares"
 
@@ -249,7 +221,20 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
         shown.append(plan)
         click.echo(render(plan, "text", color=color), nl=False, color=color)
 
-    opts = _recover_options(show, auto_approve)
+    # a resume shows its plan and asks before it goes on (unless --auto-approve)
+    opts = RunOptions(show=show, confirm=lambda plan: auto_approve or confirm_yes(
+        "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
+    if stack.multi_cluster:
+        # each cluster's run (with --rollback, the parts of an interrupted run that had completed on other clusters
+        # are rolled back too); exit with the worst outcome
+        outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ,
+                                      allow_unreadable=allowed)
+        for name, result, message in outcomes:
+            click.echo(f"Cluster {name}: {message}")
+            if result is not None and result.status != recovered(mode):
+                for line in report_failure(result):
+                    click.echo(f"  {line}", err=True)
+        ctx.exit(worst)
     cluster = Cluster.open(stack, os.environ)
     cluster.session.allow_unreadable = allowed
     audit = Audit(cluster, audit_topic, f"recover --{mode}", "", plan_of=lambda: shown[-1] if shown else None)
@@ -266,34 +251,6 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
         "as it was before the interrupted run." if mode == "rollback" else
         f"as the stack declares in what was read.{note}" if note else "as the stack declares.")) if ok else None,
         color)
-
-
-def _recover_each(ctx, stack, mode, force, auto_approve, no_color, allowed: frozenset[str] = frozenset()) -> None:
-    """Several clusters: recover each cluster's run (kplan.session.multi.recover_all: with --rollback, the parts of
-    an interrupted run that had completed on other clusters are rolled back too); exit with the worst outcome.
-    `allowed`: --allow-unreadable (with --resume)."""
-    from kplan.render import render
-    from kplan.session.multi import recover_all
-    from kplan.session.run import recovered, report_failure
-
-    color = use_color(no_color)
-    opts = _recover_options(lambda plan: click.echo(render(plan, "text", color=color), nl=False, color=color),
-                            auto_approve)
-    outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ, allow_unreadable=allowed)
-    for name, result, message in outcomes:
-        click.echo(f"Cluster {name}: {message}")
-        if result is not None and result.status != recovered(mode):
-            for line in report_failure(result):
-                click.echo(f"  {line}", err=True)
-    ctx.exit(worst)
-
-
-def _recover_options(show, auto_approve: bool):
-    """A recovery's run options: a resume shows its plan and asks before it goes on (unless --auto-approve)."""
-    from kplan.session.run import RunOptions
-
-    return RunOptions(show=show, confirm=lambda plan: auto_approve or confirm_yes(
-        "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
 
 
 @click.command("unlock")

@@ -178,25 +178,13 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
     environ = os.environ if environ is None else environ
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
-    from kplan.session.plan import plan_stack  # after the load: the read started meanwhile (cluster/prefetch.py)
     allowed = allowances_or_close(stack, allow_unreadable, session)
-    if session is None:  # several clusters: each read and planned, one combined plan
-        if rebalance is not None:
-            raise click.UsageError("--rebalance/--elect-leaders: a stack on one cluster at a time")
-        from kplan.session.multi import plan_all
-        from kplan.session.open import member_sessions
+    if session is None and rebalance is not None:  # several clusters: each read and planned, one combined plan
+        raise click.UsageError("--rebalance/--elect-leaders: a stack on one cluster at a time")
+    # after the load: the read started meanwhile (cluster/prefetch.py)
+    from kplan.session.open import sessions_of
+    from kplan.session.plan import plan_all
 
-        sessions, close = member_sessions(stack, live_state=live_state, environ=environ)
-        for s in sessions:
-            s.allow_unreadable = allowed
-        try:
-            return plan_all(sessions, destroy=destroy, one_cluster_each=live_state is None,
-                            allow_active_consumers=allow_active_consumers)[1]
-        finally:
-            close()
-    session.allow_unreadable = allowed
-    try:
-        return plan_stack(session, destroy=destroy, allow_active_consumers=allow_active_consumers,
-                          rebalance=rebalance)[1]
-    finally:
-        session.close()
+    with sessions_of(stack, session, live_state=live_state, environ=environ, allowed=allowed) as sessions:
+        return plan_all(sessions, several=session is None, one_cluster_each=live_state is None, destroy=destroy,
+                        allow_active_consumers=allow_active_consumers, rebalance=rebalance)[1]

@@ -56,63 +56,39 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
          cluster it could not read...)
       4  --wait-for-cluster: the cluster was not ready in time
     """
+    import json
+
     from kplan.commands._common import load_and_open_or_exit
     from kplan.commands._unreadable import allowances_or_close
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
-    from kplan.session.plan import plan_stack
+    from kplan.session.open import sessions_of
+    from kplan.session.plan import plan_all
 
     stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
     allowed = allowances_or_close(stack, allow_unreadable, session)
-    if session is None:  # several clusters: one report per cluster, under its name
-        _status_each(ctx, stack, fmt, no_color, live_state, allowed)
-        return
-    session.allow_unreadable = allowed
-    try:  # ONE batched read of the cluster and Connect (or a live-state file); no plan-time validation
-        live, plan = plan_stack(session, validate=False)
-        reads = _status_reads(session, live_state)
-    finally:
-        session.close()
-    report = _with_status_reads(build_status(stack, live, plan, secrets=session.secrets.plaintexts()), reads)
-    color = use_color(no_color) and fmt == "text"
-    click.echo(render_status(report, fmt, color=color), nl=False, color=color)
-    if fmt != "text":  # text shows them inline; with json, stdout stays pure JSON and errors also go to stderr
-        for d in report.diagnostics:
-            click.echo(d.format(), err=True)
-    ctx.exit(report.exit_code)
-
-
-def _status_each(ctx, stack, fmt: str, no_color: bool, live_state: str | None, allowed: frozenset[str]) -> None:
-    """Each cluster's report (text: under a heading; json: {"clusters": [{"cluster": name, ...report}]}); the exit
-    status is the worst. `allowed`: --allow-unreadable."""
-    import json
-
-    from kplan.plan.status import build_status
-    from kplan.render.status import render_status
-    from kplan.session.multi import plan_all
-    from kplan.session.open import member_sessions
-
-    sessions, close = member_sessions(stack, live_state=live_state)
-    for s in sessions:
-        s.allow_unreadable = allowed
-    try:
-        planned, _ = plan_all(sessions, destroy=False, validate=False, one_cluster_each=live_state is None)
+    several = session is None  # then one report per cluster, under its name
+    # ONE batched read of each cluster and Connect (or a live-state file); no plan-time validation
+    with sessions_of(stack, session, live_state=live_state, allowed=allowed) as sessions:
+        planned, _ = plan_all(sessions, several=several, validate=False, one_cluster_each=live_state is None)
         reads = [_status_reads(s, live_state) for s in sessions]
-    finally:
-        close()
     reports = [(s.stack.cluster_name,
                 _with_status_reads(build_status(s.stack, live, plan, secrets=s.secrets.plaintexts()), r))
                for s, (live, plan), r in zip(sessions, planned, reads)]
     color = use_color(no_color) and fmt == "text"
     if fmt == "text":
         for name, report in reports:
-            heading = f"── cluster {name}"
-            click.echo(click.style(heading, bold=True) if color else heading, color=color)
+            if several:
+                heading = f"── cluster {name}"
+                click.echo(click.style(heading, bold=True) if color else heading, color=color)
             click.echo(render_status(report, fmt, color=color), nl=False, color=color)
-    else:
-        doc = {"clusters": [{"cluster": name, **json.loads(render_status(report, "json"))} for name, report in reports]}
-        click.echo(json.dumps(doc, indent=2))
+    else:  # stdout stays pure JSON: {"clusters": [{"cluster": name, ...report}]} for several; errors also to stderr
+        if several:
+            click.echo(json.dumps({"clusters": [{"cluster": name, **json.loads(render_status(report, "json"))}
+                                                for name, report in reports]}, indent=2))
+        else:
+            click.echo(render_status(reports[0][1], fmt), nl=False)
         for _, report in reports:
             for d in report.diagnostics:
                 click.echo(d.format(), err=True)

@@ -194,7 +194,7 @@ def _assemble(planned: Planned, i: int, stack,
         planned.plan = results[0][1]
         return
     from kplan.plan.clusters import combine
-    from kplan.session.multi import refuse_same_cluster
+    from kplan.session.plan import refuse_same_cluster
 
     try:
         refuse_same_cluster([(name, plan.cluster_id) for name, plan, _, _ in results])
@@ -207,25 +207,14 @@ def _assemble(planned: Planned, i: int, stack,
 def _plan_offline(planned: Planned, stack, live_state: str, environ: Mapping[str, str], destroy: bool,
                   allow_active: bool) -> None:
     """One stack against a live-state file (tests, offline demos)."""
-    from kplan.session.open import member_sessions, open_session
-    from kplan.session.plan import plan_stack
+    from kplan.session.open import open_session, sessions_of
+    from kplan.session.plan import plan_all
 
     try:
-        if stack.members:
-            from kplan.session.multi import plan_all
-
-            sessions, close = member_sessions(stack, live_state=live_state, environ=environ)
-            try:
-                planned.plan = plan_all(sessions, destroy=destroy, one_cluster_each=False,
-                                        allow_active_consumers=allow_active)[1]
-            finally:
-                close()
-            return
-        session = open_session(stack, live_state=live_state, environ=environ)
-        try:
-            planned.plan = plan_stack(session, destroy=destroy, allow_active_consumers=allow_active)[1]
-        finally:
-            session.close()
+        session = None if stack.members else open_session(stack, live_state=live_state, environ=environ)
+        with sessions_of(stack, session, live_state=live_state, environ=environ) as sessions:
+            planned.plan = plan_all(sessions, several=session is None, one_cluster_each=False, destroy=destroy,
+                                    allow_active_consumers=allow_active)[1]
     except KplanError as e:
         planned.errors = [f"Error: {e}"]
 

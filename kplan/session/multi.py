@@ -1,64 +1,19 @@
-"""A several-cluster stack (`clusters:`, docs/clusters.md) run as one: each cluster is an ordinary one-cluster
-run (its own lock, journal and ownership record, in that cluster), put together here.
-
-Apply: take every cluster's lock (clusters in name order, so two runs never wait on each other) -> read and plan
-every cluster -> show the combined plan and get one approval -> apply cluster by cluster in the stack's order.
-When a cluster's run fails, its executor rolls it back as in any run; then the clusters this run already applied
-are rolled back too, newest first, each from its own journal (kept open for that), so a failure anywhere leaves
-every cluster as it was. Every lock is released at the end."""
+"""A stack with several clusters (`clusters:`, docs/clusters.md): its clusters opened as one (`open_all`), what one
+run over them ended as, cluster by cluster (`report_lines`; the run itself is kplan.session.run.run_apply_all's),
+and the recovery of each cluster's part of an interrupted run (`recover_all`)."""
 
 from __future__ import annotations
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Mapping
 
 from kplan.apply.executor import ApplyResult
-from kplan.apply.steps import build
-from kplan.apply.steps.ownership import ownership_of
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
-from kplan.model.plan import Plan
-from kplan.plan.clusters import combine
 from kplan.session.cluster import Cluster
-from kplan.session.run import (
-    RunOptions,
-    _quietly,
-    after_rollback,
-    allows_active_consumers,
-    approved,
-    check_saved_plan,
-    execute_steps,
-    lock_held_message,
-    refuse_unrunnable,
-)
-from kplan.state.journal import Journal, RunStatus
-from kplan.state.lock import LockHeld, release_or_report
-from kplan.transport import interrupts
-
-
-@dataclass
-class ClusterOutcome:
-    """What one cluster's part of the run ended as."""
-
-    name: str
-    result: ApplyResult | None  # None: nothing to do there
-    rolled_back_for: str = ""  # "" or why a finished cluster was rolled back (another cluster failed)
-    skipped: bool = False  # the run stopped (another cluster failed) before it reached this cluster
-
-
-@dataclass
-class MultiResult:
-    outcomes: list[ClusterOutcome] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[ClusterOutcome]:
-        return [o for o in self.outcomes if o.result is not None and o.result.status != RunStatus.COMPLETE]
-
-    @property
-    def exit_code(self) -> int:
-        return max((o.result.exit_code for o in self.outcomes if o.result is not None), default=0)
+from kplan.session.plan import refuse_same_cluster
+from kplan.session.run import MultiResult, RunOptions, _quietly
+from kplan.state.journal import RunStatus
 
 
 def open_all(stack: Stack, environ: Mapping[str, str]) -> list[Cluster]:
@@ -78,135 +33,17 @@ def open_all(stack: Stack, environ: Mapping[str, str]) -> list[Cluster]:
     return opened
 
 
-def refuse_same_cluster(ids) -> None:
-    """Two names for one Kafka cluster (one cluster id) are refused: their ownership records and locks would be
-    one. `ids`: (cluster name, cluster id) pairs."""
-    seen: dict[str, str] = {}
-    for name, cluster_id in ids:
-        if cluster_id in seen:
-            raise KplanError(f"clusters {seen[cluster_id]} and {name} are the same Kafka cluster (id {cluster_id}); "
-                             "declare it once under `clusters:`")
-        seen[cluster_id] = name or "?"
-
-
 def close_all(clusters: list[Cluster]) -> None:
     for c in clusters:
         _quietly(c.close)
 
 
-def plan_all(sessions: list, *, destroy: bool, holding_lock: bool = False, validate: bool = True,
-             one_cluster_each: bool = True, allow_active_consumers: bool = False):
-    """[(live, plan)] per cluster's session (kplan.session.open.Session), read and planned concurrently (each
-    cluster has its own clients), and the combined plan. `one_cluster_each`: refuse two names for one cluster id
-    (not for a live-state file, which may give every cluster the same state)."""
-    from kplan.session.plan import plan_stack
-
-    def one(session):
-        try:
-            return plan_stack(session, destroy=destroy, holding_lock=holding_lock, validate=validate,
-                              allow_active_consumers=allow_active_consumers)
-        except KplanError as e:
-            raise KplanError(f"cluster {session.stack.cluster_name}: {e}") from None
-
-    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        planned = list(pool.map(one, sessions))
-    if one_cluster_each:
-        refuse_same_cluster([(s.stack.cluster_name, live.cluster_id) for s, (live, _) in zip(sessions, planned)])
-    return planned, combine([(s.stack.cluster_name or "?", plan) for s, (_, plan) in zip(sessions, planned)])
-
-
-def run_apply_all(clusters: list[Cluster], opts: RunOptions) -> tuple[MultiResult | None, Plan]:
-    """Lock every cluster, plan, approve once, apply cluster by cluster; roll every cluster back on a failure.
-    Returns (None when there was nothing to do or it was not approved, the combined plan)."""
-    saved = opts.saved_plan
-    if saved is not None and [g.cluster_name for g in saved.groups] != [c.stack.cluster_name for c in clusters]:
-        made = ", ".join(str(g.cluster_name) for g in saved.groups) or "one cluster"
-        raise KplanError(f"the saved plan was made for {made}, not for this stack's clusters "
-                         f"({', '.join(str(c.stack.cluster_name) for c in clusters)}); run `kplan plan` again")
-    stores = {id(c): c.journal_store() for c in clusters}
-    locks = {id(c): c.lock() for c in clusters}
-    journals: dict[int, Journal] = {}
-    run_id = Journal("", None, "", "").run_id  # one run: every cluster's part has the same id
-    names = [c.stack.cluster_name for c in clusters]
-    try:
-        for c in sorted(clusters, key=lambda c: c.stack.cluster_name or ""):
-            journal = Journal(c.stack.name, c.stack.environment, c.cluster_id, c.stack.inputs_digest,
-                              run_id=run_id, destroy=opts.destroy,
-                              group={"clusters": names, "cluster": c.stack.cluster_name})
-            journals[id(c)] = journal
-            try:
-                locks[id(c)].acquire(journal.run_id)
-            except LockHeld as e:
-                raise KplanError(f"cluster {c.stack.cluster_name}: "
-                                 f"{lock_held_message(e, stores[id(c)])}") from None
-        planned, plan = plan_all([c.session for c in clusters], destroy=opts.destroy, holding_lock=True,
-                                 allow_active_consumers=allows_active_consumers(opts))
-        if saved is not None:  # every cluster's part must still be what was reviewed, and runs as reviewed
-            for n, (c, (live, fresh), part) in enumerate(zip(clusters, planned, saved.groups)):
-                try:
-                    planned[n] = (live, check_saved_plan(part, fresh, live, c.stack, c.cluster_id))
-                except KplanError as e:
-                    raise KplanError(f"cluster {c.stack.cluster_name}: {e}") from None
-            plan = combine([(c.stack.cluster_name or "?", p) for c, (_, p) in zip(clusters, planned)])
-        refuse_unrunnable(plan, opts)
-        builts = [build(p, c.stack, live) for c, (live, p) in zip(clusters, planned)]
-        if not any(b.steps for b in builts) or not approved(plan, opts):
-            return None, plan
-        return _execute_all(clusters, planned, builts, stores, journals, opts), plan
-    finally:
-        for store in stores.values():
-            _quietly(store.close)
-        for lock in locks.values():
-            release_or_report(lock)
-
-
-def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions) -> MultiResult:
-    out = opts.out or sys.stdout
-    result = MultiResult()
-    done: list[tuple[Cluster, Journal, object, ClusterOutcome]] = []
-    for n, (c, (live, _), built) in enumerate(zip(clusters, planned, builts)):
-        name = c.stack.cluster_name or "?"
-        if result.failed:
-            result.outcomes.append(ClusterOutcome(name, None, skipped=bool(built.steps)))
-            continue
-        if not built.steps:
-            result.outcomes.append(ClusterOutcome(name, None))
-            continue
-        print(f"── cluster {name} ({c.cluster_id}):", file=out, flush=True)
-        store, journal = stores[id(c)], journals[id(c)]
-        store.ensure_topic(c.broker_count)
-        journal.ownership_before = ownership_of(live)
-        outcome = ClusterOutcome(name, execute_steps(c, store, journal, built, live, out=opts.out,
-                                                     faults=opts.faults))
-        result.outcomes.append(outcome)
-        if outcome.result is not None and outcome.result.status == RunStatus.COMPLETE:
-            done.append((c, journal, built, outcome))
-            # Ctrl-C during its bookkeeping (kplan.transport.interrupts): no later cluster starts (after the last
-            # one, the command reports the run complete and the interrupt after it)
-            if any(b.steps for b in builts[n + 1:]) and interrupts.undefer():
-                raise KeyboardInterrupt
-            continue
-        why = f"cluster {name} failed: {outcome.result.error if outcome.result else ''}"
-        for prev, prev_journal, prev_built, prev_outcome in reversed(done):
-            print(f"── cluster {prev_outcome.name}: rolling back this run's changes ({why})", file=out, flush=True)
-            prev_outcome.result, prev_outcome.rolled_back_for = _roll_back(prev, prev_journal, prev_built, why), why
-    return result
-
-
-def _roll_back(c: Cluster, journal: Journal, built, why: str) -> ApplyResult:
-    """Undo a cluster's finished run from its journal (newest step first), as `recover --rollback` would."""
-    ex = c.executor
-    c.write_ownership(journal.pending_ownership().marked(ex.marker))
-    undone = ex.rollback(journal, built.steps, f"rolled back: {why}")
-    _quietly(lambda: c.write_ownership(after_rollback(journal, undone)))
-    return undone
-
-
 def report_lines(result: MultiResult) -> list[str]:
-    """Per cluster: what failed, what was rolled back and what could not be."""
+    """The cluster that failed, then per cluster: what failed, what was rolled back and what could not be."""
     from kplan.session.run import report_failure
 
-    lines: list[str] = []
+    first = next((o for o in result.failed if not o.rolled_back_for), result.failed[-1])  # the one that failed
+    lines = [f"Error: apply failed in cluster {first.name}: {first.result.error if first.result else ''}"]
     for o in result.outcomes:
         if o.result is None:
             lines.append(f"Cluster {o.name}: " + ("not applied (the run stopped before it)." if o.skipped

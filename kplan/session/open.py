@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -68,27 +69,26 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
     return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
 
 
-def member_sessions(stack, *, live_state: str | None = None, environ: Mapping[str, str] | None = None):
-    """A stack with several clusters: (sessions in the stack's cluster order, close) for the commands that only
-    read (plan, status): from a live-state file (`{"clusters": {name: state}}`, or one state used for every
-    cluster), or each cluster's reader and validator (no writer, no record producer: apply's `open_all`)."""
-    environ = os.environ if environ is None else environ
-    sessions: list[Session] = []
-
-    def close() -> None:
-        for s in sessions:
-            s.close()
-
+@contextmanager
+def sessions_of(stack, session: Session | None, *, live_state: str | None = None,
+                environ: Mapping[str, str] | None = None, allowed: frozenset[str] = frozenset()):
+    """The sessions of a command that only reads (plan, status), each allowed `allowed` (--allow-unreadable) and
+    closed on the way out: `session` (one cluster: `load_and_open`'s), or, when it is None (several clusters), one
+    per cluster in the stack's order: from a live-state file (`{"clusters": {name: state}}`, or one state used for
+    every cluster), or each cluster's reader and validator (no writer, no record producer: apply's `open_all`)."""
+    sessions: list[Session] = [] if session is None else [session]
     try:
-        for member in stack.members:
+        for member in stack.members if session is None else ():
             try:
                 sessions.append(open_session(member, live_state=live_state, environ=environ))
             except KplanError as e:
                 raise KplanError(f"cluster {member.cluster_name}: {e}") from None
-    except BaseException:
-        close()
-        raise
-    return sessions, close
+        for s in sessions:
+            s.allow_unreadable = allowed
+        yield sessions
+    finally:
+        for s in sessions:
+            s.close()
 
 
 def wait_for_stack_cluster(stack, wait_s: float | None, environ: Mapping[str, str] | None = None) -> None:
@@ -122,7 +122,7 @@ def cluster_secrets(stack_name: str, cluster, secret_commands, environ: Mapping[
 def load_and_open(path: str, environment: str | None, *, live_state: str | None = None,
                   environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
     """(stack, session) for a command that only reads (plan, status) — session None for a stack with several
-    clusters (the caller opens each, kplan.session.multi): the cluster read starts as soon as the
+    clusters (the caller opens each, `sessions_of`): the cluster read starts as soon as the
     loader knows the cluster settings (kplan.cluster.prefetch), while the rest of the stack is checked and
     expanded; a stack whose final cluster settings differ from that preview reads again. Raises StackError.
     With `wait_s` (--wait-for-cluster) there is no early read: the whole stack is loaded, the cluster waited for
@@ -152,7 +152,7 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
             early["reader"][0].close()
         raise
     preview = early.get("preview")
-    if stack.multi_cluster:  # several clusters: the caller opens each (`member_sessions`); no early read
+    if stack.multi_cluster:  # several clusters: the caller opens each (`sessions_of`); no early read
         return stack, None
     if preview is None:
         return stack, open_session(stack, live_state=live_state, environ=environ, document=document)

@@ -1,5 +1,6 @@
 """Planning one session: one batched read (with each kind's follow-up reads), the pure plan, then plan-time
-validation by the real systems, again after the broker's metadata settles (the topic UNIT's `io.settle_ref`)."""
+validation by the real systems, again after the broker's metadata settles (the topic UNIT's `io.settle_ref`); and
+the sessions of a stack with several clusters, planned concurrently into one plan (`plan_all`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,42 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
                    session.reader,
                    session.stack.cluster.timeout_s, validated=validate)
 
+
+def plan_all(sessions: list, *, several: bool = True, one_cluster_each: bool = True, **kw):
+    """[(live, plan)] per cluster's session (kplan.session.open.Session), read and planned concurrently (each
+    cluster has its own clients), and the combined plan; `kw`: `plan_stack`'s. `one_cluster_each`:
+    refuse two names for one cluster id (not for a live-state file, which may give every cluster the same state).
+    Not `several`: the one session's [(live, plan)] and plan, as plan_stack makes it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kplan.plan.clusters import combine
+
+    if not several:
+        planned = [plan_stack(session, **kw) for session in sessions]
+        return planned, planned[0][1]
+
+    def one(session):
+        try:
+            return plan_stack(session, **kw)
+        except KplanError as e:
+            raise KplanError(f"cluster {session.stack.cluster_name}: {e}") from None
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        planned = list(pool.map(one, sessions))
+    if one_cluster_each:
+        refuse_same_cluster([(s.stack.cluster_name, live.cluster_id) for s, (live, _) in zip(sessions, planned)])
+    return planned, combine([(s.stack.cluster_name or "?", plan) for s, (_, plan) in zip(sessions, planned)])
+
+
+def refuse_same_cluster(ids) -> None:
+    """Two names for one Kafka cluster (one cluster id) are refused: their ownership records and locks would be
+    one. `ids`: (cluster name, cluster id) pairs."""
+    seen: dict[str, str] = {}
+    for name, cluster_id in ids:
+        if cluster_id in seen:
+            raise KplanError(f"clusters {seen[cluster_id]} and {name} are the same Kafka cluster (id {cluster_id}); "
+                             "declare it once under `clusters:`")
+        seen[cluster_id] = name or "?"
 
 
 def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, holding_lock: bool,

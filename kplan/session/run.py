@@ -3,13 +3,21 @@
 One run: take the stack's lock on the cluster -> read the live state and plan (an unfinished earlier run, marked
 in the ownership record, is a plan error; a saved plan must still be current) -> show it and get approval -> mark
 the run, journal and execute the steps (rolling back on failure) -> record ownership -> release the lock.
+
+A stack with several clusters (`clusters:`, docs/clusters.md) is one run over all of them (`run_apply_all`; a
+one-cluster run is the same over a list of one, `run_apply`), each cluster's part an ordinary one-cluster run (its
+own lock, journal and ownership record, in that cluster): take every cluster's lock (clusters in name order, so two
+runs never wait on each other) -> read and plan every cluster -> show the combined plan and get one approval ->
+apply cluster by cluster in the stack's order. When a cluster's run fails, its executor rolls it back as in any
+run; then the clusters this run already applied are rolled back too, newest first, each from its own journal (kept
+open for that), so a failure anywhere leaves every cluster as it was. Every lock is released at the end.
 """
 
 from __future__ import annotations
 
 import socket
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
@@ -19,12 +27,14 @@ from kplan.errors import KplanError
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.model.plan import Plan
+from kplan.plan.clusters import combine
 from kplan.session.cluster import Cluster
-from kplan.session.plan import run_secrets
+from kplan.session.plan import plan_all, run_secrets
 from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import LockHeld, StackLock, release_or_report
 from kplan.state.ownership import OWNERSHIP_TOPIC
+from kplan.transport import interrupts
 
 if TYPE_CHECKING:
     from kplan.session.early import EarlyLock
@@ -98,52 +108,162 @@ class RunOptions:
     allow_active_consumers: bool = False  # --allow-active-consumers (kplan.plan.consumers)
 
 
+@dataclass
+class ClusterOutcome:
+    """What one cluster's part of the run ended as."""
+
+    name: str
+    result: ApplyResult | None  # None: nothing to do there
+    rolled_back_for: str = ""  # "" or why a finished cluster was rolled back (another cluster failed)
+    skipped: bool = False  # the run stopped (another cluster failed) before it reached this cluster
+
+
+@dataclass
+class MultiResult:
+    outcomes: list[ClusterOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ClusterOutcome]:
+        return [o for o in self.outcomes if o.result is not None and o.result.status != RunStatus.COMPLETE]
+
+    @property
+    def exit_code(self) -> int:
+        return max((o.result.exit_code for o in self.outcomes if o.result is not None), default=0)
+
+
 def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None = None,
               early: EarlyLock | None = None) -> tuple[ApplyResult | None, Plan]:
-    """Lock, plan, approve, execute. Returns (result or None when there was nothing to do / not approved, plan).
-    `resume_of`: an unfinished run to continue (`recover --resume`): its journal goes on with the steps that are
-    left, so the run keeps one history. `early`: the lock is being taken already, for `cluster`
-    (kplan.session.early)."""
-    stack = cluster.stack
+    """Lock, plan, approve, execute: one cluster's run, kplan.session.multi.run_apply_all over a list of one.
+    Returns (result or None when there was nothing to do / not approved, plan). `resume_of`: an unfinished run to
+    continue (`recover --resume`): its journal goes on with the steps that are left, so the run keeps one history.
+    `early`: the lock is being taken already, for `cluster` (kplan.session.early)."""
+    result, plan = run_apply_all([cluster], opts, several=False, resume_of=resume_of, early=early)
+    return (result.outcomes[0].result if result is not None else None), plan
+
+
+def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = True,
+                  resume_of: Journal | None = None, early: EarlyLock | None = None) -> tuple[MultiResult | None, Plan]:
+    """Lock every cluster, plan, approve once, apply cluster by cluster; roll every cluster back on a failure.
+    Returns (None when there was nothing to do or it was not approved, the plan: several clusters' combined).
+    Not `several`: one cluster's run (kplan.session.run.run_apply): its plan and errors are that cluster's own,
+    its journal is new or `resume_of` (`recover --resume`), its lock taken here or by `early`."""
+    saved = opts.saved_plan
+    if several and saved is not None and [g.cluster_name for g in saved.groups] != [c.stack.cluster_name
+                                                                                    for c in clusters]:
+        made = ", ".join(str(g.cluster_name) for g in saved.groups) or "one cluster"
+        raise KplanError(f"the saved plan was made for {made}, not for this stack's clusters "
+                         f"({', '.join(str(c.stack.cluster_name) for c in clusters)}); run `kplan plan` again")
+    stores: dict[int, JournalStore] = {}
+    locks: dict[int, StackLock] = {}
+    journals: dict[int, Journal] = {}
+    # one run: every cluster's part has the same id (the lock's holder record names it before the journal exists)
+    run_id = early.run_id if early is not None else Journal("", None, "", "").run_id
     try:
-        store = cluster.journal_store()
-        journal = resume_of or Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest,
-                                       destroy=opts.destroy)
-        if early is not None:
-            journal.run_id = early.run_id
-            lock = early.locked()
-        else:
-            lock = cluster.lock()
-            lock.acquire(journal.run_id)
-    except LockHeld as e:
-        raise KplanError(lock_held_message(e, store)) from None
-    except BaseException:
-        if early is not None:  # e.g. Ctrl-C while it was being taken: released once taken
-            early.abandon()
-        raise
-    try:
-        # An unfinished earlier run shows as a plan error (its marker in the ownership record).
-        live, plan = plan_for(cluster, opts.destroy, resume_of, allow_active_consumers=allows_active_consumers(opts),
-                              saved=opts.saved_plan)
-        if opts.saved_plan is not None:
-            plan = check_saved_plan(opts.saved_plan, plan, live, stack, cluster.cluster_id)
+        for c in sorted(clusters, key=lambda c: c.stack.cluster_name or "") if several else clusters:
+            stores[id(c)] = c.journal_store()
+            group = {"clusters": [x.stack.cluster_name for x in clusters], "cluster": c.stack.cluster_name} \
+                if several else {}
+            journals[id(c)] = resume_of or Journal(c.stack.name, c.stack.environment, c.cluster_id,
+                                                   c.stack.inputs_digest, run_id=run_id, destroy=opts.destroy,
+                                                   group=group)
+            try:
+                locks[id(c)] = early.locked() if early is not None else c.lock()
+                if early is None:
+                    locks[id(c)].acquire(journals[id(c)].run_id)
+            except LockHeld as e:
+                raise _error(c, several, lock_held_message(e, stores[id(c)])) from None
+        planned, plan = _plan_run(clusters, opts, several, resume_of)
         refuse_unrunnable(plan, opts)
-        built = build(plan, stack, live)
-        if not built.steps:
+        builts = [build(p, c.stack, live) for c, (live, p) in zip(clusters, planned)]
+        if not any(b.steps for b in builts):
             if resume_of is not None:  # the interrupted run had done it all: close it and clear its marker
-                _finish_resumed(cluster, store, resume_of, ownership_of(live))
+                _finish_resumed(clusters[0], stores[id(clusters[0])], resume_of, ownership_of(planned[0][0]))
             return None, plan
         if not approved(plan, opts):
             return None, plan
-        store.ensure_topic(cluster.broker_count)
-        if resume_of is None:
-            journal.ownership_before = ownership_of(live)
-        else:
-            journal.taken_over("resume", first_step=len(journal.steps))
-        return execute_steps(cluster, store, journal, built, live, out=opts.out, faults=opts.faults), plan
+        return _execute_all(clusters, planned, builts, stores, journals, opts, several), plan
+    except BaseException:
+        if early is not None:  # e.g. Ctrl-C while it was being taken: released once taken (kplan.session.early)
+            early.abandon()
+        raise
     finally:
-        store.close()
-        release_or_report(lock)  # never masks the run's own outcome
+        for store in stores.values():
+            _quietly(store.close)
+        for lock in locks.values():
+            release_or_report(lock)  # never masks the run's own outcome
+
+
+def _plan_run(clusters: list[Cluster], opts: RunOptions, several: bool, resume_of: Journal | None):
+    """([(live, plan)] per cluster, the run's plan), under the locks. An unfinished earlier run shows as a plan
+    error (its marker in the ownership record); a saved plan must still be current, each cluster's part."""
+    saved = opts.saved_plan
+    if several:
+        planned, plan = plan_all([c.session for c in clusters], destroy=opts.destroy, holding_lock=True,
+                                 allow_active_consumers=allows_active_consumers(opts))
+    else:
+        planned = [plan_for(clusters[0], opts.destroy, resume_of, allow_active_consumers=allows_active_consumers(opts),
+                            saved=saved)]
+        plan = planned[0][1]
+    if saved is None:
+        return planned, plan
+    for n, (c, (live, fresh), part) in enumerate(zip(clusters, planned, saved.groups if several else [saved])):
+        try:  # and runs as reviewed
+            planned[n] = (live, check_saved_plan(part, fresh, live, c.stack, c.cluster_id))
+        except KplanError as e:
+            raise _error(c, several, e) from None
+    return planned, combine([(c.stack.cluster_name or "?", p) for c, (_, p) in zip(clusters, planned)]) if several \
+        else planned[0][1]
+
+
+def _error(c: Cluster, several: bool, message) -> KplanError:
+    """An error of one cluster's part of the run, naming the cluster when the run has several."""
+    return KplanError(f"cluster {c.stack.cluster_name}: {message}" if several else str(message))
+
+
+def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, several: bool) -> MultiResult:
+    out = opts.out or sys.stdout
+    result = MultiResult()
+    done: list[tuple[Cluster, Journal, object, ClusterOutcome]] = []
+    for n, (c, (live, _), built) in enumerate(zip(clusters, planned, builts)):
+        name = c.stack.cluster_name or "?"
+        if result.failed:
+            result.outcomes.append(ClusterOutcome(name, None, skipped=bool(built.steps)))
+            continue
+        if not built.steps:
+            result.outcomes.append(ClusterOutcome(name, None))
+            continue
+        if several:
+            print(f"── cluster {name} ({c.cluster_id}):", file=out, flush=True)
+        store, journal = stores[id(c)], journals[id(c)]
+        store.ensure_topic(c.broker_count)
+        if journal.steps:  # a resumed run: its journal goes on with the steps that are left
+            journal.taken_over("resume", first_step=len(journal.steps))
+        else:
+            journal.ownership_before = ownership_of(live)
+        outcome = ClusterOutcome(name, execute_steps(c, store, journal, built, live, out=opts.out,
+                                                     faults=opts.faults))
+        result.outcomes.append(outcome)
+        if outcome.result is not None and outcome.result.status == RunStatus.COMPLETE:
+            done.append((c, journal, built, outcome))
+            # Ctrl-C during its bookkeeping (kplan.transport.interrupts): no later cluster starts (after the last
+            # one, the command reports the run complete and the interrupt after it)
+            if any(b.steps for b in builts[n + 1:]) and interrupts.undefer():
+                raise KeyboardInterrupt
+            continue
+        why = f"cluster {name} failed: {outcome.result.error if outcome.result else ''}"
+        for prev, prev_journal, prev_built, prev_outcome in reversed(done):
+            print(f"── cluster {prev_outcome.name}: rolling back this run's changes ({why})", file=out, flush=True)
+            prev_outcome.result, prev_outcome.rolled_back_for = _roll_back(prev, prev_journal, prev_built, why), why
+    return result
+
+
+def _roll_back(c: Cluster, journal: Journal, built, why: str) -> ApplyResult:
+    """Undo a cluster's finished run from its journal (newest step first), as `recover --rollback` would."""
+    ex = c.executor
+    c.write_ownership(journal.pending_ownership().marked(ex.marker))
+    undone = ex.rollback(journal, built.steps, f"rolled back: {why}")
+    _quietly(lambda: c.write_ownership(after_rollback(journal, undone)))
+    return undone
 
 
 def lock_held_message(e: LockHeld, store: JournalStore) -> str:
@@ -413,12 +533,6 @@ def _clear_stale_marker(cluster: Cluster, journal: Journal | None) -> bool:
     else:
         cluster.write_ownership(record.marked(None))
     return True
-
-
-def summary_line(plan) -> str:
-    s = plan.summary
-    restarted = f", {s.restart} restarted" if s.restart else ""
-    return f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed{restarted}."
 
 
 def report_failure(result: ApplyResult) -> list[str]:
