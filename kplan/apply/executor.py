@@ -11,7 +11,8 @@ sent, listed yet or not. A step is journaled done only once the cluster shows it
 
 Steps are immutable (`kplan.apply.steps`); what a run learns about a step (its outcome) and what it holds in
 memory only (a step's unmasked secrets) are kept here, by step index. Each step type's run and undo are its
-handler's (`kplan.apply.handlers`).
+handler's (kplan.kinds.handler), registered here by importing the modules each kind's `UNIT` names (and the
+ownership record's, which is no kind's: `RecordOwnershipHandler`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Callable, Mapping, Protocol, Sequence, cast
 
-from kplan.apply.handlers import StepContext, UndoImpossible, handler_for
 from kplan.apply.steps import Step, step_from_json
+from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
+from kplan.kinds import UNITS
+from kplan.kinds.handler import StepContext, StepHandler, UndoImpossible, handled_types, handler_for, handles
 from kplan.model.desired import Stack
 from kplan.model.ownership import Ownership
 from kplan.secrets import Scrubber, SecretValues
@@ -34,7 +38,23 @@ from kplan.transport.http import RestUnavailable
 from kplan.transport.reach import ClusterUnreachable, unreachable_reason
 from kplan.transport.sessions import Writers
 
-__all__ = ["ApplyResult", "Executor", "Progress", "UndoImpossible"]
+__all__ = ["ApplyResult", "Executor", "Progress", "StepContext", "UndoImpossible", "handled_types", "handler_for"]
+
+for _unit in UNITS:
+    for _module in _unit.handlers:
+        import_module(_module)
+
+
+@handles(RecordOwnership)
+class RecordOwnershipHandler(StepHandler[RecordOwnership]):
+    def run(self, step: RecordOwnership, ctx: StepContext) -> None:
+        # still marked: the marker is cleared only once the journal says the run is complete
+        ctx.write_ownership(step.record.marked(ctx.marker))
+
+    def undo(self, step: RecordOwnership, ctx: StepContext) -> None:
+        # everything either record names stays owned while the rollback runs (the run's resources may still
+        # exist); the record before the run is written back once the rollback is over and nothing is left
+        ctx.write_ownership(step.previous.merged(step.record).marked(ctx.marker))
 
 
 @dataclass
@@ -61,36 +81,29 @@ class Progress:
 
     def __init__(self, out=None, color: bool | None = None):
         self.out = out or sys.stdout
-        self.tty = hasattr(self.out, "isatty") and self.out.isatty()
-        self.color = self.tty if color is None else color
-
-    def _c(self, code: str, text: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+        self.color = (hasattr(self.out, "isatty") and self.out.isatty()) if color is None else color
 
     def start(self, i: int | str, n: int, text: str) -> float:
-        self.out.write(f"[{i}/{n}] {text} ... ")
-        self.out.flush()
+        """`i`: the step's number (1-based), or `first-last` for steps verified together."""
+        self.line(f"[{i}/{n}] {text} ... ", end="")
         return time.monotonic()
 
-    def start_group(self, first: int, last: int, n: int, text: str) -> float:
-        """A line for the steps first..last (1-based) together: their common verification."""
-        return self.start(f"{first}-{last}", n, text)
-
     def sent(self, started: float) -> None:
-        """A pipelined step's request was answered; it is verified with the rest of its group (`start_group`)."""
-        self.out.write(f"sent ({time.monotonic() - started:.1f}s)\n")
-        self.out.flush()
+        """A pipelined step's request was answered; it is verified with the rest of its group."""
+        self._end("sent", started)
 
     def done(self, started: float) -> None:
-        self.out.write(self._c("32", "done") + f" ({time.monotonic() - started:.1f}s)\n")
-        self.out.flush()
+        self._end("done", started, "32")
 
     def failed(self, started: float) -> None:
-        self.out.write(self._c("31", "FAILED") + f" ({time.monotonic() - started:.1f}s)\n")
-        self.out.flush()
+        self._end("FAILED", started, "31")
 
-    def line(self, text: str) -> None:
-        self.out.write(text + "\n")
+    def _end(self, word: str, started: float, color: str = "") -> None:
+        word = f"\x1b[{color}m{word}\x1b[0m" if color and self.color else word
+        self.line(f"{word} ({time.monotonic() - started:.1f}s)")
+
+    def line(self, text: str, end: str = "\n") -> None:
+        self.out.write(text + end)
         self.out.flush()
 
 
@@ -177,7 +190,7 @@ class Executor:
                     self.faults.after_step_ran(local)
                     if overlaps:
                         continue  # the next batch goes out at once: the brokers apply this one meanwhile
-                    t0 = self.progress.start_group(sent[0] + 1, local + 1, n, "verify")
+                    t0 = self.progress.start(f"{sent[0] + 1}-{local + 1}", n, "verify")
                     failing = f"steps {sent[0] + 1}-{local + 1}"
                     ahead.verify([steps[j] for j in sent], [self._context(first + j) for j in sent])
                     done = sent

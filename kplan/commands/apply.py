@@ -55,8 +55,7 @@ def _run_options(*extra):
 @_run_options(click.option("--stack", "stack_path", type=click.Path(exists=True), metavar="PATH",
                            help="With a saved plan: the stack it was made from (default: the path recorded in the "
                                 "plan)."))
-def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
-                  no_color, stack_path, template_dirs, wait_s, audit_topic):
+def apply_command(ctx, path, environment, stack_path, **options):
     """Apply the stack at PATH (or a plan saved with `kplan plan -out FILE`) to the cluster."""
     saved = None
     if _is_plan_file(path):
@@ -72,30 +71,23 @@ def apply_command(ctx, path, environment, auto_approve, max_deletions, allow_act
             raise KplanError(f"{path} does not record its stack's path: pass --stack PATH")
         environment = environment or saved.environment
         path = stack_path
-    stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
-    # a saved plan made with --allow-unreadable allows what it records (what was reviewed is applied)
-    allowed = allowances(stack, allow_unreadable) | {n.system for n in (saved.not_read if saved else ())}
-    wait_for_stack_cluster(stack, wait_s)
-    _run(ctx, stack, destroy=bool(saved and saved.destroy), auto_approve=auto_approve, max_deletions=max_deletions,
-         color=use_color(no_color), saved=saved, allow_active_consumers=allow_active_consumers,
-         allow_unreadable=allowed, audit_topic=audit_topic)
+    _run(ctx, path, environment, destroy=bool(saved and saved.destroy), saved=saved, **options)
 
 
 @click.command("destroy")
 @_run_options()
-def destroy_command(ctx, path, environment, auto_approve, max_deletions, allow_active_consumers, allow_unreadable,
-                    no_color, template_dirs, wait_s, audit_topic):
+def destroy_command(ctx, path, environment, **options):
     """Delete everything the stack at PATH owns (connectors first); protected resources are refused."""
+    _run(ctx, path, environment, destroy=True, saved=None, **options)
+
+
+def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve, max_deletions,
+         allow_active_consumers, allow_unreadable, no_color, template_dirs, wait_s, audit_topic):
     stack = load_or_exit(ctx, path, environment, template_dirs=template_dirs)
-    allowed = allowances(stack, allow_unreadable)
+    # a saved plan made with --allow-unreadable allows what it records (what was reviewed is applied)
+    allow_unreadable = allowances(stack, allow_unreadable) | {n.system for n in (saved.not_read if saved else ())}
     wait_for_stack_cluster(stack, wait_s)
-    _run(ctx, stack, destroy=True, auto_approve=auto_approve, max_deletions=max_deletions,
-         color=use_color(no_color), saved=None, allow_active_consumers=allow_active_consumers,
-         allow_unreadable=allowed, audit_topic=audit_topic)
-
-
-def _run(ctx: click.Context, stack, *, destroy, auto_approve, max_deletions, color, saved,
-         allow_active_consumers=False, allow_unreadable: frozenset[str] = frozenset(), audit_topic=None):
+    color = use_color(no_color)
     several = stack.multi_cluster  # then one run over all of its clusters (kplan.session.multi)
     early = None
     if not several:  # open the cluster and take the lock while the rest of apply loads

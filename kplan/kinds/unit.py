@@ -1,7 +1,7 @@
 """A resource kind's one registration (`UNIT` in `kplan/kinds/<kind>/unit.py`, or in its family's folder:
 `kplan.kinds.unit_module`): what the rest of kplan derives its
 per-kind lists from — the planner's and the status report's kinds (`kplan.kinds.KINDS`), apply's step types and
-builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.handlers`), the
+builders (`kplan.apply.steps`), the run/undo handlers the executor dispatches to (`kplan.apply.executor`), the
 ownership record's parts, the follow-up reads, the live-state document, `kplan import` and `kplan render`, the
 secret references every plan checks and the secrets a run masks, the groups the consumer guard discounts, apply's
 last words — and the loader's view of its stack section (`StackSection`). A `unit.py` imports nothing but this
@@ -202,7 +202,7 @@ class KindUnit:
     step_refs: tuple[str, ...] = ()
     # Plan -> its steps (within a phase, the builders' order holds); (): `.steps:build_<folder>_steps`
     builder_refs: tuple[str, ...] = ()
-    # The modules registering run/undo per step type, imported by kplan.apply.handlers
+    # The modules registering run/undo per step type, imported by kplan.apply.executor
     handlers: tuple[str, ...] = (".handlers",)
     # Its part of the ownership record (`Ownership.of(kind.section)`, or `Ownership.names` for a names-only kind):
     # a module (or "module:name" of an object) with `record_after` (once the plan is applied, given whether it

@@ -54,9 +54,10 @@ class EarlyLock:
         self._open_error: BaseException | None = None
         self._lock_error: BaseException | None = None
         self._guard = threading.Lock()
-        # _handed_over: opened() gave the cluster to the caller (who closes it); _lock_handed_over: locked() gave the
-        # held lock to the run (which releases it)
-        self._abandoned = self._handed_over = self._lock_handed_over = False
+        self._abandoned = False
+        # what was handed over: "cluster" by opened() to the caller (who closes it), "lock" by locked(), held, to the
+        # run (which releases it)
+        self._handed: set[str] = set()
         # not a daemon: a lock it takes after the run was abandoned is released by the thread itself, and the
         # interpreter waits for that before it exits
         self._thread = threading.Thread(target=self._run, name="kplan-lock", daemon=False)
@@ -136,20 +137,18 @@ class EarlyLock:
         # runs on, and the interpreter then exits without waiting for it to release the lock it takes (bpo-45274's
         # fix). An event's wait is interrupted cleanly, and the interpreter still waits for the thread at exit.
         self._done.wait()
-        if self._open_error is not None:
-            raise self._open_error
-        assert self.cluster is not None
-        self._handed_over = True  # the caller closes it
-        return self.cluster
+        return self._hand_over("cluster", self._open_error)
 
     def locked(self) -> StackLock:
         """The held lock; what acquiring it raised (e.g. LockHeld), if that failed."""
         self.opened()
-        if self._lock_error is not None:
-            raise self._lock_error
-        assert self.lock is not None
-        self._lock_handed_over = True  # the run releases it
-        return self.lock
+        return self._hand_over("lock", self._lock_error)
+
+    def _hand_over(self, what: str, error: BaseException | None):
+        if error is not None:
+            raise error
+        self._handed.add(what)
+        return getattr(self, what)
 
     def abandon(self) -> None:
         """The run ends before it holds the lock (Ctrl-C while apply loads or waits for the lock, a failure
@@ -165,9 +164,9 @@ class EarlyLock:
             self._clean_up()
 
     def _clean_up(self) -> None:
-        if self.lock is not None and not self._lock_handed_over:
+        if self.lock is not None and "lock" not in self._handed:
             release_or_report(self.lock)
-        if self.cluster is not None and not self._handed_over:
+        if self.cluster is not None and "cluster" not in self._handed:
             try:
                 self.cluster.close()
             except Exception:  # noqa: BLE001 - closing clients of a run that is over

@@ -223,7 +223,7 @@ def _error(c: Cluster, several: bool, message) -> KplanError:
 def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, several: bool) -> MultiResult:
     out = opts.out or sys.stdout
     result = MultiResult()
-    done: list[tuple[Cluster, Journal, object, ClusterOutcome]] = []
+    done: list[tuple[Cluster, Journal, Built, ClusterOutcome]] = []
     for n, (c, (live, _), built) in enumerate(zip(clusters, planned, builts)):
         name = c.stack.cluster_name or "?"
         if result.failed:
@@ -253,17 +253,19 @@ def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, 
         why = f"cluster {name} failed: {outcome.result.error if outcome.result else ''}"
         for prev, prev_journal, prev_built, prev_outcome in reversed(done):
             print(f"── cluster {prev_outcome.name}: rolling back this run's changes ({why})", file=out, flush=True)
-            prev_outcome.result, prev_outcome.rolled_back_for = _roll_back(prev, prev_journal, prev_built, why), why
+            prev_outcome.result = roll_back(prev, prev.executor, prev_journal, prev_built.steps, f"rolled back: {why}")
+            prev_outcome.rolled_back_for = why
     return result
 
 
-def _roll_back(c: Cluster, journal: Journal, built, why: str) -> ApplyResult:
-    """Undo a cluster's finished run from its journal (newest step first), as `recover --rollback` would."""
-    ex = c.executor
-    c.write_ownership(journal.pending_ownership().marked(ex.marker))
-    undone = ex.rollback(journal, built.steps, f"rolled back: {why}")
-    _quietly(lambda: c.write_ownership(after_rollback(journal, undone)))
-    return undone
+def roll_back(c: Cluster, executor: Executor, journal: Journal, steps, error: str, final: bool = False) -> ApplyResult:
+    """Undo a run from its journal (newest step first; `steps`: kplan.apply.executor.Executor.rollback's): a cluster's
+    finished run another cluster's failure undoes, or `recover --rollback`. Everything the run may have created is
+    owned (and the run marked) while the rollback runs; then the record is `after_rollback`'s."""
+    c.write_ownership(journal.pending_ownership().marked(executor.marker))
+    result = executor.rollback(journal, steps, error, final=final)
+    _quietly(lambda: c.write_ownership(after_rollback(journal, result)))
+    return result
 
 
 def lock_held_message(e: LockHeld, store: JournalStore) -> str:
@@ -445,11 +447,8 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
         executor = _executor(cluster, store, live, opts.out, opts.faults)
         journal.taken_over("rollback")
         executor.marker = journal.marker()
-        # everything the run may have created is owned (and the run marked) while the rollback runs
-        cluster.write_ownership(journal.pending_ownership().marked(executor.marker))
         # final: an undo that is refused is left to the user (named), so that the run ends and the stack is free
-        result = executor.rollback(journal, None, journal.message or "interrupted", final=True)
-        _quietly(lambda: cluster.write_ownership(after_rollback(journal, result)))
+        result = roll_back(cluster, executor, journal, None, journal.message or "interrupted", final=True)
         return result, _rollback_summary(journal, result)
     finally:
         store.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from kplan.apply.handlers import StepContext, handler_for
+from kplan.apply.executor import StepContext, handler_for
 from kplan.errors import WriteError
 from kplan.kinds.subject.io.client import registry_client
 from kplan.kinds.subject.io.compat import INCOMPATIBLE, UNCHECKED, check_subjects

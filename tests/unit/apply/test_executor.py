@@ -222,7 +222,7 @@ def test_a_journal_with_an_unknown_step_kind_cannot_be_rolled_back_blindly():
 
 
 def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
-    from kplan.apply.handlers import handled_types
+    from kplan.apply.executor import handled_types
 
     assert set(STEP_TYPES) <= handled_types()
     from kplan.kinds.connector.steps import DropCdcDatabaseObjects

@@ -9,7 +9,7 @@ from builders import live_state
 from executor_runs import run
 from fakes import FakeWriter, writers
 
-from kplan.apply.handlers import StepContext, handler_for
+from kplan.apply.executor import StepContext, handler_for
 from kplan.errors import WriteError
 from kplan.kinds.subject.attach import attach, wanted
 from kplan.kinds.subject.live import LiveSubject

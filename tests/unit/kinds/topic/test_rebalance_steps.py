@@ -9,7 +9,7 @@ import json
 
 from fakes import FakeWriter, writers
 
-from kplan.apply.handlers import StepContext, handler_for
+from kplan.apply.executor import StepContext, handler_for
 from kplan.apply.steps import step_from_json
 from kplan.kinds.topic.io.reassignments import MoveProgress, progress_line
 from kplan.kinds.topic.steps import ElectLeaders, ReassignReplicas
