@@ -9,7 +9,7 @@ from builders import live, ltopic, stack, topic
 from kplan.plan.planner import make_plan
 from kplan.plan.rebalance import RebalanceRequest, with_rebalance
 from kplan.render.distribution import distribution
-from kplan.render.html.page import render_html
+from kplan.render.html import render_html
 from kplan.render.markdown import render_markdown
 from kplan.render.text import render_text
 

@@ -15,8 +15,8 @@ from html_plans import big_plan
 from kplan.cli import cli
 from kplan.model.plan import Plan
 from kplan.render import render
+from kplan.render.html import _json
 from kplan.render.html.flows import flow_graph, touched_flows
-from kplan.render.html.page import _json
 
 ENV_CANARY, LIVE_CANARY = "Canary-Html-Env-4d2f1", "Canary-Html-Live-8a7c3"
 
