@@ -91,24 +91,26 @@ class ReassignReplicasHandler(StepHandler[ReassignReplicas]):
     taken away once they are (kept while a reassignment is still under way after a failure: it goes on)."""
 
     def run(self, step: ReassignReplicas, ctx: StepContext) -> None:
-        self._move(step.targets, step.throttle, ctx, _brokers(step))
+        _move(step, step.targets, ctx)
 
     def undo(self, step: ReassignReplicas, ctx: StepContext) -> None:
         # a move still under way (cut short) is cancelled first: the controller reverts it, then the lists before
         # are asked for exactly (a reorder, or a copy back once the move had finished)
         ctx.io(TopicWrites).cancel_reassignments(list(step.targets_before))
-        self._move(step.targets_before, step.throttle, ctx, _brokers(step))
+        _move(step, step.targets_before, ctx)
 
-    @staticmethod
-    def _move(targets: Mapping[str, tuple[tuple[int, ...], ...]], throttle: int | None, ctx: StepContext,
-              brokers: list[int]) -> None:
-        topics = ctx.io(TopicWrites)
-        if throttle:
-            topics.set_replication_throttle(list(targets), throttle, brokers)
-        topics.reassign_replicas(targets)
-        topics.wait_replicas(targets)
-        if throttle:
-            topics.clear_replication_throttle(list(targets), brokers)
+
+def _move(step: ReassignReplicas, targets: Mapping[str, tuple[tuple[int, ...], ...]], ctx: StepContext) -> None:
+    """The partitions of `targets` moved there, throttled on the brokers the reassignment involves: every one holding
+    a replica of its partitions before or after (the throttle is set on them only)."""
+    topics, throttle = ctx.io(TopicWrites), step.throttle
+    brokers = sorted({b for a in (*step.targets.values(), *step.targets_before.values()) for r in a for b in r})
+    if throttle:
+        topics.set_replication_throttle(list(targets), throttle, brokers)
+    topics.reassign_replicas(targets)
+    topics.wait_replicas(targets)
+    if throttle:
+        topics.clear_replication_throttle(list(targets), brokers)
 
 
 def _alter(ctx: StepContext, topics: Mapping[str, ConfigChange], refusable: bool = False) -> None:
@@ -120,12 +122,6 @@ def _alter(ctx: StepContext, topics: Mapping[str, ConfigChange], refusable: bool
     else:
         writes.alter_topic_configs(changes)
     writes.wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}}) for n, c in topics.items()})
-
-
-def _brokers(step: ReassignReplicas) -> list[int]:
-    """The brokers a reassignment involves: every one holding a replica of its partitions before or after (the
-    throttle is set on them only)."""
-    return sorted({b for a in (*step.targets.values(), *step.targets_before.values()) for r in a for b in r})
 
 
 @handles(ElectLeaders)

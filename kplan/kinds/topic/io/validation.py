@@ -117,8 +117,6 @@ class TopicValidation:
 
     def _validate_creates(self, specs: list[TopicSpec]) -> list[PlanDiagnostic]:
         ahead, self._ahead = self._ahead, None  # answers sent ahead serve the first validation only
-        if not specs:
-            return []
         names = {t.name for t in specs}
         if ahead is not None and {_create_key(t) for t in specs} <= ahead[0]:
             futures = {name: fut for name, fut in ahead[1].items() if name in names}
@@ -134,8 +132,6 @@ class TopicValidation:
             for a in c.attributes:
                 if a.path == ("partitions",) and a.kind == AttrKind.UPDATE:
                     added[c.name] = topics[c.name].partitions - (a.before if isinstance(a.before, int) else 0)
-        if not added:
-            return []
         futures = _in_batches(list(added), lambda n: added[n], lambda batch: self.systems.admin.create_partitions(
             [NewPartitions(n, topics[n].partitions) for n in batch], validate_only=True,
             request_timeout=self.systems.timeout_s))
@@ -148,8 +144,6 @@ class TopicValidation:
                       for a in c.attributes if len(a.path) == 2 and a.path[0] == "config" and a.changed}
             if values:
                 resources.append(altered("TOPIC", c.name, values))
-        if not resources:
-            return []
         futures = _in_batches(resources, lambda r: config_records(e.name for e in r.incremental_configs),
                               lambda batch: self.systems.admin.incremental_alter_configs(
                                   batch, validate_only=True, request_timeout=self.systems.timeout_s))
