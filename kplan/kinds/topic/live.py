@@ -65,26 +65,18 @@ def consumers_from_json(doc: Mapping[str, Any]) -> LiveConsumers | None:
     "consumer"}}; `assigned`, `protocol` and `lags` ({"orders": {"0": 3}}, a share group's) optional), each topic's
     `end_offsets` ({"0": 40}), `kept_from` ({"<retention ms>": {"0": 30}}) and `timestamps` ({"0": {"12": <epoch
     ms>}}), and `consumers_read_at` (epoch ms)."""
-    groups = doc.get("consumer_groups")
-    if groups is None:
-        return None
-    topics = {name: TopicPositions(_ints(t.get("end_offsets")),
-                                   freeze({int(ms): _ints(p) for ms, p in (t.get("kept_from") or {}).items()}),
-                                   freeze({int(p): _ints(o) for p, o in (t.get("timestamps") or {}).items()}))
-              for name, t in (doc.get("topics") or {}).items() if "end_offsets" in t}
-    return LiveConsumers(
-        freeze({gid: LiveGroup(gid, str(g.get("state", "Unknown")), int(g.get("members", 0)),
-                               freeze({t: _ints(p) for t, p in (g.get("offsets") or {}).items()}),
-                               freeze({t: tuple(sorted(int(x) for x in p))
-                                       for t, p in (g.get("assigned") or {}).items()}),
-                               None if g.get("protocol") is None else str(g["protocol"]),
-                               freeze({t: _ints(p) for t, p in (g.get("lags") or {}).items()}))
-                for gid, g in groups.items()}),
-        freeze(topics), int(doc.get("consumers_read_at", 0)))
+    return None if doc.get("consumer_groups") is None else _consumers(doc)
 
 
-def _ints(d: Mapping[Any, Any] | None) -> Mapping[int, int]:
-    return freeze({int(k): int(v) for k, v in (d or {}).items()})
+# The consumer side as the document has it: a group's state and members default to Unknown and 0, its committed
+# offsets are the group's offsets key and its assigned partitions sorted; the positions of the topics with end offsets.
+_group = shape(LiveGroup, lambda g: {"state": "Unknown", "members": 0, **g, "committed": g.get("offsets")},
+               assigned=lambda a: freeze({t: tuple(sorted(int(x) for x in p)) for t, p in (a or {}).items()}))
+_positions = shape(TopicPositions, end="end_offsets")
+_consumers = shape(LiveConsumers, groups=("consumer_groups", by_name(_group, "group_id")),
+                   topics=lambda topics: freeze({n: _positions(t) for n, t in (topics or {}).items()
+                                                 if "end_offsets" in t}),
+                   read_at_ms="consumers_read_at")
 
 
 def document_defaults(doc: Mapping[str, Any]) -> Mapping[str, Any]:
