@@ -9,7 +9,7 @@ does not know yet is read again until it is described or no longer listed (`sett
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.topic.io.describe import (
@@ -20,7 +20,7 @@ from kplan.kinds.topic.io.describe import (
     freeze_configs,
     worker_count,
 )
-from kplan.kinds.topic.io.settle import settled_configs
+from kplan.kinds.topic.io.settle import TopicReads, settled_configs
 from kplan.model.live import LiveTopic, Problem, live_topic
 from kplan.transport.kafka import client_config
 from kplan.transport.permissions import principal
@@ -35,19 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 Configs = tuple[Mapping, Mapping, frozenset]  # (overrides, effective, sensitive keys)
 
 
-class ConfigReads(Protocol):
-    """What describing topic configs needs of a reader (kplan.cluster.reader.KafkaReader has it)."""
-
-    cluster: "ClusterSpec"
-    secrets: "SecretValues"
-
-    @property
-    def admin(self) -> Any: ...
-
-    def unreachable_error(self, exc: BaseException) -> KplanError: ...
-
-
-def describe_configs(reader: ConfigReads, names: list[str]) -> dict[str, Configs]:
+def describe_configs(reader: TopicReads, names: list[str]) -> dict[str, Configs]:
     """name -> (overrides, effective, sensitive keys), read-only (`describe.py`: thousands of topics are read by
     worker processes, on the other cores). The reader's `describe_topic_configs` (the topic UNIT's
     `io.describe_ref`), which the read and its follow-ups (settle, claimed, prefetch) ask through."""

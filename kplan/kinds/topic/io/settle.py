@@ -21,13 +21,17 @@ controller knows at once: a (validate-only) create answers TOPIC_ALREADY_EXISTS.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Collection, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping, Protocol
 
 from kplan.errors import KplanError
 from kplan.kinds.step import name_list
 from kplan.rules.batching import packed
 from kplan.transport.reach import kafka_error_name
 from kplan.transport.request_limit import records_per_request
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.model.desired import ClusterSpec
+    from kplan.secrets import SecretValues
 
 EXISTS = "TOPIC_ALREADY_EXISTS"
 NOT_LISTED = "topic-not-yet-listed"  # the diagnostic code of a create the controller refuses: exists
@@ -39,10 +43,15 @@ MAX_DELAY_S = 1.0
 
 
 class TopicReads(Protocol):
-    """What the settling needs of a reader (kplan.cluster.reader.KafkaReader has it)."""
+    """What the topic reads and their settling need of a reader (kplan.cluster.reader.KafkaReader has it)."""
+
+    cluster: "ClusterSpec"
+    secrets: "SecretValues"
 
     @property
-    def admin(self) -> object: ...
+    def admin(self) -> Any: ...
+
+    def unreachable_error(self, exc: BaseException) -> KplanError: ...
 
     def topic_metadata(self) -> dict[str, tuple[int, int]]: ...
 
