@@ -91,14 +91,13 @@ def _check_schema(schema_type: str, text: str, sloc: Loc, what: str, source: str
     try:
         doc = parse(schema_type, text)
     except SchemaParseError:
+        kind = "Avro" if schema_type == "AVRO" else "JSON Schema"
         try:
             json.loads(text)
         except json.JSONDecodeError as e:
             where = f"{source}:{e.lineno}:{e.colno}" if source else f"line {e.lineno}, column {e.colno}"
-            kind = "Avro" if schema_type == "AVRO" else "JSON Schema"
             diags.error(sloc, f"{what}: the {kind} schema is not valid JSON ({where}: {e.msg}); fix the schema")
         except ValueError as e:  # JSON the parser refuses without a position (an integer of over 4,300 digits)
-            kind = "Avro" if schema_type == "AVRO" else "JSON Schema"
             diags.error(sloc, f"{what}: the {kind} schema cannot be read ({e}); fix the schema")
         return False
     if schema_type == "AVRO":
