@@ -75,13 +75,16 @@ def stack_references(stack: "Stack") -> list[str]:
     """Every value of the stack that may hold a reference: each kind's (its UNIT's `secret_fields`, in the kinds'
     order: a connector's config and a CDC source's database password, a SCRAM user's password), then the cluster's
     client settings and its `connect_url` (a password in its userinfo,
-    `http://user:${secret:env:CONNECT_PASSWORD}@host:8083`) and `connect`'s credentials, and the schema registry's."""
+    `http://user:${secret:env:CONNECT_PASSWORD}@host:8083`) and `connect`'s credentials, each named Connect cluster's
+    URL and credentials, and the schema registry's."""
     values = [value for u in UNITS if u.section is not None and (fields := u.secret_fields) is not None
               for spec in stack.of(u.section.key) for value, _path, _origin in fields(spec)]
     values += [str(v) for v in stack.cluster.client_properties.values()]
     if stack.cluster.connect_url:
         values.append(stack.cluster.connect_url)
     values += stack.cluster.connect.references()  # cluster.connect's password, bearer token, header values
+    for target in stack.cluster.connects.values():  # the named Connect clusters' (`cluster.connect` as a map)
+        values += [target.url, *target.access.references()]
     if stack.cluster.schema_registry_url:  # the schema registry's URL and credentials, likewise
         values.append(stack.cluster.schema_registry_url)
     values += stack.cluster.schema_registry.references()

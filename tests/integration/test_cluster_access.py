@@ -83,6 +83,27 @@ def test_a_secret_reference_in_connect_url_is_resolved_before_it_is_sent(stack, 
     assert PASSWORD not in r.text
 
 
+def test_a_named_connect_clusters_secret_reference_is_resolved(stack, prefix, guarded_connect, tmp_path):
+    """`cluster.connect` as a map: a named Connect cluster's credentials are references resolved like the single
+    form's (they were once left out, and the run stopped at "secret reference ... was not resolved")."""
+    port = guarded_connect.server_address[1]
+    doc = _doc(stack, prefix, stack.connect_url, tmp_path)
+    del doc["cluster"]["connect_url"]
+    doc["cluster"]["connect"] = {
+        "default": {"url": stack.connect_url},
+        "gated": {"url": f"http://127.0.0.1:{port}",
+                  "auth": {"basic": {"username": "kplan", "password": "${secret:env:KPLAN_TEST_CONNECT_PASSWORD}"}}}}
+    doc["connectors"][0]["connect"] = "gated"
+    path = write_stack(tmp_path / "s.yaml", doc)
+    r = kplan("apply", str(path), "--auto-approve", env=ENV)
+    assert r.code == 0, r.text
+    assert f"connector.gated/{prefix}-src" in r.out, r.text
+    assert guarded_connect.refused == []
+    r = kplan("plan", str(path), "--detailed-exitcode", env=ENV)
+    assert r.code == 0 and "No changes." in r.out, r.text
+    assert PASSWORD not in r.text
+
+
 @pytest.mark.parametrize("where", ["refused by Connect", "unreachable"])
 def test_a_password_in_connect_url_is_never_printed(stack, prefix, guarded_connect, tmp_path, where):
     wrong = "wrong-Pw-for-connect-3e7a"
