@@ -282,10 +282,9 @@ def amount_text(rule: Rule, amount: float, unit: bool = True) -> str:
     """An amount as the rule counts it: `48 partitions`, `12 topics`, `retention bytes 4GiB`,
     `producer_byte_rate 1MiB/s`, `request_percentage 150%`; without `unit`, the number alone (`48`, `4GiB`)."""
     t = rule.type
-    if t == RuleType.OWNER_MAX_PARTITIONS:
-        return plural(int(amount), "partition") if unit else str(int(amount))
-    if t == RuleType.OWNER_MAX_TOPICS:
-        return plural(int(amount), "topic") if unit else str(int(amount))
+    counted = {RuleType.OWNER_MAX_PARTITIONS: "partition", RuleType.OWNER_MAX_TOPICS: "topic"}.get(t)
+    if counted is not None:
+        return plural(int(amount), counted) if unit else str(int(amount))
     if t == RuleType.OWNER_MAX_RETENTION_BYTES:
         return ("retention bytes " if unit else "") + size_text(int(amount))
     if rule.quota == "request_percentage":
