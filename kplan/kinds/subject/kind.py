@@ -113,13 +113,11 @@ def _schema_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[Attrib
             return []  # the latest: the registry holds the two as the same schema
         return [AttributeChange(("version",), AttrKind.DRIFT, current.version, current.declared_version,
                                 note=NoteKind.DECLARED_IS_OLDER)]
-    if current is None:
-        return [AttributeChange(("schema",) + path, AttrKind.ADD, None, value)
-                for path, value in outline(spec.schema_type, spec.schema).items()]
-    if current.schema_type != spec.schema_type:
-        return [AttributeChange(("schema_type",), AttrKind.UPDATE, current.schema_type, spec.schema_type)] + \
-            [AttributeChange(("schema",) + path, AttrKind.ADD, None, value)
-             for path, value in outline(spec.schema_type, spec.schema).items()]
+    if current is None or current.schema_type != spec.schema_type:  # every part of the declared schema is new
+        added = [AttributeChange(("schema",) + path, AttrKind.ADD, None, value)
+                 for path, value in outline(spec.schema_type, spec.schema).items()]
+        return added if current is None else \
+            [AttributeChange(("schema_type",), AttrKind.UPDATE, current.schema_type, spec.schema_type)] + added
     out = []
     for path, before, after in diff(spec.schema_type, current.schema, spec.schema):
         kind = AttrKind.ADD if before is None else AttrKind.REMOVE if after is None else AttrKind.UPDATE

@@ -173,9 +173,8 @@ def registration_notes(changes: Mapping[str, "ResourceChange"], specs: Mapping[s
     can be the source's: Apicurio's Confluent API ignores IMPORT mode and a registration's id, so the target gives
     each schema its own id (docs/replication.md says what differs); for the subjects already there, the ids as they
     are on both sides."""
-    by_mirror: dict[str, list[str]] = {}
-    ids: dict[str, list[str]] = {}
-    first: dict[tuple[str, str], str] = {}  # (what, mirror) -> the address of its first subject, where the line is
+    by_mirror: dict[str, list[tuple[str, str]]] = {}  # mirror -> (a subject's address, what the line says of it)
+    ids: dict[str, list[tuple[str, str]]] = {}
     origin: dict[str, Origin | None] = {m.mirror: m.origin for m in given(live)}
     for name, spec in sorted(specs.items()):
         f = spec.mirrored_from
@@ -184,14 +183,12 @@ def registration_notes(changes: Mapping[str, "ResourceChange"], specs: Mapping[s
         change = changes.get(name)
         if change is not None and change.action in (Action.CREATE, Action.UPDATE) and not f.kept:
             how = "registered" if change.action == Action.CREATE else "given a new version"
-            by_mirror.setdefault(f.mirror, []).append(f"{name} {how} from {f.said()}")
-            first.setdefault(("registers", f.mirror), f"{SUBJECT.value}.{name}")
+            by_mirror.setdefault(f.mirror, []).append((f"{SUBJECT.value}.{name}", f"{name} {how} from {f.said()}"))
         current = live.of(SUBJECT).resources.get(name)
         if current is not None and not f.kept and f.schema_id is not None and current.schema_id is not None:
             same = "the same id" if current.schema_id == f.schema_id else \
                 f"id {current.schema_id} there, {f.schema_id} on {f.source_alias}"
-            ids.setdefault(f.mirror, []).append(f"{name}: {same}")
-            first.setdefault(("ids", f.mirror), f"{SUBJECT.value}.{name}")
+            ids.setdefault(f.mirror, []).append((f"{SUBJECT.value}.{name}", f"{name}: {same}"))
     out = []
     for mirror, lines in sorted(by_mirror.items()):
         idea = (" The target's registry (Apicurio's Confluent API ignores IMPORT mode and a registration's id) gives "
@@ -201,10 +198,10 @@ def registration_notes(changes: Mapping[str, "ResourceChange"], specs: Mapping[s
                 " The target's registry gives each schema an id of its own (kplan does not register in IMPORT mode "
                 "yet): the replicas' records carry the source's ids")
         out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror!r} registers on the target's schema registry: "
-                                  f"{'; '.join(lines)}.{idea}", "mirror-schemas", address=first[("registers", mirror)],
+                                  f"{'; '.join(t for _, t in lines)}.{idea}", "mirror-schemas", address=lines[0][0],
                                   origin=origin.get(mirror)))
     for mirror, lines in sorted(ids.items()):
         out.append(PlanDiagnostic(Severity.INFO, f"mirror {mirror!r} schema ids on the target against the source: "
-                                  f"{'; '.join(lines)}", "mirror-schema-ids", address=first[("ids", mirror)],
+                                  f"{'; '.join(t for _, t in lines)}", "mirror-schema-ids", address=lines[0][0],
                                   origin=origin.get(mirror)))
     return out
