@@ -223,19 +223,18 @@ class QuotaSection(KeysSection[QuotaEntity, float]):
 
     def values(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics, entity: QuotaEntity
                ) -> Declared | None:
+        declared = [key for key in QUOTA_KEYS if key in item]
+        if not declared:
+            diags.error(loc, f"quota entity {entity.name} declares no quota: set producer_byte_rate, "
+                             "consumer_byte_rate or request_percentage")
+            return None
         values: dict[str, Any] = {}
-        for key in QUOTA_KEYS:
-            if key not in item:
-                continue
+        for key in declared:
             try:
                 values[key] = quota_value(key, item[key])
             except UnitError as e:
                 diags.error(smap.value_loc(item, key) or loc, str(e))
-        if not values and not any(key in item for key in QUOTA_KEYS):
-            diags.error(loc, f"quota entity {entity.name} declares no quota: set producer_byte_rate, "
-                             "consumer_byte_rate or request_percentage")
-            return None
-        return (values, {}) if len(values) == sum(1 for key in QUOTA_KEYS if key in item) else None
+        return (values, {}) if len(values) == len(declared) else None
 
     def shown(self, value: float) -> int | str:
         return shown_value(value)
