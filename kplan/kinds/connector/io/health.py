@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
 from kplan.errors import KplanError
+from kplan.kinds.connector.io.postgres import session
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, slot_and_publication
 from kplan.model.cdc_health import BinlogState, CdcHealth, SlotState, assess_slot
 from kplan.model.desired import ConnectorSpec, ConnectorState
@@ -77,24 +78,16 @@ def _login(spec: ConnectorSpec, secrets: SecretValues) -> tuple[str, int, str, s
 
 
 def _postgres(spec: ConnectorSpec, secrets: SecretValues, timeout_s: float) -> CdcHealth:
-    import psycopg
-
     slot, _ = slot_and_publication(spec.config)
     database = spec.config.get("database.dbname") or ""
-    where = f"PostgreSQL {database}"
     try:
         host, port, user, password = _login(spec, secrets)
-        where = f"PostgreSQL {database} at {host}:{port}"
-        with psycopg.connect(host=host, port=port, user=user, dbname=database, password=password,
-                             connect_timeout=max(2, int(timeout_s)), autocommit=True, application_name="kplan-status",
-                             options=f"-c statement_timeout={int(timeout_s * 1000)} "
-                                     "-c default_transaction_read_only=on") as conn:
+        with session(host, port, user, database, password, timeout_s, f"PostgreSQL {database} at {host}:{port}",
+                     application_name="kplan-status", options=f"-c statement_timeout={int(timeout_s * 1000)} "
+                                                                "-c default_transaction_read_only=on") as conn:
             row = conn.execute(SLOT_QUERY, (slot,)).fetchone()
-    except KplanError as e:
+    except KplanError as e:  # a psycopg error as a DatabaseError (its messages do not quote the password)
         return CdcHealth("postgres", error=str(e))
-    except psycopg.Error as e:  # psycopg's messages do not quote the password
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        return CdcHealth("postgres", error=f"{where}: {first}")
     state = SlotState(slot, False) if row is None else SlotState(
         slot, True, bool(row[0]), row[1], _int(row[2]), _int(row[3]), row[4])
     return assess_slot(state, spec.state is ConnectorState.RUNNING, spec.max_retained_wal)

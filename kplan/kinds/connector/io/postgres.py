@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from kplan.errors import KplanError
 
@@ -24,35 +25,44 @@ class DatabaseError(KplanError):
     """PostgreSQL could not be reached or refused a drop."""
 
 
+@contextmanager
+def session(host: str, port: int, user: str, database: str, password: str, timeout_s: float, where: str,
+            **settings: Any) -> Iterator[Any]:
+    """An autocommit connection; a psycopg error, connecting or later, is a DatabaseError naming `where` and the
+    error's first line."""
+    import psycopg
+
+    try:
+        with psycopg.connect(host=host, port=port, user=user, dbname=database, password=password,
+                             connect_timeout=max(2, int(timeout_s)), autocommit=True, **settings) as conn:
+            yield conn
+    except psycopg.Error as e:
+        raise DatabaseError(f"{where}: {(str(e).strip().splitlines() or [type(e).__name__])[0]}") from None
+
+
 def drop_objects(host: str, port: int, user: str, database: str, password: str, slot: str | None,
                  publication: str | None, timeout_s: float, before_drop: Callable[[], None] = lambda: None) -> None:
-    import psycopg
     from psycopg import sql
 
     where = f"PostgreSQL {database} at {host}:{port}"
-    try:
-        with psycopg.connect(host=host, port=port, user=user, dbname=database, password=password,
-                             connect_timeout=max(2, int(timeout_s)), autocommit=True) as conn:
-            if slot is not None:
-                _until_released(conn, slot, where, timeout_s)
-            before_drop()
-            if slot is not None:
-                conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                             "WHERE slot_name = %s", (slot,))
-            if publication is not None:
-                conn.execute(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(publication)))
-            left = []
-            if slot is not None and conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s",
-                                                 (slot,)).fetchone():
-                left.append(f"replication slot {slot}")
-            if publication is not None and conn.execute("SELECT 1 FROM pg_publication WHERE pubname = %s",
-                                                        (publication,)).fetchone():
-                left.append(f"publication {publication}")
-            if left:
-                raise DatabaseError(f"{' and '.join(left)} still exist in {where} after the drop")
-    except psycopg.Error as e:
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise DatabaseError(f"{where}: {first}") from None
+    with session(host, port, user, database, password, timeout_s, where) as conn:
+        if slot is not None:
+            _until_released(conn, slot, where, timeout_s)
+        before_drop()
+        if slot is not None:
+            conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                         "WHERE slot_name = %s", (slot,))
+        if publication is not None:
+            conn.execute(sql.SQL("DROP PUBLICATION IF EXISTS {}").format(sql.Identifier(publication)))
+        left = []
+        if slot is not None and conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s",
+                                             (slot,)).fetchone():
+            left.append(f"replication slot {slot}")
+        if publication is not None and conn.execute("SELECT 1 FROM pg_publication WHERE pubname = %s",
+                                                    (publication,)).fetchone():
+            left.append(f"publication {publication}")
+        if left:
+            raise DatabaseError(f"{' and '.join(left)} still exist in {where} after the drop")
 
 
 # the slot's holder, as pg_stat_replication shows it (its details need superuser or pg_read_all_stats: else NULL)
@@ -101,25 +111,18 @@ def check_drop(host: str, port: int, user: str, database: str, password: str, sl
     """Raise `DatabaseError` unless `user` can log in and may drop the slot (superuser or REPLICATION) and the
     publication (a member of its owner's role, or superuser). Reads only. An absent slot or publication needs
     no right (the drop leaves it so)."""
-    import psycopg
-
     where = f"PostgreSQL {database} at {host}:{port} as {user}"
-    try:
-        with psycopg.connect(host=host, port=port, user=user, dbname=database, password=password,
-                             connect_timeout=max(2, int(timeout_s)), autocommit=True) as conn:
-            row = conn.execute("SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user").fetchone()
-            superuser, replication = bool(row and row[0]), bool(row and row[1])
-            missing = []
-            if slot is not None and not (superuser or replication) and conn.execute(
-                    "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone():
-                missing.append(f"may not drop replication slot {slot} (needs the REPLICATION attribute or superuser)")
-            if publication is not None and not superuser:
-                owner = conn.execute("SELECT pubowner::regrole::text, pg_has_role(current_user, pubowner, 'MEMBER') "
-                                     "FROM pg_publication WHERE pubname = %s", (publication,)).fetchone()
-                if owner is not None and not owner[1]:
-                    missing.append(f"may not drop publication {publication} (owned by {owner[0]})")
-    except psycopg.Error as e:
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise DatabaseError(f"{where}: {first}") from None
+    with session(host, port, user, database, password, timeout_s, where) as conn:
+        row = conn.execute("SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user").fetchone()
+        superuser, replication = bool(row and row[0]), bool(row and row[1])
+        missing = []
+        if slot is not None and not (superuser or replication) and conn.execute(
+                "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (slot,)).fetchone():
+            missing.append(f"may not drop replication slot {slot} (needs the REPLICATION attribute or superuser)")
+        if publication is not None and not superuser:
+            owner = conn.execute("SELECT pubowner::regrole::text, pg_has_role(current_user, pubowner, 'MEMBER') "
+                                 "FROM pg_publication WHERE pubname = %s", (publication,)).fetchone()
+            if owner is not None and not owner[1]:
+                missing.append(f"may not drop publication {publication} (owned by {owner[0]})")
     if missing:
         raise DatabaseError(f"{where}: " + "; ".join(missing))
