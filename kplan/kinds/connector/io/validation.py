@@ -14,7 +14,6 @@ Nothing here writes. Secret values are resolved only to send them for validation
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from kplan.model.desired import ConnectorSpec, Stack
@@ -119,23 +118,19 @@ class ConnectorValidation:
 
     def _on_connect(self, check: Callable[[RestClient, ConnectorSpec], list[PlanDiagnostic]],
                     specs: list[ConnectorSpec]) -> list[PlanDiagnostic]:
-        """`check` of each connector, concurrently, on the default Connect cluster's client (none: nothing)."""
+        """`check` of each connector, concurrently, on the client of the Connect cluster it runs on (the default
+        one's, unless it is another; none: nothing)."""
         connect = self.systems.connect or next(iter(self.systems.connects.values()), None)
         if not specs or connect is None:
             return []
         with ThreadPoolExecutor(max_workers=min(_CONNECT_VALIDATE_WORKERS, len(specs))) as pool:
-            results = list(pool.map(partial(check, connect), specs))
+            results = list(pool.map(lambda s: check(self.systems.connects.get(s.connect) or connect, s), specs))
         return [d for ds in results for d in ds]
-
-    def _client(self, connect: RestClient, spec: ConnectorSpec) -> RestClient:
-        """The client of the Connect cluster `spec` runs on (`connect`, the default one's, unless it is another)."""
-        return self.systems.connects.get(spec.connect) or connect
 
     def _validate_name(self, connect: RestClient, spec: ConnectorSpec) -> list[PlanDiagnostic]:
         """A connector to create must be addressable: Connect answers its own JSON 404 for a name it does not
         have; a 400 (Jetty's "Ambiguous URI path encoding" for a `%`) means it cannot address it. Anything else
         (a worker still starting) proves nothing either way."""
-        connect = self._client(connect, spec)
         try:
             r = connect.request("GET", rest_path("connectors", spec.connect_name))
         except RestUnavailable:
@@ -150,7 +145,6 @@ class ConnectorValidation:
 
     def _validate_connector(self, connect: RestClient, spec: ConnectorSpec) -> list[PlanDiagnostic]:
         cls = spec.connector_class
-        connect = self._client(connect, spec)
         secrets = self.systems.secrets
         config = {k: secrets.substitute(v) for k, v in spec.config.items()}
         config.setdefault("name", spec.connect_name)
