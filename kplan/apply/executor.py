@@ -79,9 +79,9 @@ class ApplyResult:
 class Progress:
     """Progress lines: `[2/5] create 3 topic(s): a, b, c ... done (0.4s)`. Colours only on a terminal."""
 
-    def __init__(self, out=None, color: bool | None = None):
+    def __init__(self, out=None):
         self.out = out or sys.stdout
-        self.color = (hasattr(self.out, "isatty") and self.out.isatty()) if color is None else color
+        self.color = hasattr(self.out, "isatty") and self.out.isatty()
 
     def start(self, i: int | str, n: int, text: str) -> float:
         """`i`: the step's number (1-based), or `first-last` for steps verified together."""
@@ -179,26 +179,24 @@ class Executor:
                 t0 = self.progress.start(local + 1, n, step.describe())
                 overlaps = _overlaps_next(steps, local)  # the next step is the next batch of this one
                 if sent or overlaps:
-                    ahead = cast(Pipelined, handler)
                     sent.append(local)
-                    ahead.send(step, self._context(i))
+                    cast(Pipelined, handler).send(step, self._context(i))
                     # "sent": what the controller confirmed is journaled before anything else is sent or verified,
                     # so that a rollback deletes it even while the cluster does not list it yet (still "started")
                     self._journal_outcome_now(i)
                     self.progress.sent(t0)
-                    self.faults.in_step(local)
-                    self.faults.after_step_ran(local)
+                else:
+                    handler.run(step, self._context(i))
+                    self._journal_outcome(i)
+                self.faults.in_step(local)
+                self.faults.after_step_ran(local)
+                if sent:
                     if overlaps:
                         continue  # the next batch goes out at once: the brokers apply this one meanwhile
                     t0 = self.progress.start(f"{sent[0] + 1}-{local + 1}", n, "verify")
                     failing = f"steps {sent[0] + 1}-{local + 1}"
-                    ahead.verify([steps[j] for j in sent], [self._context(first + j) for j in sent])
+                    cast(Pipelined, handler).verify([steps[j] for j in sent], [self._context(first + j) for j in sent])
                     done = sent
-                else:
-                    handler.run(step, self._context(i))
-                    self._journal_outcome(i)
-                    self.faults.in_step(local)
-                    self.faults.after_step_ran(local)
                 for j in done:
                     journal.steps[first + j]["status"] = StepStatus.DONE
                 self.store.write(journal)

@@ -12,14 +12,12 @@ from kplan.errors import KplanError
 from kplan.session.open import load_and_open
 
 
-def load_or_exit(ctx: click.Context, path: str, environment: str | None, environ: Mapping[str, str] | None = None,
-                 template_dirs=()):
+def load_or_exit(ctx: click.Context, path: str, environment: str | None, template_dirs=()):
     """The stack, or every problem printed as one line each and exit 1 (never a traceback)."""
     from kplan.stackfile import StackError, load_stack
 
     try:
-        stack = load_stack(path, environment=environment, environ=os.environ if environ is None else environ,
-                           template_dirs=template_dirs)
+        stack = load_stack(path, environment=environment, environ=os.environ, template_dirs=template_dirs)
     except StackError as e:
         _report_and_exit(ctx, e)
     return stack

@@ -88,7 +88,7 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
     allow_unreadable = allowances(stack, allow_unreadable) | {n.system for n in (saved.not_read if saved else ())}
     wait_for_stack_cluster(stack, wait_s)
     color = use_color(no_color)
-    several = stack.multi_cluster  # then one run over all of its clusters (kplan.session.multi)
+    several = stack.multi_cluster  # then one run over all of its clusters (kplan.session.run.run_apply_all)
     early = None
     if not several:  # open the cluster and take the lock while the rest of apply loads
         from kplan.session.early import EarlyLock

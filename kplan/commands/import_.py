@@ -88,6 +88,8 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
             re.compile(pattern)
         except re.error as e:
             raise KplanError(f"--include/--exclude {pattern!r} is not a regular expression: {e}") from None
+    options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
+                            skip=frozenset(s.removeprefix("no_") for s, no in skipped.items() if no))
     if tool is not None or paths:
         # the cluster section: topicctl's files have theirs
         cluster_options = (("--bootstrap-servers", bootstrap_servers), ("--cluster-from", cluster_from),
@@ -101,8 +103,6 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
         if tool != "topicctl" and (bootstrap_servers is None) == (cluster_from is None):
             raise KplanError(f"{tool}'s files do not say how to reach the cluster: say which cluster the stack is for "
                              "with --bootstrap-servers HOST:PORT or --cluster-from STACK")
-        options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
-                                skip=frozenset(s.removeprefix("no_") for s, no in skipped.items() if no))
         cluster = (raw_cluster_section(cluster_from) if cluster_from else
                    {"bootstrap_servers": bootstrap_servers, **({"connect_url": connect_url} if connect_url else {})})
         return _import_from(tool, paths, out, force, options, cluster)
@@ -113,9 +113,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
         raise KplanError("--connect-url and --schema-registry go with --bootstrap-servers; with --cluster-from the "
                          "stack's cluster settings name Connect and the registry")
     split = not out.endswith((".yaml", ".yml"))
-    options = ImportOptions(stack_name, tuple(include), tuple(exclude), tuple(prefix), topics=not no_topics,
-                            connectors=not no_connectors,
-                            skip=frozenset(s.removeprefix("no_") for s, no in skipped.items() if no))
+    options = replace(options, connectors=not no_connectors)
 
     if cluster_from is not None:
         cluster_doc = raw_cluster_section(cluster_from)

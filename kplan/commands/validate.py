@@ -41,8 +41,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
     # Without -e: the base stack first, then every environment its files declare (read by that first load).
     targets: list[str | None] = [environment] if environment is not None else [None]
     declared: list[str] = []
-    shown: set[str] = set()
-    lines: list = []
+    shown: dict = {}  # each problem once, as first met (the environments repeat the base stack's)
     summaries: list[str] = []
     ok = True
     sections = [u.section for u in UNITS if u.section is not None]  # in the kinds' order
@@ -55,10 +54,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
         errors = [d for d in diags if d.is_error]
         warnings = [d for d in diags if d.severity is Severity.WARNING]
         for d in diags:
-            text = d.located()
-            if text not in shown:
-                shown.add(text)
-                lines.append(d)
+            shown.setdefault(d.located(), d)
         label = path + (f" [{env}]" if env else "")
         if stack is not None:
             counts = [plural(len(stack.of(s.key)), s.noun) for s in sections if s.always_counted or stack.of(s.key)]
@@ -68,7 +64,7 @@ def run_validate(path: str, environment: str | None, template_dirs=(), *, quiet:
             ok = False
             extra = f", {plural(len(warnings), 'warning')}" if warnings else ""
             summaries.append(f"{label}: invalid ({plural(len(errors), 'error')}{extra})")
-    for d in sorted(lines, key=lambda d: d.sort_key()):
+    for d in sorted(shown.values(), key=lambda d: d.sort_key()):
         if not (quiet and d.severity is Severity.INFO):  # -q: problems only
             echo(d.located())
     if not quiet:

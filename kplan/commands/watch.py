@@ -57,7 +57,7 @@ def watch_command(paths, trees, environment, interval_s, metrics_addr, metrics_t
         token = os.environ.get(metrics_token_env)
         if not token:
             raise KplanError(f"--metrics-token-env {metrics_token_env}: that environment variable is empty or unset")
-    state = WatchState(audit_topic, environment, template_dirs)
+    state = WatchState(audit_topic)
     registry = CollectorRegistry()
     registry.register(state)
     ProcessCollector(registry=registry)
@@ -180,8 +180,8 @@ class _Deferred:
 class WatchState:
     """The last round's samples, as a Prometheus collector (prometheus-client's custom collector protocol)."""
 
-    def __init__(self, audit_topic: str | None = None, environment: str | None = None, template_dirs=()) -> None:
-        self.audit_topic, self.environment, self.template_dirs = audit_topic, environment, template_dirs
+    def __init__(self, audit_topic: str | None = None) -> None:
+        self.audit_topic = audit_topic
         self.lock = threading.Lock()
         self.samples: dict = {}  # stack -> kplan.render.metrics.StackSample
         self.last_success: dict[str, float] = {}
@@ -218,16 +218,13 @@ class WatchState:
                     self._drift_event(self.audit_topic, planned, new)
 
     def _drift_event(self, topic: str, planned, new) -> None:
-        """One audit event for resources newly not in sync (kplan.state.audit), on the stack's own cluster; a
-        failure to write it is said and the watch goes on."""
+        """One audit event for resources newly not in sync (kplan.state.audit), on the stack's own cluster (each of
+        them, as the round loaded it); a failure to write it is said and the watch goes on."""
         from kplan.session.cluster import Cluster
-        from kplan.stackfile import load_stack
         from kplan.state.audit import event, now, write
 
         try:
-            stack = load_stack(planned.path, environment=self.environment, environ=os.environ,
-                               template_dirs=self.template_dirs)
-            for member in stack.members or (stack,):
+            for member in planned.stack.members or (planned.stack,):
                 cluster = Cluster.open(member, os.environ)
                 try:
                     when = now()

@@ -33,7 +33,7 @@ class Cluster:
     cluster_id: str = ""
     conf: dict = field(default_factory=dict)
     producer: Producer | None = None  # one producer for the run's own records (journal, ownership, lock holder)
-    executor: Any = None  # the last run's executor (kplan.session.multi rolls a finished cluster back with it)
+    executor: Any = None  # the last run's executor (a several-cluster run rolls a finished cluster back with it)
     record_topic_ready: bool = False  # the ownership topic was made sure of: once a run, not before every write
 
     @classmethod
@@ -52,14 +52,6 @@ class Cluster:
     @property
     def secrets(self) -> SecretValues:
         return self.session.secrets
-
-    @property
-    def reader(self) -> Any:
-        return self.session.reader
-
-    @property
-    def validator(self) -> Any:
-        return self.session.validator
 
     def journal_store(self) -> JournalStore:
         return JournalStore(self.producer, self.conf, self.writer.admin, self.stack.name, self.cluster_id,

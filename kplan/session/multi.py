@@ -63,7 +63,7 @@ def report_lines(result: MultiResult) -> list[str]:
 
 
 def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, environ: Mapping[str, str],
-                out=None, allow_unreadable: frozenset[str] = frozenset()
+                allow_unreadable: frozenset[str] = frozenset()
                 ) -> tuple[list[tuple[str, ApplyResult | None, str]], int]:
     """`kplan recover` for a stack with several clusters: each cluster's unfinished run is recovered; with
     --rollback, the parts of an interrupted several-cluster run that had completed on other clusters are rolled
@@ -93,7 +93,7 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
         worst = 0
         for c in reversed(clusters) if mode == "rollback" else clusters:
             name = c.stack.cluster_name or "?"
-            print(f"── cluster {name}:", file=out or sys.stdout, flush=True)
+            print(f"── cluster {name}:", file=opts.out or sys.stdout, flush=True)
             part_of = last.get(id(c)) if last.get(id(c)) in interrupted else None
             result, message = recover(c, mode, force=force, opts=opts, completed_part_of=part_of)
             outcomes.append((name, result, message))

@@ -154,11 +154,10 @@ def load_and_open(path: str, environment: str | None, *, live_state: str | None 
     preview = early.get("preview")
     if stack.multi_cluster:  # several clusters: the caller opens each (`sessions_of`); no early read
         return stack, None
-    if preview is None:
-        return stack, open_session(stack, live_state=live_state, environ=environ, document=document)
-    reader, validator = early["reader"]
-    if preview.cluster != stack.cluster or preview.stack_name != stack.name:
-        reader.close()
+    reader, validator = early.get("reader", (None, None))
+    if preview is None or preview.cluster != stack.cluster or preview.stack_name != stack.name:
+        if reader is not None:
+            reader.close()
         return stack, open_session(stack, live_state=live_state, environ=environ, document=document)
     from kplan.stackfile.references import resolve_stack_secrets
 

@@ -133,7 +133,7 @@ class MultiResult:
 
 def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None = None,
               early: EarlyLock | None = None) -> tuple[ApplyResult | None, Plan]:
-    """Lock, plan, approve, execute: one cluster's run, kplan.session.multi.run_apply_all over a list of one.
+    """Lock, plan, approve, execute: one cluster's run, `run_apply_all` over a list of one.
     Returns (result or None when there was nothing to do / not approved, plan). `resume_of`: an unfinished run to
     continue (`recover --resume`): its journal goes on with the steps that are left, so the run keeps one history.
     `early`: the lock is being taken already, for `cluster` (kplan.session.early)."""
@@ -443,7 +443,7 @@ def recover(cluster: Cluster, mode: str, *, force: bool, opts: RunOptions,
     except LockHeld as e:
         raise KplanError(f"{e}; wait for it to finish") from None
     try:
-        live = cluster.reader.read(cluster.stack.name, topic_names=[])
+        live = cluster.session.reader.read(cluster.stack.name, topic_names=[])
         executor = _executor(cluster, store, live, opts.out, opts.faults)
         journal.taken_over("rollback")
         executor.marker = journal.marker()
