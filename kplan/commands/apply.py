@@ -99,8 +99,7 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
     try:
         from kplan.render import render
         from kplan.render.common import not_read_note
-        from kplan.session.multi import close_all, open_all, report_lines
-        from kplan.session.run import RunOptions, run_apply, run_apply_all
+        from kplan.session.run import RunOptions, close_all, open_all, report_lines, run_apply, run_apply_all
 
         def show(plan):
             click.echo(render(plan, "text", color=color), nl=False, color=color)
@@ -196,8 +195,7 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
     from kplan.render import render
     from kplan.render.common import not_read_note
     from kplan.session.cluster import Cluster
-    from kplan.session.multi import recover_all
-    from kplan.session.run import RunOptions, recover, recovered, report_failure
+    from kplan.session.run import RunOptions, recover, recover_all, recovered, report_failure
 
     if mode is None:
         raise click.UsageError("say how to recover: --rollback (undo the interrupted run) or --resume (finish it)")

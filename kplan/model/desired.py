@@ -329,7 +329,7 @@ class Stack:
     policy: Policy | None = None
     # Several clusters (`clusters:`, docs/clusters.md): the stack as loaded holds every resource and one ordinary
     # single-cluster Stack per cluster in `members` (declaration order), each with its `cluster_name`; plan, apply,
-    # destroy, status and recover run the one-cluster machinery per member (kplan.session.multi).
+    # destroy, status and recover run the one-cluster machinery per member (kplan.session.run).
     cluster_name: str | None = None
     members: tuple["Stack", ...] = ()
     # The name prefixes the stack claims (`claims:`; in a several-cluster stack each member has its cluster's).

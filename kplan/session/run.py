@@ -11,6 +11,7 @@ runs never wait on each other) -> read and plan every cluster -> show the combin
 apply cluster by cluster in the stack's order. When a cluster's run fails, its executor rolls it back as in any
 run; then the clusters this run already applied are rolled back too, newest first, each from its own journal (kept
 open for that), so a failure anywhere leaves every cluster as it was. Every lock is released at the end.
+`recover_all` recovers each cluster's part of an interrupted one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import socket
 import sys
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Callable, Mapping, TextIO
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
 from kplan.apply.steps import Built, build, step_from_json
@@ -29,7 +30,7 @@ from kplan.model.ownership import Ownership
 from kplan.model.plan import Plan
 from kplan.plan.clusters import combine
 from kplan.session.cluster import Cluster
-from kplan.session.plan import plan_all, run_secrets
+from kplan.session.plan import plan_all, refuse_same_cluster, run_secrets
 from kplan.state.faults import Faults, installed
 from kplan.state.journal import Journal, JournalStore, RunStatus
 from kplan.state.lock import LockHeld, StackLock, release_or_report
@@ -181,7 +182,7 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = 
             return None, plan
         if not approved(plan, opts):
             return None, plan
-        return _execute_all(clusters, planned, builts, stores, journals, opts, several), plan
+        return _execute_all(clusters, planned, builts, stores, journals, opts, several, resume_of), plan
     except BaseException:
         if early is not None:  # e.g. Ctrl-C while it was being taken: released once taken (kplan.session.early)
             early.abandon()
@@ -220,7 +221,8 @@ def _error(c: Cluster, several: bool, message) -> KplanError:
     return KplanError(f"cluster {c.stack.cluster_name}: {message}" if several else str(message))
 
 
-def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, several: bool) -> MultiResult:
+def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, several: bool,
+                 resume_of: Journal | None) -> MultiResult:
     out = opts.out or sys.stdout
     result = MultiResult()
     done: list[tuple[Cluster, Journal, Built, ClusterOutcome]] = []
@@ -236,10 +238,10 @@ def _execute_all(clusters, planned, builts, stores, journals, opts: RunOptions, 
             print(f"── cluster {name} ({c.cluster_id}):", file=out, flush=True)
         store, journal = stores[id(c)], journals[id(c)]
         store.ensure_topic(c.broker_count)
-        if journal.steps:  # a resumed run: its journal goes on with the steps that are left
-            journal.taken_over("resume", first_step=len(journal.steps))
-        else:
+        if resume_of is None:
             journal.ownership_before = ownership_of(live)
+        else:  # its journal goes on with the steps that are left
+            journal.taken_over("resume", first_step=len(journal.steps))
         outcome = ClusterOutcome(name, execute_steps(c, store, journal, built, live, out=opts.out,
                                                      faults=opts.faults))
         result.outcomes.append(outcome)
@@ -560,3 +562,85 @@ def report_failure(result: ApplyResult) -> list[str]:
     return lines
 
 
+def open_all(stack: Stack, environ: Mapping[str, str]) -> list[Cluster]:
+    """One open `Cluster` per member stack (closed again if any cannot be opened); two names for one Kafka
+    cluster are refused: their ownership records and locks would be one."""
+    opened: list[Cluster] = []
+    try:
+        for member in stack.members:
+            try:
+                opened.append(Cluster.open(member, environ))
+            except KplanError as e:
+                raise KplanError(f"cluster {member.cluster_name}: {e}") from None
+        refuse_same_cluster([(c.stack.cluster_name, c.cluster_id) for c in opened])
+    except BaseException:
+        close_all(opened)
+        raise
+    return opened
+
+
+def close_all(clusters: list[Cluster]) -> None:
+    for c in clusters:
+        _quietly(c.close)
+
+
+def report_lines(result: MultiResult) -> list[str]:
+    """The cluster that failed, then per cluster: what failed, what was rolled back and what could not be."""
+    first = next((o for o in result.failed if not o.rolled_back_for), result.failed[-1])  # the one that failed
+    lines = [f"Error: apply failed in cluster {first.name}: {first.result.error if first.result else ''}"]
+    for o in result.outcomes:
+        if o.result is None:
+            lines.append(f"Cluster {o.name}: " + ("not applied (the run stopped before it)." if o.skipped
+                                                  else "nothing to do (not touched)."))
+            continue
+        if o.result.status == RunStatus.COMPLETE:
+            lines.append(f"Cluster {o.name}: applied.")
+            continue
+        head = f"Cluster {o.name}: " + ("rolled back because " + o.rolled_back_for if o.rolled_back_for
+                                        else "failed")
+        lines.append(head)
+        body = report_failure(o.result)
+        if o.rolled_back_for:
+            body = body[1:]  # its own "apply failed" line is the other cluster's error
+        lines += ["  " + x for x in body]
+    return lines
+
+
+def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, environ: Mapping[str, str],
+                allow_unreadable: frozenset[str] = frozenset()
+                ) -> tuple[list[tuple[str, ApplyResult | None, str]], int]:
+    """`kplan recover` for a stack with several clusters: each cluster's unfinished run is recovered; with
+    --rollback, the parts of an interrupted several-cluster run that had completed on other clusters are rolled
+    back too (the same run id; newest cluster first), so the clusters end as they were before that run.
+    `allow_unreadable`: --allow-unreadable (a resume plans again). Returns [(cluster, result or None, message)]
+    and the worst exit status."""
+    clusters = open_all(stack, environ)
+    for c in clusters:
+        c.session.allow_unreadable = allow_unreadable
+    try:
+        last: dict[int, str | None] = {}  # the run id of each cluster's last journal
+        interrupted: set[str] = set()
+        if mode == "rollback":
+            for c in clusters:
+                store = c.journal_store()
+                journal = store.read()
+                store.close()
+                last[id(c)] = journal.run_id if journal is not None else None
+                # a run to undo everywhere: one cluster's part is unfinished, or was rolled back (also by an
+                # earlier `recover --rollback` that died before it reached this cluster's completed part)
+                if journal is not None and journal.group and (journal.unfinished or journal.status in (
+                        RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE)):
+                    interrupted.add(journal.run_id)
+        outcomes: list[tuple[str, ApplyResult | None, str]] = []
+        worst = 0
+        for c in reversed(clusters) if mode == "rollback" else clusters:
+            name = c.stack.cluster_name or "?"
+            print(f"── cluster {name}:", file=opts.out or sys.stdout, flush=True)
+            part_of = last.get(id(c)) if last.get(id(c)) in interrupted else None
+            result, message = recover(c, mode, force=force, opts=opts, completed_part_of=part_of)
+            outcomes.append((name, result, message))
+            if result is not None and result.status != recovered(mode):
+                worst = max(worst, result.exit_code)
+        return outcomes, worst
+    finally:
+        close_all(clusters)

@@ -99,7 +99,7 @@ class Journal:
     # "first_step"} ("first_step": the index of a resume's first own step). A resume appends its steps to this
     # journal, so a later rollback undoes everything the whole run did, however many recoveries died on the way.
     recoveries: list[dict[str, Any]] = field(default_factory=list)
-    # A stack with several clusters (kplan.session.multi): every cluster's part of one run has the same run_id and
+    # A stack with several clusters (kplan.session.run): every cluster's part of one run has the same run_id and
     # says here which clusters the run spans ({"clusters": [names], "cluster": this one}), so that `recover
     # --rollback` also undoes the parts that had completed when another part was interrupted.
     group: dict[str, Any] = field(default_factory=dict)
