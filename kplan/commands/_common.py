@@ -14,34 +14,31 @@ from kplan.session.open import load_and_open
 
 def load_or_exit(ctx: click.Context, path: str, environment: str | None, template_dirs=()):
     """The stack, or every problem printed as one line each and exit 1 (never a traceback)."""
-    from kplan.stackfile import StackError, load_stack
+    from kplan.stackfile import load_stack
 
-    try:
-        stack = load_stack(path, environment=environment, environ=os.environ, template_dirs=template_dirs)
-    except StackError as e:
-        _report_and_exit(ctx, e)
-    return stack
-
-
-def _report_and_exit(ctx: click.Context, e) -> None:
-    for d in e.diagnostics or []:
-        click.echo(f"Error: {d.located()}" if d.is_error else d.located(), err=True)
-    if not e.diagnostics:
-        click.echo(f"Error: {e}", err=True)
-    ctx.exit(1)
+    return _or_exit(ctx, lambda: load_stack(path, environment=environment, environ=os.environ,
+                                            template_dirs=template_dirs))
 
 
 def load_and_open_or_exit(ctx: click.Context, path: str, environment: str | None, *, live_state: str | None = None,
                           environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
     """`load_and_open`, or every problem of the stack printed as one line each and exit 1."""
+    return _or_exit(ctx, lambda: load_and_open(path, environment, live_state=live_state, environ=environ,
+                                               template_dirs=template_dirs, wait_s=wait_s))
+
+
+def _or_exit(ctx: click.Context, load):
+    """`load()`, or the problems of the stack it raised (StackError) printed one line each and exit 1."""
     from kplan.stackfile import StackError
 
     try:
-        return load_and_open(path, environment, live_state=live_state, environ=environ, template_dirs=template_dirs,
-                             wait_s=wait_s)
+        return load()
     except StackError as e:
-        _report_and_exit(ctx, e)
-        raise  # not reached: ctx.exit raised
+        for d in e.diagnostics or []:
+            click.echo(f"Error: {d.located()}" if d.is_error else d.located(), err=True)
+        if not e.diagnostics:
+            click.echo(f"Error: {e}", err=True)
+        ctx.exit(1)
 
 
 def confirm_yes(prompt: str, expected: str = "yes") -> bool:
