@@ -8,7 +8,7 @@ from typing import NoReturn
 import click
 
 from kplan.commands._common import confirm_yes, load_or_exit
-from kplan.commands._output import ENV_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
+from kplan.commands._output import ENV_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, emit, use_color
 from kplan.commands._unreadable import ALLOW_UNREADABLE_OPTION, allowances
 from kplan.errors import KplanError
 from kplan.session.open import wait_for_stack_cluster
@@ -192,7 +192,6 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
                     template_dirs, audit_topic):
     """Recover from an apply that was killed mid-way (idempotent: safe to run twice). --resume plans again (a
     declared Connect cluster it cannot read is an error, unless --allow-unreadable names it, as for apply)."""
-    from kplan.render import render
     from kplan.render.common import not_read_note
     from kplan.session.cluster import Cluster
     from kplan.session.run import RunOptions, recover, recover_all, recovered, report_failure
@@ -209,7 +208,7 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
 
     def show(plan):
         shown.append(plan)
-        click.echo(render(plan, "text", color=color), nl=False, color=color)
+        emit(plan, "text", color)
 
     # a resume shows its plan and asks before it goes on (unless --auto-approve)
     opts = RunOptions(show=show, confirm=lambda plan: auto_approve or confirm_yes(
