@@ -42,13 +42,12 @@ def plan_all(sessions: list, *, several: bool = True, one_cluster_each: bool = T
     cluster has its own clients), and the combined plan; `kw`: `plan_stack`'s. `one_cluster_each`:
     refuse two names for one cluster id (not for a live-state file, which may give every cluster the same state).
     Not `several`: the one session's [(live, plan)] and plan, as plan_stack makes it."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from kplan.plan.clusters import combine
-
     if not several:
         planned = [plan_stack(session, **kw) for session in sessions]
         return planned, planned[0][1]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kplan.plan.clusters import combine
 
     def one(session):
         try:
