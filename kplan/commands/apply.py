@@ -124,8 +124,8 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
             if early is None:
                 result, plan = run_apply_all(clusters, opts)
             else:
-                audit = Audit(clusters[0], audit_topic, "destroy" if destroy else "apply", early.run_id)
-                result, plan = audit.run(lambda: run_apply(clusters[0], opts, early=early))
+                result, plan = audited(lambda: run_apply(clusters[0], opts, early=early), clusters[0], audit_topic,
+                                       "destroy" if destroy else "apply", early.run_id)
         finally:
             close_all(clusters)
     except BaseException:
@@ -226,9 +226,9 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
         ctx.exit(worst)
     cluster = Cluster.open(stack, os.environ)
     cluster.session.allow_unreadable = allowed
-    audit = Audit(cluster, audit_topic, f"recover --{mode}", "", plan_of=lambda: shown[-1] if shown else None)
     try:
-        result, message = audit.run(lambda: recover(cluster, mode, force=force, opts=opts))
+        result, message = audited(lambda: recover(cluster, mode, force=force, opts=opts), cluster, audit_topic,
+                                  f"recover --{mode}", "", plan_of=lambda: shown[-1] if shown else None)
     finally:
         cluster.close()
     click.echo(message)
@@ -289,44 +289,39 @@ def _unlock_one(ctx, stack, auto_approve, force=False) -> None:
         cluster.close()
 
 
-class Audit:
-    """One run's audit event (kplan.state.audit), written once the run has ended, whatever the ending, when an
-    audit topic is given; the run's outcome is its own either way."""
+def audited(call, cluster, topic: str | None, command: str, run_id: str, plan_of=None):
+    """`call()`'s answer, (result or None, plan or message), after writing the run's audit event (kplan.state.audit)
+    once the run has ended, whatever the ending, when an audit `topic` is given; the run's outcome is its own either
+    way. `plan_of`: the plan, when `call()` answers a message."""
+    from kplan.state.audit import event, now, write
 
-    def __init__(self, cluster, topic: str | None, command: str, run_id: str, plan_of=None) -> None:
-        self.cluster, self.topic, self.command, self.run_id, self.plan_of = cluster, topic, command, run_id, plan_of
+    if not topic:
+        return call()
+    to: str = topic
+    started = now()
 
-    def run(self, call):
-        """`call()`'s answer, (result or None, plan or message), after writing the event."""
-        from kplan.state.audit import now
-
-        if not self.topic:
-            return call()
-        started = now()
+    def written(plan, outcome: str, error: str) -> None:
+        doc = event(command, cluster.stack, cluster.cluster_id, plan, outcome, started=started, ended=now(),
+                    run_id=run_id, error=error)
         try:
-            result, second = call()
-        except KeyboardInterrupt:
-            self._write(self.topic, started, None, "cancelled", "")
-            raise
-        except KplanError as e:
-            self._write(self.topic, started, None, "error", str(e))
-            raise
-        plan = second if self.plan_of is None else self.plan_of()
-        if result is None:  # nothing to do, or not approved
-            outcome = "cancelled" if plan is not None and plan.has_changes else "nothing-to-do"
-        else:
-            outcome = {"complete": "applied"}.get(str(result.status), str(result.status))
-        self._write(self.topic, started, plan, outcome, result.error if result is not None else "")
-        return result, second
-
-    def _write(self, topic: str, started, plan, outcome: str, error: str) -> None:
-        from kplan.state.audit import event, now, write
-
-        doc = event(self.command, self.cluster.stack, self.cluster.cluster_id, plan, outcome, started=started,
-                    ended=now(), run_id=self.run_id, error=error)
-        try:
-            write(self.cluster, topic, doc)
+            write(cluster, to, doc)
         except KplanError as e:
             from kplan.secrets import scrub
 
-            click.echo(scrub(f"Warning: the audit event was not written to {topic}: {e}"), err=True)
+            click.echo(scrub(f"Warning: the audit event was not written to {to}: {e}"), err=True)
+
+    try:
+        result, second = call()
+    except KeyboardInterrupt:
+        written(None, "cancelled", "")
+        raise
+    except KplanError as e:
+        written(None, "error", str(e))
+        raise
+    plan = second if plan_of is None else plan_of()
+    if result is None:  # nothing to do, or not approved
+        outcome = "cancelled" if plan is not None and plan.has_changes else "nothing-to-do"
+    else:
+        outcome = {"complete": "applied"}.get(str(result.status), str(result.status))
+    written(plan, outcome, result.error if result is not None else "")
+    return result, second
