@@ -124,9 +124,9 @@ class Reassignments:
             except NoAnswer:
                 moving = {("?", -1)}
             progress.tick(moving)
-            assignment = self._topic_assignment
-            pending = sorted(n for n, a in assignment(want).items() if a != want[n]) if not moving else []
-            if not moving and not pending and set(assignment(want)) == set(want):
+            shown = {} if moving else self._topic_assignment(want)  # one metadata request, once nothing moves
+            pending = [] if moving else sorted(n for n in want if shown.get(n) != want[n])
+            if not moving and not pending:
                 return
             if time.monotonic() > deadline:
                 still = sorted({t for t, _ in moving} | set(pending))
