@@ -11,9 +11,9 @@ from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ConnectorState
 
 
-def _stop(connect: ConnectWrites, name: str) -> None:
-    connect.set_connector_state(name, ConnectorState.STOPPED)
-    connect.wait_connector(name, ConnectorState.STOPPED)
+def _to(connect: ConnectWrites, name: str, state: ConnectorState) -> None:
+    connect.set_connector_state(name, state)
+    connect.wait_connector(name, state)
 
 
 @handles(AlterOffsets)
@@ -27,7 +27,7 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
         # the state it had, journaled before anything changes: the undo brings it back
         ctx.outcome = {"state": ((status or {}).get("connector") or {}).get("state")}
         ctx.journal_outcome()
-        _stop(w, name)
+        _to(w, name, ConnectorState.STOPPED)
         # the offsets it had, journaled before they are changed: the undo puts exactly these back
         ctx.outcome = {**(ctx.outcome or {}), "offsets": w.connector_offsets(name)}
         ctx.journal_outcome()
@@ -35,8 +35,7 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
             w.reset_connector_offsets(name)
         else:
             w.alter_connector_offsets(name, [dict(o) for o in step.offsets])
-        w.set_connector_state(name, step.state)
-        w.wait_connector(name, step.state)
+        _to(w, name, step.state)
 
     def undo(self, step: AlterOffsets, ctx: StepContext) -> None:
         w, name = ctx.io(ConnectWrites), step.name
@@ -46,7 +45,7 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
             return
         offsets = outcome.get("offsets")  # None: never read, so never changed
         if offsets is not None:
-            _stop(w, name)
+            _to(w, name, ConnectorState.STOPPED)
             w.reset_connector_offsets(name)
             if offsets:
                 w.alter_connector_offsets(name, offsets)
