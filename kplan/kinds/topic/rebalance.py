@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Iterable, Mapping, Sequence
 
 from kplan.kinds.topic.balance import balanced, moved_partitions
-from kplan.kinds.topic.kind import TopicPlanned, live_topic_repr
+from kplan.kinds.topic.kind import TOPIC, TopicPlanned, live_topic_repr
 from kplan.model.desired import Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState, LiveTopic
@@ -35,7 +35,6 @@ from kplan.model.plan import (
     PlanDiagnostic,
     Reason,
     ResourceChange,
-    ResourceType,
     address_of,
     error,
     warning,
@@ -44,8 +43,6 @@ from kplan.model.rebalance import Assignment, Leaders, RebalanceRequest
 from kplan.rules.display import readable
 from kplan.rules.placement import format_assignment
 from kplan.words import plural
-
-TOPIC = ResourceType.TOPIC
 
 
 def with_rebalance(plan: Plan, stack: Stack, live: LiveState, request: RebalanceRequest,
