@@ -13,6 +13,8 @@ from enum import Enum
 from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from kplan.kinds.live_codec import import_cattrs
+
 if TYPE_CHECKING:  # pragma: no cover
     from cattrs import Converter
 
@@ -38,6 +40,7 @@ UNSET_OMITTED = JsonKey(unset_omitted=True)
 
 @cache
 def converter() -> "Converter":
+    import_cattrs()  # one thread at a time (apply's lock thread may be reading live state meanwhile)
     from cattrs.fns import identity
     from cattrs.preconf.json import make_converter
 

@@ -11,6 +11,7 @@ live-state document does not pay for it, unless it reads broker configs or a con
 
 from __future__ import annotations
 
+import threading
 import typing
 from collections.abc import Mapping as AbcMapping
 from dataclasses import fields as dataclass_fields
@@ -34,6 +35,22 @@ Field = str | Read | tuple[str, Read] | None
 NOT_READ: Field = None
 
 
+_IMPORTING_CATTRS = threading.Lock()
+
+
+def import_cattrs() -> None:
+    """cattrs' modules, imported by one thread at a time. They import each other in a circle (cattrs.converters and
+    cattrs.gen), so two threads importing them for the first time at once fail with a `_DeadlockError` or an
+    ImportError of a partially initialized module: apply's lock thread reads a kind's live state through the readers
+    below while the command's thread loads the steps' codec (kplan.session.early). The converters' builders import
+    cattrs through this; kplan.plan.codec imports it at its top, but only in the command's thread once the reads are
+    over (a plan saved, fingerprinted or loaded before the lock thread starts)."""
+    with _IMPORTING_CATTRS:
+        import cattrs.fns  # noqa: F401
+        import cattrs.gen  # noqa: F401
+        import cattrs.preconf.json  # noqa: F401
+
+
 class _Generated(Generic[T]):
     """A reader, generated when it first reads."""
 
@@ -55,6 +72,7 @@ def shape(cls: type[T], before: Callable[[Doc], Doc] | None = None, **fields: Fi
     in `fields`; `before` fills in the format's own defaults and derived keys first."""
 
     def build() -> Callable[[Doc], T]:
+        import_cattrs()
         from cattrs.gen import make_dict_structure_fn
 
         generated = make_dict_structure_fn(cls, _converter(), **{n: _override(f) for n, f in fields.items()})
@@ -102,6 +120,7 @@ def _override(field: Field) -> Any:
 def _converter() -> "Converter":
     """cattrs' JSON converter (a malformed document raises a plain KeyError, TypeError or ValueError), with the
     live-state document's ways of reading by type."""
+    import_cattrs()
     from cattrs.preconf.json import make_converter
 
     converter = make_converter(detailed_validation=False)
