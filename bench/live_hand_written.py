@@ -10,7 +10,6 @@ from typing import Any, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.connect_features import ConnectFacts
 from kplan.kinds.dynamic_config.model import LiveBrokerConfig, LiveQuota, QuotaEntity
 from kplan.kinds.group_request.live import LiveGroup, positions
@@ -19,6 +18,7 @@ from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference
 from kplan.kinds.topic.live import consumers_from_json
 from kplan.kinds.user.live import LiveUser
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import DEFAULT_CONNECT, freeze
 from kplan.model.live import KindState, LiveConnector, LiveState, LiveTask, LiveTopic, Problem, problem_of
 from kplan.model.metadata import Meta

@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.kinds.acl.model import AclSpec
+from kplan.model.bindings import AclBinding
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import EMPTY, Meta
 from kplan.model.source import Loc, Origin

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The bindings are Kafka's (kplan.model.bindings), shared with the kinds and sources that grant rights; named
-# here too, as the kind's own model holds them.
-from kplan.model.bindings import ACL_PREFIX as ACL_PREFIX
-from kplan.model.bindings import AclBinding as AclBinding
+from kplan.model.bindings import AclBinding
 from kplan.model.source import Origin
 
 

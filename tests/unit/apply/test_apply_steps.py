@@ -14,7 +14,7 @@ from builders import live_state
 from kplan.apply.steps import STEP_TYPES, build, build_steps, step_from_json
 from kplan.apply.steps.ownership import RecordOwnership, ownership_after, ownership_of
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
 from kplan.kinds.connector.steps import (
     ConnectorSecrets,
@@ -44,6 +44,7 @@ from kplan.kinds.topic.steps import (
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec
 from kplan.kinds.user.steps import AlterUsers, CreateUsers, Credential, DeleteUsers, Removal
+from kplan.model.bindings import AclBinding
 from kplan.model.cdc_cleanup import POSTGRES_CLASS, DbCleanup
 from kplan.model.desired import ClusterSpec, ConnectorSpec, ConnectorState, Stack, TopicSpec, freeze
 from kplan.model.live import LiveConnector, LiveTask, LiveTopic
@@ -159,9 +160,9 @@ def test_subject_steps_register_referenced_subjects_first_and_delete_last():
 def streams_plans():
     """A Kafka Streams application: created with a managed internal topic and a binding kplan created for an input
     no longer declared; destroyed with its internal topics (delete_internal_topics_on_destroy)."""
-    from kplan.kinds.acl.model import AclBinding
     from kplan.kinds.streams_app.live import LiveStreamsApp, held_key
     from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec
+    from kplan.model.bindings import AclBinding
 
     spec = StreamsAppSpec("app", "User:a", ("in",), ("out",), True, "managed",
                           (InternalTopicSpec("app-s-changelog", 1, 1, freeze({"cleanup.policy": "compact"})),),

@@ -7,7 +7,7 @@ import pytest
 from confluent_kafka.admin import AclBinding as KafkaBinding
 from confluent_kafka.admin import AclOperation, AclPermissionType, ResourcePatternType, ResourceType
 
-from kplan.kinds.acl.model import AclBinding
+from kplan.model.bindings import AclBinding
 from kplan.transport.acls import from_kafka, to_filter, to_kafka
 
 CLUSTER = AclBinding("cluster", "literal", "kafka-cluster", "DESCRIBE_CONFIGS")

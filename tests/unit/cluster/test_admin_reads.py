@@ -12,7 +12,7 @@ import pytest
 
 from kplan.cluster.kind_io import ADMIN_READS
 from kplan.errors import KplanError
-from kplan.kinds.acl.model import AclBinding
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec
 from kplan.model.live import Problem
 from kplan.transport.reads import AdminContext

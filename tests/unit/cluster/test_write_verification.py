@@ -12,7 +12,7 @@ from fake_admin import FakeAdmin, done
 
 import kplan.transport.admin as admin_session
 from kplan.errors import WriteError
-from kplan.kinds.acl.model import AclBinding
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec
 from kplan.transport.acls import AclWrites
 from kplan.transport.admin import AdminSession

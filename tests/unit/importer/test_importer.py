@@ -8,9 +8,9 @@ from builders import live_state
 
 from kplan.importer import ImportOptions, build_import
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.dynamic_config.model import LiveQuota, QuotaEntity
 from kplan.kinds.user.live import LiveUser
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.rules.stack_values import connector_config_value, topic_config_value

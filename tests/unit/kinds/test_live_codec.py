@@ -14,7 +14,6 @@ import pytest
 
 from kplan.errors import KplanError
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.connector.live import facts_of
 from kplan.kinds.dynamic_config.model import LiveBrokerConfig, LiveQuota, QuotaEntity
 from kplan.kinds.group_request.live import LiveGroup, group_of
@@ -24,6 +23,7 @@ from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference
 from kplan.kinds.subject.schemas import schema_digest
 from kplan.kinds.user.live import LiveUser
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, LiveConnector, LiveTask, LiveTopic, Problem
 from kplan.model.metadata import Meta

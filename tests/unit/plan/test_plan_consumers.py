@@ -257,8 +257,8 @@ def test_the_group_of_a_sink_the_plan_keeps_or_only_pauses_still_blocks():
 
 
 def test_the_group_of_a_streams_application_the_plan_removes_is_shown_and_not_counted():
-    from kplan.kinds.acl.model import AclBinding
     from kplan.kinds.streams_app.kind import StreamsAppPlanned
+    from kplan.model.bindings import AclBinding
     from kplan.model.plan import Action, ResourceChange, ResourceType
     from kplan.plan.consumers import leaving
 

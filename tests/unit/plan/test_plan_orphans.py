@@ -11,7 +11,8 @@ from builders import lconn, live, ltopic, stack, topic
 from kplan.kinds import claimable_sections
 from kplan.kinds.acl.kind import orphan_bindings, prune_acls
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.kinds.acl.model import AclSpec
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import Claim, freeze
 from kplan.model.orphans import claim_for
 from kplan.model.plan import Action, AttrKind, Reason, ResourceType, Severity

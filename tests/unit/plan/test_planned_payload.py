@@ -10,10 +10,10 @@ from builders import live, ltopic, stack, topic
 
 from kplan.apply.steps import build_steps
 from kplan.kinds.acl.kind import AclPlanned
-from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.codec import converter
 from kplan.kinds.planned import StalePlan
 from kplan.kinds.topic.kind import TopicPlanned
+from kplan.model.bindings import AclBinding
 from kplan.model.plan import Action, Plan
 from kplan.plan.planner import make_plan
 from kplan.plan.serialize import plan_from_dict, plan_to_dict

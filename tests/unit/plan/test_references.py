@@ -272,7 +272,7 @@ def test_acls_that_could_not_be_read_cannot_be_checked(tmp_path):
 
 
 def test_an_acl_reference_loads_as_the_bindings_it_expects_and_its_mistakes_are_located(tmp_path):
-    from kplan.kinds.acl.model import AclBinding
+    from kplan.model.bindings import AclBinding
     from kplan.stackfile import load_stack
 
     path = tmp_path / "stack.yaml"

@@ -4,7 +4,8 @@ denies refuse a generated binding."""
 
 from __future__ import annotations
 
-from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.kinds.acl.model import AclSpec
+from kplan.model.bindings import AclBinding
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Origin
 from kplan.stackfile.cdc_acls import Generated, connector_bindings, denies, merge_generated

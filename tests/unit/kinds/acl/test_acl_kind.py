@@ -8,9 +8,10 @@ from builders import live_state
 from kplan.apply.steps import build_steps
 from kplan.kinds.acl.kind import delete_acls, plan_acls
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding, AclSpec
+from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.acl.section import expand_acl
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec, Stack
 from kplan.model.plan import Action, AttrKind, Flag, Reason
 from kplan.plan.planner import make_plan

@@ -8,11 +8,11 @@ from builders import live_state
 
 from kplan.importer import ImportOptions, build_import
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.acl.model import AclBinding
 from kplan.kinds.streams_app.kind import follow_up, plan_app
 from kplan.kinds.streams_app.live import LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import StreamsAppSpec, app_bindings, internal_topics_of, is_internal_topic
 from kplan.kinds.streams_app.steps import record_after
+from kplan.model.bindings import AclBinding
 from kplan.model.desired import Claim, ClusterSpec, Stack, freeze
 from kplan.model.live import LiveTopic
 from kplan.model.plan import Action, ResourceType
