@@ -107,25 +107,25 @@ class FakeWriter:
                 self.topics.add(spec.name)
         return results
 
-    def delete_topics(self, names, results=None):
+    def delete_topics(self, names):
         if self.refuse_delete:
             raise WriteError("TOPIC_AUTHORIZATION_FAILED")
         self.deleted += list(names)
         self.pending_delete = list(names)  # the broker accepted; deletion completes later
-        return _done(names, results)
+        return _done(names, None)
 
-    def alter_topic_configs(self, changes, results=None):
+    def alter_topic_configs(self, changes):
         for name, (sets, deletes) in changes.items():
             current = self.overrides.setdefault(name, {})
             current.update(sets)
             for key in deletes:
                 current.pop(key, None)
-        return _done(changes, results)
+        return _done(changes, None)
 
-    def create_partitions(self, counts, results=None):
+    def create_partitions(self, counts):
         self.calls.append("create_partitions")
         self.partitions.update(counts)
-        return _done(counts, results)
+        return _done(counts, None)
 
     def topic_names(self):
         return set(self.topics)
@@ -155,7 +155,7 @@ class FakeWriter:
     def elect_preferred_leaders(self, partitions):
         self.calls.append("elect_preferred_leaders")
 
-    def wait_topics_gone(self, names, timeout_s=None):
+    def wait_topics_gone(self, names):
         if self.fail_wait_gone:
             raise WriteError("topics still listed after deletion")
         self.topics -= set(names)
@@ -385,5 +385,5 @@ class FakeWriter:
 
     # -- CDC signals
 
-    def send_snapshot_signal(self, connector, tables, topic, key, table_topic=None, signal_id=None, timeout_s=None):
+    def send_snapshot_signal(self, connector, tables, topic, key, table_topic=None, signal_id=None):
         self.signals.append((connector, tuple(tables), topic, key, table_topic))

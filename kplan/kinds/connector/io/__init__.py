@@ -26,12 +26,11 @@ class ConnectorWrites:
         return self.kafka.topic_names()
 
     def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
-                             table_topic: str | None = None, signal_id: str | None = None,
-                             timeout_s: float | None = None) -> None:
+                             table_topic: str | None = None, signal_id: str | None = None) -> None:
         """Ask a Debezium connector for an incremental snapshot of `tables` (once: a signal with `signal_id` is never
         sent twice) and wait for its evidence that the snapshot started."""
         send_snapshot_signal(self.kafka, connector, tables, topic, key, table_topic, signal_id,
-                             timeout_s or self.connector_timeout_s)
+                             self.connector_timeout_s)
 
     def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
                                   slot: str | None, publication: str | None,

@@ -166,16 +166,15 @@ class TopicWrites(Reassignments):
         return self._run_batch(submit, list(by_name), "creating topics", results, already_exists,
                                recheck=lambda n: n in self.topic_names())
 
-    def delete_topics(self, names: list[str], results: BatchResults | None = None) -> BatchResults:
+    def delete_topics(self, names: list[str]) -> BatchResults:
         def submit(ns):
             return self.kafka.admin.delete_topics(list(ns), request_timeout=self.kafka.request_timeout())
 
         # UNKNOWN_TOPIC_OR_PART right after a delete means "already gone": recheck removes it from the retry set.
-        return self._run_batch(submit, list(names), "deleting topics", results, lambda name, reason: None,
+        return self._run_batch(submit, list(names), "deleting topics", on_expected=lambda name, reason: None,
                                recheck=lambda n: n not in self.topic_names())
 
-    def alter_topic_configs(self, changes: Mapping[str, tuple[Mapping[str, str], Iterable[str]]],
-                            results: BatchResults | None = None) -> BatchResults:
+    def alter_topic_configs(self, changes: Mapping[str, tuple[Mapping[str, str], Iterable[str]]]) -> BatchResults:
         """changes: topic -> (keys to SET with values, keys to DELETE). One request for all topics."""
         def submit(names):
             resources = [altered("TOPIC", n, {**changes[n][0], **dict.fromkeys(changes[n][1])}) for n in names]
@@ -183,17 +182,17 @@ class TopicWrites(Reassignments):
 
         names = [n for n, (s, d) in changes.items() if s or list(d)]
         if names:
-            return self._run_batch(submit, names, "changing topic configs", results)
-        return BatchResults() if results is None else results
+            return self._run_batch(submit, names, "changing topic configs")
+        return BatchResults()
 
-    def create_partitions(self, counts: Mapping[str, int], results: BatchResults | None = None) -> BatchResults:
+    def create_partitions(self, counts: Mapping[str, int]) -> BatchResults:
         from confluent_kafka.admin import NewPartitions
 
         def submit(names):
             return self.kafka.admin.create_partitions([NewPartitions(n, counts[n]) for n in names],
                                                 request_timeout=self.kafka.request_timeout())
 
-        return self._run_batch(submit, list(counts), "adding partitions", results,
+        return self._run_batch(submit, list(counts), "adding partitions",
                                recheck=lambda n: self.topic_partitions(n) == counts[n])
 
     # -------------------------------------------------------------------------------------- topic reads
@@ -321,7 +320,7 @@ class TopicWrites(Reassignments):
             time.sleep(delay)
             delay = min(1.0, delay * 2)
 
-    def wait_topics_gone(self, names: Iterable[str], timeout_s: float | None = None) -> None:
+    def wait_topics_gone(self, names: Iterable[str]) -> None:
         start = time.monotonic()
         deadline = None
         names = set(names)
@@ -332,7 +331,7 @@ class TopicWrites(Reassignments):
             if not left:
                 return
             if deadline is None:  # the window grows with the partitions listed at first
-                deadline = start + (timeout_s or self._verify_window(sum(p for p, _ in listed.values())))
+                deadline = start + self._verify_window(sum(p for p, _ in listed.values()))
             if time.monotonic() > deadline:
                 raise WriteError("topics still listed after deletion: " + name_list(sorted(left), 10))
             time.sleep(delay)
