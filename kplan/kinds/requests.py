@@ -18,6 +18,7 @@ from kplan.model.status import Difference, ResourceStatus, Status
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.live import LiveState
+    from kplan.model.ownership import Entry
     from kplan.model.source import Origin
 
 REQUEST = ("request",)
@@ -79,6 +80,10 @@ class RequestKind(Kind[R, F, ResourceStatus]):
 
     def protected(self, live: "LiveState") -> frozenset[str]:
         return frozenset()
+
+    def record_of(self, live: "LiveState") -> dict[str, Entry]:
+        """Its part of the ownership record as the live state shows it: name -> the request token last applied."""
+        return dict(sorted(live.of(self.type).records.items()))
 
     def delete(self, current: F, spec: R | None, reason: Reason, origin: "Origin | None" = None) -> ResourceChange:
         raise ValueError(f"{self.never_deleted} are never deleted")  # owned() is empty: never asked

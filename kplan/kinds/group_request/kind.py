@@ -273,10 +273,6 @@ class GroupRequestKind(RequestKind[GroupSpec, LiveGroup]):
             return {}
         return {g.name: g.request for g in sorted(stack.of(self.section), key=lambda g: g.name)}
 
-    def record_of(self, live: LiveState) -> dict[str, Entry]:
-        """Its part of the record as the live state shows it: group -> the request token last applied."""
-        return dict(sorted(live.of(self.type).records.items()))
-
 
 class ConsumerGroupKind(GroupRequestKind):
     """A consumer group's request: also its delete (irreversible) and a failover to the offsets a mirror translated

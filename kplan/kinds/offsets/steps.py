@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
 
-from kplan.kinds.offsets.kind import CONNECTORS, OffsetsPlanned, requests
+from kplan.kinds.offsets.kind import CONNECTORS, KIND, OffsetsPlanned, requests
 from kplan.kinds.planned import planned_of
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
@@ -91,6 +91,4 @@ def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
     return dict(sorted(tokens.items()))
 
 
-def record_of(live: LiveState) -> dict[str, Entry]:
-    """The record's offsets part as the live state shows it: connector -> the request token last applied."""
-    return dict(sorted(live.of(ResourceType.OFFSETS).records.items()))
+record_of = KIND.record_of
