@@ -102,6 +102,26 @@ def each(read: Read, into: Callable[[Any], Any] = frozenset) -> Read:
     return lambda values: into(map(read, values or ()))
 
 
+def shared(make: Callable[[Any], T], items: Callable[[Any], tuple[tuple[str, Any], ...]]) -> Callable[[Any], T]:
+    """`make(x)`, one copy for every `x` of equal `items(x)` whose values are all text (others, where 1 and true would
+    be equal keys, are made on their own): thousands of topics have a handful of distinct configs. At most 10,000
+    are kept."""
+    made: dict[tuple[tuple[str, Any], ...], T] = {}
+
+    def one(x: Any) -> T:
+        key = items(x)
+        if any(v.__class__ is not str for _, v in key):
+            return make(x)
+        found = made.get(key)
+        if found is None:
+            found = make(x)
+            if len(made) < 10_000:
+                made[key] = found
+        return found
+
+    return one
+
+
 def owning(state: KindState) -> KindState:
     """Owned: the resources of which the stack's record says kplan set something (their own `owned`)."""
     return replace(state, owned=frozenset(n for n, r in state.resources.items() if r.owned))

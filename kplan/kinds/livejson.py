@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping
 
 from kplan.errors import KplanError
 from kplan.kinds import UNITS, consumer_guard
-from kplan.kinds.live_codec import shape
+from kplan.kinds.live_codec import shape, shared
 from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import freeze
 from kplan.model.live import LiveState
@@ -58,20 +58,7 @@ def shared_objects() -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
     configs and overrides of thousands of topics, nearly all alike) read as one shared dict, so a document of a
     hundred thousand topics parses into a few hundred MiB less (and no slower). The readers never change the
     document."""
-    shared: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
-
-    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        if any(v.__class__ is not str for _, v in pairs):  # not only text (1 and true would be equal keys): its own
-            return dict(pairs)
-        key = tuple(pairs)
-        found = shared.get(key)
-        if found is None:
-            found = dict(pairs)
-            if len(shared) < 10_000:
-                shared[key] = found
-        return found
-
-    return hook
+    return shared(dict, tuple)
 
 
 def live_state_from_dict(doc: Any) -> LiveState:

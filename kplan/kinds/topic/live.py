@@ -13,9 +13,9 @@ consumer guard's context, kinds/topic/consumers.py)."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from kplan.kinds.live_codec import by_name, kind_slice, shape
+from kplan.kinds.live_codec import by_name, kind_slice, shape, shared
 from kplan.model.consumers import LiveConsumers, LiveGroup, TopicPositions
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, LiveTopic, Problem
@@ -33,22 +33,10 @@ def _effective(t: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**t, "effective": {**(t.get("effective") or {}), **(t.get("overrides") or {})}}
 
 
-_SHARED: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
-
-
-def shared_config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """`freeze(config)`, one copy for every topic of the same configs (as the cluster read keeps them, and as a stack
-    declares them: a hundred thousand topics have a handful of distinct configs). Bounded; configs of other values
-    than text (1 and true would be equal keys) are frozen on their own."""
-    if config is None or any(v.__class__ is not str for v in config.values()):
-        return freeze(config)
-    key = tuple(config.items())
-    found = _SHARED.get(key)
-    if found is None:
-        found = freeze(config)
-        if len(_SHARED) < 10_000:
-            _SHARED[key] = found
-    return found
+# `freeze(config)`, one copy for every topic of the same configs (as the cluster read keeps them, and as a stack
+# declares them)
+shared_config: Callable[[Mapping[str, Any] | None], Mapping[str, Any]] = shared(
+    freeze, lambda config: tuple((config or {}).items()))
 
 
 # The document's "topics" (by name: partitions, replication_factor, overrides, effective, sensitive_keys,
