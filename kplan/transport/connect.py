@@ -214,6 +214,11 @@ class ConnectWrites:
                 ConnectorState.STOPPED: "stop"}[state]
         worker.call("PUT", rest_path("connectors", name, verb), f"{verb} connector {name}", (202, 204, 200))
 
+    def bring_to_state(self, name: str, state: ConnectorState) -> None:
+        """Set the connector's state and wait until it and its tasks show it (`wait_connector`)."""
+        self.set_connector_state(name, state)
+        self.wait_connector(name, state)
+
     def restart_connector(self, name: str) -> None:
         worker, name = self._at(name)
         worker.call("POST", rest_path("connectors", name, "restart",

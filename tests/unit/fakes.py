@@ -298,6 +298,10 @@ class FakeWriter:
     def set_connector_state(self, name, state):
         self.states[name] = state
 
+    def bring_to_state(self, name, state):
+        self.set_connector_state(name, state)
+        self.wait_connector(name, state)
+
     def restart_connector(self, name):
         self.calls.append(f"restart_connector {name}")
 

@@ -111,7 +111,7 @@ class PutConnectorHandler(StepHandler[PutConnector]):
             if existing is not None:
                 # what it ran from must not outlive it: its offsets go back to those it found (none, unless an
                 # earlier connector of that name left some; unknown after a crash: none)
-                stop_connector(w, name)
+                w.bring_to_state(name, ConnectorState.STOPPED)
                 w.reset_connector_offsets(name)
                 if outcome.get("offsets_before"):
                     w.alter_connector_offsets(name, outcome["offsets_before"])
@@ -156,7 +156,7 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
             ctx.outcome = {"gone": True}
             w.wait_connector_gone(name)
             return
-        stop_connector(w, name)
+        w.bring_to_state(name, ConnectorState.STOPPED)
         ctx.outcome = {"offsets": w.connector_offsets(name)}
         ctx.journal_outcome()
         w.reset_connector_offsets(name)
@@ -175,7 +175,7 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
             w.wait_connector(name, ConnectorState.STOPPED)
             _check_listed(w, step)
         elif offsets:
-            stop_connector(w, name)
+            w.bring_to_state(name, ConnectorState.STOPPED)
         if offsets:
             w.alter_connector_offsets(name, offsets)
         w.set_connector_state(name, ConnectorState.restored(state))
@@ -226,11 +226,6 @@ def _check_listed(w: ConnectWrites, step: DeleteConnector) -> None:
     if wrong:
         raise KplanError(f"connector {step.name} was created again, but Connect shows other values of "
                          f"{', '.join(wrong)} than it had")
-
-
-def stop_connector(w: ConnectWrites, name: str) -> None:
-    w.set_connector_state(name, ConnectorState.STOPPED)
-    w.wait_connector(name, ConnectorState.STOPPED)
 
 
 @handles(SnapshotSignal)
@@ -300,7 +295,7 @@ class StopConnectorHandler(StepHandler[StopConnector]):
         if not _exists(ctx, step.name):
             raise KplanError(f"connector {step.name} no longer exists: the rename to {step.renamed_to} has nothing "
                              "to carry over; plan again")
-        stop_connector(ctx.io(ConnectWrites), step.name)
+        ctx.io(ConnectWrites).bring_to_state(step.name, ConnectorState.STOPPED)
 
     def undo(self, step: StopConnector, ctx: StepContext) -> None:
         if not _exists(ctx, step.name):  # the delete's undo re-creates it first; gone means someone else deleted it
@@ -335,7 +330,7 @@ class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
         if not _exists(ctx, step.target):
             return  # nothing to take back: the offsets went with it (its create's undo reset them)
         before = (ctx.outcome or {}).get("target_before") or []
-        stop_connector(connect, step.target)
+        connect.bring_to_state(step.target, ConnectorState.STOPPED)
         connect.reset_connector_offsets(step.target)
         if before:
             connect.alter_connector_offsets(step.target, before)
@@ -344,9 +339,8 @@ class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
 @handles(StartConnector)
 class StartConnectorHandler(StepHandler[StartConnector]):
     def run(self, step: StartConnector, ctx: StepContext) -> None:
-        ctx.io(ConnectWrites).set_connector_state(step.name, step.state)
-        ctx.io(ConnectWrites).wait_connector(step.name, step.state)
+        ctx.io(ConnectWrites).bring_to_state(step.name, step.state)
 
     def undo(self, step: StartConnector, ctx: StepContext) -> None:
         if _exists(ctx, step.name):
-            stop_connector(ctx.io(ConnectWrites), step.name)
+            ctx.io(ConnectWrites).bring_to_state(step.name, ConnectorState.STOPPED)

@@ -11,11 +11,6 @@ from kplan.kinds.offsets.steps import AlterOffsets
 from kplan.model.desired import ConnectorState
 
 
-def _to(connect: ConnectWrites, name: str, state: ConnectorState) -> None:
-    connect.set_connector_state(name, state)
-    connect.wait_connector(name, state)
-
-
 @handles(AlterOffsets)
 class AlterOffsetsHandler(StepHandler[AlterOffsets]):
     def run(self, step: AlterOffsets, ctx: StepContext) -> None:
@@ -27,7 +22,7 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
         # the state it had, journaled before anything changes: the undo brings it back
         ctx.outcome = {"state": ((status or {}).get("connector") or {}).get("state")}
         ctx.journal_outcome()
-        _to(w, name, ConnectorState.STOPPED)
+        w.bring_to_state(name, ConnectorState.STOPPED)
         # the offsets it had, journaled before they are changed: the undo puts exactly these back
         ctx.outcome = {**(ctx.outcome or {}), "offsets": w.connector_offsets(name)}
         ctx.journal_outcome()
@@ -35,7 +30,7 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
             w.reset_connector_offsets(name)
         else:
             w.alter_connector_offsets(name, [dict(o) for o in step.offsets])
-        _to(w, name, step.state)
+        w.bring_to_state(name, step.state)
 
     def undo(self, step: AlterOffsets, ctx: StepContext) -> None:
         w, name = ctx.io(ConnectWrites), step.name
@@ -45,7 +40,7 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
             return
         offsets = outcome.get("offsets")  # None: never read, so never changed
         if offsets is not None:
-            _to(w, name, ConnectorState.STOPPED)
+            w.bring_to_state(name, ConnectorState.STOPPED)
             w.reset_connector_offsets(name)
             if offsets:
                 w.alter_connector_offsets(name, offsets)
