@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from kplan.errors import KplanError
+from kplan.transport.kafka import read_to_end, reader
 
 if TYPE_CHECKING:
     from confluent_kafka import Producer
@@ -188,10 +189,9 @@ def _watermarks(consumer, partition, topic: str, timeout_s: float) -> tuple[int,
 
 def first_record(conf: dict[str, Any], topic: str, timeout_s: float) -> bytes | None:
     """The value of the first record of a single-partition topic (None when it has none)."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
-    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
-                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
+    consumer = reader(conf)
     try:
         consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
         deadline = time.monotonic() + timeout_s
@@ -209,36 +209,14 @@ def read_compacted(conf: dict[str, Any], topic: str, timeout_s: float,
     """Latest value per key of a single-partition compacted topic, read from the beginning to the high
     watermark as of now. Used for kplan's small internal topics (ownership, journal). `link`: nothing is read
     while Kafka is known to be unreachable (`ClusterUnreachable` at once)."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
     if link is not None:
         link.gate(f"reading {topic}")
-
-    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
-                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
     latest: dict[bytes, bytes | None] = {}
-    try:
-        low, high = _watermarks(consumer, TopicPartition(topic, 0), topic, timeout_s)
-        if high <= low:
-            return latest
-        consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            error = msg.error()
-            if error:
-                if error.code() == error._PARTITION_EOF:
-                    break
-                continue
-            key, offset = msg.key(), msg.offset()
-            if key is not None:  # kplan writes every record with a key; a keyless one is nobody's (callers skip it)
-                latest[key] = msg.value()
-            if offset is not None and offset >= high - 1:
-                break
-        else:
-            raise KplanError(f"reading kplan's record {topic} did not finish within {timeout_s:g}s")
-    finally:
-        consumer.close()
+
+    def take(msg: Any) -> None:
+        if msg.key() is not None:  # kplan writes every record with a key; a keyless one is nobody's (callers skip it)
+            latest[msg.key()] = msg.value()
+
+    read_to_end(conf, topic, 1, timeout_s, take, f"reading kplan's record {topic}",
+                lambda consumer, partition: _watermarks(consumer, partition, topic, timeout_s))
     return latest

@@ -73,6 +73,16 @@ def state_name(state: Any) -> str:
     return "".join(w.capitalize() for w in name.split("_"))
 
 
+def committed_offsets(admin: Any, group: str, timeout_s: float) -> dict[tuple[str, int], int]:
+    """A group's committed offsets, (topic, partition) -> offset (one group per request; a partition without one is
+    left out); the client's error as it raised it."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=timeout_s)[group]
+    return {(tp.topic, tp.partition): tp.offset for tp in future.result(timeout=timeout_s + 2).topic_partitions or ()
+            if tp.offset >= 0}
+
+
 def group_problem(e: BaseException, action: str, group: str, who: str | None = None) -> str:
     """One line for a failed group request; a denied one names the ACLs kplan's principal needs."""
     denied = group_denied(kafka_error_name(e), action, f"consumer group {group}", RIGHTS[action], who,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Any, Iterable, Mapping
+import time
+from typing import Any, Callable, Iterable, Mapping
 
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
@@ -118,6 +119,45 @@ def dispose(client) -> None:
             client.close()
     except RuntimeError:  # already closed
         pass
+
+
+def reader(conf: Mapping[str, Any]) -> Any:
+    """A consumer that reads a topic from its beginning, in no group (nothing committed), and says where it ends."""
+    from confluent_kafka import Consumer
+
+    return Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
+                     "enable.partition.eof": True, "auto.offset.reset": "earliest"})
+
+
+def read_to_end(conf: Mapping[str, Any], topic: str, partitions: int, timeout_s: float, take: Callable[[Any], None],
+                what: str, watermarks: Callable[[Any, Any], tuple[int, int]] | None = None) -> None:
+    """Every record of the topic's partitions, from its beginning to its end as of now (each partition's watermarks,
+    asked first: `watermarks(consumer, partition)`, else with one request of at most `timeout_s`), given to `take`
+    in order; a partition without records is not read. A KplanError "`what` did not finish within" the timeout."""
+    from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+
+    consumer = reader(conf)
+    try:
+        marks = {p: (watermarks(consumer, TopicPartition(topic, p)) if watermarks is not None else
+                     consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s))
+                 for p in range(partitions)}
+        pending = {p for p, (low, high) in marks.items() if high > low}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
+        deadline = time.monotonic() + timeout_s
+        while pending:
+            if time.monotonic() >= deadline:
+                raise KplanError(f"{what} did not finish within {timeout_s:g}s")
+            msg = consumer.poll(0.5)
+            if msg is None:
+                continue
+            error, partition, offset = msg.error(), msg.partition(), msg.offset()
+            if error is None:
+                take(msg)
+            if (error.code() == error._PARTITION_EOF if error is not None else
+                    offset is not None and offset >= marks[partition][1] - 1):
+                pending.discard(partition)
+    finally:
+        consumer.close()
 
 
 def describe_kafka_error(exc: BaseException) -> str:

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.group_request.kind import CONSUMER, SHARE
 from kplan.kinds.group_request.model import Position
-from kplan.transport.groups import describe_groups, group_problem
+from kplan.transport.groups import committed_offsets, describe_groups, group_problem
 from kplan.transport.interrupts import held
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import principal
@@ -40,15 +40,11 @@ from kplan.transport.wire.client import Client, error_name, open_client
 
 def committed(admin, group: str, timeout_s: float, who: str | None = None) -> tuple[Position, ...]:
     """The group's committed offsets, sorted (a partition without one is left out)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
-    fut = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                            request_timeout=timeout_s)[group]
     try:
-        answer = fut.result(timeout=timeout_s + 2)
+        found = committed_offsets(admin, group, timeout_s)
     except Exception as e:  # noqa: BLE001
         raise KplanError(group_problem(e, "describe", group, who)) from None
-    return tuple(sorted((tp.topic, tp.partition, tp.offset) for tp in answer.topic_partitions or () if tp.offset >= 0))
+    return tuple(sorted((t, p, o) for (t, p), o in found.items()))
 
 
 def resolve(admin, wanted: Iterable[tuple[str, int, Any]], timeout_s: float) -> dict[tuple[str, int, Any], int]:

@@ -26,7 +26,8 @@ from kplan.model.desired import ClusterSpec
 from kplan.model.mirror import TP, Checkpoint, MirrorRead, MirrorSpec, Need, needs
 from kplan.secrets import SecretValues
 from kplan.transport.acls import cluster_operations
-from kplan.transport.kafka import admin_client, client_config, dispose
+from kplan.transport.groups import committed_offsets
+from kplan.transport.kafka import admin_client, client_config, dispose, read_to_end
 from kplan.transport.permissions import DENIED
 from kplan.transport.reach import kafka_error_name
 
@@ -43,15 +44,6 @@ def _partition_ends(admin: Any, partitions: Mapping[str, int], timeout_s: float)
             for tp, future in admin.list_offsets(request, request_timeout=timeout_s).items()}
 
 
-def _committed(admin: Any, group: str, timeout_s: float) -> dict[TP, int]:
-    """A group's committed offsets (one group per request; {} for none)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
-    future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=timeout_s)[group]
-    return {(tp.topic, tp.partition): tp.offset for tp in future.result(timeout=timeout_s + 2).topic_partitions or ()
-            if tp.offset >= 0}
-
-
 def _source_groups(mirror: MirrorSpec, admin: Any, source_ends: Mapping[TP, int], timeout_s: float
                    ) -> tuple[dict[str, dict[TP, int]], list[str]]:
     """The committed offsets on the source of each group the mirror translates, over the replicated partitions, and
@@ -65,7 +57,7 @@ def _source_groups(mirror: MirrorSpec, admin: Any, source_ends: Mapping[TP, int]
     out = {}
     for group in groups:
         try:
-            committed = _committed(admin, group, timeout_s)
+            committed = committed_offsets(admin, group, timeout_s)
         except Exception as e:
             if not refused(e):
                 raise
@@ -98,33 +90,15 @@ def decode_checkpoint(key: bytes, value: bytes, at_ms: int) -> Checkpoint | None
 def read_checkpoints(conf: Mapping[str, Any], topic: str, partitions: int, timeout_s: float) -> tuple[Checkpoint, ...]:
     """The latest checkpoint per (group, partition) in a checkpoints topic, read from its beginning to its end as of
     now (a compacted topic of a few records per group and partition)."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
-    consumer = Consumer({**conf, "group.id": "kplan-reader", "enable.auto.commit": False,
-                         "enable.partition.eof": True, "auto.offset.reset": "earliest"})
     latest: dict[tuple[str, str, int], Checkpoint] = {}
-    try:
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)[1]
-                for p in range(partitions)}
-        pending = {p for p, end in ends.items() if end > 0}
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(pending)])
-        deadline = time.monotonic() + timeout_s
-        while pending:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"reading {topic} did not finish within {timeout_s:g}s")
-            msg = consumer.poll(0.5)
-            if msg is None:
-                continue
-            error, key, value, partition, offset = msg.error(), msg.key(), msg.value(), msg.partition(), msg.offset()
-            if error is None and key is not None and value is not None:
-                c = decode_checkpoint(key, value, msg.timestamp()[1])
-                if c is not None:
-                    latest[(c.group, c.topic, c.partition)] = c
-            if partition is not None and ((error is not None and error.code() == error._PARTITION_EOF)
-                                          or (offset is not None and offset >= ends[partition] - 1)):
-                pending.discard(partition)
-    finally:
-        consumer.close()
+
+    def take(msg: Any) -> None:
+        key, value = msg.key(), msg.value()
+        c = decode_checkpoint(key, value, msg.timestamp()[1]) if key is not None and value is not None else None
+        if c is not None:
+            latest[(c.group, c.topic, c.partition)] = c
+
+    read_to_end(conf, topic, partitions, timeout_s, take, f"reading {topic}")
     return tuple(latest[k] for k in sorted(latest))
 
 
