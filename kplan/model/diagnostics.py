@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Hashable, Iterable, TypeVar
+from typing import Any, Hashable, Iterable, Iterator, TypeVar
 
 from kplan.model.source import Loc, Origin
 
@@ -146,6 +146,16 @@ class Diagnostics:
             return True
         seen[key] = loc
         return False
+
+    def named_entries(self, entries: Iterable[tuple[Any, Loc]], key: str, what: str, hint: str
+                      ) -> Iterator[tuple[Any, Loc, str]]:
+        """A section's entries that are mappings with a text `key` (the schema reported any other), each with that
+        name, where it is first declared: declared again is an error (`declared_again`, `what` formatting the name)."""
+        seen: dict[str, Loc] = {}
+        for item, loc in entries:
+            if isinstance(item, dict) and isinstance(item.get(key), str) and not self.declared_again(
+                    seen, item[key], loc, what.format(item[key]), hint):
+                yield item, loc, item[key]
 
     def warning(self, loc: Loc | None, message: str, path: str | None = None) -> None:
         self.add(loc, message, Severity.WARNING, path)

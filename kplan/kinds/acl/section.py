@@ -84,15 +84,9 @@ def expand_acl(item: dict[str, Any]) -> tuple[list[AclBinding], list[tuple[str, 
 
 
 def build_acls(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[AclSpec, ...]:
-    seen: dict[str, Loc] = {}
     out = []
-    for item, loc in entries:
-        if not isinstance(item, dict) or not isinstance(item.get("principal"), str):
-            continue
-        principal = item["principal"]
-        if diags.declared_again(seen, principal, loc, f'principal "{principal}"',
-                                "declare each principal's ACLs in one entry"):
-            continue
+    for item, loc, principal in diags.named_entries(entries, "principal", 'principal "{}"',
+                                                    "declare each principal's ACLs in one entry"):
         bindings, problems = expand_acl(item)
         for path, message in problems:
             key = path.split("[")[0] if path else None

@@ -65,15 +65,9 @@ class Section:
 
     def build(self, entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[GroupSpec, ...]:
         """The section's requests, by name; a name declared again refused."""
-        seen: dict[str, Loc] = {}
         out: list[tuple[str, GroupSpec]] = []
-        for item, loc in entries:
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                continue  # the schema reported it
-            name = item["name"]
-            if diags.declared_again(seen, name, loc, f"{self.terms.noun} {name!r}",
-                                    f"declare each {self.terms.short} once, with one request"):
-                continue
+        for item, loc, name in diags.named_entries(entries, "name", f"{self.terms.noun} {{!r}}",
+                                                   f"declare each {self.terms.short} once, with one request"):
             spec = self.entry(name, item, loc, smap, diags)
             if spec is not None:
                 out.append((name, spec))

@@ -39,14 +39,9 @@ def _internal_topic(app: str, t: dict[str, Any], at: Loc, diags: Diagnostics) ->
 
 def build_streams_apps(entries: list[tuple[Any, Loc]], smap: SourceMap,
                        diags: Diagnostics) -> tuple[StreamsAppSpec, ...]:
-    seen: dict[str, Loc] = {}
     out = []
-    for item, loc in entries:
-        if not isinstance(item, dict) or not isinstance(item.get("application_id"), str):
-            continue
-        app = item["application_id"]
-        if diags.declared_again(seen, app, loc, f'streams app "{app}"', "declare each application in one entry"):
-            continue
+    for item, loc, app in diags.named_entries(entries, "application_id", 'streams app "{}"',
+                                              "declare each application in one entry"):
         mode = item.get("internal_topics", APP)
         declared = item.get("topics") or []
         at = smap.value_loc(item, "topics") or loc

@@ -44,14 +44,8 @@ def _iterations(value: Any) -> int | None:
 
 
 def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[UserSpec, ...]:
-    seen: dict[str, Loc] = {}
     out = []
-    for item, loc in entries:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            continue
-        name = item["name"]
-        if diags.declared_again(seen, name, loc, f'user "{name}"', "declare each user once"):
-            continue
+    for item, loc, name in diags.named_entries(entries, "name", 'user "{}"', "declare each user once"):
         ok = True
         problem = password_problem(item.get("password"))
         if problem:
