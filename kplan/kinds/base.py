@@ -26,7 +26,8 @@ from kplan.model.plan import (
     address_of,
     error,
 )
-from kplan.model.status import Difference, Trace
+from kplan.model.status import Difference, Status, Trace
+from kplan.model.status import owned as owned_after
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Stack
@@ -116,6 +117,10 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     # then hold the one error of a stack that declares or owns resources of it the cluster would not let kplan read
     # (`unreadable`). None: its deletion notes say what they say.
     unread: tuple[str, Mapping[Problem, str]] | None = None
+    # Its status entries' type (`status`): ResourceStatus, or its subclass with the kind's own fields.
+    status_type: Callable[..., StatusT]
+    # How its status words a difference, by attribute kind (`difference_of`); None: by each attribute's note.
+    difference_notes: Mapping[AttrKind, str] | None = None
 
     def change_flag_note(self, change: ResourceChange, flag: Flag) -> str | None:
         """A flag's words for one change, where they depend on what the change does (a topic is irreversible for
@@ -330,11 +335,34 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
 
     def status(self, spec: SpecT, current: LiveT | None, change: ResourceChange | None,
                scrub: Scrub) -> StatusT:
-        raise NotImplementedError
+        """A declared resource's status: missing, else in sync or drifted by the attributes of the plan's `change`
+        for it (not owned while the change adopts it). Its kind's own fields are `status_declared`'s and, when it
+        exists, `status_live`'s (those win where both name one, e.g. a subject's schema type)."""
+        declared = self.status_declared(spec)
+        if current is None:
+            return self.status_type(self.type, spec.name, Status.MISSING, False, origin=spec.origin, **declared)
+        diffs = tuple(self.status_difference(a) for a in (change.attributes if change is not None else ()))
+        return self.status_type(self.type, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True,
+                                origin=spec.origin, owned=owned_after(change), differences=diffs,
+                                **{**declared, **self.status_live(current)})
 
     def status_undeclared(self, current: LiveT, change: ResourceChange, scrub: Scrub) -> StatusT:
         """An owned resource that is no longer declared (the next apply deletes it)."""
-        raise NotImplementedError
+        return self.status_type(self.type, current.name, Status.NOT_DECLARED, True,
+                                differences=tuple(self.status_difference(a) for a in change.attributes),
+                                **self.status_live(current))
+
+    def status_declared(self, spec: SpecT) -> dict[str, Any]:
+        """The kind's own fields of a declared resource's status entry from what the stack declares."""
+        return {}
+
+    def status_live(self, current: LiveT) -> dict[str, Any]:
+        """The kind's own fields of a status entry from what the cluster has."""
+        return {}
+
+    def status_difference(self, a: AttributeChange) -> Difference:
+        """How the status shows one attribute of the plan's change: worded by `difference_notes`."""
+        return difference_of(a, self.difference_notes)
 
     def live_secrets(self, stack: "Stack", live: "LiveState") -> set[str]:
         """Plaintext secret values visible in this kind's live state, to scrub from any text kplan prints."""

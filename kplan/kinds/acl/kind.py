@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of, rights_problems
+from kplan.kinds.base import Kind, PlanContext, TraceDict, rights_problems
 from kplan.model.bindings import AclBinding, binding_json
 from kplan.model.live import Problem
 from kplan.model.plan import (
@@ -34,7 +34,7 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
 )
-from kplan.model.status import Difference, ResourceStatus, Status
+from kplan.model.status import Difference, ResourceStatus
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -252,11 +252,6 @@ def _binding_of(a: AttributeChange, pruned: set[AclBinding]) -> AclBinding | Non
     return next((b for b in pruned if binding_path(b) == a.path and b.grant == a.before), None)
 
 
-def _difference(a: AttributeChange) -> "Difference":
-    return difference_of(a, {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
-                             AttrKind.REMOVE: "not declared (deleted by the next apply)"})
-
-
 class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     type = ACL
     planned_type = AclPlanned
@@ -265,6 +260,9 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     flag_notes = {Flag.DRIFT: "drift: the principal has bindings the stack does not declare and kplan did not "
                               "create (left alone)"}
     unread = ("ACLs", PROBLEMS)  # ACLs that cannot be read cannot be planned (plans and destroys alike)
+    status_type = AclStatus
+    difference_notes = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
+                        AttrKind.REMOVE: "not declared (deleted by the next apply)"}
 
     def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
@@ -335,20 +333,11 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}
 
-    def status(self, spec: AclSpec, current: LiveAcls | None, change: ResourceChange | None,
-               scrub: Scrub) -> AclStatus:
+    def status_declared(self, spec: AclSpec) -> dict[str, Any]:
+        return {"declared_bindings": len(spec.bindings)}
 
-        declared = len(spec.bindings)
-        if current is None:
-            return AclStatus(ACL, spec.name, Status.MISSING, False, origin=spec.origin, declared_bindings=declared)
-        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return AclStatus(ACL, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
-                              differences=diffs, bindings=len(current.bindings), declared_bindings=declared)
-
-    def status_undeclared(self, current: LiveAcls, change: ResourceChange, scrub: Scrub) -> AclStatus:
-
-        return AclStatus(ACL, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
-                              differences=tuple(_difference(a) for a in change.attributes))
+    def status_live(self, current: LiveAcls) -> dict[str, Any]:
+        return {"bindings": len(current.bindings)}
 
     def status_detail(self, r: AclStatus) -> str:
         if not r.exists:

@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict
 from kplan.kinds.codec import FLAT, JsonKey
 from kplan.kinds.dynamic_config.model import (
     DEFAULT_BROKER,
@@ -75,7 +75,7 @@ from kplan.model.plan import (
     error,
     with_planned,
 )
-from kplan.model.status import Difference, ResourceStatus, Status, owned
+from kplan.model.status import Difference, ResourceStatus
 from kplan.rules.stack_values import human_size
 from kplan.words import closest, meant, plural
 
@@ -161,8 +161,12 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
     sep: ClassVar[str] = "="
     word: ClassVar[str] = "config"
 
+    status_type = KeyStatus
+
     def __init__(self) -> None:
         self.unread = (self.entries.what, self.problems)  # keys that cannot be read cannot be planned
+        self.difference_notes = {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
+                                 AttrKind.REMOVE: f"not declared ({self.removed} by the next apply)"}
         self._read = shape(self.live_type, self.live_before)
         self.live_from_json = kind_slice(resources=(self.section, self._resources),
                                          problem=f"{self.type.value}_problem", after=owning)
@@ -277,22 +281,15 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
         return True
 
     def status(self, spec: Spec, current: Live | None, change: ResourceChange | None, scrub: Scrub) -> KeyStatus:
-        values = current.values if current is not None else None if self.missing_when_absent(spec) else {}
-        declared = self.pairs(spec.values)
-        if values is None:
-            return KeyStatus(self.type, spec.name, Status.MISSING, False, origin=spec.origin,
-                             declared_values=declared)
-        diffs = tuple(self.difference(a) for a in (change.attributes if change is not None else ()))
-        return KeyStatus(self.type, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
-                         owned=owned(change), differences=diffs, values=self.pairs(values), declared_values=declared)
+        """One the cluster does not show that need not be (`missing_when_absent`) has no keys there."""
+        absent = current is None and not self.missing_when_absent(spec)
+        return super().status(spec, self.live_type(spec.entity) if absent else current, change, scrub)
 
-    def status_undeclared(self, current: Live, change: ResourceChange, scrub: Scrub) -> KeyStatus:
-        return KeyStatus(self.type, current.name, Status.NOT_DECLARED, True, values=self.pairs(current.values),
-                         differences=tuple(self.difference(a) for a in change.attributes))
+    def status_declared(self, spec: Spec) -> dict[str, Any]:
+        return {"declared_values": self.pairs(spec.values)}
 
-    def difference(self, a: AttributeChange) -> Difference:
-        return difference_of(a, {AttrKind.ADD: "missing", AttrKind.UPDATE: "differs", AttrKind.DRIFT: "not declared",
-                                 AttrKind.REMOVE: f"not declared ({self.removed} by the next apply)"})
+    def status_live(self, current: Live) -> dict[str, Any]:
+        return {"values": self.pairs(current.values)}
 
     def pairs(self, values: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
         """An entity's (key, value) pairs as the plan shows them, by key."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of, rights_problems
+from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, rights_problems
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
@@ -35,7 +35,7 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
 )
-from kplan.model.status import Difference, ResourceStatus, Status
+from kplan.model.status import Difference, ResourceStatus
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -184,16 +184,13 @@ def takes_groups(c: ResourceChange, live: "LiveState") -> dict[str, str]:
     return {c.name: f"this stack's Kafka Streams application {c.name}, removed first (its ACLs deleted)"}
 
 
-def _difference(a: AttributeChange) -> Difference:
-    return difference_of(a, {AttrKind.ADD: "missing",
-                             AttrKind.REMOVE: "no longer generated (deleted by the next apply)"})
-
-
 class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
     type = STREAMS_APP
     planned_type = StreamsAppPlanned
     title = "Kafka Streams applications"
     section = "streams_apps"
+    status_type = StreamsAppStatus
+    difference_notes = {AttrKind.ADD: "missing", AttrKind.REMOVE: "no longer generated (deleted by the next apply)"}
 
     def plan(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
@@ -265,19 +262,15 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
 
     def status(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, change: ResourceChange | None,
                scrub: Scrub) -> StreamsAppStatus:
-        declared = len(spec.bindings())
-        if current is None or not (current.bindings or current.internal_topics):
-            return StreamsAppStatus(STREAMS_APP, spec.name, Status.MISSING, False, origin=spec.origin,
-                                    declared_bindings=declared)
-        diffs = tuple(_difference(a) for a in (change.attributes if change is not None else ()))
-        return StreamsAppStatus(STREAMS_APP, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True,
-                                origin=spec.origin, differences=diffs, bindings=len(current.bindings),
-                                declared_bindings=declared, internal_topics=len(current.internal_topics))
+        """An application without any binding or internal topic on the cluster is missing."""
+        present = current is not None and bool(current.bindings or current.internal_topics)
+        return super().status(spec, current if present else None, change, scrub)
 
-    def status_undeclared(self, current: LiveStreamsApp, change: ResourceChange, scrub: Scrub) -> StreamsAppStatus:
-        return StreamsAppStatus(STREAMS_APP, current.name, Status.NOT_DECLARED, True, bindings=len(current.bindings),
-                                internal_topics=len(current.internal_topics),
-                                differences=tuple(_difference(a) for a in change.attributes))
+    def status_declared(self, spec: StreamsAppSpec) -> dict[str, Any]:
+        return {"declared_bindings": len(spec.bindings())}
+
+    def status_live(self, current: LiveStreamsApp) -> dict[str, Any]:
+        return {"bindings": len(current.bindings), "internal_topics": len(current.internal_topics)}
 
     def status_detail(self, r: StreamsAppStatus) -> str:
         if not r.exists:

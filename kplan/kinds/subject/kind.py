@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of
+from kplan.kinds.base import Kind, PlanContext, TraceDict
 from kplan.kinds.subject.live import LiveSubject
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
 from kplan.kinds.subject.schemas import canonical, diff, outline, schema_digest
@@ -50,7 +50,7 @@ from kplan.model.plan import (
     warning,
     with_planned,
 )
-from kplan.model.status import Difference, ResourceStatus, Status, owned
+from kplan.model.status import Difference, ResourceStatus
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -194,6 +194,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
     planned_type = SubjectPlanned
     title = "Schema subjects"
     section = "subjects"
+    status_type = SubjectStatus
 
     def protects(self, spec: SubjectSpec) -> bool:
         return spec.protect
@@ -337,23 +338,12 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         """Its part of the record as the live state shows it: subject -> the schema digest kplan registered."""
         return dict(sorted(live.of(SUBJECT).records.items()))
 
-    def status(self, spec: SubjectSpec, current: LiveSubject | None, change: ResourceChange | None,
-               scrub: Scrub) -> SubjectStatus:
+    def status_declared(self, spec: SubjectSpec) -> dict[str, Any]:
+        return {"schema_type": spec.schema_type, "declared_compatibility": spec.compatibility}
 
-        if current is None:
-            return SubjectStatus(SUBJECT, spec.name, Status.MISSING, False, origin=spec.origin,
-                                  schema_type=spec.schema_type, declared_compatibility=spec.compatibility)
-        diffs = tuple(difference_of(a) for a in (change.attributes if change is not None else ()))
-        return SubjectStatus(SUBJECT, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
-                              owned=owned(change), differences=diffs, schema_version=current.version,
-                              schema_type=current.schema_type, compatibility=current.effective_compatibility,
-                              declared_compatibility=spec.compatibility)
-
-    def status_undeclared(self, current: LiveSubject, change: ResourceChange, scrub: Scrub) -> SubjectStatus:
-
-        return SubjectStatus(SUBJECT, current.name, Status.NOT_DECLARED, True, schema_version=current.version,
-                              schema_type=current.schema_type, compatibility=current.effective_compatibility,
-                              differences=tuple(difference_of(a) for a in change.attributes))
+    def status_live(self, current: LiveSubject) -> dict[str, Any]:
+        return {"schema_version": current.version, "schema_type": current.schema_type,
+                "compatibility": current.effective_compatibility}
 
     def status_detail(self, r: SubjectStatus) -> str:
         level = f", compatibility {r.compatibility}" if r.compatibility else ""

@@ -33,7 +33,7 @@ from kplan.model.plan import (
     with_planned,
 )
 from kplan.model.rebalance import Assignment  # a replica list (broker ids) per partition
-from kplan.model.status import Difference, ResourceStatus, Status, owned
+from kplan.model.status import Difference, ResourceStatus, Status
 from kplan.rules.compare import normalize_topic_value, topic_values_equal
 from kplan.rules.ignore import ignored
 from kplan.rules.names import is_platform_topic, is_reserved_topic
@@ -408,23 +408,12 @@ def _keepers() -> "TopicKeepers | None":
     return next((u.keeps_topics for u in UNITS if u.keeps_topics is not None), None)
 
 
-def _status_difference(a: AttributeChange) -> "Difference":
-
-    note = ""
-    if a.kind == AttrKind.ADD and a.before is not None:
-        note = "inherited"
-    elif a.kind == AttrKind.REFUSED or a.forces_replacement:
-        note = "needs replacement"
-    elif a.kind in (AttrKind.DRIFT, AttrKind.REMOVE):
-        note = "not declared"
-    return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
-
-
 class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
     type = TOPIC
     planned_type = TopicPlanned
     title = "Topics"
     section = "topics"
+    status_type = ResourceStatus
 
     def unmet(self, expect: Mapping[str, Any], current: LiveTopic) -> list[str]:
         """A referenced topic's partitions and replication factor at least those expected, and each expected config
@@ -568,24 +557,25 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
             "config": {k: normalize_topic_value(k, current.overrides[k]) for k in sorted(current.overrides)},
         }
 
-    def status(self, spec: TopicSpec, current: LiveTopic | None, change: ResourceChange | None,
-               scrub: Scrub) -> "ResourceStatus":
+    def status_declared(self, spec: TopicSpec) -> dict[str, Any]:
+        return {"declared_partitions": spec.partitions, "declared_replication_factor": spec.replication_factor}
 
-        if current is None:
-            return ResourceStatus(TOPIC, spec.name, Status.MISSING, False, origin=spec.origin,
-                                  declared_partitions=spec.partitions,
-                                  declared_replication_factor=spec.replication_factor)
-        diffs = tuple(_status_difference(a) for a in (change.attributes if change is not None else ()))
-        return ResourceStatus(TOPIC, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, owned=owned(change),
-                              differences=diffs, partitions=current.partitions,
-                              replication_factor=current.replication_factor, origin=spec.origin,
-                              declared_partitions=spec.partitions,
-                              declared_replication_factor=spec.replication_factor)
+    def status_live(self, current: LiveTopic) -> dict[str, Any]:
+        return {"partitions": current.partitions, "replication_factor": current.replication_factor}
 
     def status_undeclared(self, current: LiveTopic, change: ResourceChange, scrub: Scrub) -> "ResourceStatus":
+        """Without differences: a topic the next apply deletes shows its size only."""
+        return ResourceStatus(TOPIC, current.name, Status.NOT_DECLARED, True, **self.status_live(current))
 
-        return ResourceStatus(TOPIC, current.name, Status.NOT_DECLARED, True, partitions=current.partitions,
-                              replication_factor=current.replication_factor)
+    def status_difference(self, a: AttributeChange) -> "Difference":
+        note = ""
+        if a.kind == AttrKind.ADD and a.before is not None:
+            note = "inherited"
+        elif a.kind == AttrKind.REFUSED or a.forces_replacement:
+            note = "needs replacement"
+        elif a.kind in (AttrKind.DRIFT, AttrKind.REMOVE):
+            note = "not declared"
+        return Difference(a.path, a.kind, a.before, a.after, a.sensitive, note)
 
     def status_detail(self, r: "ResourceStatus") -> str:
         if not r.exists:

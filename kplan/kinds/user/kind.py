@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator, Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, difference_of, rights_problems
+from kplan.kinds.base import Kind, PlanContext, TraceDict, rights_problems
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.user.live import LiveUser
 from kplan.kinds.user.model import UserSpec
@@ -40,7 +40,7 @@ from kplan.model.plan import (
     error,
     with_planned,
 )
-from kplan.model.status import Difference, ResourceStatus, Status
+from kplan.model.status import Difference, ResourceStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.unit import SecretField
@@ -146,6 +146,7 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
     flag_notes = {Flag.IRREVERSIBLE: "IRREVERSIBLE: Kafka never gives a SCRAM password back, so the one this "
                                      "replaces or deletes cannot be put back"}
     unread = ("SCRAM users", PROBLEMS)  # users that cannot be read cannot be planned
+    status_type = UserStatus
 
     def plan(self, spec: UserSpec, live: LiveUser | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
@@ -236,24 +237,11 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
         users = live.of(USER)
         return {n: (users.resources[n].rotation or "") if n in users.resources else "" for n in sorted(users.owned)}
 
-    def status(self, spec: UserSpec, current: LiveUser | None, change: ResourceChange | None,
-               scrub: Scrub) -> UserStatus:
+    def status_declared(self, spec: UserSpec) -> dict[str, Any]:
+        return {"declared_credentials": tuple(sorted(spec.credentials))}
 
-        declared = tuple(sorted(spec.credentials))
-        if current is None:
-            return UserStatus(USER, spec.name, Status.MISSING, False, origin=spec.origin,
-                                  declared_credentials=declared)
-        adopting = change is not None and change.has(Flag.ADOPT)
-        diffs = tuple(difference_of(a) for a in (change.attributes if change is not None else ()))
-        return UserStatus(USER, spec.name, Status.DRIFTED if diffs else Status.IN_SYNC, True, origin=spec.origin,
-                              owned=not adopting, differences=diffs, credentials=tuple(sorted(current.credentials)),
-                              declared_credentials=declared)
-
-    def status_undeclared(self, current: LiveUser, change: ResourceChange, scrub: Scrub) -> UserStatus:
-
-        return UserStatus(USER, current.name, Status.NOT_DECLARED, True,
-                              credentials=tuple(sorted(current.credentials)),
-                              differences=tuple(difference_of(a) for a in change.attributes))
+    def status_live(self, current: LiveUser) -> dict[str, Any]:
+        return {"credentials": tuple(sorted(current.credentials))}
 
     def status_detail(self, r: UserStatus) -> str:
         creds = r.credentials if r.exists else r.declared_credentials
