@@ -13,13 +13,13 @@ from dataclasses import replace
 from typing import Callable, Mapping
 
 from kplan.importer.build import Imported
+from kplan.kinds.connector.importer import replaced_secrets, written_value
 from kplan.kinds.topic.importer import topic_entry
 from kplan.model.desired import DEFAULT_CONNECT, Stack, freeze
 from kplan.model.live import LiveConnector, LiveState, LiveTopic
 from kplan.model.metadata import EMPTY, Meta
 from kplan.model.plan import ResourceType
 from kplan.plan.planner import make_plan
-from kplan.rules.stack_values import connector_config_value
 from kplan.secrets import SecretValues, imported_value
 
 # The real loader over a `cdc:` entry: (the stack it expands to, None), or (None, why kplan cannot load it).
@@ -106,12 +106,8 @@ def refined(entry: dict, generated: Mapping[str, str], connector: LiveConnector,
     extra: dict = {}
     live = connector.config
     for key in sorted(live):
-        if key in _CARRIED or generated.get(key) == live[key]:
-            continue
-        value, variable = imported_value(connector.name, key, live[key])
-        if variable is not None:
-            variables[variable] = f"CDC source {connector.name}: {key}"
-        extra[key] = value if variable is not None else connector_config_value(key, value)
+        if key not in _CARRIED and generated.get(key) != live[key]:
+            extra[key] = written_value(connector.name, key, live[key], variables, f"CDC source {connector.name}")
     for key in sorted(generated):
         if key not in live and key not in ("name", "tasks.max"):
             extra[key] = None
@@ -165,11 +161,7 @@ def recognised(imported: Imported, live: LiveState, load: Load) -> Imported:
                          f"its owner, description and labels to {', '.join(differs)}, whose metadata differ")
             continue
         # the references stand for the live values: compare as the plan of the written file will
-        secrets = {}
-        for key, value in connector.config.items():
-            ref, variable = imported_value(connector.name, key, value)
-            if variable is not None:
-                secrets[f"${{secret:env:{variable}}}"] = value
+        secrets = {f"${{secret:env:{variable}}}": value for variable, value in replaced_secrets(connector).values()}
         if "database.password" in connector.config:
             secrets[entry["connection"]["password"]] = connector.config["database.password"]
         plan = make_plan(candidate, probe_live, secrets=SecretValues(values=secrets))

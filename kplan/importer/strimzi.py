@@ -17,10 +17,10 @@ from typing import Any, Sequence
 
 from kplan.errors import KplanError
 from kplan.importer.sources import (
+    Bindings,
     Source,
     Unmapped,
     document_topic,
-    kafka_operation,
     mapping,
     positive_count,
     where,
@@ -106,22 +106,20 @@ def _user(source: Source, node, name: str, spec: dict, doc: dict, unmapped: list
                                  f"{authorization.get('type')} authorization", "kplan writes Kafka's own ACLs "
                                  "(the `simple` authorizer's)"))
     elif authorization:
-        bindings = doc["acls"].setdefault(f"User:{principal_name}", {"bindings": []})["bindings"]
+        acls, at = Bindings(doc["acls"]), where(source, node, "spec", "authorization")
         for acl in authorization.get("acls") or ():
             resource = mapping(acl, "resource")
             rtype = _ACL_RESOURCES.get(str(resource.get("type")))
             pattern = _PATTERNS.get(str(resource.get("patternType") or "literal"))
             if rtype is None or pattern is None:
-                raise KplanError(f"{where(source, node, 'spec', 'authorization')}: KafkaUser {name}: an ACL on "
+                raise KplanError(f"{at}: KafkaUser {name}: an ACL on "
                                  f"{resource.get('type')!r} ({resource.get('patternType')!r}) is not Strimzi's: a "
                                  "resource is a topic, group, cluster or transactionalId, literal or prefix")
             operations = acl.get("operations") or ([acl["operation"]] if acl.get("operation") else [])
             for operation in operations:
-                bindings.append({"resource": rtype, "pattern": pattern,
-                                 "name": "kafka-cluster" if rtype == "cluster" else str(resource.get("name") or ""),
-                                 "operation": kafka_operation(str(operation)), "permission": str(acl.get("type") or
-                                                                                        "allow").upper(),
-                                 "host": str(acl.get("host") or "*")})
+                acls.grant(f"User:{principal_name}", rtype, "kafka-cluster" if rtype == "cluster" else
+                           str(resource.get("name") or ""), str(operation), at, pattern,
+                           str(acl.get("type") or "allow"), str(acl.get("host") or "*"))
     quotas = mapping(spec, "quotas")
     values = {_QUOTAS[k]: v for k, v in quotas.items() if k in _QUOTAS and v is not None}
     if values:

@@ -45,17 +45,27 @@ def connector_entry(connector: LiveConnector, variables: dict[str, str], notes: 
     state = _STATES.get((connector.state or "").upper())
     if state:
         entry["state"] = state
-    written: dict[str, str] = {}
-    for key in sorted(config):
-        value, variable = imported_value(connector.name, key, config[key])
-        if variable is not None:
-            variables[variable] = f"connector {connector.name}: {key}"
-            written[key] = value
-        else:
-            written[key] = connector_config_value(key, value)
-    if written:
-        entry["config"] = written
+    if config:
+        entry["config"] = {key: written_value(connector.name, key, config[key], variables,
+                                              f"connector {connector.name}") for key in sorted(config)}
     return entry
+
+
+def written_value(name: str, key: str, value: str, variables: dict[str, str], owner: str) -> Any:
+    """A connector's config value as an import writes it: a secret as its reference (the variable it needs noted,
+    as `<owner>: <key>`), any other value in the stack's units."""
+    written, variable = imported_value(name, key, value)
+    if variable is None:
+        return connector_config_value(key, written)
+    variables[variable] = f"{owner}: {key}"
+    return written
+
+
+def replaced_secrets(connector: LiveConnector) -> dict[str, tuple[str, str]]:
+    """The config values of `connector` an import replaces by references: key -> (the variable its reference names,
+    the value)."""
+    found = {key: imported_value(connector.name, key, value)[1] for key, value in connector.config.items()}
+    return {key: (variable, connector.config[key]) for key, variable in found.items() if variable is not None}
 
 
 def refuse_plaintext(live: LiveState, written: Sequence[dict[str, Any]], texts: Mapping[str, str]) -> None:
@@ -63,9 +73,7 @@ def refuse_plaintext(live: LiveState, written: Sequence[dict[str, Any]], texts: 
     the same password in a second, innocently named key would otherwise be written out."""
     for entry in written:
         connector = live.of(ResourceType.CONNECTOR).resources[entry["name"]]
-        for key, value in connector.config.items():
-            if imported_value(connector.name, key, value)[1] is None:
-                continue
+        for key, (_, value) in replaced_secrets(connector).items():
             if len(value) >= MIN_SCRUB_LENGTH and any(value in text for text in texts.values()):
                 raise KplanError(f"connector {connector.name!r}: the secret of {key!r} also appears in another "
                                  "value of the imported stack; nothing was written — exclude the connector "
