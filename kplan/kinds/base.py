@@ -117,6 +117,10 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     # then hold the one error of a stack that declares or owns resources of it the cluster would not let kplan read
     # (`unreadable`). None: its deletion notes say what they say.
     unread: tuple[str, Mapping[Problem, str]] | None = None
+    # Whether its declared resources are not planned at all while its slice could not be read (`readable`).
+    refuses_unread: bool = False
+    # Why a referenced resource of it could not be read, by problem (`reference_unread`).
+    reference_problems: Mapping[Problem, str] = {}
     # Its status entries' type (`status`): ResourceStatus, or its subclass with the kind's own fields.
     status_type: Callable[..., StatusT]
     # How its status words a difference, by attribute kind (`difference_of`); None: by each attribute's note.
@@ -150,20 +154,24 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
                  ) -> tuple[dict[str, SpecT], list[PlanDiagnostic]]:
         """The declared resources the live state could tell about (all, unless part of the kind's system could not
         be read: then a line says which are unknown and left alone — an error, unless the run allows that system
-        not to be read, `allowed`: `--allow-unreadable`)."""
-        return dict(declared), []
+        not to be read, `allowed`: `--allow-unreadable`). A kind that `refuses_unread` plans none of them while its
+        slice could not be read: its `unread` error, at the first."""
+        if not self.refuses_unread or self.unread is None or live.of(self.type).problem is None or not declared:
+            return dict(declared), []
+        return {}, self.unreadable(live, [declared[n] for n in sorted(declared)], *self.unread)
 
     def reference_unread(self, name: str, live: "LiveState") -> str | None:
         """Why a referenced resource of this kind (`references:`, kplan.plan.references) could not be read, in
         words; None when its system was read. `readable`'s counterpart for what the stack only references: a
         resource that was not read is unknown, never missing, and the reference check cannot be made. By default
-        the kind's slice's `problem` (one that only refuses changes, NOT_AUTHORIZED_ALTER, still read it)."""
+        the kind's slice's `problem` (one that only refuses changes, NOT_AUTHORIZED_ALTER, still read it), worded
+        by `reference_problems` or else as the reader said it."""
         from kplan.model.live import problem_line
 
         state = live.of(self.type)
         if state.problem is None or state.problem is Problem.NOT_AUTHORIZED_ALTER:
             return None
-        return problem_line(state.problem, state.problem_detail)
+        return self.reference_problems.get(state.problem) or problem_line(state.problem, state.problem_detail)
 
     def protects(self, spec: SpecT) -> bool:
         """The user's `protect: true` (kinds without the setting are never protected by it)."""
@@ -254,8 +262,12 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
                        secrets: "SecretValues | None" = None) -> list[PlanDiagnostic]:
         """What deleting resources of this kind does beyond the deletion itself, in words (destroy and removals
         alike), e.g. a connector's offsets are reset; an error when what it needs cannot be had (`secrets`: the
-        run's resolved references). By default the kind's `unread` error, plans and destroys alike."""
-        return [] if self.unread is None else self.unreadable(live, self.declared(stack), *self.unread)
+        run's resolved references). By default the kind's `unread` error, plans and destroys alike (unless
+        `readable` said it)."""
+        declared = self.declared(stack)
+        if self.unread is None or (self.refuses_unread and declared):
+            return []
+        return self.unreadable(live, declared, *self.unread)
 
     def unreadable(self, live: "LiveState", declared: Sequence[Any], what: str,
                    problems: Mapping["Problem", str]) -> list[PlanDiagnostic]:

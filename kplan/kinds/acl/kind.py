@@ -260,6 +260,7 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     flag_notes = {Flag.DRIFT: "drift: the principal has bindings the stack does not declare and kplan did not "
                               "create (left alone)"}
     unread = ("ACLs", PROBLEMS)  # ACLs that cannot be read cannot be planned (plans and destroys alike)
+    reference_problems = REFERENCE_PROBLEMS
     status_type = AclStatus
     difference_notes = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
                         AttrKind.REMOVE: "not declared (deleted by the next apply)"}
@@ -274,10 +275,6 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
 
     def live_repr(self, current: LiveAcls, spec: AclSpec | None = None) -> dict[str, Any]:
         return acl_repr(current.name, current.bindings)
-
-    def reference_unread(self, name: str, live: "LiveState") -> str | None:
-        why, problem = super().reference_unread(name, live), live.of(ACL).problem
-        return REFERENCE_PROBLEMS.get(problem, why) if why is not None and problem is not None else why
 
     def referenced(self, name: str, live: "LiveState") -> LiveAcls:
         """The principal's bindings with the wildcard principal's (`User:*`: the authorizer applies them to every

@@ -83,7 +83,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
     from kplan.model.source import Origin
-    from kplan.secrets import SecretValues
 
 Spec = KeysSpec[Any, Any]
 Live = LiveKeys[Any, Any]
@@ -520,24 +519,11 @@ class GroupConfigKind(KeysKind):
     values_word = "dynamic config"
     present, absent, missing = "set for the group", "not set for the group", "no dynamic configs; "
     flag_notes = {Flag.DRIFT: "drift: group configs the stack does not declare and kplan did not set (left alone)"}
+    # none of the declared groups is planned when the cluster could not show group configs (or has none)
+    refuses_unread = True
 
     def entity_word(self, name: str) -> str:
         return f"group {name}"
-
-    def readable(self, declared: Mapping[str, Spec], live: LiveState, allowed: frozenset[str] = frozenset()
-                 ) -> tuple[dict[str, Spec], list[PlanDiagnostic]]:
-        """None of the declared groups when the cluster could not show group configs (or has none): one error at
-        the first entry, and nothing planned for them."""
-        if live.of(self.type).problem is None or not declared:
-            return dict(declared), []
-        return {}, self.unreadable(live, [declared[n] for n in sorted(declared)], self.entries.what, self.problems)
-
-    def deletion_notes(self, stack: Stack, changes: Mapping[str, ResourceChange],
-                       all_changes: Mapping[str, ResourceChange], live: LiveState,
-                       secrets: SecretValues | None = None) -> list[PlanDiagnostic]:
-        if stack.of(self.section):
-            return []  # said by `readable`
-        return self.unreadable(live, (), self.entries.what, self.problems)
 
     def missing_when_absent(self, spec: Spec) -> bool:
         return bool(spec.values)  # a group none of whose keys is set runs on the brokers' defaults

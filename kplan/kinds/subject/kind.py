@@ -195,6 +195,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
     title = "Schema subjects"
     section = "subjects"
     status_type = SubjectStatus
+    reference_problems = PROBLEMS
 
     def protects(self, spec: SubjectSpec) -> bool:
         return spec.protect
@@ -260,10 +261,6 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
 
     def live_repr(self, current: LiveSubject, spec: SubjectSpec | None = None) -> dict[str, Any]:
         return live_repr(current)
-
-    def reference_unread(self, name: str, live: "LiveState") -> str | None:
-        why, problem = super().reference_unread(name, live), live.of(SUBJECT).problem
-        return PROBLEMS.get(problem, why) if why is not None and problem is not None else why
 
     def unmet(self, expect: Mapping[str, Any], current: LiveSubject) -> list[str]:
         """A referenced subject's level in effect (its own, else the registry's global one), which must give at
