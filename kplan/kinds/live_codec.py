@@ -17,7 +17,7 @@ from collections.abc import Mapping as AbcMapping
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from kplan.model.desired import freeze
 from kplan.model.live import KindState, Problem, problem_of
@@ -51,22 +51,6 @@ def import_cattrs() -> None:
         import cattrs.preconf.json  # noqa: F401
 
 
-class _Generated(Generic[T]):
-    """A reader, generated when it first reads."""
-
-    __slots__ = ("_build", "_read")
-
-    def __init__(self, build: Callable[[], Callable[[Doc], T]]) -> None:
-        self._build = build
-        self._read: Callable[[Doc], T] | None = None
-
-    def __call__(self, doc: Doc) -> T:
-        read = self._read
-        if read is None:
-            read = self._read = self._build()
-        return read(doc)
-
-
 def shape(cls: type[T], before: Callable[[Doc], Doc] | None = None, **fields: Field) -> Callable[[Doc], T]:
     """A reader of `cls` from its part of the document: each field from the key of its name, by its type, but those
     in `fields`; `before` fills in the format's own defaults and derived keys first."""
@@ -80,7 +64,15 @@ def shape(cls: type[T], before: Callable[[Doc], Doc] | None = None, **fields: Fi
             return lambda doc: generated(doc, cls)
         return lambda doc: generated(before(doc), cls)
 
-    return _Generated(build)
+    read: Callable[[Doc], T] | None = None
+
+    def generated_when_it_first_reads(doc: Doc) -> T:
+        nonlocal read
+        if read is None:
+            read = build()
+        return read(doc)
+
+    return generated_when_it_first_reads
 
 
 def kind_slice(before: Callable[[Doc], Doc] | None = None, after: Callable[[KindState], KindState] | None = None,
