@@ -9,11 +9,12 @@ its undo needs; the executor journals it with the step's status).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Mapping, Sequence, TypeVar
 
 from kplan.errors import KplanError
-from kplan.model.desired import Stack
+from kplan.model.desired import Stack, TopicSpec
 from kplan.model.ownership import Ownership
+from kplan.model.results import BatchResults, ErrorReason
 from kplan.secrets import SecretValues
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,17 +54,23 @@ class StepContext:
     def outcome(self, value: dict[str, Any]) -> None:
         self.outcomes[self.index] = value
 
+    def record(self, outcome: Mapping[str, Any]) -> None:
+        """Add to this step's outcome and journal it now, durably, before the step goes on (what its undo needs)."""
+        self.outcome = {**(self.outcome or {}), **outcome}
+        self.journal_outcome()
+
     def requested(self) -> None:
         """Before an irreversible request: journal that it is being made. If the run dies or fails after this,
         its effect cannot be ruled out by looking (deletions finish asynchronously), so it is reported."""
         self.outcome = {"requested": True}
         self.journal_outcome()
 
-    def refusable(self, call: Callable[[], Any]) -> None:
-        """An irreversible request the cluster refused outright (a write error, not a lost answer) changed
-        nothing: say so, so the rollback can check that by looking."""
+    def request(self, call: Callable[[], Any]) -> None:
+        """An irreversible request, journaled first (`requested`). One the cluster refused outright (a write error,
+        not a lost answer) changed nothing: say so, so the rollback can check that by looking."""
         from kplan.errors import WriteError
 
+        self.requested()
         try:
             call()
         except WriteError:
@@ -95,6 +102,53 @@ class StepHandler(Generic[S]):
         return False
 
 
+class CreatesTopics(StepHandler[S]):
+    """The steps that create topics (`specs(step)`) through their kind's io (`writes`, its class: the topic kind's, or
+    a Streams app's for its internal topics), then wait until the cluster shows them as declared. The outcome names
+    the topics this run created (one that existed before is someone else's) and, when the kind `confirms`, those the
+    controller confirmed (ours even while metadata does not list them yet); the undo deletes those of them that
+    exist. A crash inside the create leaves no outcome: every topic absent at plan time (`step.absent`) is ours."""
+
+    writes: ClassVar[type[Any]]
+    confirms: ClassVar[bool] = False
+
+    def specs(self, step: Any) -> list[TopicSpec]:
+        raise NotImplementedError
+
+    def run(self, step: Any, ctx: StepContext) -> None:
+        self.send(step, ctx)
+        self.verify([step], [ctx])
+
+    def send(self, step: Any, ctx: StepContext) -> None:
+        """The create request alone; its outcome says what this run created (and what the controller confirmed)."""
+        specs = self.specs(step)
+        results = BatchResults()  # filled as the answers arrive: still known when the create raises
+        try:
+            ctx.io(self.writes).create_topics(specs, results)
+        finally:
+            found = set(results.with_reason(ErrorReason.ALREADY))
+            ctx.outcome = {"created": [t.name for t in specs if t.name not in found],
+                           **({"confirmed": sorted(results.done())} if self.confirms else {})}
+
+    def verify(self, steps: Sequence[Any], ctxs: Sequence[StepContext]) -> None:
+        """Wait until the cluster shows every topic of `steps` as declared (one poll for all of them)."""
+        ctxs[0].io(self.writes).wait_topics(shown([t for step in steps for t in self.specs(step)]))
+
+    def undo(self, step: Any, ctx: StepContext) -> None:
+        io, outcome = ctx.io(self.writes), ctx.outcome or {}
+        existing, confirmed = io.topic_names(), set(outcome.get("confirmed", ()))
+        ours = outcome.get("created", step.absent)
+        names = [t.name for t in self.specs(step) if t.name in ours and (t.name in existing or t.name in confirmed)]
+        if names:
+            io.delete_topics(names)
+            io.wait_topics_gone(names)
+
+
+def shown(specs: Sequence[TopicSpec]) -> dict[str, tuple[int, int, dict[str, str]]]:
+    """What the cluster shows of topics created as `specs` (the io's `wait_topics`)."""
+    return {t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs}
+
+
 class DeletesTopics(StepHandler[S]):
     """The steps that delete the topics they name (`step.names`), irreversibly, through their kind's io (`writes`,
     its class: the topic kind's, or a Streams app's for its internal topics)."""
@@ -102,8 +156,7 @@ class DeletesTopics(StepHandler[S]):
     writes: ClassVar[type[Any]]
 
     def run(self, step: Any, ctx: StepContext) -> None:
-        ctx.requested()
-        ctx.refusable(lambda: ctx.io(self.writes).delete_topics(list(step.names)))
+        ctx.request(lambda: ctx.io(self.writes).delete_topics(list(step.names)))
         ctx.io(self.writes).wait_topics_gone(list(step.names))
 
     def left_no_trace(self, step: Any, ctx: StepContext) -> bool:

@@ -157,8 +157,7 @@ class DeleteConnectorHandler(StepHandler[DeleteConnector]):
             w.wait_connector_gone(name)
             return
         w.bring_to_state(name, ConnectorState.STOPPED)
-        ctx.outcome = {"offsets": w.connector_offsets(name)}
-        ctx.journal_outcome()
+        ctx.record({"offsets": w.connector_offsets(name)})
         w.reset_connector_offsets(name)
         w.delete_connector(name)
         w.wait_connector_gone(name)
@@ -315,8 +314,7 @@ class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
     def run(self, step: CopyConnectorOffsets, ctx: StepContext) -> None:
         connect = ctx.io(ConnectWrites)
         offsets = connect.connector_offsets(step.source)
-        ctx.outcome = {"target_before": connect.connector_offsets(step.target)}
-        ctx.journal_outcome()
+        ctx.record({"target_before": connect.connector_offsets(step.target)})
         if offsets:
             connect.alter_connector_offsets(step.target, offsets)
         want, got = _positions(offsets), _positions(connect.connector_offsets(step.target))

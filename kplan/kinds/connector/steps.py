@@ -17,7 +17,7 @@ from kplan.kinds.codec import UNSET_OMITTED, JsonKey
 from kplan.kinds.connector.kind import sensitive_keys
 from kplan.kinds.connector.planned import ConnectorPlanned
 from kplan.kinds.offsets.steps import created_stopped
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import Immutable, Phase, Planned, StepBase
 from kplan.kinds.topic.steps import CreateTopics
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
@@ -252,11 +252,7 @@ def build_connector_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Pla
     out: list[Planned] = []
     restarts: list[Planned] = []
     moves: list[Planned] = []
-    for change in plan.changes:
-        if change.type != ResourceType.CONNECTOR or change.action not in (
-                Action.CREATE, Action.UPDATE, Action.DELETE, Action.RESTART, Action.MOVE):
-            continue
-        p = planned_of(change, ConnectorPlanned)
+    for change, p in payloads(plan, ConnectorPlanned):
         current = connectors.get(change.name)
         if change.action == Action.RESTART:
             restarts.append(Planned(RestartConnector(change.name, p.restart_connector, p.restart_tasks)))
@@ -284,17 +280,10 @@ def build_cdc_cleanup_steps(plan: Plan, stack: Stack) -> list[Planned]:
     `ConnectorPlanned` names the slot and publication). Where to connect is read from the source's `on_destroy` in
     the stack: it holds the database password, which the plan never carries."""
     declared = {c.name: c for c in stack.of("connectors")}
-    out = []
-    for change in plan.changes:
-        if change.type != ResourceType.CONNECTOR or change.action != Action.DELETE:
-            continue
-        p = planned_of(change, ConnectorPlanned)
-        opt = declared[change.name].on_destroy if p.drop_database_objects else None
-        if opt is None:
-            continue
-        out.append(Planned(DropCdcDatabaseObjects(
-            change.name, opt.host, opt.port, opt.user, opt.database, opt.password, p.drop_slot, p.drop_publication)))
-    return out
+    drops = [(change.name, p, declared[change.name].on_destroy) for change, p in payloads(plan, ConnectorPlanned)
+             if change.action == Action.DELETE and p.drop_database_objects]
+    return [Planned(DropCdcDatabaseObjects(name, opt.host, opt.port, opt.user, opt.database, opt.password, p.drop_slot,
+                                           p.drop_publication)) for name, p, opt in drops if opt is not None]
 
 
 def _move(p: ConnectorPlanned, spec: ConnectorSpec, old: LiveConnector | None, new: LiveConnector | None
@@ -305,22 +294,22 @@ def _move(p: ConnectorPlanned, spec: ConnectorSpec, old: LiveConnector | None, n
     if old is None:
         raise KplanError(f"the plan renames connector {p.moved_from} to {spec.name}, but the live state does "
                          f"not have connector {p.moved_from}")
-    image = ConnectorImage.of_live(old)
-    secret = sensitive_keys(spec, image.config, old.sensitive_keys)
-    stopped = ConnectorImage(image.config, "stopped")  # as the delete finds it: stopped by the first step
     return [
-        Planned(StopConnector(old.name, spec.name, image.state)),
+        Planned(StopConnector(old.name, spec.name, ConnectorImage.of_live(old).state)),
         # created stopped; one a resumed rename's run created already is written and kept stopped
         put_step(replace(spec, state=ConnectorState.STOPPED),
                  ConnectorPlanned(True, p.changed_keys, state_changed=new is not None), new),
         Planned(CopyConnectorOffsets(old.name, spec.name)),
-        Planned(DeleteConnector(old.name, stopped.masked(secret)), ConnectorSecrets(previous=stopped)),
+        _delete(old, spec, stopped=True),
         Planned(StartConnector(spec.name, spec.state)),
     ]
 
 
-def _delete(current: LiveConnector, declared: ConnectorSpec | None) -> Planned:
+def _delete(current: LiveConnector, declared: ConnectorSpec | None, stopped: bool = False) -> Planned:
+    """`stopped`: a rename's delete, which finds the old connector stopped by the rename's first step."""
     previous = ConnectorImage.of_live(current)
+    if stopped:
+        previous = replace(previous, state="stopped")
     secret = sensitive_keys(declared, previous.config, current.sensitive_keys)
     return Planned(DeleteConnector(current.name, previous.masked(secret)), ConnectorSecrets(previous=previous))
 

@@ -61,8 +61,7 @@ class MoveGroupHandler(StepHandler[S]):
         port = self.port(ctx)
         self.refuse(step, port, "move")
         # the positions it had, journaled before anything changes: the undo puts exactly these back
-        ctx.outcome = {OFFSETS: items(port.read(step.group))}
-        ctx.journal_outcome()
+        ctx.record({OFFSETS: items(port.read(step.group))})
         port.write(step.group, step.offsets)
 
     def undo(self, step: S, ctx: StepContext) -> None:
@@ -104,8 +103,7 @@ class DeleteConsumerGroupHandler(StepHandler[DeleteConsumerGroup]):
 
     def run(self, step: DeleteConsumerGroup, ctx: StepContext) -> None:
         self.preflight(step, ctx)
-        ctx.requested()
-        ctx.refusable(lambda: ctx.io(ConsumerGroupWrites).delete_consumer_group(step.group))
+        ctx.request(lambda: ctx.io(ConsumerGroupWrites).delete_consumer_group(step.group))
 
     def left_no_trace(self, step: DeleteConsumerGroup, ctx: StepContext) -> bool:
         """Not requested, refused, or the group still there with committed offsets: Kafka deletes a group within

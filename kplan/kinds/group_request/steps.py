@@ -20,7 +20,7 @@ from typing import ClassVar, Mapping
 from kplan.kinds.codec import JsonKey
 from kplan.kinds.group_request.kind import GroupPlanned, ShareGroupPlanned
 from kplan.kinds.group_request.model import CONSUMER, OFFSETS, POSITION_LIST, SHARE, Position, Terms
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
@@ -108,9 +108,7 @@ class DeleteConsumerGroup(StepBase):
 def _build(step: type[MoveGroup], planned: type[GroupPlanned | ShareGroupPlanned], plan: Plan) -> list[Planned]:
     """One step per request of the kind the plan applies, from its change's payload."""
     out: list[Planned] = []
-    for change in sorted((c for c in plan.changes if c.type == step.terms.type and c.is_change),
-                         key=lambda c: c.name):
-        p = planned_of(change, planned)
+    for change, p in sorted(payloads(plan, planned), key=lambda cp: cp[0].name):
         if isinstance(p, GroupPlanned) and p.delete:
             out.append(Planned(DeleteConsumerGroup(change.name, p.request, p.previous_request)))
         elif p.offsets:

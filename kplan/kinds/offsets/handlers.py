@@ -20,12 +20,10 @@ class AlterOffsetsHandler(StepHandler[AlterOffsets]):
             raise KplanError(f"connector {name} does not exist, so its offsets cannot be changed (deleted meanwhile?); "
                              "run `kplan plan` again")
         # the state it had, journaled before anything changes: the undo brings it back
-        ctx.outcome = {"state": ((status or {}).get("connector") or {}).get("state")}
-        ctx.journal_outcome()
+        ctx.record({"state": ((status or {}).get("connector") or {}).get("state")})
         w.bring_to_state(name, ConnectorState.STOPPED)
         # the offsets it had, journaled before they are changed: the undo puts exactly these back
-        ctx.outcome = {**(ctx.outcome or {}), "offsets": w.connector_offsets(name)}
-        ctx.journal_outcome()
+        ctx.record({"offsets": w.connector_offsets(name)})
         if step.reset:
             w.reset_connector_offsets(name)
         else:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
 
 from kplan.kinds.offsets.kind import CONNECTORS, KIND, OffsetsPlanned, requests
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
@@ -63,13 +63,9 @@ def created_stopped(spec: ConnectorSpec, plan: Plan, current: LiveConnector | No
 
 def build_offsets_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
     """One step per offsets request the plan applies, from its change's `OffsetsPlanned`."""
-    out: list[Planned] = []
-    for change in sorted((c for c in plan.changes if c.type == ResourceType.OFFSETS and c.is_change),
-                         key=lambda c: c.name):
-        p = planned_of(change, OffsetsPlanned)
-        out.append(Planned(AlterOffsets(change.name, p.request, p.reset, p.offsets, ConnectorState(p.state),
-                                        p.previous_request)))
-    return out
+    return [Planned(AlterOffsets(change.name, p.request, p.reset, p.offsets, ConnectorState(p.state),
+                                 p.previous_request))
+            for change, p in sorted(payloads(plan, OffsetsPlanned), key=lambda cp: cp[0].name)]
 
 
 # -- the offsets requests' part of the ownership record (`Ownership.of`): what it is once a plan is applied

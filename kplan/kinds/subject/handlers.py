@@ -9,8 +9,6 @@ latest version before the run (an older one was there already). The undo ends by
 
 from __future__ import annotations
 
-from typing import Any
-
 from kplan.errors import WriteError
 from kplan.kinds.handler import StepContext, StepHandler, handles
 from kplan.kinds.subject.io.write import SubjectWrites
@@ -21,28 +19,21 @@ from kplan.kinds.subject.steps import DeleteSubjects, PutSubject
 class PutSubjectHandler(StepHandler[PutSubject]):
     def run(self, step: PutSubject, ctx: StepContext) -> None:
         w = ctx.io(SubjectWrites)
-        outcome: dict[str, Any] = {}
-
-        def record(**kw: object) -> None:
-            outcome.update(kw)
-            ctx.outcome = dict(outcome)
-            ctx.journal_outcome()
-
         existing = step.before_version is not None
         if existing and step.level_changes:  # the registration is then judged under the level the plan leaves
             w.set_subject_level(step.subject, step.level)
-            record(level_set=True)
+            ctx.record({"level_set": True})
         if step.schema is not None:
             before = set(w.subject_versions(step.subject))
             version = w.register_schema(step.subject, step.schema, step.schema_type, step.references)
-            record(version=version, new=version not in before)
+            ctx.record({"version": version, "new": version not in before})
             if version in before and version != max(before):  # never claim a registration the registry did not make
                 raise WriteError(f"subject {step.subject}: the registry already holds this schema as version "
                                  f"{version}, not the latest ({max(before)}), and registers nothing new; the "
                                  "declared schema is not the subject's latest (run kplan plan to see it as drift)")
         if not existing and step.level_changes:  # a new subject: registered first, its level after
             w.set_subject_level(step.subject, step.level)
-            record(level_set=True)
+            ctx.record({"level_set": True})
 
     def undo(self, step: PutSubject, ctx: StepContext) -> None:
         """Remove for good what this run added — the version it registered (soft, then permanent delete: no
@@ -75,8 +66,7 @@ class PutSubjectHandler(StepHandler[PutSubject]):
                                                    step.references)
         if found is None or (step.before_version is not None and found <= step.before_version):
             return None
-        ctx.outcome = {**outcome, "version": found, "new": True}
-        ctx.journal_outcome()
+        ctx.record({"version": found, "new": True})
         return found
 
     @staticmethod
@@ -102,8 +92,7 @@ class PutSubjectHandler(StepHandler[PutSubject]):
 @handles(DeleteSubjects)
 class DeleteSubjectsHandler(StepHandler[DeleteSubjects]):
     def run(self, step: DeleteSubjects, ctx: StepContext) -> None:
-        ctx.requested()
-        ctx.refusable(lambda: ctx.io(SubjectWrites).delete_subjects(list(step.names), step.permanent))
+        ctx.request(lambda: ctx.io(SubjectWrites).delete_subjects(list(step.names), step.permanent))
 
     def left_no_trace(self, step: DeleteSubjects, ctx: StepContext) -> bool:
         return all(ctx.io(SubjectWrites).subject_versions(name) for name in step.names)

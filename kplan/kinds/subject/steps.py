@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Mapping
 
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase, name_list
 from kplan.kinds.subject.kind import SubjectPlanned
 from kplan.kinds.subject.model import SchemaReference
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.plan import Action, Plan, ResourceType
+from kplan.model.plan import Action, Plan
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,7 @@ def build_subject_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Plann
     puts: dict[str, PutSubject] = {}
     refs: dict[str, tuple[SchemaReference, ...]] = {}
     deletes: dict[str, tuple[SchemaReference, ...]] = {}
-    for change in plan.changes:
-        if change.type != ResourceType.SUBJECT or not change.is_change:
-            continue
-        p = planned_of(change, SubjectPlanned)
+    for change, p in payloads(plan, SubjectPlanned):
         if change.action == Action.DELETE:
             deletes[change.name] = p.references
             continue

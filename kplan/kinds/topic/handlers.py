@@ -3,10 +3,10 @@ the brokers took it is told apart by reading the topics' overrides back."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Mapping
 
 from kplan.errors import KplanError
-from kplan.kinds.handler import DeletesTopics, StepContext, StepHandler, handles
+from kplan.kinds.handler import CreatesTopics, DeletesTopics, StepContext, StepHandler, handles, shown
 from kplan.kinds.topic.io.writes import TopicWrites
 from kplan.kinds.topic.steps import (
     AlterTopicConfigs,
@@ -19,7 +19,7 @@ from kplan.kinds.topic.steps import (
     ReassignReplicas,
     ReplaceTopics,
 )
-from kplan.model.results import BatchResults, ErrorReason
+from kplan.model.desired import TopicSpec
 
 # A create batch of at least this many partitions is pipelined: the next batch is sent before it is verified. A
 # broker lists such a batch seconds to minutes after the controller's answer (bench/README.md, Create at 10,000
@@ -29,49 +29,19 @@ PIPELINE_MIN_PARTITIONS = 1_000
 
 
 @handles(CreateTopics)
-class CreateTopicsHandler(StepHandler[CreateTopics]):
+class CreateTopicsHandler(CreatesTopics[CreateTopics]):
     """Pipelined (kplan.apply.executor): consecutive big create batches are sent back to back (`send`, each one's
     outcome journaled as it is answered) and verified together after the last (`verify`), so that the controller
     commits them all while the brokers start applying the first."""
 
+    writes = TopicWrites
+    confirms = True
+
     def pipelines(self, step: CreateTopics) -> bool:
         return sum(int(t.partitions) for t in step.topics) >= PIPELINE_MIN_PARTITIONS
 
-    def run(self, step: CreateTopics, ctx: StepContext) -> None:
-        self.send(step, ctx)
-        self.verify([step], [ctx])
-
-    def send(self, step: CreateTopics, ctx: StepContext) -> None:
-        """The create request alone; its outcome says what this run created and what the controller confirmed."""
-        specs = [t.spec() for t in step.topics]
-        results = BatchResults()  # filled as the answers arrive: still known when the create raises
-        try:
-            ctx.io(TopicWrites).create_topics(specs, results)
-        finally:
-            # a topic that existed before (ALREADY) is someone else's: never ours to delete; a creation the
-            # controller confirmed (no reason) is ours even if metadata does not show it yet
-            found = set(results.with_reason(ErrorReason.ALREADY))
-            ctx.outcome = {"created": [t.name for t in specs if t.name not in found],
-                           "confirmed": sorted(results.done())}
-
-    def verify(self, steps: Sequence[CreateTopics], ctxs: Sequence[StepContext]) -> None:
-        """Wait until the cluster shows every topic of `steps` as declared (one poll for all of them)."""
-        specs = [t.spec() for step in steps for t in step.topics]
-        ctxs[0].io(TopicWrites).wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config))
-                                             for t in specs})
-
-    def undo(self, step: CreateTopics, ctx: StepContext) -> None:
-        existing = ctx.io(TopicWrites).topic_names()
-        # what this run created (known once the create returned); a crash inside the create leaves only the
-        # before-image: every topic that was absent at plan time. A creation the controller confirmed is deleted
-        # even if metadata does not list it yet.
-        outcome = ctx.outcome or {}
-        ours = outcome.get("created", step.absent)
-        confirmed = set(outcome.get("confirmed", ()))
-        names = [t.name for t in step.topics if t.name in ours and (t.name in existing or t.name in confirmed)]
-        if names:
-            ctx.io(TopicWrites).delete_topics(names)
-            ctx.io(TopicWrites).wait_topics_gone(names)
+    def specs(self, step: CreateTopics) -> list[TopicSpec]:
+        return [t.spec() for t in step.topics]
 
 
 @handles(AlterTopicConfigs)
@@ -113,12 +83,12 @@ def _move(step: ReassignReplicas, targets: Mapping[str, tuple[tuple[int, ...], .
         topics.clear_replication_throttle(list(targets), brokers)
 
 
-def _alter(ctx: StepContext, topics: Mapping[str, ConfigChange], refusable: bool = False) -> None:
-    """Set and delete the topics' overrides (`refusable`: an irreversible request, `StepContext.refusable`), then wait
-    until the cluster shows them."""
+def _alter(ctx: StepContext, topics: Mapping[str, ConfigChange], irreversible: bool = False) -> None:
+    """Set and delete the topics' overrides (`irreversible`: a request journaled first, `StepContext.request`), then
+    wait until the cluster shows them."""
     writes, changes = ctx.io(TopicWrites), {n: (dict(c.sets), list(c.deletes)) for n, c in topics.items()}
-    if refusable:
-        ctx.refusable(lambda: writes.alter_topic_configs(changes))
+    if irreversible:
+        ctx.request(lambda: writes.alter_topic_configs(changes))
     else:
         writes.alter_topic_configs(changes)
     writes.wait_topics({n: (None, None, {**c.sets, **{k: None for k in c.deletes}}) for n, c in topics.items()})
@@ -136,8 +106,7 @@ class ElectLeadersHandler(StepHandler[ElectLeaders]):
 @handles(IncreasePartitions)
 class IncreasePartitionsHandler(StepHandler[IncreasePartitions]):
     def run(self, step: IncreasePartitions, ctx: StepContext) -> None:
-        ctx.requested()
-        ctx.refusable(lambda: ctx.io(TopicWrites).create_partitions(dict(step.partitions)))
+        ctx.request(lambda: ctx.io(TopicWrites).create_partitions(dict(step.partitions)))
         ctx.io(TopicWrites).wait_topics({n: (p, None, {}) for n, p in step.partitions.items()})
 
     def left_no_trace(self, step: IncreasePartitions, ctx: StepContext) -> bool:
@@ -152,7 +121,7 @@ class ReplaceTopicsHandler(StepHandler[ReplaceTopics]):
         topics.delete_topics([t.name for t in specs])
         topics.wait_topics_gone([t.name for t in specs])
         topics.create_topics(specs)
-        topics.wait_topics({t.name: (t.partitions, t.replication_factor, dict(t.config)) for t in specs})
+        topics.wait_topics(shown(specs))
 
     # left_no_trace: never (a replacement may have deleted and re-created): it is reported
 
@@ -165,8 +134,7 @@ class DeleteTopicsHandler(DeletesTopics[DeleteTopics]):
 @handles(ChangeTieredStorage)
 class ChangeTieredStorageHandler(StepHandler[ChangeTieredStorage]):
     def run(self, step: ChangeTieredStorage, ctx: StepContext) -> None:
-        ctx.requested()
-        _alter(ctx, step.topics, refusable=True)
+        _alter(ctx, step.topics, irreversible=True)
 
     def left_no_trace(self, step: ChangeTieredStorage, ctx: StepContext) -> bool:
         try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Mapping
 
 from kplan.kinds.codec import JsonKey
-from kplan.kinds.planned import planned_of
+from kplan.kinds.planned import payloads
 from kplan.kinds.step import FrozenDict, Immutable, Phase, Planned, StepBase, name_list
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.kind import TopicImage, TopicPlanned
@@ -62,16 +62,23 @@ class ConfigChange(Immutable):
 
 
 @dataclass(frozen=True)
-class AlterTopicConfigs(StepBase):
+class _ConfigChanges(StepBase):
+    """Topics' config changes in one request, with each changed key's override before."""
+
+    before_keys: ClassVar[Mapping[str, str]] = {"overrides_before": "overrides"}
+
+    topics: Mapping[str, ConfigChange]
+    # before-image: topic -> key -> its override before (None: no override); a one-way change's tells that a step
+    # cut short changed nothing
+    overrides_before: Mapping[str, Mapping[str, str | None]] = FrozenDict()
+
+
+@dataclass(frozen=True)
+class AlterTopicConfigs(_ConfigChanges):
     """Change the configs of topics in one request. Undo: set back / delete the overrides to the before-image."""
 
     kind: ClassVar[str] = "alter-topic-configs"
     phase: ClassVar[Phase] = Phase.ALTER_TOPIC_CONFIGS
-    before_keys: ClassVar[Mapping[str, str]] = {"overrides_before": "overrides"}
-
-    topics: Mapping[str, ConfigChange]
-    # before-image: topic -> key -> its override before (None: no override)
-    overrides_before: Mapping[str, Mapping[str, str | None]] = FrozenDict()
 
     def describe(self) -> str:
         return f"change the configs of {len(self.topics)} topic(s): {name_list(list(self.topics))}"
@@ -163,18 +170,13 @@ class DeleteTopics(StepBase):
 # why it cannot be undone). Its own step in an irreversible phase, after every reversible step has succeeded, so a
 # rollback never has to turn it back; the rest of the topic's config change stays in `AlterTopicConfigs`.
 @dataclass(frozen=True)
-class ChangeTieredStorage(StepBase):
+class ChangeTieredStorage(_ConfigChanges):
     """Turn tiered storage on or off for topics (one request). IRREVERSIBLE: off deletes the remote segments, and
     on can only be turned off so."""
 
     kind: ClassVar[str] = "change-tiered-storage"
     phase: ClassVar[Phase] = Phase.CHANGE_TIERED_STORAGE
     irreversible: ClassVar[bool] = True
-    before_keys: ClassVar[Mapping[str, str]] = {"overrides_before": "overrides"}
-
-    topics: Mapping[str, ConfigChange]
-    # topic -> key -> its override before (None: none), to tell that a step cut short changed nothing
-    overrides_before: Mapping[str, Mapping[str, str | None]] = FrozenDict()
 
     def describe(self) -> str:
         return f"turn tiered storage on or off for {len(self.topics)} topic(s): {name_list(list(self.topics))}"
@@ -194,10 +196,7 @@ def build_topic_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned
     items: dict[type[StepBase], dict[str, Any]] = defaultdict(dict)
     befores: dict[type[StepBase], dict[str, Any]] = defaultdict(dict)
     throttles: dict[str, int | None] = {}  # a rebalance's own throttle, else the stack's (cluster setting)
-    for change in plan.changes:
-        if change.type != ResourceType.TOPIC or not change.is_change:
-            continue
-        p = planned_of(change, TopicPlanned)
+    for change, p in payloads(plan, TopicPlanned):
 
         def declared_value(key: str) -> str:  # a masked value: the stack's (p.sensitive only)
             return declared[change.name].config[key]

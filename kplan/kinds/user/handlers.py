@@ -32,8 +32,7 @@ class CreateUsersHandler(StepHandler[CreateUsers]):
 class AlterUsersHandler(StepHandler[AlterUsers]):
     def run(self, step: AlterUsers, ctx: StepContext) -> None:
         upserts = _upserts(step.upserts, ctx)  # an unresolvable reference fails before anything is requested
-        ctx.requested()
-        ctx.refusable(lambda: ctx.io(UserWrites).alter_scram_credentials(upserts, _removals(step.removals)))
+        ctx.request(lambda: ctx.io(UserWrites).alter_scram_credentials(upserts, _removals(step.removals)))
 
     def left_no_trace(self, step: AlterUsers, ctx: StepContext) -> bool:
         """Only a run that never made its request (it died or failed before `requested()` was journaled: killed at
@@ -45,8 +44,7 @@ class AlterUsersHandler(StepHandler[AlterUsers]):
 @handles(DeleteUsers)
 class DeleteUsersHandler(StepHandler[DeleteUsers]):
     def run(self, step: DeleteUsers, ctx: StepContext) -> None:
-        ctx.requested()
-        ctx.refusable(lambda: ctx.io(UserWrites).alter_scram_credentials([], _removals(step.removals)))
+        ctx.request(lambda: ctx.io(UserWrites).alter_scram_credentials([], _removals(step.removals)))
 
     def undo(self, step: DeleteUsers, ctx: StepContext) -> None:
         """What the cluster no longer has is created again with the stack's declared password (`step.restore`, its

@@ -246,7 +246,8 @@ def _shape(sig: inspect.Signature) -> list[tuple]:
 
 
 def _kinds_ios() -> dict[str, type]:
-    """The kinds' io classes their handlers call through the step context (`ctx.io(<class>)`), by name."""
+    """The kinds' io classes their handlers call through the step context (`ctx.io(<class>)`, or a shared handler's
+    `ctx.io(self.writes)`: its subclass's `writes = <class>`), by name."""
     import importlib
 
     import kplan.kinds
@@ -258,8 +259,14 @@ def _kinds_ios() -> dict[str, type]:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "io"
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "ctx"
                     and node.args and isinstance(node.args[0], ast.Name)):
-                module = "kplan.kinds." + ".".join(path.relative_to(root).with_suffix("").parts)
-                found[node.args[0].id] = getattr(importlib.import_module(module), node.args[0].id)
+                name = node.args[0].id
+            elif (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["writes"]
+                  and isinstance(node.value, ast.Name)):
+                name = node.value.id
+            else:
+                continue
+            module = "kplan.kinds." + ".".join(path.relative_to(root).with_suffix("").parts)
+            found[name] = getattr(importlib.import_module(module), name)
     return found
 
 

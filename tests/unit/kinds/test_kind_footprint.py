@@ -188,7 +188,7 @@ SAME_WORD: dict[str, dict[str, tuple[str, ...]]] = {
         # guard's kind)
         "kplan/kinds/topic/live.py": (r'"offsets": \{"orders"', r'g\.get\("offsets"\)'),
         # the offsets Connect has for a connector its delete removes, journaled so that the undo puts them back
-        "kplan/kinds/connector/handlers.py": (r'ctx\.outcome = \{"offsets": ',
+        "kplan/kinds/connector/handlers.py": (r'ctx\.record\(\{"offsets": ',
                                               r'\.get\("offsets"\)  # None: never read'),
     },
     # The topic kind's section key is also Kafka's and Connect's word, and other kinds' fields of the topics they
