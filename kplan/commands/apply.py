@@ -99,6 +99,7 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
     try:
         from kplan.render import render
         from kplan.render.common import not_read_note
+        from kplan.session.early import new_run_id
         from kplan.session.run import RunOptions, close_all, open_all, report_lines, run_apply, run_apply_all
 
         def show(plan):
@@ -121,11 +122,10 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
         try:
             for c in clusters:
                 c.session.allow_unreadable = allow_unreadable
-            if early is None:
-                result, plan = run_apply_all(clusters, opts)
-            else:
-                result, plan = audited(lambda: run_apply(clusters[0], opts, early=early), clusters[0], audit_topic,
-                                       "destroy" if destroy else "apply", early.run_id)
+            run_id = early.run_id if early is not None else new_run_id()  # several clusters: one run, one id
+            result, plan = audited((lambda: run_apply_all(clusters, opts, run_id=run_id)) if several else
+                                   (lambda: run_apply(clusters[0], opts, early=early)),
+                                   clusters, audit_topic, "destroy" if destroy else "apply", run_id)
         finally:
             close_all(clusters)
     except BaseException:
@@ -210,6 +210,11 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
         shown.append(plan)
         emit(plan, "text", color)
 
+    def each(cluster, call):  # a cluster's recovery: its audit event on that cluster (with its resume's plan)
+        n = len(shown)
+        return audited(call, [cluster], audit_topic, f"recover --{mode}", "",
+                       plan_of=lambda: shown[-1] if len(shown) > n else None)
+
     # a resume shows its plan and asks before it goes on (unless --auto-approve)
     opts = RunOptions(show=show, confirm=lambda plan: auto_approve or confirm_yes(
         "Finish the interrupted run with these actions? Only 'yes' will be accepted"))
@@ -217,7 +222,7 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
         # each cluster's run (with --rollback, the parts of an interrupted run that had completed on other clusters
         # are rolled back too); exit with the worst outcome
         outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ,
-                                      allow_unreadable=allowed)
+                                      allow_unreadable=allowed, each=each)
         for name, result, message in outcomes:
             click.echo(f"Cluster {name}: {message}")
             if result is not None and result.status != recovered(mode):
@@ -227,8 +232,7 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
     cluster = Cluster.open(stack, os.environ)
     cluster.session.allow_unreadable = allowed
     try:
-        result, message = audited(lambda: recover(cluster, mode, force=force, opts=opts), cluster, audit_topic,
-                                  f"recover --{mode}", "", plan_of=lambda: shown[-1] if shown else None)
+        result, message = each(cluster, lambda: recover(cluster, mode, force=force, opts=opts))
     finally:
         cluster.close()
     click.echo(message)
@@ -289,10 +293,13 @@ def _unlock_one(ctx, stack, auto_approve, force=False) -> None:
         cluster.close()
 
 
-def audited(call, cluster, topic: str | None, command: str, run_id: str, plan_of=None):
+def audited(call, clusters, topic: str | None, command: str, run_id: str, plan_of=None):
     """`call()`'s answer, (result or None, plan or message), after writing the run's audit event (kplan.state.audit)
-    once the run has ended, whatever the ending, when an audit `topic` is given; the run's outcome is its own either
-    way. `plan_of`: the plan, when `call()` answers a message."""
+    once the run has ended, whatever the ending, when an audit `topic` is given: one per cluster of `clusters`, on
+    that cluster, with its part of the plan and its outcome (`call()`'s result: one cluster's ApplyResult, or a
+    several-cluster run's MultiResult); the run's outcome is its own either way. `plan_of`: the plan, when `call()`
+    answers a message."""
+    from kplan.secrets import scrub
     from kplan.state.audit import event, now, write
 
     if not topic:
@@ -300,28 +307,48 @@ def audited(call, cluster, topic: str | None, command: str, run_id: str, plan_of
     to: str = topic
     started = now()
 
-    def written(plan, outcome: str, error: str) -> None:
-        doc = event(command, cluster.stack, cluster.cluster_id, plan, outcome, started=started, ended=now(),
-                    run_id=run_id, error=error)
-        try:
-            write(cluster, to, doc)
-        except KplanError as e:
-            from kplan.secrets import scrub
-
-            click.echo(scrub(f"Warning: the audit event was not written to {to}: {e}"), err=True)
+    def written(endings) -> None:  # (plan, outcome, error) of each cluster
+        for cluster, (plan, outcome, error) in zip(clusters, endings):
+            doc = event(command, cluster.stack, cluster.cluster_id, plan, outcome, started=started, ended=now(),
+                        run_id=run_id, error=error)
+            try:
+                write(cluster, to, doc)
+            except KplanError as e:
+                where = f" on cluster {cluster.stack.cluster_name}" if cluster.stack.cluster_name else ""
+                click.echo(scrub(f"Warning: the audit event was not written to {to}{where}: {e}"), err=True)
 
     try:
         result, second = call()
     except KeyboardInterrupt:
-        written(None, "cancelled", "")
+        written([(None, "cancelled", "")] * len(clusters))
         raise
     except KplanError as e:
-        written(None, "error", str(e))
+        written([(None, "error", str(e))] * len(clusters))
         raise
-    plan = second if plan_of is None else plan_of()
-    if result is None:  # nothing to do, or not approved
-        outcome = "cancelled" if plan is not None and plan.has_changes else "nothing-to-do"
-    else:
-        outcome = {"complete": "applied"}.get(str(result.status), str(result.status))
-    written(plan, outcome, result.error if result is not None else "")
+    written(_endings(result, second if plan_of is None else plan_of(), len(clusters)))
     return result, second
+
+
+def _endings(result, plan, n: int) -> list[tuple[object, str, str]]:
+    """(its part of the plan, outcome, error) of each of a run's `n` clusters, from its result (None: nothing to
+    do, or not approved; an ApplyResult; a MultiResult, kplan.session.run) and its plan (a several-cluster run's:
+    one group a cluster)."""
+    from kplan.session.run import MultiResult
+
+    parts = list(plan.groups) if plan is not None and plan.groups else [plan] * n
+    if isinstance(result, MultiResult):
+        ends = [(o.result, o.skipped) for o in result.outcomes]
+    else:
+        ends = [(result, False)] * n
+    out: list[tuple[object, str, str]] = []
+    for part, (r, skipped) in zip(parts, ends):
+        if skipped:  # the run stopped (another cluster failed) before it
+            cause = result.cause
+            out.append((part, "error", f"not applied: cluster {cause.name} failed: "
+                                       f"{cause.result.error if cause.result else ''}"))
+        elif r is None:  # nothing to do there, or not approved
+            out.append((part, "cancelled" if result is None and part is not None and part.has_changes
+                        else "nothing-to-do", ""))
+        else:
+            out.append((part, {"complete": "applied"}.get(str(r.status), str(r.status)), r.error))
+    return out

@@ -128,6 +128,11 @@ class MultiResult:
         return [o for o in self.outcomes if o.result is not None and o.result.status != RunStatus.COMPLETE]
 
     @property
+    def cause(self) -> ClusterOutcome:
+        """The cluster whose failure ended the run (the others failed were rolled back because of it)."""
+        return next((o for o in self.failed if not o.rolled_back_for), self.failed[-1])
+
+    @property
     def exit_code(self) -> int:
         return max((o.result.exit_code for o in self.outcomes if o.result is not None), default=0)
 
@@ -143,11 +148,13 @@ def run_apply(cluster: Cluster, opts: RunOptions, *, resume_of: Journal | None =
 
 
 def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = True,
-                  resume_of: Journal | None = None, early: EarlyLock | None = None) -> tuple[MultiResult | None, Plan]:
+                  resume_of: Journal | None = None, early: EarlyLock | None = None,
+                  run_id: str = "") -> tuple[MultiResult | None, Plan]:
     """Lock every cluster, plan, approve once, apply cluster by cluster; roll every cluster back on a failure.
     Returns (None when there was nothing to do or it was not approved, the plan: several clusters' combined).
     Not `several`: one cluster's run (kplan.session.run.run_apply): its plan and errors are that cluster's own,
-    its journal is new or `resume_of` (`recover --resume`), its lock taken here or by `early`."""
+    its journal is new or `resume_of` (`recover --resume`), its lock taken here or by `early`. `run_id`: the run's
+    id (the command's, for its audit events), else early's or a new one."""
     saved = opts.saved_plan
     if several and saved is not None and [g.cluster_name for g in saved.groups] != [c.stack.cluster_name
                                                                                     for c in clusters]:
@@ -158,7 +165,7 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = 
     locks: dict[int, StackLock] = {}
     journals: dict[int, Journal] = {}
     # one run: every cluster's part has the same id (the lock's holder record names it before the journal exists)
-    run_id = early.run_id if early is not None else Journal("", None, "", "").run_id
+    run_id = early.run_id if early is not None else run_id or Journal("", None, "", "").run_id
     try:
         for c in sorted(clusters, key=lambda c: c.stack.cluster_name or "") if several else clusters:
             stores[id(c)] = c.journal_store()
@@ -586,7 +593,7 @@ def close_all(clusters: list[Cluster]) -> None:
 
 def report_lines(result: MultiResult) -> list[str]:
     """The cluster that failed, then per cluster: what failed, what was rolled back and what could not be."""
-    first = next((o for o in result.failed if not o.rolled_back_for), result.failed[-1])  # the one that failed
+    first = result.cause
     lines = [f"Error: apply failed in cluster {first.name}: {first.result.error if first.result else ''}"]
     for o in result.outcomes:
         if o.result is None:
@@ -607,13 +614,16 @@ def report_lines(result: MultiResult) -> list[str]:
 
 
 def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, environ: Mapping[str, str],
-                allow_unreadable: frozenset[str] = frozenset()
+                allow_unreadable: frozenset[str] = frozenset(),
+                each: Callable[[Cluster, Callable[[], tuple[ApplyResult | None, str]]],
+                               tuple[ApplyResult | None, str]] = lambda cluster, call: call()
                 ) -> tuple[list[tuple[str, ApplyResult | None, str]], int]:
     """`kplan recover` for a stack with several clusters: each cluster's unfinished run is recovered; with
     --rollback, the parts of an interrupted several-cluster run that had completed on other clusters are rolled
     back too (the same run id; newest cluster first), so the clusters end as they were before that run.
-    `allow_unreadable`: --allow-unreadable (a resume plans again). Returns [(cluster, result or None, message)]
-    and the worst exit status."""
+    `allow_unreadable`: --allow-unreadable (a resume plans again). `each(cluster, call)` runs a cluster's recovery,
+    `call()` (the command's: with its audit event, kplan.commands.apply.audited). Returns [(cluster, result or
+    None, message)] and the worst exit status."""
     clusters = open_all(stack, environ)
     for c in clusters:
         c.session.allow_unreadable = allow_unreadable
@@ -637,7 +647,7 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
             name = c.stack.cluster_name or "?"
             print(f"── cluster {name}:", file=opts.out or sys.stdout, flush=True)
             part_of = last.get(id(c)) if last.get(id(c)) in interrupted else None
-            result, message = recover(c, mode, force=force, opts=opts, completed_part_of=part_of)
+            result, message = each(c, lambda: recover(c, mode, force=force, opts=opts, completed_part_of=part_of))
             outcomes.append((name, result, message))
             if result is not None and result.status != recovered(mode):
                 worst = max(worst, result.exit_code)

@@ -1,6 +1,7 @@
 """The audit feed (docs/operations.md): every `kplan apply`, `destroy` and `recover` run with `--audit-topic TOPIC`
-(or `KPLAN_AUDIT_TOPIC`) writes one event to that topic once it has ended — who (the principal kplan authenticates
-as, the host, the OS user), what (the run's id, the plan's changes by address and action, and a digest of what the
+(or `KPLAN_AUDIT_TOPIC`) writes one event to that topic once it has ended (a stack of several clusters: one per
+cluster, on that cluster, kplan.commands.apply.audited) — who (the principal kplan authenticates as, the host,
+the OS user), what (the run's id, the plan's changes by address and action, and a digest of what the
 plan was made against), when (start and end), and how it ended. Its JSON Schema is schemas/audit-event.schema.json.
 
 What an event holds is addresses, actions, names and outcomes: never a config value, a secret or a record. Its

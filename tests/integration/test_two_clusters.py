@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 import requests
 from confluent_kafka.admin import AdminClient, NewTopic
 from kplan_helpers import ROOT, faulty_kplan, killed_kplan, kplan, wait_for, write_stack
 from second_stack import topic_names
+from test_audit import CANARY, SCHEMA, _events
 
 from kplan.transport.kafka import dispose
 
@@ -137,6 +139,94 @@ def test_a_failure_in_the_second_cluster_rolls_back_both(stack, west, unique, tm
     applied = kplan("apply", str(path), "--auto-approve", env=env)
     assert applied.code == 0, applied.text
     assert kplan("destroy", str(path), "--auto-approve", env=env).code == 0
+
+
+def _cluster_id(bootstrap: str) -> str:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        return admin.describe_cluster(request_timeout=20).result(25).cluster_id
+    finally:
+        dispose(admin)
+
+
+def test_each_cluster_gets_one_audit_event_per_run(stack, west, unique, tmp_path):
+    """--audit-topic (docs/operations.md): a failed run, an apply, a recovery and a destroy each leave exactly one
+    event on each cluster's own audit topic, read back by an independent consumer: that cluster's id, its part of
+    the plan, the run id both clusters' parts share, its outcome; a secret canary in none."""
+    name = unique("twinaudit")
+    audit = f"{name}-audit"
+    doc = _doc(name, stack, west, tmp_path)
+    doc["connectors"][0]["config"]["x.canary.password"] = "${secret:env:AUDIT_CANARY}"
+    path = write_stack(tmp_path / "twin.yaml", doc)
+    env = {"KPLAN_STATE_DIR": str(tmp_path / "state"), "AUDIT_CANARY": CANARY, "KPLAN_AUDIT_TOPIC": audit}
+    clusters = {"east": stack.bootstrap_servers, "west": west.bootstrap}
+    try:
+        # east's first step fails: east is rolled back, west never started
+        first = faulty_kplan("apply", str(path), "--auto-approve", env=env, fail_at="run-step:1")
+        assert first.code == 1 and "Error: apply failed in cluster east" in first.err, first.text
+        # east runs first (steps 1-3); west's first step (4) fails: both are rolled back
+        failed = faulty_kplan("apply", str(path), "--auto-approve", env=env, fail_at="run-step:4")
+        assert failed.code == 1 and "Error: apply failed in cluster west" in failed.err, failed.text
+        applied = kplan("apply", str(path), "--auto-approve", env=env)
+        assert applied.code == 0, applied.text
+        recovered = kplan("recover", str(path), "--rollback", env=env)
+        assert recovered.code == 0 and recovered.out.count("Nothing to recover") == 2, recovered.text
+        destroyed = kplan("destroy", str(path), "--auto-approve", env=env)
+        assert destroyed.code == 0, destroyed.text
+
+        events = {c: _events(bootstrap, audit, 5) for c, bootstrap in clusters.items()}
+        assert CANARY not in json.dumps(events)
+        for e in events["east"][:1] + events["west"][:1]:
+            jsonschema.validate(e, SCHEMA)
+        # the first run: east's part failed and was rolled back; west's was never started
+        assert [e["outcome"] for e in (events["east"][0], events["west"][0])] == ["rolled-back", "error"], events
+        assert "injected failure after step 1" in events["east"][0]["error"]
+        assert events["west"][0]["error"].startswith("not applied: cluster east failed: "), events["west"][0]
+        assert events["east"][0]["run_id"] == events["west"][0]["run_id"] and events["west"][0]["changes"]
+        events = {c: events[c][1:] for c in events}
+        for c, bootstrap in clusters.items():
+            assert [(e["command"], e["outcome"]) for e in events[c]] == [
+                ("apply", "rolled-back"), ("apply", "applied"), ("recover --rollback", "nothing-to-do"),
+                ("destroy", "applied")], (c, events[c])
+            cluster_id = _cluster_id(bootstrap)
+            for e in events[c]:
+                jsonschema.validate(e, SCHEMA)
+                assert e["stack"] == name and e["cluster_id"] == cluster_id, (c, e)
+        east, west_events = events["east"], events["west"]
+        assert east[0]["cluster_id"] != west_events[0]["cluster_id"]
+        # one run id per run, shared by both clusters' parts (a recovery has none)
+        run_ids = [e["run_id"] for e in east]
+        assert run_ids == [e["run_id"] for e in west_events]
+        assert all(run_ids[n] for n in (0, 1, 3)) and len({run_ids[0], run_ids[1], run_ids[3]}) == 3
+        assert run_ids[2] == ""
+        # each cluster's part of the plan
+        for n in (0, 1):
+            assert sorted(x["address"] for x in east[n]["changes"]) == [f"connector.{name}-sink",
+                                                                        f"topic.{name}.orders"]
+            assert sorted(x["address"] for x in west_events[n]["changes"]) == [f"topic.{name}.orders",
+                                                                               f"topic.{name}.replica1"]
+            assert {x["action"] for x in east[n]["changes"] + west_events[n]["changes"]} == {"create"}
+        assert {x["action"] for x in east[3]["changes"] + west_events[3]["changes"]} == {"delete"}
+        assert len(east[3]["changes"]) == 2 and len(west_events[3]["changes"]) == 2
+        assert east[2]["changes"] == [] == west_events[2]["changes"]
+        for n in (0, 1, 3):
+            assert east[n]["plan_fingerprint"] and west_events[n]["plan_fingerprint"]
+            assert east[n]["plan_fingerprint"] != west_events[n]["plan_fingerprint"]
+        # how the failed run ended, each cluster
+        assert "injected failure after step 4" in west_events[0]["error"]
+        assert "cluster west failed" in east[0]["error"], east[0]
+        assert all("error" not in e for e in east[1:] + west_events[1:])
+    finally:
+        kplan("destroy", str(path), "--auto-approve", env={"KPLAN_STATE_DIR": str(tmp_path / "state"),
+                                                           "AUDIT_CANARY": CANARY})
+        for bootstrap in clusters.values():
+            admin = AdminClient({"bootstrap.servers": bootstrap})
+            try:
+                admin.delete_topics([audit])[audit].result(30)
+            except Exception:  # noqa: BLE001 - never created when the test failed early
+                pass
+            finally:
+                dispose(admin)
 
 
 def test_a_run_killed_in_the_second_cluster_is_rolled_back_on_both_by_recover(stack, west, unique, tmp_path):
