@@ -17,21 +17,22 @@ Facts (confluent-kafka 2.x, Kafka 4.x KRaft, checked on the local secured stack)
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from kplan.errors import WriteError
 from kplan.model.bindings import AclBinding
 from kplan.model.live import Problem
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
-from kplan.transport.admin import raise_failed, until_shown
+from kplan.transport.admin import until_shown
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import DENIED
-from kplan.transport.reach import kafka_error_name
+from kplan.transport.reach import kafka_error_name, no_answer
 from kplan.transport.results import reason_of
-from kplan.transport.retry import ErrorClass, classify_kafka
+from kplan.transport.retry import AMBIGUOUS_KAFKA, ErrorClass, RetriableError, classify_kafka
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.transport.admin import AdminSession
     from kplan.transport.reads import AdminContext
 
 # What a refusal of each admin call means, in words: the right kplan's principal lacks, on which resource.
@@ -56,6 +57,41 @@ def access_problem(call: str, exc: BaseException) -> str | None:
         return ("the cluster has no authorizer (the broker answered SECURITY_DISABLED), so it holds no ACLs; "
                 "configure authorizer.class.name on the brokers, or remove the stack's acls section")
     return None
+
+
+def answered(kafka: "AdminSession", futures: Mapping, call: str, what: str, results: BatchResults,
+             key: Callable[[Any], str] = str, named: bool = False, gone_is_done: bool = False) -> None:
+    """The answers of one attempt of a batched write (`call`, a future per item), each recorded in `results` under
+    `key(item)`. A refusal kplan's principal can act on is a WriteError naming the right it lacks (`access_problem`);
+    `gone_is_done`: RESOURCE_NOT_FOUND (deleting what is already gone) is done before (ALREADY); any other refusal
+    is a WriteError naming them all (each after its item, when `named`), else a transient failure is a
+    RetriableError (asked again by the session's attempts); nothing failed, nothing raised."""
+    transient, fatal = [], []
+    for item, fut in futures.items():
+        name = key(item)
+        try:
+            fut.result(timeout=kafka.request_timeout() + 2)
+            results.record(name)
+        except Exception as e:  # noqa: BLE001
+            error = kafka_error_name(e)
+            problem = access_problem(call, e)
+            if problem is not None:
+                results.record(name, ErrorReason.DENIED, error)
+                raise WriteError(f"{what}: {problem}") from None
+            if gone_is_done and error == "RESOURCE_NOT_FOUND":
+                results.record(name, ErrorReason.ALREADY, error)
+                continue
+            results.record(name, reason_of(e), error)
+            if classify_kafka(e) == ErrorClass.RETRIABLE:
+                transient.append(e)
+            else:
+                fatal.append(f"{name}: {describe_kafka_error(e)}" if named else describe_kafka_error(e))
+    if fatal:
+        raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
+    if transient:
+        raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
+                             any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
+                             no_answer=all(no_answer(e) for e in transient))
 
 
 def cluster_operations(admin: Any, timeout_s: float) -> frozenset[str]:
@@ -185,23 +221,7 @@ class AclWrites:
 
         def once():
             futures = getattr(self.kafka.admin, call)(items, request_timeout=self.kafka.request_timeout())
-            transient, fatal = [], []
-            for item, fut in futures.items():
-                key = key_of.get(item, str(item))
-                try:
-                    fut.result(timeout=self.kafka.request_timeout() + 2)
-                    results.record(key)
-                except Exception as e:  # noqa: BLE001
-                    results.record(key, reason_of(e), kafka_error_name(e))
-                    problem = access_problem(call, e)
-                    if problem is not None:
-                        results.record(key, ErrorReason.DENIED, kafka_error_name(e))
-                        raise WriteError(f"{what}: {problem}") from None
-                    if classify_kafka(e) == ErrorClass.RETRIABLE:
-                        transient.append(e)
-                    else:
-                        fatal.append(describe_kafka_error(e))
-            raise_failed(what, fatal, transient)
+            answered(self.kafka, futures, call, what, results, key=lambda item: key_of.get(item, str(item)))
 
         self.kafka.retry(attempt, what)
         self._wait(acls, call == "create_acls", what)

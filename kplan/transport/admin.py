@@ -6,16 +6,16 @@ kplan's principal (named when a request is denied), and `until_shown`: a write i
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, TypeVar
 
 from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec
 from kplan.secrets import SecretValues
 from kplan.transport.attempts import Attempts
-from kplan.transport.kafka import admin_client, describe_kafka_error, dispose
+from kplan.transport.kafka import admin_client, dispose
 from kplan.transport.permissions import principal
-from kplan.transport.reach import GuardedAdmin, Link, kafka_error_name, kafka_probe, no_answer
-from kplan.transport.retry import AMBIGUOUS_KAFKA, RetriableError, RetryPolicy
+from kplan.transport.reach import GuardedAdmin, Link, kafka_probe
+from kplan.transport.retry import RetryPolicy
 
 T = TypeVar("T")
 VERIFY_MIN_S = 30.0  # the least time a write's effect is waited for before the write is called failed
@@ -25,8 +25,14 @@ def until_shown(problem: Callable[[], str | None], timeout_s: float) -> None:
     """Poll until `problem()` is None: the cluster shows what was written. The controller answers a write once it
     has committed it; each broker applies it a moment later and answers reads (and authorizes, throttles, logs in)
     by the old state until then. Past max(VERIFY_MIN_S, twice `timeout_s`), the last problem is a WriteError."""
-    deadline = time.monotonic() + max(VERIFY_MIN_S, timeout_s * 2)
-    delay = 0.02
+    poll(problem, max(VERIFY_MIN_S, timeout_s * 2))
+
+
+def poll(problem: Callable[[], str | None], window_s: float, delay: float = 0.02, most: float = 1.0,
+         factor: float = 2.0) -> None:
+    """Ask `problem()` until it is None; past `window_s` the last problem is a WriteError. The pause between two
+    asks starts at `delay` and grows by `factor` up to `most`."""
+    deadline = time.monotonic() + window_s
     while True:
         found = problem()
         if found is None:
@@ -34,18 +40,7 @@ def until_shown(problem: Callable[[], str | None], timeout_s: float) -> None:
         if time.monotonic() > deadline:
             raise WriteError(found)
         time.sleep(delay)
-        delay = min(delay * 2, 1.0)
-
-
-def raise_failed(what: str, fatal: Sequence[str], transient: Sequence[BaseException]) -> None:
-    """The end of one attempt of a batched write: a refusal (`fatal`) is a WriteError, else a transient failure is
-    a RetriableError (asked again by the session's attempts); nothing failed, nothing raised."""
-    if fatal:
-        raise WriteError(f"{what} refused: " + "; ".join(sorted(set(fatal))))
-    if transient:
-        raise RetriableError(f"{what}: transient failure ({describe_kafka_error(transient[0])})",
-                             any(kafka_error_name(e) in AMBIGUOUS_KAFKA for e in transient),
-                             no_answer=all(no_answer(e) for e in transient))
+        delay = min(delay * factor, most)
 
 
 class AdminSession:

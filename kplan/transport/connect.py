@@ -25,6 +25,7 @@ from kplan.model.desired import DEFAULT_CONNECT, ClusterSpec, ConnectorState
 from kplan.rules.connect import failure_line, sink_group_of
 from kplan.rules.plugin_versions import satisfies
 from kplan.secrets import SecretValues
+from kplan.transport.admin import poll
 from kplan.transport.attempts import Attempts
 from kplan.transport.groups import describe_groups
 from kplan.transport.http import (
@@ -295,11 +296,9 @@ class ConnectWrites:
         """Until Connect no longer lists the connector: its list of names, which holds names, not paths, so no name
         can make it answer for another connector."""
         worker, name = self._at(name)
-        deadline = time.monotonic() + (timeout_s or self.connector_timeout_s)
-        while name in set(worker.call("GET", rest_path("connectors"), "listing connectors", (200,)).json()):
-            if time.monotonic() > deadline:
-                raise WriteError(f"connector {name} is still listed after its deletion")
-            time.sleep(0.2)
+        poll(lambda: f"connector {name} is still listed after its deletion"
+             if name in set(worker.call("GET", rest_path("connectors"), "listing connectors", (200,)).json()) else None,
+             timeout_s or self.connector_timeout_s, delay=0.2, factor=1.0)
 
     def wait_connector(self, name: str, state: ConnectorState, timeout_s: float | None = None) -> None:
         """Wait until the connector and every task reach `state`; a FAILED connector or task fails at once,

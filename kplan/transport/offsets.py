@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
+from kplan.transport.admin import poll
 from kplan.transport.http import error_message, rest_path
 
 # Connect's answer to an offsets change while the connector's stop has not reached every worker yet (400)
@@ -154,12 +155,12 @@ def _wait(call: Call, name: str, want: Sequence[Mapping], failure: str, timeout_
         return json.dumps(o, sort_keys=True)
 
     want_keys = sorted(key(o) for o in want)
-    deadline = time.monotonic() + max(10.0, timeout_s)
-    while True:
+
+    def problem() -> str | None:
         have = offsets_of(call, name)
         have_keys = sorted(key(o) for o in have)
         if (have_keys == want_keys) if not want else set(want_keys) <= set(have_keys):
-            return
-        if time.monotonic() > deadline:
-            raise WriteError(f"{failure} (Connect shows {len(have)} partition offset(s))")
-        time.sleep(0.2)
+            return None
+        return f"{failure} (Connect shows {len(have)} partition offset(s))"
+
+    poll(problem, max(10.0, timeout_s), delay=0.2, factor=1.0)

@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from kplan.errors import WriteError
 from kplan.model.live import Problem
-from kplan.model.results import BatchResults, ErrorReason
-from kplan.transport.acls import access_problem, acls_request, cluster_rights_problem
-from kplan.transport.admin import raise_failed, until_shown
+from kplan.model.results import BatchResults
+from kplan.transport.acls import acls_request, answered, cluster_rights_problem
+from kplan.transport.admin import until_shown
 from kplan.transport.kafka import describe_kafka_error, unreachable
 from kplan.transport.reach import kafka_error_name, no_answer
-from kplan.transport.results import reason_of
 from kplan.transport.retry import ErrorClass, RetriableError, classify_kafka
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -122,26 +121,8 @@ class UserWrites:
             def attempt(batch=batch):
                 futures = self.kafka.admin.alter_user_scram_credentials(batch,
                                                                         request_timeout=self.kafka.request_timeout())
-                transient, fatal = [], []
-                for user, fut in futures.items():
-                    try:
-                        fut.result(timeout=self.kafka.request_timeout() + 2)
-                        results.record(user)
-                    except Exception as e:  # noqa: BLE001
-                        name = kafka_error_name(e)
-                        problem = access_problem("alter_user_scram_credentials", e)
-                        if problem is not None:
-                            results.record(user, ErrorReason.DENIED, name)
-                            raise WriteError(f"{what}: {problem}") from None
-                        if name == "RESOURCE_NOT_FOUND":  # deleting a credential that is already gone
-                            results.record(user, ErrorReason.ALREADY, name)
-                            continue
-                        results.record(user, reason_of(e), name)
-                        if classify_kafka(e) == ErrorClass.RETRIABLE:
-                            transient.append(e)
-                        else:
-                            fatal.append(f"{user}: {describe_kafka_error(e)}")
-                raise_failed(what, fatal, transient)
+                answered(self.kafka, futures, "alter_user_scram_credentials", what, results, named=True,
+                         gone_is_done=True)
 
             self.kafka.retry(attempt, what)
         users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})

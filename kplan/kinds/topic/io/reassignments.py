@@ -13,8 +13,8 @@ import sys
 import time
 from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO
 
-from kplan.errors import WriteError
 from kplan.model.results import BatchResults
+from kplan.transport.admin import poll
 from kplan.transport.wire.client import Client, error_name
 from kplan.transport.wire.codec import NoAnswer, Refused
 
@@ -115,10 +115,9 @@ class Reassignments:
         """Poll until no partition of `targets` is still moving and the metadata shows exactly its replica list.
         Copying data takes as long as the data: the deadline is ten times the stack's timeout, at least 2 minutes."""
         want = {n: tuple(tuple(r) for r in a) for n, a in targets.items()}
-        deadline = time.monotonic() + max(120.0, self.kafka.timeout_s * 10)
-        delay = 0.1
         progress = MoveProgress(want)
-        while True:
+
+        def problem() -> str | None:
             try:
                 moving = ongoing(self.wire.client, list(want))
             except NoAnswer:
@@ -126,17 +125,12 @@ class Reassignments:
             progress.tick(moving)
             shown = {} if moving else self._topic_assignment(want)  # one metadata request, once nothing moves
             pending = [] if moving else sorted(n for n in want if shown.get(n) != want[n])
-            if not moving and not pending:
-                return
-            if time.monotonic() > deadline:
-                still = sorted({t for t, _ in moving} | set(pending))
-                raise WriteError(
-                    "verification failed: the replicas of "
-                    + ", ".join(still[:10])
+            still = sorted({t for t, _ in moving} | set(pending))
+            return ("verification failed: the replicas of " + ", ".join(still[:10])
                     + " did not reach their new brokers in time (the reassignment goes on in the cluster)"
-                )
-            time.sleep(delay)
-            delay = min(2.0, delay * 1.5)
+                    if still else None)
+
+        poll(problem, max(120.0, self.kafka.timeout_s * 10), delay=0.1, most=2.0, factor=1.5)
 
     def _topic_assignment(self, names: Iterable[str]) -> dict[str, tuple[tuple[int, ...], ...]]:
         """topic -> its replica list per partition, for the listed `names` the metadata has."""

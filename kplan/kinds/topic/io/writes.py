@@ -21,7 +21,7 @@ from kplan.kinds.topic.io.validation import altered
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
-from kplan.transport.admin import VERIFY_MIN_S
+from kplan.transport.admin import VERIFY_MIN_S, poll
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import denied
 from kplan.transport.reach import no_answer
@@ -288,10 +288,9 @@ class TopicWrites(Reassignments):
         from kplan.rules.compare import topic_values_equal
 
         partitions = sum(p or 1 for p, _, _ in expected.values())
-        deadline = time.monotonic() + (timeout_s or self._verify_window(partitions))
         pending = dict(expected)
-        delay = 0.05
-        while pending:
+
+        def problem() -> str | None:
             md = self._metadata_of(pending)
             visible = []
             for name, (parts, rf, config) in list(pending.items()):
@@ -312,13 +311,10 @@ class TopicWrites(Reassignments):
                         (v is None and k not in live) or (v is not None and topic_values_equal(k, live.get(k), v))
                         for k, v in pending[name][2].items()):
                     del pending[name]
-            if not pending:
-                return
-            if time.monotonic() > deadline:
-                raise WriteError("verification failed: the cluster does not show the declared state of "
-                                 + ", ".join(sorted(pending)[:10]) + (" ..." if len(pending) > 10 else ""))
-            time.sleep(delay)
-            delay = min(1.0, delay * 2)
+            return ("verification failed: the cluster does not show the declared state of "
+                    + ", ".join(sorted(pending)[:10]) + (" ..." if len(pending) > 10 else "")) if pending else None
+
+        poll(problem, timeout_s or self._verify_window(partitions), delay=0.05)
 
     def wait_topics_gone(self, names: Iterable[str]) -> None:
         start = time.monotonic()
@@ -410,17 +406,13 @@ def wait_throttle(admin: Any, brokers: Sequence[str], broker_values: Mapping[str
 
     wanted = [(ConfigResource(ConfigResource.Type.BROKER, b), broker_values) for b in brokers]
     wanted += [(ConfigResource(ConfigResource.Type.TOPIC, t), topic_values) for t in topics]
-    deadline = time.monotonic() + timeout_s
-    delay = 0.05
-    while True:
+
+    def problem() -> str | None:
         pending = [str(res.name) for res, values in wanted if not _shows(admin, res, values, timeout_s)]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise WriteError("verification failed: the replication throttle does not show on "
-                             + ", ".join(pending[:10]))
-        time.sleep(delay)
-        delay = min(0.5, delay * 2)
+        return ("verification failed: the replication throttle does not show on " + ", ".join(pending[:10])
+                if pending else None)
+
+    poll(problem, timeout_s, delay=0.05, most=0.5)
 
 
 def _shows(admin: Any, resource: Any, values: Mapping[str, str | None], timeout_s: float) -> bool:
@@ -486,15 +478,14 @@ def elect_preferred(admin: Any, partitions: Mapping[str, Sequence[int]], timeout
         if "PREFERRED_LEADER_NOT_AVAILABLE" in text or getattr(err, "retriable", lambda: False)():
             raise RetriableError(f"electing the preferred leader of {tp.topic}-{tp.partition}: {text}", False)
         raise WriteError(f"electing the preferred leader of {tp.topic}-{tp.partition} failed: {text}")
-    deadline = time.monotonic() + wait_s
-    while True:
+
+    def problem() -> str | None:
         md = admin.list_topics(timeout=timeout_s)
         pending = [f"{t}-{p}" for t, ids in partitions.items() for p in ids
                    if t not in md.topics or p not in md.topics[t].partitions
                    or not md.topics[t].partitions[p].replicas
                    or md.topics[t].partitions[p].leader != md.topics[t].partitions[p].replicas[0]]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise WriteError("verification failed: the preferred replica does not lead " + ", ".join(pending[:10]))
-        time.sleep(0.2)
+        return "verification failed: the preferred replica does not lead " + ", ".join(pending[:10]) \
+            if pending else None
+
+    poll(problem, wait_s, delay=0.2, factor=1.0)
