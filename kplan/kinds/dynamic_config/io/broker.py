@@ -26,9 +26,9 @@ from kplan.transport.wire.client import Client, error_name, open_client, read_wi
 from kplan.transport.wire.codec import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.dynamic_config.io import DynamicConfigWrites
     from kplan.model.plan import Plan, PlanDiagnostic
     from kplan.model.results import BatchResults
-    from kplan.transport.admin import AdminSession
 
 BROKER = 4  # the BROKER config resource type
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources
@@ -135,14 +135,16 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
 BrokerConfigValidation = partial(ConfigValidation, lambda cluster, secrets, plan: validate(cluster, secrets, plan))
 
 
-def alter_broker_configs(kafka: "AdminSession", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
-                         results: "BatchResults") -> "BatchResults":
-    """Per entity one IncrementalAlterConfigs request, then read back until the brokers show it — the default on
-    every broker."""
+def alter_broker_configs(self: "DynamicConfigWrites", changes: Sequence[tuple[str, Mapping[str, str | None]]]
+                         ) -> "BatchResults":
+    """Per broker entity ("<default>": the cluster-wide dynamic default, or a broker id), config key -> value to set
+    (None: delete the dynamic value): one IncrementalAlterConfigs request per entity, then read back until the
+    brokers show it — the default on every broker (results by entity)."""
     from kplan.kinds.dynamic_config.kind import entity_word
 
+    client = self.wire.client
     return alter_verified(
-        kafka, changes, results, what="altering dynamic broker configs", word=entity_word,
+        self.kafka, changes, what="altering dynamic broker configs", word=entity_word,
         alter=lambda entity, values: _alter(client, entity, values, validate_only=False),
         shows=lambda entity, values: _shows(client, entity, values),
         unshown="the brokers do not show the dynamic configs {keys} of {entity} as written")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from kplan.errors import WriteError
+from kplan.model.results import BatchResults
 from kplan.transport.wire.codec import Refused, WireError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,7 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.dynamic_config.kind import KeysPlanned
     from kplan.model.desired import ClusterSpec, Stack
     from kplan.model.plan import Plan, PlanDiagnostic, ResourceChange
-    from kplan.model.results import BatchResults
     from kplan.secrets import SecretValues
     from kplan.transport.admin import AdminSession
 
@@ -43,8 +43,8 @@ def matches(shown: Values, values: Values) -> bool:
     return all((k not in shown) if v is None else (shown.get(k) == v) for k, v in values.items())
 
 
-def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]], results: "BatchResults", *,
-                   what: str, word: Callable[[str], str], alter: Callable[[str, Values], "tuple[str, str] | None"],
+def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]], *, what: str,
+                   word: Callable[[str], str], alter: Callable[[str, Values], "tuple[str, str] | None"],
                    shows: Callable[[str, Values], bool], unshown: str) -> "BatchResults":
     """Per entity one `alter` (setting a value twice is harmless: asked again while it gets no answer; it gives (error
     name, broker's message) when refused), then `shows` read back until true (`kplan.transport.admin.until_shown`; a
@@ -53,6 +53,8 @@ def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]],
     from kplan.transport.admin import until_shown
     from kplan.transport.permissions import denied_name
     from kplan.transport.results import reason_of_name
+
+    results = BatchResults()
 
     def shown(entity: str, values: Values) -> bool:
         try:

@@ -26,9 +26,9 @@ from kplan.transport.wire.client import Client, error_name, open_client, read_wi
 from kplan.transport.wire.codec import Refused, Unsupported
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.dynamic_config.io import DynamicConfigWrites
     from kplan.model.plan import Plan, PlanDiagnostic
     from kplan.model.results import BatchResults
-    from kplan.transport.admin import AdminSession
 
 GROUP = 32  # the GROUP config resource type
 GROUP_CONFIG = 8  # the config source of a group's own value
@@ -106,11 +106,13 @@ def validate(cluster: ClusterSpec, secrets: SecretValues, plan: "Plan") -> list[
 GroupConfigValidation = partial(ConfigValidation, lambda cluster, secrets, plan: validate(cluster, secrets, plan))
 
 
-def alter_group_configs(kafka: "AdminSession", client: Client, changes: Sequence[tuple[str, Mapping[str, str | None]]],
-                        results: "BatchResults") -> "BatchResults":
-    """Per group one IncrementalAlterConfigs request, then read back until the brokers show it."""
+def alter_group_configs(self: "DynamicConfigWrites", changes: Sequence[tuple[str, Mapping[str, str | None]]]
+                        ) -> "BatchResults":
+    """Per group, config key -> value to set (None: delete the group's dynamic value): one IncrementalAlterConfigs
+    request per group, then read back until the brokers show it (results by group)."""
+    client = self.wire.client
     return alter_verified(
-        kafka, changes, results, what="altering group configs", word=lambda group: f"group {group}",
+        self.kafka, changes, what="altering group configs", word=lambda group: f"group {group}",
         alter=lambda group, values: _alter(client, {group: values}, validate_only=False).get(group),
         shows=lambda group, values: matches(describe_groups(client, [group]).get(group, {}), values),
         unshown="the brokers do not show the configs {keys} of group {entity} as written")

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 from kplan.errors import WriteError
 from kplan.kinds.dynamic_config.model import DEFAULT_ENTITY, QuotaEntity
 from kplan.model.live import Problem
+from kplan.model.results import BatchResults
 from kplan.transport.wire.client import Client, error_name, read_with
 from kplan.transport.wire.codec import NoAnswer, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.dynamic_config.io import DynamicConfigWrites
     from kplan.model.desired import ClusterSpec
-    from kplan.model.results import BatchResults
     from kplan.secrets import SecretValues
-    from kplan.transport.admin import AdminSession
 
 USER, CLIENT_ID = "user", "client-id"
 Changes = Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]
@@ -106,13 +106,15 @@ def read_quotas(cluster: ClusterSpec, secrets: SecretValues | None) -> tuple[dic
     return read_with(cluster, secrets, read)
 
 
-def alter_quotas(kafka: AdminSession, client: Client, changes: Changes, results: BatchResults) -> BatchResults:
-    """One AlterClientQuotas request, asked again while it gets no answer; a refusal is one line (a missing right
+def alter_quotas(self: "DynamicConfigWrites", changes: Changes) -> BatchResults:
+    """Per entity (its user and client id), quota key -> value to set (None: remove the key): one AlterClientQuotas
+    request (results by entity name), asked again while it gets no answer; a refusal is one line (a missing right
     names it); then read back until the broker shows every changed key, None as no value
     (`kplan.transport.admin.until_shown`): DescribeClientQuotas is answered from the state the broker throttles by."""
     from kplan.transport.admin import until_shown
     from kplan.transport.permissions import denied_name
 
+    kafka, client, results = self.kafka, self.wire.client, BatchResults()
     names = ", ".join(sorted({entity.name for entity, _ in changes}))
     kafka.attempts.wire(
         "altering client quotas",
