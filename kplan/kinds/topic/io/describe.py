@@ -208,11 +208,11 @@ if __name__ == "__main__":
     main()
 
 
-def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing_ok: bool = True,
-                           who: str | None = None, convert=None, in_flight: int = MAX_CHUNKS_IN_FLIGHT) -> dict:
+def describe_topic_entries(admin, names: list[str], timeout_s: float, *, who: str | None = None, convert=None,
+                           in_flight: int = MAX_CHUNKS_IN_FLIGHT) -> dict:
     """name -> {key: ConfigEntry} for many topics: chunks of DESCRIBE_CHUNK topics per request, up to
     MAX_CHUNKS_IN_FLIGHT requests at once (one request carrying thousands of topics is slower, and one per
-    topic is far slower). Topics that vanished meanwhile are skipped when `missing_ok`. With `convert`, each
+    topic is far slower). Topics that vanished meanwhile are skipped. With `convert`, each
     topic's entries are replaced by `convert(entries)` as they arrive, so that at 10,000 topics the ~400,000
     ConfigEntry objects never all exist at once."""
     import time
@@ -233,8 +233,8 @@ def describe_topic_entries(admin, names: list[str], timeout_s: float, *, missing
                 try:
                     entries = fut.result(timeout=max(1.0, deadline - time.monotonic()))
                     out[res.name] = entries if convert is None else convert(entries)
-                except Exception as e:  # noqa: BLE001 - skips a missing topic if allowed, else raises a KplanError
-                    if missing_ok and "UNKNOWN_TOPIC" in describe_kafka_error(e):
+                except Exception as e:  # noqa: BLE001 - skips a missing topic, else raises a KplanError
+                    if "UNKNOWN_TOPIC" in describe_kafka_error(e):
                         continue
                     from kplan.transport.permissions import denied
 
