@@ -223,7 +223,7 @@ class AclWrites:
             futures = getattr(self.kafka.admin, call)(items, request_timeout=self.kafka.request_timeout())
             answered(self.kafka, futures, call, what, results, key=lambda item: key_of.get(item, str(item)))
 
-        self.kafka.retry(attempt, what)
+        self.kafka.attempts.retry(attempt, what)
         self._wait(acls, call == "create_acls", what)
         return results
 

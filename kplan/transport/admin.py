@@ -6,7 +6,7 @@ kplan's principal (named when a request is denied), and `until_shown`: a write i
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from typing import Callable
 
 from kplan.errors import WriteError
 from kplan.model.desired import ClusterSpec
@@ -17,7 +17,6 @@ from kplan.transport.permissions import principal
 from kplan.transport.reach import GuardedAdmin, Link, kafka_probe
 from kplan.transport.retry import RetryPolicy
 
-T = TypeVar("T")
 VERIFY_MIN_S = 30.0  # the least time a write's effect is waited for before the write is called failed
 
 
@@ -63,9 +62,6 @@ class AdminSession:
         self.attempts = Attempts(policy or RetryPolicy(deadline_s=cluster.timeout_s), self.link)
         self.timeout_s = cluster.timeout_s
         self.who = principal(cluster.client_properties)  # kplan's principal, named when a request is denied
-
-    def retry(self, attempt: Callable[[], T], what: str, before_retry: Callable[[], bool] | None = None) -> T:
-        return self.attempts.retry(attempt, what, before_retry=before_retry)
 
     def request_timeout(self) -> float:
         return self.attempts.request_timeout()

@@ -124,7 +124,7 @@ class UserWrites:
                 answered(self.kafka, futures, "alter_user_scram_credentials", what, results, named=True,
                          gone_is_done=True)
 
-            self.kafka.retry(attempt, what)
+            self.kafka.attempts.retry(attempt, what)
         users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
 
         def problem() -> str | None:
@@ -158,4 +158,4 @@ class UserWrites:
                     raise WriteError(f"reading SCRAM credentials of {user}: {describe_kafka_error(e)}") from None
             return out
 
-        return self.kafka.retry(attempt, "reading SCRAM credentials")
+        return self.kafka.attempts.retry(attempt, "reading SCRAM credentials")

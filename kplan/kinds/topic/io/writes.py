@@ -126,7 +126,7 @@ class TopicWrites(Reassignments):
             remaining = [k for k in remaining if k not in landed]
             return not remaining
 
-        self.kafka.retry(attempt, what, before_retry=reread)
+        self.kafka.attempts.retry(attempt, what, before_retry=reread)
         return results
 
     def _settle(self, futures: Mapping, results: BatchResults) -> None:
@@ -351,8 +351,8 @@ class TopicWrites(Reassignments):
     def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
         """ElectLeaders (PREFERRED) for `partitions` (topic -> partition ids), then wait for the metadata to show
         each led by its first replica (`leaders.py`)."""
-        self.kafka.retry(lambda: elect_preferred(self.kafka.admin, partitions, self.kafka.request_timeout()),
-                    "electing preferred leaders")
+        self.kafka.attempts.retry(lambda: elect_preferred(self.kafka.admin, partitions, self.kafka.request_timeout()),
+                                  "electing preferred leaders")
 
     def _throttle(self, topics: Sequence[str], broker: Mapping[str, str | None],
                   topic: Mapping[str, str | None], only: Sequence[int] | None = None) -> None:
@@ -373,7 +373,7 @@ class TopicWrites(Reassignments):
                         raise WriteError(f"setting the replication throttle on {res.restype.name.lower()} "
                                          f"{res.name} failed: {describe_kafka_error(e)}") from None
 
-        self.kafka.retry(attempt, "setting the replication throttle")
+        self.kafka.attempts.retry(attempt, "setting the replication throttle")
         wait_throttle(self.kafka.admin, brokers, broker, topics, topic, self.kafka.timeout_s)
 
 
