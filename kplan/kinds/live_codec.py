@@ -3,7 +3,7 @@ read by functions cattrs generates from the dataclasses (issue 42; bench/codecs.
 hand-written readers they replaced). A kind's `live.py` says only where its part of the document differs from its
 types' fields (`shape`, `kind_slice`): a key of another name, a value read otherwise than by its type, a default or a
 key of the format's own (`before`), a resource named by its key (`by_name`). Read by type: a collection or a mapping
-(null: empty; a mapping read-only and key-sorted, as `freeze`), a problem code (`problem_of`), `Meta`.
+(null: empty; a mapping read-only and key-sorted, as `freeze`), a problem code, `Meta`.
 
 A reader is generated when it first reads, and cattrs imported then (~26 ms): a command that reads the cluster and no
 live-state document does not pay for it, unless it reads broker configs or a consumer group with a pending request
@@ -20,7 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, Problem, problem_of
+from kplan.model.live import KindState, Problem
 from kplan.model.metadata import Meta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,6 +156,8 @@ def _converter() -> "Converter":
     converter.register_structure_hook_factory(lambda t: origin(tuple)(t) and typing.get_args(t)[1:] == (Ellipsis,),
                                               lambda t: collection(t, tuple))
     converter.register_structure_hook_factory(origin(AbcMapping, dict), mapping)
-    converter.register_structure_hook_func(lambda t: t == Problem | None, lambda code, _: problem_of(code))
+    # a problem code (ValueError for another word: a malformed live state); None for null or ""
+    converter.register_structure_hook_func(lambda t: t == Problem | None,
+                                           lambda code, _: Problem(code) if code else None)
     converter.register_structure_hook(Meta, lambda doc, _: Meta.from_json(doc))
     return converter
