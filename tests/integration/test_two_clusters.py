@@ -251,9 +251,15 @@ def test_a_run_killed_in_the_second_cluster_is_rolled_back_on_both_by_recover(st
     assert not {f"{name}.orders", f"{name}.replica1"} & topic_names(west.bootstrap)
     assert f"{name}.orders" in topic_names(stack.bootstrap_servers) and f"{name}-sink" in _connectors(stack)
 
-    rec = kplan("recover", str(path), "--rollback", env=env)
+    audit = f"{name}-audit"  # this recovery's audit events: one on each cluster, how that cluster's part ended
+    rec = kplan("recover", str(path), "--rollback", env={**env, "KPLAN_AUDIT_TOPIC": audit})
     assert rec.code == 0, rec.text
     assert "Cluster west: Nothing to recover" in rec.out and "Cluster east: Rolled back run" in rec.out, rec.out
+    for bootstrap, outcome in ((stack.bootstrap_servers, "rolled-back"), (west.bootstrap, "nothing-to-do")):
+        events = _events(bootstrap, audit, 1)
+        assert [(e["command"], e["outcome"], e["cluster_id"]) for e in events] == [
+            ("recover --rollback", outcome, _cluster_id(bootstrap))], events
+        _delete_topic(bootstrap, audit)
     assert f"{name}.orders" not in topic_names(stack.bootstrap_servers)
     assert f"{name}-sink" not in _connectors(stack)
     assert not {f"{name}.orders", f"{name}.replica1"} & topic_names(west.bootstrap)
