@@ -68,6 +68,7 @@ class RequestKind(Kind[R, F, ResourceStatus]):
 
     never_deleted: str
     applies_saved = True
+    status_type = ResourceStatus  # (never undeclared: a request is not owned, `owned`)
 
     def request_note(self, spec: R) -> str:
         raise NotImplementedError
@@ -102,9 +103,6 @@ class RequestKind(Kind[R, F, ResourceStatus]):
         return ResourceStatus(self.type, spec.name, Status.DRIFTED, True, origin=spec.origin,
                               differences=(Difference(REQUEST, AttrKind.UPDATE, token, spec.request,
                                                       note=self.request_note(spec)),))
-
-    def status_undeclared(self, current: F, change: ResourceChange, scrub: Scrub) -> ResourceStatus:
-        return ResourceStatus(self.type, current.name, Status.NOT_DECLARED, True)
 
     def status_detail(self, r: ResourceStatus) -> str:
         d = r.differences[0] if r.differences else None
