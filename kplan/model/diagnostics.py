@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Hashable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
 from kplan.model.source import Loc, Origin
 
@@ -97,6 +97,15 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.target, self.message)
+
+
+def entry_words(key: str, noun: str, unnamed: str | None = None) -> Callable[[object], str]:
+    """A section's `entry_word(item)`, how the loader's messages name an entry (before it is built: `item` may be
+    any YAML value): `noun 'its name'` for an entry named by `key`, else `unnamed` (default: `noun`)."""
+    def entry_word(item: object) -> str:
+        name = item.get(key) if isinstance(item, dict) else None
+        return f"{noun} {name!r}" if isinstance(name, str) else noun if unnamed is None else unnamed
+    return entry_word
 
 
 class Diagnostics:

@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 from kplan.kinds import scoped_sections, stack_sections
 from kplan.kinds.config_map import normalize_config, warn_plaintext_secrets
 from kplan.model.desired import ClusterSpec, SecretCommand, Stack, freeze
-from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity
+from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity, entry_words
 from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
@@ -347,8 +347,9 @@ def _place(comb, clusters: dict, smap: SourceMap, diags: Diagnostics) -> dict[st
     return placed
 
 
-_CORE_WORDS = {"cdc": "cdc source", "mirrors": "mirror", "claims": "claim", "forget": "forget entry",
-               "references": "reference"}
+_CORE_WORDS = {"cdc": entry_words("name", "cdc source"), "mirrors": entry_words("name", "mirror"),
+               "claims": entry_words("prefix", "claim"), "forget": entry_words("address", "forget entry"),
+               "references": entry_words("address", "reference")}
 
 
 def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
@@ -358,11 +359,7 @@ def _cluster_loc(smap: SourceMap, item, loc: Loc) -> Loc:
 
 def _entry_word(key: str, item) -> str:
     """An entry as a message names it: `topic 'orders'`; each kind's section words its own entries."""
-    if key not in _CORE_WORDS:
-        return SECTION_OF[key].entry_word(item)
-    named_by = {"claims": "prefix", "forget": "address", "references": "address"}.get(key, "name")
-    name = item.get(named_by) if isinstance(item, dict) else None
-    return f"{_CORE_WORDS[key]} {name!r}" if isinstance(name, str) else _CORE_WORDS[key]
+    return (_CORE_WORDS.get(key) or SECTION_OF[key].entry_word)(item)
 
 
 def inputs_digest(files, templates_used: Mapping[str, bytes], environment: str | None,
@@ -516,7 +513,7 @@ def _unused_overlays(environment, overlay: dict, comb, overlays: Overlays, smap:
             continue
         names = (overlays.declared[key] if key in MERGES
                  else [i["name"] for i, _ in comb.lists[key] if isinstance(i, dict) and isinstance(i.get("name"), str)])
-        what = SECTION_OF[key].noun if key in SECTION_OF else _CORE_WORDS[key]
+        what = SECTION_OF[key].noun if key in SECTION_OF else _CORE_WORDS[key](None)  # a cdc source's: its noun
         for name in overlays.entries[key]:
             if name not in overlays.used[key]:
                 diags.error(smap.key_loc(overlay.get(key), name),

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from kplan.kinds.acl.model import AclSpec
 from kplan.model.bindings import ACL_PREFIX, AclBinding
 from kplan.model.desired import origin_data
-from kplan.model.diagnostics import Diagnostics
+from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, SourceMap
 
 CLUSTER_NAME = "kafka-cluster"
@@ -29,17 +29,11 @@ CONSUME_TOPIC_OPERATIONS = ("READ", "DESCRIBE")
 CONSUME_GROUP_OPERATIONS = ("READ",)
 
 
-def pattern_of(name: str) -> tuple[str, str]:
-    """("prefixed", "orders.") for "prefix:orders.", ("literal", name) otherwise."""
-    if name.startswith(ACL_PREFIX):
-        return "prefixed", name[len(ACL_PREFIX):]
-    return "literal", name
-
-
 def shorthand(resource: str, names: Iterable[str], operations: Iterable[str], host: str) -> list[AclBinding]:
+    """The ALLOW bindings of produce/consume names: "prefix:orders." is the PREFIXED pattern "orders."."""
     out = []
     for name in names:
-        pattern, bare = pattern_of(name)
+        pattern, bare = ("prefixed", name[len(ACL_PREFIX):]) if name.startswith(ACL_PREFIX) else ("literal", name)
         out += [AclBinding(resource, pattern, bare, op, "ALLOW", host) for op in operations]
     return out
 
@@ -111,7 +105,4 @@ def rendered(a: AclSpec) -> dict[str, Any]:
     return out
 
 
-def entry_word(item: object) -> str:
-    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
-    name = item.get("principal") if isinstance(item, dict) else None
-    return f"the ACL entry of {name!r}" if isinstance(name, str) else "the ACL entry of"
+entry_word = entry_words("principal", "the ACL entry of")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TypedDict, Unpack
 from kplan.kinds.config_map import warn_plaintext_secrets
 from kplan.kinds.offsets.section import build_offsets
 from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, ConnectorState, freeze, origin_data
-from kplan.model.diagnostics import Diagnostics
+from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.ignore import CONNECTOR_REQUIRED, ignore_patterns, required_ignored
 from kplan.rules.plugin_versions import CONNECTOR_PIN
@@ -133,10 +133,7 @@ def _field(config: dict[str, str], locs: dict[str, Loc], diags: Diagnostics, key
     return True
 
 
-def entry_word(item: object) -> str:
-    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
-    name = item.get("name") if isinstance(item, dict) else None
-    return f"connector {name!r}" if isinstance(name, str) else "connector"
+entry_word = entry_words("name", "connector")
 
 
 def rendered(c: ConnectorSpec) -> dict[str, Any]:

@@ -48,7 +48,7 @@ from kplan.kinds.group_request.model import (
     items,
 )
 from kplan.model.desired import origin_data
-from kplan.model.diagnostics import Diagnostics
+from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
 from kplan.rules.units import UnitError, looks_like_duration, parse_duration_ms
 
@@ -109,10 +109,10 @@ class Section:
         reset = reset_request(what, raw, rloc, smap, diags, t.forms, failover if t.deletes else None)
         return None if reset is None else GroupSpec(name, request, reset, origin=to_origin(loc))
 
-    def entry_word(self, item: object) -> str:
-        """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
-        name = item.get("name") if isinstance(item, dict) else None
-        return f"{self.terms.noun} {name!r}" if isinstance(name, str) else self.terms.noun
+    @property
+    def entry_word(self) -> Callable[[object], str]:
+        """An entry as the loader's messages name it."""
+        return entry_words("name", self.terms.noun)
 
 
 CONSUMER, SHARE = Section(model.CONSUMER), Section(model.SHARE)

@@ -21,7 +21,7 @@ from typing import Any
 
 from kplan.kinds.streams_app.model import APP, MANAGED, InternalTopicSpec, StreamsAppSpec, is_internal_topic
 from kplan.model.desired import freeze, origin_data
-from kplan.model.diagnostics import Diagnostics
+from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, SourceMap
 
 
@@ -78,7 +78,4 @@ def rendered(a: StreamsAppSpec) -> dict[str, Any]:
     return out
 
 
-def entry_word(item: object) -> str:
-    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
-    name = item.get("application_id") if isinstance(item, dict) else None
-    return f"streams app {name!r}" if isinstance(name, str) else "the streams app entry"
+entry_word = entry_words("application_id", "streams app", "the streams app entry")

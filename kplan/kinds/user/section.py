@@ -17,7 +17,7 @@ from typing import Any
 
 from kplan.kinds.user.model import SCRAM_DEFAULT_ITERATIONS, SCRAM_DEFAULT_MECHANISM, SCRAM_MECHANISMS, UserSpec
 from kplan.model.desired import origin_data
-from kplan.model.diagnostics import Diagnostics
+from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, SourceMap
 from kplan.secrets import has_secret_ref, is_reference_only, secret_ref_problem
 
@@ -32,15 +32,10 @@ def password_problem(value: Any) -> str | None:
 
 
 def _iterations(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        n = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        n = int(value.strip())
-    else:
-        return None
-    return n if MIN_ITERATIONS <= n <= MAX_ITERATIONS else None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    ok = isinstance(value, int) and not isinstance(value, bool) and MIN_ITERATIONS <= value <= MAX_ITERATIONS
+    return value if ok else None
 
 
 def build_users(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[UserSpec, ...]:
@@ -79,7 +74,4 @@ def rendered(u: UserSpec) -> dict[str, Any]:
             "rotation": u.rotation, "origin": origin_data(u.origin)}
 
 
-def entry_word(item: object) -> str:
-    """An entry as the loader's messages name it (before it is built: `item` may be any YAML value)."""
-    name = item.get("name") if isinstance(item, dict) else None
-    return f"user {name!r}" if isinstance(name, str) else "user"
+entry_word = entry_words("name", "user")
