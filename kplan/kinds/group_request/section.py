@@ -65,13 +65,9 @@ class Section:
 
     def build(self, entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnostics) -> tuple[GroupSpec, ...]:
         """The section's requests, by name; a name declared again refused."""
-        out: list[tuple[str, GroupSpec]] = []
-        for item, loc, name in diags.named_entries(entries, "name", f"{self.terms.noun} {{!r}}",
-                                                   f"declare each {self.terms.short} once, with one request"):
-            spec = self.entry(name, item, loc, smap, diags)
-            if spec is not None:
-                out.append((name, spec))
-        return tuple(spec for _, spec in sorted(out, key=lambda x: x[0]))
+        specs = (self.entry(name, item, loc, smap, diags) for item, loc, name in diags.named_entries(
+            entries, "name", f"{self.terms.noun} {{!r}}", f"declare each {self.terms.short} once, with one request"))
+        return tuple(sorted((spec for spec in specs if spec is not None), key=lambda spec: spec.name))
 
     def entry(self, name: str, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics
               ) -> GroupSpec | None:

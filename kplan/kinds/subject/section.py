@@ -25,9 +25,9 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
-from kplan.kinds.subject.schemas import SchemaParseError, parse
+from kplan.kinds.subject.schemas import SchemaParseError, canonical, parse
 from kplan.kinds.subject.unit import UNIT
-from kplan.model.desired import registry_flavour
+from kplan.model.desired import origin_data, registry_flavour
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, SourceMap, to_origin
 
@@ -228,6 +228,16 @@ def _subject(name: str | None, entry: dict[str, Any], loc: Loc, what: str, smap:
 
 
 entry_word = entry_words("name", "subject")
+
+
+def rendered(s: SubjectSpec) -> dict[str, Any]:
+    """A subject as kplan registers it (`kplan render`): its type, schema (canonical form), references and level."""
+    return {"name": s.name, "schema_type": s.schema_type, "schema": canonical(s.schema_type, s.schema),
+            **({"schema_file": s.schema_file} if s.schema_file else {}),
+            **({"topic": s.topic} if s.topic else {}),
+            "references": [{"name": r.name, "subject": r.subject,
+                            "version": "latest" if r.version is None else r.version} for r in s.references],
+            "compatibility": s.compatibility, "origin": origin_data(s.origin)}
 
 
 def digest_inputs(specs: Iterable[SubjectSpec]) -> Mapping[str, bytes]:

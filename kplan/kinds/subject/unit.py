@@ -8,6 +8,5 @@ UNIT = KindUnit(
                  borrows={"topics": ("key_schema", "value_schema")}, check_members_ref=".section:check_members",
                  digest_inputs_ref=".section:digest_inputs"),
     follow_up_ref=".io:follow_up",
-    render_ref=".render:rendered",
     io=KindIO(validation_ref=".io.compat:SubjectValidation"),
 )
