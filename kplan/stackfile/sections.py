@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from operator import attrgetter
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from kplan.kinds import borrowed_keys, stack_sections
 from kplan.kinds.config_map import normalize_config
@@ -34,21 +34,13 @@ from kplan.stackfile.mirrors import expand_mirror
 NOT_SETTINGS = ("name", "cluster", *borrowed_keys("topics"))
 
 
-def _named(entries: list) -> list[tuple[dict, str, Loc]]:
-    """The entries that are mappings with a string name (the schema reported the others)."""
-    return [(item, item["name"], loc) for item, loc in entries
-            if isinstance(item, dict) and isinstance(item.get("name"), str)]
-
-
-def _is_flagged(inp: MemberInput, section: str, item: dict, name: str) -> bool:
+def _named(inp: MemberInput, section: str) -> Iterator[tuple[dict, str, Loc, bool]]:
+    """The section's entries that are mappings with a string name (the schema reported the others), each with
+    whether the schema flagged it or its overlay."""
     flagged = inp.ctx.flagged
-    return id(item) in flagged.items or name in flagged.overlays[section]
-
-
-def check_name(name: str, loc: Loc, diags: Diagnostics) -> None:
-    problem = topic_name_problem(name)
-    if problem:
-        diags.error(loc, problem)
+    for item, loc in inp.lists[section]:
+        if isinstance(item, dict) and isinstance(name := item.get("name"), str):
+            yield item, name, loc, id(item) in flagged.items or name in flagged.overlays[section]
 
 
 def build_topics(inp: MemberInput) -> Built:
@@ -94,8 +86,8 @@ def build_connectors(inp: MemberInput) -> Built:
     """The connectors declared by name: the defaults, then the entry, then its environment overlay."""
     ctx = inp.ctx
     out = []
-    for item, name, loc in _named(inp.lists["connectors"]):
-        if _is_flagged(inp, "connectors", item, name):
+    for item, name, loc, flagged in _named(inp, "connectors"):
+        if flagged:
             ctx.overlays.used["connectors"].add(name)
             out.append(ConnectorEntry(None, name, loc))  # still checked for duplicates
             continue
@@ -119,8 +111,8 @@ def build_cdc(inp: MemberInput) -> Built:
     topics: list[TopicEntry] = []
     connectors: list[ConnectorEntry] = []
     acls: list[Generated] = []
-    for item, name, loc in _named(inp.lists["cdc"]):
-        if _is_flagged(inp, "cdc", item, name):
+    for item, name, loc, flagged in _named(inp, "cdc"):
+        if flagged:
             ctx.overlays.used["cdc"].add(name)
             ctx.overlays.used["connectors"].add(name)
             connectors.append(ConnectorEntry(None, name, loc))
@@ -137,8 +129,8 @@ def build_mirrors(inp: MemberInput) -> Built:
     (defaults.connector does not apply: they are kplan's to configure), each carrying the mirror."""
     ctx = inp.ctx
     out = []
-    for item, name, loc in _named(inp.lists["mirrors"]):
-        if _is_flagged(inp, "mirrors", item, name):
+    for item, name, loc, flagged in _named(inp, "mirrors"):
+        if flagged:
             continue
         expanded = expand_mirror(item, inp.name, inp.cluster, ctx.clusters, ctx.smap, ctx.diags, loc)
         if expanded is None:
@@ -149,13 +141,10 @@ def build_mirrors(inp: MemberInput) -> Built:
             settings = {**settings, **({"connect": item["connect"]} if isinstance(item.get("connect"), str) else {})}
             layers = [normalize_config(settings["config"], ctx.smap, ctx.diags, loc)]
             spec = build_connector(cname, settings, layers, ctx.smap, ctx.diags, loc)
-            out.append(ConnectorEntry(replace(spec, mirror=mirror, origin=_mirror_origin(loc, name))
-                                      if spec is not None else None, cname, loc, meta))
+            origin = Origin(loc.file, loc.line, loc.column, role=f"mirror {name}")
+            out.append(ConnectorEntry(replace(spec, mirror=mirror, origin=origin) if spec is not None else None,
+                                      cname, loc, meta))
     return Built(given={"connectors": tuple(out)})
-
-
-def _mirror_origin(loc: Loc, name: str) -> Origin:
-    return Origin(loc.file, loc.line, loc.column, role=f"mirror {name}")
 
 
 def _preflight(name: str, source: dict, exp: Expansion) -> CdcPreflight | None:
@@ -214,7 +203,8 @@ def _generated_topics(inp: MemberInput, source: str, exp: Expansion, meta: Meta)
         over = ctx.overlays.use("topics", gen.name)
         if over is not None:
             settings = deep_merge(settings, over, ctx.smap, gen.loc)
-        check_name(gen.name, gen.loc, ctx.diags)
+        if problem := topic_name_problem(gen.name):
+            ctx.diags.error(gen.loc, problem)
         spec = build_topic(gen.name, settings, ctx.smap, ctx.diags, ctx.checks["topics"], gen.loc, cdc_source=source,
                            table=gen.table, role=gen.role)
         out.append(TopicEntry(spec, gen.name, gen.loc, describe_topic(source, gen.table, gen.role), meta))

@@ -58,20 +58,18 @@ def config_value(raw: Any) -> str | None:
 class KeysSection(Generic[E, V]):
     """A kind's stack section. `what`: its entries in messages ("broker configs"); `entity_key`: an entity's key in
     an entry (of the `entity_types` it names it by) and in a rendering of its keys, under `values_key`; `key_word`:
-    one of its keys in messages."""
+    one of its keys in messages; `twice`: an entity declared twice, (what is, formatted with the entity; what to
+    do)."""
 
     what: ClassVar[str]
     entity_key: ClassVar[str]
+    twice: ClassVar[tuple[str, str]]
     entity_types: ClassVar[tuple[type, ...]] = (str,)
     values_key: ClassVar[str] = "configs"
     key_word: ClassVar[str] = ""
 
     def entity(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics) -> E | None:
         """The entity an entry names (None: an error said why, or the schema did)."""
-        raise NotImplementedError
-
-    def twice(self, entity: E) -> tuple[str, str]:
-        """An entity declared twice: (what is, what to do)."""
         raise NotImplementedError
 
     def values(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics, entity: E
@@ -114,7 +112,7 @@ class KeysSection(Generic[E, V]):
             if not isinstance(item, dict):
                 continue
             entity = self.entity(item, loc, smap, diags)
-            if entity is None or diags.declared_again(seen, entity, loc, *self.twice(entity)):
+            if entity is None or diags.declared_again(seen, entity, loc, self.twice[0].format(entity), self.twice[1]):
                 continue
             declared = self.values(item, loc, smap, diags, entity)
             if declared is not None:
@@ -142,6 +140,7 @@ class KeysSection(Generic[E, V]):
 
 class BrokerConfigSection(KeysSection[str, str]):
     what, entity_key, entity_types, key_word = "broker configs", "broker", (int, str), "broker config"
+    twice = "the broker_configs entry of {}", "declare each broker's (and the default's) configs in one entry"
 
     def entity(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics) -> str | None:
         raw = item.get("broker")
@@ -153,9 +152,6 @@ class BrokerConfigSection(KeysSection[str, str]):
             return None
         return broker if broker == DEFAULT_BROKER else str(int(broker))
 
-    def twice(self, entity: str) -> tuple[str, str]:
-        return f"the broker_configs entry of {entity}", "declare each broker's (and the default's) configs in one entry"
-
     def order(self, name: str) -> tuple[int, int, str]:
         return entity_sort(name)
 
@@ -165,6 +161,7 @@ class BrokerConfigSection(KeysSection[str, str]):
 
 class GroupConfigSection(KeysSection[str, str]):
     what, entity_key, key_word = "group configs", "group", "group config"
+    twice = "the group_configs entry of {}", "declare each group's configs in one entry"
 
     def entity(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics) -> str | None:
         group = item.get("group")
@@ -172,9 +169,6 @@ class GroupConfigSection(KeysSection[str, str]):
             diags.error(smap.value_loc(item, "group") or loc, f"group must be a group's name, not {group!r}")
             return None
         return group
-
-    def twice(self, entity: str) -> tuple[str, str]:
-        return f"the group_configs entry of {entity}", "declare each group's configs in one entry"
 
 
 BYTE_RATES = ("producer_byte_rate", "consumer_byte_rate")
@@ -208,6 +202,7 @@ class QuotaSection(KeysSection[QuotaEntity, float]):
     """An entry names its entity by `user`, `client_id` or both; its quotas are its own keys, in human units."""
 
     what, entity_key, values_key = "client quotas", "entity", "values"
+    twice = "quota entity {.name}", "declare each entity's quotas in one entry"
 
     def entity(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics) -> QuotaEntity | None:
         user, client = item.get("user"), item.get("client_id")
@@ -217,9 +212,6 @@ class QuotaSection(KeysSection[QuotaEntity, float]):
         if not isinstance(user, (str, type(None))) or not isinstance(client, (str, type(None))):
             return None  # the schema reported it
         return QuotaEntity(user, client)
-
-    def twice(self, entity: QuotaEntity) -> tuple[str, str]:
-        return f"quota entity {entity.name}", "declare each entity's quotas in one entry"
 
     def values(self, item: dict[str, Any], loc: Loc, smap: SourceMap, diags: Diagnostics, entity: QuotaEntity
                ) -> Declared | None:
