@@ -22,6 +22,7 @@ two topics), a reference cycle.
 from __future__ import annotations
 
 import json
+import posixpath
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from kplan.kinds.subject.model import SchemaReference, SubjectSpec
@@ -69,13 +70,8 @@ def _schema_text(entry: dict[str, Any], loc: Loc, what: str, smap: SourceMap, di
     except UnicodeDecodeError:
         diags.error(sloc, f"{what}: schema_file {path} is not UTF-8 text")
         return None
-    return text, EXTENSIONS.get(_extension(str(path))), str(path), sloc
-
-
-def _extension(path: str) -> str:
-    """`.avsc` of `schemas/x.AVSC` ('' without one): the file's type when the entry names none."""
-    base = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return "." + base.rsplit(".", 1)[1].lower() if "." in base.lstrip(".") else ""
+    # the file's type when the entry names none: `.avsc` of `schemas/x.AVSC`
+    return text, EXTENSIONS.get(posixpath.splitext(str(path).replace("\\", "/"))[1].lower()), str(path), sloc
 
 
 def _check_schema(schema_type: str, text: str, sloc: Loc, what: str, source: str | None,
