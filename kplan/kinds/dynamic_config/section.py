@@ -48,11 +48,7 @@ def config_value(raw: Any) -> str | None:
     """A declared config value as Kafka stores it (a string); None: not a scalar."""
     if isinstance(raw, bool):
         return "true" if raw else "false"
-    if isinstance(raw, (int, str)):
-        return str(raw)
-    if isinstance(raw, float):
-        return repr(raw)
-    return None
+    return str(raw) if isinstance(raw, (int, float, str)) else None  # a float's str is its repr
 
 
 class KeysSection(Generic[E, V]):
