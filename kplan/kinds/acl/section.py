@@ -83,11 +83,10 @@ def build_acls(entries: list[tuple[Any, Loc]], smap: SourceMap, diags: Diagnosti
                                                     "declare each principal's ACLs in one entry"):
         bindings, problems = expand_acl(item)
         for path, message in problems:
-            key = path.split("[")[0] if path else None
+            key, _, index = path.partition("[")  # "allow[0]": at that entry of allow; "": at the entry
             at = (smap.value_loc(item, key) if key else None) or loc
-            if path and "[" in path and isinstance(item.get(key), list):
-                index = int(path.split("[")[1].rstrip("]"))
-                at = smap.value_loc(item[key], index) or at
+            if index and isinstance(item.get(key), list):
+                at = smap.value_loc(item[key], int(index.rstrip("]"))) or at
             diags.error(at, message if path else f"principal {principal} {message}")
         if problems:
             continue
