@@ -37,6 +37,7 @@ _SECTION = UNIT.section.key
 # The one other section whose entries declare subjects too, and its keys that do (a topic's key_schema and
 # value_schema): named once, in the UNIT's `borrows`.
 ((BORROWED, SCHEMA_KEYS),) = UNIT.section.borrows.items()
+_SCHEMA_KEYS = frozenset(SCHEMA_KEYS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.stackfile.member import MemberInput
@@ -261,9 +262,13 @@ def check_members(members: Iterable[Any], diags: Diagnostics) -> None:
 
 def build_member(inp: "MemberInput") -> tuple[SubjectSpec, ...]:
     """One cluster's `subjects` section and its topics' key/value schemas, and the checks that need the cluster: a
-    schema registry to register them in, and a level the registry honours."""
-    subjects = build_subjects(inp.unflagged(_SECTION), inp.unflagged(BORROWED), inp.ctx.smap, inp.ctx.diags,
-                              inp.ctx.read_text)
+    schema registry to register them in, and a level the registry honours. Nothing to build for a cluster that
+    declares none (its hundred thousand topics only looked at once)."""
+    topics = inp.unflagged(BORROWED)
+    if not inp.lists[_SECTION] and not any(isinstance(item, dict) and not _SCHEMA_KEYS.isdisjoint(item)
+                                          for item, _ in topics):
+        return ()
+    subjects = build_subjects(inp.unflagged(_SECTION), topics, inp.ctx.smap, inp.ctx.diags, inp.ctx.read_text)
     if inp.cluster is not None and inp.cluster.schema_registry_url:
         if registry_flavour(inp.cluster.schema_registry_url) == "apicurio":
             _no_subject_level_none(subjects, inp.ctx.diags)
