@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+from kplan.importer.sources import stack_documents
 from kplan.kinds import UNITS
 from kplan.kinds.importing import ImportContext
 from kplan.model.live import LiveState
@@ -56,10 +57,7 @@ class Imported:
     def documents(self, stack: str, cluster: Mapping[str, Any], *, split: bool) -> dict[str, dict]:
         """File name -> document: one `stack.yaml`, or (split) the stack and cluster there and one file per kind."""
         parts = {k: list(v) for k, v in self.parts().items() if v}
-        head: dict = {"stack": stack, "cluster": dict(cluster)}
-        if not split:
-            return {"stack.yaml": {**head, **parts}}
-        return {"stack.yaml": head, **{f"{kind}.yaml": {kind: entries} for kind, entries in parts.items()}}
+        return stack_documents(stack, cluster, parts, {f"{kind}.yaml": {kind: v} for kind, v in parts.items()}, split)
 
     def parts(self) -> dict[str, tuple[dict, ...]]:
         """Section -> its entries, in the order a stack file says them: the parts with a field of their own (topics,
@@ -100,9 +98,8 @@ def _with_meta(live: LiveState, word: str, entry: dict, name: str | None) -> dic
     meta = live.metadata.get(f"{word}.{name}") if name is not None else None
     if meta is None or meta.empty:
         return entry
-    keys = list(entry)
-    head = keys[:1]
-    return {**{k: entry[k] for k in head}, **meta.to_json(), **{k: entry[k] for k in keys[1:]}}
+    items = list(entry.items())
+    return {**dict(items[:1]), **meta.to_json(), **dict(items[1:])}
 
 
 def refuse_plaintext(live: LiveState, imported: Imported, texts: Mapping[str, str]) -> None:

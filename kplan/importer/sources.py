@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -94,6 +94,14 @@ def document_topic(partitions: int, replication_factor: int, config: dict[str, s
     """A topic of a live-state document whose config is its own overrides (what another tool declares)."""
     return {"partitions": partitions, "replication_factor": replication_factor, "overrides": config,
             "effective": config}
+
+
+def stack_documents(stack: str, cluster: Mapping[str, Any], parts: dict, files: dict[str, dict], split: bool
+                    ) -> dict[str, dict]:
+    """File name -> document: one `stack.yaml` with all the `parts`, or (split) the stack and cluster there and the
+    parts in `files`."""
+    head: dict = {"stack": stack, "cluster": dict(cluster)}
+    return {"stack.yaml": head, **files} if split else {"stack.yaml": {**head, **parts}}
 
 
 def require_connect(document: dict, has_connect: bool) -> None:

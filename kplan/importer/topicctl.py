@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from kplan.errors import KplanError
-from kplan.importer.sources import Source, Unmapped, mapping, positive_count, where, yaml_documents
+from kplan.importer.sources import Source, Unmapped, mapping, positive_count, stack_documents, where, yaml_documents
 from kplan.model.metadata import LABEL_KEY, LABEL_VALUE
 from kplan.rules.stack_values import topic_config_value
 from kplan.secrets import env_reference_name
@@ -39,10 +39,8 @@ class Translated:
     def documents(self, stack: str, *, split: bool) -> dict[str, dict]:
         """File name -> document: one `stack.yaml`, or (split) the stack and cluster there and one file per topicctl
         topic file."""
-        head: dict = {"stack": stack, "cluster": dict(self.cluster)}
-        if not split:
-            return {"stack.yaml": {**head, "topics": list(self.topics)}}
-        return {"stack.yaml": head, **{name: {"topics": list(topics)} for name, topics in self.groups.items()}}
+        return stack_documents(stack, self.cluster, {"topics": list(self.topics)},
+                               {name: {"topics": list(topics)} for name, topics in self.groups.items()}, split)
 
 
 # What kplan has no place for, by topicctl's key, and why (with what to do instead).
