@@ -174,8 +174,8 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         return self.reference_problems.get(state.problem) or problem_line(state.problem, state.problem_detail)
 
     def protects(self, spec: SpecT) -> bool:
-        """The user's `protect: true` (kinds without the setting are never protected by it)."""
-        return False
+        """The user's `protect: true`, its declaration's `protect` (a kind without the setting: never)."""
+        return bool(getattr(spec, "protect", False))
 
     def refusal(self, spec: SpecT) -> PlanDiagnostic | None:
         """An error that stops this declared resource from being planned at all (e.g. an internal topic)."""

@@ -372,9 +372,6 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
                 out.append(f"config {key} is {current.config.get(key, 'unset')}, {value} expected")
         return out
 
-    def protects(self, spec: ConnectorSpec) -> bool:
-        return spec.protect
-
     def refusal(self, spec: ConnectorSpec) -> PlanDiagnostic | None:
         if spec.name != spec.name.strip():
             return error(f"connector name {spec.name!r} starts or ends with a space, which Kafka Connect removes: "

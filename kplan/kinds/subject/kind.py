@@ -197,9 +197,6 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
     status_type = SubjectStatus
     reference_problems = PROBLEMS
 
-    def protects(self, spec: SubjectSpec) -> bool:
-        return spec.protect
-
     def readable(self, declared: Mapping[str, SubjectSpec], live: "LiveState", allowed: frozenset[str] = frozenset()
                  ) -> tuple[dict[str, SubjectSpec], list[PlanDiagnostic]]:
         """The declared subjects and those the stack's mirrors give this registry (`schemas: true`: declared by the

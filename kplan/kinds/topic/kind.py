@@ -442,9 +442,6 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
                     "local.retention.* are lost)")
         return None
 
-    def protects(self, spec: TopicSpec) -> bool:
-        return spec.protect
-
     def refusal(self, spec: TopicSpec) -> PlanDiagnostic | None:
         if is_reserved_topic(spec.name):
             return error(f"{spec.name!r} is a Kafka, Connect or kplan internal topic; kplan never manages it",
