@@ -48,12 +48,7 @@ def acl_changes(plan: Plan, stack: Stack, live: LiveState) -> tuple[list[AclArgs
 
 def build_acl_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
     create, delete = acl_changes(plan, stack, live)
-    out = []
-    if create:
-        out.append(Planned(CreateAcls(tuple(create))))
-    if delete:
-        out.append(Planned(DeleteAcls(tuple(delete))))
-    return out
+    return [Planned(step(tuple(acls))) for step, acls in ((CreateAcls, create), (DeleteAcls, delete)) if acls]
 
 
 # -- the ACL bindings' part of the ownership record (`Ownership.of`): what it is once a plan is applied

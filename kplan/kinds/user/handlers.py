@@ -14,7 +14,7 @@ def _upserts(credentials: tuple[Credential, ...], ctx: StepContext) -> list[tupl
     return [(c.user, c.mechanism, c.iterations, ctx.secret_values.substitute(c.password)) for c in credentials]
 
 
-def _removals(removals: tuple[Removal, ...]) -> list[tuple[str, str]]:
+def _removals(removals: tuple[Credential | Removal, ...]) -> list[tuple[str, str]]:
     return [(r.user, r.mechanism) for r in removals]
 
 
@@ -25,7 +25,7 @@ class CreateUsersHandler(StepHandler[CreateUsers]):
 
     def undo(self, step: CreateUsers, ctx: StepContext) -> None:
         # every credential was absent when planned: what the run created is deleted (an absent one is a no-op)
-        ctx.io(UserWrites).alter_scram_credentials([], [(c.user, c.mechanism) for c in step.credentials])
+        ctx.io(UserWrites).alter_scram_credentials([], _removals(step.credentials))
 
 
 @handles(AlterUsers)
