@@ -5,10 +5,9 @@ which the offsets kind writes through too) and what else a connector's steps wri
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from kplan.kinds.connector.io.postgres import check_drop, drop_objects
-from kplan.kinds.connector.io.signals import send_snapshot_signal
+from kplan.kinds.connector.io import postgres, signals
 from kplan.transport.connect import ConnectWrites as ConnectWrites
 
 
@@ -25,22 +24,10 @@ class ConnectorWrites:
         """Every topic the cluster lists (a connector is created only once its topics exist)."""
         return self.kafka.topic_names()
 
-    def send_snapshot_signal(self, connector: str, tables: Sequence[str], topic: str, key: str,
-                             table_topic: str | None = None, signal_id: str | None = None) -> None:
-        """Ask a Debezium connector for an incremental snapshot of `tables` (once: a signal with `signal_id` is never
-        sent twice) and wait for its evidence that the snapshot started."""
-        send_snapshot_signal(self.kafka, connector, tables, topic, key, table_topic, signal_id,
-                             self.connector_timeout_s)
-
-    def drop_cdc_database_objects(self, host: str, port: int, user: str, database: str, password: str,
-                                  slot: str | None, publication: str | None,
-                                  before_drop: Callable[[], None] | None = None) -> None:
-        """Drop a PostgreSQL source's replication slot (once inactive) and publication, and check they are gone;
-        `before_drop()` is called right before the first drop."""
-        drop_objects(host, port, user, database, password, slot, publication, self.timeout_s,
-                     before_drop or (lambda: None))
+    send_snapshot_signal = signals.send_snapshot_signal
+    drop_cdc_database_objects = postgres.drop_objects
 
     def check_cdc_drop(self, host: str, port: int, user: str, database: str, password: str, slot: str | None,
                        publication: str | None) -> None:
         """Raise unless the drop could be done now: the login works and the user may drop both. Reads only."""
-        check_drop(host, port, user, database, password, slot, publication, self.timeout_s)
+        postgres.check_drop(host, port, user, database, password, slot, publication, self.timeout_s)

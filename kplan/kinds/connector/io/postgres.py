@@ -16,9 +16,12 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from kplan.errors import KplanError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kplan.kinds.connector.io import ConnectorWrites
 
 
 class DatabaseError(KplanError):
@@ -40,15 +43,18 @@ def session(host: str, port: int, user: str, database: str, password: str, timeo
         raise DatabaseError(f"{where}: {(str(e).strip().splitlines() or [type(e).__name__])[0]}") from None
 
 
-def drop_objects(host: str, port: int, user: str, database: str, password: str, slot: str | None,
-                 publication: str | None, timeout_s: float, before_drop: Callable[[], None] = lambda: None) -> None:
+def drop_objects(self: "ConnectorWrites", host: str, port: int, user: str, database: str, password: str,
+                 slot: str | None, publication: str | None, before_drop: Callable[[], None] | None = None) -> None:
+    """Drop a PostgreSQL source's replication slot (once inactive) and publication, and check they are gone
+    (`ConnectorWrites.drop_cdc_database_objects`); `before_drop()` is called right before the first drop."""
     from psycopg import sql
 
-    where = f"PostgreSQL {database} at {host}:{port}"
+    where, timeout_s = f"PostgreSQL {database} at {host}:{port}", self.timeout_s
     with session(host, port, user, database, password, timeout_s, where) as conn:
         if slot is not None:
             _until_released(conn, slot, where, timeout_s)
-        before_drop()
+        if before_drop is not None:
+            before_drop()
         if slot is not None:
             conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
                          "WHERE slot_name = %s", (slot,))

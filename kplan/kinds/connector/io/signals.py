@@ -15,24 +15,26 @@ from kplan.transport.kafka import client_config, dispose
 from kplan.transport.retry import RETRIABLE_KAFKA, RetriableError
 
 if TYPE_CHECKING:
+    from kplan.kinds.connector.io import ConnectorWrites
     from kplan.transport.admin import AdminSession
 
 # Delivery failures after which the record may still have been written (or may be written on a retry).
 _UNCERTAIN_DELIVERY = RETRIABLE_KAFKA | {"_MSG_TIMED_OUT", "_PURGE_INFLIGHT", "_PURGE_QUEUE"}
 
 
-def send_snapshot_signal(kafka: AdminSession, connector: str, tables: Sequence[str], topic: str, key: str,
-                         table_topic: str | None, signal_id: str | None, timeout_s: float) -> None:
+def send_snapshot_signal(self: "ConnectorWrites", connector: str, tables: Sequence[str], topic: str, key: str,
+                         table_topic: str | None = None, signal_id: str | None = None) -> None:
     """Ask a Debezium connector (Kafka signal channel on `topic`, records keyed `key`: its topic.prefix) for
-    an incremental snapshot of `tables`, once, then wait for Debezium's own evidence that it started it: the
-    first watermark it writes to its signaling table, whose change events appear on `table_topic`.
+    an incremental snapshot of `tables`, once, then wait (at most the connector timeout) for Debezium's own
+    evidence that it started it: the first watermark it writes to its signaling table, whose change events appear
+    on `table_topic`.
 
     The signal is never sent twice. Debezium reads its signal topic from its own committed position, so a
     signal sent while the connector restarts, however slowly, is read once it runs again (a second one would
     snapshot the tables a second time). The signal carries `signal_id`; the producer is idempotent (its own
     retries never duplicate it), and a send whose delivery is uncertain is repeated only once reading the
     signal topic shows no signal with that id."""
-    signal_id = signal_id or f"kplan-{uuid.uuid4().hex}"
+    kafka, signal_id = self.kafka, signal_id or f"kplan-{uuid.uuid4().hex}"
     value = json.dumps({"id": signal_id, "type": "execute-snapshot",
                         "data": {"data-collections": list(tables), "type": "INCREMENTAL"}}).encode()
     start = _topic_ends(kafka, table_topic) if table_topic else None  # evidence counts from here
@@ -42,7 +44,7 @@ def send_snapshot_signal(kafka: AdminSession, connector: str, tables: Sequence[s
                              before_retry=lambda: _signal_sent(kafka, topic, signal_id))
     if table_topic is None or start is None:
         return
-    limit = timeout_s
+    limit = self.connector_timeout_s
     if not _first_record(kafka, table_topic, start, limit):
         raise WriteError(f"connector {connector} did not start the incremental snapshot of "
                          f"{', '.join(tables)} within {limit:g}s (no watermark on {table_topic}; is the "
