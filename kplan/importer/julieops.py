@@ -55,8 +55,7 @@ def _project(source: Source, node, prefix_parts: list[str], project: Any, doc: d
     for topic in project.get("topics") or ():
         name = _topic(at, prefix, topic, doc)
         for consumer in [*(project.get("consumers") or ()), *(topic.get("consumers") or ())]:
-            for operation in ("DESCRIBE", "READ"):
-                acls.grant(consumer.get("principal"), "topic", name, operation, at)
+            acls.grant(consumer.get("principal"), "topic", name, ("DESCRIBE", "READ"), at)
             acls.grant(consumer.get("principal"), "group", *_maybe_prefix(consumer.get("group") or "*", "READ", at))
         for producer in [*(project.get("producers") or ()), *(topic.get("producers") or ())]:
             _producer(acls, producer, name, at)
@@ -68,8 +67,7 @@ def _project(source: Source, node, prefix_parts: list[str], project: Any, doc: d
     for connector in project.get("connectors") or ():
         for store in ("status", "offset", "configs"):
             topic = str(connector.get(f"{store}_topic") or f"connect-{store}{'s' if store == 'offset' else ''}")
-            for operation in ("READ", "WRITE"):
-                acls.grant(connector.get("principal"), "topic", topic, operation, at)
+            acls.grant(connector.get("principal"), "topic", topic, ("READ", "WRITE"), at)
         acls.grant(connector.get("principal"), "cluster", "kafka-cluster", "CREATE", at)
         acls.grant(connector.get("principal"), "group", str(connector.get("group") or "connect-cluster"), "READ", at)
         _reads_writes(acls, connector, at)
@@ -80,7 +78,7 @@ def _project(source: Source, node, prefix_parts: list[str], project: Any, doc: d
                                      "Confluent RBAC"))
 
 
-def _maybe_prefix(name: Any, operation: str, at: str) -> tuple[str, str, str, str]:
+def _maybe_prefix(name: Any, operation: str | tuple[str, ...], at: str) -> tuple[str, str | tuple[str, ...], str, str]:
     """(name, operation, at, pattern): JulieOps reads a trailing `*` (after at least one character) as a prefix."""
     name = str(name)
     return (name[:-1], operation, at, "prefixed") if len(name) > 1 and name.endswith("*") else \
@@ -89,11 +87,9 @@ def _maybe_prefix(name: Any, operation: str, at: str) -> tuple[str, str, str, st
 
 def _producer(acls: Bindings, producer: dict, topic: str, at: str) -> None:
     principal = producer.get("principal")
-    for operation in ("DESCRIBE", "WRITE"):
-        acls.grant(principal, "topic", topic, operation, at)
+    acls.grant(principal, "topic", topic, ("DESCRIBE", "WRITE"), at)
     if producer.get("transactionId"):
-        for operation in ("DESCRIBE", "WRITE"):
-            acls.grant(principal, "transactional_id", *_maybe_prefix(producer["transactionId"], operation, at))
+        acls.grant(principal, "transactional_id", *_maybe_prefix(producer["transactionId"], ("DESCRIBE", "WRITE"), at))
     if producer.get("transactionId") or producer.get("idempotence"):
         acls.grant(principal, "cluster", "kafka-cluster", "IDEMPOTENT_WRITE", at)
 

@@ -105,13 +105,13 @@ def _merged(sources: Sequence[Source]) -> tuple[dict, dict]:
 class _Acls(Bindings):
     """The principals' bindings of the live-state document, as kafka-gitops creates them."""
 
-    def grant(self, principal: object, resource: str, name: str, operation: str, at: str,
+    def grant(self, principal: object, resource: str, name: str, operations: str | tuple[str, ...], at: str,
               pattern: str = "LITERAL", permission: str = "ALLOW", host: str = "*") -> None:
         kind, shape = _RESOURCES.get(resource.upper()), _PATTERNS.get(pattern.upper())
         if kind is None or shape is None:
             raise KplanError(f"{at}: an ACL on {resource} ({pattern}) kplan cannot write: a topic, group, cluster or "
                              "transactional id, literal or prefixed")
-        super().grant(principal, kind, name, operation, at, shape, permission, host)
+        super().grant(principal, kind, name, operations, at, shape, permission, host)
 
     def reads_writes(self, principal: str | None, spec: dict, at: str, group: str) -> None:
         """WRITE on what `spec` produces, READ on what it consumes, and READ on `group` when it consumes."""
@@ -128,9 +128,8 @@ class _Acls(Bindings):
             self.reads_writes(principal, details, at, service)
         elif kind == "kafka-connect":
             self.reads_writes(principal, {"produces": details.get("produces")}, at, service)
-            for operation in ("READ", "WRITE"):
-                for store in ("configs", "offsets", "status"):
-                    self.grant(principal, "TOPIC", f"connect-{store}-{service}", operation, at)
+            for store in ("configs", "offsets", "status"):
+                self.grant(principal, "TOPIC", f"connect-{store}-{service}", ("READ", "WRITE"), at)
             self.grant(principal, "GROUP", service, "READ", at)
             for connector, spec in mapping(details, "connectors").items():
                 self.reads_writes(principal, spec if isinstance(spec, dict) else {}, at, f"connect-{connector}")

@@ -76,18 +76,20 @@ def mapping(doc: dict, key: str) -> dict:
 
 class Bindings:
     """The principals' ACL bindings of a live-state document (kplan.kinds.livejson's `acls`), as another tool
-    creates them: `grant` one at a time, in kplan's words (`topic`, `literal`, `READ`)."""
+    creates them: `grant` an operation (or several: a binding each) at a time, in kplan's words (`topic`, `literal`,
+    `READ`)."""
 
     def __init__(self, acls: dict) -> None:
         self.acls = acls
 
-    def grant(self, principal: object, resource: str, name: str, operation: str, at: str, pattern: str = "literal",
-              permission: str = "ALLOW", host: str = "*") -> None:
+    def grant(self, principal: object, resource: str, name: str, operations: str | tuple[str, ...], at: str,
+              pattern: str = "literal", permission: str = "ALLOW", host: str = "*") -> None:
         if not isinstance(principal, str) or not principal:
             raise KplanError(f"{at}: an ACL without a principal: name the principal it is for")
-        self.acls.setdefault(principal, {"bindings": []})["bindings"].append(
-            {"resource": resource, "pattern": pattern, "name": name, "operation": kafka_operation(operation),
-             "permission": permission.upper(), "host": host})
+        bindings = self.acls.setdefault(principal, {"bindings": []})["bindings"]
+        for operation in (operations,) if isinstance(operations, str) else operations:
+            bindings.append({"resource": resource, "pattern": pattern, "name": name,
+                             "operation": kafka_operation(operation), "permission": permission.upper(), "host": host})
 
 
 def document_topic(partitions: int, replication_factor: int, config: dict[str, str]) -> dict:
