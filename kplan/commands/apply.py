@@ -34,8 +34,8 @@ def _is_plan_file(path: str) -> bool:
 
 AUDIT_OPTION = click.option(
     "--audit-topic", envvar="KPLAN_AUDIT_TOPIC", metavar="TOPIC",
-    help="Write one audit event (who, what, when, how it ended) to this Kafka topic once the run has ended "
-         "(also KPLAN_AUDIT_TOPIC; docs/operations.md).")
+    help="Write one audit event (who, what, when, how it ended) to this Kafka topic once the run has ended, on "
+         "each cluster of the stack (also KPLAN_AUDIT_TOPIC; docs/operations.md).")
 
 
 def _run_options(*extra):
