@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 SCRIPT = """
 import threading
@@ -30,7 +31,13 @@ print(errors[0] if errors else "ok")
 
 
 def test_two_threads_building_the_converters_at_once_in_a_fresh_interpreter():
+    deadline = time.monotonic() + 120  # one for all ten: a hang fails the test once, and kills every run
     runs = [subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True) for _ in range(10)]
-    outs = [run.communicate(timeout=120)[0].strip() for run in runs]
+    try:
+        outs = [run.communicate(timeout=max(0.0, deadline - time.monotonic()))[0].strip() for run in runs]
+    finally:
+        for run in runs:
+            run.kill()
+            run.wait()
     assert outs == ["ok"] * 10, outs
