@@ -60,7 +60,6 @@ class KafkaReader:
         self.last_metadata: Metadata = {}  # the last read's topic metadata (see topic_metadata)
         # connect_url may hold a ${secret:...} reference (its password): resolved here, at the edge of the I/O
         self.connects = ConnectClients(cluster, self.secrets)  # every Connect cluster, by name
-        self._connect = self.connects.default
         self._ios: dict[Callable[[KafkaReader], Any], Any] = {}
 
     def io(self, make: Callable[[KafkaReader], T]) -> T:
@@ -177,7 +176,13 @@ class KafkaReader:
                                                                    stack_name, self.cluster.timeout_s)
 
     def describe_cluster(self) -> tuple[str, int]:
-        return self._cluster_result(self.admin.describe_cluster(request_timeout=self.cluster.timeout_s))
+        try:
+            future = self.admin.describe_cluster(request_timeout=self.cluster.timeout_s)
+        except KplanError:
+            raise
+        except Exception as e:  # noqa: BLE001 - as the answer's: all mean "cannot reach"
+            raise self.unreachable_error(e) from e
+        return self._cluster_result(future)
 
     def topic_metadata(self) -> Metadata:
         """name -> (partitions, replication factor, replica ids of each partition), from ONE metadata request for
@@ -289,6 +294,6 @@ def plan_validator(reader: KafkaReader, secrets: SecretValues):
     """The plan-time validator sharing `reader`'s clients, substituting from `secrets` (the whole stack's)."""
     from kplan.cluster.validator import RealValidator
 
-    return RealValidator(reader.admin, reader._connect, reader.cluster.timeout_s, secrets,
+    return RealValidator(reader.admin, reader.connects.default, reader.cluster.timeout_s, secrets,
                          principal(reader.cluster.client_properties), reader.connects.clients,
                          cluster=reader.cluster, reader=reader)

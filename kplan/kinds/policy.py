@@ -5,12 +5,10 @@ forbidden config keys, and how a message says a value."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping, Protocol, Union
 
-from kplan.model.policy import Rule, RuleType
+from kplan.model.policy import Rule, RuleType, regex
 from kplan.model.source import Origin
 
 # A violation as a check finds it: (attribute path, what is wrong, origin to point at or None for the resource's)
@@ -44,11 +42,6 @@ class PolicyPart:
 
     checks: Mapping[RuleType, Check]
     owner_totals: frozenset[RuleType] = field(default_factory=frozenset)
-
-
-@lru_cache(maxsize=256)
-def regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)  # the loader compiled it once already: it is valid
 
 
 def name_pattern(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:

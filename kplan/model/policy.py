@@ -61,7 +61,7 @@ class Level(str, Enum):
     WARNING = "warning"
 
 
-_regex = lru_cache(maxsize=64)(re.compile)  # the loader compiled each pattern once already: it is valid
+regex = lru_cache(maxsize=256)(re.compile)  # the loader compiled each pattern once already: it is valid
 
 
 def _empty() -> Mapping[str, _V]:
@@ -96,9 +96,9 @@ class Rule:
     def selects(self, name: str) -> bool:
         """Whether the rule holds for a resource of this name: its whole name matches `include` (when set) and not
         `exclude`."""
-        if self.include is not None and not _regex(self.include).fullmatch(name):
+        if self.include is not None and not regex(self.include).fullmatch(name):
             return False
-        return self.exclude is None or not _regex(self.exclude).fullmatch(name)
+        return self.exclude is None or not regex(self.exclude).fullmatch(name)
 
     def minimum(self, environment: str | None) -> int | None:
         """The minimum that holds in `environment` (the environment's own, else `min`; None: no minimum)."""

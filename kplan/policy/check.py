@@ -15,12 +15,12 @@ from functools import cache
 from typing import Any, Callable, Iterator, Mapping
 
 from kplan.kinds import UNITS
-from kplan.kinds.policy import Check, regex
+from kplan.kinds.policy import Check
 from kplan.model.desired import Stack
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
 from kplan.model.plan import ResourceType
-from kplan.model.policy import Rule, RuleType
+from kplan.model.policy import Rule, RuleType, regex
 from kplan.model.source import Origin
 from kplan.policy.owner_totals import owner_totals
 

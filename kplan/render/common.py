@@ -203,8 +203,8 @@ def notes(ch: ResourceChange, *, origin: bool = True) -> list[tuple[str, Flag | 
     out: list[tuple[str, Flag | None]] = []
     if origin and ch.origin is not None:
         out.append((f"declared at {where(ch.origin)}", None))
-    if meta_line(ch.meta):
-        out.append((meta_line(ch.meta), None))
+    if meta := meta_line(ch.meta):
+        out.append((meta, None))
     return out + [(flag_note(ch, f), f) for f in sorted(ch.flags, key=lambda f: f.value)]
 
 

@@ -19,7 +19,6 @@ and guarded exactly as a consumer group (docs/share-groups.md).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 
@@ -219,11 +218,7 @@ def _idle(c: ResourceChange, what: str, groups: list[GroupOnTopic], policy: Poli
 def _rule(policy: Policy | None, topic: str) -> Rule | None:
     """The first topic-consumed-deletion rule that selects `topic` (None without one)."""
     for rule in (policy.rules if policy is not None else ()):
-        if rule.type != RuleType.TOPIC_CONSUMED_DELETION:
-            continue
-        if rule.include is not None and not re.fullmatch(rule.include, topic):
-            continue
-        if rule.exclude is None or not re.fullmatch(rule.exclude, topic):
+        if rule.type == RuleType.TOPIC_CONSUMED_DELETION and rule.selects(topic):
             return rule
     return None
 
