@@ -137,7 +137,7 @@ class CreatesTopics(StepHandler[S]):
     def undo(self, step: Any, ctx: StepContext) -> None:
         io, outcome = ctx.io(self.writes), ctx.outcome or {}
         existing, confirmed = io.topic_names(), set(outcome.get("confirmed", ()))
-        ours = outcome.get("created", step.absent)
+        ours = set(outcome.get("created", step.absent))
         names = [t.name for t in self.specs(step) if t.name in ours and (t.name in existing or t.name in confirmed)]
         if names:
             io.delete_topics(names)

@@ -20,7 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from kplan.model.desired import freeze
-from kplan.model.live import KindState, Problem
+from kplan.model.live import KindState, Problem, problem_of
 from kplan.model.metadata import Meta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,8 +156,6 @@ def _converter() -> "Converter":
     converter.register_structure_hook_factory(lambda t: origin(tuple)(t) and typing.get_args(t)[1:] == (Ellipsis,),
                                               lambda t: collection(t, tuple))
     converter.register_structure_hook_factory(origin(AbcMapping, dict), mapping)
-    # a problem code (ValueError for another word: a malformed live state); None for null or ""
-    converter.register_structure_hook_func(lambda t: t == Problem | None,
-                                           lambda code, _: Problem(code) if code else None)
+    converter.register_structure_hook_func(lambda t: t == Problem | None, lambda code, _: problem_of(code))
     converter.register_structure_hook(Meta, lambda doc, _: Meta.from_json(doc))
     return converter

@@ -167,3 +167,9 @@ class StaticReader:
 
     # A live-state file keeps what it says: it implements none of the kinds' follow-up read Protocols, so the
     # follow-up reads ask it nothing.
+
+
+def problem_of(code: Any) -> Problem | None:
+    """A problem code as a live-state document says it (ValueError for another word: a malformed live state);
+    None for null or ""."""
+    return Problem(code) if code else None

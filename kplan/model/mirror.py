@@ -354,11 +354,10 @@ def declared_mirrors(stack: "Stack") -> list[tuple[MirrorSpec, Any]]:
     """Each mirror the stack declares, once, with the first of the resources that carry it (its connectors, by
     name: where its lines point), whichever section they are in."""
     out: dict[str, tuple[MirrorSpec, Any]] = {}
-    for specs in stack.kinds.values():
-        for spec in sorted(specs, key=lambda s: str(getattr(s, "name", ""))):
-            mirror = getattr(spec, "mirror", None)
-            if isinstance(mirror, MirrorSpec):
-                out.setdefault(mirror.name, (mirror, spec))
+    for specs in stack.kinds.values():  # only the carriers sorted: a plan asks this of stacks of 100,000 topics
+        carriers = [(s, m) for s in specs if isinstance(m := getattr(s, "mirror", None), MirrorSpec)]
+        for spec, mirror in sorted(carriers, key=lambda c: str(getattr(c[0], "name", ""))):
+            out.setdefault(mirror.name, (mirror, spec))
     return [out[n] for n in sorted(out)]
 
 

@@ -75,13 +75,19 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def new_run_id() -> str:
+    """A run's id (`Journal.run_id`): the lock's holder record names it before the journal exists, and every cluster's
+    part of one run has the same."""
+    return uuid.uuid4().hex[:12]
+
+
 @dataclass
 class Journal:
     stack: str
     environment: str | None
     cluster_id: str
     inputs_digest: str
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    run_id: str = field(default_factory=new_run_id)
     status: RunStatus = RunStatus.RUNNING
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
@@ -110,9 +116,13 @@ class Journal:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> "Journal":
-        """A journal as written (a field it lacks has its default); an unknown run or step status is a ValueError
-        (the statuses are closed)."""
-        journal: Journal = converter().structure(doc, cls)
+        """A journal as written (a field it lacks has its default); a required field missing, or an unknown run or
+        step status (the statuses are closed), is a ValueError, as any malformed journal (a store skips such a
+        local copy)."""
+        try:
+            journal: Journal = converter().structure(doc, cls)
+        except KeyError as e:  # the converter's word for a required field missing
+            raise ValueError(f"a journal without {e}") from None
         for step in journal.steps:
             step["status"] = StepStatus(step["status"])
         return journal

@@ -41,3 +41,13 @@ def test_an_unknown_status_is_refused():
     doc = Journal("s", None, "c", "d").to_json()
     with pytest.raises(ValueError):
         Journal.from_json({**doc, "status": "half-done"})
+
+
+@pytest.mark.parametrize("missing", ["stack", "environment", "cluster_id", "inputs_digest"])
+def test_a_journal_without_a_required_field_is_malformed_like_any_other(missing):
+    """A ValueError, which a store's read takes for a malformed local copy and skips (the converter's own word for a
+    missing field is a KeyError, which ended the command as an internal error)."""
+    doc = Journal("s", None, "c", "d").to_json()
+    del doc[missing]
+    with pytest.raises(ValueError, match=missing):
+        Journal.from_json(doc)

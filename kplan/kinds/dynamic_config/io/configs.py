@@ -47,10 +47,11 @@ def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]],
                    word: Callable[[str], str], alter: Callable[[str, Values], "tuple[str, str] | None"],
                    shows: Callable[[str, Values], bool], unshown: str) -> "BatchResults":
     """Per entity one `alter` (setting a value twice is harmless: asked again while it gets no answer; it gives (error
-    name, broker's message) when refused), then `shows` read back until true (`kplan.transport.admin.until_shown`; a
-    read that fails counts as not yet). `what`: the write as errors name it ("altering group configs"); `word`: an
-    entity as they name it; `unshown`: the verification failure, with `{keys}` and `{entity}`."""
-    from kplan.transport.admin import until_shown
+    name, broker's message) when refused), then `shows` read back until true (`kplan.transport.admin.poll`: for
+    max(10 s, the cluster's timeout), 0.1 s apart and growing; a read that fails counts as not yet). `what`: the
+    write as errors name it ("altering group configs"); `word`: an entity as they name it; `unshown`: the
+    verification failure, with `{keys}` and `{entity}`."""
+    from kplan.transport.admin import poll
     from kplan.transport.permissions import denied_name
     from kplan.transport.results import reason_of_name
 
@@ -72,7 +73,7 @@ def alter_verified(kafka: "AdminSession", changes: Sequence[tuple[str, Values]],
                 raise WriteError(f"{what} of {word(entity)}: {problem or message or name}")
         kafka.attempts.wire(what, write)
         failure = "verification failed: " + unshown.format(keys=", ".join(sorted(values)), entity=entity)
-        until_shown(lambda: None if shown(entity, values) else failure, kafka.timeout_s)
+        poll(lambda: None if shown(entity, values) else failure, max(10.0, kafka.timeout_s), delay=0.1, factor=1.5)
         results.record(entity)
     return results
 
