@@ -99,8 +99,8 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
     try:
         from kplan.render import render
         from kplan.render.common import not_read_note
-        from kplan.session.early import new_run_id
         from kplan.session.run import RunOptions, close_all, open_all, report_lines, run_apply, run_apply_all
+        from kplan.state.journal import new_run_id
 
         def show(plan):
             click.echo(render(plan, "text", color=color), nl=False, color=color)

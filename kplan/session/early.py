@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import importlib
 import threading
-import uuid
 from typing import Mapping
 
 from kplan.cluster.prefetch import _READ_IMPORTS, Handed, importing_kinds
 from kplan.session.cluster import Cluster
 from kplan.session.plan import read_request
+from kplan.state.journal import new_run_id
 from kplan.state.lock import StackLock, release_or_report
 
 # What the thread imports lazily, imported by the command's thread: two threads importing parts of one import cycle
@@ -32,12 +32,6 @@ _OPEN_IMPORTS = (
     "kplan.stackfile.references", "kplan.apply.writers", "kplan.transport.admin", "kplan.transport.sessions",
     "kplan.transport.connect", "kplan.transport.wire.client", "kplan.cluster.pin",
     "kplan.state.records", "kplan.transport.reach", "kplan.transport.retry", "kplan.transport.permissions")
-
-
-def new_run_id() -> str:
-    """A run's id (kplan.state.journal.Journal.run_id): the lock's holder record names it before the journal
-    exists."""
-    return uuid.uuid4().hex[:12]
 
 
 class EarlyLock:

@@ -32,7 +32,7 @@ from kplan.plan.clusters import combine
 from kplan.session.cluster import Cluster
 from kplan.session.plan import plan_all, refuse_same_cluster, run_secrets
 from kplan.state.faults import Faults, installed
-from kplan.state.journal import Journal, JournalStore, RunStatus
+from kplan.state.journal import Journal, JournalStore, RunStatus, new_run_id
 from kplan.state.lock import LockHeld, StackLock, release_or_report
 from kplan.state.ownership import OWNERSHIP_TOPIC
 from kplan.transport import interrupts
@@ -165,7 +165,7 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = 
     locks: dict[int, StackLock] = {}
     journals: dict[int, Journal] = {}
     # one run: every cluster's part has the same id (the lock's holder record names it before the journal exists)
-    run_id = early.run_id if early is not None else run_id or Journal("", None, "", "").run_id
+    run_id = early.run_id if early is not None else run_id or new_run_id()
     try:
         for c in sorted(clusters, key=lambda c: c.stack.cluster_name or "") if several else clusters:
             stores[id(c)] = c.journal_store()
