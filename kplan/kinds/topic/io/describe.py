@@ -111,18 +111,12 @@ def describe_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float, s
     settings or failed."""
     from kplan.transport.wire.configs import topic_configs
 
-    return _through_wire(conf, timeout_s, "topic configs", lambda settings: topic_configs(settings, names, share, keys))
+    return through_wire(conf, timeout_s, "topic configs", lambda settings: topic_configs(settings, names, share, keys))
 
 
-def shapes_wire(conf: Mapping[str, Any], names: list[str], timeout_s: float) -> dict | None:
-    """name -> (error code, partitions, replication factor, every partition led) through the wire client's
-    Metadata request for these names, or None when it does not speak these settings or failed."""
-    from kplan.transport.wire.metadata import topic_shapes
-
-    return _through_wire(conf, timeout_s, "topic metadata", lambda settings: topic_shapes(settings, names))
-
-
-def _through_wire(conf: Mapping[str, Any], timeout_s: float, what: str, call) -> dict | None:
+def through_wire(conf: Mapping[str, Any], timeout_s: float, what: str, call) -> dict | None:
+    """`call(settings)`: a read (`what`) through the wire client, or None when it does not speak the client
+    settings `conf` or failed."""
     from kplan.transport.wire.codec import WireError
     from kplan.transport.wire.connection import spoken
 

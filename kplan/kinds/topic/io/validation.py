@@ -36,6 +36,11 @@ def _in_batches(items: list, records, send) -> dict:
     return futures
 
 
+def key_name(key) -> str:
+    """The name of a batch's item: a topic name, or the resource (ConfigResource, NewPartitions) it is keyed by."""
+    return key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
+
+
 def altered(kind: str, name: str, values: Mapping[str, str | None]) -> Any:
     """An incremental alter's resource (`kind`: BROKER or TOPIC), as apply sends it and as it is validated here:
     each key set to its value, or its override deleted (None)."""
@@ -97,7 +102,7 @@ class TopicValidation:
     def _results(self, futures: Mapping, what: str, specs: Mapping[str, TopicSpec]) -> list[PlanDiagnostic]:
         out = []
         for key, fut in futures.items():
-            name = key if isinstance(key, str) else getattr(key, "name", getattr(key, "topic", str(key)))
+            name = key_name(key)
             try:
                 fut.result(timeout=self.systems.timeout_s + 5)
             except Exception as e:  # noqa: BLE001 - each refusal becomes a diagnostic

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from kplan.errors import WriteError
 from kplan.kinds.step import name_list
 from kplan.kinds.topic.io.reassignments import Reassignments
-from kplan.kinds.topic.io.validation import altered
+from kplan.kinds.topic.io.validation import altered, key_name
 from kplan.model.desired import TopicSpec
 from kplan.model.results import BatchResults, ErrorReason
 from kplan.transport import interrupts
@@ -45,11 +45,6 @@ VERIFY_PER_PARTITION_S = 0.05
 
 _ACTIONS = {"creating topics": "create", "deleting topics": "delete", "changing topic configs": "change the configs of",
             "adding partitions": "add partitions to"}
-
-
-def _key_name(key) -> str:
-    """The name of a batch's item: a topic name, or the resource (ConfigResource, NewPartitions) it is keyed by."""
-    return key if isinstance(key, str) else str(getattr(key, "name", None) or getattr(key, "topic", key))
 
 
 class TopicWrites(Reassignments):
@@ -82,7 +77,7 @@ class TopicWrites(Reassignments):
             futures = sent(submit, remaining, self._settle, results)
             failed_transient, ambiguous, fatal, unanswered = [], False, [], True
             for key, fut in futures.items():
-                name = _key_name(key)
+                name = key_name(key)
                 try:
                     fut.result(timeout=self.kafka.request_timeout() + 2)
                     results.record(name)
@@ -138,7 +133,7 @@ class TopicWrites(Reassignments):
         concurrent.futures.wait(list(futures.values()), timeout=self.kafka.request_timeout() + 2)
         for key, fut in futures.items():
             if fut.done() and not fut.cancelled() and fut.exception() is None:
-                results.record(_key_name(key))
+                results.record(key_name(key))
 
     def create_topics(self, specs: list[TopicSpec], results: BatchResults | None = None) -> BatchResults:
         """Create the topics (one request, retried for transient failures). A topic that already exists with the
@@ -208,12 +203,12 @@ class TopicWrites(Reassignments):
         got no answer raises."""
         from confluent_kafka import KafkaException, TopicCollection
 
-        from kplan.kinds.topic.io.describe import shapes_wire
+        from kplan.transport.wire.metadata import topic_shapes
 
         names = list(dict.fromkeys(names))
         if not names:
             return {}
-        shapes = self._wire(lambda conf, timeout_s: shapes_wire(conf, names, timeout_s))
+        shapes = self._wire("topic metadata", lambda settings: topic_shapes(settings, names))
         if shapes is not None:  # kplan's own Metadata request for these names (kplan.transport.wire.metadata)
             return {name: (parts, rf) for name, (code, parts, rf, all_led) in shapes.items()
                     if code == 0 and (all_led or not led)}
@@ -234,27 +229,30 @@ class TopicWrites(Reassignments):
     def topic_partitions(self, name: str) -> int | None:
         return self._metadata_of([name]).get(name, (None, None))[0]
 
-    def _wire(self, read: Callable[[dict, float], dict | None]) -> dict | None:
-        """A read through kplan's own wire client (`describe.py`): None when it does not speak the
-        client settings, failed, or Kafka is known to be unreachable (librdkafka's read then waits at most what
-        is left of the stack's timeout and reports it, kplan.transport.reach)."""
+    def _wire(self, what: str, call: Callable[[Any], dict]) -> dict | None:
+        """`call(settings)`, a read through kplan's own wire client (`describe.through_wire`): None when it does not
+        speak the client settings, failed, or Kafka is known to be unreachable (librdkafka's read then waits at most
+        what is left of the stack's timeout and reports it, kplan.transport.reach)."""
+        from kplan.kinds.topic.io.describe import through_wire
         from kplan.transport.kafka import client_config
 
         if self.kafka.link.is_down:
             return None
-        return read(client_config(self.kafka.cluster, self.kafka.secrets), self.kafka.request_timeout())
+        return through_wire(client_config(self.kafka.cluster, self.kafka.secrets), self.kafka.request_timeout(),
+                            what, call)
 
     def _topic_overrides(self, names: list[str], keys: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
         """name -> the topic's own overrides (among `keys` only, when given), for topics that are visible
         (chunked, concurrent reads)."""
         from confluent_kafka.admin import ConfigSource
 
-        from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_topic_entries, describe_wire
+        from kplan.kinds.topic.io.describe import TopicConfigConverter, describe_topic_entries
+        from kplan.transport.wire.configs import topic_configs
 
         wanted = None if keys is None else tuple(sorted(set(keys)))
         if names:  # kplan's own wire client when it speaks the settings (`describe.describe_plain`)
-            plain = self._wire(lambda conf, timeout_s: describe_wire(conf, names, timeout_s,
-                                                                     TopicConfigConverter().share, wanted))
+            plain = self._wire("topic configs", lambda settings: topic_configs(settings, names,
+                                                                               TopicConfigConverter().share, wanted))
             if plain is not None:
                 return {name: overrides for name, (overrides, _, _) in plain.items()}
         dynamic_topic = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
@@ -267,13 +265,22 @@ class TopicWrites(Reassignments):
                                       convert=overrides) if names else {}
 
     def _topic_matches(self, spec: TopicSpec) -> bool:
-        md = self._metadata_of([spec.name]).get(spec.name)
-        if md != (spec.partitions, spec.replication_factor):
-            return False
+        return spec.name in self._showing({spec.name: (spec.partitions, spec.replication_factor, dict(spec.config))})
+
+    def _showing(self, expected: Mapping[str, tuple[int | None, int | None, Mapping[str, str | None]]]) -> set[str]:
+        """The topics of `expected` the cluster shows now with their partitions, replication factor (None: not
+        checked) and configs (a None value: no override). The cheap metadata request first; configs are read only
+        for the topics it shows, and only the keys expected (a fraction of the answer for all of them)."""
         from kplan.rules.compare import topic_values_equal
 
-        live = self._topic_overrides([spec.name]).get(spec.name, {})
-        return all(topic_values_equal(k, live.get(k), v) for k, v in spec.config.items())
+        md = self._metadata_of(expected)
+        visible = [n for n, (parts, rf, _) in expected.items()
+                   if n in md and parts in (None, md[n][0]) and rf in (None, md[n][1])]
+        read = [n for n in visible if expected[n][2]]
+        overrides = self._topic_overrides(read, {k for n in read for k in expected[n][2]}) if read else {}
+        return {n for n in visible if not expected[n][2] or (n in overrides and all(
+            (v is None and k not in overrides[n]) or (v is not None and topic_values_equal(k, overrides[n].get(k), v))
+            for k, v in expected[n][2].items()))}
 
     def _verify_window(self, partitions: int) -> float:
         """How long a write's effect on `partitions` partitions is waited for (`VERIFY_PER_PARTITION_S`)."""
@@ -282,35 +289,14 @@ class TopicWrites(Reassignments):
     def wait_topics(self, expected: Mapping[str, tuple[int | None, int | None, Mapping[str, str | None]]],
                     timeout_s: float | None = None) -> None:
         """Poll until every topic shows its partitions, replication factor (None: not checked) and configs
-        (a None value: no override). Metadata propagates asynchronously: poll, never sleep blindly. The cheap
-        metadata request is polled first; configs are read once a topic is visible, and read again only for
-        topics that did not match yet."""
-        from kplan.rules.compare import topic_values_equal
-
+        (a None value: no override). Metadata propagates asynchronously: poll, never sleep blindly. A topic's
+        configs are read once it is visible (`_showing`), and read again only while they do not match yet."""
         partitions = sum(p or 1 for p, _, _ in expected.values())
         pending = dict(expected)
 
         def problem() -> str | None:
-            md = self._metadata_of(pending)
-            visible = []
-            for name, (parts, rf, config) in list(pending.items()):
-                if name not in md:
-                    continue
-                live_parts, live_rf = md[name]
-                if (parts is not None and live_parts != parts) or (rf is not None and live_rf != rf):
-                    continue
-                if config:
-                    visible.append(name)
-                else:
-                    del pending[name]
-            # only the keys it set (or cleared): a fraction of the answer for all of them
-            overrides = self._topic_overrides(visible, {k for n in visible for k in pending[n][2]}) if visible else {}
-            for name in visible:
-                live = overrides.get(name)
-                if live is not None and all(
-                        (v is None and k not in live) or (v is not None and topic_values_equal(k, live.get(k), v))
-                        for k, v in pending[name][2].items()):
-                    del pending[name]
+            for name in self._showing(pending):
+                del pending[name]
             return ("verification failed: the cluster does not show the declared state of "
                     + ", ".join(sorted(pending)[:10]) + (" ..." if len(pending) > 10 else "")) if pending else None
 
