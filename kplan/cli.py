@@ -148,14 +148,11 @@ def _main(argv) -> None:
     try:
         rv = cli.main(args=args, prog_name="kplan", standalone_mode=False)
         # Without standalone mode, click returns ctx.exit(code)'s code instead of exiting.
-        if isinstance(rv, int) and not isinstance(rv, bool):
-            sys.exit(rv)
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
     except click.exceptions.Abort as e:
-        if interrupts.came or isinstance(e.__cause__, KeyboardInterrupt):  # click's word for Ctrl-C
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-        click.echo("Aborted.", err=True)  # e.g. a prompt's input ended
-        sys.exit(1)
+        # click's word for Ctrl-C; else e.g. a prompt's input ended
+        interrupted = interrupts.came or isinstance(e.__cause__, KeyboardInterrupt)
+        told, code = ("Interrupted.", 130) if interrupted else ("Aborted.", 1)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:
@@ -164,22 +161,16 @@ def _main(argv) -> None:
     except KplanError as e:
         if debug:
             raise
-        click.echo(scrub(f"Error: {e}"), err=True)
-        sys.exit(e.exit_code)
+        told, code = scrub(f"Error: {e}"), e.exit_code
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        told, code = "Interrupted.", 130
     except Exception as e:  # noqa: BLE001 - the last line of defence against tracebacks
         if debug:
             raise
-        if interrupts.came:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-        click.echo(scrub(f"Error: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)"),
-                   err=True)
-        sys.exit(1)
-    sys.exit(0)
-
+        told, code = ("Interrupted.", 130) if interrupts.came else (
+            scrub(f"Error: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)"), 1)
+    click.echo(told, err=True)
+    sys.exit(code)
 
 def _env_flag(name: str) -> bool:
     import os

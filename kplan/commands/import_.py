@@ -142,9 +142,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     _write(out, imported.documents(stack_name, cluster_doc, split=split), header, force,
            lambda texts: refuse_plaintext(live, imported, texts))
     click.echo(f"Wrote {out}: {_counts(imported)}.")
-    for note in imported.notes:
-        click.echo(f"Note: {note}", err=True)
-    _variables(imported.variables)
+    _notes(imported.notes, imported.variables)
 
 
 def _counts(imported) -> str:
@@ -155,7 +153,10 @@ def _counts(imported) -> str:
                                                   *((nouns[s], imported.kinds.get(s, ())) for s in nouns)))
 
 
-def _variables(variables) -> None:
+def _notes(notes, variables) -> None:
+    """The last words of an import: its notes, and the environment variables its secrets' references name."""
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)
     if variables:
         click.echo("Set these environment variables to the secrets before `kplan plan` (their values were not "
                    "written):")
@@ -192,10 +193,10 @@ FROM_HEADER = """\
 def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, options, cluster: dict) -> None:
     """`kplan import --from TOOL`: the files read here, translated by kplan.importer.<tool>, written as a stack;
     what could not be mapped is printed as a table, each row with why."""
-    sources = _sources(paths, (".json", ".tfstate") if tool == "terraform" else (".yaml", ".yml"))
+    suffixes = (".json", ".tfstate") if tool == "terraform" else (".yaml", ".yml")
+    sources = _sources(paths, suffixes)
     if not sources:
-        raise KplanError(f"{', '.join(paths)}: no file to import from ({tool}'s files end in "
-                         f"{' or '.join(('.json', '.tfstate') if tool == 'terraform' else ('.yaml', '.yml'))})")
+        raise KplanError(f"{', '.join(paths)}: no file to import from ({tool}'s files end in {' or '.join(suffixes)})")
     split = not out.endswith((".yaml", ".yml"))
     header = FROM_HEADER.format(tool=tool, paths=", ".join(paths), target=out)
     if tool != "topicctl":
@@ -230,9 +231,7 @@ def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, optio
         click.echo(f"Not mapped ({len(unmapped)}): kplan has no place for these; the stack works without them")
         for where, what, why in rows:
             click.echo(f"  {where:<{widths[0]}}  {what:<{widths[1]}}  {why}")
-    for note in notes:
-        click.echo(f"Note: {note}", err=True)
-    _variables(variables)
+    _notes(notes, variables)
 
 
 def _sources(paths: tuple[str, ...], suffixes: tuple[str, ...]):

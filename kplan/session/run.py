@@ -74,16 +74,12 @@ def allows_active_consumers(opts: "RunOptions") -> bool:
     return opts.allow_active_consumers or (saved is not None and any(d.code == ALLOWED_CODE for d in saved.diagnostics))
 
 
-def count_deletions(plan) -> int:
-    from kplan.model.plan import Action
-
-    return sum(1 for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE))
-
-
 def refuse_unrunnable(plan, opts: "RunOptions") -> None:
     """The plan shown (`opts.show`); then a plan with errors, or one deleting more than --max-deletions allows, is
     not run (KplanError). A plan that was shown has shown its errors: the refusal counts them instead of repeating
     the first one."""
+    from kplan.model.plan import Action
+
     if opts.show is not None:
         opts.show(plan)
     if plan.has_errors:
@@ -92,8 +88,9 @@ def refuse_unrunnable(plan, opts: "RunOptions") -> None:
             raise KplanError(f"the plan has {n} error{'s' if n != 1 else ''}, listed above; nothing was applied")
         more = f" (and {n - 1} more)" if n > 1 else ""
         raise KplanError(f"the plan has errors: {plan.errors[0].message}{more}; nothing was applied")
-    if opts.max_deletions is not None and count_deletions(plan) > opts.max_deletions:
-        raise KplanError(f"the plan deletes {count_deletions(plan)} resource(s), more than --max-deletions "
+    deleting = sum(1 for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE))
+    if opts.max_deletions is not None and deleting > opts.max_deletions:
+        raise KplanError(f"the plan deletes {deleting} resource(s), more than --max-deletions "
                          f"{opts.max_deletions}; nothing was applied")
 
 
@@ -470,13 +467,9 @@ def recovered(mode: str) -> RunStatus:
 
 
 def _rollback_summary(journal: Journal, result: ApplyResult) -> str:
-    undone, left = len(result.rolled_back), len(result.undo_left)
-    kept = len(result.not_rolled_back) - left
-    parts = [f"{undone} step(s) undone"]
-    by_hand = len(result.left_by_hand)
-    kept -= by_hand
-    if kept:
-        parts.insert(1, f"{kept} irreversible")
+    left, by_hand = len(result.undo_left), len(result.left_by_hand)
+    kept = len(result.not_rolled_back) - left - by_hand
+    parts = [f"{len(result.rolled_back)} step(s) undone", *([f"{kept} irreversible"] if kept else [])]
     if by_hand:
         parts.append(f"{by_hand} not undone: refused, left as the run made them for you to undo by hand (see "
                      "below); the run is over and the stack released")
@@ -500,8 +493,8 @@ def _nothing_to_recover(cluster: Cluster, journal: Journal | None, lock: StackLo
     notes = []
     if _clear_stale_marker(cluster, journal):
         notes.append("cleared the run marker it left in the ownership record")
-    holder = _holder_waiting(lock) if lock.exists() else None
     if lock.exists():
+        holder = _holder_waiting(lock)
         if holder is None or holder.released or holder.provably_dead() or force:
             lock.release()
             who = holder.describe() if holder else "a run that died before naming itself"
