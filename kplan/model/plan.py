@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Collection, Mapping
 
 from kplan.model.consumers import ConsumerContext
 from kplan.model.diagnostics import Diagnostic, Severity
@@ -185,6 +185,30 @@ class AttributeChange:
     def changed(self) -> bool:
         """True when apply will change this attribute (drift and refused changes are not applied)."""
         return self.kind in (AttrKind.ADD, AttrKind.UPDATE, AttrKind.REMOVE)
+
+
+def attribute_changes(before: Mapping[Path, Value], after: Mapping[Path, Value], *, sort: bool = True,
+                      notes: Mapping[AttrKind, NoteKind] = {}, path_notes: Mapping[Path, NoteKind | None] = {},
+                      sensitive: Collection[Path] = (), drift: Collection[Path] = (),
+                      inherited: Mapping[Path, Value] = {}) -> list[AttributeChange]:
+    """What differs between two images of a resource (path -> value; None, or no such path: absent), the one diff
+    of every kind's attributes: ADD for a path only `after` has, REMOVE for one only `before` has (DRIFT, left
+    alone, for one of `drift`), UPDATE for one whose value differs; sorted by path, else (`sort` False) in `after`'s
+    order, then `before`'s. A change's note is its path's in `path_notes`, else its kind's in `notes`. `inherited`:
+    the value in effect of a path `before` does not set (a default): its ADD shows it before, noted INHERITED."""
+    out = []
+    paths = [*after, *(p for p in before if p not in after)]
+    for path in sorted(paths) if sort else paths:
+        a, b = before.get(path), after.get(path)
+        if a == b:
+            continue
+        kind = AttrKind.ADD if a is None else AttrKind.UPDATE if b is not None else \
+            AttrKind.DRIFT if path in drift else AttrKind.REMOVE
+        note = path_notes[path] if path in path_notes else notes.get(kind)
+        if kind is AttrKind.ADD and inherited.get(path) is not None:
+            a, note = inherited[path], NoteKind.INHERITED
+        out.append(AttributeChange(path, kind, a, b, sensitive=path in sensitive, note=note))
+    return out
 
 
 # Plans, plan-time validation and status use the one diagnostic type.

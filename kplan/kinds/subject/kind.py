@@ -47,6 +47,7 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
+    attribute_changes,
     warning,
     with_planned,
 )
@@ -114,31 +115,24 @@ def _schema_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[Attrib
         return [AttributeChange(("version",), AttrKind.DRIFT, current.version, current.declared_version,
                                 note=NoteKind.DECLARED_IS_OLDER)]
     if current is None or current.schema_type != spec.schema_type:  # every part of the declared schema is new
-        added = [AttributeChange(("schema",) + path, AttrKind.ADD, None, value)
-                 for path, value in outline(spec.schema_type, spec.schema).items()]
-        return added if current is None else \
-            [AttributeChange(("schema_type",), AttrKind.UPDATE, current.schema_type, spec.schema_type)] + added
-    out = []
-    for path, before, after in diff(spec.schema_type, current.schema, spec.schema):
-        kind = AttrKind.ADD if before is None else AttrKind.REMOVE if after is None else AttrKind.UPDATE
-        out.append(AttributeChange(("schema",) + path, kind, before, after, note=NoteKind.SCHEMA_FIELD
-                                   if kind == AttrKind.UPDATE else None))
-    return out
+        added = {("schema",) + path: value for path, value in outline(spec.schema_type, spec.schema).items()}
+        if current is None:
+            return attribute_changes({}, added, sort=False)
+        return attribute_changes({("schema_type",): current.schema_type},
+                                 {("schema_type",): spec.schema_type, **added}, sort=False)
+    parts = diff(spec.schema_type, current.schema, spec.schema)
+    return attribute_changes({("schema",) + p: a for p, a, _ in parts}, {("schema",) + p: b for p, _, b in parts},
+                             sort=False, notes={AttrKind.UPDATE: NoteKind.SCHEMA_FIELD})
 
 
 def _reference_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[AttributeChange]:
-    declared = {r.name: r for r in spec.references}
     live = {r.name: r for r in current.references} if current is not None else {}
-    out = []
-    for name in sorted(set(declared) | set(live)):
-        d, v = declared.get(name), live.get(name)
-        if v is None:
-            out.append(AttributeChange(("references", name), AttrKind.ADD, None, d.label()))  # type: ignore[union-attr]
-        elif d is None:
-            out.append(AttributeChange(("references", name), AttrKind.REMOVE, v.label(), None))
-        elif d.subject != v.subject or (d.version is not None and d.version != v.version):
-            out.append(AttributeChange(("references", name), AttrKind.UPDATE, v.label(), d.label()))
-    return out
+
+    def shown(d: SchemaReference) -> str:  # the live reference's label when it is the declared one
+        v = live.get(d.name)
+        return v.label() if v and d.subject == v.subject and d.version in (None, v.version) else d.label()
+    return attribute_changes({("references", v.name): v.label() for v in live.values()},
+                             {("references", d.name): shown(d) for d in spec.references})
 
 
 @dataclass(frozen=True)
@@ -217,18 +211,12 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         attrs = _schema_attrs(spec, current) + _reference_attrs(spec, current)
         unchanged = 0
-        if current is None and spec.compatibility is not None:
-            attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, None, spec.compatibility))
-        elif current is not None and spec.compatibility is not None:
-            if current.compatibility is None:
-                note = NoteKind.INHERITED if current.effective_compatibility else None
-                attrs.append(AttributeChange(("compatibility",), AttrKind.ADD, current.effective_compatibility,
-                                             spec.compatibility, note=note))
-            elif current.compatibility != spec.compatibility:
-                attrs.append(AttributeChange(("compatibility",), AttrKind.UPDATE, current.compatibility,
-                                             spec.compatibility))
-            else:
-                unchanged += 1
+        if spec.compatibility is not None:  # else the subject's own level is left as it is
+            level = ("compatibility",)
+            own, effective = ((current.compatibility, current.effective_compatibility) if current is not None
+                              else (None, None))
+            attrs += attribute_changes({level: own}, {level: spec.compatibility}, inherited={level: effective})
+            unchanged += own == spec.compatibility
         if current is not None and not any(a.path[0] in ("schema", "schema_type", "references") for a in attrs):
             unchanged += 1  # the schema
         flags = frozenset({Flag.ADOPT}) if current is not None and not ctx.owned else frozenset()
@@ -252,7 +240,7 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         return ResourceChange(
             address=f"{SUBJECT.value}.{current.name}", type=SUBJECT, name=current.name, action=Action.DELETE,
             before=live_repr(current), after=None,
-            attributes=(AttributeChange(("versions",), AttrKind.REMOVE, versions, None),), reason=reason, origin=origin,
+            attributes=tuple(attribute_changes({("versions",): versions}, {})), reason=reason, origin=origin,
             planned=SubjectPlanned(schema_type=current.schema_type, references=current.references,
                                    version_before=current.version, compatibility_before=current.compatibility))
 

@@ -28,6 +28,7 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
     address_of,
+    attribute_changes,
     error,
     warning,
     with_planned,
@@ -111,10 +112,8 @@ def live_topic_repr(live: LiveTopic) -> dict[str, Any]:
 
 def _create(spec: TopicSpec, ctx: PlanContext) -> tuple[ResourceChange, list[PlanDiagnostic]]:
     addr = address_of(TOPIC, spec.name)
-    attrs = [
-        AttributeChange(("partitions",), AttrKind.ADD, after=spec.partitions),
-        AttributeChange(("replication_factor",), AttrKind.ADD, after=spec.replication_factor),
-    ] + [AttributeChange(("config", k), AttrKind.ADD, after=v) for k, v in spec.config.items()]
+    attrs = attribute_changes({}, {("partitions",): spec.partitions, ("replication_factor",): spec.replication_factor,
+                                   **{("config", k): v for k, v in spec.config.items()}}, sort=False)
     diags = _rf_vs_brokers(spec, ctx)
     change = ResourceChange(
         address=addr,
@@ -461,11 +460,9 @@ class TopicKind(Kind[TopicSpec, LiveTopic, ResourceStatus]):
     def delete(self, current: LiveTopic, spec: TopicSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
         before = live_topic_repr(current)
-        attrs = [
-            AttributeChange(("partitions",), AttrKind.REMOVE, current.partitions),
-            AttributeChange(("replication_factor",), AttrKind.REMOVE, current.replication_factor),
-        ] + [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in current.sensitive_keys)
-             for k, v in before["config"].items()]
+        attrs = attribute_changes({(k,): before[k] for k in ("partitions", "replication_factor")} | {
+            ("config", k): v for k, v in before["config"].items()}, {}, sort=False,
+            sensitive={("config", k) for k in current.sensitive_keys})
         return ResourceChange(
             address_of(TOPIC, current.name), TOPIC, current.name, Action.DELETE, before=before, after=None,
             attributes=tuple(attrs), flags=frozenset({Flag.DATA_LOSS}), reason=reason, origin=origin,

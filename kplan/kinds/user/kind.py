@@ -31,12 +31,15 @@ from kplan.model.plan import (
     AttrKind,
     Flag,
     NoteKind,
+    Path,
     Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
     ResourceChange,
     ResourceType,
+    Value,
+    attribute_changes,
     error,
     with_planned,
 )
@@ -125,17 +128,9 @@ def _password_problem(spec: UserSpec, ctx: PlanContext) -> PlanDiagnostic | None
     return None
 
 
-def _credential_attrs(declared: dict[str, int], current: dict[str, int]) -> list[AttributeChange]:
-    attrs = []
-    for m in sorted(set(declared) | set(current)):
-        if m not in current:
-            attrs.append(AttributeChange(iterations_path(m), AttrKind.ADD, None, declared[m]))
-        elif m not in declared:
-            attrs.append(AttributeChange(iterations_path(m), AttrKind.REMOVE, current[m], None,
-                                         note=NoteKind.CREDENTIAL_NO_LONGER_DECLARED))
-        elif declared[m] != current[m]:
-            attrs.append(AttributeChange(iterations_path(m), AttrKind.UPDATE, current[m], declared[m]))
-    return attrs
+def _iterations(credentials: Iterable[tuple[str, int]]) -> dict[Path, Value]:
+    """A user's credentials as attributes (`attribute_changes`): each mechanism's iterations."""
+    return {iterations_path(m): i for m, i in credentials}
 
 
 class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
@@ -154,19 +149,18 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
         address = f"{USER.value}.{spec.name}"
         after = user_repr(spec.name, spec.credentials, spec.rotation, password=True)
         if live is None:
-            attrs = _credential_attrs(declared, {})
-            attrs.append(AttributeChange(PASSWORD, AttrKind.ADD, None, SENSITIVE, sensitive=True,
-                                         note=NoteKind.PASSWORD_SET))
-            if spec.rotation:
-                attrs.append(AttributeChange(ROTATION, AttrKind.ADD, None, spec.rotation))
+            attrs = attribute_changes({}, {**_iterations(spec.credentials), PASSWORD: SENSITIVE,
+                                           ROTATION: spec.rotation or None},
+                                      sensitive=(PASSWORD,), path_notes={PASSWORD: NoteKind.PASSWORD_SET})
             problem = _password_problem(spec, ctx)
             return ResourceChange(address, USER, spec.name, Action.CREATE, before=None, after=after,
-                                  attributes=tuple(sorted(attrs, key=lambda a: a.path)), sensitive_paths=(PASSWORD,),
+                                  attributes=tuple(attrs), sensitive_paths=(PASSWORD,),
                                   reason=Reason.NOT_ON_CLUSTER, origin=spec.origin,
                                   planned=UserPlanned(tuple(spec.credentials))), [problem] if problem else []
 
         current = dict(live.credentials)
-        attrs = _credential_attrs(declared, current)
+        attrs = attribute_changes(_iterations(live.credentials), _iterations(spec.credentials),
+                                  notes={AttrKind.REMOVE: NoteKind.CREDENTIAL_NO_LONGER_DECLARED})
         flags: set[Flag] = set()
         upsert = any(a.kind in (AttrKind.ADD, AttrKind.UPDATE) for a in attrs)
         if not ctx.owned:  # adopted: kplan sets the declared password, the only way to know what it is
@@ -200,7 +194,7 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
                origin: Origin | None = None) -> ResourceChange:
         """Delete every credential of an owned user (irreversible: its password cannot be put back)."""
         credentials = sorted(live.credentials)
-        attrs = tuple(AttributeChange(iterations_path(m), AttrKind.REMOVE, i, None) for m, i in credentials)
+        attrs = tuple(attribute_changes(_iterations(credentials), {}))
         return ResourceChange(f"{USER.value}.{live.name}", USER, live.name, Action.DELETE,
                               before=user_repr(live.name, live.credentials, live.rotation), after=None,
                               attributes=attrs, flags=frozenset({Flag.IRREVERSIBLE}), reason=reason, origin=origin,
