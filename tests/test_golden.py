@@ -185,10 +185,10 @@ def status_report(stack, live, environ, allow_unreadable: frozenset[str] = froze
 def journaled_steps(plan, stack, live, destroy: bool) -> list[dict]:
     """The apply steps as the journal holds them, in order: kind, args, before-image, irreversible (the ownership
     record step included). The one place this runner knows the step objects' shape."""
-    from kplan.apply.steps import build_steps
+    from kplan.apply.steps import build
 
     assert plan.destroy == destroy
-    return [step.to_json() for step in build_steps(plan, stack, live)]
+    return [step.to_json() for step in build(plan, stack, live).steps]
 
 
 KINDS: dict[str, tuple[Callable[[Case], dict[str, str | None]], tuple[str, ...]]] = {

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Callable, Mapping, Protocol, Sequence, cast
 
-from kplan.apply.steps import Step, step_from_json
+from kplan.apply.steps import Step
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
 from kplan.kinds import UNITS
@@ -158,7 +158,7 @@ class Executor:
             raise
         n = len(steps)
         self._journal = journal
-        self._steps = [step_from_json(e) for e in journal.steps[:first]] + list(steps)
+        self._steps = [Step.from_json(e) for e in journal.steps[:first]] + list(steps)
         self._outcomes.update({i: dict(e["outcome"]) for i, e in enumerate(journal.steps[:first])
                                if e.get("outcome")})
         self._unmasked = {first + i: v for i, v in (unmasked or {}).items()}
@@ -287,7 +287,7 @@ class Executor:
         the undos it holds back. Only an undo whose system did not answer stays "undo-failed" (retried once it
         answers)."""
         if steps is None:
-            steps = [step_from_json(e) for e in journal.steps]
+            steps = [Step.from_json(e) for e in journal.steps]
             self._outcomes = {i: dict(e["outcome"]) for i, e in enumerate(journal.steps) if e.get("outcome")}
             self._unmasked = {}
         self._journal = journal

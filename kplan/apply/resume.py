@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from kplan.apply.steps import step_from_json
+from kplan.apply.steps import Step
 from kplan.model.desired import freeze
 from kplan.model.live import LiveState
 from kplan.model.plan import ResourceType, address_of
@@ -30,7 +30,7 @@ def unapplied_requests(steps: Iterable[Mapping[str, Any]]) -> dict[ResourceType,
     done: set[tuple[ResourceType, str]] = set()
     before: dict[tuple[ResourceType, str], str | None] = {}
     for entry in steps:
-        request = step_from_json(entry).applies_request()
+        request = Step.from_json(entry).applies_request()
         if request is None:
             continue
         kind, name, token = request
@@ -49,7 +49,7 @@ def renames_in_flight(steps: Iterable[Mapping[str, Any]]) -> frozenset[tuple[str
     continues it, though it finds both names taken (kplan.plan.planner)."""
     out = set()
     for entry in steps:
-        renamed = step_from_json(entry).renames()
+        renamed = Step.from_json(entry).renames()
         if renamed is not None:
             kind, old, new = renamed
             out.add((address_of(kind, old), address_of(kind, new)))
@@ -73,7 +73,7 @@ def applied_for_good(steps: Iterable[Mapping[str, Any]]) -> dict[ResourceType, d
     for entry in steps:
         if entry.get("status") != StepStatus.IRREVERSIBLE:
             continue
-        step = step_from_json(entry)
+        step = Step.from_json(entry)
         request = step.applies_request()
         token = getattr(step, "request", None)
         if request is not None and isinstance(token, str):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Mapping, TextIO
 
 from kplan.apply.executor import ApplyResult, Executor, Progress
-from kplan.apply.steps import Built, build, step_from_json
+from kplan.apply.steps import Built, Step, build
 from kplan.apply.steps.ownership import RecordOwnership, ownership_of
 from kplan.errors import KplanError
 from kplan.model.desired import Stack
@@ -487,9 +487,9 @@ def _nothing_to_recover(cluster: Cluster, journal: Journal | None, lock: StackLo
         status = f"the last run ({journal.run_id}) is {journal.status}"
         kept = journal.irreversible()
         if kept:
-            status += " (irreversible: " + ", ".join(step_from_json(e).describe() for e in kept) + ")"
+            status += " (irreversible: " + ", ".join(Step.from_json(e).describe() for e in kept) + ")"
         for e in journal.not_undone():
-            status += f"; not undone, to undo by hand: {step_from_json(e).describe()} ({e['error']})"
+            status += f"; not undone, to undo by hand: {Step.from_json(e).describe()} ({e['error']})"
     notes = []
     if _clear_stale_marker(cluster, journal):
         notes.append("cleared the run marker it left in the ownership record")

@@ -901,14 +901,14 @@ def named_irreversible(ran: Sequence[dict], marked: Sequence[dict], code: int, t
     after the rollback (`marked`) that the killed apply had run (`ran`, the journal before the rollback: started,
     done or failed) and that the rollback, exiting 3, lists as not rolled back because irreversible. A step lacking
     any of that is not named (the trial then fails a check)."""
-    from kplan.apply.steps import step_from_json
+    from kplan.apply.steps import Step
 
     if code != 3:
         return []
     listed = not_rolled_back(text)
     started = {e["index"] for e in ran if e.get("status") in ("started", "done", "failed")}
     return [e["kind"] for e in marked if e["index"] in started and e.get("irreversible")
-            and any(i.startswith(f"{step_from_json(e).describe()}: irreversible") for i in listed)]
+            and any(i.startswith(f"{Step.from_json(e).describe()}: irreversible") for i in listed)]
 
 
 def run_kill(fx: KindFixture, ctx: Ctx, trial: KillTrial, learned: Learned | None) -> dict:

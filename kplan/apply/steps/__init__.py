@@ -57,14 +57,4 @@ def build(plan: Plan, stack: Stack, live: LiveState, *, records_per_request: int
                  FrozenDict({i: p.secrets for i, p in enumerate(planned) if p.secrets is not None}))
 
 
-def build_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Step]:
-    """The plan's steps in apply order (the journal form: no secret)."""
-    return list(build(plan, stack, live).steps)
-
-
-def step_from_json(doc) -> Step:
-    """A step from its journal entry; an unknown kind raises `UnknownStepKind`."""
-    return StepBase.from_json(doc)
-
-
-__all__ = ["BUILDERS", "STEP_TYPES", "Built", "Step", "build", "build_steps", "step_from_json"]
+__all__ = ["BUILDERS", "STEP_TYPES", "Built", "Step", "build"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from builders import live_state
 
-from kplan.apply.steps import STEP_TYPES, build, build_steps, step_from_json
+from kplan.apply.steps import STEP_TYPES, Step, build
 from kplan.apply.steps.ownership import RecordOwnership, ownership_after, ownership_of
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
@@ -143,7 +143,7 @@ def subjects_plan():
 
 def test_subject_steps_register_referenced_subjects_first_and_delete_last():
     stack, live, plan = subjects_plan()
-    steps = build_steps(plan, stack, live)
+    steps = list(build(plan, stack, live).steps)
     assert [s.kind for s in steps] == ["put-subject", "put-subject", "delete-subjects", "record-ownership"]
     evolve, new = steps[0], steps[1]
     assert (evolve.subject, evolve.level, evolve.level_changes, evolve.before_version, evolve.before_level) == (
@@ -154,7 +154,7 @@ def test_subject_steps_register_referenced_subjects_first_and_delete_last():
     assert sorted(record.of("subjects")) == ["a-new", "orders-value", "same"]
     assert record.of("subjects")["orders-value"] == schema_digest("AVRO", V2, ())
     permanent = replace(stack, cluster=replace(stack.cluster, registry_delete="permanent"))
-    assert build_steps(plan, permanent, live)[2] == DeleteSubjects(("old",), True)
+    assert build(plan, permanent, live).steps[2] == DeleteSubjects(("old",), True)
 
 
 def streams_plans():
@@ -227,7 +227,7 @@ def test_group_steps_move_offsets_early_and_delete_late():
     from kplan.kinds.group_request.steps import AlterGroupOffsets, DeleteConsumerGroup
 
     stack, live, plan = groups_plan()
-    steps = build_steps(plan, stack, live)
+    steps = list(build(plan, stack, live).steps)
     # every target, t/1 at it already too: a saved plan's payload is applied as reviewed, the group may move since
     assert steps[:2] == [AlterGroupOffsets("app", "r1", (("t", 0, 0), ("t", 1, 7)), None),
                          DeleteConsumerGroup("old", "d1", "d0")]
@@ -255,7 +255,7 @@ def pg_rename():
 
 
 def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on_destroy_only():
-    steps = build_steps(*_args(pg_destroy()))
+    steps = list(build(*_args(pg_destroy())).steps)
     assert [s.kind for s in steps] == ["delete-connector", "drop-cdc-database-objects", "record-ownership"]
     assert steps[1].to_json()["args"] == {"connector": "pg", "host": "db", "port": 5432, "user": "u",
                                           "database": "demo", "password": "${secret:env:PG_PW}", "slot": "pg_slot",
@@ -263,7 +263,7 @@ def test_a_destroyed_postgres_source_drops_its_slot_and_publication_last_with_on
     stack, live, _ = pg_destroy()
     stack = replace(stack, kinds={**stack.kinds, "connectors": (replace(stack.of("connectors")[0], on_destroy=None),)})
     plan = make_plan(stack, live, destroy=True, secrets=SecretValues())
-    assert [s.kind for s in build_steps(plan, stack, live)] == ["delete-connector", "record-ownership"]
+    assert [s.kind for s in build(plan, stack, live).steps] == ["delete-connector", "record-ownership"]
     left = [d.message for d in plan.diagnostics if d.code == "cdc-database-objects-left"]
     assert left and left[0].endswith("SELECT pg_drop_replication_slot('pg_slot'); DROP PUBLICATION \"pg_pub\";")
 
@@ -277,7 +277,7 @@ OLD_ACL = AclBinding("group", "prefixed", "old-", "READ")
 def test_steps_run_phase_by_phase_and_topic_changes_are_batched():
     from kplan.kinds.topic.steps import ChangeTieredStorage, ConfigChange
 
-    steps = build_steps(*_args(everything()))
+    steps = list(build(*_args(everything())).steps)
     assert [type(s) for s in steps] == [CreateTopics, AlterTopicConfigs, ReassignReplicas, CreateAcls, CreateUsers,
                                         AlterQuotas, AlterBrokerConfigs,
                                         PutConnector, SnapshotSignal, PutConnector, AlterOffsets, RestartConnector,
@@ -349,10 +349,10 @@ def test_the_phases_keep_the_seeds_order_with_room_between():
 def test_no_changes_no_steps_but_adoption_records_ownership():
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"topics": (topic("t"),)})
     live = live_state("c", 1, {"t": ltopic("t")}, {})
-    assert build_steps(stack=stack, live=live, plan=make_plan(stack, live, secrets=SecretValues())) == [
+    assert list(build(stack=stack, live=live, plan=make_plan(stack, live, secrets=SecretValues())).steps) == [
         RecordOwnership(ownership_after(make_plan(stack, live), stack, live, False), ownership_of(live))]
     live = live_state("c", 1, {"t": ltopic("t")}, {}, owned_topics=frozenset({"t"}))
-    assert build_steps(make_plan(stack, live, secrets=SecretValues()), stack, live) == []
+    assert list(build(make_plan(stack, live, secrets=SecretValues()), stack, live).steps) == []
 
 
 def test_the_journal_codec_round_trips_every_step_deterministically():
@@ -371,7 +371,7 @@ def test_the_journal_codec_round_trips_every_step_deterministically():
         doc = step.to_json()
         assert set(doc) == {"kind", "args", "before", "irreversible"}
         assert doc["kind"] == step.kind and doc["irreversible"] == step.irreversible
-        again = step_from_json(json.loads(json.dumps(doc)))
+        again = Step.from_json(json.loads(json.dumps(doc)))
         assert again == step and type(again) is type(step)
         assert json.dumps(again.to_json()) == json.dumps(doc)  # the same JSON, key order included
     assert json.dumps([s.to_json() for s in built.steps]) == json.dumps([s.to_json() for s in build(*_args(
@@ -385,7 +385,7 @@ def test_a_journal_written_by_an_earlier_kplan_reads_back_to_the_steps_it_record
     step of its kind that writes the same JSON again (a run's journal survives an upgrade between apply and
     recover)."""
     for entry in json.loads(path.read_text()):
-        step = step_from_json(entry)
+        step = Step.from_json(entry)
         assert step.kind == entry["kind"] and step.to_json() == entry
 
 
@@ -404,7 +404,7 @@ def test_kinds_are_the_journal_words():
 
 
 def test_steps_are_immutable_all_the_way_down():
-    steps = build_steps(*_args(everything()))
+    steps = list(build(*_args(everything())).steps)
     with pytest.raises(dataclasses.FrozenInstanceError):
         steps[0].topics = ()
     with pytest.raises(TypeError):

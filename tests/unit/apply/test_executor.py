@@ -17,7 +17,7 @@ from executor_runs import FailAt, FakeStore, put_step, run, topics_step
 from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.steps import STEP_TYPES, step_from_json
+from kplan.apply.steps import STEP_TYPES, Step
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
 from kplan.kinds.connector.steps import ConnectorImage, ConnectorSecrets, DeleteConnector
@@ -218,7 +218,7 @@ def test_a_step_without_a_handler_stops_the_run_before_anything_is_done():
 
 def test_a_journal_with_an_unknown_step_kind_cannot_be_rolled_back_blindly():
     with pytest.raises(UnknownStepKind, match="'no-such-kind'"):
-        step_from_json({"kind": "no-such-kind", "args": {}, "before": {}})
+        Step.from_json({"kind": "no-such-kind", "args": {}, "before": {}})
 
 
 def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from builders import live, ltopic, stack, topic
 
-from kplan.apply.steps import build_steps
+from kplan.apply.steps import build
 from kplan.kinds.acl.kind import AclPlanned
 from kplan.kinds.codec import converter
 from kplan.kinds.planned import StalePlan
@@ -59,7 +59,7 @@ def test_a_plan_without_the_payload_is_shown_but_refused_by_apply():
     assert old.changes[0].planned is None and old.changes[0].is_change
     assert "orders" in render_text(old)  # `kplan show` still reads it
     with pytest.raises(StalePlan, match=r"^the plan does not say what apply does to topic\.orders .*kplan plan"):
-        build_steps(old, s, lv)
+        build(old, s, lv)
 
 
 def test_apply_builds_the_same_steps_from_a_saved_plan():
@@ -68,8 +68,8 @@ def test_apply_builds_the_same_steps_from_a_saved_plan():
               owned_topics={"orders", "gone"})
     plan = make_plan(replace(s, authoritative_config=True), lv)
     saved = plan_from_dict(json.loads(json.dumps(plan_to_dict(plan))))
-    assert build_steps(saved, s, lv) == build_steps(plan, s, lv)
-    assert {type(x).__name__ for x in build_steps(plan, s, lv)} >= {"CreateTopics", "AlterTopicConfigs",
+    assert build(saved, s, lv).steps == build(plan, s, lv).steps
+    assert {type(x).__name__ for x in build(plan, s, lv).steps} >= {"CreateTopics", "AlterTopicConfigs",
                                                                       "IncreasePartitions", "DeleteTopics"}
 
 
@@ -80,7 +80,7 @@ def test_a_sensitive_override_is_masked_in_the_payload_and_written_from_the_stac
     assert "s3cr3t" not in json.dumps(plan_to_dict(plan))
     p = plan.changes[0].planned
     assert isinstance(p, TopicPlanned) and p.sensitive == ("secret.key",)
-    alter = next(x for x in build_steps(plan, s, lv) if type(x).__name__ == "AlterTopicConfigs")
+    alter = next(x for x in build(plan, s, lv).steps if type(x).__name__ == "AlterTopicConfigs")
     assert alter.topics["orders"].sets == {"secret.key": "s3cr3t-value"}
     assert alter.overrides_before == {"orders": {"secret.key": "old-s3cr3t"}}
 

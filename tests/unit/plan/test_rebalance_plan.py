@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from builders import live, ltopic, stack, topic
 
-from kplan.apply.steps import build_steps
+from kplan.apply.steps import build
 from kplan.kinds.topic.kind import TopicPlanned
 from kplan.kinds.topic.steps import ElectLeaders, ReassignReplicas
 from kplan.model.plan import Action, NoteKind, Reason
@@ -52,7 +52,7 @@ def test_an_uneven_topic_becomes_a_rebalance_update_with_both_assignments_and_th
     assert "rebalance of 2 topics: 1 get new replica lists (2 partitions copy data, at most 1 KiB/s per broker), " \
            "1 already balanced" == info.message
     # apply's steps: one throttled reassignment with the lists before as its undo
-    (step,) = [s for s in build_steps(out, s, current) if isinstance(s, ReassignReplicas)]
+    (step,) = [s for s in build(out, s, current).steps if isinstance(s, ReassignReplicas)]
     assert step.targets == {"orders": p.replicas} and step.targets_before == {"orders": UNEVEN}
     assert step.throttle == 1024
 
@@ -87,7 +87,7 @@ def test_an_election_lists_the_partitions_not_led_by_their_first_replica_and_nee
     change = out.change("topic.orders")
     assert change.reason == Reason.ELECT_LEADERS and planned(out, "orders").elect == (1, 2)
     assert [(a.path, a.before, a.after) for a in change.attributes] == [(("leaders",), "1:3 | 2:1", "1:2 | 2:3")]
-    assert [type(s) for s in build_steps(out, s, current)][:1] == [ElectLeaders]
+    assert [type(s) for s in build(out, s, current).steps][:1] == [ElectLeaders]
     out = with_rebalance(plan, s, current, RebalanceRequest(elect_leaders=True), None)  # a live-state file
     assert "elect-leaders-unread" in codes(out) and out.has_errors
     led = with_rebalance(plan, s, current, RebalanceRequest(elect_leaders=True), {"orders": (1, 2, 3)})

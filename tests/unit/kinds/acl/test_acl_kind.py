@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from builders import live_state
 
-from kplan.apply.steps import build_steps
+from kplan.apply.steps import build
 from kplan.kinds.acl.kind import delete_acls, plan_acls
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
@@ -85,14 +85,14 @@ def test_steps_and_record_for_a_new_principal_then_its_destroy():
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"acls": (spec,)})
     live = live_state("c", 1, {}, {})
     plan = make_plan(stack, live)
-    steps = build_steps(plan, stack, live)
+    steps = list(build(plan, stack, live).steps)
     assert isinstance(steps[0], CreateAcls) and steps[-1].record.of("acls") == {"User:a": (spec.bindings[0].key,)}
     # a binding that already existed by hand is not recorded as kplan's
     hand = live_state("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings))})
-    assert build_steps(make_plan(stack, hand), stack, hand) == []
+    assert list(build(make_plan(stack, hand), stack, hand).steps) == []
     # destroy: deleted only once created by kplan
     owned = live_state("c", 1, {}, {}, acls={"User:a": LiveAcls("User:a", frozenset(spec.bindings),
                                                                frozenset({spec.bindings[0].key}))},
                       owned_acls=frozenset({"User:a"}))
-    steps = build_steps(make_plan(stack, owned, destroy=True), stack, owned)
+    steps = list(build(make_plan(stack, owned, destroy=True), stack, owned).steps)
     assert isinstance(steps[0], DeleteAcls) and steps[-1].record.of("acls") == {}

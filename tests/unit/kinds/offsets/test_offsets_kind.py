@@ -11,7 +11,7 @@ from builders import live_state
 from executor_runs import run
 from fakes import FakeWriter
 
-from kplan.apply.steps import build_steps, step_from_json
+from kplan.apply.steps import Step, build
 from kplan.apply.steps.ownership import ownership_after, ownership_of
 from kplan.kinds.connector.steps import PutConnector
 from kplan.kinds.offsets.kind import attach, pending
@@ -111,7 +111,7 @@ def test_the_token_is_recorded_by_the_ownership_step_and_a_new_connector_is_crea
                      offset_tokens=freeze({"old": "x"}))
     live = attach(st, live, {})
     plan = make_plan(st, live)
-    steps = build_steps(plan, st, live)
+    steps = list(build(plan, st, live).steps)
     put = next(s for s in steps if isinstance(s, PutConnector))
     assert put.create and put.state == ConnectorState.STOPPED  # its offsets first, then the declared state
     alter = next(s for s in steps if isinstance(s, AlterOffsets))
@@ -134,7 +134,7 @@ def test_the_record_keeps_tokens_and_a_pending_record_keeps_the_old_one():
 def test_the_step_round_trips_through_the_journal():
     step = AlterOffsets("s", "r2", False, (sink_position("t", 0, 3),), ConnectorState.PAUSED, "r1")
     doc = json.loads(json.dumps(step.to_json()))
-    assert step_from_json(doc) == step and doc["before"] == {"request": "r1"}
+    assert Step.from_json(doc) == step and doc["before"] == {"request": "r1"}
     assert step.describe() == "set 1 offset(s) of connector s (request r2)"
 
 

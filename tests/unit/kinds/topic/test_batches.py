@@ -12,7 +12,7 @@ from executor_runs import FailAt, FakeStore
 from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.steps import build_steps, step_from_json
+from kplan.apply.steps import Step, build
 from kplan.kinds.topic.batches import config_records, create_records
 from kplan.kinds.topic.steps import AlterTopicConfigs, CreateTopics, DeleteTopics, IncreasePartitions
 from kplan.plan.planner import make_plan
@@ -73,7 +73,7 @@ def _creating(n, partitions, **kw):
     names = [f"t{i:04d}" for i in range(n)]
     s = stack([topic(name, partitions=partitions, rf=1, **kw) for name in names])
     lv = live([], broker_count=1)
-    return names, build_steps(make_plan(s, lv), s, lv)
+    return names, list(build(make_plan(s, lv), s, lv).steps)
 
 
 def test_25000_partitions_are_created_in_three_requests_in_the_plans_order(monkeypatch):
@@ -86,7 +86,7 @@ def test_25000_partitions_are_created_in_three_requests_in_the_plans_order(monke
     for s in creates:
         assert sum(create_records(t.partitions, t.config) for t in s.topics) <= MAX_RECORDS_PER_REQUEST
         assert s.absent == tuple(t.name for t in s.topics)  # each batch's undo deletes only its own topics
-        assert step_from_json(json.loads(json.dumps(s.to_json()))) == s
+        assert Step.from_json(json.loads(json.dumps(s.to_json()))) == s
 
 
 def test_one_request_when_the_plan_fits(monkeypatch):
@@ -102,7 +102,7 @@ def test_config_changes_partition_increases_and_deletes_are_batched_with_their_b
     lv = live([ltopic(n, partitions=2, rf=1, overrides={"retention.ms": "9"}) for n in names]
               + [ltopic(f"gone{i}", rf=1) for i in range(7)], owned_topics={*names, *(f"gone{i}" for i in range(7))},
               broker_count=1)
-    steps = build_steps(make_plan(s, lv), s, lv)
+    steps = list(build(make_plan(s, lv), s, lv).steps)
     alters = [x for x in steps if isinstance(x, AlterTopicConfigs)]
     assert [list(x.topics) for x in alters] == [["t0", "t1"], ["t2", "t3"], ["t4", "t5"]]  # 2 keys each
     assert all(set(x.overrides_before) == set(x.topics) for x in alters)

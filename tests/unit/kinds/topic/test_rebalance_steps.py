@@ -10,7 +10,7 @@ import json
 from fakes import FakeWriter, writers
 
 from kplan.apply.executor import StepContext, handler_for
-from kplan.apply.steps import step_from_json
+from kplan.apply.steps import Step
 from kplan.kinds.topic.io.reassignments import MoveProgress, progress_line
 from kplan.kinds.topic.steps import ElectLeaders, ReassignReplicas
 from kplan.secrets import SecretValues
@@ -62,7 +62,7 @@ def test_an_election_runs_once_and_has_nothing_to_undo_and_both_steps_round_trip
     assert fake.calls == [("elect", '{"orders": [0, 2]}')]
     for s in (step, STEP):
         doc = json.loads(json.dumps(s.to_json()))
-        assert step_from_json(doc) == s
+        assert Step.from_json(doc) == s
 
 
 def test_progress_lines_come_after_a_moment_then_every_few_seconds():

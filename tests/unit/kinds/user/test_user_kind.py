@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from builders import live_state
 
-from kplan.apply.steps import build_steps
+from kplan.apply.steps import build
 from kplan.apply.steps.ownership import ownership_after
 from kplan.kinds.base import PlanContext
 from kplan.kinds.user.io import rounds
@@ -62,7 +62,7 @@ def test_the_record_keeps_the_declared_token_and_forgets_deleted_users():
                      owned_users=frozenset({"app", "old"}))
     plan = make_plan(stack, live, secrets=SECRETS)
     assert ownership_after(plan, stack, live, False).of("users") == {"app": "7"}
-    steps = build_steps(plan, stack, live)
+    steps = list(build(plan, stack, live).steps)
     assert "app-canary-pw" not in str([s.to_json() for s in steps])
 
 
