@@ -22,7 +22,7 @@ class Session:
     stack: Any
     secrets: Any
     reader: Any
-    validator: Any
+    validator: Any  # the plan-time validation by the real systems; None for a live-state file (none to ask)
     close: Callable[[], None]
     # `--allow-unreadable`: the declared systems (`connect:NAME`) this run may plan without when they cannot be
     # read; the plan then says which it did not read (`Plan.not_read`) instead of claiming they match
@@ -53,7 +53,6 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
         return Session(stack, secrets, reader, validator, close)
     from kplan.kinds.livejson import live_state_from_dict
     from kplan.model.live import StaticReader
-    from kplan.plan.validation import NoopValidator
 
     doc, error = document or read_live_document(live_state)
     if error is not None:
@@ -66,7 +65,7 @@ def open_session(stack, *, live_state: str | None = None, environ: Mapping[str, 
         from kplan.cluster.pin import check_pin
 
         check_pin(stack.cluster, str(doc["cluster_id"]))
-    return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), NoopValidator(), lambda: None)
+    return Session(stack, secrets, StaticReader(live_state_from_dict(doc)), None, lambda: None)
 
 
 @contextmanager

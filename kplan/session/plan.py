@@ -104,7 +104,7 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
         return live, scrubbed(plan)
     live, plan = with_consumers(session.reader, stack, live, plan, allow_active)
     try:
-        extra = session.validator.validate(stack, plan)
+        extra = session.validator.validate(stack, plan) if session.validator is not None else []
     except KplanError as e:  # e.g. a secret the plan already reports as unresolvable: one more error line
         extra = [error(f"plan-time validation failed: {e}", "validation-failed")]
     return live, scrubbed(plan.with_diagnostics(extra))
