@@ -10,7 +10,7 @@
         "template_dirs"  extra CDC template folders ([])
         "allow_unreadable"  the declared systems the run may go on without (`--allow-unreadable`, ["connect:NAME"])
         "rebalance"      `kplan plan --rebalance/--elect-leaders` (null): {"rebalance", "elect_leaders", "topics",
-                         "throttle", "leaders": {topic: the leader of each partition}} (kplan.plan.rebalance)
+                         "throttle", "leaders": {topic: the leader of each partition}} (kplan.kinds.rebalancing)
     <case>/live.json   the live state (kplan.kinds.livejson format), for every kind but render and policy
 
 Kinds and their expected outputs:
@@ -159,12 +159,14 @@ def _plan(case: Case, stack, live):
     asked = case.spec["rebalance"]
     if asked is None:
         return plan
-    from kplan.plan.rebalance import RebalanceRequest, with_rebalance
+    from kplan.kinds import rebalancing
+    from kplan.model.rebalance import RebalanceRequest
 
     request = RebalanceRequest(rebalance=asked.get("rebalance", False), elect_leaders=asked.get("elect_leaders", False),
                                topics=tuple(asked.get("topics", ())), throttle=asked.get("throttle"))
     leaders = asked.get("leaders")
-    return with_rebalance(plan, stack, live, request, {t: tuple(ls) for t, ls in leaders.items()} if leaders else None)
+    return rebalancing().planned(plan, stack, live, request,
+                                 {t: tuple(ls) for t, ls in leaders.items()} if leaders else None)
 
 
 # -- adapters: the only places the runner builds the status report and touches the apply steps -----------------

@@ -1,4 +1,4 @@
-"""The consumer groups reading the topics a plan disrupts (kplan.plan.consumers, docs/consumers.md): one follow-up
+"""The consumer groups reading the topics a plan disrupts (kplan.kinds.consumer_guard, docs/consumers.md): one follow-up
 read after planning, only for those topics, every request bounded by `cluster.timeout`.
 
 Batched as the admin API allows: the groups are listed once (state and protocol of each); their committed offsets

@@ -140,7 +140,7 @@ def plan_stacks(ctx: click.Context, paths, trees, changed_files, environment, *,
 
 def rebalance_request(rebalance: bool, elect_leaders: bool, topics: Sequence[str], throttle: str | None,
                       destroy: bool):
-    """The plan's rebalance request (kplan.plan.rebalance), None when not asked; a misuse is a usage error."""
+    """The plan's rebalance request (kplan.model.rebalance), None when not asked; a misuse is a usage error."""
     if not (rebalance or elect_leaders):
         if topics or throttle:
             raise click.UsageError("--topic and --throttle go with --rebalance or --elect-leaders")
@@ -161,7 +161,7 @@ def rebalance_request(rebalance: bool, elect_leaders: bool, topics: Sequence[str
             raise click.UsageError(f"--throttle {throttle}: {e}") from None
         if rate <= 0:
             raise click.UsageError(f"--throttle {throttle}: must be a positive rate")
-    from kplan.plan.rebalance import RebalanceRequest
+    from kplan.model.rebalance import RebalanceRequest
 
     return RebalanceRequest(rebalance=rebalance, elect_leaders=elect_leaders, topics=tuple(topics), throttle=rate)
 

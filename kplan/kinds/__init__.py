@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.kinds.base import AnyKind
     from kplan.kinds.unit import ConsumerGuard, KindUnit, StackSection
     from kplan.model.plan import ResourceType
+    from kplan.model.rebalance import Rebalancing
 
     UNITS: tuple[KindUnit, ...]
     KINDS: tuple[AnyKind, ...]
@@ -68,10 +69,20 @@ def claimable_sections() -> tuple[str, ...]:
     return tuple(u.section.key for u in _units() if u.section is not None and u.section.claimable)
 
 
-def consumer_guard() -> "ConsumerGuard | None":
-    """The registered consumer guard (`KindUnit.consumer_guard`: one kind's resources have consumer groups); None when
-    no kind registers one."""
-    return next((u.consumer_guard for u in _units() if u.consumer_guard is not None), None)
+def consumer_guard() -> "ConsumerGuard":
+    """The registered consumer guard (`KindUnit.consumer_guard`: the one kind whose resources consumer groups read,
+    docs/consumers.md): which of a plan's changes disrupt their readers (only those are looked up, one follow-up read:
+    kplan.session.plan.with_consumers), and the plan with what was read and its diagnostics (kplan.plan.planner)."""
+    (guard,) = [u.consumer_guard for u in _units() if u.consumer_guard is not None]
+    return guard
+
+
+def rebalancing() -> "Rebalancing":
+    """The registered part in `kplan plan --rebalance/--elect-leaders` (`KindUnit.rebalance`: the one kind whose
+    resources have replicas, docs/rebalance.md): its moves and elections as updates of its changes, and the same
+    request again from a saved plan or an interrupted run's journal."""
+    (part,) = [u.rebalance for u in _units() if u.rebalance is not None]
+    return part
 
 
 def borrowed_keys(section: str) -> tuple[str, ...]:

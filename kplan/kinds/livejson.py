@@ -31,8 +31,7 @@ from kplan.model.live import LiveState
 
 def _consumers(doc: Mapping[str, Any]) -> LiveConsumers | None:
     """The document's consumer side, read by the kind that guards its consumers (`KindUnit.consumer_guard`)."""
-    guard = consumer_guard()
-    return guard.from_json(doc) if guard is not None else None
+    return consumer_guard().from_json(doc)
 
 
 def _derived(doc: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -96,7 +96,7 @@ def forbidden_config(secret: Callable[[Checked, str], bool] = _never) -> Check:
 
 
 def not_on_the_stack(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
-    return iter(())  # a rule checked on the plan, not on the stack (e.g. topic-consumed-deletion, plan.consumers)
+    return iter(())  # a rule checked on the plan, not on the stack (e.g. topic-consumed-deletion, kinds.consumer_guard)
 
 
 def _shown(secret: bool, value: str) -> str:

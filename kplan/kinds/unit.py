@@ -229,7 +229,7 @@ class KindUnit:
     run_secrets_ref: str | None = None
     # The consumer groups a change of one of its resources takes away before any topic step (change, live -> group
     # -> what takes it away, in words): the consumer guard shows them so and does not count them
-    # (kplan.plan.consumers.leaving).
+    # (kplan.plan.planner.leaving).
     takes_groups_ref: str | None = None
     # What its changes leave for a person to do once applied (plan -> lines, e.g. a deleted PostgreSQL source's
     # slot and publication with the SQL to drop them): apply repeats them after its summary.
@@ -256,11 +256,11 @@ class KindUnit:
     flows_ref: str | None = None
     # "module:name" of its part in `kplan plan --rebalance/--elect-leaders` (a `kplan.model.rebalance.Rebalancing`:
     # the moves and elections as updates of its changes, the same request again from a saved plan or a journal;
-    # kplan.plan.rebalance asks it); None: its resources have no replicas to move
+    # kplan.kinds.rebalancing finds it); None: its resources have no replicas to move
     rebalance_ref: str | None = None
     # "module:name" of its consumer guard (a `kplan.kinds.unit.ConsumerGuard`: which of its changes disrupt the
     # consumer groups reading its resources, and the plan with them and the guard's diagnostics;
-    # kplan.plan.consumers asks it); None: no consumer group reads its resources
+    # kplan.kinds.consumer_guard asks it); None: no consumer group reads its resources
     consumer_guard_ref: str | None = None
     io: KindIO = KindIO()  # its reads and plan-time validation by the real systems
 
@@ -323,7 +323,7 @@ class KindUnit:
 
 class ConsumerGuard(Protocol):
     """The part of the kind whose resources consumer groups read (`KindUnit.consumer_guard_ref`, asked by
-    kplan.plan.consumers): which of a plan's changes disrupt their readers, and the plan with what was read of
+    kplan.kinds.consumer_guard): which of a plan's changes disrupt their readers, and the plan with what was read of
     them on those changes and the guard's diagnostics."""
 
     def disrupted(self, plan: "Plan", live: "LiveState") -> dict[str, Disruption]:

@@ -1,6 +1,6 @@
 """Who reads the topics a plan disrupts: the consumer groups whose members are assigned them or that have committed
 offsets on them, as the cluster shows them (`LiveConsumers`, read after planning and only for the topics that need
-it: `kplan.plan.consumers`), and as the plan carries them on a topic's change (`ConsumerContext`; its JSON is
+it: `kplan.kinds.consumer_guard`), and as the plan carries them on a topic's change (`ConsumerContext`; its JSON is
 generated, kplan.plan.codec). Immutable; docs/consumers.md says what each part means."""
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class TopicSpec:
     # When true, a partition decrease or a replication-factor change is planned as delete+create (DATA LOSS).
     allow_replace: bool = False
     # When true, deleting or replacing the topic while a consumer group with live members reads it is allowed
-    # (otherwise a plan error: kplan.plan.consumers).
+    # (otherwise a plan error: kplan.kinds.consumer_guard).
     allow_consumer_disruption: bool = False
     origin: Origin | None = None
     # Config keys (globs) whose live value kplan neither diffs nor writes once the topic exists (kplan.rules.ignore).

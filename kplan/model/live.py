@@ -133,7 +133,7 @@ class LiveState:
     # Every kind's slice, by its resource type (`of`): its live resources, the names this stack's ownership record
     # owns and protects (protection outlives the declaration); each kind's `live.py` defines its resources' type.
     kinds: Mapping[ResourceType, KindState] = field(default_factory=lambda: freeze({}))
-    # The consumer groups reading the topics the plan disrupts (kplan.plan.consumers); None when not read.
+    # The consumer groups reading the topics the plan disrupts (kplan.kinds.consumer_guard); None when not read.
     consumers: LiveConsumers | None = None
     # The owners, descriptions and labels this stack's record keeps, by address (kplan.model.metadata).
     metadata: Mapping[str, Meta] = field(default_factory=lambda: freeze({}))

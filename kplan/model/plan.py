@@ -249,7 +249,7 @@ class ResourceChange:
     origin: Origin | None = None
     # What apply does (None on a no-op, and in a plan saved by a kplan older than the payload).
     planned: PlannedPayload | None = None
-    # A topic the plan disrupts: the consumer groups reading it (kplan.plan.consumers); None when not looked at.
+    # A topic the plan disrupts: the consumer groups reading it (kplan.kinds.consumer_guard); None when not looked at.
     consumers: ConsumerContext | None = None
     # Its owner, description and labels (kplan.model.metadata): as declared, else (no longer declared) as recorded.
     meta: Meta = EMPTY

@@ -31,7 +31,7 @@ class RuleType(str, Enum):
     TOPIC_REQUIRED_CONFIG = "topic-required-config"
     TOPIC_FORBIDDEN_CONFIG = "topic-forbidden-config"
     TOPIC_MAX_RETENTION = "topic-max-retention"
-    TOPIC_CONSUMED_DELETION = "topic-consumed-deletion"  # checked on the plan, with its consumers (plan.consumers)
+    TOPIC_CONSUMED_DELETION = "topic-consumed-deletion"  # checked on the plan, with its consumers (consumer guard)
     CONNECTOR_ALLOWED_CLASSES = "connector-allowed-classes"
     CONNECTOR_FORBIDDEN_CLASSES = "connector-forbidden-classes"
     CONNECTOR_REQUIRED_CONFIG = "connector-required-config"

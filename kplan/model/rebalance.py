@@ -1,5 +1,5 @@
 """What `kplan plan --rebalance` and `--elect-leaders` ask for (docs/rebalance.md), and how the kind whose
-resources they move answers (`Rebalancing`, registered as `KindUnit.rebalance_ref`; kplan.plan.rebalance asks it).
+resources they move answers (`Rebalancing`, registered as `KindUnit.rebalance_ref`; kplan.kinds.rebalancing finds it).
 Pure data: the command builds a request from its flags, apply of a saved plan and `kplan recover --resume` ask the
 kind for the same request again."""
 

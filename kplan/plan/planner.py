@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from kplan.kinds import KINDS
+from kplan.kinds import KINDS, UNITS, consumer_guard
 from kplan.kinds.base import AnyKind, Declared, Named, PlanContext
 from kplan.model.desired import Forget, Stack
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.plan import Action, Plan, PlanDiagnostic, Reason, ResourceChange, error, warning
-from kplan.plan.consumers import attach_consumers
 from kplan.plan.fingerprint import fingerprints, stack_sensitive_keys
 from kplan.plan.metadata import attach_metadata
 from kplan.plan.orphans import plan_orphans
@@ -34,7 +33,7 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
               renames_before: frozenset[tuple[str, str]] = frozenset()) -> Plan:
     """Compare `stack` with `live`. `destroy=True` plans the removal of everything this stack owns. When `live`
     holds the consumer groups (a live-state file's, or after the session's follow-up read), the disrupted topics
-    carry them and the consumer guard runs (kplan.plan.consumers; `allow_active_consumers`: the run's allowance).
+    carry them and the consumer guard runs (kplan.kinds.consumer_guard; `allow_active_consumers`: the run's allowance).
     `allow_unreadable`: the declared systems the run may plan without when they could not be read
     (`connect:NAME`); any other that could not be read is an error, and those allowed are the plan's `not_read`.
     `renames_before`: (a resume) the renames, (old address, new address), the resumed run started: continued
@@ -99,7 +98,24 @@ def make_plan(stack: Stack, live: LiveState, *, destroy: bool = False, secrets: 
         not_read=tuple(n for kind in KINDS for n in kind.not_read(live, allow_unreadable)),
         references=() if destroy else tuple(sorted(r.address for r in stack.references)),
     )
-    return attach_consumers(plan, stack, live, allow_active=allow_active_consumers)
+    # the consumer context on each disrupted change and the guard's diagnostics; the same plan when the consumers
+    # were not read (`live.consumers` is None) or nothing is disrupted
+    return consumer_guard().attach(plan, stack, live, allow_active_consumers, leaving)
+
+
+def leaving(plan: Plan, live: LiveState) -> dict[str, str]:
+    """group -> what takes it away, for the consumer groups of what this plan removes before any topic step (the
+    connectors' phases and DELETE_ACLS run before REPLACE_TOPICS and DELETE_TOPICS, kplan.kinds.step.Phase), as
+    each kind's UNIT says it (`takes_groups`): a sink connector it deletes (apply stops it and resets its offsets
+    first) or stops, a Kafka Streams application it removes (its group is its application.id; its READ on it is
+    deleted first, with its other ACLs). The consumer guard shows them so and does not count them."""
+    taken = {u.kind.type: u.takes_groups for u in UNITS if u.takes_groups is not None}
+    out: dict[str, str] = {}
+    for c in plan.changes:
+        takes = taken.get(c.type)
+        if takes is not None:
+            out.update(takes(c, live))
+    return out
 
 
 def _forgotten(stack: Stack, live: LiveState, diags: list[PlanDiagnostic]) -> dict[str, Forget]:

@@ -240,7 +240,7 @@ def shown(change: ResourceChange) -> bool:
 
 def consumer_summary(ch: ResourceChange) -> str | None:
     """`read by 2 consumer groups (delete)`: what the plan knows of a disrupted topic's readers (None when it was
-    not looked at; kplan.plan.consumers)."""
+    not looked at; kplan.kinds.consumer_guard)."""
     ctx = ch.consumers
     if ctx is None:
         return None

@@ -1,7 +1,7 @@
 """The before/after distribution per broker of the topics a plan moves (a rebalance, a replication-factor change):
 how many replicas and preferred leaderships each broker holds of them now and after apply, for the text, Markdown
 and HTML renderers. Pure: read from the changes' planned replica lists (`replicas`, `replicas_before`: the topic
-kind's payload, kplan.plan.rebalance), whatever kind carries them."""
+kind's payload, kplan.kinds.rebalancing), whatever kind carries them."""
 
 from __future__ import annotations
 

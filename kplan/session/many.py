@@ -230,5 +230,5 @@ def _import_ahead() -> None:
     # and each kind's follow-up read and plan-time validation, by its UNIT
     ios = (ref.partition(":")[0] for u in UNITS for ref in (u.follow_up_ref, u.io.validation_ref) if ref)
     for name in (*_READ_IMPORTS, *_PLAN_IMPORTS, "kplan.kinds", "kplan.session.plan", "kplan.cluster.claimed",
-                 "kplan.apply.resume", "kplan.plan.consumers", *ios):
+                 "kplan.apply.resume", *ios):
         importlib.import_module(name)

@@ -15,7 +15,7 @@ from kplan.session.open import Session
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.apply.resume import Tokens
     from kplan.model.desired import Stack
-    from kplan.plan.rebalance import RebalanceRequest
+    from kplan.model.rebalance import RebalanceRequest
     from kplan.secrets import SecretValues
 
 
@@ -26,10 +26,10 @@ def plan_stack(session: Session, *, destroy: bool = False, resuming: bool = Fals
     again, after waiting for the broker's metadata, while the plan would create a topic that exists
     (`KindIO.settle_ref`). `resuming`: the unfinished run in the record is the one being resumed (not an error);
     `holding_lock`: the caller holds the stack's lock (apply), so it being held says nothing;
-    `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.plan.consumers);
+    `allow_active_consumers`: the run allows deleting topics that live consumers read (kplan.kinds.consumer_guard);
     `requests_before`: (a resume) the requests the resumed run has not applied, planned against the tokens
     recorded before it, and the renames it started, which it continues (kplan.apply.resume); `rebalance`: the
-    moves and elections asked for (kplan.plan.rebalance, docs/rebalance.md)."""
+    moves and elections asked for (kplan.kinds.rebalancing, docs/rebalance.md)."""
     (settled,) = [resolve(u.io.settle_ref) for u in UNITS if u.io.settle_ref is not None]  # exactly one kind's
     return settled(lambda: _plan_once(session, destroy, resuming, validate, holding_lock, allow_active_consumers,
                                       requests_before, renames_before, rebalance),
@@ -111,16 +111,17 @@ def _plan_once(session: Session, destroy: bool, resuming: bool, validate: bool, 
 
 
 def with_rebalance_read(session: Session, stack, live, plan, request: RebalanceRequest):
-    """The plan with the rebalance's moves and elections (kplan.plan.rebalance); an election first reads who leads
+    """The plan with the rebalance's moves and elections (kplan.kinds.rebalancing); an election first reads who leads
     each partition of the stack's topics now (a live-state file cannot say: the plan then says so)."""
-    from kplan.plan.rebalance import leaders_wanted, with_rebalance
+    from kplan.kinds import rebalancing
 
+    part = rebalancing()
     leaders = None
     admin = getattr(session.reader, "admin", None)
     if request.needs_leaders and admin is not None:
         (read_leaders,) = [resolve(u.io.leaders_ref) for u in UNITS if u.io.leaders_ref is not None]
-        leaders = read_leaders(admin, leaders_wanted(stack, request), stack.cluster.timeout_s)
-    return with_rebalance(plan, stack, live, request, leaders)
+        leaders = read_leaders(admin, part.leaders_wanted(stack, request), stack.cluster.timeout_s)
+    return part.planned(plan, stack, live, request, leaders)
 
 
 def read_request(stack) -> tuple[list[str], frozenset[str]]:
@@ -131,16 +132,17 @@ def read_request(stack) -> tuple[list[str], frozenset[str]]:
 
 
 def with_consumers(reader, stack, live, plan, allow_active: bool):
-    """(live, plan) with the consumer groups of the topics the plan disrupts (kplan.plan.consumers): the follow-up
-    read that depends on the plan, made only when a topic needs it and the reader can ask (a live-state file says
-    what it says). A read that fails is a warning: the plan then has no consumer context and no consumer guard."""
+    """(live, plan) with the consumer groups of the topics the plan disrupts (kplan.kinds.consumer_guard): the
+    follow-up read that depends on the plan, made only when a topic needs it and the reader can ask (a live-state file
+    says what it says). A read that fails is a warning: the plan then has no consumer context and no consumer guard."""
+    from kplan.kinds import consumer_guard
     from kplan.model.consumers import ConsumerReads
     from kplan.model.plan import warning
-    from kplan.plan.consumers import attach_consumers, disrupted
+    from kplan.plan.planner import leaving
 
     if live.consumers is not None or not isinstance(reader, ConsumerReads):
         return live, plan
-    wanted = disrupted(plan, live)
+    wanted = consumer_guard().disrupted(plan, live)
     if not wanted:
         return live, plan
     cuts = {t: d.retention_ms for t, d in wanted.items() if d.retention_ms is not None}
@@ -151,7 +153,7 @@ def with_consumers(reader, stack, live, plan, allow_active: bool):
             f"{e}; the plan shows no consumer groups and the consumer guard did not run (docs/consumers.md)",
             "consumers-unread")])
     live = replace(live, consumers=consumers)
-    return live, attach_consumers(plan, stack, live, allow_active=allow_active)
+    return live, consumer_guard().attach(plan, stack, live, allow_active, leaving)
 
 
 def remember_secrets(stack, live, secrets) -> None:

@@ -52,12 +52,14 @@ def plan_for(cluster: Cluster, destroy: bool, resume_of: Journal | None = None,
              allow_active_consumers: bool = False, saved: Plan | None = None):
     """The run's plan; a resume plans the requests its journal has not done against the tokens recorded before
     the run, not the merged record that already carries them (kplan.apply.resume). A saved plan's rebalance, or an
-    interrupted run's, is asked for again with the same replica lists (kplan.plan.rebalance)."""
+    interrupted run's, is asked for again with the same replica lists (kplan.kinds.rebalancing)."""
     from kplan.apply.resume import renames_in_flight, unapplied_requests
-    from kplan.plan.rebalance import request_of_journal, request_of_plan
+    from kplan.kinds import rebalancing
     from kplan.session.plan import plan_stack
 
-    rebalance = request_of_journal(resume_of.steps) if resume_of is not None else request_of_plan(saved)
+    part = rebalancing()
+    rebalance = (part.of_journal(resume_of.steps) if resume_of is not None
+                 else part.of_plan(saved) if saved is not None else None)
     return plan_stack(cluster.session, destroy=destroy, resuming=resume_of is not None, holding_lock=True,
                       allow_active_consumers=allow_active_consumers,
                       requests_before=unapplied_requests(resume_of.steps) if resume_of is not None else None,
@@ -103,7 +105,7 @@ class RunOptions:
     out: TextIO | None = None
     saved_plan: Plan | None = None  # loaded from a file: must still be current
     faults: Faults | None = None  # tests only (kplan.state.faults); None: those a test installed, if any
-    allow_active_consumers: bool = False  # --allow-active-consumers (kplan.plan.consumers)
+    allow_active_consumers: bool = False  # --allow-active-consumers (kplan.kinds.consumer_guard)
 
 
 @dataclass

@@ -77,7 +77,7 @@ def shared_sink_groups(specs: Iterable[ConnectorSpec]) -> list[PlanDiagnostic]:
 
 def takes_groups(c: ResourceChange, live: "LiveState") -> dict[str, str]:
     """The consumer group a sink connector's change takes away before any topic step (`takes_groups` in the
-    connector's UNIT; kplan.plan.consumers.leaving): apply stops a sink it deletes (and resets its offsets) or stops
+    connector's UNIT; kplan.plan.planner.leaving): apply stops a sink it deletes (and resets its offsets) or stops
     in the connectors' phases, which run before REPLACE_TOPICS and DELETE_TOPICS. {its sink group: what takes it
     away} for a connector the change deletes or stops; {} otherwise."""
     if c.action not in (Action.DELETE, Action.UPDATE):

@@ -174,7 +174,7 @@ def follow_up(stack: "Stack", live: "LiveState", reader: Any, destroy: bool) -> 
 
 def takes_groups(c: ResourceChange, live: "LiveState") -> dict[str, str]:
     """The consumer group the application's change takes away before any topic step (`takes_groups` in its UNIT;
-    kplan.plan.consumers.leaving): {its application.id: what takes it away} when the change removes the application
+    kplan.plan.planner.leaving): {its application.id: what takes it away} when the change removes the application
     (it deletes its READ on its own group, with its other ACLs in DELETE_ACLS, which runs before REPLACE_TOPICS and
     DELETE_TOPICS; a destroy keeps its internal topics and so is an update, not a delete); {} otherwise."""
     deleted = c.planned.delete if isinstance(c.planned, StreamsAppPlanned) else ()

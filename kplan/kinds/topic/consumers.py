@@ -1,5 +1,5 @@
 """The topic kind's consumer context and consumer guard (docs/consumers.md; registered as its UNIT's
-`consumer_guard_ref`, asked by kplan.plan.consumers, which names no kind). Pure.
+`consumer_guard_ref`, asked by kplan.kinds.consumer_guard, which names no kind). Pure.
 
 After the topics are planned, `disrupted` names the topics whose readers the plan affects — deleted, replaced,
 given more partitions, their retention cut, their cleanup.policy changed — and only those are looked up
@@ -9,7 +9,7 @@ each such topic's change (`ResourceChange.consumers`) and adds the guard's diagn
   committed offsets on it): an error, unless the topic sets `allow_consumer_disruption: true` or the run passes
   `--allow-active-consumers` (then a warning). A group that belongs to a sink connector or a Kafka Streams
   application the same plan deletes (or stops) before its topic steps is shown with what takes it away, and not
-  counted (kplan.plan.consumers.leaving, handed in);
+  counted (kplan.plan.planner.leaving, handed in);
 - a group without members that has committed offsets on a deleted or replaced topic: a warning, or the severity of
   a `topic-consumed-deletion` policy rule that selects the topic;
 - a retention cut that would delete records a group has not read yet: a warning.
@@ -96,7 +96,7 @@ def attach_consumers(plan: Plan, stack: Stack, live: LiveState, allow_active: bo
                      leaving: Callable[[Plan, LiveState], Mapping[str, str]] | None = None) -> Plan:
     """`plan` with the consumer context on each disrupted topic's change and the guard's diagnostics; the same plan
     when the consumers were not read (`live.consumers` is None) or no topic is disrupted. `leaving`: group -> what in
-    this plan takes it away before any topic step (kplan.plan.consumers.leaving)."""
+    this plan takes it away before any topic step (kplan.plan.planner.leaving)."""
     consumers = live.consumers
     if consumers is None:
         return plan

@@ -93,7 +93,7 @@ POLICY = PolicyPart(
         RuleType.TOPIC_REQUIRED_CONFIG: required_config(),
         RuleType.TOPIC_FORBIDDEN_CONFIG: forbidden_config(),
         RuleType.TOPIC_MAX_RETENTION: _max_retention,
-        RuleType.TOPIC_CONSUMED_DELETION: not_on_the_stack,  # a plan's, with its consumers (kplan.plan.consumers)
+        RuleType.TOPIC_CONSUMED_DELETION: not_on_the_stack,  # a plan's, with its consumers (kplan.kinds.consumer_guard)
     },
     owner_totals=frozenset({RuleType.OWNER_MAX_PARTITIONS, RuleType.OWNER_MAX_TOPICS,
                             RuleType.OWNER_MAX_RETENTION_BYTES}),

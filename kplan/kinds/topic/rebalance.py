@@ -1,5 +1,5 @@
 """The topic kind's part in `kplan plan --rebalance` and `--elect-leaders` (docs/rebalance.md; registered as its
-UNIT's `rebalance_ref`, asked by kplan.plan.rebalance): a reviewed plan that spreads the replicas of the stack's
+UNIT's `rebalance_ref`, found by kplan.kinds.rebalancing): a reviewed plan that spreads the replicas of the stack's
 topics evenly over the brokers and racks, or makes each partition's preferred replica its leader. A rebalance
 elects too: a move keeps a partition's leader while it stays a replica, so each partition not led by its new first
 replica is elected after the moves.

@@ -176,13 +176,15 @@ def streams_plans():
 
 
 def election_plan():
-    """`kplan plan --elect-leaders`: partition 1 of t is led by its second replica (kplan.plan.rebalance)."""
-    from kplan.plan.rebalance import RebalanceRequest, with_rebalance
+    """`kplan plan --elect-leaders`: partition 1 of t is led by its second replica (kplan.kinds.rebalancing)."""
+    from kplan.kinds import rebalancing
+    from kplan.model.rebalance import RebalanceRequest
 
     stack = Stack("s", None, ClusterSpec("b:1"), kinds={"topics": (replace(topic("t", 2), replication_factor=2),)})
     current = replace(ltopic("t", 2), replication_factor=2, assignment=((1, 2), (2, 1)))
     live = replace(live_state("c", 2, {"t": current}, {}, owned_topics=frozenset({"t"})), broker_racks={1: "a", 2: "b"})
-    plan = with_rebalance(make_plan(stack, live), stack, live, RebalanceRequest(elect_leaders=True), {"t": (1, 1)})
+    plan = rebalancing().planned(make_plan(stack, live), stack, live, RebalanceRequest(elect_leaders=True),
+                                 {"t": (1, 1)})
     return stack, live, plan
 
 

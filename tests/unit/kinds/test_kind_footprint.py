@@ -104,8 +104,8 @@ KINDS = {
 # `topics:` (streams_app/section.py, steps.py). Comments that name the topic kind (kinds/base.py's and
 # schema_parts.py's examples, connector/record.py's pointer) still count: a mention is not exempted for being prose.
 # -1: `kplan plan --rebalance/--elect-leaders` is the topic kind's part (kinds/topic/rebalance.py, its UNIT's
-# rebalance_ref, a model/rebalance.Rebalancing; plan/rebalance.py asks it and names no kind). -1: so is the consumer
-# guard (kinds/topic/consumers.py, consumer_guard_ref, a kinds/unit.ConsumerGuard; plan/consumers.py asks it,
+# rebalance_ref, a model/rebalance.Rebalancing; kinds.rebalancing() finds it, naming no kind). -1: so is the consumer
+# guard (kinds/topic/consumers.py, consumer_guard_ref, a kinds/unit.ConsumerGuard; the planner asks it,
 # hands it the groups `leaving` finds and names no kind; the guard's codes are model/consumers.py's). -2: the
 # subject kind names the section it borrows from in its UNIT only (subject/section.py's BORROWED, SCHEMA_KEYS).
 # -2: cluster/claimed.py and settle.py are the topic's own system's I/O (Kafka's topic reads, nothing else).
@@ -134,7 +134,7 @@ KINDS = {
 # (the batched read itself still takes ONE list of names, `read(topic_names=)`, handed to every primary read and
 # used by the topics' alone: one kind at most may register a scope, tests/unit/cluster/test_primary_reads.py);
 # the leaders an election reads first are the Rebalancing's `leaders_wanted` (kinds/topic/rebalance.py;
-# plan/rebalance.py asks it). -1: a live-state document's consumer side (its "consumer_groups" and each topic entry's
+# kinds.rebalancing() finds it). -1: a live-state document's consumer side (its "consumer_groups" and each topic entry's
 # end offsets) is read by the consumer guard (`ConsumerGuard.from_json`: kinds/topic/live.py's consumers_from_json,
 # moved from model/consumers.py; kinds/livejson.py asks the unit) — consumer_group's one file moves with it, from
 # model/consumers.py to kinds/topic/live.py (the document's "consumer_groups" key, which the guard reads beside that
@@ -263,7 +263,7 @@ def test_the_composers_name_no_kind():
     registration."""
     for rel in ("kplan/cluster/validator.py", "kplan/cluster/reader.py", "kplan/plan/planner.py",
                 "kplan/commands/status.py", "kplan/model/status.py", "kplan/render/status.py", "kplan/policy/check.py",
-                "kplan/render/html/flows.py", "kplan/plan/rebalance.py", "kplan/plan/consumers.py"):
+                "kplan/render/html/flows.py", "kplan/session/plan.py", "kplan/session/run.py"):
         text = (ROOT / rel).read_text(encoding="utf-8")
         named = [k for k, (member, section, _) in KINDS.items()
                  if re.search(rf"ResourceType\.{member}\b|[\"']{section}[\"']|kplan\.kinds\.{k}\b", text)]

@@ -69,8 +69,8 @@ def test_a_units_status_tally_policy_and_topic_keepers_resolve_to_their_types(un
 
 
 def test_one_kind_rebalances_and_guards_consumers():
-    """kplan.plan.rebalance and kplan.plan.consumers ask the one kind registering each (the topic kind): a second
-    registration would be ignored, so there is none; each answers its Protocol's methods."""
+    """kplan.kinds.rebalancing and consumer_guard find the one kind registering each (the topic kind): a second
+    registration would be an error, so there is none; each answers its Protocol's methods."""
     rebalancing = [u for u in UNITS if u.rebalance is not None]
     guards = [u for u in UNITS if u.consumer_guard is not None]
     assert [u.kind.type.value for u in rebalancing] == [u.kind.type.value for u in guards] == ["topic"]

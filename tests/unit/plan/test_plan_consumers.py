@@ -1,6 +1,6 @@
-"""The consumer context and guard (kplan.plan.consumers) and its follow-up read (kplan.session.plan.with_consumers):
-which topics are looked up, lag and retention arithmetic, the guard's severities and allowances, and that a plan
-disrupting no topic asks the reader nothing."""
+"""The consumer context and guard (kplan.kinds.consumer_guard) and its follow-up read
+(kplan.session.plan.with_consumers): which topics are looked up, lag and retention arithmetic, the guard's severities
+and allowances, and that a plan disrupting no topic asks the reader nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from builders import live, ltopic, stack, topic
 
+from kplan.kinds import consumer_guard
 from kplan.model.consumers import (
     ACTIVE_CODE,
     ALLOWED_CODE,
@@ -23,7 +24,6 @@ from kplan.model.desired import freeze as frozen
 from kplan.model.diagnostics import Severity
 from kplan.model.live import StaticReader
 from kplan.model.policy import Level, Policy, Rule, RuleType
-from kplan.plan.consumers import disrupted
 from kplan.plan.planner import make_plan
 from kplan.session.plan import with_consumers
 from kplan.session.systems import StackReader
@@ -80,7 +80,7 @@ def test_which_topics_are_looked_up():
                ltopic("unlimited", 1, 1, {"retention.bytes": "-1"}), ltopic("grow", 2, 1),
                ltopic("compact", 1, 1, effective={"cleanup.policy": "delete"}), ltopic("same", 1, 1),
                ltopic("gone", 1, 1)])
-    found = disrupted(make_plan(s, lv), lv)
+    found = consumer_guard().disrupted(make_plan(s, lv), lv)
     assert {n: d.because for n, d in found.items()} == {
         "shorter": ("retention.ms",), "unlimited": ("retention.bytes",), "grow": ("partitions",),
         "compact": ("cleanup.policy",), "gone": ("delete",)}
@@ -260,7 +260,7 @@ def test_the_group_of_a_streams_application_the_plan_removes_is_shown_and_not_co
     from kplan.kinds.streams_app.kind import StreamsAppPlanned
     from kplan.model.bindings import AclBinding
     from kplan.model.plan import Action, ResourceChange, ResourceType
-    from kplan.plan.consumers import leaving
+    from kplan.plan.planner import leaving
 
     def app(name, *bindings):
         held = tuple(("User:x", b) for b in bindings)

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from builders import live, ltopic, stack, topic
 
+from kplan.kinds import rebalancing
+from kplan.model.rebalance import RebalanceRequest
 from kplan.plan.planner import make_plan
-from kplan.plan.rebalance import RebalanceRequest, with_rebalance
 from kplan.render.distribution import distribution
 from kplan.render.html import render_html
 from kplan.render.markdown import render_markdown
@@ -19,7 +20,7 @@ def plans():
     current = replace(live([replace(ltopic("orders", 6, 2), assignment=((1, 2), (2, 1)) * 3)]),
                       broker_racks={1: "a", 2: "b", 3: "c"})
     plan = make_plan(s, current)
-    return plan, with_rebalance(plan, s, current, RebalanceRequest(rebalance=True, throttle=10 << 20), None)
+    return plan, rebalancing().planned(plan, s, current, RebalanceRequest(rebalance=True, throttle=10 << 20), None)
 
 
 def test_a_plan_that_moves_nothing_shows_no_distribution():
