@@ -90,14 +90,6 @@ class Ownership:
                            sensitive={**self.sensitive, **part.sensitive})
         return replace(self, kinds={w: e for w, e in {**self.kinds, word: part}.items() if e})
 
-    def keys_of(self, word: str) -> dict[str, tuple[str, ...]]:
-        """A kind's part whose entries are keys set, typed as such."""
-        return {n: e for n, e in self.of(word).items() if isinstance(e, tuple)}
-
-    def tokens_of(self, word: str) -> dict[str, str]:
-        """A kind's part whose entries are one token each, typed as such."""
-        return {n: e for n, e in self.of(word).items() if isinstance(e, str)}
-
     def marked(self, run: Mapping[str, Any] | None) -> "Ownership":
         """The same record carrying (or, with None, clearing) a run marker."""
         return replace(self, run=dict(run) if run else None)

@@ -105,9 +105,7 @@ class RestClient:
 
         from kplan.transport.http_session import Session
 
-        self._session = Session()
-        self._session.auth = self.auth
-        self._session.headers.update(dict(self.headers or {}))
+        self._session = Session(self.auth, self.headers, self.verify, self.cert)
         self.url = self.url.rstrip("/")
         self.shown_url = masked_url(self.url)
         # the URL's own password and the credentials, should a library quote them back in an error
@@ -128,9 +126,6 @@ class RestClient:
         name, where = self.service.name, self.shown_url
         hint = f"(is the {self.service.server} running and {self.service.url_key} right?)"
         timeout = kw.pop("timeout", self.timeout_s)
-        kw.setdefault("verify", self.verify)
-        if self.cert is not None:
-            kw.setdefault("cert", self.cert)
         try:
             # a write in flight: Ctrl-C waits for its answer (kplan.transport.interrupts.held)
             with nullcontext() if method in READS else held():

@@ -145,18 +145,18 @@ def _in_network(host: str, network: str) -> bool:
 
 class Session:
     """Pooled connections to the servers one REST client talks to. `headers` go with every request;
-    `auth` is (username, password) for basic authentication. Safe to use from several threads."""
+    `auth` is (username, password) for basic authentication; `verify` and `cert` are `tls_context`'s, for every
+    https request. Safe to use from several threads."""
 
-    def __init__(self) -> None:
-        self.headers: dict[str, str] = {}
-        self.auth: tuple[str, str] | None = None
+    def __init__(self, auth: tuple[str, str] | None = None, headers: Mapping[str, str] | None = None,
+                 verify: bool | str = True, cert: Any = None) -> None:
+        self.headers, self.auth, self.verify, self.cert = dict(headers or {}), auth, verify, cert
         self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}
-        self._contexts: dict[tuple, ssl.SSLContext] = {}
+        self._context: ssl.SSLContext | None = None
         self._lock = threading.Lock()
 
-    def request(self, method: str, url: str, *, timeout: float, verify: bool | str = True, cert: Any = None,
-                json: Any = None, data: bytes | str | None = None, headers: Mapping[str, str] | None = None,
-                **_ignored: Any) -> Response:
+    def request(self, method: str, url: str, *, timeout: float, json: Any = None, data: bytes | str | None = None,
+                headers: Mapping[str, str] | None = None, **_ignored: Any) -> Response:
         body: bytes | None
         sent = {"User-Agent": USER_AGENT, "Accept": "*/*", **self.headers, **(headers or {})}
         if json is not None:
@@ -165,7 +165,7 @@ class Session:
         else:
             body = data.encode() if isinstance(data, str) else data
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._send(method, url, sent, body, timeout, verify, cert)
+            response = self._send(method, url, sent, body, timeout)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or not location or method not in ("GET", "HEAD"):
                 return response
@@ -175,7 +175,7 @@ class Session:
             url = target
         return response
 
-    def _send(self, method: str, url: str, headers: dict, body: bytes | None, timeout: float, verify, cert) -> Response:
+    def _send(self, method: str, url: str, headers: dict, body: bytes | None, timeout: float) -> Response:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
@@ -193,9 +193,9 @@ class Session:
             auth = _proxy_auth(proxy)
             if auth:
                 headers["Proxy-Authorization"] = auth
-        key = (scheme, host, port, proxy, verify if scheme == "https" else None, cert if scheme == "https" else None)
+        key = (scheme, host, port, proxy)
         for attempt in (0, 1):
-            conn, reused = self._connection(key, scheme, host, port, proxy, timeout, verify, cert)
+            conn, reused = self._connection(key, scheme, host, port, proxy, timeout)
             try:
                 conn.timeout = timeout
                 if conn.sock is not None:
@@ -219,7 +219,7 @@ class Session:
             return Response(answer.status, answer.headers, content, url)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
-    def _connection(self, key, scheme, host, port, proxy, timeout, verify, cert):
+    def _connection(self, key, scheme, host, port, proxy, timeout):
         while True:
             with self._lock:
                 idle = self._idle.get(key)
@@ -236,11 +236,9 @@ class Session:
         else:
             connect_host, connect_port = host, port
         if scheme == "https":
-            context_key = (verify, cert if isinstance(cert, str) else tuple(cert or ()))
-            context = self._contexts.get(context_key)
-            if context is None:
-                context = self._contexts[context_key] = tls_context(verify, cert)
-            conn = http.client.HTTPSConnection(connect_host, connect_port, timeout=timeout, context=context)
+            if self._context is None:
+                self._context = tls_context(self.verify, self.cert)
+            conn = http.client.HTTPSConnection(connect_host, connect_port, timeout=timeout, context=self._context)
             if proxy is not None:
                 auth = _proxy_auth(proxy)
                 conn.set_tunnel(host, port, headers={"Proxy-Authorization": auth} if auth else None)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from kplan.errors import WriteError
 from kplan.transport.admin import poll
 from kplan.transport.http import error_message, rest_path
+from kplan.words import plural
 
 # Connect's answer to an offsets change while the connector's stop has not reached every worker yet (400)
 _NOT_STOPPED_YET = "must be in the STOPPED state"
@@ -120,10 +121,11 @@ def _change(call: Call, name: str, method: str, verb: str, body: Any, timeout_s:
         now = time.monotonic()
         if members and group is not None:
             held, deadline = True, max(deadline, start + timeout_s + group.session_s)
+            still_in = plural(members, "member")
             if now + POLL_S > deadline:
                 raise WriteError(
                     f"cannot {verb} connector {name}'s offsets: after {now - start:.0f}s its consumer group "
-                    f"{group.name!r} still has {_members(members)}, longer than a task that died keeps its place (its "
+                    f"{group.name!r} still has {still_in}, longer than a task that died keeps its place (its "
                     f"session timeout, {group.session_s:g}s): a task of the connector still runs on a Connect worker "
                     "(stuck in its work, it leaves when that ends or its max.poll.interval.ms passes); restart that "
                     f"worker, or run again later (Connect said {said})")
@@ -131,7 +133,7 @@ def _change(call: Call, name: str, method: str, verb: str, body: Any, timeout_s:
                 next_line = now + EVERY_S
                 _say(
                     f"connector {name}: Connect cannot {verb} its offsets yet: its consumer group {group.name!r} still "
-                    f"has {_members(members)} (a task that has not stopped completely; Kafka expels one that died "
+                    f"has {still_in} (a task that has not stopped completely; Kafka expels one that died "
                     f"after its session timeout, {group.session_s:g}s); waiting ({now - start:.0f}s so far, at most "
                     f"{deadline - start:.0f}s)")
         elif held and not emptied:  # the members are gone: from now on Connect has the stack's timeout to agree
@@ -139,10 +141,6 @@ def _change(call: Call, name: str, method: str, verb: str, body: Any, timeout_s:
         elif now + POLL_S > deadline:
             raise WriteError(f"{what}: still refused after {now - start:.0f}s: {said}")
         time.sleep(POLL_S)
-
-
-def _members(n: int) -> str:
-    return "1 member" if n == 1 else f"{n} members"
 
 
 def _say(line: str) -> None:

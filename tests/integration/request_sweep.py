@@ -196,8 +196,8 @@ class RequestSweep:
 
         record = read_stack_ownership(self.admin, self.bootstrap, p)
         if kind in CONNECTOR_KINDS:
-            return record.tokens_of("offsets").get(f"{p}-sink")
-        return record.tokens_of("consumer_groups").get(f"{p}-g")
+            return record.of("offsets").get(f"{p}-sink")
+        return record.of("consumer_groups").get(f"{p}-g")
 
     def judge(self, kind: str, p: str, change: Path, out: Outcome) -> None:
         """The verdict (the module's doc, step 4) once the run is over: `out.final`, `plan_code`, `token`,

@@ -61,6 +61,6 @@ def test_the_record_after_a_rollback_carries_the_token_of_a_deleted_group():
     journal.steps = [entry(DeleteConsumerGroup("g-gone", "d2", "d1"), "irreversible")]
     record = rolled_back_record(journal)
     assert record.run is None and record.owned("topics") == {"t"}
-    assert record.tokens_of("consumer_groups") == {"g-gone": "d2", "g-other": "x"}
+    assert record.of("consumer_groups") == {"g-gone": "d2", "g-other": "x"}
     journal.steps = [entry(DeleteConsumerGroup("g-gone", "d2", "d1"), "undone")]
-    assert rolled_back_record(journal).tokens_of("consumer_groups") == {"g-gone": "d1", "g-other": "x"}
+    assert rolled_back_record(journal).of("consumer_groups") == {"g-gone": "d1", "g-other": "x"}

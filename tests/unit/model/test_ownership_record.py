@@ -61,8 +61,8 @@ def test_each_names_kind_gets_its_part_with_its_own_secret_keys():
     assert record.part("connectors") == NamesPart(
         frozenset(CDC["connectors"]), frozenset({"shop-sink"}),
         {"shop-mariadb": ("database.password", "database.user"), "shop-sink": ("connection.password",)})
-    assert record.tokens_of("users") == {} and Ownership.from_json(USERS).tokens_of("users") == USERS["users"]
-    assert Ownership.from_json(ACLS).keys_of("acls")["User:retired"] == tuple(ACLS["acls"]["User:retired"])
+    assert record.of("users") == {} and Ownership.from_json(USERS).of("users") == USERS["users"]
+    assert Ownership.from_json(ACLS).of("acls")["User:retired"] == tuple(ACLS["acls"]["User:retired"])
 
 
 def test_a_record_as_the_ownership_topic_holds_it_loads_the_same():
