@@ -74,20 +74,6 @@ def meta_of(settings: Mapping[str, Any], default: Meta = EMPTY) -> Meta:
                 MappingProxyType({k: labels[k] for k in sorted(labels)}))
 
 
-def meta_changes(before: Meta, after: Meta) -> list[tuple[tuple[str, ...], str | None, str | None]]:
-    """(path, before, after) for every metadata field that differs: ("owner",), ("description",), ("labels", k)."""
-    out: list[tuple[tuple[str, ...], str | None, str | None]] = []
-    for name in ("owner", "description"):
-        a, b = getattr(before, name), getattr(after, name)
-        if a != b:
-            out.append(((name,), a, b))
-    for key in sorted(set(before.labels) | set(after.labels)):
-        a, b = before.labels.get(key), after.labels.get(key)
-        if a != b:
-            out.append((("labels", key), a, b))
-    return out
-
-
 def parse_labels(items: tuple[str, ...]) -> dict[str, str]:
     """`kplan plan --label k=v` options -> {k: v}; ValueError (one line) for one without `=`."""
     out = {}

@@ -11,8 +11,8 @@ from typing import Iterable
 
 from kplan.model.desired import Stack
 from kplan.model.live import LiveState
-from kplan.model.metadata import EMPTY, Meta, meta_changes
-from kplan.model.plan import Action, AttributeChange, AttrKind, Flag, Reason, ResourceChange
+from kplan.model.metadata import EMPTY, Meta
+from kplan.model.plan import Action, AttributeChange, Flag, Path, Reason, ResourceChange, Value, attribute_changes
 
 
 def attach_metadata(changes: Iterable[ResourceChange], section: str, declared: frozenset[str], stack: Stack,
@@ -29,15 +29,16 @@ def attach_metadata(changes: Iterable[ResourceChange], section: str, declared: f
         # note says so), not planned as a change of its own
         if is_declared and not destroy and c.action == Action.NOOP and meta != recorded and not c.has(Flag.ADOPT):
             c = replace(c, action=Action.METADATA, reason=Reason.METADATA,
-                        attributes=c.attributes + attribute_changes(recorded, meta))
+                        attributes=c.attributes + _changes(recorded, meta))
         out.append(c if meta.empty else replace(c, meta=meta))
     return out
 
 
-def attribute_changes(before: Meta, after: Meta) -> tuple[AttributeChange, ...]:
-    """The metadata fields that differ, as attributes under `metadata` (`metadata.labels.tier`)."""
-    out = []
-    for path, a, b in meta_changes(before, after):
-        kind = AttrKind.ADD if a is None else AttrKind.REMOVE if b is None else AttrKind.UPDATE
-        out.append(AttributeChange(("metadata", *path), kind, a, b))
-    return tuple(out)
+def _changes(before: Meta, after: Meta) -> tuple[AttributeChange, ...]:
+    """The metadata fields that differ, as attributes under `metadata` (`metadata.labels.tier`): the owner, the
+    description, then the labels by key."""
+    fields: list[dict[Path, Value]] = [{("metadata", "owner"): m.owner, ("metadata", "description"): m.description}
+                                       for m in (before, after)]
+    labels: list[dict[Path, Value]] = [{("metadata", "labels", k): v for k, v in m.labels.items()}
+                                       for m in (before, after)]
+    return (*attribute_changes(*fields, sort=False), *attribute_changes(*labels))

@@ -40,6 +40,7 @@ from kplan.model.plan import (
     ResourceChange,
     ResourceType,
     address_of,
+    attribute_changes,
     error,
     warning,
     with_planned,
@@ -108,9 +109,8 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
     diags += secret_diags
     if live is None:
         sens = sensitive_keys(spec, {})
-        create_attrs = [AttributeChange(("config", k), AttrKind.ADD, after=_show(k, v, sens), sensitive=k in sens)
-                        for k, v in spec.config.items()]
-        create_attrs.append(AttributeChange(("state",), AttrKind.ADD, after=spec.state.value))
+        create_attrs = attribute_changes({}, {**{("config", k): _show(k, v, sens) for k, v in spec.config.items()},
+                                              ("state",): spec.state.value}, sort=False, sensitive=_paths(sens))
         return ResourceChange(
             address=addr, type=CONNECTOR, name=spec.name, action=Action.CREATE,
             after=connector_repr(spec.name, spec.config, spec.state.value, sens), attributes=tuple(create_attrs),
@@ -259,10 +259,8 @@ def _paths(keys: frozenset[str]) -> tuple[tuple[str, ...], ...]:
 def delete_connector(live: LiveConnector, spec: ConnectorSpec | None, reason: Reason) -> ResourceChange:
     sens = sensitive_keys(spec, live_config(live), live.sensitive_keys)
     before = live_connector_repr(live, sens)
-    attrs = [AttributeChange(("config", k), AttrKind.REMOVE, v, sensitive=k in sens)
-             for k, v in before["config"].items()]
-    if before["state"]:
-        attrs.append(AttributeChange(("state",), AttrKind.REMOVE, before["state"]))
+    attrs = attribute_changes({**{("config", k): v for k, v in before["config"].items()}, ("state",): before["state"]},
+                              {}, sort=False, sensitive=_paths(sens))
     return ResourceChange(
         address_of(CONNECTOR, live.name), CONNECTOR, live.name, Action.DELETE, before=before, after=None,
         attributes=tuple(attrs), reason=reason, origin=spec.origin if spec else None,

@@ -72,6 +72,7 @@ from kplan.model.plan import (
     Reason,
     ResourceChange,
     ResourceType,
+    attribute_changes,
     error,
     with_planned,
 )
@@ -237,10 +238,8 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
         values = current.values
         ours = {k for k in values if k in current.owned}
         others = {k: v for k, v in values.items() if k not in ours}
-        attrs = [AttributeChange((k,), AttrKind.REMOVE, self.shown(values[k]), None) for k in sorted(ours)]
-        attrs += [AttributeChange((k,), AttrKind.DRIFT, self.shown(v), None, note=self.notes.left_alone)
-                  for k, v in sorted(others.items())]
-        attrs.sort(key=lambda a: a.path)
+        attrs = attribute_changes({(k,): self.shown(v) for k, v in values.items()}, {}, drift={(k,) for k in others},
+                                  notes={AttrKind.DRIFT: self.notes.left_alone})
         action = Action.NOOP if not ours else (Action.UPDATE if others else Action.DELETE)
         return ResourceChange(
             address=self.address(current.name), type=self.type, name=current.name, action=action,
