@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Mapping, Protocol, Seq
 
 from kplan.model.diagnostics import Severity
 from kplan.model.live import Problem
+from kplan.model.ownership import Entry, NamesPart, Ownership
 from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
     Flag,
     NotRead,
+    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -25,6 +27,7 @@ from kplan.model.plan import (
     ResourceType,
     address_of,
     error,
+    split_address,
 )
 from kplan.model.status import Difference, Status, Trace
 from kplan.model.status import owned as owned_after
@@ -301,6 +304,51 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         return error(f"{what} {name!r} was applied with protect: true and is never deleted; it is no longer in the "
                      "stack: declare it again (with protect: false first, if you mean to delete it)",
                      "protected", address=self.address(name))
+
+    # -- its part of the ownership record: names only (`NamesPart`) unless the kind says otherwise --------------
+
+    def record_after(self, plan: Plan, stack: "Stack", live: "LiveState", destroy: bool, parts: Ownership
+                     ) -> NamesPart | Mapping[str, Entry]:
+        """Its part of the record once the plan is applied (the RecordOwnership step's record; `parts`: those of
+        the kinds before it): every resource the stack declares (created now, or adopted because it already existed
+        as declared) and those the record owns that are still there (`still_there`), minus what the plan deletes or
+        renames away (a move's old name); which of them are protected (declared so now, or recorded so and no
+        longer declared); and the config keys of each that hold secrets (`declared_secret_keys`, or as recorded,
+        `recorded_secret_keys`). What the record owns that no longer exists is dropped: if someone creates a
+        resource of that name later, it is theirs, not this stack's."""
+        state = live.of(self.type)
+        declared = {s.name: s for s in self.declared(stack)}
+        kept = {n for n in state.owned if self.still_there(n, live)}
+        mine = [c for c in plan.changes if c.type == self.type]
+        gone = {c.name for c in mine if c.action == Action.DELETE}
+        gone |= {split_address(c.previous_address)[1] for c in mine if c.action == Action.MOVE and c.previous_address}
+        names = (kept if destroy else kept | set(declared)) - gone
+
+        def secrets(name: str) -> frozenset[str]:
+            if name in declared:
+                return self.declared_secret_keys(declared[name])
+            current = state.resources.get(name)
+            return self.recorded_secret_keys(current) if current is not None else frozenset()
+
+        return NamesPart(frozenset(names),
+                         frozenset(n for n in names if (self.protects(declared[n]) if n in declared else
+                                                        n in state.protected)),
+                         {n: tuple(sorted(keys)) for n in sorted(names) if (keys := secrets(n))})
+
+    def record_of(self, live: "LiveState") -> NamesPart | Mapping[str, Entry]:
+        """Its part of the record as the live state shows it (the RecordOwnership step's before-image)."""
+        state = live.of(self.type)
+        return NamesPart(state.owned, state.protected,
+                         {n: tuple(sorted(keys)) for n in sorted(state.owned)
+                          if n in state.resources and (keys := self.recorded_secret_keys(state.resources[n]))})
+
+    def still_there(self, name: str, live: "LiveState") -> bool:
+        """Whether a resource the record owns is still there, so stays owned: by default when it was read."""
+        return name in live.of(self.type).resources
+
+    def recorded_secret_keys(self, current: LiveT) -> frozenset[str]:
+        """The keys of a live resource the record says hold secrets (none by default)."""
+        return frozenset()
 
     # -- orphans under claimed prefixes (docs/orphans.md) ----------------------------------------------------
 

@@ -12,13 +12,13 @@ from kplan.model.metadata import Meta
 
 # What the record keeps of one resource of a kind beyond "owned": the keys kplan set there (a tuple, e.g. an ACL
 # principal's binding keys) or one token (a string, e.g. a SCRAM user's rotation token, "" for none); each kind's
-# `record.py` says which.
+# `record_after` says which.
 Entry = tuple[str, ...] | str
 
 
 @dataclass(frozen=True)
 class NamesPart:
-    """A names-only kind's part of the record (`Ownership.names`), as its `record.py` computes it: the names owned,
+    """A names-only kind's part of the record (`Ownership.names`), as its `record_after` computes it: the names owned,
     those protected, and (a kind whose resources hold secrets) each one's config keys holding secrets."""
 
     names: frozenset[str] = frozenset()
@@ -58,7 +58,7 @@ class Ownership:
         return self.kinds.get(word, {})
 
     def part(self, word: str) -> "NamesPart | Mapping[str, Entry]":
-        """One kind's part as its `record.py` and `live.py` see it: a names-only kind's `NamesPart`, else entries."""
+        """One kind's part as its `record_after` and `live.py` see it: a names-only kind's `NamesPart`, else entries."""
         if word in self.names:
             return NamesPart(self.names[word], self.protects(word),
                              {n: k for n, k in self.sensitive.items() if n in self.names[word]})

@@ -37,8 +37,8 @@ def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes:
     """The record step, when there are other steps (`changes`) or the record changes (e.g. adopting resources
     that already exist as declared). The record is kplan's own state, not a resource the plan changes: it is
     computed from the stack (what is declared and protected, secret key names, rotation and request tokens, schema
-    digests), the live record, and the plan's actions and payloads (each kind's `record.py` says what its part
-    keeps)."""
+    digests), the live record, and the plan's actions and payloads (each kind's `record_after` says what its
+    part keeps)."""
     after, before = ownership_after(plan, stack, live, plan.destroy), ownership_of(live)
     if changes or after != before:
         return [Planned(RecordOwnership(after, before))]
@@ -46,7 +46,7 @@ def build_ownership_steps(plan: Plan, stack: Stack, live: LiveState, *, changes:
 
 
 def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) -> Ownership:
-    """The ownership record once the plan is applied: each kind's part (its `record.py`), in the kinds' order (a
+    """The ownership record once the plan is applied: each kind's part (its `record_after`), in the kinds' order (a
     kind's part may depend on those before it: an offsets request is kept while its connector is owned)."""
     forgotten = [c for c in plan.changes if c.action == Action.FORGET]  # `forget:`: left on the cluster
     after = Ownership()

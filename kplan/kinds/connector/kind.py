@@ -459,6 +459,14 @@ class ConnectorKind(Kind[ConnectorSpec, LiveConnector, ResourceStatus]):
     def declared_secret_keys(self, spec: ConnectorSpec) -> frozenset[str]:
         return secret_keys(spec.config, declared=spec.sensitive_keys)
 
+    def recorded_secret_keys(self, current: LiveConnector) -> frozenset[str]:
+        return current.sensitive_keys
+
+    def still_there(self, name: str, live: "LiveState") -> bool:
+        """A connector on a Connect cluster that was not read (--allow-unreadable) is unknown, not gone: kept."""
+        state = live.of(CONNECTOR)
+        return name in state.resources or connect_of(name) in connect_facts(state).problems
+
     def status(self, spec: ConnectorSpec | None, current: LiveConnector | None, change: ResourceChange | None,
                scrub: Scrub) -> "ResourceStatus":
 

@@ -5,7 +5,6 @@ from kplan.kinds.unit import PRIMARY, KindIO, KindUnit, StackSection
 UNIT = KindUnit(
     __name__,
     StackSection("connectors", "connector", claimable=True, always_counted=True, overlaid=True, many=True),
-    record_module=".record",
     follow_up_ref=".io.read:follow_up",
     secret_fields_ref=".kind:secret_fields",
     run_secrets_ref=".kind:run_secrets",

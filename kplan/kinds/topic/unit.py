@@ -6,7 +6,6 @@ UNIT = KindUnit(
     __name__,
     StackSection("topics", "topic", claimable=True, always_counted=True, overlaid=True, many=True,
                  load_checks_ref=".section:Aggregate"),
-    record_module=".record",
     live_defaults_ref=".live:document_defaults",
     flows_ref=".flows:FLOWS",
     policy_ref=".policy:POLICY",
