@@ -221,11 +221,12 @@ def recover_command(ctx: click.Context, path, environment, mode, force, auto_app
     if stack.multi_cluster:
         # each cluster's run (with --rollback, the parts of an interrupted run that had completed on other clusters
         # are rolled back too); exit with the worst outcome
-        outcomes, worst = recover_all(stack, mode, force=force, opts=opts, environ=os.environ,
-                                      allow_unreadable=allowed, each=each)
-        for name, result, message in outcomes:
+        worst = 0
+        for name, result, message in recover_all(stack, mode, force=force, opts=opts, environ=os.environ,
+                                                 allow_unreadable=allowed, each=each):
             click.echo(f"Cluster {name}: {message}")
             if result is not None and result.status != recovered(mode):
+                worst = max(worst, result.exit_code)
                 for line in report_failure(result):
                     click.echo(f"  {line}", err=True)
         ctx.exit(worst)

@@ -91,8 +91,8 @@ def plan_command(ctx, paths, trees, changed_files, environment, fmt, no_color, d
         raise click.UsageError("a plan filtered with --owner/--label is a view of part of the stack and cannot be "
                                "saved: apply would make the hidden changes too. Save the whole plan (without "
                                "--owner/--label) to apply it")
-    plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, environ=os.environ,
-                        template_dirs=template_dirs, wait_s=wait_s, allow_active_consumers=allow_active_consumers,
+    plan = compute_plan(ctx, path, environment, destroy=destroy, live_state=live_state, template_dirs=template_dirs,
+                        wait_s=wait_s, allow_active_consumers=allow_active_consumers,
                         allow_unreadable=allow_unreadable, rebalance=request)
     if filtered:
         from kplan.plan.select import select_all
@@ -166,17 +166,15 @@ def rebalance_request(rebalance: bool, elect_leaders: bool, topics: Sequence[str
     return RebalanceRequest(rebalance=rebalance, elect_leaders=elect_leaders, topics=tuple(topics), throttle=rate)
 
 
-def compute_plan(ctx: click.Context, path: str, environment: str | None, *, destroy: bool = False,
-                 live_state: str | None = None, environ: Mapping[str, str] | None = None,
-                 template_dirs: Sequence[str] = (), wait_s: float | None = None, allow_active_consumers: bool = False,
-                 allow_unreadable: Sequence[str] = (), rebalance=None):
+def compute_plan(ctx: click.Context, path: str, environment: str | None, *, destroy: bool, live_state: str | None,
+                 template_dirs: Sequence[str], wait_s: float | None, allow_active_consumers: bool,
+                 allow_unreadable: Sequence[str], rebalance):
     """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
     the plan against the real systems (`allow_unreadable`: --allow-unreadable, kplan.commands._unreadable)."""
     from kplan.commands._common import load_and_open_or_exit
     from kplan.commands._unreadable import allowances_or_close
 
-    environ = os.environ if environ is None else environ
-    stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=environ,
+    stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
                                            template_dirs=template_dirs, wait_s=wait_s)
     allowed = allowances_or_close(stack, allow_unreadable, session)
     if session is None and rebalance is not None:  # several clusters: each read and planned, one combined plan
@@ -185,6 +183,6 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
     from kplan.session.open import sessions_of
     from kplan.session.plan import plan_all
 
-    with sessions_of(stack, session, live_state=live_state, environ=environ, allowed=allowed) as sessions:
+    with sessions_of(stack, session, live_state=live_state, environ=os.environ, allowed=allowed) as sessions:
         return plan_all(sessions, several=session is None, one_cluster_each=live_state is None, destroy=destroy,
                         allow_active_consumers=allow_active_consumers, rebalance=rebalance)[1]

@@ -41,14 +41,10 @@ def select_stacks(paths: Sequence[str], trees: Sequence[str], changed_files: str
         else:
             roots = tree.roots
         found += roots
-    seen: set[str] = set()
-    out = []
+    first: dict[str, str] = {}  # each stack once, as first named
     for p in [*paths, *found]:
-        key = os.path.realpath(p)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out, notes
+        first.setdefault(os.path.realpath(p), p)
+    return list(first.values()), notes
 
 
 def emit_many(results: list[Planned], fmt: str, color: bool, owner: str | None = None, labels=None) -> None:

@@ -592,19 +592,15 @@ def report_lines(result: MultiResult) -> list[str]:
     lines = [f"Error: apply failed in cluster {first.name}: {first.result.error if first.result else ''}"]
     for o in result.outcomes:
         if o.result is None:
-            lines.append(f"Cluster {o.name}: " + ("not applied (the run stopped before it)." if o.skipped
-                                                  else "nothing to do (not touched)."))
-            continue
-        if o.result.status == RunStatus.COMPLETE:
-            lines.append(f"Cluster {o.name}: applied.")
-            continue
-        head = f"Cluster {o.name}: " + ("rolled back because " + o.rolled_back_for if o.rolled_back_for
-                                        else "failed")
-        lines.append(head)
-        body = report_failure(o.result)
-        if o.rolled_back_for:
-            body = body[1:]  # its own "apply failed" line is the other cluster's error
-        lines += ["  " + x for x in body]
+            said = "not applied (the run stopped before it)." if o.skipped else "nothing to do (not touched)."
+        elif o.result.status == RunStatus.COMPLETE:
+            said = "applied."
+        else:
+            said = "rolled back because " + o.rolled_back_for if o.rolled_back_for else "failed"
+        lines.append(f"Cluster {o.name}: {said}")
+        if o.result is not None and o.result.status != RunStatus.COMPLETE:
+            # rolled back for another cluster's failure: its own "apply failed" line is the other cluster's error
+            lines += ["  " + x for x in report_failure(o.result)[1 if o.rolled_back_for else 0:]]
     return lines
 
 
@@ -612,13 +608,13 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
                 allow_unreadable: frozenset[str] = frozenset(),
                 each: Callable[[Cluster, Callable[[], tuple[ApplyResult | None, str]]],
                                tuple[ApplyResult | None, str]] = lambda cluster, call: call()
-                ) -> tuple[list[tuple[str, ApplyResult | None, str]], int]:
+                ) -> list[tuple[str, ApplyResult | None, str]]:
     """`kplan recover` for a stack with several clusters: each cluster's unfinished run is recovered; with
     --rollback, the parts of an interrupted several-cluster run that had completed on other clusters are rolled
     back too (the same run id; newest cluster first), so the clusters end as they were before that run.
     `allow_unreadable`: --allow-unreadable (a resume plans again). `each(cluster, call)` runs a cluster's recovery,
     `call()` (the command's: with its audit event, kplan.commands.apply.audited). Returns [(cluster, result or
-    None, message)] and the worst exit status."""
+    None, message)]."""
     clusters = open_all(stack, environ)
     for c in clusters:
         c.session.allow_unreadable = allow_unreadable
@@ -637,15 +633,12 @@ def recover_all(stack: Stack, mode: str, *, force: bool, opts: RunOptions, envir
                         RunStatus.ROLLED_BACK, RunStatus.ROLLBACK_INCOMPLETE)):
                     interrupted.add(journal.run_id)
         outcomes: list[tuple[str, ApplyResult | None, str]] = []
-        worst = 0
         for c in reversed(clusters) if mode == "rollback" else clusters:
             name = c.stack.cluster_name or "?"
             print(f"── cluster {name}:", file=opts.out or sys.stdout, flush=True)
             part_of = last.get(id(c)) if last.get(id(c)) in interrupted else None
             result, message = each(c, lambda: recover(c, mode, force=force, opts=opts, completed_part_of=part_of))
             outcomes.append((name, result, message))
-            if result is not None and result.status != recovered(mode):
-                worst = max(worst, result.exit_code)
-        return outcomes, worst
+        return outcomes
     finally:
         close_all(clusters)

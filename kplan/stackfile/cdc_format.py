@@ -47,28 +47,21 @@ def converter_config(fmt: object, registry_url: str | None, access: ConnectAcces
     if access.ca or access.client_cert or access.headers:
         diags.warning(loc, f'cdc source "{name}": kplan does not pass the schema registry\'s CA, client '
                            "certificate or headers to the converters: set them in the source's connector.config")
-    out: dict[str, str] = {}
-    for side in ("key", "value"):
-        prefix = f"{side}.converter"
-        if converter == "apicurio":
-            out[prefix] = "io.apicurio.registry.utils.converter.AvroConverter"
-            out[f"{prefix}.apicurio.registry.url"] = CCOMPAT.sub("/apis/registry/v3", registry_url)
-            out[f"{prefix}.apicurio.registry.auto-register"] = "true"
-            out[f"{prefix}.apicurio.registry.find-latest"] = "true"
-            if access.username and access.password:
-                out[f"{prefix}.apicurio.auth.username"] = access.username
-                out[f"{prefix}.apicurio.auth.password"] = access.password
-        else:
-            out[prefix] = "io.confluent.connect.avro.AvroConverter"
-            out[f"{prefix}.schema.registry.url"] = registry_url
-            if access.username and access.password:
-                out[f"{prefix}.basic.auth.credentials.source"] = "USER_INFO"
-                out[f"{prefix}.basic.auth.user.info"] = f"{access.username}:{access.password}"
-            elif access.token:
-                out[f"{prefix}.bearer.auth.credentials.source"] = "STATIC_TOKEN"
-                out[f"{prefix}.bearer.auth.token"] = access.token
-    return out
-
+    if converter == "apicurio":
+        one = {"": "io.apicurio.registry.utils.converter.AvroConverter",
+               ".apicurio.registry.url": CCOMPAT.sub("/apis/registry/v3", registry_url),
+               ".apicurio.registry.auto-register": "true", ".apicurio.registry.find-latest": "true"}
+        if access.username and access.password:
+            one.update({".apicurio.auth.username": access.username, ".apicurio.auth.password": access.password})
+    else:
+        one = {"": "io.confluent.connect.avro.AvroConverter", ".schema.registry.url": registry_url}
+        if access.username and access.password:
+            one.update({".basic.auth.credentials.source": "USER_INFO",
+                        ".basic.auth.user.info": f"{access.username}:{access.password}"})
+        elif access.token:
+            one.update({".bearer.auth.credentials.source": "STATIC_TOKEN", ".bearer.auth.token": access.token})
+    # the same settings for the key's converter and the value's
+    return {f"{side}.converter{key}": value for side in ("key", "value") for key, value in one.items()}
 
 def _without_userinfo(url: str) -> tuple[str, str | None, str | None]:
     """(the URL without `user:password@`, the user, the password): a converter's URL must not carry them (it

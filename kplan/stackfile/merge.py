@@ -56,8 +56,6 @@ class Combined:
     name_loc: Loc | None = None
     first_loc: Loc | None = None
     single: dict = field(default_factory=dict)  # key -> (value, container doc root)
-    vars: dict = field(default_factory=dict)
-    environments: dict = field(default_factory=dict)
     lists: dict[str, list] = field(default_factory=lambda: {key: [] for key in LISTS})  # key -> [(item, Loc)]
     template_dirs: list = field(default_factory=list)  # (absolute dir, Loc)
 

@@ -77,17 +77,19 @@ def parse(value: str) -> list[_Seg]:
     i = 0
     n = len(value)
 
+    def flush_text() -> None:
+        if buf:
+            segs.append(_Seg(_Kind.TEXT, "".join(buf)))
+            buf.clear()
+
     def nested(body: str, check_secret: bool) -> None:
         """A secret or provider reference with variables inside: `${`, the body's own segments, `}`."""
-        nonlocal buf
         buf.append("${")
         for seg in parse(body):
             if seg.kind is _Kind.TEXT:
                 buf.append(seg.text)
             else:
-                if buf:
-                    segs.append(_Seg(_Kind.TEXT, "".join(buf)))
-                    buf = []
+                flush_text()
                 segs.append(seg)
         buf.append("}")
         if check_secret:
@@ -113,9 +115,7 @@ def parse(value: str) -> list[_Seg]:
                     raise SubstitutionError(problem)
                 buf.append(ref)
             elif (m := named) is not None:
-                if buf:
-                    segs.append(_Seg(_Kind.TEXT, "".join(buf)))
-                    buf = []
+                flush_text()
                 segs.append(_Seg(_Kind.VAR, name=m["name"], default=m["default"]))
             elif _PROVIDER.match(body):
                 buf.append(ref)  # a Connect config-provider placeholder: the worker resolves it
@@ -128,8 +128,7 @@ def parse(value: str) -> list[_Seg]:
             continue
         buf.append(value[i])
         i += 1
-    if buf:
-        segs.append(_Seg(_Kind.TEXT, "".join(buf)))
+    flush_text()
     return segs
 
 
