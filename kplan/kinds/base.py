@@ -59,13 +59,6 @@ Scrub = Callable[[str], str]
 TraceDict: TypeAlias = Callable[[Trace], "dict[str, Any] | None"]
 
 
-def difference_of(a: AttributeChange, notes: Mapping[AttrKind, str] | None = None) -> Difference:
-    """A status difference from one attribute of a plan's change, worded by the kind's `notes` per attribute kind
-    (a kind it does not word: no words), or without them by the attribute's own note."""
-    words = (a.note.value if a.note is not None else "") if notes is None else notes.get(a.kind, "")
-    return Difference(a.path, a.kind, a.before, a.after, a.sensitive, words)
-
-
 def rights_problems(what: str) -> dict[Problem, str]:
     """Why `what` could not be read, or may not be changed, when kplan's principal lacks DESCRIBE (or ALTER) on the
     cluster, as the plan says it (a kind's `PROBLEMS`)."""
@@ -126,7 +119,7 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
     reference_problems: Mapping[Problem, str] = {}
     # Its status entries' type (`status`): ResourceStatus, or its subclass with the kind's own fields.
     status_type: Callable[..., StatusT]
-    # How its status words a difference, by attribute kind (`difference_of`); None: by each attribute's note.
+    # How its status words a difference, by attribute kind (`status_difference`); None: by each attribute's note.
     difference_notes: Mapping[AttrKind, str] | None = None
 
     def change_flag_note(self, change: ResourceChange, flag: Flag) -> str | None:
@@ -421,8 +414,11 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
         return {}
 
     def status_difference(self, a: AttributeChange) -> Difference:
-        """How the status shows one attribute of the plan's change: worded by `difference_notes`."""
-        return difference_of(a, self.difference_notes)
+        """How the status shows one attribute of the plan's change: worded by `difference_notes` per attribute kind
+        (a kind they do not word: no words), or without them by the attribute's own note."""
+        notes = self.difference_notes
+        words = (a.note.value if a.note is not None else "") if notes is None else notes.get(a.kind, "")
+        return Difference(a.path, a.kind, a.before, a.after, a.sensitive, words)
 
     def live_secrets(self, stack: "Stack", live: "LiveState") -> set[str]:
         """Plaintext secret values visible in this kind's live state, to scrub from any text kplan prints."""

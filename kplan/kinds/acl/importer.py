@@ -41,22 +41,17 @@ def acl_entry(principal: str, bindings: Iterable[AclBinding], notes: list[str]) 
     if not groups:
         return None
     entry: dict[str, Any] = {"principal": principal}
-    for permission, key in (("ALLOW", "allow"), ("DENY", "deny")):
-        rows = []
-        for (perm, resource, pattern, name, host), operations in groups.items():
-            if perm != permission:
-                continue
-            row: dict[str, Any] = {"resource": resource}
-            if resource != "cluster":
-                row["name"] = name
-            if pattern != "literal":
-                row["pattern"] = pattern
-            row["operations"] = sorted(set(operations))
-            if host != "*":
-                row["host"] = host
-            rows.append(row)
-        if rows:
-            entry[key] = rows
+    # the allow rows, then the deny rows, each in the bindings' order
+    for (permission, resource, pattern, name, host), operations in sorted(groups.items(), key=lambda g: g[0][0]):
+        row: dict[str, Any] = {"resource": resource}
+        if resource != "cluster":
+            row["name"] = name
+        if pattern != "literal":
+            row["pattern"] = pattern
+        row["operations"] = sorted(set(operations))
+        if host != "*":
+            row["host"] = host
+        entry.setdefault(permission.lower(), []).append(row)
     return entry
 
 

@@ -7,7 +7,7 @@ UNIT = KindUnit(
     StackSection.of("consumer_groups", "consumer group request", ".section:CONSUMER"),
     ".kind:CONSUMER",
     (".steps:AlterGroupOffsets", ".steps:DeleteConsumerGroup"),
-    (".steps:build_group_steps",),
+    (".steps:AlterGroupOffsets.build",),
     follow_up_ref=".io:consumer_follow_up",
     live_module=".live:CONSUMER",
     importer_ref=None,

@@ -7,7 +7,7 @@ UNIT = KindUnit(
     StackSection.of("share_groups", "share group request", ".section:SHARE"),
     ".kind:SHARE",
     (".steps:AlterShareGroupOffsets",),
-    (".steps:build_share_group_steps",),
+    (".steps:AlterShareGroupOffsets.build",),
     follow_up_ref=".io:share_follow_up",
     live_module=".live:SHARE",
     importer_ref=None,

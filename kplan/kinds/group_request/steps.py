@@ -45,6 +45,7 @@ class MoveGroup(StepBase):
     positions it had back."""
 
     terms: ClassVar[Terms]
+    planned: ClassVar[type[GroupPlanned | ShareGroupPlanned]]  # its kind's payload
     before_keys: ClassVar[Mapping[str, str]] = {"previous_request": "request"}
     json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST}
 
@@ -66,6 +67,18 @@ class MoveGroup(StepBase):
         return (f"put the {t.held} of {t.noun} {self.group} back with {t.tool} --reset-offsets --to-offset (the "
                 f"journal's outcome of the step lists them{clear}), with its consumers stopped")
 
+    @classmethod
+    def build(cls, plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
+        """One step per request of its kind the plan applies, from its change's payload (a consumer group's delete:
+        `DeleteConsumerGroup`)."""
+        out: list[Planned] = []
+        for change, p in sorted(payloads(plan, cls.planned), key=lambda cp: cp[0].name):
+            if isinstance(p, GroupPlanned) and p.delete:
+                out.append(Planned(DeleteConsumerGroup(change.name, p.request, p.previous_request)))
+            elif p.offsets:
+                out.append(Planned(cls(change.name, p.request, p.offsets, p.previous_request)))
+        return out
+
 
 @dataclass(frozen=True)
 class AlterGroupOffsets(MoveGroup):
@@ -74,6 +87,7 @@ class AlterGroupOffsets(MoveGroup):
     kind: ClassVar[str] = "alter-group-offsets"
     phase: ClassVar[Phase] = Phase.ALTER_GROUP_OFFSETS
     terms: ClassVar[Terms] = CONSUMER
+    planned: ClassVar[type[GroupPlanned]] = GroupPlanned
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,7 @@ class AlterShareGroupOffsets(MoveGroup):
     kind: ClassVar[str] = "alter-share-group-offsets"
     phase: ClassVar[Phase] = Phase.ALTER_SHARE_GROUP_OFFSETS
     terms: ClassVar[Terms] = SHARE
+    planned: ClassVar[type[ShareGroupPlanned]] = ShareGroupPlanned
 
 
 @dataclass(frozen=True)
@@ -103,22 +118,3 @@ class DeleteConsumerGroup(StepBase):
 
     def applies_request(self) -> tuple[ResourceType, str, str | None]:
         return (ResourceType.CONSUMER_GROUP, self.group, self.previous_request)
-
-
-def _build(step: type[MoveGroup], planned: type[GroupPlanned | ShareGroupPlanned], plan: Plan) -> list[Planned]:
-    """One step per request of the kind the plan applies, from its change's payload."""
-    out: list[Planned] = []
-    for change, p in sorted(payloads(plan, planned), key=lambda cp: cp[0].name):
-        if isinstance(p, GroupPlanned) and p.delete:
-            out.append(Planned(DeleteConsumerGroup(change.name, p.request, p.previous_request)))
-        elif p.offsets:
-            out.append(Planned(step(change.name, p.request, p.offsets, p.previous_request)))
-    return out
-
-
-def build_group_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    return _build(AlterGroupOffsets, GroupPlanned, plan)
-
-
-def build_share_group_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
-    return _build(AlterShareGroupOffsets, ShareGroupPlanned, plan)

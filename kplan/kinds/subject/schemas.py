@@ -190,45 +190,30 @@ def _avro_parts(doc: Any, path: tuple[str, ...], out: dict[tuple[str, ...], str]
                 continue
             fpath = path + ("fields", f["name"])
             rest = {k: v for k, v in f.items() if k != "name"}
-            nested = _nested_records(rest.get("type"))
+            nested: list[tuple[str, dict[str, Any]]] = []
+            outlined = _outline_type(rest.get("type"), nested)
             if not nested:
                 out[fpath] = _compact(rest["type"] if set(rest) == {"type"} else rest)
                 continue
             # the field's own attributes, each inline record by its name; then the records' parts
-            out[fpath] = _compact({**rest, "type": _type_outline(rest.get("type"))})
+            out[fpath] = _compact({**rest, "type": outlined})
             for name, record in nested:
                 _avro_parts(record, fpath + ("type", name), out)
         return
     out[path or ("type",)] = _compact(doc)
 
 
-def _nested_records(t: Any) -> list[tuple[str, dict[str, Any]]]:
-    """The records a field's type defines inline: itself, union branches, array items, map values."""
+def _outline_type(t: Any, records: list[tuple[str, dict[str, Any]]]) -> Any:
+    """A type with each record it defines inline (itself, union branches, array items, map values) replaced by its
+    name (the record's parts are listed on their own); those records are added to `records`."""
     if isinstance(t, dict):
         if t.get("type") in ("record", "error") and isinstance(t.get("name"), str):
-            return [(t["name"], t)]
-        if t.get("type") == "array":
-            return _nested_records(t.get("items"))
-        if t.get("type") == "map":
-            return _nested_records(t.get("values"))
-        return []
-    if isinstance(t, list):
-        return [r for branch in t for r in _nested_records(branch)]
-    return []
-
-
-def _type_outline(t: Any) -> Any:
-    """A type with each inline record replaced by its name (the record's parts are listed on their own)."""
-    if isinstance(t, dict):
-        if t.get("type") in ("record", "error") and isinstance(t.get("name"), str):
+            records.append((t["name"], t))
             return t["name"]
-        if t.get("type") == "array":
-            return {**t, "items": _type_outline(t.get("items"))}
-        if t.get("type") == "map":
-            return {**t, "values": _type_outline(t.get("values"))}
-        return t
+        inner = {"array": "items", "map": "values"}.get(str(t.get("type")))
+        return {**t, inner: _outline_type(t.get(inner), records)} if inner else t
     if isinstance(t, list):
-        return [_type_outline(b) for b in t]
+        return [_outline_type(b, records) for b in t]
     return t
 
 

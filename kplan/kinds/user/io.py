@@ -115,7 +115,8 @@ class UserWrites:
                                 removals: Sequence[tuple[str, str]]) -> BatchResults:
         """Upsert and delete SCRAM credentials (in rounds: a request may alter a user once), retried for transient
         failures (both are idempotent), then confirmed by reading them back. Errors never carry a password."""
-        what = "writing SCRAM credentials of " + ", ".join(sorted({u for u, *_ in upserts} | {u for u, _ in removals}))
+        users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
+        what = "writing SCRAM credentials of " + ", ".join(users)
         results = BatchResults()
         for batch in rounds(upserts, removals):
             def attempt(batch=batch):
@@ -125,7 +126,6 @@ class UserWrites:
                          gone_is_done=True)
 
             self.kafka.attempts.retry(attempt, what)
-        users = sorted({u for u, *_ in upserts} | {u for u, _ in removals})
 
         def problem() -> str | None:
             live = self.scram_credentials(users)

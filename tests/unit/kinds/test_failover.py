@@ -11,7 +11,7 @@ from builders import live_state, ltopic
 
 from kplan.kinds.group_request.kind import CONSUMER
 from kplan.kinds.group_request.section import CONSUMER as SECTION
-from kplan.kinds.group_request.steps import AlterGroupOffsets, build_group_steps
+from kplan.kinds.group_request.steps import AlterGroupOffsets
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Diagnostics, Severity
 from kplan.model.mirror import Checkpoint, MirrorRead
@@ -76,7 +76,7 @@ def test_a_failover_request_moves_the_group_to_the_translated_offsets_and_shows_
     assert notes["group-failover"].message == (
         "failover of consumer group 'billing' to dr: the offsets mirror 'main-dr' translated (its checkpoints, the "
         "oldest 3 s old when read), 12 records left to read there against 10 on main: it re-reads 2 records")
-    (step,) = [p.step for p in build_group_steps(plan, dr, live)]
+    (step,) = [p.step for p in AlterGroupOffsets.build(plan, dr, live)]
     assert step == AlterGroupOffsets("billing", "drill-1", (("main.orders", 0, 8), ("main.orders", 1, 10)), None)
 
 
