@@ -45,12 +45,13 @@ def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> 
     for key, value in cluster.client_properties.items():
         conf[key] = secrets.substitute(str(value))
     if cluster.aws_msk_iam is not None:  # AWS MSK IAM: kplan signs the tokens (kplan.transport.oauth)
-        from kplan.transport.oauth import msk_source
+        from kplan.transport.oauth import MskIam
 
         conf.setdefault("security.protocol", "SASL_SSL")
         conf["sasl.mechanisms"] = "OAUTHBEARER"
         conf.pop("sasl.mechanism", None)
-        source = token_source(cluster.aws_msk_iam, msk_source)
+        msk = cluster.aws_msk_iam
+        source = token_source(MskIam, msk["region"], msk.get("profile"), msk.get("role_arn"), msk.get("session_name"))
         source.token()  # here, in kplan's thread: a signer that cannot sign is one line, not a client's timeout
         conf["oauth_cb"] = source.oauth_cb
     return conf
@@ -59,11 +60,11 @@ def client_config(cluster: ClusterSpec, secrets: SecretValues | None = None) -> 
 _SOURCES: dict = {}
 
 
-def token_source(settings: Mapping[str, str], make):
-    """One token source per setting in a process: every client of a run shares its cached token."""
-    key = (make.__name__, tuple(sorted(settings.items())))
+def token_source(make, *settings: Any):
+    """One token source `make(*settings)` per settings in a process: every client of a run shares its cached token."""
+    key = (make.__name__, settings)
     if key not in _SOURCES:
-        _SOURCES[key] = make(settings)
+        _SOURCES[key] = make(*settings)
     return _SOURCES[key]
 
 

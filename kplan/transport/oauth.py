@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Callable, Mapping
+from typing import Callable
 
 from kplan.errors import KplanError
 
@@ -167,8 +167,3 @@ def _jwt_exp(token: str) -> float | None:
         return None
     exp = claims.get("exp") if isinstance(claims, dict) else None
     return float(exp) if isinstance(exp, (int, float)) else None
-
-
-def msk_source(settings: Mapping[str, str]) -> MskIam:
-    return MskIam(settings["region"], settings.get("profile"), settings.get("role_arn"),
-                  settings.get("session_name"))

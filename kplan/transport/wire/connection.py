@@ -120,15 +120,9 @@ def _tokens(conf: Mapping[str, Any], timeout_s: float) -> Callable[[], str]:
     from kplan.transport.kafka import token_source
     from kplan.transport.oauth import ClientCredentials
 
-    settings = {"url": str(conf[keys[0]]), "id": str(conf[keys[1]]), "secret": str(conf[keys[2]]),
-                "scope": str(conf.get("sasl.oauthbearer.scope", "")), "ca": str(conf.get("https.ca.location", "")),
-                "timeout": str(timeout_s)}
-
-    def oidc(s: Mapping[str, str]) -> ClientCredentials:
-        return ClientCredentials(s["url"], s["id"], s["secret"], s["scope"] or None, float(s["timeout"]),
-                                 s["ca"] or None)
-
-    source = token_source(settings, oidc)
+    source = token_source(ClientCredentials, str(conf[keys[0]]), str(conf[keys[1]]), str(conf[keys[2]]),
+                          str(conf.get("sasl.oauthbearer.scope", "")) or None, timeout_s,
+                          str(conf.get("https.ca.location", "")) or None)
     return lambda: source.token()[0]
 
 

@@ -86,7 +86,7 @@ def test_aws_msk_iam_makes_every_librdkafka_client_use_oauthbearer(monkeypatch):
             return "signed", self._clock() + 900
 
     monkeypatch.setattr(k, "_SOURCES", {})
-    monkeypatch.setattr("kplan.transport.oauth.msk_source", lambda s: Fixed())
+    monkeypatch.setattr("kplan.transport.oauth.MskIam", lambda *a: Fixed())
     cluster = ClusterSpec("a:1", aws_msk_iam=freeze({"region": "eu-west-1"}))
     conf = client_config(cluster)
     assert (conf["security.protocol"], conf["sasl.mechanisms"]) == ("SASL_SSL", "OAUTHBEARER")
