@@ -81,7 +81,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
 
     import yaml
 
-    from kplan.importer import ImportOptions, build_import, refuse_plaintext
+    from kplan.importer.build import ImportOptions, build_import, refuse_plaintext
 
     for pattern in (*include, *exclude):
         try:
@@ -202,7 +202,7 @@ def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, optio
     if tool != "topicctl":
         import importlib
 
-        from kplan.importer import build_import
+        from kplan.importer.build import build_import
         from kplan.importer.sources import require_connect
         from kplan.kinds.livejson import live_state_from_dict
 

@@ -6,7 +6,3 @@ defaults), in human units only where they convert back exactly; a connector's co
 secrets replaced by `${secret:env:...}` references (the rule is `kplan.secrets.imported_value`); every other kind's
 entries as its `importer.py` writes them.
 """
-
-from kplan.importer.build import Imported, ImportOptions, build_import, refuse_plaintext
-
-__all__ = ["ImportOptions", "Imported", "build_import", "refuse_plaintext"]

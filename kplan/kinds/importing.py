@@ -28,7 +28,7 @@ class ImportContext:
 @dataclass(frozen=True)
 class KindImporter:
     # How the import's summary counts its entries ("ACL principal(s)"); None: it writes none, or the summary counts
-    # them on their own (topics and connectors, each a field of `kplan.importer.Imported`).
+    # them on their own (topics and connectors, each a field of `kplan.importer.build.Imported`).
     noun: str | None
     entries: Callable[["LiveState", ImportContext], list[dict[str, Any]]]
     # What its `--no-<section>` option says ("Import no ACLs."); None: the kind has no such option.

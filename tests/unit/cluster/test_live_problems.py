@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from kplan.errors import KplanError
-from kplan.importer import ImportOptions, build_import
+from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.acl.kind import KIND as ACLS
 from kplan.kinds.acl.kind import PROBLEMS as ACL_PROBLEMS
 from kplan.kinds.livejson import live_state_from_dict

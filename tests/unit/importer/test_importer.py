@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from builders import live_state
 
-from kplan.importer import ImportOptions, build_import
+from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.dynamic_config.model import LiveQuota, QuotaEntity
 from kplan.kinds.user.live import LiveUser

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kplan.errors import KplanError
-from kplan.importer import ImportOptions, build_import
+from kplan.importer.build import ImportOptions, build_import
 from kplan.importer.sources import Source
 from kplan.importer.strimzi import translate
 from kplan.kinds.livejson import live_state_from_dict

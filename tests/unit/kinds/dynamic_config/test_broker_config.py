@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from builders import live_state
 
-from kplan.importer import ImportOptions, build_import
+from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.dynamic_config.io.broker import entities
 from kplan.kinds.dynamic_config.kind import BROKER_CONFIG, BrokerConfigPlanned
 from kplan.kinds.dynamic_config.model import BrokerConfigSpec, LiveBrokerConfig, danger_of, secret_key

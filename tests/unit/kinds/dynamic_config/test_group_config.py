@@ -10,7 +10,7 @@ import pytest
 from executor_runs import run
 from fakes import FakeWriter
 
-from kplan.importer import ImportOptions, build_import
+from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.dynamic_config.kind import GROUP_CONFIG, GroupConfigPlanned
 from kplan.kinds.dynamic_config.model import GroupConfigSpec, LiveGroupConfig
 from kplan.kinds.dynamic_config.steps import AlterGroupConfigs

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from builders import live_state
 
-from kplan.importer import ImportOptions, build_import
+from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.streams_app.kind import follow_up, plan_app
 from kplan.kinds.streams_app.live import LiveStreamsApp, held_key
