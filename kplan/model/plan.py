@@ -190,17 +190,18 @@ class AttributeChange:
 def attribute_changes(before: Mapping[Path, Value], after: Mapping[Path, Value], *, sort: bool = True,
                       notes: Mapping[AttrKind, NoteKind] = {}, path_notes: Mapping[Path, NoteKind | None] = {},
                       sensitive: Collection[Path] = (), drift: Collection[Path] = (),
-                      inherited: Mapping[Path, Value] = {}) -> list[AttributeChange]:
+                      inherited: Mapping[Path, Value] = {}, compare: bool = True) -> list[AttributeChange]:
     """What differs between two images of a resource (path -> value; None, or no such path: absent), the one diff
     of every kind's attributes: ADD for a path only `after` has, REMOVE for one only `before` has (DRIFT, left
     alone, for one of `drift`), UPDATE for one whose value differs; sorted by path, else (`sort` False) in `after`'s
     order, then `before`'s. A change's note is its path's in `path_notes`, else its kind's in `notes`. `inherited`:
-    the value in effect of a path `before` does not set (a default): its ADD shows it before, noted INHERITED."""
+    the value in effect of a path `before` does not set (a default): its ADD shows it before, noted INHERITED.
+    `compare` False: every path given differs, as the caller compared them (masked values may look alike)."""
     out = []
     paths = [*after, *(p for p in before if p not in after)]
     for path in sorted(paths) if sort else paths:
         a, b = before.get(path), after.get(path)
-        if a == b:
+        if compare and a == b:
             continue
         kind = AttrKind.ADD if a is None else AttrKind.UPDATE if b is not None else \
             AttrKind.DRIFT if path in drift else AttrKind.REMOVE

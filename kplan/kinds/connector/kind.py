@@ -120,7 +120,6 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
 
     current = live_config(live)
     sens = sensitive_keys(spec, current, live.sensitive_keys)
-    attrs: list[AttributeChange] = []
     flags: set[Flag] = set()
     # Keys whose secret could not be resolved are already an error; they cannot be compared.
     unresolved = {k for k in spec.config if resolved.get(k) is None}
@@ -141,10 +140,9 @@ def plan_connector(spec: ConnectorSpec, live: LiveConnector | None, ctx: PlanCon
     diags += missed_notes("connector", spec.name, addr, spec.ignore_changes, {*resolved, *current}, sorted(differing),
                           spec.origin)
     unchanged = len(set(have) & set(wanted)) - sum(1 for c in differing.values() if c == KeyChange.CHANGED)
-    for key in sorted(differing):
-        kind = {KeyChange.ADDED: AttrKind.ADD, KeyChange.REMOVED: AttrKind.REMOVE}.get(differing[key], AttrKind.UPDATE)
-        attrs.append(AttributeChange(("config", key), kind, _show(key, current.get(key), sens),
-                                     _show(key, spec.config.get(key), sens), sensitive=key in sens))
+    attrs = attribute_changes({("config", k): _show(k, current.get(k), sens) for k in differing},
+                              {("config", k): _show(k, spec.config.get(k), sens) for k in differing},
+                              compare=False, sensitive=_paths(sens))
 
     desired_state, live_state = spec.state.value, (live.state or "").lower() or None
     config_changed = bool(attrs)

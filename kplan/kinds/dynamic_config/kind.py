@@ -62,10 +62,10 @@ from kplan.model.live import KindState, Problem, problem_line
 from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import (
     Action,
-    AttributeChange,
     AttrKind,
     Flag,
     NoteKind,
+    Path,
     Plan,
     PlanDiagnostic,
     PlannedPayload,
@@ -193,31 +193,20 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
         declared = spec.values if declared is None else declared
         current = live.values if live is not None else {}
         ours = live.owned if live is not None else frozenset()
-        attrs: list[AttributeChange] = []
-        after = dict(current)
-        out_flags = set(flags)
-        unchanged = 0
-        values: list[tuple[str, Any, Any]] = []
-        for key, value in sorted(declared.items()):
-            if key not in current:
-                attrs.append(AttributeChange((key,), AttrKind.ADD, None, self.shown(value), note=added_note(key)))
-                values.append((key, None, value))
-            elif current[key] != value:
-                attrs.append(AttributeChange((key,), AttrKind.UPDATE, self.shown(current[key]), self.shown(value)))
-                values.append((key, current[key], value))
-            else:
-                unchanged += 1
-            after[key] = value
-        for key in sorted(set(current) - set(spec.values)):
-            if key in ours or (spec.authoritative and deletable(key)):
-                note = self.notes.no_longer_declared if key in ours else self.notes.authoritative_removal
-                attrs.append(AttributeChange((key,), AttrKind.REMOVE, self.shown(current[key]), None, note=note))
-                values.append((key, current[key], None))
-                del after[key]
-            else:
-                attrs.append(AttributeChange((key,), AttrKind.DRIFT, self.shown(current[key]), None,
-                                             note=self.notes.left_alone))
-                out_flags.add(Flag.DRIFT)
+        changes = {k: v for k, v in sorted(declared.items()) if k not in current or current[k] != v}
+        undeclared = sorted(set(current) - set(spec.values))
+        removed = [k for k in undeclared if k in ours or (spec.authoritative and deletable(k))]
+        path_notes: dict[Path, NoteKind | None] = {
+            **{(k,): added_note(k) for k in changes if k not in current},
+            **{(k,): self.notes.no_longer_declared if k in ours else self.notes.authoritative_removal for k in removed}}
+        attrs = attribute_changes({(k,): self.shown(current[k]) for k in [*changes, *undeclared] if k in current},
+                                  {(k,): self.shown(v) for k, v in changes.items()}, sort=False, compare=False,
+                                  drift={(k,) for k in undeclared if k not in removed}, path_notes=path_notes,
+                                  notes={AttrKind.DRIFT: self.notes.left_alone})
+        after = {**{k: v for k, v in current.items() if k not in removed}, **dict(sorted(declared.items()))}
+        values = [*((k, current.get(k), v) for k, v in changes.items()), *((k, current[k], None) for k in removed)]
+        unchanged = len(declared) - len(changes)
+        out_flags = set(flags) | ({Flag.DRIFT} if len(removed) < len(undeclared) else set())
         changed = any(a.changed for a in attrs)
         if not current:
             action, reason = (Action.CREATE, Reason.NOT_ON_CLUSTER) if changed else (Action.NOOP, Reason.MATCHES)
