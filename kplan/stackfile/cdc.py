@@ -416,37 +416,36 @@ def _str(value) -> str:
 def _parse_output(text: str, n_tables: int, template: str, diags: Diagnostics, loc: Loc) -> dict | None:
     import os
 
-    name = os.path.basename(template)
-
-    def bad(why: str) -> None:
-        diags.error(loc, f"engine template {name} produced an invalid result: {why}")
-
     try:
         out = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        bad(f"its output is not YAML (line {mark.line + 1 if mark else '?'} of the output: {getattr(e, 'problem', e)})")
-        return None
-    if not isinstance(out, dict) or not isinstance(out.get("config"), dict):
-        bad("it must render a mapping with a config mapping")
-        return None
-    if not out["config"].get("connector.class"):
-        bad("config has no connector.class")
-        return None
-    for k, v in out["config"].items():
-        if isinstance(v, dict):
-            bad(f"config value of {k} is a mapping")
-            return None
-    tables = out.get("tables")
-    if not isinstance(tables, list) or len(tables) != n_tables:
-        bad(f"tables must list one entry per table ({n_tables})")
-        return None
-    for t in tables:
-        if not isinstance(t, dict) or not isinstance(t.get("id"), str) or not isinstance(t.get("topic"), str):
-            bad("each tables entry needs an id and a topic")
-            return None
-    hist = out.get("schema_history_topic")
-    if hist is not None and not isinstance(hist, str):
-        bad("schema_history_topic must be a topic name")
+        why = (f"its output is not YAML (line {mark.line + 1 if mark else '?'} of the output: "
+               f"{getattr(e, 'problem', e)})")
+    else:
+        why = _output_problem(out, n_tables)
+    if why is not None:
+        diags.error(loc, f"engine template {os.path.basename(template)} produced an invalid result: {why}")
         return None
     return out
+
+
+def _output_problem(out, n_tables: int) -> str | None:
+    """What is wrong with a template's parsed output, the first thing found; None when nothing is."""
+    if not isinstance(out, dict) or not isinstance(out.get("config"), dict):
+        return "it must render a mapping with a config mapping"
+    if not out["config"].get("connector.class"):
+        return "config has no connector.class"
+    for k, v in out["config"].items():
+        if isinstance(v, dict):
+            return f"config value of {k} is a mapping"
+    tables = out.get("tables")
+    if not isinstance(tables, list) or len(tables) != n_tables:
+        return f"tables must list one entry per table ({n_tables})"
+    for t in tables:
+        if not isinstance(t, dict) or not isinstance(t.get("id"), str) or not isinstance(t.get("topic"), str):
+            return "each tables entry needs an id and a topic"
+    hist = out.get("schema_history_topic")
+    if hist is not None and not isinstance(hist, str):
+        return "schema_history_topic must be a topic name"
+    return None
