@@ -420,8 +420,8 @@ def _parse_output(text: str, n_tables: int, template: str, diags: Diagnostics, l
         out = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        why = (f"its output is not YAML (line {mark.line + 1 if mark else '?'} of the output: "
-               f"{getattr(e, 'problem', e)})")
+        why: str | None = (f"its output is not YAML (line {mark.line + 1 if mark else '?'} of the output: "
+                           f"{getattr(e, 'problem', e)})")
     else:
         why = _output_problem(out, n_tables)
     if why is not None:
