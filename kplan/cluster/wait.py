@@ -193,18 +193,13 @@ def wait_for_cluster(cluster, secrets, duration_s: float, *, stream=None) -> flo
 
 def cluster_checks(cluster, secrets) -> tuple[list[Check], Callable[[], None]]:
     """The checks for a stack's cluster (Kafka, then Connect when it has one) and how to close their clients."""
-    kafka, close_kafka = kafka_check(cluster, secrets)
-    checks, closers = [kafka], [close_kafka]
-    connect = connect_check(cluster, secrets)
-    if connect is not None:
-        checks.append(connect[0])
-        closers.append(connect[1])
+    made = [c for c in (kafka_check(cluster, secrets), connect_check(cluster, secrets)) if c is not None]
 
     def close() -> None:
-        for c in closers:
-            c()
+        for _, closer in made:
+            closer()
 
-    return checks, close
+    return [check for check, _ in made], close
 
 
 def kafka_check(cluster, secrets) -> tuple[Check, Callable[[], None]]:

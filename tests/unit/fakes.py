@@ -146,11 +146,8 @@ class FakeWriter:
     def cancel_reassignments(self, topics):
         self.calls.append("cancel_reassignments")
 
-    def set_replication_throttle(self, topics, rate, brokers=None):
-        self.calls.append("set_replication_throttle")
-
-    def clear_replication_throttle(self, topics, brokers=None):
-        self.calls.append("clear_replication_throttle")
+    def replication_throttle(self, topics, rate, brokers=None):
+        self.calls.append("set_replication_throttle" if rate else "clear_replication_throttle")
 
     def elect_preferred_leaders(self, partitions):
         self.calls.append("elect_preferred_leaders")

@@ -76,11 +76,11 @@ def _move(step: ReassignReplicas, targets: Mapping[str, tuple[tuple[int, ...], .
     topics, throttle = ctx.io(TopicWrites), step.throttle
     brokers = sorted({b for a in (*step.targets.values(), *step.targets_before.values()) for r in a for b in r})
     if throttle:
-        topics.set_replication_throttle(list(targets), throttle, brokers)
+        topics.replication_throttle(list(targets), throttle, brokers)
     topics.reassign_replicas(targets)
     topics.wait_replicas(targets)
     if throttle:
-        topics.clear_replication_throttle(list(targets), brokers)
+        topics.replication_throttle(list(targets), None, brokers)
 
 
 def _alter(ctx: StepContext, topics: Mapping[str, ConfigChange], irreversible: bool = False) -> None:

@@ -324,28 +324,22 @@ class TopicWrites(Reassignments):
     _BROKER_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
     _TOPIC_THROTTLED = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
 
-    def set_replication_throttle(self, topics: Sequence[str], rate: int, brokers: Sequence[int] | None = None
-                                 ) -> None:
-        """Limit the replication of `topics` (all their replicas: `*`) to `rate` bytes/s on `brokers` (None: every
-        broker)."""
-        self._throttle(topics, {k: str(rate) for k in self._BROKER_RATES}, {k: "*" for k in self._TOPIC_THROTTLED},
-                       brokers)
-
-    def clear_replication_throttle(self, topics: Sequence[str], brokers: Sequence[int] | None = None) -> None:
-        self._throttle(topics, dict.fromkeys(self._BROKER_RATES), dict.fromkeys(self._TOPIC_THROTTLED), brokers)
-
     def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
         """ElectLeaders (PREFERRED) for `partitions` (topic -> partition ids), then wait for the metadata to show
         each led by its first replica (`leaders.py`)."""
         self.kafka.attempts.retry(lambda: elect_preferred(self.kafka.admin, partitions, self.kafka.request_timeout()),
                                   "electing preferred leaders")
 
-    def _throttle(self, topics: Sequence[str], broker: Mapping[str, str | None],
-                  topic: Mapping[str, str | None], only: Sequence[int] | None = None) -> None:
-        brokers = [str(b) for b in self.kafka.admin.list_topics(timeout=self.kafka.request_timeout()).brokers
-                   if only is None or b in only]
+    def replication_throttle(self, topics: Sequence[str], rate: int | None, brokers: Sequence[int] | None = None
+                             ) -> None:
+        """Limit the replication of `topics` (all their replicas: `*`) to `rate` bytes/s on `brokers` (None:
+        every broker); a rate of None takes the limit away."""
+        broker = {k: None if rate is None else str(rate) for k in self._BROKER_RATES}
+        topic = {k: None if rate is None else "*" for k in self._TOPIC_THROTTLED}
+        ids = [str(b) for b in self.kafka.admin.list_topics(timeout=self.kafka.request_timeout()).brokers
+               if brokers is None or b in brokers]
         # librdkafka sends a broker's configs to that broker: one broker resource per request
-        requests = [[altered("BROKER", b, broker)] for b in brokers]
+        requests = [[altered("BROKER", b, broker)] for b in ids]
         requests.append([altered("TOPIC", t, topic) for t in topics])
 
         def attempt():
@@ -360,7 +354,7 @@ class TopicWrites(Reassignments):
                                          f"{res.name} failed: {describe_kafka_error(e)}") from None
 
         self.kafka.attempts.retry(attempt, "setting the replication throttle")
-        wait_throttle(self.kafka.admin, brokers, broker, topics, topic, self.kafka.timeout_s)
+        wait_throttle(self.kafka.admin, ids, broker, topics, topic, self.kafka.timeout_s)
 
 
 def sent(submit, keys: list[str], settle: Callable[[Mapping, BatchResults], None], results: BatchResults) -> Mapping:

@@ -19,11 +19,9 @@ STEP = ReassignReplicas({"orders": ((3, 1), (2, 3))}, {"orders": ((1, 2), (2, 1)
 
 
 class Recording(FakeWriter):
-    def set_replication_throttle(self, topics, rate, brokers=None):
-        self.calls.append(("throttle", tuple(topics), rate, tuple(brokers or ())))
-
-    def clear_replication_throttle(self, topics, brokers=None):
-        self.calls.append(("clear", tuple(topics), tuple(brokers or ())))
+    def replication_throttle(self, topics, rate, brokers=None):
+        self.calls.append(("throttle", tuple(topics), rate, tuple(brokers or ())) if rate is not None
+                          else ("clear", tuple(topics), tuple(brokers or ())))
 
     def reassign_replicas(self, targets, results=None):
         self.calls.append(("reassign", json.dumps(targets)))
