@@ -52,14 +52,6 @@ def attach(stack: Stack, live: LiveState, read: SubjectsRead | None, claimed: It
         problem=Problem.UNREACHABLE if problem else None, problem_detail=problem or None)
 
 
-def with_declared_versions(live: LiveState, older: Mapping[str, int]) -> LiveState:
-    """`live` with, on each subject of `older`, the earlier version that holds the declared schema."""
-    if not older:
-        return live
-    return live.with_kind(SUBJECT, resources=freeze({n: replace(s, declared_version=older.get(n))
-                                                     for n, s in live.of(SUBJECT).resources.items()}))
-
-
 def _claimed(stack: Stack, live: LiveState, reader: object) -> tuple[list[str], str | None]:
     """The subjects under the stack's claims, from the registry's list of subjects (one GET; only for a stack that
     claims subjects and names a registry, and a reader that can ask: not a live-state file's), and why the list
@@ -90,13 +82,15 @@ def follow_up(stack: Stack, live: LiveState, reader: SubjectReads, destroy: bool
     read = reader.read_subjects(names) if asks else None
     live = attach(stack, live, read, claimed, mirrored)
     live = _with_mirrored(stack, live, sources)
-    if read is None:
-        return live
     subjects = live.of(SUBJECT)
+    if read is None or subjects.problem is not None:
+        return live
     specs = [*stack.of("subjects"), *(s for m in given(live) for s in m.specs.values()
                                        if s.mirrored_from is not None and not s.mirrored_from.kept)]
-    return with_declared_versions(live, reader.declared_versions(specs, subjects.resources)
-                                  if subjects.problem is None else {})
+    # on each subject whose declared schema the registry holds as an earlier version: that version
+    older = reader.declared_versions(specs, subjects.resources)
+    return live.with_kind(SUBJECT, resources=freeze({n: replace(s, declared_version=older.get(n))
+                                                     for n, s in subjects.resources.items()})) if older else live
 
 
 @runtime_checkable
