@@ -34,15 +34,6 @@ BROKER = 4  # the BROKER config resource type
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC = 2, 3, 4  # config sources
 
 
-def _wire(entity: str) -> str:
-    return "" if entity == DEFAULT_BROKER else entity
-
-
-def _node(entity: str) -> int | None:
-    """Where an entity's configs are altered: at the broker itself, the default at any broker."""
-    return None if entity == DEFAULT_BROKER else int(entity)
-
-
 def describe_broker(client: Client, broker: int) -> list[dict[str, Any]]:
     """Every config of one broker with its synonyms (one DescribeConfigs at that broker)."""
     from kplan.transport.wire.messages import DescribeConfigsRequest
@@ -100,8 +91,10 @@ def _alter(client: Client, entity: str, values: Mapping[str, str | None], valida
     """One IncrementalAlterConfigs for one entity; (error name, broker's message) when refused."""
     from kplan.transport.wire.messages import IncrementalAlterConfigsRequest
 
-    response = client.send(IncrementalAlterConfigsRequest(resources=[(BROKER, _wire(entity), operations(values))],
-                                                          validate_only=validate_only), _node(entity))
+    # the default: the resource with an empty name, altered at any broker; a broker's own configs, at that broker
+    name, node = ("", None) if entity == DEFAULT_BROKER else (entity, int(entity))
+    response = client.send(IncrementalAlterConfigsRequest(resources=[(BROKER, name, operations(values))],
+                                                          validate_only=validate_only), node)
     for r in response.responses:
         if r.error_code:
             return error_name(r.error_code), r.error_message or ""

@@ -26,10 +26,6 @@ USER, CLIENT_ID = "user", "client-id"
 Changes = Sequence[tuple[QuotaEntity, Mapping[str, float | None]]]
 
 
-def _wire_name(name: str | None) -> str | None:
-    return None if name == DEFAULT_ENTITY else name
-
-
 def _stack_name(name: str | None) -> str:
     return DEFAULT_ENTITY if name is None else name
 
@@ -61,7 +57,7 @@ def alter(client: Client, changes: Changes, results: BatchResults) -> BatchResul
     entries = [
         Entry(
             entity=[
-                Entry.EntityData(entity_type=t, entity_name=_wire_name(n))
+                Entry.EntityData(entity_type=t, entity_name=None if n == DEFAULT_ENTITY else n)
                 for t, n in ((USER, entity.user), (CLIENT_ID, entity.client_id))
                 if n is not None
             ],
