@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable, Protocol
+from typing import Any
 
 from kplan.errors import KplanError
 from kplan.kinds.importing import ImportContext, KindImporter
-from kplan.kinds.subject.live import LiveSubject, SubjectsRead
+from kplan.kinds.subject.live import LiveSubject
 from kplan.model.desired import Stack, freeze
 from kplan.model.live import LiveState, Problem, problem_line
 from kplan.model.plan import ResourceType
@@ -39,16 +39,9 @@ def subject_entry(subject: LiveSubject, none_is_no_level: bool) -> dict[str, Any
     return entry
 
 
-class RegistryListing(Protocol):
-    """What an import reads subjects with (kplan.kinds.subject.io.SubjectRead): every name, then those."""
-
-    def subject_names(self) -> list[str]: ...
-
-    def read_subjects(self, names: Iterable[str]) -> SubjectsRead: ...
-
-
-def read_all(live: LiveState, reader: RegistryListing, stack: Stack) -> LiveState:
-    """Every subject of the stack's schema registry (its latest version, levels), or why it could not be read."""
+def read_all(live: LiveState, reader: Any, stack: Stack) -> LiveState:
+    """Every subject of the stack's schema registry (its latest version, levels), or why it could not be read, over
+    the batched reader's registry session (kplan.kinds.subject.io.SubjectRead: every name, then those)."""
     from kplan.kinds.subject.io import reads
 
     if not stack.cluster.schema_registry_url:
