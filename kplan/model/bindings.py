@@ -6,7 +6,7 @@ terms and imports no other kind for it. Pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 ACL_PREFIX = "prefix:"  # in a stack and in plans, "prefix:orders." names a PREFIXED resource pattern
 
@@ -54,3 +54,13 @@ def binding_json(b: AclBinding) -> dict[str, str]:
 
 def binding_from_json(doc: Mapping[str, Any]) -> AclBinding:
     return AclBinding(doc["resource"], doc["pattern"], doc["name"], doc["operation"], doc["permission"], doc["host"])
+
+
+def shorthand(resource: str, names: Iterable[str], operations: Iterable[str], host: str = "*") -> list[AclBinding]:
+    """The ALLOW bindings of names as a stack writes them in short (an ACL entry's produce/consume, a Streams app's
+    inputs and outputs): "prefix:orders." is the PREFIXED pattern "orders."."""
+    out = []
+    for name in names:
+        pattern, bare = ("prefixed", name[len(ACL_PREFIX):]) if name.startswith(ACL_PREFIX) else ("literal", name)
+        out += [AclBinding(resource, pattern, bare, op, "ALLOW", host) for op in operations]
+    return out

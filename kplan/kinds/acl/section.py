@@ -15,10 +15,10 @@ checked here (a name missing, a cluster entry with a name or a prefix, a princip
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from kplan.kinds.acl.model import AclSpec
-from kplan.model.bindings import ACL_PREFIX, AclBinding
+from kplan.model.bindings import ACL_PREFIX, AclBinding, shorthand
 from kplan.model.desired import origin_data
 from kplan.model.diagnostics import Diagnostics, entry_words
 from kplan.model.source import Loc, Origin, SourceMap
@@ -27,15 +27,6 @@ CLUSTER_NAME = "kafka-cluster"
 PRODUCE_OPERATIONS = ("WRITE", "DESCRIBE")
 CONSUME_TOPIC_OPERATIONS = ("READ", "DESCRIBE")
 CONSUME_GROUP_OPERATIONS = ("READ",)
-
-
-def shorthand(resource: str, names: Iterable[str], operations: Iterable[str], host: str) -> list[AclBinding]:
-    """The ALLOW bindings of produce/consume names: "prefix:orders." is the PREFIXED pattern "orders."."""
-    out = []
-    for name in names:
-        pattern, bare = ("prefixed", name[len(ACL_PREFIX):]) if name.startswith(ACL_PREFIX) else ("literal", name)
-        out += [AclBinding(resource, pattern, bare, op, "ALLOW", host) for op in operations]
-    return out
 
 
 def expand_acl(item: dict[str, Any]) -> tuple[list[AclBinding], list[tuple[str, str]]]:

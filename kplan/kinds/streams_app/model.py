@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Iterable, Mapping
 
 from kplan.kinds.codec import JsonKey
-from kplan.model.bindings import ACL_PREFIX, AclBinding
+from kplan.model.bindings import AclBinding, shorthand
 from kplan.model.desired import freeze
 from kplan.model.source import Origin
 
@@ -68,18 +68,9 @@ class StreamsAppSpec:
         return app_bindings(self.name, self.inputs, self.outputs, self.exactly_once)
 
 
-def _topic(name: str, operations: Iterable[str]) -> list[AclBinding]:
-    pattern, bare = ("prefixed", name[len(ACL_PREFIX):]) if name.startswith(ACL_PREFIX) else ("literal", name)
-    return [AclBinding("topic", pattern, bare, op) for op in operations]
-
-
 def app_bindings(application_id: str, inputs: Iterable[str], outputs: Iterable[str],
                  exactly_once: bool) -> tuple[AclBinding, ...]:
-    out: set[AclBinding] = set()
-    for name in inputs:
-        out.update(_topic(name, INPUT_OPERATIONS))
-    for name in outputs:
-        out.update(_topic(name, OUTPUT_OPERATIONS))
+    out = set(shorthand("topic", inputs, INPUT_OPERATIONS) + shorthand("topic", outputs, OUTPUT_OPERATIONS))
     out.add(AclBinding("group", "literal", application_id, "READ"))
     out.update(AclBinding("topic", "prefixed", f"{application_id}-", op) for op in INTERNAL_OPERATIONS)
     if exactly_once:
