@@ -23,7 +23,7 @@ Facts (confluent-kafka 2.16, Kafka 4.3 KRaft, checked on the local stack):
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import KplanError, WriteError
 from kplan.kinds.group_request.kind import CONSUMER, SHARE
@@ -224,17 +224,16 @@ class GroupRead:
         return targets(admin, queries, found, partitions, cluster.timeout_s, int(time.time() * 1000)), None
 
 
-def _read(reader: Any) -> Any:
-    """The batched reader's follow-up reads; a reader without a cluster (a live-state file's) as it is."""
-    return GroupRead(reader) if hasattr(reader, "last_metadata") else reader
+def _follow_up(kind: Any) -> Callable[[Any, Any, Any, bool], Any]:
+    """The kind's follow-up read over the batched reader's (`GroupRead`); a reader without a cluster (a live-state
+    file's) as it is."""
+    def follow_up(stack: Any, live: Any, reader: Any, destroy: bool) -> Any:
+        return kind.follow_up(stack, live, GroupRead(reader) if hasattr(reader, "last_metadata") else reader, destroy)
+
+    return follow_up
 
 
-def consumer_follow_up(stack: Any, live: Any, reader: Any, destroy: bool) -> Any:
-    return CONSUMER.follow_up(stack, live, _read(reader), destroy)
-
-
-def share_follow_up(stack: Any, live: Any, reader: Any, destroy: bool) -> Any:
-    return SHARE.follow_up(stack, live, _read(reader), destroy)
+consumer_follow_up, share_follow_up = _follow_up(CONSUMER), _follow_up(SHARE)
 
 
 # -- the writes ---------------------------------------------------------------------------------------------------
