@@ -34,10 +34,8 @@ def _or_exit(ctx: click.Context, load):
     try:
         return load()
     except StackError as e:
-        for d in e.diagnostics or []:
-            click.echo(f"Error: {d.located()}" if d.is_error else d.located(), err=True)
-        if not e.diagnostics:
-            click.echo(f"Error: {e}", err=True)
+        for line in e.lines():
+            click.echo(line, err=True)
         ctx.exit(1)
 
 

@@ -152,8 +152,7 @@ def _load(planned: Planned, environment: str | None, environ: Mapping[str, str],
     except StackError as e:
         from kplan.stackfile.roots import declared_name
 
-        planned.errors = [f"Error: {d.located()}" if d.is_error else d.located()
-                          for d in e.diagnostics or []] or [f"Error: {e}"]
+        planned.errors = e.lines()
         planned.name = declared_name(planned.path)
         return None
     planned.name, planned.warnings, planned.stack = stack.name, tuple(stack.warnings), stack

@@ -33,6 +33,10 @@ class StackError(KplanError):
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.is_error]
 
+    def lines(self) -> list[str]:
+        """Every problem as a command prints it, one a line, each error marked `Error:`."""
+        return [f"Error: {d.located()}" if d.is_error else d.located() for d in self.diagnostics] or [f"Error: {self}"]
+
 
 def validate_stack(path, environment: str | None = None, environ: Mapping[str, str] | None = None,
                    template_dirs: Sequence = (), environments_out: list | None = None, on_cluster=None,
