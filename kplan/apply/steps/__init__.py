@@ -44,12 +44,11 @@ class Built:
     secrets: Mapping[int, object] = field(default_factory=FrozenDict, repr=False)
 
 
-def build(plan: Plan, stack: Stack, live: LiveState, *, records_per_request: int | None = None) -> Built:
-    """`records_per_request`: the most metadata records one request may make the controller write (the builders cut
-    their batches to it, `rules/batching.py`); None: the limit in force for this process
-    (`transport/request_limit.py`: Kafka's, or lower by KPLAN_MAX_RECORDS_PER_REQUEST)."""
+def build(plan: Plan, stack: Stack, live: LiveState) -> Built:
+    """The builders cut their batches to the most records one request may make the controller write in this process
+    (`rules/batching.py`; `transport/request_limit.py`: Kafka's, or lower by KPLAN_MAX_RECORDS_PER_REQUEST)."""
     check_planned(plan)  # a plan saved by an older kplan is refused, not re-derived
-    with limited(records_per_request if records_per_request is not None else request_limit.records_per_request()):
+    with limited(request_limit.records_per_request()):
         planned = [p for builder in BUILDERS for p in builder(plan, stack, live)]
     planned += build_ownership_steps(plan, stack, live, changes=bool(planned))
     planned.sort(key=lambda p: p.step.phase)  # stable

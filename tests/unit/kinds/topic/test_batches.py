@@ -47,14 +47,15 @@ def test_the_limit_is_lowered_by_the_environment_never_raised():
     assert records_per_request() == MAX_RECORDS_PER_REQUEST
 
 
-def test_apply_builds_its_steps_within_the_limit_given_or_the_environments(monkeypatch):
+def test_apply_builds_its_steps_within_the_environments_limit(monkeypatch):
     from kplan.apply.steps import build
 
     monkeypatch.setenv(RECORDS_ENV, "8")
     s, lv = stack([topic(f"t{i}", partitions=3, rf=1) for i in range(4)]), live([], broker_count=1)
     plan = make_plan(s, lv)
     assert len([x for x in build(plan, s, lv).steps if isinstance(x, CreateTopics)]) == 2
-    assert len([x for x in build(plan, s, lv, records_per_request=100).steps if isinstance(x, CreateTopics)]) == 1
+    monkeypatch.setenv(RECORDS_ENV, "100")
+    assert len([x for x in build(plan, s, lv).steps if isinstance(x, CreateTopics)]) == 1
     assert records_per_request() == MAX_RECORDS_PER_REQUEST  # only while the builders ran
 
 
