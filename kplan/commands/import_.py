@@ -130,9 +130,9 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
             stack = load_or_exit(ctx, str(probe), None, template_dirs=template_dirs)
     live = read_live(stack, skip=options.skip)
     if stack.cluster.schema_registry_url:
-        from kplan.stackfile.cdc_format import default_converter
+        from kplan.model.desired import registry_flavour
 
-        options = replace(options, registry_flavour=default_converter(stack.cluster.schema_registry_url))
+        options = replace(options, registry_flavour=registry_flavour(stack.cluster.schema_registry_url))
     imported = build_import(live, options)
     if cdc:
         imported = recognise_cdc(imported, live, stack, template_dirs)

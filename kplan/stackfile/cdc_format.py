@@ -25,8 +25,6 @@ from kplan.model.desired import CCOMPAT, ConnectAccess, registry_flavour
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.source import Loc
 
-default_converter = registry_flavour  # the converters that match the registry: "apicurio" or "confluent"
-
 
 def converter_config(fmt: object, registry_url: str | None, access: ConnectAccess, loc: Loc, name: str,
                      diags: Diagnostics) -> dict[str, str]:
@@ -39,7 +37,7 @@ def converter_config(fmt: object, registry_url: str | None, access: ConnectAcces
         diags.error(loc, f'cdc source "{name}": format {kind} needs the stack\'s schema registry: set '
                          "cluster.schema_registry.url")
         return {}
-    converter = converter or default_converter(registry_url)
+    converter = converter or registry_flavour(registry_url)  # the converters that match the registry
     registry_url, user, password = _without_userinfo(registry_url)
     if user and not access.username and not access.token:  # credentials in the URL go to the converter's auth keys
         access = ConnectAccess(username=user, password=password, ca=access.ca, client_cert=access.client_cert,

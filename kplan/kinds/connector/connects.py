@@ -47,18 +47,13 @@ def unread_system(connect: str) -> str:
     return f"connect:{connect}"
 
 
-def sink_group(spec: "ConnectorSpec") -> str | None:
-    """The consumer group a declared sink connector's tasks join (`sink_group_of`)."""
-    return sink_group_of(spec.config, spec.connect_name)
-
-
 def shared_sink_groups(specs: Iterable[ConnectorSpec]) -> list[PlanDiagnostic]:
     """Sinks of one name on two Connect clusters of one Kafka cluster join the same consumer group: their tasks
     would split the topics' partitions between them (each seeing part of the data), and resetting one's offsets
     fails while the other runs. An error naming both, until one gets a group of its own."""
     by_group: dict[str, list["ConnectorSpec"]] = {}
     for spec in specs:
-        group = sink_group(spec)
+        group = sink_group_of(spec.config, spec.connect_name)
         if group is not None:
             by_group.setdefault(group, []).append(spec)
     out = []

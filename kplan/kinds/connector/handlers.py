@@ -4,9 +4,8 @@ masked value only when the step did not change it (from the live connector), and
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any, Mapping, Sequence
+from typing import Mapping
 
 from kplan.errors import KplanError, TakenMeanwhile
 from kplan.kinds.connector.io import ConnectorWrites, ConnectWrites
@@ -283,11 +282,6 @@ def _exists(ctx: StepContext, name: str) -> bool:
     return ctx.io(ConnectWrites).get_connector(name)[0] is not None
 
 
-def _positions(offsets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Offsets as comparable values: partition (canonical JSON) -> offset."""
-    return {json.dumps(o.get("partition"), sort_keys=True): o.get("offset") for o in offsets}
-
-
 @handles(StopConnector)
 class StopConnectorHandler(StepHandler[StopConnector]):
     def run(self, step: StopConnector, ctx: StepContext) -> None:
@@ -309,7 +303,8 @@ class StopConnectorHandler(StepHandler[StopConnector]):
 @handles(CopyConnectorOffsets)
 class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
     """Both connectors are stopped (the steps before saw to it): Connect changes offsets of a stopped connector only,
-    and the source's are final. What the target had is journaled before anything is written."""
+    and the source's are final. What the target had is journaled before anything is written; the write is verified
+    by reading the target's offsets back (`alter_connector_offsets`)."""
 
     def run(self, step: CopyConnectorOffsets, ctx: StepContext) -> None:
         connect = ctx.io(ConnectWrites)
@@ -317,11 +312,6 @@ class CopyConnectorOffsetsHandler(StepHandler[CopyConnectorOffsets]):
         ctx.record({"target_before": connect.connector_offsets(step.target)})
         if offsets:
             connect.alter_connector_offsets(step.target, offsets)
-        want, got = _positions(offsets), _positions(connect.connector_offsets(step.target))
-        wrong = sorted(p for p in want if got.get(p) != want[p])
-        if wrong:
-            raise KplanError(f"connector {step.target}'s offsets were written, but Connect shows other positions for "
-                             f"{len(wrong)} of the {len(want)} partition(s) copied from {step.source}")
 
     def undo(self, step: CopyConnectorOffsets, ctx: StepContext) -> None:
         connect = ctx.io(ConnectWrites)

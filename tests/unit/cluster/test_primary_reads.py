@@ -113,10 +113,11 @@ def test_the_connector_read_goes_out_on_the_pool_when_made_and_gives_the_connect
     gate = __import__("threading").Event()
     connector = LiveConnector("c", {}, "RUNNING", ())
 
-    def read_connect(clients, parse):
+    def read_connect(clients):
         gate.wait(5)
-        return ({"c": connector}, frozenset({"FileStreamSink"}), {"analytics": "down"}, {"default": "3.9.2"},
-                {"default": {"FileStreamSink": ("4.1.0", "4.3.1")}})
+        return ConnectsRead({"c": connector}, ConnectFacts(frozenset({"FileStreamSink"}), {"analytics": "down"},
+                                                           {"default": "3.9.2"},
+                                                           {"default": {"FileStreamSink": ("4.1.0", "4.3.1")}}))
 
     monkeypatch.setattr(connector_read, "read_connects", read_connect)
     reader = SimpleNamespace(connects=SimpleNamespace(clients={}))

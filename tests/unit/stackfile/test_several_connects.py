@@ -7,12 +7,13 @@ from __future__ import annotations
 import textwrap
 from types import SimpleNamespace
 
-from kplan.kinds.connector.connects import shared_sink_groups, sink_group, unread_connects
+from kplan.kinds.connector.connects import shared_sink_groups, unread_connects
 from kplan.kinds.connector.kind import live_config
 from kplan.kinds.connector.live import facts_of
 from kplan.kinds.livejson import live_state_from_dict
 from kplan.model.desired import DEFAULT_CONNECT, ConnectorSpec, ConnectorState, connect_and_name, connector_key
 from kplan.model.plan import ResourceType
+from kplan.rules.connect import sink_group_of
 from kplan.stackfile import load_stack, validate_stack
 from kplan.transport.connect import split_key
 
@@ -120,6 +121,10 @@ def test_a_live_state_file_keys_a_named_connect_clusters_connector_by_connect_an
 
 def _sink(key: str, connect: str, **config) -> ConnectorSpec:
     return ConnectorSpec(key, {"connector.class": "FileStreamSink", "topics": "t", **config}, connect=connect)
+
+
+def sink_group(spec: ConnectorSpec) -> str | None:
+    return sink_group_of(spec.config, spec.connect_name)
 
 
 def test_same_named_sinks_on_two_connect_clusters_share_a_group_unless_one_has_its_own():

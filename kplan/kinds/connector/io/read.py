@@ -57,7 +57,7 @@ class ConnectorRead:
     in a thread of its own while the cluster's requests go out."""
 
     def __init__(self, ctx: "PrimaryContext"):
-        self.future = ctx.pool.submit(read_connects, ctx.reader.connects.clients, parse_connectors)
+        self.future = ctx.pool.submit(read_connects, ctx.reader.connects.clients)
 
     def after_pin(self, metadata: "Metadata") -> None:
         pass
@@ -67,22 +67,15 @@ class ConnectorRead:
 
     def result(self) -> tuple[ConnectsRead, Problem | None]:
         """The connectors, and the Connect clusters' own facts."""
-        connectors, plugins, problems, versions, installed = self.future.result()
-        facts = ConnectFacts(plugins, freeze(problems), freeze(versions),
-                             freeze({c: freeze(v) for c, v in installed.items()}))
-        return ConnectsRead(connectors, facts), None
+        return self.future.result(), None
 
 
-Read = tuple[dict[str, LiveConnector], frozenset[str] | None, dict[str, str], dict[str, str],
-             dict[str, dict[str, tuple[str, ...]]]]
-
-
-def read_connects(clients: Mapping[str, RestClient], parse) -> Read:
-    """(connectors by key, the connector plugins of every Connect cluster read, the Connect clusters that could
-    not be read -> why, each read one's worker version from `GET /`, each read one's installed plugins -> their
-    versions). With one Connect cluster a failed read is the run's error, as it always was."""
+def read_connects(clients: Mapping[str, RestClient]) -> ConnectsRead:
+    """The connectors by key, and the facts: the connector plugins of every Connect cluster read, the Connect
+    clusters that could not be read -> why, each read one's worker version from `GET /`, each read one's installed
+    plugins -> their versions. With one Connect cluster a failed read is the run's error, as it always was."""
     if not clients:
-        return {}, None, {}, {}, {}
+        return ConnectsRead({}, ConnectFacts())
 
     def one(item):
         name, client = item
@@ -97,7 +90,7 @@ def read_connects(clients: Mapping[str, RestClient], parse) -> Read:
                 raise
             return name, None, None, str(e), None
         version = root.get("version") if isinstance(root, dict) else None
-        return (name, parse(body), plugins if isinstance(plugins, list) else [], None,
+        return (name, parse_connectors(body), plugins if isinstance(plugins, list) else [], None,
                 version if isinstance(version, str) else None)
 
     connectors: dict[str, LiveConnector] = {}
@@ -117,7 +110,8 @@ def read_connects(clients: Mapping[str, RestClient], parse) -> Read:
             for conn in found.values():
                 key = connector_key(name, conn.name)
                 connectors[key] = replace(conn, name=key, connect=name)
-    return connectors, frozenset(plugins), problems, versions, installed_versions
+    return ConnectsRead(connectors, ConnectFacts(frozenset(plugins), freeze(problems), freeze(versions),
+                                                 freeze({c: freeze(v) for c, v in installed_versions.items()})))
 
 
 def connector_classes(listed: list) -> set[str]:
