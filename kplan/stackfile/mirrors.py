@@ -190,25 +190,22 @@ def expand_mirror(entry: dict, target_name: str | None, target: ClusterSpec | No
               "target.cluster.bootstrap.servers": target.bootstrap_servers,
               "replication.policy.class": POLICY_CLASSES[policy],
               "key.converter": BYTES, "value.converter": BYTES, "header.converter": BYTES}
-    state = entry.get("state", "running")
-    tasks = entry.get("tasks_max", 1)
     refresh = str(_seconds(entry, "refresh_topics_interval", 600, smap, diags, loc))
-    out: dict[str, dict[str, Any]] = {}
-    out[f"{name}-source"] = {"class": MIRROR + ROLES["source"], "tasks_max": tasks, "state": state, "config": {
-        **common, "topics": ",".join(topics), "topics.exclude": ",".join(mirror.topics_exclude),
-        "sync.topic.configs.enabled": str(entry.get("sync_topic_configs") is not False).lower(),
-        "sync.topic.acls.enabled": str(entry.get("sync_topic_acls") is True).lower(),
-        "refresh.topics.interval.seconds": refresh, **own}}
-    if not mirror.topics_exclude:
-        del out[f"{name}-source"]["config"]["topics.exclude"]  # MirrorMaker's default excludes its internal topics
-    if groups:  # the groups are listed again as often as the topics (a group seen later is checkpointed then)
-        out[f"{name}-checkpoint"] = {"class": MIRROR + ROLES["checkpoint"], "tasks_max": 1, "state": state,
-                                     "config": {**common, "groups": ",".join(groups),
-                                                "refresh.groups.interval.seconds": refresh,
-                                                "emit.checkpoints.interval.seconds": str(checkpoint_s),
-                                                "sync.group.offsets.enabled": str(sync_offsets).lower(),
-                                                "sync.group.offsets.interval.seconds": str(checkpoint_s), **own}}
-    if entry.get("heartbeats") is not False:
-        out[f"{name}-heartbeat"] = {"class": MIRROR + ROLES["heartbeat"], "tasks_max": 1, "state": state,
-                                    "config": {**common, "emit.heartbeats.interval.seconds": "1", **own}}
-    return mirror, out
+    roles = {  # each connector's own settings, laid between the common ones and the entry's `config`
+        "source": {"topics": ",".join(topics),
+                   # MirrorMaker's default excludes its internal topics
+                   **({"topics.exclude": ",".join(mirror.topics_exclude)} if mirror.topics_exclude else {}),
+                   "sync.topic.configs.enabled": str(mirror.sync_topic_configs).lower(),
+                   "sync.topic.acls.enabled": str(mirror.sync_topic_acls).lower(),
+                   "refresh.topics.interval.seconds": refresh},
+        # the groups are listed again as often as the topics (a group seen later is checkpointed then)
+        "checkpoint": {"groups": ",".join(groups), "refresh.groups.interval.seconds": refresh,
+                       "emit.checkpoints.interval.seconds": str(checkpoint_s),
+                       "sync.group.offsets.enabled": str(sync_offsets).lower(),
+                       "sync.group.offsets.interval.seconds": str(checkpoint_s)} if groups else None,
+        "heartbeat": {"emit.heartbeats.interval.seconds": "1"} if mirror.heartbeats else None,
+    }
+    return mirror, {f"{name}-{role}": {"class": MIRROR + ROLES[role],
+                                       "tasks_max": entry.get("tasks_max", 1) if role == "source" else 1,
+                                       "state": entry.get("state", "running"), "config": {**common, **config, **own}}
+                    for role, config in roles.items() if config is not None}

@@ -278,34 +278,29 @@ def draw_mirror(g: Graph, ch: ResourceChange, plan: Plan) -> None:
     alias, target = str(cfg.get("source.cluster.alias", "source")), str(cfg.get("target.cluster.alias", "target"))
     policy = IDENTITY if cfg.get("replication.policy.class") == POLICY_CLASSES[IDENTITY] else "prefixed"
     name = ch.name[:-len("-source")] if ch.name.endswith("-source") else ch.name
-    mirror: MirrorSpec | None
+    flows: list[tuple[str, str | None, str]]  # (source topic, its action, its replica)
     try:
         mirror = MirrorSpec(name, alias, target, listed(cfg.get("topics")), listed(cfg.get("topics.exclude")),
                             policy=policy)
         source = {p.cluster_name: p for p in plan.groups if p.cluster_name}.get(alias)
-        topics = sorted((c.name, c.action.value) for c in (source.changes if source else ())
-                        if c.type == ResourceType.TOPIC and c.action != Action.DELETE and mirror.replicates(c.name))
+        flows = sorted((f"{alias}: {c.name}", c.action.value, mirror.target_name(c.name))
+                       for c in (source.changes if source else ())
+                       if c.type == ResourceType.TOPIC and c.action != Action.DELETE and mirror.replicates(c.name))
     except re.error:  # a pattern Python reads otherwise than Java: drawn as written
-        mirror, topics = None, []
+        flows = []
+    if not flows:  # the source is not in this plan: its patterns stand for its topics
+        flows = [(f"{alias}: {', '.join(listed(cfg.get('topics'))) or '?'}", None,
+                  f"{target}: {alias}.<topic>" if policy != IDENTITY else f"{target}: <topic>")]
     nid = g.node("mirror", name, WRITER, ch.action.value)
     checkpoint = next((c for c in plan.changes if c.type == ResourceType.CONNECTOR and c.name == f"{name}-checkpoint"),
                       None)
     groups = listed(change_config(checkpoint).get("groups")) if checkpoint else ()
-    for t, action in topics:
-        g.edge(g.node("topic", f"{alias}: {t}", SOURCE, action), nid)
-        assert mirror is not None
-        replica = g.node("topic", mirror.target_name(t), TOPIC)
+    for source_topic, action, replica_name in flows:
+        g.edge(g.node("topic", source_topic, SOURCE, action), nid)
+        replica = g.node("topic", replica_name, TOPIC)
         g.edge(nid, replica)
         for grp in groups:
             g.edge(replica, g.node("group", grp, READER))
-    if not topics:  # the source is not in this plan: its patterns stand for its topics
-        pattern = g.node("topic", f"{alias}: {', '.join(listed(cfg.get('topics'))) or '?'}", SOURCE)
-        g.edge(pattern, nid)
-        replicas = g.node("topic", f"{target}: {alias}.<topic>" if policy != IDENTITY else f"{target}: <topic>",
-                          TOPIC)
-        g.edge(nid, replicas)
-        for grp in groups:
-            g.edge(replicas, g.node("group", grp, READER))
 
 
 # -- the connectors in the data-flows picture (`kplan.kinds.flows`): in the first pass, a connector between the topics

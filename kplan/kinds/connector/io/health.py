@@ -118,16 +118,22 @@ _PARSE_ERROR = 1064  # ER_PARSE_ERROR: the server predates SHOW BINARY LOG STATU
 
 
 def _binlog_status(host: str, port: int, user: str, password: str, timeout_s: float) -> tuple[str, int | None]:
+    """`SHOW BINARY LOG STATUS`, or `SHOW MASTER STATUS` on a server that predates it (MariaDB before 10.5.2,
+    MySQL before 8.2)."""
     import pymysql
 
-    from kplan.kinds.connector.io.preflight import LoginRefused, Unreachable, connect, error_text, where
+    from kplan.kinds.connector.io.preflight import connect, error_code, error_text, where
 
+    conn = connect(host, port, user, password, timeout_s)
     try:
-        conn = connect(host, port, user, password, timeout_s)
-    except (LoginRefused, Unreachable) as e:
-        raise KplanError(str(e)) from None
-    try:
-        row = _binlog_row(conn)
+        with conn.cursor() as cur:
+            try:
+                cur.execute("SHOW BINARY LOG STATUS")
+            except pymysql.err.ProgrammingError as e:
+                if error_code(e) != _PARSE_ERROR:
+                    raise
+                cur.execute("SHOW MASTER STATUS")
+            row = cur.fetchone()
     except pymysql.Error as e:
         raise KplanError(f"{where(host, port, user)}: reading the binlog position failed: {error_text(e)}") from None
     finally:
@@ -135,23 +141,6 @@ def _binlog_status(host: str, port: int, user: str, password: str, timeout_s: fl
     if row is None or len(row) < 2 or not row[0]:
         raise KplanError(f"{where(host, port, user)} has no binary log (log_bin is off)")
     return str(row[0]), _int(row[1])
-
-
-def _binlog_row(conn) -> tuple | None:
-    """`SHOW BINARY LOG STATUS`, or `SHOW MASTER STATUS` on a server that predates it (MariaDB before 10.5.2,
-    MySQL before 8.2)."""
-    import pymysql
-
-    from kplan.kinds.connector.io.preflight import error_code
-
-    with conn.cursor() as cur:
-        try:
-            cur.execute("SHOW BINARY LOG STATUS")
-        except pymysql.err.ProgrammingError as e:
-            if error_code(e) != _PARSE_ERROR:
-                raise
-            cur.execute("SHOW MASTER STATUS")
-        return cur.fetchone()
 
 
 def _int(value) -> int | None:

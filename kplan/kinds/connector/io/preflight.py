@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from kplan.errors import KplanError
 from kplan.model.cdc_cleanup import slot_and_publication
 from kplan.model.cdc_preflight import CdcPreflight, Finding, MyFacts, PgFacts, PgPublication, PgSlot, PgTable
 from kplan.model.desired import ConnectorSpec
@@ -17,11 +18,11 @@ from kplan.model.plan import PlanDiagnostic
 from kplan.secrets import SecretValues
 
 
-class Unreachable(Exception):
+class Unreachable(KplanError):
     """The database did not answer (refused, timed out, unknown host): nothing was checked."""
 
 
-class LoginRefused(Exception):
+class LoginRefused(KplanError):
     """The database answered but refused the login (password, user, database, pg_hba)."""
 
 
@@ -105,8 +106,6 @@ def preflight(specs: Iterable[tuple[ConnectorSpec, bool]], secrets: SecretValues
               check: Check) -> list[PlanDiagnostic]:
     """One diagnostic per finding of each (connector, creating) pair given; `check` reads the database and judges
     what it read."""
-    from kplan.errors import KplanError
-
     out: list[PlanDiagnostic] = []
     scrub = secrets.scrubber()
     for spec, creating in specs:
