@@ -175,18 +175,17 @@ def expand(source: dict, source_loc: Loc, cluster_bootstrap: str, topic_defaults
     exp_topic_defaults = deep_merge(topic_defaults, source.get("topic_defaults") or {}, smap, source_loc)
     exp = Expansion(source=name, loc=source_loc, connector_settings={}, layers=[])
     _table_topics(exp, tables, out["tables"], exp_topic_defaults, smap, diags)
-    internal = _internal_base(exp_topic_defaults)
     if out.get("schema_history_topic"):
         hloc = (smap.value_loc(source, "schema_history") if ctx.history else None) or gen_loc
         # Not `protect: true`: its protection is the source's, not the user's (`TopicSpec.protected_by`, from the
         # role): kept while the connector stays, deleted by destroy together with it.
         exp.topics.append(GeneratedTopic(str(out["schema_history_topic"]),
-                                         _located(smap, internal.settings({"cleanup.policy": "delete",
-                                                                           "retention.ms": "-1",
-                                                                           "retention.bytes": "-1"}), hloc),
+                                         _internal(exp_topic_defaults, {"cleanup.policy": "delete",
+                                                                        "retention.ms": "-1",
+                                                                        "retention.bytes": "-1"}, smap, hloc),
                                          hloc, "schema-history"))
     if source.get("snapshot_new_tables") is True:
-        _signal(exp, ctx, internal, gen_config, gen_locs, source_loc, smap, diags)
+        _signal(exp, ctx, exp_topic_defaults, gen_config, gen_locs, source_loc, smap, diags)
     if source.get("format") is not None:  # Avro through the stack's schema registry (kplan.stackfile.cdc_format)
         floc = smap.value_loc(source, "format") or source_loc
         converters = converter_config(source["format"], registry[0], registry[1], floc, name, diags)
@@ -284,29 +283,20 @@ def _table_topics(exp: Expansion, tables: list[TableRef], infos: list, topic_def
     exp.captured_tables = tuple(info.get("data_collection") or info["id"] for _, info in kept)
 
 
-@dataclass(frozen=True)
-class _Internal:
-    """The settings of the topics Debezium itself uses (schema history, signals): one partition, the
+def _internal(topic_defaults: dict, config: dict, smap: SourceMap, loc: Loc) -> dict:
+    """The settings of a topic Debezium itself uses (schema history, signals), located at `loc`: one partition, the
     replication factor and min.insync.replicas of the source's topic defaults."""
-
-    replication_factor: object
-    min_isr: object
-
-    def settings(self, config: dict) -> dict:
-        out: dict = {"partitions": 1}
-        if self.replication_factor is not None:
-            out["replication_factor"] = self.replication_factor
-        if self.min_isr is not None:
-            config = dict(config, **{"min.insync.replicas": self.min_isr})
-        return dict(out, config=config)
+    out: dict = {"partitions": 1}
+    if topic_defaults.get("replication_factor") is not None:
+        out["replication_factor"] = topic_defaults["replication_factor"]
+    min_isr = (topic_defaults.get("config") or {}).get("min.insync.replicas")
+    if min_isr is not None:
+        config = dict(config, **{"min.insync.replicas": min_isr})
+    smap.register(config, loc, {k: loc for k in config})
+    return smap.register(dict(out, config=config), loc, {k: loc for k in (*out, "config")})
 
 
-def _internal_base(topic_defaults: dict) -> _Internal:
-    return _Internal(topic_defaults.get("replication_factor"),
-                     (topic_defaults.get("config") or {}).get("min.insync.replicas"))
-
-
-def _signal(exp: Expansion, ctx: _Render, internal: _Internal, gen_config: dict, gen_locs: dict, source_loc: Loc,
+def _signal(exp: Expansion, ctx: _Render, topic_defaults: dict, gen_config: dict, gen_locs: dict, source_loc: Loc,
             smap: SourceMap, diags: Diagnostics) -> None:
     """`snapshot_new_tables`: the Kafka signal topic, the signaling table's topic and the connector's signal
     settings."""
@@ -316,8 +306,8 @@ def _signal(exp: Expansion, ctx: _Render, internal: _Internal, gen_config: dict,
     if not isinstance(sig_topic, str):
         sig_topic = f"{ctx.prefix}.signal"
     sloc = smap.value_loc(source, "snapshot_new_tables") or source_loc
-    exp.topics.append(GeneratedTopic(sig_topic, _located(smap, internal.settings({"cleanup.policy": "delete"}),
-                                                         sloc), sloc, "signal"))
+    exp.topics.append(GeneratedTopic(sig_topic, _internal(topic_defaults, {"cleanup.policy": "delete"}, smap, sloc),
+                                     sloc, "signal"))
     gen_config.update({
         "signal.enabled.channels": "source,kafka",
         "signal.kafka.topic": sig_topic,
@@ -336,7 +326,7 @@ def _signal(exp: Expansion, ctx: _Render, internal: _Internal, gen_config: dict,
         table_topic = f"{ctx.prefix}.{data_collection}"
         exp.signal["table_topic"] = table_topic
         tcfg = {"cleanup.policy": "delete", "retention.ms": "86400000"}
-        exp.topics.append(GeneratedTopic(table_topic, _located(smap, internal.settings(tcfg), sloc), sloc,
+        exp.topics.append(GeneratedTopic(table_topic, _internal(topic_defaults, tcfg, smap, sloc), sloc,
                                          "signal-table"))
     else:
         diags.error(sloc, f'cdc source "{ctx.name}": snapshot_new_tables needs signal.data_collection, the signaling '
@@ -390,13 +380,6 @@ def _deepest(source: dict, field: str, smap: SourceMap) -> Loc | None:
             break
         loc, node = smap.value_loc(node, part), node[part]
     return loc
-
-
-def _located(smap: SourceMap, settings: dict, loc: Loc) -> dict:
-    cfg = settings.get("config")
-    if isinstance(cfg, dict):
-        smap.register(cfg, loc, {k: loc for k in cfg})
-    return smap.register(settings, loc, {k: loc for k in settings})
 
 
 def _servers(value) -> str | None:
