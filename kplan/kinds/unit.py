@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.consumers import Disruption, LiveConsumers
     from kplan.model.desired import Stack
     from kplan.model.live import KindState, LiveState
-    from kplan.model.ownership import Entry, NamesPart, Ownership
     from kplan.model.plan import Plan, ResourceChange
     from kplan.model.rebalance import Rebalancing
     from kplan.model.source import Origin
@@ -36,10 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # each with the unmasked values its run needs in memory only.
 StepBuilder = Callable[["Plan", "Stack", "LiveState"], Sequence["Planned"]]
 FollowUp = Callable[["Stack", "LiveState", Any, bool], "LiveState"]  # the reader: the kind's own read Protocol
-# (plan, stack, live, destroy, the record's parts of the kinds before it in ORDER) -> its part once the plan is
-# applied: entries, or a names-only kind's NamesPart.
-RecordAfter = Callable[["Plan", "Stack", "LiveState", bool, "Ownership"], "Mapping[str, Entry] | NamesPart"]
-RecordOf = Callable[["LiveState"], "Mapping[str, Entry] | NamesPart"]  # its part as the live state shows it
 # A declared value that may hold a `${secret:...}` reference: (the value, its attribute path, its origin).
 SecretField = tuple[str, tuple[str, ...], "Origin | None"]
 
@@ -204,10 +199,6 @@ class KindUnit:
     builder_refs: tuple[str, ...] = ()
     # The modules registering run/undo per step type, imported by kplan.apply.executor
     handlers: tuple[str, ...] = (".handlers",)
-    # Its part of the ownership record (`Ownership.of(kind.section)`, or `Ownership.names` for a names-only kind):
-    # a module (or "module:name" of an object) with `record_after` (once the plan is applied, given whether it
-    # destroys and the parts of the kinds before it) and `record_of` (as the live state shows it); None: its Kind.
-    record_module: str | None = None
     # Its follow-up read after the batched one (stack, live, reader, destroy -> live with what it read), for a
     # kind whose read depends on the batched read's answer.
     follow_up_ref: str | None = None
@@ -270,7 +261,6 @@ class KindUnit:
             object.__setattr__(self, f.name, _whole(getattr(self, f.name), package))
         if not self.builder_refs:
             object.__setattr__(self, "builder_refs", (f"{package}.steps:build_{package.rpartition('.')[2]}_steps",))
-        object.__setattr__(self, "record_module", self.record_module or self.kind_ref)
 
     @property
     def kind(self) -> "AnyKind":
@@ -290,8 +280,6 @@ class KindUnit:
     def builders(self) -> tuple[StepBuilder, ...]:
         return tuple(resolve(r) for r in self.builder_refs)
 
-    record_after: ClassVar[_Ref[RecordAfter]] = _Ref("record_module", hook=True)
-    record_of: ClassVar[_Ref[RecordOf]] = _Ref("record_module", hook=True)
     follow_up: ClassVar[_Ref[FollowUp]] = _Ref()
     live_from_json: ClassVar[_Ref[Callable[[Mapping[str, Any]], KindState]]] = _Ref("live_module", hook=True)
     live_defaults: ClassVar[_Ref[Callable[[Mapping[str, Any]], Mapping[str, Any]]]] = _Ref()

@@ -6,7 +6,7 @@ package writes it back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from kplan.model.metadata import Meta
 
@@ -136,6 +136,24 @@ class Ownership:
                    {c: tuple(k) for c, k in (doc.get("sensitive") or {}).items()}, doc.get("run") or None,
                    {w: e for w, e in kinds.items() if e},
                    {str(a): m for a, d in (doc.get("metadata") or {}).items() if not (m := Meta.from_json(d)).empty})
+
+
+def keys_after(kept: Mapping[str, Iterable[str]], changes: Iterable[tuple[str, Iterable[str], Iterable[str]]]
+               ) -> dict[str, Entry]:
+    """A part whose entries are keys set, once a plan is applied: the keys kplan set that are still there (`kept`, by
+    name), with those each change sets and without those it takes away (`changes`: (name, set, taken away), in
+    order); a name left without keys is not owned."""
+    owned = {n: set(keys) for n, keys in kept.items()}
+    for name, added, removed in changes:
+        keys = owned.setdefault(name, set())
+        keys.update(added)
+        keys.difference_update(removed)
+    return {n: tuple(sorted(keys)) for n, keys in sorted(owned.items()) if keys}
+
+
+def keys_of(resources: Mapping[str, Any]) -> dict[str, Entry]:
+    """A part whose entries are keys set, as the live state shows it: each live resource's `owned` keys."""
+    return {n: tuple(sorted(r.owned)) for n, r in sorted(resources.items()) if r.owned}
 
 
 def _entry(e: Any) -> Entry:

@@ -51,8 +51,7 @@ def ownership_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool) ->
     forgotten = [c for c in plan.changes if c.action == Action.FORGET]  # `forget:`: left on the cluster
     after = Ownership()
     for u in UNITS:  # a part is computed without what the kinds before it forget (a connector's offsets go too)
-        if u.record_after is not None:
-            after = after.with_part(u.kind.section, u.record_after(plan, stack, live, destroy, after))
+        after = after.with_part(u.kind.section, u.kind.record_after(plan, stack, live, destroy, after))
         for c in forgotten:
             if c.type == u.kind.type:
                 after = after.without(u.kind.section, c.name)
@@ -85,6 +84,5 @@ def ownership_of(live: LiveState) -> Ownership:
     """The ownership record as the live state shows it (the before-image of RecordOwnership)."""
     before = Ownership(metadata=dict(sorted(live.metadata.items())))
     for u in UNITS:
-        if u.record_of is not None:
-            before = before.with_part(u.kind.section, u.record_of(live))
+        before = before.with_part(u.kind.section, u.kind.record_of(live))
     return before

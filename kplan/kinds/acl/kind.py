@@ -20,14 +20,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.base import Kind, PlanContext, TraceDict, rights_problems
+from kplan.kinds.planned import payloads
 from kplan.model.bindings import AclBinding, binding_json
 from kplan.model.live import Problem
+from kplan.model.ownership import Entry, Ownership, keys_after, keys_of
 from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
     Flag,
     NoteKind,
+    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -38,7 +41,7 @@ from kplan.model.status import Difference, ResourceStatus
 from kplan.words import plural
 
 if TYPE_CHECKING:  # pragma: no cover
-    from kplan.model.desired import Claim
+    from kplan.model.desired import Claim, Stack
     from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
     from kplan.model.source import Origin
@@ -326,6 +329,18 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
 
     def prune(self, orphans: list[Orphan], live: "LiveState", change: ResourceChange | None) -> ResourceChange:
         return prune_acls(self.live(live)[orphans[0].name], frozenset(k for o in orphans for k in o.parts), change)
+
+    def record_after(self, plan: Plan, stack: "Stack", live: "LiveState", destroy: bool, parts: Ownership
+                     ) -> dict[str, Entry]:
+        """Its part of the ownership record once the plan is applied, principal -> the keys of the bindings kplan
+        created: those it created before that still exist, plus those the plan creates, minus those it deletes. A
+        declared binding that someone else created is never owned."""
+        return keys_after({p: a.owned & {b.key for b in a.bindings} for p, a in self.live(live).items()},
+                          ((c.name, (b.key for b in p.create), (b.key for b in p.delete))
+                           for c, p in payloads(plan, AclPlanned)))
+
+    def record_of(self, live: "LiveState") -> dict[str, Entry]:
+        return keys_of(self.live(live))
 
     def canonical(self, current: LiveAcls, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "acl", "principal": current.name, "bindings": sorted(b.key for b in current.bindings)}

@@ -3,4 +3,4 @@
 from kplan.kinds.unit import ADMIN, KindIO, KindUnit, StackSection
 
 UNIT = KindUnit(__name__, StackSection("acls", "ACL principal", build_ref=".section:build_acls", claimable=True),
-                record_module=".steps", io=KindIO(".io:AclRead", ADMIN))
+                io=KindIO(".io:AclRead", ADMIN))

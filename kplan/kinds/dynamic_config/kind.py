@@ -59,7 +59,7 @@ from kplan.kinds.planned import planned_of
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import KindState, Problem, problem_line
-from kplan.model.ownership import Entry, Ownership
+from kplan.model.ownership import Entry, Ownership, keys_after, keys_of
 from kplan.model.plan import (
     Action,
     AttrKind,
@@ -312,16 +312,14 @@ class KeysKind(Kind[Spec, Live, KeyStatus]):
         """The keys kplan owns once the plan is applied, per entity: those it set before that still exist, plus
         every key the stack declares (set now, or adopted as it is), minus those the plan deletes."""
         state = live.of(self.type)
-        owned_keys = {n: {k for k in c.owned if k in c.values} for n, c in state.resources.items()}
-        for s in [] if destroy or state.problem is not None else stack.of(self.section):
-            owned_keys.setdefault(s.name, set()).update(s.values)
-        for p in self.payloads(plan):
-            owned_keys.get(entity_name(p.entity), set()).difference_update(k for k, _, a in p.values if a is None)
-        return {n: tuple(sorted(keys)) for n, keys in sorted(owned_keys.items()) if keys}
+        declared = [] if destroy or state.problem is not None else stack.of(self.section)
+        return keys_after({n: {k for k in c.owned if k in c.values} for n, c in state.resources.items()},
+                          [*((s.name, s.values, ()) for s in declared),
+                           *((entity_name(p.entity), (), (k for k, _, a in p.values if a is None))
+                             for p in self.payloads(plan))])
 
     def record_of(self, live: LiveState) -> dict[str, Entry]:
-        """The record's part as the live state shows it."""
-        return {n: tuple(sorted(c.owned)) for n, c in sorted(live.of(self.type).resources.items()) if c.owned}
+        return keys_of(live.of(self.type).resources)
 
     # -- the live state: the cluster's answer, or a live-state document ----------------------------------------
 

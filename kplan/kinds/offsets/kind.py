@@ -24,11 +24,13 @@ from kplan.model.desired import ConnectorSpec, ConnectorState, freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import LiveState
 from kplan.model.offsets import LiveOffsets, OffsetsSpec, canonical, label, partition_key, value
+from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
     NoteKind,
+    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -222,6 +224,19 @@ class OffsetsKind(RequestKind[OffsetsRequest, LiveOffsets]):
                                                      tuple(spec.offsets) if not spec.reset else (),
                                                      req.connector.state.value, current.token))
         return change, _words(req, current, address)
+
+    def record_after(self, plan: Plan, stack: "Stack", live: LiveState, destroy: bool, parts: Ownership
+                     ) -> dict[str, Entry]:
+        """Its part of the ownership record once the plan is applied: the offsets request token per connector, the
+        recorded ones of connectors still owned (`parts`: the connectors owned once the plan is applied) and the
+        declared token of every request the plan applies."""
+        connectors = parts.owned(CONNECTORS)
+        tokens: dict[str, Entry] = {n: t for n, t in live.of(OFFSETS).records.items() if n in connectors}
+        declared = {r.name: r for r in requests(stack)}
+        for c in plan.changes:  # the requests the plan applies
+            if c.type == OFFSETS and c.is_change and c.name in declared and c.name in connectors:
+                tokens[c.name] = declared[c.name].spec.request
+        return dict(sorted(tokens.items()))
 
     def version_checks(self, changes: Sequence[ResourceChange], live: LiveState) -> list[PlanDiagnostic]:
         return connect_version_checks(changes, connect_facts(live.of(CONNECTOR)).versions, needed)

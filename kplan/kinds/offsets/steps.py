@@ -15,12 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
 
-from kplan.kinds.offsets.kind import CONNECTORS, KIND, OffsetsPlanned, requests
+from kplan.kinds.offsets.kind import OffsetsPlanned
 from kplan.kinds.planned import payloads
 from kplan.kinds.step import Phase, Planned, StepBase
 from kplan.model.desired import ConnectorSpec, ConnectorState, Stack
 from kplan.model.live import LiveConnector, LiveState
-from kplan.model.ownership import Entry, Ownership
 from kplan.model.plan import Plan, ResourceType
 
 
@@ -48,15 +47,11 @@ class AlterOffsets(StepBase):
         return (ResourceType.OFFSETS, self.name, self.previous_request)
 
 
-def pending_requests(plan: Plan) -> frozenset[str]:
-    """The connectors whose offsets request this plan applies."""
-    return frozenset(c.name for c in plan.changes if c.type == ResourceType.OFFSETS and c.is_change)
-
-
 def created_stopped(spec: ConnectorSpec, plan: Plan, current: LiveConnector | None) -> ConnectorSpec:
     """A connector created by this plan with an offsets request is created STOPPED: its offsets are changed
     before it ever runs; the offsets step then brings it to its declared state."""
-    if current is None and spec.offsets is not None and spec.name in pending_requests(plan):
+    if current is None and spec.offsets is not None and any(  # its request is one this plan applies
+            c.type == ResourceType.OFFSETS and c.is_change and c.name == spec.name for c in plan.changes):
         return replace(spec, state=ConnectorState.STOPPED)
     return spec
 
@@ -66,25 +61,3 @@ def build_offsets_steps(plan: Plan, stack: Stack, live: LiveState) -> list[Plann
     return [Planned(AlterOffsets(change.name, p.request, p.reset, p.offsets, ConnectorState(p.state),
                                  p.previous_request))
             for change, p in sorted(payloads(plan, OffsetsPlanned), key=lambda cp: cp[0].name)]
-
-
-# -- the offsets requests' part of the ownership record (`Ownership.of`): what it is once a plan is applied
-# (`record_after`, the RecordOwnership step's record), and what the live state says it was (`record_of`, that step's
-# before-image)
-
-
-def record_after(plan: Plan, stack: Stack, live: LiveState, destroy: bool,
-                 parts: Ownership) -> dict[str, Entry]:
-    """The offsets request token per connector once the plan is applied: the recorded ones of connectors still
-    owned, and the declared token of every request the plan applies."""
-    connectors = parts.owned(CONNECTORS)  # the connectors owned once the plan is applied
-    tokens = {n: t for n, t in live.of(ResourceType.OFFSETS).records.items() if n in connectors}
-    declared = {r.name: r for r in requests(stack)}
-    for name in pending_requests(plan):
-        request = declared.get(name)
-        if request is not None and name in connectors:
-            tokens[name] = request.spec.request
-    return dict(sorted(tokens.items()))
-
-
-record_of = KIND.record_of

@@ -2,5 +2,5 @@
 
 from kplan.kinds.unit import KindUnit
 
-UNIT = KindUnit(__name__, None, record_module=".steps", follow_up_ref=".io:follow_up", importer_ref=None,
+UNIT = KindUnit(__name__, None, follow_up_ref=".io:follow_up", importer_ref=None,
                 render_ref=None)

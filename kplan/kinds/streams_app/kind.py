@@ -18,17 +18,20 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from kplan.kinds.base import Kind, PlanContext, Scrub, TraceDict, rights_problems
 from kplan.kinds.codec import JsonKey
-from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key
+from kplan.kinds.planned import payloads
+from kplan.kinds.streams_app.live import Held, LiveStreamsApp, held_key, topic_key
 from kplan.kinds.streams_app.model import InternalTopicSpec, StreamsAppSpec, internal_topics_of
 from kplan.model.bindings import binding_from_json, binding_json
 from kplan.model.desired import freeze
 from kplan.model.diagnostics import Severity
 from kplan.model.live import KindState, Problem
+from kplan.model.ownership import Entry, Ownership, keys_after, keys_of
 from kplan.model.plan import (
     Action,
     AttributeChange,
     AttrKind,
     NoteKind,
+    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -254,6 +257,22 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
                     "delete them with the application)", "streams-internal-topics-kept",
                     address=self.address(name), origin=change.origin))
         return out
+
+    def record_after(self, plan: Plan, stack: "Stack", live: "LiveState", destroy: bool, parts: Ownership
+                     ) -> dict[str, Entry]:
+        """Its part of the ownership record once the plan is applied, application -> the keys of what kplan created
+        for it (its bindings, `principal|binding key`; its managed internal topics, `topic|<name>`): what it created
+        before that still exists, plus what the plan creates, minus what it deletes."""
+
+        def keys(held: Iterable[Held], topics: Iterable[str]) -> set[str]:
+            return {held_key(h) for h in held} | {topic_key(t) for t in topics}
+
+        return keys_after({n: a.owned & keys(a.bindings, a.internal_topics) for n, a in self.live(live).items()},
+                          ((c.name, keys(p.create, (t.name for t in p.create_topics)), keys(p.delete, p.delete_topics))
+                           for c, p in payloads(plan, StreamsAppPlanned)))
+
+    def record_of(self, live: "LiveState") -> dict[str, Entry]:
+        return keys_of(self.live(live))
 
     def canonical(self, current: LiveStreamsApp, secret: frozenset[str]) -> dict[str, Any]:
         return {"type": "streams_app", "application_id": current.name,

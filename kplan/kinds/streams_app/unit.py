@@ -3,4 +3,4 @@
 from kplan.kinds.unit import KindUnit, StackSection
 
 UNIT = KindUnit(__name__, StackSection("streams_apps", "streams app", build_ref=".section:build_streams_apps"),
-                record_module=".steps", follow_up_ref=".kind:follow_up", takes_groups_ref=".kind:takes_groups")
+                follow_up_ref=".kind:follow_up", takes_groups_ref=".kind:takes_groups")

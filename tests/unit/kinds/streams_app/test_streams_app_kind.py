@@ -8,13 +8,13 @@ from builders import live_state
 
 from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.streams_app.kind import follow_up, plan_app
+from kplan.kinds.streams_app.kind import KIND, follow_up, plan_app
 from kplan.kinds.streams_app.live import LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import StreamsAppSpec, app_bindings, internal_topics_of, is_internal_topic
-from kplan.kinds.streams_app.steps import record_after
 from kplan.model.bindings import AclBinding
 from kplan.model.desired import Claim, ClusterSpec, Stack, freeze
 from kplan.model.live import LiveTopic
+from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, ResourceType
 from kplan.plan.orphans import find_orphans
 from kplan.plan.planner import make_plan
@@ -120,10 +120,10 @@ def test_the_record_keeps_what_kplan_created_and_forgets_what_it_deletes():
     live = _live({old[1]}, apps={"orders-app": LiveStreamsApp("orders-app", frozenset({old}),
                                                               frozenset({held_key(old)}))})
     plan = make_plan(stack, live)
-    owned = set(record_after(plan, stack, live, False, frozenset())["orders-app"])
+    owned = set(KIND.record_after(plan, stack, live, False, Ownership())["orders-app"])
     assert owned == {held_key(("User:orders", b)) for b in APP.bindings()}
     destroyed = make_plan(stack, live, destroy=True)
-    assert record_after(destroyed, stack, live, True, frozenset()) == {}
+    assert KIND.record_after(destroyed, stack, live, True, Ownership()) == {}
 
 
 def test_internal_topics_and_generated_bindings_are_never_orphans():
