@@ -19,7 +19,6 @@ from kplan.model.plan import (
     AttrKind,
     Flag,
     NotRead,
-    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Stack
     from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
+    from kplan.model.plan import Plan
     from kplan.model.source import Origin
     from kplan.model.status import ResourceStatus
     from kplan.secrets import SecretValues

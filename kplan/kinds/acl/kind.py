@@ -30,7 +30,6 @@ from kplan.model.plan import (
     AttrKind,
     Flag,
     NoteKind,
-    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -44,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Claim, Stack
     from kplan.model.live import LiveState
     from kplan.model.orphans import Orphan
+    from kplan.model.plan import Plan
     from kplan.model.source import Origin
 
 ACL = ResourceType.ACL

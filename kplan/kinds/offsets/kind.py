@@ -30,7 +30,6 @@ from kplan.model.plan import (
     AttributeChange,
     AttrKind,
     NoteKind,
-    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -44,6 +43,7 @@ from kplan.model.status import Difference
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
+    from kplan.model.plan import Plan
     from kplan.model.source import Origin
 
 OFFSETS = ResourceType.OFFSETS

@@ -31,7 +31,6 @@ from kplan.model.plan import (
     AttributeChange,
     AttrKind,
     NoteKind,
-    Plan,
     PlanDiagnostic,
     PlannedPayload,
     Reason,
@@ -44,6 +43,7 @@ from kplan.words import plural
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import Stack
     from kplan.model.live import LiveState
+    from kplan.model.plan import Plan
     from kplan.model.source import Origin
     from kplan.secrets import SecretValues
 
