@@ -24,14 +24,8 @@ class CdcPreflight:
     table_origins: Mapping[str, Origin] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def engine_family(engine: str) -> str | None:
-    """The checks an engine gets: postgres, mysql (MariaDB too), or None (no preflight for it yet)."""
-    e = engine.lower()
-    if e in ("postgres", "postgresql"):
-        return "postgres"
-    if e in ("mysql", "mariadb"):
-        return "mysql"
-    return None
+# The checks an engine (lower-case) gets: postgres, mysql (MariaDB too); another has no preflight yet.
+ENGINE_FAMILIES = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
 
 
 # -- what a preflight finds, and the facts it reads ----------------------------------------------------------

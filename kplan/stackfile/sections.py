@@ -17,7 +17,7 @@ from kplan.kinds.config_map import normalize_config
 from kplan.kinds.connector.section import build_connector
 from kplan.kinds.topic.section import build_topic, check_duplicates_and_collisions
 from kplan.kinds.unit import StackSection
-from kplan.model.cdc_preflight import MODES, CdcPreflight, engine_family
+from kplan.model.cdc_preflight import ENGINE_FAMILIES, MODES, CdcPreflight
 from kplan.model.desired import ConnectAccess, freeze
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.metadata import Meta, meta_of
@@ -149,7 +149,7 @@ def build_mirrors(inp: MemberInput) -> Built:
 
 def _preflight(name: str, source: dict, exp: Expansion) -> CdcPreflight | None:
     """What plan checks at the source's database (None for an engine without checks)."""
-    family = engine_family(str(source.get("engine")))
+    family = ENGINE_FAMILIES.get(str(source.get("engine")).lower())
     if family is None:
         return None
     mode = source.get("preflight") if source.get("preflight") in MODES else "required"

@@ -7,9 +7,7 @@ captured table a finding is about (located at its line), else the source."""
 from __future__ import annotations
 
 import re
-from typing import Mapping
 
-from kplan.model.cdc_cleanup import slot_and_publication
 from kplan.model.cdc_preflight import Finding, MyFacts, PgFacts
 from kplan.words import did_you_mean
 
@@ -48,15 +46,6 @@ def check_postgres(facts: PgFacts, tables: tuple[str, ...], slot: str, publicati
     out += _publication(facts, [t for t in tables if t in facts.tables], publication, mode)
     return out
 
-
-
-def postgres_findings(facts: PgFacts, config: Mapping[str, str], tables: tuple[str, ...], creating: bool
-                      ) -> list[Finding]:
-    """`check_postgres` with the slot, publication and its autocreate mode the connector's config sets (Debezium's
-    defaults when it sets none)."""
-    slot, publication = slot_and_publication(config)
-    return check_postgres(facts, tables, slot, publication, config.get("publication.autocreate.mode") or "all_tables",
-                          creating)
 
 def _tables(facts: PgFacts, tables: tuple[str, ...]) -> list[Finding]:
     out = []

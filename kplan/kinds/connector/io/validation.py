@@ -32,12 +32,15 @@ def cdc_findings(pf: "CdcPreflight", config: dict, tables: tuple[str, ...], crea
                  timeout_s: float) -> "list[Finding]":
     """A CDC source's preflight check: its database read (kplan.kinds.connector.io.preflight), judged by
     the connector kind (kplan.kinds.connector.preflight)."""
-    from kplan.kinds.connector.preflight import check_mysql, postgres_findings
+    from kplan.kinds.connector.preflight import check_mysql, check_postgres
 
-    if pf.engine == "postgres":
+    if pf.engine == "postgres":  # the slot, publication and autocreate mode the config sets (else Debezium's)
         from kplan.kinds.connector.io.preflight import read_postgres
+        from kplan.model.cdc_cleanup import slot_and_publication
 
-        return postgres_findings(read_postgres(config, tables, timeout_s), config, tables, creating)
+        slot, publication = slot_and_publication(config)
+        return check_postgres(read_postgres(config, tables, timeout_s), tables, slot, publication,
+                              config.get("publication.autocreate.mode") or "all_tables", creating)
     from kplan.kinds.connector.io.preflight import read_mysql
 
     return check_mysql(read_mysql(config, tables, timeout_s), tables)
