@@ -22,7 +22,7 @@ from kplan.errors import KplanError
 from kplan.model.consumers import IDLE_STATES, LiveConsumers, LiveGroup, TopicPositions
 from kplan.model.desired import freeze
 from kplan.transport.acls import cluster_operations
-from kplan.transport.groups import assignment_of, check_client, protocol_word
+from kplan.transport.groups import assignment_of, check_client, protocol_word, state_name
 from kplan.transport.permissions import principal
 from kplan.transport.reach import kafka_error_name
 from kplan.transport.share_groups import describe, list_share_groups, start_offsets, supported
@@ -35,15 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.secrets import SecretValues
 
 # confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
-_STATES = {"STABLE": "Stable", "PREPARING_REBALANCING": "PreparingRebalance",
-           "COMPLETING_REBALANCING": "CompletingRebalance", "EMPTY": "Empty", "DEAD": "Dead", "UNKNOWN": "Unknown",
-           "ASSIGNING": "Assigning", "RECONCILING": "Reconciling"}
 PEEK_GROUP = "kplan-consumer-context"  # the timestamp reader's group.id: assigned partitions only, never joined
-
-
-def state_word(state: Any) -> str:
-    name = getattr(state, "name", None) or str(state)
-    return _STATES.get(name, name.title())
 
 
 def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cuts: Mapping[str, int],
@@ -67,7 +59,7 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
                              "groups it may describe, so a group reading the topics may be missing")
         listing = admin.list_consumer_groups(request_timeout=timeout_s).result(timeout=_left(deadline))
         ids = sorted(g.group_id for g in listing.valid)
-        with_members = {g.group_id for g in listing.valid if state_word(g.state) not in IDLE_STATES}
+        with_members = {g.group_id for g in listing.valid if state_name(g.state) not in IDLE_STATES}
         wanted = [TopicPartition(t, p) for t in sorted(topics) for p in range(topics[t])]
         committed: dict[str, dict[str, dict[int, int]]] = {}
         if ids:
@@ -97,7 +89,7 @@ def read_consumers(admin, conf: Mapping[str, Any], topics: Mapping[str, int], cu
     except Exception as e:  # noqa: BLE001 - a refused or unanswered request: one line
         raise KplanError(f"the consumer groups could not be read: {_line(e)}") from None
     assigned = {gid: assignment_of(d, topics) for gid, d in described.items()}
-    groups = {gid: LiveGroup(gid, state_word(d.state), len(d.members or ()),
+    groups = {gid: LiveGroup(gid, state_name(d.state), len(d.members or ()),
                              freeze({t: freeze(p) for t, p in committed.get(gid, {}).items()}),
                              freeze({t: tuple(sorted(p)) for t, p in assigned[gid].items()}),
                              protocol_word(getattr(d, "type", None)))

@@ -67,10 +67,17 @@ RIGHTS = {
 }
 
 
+# the client's group states as kafka-consumer-groups.sh says them (the client's PREPARING_REBALANCING is Kafka's
+# PreparingRebalance)
+_STATES = {"STABLE": "Stable", "PREPARING_REBALANCING": "PreparingRebalance",
+           "COMPLETING_REBALANCING": "CompletingRebalance", "EMPTY": "Empty", "DEAD": "Dead", "UNKNOWN": "Unknown",
+           "ASSIGNING": "Assigning", "RECONCILING": "Reconciling"}
+
+
 def state_name(state: Any) -> str:
-    """ConsumerGroupState.PREPARING_REBALANCE -> "PreparingRebalance" (as kafka-consumer-groups.sh says it)."""
+    """ConsumerGroupState.PREPARING_REBALANCING -> "PreparingRebalance" (as kafka-consumer-groups.sh says it)."""
     name = getattr(state, "name", None) or str(state)
-    return "".join(w.capitalize() for w in name.split("_"))
+    return _STATES.get(name) or "".join(w.capitalize() for w in name.split("_"))
 
 
 def committed_offsets(admin: Any, group: str, timeout_s: float) -> dict[tuple[str, int], int]:
