@@ -322,7 +322,7 @@ class TopicWrites(Reassignments):
 
     def elect_preferred_leaders(self, partitions: Mapping[str, Sequence[int]]) -> None:
         """ElectLeaders (PREFERRED) for `partitions` (topic -> partition ids), then wait for the metadata to show
-        each led by its first replica (`leaders.py`)."""
+        each led by its first replica (`elect_preferred`)."""
         self.kafka.attempts.retry(lambda: elect_preferred(self.kafka.admin, partitions, self.kafka.request_timeout()),
                                   "electing preferred leaders")
 
