@@ -153,37 +153,6 @@ def _attr(b: AclBinding, kind: AttrKind, note: NoteKind | None = None) -> Attrib
     return AttributeChange(binding_path(b), kind, b.grant, None, note=note)
 
 
-def plan_acls(spec: AclSpec, live: LiveAcls | None) -> ResourceChange:
-    declared = set(spec.bindings)
-    current = set(live.bindings) if live is not None else set()
-    owned = live.owned if live is not None else frozenset()
-    attrs = [_attr(b, AttrKind.ADD) for b in sorted(declared - current)]
-    after = current | declared
-    flags: set[Flag] = set()
-    removed: list[AclBinding] = []
-    for b in sorted(current - declared):
-        if b.key in owned or spec.authoritative:
-            attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED if b.key in owned
-                               else NoteKind.BINDING_AUTHORITATIVE_REMOVAL))
-            after.discard(b)
-            removed.append(b)
-        else:
-            attrs.append(_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE))
-            flags.add(Flag.DRIFT)
-    attrs.sort(key=lambda a: a.path)
-    changed = any(a.changed for a in attrs)
-    if not current:
-        action, reason = (Action.CREATE, Reason.NOT_ON_CLUSTER) if declared else (Action.NOOP, Reason.MATCHES)
-    else:
-        action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
-    return ResourceChange(
-        address=f"{ACL.value}.{spec.name}", type=ACL, name=spec.name, action=action,
-        before=acl_repr(spec.name, current) if current else None,
-        after=acl_repr(spec.name, after), attributes=tuple(attrs),
-        unchanged_attributes=len(declared & current), flags=frozenset(flags), reason=reason, origin=spec.origin,
-        planned=_planned(declared - current, removed))
-
-
 def delete_acls(live: LiveAcls, reason: Reason, origin: Origin | None = None) -> ResourceChange:
     """Delete the bindings kplan created for this principal; any other binding stays (shown as drift)."""
     ours = {b for b in live.bindings if b.key in live.owned}
@@ -268,9 +237,36 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     difference_notes = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
                         AttrKind.REMOVE: "not declared (deleted by the next apply)"}
 
-    def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext
+    def plan(self, spec: AclSpec, live: LiveAcls | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        return plan_acls(spec, current), []
+        declared = set(spec.bindings)
+        current = set(live.bindings) if live is not None else set()
+        owned = live.owned if live is not None else frozenset()
+        attrs = [_attr(b, AttrKind.ADD) for b in sorted(declared - current)]
+        after = current | declared
+        flags: set[Flag] = set()
+        removed: list[AclBinding] = []
+        for b in sorted(current - declared):
+            if b.key in owned or spec.authoritative:
+                attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED if b.key in owned
+                                   else NoteKind.BINDING_AUTHORITATIVE_REMOVAL))
+                after.discard(b)
+                removed.append(b)
+            else:
+                attrs.append(_attr(b, AttrKind.DRIFT, NoteKind.BINDING_LEFT_ALONE))
+                flags.add(Flag.DRIFT)
+        attrs.sort(key=lambda a: a.path)
+        changed = any(a.changed for a in attrs)
+        if not current:
+            action, reason = (Action.CREATE, Reason.NOT_ON_CLUSTER) if declared else (Action.NOOP, Reason.MATCHES)
+        else:
+            action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
+        return ResourceChange(
+            address=f"{ACL.value}.{spec.name}", type=ACL, name=spec.name, action=action,
+            before=acl_repr(spec.name, current) if current else None,
+            after=acl_repr(spec.name, after), attributes=tuple(attrs),
+            unchanged_attributes=len(declared & current), flags=frozenset(flags), reason=reason, origin=spec.origin,
+            planned=_planned(declared - current, removed)), []
 
     def delete(self, current: LiveAcls, spec: AclSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:

@@ -114,35 +114,6 @@ def _topic_attr(name: str, kind: AttrKind, note: NoteKind) -> AttributeChange:
                            "exists" if kind is AttrKind.ADD else None, note=note)
 
 
-def plan_app(spec: StreamsAppSpec, live: LiveStreamsApp | None) -> ResourceChange:
-    want = generated(spec)
-    current = set(live.bindings) if live is not None else set()
-    owned = live.owned if live is not None else frozenset()
-    topics = set(live.internal_topics) if live is not None else set()
-    create = want - current
-    delete = {h for h in current - want if held_key(h) in owned}
-    new_topics = tuple(t for t in spec.topics if t.name not in topics)
-    attrs = [_attr(h, AttrKind.ADD) for h in create]
-    attrs += [_attr(h, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED) for h in delete]
-    attrs += [_topic_attr(t.name, AttrKind.ADD, NoteKind.STREAMS_INTERNAL_TOPIC) for t in new_topics]
-    attrs.sort(key=lambda a: a.path)
-    after = (current | want) - delete
-    after_topics = topics | {t.name for t in new_topics}
-    if not current and not topics:
-        action, reason = Action.CREATE, Reason.NOT_ON_CLUSTER
-    elif attrs:
-        action, reason = Action.UPDATE, Reason.DIFFERS
-    else:
-        action, reason = Action.NOOP, Reason.MATCHES
-    planned = (StreamsAppPlanned(_sorted(create), _sorted(delete), new_topics)
-               if create or delete or new_topics else None)
-    return ResourceChange(
-        address=f"{STREAMS_APP.value}.{spec.name}", type=STREAMS_APP, name=spec.name, action=action,
-        before=app_repr(spec.name, current, topics) if current or topics else None,
-        after=app_repr(spec.name, after, after_topics), attributes=tuple(attrs),
-        unchanged_attributes=len(want & current), reason=reason, origin=spec.origin, planned=planned)
-
-
 def acl_slice(live: "LiveState") -> KindState:
     """The ACL kind's slice of the batched read (every principal's bindings, and why they could not be read): an
     application's bindings are among them. The one place the kind reads another kind's live state."""
@@ -195,9 +166,34 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
     status_type = StreamsAppStatus
     difference_notes = {AttrKind.ADD: "missing", AttrKind.REMOVE: "no longer generated (deleted by the next apply)"}
 
-    def plan(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, ctx: PlanContext
+    def plan(self, spec: StreamsAppSpec, live: LiveStreamsApp | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
-        return plan_app(spec, current), []
+        want = generated(spec)
+        current = set(live.bindings) if live is not None else set()
+        owned = live.owned if live is not None else frozenset()
+        topics = set(live.internal_topics) if live is not None else set()
+        create = want - current
+        delete = {h for h in current - want if held_key(h) in owned}
+        new_topics = tuple(t for t in spec.topics if t.name not in topics)
+        attrs = [_attr(h, AttrKind.ADD) for h in create]
+        attrs += [_attr(h, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED) for h in delete]
+        attrs += [_topic_attr(t.name, AttrKind.ADD, NoteKind.STREAMS_INTERNAL_TOPIC) for t in new_topics]
+        attrs.sort(key=lambda a: a.path)
+        after = (current | want) - delete
+        after_topics = topics | {t.name for t in new_topics}
+        if not current and not topics:
+            action, reason = Action.CREATE, Reason.NOT_ON_CLUSTER
+        elif attrs:
+            action, reason = Action.UPDATE, Reason.DIFFERS
+        else:
+            action, reason = Action.NOOP, Reason.MATCHES
+        planned = (StreamsAppPlanned(_sorted(create), _sorted(delete), new_topics)
+                   if create or delete or new_topics else None)
+        return ResourceChange(
+            address=f"{STREAMS_APP.value}.{spec.name}", type=STREAMS_APP, name=spec.name, action=action,
+            before=app_repr(spec.name, current, topics) if current or topics else None,
+            after=app_repr(spec.name, after, after_topics), attributes=tuple(attrs),
+            unchanged_attributes=len(want & current), reason=reason, origin=spec.origin, planned=planned), []
 
     def delete(self, current: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:

@@ -6,19 +6,27 @@ from __future__ import annotations
 from builders import live_state
 
 from kplan.apply.steps import build
-from kplan.kinds.acl.kind import delete_acls, plan_acls
+from kplan.kinds import kind_of
+from kplan.kinds.acl.kind import delete_acls
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
 from kplan.kinds.acl.section import expand_acl
 from kplan.kinds.acl.steps import CreateAcls, DeleteAcls
+from kplan.kinds.base import PlanContext
 from kplan.model.bindings import AclBinding
 from kplan.model.desired import ClusterSpec, Stack
-from kplan.model.plan import Action, AttrKind, Flag, Reason
+from kplan.model.plan import Action, AttrKind, Flag, Reason, ResourceType
 from kplan.plan.planner import make_plan
+from kplan.secrets import SecretValues
 
 
 def B(resource, name, op, pattern="literal", permission="ALLOW", host="*"):
     return AclBinding(resource, pattern, name, op, permission, host)
+
+
+def plan_acls(spec, live):
+    """The principal's change, as the planner asks the kind for it."""
+    return kind_of(ResourceType.ACL).plan(spec, live, PlanContext(1, SecretValues()))[0]
 
 
 def test_produce_and_consume_expand_to_the_bindings_clients_need():

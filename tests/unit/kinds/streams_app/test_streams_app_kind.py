@@ -8,7 +8,8 @@ from builders import live_state
 
 from kplan.importer.build import ImportOptions, build_import
 from kplan.kinds.acl.live import LiveAcls
-from kplan.kinds.streams_app.kind import KIND, follow_up, plan_app
+from kplan.kinds.base import PlanContext
+from kplan.kinds.streams_app.kind import KIND, follow_up
 from kplan.kinds.streams_app.live import LiveStreamsApp, held_key
 from kplan.kinds.streams_app.model import StreamsAppSpec, app_bindings, internal_topics_of, is_internal_topic
 from kplan.model.bindings import AclBinding
@@ -18,6 +19,7 @@ from kplan.model.ownership import Ownership
 from kplan.model.plan import Action, ResourceType
 from kplan.plan.orphans import find_orphans
 from kplan.plan.planner import make_plan
+from kplan.secrets import SecretValues
 from kplan.stackfile import StackError, load_stack
 
 APP = StreamsAppSpec("orders-app", "User:orders", ("orders", "prefix:raw."), ("enriched",), exactly_once=True)
@@ -108,7 +110,7 @@ def test_the_live_slice_holds_the_generated_and_owned_bindings_and_the_internal_
     app = follow_up(stack, live, None, False).of(ResourceType.STREAMS_APP).resources["orders-app"]
     assert app.bindings == {("User:orders", old), ("User:orders", present)}
     assert app.internal_topics == ("orders-app-c-changelog",)
-    change = plan_app(APP, app)
+    change, _ = KIND.plan(APP, app, PlanContext(1, SecretValues()))
     assert change.action is Action.UPDATE
     assert ("User:orders", old) in change.planned.delete and ("User:orders", present) not in change.planned.create
     assert len(change.planned.create) == len(APP.bindings()) - 1
