@@ -189,11 +189,6 @@ def quota_value(key: str, raw: Any) -> float:
     return value
 
 
-def shown_value(value: float) -> int | str:
-    """1048576.0 -> 1048576; 12.5 -> "12.5" (plans hold integers or strings)."""
-    return int(value) if float(value).is_integer() else repr(float(value))
-
-
 class QuotaSection(KeysSection[QuotaEntity, float]):
     """An entry names its entity by `user`, `client_id` or both; its quotas are its own keys, in human units."""
 
@@ -225,7 +220,8 @@ class QuotaSection(KeysSection[QuotaEntity, float]):
         return (values, {}) if len(values) == len(declared) else None
 
     def shown(self, value: float) -> int | str:
-        return shown_value(value)
+        """1048576.0 -> 1048576; 12.5 -> "12.5" (plans hold integers or strings)."""
+        return int(value) if float(value).is_integer() else repr(float(value))
 
     def entity_json(self, entity: QuotaEntity) -> dict[str, str]:
         return {k: v for k, v in (("user", entity.user), ("client_id", entity.client_id)) if v is not None}

@@ -8,7 +8,7 @@ import pytest
 from kplan.errors import KplanError
 from kplan.kinds.dynamic_config.kind import QUOTA
 from kplan.kinds.dynamic_config.model import LiveQuota, QuotaEntity, QuotaSpec
-from kplan.kinds.dynamic_config.section import quota_value, shown_value
+from kplan.kinds.dynamic_config.section import QUOTAS, quota_value
 from kplan.kinds.dynamic_config.steps import AlterQuotas
 from kplan.kinds.dynamic_config.steps import KeyChange as QuotaChange
 from kplan.model.desired import ClusterSpec, freeze
@@ -34,7 +34,7 @@ def test_entity_names():
     assert APP.name == "user=app"
     assert QuotaEntity(None, "web").name == "client-id=web"
     assert QuotaEntity("<default>", "web").name == "user=<default>,client-id=web"
-    assert shown_value(1048576.0) == 1048576 and shown_value(12.5) == "12.5"
+    assert QUOTAS.shown(1048576.0) == 1048576 and QUOTAS.shown(12.5) == "12.5"
 
 
 def test_adopting_a_hand_set_entity_updates_declared_keys_and_leaves_the_others():
