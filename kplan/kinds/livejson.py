@@ -24,21 +24,15 @@ from typing import Any, Callable, Mapping
 from kplan.errors import KplanError
 from kplan.kinds import UNITS, consumer_guard
 from kplan.kinds.live_codec import shape, shared
-from kplan.model.consumers import LiveConsumers
 from kplan.model.desired import freeze
 from kplan.model.live import LiveState
-
-
-def _consumers(doc: Mapping[str, Any]) -> LiveConsumers | None:
-    """The document's consumer side, read by the kind that guards its consumers (`KindUnit.consumer_guard`)."""
-    return consumer_guard().from_json(doc)
 
 
 def _derived(doc: Mapping[str, Any]) -> Mapping[str, Any]:
     """The document's defaults (no cluster id, one broker, and the top-level facts a kind's part gives where the
     document does not say them: `KindUnit.live_defaults`); each kind's slice, read by the kind; the consumer
     side."""
-    consumers = _consumers(doc)
+    consumers = consumer_guard().from_json(doc)  # read by the kind that guards its consumers
     defaults: dict[str, Any] = {}
     for u in UNITS:
         if u.live_defaults is not None:
