@@ -45,7 +45,6 @@ class MoveGroup(StepBase):
     positions it had back."""
 
     terms: ClassVar[Terms]
-    planned: ClassVar[type[GroupPlanned | ShareGroupPlanned]]  # its kind's payload
     before_keys: ClassVar[Mapping[str, str]] = {"previous_request": "request"}
     json_keys: ClassVar[Mapping[str, JsonKey]] = {OFFSETS: POSITION_LIST}
 
@@ -71,8 +70,9 @@ class MoveGroup(StepBase):
     def build(cls, plan: Plan, stack: Stack, live: LiveState) -> list[Planned]:
         """One step per request of its kind the plan applies, from its change's payload (a consumer group's delete:
         `DeleteConsumerGroup`)."""
+        planned: type[GroupPlanned | ShareGroupPlanned] = GroupPlanned if cls.terms is CONSUMER else ShareGroupPlanned
         out: list[Planned] = []
-        for change, p in sorted(payloads(plan, cls.planned), key=lambda cp: cp[0].name):
+        for change, p in sorted(payloads(plan, planned), key=lambda cp: cp[0].name):
             if isinstance(p, GroupPlanned) and p.delete:
                 out.append(Planned(DeleteConsumerGroup(change.name, p.request, p.previous_request)))
             elif p.offsets:
@@ -87,7 +87,6 @@ class AlterGroupOffsets(MoveGroup):
     kind: ClassVar[str] = "alter-group-offsets"
     phase: ClassVar[Phase] = Phase.ALTER_GROUP_OFFSETS
     terms: ClassVar[Terms] = CONSUMER
-    planned: ClassVar[type[GroupPlanned]] = GroupPlanned
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,6 @@ class AlterShareGroupOffsets(MoveGroup):
     kind: ClassVar[str] = "alter-share-group-offsets"
     phase: ClassVar[Phase] = Phase.ALTER_SHARE_GROUP_OFFSETS
     terms: ClassVar[Terms] = SHARE
-    planned: ClassVar[type[ShareGroupPlanned]] = ShareGroupPlanned
 
 
 @dataclass(frozen=True)
