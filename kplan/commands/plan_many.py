@@ -21,19 +21,20 @@ def select_stacks(paths: Sequence[str], trees: Sequence[str], changed_files: str
     from kplan.stackfile.roots import find_stacks, read_changed_files, touched
 
     notes: list[str] = []
-    if changed_files is not None and not trees:
-        trees = (".",)
+    changed: list[str] | None = None
+    if changed_files is not None:
+        trees = trees or (".",)
+        try:  # once for every tree: `-` is standard input, which a second read finds empty
+            changed = read_changed_files(changed_files)
+        except OSError as e:
+            raise click.UsageError(f"--changed-files {changed_files}: {e.strerror or e}") from None
     found: list[str] = []
     for top in trees:
         tree = find_stacks(top)
         for directory, names in sorted(tree.mixed.items()):
             notes.append(f"Warning: {directory}: its stack files name several stacks ({', '.join(names)}) and some "
                          "name none: neither one stack nor one stack per file; not planned")
-        if changed_files is not None:
-            try:
-                changed = read_changed_files(changed_files)
-            except OSError as e:
-                raise click.UsageError(f"--changed-files {changed_files}: {e.strerror or e}") from None
+        if changed is not None:
             roots, untouched = touched(tree, changed)
             if untouched:
                 notes.append(f"{len(untouched)} changed file(s) touch no stack under {top}: "

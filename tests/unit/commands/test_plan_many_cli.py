@@ -84,6 +84,17 @@ def test_changed_files_select_only_the_stacks_they_touch(repo, capsys):
     assert "1 changed file(s) touch no stack under .: README.md" in err
 
 
+def test_changed_files_from_standard_input_select_in_every_tree(repo, capsys, monkeypatch):
+    import io
+
+    Path("more/billing").mkdir(parents=True)
+    Path("more/billing/stack.yaml").write_text("stack: billing\n" + CLUSTER + topics("kept"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("stacks/orders/topics.yaml\nmore/billing/stack.yaml\n"))
+    code, out, _ = run(capsys, "plan", "--tree", "stacks", "--tree", "more", "--changed-files", "-",
+                       "--live-state", "live.json")
+    assert code == 0 and list(sections(out)) == ["stacks/orders", "more/billing/stack.yaml"]
+
+
 def test_json_is_one_document_with_each_stacks_plan(repo, capsys):
     code, out, err = run(capsys, "plan", "--tree", "stacks", "--live-state", "live.json", "--format", "json")
     doc = json.loads(out)
