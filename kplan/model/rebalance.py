@@ -55,8 +55,8 @@ class Rebalancing(Protocol):
         """`plan` with the request's moves and elections as updates, and what it found as diagnostics."""
         ...
 
-    def of_plan(self, plan: "Plan") -> RebalanceRequest:
-        """The moves and elections a saved plan holds, to be planned again exactly."""
+    def of_plan(self, plan: "Plan | None") -> RebalanceRequest:
+        """The moves and elections a saved plan holds, to be planned again exactly (none without a saved plan)."""
         ...
 
     def leaders_wanted(self, stack: "Stack", request: RebalanceRequest) -> list[str]:

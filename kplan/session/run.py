@@ -57,9 +57,7 @@ def plan_for(cluster: Cluster, destroy: bool, resume_of: Journal | None = None,
     from kplan.kinds import rebalancing
     from kplan.session.plan import plan_stack
 
-    part = rebalancing()
-    rebalance = (part.of_journal(resume_of.steps) if resume_of is not None
-                 else part.of_plan(saved) if saved is not None else None)
+    rebalance = rebalancing().of_journal(resume_of.steps) if resume_of is not None else rebalancing().of_plan(saved)
     return plan_stack(cluster.session, destroy=destroy, resuming=resume_of is not None, holding_lock=True,
                       allow_active_consumers=allow_active_consumers,
                       requests_before=unapplied_requests(resume_of.steps) if resume_of is not None else None,
