@@ -117,8 +117,6 @@ def warm_dataclasses() -> None:
     _warming = False
 
 
-
-
 def main(argv=None) -> None:
     _signal.signal(_signal.SIGINT, _before_main)
     import atexit  # built in

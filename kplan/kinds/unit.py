@@ -72,7 +72,6 @@ class _Ref(Generic[T]):
         return cast(T, resolve(ref))
 
 
-
 # `kplan watch`'s samples of a kind: (metric name, help, labels, value) each (kplan.commands.watch exports them)
 Samples = list[tuple[str, str, dict[str, str], float]]
 

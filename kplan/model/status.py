@@ -122,7 +122,6 @@ class ResourceStatus:
         return self.status.label + (" (left alone)" if self.left_alone else "")
 
 
-
 @dataclass(frozen=True)
 class StateTally:
     """How the summary counts a kind's resources by state (`connectors: 2 running, 1 FAILED`), registered by the kind

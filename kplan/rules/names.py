@@ -27,7 +27,6 @@ def is_reserved_topic(name: str) -> bool:
     return name.startswith("__") or name in CONNECT_STORAGE_TOPICS
 
 
-
 def topic_name_problem(name: str) -> str | None:
     """Why `name` is not a legal Kafka topic name kplan may manage, or None."""
     if not name:

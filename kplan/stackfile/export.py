@@ -24,10 +24,6 @@ def connect_data(access: ConnectAccess) -> dict:
             "verify": access.verify}
 
 
-
-
-
-
 def stack_data(stack: Stack) -> dict:
     """The expanded stack as data (`kplan render`). A stack with several clusters: `clusters` (name -> settings)
     and every resource under the cluster it belongs to, `cluster: <name>` first."""

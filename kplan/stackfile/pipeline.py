@@ -480,7 +480,6 @@ def _build_cluster(c: dict, loc: Loc, smap: SourceMap, diags: Diagnostics, label
                        pin_origin=f"{pin_loc.file}:{pin_loc.line}: {label}.id" if pin_loc else "")
 
 
-
 _MSK_KEYS = ("region", "profile", "role_arn", "session_name")
 
 

@@ -367,7 +367,6 @@ def _update_planned(spec: TopicSpec, live: LiveTopic, replace: bool, reassigned:
         sensitive=tuple(sorted(k for k in secret if k in sets or k in unsets)))
 
 
-
 def _shown(value: object, sensitive: bool) -> str:
     """A value as an ignore note says it: masked when secret, `unset` when the cluster has none."""
     return "unset" if value is None else SENSITIVE if sensitive else str(value)
