@@ -32,7 +32,7 @@ from kplan.plan.clusters import combine
 from kplan.session.cluster import Cluster
 from kplan.session.plan import plan_all, refuse_same_cluster, run_secrets
 from kplan.state.faults import Faults, installed
-from kplan.state.journal import Journal, JournalStore, RunStatus, new_run_id
+from kplan.state.journal import Journal, JournalStore, RunStatus, StepStatus, new_run_id
 from kplan.state.lock import LockHeld, StackLock, release_or_report
 from kplan.state.ownership import OWNERSHIP_TOPIC
 from kplan.transport import interrupts
@@ -485,10 +485,10 @@ def _nothing_to_recover(cluster: Cluster, journal: Journal | None, lock: StackLo
         status = "no run is journaled"
     else:
         status = f"the last run ({journal.run_id}) is {journal.status}"
-        kept = journal.irreversible()
+        kept = journal.steps_in(StepStatus.IRREVERSIBLE)
         if kept:
             status += " (irreversible: " + ", ".join(Step.from_json(e).describe() for e in kept) + ")"
-        for e in journal.not_undone():
+        for e in journal.steps_in(StepStatus.NOT_UNDONE):
             status += f"; not undone, to undo by hand: {Step.from_json(e).describe()} ({e['error']})"
     notes = []
     if _clear_stale_marker(cluster, journal):

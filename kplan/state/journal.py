@@ -130,19 +130,14 @@ class Journal:
     @property
     def unfinished(self) -> bool:
         """Running or rolling back (or died doing so), or rolled back with an undo still to retry."""
-        return self.status in UNFINISHED or (self.status == RunStatus.ROLLBACK_INCOMPLETE and bool(self.undo_left()))
+        return self.status in UNFINISHED or (self.status == RunStatus.ROLLBACK_INCOMPLETE
+                                              and bool(self.steps_in(StepStatus.UNDO_FAILED)))
 
-    def undo_left(self) -> list[dict[str, Any]]:
-        """The steps whose undo failed or was held back (retried by `kplan recover --rollback`)."""
-        return [s for s in self.steps if s["status"] == StepStatus.UNDO_FAILED]
-
-    def not_undone(self) -> list[dict[str, Any]]:
-        """The steps `kplan recover` gave up undoing (left for the user to undo by hand)."""
-        return [s for s in self.steps if s["status"] == StepStatus.NOT_UNDONE]
-
-    def irreversible(self) -> list[dict[str, Any]]:
-        """The steps that changed the cluster for good (a rollback reports them)."""
-        return [s for s in self.steps if s["status"] == StepStatus.IRREVERSIBLE]
+    def steps_in(self, status: StepStatus) -> list[dict[str, Any]]:
+        """The steps in `status`: UNDO_FAILED, whose undo `kplan recover --rollback` retries; NOT_UNDONE, which
+        `kplan recover` gave up undoing (for the user to undo by hand); IRREVERSIBLE, which changed the cluster for
+        good (a rollback reports them)."""
+        return [s for s in self.steps if s["status"] == status]
 
     def pending_ownership(self) -> Ownership:
         """What the stack may own while this run is unfinished: the record before it merged with every record
@@ -202,11 +197,6 @@ def local_state_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(home) / ".local" / "state" / "kplan"
 
 
-def journal_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the local journal copies are (one file per stack and cluster)."""
-    return local_state_dir(environ) / "journal"
-
-
 def local_path(stack: str, cluster_id: str, state_dir: str | os.PathLike | None = None) -> Path:
     """One local journal per stack and cluster: a dev run's journal never stands for a prod cluster's.
     `state_dir`: instead of the state directory the environment gives (`local_state_dir`)."""
@@ -227,11 +217,6 @@ def write_atomically(path: str | os.PathLike, data: bytes, prefix: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def legacy_local_path(stack: str, cluster_id: str) -> Path:
-    """Where versions before the per-user state directory wrote the local copy (read, never written)."""
-    return Path(LEGACY_STATE_DIR) / "journal" / f"{stack}@{cluster_id}.json"
 
 
 class JournalStore:
@@ -394,7 +379,7 @@ class JournalStore:
     def local_paths(self) -> list[Path]:
         """The local copies to read: this version's, and the one an older version left in `./.kplan/journal/`."""
         paths = [self.path]
-        legacy = legacy_local_path(self.stack, self.cluster_id)
+        legacy = local_path(self.stack, self.cluster_id, LEGACY_STATE_DIR)
         if legacy.exists() and not (self.path.exists() and os.path.samefile(legacy, self.path)):
             paths.append(legacy)
         return [p for p in paths if p.exists()]

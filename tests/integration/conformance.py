@@ -747,9 +747,9 @@ def yaml_load(path: Path) -> dict:
 
 def journal_texts(stack_name: str) -> list[str]:
     """The local journal copies of this stack (kplan keeps them under the directory it runs in)."""
-    from kplan.state.journal import journal_dir
+    from kplan.state.journal import local_state_dir
 
-    with_cwd = Path(ROOT) / journal_dir()
+    with_cwd = Path(ROOT) / local_state_dir() / "journal"
     return [p.read_text(errors="replace") for p in with_cwd.glob(f"*{stack_name}*")] if with_cwd.is_dir() else []
 
 
@@ -876,9 +876,10 @@ def stack_name(ctx: Ctx) -> str:
 def journal_steps(stack: str) -> list[dict]:
     """The steps of the stack's latest run as its local journal copy has them (kplan writes that copy first, always;
     the kit's stacks have one cluster, so one copy)."""
-    from kplan.state.journal import journal_dir
+    from kplan.state.journal import local_state_dir
 
-    paths = sorted((Path(ROOT) / journal_dir()).glob(f"{stack}@*.json"), key=lambda p: p.stat().st_mtime)
+    paths = sorted((Path(ROOT) / local_state_dir() / "journal").glob(f"{stack}@*.json"),
+                   key=lambda p: p.stat().st_mtime)
     return list(json.loads(paths[-1].read_text()).get("steps") or []) if paths else []
 
 

@@ -107,7 +107,7 @@ def apply_despite_plan_errors(path: Path, env: dict | None = None) -> tuple[Run,
 
     environ = run_env(env)
     out = io.StringIO()
-    with contextlib.chdir(ROOT):  # where `kplan` runs in these tests (its local journal copy: journal_dir())
+    with contextlib.chdir(ROOT):  # where `kplan` runs in these tests (its local journal copy: local_state_dir())
         stack = load_stack(str(path), environ=environ)
         cluster = Cluster.open(stack, environ)
         try:

@@ -23,7 +23,7 @@ from kplan_helpers import kplan, lock_exists, snapshot, wait_for, write_stack
 import localstack
 from kplan.cli import main as kplan_main
 from kplan.state import faults
-from kplan.state.journal import Journal, RunStatus, StepStatus, journal_dir
+from kplan.state.journal import Journal, RunStatus, StepStatus, local_state_dir
 from kplan.state.ownership import read_ownership
 from kplan.transport.reach import MARGIN_S
 
@@ -124,7 +124,7 @@ def test_a_broker_that_dies_mid_apply_is_reported_within_the_timeout_and_recover
     assert "Could NOT be rolled back" in out.out + out.err
 
     # the cluster is gone: only the local copy knows where the run stands
-    (local,) = journal_dir().glob(f"{prefix}@*.json")
+    (local,) = (local_state_dir() / "journal").glob(f"{prefix}@*.json")
     journal = Journal.from_json(json.loads(local.read_text()))
     assert journal.unfinished or journal.status == RunStatus.ROLLBACK_INCOMPLETE, journal.describe()
     assert any(s["status"] == StepStatus.UNDO_FAILED for s in journal.steps), journal.steps

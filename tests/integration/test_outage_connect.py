@@ -24,7 +24,7 @@ from kplan_helpers import kplan, snapshot, wait_for, write_stack
 import localstack
 from kplan.cli import main as kplan_main
 from kplan.state import faults
-from kplan.state.journal import Journal, StepStatus, journal_dir
+from kplan.state.journal import Journal, StepStatus, local_state_dir
 from kplan.state.lock import lock_topic
 from kplan.state.ownership import read_ownership
 from kplan.transport.reach import MARGIN_S
@@ -119,7 +119,7 @@ def test_a_connect_worker_that_dies_mid_apply_keeps_the_topics_of_its_connectors
     # the run stays recoverable
     topics = admin.list_topics(timeout=20).topics
     assert f"{prefix}.a" in topics, out.out + out.err
-    (local,) = journal_dir().glob(f"{prefix}@*.json")
+    (local,) = (local_state_dir() / "journal").glob(f"{prefix}@*.json")
     journal = Journal.from_json(json.loads(local.read_text()))
     assert any(s["status"] == StepStatus.UNDO_FAILED for s in journal.steps), journal.steps
     pending = read_ownership({"bootstrap.servers": stack.bootstrap_servers}, prefix, 20)

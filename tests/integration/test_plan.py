@@ -136,10 +136,10 @@ def test_a_secret_never_appears_in_any_output(stack, admin, prefix, tmp_path, mo
         assert secret not in o.text
     assert secret not in planfile.read_text()
     # nor in the journal: neither its local copy nor the one in the cluster
-    from kplan.state.journal import JOURNAL_TOPIC, journal_dir
+    from kplan.state.journal import JOURNAL_TOPIC, local_state_dir
     from kplan.state.ownership import read_compacted
 
-    (local,) = journal_dir().glob(f"{prefix}@*.json")
+    (local,) = (local_state_dir() / "journal").glob(f"{prefix}@*.json")
     assert secret not in local.read_text()
     cluster_copy = read_compacted({"bootstrap.servers": stack.bootstrap_servers}, JOURNAL_TOPIC, 10)[prefix.encode()]
     assert secret.encode() not in cluster_copy

@@ -12,7 +12,7 @@ import requests
 from confluent_kafka.admin import NewTopic
 from kplan_helpers import ROOT, faulty_command, kplan, run_env, stack_doc, wait_for, write_stack
 
-from kplan.state.journal import journal_dir, local_path
+from kplan.state.journal import local_path, local_state_dir
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector"
@@ -86,7 +86,7 @@ def test_secrets_in_ordinary_keys_stay_out_of_plans_and_journals_after_removal(s
     assert outputs[-1].code == 0, outputs[-1].text
     for o in outputs:
         assert secret not in o.text
-    (journal,) = journal_dir().glob(f"{prefix}@*.json")
+    (journal,) = (local_state_dir() / "journal").glob(f"{prefix}@*.json")
     assert secret not in journal.read_text()
 
 
@@ -103,7 +103,7 @@ def test_apply_time_errors_never_show_a_secret(stack, prefix, tmp_path):
     assert r.code == 1, r.text
     assert "FAILED" in r.err and "(sensitive)" in r.err
     assert secret not in r.text
-    (journal,) = journal_dir().glob(f"{prefix}@*.json")
+    (journal,) = (local_state_dir() / "journal").glob(f"{prefix}@*.json")
     assert secret not in journal.read_text()
 
 

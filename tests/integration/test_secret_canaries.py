@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from kplan_helpers import kplan, stack_doc, write_stack
 
-from kplan.state.journal import journal_dir
+from kplan.state.journal import local_state_dir
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 
@@ -69,7 +69,8 @@ def test_no_command_ever_shows_a_secret(stack, prefix, tmp_path, canaries):
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in rotated, rotated
     assert "KPLAN_CANARY is not set" in runs["plan unresolved"].text
 
-    written = [planfile.read_text()] + [p.read_text() for p in journal_dir().glob(f"{prefix}@*.json")]
+    journals = (local_state_dir() / "journal").glob(f"{prefix}@*.json")
+    written = [planfile.read_text()] + [p.read_text() for p in journals]
     assert len(written) == 2, "the plan file and the local journal copy"
     written.append((tmp_path / "p.html").read_text())  # the HTML page of the plan (docs/html-report.md)
     assert "my.app.password" in written[-1] and "<!DOCTYPE html>" in written[-1]
@@ -112,7 +113,7 @@ def test_a_known_secret_under_an_undeclared_key_is_masked(stack, prefix, tmp_pat
     assert 'config["some.custom.extra"]' in runs["plan text"].out, runs["plan text"].text
     assert runs["apply"].code == 0, runs["apply"].text
     assert "some.custom.extra" not in requests.get(url, timeout=30).json()
-    journals = [p.read_text() for p in journal_dir().glob(f"{prefix}@*.json")]
+    journals = [p.read_text() for p in (local_state_dir() / "journal").glob(f"{prefix}@*.json")]
     assert journals, "the local journal copies"
     assert any("some.custom.extra" in j for j in journals), "the journal's before-image has the key"
     for what, run in runs.items():

@@ -15,7 +15,7 @@ from confluent_kafka.admin import ScramMechanism, UserScramCredentialDeletion
 from kplan_helpers import kplan, wait_for, write_stack
 from test_users import can_log_in, credentials
 
-from kplan.state.journal import JOURNAL_TOPIC, journal_dir
+from kplan.state.journal import JOURNAL_TOPIC, local_state_dir
 from kplan.state.ownership import OWNERSHIP_TOPIC
 from kplan.state.records import read_compacted
 
@@ -103,7 +103,7 @@ def test_a_command_secret_reaches_the_cluster_and_nothing_shows_it(secured, sadm
                 pass  # already gone (destroy)
 
     written = {"saved plan": planfile.read_text(),
-               **{p.name: p.read_text() for p in journal_dir().glob(f"{name}@*.json")},
+               **{p.name: p.read_text() for p in (local_state_dir() / "journal").glob(f"{name}@*.json")},
                "journal topic": cluster_records(secured, JOURNAL_TOPIC),
                "ownership topic": cluster_records(secured, OWNERSHIP_TOPIC)}
     assert len(written) == 4 and name in written["journal topic"], list(written)

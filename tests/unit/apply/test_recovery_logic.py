@@ -133,7 +133,7 @@ def test_an_irreversible_step_is_final_and_a_run_with_only_those_left_is_finishe
     assert result.status == RunStatus.ROLLBACK_INCOMPLETE and result.undo_left == []
     assert journal.steps[0]["status"] == StepStatus.IRREVERSIBLE
     assert not journal.unfinished
-    assert [s["kind"] for s in journal.irreversible()] == ["increase-partitions"]
+    assert [s["kind"] for s in journal.steps_in(StepStatus.IRREVERSIBLE)] == ["increase-partitions"]
 
 
 def test_an_old_journal_whose_irreversible_step_says_undo_failed_converges():

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from kplan.state.journal import (
+    LEGACY_STATE_DIR,
     Journal,
     JournalStore,
     RunStatus,
     StepStatus,
-    journal_dir,
-    legacy_local_path,
     local_path,
     local_state_dir,
 )
@@ -31,7 +30,6 @@ from kplan.state.journal import (
 ], ids=["override", "xdg", "relative-xdg-ignored", "empty-xdg", "home"])
 def test_the_state_directory_comes_from_the_environment_never_from_the_working_directory(environ, expected):
     assert local_state_dir(environ) == Path(expected)
-    assert journal_dir(environ) == Path(expected) / "journal"
 
 
 def _store(state_dir=None) -> JournalStore:
@@ -77,7 +75,7 @@ def test_kplan_state_dir_overrides_the_place(tmp_path, monkeypatch):
 
 def _legacy_copy(cwd: Path, journal: Journal) -> Path:
     """A local copy where versions before the per-user state directory wrote it: `./.kplan/journal/`."""
-    path = cwd / legacy_local_path(journal.stack, journal.cluster_id)
+    path = cwd / local_path(journal.stack, journal.cluster_id, LEGACY_STATE_DIR)
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(journal.to_json()))
     return path
@@ -95,7 +93,8 @@ def test_an_unfinished_run_an_older_version_journaled_in_the_working_directory_i
     _store().write(found)
     again = _store().read()
     assert again.status == RunStatus.ROLLED_BACK and not again.unfinished
-    assert Journal.from_json(json.loads((tmp_path / legacy_local_path("shop", "cluster-1")).read_text())).unfinished
+    legacy = tmp_path / local_path("shop", "cluster-1", LEGACY_STATE_DIR)
+    assert Journal.from_json(json.loads(legacy.read_text())).unfinished
 
 
 def test_the_newer_of_the_stable_and_the_legacy_copy_wins(tmp_path, monkeypatch):
@@ -114,7 +113,7 @@ def test_a_legacy_copy_of_another_cluster_is_never_read(tmp_path, monkeypatch):
     foreign = _journal(cluster_id="other-cluster", updated_at="2999-01-01T00:00:00Z")
     path = _legacy_copy(tmp_path, foreign)
     # even under this cluster's file name (copied by hand), its cluster id keeps it out
-    path.rename(tmp_path / legacy_local_path("shop", "cluster-1"))
+    path.rename(tmp_path / local_path("shop", "cluster-1", LEGACY_STATE_DIR))
     assert _store().read() is None
 
 
