@@ -172,6 +172,7 @@ def _main(argv) -> None:
     click.echo(told, err=True)
     sys.exit(code)
 
+
 def _env_flag(name: str) -> bool:
     import os
 

@@ -61,6 +61,7 @@ def converter_config(fmt: object, registry_url: str | None, access: ConnectAcces
     # the same settings for the key's converter and the value's
     return {f"{side}.converter{key}": value for side in ("key", "value") for key, value in one.items()}
 
+
 def _without_userinfo(url: str) -> tuple[str, str | None, str | None]:
     """(the URL without `user:password@`, the user, the password): a converter's URL must not carry them (it
     would show in the connector's config, in plans and in Connect), its auth keys take them."""

@@ -1,5 +1,5 @@
 """From a plan to the ordered apply steps, each with the before-image needed to undo it. Pure, but for the
-controller's request limit `build` takes from the environment when not given one.
+controller's request limit `build` takes from the environment.
 
 Each resource kind's folder holds its step types and its builder (`kplan/kinds/<kind>/steps.py`), registered by
 its `UNIT`; `build` runs every kind's builders (reading each change's planned payload) and orders their steps by
