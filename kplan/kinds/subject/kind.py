@@ -120,9 +120,11 @@ def _schema_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[Attrib
             return attribute_changes({}, added, sort=False)
         return attribute_changes({("schema_type",): current.schema_type},
                                  {("schema_type",): spec.schema_type, **added}, sort=False)
-    parts = diff(spec.schema_type, current.schema, spec.schema)
-    return attribute_changes({("schema",) + p: a for p, a, _ in parts}, {("schema",) + p: b for p, _, b in parts},
-                             sort=False, notes={AttrKind.UPDATE: NoteKind.SCHEMA_FIELD})
+    # diff's parts as they are: two may share a path (a Protobuf line removed where another is inserted), and two
+    # differing values may look alike once clipped for display (a long record's field order)
+    return [AttributeChange(("schema",) + p, AttrKind.ADD if a is None else AttrKind.REMOVE if b is None else
+                            AttrKind.UPDATE, a, b, note=NoteKind.SCHEMA_FIELD if None not in (a, b) else None)
+            for p, a, b in diff(spec.schema_type, current.schema, spec.schema)]
 
 
 def _reference_attrs(spec: SubjectSpec, current: LiveSubject | None) -> list[AttributeChange]:
