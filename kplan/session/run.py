@@ -48,21 +48,19 @@ def unfinished_message(j: Journal) -> str:
             f"`kplan recover --resume` finishes it")
 
 
-def plan_for(cluster: Cluster, destroy: bool, resume_of: Journal | None = None,
-             allow_active_consumers: bool = False, saved: Plan | None = None):
-    """The run's plan; a resume plans the requests its journal has not done against the tokens recorded before
-    the run, not the merged record that already carries them (kplan.apply.resume). A saved plan's rebalance, or an
-    interrupted run's, is asked for again with the same replica lists (kplan.kinds.rebalancing)."""
+def _resume_args(resume_of: Journal | None, saved: Plan | None) -> dict:
+    """`plan_stack`'s arguments for a one-cluster run: a resume plans the requests its journal has not done against
+    the tokens recorded before the run, not the merged record that already carries them (kplan.apply.resume). A
+    saved plan's rebalance, or an interrupted run's, is asked for again with the same replica lists
+    (kplan.kinds.rebalancing)."""
     from kplan.apply.resume import renames_in_flight, unapplied_requests
     from kplan.kinds import rebalancing
-    from kplan.session.plan import plan_stack
 
-    rebalance = rebalancing().of_journal(resume_of.steps) if resume_of is not None else rebalancing().of_plan(saved)
-    return plan_stack(cluster.session, destroy=destroy, resuming=resume_of is not None, holding_lock=True,
-                      allow_active_consumers=allow_active_consumers,
-                      requests_before=unapplied_requests(resume_of.steps) if resume_of is not None else None,
-                      renames_before=renames_in_flight(resume_of.steps) if resume_of is not None else frozenset(),
-                      rebalance=rebalance)
+    if resume_of is None:
+        return {"rebalance": rebalancing().of_plan(saved)}
+    steps = resume_of.steps
+    return {"resuming": True, "requests_before": unapplied_requests(steps), "renames_before": renames_in_flight(steps),
+            "rebalance": rebalancing().of_journal(steps)}
 
 
 def allows_active_consumers(opts: "RunOptions") -> bool:
@@ -202,13 +200,9 @@ def _plan_run(clusters: list[Cluster], opts: RunOptions, several: bool, resume_o
     """([(live, plan)] per cluster, the run's plan), under the locks. An unfinished earlier run shows as a plan
     error (its marker in the ownership record); a saved plan must still be current, each cluster's part."""
     saved = opts.saved_plan
-    if several:
-        planned, plan = plan_all([c.session for c in clusters], destroy=opts.destroy, holding_lock=True,
-                                 allow_active_consumers=allows_active_consumers(opts))
-    else:
-        planned = [plan_for(clusters[0], opts.destroy, resume_of, allow_active_consumers=allows_active_consumers(opts),
-                            saved=saved)]
-        plan = planned[0][1]
+    planned, plan = plan_all([c.session for c in clusters], several=several, destroy=opts.destroy, holding_lock=True,
+                             allow_active_consumers=allows_active_consumers(opts),
+                             **({} if several else _resume_args(resume_of, saved)))
     if saved is None:
         return planned, plan
     for n, (c, (live, fresh), part) in enumerate(zip(clusters, planned, saved.groups if several else [saved])):

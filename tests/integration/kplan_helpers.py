@@ -101,7 +101,8 @@ def apply_despite_plan_errors(path: Path, env: dict | None = None) -> tuple[Run,
     from kplan.apply.steps import build
     from kplan.apply.steps.ownership import ownership_of
     from kplan.session.cluster import Cluster
-    from kplan.session.run import execute_steps, plan_for, report_failure
+    from kplan.session.plan import plan_stack
+    from kplan.session.run import execute_steps, report_failure
     from kplan.stackfile import load_stack
     from kplan.state.journal import Journal
 
@@ -115,7 +116,7 @@ def apply_despite_plan_errors(path: Path, env: dict | None = None) -> tuple[Run,
             journal = Journal(stack.name, stack.environment, cluster.cluster_id, stack.inputs_digest)
             lock.acquire(journal.run_id)
             try:
-                live, plan = plan_for(cluster, destroy=False)
+                live, plan = plan_stack(cluster.session, holding_lock=True)
                 store.ensure_topic(cluster.broker_count)
                 journal.ownership_before = ownership_of(live)
                 result = execute_steps(cluster, store, journal, build(plan, stack, live), live, out=out)

@@ -14,7 +14,7 @@ from kplan_helpers import ROOT, kplan, snapshot, stack_doc, write_stack
 from kplan.cluster.reader import plan_validator
 from kplan.plan.planner import make_plan
 from kplan.session.early import EarlyLock
-from kplan.session.run import plan_for
+from kplan.session.plan import plan_stack
 from kplan.stackfile import load_stack
 
 pytestmark = pytest.mark.compat
@@ -45,7 +45,7 @@ def test_the_answers_validated_ahead_are_the_brokers_and_nothing_is_created(stac
                 sent = validator._ahead  # type: ignore[attr-defined]
                 assert sent is not None, "the lock thread sent no validate-only create"
                 assert {key[0] for key in sent[0]} == {f"{prefix}.good", f"{prefix}.bad"}
-                live, plan = plan_for(cluster, destroy=False)
+                live, plan = plan_stack(cluster.session, holding_lock=True)
                 assert validator._ahead is None  # type: ignore[attr-defined]  # taken by the plan's validation
                 # the same creates, asked directly of the broker by a validator of its own
                 direct_validator = plan_validator(cluster.session.reader, cluster.secrets)

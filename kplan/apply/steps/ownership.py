@@ -62,7 +62,7 @@ def metadata_after(plan: Plan, live: LiveState, after: Ownership) -> dict[str, M
     """The owners, descriptions and labels the record keeps once the plan is applied (kplan.model.metadata): each
     change's (declared, or recorded for what is no longer declared), and the record's for owned resources the plan
     does not touch; only for what the stack owns then (a deleted resource's go with it)."""
-    owned = owned_addresses(after)
+    owned = frozenset(address_of(u.kind.type, n) for u in UNITS for n in after.owned(u.kind.section))
     out = {a: m for a, m in live.metadata.items() if a in owned}
     for c in plan.changes:
         if c.action == Action.DELETE or c.address not in owned or (plan.destroy and c.address not in out):
@@ -73,11 +73,6 @@ def metadata_after(plan: Plan, live: LiveState, after: Ownership) -> dict[str, M
             else:
                 out[c.address] = c.meta
     return dict(sorted(out.items()))
-
-
-def owned_addresses(record: Ownership) -> frozenset[str]:
-    """Every address the record owns, of every kind."""
-    return frozenset(address_of(u.kind.type, n) for u in UNITS for n in record.owned(u.kind.section))
 
 
 def ownership_of(live: LiveState) -> Ownership:
