@@ -1,4 +1,4 @@
-"""What kplan posts on a pull request, merge request or drift issue, and whether to create or update it. Pure.
+"""What kplan posts on a pull request, merge request or drift issue, and how it finds it again. Pure.
 
 One comment per (stack, environment) and per pull request: it starts with a hidden marker naming both, so a later
 push finds it and edits it in place instead of adding a comment, and two stacks planned in one pull request keep
@@ -54,18 +54,6 @@ class Note:
     open: bool = True
 
 
-class Action(Enum):
-    CREATE = "create"
-    UPDATE = "update"
-    UNCHANGED = "unchanged"
-
-
-@dataclass(frozen=True)
-class Decision:
-    action: Action
-    id: int | None = None
-
-
 def check_key_part(what: str, value: str) -> str:
     """A stack or environment name as it may stand in a marker (no spaces, no `-->`): else a one-line error."""
     if not _KEY_TEXT.match(value):
@@ -107,15 +95,6 @@ def untouched_body(key: Key, *, footer: str = "") -> str:
     return (f"{key.marker()}\n### kplan plan: stack `{key.stack}`{env}: not planned any more\n\n"
             f"The changes of this pull request no longer touch this stack, so its plan above is not current: kplan "
             f"did not plan it this time. An earlier plan is in this comment's edit history.{tail}")
-
-
-def decide(existing: Note | None, body: str) -> Decision:
-    """Create when there is none, leave it when it already says the same, else update it in place."""
-    if existing is None:
-        return Decision(Action.CREATE)
-    if existing.body.strip() == body.strip():
-        return Decision(Action.UNCHANGED, existing.id)
-    return Decision(Action.UPDATE, existing.id)
 
 
 def build_body(key: Key, markdown: str, *, limit: int, footer: str = "", report_url: str | None = None) -> str:

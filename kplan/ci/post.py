@@ -32,7 +32,7 @@ class Outcome:
 def post_plan(forge, key: c.Key, markdown: str, *, limit: int, footer: str, report_url: str | None = None) -> Outcome:
     """One comment per key on the pull request: created on the first run, edited in place on the next ones."""
     body = c.build_body(key, markdown, limit=limit, footer=footer, report_url=report_url)
-    return _posted(c.decide(c.find(forge.comments(), key), body), lambda: forge.create_comment(body), "id",
+    return _posted(c.find(forge.comments(), key), body, lambda: forge.create_comment(body), "id",
                    lambda number: forge.update_comment(number, body))
 
 
@@ -59,7 +59,7 @@ def report_drift(forge, key: c.Key, markdown: str, *, limit: int, footer: str, l
     """The open drift issue of this stack, created or brought up to date (title and body)."""
     body = c.build_body(key, markdown, limit=limit, footer=footer)
     title = c.drift_title(key)
-    return _posted(c.decide(c.find(forge.open_issues(label), key), body),
+    return _posted(c.find(forge.open_issues(label), key), body,
                    lambda: forge.create_issue(title, body, label), "number",
                    lambda number: forge.update_issue(number, title, body))
 
@@ -73,16 +73,15 @@ def resolve_drift(forge, key: c.Key, *, commit: str | None, label: str | None) -
     return Outcome(Posted.CLOSED, existing.id)
 
 
-def _posted(decision: c.Decision, create, id_key: str, update) -> Outcome:
-    """What `decision` asks done: `create()` (the new one's id under `id_key`; GitLab's issues: `iid`),
-    nothing, or `update(id)`."""
-    if decision.action is c.Action.CREATE:
+def _posted(existing: c.Note | None, body: str, create, id_key: str, update) -> Outcome:
+    """`create()` when there is none (the new one's id under `id_key`; GitLab's issues: `iid`), nothing when it
+    already says the same, else `update(id)` in place."""
+    if existing is None:
         made = create()
         return Outcome(Posted.CREATED, made.get(id_key, made.get("iid")), _url(made))
-    if decision.action is c.Action.UNCHANGED:
-        return Outcome(Posted.UNCHANGED, decision.id)
-    assert decision.id is not None
-    return Outcome(Posted.UPDATED, decision.id, _url(update(decision.id)))
+    if existing.body.strip() == body.strip():
+        return Outcome(Posted.UNCHANGED, existing.id)
+    return Outcome(Posted.UPDATED, existing.id, _url(update(existing.id)))
 
 
 def _url(made: dict) -> str | None:

@@ -1,5 +1,5 @@
-"""The pure parts of `kplan ci`: the marker, the body and its bound, create-or-update, and reading the CI
-variables (kplan/ci/comment.py, kplan/ci/context.py)."""
+"""The pure parts of `kplan ci`: the marker, the body and its bound, create-or-update (post_plan on a fake forge),
+and reading the CI variables (kplan/ci/comment.py, kplan/ci/post.py, kplan/ci/context.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from kplan.ci import comment as c
 from kplan.ci.context import ContextError, Overrides, detect
+from kplan.ci.post import Outcome, Posted, post_plan
 
 KEY = c.Key(c.Kind.PLAN, "shop", "prod")
 
@@ -42,10 +43,35 @@ def test_find_takes_the_first_note_that_starts_with_the_marker():
     assert c.find(notes[:2], KEY) is None
 
 
-def test_decide_creates_updates_or_leaves_alone():
-    assert c.decide(None, "x") == c.Decision(c.Action.CREATE)
-    assert c.decide(c.Note(5, "x\n"), "x") == c.Decision(c.Action.UNCHANGED, 5)
-    assert c.decide(c.Note(5, "y"), "x") == c.Decision(c.Action.UPDATE, 5)
+class _Comments:
+    """A pull request's comments, recording what kplan asks of them."""
+
+    def __init__(self, *notes: c.Note):
+        self.notes, self.calls = list(notes), []
+
+    def comments(self):
+        return iter(self.notes)
+
+    def create_comment(self, body):
+        self.calls.append(("create", body))
+        return {"id": 9}
+
+    def update_comment(self, number, body):
+        self.calls.append(("update", number, body))
+        return {}
+
+
+def test_post_plan_creates_updates_or_leaves_alone():
+    body = c.build_body(KEY, "x", limit=1000, footer="")
+    forge = _Comments()
+    assert post_plan(forge, KEY, "x", limit=1000, footer="") == Outcome(Posted.CREATED, 9)
+    assert forge.calls == [("create", body)]
+    forge = _Comments(c.Note(5, body + "\n"))
+    assert post_plan(forge, KEY, "x", limit=1000, footer="") == Outcome(Posted.UNCHANGED, 5)
+    assert forge.calls == []
+    forge = _Comments(c.Note(5, KEY.marker() + "\ny"))
+    assert post_plan(forge, KEY, "x", limit=1000, footer="") == Outcome(Posted.UPDATED, 5)
+    assert forge.calls == [("update", 5, body)]
 
 
 def test_the_body_is_marker_plan_footer():
