@@ -11,6 +11,7 @@ until the cluster shows what we wrote.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from kplan.errors import WriteError
@@ -302,18 +303,21 @@ class TopicWrites(Reassignments):
         poll(problem, timeout_s or self._verify_window(partitions), delay=0.05)
 
     def wait_topics_gone(self, names: Iterable[str]) -> None:
+        start = time.monotonic()
+        deadline = None
         names = set(names)
-        first = self._metadata_of(names, led=False)
-        if not first:
-            return
-        answers = iter([first])  # the first poll's, asked already
-
-        def problem() -> str | None:
-            left = next(answers, None) or self._metadata_of(names, led=False)
-            return "topics still listed after deletion: " + name_list(sorted(left), 10) if left else None
-
-        # the window grows with the partitions listed at first
-        poll(problem, self._verify_window(sum(p for p, _ in first.values())), delay=0.05, most=0.5, factor=1.5)
+        delay = 0.05
+        while True:
+            listed = self._metadata_of(names, led=False)
+            left = set(listed)
+            if not left:
+                return
+            if deadline is None:  # the window grows with the partitions listed at first
+                deadline = start + self._verify_window(sum(p for p, _ in listed.values()))
+            if time.monotonic() > deadline:
+                raise WriteError("topics still listed after deletion: " + name_list(sorted(left), 10))
+            time.sleep(delay)
+            delay = min(0.5, delay * 1.5)
 
     # ---------------------------------------------------------------------------- the replication throttle
 
