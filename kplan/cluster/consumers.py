@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from kplan.model.desired import ClusterSpec
     from kplan.secrets import SecretValues
 
-# confluent-kafka's state names -> Kafka's own words (kafka-consumer-groups.sh)
 PEEK_GROUP = "kplan-consumer-context"  # the timestamp reader's group.id: assigned partitions only, never joined
 
 

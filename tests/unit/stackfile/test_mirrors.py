@@ -361,3 +361,14 @@ def test_an_identity_mirror_knows_the_replicas_it_made_by_its_source_connectors_
     assert not [c for c in unknown.changes if c.type.value == "topic"]
     (warned,) = [d for d in unknown.diagnostics if d.code == "mirror-replicas-unknown"]
     assert "its source connector's offsets could not be read: Connect answered 500" in warned.message
+
+
+def test_the_mirrors_config_is_laid_over_every_connector_even_a_key_kplan_leaves_out(tmp_path):
+    """docs/replication.md: `config` is laid over all three connectors; a `topics.exclude` given there (and no
+    `topics_exclude`) reaches the source connector too (before 3dd095e its own default removal took it away)."""
+    text = STACK.replace("        topics_exclude: ['orders\\.tmp']\n", "        config: {topics.exclude: 'x\\..*'}\n")
+    stack, diags = _load(tmp_path, text)
+    assert stack is not None, _errors(diags)
+    specs = {c.name: c.config for c in _dr(stack).of("connectors")}
+    assert {name: config.get("topics.exclude") for name, config in specs.items()} == {
+        "main-dr-source": "x\\..*", "main-dr-checkpoint": "x\\..*", "main-dr-heartbeat": "x\\..*"}
