@@ -232,3 +232,34 @@ def test_one_kind_at_most_limits_the_batched_read_by_name():
     from kplan.kinds import scoped_sections
 
     assert len(scoped_sections()) <= 1, scoped_sections()
+
+
+def test_read_connects_gathers_each_connect_clusters_connectors_and_facts():
+    """read_connects itself (the test above fakes it): connectors keyed per Connect cluster, the plugins of all,
+    each cluster's worker version and installed plugin versions, and a cluster that could not be read -> why."""
+    from kplan.errors import KplanError
+    from kplan.kinds.connector.io.read import read_connects
+
+    class Client:
+        def __init__(self, answers):
+            self.answers = answers
+
+        def get_json(self, path, ok=(200,)):
+            if self.answers is None:
+                raise KplanError("Kafka Connect at http://analytics:8083 is unreachable")
+            return self.answers[path.split("?")[0]]
+
+    listing = {"c": {"info": {"config": {"connector.class": "FileStreamSink"}, "type": "sink"},
+                     "status": {"connector": {"state": "RUNNING"}, "tasks": []}}}
+    plugins = [{"class": "FileStreamSink", "type": "sink", "version": "4.1.0"},
+               {"class": "FileStreamSink", "type": "sink", "version": "4.3.1"},
+               {"class": "org.apache.kafka.connect.transforms.Cast$Value", "type": "transformation"}]
+    default = Client({"/connectors": listing, "/connector-plugins": plugins, "/": {"version": "3.9.2"}})
+    read = read_connects({"default": default, "analytics": Client(None)})
+    shown = {k: (c.connect, c.state, c.type) for k, c in read.connectors.items()}
+    assert shown == {"c": ("default", "RUNNING", "sink")}
+    assert read.facts == ConnectFacts(frozenset({"FileStreamSink"}),
+                                      {"analytics": "Kafka Connect at http://analytics:8083 is unreachable"},
+                                      {"default": "3.9.2"},
+                                      {"default": {"FileStreamSink": ("4.1.0", "4.3.1"),
+                                                   "org.apache.kafka.connect.transforms.Cast$Value": ()}})
