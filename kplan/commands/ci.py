@@ -63,6 +63,7 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
     merge request, or update the one an earlier run posted for the same stack and environment. A repository's
     plans (several stacks): one comment per stack, or with --summary one comment for all."""
     from kplan.ci import comment as c
+    from kplan.ci.forge import Forge
     from kplan.ci.post import post_plan
     from kplan.ci.repository import split
 
@@ -75,16 +76,16 @@ def comment_command(plan, platform, api_url, project, token_var, stack, environm
     if repository is None and (one_summary or mark_untouched):
         raise click.UsageError(f"{'--summary' if one_summary else '--mark-untouched'}: for a repository's plans "
                                "(`kplan plan --tree DIR --format markdown`)")
+    if repository is None:
+        key = _key(c.Kind.PLAN, markdown, stack, environment)
+    elif stack:
+        raise click.UsageError("--stack: a repository's plans name their stacks themselves")
+    ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
+    forge = Forge(ctx)
     if repository is not None:
-        if stack:
-            raise click.UsageError("--stack: a repository's plans name their stacks themselves")
-        ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
-        _comment_repository(_forge(ctx), ctx, *repository, environment=environment, report_url=report_url,
+        _comment_repository(forge, ctx, *repository, environment=environment, report_url=report_url,
                             one_summary=one_summary, mark_untouched=mark_untouched)
         return
-    key = _key(c.Kind.PLAN, markdown, stack, environment)
-    ctx = _context(platform, api_url, project, number, token_var, commit, need_number=True)
-    forge = _forge(ctx)
     out = post_plan(forge, key, markdown, limit=_limit(ctx), footer=c.footer(forge.name, ctx.commit, ctx.run_url),
                     report_url=report_url)
     what, where = _on(ctx)
@@ -170,13 +171,14 @@ def drift_issue_command(plan, platform, api_url, project, token_var, stack, envi
     """Open an issue "kplan: drift in stack NAME" with PLAN.md (what `kplan plan --detailed-exitcode` found), or
     update the open one; with --resolved, close it."""
     from kplan.ci import comment as c
+    from kplan.ci.forge import Forge
     from kplan.ci.post import Posted, report_drift, resolve_drift
 
     # --resolved needs no plan when --stack names the stack; else the plan (no changes) names it in its title
     markdown = "" if resolved and stack else _read_plan(plan)
     key = _key(c.Kind.DRIFT, markdown, stack, environment)
     ctx = _context(platform, api_url, project, None, token_var, commit, need_number=False)
-    forge = _forge(ctx)
+    forge = Forge(ctx)
     if resolved:
         out = resolve_drift(forge, key, commit=ctx.commit, label=label)
         click.echo(f"closed drift issue {out.id}: no drift" if out.action is Posted.CLOSED
@@ -230,12 +232,6 @@ def _read_event(path: str):
             return json.load(f)
     except (OSError, ValueError) as e:
         raise KplanError(f"{path}: cannot read the GitHub event file (GITHUB_EVENT_PATH): {e}") from None
-
-
-def _forge(ctx):
-    from kplan.ci.forge import Forge
-
-    return Forge(ctx)
 
 
 def _limit(ctx) -> int:

@@ -103,27 +103,23 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
         if tool != "topicctl" and (bootstrap_servers is None) == (cluster_from is None):
             raise KplanError(f"{tool}'s files do not say how to reach the cluster: say which cluster the stack is for "
                              "with --bootstrap-servers HOST:PORT or --cluster-from STACK")
-        cluster = (raw_cluster_section(cluster_from) if cluster_from else
-                   {"bootstrap_servers": bootstrap_servers, **({"connect_url": connect_url} if connect_url else {})})
-        return _import_from(tool, paths, out, force, options, cluster)
-    if (bootstrap_servers is None) == (cluster_from is None):
+    elif (bootstrap_servers is None) == (cluster_from is None):
         raise KplanError("say which cluster to read: --bootstrap-servers HOST:PORT (and --connect-url URL), "
                          "or --cluster-from STACK to use a stack's cluster settings")
-    if cluster_from is not None and (connect_url is not None or registry_url is not None):
+    elif cluster_from is not None and (connect_url is not None or registry_url is not None):
         raise KplanError("--connect-url and --schema-registry go with --bootstrap-servers; with --cluster-from the "
                          "stack's cluster settings name Connect and the registry")
-    split = not out.endswith((".yaml", ".yml"))
+    # the cluster section written (another tool's import refuses --schema-registry; topicctl's files have theirs)
+    cluster_doc = raw_cluster_section(cluster_from) if cluster_from else {
+        "bootstrap_servers": bootstrap_servers, **({"connect_url": connect_url} if connect_url else {}),
+        **({"schema_registry": {"url": registry_url}} if registry_url else {})}
+    if tool is not None:
+        return _import_from(tool, paths, out, force, options, cluster_doc)
     options = replace(options, connectors=not no_connectors)
 
     if cluster_from is not None:
-        cluster_doc = raw_cluster_section(cluster_from)
         stack = load_or_exit(ctx, cluster_from, environment, template_dirs=template_dirs)
     else:
-        cluster_doc = {"bootstrap_servers": bootstrap_servers}
-        if connect_url:
-            cluster_doc["connect_url"] = connect_url
-        if registry_url:
-            cluster_doc["schema_registry"] = {"url": registry_url}
         with tempfile.TemporaryDirectory(prefix="kplan-import-") as tmp:
             probe = Path(tmp) / "cluster.yaml"
             probe.write_text(yaml.safe_dump({"stack": stack_name, "cluster": cluster_doc}), encoding="utf-8")
@@ -139,7 +135,7 @@ def import_command(ctx, stack_name, out, bootstrap_servers, connect_url, registr
     cluster_doc = pinned(cluster_doc, live.cluster_id)
     header = HEADER.format(cluster_id=live.cluster_id, target=out,
                            connect=" and its Kafka Connect cluster" if stack.cluster.connect_url else "")
-    _write(out, imported.documents(stack_name, cluster_doc, split=split), header, force,
+    _write(out, lambda split: imported.documents(stack_name, cluster_doc, split=split), header, force,
            lambda texts: refuse_plaintext(live, imported, texts))
     click.echo(f"Wrote {out}: {_counts(imported)}.")
     _notes(imported.notes, imported.variables)
@@ -164,10 +160,12 @@ def _notes(notes, variables) -> None:
             click.echo(f"  {name}  ({what})")
 
 
-def _write(out: str, documents: dict[str, dict], header: str, force: bool, check=None) -> None:
-    """Write the stack's files (one `.yaml` file, or a directory of them), each with the header; refuse to overwrite
-    unless forced. `check` sees the texts before anything is written (a secret found in them stops the import)."""
+def _write(out: str, documents_of, header: str, force: bool, check=None) -> None:
+    """Write the stack's files (`documents_of(split)`: one `.yaml` file, or a directory of them), each with the
+    header; refuse to overwrite unless forced. `check` sees the texts before anything is written (a secret found in
+    them stops the import)."""
     split = not out.endswith((".yaml", ".yml"))
+    documents = documents_of(split)
     target = Path(out)
     paths = {name: (target / name if split else target) for name in documents}
     existing = [str(p) for p in paths.values() if p.exists()]
@@ -197,31 +195,26 @@ def _import_from(tool: str, paths: tuple[str, ...], out: str, force: bool, optio
     sources = _sources(paths, suffixes)
     if not sources:
         raise KplanError(f"{', '.join(paths)}: no file to import from ({tool}'s files end in {' or '.join(suffixes)})")
-    split = not out.endswith((".yaml", ".yml"))
     header = FROM_HEADER.format(tool=tool, paths=", ".join(paths), target=out)
-    if tool != "topicctl":
-        import importlib
+    import importlib
 
+    translated = importlib.import_module(f"kplan.importer.{tool.replace('-', '_')}").translate(sources)
+    if tool != "topicctl":
         from kplan.importer.build import build_import
         from kplan.importer.sources import require_connect
         from kplan.kinds.livejson import live_state_from_dict
 
-        document, unmapped = importlib.import_module(f"kplan.importer.{tool.replace('-', '_')}").translate(sources)
+        document, unmapped = translated
         require_connect(document, bool(cluster.get("connect_url") or cluster.get("connect")))
         imported = build_import(live_state_from_dict(document), options)
-        _write(out, imported.documents(options.stack, cluster, split=split), header, force)
+        _write(out, lambda split: imported.documents(options.stack, cluster, split=split), header, force)
         click.echo(f"Wrote {out}: {_counts(imported)} from {tool}'s files.")
         notes, variables = imported.notes, imported.variables
     else:
-        from dataclasses import replace as replaced
-
-        from kplan.importer.topicctl import translate
-
-        translated = translate(sources)
         groups = {name: tuple(t for t in topics if options.selects(t["name"]))
                   for name, topics in translated.groups.items()}
-        translated = replaced(translated, groups={name: topics for name, topics in groups.items() if topics})
-        _write(out, translated.documents(options.stack, split=split), header, force)
+        translated = replace(translated, groups={name: topics for name, topics in groups.items() if topics})
+        _write(out, lambda split: translated.documents(options.stack, split=split), header, force)
         click.echo(f"Wrote {out}: {len(translated.topics)} topic(s) of {tool} cluster "
                    f"{translated.cluster_name!r}.")
         unmapped, notes, variables = translated.unmapped, (), translated.variables

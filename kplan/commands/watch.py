@@ -12,7 +12,6 @@ import random
 import signal
 import threading
 import time
-from typing import Any
 
 import click
 
@@ -129,13 +128,14 @@ def _kinds_samples(results) -> dict[str, list]:
         out[planned.name or planned.path] = samples
         wanted = [u for u in reading if any(c.type == u.kind.type for c in plan.changes)]
         for member in (planned.stack.members or (planned.stack,)) if wanted else ():
-            session = _LazySession(member)
+            opened: list = []  # the member's session, once a read asks for it
+            secrets, reader = _Deferred(opened, member, "secrets"), _Deferred(opened, member, "reader")
             try:
                 for u in wanted:
                     declared = u.kind.declared(member)
                     if not declared:
                         continue
-                    args = (declared, session.secrets, session.reader, member.cluster.timeout_s)
+                    args = (declared, secrets, reader, member.cluster.timeout_s)
                     if u.metrics_read is not None:
                         samples += u.metrics_read(*args)
                     if u.status_read is not None and u.metrics is not None:
@@ -143,38 +143,24 @@ def _kinds_samples(results) -> dict[str, list]:
             except Exception as e:  # noqa: BLE001 - the round goes on; the stack's other metrics stand
                 click.echo(scrub(f"Warning: stack {planned.name}: its status reads failed: {e}"), err=True)
             finally:
-                session.close()
+                for session in opened:
+                    session.close()
     return out
 
 
-class _LazySession:
-    """A stack's session (kplan.session.open) opened when a read first uses its secrets or its reader."""
-
-    def __init__(self, stack) -> None:
-        self.stack = stack
-        self.opened: Any = None
-        self.secrets, self.reader = _Deferred(self, "secrets"), _Deferred(self, "reader")
-
-    def get(self, what: str):
-        if self.opened is None:
-            from kplan.session.open import open_session
-
-            self.opened = open_session(self.stack, environ=os.environ)
-        return getattr(self.opened, what)
-
-    def close(self) -> None:
-        if self.opened is not None:
-            self.opened.close()
-
-
 class _Deferred:
-    """Stands for one part of a _LazySession until something of it is asked for."""
+    """Stands for one part (`what`) of a stack's session (kplan.session.open) until something of it is asked for;
+    the session is opened then, once for all its parts (`opened`, shared by them)."""
 
-    def __init__(self, session: _LazySession, what: str) -> None:
-        self._session, self._what = session, what
+    def __init__(self, opened: list, stack, what: str) -> None:
+        self._opened, self._stack, self._what = opened, stack, what
 
     def __getattr__(self, name: str):
-        return getattr(self._session.get(self._what), name)
+        if not self._opened:
+            from kplan.session.open import open_session
+
+            self._opened.append(open_session(self._stack, environ=os.environ))
+        return getattr(getattr(self._opened[0], self._what), name)
 
 
 class WatchState:
