@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, TypeAlias
 
-from kplan.apply.steps.ownership import RecordOwnership, build_ownership_steps
+from kplan.apply.steps.ownership import build_ownership_steps
 from kplan.kinds import UNITS
 from kplan.kinds.planned import check_planned
 from kplan.kinds.step import FrozenDict, StepBase
@@ -28,7 +28,6 @@ from kplan.rules.batching import limited
 from kplan.transport import request_limit
 
 Step: TypeAlias = StepBase  # every step type is a frozen StepBase subclass, registered by its `kind`
-STEP_TYPES: tuple[type[StepBase], ...] = tuple(t for u in UNITS for t in u.step_types) + (RecordOwnership,)
 
 # The resource kinds' builders; the ownership record step comes after all of them (it needs to know whether
 # they made any step).
@@ -56,4 +55,4 @@ def build(plan: Plan, stack: Stack, live: LiveState) -> Built:
                  FrozenDict({i: p.secrets for i, p in enumerate(planned) if p.secrets is not None}))
 
 
-__all__ = ["BUILDERS", "STEP_TYPES", "Built", "Step", "build"]
+__all__ = ["BUILDERS", "Built", "Step", "build"]

@@ -17,11 +17,11 @@ from executor_runs import FailAt, FakeStore, put_step, run, topics_step
 from fakes import FakeWriter, writers
 
 from kplan.apply.executor import Executor, Progress
-from kplan.apply.steps import STEP_TYPES, Step
+from kplan.apply.steps import Step
 from kplan.apply.steps.ownership import RecordOwnership
 from kplan.errors import KplanError
 from kplan.kinds.connector.steps import ConnectorImage, ConnectorSecrets, DeleteConnector
-from kplan.kinds.step import Phase, StepBase, UnknownStepKind, frozen
+from kplan.kinds.step import Phase, StepBase, UnknownStepKind, frozen, step_types
 from kplan.kinds.topic.steps import DeleteTopics, IncreasePartitions, ReplaceTopics, TopicArgs
 from kplan.kinds.user.steps import AlterUsers
 from kplan.model.desired import ConnectorState
@@ -224,7 +224,7 @@ def test_a_journal_with_an_unknown_step_kind_cannot_be_rolled_back_blindly():
 def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.apply.executor import handled_types
 
-    assert set(STEP_TYPES) <= handled_types()
+    assert set(step_types().values()) <= handled_types()
     from kplan.kinds.connector.steps import DropCdcDatabaseObjects
     from kplan.kinds.group_request.steps import DeleteConsumerGroup
     from kplan.kinds.streams_app.steps import DeleteInternalTopics
@@ -232,10 +232,11 @@ def test_every_step_type_has_a_handler_and_the_irreversible_ones_are_flagged():
     from kplan.kinds.topic.steps import ChangeTieredStorage
 
     # DeleteUsers is undone where the stack declares the password kplan set (its handler reports the others)
-    assert {t for t in STEP_TYPES if t.irreversible} == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
-                                                         DropCdcDatabaseObjects, DeleteSubjects, DeleteConsumerGroup,
-                                                         DeleteInternalTopics, ChangeTieredStorage}
-    assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in STEP_TYPES if t.irreversible)
+    irreversible = {t for t in step_types().values() if t.irreversible}
+    assert irreversible == {IncreasePartitions, ReplaceTopics, DeleteTopics, AlterUsers,
+                            DropCdcDatabaseObjects, DeleteSubjects, DeleteConsumerGroup,
+                            DeleteInternalTopics, ChangeTieredStorage}
+    assert all(t.phase >= Phase.INCREASE_PARTITIONS for t in irreversible)
 
 
 # -- the writer interface --------------------------------------------------------------------------------------------
