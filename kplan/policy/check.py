@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, Callable, Iterator, Mapping
 
 from kplan.kinds import UNITS
-from kplan.kinds.policy import Check
+from kplan.kinds.policy import Check, Finding
 from kplan.model.desired import Stack
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.metadata import Meta
@@ -37,16 +37,10 @@ def check_policy(stack: Stack) -> tuple[Diagnostic, ...]:
     for rule in policy.rules:
         if rule.type.target == "owner":
             continue  # owner_totals above
-        if rule.type.target == "resource":
-            out += check_metadata(rule, stack)
-            continue
-        section, check = _resource_checks()[rule.type]
-        for resource in stack.of(section):
-            if not rule.selects(resource.name):
-                continue
-            for path, problem, origin in check(rule, resource, stack.environment):
+        for section, resource, findings in _findings(rule, stack):
+            for path, problem, origin in findings:
                 out.append(rule.violation(problem, _generated_by(resource.origin), origin=origin or resource.origin,
-                                          address=f"{rule.type.target}.{resource.name}", path=path or None))
+                                          address=f"{_type_word(section)}.{resource.name}", path=path or None))
     return tuple(notes) + tuple(sorted(out, key=Diagnostic.sort_key))
 
 
@@ -56,6 +50,21 @@ def _resource_checks() -> Mapping[RuleType, tuple[str, Check]]:
     (`KindUnit.policy_ref`)."""
     return {t: (u.section.key, check) for u in UNITS if u.policy is not None and u.section is not None
             for t, check in u.policy.checks.items()}
+
+
+def _findings(rule: Rule, stack: Stack) -> Iterator[tuple[str, Any, Iterator[Finding]]]:
+    """(section, declared resource, its violations) for each resource the rule selects: a kind's own rule over its
+    section's resources; an owner or label rule over every resource an entry of the stack declares (`Stack.metadata`:
+    every kind's, CDC-generated ones included), or those of the rule's `kinds`."""
+    if rule.type.target != "resource":
+        section, check = _resource_checks()[rule.type]
+        yield from ((section, x, check(rule, x, stack.environment)) for x in stack.of(section) if rule.selects(x.name))
+        return
+    for section, items in stack.kinds.items():
+        for x in {x.name: x for x in items}.values():  # a name on several clusters has one metadata: said once
+            meta = stack.metadata.get((section, x.name))
+            if meta is not None and (not rule.kinds or section in rule.kinds) and rule.selects(x.name):
+                yield section, x, METADATA_CHECKS[rule.type](rule, meta)
 
 
 @cache
@@ -79,21 +88,6 @@ def _generated_by(origin: Origin | None) -> str:
 # -- owners and labels, on every kind ----------------------------------------------------------------------------
 
 
-def check_metadata(rule: Rule, stack: Stack) -> list[Diagnostic]:
-    """An owner or label rule over every resource an entry of the stack declares (`Stack.metadata`: every kind's,
-    CDC-generated ones included), or those of the rule's `kinds`: one located line per violation."""
-    specs: dict[tuple[str, str], Any] = {(section, x.name): x for section, items in stack.kinds.items() for x in items}
-    out = []
-    for (section, name), meta in sorted(stack.metadata.items()):
-        spec = specs.get((section, name))
-        if spec is None or (rule.kinds and section not in rule.kinds) or not rule.selects(name):
-            continue
-        for path, problem in METADATA_CHECKS[rule.type](rule, meta):
-            out.append(rule.violation(problem, _generated_by(spec.origin), address=f"{_type_word(section)}.{name}",
-                                      path=path or None, origin=spec.origin))
-    return out
-
-
 def _type_word(section: str) -> str:
     """The address word of a section's resources, the resource type a section names in the singular (`topics` ->
     `topic`, `consumer_groups` -> `consumer_group`) or as it is (a connector entry's offsets request)."""
@@ -103,33 +97,30 @@ def _type_word(section: str) -> str:
 _TYPE_WORDS = frozenset(t.value for t in ResourceType)
 
 
-MetaFinding = tuple[tuple[str, ...], str]
-
-
-def _require_owner(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+def _require_owner(rule: Rule, meta: Meta) -> Iterator[Finding]:
     if meta.owner is None:
-        yield ("owner",), "has no owner; the policy requires one (set owner:, or defaults.owner for every entry)"
+        yield ("owner",), "has no owner; the policy requires one (set owner:, or defaults.owner for every entry)", None
 
 
-def _allowed_owners(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+def _allowed_owners(rule: Rule, meta: Meta) -> Iterator[Finding]:
     if meta.owner is not None and not any(fnmatchcase(meta.owner, o) for o in rule.owners):
-        yield ("owner",), f'owner "{meta.owner}" is not one of the allowed owners ({", ".join(rule.owners)})'
+        yield ("owner",), f'owner "{meta.owner}" is not one of the allowed owners ({", ".join(rule.owners)})', None
 
 
-def _required_labels(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+def _required_labels(rule: Rule, meta: Meta) -> Iterator[Finding]:
     for key in rule.label_keys:
         if key not in meta.labels:
-            yield ("labels", key), f'has no label "{key}"; the policy requires it'
+            yield ("labels", key), f'has no label "{key}"; the policy requires it', None
 
 
-def _label_pattern(rule: Rule, meta: Meta) -> Iterator[MetaFinding]:
+def _label_pattern(rule: Rule, meta: Meta) -> Iterator[Finding]:
     for key, pattern in rule.label_patterns.items():
         value = meta.labels.get(key)
         if value is not None and not regex(pattern).fullmatch(value):
-            yield ("labels", key), f'label {key} is "{value}", which does not match "{pattern}"'
+            yield ("labels", key), f'label {key} is "{value}", which does not match "{pattern}"', None
 
 
-METADATA_CHECKS: dict[RuleType, Callable[[Rule, Meta], Iterator[MetaFinding]]] = {
+METADATA_CHECKS: dict[RuleType, Callable[[Rule, Meta], Iterator[Finding]]] = {
     RuleType.REQUIRE_OWNER: _require_owner,
     RuleType.ALLOWED_OWNERS: _allowed_owners,
     RuleType.REQUIRED_LABELS: _required_labels,
