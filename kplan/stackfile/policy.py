@@ -134,24 +134,12 @@ _LISTED = {RuleType.TOPIC_FORBIDDEN_PREFIXES: "prefixes", RuleType.CONNECTOR_ALL
 
 def _build_rule(item: dict, loc: Loc, smap: SourceMap, diags: Diagnostics) -> Rule | None:
     kind = RuleType(item["rule"])
-    ok = True
 
     def at(key: str) -> Loc:
         return smap.value_loc(item, key) or loc
 
-    def regex(key: str) -> str | None:
-        nonlocal ok
-        value = item.get(key)
-        if value is None:
-            return None
-        try:
-            re.compile(value)
-        except re.error as e:
-            diags.error(at(key), f'invalid regular expression "{value}": {e}')
-            ok = False
-        return value
-
-    fields: dict = {"include": regex("include"), "exclude": regex("exclude"), "pattern": regex("pattern")}
+    fields: dict = {k: item.get(k) for k in ("include", "exclude", "pattern")}
+    ok = all([_compiles(fields[k], at(k), diags) for k in fields])  # a list: each bad one is reported
     if kind == RuleType.TOPIC_PARTITIONS:
         fields["min"], fields["max"] = item.get("min"), item.get("max")
         if fields["min"] is None and fields["max"] is None:
@@ -201,12 +189,7 @@ def _resource_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, sma
     elif kind == RuleType.REQUIRED_LABELS:
         fields["label_keys"] = tuple(item["labels"])
     elif kind == RuleType.LABEL_PATTERN:
-        for key, pattern in item["labels"].items():
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                diags.error(at("labels"), f'label {key}: invalid regular expression "{pattern}": {e}')
-                ok = False
+        ok = all([_compiles(p, at("labels"), diags, f"label {k}: ") for k, p in item["labels"].items()]) and ok
         fields["label_patterns"] = MappingProxyType(dict(item["labels"]))
     return ok
 
@@ -241,6 +224,16 @@ def _owner_fields(kind: RuleType, item: dict, loc: Loc, fields: dict, at, smap: 
 
 
 _FIELDS = {"resource": _resource_fields, "owner": _owner_fields}
+
+
+def _compiles(pattern: str | None, loc: Loc, diags: Diagnostics, what: str = "") -> bool:
+    """Whether `pattern` (None: none given) is a valid regular expression; if not, one error at `loc`."""
+    try:
+        re.compile(pattern or "")
+    except re.error as e:
+        diags.error(loc, f'{what}invalid regular expression "{pattern}": {e}')
+        return False
+    return True
 
 
 def _amount(raw, sized: bool, loc: Loc, diags: Diagnostics, what: str) -> int | None:
