@@ -23,6 +23,7 @@ from kplan.render.common import (
     headline as change_headline,
 )
 from kplan.render.distribution import distribution, text_lines
+from kplan.words import plural
 
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red", Action.REPLACE: "red",
           Action.NOOP: None, Action.RESTART: "yellow", Action.METADATA: "yellow",
@@ -52,8 +53,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if adoption_note(plan):
         lines.append(adoption_note(plan))
     if plan.has_errors:
-        n = plan.summary.errors
-        lines.append(c(f"Plan failed: {n} error{'s' if n != 1 else ''}; nothing can be applied.", "red", True))
+        lines.append(c(f"Plan failed: {plural(plan.summary.errors, 'error')}; nothing can be applied.", "red", True))
     return "\n".join(lines) + "\n"
 
 
@@ -94,21 +94,18 @@ def _resource(ch: ResourceChange, c) -> list[str]:
     for a in ch.attributes:
         note = attr_note(a)
         if a.kind in ATTR_SYMBOLS:
-            sym, afg = ATTR_SYMBOLS[a.kind]
-            if deleting:
-                sym, afg = "-", "red"
+            sym, afg = ("-", "red") if deleting else ATTR_SYMBOLS[a.kind]
             text = f"      {c(sym, afg)} {label(a).ljust(width)} = {transition(a, deleting=deleting)}"
             if note:
                 text += c(f"  # {note}", "yellow" if attention(a) else None)
-        else:
-            word = "drift" if a.kind == AttrKind.DRIFT else "refused"
-            text = c(f"      # {word}: {label(a)} = {transition(a)}", "magenta" if word == "drift" else "red")
-            if a.kind == AttrKind.DRIFT and note:
+        else:  # drift, refused
+            drift = a.kind == AttrKind.DRIFT
+            text = c(f"      # {a.kind.value}: {label(a)} = {transition(a)}", "magenta" if drift else "red")
+            if drift and note:
                 text += c(f" ({note})", "magenta")
         lines.append(text)
     if ch.unchanged_attributes:
-        n = ch.unchanged_attributes
-        lines.append(f"        # ({n} unchanged attribute{'s' if n != 1 else ''} hidden)")
+        lines.append(f"        # ({plural(ch.unchanged_attributes, 'unchanged attribute')} hidden)")
     lines.append("    }")
     return lines
 

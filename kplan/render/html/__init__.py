@@ -28,6 +28,8 @@ def render_html(plan: Plan) -> str:
     csp = (f"default-src 'none'; script-src '{_hash(JS)}'; style-src '{_hash(CSS)}'; img-src data:; "
            "base-uri 'none'; form-action 'none'")
     title = _title_text(plan)
+    kinds = sorted({g["k"] for g in data["groups"]})  # the groups' kinds and actions (in review order)
+    acts = [a.value for a in ACTION_ORDER if any(g["x"] == a.value for g in data["groups"])]
     return "".join([
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n',
         f'<meta http-equiv="Content-Security-Policy" content="{escape(csp, quote=False)}">\n',
@@ -39,11 +41,11 @@ def render_html(plan: Plan) -> str:
         f"<p>{escape(adoption_note(plan))}</p>\n" if adoption_note(plan) else "",
         (f'<p class="failed">Plan failed: {plan.summary.errors} error(s); nothing can be applied.</p>\n'
          if plan.has_errors else ""),
-        _counts(data), "</header>\n",
+        _counts(data, kinds, acts), "</header>\n",
         _problems("Errors", "errors", errors), _problems("Warnings", "warnings", warnings),
         _flows(svg, drawn, left),
         html_section(distribution(plan)),
-        _changes(data),
+        _changes(data, kinds, acts),
         '<script type="application/json" id="kplan-data">', _json(data), "</script>\n",
         f"<script>{JS}</script>\n</body></html>\n",
     ])
@@ -67,12 +69,10 @@ def _json(data: dict) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def _counts(data: dict) -> str:
+def _counts(data: dict, kinds: list[str], acts: list[str]) -> str:
     """A kind x action table of the changes shown."""
     if not data["groups"]:
         return ""
-    acts = [a.value for a in ACTION_ORDER if any(g["x"] == a.value for g in data["groups"])]
-    kinds = sorted({g["k"] for g in data["groups"]})
     n = {(g["k"], g["x"]): len(g["i"]) for g in data["groups"]}
     head = "".join(f"<th>{escape(a)}</th>" for a in acts)
     rows = "".join(f"<tr><td>{escape(k)}</td>" + "".join(f"<td>{n.get((k, a), '')}</td>" for a in acts) + "</tr>"
@@ -100,9 +100,7 @@ def _flows(svg: str, drawn: int, left: int) -> str:
             f"{legend}</p>{svg}{more}</section>\n")
 
 
-def _changes(data: dict) -> str:
-    kinds = sorted({g["k"] for g in data["groups"]})
-    acts = [a.value for a in ACTION_ORDER if any(g["x"] == a.value for g in data["groups"])]
+def _changes(data: dict, kinds: list[str], acts: list[str]) -> str:
     box = lambda name, v: (f'<label><input type="checkbox" name="{name}" value="{escape(v)}" checked> '  # noqa: E731
                            f"{escape(v)}</label>")
     return ('<section id="changes"><h2>Changes (' + str(len(data["changes"])) + ")</h2>\n"
