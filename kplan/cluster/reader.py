@@ -51,10 +51,10 @@ class KplanRecords(Protocol):
 class KafkaReader:
     """Read-only access to one cluster's topics and its Connect worker."""
 
-    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None, records: KplanRecords | None = None):
+    def __init__(self, cluster: ClusterSpec, secrets: SecretValues | None = None, *, records: KplanRecords):
         self.cluster = cluster
         self.secrets = SecretValues() if secrets is None else secrets
-        self.records = records  # None: no stack's records are read (nothing is owned, no lock is seen)
+        self.records = records
         self._admin = None
         self._client_errors: list = []  # what librdkafka reported on its own (a refused login: see unreachable)
         self.last_metadata: Metadata = {}  # the last read's topic metadata (see topic_metadata)
@@ -124,7 +124,7 @@ class KafkaReader:
                 admin_read.after_pin()
             records_future = (pool.submit(self.records.read_all, client_config(self.cluster, self.secrets),
                                           self.cluster.timeout_s)
-                              if self.records is not None and self.records.ownership_topic in metadata else None)
+                              if self.records.ownership_topic in metadata else None)
             for part in primary.values():
                 part.after_pin(metadata)
             records = records_future.result() if records_future is not None else {}
@@ -151,7 +151,7 @@ class KafkaReader:
                 broker_count=broker_count,
                 all_topic_names=frozenset(metadata),
                 unfinished_run=describe_run(ownership.run) if ownership is not None and ownership.run else None,
-                locked=self.records is not None and self.records.lock_topic(name) in metadata,
+                locked=self.records.lock_topic(name) in metadata,
                 foreign_owners=owners.foreign(name),
                 metadata=freeze(dict(ownership.metadata)) if ownership else freeze({}),
                 broker_racks=racks,
@@ -172,8 +172,7 @@ class KafkaReader:
     def lock_held(self, stack_name: str) -> bool:
         """Whether the stack's lock, which the read found listed (`LiveState.locked`), is held: not once its holder
         marked it released (the metadata lists a deleted topic for a moment, kplan.state.lock)."""
-        return self.records is not None and self.records.lock_held(client_config(self.cluster, self.secrets),
-                                                                   stack_name, self.cluster.timeout_s)
+        return self.records.lock_held(client_config(self.cluster, self.secrets), stack_name, self.cluster.timeout_s)
 
     def describe_cluster(self) -> tuple[str, int]:
         try:

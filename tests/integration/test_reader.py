@@ -9,11 +9,11 @@ import requests
 from confluent_kafka.admin import NewTopic
 
 import localstack
-from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
 from kplan.kinds.connector.live import facts_of
 from kplan.model.desired import DEFAULT_CONNECT, ClusterSpec
 from kplan.model.plan import ResourceType
+from kplan.session.systems import StackReader
 
 pytestmark = pytest.mark.compat  # the version matrix runs these on every Kafka version (make matrix)
 
@@ -36,7 +36,7 @@ def test_reads_partitions_rf_and_only_real_overrides(stack, admin, unique):
             NewTopic(a, 3, 1, config={"retention.ms": "3600000", "cleanup.policy": "compact"}),
             NewTopic(b, 1, 1))
     try:
-        reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+        reader = StackReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
         live = reader.read("some-stack", topic_names=[a, b, "does-not-exist"])
         assert live.broker_count == 1 and live.cluster_id
         topics = live.of(ResourceType.TOPIC).resources
@@ -69,7 +69,7 @@ def test_worker_processes_read_the_same_configs_as_the_reader_itself(stack, admi
     _create(admin, *[NewTopic(n, 1 + i % 2, 1, config={"retention.ms": str(1000 * (i + 1))} if i % 2 else {})
                      for i, n in enumerate(names)])
     try:
-        reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+        reader = StackReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
         monkeypatch.setattr(describe, "WORKER_THRESHOLD", 10**9)
         here = reader.describe_topic_configs(names)
         monkeypatch.setattr(describe, "WORKER_THRESHOLD", 1)
@@ -97,7 +97,7 @@ def test_reads_every_connector_with_config_and_state_in_one_request(stack, admin
     body = {"name": name, "config": cfg, "initial_state": "STOPPED"}
     assert requests.post(f"{stack.connect_url}/connectors", json=body, timeout=30).status_code == 201
     try:
-        reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+        reader = StackReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
         deadline = time.monotonic() + 30
         while True:
             live = reader.read("s", topic_names=[])
@@ -126,7 +126,7 @@ def test_a_read_right_after_another_client_creates_a_connector_reads_it(stack, a
     (tmp_path / "in.txt").write_text("x\n")
     cfg = {"connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector", "tasks.max": "1",
            "file": str(tmp_path / "in.txt"), "topic": topic}
-    reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
+    reader = StackReader(ClusterSpec(stack.bootstrap_servers, stack.connect_url, timeout_s=10))
     made = []
     try:
         for i in range(5):
@@ -144,7 +144,7 @@ def test_a_read_right_after_another_client_creates_a_connector_reads_it(stack, a
 
 
 def test_unreachable_connect_is_one_clear_error(stack):
-    reader = KafkaReader(ClusterSpec(stack.bootstrap_servers, "http://127.0.0.1:1", timeout_s=2))
+    reader = StackReader(ClusterSpec(stack.bootstrap_servers, "http://127.0.0.1:1", timeout_s=2))
     with pytest.raises(KplanError, match=r"cannot reach Kafka Connect at http://127.0.0.1:1"):
         reader.read("s")
 

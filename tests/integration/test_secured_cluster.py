@@ -216,8 +216,8 @@ def test_describe_workers_log_in_to_the_secured_cluster_like_the_reader(secured,
     from confluent_kafka.admin import NewTopic
 
     import kplan.kinds.topic.io.describe as describe
-    from kplan.cluster.reader import KafkaReader
     from kplan.model.desired import ClusterSpec, freeze
+    from kplan.session.systems import StackReader
 
     names = [unique(f"secured-workers-{i}") for i in range(3)]
     for fut in sadmin.create_topics([NewTopic(n, 1, 1, config={"retention.ms": "60000"}) for n in names]).values():
@@ -226,7 +226,7 @@ def test_describe_workers_log_in_to_the_secured_cluster_like_the_reader(secured,
         spec = ClusterSpec(secured.bootstrap_servers, None, timeout_s=10, client_properties=freeze({
             "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": secured.admin_user,
             "sasl.password": secured.admin_password, "ssl.ca.location": secured.ca_file}))
-        reader = KafkaReader(spec)
+        reader = StackReader(spec)
         wait_for(lambda: set(reader.describe_topic_configs(names)) == set(names), timeout=30, what="topics visible")
         here = reader.describe_topic_configs(names)
         monkeypatch.setattr(describe, "WORKER_THRESHOLD", 1)

@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec
+from kplan.session.systems import StackReader
 
 
 def test_unreachable_broker_is_one_clear_error_within_the_timeout():
-    reader = KafkaReader(ClusterSpec("127.0.0.1:1", None, timeout_s=2))
+    reader = StackReader(ClusterSpec("127.0.0.1:1", None, timeout_s=2))
     started = time.monotonic()
     with pytest.raises(KplanError, match=r"cannot reach Kafka at 127.0.0.1:1 within 2s"):
         reader.read("s")

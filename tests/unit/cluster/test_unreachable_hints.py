@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from kplan.cluster.reader import KafkaReader
 from kplan.errors import KplanError
 from kplan.model.desired import ClusterSpec, freeze
+from kplan.session.systems import StackReader
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def silent_listener():
 
 
 def _error(bootstrap: str, **client) -> str:
-    reader = KafkaReader(ClusterSpec(bootstrap, None, client_properties=freeze(client), timeout_s=2))
+    reader = StackReader(ClusterSpec(bootstrap, None, client_properties=freeze(client), timeout_s=2))
     with pytest.raises(KplanError) as e:
         reader.read("s")
     return str(e.value)
