@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -59,10 +60,8 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx, formatter):
         # The top-level help lists commands from the registry alone, importing none of their modules.
-        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in sorted(COMMANDS)])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,7 +143,7 @@ def _main(argv) -> None:
     # topics (bench/plan_scale.py). Collected less often, with the same peak memory there.
     gc.set_threshold(GC_YOUNG, 50, 100)
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or _env_flag("KPLAN_DEBUG")
+    debug = "--debug" in args or os.environ.get("KPLAN_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
     try:
         rv = cli.main(args=args, prog_name="kplan", standalone_mode=False)
         # Without standalone mode, click returns ctx.exit(code)'s code instead of exiting.
@@ -171,12 +170,6 @@ def _main(argv) -> None:
             scrub(f"Error: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)"), 1)
     click.echo(told, err=True)
     sys.exit(code)
-
-
-def _env_flag(name: str) -> bool:
-    import os
-
-    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
 if __name__ == "__main__":  # pragma: no cover

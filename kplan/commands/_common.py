@@ -4,7 +4,7 @@ traceback), and asking for approval."""
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from typing import Iterable
 
 import click
 
@@ -20,11 +20,25 @@ def load_or_exit(ctx: click.Context, path: str, environment: str | None, templat
                                             template_dirs=template_dirs))
 
 
-def load_and_open_or_exit(ctx: click.Context, path: str, environment: str | None, *, live_state: str | None = None,
-                          environ: Mapping[str, str] | None = None, template_dirs=(), wait_s: float | None = None):
-    """`load_and_open`, or every problem of the stack printed as one line each and exit 1."""
-    return _or_exit(ctx, lambda: load_and_open(path, environment, live_state=live_state, environ=environ,
-                                               template_dirs=template_dirs, wait_s=wait_s))
+def load_and_open_or_exit(ctx: click.Context, path: str, environment: str | None, allow_unreadable: Iterable[str], *,
+                          live_state: str | None, template_dirs, wait_s: float | None):
+    """`load_and_open` (every problem of the stack printed as one line each, then exit 1) and the systems
+    --allow-unreadable names (kplan.commands._unreadable.allowances): (stack, session, allowed). The open session
+    (if any) is closed before a usage error of the option leaves the command; then the stack's warnings, once the
+    options are known to be good."""
+    from kplan.commands._unreadable import allowances
+
+    stack, session = _or_exit(ctx, lambda: load_and_open(path, environment, live_state=live_state, environ=os.environ,
+                                                         template_dirs=template_dirs, wait_s=wait_s))
+    try:
+        allowed = allowances(stack, allow_unreadable)
+    except click.UsageError:
+        if session is not None:
+            session.close()
+        raise
+    for line in stack.warnings:
+        click.echo(line, err=True)
+    return stack, session, allowed
 
 
 def _or_exit(ctx: click.Context, load):

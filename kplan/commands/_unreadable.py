@@ -32,16 +32,3 @@ def allowances(stack, values: Iterable[str]) -> frozenset[str]:
         out.add(value)
     return frozenset(out)
 
-
-def allowances_or_close(stack, values: Iterable[str], session) -> frozenset[str]:
-    """`allowances`, closing the command's open session (if any) before its usage error leaves the command; then the
-    stack's warnings, once the options are known to be good."""
-    try:
-        allowed = allowances(stack, values)
-    except click.UsageError:
-        if session is not None:
-            session.close()
-        raise
-    for line in stack.warnings:
-        click.echo(line, err=True)
-    return allowed

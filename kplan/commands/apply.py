@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import NoReturn
 
 import click
 
@@ -97,6 +96,7 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
     # From here until run_apply holds the lock, any way out (Ctrl-C included) releases what the thread took;
     # abandon() leaves a lock the run holds to the run (kplan.session.early).
     try:
+        from kplan.kinds import UNITS
         from kplan.render import render
         from kplan.render.common import not_read_note
         from kplan.session.run import RunOptions, close_all, open_all, report_lines, run_apply, run_apply_all
@@ -132,32 +132,20 @@ def _run(ctx: click.Context, path, environment, *, destroy, saved, auto_approve,
         if early is not None:
             early.abandon()
         raise
-    if result is None:
-        _nothing_done(ctx, plan, destroy)
+    if result is None:  # nothing to do, or not approved: exit 0, saying so when the plan had nothing to change
+        if not plan.has_changes:
+            click.echo(("No changes to apply." if not destroy else "Nothing to destroy.") + not_read_note(plan))
+        ctx.exit(0)
     s = plan.summary
     line = (f"Destroy complete! Resources: {s.destroy} destroyed" if destroy else
             f"Apply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed"
             + (f", {s.restart} restarted" if s.restart and not several else ""))
     line += (f" across {len(plan.groups)} clusters" if several else "") + f".{not_read_note(plan)}"
-    _finish(ctx, result, line if result.exit_code == 0 else None, color, after=_left_behind(plan),
+    # after it, what the applied changes left for a person to do, as each kind's UNIT says it (`left_behind`: e.g.
+    # what a deleted PostgreSQL source left, with the SQL to drop it)
+    _finish(ctx, result, line if result.exit_code == 0 else None, color,
+            after=[text for u in UNITS if u.left_behind is not None for text in u.left_behind(plan)],
             report=report_lines if several else None)
-
-
-def _nothing_done(ctx: click.Context, plan, destroy: bool) -> NoReturn:
-    """No result (nothing to do, or not approved): exit 0, saying so when the plan had nothing to change."""
-    from kplan.render.common import not_read_note
-
-    if not plan.has_changes:
-        click.echo(("No changes to apply." if not destroy else "Nothing to destroy.") + not_read_note(plan))
-    ctx.exit(0)
-
-
-def _left_behind(plan) -> list[str]:
-    """What the applied changes left for a person to do, as each kind's UNIT says it (`left_behind`: e.g. what a
-    deleted PostgreSQL source left, with the SQL to drop it): part of the last words."""
-    from kplan.kinds import UNITS
-
-    return [line for u in UNITS if u.left_behind is not None for line in u.left_behind(plan)]
 
 
 def _finish(ctx, result, success_line: str | None, color: bool, after: list[str] | None = None,

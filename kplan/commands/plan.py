@@ -172,11 +172,9 @@ def compute_plan(ctx: click.Context, path: str, environment: str | None, *, dest
     """Load the stack (every problem one line, then exit 1), read the live state (batched), plan, then validate
     the plan against the real systems (`allow_unreadable`: --allow-unreadable, kplan.commands._unreadable)."""
     from kplan.commands._common import load_and_open_or_exit
-    from kplan.commands._unreadable import allowances_or_close
 
-    stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
-                                           template_dirs=template_dirs, wait_s=wait_s)
-    allowed = allowances_or_close(stack, allow_unreadable, session)
+    stack, session, allowed = load_and_open_or_exit(ctx, path, environment, allow_unreadable, live_state=live_state,
+                                                    template_dirs=template_dirs, wait_s=wait_s)
     if session is None and rebalance is not None:  # several clusters: each read and planned, one combined plan
         raise click.UsageError("--rebalance/--elect-leaders: a stack on one cluster at a time")
     # after the load: the read started meanwhile (cluster/prefetch.py)

@@ -8,8 +8,6 @@ the pure `kplan.plan.status`.
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from kplan.commands._output import ENV_OPTION, NO_COLOR_OPTION, TEMPLATE_DIR_OPTION, WAIT_OPTION, use_color
@@ -59,15 +57,13 @@ def status_command(ctx, path, environment, fmt, no_color, allow_unreadable, temp
     import json
 
     from kplan.commands._common import load_and_open_or_exit
-    from kplan.commands._unreadable import allowances_or_close
     from kplan.plan.status import build_status
     from kplan.render.status import render_status
     from kplan.session.open import sessions_of
     from kplan.session.plan import plan_all
 
-    stack, session = load_and_open_or_exit(ctx, path, environment, live_state=live_state, environ=os.environ,
-                                           template_dirs=template_dirs, wait_s=wait_s)
-    allowed = allowances_or_close(stack, allow_unreadable, session)
+    stack, session, allowed = load_and_open_or_exit(ctx, path, environment, allow_unreadable, live_state=live_state,
+                                                    template_dirs=template_dirs, wait_s=wait_s)
     several = session is None  # then one report per cluster, under its name
     # ONE batched read of each cluster and Connect (or a live-state file); no plan-time validation
     with sessions_of(stack, session, live_state=live_state, allowed=allowed) as sessions:
