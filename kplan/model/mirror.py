@@ -55,19 +55,16 @@ class MirrorSpec:
         return (2, 3) if rf is None else (rf, rf)
 
     @cached_property
-    def _included(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p) for p in self.topics)
-
-    @cached_property
-    def _excluded(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p) for p in self.topics_exclude)
+    def _patterns(self) -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
+        """`topics` and `topics_exclude`, compiled."""
+        return tuple(map(re.compile, self.topics)), tuple(map(re.compile, self.topics_exclude))
 
     def replicates(self, source_topic: str) -> bool:
         """Whether a topic of the source cluster is replicated (never the mirror's own internal topics)."""
         if source_topic.startswith(("mm2-", "__")) or source_topic.endswith(".internal"):
             return False
-        return (any(p.fullmatch(source_topic) for p in self._included)
-                and not any(p.fullmatch(source_topic) for p in self._excluded))
+        included, excluded = self._patterns
+        return any(p.fullmatch(source_topic) for p in included) and not any(p.fullmatch(source_topic) for p in excluded)
 
     def follows(self, group: str) -> bool:
         """Whether a consumer group's offsets are translated by this mirror (its `groups` patterns)."""
@@ -200,12 +197,6 @@ class MirrorRead:
     def replicas(self) -> dict[str, int]:
         """Replica topic on the target -> its end offsets, summed."""
         return _summed(self.target_ends)
-
-    def checkpoints_of(self, group: str) -> tuple[Checkpoint, ...]:
-        return tuple(c for c in self.checkpoints if c.group == group)
-
-    def newest_checkpoint_ms(self) -> int | None:
-        return max((c.at_ms for c in self.checkpoints), default=None)
 
 
 def copied(reads: Mapping[str, Any], mirror: str) -> frozenset[str] | None:
@@ -364,7 +355,7 @@ def declared_mirrors(stack: "Stack") -> list[tuple[MirrorSpec, Any]]:
 def drill(mirror: MirrorSpec, read: MirrorRead, group: str) -> FailoverDrill:
     """The failover drill of one group: each replica partition it has a checkpoint for, and each replicated partition
     it has committed on the source without one (it would start there by its auto.offset.reset)."""
-    checkpoints = {(c.topic, c.partition): c for c in read.checkpoints_of(group)}
+    checkpoints = {(c.topic, c.partition): c for c in read.checkpoints if c.group == group}
     committed = read.committed.get(group, {})
     wanted = set(checkpoints) | {(mirror.target_name(t), p) for t, p in committed}
     parts = []

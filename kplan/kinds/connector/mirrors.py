@@ -169,7 +169,7 @@ def _health(mirror: "MirrorSpec", read: MirrorRead, address: str, spec: "Connect
     if read.checkpoint_problem is not None:
         out.append(warning(f"mirror {mirror.name!r}: {read.checkpoint_problem}; no failover drill",
                            "mirror-checkpoints-unread", address=address, origin=spec.origin))
-    newest = read.newest_checkpoint_ms()
+    newest = max((c.at_ms for c in read.checkpoints), default=None)
     if newest is not None:
         age = max(0, read.read_ms - newest)
         text = (f"mirror {mirror.name!r}: its newest checkpoint on {mirror.target_alias} was written "
