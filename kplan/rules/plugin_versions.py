@@ -14,6 +14,7 @@ is left to Connect (None: unknown)."""
 from __future__ import annotations
 
 import re
+from functools import cmp_to_key
 from typing import Iterable
 
 LATEST = "latest"
@@ -127,8 +128,6 @@ def satisfies(spec: str, version: str) -> bool | None:
 def chosen(spec: str, installed: Iterable[str]) -> str | None:
     """The installed version Connect runs for the pin `spec`: the newest that satisfies it; None when none does
     (or the spec cannot be read)."""
-    from functools import cmp_to_key
-
     fitting = [v for v in installed if satisfies(spec, v)]
     return max(fitting, key=cmp_to_key(compare)) if fitting else None  # of equal ones, the first
 
@@ -139,6 +138,4 @@ def _ordered(a: str, b: str) -> int:
 
 def sorted_versions(versions: Iterable[str]) -> list[str]:
     """Oldest first, as Maven orders them (equal ones by their spelling)."""
-    from functools import cmp_to_key
-
     return sorted(set(versions), key=cmp_to_key(_ordered))

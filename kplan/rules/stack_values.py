@@ -25,10 +25,6 @@ def _in_units(n: int, units: tuple[tuple[str, int], ...]) -> str | int:
     return next((f"{n // size}{unit}" for unit, size in units if n >= size and n % size == 0), n)
 
 
-def human_duration(ms: int) -> str | int:
-    return _in_units(ms, _DURATIONS)
-
-
 def human_size(n: int) -> str | int:
     return _in_units(n, _SIZES)
 
@@ -46,13 +42,13 @@ def topic_config_value(key: str, live: str) -> object:
 
 
 def _topic_candidates(key: str, live: str):
-    spec = topic_configs.lookup(key)
+    spec = topic_configs.TOPIC_CONFIGS.get(key)
     if _INT.match(live):
         n = int(live)
         if n == -1 and spec is not None and spec.infinite:
             yield "infinite"
         if key.endswith(".ms") and n > 0:
-            yield human_duration(n)
+            yield _in_units(n, _DURATIONS)
         if key.endswith(".bytes") and n > 0:
             yield human_size(n)
         yield n

@@ -115,10 +115,6 @@ _INT_RE = re.compile(r"^-?\d+$")
 _REPLICA_RE = re.compile(r"^\d+:\d+$")
 
 
-def lookup(key: str) -> TopicConfigKey | None:
-    return TOPIC_CONFIGS.get(key)
-
-
 def suggest(key: str, candidates=None) -> str | None:
     """The closest known key to a misspelt one (`retention.msec` -> `retention.ms`), or None."""
     if candidates is None and key in BROKER_SYNONYMS:

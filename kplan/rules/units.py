@@ -129,7 +129,7 @@ def normalize_config_value(key: str, value) -> str:
 def normalize_topic_config_value(key: str, value) -> str:
     """A topic config value in Kafka's canonical string form; raises ValueError (UnitError) for a malformed
     human unit. Works on declared values (YAML scalars, lists) and on live values (strings) alike."""
-    spec = topic_configs.lookup(key)
+    spec = topic_configs.TOPIC_CONFIGS.get(key)
     if isinstance(value, (list, tuple)):
         return _list_to_str(value)
     if isinstance(value, bool) or not isinstance(value, str):

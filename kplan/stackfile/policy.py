@@ -17,7 +17,7 @@ from typing import AbstractSet
 from kplan.model.diagnostics import Diagnostics
 from kplan.model.policy import Level, Policy, Rule, RuleType
 from kplan.model.source import Loc, SourceMap
-from kplan.rules.topic_configs import check_topic_config, lookup, unknown_key_message
+from kplan.rules.topic_configs import TOPIC_CONFIGS, check_topic_config, unknown_key_message
 from kplan.rules.units import (
     UnitError,
     normalize_config_value,
@@ -275,7 +275,7 @@ def _keys(kind: RuleType, item: dict, at, smap: SourceMap, diags: Diagnostics) -
     keys = item["keys"]
     out: dict[str, tuple[str, ...]] = {}
     for i, key in enumerate(keys):
-        if topic and lookup(key) is None:
+        if topic and key not in TOPIC_CONFIGS:
             diags.error(smap.value_loc(keys, i) or at("keys"), unknown_key_message(key))
             ok = False
             continue
