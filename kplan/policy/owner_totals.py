@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from kplan.kinds.policy import int_or_none
 from kplan.model.desired import Stack, TopicSpec
 from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.policy import Rule, RuleType
@@ -138,7 +139,7 @@ def _retention_bytes(rule: Rule, t: TopicSpec) -> Part | None:
     if "delete" not in t.config.get("cleanup.policy", "delete").split(","):
         return Part(address, 0, t.origin, unbounded="compacted only")
     raw = t.config.get(key)
-    value = _int(raw) if raw is not None else -1
+    value = int_or_none(raw) if raw is not None else -1
     if value is None or value < 0:
         why = f"{key} {raw}" if raw is not None else f"{key} not set"
         return Part(address, 0, t.origin, unbounded=why)
@@ -171,24 +172,21 @@ def _violation(rule: Rule, owner: Owner, parts: list[Part], where: str) -> Itera
     over = total > limit
     if not over and not unbounded:
         return
-    bounded = [p for p in parts if not p.unbounded]
-    if rule.type == RuleType.OWNER_MAX_TOPICS:
-        beyond = sorted(parts, key=Part.sort_key)[limit:]
-        at = beyond[0]
-        problem = (f"{_who(owner)}{where} {_has(rule, total)}, more than the limit of "
-                   f"{amount_text(rule, limit, unit=False)}; past the limit: {_listed(rule, beyond, amounts=False)}")
+    if rule.type == RuleType.OWNER_MAX_TOPICS:  # the topics past the limit, in the order they are declared
+        named, shown, amounts = "past the limit", sorted(parts, key=Part.sort_key)[limit:], False
     else:
-        largest = sorted(bounded, key=lambda p: (-p.amount, p.sort_key()))
-        at = unbounded[0] if unbounded else largest[0]
-        problem = f"{_who(owner)}{where} "
-        if over:
-            problem += (f"{_has(rule, total)}, more than the limit of {amount_text(rule, limit, unit=False)}; "
-                        f"the largest: {_listed(rule, largest)}")
-        if unbounded:
-            problem += "; and it " if over else ""
-            problem += (f"has {plural(len(unbounded), 'topic')} without a size bound, which a limit of "
-                        f"{amount_text(rule, limit, unit=False)} does not allow (set retention.bytes; or `unbounded: "
-                        f"allowed` in the rule leaves them out): {_first(unbounded, _unbounded)}")
+        named, shown, amounts = "the largest", sorted((p for p in parts if not p.unbounded),
+                                                      key=lambda p: (-p.amount, p.sort_key())), True
+    at = unbounded[0] if unbounded else shown[0]
+    limit_text = amount_text(rule, limit, unit=False)
+    problem = f"{_who(owner)}{where} "
+    if over:
+        problem += f"{_has(rule, total)}, more than the limit of {limit_text}; {named}: {_listed(rule, shown, amounts)}"
+    if unbounded:
+        problem += "; and it " if over else ""
+        problem += (f"has {plural(len(unbounded), 'topic')} without a size bound, which a limit of {limit_text} does "
+                    "not allow (set retention.bytes; or `unbounded: allowed` in the rule leaves them out): "
+                    f"{_first(unbounded, _unbounded)}")
     yield rule.violation(problem, path=_path(owner), origin=at.origin)
 
 
@@ -304,10 +302,3 @@ def size_text(n: int) -> str:
         if n >= size and (n * 100) % size == 0:
             return f"{n / size:.2f}".rstrip("0").rstrip(".") + unit
     return f"{n}B"
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
