@@ -68,7 +68,7 @@ def load_policy(section, root: dict | None, smap: SourceMap,
     inline = section.get("rules")
     if isinstance(inline, list):
         rules += build_rules(inline, smap, diags)
-    return Policy(rules=tuple(rules), files=tuple(s.display for s in sources)), sources
+    return Policy(rules=tuple(rules)), sources
 
 
 def _read_policy_file(path: str, rel: str, smap: SourceMap,

@@ -36,10 +36,9 @@ from kplan.model.consumers import (
     TopicPositions,
 )
 from kplan.model.desired import Stack, TopicSpec
-from kplan.model.diagnostics import Diagnostic, Severity
 from kplan.model.live import LiveState, LiveTopic
 from kplan.model.plan import Action, Plan, PlanDiagnostic, ResourceChange, ResourceType, error, warning
-from kplan.model.policy import Level, Policy, Rule, RuleType
+from kplan.model.policy import Policy, Rule, RuleType
 from kplan.rules.display import readable
 from kplan.words import plural
 
@@ -209,10 +208,7 @@ def _idle(c: ResourceChange, what: str, groups: list[GroupOnTopic], policy: Poli
     if rule is None:
         return warning(f"{text}; they restart from their auto.offset.reset position if they come back "
                        "(docs/consumers.md)", COMMITTED_CODE, address=c.address, origin=c.origin)
-    severity = Severity.WARNING if rule.level == Level.WARNING else Severity.ERROR
-    why = f"; {rule.message}" if rule.message else ""
-    return Diagnostic(severity, f"{text}{why} (policy {rule.label})", f"policy:{rule.type.value}",
-                      address=c.address, origin=c.origin)
+    return rule.violation(text, address=c.address, origin=c.origin)
 
 
 def _rule(policy: Policy | None, topic: str) -> Rule | None:
