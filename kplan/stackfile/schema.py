@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from kplan.kinds import UNITS
 from kplan.model.diagnostics import Diagnostics
@@ -287,40 +287,35 @@ def _surely_valid(view: dict) -> bool:
         return False
     properties = STACK.schema["properties"]
     for key, items in lists.items():
-        item_check = check.node(properties[key]["items"])
         name_schema = properties[key]["items"]["properties"]["name"]
         name_check = _surely_valid_string(name_schema) or check.node(name_schema)
-        shapes: dict[tuple, bool] = {}
-        for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                return False
-            shape = _shape(item)
-            ok = shapes.get(shape)
-            if ok is None:
-                ok = shapes[shape] = item_check({**item, "name": _NAME_PLACEHOLDER})
-            if not ok or not name_check(item["name"]):
-                return False
+        if next(_failing(items, check.node(properties[key]["items"]), name_check), None) is not None:
+            return False
     return True
 
 
+def _failing(items: list, item_ok: Callable[[Any], bool], name_ok: Callable[[Any], bool]) -> Iterator[int]:
+    """The indexes of a long list's items not known to be valid: each item checked once per shape (`item_ok`), its
+    name apart (`name_ok`)."""
+    shapes: dict[tuple, bool] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            shape = _shape(item)
+            ok = shapes.get(shape)
+            if ok is None:
+                ok = shapes[shape] = item_ok({**item, "name": _NAME_PLACEHOLDER})
+            if ok and name_ok(item["name"]):
+                continue
+        yield index
+
+
 def _iter_errors(view: dict):
-    validator = STACK.validator
     lists = _long_lists(view)
-    if not lists:
-        yield from validator.iter_errors(view)
-        return
-    yield from validator.iter_errors({**view, **{k: [] for k in lists}})
+    yield from STACK.validator.iter_errors({**view, **{k: [] for k in lists}} if lists else view)
     for key, items in lists.items():
         item_validator, name_validator = _item_validators(key)
-        valid_shapes: dict[tuple, bool] = {}
-        for index, item in enumerate(items):
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
-                shape = _shape(item)
-                if shape not in valid_shapes:
-                    valid_shapes[shape] = item_validator.is_valid({**item, "name": _NAME_PLACEHOLDER})
-                if valid_shapes[shape] and name_validator(item["name"]):
-                    continue
-            for error in item_validator.iter_errors(item):
+        for index in _failing(items, item_validator.is_valid, name_validator):
+            for error in item_validator.iter_errors(items[index]):
                 error.path.appendleft(index)
                 error.path.appendleft(key)
                 yield error
