@@ -176,8 +176,8 @@ class Member:
     loc: Loc
     kinds: Mapping[str, tuple]  # every kind's specs, by section (Stack.kinds)
     claims: tuple = ()  # the name prefixes claimed on this cluster (`Claim`s: kplan.stackfile.claims)
-    forget: tuple = ()  # the resources it stops owning on this cluster (`Forget`s: kplan.stackfile.forget)
-    references: tuple = ()  # the resources it needs but does not own (`Reference`s: kplan.stackfile.referenced)
+    forget: tuple = ()  # the resources it stops owning on this cluster (`Forget`s: kplan.stackfile.claims)
+    references: tuple = ()  # the resources it needs but does not own (`Reference`s: kplan.stackfile.claims)
     metadata: Mapping[tuple[str, str], Meta] = field(default_factory=dict)  # (section, name) -> Stack.metadata
 
 

@@ -24,16 +24,14 @@ from kplan.model.diagnostics import Diagnostic, Diagnostics, Severity, entry_wor
 from kplan.model.metadata import Meta, meta_of
 from kplan.model.source import Loc, SourceMap, deep_merge
 from kplan.rules.units import UnitError, parse_duration_seconds, parse_size_bytes
-from kplan.stackfile.claims import build_claims
+from kplan.stackfile.claims import build_claims, build_forget, build_references
 from kplan.stackfile.connect_access import build_connects, build_registry
 from kplan.stackfile.derived import merged
 from kplan.stackfile.engines import EngineTemplates
 from kplan.stackfile.for_each import expand_loops, loop_entries
-from kplan.stackfile.forget import build_forget
 from kplan.stackfile.member import OVERLAID, Context, Flagged, Member, MemberInput, Overlays, as_dict
 from kplan.stackfile.merge import LISTS, SECTION_OF, collect_vars_and_envs, combine
 from kplan.stackfile.policy import load_policy
-from kplan.stackfile.referenced import build_references
 from kplan.stackfile.schema import validate_document
 from kplan.stackfile.secret_commands import build_secret_commands
 from kplan.stackfile.sections import MERGES, SECTIONS
