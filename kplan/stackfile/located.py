@@ -9,12 +9,6 @@ from __future__ import annotations
 from kplan.model.source import Loc, SourceMap, child_path
 
 
-def moved(loc: Loc | None, path: str, fallback: Loc) -> Loc:
-    """`loc`'s line and column under `path` (the fallback's when unknown)."""
-    return Loc(loc.file, loc.line, loc.column, path) if loc is not None else Loc(
-        fallback.file, fallback.line, fallback.column, path)
-
-
 def copy_at(node, path: str, smap: SourceMap, at: Loc):
     """A located copy of `node` (scalars are shared: they are immutable), placed at `path`; a value nobody located
     (a variable's, built by substitution) is located at `at`, the place it is copied to."""
@@ -22,14 +16,9 @@ def copy_at(node, path: str, smap: SourceMap, at: Loc):
         return merged_copy(node, None, path, smap, at)
     if not isinstance(node, list):
         return node
-    out = []
-    values = {}
-    for i, v in enumerate(node):
-        sub = child_path(path, i)
-        vloc = moved(smap.value_loc(node, i), sub, at)
-        out.append(copy_at(v, sub, smap, vloc))
-        values[i] = vloc
-    return smap.register(out, moved(smap.loc(node), path, at), values)
+    values = {i: (smap.value_loc(node, i) or at).child(child_path(path, i)) for i in range(len(node))}
+    out = [copy_at(v, values[i].path, smap, values[i]) for i, v in enumerate(node)]
+    return smap.register(out, (smap.loc(node) or at).child(path), values)
 
 
 def merged_copy(base, over, path: str, smap: SourceMap, at: Loc):
@@ -45,10 +34,10 @@ def merged_copy(base, over, path: str, smap: SourceMap, at: Loc):
             continue
         source = over if k in over else base
         sub = child_path(path, k)
-        vloc = moved(smap.value_loc(source, k), sub, at)
+        vloc = (smap.value_loc(source, k) or at).child(sub)
         if k in over and isinstance(over[k], dict) and isinstance(base.get(k), dict):
             out[k] = merged_copy(base[k], over[k], sub, smap, vloc)
         else:
             out[k] = copy_at(source[k], sub, smap, vloc)
-        values[k], keys[k] = vloc, moved(smap.key_loc(source, k), sub, vloc)
-    return smap.register(out, moved(smap.loc(base) or smap.loc(over), path, at), values, keys)
+        values[k], keys[k] = vloc, (smap.key_loc(source, k) or vloc).child(sub)
+    return smap.register(out, (smap.loc(base) or smap.loc(over) or at).child(path), values, keys)
