@@ -140,9 +140,14 @@ def describe(value) -> str:
     return type(value).__name__
 
 
-def _expected(types) -> str:
-    names = [_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+def _wrong_type(val, inst) -> str:
+    """What a value of another type than the schema's (`val`: one type or a list) is told."""
+    types = [val] if isinstance(val, str) else val
+    names = [_TYPE_NAMES.get(t, t) for t in types]
+    expected = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    yaml_bool = isinstance(inst, bool) and "string" in types
+    hint = " (YAML reads yes/no/on/off as true/false: quote the value)" if yaml_bool else ""
+    return f"must be {expected} (got {describe(inst)}){hint}"
 
 
 def _walk(root, parts):
@@ -154,13 +159,6 @@ def _walk(root, parts):
         except (KeyError, IndexError, TypeError):
             break
     return parent, last, node
-
-
-def _path_str(parts) -> str:
-    path = ""
-    for p in parts:
-        path = child_path(path, p)
-    return path
 
 
 def validate_document(root: dict, smap: SourceMap, diags: Diagnostics, environment: str | None) -> list[tuple]:
@@ -324,14 +322,14 @@ def _iter_errors(view: dict):
 def _located_path(root, parts: list, smap: SourceMap) -> str:
     """The YAML path of a node as its messages name it: below an entry of a section's list, the entry's own path
     (`topics[0]`, as written; an expansion of a for_each entry: `topics[0] (for_each item "acme")`)."""
+    path, rest = "", parts
     if len(parts) >= 2 and isinstance(parts[1], int) and isinstance(items := root.get(parts[0]), list):
         at = smap.value_loc(items, parts[1])
         if at is not None and at.path:
-            path = at.path
-            for p in parts[2:]:
-                path = child_path(path, p)
-            return path
-    return _path_str(parts)
+            path, rest = at.path, parts[2:]
+    for p in rest:
+        path = child_path(path, p)
+    return path
 
 
 def _messages(error, root, smap: SourceMap):
@@ -368,17 +366,12 @@ def _messages(error, root, smap: SourceMap):
             if key not in inst:
                 yield here, f'missing required key "{key}"'
         return
-    if v == "type":
-        hint = ""
-        if isinstance(inst, bool) and "string" in ([val] if isinstance(val, str) else val):
-            hint = " (YAML reads yes/no/on/off as true/false: quote the value)"
-        yield here, f"must be {_expected(val)} (got {describe(inst)}){hint}"
-    else:  # jsonschema's own message: a keyword the schemas do not use
-        yield here, _WORDED[v](val, inst) if v in _WORDED else error.message
+    yield here, _WORDED[v](val, inst) if v in _WORDED else error.message  # else jsonschema's: a keyword not used
 
 
 # What a value breaking a keyword is told, by the keyword: (the keyword's value, the instance) -> the message.
 _WORDED: dict[str, Callable[[Any, Any], str]] = {
+    "type": _wrong_type,
     "minimum": lambda val, inst: f"must be at least {val} (got {inst})",
     "maximum": lambda val, inst: f"must be at most {val} (got {inst})",
     "enum": lambda val, inst: f"must be one of {', '.join(map(str, val))} (got {describe(inst)})" + (
