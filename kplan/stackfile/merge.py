@@ -62,16 +62,13 @@ class Combined:
 
 def collect_vars_and_envs(docs: list[Document], smap: SourceMap, diags: Diagnostics) -> tuple[dict, dict]:
     """`vars` and `environments` merged across documents (needed before substitution)."""
-    vars_: dict = smap.register({}, docs[0].loc if docs else Loc("<stack>", 0, 0))
-    envs: dict = smap.register({}, docs[0].loc if docs else Loc("<stack>", 0, 0))
+    at = docs[0].loc if docs else Loc("<stack>", 0, 0)
+    out: dict[str, dict] = {"vars": smap.register({}, at), "environments": smap.register({}, at)}
     for doc in docs:
-        v = doc.root.get("vars")
-        if isinstance(v, dict):
-            vars_ = merge_strict(vars_, v, smap, diags, "variable")
-        e = doc.root.get("environments")
-        if isinstance(e, dict):
-            envs = merge_strict(envs, e, smap, diags, "environment setting")
-    return vars_, envs
+        for key, what in (("vars", "variable"), ("environments", "environment setting")):
+            if isinstance(doc.root.get(key), dict):
+                out[key] = merge_strict(out[key], doc.root[key], smap, diags, what)
+    return out["vars"], out["environments"]
 
 
 def _at(loc: Loc | None) -> str:

@@ -22,6 +22,7 @@ from kplan.stackfile.yaml_values import MAX_DEPTH, NOT_SIMPLE, QUOTED_STYLES, Do
 MAX_VALUES = 250_000  # per document, after expanding aliases
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
 _STD_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
 
@@ -52,7 +53,7 @@ def parse_nodes(display: str, text: str, smap: SourceMap, diags: Diagnostics) ->
             failure = e
     docs: list[Document] = []
     for index, node in enumerate(nodes):
-        if node is not None and not _is_null(node):
+        if node is not None and not (isinstance(node, ScalarNode) and node.tag == _NULL_TAG):
             doc = _convert_document(display, index, node, smap, diags)
             if doc is not None:
                 docs.append(doc)
@@ -70,7 +71,7 @@ def _report_yaml_error(display: str, text: str, e: BaseException, diags: Diagnos
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
         diags.error(Loc(display, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0),
-                    f"invalid YAML: {_yaml_error_message(e)}")
+                    "invalid YAML: " + ("; ".join(p for p in (e.context, e.problem) if p) or str(e)))
     elif isinstance(e, yaml.reader.ReaderError):
         line, col = line_col(text, e.position)
         what = f"character #x{e.character:04x}" if isinstance(e.character, int) else f"byte {e.character!r}"
@@ -79,15 +80,6 @@ def _report_yaml_error(display: str, text: str, e: BaseException, diags: Diagnos
         diags.error(Loc(display, 0, 0), "invalid YAML: nested too deeply")
     else:  # pragma: no cover - every PyYAML error is one of the above
         diags.error(Loc(display, 0, 0), f"invalid YAML: {e}")
-
-
-def _yaml_error_message(e: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (e.context, e.problem) if p]
-    return "; ".join(parts) or str(e)
-
-
-def _is_null(node) -> bool:
-    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def _loc(display: str, node, path: str) -> Loc:
