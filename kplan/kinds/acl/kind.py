@@ -192,31 +192,6 @@ def orphan_bindings(live: LiveAcls, spec: AclSpec | None, claims: "tuple[Claim, 
     return out
 
 
-def prune_acls(live: LiveAcls, keys: frozenset[str], change: ResourceChange | None) -> ResourceChange:
-    """The principal's change with its pruned orphan bindings (`keys`) deleted too: the plan's change for it (a
-    declared principal's, whose undeclared bindings were drift, or an owned one's removal) or, for a principal
-    the stack neither declares nor owns, one that deletes only them."""
-    pruned = {b for b in live.bindings if b.key in keys}
-    if change is None:
-        change = delete_acls(LiveAcls(live.name, live.bindings, frozenset()), Reason.ORPHAN)
-    attrs = [_attr(b, AttrKind.REMOVE, NoteKind.BINDING_ORPHAN)
-             if (b := _binding_of(a, pruned)) is not None else a for a in change.attributes]
-    before = set(live.bindings)
-    planned = change.planned if isinstance(change.planned, AclPlanned) else AclPlanned()
-    create, delete = set(planned.create), set(planned.delete) | pruned
-    after = (before | create) - delete
-    flags = set(change.flags)
-    if not any(a.kind is AttrKind.DRIFT for a in attrs):
-        flags.discard(Flag.DRIFT)
-    action = Action.DELETE if not after else (Action.CREATE if not before else Action.UPDATE)
-    return ResourceChange(
-        address=change.address, type=ACL, name=live.name, action=action, before=change.before,
-        after=acl_repr(live.name, after) if after else None, attributes=tuple(attrs),
-        unchanged_attributes=change.unchanged_attributes, flags=frozenset(flags),
-        reason=Reason.ORPHAN if change.reason in (Reason.MATCHES, Reason.NONE) else change.reason,
-        origin=change.origin, planned=_planned(create, delete))
-
-
 def _binding_of(a: AttributeChange, pruned: set[AclBinding]) -> AclBinding | None:
     """The pruned binding a drift attribute shows (its path and grant), if it is one."""
     if a.kind is not AttrKind.DRIFT:
@@ -324,7 +299,30 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
         return out
 
     def prune(self, orphans: list[Orphan], live: "LiveState", change: ResourceChange | None) -> ResourceChange:
-        return prune_acls(self.live(live)[orphans[0].name], frozenset(k for o in orphans for k in o.parts), change)
+        """The principal's change with its pruned orphan bindings (the orphans' `parts`) deleted too: the plan's
+        change for it (a declared principal's, whose undeclared bindings were drift, or an owned one's removal) or,
+        for a principal the stack neither declares nor owns, one that deletes only them."""
+        current = self.live(live)[orphans[0].name]
+        keys = {k for o in orphans for k in o.parts}
+        pruned = {b for b in current.bindings if b.key in keys}
+        if change is None:
+            change = delete_acls(LiveAcls(current.name, current.bindings, frozenset()), Reason.ORPHAN)
+        attrs = [_attr(b, AttrKind.REMOVE, NoteKind.BINDING_ORPHAN)
+                 if (b := _binding_of(a, pruned)) is not None else a for a in change.attributes]
+        before = set(current.bindings)
+        planned = change.planned if isinstance(change.planned, AclPlanned) else AclPlanned()
+        create, delete = set(planned.create), set(planned.delete) | pruned
+        after = (before | create) - delete
+        flags = set(change.flags)
+        if not any(a.kind is AttrKind.DRIFT for a in attrs):
+            flags.discard(Flag.DRIFT)
+        action = Action.DELETE if not after else (Action.CREATE if not before else Action.UPDATE)
+        return ResourceChange(
+            address=change.address, type=ACL, name=current.name, action=action, before=change.before,
+            after=acl_repr(current.name, after) if after else None, attributes=tuple(attrs),
+            unchanged_attributes=change.unchanged_attributes, flags=frozenset(flags),
+            reason=Reason.ORPHAN if change.reason in (Reason.MATCHES, Reason.NONE) else change.reason,
+            origin=change.origin, planned=_planned(create, delete))
 
     def record_after(self, plan: Plan, stack: "Stack", live: "LiveState", destroy: bool, parts: Ownership
                      ) -> dict[str, Entry]:

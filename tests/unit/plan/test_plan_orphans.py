@@ -8,13 +8,13 @@ from dataclasses import replace
 
 from builders import lconn, live, ltopic, stack, topic
 
-from kplan.kinds import claimable_sections
-from kplan.kinds.acl.kind import orphan_bindings, prune_acls
+from kplan.kinds import claimable_sections, kind_of
+from kplan.kinds.acl.kind import orphan_bindings
 from kplan.kinds.acl.live import LiveAcls
 from kplan.kinds.acl.model import AclSpec
 from kplan.model.bindings import AclBinding
 from kplan.model.desired import Claim, freeze
-from kplan.model.orphans import claim_for
+from kplan.model.orphans import Orphan, claim_for
 from kplan.model.plan import Action, AttrKind, Reason, ResourceType, Severity
 from kplan.model.status import StatusReport
 from kplan.plan.orphans import find_orphans
@@ -94,7 +94,8 @@ def test_acl_orphans_are_the_unowned_undeclared_bindings_under_the_claim():
 def test_pruning_acls_merges_into_the_principals_change_and_keeps_the_rest():
     keep, hand, outside = _b("orders.placed"), _b("orders.tmp", "READ"), _b("billing.x", "READ")
     current = LiveAcls("User:app", frozenset({keep, hand, outside}))
-    change = prune_acls(current, frozenset({hand.key}), None)
+    state = _live().with_kind(ResourceType.ACL, resources=freeze({"User:app": current}))
+    change = kind_of(ResourceType.ACL).prune([Orphan.of(ResourceType.ACL, "User:app", PRUNE, (hand.key,))], state, None)
     assert change.action is Action.UPDATE and change.reason is Reason.ORPHAN
     assert change.planned.delete == (hand,) and change.planned.create == ()
     removed = [a.path for a in change.attributes if a.kind is AttrKind.REMOVE]
