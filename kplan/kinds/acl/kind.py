@@ -212,16 +212,16 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
     difference_notes = {AttrKind.ADD: "missing", AttrKind.DRIFT: "not declared",
                         AttrKind.REMOVE: "not declared (deleted by the next apply)"}
 
-    def plan(self, spec: AclSpec, live: LiveAcls | None, ctx: PlanContext
+    def plan(self, spec: AclSpec, current: LiveAcls | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         declared = set(spec.bindings)
-        current = set(live.bindings) if live is not None else set()
-        owned = live.owned if live is not None else frozenset()
-        attrs = [_attr(b, AttrKind.ADD) for b in sorted(declared - current)]
-        after = current | declared
+        bindings = set(current.bindings) if current is not None else set()
+        owned = current.owned if current is not None else frozenset()
+        attrs = [_attr(b, AttrKind.ADD) for b in sorted(declared - bindings)]
+        after = bindings | declared
         flags: set[Flag] = set()
         removed: list[AclBinding] = []
-        for b in sorted(current - declared):
+        for b in sorted(bindings - declared):
             if b.key in owned or spec.authoritative:
                 attrs.append(_attr(b, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED if b.key in owned
                                    else NoteKind.BINDING_AUTHORITATIVE_REMOVAL))
@@ -232,16 +232,16 @@ class AclKind(Kind[AclSpec, LiveAcls, AclStatus]):
                 flags.add(Flag.DRIFT)
         attrs.sort(key=lambda a: a.path)
         changed = any(a.changed for a in attrs)
-        if not current:
+        if not bindings:
             action, reason = (Action.CREATE, Reason.NOT_ON_CLUSTER) if declared else (Action.NOOP, Reason.MATCHES)
         else:
             action, reason = (Action.UPDATE, Reason.DIFFERS) if changed else (Action.NOOP, Reason.MATCHES)
         return ResourceChange(
             address=f"{ACL.value}.{spec.name}", type=ACL, name=spec.name, action=action,
-            before=acl_repr(spec.name, current) if current else None,
+            before=acl_repr(spec.name, bindings) if bindings else None,
             after=acl_repr(spec.name, after), attributes=tuple(attrs),
-            unchanged_attributes=len(declared & current), flags=frozenset(flags), reason=reason, origin=spec.origin,
-            planned=_planned(declared - current, removed)), []
+            unchanged_attributes=len(declared & bindings), flags=frozenset(flags), reason=reason, origin=spec.origin,
+            planned=_planned(declared - bindings, removed)), []
 
     def delete(self, current: LiveAcls, spec: AclSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:

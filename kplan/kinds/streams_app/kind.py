@@ -166,22 +166,22 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
     status_type = StreamsAppStatus
     difference_notes = {AttrKind.ADD: "missing", AttrKind.REMOVE: "no longer generated (deleted by the next apply)"}
 
-    def plan(self, spec: StreamsAppSpec, live: LiveStreamsApp | None, ctx: PlanContext
+    def plan(self, spec: StreamsAppSpec, current: LiveStreamsApp | None, ctx: PlanContext
              ) -> tuple[ResourceChange, list[PlanDiagnostic]]:
         want = generated(spec)
-        current = set(live.bindings) if live is not None else set()
-        owned = live.owned if live is not None else frozenset()
-        topics = set(live.internal_topics) if live is not None else set()
-        create = want - current
-        delete = {h for h in current - want if held_key(h) in owned}
+        bindings = set(current.bindings) if current is not None else set()
+        owned = current.owned if current is not None else frozenset()
+        topics = set(current.internal_topics) if current is not None else set()
+        create = want - bindings
+        delete = {h for h in bindings - want if held_key(h) in owned}
         new_topics = tuple(t for t in spec.topics if t.name not in topics)
         attrs = [_attr(h, AttrKind.ADD) for h in create]
         attrs += [_attr(h, AttrKind.REMOVE, NoteKind.BINDING_NO_LONGER_DECLARED) for h in delete]
         attrs += [_topic_attr(t.name, AttrKind.ADD, NoteKind.STREAMS_INTERNAL_TOPIC) for t in new_topics]
         attrs.sort(key=lambda a: a.path)
-        after = (current | want) - delete
+        after = (bindings | want) - delete
         after_topics = topics | {t.name for t in new_topics}
-        if not current and not topics:
+        if not bindings and not topics:
             action, reason = Action.CREATE, Reason.NOT_ON_CLUSTER
         elif attrs:
             action, reason = Action.UPDATE, Reason.DIFFERS
@@ -191,9 +191,9 @@ class StreamsAppKind(Kind[StreamsAppSpec, LiveStreamsApp, StreamsAppStatus]):
                    if create or delete or new_topics else None)
         return ResourceChange(
             address=f"{STREAMS_APP.value}.{spec.name}", type=STREAMS_APP, name=spec.name, action=action,
-            before=app_repr(spec.name, current, topics) if current or topics else None,
+            before=app_repr(spec.name, bindings, topics) if bindings or topics else None,
             after=app_repr(spec.name, after, after_topics), attributes=tuple(attrs),
-            unchanged_attributes=len(want & current), reason=reason, origin=spec.origin, planned=planned), []
+            unchanged_attributes=len(want & bindings), reason=reason, origin=spec.origin, planned=planned), []
 
     def delete(self, current: LiveStreamsApp, spec: StreamsAppSpec | None, reason: Reason,
                origin: Origin | None = None) -> ResourceChange:
