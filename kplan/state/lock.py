@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from kplan.errors import KplanError
 from kplan.state import faults
-from kplan.state.records import catch_up_window, internal_replication, wait_visible
+from kplan.state.records import catch_up_window, create_topic, wait_visible
 from kplan.transport.permissions import denied, principal
 from kplan.transport.reach import kafka_error_name
 
@@ -130,21 +130,15 @@ class StackLock:
         self.mine: Holder | None = None  # the holder this run wrote
 
     def acquire(self, run_id: str) -> None:
-        from confluent_kafka.admin import NewTopic
-
-        rf, min_isr = internal_replication(self.broker_count)
         deadline = time.monotonic() + max(10.0, self.timeout_s)
         while True:
-            fut = self.admin.create_topics([NewTopic(self.topic, 1, rf, config={"min.insync.replicas": min_isr})],
-                                           request_timeout=self.timeout_s)[self.topic]
             try:
-                fut.result(self.timeout_s + 5)
-                break
-            except Exception as e:  # noqa: BLE001 - all but TOPIC_ALREADY_EXISTS is re-raised as a KplanError
-                if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
-                    who = principal(self.consumer_conf or {})
-                    why = denied(e, "create", f"topic {self.topic} (kplan's apply lock)", who) or str(e)
-                    raise KplanError(f"could not take the apply lock {self.topic}: {why}") from e
+                if create_topic(self.admin, self.topic, self.broker_count, self.timeout_s, {}):
+                    break
+            except Exception as e:  # noqa: BLE001 - re-raised as a KplanError
+                who = principal(self.consumer_conf or {})
+                why = denied(e, "create", f"topic {self.topic} (kplan's apply lock)", who) or str(e)
+                raise KplanError(f"could not take the apply lock {self.topic}: {why}") from e
             holder = self.holder()
             if holder is not None and not holder.released:
                 raise LockHeld(f"stack {self.stack!r} is locked by another run ({holder.describe()})", holder)

@@ -14,34 +14,35 @@ if TYPE_CHECKING:
     from kplan.transport.reach import Link
 
 
-def internal_replication(broker_count: int) -> tuple[int, str]:
-    """Replication factor and min.insync.replicas for kplan's records: durable on real clusters, 1 on a dev one."""
+def create_topic(admin, name: str, broker_count: int, timeout_s: float, config: Mapping[str, str]) -> bool:
+    """Create a one-partition topic of kplan's, durable on real clusters (3 replicas, 2 in sync), unreplicated on a
+    dev one; False when it exists already. Any other failure is raised as the admin client raised it."""
+    from confluent_kafka.admin import NewTopic
+
+    from kplan.transport.reach import kafka_error_name
+
     rf = max(1, min(3, broker_count))
-    return rf, str(min(2, rf))
+    topic = NewTopic(name, 1, rf, config={"min.insync.replicas": str(min(2, rf)), **config})
+    try:
+        admin.create_topics([topic], request_timeout=timeout_s)[name].result(timeout_s + 5)
+    except Exception as e:  # noqa: BLE001 - all but TOPIC_ALREADY_EXISTS is re-raised
+        if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
+            raise
+        return False
+    return True
 
 
 def ensure_internal_topic(admin, name: str, broker_count: int, timeout_s: float,
                           extra: Mapping[str, str] | None = None, compacted: bool = True) -> bool:
     """Create the topic unless it exists; True if this call created it. Waits until metadata shows it."""
-    from confluent_kafka.admin import NewTopic
-
-    from kplan.transport.reach import kafka_error_name
-
     md = admin.list_topics(name, timeout=timeout_s)
     if name in md.topics and md.topics[name].error is None:
         return False
-    rf, min_isr = internal_replication(broker_count)
-    config = {"min.insync.replicas": min_isr, **(extra or {})}
-    if compacted:
-        config["cleanup.policy"] = "compact"
-    created = True
+    config = {**(extra or {}), **({"cleanup.policy": "compact"} if compacted else {})}
     try:
-        futures = admin.create_topics([NewTopic(name, 1, rf, config=config)], request_timeout=timeout_s)
-        futures[name].result(timeout_s + 5)
-    except Exception as e:  # noqa: BLE001 - all but TOPIC_ALREADY_EXISTS is re-raised as a KplanError
-        if kafka_error_name(e) != "TOPIC_ALREADY_EXISTS":
-            raise KplanError(f"could not create kplan's internal topic {name}: {e}") from e
-        created = False
+        created = create_topic(admin, name, broker_count, timeout_s, config)
+    except Exception as e:  # noqa: BLE001 - re-raised as a KplanError
+        raise KplanError(f"could not create kplan's internal topic {name}: {e}") from e
     wait_visible(admin, name, timeout_s, "kplan's internal topic")
     return created
 
