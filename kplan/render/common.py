@@ -92,11 +92,12 @@ def transition(attr: AttributeChange, *, deleting: bool = False) -> str:
     return f"{show(key, attr.before)} -> {show(key, attr.after)}"
 
 
-def attribute_lines(ch: ResourceChange) -> list[list[str]]:
-    """A change's attributes as [mark, text] lines, the details the Markdown plan and the HTML page show: `+` set,
-    `-` unset (or the value replaced), `~` a secret changed, `#` drift left alone, `!` refused; then how many
-    unchanged ones are hidden."""
-    lines: list[list[str]] = []
+def detail_lines(ch: ResourceChange, *, origin: bool = True) -> list[list[str]]:
+    """A change's details as [mark, text] lines, as the Markdown plan and the HTML page show them: its reason and
+    notes (`#`; `origin` as for `notes`), then its attributes: `+` set, `-` unset (or the value replaced), `~` a
+    secret changed, `#` drift left alone, `!` refused; then how many unchanged ones are hidden."""
+    lines = [["#", ch.reason.value]] if ch.reason.value else []
+    lines += [["#", note] for note, _ in notes(ch, origin=origin)]
     deleting = ch.action == Action.DELETE
     for a in ch.attributes:
         key, name, note = a.path[-1], label(a), attr_note(a)

@@ -13,9 +13,8 @@ from kplan.render.common import (
     SYMBOLS,
     adoption_note,
     age,
-    attribute_lines,
+    detail_lines,
     irreversible_why,
-    notes,
     owner_groups,
     retention,
     shown,
@@ -152,9 +151,7 @@ def _consumers(plan: Plan) -> list[str]:
 
 def _details(ch: ResourceChange) -> str:
     summary = html.escape(f"{SYMBOLS[ch.action].strip() or '='} {ch.address} {change_headline(ch)}")
-    lines = [f"# {ch.reason.value}"] if ch.reason.value else []
-    lines += [f"# {note}" for note, _ in notes(ch)]
-    lines += [f"{'#' if mark == '!' else mark} {text}" for mark, text in attribute_lines(ch)]  # refused: a note
+    lines = [f"{'#' if mark == '!' else mark} {text}" for mark, text in detail_lines(ch)]  # refused: a note
     body = "\n".join(lines)
     fence = "`" * max(3, _longest_backtick_run(body) + 1)
     return f"\n<details><summary><code>{summary}</code></summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"

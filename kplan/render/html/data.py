@@ -10,10 +10,9 @@ from kplan.model.diagnostics import Severity
 from kplan.model.plan import Action, Flag, Plan, ResourceChange
 from kplan.render.common import (
     SYMBOLS,
-    attribute_lines,
+    detail_lines,
     group_line,
     irreversible_why,
-    notes,
     shown,
     where,
 )
@@ -60,11 +59,7 @@ def groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def diff_lines(ch: ResourceChange) -> list[list[str]]:
     """The change's details as [mark, text] lines (`+`, `-`, `~`, `#`), the same facts as the Markdown details."""
-    lines: list[list[str]] = []
-    if ch.reason.value:
-        lines.append(["#", ch.reason.value])
-    lines += [["#", note] for note, _ in notes(ch, origin=False)]
-    lines += attribute_lines(ch)
+    lines = detail_lines(ch, origin=False)
     if ch.consumers is not None:
         for g in ch.consumers.groups:
             lines.append(["#", f"read by consumer group {group_line(ch, g)}"])
