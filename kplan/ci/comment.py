@@ -117,13 +117,9 @@ def build_body(key: Key, markdown: str, *, limit: int, footer: str = "", report_
 
 def footer(platform: str, commit: str | None, run_url: str | None) -> str:
     """`Planned by kplan at commit abc1234 (job log).` — where the comment comes from, no secret."""
-    parts = ["Planned by `kplan ci comment`"]
-    if commit:
-        parts.append(f"at commit `{commit[:12]}`")
-    text = " ".join(parts)
-    if run_url:
-        text += f" ([{platform} job]({run_url}))"
-    return text + "."
+    at = f" at commit `{commit[:12]}`" if commit else ""
+    job = f" ([{platform} job]({run_url}))" if run_url else ""
+    return f"Planned by `kplan ci comment`{at}{job}."
 
 
 def drift_title(key: Key) -> str:
