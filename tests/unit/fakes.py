@@ -233,11 +233,8 @@ class FakeWriter:
         key = self._schema_key(schema, schema_type, references)
         return max((v for v, (k, live) in self.schemas.get(subject, {}).items() if live and k == key), default=None)
 
-    def subject_versions(self, subject):
-        return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live)
-
-    def all_versions(self, subject):
-        return sorted(self.schemas.get(subject, {}))
+    def subject_versions(self, subject, deleted=False):
+        return sorted(v for v, (_, live) in self.schemas.get(subject, {}).items() if live or deleted)
 
     def delete_schema_version(self, subject, version, permanent=False):
         self.calls.append(f"delete_schema_version {subject} {version}" + (" permanent" if permanent else ""))

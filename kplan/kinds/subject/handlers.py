@@ -41,11 +41,11 @@ class PutSubjectHandler(StepHandler[PutSubject]):
         (with the level set on it) — and put a level it changed back; then read it all back. Idempotent."""
         w = ctx.io(SubjectWrites)
         version = self._registered(step, ctx) if step.schema is not None else None
-        if version is not None and version in w.all_versions(step.subject):
+        if version is not None and version in w.subject_versions(step.subject, deleted=True):
             w.delete_schema_version(step.subject, version, permanent=True)
         # a subject that holds nothing more after that and had no live version before: this run created it
         gone = step.before_version is None and version is not None
-        if gone and w.subject_listed(step.subject) and not w.all_versions(step.subject):
+        if gone and w.subject_listed(step.subject) and not w.subject_versions(step.subject, deleted=True):
             w.delete_subjects([step.subject], permanent=True)  # its own level goes with it
         elif gone and w.subject_listed(step.subject):
             gone = False  # it holds versions from before the run (soft-deleted ones): it stays, as it was
@@ -74,7 +74,7 @@ class PutSubjectHandler(StepHandler[PutSubject]):
         """Never report undone what the registry does not show undone."""
         w = ctx.io(SubjectWrites)
         left = []
-        if version is not None and version in w.all_versions(step.subject):
+        if version is not None and version in w.subject_versions(step.subject, deleted=True):
             left.append(f"still holds version {version}")
         if gone and w.subject_listed(step.subject):
             left.append("is still listed (soft-deleted) though this run created it")

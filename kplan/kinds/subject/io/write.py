@@ -168,16 +168,12 @@ class RegistryWriter:
             if isinstance(held, dict):
                 yield version, held
 
-    def subject_versions(self, subject: str) -> list[int]:
-        """The subject's live (not soft-deleted) versions; [] when it does not exist."""
-        r = self._call("GET", path("subjects", subject, "versions"), f"reading subject {subject}'s versions",
+    def subject_versions(self, subject: str, deleted: bool = False) -> list[int]:
+        """The subject's live (not soft-deleted) versions, or with `deleted` soft-deleted ones included; [] when it
+        does not exist."""
+        r = self._call("GET", path("subjects", subject, "versions", query={"deleted": "true"} if deleted else None),
+                       f"reading subject {subject}'s versions" + (" (deleted ones included)" if deleted else ""),
                        expected=(404,))
-        return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
-
-    def all_versions(self, subject: str) -> list[int]:
-        """The subject's versions, soft-deleted ones included ([]: none, or no such subject)."""
-        r = self._call("GET", path("subjects", subject, "versions", query={"deleted": "true"}),
-                       f"reading subject {subject}'s versions (deleted ones included)", expected=(404,))
         return sorted(int(v) for v in json_body(self.http, r)) if r.status_code == 200 else []
 
     def delete_schema_version(self, subject: str, version: int, permanent: bool = False) -> None:
@@ -190,7 +186,7 @@ class RegistryWriter:
         if permanent:
             self._call("DELETE", path("subjects", subject, "versions", str(version), query={"permanent": "true"}),
                        f"permanently deleting version {version} of subject {subject}", expected=(404,))
-            self._until(lambda: version not in self.all_versions(subject),
+            self._until(lambda: version not in self.subject_versions(subject, deleted=True),
                         f"subject {subject} still holds version {version} (soft-deleted) after its permanent "
                         "deletion")
 
