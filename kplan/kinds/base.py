@@ -328,6 +328,15 @@ class Kind(Generic[SpecT, LiveT, StatusT]):
                                                         n in state.protected)),
                          {n: tuple(sorted(keys)) for n in sorted(names) if (keys := secrets(n))})
 
+    def entries_after(self, plan: Plan, kept: Mapping[str, Entry], declared: Mapping[str, Entry], destroy: bool
+                      ) -> dict[str, Entry]:
+        """A record part of entries (name -> what kplan set on it) once the plan is applied: those `kept` (owned and
+        still there) and, but on destroy, each `declared` one the plan has a change for (it creates, changes or
+        finds it as declared), minus those the plan deletes; sorted by name."""
+        actions = {c.name: c.action for c in plan.changes if c.type == self.type}
+        after = {**kept, **({} if destroy else {n: e for n, e in declared.items() if n in actions})}
+        return {n: e for n, e in sorted(after.items()) if actions.get(n) != Action.DELETE}
+
     def record_of(self, live: "LiveState") -> NamesPart | Mapping[str, Entry]:
         """Its part of the record as the live state shows it (the RecordOwnership step's before-image)."""
         state = live.of(self.type)

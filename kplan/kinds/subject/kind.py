@@ -309,14 +309,9 @@ class SubjectKind(Kind[SubjectSpec, LiveSubject, SubjectStatus]):
         subjects = live.of(SUBJECT)
         if subjects.problem is not None:
             return dict(sorted(subjects.records.items()))
-        owned = {n: d for n, d in subjects.records.items() if n in subjects.resources and n in subjects.owned}
-        changes = {c.name: c for c in plan.changes if c.type == SUBJECT}
-        if not destroy:
-            owned.update(recorded_digests(stack, changes, live))
-        for name, change in changes.items():
-            if change.action == Action.DELETE:
-                owned.pop(name, None)
-        return dict(sorted(owned.items()))
+        return self.entries_after(plan, {n: d for n, d in subjects.records.items()
+                                         if n in subjects.resources and n in subjects.owned},
+                                  declared_digests(stack, live), destroy)
 
     def record_of(self, live: LiveState) -> dict[str, Entry]:
         """Its part of the record as the live state shows it: subject -> the schema digest kplan registered."""
@@ -369,17 +364,14 @@ def _referenced_deletions(deleted: list[str], live: "LiveState") -> list[PlanDia
     return out
 
 
-def recorded_digests(stack: "Stack", plan_changes: Mapping[str, ResourceChange],
-                     live: "LiveState | None" = None) -> dict[str, str]:
-    """subject -> the digest of its declared schema, for the subjects a plan registers or adopts (those the
-    mirrors give, with `live`, too: kplan.kinds.subject.mirrored)."""
+def declared_digests(stack: "Stack", live: "LiveState") -> dict[str, str]:
+    """subject -> the digest of its declared schema, for the subjects the stack declares and those its mirrors give
+    (kplan.kinds.subject.mirrored)."""
     from kplan.kinds.subject.mirrored import mirrored
 
     declared = {s.name: s for s in stack.of("subjects")}
-    if live is not None:
-        declared.update(mirrored(declared, live)[0])
-    return {n: schema_digest(declared[n].schema_type, declared[n].schema, declared[n].references)
-            for n, c in plan_changes.items() if n in declared and c.action != Action.DELETE}
+    declared.update(mirrored(declared, live)[0])
+    return {n: schema_digest(s.schema_type, s.schema, s.references) for n, s in declared.items()}
 
 
 KIND = SubjectKind()

@@ -213,18 +213,9 @@ class UserKind(Kind[UserSpec, LiveUser, UserStatus]):
         """Its part of the ownership record once the plan is applied: the SCRAM users kplan owns, each with the
         rotation token its password was last set with. Owned users that still exist and are not deleted keep their
         token; a declared user the plan creates or changes (or that matches) is owned with the declared token."""
-        changes = {c.name: c for c in plan.changes if c.type == USER}
         users = live.of(USER)
-        owned = {n: u.rotation or "" for n, u in users.resources.items() if n in users.owned}
-        if not destroy:
-            for u in stack.of("users"):
-                change = changes.get(u.name)
-                if change is not None and change.action != Action.DELETE:
-                    owned[u.name] = u.rotation
-        for name, change in changes.items():
-            if change.action == Action.DELETE:
-                owned.pop(name, None)
-        return dict(sorted(owned.items()))
+        return self.entries_after(plan, {n: u.rotation or "" for n, u in users.resources.items() if n in users.owned},
+                                  {u.name: u.rotation for u in stack.of("users")}, destroy)
 
     def record_of(self, live: LiveState) -> dict[str, Entry]:
         """Its part of the record as the live state shows it: user -> the rotation token ("" for none)."""
