@@ -41,13 +41,6 @@ if TYPE_CHECKING:
     from kplan.session.early import EarlyLock
 
 
-def unfinished_message(j: Journal) -> str:
-    return (f"an earlier apply did not finish (or is still running): {j.describe()}. Nothing more is applied until "
-            "it is recovered: "
-            f"`kplan recover --rollback` puts the cluster back as it was before that run, "
-            f"`kplan recover --resume` finishes it")
-
-
 def _resume_args(resume_of: Journal | None, saved: Plan | None) -> dict:
     """`plan_stack`'s arguments for a one-cluster run: a resume plans the requests its journal has not done against
     the tokens recorded before the run, not the merged record that already carries them (kplan.apply.resume). A
@@ -61,15 +54,6 @@ def _resume_args(resume_of: Journal | None, saved: Plan | None) -> dict:
     steps = resume_of.steps
     return {"resuming": True, "requests_before": unapplied_requests(steps), "renames_before": renames_in_flight(steps),
             "rebalance": rebalancing().of_journal(steps)}
-
-
-def allows_active_consumers(opts: "RunOptions") -> bool:
-    """The run allows deleting topics live consumers read: --allow-active-consumers, or a saved plan made with it
-    (what was reviewed is applied)."""
-    from kplan.model.consumers import ALLOWED_CODE
-
-    saved = opts.saved_plan
-    return opts.allow_active_consumers or (saved is not None and any(d.code == ALLOWED_CODE for d in saved.diagnostics))
 
 
 def refuse_unrunnable(plan, opts: "RunOptions") -> None:
@@ -199,9 +183,13 @@ def run_apply_all(clusters: list[Cluster], opts: RunOptions, *, several: bool = 
 def _plan_run(clusters: list[Cluster], opts: RunOptions, several: bool, resume_of: Journal | None):
     """([(live, plan)] per cluster, the run's plan), under the locks. An unfinished earlier run shows as a plan
     error (its marker in the ownership record); a saved plan must still be current, each cluster's part."""
+    from kplan.model.consumers import ALLOWED_CODE
+
     saved = opts.saved_plan
+    # deleting topics live consumers read: --allow-active-consumers, or a saved plan made with it (as reviewed)
+    allow = opts.allow_active_consumers or any(d.code == ALLOWED_CODE for d in (saved.diagnostics if saved else ()))
     planned, plan = plan_all([c.session for c in clusters], several=several, destroy=opts.destroy, holding_lock=True,
-                             allow_active_consumers=allows_active_consumers(opts),
+                             allow_active_consumers=allow,
                              **({} if several else _resume_args(resume_of, saved)))
     if saved is None:
         return planned, plan
@@ -282,7 +270,9 @@ def lock_held_message(e: LockHeld, store: JournalStore) -> str:
                 "`kplan recover --rollback` releases it")
     unfinished = store.read()
     if unfinished is not None and unfinished.unfinished:
-        return f"{e}, which is dead. {unfinished_message(unfinished)}"
+        return (f"{e}, which is dead. an earlier apply did not finish (or is still running): {unfinished.describe()}. "
+                "Nothing more is applied until it is recovered: `kplan recover --rollback` puts the cluster back as "
+                "it was before that run, `kplan recover --resume` finishes it")
     return f"{e}, which is dead; `kplan recover --rollback` releases it (it left nothing to undo)"
 
 

@@ -277,18 +277,15 @@ class JournalStore:
                 if journal.run_id not in self._in_cluster:
                     raise
                 self.pending = payload
-                self._warn(e)
+                if not self._warned:
+                    self._warned = True
+                    print(f"Warning: {e}; the journal goes on in the local copy only, and is written to the cluster "
+                          "once it answers again (later in this run, or by `kplan recover` from this machine)",
+                          file=sys.stderr)
             else:
                 self._in_cluster.add(journal.run_id)
                 self.pending = None
         faults.at("journal-written")
-
-    def _warn(self, error: Exception) -> None:
-        if self._warned:
-            return
-        self._warned = True
-        print(f"Warning: {error}; the journal goes on in the local copy only, and is written to the cluster once "
-              "it answers again (later in this run, or by `kplan recover` from this machine)", file=sys.stderr)
 
     def _write_cluster(self, payload: bytes) -> None:
         from kplan.errors import KplanError
@@ -348,7 +345,9 @@ class JournalStore:
         candidates = [j for j in candidates if j.cluster_id == self.cluster_id]
         if not candidates:
             return None
-        best = max(candidates, key=lambda j: (j.updated_at, _progress(j)))
+        # then the one further on: more steps touched, over before unfinished
+        best = max(candidates, key=lambda j: (j.updated_at, sum(s["status"] != StepStatus.PENDING for s in j.steps)
+                                              + (100000 if not j.unfinished else 0)))
         if self.producer is not None and known and best is not in_cluster and (
                 in_cluster is None or in_cluster.to_json() != best.to_json()):
             self.pending = next(raw for j, raw in local if j is best)
@@ -391,7 +390,3 @@ class JournalStore:
             return
         self.replay()
         self.producer.flush(0 if self.link is not None and self.link.is_down else self._timeout())
-
-
-def _progress(j: Journal) -> int:
-    return sum(1 for s in j.steps if s["status"] != StepStatus.PENDING) + (100000 if not j.unfinished else 0)

@@ -180,7 +180,7 @@ class StackLock:
         first record is this run's."""
         from confluent_kafka import KafkaException
 
-        from kplan.state.records import RecordRefused, write_record
+        from kplan.state.records import RecordRefused, first_record, write_record
         from kplan.transport.reach import ClusterUnreachable
 
         value = json.dumps(holder.__dict__).encode()
@@ -188,7 +188,8 @@ class StackLock:
         while True:
             try:
                 offset = write_record(self.producer, self.topic, b"holder", value, self.timeout_s, "the lock holder")
-                if not offset or self._first_is(holder):
+                first = first_record(self.consumer_conf, self.topic, min(5.0, self.timeout_s)) if offset else None
+                if not offset or (first is not None and Holder.from_json(json.loads(first)).run_id == holder.run_id):
                     return
                 if clock() >= deadline:
                     raise KplanError(f"could not write the lock holder to {self.topic}: the broker still has the lock "
@@ -206,12 +207,6 @@ class StackLock:
                     raise KplanError(f"could not write the lock holder to {self.topic}: {e.args[0]}") from None
             sleep(delay)
             delay = min(1.0, delay * 2)
-
-    def _first_is(self, holder: Holder) -> bool:
-        from kplan.state.records import first_record
-
-        first = first_record(self.consumer_conf, self.topic, min(5.0, self.timeout_s))
-        return first is not None and Holder.from_json(json.loads(first)).run_id == holder.run_id
 
     def holder(self) -> Holder | None:
         """Who holds the lock (marked `released` once its holder let it go), None when it is not listed or its

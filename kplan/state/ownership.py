@@ -38,19 +38,15 @@ def read_ownership(conf: dict[str, Any], stack: str, timeout_s: float) -> Owners
     return decode(read_compacted(conf, OWNERSHIP_TOPIC, timeout_s).get(stack.encode()))
 
 
-def read_all_ownership(conf: dict[str, Any], timeout_s: float) -> dict[str, Ownership]:
-    """Every stack's record (one read of the compacted topic): plans also need to know what other stacks own."""
-    return {key.decode(errors="replace"): decode(value)
-            for key, value in read_compacted(conf, OWNERSHIP_TOPIC, timeout_s).items() if key}
-
-
 class _Records:
     """kplan's record topics as the cluster's batched read takes them (kplan.cluster.reader.KplanRecords)."""
 
     ownership_topic = OWNERSHIP_TOPIC
 
     def read_all(self, conf: dict[str, Any], timeout_s: float) -> dict[str, Ownership]:
-        return read_all_ownership(conf, timeout_s)
+        """Every stack's record (one read of the compacted topic): plans also need to know what other stacks own."""
+        return {key.decode(errors="replace"): decode(value)
+                for key, value in read_compacted(conf, OWNERSHIP_TOPIC, timeout_s).items() if key}
 
     def lock_topic(self, stack_name: str) -> str:
         from kplan.state.lock import lock_topic
