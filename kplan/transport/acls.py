@@ -30,6 +30,7 @@ from kplan.transport.permissions import DENIED
 from kplan.transport.reach import kafka_error_name, no_answer
 from kplan.transport.results import reason_of
 from kplan.transport.retry import AMBIGUOUS_KAFKA, ErrorClass, RetriableError, classify_kafka
+from kplan.transport.sessions import SessionsIO
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.transport.admin import AdminSession
@@ -188,12 +189,9 @@ def acl_key(principal_name: str, binding: AclBinding) -> str:
             f"{binding.name} @{binding.host}")
 
 
-class AclWrites:
+class AclWrites(SessionsIO):
     """(principal, binding) pairs created and deleted on the run's admin session (kplan.transport.admin), each batch in
     one request, then confirmed by the broker's authorizer."""
-
-    def __init__(self, writers: Any):
-        self.kafka = writers.kafka
 
     def create_acls(self, acls: Sequence[tuple[str, AclBinding]],
                     results: BatchResults | None = None) -> BatchResults:

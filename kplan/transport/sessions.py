@@ -21,6 +21,14 @@ if TYPE_CHECKING:  # pragma: no cover
 T = TypeVar("T")
 
 
+class SessionsIO:
+    """A kind's io over the run's sessions (`Writers`): Kafka's admin session (`kafka`) and kplan's own Kafka
+    client (`wire`)."""
+
+    def __init__(self, writers: Any):
+        self.kafka, self.wire = writers.kafka, writers.wire
+
+
 class Writers:
     def __init__(self, cluster: ClusterSpec, secrets: SecretValues, kafka: AdminSession, wire: WireSession, *,
                  policy: RetryPolicy | None = None, connector_timeout_s: float = 120.0):

@@ -33,6 +33,7 @@ from kplan.transport.interrupts import held
 from kplan.transport.kafka import describe_kafka_error
 from kplan.transport.permissions import principal
 from kplan.transport.reach import kafka_error_name
+from kplan.transport.sessions import SessionsIO
 from kplan.transport.share_groups import ask, positions, problem, supported
 from kplan.transport.share_groups import describe as describe_share
 from kplan.transport.wire.client import Client, error_name, open_client
@@ -239,12 +240,9 @@ consumer_follow_up, share_follow_up = _follow_up(CONSUMER), _follow_up(SHARE)
 # -- the writes ---------------------------------------------------------------------------------------------------
 
 
-class ConsumerGroupWrites:
+class ConsumerGroupWrites(SessionsIO):
     """A consumer group's state and committed offsets, their move and the group's deletion, on the run's admin
     session (kplan.transport.admin)."""
-
-    def __init__(self, writers: Any):
-        self.kafka = writers.kafka
 
     def group_members(self, group: str) -> tuple[str, int]:
         """The group's (state, member count); ("Dead", 0) when it does not exist."""
@@ -304,13 +302,10 @@ class ConsumerGroupWrites:
             raise WriteError(f"consumer group {group} is still there after its deletion (state {state})")
 
 
-class ShareGroupWrites:
+class ShareGroupWrites(SessionsIO):
     """A share group's state and start offsets and their writes, through the run's own Kafka client (the wire
     session's, opened when first used), asked again and bounded like Kafka's other writes (the admin session's link
     and attempts)."""
-
-    def __init__(self, writers: Any):
-        self.kafka, self.wire = writers.kafka, writers.wire
 
     def share_group_members(self, group: str) -> tuple[str, int]:
         """The group's (state, member count); ("Dead", 0) when it does not exist."""

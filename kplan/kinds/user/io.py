@@ -29,6 +29,7 @@ from kplan.transport.admin import until_shown
 from kplan.transport.kafka import describe_kafka_error, unreachable
 from kplan.transport.reach import kafka_error_name, no_answer
 from kplan.transport.retry import ErrorClass, RetriableError, classify_kafka
+from kplan.transport.sessions import SessionsIO
 
 if TYPE_CHECKING:  # pragma: no cover
     from kplan.transport.reads import AdminContext
@@ -105,11 +106,8 @@ class UserRead:
                 problem)
 
 
-class UserWrites:
+class UserWrites(SessionsIO):
     """SCRAM credentials written on the run's admin session (kplan.transport.admin)."""
-
-    def __init__(self, writers: Any):
-        self.kafka = writers.kafka
 
     def alter_scram_credentials(self, upserts: Sequence[tuple[str, str, int, str]],
                                 removals: Sequence[tuple[str, str]]) -> BatchResults:

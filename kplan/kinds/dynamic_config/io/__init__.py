@@ -6,17 +6,13 @@ attempts)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from kplan.kinds.dynamic_config.io import broker, group, quota
+from kplan.transport.sessions import SessionsIO
 
 
-class DynamicConfigWrites:
+class DynamicConfigWrites(SessionsIO):
     """Broker configs, group configs and client quotas (each module's `alter_*`), each entity written then read back
     until the brokers show it."""
-
-    def __init__(self, writers: Any):
-        self.kafka, self.wire = writers.kafka, writers.wire
 
     alter_broker_configs = broker.alter_broker_configs
     alter_group_configs = group.alter_group_configs

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO
 
 from kplan.model.results import BatchResults
 from kplan.transport.admin import poll
+from kplan.transport.sessions import SessionsIO
 from kplan.transport.wire.client import Client, error_name
 from kplan.transport.wire.codec import NoAnswer, Refused
 
@@ -61,12 +62,9 @@ def ongoing(client: Client, topics: Sequence[str]) -> set[tuple[str, int]]:
     return {(t.name, p.partition_index) for t in answer.topics for p in t.partitions if t.name in wanted}
 
 
-class Reassignments:
+class Reassignments(SessionsIO):
     """The topic kind's writes' partition reassignments (`TopicWrites` is one): on its `wire` session's client,
     retried by its `kafka` session's attempts."""
-
-    kafka: Any
-    wire: Any
 
     def _denied(self, topics: Sequence[str]) -> Any:
         from kplan.transport.permissions import denied_name

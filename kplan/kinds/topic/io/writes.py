@@ -51,9 +51,6 @@ class TopicWrites(Reassignments):
     """The topic kind's writes of one run, on its sessions (`kplan.transport.sessions.Writers`): Kafka's admin session
     (`kafka`) and kplan's own Kafka client (`wire`: the reassignments)."""
 
-    def __init__(self, writers: Any):
-        self.kafka, self.wire = writers.kafka, writers.wire
-
     # ------------------------------------------------------------------------------------------ topics
 
     def _run_batch(self, submit, keys: list[str], what: str, results: BatchResults | None = None,
