@@ -57,51 +57,38 @@ def forbidden_prefixes(rule: Rule, r: Checked, env: str | None) -> Iterator[Find
             return
 
 
-def _never(r: Checked, key: str) -> bool:
-    return False
+def required_config(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
+    """Each of the rule's keys is set (to one of its values, when it lists some)."""
+    for key, allowed in rule.keys.items():
+        value = r.config.get(key)
+        if value is None:
+            also = f" (to {one_of(allowed)})" if allowed else ""
+            yield ("config", key), f"{key} is not set; the policy requires it{also}", None
+        elif allowed and value not in allowed:
+            yield ("config", key), f"{key} is {_shown(r, key, value)}, not {one_of(allowed)}", r.config_origins.get(key)
 
 
-def required_config(secret: Callable[[Checked, str], bool] = _never) -> Check:
-    """The check that each of the rule's keys is set (to one of its values, when it lists some); a key that is
-    `secret` for the resource has its value said as only set."""
-
-    def check(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
-        for key, allowed in rule.keys.items():
-            value = r.config.get(key)
-            if value is None:
-                also = f" (to {one_of(allowed)})" if allowed else ""
-                yield ("config", key), f"{key} is not set; the policy requires it{also}", None
-            elif allowed and value not in allowed:
-                yield (("config", key), f"{key} is {_shown(secret(r, key), value)}, not {one_of(allowed)}",
-                       r.config_origins.get(key))
-
-    return check
-
-
-def forbidden_config(secret: Callable[[Checked, str], bool] = _never) -> Check:
-    """The check that none of the rule's keys is set (to one of its values, when it lists some)."""
-
-    def check(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
-        for key, forbidden in rule.keys.items():
-            value = r.config.get(key)
-            if value is None:
-                continue
-            if not forbidden:
-                yield ("config", key), f"{key} is set; the policy forbids setting it", r.config_origins.get(key)
-            elif value in forbidden:
-                yield (("config", key), f"{key} is {_shown(secret(r, key), value)}, a value the policy forbids",
-                       r.config_origins.get(key))
-
-    return check
+def forbidden_config(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
+    """None of the rule's keys is set (to one of its values, when it lists some)."""
+    for key, forbidden in rule.keys.items():
+        value = r.config.get(key)
+        if value is None:
+            continue
+        if not forbidden:
+            yield ("config", key), f"{key} is set; the policy forbids setting it", r.config_origins.get(key)
+        elif value in forbidden:
+            yield (("config", key), f"{key} is {_shown(r, key, value)}, a value the policy forbids",
+                   r.config_origins.get(key))
 
 
 def not_on_the_stack(rule: Rule, r: Checked, env: str | None) -> Iterator[Finding]:
     return iter(())  # a rule checked on the plan, not on the stack (e.g. topic-consumed-deletion, kinds.consumer_guard)
 
 
-def _shown(secret: bool, value: str) -> str:
-    """The value for a message, unless it is a secret (then only that it is set)."""
-    return "set (a secret, not shown)" if secret else f'"{value}"'
+def _shown(r: Checked, key: str, value: str) -> str:
+    """The value for a message, unless the resource holds it as a secret (a connector's `sensitive_keys`; a topic
+    has none): then only that it is set."""
+    return "set (a secret, not shown)" if key in getattr(r, "sensitive_keys", ()) else f'"{value}"'
 
 
 def one_of(values: tuple[str, ...]) -> str:

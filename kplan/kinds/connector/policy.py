@@ -6,7 +6,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Iterator
 
-from kplan.kinds.policy import Checked, Finding, PolicyPart, forbidden_config, required_config
+from kplan.kinds.policy import Finding, PolicyPart, forbidden_config, required_config
 from kplan.model.desired import ConnectorSpec
 from kplan.model.policy import Rule, RuleType
 
@@ -46,14 +46,9 @@ def _forms(cls: str) -> set[str]:
     return {cls, simple, simple.removesuffix("Connector")}
 
 
-def _secret(r: Checked, key: str) -> bool:
-    assert isinstance(r, ConnectorSpec)
-    return key in r.sensitive_keys
-
-
 POLICY = PolicyPart({
     RuleType.CONNECTOR_ALLOWED_CLASSES: _allowed_classes,
     RuleType.CONNECTOR_FORBIDDEN_CLASSES: _forbidden_classes,
-    RuleType.CONNECTOR_REQUIRED_CONFIG: required_config(_secret),
-    RuleType.CONNECTOR_FORBIDDEN_CONFIG: forbidden_config(_secret),
+    RuleType.CONNECTOR_REQUIRED_CONFIG: required_config,
+    RuleType.CONNECTOR_FORBIDDEN_CONFIG: forbidden_config,
 })

@@ -90,8 +90,8 @@ POLICY = PolicyPart(
         RuleType.TOPIC_PARTITIONS: _partitions,
         RuleType.TOPIC_REPLICATION_FACTOR: _replication_factor,
         RuleType.TOPIC_MIN_INSYNC_REPLICAS: _min_insync,
-        RuleType.TOPIC_REQUIRED_CONFIG: required_config(),
-        RuleType.TOPIC_FORBIDDEN_CONFIG: forbidden_config(),
+        RuleType.TOPIC_REQUIRED_CONFIG: required_config,
+        RuleType.TOPIC_FORBIDDEN_CONFIG: forbidden_config,
         RuleType.TOPIC_MAX_RETENTION: _max_retention,
         RuleType.TOPIC_CONSUMED_DELETION: not_on_the_stack,  # a plan's, with its consumers (kplan.kinds.consumer_guard)
     },
